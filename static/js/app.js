@@ -1,0 +1,84 @@
+// Small progressive enhancements; every page works without them. No inline scripts (strict CSP).
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function flash(message, kind) {
+    var area = document.getElementById("flashes");
+    if (!area) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-" + (kind || "error");
+    p.textContent = message;
+    area.replaceChildren(p);
+  }
+
+  function enhance(root) {
+    var toggle = document.querySelector(".nav-toggle");
+    if (toggle && toggle.hidden) {
+      toggle.hidden = false;
+      document.body.classList.add("nav-collapsible");
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".nav-toggle");
+    if (toggle) {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      document.body.classList.toggle("nav-open", open);
+      return;
+    }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var input = document.querySelector(copy.getAttribute("data-copy"));
+      if (!input) return;
+      input.select();
+      var done = function () { copy.textContent = copy.getAttribute("data-copied") || "✓"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else {
+        document.execCommand("copy");
+        done();
+      }
+      return;
+    }
+    var fill = event.target.closest("[data-fill-target]");
+    if (fill) {
+      var field = document.querySelector(fill.getAttribute("data-fill-target"));
+      if (field) { field.value = fill.getAttribute("data-fill-value"); field.focus(); }
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var boosted = event.detail.requestConfig && event.detail.requestConfig.boosted;
+    if (boosted && event.detail.requestConfig.verb === "get") {
+      // A boosted link to a missing or forbidden page: show the server's own error page.
+      window.location.href = event.detail.pathInfo.requestPath;
+      return;
+    }
+    var message = document.body.getAttribute("data-error-message");
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var heading = doc.querySelector(".error-page h1");
+      if (heading) message = heading.textContent.trim();
+    } catch (e) { /* keep the generic message */ }
+    flash(message, "error");
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    flash(document.body.getAttribute("data-offline-message"), "error");
+  });
+
+  document.addEventListener("htmx:afterSettle", function () { enhance(document); });
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+})();

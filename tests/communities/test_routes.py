@@ -1,0 +1,215 @@
+"""Community routes through the test client: pages, fragments, validation, invitations, roles."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from tests.factories import add_member, make_community, make_school, make_user
+from workspace.communities.models import Community, Invitation, Membership
+from workspace.core.models import AuditEvent
+from workspace.extensions import db
+
+
+def test_visitor_is_sent_to_login_and_back(client, ctx):
+    community = make_community()
+    response = client.get(f"/c/{community.slug}/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/login?next=/c/{community.slug}/")
+
+
+def test_htmx_visitor_gets_401_with_hx_redirect(client, ctx):
+    community = make_community()
+    response = client.get(f"/c/{community.slug}/members/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert "/login?next=" in response.headers["HX-Redirect"]
+
+
+def test_outsider_gets_404_for_a_community(client, ctx):
+    community = make_community()
+    client.login(make_user())
+    assert client.get(f"/c/{community.slug}/").status_code == 404
+    assert client.get(f"/c/{community.slug}/members/").status_code == 404
+    assert client.get("/c/no-such-community/").status_code == 404
+
+
+def test_create_community_makes_creator_convener(client, ctx):
+    teacher = make_user(display_name="林老師")
+    school = make_school(name="光華國小")
+    client.login(teacher)
+    response = client.post_form("/communities/new", {
+        "name": "五年級數學社群", "kind": "subject", "slug": "math-5",
+        "description": "我們一起備課 **分數的加減**。", "vision": "", "school_ids": [str(school.id)],
+    })
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/c/math-5/")
+    community = db.session.scalar(select(Community).where(Community.slug == "math-5"))
+    assert community.name == "五年級數學社群"
+    assert [s.name for s in community.schools] == ["光華國小"]
+    membership = db.session.scalar(select(Membership).where(Membership.community_id == community.id))
+    assert membership.user_id == teacher.id and membership.role == "convener"
+    home = client.get("/c/math-5/").get_data(as_text=True)
+    assert "五年級數學社群" in home and "<strong>分數的加減</strong>" in home and "林老師" in home
+
+
+def test_create_community_errors_keep_what_was_typed(client, ctx):
+    make_community(slug="taken-slug")
+    client.login(make_user())
+    response = client.post_form("/communities/new", {
+        "name": "  ", "kind": "subject", "slug": "taken-slug", "description": "我打了很多字",
+    })
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "我打了很多字" in page
+    assert 'id="name-error"' in page
+    response = client.post_form("/communities/new", {
+        "name": "Science", "kind": "subject", "slug": "taken-slug", "description": "kept text",
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="slug-error"' in page and "kept text" in page and 'value="Science"' in page
+
+
+def test_create_community_requires_csrf(client, ctx):
+    client.login(make_user())
+    response = client.post("/communities/new", data={"name": "x", "kind": "subject", "slug": "abc"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(Community)) is None
+
+
+def test_home_page_and_fragment_share_a_url(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    page = client.get(f"/c/{community.slug}/")
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert "HX-Request" in page.headers["Vary"]
+    boosted = client.get(f"/c/{community.slug}/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_invite_by_link_and_accept(client, make_client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/invitations",
+                                {"how": "link", "role": "mentor", "days": "7", "single_use": "y"})
+    assert response.status_code == 302
+    invitation = db.session.scalar(select(Invitation))
+    assert invitation.role == "mentor" and invitation.single_use
+
+    guest = make_client()
+    page = guest.get(f"/invite/{invitation.token}")
+    assert page.status_code == 200, page.headers.get("Location")
+    assert community.name in page.get_data(as_text=True)
+    response = guest.post_form("/register", {
+        "display_name": "新老師", "email": "New.Teacher@School.test", "password": "a long enough pass",
+        "password_confirm": "a long enough pass", "invite": invitation.token, "school_id": "", "locale": "",
+    })
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/c/{community.slug}/")
+    assert guest.get(f"/c/{community.slug}/").status_code == 200
+    db.session.expire_all()
+    membership = db.session.scalar(
+        select(Membership).where(Membership.community_id == community.id, Membership.role == "mentor")
+    )
+    assert membership.user.email == "new.teacher@school.test"
+
+    third = make_client()
+    page = third.get(f"/invite/{invitation.token}")
+    assert page.status_code == 410
+    assert "already been used" in page.get_data(as_text=True)
+
+
+def test_htmx_invitation_returns_the_region_with_the_link(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    response = client.hx("post", f"/c/{community.slug}/members/invitations",
+                         data={"how": "link", "role": "member", "days": "14"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="invitations"' in page and "<html" not in page
+    invitation = db.session.scalar(select(Invitation))
+    assert f"/invite/{invitation.token}" in page
+    assert 'hx-swap-oob="true"' in page
+
+
+def test_invalid_invitation_email_is_refused_beside_the_field(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    response = client.hx("post", f"/c/{community.slug}/members/invitations",
+                         data={"how": "email", "email": "not-an-address", "role": "member", "days": "14"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page and "not-an-address" in page
+
+
+def test_member_cannot_change_roles(client, ctx):
+    community = make_community()
+    member = add_member(community)
+    other = add_member(community)
+    client.login(member.user)
+    response = client.post_form(f"/c/{community.slug}/members/{other.id}/role", {"role": "co_convener"})
+    assert response.status_code == 403
+    db.session.refresh(other)
+    assert other.role == "member"
+
+
+def test_convener_changes_role_with_htmx_and_an_audit_event(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    member = add_member(community)
+    client.login(convener)
+    response = client.hx("post", f"/c/{community.slug}/members/{member.id}/role", data={"role": "co_convener"})
+    assert response.status_code == 200
+    assert f'id="member-{member.id}"' in response.get_data(as_text=True)
+    db.session.refresh(member)
+    assert member.role == "co_convener"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "membership.role_changed"))
+    assert event.actor_id == convener.id and event.data["new"] == "co_convener"
+
+
+def test_last_convener_cannot_leave(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/leave")
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Transfer the convenership" in follow
+    assert db.session.scalar(select(Membership).where(Membership.user_id == convener.id)).left_at is None
+
+
+def test_transfer_keeps_exactly_one_convener(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    member = add_member(community)
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/transfer", {"membership_id": str(member.id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    roles = {m.user_id: m.role for m in db.session.scalars(select(Membership))}
+    assert roles == {convener.id: "co_convener", member.user_id: "convener"}
+
+
+def test_archive_makes_community_read_only(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    assert client.post_form(f"/c/{community.slug}/archive").status_code == 302
+    page = client.get(f"/c/{community.slug}/").get_data(as_text=True)
+    assert "archived" in page
+    response = client.post_form(
+        f"/c/{community.slug}/members/invitations", {"how": "link", "role": "member", "days": "3"}
+    )
+    assert response.status_code == 403
+    assert client.post_form(f"/c/{community.slug}/unarchive").status_code == 302
+    db.session.refresh(community)
+    assert community.archived_at is None
+
+
+def test_url_for_community_home(app):
+    with app.test_request_context():
+        assert url_for("communities.show", slug="math-5") == "/c/math-5/"

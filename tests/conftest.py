@@ -1,0 +1,208 @@
+"""Fixtures: one app per run on a real database (SQLite file, or PostgreSQL), emptied after each test.
+
+WORKSPACE_TEST_DB=postgres runs the suite against TEST_DATABASE_URL; REQUIRE_POSTGRES=1 makes a
+missing PostgreSQL fail instead of skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from workspace import create_app
+from workspace.extensions import db, limiter
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not SHARED.exists():
+    SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _database_url(tmp_dir: Path) -> str:
+    if os.environ.get("WORKSPACE_TEST_DB") == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            if os.environ.get("REQUIRE_POSTGRES") == "1":
+                pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set", pytrace=False)
+            pytest.skip("TEST_DATABASE_URL is not set (REQUIRE_POSTGRES=1 makes this fail)")
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    return f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def _reset_postgres_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app on a database built by the migrations (so every run also proves them)."""
+    tmp_dir = tmp_path_factory.mktemp("instance")
+    url = _database_url(tmp_dir)
+    if url.startswith("postgresql"):
+        _reset_postgres_schema(url)
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_DIR": str(tmp_dir),
+        "UPLOAD_DIR": str(tmp_dir / "uploads"),
+        "PASSWORD_HASH_PROFILE": "fast",
+        "SERVER_NAME": "workspace.test",
+        "MAIL_SERVER": None,
+    })
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app: Flask) -> Iterator[None]:
+    """Give every test an empty database, fresh rate limits and no mail server."""
+    with app.app_context():
+        limiter.reset()
+    app.config["MAIL_SERVER"] = None
+    yield
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture()
+def ctx(app: Flask) -> Iterator[Flask]:
+    """An app context for service tests (and for the factories)."""
+    with app.test_request_context():
+        yield app
+        db.session.rollback()
+
+
+class Client(FlaskClient):
+    """A test client that knows the session's CSRF token and can log a user in directly."""
+
+    _csrf: str | None = None
+
+    def open(self, *args, **kwargs):
+        # A fresh app context per request, as in production: nothing in `g` or the database
+        # session leaks from the test's own context (the `ctx` fixture) into the request.
+        # The test's own session commits around each request so that it neither holds a stale
+        # read snapshot nor hides its changes from the request.
+        outer = has_app_context()
+        if outer:
+            db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            if outer:
+                db.session.commit()
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            page = self.get("/login", follow_redirects=True).get_data(as_text=True)
+            match = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+            assert match, "no CSRF token on the login page"
+            self._csrf = match.group(1)
+        return self._csrf
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with the CSRF token, as a browser would."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+    def hx(self, method: str, url: str, data: dict | None = None, **kwargs):
+        """Send a request as htmx does (HX-Request, the CSRF header)."""
+        headers = {"HX-Request": "true", "X-CSRFToken": self.csrf_token(), **kwargs.pop("headers", {})}
+        return self.open(url, method=method.upper(), data=data, headers=headers, **kwargs)
+
+    def login(self, user) -> Client:
+        with self.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return self
+
+    def logout(self) -> Client:
+        with self.session_transaction() as session:
+            session.clear()
+        self._csrf = None
+        return self
+
+
+@pytest.fixture()
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture()
+def make_client(app: Flask):
+    """Make extra clients (a second browser) on demand."""
+    app.test_client_class = Client
+
+    def _make() -> Client:
+        return app.test_client()  # type: ignore[return-value]
+
+    return _make
+
+
+@contextmanager
+def _count(engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _before(_conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _before)
+
+
+@pytest.fixture()
+def count_queries(app: Flask):
+    """Count the SQL statements run inside a `with count_queries() as queries:` block."""
+    with app.app_context():
+        engine = db.engine
+
+    return lambda: _count(engine)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared/ folder beside the project (design, seeds, corpora)."""
+    if not SHARED.exists():
+        if os.environ.get("CI"):
+            pytest.fail("../shared is missing in CI", pytrace=False)
+        pytest.skip("../shared is not beside the project")
+    return SHARED

@@ -1,0 +1,85 @@
+"""The workspace for teacher professional learning communities: the app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from workspace.config import load_config
+from workspace.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults and environment, then `overrides` (tests), extensions, areas, CLI."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=False,
+    )
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    if app.config.get("BEHIND_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_areas(app)
+
+    from workspace.core import errors, security, templating
+
+    security.install(app)
+    errors.register_error_handlers(app)
+    templating.install(app)
+
+    from workspace import cli
+
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from workspace.core.database import configure_sqlite
+    from workspace.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).resolve().parent / "translations"),
+    )
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    from workspace.auth.services import load_user_from_session_id
+
+    login_manager.user_loader(load_user_from_session_id)
+
+
+# The areas, in one explicit tuple: no auto-discovery.
+def _register_areas(app: Flask) -> None:
+    from workspace.admin import bp as admin_bp
+    from workspace.auth import bp as auth_bp
+    from workspace.communities import bp as communities_bp
+
+    for blueprint in (auth_bp, communities_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    # Models every area reads must be imported before the mapper configures.
+    from workspace.core import models as _core_models  # noqa: F401

@@ -1,0 +1,69 @@
+"""Account forms; every message is translated and shown beside its field."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+
+from workspace.core.i18n import LOCALE_NAMES, LOCALES
+
+REQUIRED = _l("This field is required.")
+
+
+def locale_choices(blank: bool = True) -> list[tuple[str, str]]:
+    choices = [(code, LOCALE_NAMES[code]) for code in LOCALES]
+    return ([("", _l("Same as my browser"))] if blank else []) + choices
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[InputRequired(REQUIRED), EqualTo("password", _l("The two passwords differ."))],
+    )
+    school_id = SelectField(_l("School"), coerce=str, validators=[Optional()])
+    locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
+    invite = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[InputRequired(REQUIRED), EqualTo("password", _l("The two passwords differ."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    school_id = SelectField(_l("School"), coerce=str, validators=[Optional()])
+    locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
+    password = PasswordField(_l("New password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[InputRequired(REQUIRED), EqualTo("password", _l("The two passwords differ."))],
+    )
+
+
+class LocaleForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[], validators=[DataRequired(REQUIRED)])
+    next = HiddenField()

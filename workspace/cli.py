@@ -1,0 +1,73 @@
+"""Command-line tools: create-admin, demo-data, backup, restore."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from workspace.extensions import db
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="The administrator's email address.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when left out.")
+@click.option("--name", "display_name", default=None, help="The name shown in the interface.")
+@with_appcontext
+def create_admin_command(email: str, password: str, display_name: str | None) -> None:
+    """Create the first site administrator (or make an existing account one)."""
+    from workspace.auth.services import create_admin
+    from workspace.core.errors import DomainError
+
+    try:
+        user = create_admin(email, password, display_name)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Administrator ready: {user.email}")
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Load only into a database that has no users yet.")
+@with_appcontext
+def demo_data_command(if_empty: bool) -> None:
+    """Load the demo schools, communities and people, and print the demo logins."""
+    from workspace import demo
+
+    loaded = demo.load_demo_data(only_if_empty=if_empty)
+    db.session.commit()
+    click.echo("Demo data loaded." if loaded else "The database already has data; nothing loaded.")
+    demo.print_logins(click.echo)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Write a consistent snapshot (database and uploaded files) to PATH (.tar.gz)."""
+    from workspace.core.backup import make_backup
+
+    written = make_backup(path)
+    click.echo(f"Backup written: {written}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the current data.")
+@with_appcontext
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database and uploaded files with the snapshot at PATH."""
+    from workspace.core.backup import restore_backup
+
+    if not yes:
+        click.confirm("This replaces all current data. Continue?", abort=True)
+    restore_backup(path)
+    click.echo("Restored.")
+
+
+def register(app: Flask) -> None:
+    """Add the commands to `flask --app wsgi …`."""
+    for command in (create_admin_command, demo_data_command, backup_command, restore_command):
+        app.cli.add_command(command)

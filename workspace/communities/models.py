@@ -1,0 +1,175 @@
+"""Schools, communities, memberships, invitations and reviewer scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workspace.core.database import UTCDateTime, utcnow
+from workspace.extensions import db
+
+
+class CommunityType(enum.StrEnum):
+    GRADE = "grade"
+    SUBJECT = "subject"
+    SCHOOL_TASK = "school_task"
+    PD_THEME = "pd_theme"
+    MASTER_STUDIO = "master_studio"
+    URBAN_RURAL = "urban_rural"
+
+
+class Role(enum.StrEnum):
+    CONVENER = "convener"
+    CO_CONVENER = "co_convener"
+    MEMBER = "member"
+    MENTOR = "mentor"
+    GUEST_EXPERT = "guest_expert"
+
+
+# Roles a person can be given by invitation or role change; convenership moves only by transfer.
+ASSIGNABLE_ROLES = (Role.CO_CONVENER, Role.MEMBER, Role.MENTOR, Role.GUEST_EXPERT)
+ROLE_ORDER = {role: index for index, role in enumerate(Role)}
+
+
+def _in(values: type[enum.StrEnum]) -> str:
+    return ", ".join(f"'{value.value}'" for value in values)
+
+
+class School(db.Model):
+    """A school; its class count sets the minimum community size in the PLC rules."""
+
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    class_count: Mapped[int] = mapped_column(Integer, default=0)
+    in_evaluation_programme: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<School {self.id} {self.name}>"
+
+
+community_schools = Table(
+    "community_schools",
+    db.metadata,
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_id", ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Community(db.Model):
+    """A professional learning community, at /c/<slug>/."""
+
+    __tablename__ = "communities"
+    __table_args__ = (CheckConstraint(f"kind IN ({_in(CommunityType)})", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    vision: Mapped[str] = mapped_column(Text, default="")
+    vision_html: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    schools = relationship("School", secondary=community_schools, lazy="selectin", order_by="School.name")
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Community {self.slug}>"
+
+
+class Membership(db.Model):
+    """A person's place in a community. Leaving keeps the row (left_at) for the records."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_in(Role)})", name="role"),
+        Index("ix_memberships_user_active", "user_id", "left_at"),
+        Index("ix_memberships_community_active", "community_id", "left_at"),
+        # Exactly one convener: the database itself refuses a second active one.
+        Index(
+            "uq_memberships_one_convener",
+            "community_id",
+            unique=True,
+            sqlite_where=text("role = 'convener' AND left_at IS NULL"),
+            postgresql_where=text("role = 'convener' AND left_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    in_evaluation_programme: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    community = relationship("Community", lazy="joined")
+    user = relationship("User", lazy="joined")
+
+    __mapper_args__ = {"confirm_deleted_rows": False}
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+
+class Invitation(db.Model):
+    """An invitation by email or by a shareable link, with a role, an expiry and a use limit."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint(f"role IN ({_in(Role)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=True)
+    use_count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    community = relationship("Community", lazy="joined")
+    created_by = relationship("User", lazy="joined")
+
+    @property
+    def is_used_up(self) -> bool:
+        return self.single_use and self.use_count > 0
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.expires_at
+
+    def is_usable(self, now: dt.datetime | None = None) -> bool:
+        return self.revoked_at is None and not self.is_used_up and not self.is_expired(now)
+
+
+class ReviewerScope(db.Model):
+    """Read-only reviewer access to the communities of one school, or of all schools (school_id NULL)."""
+
+    ALL = "all"  # the marker reviewer_school_ids() uses for a NULL school: every school
+
+    __tablename__ = "reviewer_scopes"
+    __table_args__ = (Index("uq_reviewer_scopes_user_school", "user_id", "school_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    school = relationship("School", lazy="joined")

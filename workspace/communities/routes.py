@@ -1,0 +1,389 @@
+"""Community pages: the user's communities, creation, home, settings, members, invitations, review."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workspace.communities import services
+from workspace.communities.access import load_community, load_invitation, load_membership
+from workspace.communities.forms import CommunityForm, EmptyForm, InvitationForm, RoleForm, TransferForm
+from workspace.communities.models import Community, Role
+from workspace.core.errors import DomainError
+from workspace.core.forms import attach_error, school_choices
+from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.mail import mail_configured, send_mail
+from workspace.core.permissions import can, public, require, reviewer_school_ids
+from workspace.extensions import db
+
+bp = Blueprint("communities", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    """Show the user's communities and what is new in them (visitors go to the login page)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    cards = services.communities_of(current_user, include_archived=True)
+    events = services.recent_events_for_user(current_user, [card.community.id for card in cards])
+    return render_page("communities/index.html", cards=cards, events=events,
+                       reviews=can(current_user, "review"))
+
+
+def _school_choices(form: CommunityForm) -> None:
+    form.school_ids.choices = [(int(value), label) for value, label in school_choices()[1:]]
+
+
+@bp.get("/communities/new")
+def new_community():
+    """Show the form to create a community."""
+    require(can(current_user, "create_community"))
+    form = CommunityForm()
+    _school_choices(form)
+    if current_user.school_id and not form.school_ids.data:
+        form.school_ids.data = [current_user.school_id]
+    return render_page("communities/new.html", form=form)
+
+
+@bp.post("/communities/new")
+def create_community():
+    """Create a community with the current user as its convener."""
+    require(can(current_user, "create_community"))
+    form = CommunityForm()
+    _school_choices(form)
+    if not form.validate():
+        return render_page("communities/new.html", form=form, status=422)
+    try:
+        community = services.create_community(
+            actor=current_user, name=form.name.data, kind=form.kind.data, slug=form.slug.data,
+            description=form.description.data or "", vision=form.vision.data or "",
+            school_ids=form.school_ids.data or [],
+        )
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return render_page("communities/new.html", form=form, status=422)
+    db.session.commit()
+    flash(_("Your community is ready. Invite your colleagues."), "success")
+    return redirect(url_for("communities.show", slug=community.slug))
+
+
+@bp.get("/communities/slug-suggestion")
+def suggest_slug():
+    """Suggest a web address for a name as it is typed (htmx fills the address field)."""
+    name = request.args.get("name", "")[:120]
+    return render_page("communities/_slug_field.html", slug=services.suggest_slug(name))
+
+
+@bp.get("/c/<slug>/")
+def show(slug: str):
+    """Show the community home: description, vision, members and the areas that exist."""
+    community = load_community(slug)
+    members = services.active_members(community)
+    return render_page("communities/show.html", community=community, members=members,
+                       membership=_my_membership(members))
+
+
+def _my_membership(members: list) -> object | None:
+    return next((item for item in members if item.user_id == current_user.id), None)
+
+
+@bp.get("/c/<slug>/settings")
+def edit(slug: str):
+    """Show the community settings form."""
+    community = load_community(slug, "edit")
+    form = CommunityForm(obj=community)
+    _school_choices(form)
+    form.school_ids.data = [school.id for school in community.schools]
+    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm())
+
+
+@bp.post("/c/<slug>/settings")
+def update(slug: str):
+    """Save the community settings."""
+    community = load_community(slug, "edit")
+    form = CommunityForm()
+    _school_choices(form)
+    if form.validate():
+        try:
+            services.update_community(
+                community, actor=current_user, name=form.name.data, kind=form.kind.data, slug=form.slug.data,
+                description=form.description.data or "", vision=form.vision.data or "",
+                school_ids=form.school_ids.data or [],
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("communities.show", slug=community.slug))
+    db.session.rollback()
+    community = load_community(slug, "edit")
+    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(), status=422)
+
+
+@bp.post("/c/<slug>/archive")
+def archive(slug: str):
+    """Archive the community (read-only, reversible)."""
+    community = load_community(slug, "archive")
+    if EmptyForm().validate():
+        services.archive_community(community, actor=current_user)
+        db.session.commit()
+        flash(_("The community is archived. You can bring it back from its settings."), "success")
+    return redirect(url_for("communities.show", slug=community.slug))
+
+
+@bp.post("/c/<slug>/unarchive")
+def unarchive(slug: str):
+    """Bring an archived community back."""
+    community = load_community(slug, "archive")
+    if EmptyForm().validate():
+        services.unarchive_community(community, actor=current_user)
+        db.session.commit()
+        flash(_("The community is active again."), "success")
+    return redirect(url_for("communities.show", slug=community.slug))
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def _members_context(community: Community, invitation_form: InvitationForm | None = None,
+                     transfer_form: TransferForm | None = None, new_invitation=None) -> dict:
+    members = services.active_members(community)
+    managing = can(current_user, "manage_members", community)
+    transfer_form = transfer_form or TransferForm()
+    transfer_form.membership_id.choices = [
+        (item.id, item.user.display_name) for item in members if item.role != Role.CONVENER.value
+    ]
+    return {
+        "community": community,
+        "members": members,
+        "membership": _my_membership(members),
+        "managing": managing,
+        "invitation_form": invitation_form or InvitationForm(),
+        "invitations": services.open_invitations(community) if managing else [],
+        "new_invitation": new_invitation,
+        "transfer_form": transfer_form,
+        "role_form": RoleForm(),
+        "actions": EmptyForm(),
+        "events": services.recent_events(community) if can(current_user, "view_audit", community) else [],
+        "mail_enabled": mail_configured(),
+    }
+
+
+@bp.get("/c/<slug>/members/")
+def members(slug: str):
+    """Show members and roles; conveners also see invitations and the audit trail."""
+    community = load_community(slug)
+    return render_page("communities/members.html", **_members_context(community))
+
+
+@bp.post("/c/<slug>/members/invitations")
+def create_invitation(slug: str):
+    """Invite someone by email, or make a shareable link."""
+    community = load_community(slug, "invite")
+    form = InvitationForm()
+    invitation = None
+    if form.validate():
+        email = form.email.data if form.how.data == "email" else None
+        if form.how.data == "email" and not email:
+            form.email.errors = [_("Enter the email address to invite.")]
+        else:
+            try:
+                invitation = services.create_invitation(
+                    community, actor=current_user, role=form.role.data, email=email,
+                    single_use=bool(form.single_use.data), days=form.days.data,
+                )
+            except DomainError as error:
+                attach_error(form, error)
+    if invitation is None:
+        db.session.rollback()
+        context = _members_context(community, invitation_form=form)
+        return render_page("communities/members.html", "communities/_invitations.html", status=422, **context)
+    db.session.commit()
+    link = url_for("communities.show_invitation", token=invitation.token, _external=True)
+    sent = invitation.email and send_mail(
+        invitation.email,
+        _("%(name)s invites you to %(community)s", name=current_user.display_name, community=community.name),
+        _("%(name)s invites you to join the community “%(community)s”.\n\nOpen this link to accept:\n%(link)s",
+          name=current_user.display_name, community=community.name, link=link),
+    )
+    if invitation.email:
+        flash(_("Invitation sent to %(email)s.", email=invitation.email) if sent
+              else _("Mail is not set up here: copy the link below and send it yourself."), "success")
+    else:
+        flash(_("The link is ready: copy it and share it."), "success")
+    if wants_fragment():
+        context = _members_context(community, new_invitation=invitation)
+        return render_page("communities/_invitations.html", **context)
+    return redirect(url_for("communities.members", slug=slug, new=invitation.id) + "#invitations")
+
+
+@bp.post("/c/<slug>/members/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(slug: str, invitation_id: int):
+    """Withdraw an invitation."""
+    community = load_community(slug, "invite")
+    invitation = load_invitation(community, invitation_id)
+    if EmptyForm().validate():
+        services.revoke_invitation(invitation, actor=current_user)
+        db.session.commit()
+        flash(_("The invitation is withdrawn."), "success")
+    if wants_fragment():
+        return render_page("communities/_invitations.html", **_members_context(community))
+    return redirect(url_for("communities.members", slug=slug) + "#invitations")
+
+
+def _member_answer(community: Community, membership, status: int = 200):
+    if wants_fragment():
+        context = _members_context(community)
+        return render_page("communities/_member_row.html", member=membership, status=status, **context)
+    return redirect(url_for("communities.members", slug=community.slug))
+
+
+@bp.post("/c/<slug>/members/<int:membership_id>/role")
+def change_role(slug: str, membership_id: int):
+    """Change a member's role (conveners only)."""
+    community = load_community(slug)
+    membership = load_membership(community, membership_id)
+    require(can(current_user, "change_role", membership))
+    form = RoleForm()
+    status = 200
+    if form.validate():
+        try:
+            services.change_role(membership, form.role.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now: %(role)s.", name=membership.user.display_name,
+                    role=dict(form.role.choices)[form.role.data]), "success")
+    else:
+        flash(_("Choose a role."), "error")
+        status = 422
+    return _member_answer(community, membership, status)
+
+
+@bp.post("/c/<slug>/members/<int:membership_id>/evaluation")
+def flag_evaluation(slug: str, membership_id: int):
+    """Flag or unflag a member as taking part in the teacher-evaluation programme."""
+    community = load_community(slug)
+    membership = load_membership(community, membership_id)
+    require(can(current_user, "flag_evaluation", membership))
+    if EmptyForm().validate():
+        services.set_evaluation_flag(membership, request.form.get("flagged") == "1", actor=current_user)
+        db.session.commit()
+    return _member_answer(community, membership)
+
+
+@bp.post("/c/<slug>/members/<int:membership_id>/remove")
+def remove_member(slug: str, membership_id: int):
+    """Remove a member from the community."""
+    community = load_community(slug)
+    membership = load_membership(community, membership_id)
+    require(can(current_user, "remove", membership))
+    if EmptyForm().validate():
+        services.remove_member(membership, actor=current_user)
+        db.session.commit()
+        flash(_("%(name)s was removed from the community.", name=membership.user.display_name), "success")
+    if wants_fragment():
+        return render_page("core/_flashes.html", oob=True)
+    return redirect(url_for("communities.members", slug=slug))
+
+
+@bp.post("/c/<slug>/members/leave")
+def leave(slug: str):
+    """Leave the community oneself."""
+    community = load_community(slug)
+    membership = services.membership_for(community, current_user)
+    if membership is None:
+        abort(404)
+    form = EmptyForm()
+    if form.validate():
+        try:
+            services.leave_community(membership, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("communities.members", slug=slug))
+        db.session.commit()
+        flash(_("You left %(name)s.", name=community.name), "success")
+    return redirect(url_for("communities.index"))
+
+
+@bp.post("/c/<slug>/members/transfer")
+def transfer(slug: str):
+    """Hand the convenership to another member (the former convener becomes co-convener)."""
+    community = load_community(slug, "transfer")
+    form = TransferForm()
+    members = services.active_members(community)
+    form.membership_id.choices = [(item.id, item.user.display_name) for item in members]
+    if form.validate():
+        target = load_membership(community, form.membership_id.data)
+        try:
+            services.transfer_convenership(community, target, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now the convener.", name=target.user.display_name), "success")
+            return redirect(url_for("communities.members", slug=slug))
+    return render_page("communities/members.html", status=422, **_members_context(community, transfer_form=form))
+
+
+# --- invitations from the invitee's side ---------------------------------------------------------
+
+
+@bp.get("/invite/<token>")
+@public
+def show_invitation(token: str):
+    """Show an invitation: join with one click, or register / log in first."""
+    invitation = services.find_invitation(token)
+    user = current_user if current_user.is_authenticated else None
+    problem = services.invitation_problem(invitation, user)
+    if problem:
+        return render_page("communities/invitation.html", invitation=invitation, problem=problem,
+                           token=token, form=EmptyForm(), status=410 if invitation else 404)
+    if user is not None and services.membership_for(invitation.community, user) is not None:
+        return redirect(url_for("communities.show", slug=invitation.community.slug))
+    return render_page("communities/invitation.html", invitation=invitation, problem=None, token=token,
+                       form=EmptyForm())
+
+
+@bp.post("/invite/<token>")
+def accept_invitation(token: str):
+    """Accept an invitation as the logged-in user and land in the community."""
+    invitation = services.find_invitation(token)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        if invitation is None:
+            raise DomainError(services.invitation_problem(None) or "")
+        membership = services.accept_invitation(invitation, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return render_page("communities/invitation.html", invitation=invitation, problem=error.message,
+                           token=token, form=EmptyForm(), status=410)
+    db.session.commit()
+    flash(_("Welcome to %(name)s!", name=membership.community.name), "success")
+    return redirect(url_for("communities.show", slug=membership.community.slug))
+
+
+# --- reviewers -----------------------------------------------------------------------------------
+
+
+@bp.get("/review/")
+def review():
+    """Show a reviewer every community in scope, by school, with its size and convener."""
+    require(can(current_user, "review"), hide=True)
+    scope = reviewer_school_ids(current_user)
+    if current_user.is_admin:
+        from workspace.communities.models import ReviewerScope
+
+        scope = {ReviewerScope.ALL}
+    rows = services.review_rows(scope)
+    return render_page("communities/review.html", rows=rows)

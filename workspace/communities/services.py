@@ -1,0 +1,612 @@
+"""Community rules: creation, settings, invitations, roles, convenership, archive; schools and reviewers.
+
+Services take the actor explicitly, raise domain errors, flush but never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from workspace.auth.models import User
+from workspace.auth.services import normalize_email, valid_email
+from workspace.communities.models import (
+    ASSIGNABLE_ROLES,
+    ROLE_ORDER,
+    Community,
+    CommunityType,
+    Invitation,
+    Membership,
+    ReviewerScope,
+    Role,
+    School,
+)
+from workspace.core.database import utcnow
+from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.models import AuditEvent, record_event
+from workspace.core.permissions import MANAGERS, forget_memberships
+from workspace.core.text import clean_line, clean_text, render_markdown
+from workspace.extensions import db
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
+RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "login", "logout", "search", "library"})
+MAX_NAME = 120
+MAX_TEXT = 20_000
+
+
+# --- communities ---------------------------------------------------------------------------------
+
+
+def suggest_slug(name: str) -> str:
+    """Suggest a URL name from a community name; Chinese names get a short random one to edit."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50].strip("-")
+    if len(slug) < 3:
+        slug = f"plc-{secrets.token_hex(3)}"
+    candidate, number = slug, 2
+    while db.session.scalar(select(Community.id).where(Community.slug == candidate)) is not None:
+        candidate = f"{slug}-{number}"
+        number += 1
+    return candidate
+
+
+def check_slug(slug: str, *, community: Community | None = None) -> str:
+    """Return a valid, free slug or refuse it beside the slug field."""
+    slug = clean_line(slug).lower()
+    if not SLUG_PATTERN.match(slug) or "--" in slug:
+        raise ValidationError(
+            str(_l("Use 3 to 60 lower-case letters, digits and hyphens (for example math-grade5).")),
+            field="slug",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(str(_l("This address is reserved. Choose another.")), field="slug")
+    taken = db.session.scalar(select(Community.id).where(Community.slug == slug))
+    if taken is not None and (community is None or taken != community.id):
+        raise ValidationError(str(_l("Another community already uses this address.")), field="slug")
+    return slug
+
+
+def _check_name(name: str) -> str:
+    name = clean_line(name)
+    if not name:
+        raise ValidationError(str(_l("Enter a name.")), field="name")
+    if len(name) > MAX_NAME:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_NAME)), field="name")
+    return name
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in {item.value for item in CommunityType}:
+        raise ValidationError(str(_l("Choose a type.")), field="kind")
+    return kind
+
+
+def _check_long_text(value: str, field: str) -> str:
+    value = clean_text(value)
+    if len(value) > MAX_TEXT:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_TEXT)), field=field)
+    return value
+
+
+def _schools(school_ids: Iterable[int]) -> list[School]:
+    ids = {int(school_id) for school_id in school_ids}
+    if not ids:
+        return []
+    schools = list(db.session.scalars(select(School).where(School.id.in_(ids))))
+    if len(schools) != len(ids):
+        raise ValidationError(str(_l("Choose schools from the list.")), field="school_ids")
+    return schools
+
+
+def create_community(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    slug: str,
+    description: str = "",
+    vision: str = "",
+    school_ids: Iterable[int] = (),
+) -> Community:
+    """Create a community; the creator becomes its convener."""
+    community = Community(
+        name=_check_name(name),
+        kind=_check_kind(kind),
+        slug=check_slug(slug),
+        created_by_id=actor.id,
+    )
+    _set_texts(community, description, vision)
+    community.schools = _schools(school_ids)
+    db.session.add(community)
+    db.session.flush()
+    db.session.add(Membership(community_id=community.id, user_id=actor.id, role=Role.CONVENER.value))
+    record_event(actor, "community.created", community, community)
+    db.session.flush()
+    forget_memberships()
+    return community
+
+
+def _set_texts(community: Community, description: str, vision: str) -> None:
+    community.description = _check_long_text(description, "description")
+    community.description_html = str(render_markdown(community.description))
+    community.vision = _check_long_text(vision, "vision")
+    community.vision_html = str(render_markdown(community.vision))
+
+
+def update_community(
+    community: Community,
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    slug: str,
+    description: str,
+    vision: str,
+    school_ids: Iterable[int],
+) -> Community:
+    """Change a community's settings (name, type, address, texts, schools)."""
+    community.name = _check_name(name)
+    community.kind = _check_kind(kind)
+    new_slug = check_slug(slug, community=community)
+    if new_slug != community.slug:
+        record_event(actor, "community.renamed_address", community, community, old=community.slug, new=new_slug)
+        community.slug = new_slug
+    _set_texts(community, description, vision)
+    community.schools = _schools(school_ids)
+    return community
+
+
+def archive_community(community: Community, *, actor: User) -> None:
+    """Archive: the community becomes read-only and leaves the active lists (reversible)."""
+    if community.archived_at is None:
+        community.archived_at = utcnow()
+        record_event(actor, "community.archived", community, community)
+
+
+def unarchive_community(community: Community, *, actor: User) -> None:
+    """Bring an archived community back."""
+    if community.archived_at is not None:
+        community.archived_at = None
+        record_event(actor, "community.unarchived", community, community)
+
+
+def get_community(slug: str) -> Community | None:
+    """Return the community at this address, or None."""
+    return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def active_members(community: Community) -> list[Membership]:
+    """Active memberships, convener first, then by role and name (one query, users joined)."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, Membership.left_at.is_(None))
+        .order_by(User.display_name, User.id)
+    ).all()
+    return sorted(memberships, key=lambda item: ROLE_ORDER.get(Role(item.role), 99))
+
+
+def member_counts(community_ids: Sequence[int]) -> dict[int, int]:
+    """Active member count per community, in one query."""
+    if not community_ids:
+        return {}
+    rows = db.session.execute(
+        select(Membership.community_id, func.count(Membership.id))
+        .where(Membership.community_id.in_(community_ids), Membership.left_at.is_(None))
+        .group_by(Membership.community_id)
+    )
+    return {community_id: count for community_id, count in rows}
+
+
+def _membership_for_update(membership: Membership) -> Membership:
+    if membership.left_at is not None:
+        raise ValidationError(str(_l("This person is no longer a member.")))
+    return membership
+
+
+def change_role(membership: Membership, role: str, *, actor: User) -> None:
+    """Give a member another role; convenership moves only by transfer."""
+    _membership_for_update(membership)
+    if role == Role.CONVENER.value:
+        raise ValidationError(str(_l("Use “Transfer convenership” to make someone the convener.")), field="role")
+    if role not in {item.value for item in ASSIGNABLE_ROLES}:
+        raise ValidationError(str(_l("Choose a role.")), field="role")
+    if membership.role == Role.CONVENER.value:
+        raise NotAllowed(str(_l("The convener's role changes only by transferring the convenership.")))
+    if membership.role != role:
+        record_event(actor, "membership.role_changed", membership, membership.community,
+                     user_id=membership.user_id, old=membership.role, new=role)
+        membership.role = role
+        forget_memberships()
+
+
+def set_evaluation_flag(membership: Membership, flagged: bool, *, actor: User) -> None:
+    """Flag (or unflag) a member as taking part in the teacher-evaluation programme."""
+    _membership_for_update(membership)
+    if membership.in_evaluation_programme != flagged:
+        membership.in_evaluation_programme = flagged
+        record_event(actor, "membership.evaluation_flag", membership, membership.community,
+                     user_id=membership.user_id, flagged=flagged)
+
+
+def remove_member(membership: Membership, *, actor: User) -> None:
+    """Remove a member (the row stays, marked left, so past records keep their names)."""
+    _membership_for_update(membership)
+    if membership.role == Role.CONVENER.value:
+        raise NotAllowed(str(_l("Transfer the convenership before removing the convener.")))
+    membership.left_at = utcnow()
+    record_event(actor, "membership.removed", membership, membership.community, user_id=membership.user_id)
+    forget_memberships()
+
+
+def leave_community(membership: Membership, *, actor: User) -> None:
+    """Leave a community oneself; the convener must first hand the convenership on."""
+    _membership_for_update(membership)
+    if membership.role == Role.CONVENER.value:
+        raise NotAllowed(
+            str(_l("You are the convener. Transfer the convenership to another member before you leave."))
+        )
+    membership.left_at = utcnow()
+    record_event(actor, "membership.left", membership, membership.community, user_id=membership.user_id)
+    forget_memberships()
+
+
+def transfer_convenership(community: Community, new_convener: Membership, *, actor: User) -> None:
+    """Make another member the convener; the former convener stays on as co-convener."""
+    _membership_for_update(new_convener)
+    if new_convener.community_id != community.id:
+        raise ValidationError(str(_l("Choose a member of this community.")), field="membership_id")
+    current = db.session.scalar(
+        select(Membership).where(
+            Membership.community_id == community.id,
+            Membership.role == Role.CONVENER.value,
+            Membership.left_at.is_(None),
+        )
+    )
+    if current is not None and current.id == new_convener.id:
+        raise ValidationError(str(_l("This member is already the convener.")), field="membership_id")
+    if current is not None:
+        current.role = Role.CO_CONVENER.value
+        db.session.flush()  # free the one-convener slot before taking it
+    new_convener.role = Role.CONVENER.value
+    db.session.flush()
+    record_event(actor, "community.convenership_transferred", community, community,
+                 old_user_id=current.user_id if current else None, new_user_id=new_convener.user_id)
+    forget_memberships()
+
+
+def add_member(community: Community, user: User, role: str) -> Membership:
+    """Add a person (or bring back one who left) with a role; an active member keeps their role."""
+    membership = db.session.scalar(
+        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
+    )
+    if membership is not None and membership.left_at is None:
+        return membership
+    if membership is None:
+        membership = Membership(community_id=community.id, user_id=user.id, role=role)
+        db.session.add(membership)
+    else:
+        membership.role, membership.left_at, membership.joined_at = role, None, utcnow()
+        membership.in_evaluation_programme = False
+    db.session.flush()
+    forget_memberships()
+    return membership
+
+
+# --- invitations ---------------------------------------------------------------------------------
+
+
+def create_invitation(
+    community: Community,
+    *,
+    actor: User,
+    role: str,
+    email: str | None = None,
+    single_use: bool = True,
+    days: int = 14,
+) -> Invitation:
+    """Invite by email (single use) or make a shareable link (single- or multi-use) with a role and expiry."""
+    if community.archived_at is not None:
+        raise NotAllowed(str(_l("This community is archived.")))
+    if role not in {item.value for item in ASSIGNABLE_ROLES}:
+        raise ValidationError(str(_l("Choose a role.")), field="role")
+    if not 1 <= days <= 90:
+        raise ValidationError(str(_l("Choose between 1 and 90 days.")), field="days")
+    address = valid_email(email) if email else None
+    if address:
+        single_use = True
+        existing = db.session.scalar(
+            select(Membership.id)
+            .join(User, Membership.user_id == User.id)
+            .where(Membership.community_id == community.id, Membership.left_at.is_(None), User.email == address)
+        )
+        if existing is not None:
+            raise ValidationError(str(_l("This person is already a member.")), field="email")
+    invitation = Invitation(
+        community_id=community.id,
+        token=secrets.token_urlsafe(24),
+        email=address,
+        role=role,
+        single_use=single_use,
+        expires_at=utcnow() + dt.timedelta(days=days),
+        created_by_id=actor.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    record_event(actor, "invitation.created", invitation, community, role=role, email=address,
+                 single_use=single_use)
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """Return the invitation for a token, whatever its state, or None."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Invitation).where(Invitation.token == token))
+
+
+def invitation_problem(invitation: Invitation | None, user: User | None = None) -> str | None:
+    """Say why this invitation cannot be used (by this user), or None when it can."""
+    if invitation is None:
+        return str(_l("This invitation link is not valid. Ask the convener for a new one."))
+    if invitation.revoked_at is not None:
+        return str(_l("This invitation was withdrawn. Ask the convener for a new one."))
+    if invitation.is_used_up:
+        return str(_l("This invitation has already been used. Ask the convener for a new one."))
+    if invitation.is_expired():
+        return str(_l("This invitation has expired. Ask the convener for a new one."))
+    if invitation.community.archived_at is not None:
+        return str(_l("This community is archived and takes no new members."))
+    if user is not None and invitation.email and normalize_email(user.email) != invitation.email:
+        return str(_l("This invitation was sent to %(email)s. Log in with that address to accept it.",
+                      email=mask_email(invitation.email)))
+    return None
+
+
+def mask_email(email: str) -> str:
+    """Show enough of an address to recognise it, not enough to harvest it."""
+    local, _, domain = email.partition("@")
+    return f"{local[:2]}…@{domain}"
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    """Join the community through an invitation; a member who is already in keeps their place."""
+    problem = invitation_problem(invitation, user)
+    if problem:
+        raise ValidationError(problem)
+    already = db.session.scalar(
+        select(Membership).where(
+            Membership.community_id == invitation.community_id,
+            Membership.user_id == user.id,
+            Membership.left_at.is_(None),
+        )
+    )
+    if already is not None:
+        return already
+    membership = add_member(invitation.community, user, invitation.role)
+    invitation.use_count += 1
+    record_event(user, "invitation.accepted", invitation, invitation.community, role=invitation.role)
+    return membership
+
+
+def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
+    """Withdraw an invitation so its link stops working."""
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        record_event(actor, "invitation.revoked", invitation, invitation.community)
+
+
+def open_invitations(community: Community) -> list[Invitation]:
+    """Invitations that can still be used, newest first."""
+    now = utcnow()
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.community_id == community.id, Invitation.revoked_at.is_(None),
+               Invitation.expires_at > now)
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    return [invitation for invitation in invitations if not invitation.is_used_up]
+
+
+def recent_events(community: Community, limit: int = 20) -> list[AuditEvent]:
+    """The community's latest audit events, actors loaded in the same query."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.actor))
+            .where(AuditEvent.community_id == community.id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- the user's communities ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommunityCard:
+    community: Community
+    role: str | None
+    member_count: int
+
+
+def communities_of(user: User, *, include_archived: bool = False) -> list[CommunityCard]:
+    """The user's communities with their role and member count (a fixed number of queries)."""
+    query = (
+        select(Community, Membership.role)
+        .join(Membership, Membership.community_id == Community.id)
+        .where(Membership.user_id == user.id, Membership.left_at.is_(None))
+        .order_by(Community.archived_at.is_not(None), Community.name)
+    )
+    if not include_archived:
+        query = query.where(Community.archived_at.is_(None))
+    rows = db.session.execute(query).all()
+    counts = member_counts([community.id for community, _role in rows])
+    return [CommunityCard(community, role, counts.get(community.id, 0)) for community, role in rows]
+
+
+def reviewable_communities(user: User, school_ids: set[Any] | None) -> list[CommunityCard]:
+    """Communities a reviewer may read: those of the schools in scope, or all (a fixed number of queries)."""
+    if not school_ids:
+        return []
+    query = select(Community).order_by(Community.name)
+    if ReviewerScope.ALL not in school_ids:
+        from workspace.communities.models import community_schools
+
+        query = query.where(
+            Community.id.in_(
+                select(community_schools.c.community_id).where(community_schools.c.school_id.in_(school_ids))
+            )
+        )
+    communities = db.session.scalars(query).all()
+    counts = member_counts([community.id for community in communities])
+    return [CommunityCard(community, None, counts.get(community.id, 0)) for community in communities]
+
+
+# --- schools and reviewers (site administration) -------------------------------------------------
+
+
+def save_school(
+    school: School | None, *, actor: User, name: str, class_count: int, in_evaluation_programme: bool
+) -> School:
+    """Create or update a school; names are unique."""
+    name = clean_line(name)
+    if not name:
+        raise ValidationError(str(_l("Enter a name.")), field="name")
+    if len(name) > MAX_NAME:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_NAME)), field="name")
+    if class_count < 0 or class_count > 1000:
+        raise ValidationError(str(_l("Enter a number between 0 and 1000.")), field="class_count")
+    clash = db.session.scalar(select(School.id).where(School.name == name))
+    if clash is not None and (school is None or clash != school.id):
+        raise ValidationError(str(_l("A school with this name already exists.")), field="name")
+    if school is None:
+        school = School()
+        db.session.add(school)
+    school.name, school.class_count = name, class_count
+    school.in_evaluation_programme = in_evaluation_programme
+    db.session.flush()
+    record_event(actor, "school.saved", school)
+    return school
+
+
+def grant_reviewer_scope(user: User, school: School | None, *, actor: User) -> ReviewerScope:
+    """Let a user review the communities of one school, or of all schools (school None)."""
+    school_id = school.id if school else None
+    existing = db.session.scalar(
+        select(ReviewerScope).where(
+            ReviewerScope.user_id == user.id,
+            ReviewerScope.school_id.is_(None) if school_id is None else ReviewerScope.school_id == school_id,
+        )
+    )
+    if existing is not None:
+        return existing
+    scope = ReviewerScope(user_id=user.id, school_id=school_id, granted_by_id=actor.id)
+    db.session.add(scope)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ValidationError(str(_l("This scope is already granted."))) from None
+    record_event(actor, "reviewer_scope.granted", user, school_id=school_id)
+    return scope
+
+
+def revoke_reviewer_scope(scope: ReviewerScope, *, actor: User) -> None:
+    """Take a reviewer scope away."""
+    record_event(actor, "reviewer_scope.revoked", scope.user, school_id=scope.school_id)
+    db.session.delete(scope)
+
+
+def is_manager(role: str | None) -> bool:
+    return role in MANAGERS
+
+
+def membership_for(community: Community, user: User) -> Membership | None:
+    """The user's active membership in the community, or None."""
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.community_id == community.id,
+            Membership.user_id == user.id,
+            Membership.left_at.is_(None),
+        )
+    )
+
+
+def recent_events_for_user(user: User, community_ids: Sequence[int], limit: int = 12) -> list[AuditEvent]:
+    """What happened lately in the user's communities (one query, actors and communities loaded)."""
+    from sqlalchemy.orm import joinedload
+
+    if not community_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.community))
+            .where(AuditEvent.community_id.in_(community_ids))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    community: Community
+    member_count: int
+    evaluation_count: int
+    convener: User | None
+
+
+def review_rows(school_ids: set[Any] | None) -> list[ReviewRow]:
+    """One row per community in the reviewer's scope: size, evaluation-programme members, convener."""
+    if not school_ids:
+        return []
+    from workspace.communities.models import community_schools
+
+    query = select(Community).order_by(Community.archived_at.is_not(None), Community.name)
+    if ReviewerScope.ALL not in school_ids:
+        query = query.where(
+            Community.id.in_(
+                select(community_schools.c.community_id).where(community_schools.c.school_id.in_(school_ids))
+            )
+        )
+    communities = db.session.scalars(query).all()
+    ids = [community.id for community in communities]
+    if not ids:
+        return []
+    counts = member_counts(ids)
+    flagged = dict(
+        db.session.execute(
+            select(Membership.community_id, func.count(Membership.id))
+            .where(Membership.community_id.in_(ids), Membership.left_at.is_(None),
+                   Membership.in_evaluation_programme.is_(True))
+            .group_by(Membership.community_id)
+        ).all()
+    )
+    conveners = {
+        membership.community_id: membership.user
+        for membership in db.session.scalars(
+            select(Membership).where(Membership.community_id.in_(ids), Membership.left_at.is_(None),
+                                     Membership.role == Role.CONVENER.value)
+        )
+    }
+    return [
+        ReviewRow(community, counts.get(community.id, 0), flagged.get(community.id, 0), conveners.get(community.id))
+        for community in communities
+    ]

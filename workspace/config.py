@@ -1,0 +1,96 @@
+"""Settings from environment variables, with safe defaults (no secret is ever hard-coded)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir() -> Path:
+    return Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
+
+
+def _secret_key(instance: Path) -> str:
+    """Return SECRET_KEY, or a key generated on first run and kept in instance/ (mode 0600)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def load_config() -> dict[str, Any]:
+    """Build the configuration from the environment."""
+    instance = _instance_dir()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'workspace.sqlite3'}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs name no driver
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    max_upload_mb = _int("MAX_UPLOAD_MB", 50)
+    redis_url = os.environ.get("REDIS_URL") or None
+    mail_server = os.environ.get("MAIL_SERVER") or None
+    secure_cookies = _bool("SESSION_COOKIE_SECURE", False)
+    return {
+        "INSTANCE_DIR": str(instance),
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        "MAX_UPLOAD_MB": max_upload_mb,
+        "MAX_VIDEO_UPLOAD_MB": _int("MAX_VIDEO_UPLOAD_MB", 500),
+        # Requests above the largest allowed upload are cut off by Werkzeug with a 413.
+        "MAX_CONTENT_LENGTH": max(max_upload_mb, _int("MAX_VIDEO_UPLOAD_MB", 500)) * 1024 * 1024,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": _int("MAIL_PORT", 587),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "workspace@localhost",
+        "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Taipei",
+        "BABEL_DEFAULT_LOCALE": "zh_Hant",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Taipei",
+        "ALLOW_REGISTRATION": _bool("ALLOW_REGISTRATION", True),
+        # Tokens bound to the session, not to a clock: a tab left open over lunch can still save.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
+        "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE") or "default",
+        "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 15),
+        "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
+        "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
+        "RESET_LINK_HOURS": _int("RESET_LINK_HOURS", 24),
+        "BEHIND_PROXY": _bool("BEHIND_PROXY", False),
+    }

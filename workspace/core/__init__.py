@@ -1,0 +1,1 @@
+"""What every area shares: permissions, htmx rendering, text, errors, database helpers."""

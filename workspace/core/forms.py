@@ -1,0 +1,46 @@
+"""Form helpers shared by every area: domain errors beside fields, safe return addresses, choices."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from workspace.core.errors import DomainError
+from workspace.extensions import db
+
+
+def attach_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a domain error beside its field, or above the form when it belongs to no field."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*list(field.errors or []), error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return `target` when it is a path on this site, else `default` (no open redirects)."""
+    if not target:
+        return default
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def school_choices(blank_label: str | None = None) -> list[tuple[str, str]]:
+    """The schools as select choices, by name."""
+    from workspace.communities.models import School
+
+    rows = db.session.execute(select(School.id, School.name).order_by(School.name)).all()
+    blank = [("", blank_label or str(_l("— none —")))]
+    return blank + [(str(school_id), name) for school_id, name in rows]
+
+
+def optional_int(value: str | None) -> int | None:
+    """Turn a select's value into an id, or None for the blank choice."""
+    return int(value) if value and str(value).isdigit() else None

@@ -1,0 +1,37 @@
+"""One URL, two representations: the full page, or only the fragment htmx swaps in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, render_template
+
+from workspace.extensions import htmx
+
+
+def wants_fragment() -> bool:
+    """Whether this request should get a fragment: htmx, not boosted, not a history restore."""
+    hx = htmx
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render_page(page: str, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
+    """Render `page` in full, or `fragment` when htmx swaps a region; always Vary on HX-Request.
+
+    Pass only a fragment (page = a partial) to answer a mutation with the updated region.
+    """
+    template = fragment if fragment and wants_fragment() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def hx_redirect(location: str) -> Response:
+    """Tell htmx to navigate (a full page load), or redirect a plain request."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    from flask import redirect
+
+    return redirect(location)

@@ -1,0 +1,77 @@
+"""Interface languages: the user's choice, else the browser's Accept-Language; dates in the user's locale."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+LOCALES = ("zh_Hant", "zh_Hans", "en")
+LOCALE_NAMES = {"zh_Hant": "繁體中文", "zh_Hans": "简体中文", "en": "English"}
+HTML_LANG = {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans", "en": "en"}
+
+# Browser tags that mean a script: Taiwan, Hong Kong and Macau write Traditional; the rest Simplified.
+_TRADITIONAL_REGIONS = {"tw", "hk", "mo", "hant"}
+
+
+def locale_from_tag(tag: str) -> str | None:
+    """Map a language tag (zh-TW, zh-Hans-CN, en-GB …) to one of our locales, or None."""
+    parts = tag.replace("_", "-").lower().split("-")
+    if parts[0] == "en":
+        return "en"
+    if parts[0] == "zh":
+        if "hant" in parts[1:]:
+            return "zh_Hant"
+        if "hans" in parts[1:]:
+            return "zh_Hans"
+        if any(part in _TRADITIONAL_REGIONS for part in parts[1:]):
+            return "zh_Hant"
+        return "zh_Hans"
+    return None
+
+
+def negotiate_locale(accept_language: list[tuple[str, float]]) -> str | None:
+    """Pick the best of our locales from Accept-Language entries (tag, quality), best first."""
+    for tag, _quality in sorted(accept_language, key=lambda item: -item[1]):
+        locale = locale_from_tag(tag)
+        if locale:
+            return locale
+    return None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the user's saved choice, the session's, then the browser's."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return negotiate_locale(list(request.accept_languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def local_datetime(value: dt.datetime | None, style: str = "medium") -> str:
+    """Show a UTC timestamp in the deployment's time zone and the user's locale."""
+    return format_datetime(value, style) if value else ""
+
+
+def local_date(value: dt.datetime | dt.date | None, style: str = "medium") -> str:
+    """Show a date in the user's locale (a timestamp is first moved into the deployment's zone)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_zone()).date()
+    return format_date(value, style)
+
+
+def _zone() -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(current_app.config["TIMEZONE"])

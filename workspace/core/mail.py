@@ -1,0 +1,36 @@
+"""Outgoing email through the configured SMTP server; without one, nothing is sent and nothing fails."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+
+def mail_configured() -> bool:
+    """Whether an SMTP server is configured."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def send_mail(to: str, subject: str, body: str) -> bool:
+    """Send a plain-text UTF-8 email; return False when no SMTP server is configured."""
+    config = current_app.config
+    if not mail_configured():
+        return False
+    message = EmailMessage()
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
+    message.set_content(body, charset="utf-8")
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"] and smtp.has_extn("starttls"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+    return True

@@ -1,0 +1,51 @@
+"""Records every area shares: the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workspace.core.database import UTCDateTime, utcnow
+from workspace.extensions import db
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, when: role changes, removals, transfers, archives, exports."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_community_created", "community_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor = relationship("User", lazy="raise")
+    community = relationship("Community", lazy="raise")
+
+
+def record_event(
+    actor: Any,
+    action: str,
+    subject: Any,
+    community: Any = None,
+    **data: Any,
+) -> AuditEvent:
+    """Add an audit event for `action` on `subject` (flushed with the caller's transaction)."""
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        subject_type=type(subject).__name__,
+        subject_id=getattr(subject, "id", None),
+        community_id=getattr(community, "id", None),
+        data=data,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,181 @@
+"""The one permission policy: can(user, action, obj) answers every question of access.
+
+Routes call it through require() or load_community(); templates get the same can(), so a button
+and its route never disagree. A community the user may not see answers 404, not 403.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+from flask import abort, g, has_app_context
+from sqlalchemy import select
+
+from workspace.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MANAGERS = frozenset({"convener", "co_convener"})
+
+
+def public(view: F) -> F:
+    """Mark a view as open to visitors who are not logged in (login is required by default)."""
+    view._public = True  # type: ignore[attr-defined]
+    return view
+
+
+def _authenticated(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def membership_of(user: Any, community: Any) -> Any:
+    """Return the user's active membership in the community, or None (cached per request)."""
+    from workspace.communities.models import Membership
+
+    if not _authenticated(user) or community is None or community.id is None:
+        return None
+    cache: dict[tuple[int, int], Any] | None = None
+    if has_app_context():
+        cache = g.setdefault("_memberships", {})
+        key = (user.id, community.id)
+        if key in cache:
+            return cache[key]
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.community_id == community.id,
+            Membership.left_at.is_(None),
+        )
+    )
+    if cache is not None:
+        cache[(user.id, community.id)] = membership
+    return membership
+
+
+def forget_memberships() -> None:
+    """Drop the per-request membership cache after memberships change."""
+    if has_app_context():
+        g.pop("_memberships", None)
+
+
+def role_in(user: Any, community: Any) -> str | None:
+    """Return the user's active role in the community, or None."""
+    membership = membership_of(user, community)
+    return membership.role if membership else None
+
+
+def reviews(user: Any, community: Any) -> bool:
+    """Whether the user holds a reviewer scope over any school of the community."""
+    from workspace.communities.models import ReviewerScope
+
+    if not _authenticated(user):
+        return False
+    scopes = reviewer_school_ids(user)
+    if scopes is None:
+        return False
+    if ReviewerScope.ALL in scopes:
+        return True
+    return any(school.id in scopes for school in community.schools)
+
+
+def reviewer_school_ids(user: Any) -> set[Any] | None:
+    """Return the school ids the user reviews (ReviewerScope.ALL for every school), None if none."""
+    from workspace.communities.models import ReviewerScope
+
+    if not _authenticated(user):
+        return None
+    if has_app_context() and "_reviewer_scopes" in g:
+        return g._reviewer_scopes
+    rows = db.session.scalars(select(ReviewerScope.school_id).where(ReviewerScope.user_id == user.id)).all()
+    scopes = {ReviewerScope.ALL if school_id is None else school_id for school_id in rows} or None
+    if has_app_context():
+        g._reviewer_scopes = scopes
+    return scopes
+
+
+def _community_rule(user: Any, action: str, community: Any) -> bool:
+    role = role_in(user, community)
+    admin = bool(getattr(user, "is_admin", False)) and _authenticated(user)
+    archived = community.archived_at is not None
+    if action == "view":
+        return admin or role is not None or reviews(user, community)
+    if action in {"manage_members", "invite"}:
+        return not archived and (admin or role in MANAGERS)
+    if action == "edit":
+        return not archived and (admin or role in MANAGERS)
+    if action in {"change_role", "transfer"}:
+        return not archived and (admin or role == "convener")
+    if action == "archive":
+        return admin or role == "convener"
+    if action == "leave":
+        return role is not None and role != "convener"
+    if action == "view_audit":
+        return admin or role in MANAGERS
+    raise ValueError(f"unknown community action {action!r}")
+
+
+def _membership_rule(user: Any, action: str, membership: Any) -> bool:
+    community = membership.community
+    role = role_in(user, community)
+    admin = bool(getattr(user, "is_admin", False)) and _authenticated(user)
+    if community.archived_at is not None or membership.left_at is not None:
+        return False
+    if action == "remove":
+        if membership.role == "convener" or membership.user_id == getattr(user, "id", None):
+            return False  # the convener transfers first; oneself leaves instead
+        if admin or role == "convener":
+            return True
+        return role == "co_convener" and membership.role not in MANAGERS
+    if action == "flag_evaluation":
+        return admin or role in MANAGERS
+    if action == "change_role":
+        return (admin or role == "convener") and membership.role != "convener"
+    if action == "receive_convenership":
+        return (admin or role == "convener") and membership.role != "convener"
+    raise ValueError(f"unknown membership action {action!r}")
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """Answer whether `user` may do `action` on `obj` (a Community, a Membership, or None)."""
+    from workspace.communities.models import Community, Membership
+
+    if not _authenticated(user):
+        return False
+    if obj is None:
+        if action == "create_community":
+            return True
+        if action == "administer":
+            return bool(user.is_admin)
+        if action == "review":
+            return bool(user.is_admin) or reviewer_school_ids(user) is not None
+        raise ValueError(f"unknown action {action!r}")
+    if isinstance(obj, Community):
+        return _community_rule(user, action, obj)
+    if isinstance(obj, Membership):
+        return _membership_rule(user, action, obj)
+    raise TypeError(f"no policy for {type(obj).__name__}")
+
+
+def deny(*, hide: bool = False) -> NoReturn:
+    """Abort with 403, or with 404 when the thing must not be known to exist."""
+    abort(404 if hide else 403)
+
+
+def require(allowed: bool, *, hide: bool = False) -> None:
+    """Abort unless `allowed` (403, or 404 with hide=True)."""
+    if not allowed:
+        deny(hide=hide)
+
+
+def admin_required(view: F) -> F:
+    """Let only site admins through (others get 404: the admin pages are not advertised)."""
+    from flask_login import current_user
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        require(can(current_user, "administer"), hide=True)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

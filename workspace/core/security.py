@@ -1,0 +1,68 @@
+"""Security headers on every response, and the login gate (login required unless a view is @public)."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, make_response, redirect, request, url_for
+from flask_login import current_user
+
+from workspace.extensions import htmx
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def set_security_headers(response: Response) -> Response:
+    """Add CSP, nosniff, referrer and framing headers (a view may set a stricter CSP of its own)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Invitation and reset tokens live in URLs: never leak them to another site.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def _is_public_endpoint() -> bool:
+    if request.endpoint is None:
+        return True  # 404s and the like go to the error handlers
+    if request.endpoint == "static":
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "_public", False))
+
+
+def require_login() -> Response | None:
+    """Send a visitor who is not logged in to the login page, and back here afterwards."""
+    if _is_public_endpoint() or current_user.is_authenticated:
+        return None
+    target = request.full_path if request.query_string else request.path
+    login_url = url_for("auth.login", next=target)
+    if htmx:
+        # A 302 would swap the login page into a small target: navigate instead.
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
+def install(app: Flask) -> None:
+    """Install the login gate and the security headers on the app."""
+    app.before_request(require_login)
+    app.after_request(set_security_headers)
