@@ -77,8 +77,9 @@ def _register_areas(app: Flask) -> None:
     from workspace.admin import bp as admin_bp
     from workspace.auth import bp as auth_bp
     from workspace.communities import bp as communities_bp
+    from workspace.core.routes import bp as core_bp
 
-    for blueprint in (auth_bp, communities_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, communities_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     # Models every area reads must be imported before the mapper configures.
