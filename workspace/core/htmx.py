@@ -15,13 +15,13 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-def render_page(page: str, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
-    """Render `page` in full, or `fragment` when htmx swaps a region; always Vary on HX-Request.
+def render_page(template: str, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
+    """Render `template` in full, or `fragment` when htmx swaps a region; always Vary on HX-Request.
 
-    Pass only a fragment (page = a partial) to answer a mutation with the updated region.
+    Pass only a partial as `template` to answer a mutation with the updated region.
     """
-    template = fragment if fragment and wants_fragment() else page
-    response = make_response(render_template(template, **context), status)
+    chosen = fragment if fragment and wants_fragment() else template
+    response = make_response(render_template(chosen, **context), status)
     response.vary.add("HX-Request")
     return response
 
