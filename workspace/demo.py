@@ -1,13 +1,321 @@
-"""Demo data: placeholder until the full demo set lands."""
+"""Demo data: two schools, three communities and the people in them, loaded through the services.
+
+`flask --app wsgi demo-data` calls `load_demo_data` (which never commits) and then `print_logins`.
+Every demo account shares DEMO_PASSWORD, so a visitor can try each role in the demo.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from workspace.auth.models import User
+from workspace.auth.services import register_user
+from workspace.communities import services as communities
+from workspace.communities.models import Community, Membership, Role, School
+from workspace.extensions import db
+
+# Public on purpose: it is printed for every visitor of the demo.
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoSchool:
+    key: str
+    name: str
+    class_count: int
+    in_evaluation_programme: bool
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    name: str
+    email: str
+    locale: str
+    school: str | None  # key into SCHOOLS; None for people who work outside a school
+    part: str  # their part in the demo, printed beside the login
+
+
+# A Taiwanese elementary school small enough for the "4 members" rule and in the evaluation
+# programme, and a mainland county-town school big enough (≥25 classes) to be the core school of an
+# urban–rural community, as in the source plans.
+SCHOOLS = (
+    DemoSchool("guanghua", "光華國小", 18, True),
+    DemoSchool("chengguan", "青溪县城关第一小学", 36, False),
+)
+
+PEOPLE = (
+    # The administrator comes first: the schools need an actor.
+    DemoPerson("admin", "Alex Chen", "admin@demo.example", "en", None, "site administrator"),
+    DemoPerson("county", "蔡佩珊", "tsai.peishan@edu.demo.example", "zh_Hant", None,
+               "reviewer, all schools (county officer)"),
+    DemoPerson("dean", "許文彬", "hsu.wenbin@guanghua.demo.example", "zh_Hant", "guanghua",
+               "reviewer, 光華國小 (director of academic affairs)"),
+    DemoPerson("chen", "陳怡君", "chen.yijun@guanghua.demo.example", "zh_Hant", "guanghua",
+               "convener, math-grade5"),
+    DemoPerson("lin", "林志豪", "lin.zhihao@guanghua.demo.example", "zh_Hant", "guanghua",
+               "co-convener, math-grade5"),
+    DemoPerson("wang", "王淑芬", "wang.shufen@guanghua.demo.example", "zh_Hant", "guanghua",
+               "mentor, math-grade5"),
+    DemoPerson("huang", "黃美玲", "huang.meiling@guanghua.demo.example", "zh_Hant", "guanghua",
+               "member in the evaluation programme, math-grade5"),
+    DemoPerson("li", "李俊賢", "li.junxian@guanghua.demo.example", "zh_Hant", "guanghua",
+               "member in the evaluation programme, math-grade5"),
+    DemoPerson("chang", "張家瑋", "chang.jiawei@guanghua.demo.example", "zh_Hant", "guanghua",
+               "new teacher, math-grade5 and formative-assessment"),
+    DemoPerson("carter", "Emily Carter", "emily.carter@guanghua.demo.example", "en", "guanghua",
+               "convener, formative-assessment"),
+    DemoPerson("david", "David Lin", "david.lin@guanghua.demo.example", "en", "guanghua",
+               "co-convener, formative-assessment"),
+    DemoPerson("zhou", "周建国", "zhou.jianguo@chengguan.demo.example", "zh_Hans", "chengguan",
+               "convener, urban-rural"),
+    DemoPerson("liu", "刘晓燕", "liu.xiaoyan@chengguan.demo.example", "zh_Hans", "chengguan",
+               "mentor, urban-rural"),
+    DemoPerson("zhao", "赵磊", "zhao.lei@chengguan.demo.example", "zh_Hans", "chengguan",
+               "mentor, urban-rural"),
+    DemoPerson("sun", "孙丽", "sun.li@chengguan.demo.example", "zh_Hans", "chengguan",
+               "rural teacher on a two-year placement, urban-rural"),
+    DemoPerson("wu", "吴海涛", "wu.haitao@chengguan.demo.example", "zh_Hans", "chengguan",
+               "rural teacher on a two-year placement, urban-rural"),
+)
+
+DEMO_EMAILS = tuple(person.email for person in PEOPLE)
+
+
+MATH_DESCRIPTION = """\
+光華國小五年級導師與數學專長教師組成的社群。我們每週三下午聚在一起，把同一個單元拆開來一起想：
+孩子會卡在哪裡、課堂上要問什麼問題、回家作業怎麼出才不會只是重複練習。
+
+- **協同備課**：每個單元由兩位老師主筆教案，其他人補上學情分析與作業設計的建議
+- **教學觀察與回饋**：輪流開放教室，觀課前先談好觀察重點，課後一週內完成回饋會談
+- **行動研究**：以「分數概念的常見錯誤」為題，蒐集學生作品，期末整理成報告
+
+歡迎對數學教學有興趣的老師加入，也歡迎帶著自己班上的難題來討論。
+"""
+
+MATH_VISION = """\
+## 共同願景
+
+讓數學課成為孩子願意說出解題想法、老師彼此支持的地方。
+
+## 本學年目標
+
+1. **社群活動至少 18 次**，每次留下會議記錄、簽到與照片，學年末彙整成果報告。
+2. **協同備課**：分數與小數兩個單元完成共同教案，上傳至資源庫供全校使用。
+3. **教學觀察與回饋**：每位成員至少公開授課一次，並擔任一次觀課者。
+4. **行動研究**：整理五年級分數錯誤類型與對應的教學策略，於校內分享。
+5. **新進教師輔導**：由資深教師擔任導師，陪伴新進教師完成第一次公開課。
+
+> 參加教師專業發展評鑑的兩位成員，以社群中的備課、觀課紀錄作為評鑑檔案的佐證資料。
+"""
+
+URBAN_RURAL_DESCRIPTION = """\
+青溪县城关第一小学作为核心校，与石门乡中心小学、桃岭村小结成城乡教育共同体。
+三所学校的老师借助互联网一起上课、一起教研：
+
+- **同步课堂**：核心校教师通过直播同时给本校和乡村学校的学生上课，课后两边老师一起研讨
+- **网络研修**：线上集体备课、教学诊断和主题研修，与线下教研交替进行
+- **送教下乡**：核心校学科骨干到成员校上示范课、参与评课
+- **师徒结对**：乡村学校选派青年教师到核心校跟岗学习两年，由骨干教师一对一带教
+"""
+
+URBAN_RURAL_VISION = """\
+## 共同愿景
+
+让乡村孩子在家门口也能上到好课，让城乡教师在同一个教研团队里一起成长。
+
+## 年度目标
+
+- **同步课堂**全年不少于 **20 节**，至少覆盖语文、数学两门学科，每节留存课堂照片与课堂记录
+- **网络研修**不少于 **8 次**，**线下教研**不少于 **4 次**，分别留存图片和文字佐证
+- **集体备课**：核心校每学期到每所成员校至少开展 1 次，一学年内覆盖所有学科
+- **送教下乡**：每学期至少 1 次，一学年内覆盖所有学科
+- **师徒结对**：导师具有中级及以上职称，结对期两年；跟岗教师每学期至少上 1 节公开汇报课
+- 交流教师名单（姓名、学校、学科）每学期更新，确保每所成员校都有教师参与
+"""
+
+FORMATIVE_DESCRIPTION = """\
+A professional-development theme community for Guanghua teachers who teach English, or teach other
+subjects partly in English. Each month we pick one quick way of checking understanding, try it in our
+own lessons, and bring back what the students did with it.
+
+- **Techniques we try**: exit tickets, mini whiteboards, traffic-light cards, hinge questions
+- **Peer observation**: pairs visit each other's lessons with one agreed focus and talk it over within a week
+- **Case analysis**: we look at a few pieces of student work together and decide what to teach next
+"""
+
+FORMATIVE_VISION = """\
+## Shared vision
+
+Before the bell rings, every lesson should tell the teacher who has understood and who needs another way in.
+
+## Goals for this school year
+
+1. **One technique a month**, tried by every member and reported back at the next meeting.
+2. **Observation and feedback**: each member opens their classroom at least once and observes a colleague once.
+3. **Book study**: read *Embedded Formative Assessment* together and note what fits a bilingual classroom.
+4. **Shared bank of checks**: collect the exit tickets and hinge questions that worked, by grade and unit,
+   in the resource library.
+"""
+
+
+@dataclass(frozen=True)
+class DemoCommunity:
+    slug: str
+    name: str
+    kind: str
+    description: str
+    vision: str
+    schools: tuple[str, ...]
+    convener: str
+    members: tuple[tuple[str, Role], ...]  # (person key, role), in the order they joined
+    evaluation: tuple[str, ...] = ()  # person keys flagged in the teacher-evaluation programme
+    open_invitation: bool = False
+
+
+COMMUNITIES = (
+    DemoCommunity(
+        slug="math-grade5",
+        name="光華國小五年級數學領域教師專業學習社群",
+        kind="subject",
+        description=MATH_DESCRIPTION,
+        vision=MATH_VISION,
+        schools=("guanghua",),
+        convener="chen",
+        members=(("lin", Role.CO_CONVENER), ("wang", Role.MENTOR), ("huang", Role.MEMBER),
+                 ("li", Role.MEMBER), ("chang", Role.MEMBER)),
+        evaluation=("huang", "li"),
+        open_invitation=True,
+    ),
+    DemoCommunity(
+        slug="urban-rural",
+        name="城关一小城乡教育共同体",
+        kind="urban_rural",
+        description=URBAN_RURAL_DESCRIPTION,
+        vision=URBAN_RURAL_VISION,
+        schools=("chengguan",),
+        convener="zhou",
+        members=(("liu", Role.MENTOR), ("zhao", Role.MENTOR), ("sun", Role.MEMBER), ("wu", Role.MEMBER)),
+        open_invitation=True,
+    ),
+    DemoCommunity(
+        slug="formative-assessment",
+        name="Formative Assessment in the Bilingual Classroom",
+        kind="pd_theme",
+        description=FORMATIVE_DESCRIPTION,
+        vision=FORMATIVE_VISION,
+        schools=("guanghua",),
+        convener="carter",
+        members=(("david", Role.CO_CONVENER), ("lin", Role.MEMBER), ("chang", Role.MEMBER),
+                 ("huang", Role.MEMBER)),
+    ),
+)
+
+
+def _demo_users_exist() -> bool:
+    return db.session.scalar(select(User.id).where(User.email.in_(DEMO_EMAILS)).limit(1)) is not None
+
+
+def _school(spec: DemoSchool, admin: User) -> School:
+    # An administrator may already have entered the school under the same name: reuse it.
+    existing = db.session.scalar(select(School).where(School.name == spec.name))
+    return existing or communities.save_school(
+        None, actor=admin, name=spec.name, class_count=spec.class_count,
+        in_evaluation_programme=spec.in_evaluation_programme,
+    )
+
+
+def _add_person(person: DemoPerson, schools: dict[str, School], password_hash: str) -> User:
+    user = User(
+        email=person.email,
+        display_name=person.name,
+        password_hash=password_hash,
+        locale=person.locale,
+        school_id=schools[person.school].id if person.school else None,
+    )
+    db.session.add(user)
+    return user
+
+
+def _free_slug(slug: str) -> str:
+    # Someone may have taken a demo address for a real community; never fail the whole load over it.
+    candidate, number = slug, 2
+    while db.session.scalar(select(Community.id).where(Community.slug == candidate)) is not None:
+        candidate = f"{slug}-{number}"
+        number += 1
+    return candidate
+
+
+def _community(spec: DemoCommunity, people: dict[str, User], schools: dict[str, School]) -> Community:
+    convener = people[spec.convener]
+    community = communities.create_community(
+        actor=convener, name=spec.name, kind=spec.kind, slug=_free_slug(spec.slug),
+        description=spec.description, vision=spec.vision,
+        school_ids=[schools[key].id for key in spec.schools],
+    )
+    memberships: dict[str, Membership] = {}
+    for key, role in spec.members:
+        # Everyone joins as a member and the convener then assigns roles, as happens in the app,
+        # so the audit trail shows who gave whom which role.
+        memberships[key] = communities.add_member(community, people[key], Role.MEMBER.value)
+        if role != Role.MEMBER:
+            communities.change_role(memberships[key], role.value, actor=convener)
+    for key in spec.evaluation:
+        communities.set_evaluation_flag(memberships[key], True, actor=convener)
+    if spec.open_invitation:
+        communities.create_invitation(community, actor=convener, role=Role.MEMBER.value, single_use=False, days=30)
+    return community
 
 
 def load_demo_data(only_if_empty: bool = False) -> bool:
-    return False
+    """Load the demo schools, people and communities; return whether anything was loaded."""
+    if only_if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        return False
+    if _demo_users_exist():
+        return False
+    # The administrator goes through registration (checks and hashing); the others share that hash,
+    # since they share the one public password and argon2 at full cost would take seconds per person.
+    admin_spec = next(person for person in PEOPLE if person.key == "admin")
+    admin = register_user(
+        email=admin_spec.email, display_name=admin_spec.name, password=DEMO_PASSWORD, locale=admin_spec.locale
+    )
+    admin.is_admin = True
+    schools = {spec.key: _school(spec, admin) for spec in SCHOOLS}
+    people = {"admin": admin}
+    for person in PEOPLE:
+        if person.key != "admin":
+            people[person.key] = _add_person(person, schools, admin.password_hash)
+    db.session.flush()
+    communities.grant_reviewer_scope(people["county"], None, actor=admin)
+    communities.grant_reviewer_scope(people["dean"], schools["guanghua"], actor=admin)
+    for spec in COMMUNITIES:
+        _community(spec, people, schools)
+    db.session.flush()
+    return True
+
+
+def _width(text: str) -> int:
+    # Chinese characters take two columns in a terminal; pad by display width, not by length.
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 def print_logins(echo: Callable[[str], None]) -> None:
-    return None
+    """Print the demo logins (part, name, email, password), if the demo people are in the database."""
+    found = dict(db.session.execute(select(User.email, User.display_name).where(User.email.in_(DEMO_EMAILS))).all())
+    rows = [(person.part, found[person.email], person.email) for person in PEOPLE if person.email in found]
+    if not rows:
+        return
+    header = ("role in the demo", "name", "email")
+    widths = [max(_width(row[column]) for row in (header, *rows)) for column in range(3)]
+    echo(f"Demo logins (every demo account uses the password {DEMO_PASSWORD}):")
+    for row in (header, *rows):
+        echo("  " + "  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    echo(f"  password: {DEMO_PASSWORD}")

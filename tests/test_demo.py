@@ -1,0 +1,153 @@
+"""The demo data: what it loads, that it never loads twice, the CLI, and a demo login that works."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from tests.factories import make_user
+from workspace import demo
+from workspace.auth.models import User
+from workspace.auth.services import check_password_strength
+from workspace.communities.models import Community, Invitation, Membership, ReviewerScope, School
+from workspace.core.models import AuditEvent
+from workspace.extensions import db
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _active(community: Community) -> list[Membership]:
+    return list(db.session.scalars(
+        select(Membership).where(Membership.community_id == community.id, Membership.left_at.is_(None))
+    ))
+
+
+def _communities() -> dict[str, Community]:
+    return {community.slug: community for community in db.session.scalars(select(Community))}
+
+
+def test_load_creates_schools_people_and_communities(ctx):
+    assert demo.load_demo_data() is True
+    assert _count(School) == 2
+    assert 13 <= _count(User) <= 17
+    communities = _communities()
+    assert {slug: community.kind for slug, community in communities.items()} == {
+        "math-grade5": "subject", "urban-rural": "urban_rural", "formative-assessment": "pd_theme",
+    }
+    # One school small enough for the 4-member rule and in the evaluation programme, one of 25+ classes.
+    schools = sorted(db.session.scalars(select(School)), key=lambda school: school.class_count)
+    assert schools[0].class_count <= 24 and schools[0].in_evaluation_programme
+    assert schools[1].class_count >= 25
+
+
+def test_each_community_has_one_convener_and_enough_members(ctx):
+    demo.load_demo_data()
+    for community in _communities().values():
+        members = _active(community)
+        assert len(members) >= 4, community.slug
+        assert [m.role for m in members].count("convener") == 1, community.slug
+        assert community.schools, community.slug
+        assert "<strong>" in community.vision_html and "<li>" in community.vision_html
+
+
+def test_math_community_has_roles_flags_and_an_open_link(ctx):
+    demo.load_demo_data()
+    math = _communities()["math-grade5"]
+    members = _active(math)
+    roles = [m.role for m in members]
+    assert len(members) >= 6
+    assert {"co_convener", "mentor"} <= set(roles)
+    assert sum(m.in_evaluation_programme for m in members) == 2
+    invitation = db.session.scalar(select(Invitation).where(Invitation.community_id == math.id))
+    assert invitation is not None and not invitation.single_use and invitation.is_usable()
+    # Created through the services, so the audit trail shows it.
+    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.community_id == math.id)))
+    assert {"community.created", "membership.role_changed", "membership.evaluation_flag",
+            "invitation.created"} <= actions
+
+
+def test_people_speak_their_community_language(ctx):
+    demo.load_demo_data()
+    expected = {"math-grade5": "zh_Hant", "urban-rural": "zh_Hans", "formative-assessment": "en"}
+    for slug, community in _communities().items():
+        convener = next(m.user for m in _active(community) if m.role == "convener")
+        assert convener.locale == expected[slug]
+    assert {user.locale for user in db.session.scalars(select(User))} == {"zh_Hant", "zh_Hans", "en"}
+    teachers = db.session.scalars(select(User).where(User.is_admin.is_(False))).all()
+    assert sum(user.school_id is not None for user in teachers) >= len(teachers) - 1
+
+
+def test_admin_and_reviewers(ctx):
+    demo.load_demo_data()
+    admins = db.session.scalars(select(User).where(User.is_admin.is_(True))).all()
+    assert len(admins) == 1
+    scopes = db.session.scalars(select(ReviewerScope)).all()
+    assert any(scope.school_id is None for scope in scopes)
+    assert any(scope.school_id is not None for scope in scopes)
+
+
+def test_second_load_loads_nothing(ctx):
+    assert demo.load_demo_data() is True
+    users = _count(User)
+    assert demo.load_demo_data() is False
+    assert demo.load_demo_data(only_if_empty=True) is False
+    assert _count(User) == users and _count(Community) == 3
+
+
+def test_only_if_empty_respects_existing_users(ctx):
+    make_user()
+    assert demo.load_demo_data(only_if_empty=True) is False
+    assert _count(School) == 0 and _count(Community) == 0
+    # Without the flag, a database with other people still gets the demo.
+    assert demo.load_demo_data() is True
+    assert _count(Community) == 3
+
+
+def test_demo_password_passes_the_strength_check():
+    check_password_strength(demo.DEMO_PASSWORD)
+
+
+def test_print_logins_prints_nothing_without_demo_users(ctx):
+    lines: list[str] = []
+    demo.print_logins(lines.append)
+    assert lines == []
+
+
+def test_cli_loads_and_prints_logins(app):
+    result = app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded." in result.output
+    assert demo.DEMO_PASSWORD in result.output
+    assert "admin@demo.example" in result.output and "陳怡君" in result.output
+    with app.app_context():
+        assert _count(Community) == 3  # committed by the command
+    again = app.test_cli_runner().invoke(args=["demo-data"])
+    assert again.exit_code == 0 and "nothing loaded" in again.output
+    assert "admin@demo.example" in again.output
+
+
+def test_demo_user_logs_in_with_the_printed_password(app, client, ctx):
+    demo.load_demo_data()
+    db.session.commit()
+    lines: list[str] = []
+    demo.print_logins(lines.append)
+    password = re.search(r"password: (\S+)", lines[-1]).group(1)
+    email = next(person.email for person in demo.PEOPLE if person.key == "chen")
+    response = client.post_form("/login", {"email": email, "password": password})
+    assert response.status_code == 302
+    home = client.get(response.headers["Location"])
+    assert home.status_code == 200
+    assert "五年級數學" in home.get_data(as_text=True)
+
+
+def test_texts_are_not_copied_from_the_seeds(shared_dir):
+    seeds = "".join(path.read_text(encoding="utf-8") for path in sorted((shared_dir / "seeds").glob("*.txt")))
+    seeds = re.sub(r"\s+", "", seeds)
+    for spec in demo.COMMUNITIES:
+        for text in (spec.description, spec.vision):
+            flat = re.sub(r"\s+", "", text)
+            copied = [flat[i:i + 16] for i in range(len(flat) - 15) if flat[i:i + 16] in seeds]
+            assert copied == [], spec.slug
