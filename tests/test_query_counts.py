@@ -1,0 +1,91 @@
+"""Pages run a bounded number of SQL queries whatever the data size (5 versus 200 members)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.factories import add_member, make_community, make_school, make_user
+from workspace.auth.services import hash_password
+from workspace.communities import services
+from workspace.extensions import db
+
+PASSWORD_HASH = None
+
+
+def _fast_users(count: int) -> list:
+    """Insert many users at once (sharing one hash) so that the 200-member case stays quick."""
+    from workspace.auth.models import User
+
+    global PASSWORD_HASH
+    PASSWORD_HASH = PASSWORD_HASH or hash_password("a good long password")
+    users = [User(email=f"bulk{next(_numbers)}@school.test", display_name=f"Bulk {i}",
+                  password_hash=PASSWORD_HASH) for i in range(count)]
+    db.session.add_all(users)
+    db.session.commit()
+    return users
+
+
+_numbers = itertools.count()
+
+
+def _community_with_members(size: int, schools=()):
+    convener = make_user()
+    community = make_community(convener, schools=list(schools))
+    for user in _fast_users(size - 1):
+        services.add_member(community, user, "member")
+    db.session.commit()
+    return convener, community
+
+
+def _queries_for(client, count_queries, path: str) -> int:
+    client.get(path)  # warm: first-request work (CSRF token in the session) is not what we count
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("path", ["/c/{slug}/", "/c/{slug}/members/"])
+def test_community_pages_run_the_same_queries_for_5_and_200_members(client, ctx, count_queries, path):
+    school = make_school()
+    small_convener, small = _community_with_members(5, [school])
+    large_convener, large = _community_with_members(200, [school])
+    small_count = _queries_for(client.login(small_convener), count_queries, path.format(slug=small.slug))
+    client.logout()
+    large_count = _queries_for(client.login(large_convener), count_queries, path.format(slug=large.slug))
+    assert small_count == large_count, (small_count, large_count)
+    assert small_count <= 15
+
+
+def test_community_list_runs_the_same_queries_for_5_and_200_communities(client, ctx, count_queries):
+    school = make_school()
+    few, many = make_user(), make_user()
+    for index in range(5):
+        community = make_community(slug=f"few-{index}", schools=[school])
+        add_member(community, few)
+    for index in range(200):
+        community = services.create_community(actor=make_user() if index < 3 else many, name=f"C{index}",
+                                              kind="grade", slug=f"many-{index}", school_ids=[school.id])
+        services.add_member(community, many, "member")
+    db.session.commit()
+    few_count = _queries_for(client.login(few), count_queries, "/")
+    client.logout()
+    many_count = _queries_for(client.login(many), count_queries, "/")
+    assert few_count == many_count, (few_count, many_count)
+    assert few_count <= 10
+
+
+def test_review_page_is_bounded(client, ctx, count_queries):
+    from tests.factories import make_reviewer
+
+    school = make_school()
+    reviewer = make_reviewer(None)
+    for index in range(3):
+        make_community(slug=f"r-small-{index}", schools=[school])
+    small = _queries_for(client.login(reviewer), count_queries, "/review/")
+    for _ in range(40):
+        _community_with_members(3, [school])
+    large = _queries_for(client, count_queries, "/review/")
+    assert small == large, (small, large)
