@@ -100,7 +100,7 @@ def _clean_state(app: Flask) -> Iterator[None]:
 @pytest.fixture()
 def ctx(app: Flask) -> Iterator[Flask]:
     """An app context for service tests (and for the factories)."""
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield app
         db.session.rollback()
 
@@ -109,6 +109,11 @@ class Client(FlaskClient):
     """A test client that knows the session's CSRF token and can log a user in directly."""
 
     _csrf: str | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Tests read English messages unless they ask for another language explicitly.
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
     def open(self, *args, **kwargs):
         # A fresh app context per request, as in production: nothing in `g` or the database
