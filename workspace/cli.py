@@ -48,8 +48,12 @@ def demo_data_command(if_empty: bool) -> None:
 def backup_command(path: str) -> None:
     """Write a consistent snapshot (database and uploaded files) to PATH (.tar.gz)."""
     from workspace.core.backup import make_backup
+    from workspace.core.errors import DomainError
 
-    written = make_backup(path)
+    try:
+        written = make_backup(path)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     click.echo(f"Backup written: {written}")
 
 
@@ -60,11 +64,15 @@ def backup_command(path: str) -> None:
 def restore_command(path: str, yes: bool) -> None:
     """Replace the database and uploaded files with the snapshot at PATH."""
     from workspace.core.backup import restore_backup
+    from workspace.core.errors import DomainError
 
     if not yes:
         click.confirm("This replaces all current data. Continue?", abort=True)
-    restore_backup(path)
-    click.echo("Restored.")
+    try:
+        restore_backup(path)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo("Restored. If the snapshot is older than this version, run `flask --app wsgi db upgrade`.")
 
 
 def register(app: Flask) -> None:

@@ -1,0 +1,59 @@
+"""The one door for user text: Markdown rendered, then sanitized; one-line fields normalised."""
+
+from __future__ import annotations
+
+import pytest
+
+from workspace.core.text import clean_line, clean_text, render_markdown
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "![x](javascript:alert(1))",
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
+    "<svg onload=alert(1)>",
+    "<math><mi xlink:href='javascript:alert(1)'>x</mi></math>",
+    '<iframe src="https://evil.example"></iframe>',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p hx-get="/logout" hx-trigger="load">x</p>',
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    "<form action=/logout><button>x</button></form>",
+    '<object data="x.swf"></object>',
+]
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_no_executable_markup_survives(source):
+    html = str(render_markdown(source)).lower()
+    for bad in ("<script", "onerror", "onload", "javascript:", "data:text", "<svg", "<math", "<iframe",
+                "style=", "hx-", "<form", "<object"):
+        assert bad not in html, (source, html)
+
+
+def test_ordinary_markdown_still_renders():
+    html = str(render_markdown(
+        "# 標題\n\n**粗體** and *italic*\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "```\ncode <b>\n```\n\n[link](https://example.org) https://example.com"
+    ))
+    assert "<h1>標題</h1>" in html
+    assert "<strong>粗體</strong>" in html and "<em>italic</em>" in html
+    assert "<li>one</li>" in html and "<table>" in html and "<td>1</td>" in html
+    assert "code &lt;b&gt;" in html
+    assert '<a href="https://example.org" rel="nofollow noopener">link</a>' in html
+    assert 'href="https://example.com"' in html  # bare URLs become links too
+
+
+def test_empty_markdown_is_empty():
+    assert str(render_markdown("   ")) == ""
+
+
+def test_clean_line_normalises_and_strips_controls():
+    assert clean_line("  Cafe\u0301\x00\n name ") == "Café  name"
+    assert clean_line(None) == ""
+
+
+def test_clean_text_keeps_newlines_and_unifies_line_ends():
+    assert clean_text("a\r\nb\rc\x07\n") == "a\nb\nc"
