@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, make_response, redirect, request, url_for
+from flask import Flask, Response, current_app, has_request_context, make_response, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from workspace.extensions import htmx
@@ -32,7 +33,7 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+    if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if current_user and getattr(current_user, "is_authenticated", False):
         headers.setdefault("Cache-Control", "private, no-store")
@@ -63,6 +64,14 @@ def require_login() -> Response | None:
 
 
 def install(app: Flask) -> None:
-    """Install the login gate and the security headers on the app."""
+    """Install the login gate, the session cookie policy and the security headers on the app."""
+    app.session_interface = SessionInterface()
     app.before_request(require_login)
     app.after_request(set_security_headers)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
