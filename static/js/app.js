@@ -17,6 +17,7 @@
     if (toggle && toggle.hidden) {
       toggle.hidden = false;
       document.body.classList.add("nav-collapsible");
+      document.body.classList.remove("nav-open");  // a boosted swap keeps <body>'s own classes
     }
   }
 

@@ -1,0 +1,271 @@
+"""What people do in a real browser: log in, create a community, invite, switch language, use a phone."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import PASSWORD, unique_email, unique_slug
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PHONE = {"width": 375, "height": 740}
+
+
+def log_in(page: Page, user: dict[str, Any]) -> None:
+    """Log in through the form and wait for "My communities"."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(user["email"])
+    page.get_by_label("Password").fill(user["password"])
+    page.locator("#login").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_log_in_after_a_wrong_password(page: Page, data) -> None:
+    user = data.user(name="王小明")
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+    page.get_by_label("Email").fill(user["email"])
+    page.get_by_label("Password").fill("not the password at all")
+    page.locator("#login").get_by_role("button", name="Log in").click()
+    error = page.locator("#login .form-errors")
+    expect(error).to_contain_text("The email address or password is not right.")
+    expect(page.get_by_label("Email")).to_have_value(user["email"])
+    expect(page.get_by_label("Password")).to_have_value("")
+
+    page.get_by_label("Password").fill(user["password"])
+    page.locator("#login").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("My communities")
+    expect(page.locator("#site-nav")).to_contain_text("王小明")
+
+
+def test_create_a_community(page: Page, data) -> None:
+    user = data.user(name="林老師")
+    log_in(page, user)
+    page.locator("#site-nav").get_by_role("link", name="New community").click()
+    expect(page).to_have_url(re.compile(r"/communities/new$"))
+
+    slug = unique_slug("math")
+    page.get_by_label("Name").fill("數學素養教學研究社群")
+    page.get_by_label("Type").select_option("subject")
+    page.get_by_label("Web address").fill(slug)
+    page.get_by_label("Description").fill("我們每月一起**共同備課**。\n\n- 設計素養導向的題目\n- 公開授課與觀課")
+    page.get_by_role("button", name="Create the community").click()
+
+    expect(page).to_have_url(re.compile(rf"/c/{slug}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("數學素養教學研究社群")
+    about = page.locator("#about .prose")
+    expect(about.locator("strong")).to_have_text("共同備課")
+    expect(about.locator("li")).to_have_text(["設計素養導向的題目", "公開授課與觀課"])
+    expect(page.locator("#flashes")).to_contain_text("Your community is ready")
+
+
+def test_invite_by_link_and_join_with_a_new_account(new_context, data) -> None:
+    convener = data.user(name="陳召集人")
+    community = data.community(convener, name="國語文領域備課社群", description="一起讀**課文**。")
+    page = new_context().new_page()
+    log_in(page, convener)
+
+    page.goto(f"/c/{community['slug']}/members/")
+    invitations = page.locator("#invitations")
+    invitations.get_by_label("By a shareable link").check()
+    with page.expect_response(lambda r: r.request.method == "POST" and "/invitations" in r.url) as answer:
+        invitations.get_by_role("button", name="Create the invitation").click()
+    assert answer.value.status == 200
+    assert answer.value.request.headers.get("hx-request") == "true", "the form should post through htmx"
+    link_input = page.locator("#invitations .invitation-list input[readonly]")
+    expect(link_input).to_have_count(1)
+    expect(page).to_have_url(re.compile(rf"/c/{community['slug']}/members/$"))  # swapped in place
+    link = link_input.input_value()
+    assert re.search(r"/invite/[\w-]+$", link), link
+
+    newcomer = new_context().new_page()
+    newcomer.goto(link)
+    expect(newcomer.get_by_role("heading", level=1)).to_contain_text("國語文領域備課社群")
+    newcomer.get_by_role("link", name="Create an account and join").click()
+    expect(newcomer).to_have_url(re.compile(r"/register\?invite="))
+    email = unique_email("newcomer")
+    newcomer.get_by_label("Your name").fill("張新進")
+    newcomer.get_by_label("Email").fill(email)
+    newcomer.get_by_label("Password", exact=True).fill(PASSWORD)
+    newcomer.get_by_label("Repeat the password").fill(PASSWORD)
+    newcomer.get_by_role("button", name="Create my account").click()
+
+    expect(newcomer).to_have_url(re.compile(rf"/c/{community['slug']}/$"))
+    expect(newcomer.get_by_role("heading", level=1)).to_have_text("國語文領域備課社群")
+    expect(newcomer.locator("#members-summary")).to_contain_text("張新進")
+
+
+def test_switch_language_with_the_footer_select(page: Page, data) -> None:
+    user = data.user(name="李老師")
+    log_in(page, user)
+    nav = page.locator("#site-nav")
+
+    with page.expect_navigation():
+        page.locator("#locale-select").select_option("zh_Hans")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator("#locale-select")).to_have_value("zh_Hans")
+    expect(nav).to_contain_text("我的社群", timeout=2000)
+
+    with page.expect_navigation():
+        page.locator("#locale-select").select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(nav.get_by_role("link", name="My communities")).to_be_visible()
+
+
+def test_phone_menu_and_no_sideways_scrolling(new_context, data) -> None:
+    user = data.user(name="黃老師")
+    community = data.community(
+        user, name="新進教師師徒共學暨跨校公開授課觀課議課專業學習社群",
+        description="每學期**至少兩次**公開授課。連結：https://www.example.edu.tw/a-very-long-path/that-does-not-wrap")
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, user)
+
+    page.goto(f"/c/{community['slug']}/")
+    toggle = page.locator(".nav-toggle")
+    nav_link = page.locator("#site-nav").get_by_role("link", name="My communities")
+    expect(toggle).to_be_visible()
+    expect(nav_link).to_be_hidden()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the community home scrolls sideways on a phone ({width}px)"
+
+    toggle.tap()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(nav_link).to_be_visible()
+    new_link = page.locator("#site-nav").get_by_role("link", name="New community")
+    expect(new_link).to_be_visible()
+    new_link.tap()
+    expect(page).to_have_url(re.compile(r"/communities/new$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("New community")
+
+    page.goto(f"/c/{community['slug']}/members/")  # the table turns into cards on a phone
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the members page scrolls sideways on a phone ({width}px)"
+
+
+def test_phone_menu_closes_after_following_a_link(new_context, data) -> None:
+    user = data.user(name="黃老師")
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, user)
+    page.locator(".nav-toggle").tap()
+    page.locator("#site-nav").get_by_role("link", name="New community").tap()
+    expect(page).to_have_url(re.compile(r"/communities/new$"))
+    expect(page.locator(".nav-toggle")).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#site-nav").get_by_role("link", name="My communities")).to_be_hidden(timeout=1000)
+
+
+def test_convener_changes_a_role(page: Page, data) -> None:
+    convener = data.user(name="吳召集人")
+    member = data.user(name="周老師")
+    community = data.community(convener, name="自然科探究教學社群")
+    membership_id = data.member(community, member)
+    log_in(page, convener)
+
+    page.goto(f"/c/{community['slug']}/members/")
+    row = page.locator(f"#member-{membership_id}")
+    select = row.get_by_label("Role of 周老師")
+    expect(select).to_have_value("member")
+    with page.expect_response(lambda r: r.url.endswith(f"/members/{membership_id}/role")) as answer:
+        select.select_option("mentor")
+    assert answer.value.status == 200
+    expect(page.locator("#flashes")).to_contain_text("周老師 is now: Mentor.")
+    expect(page.locator(f"#member-{membership_id}").get_by_label("Role of 周老師")).to_have_value("mentor")
+    assert data.role_of(membership_id) == "mentor"
+
+    page.reload()
+    expect(page.locator(f"#member-{membership_id}").get_by_label("Role of 周老師")).to_have_value("mentor")
+
+
+# --- screenshots for the docs ----------------------------------------------------------------------
+
+
+def _shot(page: Page, folder: Path, name: str, *, full_page: bool = True) -> None:
+    page.screenshot(path=str(folder / name), full_page=full_page)
+
+
+def test_screenshots_of_the_main_pages(new_context, data, tmp_path: Path) -> None:
+    """Visit the main pages in 繁體中文 with realistic content; SCREENSHOTS=1 writes docs/screenshots/."""
+    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+
+    # Fixed, realistic addresses: the screenshot test runs once per session on the live database.
+    convener = data.user(name="陳怡君", email="yijun.chen@daan.example.edu.tw", locale="zh_Hant")
+    colleagues = [
+        data.user(name=name, email=email, locale="zh_Hant")
+        for name, email in (
+            ("林志明", "zhiming.lin@daan.example.edu.tw"),
+            ("王美玲", "meiling.wang@daan.example.edu.tw"),
+            ("張家豪", "jiahao.chang@xinyi.example.edu.tw"),
+            ("李淑芬", "shufen.li@daan.example.edu.tw"),
+        )
+    ]
+    daan = data.school(convener, "臺北市大安區示範國民小學")
+    xinyi = data.school(convener, "臺北市信義區示範國民小學", class_count=36)
+    main = data.community(
+        convener, name="國語文領域共同備課社群", kind="subject", slug="mandarin-co-planning",
+        school_ids=(daan, xinyi),
+        description=(
+            "本社群由國小中高年級國語文教師組成，每月第二週週三下午進行**共同備課**與**公開授課**。\n\n"
+            "- 以閱讀理解策略為主軸，設計素養導向的學習單\n"
+            "- 每學期至少兩次公開授課、觀課與議課\n"
+            "- 累積教學檔案，分享至學校資源庫"
+        ),
+        vision="讓每一位孩子都能**讀懂、想通、說清楚**；教師彼此支持，持續精進教學。",
+    )
+    for user, role in zip(colleagues, ("co_convener", "member", "mentor", "member"), strict=True):
+        data.member(main, user, role)
+    data.community(convener, name="數學素養教學研究社群", kind="pd_theme", school_ids=(daan,),
+                   description="以**提問**引導學生說出解題想法。")
+    data.community(convener, name="新進教師師徒共學社群", kind="master_studio", school_ids=(daan,))
+
+    desktop = new_context(locale="zh-TW")
+    page = desktop.new_page()
+    answer = page.goto("/login")
+    assert answer is not None and answer.status == 200
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+    page.locator("#email").fill(convener["email"])
+    _shot(page, folder, "login.png")
+    page.locator("#password").fill(convener["password"])
+    page.locator("#login button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator(".community-card")).to_have_count(3)
+    _shot(page, folder, "communities.png")
+
+    answer = page.goto(f"/c/{main['slug']}/")
+    assert answer is not None and answer.status == 200
+    expect(page.locator("#about .prose strong").first).to_have_text("共同備課")
+    _shot(page, folder, "community-home.png")
+
+    answer = page.goto(f"/c/{main['slug']}/members/")
+    assert answer is not None and answer.status == 200
+    page.locator("#invitations input[type=radio][value=link]").check()
+    page.locator("#invitations button[type=submit].button-primary").click()
+    expect(page.locator("#invitations .invitation-list input[readonly]")).to_have_count(1)
+    page.mouse.move(0, 0)
+    _shot(page, folder, "members.png")
+
+    # The same person on a phone (the session cookie carried over).
+    phone = new_context(locale="zh-TW", viewport=PHONE, is_mobile=True, has_touch=True,
+                        storage_state=desktop.storage_state()).new_page()
+    answer = phone.goto(f"/c/{main['slug']}/")
+    assert answer is not None and answer.status == 200
+    phone.locator(".nav-toggle").tap()
+    expect(phone.locator("#site-nav a").first).to_be_visible()
+    _shot(phone, folder, "phone-nav.png", full_page=False)
+
+    for name in ("login.png", "communities.png", "community-home.png", "members.png", "phone-nav.png"):
+        assert (folder / name).stat().st_size > 5000, name
+
+
+@pytest.mark.parametrize("path", ["/login", "/register"])
+def test_public_pages_obey_the_content_security_policy(page: Page, path: str) -> None:
+    answer = page.goto(path)
+    assert answer is not None and answer.status == 200
+    assert "script-src 'self'" in (answer.headers.get("content-security-policy") or "")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))  # app.js ran
