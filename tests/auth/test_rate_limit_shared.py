@@ -1,0 +1,63 @@
+"""With REDIS_URL, the per-address login limit is shared by every worker process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+WORKER = textwrap.dedent("""
+    import os, re, sys
+    from workspace import create_app
+    from workspace.extensions import db
+    from flask_migrate import upgrade
+    app = create_app({"TESTING": False, "PASSWORD_HASH_PROFILE": "fast", "SQLALCHEMY_DATABASE_URI": os.environ["DB"],
+                      "LOGIN_RATE_LIMIT_PER_ADDRESS": "3 per 10 minutes", "RATELIMIT_KEY_PREFIX": os.environ["PREFIX"]})
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "password": "wrong password"}
+    codes = [client.post("/login", data={**form, "email": f"x{i}@school.test"},
+                         environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code for i in range(int(sys.argv[1]))]
+    print(" ".join(map(str, codes)))
+""")
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _worker(tmp_path: Path, attempts: int, prefix: str) -> list[int]:
+    env = {**os.environ, "REDIS_URL": REDIS, "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k" * 32,
+           "DB": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "PREFIX": prefix}
+    result = subprocess.run([sys.executable, "-c", WORKER, str(attempts)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [int(code) for code in result.stdout.split()]
+
+
+def test_two_worker_processes_share_the_limit(tmp_path):
+    if not _redis_reachable():
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379 (REQUIRE_REDIS=1 makes this fail)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    first = _worker(tmp_path, 3, prefix)
+    assert first == [422, 422, 422]
+    second = _worker(tmp_path, 1, prefix)  # another process: it sees the first one's count
+    assert second == [429]
