@@ -48,9 +48,34 @@ def _reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "workspace" / "translations"
+
+
+def compile_catalogs() -> None:
+    """Compile each .po into its .mo when missing or older, so that `pytest` alone sees the catalogs."""
+    import tempfile
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as source:
+            catalog = read_po(source)
+        # Write beside the target, then rename: another run may be reading the .mo right now.
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as out:
+            write_mo(out, catalog)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, mo_path)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app on a database built by the migrations (so every run also proves them)."""
+    compile_catalogs()
     tmp_dir = tmp_path_factory.mktemp("instance")
     url = _database_url(tmp_dir)
     if url.startswith("postgresql"):
@@ -207,7 +232,7 @@ def count_queries(app: Flask):
 def shared_dir() -> Path:
     """The shared/ folder beside the project (design, seeds, corpora)."""
     if not SHARED.exists():
-        if os.environ.get("CI"):
-            pytest.fail("../shared is missing in CI", pytrace=False)
-        pytest.skip("../shared is not beside the project")
+        if os.environ.get("CI") or os.environ.get("REQUIRE_SHARED") == "1":
+            pytest.fail("../shared is missing (CI and REQUIRE_SHARED=1 need it)", pytrace=False)
+        pytest.skip("../shared is not beside the project (REQUIRE_SHARED=1 makes this fail)")
     return SHARED

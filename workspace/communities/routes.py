@@ -210,9 +210,12 @@ def create_invitation(slug: str):
         _("%(name)s invites you to join the community “%(community)s”.\n\nOpen this link to accept:\n%(link)s",
           name=current_user.display_name, community=community.name, link=link),
     )
-    if invitation.email:
-        flash(_("Invitation sent to %(email)s.", email=invitation.email) if sent
-              else _("Mail is not set up here: copy the link below and send it yourself."), "success")
+    if invitation.email and sent:
+        flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    elif invitation.email and mail_configured():
+        flash(_("The email could not be sent. Copy the link below and send it yourself."), "error")
+    elif invitation.email:
+        flash(_("Mail is not set up here: copy the link below and send it yourself."), "success")
     else:
         flash(_("The link is ready: copy it and share it."), "success")
     if wants_fragment():

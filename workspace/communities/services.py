@@ -220,7 +220,7 @@ def change_role(membership: Membership, role: str, *, actor: User) -> None:
     """Give a member another role; convenership moves only by transfer."""
     _membership_for_update(membership)
     if role == Role.CONVENER.value:
-        raise ValidationError(str(_l("Use “Transfer convenership” to make someone the convener.")), field="role")
+        raise ValidationError(str(_l("Use “Transfer the convenership” to make someone the convener.")), field="role")
     if role not in {item.value for item in ASSIGNABLE_ROLES}:
         raise ValidationError(str(_l("Choose a role.")), field="role")
     if membership.role == Role.CONVENER.value:

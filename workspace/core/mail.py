@@ -16,7 +16,10 @@ def mail_configured() -> bool:
 
 
 def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send a plain-text UTF-8 email; return False when no SMTP server is configured."""
+    """Send a plain-text UTF-8 email; return False when no server is configured or it cannot be reached.
+
+    A mail failure never breaks the action that sent it: the caller shows the link instead.
+    """
     config = current_app.config
     if not mail_configured():
         return False
@@ -27,10 +30,14 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
     message.set_content(body, charset="utf-8")
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
-        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"] and smtp.has_extn("starttls"):
-            smtp.starttls(context=ssl.create_default_context())
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
+    try:
+        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"] and smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError):
+        current_app.logger.exception("could not send mail to %s", to)
+        return False
     return True

@@ -1,0 +1,194 @@
+"""The interface languages: complete catalogues in step with the code, and the locale chosen per request.
+
+When a test here fails because a string is missing: run `make extract-messages`, translate the new
+entries in workspace/translations/zh_Hant and zh_Hans (shared/design/GLOSSARY.md has the words),
+then `make translations`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from tests.factories import make_user
+from workspace.auth.models import User
+from workspace.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "workspace" / "translations"
+CATALOG_LOCALES = ("zh_Hant", "zh_Hans")
+HINT = "run `make extract-messages`, translate the new entries in both catalogues, then `make translations`"
+
+# A named placeholder (%(name)s, %(num)d, %(size).1f …); "%%" is a literal percent sign.
+PLACEHOLDER = re.compile(r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+
+
+def _po_path(locale: str) -> Path:
+    return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+
+
+def _read(locale: str) -> Catalog:
+    with _po_path(locale).open("rb") as handle:
+        return read_po(handle)
+
+
+def _messages(catalog: Catalog) -> list[Message]:
+    return [message for message in catalog if message.id]
+
+
+def _singular(message: Message) -> str:
+    return message.id[0] if message.pluralizable else message.id
+
+
+def _translations(message: Message) -> list[str]:
+    return list(message.string) if message.pluralizable else [message.string]
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(match.group(0) for match in PLACEHOLDER.finditer(text))
+
+
+def _stray_percent(text: str) -> bool:
+    """A '%' that is neither a placeholder nor '%%' (Jinja's newstyle gettext always formats)."""
+    return "%" in PLACEHOLDER.sub("", text).replace("%%", "")
+
+
+# --- the catalogues ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", CATALOG_LOCALES)
+def test_catalog_headers(locale):
+    catalog = _read(locale)
+    assert catalog.locale_identifier == locale
+    assert catalog.num_plurals == 1
+    assert catalog.plural_expr == "0"
+    assert "nplurals=1; plural=0;" in catalog.plural_forms
+    assert catalog.fuzzy is False, "the catalogue header is marked fuzzy"
+
+
+@pytest.mark.parametrize("locale", CATALOG_LOCALES)
+def test_every_message_is_translated_and_not_fuzzy(locale):
+    catalog = _read(locale)
+    messages = _messages(catalog)
+    assert messages, f"{locale} catalogue is empty: {HINT}"
+    untranslated = [_singular(m) for m in messages if not all(_translations(m))]
+    fuzzy = [_singular(m) for m in messages if m.fuzzy]
+    assert not untranslated, f"untranslated in {locale}: {untranslated}"
+    assert not fuzzy, f"fuzzy (check, then remove the flag) in {locale}: {fuzzy}"
+    wrong_plurals = [_singular(m) for m in messages if m.pluralizable and len(m.string) != 1]
+    assert not wrong_plurals, f"Chinese has one plural form (nplurals=1) in {locale}: {wrong_plurals}"
+
+
+@pytest.mark.parametrize("locale", CATALOG_LOCALES)
+def test_translations_keep_the_placeholders(locale):
+    problems = []
+    for message in _messages(_read(locale)):
+        sources = list(message.id) if message.pluralizable else [message.id]
+        expected = sorted(set().union(*(_placeholders(source) for source in sources)))
+        for translation in _translations(message):
+            stray = _stray_percent(translation) and not any(_stray_percent(source) for source in sources)
+            if stray or sorted(set(_placeholders(translation))) != expected:
+                problems.append((_singular(message), translation))
+    assert not problems, f"placeholders differ from the English in {locale}: {problems}"
+
+
+def test_required_translations():
+    """Words the browser tests and the teachers rely on."""
+    hant = {m.id: m.string for m in _messages(_read("zh_Hant"))}
+    hans = {m.id: m.string for m in _messages(_read("zh_Hans"))}
+    assert hant["My communities"] == "我的社群"
+    assert hans["My communities"] == "我的社群"
+    assert hant["Log in"] == "登入"
+    assert hans["Log in"] == "登录"
+
+
+def test_catalogs_are_in_step_with_the_code(tmp_path):
+    """Every string in the code and templates, extracted afresh as `make extract-messages` does, is translated."""
+    pot = tmp_path / "messages.pot"
+    CommandLineInterface().run([
+        "pybabel", "--quiet", "extract",
+        "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+        "-o", str(pot), "--no-location", "--sort-output", str(ROOT),
+    ])
+    with pot.open("rb") as handle:
+        extracted = {_singular(message) for message in _messages(read_po(handle))}
+    assert len(extracted) > 100, "the extraction found almost nothing: is babel.cfg right?"
+    for locale in CATALOG_LOCALES:
+        known = {_singular(message) for message in _messages(_read(locale))}
+        missing = sorted(extracted - known)
+        assert not missing, f"not in the {locale} catalogue ({HINT}): {missing}"
+
+
+# --- the language of a page ----------------------------------------------------------------------
+
+
+def _login_page(client, accept_language: str) -> str:
+    response = client.get("/login", headers={"Accept-Language": accept_language})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_traditional_chinese_for_taiwan(client):
+    page = _login_page(client, "zh-TW,zh;q=0.9,en;q=0.5")
+    assert '<html lang="zh-Hant">' in page
+    assert "登入" in page
+    assert "Log in" not in page
+
+
+def test_simplified_chinese_for_the_mainland(client):
+    page = _login_page(client, "zh-CN,zh;q=0.9")
+    assert '<html lang="zh-Hans">' in page
+    assert "登录" in page
+    assert "Log in" not in page
+
+
+def test_english(client):
+    page = _login_page(client, "en-GB,en;q=0.9")
+    assert '<html lang="en">' in page
+    assert "Log in" in page
+    assert "登入" not in page
+
+
+def test_saved_locale_wins_over_the_browser(client, ctx):
+    user = make_user(locale="zh_Hans")
+    client.login(user)
+    response = client.get("/", headers={"Accept-Language": "zh-TW"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in page
+    assert "退出登录" in page  # "Log out" in Simplified
+    assert "登出" not in page  # … not in Traditional
+
+
+def test_visitor_switches_language_for_the_session(client):
+    assert "登入" in _login_page(client, "zh-TW")
+    response = client.post_form("/locale", {"locale": "en", "next": "/login"}, headers={"Accept-Language": "zh-TW"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")
+    page = _login_page(client, "zh-TW")
+    assert '<html lang="en">' in page
+    assert "Log in" in page
+
+
+def test_user_switch_is_saved_on_the_account(client, ctx):
+    user = make_user(locale="zh_Hant")
+    client.login(user)
+    response = client.post_form("/locale", {"locale": "en", "next": "/login"}, headers={"Accept-Language": "zh-TW"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(User.locale).where(User.id == user.id)) == "en"
+    page = client.get("/", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "My communities" in page
+
+
+def test_unknown_locale_is_refused(client):
+    client.post_form("/locale", {"locale": "fr", "next": "/login"}, headers={"Accept-Language": "zh-CN"})
+    page = _login_page(client, "zh-CN")
+    assert '<html lang="zh-Hans">' in page
