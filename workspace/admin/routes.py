@@ -111,8 +111,10 @@ def users():
     query_text = clean_line(request.args.get("q", ""))[:100]
     query = select(User).order_by(User.display_name, User.id)
     if query_text:
-        like = f"%{query_text.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(User.display_name.ilike(like), User.email.ilike(like)))
+        # Escape the wildcards rather than dropping them: "lin_ming@" must find lin_ming@….
+        escaped = query_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        query = query.where(or_(User.display_name.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_page("admin/users.html", "admin/_user_rows.html", page=page, q=query_text)
 

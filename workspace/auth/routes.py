@@ -258,7 +258,9 @@ def change_password():
             except DomainError as error:
                 attach_error(password, error)
             else:
-                login_user(current_user)  # keep this session alive under the new nonce
+                # The real user, not the proxy: Flask-Login stores what it is given in `g`, and the
+                # proxy would then resolve to itself (endless recursion on the next access).
+                login_user(current_user._get_current_object())  # keep this session under the new nonce
                 db.session.commit()
                 flash(_("Your new password is set."), "success")
                 return redirect(url_for("auth.account"))

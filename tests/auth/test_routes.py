@@ -1,0 +1,517 @@
+"""Account pages through the test client: login, throttling, logout, sign-up, reset links, profile, headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import PASSWORD, make_community, make_school, make_user
+from workspace.auth import services
+from workspace.auth.models import LoginAttempt, PasswordReset, User
+from workspace.communities import services as community_services
+from workspace.communities.models import Membership
+from workspace.core.database import utcnow
+from workspace.extensions import db
+
+NEW_PASSWORD = "a fresh and long passphrase"
+
+
+@pytest.fixture()
+def client(client):
+    """The test client, reading the pages in English whatever catalogues exist."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture()
+def make_client(make_client):
+    def _make():
+        made = make_client()
+        made.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return made
+
+    return _make
+
+
+@pytest.fixture()
+def config(app):
+    """Change app.config for one test and put it back afterwards."""
+    saved: dict = {}
+
+    def _set(**values):
+        for key, value in values.items():
+            saved.setdefault(key, app.config.get(key))
+            app.config[key] = value
+
+    yield _set
+    app.config.update(saved)
+
+
+def _login(client, email: str, password: str = PASSWORD, **extra):
+    return client.post_form("/login", {"email": email, "password": password, **extra})
+
+
+def _logged_in(client) -> bool:
+    """Whether the client's session is a live login (the home page answers instead of redirecting)."""
+    return client.get("/").status_code == 200
+
+
+def _page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# --- login ---------------------------------------------------------------------------------------
+
+
+def test_login_page_is_public_and_home_sends_visitors_to_it(client, ctx):
+    assert client.get("/login").status_code == 200
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")
+
+
+def test_login_success_redirects_home_and_records_the_attempt(client, ctx):
+    user = make_user(email="lin@school.test", display_name="林老師")
+    response = _login(client, "LIN@school.test")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200 and "林老師" in _page(home)
+    attempt = db.session.scalar(select(LoginAttempt))
+    assert attempt.email == "lin@school.test" and attempt.succeeded
+    db.session.refresh(user)
+    assert user.last_login_at is not None
+
+
+def test_login_follows_a_local_next(client, ctx):
+    make_user(email="lin@school.test")
+    response = _login(client, "lin@school.test", next="/account?tab=password")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account?tab=password"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "//evil.example/path",
+        "https://evil.example",
+        "http://evil.example/login",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        " //evil.example",
+    ],
+)
+def test_login_refuses_open_redirects(client, ctx, target):
+    make_user(email="lin@school.test")
+    response = _login(client, "lin@school.test", next=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_form_carries_a_safe_next_only(client, ctx):
+    def hidden_next(query: str) -> str:
+        page = _page(client.get("/login", query_string={"next": query}))
+        [value] = re.findall(r'<input id="next" name="next" type="hidden" value="([^"]*)">', page)
+        return unescape(value)
+
+    assert hidden_next("/c/math-5/") == "/c/math-5/"
+    assert hidden_next("https://evil.example") == "/"
+    assert hidden_next("//evil.example") == "/"
+
+
+def test_wrong_password_is_422_with_the_message_and_the_email_kept(client, ctx):
+    make_user(email="lin@school.test")
+    response = _login(client, "lin@school.test", "my secret guess 42")
+    assert response.status_code == 422
+    page = _page(response)
+    assert "The email address or password is not right." in page
+    assert 'value="lin@school.test"' in page
+    assert "my secret guess 42" not in page
+    assert not _logged_in(client)
+    assert db.session.scalar(select(LoginAttempt.succeeded)) is False
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, ctx):
+    response = _login(client, "nobody@school.test", "my secret guess 42")
+    assert response.status_code == 422
+    assert "The email address or password is not right." in _page(response)
+
+
+def test_deactivated_user_cannot_log_in(client, ctx):
+    make_user(email="lin@school.test", active=False)
+    response = _login(client, "lin@school.test")
+    assert response.status_code == 422
+    assert not _logged_in(client)
+
+
+def test_login_requires_the_csrf_token(client, ctx):
+    make_user(email="lin@school.test")
+    response = client.post("/login", data={"email": "lin@school.test", "password": PASSWORD})
+    assert response.status_code == 400
+    assert not _logged_in(client)
+
+
+def test_account_lock_answers_429_even_with_the_right_password(client, app, ctx):
+    make_user(email="lin@school.test")
+    for number in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+        assert _login(client, "lin@school.test", f"wrong password {number}").status_code == 422
+    response = _login(client, "lin@school.test")
+    assert response.status_code == 429
+    assert "Too many failed attempts for this account" in _page(response)
+    assert 'value="lin@school.test"' in _page(response)
+    assert not _logged_in(client)
+    # Another account from the same address is not locked.
+    make_user(email="wang@school.test")
+    assert _login(client, "wang@school.test").status_code == 302
+
+
+def test_per_address_limit_answers_429_error_page(client, config, ctx):
+    config(LOGIN_RATE_LIMIT_PER_ADDRESS="3 per minute")
+    make_user(email="lin@school.test")
+    for number in range(3):
+        assert _login(client, f"someone{number}@school.test", "wrong password!").status_code == 422
+    response = _login(client, "lin@school.test")  # right password, but the address is throttled
+    assert response.status_code == 429
+    page = _page(response)
+    assert "Too many attempts" in page and 'class="error-page"' in page
+    assert not _logged_in(client)
+
+
+# --- logout --------------------------------------------------------------------------------------
+
+
+def test_logout_requires_post_and_csrf(client, ctx):
+    client.login(make_user())
+    assert client.get("/logout").status_code == 405
+    assert _logged_in(client)
+    assert client.post("/logout").status_code == 400
+    assert _logged_in(client)
+    response = client.post_form("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert not _logged_in(client)
+
+
+# --- registration --------------------------------------------------------------------------------
+
+
+def _register(client, **overrides):
+    data = {
+        "display_name": "王小明", "email": "wang@school.test", "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD, "school_id": "", "locale": "",
+    }
+    data.update(overrides)
+    return client.post_form("/register", data)
+
+
+def test_register_creates_an_account_and_logs_in(client, ctx):
+    school = make_school(name="光華國小")
+    response = _register(client, email="Wang@School.test", school_id=str(school.id))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    user = db.session.scalar(select(User))
+    assert user.email == "wang@school.test" and user.display_name == "王小明" and user.school_id == school.id
+    assert _logged_in(client)
+
+
+def test_register_duplicate_email_in_another_case_is_refused_beside_the_field(client, ctx):
+    make_user(email="wang@school.test")
+    response = _register(client, email="WANG@School.Test", display_name="另一個王老師")
+    assert response.status_code == 422
+    page = _page(response)
+    assert 'id="email-error"' in page
+    assert "already exists" in page
+    assert 'value="另一個王老師"' in page
+    assert NEW_PASSWORD not in page
+    assert db.session.scalar(select(func.count(User.id))) == 1
+    assert not _logged_in(client)
+
+
+def test_register_password_confirmation_must_match(client, ctx):
+    response = _register(client, password_confirm=NEW_PASSWORD + "!")
+    assert response.status_code == 422
+    page = _page(response)
+    assert 'id="password_confirm-error"' in page and "The two passwords differ." in page
+    assert 'value="王小明"' in page and 'value="wang@school.test"' in page
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_register_weak_password_is_refused_beside_the_field(client, ctx):
+    response = _register(client, password="short", password_confirm="short")
+    assert response.status_code == 422
+    page = _page(response)
+    assert 'id="password-error"' in page and "at least 10" in page
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_closed_registration_shows_the_invitation_page(client, config, ctx):
+    config(ALLOW_REGISTRATION=False)
+    response = client.get("/register")
+    assert response.status_code == 403
+    assert "Sign-up is by invitation" in _page(response)
+    assert 'name="password"' not in _page(response)
+    assert "/register" not in _page(client.get("/login"))  # no sign-up link either
+    response = _register(client)
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_closed_registration_still_accepts_an_invitation_link(client, config, ctx):
+    config(ALLOW_REGISTRATION=False)
+    community = make_community(name="五年級數學社群")
+    convener = db.session.get(User, community.created_by_id)
+    invitation = community_services.create_invitation(community, actor=convener, role="member")
+    db.session.commit()
+    token = invitation.token
+    page = client.get("/register", query_string={"invite": token})
+    assert page.status_code == 200
+    assert "五年級數學社群" in _page(page)
+    assert f'value="{token}"' in _page(page)
+    response = _register(client, invite=token)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/c/{community.slug}/"
+    user = db.session.scalar(select(User).where(User.email == "wang@school.test"))
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert membership.community_id == community.id and membership.role == "member"
+    assert client.get(f"/c/{community.slug}/").status_code == 200
+    # A made-up token does not open sign-up.
+    client.logout()
+    assert client.get("/register", query_string={"invite": "made-up"}).status_code == 403
+
+
+# --- forgotten password and reset links ----------------------------------------------------------
+
+
+def test_forgot_password_without_mail_says_to_ask_an_admin(client, ctx):
+    user = make_user(email="lin@school.test")
+    page = _page(client.get("/forgot"))
+    assert "Ask a site administrator" in page
+    assert 'name="email"' not in page
+    response = client.post_form("/forgot", {"email": user.email})
+    assert response.status_code == 200
+    assert "Ask a site administrator" in _page(response)
+    assert "Check your mailbox" not in _page(response)
+    assert db.session.scalar(select(func.count(PasswordReset.id))) == 0
+
+
+def _reset_token(user, **changes) -> str:
+    token = services.create_password_reset(user)
+    db.session.flush()
+    reset = services.find_password_reset(token)
+    for key, value in changes.items():
+        setattr(reset, key, value)
+    db.session.commit()
+    return token
+
+
+def test_reset_link_valid_shows_the_form(client, ctx):
+    token = _reset_token(make_user())
+    response = client.get(f"/reset/{token}")
+    assert response.status_code == 200
+    assert 'name="password"' in _page(response) and 'name="password_confirm"' in _page(response)
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [("used", "already been used"), ("expired", "has expired"), ("unknown", "is not valid")],
+)
+def test_reset_link_that_cannot_be_used_says_why(client, ctx, state, message):
+    user = make_user()
+    if state == "used":
+        token = _reset_token(user, used_at=utcnow())
+    elif state == "expired":
+        token = _reset_token(user, expires_at=utcnow() - dt.timedelta(minutes=1))
+    else:
+        _reset_token(user)
+        token = "no-such-token"
+    response = client.get(f"/reset/{token}")
+    assert response.status_code == 410
+    page = _page(response)
+    assert message in page
+    assert 'name="password"' not in page
+    response = client.post_form(f"/reset/{token}", {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert response.status_code == 410
+    db.session.refresh(user)
+    assert services.verify_password(user, PASSWORD)
+
+
+def test_reset_sets_the_password_logs_in_and_signs_out_elsewhere(client, make_client, ctx):
+    user = make_user(email="lin@school.test", display_name="林老師")
+    other = make_client().login(user)
+    assert _logged_in(other)
+    token = _reset_token(user)
+    response = client.post_form(f"/reset/{token}", {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200 and "林老師" in _page(home)
+    db.session.refresh(user)
+    assert services.verify_password(user, NEW_PASSWORD)
+    assert not _logged_in(other)
+    assert client.get(f"/reset/{token}").status_code == 410
+    client.logout()
+    assert _login(client, "lin@school.test", NEW_PASSWORD).status_code == 302
+
+
+def test_reset_form_errors_keep_the_link_usable(client, ctx):
+    user = make_user()
+    token = _reset_token(user)
+    response = client.post_form(f"/reset/{token}", {"password": NEW_PASSWORD, "password_confirm": "different one!"})
+    assert response.status_code == 422
+    assert "The two passwords differ." in _page(response)
+    response = client.post_form(f"/reset/{token}", {"password": "short", "password_confirm": "short"})
+    assert response.status_code == 422
+    assert 'id="password-error"' in _page(response)
+    assert client.get(f"/reset/{token}").status_code == 200
+
+
+# --- the account page ----------------------------------------------------------------------------
+
+
+def test_account_page_needs_login(client, ctx):
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert "/login?next=/account" in response.headers["Location"]
+
+
+def test_account_profile_update(client, ctx):
+    school = make_school(name="光華國小")
+    user = make_user(email="lin@school.test", display_name="林老師")
+    client.login(user)
+    page = _page(client.get("/account"))
+    assert "lin@school.test" in page and 'value="林老師"' in page
+    response = client.post_form("/account", {"display_name": "  林大明 ", "school_id": str(school.id), "locale": "en"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.display_name, user.school_id, user.locale) == ("林大明", school.id, "en")
+
+
+def test_account_profile_refuses_an_empty_name(client, ctx):
+    user = make_user(display_name="林老師")
+    client.login(user)
+    response = client.post_form("/account", {"display_name": "   ", "school_id": "", "locale": ""})
+    assert response.status_code == 422
+    assert 'id="display_name-error"' in _page(response)
+    db.session.refresh(user)
+    assert user.display_name == "林老師"
+
+
+def test_password_change_with_a_wrong_current_password(client, ctx):
+    user = make_user()
+    client.login(user)
+    response = client.post_form("/account/password", {
+        "current_password": "not my password", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
+    })
+    assert response.status_code == 422
+    page = _page(response)
+    assert 'id="current_password-error"' in page and "This is not your current password." in page
+    assert NEW_PASSWORD not in page
+    db.session.refresh(user)
+    assert services.verify_password(user, PASSWORD)
+
+
+def test_password_change_signs_out_other_sessions_but_not_this_one(client, make_client, ctx):
+    user = make_user(email="lin@school.test")
+    other = make_client().login(user)
+    assert _logged_in(other)
+    client.login(user)
+    response = client.post_form("/account/password", {
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
+    })
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
+    assert client.get("/account").status_code == 200
+    assert not _logged_in(other)
+    db.session.refresh(user)
+    assert services.verify_password(user, NEW_PASSWORD)
+
+
+# --- cookies, headers and sessions ---------------------------------------------------------------
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, ctx):
+    make_user(email="lin@school.test")
+    response = _login(client, "lin@school.test")
+    cookies = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
+    assert cookies, "the login sets the session cookie"
+    flags = [part.strip().lower() for part in cookies[-1].split(";")]
+    assert "httponly" in flags
+    assert "samesite=lax" in flags
+
+
+def test_remember_cookie_is_httponly_and_samesite_lax(client, ctx):
+    make_user(email="lin@school.test")
+    response = _login(client, "lin@school.test", remember="y")
+    cookies = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("remember_token=")]
+    assert cookies
+    flags = [part.strip().lower() for part in cookies[-1].split(";")]
+    assert "httponly" in flags and "samesite=lax" in flags
+
+
+@pytest.mark.parametrize("path", ["/login", "/register", "/forgot", "/account", "/no-such-page"])
+def test_security_headers_on_pages(client, ctx, path):
+    client.login(make_user()) if path == "/account" else None
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in (d.strip() for d in csp.split(";")) if part}
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] in {"same-origin", "no-referrer", "strict-origin-when-cross-origin"}
+
+
+def test_pages_have_no_inline_scripts(client, ctx):
+    client.login(make_user())
+    for path in ("/", "/account"):
+        page = _page(client.get(path))
+        scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, flags=re.S)
+        assert scripts
+        for attributes, body in scripts:
+            assert "src=" in attributes and not body.strip()
+        assert not re.search(r"\son[a-z]+\s*=", page)
+
+
+def test_deactivated_users_existing_session_stops_working(client, ctx):
+    admin = make_user(is_admin=True)
+    user = make_user()
+    client.login(user)
+    assert _logged_in(client)
+    services.set_user_active(user, False, actor=admin)
+    db.session.commit()
+    assert not _logged_in(client)
+    assert client.get("/account").status_code == 302
+
+
+def test_inactive_flag_alone_ends_the_session(client, ctx):
+    user = make_user()
+    client.login(user)
+    assert _logged_in(client)
+    user.active = False  # even without a new nonce, an inactive account has no session
+    db.session.commit()
+    assert not _logged_in(client)
+
+
+def test_login_starts_a_fresh_session(client, ctx):
+    make_user(email="lin@school.test")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    assert _login(client, "lin@school.test").status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_error_message_text_is_escaped(client, ctx):
+    response = _login(client, "<script>alert(1)</script>@x.test", "whatever password")
+    page = _page(response)
+    assert "<script>alert(1)</script>" not in page
+    assert response.status_code == 422
+    assert "<script>alert(1)</script>" in unescape(page)  # shown, as text

@@ -1,0 +1,376 @@
+"""Account rules without HTTP: registration, hashing, login throttling, reset links, admin rights."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from tests.factories import PASSWORD, make_user
+from workspace.auth import services
+from workspace.auth.models import LoginAttempt, PasswordReset, User
+from workspace.core.database import utcnow
+from workspace.core.errors import ValidationError
+from workspace.core.models import AuditEvent
+from workspace.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def _english(ctx):
+    """Messages in English, whatever catalogues exist, so that the tests can read them."""
+    with force_locale("en"):
+        yield
+
+
+def _register(**overrides) -> User:
+    values = {"email": "lin@school.test", "display_name": "林老師", "password": PASSWORD}
+    values.update(overrides)
+    return services.register_user(**values)
+
+
+def _attempts(email: str) -> list[LoginAttempt]:
+    return list(db.session.scalars(select(LoginAttempt).where(LoginAttempt.email == email).order_by(LoginAttempt.id)))
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def test_register_user_normalises_email_case_and_space():
+    user = _register(email="  Lin.Ming@School.TEST ", display_name="  林明  ")
+    assert user.id is not None
+    assert user.email == "lin.ming@school.test"
+    assert user.display_name == "林明"
+    assert services.find_user_by_email("LIN.MING@school.test") is user
+
+
+def test_register_user_refuses_the_same_address_in_another_case():
+    _register(email="lin@school.test")
+    with pytest.raises(ValidationError) as caught:
+        _register(email="LIN@School.Test", display_name="Someone else")
+    assert caught.value.field == "email"
+    assert "already exists" in caught.value.message
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+@pytest.mark.parametrize(
+    "email", ["not-an-address", "lin@", "@school.test", "lin@@school.test", "", "lin school@x.test"]
+)
+def test_register_user_refuses_an_invalid_email(email):
+    with pytest.raises(ValidationError) as caught:
+        _register(email=email)
+    assert caught.value.field == "email"
+    assert "valid email" in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\x00\x07", "\r\n\t"])
+def test_register_user_refuses_an_empty_name(name):
+    with pytest.raises(ValidationError) as caught:
+        _register(display_name=name)
+    assert caught.value.field == "display_name"
+
+
+@pytest.mark.parametrize(
+    ("password", "words"),
+    [
+        ("short", "at least 10"),
+        ("123456789", "at least 10"),
+        ("aaaaaaaaaaaaaaa", "too easy"),
+        ("abababababab", "too easy"),
+    ],
+)
+def test_register_user_refuses_short_or_trivial_passwords(password, words):
+    with pytest.raises(ValidationError) as caught:
+        _register(password=password)
+    assert caught.value.field == "password"
+    assert words in caught.value.message
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_password_hashes_are_argon2_verify_and_differ_per_user():
+    first = _register(email="a@school.test")
+    second = _register(email="b@school.test")
+    assert first.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in first.password_hash
+    assert first.password_hash != second.password_hash  # a fresh salt each time
+    assert services.verify_password(first, PASSWORD)
+    assert services.verify_password(second, PASSWORD)
+    assert not services.verify_password(first, PASSWORD + "x")
+    assert not services.verify_password(first, "")
+
+
+def test_verify_password_survives_a_broken_hash():
+    user = _register()
+    user.password_hash = "not a hash"
+    assert services.verify_password(user, PASSWORD) is False
+
+
+# --- authentication and throttling --------------------------------------------------------------
+
+
+def test_authenticate_returns_the_user_and_records_the_attempt():
+    user = _register(email="lin@school.test")
+    assert user.last_login_at is None
+    assert services.authenticate(" LIN@school.test ", PASSWORD, "10.0.0.7") is user
+    [attempt] = _attempts("lin@school.test")
+    assert attempt.succeeded is True
+    assert attempt.address == "10.0.0.7"
+    assert user.last_login_at is not None
+
+
+def test_authenticate_refuses_wrong_password_unknown_email_and_deactivated_user():
+    user = _register(email="lin@school.test")
+    assert services.authenticate("lin@school.test", "a wrong password!", "10.0.0.7") is None
+    assert services.authenticate("nobody@school.test", PASSWORD, "10.0.0.7") is None
+    user.active = False
+    assert services.authenticate("lin@school.test", PASSWORD, "10.0.0.7") is None
+    db.session.flush()
+    assert [a.succeeded for a in _attempts("lin@school.test")] == [False, False]
+    assert [a.succeeded for a in _attempts("nobody@school.test")] == [False]
+    assert user.last_login_at is None
+
+
+def test_account_locks_after_the_configured_number_of_failures(app):
+    _register(email="lin@school.test")
+    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    for number in range(limit):
+        assert not services.account_locked("lin@school.test")
+        services.authenticate("lin@school.test", f"wrong password {number}", None)
+        db.session.flush()
+    assert services.failed_logins("lin@school.test") == limit
+    assert services.account_locked("lin@school.test")
+    assert services.account_locked("LIN@SCHOOL.TEST")  # the count ignores case
+    assert not services.account_locked("other@school.test")
+
+
+def test_failures_outside_the_window_do_not_count(app):
+    _register(email="lin@school.test")
+    window = app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    long_ago = utcnow() - dt.timedelta(minutes=window + 1)
+    for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+        db.session.add(LoginAttempt(email="lin@school.test", succeeded=False, attempted_at=long_ago))
+    db.session.flush()
+    assert services.failed_logins("lin@school.test") == 0
+    assert not services.account_locked("lin@school.test")
+
+
+def test_a_successful_login_resets_the_failure_count(app):
+    _register(email="lin@school.test")
+    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    earlier = utcnow() - dt.timedelta(minutes=2)
+    for _ in range(limit - 1):
+        db.session.add(LoginAttempt(email="lin@school.test", succeeded=False, attempted_at=earlier))
+    db.session.flush()
+    assert services.failed_logins("lin@school.test") == limit - 1
+    assert services.authenticate("lin@school.test", PASSWORD, None) is not None
+    db.session.flush()
+    assert services.failed_logins("lin@school.test") == 0
+    services.authenticate("lin@school.test", "wrong again!!", None)
+    db.session.flush()
+    assert services.failed_logins("lin@school.test") == 1
+    assert not services.account_locked("lin@school.test")
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def test_load_user_from_session_id_checks_the_nonce():
+    user = _register()
+    assert services.load_user_from_session_id(user.get_id()) is user
+    assert services.load_user_from_session_id(f"{user.id}:wrong") is None
+    assert services.load_user_from_session_id(f"{user.id}") is None
+    assert services.load_user_from_session_id("x:y") is None
+    assert services.load_user_from_session_id("999999:abc") is None
+
+
+def test_set_password_changes_the_session_nonce():
+    user = _register()
+    old_session_id = user.get_id()
+    services.set_password(user, "a brand new passphrase")
+    db.session.flush()
+    assert services.load_user_from_session_id(old_session_id) is None
+    assert services.load_user_from_session_id(user.get_id()) is user
+    assert services.verify_password(user, "a brand new passphrase")
+    assert not services.verify_password(user, PASSWORD)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password_changed")) is not None
+
+
+def test_set_password_refuses_a_weak_password_and_keeps_the_old_one():
+    user = _register()
+    session_id = user.get_id()
+    with pytest.raises(ValidationError) as caught:
+        services.set_password(user, "short", field="new_password")
+    assert caught.value.field == "new_password"
+    assert services.verify_password(user, PASSWORD)
+    assert services.load_user_from_session_id(session_id) is user
+
+
+# --- password reset links ------------------------------------------------------------------------
+
+
+def test_reset_token_is_stored_only_as_its_sha256():
+    user = make_user()
+    token = services.create_password_reset(user)
+    db.session.flush()
+    [reset] = db.session.scalars(select(PasswordReset)).all()
+    assert reset.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in {reset.token_hash, str(reset.id)}
+    assert len(token) >= 32
+    assert services.find_password_reset(token) is reset
+    assert services.find_password_reset(reset.token_hash) is None  # the hash is not a token
+
+
+def test_reset_link_works_once():
+    user = make_user()
+    token = services.create_password_reset(user)
+    db.session.flush()
+    assert services.reset_link_problem(services.find_password_reset(token)) is None
+    assert services.use_password_reset(token, "my new long password") is user
+    db.session.flush()
+    assert services.verify_password(user, "my new long password")
+    problem = services.reset_link_problem(services.find_password_reset(token))
+    assert problem and "already been used" in problem
+    with pytest.raises(ValidationError) as caught:
+        services.use_password_reset(token, "yet another password")
+    assert "already been used" in caught.value.message
+    assert services.verify_password(user, "my new long password")
+
+
+def test_reset_link_expires():
+    user = make_user()
+    token = services.create_password_reset(user)
+    db.session.flush()
+    reset = services.find_password_reset(token)
+    reset.expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.flush()
+    problem = services.reset_link_problem(services.find_password_reset(token))
+    assert problem and "expired" in problem
+    with pytest.raises(ValidationError):
+        services.use_password_reset(token, "my new long password")
+    assert services.verify_password(user, PASSWORD)
+
+
+def test_reset_link_problems_for_unknown_and_deactivated():
+    assert "not valid" in services.reset_link_problem(None)
+    assert services.find_password_reset("no-such-token") is None
+    user = make_user()
+    token = services.create_password_reset(user)
+    user.active = False
+    db.session.flush()
+    assert "deactivated" in services.reset_link_problem(services.find_password_reset(token))
+
+
+def test_reset_link_lifetime_follows_the_argument_and_the_config(app):
+    user = make_user()
+    default_token = services.create_password_reset(user)
+    short_token = services.create_password_reset(user, hours=1)
+    db.session.flush()
+    now = utcnow()
+    default_left = services.find_password_reset(default_token).expires_at - now
+    short_left = services.find_password_reset(short_token).expires_at - now
+    hours = app.config["RESET_LINK_HOURS"]
+    assert dt.timedelta(hours=hours) - dt.timedelta(minutes=1) < default_left <= dt.timedelta(hours=hours)
+    assert dt.timedelta(minutes=59) < short_left <= dt.timedelta(hours=1)
+
+
+def test_using_one_link_kills_the_other_open_links():
+    user = make_user()
+    other_user = make_user()
+    first = services.create_password_reset(user)
+    second = services.create_password_reset(user)
+    someone_elses = services.create_password_reset(other_user)
+    db.session.flush()
+    services.use_password_reset(second, "my new long password")
+    db.session.flush()
+    assert "already been used" in services.reset_link_problem(services.find_password_reset(first))
+    assert services.reset_link_problem(services.find_password_reset(someone_elses)) is None
+
+
+def test_using_a_reset_link_signs_out_old_sessions():
+    user = make_user()
+    old_session_id = user.get_id()
+    token = services.create_password_reset(user)
+    db.session.flush()
+    services.use_password_reset(token, "my new long password")
+    db.session.flush()
+    assert services.load_user_from_session_id(old_session_id) is None
+
+
+def test_a_weak_password_does_not_use_up_the_link():
+    user = make_user()
+    token = services.create_password_reset(user)
+    db.session.flush()
+    with pytest.raises(ValidationError) as caught:
+        services.use_password_reset(token, "short")
+    assert caught.value.field == "password"
+    db.session.flush()
+    assert services.reset_link_problem(services.find_password_reset(token)) is None
+
+
+# --- administration of accounts ------------------------------------------------------------------
+
+
+def test_set_user_active_refuses_deactivating_oneself():
+    admin = make_user(is_admin=True)
+    with pytest.raises(ValidationError):
+        services.set_user_active(admin, False, actor=admin)
+    assert admin.active is True
+
+
+def test_set_user_active_deactivates_and_signs_out_then_reactivates():
+    admin = make_user(is_admin=True)
+    user = make_user()
+    session_id = user.get_id()
+    services.set_user_active(user, False, actor=admin)
+    db.session.flush()
+    assert user.active is False and user.is_active is False
+    assert services.load_user_from_session_id(session_id) is None
+    services.set_user_active(user, True, actor=admin)
+    db.session.flush()
+    assert user.active is True
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["user.deactivated", "user.activated"]
+
+
+def test_set_user_admin_refuses_removing_ones_own_rights():
+    admin = make_user(is_admin=True)
+    with pytest.raises(ValidationError):
+        services.set_user_admin(admin, False, actor=admin)
+    assert admin.is_admin is True
+
+
+def test_set_user_admin_grants_and_revokes_for_others():
+    admin = make_user(is_admin=True)
+    user = make_user()
+    services.set_user_admin(user, True, actor=admin)
+    assert user.is_admin is True
+    services.set_user_admin(user, False, actor=admin)
+    assert user.is_admin is False
+
+
+def test_create_admin_creates_a_new_administrator():
+    user = services.create_admin("Boss@School.test", "an admin passphrase")
+    db.session.flush()
+    assert user.email == "boss@school.test"
+    assert user.display_name == "Boss"
+    assert user.is_admin and user.active
+    assert services.verify_password(user, "an admin passphrase")
+
+
+def test_create_admin_promotes_an_existing_account():
+    existing = make_user(email="lin@school.test", active=False)
+    session_id = existing.get_id()
+    user = services.create_admin("LIN@school.test", "an admin passphrase")
+    db.session.flush()
+    assert user is existing
+    assert user.is_admin and user.active
+    assert services.verify_password(user, "an admin passphrase")
+    assert services.load_user_from_session_id(session_id) is None
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_create_admin_refuses_a_weak_password():
+    with pytest.raises(ValidationError):
+        services.create_admin("boss@school.test", "short")

@@ -1,0 +1,220 @@
+"""Outgoing email against a real local SMTP server (aiosmtpd): reset links and invitations."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from tests.factories import make_community, make_user
+from workspace.auth import services
+from workspace.auth.models import PasswordReset
+from workspace.communities.models import Invitation, Membership
+from workspace.extensions import db
+
+NEW_PASSWORD = "a fresh and long passphrase"
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every envelope it receives."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+                for envelope in self.envelopes]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture()
+def smtp(app) -> Iterator[Mailbox]:
+    """A local SMTP server the app is configured to send through."""
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {key: app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
+                                                  "MAIL_USERNAME", "MAIL_DEFAULT_SENDER")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                      MAIL_USERNAME=None, MAIL_DEFAULT_SENDER="workspace@school.test")
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+        app.config.update(saved)
+
+
+@pytest.fixture()
+def client(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def _body(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def _without_csrf(page: str) -> str:
+    return re.sub(r'("X-CSRFToken": "|name="csrf_token" value=")[^"]+', r"\1", page)
+
+
+def test_forgot_password_sends_one_utf8_email_with_a_working_link(client, make_client, smtp, ctx):
+    user = make_user(email="lin@school.test", display_name="林美玲")
+    form = client.get("/forgot").get_data(as_text=True)
+    assert 'name="email"' in form
+    response = client.post_form("/forgot", {"email": "LIN@School.test"})
+    assert response.status_code == 200
+    assert "Check your mailbox" in response.get_data(as_text=True)
+
+    assert len(smtp.envelopes) == 1
+    envelope = smtp.envelopes[0]
+    assert envelope.mail_from == "workspace@school.test"
+    assert envelope.rcpt_tos == ["lin@school.test"]
+    [message] = smtp.messages
+    assert message["To"] == "lin@school.test"
+    assert message["Message-ID"]
+    assert message.get_content_charset() == "utf-8"
+    links = re.findall(r"https?://\S+/reset/[A-Za-z0-9_-]+", _body(message))
+    assert len(links) == 1
+    token = links[0].rsplit("/reset/", 1)[1]
+    # Only the hash is kept, and the link lives one hour.
+    reset = services.find_password_reset(token)
+    assert reset is not None and reset.user_id == user.id
+    assert token not in reset.token_hash
+
+    browser = make_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert browser.get(f"/reset/{token}").status_code == 200
+    response = browser.post_form(f"/reset/{token}", {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert "林美玲" in browser.get("/").get_data(as_text=True)
+    db.session.refresh(user)
+    assert services.verify_password(user, NEW_PASSWORD)
+
+
+def test_unknown_or_deactivated_address_sends_nothing_and_answers_the_same(client, smtp, ctx):
+    make_user(email="lin@school.test")
+    make_user(email="gone@school.test", active=False)
+    known = client.post_form("/forgot", {"email": "lin@school.test"})
+    assert len(smtp.envelopes) == 1
+    unknown = client.post_form("/forgot", {"email": "nobody@school.test"})
+    deactivated = client.post_form("/forgot", {"email": "gone@school.test"})
+    assert len(smtp.envelopes) == 1
+    assert known.status_code == unknown.status_code == deactivated.status_code == 200
+    page = _without_csrf(known.get_data(as_text=True))
+    assert _without_csrf(unknown.get_data(as_text=True)) == page
+    assert _without_csrf(deactivated.get_data(as_text=True)) == page
+    assert db.session.scalar(select(func.count(PasswordReset.id))) == 1
+
+
+def test_forgot_password_refuses_an_empty_address(client, smtp, ctx):
+    response = client.post_form("/forgot", {"email": ""})
+    assert response.status_code == 422
+    assert 'id="email-error"' in response.get_data(as_text=True)
+    assert smtp.envelopes == []
+
+
+def test_email_invitation_sends_the_invite_link(client, make_client, smtp, ctx):
+    convener = make_user(display_name="林美玲")
+    community = make_community(convener=convener, name="五年級數學社群")
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/invitations", {
+        "how": "email", "email": "Wang@School.test", "role": "member", "single_use": "y", "days": "14",
+    })
+    assert response.status_code == 302
+    invitation = db.session.scalar(select(Invitation))
+    assert invitation.email == "wang@school.test"
+
+    assert len(smtp.envelopes) == 1
+    assert smtp.envelopes[0].rcpt_tos == ["wang@school.test"]
+    [message] = smtp.messages
+    assert message.get_content_charset() == "utf-8"
+    assert "五年級數學社群" in message["Subject"] and "林美玲" in message["Subject"]
+    body = _body(message)
+    assert "五年級數學社群" in body and "林美玲" in body
+    links = re.findall(r"https?://\S+/invite/[A-Za-z0-9_-]+", body)
+    assert len(links) == 1
+    token = links[0].rsplit("/invite/", 1)[1]
+    assert token == invitation.token
+    assert "Invitation sent to wang@school.test" in client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
+
+    invitee = make_user(email="wang@school.test")
+    browser = make_client().login(invitee)
+    assert browser.get(f"/invite/{token}").status_code == 200
+    assert browser.post_form(f"/invite/{token}").status_code == 302
+    assert db.session.scalar(
+        select(Membership).where(Membership.user_id == invitee.id, Membership.community_id == community.id)
+    ) is not None
+
+
+def test_link_invitation_sends_no_email(client, smtp, ctx):
+    convener = make_user()
+    community = make_community(convener=convener)
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/invitations", {
+        "how": "link", "email": "", "role": "member", "days": "7",
+    })
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count(Invitation.id))) == 1
+    assert smtp.envelopes == []
+
+
+def test_without_a_mail_server_nothing_is_sent_and_nothing_fails(client, app, smtp, ctx):
+    app.config["MAIL_SERVER"] = None  # the SMTP server runs, but the app is not told about it
+    make_user(email="lin@school.test")
+    response = client.post_form("/forgot", {"email": "lin@school.test"})
+    assert response.status_code == 200
+    assert "Ask a site administrator" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(PasswordReset.id))) == 0
+
+    convener = make_user()
+    community = make_community(convener=convener)
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/invitations", {
+        "how": "email", "email": "wang@school.test", "role": "member", "single_use": "y", "days": "14",
+    })
+    assert response.status_code == 302
+    invitation = db.session.scalar(select(Invitation))
+    assert invitation.email == "wang@school.test"
+    members = client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
+    assert "Mail is not set up here" in members
+    assert invitation.token in members  # the convener copies the link instead
+    assert smtp.envelopes == []
+
+
+def test_an_unreachable_mail_server_breaks_nothing(client, app, ctx):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_USE_TLS=False)  # nobody listens
+    make_user(email="lin@school.test")
+    response = client.post_form("/forgot", {"email": "lin@school.test"})
+    assert response.status_code == 200
+    assert "Check your mailbox" in response.get_data(as_text=True)  # the same answer: nothing is revealed
+
+    convener = make_user()
+    community = make_community(convener=convener)
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/invitations", {
+        "how": "email", "email": "wang@school.test", "role": "member", "single_use": "y", "days": "14",
+    })
+    assert response.status_code == 302
+    invitation = db.session.scalar(select(Invitation))
+    members = client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
+    assert "Invitation sent" not in members
+    assert invitation.token in members  # the convener can still copy the link
