@@ -1,0 +1,1 @@
+"""Load benchmarks of the main pages against a trivial route, with their data generator."""
