@@ -152,10 +152,11 @@ def log_in(port: int, email: str, password: str) -> str:
         if status != 302 or not answer["set-cookie"]:
             raise BenchError(f"POST /login answered {status}, not a redirect with a session")
         cookie = answer["set-cookie"]
-        status, _headers, _body = request(conn, "GET", "/", {"Cookie": cookie})
+        status, headers, _body = request(conn, "GET", "/", {"Cookie": cookie})
         if status != 200:
             raise BenchError(f"GET / after logging in answered {status}")
-        return cookie
+        # Keep the cookie the first page set (it carries the new session's CSRF secret), as a browser does.
+        return headers["set-cookie"] or cookie
     finally:
         conn.close()
 

@@ -113,7 +113,7 @@ def test_catalogs_are_in_step_with_the_code(tmp_path):
     pot = tmp_path / "messages.pot"
     CommandLineInterface().run([
         "pybabel", "--quiet", "extract",
-        "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+        "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-k", "N_",
         "-o", str(pot), "--no-location", "--sort-output", str(ROOT),
     ])
     with pot.open("rb") as handle:

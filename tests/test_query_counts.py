@@ -14,6 +14,12 @@ from workspace.extensions import db
 PASSWORD_HASH = None
 
 
+@pytest.fixture(autouse=True)
+def _render_every_time(app, monkeypatch):
+    """Measure the pages themselves, not the page cache (tests/core/test_cache.py covers that)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
+
+
 def _fast_users(count: int) -> list:
     """Insert many users at once (sharing one hash) so that the 200-member case stays quick."""
     from workspace.auth.models import User

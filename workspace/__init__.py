@@ -63,6 +63,10 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
 
+    from workspace.core.i18n import install_template_gettext
+
+    install_template_gettext(app)
+
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -82,5 +86,7 @@ def _register_areas(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, communities_bp, admin_bp):
         app.register_blueprint(blueprint)
 
-    # Models every area reads must be imported before the mapper configures.
+    # Models every area reads must be imported before the mapper configures; the cache module
+    # also registers the write counter's session hooks.
+    from workspace.core import cache as _cache  # noqa: F401
     from workspace.core import models as _core_models  # noqa: F401

@@ -93,4 +93,5 @@ def load_config() -> dict[str, Any]:
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "RESET_LINK_HOURS": _int("RESET_LINK_HOURS", 24),
         "BEHIND_PROXY": _bool("BEHIND_PROXY", False),
+        "PAGE_CACHE": _bool("PAGE_CACHE", True),
     }

@@ -241,3 +241,9 @@ def test_membership_rows_are_unique_per_person(ctx):
     db.session.commit()
     count = db.session.scalar(select(db.func.count(Membership.id)).where(Membership.user_id == user.id))
     assert count == 1
+
+
+def test_invisible_names_are_refused(ctx):
+    with pytest.raises(ValidationError) as error:
+        services.create_community(actor=make_user(), name="\u200b\ufeff", kind="grade", slug="ghost")
+    assert error.value.field == "name"

@@ -57,3 +57,13 @@ def test_clean_line_normalises_and_strips_controls():
 
 def test_clean_text_keeps_newlines_and_unifies_line_ends():
     assert clean_text("a\r\nb\rc\x07\n") == "a\nb\nc"
+
+
+@pytest.mark.parametrize(("value", "visible"), [
+    ("林老師", True), ("a", True), ("\u200b\u200b", False), ("\ufeff", False), (" \u3000 ", False),
+    ("\u0301", False), ("🙂", True), ("\u202eabc", True),
+])
+def test_has_visible_text(value, visible):
+    from workspace.core.text import has_visible_text
+
+    assert has_visible_text(value) is visible

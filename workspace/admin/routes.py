@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from workspace.admin.forms import ReviewerScopeForm, SchoolForm
 from workspace.auth import services as auth_services
@@ -109,7 +110,7 @@ def update_school(school_id: int):
 def users():
     """List users, searchable by name or email, a page at a time."""
     query_text = clean_line(request.args.get("q", ""))[:100]
-    query = select(User).order_by(User.display_name, User.id)
+    query = select(User).options(selectinload(User.school)).order_by(User.display_name, User.id)
     if query_text:
         # Escape the wildcards rather than dropping them: "lin_ming@" must find lin_ming@….
         escaped = query_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

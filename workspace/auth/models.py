@@ -37,7 +37,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    school = relationship("School", lazy="joined")
+    school = relationship("School")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -54,6 +54,7 @@ class LoginAttempt(db.Model):
     """A login attempt, kept in the database so that every worker counts the same failures."""
 
     __tablename__ = "login_attempts"
+    __cache_neutral__ = True  # no page shows login attempts: writing one keeps cached pages
     __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,7 @@ from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, ne
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
 from workspace.core.models import record_event
-from workspace.core.text import clean_line
+from workspace.core.text import clean_line, has_visible_text
 from workspace.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -105,7 +105,7 @@ def register_user(
     """Create an account; a second account with the same address (in any case) is refused."""
     email = valid_email(email)
     display_name = clean_line(display_name)
-    if not display_name:
+    if not has_visible_text(display_name):
         raise ValidationError(str(_l("Enter your name.")), field="display_name")
     if find_user_by_email(email) is not None:
         raise ValidationError(
@@ -174,7 +174,7 @@ def set_password(user: User, password: str, *, actor: Any = None, field: str = "
 def update_profile(user: User, *, display_name: str, locale: str | None, school_id: int | None) -> None:
     """Change one's name, language and school."""
     display_name = clean_line(display_name)
-    if not display_name:
+    if not has_visible_text(display_name):
         raise ValidationError(str(_l("Enter your name.")), field="display_name")
     user.display_name = display_name
     user.locale = locale if locale in LOCALES else None

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS
+from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType
 
 REQUIRED = _l("This field is required.")
@@ -29,11 +29,11 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def type_choices() -> list[tuple[str, str]]:
-    return [(kind.value, COMMUNITY_TYPE_LABELS[kind]) for kind in CommunityType]
+    return [(kind.value, lazy_label(COMMUNITY_TYPE_LABELS[kind])) for kind in CommunityType]
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, ROLE_LABELS[role]) for role in ASSIGNABLE_ROLES]
+    return [(role.value, lazy_label(ROLE_LABELS[role])) for role in ASSIGNABLE_ROLES]
 
 
 class CommunityForm(FlaskForm):

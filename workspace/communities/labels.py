@@ -1,32 +1,42 @@
-"""The words the interface uses for community types and roles (glossary terms, translated)."""
+"""The words the interface uses for community types and roles (glossary terms, translated where shown)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from workspace.communities.models import CommunityType, Role
+from workspace.core.i18n import N_, translations
 
 COMMUNITY_TYPE_LABELS = {
-    CommunityType.GRADE: _l("Grade"),
-    CommunityType.SUBJECT: _l("Subject / domain"),
-    CommunityType.SCHOOL_TASK: _l("School task"),
-    CommunityType.PD_THEME: _l("Professional development theme"),
-    CommunityType.MASTER_STUDIO: _l("Master-teacher studio"),
-    CommunityType.URBAN_RURAL: _l("Urban–rural education community"),
+    CommunityType.GRADE: N_("Grade"),
+    CommunityType.SUBJECT: N_("Subject / domain"),
+    CommunityType.SCHOOL_TASK: N_("School task"),
+    CommunityType.PD_THEME: N_("Professional development theme"),
+    CommunityType.MASTER_STUDIO: N_("Master-teacher studio"),
+    CommunityType.URBAN_RURAL: N_("Urban–rural education community"),
 }
 
 ROLE_LABELS = {
-    Role.CONVENER: _l("Convener"),
-    Role.CO_CONVENER: _l("Co-convener"),
-    Role.MEMBER: _l("Member"),
-    Role.MENTOR: _l("Mentor"),
-    Role.GUEST_EXPERT: _l("Guest expert"),
+    Role.CONVENER: N_("Convener"),
+    Role.CO_CONVENER: N_("Co-convener"),
+    Role.MEMBER: N_("Member"),
+    Role.MENTOR: N_("Mentor"),
+    Role.GUEST_EXPERT: N_("Guest expert"),
 }
 
 
 def community_type_label(kind: str) -> str:
-    return str(COMMUNITY_TYPE_LABELS.get(kind, kind))  # type: ignore[call-overload]
+    """The community type in the user's language."""
+    label = COMMUNITY_TYPE_LABELS.get(kind)  # type: ignore[call-overload]
+    return translations().ugettext(label) if label else kind
 
 
 def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))  # type: ignore[call-overload]
+    """The role in the user's language."""
+    label = ROLE_LABELS.get(role)  # type: ignore[call-overload]
+    return translations().ugettext(label) if label else role
+
+
+def lazy_label(message: str) -> str:
+    """A label for a form choice, translated when the form is rendered."""
+    return _l(message)  # type: ignore[return-value]

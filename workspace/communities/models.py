@@ -115,8 +115,9 @@ class Membership(db.Model):
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    community = relationship("Community", lazy="joined")
-    user = relationship("User", lazy="joined")
+    # Loaded on access (the identity map usually has them) or eagerly where a page lists them.
+    community = relationship("Community")
+    user = relationship("User")
 
     __mapper_args__ = {"confirm_deleted_rows": False}
 

@@ -10,11 +10,12 @@ from workspace.communities import services
 from workspace.communities.access import load_community, load_invitation, load_membership
 from workspace.communities.forms import CommunityForm, EmptyForm, InvitationForm, RoleForm, TransferForm
 from workspace.communities.models import Community, Role
+from workspace.core.cache import cache_page
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
-from workspace.core.permissions import can, public, require, reviewer_school_ids
+from workspace.core.permissions import can, membership_of, public, require, reviewer_school_ids
 from workspace.extensions import db
 
 bp = Blueprint("communities", __name__)
@@ -22,14 +23,16 @@ bp = Blueprint("communities", __name__)
 
 @bp.get("/")
 @public
+@cache_page
 def index():
     """Show the user's communities and what is new in them (visitors go to the login page)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     cards = services.communities_of(current_user, include_archived=True)
     events = services.recent_events_for_user(current_user, [card.community.id for card in cards])
-    return render_page("communities/index.html", cards=cards, events=events,
-                       reviews=can(current_user, "review"))
+    active = [card for card in cards if card.community.archived_at is None]
+    archived = [card for card in cards if card.community.archived_at is not None]
+    return render_page("communities/index.html", cards=cards, active=active, archived=archived, events=events)
 
 
 def _school_choices(form: CommunityForm) -> None:
@@ -78,12 +81,13 @@ def suggest_slug():
 
 
 @bp.get("/c/<slug>/")
+@cache_page
 def show(slug: str):
     """Show the community home: description, vision, members and the areas that exist."""
     community = load_community(slug)
-    members = services.active_members(community)
+    members, member_count = services.member_preview(community)
     return render_page("communities/show.html", community=community, members=members,
-                       membership=_my_membership(members))
+                       member_count=member_count, membership=membership_of(current_user, community))
 
 
 def _my_membership(members: list) -> object | None:

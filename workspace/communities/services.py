@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from workspace.auth.models import User
 from workspace.auth.services import normalize_email, valid_email
@@ -34,7 +35,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.permissions import MANAGERS, forget_memberships
-from workspace.core.text import clean_line, clean_text, render_markdown
+from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
 from workspace.extensions import db
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
@@ -77,7 +78,7 @@ def check_slug(slug: str, *, community: Community | None = None) -> str:
 
 def _check_name(name: str) -> str:
     name = clean_line(name)
-    if not name:
+    if not has_visible_text(name):
         raise ValidationError(str(_l("Enter a name.")), field="name")
     if len(name) > MAX_NAME:
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_NAME)), field="name")
@@ -187,15 +188,30 @@ def get_community(slug: str) -> Community | None:
 # --- members -------------------------------------------------------------------------------------
 
 
-def active_members(community: Community) -> list[Membership]:
-    """Active memberships, convener first, then by role and name (one query, users joined)."""
-    memberships = db.session.scalars(
+def _role_rank() -> Any:
+    return case({role.value: rank for role, rank in ROLE_ORDER.items()}, value=Membership.role, else_=99)
+
+
+def _members_query(community: Community) -> Any:
+    return (
         select(Membership)
         .join(User, Membership.user_id == User.id)
+        .options(contains_eager(Membership.user))
         .where(Membership.community_id == community.id, Membership.left_at.is_(None))
-        .order_by(User.display_name, User.id)
-    ).all()
-    return sorted(memberships, key=lambda item: ROLE_ORDER.get(Role(item.role), 99))
+        .order_by(_role_rank(), User.display_name, User.id)
+    )
+
+
+def active_members(community: Community) -> list[Membership]:
+    """Active memberships, convener first, then by role and name (one query, users loaded)."""
+    return list(db.session.scalars(_members_query(community)))
+
+
+def member_preview(community: Community, limit: int = 12) -> tuple[list[Membership], int]:
+    """The first members to show on the community home, and how many there are (one query)."""
+    total = func.count().over().label("total")
+    rows = db.session.execute(_members_query(community).add_columns(total).limit(limit)).all()
+    return [row[0] for row in rows], (rows[0].total if rows else 0)
 
 
 def member_counts(community_ids: Sequence[int]) -> dict[int, int]:
@@ -438,17 +454,26 @@ def recent_events(community: Community, limit: int = 20) -> list[AuditEvent]:
 # --- the user's communities ----------------------------------------------------------------------
 
 
+# What a card or a list row shows: the long texts stay in the database.
+CARD_COLUMNS = (Community.id, Community.name, Community.slug, Community.kind, Community.archived_at)
+
+
 @dataclass(frozen=True)
 class CommunityCard:
     community: Community
     role: str | None
     member_count: int
 
+    @property
+    def school_names(self) -> str:
+        return "、".join(school.name for school in self.community.schools)
+
 
 def communities_of(user: User, *, include_archived: bool = False) -> list[CommunityCard]:
     """The user's communities with their role and member count (a fixed number of queries)."""
     query = (
         select(Community, Membership.role)
+        .options(load_only(*CARD_COLUMNS))
         .join(Membership, Membership.community_id == Community.id)
         .where(Membership.user_id == user.id, Membership.left_at.is_(None))
         .order_by(Community.archived_at.is_not(None), Community.name)
@@ -486,7 +511,7 @@ def save_school(
 ) -> School:
     """Create or update a school; names are unique."""
     name = clean_line(name)
-    if not name:
+    if not has_visible_text(name):
         raise ValidationError(str(_l("Enter a name.")), field="name")
     if len(name) > MAX_NAME:
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_NAME)), field="name")
@@ -557,7 +582,8 @@ def recent_events_for_user(user: User, community_ids: Sequence[int], limit: int 
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.community))
+            .options(joinedload(AuditEvent.actor).load_only(User.id, User.display_name),
+                     joinedload(AuditEvent.community).load_only(*CARD_COLUMNS))
             .where(AuditEvent.community_id.in_(community_ids))
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
             .limit(limit)
@@ -602,8 +628,10 @@ def review_rows(school_ids: set[Any] | None) -> list[ReviewRow]:
     conveners = {
         membership.community_id: membership.user
         for membership in db.session.scalars(
-            select(Membership).where(Membership.community_id.in_(ids), Membership.left_at.is_(None),
-                                     Membership.role == Role.CONVENER.value)
+            select(Membership)
+            .options(joinedload(Membership.user))
+            .where(Membership.community_id.in_(ids), Membership.left_at.is_(None),
+                   Membership.role == Role.CONVENER.value)
         )
     }
     return [

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from flask import current_app, has_request_context, request, session
+import flask_babel
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
+from jinja2 import pass_context
 
 LOCALES = ("zh_Hant", "zh_Hans", "en")
 LOCALE_NAMES = {"zh_Hant": "繁體中文", "zh_Hans": "简体中文", "en": "English"}
@@ -75,3 +78,58 @@ def _zone() -> dt.tzinfo:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for translation"
+    """Mark a message for extraction; it is translated where it is shown, with gettext()."""
+    return message
+
+
+def translations() -> Any:
+    """The current request's catalog, looked up once per request (Flask-Babel's lookup is costly)."""
+    if not has_request_context():
+        return flask_babel.get_translations()
+    cached = g.get("_workspace_translations")
+    if cached is None:
+        cached = g._workspace_translations = flask_babel.get_translations()
+    return cached
+
+
+def refresh_translations() -> None:
+    """Forget the request's locale and catalog after the language changed mid-request."""
+    flask_babel.refresh()
+    if has_request_context():
+        g.pop("_workspace_translations", None)
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """Translate a message for the current request (the fast path every page uses)."""
+    text = translations().ugettext(message)
+    return text % variables if variables else text
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Give templates the catalog once per render instead of Flask-Babel's lookup on every string.
+
+    A page calls _() a hundred times or more; the catalog rides in the template context, and
+    templates rendered without it (macros imported without context) fall back to translations().
+    """
+
+    @pass_context
+    def template_gettext(context: Any, message: str) -> str:
+        catalog = context.get("_catalog") or translations()
+        return catalog.ugettext(message)
+
+    @pass_context
+    def template_ngettext(context: Any, singular: str, plural: str, number: int) -> str:
+        catalog = context.get("_catalog") or translations()
+        return catalog.ungettext(singular, plural, number)
+
+    app.jinja_env.install_gettext_callables(gettext=template_gettext, ngettext=template_ngettext, newstyle=True)
+    app.context_processor(lambda: {"_catalog": translations()})
+
+
+def current_locale_code() -> str:
+    """The request's locale as a plain string (zh_Hant, zh_Hans or en)."""
+    locale = flask_babel.get_locale()
+    return str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"]

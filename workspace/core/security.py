@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, has_request_context, make_response, redirect, request, url_for
+from flask import Flask, Response, current_app, g, has_request_context, make_response, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -35,7 +35,9 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # Only when the request already loaded its user: /healthz with a cookie must not query for it.
+    loaded = g.get("_login_user")
+    if loaded is not None and loaded.is_authenticated:
         headers.setdefault("Cache-Control", "private, no-store")
     return response
 

@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from workspace.communities.labels import community_type_label, role_label
-from workspace.core.i18n import HTML_LANG, LOCALE_NAMES, LOCALES, local_date, local_datetime
+from workspace.core.i18n import HTML_LANG, LOCALE_NAMES, LOCALES, N_, gettext, local_date, local_datetime
 from workspace.core.permissions import can
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -21,34 +20,40 @@ def current_locale() -> str:
     return str(locale) if locale else "zh_Hant"
 
 
+EVENT_MESSAGES = {
+    "community.created": N_("created the community"),
+    "community.archived": N_("archived the community"),
+    "community.unarchived": N_("brought the community back from the archive"),
+    "community.renamed_address": N_("changed the web address"),
+    "community.convenership_transferred": N_("transferred the convenership"),
+    "membership.role_changed": N_("changed a member's role to %(role)s"),
+    "membership.evaluation_flag": N_("changed a member's evaluation-programme flag"),
+    "membership.removed": N_("removed a member"),
+    "membership.left": N_("left the community"),
+    "invitation.created": N_("created an invitation (%(role)s)"),
+    "invitation.accepted": N_("joined the community as %(role)s"),
+    "invitation.revoked": N_("withdrew an invitation"),
+    "school.saved": N_("saved a school"),
+    "user.password_changed": N_("changed a password"),
+    "user.reset_link_created": N_("made a password reset link"),
+    "user.activated": N_("reactivated an account"),
+    "user.deactivated": N_("deactivated an account"),
+    "user.admin_granted": N_("made someone a site administrator"),
+    "user.admin_revoked": N_("took away administrator rights"),
+    "reviewer_scope.granted": N_("gave reviewer access"),
+    "reviewer_scope.revoked": N_("took away reviewer access"),
+}
+
+
 def describe_event(event: Any) -> str:
     """Say in the user's language what an audit event records."""
-    data = event.data or {}
-    role = role_label(data.get("new") or data.get("role") or "")
-    messages = {
-        "community.created": _("created the community"),
-        "community.archived": _("archived the community"),
-        "community.unarchived": _("brought the community back from the archive"),
-        "community.renamed_address": _("changed the web address"),
-        "community.convenership_transferred": _("transferred the convenership"),
-        "membership.role_changed": _("changed a member's role to %(role)s", role=role),
-        "membership.evaluation_flag": _("changed a member's evaluation-programme flag"),
-        "membership.removed": _("removed a member"),
-        "membership.left": _("left the community"),
-        "invitation.created": _("created an invitation (%(role)s)", role=role),
-        "invitation.accepted": _("joined the community as %(role)s", role=role),
-        "invitation.revoked": _("withdrew an invitation"),
-        "school.saved": _("saved a school"),
-        "user.password_changed": _("changed a password"),
-        "user.reset_link_created": _("made a password reset link"),
-        "user.activated": _("reactivated an account"),
-        "user.deactivated": _("deactivated an account"),
-        "user.admin_granted": _("made someone a site administrator"),
-        "user.admin_revoked": _("took away administrator rights"),
-        "reviewer_scope.granted": _("gave reviewer access"),
-        "reviewer_scope.revoked": _("took away reviewer access"),
-    }
-    return messages.get(event.action, event.action)
+    message = EVENT_MESSAGES.get(event.action)
+    if message is None:
+        return event.action
+    if "%(role)s" in message:
+        data = event.data or {}
+        return gettext(message, role=role_label(data.get("new") or data.get("role") or ""))
+    return gettext(message)
 
 
 def install(app: Flask) -> None:
@@ -68,4 +73,6 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:
-        return {"user": current_user, "current_path": request.full_path.rstrip("?") if request else "/"}
+        # The user object itself, not the proxy: a page reads `user` dozens of times.
+        return {"user": current_user._get_current_object(),
+                "current_path": request.full_path.rstrip("?") if request else "/"}

@@ -70,3 +70,11 @@ def clean_text(value: str | None) -> str:
         return ""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", value).strip()
+
+
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def has_visible_text(value: str) -> bool:
+    """Whether a name shows anything at all (not only spaces, zero-width or combining characters)."""
+    return any(unicodedata.category(char) not in _INVISIBLE for char in value)
