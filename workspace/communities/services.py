@@ -34,7 +34,7 @@ from workspace.communities.models import (
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
-from workspace.core.permissions import MANAGERS, forget_memberships
+from workspace.core.permissions import forget_memberships
 from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
 from workspace.extensions import db
 
@@ -179,10 +179,6 @@ def unarchive_community(community: Community, *, actor: User) -> None:
         community.archived_at = None
         record_event(actor, "community.unarchived", community, community)
 
-
-def get_community(slug: str) -> Community | None:
-    """Return the community at this address, or None."""
-    return db.session.scalar(select(Community).where(Community.slug == slug))
 
 
 # --- members -------------------------------------------------------------------------------------
@@ -485,23 +481,6 @@ def communities_of(user: User, *, include_archived: bool = False) -> list[Commun
     return [CommunityCard(community, role, counts.get(community.id, 0)) for community, role in rows]
 
 
-def reviewable_communities(user: User, school_ids: set[Any] | None) -> list[CommunityCard]:
-    """Communities a reviewer may read: those of the schools in scope, or all (a fixed number of queries)."""
-    if not school_ids:
-        return []
-    query = select(Community).order_by(Community.name)
-    if ReviewerScope.ALL not in school_ids:
-        from workspace.communities.models import community_schools
-
-        query = query.where(
-            Community.id.in_(
-                select(community_schools.c.community_id).where(community_schools.c.school_id.in_(school_ids))
-            )
-        )
-    communities = db.session.scalars(query).all()
-    counts = member_counts([community.id for community in communities])
-    return [CommunityCard(community, None, counts.get(community.id, 0)) for community in communities]
-
 
 # --- schools and reviewers (site administration) -------------------------------------------------
 
@@ -557,9 +536,6 @@ def revoke_reviewer_scope(scope: ReviewerScope, *, actor: User) -> None:
     record_event(actor, "reviewer_scope.revoked", scope.user, school_id=scope.school_id)
     db.session.delete(scope)
 
-
-def is_manager(role: str | None) -> bool:
-    return role in MANAGERS
 
 
 def membership_for(community: Community, user: User) -> Membership | None:

@@ -24,14 +24,3 @@ def render_page(template: str, fragment: str | None = None, status: int = 200, *
     response = make_response(render_template(chosen, **context), status)
     response.vary.add("HX-Request")
     return response
-
-
-def hx_redirect(location: str) -> Response:
-    """Tell htmx to navigate (a full page load), or redirect a plain request."""
-    if htmx:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = location
-        return response
-    from flask import redirect
-
-    return redirect(location)

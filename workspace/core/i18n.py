@@ -95,12 +95,6 @@ def translations() -> Any:
     return cached
 
 
-def refresh_translations() -> None:
-    """Forget the request's locale and catalog after the language changed mid-request."""
-    flask_babel.refresh()
-    if has_request_context():
-        g.pop("_workspace_translations", None)
-
 
 def gettext(message: str, **variables: Any) -> str:
     """Translate a message for the current request (the fast path every page uses)."""
