@@ -61,6 +61,7 @@ def load_config() -> dict[str, Any]:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_VIDEO_UPLOAD_MB": _int("MAX_VIDEO_UPLOAD_MB", 500),
+        "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_PIXELS", 40_000_000),  # decompression-bomb guard
         # Requests above the largest allowed upload are cut off by Werkzeug with a 413.
         "MAX_CONTENT_LENGTH": max(max_upload_mb, _int("MAX_VIDEO_UPLOAD_MB", 500)) * 1024 * 1024,
         "REDIS_URL": redis_url,

@@ -307,6 +307,8 @@ def _upload_files(root: Path) -> Iterator[tuple[str, Path, int]]:
     if not root.is_dir():
         return
     for directory, subdirectories, names in os.walk(root):
+        if Path(directory) == root:  # uploads in progress (storage's tmp/) are not data yet
+            subdirectories[:] = [name for name in subdirectories if name != "tmp"]
         subdirectories.sort()
         for name in sorted(names):
             source = Path(directory) / name

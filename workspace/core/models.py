@@ -1,11 +1,11 @@
-"""Records every area shares: the audit trail."""
+"""Records every area shares: the audit trail and the content-addressed file blobs."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.database import UTCDateTime, utcnow
@@ -49,3 +49,18 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+class Blob(db.Model):
+    """The bytes of one uploaded file, stored once per content under its SHA-256 (see core/storage.py)."""
+
+    __tablename__ = "blobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Blob {self.sha256[:12]} {self.media_type} {self.size}>"

@@ -1,0 +1,591 @@
+"""Blob storage: sniffing, limits, refusals, image cleaning, de-duplication, names and download headers."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+from sqlalchemy import func, select
+
+from workspace.core import storage
+from workspace.core.models import Blob
+from workspace.core.storage import (
+    UploadRejected,
+    blob_path,
+    clean_filename,
+    content_disposition,
+    image_dimensions,
+    make_thumbnail,
+    open_blob,
+    send_blob,
+    store_upload,
+)
+from workspace.extensions import db
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def uploads(ctx, tmp_path, monkeypatch) -> Path:
+    """A per-test, empty UPLOAD_DIR with the default limits."""
+    root = tmp_path / "uploads"
+    monkeypatch.setitem(ctx.config, "UPLOAD_DIR", str(root))
+    monkeypatch.setitem(ctx.config, "MAX_UPLOAD_MB", 50)
+    monkeypatch.setitem(ctx.config, "MAX_VIDEO_UPLOAD_MB", 500)
+    return root
+
+
+def _store(data: bytes, name: str, **kwargs):
+    return store_upload(io.BytesIO(data), name, **kwargs)
+
+
+def _reject(data: bytes, name: str, **kwargs) -> UploadRejected:
+    with pytest.raises(UploadRejected) as caught:
+        _store(data, name, **kwargs)
+    assert caught.value.field == "file"
+    assert caught.value.message
+    return caught.value
+
+
+def _blob_count() -> int:
+    return db.session.scalar(select(func.count(Blob.id)))
+
+
+def _stored_files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*")
+            if path.is_file() and path.relative_to(root).parts[0] != storage.TEMP_DIR_NAME]
+
+
+def _temp_files(root: Path) -> list[Path]:
+    temp = root / storage.TEMP_DIR_NAME
+    return list(temp.iterdir()) if temp.exists() else []
+
+
+def _nothing_kept(root: Path) -> None:
+    assert _temp_files(root) == []
+    assert _stored_files(root) == []
+    assert _blob_count() == 0
+
+
+def _ooxml(main_type: str, folder: str, extra: dict[str, bytes] | None = None) -> bytes:
+    """Build a minimal OOXML package by hand."""
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        f'content-types"><Override PartName="/{folder}document.xml" ContentType="{main_type}"/></Types>'
+    ).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("_rels/.rels", b"<Relationships/>")
+        archive.writestr(f"{folder}document.xml", b"<document/>")
+        for name, data in (extra or {}).items():
+            archive.writestr(zipfile.ZipInfo(name), data)
+    return buffer.getvalue()
+
+
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _jpeg_with_gps(size=(40, 20), orientation: int | None = None) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0110] = "Phone 15"
+    if orientation:
+        exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (25.0, 2.0, 30.0), 3: "E", 4: (121.0, 33.0, 10.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif, comment=b"secret comment",
+               xmp=b"<x:xmpmeta><GPSLatitude>25,2.5N</GPSLatitude></x:xmpmeta>")
+    return buffer.getvalue()
+
+
+def _png(size=(30, 30), mode="RGB", text: str | None = None) -> bytes:
+    info = PngInfo()
+    if text:
+        info.add_text("Author", text)
+    buffer = io.BytesIO()
+    Image.new(mode, size, "blue").save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header declares a huge image (nothing behind it is ever decoded)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(
+        b"IEND", b"")
+
+
+# Accepted types
+
+
+def test_pdf_is_stored_under_its_hash(uploads):
+    stored = _store(PDF_BYTES, "教案.pdf")
+    assert stored.media_type == "application/pdf"
+    assert stored.is_new and stored.size == len(PDF_BYTES)
+    assert stored.filename == "教案.pdf"
+    sha = stored.blob.sha256
+    assert blob_path(stored.blob) == uploads / sha[:2] / sha[2:4] / sha
+    with open_blob(stored.blob) as handle:
+        assert handle.read() == PDF_BYTES
+    assert stored.blob.id is not None  # flushed
+    assert _temp_files(uploads) == []
+
+
+def test_docx_made_by_hand_is_recognised():
+    stored = _store(_ooxml(WORD_MAIN, "word/"), "分數的加減 教案.docx")
+    assert stored.media_type == DOCX
+    assert storage.ALLOWED_TYPES[stored.media_type] == "document"
+
+
+def test_real_docx_from_python_docx_is_recognised():
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("分數的加減")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert _store(buffer.getvalue(), "plan.docx").media_type == DOCX
+
+
+def test_macro_enabled_or_unknown_zip_is_refused():
+    macro = _ooxml("application/vnd.ms-word.document.macroEnabled.main+xml", "word/")
+    assert _reject(macro, "plan.docx").reason == "type"
+    plain_zip = io.BytesIO()
+    with zipfile.ZipFile(plain_zip, "w") as archive:
+        archive.writestr("a.txt", "hello")
+    assert _reject(plain_zip.getvalue(), "stuff.docx").reason == "type"
+
+
+def test_opendocument_text_is_recognised():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert _store(buffer.getvalue(), "plan.odt").media_type == "application/vnd.oasis.opendocument.text"
+
+
+def test_utf8_text_markdown_and_csv():
+    assert _store("教學反思\n第二行\n".encode(), "反思.txt").media_type == "text/plain"
+    assert _store("# 標題\n\n- 項目\n".encode(), "筆記.md").media_type == "text/markdown"
+    assert _store("姓名,分數\n小明,90\n".encode(), "scores.csv").media_type == "text/csv"
+    assert _store(b"\xef\xbb\xbfwith a BOM", "bom.txt").media_type == "text/plain"
+    assert _store("UTF-16 文字".encode("utf-16"), "utf16.txt").media_type == "text/plain"
+
+
+def test_text_without_extension_gets_txt():
+    assert _store(b"plain words", "README").filename == "README.txt"
+
+
+def test_binary_or_invalid_text_is_refused():
+    assert _reject(b"abc\x00def", "data.txt").reason == "type"
+    assert _reject(b"invalid utf-8 \xc3\x28", "notes.txt").reason == "type"
+    assert _reject(b"\xff\xfe" + bytes(range(1, 64)), "utf16.txt").reason == "type"  # a BOM, then binary
+
+
+def test_jpeg_loses_exif_gps_xmp_and_comment_and_is_turned_upright():
+    original = _jpeg_with_gps(size=(40, 20), orientation=6)
+    stored = _store(original, "photo.jpg")
+    assert stored.media_type == "image/jpeg"
+    data = blob_path(stored.blob).read_bytes()
+    assert stored.blob.sha256 != storage.hashlib.sha256(original).hexdigest()  # the re-encoded bytes count
+    assert stored.size == len(data) == stored.blob.size
+    for secret in (b"PhoneMaker", b"Phone 15", b"GPSLatitude", b"secret comment", b"Exif"):
+        assert secret not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert dict(image.getexif()) == {}
+        assert "comment" not in image.info and "xmp" not in image.info
+        assert image.size == (20, 40)  # orientation 6 applied
+
+
+def test_png_loses_text_chunks():
+    stored = _store(_png(text="王老師 住址"), "diagram.png")
+    data = blob_path(stored.blob).read_bytes()
+    assert "王老師".encode() not in data and b"Author" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG" and image.size == (30, 30)
+        assert image.text == {}
+    assert image_dimensions(stored.blob) == (30, 30)
+
+
+def test_animated_gif_keeps_its_frames():
+    frames = [Image.new("RGB", (16, 16), color) for color in ("red", "green", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=80, loop=0,
+                   comment=b"private note")
+    stored = _store(buffer.getvalue(), "anim.gif")
+    data = blob_path(stored.blob).read_bytes()
+    assert b"private note" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.n_frames == 3
+
+
+def test_webp_image_is_accepted():
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 12), "green").save(buffer, format="WEBP")
+    assert _store(buffer.getvalue(), "x.webp").media_type == "image/webp"
+
+
+def test_media_types_are_sniffed():
+    mp4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 200
+    m4a = b"\x00\x00\x00\x18ftypM4A \x00\x00\x02\x00M4A mp42" + b"\x00" * 200
+    webm = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + b"\x00" * 200
+    mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 200
+    assert _store(mp4, "lesson.mp4").media_type == "video/mp4"
+    assert _store(m4a, "talk.m4a").media_type == "audio/mp4"
+    assert _store(webm, "clip.webm").media_type == "video/webm"
+    assert _store(mp3, "song.mp3").media_type == "audio/mpeg"
+
+
+def test_extension_follows_the_sniffed_type():
+    stored = _store(_png(), "picture.pdf")
+    assert stored.media_type == "image/png"
+    assert stored.filename == "picture.pdf.png"
+
+
+# De-duplication
+
+
+def test_same_bytes_twice_make_one_blob_and_one_file(uploads):
+    first = _store(PDF_BYTES, "a.pdf")
+    second = _store(PDF_BYTES, "b.pdf")
+    assert first.is_new and not second.is_new
+    assert first.blob.id == second.blob.id
+    assert second.filename == "b.pdf"
+    assert _blob_count() == 1
+    assert len(_stored_files(uploads)) == 1
+    assert _temp_files(uploads) == []
+
+
+def test_same_image_twice_is_deduplicated_after_re_encoding(uploads):
+    photo = _jpeg_with_gps()
+    first, second = _store(photo, "a.jpg"), _store(photo, "b.jpg")
+    assert first.blob.id == second.blob.id and not second.is_new
+    assert len(_stored_files(uploads)) == 1
+
+
+def test_lost_file_is_healed_by_the_next_identical_upload():
+    first = _store(PDF_BYTES, "a.pdf")
+    blob_path(first.blob).unlink()
+    _store(PDF_BYTES, "a.pdf")
+    assert blob_path(first.blob).read_bytes() == PDF_BYTES
+
+
+def test_concurrent_insert_of_the_same_bytes_reuses_the_winner(monkeypatch):
+    sha = storage.hashlib.sha256(PDF_BYTES).hexdigest()
+    winner = Blob(sha256=sha, size=len(PDF_BYTES), media_type="application/pdf")
+    db.session.add(winner)
+    db.session.flush()
+    lookups = iter([None])  # the first look-up misses, as if the other upload had not committed yet
+    real = storage.find_blob
+    monkeypatch.setattr(storage, "find_blob", lambda value: next(lookups, None) or real(value))
+    stored = _store(PDF_BYTES, "a.pdf")
+    assert stored.blob.id == winner.id and not stored.is_new
+    assert _blob_count() == 1
+    assert blob_path(winner).read_bytes() == PDF_BYTES
+
+
+# Refusals
+
+
+def test_empty_file_is_refused(uploads):
+    assert _reject(b"", "empty.pdf").reason == "empty"
+    _nothing_kept(uploads)
+
+
+def test_oversized_file_is_refused_and_leaves_nothing(uploads, monkeypatch, ctx):
+    monkeypatch.setitem(ctx.config, "MAX_UPLOAD_MB", 1)
+    rejected = _reject(b"a" * (1024 * 1024 + 1), "big.txt")
+    assert rejected.reason == "too_large"
+    assert "1 MB" in rejected.message
+    _nothing_kept(uploads)
+
+
+def test_explicit_max_bytes_wins(uploads):
+    assert _reject(PDF_BYTES, "a.pdf", max_bytes=10).reason == "too_large"
+    _nothing_kept(uploads)
+    assert _store(PDF_BYTES, "a.pdf", max_bytes=len(PDF_BYTES)).is_new
+
+
+def test_video_gets_the_video_limit(monkeypatch, ctx):
+    monkeypatch.setitem(ctx.config, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setitem(ctx.config, "MAX_VIDEO_UPLOAD_MB", 3)
+    body = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * (2 * 1024 * 1024)
+    assert _store(body, "lesson.mp4").media_type == "video/mp4"
+    assert _reject(body + b"\x00" * (2 * 1024 * 1024), "lesson.mp4").reason == "too_large"
+    # A PDF of the same size is held to the document limit.
+    assert _reject(PDF_BYTES + b"\x00" * (2 * 1024 * 1024), "a.pdf").reason == "too_large"
+
+
+def test_executable_renamed_pdf_is_refused(uploads):
+    exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 100 + b"PE\x00\x00"
+    assert _reject(exe, "成績單.pdf").reason == "program"
+    _nothing_kept(uploads)
+
+
+def test_elf_and_mach_o_and_java_are_refused():
+    assert _reject(b"\x7fELF\x02\x01\x01" + b"\x00" * 64, "tool").reason == "program"
+    assert _reject(b"\xcf\xfa\xed\xfe" + b"\x00" * 64, "app.docx").reason == "program"
+    assert _reject(b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + b"\x00" * 64, "x.jpg").reason == "program"
+
+
+def test_shell_script_named_txt_is_refused():
+    assert _reject(b"#!/bin/sh\nrm -rf ~\n", "notes.txt").reason == "program"
+
+
+def test_program_extensions_are_refused_even_as_text():
+    assert _reject(b"echo hello", "run.bat").reason == "program"
+    assert _reject(b"echo hello", "report.pdf.exe").reason == "program"
+    assert _reject(b"<script>alert(1)</script>", "page.html").reason == "type"
+    assert _reject(b"<svg onload=alert(1)>", "icon.svg").reason == "type"
+
+
+def test_legacy_office_and_msi_ole_files_are_refused():
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    rejected = _reject(ole, "old.doc")
+    assert rejected.reason == "type"
+    assert ".docx" in rejected.message
+
+
+def test_unknown_binary_and_other_archives_are_refused():
+    assert _reject(b"Rar!\x1a\x07\x00" + b"\x00" * 40, "a.rar").reason == "type"
+    assert _reject(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 40, "photo.heic").reason == "type"
+
+
+def test_ooxml_with_too_many_entries_is_refused(uploads, monkeypatch):
+    monkeypatch.setattr(storage, "MAX_ARCHIVE_ENTRIES", 50)
+    many = _ooxml(WORD_MAIN, "word/", {f"word/media/{i}.bin": b"x" for i in range(60)})
+    assert _reject(many, "many.docx").reason == "archive"
+    _nothing_kept(uploads)
+
+
+def test_ooxml_declaring_a_huge_unpacked_size_is_refused(monkeypatch):
+    monkeypatch.setattr(storage, "MAX_ARCHIVE_BYTES", 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", WORD_MAIN)
+        archive.writestr("word/document.xml", b"\x00" * (2 * 1024 * 1024))  # compresses to a few KB
+    assert len(buffer.getvalue()) < 100_000
+    assert _reject(buffer.getvalue(), "bomb.docx").reason == "archive"
+
+
+@pytest.mark.parametrize("member", ["../evil", "word/../../evil", "/etc/cron.d/x", "..\\evil", "C:\\evil"])
+def test_ooxml_with_unsafe_paths_is_refused(uploads, member):
+    rejected = _reject(_ooxml(WORD_MAIN, "word/", {member: b"x"}), "plan.docx")
+    assert rejected.reason == "archive"
+    _nothing_kept(uploads)
+
+
+def test_damaged_zip_is_refused():
+    docx = _ooxml(WORD_MAIN, "word/")
+    assert _reject(docx[: len(docx) // 2], "half.docx").reason == "damaged"
+
+
+def test_damaged_image_is_refused(uploads):
+    photo = _jpeg_with_gps(size=(200, 200))
+    assert _reject(photo[:300], "broken.jpg").reason == "damaged"
+    _nothing_kept(uploads)
+
+
+def test_image_over_the_pixel_limit_is_refused(uploads, monkeypatch, ctx):
+    monkeypatch.setitem(ctx.config, "MAX_IMAGE_PIXELS", 10_000)
+    rejected = _reject(_png(size=(200, 200)), "big.png")
+    assert rejected.reason == "pixels"
+    _nothing_kept(uploads)
+
+
+def test_decompression_bomb_header_is_refused(uploads):
+    # 100000 × 100000 declared: Pillow's own guard and ours both stop it before decoding.
+    assert _reject(_png_header_only(100_000, 100_000), "bomb.png").reason == "pixels"
+    assert _reject(_png_header_only(8_000, 8_000), "bomb.png").reason == "pixels"  # 64 MP > 40 MP
+    _nothing_kept(uploads)
+
+
+def test_crash_mid_stream_leaves_no_temp_file_and_no_row(uploads):
+    class Exploding(io.RawIOBase):
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            self.calls += 1
+            if self.calls > 3:
+                raise ConnectionResetError("client went away")
+            return (b"%PDF-1.4 " if self.calls == 1 else b"x") * max(1, min(size, 4096) // 9)
+
+    with pytest.raises(ConnectionResetError):
+        store_upload(Exploding(), "a.pdf")  # type: ignore[arg-type]
+    _nothing_kept(uploads)
+
+
+def test_failing_database_leaves_no_temp_file(uploads, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(storage, "_place", broken)
+    with pytest.raises(RuntimeError):
+        _store(PDF_BYTES, "a.pdf")
+    assert _temp_files(uploads) == []
+
+
+def test_stale_temp_files_are_removed(uploads):
+    temp = uploads / storage.TEMP_DIR_NAME
+    temp.mkdir(parents=True)
+    (temp / "upload-old.part").write_bytes(b"half")
+    assert storage.remove_stale_temp_files(older_than_seconds=-1) == 1
+    assert _temp_files(uploads) == []
+
+
+# File names
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("../../etc/passwd", "passwd"),
+    ("C:\\x\\報告.docx", "報告.docx"),
+    ("教案\x00\x07\n.docx", "教案.docx"),
+    ("report\u202excod.exe", "reportxcod.exe"),  # the right-to-left override is gone
+    ("  ..hidden.txt  ", "hidden.txt"),
+    ("", "file"),
+    ("../", "file"),
+    ("...", "file"),
+    ("a:b?.txt", "a_b_.txt"),
+    ("分數的加減  教案.docx", "分數的加減 教案.docx"),
+])
+def test_clean_filename(raw, expected):
+    assert clean_filename(raw) == expected
+
+
+def test_clean_filename_composes_unicode():
+    assert clean_filename("cafe\u0301.txt") == "café.txt"
+
+
+def test_long_chinese_name_keeps_its_extension():
+    name = "教" * 300 + ".docx"
+    cleaned = clean_filename(name)
+    assert len(cleaned) == 200
+    assert cleaned.endswith(".docx") and cleaned.startswith("教")
+    assert _store(_ooxml(WORD_MAIN, "word/"), name).filename == cleaned
+
+
+def test_upload_name_with_directories_is_cleaned():
+    assert _store(PDF_BYTES, "../../../etc/教案.pdf").filename == "教案.pdf"
+
+
+# Downloads
+
+
+def _headers(response) -> dict[str, str]:
+    return {key.lower(): value for key, value in response.headers.items()}
+
+
+def test_image_is_sent_inline_with_safe_headers():
+    stored = _store(_png(), "圖.png")
+    response = send_blob(stored.blob, stored.filename, inline=True)
+    headers = _headers(response)
+    assert response.status_code == 200
+    assert headers["content-type"] == "image/png"
+    assert headers["content-disposition"].startswith("inline;")
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["content-security-policy"].startswith("default-src 'none'")
+    assert "script-src" not in headers["content-security-policy"]
+    assert "private" in headers["cache-control"] and "public" not in headers["cache-control"]
+    assert headers["etag"] == f'"{stored.blob.sha256}"'
+    response.close()
+
+
+def test_docx_is_an_attachment_even_when_inline_is_asked():
+    stored = _store(_ooxml(WORD_MAIN, "word/"), "分數的加減 教案.docx")
+    response = send_blob(stored.blob, stored.filename, inline=True)
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert 'filename="download.docx"' in disposition
+    assert "filename*=UTF-8''%E5%88%86%E6%95%B8%E7%9A%84%E5%8A%A0%E6%B8%9B%20%E6%95%99%E6%A1%88.docx" in disposition
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in response.headers
+    response.close()
+
+
+def test_pdf_inline_only_when_asked():
+    stored = _store(PDF_BYTES, "a.pdf")
+    with send_blob(stored.blob, "a.pdf") as response:
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+    with send_blob(stored.blob, "a.pdf", inline=True) as response:
+        assert response.headers["Content-Disposition"].startswith("inline;")
+
+
+def test_text_is_never_inline():
+    stored = _store(b"<html><script>alert(1)</script>", "notes.txt")
+    with send_blob(stored.blob, "notes.txt", inline=True) as response:
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.mimetype == "text/plain"
+
+
+def test_content_disposition_escapes_quotes_and_keeps_ascii_names():
+    assert content_disposition('plan "v2".pdf') == (
+        "attachment; filename=\"plan _v2.pdf\"; filename*=UTF-8''plan%20_v2_.pdf"
+    )
+    assert content_disposition("notes.txt", inline=True).startswith('inline; filename="notes.txt"')
+
+
+def test_ranges_and_conditional_requests(app):
+    body = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 10
+    stored = _store(body, "lesson.mp4")
+    db.session.commit()
+    with app.test_request_context(headers={"Range": "bytes=0-9"}):
+        response = send_blob(stored.blob, "lesson.mp4", inline=True)
+        assert response.status_code == 206
+        response.direct_passthrough = False
+        assert response.get_data() == body[:10]
+        response.close()
+    with app.test_request_context(headers={"If-None-Match": f'"{stored.blob.sha256}"'}):
+        response = send_blob(stored.blob, "lesson.mp4")
+        assert response.status_code == 304
+        response.close()
+
+
+def test_missing_file_answers_404():
+    from werkzeug.exceptions import NotFound
+
+    stored = _store(PDF_BYTES, "a.pdf")
+    blob_path(stored.blob).unlink()
+    with pytest.raises(NotFound):
+        send_blob(stored.blob, "a.pdf")
+
+
+# Thumbnails
+
+
+def test_thumbnail_is_a_small_deduplicated_blob():
+    buffer = io.BytesIO()
+    Image.new("RGB", (1000, 500), "orange").save(buffer, format="JPEG")
+    stored = _store(buffer.getvalue(), "big.jpg")
+    thumb = make_thumbnail(stored.blob)
+    assert thumb is not None and thumb.id != stored.blob.id
+    assert thumb.media_type == "image/jpeg"
+    assert image_dimensions(thumb) == (320, 160)
+    assert make_thumbnail(stored.blob).id == thumb.id  # type: ignore[union-attr]
+
+
+def test_thumbnail_keeps_transparency_as_png():
+    stored = _store(_png(size=(800, 800), mode="RGBA"), "logo.png")
+    thumb = make_thumbnail(stored.blob, size=100)
+    assert thumb is not None and thumb.media_type == "image/png"
+    assert image_dimensions(thumb) == (100, 100)
+
+
+def test_no_thumbnail_for_documents():
+    stored = _store(PDF_BYTES, "a.pdf")
+    assert make_thumbnail(stored.blob) is None
+    assert image_dimensions(stored.blob) is None
