@@ -211,7 +211,7 @@ def test_docx_is_cut_at_max_chars(tmp_path):
     assert text.startswith("教師專業學習社群")
 
 
-@pytest.mark.parametrize("media_type", ["image/png", "application/zip", "text/html", "text/csv", ""])
+@pytest.mark.parametrize("media_type", ["image/png", "application/zip", "text/html", ""])
 def test_other_types_give_none(files, media_type):
     assert extract_text(files["docx"], media_type) is None
 
@@ -318,3 +318,9 @@ def test_preview_without_boundaries_cuts_hard():
     preview = preview_text("備" * 5000)
     assert preview == "備" * 2000 + "…"
     assert preview_text("word " * 1000, limit=52).endswith("word…")
+
+
+def test_csv_is_read_as_text(tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text("姓名,分數\n王小明,95\n", encoding="utf-8")
+    assert "王小明" in (extract_text(path, "text/csv") or "")
