@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -64,5 +64,12 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        reading = has_request_context() and request.method not in UNSAFE_METHODS
-        connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN DEFERRED" if _only_reads() else "BEGIN IMMEDIATE")
+
+
+def _only_reads() -> bool:
+    """Whether this request only reads: a safe method on a view not marked as writing (a download counter)."""
+    if not has_request_context() or request.method in UNSAFE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "_writes", False)

@@ -18,6 +18,8 @@ from workspace.extensions import db
 F = TypeVar("F", bound=Callable[..., Any])
 
 MANAGERS = frozenset({"convener", "co_convener"})
+# Who reads and writes a community's own material (resources, threads, plans): not guest experts.
+CONTRIBUTORS = frozenset({"convener", "co_convener", "member", "mentor"})
 
 
 def public(view: F) -> F:
@@ -113,6 +115,10 @@ def _community_rule(user: Any, action: str, community: Any) -> bool:
         return role is not None and role != "convener"
     if action == "view_audit":
         return admin or role in MANAGERS
+    if action == "read_material":  # the community's resources, threads and plans
+        return admin or role in CONTRIBUTORS
+    if action == "contribute":  # add resources, posts, plan sections
+        return not archived and (admin or role in CONTRIBUTORS)
     raise ValueError(f"unknown community action {action!r}")
 
 
@@ -137,10 +143,43 @@ def _membership_rule(user: Any, action: str, membership: Any) -> bool:
     raise ValueError(f"unknown membership action {action!r}")
 
 
+def _same_school(user: Any, community: Any) -> bool:
+    school_id = getattr(user, "school_id", None)
+    return school_id is not None and any(school.id == school_id for school in community.schools)
+
+
+def _resource_rule(user: Any, action: str, resource: Any) -> bool:
+    community = resource.community
+    authenticated = _authenticated(user)
+    admin = authenticated and bool(user.is_admin)
+    role = role_in(user, community) if authenticated else None
+    author = authenticated and resource.author_id == user.id
+    managing = admin or role in MANAGERS
+    if action == "view":
+        if resource.deleted_at is not None:
+            return admin or (role is not None and (author or role in MANAGERS))
+        if resource.visibility == "public" or admin or role in CONTRIBUTORS:
+            return True
+        return resource.visibility == "school" and authenticated and _same_school(user, community)
+    if action == "restore":
+        return resource.deleted_at is not None and (admin or (role is not None and (author or role in MANAGERS)))
+    if action == "purge":
+        return admin
+    if resource.deleted_at is not None or community.archived_at is not None:
+        return False
+    if action in {"edit", "add_version", "delete"}:
+        return managing or (author and role in CONTRIBUTORS)
+    if action == "comment":
+        return admin or role in CONTRIBUTORS
+    raise ValueError(f"unknown resource action {action!r}")
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
-    """Answer whether `user` may do `action` on `obj` (a Community, a Membership, or None)."""
+    """Answer whether `user` may do `action` on `obj` (a Community, Membership, Resource, or None)."""
     from workspace.communities.models import Community, Membership
 
+    if obj is not None and type(obj).__name__ == "Resource":
+        return _resource_rule(user, action, obj)  # public resources are open to visitors too
     if not _authenticated(user):
         return False
     if obj is None:

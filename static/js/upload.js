@@ -1,0 +1,112 @@
+// Uploads on the "Add a resource" form: each file goes in its own request, with a progress bar and a
+// cancel button; drag and drop onto the drop zone. Without JavaScript the form posts all files at once.
+(function () {
+  "use strict";
+
+  function csrfHeader() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function uploadOne(form, file, row, texts) {
+    return new Promise(function (resolve) {
+      var data = new FormData(form);
+      data.delete("files");
+      data.append("files", file, file.name);
+      var xhr = new XMLHttpRequest();
+      var bar = row.querySelector("progress");
+      var status = row.querySelector(".upload-status");
+      var cancel = row.querySelector("[data-cancel]");
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-Upload", "1");
+      xhr.setRequestHeader("X-CSRFToken", csrfHeader());
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) bar.value = Math.round(event.loaded / event.total * 100);
+      });
+      xhr.addEventListener("load", function () {
+        cancel.remove();
+        if (xhr.status === 201) {
+          bar.value = 100;
+          status.innerHTML = "";
+          status.append(texts.done + " ");
+          var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          doc.querySelectorAll("[data-resource-url]").forEach(function (link) { status.append(link); });
+          resolve(true);
+        } else {
+          row.classList.add("has-error");
+          var doc2 = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          status.textContent = texts.failed + ": " + (doc2.body.textContent.trim() || xhr.status);
+          resolve(false);
+        }
+      });
+      xhr.addEventListener("error", function () {
+        cancel.remove();
+        row.classList.add("has-error");
+        status.textContent = texts.failed;
+        resolve(false);
+      });
+      xhr.addEventListener("abort", function () { status.textContent = texts.cancelled; cancel.remove(); resolve(false); });
+      cancel.addEventListener("click", function () { xhr.abort(); });
+      xhr.send(data);
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-upload]");
+    if (!form || !window.FormData || !window.XMLHttpRequest) return;
+    var source = form.querySelector("input[name=source]:checked");
+    var input = form.querySelector("input[type=file][name=files]");
+    if ((source && source.value !== "files") || !input || !input.files.length) return;
+    event.preventDefault();
+    var list = form.querySelector("[data-upload-list]");
+    var template = document.getElementById("upload-row");
+    var textsNode = document.querySelector("[data-upload-texts]");
+    var texts = { done: textsNode.dataset.done, failed: textsNode.dataset.failed, cancelled: textsNode.dataset.cancelled };
+    list.innerHTML = "";
+    var files = Array.prototype.slice.call(input.files);
+    var chain = Promise.resolve();
+    files.forEach(function (file) {
+      var row = template.content.firstElementChild.cloneNode(true);
+      row.querySelector(".upload-name").textContent = file.name;
+      list.append(row);
+      chain = chain.then(function () { return uploadOne(form, file, row, texts); });
+    });
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;  // a double click must not upload every file twice
+    chain.then(function () { input.value = ""; if (button) button.disabled = false; });
+  });
+
+  document.addEventListener("dragover", function (event) {
+    var zone = event.target.closest("[data-dropzone]");
+    if (zone) { event.preventDefault(); zone.classList.add("is-over"); }
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = event.target.closest("[data-dropzone]");
+    if (zone) zone.classList.remove("is-over");
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = event.target.closest("[data-dropzone]");
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.remove("is-over");
+    var input = zone.querySelector("input[type=file]");
+    if (input && event.dataTransfer.files.length) input.files = event.dataTransfer.files;
+  });
+
+  // Live Markdown preview: the server renders with the same sanitizer that saves.
+  var timer = null;
+  document.addEventListener("input", function (event) {
+    var area = event.target.closest("textarea[data-preview]");
+    if (!area) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var data = new FormData();
+      data.append("body", area.value);
+      fetch(area.getAttribute("data-preview"), { method: "POST", body: data, headers: { "X-CSRFToken": csrfHeader(), "HX-Request": "true" } })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          var box = document.getElementById(area.id + "-preview");
+          if (box) box.innerHTML = html;  // sanitized server-side by the one allowlist
+        });
+    }, 400);
+  });
+})();

@@ -1,0 +1,172 @@
+"""The resource library in a real browser: upload files with progress, search as you type, versions, a text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_browser import log_in
+
+PLAN_NAME = "分數的加減 教案.txt"
+PLAN_TITLE = "分數的加減 教案"
+PLAN_TEXT = "五年級數學教案\n學生先用圖示理解通分，再練習異分母分數的加減。\n"
+SLIDES_NAME = "教學簡報.md"
+SLIDES_TITLE = "教學簡報"
+SLIDES_TEXT = "# 教學簡報\n\n- 暖身活動\n- **小組討論**\n"
+PLAN_V2 = "五年級數學教案（第二版）\n加入差異化教學的練習單。\n"
+
+
+def _member_in_community(data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    convener = data.user(name="張召集人")
+    community = data.community(convener, name="數學領域備課社群")
+    teacher = data.user(name="李老師")
+    data.member(community, teacher)
+    return teacher, community
+
+
+def _upload_two_files(page: Page, slug: str) -> dict[str, str]:
+    """Upload the lesson plan and the slides in one go; return each title's resource address."""
+    page.goto(f"/c/{slug}/resources/new")
+    form = page.locator("form[data-upload]")
+    expect(form.get_by_label("Files", exact=True).first).to_be_checked()
+    page.set_input_files("#files", [
+        {"name": PLAN_NAME, "mimeType": "text/plain", "buffer": PLAN_TEXT.encode()},
+        {"name": SLIDES_NAME, "mimeType": "text/markdown", "buffer": SLIDES_TEXT.encode()},
+    ])
+    form.get_by_label("Kind").select_option("lesson_plan")
+    form.get_by_role("button", name="Add", exact=True).click()
+
+    rows = form.locator("[data-upload-list] .upload-row")
+    expect(rows).to_have_count(2)
+    links = {}
+    for row, title in zip((rows.nth(0), rows.nth(1)), (PLAN_TITLE, SLIDES_TITLE), strict=True):
+        expect(row.locator(".upload-name")).to_have_text(PLAN_NAME if title == PLAN_TITLE else SLIDES_NAME)
+        link = row.get_by_role("link", name=title)
+        expect(link).to_be_visible()
+        expect(row.locator("progress")).to_have_js_property("value", 100)
+        expect(row.locator(".upload-status")).to_contain_text("Added")
+        expect(row.locator("[data-cancel]")).to_have_count(0)
+        links[title] = link.get_attribute("href") or ""
+    expect(page).to_have_url(re.compile(rf"/c/{slug}/resources/new$"))  # no page load: XHR per file
+    assert all(re.search(rf"/c/{slug}/resources/\d+", href) for href in links.values()), links
+    return links
+
+
+def test_upload_two_files_search_and_add_a_version(new_context, data) -> None:
+    teacher, community = _member_in_community(data)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, teacher)
+    slug = community["slug"]
+    links = _upload_two_files(page, slug)
+
+    # Search as you type: htmx swaps #results, the page is not reloaded.
+    page.goto(f"/c/{slug}/resources/")
+    results = page.locator("#results")
+    expect(results.locator(".resource-row")).to_have_count(2)
+    page.evaluate("window.__sameDocument = true")
+    with page.expect_response(lambda r: "/resources/" in r.url and "q=" in r.url):
+        page.locator("#q").press_sequentially("通分", delay=30)
+    expect(results.locator(".resource-row")).to_have_count(1)
+    row = results.locator(".resource-row")
+    expect(row.get_by_role("link", name=PLAN_TITLE)).to_be_visible()
+    expect(row.locator("mark").first).to_have_text("通分")
+    assert page.evaluate("window.__sameDocument") is True
+    expect(page).to_have_url(re.compile(r"[?&]q=%E9%80%9A%E5%88%86"))
+
+    page.locator("#q").fill("教学")  # Simplified finds the Traditional title
+    expect(results.locator(".resource-row")).to_have_count(1)
+    expect(results.get_by_role("link", name=SLIDES_TITLE)).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True
+
+    # The Markdown file's preview shows its text, rendered.
+    page.goto(links[SLIDES_TITLE])
+    expect(page.locator("#preview")).to_contain_text("小組討論")
+
+    # The lesson plan: its text, then a second version.
+    page.goto(links[PLAN_TITLE])
+    expect(page.get_by_role("heading", level=2, name=PLAN_TITLE)).to_be_visible()
+    expect(page.locator("#preview")).to_contain_text("學生先用圖示理解通分")
+    versions = page.locator("#versions")
+    versions.locator("summary", has_text="Add a new version").click()
+    versions.get_by_label("New file").set_input_files(
+        {"name": PLAN_NAME, "mimeType": "text/plain", "buffer": PLAN_V2.encode()})
+    versions.get_by_label("What changed").fill("加入差異化教學的練習單")
+    versions.get_by_role("button", name="Save the new version").click()
+
+    expect(page).to_have_url(re.compile(rf"/c/{slug}/resources/\d+#versions$"))
+    items = page.locator("#versions ol.versions > li")
+    expect(items).to_have_count(2)
+    expect(items.nth(0)).to_contain_text("Version 2")
+    expect(items.nth(0).locator(".badge")).to_have_text("newest")
+    expect(items.nth(0)).to_contain_text("加入差異化教學的練習單")
+    expect(items.nth(1)).to_contain_text("Version 1")
+    expect(items.nth(1).locator(".badge")).to_have_count(0)
+    expect(page.locator("#preview")).to_contain_text("差異化教學的練習單")
+
+    # Downloading version 1 gives the old bytes, through the link a teacher clicks.
+    old_link = items.nth(1).get_by_role("link", name="Download")
+    assert "version=1" in (old_link.get_attribute("href") or "")
+    with page.expect_download() as download_info:
+        old_link.click()
+    download = download_info.value
+    assert download.suggested_filename == PLAN_NAME
+    with open(download.path(), "rb") as handle:
+        assert handle.read() == PLAN_TEXT.encode()
+    newest_href = page.locator("#resource header").get_by_role("link", name="Download").get_attribute("href")
+    newest = context.request.get(newest_href or "")
+    assert newest.ok
+    assert newest.body() == PLAN_V2.encode()
+
+
+def test_write_a_text_resource_with_a_live_preview(page: Page, data) -> None:
+    teacher, community = _member_in_community(data)
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/resources/new")
+    form = page.locator("form[data-upload]")
+    form.get_by_label("A text written here").check()
+    expect(page.locator("#files")).to_be_hidden()
+    body = form.get_by_label("Text", exact=True)
+    expect(body).to_be_visible()
+    body.fill("## 共同備課紀錄\n\n這次的重點是**粗體**的提問策略。")
+    preview = page.locator("#body-preview")
+    expect(preview.locator("strong")).to_have_text("粗體")
+    expect(preview.locator("h2")).to_have_text("共同備課紀錄")
+    expect(page).to_have_url(re.compile(r"/resources/new$"))
+
+    form.get_by_label("Title").fill("提問策略共同備課紀錄")
+    form.get_by_label("Kind").select_option("teaching_case")
+    form.get_by_role("button", name="Add", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/c/{community['slug']}/resources/\d+$"))
+    expect(page.locator("#preview .prose strong")).to_have_text("粗體")
+
+
+def test_an_upload_that_cannot_reach_the_server_says_so(page: Page, data) -> None:
+    teacher, community = _member_in_community(data)
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/resources/new")
+    form = page.locator("form[data-upload]")
+    page.set_input_files("#files", {"name": PLAN_NAME, "mimeType": "text/plain", "buffer": PLAN_TEXT.encode()})
+    form.get_by_label("Kind").select_option("lesson_plan")
+    page.route("**/resources/new", lambda route: route.abort("connectionreset")
+               if route.request.method == "POST" else route.continue_())
+    form.get_by_role("button", name="Add", exact=True).click()
+    row = form.locator("[data-upload-list] .upload-row")
+    expect(row.locator(".upload-status")).to_have_text("Not added")
+    expect(row).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(row.locator("[data-cancel]")).to_have_count(0)  # nothing left to cancel
+
+
+def test_an_uploaded_markdown_file_is_previewed_rendered(page: Page, data) -> None:
+    teacher, community = _member_in_community(data)
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/resources/new")
+    form = page.locator("form[data-upload]")
+    page.set_input_files("#files", {"name": SLIDES_NAME, "mimeType": "text/markdown", "buffer": SLIDES_TEXT.encode()})
+    form.get_by_label("Kind").select_option("courseware")
+    form.get_by_role("button", name="Add", exact=True).click()
+    form.locator("[data-upload-list]").get_by_role("link", name=SLIDES_TITLE).click()
+    expect(page.get_by_role("heading", level=2, name=SLIDES_TITLE)).to_be_visible()
+    expect(page.locator("#preview strong")).to_have_text("小組討論", timeout=1000)

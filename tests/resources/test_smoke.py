@@ -1,0 +1,97 @@
+"""The resource library end to end through the test client: add, find, preview, version, trash."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from tests.factories import add_member, make_community, make_school, make_user
+from workspace.extensions import db
+from workspace.resources.models import Resource
+
+
+def _new_text(client, slug, **overrides):
+    data = {"source": "text", "title": "分數的加減 教案", "kind": "lesson_plan", "subject": "數學", "grade": "五年級",
+            "tags": "分數, 五年級", "description": "**重點**：通分", "visibility": "community",
+            "body": "# 分數的加減\n\n先複習通分，再練習異分母分數的加法。"}
+    data.update(overrides)
+    return client.post_form(f"/c/{slug}/resources/new", data)
+
+
+def test_text_resource_is_added_found_and_shown(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    response = _new_text(client, community.slug)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    resource = db.session.scalar(select(Resource))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "分數的加減 教案" in page and "<h1>分數的加減</h1>" in page
+    listing = client.get(f"/c/{community.slug}/resources/?q=分数").get_data(as_text=True)
+    assert f"resource-{resource.id}" in listing and "<mark>" in listing
+    fragment = client.get(f"/c/{community.slug}/resources/?q=通分", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and f"resource-{resource.id}" in body
+    download = client.get(f"/c/{community.slug}/resources/{resource.id}/download")
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    db.session.refresh(resource)
+    assert resource.download_count == 1
+
+
+def test_file_upload_version_and_trash(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    data = {"source": "files", "kind": "courseware", "visibility": "community", "title": "",
+            "files": [(io.BytesIO("第一版 分數 課件".encode()), "課件.txt")]}
+    response = client.post_form(f"/c/{community.slug}/resources/new", data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    resource = db.session.scalar(select(Resource))
+    assert resource.title == "課件"
+    response = client.post_form(f"/c/{community.slug}/resources/{resource.id}/versions",
+                                {"note": "修正錯字", "file": [(io.BytesIO("第二版".encode()), "課件.txt")]},
+                                content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    old = client.get(f"/c/{community.slug}/resources/{resource.id}/download?version=1")
+    assert "第一版".encode() in old.data
+    new = client.get(f"/c/{community.slug}/resources/{resource.id}/download")
+    assert "第二版".encode() in new.data
+    assert client.post_form(f"/c/{community.slug}/resources/{resource.id}/delete").status_code == 302
+    assert "課件" not in client.get(f"/c/{community.slug}/resources/").get_data(as_text=True).split('id="results"')[1]
+    assert "課件" in client.get(f"/c/{community.slug}/resources/trash").get_data(as_text=True)
+    assert client.post_form(f"/c/{community.slug}/resources/{resource.id}/restore").status_code == 302
+
+
+def test_disguised_executable_is_refused_beside_the_field(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    data = {"source": "files", "kind": "courseware", "visibility": "community",
+            "files": [(io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "lesson.pdf")]}
+    response = client.post_form(f"/c/{community.slug}/resources/new", data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert 'id="files-error"' in response.get_data(as_text=True)
+
+
+def test_outsiders_get_404_and_public_resources_reach_visitors(client, make_client, ctx):
+    school = make_school()
+    convener = make_user()
+    community = make_community(convener, schools=[school])
+    client.login(convener)
+    _new_text(client, community.slug, title="Private plan")
+    _new_text(client, community.slug, title="Open plan", visibility="public")
+    _new_text(client, community.slug, title="School plan", visibility="school")
+    private, public, school_wide = db.session.scalars(select(Resource).order_by(Resource.id)).all()
+    visitor = make_client()
+    assert visitor.get(f"/c/{community.slug}/resources/{private.id}").status_code == 404
+    assert visitor.get(f"/c/{community.slug}/resources/{public.id}").status_code == 200
+    library = visitor.get("/library/").get_data(as_text=True)
+    assert "Open plan" in library and "Private plan" not in library and "School plan" not in library
+    colleague = make_client().login(make_user(school_id=school.id))
+    library = colleague.get("/library/").get_data(as_text=True)
+    assert "School plan" in library and "Private plan" not in library
+    assert colleague.get(f"/c/{community.slug}/resources/{school_wide.id}").status_code == 200
+    assert colleague.get(f"/c/{community.slug}/resources/{private.id}").status_code == 404
+    member = add_member(community)
+    assert make_client().login(member.user).get(f"/c/{community.slug}/resources/{private.id}").status_code == 200

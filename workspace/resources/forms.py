@@ -1,0 +1,60 @@
+"""Resource forms: metadata, a new version, a comment."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from workspace.communities.labels import lazy_label
+from workspace.resources.models import ResourceKind, Visibility
+from workspace.resources.services import KIND_LABELS, MAX_TAGS, MAX_TITLE, VISIBILITY_LABELS
+
+REQUIRED = _l("This field is required.")
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind.value, lazy_label(KIND_LABELS[kind])) for kind in ResourceKind]
+
+
+def visibility_choices() -> list[tuple[str, str]]:
+    return [(value.value, lazy_label(VISIBILITY_LABELS[value])) for value in Visibility]
+
+
+class ResourceForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=MAX_TITLE)],
+                        description=_l("Left empty, each file is named after the file."))
+    kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired(REQUIRED)])
+    subject = StringField(_l("Subject"), validators=[Optional(), Length(max=60)])
+    grade = StringField(_l("Grade"), validators=[Optional(), Length(max=30)])
+    # Far too long to hold 20 tags: say so in the words the service uses, not WTForms' character count.
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=2000, message=_l(
+                           "Use at most %(count)d tags.", count=MAX_TAGS))],
+                       description=_l("Separate tags with commas, for example: 分數, 五年級, 差異化教學"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
+                                description=_l("Markdown: **bold**, lists, links."))
+    visibility = RadioField(_l("Who can see it"), choices=[], default="community")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = kind_choices()
+        self.visibility.choices = visibility_choices()
+
+
+class NewResourceForm(ResourceForm):
+    source = RadioField(_l("Add"), choices=[("files", _l("Files")), ("text", _l("A text written here"))],
+                        default="files")
+    files = MultipleFileField(_l("Files"))
+    body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=200000)],
+                         description=_l("Markdown. The preview shows how it will look."))
+
+
+class VersionForm(FlaskForm):
+    file = MultipleFileField(_l("New file"))
+    body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=200000)])
+    note = StringField(_l("What changed"), validators=[Optional(), Length(max=500)])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(REQUIRED), Length(max=10000)])

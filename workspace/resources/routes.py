@@ -1,0 +1,388 @@
+"""Resource library pages: a community's library, adding, a resource, versions, files, trash, /library/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from workspace.communities.access import load_community
+from workspace.communities.models import Community
+from workspace.core.errors import DomainError
+from workspace.core.forms import attach_error
+from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.models import Blob
+from workspace.core.permissions import can, public, require
+from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_upload
+from workspace.core.text import clean_line, render_markdown
+from workspace.extensions import db
+from workspace.resources import services
+from workspace.resources.forms import CommentForm, NewResourceForm, ResourceForm, VersionForm
+from workspace.resources.models import Resource, ResourceVersion
+
+bp = Blueprint("resources", __name__)
+
+INLINE_TYPES = ("image/", "application/pdf", "video/", "audio/")
+
+
+def writes(view: Any) -> Any:
+    """Mark a GET view that writes (a download counter), so SQLite takes the write lock up front."""
+    view._writes = True
+    return view
+
+
+def _filters(community_id: int | None = None) -> services.ResourceFilters:
+    args = request.args
+    author = args.get("author", "")
+    return services.ResourceFilters(
+        q=clean_line(args.get("q", ""))[:200], kind=args.get("kind", ""), subject=clean_line(args.get("subject", "")),
+        grade=clean_line(args.get("grade", "")), tag=clean_line(args.get("tag", ""))[:40],
+        author_id=int(author) if author.isdigit() else None, community_id=community_id,
+        sort=args.get("sort", ""), page=int(args["page"]) if args.get("page", "").isdigit() else 1,
+    )
+
+
+def load_resource(slug: str, resource_id: int, action: str = "view") -> Resource:
+    """Return the resource if the user may see it (else 404) and do `action` (else 403)."""
+    resource = db.session.get(Resource, resource_id)
+    if resource is None or resource.community.slug != slug:
+        abort(404)
+    require(can(current_user, "view", resource), hide=True)
+    if action != "view":
+        require(can(current_user, action, resource))
+    return resource
+
+
+def _version(resource: Resource) -> ResourceVersion:
+    number = request.args.get("version", "")
+    if not number:
+        version = resource.current_version
+    else:
+        version = db.session.scalar(select(ResourceVersion).where(
+            ResourceVersion.resource_id == resource.id,
+            ResourceVersion.number == (int(number) if number.isdigit() else -1)))
+    if version is None:
+        abort(404)
+    return version
+
+
+# --- a community's library -----------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/resources/")
+def index(slug: str):
+    """List, filter, sort and search the community's resources (the results alone for htmx)."""
+    community = load_community(slug, "read_material")
+    filters = _filters(community.id)
+    visible = services.visible_condition(current_user)
+    page = services.list_resources(current_user, filters, visible=visible)
+    return render_page("resources/index.html", "resources/_results.html", community=community, page=page,
+                       filters=filters, facets=services.facet_values(current_user, community.id, visible=visible),
+                       kinds=services.KIND_LABELS, list_url=url_for("resources.index", slug=slug))
+
+
+@bp.get("/c/<slug>/resources/tags")
+def tag_suggestions(slug: str):
+    """Suggest the community's tags for the tag field."""
+    community = load_community(slug, "read_material")
+    tags = services.tag_suggestions(community, request.args.get("tags", "").split(",")[-1])
+    return render_page("resources/_tag_options.html", tags=tags)
+
+
+@bp.post("/c/<slug>/resources/preview")
+def preview_markdown(slug: str):
+    """Render Markdown as it will look once saved (the live preview)."""
+    load_community(slug, "read_material")
+    source = request.form.get("body") or request.form.get("description") or ""
+    return render_page("resources/_markdown_preview.html", html=render_markdown(source[:200_000]))
+
+
+def _new_form(community: Community) -> NewResourceForm:
+    return NewResourceForm()
+
+
+@bp.get("/c/<slug>/resources/new")
+def new(slug: str):
+    """Show the form to add files or a text."""
+    community = load_community(slug, "contribute")
+    return render_page("resources/new.html", community=community, form=_new_form(community))
+
+
+def _fields(form: ResourceForm, title: str | None = None) -> services.ResourceFields:
+    return services.ResourceFields(
+        title=title if title is not None else (form.title.data or ""), kind=form.kind.data or "",
+        subject=form.subject.data or "", grade=form.grade.data or "", tags=form.tags.data or "",
+        description=form.description.data or "", visibility=form.visibility.data or "community")
+
+
+def _file_title(filename: str) -> str:
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return stem[: services.MAX_TITLE] or filename
+
+
+@bp.post("/c/<slug>/resources/new")
+def create(slug: str):
+    """Add each uploaded file as a resource, or the written text as one; answer each upload on its own."""
+    community = load_community(slug, "contribute")
+    form = _new_form(community)
+    one_by_one = request.headers.get("X-Upload") == "1"  # app.js sends files one request each, with progress
+    status = 422
+    if form.validate():
+        try:
+            created = _create_from_form(community, form)
+        except UploadRejected as error:
+            db.session.rollback()
+            error.field = form.files.name  # this form's file field holds several files
+            attach_error(form, error)
+            status = 413 if error.reason == "too_large" else 422
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            if one_by_one:
+                return render_page("resources/_uploaded.html", resources=created, community=community, status=201)
+            flash(_("Added: %(titles)s", titles="、".join(resource.title for resource in created)), "success")
+            target = url_for("resources.show", slug=slug, resource_id=created[0].id) if len(created) == 1 \
+                else url_for("resources.index", slug=slug)
+            return redirect(target)
+    if one_by_one:
+        return render_page("resources/_upload_errors.html", form=form, status=status)
+    return render_page("resources/new.html", community=community, form=form, status=status)
+
+
+def _create_from_form(community: Community, form: NewResourceForm) -> list[Resource]:
+    if form.source.data == "text":
+        fields = _fields(form)
+        return [services.create_text_resource(community, fields, form.body.data or "", actor=current_user)]
+    uploads = [upload for upload in request.files.getlist(form.files.name) if upload and upload.filename]
+    if not uploads:
+        raise DomainError(_("Choose at least one file."), field="files")
+    created = []
+    for upload in uploads:
+        stored = store_upload(upload.stream, upload.filename)
+        title = form.title.data if form.title.data and len(uploads) == 1 else _file_title(stored.filename)
+        created.append(services.create_file_resource(community, _fields(form, title), stored, actor=current_user))
+    return created
+
+
+# --- one resource --------------------------------------------------------------------------------
+
+
+def _show_context(resource: Resource, **extra: Any) -> dict[str, Any]:
+    version = resource.current_version
+    return {
+        "community": resource.community, "resource": resource, "version": version,
+        "versions": services.versions_of(resource), "comments": services.comments_of(resource),
+        "comment_form": extra.pop("comment_form", None) or CommentForm(),
+        "version_form": extra.pop("version_form", None) or VersionForm(),
+        "favourite": services.is_favourite(resource, current_user), "kinds": services.KIND_LABELS,
+        "visibilities": services.VISIBILITY_LABELS, "member": can(current_user, "read_material", resource.community),
+        **extra,
+    }
+
+
+@bp.get("/c/<slug>/resources/<int:resource_id>")
+@public
+def show(slug: str, resource_id: int):
+    """Show a resource: its preview, versions, comments (public ones to visitors too)."""
+    resource = load_resource(slug, resource_id)
+    return render_page("resources/show.html", **_show_context(resource))
+
+
+@bp.get("/c/<slug>/resources/<int:resource_id>/edit")
+def edit(slug: str, resource_id: int):
+    """Show the form to change the resource's details."""
+    resource = load_resource(slug, resource_id, "edit")
+    form = ResourceForm(obj=resource, tags=", ".join(tag.name for tag in resource.tags))
+    return render_page("resources/edit.html", community=resource.community, resource=resource, form=form)
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/edit")
+def update(slug: str, resource_id: int):
+    """Save the resource's details."""
+    resource = load_resource(slug, resource_id, "edit")
+    form = ResourceForm()
+    if form.validate():
+        try:
+            services.update_resource(resource, _fields(form), actor=current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("resources.show", slug=slug, resource_id=resource.id))
+    db.session.rollback()
+    resource = load_resource(slug, resource_id, "edit")
+    return render_page("resources/edit.html", community=resource.community, resource=resource, form=form, status=422)
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/versions")
+def add_version(slug: str, resource_id: int):
+    """Upload a new version (or save new text) with a note; the newest becomes the default."""
+    resource = load_resource(slug, resource_id, "add_version")
+    form = VersionForm()
+    status = 422
+    if form.validate():
+        try:
+            if resource.current_version and resource.current_version.is_text:
+                services.add_text_version(resource, form.body.data or "", actor=current_user, note=form.note.data)
+            else:
+                uploads = [upload for upload in request.files.getlist(form.file.name) if upload and upload.filename]
+                if not uploads:
+                    raise DomainError(_("Choose the new file."), field="file")
+                stored = store_upload(uploads[0].stream, uploads[0].filename)
+                services.add_file_version(resource, stored, actor=current_user, note=form.note.data or "")
+        except UploadRejected as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = 413 if error.reason == "too_large" else 422
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The new version is saved."), "success")
+            return redirect(url_for("resources.show", slug=slug, resource_id=resource.id) + "#versions")
+    resource = load_resource(slug, resource_id, "add_version")
+    return render_page("resources/show.html", status=status, **_show_context(resource, version_form=form))
+
+
+@bp.get("/c/<slug>/resources/<int:resource_id>/download")
+@public
+@writes
+def download(slug: str, resource_id: int):
+    """Download a version (the newest unless ?version=N) as an attachment, counting the download."""
+    resource = load_resource(slug, resource_id)
+    version = _version(resource)
+    services.count_download(resource)
+    db.session.commit()
+    if version.is_text:
+        from flask import Response
+
+        filename = f"{clean_line(resource.title)[:100] or 'resource'}.md"
+        response = Response(version.body or "", mimetype="text/markdown")
+        from workspace.core.storage import content_disposition
+
+        response.headers["Content-Disposition"] = content_disposition(filename)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+    return send_blob(version.blob, version.filename)
+
+
+@bp.get("/c/<slug>/resources/<int:resource_id>/file")
+@public
+def inline_file(slug: str, resource_id: int):
+    """Serve a version inline for the preview (images, PDF, audio, video; anything else downloads)."""
+    resource = load_resource(slug, resource_id)
+    version = _version(resource)
+    if version.is_text:
+        abort(404)
+    return send_blob(version.blob, version.filename, inline=version.media_type.startswith(INLINE_TYPES))
+
+
+@bp.get("/c/<slug>/resources/<int:resource_id>/thumbnail")
+@public
+@writes
+def thumbnail(slug: str, resource_id: int):
+    """Serve a small image of an image resource (made once, then kept as its own blob)."""
+    resource = load_resource(slug, resource_id)
+    version = resource.current_version
+    if version is None or version.is_text or not version.media_type.startswith("image/"):
+        abort(404)
+    small: Blob | None = make_thumbnail(version.blob)
+    db.session.commit()
+    if small is None:
+        abort(404)
+    return send_blob(small, version.filename, inline=True)
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/comments")
+def add_comment(slug: str, resource_id: int):
+    """Comment on a resource."""
+    resource = load_resource(slug, resource_id, "comment")
+    form = CommentForm()
+    if form.validate():
+        try:
+            services.add_comment(resource, form.body.data, actor=current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            if wants_fragment():  # an empty form for the next comment, not the one just posted
+                return render_page("resources/_comments.html",
+                                   **_show_context(resource, comment_form=CommentForm(formdata=None)))
+            return redirect(url_for("resources.show", slug=slug, resource_id=resource.id) + "#comments")
+    db.session.rollback()
+    resource = load_resource(slug, resource_id, "comment")
+    context = _show_context(resource, comment_form=form)
+    return render_page("resources/show.html", "resources/_comments.html", status=422, **context)
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/favourite")
+def favourite(slug: str, resource_id: int):
+    """Mark or unmark the resource as a favourite."""
+    resource = load_resource(slug, resource_id)
+    services.toggle_favourite(resource, current_user)
+    db.session.commit()
+    if wants_fragment():
+        return render_page("resources/_favourite.html", resource=resource, community=resource.community,
+                           favourite=services.is_favourite(resource, current_user))
+    return redirect(url_for("resources.show", slug=slug, resource_id=resource.id))
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/delete")
+def delete(slug: str, resource_id: int):
+    """Move the resource to the trash."""
+    resource = load_resource(slug, resource_id, "delete")
+    services.trash_resource(resource, actor=current_user)
+    db.session.commit()
+    flash(_("Moved to the trash. It can be restored for 30 days."), "success")
+    return redirect(url_for("resources.index", slug=slug))
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/restore")
+def restore(slug: str, resource_id: int):
+    """Bring the resource back from the trash."""
+    resource = load_resource(slug, resource_id, "restore")
+    services.restore_resource(resource, actor=current_user)
+    db.session.commit()
+    flash(_("Restored."), "success")
+    return redirect(url_for("resources.show", slug=slug, resource_id=resource.id))
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/purge")
+def purge(slug: str, resource_id: int):
+    """Delete the resource for good (site administrators)."""
+    resource = load_resource(slug, resource_id, "purge")
+    services.purge_resource(resource, actor=current_user)
+    db.session.commit()
+    flash(_("Deleted for good."), "success")
+    return redirect(url_for("resources.trash", slug=slug))
+
+
+@bp.get("/c/<slug>/resources/trash")
+def trash(slug: str):
+    """Show the community's trash (to the people who may restore from it)."""
+    community = load_community(slug, "read_material")
+    items = [item for item in services.trash_of(community) if can(current_user, "restore", item)]
+    return render_page("resources/trash.html", community=community, items=items,
+                       expires=services.trash_expires_at)
+
+
+# --- the school-wide and public library ----------------------------------------------------------
+
+
+@bp.get("/library/")
+@public
+def library():
+    """Resources shared with the user's school and public ones from every community (public only to visitors)."""
+    filters = _filters()
+    visible = services.visible_condition(current_user)
+    page = services.list_resources(current_user, filters, visible=visible)
+    return render_page("resources/library.html", "resources/_results.html", page=page, filters=filters,
+                       facets=services.facet_values(current_user, visible=visible), kinds=services.KIND_LABELS,
+                       community=None, list_url=url_for("resources.library"))

@@ -1,0 +1,541 @@
+"""Resource library rules: adding resources and versions, tags, trash, comments, favourites, listing.
+
+Services take the actor explicitly, raise domain errors, flush but never commit. Every change that
+affects what search finds re-indexes the resource (title, description, tags, comments, file text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy.orm import selectinload
+
+from workspace.auth.models import User
+from workspace.communities.models import Community, Membership, community_schools
+from workspace.core import search
+from workspace.core.database import utcnow
+from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.i18n import N_
+from workspace.core.models import record_event
+from workspace.core.permissions import CONTRIBUTORS
+from workspace.core.storage import StoredFile, blob_path
+from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
+from workspace.extensions import db
+from workspace.resources.models import (
+    Favourite,
+    Resource,
+    ResourceComment,
+    ResourceKind,
+    ResourceVersion,
+    Tag,
+    Visibility,
+)
+
+MAX_TITLE = 200
+MAX_FIELD = 60
+MAX_TAGS = 20
+MAX_TAG = 40
+MAX_NOTE = 500
+MAX_DESCRIPTION = 20_000
+MAX_BODY = 200_000
+MAX_COMMENT = 10_000
+TRASH_DAYS = 30
+SEARCH_KIND = "resource"
+
+KIND_LABELS = {
+    ResourceKind.LESSON_PLAN: N_("Lesson plan"),
+    ResourceKind.TEACHING_CASE: N_("Teaching case"),
+    ResourceKind.COURSEWARE: N_("Courseware"),
+    ResourceKind.TEST_PAPER: N_("Test paper"),
+    ResourceKind.VIDEO: N_("Video"),
+    ResourceKind.READING: N_("Reading"),
+    ResourceKind.RESEARCH_OUTPUT: N_("Research output"),
+}
+VISIBILITY_LABELS = {
+    Visibility.COMMUNITY: N_("Community members"),
+    Visibility.SCHOOL: N_("Everyone at the community's schools"),
+    Visibility.PUBLIC: N_("Everyone, also without an account"),
+}
+_TAG_SPLIT = re.compile(r"[,，、;；#\n\r\t]+")
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+
+def parse_tags(raw: str | Iterable[str] | None) -> list[str]:
+    """Split typed tags (commas, 、, ；, # or new lines), trim them, drop repeats; refuse too many or too long."""
+    parts = _TAG_SPLIT.split(raw) if isinstance(raw, str) else list(raw or [])
+    tags: list[str] = []
+    seen: set[str] = set()
+    for part in parts:
+        tag = clean_line(part).lstrip("#").strip()
+        if not tag or not has_visible_text(tag) or tag.casefold() in seen:
+            continue
+        if len(tag) > MAX_TAG:
+            raise ValidationError(str(_l("A tag may have at most %(count)d characters.", count=MAX_TAG)), field="tags")
+        seen.add(tag.casefold())
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(str(_l("Use at most %(count)d tags.", count=MAX_TAGS)), field="tags")
+    return tags
+
+
+def _line(value: str | None, field: str, limit: int, *, required: bool = False) -> str:
+    value = clean_line(value)
+    if required and not has_visible_text(value):
+        raise ValidationError(str(_l("This field is required.")), field=field)
+    if len(value) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)
+    return value
+
+
+def _text(value: str | None, field: str, limit: int) -> str:
+    value = clean_text(value)
+    if len(value) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)
+    return value
+
+
+def _choice(value: str, allowed: type[Any], field: str) -> str:
+    if value not in {item.value for item in allowed}:
+        raise ValidationError(str(_l("Choose from the list.")), field=field)
+    return value
+
+
+def _tags(names: Sequence[str]) -> list[Tag]:
+    """Find or create tags by name (matching case-insensitively, keeping the first spelling)."""
+    if not names:
+        return []
+    existing = {tag.name.casefold(): tag for tag in db.session.scalars(
+        select(Tag).where(func.lower(Tag.name).in_([name.lower() for name in names])))}
+    tags = []
+    for name in names:
+        tag = existing.get(name.casefold())
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+            existing[name.casefold()] = tag
+        tags.append(tag)
+    return tags
+
+
+@dataclass(frozen=True)
+class ResourceFields:
+    """What a person types about a resource (checked by check_fields)."""
+
+    title: str
+    kind: str
+    subject: str = ""
+    grade: str = ""
+    tags: str | Sequence[str] = ""
+    description: str = ""
+    visibility: str = Visibility.COMMUNITY.value
+
+
+def _apply_fields(resource: Resource, fields: ResourceFields) -> None:
+    resource.title = _line(fields.title, "title", MAX_TITLE, required=True)
+    resource.kind = _choice(fields.kind, ResourceKind, "kind")
+    resource.subject = _line(fields.subject, "subject", MAX_FIELD)
+    resource.grade = _line(fields.grade, "grade", MAX_FIELD)
+    resource.visibility = _choice(fields.visibility, Visibility, "visibility")
+    resource.description = _text(fields.description, "description", MAX_DESCRIPTION)
+    resource.description_html = str(render_markdown(resource.description))
+    resource.tags = _tags(parse_tags(fields.tags))
+
+
+def _check_contributor(community: Community, actor: User) -> None:
+    if community.archived_at is not None:
+        raise NotAllowed(str(_l("This community is archived.")))
+    role = db.session.scalar(select(Membership.role).where(
+        Membership.community_id == community.id, Membership.user_id == actor.id, Membership.left_at.is_(None)))
+    if role not in CONTRIBUTORS and not actor.is_admin:
+        raise NotAllowed(str(_l("Only members of the community can add resources.")))
+
+
+# --- creating and versioning ---------------------------------------------------------------------
+
+
+def _next_number(resource: Resource) -> int:
+    if resource.id is None:
+        return 1
+    current = db.session.scalar(
+        select(func.max(ResourceVersion.number)).where(ResourceVersion.resource_id == resource.id))
+    return (current or 0) + 1
+
+
+def _file_version(resource: Resource, stored: StoredFile, actor: User, note: str) -> ResourceVersion:
+    from workspace.core.extract import extract_text
+
+    text = extract_text(blob_path(stored.blob), stored.media_type)
+    # An uploaded Markdown file is previewed rendered, through the same sanitizer as typed text.
+    html = str(render_markdown(text)) if text and stored.media_type == "text/markdown" else None
+    return ResourceVersion(
+        resource=resource, number=_next_number(resource), blob=stored.blob, filename=stored.filename,
+        media_type=stored.media_type, size=stored.size, extracted_text=text, body_html=html,
+        note=_line(note, "note", MAX_NOTE), uploader_id=actor.id,
+    )
+
+
+def _text_version(resource: Resource, body: str, actor: User, note: str) -> ResourceVersion:
+    body = _text(body, "body", MAX_BODY)
+    if not has_visible_text(body):
+        raise ValidationError(str(_l("Write the text of the resource.")), field="body")
+    return ResourceVersion(
+        resource=resource, number=_next_number(resource), body=body, body_html=str(render_markdown(body)),
+        media_type="text/markdown", size=len(body.encode()), extracted_text=body,
+        note=_line(note, "note", MAX_NOTE), uploader_id=actor.id,
+    )
+
+
+def _add_version(resource: Resource, version: ResourceVersion) -> ResourceVersion:
+    db.session.add(version)
+    db.session.flush()
+    resource.current_version = version
+    resource.updated_at = version.created_at or utcnow()
+    return version
+
+
+def create_file_resource(community: Community, fields: ResourceFields, stored: StoredFile, *, actor: User,
+                         note: str = "") -> Resource:
+    """Share an uploaded file as a new resource (its first version)."""
+    _check_contributor(community, actor)
+    resource = Resource(community=community, author_id=actor.id)
+    _apply_fields(resource, fields)
+    db.session.add(resource)
+    db.session.flush()
+    _add_version(resource, _file_version(resource, stored, actor, note))
+    reindex(resource)
+    return resource
+
+
+def create_text_resource(community: Community, fields: ResourceFields, body: str, *, actor: User) -> Resource:
+    """Share a resource written in Markdown (its first version)."""
+    _check_contributor(community, actor)
+    resource = Resource(community=community, author_id=actor.id)
+    _apply_fields(resource, fields)
+    version = _text_version(resource, body, actor, "")
+    db.session.add(resource)
+    db.session.flush()
+    _add_version(resource, version)
+    reindex(resource)
+    return resource
+
+
+def add_file_version(resource: Resource, stored: StoredFile, *, actor: User, note: str = "") -> ResourceVersion:
+    """Upload a new version of the file; the newest becomes the default."""
+    version = _add_version(resource, _file_version(resource, stored, actor, note))
+    reindex(resource)
+    return version
+
+
+def add_text_version(resource: Resource, body: str, *, actor: User, note: str = "") -> ResourceVersion:
+    """Save a new version of a Markdown resource."""
+    version = _add_version(resource, _text_version(resource, body, actor, note))
+    reindex(resource)
+    return version
+
+
+def update_resource(resource: Resource, fields: ResourceFields, *, actor: User) -> Resource:
+    """Change the title, kind, subject, grade, tags, description or visibility."""
+    _apply_fields(resource, fields)
+    resource.updated_at = utcnow()
+    reindex(resource)
+    return resource
+
+
+def versions_of(resource: Resource) -> list[ResourceVersion]:
+    """Every version, newest first, with its uploader."""
+    return list(db.session.scalars(
+        select(ResourceVersion).options(selectinload(ResourceVersion.uploader))
+        .where(ResourceVersion.resource_id == resource.id).order_by(ResourceVersion.number.desc())))
+
+
+# --- trash ---------------------------------------------------------------------------------------
+
+
+def trash_resource(resource: Resource, *, actor: User) -> None:
+    """Move a resource to the trash (restorable for 30 days); search no longer finds it."""
+    if resource.deleted_at is None:
+        resource.deleted_at, resource.deleted_by_id = utcnow(), actor.id
+        search.remove_document(SEARCH_KIND, resource.id)
+        record_event(actor, "resource.trashed", resource, resource.community, title=resource.title)
+
+
+def restore_resource(resource: Resource, *, actor: User) -> None:
+    """Bring a resource back from the trash."""
+    if resource.deleted_at is not None:
+        resource.deleted_at, resource.deleted_by_id = None, None
+        reindex(resource)
+        record_event(actor, "resource.restored", resource, resource.community, title=resource.title)
+
+
+def purge_resource(resource: Resource, *, actor: User) -> None:
+    """Delete a resource for good (its blobs stay while other versions use the same bytes)."""
+    record_event(actor, "resource.purged", resource, resource.community, title=resource.title)
+    search.remove_document(SEARCH_KIND, resource.id)
+    resource.current_version_id = None
+    db.session.flush()
+    db.session.delete(resource)
+
+
+def trash_of(community: Community) -> list[Resource]:
+    """The community's resources in the trash, most recently deleted first."""
+    return list(db.session.scalars(
+        select(Resource).where(Resource.community_id == community.id, Resource.deleted_at.is_not(None))
+        .order_by(Resource.deleted_at.desc())))
+
+
+def trash_expires_at(resource: Resource) -> dt.datetime | None:
+    """When a trashed resource stops being restorable by its author or convener."""
+    return resource.deleted_at + dt.timedelta(days=TRASH_DAYS) if resource.deleted_at else None
+
+
+def purge_expired_trash(now: dt.datetime | None = None) -> int:
+    """Delete resources that have been in the trash longer than 30 days; return how many."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=TRASH_DAYS)
+    expired = list(db.session.scalars(select(Resource).where(Resource.deleted_at < cutoff)))
+    for resource in expired:
+        search.remove_document(SEARCH_KIND, resource.id)
+        resource.current_version_id = None
+    db.session.flush()
+    for resource in expired:
+        db.session.delete(resource)
+    return len(expired)
+
+
+# --- comments, favourites, downloads -------------------------------------------------------------
+
+
+def add_comment(resource: Resource, body: str, *, actor: User) -> ResourceComment:
+    """Comment on a resource in Markdown."""
+    body = _text(body, "body", MAX_COMMENT)
+    if not has_visible_text(body):
+        raise ValidationError(str(_l("Write a comment first.")), field="body")
+    comment = ResourceComment(resource_id=resource.id, author_id=actor.id, body=body,
+                              body_html=str(render_markdown(body)))
+    db.session.add(comment)
+    db.session.flush()
+    reindex(resource)
+    return comment
+
+
+def comments_of(resource: Resource) -> list[ResourceComment]:
+    """The comments on a resource, oldest first, authors loaded."""
+    return list(db.session.scalars(
+        select(ResourceComment).options(selectinload(ResourceComment.author))
+        .where(ResourceComment.resource_id == resource.id, ResourceComment.deleted_at.is_(None))
+        .order_by(ResourceComment.created_at, ResourceComment.id)))
+
+
+def toggle_favourite(resource: Resource, user: User) -> bool:
+    """Mark or unmark a favourite; return whether it is one now."""
+    existing = db.session.get(Favourite, (user.id, resource.id))
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+        return False
+    db.session.add(Favourite(user_id=user.id, resource_id=resource.id))
+    db.session.flush()
+    return True
+
+
+def is_favourite(resource: Resource, user: Any) -> bool:
+    """Whether the user marked this resource."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.get(Favourite, (user.id, resource.id)) is not None
+
+
+def count_download(resource: Resource) -> None:
+    """Count a download in one UPDATE (no read-modify-write, so concurrent downloads all count)."""
+    db.session.execute(update(Resource).where(Resource.id == resource.id)
+                       .values(download_count=Resource.download_count + 1))
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def reindex(resource: Resource) -> None:
+    """Put the resource's words into the search index: title, tags, description, comments, file text."""
+    if resource.deleted_at is not None:
+        search.remove_document(SEARCH_KIND, resource.id)
+        return
+    comments = db.session.scalars(select(ResourceComment.body).where(
+        ResourceComment.resource_id == resource.id, ResourceComment.deleted_at.is_(None))).all()
+    version = resource.current_version
+    parts = [" ".join(tag.name for tag in resource.tags), resource.subject, resource.grade,
+             resource.description, *comments, (version.filename if version else ""),
+             (version.extracted_text or "") if version else ""]
+    search.index_document(SEARCH_KIND, resource.id, community_id=resource.community_id, title=resource.title,
+                          body="\n".join(part for part in parts if part), visibility=resource.visibility,
+                          updated_at=resource.updated_at)
+
+
+def tag_suggestions(community: Community, prefix: str = "", limit: int = 12) -> list[str]:
+    """The community's tags by use, those starting with `prefix` first."""
+    query = (select(Tag.name, func.count().label("uses"))
+             .join(Resource.tags).where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
+             .group_by(Tag.id, Tag.name).order_by(func.count().desc(), Tag.name).limit(limit))
+    prefix = clean_line(prefix)[:MAX_TAG]
+    if prefix:
+        query = query.where(func.lower(Tag.name).startswith(prefix.lower(), autoescape=True))
+    return [name for name, _uses in db.session.execute(query)]
+
+
+# --- what a viewer may see -----------------------------------------------------------------------
+
+
+def school_community_ids(user: Any) -> list[int]:
+    """Communities of the user's school: their school-wide resources are visible to the user."""
+    school_id = getattr(user, "school_id", None)
+    if not getattr(user, "is_authenticated", False) or school_id is None:
+        return []
+    return list(db.session.scalars(
+        select(community_schools.c.community_id).where(community_schools.c.school_id == school_id)))
+
+
+def member_community_ids(user: Any) -> list[int]:
+    """Communities whose own resources the user reads (member, mentor, co-convener, convener)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(select(Membership.community_id).where(
+        Membership.user_id == user.id, Membership.left_at.is_(None), Membership.role.in_(CONTRIBUTORS))))
+
+
+def visible_condition(user: Any) -> Any:
+    """The SQL condition for resources the user may read (outside the trash)."""
+    conditions = [Resource.visibility == Visibility.PUBLIC.value]
+    if getattr(user, "is_authenticated", False):
+        if user.is_admin:
+            return Resource.deleted_at.is_(None)
+        member_ids = member_community_ids(user)
+        if member_ids:
+            conditions.append(Resource.community_id.in_(member_ids))
+        school_ids = school_community_ids(user)
+        if school_ids:
+            conditions.append((Resource.visibility == Visibility.SCHOOL.value) & Resource.community_id.in_(school_ids))
+    return Resource.deleted_at.is_(None) & or_(*conditions)
+
+
+
+SORTS = ("relevance", "newest", "downloads")
+PER_PAGE = 24
+
+
+@dataclass(frozen=True)
+class ResourceFilters:
+    """What a person narrowed the library to."""
+
+    q: str = ""
+    kind: str = ""
+    subject: str = ""
+    grade: str = ""
+    tag: str = ""
+    author_id: int | None = None
+    community_id: int | None = None
+    sort: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ResourcePage:
+    """A page of resources, with their search snippets when the list answers a query."""
+
+    items: list[Resource]
+    total: int
+    page: int
+    pages: int
+    snippets: dict[int, Any]
+    favourites: set[int]
+
+
+MAX_RANKED = 500  # best matches considered for filtering and paging; enough for a person to read
+
+
+def _ranked_hits(query: str) -> list[Any]:
+    """The best matches of the one search interface, in its order (visibility is filtered in SQL)."""
+    hits: list[Any] = []
+    while len(hits) < MAX_RANKED:
+        page = search.search(query, kinds=[SEARCH_KIND], community_ids=None, limit=100, offset=len(hits))
+        hits.extend(page.hits)
+        if not page.has_more or not page.hits:
+            break
+    return hits
+
+
+def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER_PAGE,
+                   visible: Any = None) -> ResourcePage:
+    """Resources the viewer may read, filtered, sorted and paginated, in a fixed number of queries.
+
+    `visible` is visible_condition(viewer) when the caller already has it (it costs two queries).
+    """
+    query = select(Resource).where(visible if visible is not None else visible_condition(viewer))
+    if filters.community_id is not None:
+        query = query.where(Resource.community_id == filters.community_id)
+    if filters.kind:
+        query = query.where(Resource.kind == filters.kind)
+    if filters.subject:
+        query = query.where(Resource.subject == filters.subject)
+    if filters.grade:
+        query = query.where(Resource.grade == filters.grade)
+    if filters.author_id:
+        query = query.where(Resource.author_id == filters.author_id)
+    if filters.tag:
+        query = query.where(Resource.tags.any(func.lower(Tag.name) == filters.tag.lower()))
+    snippets: dict[int, Any] = {}
+    ranks: dict[int, int] = {}
+    if filters.q.strip():
+        hits = _ranked_hits(filters.q)
+        ranks = {hit.object_id: position for position, hit in enumerate(hits)}
+        snippets = {hit.object_id: hit.snippet for hit in hits}
+        query = query.where(Resource.id.in_(list(ranks) or [-1]))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, filters.page), pages)
+    sort = filters.sort if filters.sort in SORTS else ("relevance" if ranks else "newest")
+    if sort == "relevance" and ranks:
+        from sqlalchemy import case
+
+        query = query.order_by(case(ranks, value=Resource.id, else_=len(ranks)), Resource.id.desc())
+    elif sort == "downloads":
+        query = query.order_by(Resource.download_count.desc(), Resource.updated_at.desc(), Resource.id.desc())
+    else:
+        query = query.order_by(Resource.updated_at.desc(), Resource.id.desc())
+    query = query.options(
+        selectinload(Resource.tags), selectinload(Resource.author),
+        selectinload(Resource.current_version).selectinload(ResourceVersion.blob),
+    ).limit(per_page).offset((page - 1) * per_page)
+    if filters.community_id is None:  # in one community's list the community is already loaded
+        query = query.options(selectinload(Resource.community).lazyload(Community.schools))
+    items = list(db.session.scalars(query))
+    favourites: set[int] = set()
+    if getattr(viewer, "is_authenticated", False) and items:
+        favourites = set(db.session.scalars(select(Favourite.resource_id).where(
+            Favourite.user_id == viewer.id, Favourite.resource_id.in_([item.id for item in items]))))
+    return ResourcePage(items, total, page, pages, {key: snippets[key] for key in snippets if key in
+                                                     {item.id for item in items}}, favourites)
+
+
+def facet_values(viewer: Any, community_id: int | None = None, *, visible: Any = None) -> dict[str, list[str]]:
+    """The subjects and grades in use among the resources the viewer may read (for the filter selects)."""
+    base = select(Resource).where(visible if visible is not None else visible_condition(viewer))
+    if community_id is not None:
+        base = base.where(Resource.community_id == community_id)
+    subquery = base.subquery()
+
+    def distinct(column: Any, facet: str) -> Any:
+        return select(select(literal(facet).label("facet"), column.label("value")).where(column != "")
+                      .distinct().order_by(column).limit(200).subquery())
+
+    both = union_all(distinct(subquery.c.subject, "subjects"), distinct(subquery.c.grade, "grades")).subquery()
+    facets: dict[str, list[str]] = {"subjects": [], "grades": []}
+    for facet, value in db.session.execute(select(both.c.facet, both.c.value).order_by(both.c.facet,
+                                                                                       both.c.value)):
+        facets[facet].append(value)
+    return facets
