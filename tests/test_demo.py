@@ -151,3 +151,16 @@ def test_texts_are_not_copied_from_the_seeds(shared_dir):
             flat = re.sub(r"\s+", "", text)
             copied = [flat[i:i + 16] for i in range(len(flat) - 15) if flat[i:i + 16] in seeds]
             assert copied == [], spec.slug
+
+
+def test_demo_library_has_resources_found_across_scripts(ctx):
+    from workspace.demo import RESOURCES, load_demo_data
+    from workspace.resources import services as resources
+    from workspace.resources.models import Resource
+
+    assert load_demo_data()
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Resource.id))) == len(RESOURCES)
+    admin = db.session.scalar(select(User).where(User.is_admin.is_(True)))
+    found = resources.list_resources(admin, resources.ResourceFilters(q="同步課堂"))  # Traditional query
+    assert [item.title for item in found.items] == ["同步课堂：《分数的初步认识》教学设计"]

@@ -292,10 +292,70 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     db.session.flush()
     communities.grant_reviewer_scope(people["county"], None, actor=admin)
     communities.grant_reviewer_scope(people["dean"], schools["guanghua"], actor=admin)
-    for spec in COMMUNITIES:
-        _community(spec, people, schools)
+    loaded = {spec.slug: _community(spec, people, schools) for spec in COMMUNITIES}
     db.session.flush()
+    _resources(loaded, people)
     return True
+
+
+@dataclass(frozen=True)
+class DemoResource:
+    community: str  # the slug as written in COMMUNITIES
+    author: str
+    title: str
+    kind: str
+    subject: str
+    grade: str
+    tags: str
+    visibility: str
+    body: str
+
+
+# Written for the demo in our own words; the topics are the ones the source plans name.
+RESOURCES = (
+    DemoResource("math-grade5", "chen", "分數的加減：異分母通分教案", "lesson_plan", "數學", "五年級",
+                 "分數, 通分, 協同備課", "school",
+                 "# 分數的加減（異分母）\n\n## 學習目標\n- 能用最小公倍數找出公分母\n- 能說明通分前後分數的大小不變\n\n"
+                 "## 教學流程\n1. 暖身：用披薩圖複習同分母加法\n2. 小組任務：二分之一加三分之一怎麼算？\n"
+                 "3. 全班討論各組的做法，整理通分的步驟\n4. 練習與回饋\n\n"
+                 "## 課後反思\n學生最常把分母直接相加，下次先用圖示。"),
+    DemoResource("math-grade5", "wang", "觀課紀錄：小組討論中的數學語言", "teaching_case", "數學", "五年級",
+                 "教學觀察與回饋, 觀課", "community",
+                 "觀課焦點是學生在小組中如何說明自己的算法。\n\n- 三組中有兩組能用「因為……所以……」說明通分\n"
+                 "- 一位學生用畫圖說服了同組同學\n\n**回饋建議**：給學生句型鷹架，並安排上台說明的順序。"),
+    DemoResource("math-grade5", "huang", "五年級分數單元評量（含解答）", "test_paper", "數學", "五年級",
+                 "分數, 評量", "community",
+                 "1. 計算：2/3 + 1/4\n2. 比較大小：3/5 和 4/7\n"
+                 "3. 應用題：小明喝了半瓶牛奶，又喝了三分之一瓶，一共喝了多少？"),
+    DemoResource("urban-rural", "zhou", "同步课堂：《分数的初步认识》教学设计", "lesson_plan", "数学", "三年级",
+                 "同步课堂, 分数", "public",
+                 "# 同步课堂教学设计\n\n主讲：城关一小；听课：乡村教学点两个班。\n\n- 课前：两校统一学具（圆形纸片）\n"
+                 "- 课中：主讲教师提问后，由乡村教师组织本班讨论，再连线汇报\n"
+                 "- 课后：两校教师共同反思，记录网络延迟对互动的影响"),
+    DemoResource("urban-rural", "liu", "送教下乡活动简报", "research_output", "语文", "四年级",
+                 "送教下乡, 师徒结对", "community",
+                 "本学期送教两次，覆盖语文与数学。徒弟教师在第二次活动中完成了一节公开汇报课，"
+                 "师傅教师课后给出三条改进建议。"),
+    DemoResource("formative-assessment", "carter", "Exit tickets that tell you something", "courseware", "English",
+                 "Grade 5", "formative assessment, exit ticket", "public",
+                 "# Exit tickets\n\nThree prompts that take two minutes and tell you who needs help tomorrow:\n\n"
+                 "1. One thing I can now explain to a friend\n2. One question I still have\n"
+                 "3. How sure am I? (1–4)\n\nSort the tickets into three piles before you leave the room."),
+    DemoResource("formative-assessment", "david", "Reading: feedback that moves learning forward", "reading",
+                 "English", "", "feedback, reading group", "community",
+                 "Notes for our reading group: feedback works when it is about the task, comes soon, and the "
+                 "student gets a chance to use it. We will try *comment-only marking* for three weeks and compare."),
+)
+
+
+def _resources(loaded: dict[str, Community], people: dict[str, User]) -> None:
+    """Share a few resources in each community, so the library and its search have something to show."""
+    from workspace.resources import services as resources
+
+    for spec in RESOURCES:
+        fields = resources.ResourceFields(title=spec.title, kind=spec.kind, subject=spec.subject, grade=spec.grade,
+                                          tags=spec.tags, description="", visibility=spec.visibility)
+        resources.create_text_resource(loaded[spec.community], fields, spec.body, actor=people[spec.author])
 
 
 def _width(text: str) -> int:
