@@ -91,3 +91,4 @@ def _register_areas(app: Flask) -> None:
     # also registers the write counter's session hooks.
     from workspace.core import cache as _cache  # noqa: F401
     from workspace.core import models as _core_models  # noqa: F401
+    from workspace.core import search as _search  # noqa: F401
