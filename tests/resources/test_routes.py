@@ -1,0 +1,380 @@
+"""Resource routes through the test client: bad inputs answered kindly, fragments, trash, versions, listing."""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import add_member, make_community, make_user
+from workspace.core.models import Blob
+from workspace.extensions import db
+from workspace.resources import services
+from workspace.resources.models import Resource, ResourceVersion
+
+FORM = {"source": "files", "kind": "courseware", "visibility": "community", "title": "", "subject": "",
+        "grade": "", "tags": "", "description": ""}
+TEXT = {"source": "text", "title": "分數教案", "kind": "lesson_plan", "subject": "數學", "grade": "五年級",
+        "tags": "分數", "description": "", "visibility": "community", "body": "# 分數\n\n通分"}
+HOSTILE = ('<script>alert("x1")</script>\n\n[link](javascript:alert(2)) <a href="JaVaScRiPt:alert(3)">y</a>\n\n'
+           '<img src="x" onerror="alert(4)"> <b onclick="alert(5)">bold</b>\n\n'
+           '![pic](data:image/png;base64,iVBORw0KGgo=) <a href="data:text/html,<b>hi</b>">d</a> marker-word')
+
+
+@pytest.fixture()
+def community(ctx):
+    return make_community(make_user(), slug="lib")
+
+
+@pytest.fixture()
+def convener(client, community):
+    client.login(community_convener(community))
+    return community_convener(community)
+
+
+def community_convener(community):
+    from workspace.communities.models import Membership
+
+    return db.session.scalar(select(Membership).where(Membership.community_id == community.id,
+                                                      Membership.role == "convener")).user
+
+
+def upload(client, files, slug="lib", headers=None, **fields):
+    data = {**FORM, **fields, "files": files}
+    return client.post_form(f"/c/{slug}/resources/new", data, content_type="multipart/form-data",
+                            headers=headers or {})
+
+
+def add_text(client, slug="lib", **fields):
+    return client.post_form(f"/c/{slug}/resources/new", {**TEXT, **fields})
+
+
+def field_error(page: str, field: str) -> str:
+    match = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', page)
+    assert match, f"no error beside {field}"
+    return match.group(1)
+
+
+def make_text(community, actor, title="Plan", **fields):
+    body = fields.pop("body", None) or f"Text of {title}"
+    resource = services.create_text_resource(
+        community, services.ResourceFields(title=title, kind=fields.pop("kind", "lesson_plan"), **fields),
+        body, actor=actor)
+    db.session.commit()
+    return resource
+
+
+def results(page: str) -> str:
+    return page.split('id="results"', 1)[1]
+
+
+# --- bad uploads ---------------------------------------------------------------------------------
+
+
+def test_empty_file_is_refused_beside_the_files_field(client, convener):
+    response = upload(client, [(io.BytesIO(b""), "empty.txt")])
+    assert response.status_code == 422
+    assert "The file is empty" in field_error(response.get_data(as_text=True), "files")
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
+
+
+def test_oversized_file_answers_413_beside_the_files_field(client, convener, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
+    response = upload(client, [(io.BytesIO(b"a" * (1024 * 1024 + 10)), "big.txt")])
+    assert response.status_code == 413
+    assert "larger than 1 MB" in field_error(response.get_data(as_text=True), "files")
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
+
+
+def test_disguised_executable_is_refused(client, convener):
+    response = upload(client, [(io.BytesIO(b"MZ\x90\x00" + b"\x00" * 300), "notes.docx")])
+    assert response.status_code == 422
+    assert "looks like a program" in field_error(response.get_data(as_text=True), "files")
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
+
+
+def test_path_and_control_characters_are_cleaned_from_the_file_name(client, convener):
+    response = upload(client, [(io.BytesIO("題目".encode()), "../../評量\x07單\x1b.txt")])
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    version = db.session.scalar(select(ResourceVersion))
+    assert version.filename == "評量單.txt"
+    download = client.get(f"/c/lib/resources/{version.resource_id}/download")
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert f"filename*=UTF-8''{quote('評量單.txt')}" in disposition
+    assert ".." not in disposition and "/" not in disposition.split("filename*=")[0]
+
+
+def test_very_long_chinese_file_name_is_shortened(client, convener):
+    name = "長" * 300 + ".txt"
+    response = upload(client, [(io.BytesIO("內容".encode()), name)])
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    resource = db.session.scalar(select(Resource))
+    assert len(resource.current_version.filename) <= 200 and resource.current_version.filename.endswith(".txt")
+    assert 0 < len(resource.title) <= services.MAX_TITLE
+    assert client.get(f"/c/lib/resources/{resource.id}").status_code == 200
+
+
+def test_same_file_twice_is_stored_once(client, convener):
+    for _ in range(2):
+        assert upload(client, [(io.BytesIO(b"same bytes"), "same.txt")]).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 2
+
+
+def test_one_file_per_request_answers_201_with_a_link_or_422_with_the_error(client, convener):
+    response = upload(client, [(io.BytesIO(b"lesson"), "one.txt")], headers={"X-Upload": "1"})
+    assert response.status_code == 201
+    resource = db.session.scalar(select(Resource))
+    page = response.get_data(as_text=True)
+    assert f'href="/c/lib/resources/{resource.id}"' in page and "one" in page and "<html" not in page
+    response = upload(client, [(io.BytesIO(b""), "empty.txt")], headers={"X-Upload": "1"})
+    assert response.status_code == 422
+    assert "The file is empty" in response.get_data(as_text=True)
+
+
+def test_no_file_chosen_is_answered_beside_the_files_field(client, convener):
+    response = client.post_form("/c/lib/resources/new", FORM)
+    assert response.status_code == 422
+    assert "Choose at least one file" in field_error(response.get_data(as_text=True), "files")
+
+
+# --- bad form fields -----------------------------------------------------------------------------
+
+
+def test_a_thousand_tags_are_refused_and_the_typed_text_kept(client, convener):
+    typed = ",".join(f"t{number}" for number in range(1000))
+    response = add_text(client, tags=typed)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "at most 20 tags" in field_error(page, "tags")
+    assert f'value="{typed}"' in page
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
+
+
+def test_too_many_short_tags_are_refused_with_the_limit(client, convener):
+    response = add_text(client, tags=", ".join(f"t{number}" for number in range(25)))
+    assert response.status_code == 422
+    assert "at most 20 tags" in field_error(response.get_data(as_text=True), "tags")
+
+
+def test_empty_title_of_a_text_is_refused_beside_the_title(client, convener):
+    response = add_text(client, title="   ")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "required" in field_error(page, "title")
+    assert "通分" in page  # the typed body is kept
+
+
+def test_hostile_markdown_is_removed_from_the_page(client, convener):
+    response = add_text(client, description=HOSTILE, body=HOSTILE)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count("marker-word") == 2  # the description and the body are both shown
+    for bad in ('alert("x1")</script>', "javascript:", "JaVaScRiPt", "onerror", "onclick", "data:image",
+                "data:text"):
+        assert bad.lower() not in page.lower(), bad
+
+
+def test_preview_sanitizes(client, convener):
+    response = client.post_form("/c/lib/resources/preview", {"body": HOSTILE}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "marker-word" in page and "<b>bold</b>" in page
+    for bad in ("<script", "javascript:", "onerror", "onclick", "data:"):
+        assert bad not in page.lower(), bad
+
+
+@pytest.mark.parametrize("query", ['"', '""', "'", '"分數', "NEAR(a b)", "a OR b", "a AND NOT b", "*", "a*", "-a",
+                                   "title:x", "'; DROP TABLE resources; --", "1' OR '1'='1", "%_\\", "(((", "^"])
+def test_odd_search_queries_answer_200(client, convener, community, query):
+    make_text(community, community_convener(community), title="Plan OR notes")
+    response = client.get("/c/lib/resources/", query_string={"q": query})
+    assert response.status_code == 200
+    assert client.get("/library/", query_string={"q": query}).status_code == 200
+
+
+def test_edit_with_errors_keeps_typed_values(client, convener, community):
+    resource = make_text(community, convener)
+    response = client.post_form(f"/c/lib/resources/{resource.id}/edit", {
+        "title": "", "kind": "reading", "subject": "Typed subject", "grade": "Grade 9",
+        "tags": "kept-tag", "description": "Typed description", "visibility": "school"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "title")
+    for typed in ('value="Typed subject"', 'value="Grade 9"', 'value="kept-tag"', "Typed description"):
+        assert typed in page, typed
+    db.session.refresh(resource)
+    assert resource.title == "Plan" and resource.subject == ""
+
+
+def test_edit_saves_and_redirects(client, convener, community):
+    resource = make_text(community, convener)
+    response = client.post_form(f"/c/lib/resources/{resource.id}/edit", {
+        "title": "New title", "kind": "reading", "subject": "Maths", "grade": "", "tags": "a, b",
+        "description": "", "visibility": "school"})
+    assert response.status_code == 302
+    db.session.refresh(resource)
+    assert (resource.title, resource.kind, resource.visibility) == ("New title", "reading", "school")
+    assert [tag.name for tag in resource.tags] == ["a", "b"]
+
+
+# --- favourites and comments ---------------------------------------------------------------------
+
+
+def test_favourite_toggles_and_answers_htmx_with_the_button(client, convener, community):
+    resource = make_text(community, convener)
+    url = f"/c/lib/resources/{resource.id}/favourite"
+    first = client.hx("post", url)
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert 'id="favourite"' in page and 'aria-pressed="true"' in page and "<html" not in page
+    listing = client.get("/c/lib/resources/").get_data(as_text=True)
+    assert "★" in results(listing)
+    second = client.hx("post", url).get_data(as_text=True)
+    assert 'aria-pressed="false"' in second
+    assert client.post_form(url).status_code == 302  # without JavaScript: back to the resource
+
+
+def test_comment_answers_htmx_with_the_sanitized_comments(client, convener, community):
+    resource = make_text(community, convener)
+    response = client.hx("post", f"/c/lib/resources/{resource.id}/comments", {"body": HOSTILE})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.lstrip().startswith(("{", "<section")) and 'id="comments"' in page and "<html" not in page
+    assert "marker-word" in page
+    for bad in ("<script", "javascript:", "onerror", "onclick", "data:"):
+        assert bad not in page.lower(), bad
+    assert "<textarea" in page and "marker-word</textarea>" not in page  # the form is emptied for the next one
+    empty = client.hx("post", f"/c/lib/resources/{resource.id}/comments", {"body": "  "})
+    assert empty.status_code == 422 and 'id="comments"' in empty.get_data(as_text=True)
+    assert "<html" not in empty.get_data(as_text=True)
+
+
+# --- trash ---------------------------------------------------------------------------------------
+
+
+def test_trash_hides_restore_brings_back_purge_deletes(client, convener, community, make_client):
+    resource = make_text(community, convener, title="Trashable zebra")
+    rid = resource.id
+    assert "Trashable" in results(client.get("/c/lib/resources/?q=zebra").get_data(as_text=True))
+    assert client.post_form(f"/c/lib/resources/{rid}/delete").status_code == 302
+    assert "Trashable" not in results(client.get("/c/lib/resources/").get_data(as_text=True))
+    assert "Trashable" not in results(client.get("/c/lib/resources/?q=zebra").get_data(as_text=True))
+    assert "Trashable" not in results(client.get("/library/?q=zebra").get_data(as_text=True))
+    assert "Trashable" in client.get("/c/lib/resources/trash").get_data(as_text=True)
+    assert client.post_form(f"/c/lib/resources/{rid}/restore").status_code == 302
+    assert "Trashable" in results(client.get("/c/lib/resources/?q=zebra").get_data(as_text=True))
+    assert client.post_form(f"/c/lib/resources/{rid}/delete").status_code == 302
+    admin = make_client().login(make_user(is_admin=True))
+    response = admin.post_form(f"/c/lib/resources/{rid}/purge")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/c/lib/resources/trash")
+    db.session.expire_all()
+    assert db.session.get(Resource, rid) is None
+    assert db.session.scalar(select(func.count()).select_from(ResourceVersion)) == 0
+    assert client.get(f"/c/lib/resources/{rid}").status_code == 404
+
+
+# --- versions and downloads ----------------------------------------------------------------------
+
+
+def test_new_version_becomes_default_and_old_stays_downloadable(client, convener, community):
+    resource = make_text(community, convener, body="First words")
+    response = client.post_form(f"/c/lib/resources/{resource.id}/versions", {"body": "Second words", "note": "v2"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#versions")
+    page = client.get(f"/c/lib/resources/{resource.id}").get_data(as_text=True)
+    assert "Second words" in page and "?version=1" in page
+    assert b"Second words" in client.get(f"/c/lib/resources/{resource.id}/download").data
+    assert b"First words" in client.get(f"/c/lib/resources/{resource.id}/download?version=1").data
+    assert client.get(f"/c/lib/resources/{resource.id}/download?version=9").status_code == 404
+    assert client.get(f"/c/lib/resources/{resource.id}/download?version=x").status_code == 404
+    empty = client.post_form(f"/c/lib/resources/{resource.id}/versions", {"body": " ", "note": ""})
+    assert empty.status_code == 422 and field_error(empty.get_data(as_text=True), "body")
+
+
+def test_file_version_needs_a_file(client, convener):
+    upload(client, [(io.BytesIO(b"one"), "a.txt")])
+    resource = db.session.scalar(select(Resource))
+    response = client.post_form(f"/c/lib/resources/{resource.id}/versions", {"note": "x"},
+                                content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Choose the new file" in field_error(response.get_data(as_text=True), "file")
+
+
+def test_downloads_are_counted(client, convener, community):
+    resource = make_text(community, convener)
+    for _ in range(3):
+        assert client.get(f"/c/lib/resources/{resource.id}/download").status_code == 200
+    db.session.refresh(resource)
+    assert resource.download_count == 3
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+def test_list_fragment_for_htmx_has_no_page_around_it(client, convener, community):
+    make_text(community, convener, title="Listed")
+    full = client.get("/c/lib/resources/")
+    fragment = client.get("/c/lib/resources/", headers={"HX-Request": "true"})
+    assert "<html" in full.get_data(as_text=True)
+    page = fragment.get_data(as_text=True)
+    assert "<html" not in page and 'id="results"' in page and "Listed" in page
+    assert "HX-Request" in fragment.headers["Vary"] and "HX-Request" in full.headers["Vary"]
+    library = client.get("/library/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in library and "Listed" in library
+
+
+def _order(page: str, titles: list[str]) -> list[str]:
+    body = results(page)
+    return sorted(titles, key=body.index)
+
+
+def test_sorting_by_downloads_and_newest(client, convener, community):
+    import datetime as dt
+
+    old = make_text(community, convener, title="Old popular")
+    new = make_text(community, convener, title="New quiet")
+    old.updated_at = new.updated_at - dt.timedelta(days=2)
+    old.download_count = 5
+    db.session.commit()
+    titles = ["Old popular", "New quiet"]
+    assert _order(client.get("/c/lib/resources/?sort=newest").get_data(as_text=True), titles) == \
+        ["New quiet", "Old popular"]
+    assert _order(client.get("/c/lib/resources/?sort=downloads").get_data(as_text=True), titles) == \
+        ["Old popular", "New quiet"]
+    assert _order(client.get("/c/lib/resources/?sort=nonsense").get_data(as_text=True), titles) == \
+        ["New quiet", "Old popular"]
+
+
+def test_filters_by_kind_subject_grade_and_tag(client, convener, community):
+    make_text(community, convener, title="Alpha", kind="reading", subject="Maths", grade="G5", tags="shapes")
+    make_text(community, convener, title="Beta", kind="lesson_plan", subject="Science", grade="G6", tags="Cells")
+    for query, shown, hidden in (("kind=reading", "Alpha", "Beta"), ("subject=Science", "Beta", "Alpha"),
+                                 ("grade=G5", "Alpha", "Beta"), ("tag=cells", "Beta", "Alpha"),
+                                 ("tag=shapes&kind=reading", "Alpha", "Beta")):
+        body = results(client.get(f"/c/lib/resources/?{query}").get_data(as_text=True))
+        assert shown in body and hidden not in body, query
+    body = results(client.get("/c/lib/resources/?kind=video").get_data(as_text=True))
+    assert "Alpha" not in body and "Beta" not in body
+
+
+def test_pagination_shows_24_a_page(client, convener, community):
+    for number in range(30):
+        make_text(community, convener, title=f"Item {number:02d}")
+    first = results(client.get("/c/lib/resources/").get_data(as_text=True))
+    second = results(client.get("/c/lib/resources/?page=2").get_data(as_text=True))
+    assert first.count('class="resource-row"') == 24 and second.count('class="resource-row"') == 6
+    assert "Page 1 of 2" in first and "page=2" in first
+    assert not set(re.findall(r"Item \d\d", first)) & set(re.findall(r"Item \d\d", second))
+    beyond = results(client.get("/c/lib/resources/?page=99").get_data(as_text=True))
+    assert beyond.count('class="resource-row"') == 6  # past the end shows the last page
+
+
+def test_member_sees_community_resources_of_other_authors_in_the_list(client, convener, community, make_client):
+    make_text(community, convener, title="Shared plan")
+    member = add_member(community).user
+    body = results(make_client().login(member).get("/c/lib/resources/").get_data(as_text=True))
+    assert "Shared plan" in body
