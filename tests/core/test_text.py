@@ -67,3 +67,11 @@ def test_has_visible_text(value, visible):
     from workspace.core.text import has_visible_text
 
     assert has_visible_text(value) is visible
+
+
+def test_markdown_to_text_keeps_words_not_markup():
+    from workspace.core.text import markdown_to_text
+
+    text = markdown_to_text("# 標題\n\n**粗體**與 [連結](https://example.org)\n\n- 一\n- 二\n\n<b>x</b> 1 < 2")
+    assert "#" not in text and "*" not in text and "<b>" not in text and "](" not in text
+    assert text.splitlines() == ["標題", "粗體與 連結", "一", "二", "x 1 < 2"]

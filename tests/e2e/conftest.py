@@ -170,6 +170,20 @@ class Data:
 
         return self._run(work)
 
+    def text_resource(self, community: dict[str, Any], author: dict[str, Any], *, title: str, body: str,
+                      kind: str = "lesson_plan", subject: str = "", grade: str = "", tags: str = "") -> int:
+        """Share a Markdown resource in `community` as `author`; return its id."""
+        from workspace.auth.models import User
+        from workspace.communities.models import Community
+        from workspace.resources.services import ResourceFields, create_text_resource
+
+        def work() -> int:
+            fields = ResourceFields(title=title, kind=kind, subject=subject, grade=grade, tags=tags)
+            return create_text_resource(db.session.get(Community, community["id"]), fields, body,
+                                        actor=db.session.get(User, author["id"])).id
+
+        return self._run(work)
+
     def role_of(self, membership_id: int) -> str:
         from workspace.communities.models import Membership
 

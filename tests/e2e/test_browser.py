@@ -250,6 +250,23 @@ def test_screenshots_of_the_main_pages(new_context, data, tmp_path: Path) -> Non
     page.mouse.move(0, 0)
     _shot(page, folder, "members.png")
 
+    for title, kind, tags, body in (
+        ("〈讀懂說明文〉閱讀理解學習單", "lesson_plan", "閱讀理解, 說明文, 五年級",
+         "# 讀懂說明文\n\n1. 先看標題與小標，預測文章重點\n2. 圈出關鍵詞，畫出**因果關係**圖\n"
+         "3. 用自己的話摘要，與同組比對"),
+        ("公開授課觀課紀錄：提問與回饋", "teaching_case", "公開授課, 觀課, 提問",
+         "觀課焦點：教師的提問是否引導學生**說出理由**。\n\n- 高層次提問 6 次\n- 學生互相補充 4 次"),
+        ("閱讀理解策略評量試卷", "test_paper", "閱讀理解, 評量", "一、閱讀短文後回答問題。\n二、寫出本文的主旨。"),
+    ):
+        data.text_resource(main, convener, title=title, kind=kind, subject="國語文", grade="五年級", tags=tags,
+                           body=body)
+    answer = page.goto(f"/c/{main['slug']}/resources/")
+    assert answer is not None and answer.status == 200
+    page.locator("#q").fill("閱讀")
+    expect(page.locator("#results mark").first).to_be_visible()
+    page.mouse.move(0, 0)
+    _shot(page, folder, "resources.png")
+
     # The same person on a phone (the session cookie carried over).
     phone = new_context(locale="zh-TW", viewport=PHONE, is_mobile=True, has_touch=True,
                         storage_state=desktop.storage_state()).new_page()
@@ -259,7 +276,8 @@ def test_screenshots_of_the_main_pages(new_context, data, tmp_path: Path) -> Non
     expect(phone.locator("#site-nav a").first).to_be_visible()
     _shot(phone, folder, "phone-nav.png", full_page=False)
 
-    for name in ("login.png", "communities.png", "community-home.png", "members.png", "phone-nav.png"):
+    for name in ("login.png", "communities.png", "community-home.png", "members.png", "resources.png",
+                 "phone-nav.png"):
         assert (folder / name).stat().st_size > 5000, name
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import unicodedata
 from functools import partial
@@ -78,3 +79,14 @@ _INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
 def has_visible_text(value: str) -> bool:
     """Whether a name shows anything at all (not only spaces, zero-width or combining characters)."""
     return any(unicodedata.category(char) not in _INVISIBLE for char in value)
+
+
+def markdown_to_text(source: str | None) -> str:
+    """The words of a Markdown text without its markup (for search snippets and previews)."""
+    if not source:
+        return ""
+    html_text = markdown_lib.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    # Block ends become line breaks, so words of adjacent paragraphs and list items do not run together.
+    html_text = re.sub(r"</(p|li|h[1-6]|tr|pre|blockquote)>|<br\s*/?>", "\n", html_text)
+    text = html_lib.unescape(bleach.clean(html_text, tags=set(), strip=True))
+    return re.sub(r"\n\s*\n+", "\n", text).strip()

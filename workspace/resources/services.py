@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.storage import StoredFile, blob_path
-from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
+from workspace.core.text import clean_line, clean_text, has_visible_text, markdown_to_text, render_markdown
 from workspace.extensions import db
 from workspace.resources.models import (
     Favourite,
@@ -362,16 +362,22 @@ def count_download(resource: Resource) -> None:
 
 
 def reindex(resource: Resource) -> None:
-    """Put the resource's words into the search index: title, tags, description, comments, file text."""
+    """Put the resource's words into the search index: its text first, then comments, then tags and labels."""
     if resource.deleted_at is not None:
         search.remove_document(SEARCH_KIND, resource.id)
         return
     comments = db.session.scalars(select(ResourceComment.body).where(
         ResourceComment.resource_id == resource.id, ResourceComment.deleted_at.is_(None))).all()
     version = resource.current_version
-    parts = [" ".join(tag.name for tag in resource.tags), resource.subject, resource.grade,
-             resource.description, *comments, (version.filename if version else ""),
-             (version.extracted_text or "") if version else ""]
+    # Markdown is indexed as plain words, so that snippets show text rather than asterisks and hashes.
+    text = ""
+    if version is not None:
+        markdown = version.body if version.is_text else (
+            version.extracted_text if version.media_type == "text/markdown" else None)
+        text = markdown_to_text(markdown) if markdown is not None else (version.extracted_text or "")
+    parts = [text, markdown_to_text(resource.description), *(markdown_to_text(body) for body in comments),
+             " ".join(tag.name for tag in resource.tags), resource.subject, resource.grade,
+             version.filename if version else ""]
     search.index_document(SEARCH_KIND, resource.id, community_id=resource.community_id, title=resource.title,
                           body="\n".join(part for part in parts if part), visibility=resource.visibility,
                           updated_at=resource.updated_at)
@@ -453,6 +459,7 @@ class ResourcePage:
     pages: int
     snippets: dict[int, Any]
     favourites: set[int]
+    titles: dict[int, Any] = field(default_factory=dict)  # titles with the matched words marked
 
 
 MAX_RANKED = 500  # best matches considered for filtering and paging; enough for a person to read
@@ -489,11 +496,13 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
     if filters.tag:
         query = query.where(Resource.tags.any(func.lower(Tag.name) == filters.tag.lower()))
     snippets: dict[int, Any] = {}
+    titles: dict[int, Any] = {}
     ranks: dict[int, int] = {}
     if filters.q.strip():
         hits = _ranked_hits(filters.q)
         ranks = {hit.object_id: position for position, hit in enumerate(hits)}
         snippets = {hit.object_id: hit.snippet for hit in hits}
+        titles = {hit.object_id: hit.title_html for hit in hits}
         query = query.where(Resource.id.in_(list(ranks) or [-1]))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // per_page))
@@ -518,8 +527,9 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
     if getattr(viewer, "is_authenticated", False) and items:
         favourites = set(db.session.scalars(select(Favourite.resource_id).where(
             Favourite.user_id == viewer.id, Favourite.resource_id.in_([item.id for item in items]))))
-    return ResourcePage(items, total, page, pages, {key: snippets[key] for key in snippets if key in
-                                                     {item.id for item in items}}, favourites)
+    shown = {item.id for item in items}
+    return ResourcePage(items, total, page, pages, {key: value for key, value in snippets.items() if key in shown},
+                        favourites, {key: value for key, value in titles.items() if key in shown})
 
 
 def facet_values(viewer: Any, community_id: int | None = None, *, visible: Any = None) -> dict[str, list[str]]:
