@@ -62,12 +62,6 @@ def smtp(app) -> Iterator[Mailbox]:
         app.config.update(saved)
 
 
-@pytest.fixture()
-def client(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 def _body(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
@@ -101,7 +95,6 @@ def test_forgot_password_sends_one_utf8_email_with_a_working_link(client, make_c
     assert token not in reset.token_hash
 
     browser = make_client()
-    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert browser.get(f"/reset/{token}").status_code == 200
     response = browser.post_form(f"/reset/{token}", {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
     assert response.status_code == 302

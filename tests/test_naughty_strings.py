@@ -121,7 +121,6 @@ def _outside_user_html(page: str) -> str:
 @pytest.mark.parametrize("part", range(PARTS))
 def test_naughty_strings_in_every_free_text_field(app, client, ctx, naughty, part):
     """Every string (this part's share, so that pytest -n spreads them) through every free-text field."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     admin = make_user(is_admin=True, display_name="Admin")
     invited_to = make_community(convener=admin, slug="invitations-here")
     client.login(admin)

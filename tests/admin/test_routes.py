@@ -17,23 +17,6 @@ from workspace.extensions import db
 
 
 @pytest.fixture()
-def client(client):
-    """The test client, reading the pages in English whatever catalogues exist."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-@pytest.fixture()
-def make_client(make_client):
-    def _make():
-        made = make_client()
-        made.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return made
-
-    return _make
-
-
-@pytest.fixture()
 def admin(ctx):
     return make_user(email="admin@school.test", display_name="Site Admin", is_admin=True)
 

@@ -21,23 +21,6 @@ NEW_PASSWORD = "a fresh and long passphrase"
 
 
 @pytest.fixture()
-def client(client):
-    """The test client, reading the pages in English whatever catalogues exist."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-@pytest.fixture()
-def make_client(make_client):
-    def _make():
-        made = make_client()
-        made.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return made
-
-    return _make
-
-
-@pytest.fixture()
 def config(app):
     """Change app.config for one test and put it back afterwards."""
     saved: dict = {}
