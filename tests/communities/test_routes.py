@@ -213,3 +213,18 @@ def test_archive_makes_community_read_only(client, ctx):
 def test_url_for_community_home(app):
     with app.test_request_context():
         assert url_for("communities.show", slug="math-5") == "/c/math-5/"
+
+
+def test_home_shows_recent_resources_to_members_only(client, make_client, ctx):
+    from workspace.resources import services as resources
+
+    convener = make_user()
+    community = make_community(convener)
+    resources.create_text_resource(community, resources.ResourceFields(title="通分教案", kind="lesson_plan"),
+                                   "內容", actor=convener)
+    db.session.commit()
+    home = client.login(convener).get(f"/c/{community.slug}/").get_data(as_text=True)
+    assert 'id="recent-resources"' in home and "通分教案" in home
+    guest = add_member(community, role="guest_expert")
+    page = make_client().login(guest.user).get(f"/c/{community.slug}/").get_data(as_text=True)
+    assert "通分教案" not in page and 'id="recent-resources"' not in page

@@ -17,6 +17,7 @@ from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.permissions import can, membership_of, public, require, reviewer_school_ids
 from workspace.extensions import db
+from workspace.resources import services as resource_services
 
 bp = Blueprint("communities", __name__)
 
@@ -86,8 +87,11 @@ def show(slug: str):
     """Show the community home: description, vision, members and the areas that exist."""
     community = load_community(slug)
     members, member_count = services.member_preview(community)
-    return render_page("communities/show.html", community=community, members=members,
-                       member_count=member_count, membership=membership_of(current_user, community))
+    reads_material = can(current_user, "read_material", community)
+    recent = resource_services.recent_in(community) if reads_material else []
+    return render_page("communities/show.html", community=community, members=members, recent=recent,
+                       reads_material=reads_material, member_count=member_count,
+                       membership=membership_of(current_user, community))
 
 
 def _my_membership(members: list) -> object | None:

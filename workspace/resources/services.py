@@ -549,3 +549,11 @@ def facet_values(viewer: Any, community_id: int | None = None, *, visible: Any =
                                                                                        both.c.value)):
         facets[facet].append(value)
     return facets
+
+
+def recent_in(community: Community, limit: int = 5) -> list[Resource]:
+    """The community's newest resources for its home page (one query, authors loaded)."""
+    return list(db.session.scalars(
+        select(Resource).options(selectinload(Resource.author))
+        .where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
+        .order_by(Resource.updated_at.desc(), Resource.id.desc()).limit(limit)))
