@@ -38,6 +38,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    not_,
     or_,
     select,
     table,
@@ -331,41 +332,27 @@ def search(
 
     document = SearchDocument.__table__.c
     dialect = db.session.get_bind().dialect.name
-    conditions: list[ColumnElement[bool]] = [_matches(terms, dialect, title_only=False)]
-    conditions += [
+    checks = [
         or_(_contains(document.folded_title, term.text, dialect), _contains(document.folded_body, term.text, dialect))
         for term in terms
         if term.needs_check
     ]
+    scope: list[ColumnElement[bool]] = []
     if kinds is not None:
-        conditions.append(document.kind.in_(list(kinds)))
+        scope.append(document.kind.in_(list(kinds)))
     if community_ids is not None:
-        scope: list[ColumnElement[bool]] = [document.community_id.in_(list(community_ids))]
+        visible: list[ColumnElement[bool]] = [document.community_id.in_(list(community_ids))]
         if include_public:
-            scope.append(document.visibility == "public")
-        conditions.append(or_(*scope))
-
-    total = db.session.scalar(select(func.count()).select_from(SearchDocument.__table__).where(*conditions)) or 0
-    if total == 0 or offset >= total or limit == 0:
-        return SearchPage(query, [], total, limit, offset)
-
+            visible.append(document.visibility == "public")
+        scope.append(or_(*visible))
     title_checks = [_contains(document.folded_title, term.text, dialect) for term in terms if term.needs_check]
-    title_hit = case((and_(_matches(terms, dialect, title_only=True), *title_checks), 1), else_=0)
-    occurrences: ColumnElement[int] = literal(0)
-    if total <= RERANK_LIMIT:
-        for term in terms:
-            removed = func.length(document.folded_body) - func.length(
-                func.replace(document.folded_body, literal(term.text, Text), literal("", Text))
-            )
-            occurrences = occurrences + removed / len(term.text)
-    # Rank on narrow rows first: sorting thousands of matches must not drag their bodies along.
-    ranked = db.session.execute(
-        select(document.id, title_hit.label("title_hit"), occurrences.label("occurrences"))
-        .where(*conditions)
-        .order_by(title_hit.desc(), occurrences.desc(), document.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+
+    if dialect == "sqlite":
+        ranked, total = _rank_from_fts(terms, scope, checks, title_checks, limit, offset)
+    else:
+        ranked, total = _rank_in_sql(terms, dialect, [*scope, *checks], title_checks, limit, offset)
+    if not ranked:
+        return SearchPage(query, [], total, limit, offset)
     texts = {
         row.id: row
         for row in db.session.execute(
@@ -395,6 +382,111 @@ def search(
         for row in [texts[rank.id]]
     ]
     return SearchPage(query, hits, total, limit, offset)
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    id: int
+    title_hit: int
+    occurrences: int
+
+
+def _occurrences(terms: Sequence[_Term]) -> ColumnElement[int]:
+    body = SearchDocument.__table__.c.folded_body
+    counted: ColumnElement[int] = literal(0)
+    for term in terms:
+        removed = func.length(body) - func.length(func.replace(body, literal(term.text, Text), literal("", Text)))
+        counted = counted + removed / len(term.text)
+    return counted
+
+
+def _rank_in_sql(terms: Sequence[_Term], dialect: str, conditions: list[ColumnElement[bool]],
+                 title_checks: list[ColumnElement[bool]], limit: int, offset: int,
+                 *, matched: bool = False) -> tuple[list[_Ranked], int]:
+    """Rank in one SQL sort: title hits first, then more occurrences (only for small sets), then newest.
+
+    `matched` says the conditions already name the matching ids, so the index need not be asked again.
+    """
+    document = SearchDocument.__table__.c
+    if not matched:
+        conditions = [_matches(terms, dialect, title_only=False), *conditions]
+    # Counting stops past RERANK_LIMIT: beyond it the exact number costs a pass over every match.
+    total = db.session.scalar(select(func.count()).select_from(
+        select(document.id).where(*conditions).limit(RERANK_LIMIT + 1).subquery())) or 0
+    if total == 0 or offset >= total or limit == 0:
+        return [], total
+    title_hit = case((and_(_matches(terms, dialect, title_only=True), *title_checks), 1), else_=0)
+    occurrences = _occurrences(terms) if total <= RERANK_LIMIT else literal(0)
+    # Rank on narrow rows first: sorting thousands of matches must not drag their bodies along.
+    rows = db.session.execute(
+        select(document.id, title_hit.label("title_hit"), occurrences.label("occurrences"))
+        .where(*conditions)
+        .order_by(title_hit.desc(), occurrences.desc(), document.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [_Ranked(row.id, int(row.title_hit), int(row.occurrences)) for row in rows], total
+
+
+def _fts_expression(terms: Sequence[_Term], *, title_only: bool) -> str:
+    column_filter = "title : " if title_only else ""
+    return " AND ".join(
+        column_filter + '"' + token.replace('"', '""') + '"' + ("*" if term.is_word else "")
+        for term in terms
+        for token in term.tokens
+    )
+
+
+def _fts_ids(expression: str, conditions: Sequence[ColumnElement[bool]], *, limit: int, offset: int = 0,
+             exclude: ColumnElement[bool] | None = None) -> list[int]:
+    """Ids matching in the FTS5 index, newest first, streamed from the index and stopped at the limit."""
+    document = SearchDocument.__table__.c
+    query = (
+        select(_FTS.c.rowid)
+        .select_from(_FTS.join(SearchDocument.__table__, document.id == _FTS.c.rowid))
+        .where(literal_column(FTS_TABLE).op("MATCH", is_comparison=True)(expression), *conditions)
+        .order_by(_FTS.c.rowid.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if exclude is not None:
+        query = query.where(exclude)
+    return list(db.session.scalars(query))
+
+
+def _rank_from_fts(terms: Sequence[_Term], scope: list[ColumnElement[bool]], checks: list[ColumnElement[bool]],
+                   title_checks: list[ColumnElement[bool]], limit: int,
+                   offset: int) -> tuple[list[_Ranked], int]:
+    """Rank on SQLite without collecting every match: the same order as _rank_in_sql, found faster.
+
+    A short query can match most documents. Up to RERANK_LIMIT matches the exact ranking (with
+    occurrence counts) runs over those few ids; beyond it the order is title hits, newest first,
+    then the rest, newest first — both read from the index in rowid order and stopped at the page.
+    """
+    conditions = [*scope, *checks]
+    everything = _fts_expression(terms, title_only=False)
+    capped = _fts_ids(everything, conditions, limit=RERANK_LIMIT + 1)
+    total = len(capped)
+    if total == 0 or offset >= total or limit == 0:
+        return [], total
+    if total <= RERANK_LIMIT:
+        document = SearchDocument.__table__.c
+        return _rank_in_sql(terms, "sqlite", [document.id.in_(capped)], title_checks, limit, offset, matched=True)
+    titles = _fts_expression(terms, title_only=True)
+    title_ids = _fts_ids(titles, [*conditions, *title_checks], limit=offset + limit)
+    ranked = [_Ranked(id_, 1, 0) for id_ in title_ids[offset:offset + limit]]
+    if len(ranked) < limit:
+        # FTS5 takes MATCH only on the table's own name: the inner query names it too, uncorrelated.
+        in_titles = _FTS.c.rowid.in_(
+            select(_FTS.c.rowid)
+            .where(literal_column(FTS_TABLE).op("MATCH", is_comparison=True)(titles))
+            .correlate(None)
+        )
+        not_a_title_hit = not_(and_(in_titles, *title_checks)) if title_checks else not_(in_titles)
+        rest = _fts_ids(everything, conditions, limit=limit - len(ranked), offset=max(0, offset - len(title_ids)),
+                        exclude=not_a_title_hit)
+        ranked += [_Ranked(id_, 0, 0) for id_ in rest]
+    return ranked, total
 
 
 def _matches(terms: Sequence[_Term], dialect: str, *, title_only: bool) -> ColumnElement[bool]:

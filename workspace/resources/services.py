@@ -462,18 +462,12 @@ class ResourcePage:
     titles: dict[int, Any] = field(default_factory=dict)  # titles with the matched words marked
 
 
-MAX_RANKED = 500  # best matches considered for filtering and paging; enough for a person to read
+MAX_RANKED = 100  # best matches a query lists (one call of the search); enough for a person to read
 
 
 def _ranked_hits(query: str) -> list[Any]:
     """The best matches of the one search interface, in its order (visibility is filtered in SQL)."""
-    hits: list[Any] = []
-    while len(hits) < MAX_RANKED:
-        page = search.search(query, kinds=[SEARCH_KIND], community_ids=None, limit=100, offset=len(hits))
-        hits.extend(page.hits)
-        if not page.has_more or not page.hits:
-            break
-    return hits
+    return search.search(query, kinds=[SEARCH_KIND], community_ids=None, limit=MAX_RANKED).hits
 
 
 def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER_PAGE,
