@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from tests.factories import add_member, make_community, make_school, make_user
 from workspace.core.storage import store_upload
 from workspace.extensions import db
@@ -12,6 +14,12 @@ from workspace.resources import services
 LIMIT = 15
 SEARCH_LIMIT = LIMIT + 4  # a query adds the search index's own few statements
 
+
+
+@pytest.fixture(autouse=True)
+def _render_every_time(app, monkeypatch):
+    """Measure the pages themselves, not the page cache (tests/core/test_cache.py covers that)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
 
 def add_resources(community, authors, start: int, count: int) -> None:
     """Add resources with tags, two versions and a comment each; every third one is a file, some public."""

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
+from workspace.core.cache import cache_page
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
@@ -73,6 +74,7 @@ def _version(resource: Resource) -> ResourceVersion:
 
 
 @bp.get("/c/<slug>/resources/")
+@cache_page
 def index(slug: str):
     """List, filter, sort and search the community's resources (the results alone for htmx)."""
     community = load_community(slug, "read_material")
@@ -378,6 +380,7 @@ def trash(slug: str):
 
 @bp.get("/library/")
 @public
+@cache_page
 def library():
     """Resources shared with the user's school and public ones from every community (public only to visitors)."""
     filters = _filters()
