@@ -33,8 +33,10 @@
           resolve(true);
         } else {
           row.classList.add("has-error");
+          // The field's own message, or the error page's heading (a file over the request limit).
           var doc2 = new DOMParser().parseFromString(xhr.responseText, "text/html");
-          status.textContent = texts.failed + ": " + (doc2.body.textContent.trim() || xhr.status);
+          var reason = doc2.querySelector(".field-error, .form-errors p, .error-page p:not(.error-code)");
+          status.textContent = texts.failed + ": " + (reason ? reason.textContent.trim() : xhr.status);
           resolve(false);
         }
       });

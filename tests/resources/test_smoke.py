@@ -95,3 +95,19 @@ def test_outsiders_get_404_and_public_resources_reach_visitors(client, make_clie
     assert colleague.get(f"/c/{community.slug}/resources/{private.id}").status_code == 404
     member = add_member(community)
     assert make_client().login(member.user).get(f"/c/{community.slug}/resources/{private.id}").status_code == 200
+
+
+def test_library_narrows_to_an_author_and_a_community(client, make_client, ctx):
+    first_convener, second_convener = make_user(display_name="Author A"), make_user(display_name="Author B")
+    first, second = make_community(first_convener), make_community(second_convener)
+    client.login(first_convener)
+    _new_text(client, first.slug, title="From the first", visibility="public")
+    other = make_client().login(second_convener)
+    _new_text(other, second.slug, title="From the second", visibility="public")
+    everything = client.get("/library/").get_data(as_text=True)
+    assert "From the first" in everything and "From the second" in everything
+    assert f"?author={first_convener.id}" in everything and f"?community={second.id}" in everything
+    by_author = client.get(f"/library/?author={second_convener.id}").get_data(as_text=True)
+    assert "From the second" in by_author and "From the first" not in by_author
+    by_community = client.get(f"/library/?community={first.id}").get_data(as_text=True)
+    assert "From the first" in by_community and "From the second" not in by_community

@@ -38,6 +38,9 @@ def writes(view: Any) -> Any:
 def _filters(community_id: int | None = None) -> services.ResourceFilters:
     args = request.args
     author = args.get("author", "")
+    if community_id is None:  # the school-wide library narrows to one community on request
+        chosen = args.get("community", "")
+        community_id = int(chosen) if chosen.isdigit() else None
     return services.ResourceFilters(
         q=clean_line(args.get("q", ""))[:200], kind=args.get("kind", ""), subject=clean_line(args.get("subject", "")),
         grade=clean_line(args.get("grade", "")), tag=clean_line(args.get("tag", ""))[:40],
