@@ -75,7 +75,18 @@ def restore_command(path: str, yes: bool) -> None:
     click.echo("Restored. If the snapshot is older than this version, run `flask --app wsgi db upgrade`.")
 
 
+@click.command("purge-trash")
+@with_appcontext
+def purge_trash_command() -> None:
+    """Delete for good what has been in a trash for more than 30 days (run it daily, e.g. from cron)."""
+    from workspace.resources.services import purge_expired_trash
+
+    count = purge_expired_trash()
+    db.session.commit()
+    click.echo(f"Deleted for good: {count}")
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask --app wsgi …`."""
-    for command in (create_admin_command, demo_data_command, backup_command, restore_command):
+    for command in (create_admin_command, demo_data_command, backup_command, restore_command, purge_trash_command):
         app.cli.add_command(command)

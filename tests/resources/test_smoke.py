@@ -111,3 +111,27 @@ def test_library_narrows_to_an_author_and_a_community(client, make_client, ctx):
     assert "From the second" in by_author and "From the first" not in by_author
     by_community = client.get(f"/library/?community={first.id}").get_data(as_text=True)
     assert "From the first" in by_community and "From the second" not in by_community
+
+
+def test_after_30_days_only_an_admin_restores_and_purge_trash_deletes(app, client, ctx):
+    import datetime as dt
+
+    from workspace.core.database import utcnow
+    from workspace.core.permissions import can
+
+    convener = make_user()
+    admin = make_user(is_admin=True)
+    community = make_community(convener)
+    client.login(convener)
+    _new_text(client, community.slug, title="Old plan")
+    resource = db.session.scalar(select(Resource))
+    client.post_form(f"/c/{community.slug}/resources/{resource.id}/delete")
+    db.session.refresh(resource)
+    assert can(convener, "restore", resource)
+    resource.deleted_at = utcnow() - dt.timedelta(days=31)
+    db.session.commit()
+    assert not can(convener, "restore", resource) and can(admin, "restore", resource)
+    assert client.post_form(f"/c/{community.slug}/resources/{resource.id}/restore").status_code == 403
+    result = app.test_cli_runner().invoke(args=["purge-trash"])
+    assert "Deleted for good: 1" in result.output
+    assert db.session.scalar(select(Resource)) is None

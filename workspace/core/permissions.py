@@ -6,6 +6,7 @@ and its route never disagree. A community the user may not see answers 404, not 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -13,11 +14,13 @@ from typing import Any, NoReturn, TypeVar
 from flask import abort, g, has_app_context
 from sqlalchemy import select
 
+from workspace.core.database import utcnow
 from workspace.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 MANAGERS = frozenset({"convener", "co_convener"})
+TRASH_DAYS = 30  # how long the author and conveners can restore what they deleted
 # Who reads and writes a community's own material (resources, threads, plans): not guest experts.
 CONTRIBUTORS = frozenset({"convener", "co_convener", "member", "mentor"})
 
@@ -162,7 +165,11 @@ def _resource_rule(user: Any, action: str, resource: Any) -> bool:
             return True
         return resource.visibility == "school" and authenticated and _same_school(user, community)
     if action == "restore":
-        return resource.deleted_at is not None and (admin or (role is not None and (author or role in MANAGERS)))
+        if resource.deleted_at is None:
+            return False
+        # The author and conveners have 30 days; after that only a site administrator can.
+        recent = resource.deleted_at > utcnow() - dt.timedelta(days=TRASH_DAYS)
+        return admin or (recent and role is not None and (author or role in MANAGERS))
     if action == "purge":
         return admin
     if resource.deleted_at is not None or community.archived_at is not None:

@@ -23,7 +23,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
-from workspace.core.permissions import CONTRIBUTORS
+from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS
 from workspace.core.storage import StoredFile, blob_path
 from workspace.core.text import clean_line, clean_text, has_visible_text, markdown_to_text, render_markdown
 from workspace.extensions import db
@@ -45,7 +45,6 @@ MAX_NOTE = 500
 MAX_DESCRIPTION = 20_000
 MAX_BODY = 200_000
 MAX_COMMENT = 10_000
-TRASH_DAYS = 30
 SEARCH_KIND = "resource"
 
 KIND_LABELS = {
