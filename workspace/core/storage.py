@@ -720,6 +720,8 @@ def send_blob(blob: Blob, filename: str, *, inline: bool = False) -> Response:
     response.headers["Content-Disposition"] = content_disposition(filename, inline=show_inline)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = FILE_CSP
+    # Our own resource page shows a PDF in a frame; the site-wide DENY would forbid that.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     # Other sites may not embed our files (which would carry the visitor's cookies).
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.cache_control.no_cache = None
