@@ -589,3 +589,15 @@ def test_no_thumbnail_for_documents():
     stored = _store(PDF_BYTES, "a.pdf")
     assert make_thumbnail(stored.blob) is None
     assert image_dimensions(stored.blob) is None
+
+
+@pytest.mark.parametrize("encoding", ["big5", "gb18030"])
+def test_older_chinese_text_files_are_accepted_and_searchable(ctx, uploads, encoding):
+    from workspace.core.extract import extract_text
+    from workspace.core.storage import blob_path, store_upload
+
+    traditional, simplified = "教師專業學習社群：分數的加減，先複習通分。", "教师专业学习社群：分数的加减，先复习通分。"
+    text = traditional if encoding == "big5" else simplified
+    stored = store_upload(io.BytesIO(text.encode(encoding)), "舊教案.txt")
+    assert stored.media_type == "text/plain"
+    assert "通分" in (extract_text(blob_path(stored.blob), stored.media_type) or "")

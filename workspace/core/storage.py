@@ -398,26 +398,38 @@ def _inspect_zip(path: Path) -> str:
         raise _reject("damaged") from error
 
 
-def _text_type(path: Path, filename: str) -> str | None:
-    """Return the text type of the file, or None when it is not UTF-8/UTF-16 text free of binary controls."""
+def _decodes_as_text(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes strictly in `encoding` without binary control characters."""
     with path.open("rb") as handle:
-        start = handle.read(4)
-        handle.seek(0)
-        if start.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8-sig"
-        elif start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-        else:
-            encoding = "utf-8"
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         try:
             for chunk in iter(lambda: handle.read(CHUNK_SIZE), b""):
                 if BINARY_CONTROLS.search(decoder.decode(chunk)):
-                    return None
-            if BINARY_CONTROLS.search(decoder.decode(b"", final=True)):
-                return None
+                    return False
+            return not BINARY_CONTROLS.search(decoder.decode(b"", final=True))
         except UnicodeDecodeError:
-            return None
+            return False
+
+
+def _text_type(path: Path, filename: str) -> str | None:
+    """Return the text type of the file, or None when it is not text free of binary controls.
+
+    UTF-8 and UTF-16 (with a BOM) first; then Big5 (cp950) and GB18030, in which many teachers'
+    older Chinese files were saved — only for text-like names, since those codecs accept almost
+    any bytes.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    if start.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8"]
+        if _extension(filename) in (".txt", ".md", ".markdown", ".csv"):
+            candidates += ["cp950", "gb18030"]
+    if not any(_decodes_as_text(path, encoding) for encoding in candidates):
+        return None
     extension = _extension(filename)
     if extension in (".md", ".markdown"):
         return "text/markdown"
