@@ -27,7 +27,7 @@ URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href",
 def naughty(shared_dir) -> list[str]:
     path = shared_dir / "corpora" / "naughty-strings" / "blns.json"
     if not path.exists():
-        pytest.skip(f"{path} is missing")
+        pytest.fail(f"{path} is missing from shared/ (REQUIRE_SHARED: the corpus ships with it)", pytrace=False)
     strings = json.loads(path.read_text(encoding="utf-8"))
     assert len(strings) > 400
     return strings

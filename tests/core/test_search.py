@@ -6,6 +6,7 @@ Every expectation is an exact list, so the same test proves that SQLite and Post
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from sqlalchemy import delete, func, select, text
@@ -279,8 +280,7 @@ def test_index_bounds_long_text(ctx, communities):
     assert ids("数学") == [1]
 
 
+@pytest.mark.skipif(os.environ.get("WORKSPACE_TEST_DB") == "postgres", reason="the FTS5 table exists on SQLite only")
 def test_sqlite_index_follows_deletes(corpus):
-    if db.session.get_bind().dialect.name != "sqlite":
-        pytest.skip("the FTS5 table exists on SQLite only")
     db.session.execute(delete(SearchDocument))
     assert db.session.scalar(text("SELECT count(*) FROM search_fts")) == 0
