@@ -103,28 +103,8 @@ def report_search(timings: list[Timing]) -> bool:
 
 
 def report_pages(results: list[page_bench.Result]) -> bool:
-    """Print the list-page table (the page benchmark's columns, a wider path) and apply the ratio target."""
-    baseline = results[0].rps
-    print(f"\n{'target':<40}{'requests':>9}{'errors':>8}{'rps':>9}{'mean ms':>9}{'p50 ms':>9}"
-          f"{'p95 ms':>9}{'ratio':>7}  verdict")
-    ok = True
-    for index, result in enumerate(results):
-        ratio = result.rps / baseline if baseline else 0.0
-        failed = bool(result.errors) or (index > 0 and ratio < TARGET_RATIO)
-        verdict = "baseline" if index == 0 else ("FAIL" if failed else "PASS")
-        if result.errors:
-            verdict = ("FAIL" if index == 0 else verdict) + " (errors)"
-        if result.capped:
-            verdict += f" (time cap: {len(result.latencies)} done)"
-        ok = ok and not failed
-        mean = statistics.fmean(result.latencies) * 1000 if result.latencies else float("nan")
-        print(f"{urllib.parse.unquote(result.path):<40}{len(result.latencies) + len(result.errors):>9}"
-              f"{len(result.errors):>8}{result.rps:>9.0f}{mean:>9.1f}{result.quantile_ms(0.5):>9.1f}"
-              f"{result.quantile_ms(0.95):>9.1f}{ratio:>7.2f}  {verdict}")
-        for error in sorted(set(result.errors))[:5]:
-            print(f"    {result.errors.count(error)} x {error}")
-    print(f"target: each list page >= {TARGET_RATIO:.2f} x the requests per second of /healthz, no errors")
-    return ok
+    """Print the list-page table (the page benchmark's, with a wider path column) and apply the ratio target."""
+    return page_bench.report(results, width=40, pages="each list page")
 
 
 def measure_pages(env: dict[str, str], email: str, password: str, slug: str) -> list[page_bench.Result]:
