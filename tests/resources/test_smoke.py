@@ -135,3 +135,16 @@ def test_after_30_days_only_an_admin_restores_and_purge_trash_deletes(app, clien
     result = app.test_cli_runner().invoke(args=["purge-trash"])
     assert "Deleted for good: 1" in result.output
     assert db.session.scalar(select(Resource)) is None
+
+
+def test_text_download_keeps_a_clean_unicode_name(client, ctx):
+    from urllib.parse import quote
+
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    _new_text(client, community.slug, title="五年級/分數 教案")
+    resource = db.session.scalar(select(Resource))
+    disposition = client.get(f"/c/{community.slug}/resources/{resource.id}/download").headers["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    assert "filename*=UTF-8''" + quote("分數 教案.md") in disposition

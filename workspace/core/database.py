@@ -67,6 +67,12 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN DEFERRED" if _only_reads() else "BEGIN IMMEDIATE")
 
 
+def writes(view: Any) -> Any:
+    """Mark a GET view that writes (a download counter, a thumbnail), so SQLite takes the write lock first."""
+    view._writes = True
+    return view
+
+
 def _only_reads() -> bool:
     """Whether this request only reads: a safe method on a view not marked as writing (a download counter)."""
     if not has_request_context() or request.method in UNSAFE_METHODS:

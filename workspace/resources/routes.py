@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,12 +12,20 @@ from sqlalchemy import select
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page
+from workspace.core.database import writes
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.models import Blob
 from workspace.core.permissions import can, public, require
-from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_upload
+from workspace.core.storage import (
+    UploadRejected,
+    clean_filename,
+    content_disposition,
+    make_thumbnail,
+    send_blob,
+    store_upload,
+)
 from workspace.core.text import clean_line, render_markdown
 from workspace.extensions import db
 from workspace.resources import services
@@ -27,12 +35,6 @@ from workspace.resources.models import Resource, ResourceVersion
 bp = Blueprint("resources", __name__)
 
 INLINE_TYPES = ("image/", "application/pdf", "video/", "audio/")
-
-
-def writes(view: Any) -> Any:
-    """Mark a GET view that writes (a download counter), so SQLite takes the write lock up front."""
-    view._writes = True
-    return view
 
 
 def _filters(community_id: int | None = None) -> services.ResourceFilters:
@@ -105,15 +107,11 @@ def preview_markdown(slug: str):
     return render_page("resources/_markdown_preview.html", html=render_markdown(source[:200_000]))
 
 
-def _new_form(community: Community) -> NewResourceForm:
-    return NewResourceForm()
-
-
 @bp.get("/c/<slug>/resources/new")
 def new(slug: str):
     """Show the form to add files or a text."""
     community = load_community(slug, "contribute")
-    return render_page("resources/new.html", community=community, form=_new_form(community))
+    return render_page("resources/new.html", community=community, form=NewResourceForm())
 
 
 def _fields(form: ResourceForm, title: str | None = None) -> services.ResourceFields:
@@ -132,7 +130,7 @@ def _file_title(filename: str) -> str:
 def create(slug: str):
     """Add each uploaded file as a resource, or the written text as one; answer each upload on its own."""
     community = load_community(slug, "contribute")
-    form = _new_form(community)
+    form = NewResourceForm()
     one_by_one = request.headers.get("X-Upload") == "1"  # app.js sends files one request each, with progress
     status = 422
     if form.validate():
@@ -266,13 +264,8 @@ def download(slug: str, resource_id: int):
     services.count_download(resource)
     db.session.commit()
     if version.is_text:
-        from flask import Response
-
-        filename = f"{clean_line(resource.title)[:100] or 'resource'}.md"
         response = Response(version.body or "", mimetype="text/markdown")
-        from workspace.core.storage import content_disposition
-
-        response.headers["Content-Disposition"] = content_disposition(filename)
+        response.headers["Content-Disposition"] = content_disposition(clean_filename(f"{resource.title}.md"))
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
     return send_blob(version.blob, version.filename)
