@@ -82,9 +82,11 @@ def _register_areas(app: Flask) -> None:
     from workspace.auth import bp as auth_bp
     from workspace.communities import bp as communities_bp
     from workspace.core.routes import bp as core_bp
+    from workspace.discussions import bp as discussions_bp
+    from workspace.notifications import bp as notifications_bp
     from workspace.resources import bp as resources_bp
 
-    for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, notifications_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     # Models every area reads must be imported before the mapper configures; the cache module

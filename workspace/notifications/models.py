@@ -1,0 +1,57 @@
+"""Notifications: what a person should hear about (a mention, a reply in a thread they watch …),
+shown under the bell and, when SMTP is configured, sent by email in batches.
+
+A notification names its subject generically (type and id) and keeps the path to open, so every area
+(discussions now; plans, mentoring and activities later) notifies through the same table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workspace.core.database import UTCDateTime, utcnow
+from workspace.extensions import db
+
+
+class Notification(db.Model):
+    """One thing for one person to see: who did what, where, and the path that opens it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
+        Index("ix_notifications_email_pending", "email_state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))  # mention, reply, answer, report …
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    subject_type: Mapped[str] = mapped_column(String(30))  # post, thread …
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")  # e.g. the thread's title
+    excerpt: Mapped[str] = mapped_column(String(300), default="")  # the first words of the post
+    path: Mapped[str] = mapped_column(String(500))  # where "open" goes, e.g. /c/x/discussions/3?page=2#post-51
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Email: "pending" until the batch sends it, then "sent"; "none" when no email is wanted.
+    email_state: Mapped[str] = mapped_column(String(10), default="none")
+
+    user = relationship("User", foreign_keys=[user_id])
+    actor = relationship("User", foreign_keys=[actor_id])
+    community = relationship("Community")
+
+
+class NotificationSettings(db.Model):
+    """A person's choices; without a row, the defaults below apply."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    notify_replies: Mapped[bool] = mapped_column(Boolean, default=True)  # replies in threads I watch
+    email_mentions: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_replies: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+from workspace.notifications import models as _models  # noqa: F401
+
+bp = Blueprint("notifications", __name__)
