@@ -130,6 +130,9 @@ def create_community(
     db.session.add(community)
     db.session.flush()
     db.session.add(Membership(community_id=community.id, user_id=actor.id, role=Role.CONVENER.value))
+    from workspace.discussions.services import add_default_categories
+
+    add_default_categories(community)
     record_event(actor, "community.created", community, community)
     db.session.flush()
     forget_memberships()

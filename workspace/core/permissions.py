@@ -122,6 +122,8 @@ def _community_rule(user: Any, action: str, community: Any) -> bool:
         return admin or role in CONTRIBUTORS
     if action == "contribute":  # add resources, posts, plan sections
         return not archived and (admin or role in CONTRIBUTORS)
+    if action == "moderate":  # pin, lock, move threads; delete or restore any post; reports; board sections
+        return not archived and (admin or role in MANAGERS)
     raise ValueError(f"unknown community action {action!r}")
 
 
@@ -181,8 +183,50 @@ def _resource_rule(user: Any, action: str, resource: Any) -> bool:
     raise ValueError(f"unknown resource action {action!r}")
 
 
+def _thread_rule(user: Any, action: str, thread: Any) -> bool:
+    community = thread.community
+    role = role_in(user, community)
+    admin = bool(user.is_admin)
+    reader = admin or role in CONTRIBUTORS
+    moderator = not community.archived_at and (admin or role in MANAGERS)
+    if action == "view":
+        return reader
+    if action == "moderate":  # pin, lock, move
+        return moderator
+    if action == "reply":
+        return reader and not community.archived_at and not thread.locked
+    if action == "mark_answer":  # the asker or a convener, in a question section
+        owner = thread.author_id == user.id and role in CONTRIBUTORS
+        return (moderator or owner) and thread.category.questions and not community.archived_at \
+            and not thread.locked
+    raise ValueError(f"unknown thread action {action!r}")
+
+
+def _post_rule(user: Any, action: str, post: Any) -> bool:
+    thread = post.thread
+    community = thread.community
+    role = role_in(user, community)
+    admin = bool(user.is_admin)
+    author = post.author_id == user.id and role in CONTRIBUTORS
+    managing = admin or role in MANAGERS
+    open_ = not community.archived_at  # nothing changes in an archived community
+    if action == "view_history":
+        return post.edited_at is not None and (managing or author)
+    if action == "restore":
+        return open_ and post.deleted_at is not None and managing
+    if post.deleted_at is not None or not open_:
+        return False
+    if action == "edit":  # a lock freezes the thread for everybody, conveners unlock first
+        return (author or managing) and not thread.locked
+    if action == "delete":
+        return author or managing
+    if action in {"react", "report"}:  # not on one's own post
+        return (admin or role in CONTRIBUTORS) and post.author_id != user.id
+    raise ValueError(f"unknown post action {action!r}")
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
-    """Answer whether `user` may do `action` on `obj` (a Community, Membership, Resource, or None)."""
+    """Answer whether `user` may do `action` on `obj` (a Community, Membership, Resource, Thread, Post or None)."""
     from workspace.communities.models import Community, Membership
 
     if obj is not None and type(obj).__name__ == "Resource":
@@ -201,6 +245,11 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return _community_rule(user, action, obj)
     if isinstance(obj, Membership):
         return _membership_rule(user, action, obj)
+    kind = type(obj).__name__
+    if kind == "Thread":
+        return _thread_rule(user, action, obj)
+    if kind == "Post":
+        return _post_rule(user, action, obj)
     raise TypeError(f"no policy for {type(obj).__name__}")
 
 

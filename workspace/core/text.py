@@ -9,7 +9,7 @@ from functools import partial
 
 import bleach
 import markdown as markdown_lib
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from markupsafe import Markup
 
 # Never svg, math, noscript or raw-text tags: every known bleach bypass needed one of them.
@@ -36,12 +36,16 @@ def _link_attributes(attrs: dict, new: bool = False) -> dict:
 
 
 # One pass: cleaning and linkifying together (a separate Linker with skip_tags double-escapes code).
+# The LinkifyFilter runs after the sanitizer, so the links it makes are never checked against
+# ALLOWED_PROTOCOLS; its default URL pattern knows html5lib's long protocol list (data, webcal, feed, ...)
+# and would turn plain text like "data:evil.com/..." into a live data: link. Same allowlist here.
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
-    filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre", "code"})],
+    filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre", "code"},
+                     url_re=build_url_re(protocols=ALLOWED_PROTOCOLS))],
 )
 
 
