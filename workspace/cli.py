@@ -1,4 +1,4 @@
-"""Command-line tools: create-admin, demo-data, backup, restore."""
+"""Command-line tools: create-admin, demo-data, backup, restore, purge-trash, send-notifications."""
 
 from __future__ import annotations
 
@@ -86,7 +86,19 @@ def purge_trash_command() -> None:
     click.echo(f"Deleted for good: {count}")
 
 
+@click.command("send-notifications")
+@with_appcontext
+def send_notifications_command() -> None:
+    """Email each person their pending notifications in one message (run it every few minutes from cron)."""
+    from workspace.notifications.services import send_pending_emails
+
+    count = send_pending_emails()
+    db.session.commit()
+    click.echo(f"Notification emails sent: {count}")
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask --app wsgi …`."""
-    for command in (create_admin_command, demo_data_command, backup_command, restore_command, purge_trash_command):
+    for command in (create_admin_command, demo_data_command, backup_command, restore_command, purge_trash_command,
+                    send_notifications_command):
         app.cli.add_command(command)

@@ -53,6 +53,9 @@ def load_config() -> dict[str, Any]:
     redis_url = os.environ.get("REDIS_URL") or None
     mail_server = os.environ.get("MAIL_SERVER") or None
     secure_cookies = _bool("SESSION_COOKIE_SECURE", False)
+    # Absolute links in emails sent outside a request (the notification batch run from cron).
+    base_url = os.environ.get("BASE_URL") or (
+        f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}")
     return {
         "INSTANCE_DIR": str(instance),
         "SECRET_KEY": _secret_key(instance),
@@ -62,6 +65,8 @@ def load_config() -> dict[str, Any]:
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_VIDEO_UPLOAD_MB": _int("MAX_VIDEO_UPLOAD_MB", 500),
         "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_PIXELS", 40_000_000),  # decompression-bomb guard
+        "DISCUSSION_MAX_POST": _int("DISCUSSION_MAX_POST", 50_000),  # characters per post
+        "DISCUSSION_POSTS_PER_PAGE": _int("DISCUSSION_POSTS_PER_PAGE", 50),
         # Requests above the largest allowed upload are cut off by Werkzeug with a 413.
         "MAX_CONTENT_LENGTH": max(max_upload_mb, _int("MAX_VIDEO_UPLOAD_MB", 500)) * 1024 * 1024,
         "REDIS_URL": redis_url,
@@ -74,6 +79,9 @@ def load_config() -> dict[str, Any]:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "workspace@localhost",
+        "BASE_URL": base_url.rstrip("/"),
+        # A notification waits this long before its email, so that a busy thread makes one email, not ten.
+        "NOTIFY_EMAIL_DELAY_MINUTES": _int("NOTIFY_EMAIL_DELAY_MINUTES", 5),
         "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Taipei",
         "BABEL_DEFAULT_LOCALE": "zh_Hant",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Taipei",

@@ -405,6 +405,8 @@ def _edit_page(post: Post, form: EditPostForm, status: int = 200, conflict: bool
 def update_post(slug: str, thread_id: int, post_id: int):
     """Save an edit; someone else's save in between is a conflict shown beside the typed text."""
     post = load_post(slug, thread_id, post_id)
+    if not post.thread.locked:  # a lock is explained beside the kept text, any other refusal is a 403
+        require(can(current_user, "edit", post))
     form = EditPostForm()
     conflict = False
     if form.validate():
@@ -426,7 +428,7 @@ def update_post(slug: str, thread_id: int, post_id: int):
             return _back_to(post)
     post = load_post(slug, thread_id, post_id)
     if conflict:  # the next save starts from what is saved now
-        form.base_version.data = post.version
+        form.base_version.raw_data, form.base_version.data = None, post.version
     return _edit_page(post, form, status=422, conflict=conflict)
 
 

@@ -27,6 +27,7 @@ from workspace.core.storage import (
     store_upload,
 )
 from workspace.core.text import clean_line, render_markdown
+from workspace.discussions import services as discussions
 from workspace.extensions import db
 from workspace.resources import services
 from workspace.resources.forms import CommentForm, NewResourceForm, ResourceForm, VersionForm
@@ -177,13 +178,15 @@ def _create_from_form(community: Community, form: NewResourceForm) -> list[Resou
 
 def _show_context(resource: Resource, **extra: Any) -> dict[str, Any]:
     version = resource.current_version
+    member = can(current_user, "read_material", resource.community)
     return {
         "community": resource.community, "resource": resource, "version": version,
         "versions": services.versions_of(resource), "comments": services.comments_of(resource),
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "version_form": extra.pop("version_form", None) or VersionForm(),
         "favourite": services.is_favourite(resource, current_user), "kinds": services.KIND_LABELS,
-        "visibilities": services.VISIBILITY_LABELS, "member": can(current_user, "read_material", resource.community),
+        "visibilities": services.VISIBILITY_LABELS, "member": member,
+        "threads": discussions.threads_about(discussions.Link("resource", resource.id)) if member else [],
         **extra,
     }
 

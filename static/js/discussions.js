@@ -1,0 +1,195 @@
+// The post editor: Write/Preview tabs, @ mentions with suggestions, images and files uploaded as they
+// are chosen, pasted or dropped (the Markdown that shows them goes into the text). Without this file
+// the form still works: the preview tab stays hidden and chosen files go with the form.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function insertAtCaret(area, text) {
+    var start = area.selectionStart, end = area.selectionEnd, value = area.value;
+    var before = value.slice(0, start), after = value.slice(end);
+    var padBefore = before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "";
+    var insert = padBefore + text + "\n";
+    area.value = before + insert + after;
+    area.selectionStart = area.selectionEnd = before.length + insert.length;
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // --- Write / Preview ---------------------------------------------------------------------------
+  function setup(root) {
+    root.querySelectorAll("[data-editor]").forEach(function (editor) {
+      var tabs = editor.querySelector(".editor-tabs");
+      if (tabs) tabs.hidden = false;
+    });
+  }
+
+  function showTab(editor, which) {
+    var area = editor.querySelector("textarea");
+    var preview = editor.querySelector(".editor-preview");
+    editor.querySelectorAll("[data-tab]").forEach(function (tab) {
+      tab.setAttribute("aria-selected", tab.getAttribute("data-tab") === which ? "true" : "false");
+    });
+    if (which === "write") {
+      preview.hidden = true;
+      area.hidden = false;
+      area.focus();
+      return;
+    }
+    var data = new FormData();
+    data.append("body", area.value);
+    fetch(editor.getAttribute("data-preview-url"), {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" }
+    }).then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        preview.innerHTML = html;  // rendered and sanitized by the server's one allowlist
+        preview.style.minHeight = area.offsetHeight + "px";
+        area.hidden = true;
+        preview.hidden = false;
+      });
+  }
+
+  // --- @ mentions --------------------------------------------------------------------------------
+  var mentionTimer = null;
+
+  function mentionQuery(area) {
+    var before = area.value.slice(0, area.selectionStart);
+    var match = /(^|[\s(（，。、])@([^\s@]{0,30})$/.exec(before);
+    return match ? match[2] : null;
+  }
+
+  function closeMenu(menu) {
+    menu.hidden = true;
+    menu.replaceChildren();
+  }
+
+  function suggest(editor, area) {
+    var menu = editor.querySelector(".mention-menu");
+    var url = editor.getAttribute("data-mention-url");
+    if (!menu || !url) return;
+    var query = mentionQuery(area);
+    if (query === null) { closeMenu(menu); return; }
+    clearTimeout(mentionTimer);
+    mentionTimer = setTimeout(function () {
+      fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          menu.innerHTML = html;  // server-rendered, escaped names
+          var first = menu.querySelector("[role=option]");
+          if (!first) { closeMenu(menu); return; }
+          first.setAttribute("aria-selected", "true");
+          menu.hidden = false;
+        });
+    }, 150);
+  }
+
+  function choose(editor, option) {
+    var area = editor.querySelector("textarea");
+    var menu = editor.querySelector(".mention-menu");
+    var query = mentionQuery(area);
+    if (query === null) { closeMenu(menu); return; }
+    var caret = area.selectionStart;
+    var start = caret - query.length;
+    var name = option.getAttribute("data-name");
+    area.value = area.value.slice(0, start) + name + " " + area.value.slice(caret);
+    area.selectionStart = area.selectionEnd = start + name.length + 1;
+    closeMenu(menu);
+    area.focus();
+  }
+
+  // --- uploads -----------------------------------------------------------------------------------
+  function upload(editor, files) {
+    var url = editor.getAttribute("data-upload-url");
+    var area = editor.querySelector("textarea");
+    if (!url || !files.length) return false;
+    Array.prototype.forEach.call(files, function (file) {
+      var status = document.createElement("p");
+      status.className = "help upload-status";
+      status.textContent = (editor.getAttribute("data-uploading") || "{name}").replace("{name}", file.name);
+      editor.appendChild(status);
+      var data = new FormData();
+      data.append("file", file, file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) status.textContent = file.name + " " + Math.round(event.loaded * 100 / event.total) + "%";
+      });
+      xhr.addEventListener("load", function () {
+        var answer = {};
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { /* keep empty */ }
+        if (xhr.status === 201 && answer.markdown) {
+          insertAtCaret(area, answer.markdown);
+          status.remove();
+        } else {
+          status.className = "field-error upload-status";
+          status.textContent = file.name + ": " + (answer.error || document.body.getAttribute("data-error-message"));
+        }
+      });
+      xhr.addEventListener("error", function () {
+        status.className = "field-error upload-status";
+        status.textContent = file.name + ": " + document.body.getAttribute("data-offline-message");
+      });
+      xhr.send(data);
+    });
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest("[data-editor] [data-tab]");
+    if (tab) { showTab(tab.closest("[data-editor]"), tab.getAttribute("data-tab")); return; }
+    var option = event.target.closest(".mention-menu [role=option]");
+    if (option) { event.preventDefault(); choose(option.closest("[data-editor]"), option); }
+  });
+
+  document.addEventListener("input", function (event) {
+    var area = event.target.closest("[data-editor] textarea");
+    if (area) suggest(area.closest("[data-editor]"), area);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var area = event.target.closest("[data-editor] textarea");
+    if (!area) return;
+    var editor = area.closest("[data-editor]");
+    var menu = editor.querySelector(".mention-menu");
+    if (!menu || menu.hidden) return;
+    var options = Array.prototype.slice.call(menu.querySelectorAll("[role=option]"));
+    var current = options.findIndex(function (option) { return option.getAttribute("aria-selected") === "true"; });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var next = (current + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      options.forEach(function (option, index) { option.setAttribute("aria-selected", index === next ? "true" : "false"); });
+    } else if ((event.key === "Enter" || event.key === "Tab") && current >= 0) {
+      event.preventDefault();
+      choose(editor, options[current]);
+    } else if (event.key === "Escape") {
+      closeMenu(menu);
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var input = event.target.closest("[data-editor] input[type=file]");
+    if (!input) return;
+    if (upload(input.closest("[data-editor]"), input.files)) input.value = "";  // sent already, not again with the form
+  });
+
+  document.addEventListener("paste", function (event) {
+    var area = event.target.closest("[data-editor] textarea");
+    if (!area || !event.clipboardData || !event.clipboardData.files.length) return;
+    if (upload(area.closest("[data-editor]"), event.clipboardData.files)) event.preventDefault();
+  });
+
+  document.addEventListener("drop", function (event) {
+    var area = event.target.closest("[data-editor] textarea");
+    if (!area || !event.dataTransfer || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    upload(area.closest("[data-editor]"), event.dataTransfer.files);
+  });
+
+  // A reply that was sent: the form is swapped for a fresh one; the new post arrives by the poll.
+  document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { setup(event.target); });
+})();

@@ -1,0 +1,375 @@
+"""Board pages through the test client: forms, fragments, refusals with the text kept, live updates."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from tests.discussions.helpers import make_board
+from workspace.discussions import services
+from workspace.discussions.models import Attachment, Post, Thread
+from workspace.extensions import db
+
+
+@pytest.fixture()
+def board(ctx):
+    return make_board()
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def field_error(page: str, field_id: str) -> str:
+    match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', page)
+    assert match, f"no error beside {field_id}"
+    return match.group(1)
+
+
+def new_thread_form(board, **fields):
+    return {"category_id": str(board.category("questions").id), "title": "分數怎麼教", "body": "請大家分享",
+            "submission_key": "key-1", **fields}
+
+
+def test_board_lists_threads_with_unread_counts(client, board):
+    thread = board.thread(title="第一個討論", author=board.convener, key="sharing")
+    board.reply(thread, "回覆", author=board.convener)
+    client.login(board.member)
+    page = client.get("/c/board/discussions/").get_data(as_text=True)
+    assert "第一個討論" in page and "2 new" in page
+    assert f"/c/board/discussions/{thread.id}?page=1#post-1" in page.replace("&amp;", "&")
+    client.get(f"/c/board/discussions/{thread.id}")
+    page = client.get("/c/board/discussions/").get_data(as_text=True)
+    assert "2 new" not in page
+
+
+def test_start_a_thread_then_the_same_form_again_starts_one(client, board):
+    client.login(board.member)
+    first = client.post_form("/c/board/discussions/new", new_thread_form(board))
+    second = client.post_form("/c/board/discussions/new", new_thread_form(board))
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 1
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert "分數怎麼教" in page and "請大家分享" in page
+
+
+def test_a_missing_title_and_body_are_shown_beside_the_fields(client, board):
+    client.login(board.member)
+    response = client.post_form("/c/board/discussions/new", new_thread_form(board, title="", body=""))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This field is required." in field_error(page, "title")
+
+
+def test_a_too_long_post_is_refused_and_the_text_kept(client, board, app):
+    thread = board.thread()
+    client.login(board.other)
+    app.config["DISCUSSION_MAX_POST"] = 50
+    try:
+        text = "保留我的文字" * 10
+        response = client.post_form(f"/c/board/discussions/{thread.id}/reply", {"body": text, "submission_key": "x"})
+    finally:
+        app.config["DISCUSSION_MAX_POST"] = 50_000
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "at most 50 characters; this one has 60" in field_error(page, "reply-body")
+    assert text in page
+    assert thread.last_number == 1
+
+
+def test_replying_to_a_locked_thread_says_why_and_keeps_the_text(client, board):
+    thread = board.thread()
+    services.set_locked(thread, True, actor=board.convener)
+    db.session.commit()
+    client.login(board.other)
+    response = client.post_form(f"/c/board/discussions/{thread.id}/reply", {"body": "我的回覆", "submission_key": "k"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This thread is locked: no new replies or edits." in page and "我的回覆" in page
+    assert thread.last_number == 1
+    page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+    assert "This thread is locked" in page and 'id="reply"' not in page
+
+
+def test_posting_in_an_archived_community_is_refused(client, board):
+    thread = board.thread()
+    board.community.archived_at = services.utcnow()
+    db.session.commit()
+    client.login(board.other)
+    response = client.post_form(f"/c/board/discussions/{thread.id}/reply", {"body": "還在嗎", "submission_key": "k"})
+    assert response.status_code == 422
+    assert "archived" in response.get_data(as_text=True) and "還在嗎" in response.get_data(as_text=True)
+    assert client.get("/c/board/discussions/new").status_code == 403
+    page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+    assert "archived" in page
+
+
+def test_reply_with_htmx_answers_a_fresh_form_and_triggers_the_poll(client, board):
+    thread = board.thread()
+    client.login(board.other)
+    response = client.hx("POST", f"/c/board/discussions/{thread.id}/reply",
+                         {"body": "htmx 回覆", "submission_key": "h"})
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "thread-updated"
+    page = response.get_data(as_text=True)
+    assert 'id="reply"' in page and "htmx 回覆" not in page
+    assert thread.last_number == 2
+
+
+def test_reply_without_javascript_redirects_to_the_post(client, board):
+    thread = board.thread()
+    client.login(board.other)
+    response = client.post_form(f"/c/board/discussions/{thread.id}/reply", {"body": "第二則", "submission_key": "n"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/c/board/discussions/{thread.id}?page=1#post-2")
+
+
+def test_the_poll_answers_204_until_something_new_arrives(client, board):
+    thread = board.thread(author=board.member)
+    client.login(board.member)
+    poll = f"/c/board/discussions/{thread.id}/posts?after=1"
+    assert client.hx("GET", poll).status_code == 204
+    board.reply(thread, "新的回覆 @林老師", author=board.other)
+    response = client.hx("GET", poll)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="post-2"' in page and "新的回覆" in page
+    assert "posts?after=2" in page  # the next poll asks for what follows
+    assert 'id="bell"' in page and 'hx-swap-oob="true"' in page  # the bell count comes along
+    assert client.hx("GET", f"/c/board/discussions/{thread.id}/posts?after=2").status_code == 204
+
+
+def test_quote_starts_the_reply_with_the_quoted_text(client, board):
+    thread = board.thread(body="第一行\n第二行")
+    opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    client.login(board.other)
+    page = client.get(f"/c/board/discussions/{thread.id}?quote={opening.id}").get_data(as_text=True)
+    assert "&gt; 第一行\n&gt; 第二行" in page and "林老師 wrote (#1):" in page
+
+
+def test_edit_in_place_and_a_stale_edit_shows_both_texts(client, board):
+    thread = board.thread()
+    post = board.reply(thread, "原文", author=board.other)
+    client.login(board.other)
+    form = client.hx("GET", f"/c/board/discussions/{thread.id}/posts/{post.id}/edit").get_data(as_text=True)
+    assert 'name="base_version"' in form and "原文" in form
+    saved = client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{post.id}/edit",
+                      {"body": "改過", "base_version": "1"})
+    assert saved.status_code == 200 and "改過" in saved.get_data(as_text=True) and "edited" in saved.get_data(
+        as_text=True)
+    stale = client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{post.id}/edit",
+                      {"body": "我從舊版改的", "base_version": "1"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 422
+    assert "我從舊版改的" in page and "改過" in page and "Someone changed this post" in page
+    assert 'name="base_version" type="hidden" value="2"' in page or 'value="2"' in page
+    db.session.refresh(post)
+    assert post.body == "改過"
+
+
+def test_history_is_for_the_author_and_conveners(client, board):
+    thread = board.thread()
+    post = board.reply(thread, "第一版", author=board.other)
+    services.edit_post(post, "第二版", actor=board.other, base_version=1)
+    db.session.commit()
+    url = f"/c/board/discussions/{thread.id}/posts/{post.id}/history"
+    for user, status in ((board.other, 200), (board.convener, 200), (board.member, 403)):
+        client.login(user)
+        response = client.get(url)
+        assert response.status_code == status
+        if status == 200:
+            assert "第一版" in response.get_data(as_text=True)
+
+
+def test_delete_and_restore_swap_the_post(client, board):
+    thread = board.thread()
+    post = board.reply(thread, "要刪掉", author=board.other)
+    client.login(board.other)
+    deleted = client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{post.id}/delete")
+    assert "This post was deleted." in deleted.get_data(as_text=True)
+    assert "要刪掉" not in deleted.get_data(as_text=True)
+    assert client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{post.id}/restore").status_code == 403
+    client.login(board.convener)
+    restored = client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{post.id}/restore")
+    assert "要刪掉" in restored.get_data(as_text=True)
+
+
+def test_helpful_and_answer(client, board):
+    thread = board.thread(author=board.member)
+    post = board.reply(thread, "答案", author=board.other)
+    client.login(board.member)
+    marked = client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{post.id}/helpful")
+    assert 'aria-pressed="true"' in marked.get_data(as_text=True)
+    response = client.post_form(f"/c/board/discussions/{thread.id}/posts/{post.id}/answer")
+    assert response.status_code == 302
+    db.session.refresh(thread)
+    assert thread.answer_post_id == post.id
+    listing = client.get("/c/board/discussions/?show=unanswered").get_data(as_text=True)
+    assert thread.title not in listing
+    assert "Answered" in client.get("/c/board/discussions/").get_data(as_text=True)
+
+
+def test_report_needs_a_reason_and_reaches_the_reports_page(client, board):
+    thread = board.thread()
+    post = board.reply(thread, "廣告內容", author=board.other)
+    client.login(board.member)
+    url = f"/c/board/discussions/{thread.id}/posts/{post.id}/report"
+    assert client.get(url).status_code == 200
+    refused = client.post_form(url, {"reason": " "})
+    assert refused.status_code == 422
+    assert client.post_form(url, {"reason": "這是廣告"}).status_code == 302
+    client.login(board.convener)
+    page = client.get("/c/board/discussions/reports").get_data(as_text=True)
+    assert "這是廣告" in page and "廣告內容" in page
+    report_id = re.search(r'id="report-(\d+)"', page).group(1)
+    assert client.post_form(f"/c/board/discussions/reports/{report_id}", {"action": "delete"}).status_code == 302
+    db.session.refresh(post)
+    assert post.deleted
+    assert "No open reports." in client.get("/c/board/discussions/reports").get_data(as_text=True)
+
+
+def test_moderation_pin_lock_move(client, board):
+    thread = board.thread(key="questions")
+    client.login(board.convener)
+    base = f"/c/board/discussions/{thread.id}"
+    client.post_form(f"{base}/pin", {"pinned": "1"})
+    client.post_form(f"{base}/lock", {"locked": "1"})
+    client.post_form(f"{base}/move", {"category_id": str(board.category("reflections").id)})
+    db.session.refresh(thread)
+    assert thread.pinned and thread.locked and thread.category.key == "reflections"
+    assert client.post_form(f"{base}/move", {"category_id": "999999"}).status_code == 302
+    db.session.refresh(thread)
+    assert thread.category.key == "reflections"
+
+
+def test_sections_page_renames_and_reports_duplicates_beside_the_field(client, board):
+    client.login(board.convener)
+    category = board.category("sharing")
+    response = client.post_form(f"/c/board/discussions/categories/{category.id}",
+                                {"name": "Questions", "action": "save"})
+    assert response.status_code == 422
+    assert "already has a section" in response.get_data(as_text=True)
+    assert 'value="Questions"' in response.get_data(as_text=True)  # what was typed stays
+    client.post_form(f"/c/board/discussions/categories/{category.id}", {"name": "教學分享區", "action": "save"})
+    assert "教學分享區" in client.get("/c/board/discussions/").get_data(as_text=True)
+    added = client.post_form("/c/board/discussions/categories", {"name": "觀課紀錄"})
+    assert added.status_code == 302
+
+
+def test_image_upload_answers_markdown_and_the_image_is_served_inline(client, board):
+    client.login(board.member)
+    response = client.post_form("/c/board/discussions/attachments", {"file": (io.BytesIO(png_bytes()), "黑板.png")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 201
+    markdown = response.get_json()["markdown"]
+    attachment = db.session.scalar(select(Attachment))
+    assert markdown == f"![黑板.png](/c/board/discussions/files/{attachment.id})"
+    served = client.get(f"/c/board/discussions/files/{attachment.id}")
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert served.headers["Content-Disposition"].startswith("inline")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    thread = board.thread(body=f"看這張\n\n{markdown}")
+    page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+    assert f'<img alt="黑板.png" src="/c/board/discussions/files/{attachment.id}"' in page
+
+
+def test_a_disguised_executable_is_refused_with_a_reason(client, board):
+    client.login(board.member)
+    response = client.post_form("/c/board/discussions/attachments",
+                                {"file": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "lesson.pdf")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 422 and response.get_json()["error"]
+
+
+def test_files_sent_with_the_form_are_added_to_the_post(client, board):
+    thread = board.thread()
+    client.login(board.other)
+    response = client.post_form(f"/c/board/discussions/{thread.id}/reply",
+                                {"body": "附上照片", "submission_key": "f",
+                                 "files": [(io.BytesIO(png_bytes()), "photo.png")]},
+                                content_type="multipart/form-data")
+    assert response.status_code == 302
+    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 2))
+    assert "![photo.png](/c/board/discussions/files/" in post.body and "<img" in post.body_html
+
+
+def test_attachments_of_another_community_are_not_found(client, board, ctx):
+    other_board = make_board(slug="other-board", convener="A", member="B", other="C")
+    client.login(other_board.member)
+    client.post_form("/c/other-board/discussions/attachments", {"file": (io.BytesIO(png_bytes()), "x.png")},
+                     content_type="multipart/form-data")
+    attachment = db.session.scalar(select(Attachment))
+    client.login(board.member)
+    assert client.get(f"/c/board/discussions/files/{attachment.id}").status_code == 404
+
+
+def test_preview_renders_sanitized_markdown(client, board):
+    client.login(board.member)
+    page = client.hx("POST", "/c/board/discussions/preview",
+                     {"body": "**粗體** <script>alert(1)</script>"}).get_data(as_text=True)
+    assert "<strong>粗體</strong>" in page and "<script>" not in page
+
+
+def test_mention_suggestions_list_members_only(client, board):
+    client.login(board.member)
+    page = client.get("/c/board/discussions/members?q=王").get_data(as_text=True)
+    assert 'data-name="王老師"' in page and "陳召集" not in page
+    everyone = client.get("/c/board/discussions/members?q=").get_data(as_text=True)
+    assert everyone.count("<li") == 3
+
+
+def test_discuss_this_links_a_thread_to_a_resource(client, board):
+    from workspace.resources import services as resources
+
+    resource = resources.create_text_resource(
+        board.community, resources.ResourceFields(title="分數教案", kind="lesson_plan"), "內容", actor=board.member)
+    db.session.commit()
+    client.login(board.other)
+    form = client.get(f"/c/board/discussions/new?resource={resource.id}").get_data(as_text=True)
+    assert "About: 分數教案" in form and f'name="link_id" type="hidden" value="{resource.id}"' in form
+    response = client.post_form("/c/board/discussions/new", new_thread_form(
+        board, title="About: 分數教案", link_kind="resource", link_id=str(resource.id)))
+    assert response.status_code == 302
+    thread = db.session.scalar(select(Thread))
+    assert (thread.linked_type, thread.linked_id) == ("resource", resource.id)
+    page = client.get(f"/c/board/resources/{resource.id}").get_data(as_text=True)
+    assert f"/c/board/discussions/{thread.id}" in page
+
+
+def test_board_search_finds_replies_and_links_to_them(client, board):
+    thread = board.thread(title="課堂管理")
+    board.reply(thread, "用計時器提醒學生")
+    client.login(board.member)
+    page = client.get("/c/board/discussions/?q=計時器").get_data(as_text=True)
+    assert "<mark>" in page and f"/c/board/discussions/{thread.id}?page=1#post-2" in page.replace("&amp;", "&")
+
+
+def test_mark_all_read(client, board):
+    board.thread(author=board.convener, key="sharing")
+    client.login(board.member)
+    assert "1 new" in client.get("/c/board/discussions/").get_data(as_text=True)
+    client.post_form("/c/board/discussions/read-all")
+    assert "1 new" not in client.get("/c/board/discussions/").get_data(as_text=True)
+
+
+def test_long_threads_paginate_and_links_land_on_the_post(client, board, app):
+    app.config["DISCUSSION_POSTS_PER_PAGE"] = 5
+    try:
+        thread = board.thread()
+        for index in range(11):
+            board.reply(thread, f"回覆第{index + 2}則")
+        client.login(board.member)
+        page = client.get(f"/c/board/discussions/{thread.id}?page=3").get_data(as_text=True)
+        assert 'id="post-11"' in page and 'id="post-12"' in page and 'id="post-10"' not in page
+        assert "Page 3 of 3" in page and 'id="thread-poll"' in page
+        first = client.get(f"/c/board/discussions/{thread.id}?page=1").get_data(as_text=True)
+        assert 'id="thread-poll"' not in first  # only the last page receives new posts
+    finally:
+        app.config["DISCUSSION_POSTS_PER_PAGE"] = 50

@@ -1,0 +1,96 @@
+"""The notification batch against a real local SMTP server (aiosmtpd), and the cron command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+
+from tests.factories import make_community, make_user
+from tests.notifications.conftest import BASE_URL, notify_one
+from tests.test_mail import _free_port
+from workspace.core.database import utcnow
+from workspace.extensions import db
+from workspace.notifications import services
+from workspace.notifications.models import Notification
+
+LATER = dt.timedelta(minutes=6)
+
+
+def _body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def _pending() -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.email_state == "pending"))
+
+
+def test_the_batch_sends_one_utf8_email_per_person_with_working_links(ctx, smtp, make_client):
+    lin = make_user(email="lin@school.test", display_name="林美玲", locale="en")
+    wang = make_user(email="wang@school.test", display_name="王小明", locale="en")
+    actor = make_user(display_name="陳老師")
+    community = make_community(name="五年級數學社群")
+    for title in ("分數的教學", "小數的加減"):
+        notify_one(lin, actor, community=community, title=title, excerpt="請看第二段的提問設計",
+                   path="/c/maths/discussions/3?page=2#post-51")
+    notify_one(lin, actor, "reply", community=community, title="期末評量")
+    notify_one(wang, actor, "reply", community=community, title="教研活動")
+
+    assert services.send_pending_emails(now=utcnow() + LATER) == 2
+    db.session.commit()
+    assert sorted(envelope.rcpt_tos[0] for envelope in smtp.envelopes) == ["lin@school.test", "wang@school.test"]
+    messages = {message["To"]: message for message in smtp.messages}
+    message = messages["lin@school.test"]
+    assert message.get_content_charset() == "utf-8"
+    assert message["Subject"] == "3 new notifications in the PLC Workspace"
+    body = _body(message)
+    assert "Hello 林美玲," in body
+    assert "陳老師 mentioned you in “分數的教學”" in body and "陳老師 mentioned you in “小數的加減”" in body
+    assert "陳老師 replied in “期末評量”" in body
+    assert "五年級數學社群" in body and "請看第二段的提問設計" in body
+    assert f"{BASE_URL}/c/maths/discussions/3?page=2#post-51" in body
+    assert f"{BASE_URL}/notifications/" in body and f"{BASE_URL}/notifications/settings" in body
+    assert "教研活動" not in body  # Wang's news goes to Wang only
+    assert "教研活動" in _body(messages["wang@school.test"])
+    assert _pending() == 0
+
+    [link] = re.findall(re.escape(BASE_URL) + r"/notifications/unsubscribe/\S+", body)
+    path = link.removeprefix(BASE_URL)
+    browser = make_client()  # not logged in: the link works from any mail client
+    page = browser.get(path)
+    assert page.status_code == 200 and "林美玲" in page.get_data(as_text=True)
+    response = browser.post_form(path)
+    assert response.status_code == 302
+    db.session.expire_all()
+    settings = services.settings_for(lin)
+    assert not settings.email_mentions and not settings.email_replies
+
+    # Lin hears nothing by email from now on; Wang still does.
+    notify_one(lin, actor, community=community)
+    notify_one(wang, actor, community=community)
+    assert services.send_pending_emails(now=utcnow() + LATER) == 1
+    assert smtp.envelopes[-1].rcpt_tos == ["wang@school.test"]
+
+
+def test_an_unreachable_mail_server_leaves_notifications_pending(ctx, app, smtp):
+    notify_one(make_user(), make_user())
+    app.config["MAIL_PORT"] = _free_port()  # nobody listens there
+    assert services.send_pending_emails(now=utcnow() + LATER) == 0
+    db.session.commit()
+    assert _pending() == 1
+    assert smtp.envelopes == []
+
+
+def test_the_cron_command_sends_and_commits(ctx, app, smtp, monkeypatch):
+    monkeypatch.setitem(app.config, "NOTIFY_EMAIL_DELAY_MINUTES", 0)
+    notify_one(make_user(email="lin@school.test"), make_user())
+    result = app.test_cli_runner().invoke(args=["send-notifications"])
+    assert result.exit_code == 0, result.output
+    assert "Notification emails sent: 1" in result.output
+    assert len(smtp.envelopes) == 1
+    db.session.expire_all()
+    assert _pending() == 0  # committed by the command
+    result = app.test_cli_runner().invoke(args=["send-notifications"])
+    assert "Notification emails sent: 0" in result.output

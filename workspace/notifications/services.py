@@ -1,0 +1,344 @@
+"""Notification rules: who hears about what, the unread count, settings, and the batched email.
+
+Services take the people involved explicitly, flush but never commit. Messages are chosen and
+translated when shown (the bell, the list, the email), so each reader sees their own language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import flask_babel
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from workspace.auth.models import User
+from workspace.communities.models import Community
+from workspace.core.database import utcnow
+from workspace.core.errors import NotAllowed
+from workspace.core.forms import safe_next
+from workspace.core.i18n import LOCALES, N_, gettext
+from workspace.core.mail import mail_configured, send_mail
+from workspace.core.text import clean_line
+from workspace.extensions import db
+from workspace.notifications.models import Notification, NotificationSettings
+
+KINDS = ("mention", "reply", "answer", "report")
+MAX_TITLE = 200
+MAX_EXCERPT = 300
+MAX_PATH = 500
+PER_PAGE = 30
+UNSUBSCRIBE_SALT = "notifications-unsubscribe"
+
+# What each kind says, translated where it is shown (the reader's language, not the actor's).
+MESSAGES = {
+    "mention": N_("%(actor)s mentioned you in “%(title)s”"),
+    "reply": N_("%(actor)s replied in “%(title)s”"),
+    "answer": N_("%(actor)s marked your post in “%(title)s” as the answer"),
+    "report": N_("%(actor)s reported a post in “%(title)s”"),
+}
+SOMEONE = N_("Someone")  # the actor's account was deleted
+# Which setting lets a kind be emailed; kinds not named here are never emailed.
+EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies"}
+
+
+@dataclass
+class NotificationPage:
+    """One page of a person's notifications, newest first."""
+
+    items: list[Notification]
+    page: int
+    pages: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _clip(text: str | None, limit: int) -> str:
+    """One line of plain text, cut to `limit` characters with an ellipsis when it is longer."""
+    text = " ".join(clean_line(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def default_settings(user: User) -> NotificationSettings:
+    """Return the defaults (every notification, every email) as an unsaved row."""
+    return NotificationSettings(user_id=user.id, notify_replies=True, email_mentions=True, email_replies=True)
+
+
+def settings_for(user: User) -> NotificationSettings:
+    """Return the user's settings, or unsaved defaults when they never changed them."""
+    return db.session.get(NotificationSettings, user.id) or default_settings(user)
+
+
+def _settings_by_user(user_ids: Sequence[int]) -> dict[int, NotificationSettings]:
+    if not user_ids:
+        return {}
+    rows = db.session.scalars(select(NotificationSettings).where(NotificationSettings.user_id.in_(user_ids)))
+    return {row.user_id: row for row in rows}
+
+
+def _wants_email(kind: str, settings: NotificationSettings) -> bool:
+    setting = EMAIL_SETTING.get(kind)
+    return setting is not None and bool(getattr(settings, setting))
+
+
+def notify(
+    recipients: Iterable[User],
+    kind: str,
+    *,
+    actor: User | None,
+    community: Community | None,
+    subject_type: str,
+    subject_id: int | None,
+    title: str,
+    excerpt: str,
+    path: str,
+) -> list[Notification]:
+    """Tell each recipient (once, never the actor, never an inactive account) that something happened.
+
+    `title` and `excerpt` are plain text; `path` is a path on this site, opened by the "open" button.
+    A reply is skipped for people who turned replies off; email waits for the batch only when mail is
+    configured and the person wants email for this kind.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    targets: list[User] = []
+    seen: set[int] = set()
+    for user in recipients:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        if (actor is not None and user.id == actor.id) or not user.active:
+            continue
+        targets.append(user)
+    if not targets:
+        return []
+    chosen = _settings_by_user([user.id for user in targets])
+    mail = mail_configured()
+    title, excerpt = _clip(title, MAX_TITLE), _clip(excerpt, MAX_EXCERPT)
+    path = safe_next(path, "/")[:MAX_PATH]
+    created = []
+    for user in targets:
+        settings = chosen.get(user.id) or default_settings(user)
+        if kind == "reply" and not settings.notify_replies:
+            continue
+        notification = Notification(
+            user_id=user.id, kind=kind, actor_id=actor.id if actor is not None else None,
+            community_id=community.id if community is not None else None, subject_type=subject_type,
+            subject_id=subject_id, title=title, excerpt=excerpt, path=path, created_at=utcnow(),
+            email_state="pending" if mail and _wants_email(kind, settings) else "none",
+        )
+        db.session.add(notification)
+        created.append(notification)
+    db.session.flush()
+    return created
+
+
+def unread_count(user: User) -> int:
+    """Count the user's unread notifications (one query, on the unread index)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def recent(user: User, *, page: int = 1, per_page: int = PER_PAGE) -> NotificationPage:
+    """Return a page of the user's notifications, newest first, actor and community loaded (2 queries)."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.user_id == user.id)) or 0
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(page, 1), pages)
+    items = list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .options(joinedload(Notification.actor), joinedload(Notification.community).lazyload(Community.schools))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return NotificationPage(items=items, page=page, pages=pages, total=total, per_page=per_page)
+
+
+def mark_read(notification: Notification, user: User) -> None:
+    """Mark one of the user's notifications as read (someone else's is refused)."""
+    if notification.user_id != user.id:
+        raise NotAllowed("not this user's notification")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user: User) -> int:
+    """Mark all of the user's notifications as read; return how many were unread."""
+    unread = list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))))
+    now = utcnow()
+    for notification in unread:  # through the ORM, so that cached pages see the change
+        notification.read_at = now
+    db.session.flush()
+    return len(unread)
+
+
+def update_settings(user: User, *, notify_replies: bool, email_mentions: bool,
+                    email_replies: bool) -> NotificationSettings:
+    """Save the user's choices (creating their row the first time)."""
+    settings = db.session.get(NotificationSettings, user.id)
+    if settings is None:
+        settings = default_settings(user)
+        db.session.add(settings)
+    settings.notify_replies = bool(notify_replies)
+    settings.email_mentions = bool(email_mentions)
+    settings.email_replies = bool(email_replies)
+    settings.updated_at = utcnow()
+    db.session.flush()
+    return settings
+
+
+def stop_emails(user: User) -> NotificationSettings:
+    """Turn off every notification email for the user (what the unsubscribe link does)."""
+    current = settings_for(user)
+    return update_settings(user, notify_replies=current.notify_replies, email_mentions=False, email_replies=False)
+
+
+# --- what a notification says ---------------------------------------------------------------------
+
+
+def describe(notification: Notification, translate: Callable[..., str] | None = None) -> str:
+    """Say in the reader's language what happened ("Lin mentioned you in “Fractions”")."""
+    translate = translate or gettext
+    actor = notification.actor.display_name if notification.actor is not None else translate(SOMEONE)
+    message = MESSAGES.get(notification.kind)
+    if message is None:
+        return notification.title
+    return translate(message, actor=actor, title=notification.title)
+
+
+# --- unsubscribe links ----------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user: User) -> str:
+    """Return the token of the user's unsubscribe link (signed, carries the user id)."""
+    return str(_serializer().dumps(user.id))
+
+
+def user_for_unsubscribe_token(token: str) -> User | None:
+    """Return the user an unsubscribe token was made for, or None for a bad token."""
+    try:
+        user_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(user_id, int):
+        return None
+    return db.session.get(User, user_id)
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """Build an absolute URL on BASE_URL, with or without a request (the batch runs from cron)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def absolute_path(path: str) -> str:
+    """Turn a stored path on this site into an absolute link on BASE_URL."""
+    return current_app.config["BASE_URL"].rstrip("/") + safe_next(path, "/")
+
+
+def unsubscribe_url(user: User) -> str:
+    """Return the absolute link that turns off the user's notification emails."""
+    return external_url("notifications.unsubscribe", token=unsubscribe_token(user))
+
+
+# --- the email batch ------------------------------------------------------------------------------
+
+
+def _locale_of(user: User) -> str:
+    return user.locale if user.locale in LOCALES else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def compose_email(user: User, notifications: Sequence[Notification]) -> tuple[str, str]:
+    """Write the subject and plain-text body of one email listing `notifications`, in the current locale."""
+    _ = flask_babel.gettext
+    count = len(notifications)
+    subject = flask_babel.ngettext("%(num)d new notification in the PLC Workspace",
+                                   "%(num)d new notifications in the PLC Workspace", count)
+    lines = [_("Hello %(name)s,", name=user.display_name), "",
+             flask_babel.ngettext("Here is what happened while you were away:",
+                                  "Here is what happened while you were away (%(num)d items):", count), ""]
+    for notification in notifications:
+        lines.append("• " + describe(notification, _))
+        where = [flask_babel.format_datetime(notification.created_at, "short")]
+        if notification.community is not None:
+            where.insert(0, notification.community.name)
+        lines.append("  " + " · ".join(where))
+        if notification.excerpt:
+            lines.append("  « " + notification.excerpt + " »")
+        lines.append("  " + absolute_path(notification.path))
+        lines.append("")
+    lines += [
+        _("All your notifications: %(url)s", url=external_url("notifications.index")),
+        _("Choose what you hear about: %(url)s", url=external_url("notifications.settings")),
+        _("Stop these emails: %(url)s", url=unsubscribe_url(user)),
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta | None = None) -> int:
+    """Send each person one email listing their pending notifications, once the oldest is `delay` old.
+
+    The email is in the recipient's language. Notifications are marked sent only when the mail
+    server accepted the email; otherwise they stay pending for the next run. Never raises for a
+    mail failure. Returns the number of emails sent.
+    """
+    if not mail_configured():
+        return 0
+    now = now or utcnow()
+    if delay is None:
+        delay = dt.timedelta(minutes=current_app.config.get("NOTIFY_EMAIL_DELAY_MINUTES", 5))
+    due_ids = list(db.session.scalars(
+        select(Notification.user_id).where(Notification.email_state == "pending")
+        .group_by(Notification.user_id).having(func.min(Notification.created_at) <= now - delay)))
+    if not due_ids:
+        return 0
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(due_ids)))}
+    chosen = _settings_by_user(due_ids)
+    pending: dict[int, list[Notification]] = {}
+    for notification in db.session.scalars(
+        select(Notification).where(Notification.user_id.in_(due_ids), Notification.email_state == "pending")
+        .options(joinedload(Notification.actor), joinedload(Notification.community).lazyload(Community.schools))
+        .order_by(Notification.created_at, Notification.id)
+    ):
+        pending.setdefault(notification.user_id, []).append(notification)
+    sent = 0
+    for user_id, notifications in pending.items():
+        user = users[user_id]
+        settings = chosen.get(user_id) or default_settings(user)
+        wanted = [item for item in notifications if user.active and _wants_email(item.kind, settings)]
+        for item in notifications:  # turned off since (or the account was closed): never email these
+            if item not in wanted:
+                item.email_state = "none"
+        if not wanted:
+            continue
+        with flask_babel.force_locale(_locale_of(user)):
+            subject, body = compose_email(user, wanted)
+        if send_mail(user.email, subject, body):
+            for item in wanted:
+                item.email_state = "sent"
+            sent += 1
+    db.session.flush()
+    return sent
