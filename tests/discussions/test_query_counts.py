@@ -1,0 +1,77 @@
+"""Board pages run a fixed number of queries, whatever the number of threads and posts (no N+1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.discussions.helpers import make_board
+from workspace.discussions import services
+from workspace.extensions import db
+
+LIMIT = 20  # a page of the board, whatever its size
+POLL_LIMIT = 6  # the unchanged live update: session user, community, membership, thread … and 204
+
+
+@pytest.fixture(autouse=True)
+def _render_every_time(app, monkeypatch):
+    """Measure the pages themselves, not the page cache (tests/core/test_cache.py covers that)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
+
+
+def grow(board, threads: int, replies: int) -> list:
+    made = []
+    authors = (board.member, board.other, board.convener)
+    for number in range(threads):
+        thread = services.create_thread(board.community, category=board.category("sharing"), title=f"T{number}",
+                                        body=f"@王老師 body {number}", actor=authors[number % 3])
+        for reply in range(replies):
+            post = services.reply(thread, f"reply {reply} **bold**", actor=authors[reply % 3])
+            if reply % 4 == 0:
+                services.toggle_helpful(post, authors[(reply + 1) % 3])
+        made.append(thread)
+    db.session.commit()
+    return made
+
+
+def measure(client, count_queries, path: str, status: int = 200, **kwargs) -> int:
+    client.get(path, **kwargs)  # warm up: the first request of a client loads what later ones keep
+    with count_queries() as queries:
+        response = client.get(path, **kwargs)
+    assert response.status_code == status, path
+    return len(queries)
+
+
+def test_board_and_thread_pages_do_not_grow(client, ctx, count_queries):
+    board = make_board()
+    client.login(board.member)
+    small_thread = grow(board, 3, 4)[0]
+    small = {
+        "list": measure(client, count_queries, "/c/board/discussions/"),
+        "thread": measure(client, count_queries, f"/c/board/discussions/{small_thread.id}"),
+        "search": measure(client, count_queries, "/c/board/discussions/?q=reply"),
+    }
+    big_thread = grow(board, 1, 110)[0]  # three pages of posts
+    grow(board, 35, 1)  # two pages of threads
+    big = {
+        "list": measure(client, count_queries, "/c/board/discussions/"),
+        "thread": measure(client, count_queries, f"/c/board/discussions/{big_thread.id}?page=2"),
+        "search": measure(client, count_queries, "/c/board/discussions/?q=reply"),
+    }
+    assert big == small, (small, big)
+    assert max(big.values()) <= LIMIT, big
+
+
+def test_the_live_update_is_cheap_when_nothing_changed(client, ctx, count_queries):
+    board = make_board()
+    client.login(board.member)
+    thread = grow(board, 1, 3)[0]
+    headers = {"HX-Request": "true"}
+    path = f"/c/board/discussions/{thread.id}/posts?after={thread.last_number}"
+    small = measure(client, count_queries, path, 204, headers=headers)
+    big_thread = grow(board, 1, 110)[0]
+    big = measure(client, count_queries, f"/c/board/discussions/{big_thread.id}/posts?after={big_thread.last_number}",
+                  204, headers=headers)
+    assert small == big <= POLL_LIMIT
+    new = measure(client, count_queries, f"/c/board/discussions/{big_thread.id}/posts?after=100",
+                  headers=headers)
+    assert new <= LIMIT
