@@ -164,3 +164,24 @@ def test_demo_library_has_resources_found_across_scripts(ctx):
     admin = db.session.scalar(select(User).where(User.is_admin.is_(True)))
     found = resources.list_resources(admin, resources.ResourceFilters(q="同步課堂"))  # Traditional query
     assert [item.title for item in found.items] == ["同步课堂：《分数的初步认识》教学设计"]
+
+
+def test_demo_board_has_threads_answers_mentions_and_a_resource_discussion(ctx):
+    from workspace.demo import THREADS, load_demo_data
+    from workspace.discussions import services as discussions
+    from workspace.discussions.models import Thread
+    from workspace.notifications.models import Notification
+
+    assert load_demo_data()
+    db.session.commit()
+    threads = list(db.session.scalars(select(Thread)))
+    assert len(threads) == len(THREADS)
+    assert sum(thread.answer_post_id is not None for thread in threads) == 2
+    assert sum(thread.pinned for thread in threads) == 2
+    assert any(thread.linked_type == "resource" for thread in threads)
+    mentioned = db.session.scalars(select(User.display_name).join(Notification, Notification.user_id == User.id)
+                                   .where(Notification.kind == "mention")).all()
+    assert {"林志豪", "王淑芬", "David Lin"} <= set(mentioned)
+    community = threads[0].community
+    hits, _total = discussions.search_board(community, "通分")
+    assert hits

@@ -295,6 +295,7 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     loaded = {spec.slug: _community(spec, people, schools) for spec in COMMUNITIES}
     db.session.flush()
     _resources(loaded, people)
+    _discussions(loaded, people)
     return True
 
 
@@ -379,3 +380,70 @@ def print_logins(echo: Callable[[str], None]) -> None:
     for row in (header, *rows):
         echo("  " + "  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip())
     echo(f"  password: {DEMO_PASSWORD}")
+
+
+@dataclass(frozen=True)
+class DemoThread:
+    community: str
+    section: str  # the key of a default section
+    author: str
+    title: str
+    body: str
+    replies: tuple[tuple[str, str], ...] = ()  # (author, text)
+    pinned: bool = False
+    answer: int | None = None  # the reply (1-based) chosen as the answer
+    about: str | None = None  # the title of a demo resource the thread discusses
+
+
+# Written for the demo in our own words.
+THREADS = (
+    DemoThread("math-grade5", "announcements", "chen", "下週三共同備課：分數的加減",
+               "下週三第七節在自然教室進行共同備課，請大家先讀過 @林志豪 上傳的教案初稿，"
+               "帶一個你班上學生最常出錯的例子來。", pinned=True,
+               replies=(("lin", "收到，我會把初稿的第二節再修一下。"),)),
+    DemoThread("math-grade5", "questions", "huang", "通分時學生一直把分母相加，怎麼辦？",
+               "五年三班有將近一半的孩子寫 1/2 + 1/3 = 2/5。用過披薩圖，效果普通。各位有什麼做法？",
+               replies=(("wang", "我會先讓他們用**紙條摺一摺**，自己發現一半加三分之一比一半多，"
+                                 "再問 2/5 是不是比一半小。矛盾出現之後，通分就有理由了。"),
+                        ("li", "同意 @王淑芬 的做法。我另外會用數線，讓學生把兩個分數標上去。"),
+                        ("huang", "謝謝！明天先試紙條，再回來分享。")),
+               answer=1),
+    DemoThread("math-grade5", "sharing", "wang", "關於：分數的加減：異分母通分教案",
+               "這份教案的小組任務設計得很好。建議在第三步加一張學習單，讓各組把做法寫下來，全班討論時比較好對照。",
+               about="分數的加減：異分母通分教案",
+               replies=(("chen", "好主意，學習單我來做，週三帶給大家看。"),)),
+    DemoThread("math-grade5", "reflections", "li", "公開課後的省思",
+               "今天的公開課，時間分配沒掌握好，練習只做了一半。下次會把暖身縮短到五分鐘。"),
+    DemoThread("urban-rural", "announcements", "zhou", "本月同步课堂安排",
+               "本月两次同步课堂：第二周语文、第四周数学。请乡村教学点的老师提前一天测试网络。", pinned=True),
+    DemoThread("urban-rural", "questions", "sun", "同步课堂时网络延迟，学生讨论跟不上怎么办？",
+               "上次连线延迟了好几秒，两边学生的讨论接不上。",
+               replies=(("liu", "可以把讨论放在各自班级内完成，只在汇报环节连线，延迟的影响会小很多。"),),
+               answer=1),
+    DemoThread("formative-assessment", "sharing", "carter", "Exit tickets: first week",
+               "We tried the three-prompt exit ticket in two classes. Sorting took five minutes. "
+               "The question pile was the most useful one. @David Lin, how did it go in grade 6?",
+               replies=(("david", "Similar here. Students wrote more when the prompt was in Chinese and English."),)),
+)
+
+
+def _discussions(loaded: dict[str, Community], people: dict[str, User]) -> None:
+    """Start a few threads in each community: an announcement, a question with its answer, a reflection."""
+    from workspace.discussions import services as discussions
+    from workspace.resources.models import Resource
+
+    for spec in THREADS:
+        community = loaded[spec.community]
+        section = next(item for item in discussions.categories_of(community) if item.key == spec.section)
+        link = None
+        if spec.about:
+            resource_id = db.session.scalar(select(Resource.id).where(
+                Resource.community_id == community.id, Resource.title == spec.about))
+            link = discussions.Link("resource", resource_id)
+        thread = discussions.create_thread(community, category=section, title=spec.title, body=spec.body,
+                                           actor=people[spec.author], link=link)
+        posts = [discussions.reply(thread, text, actor=people[author]) for author, text in spec.replies]
+        if spec.pinned:
+            discussions.set_pinned(thread, True, actor=people[spec.author])
+        if spec.answer:
+            discussions.mark_answer(thread, posts[spec.answer - 1], actor=people[spec.author])

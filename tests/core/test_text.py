@@ -75,3 +75,9 @@ def test_markdown_to_text_keeps_words_not_markup():
     text = markdown_to_text("# 標題\n\n**粗體**與 [連結](https://example.org)\n\n- 一\n- 二\n\n<b>x</b> 1 < 2")
     assert "#" not in text and "*" not in text and "<b>" not in text and "](" not in text
     assert text.splitlines() == ["標題", "粗體與 連結", "一", "二", "x 1 < 2"]
+
+
+def test_table_column_alignment_survives_the_sanitizer():
+    html = str(render_markdown("| 題目 | 分數 |\n|:--|--:|\n| 通分 | 10 |"))
+    assert '<th align="left">題目</th>' in html and '<td align="right">10</td>' in html
+    assert "style" not in html

@@ -16,6 +16,7 @@ from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.permissions import can, membership_of, public, require, reviewer_school_ids
+from workspace.discussions import services as discussion_services
 from workspace.extensions import db
 from workspace.resources import services as resource_services
 
@@ -89,7 +90,8 @@ def show(slug: str):
     members, member_count = services.member_preview(community)
     reads_material = can(current_user, "read_material", community)
     recent = resource_services.recent_in(community) if reads_material else []
-    return render_page("communities/show.html", community=community, members=members, recent=recent,
+    board = discussion_services.list_threads(community, current_user, per_page=5) if reads_material else None
+    return render_page("communities/show.html", community=community, members=members, recent=recent, board=board,
                        reads_material=reads_material, member_count=member_count,
                        membership=membership_of(current_user, community))
 

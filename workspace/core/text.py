@@ -28,6 +28,8 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "nl2br"]
+# Column alignment as align="…" (allowed), not style="text-align…" (stripped, so alignment was lost).
+MARKDOWN_CONFIGS = {"tables": {"use_align_attribute": True}}
 
 
 def _link_attributes(attrs: dict, new: bool = False) -> dict:
@@ -53,7 +55,8 @@ def render_markdown(source: str) -> Markup:
     """Turn the user's Markdown into safe HTML: no scripts, handlers, styles or odd URLs survive."""
     if not source or not source.strip():
         return Markup("")
-    html = markdown_lib.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html = markdown_lib.markdown(source, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIGS,
+                                 output_format="html")
     return Markup(_cleaner.clean(html))  # noqa: S704 - this is the sanitizer
 
 
