@@ -57,7 +57,9 @@
 
   function mentionQuery(area) {
     var before = area.value.slice(0, area.selectionStart);
-    var match = /(^|[\s(（，。、])@([^\s@]{0,30})$/.exec(before);
+    // Chinese puts no space before the @ ("謝謝！@王", "請@王老師"), and the server finds those mentions:
+    // only an @ right after a Latin letter, digit or . _ + - (an email address) gets no suggestions.
+    var match = /(^|[^A-Za-z0-9_.+-])@([^\s@]{0,30})$/.exec(before);
     return match ? match[2] : null;
   }
 

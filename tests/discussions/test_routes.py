@@ -373,3 +373,16 @@ def test_long_threads_paginate_and_links_land_on_the_post(client, board, app):
         assert 'id="thread-poll"' not in first  # only the last page receives new posts
     finally:
         app.config["DISCUSSION_POSTS_PER_PAGE"] = 50
+
+
+def test_watch_toggles_in_place_and_a_reply_turns_the_button_to_watching(client, board):
+    thread = board.thread(author=board.member)
+    client.login(board.other)
+    page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+    assert 'aria-pressed="false"' in page.split('id="watch"', 1)[1][:1200]
+    response = client.hx("POST", f"/c/board/discussions/{thread.id}/reply", {"body": "我也來", "submission_key": "w"})
+    watch = response.get_data(as_text=True).split('id="watch"', 1)[1]
+    assert 'hx-swap-oob="true"' in watch[:400] and 'aria-pressed="true"' in watch
+    toggled = client.hx("POST", f"/c/board/discussions/{thread.id}/watch", {"watching": "0"}).get_data(as_text=True)
+    assert 'aria-pressed="false"' in toggled and "hx-swap-oob" not in toggled
+    assert not services.is_watching(thread, board.other)

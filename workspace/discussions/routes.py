@@ -308,7 +308,8 @@ def add_reply(slug: str, thread_id: int):
         else:
             db.session.commit()
             if wants_fragment():  # a fresh form; the thread's own poll fetches the new post at once
-                response = render_page("discussions/_reply_form.html",
+                # Replying makes one watch the thread: the button says so, out of band.
+                response = render_page("discussions/_reply_form.html", refresh_watch=True,
                                        **_board_context(thread.community, thread=thread, reply_form=PostForm(
                                            formdata=None)))
                 response.headers["HX-Trigger"] = "thread-updated"
@@ -326,8 +327,12 @@ def add_reply(slug: str, thread_id: int):
 def watch(slug: str, thread_id: int):
     """Start or stop hearing of new replies in this thread."""
     thread = load_thread(slug, thread_id)
-    services.set_watching(thread, current_user, request.form.get("watching") == "1")
+    watching = request.form.get("watching") == "1"
+    services.set_watching(thread, current_user, watching)
     db.session.commit()
+    if wants_fragment():
+        return render_page("discussions/_watch.html", oob=False, watching=watching,
+                           **_board_context(thread.community, thread=thread))
     return redirect(url_for("discussions.show", slug=slug, thread_id=thread.id))
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workspace.auth.models import User
@@ -785,12 +785,6 @@ def threads_about(link: Link) -> list[Thread]:
         .options(joinedload(Thread.author)).order_by(Thread.last_post_at.desc())))
 
 
-def recent_threads(community: Community, limit: int = 5) -> list[Thread]:
-    return list(db.session.scalars(
-        select(Thread).where(Thread.community_id == community.id)
-        .options(joinedload(Thread.last_author)).order_by(Thread.last_post_at.desc()).limit(limit)))
-
-
 # --- attachments ---------------------------------------------------------------------------------
 
 
@@ -856,33 +850,6 @@ def search_board(community: Community, query: str, *, limit: int = 30) -> tuple[
             thread_id, number = where[hit.object_id]
             hits.append(BoardHit(hit, post_path(community, thread_id, number), number))
     return hits, page.total
-
-
-def reindex_all(community_ids: Iterable[int] | None = None) -> int:
-    """Rebuild the board's search documents (after a restore or an upgrade)."""
-    query = select(Thread).options(selectinload(Thread.community))
-    if community_ids is not None:
-        query = query.where(Thread.community_id.in_(list(community_ids)))
-    count = 0
-    for thread in db.session.scalars(query):
-        reindex_thread(thread)
-        for post in db.session.scalars(select(Post).where(Post.thread_id == thread.id, Post.number > 1)):
-            set_committed_value(post, "thread", thread)
-            index_post(post)
-        count += 1
-    return count
-
-
-def board_counts(community: Community, viewer: User) -> dict[str, int]:
-    """Threads and unread threads of a board (for the community home)."""
-    unread = db.session.scalar(
-        select(func.count()).select_from(Thread)
-        .outerjoin(ReadMark, (ReadMark.thread_id == Thread.id) & (ReadMark.user_id == viewer.id))
-        .where(Thread.community_id == community.id,
-               or_(ReadMark.last_read_number.is_(None), ReadMark.last_read_number < Thread.last_number))) or 0
-    threads = db.session.scalar(select(func.count()).select_from(Thread)
-                                .where(Thread.community_id == community.id)) or 0
-    return {"threads": threads, "unread": unread}
 
 
 def open_report_count(community: Community) -> int:

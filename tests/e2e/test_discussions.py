@@ -1,0 +1,402 @@
+"""The discussion board in a real browser: a live thread between two people, mentions, the bell, the
+editor (preview, images), editing in place, a phone; SCREENSHOTS=1 writes docs/screenshots/discussion-*.png."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ConsoleLog
+from tests.e2e.test_browser import PROJECT_ROOT, log_in
+
+PHONE = {"width": 390, "height": 844}
+LIVE_WAIT = 10_000  # the thread polls every 4 s
+
+
+# --- data through the app's services -------------------------------------------------------------
+
+
+def _thread(data: Any, community: dict[str, Any], author: dict[str, Any], *, title: str, body: str,
+            section: str = "questions") -> int:
+    """Start a thread in the section with this key (a default section); return its id."""
+    from workspace.auth.models import User
+    from workspace.communities.models import Community
+    from workspace.discussions import services
+    from workspace.extensions import db
+
+    def work() -> int:
+        board = db.session.get(Community, community["id"])
+        category = next(c for c in services.categories_of(board) if c.key == section)
+        return services.create_thread(board, category=category, title=title, body=body,
+                                      actor=db.session.get(User, author["id"])).id
+
+    return data._run(work)
+
+
+def _reply(data: Any, thread_id: int, author: dict[str, Any], body: str) -> int:
+    """Reply as `author`; return the post's number."""
+    from workspace.auth.models import User
+    from workspace.discussions import services
+    from workspace.discussions.models import Thread
+    from workspace.extensions import db
+
+    def work() -> int:
+        return services.reply(db.session.get(Thread, thread_id), body, actor=db.session.get(User, author["id"])).number
+
+    return data._run(work)
+
+
+def _mark_answer(data: Any, thread_id: int, number: int, actor: dict[str, Any]) -> None:
+    from sqlalchemy import select
+
+    from workspace.auth.models import User
+    from workspace.discussions import services
+    from workspace.discussions.models import Post, Thread
+    from workspace.extensions import db
+
+    def work() -> None:
+        thread = db.session.get(Thread, thread_id)
+        post = db.session.scalar(select(Post).where(Post.thread_id == thread_id, Post.number == number))
+        services.mark_answer(thread, post, actor=db.session.get(User, actor["id"]))
+
+    data._run(work)
+
+
+def _png(width: int = 64, height: int = 40, color: tuple[int, int, int] = (46, 125, 50)) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), color)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((width // 4, height // 4, width * 3 // 4, height * 3 // 4), fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _two_teachers(data: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    lin = data.user(name="林老師")
+    community = data.community(lin, name="數學領域備課社群")
+    wang = data.user(name="王老師")
+    data.member(community, wang)
+    return lin, wang, community
+
+
+def _thread_url(community: dict[str, Any], thread_id: int) -> str:
+    return f"/c/{community['slug']}/discussions/{thread_id}"
+
+
+def _no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = ()) -> None:
+    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon, and
+    the `expected` statuses the test asked for)."""
+    failed = [message for message in console.messages
+              if "Failed to load resource" in message and "favicon" not in message
+              and not any(f"status of {status} " in message for status in expected)]
+    assert not console.problems, console.problems
+    assert not failed, failed
+
+
+def _fits(page: Page) -> None:
+    """Nothing makes the page scroll sideways."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1] + 1, f"scrollWidth {widths[0]} > innerWidth {widths[1]}"
+
+
+# --- a live thread between two people ------------------------------------------------------------
+
+
+def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data, console: ConsoleLog) -> None:
+    lin, wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="分數加減的引導提問",
+                        body="大家在教**異分母分數**時，都怎麼引導學生通分？")
+
+    page_a = new_context().new_page()
+    log_in(page_a, lin)
+    page_a.goto(_thread_url(community, thread_id))
+    page_b = new_context().new_page()
+    log_in(page_b, wang)
+    page_b.goto(_thread_url(community, thread_id))
+    expect(page_b.locator("#post-1")).to_contain_text("異分母分數")
+    expect(page_b.locator("#bell")).to_be_visible()
+    expect(page_b.locator("#bell .bell-count")).to_have_count(0)
+    page_b.evaluate("window.__sameDocument = true")
+    page_a.evaluate("window.__sameDocument = true")
+
+    # 林老師 mentions 王老師 through the suggestions, chosen with the keyboard.
+    reply = page_a.locator("#reply")
+    area = reply.get_by_label("Message")
+    area.click()
+    area.press_sequentially("謝謝分享！@王", delay=40)
+    menu = reply.locator(".mention-menu")
+    option = menu.locator("[role=option]", has_text="王老師")
+    expect(option).to_be_visible()
+    expect(option).to_have_attribute("aria-selected", "true")
+    area.press("Enter")
+    expect(menu).to_be_hidden()
+    expect(area).to_have_value("謝謝分享！@王老師 ")
+    area.press_sequentially("我們用色紙折出分數，效果很好。", delay=10)
+    text = "謝謝分享！@王老師 我們用色紙折出分數，效果很好。"
+    expect(area).to_have_value(text)
+    with page_a.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/reply")) as answer:
+        reply.get_by_role("button", name="Post reply").click()
+    assert answer.value.status == 200
+
+    # 林老師: a fresh, empty form; the post arrives by the thread's own poll.
+    expect(page_a.locator("#reply-body")).to_have_value("")
+    expect(page_a.locator("#reply .editor-tabs")).to_be_visible()  # the swapped-in editor was set up
+    expect(page_a.locator("#post-2")).to_contain_text("我們用色紙折出分數", timeout=LIVE_WAIT)
+    expect(page_a.locator("#post-2 .post-author")).to_have_text("林老師")
+    expect(page_a.locator("#post-2")).to_have_count(1)
+
+    # 王老師: the reply and the bell, without reloading.
+    post = page_b.locator("#post-2")
+    expect(post).to_contain_text("我們用色紙折出分數", timeout=LIVE_WAIT)
+    expect(post.locator(".post-author")).to_have_text("林老師")
+    expect(post.locator(".post-body")).to_contain_text("@王老師")
+    expect(page_b.locator("#bell .bell-count")).to_have_text("1", timeout=LIVE_WAIT)
+    expect(page_b.locator("#post-2")).to_have_count(1)
+    expect(page_b.locator("#thread-poll")).to_have_count(1)  # still polling, once
+    assert page_b.evaluate("window.__sameDocument") is True
+    assert page_a.evaluate("window.__sameDocument") is True
+    expect(page_b).to_have_url(re.compile(rf"/discussions/{thread_id}$"))
+
+    # The bell leads to the mention.
+    page_b.locator("#bell").click()
+    expect(page_b.locator("main")).to_contain_text("分數加減的引導提問")
+
+    # A second reply, chosen by a click this time, reaches the other reader as well (the poll moved on).
+    page_b.goto(_thread_url(community, thread_id))
+    page_b.evaluate("window.__sameDocument = true")
+    area.click()
+    area.press_sequentially("@王", delay=40)
+    menu.locator("[role=option]", has_text="王老師").click()
+    area.press_sequentially("下次社群時間請分享你的學習單。", delay=10)
+    reply.get_by_role("button", name="Post reply").click()
+    expect(page_b.locator("#post-3")).to_contain_text("請分享你的學習單", timeout=LIVE_WAIT)
+    expect(page_a.locator("#post-3")).to_contain_text("請分享你的學習單", timeout=LIVE_WAIT)
+    expect(page_a.locator("#posts > li.post")).to_have_count(3)
+    expect(page_b.locator("#posts > li.post")).to_have_count(3)
+    assert page_b.evaluate("window.__sameDocument") is True
+    _no_problems(console)
+
+
+# --- the editor ----------------------------------------------------------------------------------
+
+
+def test_the_preview_tab_renders_markdown(page: Page, data, console: ConsoleLog) -> None:
+    lin, _wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="教學分享", body="第一篇", section="sharing")
+    log_in(page, lin)
+    page.goto(_thread_url(community, thread_id))
+    reply = page.locator("#reply")
+    area = reply.get_by_label("Message")
+    area.fill("這是**粗體**的重點。\n\n- 第一點")
+
+    write, preview_tab = reply.get_by_role("tab", name="Write"), reply.get_by_role("tab", name="Preview")
+    expect(write).to_have_attribute("aria-selected", "true")
+    with page.expect_response(lambda r: r.url.endswith("/discussions/preview")) as answer:
+        preview_tab.click()
+    assert answer.value.status == 200
+    panel = reply.locator(".editor-preview")
+    expect(panel).to_be_visible()
+    expect(panel.locator("strong")).to_have_text("粗體")
+    expect(panel.locator("li")).to_have_text("第一點")
+    expect(area).to_be_hidden()
+    expect(preview_tab).to_have_attribute("aria-selected", "true")
+    expect(write).to_have_attribute("aria-selected", "false")
+
+    write.click()
+    expect(area).to_be_visible()
+    expect(area).to_be_focused()
+    expect(panel).to_be_hidden()
+    expect(area).to_have_value("這是**粗體**的重點。\n\n- 第一點")
+    expect(write).to_have_attribute("aria-selected", "true")
+
+    # An empty reply is refused in place; the editor that comes back works.
+    area.fill("")
+    with page.expect_response(lambda r: r.url.endswith("/reply")) as answer:
+        reply.get_by_role("button", name="Post reply").click()
+    assert answer.value.status == 422
+    expect(page.locator("#reply .field-error")).to_be_visible()
+    expect(page.locator("#reply-body")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#reply").get_by_role("tab", name="Preview")).to_be_visible()
+    expect(page.locator("#posts > li.post")).to_have_count(1)
+    _no_problems(console, expected=(422,))
+
+
+def test_an_image_uploaded_in_the_editor_shows_in_the_post(page: Page, data, console: ConsoleLog) -> None:
+    lin, _wang, community = _two_teachers(data)
+    slug = community["slug"]
+    thread_id = _thread(data, community, lin, title="板書照片", body="請大家分享板書。", section="sharing")
+    log_in(page, lin)
+    page.goto(_thread_url(community, thread_id))
+    reply = page.locator("#reply")
+    area = reply.get_by_label("Message")
+    area.fill("今天的板書：")
+    with page.expect_response(lambda r: r.url.endswith("/discussions/attachments")) as answer:
+        reply.locator("input[type=file]").set_input_files(
+            {"name": "板書.png", "mimeType": "image/png", "buffer": _png()})
+    assert answer.value.status == 201
+    expect(area).to_have_value(re.compile(rf"^今天的板書：\n\n!\[板書\.png\]\(/c/{slug}/discussions/files/\d+\)\n$"))
+    expect(reply.locator(".upload-status")).to_have_count(0)
+    expect(reply.locator("input[type=file]")).to_have_js_property("value", "")  # not sent again with the form
+
+    reply.get_by_role("button", name="Post reply").click()
+    image = page.locator("#post-2 .post-body img")
+    expect(image).to_be_visible(timeout=LIVE_WAIT)
+    expect(image).to_have_attribute("src", re.compile(rf"^/c/{slug}/discussions/files/\d+$"))
+    expect(image).to_have_attribute("alt", "板書.png")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 64
+    _no_problems(console)
+
+
+def test_edit_a_post_in_place(page: Page, data, console: ConsoleLog) -> None:
+    lin, wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="觀課心得", body="請大家留言。", section="reflections")
+    _reply(data, thread_id, lin, "學生討論很熱烈。")
+    number = _reply(data, thread_id, wang, "我覺得提問的層次可以再提高。")
+    log_in(page, wang)  # a member (a convener may edit anyone's post)
+    page.goto(_thread_url(community, thread_id))
+    page.evaluate("window.__sameDocument = true")
+    post = page.locator(f"#post-{number}")
+    expect(page.locator("#post-2").get_by_role("link", name="Edit", exact=True)).to_have_count(0)  # not mine
+    expect(post.get_by_text("edited")).to_have_count(0)
+
+    post.get_by_role("link", name="Edit", exact=True).click()
+    area = post.locator("textarea")
+    expect(area).to_have_value("我覺得提問的層次可以再提高。")
+    expect(post.locator(".editor-tabs")).to_be_visible()
+    area.fill("我覺得提問的層次可以再提高，例如多問「為什麼」。")
+    post.get_by_role("button", name="Save").click()
+
+    expect(post.locator(".post-body")).to_have_text("我覺得提問的層次可以再提高，例如多問「為什麼」。")
+    expect(post.locator("textarea")).to_have_count(0)
+    expect(post.locator(".post-head")).to_contain_text("edited")
+    expect(post.get_by_role("link", name="Edit", exact=True)).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True
+    expect(page).to_have_url(re.compile(rf"/discussions/{thread_id}$"))
+    expect(page.locator("#posts > li.post")).to_have_count(number)
+
+    # Cancel leaves the post as it was.
+    post.get_by_role("link", name="Edit", exact=True).click()
+    post.locator("textarea").fill("不要存這段")
+    post.get_by_role("link", name="Cancel").click()
+    expect(post.locator(".post-body")).to_have_text("我覺得提問的層次可以再提高，例如多問「為什麼」。")
+    assert page.evaluate("window.__sameDocument") is True
+    _no_problems(console)
+
+
+# --- a phone -------------------------------------------------------------------------------------
+
+LONG_URL = "https://example.edu.tw/" + "very-long-path-segment-without-any-break-" * 6 + "end"
+LONG_WORD = "超" * 10 + "Supercalifragilisticexpialidocious" * 5
+TABLE = ("| 週次 | 單元 | 教學重點 | 評量方式 | 備註 |\n|---|---|---|---|---|\n"
+         "| 第一週 | 分數的意義 | 用色紙折出二分之一、四分之一 | 實作評量與口頭發表 | 需準備色紙與剪刀 |\n"
+         "| 第二週 | 異分母分數加減 | 通分的策略與圖示表徵 | 學習單與小組互評 | 搭配數線教具 |")
+
+
+def test_a_thread_fits_a_phone(new_context, data, console: ConsoleLog) -> None:
+    lin, wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="很長的網址與表格" + "標題" * 20,
+                        body=f"參考資料：{LONG_URL}\n\n{LONG_WORD}")
+    _reply(data, thread_id, wang, f"進度表：\n\n{TABLE}\n\n```\n{LONG_URL}\n```")
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, lin)
+    page.goto(_thread_url(community, thread_id))
+    expect(page.locator("#post-2 table")).to_be_visible()
+    expect(page.locator("#post-1 a[href^='https://example.edu.tw/']")).to_be_visible()
+    _fits(page)
+    # The editor and its suggestions fit as well.
+    area = page.locator("#reply-body")
+    area.click()
+    area.press_sequentially("@王", delay=40)
+    expect(page.locator("#reply .mention-menu [role=option]").first).to_be_visible()
+    _fits(page)
+    _no_problems(console)
+
+
+# --- screenshots for the docs --------------------------------------------------------------------
+
+
+def test_screenshots_of_the_discussion_board(new_context, data, console: ConsoleLog, tmp_path: Path) -> None:
+    """A question thread in 繁體中文 with an answer and an image; SCREENSHOTS=1 writes docs/screenshots/."""
+    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    convener = data.user(name="陳怡君", locale="zh_Hant")
+    community = data.community(convener, name="數學領域共同備課社群")
+    people = {name: data.user(name=name, locale="zh_Hant") for name in ("林志明", "王美玲", "張家豪")}
+    for person in people.values():
+        data.member(community, person)
+    thread_id = _thread(
+        data, community, people["林志明"], title="五年級異分母分數加減：學生卡在通分，怎麼引導？",
+        body="上週教**異分母分數的加減**，不少學生直接把分子、分母分別相加。\n\n"
+             "- 有沒有好用的具體操作活動？\n- 學習單要怎麼設計，才能讓學生說出通分的理由？")
+    _reply(data, thread_id, people["王美玲"],
+           "我會先用**色紙折疊**，讓學生看到 1/2 和 1/4 的大小，再請他們說說為什麼要切成一樣大的份數。")
+    answer = _reply(data, thread_id, convener,
+                    "@林志明 建議三個步驟：\n\n1. 具體操作：色紙或分數條\n2. 圖示表徵：畫出面積圖\n"
+                    "3. 抽象符號：再寫成算式\n\n| 步驟 | 學生要說出的理由 |\n|---|---|\n"
+                    "| 操作 | 份數要一樣大才能相加 |\n| 圖示 | 找出共同的切法 |\n| 算式 | 分母相同才能合併分子 |")
+    _mark_answer(data, thread_id, answer, people["林志明"])
+
+    desktop = new_context(locale="zh-TW")
+    page = desktop.new_page()
+    page.goto("/login")  # in 繁體中文: the fields by their ids
+    page.locator("#email").fill(people["張家豪"]["email"])
+    page.locator("#password").fill(people["張家豪"]["password"])
+    page.locator("#login button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto(_thread_url(community, thread_id))
+    reply = page.locator("#reply")
+    with page.expect_response(lambda r: r.url.endswith("/discussions/attachments")):
+        reply.locator("input[type=file]").set_input_files(
+            {"name": "分數條.png", "mimeType": "image/png", "buffer": _fraction_strips()})
+    area = page.locator("#reply-body")
+    expect(area).to_have_value(re.compile(r"^!\[分數條\.png\]"))
+    area.press("Control+Home")
+    area.press_sequentially("我們班做了分數條，貼在黑板上讓學生比較：\n\n", delay=5)
+    reply.locator("button[type=submit]").click()
+    image = page.locator("#post-4 .post-body img")
+    expect(image).to_be_visible(timeout=LIVE_WAIT)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.goto(_thread_url(community, thread_id))  # read now: no "new" marks; the Watch button says Watching
+    image = page.locator("#post-4 .post-body img")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    expect(page.locator(f"#post-{answer}.is-answer .badge-ok")).to_be_visible()
+    expect(page.locator(".thread .page-head .badge-ok")).to_be_visible()
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(folder / "discussion-thread.png"), full_page=True)
+
+    phone = new_context(locale="zh-TW", viewport=PHONE, is_mobile=True, has_touch=True,
+                        storage_state=desktop.storage_state()).new_page()
+    phone.goto(_thread_url(community, thread_id))
+    expect(phone.locator("#post-4 .post-body img")).to_be_visible()
+    _fits(phone)
+    phone.screenshot(path=str(folder / "discussion-phone.png"), full_page=False)
+
+    for name in ("discussion-thread.png", "discussion-phone.png"):
+        assert (folder / name).stat().st_size > 5000, name
+    _no_problems(console)
+
+
+def _fraction_strips() -> bytes:
+    """A small picture of fraction strips (1, 1/2, 1/4) for the screenshot's image post."""
+    from PIL import Image, ImageDraw
+
+    width, row, pad = 480, 44, 12
+    image = Image.new("RGB", (width + 2 * pad, 3 * row + 4 * pad), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    colors = ((229, 115, 115), (129, 199, 132), (100, 181, 246))
+    for index, (parts, color) in enumerate(zip((1, 2, 4), colors, strict=True)):
+        top = pad + index * (row + pad)
+        for part in range(parts):
+            left = pad + part * width // parts
+            draw.rectangle((left, top, left + width // parts - 2, top + row), fill=color, outline=(60, 60, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
