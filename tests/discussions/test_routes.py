@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.discussions.helpers import make_board
 from workspace.discussions import services
-from workspace.discussions.models import Attachment, Post, Thread
+from workspace.discussions.models import Attachment, Post, ReadMark, Thread
 from workspace.extensions import db
 
 
@@ -131,19 +131,52 @@ def test_reply_without_javascript_redirects_to_the_post(client, board):
     assert response.headers["Location"].endswith(f"/c/board/discussions/{thread.id}?page=1#post-2")
 
 
+def poller_url(page: str) -> str:
+    match = re.search(r'id="thread-poll"[^>]*hx-get="([^"]+)"', page, re.S)
+    assert match, "no poller"
+    return match.group(1).replace("&amp;", "&")
+
+
 def test_the_poll_answers_204_until_something_new_arrives(client, board):
     thread = board.thread(author=board.member)
     client.login(board.member)
-    poll = f"/c/board/discussions/{thread.id}/posts?after=1"
+    poll = poller_url(client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True))
+    assert "after=1" in poll and "gen=" in poll
     assert client.hx("GET", poll).status_code == 204
     board.reply(thread, "新的回覆 @林老師", author=board.other)
     response = client.hx("GET", poll)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="post-2"' in page and "新的回覆" in page
-    assert "posts?after=2" in page  # the next poll asks for what follows
+    assert "after=2" in poller_url(page)  # the next poll asks for what follows
     assert 'id="bell"' in page and 'hx-swap-oob="true"' in page  # the bell count comes along
-    assert client.hx("GET", f"/c/board/discussions/{thread.id}/posts?after=2").status_code == 204
+    # Reading the new post was a write: the next answer only hands over a poller that knows that.
+    refreshed = client.hx("GET", poller_url(page))
+    assert refreshed.status_code == 200 and 'id="post-' not in refreshed.get_data(as_text=True)
+    assert client.hx("GET", poller_url(refreshed.get_data(as_text=True))).status_code == 204
+
+
+def test_a_stale_counter_without_new_posts_gets_a_fresh_poller_not_posts(client, board):
+    thread = board.thread(author=board.member)
+    client.login(board.member)
+    poll = poller_url(client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True))
+    board.thread(title="另一個討論", author=board.convener)  # a write elsewhere
+    response = client.hx("GET", poll)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="post-' not in page and poller_url(page) != poll
+    assert client.hx("GET", poller_url(page)).status_code == 204
+
+
+def test_two_tabs_of_one_cached_page_share_a_key_but_both_replies_are_kept(client, board):
+    thread = board.thread()
+    client.login(board.other)
+    page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page).group(1)
+    for body in ("第一個分頁的回覆", "第二個分頁的回覆", "第二個分頁的回覆"):
+        assert client.post_form(f"/c/board/discussions/{thread.id}/reply",
+                                {"body": body, "submission_key": key}).status_code == 302
+    bodies = db.session.scalars(select(Post.body).where(Post.thread_id == thread.id, Post.number > 1)).all()
+    assert sorted(bodies) == ["第一個分頁的回覆", "第二個分頁的回覆"]  # the repeat of the second is dropped
 
 
 def test_quote_starts_the_reply_with_the_quoted_text(client, board):
@@ -386,3 +419,69 @@ def test_watch_toggles_in_place_and_a_reply_turns_the_button_to_watching(client,
     toggled = client.hx("POST", f"/c/board/discussions/{thread.id}/watch", {"watching": "0"}).get_data(as_text=True)
     assert 'aria-pressed="false"' in toggled and "hx-swap-oob" not in toggled
     assert not services.is_watching(thread, board.other)
+
+
+def test_the_cached_board_shows_what_was_just_read(client, board, count_queries):
+    from workspace.core.cache import store
+
+    store.clear()
+    thread = board.thread(title="快取測試", author=board.convener, key="sharing")
+    board.reply(thread, "第二則", author=board.convener)
+    client.login(board.member)
+    for _ in range(3):  # the session's CSRF secret, then rendered and stored, then served
+        assert "2 new" in client.get("/c/board/discussions/").get_data(as_text=True)
+    client.get(f"/c/board/discussions/{thread.id}")
+    assert "2 new" not in client.get("/c/board/discussions/").get_data(as_text=True)
+    board.reply(thread, "第三則", author=board.convener)
+    assert "1 new" in client.get("/c/board/discussions/").get_data(as_text=True)
+    client.post_form("/c/board/discussions/read-all")
+    assert "1 new" not in client.get("/c/board/discussions/").get_data(as_text=True)
+
+
+def test_an_unchanged_thread_page_is_served_from_the_cache(client, board, count_queries):
+    from workspace.core.cache import store
+
+    store.clear()
+    thread = board.thread()
+    for index in range(5):
+        board.reply(thread, f"回覆 {index}")
+    client.login(board.member)
+    path = f"/c/board/discussions/{thread.id}"
+    for _ in range(3):
+        client.get(path)
+    db.session.commit()
+    with count_queries() as statements:
+        page = client.get(path).get_data(as_text=True)
+    assert 'id="post-6"' in page and len(statements) <= 2
+    board.reply(thread, "新回覆")
+    assert 'id="post-7"' in client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+
+
+def test_many_first_views_at_once_all_succeed(app, board, make_client):
+    """Each first view writes a read mark; at once, none may fail with "database is locked"."""
+    import threading
+
+    from tests.factories import add_member, make_user
+
+    thread = board.thread()
+    for index in range(3):
+        board.reply(thread, f"回覆 {index}")
+    readers = [add_member(board.community, make_user()).user for _ in range(16)]
+    clients = [make_client().login(reader) for reader in readers]
+    path = f"/c/board/discussions/{thread.id}"
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def view(client) -> None:
+        barrier.wait()
+        statuses.append(client.get(path).status_code)
+
+    workers = [threading.Thread(target=view, args=(client,)) for client in clients]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert statuses == [200] * len(clients)
+    db.session.rollback()  # this test's own snapshot predates the views
+    marks = db.session.scalar(select(func.count()).select_from(ReadMark).where(ReadMark.thread_id == thread.id))
+    assert marks == len(clients) + 2  # the readers, the author and the one who replied

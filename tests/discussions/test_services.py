@@ -242,9 +242,9 @@ def test_unread_counts_and_mark_all_read(board):
     page = services.list_threads(board.community, board.member)
     unread = {row.thread.title: (row.unread, row.first_unread) for row in page.rows}
     assert unread == {"一": (4, 1), "二": (1, 1)}
-    services.mark_read(first, board.member, 2)
+    services.mark_read(first.id, board.member.id, 2)
     db.session.commit()
-    services.mark_read(first, board.member, 1)  # never backwards
+    services.mark_read(first.id, board.member.id, 1)  # never backwards
     db.session.commit()
     rows = {row.thread.title: row for row in services.list_threads(board.community, board.member).rows}
     assert (rows["一"].unread, rows["一"].first_unread) == (2, 3)

@@ -55,7 +55,15 @@ def _changes_data(session: Session) -> bool:
 @event.listens_for(Session, "after_flush")
 def _bump_generation(session: Session, _context: Any) -> None:
     """Count a write once per transaction (cheap: one UPDATE on one row)."""
-    if session.info.get("generation_bumped") or not _changes_data(session):
+    if not _changes_data(session):
+        return
+    note_change(session)
+
+
+def note_change(session: Session | None = None) -> None:
+    """Count a write made with a Core statement (which the flush hook does not see), once per transaction."""
+    session = session or db.session()
+    if session.info.get("generation_bumped"):
         return
     connection = session.connection()
     bumped = connection.execute(update(DataGeneration).where(DataGeneration.id == 1)

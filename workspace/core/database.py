@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -73,9 +75,24 @@ def writes(view: Any) -> Any:
     return view
 
 
+@contextmanager
+def short_write() -> Iterator[None]:
+    """Run a GET's small write (a read mark) in a transaction that takes the write lock first.
+
+    The caller commits (ending its read transaction) before entering and commits before leaving:
+    the page is read and rendered without the lock, and the write never upgrades a stale snapshot
+    (which SQLite answers with "database is locked" at once, whatever the busy timeout).
+    """
+    g._short_write = True
+    try:
+        yield
+    finally:
+        g._short_write = False
+
+
 def _only_reads() -> bool:
     """Whether this request only reads: a safe method on a view not marked as writing (a download counter)."""
-    if not has_request_context() or request.method in UNSAFE_METHODS:
+    if not has_request_context() or request.method in UNSAFE_METHODS or g.get("_short_write"):
         return False
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "_writes", False)

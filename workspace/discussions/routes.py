@@ -15,7 +15,8 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
-from workspace.core.cache import cache_page
+from workspace.core.cache import cache_page, current_generation
+from workspace.core.database import short_write
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
@@ -234,7 +235,8 @@ def _thread_context(thread: Thread, page: services.PostPage, **extra: Any) -> di
         move_form.category_id.choices = _category_choices(community)
     return _board_context(community, thread=thread, page=page, reply_form=reply_form, move_form=move_form,
                           watching=services.is_watching(thread, current_user), last_page=page.page == page.pages,
-                          linked=_linked_for(thread), **extra)
+                          linked=_linked_for(thread), generation=current_generation(),
+                          thread_url=url_for("discussions.show", slug=community.slug, thread_id=thread.id), **extra)
 
 
 def _linked_for(thread: Thread) -> Any:
@@ -247,14 +249,17 @@ def _linked_for(thread: Thread) -> Any:
 
 
 def _remember_read(thread: Thread, number: int, already: int) -> None:
-    """Move the read mark in a short write of its own, after the page was read (readers take no write lock)."""
+    """Move the read mark in a short write of its own, after the page was rendered (readers take no write lock)."""
     if number > already:
-        db.session.commit()
-        services.mark_read(thread, current_user, number)
-        db.session.commit()
+        thread_id, user_id = thread.id, current_user.id
+        db.session.commit()  # end the read transaction; the write takes the lock at its start
+        with short_write():
+            services.mark_read(thread_id, user_id, number)
+            db.session.commit()
 
 
 @bp.get("/c/<slug>/discussions/<int:thread_id>")
+@cache_page
 def show(slug: str, thread_id: int):
     """A thread, one page of posts at a time; ?quote=<post id> starts the reply with a quote."""
     thread = load_thread(slug, thread_id)
@@ -275,12 +280,19 @@ def show(slug: str, thread_id: int):
 
 @bp.get("/c/<slug>/discussions/<int:thread_id>/posts")
 def new_posts(slug: str, thread_id: int):
-    """The live update of an open thread: posts after ?after=N, or 204 when there are none."""
+    """The live update of an open thread: posts after ?after=N, or 204 when there are none.
+
+    ?gen= is the write counter the page saw: while nothing at all was written since, the answer is
+    204 at once (two queries: the session's user and the counter; an empty answer tells nothing).
+    """
+    if request.args.get("gen", "") == str(current_generation()):
+        return Response(status=204)
     thread = load_thread(slug, thread_id)
     after = request.args.get("after", "")
     after_number = int(after) if after.isdigit() else thread.last_number
-    if thread.last_number <= after_number:
-        return Response(status=204)
+    if thread.last_number <= after_number:  # written elsewhere: a poller that knows the new counter
+        return render_page("discussions/_poller.html", **_board_context(thread.community, thread=thread,
+                                                                        generation=current_generation()))
     page = services.posts_after(thread, current_user, after_number)
     already = services.last_read_number(thread, current_user)
     context = _thread_context(thread, page, read_before=already)

@@ -7,6 +7,7 @@ and sanitized once, when a post is saved (core/text.py); pages show the stored H
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core import search
+from workspace.core.cache import note_change
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
@@ -325,14 +327,21 @@ def _watch_by_default(thread: Thread, user: User) -> None:
         db.session.add(Watch(user_id=user.id, thread_id=thread.id, watching=True))
 
 
-def _save_once(make: Any, actor: User, key: str | None) -> tuple[Post, bool]:
-    """Run `make` in a savepoint; a second request with the same key gets the first one's post."""
+def _save_once(make: Any, actor: User, key: str | None, body: str) -> tuple[Post, bool]:
+    """Run `make` in a savepoint; a second request with the same key and text gets the first one's post.
+
+    The same key with another text is no repeat (two tabs of one page share their form's key): that
+    text gets a key of its own, made from the key and the text, so its own double click is caught too.
+    """
     earlier = _earlier_submission(actor, key)
+    if earlier is not None and earlier.body != body:
+        key = f"{key[:40]}~{hashlib.sha256(body.encode()).hexdigest()[:16]}"
+        earlier = _earlier_submission(actor, key)
     if earlier is not None:
         return earlier, False
     try:
         with db.session.begin_nested():
-            return make(), True
+            return make(key), True
     except IntegrityError:  # the same form, sent twice at the same moment
         earlier = _earlier_submission(actor, key)
         if earlier is None:
@@ -358,7 +367,7 @@ def create_thread(community: Community, *, category: Category | None, title: str
         raise ValidationError(str(_l("Only conveners start threads in this section.")), field="category_id")
     title, body, key = check_title(title), check_body(body), _submission_key(submission_key)
 
-    def make() -> Post:
+    def make(key: str | None) -> Post:
         thread = Thread(community_id=community.id, category_id=category.id, author_id=actor.id, title=title,
                         last_number=0, linked_type=link.kind if link else None,
                         linked_id=link.object_id if link else None)
@@ -367,11 +376,11 @@ def create_thread(community: Community, *, category: Category | None, title: str
         set_committed_value(thread, "community", community)
         return _new_post(thread, body, actor, key)
 
-    post, created = _save_once(make, actor, key)
+    post, created = _save_once(make, actor, key, body)
     thread = post.thread
     if created:
         _watch_by_default(thread, actor)
-        mark_read(thread, actor, post.number)
+        mark_read(thread.id, actor.id, post.number)
         _notify(post, thread, actor, _record_mentions(post, community, actor), replies=False)
         reindex_thread(thread, post)
     return thread
@@ -381,10 +390,10 @@ def reply(thread: Thread, body: str, *, actor: User, submission_key: str | None 
     """Add a reply; mentioned members and the thread's watchers hear of it. The same submission twice adds it once."""
     _check_replyable(thread, actor)
     body, key = check_body(body), _submission_key(submission_key)
-    post, created = _save_once(lambda: _new_post(thread, body, actor, key), actor, key)
+    post, created = _save_once(lambda key: _new_post(thread, body, actor, key), actor, key, body)
     if created:
         _watch_by_default(thread, actor)
-        mark_read(thread, actor, post.number)
+        mark_read(thread.id, actor.id, post.number)
         _notify(post, thread, actor, _record_mentions(post, thread.community, actor), replies=True)
         index_post(post)
     return post
@@ -604,23 +613,27 @@ def resolve_report(report: Report, *, actor: User, remove_post: bool) -> None:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def mark_read(thread: Thread, user: User, number: int) -> None:
+def mark_read(thread_id: int, user_id: int, number: int) -> bool:
     """Remember that `user` has seen the thread up to post `number` (never moves backwards).
 
     One upsert statement and no read before it: a page view can run it in a short transaction of its
     own after rendering, so readers never hold SQLite's write lock while they render.
     """
-    values = {"user_id": user.id, "thread_id": thread.id, "last_read_number": number, "updated_at": utcnow()}
+    values = {"user_id": user_id, "thread_id": thread_id, "last_read_number": number, "updated_at": utcnow()}
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
     statement = upsert(ReadMark).values(**values)
-    db.session.execute(statement.on_conflict_do_update(
+    result = db.session.execute(statement.on_conflict_do_update(
         index_elements=[ReadMark.user_id, ReadMark.thread_id],
         set_={"last_read_number": statement.excluded.last_read_number, "updated_at": statement.excluded.updated_at},
         where=ReadMark.last_read_number < statement.excluded.last_read_number))
+    moved = bool(result.rowcount)
+    if moved:  # cached thread lists show unread counts: a Core write must say that it changed data
+        note_change()
+    return moved
 
 
 def last_read_number(thread: Thread, user: Any) -> int:
@@ -652,6 +665,8 @@ def mark_all_read(community: Community, user: User) -> int:
         update(ReadMark).where(ReadMark.user_id == user.id, ReadMark.thread_id == Thread.id,
                                Thread.community_id == community.id, ReadMark.last_read_number < Thread.last_number)
         .values(last_read_number=Thread.last_number, updated_at=now).execution_options(synchronize_session=False))
+    if changed or fresh:
+        note_change()
     return changed
 
 
