@@ -92,7 +92,7 @@ def send_notifications_command() -> None:
     """Email each person their pending notifications in one message (run it every few minutes from cron)."""
     from workspace.notifications.services import send_pending_emails
 
-    count = send_pending_emails()
+    count = send_pending_emails(after_each=db.session.commit)  # each email's state is saved as it goes
     db.session.commit()
     click.echo(f"Notification emails sent: {count}")
 

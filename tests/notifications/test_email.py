@@ -94,3 +94,19 @@ def test_the_cron_command_sends_and_commits(ctx, app, smtp, monkeypatch):
     assert _pending() == 0  # committed by the command
     result = app.test_cli_runner().invoke(args=["send-notifications"])
     assert "Notification emails sent: 0" in result.output
+
+
+def test_each_email_is_in_its_recipients_language(ctx, smtp):
+    taipei = make_user(email="tw@school.test", display_name="黃老師", locale="zh_Hant")
+    county = make_user(email="cn@school.test", display_name="周老师", locale="zh_Hans")
+    english = make_user(email="en@school.test", display_name="Emily", locale="en")
+    actor = make_user(display_name="陳老師")
+    for person in (taipei, county, english):
+        notify_one(person, actor, title="分數的教學")
+    assert services.send_pending_emails(now=utcnow() + LATER) == 3
+    messages = {message["To"]: message for message in smtp.messages}
+    assert messages["tw@school.test"]["Subject"] == "教師專業學習社群平台有 1 則新通知"
+    assert "陳老師在「分數的教學」中提及您" in _body(messages["tw@school.test"])
+    assert messages["cn@school.test"]["Subject"] == "教师专业学习社群平台有 1 条新通知"
+    assert "陳老師在“分數的教學”中提及了您" in _body(messages["cn@school.test"])
+    assert messages["en@school.test"]["Subject"] == "1 new notification in the PLC Workspace"

@@ -298,12 +298,14 @@ def compose_email(user: User, notifications: Sequence[Notification]) -> tuple[st
     return subject, "\n".join(lines) + "\n"
 
 
-def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta | None = None) -> int:
+def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta | None = None,
+                        after_each: Callable[[], None] | None = None) -> int:
     """Send each person one email listing their pending notifications, once the oldest is `delay` old.
 
     The email is in the recipient's language. Notifications are marked sent only when the mail
     server accepted the email; otherwise they stay pending for the next run. Never raises for a
-    mail failure. Returns the number of emails sent.
+    mail failure. Returns the number of emails sent. `after_each` (the CLI passes its commit) runs after
+    every email, so that a run cut short never sends the same email again.
     """
     if not mail_configured():
         return 0
@@ -340,5 +342,8 @@ def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta |
             for item in wanted:
                 item.email_state = "sent"
             sent += 1
+        db.session.flush()
+        if after_each is not None:
+            after_each()
     db.session.flush()
     return sent
