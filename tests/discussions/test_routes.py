@@ -485,3 +485,16 @@ def test_many_first_views_at_once_all_succeed(app, board, make_client):
     db.session.rollback()  # this test's own snapshot predates the views
     marks = db.session.scalar(select(func.count()).select_from(ReadMark).where(ReadMark.thread_id == thread.id))
     assert marks == len(clients) + 2  # the readers, the author and the one who replied
+
+
+def test_the_cheap_poll_answer_tells_a_visitor_nothing_and_anything_more_needs_a_login(client, board):
+    thread = board.thread()
+    client.login(board.member)
+    poll = poller_url(client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True))
+    client.logout()
+    unchanged = client.hx("GET", poll)
+    assert unchanged.status_code == 204 and unchanged.get_data() == b""
+    board.reply(thread, "秘密內容")
+    response = client.hx("GET", poll)
+    assert response.status_code == 401 and "/login" in response.headers["HX-Redirect"]
+    assert "秘密內容" not in response.get_data(as_text=True)

@@ -55,6 +55,11 @@ def require_login() -> Response | None:
     """Send a visitor who is not logged in to the login page, and back here afterwards."""
     if _is_public_endpoint() or current_user.is_authenticated:
         return None
+    return login_redirect()
+
+
+def login_redirect() -> Response:
+    """The answer to a visitor who must log in first (a view that checks late, after a cheap early answer)."""
     target = request.full_path if request.query_string else request.path
     login_url = url_for("auth.login", next=target)
     if htmx:

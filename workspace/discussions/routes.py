@@ -20,7 +20,8 @@ from workspace.core.database import short_write
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
-from workspace.core.permissions import can, require
+from workspace.core.permissions import can, public, require
+from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, send_blob, store_upload
 from workspace.core.text import clean_line, render_markdown
 from workspace.discussions import services
@@ -279,14 +280,17 @@ def show(slug: str, thread_id: int):
 
 
 @bp.get("/c/<slug>/discussions/<int:thread_id>/posts")
+@public  # the login is checked below, after the cheap answer that tells nothing
 def new_posts(slug: str, thread_id: int):
     """The live update of an open thread: posts after ?after=N, or 204 when there are none.
 
-    ?gen= is the write counter the page saw: while nothing at all was written since, the answer is
-    204 at once (two queries: the session's user and the counter; an empty answer tells nothing).
+    ?gen= is the write counter the page saw: while nothing at all was written since, the answer is an
+    empty 204 at once, after one query, whoever asks (it tells nothing). Otherwise the usual checks.
     """
     if request.args.get("gen", "") == str(current_generation()):
         return Response(status=204)
+    if not current_user.is_authenticated:
+        return login_redirect()
     thread = load_thread(slug, thread_id)
     after = request.args.get("after", "")
     after_number = int(after) if after.isdigit() else thread.last_number
