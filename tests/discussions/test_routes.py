@@ -498,3 +498,19 @@ def test_the_cheap_poll_answer_tells_a_visitor_nothing_and_anything_more_needs_a
     response = client.hx("GET", poll)
     assert response.status_code == 401 and "/login" in response.headers["HX-Redirect"]
     assert "秘密內容" not in response.get_data(as_text=True)
+
+
+def test_a_poll_may_learn_of_a_write_up_to_the_staleness_later(client, board, app, monkeypatch, count_queries):
+    monkeypatch.setitem(app.config, "LIVE_POLL_STALENESS_SECONDS", 60)
+    app.extensions.pop("recent_generation", None)
+    thread = board.thread()
+    client.login(board.member)
+    poll = poller_url(client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True))
+    client.hx("GET", poll)  # the counter is read once …
+    with count_queries() as statements:
+        assert client.hx("GET", poll).status_code == 204
+    assert statements == []  # … and then not again for a while
+    board.reply(thread, "晚一點才看到")
+    assert client.hx("GET", poll).status_code == 204  # within the staleness: not yet
+    app.extensions.pop("recent_generation", None)  # the staleness has passed
+    assert 'id="post-2"' in client.hx("GET", poll).get_data(as_text=True)

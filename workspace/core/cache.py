@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Response, current_app, g, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import BigInteger, event, select, text, update
+from sqlalchemy import BigInteger, event, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workspace.extensions import db
@@ -35,13 +36,33 @@ class DataGeneration(db.Model):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# Plain SQL: every cached page and every live poll reads it, and building an ORM select costs more than the read.
+_READ_GENERATION = text("SELECT value FROM data_generation WHERE id = 1")
+
+
 def current_generation() -> int:
     """Read the write counter once per request."""
     if has_request_context() and "_data_generation" in g:
         return g._data_generation
-    value = db.session.scalar(select(DataGeneration.value).where(DataGeneration.id == 1)) or 0
+    value = db.session.execute(_READ_GENERATION).scalar() or 0
     if has_request_context():
         g._data_generation = value
+    return value
+
+
+def recent_generation() -> int:
+    """The write counter as this process read it at most LIVE_POLL_STALENESS_SECONDS ago.
+
+    For live polls only (pages use current_generation()): an open page polls every few seconds, and
+    learning of a write up to a second later costs nothing, while most polls then touch no database.
+    """
+    max_age = float(current_app.config.get("LIVE_POLL_STALENESS_SECONDS", 1.0))
+    now = time.monotonic()
+    seen = current_app.extensions.get("recent_generation")
+    if seen is not None and now - seen[0] < max_age:
+        return seen[1]
+    value = current_generation()
+    current_app.extensions["recent_generation"] = (now, value)
     return value
 
 
