@@ -514,3 +514,16 @@ def test_a_poll_may_learn_of_a_write_up_to_the_staleness_later(client, board, ap
     assert client.hx("GET", poll).status_code == 204  # within the staleness: not yet
     app.extensions.pop("recent_generation", None)  # the staleness has passed
     assert 'id="post-2"' in client.hx("GET", poll).get_data(as_text=True)
+
+
+def test_a_form_with_files_sent_twice_makes_one_post(client, board):
+    thread = board.thread()
+    client.login(board.other)
+    for _ in range(2):
+        response = client.post_form(f"/c/board/discussions/{thread.id}/reply",
+                                    {"body": "照片兩張", "submission_key": "twice",
+                                     "files": [(io.BytesIO(png_bytes()), "photo.png")]},
+                                    content_type="multipart/form-data")
+        assert response.status_code == 302
+    assert thread.last_number == 2
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 1

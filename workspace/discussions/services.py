@@ -806,7 +806,14 @@ def threads_about(link: Link) -> list[Thread]:
 def add_attachment(community: Community, stored: StoredFile, *, actor: User) -> Attachment:
     """Keep an uploaded image or file for posts of this community (the blob store checked it already)."""
     _check_open(community, actor)
-    attachment = Attachment(community_id=community.id, blob=stored.blob, filename=clean_filename(stored.filename),
+    filename = clean_filename(stored.filename)
+    if stored.blob.id is not None:  # the same file again (a form sent twice): the same attachment, the same text
+        earlier = db.session.scalar(select(Attachment).where(
+            Attachment.community_id == community.id, Attachment.blob_id == stored.blob.id,
+            Attachment.uploader_id == actor.id, Attachment.filename == filename).limit(1))
+        if earlier is not None:
+            return earlier
+    attachment = Attachment(community_id=community.id, blob=stored.blob, filename=filename,
                             media_type=stored.media_type, size=stored.size, uploader_id=actor.id)
     db.session.add(attachment)
     db.session.flush()
