@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -162,8 +163,9 @@ def log_in(port: int, email: str, password: str) -> str:
 
 
 def drive(port: int, path: str, headers: dict[str, str], count: int, concurrency: int,
-          max_seconds: float) -> Result:
-    """Send `count` GETs over `concurrency` kept-alive connections; time each and note every non-200."""
+          max_seconds: float, expect: int = 200) -> Result:
+    """Send `count` GETs over `concurrency` kept-alive connections; time each and note every answer other
+    than `expect` (200, or e.g. 204 for a poll that finds nothing new)."""
     result = Result(path)
     lock = threading.Lock()
     remaining = [count]
@@ -186,7 +188,7 @@ def drive(port: int, path: str, headers: dict[str, str], count: int, concurrency
                     errors.append(f"{type(error).__name__}: {error}")
                     conn.close()  # the next request opens a new connection
                     continue
-                if status == 200:
+                if status == expect:
                     latencies.append(time.perf_counter() - started)
                 else:
                     errors.append(f"HTTP {status}")
@@ -218,34 +220,77 @@ def _load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def report(results: list[Result], *, width: int = 22, pages: str = "every page") -> bool:
-    """Print the table and say whether every page met the target without errors (row 0 is the baseline)."""
+def report(results: list[Result], *, width: int = 22, pages: str = "every page",
+           targets: Sequence[float | None] | None = None) -> bool:
+    """Print the table and say whether every page met the target without errors (row 0 is the baseline).
+
+    `targets`, when given, holds each row's own ratio target (None: shown for information) and adds a
+    target column; without it every page but /healthz rows is held to TARGET_RATIO.
+    """
     baseline = results[0].rps
     print(f"\n{'target':<{width}}{'requests':>9}{'errors':>8}{'rps':>9}{'mean ms':>9}{'p50 ms':>9}"
-          f"{'p95 ms':>9}{'ratio':>7}  verdict")
+          f"{'p95 ms':>9}{'ratio':>7}" + (f"{'target':>8}" if targets is not None else "") + "  verdict")
     ok = True
     for index, result in enumerate(results):
         ratio = result.rps / baseline if baseline else 0.0
         failed = bool(result.errors)
+        if targets is None:
+            target: float | None = None if result.path.startswith("/healthz") else TARGET_RATIO
+        else:
+            target = targets[index]
         if index == 0:
             verdict = "FAIL (errors)" if failed else "baseline"
-        elif result.path.startswith("/healthz"):
+        elif target is None:
             verdict = "FAIL (errors)" if failed else "information"
         else:
-            failed = failed or ratio < TARGET_RATIO
+            failed = failed or ratio < target
             verdict = ("FAIL" if failed else "PASS") + (" (errors)" if result.errors else "")
         if result.capped:
             verdict += f" (time cap: {len(result.latencies)} done)"
         ok = ok and not failed
         mean = statistics.fmean(result.latencies) * 1000 if result.latencies else float("nan")
         label = urllib.parse.unquote(result.path)
+        column = "" if targets is None else (f"{target:>8.2f}" if target is not None and index else f"{'':>8}")
         print(f"{label:<{width}}{len(result.latencies) + len(result.errors):>9}{len(result.errors):>8}"
               f"{result.rps:>9.0f}{mean:>9.1f}{result.quantile_ms(0.5):>9.1f}{result.quantile_ms(0.95):>9.1f}"
-              f"{ratio:>7.2f}  {verdict}")
+              f"{ratio:>7.2f}{column}  {verdict}")
         for error in sorted(set(result.errors))[:5]:
             print(f"    {result.errors.count(error)} x {error}")
-    print(f"\ntarget: {pages} >= {TARGET_RATIO:.2f} x the requests per second of /healthz, no errors")
+    if targets is None:
+        print(f"\ntarget: {pages} >= {TARGET_RATIO:.2f} x the requests per second of /healthz, no errors")
+    else:
+        print(f"\ntarget: {pages} >= its target x the requests per second of /healthz, no errors")
     return ok
+
+
+def measure(port: int, targets: Sequence[tuple[str, dict[str, str]]], *, labels: Sequence[str] | None = None,
+            expect: Sequence[int] | None = None, requests: int = REQUESTS, warmup: int = WARMUP,
+            name_rounds: bool = True) -> list[Result]:
+    """Warm every target up, then drive them in alternating rounds; one Result per target.
+
+    Rounds alternate the targets, so that load from other processes on the machine falls on all of them
+    alike and the ratios stay fair even when the absolute figures drift.
+    """
+    labels = list(labels) if labels is not None else [path for path, _headers in targets]
+    expect = list(expect) if expect is not None else [200] * len(targets)
+    for (path, headers), status in zip(targets, expect, strict=True):
+        drive(port, path, headers, warmup, CONCURRENCY, MAX_SECONDS, status)  # compile templates, fill pools
+    results = [Result(label) for label in labels]
+    for round_number in range(1, ROUNDS + 1):
+        figures = []
+        for result, (path, headers), status in zip(results, targets, expect, strict=True):
+            part = drive(port, path, headers, max(1, requests // ROUNDS), CONCURRENCY, MAX_SECONDS / ROUNDS, status)
+            result.add(part)
+            figures.append(f"{result.path} {part.rps:.0f}/s" if name_rounds else f"{part.rps:.0f}/s")
+        print(f"  round {round_number}/{ROUNDS}: " + ", ".join(figures))
+    return results
+
+
+def show_server_log(log_path: Path) -> None:
+    """A page that logged errors on the server shows them here rather than in a lost log."""
+    server_log = log_path.read_text(errors="replace").strip()
+    if server_log:
+        print("gunicorn log (last lines):\n" + "\n".join(server_log.splitlines()[-10:]))
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
@@ -275,23 +320,9 @@ def run() -> bool:
             # loading the session user, which every page pays too.
             targets = [("/healthz", {}), ("/healthz", {"Cookie": cookie}), ("/", {"Cookie": cookie}),
                        (f"/c/{seeded.home_slug}/", {"Cookie": cookie})]
-            for path, headers in targets:
-                drive(port, path, headers, WARMUP, CONCURRENCY, MAX_SECONDS)  # compile templates, fill pools
-            # Rounds alternate the targets, so that load from other processes on the machine falls on all
-            # of them alike and the ratios stay fair even when the absolute figures drift.
-            results = [Result(path + (" (cookie)" if path == "/healthz" and headers else ""))
-                       for path, headers in targets]
-            for round_number in range(1, ROUNDS + 1):
-                figures = []
-                for result, (path, headers) in zip(results, targets, strict=True):
-                    part = drive(port, path, headers, max(1, REQUESTS // ROUNDS), CONCURRENCY, MAX_SECONDS / ROUNDS)
-                    result.add(part)
-                    figures.append(f"{result.path} {part.rps:.0f}/s")
-                print(f"  round {round_number}/{ROUNDS}: " + ", ".join(figures))
-            # A page that logged errors on the server shows them here rather than in a lost log.
-            server_log = log_path.read_text(errors="replace").strip()
-            if server_log:
-                print("gunicorn log (last lines):\n" + "\n".join(server_log.splitlines()[-10:]))
+            results = measure(port, targets, labels=[path + (" (cookie)" if path == "/healthz" and headers else "")
+                                                     for path, headers in targets])
+            show_server_log(log_path)
             print(f"load average after: {_load()} (other work on the machine lowers every figure)")
             return report(results)
         finally:
@@ -299,8 +330,8 @@ def run() -> bool:
 
 
 def main() -> int:
-    """Run the benchmarks (pages, then search unless BENCH_SEARCH=0); exit 0 when every target is met, 1 when not,
-    2 when one could not run."""
+    """Run the benchmarks (pages, then search unless BENCH_SEARCH=0, then the discussion board unless
+    BENCH_DISCUSSIONS=0); exit 0 when every target is met, 1 when not, 2 when one could not run."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started where SIGINT is ignored
     started = time.monotonic()
@@ -310,6 +341,10 @@ def main() -> int:
             from bench import search
 
             ok = search.run() and ok
+        if os.environ.get("BENCH_DISCUSSIONS") != "0":  # then the board (docs/performance.md, Discussion board)
+            from bench import discussions
+
+            ok = discussions.run() and ok
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 2
