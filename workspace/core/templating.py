@@ -42,7 +42,25 @@ EVENT_MESSAGES = {
     "user.admin_revoked": N_("took away administrator rights"),
     "reviewer_scope.granted": N_("gave reviewer access"),
     "reviewer_scope.revoked": N_("took away reviewer access"),
+    "resource.trashed": N_("moved a resource to the trash: %(title)s"),
+    "resource.restored": N_("restored a resource: %(title)s"),
+    "resource.purged": N_("deleted a resource for good: %(title)s"),
+    "discussions.category_added": N_("added the board section %(name)s"),
+    "discussions.category_changed": N_("changed the board section %(name)s"),
+    "discussions.category_deleted": N_("removed the board section %(name)s"),
+    "discussions.pinned": N_("pinned the thread %(title)s"),
+    "discussions.unpinned": N_("unpinned the thread %(title)s"),
+    "discussions.locked": N_("locked the thread %(title)s"),
+    "discussions.unlocked": N_("unlocked the thread %(title)s"),
+    "discussions.moved": N_("moved the thread %(title)s to %(after)s"),
+    "discussions.post_edited": N_("edited someone else's post"),
+    "discussions.post_deleted": N_("deleted someone else's post"),
+    "discussions.post_restored": N_("restored a deleted post"),
+    "discussions.reported": N_("reported a post"),
+    "discussions.report_resolved": N_("dealt with a reported post"),
 }
+# Values an event message may name, taken from the event's data (user text: escaped by the template).
+_EVENT_FIELDS = ("title", "name", "after")
 
 
 def describe_event(event: Any) -> str:
@@ -50,10 +68,12 @@ def describe_event(event: Any) -> str:
     message = EVENT_MESSAGES.get(event.action)
     if message is None:
         return event.action
+    data = event.data or {}
     if "%(role)s" in message:
-        data = event.data or {}
         return gettext(message, role=role_label(data.get("new") or data.get("role") or ""))
-    return gettext(message)
+    fields = {name: gettext("“%(text)s”", text=data.get(name) or "…")  # 「…」 in Traditional Chinese
+              for name in _EVENT_FIELDS if f"%({name})s" in message}
+    return gettext(message, **fields) if fields else gettext(message)
 
 
 def install(app: Flask) -> None:

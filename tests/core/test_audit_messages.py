@@ -1,0 +1,45 @@
+"""Every audit event the code records has a sentence in the user's language, naming what it acted on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.discussions.helpers import make_board
+from workspace.core.models import AuditEvent
+from workspace.core.templating import EVENT_MESSAGES, describe_event
+from workspace.discussions import services
+from workspace.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2] / "workspace"
+ACTION = re.compile(r'"((?:community|membership|invitation|resource|discussions|user|school|reviewer_scope)'
+                    r'\.[a-z_]+)"')
+
+
+def recorded_actions() -> set[str]:
+    actions = set()
+    for path in ROOT.rglob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for index, line in enumerate(lines):
+            if "record_event(" in line:
+                window = " ".join(lines[index:index + 2])  # the action may sit on the next line
+                actions.update(ACTION.findall(window))
+    return actions
+
+
+def test_every_recorded_action_has_a_message():
+    actions = recorded_actions()
+    assert {"discussions.pinned", "discussions.unpinned", "resource.trashed", "user.deactivated"} <= actions
+    assert not actions - EVENT_MESSAGES.keys(), sorted(actions - EVENT_MESSAGES.keys())
+
+
+def test_messages_name_the_thread_and_the_page_escapes_it(client, ctx):
+    board = make_board()
+    thread = board.thread(title="<b>分數</b>")
+    services.set_locked(thread, True, actor=board.convener)
+    db.session.commit()
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "discussions.locked"))
+    assert describe_event(event) == "locked the thread “<b>分數</b>”"
+    client.login(board.convener)
+    page = client.get("/c/board/members/").get_data(as_text=True)  # the audit trail is on the members page
+    assert "locked the thread “&lt;b&gt;分數&lt;/b&gt;”" in page
