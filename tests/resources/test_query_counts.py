@@ -11,7 +11,7 @@ from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services
 
-LIMIT = 15
+LIMIT = 16  # the page, its facets, the user, the cache counter and the bell's unread count
 SEARCH_LIMIT = LIMIT + 4  # a query adds the search index's own few statements
 
 
