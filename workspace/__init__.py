@@ -78,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
 
 # The areas, in one explicit tuple: no auto-discovery.
 def _register_areas(app: Flask) -> None:
+    from workspace.activities import bp as activities_bp
     from workspace.admin import bp as admin_bp
     from workspace.auth import bp as auth_bp
     from workspace.communities import bp as communities_bp
@@ -86,7 +87,8 @@ def _register_areas(app: Flask) -> None:
     from workspace.notifications import bp as notifications_bp
     from workspace.resources import bp as resources_bp
 
-    for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, notifications_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, activities_bp, notifications_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
 
     # Models every area reads must be imported before the mapper configures; the cache module

@@ -124,6 +124,10 @@ def _community_rule(user: Any, action: str, community: Any) -> bool:
         return not archived and (admin or role in CONTRIBUTORS)
     if action == "moderate":  # pin, lock, move threads; delete or restore any post; reports; board sections
         return not archived and (admin or role in MANAGERS)
+    if action == "read_activities":  # activities, attendance, evidence: reviewers in scope read them too
+        return admin or role in CONTRIBUTORS or reviews(user, community)
+    if action == "manage_activities":  # plan, cancel, take attendance, approve leave, add evidence
+        return not archived and (admin or role in MANAGERS)
     raise ValueError(f"unknown community action {action!r}")
 
 
@@ -225,6 +229,27 @@ def _post_rule(user: Any, action: str, post: Any) -> bool:
     raise ValueError(f"unknown post action {action!r}")
 
 
+def _activity_rule(user: Any, action: str, activity: Any) -> bool:
+    community = activity.community
+    role = role_in(user, community)
+    admin = bool(user.is_admin)
+    open_ = community.archived_at is None
+    managing = open_ and (admin or role in MANAGERS)
+    if action == "view":
+        return admin or role in CONTRIBUTORS or reviews(user, community)
+    if action == "manage":
+        return managing
+    if action == "view_feedback":  # the distribution and the comments (never who wrote them)
+        return admin or role in MANAGERS or reviews(user, community)
+    if not open_ or activity.cancelled_at is not None:
+        return False
+    if action in {"sign_in", "request_leave", "give_feedback"}:  # only for oneself, as a member
+        return role in CONTRIBUTORS
+    if action == "write_minutes":  # the conveners, or the recorder they named
+        return managing or (activity.recorder_id == user.id and role in CONTRIBUTORS)
+    raise ValueError(f"unknown activity action {action!r}")
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """Answer whether `user` may do `action` on `obj` (a Community, Membership, Resource, Thread, Post or None)."""
     from workspace.communities.models import Community, Membership
@@ -250,6 +275,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return _thread_rule(user, action, obj)
     if kind == "Post":
         return _post_rule(user, action, obj)
+    if kind == "Activity":
+        return _activity_rule(user, action, obj)
     raise TypeError(f"no policy for {type(obj).__name__}")
 
 

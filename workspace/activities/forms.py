@@ -1,0 +1,90 @@
+"""Activity forms: planning (with speakers and a series), cancelling, leave, minutes.
+
+Times are typed as the deployment's local wall-clock time (datetime-local inputs); the service stores UTC.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from workspace.activities.models import Method, Mode
+from workspace.activities.services import MAX_SERIES, MAX_TITLE, METHOD_LABELS, MODE_LABELS
+from workspace.communities.labels import lazy_label
+
+REQUIRED = _l("This field is required.")
+WHEN_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class SpeakerForm(Form):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    affiliation = StringField(_l("School or organisation"), validators=[Optional(), Length(max=200)])
+    external = BooleanField(_l("External (外聘)"))
+    hours = StringField(_l("Hours"), validators=[Optional(), Length(max=6)])
+    topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ActivityForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE)])
+    method = SelectField(_l("Method (進行方式)"), choices=[], validators=[DataRequired(REQUIRED)])
+    mode = RadioField(_l("Where"), choices=[], default=Mode.OFFLINE.value)
+    starts_at = DateTimeLocalField(_l("Starts"), format=WHEN_FORMAT, validators=[Optional()])
+    ends_at = DateTimeLocalField(_l("Ends"), format=WHEN_FORMAT, validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    meeting_url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=500)])
+    agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=100_000)],
+                           description=_l("Markdown: a list of the points works well."))
+    subjects = StringField(_l("Subjects"), validators=[Optional(), Length(max=600)],
+                           description=_l("Separate with commas, e.g. 數學, 自然"))
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=600)],
+                       description=_l("What a funder counts, e.g. 同步課堂, 送教下鄉"))
+    school_ids = MultiCheckboxField(_l("Schools involved"), choices=[], coerce=int, validate_choice=False)
+    recorder_id = SelectField(_l("Writes the minutes"), choices=[], validators=[Optional()])
+    speakers = FieldList(FormField(SpeakerForm), min_entries=2, max_entries=6)
+    repeat = SelectField(_l("Repeat"), choices=[("", _l("Once")), ("weekly", _l("Every week")),
+                                                ("monthly", _l("Every month"))], validators=[Optional()])
+    count = IntegerField(_l("How many times"), default=1,
+                         validators=[Optional(), NumberRange(min=1, max=MAX_SERIES)])
+    base_version = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.method.choices = [("", "—")] + [(method.value, lazy_label(METHOD_LABELS[method])) for method in Method]
+        self.mode.choices = [(mode.value, lazy_label(MODE_LABELS[mode])) for mode in Mode]
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Why is it cancelled?"), validators=[Optional(), Length(max=500)])
+
+
+class LeaveForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=100_000)],
+                            description=_l("Markdown. Start from the headings; write what was decided."))
+    outcomes = TextAreaField(_l("Outcomes"), validators=[Optional(), Length(max=100_000)],
+                             description=_l("What the activity produced: plans, materials, links."))
+    base_version = HiddenField()

@@ -1,0 +1,429 @@
+"""Activity pages: the list and month calendar, planning, one activity, the sign-in by QR code with its
+live board, the attendance table, leave requests, the printable sign-in sheet and the minutes.
+
+Every route loads the community through the one policy (outsiders get 404), then the activity, and asks
+can() for the action. Forms work without JavaScript; htmx swaps the regions that change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from workspace.activities import services
+from workspace.activities.forms import ActivityForm, CancelForm, LeaveForm, MinutesForm
+from workspace.activities.models import Activity, AttendanceStatus, LeaveRequest
+from workspace.communities.access import load_community
+from workspace.communities.models import Community
+from workspace.core.cache import cache_page, current_generation, recent_generation
+from workspace.core.database import utcnow
+from workspace.core.errors import Conflict, DomainError, NotAllowed
+from workspace.core.forms import attach_error, optional_int
+from workspace.core.htmx import render_page
+from workspace.core.permissions import can, public, require
+from workspace.core.security import login_redirect
+from workspace.extensions import db
+
+bp = Blueprint("activities", __name__)
+
+
+def load_activity(slug: str, activity_id: int, action: str = "view") -> Activity:
+    """Return the activity if the user reads this community's activities (else 404) and may do `action` (else 403)."""
+    community = load_community(slug, "read_activities")
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.community_id != community.id:
+        abort(404)
+    if action != "view":
+        require(can(current_user, action, activity))
+    return activity
+
+
+def _labels() -> dict[str, Any]:
+    return {"method_labels": services.METHOD_LABELS, "mode_labels": services.MODE_LABELS,
+            "status_labels": services.STATUS_LABELS, "to_local": services.to_local, "hours_of": services.hours_of}
+
+
+def _page_arg() -> int:
+    value = request.args.get("page", "")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+# --- the list and the calendar -------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/activities/")
+@cache_page
+def index(slug: str):
+    """Upcoming and past activities, with attendance counts and the reader's own status."""
+    community = load_community(slug, "read_activities")
+    when = "past" if request.args.get("when") == "past" else "upcoming"
+    page = services.list_activities(community, current_user, when=when, page=_page_arg())
+    return render_page("activities/index.html", "activities/_list.html", community=community, page=page,
+                       **_labels())
+
+
+@bp.get("/c/<slug>/activities/calendar")
+@cache_page
+def calendar(slug: str):
+    """A month of activities (?month=YYYY-MM, this month by default)."""
+    community = load_community(slug, "read_activities")
+    today = services.to_local(utcnow()).date()
+    try:
+        year, month = (int(part) for part in request.args.get("month", "").split("-", 1))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return render_page("activities/calendar.html", community=community, first=first, today=today,
+                       weeks=services.month_calendar(community, first.year, first.month), previous=previous,
+                       following=following, **_labels())
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+def _form_choices(form: ActivityForm, community: Community) -> None:
+    members = services.community_members(community)
+    form.recorder_id.choices = [("", "—")] + [(str(user.id), user.display_name) for user in members]
+    form.school_ids.choices = [(school.id, school.name) for school in community.schools]
+
+
+def _fields(form: ActivityForm) -> services.ActivityFields:
+    return services.ActivityFields(
+        title=form.title.data or "", method=form.method.data or "", mode=form.mode.data or "offline",
+        starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
+        meeting_url=form.meeting_url.data or "", agenda=form.agenda.data or "", subjects=form.subjects.data or "",
+        tags=form.tags.data or "", school_ids=form.school_ids.data or [], recorder_id=optional_int(
+            form.recorder_id.data),
+        speakers=[services.SpeakerFields(name=entry.form.name.data or "", affiliation=entry.form.affiliation.data or "",
+                                         external=bool(entry.form.external.data), hours=entry.form.hours.data or 0,
+                                         topic=entry.form.topic.data or "") for entry in form.speakers])
+
+
+def _fill(form: ActivityForm, fields: services.ActivityFields) -> None:
+    form.title.data, form.method.data, form.mode.data = fields.title, fields.method, fields.mode
+    form.starts_at.data, form.ends_at.data = fields.starts_at, fields.ends_at
+    form.place.data, form.meeting_url.data, form.agenda.data = fields.place, fields.meeting_url, fields.agenda
+    form.subjects.data, form.tags.data = ", ".join(fields.subjects), ", ".join(fields.tags)
+    form.school_ids.data = list(fields.school_ids)
+    form.recorder_id.data = str(fields.recorder_id) if fields.recorder_id else ""
+    while len(form.speakers) < max(len(fields.speakers) + 1, 2):
+        form.speakers.append_entry()
+    for entry, speaker in zip(form.speakers, fields.speakers, strict=False):
+        entry.form.name.data, entry.form.affiliation.data = speaker.name, speaker.affiliation
+        entry.form.external.data, entry.form.hours.data = speaker.external, str(speaker.hours or "")
+        entry.form.topic.data = speaker.topic
+
+
+@bp.get("/c/<slug>/activities/new")
+def new(slug: str):
+    """The form to plan an activity (?copy=<id> starts from an earlier one, a week later)."""
+    community = load_community(slug, "manage_activities")
+    form = ActivityForm(formdata=None)
+    _form_choices(form, community)
+    copied = request.args.get("copy", "")
+    if copied.isdigit():
+        source = db.session.get(Activity, int(copied))
+        if source is not None and source.community_id == community.id:
+            fields = services.fields_of(source)
+            fields.starts_at += dt.timedelta(weeks=1)
+            fields.ends_at += dt.timedelta(weeks=1)
+            _fill(form, fields)
+    return render_page("activities/new.html", community=community, form=form, **_labels())
+
+
+@bp.post("/c/<slug>/activities/new")
+def create(slug: str):
+    """Plan one activity, or a weekly or monthly series."""
+    community = load_community(slug, "manage_activities")
+    form = ActivityForm()
+    _form_choices(form, community)
+    if form.validate():
+        try:
+            fields = _fields(form)
+            if form.repeat.data:
+                made = services.create_series(community, fields, actor=current_user, repeat=form.repeat.data,
+                                              count=form.count.data or 1)
+            else:
+                made = [services.create_activity(community, fields, actor=current_user)]
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            if len(made) > 1:
+                flash(_("%(count)d activities planned.", count=len(made)), "success")
+                return redirect(url_for("activities.index", slug=slug))
+            return redirect(url_for("activities.show", slug=slug, activity_id=made[0].id))
+    community = load_community(slug, "manage_activities")
+    _form_choices(form, community)
+    return render_page("activities/new.html", community=community, form=form, status=422, **_labels())
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/edit")
+def edit(slug: str, activity_id: int):
+    activity = load_activity(slug, activity_id, "manage")
+    form = ActivityForm(formdata=None, base_version=str(activity.version))
+    _form_choices(form, activity.community)
+    _fill(form, services.fields_of(activity))
+    return render_page("activities/edit.html", community=activity.community, activity=activity, form=form,
+                       **_labels())
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/edit")
+def update(slug: str, activity_id: int):
+    """Save changes; someone else's save in between is refused with the typed values kept."""
+    activity = load_activity(slug, activity_id, "manage")
+    form = ActivityForm()
+    _form_choices(form, activity.community)
+    if form.validate():
+        try:
+            services.update_activity(activity, _fields(form), actor=current_user,
+                                     base_version=optional_int(form.base_version.data) or 0)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
+    activity = load_activity(slug, activity_id, "manage")
+    _form_choices(form, activity.community)
+    return render_page("activities/edit.html", community=activity.community, activity=activity, form=form,
+                       status=422, **_labels())
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/cancel")
+def cancel(slug: str, activity_id: int):
+    """Cancel an activity: it stays in the list, marked cancelled, with its reason."""
+    activity = load_activity(slug, activity_id, "manage")
+    form = CancelForm()
+    services.cancel_activity(activity, form.reason.data or "", actor=current_user)
+    db.session.commit()
+    flash(_("The activity is cancelled. It stays in the records."), "success")
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/reinstate")
+def reinstate(slug: str, activity_id: int):
+    activity = load_activity(slug, activity_id, "manage")
+    services.reinstate_activity(activity, actor=current_user)
+    db.session.commit()
+    flash(_("The activity takes place again."), "success")
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
+
+
+# --- one activity --------------------------------------------------------------------------------
+
+
+def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
+    managing = can(current_user, "manage", activity)
+    return {
+        "community": activity.community, "activity": activity, "managing": managing,
+        "mine": services.my_attendance(activity, current_user), "leave": services.my_leave(activity, current_user),
+        "leave_form": extra.pop("leave_form", None) or LeaveForm(formdata=None),
+        "cancel_form": CancelForm(formdata=None), "came": services.signed_in(activity),
+        "pending": services.pending_leave(activity) if managing else [], "now": utcnow(), **_labels(), **extra,
+    }
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>")
+def show(slug: str, activity_id: int):
+    """An activity: when, where, who speaks, the reader's own status, leave, the minutes."""
+    return render_page("activities/show.html", **_show_context(load_activity(slug, activity_id)))
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/sign-in")
+def sign_in_page(slug: str, activity_id: int):
+    """What the QR code opens: one button to sign in (the code is checked again when it is pressed)."""
+    activity = load_activity(slug, activity_id)
+    token = request.args.get("t", "")
+    problem = None
+    try:
+        services.check_token(activity, token)
+        if not can(current_user, "sign_in", activity):
+            problem = _("Only members of the community can sign in. Ask the convener to add you.")
+    except DomainError as error:
+        problem = error.message
+    return render_page("activities/sign_in.html", community=activity.community, activity=activity, token=token,
+                       problem=problem, mine=services.my_attendance(activity, current_user), **_labels(),
+                       status=200 if problem is None else 422)
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/sign-in")
+def sign_in(slug: str, activity_id: int):
+    """Sign the person who is logged in (and only them) in."""
+    activity = load_activity(slug, activity_id)
+    token = request.form.get("t", "")
+    try:
+        services.sign_in(activity, token, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return render_page("activities/sign_in.html", community=activity.community, activity=activity,
+                           token=token, problem=error.message, mine=services.my_attendance(activity, current_user),
+                           status=403 if isinstance(error, NotAllowed) else 422, **_labels())
+    db.session.commit()
+    return render_page("activities/sign_in.html", community=activity.community, activity=activity, token=token,
+                       problem=None, mine=services.my_attendance(activity, current_user), done=True, **_labels())
+
+
+def _qr_svg(url: str) -> Markup:
+    """The sign-in address as an inline SVG QR code (no script, no style: fine under the CSP)."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=8, dark="#1d2a2b", light="#ffffff",  # noqa: S704
+                                                        border=2, omitsize=True))
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/board")
+def board(slug: str, activity_id: int):
+    """The sign-in board for the room's screen: the QR code and who has signed in, updating by itself."""
+    activity = load_activity(slug, activity_id, "manage")
+    link = url_for("activities.sign_in_page", slug=slug, activity_id=activity.id, t=services.sign_in_token(activity),
+                   _external=True)
+    return render_page("activities/board.html", community=activity.community, activity=activity, link=link,
+                       qr=_qr_svg(link), came=services.signed_in(activity), generation=current_generation(),
+                       window=services.sign_in_window(activity), **_labels())
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/board/attendees")
+@public  # the login is checked below, after the cheap answer that tells nothing
+def board_attendees(slug: str, activity_id: int):
+    """The live board's poll: 204 while nothing was written anywhere since ?gen=, else the current list."""
+    if request.args.get("gen", "") == str(recent_generation()):
+        return Response(status=204)
+    if not current_user.is_authenticated:
+        return login_redirect()
+    activity = load_activity(slug, activity_id, "manage")
+    return render_page("activities/_attendees.html", community=activity.community, activity=activity,
+                       came=services.signed_in(activity), generation=current_generation(), **_labels())
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/board/new-code")
+def new_code(slug: str, activity_id: int):
+    """Void the QR codes shown so far and show a new one (e.g. a photo of the code went around)."""
+    activity = load_activity(slug, activity_id, "manage")
+    services.regenerate_sign_in(activity, actor=current_user)
+    db.session.commit()
+    flash(_("A new sign-in code is shown; the old one no longer works."), "success")
+    return redirect(url_for("activities.board", slug=slug, activity_id=activity.id))
+
+
+# --- attendance and leave ------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/attendance")
+def attendance(slug: str, activity_id: int):
+    """The convener's table: everyone at once, with keyboard-friendly choices."""
+    activity = load_activity(slug, activity_id, "manage")
+    return render_page("activities/attendance.html", community=activity.community, activity=activity,
+                       rows=services.roster(activity), statuses=list(AttendanceStatus), errors={}, **_labels())
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/attendance")
+def save_attendance(slug: str, activity_id: int):
+    activity = load_activity(slug, activity_id, "manage")
+    statuses = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
+                if key.startswith("status-") and key.split("-", 1)[1].isdigit()}
+    try:
+        changed = services.set_attendance(activity, statuses, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        activity = load_activity(slug, activity_id, "manage")
+        return render_page("activities/attendance.html", community=activity.community, activity=activity,
+                           rows=services.roster(activity), statuses=list(AttendanceStatus),
+                           errors={error.field: error.message}, status=422, **_labels())
+    db.session.commit()
+    flash(_("Attendance saved (%(count)d changed).", count=changed), "success")
+    return redirect(url_for("activities.attendance", slug=slug, activity_id=activity.id))
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/leave")
+def request_leave(slug: str, activity_id: int):
+    """Ask to be excused, with a reason, before the activity starts."""
+    activity = load_activity(slug, activity_id)
+    form = LeaveForm()
+    if form.validate():
+        try:
+            services.request_leave(activity, form.reason.data or "", actor=current_user)
+        except NotAllowed:
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your leave request is sent to the conveners."), "success")
+            return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
+    activity = load_activity(slug, activity_id)
+    return render_page("activities/show.html", status=422, **_show_context(activity, leave_form=form))
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/leave/<int:leave_id>")
+def decide_leave(slug: str, activity_id: int, leave_id: int):
+    """Approve (marks the member excused) or decline a leave request."""
+    activity = load_activity(slug, activity_id, "manage")
+    leave = db.session.get(LeaveRequest, leave_id)
+    if leave is None or leave.activity_id != activity.id:
+        abort(404)
+    approve = request.form.get("decision") == "approve"
+    services.decide_leave(leave, approve, actor=current_user)
+    db.session.commit()
+    flash(_("Leave approved.") if approve else _("Leave declined."), "success")
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/sheet")
+def sheet(slug: str, activity_id: int):
+    """The printable paper sign-in sheet (簽到表) with every member's name and a signature column."""
+    activity = load_activity(slug, activity_id, "manage")
+    return render_page("activities/sheet.html", community=activity.community, activity=activity,
+                       members=services.members_for_sheet(activity), **_labels())
+
+
+# --- minutes -------------------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/minutes")
+def minutes(slug: str, activity_id: int):
+    """Write the minutes: a new record starts from the template's headings, in the writer's language."""
+    activity = load_activity(slug, activity_id, "write_minutes")
+    form = MinutesForm(formdata=None, minutes=activity.minutes or services.minutes_template(activity, _),
+                       outcomes=activity.outcomes, base_version=str(activity.version))
+    return render_page("activities/minutes.html", community=activity.community, activity=activity, form=form,
+                       conflict=False, **_labels())
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/minutes")
+def save_minutes(slug: str, activity_id: int):
+    activity = load_activity(slug, activity_id, "write_minutes")
+    form = MinutesForm()
+    conflict = False
+    if form.validate():
+        try:
+            services.save_minutes(activity, form.minutes.data or "", form.outcomes.data or "", actor=current_user,
+                                  base_version=optional_int(form.base_version.data) or 0)
+        except Conflict as error:
+            db.session.rollback()
+            attach_error(form, error)
+            conflict = True
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The minutes are saved."), "success")
+            return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#minutes")
+    activity = load_activity(slug, activity_id, "write_minutes")
+    if conflict:
+        form.base_version.data = str(activity.version)
+    return render_page("activities/minutes.html", community=activity.community, activity=activity, form=form,
+                       conflict=conflict, status=422, **_labels())

@@ -1,0 +1,669 @@
+"""Activity rules: planning (one, a copy, a weekly or monthly series), cancelling, the sign-in window
+and its QR token, attendance (self sign-in, the convener's table, changes audited), excused leave and
+the minutes.
+
+Services take the actor explicitly, raise domain errors, flush but never commit. Times come in as the
+deployment's local wall-clock time and are stored in UTC, so hours are right across midnight and across
+daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from workspace.activities.models import (
+    Activity,
+    Attendance,
+    AttendanceStatus,
+    LeaveRequest,
+    Method,
+    Mode,
+    Speaker,
+)
+from workspace.auth.models import User
+from workspace.communities.models import Community, Membership, School
+from workspace.core.database import utcnow
+from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.i18n import N_
+from workspace.core.models import record_event
+from workspace.core.permissions import CONTRIBUTORS, can
+from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
+from workspace.extensions import db
+
+MAX_TITLE = 200
+MAX_LINE = 200
+MAX_TEXT = 100_000
+MAX_SERIES = 52
+MAX_HOURS = 24
+SIGN_IN_OPENS = dt.timedelta(minutes=30)  # before the start
+SIGN_IN_CLOSES = dt.timedelta(minutes=30)  # after the end
+LATE_AFTER = dt.timedelta(minutes=10)  # signing in later than start + this is "late"
+PER_PAGE = 20
+
+METHOD_LABELS = {
+    Method.OBSERVATION_FEEDBACK: N_("Teaching observation and feedback"),
+    Method.TEACHING_PORTFOLIO: N_("Teaching portfolio"),
+    Method.TOPIC_STUDY: N_("Topic study (videos, books)"),
+    Method.EXPERIENCE_SHARING: N_("Experience sharing"),
+    Method.EXTERNAL_LECTURE: N_("External lecture"),
+    Method.NEW_TEACHER_MENTORING: N_("New-teacher mentoring"),
+    Method.NEW_CURRICULUM: N_("New curriculum development"),
+    Method.TEACHING_INNOVATION: N_("Teaching innovation"),
+    Method.MATERIALS_DEVELOPMENT: N_("Teaching materials development"),
+    Method.ACTION_RESEARCH: N_("Action research"),
+    Method.CO_TEACHING: N_("Co-teaching"),
+    Method.PEER_REFLECTION: N_("Peer reflective dialogue"),
+    Method.BENCHMARK_LEARNING: N_("Benchmark learning"),
+    Method.CASE_ANALYSIS: N_("Case analysis"),
+    Method.COLLABORATIVE_PLANNING: N_("Collaborative lesson planning"),
+}
+MODE_LABELS = {Mode.OFFLINE: N_("In person"), Mode.ONLINE: N_("Online"), Mode.HYBRID: N_("In person and online")}
+STATUS_LABELS = {
+    AttendanceStatus.PRESENT: N_("Present"),
+    AttendanceStatus.LATE: N_("Late"),
+    AttendanceStatus.LEFT_EARLY: N_("Left early"),
+    AttendanceStatus.EXCUSED: N_("Excused"),
+    AttendanceStatus.ABSENT: N_("Absent"),
+}
+ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY})
+MINUTES_TEMPLATE = (N_("Agenda"), N_("Discussion"), N_("Decisions"), N_("Next steps"))
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A wall-clock time of the deployment's zone (naive) as an aware UTC time.
+
+    In the hour a daylight-saving change repeats, the first (earlier) reading is taken; a time the
+    change skips is moved forward by the gap, as a clock on the wall would be.
+    """
+    if local.tzinfo is not None:
+        return local.astimezone(dt.UTC)
+    aware = local.replace(tzinfo=zone(), fold=0)
+    back = aware.astimezone(dt.UTC).astimezone(zone()).replace(tzinfo=None)
+    if back != local:  # skipped by a change to summer time: the later reading lies past the gap
+        aware = local.replace(tzinfo=zone(), fold=1)
+    return aware.astimezone(dt.UTC)
+
+
+def to_local(moment: dt.datetime) -> dt.datetime:
+    """A UTC time as the deployment's wall-clock time (aware)."""
+    return moment.astimezone(zone())
+
+
+def hours_of(activity: Activity) -> float:
+    """The activity's length in hours, from its UTC times (right across midnight and DST changes)."""
+    return round((activity.ends_at - activity.starts_at).total_seconds() / 3600, 2)
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+
+def _line(value: str | None, field_name: str, limit: int = MAX_LINE, *, required: bool = False) -> str:
+    value = clean_line(value)
+    if required and not has_visible_text(value):
+        raise ValidationError(str(_l("This field is required.")), field=field_name)
+    if len(value) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field_name)
+    return value
+
+
+def _text(value: str | None, field_name: str, limit: int = MAX_TEXT) -> str:
+    value = clean_text(value)
+    if len(value) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field_name)
+    return value
+
+
+def _list(values: str | Iterable[str] | None, field_name: str, limit: int = 10) -> list[str]:
+    parts = values.replace("、", ",").replace("，", ",").split(",") if isinstance(values, str) else list(values or [])
+    items: list[str] = []
+    for part in parts:
+        item = clean_line(part)
+        if item and has_visible_text(item) and item not in items:
+            if len(item) > 60:
+                raise ValidationError(str(_l("Use at most %(count)d characters.", count=60)), field=field_name)
+            items.append(item)
+    if len(items) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d entries.", count=limit)), field=field_name)
+    return items
+
+
+def _url(value: str | None) -> str:
+    value = clean_line(value)
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or len(value) > 500:
+        raise ValidationError(str(_l("Give a web address that starts with https://")), field="meeting_url")
+    return value
+
+
+@dataclass
+class SpeakerFields:
+    name: str
+    affiliation: str = ""
+    external: bool = False
+    hours: float | str = 0
+    topic: str = ""
+    user_id: int | None = None
+
+
+@dataclass
+class ActivityFields:
+    """What a convener types about an activity; times are the deployment's local wall-clock times."""
+
+    title: str
+    method: str
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    mode: str = Mode.OFFLINE.value
+    place: str = ""
+    meeting_url: str = ""
+    agenda: str = ""
+    subjects: str | Sequence[str] = ""
+    tags: str | Sequence[str] = ""
+    school_ids: Sequence[int] = ()
+    recorder_id: int | None = None
+    speakers: Sequence[SpeakerFields] = field(default_factory=list)
+
+
+def check_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    """Both times given, the end after the start, at most 24 hours long; returned in UTC."""
+    if starts_at is None:
+        raise ValidationError(str(_l("Give the start.")), field="starts_at")
+    if ends_at is None:
+        raise ValidationError(str(_l("Give the end.")), field="ends_at")
+    starts, ends = to_utc(starts_at), to_utc(ends_at)
+    if ends <= starts:
+        raise ValidationError(str(_l("The end must come after the start.")), field="ends_at")
+    if ends - starts > dt.timedelta(hours=MAX_HOURS):
+        raise ValidationError(str(_l("An activity lasts at most %(hours)d hours; split longer events.",
+                                     hours=MAX_HOURS)), field="ends_at")
+    return starts, ends
+
+
+def _speakers(community: Community, speakers: Sequence[SpeakerFields]) -> list[Speaker]:
+    members = _member_ids(community)
+    rows = []
+    for position, item in enumerate(speakers):
+        name = clean_line(item.name)
+        if not name:
+            continue
+        try:
+            hours = float(item.hours or 0)
+        except (TypeError, ValueError):
+            raise ValidationError(str(_l("Give the hours as a number, e.g. 1.5")), field="speakers") from None
+        if not 0 <= hours <= MAX_HOURS or math.isnan(hours):
+            raise ValidationError(str(_l("Give the hours as a number, e.g. 1.5")), field="speakers")
+        rows.append(Speaker(position=position, name=_line(name, "speakers", 100),
+                            affiliation=_line(item.affiliation, "speakers"), external=bool(item.external),
+                            hours=round(hours, 1), topic=_line(item.topic, "speakers"),
+                            user_id=item.user_id if item.user_id in members else None))
+    return rows
+
+
+def _member_ids(community: Community) -> set[int]:
+    return set(db.session.scalars(select(Membership.user_id).where(
+        Membership.community_id == community.id, Membership.left_at.is_(None))))
+
+
+def _apply(activity: Activity, community: Community, fields: ActivityFields) -> None:
+    activity.title = _line(fields.title, "title", MAX_TITLE, required=True)
+    if fields.method not in {method.value for method in Method}:
+        raise ValidationError(str(_l("Choose from the list.")), field="method")
+    if fields.mode not in {mode.value for mode in Mode}:
+        raise ValidationError(str(_l("Choose from the list.")), field="mode")
+    activity.method, activity.mode = fields.method, fields.mode
+    activity.starts_at, activity.ends_at = check_times(fields.starts_at, fields.ends_at)
+    activity.place = _line(fields.place, "place")
+    activity.meeting_url = _url(fields.meeting_url)
+    activity.agenda = _text(fields.agenda, "agenda")
+    activity.agenda_html = str(render_markdown(activity.agenda))
+    activity.subjects = _list(fields.subjects, "subjects")
+    activity.tags = _list(fields.tags, "tags")
+    school_ids = {school.id for school in community.schools}
+    chosen = [school_id for school_id in fields.school_ids if school_id in school_ids]
+    activity.schools = list(db.session.scalars(select(School).where(School.id.in_(chosen)))) if chosen else []
+    members = _member_ids(community)
+    if fields.recorder_id is not None and fields.recorder_id not in members:
+        raise ValidationError(str(_l("Choose a member of the community.")), field="recorder_id")
+    activity.recorder_id = fields.recorder_id
+    activity.speakers = _speakers(community, fields.speakers)
+
+
+def _check_manager(community: Community, actor: User) -> None:
+    if community.archived_at is not None:
+        raise NotAllowed(str(_l("This community is archived.")))
+    if not can(actor, "manage_activities", community):
+        raise NotAllowed(str(_l("Only conveners can plan activities.")))
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+def create_activity(community: Community, fields: ActivityFields, *, actor: User,
+                    copied_from: Activity | None = None, series_key: str | None = None) -> Activity:
+    """Plan one activity."""
+    _check_manager(community, actor)
+    activity = Activity(community_id=community.id, created_by_id=actor.id, sign_in_nonce=secrets.token_hex(8),
+                        copied_from_id=copied_from.id if copied_from else None, series_key=series_key)
+    activity.community = community
+    _apply(activity, community, fields)
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def _shift_months(local: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time `months` later (the 31st becomes the month's last day)."""
+    year, month = divmod(local.month - 1 + months, 12)
+    year, month = local.year + year, month + 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return local.replace(year=year, month=month, day=min(local.day, last))
+
+
+def create_series(community: Community, fields: ActivityFields, *, actor: User, repeat: str,
+                  count: int) -> list[Activity]:
+    """Plan a weekly or monthly series: the same local time each week or month (DST changes included)."""
+    if repeat not in {"weekly", "monthly"}:
+        raise ValidationError(str(_l("Choose from the list.")), field="repeat")
+    if not 1 <= count <= MAX_SERIES:
+        raise ValidationError(str(_l("Plan between 1 and %(count)d activities at once.", count=MAX_SERIES)),
+                              field="count")
+    check_times(fields.starts_at, fields.ends_at)
+    starts, ends = fields.starts_at.replace(tzinfo=None), fields.ends_at.replace(tzinfo=None)  # local wall time
+    key = uuid.uuid4().hex
+    made = []
+    for index in range(count):
+        if repeat == "weekly":
+            shift_start, shift_end = starts + dt.timedelta(weeks=index), ends + dt.timedelta(weeks=index)
+        else:
+            shift_start, shift_end = _shift_months(starts, index), _shift_months(ends, index)
+        made.append(create_activity(community, _replace_times(fields, shift_start, shift_end), actor=actor,
+                                    series_key=key))
+    return made
+
+
+def _replace_times(fields: ActivityFields, starts: dt.datetime, ends: dt.datetime) -> ActivityFields:
+    from dataclasses import replace
+
+    return replace(fields, starts_at=starts, ends_at=ends)
+
+
+def fields_of(activity: Activity) -> ActivityFields:
+    """The form values of an activity (times as local wall-clock times): to edit or to copy it."""
+    return ActivityFields(
+        title=activity.title, method=activity.method, mode=activity.mode,
+        starts_at=to_local(activity.starts_at).replace(tzinfo=None),
+        ends_at=to_local(activity.ends_at).replace(tzinfo=None), place=activity.place,
+        meeting_url=activity.meeting_url, agenda=activity.agenda, subjects=list(activity.subjects or []),
+        tags=list(activity.tags or []), school_ids=[school.id for school in activity.schools],
+        recorder_id=activity.recorder_id,
+        speakers=[SpeakerFields(name=item.name, affiliation=item.affiliation, external=item.external,
+                                hours=float(item.hours or 0), topic=item.topic, user_id=item.user_id)
+                  for item in activity.speakers])
+
+
+def update_activity(activity: Activity, fields: ActivityFields, *, actor: User, base_version: int) -> Activity:
+    """Change an activity; an edit that started from an older version is refused (nothing overwritten)."""
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can change activities.")))
+    if base_version != activity.version:
+        raise Conflict(str(_l("Someone changed this activity while you were editing. Look at the saved "
+                              "version and make your change again.")))
+    _apply(activity, activity.community, fields)
+    activity.version += 1
+    activity.updated_at = utcnow()
+    return activity
+
+
+def cancel_activity(activity: Activity, reason: str, *, actor: User) -> None:
+    """Mark an activity cancelled; it stays in the records with its reason."""
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can cancel activities.")))
+    if activity.cancelled:
+        return
+    activity.cancelled_at, activity.cancel_reason = utcnow(), _line(reason, "reason", 500)
+    activity.version += 1
+    record_event(actor, "activity.cancelled", activity, activity.community, title=activity.title)
+
+
+def reinstate_activity(activity: Activity, *, actor: User) -> None:
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can change activities.")))
+    activity.cancelled_at, activity.cancel_reason = None, ""
+    activity.version += 1
+    record_event(actor, "activity.reinstated", activity, activity.community, title=activity.title)
+
+
+# --- listing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivityPage:
+    items: list[Activity]
+    page: int
+    pages: int
+    total: int
+    when: str  # upcoming, past
+    attendance: dict[int, int] = field(default_factory=dict)  # activity id -> people who came
+    mine: dict[int, str] = field(default_factory=dict)  # activity id -> the viewer's own status
+
+
+def list_activities(community: Community, viewer: Any, *, when: str = "upcoming", page: int = 1,
+                    per_page: int = PER_PAGE, now: dt.datetime | None = None) -> ActivityPage:
+    """Upcoming activities soonest first, or past ones latest first, with attendance counts (4 queries)."""
+    now = now or utcnow()
+    query = select(Activity).where(Activity.community_id == community.id)
+    if when == "past":
+        query = query.where(Activity.ends_at < now).order_by(Activity.starts_at.desc(), Activity.id.desc())
+    else:
+        when = "upcoming"
+        query = query.where(Activity.ends_at >= now).order_by(Activity.starts_at, Activity.id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(page, 1), pages)
+    items = list(db.session.scalars(query.options(selectinload(Activity.speakers))
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    ids = [item.id for item in items]
+    came = mine = {}
+    if ids:
+        came = dict(db.session.execute(
+            select(Attendance.activity_id, func.count()).where(
+                Attendance.activity_id.in_(ids), Attendance.status.in_([status.value for status in ATTENDED]))
+            .group_by(Attendance.activity_id)).all())
+        if getattr(viewer, "is_authenticated", False):
+            mine = dict(db.session.execute(select(Attendance.activity_id, Attendance.status).where(
+                Attendance.activity_id.in_(ids), Attendance.user_id == viewer.id)).all())
+    return ActivityPage(items=items, page=page, pages=pages, total=total, when=when, attendance=came, mine=mine)
+
+
+@dataclass
+class MonthDay:
+    date: dt.date
+    in_month: bool
+    activities: list[Activity]
+
+
+def month_calendar(community: Community, year: int, month: int) -> list[list[MonthDay]]:
+    """The weeks (Monday first) of a month with each local day's activities (one query)."""
+    first = dt.date(year, month, 1)
+    start = first - dt.timedelta(days=first.weekday())
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
+    end = last + dt.timedelta(days=6 - last.weekday())
+    window_start = to_utc(dt.datetime.combine(start, dt.time()))
+    window_end = to_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    by_day: dict[dt.date, list[Activity]] = {}
+    for activity in db.session.scalars(
+            select(Activity).where(Activity.community_id == community.id, Activity.starts_at >= window_start,
+                                   Activity.starts_at < window_end).order_by(Activity.starts_at)):
+        by_day.setdefault(to_local(activity.starts_at).date(), []).append(activity)
+    weeks, day = [], start
+    while day <= end:
+        weeks.append([MonthDay(day + dt.timedelta(days=offset), (day + dt.timedelta(days=offset)).month == month,
+                               by_day.get(day + dt.timedelta(days=offset), [])) for offset in range(7)])
+        day += dt.timedelta(days=7)
+    return weeks
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="activity-sign-in")
+
+
+def sign_in_token(activity: Activity) -> str:
+    """The token in the QR code: signed, naming the activity, its community and its current nonce."""
+    return _serializer().dumps({"a": activity.id, "c": activity.community_id, "n": activity.sign_in_nonce})
+
+
+def sign_in_window(activity: Activity) -> tuple[dt.datetime, dt.datetime]:
+    return activity.starts_at - SIGN_IN_OPENS, activity.ends_at + SIGN_IN_CLOSES
+
+
+def check_token(activity: Activity, token: str, now: dt.datetime | None = None) -> None:
+    """Refuse a token that is forged, made for another activity or community, voided, or used outside the window."""
+    try:
+        data = _serializer().loads(token or "")
+    except BadSignature:
+        raise ValidationError(str(_l("This sign-in code is not valid. Scan the code on the screen again."))) \
+            from None
+    if not isinstance(data, dict) or data.get("a") != activity.id or data.get("c") != activity.community_id:
+        raise ValidationError(str(_l("This sign-in code belongs to another activity.")))
+    if data.get("n") != activity.sign_in_nonce:
+        raise ValidationError(str(_l("This sign-in code has been replaced. Scan the code on the screen again.")))
+    if activity.cancelled:
+        raise ValidationError(str(_l("This activity was cancelled.")))
+    now = now or utcnow()
+    opens, closes = sign_in_window(activity)
+    if now < opens:
+        raise ValidationError(str(_l("Sign-in opens 30 minutes before the start.")))
+    if now > closes:
+        raise ValidationError(str(_l("Sign-in for this activity has closed. Ask the convener to mark you.")))
+
+
+def sign_in(activity: Activity, token: str, *, actor: User, now: dt.datetime | None = None) -> Attendance:
+    """Sign the actor in with the QR code's token: present, or late after start + 10 minutes.
+
+    Only oneself can be signed in this way; a second sign-in changes nothing; a non-member is refused.
+    """
+    now = now or utcnow()
+    check_token(activity, token, now)
+    if not can(actor, "sign_in", activity):
+        raise NotAllowed(str(_l("Only members of the community can sign in. Ask the convener to add you.")))
+    attendance = db.session.scalar(select(Attendance).where(
+        Attendance.activity_id == activity.id, Attendance.user_id == actor.id))
+    if attendance is not None and attendance.signed_at is not None:
+        return attendance  # already signed in: nothing changes
+    status = AttendanceStatus.LATE if now > activity.starts_at + LATE_AFTER else AttendanceStatus.PRESENT
+    if attendance is None:
+        attendance = Attendance(activity_id=activity.id, user_id=actor.id)
+        db.session.add(attendance)
+    attendance.status, attendance.signed_at, attendance.how = status.value, now, "qr"
+    attendance.updated_by_id, attendance.updated_at = actor.id, now
+    db.session.flush()
+    return attendance
+
+
+def regenerate_sign_in(activity: Activity, *, actor: User) -> None:
+    """Void every QR code issued for the activity (e.g. a photo of it was shared)."""
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can change activities.")))
+    activity.sign_in_nonce = secrets.token_hex(8)
+
+
+def signed_in(activity: Activity) -> list[Attendance]:
+    """Who signed in or was marked as come, in order of arrival (the live board)."""
+    return list(db.session.scalars(
+        select(Attendance).where(Attendance.activity_id == activity.id,
+                                 Attendance.status.in_([status.value for status in ATTENDED]))
+        .options(joinedload(Attendance.user)).order_by(Attendance.signed_at.is_(None), Attendance.signed_at,
+                                                       Attendance.id)))
+
+
+# --- the attendance table ------------------------------------------------------------------------
+
+
+@dataclass
+class RosterRow:
+    user: User
+    role: str
+    status: str  # "" when nobody marked them yet
+    how: str
+    signed_at: dt.datetime | None
+    leave: LeaveRequest | None
+
+
+def roster(activity: Activity) -> list[RosterRow]:
+    """Every current member (and anyone who was marked, even if they left since), with status and leave."""
+    members = db.session.execute(
+        select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == activity.community_id, Membership.left_at.is_(None))
+        .order_by(User.display_name)).all()
+    marks = {row.user_id: row for row in db.session.scalars(
+        select(Attendance).where(Attendance.activity_id == activity.id).options(joinedload(Attendance.user)))}
+    leaves = {row.user_id: row for row in db.session.scalars(
+        select(LeaveRequest).where(LeaveRequest.activity_id == activity.id))}
+    rows = []
+    seen = set()
+    for user, role in members:
+        mark = marks.get(user.id)
+        rows.append(RosterRow(user, role, mark.status if mark else "", mark.how if mark else "",
+                              mark.signed_at if mark else None, leaves.get(user.id)))
+        seen.add(user.id)
+    for user_id, mark in marks.items():
+        if user_id not in seen:
+            rows.append(RosterRow(mark.user, "", mark.status, mark.how, mark.signed_at, leaves.get(user_id)))
+    return rows
+
+
+def set_attendance(activity: Activity, statuses: dict[int, str], *, actor: User,
+                   now: dt.datetime | None = None) -> int:
+    """Save the convener's table: each person's status ("" leaves someone unmarked). Return how many changed.
+
+    Changes made after the activity ended are recorded in the audit trail: who, from what, to what.
+    """
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can take attendance.")))
+    now = now or utcnow()
+    allowed = {status.value for status in AttendanceStatus}
+    members = _member_ids(activity.community)
+    marks = {row.user_id: row for row in db.session.scalars(
+        select(Attendance).where(Attendance.activity_id == activity.id))}
+    changed = 0
+    for user_id, status in statuses.items():
+        if status and status not in allowed:
+            raise ValidationError(str(_l("Choose from the list.")), field=f"status-{user_id}")
+        mark = marks.get(user_id)
+        before = mark.status if mark else ""
+        if status == before or (user_id not in members and mark is None):
+            continue
+        if not status:
+            db.session.delete(mark)
+        elif mark is None:
+            db.session.add(Attendance(activity_id=activity.id, user_id=user_id, status=status, how="convener",
+                                      updated_by_id=actor.id, updated_at=now))
+        else:
+            mark.status, mark.updated_by_id, mark.updated_at = status, actor.id, now
+        changed += 1
+        if now > activity.ends_at:
+            record_event(actor, "attendance.changed", activity, activity.community, title=activity.title,
+                         user_id=user_id, before=before, after=status)
+    db.session.flush()
+    return changed
+
+
+# --- excused leave -------------------------------------------------------------------------------
+
+
+def request_leave(activity: Activity, reason: str, *, actor: User, now: dt.datetime | None = None) -> LeaveRequest:
+    """Ask to be excused before the activity starts (asking again changes the reason)."""
+    now = now or utcnow()
+    if not can(actor, "request_leave", activity):
+        raise NotAllowed(str(_l("Only members of the community can ask for leave.")))
+    if now >= activity.starts_at:
+        raise ValidationError(str(_l("Leave is asked for before the activity starts. Tell the convener "
+                                     "directly.")), field="reason")
+    reason = _line(reason, "reason", 500, required=True)
+    leave = db.session.scalar(select(LeaveRequest).where(
+        LeaveRequest.activity_id == activity.id, LeaveRequest.user_id == actor.id))
+    if leave is None:
+        leave = LeaveRequest(activity_id=activity.id, user_id=actor.id, reason=reason)
+        db.session.add(leave)
+    else:
+        leave.reason, leave.status, leave.decided_at, leave.decided_by_id = reason, "pending", None, None
+    db.session.flush()
+    return leave
+
+
+def decide_leave(leave: LeaveRequest, approve: bool, *, actor: User, now: dt.datetime | None = None) -> None:
+    """Approve (the member is marked excused) or decline a leave request."""
+    activity = db.session.get(Activity, leave.activity_id)
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can decide on leave.")))
+    now = now or utcnow()
+    leave.status, leave.decided_at, leave.decided_by_id = ("approved" if approve else "declined"), now, actor.id
+    mark = db.session.scalar(select(Attendance).where(
+        Attendance.activity_id == activity.id, Attendance.user_id == leave.user_id))
+    if approve and (mark is None or mark.status == AttendanceStatus.ABSENT):
+        set_attendance(activity, {leave.user_id: AttendanceStatus.EXCUSED.value}, actor=actor, now=now)
+    elif not approve and mark is not None and mark.status == AttendanceStatus.EXCUSED:
+        set_attendance(activity, {leave.user_id: ""}, actor=actor, now=now)
+
+
+def pending_leave(activity: Activity) -> list[LeaveRequest]:
+    return list(db.session.scalars(select(LeaveRequest).where(
+        LeaveRequest.activity_id == activity.id, LeaveRequest.status == "pending")
+        .options(joinedload(LeaveRequest.user)).order_by(LeaveRequest.created_at)))
+
+
+def my_leave(activity: Activity, user: Any) -> LeaveRequest | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(LeaveRequest).where(
+        LeaveRequest.activity_id == activity.id, LeaveRequest.user_id == user.id))
+
+
+def my_attendance(activity: Activity, user: Any) -> Attendance | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Attendance).where(
+        Attendance.activity_id == activity.id, Attendance.user_id == user.id))
+
+
+# --- minutes -------------------------------------------------------------------------------------
+
+
+def minutes_template(activity: Activity, gettext: Any) -> str:
+    """The headings a new record starts from, in the writer's language, the agenda already filled in."""
+    sections = []
+    for heading in MINUTES_TEMPLATE:
+        body = activity.agenda if heading == "Agenda" and activity.agenda else ""
+        sections.append(f"## {gettext(heading)}\n\n{body}".rstrip() + "\n")
+    return "\n".join(sections)
+
+
+def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User, base_version: int) -> None:
+    """Save the minutes and outcomes; a save that started from an older version is refused."""
+    if not can(actor, "write_minutes", activity):
+        raise NotAllowed(str(_l("Only the conveners and the named recorder write the minutes.")))
+    if base_version != activity.version:
+        raise Conflict(str(_l("Someone saved the minutes while you were writing. Your text is below; "
+                              "compare it with the saved version and save again.")), field="minutes")
+    activity.minutes = _text(minutes, "minutes")
+    activity.minutes_html = str(render_markdown(activity.minutes))
+    activity.outcomes = _text(outcomes, "outcomes")
+    activity.outcomes_html = str(render_markdown(activity.outcomes))
+    activity.minutes_updated_at, activity.minutes_updated_by_id = utcnow(), actor.id
+    activity.version += 1
+
+
+def community_members(community: Community) -> list[User]:
+    """The community's members who take part in activities (not guest experts), by name."""
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, Membership.left_at.is_(None),
+               Membership.role.in_(CONTRIBUTORS)).order_by(User.display_name)))
+
+
+def members_for_sheet(activity: Activity) -> list[User]:
+    """The names on the paper sign-in sheet."""
+    return community_members(activity.community)
