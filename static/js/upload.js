@@ -74,7 +74,12 @@
     });
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;  // a double click must not upload every file twice
-    chain.then(function () { input.value = ""; if (button) button.disabled = false; });
+    chain.then(function () {
+      input.value = "";
+      if (button) button.disabled = false;
+      // Whatever lists the uploads (an activity's gallery) refreshes itself on this event.
+      form.dispatchEvent(new CustomEvent("uploads-done", { bubbles: true }));
+    });
   });
 
   document.addEventListener("dragover", function (event) {

@@ -88,3 +88,10 @@ class MinutesForm(FlaskForm):
     outcomes = TextAreaField(_l("Outcomes"), validators=[Optional(), Length(max=100_000)],
                              description=_l("What the activity produced: plans, materials, links."))
     base_version = HiddenField()
+
+
+class FeedbackForm(FlaskForm):
+    satisfaction = RadioField(_l("How useful was it for you?"), choices=[(str(n), str(n)) for n in range(1, 6)],
+                              validators=[Optional()])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)],
+                            description=_l("Other members never see who wrote it."))

@@ -13,21 +13,23 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
 from workspace.activities import services
-from workspace.activities.forms import ActivityForm, CancelForm, LeaveForm, MinutesForm
-from workspace.activities.models import Activity, AttendanceStatus, LeaveRequest
+from workspace.activities.forms import ActivityForm, CancelForm, FeedbackForm, LeaveForm, MinutesForm
+from workspace.activities.models import Activity, AttendanceStatus, Evidence, LeaveRequest
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, recent_generation
-from workspace.core.database import utcnow
+from workspace.core.database import utcnow, writes
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, optional_int
-from workspace.core.htmx import render_page
+from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
+from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_upload
 from workspace.extensions import db
 
 bp = Blueprint("activities", __name__)
@@ -225,12 +227,19 @@ def reinstate(slug: str, activity_id: int):
 
 def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     managing = can(current_user, "manage", activity)
+    evidence = services.evidence_of(activity, include_deleted=managing)
+    summary = services.feedback_summary(activity) if can(current_user, "view_feedback", activity) else None
+    live = [item for item in evidence if item.deleted_at is None]
     return {
         "community": activity.community, "activity": activity, "managing": managing,
         "mine": services.my_attendance(activity, current_user), "leave": services.my_leave(activity, current_user),
         "leave_form": extra.pop("leave_form", None) or LeaveForm(formdata=None),
+        "feedback_form": extra.pop("feedback_form", None) or FeedbackForm(formdata=None),
+        "my_feedback": services.my_feedback(activity, current_user),
         "cancel_form": CancelForm(formdata=None), "came": services.signed_in(activity),
-        "pending": services.pending_leave(activity) if managing else [], "now": utcnow(), **_labels(), **extra,
+        "pending": services.pending_leave(activity) if managing else [], "now": utcnow(),
+        "evidence": evidence, "may_add": _may_add_evidence(activity), "summary": summary,
+        "checklist": services.checklist(activity, live, summary.count if summary else None), **_labels(), **extra,
     }
 
 
@@ -427,3 +436,144 @@ def save_minutes(slug: str, activity_id: int):
         form.base_version.data = str(activity.version)
     return render_page("activities/minutes.html", community=activity.community, activity=activity, form=form,
                        conflict=conflict, status=422, **_labels())
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+
+def _load_evidence(activity: Activity, evidence_id: int) -> Evidence:
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.activity_id != activity.id:
+        abort(404)
+    return evidence
+
+
+def _may_add_evidence(activity: Activity) -> bool:
+    return can(current_user, "manage", activity) or can(current_user, "write_minutes", activity)
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/evidence")
+def add_evidence(slug: str, activity_id: int):
+    """Photos, videos, documents, a scanned sign-in sheet: one request per file with progress (upload.js),
+    or all at once without JavaScript. Same checks and limits as the library (core/storage)."""
+    activity = load_activity(slug, activity_id)
+    require(_may_add_evidence(activity))
+    one_by_one = request.headers.get("X-Upload") == "1"
+    uploads = [upload for upload in request.files.getlist("files") if upload and upload.filename]
+    added: list[Evidence] = []
+    problem, status = None, 422
+    if not uploads:
+        problem = _("Choose at least one file.")
+    else:
+        try:
+            for upload in uploads:
+                stored = store_upload(upload.stream, upload.filename)
+                added.append(services.add_evidence(activity, stored, actor=current_user,
+                                                   caption=request.form.get("caption", ""),
+                                                   sheet=request.form.get("sheet") == "y"))
+        except UploadRejected as error:
+            db.session.rollback()
+            problem, status = error.message, 413 if error.reason == "too_large" else 422
+        except DomainError as error:
+            db.session.rollback()
+            problem = error.message
+    if problem is None:
+        db.session.commit()
+        if one_by_one:
+            return render_page("activities/_uploaded.html", community=activity.community, activity=activity,
+                               added=added, status=201)
+        flash(ngettext("%(num)d file added.", "%(num)d files added.", len(added)), "success")
+        return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#evidence")
+    if one_by_one:
+        return render_page("activities/_upload_problem.html", problem=problem, status=status)
+    flash(problem, "error")
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#evidence")
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/evidence/")
+def evidence_gallery(slug: str, activity_id: int):
+    """The gallery and files (refreshed by htmx when uploads finish)."""
+    activity = load_activity(slug, activity_id)
+    return render_page("activities/_evidence.html", community=activity.community, activity=activity,
+                       evidence=services.evidence_of(activity), may_add=_may_add_evidence(activity),
+                       managing=can(current_user, "manage", activity), **_labels())
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/evidence/<int:evidence_id>")
+def evidence_file(slug: str, activity_id: int, evidence_id: int):
+    """A photo or video shown in place, any other file downloaded (with the checks of every blob)."""
+    activity = load_activity(slug, activity_id)
+    evidence = _load_evidence(activity, evidence_id)
+    if evidence.deleted_at is not None and not can(current_user, "manage", activity):
+        abort(404)
+    return send_blob(evidence.blob, evidence.filename, inline=evidence.kind in {"photo", "video", "sheet"})
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/evidence/<int:evidence_id>/thumbnail")
+@writes
+def evidence_thumbnail(slug: str, activity_id: int, evidence_id: int):
+    """A small image of a photo for the gallery (made once, kept as its own blob)."""
+    activity = load_activity(slug, activity_id)
+    evidence = _load_evidence(activity, evidence_id)
+    if not evidence.media_type.startswith("image/"):
+        abort(404)
+    small = make_thumbnail(evidence.blob)
+    db.session.commit()
+    if small is None:
+        abort(404)
+    return send_blob(small, evidence.filename, inline=True)
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/evidence/<int:evidence_id>")
+def caption_evidence(slug: str, activity_id: int, evidence_id: int):
+    """Save a caption (htmx answers with the figure)."""
+    activity = load_activity(slug, activity_id)
+    require(_may_add_evidence(activity))
+    evidence = _load_evidence(activity, evidence_id)
+    try:
+        services.set_caption(evidence, request.form.get("caption", ""), actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    if wants_fragment():
+        return render_page("activities/_figure.html", community=activity.community, activity=activity, item=evidence,
+                           may_add=True, managing=can(current_user, "manage", activity))
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#evidence")
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/evidence/<int:evidence_id>/remove")
+def remove_evidence(slug: str, activity_id: int, evidence_id: int):
+    """Take a file out of the bundle (kept: it can be put back)."""
+    activity = load_activity(slug, activity_id, "manage")
+    evidence = _load_evidence(activity, evidence_id)
+    services.remove_evidence(evidence, actor=current_user, restore=request.form.get("restore") == "1")
+    db.session.commit()
+    flash(_("Put back.") if evidence.deleted_at is None else _("Removed. It can be put back from the activity page."),
+          "success")
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#evidence")
+
+
+# --- feedback ------------------------------------------------------------------------------------
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/feedback")
+def feedback(slug: str, activity_id: int):
+    """A member's feedback, once: satisfaction 1–5 and a comment (nobody else sees who wrote it)."""
+    activity = load_activity(slug, activity_id)
+    form = FeedbackForm()
+    if form.validate():
+        try:
+            services.give_feedback(activity, form.satisfaction.data, form.comment.data or "", actor=current_user)
+        except NotAllowed:
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Thank you for your feedback."), "success")
+            return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#feedback")
+    activity = load_activity(slug, activity_id)
+    return render_page("activities/show.html", status=422, **_show_context(activity, feedback_form=form))

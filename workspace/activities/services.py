@@ -29,6 +29,8 @@ from workspace.activities.models import (
     Activity,
     Attendance,
     AttendanceStatus,
+    Evidence,
+    Feedback,
     LeaveRequest,
     Method,
     Mode,
@@ -95,11 +97,9 @@ def to_utc(local: dt.datetime) -> dt.datetime:
     """
     if local.tzinfo is not None:
         return local.astimezone(dt.UTC)
-    aware = local.replace(tzinfo=zone(), fold=0)
-    back = aware.astimezone(dt.UTC).astimezone(zone()).replace(tzinfo=None)
-    if back != local:  # skipped by a change to summer time: the later reading lies past the gap
-        aware = local.replace(tzinfo=zone(), fold=1)
-    return aware.astimezone(dt.UTC)
+    # fold=0 is the earlier reading of a repeated hour and, for a skipped time, the offset before the
+    # gap, which lands past it (02:30 on a spring-forward night in Europe/Berlin becomes 03:30 CEST).
+    return local.replace(tzinfo=zone(), fold=0).astimezone(dt.UTC)
 
 
 def to_local(moment: dt.datetime) -> dt.datetime:
@@ -295,7 +295,10 @@ def create_series(community: Community, fields: ActivityFields, *, actor: User, 
         if repeat == "weekly":
             shift_start, shift_end = starts + dt.timedelta(weeks=index), ends + dt.timedelta(weeks=index)
         else:
-            shift_start, shift_end = _shift_months(starts, index), _shift_months(ends, index)
+            # The end follows the start (not its own day): the 30th 22:00–the 31st 01:00 would otherwise end
+            # before it starts in a month whose last day clamps both to the same date.
+            shift_start = _shift_months(starts, index)
+            shift_end = shift_start + (ends - starts)
         made.append(create_activity(community, _replace_times(fields, shift_start, shift_end), actor=actor,
                                     series_key=key))
     return made
@@ -667,3 +670,149 @@ def community_members(community: Community) -> list[User]:
 def members_for_sheet(activity: Activity) -> list[User]:
     """The names on the paper sign-in sheet."""
     return community_members(activity.community)
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+EVIDENCE_KINDS = ("photo", "video", "document", "sheet")
+MAX_CAPTION = 300
+
+
+def evidence_kind(media_type: str, *, sheet: bool = False) -> str:
+    """What an upload is: a scanned sign-in sheet (when the uploader says so), a photo, a video or a document."""
+    if sheet:
+        return "sheet"
+    if media_type.startswith("image/"):
+        return "photo"
+    if media_type.startswith(("video/", "audio/")):
+        return "video"
+    return "document"
+
+
+def add_evidence(activity: Activity, stored: Any, *, actor: User, caption: str = "", sheet: bool = False) -> Evidence:
+    """Keep a checked upload (core/storage did the checks and re-encoding) as evidence of the activity."""
+    if not can(actor, "manage", activity) and not can(actor, "write_minutes", activity):
+        raise NotAllowed(str(_l("Only the conveners and the recorder add evidence.")))
+    evidence = Evidence(activity_id=activity.id, blob=stored.blob, kind=evidence_kind(stored.media_type, sheet=sheet),
+                        filename=stored.filename, media_type=stored.media_type, size=stored.size,
+                        caption=_line(caption, "caption", MAX_CAPTION), uploader_id=actor.id)
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def evidence_of(activity: Activity, *, include_deleted: bool = False) -> list[Any]:
+    query = select(Evidence).where(Evidence.activity_id == activity.id)
+    if not include_deleted:
+        query = query.where(Evidence.deleted_at.is_(None))
+    return list(db.session.scalars(query.order_by(Evidence.created_at, Evidence.id)))
+
+
+def set_caption(evidence: Any, caption: str, *, actor: User) -> None:
+    activity = db.session.get(Activity, evidence.activity_id)
+    if not can(actor, "manage", activity) and not can(actor, "write_minutes", activity):
+        raise NotAllowed(str(_l("Only the conveners and the recorder add evidence.")))
+    evidence.caption = _line(caption, "caption", MAX_CAPTION)
+
+
+def remove_evidence(evidence: Any, *, actor: User, restore: bool = False) -> None:
+    """Move evidence out of the bundle (kept, so a convener can bring it back) or back into it."""
+    activity = db.session.get(Activity, evidence.activity_id)
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can remove evidence.")))
+    evidence.deleted_at = None if restore else utcnow()
+    record_event(actor, "evidence.restored" if restore else "evidence.removed", evidence, activity.community,
+                 title=activity.title, filename=evidence.filename)
+
+
+@dataclass
+class Checklist:
+    """What a funder asks of every activity, ticked off as it is recorded."""
+
+    minutes: bool
+    attendance: bool
+    photo: bool
+    feedback: bool
+
+    @property
+    def done(self) -> int:
+        return sum((self.minutes, self.attendance, self.photo, self.feedback))
+
+    @property
+    def complete(self) -> bool:
+        return self.done == 4
+
+
+def checklist(activity: Activity, evidence: Sequence[Evidence] | None = None,
+              feedback_count: int | None = None) -> Checklist:
+    """Minutes written, attendance taken, at least one photo, feedback collected."""
+    evidence = evidence if evidence is not None else evidence_of(activity)
+    attended = db.session.scalar(select(func.count()).select_from(Attendance).where(
+        Attendance.activity_id == activity.id)) or 0
+    if feedback_count is None:
+        feedback_count = db.session.scalar(select(func.count()).select_from(Feedback).where(
+            Feedback.activity_id == activity.id)) or 0
+    return Checklist(minutes=bool(activity.minutes and has_visible_text(activity.minutes)), attendance=attended > 0,
+                     photo=any(item.kind == "photo" for item in evidence), feedback=feedback_count > 0)
+
+
+# --- feedback ------------------------------------------------------------------------------------
+
+MAX_COMMENT = 2_000
+
+
+def give_feedback(activity: Activity, satisfaction: int | str | None, comment: str, *, actor: User,
+                  now: dt.datetime | None = None) -> Any:
+    """A member's feedback, once, after the activity has started: satisfaction 1–5 and a comment."""
+    now = now or utcnow()
+    if not can(actor, "give_feedback", activity):
+        raise NotAllowed(str(_l("Only members of the community give feedback.")))
+    if now < activity.starts_at:
+        raise ValidationError(str(_l("Feedback opens when the activity starts.")), field="satisfaction")
+    try:
+        score = int(satisfaction or 0)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise ValidationError(str(_l("Choose from 1 (not at all) to 5 (very).")), field="satisfaction")
+    if db.session.scalar(select(Feedback.id).where(Feedback.activity_id == activity.id,
+                                                   Feedback.user_id == actor.id)) is not None:
+        raise ValidationError(str(_l("You have already given your feedback on this activity. Thank you!")),
+                              field="satisfaction")
+    feedback = Feedback(activity_id=activity.id, user_id=actor.id, satisfaction=score,
+                        comment=_text(comment, "comment", MAX_COMMENT), created_at=now)
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback
+
+
+def my_feedback(activity: Activity, user: Any) -> Any:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Feedback).where(Feedback.activity_id == activity.id,
+                                                    Feedback.user_id == user.id))
+
+
+@dataclass
+class FeedbackSummary:
+    """The distribution of satisfaction and the comments, without names (what a convener sees)."""
+
+    count: int
+    counts: dict[int, int]  # 1..5 -> how many
+    average: float | None
+    comments: list[str]
+
+    @property
+    def widest(self) -> int:
+        return max(self.counts.values() or [0]) or 1
+
+
+def feedback_summary(activity: Activity) -> FeedbackSummary:
+    rows = db.session.execute(select(Feedback.satisfaction, Feedback.comment).where(
+        Feedback.activity_id == activity.id).order_by(Feedback.created_at)).all()
+    counts = {score: 0 for score in range(1, 6)}
+    for score, _comment in rows:
+        counts[score] += 1
+    comments = [comment for _score, comment in rows if comment and has_visible_text(comment)]
+    average = round(sum(score for score, _comment in rows) / len(rows), 2) if rows else None
+    return FeedbackSummary(count=len(rows), counts=counts, average=average, comments=comments)
