@@ -67,6 +67,7 @@ def load_config() -> dict[str, Any]:
         "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_PIXELS", 40_000_000),  # decompression-bomb guard
         "DISCUSSION_MAX_POST": _int("DISCUSSION_MAX_POST", 50_000),  # characters per post
         "DISCUSSION_POSTS_PER_PAGE": _int("DISCUSSION_POSTS_PER_PAGE", 50),
+        "MONTHLY_PLAN_DAY": _int("MONTHLY_PLAN_DAY", 20),  # the plan for a month is due by this day of the month before
         # A live poll may learn of a write this much later (it then mostly needs no database at all).
         "LIVE_POLL_STALENESS_SECONDS": float(os.environ.get("LIVE_POLL_STALENESS_SECONDS") or 1.0),
         # Requests above the largest allowed upload are cut off by Werkzeug with a 413.

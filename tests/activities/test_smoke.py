@@ -54,3 +54,31 @@ def test_evidence_feedback_and_the_checklist(client, ctx):
     page = client.get(base).get_data(as_text=True)
     assert "很實用" in page and "林老師" not in page.split('id="feedback-summary"')[1].split("</section>")[0]
     assert "2/4" in page
+
+
+def test_participation_and_monthly_plans(client, ctx, app):
+    import datetime as dt_
+
+    club = make_club("plans")
+    past = services.to_local(services.utcnow()).replace(tzinfo=None, microsecond=0) - dt_.timedelta(days=3)
+    held = club.activity(title="已舉行的觀課", starts=past, hours=2, method="observation_feedback")
+    services.set_attendance(held, {club.member.id: "present", club.other.id: "absent"}, actor=club.convener)
+    from workspace.extensions import db
+
+    db.session.commit()
+    report = services.participation(club.community, past.date() - dt_.timedelta(days=1), past.date())
+    rows = {row.user.display_name: row for row in report.members}
+    assert (rows["林老師"].attended, rows["林老師"].held, rows["林老師"].hours) == (1, 1, 2.0)
+    assert rows["王老師"].rate == 0 and report.hours_by_method == [("observation_feedback", 2.0)]
+    client.login(club.convener)
+    page = client.get("/c/plans/activities/participation").get_data(as_text=True)
+    assert "已舉行的觀課" in page and "<svg" in page
+    upcoming = services.next_month(services.to_local(services.utcnow()).date())
+    club.activity(title="下個月的共同備課", starts=dt_.datetime.combine(upcoming.replace(day=5), dt_.time(14)))
+    page = client.get("/c/plans/activities/plans").get_data(as_text=True)
+    assert "下個月的共同備課" in page
+    response = client.post_form("/c/plans/activities/plans", {"month": upcoming.isoformat(), "note": "本月重點"})
+    assert response.status_code == 302
+    status = services.plan_status(club.community, upcoming)
+    assert status.submitted and [item["title"] for item in status.plan.planned] == ["下個月的共同備課"]
+    assert services.plan_deadline(dt_.date(2026, 3, 1)) == dt_.date(2026, 2, 20)

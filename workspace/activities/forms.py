@@ -95,3 +95,9 @@ class FeedbackForm(FlaskForm):
                               validators=[Optional()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)],
                             description=_l("Other members never see who wrote it."))
+
+
+class MonthlyPlanForm(FlaskForm):
+    month = HiddenField()
+    note = TextAreaField(_l("Note to the plan"), validators=[Optional(), Length(max=5000)],
+                         description=_l("Goals of the month, what is new, what changed."))

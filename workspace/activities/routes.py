@@ -18,7 +18,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from workspace.activities import services
-from workspace.activities.forms import ActivityForm, CancelForm, FeedbackForm, LeaveForm, MinutesForm
+from workspace.activities.forms import ActivityForm, CancelForm, FeedbackForm, LeaveForm, MinutesForm, MonthlyPlanForm
 from workspace.activities.models import Activity, AttendanceStatus, Evidence, LeaveRequest
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
@@ -78,6 +78,8 @@ def calendar(slug: str):
     today = services.to_local(utcnow()).date()
     try:
         year, month = (int(part) for part in request.args.get("month", "").split("-", 1))
+        if not 1900 <= year <= 2999:  # the previous and next months of year 1 or 9999 overflow dt.date
+            raise ValueError(year)
         first = dt.date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)
@@ -577,3 +579,67 @@ def feedback(slug: str, activity_id: int):
             return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#feedback")
     activity = load_activity(slug, activity_id)
     return render_page("activities/show.html", status=422, **_show_context(activity, feedback_form=form))
+
+
+# --- participation and monthly plans -------------------------------------------------------------
+
+
+def _date_arg(name: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+@bp.get("/c/<slug>/activities/participation")
+@cache_page
+def participation(slug: str):
+    """Who came to what, per member and per activity, with charts (?start=&end= as YYYY-MM-DD)."""
+    community = load_community(slug, "read_activities")
+    today = services.to_local(utcnow()).date()
+    end = _date_arg("end", today)
+    start = _date_arg("start", end - dt.timedelta(days=364))
+    if start > end:
+        start, end = end, start
+    return render_page("activities/participation.html", community=community,
+                       report=services.participation(community, start, end), **_labels())
+
+
+@bp.get("/c/<slug>/activities/plans")
+def plans(slug: str):
+    """Monthly plans (月計畫): next month's, due by the 20th, and planned versus held for earlier months."""
+    community = load_community(slug, "read_activities")
+    today = services.to_local(utcnow()).date()
+    upcoming = services.next_month(today)
+    months = [upcoming, today.replace(day=1)]
+    earlier = today.replace(day=1)
+    for _index in range(4):
+        earlier = (earlier - dt.timedelta(days=1)).replace(day=1)
+        months.append(earlier)
+    return render_page("activities/plans.html", community=community, today=today,
+                       statuses=[services.plan_status(community, month, today) for month in months],
+                       form=MonthlyPlanForm(formdata=None), **_labels())
+
+
+@bp.post("/c/<slug>/activities/plans")
+def submit_plan(slug: str):
+    """Submit the plan of a month (?month=YYYY-MM-01): the activities planned in it, and a note."""
+    community = load_community(slug, "manage_activities")
+    form = MonthlyPlanForm()
+    try:
+        month = dt.date.fromisoformat(form.month.data or "")
+    except ValueError:
+        abort(400)
+    try:
+        services.submit_monthly_plan(community, month, form.note.data or "", actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The plan is submitted."), "success")
+    return redirect(url_for("activities.plans", slug=slug))
+
+
+# The calendar feeds (ICS) live in their own module on this blueprint.
+from workspace.activities import feed_routes  # noqa: E402, F401

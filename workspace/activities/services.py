@@ -34,6 +34,7 @@ from workspace.activities.models import (
     LeaveRequest,
     Method,
     Mode,
+    MonthlyPlan,
     Speaker,
 )
 from workspace.auth.models import User
@@ -816,3 +817,195 @@ def feedback_summary(activity: Activity) -> FeedbackSummary:
     comments = [comment for _score, comment in rows if comment and has_visible_text(comment)]
     average = round(sum(score for score, _comment in rows) / len(rows), 2) if rows else None
     return FeedbackSummary(count=len(rows), counts=counts, average=average, comments=comments)
+
+
+# --- participation -------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberParticipation:
+    user: User
+    attended: int
+    held: int  # activities held while they were a member
+    hours: float
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.attended / self.held, 3) if self.held else None
+
+
+@dataclass
+class ActivityParticipation:
+    activity: Activity
+    attended: int
+    members: int  # members at the time of the activity
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.attended / self.members, 3) if self.members else None
+
+
+@dataclass
+class Participation:
+    start: dt.date
+    end: dt.date
+    members: list[MemberParticipation]
+    activities: list[ActivityParticipation]
+    hours_by_method: list[tuple[str, float]]  # (method, hours held), largest first
+
+    @property
+    def average_rate(self) -> float | None:
+        rates = [row.rate for row in self.activities if row.rate is not None]
+        return round(sum(rates) / len(rates), 3) if rates else None
+
+
+def participation(community: Community, start: dt.date, end: dt.date, *,
+                  now: dt.datetime | None = None) -> Participation:
+    """Who came to what between two local dates (inclusive): per member, per activity, hours by method.
+
+    Held = not cancelled and already ended. A member counts for the activities held while they were a
+    member. Four queries, whatever the number of activities and members.
+    """
+    now = now or utcnow()
+    window_start = to_utc(dt.datetime.combine(start, dt.time()))
+    window_end = to_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    held = list(db.session.scalars(
+        select(Activity).where(Activity.community_id == community.id, Activity.cancelled_at.is_(None),
+                               Activity.starts_at >= window_start, Activity.starts_at < window_end,
+                               Activity.ends_at <= now).order_by(Activity.starts_at)))
+    memberships = db.session.execute(
+        select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.community_id == community.id, Membership.role.in_(CONTRIBUTORS))).all()
+    came: dict[int, set[int]] = {}
+    marked: dict[int, set[int]] = {}  # anyone with a mark, come or not: they were expected
+    if held:
+        for activity_id, user_id, status in db.session.execute(
+                select(Attendance.activity_id, Attendance.user_id, Attendance.status).where(
+                    Attendance.activity_id.in_([activity.id for activity in held]))):
+            marked.setdefault(activity_id, set()).add(user_id)
+            if status in ATTENDED:
+                came.setdefault(activity_id, set()).add(user_id)
+
+    def counts_for(membership: Membership, user: User, activity: Activity) -> bool:
+        """A member then, or marked (records entered after the fact count those the convener marked)."""
+        if user.id in marked.get(activity.id, set()):
+            return True
+        return membership.joined_at <= activity.starts_at and (
+            membership.left_at is None or membership.left_at > activity.starts_at)
+
+    members = []
+    for membership, user in memberships:
+        during = [activity for activity in held if counts_for(membership, user, activity)]
+        attended = [activity for activity in during if user.id in came.get(activity.id, set())]
+        if membership.left_at is not None and not attended:
+            continue  # left before anything counted: not listed
+        members.append(MemberParticipation(user, len(attended), len(during),
+                                           round(sum(hours_of(activity) for activity in attended), 2)))
+    members.sort(key=lambda row: (-(row.rate or 0), -row.hours, row.user.display_name))
+    rows = [ActivityParticipation(activity, len(came.get(activity.id, set())),
+                                  sum(1 for membership, user in memberships if counts_for(membership, user, activity)))
+            for activity in held]
+    by_method: dict[str, float] = {}
+    for activity in held:
+        by_method[activity.method] = round(by_method.get(activity.method, 0) + hours_of(activity), 2)
+    return Participation(start, end, members, rows, sorted(by_method.items(), key=lambda item: -item[1]))
+
+
+# --- monthly plans -------------------------------------------------------------------------------
+
+
+def plan_deadline(month: dt.date) -> dt.date:
+    """The day the plan for `month` is due: the configured day (default the 20th) of the month before."""
+    day = int(current_app.config.get("MONTHLY_PLAN_DAY", 20))
+    before = (month.replace(day=1) - dt.timedelta(days=1))
+    return before.replace(day=min(day, before.day))
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return to_utc(dt.datetime.combine(first, dt.time())), to_utc(dt.datetime.combine(following, dt.time()))
+
+
+def activities_in_month(community: Community, month: dt.date) -> list[Activity]:
+    start, end = month_bounds(month)
+    return list(db.session.scalars(select(Activity).where(
+        Activity.community_id == community.id, Activity.starts_at >= start, Activity.starts_at < end)
+        .order_by(Activity.starts_at)))
+
+
+def monthly_plan(community: Community, month: dt.date) -> MonthlyPlan | None:
+    return db.session.scalar(select(MonthlyPlan).where(MonthlyPlan.community_id == community.id,
+                                                       MonthlyPlan.month == month.replace(day=1)))
+
+
+def submit_monthly_plan(community: Community, month: dt.date, note: str, *, actor: User,
+                        now: dt.datetime | None = None) -> MonthlyPlan:
+    """Submit (or submit again) the plan for a month: the activities planned in it so far, and a note."""
+    _check_manager(community, actor)
+    month = month.replace(day=1)
+    planned = [activity for activity in activities_in_month(community, month) if not activity.cancelled]
+    if not planned:
+        raise ValidationError(str(_l("Plan the month's activities first; the plan lists them.")), field="note")
+    plan = monthly_plan(community, month)
+    if plan is None:
+        plan = MonthlyPlan(community_id=community.id, month=month)
+        db.session.add(plan)
+    plan.note = _text(note, "note", 5_000)
+    plan.planned = [{"id": activity.id, "title": activity.title, "starts_at": activity.starts_at.isoformat(),
+                     "method": activity.method} for activity in planned]
+    plan.submitted_at, plan.submitted_by_id = now or utcnow(), actor.id
+    record_event(actor, "monthly_plan.submitted", plan, community, month=month.isoformat(), count=len(planned))
+    db.session.flush()
+    return plan
+
+
+@dataclass
+class PlanStatus:
+    """Where the plan for a month stands: due when, submitted when, planned versus held."""
+
+    month: dt.date
+    deadline: dt.date
+    plan: Any
+    activities: list[Activity]
+    today: dt.date
+
+    @property
+    def submitted(self) -> bool:
+        return self.plan is not None and self.plan.submitted_at is not None
+
+    @property
+    def late(self) -> bool:
+        return self.submitted and to_local(self.plan.submitted_at).date() > self.deadline
+
+    @property
+    def overdue(self) -> bool:
+        return not self.submitted and self.today > self.deadline
+
+    @property
+    def due_soon(self) -> bool:
+        return not self.submitted and self.deadline - dt.timedelta(days=10) <= self.today <= self.deadline
+
+    @property
+    def planned_ids(self) -> set[int]:
+        return {item["id"] for item in (self.plan.planned if self.plan else [])}
+
+    @property
+    def held(self) -> list[Activity]:
+        now = utcnow()
+        return [activity for activity in self.activities if not activity.cancelled and activity.ends_at <= now]
+
+    @property
+    def unplanned(self) -> list[Activity]:
+        return [activity for activity in self.activities if activity.id not in self.planned_ids]
+
+
+def plan_status(community: Community, month: dt.date, today: dt.date | None = None) -> PlanStatus:
+    month = month.replace(day=1)
+    today = today or to_local(utcnow()).date()
+    return PlanStatus(month, plan_deadline(month), monthly_plan(community, month),
+                      activities_in_month(community, month), today)
+
+
+def next_month(today: dt.date) -> dt.date:
+    return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)

@@ -6,11 +6,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from workspace.activities import services as activity_services
 from workspace.communities import services
 from workspace.communities.access import load_community, load_invitation, load_membership
 from workspace.communities.forms import CommunityForm, EmptyForm, InvitationForm, RoleForm, TransferForm
 from workspace.communities.models import Community, Role
 from workspace.core.cache import cache_page
+from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page, wants_fragment
@@ -91,8 +93,13 @@ def show(slug: str):
     reads_material = can(current_user, "read_material", community)
     recent = resource_services.recent_in(community) if reads_material else []
     board = discussion_services.list_threads(community, current_user, per_page=5) if reads_material else None
+    plan = None
+    if can(current_user, "manage_activities", community):  # remind the conveners of next month's plan
+        today = activity_services.to_local(utcnow()).date()
+        status = activity_services.plan_status(community, activity_services.next_month(today), today)
+        plan = status if status.due_soon or status.overdue else None
     return render_page("communities/show.html", community=community, members=members, recent=recent, board=board,
-                       reads_material=reads_material, member_count=member_count,
+                       plan=plan, reads_material=reads_material, member_count=member_count,
                        membership=membership_of(current_user, community))
 
 
