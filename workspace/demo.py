@@ -296,6 +296,7 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     db.session.flush()
     _resources(loaded, people)
     _discussions(loaded, people)
+    _activities(loaded, people)
     return True
 
 
@@ -447,3 +448,75 @@ def _discussions(loaded: dict[str, Community], people: dict[str, User]) -> None:
             discussions.set_pinned(thread, True, actor=people[spec.author])
         if spec.answer:
             discussions.mark_answer(thread, posts[spec.answer - 1], actor=people[spec.author])
+
+
+@dataclass(frozen=True)
+class DemoActivity:
+    community: str
+    title: str
+    method: str
+    days: int  # from today: negative in the past
+    start: str  # local time, "14:00"
+    hours: float
+    place: str
+    agenda: str = ""
+    minutes: str = ""
+    mode: str = "offline"
+    absent: tuple[str, ...] = ()  # person keys who did not come (past activities)
+    feedback: tuple[tuple[str, int, str], ...] = ()  # (person, 1-5, comment)
+    speaker: tuple[str, str, bool, float] | None = None  # (name, affiliation, external, hours)
+
+
+# Written for the demo in our own words.
+ACTIVITIES = (
+    DemoActivity("math-grade5", "共同備課：分數的加減", "collaborative_planning", -21, "14:00", 2, "自然教室",
+                 agenda="- 檢視教案初稿\n- 預測學生的迷思\n- 分配觀課重點",
+                 minutes="## 討論\n大家同意先用紙條操作，再進入通分的算法。\n\n## 決議\n- 林志豪修改第二節\n"
+                         "- 下次觀課聚焦小組說明",
+                 absent=("chang",), feedback=(("huang", 5, "紙條的點子很好用"), ("li", 4, ""))),
+    DemoActivity("math-grade5", "觀課與議課：五年三班", "observation_feedback", -7, "10:00", 1.5, "五年三班教室",
+                 minutes="## 觀察\n兩組能用完整句子說明通分的理由。\n\n## 建議\n提供句型鷹架。",
+                 feedback=(("wang", 4, "議課時間可以再長一點"),)),
+    DemoActivity("math-grade5", "校外專題講座：素養導向評量", "external_lecture", 9, "13:30", 3, "視聽教室",
+                 agenda="- 素養導向評量的設計原則\n- 實作：改寫一題評量",
+                 speaker=("張教授", "國立教育大學", True, 3)),
+    DemoActivity("urban-rural", "同步课堂：分数的初步认识", "co_teaching", -14, "09:00", 1, "城关一小录播教室",
+                 mode="hybrid", minutes="## 记录\n两校学生共同完成分一分的活动，网络延迟约两秒。",
+                 absent=("wu",), feedback=(("sun", 4, "乡村学生参与度很高"),)),
+    DemoActivity("urban-rural", "网络教研：送教下乡回顾", "peer_reflection", 5, "15:00", 1.5, "", mode="online"),
+    DemoActivity("formative-assessment", "Reading group: feedback that moves learning forward", "topic_study", -10,
+                 "15:30", 1, "Library", minutes="## Discussion\nWe agreed to try comment-only marking for three weeks.",
+                 feedback=(("lin", 5, "Useful and short"),)),
+)
+
+
+def _activities(loaded: dict[str, Community], people: dict[str, User]) -> None:
+    """A few activities per community: past ones with attendance, minutes and feedback; one to come."""
+    import datetime as dt
+
+    from workspace.activities import services as activities
+    from workspace.core.database import utcnow
+
+    today = activities.to_local(utcnow()).date()
+    for spec in ACTIVITIES:
+        community = loaded[spec.community]
+        convener = next(people[key] for key, person in ((p.key, p) for p in PEOPLE)
+                        if person.key == next(c.convener for c in COMMUNITIES if c.slug == spec.community))
+        hour, minute = (int(part) for part in spec.start.split(":"))
+        starts = dt.datetime.combine(today + dt.timedelta(days=spec.days), dt.time(hour, minute))
+        speakers = [activities.SpeakerFields(name=spec.speaker[0], affiliation=spec.speaker[1],
+                                             external=spec.speaker[2], hours=spec.speaker[3])] if spec.speaker else []
+        activity = activities.create_activity(community, activities.ActivityFields(
+            title=spec.title, method=spec.method, mode=spec.mode, starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=spec.hours), place=spec.place, agenda=spec.agenda,
+            speakers=speakers), actor=convener)
+        if spec.days >= 0:
+            continue
+        members = [member for member in activities.community_members(community)]
+        statuses = {member.id: ("absent" if any(people[key].id == member.id for key in spec.absent) else "present")
+                    for member in members}
+        activities.set_attendance(activity, statuses, actor=convener, now=activity.starts_at)
+        if spec.minutes:
+            activities.save_minutes(activity, spec.minutes, "", actor=convener, base_version=activity.version)
+        for key, score, comment in spec.feedback:
+            activities.give_feedback(activity, score, comment, actor=people[key])

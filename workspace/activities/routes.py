@@ -12,8 +12,8 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -44,6 +44,16 @@ def load_activity(slug: str, activity_id: int, action: str = "view") -> Activity
     if action != "view":
         require(can(current_user, action, activity))
     return activity
+
+
+@bp.app_template_global()
+def when_of(activity: Activity, style: str = "medium") -> str:
+    """When an activity takes place, in the reader's language: the date, then 14:00–16:00 (24-hour, local)."""
+    starts, ends = services.to_local(activity.starts_at), services.to_local(activity.ends_at)
+    day = format_date(starts.date(), style)
+    if ends.date() == starts.date():
+        return f"{day} {starts:%H:%M}–{ends:%H:%M}"
+    return f"{day} {starts:%H:%M} – {format_date(ends.date(), style)} {ends:%H:%M}"
 
 
 def _labels() -> dict[str, Any]:

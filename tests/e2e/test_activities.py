@@ -1,0 +1,370 @@
+"""Activities in a real browser: the QR sign-in board on the convener's screen and a member's phone (live,
+without reloading), the login detour that comes back to the sign-in page, the printable sign-in sheet (and
+its PDF), the attendance table by keyboard, and the list and month calendar on a phone.
+
+SCREENSHOTS=1 writes docs/screenshots/activity-board.png and activity-sign-in-phone.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ConsoleLog
+from tests.e2e.test_browser import PROJECT_ROOT, log_in
+
+PHONE = {"width": 390, "height": 844}
+A4 = {"width": 794, "height": 1123}  # 210 × 297 mm at 96 px per inch
+LIVE_WAIT = 10_000  # the board polls every 3 s
+MEMBER_NAMES = ("林志明", "王美玲", "張家豪", "李淑芬", "黃建國", "吳雅婷")
+
+
+# --- data through the app's services -------------------------------------------------------------
+
+
+def _club(data: Any, names: tuple[str, ...] = MEMBER_NAMES[:2]) -> tuple[dict[str, Any], dict[str, Any],
+                                                                        list[dict[str, Any]]]:
+    """A community with its convener 陳怡君 and members with these names."""
+    convener = data.user(name="陳怡君")
+    community = data.community(convener, name="數學領域共同備課社群")
+    members = [data.user(name=name) for name in names]
+    for member in members:
+        data.member(community, member)
+    return convener, community, members
+
+
+def _activity(data: Any, community: dict[str, Any], convener: dict[str, Any], *, title: str = "五年級數學共同備課",
+              started_minutes_ago: int = 5, hours: float = 2, days_ahead: int = 0, place: str = "自然教室") -> int:
+    """Plan an activity as `convener` (by default one that started a few minutes ago); return its id."""
+    from workspace.activities import services
+    from workspace.auth.models import User
+    from workspace.communities.models import Community
+    from workspace.extensions import db
+
+    def work() -> int:
+        now = services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+        starts = now - dt.timedelta(minutes=started_minutes_ago) + dt.timedelta(days=days_ahead)
+        fields = services.ActivityFields(title=title, method="collaborative_planning", starts_at=starts,
+                                         ends_at=starts + dt.timedelta(hours=hours), place=place)
+        return services.create_activity(db.session.get(Community, community["id"]), fields,
+                                        actor=db.session.get(User, convener["id"])).id
+
+    return data._run(work)
+
+
+def _status_of(data: Any, activity_id: int, user: dict[str, Any]) -> tuple[str, str] | None:
+    """The (status, how) recorded for `user`, or None."""
+    from sqlalchemy import select
+
+    from workspace.activities.models import Attendance
+    from workspace.extensions import db
+
+    def work() -> tuple[str, str] | None:
+        mark = db.session.scalar(select(Attendance).where(Attendance.activity_id == activity_id,
+                                                          Attendance.user_id == user["id"]))
+        return (mark.status, mark.how) if mark else None
+
+    return data._run(work)
+
+
+def _url(community: dict[str, Any], activity_id: int | None = None, tail: str = "") -> str:
+    base = f"/c/{community['slug']}/activities/"
+    return base + (f"{activity_id}{tail}" if activity_id is not None else tail)
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+
+def _phone(new_context: Any, **options: Any) -> Any:
+    """A phone in Traditional Chinese."""
+    return new_context(locale="zh-TW", viewport=PHONE, is_mobile=True, has_touch=True, **options)
+
+
+def _log_in_form(page: Page, user: dict[str, Any]) -> None:
+    """Fill in the login form in whatever language it is shown (the fields by their ids)."""
+    page.locator("#email").fill(user["email"])
+    page.locator("#password").fill(user["password"])
+    page.locator("#login button[type=submit]").click()
+
+
+def _no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = ()) -> None:
+    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon)."""
+    failed = [message for message in console.messages
+              if "Failed to load resource" in message and "favicon" not in message
+              and not any(f"status of {status} " in message for status in expected)]
+    assert not console.problems, console.problems
+    assert not failed, failed
+
+
+# Names (tag#id.class) of the elements that reach past the right edge: where sideways scrolling comes from.
+_WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > limit + 1)
+  .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+            (e.classList.length ? "." + [...e.classList].join(".") : "") +
+            " right=" + Math.round(e.getBoundingClientRect().right))
+  .slice(0, 8)"""
+
+
+def _fits(page: Page, where: str = "") -> None:
+    """Nothing makes the page scroll sideways; if something does, name the widest culprits."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if widths[0] > widths[1] + 1:
+        culprits = page.evaluate(_WIDE_ELEMENTS, widths[1])
+        raise AssertionError(f"{where or page.url}: scrollWidth {widths[0]} > innerWidth {widths[1]}; {culprits}")
+
+
+def _screenshots_folder(tmp_path: Path) -> Path:
+    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# --- the QR board and the phone ------------------------------------------------------------------
+
+
+def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_context, data, live_server: str,
+                                                                        console: ConsoleLog, tmp_path: Path) -> None:
+    folder = _screenshots_folder(tmp_path)
+    convener, community, (lin, wang) = _club(data)
+    activity_id = _activity(data, community, convener)
+
+    # The convener puts the board on the room's screen.
+    board = new_context().new_page()
+    log_in(board, convener)
+    board.goto(_url(community, activity_id, "/board"))
+    expect(board.locator("#board .qr svg")).to_be_visible()
+    box = board.locator("#board .qr svg").bounding_box()
+    assert box is not None and box["width"] >= 200 and abs(box["width"] - box["height"]) < 2, box
+    count = board.locator("#attendees .board-count")
+    expect(count).to_have_text("0")
+    expect(board.locator("#attendees .board-names li")).to_have_count(0)
+    board.evaluate("window.__sameDocument = true")
+
+    # The link behind the QR code, as the board shows it.
+    board.locator("#board details summary").click()
+    link_field = board.locator("#board details input[readonly]")
+    expect(link_field).to_be_visible()
+    link = link_field.input_value()
+    parts = urlsplit(link)
+    assert link.startswith(live_server + "/"), link
+    assert parts.path == _url(community, activity_id, "/sign-in"), link
+    assert parse_qs(parts.query).get("t"), link
+
+    # 林志明's phone, logged in, in Traditional Chinese: one big button with his name.
+    phone = _phone(new_context).new_page()
+    phone.goto("/login")
+    _log_in_form(phone, lin)
+    expect(phone).to_have_url(re.compile(r"/$"))
+    phone.goto(link)
+    assert phone.evaluate("document.documentElement.lang").startswith("zh"), "the phone's page is not in Chinese"
+    card = phone.locator("#sign-in")
+    expect(card.locator("h2")).to_have_text("五年級數學共同備課")
+    button = card.locator("form button[type=submit]")
+    expect(button).to_be_visible()
+    expect(button).to_contain_text("林志明")
+    button_box = button.bounding_box()
+    assert button_box is not None and button_box["height"] >= 44, button_box  # a comfortable target for a thumb
+    _fits(phone, "the sign-in page on a phone")
+    with phone.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/sign-in")) as answer:
+        button.tap()
+    assert answer.value.status == 200
+    done = phone.locator("#sign-in .sign-in-done")
+    expect(done).to_be_visible()
+    expect(done).to_have_attribute("role", "status")
+    expect(phone.locator("#sign-in form")).to_have_count(0)
+    _fits(phone, "the confirmation on a phone")
+    assert _status_of(data, activity_id, lin) == ("present", "qr")
+    phone.screenshot(path=str(folder / "activity-sign-in-phone.png"), full_page=False)
+
+    # The board shows him within seconds, without reloading.
+    expect(board.locator(f"#attendees #came-{lin['id']}")).to_contain_text("林志明", timeout=LIVE_WAIT)
+    expect(count).to_have_text("1")
+    expect(board.locator("#attendees")).to_have_count(1)  # swapped in place, still polling once
+    assert board.evaluate("window.__sameDocument") is True
+
+    # Scanning again changes nothing: the phone says he is signed in already.
+    phone.goto(link)
+    expect(phone.locator("#sign-in .sign-in-done")).to_be_visible()
+    expect(phone.locator("#sign-in form")).to_have_count(0)
+
+    # 王美玲 is logged out: the link goes through the login page and back to the sign-in page.
+    phone_b = _phone(new_context).new_page()
+    phone_b.goto(link)
+    expect(phone_b).to_have_url(re.compile(r"/login\?next="))
+    nxt = parse_qs(urlsplit(phone_b.url).query)["next"][0]
+    assert nxt == f"{parts.path}?{parts.query}", nxt  # the token survives the detour
+    _fits(phone_b, "the login page on a phone")
+    _log_in_form(phone_b, wang)
+    expect(phone_b).to_have_url(re.compile(re.escape(parts.path) + r"\?t="))
+    assert phone_b.url == link, phone_b.url
+    button_b = phone_b.locator("#sign-in form button[type=submit]")
+    expect(button_b).to_contain_text("王美玲")
+    button_b.tap()
+    expect(phone_b.locator("#sign-in .sign-in-done")).to_be_visible()
+    assert _status_of(data, activity_id, wang) == ("present", "qr")
+
+    expect(board.locator(f"#attendees #came-{wang['id']}")).to_contain_text("王美玲", timeout=LIVE_WAIT)
+    expect(count).to_have_text("2")
+    expect(board.locator("#attendees .board-names li")).to_have_count(2)
+    expect(board.locator("#attendees .board-names li").first).to_contain_text("林志明")  # in order of arrival
+    assert board.evaluate("window.__sameDocument") is True
+    expect(board).to_have_url(re.compile(r"/board$"))
+
+    board.mouse.move(0, 0)
+    board.screenshot(path=str(folder / "activity-board.png"), full_page=True)
+    for name in ("activity-board.png", "activity-sign-in-phone.png"):
+        assert (folder / name).stat().st_size > 5000, name
+    _no_problems(console)
+
+
+# --- the paper sign-in sheet ---------------------------------------------------------------------
+
+
+def test_the_printable_sheet_lists_every_member_and_prints_to_pdf(new_context, data, console: ConsoleLog,
+                                                                  tmp_path: Path) -> None:
+    convener, community, _members = _club(data, MEMBER_NAMES)
+    activity_id = _activity(data, community, convener, title="校外專家講座：素養導向評量", days_ahead=3)
+    context = new_context(locale="zh-TW", viewport=A4)
+    page = context.new_page()
+    page.goto("/login")
+    _log_in_form(page, convener)
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    # From the activity page (the link is not boosted: the sheet is a page of its own).
+    page.goto(_url(community, activity_id))
+    page.locator(f"a[href='{_url(community, activity_id, '/sheet')}']").click()
+    expect(page).to_have_url(re.compile(r"/sheet$"))
+    expect(page.locator("body.sheet")).to_be_visible()
+    expect(page.locator("body.sheet header")).to_contain_text("數學領域共同備課社群")
+    expect(page.locator("body.sheet header")).to_contain_text("校外專家講座：素養導向評量")
+
+    table = page.locator("body.sheet table")
+    names = table.locator("tbody tr td:nth-child(2)")
+    listed = [text.strip() for text in names.all_inner_texts() if text.strip()]
+    assert sorted(listed) == sorted([*MEMBER_NAMES, "陳怡君"]), listed
+    expect(table.locator("thead th.signature")).to_have_count(1)
+    expect(table.locator("tbody td.signature")).to_have_count(len(MEMBER_NAMES) + 1 + 3)  # 3 blank rows
+    signature = table.locator("tbody td.signature").first.bounding_box()
+    assert signature is not None and signature["width"] >= 150 and signature["height"] >= 30, signature
+    _fits(page, "the sheet at A4 width")
+    page.screenshot(path=str(tmp_path / "sheet.png"), full_page=True)  # for a look, not for the docs
+    page.emulate_media(media="print")
+    _fits(page, "the sheet at A4 width, printed")
+
+    pdf = page.pdf(format="A4", print_background=True)
+    (tmp_path / "sheet.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF"), pdf[:16]
+    assert 5_000 < len(pdf) < 5_000_000, len(pdf)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "seven names fit on one page"
+    _no_problems(console)
+
+
+# --- the attendance table by keyboard ------------------------------------------------------------
+
+
+def test_take_attendance_with_the_keyboard(new_context, data, console: ConsoleLog, tmp_path: Path) -> None:
+    convener, community, (lin, wang) = _club(data)
+    activity_id = _activity(data, community, convener)
+    page = new_context().new_page()
+    log_in(page, convener)
+    page.goto(_url(community, activity_id, "/attendance"))
+    rows = page.locator("table.attendance tbody tr")
+    expect(rows).to_have_count(3)  # the convener and both members
+    order = [text.strip() for text in rows.locator("th[scope=row]").all_inner_texts()]
+    assert sorted(order) == sorted(["陳怡君", "林志明", "王美玲"]), order
+    people = {"陳怡君": convener, "林志明": lin, "王美玲": wang}
+    first, second = people[order[0]], people[order[1]]
+
+    def radio(user: dict[str, Any], value: str) -> Any:
+        return page.locator(f"input[type=radio][name='status-{user['id']}'][value='{value}']")
+
+    expect(radio(first, "")).to_be_checked()  # nobody is marked yet
+    for user in people.values():
+        expect(radio(user, "present")).to_have_accessible_name(re.compile(re.escape(user["name"]) + r": Present"))
+
+    # The first radio of the table: arrow keys move the choice within the row.
+    page.locator("table.attendance input[type=radio]").first.focus()
+    expect(radio(first, "present")).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(radio(first, "late")).to_be_checked()
+    page.keyboard.press("ArrowRight")
+    expect(radio(first, "left_early")).to_be_checked()
+    page.keyboard.press("ArrowLeft")
+    expect(radio(first, "late")).to_be_checked()
+    expect(radio(first, "late")).to_be_focused()
+
+    # Tab goes to the next row (one stop per row, on its choice); Left from "not marked" is "absent".
+    page.keyboard.press("Tab")
+    expect(radio(second, "")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(radio(second, "absent")).to_be_checked()
+
+    # Tab on to the save button (past the third row) and press Enter.
+    save = page.locator("form.attendance-form button[type=submit]")
+    for _press in range(2):
+        page.keyboard.press("Tab")
+    expect(save).to_be_focused()
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/attendance")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status in (200, 302, 303), answer.value.status
+    expect(page.locator("#flashes")).to_contain_text("Attendance saved (2 changed)")
+    expect(page).to_have_url(re.compile(r"/attendance$"))
+    expect(radio(first, "late")).to_be_checked()
+    expect(radio(second, "absent")).to_be_checked()
+    expect(radio(people[order[2]], "")).to_be_checked()
+    page.screenshot(path=str(tmp_path / "attendance.png"), full_page=True)
+    assert _status_of(data, activity_id, first) == ("late", "convener")
+    assert _status_of(data, activity_id, second) == ("absent", "convener")
+    assert _status_of(data, activity_id, people[order[2]]) is None
+
+    # A reload shows the saved table, not a leftover of the form.
+    page.reload()
+    expect(radio(first, "late")).to_be_checked()
+    expect(radio(second, "absent")).to_be_checked()
+    _no_problems(console)
+
+
+# --- the list and the calendar on a phone --------------------------------------------------------
+
+
+def test_the_activity_list_and_the_month_calendar_fit_a_phone(new_context, data, console: ConsoleLog,
+                                                               tmp_path: Path) -> None:
+    convener, community, (lin, _wang) = _club(data)
+    long_title = "跨校公開授課與議課：" + "素養導向的分數教學設計" * 4
+    _activity(data, community, convener, title="五年級數學共同備課")
+    _activity(data, community, convener, title=long_title, days_ahead=1, place="光華國小自然教室（三樓）")
+    _activity(data, community, convener, title="Lesson-study-with-a-very-long-unbroken-English-title-" * 2,
+              days_ahead=2)
+    page = _phone(new_context).new_page()
+    page.goto("/login")
+    _log_in_form(page, lin)
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    page.goto(_url(community))
+    expect(page.locator("#activities .activity-row")).to_have_count(3)
+    expect(page.locator("#activities .activity-row", has_text="跨校公開授課與議課")).to_be_visible()
+    _fits(page, "the activity list on a phone")
+    page.screenshot(path=str(tmp_path / "list-phone.png"), full_page=True)
+
+    page.goto(_url(community, tail="calendar"))
+    calendar = page.locator("table.month")
+    expect(calendar).to_be_visible()
+    expect(calendar.locator("tbody tr").first.locator("td")).to_have_count(7)
+    expect(calendar.locator("a.month-activity").first).to_be_visible()
+    _fits(page, "the month calendar on a phone")
+    page.screenshot(path=str(tmp_path / "calendar-phone.png"), full_page=True)
+    # The calendar itself may scroll inside its own box, but its cells stay on the screen's width.
+    table_box = calendar.bounding_box()
+    assert table_box is not None and table_box["x"] >= 0, table_box
+
+    # Next month and back, by the calendar's own buttons.
+    page.locator(".page-head nav a").nth(2).click()
+    expect(page).to_have_url(re.compile(r"/calendar\?month=\d{4}-\d{2}$"))
+    _fits(page, "the next month on a phone")
+    _no_problems(console)
