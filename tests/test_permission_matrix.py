@@ -150,7 +150,8 @@ def test_matrix_covers_every_route(app):
     # So do the board (tests/discussions/test_permissions.py) and the notifications
     # (tests/notifications/test_permissions.py).
     board = {rule for rule in rules if rule.startswith(("/c/{slug}/discussions", "/notifications"))}
-    activities = {rule for rule in rules if rule.startswith("/c/{slug}/activities")}  # tests/activities/
+    # And the activities and their calendar feeds (tests/activities/test_permissions.py).
+    activities = {rule for rule in rules if rule.startswith(("/c/{slug}/activities", "/calendar/"))}
     missing = rules - covered - admin_detail - library - board - activities
     assert not missing, f"routes missing from the permission matrix: {sorted(missing)}"
 
