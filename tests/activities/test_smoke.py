@@ -82,3 +82,19 @@ def test_participation_and_monthly_plans(client, ctx, app):
     status = services.plan_status(club.community, upcoming)
     assert status.submitted and [item["title"] for item in status.plan.planned] == ["下個月的共同備課"]
     assert services.plan_deadline(dt_.date(2026, 3, 1)) == dt_.date(2026, 2, 20)
+
+
+def test_an_outsider_with_the_genuine_code_is_told_why_and_a_guessed_link_is_not_found(client, ctx):
+    from tests.factories import make_user
+
+    club = make_club("outsiders")
+    soon = services.to_local(services.utcnow()).replace(tzinfo=None, microsecond=0) + dt.timedelta(minutes=5)
+    activity = club.activity(starts=soon)
+    client.login(make_user(display_name="外校老師"))
+    base = f"/c/outsiders/activities/{activity.id}/sign-in"
+    page = client.get(f"{base}?t={services.sign_in_token(activity)}")
+    assert page.status_code == 403 and "Only members of the community can sign in" in page.get_data(as_text=True)
+    refused = client.post_form(base, {"t": services.sign_in_token(activity)})
+    assert refused.status_code == 403
+    assert client.get(f"{base}?t=forged").status_code == 404
+    assert client.get(f"/c/outsiders/activities/{activity.id}").status_code == 404

@@ -264,11 +264,22 @@ def show(slug: str, activity_id: int):
 # --- sign-in -------------------------------------------------------------------------------------
 
 
+def _activity_for_sign_in(slug: str, activity_id: int, token: str) -> Activity:
+    """The activity a sign-in link names. Someone who may not read it gets 404 as everywhere, unless the
+    link carries the activity's genuine code (they are in the room): then the page says why they cannot."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.community.slug != slug:
+        abort(404)
+    if not can(current_user, "read_activities", activity.community) and not services.token_names(activity, token):
+        abort(404)
+    return activity
+
+
 @bp.get("/c/<slug>/activities/<int:activity_id>/sign-in")
 def sign_in_page(slug: str, activity_id: int):
     """What the QR code opens: one button to sign in (the code is checked again when it is pressed)."""
-    activity = load_activity(slug, activity_id)
     token = request.args.get("t", "")
+    activity = _activity_for_sign_in(slug, activity_id, token)
     problem = None
     try:
         services.check_token(activity, token)
@@ -276,16 +287,17 @@ def sign_in_page(slug: str, activity_id: int):
             problem = _("Only members of the community can sign in. Ask the convener to add you.")
     except DomainError as error:
         problem = error.message
+    status = 200 if problem is None else 403 if not can(current_user, "sign_in", activity) else 422
     return render_page("activities/sign_in.html", community=activity.community, activity=activity, token=token,
                        problem=problem, mine=services.my_attendance(activity, current_user), **_labels(),
-                       status=200 if problem is None else 422)
+                       status=status)
 
 
 @bp.post("/c/<slug>/activities/<int:activity_id>/sign-in")
 def sign_in(slug: str, activity_id: int):
     """Sign the person who is logged in (and only them) in."""
-    activity = load_activity(slug, activity_id)
     token = request.form.get("t", "")
+    activity = _activity_for_sign_in(slug, activity_id, token)
     try:
         services.sign_in(activity, token, actor=current_user)
     except DomainError as error:

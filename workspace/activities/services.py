@@ -443,6 +443,15 @@ def sign_in_window(activity: Activity) -> tuple[dt.datetime, dt.datetime]:
     return activity.starts_at - SIGN_IN_OPENS, activity.ends_at + SIGN_IN_CLOSES
 
 
+def token_names(activity: Activity, token: str) -> bool:
+    """Whether the token is a genuine code of this activity (whatever its window or nonce)."""
+    try:
+        data = _serializer().loads(token or "")
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("a") == activity.id and data.get("c") == activity.community_id
+
+
 def check_token(activity: Activity, token: str, now: dt.datetime | None = None) -> None:
     """Refuse a token that is forged, made for another activity or community, voided, or used outside the window."""
     try:
