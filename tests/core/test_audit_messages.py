@@ -12,8 +12,8 @@ from workspace.discussions import services
 from workspace.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2] / "workspace"
-ACTION = re.compile(r'"((?:community|membership|invitation|resource|discussions|user|school|reviewer_scope)'
-                    r'\.[a-z_]+)"')
+ACTION = re.compile(r'"((?:community|membership|invitation|resource|discussions|user|school|reviewer_scope|'
+                    r'activity|attendance|evidence|monthly_plan)\.[a-z_]+)"')
 
 
 def recorded_actions() -> set[str]:
@@ -29,7 +29,8 @@ def recorded_actions() -> set[str]:
 
 def test_every_recorded_action_has_a_message():
     actions = recorded_actions()
-    assert {"discussions.pinned", "discussions.unpinned", "resource.trashed", "user.deactivated"} <= actions
+    assert {"discussions.pinned", "discussions.unpinned", "resource.trashed", "user.deactivated",
+            "attendance.changed", "evidence.restored"} <= actions
     assert not actions - EVENT_MESSAGES.keys(), sorted(actions - EVENT_MESSAGES.keys())
 
 
@@ -43,3 +44,21 @@ def test_messages_name_the_thread_and_the_page_escapes_it(client, ctx):
     client.login(board.convener)
     page = client.get("/c/board/members/").get_data(as_text=True)  # the audit trail is on the members page
     assert "locked the thread “&lt;b&gt;分數&lt;/b&gt;”" in page
+
+
+def test_a_late_attendance_change_names_the_member_and_both_statuses(ctx):
+    import datetime as dt
+
+    from tests.activities.helpers import make_club
+    from workspace.activities import services as activities
+
+    club = make_club("audit")
+    activity = club.activity(starts=dt.datetime(2026, 3, 2, 14, 0))
+    activities.set_attendance(activity, {club.member.id: "present"}, actor=club.convener,
+                              now=activity.starts_at)  # during the activity: not audited
+    activities.set_attendance(activity, {club.member.id: "late"}, actor=club.convener,
+                              now=activity.ends_at + dt.timedelta(days=1))
+    db.session.commit()
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "attendance.changed")).all()
+    assert [describe_event(event) for event in events] == [
+        "changed the attendance of “林老師” at “五年級數學共同備課” from Present to Late"]

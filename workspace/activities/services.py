@@ -578,8 +578,9 @@ def set_attendance(activity: Activity, statuses: dict[int, str], *, actor: User,
             mark.status, mark.updated_by_id, mark.updated_at = status, actor.id, now
         changed += 1
         if now > activity.ends_at:
+            member = db.session.get(User, user_id)
             record_event(actor, "attendance.changed", activity, activity.community, title=activity.title,
-                         user_id=user_id, before=before, after=status)
+                         user_id=user_id, name=member.display_name if member else "", before=before, after=status)
     db.session.flush()
     return changed
 

@@ -58,6 +58,12 @@ EVENT_MESSAGES = {
     "discussions.post_restored": N_("restored a deleted post"),
     "discussions.reported": N_("reported a post"),
     "discussions.report_resolved": N_("dealt with a reported post"),
+    "activity.cancelled": N_("cancelled the activity %(title)s"),
+    "activity.reinstated": N_("took back the cancellation of %(title)s"),
+    "attendance.changed": N_("changed the attendance of %(name)s at %(title)s from %(before)s to %(after)s"),
+    "evidence.removed": N_("removed a file from %(title)s"),
+    "evidence.restored": N_("put a file back into %(title)s"),
+    "monthly_plan.submitted": N_("submitted a monthly plan"),
 }
 # Values an event message may name, taken from the event's data (user text: escaped by the template).
 _EVENT_FIELDS = ("title", "name", "after")
@@ -73,6 +79,12 @@ def describe_event(event: Any) -> str:
         return gettext(message, role=role_label(data.get("new") or data.get("role") or ""))
     fields = {name: gettext("“%(text)s”", text=data.get(name) or "…")  # 「…」 in Traditional Chinese
               for name in _EVENT_FIELDS if f"%({name})s" in message}
+    if "%(before)s" in message:  # an attendance status, named in the reader's language
+        from workspace.activities.services import STATUS_LABELS
+
+        for key in ("before", "after"):
+            label = STATUS_LABELS.get(data.get(key) or "")
+            fields[key] = gettext(label) if label else gettext("not marked")
     return gettext(message, **fields) if fields else gettext(message)
 
 
