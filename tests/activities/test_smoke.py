@@ -98,3 +98,36 @@ def test_an_outsider_with_the_genuine_code_is_told_why_and_a_guessed_link_is_not
     assert refused.status_code == 403
     assert client.get(f"{base}?t=forged").status_code == 404
     assert client.get(f"/c/outsiders/activities/{activity.id}").status_code == 404
+
+
+def test_resources_and_discussions_linked_to_an_activity(client, ctx):
+    from workspace.discussions.models import Thread
+    from workspace.extensions import db
+    from workspace.resources import services as resources
+
+    club = make_club("links")
+    activity = club.activity()
+    fields = resources.ResourceFields(title="備課後的教案", kind="lesson_plan")
+    plan = resources.create_text_resource(club.community, fields, "內容", actor=club.member)
+    db.session.commit()
+    client.login(club.convener)
+    base = f"/c/links/activities/{activity.id}"
+    assert client.post_form(f"{base}/links", {"resource_id": str(plan.id)}).status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert "備課後的教案" in page.split('id="produced"')[1]
+    form = client.get(f"/c/links/discussions/new?activity={activity.id}").get_data(as_text=True)
+    assert "About: 五年級數學共同備課" in form
+    category = client.get("/c/links/discussions/new").get_data(as_text=True)
+    import re
+
+    section = re.search(r'<option value="(\d+)">Questions</option>', category).group(1)
+    response = client.post_form("/c/links/discussions/new", {
+        "category_id": section, "title": "About: 五年級數學共同備課", "body": "會後討論", "submission_key": "k",
+        "link_kind": "activity", "link_id": str(activity.id)})
+    assert response.status_code == 302
+    thread = db.session.scalar(db.select(Thread))
+    assert (thread.linked_type, thread.linked_id) == ("activity", activity.id)
+    assert "會後討論" not in client.get(base).get_data(as_text=True)  # the thread's title is listed, not its text
+    assert f"/c/links/discussions/{thread.id}" in client.get(base).get_data(as_text=True)
+    thread_page = client.get(f"/c/links/discussions/{thread.id}").get_data(as_text=True)
+    assert f"/c/links/activities/{activity.id}" in thread_page

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from workspace.activities import services
 from workspace.activities.forms import ActivityForm, CancelForm, FeedbackForm, LeaveForm, MinutesForm, MonthlyPlanForm
-from workspace.activities.models import Activity, AttendanceStatus, Evidence, LeaveRequest
+from workspace.activities.models import Activity, ActivityLink, AttendanceStatus, Evidence, LeaveRequest
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, recent_generation
@@ -30,6 +30,7 @@ from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_upload
+from workspace.discussions import services as discussions
 from workspace.extensions import db
 
 bp = Blueprint("activities", __name__)
@@ -219,7 +220,13 @@ def cancel(slug: str, activity_id: int):
     """Cancel an activity: it stays in the list, marked cancelled, with its reason."""
     activity = load_activity(slug, activity_id, "manage")
     form = CancelForm()
-    services.cancel_activity(activity, form.reason.data or "", actor=current_user)
+    try:
+        services.cancel_activity(activity, form.reason.data or "", actor=current_user)
+    except DomainError as error:  # a reason over the limit: shown beside the field, not a server error
+        db.session.rollback()
+        attach_error(form, error)
+        activity = load_activity(slug, activity_id, "manage")
+        return render_page("activities/show.html", status=422, **_show_context(activity, cancel_form=form))
     db.session.commit()
     flash(_("The activity is cancelled. It stays in the records."), "success")
     return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
@@ -251,6 +258,9 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
         "cancel_form": CancelForm(formdata=None), "came": services.signed_in(activity),
         "pending": services.pending_leave(activity) if managing else [], "now": utcnow(),
         "evidence": evidence, "may_add": _may_add_evidence(activity), "summary": summary,
+        "resources": services.linked_resources(activity),
+        "to_link": services.resources_to_link(activity) if _may_add_evidence(activity) else [],
+        "threads": discussions.threads_about(discussions.Link("activity", activity.id)),
         "checklist": services.checklist(activity, live, summary.count if summary else None), **_labels(), **extra,
     }
 
@@ -602,6 +612,39 @@ def feedback(slug: str, activity_id: int):
     activity = load_activity(slug, activity_id)
     return render_page("activities/show.html", status=422, **_show_context(activity, feedback_form=form))
 
+
+# --- what an activity produced -------------------------------------------------------------------
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/links")
+def link_resource(slug: str, activity_id: int):
+    """Link a library resource the activity produced or used."""
+    from workspace.resources.models import Resource
+
+    activity = load_activity(slug, activity_id)
+    require(_may_add_evidence(activity))
+    resource_id = optional_int(request.form.get("resource_id"))
+    try:
+        services.link_resource(activity, db.session.get(Resource, resource_id) if resource_id else None,
+                               actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#produced")
+
+
+@bp.post("/c/<slug>/activities/<int:activity_id>/links/<int:link_id>/delete")
+def unlink(slug: str, activity_id: int, link_id: int):
+    activity = load_activity(slug, activity_id)
+    require(_may_add_evidence(activity))
+    link = db.session.get(ActivityLink, link_id)
+    if link is None or link.activity_id != activity.id:
+        abort(404)
+    services.unlink(link, actor=current_user)
+    db.session.commit()
+    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#produced")
 
 # --- participation and monthly plans -------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from workspace.activities.models import (
     Activity,
+    ActivityLink,
     Attendance,
     AttendanceStatus,
     Evidence,
@@ -1019,3 +1020,50 @@ def plan_status(community: Community, month: dt.date, today: dt.date | None = No
 
 def next_month(today: dt.date) -> dt.date:
     return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+# --- what an activity produced -------------------------------------------------------------------
+
+
+def link_resource(activity: Activity, resource: Any, *, actor: User) -> ActivityLink:
+    """Note a library resource the activity produced or used (a lesson plan, slides, a case)."""
+    if not (can(actor, "manage", activity) or can(actor, "write_minutes", activity)):
+        raise NotAllowed(str(_l("Only the conveners and the recorder link records to an activity.")))
+    if resource is None or resource.community_id != activity.community_id or resource.deleted_at is not None:
+        raise ValidationError(str(_l("Choose a resource of this community.")), field="resource_id")
+    link = db.session.scalar(select(ActivityLink).where(
+        ActivityLink.activity_id == activity.id, ActivityLink.linked_type == "resource",
+        ActivityLink.linked_id == resource.id))
+    if link is None:
+        link = ActivityLink(activity_id=activity.id, linked_type="resource", linked_id=resource.id)
+        db.session.add(link)
+        db.session.flush()
+    return link
+
+
+def unlink(link: ActivityLink, *, actor: User) -> None:
+    activity = db.session.get(Activity, link.activity_id)
+    if not (can(actor, "manage", activity) or can(actor, "write_minutes", activity)):
+        raise NotAllowed(str(_l("Only the conveners and the recorder link records to an activity.")))
+    db.session.delete(link)
+
+
+def linked_resources(activity: Activity) -> list[tuple[ActivityLink, Any]]:
+    """The resources linked to the activity (those still in the library), in the order they were linked."""
+    from workspace.resources.models import Resource
+
+    return [(link, resource) for link, resource in db.session.execute(
+        select(ActivityLink, Resource).join(Resource, Resource.id == ActivityLink.linked_id)
+        .where(ActivityLink.activity_id == activity.id, ActivityLink.linked_type == "resource",
+               Resource.deleted_at.is_(None)).order_by(ActivityLink.id)).all()]
+
+
+def resources_to_link(activity: Activity, limit: int = 50) -> list[Any]:
+    """The community's newest resources not linked yet (the choices of the link form)."""
+    from workspace.resources.models import Resource
+
+    linked = select(ActivityLink.linked_id).where(ActivityLink.activity_id == activity.id,
+                                                  ActivityLink.linked_type == "resource")
+    return list(db.session.scalars(select(Resource).where(
+        Resource.community_id == activity.community_id, Resource.deleted_at.is_(None), Resource.id.not_in(linked))
+        .order_by(Resource.updated_at.desc()).limit(limit)))

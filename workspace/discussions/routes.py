@@ -7,6 +7,7 @@ htmx they answer with the fragment they change.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, request, url_for
@@ -112,23 +113,37 @@ def new(slug: str):
     form.category_id.choices = _category_choices(community, starting=True)
     if request.args.get("category"):
         form.category_id.data = request.args["category"]
-    linked = _linked_record(community, request.args.get("resource", ""))
+    kind = next((name for name in LINKABLE if request.args.get(name)), "")
+    linked = _linked_record(community, kind, request.args.get(kind, ""))
     if linked is not None:
-        form.link_kind.data, form.link_id.data = "resource", str(linked.id)
-        form.title.data = form.title.data or _("About: %(title)s", title=linked.title)[: services.MAX_TITLE]
+        form.link_kind.data, form.link_id.data = linked.kind, str(linked.record.id)
+        form.title.data = form.title.data or _("About: %(title)s", title=linked.record.title)[: services.MAX_TITLE]
     return render_page("discussions/new.html", form=form, linked=linked, **_board_context(community))
 
 
-def _linked_record(community: Community, resource_id: str) -> Any:
-    """The resource a new thread discusses, if the user may see it and it belongs to this community."""
+LINKABLE = ("resource", "activity")  # what "Discuss this" starts a thread about
+
+
+@dataclass(frozen=True)
+class Linked:
+    kind: str
+    record: Any
+    url: str
+
+
+def _linked_record(community: Community, kind: str | None, object_id: str | int | None) -> Linked | None:
+    """The record a thread discusses, if it belongs to this community and the user may see it."""
+    from workspace.activities.models import Activity
     from workspace.resources.models import Resource
 
-    if not resource_id.isdigit():
+    if kind not in LINKABLE or not str(object_id or "").isdigit():
         return None
-    resource = db.session.get(Resource, int(resource_id))
-    if resource is None or resource.community_id != community.id or not can(current_user, "view", resource):
+    model = Resource if kind == "resource" else Activity
+    record = db.session.get(model, int(object_id))
+    if record is None or record.community_id != community.id or not can(current_user, "view", record):
         return None
-    return resource
+    endpoint, key = ("resources.show", "resource_id") if kind == "resource" else ("activities.show", "activity_id")
+    return Linked(kind, record, url_for(endpoint, slug=community.slug, **{key: record.id}))
 
 
 def _with_uploads(community: Community, form: PostForm, body: str) -> str:
@@ -155,7 +170,7 @@ def create(slug: str):
     community = load_community(slug, "contribute")
     form = ThreadForm()
     form.category_id.choices = _category_choices(community, starting=True)
-    linked = _linked_record(community, form.link_id.data or "") if form.link_kind.data == "resource" else None
+    linked = _linked_record(community, form.link_kind.data, form.link_id.data)
     status = 422
     if form.validate():
         try:
@@ -163,7 +178,7 @@ def create(slug: str):
             thread = services.create_thread(
                 community, category=services.load_category(community, form.category_id.data), title=form.title.data,
                 body=body, actor=current_user, submission_key=form.submission_key.data,
-                link=services.Link("resource", linked.id) if linked else None)
+                link=services.Link(linked.kind, linked.record.id) if linked else None)
         except UploadRejected as error:
             status = _upload_error(form, error)
         except DomainError as error:
@@ -240,13 +255,8 @@ def _thread_context(thread: Thread, page: services.PostPage, **extra: Any) -> di
                           thread_url=url_for("discussions.show", slug=community.slug, thread_id=thread.id), **extra)
 
 
-def _linked_for(thread: Thread) -> Any:
-    if thread.linked_type == "resource" and thread.linked_id:
-        from workspace.resources.models import Resource
-
-        resource = db.session.get(Resource, thread.linked_id)
-        return resource if resource is not None and can(current_user, "view", resource) else None
-    return None
+def _linked_for(thread: Thread) -> Linked | None:
+    return _linked_record(thread.community, thread.linked_type, thread.linked_id) if thread.linked_type else None
 
 
 def _remember_read(thread: Thread, number: int, already: int) -> None:
