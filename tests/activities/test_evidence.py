@@ -1,0 +1,64 @@
+"""Evidence through the blob store: the same checks and limits as the library, the bad inputs the issue names."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from sqlalchemy import func, select
+
+from tests.activities.helpers import make_club
+from workspace.activities.models import Evidence
+from workspace.extensions import db
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+
+
+def _upload(client, activity, name: str, body: bytes, **headers):
+    return client.post_form(f"/c/club/activities/{activity.id}/evidence", {"files": [(io.BytesIO(body), name)]},
+                            content_type="multipart/form-data", headers={"X-Upload": "1", **headers})
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header declares a huge image (nothing behind it is ever decoded)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(
+        b"IEND", b"")
+
+
+def test_a_video_over_the_limit_is_refused_at_the_limit(client, ctx, app, monkeypatch):
+    """An 800-MB video against a 500-MB limit, scaled down: 3 MB against 2 MB; nothing is kept."""
+    monkeypatch.setitem(app.config, "MAX_VIDEO_UPLOAD_MB", 2)
+    club = make_club()
+    activity = club.activity()
+    client.login(club.convener)
+    response = _upload(client, activity, "公開課錄影.mp4", MP4_HEAD + b"\x00" * (3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "2 MB" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+    ok = _upload(client, activity, "短片.mp4", MP4_HEAD + b"\x00" * (1024 * 1024))
+    assert ok.status_code == 201
+    assert db.session.scalar(select(Evidence.kind)) == "video"
+
+
+def test_a_photo_bomb_is_refused(client, ctx):
+    club = make_club()
+    activity = club.activity()
+    client.login(club.convener)
+    response = _upload(client, activity, "bomb.png", _png_header_only(60_000, 60_000))
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+
+
+def test_a_disguised_program_is_refused_and_members_cannot_add_evidence(client, ctx):
+    club = make_club()
+    activity = club.activity()
+    client.login(club.convener)
+    assert _upload(client, activity, "照片.jpg", b"MZ\x90\x00" + b"\x00" * 400).status_code == 422
+    client.login(club.member)
+    assert _upload(client, activity, "照片.jpg", b"MZ").status_code == 403
