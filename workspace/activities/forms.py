@@ -33,7 +33,7 @@ WHEN_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class SpeakerForm(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     affiliation = StringField(_l("School or organisation"), validators=[Optional(), Length(max=200)])
     external = BooleanField(_l("External (外聘)"))
     hours = StringField(_l("Hours"), validators=[Optional(), Length(max=6)])
