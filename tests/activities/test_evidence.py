@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 from sqlalchemy import func, select
 
 from tests.activities.helpers import make_club
+from tests.core.test_storage import _png_header_only
 from workspace.activities.models import Evidence
 from workspace.extensions import db
 
@@ -18,17 +17,6 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 def _upload(client, activity, name: str, body: bytes, **headers):
     return client.post_form(f"/c/club/activities/{activity.id}/evidence", {"files": [(io.BytesIO(body), name)]},
                             content_type="multipart/form-data", headers={"X-Upload": "1", **headers})
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header declares a huge image (nothing behind it is ever decoded)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(
-        b"IEND", b"")
 
 
 def test_a_video_over_the_limit_is_refused_at_the_limit(client, ctx, app, monkeypatch):

@@ -25,7 +25,7 @@ from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, recent_generation
 from workspace.core.database import utcnow, writes
 from workspace.core.errors import Conflict, DomainError, NotAllowed
-from workspace.core.forms import attach_error, optional_int
+from workspace.core.forms import attach_error, optional_int, page_number
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
@@ -62,10 +62,6 @@ def _labels() -> dict[str, Any]:
             "status_labels": services.STATUS_LABELS, "to_local": services.to_local, "hours_of": services.hours_of}
 
 
-def _page_arg() -> int:
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
-
 
 # --- the list and the calendar -------------------------------------------------------------------
 
@@ -76,7 +72,7 @@ def index(slug: str):
     """Upcoming and past activities, with attendance counts and the reader's own status."""
     community = load_community(slug, "read_activities")
     when = "past" if request.args.get("when") == "past" else "upcoming"
-    page = services.list_activities(community, current_user, when=when, page=_page_arg())
+    page = services.list_activities(community, current_user, when=when, page=page_number(request.args.get("page")))
     return render_page("activities/index.html", "activities/_list.html", community=community, page=page,
                        **_labels())
 

@@ -45,7 +45,7 @@ from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, can
-from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
+from workspace.core.text import checked_line, checked_text, clean_line, has_visible_text, render_markdown
 from workspace.extensions import db
 
 MAX_TITLE = 200
@@ -118,19 +118,11 @@ def hours_of(activity: Activity) -> float:
 
 
 def _line(value: str | None, field_name: str, limit: int = MAX_LINE, *, required: bool = False) -> str:
-    value = clean_line(value)
-    if required and not has_visible_text(value):
-        raise ValidationError(str(_l("This field is required.")), field=field_name)
-    if len(value) > limit:
-        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field_name)
-    return value
+    return checked_line(value, field_name, limit, required=required)
 
 
 def _text(value: str | None, field_name: str, limit: int = MAX_TEXT) -> str:
-    value = clean_text(value)
-    if len(value) > limit:
-        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field_name)
-    return value
+    return checked_text(value, field_name, limit)
 
 
 def _list(values: str | Iterable[str] | None, field_name: str, limit: int = 10) -> list[str]:

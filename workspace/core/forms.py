@@ -44,3 +44,8 @@ def school_choices(blank_label: str | None = None) -> list[tuple[str, str]]:
 def optional_int(value: str | None) -> int | None:
     """Turn a select's value into an id, or None for the blank choice."""
     return int(value) if value and str(value).isdigit() else None
+
+
+def page_number(value: str | None) -> int:
+    """The ?page= of a list: a positive number, else 1 (never an error for a mistyped address)."""
+    return int(value) if value and value.isdigit() and 0 < int(value) < 1_000_000 else 1

@@ -97,3 +97,29 @@ def markdown_to_text(source: str | None) -> str:
     html_text = re.sub(r"</(p|li|h[1-6]|tr|pre|blockquote)>|<br\s*/?>", "\n", html_text)
     text = html_lib.unescape(bleach.clean(html_text, tags=set(), strip=True))
     return re.sub(r"\n\s*\n+", "\n", text).strip()
+
+
+def checked_line(value: str | None, field: str, limit: int, *, required: bool = False) -> str:
+    """A one-line field, cleaned; refused (beside `field`) when required and empty, or longer than `limit`."""
+    from flask_babel import lazy_gettext as _l
+
+    from workspace.core.errors import ValidationError
+
+    value = clean_line(value)
+    if required and not has_visible_text(value):
+        raise ValidationError(str(_l("This field is required.")), field=field)
+    if len(value) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)
+    return value
+
+
+def checked_text(value: str | None, field: str, limit: int) -> str:
+    """A multi-line field, cleaned; refused (beside `field`) when longer than `limit`."""
+    from flask_babel import lazy_gettext as _l
+
+    from workspace.core.errors import ValidationError
+
+    value = clean_text(value)
+    if len(value) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)
+    return value

@@ -19,7 +19,7 @@ from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, recent_generation
 from workspace.core.database import short_write
 from workspace.core.errors import Conflict, DomainError, NotAllowed
-from workspace.core.forms import attach_error
+from workspace.core.forms import attach_error, page_number
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
@@ -56,10 +56,6 @@ def load_post(slug: str, thread_id: int, post_id: int, action: str | None = None
     return post
 
 
-def _page_arg() -> int:
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
-
 
 def _category_choices(community: Community, *, starting: bool = False) -> list[tuple[str, str]]:
     moderator = can(current_user, "moderate", community)
@@ -91,7 +87,8 @@ def index(slug: str):
         hits, total = services.search_board(community, query)
         return render_page("discussions/index.html", "discussions/_results.html", hits=hits, total=total, page=None,
                            **context)
-    page = services.list_threads(community, current_user, category=category, show=show, page=_page_arg())
+    page = services.list_threads(community, current_user, category=category, show=show,
+                                 page=page_number(request.args.get("page")))
     return render_page("discussions/index.html", "discussions/_threads.html", page=page, **context)
 
 
@@ -274,7 +271,7 @@ def _remember_read(thread: Thread, number: int, already: int) -> None:
 def show(slug: str, thread_id: int):
     """A thread, one page of posts at a time; ?quote=<post id> starts the reply with a quote."""
     thread = load_thread(slug, thread_id)
-    page = services.posts_page(thread, current_user, _page_arg())
+    page = services.posts_page(thread, current_user, page_number(request.args.get("page")))
     reply_form = None
     quoted = request.args.get("quote", "")
     if quoted.isdigit() and can(current_user, "reply", thread):

@@ -25,7 +25,14 @@ from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS
 from workspace.core.storage import StoredFile, blob_path
-from workspace.core.text import clean_line, clean_text, has_visible_text, markdown_to_text, render_markdown
+from workspace.core.text import (
+    checked_line,
+    checked_text,
+    clean_line,
+    has_visible_text,
+    markdown_to_text,
+    render_markdown,
+)
 from workspace.extensions import db
 from workspace.resources.models import (
     Favourite,
@@ -85,20 +92,8 @@ def parse_tags(raw: str | Iterable[str] | None) -> list[str]:
     return tags
 
 
-def _line(value: str | None, field: str, limit: int, *, required: bool = False) -> str:
-    value = clean_line(value)
-    if required and not has_visible_text(value):
-        raise ValidationError(str(_l("This field is required.")), field=field)
-    if len(value) > limit:
-        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)
-    return value
-
-
-def _text(value: str | None, field: str, limit: int) -> str:
-    value = clean_text(value)
-    if len(value) > limit:
-        raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)
-    return value
+_line = checked_line  # the one checked-field pair of core/text
+_text = checked_text
 
 
 def _choice(value: str, allowed: type[Any], field: str) -> str:
