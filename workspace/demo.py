@@ -517,6 +517,6 @@ def _activities(loaded: dict[str, Community], people: dict[str, User]) -> None:
                     for member in members}
         activities.set_attendance(activity, statuses, actor=convener, now=activity.starts_at)
         if spec.minutes:
-            activities.save_minutes(activity, spec.minutes, "", actor=convener, base_version=activity.version)
+            activities.save_minutes(activity, spec.minutes, "", actor=convener, base_version=activity.minutes_version)
         for key, score, comment in spec.feedback:
             activities.give_feedback(activity, score, comment, actor=people[key])

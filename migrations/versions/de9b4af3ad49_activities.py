@@ -47,6 +47,7 @@ def upgrade():
     sa.Column('outcomes_html', sa.Text(), nullable=False),
     sa.Column('sign_in_nonce', sa.String(length=32), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('minutes_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', workspace.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', workspace.core.database.UTCDateTime(timezone=True), nullable=False),

@@ -115,7 +115,8 @@ class Activity(db.Model):
     outcomes: Mapped[str] = mapped_column(Text, default="")
     outcomes_html: Mapped[str] = mapped_column(Text, default="")
     sign_in_nonce: Mapped[str] = mapped_column(String(32), default="")  # a new one voids every issued QR code
-    version: Mapped[int] = mapped_column(Integer, default=1)  # stale edits are refused
+    version: Mapped[int] = mapped_column(Integer, default=1)  # stale edits of the activity are refused
+    minutes_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # … and of the minutes
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

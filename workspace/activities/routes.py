@@ -436,7 +436,7 @@ def minutes(slug: str, activity_id: int):
     """Write the minutes: a new record starts from the template's headings, in the writer's language."""
     activity = load_activity(slug, activity_id, "write_minutes")
     form = MinutesForm(formdata=None, minutes=activity.minutes or services.minutes_template(activity, _),
-                       outcomes=activity.outcomes, base_version=str(activity.version))
+                       outcomes=activity.outcomes, base_version=str(activity.minutes_version))
     return render_page("activities/minutes.html", community=activity.community, activity=activity, form=form,
                        conflict=False, **_labels())
 
@@ -463,7 +463,7 @@ def save_minutes(slug: str, activity_id: int):
             return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#minutes")
     activity = load_activity(slug, activity_id, "write_minutes")
     if conflict:
-        form.base_version.data = str(activity.version)
+        form.base_version.data = str(activity.minutes_version)
     return render_page("activities/minutes.html", community=activity.community, activity=activity, form=form,
                        conflict=conflict, status=422, **_labels())
 

@@ -345,6 +345,8 @@ def cancel_activity(activity: Activity, reason: str, *, actor: User) -> None:
 def reinstate_activity(activity: Activity, *, actor: User) -> None:
     if not can(actor, "manage", activity):
         raise NotAllowed(str(_l("Only conveners can change activities.")))
+    if not activity.cancelled:
+        return
     activity.cancelled_at, activity.cancel_reason = None, ""
     activity.version += 1
     record_event(actor, "activity.reinstated", activity, activity.community, title=activity.title)
@@ -522,7 +524,8 @@ def roster(activity: Activity) -> list[RosterRow]:
     """Every current member (and anyone who was marked, even if they left since), with status and leave."""
     members = db.session.execute(
         select(User, Membership.role).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == activity.community_id, Membership.left_at.is_(None))
+        .where(Membership.community_id == activity.community_id, Membership.left_at.is_(None),
+               Membership.role.in_(CONTRIBUTORS))
         .order_by(User.display_name)).all()
     marks = {row.user_id: row for row in db.session.scalars(
         select(Attendance).where(Attendance.activity_id == activity.id).options(joinedload(Attendance.user)))}
@@ -652,7 +655,7 @@ def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User
     """Save the minutes and outcomes; a save that started from an older version is refused."""
     if not can(actor, "write_minutes", activity):
         raise NotAllowed(str(_l("Only the conveners and the named recorder write the minutes.")))
-    if base_version != activity.version:
+    if base_version != activity.minutes_version:
         raise Conflict(str(_l("Someone saved the minutes while you were writing. Your text is below; "
                               "compare it with the saved version and save again.")), field="minutes")
     activity.minutes = _text(minutes, "minutes")
@@ -660,7 +663,7 @@ def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User
     activity.outcomes = _text(outcomes, "outcomes")
     activity.outcomes_html = str(render_markdown(activity.outcomes))
     activity.minutes_updated_at, activity.minutes_updated_by_id = utcnow(), actor.id
-    activity.version += 1
+    activity.minutes_version += 1
 
 
 def community_members(community: Community) -> list[User]:

@@ -1,0 +1,466 @@
+"""Activity pages through the test client: the planning form's refusals with the values kept, series and
+copies, the sign-in page and its messages, the live board, the attendance table, leave, the sheet, minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.activities.helpers import make_club
+from tests.factories import add_member, make_reviewer, make_user
+from workspace.activities import services
+from workspace.activities.models import Activity, Attendance, LeaveRequest
+from workspace.core.models import AuditEvent
+from workspace.extensions import db
+
+START = dt.datetime(2026, 12, 2, 14, 0)  # well in the future of the test run (local wall-clock time)
+
+
+@pytest.fixture()
+def club(ctx):
+    return make_club()
+
+
+def field_error(page: str, field_id: str) -> str:
+    match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', page)
+    assert match, f"no error beside {field_id}"
+    return match.group(1)
+
+
+def input_value(page: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page) or re.search(
+        rf'<input[^>]*value="([^"]*)"[^>]*name="{name}"', page)
+    assert match, f"no value for {name}"
+    return match.group(1)
+
+
+def plan_form(**overrides) -> dict:
+    values = {"title": "五年級數學共同備課", "method": "collaborative_planning", "mode": "offline",
+              "starts_at": "2026-12-02T14:00", "ends_at": "2026-12-02T16:00", "place": "自然教室",
+              "meeting_url": "", "agenda": "- 暖身", "subjects": "數學", "tags": "", "recorder_id": "",
+              "repeat": "", "count": "1"}
+    values.update(overrides)
+    return values
+
+
+def now_local(minutes: int = 0) -> dt.datetime:
+    """The deployment's wall-clock time now, plus `minutes` (for activities the real clock must be inside)."""
+    local = services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    return local + dt.timedelta(minutes=minutes)
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+def test_plan_one_activity_and_land_on_it(client, club):
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(recorder_id=str(club.member.id)))
+    assert response.status_code == 302
+    activity = db.session.scalar(select(Activity))
+    assert response.headers["Location"].endswith(f"/c/club/activities/{activity.id}")
+    assert activity.starts_at == dt.datetime(2026, 12, 2, 6, 0, tzinfo=dt.UTC)
+    assert activity.recorder_id == club.member.id
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "五年級數學共同備課" in page and "自然教室" in page and re.search(r"\b2(\.0)? hours", page)
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"ends_at": "2026-12-02T13:00"}, "ends_at", "The end must come after the start."),
+    ({"ends_at": "2026-12-02T14:00"}, "ends_at", "The end must come after the start."),
+    ({"ends_at": "2026-12-03T14:30"}, "ends_at", "at most 24 hours"),
+    ({"starts_at": ""}, "starts_at", "Give the start."),
+    ({"title": ""}, "title", "This field is required."),
+    ({"method": ""}, "method", "This field is required."),
+    ({"method": "dancing"}, "method", "Not a valid choice"),
+    ({"meeting_url": "javascript:alert(1)"}, "meeting_url", "https://"),
+    ({"count": "99", "repeat": "weekly"}, "count", "52"),
+])
+def test_bad_planning_input_is_answered_beside_the_field_with_the_values_kept(client, club, overrides, field,
+                                                                              message):
+    client.login(club.convener)
+    form = plan_form(title=overrides.pop("title", "保留我的標題 <b>"), place="保留的地點", **overrides)
+    response = client.post_form("/c/club/activities/new", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in field_error(page, field)
+    if form["title"]:
+        assert input_value(page, "title") == "保留我的標題 &lt;b&gt;"
+    assert input_value(page, "place") == "保留的地點"
+    if form["starts_at"]:
+        assert input_value(page, "starts_at") == form["starts_at"]
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_a_speakers_hours_that_are_not_a_number_are_refused_in_the_speakers_box(client, club):
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(**{
+        "speakers-0-name": "張教授", "speakers-0-hours": "一小時", "speakers-0-external": "y"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Give the hours as a number" in page
+    assert input_value(page, "speakers-0-name") == "張教授" and input_value(page, "speakers-0-hours") == "一小時"
+
+
+def test_speakers_are_saved_and_shown(client, club):
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(**{
+        "speakers-0-name": "張教授", "speakers-0-affiliation": "師範大學", "speakers-0-hours": "1.5",
+        "speakers-0-external": "y", "speakers-1-name": "林老師", "speakers-1-hours": "0.5"}))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "張教授" in page and "師範大學" in page and "External" in page and "Internal" in page
+    assert "1.5 hours" in page
+
+
+def test_a_stale_edit_is_refused_with_the_values_kept(client, club):
+    activity = club.activity()
+    client.login(club.convener)
+    form = client.get(f"/c/club/activities/{activity.id}/edit").get_data(as_text=True)
+    assert input_value(form, "base_version") == "1" and input_value(form, "starts_at") == "2026-12-02T14:00"
+    assert client.post_form(f"/c/club/activities/{activity.id}/edit",
+                            plan_form(title="第一次修改", base_version="1")).status_code == 302
+    response = client.post_form(f"/c/club/activities/{activity.id}/edit",
+                                plan_form(title="我從舊版改的", place="新地點", base_version="1"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Someone changed this activity" in page
+    assert input_value(page, "title") == "我從舊版改的" and input_value(page, "place") == "新地點"
+    db.session.refresh(activity)
+    assert activity.title == "第一次修改" and activity.version == 2
+
+
+def test_a_series_redirects_to_the_list_which_shows_every_activity(client, club):
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(repeat="weekly", count="4"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/c/club/activities/")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "4 activities planned." in page
+    assert len(re.findall(r'<li class="activity-row[^"]*" id="activity-\d+"', page)) == 4
+    starts = sorted(db.session.scalars(select(Activity.starts_at)))
+    assert [item - starts[0] for item in starts] == [dt.timedelta(weeks=week) for week in range(4)]
+
+
+def test_copy_prefills_the_form_one_week_later(client, club):
+    activity = club.activity("每週備課", starts=dt.datetime(2026, 12, 31, 22, 0), hours=3, subjects="數學, 自然",
+                             agenda="- 第一點")
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/new?copy={activity.id}").get_data(as_text=True)
+    assert input_value(page, "title") == "每週備課"
+    assert input_value(page, "starts_at") == "2027-01-07T22:00" and input_value(page, "ends_at") == "2027-01-08T01:00"
+    assert input_value(page, "subjects") == "數學, 自然" and "- 第一點" in page
+    assert 'value="collaborative_planning" selected' in page or re.search(
+        r'<option selected value="collaborative_planning"', page)
+    elsewhere = make_club("elsewhere").activity("別的社群的")
+    foreign = client.get(f"/c/club/activities/new?copy={elsewhere.id}").get_data(as_text=True)
+    assert "別的社群的" not in foreign
+
+
+def test_cancel_and_reinstate_through_the_page(client, club):
+    activity = club.activity()
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/cancel", {"reason": "颱風停課"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Cancelled" in page and "颱風停課" in page and "It takes place after all" in page
+    assert "Sign-in board" not in page
+    listing = client.get("/c/club/activities/").get_data(as_text=True)
+    assert f'id="activity-{activity.id}"' in listing and "is-cancelled" in listing
+    client.post_form(f"/c/club/activities/{activity.id}/reinstate")
+    db.session.refresh(activity)
+    assert not activity.cancelled
+
+
+def test_a_too_long_cancel_reason_is_answered_beside_the_field(client, club):
+    activity = club.activity()
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/cancel", {"reason": "颱" * 501})
+    assert response.status_code == 422
+    assert "at most 500 characters" in field_error(response.get_data(as_text=True), "reason")
+    db.session.refresh(activity)
+    assert not activity.cancelled
+
+
+def test_the_calendar_shows_the_month_and_survives_odd_months(client, club):
+    club.activity("十二月的活動", starts=START)
+    client.login(club.member)
+    page = client.get("/c/club/activities/calendar?month=2026-12").get_data(as_text=True)
+    assert "十二月的活動" in page and "14:00" in page
+    for month in ("9999-12", "0001-01", "2026-13", "abc", "2026", "-1-1"):
+        assert client.get(f"/c/club/activities/calendar?month={month}").status_code == 200, month
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+
+def test_the_sign_in_link_signs_the_member_in_once(client, club):
+    activity = club.activity(starts=now_local(5))
+    url = f"/c/club/activities/{activity.id}/sign-in"
+    token = services.sign_in_token(activity)
+    client.login(club.member)
+    page = client.get(f"{url}?t={token}").get_data(as_text=True)
+    assert "Sign in as 林老師" in page and f'value="{token}"' in page
+    done = client.post_form(url, {"t": token})
+    assert done.status_code == 200 and "You are signed in (Present" in done.get_data(as_text=True)
+    again = client.post_form(url, {"t": token})
+    assert again.status_code == 200 and "You are signed in" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
+
+
+def test_the_sign_in_page_says_why_a_code_does_not_work(client, club):
+    live = club.activity(starts=now_local(5))
+    ended = club.activity("昨天的", starts=now_local(-24 * 60))
+    token = services.sign_in_token(live)
+    elsewhere = make_club("elsewhere")
+    foreign = elsewhere.activity(starts=now_local(5))
+    client.login(club.member)
+    cases = [
+        (ended, services.sign_in_token(ended), "Sign-in for this activity has closed"),
+        (live, token[:-3] + "abc", "This sign-in code is not valid"),
+        (live, "", "This sign-in code is not valid"),
+        (live, services.sign_in_token(ended), "This sign-in code belongs to another activity"),
+        (live, services.sign_in_token(foreign), "This sign-in code belongs to another activity"),
+    ]
+    for activity, code, message in cases:
+        url = f"/c/club/activities/{activity.id}/sign-in"
+        shown = client.get(url, query_string={"t": code})
+        assert shown.status_code == 422 and message in shown.get_data(as_text=True), message
+        assert "Sign in as" not in shown.get_data(as_text=True)
+        posted = client.post_form(url, {"t": code})
+        assert posted.status_code == 422 and message in posted.get_data(as_text=True), message
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+def test_a_regenerated_code_voids_the_shown_one(client, club):
+    activity = club.activity(starts=now_local(5))
+    old = services.sign_in_token(activity)
+    client.login(club.convener)
+    assert client.post_form(f"/c/club/activities/{activity.id}/board/new-code").status_code == 302
+    client.login(club.member)
+    page = client.get(f"/c/club/activities/{activity.id}/sign-in", query_string={"t": old})
+    assert page.status_code == 422 and "has been replaced" in page.get_data(as_text=True)
+
+
+def test_people_who_may_not_sign_in_are_told_why_or_do_not_see_the_community(client, club):
+    activity = club.activity(starts=now_local(5))
+    url = f"/c/club/activities/{activity.id}/sign-in"
+    token = services.sign_in_token(activity)
+    message = "Only members of the community can sign in"
+    outsider = make_user()
+    client.login(outsider)  # without the activity's code an outsider learns nothing: 404, as everywhere
+    assert client.get(url, query_string={"t": "forged"}).status_code == 404
+    assert client.post_form(url, {"t": "forged"}).status_code == 404
+    assert client.get("/c/club/activities/").status_code == 404
+    for person in (outsider, add_member(club.community, role="guest_expert").user,
+                   make_reviewer(club.community.schools[0]), make_user(is_admin=True)):
+        client.login(person)  # with the genuine code (they are in the room): told why, no button
+        shown = client.get(url, query_string={"t": token})
+        page = shown.get_data(as_text=True)
+        assert shown.status_code == 403 and message in page and "Sign in as" not in page
+        posted = client.post_form(url, {"t": token})
+        assert posted.status_code == 403 and message in posted.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+def test_a_visitor_scanning_the_code_logs_in_and_comes_back_to_it(client, club):
+    activity = club.activity(starts=now_local(5))
+    token = services.sign_in_token(activity)
+    url = f"/c/club/activities/{activity.id}/sign-in?t={token}"
+    response = client.get(url)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login" and parse_qs(location.query)["next"] == [url]
+    client.login(club.member)
+    assert "Sign in as 林老師" in client.get(parse_qs(location.query)["next"][0]).get_data(as_text=True)
+
+
+# --- the board -----------------------------------------------------------------------------------
+
+
+def poller_url(page: str) -> str:
+    match = re.search(r'id="attendees"[^>]*hx-get="([^"]+)"', page, re.S)
+    assert match, "no poller"
+    return match.group(1).replace("&amp;", "&")
+
+
+def test_the_board_shows_a_qr_code_and_the_link(client, club):
+    activity = club.activity(starts=now_local(5))
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True)
+    assert re.search(r'<div class="qr"[^>]*><svg', page)
+    link = re.search(r'value="(https?://[^"]+/sign-in\?t=[^"]+)"', page).group(1).replace("&amp;", "&")
+    token = parse_qs(urlsplit(link).query)["t"][0]
+    assert token == services.sign_in_token(activity)
+    assert urlsplit(link).path == f"/c/club/activities/{activity.id}/sign-in"
+
+
+def test_the_board_poll_answers_204_until_someone_signs_in(client, club, make_client):
+    activity = club.activity(starts=now_local(5))
+    client.login(club.convener)
+    poll = poller_url(client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True))
+    assert "gen=" in poll
+    assert client.hx("GET", poll).status_code == 204
+    phone = make_client().login(club.member)
+    assert phone.post_form(f"/c/club/activities/{activity.id}/sign-in",
+                           {"t": services.sign_in_token(activity)}).status_code == 200
+    response = client.hx("GET", poll)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "林老師" in page and 'id="attendees"' in page
+    assert "<html" not in page  # the fragment, not the page
+    assert poller_url(page) != poll and client.hx("GET", poller_url(page)).status_code == 204
+
+
+def test_the_board_poll_tells_a_visitor_nothing(client, club):
+    activity = club.activity(starts=now_local(5))
+    client.login(club.convener)
+    poll = poller_url(client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True))
+    client.logout()
+    assert client.hx("GET", poll).status_code == 204
+    stale = re.sub(r"gen=\d+", "gen=0", poll)
+    response = client.hx("GET", stale)
+    assert response.status_code == 401 and "/login" in response.headers["HX-Redirect"]
+    client.login(club.member)
+    assert client.hx("GET", stale).status_code == 403
+
+
+# --- attendance and leave ------------------------------------------------------------------------
+
+
+def test_the_attendance_table_saves_and_shows(client, club):
+    activity = club.activity(starts=START)
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/attendance").get_data(as_text=True)
+    for person in (club.convener, club.member, club.other):
+        assert f'name="status-{person.id}"' in page
+    response = client.post_form(f"/c/club/activities/{activity.id}/attendance", {
+        f"status-{club.member.id}": "present", f"status-{club.other.id}": "late", f"status-{club.convener.id}": ""})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Attendance saved (2 changed)." in page
+    assert re.search(rf'name="status-{club.member.id}" value="present" checked', page)
+    assert re.search(rf'name="status-{club.other.id}" value="late" checked', page)
+    assert re.search(rf'name="status-{club.convener.id}" value="" checked', page)
+
+
+def test_an_unknown_status_in_the_table_is_refused_and_nothing_saved(client, club):
+    activity = club.activity(starts=START)
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/attendance", {
+        f"status-{club.member.id}": "present", f"status-{club.other.id}": "asleep"})
+    assert response.status_code == 422 and "Choose from the list." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+def test_changing_attendance_after_the_activity_leaves_an_audit_event(client, club):
+    activity = club.activity(starts=now_local(-24 * 60))
+    client.login(club.convener)
+    client.post_form(f"/c/club/activities/{activity.id}/attendance", {f"status-{club.member.id}": "absent"})
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attendance.changed"))
+    assert (event.data["user_id"], event.data["before"], event.data["after"]) == (club.member.id, "", "absent")
+    assert event.actor_id == club.convener.id and event.data["title"] == activity.title
+
+
+def test_leave_is_asked_then_approved_on_the_page(client, club):
+    activity = club.activity(starts=START)
+    client.login(club.member)
+    response = client.post_form(f"/c/club/activities/{activity.id}/leave", {"reason": "帶學生校外教學"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "帶學生校外教學" in page and "waiting for the conveners" in page
+    empty = client.post_form(f"/c/club/activities/{activity.id}/leave", {"reason": ""})
+    assert empty.status_code == 422 and "This field is required." in field_error(empty.get_data(as_text=True),
+                                                                                 "reason")
+    leave = db.session.scalar(select(LeaveRequest))
+    client.login(club.convener)
+    assert "帶學生校外教學" in client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    assert client.post_form(f"/c/club/activities/{activity.id}/leave/{leave.id}",
+                            {"decision": "approve"}).status_code == 302
+    assert db.session.scalar(select(Attendance.status).where(Attendance.user_id == club.member.id)) == "excused"
+
+
+def test_leave_after_the_start_is_refused_with_the_reason_kept(client, club):
+    activity = club.activity(starts=now_local(-5))
+    client.login(club.member)
+    response = client.post_form(f"/c/club/activities/{activity.id}/leave", {"reason": "臨時有事"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Leave is asked for before the activity starts" in field_error(page, "reason")
+    assert input_value(page, "reason") == "臨時有事"
+
+
+def test_a_leave_request_of_another_activity_is_not_found(client, club):
+    first, second = club.activity(starts=START), club.activity(starts=START)
+    leave = services.request_leave(first, "研習", actor=club.member)
+    db.session.commit()
+    client.login(club.convener)
+    assert client.post_form(f"/c/club/activities/{second.id}/leave/{leave.id}",
+                            {"decision": "approve"}).status_code == 404
+
+
+# --- the sheet and the minutes -------------------------------------------------------------------
+
+
+def test_the_printable_sheet_lists_every_member(client, club):
+    activity = club.activity(starts=START)
+    guest = add_member(club.community, make_user(display_name="客座專家"), role="guest_expert").user
+    client.login(club.convener)
+    response = client.get(f"/c/club/activities/{activity.id}/sheet")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.startswith("<!doctype html>")
+    for name in ("陳召集", "林老師", "王老師"):
+        assert re.search(rf"<td class=\"number\">\d+</td><td>{name}</td><td class=\"signature\">", page), name
+    assert guest.display_name not in page  # guest experts are not on the members' sheet
+    assert club.community.name in page and activity.title in page and "自然教室" in page
+    assert "Signature" in page and "Wednesday, December 2, 2026" in page
+
+
+def test_the_sheet_is_in_chinese_for_a_user_who_reads_chinese(client, club):
+    activity = club.activity(starts=START)
+    club.convener.locale = "zh_Hant"
+    db.session.commit()
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/sheet").get_data(as_text=True)
+    assert '<html lang="zh-Hant">' in page
+    assert "2026年12月2日" in page  # the date in the reader's locale
+    for name in ("陳召集", "林老師", "王老師"):
+        assert name in page
+    assert page.count('<td class="signature">') == 3 + 3  # the members and three blank rows
+
+
+def test_the_minutes_start_from_the_template_and_are_saved(client, club):
+    activity = club.activity(agenda="- 暖身")
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/minutes").get_data(as_text=True)
+    assert "## Agenda\n\n- 暖身" in page and "## Next steps" in page
+    response = client.post_form(f"/c/club/activities/{activity.id}/minutes",
+                                {"minutes": "## 決議\n\n下週**試教**", "outcomes": "教案", "base_version": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#minutes")
+    shown = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    assert "<strong>試教</strong>" in shown and "教案" in shown
+
+
+def test_a_minutes_conflict_shows_both_texts(client, club):
+    activity = club.activity(recorder_id=club.member.id)
+    client.login(club.member)
+    assert client.post_form(f"/c/club/activities/{activity.id}/minutes",
+                            {"minutes": "記錄者先存的", "outcomes": "", "base_version": "1"}).status_code == 302
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/minutes",
+                                {"minutes": "召集人從舊版寫的", "outcomes": "", "base_version": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "記錄者先存的" in page and "召集人從舊版寫的" in page and "Someone saved the minutes" in page
+    assert input_value(page, "base_version") == "2"  # saving again now overwrites knowingly
+    db.session.refresh(activity)
+    assert activity.minutes == "記錄者先存的"
+
+
+def test_the_member_sees_their_own_status_on_the_list_and_the_page(client, club):
+    activity = club.activity(starts=now_local(5))
+    services.sign_in(activity, services.sign_in_token(activity), actor=club.member)
+    db.session.commit()
+    client.login(club.member)
+    assert "You: Present" in re.sub(r"\s+", " ", client.get("/c/club/activities/").get_data(as_text=True))
+    page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    assert "signed in at" in page and "林老師" in page
