@@ -71,7 +71,8 @@ def load_config() -> dict[str, Any]:
         # A live poll may learn of a write this much later (it then mostly needs no database at all).
         "LIVE_POLL_STALENESS_SECONDS": float(os.environ.get("LIVE_POLL_STALENESS_SECONDS") or 1.0),
         # Requests above the largest allowed upload are cut off by Werkzeug with a 413.
-        "MAX_CONTENT_LENGTH": max(max_upload_mb, _int("MAX_VIDEO_UPLOAD_MB", 500)) * 1024 * 1024,
+        # The form around the file (boundary, fields) needs room too: a video of exactly the limit must pass.
+        "MAX_CONTENT_LENGTH": (max(max_upload_mb, _int("MAX_VIDEO_UPLOAD_MB", 500)) + 1) * 1024 * 1024,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -464,3 +464,26 @@ def test_the_member_sees_their_own_status_on_the_list_and_the_page(client, club)
     assert "You: Present" in re.sub(r"\s+", " ", client.get("/c/club/activities/").get_data(as_text=True))
     page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
     assert "signed in at" in page and "林老師" in page
+
+
+def test_the_activity_page_is_cached_until_a_write_or_its_start(client, ctx, count_queries, monkeypatch):
+    import workspace.activities.routes as activity_routes
+    from workspace.core.cache import store
+
+    store.clear()
+    club = make_club("cached")
+    soon = services.to_local(services.utcnow()).replace(tzinfo=None, microsecond=0) + dt.timedelta(hours=1)
+    activity = club.activity(starts=soon)
+    path = f"/c/cached/activities/{activity.id}"
+    client.login(club.member)
+    for _ in range(3):  # the session's CSRF secret, then rendered and stored, then served
+        page = client.get(path).get_data(as_text=True)
+    assert "Ask to be excused" in page and 'id="feedback"' not in page
+    db.session.commit()
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200
+    assert len(statements) <= 3  # the user, the write counter, whether it has started
+    later = activity.starts_at + dt.timedelta(minutes=5)
+    monkeypatch.setattr(activity_routes, "utcnow", lambda: later)
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="feedback"' in page  # no write happened, but the activity has started

@@ -16,6 +16,7 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
 
 from workspace.activities import services
 from workspace.activities.forms import ActivityForm, CancelForm, FeedbackForm, LeaveForm, MinutesForm, MonthlyPlanForm
@@ -261,7 +262,14 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _started() -> bool:
+    """Whether the activity of this request has started: its page changes then, without any write."""
+    starts = db.session.scalar(select(Activity.starts_at).where(Activity.id == request.view_args["activity_id"]))
+    return starts is not None and utcnow() >= starts
+
+
 @bp.get("/c/<slug>/activities/<int:activity_id>")
+@cache_page(vary=_started)
 def show(slug: str, activity_id: int):
     """An activity: when, where, who speaks, the reader's own status, leave, the minutes."""
     return render_page("activities/show.html", **_show_context(load_activity(slug, activity_id)))
