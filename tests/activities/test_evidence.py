@@ -50,3 +50,14 @@ def test_a_disguised_program_is_refused_and_members_cannot_add_evidence(client, 
     assert _upload(client, activity, "照片.jpg", b"MZ\x90\x00" + b"\x00" * 400).status_code == 422
     client.login(club.member)
     assert _upload(client, activity, "照片.jpg", b"MZ").status_code == 403
+
+
+def test_a_video_of_exactly_the_limit_passes(client, ctx, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_VIDEO_UPLOAD_MB", 1)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)  # as config.py: the limit + 1 MB
+    club = make_club()
+    activity = club.activity()
+    client.login(club.convener)
+    exact = MP4_HEAD + b"\x00" * (1024 * 1024 - len(MP4_HEAD))
+    assert _upload(client, activity, "剛好.mp4", exact).status_code == 201
+    assert _upload(client, activity, "多一點.mp4", exact + b"\x00").status_code == 413
