@@ -632,3 +632,11 @@ def test_the_attendance_table_lists_who_takes_part_not_guest_experts(club, meeti
     add_member(club.community, make_user(display_name="客座專家"), role="guest_expert")
     names = [row.user.display_name for row in services.roster(meeting)]
     assert "客座專家" not in names and names == [user.display_name for user in services.members_for_sheet(meeting)]
+
+
+def test_a_speaker_named_like_a_member_is_that_member(club):
+    activity = services.create_activity(club.community, fields(speakers=[
+        services.SpeakerFields(name="林老師", hours=1), services.SpeakerFields(name="張教授", external=True, hours=2)]),
+        actor=club.convener)
+    assert [(speaker.name, speaker.user_id) for speaker in activity.speakers] == [
+        ("林老師", club.member.id), ("張教授", None)]

@@ -194,7 +194,9 @@ def check_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> t
 
 
 def _speakers(community: Community, speakers: Sequence[SpeakerFields]) -> list[Speaker]:
+    """The speakers as typed; a name that is a member's name links the member (their hours count as theirs)."""
     members = _member_ids(community)
+    by_name = {user.display_name.casefold(): user.id for user in community_members(community)} if speakers else {}
     rows = []
     for position, item in enumerate(speakers):
         name = clean_line(item.name)
@@ -209,7 +211,7 @@ def _speakers(community: Community, speakers: Sequence[SpeakerFields]) -> list[S
         rows.append(Speaker(position=position, name=_line(name, "speakers", 100),
                             affiliation=_line(item.affiliation, "speakers"), external=bool(item.external),
                             hours=round(hours, 1), topic=_line(item.topic, "speakers"),
-                            user_id=item.user_id if item.user_id in members else None))
+                            user_id=item.user_id if item.user_id in members else by_name.get(name.casefold())))
     return rows
 
 
