@@ -93,6 +93,8 @@ MATRIX = [
     ("GET", "/login", None, dict(default=L, anonymous=200)),
     ("GET", "/register", None, dict(default=L, anonymous=200)),
     ("GET", "/forgot", None, {}),
+    ("GET", "/search", None, dict(anonymous=L)),
+    ("GET", "/search?q=matrix", None, dict(anonymous=L)),
     ("GET", "/admin/", None, dict(default=NF, anonymous=L, admin=200)),
     ("GET", "/admin/schools/", None, dict(default=NF, anonymous=L, admin=200)),
     ("GET", "/admin/users/", None, dict(default=NF, anonymous=L, admin=200)),

@@ -856,21 +856,33 @@ class BoardHit:
     hit: search.SearchHit
     path: str
     number: int
+    community: Community | None = None
 
 
 def search_board(community: Community, query: str, *, limit: int = 30) -> tuple[list[BoardHit], int]:
     """Find threads and replies of one board (same search, same Chinese rules as the library)."""
-    page = search.search(query, kinds=[THREAD_KIND, POST_KIND], community_ids=[community.id], limit=limit)
+    return search_boards([community], query, limit=limit)
+
+
+def search_boards(communities: Sequence[Community], query: str, *, limit: int = 30) -> tuple[list[BoardHit], int]:
+    """Find threads and replies on the boards of these communities (the caller decided who may read them)."""
+    if not communities:
+        return [], 0
+    by_id = {community.id: community for community in communities}
+    page = search.search(query, kinds=[THREAD_KIND, POST_KIND], community_ids=list(by_id), limit=limit)
     post_ids = [hit.object_id for hit in page.hits if hit.kind == POST_KIND]
     where = {post_id: (thread_id, number) for post_id, thread_id, number in db.session.execute(
         select(Post.id, Post.thread_id, Post.number).where(Post.id.in_(post_ids)))} if post_ids else {}
     hits = []
     for hit in page.hits:
+        community = by_id.get(hit.community_id)
+        if community is None:
+            continue
         if hit.kind == THREAD_KIND:
-            hits.append(BoardHit(hit, post_path(community, hit.object_id, 1), 1))
+            hits.append(BoardHit(hit, post_path(community, hit.object_id, 1), 1, community))
         elif hit.object_id in where:
             thread_id, number = where[hit.object_id]
-            hits.append(BoardHit(hit, post_path(community, thread_id, number), number))
+            hits.append(BoardHit(hit, post_path(community, thread_id, number), number, community))
     return hits, page.total
 
 

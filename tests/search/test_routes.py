@@ -1,0 +1,32 @@
+"""/search finds resources and board posts the person may read, in both Chinese scripts, and nothing else."""
+
+from __future__ import annotations
+
+from tests.discussions.helpers import make_board
+from tests.factories import make_user
+from workspace.extensions import db
+from workspace.resources import services as resources
+
+
+def test_search_finds_resources_and_posts_across_scripts_but_only_what_the_person_reads(client, ctx):
+    board = make_board()
+    thread = board.thread(title="差異化教學怎麼分組", body="請分享")
+    board.reply(thread, "我用學習單分成三組")
+    sheet = resources.ResourceFields(title="分組學習單範例", kind="courseware")
+    resources.create_text_resource(board.community, sheet, "學習單", actor=board.member)
+    elsewhere = make_board(slug="elsewhere", convener="甲", member="乙", other="丙")
+    elsewhere.thread(title="別的社群的分組討論", body="不公開")
+    db.session.commit()
+    client.login(board.member)
+    page = client.get("/search?q=学习单").get_data(as_text=True)  # Simplified finds Traditional
+    assert "分組學習單範例" in page.replace("<mark>", "").replace("</mark>", "")
+    assert f"/c/board/discussions/{thread.id}?page=1#post-2" in page.replace("&amp;", "&")
+    page = client.get("/search?q=分組").get_data(as_text=True)
+    assert "別的社群" not in page  # another community's board stays closed
+    fragment = client.hx("GET", "/search?q=分組").get_data(as_text=True)
+    assert fragment.startswith('<div id="search-results"')
+    client.login(make_user())
+    page = client.get("/search?q=差異化").get_data(as_text=True)
+    outsider = page.split('id="search-results"', 1)[1].split("<footer")[0]
+    assert "差異化" not in outsider and "No thread or reply matches." in outsider
+    assert client.get("/search").status_code == 200
