@@ -249,6 +249,8 @@ def _thread_context(thread: Thread, page: services.PostPage, **extra: Any) -> di
     return _board_context(community, thread=thread, page=page, reply_form=reply_form, move_form=move_form,
                           watching=services.is_watching(thread, current_user), last_page=page.page == page.pages,
                           linked=_linked_for(thread), generation=current_generation(),
+                          may_reply=can(current_user, "reply", thread),
+                          may_mark_answer=can(current_user, "mark_answer", thread),
                           thread_url=url_for("discussions.show", slug=community.slug, thread_id=thread.id), **extra)
 
 
