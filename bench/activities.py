@@ -115,75 +115,30 @@ def measure_http(env: dict[str, str], email: str, password: str, big: Paths, *, 
         page_bench.stop_server(server)
 
 
-@dataclass
-class Count:
-    label: str
-    small: int
-    big: int
-    big_statements: list[str]
-
-
-def count_queries(app: Any, email: str, password: str, small: Paths, big: Paths) -> list[Count]:
+def count_queries(app: Any, email: str, password: str, small: Paths, big: Paths) -> list[page_bench.Count]:
     """Count the SQL statements of each request, in-process, on the small community and on the big one."""
-    from sqlalchemy import event
-
-    from workspace.extensions import db
-
-    client = app.test_client()
-    answer = client.post("/login", data={"email": email, "password": password})
-    if answer.status_code != 302:
-        raise page_bench.BenchError(f"in-process login answered {answer.status_code}")
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
+    client = page_bench.logged_in_client(app, email, password)
+    small, big = (replace(place, poll=poller_path(client.get(place.board).get_data(as_text=True)))
+                  for place in (small, big))
     requests = [("list, upcoming", "upcoming", {}, 200), ("list, past", "past", {}, 200),
                 ("activity page", "page", {}, 200), ("sign-in board", "board", {}, 200),
                 ("board poll, nothing new (204)", "poll", HX, 204),
                 ("board poll, list changed (gen=0)", "changed", HX, 200)]
-    counts = []
-    try:
-        places = [replace(place, poll=poller_path(client.get(place.board).get_data(as_text=True)))
-                  for place in (small, big)]
-        for label, name, headers, status in requests:
-            figures = []
-            for place in places:
-                path = re.sub(r"gen=\d+", "gen=0", place.poll) if name == "changed" else getattr(place, name)
-                for _ in range(2):
-                    client.get(path, headers=headers)
-                statements.clear()
-                response = client.get(path, headers=headers)
-                if response.status_code != status:
-                    raise page_bench.BenchError(f"in-process GET {path} answered {response.status_code}, not {status}")
-                figures.append(list(statements))
-            counts.append(Count(label, len(figures[0]), len(figures[1]), figures[1]))
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return counts
+
+    def path(place: Paths, name: str) -> str:
+        return re.sub(r"gen=\d+", "gen=0", place.poll) if name == "changed" else getattr(place, name)
+
+    return page_bench.count_statements(app, client, [
+        (label, path(small, name), path(big, name), headers, status) for label, name, headers, status in requests])
 
 
-def report_counts(counts: list[Count], seeded: SeededActivities) -> bool:
-    """Print both counts side by side; a count that differs fails (and shows the big one's statements)."""
-    print(f"\n{'SQL statements per request (in-process)':<52}{'small':>7}{'big':>7}  constant")
-    ok = True
-    for count in counts:
-        constant = count.small == count.big
-        ok = ok and constant
-        print(f"{count.label:<52}{count.small:>7}{count.big:>7}  {'yes' if constant else 'no'}")
-        if not constant:
-            for statement in count.big_statements:
-                print("    ", " ".join(statement.split())[:150])
+def legend(seeded: SeededActivities) -> str:
     small, big = seeded.small, seeded.big
-    print(f"small: /c/{small.slug}/activities/ ({small.activities} activities, {small.members} members), "
-          f"activity {small.activity_id} ({small.attendance} attended)\n"
-          f"big:   /c/{big.slug}/activities/ ({big.activities} activities, {big.members} members), "
-          f"activity {big.activity_id} ({big.attendance} attended)\n"
-          "page cache off, the bench user (co-convener of both), the second of two identical requests counted")
-    return ok
+    return (f"small: /c/{small.slug}/activities/ ({small.activities} activities, {small.members} members), "
+            f"activity {small.activity_id} ({small.attendance} attended)\n"
+            f"big:   /c/{big.slug}/activities/ ({big.activities} activities, {big.members} members), "
+            f"activity {big.activity_id} ({big.attendance} attended)\n"
+            "page cache off, the bench user (co-convener of both), the last of three identical requests counted")
 
 
 # --- the upload's memory -------------------------------------------------------------------------
@@ -348,8 +303,7 @@ def check_limit_edge(database_url: str, email: str, password: str, big: Paths) -
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PASSWORD_HASH_PROFILE": "fast",
                       "WTF_CSRF_ENABLED": False, "PAGE_CACHE": False, "MAX_VIDEO_UPLOAD_MB": 1,
                       "MAX_CONTENT_LENGTH": (1 + 1) * MB})  # as workspace/config.py sets it: the limit + 1 MB
-    client = app.test_client()
-    client.post("/login", data={"email": email, "password": password})
+    client = page_bench.logged_in_client(app, email, password)
     figures = []
     for size in (MB, MB - 4096):
         header = (24).to_bytes(4, "big") + b"ftypisom" + (512).to_bytes(4, "big") + b"isomiso2"
@@ -391,7 +345,8 @@ def run() -> bool:
             measure_http(env, seeded.email, seeded.password, big, fresh=True)
         counting = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "PASSWORD_HASH_PROFILE": "fast",
                                "WTF_CSRF_ENABLED": False, "PAGE_CACHE": False})
-        constant = report_counts(count_queries(counting, seeded.email, seeded.password, small, big), activities)
+        constant = page_bench.report_counts(count_queries(counting, seeded.email, seeded.password, small, big),
+                                            legend(activities))
         with counting.app_context():
             from workspace.extensions import db
 

@@ -110,72 +110,23 @@ def poller_path(page: str) -> str:
     return html.unescape(match.group(1))
 
 
-@dataclass
-class Count:
-    label: str
-    small: int
-    big: int
-    small_statements: list[str]
-    big_statements: list[str]
-
-
-def count_queries(app: Any, email: str, password: str, small: Paths, big: Paths) -> list[Count]:
+def count_queries(app: Any, email: str, password: str, small: Paths, big: Paths) -> list[page_bench.Count]:
     """Count the SQL statements of each request, in-process, on the small board and on the big one."""
-    from sqlalchemy import event
-
-    from workspace.extensions import db
-
-    client = app.test_client()
-    answer = client.post("/login", data={"email": email, "password": password})
-    if answer.status_code != 302:
-        raise page_bench.BenchError(f"in-process login answered {answer.status_code}")
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
+    client = page_bench.logged_in_client(app, email, password)
+    small, big = (dataclasses.replace(board, poll=poller_path(
+        [client.get(board.thread_last) for _ in range(2)][-1].get_data(as_text=True))) for board in (small, big))
     requests = [("thread list, page 1", "list_first", {}, 200), ("thread list, last page", "list_last", {}, 200),
                 ("thread page, first page", "thread_first", {}, 200),
                 ("thread page, last page", "thread_last", {}, 200), ("poll, nothing new (204)", "poll", HX, 204)]
-    counts = []
-    try:
-        small, big = (dataclasses.replace(board, poll=poller_path(
-            [client.get(board.thread_last) for _ in range(2)][-1].get_data(as_text=True))) for board in (small, big))
-        for label, name, headers, status in requests:
-            figures = []
-            for board in (small, big):
-                path = getattr(board, name)
-                for _ in range(2):  # warm: the first view of a thread moves the read mark (one write)
-                    client.get(path, headers=headers)
-                statements.clear()
-                response = client.get(path, headers=headers)
-                if response.status_code != status:
-                    raise page_bench.BenchError(f"in-process GET {path} answered {response.status_code}, not {status}")
-                figures.append(list(statements))
-            counts.append(Count(label, len(figures[0]), len(figures[1]), *figures))
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return counts
+    return page_bench.count_statements(app, client, [
+        (label, getattr(small, name), getattr(big, name), headers, status)
+        for label, name, headers, status in requests])
 
 
-def report_counts(counts: list[Count], small: Paths, big: Paths) -> bool:
-    """Print both counts side by side; a count that differs fails (and shows the statements that differ)."""
-    print(f"\n{'SQL statements per request (in-process)':<52}{'small':>7}{'big':>7}  constant")
-    ok = True
-    for count in counts:
-        constant = count.small == count.big
-        ok = ok and constant
-        print(f"{count.label:<52}{count.small:>7}{count.big:>7}  {'yes' if constant else 'no'}")
-        if not constant:
-            for statement in count.big_statements:
-                print("    ", " ".join(statement.split())[:150])
-    print(f"small: {small.list_first} (20 threads), thread {small.thread_first.split('?')[0]} (50 posts)\n"
-          f"big:   {big.list_first} (2,000 threads), thread {big.thread_first.split('?')[0]} (5,000 posts)\n"
-          "page cache off, the bench user (co-convener of both), the second of two identical requests counted")
-    return ok
+def legend(small: Paths, big: Paths) -> str:
+    return (f"small: {small.list_first} (20 threads), thread {small.thread_first.split('?')[0]} (50 posts)\n"
+            f"big:   {big.list_first} (2,000 threads), thread {big.thread_first.split('?')[0]} (5,000 posts)\n"
+            "page cache off, the bench user (co-convener of both), the last of three identical requests counted")
 
 
 def run() -> bool:
@@ -206,7 +157,8 @@ def run() -> bool:
             measure_http(env, seeded.email, seeded.password, big, fresh=True)
         counting = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "PASSWORD_HASH_PROFILE": "fast",
                                "WTF_CSRF_ENABLED": False, "PAGE_CACHE": False})
-        constant = report_counts(count_queries(counting, seeded.email, seeded.password, small, big), small, big)
+        constant = page_bench.report_counts(count_queries(counting, seeded.email, seeded.password, small, big),
+                                            legend(small, big))
         with counting.app_context():
             from workspace.extensions import db
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from bench.seed import Seeded, bench_env, seed
 
@@ -291,6 +292,74 @@ def show_server_log(log_path: Path) -> None:
     server_log = log_path.read_text(errors="replace").strip()
     if server_log:
         print("gunicorn log (last lines):\n" + "\n".join(server_log.splitlines()[-10:]))
+
+
+@dataclass
+class Count:
+    """The SQL statements of one request on a small and on a big data set."""
+
+    label: str
+    small: int
+    big: int
+    big_statements: list[str]
+
+
+def logged_in_client(app: Any, email: str, password: str) -> Any:
+    """The app's test client, logged in (logging in writes: take poll addresses after this)."""
+    client = app.test_client()
+    answer = client.post("/login", data={"email": email, "password": password})
+    if answer.status_code != 302:
+        raise BenchError(f"in-process login answered {answer.status_code}")
+    return client
+
+
+def count_statements(app: Any, client: Any,
+                     requests: Sequence[tuple[str, str, str, dict[str, str], int]]) -> list[Count]:
+    """In-process: the statements of each (label, small path, big path, headers, status) request, the last of
+    three identical ones counted (the first may write, e.g. a read mark)."""
+    from sqlalchemy import event
+
+    from workspace.extensions import db
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    counts = []
+    try:
+        for label, small_path, big_path, headers, status in requests:
+            figures = []
+            for path in (small_path, big_path):
+                for _ in range(2):
+                    client.get(path, headers=headers)
+                statements.clear()
+                response = client.get(path, headers=headers)
+                if response.status_code != status:
+                    raise BenchError(f"in-process GET {path} answered {response.status_code}, not {status}")
+                figures.append(list(statements))
+            counts.append(Count(label, len(figures[0]), len(figures[1]), figures[1]))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return counts
+
+
+def report_counts(counts: list[Count], legend: str) -> bool:
+    """Print both counts side by side; a count that differs fails (and shows the big one's statements)."""
+    print(f"\n{'SQL statements per request (in-process)':<52}{'small':>7}{'big':>7}  constant")
+    ok = True
+    for count in counts:
+        constant = count.small == count.big
+        ok = ok and constant
+        print(f"{count.label:<52}{count.small:>7}{count.big:>7}  {'yes' if constant else 'no'}")
+        if not constant:
+            for statement in count.big_statements:
+                print("    ", " ".join(statement.split())[:150])
+    print(legend)
+    return ok
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
