@@ -57,6 +57,7 @@ def test_the_batch_sends_one_utf8_email_per_person_with_working_links(ctx, smtp,
     assert _pending() == 0
 
     [link] = re.findall(re.escape(BASE_URL) + r"/notifications/unsubscribe/\S+", body)
+    assert message["List-Unsubscribe"] == f"<{link}>"  # mail programs show their own unsubscribe button
     path = link.removeprefix(BASE_URL)
     browser = make_client()  # not logged in: the link works from any mail client
     page = browser.get(path)

@@ -15,8 +15,10 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
+def send_mail(to: str, subject: str, body: str, *, headers: dict[str, str] | None = None) -> bool:
     """Send a plain-text UTF-8 email; return False when no server is configured or it cannot be reached.
+
+    `headers` adds header lines, e.g. List-Unsubscribe, so that mail programs offer their own button.
 
     A mail failure never breaks the action that sent it: the caller shows the link instead.
     """
@@ -28,6 +30,8 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body, charset="utf-8")
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     try:

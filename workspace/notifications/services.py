@@ -338,7 +338,7 @@ def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta |
             continue
         with flask_babel.force_locale(_locale_of(user)):
             subject, body = compose_email(user, wanted)
-        if send_mail(user.email, subject, body):
+        if send_mail(user.email, subject, body, headers={"List-Unsubscribe": f"<{unsubscribe_url(user)}>"}):
             for item in wanted:
                 item.email_state = "sent"
             sent += 1
