@@ -25,7 +25,8 @@ def mail_on(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.test")
     outbox: list[tuple[str, str, str]] = []
 
-    def fake_send(to: str, subject: str, body: str) -> bool:
+    def fake_send(to: str, subject: str, body: str, *, headers: dict[str, str] | None = None) -> bool:
+        assert headers and headers["List-Unsubscribe"].startswith("<http")  # mail programs' own button
         outbox.append((to, subject, body))
         return True
 
@@ -280,7 +281,7 @@ def test_choices_changed_before_the_batch_are_respected(ctx, mail_on):
 
 def test_a_refused_email_stays_pending(ctx, mail_on, monkeypatch):
     notify_one(make_user(), make_user())
-    monkeypatch.setattr(services, "send_mail", lambda *_args: False)
+    monkeypatch.setattr(services, "send_mail", lambda *_args, **_kwargs: False)
     assert services.send_pending_emails(now=utcnow() + dt.timedelta(minutes=6)) == 0
     assert _count(email_state="pending") == 1
 
