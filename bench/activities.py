@@ -20,7 +20,6 @@ import html
 import http.client
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -360,21 +359,8 @@ def run() -> bool:
 
 
 def main() -> int:
-    """Run the activities benchmark alone; exit 0 when every target is met, 1 when not, 2 when it could not run."""
-    signal.signal(signal.SIGTERM, page_bench._stop_on_sigterm)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    print(f"machine: {page_bench.machine()}")
-    started = time.monotonic()
-    try:
-        ok = run()
-    except page_bench.BenchError as error:
-        print(f"activities benchmark failed: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: gunicorn stopped", file=sys.stderr)
-        return 130
-    print(f"activities benchmark total {time.monotonic() - started:.0f} s: {'PASS' if ok else 'FAIL'}")
-    return 0 if ok else 1
+    """Run the activities benchmark alone."""
+    return page_bench.run_alone("activities", run)
 
 
 if __name__ == "__main__":

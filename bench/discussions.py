@@ -18,10 +18,8 @@ import http.client
 import math
 import os
 import re
-import signal
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,21 +166,8 @@ def run() -> bool:
 
 
 def main() -> int:
-    """Run the discussion benchmark alone; exit 0 when every target is met, 1 when not, 2 when it could not run."""
-    signal.signal(signal.SIGTERM, page_bench._stop_on_sigterm)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    print(f"machine: {page_bench.machine()}")
-    started = time.monotonic()
-    try:
-        ok = run()
-    except page_bench.BenchError as error:
-        print(f"discussion benchmark failed: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: gunicorn stopped", file=sys.stderr)
-        return 130
-    print(f"discussion benchmark total {time.monotonic() - started:.0f} s: {'PASS' if ok else 'FAIL'}")
-    return 0 if ok else 1
+    """Run the discussion benchmark alone."""
+    return page_bench.run_alone("discussion", run)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -360,6 +360,24 @@ def report_counts(counts: list[Count], legend: str) -> bool:
                 print("    ", " ".join(statement.split())[:150])
     print(legend)
     return ok
+
+
+def run_alone(name: str, run_bench: Callable[[], bool]) -> int:
+    """Run one benchmark from its own `python -m`: 0 when every target is met, 1 when not, 2 when it could not run."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    print(f"machine: {machine()}")
+    started = time.monotonic()
+    try:
+        ok = run_bench()
+    except BenchError as error:
+        print(f"{name} benchmark failed: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: gunicorn stopped", file=sys.stderr)
+        return 130
+    print(f"{name} benchmark total {time.monotonic() - started:.0f} s: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:

@@ -9,7 +9,6 @@ Run alone with `python -m bench.search`; `python -m bench.run` runs it after the
 from __future__ import annotations
 
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -168,21 +167,8 @@ def run() -> bool:
 
 
 def main() -> int:
-    """Run the search benchmark alone; exit 0 when every target is met, 1 when not, 2 when it could not run."""
-    signal.signal(signal.SIGTERM, page_bench._stop_on_sigterm)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    print(f"machine: {page_bench.machine()}")
-    started = time.monotonic()
-    try:
-        ok = run()
-    except page_bench.BenchError as error:
-        print(f"search benchmark failed: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: gunicorn stopped", file=sys.stderr)
-        return 130
-    print(f"search benchmark total {time.monotonic() - started:.0f} s: {'PASS' if ok else 'FAIL'}")
-    return 0 if ok else 1
+    """Run the search benchmark alone."""
+    return page_bench.run_alone("search", run)
 
 
 if __name__ == "__main__":

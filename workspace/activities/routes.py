@@ -23,7 +23,7 @@ from workspace.activities.forms import ActivityForm, CancelForm, FeedbackForm, L
 from workspace.activities.models import Activity, ActivityLink, AttendanceStatus, Evidence, LeaveRequest
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
-from workspace.core.cache import cache_page, current_generation, recent_generation
+from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow, writes
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, optional_int, page_number
@@ -345,7 +345,7 @@ def board(slug: str, activity_id: int):
 @public  # the login is checked below, after the cheap answer that tells nothing
 def board_attendees(slug: str, activity_id: int):
     """The live board's poll: 204 while nothing was written anywhere since ?gen=, else the current list."""
-    if request.args.get("gen", "") == str(recent_generation()):
+    if poll_unchanged():
         return Response(status=204)
     if not current_user.is_authenticated:
         return login_redirect()

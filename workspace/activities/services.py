@@ -557,6 +557,9 @@ def set_attendance(activity: Activity, statuses: dict[int, str], *, actor: User,
     now = now or utcnow()
     allowed = {status.value for status in AttendanceStatus}
     members = _member_ids(activity.community)
+    late = now > activity.ends_at  # changes after the end are audited, naming the member
+    names = {user_id: name for user_id, name in db.session.execute(select(User.id, User.display_name).where(
+        User.id.in_(list(statuses))))} if late and statuses else {}
     marks = {row.user_id: row for row in db.session.scalars(
         select(Attendance).where(Attendance.activity_id == activity.id))}
     changed = 0
@@ -575,10 +578,9 @@ def set_attendance(activity: Activity, statuses: dict[int, str], *, actor: User,
         else:
             mark.status, mark.updated_by_id, mark.updated_at = status, actor.id, now
         changed += 1
-        if now > activity.ends_at:
-            member = db.session.get(User, user_id)
+        if late:
             record_event(actor, "attendance.changed", activity, activity.community, title=activity.title,
-                         user_id=user_id, name=member.display_name if member else "", before=before, after=status)
+                         user_id=user_id, name=names.get(user_id, ""), before=before, after=status)
     db.session.flush()
     return changed
 

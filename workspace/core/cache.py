@@ -66,6 +66,14 @@ def recent_generation() -> int:
     return value
 
 
+def poll_unchanged() -> bool:
+    """Whether a live poll's ?gen= is the write counter now: nothing anywhere changed, answer 204 at once.
+
+    Safe before any login or permission check: an empty answer tells nothing.
+    """
+    return request.args.get("gen", "") == str(recent_generation())
+
+
 def _changes_data(session: Session) -> bool:
     return any(
         not getattr(type(obj), "__cache_neutral__", False)

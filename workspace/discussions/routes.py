@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
-from workspace.core.cache import cache_page, current_generation, recent_generation
+from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import short_write
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, page_number
@@ -297,7 +297,7 @@ def new_posts(slug: str, thread_id: int):
     empty 204 at once, whoever asks (it tells nothing), mostly without touching the database (the
     counter as read at most a second ago). Otherwise the usual checks.
     """
-    if request.args.get("gen", "") == str(recent_generation()):
+    if poll_unchanged():
         return Response(status=204)
     if not current_user.is_authenticated:
         return login_redirect()
