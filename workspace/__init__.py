@@ -85,11 +85,12 @@ def _register_areas(app: Flask) -> None:
     from workspace.core.routes import bp as core_bp
     from workspace.discussions import bp as discussions_bp
     from workspace.notifications import bp as notifications_bp
+    from workspace.plans import bp as plans_bp
     from workspace.resources import bp as resources_bp
     from workspace.search import bp as search_bp
 
-    for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, activities_bp, notifications_bp,
-                      search_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, activities_bp, plans_bp,
+                      notifications_bp, search_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     # Models every area reads must be imported before the mapper configures; the cache module

@@ -128,6 +128,8 @@ def _community_rule(user: Any, action: str, community: Any) -> bool:
         return admin or role in CONTRIBUTORS or reviews(user, community)
     if action == "manage_activities":  # plan, cancel, take attendance, approve leave, add evidence
         return not archived and (admin or role in MANAGERS)
+    if action == "manage_plan_templates":  # the community's own co-planning templates
+        return not archived and (admin or role in MANAGERS)
     raise ValueError(f"unknown community action {action!r}")
 
 
@@ -250,6 +252,48 @@ def _activity_rule(user: Any, action: str, activity: Any) -> bool:
     raise ValueError(f"unknown activity action {action!r}")
 
 
+def _plan_rule(user: Any, action: str, doc: Any) -> bool:
+    """Plans: members write the shared plan until it is final; an adaptation is its teacher's own."""
+    community = doc.community
+    role = role_in(user, community)
+    admin = bool(user.is_admin)
+    writer = admin or role in CONTRIBUTORS
+    managing = admin or role in MANAGERS
+    open_ = community.archived_at is None
+    lead = doc.lead_id == user.id or doc.created_by_id == user.id
+    owner = doc.adaptation and doc.owner_id == user.id and role in CONTRIBUTORS
+    if action == "view":
+        if doc.deleted_at is not None:
+            return managing or (role in CONTRIBUTORS and (lead or owner))
+        return writer
+    if action == "restore":
+        return open_ and doc.deleted_at is not None and (managing or (role in CONTRIBUTORS and (lead or owner)))
+    if not open_ or doc.deleted_at is not None:
+        return False
+    if action == "comment":
+        return writer
+    if action == "delete":
+        return managing or (role in CONTRIBUTORS and (owner if doc.adaptation else lead))
+    if doc.adaptation:  # the teacher's own copy
+        if action in {"edit", "edit_fields", "link", "record_lesson"}:
+            return owner or (admin and action != "record_lesson")
+        return False
+    leading = managing or (lead and role in CONTRIBUTORS)
+    if action in {"edit", "submit"}:  # sections of a plan not yet final; draft ⇄ under review
+        return writer and not doc.final
+    if action in {"edit_fields", "assign"}:
+        return leading and not doc.final
+    if action == "link":  # resources, the planning meeting, an observation: also after the plan is final
+        return writer
+    if action == "finalize":  # mark final, or reopen a final plan
+        return leading
+    if action in {"publish", "new_round"}:
+        return leading and doc.final
+    if action == "adapt":  # the teachers who will teach it (and the lead planner)
+        return role in CONTRIBUTORS and (doc.lead_id == user.id or any(t.id == user.id for t in doc.teachers))
+    raise ValueError(f"unknown plan action {action!r}")
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """Answer whether `user` may do `action` on `obj` (a Community, Membership, Resource, Thread, Post or None)."""
     from workspace.communities.models import Community, Membership
@@ -277,6 +321,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return _post_rule(user, action, obj)
     if kind == "Activity":
         return _activity_rule(user, action, obj)
+    if kind == "PlanDoc":
+        return _plan_rule(user, action, obj)
     raise TypeError(f"no policy for {type(obj).__name__}")
 
 

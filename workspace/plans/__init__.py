@@ -1,2 +1,5 @@
-"""Co-planning documents (集體備課). So far: the merge rules of section saves (services.py); the documents,
-their pages and routes come next (issue 6)."""
+"""Co-planning documents (集體備課): shared plans written section by section, adaptations, reflections."""
+
+from workspace.plans.routes import bp
+
+__all__ = ["bp"]
