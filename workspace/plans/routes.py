@@ -1,9 +1,764 @@
-"""Co-planning pages."""
+"""Co-planning pages: the list, a plan with its sections edited in place, the conflict view, history and
+diffs, comments, status, adaptations and their changes, lessons and reflections, links, publishing, the
+Word export and the print view, and the community's templates.
+
+Every route loads the community through the one policy (outsiders get 404), then the plan, and asks can()
+for the action. Forms work without JavaScript (full pages); htmx swaps one section at a time.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
 
-from workspace.plans import models as _models  # noqa: F401
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workspace.communities.access import load_community
+from workspace.communities.models import Community
+from workspace.core.database import utcnow
+from workspace.core.errors import DomainError
+from workspace.core.forms import attach_error, optional_int, page_number
+from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.permissions import can, require
+from workspace.core.storage import clean_filename, content_disposition
+from workspace.extensions import db
+from workspace.plans import services
+from workspace.plans.export import DocxSection, plan_docx
+from workspace.plans.forms import (
+    CommentForm,
+    LessonForm,
+    LinkForm,
+    PlanForm,
+    SectionForm,
+    TemplateForm,
+    TemplateSectionForm,
+)
+from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanLink, PlanSection, TemplateSection
 
 bp = Blueprint("plans", __name__)
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def load_plan(slug: str, plan_id: int, action: str = "view") -> PlanDoc:
+    """The plan if the user reads this community's material (else 404) and may do `action` (else 403)."""
+    community = load_community(slug, "read_material")
+    doc = services.load_plan(community, plan_id)
+    if doc is None or not can(current_user, "view", doc):
+        abort(404)
+    if action != "view":
+        require(can(current_user, action, doc))
+    return doc
+
+
+def load_section(doc: PlanDoc, section_id: int) -> PlanSection:
+    section = services.load_section(doc, section_id)
+    if section is None:
+        abort(404)
+    return section
+
+
+def _labels() -> dict[str, Any]:
+    return {"status_labels": services.STATUS_LABELS, "how_labels": services.HOW_LABELS,
+            "section_title": services.section_title, "section_guidance": services.section_guidance}
+
+
+def _plan_path(doc: PlanDoc, section: PlanSection | None = None) -> str:
+    path = url_for("plans.show", slug=doc.community.slug, plan_id=doc.id)
+    return f"{path}#section-{section.id}" if section is not None else path
+
+
+# --- the list and a new plan ---------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/plans/")
+def index(slug: str):
+    """The community's shared plans (filter by status, mine, or the trash) and the reader's adaptations."""
+    community = load_community(slug, "read_material")
+    status = request.args.get("status", "")
+    mine = request.args.get("mine") == "1"
+    trash = request.args.get("trash") == "1"
+    page = services.list_plans(community, current_user, status=status, mine=mine, trash=trash,
+                               page=page_number(request.args.get("page")))
+    return render_page("plans/index.html", "plans/_list.html", community=community, page=page, chosen_status=status,
+                       mine=mine, trash=trash, adaptations=services.my_adaptations(community, current_user),
+                       **_labels())
+
+
+def _member_choices(form: PlanForm, community: Community) -> None:
+    members = services.plan_members(community)
+    form.lead_id.choices = [(str(user.id), user.display_name) for user in members]
+    form.teacher_ids.choices = [(user.id, user.display_name) for user in members]
+
+
+def _fields(form: PlanForm) -> services.PlanFields:
+    return services.PlanFields(topic=form.topic.data or "", subject=form.subject.data or "",
+                               grade=form.grade.data or "", unit=form.unit.data or "",
+                               lead_id=optional_int(form.lead_id.data), planned_on=form.planned_on.data,
+                               teacher_ids=[int(value) for value in form.teacher_ids.data or []])
+
+
+def _new_form(community: Community) -> PlanForm:
+    form = PlanForm()
+    _member_choices(form, community)
+    form.template.choices = [("default", _("Default (集體備課)"))] + [
+        (str(template.id), template.name) for template in services.templates_of(community)]
+    return form
+
+
+@bp.route("/c/<slug>/plans/new", methods=["GET", "POST"])
+def new(slug: str):
+    """Start a plan from a template: topic, subject, grade, unit, lead planner, date, teachers."""
+    community = load_community(slug, "contribute")
+    form = _new_form(community)
+    if request.method == "GET":
+        form.lead_id.data = str(current_user.id)
+        form.teacher_ids.data = [current_user.id]
+        form.template.data = request.args.get("template", "default")
+        return render_page("plans/new.html", community=community, form=form)
+    if form.validate():
+        try:
+            doc = services.create_plan(community, _fields(form), actor=current_user,
+                                       template=services.load_template(community, form.template.data))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The plan is ready: click a section to write in it."), "success")
+            return redirect(_plan_path(doc))
+    return render_page("plans/new.html", community=community, form=form, status=422)
+
+
+# --- one plan ------------------------------------------------------------------------------------
+
+
+def _show_context(doc: PlanDoc) -> dict[str, Any]:
+    """Everything the plan page shows, in a bounded number of queries whatever the plan's size."""
+    community = doc.community
+    context: dict[str, Any] = dict(
+        community=community, doc=doc, sections=list(doc.sections), comment_counts=services.open_comment_counts(doc),
+        editing=services.editors_now(doc), links=services.links_of(doc), field_rows=services.field_rows(doc),
+        next_statuses=services.next_statuses(doc), **_labels())
+    if doc.adaptation:
+        context.update(parent=doc.parent, lessons=services.lessons_of(doc),
+                       changes={change.section.id: change for change in services.section_changes(doc)},
+                       lesson_form=LessonForm())
+    else:
+        context.update(adaptations=services.adaptations_of(doc), reflections=services.reflections_for(doc),
+                       own_adaptation=services.adaptation_by(doc, current_user),
+                       members=services.plan_members(community) if can(current_user, "assign", doc) else [])
+    if can(current_user, "link", doc):
+        context.update(link_form=_link_form(doc))
+    return context
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>")
+def show(slug: str, plan_id: int):
+    """A plan: its fields and status, each section (click to edit), comments, adaptations, reflections, links."""
+    return render_page("plans/show.html", **_show_context(load_plan(slug, plan_id)))
+
+
+@bp.route("/c/<slug>/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+def edit(slug: str, plan_id: int):
+    """Change the plan's fields (a stale form is refused with what was typed kept)."""
+    doc = load_plan(slug, plan_id, "edit_fields")
+    form = PlanForm()
+    _member_choices(form, doc.community)
+    if request.method == "GET":
+        form.topic.data, form.subject.data, form.grade.data, form.unit.data = doc.topic, doc.subject, doc.grade, \
+            doc.unit
+        form.lead_id.data = str(doc.lead_id or "")
+        form.planned_on.data = doc.planned_on
+        form.teacher_ids.data = [user.id for user in doc.teachers]
+        form.base_version.data = str(doc.version)
+        return render_page("plans/edit.html", community=doc.community, doc=doc, form=form)
+    conflict = False
+    if form.validate():
+        try:
+            services.update_fields(doc, _fields(form), actor=current_user,
+                                   base_version=optional_int(form.base_version.data) or 0)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            conflict = error.__class__.__name__ == "Conflict"
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(_plan_path(doc))
+    doc = load_plan(slug, plan_id, "edit_fields")
+    if conflict:
+        form.base_version.data = str(doc.version)
+    return render_page("plans/edit.html", community=doc.community, doc=doc, form=form, conflict=conflict,
+                       status=409 if conflict else 422)
+
+
+# --- sections: view, edit, save (merge or conflict), presence --------------------------------------
+
+
+def _section_context(doc: PlanDoc, section: PlanSection, **extra: Any) -> dict[str, Any]:
+    context = dict(community=doc.community, doc=doc, section=section,
+                   comment_counts=services.open_comment_counts(doc), editing=services.editors_now(doc),
+                   **_labels())
+    if doc.adaptation:
+        context["changes"] = {change.section.id: change for change in services.section_changes(doc)
+                              if change.section.id == section.id}
+    context.update(extra)
+    return context
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>")
+def section(slug: str, plan_id: int, section_id: int):
+    """One section as shown on the plan page (what Cancel swaps back in)."""
+    doc = load_plan(slug, plan_id)
+    item = load_section(doc, section_id)
+    if not wants_fragment():
+        return redirect(_plan_path(doc, item))
+    return render_page("plans/_section.html", **_section_context(doc, item))
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/edit")
+def edit_section(slug: str, plan_id: int, section_id: int):
+    """The section's editor, started from its current version (the save carries that version back)."""
+    doc = load_plan(slug, plan_id, "edit")
+    item = load_section(doc, section_id)
+    form = SectionForm(formdata=None, body=item.body, base_version=item.version)
+    template = "plans/_section_editor.html" if wants_fragment() else "plans/section_edit.html"
+    return render_page(template, **_section_context(doc, item, form=form))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>")
+def save_section(slug: str, plan_id: int, section_id: int):
+    """Save a section: stored, merged with saves made meanwhile, or (overlapping changes) the conflict view."""
+    doc = load_plan(slug, plan_id)
+    item = load_section(doc, section_id)
+    form = SectionForm()
+    template = "plans/_section_editor.html" if wants_fragment() else "plans/section_edit.html"
+    typed = form.body.data or ""
+    if not form.validate():
+        return render_page(template, status=422, **_section_context(doc, item, form=form))
+    try:
+        saved = services.save_section(item, typed, actor=current_user,
+                                      base_version=form.base_version.data or 0, resolving=bool(form.resolving.data))
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        doc = load_plan(slug, plan_id)
+        return render_page(template, status=422, **_section_context(doc, load_section(doc, section_id), form=form))
+    if not saved.accepted:
+        db.session.rollback()
+        doc = load_plan(slug, plan_id)
+        item = load_section(doc, section_id)
+        # The proposal is what the editor settles; it is saved against the version shown now.
+        conflict_form = SectionForm(formdata=None, body=saved.outcome.text, base_version=item.version, resolving="1")
+        return render_page(template, status=409, **_section_context(
+            doc, item, form=conflict_form, conflict=saved, mine=typed))
+    db.session.commit()
+    notice = None
+    if saved.outcome.merged:
+        notice = _("Merged with the changes %(names)s saved meanwhile.",
+                   names="、".join(saved.theirs_authors) or _("someone"))
+    if not wants_fragment():
+        flash(notice or _("Saved."), "success")
+        return redirect(_plan_path(doc, item))
+    doc = load_plan(slug, plan_id)
+    return render_page("plans/_section.html", **_section_context(doc, load_section(doc, section_id), notice=notice))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/presence")
+def touch_section(slug: str, plan_id: int, section_id: int):
+    """The open editor says it is still open (every 20 s): others see who is editing what."""
+    doc = load_plan(slug, plan_id, "edit")
+    services.touch_section(load_section(doc, section_id), current_user)
+    db.session.commit()
+    return Response(status=204)
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/leave")
+def leave_section(slug: str, plan_id: int, section_id: int):
+    """Close the editor without saving (Cancel): the section as it is now."""
+    doc = load_plan(slug, plan_id)
+    item = load_section(doc, section_id)
+    services.leave_section(item, current_user)
+    db.session.commit()
+    if not wants_fragment():
+        return redirect(_plan_path(doc, item))
+    return render_page("plans/_section.html", **_section_context(doc, item))
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/editing")
+def editing(slug: str, plan_id: int):
+    """Who is editing which section now (the plan page asks every 15 s; swapped out of band per section)."""
+    doc = load_plan(slug, plan_id)
+    return render_page("plans/_presence.html", community=doc.community, doc=doc, sections=list(doc.sections),
+                       editing=services.editors_now(doc))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/assign")
+def assign_section(slug: str, plan_id: int, section_id: int):
+    doc = load_plan(slug, plan_id, "assign")
+    item = load_section(doc, section_id)
+    try:
+        services.assign_section(item, optional_int(request.form.get("assignee_id")), actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    if not wants_fragment():
+        return redirect(_plan_path(doc, item))
+    doc = load_plan(slug, plan_id)
+    return render_page("plans/_section.html", **_section_context(doc, load_section(doc, section_id)))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/take-shared")
+def take_shared(slug: str, plan_id: int, section_id: int):
+    """In an adaptation: bring in the shared plan's changes since the copy (merged with one's own)."""
+    doc = load_plan(slug, plan_id, "edit")
+    item = load_section(doc, section_id)
+    template = "plans/_section_editor.html" if wants_fragment() else "plans/section_edit.html"
+    try:
+        saved = services.take_shared_changes(item, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(_plan_path(doc, item))
+    if not saved.accepted:
+        services.mark_shared_taken(item, actor=current_user)
+        db.session.commit()
+        conflict_form = SectionForm(formdata=None, body=saved.outcome.text, base_version=item.version, resolving="1")
+        return render_page(template, status=409, **_section_context(
+            doc, item, form=conflict_form, conflict=saved, mine=item.body, shared=True))
+    db.session.commit()
+    notice = _("The shared plan's changes are in your section.")
+    if not wants_fragment():
+        flash(notice, "success")
+        return redirect(_plan_path(doc, item))
+    doc = load_plan(slug, plan_id)
+    return render_page("plans/_section.html", **_section_context(doc, load_section(doc, section_id), notice=notice))
+
+
+# --- history and diffs ---------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/history")
+def section_history(slug: str, plan_id: int, section_id: int):
+    """A section's revisions, newest first: who saved, when, how (merged, restored …); pick two to compare."""
+    doc = load_plan(slug, plan_id)
+    item = load_section(doc, section_id)
+    history = services.section_history(item, page_number(request.args.get("page")))
+    return render_page("plans/history.html", community=doc.community, doc=doc, section=item, history=history,
+                       can_restore=can(current_user, "edit", doc), **_labels())
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/history")
+def history(slug: str, plan_id: int):
+    """Every section's revisions of the plan, newest first."""
+    doc = load_plan(slug, plan_id)
+    history = services.document_history(doc, page_number(request.args.get("page")))
+    return render_page("plans/history.html", community=doc.community, doc=doc, section=None, history=history,
+                       can_restore=False, **_labels())
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/diff")
+def diff(slug: str, plan_id: int, section_id: int):
+    """The differences between two revisions of a section (?from=&to=, the previous and the latest by default)."""
+    doc = load_plan(slug, plan_id)
+    item = load_section(doc, section_id)
+    newer = optional_int(request.args.get("to")) or item.version
+    older = optional_int(request.args.get("from")) or max(1, newer - 1)
+    if older > newer:
+        older, newer = newer, older
+    found = services.revisions_at(item, [older, newer])
+    if older not in found or newer not in found:
+        abort(404)
+    return render_page("plans/diff.html", community=doc.community, doc=doc, section=item, old=found[older],
+                       new=found[newer], lines=services.diff_lines(found[older].body, found[newer].body),
+                       can_restore=can(current_user, "edit", doc), **_labels())
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/restore")
+def restore_revision(slug: str, plan_id: int, section_id: int):
+    """Bring back an earlier revision as a new one (history is never rewritten)."""
+    doc = load_plan(slug, plan_id, "edit")
+    item = load_section(doc, section_id)
+    version = optional_int(request.form.get("version")) or 0
+    try:
+        services.restore_revision(item, version, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("plans.section_history", slug=slug, plan_id=plan_id, section_id=section_id))
+    db.session.commit()
+    flash(_("Version %(version)d is back, as a new revision.", version=version), "success")
+    return redirect(_plan_path(doc, item))
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+
+def _comments_context(doc: PlanDoc, section: PlanSection, form: CommentForm | None = None) -> dict[str, Any]:
+    return dict(community=doc.community, doc=doc, section=section, comments=services.comments_of(section),
+                form=form or CommentForm(formdata=None), **_labels())
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/comments")
+def comments(slug: str, plan_id: int, section_id: int):
+    doc = load_plan(slug, plan_id)
+    item = load_section(doc, section_id)
+    template = "plans/_comments.html" if wants_fragment() else "plans/comments.html"
+    return render_page(template, **_comments_context(doc, item))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/comments")
+def add_comment(slug: str, plan_id: int, section_id: int):
+    doc = load_plan(slug, plan_id, "comment")
+    item = load_section(doc, section_id)
+    form = CommentForm()
+    template = "plans/_comments.html" if wants_fragment() else "plans/comments.html"
+    if form.validate():
+        parent = None
+        parent_id = optional_int(form.parent_id.data)
+        if parent_id:
+            parent = db.session.get(PlanComment, parent_id)
+            if parent is None or parent.section_id != item.id:
+                abort(404)
+        try:
+            services.add_comment(item, form.body.data, actor=current_user, parent=parent)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            if not wants_fragment():
+                return redirect(url_for("plans.comments", slug=slug, plan_id=plan_id, section_id=section_id))
+            return render_page(template, **_comments_context(doc, item))
+    return render_page(template, status=422, **_comments_context(doc, item, form))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/comments/<int:comment_id>/<any(resolve, reopen):action>")
+def resolve_comment(slug: str, plan_id: int, comment_id: int, action: str):
+    doc = load_plan(slug, plan_id, "comment")
+    comment = db.session.get(PlanComment, comment_id)
+    if comment is None or comment.doc_id != doc.id:
+        abort(404)
+    services.set_resolved(comment, action == "resolve", actor=current_user)
+    db.session.commit()
+    item = load_section(doc, comment.section_id)
+    if not wants_fragment():
+        return redirect(url_for("plans.comments", slug=slug, plan_id=plan_id, section_id=item.id))
+    return render_page("plans/_comments.html", **_comments_context(doc, item))
+
+
+# --- status, adaptations, lessons, rounds ---------------------------------------------------------
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/status")
+def set_status(slug: str, plan_id: int):
+    doc = load_plan(slug, plan_id)
+    try:
+        services.set_status(doc, request.form.get("status", ""), actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The plan is now: %(status)s.", status=_(services.STATUS_LABELS[doc.status])), "success")
+    return redirect(_plan_path(doc))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/adapt")
+def adapt(slug: str, plan_id: int):
+    """Make (or open) one's own copy of the shared plan for one's class (二次備課)."""
+    doc = load_plan(slug, plan_id)
+    existing = services.adaptation_by(doc, current_user)
+    if existing is None:
+        require(can(current_user, "adapt", doc))
+    try:
+        copy = services.adapt(doc, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(_plan_path(doc))
+    db.session.commit()
+    if existing is None:
+        flash(_("Your adaptation is ready: change what your class needs; the shared plan stays as it is."), "success")
+    return redirect(_plan_path(copy))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/lessons")
+def record_lesson(slug: str, plan_id: int):
+    """After teaching: the date, the class and the reflection (課後反思), on one's adaptation."""
+    doc = load_plan(slug, plan_id, "record_lesson")
+    form = LessonForm()
+    if form.validate():
+        try:
+            services.record_lesson(doc, taught_on=form.taught_on.data, class_name=form.class_name.data,
+                                   reflection=form.reflection.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The lesson and its reflection are recorded; the shared plan shows them."), "success")
+            return redirect(_plan_path(doc) + "#lessons")
+    elif form.taught_on.raw_data and form.taught_on.raw_data[0]:
+        form.taught_on.errors = [_("Enter a valid date.")]
+    doc = load_plan(slug, plan_id)
+    context = _show_context(doc)
+    context["lesson_form"] = form
+    return render_page("plans/show.html", status=422, **context)
+
+
+@bp.route("/c/<slug>/plans/<int:plan_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
+def edit_lesson(slug: str, plan_id: int, lesson_id: int):
+    doc = load_plan(slug, plan_id, "record_lesson")
+    lesson = db.session.get(LessonTaught, lesson_id)
+    if lesson is None or lesson.doc_id != doc.id:
+        abort(404)
+    require(lesson.author_id == current_user.id)
+    form = LessonForm(obj=lesson) if request.method == "GET" else LessonForm()
+    if request.method == "POST" and form.validate():
+        try:
+            services.update_lesson(lesson, taught_on=form.taught_on.data, class_name=form.class_name.data,
+                                   reflection=form.reflection.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(_plan_path(doc) + "#lessons")
+    return render_page("plans/lesson_edit.html", community=doc.community, doc=doc, lesson=lesson, form=form,
+                       status=200 if request.method == "GET" else 422)
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/round")
+def new_round(slug: str, plan_id: int):
+    """Start the next round from this final plan and the reflections on it."""
+    doc = load_plan(slug, plan_id, "new_round")
+    following = services.start_new_round(doc, actor=current_user)
+    db.session.commit()
+    flash(_("Round %(round)d starts from the final plan; the reflections are in its last section.",
+            round=following.round), "success")
+    return redirect(_plan_path(following))
+
+
+# --- links, publishing, trash ----------------------------------------------------------------------
+
+
+def _link_form(doc: PlanDoc, form: LinkForm | None = None) -> LinkForm:
+    form = form or LinkForm(formdata=None)
+    choices = services.link_choices(doc)
+    form.target.choices = [("", "—")] + [(f"resource:{item.id}", _("Resource: %(title)s", title=item.title))
+                                         for item in choices["resource"]] + [
+        (f"activity:{item.id}", _("Activity: %(title)s (%(date)s)", title=item.title,
+                                  date=format_date(item.starts_at, "medium")))
+        for item in choices["activity"]]
+    form.role.choices = [("meeting", _("the planning meeting")), ("observation", _("an observation of the lesson"))]
+    return form
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/links")
+def add_link(slug: str, plan_id: int):
+    doc = load_plan(slug, plan_id, "link")
+    form = _link_form(doc, LinkForm())
+    kind, _sep, raw_id = (form.target.data or "").partition(":")
+    try:
+        services.link_target(doc, kind, optional_int(raw_id), form.role.data or "", actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Linked."), "success")
+    return redirect(_plan_path(doc) + "#links")
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/links/<int:link_id>/remove")
+def remove_link(slug: str, plan_id: int, link_id: int):
+    doc = load_plan(slug, plan_id, "link")
+    link = db.session.get(PlanLink, link_id)
+    if link is None or link.doc_id != doc.id:
+        abort(404)
+    services.unlink(doc, link, actor=current_user)
+    db.session.commit()
+    flash(_("The link is removed."), "success")
+    return redirect(_plan_path(doc) + "#links")
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/publish")
+def publish(slug: str, plan_id: int):
+    """Put the final plan in the library as a lesson plan (again: a new version of the same resource)."""
+    doc = load_plan(slug, plan_id, "publish")
+    resource = services.publish(doc, actor=current_user)
+    db.session.commit()
+    flash(_("The plan is in the library."), "success")
+    return redirect(url_for("resources.show", slug=slug, resource_id=resource.id))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/delete")
+def delete(slug: str, plan_id: int):
+    doc = load_plan(slug, plan_id, "delete")
+    services.trash_plan(doc, actor=current_user)
+    db.session.commit()
+    flash(_("The plan is in the trash; it can be restored from there."), "success")
+    return redirect(url_for("plans.index", slug=slug))
+
+
+@bp.post("/c/<slug>/plans/<int:plan_id>/restore")
+def restore(slug: str, plan_id: int):
+    doc = load_plan(slug, plan_id, "restore")
+    services.restore_plan(doc, actor=current_user)
+    db.session.commit()
+    flash(_("The plan is restored."), "success")
+    return redirect(_plan_path(doc))
+
+
+# --- export and print ----------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/export.docx")
+def export_docx(slug: str, plan_id: int):
+    """The plan as a Word document (headings and tables kept)."""
+    doc = load_plan(slug, plan_id)
+    footer = _("%(community)s · exported %(date)s", community=doc.community.name,
+               date=format_date(utcnow(), "medium"))
+    data = plan_docx(title=doc.topic, fields=services.field_rows(doc), footer=footer,
+                     sections=[DocxSection(services.section_title(item), item.body) for item in doc.sections])
+    name = clean_filename(f"{doc.topic}.docx")
+    response = Response(data, mimetype=DOCX_TYPE)
+    response.headers["Content-Disposition"] = content_disposition(name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/print")
+def print_view(slug: str, plan_id: int):
+    """The plan laid out for paper (A4), without the page's controls."""
+    doc = load_plan(slug, plan_id)
+    return render_page("plans/print.html", community=doc.community, doc=doc, sections=list(doc.sections),
+                       field_rows=services.field_rows(doc), **_labels())
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/plans/templates")
+def templates(slug: str):
+    community = load_community(slug, "read_material")
+    return render_page("plans/templates.html", community=community, templates=services.templates_of(community),
+                       default_sections=services.DEFAULT_SECTIONS, form=TemplateForm(formdata=None),
+                       can_manage=can(current_user, "manage_plan_templates", community))
+
+
+@bp.post("/c/<slug>/plans/templates")
+def create_template(slug: str):
+    community = load_community(slug, "manage_plan_templates")
+    form = TemplateForm()
+    if form.validate():
+        try:
+            template = services.create_template(community, form.name.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("plans.edit_template", slug=slug, template_id=template.id))
+    return render_page("plans/templates.html", community=community, templates=services.templates_of(community),
+                       default_sections=services.DEFAULT_SECTIONS, form=form, can_manage=True, status=422)
+
+
+def _load_template(community: Community, template_id: int):
+    template = services.load_template(community, template_id)
+    if template is None:
+        abort(404)
+    return template
+
+
+def _template_page(community: Community, template: Any, *, form: TemplateForm | None = None,
+                   section_form: TemplateSectionForm | None = None, editing: int | None = None,
+                   status: int = 200):
+    return render_page("plans/template_edit.html", community=community, template=template,
+                       form=form or TemplateForm(formdata=None, name=template.name),
+                       section_form=section_form or TemplateSectionForm(formdata=None), editing=editing,
+                       status=status)
+
+
+@bp.route("/c/<slug>/plans/templates/<int:template_id>", methods=["GET", "POST"])
+def edit_template(slug: str, template_id: int):
+    """Rename a template; add, rename, reorder and remove its sections, with guidance per section."""
+    community = load_community(slug, "manage_plan_templates")
+    template = _load_template(community, template_id)
+    if request.method == "GET":
+        return _template_page(community, template)
+    form = TemplateForm()
+    try:
+        services.rename_template(template, form.name.data, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _template_page(community, _load_template(community, template_id), form=form, status=422)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("plans.edit_template", slug=slug, template_id=template_id))
+
+
+@bp.post("/c/<slug>/plans/templates/<int:template_id>/sections")
+def add_template_section(slug: str, template_id: int):
+    community = load_community(slug, "manage_plan_templates")
+    template = _load_template(community, template_id)
+    form = TemplateSectionForm()
+    try:
+        services.add_template_section(template, form.title.data, form.guidance.data, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _template_page(community, _load_template(community, template_id), section_form=form, status=422)
+    db.session.commit()
+    return redirect(url_for("plans.edit_template", slug=slug, template_id=template_id))
+
+
+def _template_section(template: Any, section_id: int) -> TemplateSection:
+    item = db.session.get(TemplateSection, section_id)
+    if item is None or item.template_id != template.id:
+        abort(404)
+    return item
+
+
+@bp.post("/c/<slug>/plans/templates/<int:template_id>/sections/<int:section_id>")
+def update_template_section(slug: str, template_id: int, section_id: int):
+    community = load_community(slug, "manage_plan_templates")
+    template = _load_template(community, template_id)
+    item = _template_section(template, section_id)
+    action = request.form.get("action", "save")
+    form = TemplateSectionForm()
+    try:
+        if action in {"up", "down"}:
+            services.move_template_section(item, -1 if action == "up" else 1, actor=current_user)
+        elif action == "delete":
+            services.delete_template_section(item, actor=current_user)
+        else:
+            services.update_template_section(item, form.title.data, form.guidance.data, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        if action == "save":
+            attach_error(form, error)
+            return _template_page(community, _load_template(community, template_id), section_form=form,
+                                  editing=section_id, status=422)
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("plans.edit_template", slug=slug, template_id=template_id))
+
+
+@bp.post("/c/<slug>/plans/templates/<int:template_id>/delete")
+def delete_template(slug: str, template_id: int):
+    community = load_community(slug, "manage_plan_templates")
+    services.delete_template(_load_template(community, template_id), actor=current_user)
+    db.session.commit()
+    flash(_("The template is removed. Plans made from it keep their sections."), "success")
+    return redirect(url_for("plans.templates", slug=slug))
+

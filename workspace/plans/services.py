@@ -537,12 +537,12 @@ def save_section(section: PlanSection, body: str | None, *, actor: User, base_ve
         if outcome.text == current_text:
             return SectionSave(section, outcome)  # nothing new: no empty revision
         how = "resolved" if resolving else ("merged" if outcome.merged else "saved")
+        others = _authors_since(section, base_version) if outcome.merged else []
         if _store(section, outcome.text, expected_version=current_version, actor=actor, base_version=base_version,
                   how=how):
             leave_section(section, actor)
             _after_save(section)
-            return SectionSave(section, outcome, theirs=current_text if outcome.merged else "",
-                               theirs_authors=_authors_since(section, base_version) if outcome.merged else [])
+            return SectionSave(section, outcome, theirs=current_text if outcome.merged else "", theirs_authors=others)
     raise Conflict(str(_l("This section is being saved by others right now. Your text is kept below; save again.")),
                    field="body")
 
@@ -1130,7 +1130,7 @@ def plan_markdown(doc: PlanDoc) -> str:
 def publish(doc: PlanDoc, *, actor: User) -> Any:
     """Put the final plan in the library as a lesson-plan resource (a new version when published before)."""
     from workspace.resources import services as resources
-    from workspace.resources.models import Kind, Resource
+    from workspace.resources.models import Resource, ResourceKind
 
     if not can(actor, "publish", doc):
         raise NotAllowed(str(_l("Only a final shared plan can be published, by its lead planner or a convener.")))
@@ -1139,7 +1139,7 @@ def publish(doc: PlanDoc, *, actor: User) -> Any:
     if resource is not None and resource.deleted_at is None:
         resources.add_text_version(resource, body, actor=actor, note=str(_("Published again from the plan")))
     else:
-        fields = resources.ResourceFields(title=doc.topic, kind=Kind.LESSON_PLAN.value, subject=doc.subject,
+        fields = resources.ResourceFields(title=doc.topic, kind=ResourceKind.LESSON_PLAN.value, subject=doc.subject,
                                           grade=doc.grade, tags=[str(_("Collective lesson planning"))],
                                           description=str(_("Published from the community's shared plan.")))
         resource = resources.create_text_resource(doc.community, fields, body, actor=actor)

@@ -1,0 +1,169 @@
+"""Co-planning pages through the test client: start a plan, edit sections in place (merge and conflict),
+history and diffs, comments, status, adaptations, lessons and reflections, links, publishing, export, print
+and templates; refusals keep what was typed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from docx import Document
+from sqlalchemy import func, select
+
+from tests.plans.helpers import make_team
+from workspace.extensions import db
+from workspace.plans import services
+from workspace.plans.models import PlanDoc, SectionRevision
+
+
+@pytest.fixture()
+def team(ctx):
+    return make_team()
+
+
+def plan_url(doc: PlanDoc, rest: str = "") -> str:
+    return f"/c/{doc.community.slug}/plans/{doc.id}{rest}"
+
+
+def test_start_a_plan_from_the_default_template(team, client):
+    client.login(team.lead)
+    page = client.get("/c/team/plans/new")
+    assert page.status_code == 200
+    response = client.post_form("/c/team/plans/new", {
+        "template": "default", "topic": "分數的加減", "subject": "數學", "grade": "五年級", "unit": "第三單元",
+        "lead_id": str(team.lead.id), "planned_on": "2026-12-10", "teacher_ids": [str(team.lead.id),
+                                                                               str(team.teacher.id)]})
+    assert response.status_code == 302
+    doc = db.session.scalar(select(PlanDoc).where(PlanDoc.topic == "分數的加減"))
+    assert [section.key for section in doc.sections][:2] == ["objectives", "resources"]
+    shown = client.get(plan_url(doc)).get_data(as_text=True)
+    assert "Three-dimensional objectives" in shown and "王老師" in shown
+    listing = client.get("/c/team/plans/").get_data(as_text=True)
+    assert "分數的加減" in listing
+
+
+def test_a_blank_topic_is_refused_beside_the_field_with_the_rest_kept(team, client):
+    client.login(team.lead)
+    response = client.post_form("/c/team/plans/new", {"template": "default", "topic": "  ", "subject": "自然",
+                                                      "lead_id": str(team.lead.id)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="topic-error"' in page and 'value="自然"' in page
+
+
+def test_two_people_save_the_same_section_merge_then_conflict(team, make_client):
+    doc = team.plan()
+    section = doc.sections[0]
+    services.save_section(section, "一、知識\n二、過程\n三、態度", actor=team.lead, base_version=1)
+    db.session.commit()
+    lead, teacher = make_client().login(team.lead), make_client().login(team.teacher)
+    for browser in (lead, teacher):
+        editor = browser.hx("get", plan_url(doc, f"/sections/{section.id}/edit"))
+        assert editor.status_code == 200 and 'name="base_version" value="2"' in editor.get_data(as_text=True)
+    first = lead.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                    {"body": "一、知識與技能\n二、過程\n三、態度", "base_version": "2"})
+    assert first.status_code == 200
+    merged = teacher.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                        {"body": "一、知識\n二、過程\n三、態度與價值", "base_version": "2"})
+    assert merged.status_code == 200
+    assert "Merged with the changes 林老師 saved meanwhile" in merged.get_data(as_text=True)
+    db.session.expire_all()
+    assert section.body == "一、知識與技能\n二、過程\n三、態度與價值"
+    clash = teacher.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                       {"body": "一、知識（改）\n二、過程\n三、態度", "base_version": "2"})
+    page = clash.get_data(as_text=True)
+    assert clash.status_code == 409
+    assert 'data-conflict="theirs"' in page and "一、知識（改）" in page and 'name="resolving" value="1"' in page
+    settled = teacher.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                         {"body": "一、知識與技能（改）\n二、過程\n三、態度與價值", "base_version": "4",
+                          "resolving": "1"})
+    assert settled.status_code == 200
+    history = lead.get(plan_url(doc, f"/sections/{section.id}/history")).get_data(as_text=True)
+    assert "conflict settled by hand" in history and "merged with a save made meanwhile" in history
+    diff = lead.get(plan_url(doc, f"/sections/{section.id}/diff?from=2&to=5")).get_data(as_text=True)
+    assert "<ins>一、知識與技能（改）</ins>" in diff and "<del>一、知識</del>" in diff
+
+
+def test_restore_adds_a_revision(team, client):
+    doc = team.plan()
+    section = doc.sections[1]
+    services.save_section(section, "課本 p.30", actor=team.lead, base_version=1)
+    services.save_section(section, "課本 p.31", actor=team.lead, base_version=2)
+    db.session.commit()
+    client.login(team.teacher)
+    response = client.post_form(plan_url(doc, f"/sections/{section.id}/restore"), {"version": "2"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert section.body == "課本 p.30" and section.version == 4
+    assert db.session.scalar(select(func.count()).select_from(SectionRevision)
+                             .where(SectionRevision.section_id == section.id)) == 4
+
+
+def test_comments_resolve_and_reopen(team, client):
+    doc = team.plan()
+    section = doc.sections[2]
+    client.login(team.teacher)
+    response = client.hx("post", plan_url(doc, f"/sections/{section.id}/comments"), {"body": "@林老師 學情要補前測"})
+    assert response.status_code == 200 and "學情要補前測" in response.get_data(as_text=True)
+    comment = services.comments_of(section)[0]
+    assert services.open_comment_counts(doc) == {section.id: 1}
+    client.hx("post", plan_url(doc, f"/comments/{comment.id}/resolve"))
+    db.session.expire_all()
+    assert services.open_comment_counts(doc) == {}
+    empty = client.hx("post", plan_url(doc, f"/sections/{section.id}/comments"), {"body": " "})
+    assert empty.status_code == 422
+
+
+def test_status_adapt_lesson_round_publish_export_print(team, make_client):
+    doc = team.plan()
+    services.save_section(doc.sections[0], "| 目標 | 評量 |\n| --- | --- |\n| 通分 | 練習 |", actor=team.lead,
+                          base_version=1)
+    db.session.commit()
+    lead, teacher = make_client().login(team.lead), make_client().login(team.teacher)
+    member = make_client().login(team.member)
+    assert member.post_form(plan_url(doc, "/status"), {"status": "final"}).status_code == 302
+    db.session.expire_all()
+    assert doc.status == "draft"  # a member cannot mark it final (the message is flashed)
+    lead.post_form(plan_url(doc, "/status"), {"status": "final"})
+    db.session.expire_all()
+    assert doc.status == "final"
+    made = teacher.post_form(plan_url(doc, "/adapt"))
+    copy = services.adaptation_by(doc, team.teacher)
+    assert made.headers["Location"].endswith(f"/plans/{copy.id}")
+    assert member.post_form(plan_url(doc, "/adapt")).status_code == 403
+    lesson = teacher.post_form(plan_url(copy, "/lessons"), {"taught_on": "2026-12-11", "class_name": "五年二班",
+                                                            "reflection": "通分的步驟要再放慢"})
+    assert lesson.status_code == 302
+    shown = lead.get(plan_url(doc)).get_data(as_text=True)
+    assert "通分的步驟要再放慢" in shown and "五年二班" in shown
+    bad = teacher.post_form(plan_url(copy, "/lessons"), {"taught_on": "", "class_name": "五年三班",
+                                                         "reflection": "留著"})
+    assert bad.status_code == 422 and "留著" in bad.get_data(as_text=True)
+    exported = teacher.get(plan_url(copy, "/export.docx"))
+    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    word = Document(io.BytesIO(exported.data))
+    assert any(table.cell(1, 0).text == "通分" for table in word.tables if len(table.rows) > 1)
+    printed = lead.get(plan_url(doc, "/print")).get_data(as_text=True)
+    assert "<table>" in printed or "<table" in printed
+    published = lead.post_form(plan_url(doc, "/publish"))
+    assert published.status_code == 302 and "/resources/" in published.headers["Location"]
+    following = lead.post_form(plan_url(doc, "/round"))
+    assert following.status_code == 302
+    new_id = int(re.search(r"/plans/(\d+)", following.headers["Location"]).group(1))
+    assert "通分的步驟要再放慢" in lead.get(f"/c/team/plans/{new_id}").get_data(as_text=True)
+
+
+def test_templates_are_managed_by_conveners(team, make_client):
+    convener, member = make_client().login(team.convener), make_client().login(team.member)
+    assert member.post_form("/c/team/plans/templates", {"name": "國語科"}).status_code == 403
+    made = convener.post_form("/c/team/plans/templates", {"name": "國語科"})
+    assert made.status_code == 302
+    template = services.templates_of(team.community)[0]
+    convener.post_form(f"/c/team/plans/templates/{template.id}/sections", {"title": "板書設計", "guidance": "黑板"})
+    db.session.expire_all()
+    assert template.sections[-1].title == "板書設計"
+    assert "板書設計" in convener.get("/c/team/plans/templates").get_data(as_text=True)
+    duplicate = convener.post_form("/c/team/plans/templates", {"name": "國語科"})
+    assert duplicate.status_code == 422 and 'id="name-error"' in duplicate.get_data(as_text=True)

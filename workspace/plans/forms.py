@@ -1,0 +1,62 @@
+"""Co-planning forms: a plan's fields, a section's text, comments, lessons taught, links, templates."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+# Lengths are checked by the services (with the error beside the field and the text kept), not here:
+# a form validator would refuse silently-trimmed text with a less helpful message.
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PlanForm(FlaskForm):
+    template = SelectField(_l("Template"), choices=[], validate_choice=False)
+    topic = StringField(_l("Lesson topic"), description=_l("e.g. 分數的加減 (five characters or more help search)"))
+    subject = StringField(_l("Subject"))
+    grade = StringField(_l("Grade"))
+    unit = StringField(_l("Textbook unit"))
+    lead_id = SelectField(_l("Lead planner (主備人)"), choices=[], validate_choice=False)
+    planned_on = DateField(_l("Planned teaching date"), validators=[Optional()])
+    teacher_ids = MultiCheckboxField(_l("Teachers who will teach it"), choices=[], coerce=int, validate_choice=False)
+    base_version = HiddenField()
+
+
+class SectionForm(FlaskForm):
+    body = TextAreaField(_l("Section text"), description=_l("Markdown: headings, lists and tables are kept in the "
+                                                           "Word export."))
+    base_version = IntegerField(validators=[Optional()])
+    resolving = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), description=_l("Markdown; @name tells a member."))
+    parent_id = HiddenField()
+
+
+class LessonForm(FlaskForm):
+    taught_on = DateField(_l("Taught on"), validators=[Optional()])
+    class_name = StringField(_l("Class"), description=_l("e.g. 五年二班"))
+    reflection = TextAreaField(_l("Reflection (課後反思)"),
+                               description=_l("What worked, what did not, what to change next time."))
+
+
+class LinkForm(FlaskForm):
+    target = SelectField(_l("Resource or activity"), choices=[], validate_choice=False)
+    role = SelectField(_l("As"), choices=[], validate_choice=False)
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Template name"))
+
+
+class TemplateSectionForm(FlaskForm):
+    title = StringField(_l("Section title"))
+    guidance = TextAreaField(_l("Guidance for the writer"))
