@@ -185,3 +185,18 @@ def test_demo_board_has_threads_answers_mentions_and_a_resource_discussion(ctx):
     community = threads[0].community
     hits, _total = discussions.search_board(community, "通分")
     assert hits
+
+
+def test_the_math_community_has_a_plan_that_went_the_whole_way(ctx):
+    from workspace.plans import services as plans
+    from workspace.plans.models import PlanDoc
+
+    demo.load_demo_data()
+    doc = db.session.scalar(select(PlanDoc).where(PlanDoc.kind == "shared"))
+    assert doc.status == "final" and doc.community.slug == "math-grade5"
+    assert all(section.body for section in doc.sections if section.key != "reflection")
+    [adaptation] = plans.adaptations_of(doc)
+    assert any(change.changed for change in plans.section_changes(adaptation))
+    assert [lesson.class_name for lesson in plans.reflections_for(doc)] == ["五年三班"]
+    assert [item.link.role for item in plans.links_of(doc)] == ["meeting"]
+    assert sum(plans.open_comment_counts(doc).values()) == 1

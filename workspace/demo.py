@@ -297,6 +297,7 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     _resources(loaded, people)
     _discussions(loaded, people)
     _activities(loaded, people)
+    _plans(loaded, people)
     return True
 
 
@@ -520,3 +521,52 @@ def _activities(loaded: dict[str, Community], people: dict[str, User]) -> None:
             activities.save_minutes(activity, spec.minutes, "", actor=convener, base_version=activity.minutes_version)
         for key, score, comment in spec.feedback:
             activities.give_feedback(activity, score, comment, actor=people[key])
+
+
+# Written for the demo in our own words: one shared plan of the math community, final, with an
+# adaptation, a lesson taught and its reflection, a comment, and the planning meeting linked.
+PLAN_SECTIONS = {
+    "objectives": "- 能用圖示說明異分母分數為什麼要先通分\n- 能正確計算兩個異分母分數的加減\n"
+                  "- 願意用完整句子向同學說明自己的做法",
+    "resources": "| 材料 | 用途 |\n| --- | --- |\n| 紙條（每組 6 張） | 折出 1/2、1/3、1/6 |\n"
+                 "| 數線掛圖 | 全班對照 |\n| 學習單 | 課末檢核 |",
+    "learners": "學生已會同分母分數加減，也會找兩個數的公倍數；常見的迷思是把分子、分母分別相加。",
+    "process": "1. 引起動機（5 分）：1/2 杯果汁加 1/3 杯是多少？\n2. 小組操作（15 分）：用紙條折出並比較\n"
+               "3. 全班討論（10 分）：為什麼要換成相同的分母\n4. 練習與說明（10 分）",
+    "strategies": "先讓學生預測，再用紙條驗證；請做法不同的兩組上台比較。",
+    "homework": "- 基礎：課本 p.42 第 1–4 題\n- 延伸：自己出一題並畫圖說明",
+    "reflection": "",
+}
+
+
+def _plans(loaded: dict[str, Community], people: dict[str, User]) -> None:
+    """A co-planning document that went the whole way: written together, final, adapted, taught, reflected."""
+    import datetime as dt
+
+    from workspace.activities.models import Activity
+    from workspace.plans import services as plans
+
+    community = loaded["math-grade5"]
+    lead, teacher, colleague = people["lin"], people["wang"], people["huang"]
+    doc = plans.create_plan(community, plans.PlanFields(
+        topic="分數的加減（異分母）", subject="數學", grade="五年級", unit="第四單元 分數的加減", lead_id=lead.id,
+        teacher_ids=[lead.id, teacher.id, colleague.id]), actor=lead)
+    for section in doc.sections:
+        text = PLAN_SECTIONS.get(section.key or "", "")
+        if text:
+            author = colleague if section.key == "learners" else lead
+            plans.save_section(section, text, actor=author, base_version=section.version)
+    process = next(section for section in doc.sections if section.key == "process")
+    plans.add_comment(process, "第二步的時間可能不夠，建議 20 分鐘。@林志豪", actor=teacher)
+    plans.set_status(doc, "review", actor=lead)
+    plans.set_status(doc, "final", actor=lead)
+    meeting = db.session.scalar(select(Activity).where(Activity.community_id == community.id,
+                                                       Activity.method == "collaborative_planning"))
+    if meeting is not None:
+        plans.link_target(doc, "activity", meeting.id, "meeting", actor=lead)
+    adaptation = plans.adapt(doc, actor=teacher)
+    adapted = next(section for section in adaptation.sections if section.key == "strategies")
+    plans.save_section(adapted, adapted.body + "\n- 五年三班：先用兩人一組，再併成四人組。", actor=teacher,
+                       base_version=adapted.version)
+    plans.record_lesson(adaptation, taught_on=dt.date.today() - dt.timedelta(days=7), class_name="五年三班",
+                        reflection="紙條操作很有效，但通分的算法要多給一個例題；下次先複習公倍數。", actor=teacher)

@@ -12,6 +12,7 @@ import pytest
 from docx import Document
 from sqlalchemy import func, select
 
+from tests.factories import make_user
 from tests.plans.helpers import make_team
 from workspace.extensions import db
 from workspace.plans import services
@@ -167,3 +168,14 @@ def test_templates_are_managed_by_conveners(team, make_client):
     assert "板書設計" in convener.get("/c/team/plans/templates").get_data(as_text=True)
     duplicate = convener.post_form("/c/team/plans/templates", {"name": "國語科"})
     assert duplicate.status_code == 422 and 'id="name-error"' in duplicate.get_data(as_text=True)
+
+
+def test_the_common_search_finds_plans_of_the_readers_communities(team, make_client):
+    doc = team.plan(topic="認識分數")
+    services.save_section(doc.sections[3], "用披萨图示引入通分", actor=team.lead, base_version=1)
+    db.session.commit()
+    member = make_client().login(team.member)
+    found = member.get("/search?q=披薩").get_data(as_text=True)
+    assert "認識分數" in found and f"/plans/{doc.id}" in found
+    outsider = make_client().login(make_user(display_name="外校老師"))
+    assert f"/plans/{doc.id}" not in outsider.get("/search?q=披薩").get_data(as_text=True)

@@ -33,6 +33,7 @@ from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_upload
 from workspace.discussions import services as discussions
 from workspace.extensions import db
+from workspace.plans import services as co_planning
 
 bp = Blueprint("activities", __name__)
 
@@ -258,6 +259,8 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
         "resources": services.linked_resources(activity),
         "to_link": services.resources_to_link(activity) if _may_add_evidence(activity) else [],
         "threads": discussions.threads_about(discussions.Link("activity", activity.id)),
+        "plans": co_planning.plans_linked_to("activity", activity.id)
+        if can(current_user, "read_material", activity.community) else [],
         "checklist": services.checklist(activity, live, summary.count if summary else None), **_labels(), **extra,
     }
 

@@ -64,6 +64,15 @@ EVENT_MESSAGES = {
     "evidence.removed": N_("removed a file from %(title)s"),
     "evidence.restored": N_("put a file back into %(title)s"),
     "monthly_plan.submitted": N_("submitted a monthly plan"),
+    "plans.created": N_("started the plan %(title)s"),
+    "plans.status_changed": N_("marked the plan %(title)s as %(status)s"),
+    "plans.adapted": N_("made an adaptation of the plan %(title)s"),
+    "plans.new_round": N_("started a new round of the plan %(title)s"),
+    "plans.published": N_("published the plan %(title)s to the library"),
+    "plans.deleted": N_("moved the plan %(title)s to the trash"),
+    "plans.restored": N_("restored the plan %(title)s"),
+    "plans.template_created": N_("created the plan template %(name)s"),
+    "plans.template_deleted": N_("removed the plan template %(name)s"),
 }
 # Values an event message may name, taken from the event's data (user text: escaped by the template).
 _EVENT_FIELDS = ("title", "name", "after")
@@ -85,6 +94,11 @@ def describe_event(event: Any) -> str:
         for key in ("before", "after"):
             label = STATUS_LABELS.get(data.get(key) or "")
             fields[key] = gettext(label) if label else gettext("not marked")
+    if "%(status)s" in message:  # a plan's status, named in the reader's language
+        from workspace.plans.services import STATUS_LABELS as PLAN_STATUS_LABELS
+
+        label = PLAN_STATUS_LABELS.get(data.get("status") or "")
+        fields["status"] = gettext(label) if label else "…"
     return gettext(message, **fields) if fields else gettext(message)
 
 

@@ -410,7 +410,7 @@ def create_plan(community: Community, fields: PlanFields, *, actor: User,
             _new_section(doc, position, key=item.key, title=item.title, guidance=item.guidance, body="", actor=actor)
     db.session.add(doc)
     _first_revisions(doc, actor)
-    record_event(actor, "plans.created", doc, community, topic=doc.topic)
+    record_event(actor, "plans.created", doc, community, title=doc.topic)
     reindex(doc)
     return doc
 
@@ -719,7 +719,7 @@ def set_status(doc: PlanDoc, status: str, *, actor: User) -> None:
     before = doc.status
     doc.status = target.value
     doc.updated_at = utcnow()
-    record_event(actor, "plans.status_changed", doc, doc.community, topic=doc.topic, before=before, after=doc.status)
+    record_event(actor, "plans.status_changed", doc, doc.community, title=doc.topic, before=before, status=doc.status)
 
 
 # --- comments ------------------------------------------------------------------------------------
@@ -843,7 +843,7 @@ def adapt(doc: PlanDoc, *, actor: User) -> PlanDoc:
         item.source_section_id, item.source_version = section.id, section.version
     db.session.add(copy)
     _first_revisions(copy, actor)
-    record_event(actor, "plans.adapted", copy, doc.community, topic=doc.topic)
+    record_event(actor, "plans.adapted", copy, doc.community, title=doc.topic)
     reindex(copy)
     return copy
 
@@ -1003,7 +1003,7 @@ def start_new_round(doc: PlanDoc, *, actor: User) -> PlanDoc:
         _new_section(following, position, key="reflection", title="", guidance="", body=summary, actor=actor)
     db.session.add(following)
     _first_revisions(following, actor)
-    record_event(actor, "plans.new_round", following, doc.community, topic=doc.topic, round=following.round)
+    record_event(actor, "plans.new_round", following, doc.community, title=doc.topic, round=following.round)
     reindex(following)
     return following
 
@@ -1144,7 +1144,7 @@ def publish(doc: PlanDoc, *, actor: User) -> Any:
                                           description=str(_("Published from the community's shared plan.")))
         resource = resources.create_text_resource(doc.community, fields, body, actor=actor)
         doc.published_resource_id = resource.id
-    record_event(actor, "plans.published", doc, doc.community, topic=doc.topic, resource=resource.id)
+    record_event(actor, "plans.published", doc, doc.community, title=doc.topic, resource=resource.id)
     return resource
 
 
@@ -1152,7 +1152,7 @@ def trash_plan(doc: PlanDoc, *, actor: User) -> None:
     if not can(actor, "delete", doc):
         raise NotAllowed(str(_l("Only the lead planner, its author or a convener can delete this plan.")))
     doc.deleted_at, doc.deleted_by_id = utcnow(), actor.id
-    record_event(actor, "plans.deleted", doc, doc.community, topic=doc.topic)
+    record_event(actor, "plans.deleted", doc, doc.community, title=doc.topic)
     search.remove_document(PLAN_KIND, doc.id)
 
 
@@ -1160,7 +1160,7 @@ def restore_plan(doc: PlanDoc, *, actor: User) -> None:
     if not can(actor, "restore", doc):
         raise NotAllowed(str(_l("You cannot restore this plan.")))
     doc.deleted_at, doc.deleted_by_id = None, None
-    record_event(actor, "plans.restored", doc, doc.community, topic=doc.topic)
+    record_event(actor, "plans.restored", doc, doc.community, title=doc.topic)
     reindex(doc)
 
 

@@ -1,7 +1,8 @@
-"""/search?q=: the library's resources and the boards' threads and replies the person may read, at once.
+"""/search?q=: the library's resources, the boards' threads and replies, and the co-planning documents the
+person may read, at once.
 
-The areas keep their own rules of who reads what (resources/services.visible_condition, the boards of the
-communities where the person reads material); this page only asks them and shows both lists.
+The areas keep their own rules of who reads what (resources/services.visible_condition, the boards and plans
+of the communities where the person reads material); this page only asks them and shows the lists.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from workspace.core.htmx import render_page
 from workspace.core.text import clean_line
 from workspace.discussions import services as discussions
 from workspace.extensions import db
+from workspace.plans import services as plans
 from workspace.resources import services as resources
 
 bp = Blueprint("search", __name__)
 
 
 def _boards() -> list[Community]:
-    """The communities whose boards the person reads (every one for a site administrator)."""
+    """The communities whose boards and plans the person reads (every one for a site administrator)."""
     query = select(Community)
     if not current_user.is_admin:
         query = query.where(Community.id.in_(resources.member_community_ids(current_user)))
@@ -37,7 +39,10 @@ def index():
         visible = resources.visible_condition(current_user)
         library = resources.list_resources(current_user, resources.ResourceFilters(q=query), visible=visible,
                                            per_page=10)
-        posts, total = discussions.search_boards(_boards(), query, limit=10)
-        found = {"library": library, "posts": posts, "post_total": total}
+        communities = _boards()
+        posts, total = discussions.search_boards(communities, query, limit=10)
+        plan_hits, plan_total = plans.search_plans(communities, query, limit=10)
+        found = {"library": library, "posts": posts, "post_total": total, "plans": plan_hits,
+                 "plan_total": plan_total}
     return render_page("search/index.html", "search/_results.html", query=query, found=found,
                        kinds=resources.KIND_LABELS)
