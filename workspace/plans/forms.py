@@ -19,7 +19,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class PlanForm(FlaskForm):
     template = SelectField(_l("Template"), choices=[], validate_choice=False)
-    topic = StringField(_l("Lesson topic"), description=_l("e.g. 分數的加減 (five characters or more help search)"))
+    topic = StringField(_l("Lesson topic"), description=_l("e.g. 分數的加減"))
     subject = StringField(_l("Subject"))
     grade = StringField(_l("Grade"))
     unit = StringField(_l("Textbook unit"))
