@@ -179,3 +179,54 @@ def test_the_common_search_finds_plans_of_the_readers_communities(team, make_cli
     assert "認識分數" in found and f"/plans/{doc.id}" in found
     outsider = make_client().login(make_user(display_name="外校老師"))
     assert f"/plans/{doc.id}" not in outsider.get("/search?q=披薩").get_data(as_text=True)
+
+
+def test_taking_the_shared_changes_into_an_adaptation_merges_or_shows_the_conflict(team, client):
+    doc = team.plan()
+    shared = doc.sections[4]
+    services.save_section(shared, "提問\n分組\n協助", actor=team.lead, base_version=1)
+    db.session.commit()
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    mine = copy.sections[4]
+    services.save_section(mine, "提問（五年三班）\n分組\n協助", actor=team.teacher, base_version=mine.version)
+    services.save_section(shared, "提問\n分組\n協助（加上小老師）", actor=team.lead, base_version=shared.version)
+    db.session.commit()
+    client.login(team.teacher)
+    page = client.get(plan_url(copy)).get_data(as_text=True)
+    assert "The shared plan changed since you copied it" in page
+    taken = client.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
+    assert taken.status_code == 200 and "The shared plan&#39;s changes are in your section." in taken.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert mine.body == "提問（五年三班）\n分組\n協助（加上小老師）" and mine.source_version == shared.version
+    # The same line changed on both sides: the conflict view; cancelling keeps the flag, settling clears it.
+    services.save_section(mine, "提問（五年三班）\n分組（兩人）\n協助（加上小老師）", actor=team.teacher,
+                          base_version=mine.version)
+    services.save_section(shared, "提問\n分組（四人）\n協助（加上小老師）", actor=team.lead, base_version=shared.version)
+    db.session.commit()
+    clash = client.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
+    body = clash.get_data(as_text=True)
+    assert clash.status_code == 409 and "The shared plan changed the same lines as you" in body
+    assert f'name="shared_version" value="{shared.version}"' in body
+    db.session.expire_all()
+    assert services.section_changes(copy)[4].shared_changed
+    settled = client.hx("post", plan_url(copy, f"/sections/{mine.id}"), {
+        "body": "提問（五年三班）\n分組（先兩人再四人）\n協助（加上小老師）", "base_version": str(mine.version),
+        "resolving": "1", "shared_version": str(shared.version)})
+    assert settled.status_code == 200
+    db.session.expire_all()
+    assert not services.section_changes(copy)[4].shared_changed and "先兩人再四人" in mine.body
+
+
+def test_the_trash_lists_to_members_only_the_plans_they_may_restore(team, make_client):
+    own = team.plan(topic="我的教案")
+    other = services.create_plan(team.community, services.PlanFields(topic="別人的教案", lead_id=team.convener.id),
+                                 actor=team.convener)
+    services.trash_plan(own, actor=team.lead)
+    services.trash_plan(other, actor=team.convener)
+    db.session.commit()
+    lead = make_client().login(team.lead).get("/c/team/plans/?trash=1").get_data(as_text=True)
+    assert "我的教案" in lead and "別人的教案" not in lead
+    convener = make_client().login(team.convener).get("/c/team/plans/?trash=1").get_data(as_text=True)
+    assert "我的教案" in convener and "別人的教案" in convener

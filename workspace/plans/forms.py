@@ -34,6 +34,7 @@ class SectionForm(FlaskForm):
                                                            "Word export."))
     base_version = IntegerField(validators=[Optional()])
     resolving = HiddenField()
+    shared_version = HiddenField()  # settling a conflict with the shared plan: the shared version it holds
 
 
 class CommentForm(FlaskForm):

@@ -141,7 +141,8 @@ def _show_context(doc: PlanDoc) -> dict[str, Any]:
     """Everything the plan page shows, in a bounded number of queries whatever the plan's size."""
     community = doc.community
     context: dict[str, Any] = dict(
-        community=community, doc=doc, sections=list(doc.sections), comment_counts=services.open_comment_counts(doc),
+        community=community, doc=doc, sections=services.sections_of(doc),
+        comment_counts=services.open_comment_counts(doc),
         editing=services.editors_now(doc), links=services.links_of(doc), field_rows=services.field_rows(doc),
         next_statuses=services.next_statuses(doc), **_labels())
     if doc.adaptation:
@@ -250,6 +251,8 @@ def save_section(slug: str, plan_id: int, section_id: int):
         attach_error(form, error)
         doc = load_plan(slug, plan_id)
         return render_page(template, status=422, **_section_context(doc, load_section(doc, section_id), form=form))
+    if saved.accepted and form.shared_version.data and doc.adaptation:  # a settled conflict with the shared plan
+        services.mark_shared_taken(item, optional_int(form.shared_version.data), actor=current_user)
     if not saved.accepted:
         db.session.rollback()
         doc = load_plan(slug, plan_id)
@@ -329,9 +332,9 @@ def take_shared(slug: str, plan_id: int, section_id: int):
         flash(error.message, "error")
         return redirect(_plan_path(doc, item))
     if not saved.accepted:
-        services.mark_shared_taken(item, actor=current_user)
-        db.session.commit()
-        conflict_form = SectionForm(formdata=None, body=saved.outcome.text, base_version=item.version, resolving="1")
+        db.session.rollback()
+        conflict_form = SectionForm(formdata=None, body=saved.outcome.text, base_version=item.version, resolving="1",
+                                    shared_version=saved.shared_version)
         return render_page(template, status=409, **_section_context(
             doc, item, form=conflict_form, conflict=saved, mine=item.body, shared=True))
     db.session.commit()

@@ -38,7 +38,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
-from workspace.core.permissions import CONTRIBUTORS, can
+from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can, role_in
 from workspace.core.text import (
     checked_line,
     checked_text,
@@ -436,6 +436,14 @@ def load_plan(community: Community, plan_id: int) -> PlanDoc | None:
     return doc
 
 
+def sections_of(doc: PlanDoc) -> list[PlanSection]:
+    """A plan's sections in order, with who they are assigned to and who saved them last (one query)."""
+    return list(db.session.scalars(
+        select(PlanSection).where(PlanSection.doc_id == doc.id)
+        .options(joinedload(PlanSection.assignee), joinedload(PlanSection.updated_by))
+        .order_by(PlanSection.position, PlanSection.id)))
+
+
 def load_section(doc: PlanDoc, section_id: int) -> PlanSection | None:
     section = db.session.get(PlanSection, section_id)
     return section if section is not None and section.doc_id == doc.id else None
@@ -452,6 +460,7 @@ class SectionSave:
     outcome: SaveOutcome
     theirs: str = ""  # the text saved meanwhile (for the conflict view)
     theirs_authors: list[str] = field(default_factory=list)  # who saved since the editor's base
+    shared_version: int | None = None  # taking the shared plan's changes: the shared version merged
 
     @property
     def accepted(self) -> bool:
@@ -903,22 +912,23 @@ def take_shared_changes(section: PlanSection, *, actor: User) -> SectionSave:
     current = section.version
     if not result.clean:
         return SectionSave(section, SaveOutcome(False, result.text, False, result.conflicts), theirs=shared.body,
-                           theirs_authors=[])
+                           theirs_authors=[], shared_version=shared.version)
     if result.text != section.body and not _store(section, result.text, expected_version=current, actor=actor,
                                                   base_version=current, how="updated"):
         raise Conflict(str(_l("This section was saved meanwhile. Try again.")), field="body")
-    section = db.session.get(PlanSection, section.id)
+    _after_save(section)  # reloads the section: its new version first, then the shared version it now holds
     section.source_version = shared.version
-    _after_save(section)
+    db.session.flush()
     return SectionSave(section, SaveOutcome(True, result.text, True))
 
 
-def mark_shared_taken(section: PlanSection, *, actor: User) -> None:
-    """After a settled conflict with the shared text, note the shared version now included."""
+def mark_shared_taken(section: PlanSection, version: int | None, *, actor: User) -> None:
+    """After a settled conflict with the shared text, note the shared version the section now includes
+    (the one the conflict was shown with: a shared save made since stays flagged as new)."""
     _editable(section, actor)
     shared = db.session.get(PlanSection, section.source_section_id) if section.source_section_id else None
-    if shared is not None:
-        section.source_version = shared.version
+    if shared is not None and version is not None and (section.source_version or 0) < version <= shared.version:
+        section.source_version = version
 
 
 def lessons_of(doc: PlanDoc) -> list[LessonTaught]:
@@ -1190,6 +1200,9 @@ def list_plans(community: Community, viewer: Any, *, status: str = "", mine: boo
                   PlanDoc.deleted_at.is_not(None) if trash else PlanDoc.deleted_at.is_(None)]
     if status in {item.value for item in PlanStatus}:
         conditions.append(PlanDoc.status == status)
+    if trash and not (getattr(viewer, "is_admin", False) or role_in(viewer, community) in MANAGERS):
+        viewer_id = getattr(viewer, "id", None)  # others see only what they may restore: their own plans
+        conditions.append((PlanDoc.lead_id == viewer_id) | (PlanDoc.created_by_id == viewer_id))
     if mine and getattr(viewer, "is_authenticated", False):
         teaching = select(plan_teachers.c.plan_id).where(plan_teachers.c.user_id == viewer.id)
         conditions.append((PlanDoc.lead_id == viewer.id) | PlanDoc.id.in_(teaching))
