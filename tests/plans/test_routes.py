@@ -203,7 +203,8 @@ def test_taking_the_shared_changes_into_an_adaptation_merges_or_shows_the_confli
     # The same line changed on both sides: the conflict view; cancelling keeps the flag, settling clears it.
     services.save_section(mine, "提問（五年三班）\n分組（兩人）\n協助（加上小老師）", actor=team.teacher,
                           base_version=mine.version)
-    services.save_section(shared, "提問\n分組（四人）\n協助（加上小老師）", actor=team.lead, base_version=shared.version)
+    services.save_section(shared, "提問\n分組（四人）\n協助（加上小老師）", actor=team.lead,
+                          base_version=shared.version)
     db.session.commit()
     clash = client.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
     body = clash.get_data(as_text=True)
