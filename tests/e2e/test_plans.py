@@ -1,0 +1,436 @@
+"""Co-planning (集體備課) in a real browser: two teachers edit the same section in place (a merge, then a
+conflict settled by hand), the section's history and a diff, who is editing now, a phone, and the Word export.
+
+SCREENSHOTS=1 writes docs/screenshots/plans-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import ConsoleLog
+from tests.e2e.test_browser import PROJECT_ROOT, log_in
+
+PHONE = {"width": 390, "height": 844}
+LIVE_WAIT = 10_000
+
+# The starting text of 三維目標 (saved before anyone opens the page), one objective per line.
+KNOWLEDGE = "- 知識與技能：理解通分的意義"
+PROCESS = "- 過程與方法：用分數條操作比較大小"
+ATTITUDE = "- 情意態度：樂於分享解題想法"
+START = "\n".join((KNOWLEDGE, PROCESS, ATTITUDE))
+
+
+# --- data through the app's services -------------------------------------------------------------
+
+
+def _team(data: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A community (convener 陳召集) with two members: the lead planner 林老師 and the teacher 王老師."""
+    convener = data.user(name="陳召集")
+    community = data.community(convener, name="數學領域備課社群")
+    lin, wang = data.user(name="林老師"), data.user(name="王老師")
+    data.member(community, lin)
+    data.member(community, wang)
+    return lin, wang, community
+
+
+def _plan(data: Any, community: dict[str, Any], lead: dict[str, Any], teachers: tuple[dict[str, Any], ...],
+          *, topic: str = "分數的加減", first_body: str = START) -> tuple[int, int]:
+    """A shared plan from the default template led by `lead`, its first section (三維目標) saved once with
+    `first_body`; return the plan's id and that section's id."""
+    from workspace.auth.models import User
+    from workspace.communities.models import Community
+    from workspace.extensions import db
+    from workspace.plans import services
+
+    def work() -> tuple[int, int]:
+        actor = db.session.get(User, lead["id"])
+        fields = services.PlanFields(topic=topic, subject="數學", grade="五年級", unit="第三單元 分數",
+                                     lead_id=lead["id"], teacher_ids=[lead["id"], *(t["id"] for t in teachers)])
+        doc = services.create_plan(db.session.get(Community, community["id"]), fields, actor=actor)
+        section = doc.sections[0]
+        services.save_section(section, first_body, actor=actor, base_version=1)
+        return doc.id, section.id
+
+    return data._run(work)
+
+
+def _body_of(data: Any, section_id: int) -> str:
+    from workspace.extensions import db
+    from workspace.plans.models import PlanSection
+
+    return data._run(lambda: db.session.get(PlanSection, section_id).body)
+
+
+def _plan_url(community: dict[str, Any], plan_id: int, tail: str = "") -> str:
+    return f"/c/{community['slug']}/plans/{plan_id}{tail}"
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+
+def _no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = ()) -> None:
+    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon, and
+    the `expected` statuses the test asked for)."""
+    failed = [message for message in console.messages
+              if "Failed to load resource" in message and "favicon" not in message
+              and not any(f"status of {status} " in message for status in expected)]
+    assert not console.problems, console.problems
+    assert not failed, failed
+
+
+# Names (tag#id.class) of the elements that reach past the right edge: where sideways scrolling comes from.
+_WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > limit + 1)
+  .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+            (e.classList.length ? "." + [...e.classList].join(".") : "") +
+            " right=" + Math.round(e.getBoundingClientRect().right))
+  .slice(0, 8)"""
+
+
+def _fits(page: Page, where: str = "") -> None:
+    """Nothing makes the page scroll sideways; if something does, name the widest culprits."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if widths[0] > widths[1] + 1:
+        culprits = page.evaluate(_WIDE_ELEMENTS, widths[1])
+        raise AssertionError(f"{where or page.url}: scrollWidth {widths[0]} > innerWidth {widths[1]}; {culprits}")
+
+
+def _screenshots_folder(tmp_path: Path) -> Path:
+    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _open_editor(page: Page, section_id: int, expected_text: str) -> Locator:
+    """Click the section's Edit button; wait for the editor swapped in place (and its first heartbeat)."""
+    section = page.locator(f"#section-{section_id}")
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith(f"/sections/{section_id}/presence")) as beat:
+        section.get_by_role("link", name="Edit", exact=True).click()
+        area = section.locator("textarea[name=body]")
+        expect(area).to_be_visible()
+    assert beat.value.status == 204
+    expect(section).to_have_class(re.compile(r"\bis-editing\b"))
+    expect(area).to_have_value(expected_text)
+    return area
+
+
+def _save(page: Page, section_id: int) -> int:
+    """Click Save in the section's editor; return the answer's status (the caller waits for what it swaps in)."""
+    section = page.locator(f"#section-{section_id}")
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith(f"/sections/{section_id}")) as answer:
+        section.get_by_role("button", name="Save", exact=True).click()
+    return answer.value.status
+
+
+def _shown(page: Page, section_id: int, lines: list[str]) -> None:
+    """The section is back to its read view and shows these lines (the Markdown list, one item per line)."""
+    section = page.locator(f"#section-{section_id}")
+    expect(section.locator("textarea")).to_have_count(0)
+    expect(section.locator(".prose li")).to_have_text([line.removeprefix("- ") for line in lines])
+
+
+# --- two people on the same section: a merge, then a conflict --------------------------------------
+
+
+def test_two_teachers_edit_the_same_section_merge_then_settle_a_conflict(new_context, data, console: ConsoleLog,
+                                                                         tmp_path: Path) -> None:
+    folder = _screenshots_folder(tmp_path)
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    url = _plan_url(community, plan_id)
+
+    page_a = new_context().new_page()
+    log_in(page_a, lin)
+    page_a.goto(url)
+    page_b = new_context().new_page()
+    log_in(page_b, wang)
+    page_b.goto(url)
+    for page in (page_a, page_b):
+        heading = page.locator(f"#section-{section_id}-title")
+        expect(heading).to_have_text("Three-dimensional objectives")
+        _shown(page, section_id, [KNOWLEDGE, PROCESS, ATTITUDE])
+        page.evaluate("window.__sameDocument = true")
+
+    # Round 1: both open the editor on version 2; 林老師 types on line 1, 王老師 on line 3.
+    area_a = _open_editor(page_a, section_id, START)
+    area_b = _open_editor(page_b, section_id, START)
+    expect(page_a.locator(f"#section-{section_id} input[name=base_version]")).to_have_value("2")
+    expect(page_b.locator(f"#section-{section_id} input[name=base_version]")).to_have_value("2")
+    area_a.press("Control+Home")
+    area_a.press("End")
+    area_a.press_sequentially("，能計算異分母分數的加減", delay=5)
+    knowledge = KNOWLEDGE + "，能計算異分母分數的加減"
+    expect(area_a).to_have_value("\n".join((knowledge, PROCESS, ATTITUDE)))
+    area_b.press("Control+End")
+    area_b.press_sequentially("，並欣賞同學的不同策略", delay=5)
+    attitude = ATTITUDE + "，並欣賞同學的不同策略"
+    expect(area_b).to_have_value("\n".join((KNOWLEDGE, PROCESS, attitude)))
+
+    assert _save(page_a, section_id) == 200
+    _shown(page_a, section_id, [knowledge, PROCESS, ATTITUDE])
+    expect(page_a.locator(f"#section-{section_id}")).to_contain_text("Version 3")
+
+    assert _save(page_b, section_id) == 200
+    section_b = page_b.locator(f"#section-{section_id}")
+    expect(section_b.locator(".flash[role=status]")).to_have_text("Merged with the changes 林老師 saved meanwhile.")
+    _shown(page_b, section_id, [knowledge, PROCESS, attitude])
+    expect(section_b).to_contain_text("Version 4")
+    merged = "\n".join((knowledge, PROCESS, attitude))
+    assert _body_of(data, section_id) == merged
+
+    # Round 2: both start from the merged text (version 4) and change line 2 differently.
+    area_a = _open_editor(page_a, section_id, merged)
+    area_b = _open_editor(page_b, section_id, merged)
+    process_a = "- 過程與方法：用分數條與數線操作比較大小"
+    process_b = "- 過程與方法：分組用色紙摺出分數並比較"
+    area_a.fill("\n".join((knowledge, process_a, attitude)))
+    area_b.fill("\n".join((knowledge, process_b, attitude)))
+    assert _save(page_a, section_id) == 200
+    _shown(page_a, section_id, [knowledge, process_a, attitude])
+
+    # 王老師 gets the conflict view: both texts, and a proposal holding the lines of both.
+    assert _save(page_b, section_id) == 409
+    conflict = section_b.locator(f"#conflict-{section_id}")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_have_attribute("role", "alert")
+    expect(conflict).to_contain_text("林老師 saved this section while you were editing it.")
+    expect(section_b.locator("pre[data-conflict=theirs]")).to_have_text("\n".join((knowledge, process_a, attitude)))
+    expect(section_b.locator("pre[data-conflict=mine]")).to_have_text("\n".join((knowledge, process_b, attitude)))
+    proposal = section_b.locator("textarea[name=body]")
+    expect(proposal).to_have_value("\n".join((knowledge, process_a, process_b, attitude)))
+    expect(section_b.get_by_label("Proposal: settle it, then save")).to_be_visible()
+    expect(section_b.locator("input[type=hidden][name=resolving]")).to_have_value("1")
+    expect(section_b.locator("input[name=base_version]")).to_have_value("5")
+    assert _body_of(data, section_id) == "\n".join((knowledge, process_a, attitude))  # nothing stored yet
+    section_b.scroll_into_view_if_needed()
+    page_b.mouse.move(0, 0)
+    page_b.screenshot(path=str(folder / "plans-conflict.png"), full_page=True)
+
+    # 王老師 settles the proposal into one line and saves: the section shows the settled text.
+    process_settled = "- 過程與方法：分組用色紙與數線操作，比較分數大小"
+    settled = "\n".join((knowledge, process_settled, attitude))
+    proposal.fill(settled)
+    assert _save(page_b, section_id) == 200
+    _shown(page_b, section_id, [knowledge, process_settled, attitude])
+    expect(section_b.locator(f"#conflict-{section_id}")).to_have_count(0)
+    expect(section_b).to_contain_text("Version 6")
+    assert _body_of(data, section_id) == settled
+    for page in (page_a, page_b):
+        assert page.evaluate("window.__sameDocument") is True  # all of it in place, without reloading
+    page_b.mouse.move(0, 0)
+    page_b.screenshot(path=str(folder / "plans-merged.png"), full_page=True)
+
+    # The section's history: every revision with who saved it and how. (Opened by its address: clicking the
+    # section's History link does not show the page, see test_the_history_link_of_a_section_shows_its_history.)
+    history = section_b.get_by_role("link", name="History", exact=True)
+    expect(history).to_have_attribute("href", _plan_url(community, plan_id, f"/sections/{section_id}/history"))
+    page_b.goto(history.get_attribute("href") or "")
+    expect(page_b).to_have_url(re.compile(rf"/plans/{plan_id}/sections/{section_id}/history$"))
+    expect(page_b.get_by_role("heading", level=2)).to_have_text("History of “Three-dimensional objectives”")
+    rows = page_b.locator("table.history tbody tr")
+    expect(rows).to_have_count(6)
+    revisions = {}
+    for row in rows.all():
+        cells = [text.strip() for text in row.locator("td").all_inner_texts()]
+        revisions[int(cells[2])] = (cells[3], cells[5])  # version: (who, how)
+    assert revisions[1] == ("林老師", "created"), revisions
+    assert revisions[2] == ("林老師", "saved"), revisions
+    assert revisions[3] == ("林老師", "saved"), revisions
+    assert revisions[4] == ("王老師", "merged with a save made meanwhile · started from version 2"), revisions
+    assert revisions[5] == ("林老師", "saved"), revisions
+    assert revisions[6] == ("王老師", "conflict settled by hand · started from version 5"), revisions
+    page_b.mouse.move(0, 0)
+    page_b.screenshot(path=str(folder / "plans-history.png"), full_page=True)
+
+    # Compare version 2 (before anyone edited in the browser) with the settled version 6.
+    page_b.get_by_label("Compare from version 2", exact=True).check()
+    page_b.get_by_label("Compare to version 6", exact=True).check()
+    page_b.get_by_role("button", name="Compare the two chosen versions").click()
+    expect(page_b).to_have_url(re.compile(rf"/sections/{section_id}/diff\?"))
+    assert parse_qs(urlsplit(page_b.url).query) == {"from": ["2"], "to": ["6"]}, page_b.url
+    expect(page_b.get_by_role("heading", level=2)).to_have_text("Version 2 → version 6")
+    diff = page_b.locator("table.diff")
+    expect(diff.locator("tr.diff-removed del")).to_have_text([KNOWLEDGE, PROCESS, ATTITUDE])
+    expect(diff.locator("tr.diff-added ins")).to_have_text([knowledge, process_settled, attitude])
+    expect(page_b.locator("main")).to_contain_text("Version 6 by 王老師")
+    page_b.mouse.move(0, 0)
+    page_b.screenshot(path=str(folder / "plans-diff.png"), full_page=True)
+
+    # One step: the merge (version 3 → 4) added 王老師's line 3 to 林老師's text.
+    page_b.goto(_plan_url(community, plan_id, f"/sections/{section_id}/diff?from=3&to=4"))
+    expect(diff.locator("tr.diff-removed del")).to_have_text([ATTITUDE])
+    expect(diff.locator("tr.diff-added ins")).to_have_text([attitude])
+
+    for name in ("plans-conflict.png", "plans-merged.png", "plans-history.png", "plans-diff.png"):
+        assert (folder / name).stat().st_size > 5000, name
+    _no_problems(console, expected=(409,))
+
+
+# --- the section's links on the plan page --------------------------------------------------------
+
+# Links inside a section (history, comments) work in place: the presence poll sits on its own element, so
+# its hx-swap="none" is inherited by nothing (it once was, and these links fetched their page but swapped nothing).
+def test_the_history_link_of_a_section_shows_its_history(page: Page, data, console: ConsoleLog) -> None:
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    section = page.locator(f"#section-{section_id}")
+    with page.expect_response(lambda r: r.url.endswith(f"/sections/{section_id}/history")) as answer:
+        section.get_by_role("link", name="History", exact=True).click()
+    assert answer.value.status == 200
+    expect(page).to_have_url(re.compile(rf"/sections/{section_id}/history$"))
+    expect(page.get_by_role("heading", level=2)).to_have_text("History of “Three-dimensional objectives”")
+    _no_problems(console)
+
+
+def test_the_comment_badge_of_a_section_opens_its_comments(page: Page, data, console: ConsoleLog) -> None:
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    section = page.locator(f"#section-{section_id}")
+    with page.expect_response(lambda r: r.url.endswith(f"/sections/{section_id}/comments")) as answer:
+        section.get_by_role("link", name="0 open comments").click()
+    assert answer.value.status == 200
+    expect(page.locator(f"#comments-{section_id} h4")).to_have_text("Comments on “Three-dimensional objectives”")
+    _no_problems(console)
+
+
+# --- who is editing now --------------------------------------------------------------------------
+
+
+def test_the_other_reader_sees_who_is_editing_a_section(new_context, data, console: ConsoleLog,
+                                                        tmp_path: Path) -> None:
+    folder = _screenshots_folder(tmp_path)
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    url = _plan_url(community, plan_id)
+
+    # 王老師's page runs on a clock the test moves on, so the page's 15-second poll comes at once.
+    context_b = new_context()
+    context_b.clock.install()
+    page_b = context_b.new_page()
+    log_in(page_b, wang)
+    page_b.goto(url)
+    presence_b = page_b.locator(f"#presence-{section_id}")
+    expect(presence_b).to_have_text("")
+    page_b.evaluate("window.__sameDocument = true")
+
+    page_a = new_context().new_page()
+    log_in(page_a, lin)
+    page_a.goto(url)
+    _open_editor(page_a, section_id, START)  # its heartbeat says 林老師 is editing
+
+    with page_b.expect_response(lambda r: r.url.endswith(f"/plans/{plan_id}/editing")) as poll:
+        page_b.clock.fast_forward("00:16")
+    assert poll.value.status == 200
+    expect(presence_b).to_have_text("✎ Editing now: 林老師", timeout=LIVE_WAIT)
+    expect(page_b.locator("[id^=presence-]", has_text="Editing now")).to_have_count(1)  # that section only
+    assert page_b.evaluate("window.__sameDocument") is True
+    page_b.mouse.move(0, 0)
+    page_b.screenshot(path=str(folder / "plans-presence.png"), full_page=False)
+
+    # A reload shows it as well.
+    page_b.reload()
+    expect(presence_b).to_have_text("✎ Editing now: 林老師")
+
+    # 林老師 cancels: the next poll clears the indicator.
+    section_a = page_a.locator(f"#section-{section_id}")
+    with page_a.expect_response(lambda r: r.url.endswith(f"/sections/{section_id}/leave")) as left:
+        section_a.get_by_role("button", name="Cancel").click()
+    assert left.value.status == 200
+    expect(section_a.locator("textarea")).to_have_count(0)
+    _shown(page_a, section_id, [KNOWLEDGE, PROCESS, ATTITUDE])
+    with page_b.expect_response(lambda r: r.url.endswith(f"/plans/{plan_id}/editing")):
+        page_b.clock.fast_forward("00:16")
+    expect(presence_b).to_have_text("", timeout=LIVE_WAIT)
+    assert (folder / "plans-presence.png").stat().st_size > 5000
+    _no_problems(console)
+
+
+# --- a phone -------------------------------------------------------------------------------------
+
+
+def test_a_plan_fits_a_phone_and_a_section_can_be_edited_there(new_context, data, console: ConsoleLog,
+                                                               tmp_path: Path) -> None:
+    folder = _screenshots_folder(tmp_path)
+    lin, wang, community = _team(data)
+    table = ("| 時間 | 活動 | 重點 |\n|---|---|---|\n| 5 分 | 引起動機 | 生活情境：分披薩 |\n"
+             "| 20 分 | 分組操作 | 用分數條找出共同的切法 |\n| 10 分 | 練習與發表 | 說出通分的理由 |")
+    plan_id, section_id = _plan(data, community, lin, (wang,),
+                                topic="異分母分數的加減：用分數條找出共同的單位" * 2,
+                                first_body=START + "\n\n" + table)
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    section = page.locator(f"#section-{section_id}")
+    expect(section.locator(".prose table")).to_be_visible()
+    expect(page.locator(".plan-section")).to_have_count(7)
+    _fits(page, "the plan on a phone")
+
+    section.get_by_role("link", name="Edit", exact=True).tap()
+    area = section.locator("textarea[name=body]")
+    expect(area).to_be_visible()
+    expect(area).to_have_value(START + "\n\n" + table)
+    _fits(page, "the section editor on a phone")
+    page.screenshot(path=str(folder / "plans-phone.png"), full_page=False)
+    save = section.get_by_role("button", name="Save", exact=True)
+    box = save.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    area.fill("- 知識與技能：在手機上也能改\n- 過程與方法：分組操作")
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith(f"/sections/{section_id}")) as answer:
+        save.tap()
+    assert answer.value.status == 200
+    _shown(page, section_id, ["- 知識與技能：在手機上也能改", "- 過程與方法：分組操作"])
+    expect(section).to_contain_text("saved by 王老師")
+    _fits(page, "the saved section on a phone")
+    assert _body_of(data, section_id) == "- 知識與技能：在手機上也能改\n- 過程與方法：分組操作"
+    assert (folder / "plans-phone.png").stat().st_size > 5000
+    _no_problems(console)
+
+
+# --- the Word export -----------------------------------------------------------------------------
+
+
+def test_the_word_export_downloads_a_docx_with_the_section_text(page: Page, data, console: ConsoleLog,
+                                                                tmp_path: Path) -> None:
+    from docx import Document
+
+    lin, wang, community = _team(data)
+    plan_id, _section_id = _plan(data, community, lin, (wang,))
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    link = page.get_by_role("link", name="Word (DOCX)")
+    expect(link).to_have_attribute("href", _plan_url(community, plan_id, "/export.docx"))
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.failure() is None, download.failure()
+    assert download.suggested_filename.endswith(".docx"), download.suggested_filename
+    path = tmp_path / "plan.docx"
+    download.save_as(path)
+    assert path.read_bytes()[:2] == b"PK"  # a zip, as a .docx is
+
+    document = Document(str(path))
+    texts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        texts.extend(cell.text for row in table.rows for cell in row.cells)
+    text = "\n".join(texts)
+    assert "分數的加減" in text
+    assert "Three-dimensional objectives" in text
+    for line in (KNOWLEDGE, PROCESS, ATTITUDE):
+        assert line.removeprefix("- ") in text, (line, text)
+    assert "王老師" in text and "林老師" in text  # the fields: lead planner and teachers
+    _no_problems(console)
+
