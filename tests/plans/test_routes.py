@@ -231,3 +231,23 @@ def test_the_trash_lists_to_members_only_the_plans_they_may_restore(team, make_c
     assert "我的教案" in lead and "別人的教案" not in lead
     convener = make_client().login(team.convener).get("/c/team/plans/?trash=1").get_data(as_text=True)
     assert "我的教案" in convener and "別人的教案" in convener
+
+
+def test_the_lead_planner_assigns_sections_and_members_cannot(team, make_client):
+    doc = team.plan()
+    section = doc.sections[3]
+    lead, member = make_client().login(team.lead), make_client().login(team.member)
+    page = lead.get(plan_url(doc)).get_data(as_text=True)
+    assert page.count('name="assignee_id"') == 1  # one form for the whole plan, not one list per section
+    assert member.post_form(plan_url(doc, "/assign"), {"section_id": str(section.id),
+                                                       "assignee_id": str(team.member.id)}).status_code == 403
+    done = lead.post_form(plan_url(doc, "/assign"), {"section_id": str(section.id),
+                                                     "assignee_id": str(team.teacher.id)})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"#section-{section.id}")
+    db.session.expire_all()
+    assert section.assignee_id == team.teacher.id
+    assert "Assigned to 王老師" in lead.get(plan_url(doc)).get_data(as_text=True)
+    outsider = make_user(display_name="外校老師")
+    lead.post_form(plan_url(doc, "/assign"), {"section_id": str(section.id), "assignee_id": str(outsider.id)})
+    db.session.expire_all()
+    assert section.assignee_id == team.teacher.id  # not a member: refused, nothing changed

@@ -253,9 +253,13 @@ class PlanLink(db.Model):
 
 
 class SectionPresence(db.Model):
-    """Who has a section's editor open, as last heard from their page (a soft indicator, never a lock)."""
+    """Who has a section's editor open, as last heard from their page (a soft indicator, never a lock).
+
+    Its heartbeats do not count as changes for the page cache: the plan page's own poll shows presence.
+    """
 
     __tablename__ = "plan_presence"
+    __cache_neutral__ = True
     __table_args__ = (Index("ix_plan_presence_doc", "doc_id", "seen_at"),)
 
     section_id: Mapped[int] = mapped_column(ForeignKey("plan_sections.id", ondelete="CASCADE"), primary_key=True)

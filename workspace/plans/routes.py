@@ -302,10 +302,11 @@ def editing(slug: str, plan_id: int):
                        editing=services.editors_now(doc))
 
 
-@bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/assign")
-def assign_section(slug: str, plan_id: int, section_id: int):
+@bp.post("/c/<slug>/plans/<int:plan_id>/assign")
+def assign_section(slug: str, plan_id: int):
+    """Assign a section to a member (or to nobody): one form for the whole plan."""
     doc = load_plan(slug, plan_id, "assign")
-    item = load_section(doc, section_id)
+    item = load_section(doc, optional_int(request.form.get("section_id")) or 0)
     try:
         services.assign_section(item, optional_int(request.form.get("assignee_id")), actor=current_user)
     except DomainError as error:
@@ -313,10 +314,8 @@ def assign_section(slug: str, plan_id: int, section_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-    if not wants_fragment():
-        return redirect(_plan_path(doc, item))
-    doc = load_plan(slug, plan_id)
-    return render_page("plans/_section.html", **_section_context(doc, load_section(doc, section_id)))
+        flash(_("Assigned."), "success")
+    return redirect(_plan_path(doc, item))
 
 
 @bp.post("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/take-shared")
