@@ -437,6 +437,10 @@ def main() -> int:
             from bench import activities
 
             ok = activities.run() and ok
+        if os.environ.get("BENCH_PLANS") != "0":  # then co-planning (docs/performance.md, Co-planning)
+            from bench import plans
+
+            ok = plans.run() and ok
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 2
