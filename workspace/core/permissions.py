@@ -291,6 +291,8 @@ def _plan_rule(user: Any, action: str, doc: Any) -> bool:
         return leading and doc.final
     if action == "adapt":  # the teachers who will teach it (and the lead planner)
         return role in CONTRIBUTORS and (doc.lead_id == user.id or any(t.id == user.id for t in doc.teachers))
+    if action == "record_lesson":  # lessons are recorded on one's adaptation, never on the shared plan
+        return False
     raise ValueError(f"unknown plan action {action!r}")
 
 
