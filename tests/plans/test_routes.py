@@ -251,3 +251,18 @@ def test_the_lead_planner_assigns_sections_and_members_cannot(team, make_client)
     lead.post_form(plan_url(doc, "/assign"), {"section_id": str(section.id), "assignee_id": str(outsider.id)})
     db.session.expire_all()
     assert section.assignee_id == team.teacher.id  # not a member: refused, nothing changed
+
+
+def test_a_convener_edits_a_template_page_and_a_blank_title_is_refused_beside_it(team, client):
+    client.login(team.convener)
+    client.post_form("/c/team/plans/templates", {"name": "自然科"})
+    template = services.templates_of(team.community)[0]
+    page = client.get(f"/c/team/plans/templates/{template.id}")
+    assert page.status_code == 200 and "自然科" in page.get_data(as_text=True)
+    first = template.sections[0]
+    refused = client.post_form(f"/c/team/plans/templates/{template.id}/sections/{first.id}",
+                               {"action": "save", "title": " ", "guidance": "保留的提示"})
+    assert refused.status_code == 422 and "保留的提示" in refused.get_data(as_text=True)
+    client.post_form(f"/c/team/plans/templates/{template.id}/sections/{first.id}", {"action": "down"})
+    db.session.expire_all()
+    assert template.sections[1].id == first.id

@@ -484,6 +484,8 @@ def adapt(slug: str, plan_id: int):
     existing = services.adaptation_by(doc, current_user)
     if existing is None:
         require(can(current_user, "adapt", doc))
+    elif existing.deleted_at is not None:  # one's own adaptation in the trash comes back, if it may
+        require(can(current_user, "restore", existing))
     try:
         copy = services.adapt(doc, actor=current_user)
     except DomainError as error:
@@ -689,7 +691,7 @@ def _load_template(community: Community, template_id: int):
 def _template_page(community: Community, template: Any, *, form: TemplateForm | None = None,
                    section_form: TemplateSectionForm | None = None, editing: int | None = None,
                    status: int = 200):
-    return render_page("plans/template_edit.html", community=community, template=template,
+    return render_page("plans/template_edit.html", community=community, plan_template=template,
                        form=form or TemplateForm(formdata=None, name=template.name),
                        section_form=section_form or TemplateSectionForm(formdata=None), editing=editing,
                        status=status)

@@ -837,7 +837,7 @@ def adapt(doc: PlanDoc, *, actor: User) -> PlanDoc:
     existing = adaptation_by(doc, actor)
     if existing is not None:
         if existing.deleted_at is not None:
-            existing.deleted_at, existing.deleted_by_id = None, None
+            restore_plan(existing, actor=actor)
         return existing
     if not can(actor, "adapt", doc):
         raise NotAllowed(str(_l("Only the teachers who will teach this plan can adapt it.")))
