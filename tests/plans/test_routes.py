@@ -266,3 +266,14 @@ def test_a_convener_edits_a_template_page_and_a_blank_title_is_refused_beside_it
     client.post_form(f"/c/team/plans/templates/{template.id}/sections/{first.id}", {"action": "down"})
     db.session.expire_all()
     assert template.sections[1].id == first.id
+
+
+def test_presence_shows_the_others_editing_a_section_not_oneself(team, make_client):
+    doc = team.plan()
+    section = doc.sections[0]
+    lead, teacher = make_client().login(team.lead), make_client().login(team.teacher)
+    assert lead.hx("post", plan_url(doc, f"/sections/{section.id}/presence")).status_code == 204
+    assert "Editing now: 林老師" in teacher.hx("get", plan_url(doc, "/editing")).get_data(as_text=True)
+    assert "Editing now" not in lead.hx("get", plan_url(doc, "/editing")).get_data(as_text=True)
+    lead.hx("post", plan_url(doc, f"/sections/{section.id}/leave"))
+    assert "Editing now" not in teacher.hx("get", plan_url(doc, "/editing")).get_data(as_text=True)

@@ -143,8 +143,8 @@ def _show_context(doc: PlanDoc) -> dict[str, Any]:
     context: dict[str, Any] = dict(
         community=community, doc=doc, sections=services.sections_of(doc),
         comment_counts=services.open_comment_counts(doc),
-        editing=services.editors_now(doc), links=services.links_of(doc), field_rows=services.field_rows(doc),
-        next_statuses=services.next_statuses(doc), **_labels())
+        editing=services.editors_now(doc, current_user), links=services.links_of(doc),
+        field_rows=services.field_rows(doc), next_statuses=services.next_statuses(doc), **_labels())
     if doc.adaptation:
         context.update(parent=doc.parent, lessons=services.lessons_of(doc),
                        changes={change.section.id: change for change in services.section_changes(doc)},
@@ -204,7 +204,7 @@ def edit(slug: str, plan_id: int):
 
 def _section_context(doc: PlanDoc, section: PlanSection, **extra: Any) -> dict[str, Any]:
     context = dict(community=doc.community, doc=doc, section=section,
-                   comment_counts=services.open_comment_counts(doc), editing=services.editors_now(doc),
+                   comment_counts=services.open_comment_counts(doc), editing=services.editors_now(doc, current_user),
                    **_labels())
     if doc.adaptation:
         context["changes"] = {change.section.id: change for change in services.section_changes(doc)
@@ -299,7 +299,7 @@ def editing(slug: str, plan_id: int):
     """Who is editing which section now (the plan page asks every 15 s; swapped out of band per section)."""
     doc = load_plan(slug, plan_id)
     return render_page("plans/_presence.html", community=doc.community, doc=doc, sections=list(doc.sections),
-                       editing=services.editors_now(doc))
+                       editing=services.editors_now(doc, current_user))
 
 
 @bp.post("/c/<slug>/plans/<int:plan_id>/assign")

@@ -685,14 +685,16 @@ def leave_section(section: PlanSection, user: User) -> None:
                                                      SectionPresence.user_id == user.id))
 
 
-def editors_now(doc: PlanDoc) -> dict[int, list[str]]:
-    """Section id -> the names of the people editing it now (heard from within PRESENCE_SECONDS)."""
+def editors_now(doc: PlanDoc, viewer: Any = None) -> dict[int, list[str]]:
+    """Section id -> the names of the others editing it now (heard from within PRESENCE_SECONDS)."""
     since = utcnow() - dt.timedelta(seconds=PRESENCE_SECONDS)
     editing: dict[int, list[str]] = {}
-    for section_id, name in db.session.execute(
-            select(SectionPresence.section_id, User.display_name).join(User, User.id == SectionPresence.user_id)
-            .where(SectionPresence.doc_id == doc.id, SectionPresence.seen_at >= since)
-            .order_by(User.display_name)):
+    query = (select(SectionPresence.section_id, User.display_name).join(User, User.id == SectionPresence.user_id)
+             .where(SectionPresence.doc_id == doc.id, SectionPresence.seen_at >= since)
+             .order_by(User.display_name))
+    if getattr(viewer, "id", None) is not None:
+        query = query.where(SectionPresence.user_id != viewer.id)
+    for section_id, name in db.session.execute(query):
         editing.setdefault(section_id, []).append(name)
     return editing
 
