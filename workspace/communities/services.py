@@ -34,7 +34,7 @@ from workspace.communities.models import (
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
-from workspace.core.permissions import forget_memberships
+from workspace.core.permissions import CONTRIBUTORS, forget_memberships
 from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
 from workspace.extensions import db
 
@@ -204,6 +204,16 @@ def _members_query(community: Community) -> Any:
 def active_members(community: Community) -> list[Membership]:
     """Active memberships, convener first, then by role and name (one query, users loaded)."""
     return list(db.session.scalars(_members_query(community)))
+
+
+def contributing_members(community: Community) -> list[User]:
+    """The people who write the community's material (not guest experts), with active accounts, by name:
+    whom an @ can name, who can lead a plan, teach it or be assigned a section (one query)."""
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, Membership.left_at.is_(None),
+               Membership.role.in_(CONTRIBUTORS), User.active.is_(True))
+        .order_by(User.display_name)))
 
 
 def member_preview(community: Community, limit: int = 12) -> tuple[list[Membership], int]:

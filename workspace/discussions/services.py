@@ -223,11 +223,9 @@ def _earlier_submission(actor: User, key: str | None) -> Post | None:
 
 def mentionable_members(community: Community) -> list[User]:
     """The people an @ can name: members who read the board."""
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.left_at.is_(None),
-               Membership.role.in_(CONTRIBUTORS), User.active.is_(True))
-        .order_by(User.display_name)))
+    from workspace.communities.services import contributing_members
+
+    return contributing_members(community)
 
 
 def member_suggestions(community: Community, prefix: str, limit: int = 8) -> list[User]:

@@ -325,11 +325,9 @@ class PlanFields:
 
 def plan_members(community: Community) -> list[User]:
     """The members who can be lead planner, teacher or assignee: those who write the community's material."""
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.left_at.is_(None),
-               Membership.role.in_(CONTRIBUTORS), User.active.is_(True))
-        .order_by(User.display_name)))
+    from workspace.communities.services import contributing_members
+
+    return contributing_members(community)
 
 
 def _members_by_id(community: Community, ids: Iterable[int | None]) -> dict[int, User]:
@@ -604,31 +602,27 @@ class HistoryPage:
     titles: dict[int, str] = field(default_factory=dict)  # section id -> title (document history)
 
 
-def section_history(section: PlanSection, page: int = 1) -> HistoryPage:
-    """A section's revisions, newest first, with their authors (two queries whatever the length)."""
-    total = db.session.scalar(select(func.count()).select_from(SectionRevision)
-                              .where(SectionRevision.section_id == section.id)) or 0
+def _history(condition: Any, newest_first: Any, page: int) -> HistoryPage:
+    """One page of revisions with their authors (two queries whatever the length of the history)."""
+    total = db.session.scalar(select(func.count()).select_from(SectionRevision).where(condition)) or 0
     pages = max(1, math.ceil(total / HISTORY_PER_PAGE))
     page = min(max(1, page), pages)
     revisions = list(db.session.scalars(
-        select(SectionRevision).where(SectionRevision.section_id == section.id)
-        .options(joinedload(SectionRevision.author)).order_by(SectionRevision.version.desc())
-        .limit(HISTORY_PER_PAGE).offset((page - 1) * HISTORY_PER_PAGE)))
+        select(SectionRevision).where(condition).options(joinedload(SectionRevision.author))
+        .order_by(newest_first).limit(HISTORY_PER_PAGE).offset((page - 1) * HISTORY_PER_PAGE)))
     return HistoryPage(revisions, page, pages, total)
 
 
+def section_history(section: PlanSection, page: int = 1) -> HistoryPage:
+    """A section's revisions, newest first."""
+    return _history(SectionRevision.section_id == section.id, SectionRevision.version.desc(), page)
+
+
 def document_history(doc: PlanDoc, page: int = 1) -> HistoryPage:
-    """Every section's revisions of a plan, newest first (bounded queries whatever the length)."""
-    total = db.session.scalar(select(func.count()).select_from(SectionRevision)
-                              .where(SectionRevision.doc_id == doc.id)) or 0
-    pages = max(1, math.ceil(total / HISTORY_PER_PAGE))
-    page = min(max(1, page), pages)
-    revisions = list(db.session.scalars(
-        select(SectionRevision).where(SectionRevision.doc_id == doc.id)
-        .options(joinedload(SectionRevision.author)).order_by(SectionRevision.id.desc())
-        .limit(HISTORY_PER_PAGE).offset((page - 1) * HISTORY_PER_PAGE)))
-    titles = {section.id: section_title(section) for section in doc.sections}
-    return HistoryPage(revisions, page, pages, total, titles)
+    """Every section's revisions of a plan, newest first, with the sections' titles."""
+    history = _history(SectionRevision.doc_id == doc.id, SectionRevision.id.desc(), page)
+    history.titles = {section.id: section_title(section) for section in doc.sections}
+    return history
 
 
 def revisions_at(section: PlanSection, versions: Sequence[int]) -> dict[int, SectionRevision]:
