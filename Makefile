@@ -63,7 +63,7 @@ extract-messages: install
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 ## bench: load benchmark of the main pages, search, the discussion board, activities and co-planning against a trivial route (prints
-## figures; BENCH_SEARCH=0 / BENCH_DISCUSSIONS=0 / BENCH_ACTIVITIES=0 skip a part)
+## figures; BENCH_SEARCH=0 / BENCH_DISCUSSIONS=0 / BENCH_ACTIVITIES=0 / BENCH_PLANS=0 skip a part)
 bench: install-test translations
 	$(BIN)/python -m bench.run
 
