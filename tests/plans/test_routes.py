@@ -277,3 +277,20 @@ def test_presence_shows_the_others_editing_a_section_not_oneself(team, make_clie
     assert "Editing now" not in lead.hx("get", plan_url(doc, "/editing")).get_data(as_text=True)
     lead.hx("post", plan_url(doc, f"/sections/{section.id}/leave"))
     assert "Editing now" not in teacher.hx("get", plan_url(doc, "/editing")).get_data(as_text=True)
+
+
+def test_an_over_long_section_is_refused_beside_the_field_with_the_text_kept(team, client, app):
+    doc = team.plan()
+    section = doc.sections[0]
+    app.config["PLAN_MAX_SECTION"] = 50
+    try:
+        client.login(team.lead)
+        typed = "學" * 51
+        response = client.hx("post", plan_url(doc, f"/sections/{section.id}"), {"body": typed, "base_version": "1"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert f'id="body-{section.id}-error"' in page and "at most 50 characters" in page and typed in page
+    finally:
+        app.config["PLAN_MAX_SECTION"] = 100_000
+    db.session.expire_all()
+    assert section.version == 1 and section.body == ""
