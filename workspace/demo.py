@@ -566,7 +566,7 @@ def _plans(loaded: dict[str, Community], people: dict[str, User]) -> None:
         plans.link_target(doc, "activity", meeting.id, "meeting", actor=lead)
     adaptation = plans.adapt(doc, actor=teacher)
     adapted = next(section for section in adaptation.sections if section.key == "strategies")
-    plans.save_section(adapted, adapted.body + "\n- 五年三班：先用兩人一組，再併成四人組。", actor=teacher,
+    plans.save_section(adapted, adapted.body + "\n\n- 五年三班：先用兩人一組，再併成四人組。", actor=teacher,
                        base_version=adapted.version)
     plans.record_lesson(adaptation, taught_on=dt.date.today() - dt.timedelta(days=7), class_name="五年三班",
                         reflection="紙條操作很有效，但通分的算法要多給一個例題；下次先複習公倍數。", actor=teacher)

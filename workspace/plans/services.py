@@ -1115,10 +1115,11 @@ def field_rows(doc: PlanDoc) -> list[tuple[str, str]]:
         (str(_("Textbook unit")), doc.unit),
         (str(_("Lead planner")), doc.lead.display_name if doc.lead else ""),
         (str(_("Planned teaching date")), format_date(doc.planned_on, "medium") if doc.planned_on else ""),
-        (str(_("Teachers")), "、".join(user.display_name for user in doc.teachers)),
     ]
-    if doc.adaptation and doc.owner is not None:
-        rows.append((str(_("Adapted by")), doc.owner.display_name))
+    if doc.adaptation:  # one teacher's copy: who adapted it, rather than the shared plan's teachers
+        rows.append((str(_("Adapted by")), doc.owner.display_name if doc.owner is not None else ""))
+    else:
+        rows.append((str(_("Teachers")), "、".join(user.display_name for user in doc.teachers)))
     return rows
 
 
