@@ -434,3 +434,51 @@ def test_the_word_export_downloads_a_docx_with_the_section_text(page: Page, data
     assert "王老師" in text and "林老師" in text  # the fields: lead planner and teachers
     _no_problems(console)
 
+
+
+# --- text typed and not saved is kept in the browser -------------------------------------------------
+
+
+def test_text_typed_and_not_saved_comes_back_and_merges_with_saves_made_since(new_context, data,
+                                                                              console: ConsoleLog) -> None:
+    """王老師 types in a section and the tab goes away unsaved (closed, a lost connection, an expired login).
+    Meanwhile 林老師 saves another line of it. Opening the editor again offers the kept text; brought back,
+    it is saved from the version it was typed from, so the server merges it with 林老師's save."""
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    lines = START.split("\n")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    area = _open_editor(page, section_id, START)
+    mine = "\n".join([lines[0] + "（王）", *lines[1:]])
+    area.fill(mine)
+    page.goto("about:blank")  # gone without saving (the page asks first; Playwright leaves without asking)
+
+    from workspace.auth.models import User
+    from workspace.extensions import db
+    from workspace.plans import services
+    from workspace.plans.models import PlanSection
+
+    theirs = "\n".join([*lines[:-1], lines[-1] + "（林）"])
+    data._run(lambda: services.save_section(db.session.get(PlanSection, section_id), theirs,
+                                            actor=db.session.get(User, lin["id"]), base_version=2))
+
+    page.goto(_plan_url(community, plan_id))
+    section = page.locator(f"#section-{section_id}")
+    section.get_by_role("link", name="Edit", exact=True).click()
+    offer = section.locator("[data-draft-offer]")
+    expect(offer).to_be_visible()
+    expect(section.locator("textarea[name=body]")).to_have_value(theirs)
+    offer.get_by_role("button", name="Bring it back").click()
+    expect(section.locator("textarea[name=body]")).to_have_value(mine)
+    assert section.locator("input[name=base_version]").input_value() == "2"
+    assert _save(page, section_id) == 200
+    expect(section).to_contain_text("Merged with the changes 林老師 saved meanwhile.")
+    assert _body_of(data, section_id) == "\n".join([lines[0] + "（王）", *lines[1:-1], lines[-1] + "（林）"])
+    # Saved: the kept text is gone, the editor opens on the saved text with nothing to offer.
+    section.get_by_role("link", name="Edit", exact=True).click()
+    expect(section.locator("textarea[name=body]")).to_be_visible()
+    expect(section.locator("[data-draft-offer]")).to_be_hidden()
+    _no_problems(console)
