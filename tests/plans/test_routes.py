@@ -294,3 +294,25 @@ def test_an_over_long_section_is_refused_beside_the_field_with_the_text_kept(tea
         app.config["PLAN_MAX_SECTION"] = 100_000
     db.session.expire_all()
     assert section.version == 1 and section.body == ""
+
+
+def test_the_assignee_and_the_lead_planner_are_told(team, make_client):
+    from workspace.notifications.models import Notification
+
+    doc = team.plan()
+    section = doc.sections[5]
+    lead = make_client().login(team.lead)
+    lead.post_form(plan_url(doc, "/assign"), {"section_id": str(section.id), "assignee_id": str(team.teacher.id)})
+    told = db.session.scalars(select(Notification).where(Notification.user_id == team.teacher.id)).all()
+    assert [(item.kind, item.path) for item in told] == [("assigned", f"/c/team/plans/{doc.id}#section-{section.id}")]
+    assert "Homework design" in told[0].title
+    teacher = make_client().login(team.teacher)
+    teacher.post_form(plan_url(doc, "/adapt"))
+    copy = services.adaptation_by(doc, team.teacher)
+    teacher.post_form(plan_url(copy, "/lessons"), {"taught_on": "2026-12-11", "class_name": "五年二班",
+                                                   "reflection": "分組太久"})
+    to_lead = db.session.scalars(select(Notification).where(Notification.user_id == team.lead.id)).all()
+    assert [(item.kind, item.path) for item in to_lead] == [("reflection", f"/c/team/plans/{doc.id}#reflections")]
+    assert "五年二班" in to_lead[0].excerpt
+    bell = make_client().login(team.lead).get("/notifications/").get_data(as_text=True)
+    assert "王老師 wrote a reflection on “分數的加減”" in bell

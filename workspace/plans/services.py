@@ -585,9 +585,22 @@ def assign_section(section: PlanSection, assignee_id: int | None, *, actor: User
         members = _members_by_id(doc.community, [assignee_id])
         if int(assignee_id) not in members:
             raise ValidationError(str(_l("Choose a member of this community.")), field="assignee_id")
+        if section.assignee_id != int(assignee_id):
+            _tell([members[int(assignee_id)]], "assigned", doc, section, actor, section_guidance(section))
         section.assignee_id = int(assignee_id)
     else:
         section.assignee_id = None
+
+
+def _tell(people: Sequence[User], kind: str, doc: PlanDoc, section: PlanSection | None, actor: User,
+          excerpt: str, anchor: str = "") -> None:
+    """A notification about a plan (or one of its sections), opening the plan there (or at `anchor`)."""
+    from workspace.notifications import services as notifications
+
+    title = f"{doc.topic} · {section_title(section)}" if section is not None else doc.topic
+    path = section_path(doc, section) if section is not None else f"/c/{doc.community.slug}/plans/{doc.id}{anchor}"
+    notifications.notify(people, kind, actor=actor, community=doc.community, subject_type="plan",
+                         subject_id=doc.id, title=title, excerpt=excerpt[:300], path=path)
 
 
 # --- history and diffs ---------------------------------------------------------------------------
@@ -955,6 +968,10 @@ def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | 
     doc.updated_at = utcnow()
     db.session.flush()
     reindex(doc)
+    shared = doc.parent
+    if shared is not None and shared.lead is not None and has_visible_text(reflection):
+        _tell([shared.lead], "reflection", shared, None, actor, f"{class_name}: {markdown_to_text(reflection)}",
+              anchor="#reflections")
     return lesson
 
 
