@@ -316,3 +316,17 @@ def test_the_assignee_and_the_lead_planner_are_told(team, make_client):
     assert "五年二班" in to_lead[0].excerpt
     bell = make_client().login(team.lead).get("/notifications/").get_data(as_text=True)
     assert "王老師 wrote a reflection on “分數的加減”" in bell
+
+
+def test_a_stale_details_form_is_refused_with_what_was_typed_kept(team, make_client):
+    doc = team.plan()
+    lead, convener = make_client().login(team.lead), make_client().login(team.convener)
+    form = {"topic": "分數的加減（修訂）", "subject": "數學", "grade": "五年級", "unit": "第三單元",
+            "lead_id": str(team.lead.id), "teacher_ids": [str(team.lead.id)], "base_version": "1"}
+    assert convener.post_form(plan_url(doc, "/edit"), dict(form, topic="分數的加減（召集人改）")).status_code == 302
+    stale = lead.post_form(plan_url(doc, "/edit"), form)
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "分數的加減（修訂）" in page and "分數的加減（召集人改）" in page
+    assert re.search(r'<input[^>]*name="base_version"[^>]*value="2"', page)  # the next save goes against the new
+    db.session.expire_all()
+    assert doc.topic == "分數的加減（召集人改）"

@@ -19,7 +19,7 @@ from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
-from workspace.core.errors import DomainError
+from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error, optional_int, page_number
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, require
@@ -187,7 +187,7 @@ def edit(slug: str, plan_id: int):
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-            conflict = error.__class__.__name__ == "Conflict"
+            conflict = isinstance(error, Conflict)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
