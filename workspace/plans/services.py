@@ -360,7 +360,7 @@ def _apply_fields(doc: PlanDoc, community: Community, fields: PlanFields) -> Non
 
 
 def _new_section(doc: PlanDoc, position: int, *, key: str | None, title: str, guidance: str, body: str,
-                 actor: User, how: str = "created") -> PlanSection:
+                 actor: User) -> PlanSection:
     now = utcnow()
     section = PlanSection(key=key, title=title, guidance=guidance, position=position, body=body,
                           body_html=str(render_markdown(body)), version=1, updated_at=now, updated_by_id=actor.id)
