@@ -84,7 +84,8 @@ def test_two_people_save_the_same_section_merge_then_conflict(team, make_client)
     history = lead.get(plan_url(doc, f"/sections/{section.id}/history")).get_data(as_text=True)
     assert "conflict settled by hand" in history and "merged with a save made meanwhile" in history
     diff = lead.get(plan_url(doc, f"/sections/{section.id}/diff?from=2&to=5")).get_data(as_text=True)
-    assert "<ins>一、知識與技能（改）</ins>" in diff and "<del>一、知識</del>" in diff
+    # The first line was edited in place: the words added to it are marked; the removed line had nothing taken out.
+    assert "<ins>一、知識<mark>與技能（改）</mark></ins>" in diff and "<del>一、知識</del>" in diff
 
 
 def test_restore_adds_a_revision(team, client):
@@ -330,3 +331,16 @@ def test_a_stale_details_form_is_refused_with_what_was_typed_kept(team, make_cli
     assert re.search(r'<input[^>]*name="base_version"[^>]*value="2"', page)  # the next save goes against the new
     db.session.expire_all()
     assert doc.topic == "分數的加減（召集人改）"
+
+
+def test_a_diff_marks_the_words_changed_in_a_line_and_not_in_a_rewritten_one():
+    lines = services.diff_lines("學生能理解通分的意義\n分組討論十分鐘\n作業：課本第一題",
+                                "學生能說明通分的意義\n分組討論十分鐘\n回家觀察生活中的分數")
+    removed = [line for line in lines if line.kind == "removed"]
+    added = [line for line in lines if line.kind == "added"]
+    assert [line.text for line in removed] == ["學生能理解通分的意義", "作業：課本第一題"]
+    assert removed[0].pieces == ((False, "學生能"), (True, "理解"), (False, "通分的意義"))
+    assert added[0].pieces == ((False, "學生能"), (True, "說明"), (False, "通分的意義"))
+    assert removed[1].pieces == () and added[1].pieces == ()  # a different line, not an edit of it
+    long_line = "字" * (services.WORD_DIFF_LIMIT + 1)
+    assert all(line.pieces == () for line in services.diff_lines(long_line, long_line + "。"))

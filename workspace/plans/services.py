@@ -651,11 +651,35 @@ class DiffLine:
     old_number: int | None
     new_number: int | None
     text: str
+    # For a line changed in place (a removed line and its added counterpart): the line in pieces, each marked
+    # as changed or not, so the page can show which words changed. Empty: the whole line is the change.
+    pieces: tuple[tuple[bool, str], ...] = ()
+
+
+WORD_DIFF_LIMIT = 2_000  # longer lines are compared as whole lines only (the comparison is quadratic)
+WORD_DIFF_SIMILARITY = 0.4  # below this, two lines are different lines, not one line edited
+
+
+def _pieces(old: str, new: str) -> tuple[tuple[tuple[bool, str], ...], tuple[tuple[bool, str], ...]]:
+    """The changed characters of a line edited in place, on each side (Chinese has no spaces: by character)."""
+    if max(len(old), len(new)) > WORD_DIFF_LIMIT:
+        return (), ()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if matcher.ratio() < WORD_DIFF_SIMILARITY:
+        return (), ()
+    before: list[tuple[bool, str]] = []
+    after: list[tuple[bool, str]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if i2 > i1:
+            before.append((tag != "equal", old[i1:i2]))
+        if j2 > j1:
+            after.append((tag != "equal", new[j1:j2]))
+    return tuple(before), tuple(after)
 
 
 def diff_lines(old: str, new: str, *, context: int = 3) -> list[DiffLine]:
     """A line diff of two texts: removed and added lines with their numbers, unchanged runs folded to
-    `context` lines around each change."""
+    `context` lines around each change; a line edited in place also says which characters changed."""
     old_lines, new_lines = _lines(old), _lines(new)
     out: list[DiffLine] = []
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
@@ -666,10 +690,12 @@ def diff_lines(old: str, new: str, *, context: int = 3) -> list[DiffLine]:
             if tag == "equal":
                 out.extend(DiffLine("same", i1 + n + 1, j1 + n + 1, old_lines[i1 + n]) for n in range(i2 - i1))
                 continue
-            if tag in {"replace", "delete"}:
-                out.extend(DiffLine("removed", i1 + n + 1, None, old_lines[i1 + n]) for n in range(i2 - i1))
-            if tag in {"replace", "insert"}:
-                out.extend(DiffLine("added", None, j1 + n + 1, new_lines[j1 + n]) for n in range(j2 - j1))
+            paired = [_pieces(old_lines[i1 + n], new_lines[j1 + n]) for n in range(min(i2 - i1, j2 - j1))] \
+                if tag == "replace" else []
+            out.extend(DiffLine("removed", i1 + n + 1, None, old_lines[i1 + n],
+                                paired[n][0] if n < len(paired) else ()) for n in range(i2 - i1))
+            out.extend(DiffLine("added", None, j1 + n + 1, new_lines[j1 + n],
+                                paired[n][1] if n < len(paired) else ()) for n in range(j2 - j1))
     return out
 
 
