@@ -8,7 +8,6 @@ SCREENSHOTS=1 writes docs/screenshots/activity-board.png and activity-sign-in-ph
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.checks import fits, no_problems, screenshots_folder
 from tests.e2e.conftest import ConsoleLog
-from tests.e2e.test_browser import PROJECT_ROOT, log_in
+from tests.e2e.test_browser import log_in
 
 PHONE = {"width": 390, "height": 844}
 A4 = {"width": 794, "height": 1123}  # 210 × 297 mm at 96 px per inch
@@ -93,36 +93,10 @@ def _log_in_form(page: Page, user: dict[str, Any]) -> None:
     page.locator("#login button[type=submit]").click()
 
 
-def _no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = ()) -> None:
-    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon)."""
-    failed = [message for message in console.messages
-              if "Failed to load resource" in message and "favicon" not in message
-              and not any(f"status of {status} " in message for status in expected)]
-    assert not console.problems, console.problems
-    assert not failed, failed
 
 
-# Names (tag#id.class) of the elements that reach past the right edge: where sideways scrolling comes from.
-_WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > limit + 1)
-  .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
-            (e.classList.length ? "." + [...e.classList].join(".") : "") +
-            " right=" + Math.round(e.getBoundingClientRect().right))
-  .slice(0, 8)"""
 
 
-def _fits(page: Page, where: str = "") -> None:
-    """Nothing makes the page scroll sideways; if something does, name the widest culprits."""
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if widths[0] > widths[1] + 1:
-        culprits = page.evaluate(_WIDE_ELEMENTS, widths[1])
-        raise AssertionError(f"{where or page.url}: scrollWidth {widths[0]} > innerWidth {widths[1]}; {culprits}")
-
-
-def _screenshots_folder(tmp_path: Path) -> Path:
-    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # --- the QR board and the phone ------------------------------------------------------------------
@@ -130,7 +104,7 @@ def _screenshots_folder(tmp_path: Path) -> Path:
 
 def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_context, data, live_server: str,
                                                                         console: ConsoleLog, tmp_path: Path) -> None:
-    folder = _screenshots_folder(tmp_path)
+    folder = screenshots_folder(tmp_path)
     convener, community, (lin, wang) = _club(data)
     activity_id = _activity(data, community, convener)
 
@@ -170,7 +144,7 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     expect(button).to_contain_text("林志明")
     button_box = button.bounding_box()
     assert button_box is not None and button_box["height"] >= 44, button_box  # a comfortable target for a thumb
-    _fits(phone, "the sign-in page on a phone")
+    fits(phone, "the sign-in page on a phone")
     with phone.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/sign-in")) as answer:
         button.tap()
     assert answer.value.status == 200
@@ -178,7 +152,7 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     expect(done).to_be_visible()
     expect(done).to_have_attribute("role", "status")
     expect(phone.locator("#sign-in form")).to_have_count(0)
-    _fits(phone, "the confirmation on a phone")
+    fits(phone, "the confirmation on a phone")
     assert _status_of(data, activity_id, lin) == ("present", "qr")
     phone.screenshot(path=str(folder / "activity-sign-in-phone.png"), full_page=False)
 
@@ -199,7 +173,7 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     expect(phone_b).to_have_url(re.compile(r"/login\?next="))
     nxt = parse_qs(urlsplit(phone_b.url).query)["next"][0]
     assert nxt == f"{parts.path}?{parts.query}", nxt  # the token survives the detour
-    _fits(phone_b, "the login page on a phone")
+    fits(phone_b, "the login page on a phone")
     _log_in_form(phone_b, wang)
     expect(phone_b).to_have_url(re.compile(re.escape(parts.path) + r"\?t="))
     assert phone_b.url == link, phone_b.url
@@ -220,7 +194,7 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     board.screenshot(path=str(folder / "activity-board.png"), full_page=True)
     for name in ("activity-board.png", "activity-sign-in-phone.png"):
         assert (folder / name).stat().st_size > 5000, name
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- the paper sign-in sheet ---------------------------------------------------------------------
@@ -252,17 +226,17 @@ def test_the_printable_sheet_lists_every_member_and_prints_to_pdf(new_context, d
     expect(table.locator("tbody td.signature")).to_have_count(len(MEMBER_NAMES) + 1 + 3)  # 3 blank rows
     signature = table.locator("tbody td.signature").first.bounding_box()
     assert signature is not None and signature["width"] >= 150 and signature["height"] >= 30, signature
-    _fits(page, "the sheet at A4 width")
+    fits(page, "the sheet at A4 width")
     page.screenshot(path=str(tmp_path / "sheet.png"), full_page=True)  # for a look, not for the docs
     page.emulate_media(media="print")
-    _fits(page, "the sheet at A4 width, printed")
+    fits(page, "the sheet at A4 width, printed")
 
     pdf = page.pdf(format="A4", print_background=True)
     (tmp_path / "sheet.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF"), pdf[:16]
     assert 5_000 < len(pdf) < 5_000_000, len(pdf)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "seven names fit on one page"
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- the attendance table by keyboard ------------------------------------------------------------
@@ -327,7 +301,7 @@ def test_take_attendance_with_the_keyboard(new_context, data, console: ConsoleLo
     page.reload()
     expect(radio(first, "late")).to_be_checked()
     expect(radio(second, "absent")).to_be_checked()
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- the list and the calendar on a phone --------------------------------------------------------
@@ -349,7 +323,7 @@ def test_the_activity_list_and_the_month_calendar_fit_a_phone(new_context, data,
     page.goto(_url(community))
     expect(page.locator("#activities .activity-row")).to_have_count(3)
     expect(page.locator("#activities .activity-row", has_text="跨校公開授課與議課")).to_be_visible()
-    _fits(page, "the activity list on a phone")
+    fits(page, "the activity list on a phone")
     page.screenshot(path=str(tmp_path / "list-phone.png"), full_page=True)
 
     page.goto(_url(community, tail="calendar"))
@@ -357,7 +331,7 @@ def test_the_activity_list_and_the_month_calendar_fit_a_phone(new_context, data,
     expect(calendar).to_be_visible()
     expect(calendar.locator("tbody tr").first.locator("td")).to_have_count(7)
     expect(calendar.locator("a.month-activity").first).to_be_visible()
-    _fits(page, "the month calendar on a phone")
+    fits(page, "the month calendar on a phone")
     page.screenshot(path=str(tmp_path / "calendar-phone.png"), full_page=True)
     # The calendar itself may scroll inside its own box, but its cells stay on the screen's width.
     table_box = calendar.bounding_box()
@@ -366,5 +340,5 @@ def test_the_activity_list_and_the_month_calendar_fit_a_phone(new_context, data,
     # Next month and back, by the calendar's own buttons.
     page.locator(".page-head nav a").nth(2).click()
     expect(page).to_have_url(re.compile(r"/calendar\?month=\d{4}-\d{2}$"))
-    _fits(page, "the next month on a phone")
-    _no_problems(console)
+    fits(page, "the next month on a phone")
+    no_problems(console)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.checks import screenshots_folder
 from tests.e2e.conftest import PASSWORD, unique_email, unique_slug
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 375, "height": 740}
 
 
@@ -191,8 +190,7 @@ def _shot(page: Page, folder: Path, name: str, *, full_page: bool = True) -> Non
 
 def test_screenshots_of_the_main_pages(new_context, data, tmp_path: Path) -> None:
     """Visit the main pages in 繁體中文 with realistic content; SCREENSHOTS=1 writes docs/screenshots/."""
-    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = screenshots_folder(tmp_path)
 
     # Fixed, realistic addresses: the screenshot test runs once per session on the live database.
     convener = data.user(name="陳怡君", email="yijun.chen@daan.example.edu.tw", locale="zh_Hant")

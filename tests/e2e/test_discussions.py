@@ -4,15 +4,15 @@ editor (preview, images), editing in place, a phone; SCREENSHOTS=1 writes docs/s
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.checks import fits, no_problems, screenshots_folder
 from tests.e2e.conftest import ConsoleLog
-from tests.e2e.test_browser import PROJECT_ROOT, log_in
+from tests.e2e.test_browser import log_in
 
 PHONE = {"width": 390, "height": 844}
 LIVE_WAIT = 10_000  # the thread polls every 4 s
@@ -90,20 +90,7 @@ def _thread_url(community: dict[str, Any], thread_id: int) -> str:
     return f"/c/{community['slug']}/discussions/{thread_id}"
 
 
-def _no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = ()) -> None:
-    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon, and
-    the `expected` statuses the test asked for)."""
-    failed = [message for message in console.messages
-              if "Failed to load resource" in message and "favicon" not in message
-              and not any(f"status of {status} " in message for status in expected)]
-    assert not console.problems, console.problems
-    assert not failed, failed
 
-
-def _fits(page: Page) -> None:
-    """Nothing makes the page scroll sideways."""
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1] + 1, f"scrollWidth {widths[0]} > innerWidth {widths[1]}"
 
 
 # --- a live thread between two people ------------------------------------------------------------
@@ -181,7 +168,7 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     expect(page_a.locator("#posts > li.post")).to_have_count(3)
     expect(page_b.locator("#posts > li.post")).to_have_count(3)
     assert page_b.evaluate("window.__sameDocument") is True
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- the editor ----------------------------------------------------------------------------------
@@ -225,7 +212,7 @@ def test_the_preview_tab_renders_markdown(page: Page, data, console: ConsoleLog)
     expect(page.locator("#reply-body")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#reply").get_by_role("tab", name="Preview")).to_be_visible()
     expect(page.locator("#posts > li.post")).to_have_count(1)
-    _no_problems(console, expected=(422,))
+    no_problems(console, expected=(422,))
 
 
 def test_an_image_uploaded_in_the_editor_shows_in_the_post(page: Page, data, console: ConsoleLog) -> None:
@@ -252,7 +239,7 @@ def test_an_image_uploaded_in_the_editor_shows_in_the_post(page: Page, data, con
     expect(image).to_have_attribute("alt", "板書.png")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     assert image.evaluate("img => img.naturalWidth") == 64
-    _no_problems(console)
+    no_problems(console)
 
 
 def test_edit_a_post_in_place(page: Page, data, console: ConsoleLog) -> None:
@@ -288,7 +275,7 @@ def test_edit_a_post_in_place(page: Page, data, console: ConsoleLog) -> None:
     post.get_by_role("link", name="Cancel").click()
     expect(post.locator(".post-body")).to_have_text("我覺得提問的層次可以再提高，例如多問「為什麼」。")
     assert page.evaluate("window.__sameDocument") is True
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- a phone -------------------------------------------------------------------------------------
@@ -310,14 +297,14 @@ def test_a_thread_fits_a_phone(new_context, data, console: ConsoleLog) -> None:
     page.goto(_thread_url(community, thread_id))
     expect(page.locator("#post-2 table")).to_be_visible()
     expect(page.locator("#post-1 a[href^='https://example.edu.tw/']")).to_be_visible()
-    _fits(page)
+    fits(page)
     # The editor and its suggestions fit as well.
     area = page.locator("#reply-body")
     area.click()
     area.press_sequentially("@王", delay=40)
     expect(page.locator("#reply .mention-menu [role=option]").first).to_be_visible()
-    _fits(page)
-    _no_problems(console)
+    fits(page)
+    no_problems(console)
 
 
 # --- screenshots for the docs --------------------------------------------------------------------
@@ -325,8 +312,7 @@ def test_a_thread_fits_a_phone(new_context, data, console: ConsoleLog) -> None:
 
 def test_screenshots_of_the_discussion_board(new_context, data, console: ConsoleLog, tmp_path: Path) -> None:
     """A question thread in 繁體中文 with an answer and an image; SCREENSHOTS=1 writes docs/screenshots/."""
-    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = screenshots_folder(tmp_path)
     convener = data.user(name="陳怡君", locale="zh_Hant")
     community = data.community(convener, name="數學領域共同備課社群")
     people = {name: data.user(name=name, locale="zh_Hant") for name in ("林志明", "王美玲", "張家豪")}
@@ -376,12 +362,12 @@ def test_screenshots_of_the_discussion_board(new_context, data, console: Console
                         storage_state=desktop.storage_state()).new_page()
     phone.goto(_thread_url(community, thread_id))
     expect(phone.locator("#post-4 .post-body img")).to_be_visible()
-    _fits(phone)
+    fits(phone)
     phone.screenshot(path=str(folder / "discussion-phone.png"), full_page=False)
 
     for name in ("discussion-thread.png", "discussion-phone.png"):
         assert (folder / name).stat().st_size > 5000, name
-    _no_problems(console)
+    no_problems(console)
 
 
 def _fraction_strips() -> bytes:

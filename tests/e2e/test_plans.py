@@ -6,7 +6,6 @@ SCREENSHOTS=1 writes docs/screenshots/plans-*.png.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.checks import fits, no_problems, screenshots_folder
 from tests.e2e.conftest import ConsoleLog
-from tests.e2e.test_browser import PROJECT_ROOT, log_in
+from tests.e2e.test_browser import log_in
 
 PHONE = {"width": 390, "height": 844}
 LIVE_WAIT = 10_000
@@ -75,37 +75,10 @@ def _plan_url(community: dict[str, Any], plan_id: int, tail: str = "") -> str:
 # --- the browser ---------------------------------------------------------------------------------
 
 
-def _no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = ()) -> None:
-    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon, and
-    the `expected` statuses the test asked for)."""
-    failed = [message for message in console.messages
-              if "Failed to load resource" in message and "favicon" not in message
-              and not any(f"status of {status} " in message for status in expected)]
-    assert not console.problems, console.problems
-    assert not failed, failed
 
 
-# Names (tag#id.class) of the elements that reach past the right edge: where sideways scrolling comes from.
-_WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll("body *")]
-  .filter(e => e.getBoundingClientRect().right > limit + 1)
-  .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
-            (e.classList.length ? "." + [...e.classList].join(".") : "") +
-            " right=" + Math.round(e.getBoundingClientRect().right))
-  .slice(0, 8)"""
 
 
-def _fits(page: Page, where: str = "") -> None:
-    """Nothing makes the page scroll sideways; if something does, name the widest culprits."""
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if widths[0] > widths[1] + 1:
-        culprits = page.evaluate(_WIDE_ELEMENTS, widths[1])
-        raise AssertionError(f"{where or page.url}: scrollWidth {widths[0]} > innerWidth {widths[1]}; {culprits}")
-
-
-def _screenshots_folder(tmp_path: Path) -> Path:
-    folder = PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _open_editor(page: Page, section_id: int, expected_text: str) -> Locator:
@@ -143,7 +116,7 @@ def _shown(page: Page, section_id: int, lines: list[str]) -> None:
 
 def test_two_teachers_edit_the_same_section_merge_then_settle_a_conflict(new_context, data, console: ConsoleLog,
                                                                          tmp_path: Path) -> None:
-    folder = _screenshots_folder(tmp_path)
+    folder = screenshots_folder(tmp_path)
     lin, wang, community = _team(data)
     plan_id, section_id = _plan(data, community, lin, (wang,))
     url = _plan_url(community, plan_id)
@@ -272,7 +245,7 @@ def test_two_teachers_edit_the_same_section_merge_then_settle_a_conflict(new_con
 
     for name in ("plans-conflict.png", "plans-merged.png", "plans-history.png", "plans-diff.png"):
         assert (folder / name).stat().st_size > 5000, name
-    _no_problems(console, expected=(409,))
+    no_problems(console, expected=(409,))
 
 
 # --- the section's links on the plan page --------------------------------------------------------
@@ -290,7 +263,7 @@ def test_the_history_link_of_a_section_shows_its_history(page: Page, data, conso
     assert answer.value.status == 200
     expect(page).to_have_url(re.compile(rf"/sections/{section_id}/history$"))
     expect(page.get_by_role("heading", level=2)).to_have_text("History of “Three-dimensional objectives”")
-    _no_problems(console)
+    no_problems(console)
 
 
 def test_the_comment_badge_of_a_section_opens_its_comments(page: Page, data, console: ConsoleLog) -> None:
@@ -303,7 +276,7 @@ def test_the_comment_badge_of_a_section_opens_its_comments(page: Page, data, con
         section.get_by_role("link", name="0 open comments").click()
     assert answer.value.status == 200
     expect(page.locator(f"#comments-{section_id} h4")).to_have_text("Comments on “Three-dimensional objectives”")
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- who is editing now --------------------------------------------------------------------------
@@ -311,7 +284,7 @@ def test_the_comment_badge_of_a_section_opens_its_comments(page: Page, data, con
 
 def test_the_other_reader_sees_who_is_editing_a_section(new_context, data, console: ConsoleLog,
                                                         tmp_path: Path) -> None:
-    folder = _screenshots_folder(tmp_path)
+    folder = screenshots_folder(tmp_path)
     lin, wang, community = _team(data)
     plan_id, section_id = _plan(data, community, lin, (wang,))
     url = _plan_url(community, plan_id)
@@ -355,7 +328,7 @@ def test_the_other_reader_sees_who_is_editing_a_section(new_context, data, conso
         page_b.clock.fast_forward("00:16")
     expect(presence_b).to_have_text("", timeout=LIVE_WAIT)
     assert (folder / "plans-presence.png").stat().st_size > 5000
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- a phone -------------------------------------------------------------------------------------
@@ -363,7 +336,7 @@ def test_the_other_reader_sees_who_is_editing_a_section(new_context, data, conso
 
 def test_a_plan_fits_a_phone_and_a_section_can_be_edited_there(new_context, data, console: ConsoleLog,
                                                                tmp_path: Path) -> None:
-    folder = _screenshots_folder(tmp_path)
+    folder = screenshots_folder(tmp_path)
     lin, wang, community = _team(data)
     table = ("| 時間 | 活動 | 重點 |\n|---|---|---|\n| 5 分 | 引起動機 | 生活情境：分披薩 |\n"
              "| 20 分 | 分組操作 | 用分數條找出共同的切法 |\n| 10 分 | 練習與發表 | 說出通分的理由 |")
@@ -376,13 +349,13 @@ def test_a_plan_fits_a_phone_and_a_section_can_be_edited_there(new_context, data
     section = page.locator(f"#section-{section_id}")
     expect(section.locator(".prose table")).to_be_visible()
     expect(page.locator(".plan-section")).to_have_count(7)
-    _fits(page, "the plan on a phone")
+    fits(page, "the plan on a phone")
 
     section.get_by_role("link", name="Edit", exact=True).tap()
     area = section.locator("textarea[name=body]")
     expect(area).to_be_visible()
     expect(area).to_have_value(START + "\n\n" + table)
-    _fits(page, "the section editor on a phone")
+    fits(page, "the section editor on a phone")
     page.screenshot(path=str(folder / "plans-phone.png"), full_page=False)
     save = section.get_by_role("button", name="Save", exact=True)
     box = save.bounding_box()
@@ -394,10 +367,10 @@ def test_a_plan_fits_a_phone_and_a_section_can_be_edited_there(new_context, data
     assert answer.value.status == 200
     _shown(page, section_id, ["- 知識與技能：在手機上也能改", "- 過程與方法：分組操作"])
     expect(section).to_contain_text("saved by 王老師")
-    _fits(page, "the saved section on a phone")
+    fits(page, "the saved section on a phone")
     assert _body_of(data, section_id) == "- 知識與技能：在手機上也能改\n- 過程與方法：分組操作"
     assert (folder / "plans-phone.png").stat().st_size > 5000
-    _no_problems(console)
+    no_problems(console)
 
 
 # --- the Word export -----------------------------------------------------------------------------
@@ -432,7 +405,7 @@ def test_the_word_export_downloads_a_docx_with_the_section_text(page: Page, data
     for line in (KNOWLEDGE, PROCESS, ATTITUDE):
         assert line.removeprefix("- ") in text, (line, text)
     assert "王老師" in text and "林老師" in text  # the fields: lead planner and teachers
-    _no_problems(console)
+    no_problems(console)
 
 
 
@@ -454,7 +427,9 @@ def test_text_typed_and_not_saved_comes_back_and_merges_with_saves_made_since(ne
     area = _open_editor(page, section_id, START)
     mine = "\n".join([lines[0] + "（王）", *lines[1:]])
     area.fill(mine)
-    page.goto("about:blank")  # gone without saving (the page asks first; Playwright leaves without asking)
+    # Gone without saving. The page asks first (beforeunload) when the browser lets it: leave all the same.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("about:blank")
 
     from workspace.auth.models import User
     from workspace.extensions import db
@@ -481,4 +456,4 @@ def test_text_typed_and_not_saved_comes_back_and_merges_with_saves_made_since(ne
     section.get_by_role("link", name="Edit", exact=True).click()
     expect(section.locator("textarea[name=body]")).to_be_visible()
     expect(section.locator("[data-draft-offer]")).to_be_hidden()
-    _no_problems(console)
+    no_problems(console)
