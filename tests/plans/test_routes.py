@@ -344,3 +344,17 @@ def test_a_diff_marks_the_words_changed_in_a_line_and_not_in_a_rewritten_one():
     assert removed[1].pieces == () and added[1].pieces == ()  # a different line, not an edit of it
     long_line = "字" * (services.WORD_DIFF_LIMIT + 1)
     assert all(line.pieces == () for line in services.diff_lines(long_line, long_line + "。"))
+
+
+def test_taking_the_shared_changes_of_a_removed_section_answers_in_place(team, client):
+    doc = team.plan()
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    mine = copy.sections[2]
+    db.session.delete(db.session.get(type(mine), mine.source_section_id))  # the shared section is gone
+    db.session.commit()
+    client.login(team.teacher)
+    answer = client.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and page.lstrip().startswith("<section")
+    assert "This section was not copied from a shared plan." in page

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.database import UTCDateTime, one_of, utcnow
 from workspace.extensions import db
 
 
@@ -65,9 +65,6 @@ class AttendanceStatus(enum.StrEnum):
     ABSENT = "absent"
 
 
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{value.value}'" for value in values)
-
 
 activity_schools = Table(
     "activity_schools",
@@ -82,8 +79,8 @@ class Activity(db.Model):
 
     __tablename__ = "activities"
     __table_args__ = (
-        CheckConstraint(f"method IN ({_in(Method)})", name="method"),
-        CheckConstraint(f"mode IN ({_in(Mode)})", name="mode"),
+        one_of("method", Method),
+        one_of("mode", Mode),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_activities_community_starts", "community_id", "starts_at"),
         Index("ix_activities_starts", "starts_at"),
@@ -161,7 +158,7 @@ class Attendance(db.Model):
     __tablename__ = "attendances"
     __table_args__ = (
         UniqueConstraint("activity_id", "user_id", name="uq_attendances_activity_user"),
-        CheckConstraint(f"status IN ({_in(AttendanceStatus)})", name="status"),
+        one_of("status", AttendanceStatus),
         Index("ix_attendances_user", "user_id", "activity_id"),
     )
 

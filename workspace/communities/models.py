@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.database import UTCDateTime, one_of, utcnow
 from workspace.extensions import db
 
 
@@ -33,9 +33,6 @@ class Role(enum.StrEnum):
 ASSIGNABLE_ROLES = (Role.CO_CONVENER, Role.MEMBER, Role.MENTOR, Role.GUEST_EXPERT)
 ROLE_ORDER = {role: index for index, role in enumerate(Role)}
 
-
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{value.value}'" for value in values)
 
 
 class School(db.Model):
@@ -65,7 +62,7 @@ class Community(db.Model):
     """A professional learning community, at /c/<slug>/."""
 
     __tablename__ = "communities"
-    __table_args__ = (CheckConstraint(f"kind IN ({_in(CommunityType)})", name="kind"),)
+    __table_args__ = (one_of("kind", CommunityType),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -94,7 +91,7 @@ class Membership(db.Model):
 
     __tablename__ = "memberships"
     __table_args__ = (
-        CheckConstraint(f"role IN ({_in(Role)})", name="role"),
+        one_of("role", Role),
         Index("ix_memberships_user_active", "user_id", "left_at"),
         Index("ix_memberships_community_active", "community_id", "left_at"),
         # Exactly one convener: the database itself refuses a second active one.
@@ -130,7 +127,7 @@ class Invitation(db.Model):
     """An invitation by email or by a shareable link, with a role, an expiry and a use limit."""
 
     __tablename__ = "invitations"
-    __table_args__ = (CheckConstraint(f"role IN ({_in(Role)})", name="role"),)
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)

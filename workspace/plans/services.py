@@ -744,8 +744,9 @@ TRANSITIONS = {
 }
 
 
-def next_statuses(doc: PlanDoc) -> list[str]:
-    return [to.value for (start, to) in TRANSITIONS if start == doc.status]
+def next_statuses(doc: PlanDoc) -> list[tuple[str, str]]:
+    """The statuses a plan can move to now, each with the policy action the move needs."""
+    return [(to.value, action) for (start, to), action in TRANSITIONS.items() if start == doc.status]
 
 
 def set_status(doc: PlanDoc, status: str, *, actor: User) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.database import UTCDateTime, one_of, utcnow
 from workspace.extensions import db
 
 
@@ -27,9 +27,6 @@ class Visibility(enum.StrEnum):
     SCHOOL = "school"
     PUBLIC = "public"
 
-
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{value.value}'" for value in values)
 
 
 resource_tags = Table(
@@ -54,8 +51,8 @@ class Resource(db.Model):
 
     __tablename__ = "resources"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(ResourceKind)})", name="kind"),
-        CheckConstraint(f"visibility IN ({_in(Visibility)})", name="visibility"),
+        one_of("kind", ResourceKind),
+        one_of("visibility", Visibility),
         Index("ix_resources_community_live", "community_id", "deleted_at", "updated_at"),
         Index("ix_resources_visibility_live", "visibility", "deleted_at", "updated_at"),
         Index("ix_resources_downloads", "download_count"),
