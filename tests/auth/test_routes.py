@@ -99,6 +99,11 @@ def test_login_refuses_open_redirects(client, ctx, target):
     assert response.headers["Location"] == "/"
 
 
+def test_an_empty_login_form_starts_in_the_email_field(client, ctx):
+    [focused] = re.findall(r'<input[^>]*autofocus[^>]*>', _page(client.get("/login")))
+    assert 'name="email"' in focused
+
+
 def test_login_form_carries_a_safe_next_only(client, ctx):
     def hidden_next(query: str) -> str:
         page = _page(client.get("/login", query_string={"next": query}))
@@ -118,6 +123,9 @@ def test_wrong_password_is_422_with_the_message_and_the_email_kept(client, ctx):
     assert "The email address or password is not right." in page
     assert 'value="lin@school.test"' in page
     assert "my secret guess 42" not in page
+    # The address is kept, so the cursor waits in the password field, not in the address.
+    [focused] = re.findall(r'<input[^>]*autofocus[^>]*>', page)
+    assert 'name="password"' in focused
     assert not _logged_in(client)
     assert db.session.scalar(select(LoginAttempt.succeeded)) is False
 

@@ -36,6 +36,8 @@ def test_log_in_after_a_wrong_password(page: Page, data) -> None:
     expect(error).to_contain_text("The email address or password is not right.")
     expect(page.get_by_label("Email")).to_have_value(user["email"])
     expect(page.get_by_label("Password")).to_have_value("")
+    # The cursor waits in the password field (filling before the page's autofocus ran raced it).
+    expect(page.get_by_label("Password")).to_be_focused()
 
     page.get_by_label("Password").fill(user["password"])
     page.locator("#login").get_by_role("button", name="Log in").click()
