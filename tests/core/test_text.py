@@ -81,3 +81,16 @@ def test_table_column_alignment_survives_the_sanitizer():
     html = str(render_markdown("| 題目 | 分數 |\n|:--|--:|\n| 通分 | 10 |"))
     assert '<th align="left">題目</th>' in html and '<td align="right">10</td>' in html
     assert "style" not in html
+
+
+def test_html_to_text_reads_a_stored_render_as_markdown_to_text_reads_its_source():
+    from workspace.core.text import html_to_text, markdown_to_text
+
+    source = ("## 學習目標\n\n能用**通分**算 1/2 + 1/3\n第二行 & <更多>\n\n"
+              "| 題目 | 分數 |\n|:--|--:|\n| 通分 | 10 |\n\n- 看 https://example.org/分數\n- 二\n\n```\ncode < 1\n```")
+    stored = str(render_markdown(source))
+    text = html_to_text(stored)
+    assert text == markdown_to_text(source)
+    assert text.splitlines() == ["學習目標", "能用通分算 1/2 + 1/3", "第二行 & <更多>", "題目", "分數", "通分", "10",
+                                 "看 https://example.org/分數", "二", "code < 1"]
+    assert html_to_text("") == "" and html_to_text(None) == ""

@@ -44,6 +44,7 @@ from workspace.core.text import (
     checked_text,
     clean_text,
     has_visible_text,
+    html_to_text,
     markdown_to_text,
     render_markdown,
 )
@@ -1287,9 +1288,9 @@ def reindex(doc: PlanDoc) -> None:
     parts = [doc.subject, doc.grade, doc.unit]
     for section in doc.sections:
         parts.append(section_title(section))
-        parts.append(markdown_to_text(section.body))
+        parts.append(html_to_text(section.body_html))  # the stored render: no Markdown pass on every save
     if doc.adaptation:
-        parts.extend(markdown_to_text(lesson.reflection) for lesson in db.session.scalars(
+        parts.extend(html_to_text(lesson.reflection_html) for lesson in db.session.scalars(
             select(LessonTaught).where(LessonTaught.doc_id == doc.id)))
     search.index_document(PLAN_KIND, doc.id, community_id=doc.community_id, title=doc.topic,
                           body="\n".join(part for part in parts if part), updated_at=doc.updated_at)
