@@ -550,7 +550,8 @@ def _plans(loaded: dict[str, Community], people: dict[str, User]) -> None:
     lead, teacher, colleague = people["lin"], people["wang"], people["huang"]
     doc = plans.create_plan(community, plans.PlanFields(
         topic="分數的加減（異分母）", subject="數學", grade="五年級", unit="第四單元 分數的加減", lead_id=lead.id,
-        teacher_ids=[lead.id, teacher.id, colleague.id]), actor=lead)
+        planned_on=dt.date.today() - dt.timedelta(days=7), teacher_ids=[lead.id, teacher.id, colleague.id]),
+        actor=lead)
     for section in doc.sections:
         text = PLAN_SECTIONS.get(section.key or "", "")
         if text:

@@ -195,7 +195,7 @@ def test_taking_the_shared_changes_into_an_adaptation_merges_or_shows_the_confli
     db.session.commit()
     client.login(team.teacher)
     page = client.get(plan_url(copy)).get_data(as_text=True)
-    assert "The shared plan changed since you copied it" in page
+    assert "The shared plan changed since this copy was made" in page
     taken = client.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
     assert taken.status_code == 200 and "The shared plan&#39;s changes are in your section." in taken.get_data(
         as_text=True)
