@@ -70,12 +70,18 @@
   });
 
   // A save that the server took (200) or a Cancel: the draft has served. A conflict (409) keeps it.
-  document.addEventListener("htmx:afterRequest", function (event) {
+  // The key rides on the request: by the time the answer is in, the form has been swapped out, and htmx then
+  // announces htmx:afterRequest from a parent still on the page, with that parent as detail.elt.
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var form = formOf(event.detail.elt);
-    if (!form || !event.detail.xhr) return;
-    if (event.detail.xhr.status === 200) {
-      forget(form.getAttribute("data-draft-key"));
-      form.removeAttribute("data-dirty");
+    if (form && event.detail.xhr) event.detail.xhr.planDraftKey = form.getAttribute("data-draft-key");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.planDraftKey && xhr.status === 200) {
+      forget(xhr.planDraftKey);
+      xhr.planDraftKey = null;  // announced twice when the form is gone: once is enough
     }
   });
 
