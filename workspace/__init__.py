@@ -32,8 +32,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_areas(app)
 
-    from workspace.core import errors, security, templating
+    from workspace.core import errors, security, storage, templating
 
+    storage.install(app)
     security.install(app)
     errors.register_error_handlers(app)
     templating.install(app)

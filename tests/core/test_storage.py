@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import struct
 import zipfile
 import zlib
@@ -601,3 +603,84 @@ def test_older_chinese_text_files_are_accepted_and_searchable(ctx, uploads, enco
     stored = store_upload(io.BytesIO(text.encode(encoding)), "舊教案.txt")
     assert stored.media_type == "text/plain"
     assert "通分" in (extract_text(blob_path(stored.blob), stored.media_type) or "")
+
+
+# --- uploads as the request parser spools them ------------------------------------------------------
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+
+
+def _posted(app, data: bytes, name: str):
+    """A request carrying one file part, as a browser sends it."""
+    return app.test_request_context("/upload", method="POST", content_type="multipart/form-data",
+                                    data={"file": (io.BytesIO(data), name), "caption": "教學錄影"})
+
+
+def test_a_large_upload_is_spooled_in_the_store_and_moved_into_place_not_copied(ctx, uploads):
+    from flask import request
+
+    video = MP4_HEAD + bytes(range(256)) * (3 * storage.SPOOL_IN_MEMORY // 256)
+    with _posted(ctx, video, "公開課.mp4"):
+        upload = request.files["file"]
+        assert isinstance(upload.stream, storage.SpooledUpload)
+        assert upload.stream.path.parent == uploads / storage.TEMP_DIR_NAME  # the blobs' file system
+        spooled_inode = os.fstat(upload.stream.fileno()).st_ino
+        stored = store_upload(upload.stream, upload.filename)
+        # The same file, renamed into the store: its bytes were written once, by the parser.
+        assert os.stat(blob_path(stored.blob)).st_ino == spooled_inode
+        assert stored.media_type == "video/mp4" and stored.size == len(video)
+        assert blob_path(stored.blob).read_bytes() == video
+        assert stored.blob.sha256 == hashlib.sha256(video).hexdigest()
+    assert _temp_files(uploads) == []
+
+
+def test_a_small_request_is_parsed_in_memory(ctx, uploads):
+    from flask import request
+
+    with _posted(ctx, PDF_BYTES, "a.pdf"):
+        upload = request.files["file"]
+        assert not isinstance(upload.stream, storage.SpooledUpload)
+        assert store_upload(upload.stream, upload.filename).media_type == "application/pdf"
+    assert _temp_files(uploads) == []
+
+
+@pytest.mark.parametrize(("data", "name", "reason"), [
+    (MP4_HEAD + b"\x00" * (4 * 1024 * 1024), "lesson.mp4", "too_large"),  # over the video limit set below
+    (PDF_BYTES + b"\x00" * (2 * 1024 * 1024), "a.pdf", "too_large"),  # a document held to its own limit
+    (b"MZ\x90\x00" + b"\x00" * (1024 * 1024), "成績單.pdf", "program"),
+])
+def test_a_spooled_upload_that_is_refused_leaves_nothing(ctx, uploads, monkeypatch, data, name, reason):
+    from flask import request
+
+    monkeypatch.setitem(ctx.config, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setitem(ctx.config, "MAX_VIDEO_UPLOAD_MB", 3)
+    with _posted(ctx, data, name):
+        upload = request.files["file"]
+        assert isinstance(upload.stream, storage.SpooledUpload)
+        with pytest.raises(UploadRejected) as caught:
+            store_upload(upload.stream, upload.filename)
+        assert caught.value.reason == reason
+    _nothing_kept(uploads)
+
+
+def test_a_spooled_upload_nobody_stores_is_removed_after_the_request(ctx, uploads):
+    from flask import request
+
+    with _posted(ctx, MP4_HEAD + b"\x00" * (2 * 1024 * 1024), "lesson.mp4"):
+        assert request.files["file"].filename == "lesson.mp4"
+        assert len(_temp_files(uploads)) == 1  # parsed: spooled on disk
+    _nothing_kept(uploads)
+
+
+def test_a_spooled_upload_stored_twice_is_copied_the_second_time(ctx, uploads):
+    from flask import request
+
+    video = MP4_HEAD + b"\x01" * (2 * 1024 * 1024)
+    with _posted(ctx, video, "lesson.mp4"):
+        upload = request.files["file"]
+        first = store_upload(upload.stream, upload.filename)
+        upload.stream.seek(0)
+        second = store_upload(upload.stream, "copy.mp4")
+        assert second.blob.id == first.blob.id and not second.is_new
+        assert blob_path(first.blob).read_bytes() == video
+    assert _temp_files(uploads) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -19,10 +20,10 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, send_file
+from flask import Flask, Request, Response, abort, current_app, g, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
@@ -226,6 +227,54 @@ def _temp_dir() -> Path:
 def _new_temp_file(suffix: str = ".part") -> tuple[int, Path]:
     fd, name = tempfile.mkstemp(dir=_temp_dir(), prefix="upload-", suffix=suffix)
     return fd, Path(name)
+
+
+# Uploads as the request is parsed
+
+
+SPOOL_IN_MEMORY = 500 * 1024  # requests up to this size parse into memory, as Werkzeug's default does
+
+
+class SpooledUpload(io.BufferedRandom):
+    """An uploaded file part as the request parser writes it: a file in the store's own temp folder.
+
+    Werkzeug's default spools large parts to the system's temp folder (often a RAM disk) and store_upload then
+    copied them into the store: a 500-MB video was written twice. Spooled here, on the blobs' file system,
+    storing it is a rename."""
+
+    def __init__(self) -> None:
+        fd, path = _new_temp_file(".upload")
+        # Buffered: a raw file's write() may write less than it was given, and the parser does not check.
+        super().__init__(io.FileIO(fd, "r+", closefd=True), buffer_size=CHUNK_SIZE)
+        self.path: Path | None = path  # None once its bytes were moved into the store
+
+
+class UploadRequest(Request):
+    """The app's request class: upload parts of large requests go to a SpooledUpload."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
+        if total_content_length is not None and total_content_length <= SPOOL_IN_MEMORY:
+            return io.BytesIO()
+        spooled = SpooledUpload()
+        if not hasattr(g, "spooled_uploads"):
+            g.spooled_uploads = []
+        g.spooled_uploads.append(spooled)
+        return spooled
+
+
+def _remove_spooled_uploads(_error: BaseException | None = None) -> None:
+    """After each request: the parts nobody stored (refused, or a form sent again) leave the temp folder."""
+    for spooled in g.pop("spooled_uploads", ()):
+        spooled.close()
+        if spooled.path is not None:
+            spooled.path.unlink(missing_ok=True)
+
+
+def install(app: Flask) -> None:
+    """Parse uploads into the store's temp folder, and clear what a request left there."""
+    app.request_class = UploadRequest
+    app.teardown_request(_remove_spooled_uploads)
 
 
 def remove_stale_temp_files(older_than_seconds: int = 24 * 3600) -> int:
@@ -638,6 +687,48 @@ def _chunks(stream: BinaryIO, head: bytes) -> Iterator[bytes]:
     yield from iter(lambda: stream.read(CHUNK_SIZE), b"")
 
 
+def _head_and_limit(stream: BinaryIO, max_bytes: int | None) -> tuple[bytes, int]:
+    """The upload's first bytes, and so its type's size limit (known before the body is read)."""
+    head = _read_head(stream)
+    if not head:
+        raise _reject("empty")
+    return head, max_bytes if max_bytes is not None else _limit_for(_sniff_head(head))
+
+
+def _copy_stream(stream: BinaryIO, out: BinaryIO, max_bytes: int | None) -> tuple[bytes, str, int]:
+    """Copy an upload into `out` (durably), refused at its type's limit; return its head, SHA-256 and size."""
+    head, limit = _head_and_limit(stream, max_bytes)
+    digest, size = hashlib.sha256(), 0
+    for chunk in _chunks(stream, head):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        digest.update(chunk)
+        out.write(chunk)
+    out.flush()
+    os.fsync(out.fileno())
+    return head, digest.hexdigest(), size
+
+
+def _take_spooled(spooled: SpooledUpload, spooled_path: Path, temp: Path,
+                  max_bytes: int | None) -> tuple[bytes, str, int]:
+    """Check a part the request parser spooled into the temp folder and move it to `temp`: read once, not
+    written again."""
+    spooled.flush()
+    spooled.seek(0)
+    head, limit = _head_and_limit(spooled, max_bytes)
+    size = os.fstat(spooled.fileno()).st_size
+    if size > limit:
+        raise _too_large(limit)
+    digest = hashlib.sha256()
+    for chunk in _chunks(spooled, head):
+        digest.update(chunk)
+    os.fsync(spooled.fileno())
+    os.replace(spooled_path, temp)
+    spooled.path = None  # the store owns the bytes now: this request no longer removes them
+    return head, digest.hexdigest(), size
+
+
 def store_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = None) -> StoredFile:
     """Check and store an uploaded file once per content; flush the Blob row, never commit."""
     name = clean_filename(filename)
@@ -649,23 +740,13 @@ def store_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = Non
     fd, temp = _new_temp_file()
     temps = [temp]
     try:
-        digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            head = _read_head(stream)
-            if not head:
-                raise _reject("empty")
-            # The type (and so the limit) is known from the head, before the body is read.
-            limit = max_bytes if max_bytes is not None else _limit_for(_sniff_head(head))
-            for chunk in _chunks(stream, head):
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(limit)
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+        if isinstance(stream, SpooledUpload) and stream.path is not None:
+            os.close(fd)
+            head, sha256, size = _take_spooled(stream, stream.path, temp, max_bytes)
+        else:
+            with os.fdopen(fd, "wb") as out:
+                head, sha256, size = _copy_stream(stream, out, max_bytes)
         media_type = _identify(temp, head, name)
-        sha256 = digest.hexdigest()
         if ALLOWED_TYPES[media_type] == "image":
             temp, sha256, size = _reencode_image(temp, media_type)
             temps.append(temp)
