@@ -168,6 +168,7 @@ def test_describe_says_who_did_what_where(ctx):
     assert messages["report"] == "林美玲 reported a post in “分數”"
     assert messages["assigned"] == "林美玲 assigned you the section “分數”"
     assert messages["reflection"] == "林美玲 wrote a reflection on “分數”"
+    assert messages["comment"] == "林美玲 commented on “分數”"
     orphan = notify_one(user, None, title="分數")
     assert services.describe(orphan) == "Someone mentioned you in “分數”"
 

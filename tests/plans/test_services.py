@@ -10,7 +10,7 @@ import json
 
 import flask_babel
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.factories import add_member, make_community, make_user
 from tests.plans.helpers import make_team
@@ -450,6 +450,34 @@ def test_mentions_and_replies_tell_the_right_people(team):
     assert told("reply") == {team.lead.id}
     services.add_comment(section, "`@張老師` 不算提到", actor=team.lead)
     assert team.member.id not in told("mention")
+
+
+def test_a_new_comment_tells_the_lead_planner_and_the_assignee_once(team):
+    doc = team.plan()
+    section = doc.sections[2]
+
+    def told(kind: str) -> list[int]:
+        return sorted(db.session.scalars(select(Notification.user_id).where(Notification.kind == kind)))
+
+    comment = services.add_comment(section, "學情分析可以再具體一點", actor=team.member)
+    assert told("comment") == [team.lead.id]
+    note = db.session.scalar(select(Notification).where(Notification.kind == "comment"))
+    assert (note.subject_type, note.subject_id, note.actor_id) == ("plan_comment", comment.id, team.member.id)
+    assert note.path.endswith(f"#section-{section.id}")
+    services.assign_section(section, team.teacher.id, actor=team.lead)
+    db.session.execute(delete(Notification))
+    services.add_comment(section, "請 @王老師 補上甲班的例子", actor=team.member)
+    # The assignee was mentioned: told once, as a mention; the lead planner hears of the comment.
+    assert told("mention") == [team.teacher.id] and told("comment") == [team.lead.id]
+    db.session.execute(delete(Notification))
+    services.add_comment(section, "我自己補充", actor=team.lead)  # never the author
+    assert told("comment") == [team.teacher.id]
+    db.session.execute(delete(Notification))
+    services.add_comment(section, "同意", actor=team.teacher, parent=comment)  # a reply tells the thread only
+    assert told("comment") == [] and told("reply") == [team.member.id]
+    adaptation = services.adapt(doc, actor=team.teacher)
+    services.add_comment(adaptation.sections[0], "這一段改得好", actor=team.lead)
+    assert told("comment") == [team.teacher.id]  # an adaptation's teacher answers for it
 
 
 # --- status --------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from workspace.core.text import clean_line
 from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
-KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection")
+KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment")
 MAX_TITLE = 200
 MAX_EXCERPT = 300
 MAX_PATH = 500
@@ -45,6 +45,7 @@ MESSAGES = {
     "report": N_("%(actor)s reported a post in “%(title)s”"),
     "assigned": N_("%(actor)s assigned you the section “%(title)s”"),
     "reflection": N_("%(actor)s wrote a reflection on “%(title)s”"),
+    "comment": N_("%(actor)s commented on “%(title)s”"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Which setting lets a kind be emailed; kinds not named here are never emailed.

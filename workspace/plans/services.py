@@ -803,7 +803,8 @@ def section_path(doc: PlanDoc, section: PlanSection) -> str:
 
 def add_comment(section: PlanSection, body: str | None, *, actor: User,
                 parent: PlanComment | None = None) -> PlanComment:
-    """Comment on a section (or reply to a comment); mentioned members and the thread's people are told."""
+    """Comment on a section (or reply to a comment). Mentioned members are told; a new comment also tells the
+    plan's lead planner (an adaptation's teacher) and the section's assignee, a reply the thread's people."""
     from workspace.discussions.services import find_mentions, mentionable_members
     from workspace.notifications import services as notifications
 
@@ -831,13 +832,19 @@ def add_comment(section: PlanSection, body: str | None, *, actor: User,
     mentioned = find_mentions(body, mentionable_members(community))
     if mentioned:
         notifications.notify(mentioned, "mention", **common)
+    told = {user.id for user in mentioned}
     if parent is not None:
-        told = {user.id for user in mentioned}
         earlier = db.session.scalars(select(User).join(PlanComment, PlanComment.author_id == User.id).where(
             (PlanComment.id == parent.id) | (PlanComment.parent_id == parent.id))).unique().all()
         others = [user for user in earlier if user.id not in told]
         if others:
             notifications.notify(others, "reply", **common)
+    else:
+        # Whoever answers for the text hears of a new comment on it, as a document's owner would.
+        responsible = {doc.owner_id if doc.adaptation else doc.lead_id, section.assignee_id} - told - {None}
+        if responsible:
+            notifications.notify(db.session.scalars(select(User).where(User.id.in_(responsible))), "comment",
+                                 **common)
     return comment
 
 
