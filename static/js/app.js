@@ -59,6 +59,13 @@
     if (event.target.matches("[data-select-on-focus]")) event.target.select();
   });
 
+  // The CSRF token of the page as it is now. A boosted page change (logging in, say) swaps the body's content
+  // but keeps <body>'s own attributes, so the token in its hx-headers can belong to the session before.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = document.getElementById("csrf-token");
+    if (token) event.detail.headers["X-CSRFToken"] = token.getAttribute("data-token");
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var boosted = event.detail.requestConfig && event.detail.requestConfig.boosted;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import url_for
 from sqlalchemy import select
 
@@ -23,6 +24,37 @@ def test_htmx_visitor_gets_401_with_hx_redirect(client, ctx):
     response = client.get(f"/c/{community.slug}/members/", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert "/login?next=" in response.headers["HX-Redirect"]
+
+
+def test_a_form_sent_after_the_login_ended_is_answered_with_the_login_not_a_bad_request(client, ctx):
+    """The session (and its CSRF secret) is gone: the person is asked to log in, and nothing changes."""
+    community = make_community()
+    response = client.post(f"/c/{community.slug}/members/leave", data={"csrf_token": "from-the-old-session"})
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    response = client.post(f"/c/{community.slug}/members/leave", headers={"HX-Request": "true", "X-CSRFToken": "old"})
+    assert response.status_code == 401 and "/login?next=" in response.headers["HX-Redirect"]
+    # Logged in, a form without its token is still refused.
+    client.login(add_member(community).user)
+    assert client.post(f"/c/{community.slug}/members/leave", data={"csrf_token": "forged"}).status_code == 400
+
+
+@pytest.mark.parametrize(("headers", "back_to"), [
+    # A poll or a swap from a page whose login expired: back to that page, not to the fragment's address.
+    ({"HX-Current-URL": "http://{host}/c/{slug}/plans/7?tab=1"}, "/c/{slug}/plans/7?tab%3D1"),
+    # A boosted link asks for the page it names.
+    ({"HX-Current-URL": "http://{host}/c/{slug}/", "HX-Boosted": "true"}, "/notifications/bell?seen%3D3"),
+    # Another site's address, or none: the address asked for.
+    ({"HX-Current-URL": "https://evil.example/c/{slug}/"}, "/notifications/bell?seen%3D3"),
+    ({"HX-Current-URL": "javascript:alert(1)"}, "/notifications/bell?seen%3D3"),
+    ({}, "/notifications/bell?seen%3D3"),
+])
+def test_an_htmx_request_after_the_login_expired_returns_to_its_page(client, ctx, headers, back_to):
+    slug = make_community().slug
+    host = ctx.config["SERVER_NAME"]
+    headers = {name: value.format(slug=slug, host=host) for name, value in headers.items()}
+    response = client.get("/notifications/bell?seen=3", headers={"HX-Request": "true", **headers})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=" + back_to.format(slug=slug)
 
 
 def test_outsider_gets_404_for_a_community(client, ctx):

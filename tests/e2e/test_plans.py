@@ -459,3 +459,43 @@ def test_text_typed_and_not_saved_comes_back_and_merges_with_saves_made_since(ne
     expect(section.locator("textarea[name=body]")).to_be_visible()
     expect(section.locator("[data-draft-offer]")).to_be_hidden()
     no_problems(console)
+
+
+def test_a_login_that_expired_while_typing_keeps_the_text_and_comes_back_to_the_plan(new_context, data,
+                                                                                     console: ConsoleLog) -> None:
+    """王老師's login ends while she types (the cookie is gone: logged out elsewhere, or expired). Save sends her
+    to the login page; once logged in again she is back on the plan, not on the save's address, and the
+    editor offers her text, which saves from the version she typed it from."""
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    lines = START.split("\n")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    area = _open_editor(page, section_id, START)
+    mine = "\n".join([*lines, "- 延伸：生活中的分數（王）"])
+    area.fill(mine)
+    context.clear_cookies()
+    page.on("dialog", lambda dialog: dialog.accept())  # the page asks before leaving unsaved text
+    page.locator(f"#section-{section_id}").get_by_role("button", name="Save", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    assert parse_qs(urlsplit(page.url).query)["next"] == [_plan_url(community, plan_id)]
+    page.get_by_label("Email").fill(wang["email"])
+    page.get_by_label("Password").fill(wang["password"])
+    page.locator("#login").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}$"))
+
+    section = page.locator(f"#section-{section_id}")
+    section.get_by_role("link", name="Edit", exact=True).click()
+    offer = section.locator("[data-draft-offer]")
+    expect(offer).to_be_visible()
+    offer.get_by_role("button", name="Bring it back").click()
+    expect(section.locator("textarea[name=body]")).to_have_value(mine)
+    assert _save(page, section_id) == 200
+    _shown(page, section_id, mine.split("\n"))
+    assert _body_of(data, section_id) == mine
+    # The save refused for the ended login (401) is the one failed request; the editor's heartbeat after
+    # logging in again (a boosted page change) carries the new session's token.
+    no_problems(console, expected=(401,))

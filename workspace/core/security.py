@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, current_app, g, has_request_context, make_response, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
+from workspace.core.forms import safe_next
 from workspace.extensions import htmx
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -58,10 +61,22 @@ def require_login() -> Response | None:
     return login_redirect()
 
 
+def _page_to_return_to() -> str:
+    """Where the person goes back to once logged in: the address asked for, or, for an htmx request from a
+    page (a poll, a save, a swap), that page; after logging in again, /notifications/bell or a section's
+    save address would show a bare fragment or nothing at all."""
+    target = request.full_path if request.query_string else request.path
+    current = request.headers.get("HX-Current-URL", "")
+    if htmx and not htmx.boosted and current:  # a boosted link asks for the page it names
+        parts = urlsplit(current)
+        if parts.netloc == request.host and parts.path.startswith("/"):
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(target, "/")
+
+
 def login_redirect() -> Response:
     """The answer to a visitor who must log in first (a view that checks late, after a cheap early answer)."""
-    target = request.full_path if request.query_string else request.path
-    login_url = url_for("auth.login", next=target)
+    login_url = url_for("auth.login", next=_page_to_return_to())
     if htmx:
         # A 302 would swap the login page into a small target: navigate instead.
         response = make_response("", 401)
@@ -73,7 +88,9 @@ def login_redirect() -> Response:
 def install(app: Flask) -> None:
     """Install the login gate, the session cookie policy and the security headers on the app."""
     app.session_interface = SessionInterface()
-    app.before_request(require_login)
+    # First, before the CSRF check: a save sent after the login ended (the session and its CSRF secret are
+    # gone) is told to log in again, not refused as a bad request; sending someone to log in changes nothing.
+    app.before_request_funcs.setdefault(None, []).insert(0, require_login)
     app.after_request(set_security_headers)
 
 
