@@ -841,6 +841,10 @@ def test_the_list_counts_adaptations_open_comments_and_reflections(team):
     assert {row.doc.id for row in services.list_plans(team.community, team.teacher, mine=True).rows} == {
         busy.id, quiet.id}
     assert [row.doc.id for row in services.list_plans(team.community, team.member, mine=True).rows] == [mine.id]
+    # A section assigned to someone puts its plan among theirs.
+    services.assign_section(quiet.sections[0], team.member.id, actor=team.lead)
+    assert {row.doc.id for row in services.list_plans(team.community, team.member, mine=True).rows} == {
+        mine.id, quiet.id}
 
 
 def test_the_list_runs_as_many_queries_for_30_plans_as_for_3(team, count_queries):

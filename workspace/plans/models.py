@@ -141,7 +141,10 @@ class PlanSection(db.Model):
     """One section of a plan: its current body and version (each save is a compare-and-swap on it)."""
 
     __tablename__ = "plan_sections"
-    __table_args__ = (Index("ix_plan_sections_doc", "doc_id", "position"),)
+    __table_args__ = (
+        Index("ix_plan_sections_doc", "doc_id", "position"),
+        Index("ix_plan_sections_assignee", "assignee_id"),  # "Mine": plans with a section assigned to me
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_id: Mapped[int] = mapped_column(ForeignKey("plan_docs.id", ondelete="CASCADE"))

@@ -1252,9 +1252,10 @@ def list_plans(community: Community, viewer: Any, *, status: str = "", mine: boo
     if trash and not (getattr(viewer, "is_admin", False) or role_in(viewer, community) in MANAGERS):
         viewer_id = getattr(viewer, "id", None)  # others see only what they may restore: their own plans
         conditions.append((PlanDoc.lead_id == viewer_id) | (PlanDoc.created_by_id == viewer_id))
-    if mine and getattr(viewer, "is_authenticated", False):
+    if mine and getattr(viewer, "is_authenticated", False):  # I lead it, teach it, or have a section to write
         teaching = select(plan_teachers.c.plan_id).where(plan_teachers.c.user_id == viewer.id)
-        conditions.append((PlanDoc.lead_id == viewer.id) | PlanDoc.id.in_(teaching))
+        writing = select(PlanSection.doc_id).where(PlanSection.assignee_id == viewer.id)
+        conditions.append((PlanDoc.lead_id == viewer.id) | PlanDoc.id.in_(teaching) | PlanDoc.id.in_(writing))
     total = db.session.scalar(select(func.count()).select_from(PlanDoc).where(*conditions)) or 0
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(1, page), pages)
