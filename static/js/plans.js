@@ -2,7 +2,8 @@
 // closed tab, a lost connection or an expired login never loses it. Opening the section's editor again offers
 // the kept text back, with the version it was typed from (the server then merges it with later saves, or shows
 // the conflict: restoring a draft never overwrites anyone). Leaving the page with unsaved text asks first.
-// Without this file the editor works the same, without drafts.
+// It also keeps the plan page current: the poll brings in the sections others saved. Without this file the
+// editor works the same, without drafts, and the page shows others' saves on reload.
 (function () {
   "use strict";
 
@@ -83,6 +84,32 @@
       forget(xhr.planDraftKey);
       xhr.planDraftKey = null;  // announced twice when the form is gone: once is enough
     }
+  });
+
+  // The plan page's poll says which version of each section it shows (sections open in an editor are not
+  // shown: they are never replaced); the answer brings, out of band, each section saved since.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt.hasAttribute || !event.detail.elt.hasAttribute("data-plan-poll")) return;
+    var shown = [];
+    document.querySelectorAll(".plan-section[data-version]").forEach(function (section) {
+      shown.push(section.id.replace("section-", "") + ":" + section.getAttribute("data-version"));
+    });
+    event.detail.parameters.shown = shown.join(",");
+  });
+
+  // Never swap a section that was opened for editing (or asked for its editor) after the poll left.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.classList && target.classList.contains("plan-section") &&
+        (target.classList.contains("is-editing") || target.querySelector(".htmx-request"))) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
+  // Back to the tab after a while: ask at once rather than at the next tick.
+  document.addEventListener("visibilitychange", function () {
+    var poll = document.querySelector("[data-plan-poll]");
+    if (poll && document.visibilityState === "visible" && window.htmx) window.htmx.trigger(poll, "plans:refresh");
   });
 
   window.addEventListener("beforeunload", function (event) {

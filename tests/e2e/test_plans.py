@@ -75,12 +75,6 @@ def _plan_url(community: dict[str, Any], plan_id: int, tail: str = "") -> str:
 # --- the browser ---------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 def _open_editor(page: Page, section_id: int, expected_text: str) -> Locator:
     """Click the section's Edit button; wait for the editor swapped in place (and its first heartbeat)."""
     section = page.locator(f"#section-{section_id}")
@@ -499,3 +493,57 @@ def test_a_login_that_expired_while_typing_keeps_the_text_and_comes_back_to_the_
     # The save refused for the ended login (401) is the one failed request; the editor's heartbeat after
     # logging in again (a boosted page change) carries the new session's token.
     no_problems(console, expected=(401,))
+
+
+# --- others' saves come in while the page is open ---------------------------------------------------
+
+
+def test_a_colleagues_saves_come_into_the_open_plan_but_never_into_an_open_editor(new_context, data,
+                                                                                  console: ConsoleLog) -> None:
+    """王老師 reads the plan and writes in 學情分析. 林老師 saves 三維目標 and 學情分析 meanwhile. When 王老師's page
+    asks (every 15 s, or at once when the tab comes back into view), 三維目標 shows 林老師's text; her open editor
+    keeps what she typed, and saving it shows the conflict with both texts."""
+    from workspace.extensions import db
+    from workspace.plans.models import PlanDoc
+
+    lin, wang, community = _team(data)
+    plan_id, first_id = _plan(data, community, lin, (wang,))
+    learners_id = data._run(lambda: db.session.get(PlanDoc, plan_id).sections[2].id)
+    page = new_context().new_page()
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    area = _open_editor(page, learners_id, "")
+    area.fill("甲班：多數學生會通分（王）")
+
+    from workspace.auth.models import User
+    from workspace.plans import services
+    from workspace.plans.models import PlanSection
+
+    objectives = START + "\n- 延伸：生活中的分數（林）"
+
+    def lin_saves() -> None:
+        actor = db.session.get(User, lin["id"])
+        services.save_section(db.session.get(PlanSection, first_id), objectives, actor=actor, base_version=2)
+        services.save_section(db.session.get(PlanSection, learners_id), "全年級：約分常忘記（林）", actor=actor,
+                              base_version=1)
+
+    data._run(lin_saves)
+    first = page.locator(f"#section-{first_id}")
+    with page.expect_response(lambda r: "/editing?" in r.url) as poll:
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # back to the tab
+    assert poll.value.status == 200
+    expect(first.locator(".prose li")).to_have_text([line.removeprefix("- ") for line in objectives.split("\n")])
+    expect(first).to_have_attribute("data-version", "3")
+    expect(first).to_contain_text("saved by 林老師")
+    # The open editor was left alone, with what 王老師 typed; both wrote the empty section's first line, so
+    # saving shows the conflict with both texts (nothing lost either way).
+    learners = page.locator(f"#section-{learners_id}")
+    expect(learners.locator("textarea[name=body]")).to_have_value("甲班：多數學生會通分（王）")
+    assert _save(page, learners_id) == 409
+    expect(learners.locator("[data-conflict=theirs]")).to_have_text("全年級：約分常忘記（林）")
+    expect(learners.locator("[data-conflict=mine]")).to_have_text("甲班：多數學生會通分（王）")
+    # The section brought in works like any other: its editor opens on 林老師's version.
+    _open_editor(page, first_id, objectives)
+    assert page.locator(f"#section-{first_id} input[name=base_version]").input_value() == "3"
+    no_problems(console, expected=(409,))
+

@@ -101,14 +101,18 @@ HX = {"HX-Request": "true"}
 
 def plan_pages(team: Team, doc: PlanDoc, adaptation: PlanDoc) -> list[tuple[object, str, dict]]:
     """(reader, path, headers): the plan as its lead planner (with the assignment form) and as a member, a
-    section's comments, the print view, the section fragment and the presence poll (htmx), the adaptation
-    as its teacher (the lesson form, the shared plan's changes)."""
+    section's comments, the print view, the section fragment and the presence poll (htmx; also bringing every
+    section in, as after saves), the adaptation as its teacher (the lesson form, the shared plan's changes) and
+    its poll bringing every section in."""
     base = f"/c/team/plans/{doc.id}"
     section = doc.sections[0]
     return [(team.lead, base, {}), (team.member, base, {}),
             (team.lead, f"{base}/sections/{section.id}/comments", {}), (team.lead, f"{base}/print", {}),
             (team.lead, f"{base}/sections/{section.id}", HX), (team.lead, f"{base}/editing", HX),
+            (team.lead, f"{base}/editing?shown=" + ",".join(f"{item.id}:0" for item in doc.sections), HX),
             (team.teacher, f"/c/team/plans/{adaptation.id}", {}),
+            (team.teacher, f"/c/team/plans/{adaptation.id}/editing?shown="
+             + ",".join(f"{item.id}:0" for item in adaptation.sections), HX),
             (team.teacher, f"/c/team/plans/{adaptation.id}/sections/{adaptation.sections[0].id}/comments", {})]
 
 

@@ -280,6 +280,28 @@ def test_presence_shows_the_others_editing_a_section_not_oneself(team, make_clie
     assert "Editing now" not in teacher.hx("get", plan_url(doc, "/editing")).get_data(as_text=True)
 
 
+def test_the_plan_pages_poll_brings_in_the_sections_others_saved_since(team, make_client):
+    doc = team.plan()
+    first, second = doc.sections[0], doc.sections[1]
+    shown = ",".join(f"{section.id}:{section.version}" for section in doc.sections)
+    reader = make_client().login(team.teacher)
+    quiet = reader.hx("get", plan_url(doc, f"/editing?shown={shown}")).get_data(as_text=True)
+    assert "hx-swap-oob" in quiet and "<section" not in quiet  # only the presence badges
+    services.save_section(second, "- 學生能用分數條比較 1/2 與 1/3", actor=team.lead, base_version=second.version)
+    db.session.commit()
+    answer = reader.hx("get", plan_url(doc, f"/editing?shown={shown}")).get_data(as_text=True)
+    [section_html] = re.findall(r'<section class="plan-section[^"]*"[^>]*>', answer)
+    assert f'id="section-{second.id}"' in section_html and 'hx-swap-oob="true"' in section_html
+    assert f'data-version="{second.version}"' in section_html and "is-fresh" in section_html
+    assert "學生能用分數條比較" in answer
+    assert f'id="presence-{first.id}" hx-swap-oob="true"' in answer  # the others: their badges
+    assert f'id="presence-{second.id}" hx-swap-oob' not in answer  # inside its section, not swapped apart
+    # What the page does not show (an editor is open) or a garbled list is not brought in.
+    for odd in ("", f"{first.id}:x", "a:b,,:", f"{second.id}", f"-{second.id}:1", "9" * 40 + ":1",
+                ",".join(["1:1"] * 2000)):
+        assert "<section" not in reader.hx("get", plan_url(doc, f"/editing?shown={odd}")).get_data(as_text=True)
+
+
 def test_an_over_long_section_is_refused_beside_the_field_with_the_text_kept(team, client, app):
     doc = team.plan()
     section = doc.sections[0]

@@ -294,12 +294,35 @@ def leave_section(slug: str, plan_id: int, section_id: int):
     return render_page("plans/_section.html", **_section_context(doc, item))
 
 
+MAX_SHOWN = 500  # sections a poll may ask about (a plan has a dozen)
+
+
+def _shown_versions(value: str) -> dict[int, int]:
+    """The sections a page shows and their versions, as its poll sends them: "12:3,13:7" (anything else is
+    ignored)."""
+    shown: dict[int, int] = {}
+    for pair in value.split(",")[:MAX_SHOWN]:
+        section_id, _colon, version = pair.partition(":")
+        if section_id.isdecimal() and version.isdecimal() and len(section_id) < 12 and len(version) < 12:
+            shown[int(section_id)] = int(version)
+    return shown
+
+
 @bp.get("/c/<slug>/plans/<int:plan_id>/editing")
 def editing(slug: str, plan_id: int):
-    """Who is editing which section now (the plan page asks every 15 s; swapped out of band per section)."""
+    """Who is editing which section now, and each section saved since the page showed it (the plan page asks
+    every 15 s, with the versions it shows; everything is swapped out of band)."""
     doc = load_plan(slug, plan_id)
-    return render_page("plans/_presence.html", community=doc.community, doc=doc, sections=list(doc.sections),
-                       editing=services.editors_now(doc, current_user))
+    shown = _shown_versions(request.args.get("shown", ""))
+    sections = list(doc.sections)
+    changed = [section for section in sections if section.id in shown and shown[section.id] != section.version]
+    context: dict[str, Any] = dict(community=doc.community, doc=doc, sections=sections, changed=changed,
+                                   editing=services.editors_now(doc, current_user), **_labels())
+    if changed:
+        context["comment_counts"] = services.open_comment_counts(doc)
+        if doc.adaptation:
+            context["changes"] = {change.section.id: change for change in services.section_changes(doc)}
+    return render_page("plans/_presence.html", **context)
 
 
 @bp.post("/c/<slug>/plans/<int:plan_id>/assign")
