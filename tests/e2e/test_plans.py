@@ -298,7 +298,7 @@ def test_the_other_reader_sees_who_is_editing_a_section(new_context, data, conso
     page_a.goto(url)
     _open_editor(page_a, section_id, START)  # its heartbeat says 林老師 is editing
 
-    with page_b.expect_response(lambda r: r.url.endswith(f"/plans/{plan_id}/editing")) as poll:
+    with page_b.expect_response(lambda r: f"/plans/{plan_id}/editing?" in r.url) as poll:
         page_b.clock.fast_forward("00:16")
     assert poll.value.status == 200
     expect(presence_b).to_have_text("✎ Editing now: 林老師", timeout=LIVE_WAIT)
@@ -318,7 +318,7 @@ def test_the_other_reader_sees_who_is_editing_a_section(new_context, data, conso
     assert left.value.status == 200
     expect(section_a.locator("textarea")).to_have_count(0)
     _shown(page_a, section_id, [KNOWLEDGE, PROCESS, ATTITUDE])
-    with page_b.expect_response(lambda r: r.url.endswith(f"/plans/{plan_id}/editing")):
+    with page_b.expect_response(lambda r: f"/plans/{plan_id}/editing?" in r.url):
         page_b.clock.fast_forward("00:16")
     expect(presence_b).to_have_text("", timeout=LIVE_WAIT)
     assert (folder / "plans-presence.png").stat().st_size > 5000
