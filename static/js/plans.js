@@ -97,11 +97,19 @@
     event.detail.parameters.shown = shown.join(",");
   });
 
-  // Never swap a section that was opened for editing (or asked for its editor) after the poll left.
+  // Never swap a section someone is working in: opened for editing (or asked for its editor) after the poll
+  // left, or with the focus or typed text in it (a comment being written). It comes in at a later poll.
+  function busy(section) {
+    if (section.classList.contains("is-editing") || section.querySelector(".htmx-request")) return true;
+    if (section.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    return Array.prototype.some.call(section.querySelectorAll("textarea, input[type=text]"), function (field) {
+      return field.value !== "";
+    });
+  }
+
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.classList && target.classList.contains("plan-section") &&
-        (target.classList.contains("is-editing") || target.querySelector(".htmx-request"))) {
+    if (target && target.classList && target.classList.contains("plan-section") && busy(target)) {
       event.detail.shouldSwap = false;
     }
   });

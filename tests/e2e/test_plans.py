@@ -502,16 +502,23 @@ def test_a_colleagues_saves_come_into_the_open_plan_but_never_into_an_open_edito
                                                                                   console: ConsoleLog) -> None:
     """王老師 reads the plan and writes in 學情分析. 林老師 saves 三維目標 and 學情分析 meanwhile. When 王老師's page
     asks (every 15 s, or at once when the tab comes back into view), 三維目標 shows 林老師's text; her open editor
-    keeps what she typed, and saving it shows the conflict with both texts."""
+    keeps what she typed, and saving it shows the conflict with both texts; a section where she is writing a
+    comment is not replaced either."""
     from workspace.extensions import db
     from workspace.plans.models import PlanDoc
 
     lin, wang, community = _team(data)
     plan_id, first_id = _plan(data, community, lin, (wang,))
-    learners_id = data._run(lambda: db.session.get(PlanDoc, plan_id).sections[2].id)
+    learners_id, process_id = data._run(lambda: [s.id for s in db.session.get(PlanDoc, plan_id).sections[2:4]])
     page = new_context().new_page()
     log_in(page, wang)
     page.goto(_plan_url(community, plan_id))
+    # A comment being written on 學程預設 (not sent yet) ...
+    process = page.locator(f"#section-{process_id}")
+    process.get_by_role("link", name="0 open comments").click()
+    comment = process.locator(f"#comment-body-{process_id}")
+    comment.fill("第二步可以再多給一點時間")
+    # ... and 學情分析 open in the editor.
     area = _open_editor(page, learners_id, "")
     area.fill("甲班：多數學生會通分（王）")
 
@@ -526,6 +533,8 @@ def test_a_colleagues_saves_come_into_the_open_plan_but_never_into_an_open_edito
         services.save_section(db.session.get(PlanSection, first_id), objectives, actor=actor, base_version=2)
         services.save_section(db.session.get(PlanSection, learners_id), "全年級：約分常忘記（林）", actor=actor,
                               base_version=1)
+        services.save_section(db.session.get(PlanSection, process_id), "1. 引起動機（林）", actor=actor,
+                              base_version=1)
 
     data._run(lin_saves)
     first = page.locator(f"#section-{first_id}")
@@ -535,6 +544,9 @@ def test_a_colleagues_saves_come_into_the_open_plan_but_never_into_an_open_edito
     expect(first.locator(".prose li")).to_have_text([line.removeprefix("- ") for line in objectives.split("\n")])
     expect(first).to_have_attribute("data-version", "3")
     expect(first).to_contain_text("saved by 林老師")
+    # The section with a comment being typed stays as it is until the comment is sent.
+    expect(comment).to_have_value("第二步可以再多給一點時間")
+    expect(process).to_have_attribute("data-version", "1")
     # The open editor was left alone, with what 王老師 typed; both wrote the empty section's first line, so
     # saving shows the conflict with both texts (nothing lost either way).
     learners = page.locator(f"#section-{learners_id}")

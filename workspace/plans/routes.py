@@ -202,13 +202,19 @@ def edit(slug: str, plan_id: int):
 # --- sections: view, edit, save (merge or conflict), presence --------------------------------------
 
 
-def _section_context(doc: PlanDoc, section: PlanSection, **extra: Any) -> dict[str, Any]:
-    context = dict(community=doc.community, doc=doc, section=section,
-                   comment_counts=services.open_comment_counts(doc), editing=services.editors_now(doc, current_user),
-                   **_labels())
+def _read_view_context(doc: PlanDoc, section_ids: set[int]) -> dict[str, Any]:
+    """What these sections' read views need besides the sections: open comment counts and, in an adaptation,
+    each one's change from the shared plan."""
+    context: dict[str, Any] = dict(comment_counts=services.open_comment_counts(doc))
     if doc.adaptation:
         context["changes"] = {change.section.id: change for change in services.section_changes(doc)
-                              if change.section.id == section.id}
+                              if change.section.id in section_ids}
+    return context
+
+
+def _section_context(doc: PlanDoc, section: PlanSection, **extra: Any) -> dict[str, Any]:
+    context = dict(community=doc.community, doc=doc, section=section, editing=services.editors_now(doc, current_user),
+                   **_labels(), **_read_view_context(doc, {section.id}))
     context.update(extra)
     return context
 
@@ -319,9 +325,7 @@ def editing(slug: str, plan_id: int):
     context: dict[str, Any] = dict(community=doc.community, doc=doc, sections=sections, changed=changed,
                                    editing=services.editors_now(doc, current_user), **_labels())
     if changed:
-        context["comment_counts"] = services.open_comment_counts(doc)
-        if doc.adaptation:
-            context["changes"] = {change.section.id: change for change in services.section_changes(doc)}
+        context.update(_read_view_context(doc, {section.id for section in changed}))
     return render_page("plans/_presence.html", **context)
 
 
