@@ -6,6 +6,7 @@ missing PostgreSQL fail instead of skip.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -237,3 +238,14 @@ def shared_dir() -> Path:
             pytest.fail("../shared is missing (CI and REQUIRE_SHARED=1 need it)", pytrace=False)
         pytest.skip("../shared is not beside the project (REQUIRE_SHARED=1 makes this fail)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def naughty(shared_dir: Path) -> list[str]:
+    """The Big List of Naughty Strings (shared/corpora): what every free-text field and the search must survive."""
+    path = shared_dir / "corpora" / "naughty-strings" / "blns.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing from shared/ (REQUIRE_SHARED: the corpus ships with it)", pytrace=False)
+    strings = json.loads(path.read_text(encoding="utf-8"))
+    assert len(strings) > 400
+    return strings

@@ -3,7 +3,6 @@ beside the field; never a crash, never live markup."""
 
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 
@@ -22,15 +21,6 @@ FIELD_ERROR = re.compile(r'<p class="field-error" id="([a-z_]+)-error">')
 PARTS = 4
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "background", "poster"})
 
-
-@pytest.fixture(scope="module")
-def naughty(shared_dir) -> list[str]:
-    path = shared_dir / "corpora" / "naughty-strings" / "blns.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing from shared/ (REQUIRE_SHARED: the corpus ships with it)", pytrace=False)
-    strings = json.loads(path.read_text(encoding="utf-8"))
-    assert len(strings) > 400
-    return strings
 
 
 class _Tags(HTMLParser):

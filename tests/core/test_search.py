@@ -5,7 +5,6 @@ Every expectation is an exact list, so the same test proves that SQLite and Post
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
@@ -256,19 +255,18 @@ def test_hostile_queries_give_sensible_results(corpus, query, expected):
     assert db.session.scalar(select(func.count()).select_from(SearchDocument)) == len(CORPUS)
 
 
-def test_naughty_strings_as_documents_and_queries(ctx, communities, shared_dir):
-    strings = json.loads((shared_dir / "corpora" / "naughty-strings" / "blns.json").read_text("utf-8"))
+def test_naughty_strings_as_documents_and_queries(ctx, communities, naughty):
     community_id = communities["a"].id
-    for number, value in enumerate(strings, start=1):
+    for number, value in enumerate(naughty, start=1):
         index_document("resource", number, community_id=community_id, title=value[:500], body=value * 3)
     db.session.commit()
-    for value in strings:
+    for value in naughty:
         page = search(value, limit=5)
         assert len(page.hits) <= 5
         for hit in page.hits:
             assert isinstance(hit.snippet, str)
     # Each naughty string with something searchable finds at least its own document.
-    for number, value in enumerate(strings, start=1):
+    for number, value in enumerate(naughty, start=1):
         if search_module._terms(value) and len(value) <= search_module.MAX_QUERY:
             assert number in ids(value, limit=100) or search(value).total > 100
 

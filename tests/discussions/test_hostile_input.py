@@ -3,7 +3,6 @@ through every free-text field of the board (titles, posts, sections, reports).""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -85,13 +84,6 @@ def test_quoting_a_hostile_post_stays_inert(client, board):
     page = client.get(f"/c/board/discussions/{thread.id}?quote={opening.id}").get_data(as_text=True)
     assert "&gt; &lt;img src=x onerror=alert(1)&gt;" in page  # inside the textarea, as text
 
-
-@pytest.fixture(scope="module")
-def naughty(shared_dir) -> list[str]:
-    path = shared_dir / "corpora" / "naughty-strings" / "blns.json"
-    strings = json.loads(path.read_text(encoding="utf-8"))
-    assert len(strings) > 400
-    return strings
 
 
 SAMPLE = 3  # every third string through HTTP (each is a thread, a page and a report: the suite stays quick)

@@ -4,7 +4,6 @@ with their headings, lists, tables and inline formats; and no string of the naug
 from __future__ import annotations
 
 import io
-import json
 import re
 import zipfile
 
@@ -212,15 +211,6 @@ def test_long_title_fits_the_core_property():
     assert document.paragraphs[0].text == "長" * 400
     assert document.core_properties.title == "長" * 255
 
-
-@pytest.fixture(scope="module")
-def naughty(shared_dir) -> list[str]:
-    path = shared_dir / "corpora" / "naughty-strings" / "blns.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing from shared/ (REQUIRE_SHARED: the corpus ships with it)", pytrace=False)
-    strings = json.loads(path.read_text(encoding="utf-8"))
-    assert len(strings) > 400
-    return strings
 
 
 def _one_line(value: str) -> str:

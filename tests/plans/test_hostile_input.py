@@ -5,7 +5,6 @@ page, the comments fragment, the print view and the diff page."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -25,15 +24,6 @@ from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanSecti
 SCRIPT = re.compile(r"<script\b", re.I)
 ANSWERS = {200, 302, 409, 422}  # shown, saved, a conflict to settle, refused beside the field: never a 500
 
-
-@pytest.fixture(scope="module")
-def naughty(shared_dir) -> list[str]:
-    path = shared_dir / "corpora" / "naughty-strings" / "blns.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing from shared/ (REQUIRE_SHARED: the corpus ships with it)", pytrace=False)
-    strings = json.loads(path.read_text(encoding="utf-8"))
-    assert len(strings) > 400
-    return strings
 
 
 @pytest.fixture()

@@ -6,7 +6,6 @@ rounds, links, publishing, the trash, lists and search, and the naughty strings 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import flask_babel
 import pytest
@@ -889,15 +888,6 @@ def test_search_finds_a_two_character_term_in_a_section_and_across_scripts(team)
 
 # --- the naughty strings -------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def naughty(shared_dir) -> list[str]:
-    path = shared_dir / "corpora" / "naughty-strings" / "blns.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing from shared/ (REQUIRE_SHARED: the corpus ships with it)", pytrace=False)
-    strings = json.loads(path.read_text(encoding="utf-8"))
-    assert len(strings) > 400
-    return strings
 
 
 def test_naughty_strings_as_topic_section_body_and_comment(team, naughty):
