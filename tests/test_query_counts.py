@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from tests.factories import add_member, make_community, make_school, make_user
+from tests.measuring import measure
 from workspace.auth.services import hash_password
 from workspace.communities import services
 from workspace.extensions import db
@@ -45,22 +46,15 @@ def _community_with_members(size: int, schools=()):
     return convener, community
 
 
-def _queries_for(client, count_queries, path: str) -> int:
-    client.get(path)  # warm: first-request work (CSRF token in the session) is not what we count
-    with count_queries() as statements:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(statements)
-
 
 @pytest.mark.parametrize("path", ["/c/{slug}/", "/c/{slug}/members/"])
 def test_community_pages_run_the_same_queries_for_5_and_200_members(client, ctx, count_queries, path):
     school = make_school()
     small_convener, small = _community_with_members(5, [school])
     large_convener, large = _community_with_members(200, [school])
-    small_count = _queries_for(client.login(small_convener), count_queries, path.format(slug=small.slug))
+    small_count = measure(client.login(small_convener), count_queries, path.format(slug=small.slug))
     client.logout()
-    large_count = _queries_for(client.login(large_convener), count_queries, path.format(slug=large.slug))
+    large_count = measure(client.login(large_convener), count_queries, path.format(slug=large.slug))
     assert small_count == large_count, (small_count, large_count)
     assert small_count <= 15
 
@@ -76,9 +70,9 @@ def test_community_list_runs_the_same_queries_for_5_and_200_communities(client, 
                                               kind="grade", slug=f"many-{index}", school_ids=[school.id])
         services.add_member(community, many, "member")
     db.session.commit()
-    few_count = _queries_for(client.login(few), count_queries, "/")
+    few_count = measure(client.login(few), count_queries, "/")
     client.logout()
-    many_count = _queries_for(client.login(many), count_queries, "/")
+    many_count = measure(client.login(many), count_queries, "/")
     assert few_count == many_count, (few_count, many_count)
     assert few_count <= 10
 
@@ -90,8 +84,8 @@ def test_review_page_is_bounded(client, ctx, count_queries):
     reviewer = make_reviewer(None)
     for index in range(3):
         make_community(slug=f"r-small-{index}", schools=[school])
-    small = _queries_for(client.login(reviewer), count_queries, "/review/")
+    small = measure(client.login(reviewer), count_queries, "/review/")
     for _ in range(40):
         _community_with_members(3, [school])
-    large = _queries_for(client, count_queries, "/review/")
+    large = measure(client, count_queries, "/review/")
     assert small == large, (small, large)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.activities.helpers import make_club
 from tests.factories import add_member, make_user
+from tests.measuring import measure
 from workspace.activities import services
 from workspace.core.cache import current_generation
 from workspace.extensions import db
@@ -21,13 +22,6 @@ def _render_every_time(app, monkeypatch):
     """Measure the pages themselves, not the page cache (tests/core/test_cache.py covers that)."""
     monkeypatch.setitem(app.config, "PAGE_CACHE", False)
 
-
-def measure(client, count_queries, path: str, status: int = 200, **kwargs) -> int:
-    client.get(path, **kwargs)  # warm up: the first request of a client loads what later ones keep
-    with count_queries() as queries:
-        response = client.get(path, **kwargs)
-    assert response.status_code == status, path
-    return len(queries)
 
 
 def now_local() -> dt.datetime:

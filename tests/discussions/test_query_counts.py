@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.discussions.helpers import make_board
+from tests.measuring import measure
 from workspace.core.cache import current_generation
 from workspace.discussions import services
 from workspace.extensions import db
@@ -33,13 +34,6 @@ def grow(board, threads: int, replies: int) -> list:
     db.session.commit()
     return made
 
-
-def measure(client, count_queries, path: str, status: int = 200, **kwargs) -> int:
-    client.get(path, **kwargs)  # warm up: the first request of a client loads what later ones keep
-    with count_queries() as queries:
-        response = client.get(path, **kwargs)
-    assert response.status_code == status, path
-    return len(queries)
 
 
 def test_board_and_thread_pages_do_not_grow(client, ctx, count_queries):

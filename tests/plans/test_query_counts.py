@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import add_member, make_user
+from tests.measuring import measure
 from tests.plans.helpers import Team, make_team
 from workspace.activities import services as activities
 from workspace.core.database import utcnow
@@ -31,13 +32,6 @@ def _render_every_time(app, monkeypatch):
 def team(ctx):
     return make_team()
 
-
-def measure(client, count_queries, path: str, status: int = 200, **kwargs) -> int:
-    client.get(path, **kwargs)  # warm up: the first request of a client loads what later ones keep
-    with count_queries() as queries:
-        response = client.get(path, **kwargs)
-    assert response.status_code == status, path
-    return len(queries)
 
 
 def members(team: Team, label: str, count: int) -> list:

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from tests.factories import add_member, make_community, make_school, make_user
+from tests.measuring import measure
 from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services
@@ -42,13 +43,6 @@ def add_resources(community, authors, start: int, count: int) -> None:
             services.toggle_favourite(resource, authors[0])
     db.session.commit()
 
-
-def measure(client, count_queries, path: str) -> int:
-    client.get(path)  # warm up: the first request of a client loads what later ones keep
-    with count_queries() as queries:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def test_library_lists_do_not_grow_with_the_number_of_resources(client, make_client, ctx, count_queries):
