@@ -46,7 +46,6 @@ def _community_with_members(size: int, schools=()):
     return convener, community
 
 
-
 @pytest.mark.parametrize("path", ["/c/{slug}/", "/c/{slug}/members/"])
 def test_community_pages_run_the_same_queries_for_5_and_200_members(client, ctx, count_queries, path):
     school = make_school()

@@ -23,7 +23,6 @@ def _render_every_time(app, monkeypatch):
     monkeypatch.setitem(app.config, "PAGE_CACHE", False)
 
 
-
 def now_local() -> dt.datetime:
     return services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
 

@@ -35,7 +35,6 @@ def grow(board, threads: int, replies: int) -> list:
     return made
 
 
-
 def test_board_and_thread_pages_do_not_grow(client, ctx, count_queries):
     board = make_board()
     client.login(board.member)

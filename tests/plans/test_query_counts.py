@@ -33,7 +33,6 @@ def team(ctx):
     return make_team()
 
 
-
 def members(team: Team, label: str, count: int) -> list:
     return [add_member(team.community, make_user(display_name=f"{label} 老師 {number}")).user
             for number in range(count)]

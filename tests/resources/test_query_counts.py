@@ -16,7 +16,6 @@ LIMIT = 16  # the page, its facets, the user, the cache counter and the bell's u
 SEARCH_LIMIT = LIMIT + 4  # a query adds the search index's own few statements
 
 
-
 @pytest.fixture(autouse=True)
 def _render_every_time(app, monkeypatch):
     """Measure the pages themselves, not the page cache (tests/core/test_cache.py covers that)."""
@@ -42,7 +41,6 @@ def add_resources(community, authors, start: int, count: int) -> None:
         if number % 4 == 0:
             services.toggle_favourite(resource, authors[0])
     db.session.commit()
-
 
 
 def test_library_lists_do_not_grow_with_the_number_of_resources(client, make_client, ctx, count_queries):
