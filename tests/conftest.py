@@ -160,7 +160,7 @@ class Client(FlaskClient):
     def csrf_token(self) -> str:
         if self._csrf is None:
             page = self.get("/login", follow_redirects=True).get_data(as_text=True)
-            match = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+            match = re.search(r'id="csrf-token" data-token="([^"]+)"', page)
             assert match, "no CSRF token on the login page"
             self._csrf = match.group(1)
         return self._csrf

@@ -59,11 +59,15 @@
     if (event.target.matches("[data-select-on-focus]")) event.target.select();
   });
 
-  // The CSRF token of the page as it is now. A boosted page change (logging in, say) swaps the body's content
-  // but keeps <body>'s own attributes, so the token in its hx-headers can belong to the session before.
-  document.addEventListener("htmx:configRequest", function (event) {
+  // The CSRF token of the page as it is now, for htmx and for the scripts' own requests (uploads, previews).
+  // It sits inside <body>: a boosted page change (logging in, say) swaps the body's content but keeps <body>'s
+  // own attributes, so a token kept there would belong to the session before.
+  window.csrfToken = function () {
     var token = document.getElementById("csrf-token");
-    if (token) event.detail.headers["X-CSRFToken"] = token.getAttribute("data-token");
+    return token ? token.getAttribute("data-token") : "";
+  };
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = window.csrfToken();
   });
 
   document.addEventListener("htmx:responseError", function (event) {

@@ -4,10 +4,6 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
   function insertAtCaret(area, text) {
     var start = area.selectionStart, end = area.selectionEnd, value = area.value;
     var before = value.slice(0, start), after = value.slice(end);
@@ -42,7 +38,7 @@
     data.append("body", area.value);
     fetch(editor.getAttribute("data-preview-url"), {
       method: "POST", body: data, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" }
+      headers: { "X-CSRFToken": window.csrfToken(), "HX-Request": "true" }
     }).then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         preview.innerHTML = html;  // rendered and sanitized by the server's one allowlist
@@ -116,7 +112,7 @@
       data.append("file", file, file.name);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", url);
-      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("X-CSRFToken", window.csrfToken());
       xhr.upload.addEventListener("progress", function (event) {
         if (event.lengthComputable) status.textContent = file.name + " " + Math.round(event.loaded * 100 / event.total) + "%";
       });

@@ -3,10 +3,6 @@
 (function () {
   "use strict";
 
-  function csrfHeader() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
   function uploadOne(form, file, row, texts) {
     return new Promise(function (resolve) {
       var data = new FormData(form);
@@ -18,7 +14,7 @@
       var cancel = row.querySelector("[data-cancel]");
       xhr.open("POST", form.action);
       xhr.setRequestHeader("X-Upload", "1");
-      xhr.setRequestHeader("X-CSRFToken", csrfHeader());
+      xhr.setRequestHeader("X-CSRFToken", window.csrfToken());
       xhr.upload.addEventListener("progress", function (event) {
         if (event.lengthComputable) bar.value = Math.round(event.loaded / event.total * 100);
       });
@@ -108,7 +104,7 @@
     timer = setTimeout(function () {
       var data = new FormData();
       data.append("body", area.value);
-      fetch(area.getAttribute("data-preview"), { method: "POST", body: data, headers: { "X-CSRFToken": csrfHeader(), "HX-Request": "true" } })
+      fetch(area.getAttribute("data-preview"), { method: "POST", body: data, headers: { "X-CSRFToken": window.csrfToken(), "HX-Request": "true" } })
         .then(function (response) { return response.ok ? response.text() : ""; })
         .then(function (html) {
           var box = document.getElementById(area.id + "-preview");

@@ -487,6 +487,10 @@ def test_a_login_that_expired_while_typing_keeps_the_text_and_comes_back_to_the_
     expect(offer).to_be_visible()
     offer.get_by_role("button", name="Bring it back").click()
     expect(section.locator("textarea[name=body]")).to_have_value(mine)
+    # The preview is the scripts' own request: it too carries the new session's token.
+    section.get_by_role("tab", name="Preview").click()
+    expect(section.locator(".editor-preview li")).to_have_text([line.removeprefix("- ") for line in mine.split("\n")])
+    section.get_by_role("tab", name="Write").click()
     assert _save(page, section_id) == 200
     _shown(page, section_id, mine.split("\n"))
     assert _body_of(data, section_id) == mine
