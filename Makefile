@@ -10,18 +10,29 @@ TRANSLATIONS := workspace/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test translations extract-messages lint bench screenshots clean
+# What gets installed comes from the lock files (exact versions with their hashes), never from the ranges in
+# pyproject.toml alone: a release upstream cannot change a fresh install. `make lock` refreshes them.
+LOCK := requirements/main.txt
+TEST_LOCK := requirements/test.txt
+PIP_TOOLS := pip-tools==7.6.2
+LOCK_VENV := .venv-lock
+PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --build-deps-for editable
+
+.PHONY: run test install install-test translations extract-messages lint lock bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# --require-hashes: a file whose bytes differ from the locked ones is refused. The project itself is installed
+# without build isolation, so that its build backend (setuptools) is the locked one too.
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(TEST_LOCK) $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r $(TEST_LOCK)
 	touch $@
 
 install: $(VENV)/.installed
@@ -54,6 +65,12 @@ test: install-test translations
 		echo "(TEST_DATABASE_URL is not set: the PostgreSQL run is skipped)"; \
 	fi
 
+## lock: refresh the lock files from the ranges in pyproject.toml (then run `make test` and commit them)
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet $(PIP_TOOLS))
+	$(PIP_COMPILE) $(UPGRADE) --output-file $(LOCK) pyproject.toml
+	$(PIP_COMPILE) $(UPGRADE) --extra test --constraint $(LOCK) --output-file $(TEST_LOCK) pyproject.toml
+
 lint: install-test
 	$(BIN)/ruff check .
 
@@ -72,4 +89,4 @@ screenshots: install-test translations
 	SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -k screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
