@@ -19,7 +19,7 @@ LOCK_VENV := .venv-lock
 PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links --build-deps-for editable
 
-.PHONY: run test install install-test translations extract-messages lint lock bench screenshots clean
+.PHONY: run reset-demo test install install-test translations extract-messages lint lock bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,14 @@ run: install translations
 	@echo ""
 	@echo "  The workspace is at http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
 	@echo ""
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --threads 4 --access-logfile - wsgi:app
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+## reset-demo: delete the local SQLite database and uploaded files, so that `make run` loads the demo afresh
+reset-demo:
+	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: reset-demo only deletes the local SQLite demo"; exit 1; fi
+	rm -f instance/workspace.sqlite3 instance/workspace.sqlite3-wal instance/workspace.sqlite3-shm
+	rm -rf instance/uploads
+	@echo "The demo starts afresh at the next 'make run'."
 
 ## test: lint, the whole suite on SQLite (browser tests when Chromium is there), then on PostgreSQL
 test: install-test translations

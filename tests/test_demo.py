@@ -200,3 +200,19 @@ def test_the_math_community_has_a_plan_that_went_the_whole_way(ctx):
     assert [lesson.class_name for lesson in plans.reflections_for(doc)] == ["五年三班"]
     assert [item.link.role for item in plans.links_of(doc)] == ["meeting"]
     assert sum(plans.open_comment_counts(doc).values()) == 1
+
+
+def test_printed_logins_line_up_in_any_font(ctx):
+    """Only the ASCII emails are padded: the columns line up whatever width a font gives Chinese names."""
+    demo.load_demo_data()
+    db.session.commit()
+    lines: list[str] = []
+    demo.print_logins(lines.append)
+    table = lines[1:-1]
+    assert len(table) == len(demo.PEOPLE)
+    second_columns = set()
+    for line, person in zip(table, demo.PEOPLE, strict=True):
+        assert line.startswith(f"  {person.email} ")
+        second_columns.add(len(line) - len(line[2 + len(person.email):].lstrip()))
+    assert len(second_columns) == 1
+    assert any("陳怡君 · convener" in line for line in table)

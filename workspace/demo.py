@@ -6,7 +6,6 @@ Every demo account shares DEMO_PASSWORD, so a visitor can try each role in the d
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -361,26 +360,20 @@ def _resources(loaded: dict[str, Community], people: dict[str, User]) -> None:
         resources.create_text_resource(loaded[spec.community], fields, spec.body, actor=people[spec.author])
 
 
-def _width(text: str) -> int:
-    # Chinese characters take two columns in a terminal; pad by display width, not by length.
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
 def print_logins(echo: Callable[[str], None]) -> None:
-    """Print the demo logins (part, name, email, password), if the demo people are in the database."""
+    """Print the demo logins (email, then name and part) and the password, if the demo people are in the database.
+
+    Only the email column (ASCII) is padded; names and parts hold Chinese, whose width differs between fonts
+    and log viewers, so they follow it unpadded and the table lines up wherever it is read.
+    """
     found = dict(db.session.execute(select(User.email, User.display_name).where(User.email.in_(DEMO_EMAILS))).all())
-    rows = [(person.part, found[person.email], person.email) for person in PEOPLE if person.email in found]
+    rows = [(person.email, f"{found[person.email]} · {person.part}") for person in PEOPLE if person.email in found]
     if not rows:
         return
-    header = ("role in the demo", "name", "email")
-    widths = [max(_width(row[column]) for row in (header, *rows)) for column in range(3)]
+    width = max(len(email) for email, _who in rows)
     echo(f"Demo logins (every demo account uses the password {DEMO_PASSWORD}):")
-    for row in (header, *rows):
-        echo("  " + "  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    for email, who in rows:
+        echo(f"  {email.ljust(width)}  {who}")
     echo(f"  password: {DEMO_PASSWORD}")
 
 

@@ -1,0 +1,84 @@
+"""gunicorn as `make run` starts it (gunicorn.conf.py): whom it trusts with X-Forwarded-*, and a quiet log.
+
+These start the real server on a free port and talk to it over HTTP, as a browser or a proxy would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def _gunicorn(tmp_path: Path, **env: str) -> Iterator[tuple[str, Path]]:
+    """Run gunicorn with the project's config; yield its address and the file its output goes to."""
+    port = _free_port()
+    log = tmp_path / f"gunicorn-{port}.log"
+    environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": "1",
+                   "INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "test-secret-key-not-for-production",
+                   "BASE_URL": f"http://127.0.0.1:{port}", **env}
+    for name in ("BEHIND_PROXY", "ACCESS_LOG", "FORWARDED_ALLOW_IPS"):
+        if name not in env:
+            environment.pop(name, None)
+    with log.open("wb") as out:
+        server = subprocess.Popen([str(GUNICORN), "--config", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                                  env=environment, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            address = f"http://127.0.0.1:{port}"
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(f"{address}/healthz", timeout=1).read()
+                    break
+                except OSError:
+                    assert server.poll() is None, log.read_text()
+                    time.sleep(0.05)
+            yield address, log
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _get(address: str, **headers: str) -> dict[str, str]:
+    request = urllib.request.Request(f"{address}/healthz", headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return dict(response.headers)
+
+
+def test_forwarded_headers_are_not_believed_without_a_proxy(tmp_path):
+    """Without BEHIND_PROXY, a local client claiming HTTPS is not served as HTTPS (no HSTS, no Secure cookie)."""
+    with _gunicorn(tmp_path) as (address, _log):
+        headers = _get(address, **{"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+    assert "Strict-Transport-Security" not in headers
+
+
+def test_behind_a_proxy_its_forwarded_scheme_counts(tmp_path):
+    with _gunicorn(tmp_path, BEHIND_PROXY="1") as (address, _log):
+        assert "Strict-Transport-Security" in _get(address, **{"X-Forwarded-Proto": "https"})
+        assert "Strict-Transport-Security" not in _get(address)
+
+
+def test_the_access_log_is_off_unless_asked_for(tmp_path):
+    with _gunicorn(tmp_path) as (address, log):
+        _get(address)
+        _get(address)
+    quiet = log.read_text()
+    assert "GET /healthz" not in quiet
+    with _gunicorn(tmp_path, ACCESS_LOG="1") as (address, log):
+        _get(address)
+    assert "GET /healthz" in log.read_text()
