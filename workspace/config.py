@@ -92,6 +92,9 @@ def load_config() -> dict[str, Any]:
         "ALLOW_REGISTRATION": _bool("ALLOW_REGISTRATION", True),
         # Tokens bound to the session, not to a clock: a tab left open over lunch can still save.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Our forms take WTForms' messages from our own catalogues (core/forms.WorkspaceForm); Flask-WTF's would
+        # give zh_Hant readers WTForms' only Chinese catalogue, which is Simplified.
+        "WTF_I18N_ENABLED": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

@@ -91,6 +91,23 @@
     flash(document.body.getAttribute("data-offline-message"), "error");
   });
 
-  document.addEventListener("htmx:afterSettle", function () { enhance(document); });
+  // <html lang> and the messages the scripts show come with each page, inside <body> (#page-language): a boosted
+  // page change swaps the body's content but keeps <html> and <body>'s own attributes, so after logging in (or
+  // changing the language on the account page) lang="en" stayed over Chinese text, with the wrong font and the
+  // wrong voice for screen readers, until a reload. Copy them over after every swap and history restore.
+  function adoptPageLanguage() {
+    var marker = document.getElementById("page-language");
+    if (!marker) return;  // a fragment swap: the page keeps its language
+    var lang = marker.getAttribute("data-lang");
+    if (lang && document.documentElement.getAttribute("lang") !== lang) document.documentElement.setAttribute("lang", lang);
+    ["data-error-message", "data-offline-message"].forEach(function (name) {
+      var text = marker.getAttribute(name);
+      if (text) document.body.setAttribute(name, text);
+    });
+  }
+  adoptPageLanguage();
+
+  document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });
+  document.addEventListener("htmx:historyRestore", adoptPageLanguage);
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 })();

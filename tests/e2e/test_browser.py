@@ -120,6 +120,41 @@ def test_switch_language_with_the_footer_select(page: Page, data) -> None:
     expect(nav.get_by_role("link", name="My communities")).to_be_visible()
 
 
+def test_the_page_language_follows_the_content_after_login_account_change_and_logout(new_context, data) -> None:
+    """A boosted form swaps the body but not <html lang>: the language of the page must follow its content."""
+    user = data.user(name="赵老师", locale="zh_Hans")  # saved choice: 简体, the browser says English
+    page = new_context(locale="en-US").new_page()
+    html = page.locator("html")
+    nav = page.locator("#site-nav")
+    page.goto("/login")
+    expect(html).to_have_attribute("lang", "en")
+
+    page.get_by_label("Email").fill(user["email"])
+    page.get_by_label("Password").fill(user["password"])
+    with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST") as answer:
+        page.locator("#login").get_by_role("button", name="Log in").click()
+    assert answer.value.request.headers.get("hx-boosted") == "true", "the login should go through htmx"
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(nav).to_contain_text("退出登录")
+    expect(html).to_have_attribute("lang", "zh-Hans")
+    # The scripts' messages follow too (they were attributes of <body>, which a boosted swap keeps).
+    assert page.evaluate("document.body.getAttribute('data-error-message')") == "出错了。请刷新页面后重试。"
+
+    page.goto("/account")
+    page.locator("#profile").get_by_label("语言").select_option("zh_Hant")
+    page.locator("#profile button[type=submit]").click()
+    expect(nav).to_contain_text("登出")
+    expect(html).to_have_attribute("lang", "zh-Hant")
+    assert page.evaluate("document.body.getAttribute('data-error-message')") == "發生錯誤。請重新整理頁面後再試一次。"
+
+    nav.get_by_role("button", name="登出").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.locator("#login").get_by_role("button", name="Log in")).to_be_visible()
+    expect(html).to_have_attribute("lang", "en")
+    assert page.evaluate("document.body.getAttribute('data-error-message')") == (
+        "Something went wrong. Reload the page and try again.")
+
+
 def test_phone_menu_and_no_sideways_scrolling(new_context, data) -> None:
     user = data.user(name="黃老師")
     community = data.community(

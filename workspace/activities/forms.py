@@ -6,12 +6,10 @@ Times are typed as the deployment's local wall-clock time (datetime-local inputs
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -27,12 +25,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from workspace.activities.models import Method, Mode
 from workspace.activities.services import MAX_SERIES, MAX_TITLE, METHOD_LABELS, MODE_LABELS
 from workspace.communities.labels import lazy_label
+from workspace.core.forms import WorkspaceForm, WorkspaceSubform
 
 REQUIRED = _l("This field is required.")
 WHEN_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class SpeakerForm(Form):
+class SpeakerForm(WorkspaceSubform):
     name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     affiliation = StringField(_l("School or organisation"), validators=[Optional(), Length(max=200)])
     external = BooleanField(_l("External (外聘)"))
@@ -45,7 +44,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(WorkspaceForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE)])
     method = SelectField(_l("Method (進行方式)"), choices=[], validators=[DataRequired(REQUIRED)])
     mode = RadioField(_l("Where"), choices=[], default=Mode.OFFLINE.value)
@@ -74,15 +73,15 @@ class ActivityForm(FlaskForm):
         self.mode.choices = [(mode.value, lazy_label(MODE_LABELS[mode])) for mode in Mode]
 
 
-class CancelForm(FlaskForm):
+class CancelForm(WorkspaceForm):
     reason = StringField(_l("Why is it cancelled?"), validators=[Optional(), Length(max=500)])
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(WorkspaceForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(WorkspaceForm):
     minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=100_000)],
                             description=_l("Markdown. Start from the headings; write what was decided."))
     outcomes = TextAreaField(_l("Outcomes"), validators=[Optional(), Length(max=100_000)],
@@ -90,14 +89,14 @@ class MinutesForm(FlaskForm):
     base_version = HiddenField()
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(WorkspaceForm):
     satisfaction = RadioField(_l("How useful was it for you?"), choices=[(str(n), str(n)) for n in range(1, 6)],
                               validators=[Optional()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)],
                             description=_l("Other members never see who wrote it."))
 
 
-class MonthlyPlanForm(FlaskForm):
+class MonthlyPlanForm(WorkspaceForm):
     month = HiddenField()
     note = TextAreaField(_l("Note to the plan"), validators=[Optional(), Length(max=5000)],
                          description=_l("Goals of the month, what is new, what changed."))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from workspace.core.forms import WorkspaceForm
 
 REQUIRED = _l("This field is required.")
 
 
-class SchoolForm(FlaskForm):
+class SchoolForm(WorkspaceForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     class_count = IntegerField(
         _l("Number of classes"),
@@ -20,5 +21,5 @@ class SchoolForm(FlaskForm):
     in_evaluation_programme = BooleanField(_l("Takes part in the teacher-evaluation programme"))
 
 
-class ReviewerScopeForm(FlaskForm):
+class ReviewerScopeForm(WorkspaceForm):
     school_id = SelectField(_l("Reviews"), choices=[], validators=[DataRequired(REQUIRED)])

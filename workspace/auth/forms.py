@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
+from workspace.core.forms import WorkspaceForm
 from workspace.core.i18n import LOCALE_NAMES, LOCALES
 
 REQUIRED = _l("This field is required.")
@@ -17,14 +17,14 @@ def locale_choices(blank: bool = True) -> list[tuple[str, str]]:
     return ([("", _l("Same as my browser"))] if blank else []) + choices
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WorkspaceForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(WorkspaceForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
@@ -37,11 +37,11 @@ class RegisterForm(FlaskForm):
     invite = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(WorkspaceForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(WorkspaceForm):
     password = PasswordField(_l("New password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
     password_confirm = PasswordField(
         _l("Repeat the new password"),
@@ -49,13 +49,13 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(WorkspaceForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     school_id = SelectField(_l("School"), coerce=str, validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WorkspaceForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
     password = PasswordField(_l("New password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
     password_confirm = PasswordField(
@@ -64,6 +64,6 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class LocaleForm(FlaskForm):
+class LocaleForm(WorkspaceForm):
     locale = SelectField(_l("Language"), choices=[], validators=[DataRequired(REQUIRED)])
     next = HiddenField()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType
+from workspace.core.forms import WorkspaceForm
 
 REQUIRED = _l("This field is required.")
 
@@ -36,7 +36,7 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, lazy_label(ROLE_LABELS[role])) for role in ASSIGNABLE_ROLES]
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(WorkspaceForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     kind = SelectField(_l("Type"), choices=[], validators=[DataRequired(REQUIRED)])
     slug = StringField(
@@ -54,7 +54,7 @@ class CommunityForm(FlaskForm):
         self.kind.choices = type_choices()
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(WorkspaceForm):
     how = RadioField(
         _l("Invite"),
         choices=[("email", _l("By email address")), ("link", _l("By a shareable link"))],
@@ -71,7 +71,7 @@ class InvitationForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(WorkspaceForm):
     role = SelectField(_l("Role"), choices=[])
 
     def __init__(self, *args, **kwargs) -> None:
@@ -79,9 +79,9 @@ class RoleForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class TransferForm(FlaskForm):
+class TransferForm(WorkspaceForm):
     membership_id = SelectField(_l("New convener"), coerce=int, choices=[], validate_choice=False)
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(WorkspaceForm):
     """A form with only the CSRF token, for buttons that act (remove, archive, leave)."""

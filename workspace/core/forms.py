@@ -1,15 +1,51 @@
-"""Form helpers shared by every area: domain errors beside fields, safe return addresses, choices."""
+"""Form helpers shared by every area: the base forms, domain errors beside fields, safe return addresses, choices."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
+import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from workspace.core.errors import DomainError
+from workspace.core.i18n import translations
 from workspace.extensions import db
+
+
+class FormTranslations:
+    """WTForms' own messages (required, too long, not a number …) from our catalogues.
+
+    WTForms ships a single Chinese catalogue, `zh`, in Simplified script, and Flask-WTF hands it to zh_Hant
+    readers too; our catalogues carry every WTForms message (core/form_messages.py) in both scripts.
+    """
+
+    def gettext(self, string: str) -> str:
+        return translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations().ungettext(singular, plural, n)
+
+
+FORM_TRANSLATIONS = FormTranslations()
+
+
+class WorkspaceForm(FlaskForm):
+    """The base of every form of the app: Flask-WTF (CSRF, request data) with messages in the reader's script."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> FormTranslations:
+            return FORM_TRANSLATIONS
+
+
+class WorkspaceSubform(wtforms.Form):
+    """The base of a form nested in another (FormField, FieldList): no CSRF of its own, same messages."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> FormTranslations:
+            return FORM_TRANSLATIONS
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:

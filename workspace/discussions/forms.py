@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from workspace.core.forms import WorkspaceForm
 from workspace.discussions.services import MAX_CATEGORY, MAX_REASON, MAX_TITLE
 
 REQUIRED = _l("This field is required.")
@@ -23,7 +23,7 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(18)
 
 
-class PostForm(FlaskForm):
+class PostForm(WorkspaceForm):
     body = TextAreaField(_l("Message"), description=BODY_HELP)
     files = MultipleFileField(_l("Attach images or files"))
     submission_key = HiddenField(default=new_submission_key)
@@ -36,22 +36,22 @@ class ThreadForm(PostForm):
     link_id = HiddenField()
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(WorkspaceForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=MAX_TITLE)])
     body = TextAreaField(_l("Message"), description=BODY_HELP)
     base_version = IntegerField(validators=[Optional()])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(WorkspaceForm):
     reason = TextAreaField(_l("What is wrong with this post?"), validators=[Length(max=MAX_REASON)],
                            description=_l("Only the conveners see your report."))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(WorkspaceForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=MAX_CATEGORY)])
     questions = BooleanField(_l("Questions: a reply can be marked as the answer"))
     managers_only = BooleanField(_l("Only conveners start threads here"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(WorkspaceForm):
     category_id = SelectField(_l("Move to section"), choices=[], validators=[DataRequired(REQUIRED)])

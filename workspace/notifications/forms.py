@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from workspace.core.forms import WorkspaceForm
 
-class SettingsForm(FlaskForm):
+
+class SettingsForm(WorkspaceForm):
     notify_replies = BooleanField(_l("Tell me about replies in discussions I watch"))
     email_mentions = BooleanField(_l("Email me when someone mentions me"))
     email_replies = BooleanField(_l("Email me about replies in discussions I watch"))
 
 
-class UnsubscribeForm(FlaskForm):
+class UnsubscribeForm(WorkspaceForm):
     """Only the CSRF token: the link's token names the person."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from workspace.core.forms import WorkspaceForm
 
 # Lengths are checked by the services (with the error beside the field and the text kept), not here:
 # a form validator would refuse silently-trimmed text with a less helpful message.
@@ -17,7 +18,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PlanForm(FlaskForm):
+class PlanForm(WorkspaceForm):
     template = SelectField(_l("Template"), choices=[], validate_choice=False)
     topic = StringField(_l("Lesson topic"), description=_l("e.g. 分數的加減"))
     subject = StringField(_l("Subject"))
@@ -29,7 +30,7 @@ class PlanForm(FlaskForm):
     base_version = HiddenField()
 
 
-class SectionForm(FlaskForm):
+class SectionForm(WorkspaceForm):
     body = TextAreaField(_l("Section text"), description=_l("Markdown: headings, lists and tables are kept in the "
                                                            "Word export."))
     base_version = IntegerField(validators=[Optional()])
@@ -37,27 +38,27 @@ class SectionForm(FlaskForm):
     shared_version = HiddenField()  # settling a conflict with the shared plan: the shared version it holds
 
 
-class CommentForm(FlaskForm):
+class CommentForm(WorkspaceForm):
     body = TextAreaField(_l("Comment"), description=_l("Markdown; @name tells a member."))
     parent_id = HiddenField()
 
 
-class LessonForm(FlaskForm):
+class LessonForm(WorkspaceForm):
     taught_on = DateField(_l("Taught on"), validators=[Optional()])
     class_name = StringField(_l("Class"), description=_l("e.g. 五年二班"))
     reflection = TextAreaField(_l("Reflection (課後反思)"),
                                description=_l("What worked, what did not, what to change next time."))
 
 
-class LinkForm(FlaskForm):
+class LinkForm(WorkspaceForm):
     target = SelectField(_l("Resource or activity"), choices=[], validate_choice=False)
     role = SelectField(_l("As"), choices=[], validate_choice=False)
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(WorkspaceForm):
     name = StringField(_l("Template name"))
 
 
-class TemplateSectionForm(FlaskForm):
+class TemplateSectionForm(WorkspaceForm):
     title = StringField(_l("Section title"))
     guidance = TextAreaField(_l("Guidance for the writer"))

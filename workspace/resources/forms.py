@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from workspace.communities.labels import lazy_label
+from workspace.core.forms import WorkspaceForm
 from workspace.resources.models import ResourceKind, Visibility
 from workspace.resources.services import KIND_LABELS, MAX_TAGS, MAX_TITLE, VISIBILITY_LABELS
 
@@ -22,7 +22,7 @@ def visibility_choices() -> list[tuple[str, str]]:
     return [(value.value, lazy_label(VISIBILITY_LABELS[value])) for value in Visibility]
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(WorkspaceForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=MAX_TITLE)],
                         description=_l("Left empty, each file is named after the file."))
     kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired(REQUIRED)])
@@ -50,11 +50,11 @@ class NewResourceForm(ResourceForm):
                          description=_l("Markdown. The preview shows how it will look."))
 
 
-class VersionForm(FlaskForm):
+class VersionForm(WorkspaceForm):
     file = MultipleFileField(_l("New file"))
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=200000)])
     note = StringField(_l("What changed"), validators=[Optional(), Length(max=500)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(WorkspaceForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(REQUIRED), Length(max=10000)])
