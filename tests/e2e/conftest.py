@@ -84,6 +84,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def live_server(live_app: Flask) -> Iterator[str]:
     """Serve the live app on 127.0.0.1 (a free port) in a daemon thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    # Links that leave the site (the QR code, invitations) are built on BASE_URL: this server's address.
+    live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

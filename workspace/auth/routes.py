@@ -24,6 +24,7 @@ from workspace.core.htmx import render_page
 from workspace.core.i18n import LOCALES
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.permissions import public
+from workspace.core.urls import external_url
 from workspace.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -169,7 +170,7 @@ def forgot_password_post():
         if user is not None and user.active:
             token = services.create_password_reset(user, hours=1)
             db.session.commit()
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = external_url("auth.reset_password", token=token)
             send_mail(user.email, _("Reset your password"),
                       _("Open this link within an hour to choose a new password:\n\n%(link)s\n\n"
                         "If you did not ask for it, ignore this message.", link=link))
