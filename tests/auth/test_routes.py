@@ -243,6 +243,52 @@ def test_register_weak_password_is_refused_beside_the_field(client, ctx):
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
+def _invitation_token() -> str:
+    community = make_community(name="五年級數學社群")
+    convener = db.session.get(User, community.created_by_id)
+    invitation = community_services.create_invitation(community, actor=convener, role="member")
+    db.session.commit()
+    return invitation.token
+
+
+@pytest.mark.parametrize("weak", ["password12", "1234567890"])
+@pytest.mark.parametrize("where", ["register", "invitation", "reset", "change"])
+def test_a_common_password_is_refused_everywhere_a_password_is_set(client, ctx, where, weak):
+    """Sign-up, sign-up through an invitation, a reset link and the account page all refuse it beside the field."""
+    user = make_user(email="lin@school.test")
+    token = _invitation_token() if where == "invitation" else None
+    accounts = db.session.scalar(select(func.count(User.id)))
+    fields = {"password": weak, "password_confirm": weak}
+    if where == "register":
+        response = _register(client, **fields)
+    elif where == "invitation":
+        response = _register(client, invite=token, **fields)
+    elif where == "reset":
+        token = _reset_token(user)
+        response = client.post_form(f"/reset/{token}", fields)
+    else:
+        client.login(user)
+        response = client.post_form("/account/password", {"current_password": PASSWORD, **fields})
+    assert response.status_code == 422
+    page = _page(response)
+    assert 'id="password-error"' in page and "most common passwords" in page
+    assert weak not in page
+    db.session.refresh(user)
+    assert services.verify_password(user, PASSWORD)  # nothing changed
+    assert db.session.scalar(select(func.count(User.id))) == accounts
+
+
+def test_the_create_admin_command_refuses_a_common_password(app, ctx):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--email", "boss@school.test", "--password", "password12"])
+    assert result.exit_code != 0
+    assert "most common passwords" in result.output or "常見" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+    result = runner.invoke(args=["create-admin", "--email", "boss@school.test", "--password", "a good long password"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
 def test_closed_registration_shows_the_invitation_page(client, config, ctx):
     config(ALLOW_REGISTRATION=False)
     response = client.get("/register")
