@@ -109,8 +109,17 @@ def load_config() -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
         "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE") or "default",
-        "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 5),
-        "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 15),
+        # Login throttling (auth/throttle.py): failures per account and browser (or address) get a few free tries,
+        # then waits from LOGIN_DELAY_SECONDS doubling up to LOGIN_DELAY_MAX_SECONDS; failures are remembered for
+        # the window (until a success from the same browser or address).
+        "LOGIN_FAILURES_BEFORE_DELAY": _int("LOGIN_FAILURES_BEFORE_DELAY", 3),
+        "LOGIN_DELAY_SECONDS": _int("LOGIN_DELAY_SECONDS", 5),
+        "LOGIN_DELAY_MAX_SECONDS": _int("LOGIN_DELAY_MAX_SECONDS", 900),
+        "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 1440),
+        # Failed logins for one account from browsers that never logged in to it, within the window, before
+        # password logins from such browsers pause (a reset link and known browsers still get in).
+        "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 100),
+        # Failed logins from one address over all accounts; also the limit on sign-up and reset requests.
         "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "RESET_LINK_HOURS": _int("RESET_LINK_HOURS", 24),

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 
 import pytest
-from argon2 import PasswordHasher
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -182,27 +181,6 @@ def test_authenticate_refuses_wrong_password_unknown_email_and_deactivated_user(
     assert user.last_login_at is None
 
 
-class CountingHasher(PasswordHasher):
-    """A real argon2 hasher (the cheap test profile) that counts the password checks it makes."""
-
-    def __init__(self) -> None:
-        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
-        self.verified: list[str] = []
-
-    def verify(self, hash, password):
-        self.verified.append(hash)
-        return super().verify(hash, password)
-
-
-@pytest.fixture()
-def counting(app, monkeypatch) -> CountingHasher:
-    """Make every password check of the app go through a CountingHasher."""
-    hasher = CountingHasher()
-    monkeypatch.setitem(services._HASHERS, "counting", hasher)
-    monkeypatch.setitem(app.config, "PASSWORD_HASH_PROFILE", "counting")
-    return hasher
-
-
 def test_every_failed_login_checks_one_hash_whatever_the_account_state(counting):
     _register(email="lin@school.test")
     _register(email="gone@school.test").active = False
@@ -224,45 +202,7 @@ def test_every_failed_login_checks_one_hash_whatever_the_account_state(counting)
     assert len(counting.verified) == 1
 
 
-def test_account_locks_after_the_configured_number_of_failures(app):
-    _register(email="lin@school.test")
-    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
-    for number in range(limit):
-        assert not services.account_locked("lin@school.test")
-        services.authenticate("lin@school.test", f"wrong password {number}", None)
-        db.session.flush()
-    assert services.failed_logins("lin@school.test") == limit
-    assert services.account_locked("lin@school.test")
-    assert services.account_locked("LIN@SCHOOL.TEST")  # the count ignores case
-    assert not services.account_locked("other@school.test")
-
-
-def test_failures_outside_the_window_do_not_count(app):
-    _register(email="lin@school.test")
-    window = app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
-    long_ago = utcnow() - dt.timedelta(minutes=window + 1)
-    for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
-        db.session.add(LoginAttempt(email="lin@school.test", succeeded=False, attempted_at=long_ago))
-    db.session.flush()
-    assert services.failed_logins("lin@school.test") == 0
-    assert not services.account_locked("lin@school.test")
-
-
-def test_a_successful_login_resets_the_failure_count(app):
-    _register(email="lin@school.test")
-    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
-    earlier = utcnow() - dt.timedelta(minutes=2)
-    for _ in range(limit - 1):
-        db.session.add(LoginAttempt(email="lin@school.test", succeeded=False, attempted_at=earlier))
-    db.session.flush()
-    assert services.failed_logins("lin@school.test") == limit - 1
-    assert services.authenticate("lin@school.test", PASSWORD, None) is not None
-    db.session.flush()
-    assert services.failed_logins("lin@school.test") == 0
-    services.authenticate("lin@school.test", "wrong again!!", None)
-    db.session.flush()
-    assert services.failed_logins("lin@school.test") == 1
-    assert not services.account_locked("lin@school.test")
+# Throttling (waits, ceilings, the window, what a success forgives): tests/auth/test_throttle.py.
 
 
 # --- sessions ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Account rules: registration, password hashing, login throttling, password-reset links."""
+"""Account rules: registration, password hashing and strength, logins (throttled by auth/throttle.py), reset links."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from zxcvbn import zxcvbn
 
+from workspace.auth import throttle
 from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, new_session_nonce
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
@@ -178,32 +179,20 @@ def register_user(
     return user
 
 
-def failed_logins(email: str, now: dt.datetime | None = None) -> int:
-    """Count failed logins for this address inside the window, as every worker sees them."""
-    now = now or utcnow()
-    window = dt.timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.attempted_at)).where(
-            LoginAttempt.email == normalize_email(email), LoginAttempt.succeeded.is_(True)
-        )
-    )
-    since = max(filter(None, [now - window, last_success]))
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.email == normalize_email(email),
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at > since,
-        )
-    ) or 0
+def login_refusal(email: str, client: throttle.Client, *, now: dt.datetime | None = None) -> throttle.Refusal | None:
+    """Say whether a login for this address from this client must wait first (the same for every address,
+    whether or not it has an account)."""
+    return throttle.check(normalize_email(email), client, now=now)
 
 
-def account_locked(email: str) -> bool:
-    """Whether too many recent failures lock this account for now."""
-    return failed_logins(email) >= current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+def authenticate(email: str, password: str, client: throttle.Client | str | None, *,
+                 now: dt.datetime | None = None) -> User | None:
+    """Return the user when the address and password match an active account; record the attempt.
 
-
-def authenticate(email: str, password: str, address: str | None) -> User | None:
-    """Return the user when the address and password match an active account; record the attempt."""
+    `client` is a throttle.Client, or just the network address.
+    """
+    if not isinstance(client, throttle.Client):
+        client = throttle.Client(address=client or "")
     email = normalize_email(email)
     user = find_user_by_email(email)
     # One password check, against the account's hash or a dummy one with the same parameters, whatever the
@@ -212,9 +201,12 @@ def authenticate(email: str, password: str, address: str | None) -> User | None:
     ok = user is not None and matches and user.active
     if ok and _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.session.add(LoginAttempt(email=email[:254], address=(address or "")[:64], succeeded=ok))
+    now = now or utcnow()
+    db.session.add(LoginAttempt(email=email[:254], address=client.address[:64], browser=client.browser,
+                                succeeded=ok, attempted_at=now))
+    throttle.record(email, client, ok, now=now)
     if ok and user is not None:
-        user.last_login_at = utcnow()
+        user.last_login_at = now
         return user
     return None
 
