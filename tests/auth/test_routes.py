@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html import unescape
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_community, make_school, make_user
@@ -568,6 +570,19 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, ctx):
     flags = [part.strip().lower() for part in cookies[-1].split(";")]
     assert "httponly" in flags
     assert "samesite=lax" in flags
+
+
+def test_known_browser_cookie_is_httponly_samesite_lax_names_no_address_and_lasts_a_year(client, ctx):
+    make_user(email="lin@school.test")
+    response = _login(client, "lin@school.test")
+    [cookie] = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("known_browser=")]
+    flags = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in flags and "samesite=lax" in flags and f"max-age={365 * 86400}" in flags
+    signed = cookie.split(";")[0].split("=", 1)[1]
+    value = URLSafeSerializer(ctx.config["SECRET_KEY"], salt="known-browser").loads(signed)
+    assert "lin" not in json.dumps(value) and len(value["accounts"]) == 1  # a hash, not the address
+    assert not [value for value in _login(client, "lin@school.test", "a wrong password!").headers.getlist(
+        "Set-Cookie") if value.startswith("known_browser=")]  # only a login that worked makes a browser known
 
 
 def test_remember_cookie_is_httponly_and_samesite_lax(client, ctx):

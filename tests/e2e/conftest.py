@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from workspace import create_app
@@ -96,9 +97,13 @@ def live_server(live_app: Flask) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(live_app: Flask) -> None:
-    """Every browser logs in from 127.0.0.1: start each test with fresh per-address limits."""
+    """Every browser logs in from 127.0.0.1: start each test with fresh per-address limits and login counts."""
+    from workspace.auth.models import LoginAttempt
+
     with live_app.app_context():
         limiter.reset()
+        db.session.execute(delete(LoginAttempt))
+        db.session.commit()
 
 
 # --- data through the app's services -------------------------------------------------------------
