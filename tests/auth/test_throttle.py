@@ -198,3 +198,25 @@ def test_the_wait_is_said_in_the_users_language(ctx, locale, words):
     with force_locale(locale):
         text = _refusal_message(throttle.Refusal(throttle.DELAY, 841))
     assert words in text
+
+
+@pytest.mark.parametrize(("address", "counted_as"), [
+    ("203.0.113.10", "203.0.113.10"),
+    ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+    ("::ffff:203.0.113.10", "203.0.113.10"),
+    ("", ""),
+    ("not an address", "not an address"),
+])
+def test_an_ipv6_client_is_counted_by_its_64(address, counted_as):
+    assert throttle.network_of(address) == counted_as
+
+
+def test_while_redis_is_away_the_database_keeps_counting(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens there
+    monkeypatch.delitem(app.extensions, "login_throttle_redis", raising=False)
+    make_user(email="lin@school.test")
+    now = utcnow()
+    for _ in range(3):
+        fail("lin@school.test", STRANGER, now)
+    assert wait("lin@school.test", STRANGER, now) == 5

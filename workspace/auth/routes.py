@@ -86,7 +86,7 @@ def login_post():
     context = {"form": form, "allow_registration": current_app.config["ALLOW_REGISTRATION"]}
     if not form.validate():
         return render_page("auth/login.html", status=422, **context)
-    client = throttle.Client(address=request.remote_addr or "", browser=browsers.known(form.email.data))
+    client = throttle.Client(address=throttle.network_of(request.remote_addr), browser=browsers.known(form.email.data))
     refusal = services.login_refusal(form.email.data, client)
     if refusal is not None:
         form.form_errors.append(_refusal_message(refusal))

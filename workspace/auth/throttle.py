@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -35,6 +37,8 @@ DELAY = "delay"  # this client failed too often for this account: wait, then try
 ADDRESS = "address"  # too many failed logins from this network address, over all accounts
 ACCOUNT = "account"  # too many failed logins for this account from unknown browsers
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Client:
@@ -42,6 +46,20 @@ class Client:
 
     address: str
     browser: str | None = None
+
+
+def network_of(address: str | None) -> str:
+    """The address a client is counted by: an IPv4 address as it is, an IPv6 one by its /64, since one
+    household or one attacker usually holds a whole /64 and could otherwise take a fresh address per guess."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "")[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 @dataclass(frozen=True)
@@ -98,8 +116,16 @@ class _Store(Protocol):
 def check(email: str, client: Client, *, now: dt.datetime | None = None) -> Refusal | None:
     """Say whether a login for this address from this client must wait, and how long (the longest wait wins)."""
     now = now or utcnow()
+    try:
+        return _check(_store(), email, client, now)
+    except _redis_errors() as error:
+        # Every attempt also has its row in the database: while Redis is away, count from there.
+        logger.warning("login throttle: Redis unavailable (%s), counting from the database", error)
+        return _check(DatabaseStore(), email, client, now)
+
+
+def _check(store: _Store, email: str, client: Client, now: dt.datetime) -> Refusal | None:
     settings = _settings()
-    store = _store()
     waits: list[tuple[float, str]] = []
     failures, last = store.streak(email, client, now - settings.window)
     if last is not None and failures >= settings.free:
@@ -118,7 +144,18 @@ def check(email: str, client: Client, *, now: dt.datetime | None = None) -> Refu
 
 def record(email: str, client: Client, succeeded: bool, *, now: dt.datetime | None = None) -> None:
     """Count a login attempt (a success forgives this client's earlier failures for the account)."""
-    _store().record(email, client, succeeded, now or utcnow())
+    try:
+        _store().record(email, client, succeeded, now or utcnow())
+    except _redis_errors() as error:
+        logger.warning("login throttle: Redis unavailable (%s), attempt kept in the database only", error)
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    if not current_app.config.get("REDIS_URL"):
+        return ()
+    import redis
+
+    return (redis.RedisError,)
 
 
 # --- the database -------------------------------------------------------------------------------------
