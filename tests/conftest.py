@@ -89,6 +89,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         "UPLOAD_DIR": str(tmp_dir / "uploads"),
         "PASSWORD_HASH_PROFILE": "fast",
         "SERVER_NAME": "workspace.test",
+        "BASE_URL": "http://workspace.test",
         "MAIL_SERVER": None,
         "LIVE_POLL_STALENESS_SECONDS": 0,  # a test's write shows on its next poll (see test_routes for the delay)
     })

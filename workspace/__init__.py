@@ -22,6 +22,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if overrides:
         app.config.update(overrides)
+    from workspace.core.urls import trusted_hosts
+
+    # Flask answers a request for any other host with 400 (X-Forwarded-Host too, behind ProxyFix).
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
     if app.config.get("BEHIND_PROXY"):

@@ -41,6 +41,13 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value or not value.strip():
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def load_config() -> dict[str, Any]:
     """Build the configuration from the environment."""
     instance = _instance_dir()
@@ -53,7 +60,7 @@ def load_config() -> dict[str, Any]:
     redis_url = os.environ.get("REDIS_URL") or None
     mail_server = os.environ.get("MAIL_SERVER") or None
     secure_cookies = _bool("SESSION_COOKIE_SECURE", False)
-    # Absolute links in emails sent outside a request (the notification batch run from cron).
+    # Every absolute link (emails, feeds, QR codes) is built on BASE_URL, never on the request's Host.
     base_url = os.environ.get("BASE_URL") or (
         f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}")
     return {
@@ -84,6 +91,8 @@ def load_config() -> dict[str, Any]:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "workspace@localhost",
         "BASE_URL": base_url.rstrip("/"),
+        # Host names requests may use besides BASE_URL's (create_app completes the list); others get 400.
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
         # A notification waits this long before its email, so that a busy thread makes one email, not ten.
         "NOTIFY_EMAIL_DELAY_MINUTES": _int("NOTIFY_EMAIL_DELAY_MINUTES", 5),
         "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Taipei",
@@ -103,8 +112,17 @@ def load_config() -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
         "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE") or "default",
-        "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 5),
-        "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 15),
+        # Login throttling (auth/throttle.py): failures per account and browser (or address) get a few free tries,
+        # then waits from LOGIN_DELAY_SECONDS doubling up to LOGIN_DELAY_MAX_SECONDS; failures are remembered for
+        # the window (until a success from the same browser or address).
+        "LOGIN_FAILURES_BEFORE_DELAY": _int("LOGIN_FAILURES_BEFORE_DELAY", 3),
+        "LOGIN_DELAY_SECONDS": _int("LOGIN_DELAY_SECONDS", 5),
+        "LOGIN_DELAY_MAX_SECONDS": _int("LOGIN_DELAY_MAX_SECONDS", 900),
+        "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 1440),
+        # Failed logins for one account from browsers that never logged in to it, within the window, before
+        # password logins from such browsers pause (a reset link and known browsers still get in).
+        "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 100),
+        # Failed logins from one address over all accounts; also the limit on sign-up and reset requests.
         "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "RESET_LINK_HOURS": _int("RESET_LINK_HOURS", 24),

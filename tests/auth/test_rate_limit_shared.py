@@ -1,4 +1,5 @@
-"""With REDIS_URL, the per-address login limit is shared by every worker process."""
+"""With REDIS_URL, the per-address limits are shared by every worker process: the login throttle's count of
+failed logins from an address (auth/throttle.py) and Flask-Limiter's limit on reset requests."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ WORKER = textwrap.dedent("""
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     form = {"csrf_token": token, "password": "wrong password"}
-    codes = [client.post("/login", data={**form, "email": f"x{i}@school.test"},
+    codes = [client.post(sys.argv[2], data={**form, "email": f"x{i}@school.test"},
                          environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code for i in range(int(sys.argv[1]))]
     print(" ".join(map(str, codes)))
 """)
@@ -42,10 +43,10 @@ def _redis_reachable() -> bool:
         return False
 
 
-def _worker(tmp_path: Path, attempts: int, prefix: str) -> list[int]:
+def _worker(tmp_path: Path, attempts: int, prefix: str, path: str = "/login") -> list[int]:
     env = {**os.environ, "REDIS_URL": REDIS, "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k" * 32,
            "DB": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "PREFIX": prefix}
-    result = subprocess.run([sys.executable, "-c", WORKER, str(attempts)], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-c", WORKER, str(attempts), path], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     return [int(code) for code in result.stdout.split()]
@@ -61,3 +62,13 @@ def test_two_worker_processes_share_the_limit(tmp_path):
     assert first == [422, 422, 422]
     second = _worker(tmp_path, 1, prefix)  # another process: it sees the first one's count
     assert second == [429]
+
+
+def test_two_worker_processes_share_the_limit_on_reset_requests(tmp_path):
+    if not _redis_reachable():
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379 (REQUIRE_REDIS=1 makes this fail)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    assert _worker(tmp_path, 3, prefix, "/forgot") == [200, 200, 200]
+    assert _worker(tmp_path, 1, prefix, "/forgot") == [429]

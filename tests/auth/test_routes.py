@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html import unescape
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_community, make_school, make_user
@@ -34,8 +36,9 @@ def config(app):
     app.config.update(saved)
 
 
-def _login(client, email: str, password: str = PASSWORD, **extra):
-    return client.post_form("/login", {"email": email, "password": password, **extra})
+def _login(client, email: str, password: str = PASSWORD, *, environ_base: dict | None = None, **extra):
+    options = {"environ_base": environ_base} if environ_base else {}
+    return client.post_form("/login", {"email": email, "password": password, **extra}, **options)
 
 
 def _logged_in(client) -> bool:
@@ -150,30 +153,115 @@ def test_login_requires_the_csrf_token(client, ctx):
     assert not _logged_in(client)
 
 
-def test_account_lock_answers_429_even_with_the_right_password(client, app, ctx):
+STRANGER = {"REMOTE_ADDR": "198.51.100.66"}
+TEACHER = {"REMOTE_ADDR": "203.0.113.10"}
+
+
+def _backdate_attempts(seconds: float) -> None:
+    """Move every recorded login attempt into the past, as if the wait had been sat out."""
+    for attempt in db.session.scalars(select(LoginAttempt)):
+        attempt.attempted_at -= dt.timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def test_after_three_failures_each_try_waits_longer_and_the_page_says_how_long(client, ctx):
     make_user(email="lin@school.test")
-    for number in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+    for number in range(3):
         assert _login(client, "lin@school.test", f"wrong password {number}").status_code == 422
-    response = _login(client, "lin@school.test")
+    response = _login(client, "lin@school.test")  # even the right password waits
     assert response.status_code == 429
-    assert "Too many failed attempts for this account" in _page(response)
-    assert 'value="lin@school.test"' in _page(response)
+    assert response.headers["Retry-After"] == "5"
+    page = _page(response)
+    assert "Too many failed attempts. Wait 5 seconds, then try again." in page
+    assert 'value="lin@school.test"' in page and PASSWORD not in page
     assert not _logged_in(client)
-    # Another account from the same address is not locked.
-    make_user(email="wang@school.test")
-    assert _login(client, "wang@school.test").status_code == 302
+    _backdate_attempts(5)
+    assert _login(client, "lin@school.test", "wrong password 3").status_code == 422
+    assert "Wait 10 seconds" in _page(_login(client, "lin@school.test"))
+    _backdate_attempts(10)
+    assert _login(client, "lin@school.test", "wrong password 4").status_code == 422
+    assert "Wait 20 seconds" in _page(_login(client, "lin@school.test"))
+    _backdate_attempts(20)
+    assert _login(client, "lin@school.test").status_code == 302  # no lock: the right password gets in
+    assert _logged_in(client)
 
 
-def test_per_address_limit_answers_429_error_page(client, config, ctx):
+def test_a_stranger_failing_20_times_does_not_stop_the_teacher_logging_in(client, make_client, ctx):
+    make_user(email="lin@school.test")
+    stranger = make_client()
+    answers = [_login(stranger, "lin@school.test", f"guess number {n}!", environ_base=STRANGER).status_code
+               for n in range(20)]
+    assert answers[:3] == [422] * 3 and set(answers[3:]) == {429}
+    assert _login(client, "lin@school.test", environ_base=TEACHER).status_code == 302
+    assert _logged_in(client)
+
+
+def test_the_teachers_own_browser_is_not_slowed_by_strangers_at_the_same_address(client, make_client, ctx):
+    """A classroom behind the school's one public address guesses her password; her browser still gets in."""
+    make_user(email="lin@school.test")
+    assert _login(client, "lin@school.test", environ_base=STRANGER).status_code == 302  # she logged in here once
+    assert client.get_cookie("known_browser", domain="workspace.test") is not None
+    client.logout()
+    classroom = make_client()
+    for n in range(5):
+        _login(classroom, "lin@school.test", f"guess number {n}!", environ_base=STRANGER)
+    assert _login(classroom, "lin@school.test", environ_base=STRANGER).status_code == 429
+    assert _login(client, "lin@school.test", environ_base=STRANGER).status_code == 302
+    assert _logged_in(client)
+
+
+def test_a_forged_known_browser_cookie_counts_for_nothing(client, make_client, ctx):
+    make_user(email="lin@school.test")
+    client.set_cookie("known_browser", "eyJpZCI6ImFhYWEiLCJhY2NvdW50cyI6W119.forged", domain="workspace.test")
+    for n in range(3):
+        _login(client, "lin@school.test", f"guess number {n}!", environ_base=STRANGER)
+    assert _login(client, "lin@school.test", environ_base=STRANGER).status_code == 429
+
+
+def test_guessing_from_many_addresses_pauses_unknown_browsers_but_a_reset_link_gets_in(client, make_client, config,
+                                                                                       ctx):
+    config(LOGIN_FAILURES_PER_ACCOUNT=6)
+    user = make_user(email="lin@school.test")
+    for n in range(6):
+        _login(make_client(), "lin@school.test", "a wrong password!", environ_base={"REMOTE_ADDR": f"198.51.100.{n}"})
+    response = _login(client, "lin@school.test", environ_base=TEACHER)
+    assert response.status_code == 429
+    page = _page(response)
+    assert "logging in to this account with its password is paused for 1 day" in page
+    assert "Forgot your password?" in page
+    # Proving control of the mailbox (or an administrator's link) gets her in, and her browser is known from then on.
+    token = _reset_token(user)
+    assert client.post_form(f"/reset/{token}", {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+                            environ_base=TEACHER).status_code == 302
+    client.logout()
+    assert _login(client, "lin@school.test", NEW_PASSWORD, environ_base=TEACHER).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_held_back_but_not_others(client, make_client, config, ctx):
     config(LOGIN_RATE_LIMIT_PER_ADDRESS="3 per minute")
     make_user(email="lin@school.test")
     for number in range(3):
-        assert _login(client, f"someone{number}@school.test", "wrong password!").status_code == 422
-    response = _login(client, "lin@school.test")  # right password, but the address is throttled
+        assert _login(client, f"someone{number}@school.test", "wrong password!",
+                      environ_base=STRANGER).status_code == 422
+    response = _login(client, "lin@school.test", environ_base=STRANGER)  # right password, but this network waits
     assert response.status_code == 429
-    page = _page(response)
-    assert "Too many attempts" in page and 'class="error-page"' in page
+    assert "Too many failed logins from this network. Wait 1 minute, then try again." in _page(response)
     assert not _logged_in(client)
+    assert _login(make_client(), "lin@school.test", environ_base=TEACHER).status_code == 302
+
+
+def test_a_throttled_answer_is_the_same_for_any_account_and_checks_no_password(client, counting, ctx):
+    make_user(email="lin@school.test")
+    make_user(email="gone@school.test", active=False)
+    pages = {}
+    for email in ("lin@school.test", "gone@school.test", "nobody@school.test"):
+        for n in range(3):
+            _login(client, email, f"wrong password {n}")
+        counting.verified.clear()
+        response = _login(client, email)
+        assert response.status_code == 429 and counting.verified == []
+        pages[email] = re.sub(r'(data-token="|value=")[^"]*', r"\1", _page(response))
+    assert len(set(pages.values())) == 1
 
 
 # --- logout --------------------------------------------------------------------------------------
@@ -241,6 +329,52 @@ def test_register_weak_password_is_refused_beside_the_field(client, ctx):
     page = _page(response)
     assert 'id="password-error"' in page and "at least 10" in page
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def _invitation_token() -> str:
+    community = make_community(name="五年級數學社群")
+    convener = db.session.get(User, community.created_by_id)
+    invitation = community_services.create_invitation(community, actor=convener, role="member")
+    db.session.commit()
+    return invitation.token
+
+
+@pytest.mark.parametrize("weak", ["password12", "1234567890"])
+@pytest.mark.parametrize("where", ["register", "invitation", "reset", "change"])
+def test_a_common_password_is_refused_everywhere_a_password_is_set(client, ctx, where, weak):
+    """Sign-up, sign-up through an invitation, a reset link and the account page all refuse it beside the field."""
+    user = make_user(email="lin@school.test")
+    token = _invitation_token() if where == "invitation" else None
+    accounts = db.session.scalar(select(func.count(User.id)))
+    fields = {"password": weak, "password_confirm": weak}
+    if where == "register":
+        response = _register(client, **fields)
+    elif where == "invitation":
+        response = _register(client, invite=token, **fields)
+    elif where == "reset":
+        token = _reset_token(user)
+        response = client.post_form(f"/reset/{token}", fields)
+    else:
+        client.login(user)
+        response = client.post_form("/account/password", {"current_password": PASSWORD, **fields})
+    assert response.status_code == 422
+    page = _page(response)
+    assert 'id="password-error"' in page and "most common passwords" in page
+    assert weak not in page
+    db.session.refresh(user)
+    assert services.verify_password(user, PASSWORD)  # nothing changed
+    assert db.session.scalar(select(func.count(User.id))) == accounts
+
+
+def test_the_create_admin_command_refuses_a_common_password(app, ctx):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--email", "boss@school.test", "--password", "password12"])
+    assert result.exit_code != 0
+    assert "most common passwords" in result.output or "常見" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+    result = runner.invoke(args=["create-admin", "--email", "boss@school.test", "--password", "a good long password"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
 
 
 def test_closed_registration_shows_the_invitation_page(client, config, ctx):
@@ -436,6 +570,19 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, ctx):
     flags = [part.strip().lower() for part in cookies[-1].split(";")]
     assert "httponly" in flags
     assert "samesite=lax" in flags
+
+
+def test_known_browser_cookie_is_httponly_samesite_lax_names_no_address_and_lasts_a_year(client, ctx):
+    make_user(email="lin@school.test")
+    response = _login(client, "lin@school.test")
+    [cookie] = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("known_browser=")]
+    flags = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in flags and "samesite=lax" in flags and f"max-age={365 * 86400}" in flags
+    signed = cookie.split(";")[0].split("=", 1)[1]
+    value = URLSafeSerializer(ctx.config["SECRET_KEY"], salt="known-browser").loads(signed)
+    assert "lin" not in json.dumps(value) and len(value["accounts"]) == 1  # a hash, not the address
+    assert not [value for value in _login(client, "lin@school.test", "a wrong password!").headers.getlist(
+        "Set-Cookie") if value.startswith("known_browser=")]  # only a login that worked makes a browser known
 
 
 def test_remember_cookie_is_httponly_and_samesite_lax(client, ctx):

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from workspace import create_app
@@ -84,6 +85,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def live_server(live_app: Flask) -> Iterator[str]:
     """Serve the live app on 127.0.0.1 (a free port) in a daemon thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    # Links that leave the site (the QR code, invitations) are built on BASE_URL: this server's address.
+    live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -94,9 +97,13 @@ def live_server(live_app: Flask) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(live_app: Flask) -> None:
-    """Every browser logs in from 127.0.0.1: start each test with fresh per-address limits."""
+    """Every browser logs in from 127.0.0.1: start each test with fresh per-address limits and login counts."""
+    from workspace.auth.models import LoginAttempt
+
     with live_app.app_context():
         limiter.reset()
+        db.session.execute(delete(LoginAttempt))
+        db.session.commit()
 
 
 # --- data through the app's services -------------------------------------------------------------

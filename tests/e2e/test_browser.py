@@ -46,6 +46,27 @@ def test_log_in_after_a_wrong_password(page: Page, data) -> None:
     expect(page.locator("#site-nav")).to_contain_text("王小明")
 
 
+def test_repeated_wrong_passwords_ask_to_wait_and_say_how_long(page: Page, data) -> None:
+    user = data.user(name="林慢慢")
+    page.goto("/login")
+    form = page.locator("#login")
+    for number in range(3):
+        page.get_by_label("Email").fill(user["email"])
+        page.get_by_label("Password").fill(f"not the password, try {number}")
+        form.get_by_role("button", name="Log in").click()
+        expect(form.locator(".form-errors")).to_contain_text("The email address or password is not right.")
+        expect(page.get_by_label("Password")).to_have_value("")
+    # Even the right password waits now; the page says how long, keeps the address and stays a login page.
+    page.get_by_label("Password").fill(user["password"])
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")) as answer:
+        form.get_by_role("button", name="Log in").click()
+    assert answer.value.status == 429
+    expect(form.locator(".form-errors")).to_contain_text("Too many failed attempts. Wait 5 seconds, then try again.")
+    expect(page.get_by_label("Email")).to_have_value(user["email"])
+    expect(page.get_by_label("Password")).to_have_value("")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
 def test_create_a_community(page: Page, data) -> None:
     user = data.user(name="林老師")
     log_in(page, user)

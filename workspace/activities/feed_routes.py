@@ -17,11 +17,12 @@ from workspace.communities.access import load_community
 from workspace.core.database import writes
 from workspace.core.htmx import render_page
 from workspace.core.permissions import public
+from workspace.core.urls import external_url
 from workspace.extensions import db
 
 
 def _feed_url(token: str) -> str:
-    return url_for("activities.calendar_feed", token=token, _external=True)
+    return external_url("activities.calendar_feed", token=token)
 
 
 @bp.get("/c/<slug>/activities/feed")
@@ -60,7 +61,7 @@ def calendar_feed(token: str):
                         mimetype="text/plain")
 
     def url_of(activity: Activity) -> str:
-        return url_for("activities.show", slug=activity.community.slug, activity_id=activity.id, _external=True)
+        return external_url("activities.show", slug=activity.community.slug, activity_id=activity.id)
 
     body, filename = feeds.render_feed(feed, url_of)
     response = Response(body, mimetype="text/calendar")

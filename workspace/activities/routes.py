@@ -31,6 +31,7 @@ from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_upload
+from workspace.core.urls import external_url
 from workspace.discussions import services as discussions
 from workspace.extensions import db
 from workspace.plans import services as co_planning
@@ -337,8 +338,8 @@ def _qr_svg(url: str) -> Markup:
 def board(slug: str, activity_id: int):
     """The sign-in board for the room's screen: the QR code and who has signed in, updating by itself."""
     activity = load_activity(slug, activity_id, "manage")
-    link = url_for("activities.sign_in_page", slug=slug, activity_id=activity.id, t=services.sign_in_token(activity),
-                   _external=True)
+    link = external_url("activities.sign_in_page", slug=slug, activity_id=activity.id,
+                        t=services.sign_in_token(activity))
     return render_page("activities/board.html", community=activity.community, activity=activity, link=link,
                        qr=_qr_svg(link), came=services.signed_in(activity), generation=current_generation(),
                        window=services.sign_in_window(activity), **_labels())

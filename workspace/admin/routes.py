@@ -20,6 +20,7 @@ from workspace.core.htmx import render_page
 from workspace.core.models import AuditEvent
 from workspace.core.permissions import admin_required
 from workspace.core.text import clean_line
+from workspace.core.urls import external_url
 from workspace.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -183,7 +184,7 @@ def create_reset_link(user_id: int):
         abort(400)
     token = auth_services.create_password_reset(user, actor=current_user)
     db.session.commit()
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = external_url("auth.reset_password", token=token)
     return render_page("admin/user.html", **_user_context(user, reset_link=link))
 
 

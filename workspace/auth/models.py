@@ -51,15 +51,20 @@ class User(UserMixin, db.Model):
 
 
 class LoginAttempt(db.Model):
-    """A login attempt, kept in the database so that every worker counts the same failures."""
+    """A login attempt, kept in the database so that every worker counts the same failures (auth/throttle.py)."""
 
     __tablename__ = "login_attempts"
     __cache_neutral__ = True  # no page shows login attempts: writing one keeps cached pages
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "attempted_at"),
+        Index("ix_login_attempts_address_at", "address", "attempted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str | None] = mapped_column(String(64))
+    # The known-browser id when the attempt came from a browser that had logged in to this account before.
+    browser: Mapped[str | None] = mapped_column(String(32))
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from workspace.auth import services
+from workspace.auth import browsers, services, throttle
 from workspace.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -24,6 +28,7 @@ from workspace.core.htmx import render_page
 from workspace.core.i18n import LOCALES
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.permissions import public
+from workspace.core.urls import external_url
 from workspace.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -40,6 +45,26 @@ def _start_session(user: services.User, remember: bool = False) -> None:
     if locale and not user.locale:
         user.locale = locale
     login_user(user, remember=remember)
+    browsers.remember(user.email)
+
+
+def _refusal_message(refusal: throttle.Refusal) -> str:
+    """Say in the user's language how long to wait (rounded up), never whether the account exists."""
+    seconds = refusal.seconds
+    if seconds >= 3600:
+        wait = dt.timedelta(hours=math.ceil(seconds / 3600))
+    elif seconds >= 60:
+        wait = dt.timedelta(minutes=math.ceil(seconds / 60))
+    else:
+        wait = dt.timedelta(seconds=max(seconds, 1))
+    text = format_timedelta(wait, threshold=1)
+    if refusal.reason == throttle.ACCOUNT:
+        return _("After many failed attempts from elsewhere, logging in to this account with its password is "
+                 "paused for %(wait)s. To get in now, use “Forgot your password?”, or log in from a device you "
+                 "have used here before.", wait=text)
+    if refusal.reason == throttle.ADDRESS:
+        return _("Too many failed logins from this network. Wait %(wait)s, then try again.", wait=text)
+    return _("Too many failed attempts. Wait %(wait)s, then try again.", wait=text)
 
 
 @bp.get("/login")
@@ -55,17 +80,21 @@ def login():
 
 @bp.post("/login")
 @public
-@limiter.limit(_login_limit, methods=["POST"])
 def login_post():
-    """Log in, throttled per account (in the database) and per address (Flask-Limiter)."""
+    """Log in, throttled per account and browser or address, per account and per address (auth/throttle.py)."""
     form = LoginForm()
     context = {"form": form, "allow_registration": current_app.config["ALLOW_REGISTRATION"]}
     if not form.validate():
         return render_page("auth/login.html", status=422, **context)
-    if services.account_locked(form.email.data):
-        form.form_errors.append(_("Too many failed attempts for this account. Wait a few minutes and try again."))
-        return render_page("auth/login.html", status=429, **context)
-    user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+    client = throttle.Client(address=throttle.network_of(request.remote_addr), browser=browsers.known(form.email.data))
+    refusal = services.login_refusal(form.email.data, client)
+    if refusal is not None:
+        form.form_errors.append(_refusal_message(refusal))
+        form.password.data = ""
+        response = render_page("auth/login.html", status=429, **context)
+        response.headers["Retry-After"] = str(refusal.seconds)
+        return response
+    user = services.authenticate(form.email.data, form.password.data, client)
     if user is None:
         db.session.commit()  # the failed attempt counts
         form.form_errors.append(_("The email address or password is not right."))
@@ -169,7 +198,7 @@ def forgot_password_post():
         if user is not None and user.active:
             token = services.create_password_reset(user, hours=1)
             db.session.commit()
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = external_url("auth.reset_password", token=token)
             send_mail(user.email, _("Reset your password"),
                       _("Open this link within an hour to choose a new password:\n\n%(link)s\n\n"
                         "If you did not ask for it, ignore this message.", link=link))

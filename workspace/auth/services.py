@@ -1,10 +1,12 @@
-"""Account rules: registration, password hashing, login throttling, password-reset links."""
+"""Account rules: registration, password hashing and strength, logins (throttled by auth/throttle.py), reset links."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 import email_validator
@@ -13,8 +15,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
+from zxcvbn import zxcvbn
 
+from workspace.auth import throttle
 from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, new_session_nonce
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
@@ -23,6 +27,10 @@ from workspace.core.text import clean_line, has_visible_text
 from workspace.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score: 3 means about 10^10 guesses or more ("safely unguessable"); 2 lets "woaini1314" and
+# "teacher2026" through.
+MIN_PASSWORD_SCORE = 3
+ZXCVBN_MAX_LENGTH = 72
 
 # School networks run mail on internal names (school.local, lab.test): accept them, as the
 # email_validator documentation suggests, by trimming its list of special-use domains.
@@ -47,11 +55,28 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# One throwaway hash per hashing profile, made with that profile's parameters: checking a password against
+# it costs what checking a real account's hash costs.
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    hasher = _hasher()
+    if id(hasher) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(hasher)] = hasher.hash(secrets.token_urlsafe(24))
+    return _DUMMY_HASHES[id(hasher)]
+
+
 def verify_password(user: User, password: str) -> bool:
     """Check a password against the user's hash (and upgrade the hash when parameters changed)."""
-    try:
-        _hasher().verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    if not _matches(user.password_hash, password):
         return False
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -89,14 +114,44 @@ def load_user_from_session_id(session_id: str) -> User | None:
     return user
 
 
-def check_password_strength(password: str, *, field: str = "password") -> None:
-    """Refuse passwords that are too short or all one character."""
+def _personal_words(values: Iterable[str | None]) -> list[str]:
+    """The words of a person's email address and name that a guesser would try first."""
+    words: list[str] = []
+    for value in values:
+        value = (value or "").strip().lower()
+        if not value:
+            continue
+        local = value.partition("@")[0]  # the name part of an email address, "lin.meiling" in lin.meiling@…
+        for word in (value, local, *re.split(r"[^\w]+", value)):
+            if len(word) >= 3 and word not in words:
+                words.append(word)
+    return words
+
+
+def check_password_strength(password: str, *, field: str = "password", personal: Iterable[str | None] = ()) -> None:
+    """Refuse a password that is short or easy to guess: common passwords and their variants, words, names,
+    keyboard rows, dates, repeats and sequences (zxcvbn), or the person's own name or email address (`personal`).
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             str(_l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)), field=field
         )
-    if len(set(password)) < 3:
-        raise ValidationError(str(_l("This password is too easy to guess.")), field=field)
+    # zxcvbn refuses more than 72 characters (its matching grows fast with the length); a password whose first
+    # 72 characters are hard to guess is hard to guess.
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(personal))
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return
+    found = {match.get("dictionary_name") for match in result["sequence"]}
+    if "user_inputs" in found:
+        message = _l("This password contains your name or email address, which others can guess. "
+                     "A short sentence of four or five words is easy to remember and hard to guess.")
+    elif "passwords" in found:
+        message = _l("This is one of the most common passwords, or close to one. "
+                     "A short sentence of four or five words is easy to remember and hard to guess.")
+    else:
+        message = _l("This password is too easy to guess (a repeated or simple pattern, a keyboard row, a date "
+                     "or a common word). A short sentence of four or five words is easy to remember and hard to guess.")
+    raise ValidationError(str(message), field=field)
 
 
 def register_user(
@@ -111,7 +166,7 @@ def register_user(
         raise ValidationError(
             str(_l("An account with this email address already exists. Log in instead.")), field="email"
         )
-    check_password_strength(password)
+    check_password_strength(password, personal=(email, display_name))
     user = User(
         email=email,
         display_name=display_name,
@@ -124,48 +179,41 @@ def register_user(
     return user
 
 
-def failed_logins(email: str, now: dt.datetime | None = None) -> int:
-    """Count failed logins for this address inside the window, as every worker sees them."""
-    now = now or utcnow()
-    window = dt.timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.attempted_at)).where(
-            LoginAttempt.email == normalize_email(email), LoginAttempt.succeeded.is_(True)
-        )
-    )
-    since = max(filter(None, [now - window, last_success]))
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.email == normalize_email(email),
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at > since,
-        )
-    ) or 0
+def login_refusal(email: str, client: throttle.Client, *, now: dt.datetime | None = None) -> throttle.Refusal | None:
+    """Say whether a login for this address from this client must wait first (the same for every address,
+    whether or not it has an account)."""
+    return throttle.check(normalize_email(email), client, now=now)
 
 
-def account_locked(email: str) -> bool:
-    """Whether too many recent failures lock this account for now."""
-    return failed_logins(email) >= current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+def authenticate(email: str, password: str, client: throttle.Client | str | None, *,
+                 now: dt.datetime | None = None) -> User | None:
+    """Return the user when the address and password match an active account; record the attempt.
 
-
-def authenticate(email: str, password: str, address: str | None) -> User | None:
-    """Return the user when the address and password match an active account; record the attempt."""
+    `client` is a throttle.Client, or just the network address.
+    """
+    if not isinstance(client, throttle.Client):
+        client = throttle.Client(address=client or "")
     email = normalize_email(email)
     user = find_user_by_email(email)
-    ok = user is not None and user.active and verify_password(user, password)
-    if user is None:
-        # Spend the same time as a real check, so timing does not reveal which addresses exist.
-        _hasher().hash(password or "x")
-    db.session.add(LoginAttempt(email=email[:254], address=(address or "")[:64], succeeded=ok))
+    # One password check, against the account's hash or a dummy one with the same parameters, whatever the
+    # account's state: the time taken says nothing about whether the account exists or is deactivated.
+    matches = _matches(user.password_hash if user is not None else _dummy_hash(), password)
+    ok = user is not None and matches and user.active
+    if ok and _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    now = now or utcnow()
+    db.session.add(LoginAttempt(email=email[:254], address=client.address[:64], browser=client.browser,
+                                succeeded=ok, attempted_at=now))
+    throttle.record(email, client, ok, now=now)
     if ok and user is not None:
-        user.last_login_at = utcnow()
+        user.last_login_at = now
         return user
     return None
 
 
 def set_password(user: User, password: str, *, actor: Any = None, field: str = "password") -> None:
     """Set a new password and sign the user out of every other session."""
-    check_password_strength(password, field=field)
+    check_password_strength(password, field=field, personal=(user.email, user.display_name))
     user.password_hash = hash_password(password)
     user.session_nonce = new_session_nonce()
     record_event(actor or user, "user.password_changed", user)

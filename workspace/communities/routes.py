@@ -18,6 +18,7 @@ from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.permissions import can, membership_of, public, require, reviewer_school_ids
+from workspace.core.urls import external_url
 from workspace.discussions import services as discussion_services
 from workspace.extensions import db
 from workspace.resources import services as resource_services
@@ -220,7 +221,7 @@ def create_invitation(slug: str):
         context = _members_context(community, invitation_form=form)
         return render_page("communities/members.html", "communities/_invitations.html", status=422, **context)
     db.session.commit()
-    link = url_for("communities.show_invitation", token=invitation.token, _external=True)
+    link = external_url("communities.show_invitation", token=invitation.token)
     sent = invitation.email and send_mail(
         invitation.email,
         _("%(name)s invites you to %(community)s", name=current_user.display_name, community=community.name),

@@ -1,4 +1,5 @@
-"""Security headers on every response, and the login gate (login required unless a view is @public)."""
+"""Security headers on every response, the login gate (login required unless a view is @public), and the
+refusal of requests for a host the site does not serve."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, make_response, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 
 from workspace.core.forms import safe_next
 from workspace.extensions import htmx
@@ -85,12 +88,35 @@ def login_redirect() -> Response:
     return redirect(login_url)
 
 
+_reported_hosts: set[str] = set()
+
+
+def refuse_untrusted_host() -> Response | None:
+    """Answer 400 to a request whose Host (or X-Forwarded-Host behind the proxy) is not a trusted host.
+
+    Flask notices the host when it builds the request's URL adapter and leaves the error for the view;
+    the before-request hooks would still run without an adapter (and fail on the first url_for), so the
+    refusal comes first of all, as plain text: no page, no session, no database.
+    """
+    if not isinstance(request.routing_exception, SecurityError):
+        return None
+    host = request.environ.get("HTTP_HOST", "")[:100]
+    if host not in _reported_hosts and len(_reported_hosts) < 100:  # once per host: scanners come often
+        _reported_hosts.add(host)
+        current_app.logger.warning("refused a request for host %r: not in TRUSTED_HOSTS %s (set BASE_URL or "
+                                   "TRUSTED_HOSTS)", host, current_app.config["TRUSTED_HOSTS"])
+    response = make_response(_("This site is not served at this address."), 400)
+    response.mimetype = "text/plain"
+    return response
+
+
 def install(app: Flask) -> None:
     """Install the login gate, the session cookie policy and the security headers on the app."""
     app.session_interface = SessionInterface()
     # First, before the CSRF check: a save sent after the login ended (the session and its CSRF secret are
     # gone) is told to log in again, not refused as a bad request; sending someone to log in changes nothing.
     app.before_request_funcs.setdefault(None, []).insert(0, require_login)
+    app.before_request_funcs[None].insert(0, refuse_untrusted_host)
     app.after_request(set_security_headers)
 
 

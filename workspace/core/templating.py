@@ -11,6 +11,7 @@ from flask_login import current_user
 from workspace.communities.labels import community_type_label, role_label
 from workspace.core.i18n import HTML_LANG, LOCALE_NAMES, LOCALES, N_, gettext, local_date, local_datetime
 from workspace.core.permissions import can
+from workspace.core.urls import external_url
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
 
@@ -113,6 +114,7 @@ def install(app: Flask) -> None:
         role_label=role_label,
         community_type_label=community_type_label,
         describe_event=describe_event,
+        external_url=external_url,
         htmx_script=HTMX_SCRIPT,
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date)

@@ -10,8 +10,6 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
 
 import flask_babel
 from flask import current_app
@@ -27,6 +25,7 @@ from workspace.core.forms import safe_next
 from workspace.core.i18n import LOCALES, N_, gettext
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.text import clean_line
+from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
@@ -248,18 +247,6 @@ def user_for_unsubscribe_token(token: str) -> User | None:
     if not isinstance(user_id, int):
         return None
     return db.session.get(User, user_id)
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """Build an absolute URL on BASE_URL, with or without a request (the batch runs from cron)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
-    return adapter.build(endpoint, values, force_external=True)
-
-
-def absolute_path(path: str) -> str:
-    """Turn a stored path on this site into an absolute link on BASE_URL."""
-    return current_app.config["BASE_URL"].rstrip("/") + safe_next(path, "/")
 
 
 def unsubscribe_url(user: User) -> str:

@@ -1,0 +1,222 @@
+"""Login throttling without HTTP: per account and client, growing waits, the two ceilings, shared storage.
+
+Every test runs on the database store and again on Redis (when reachable; REQUIRE_REDIS=1 makes a missing
+Redis fail): the counts must be the same wherever they are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+
+import pytest
+from flask_babel import force_locale
+
+from tests.factories import PASSWORD, make_user
+from workspace.auth import services, throttle
+from workspace.auth.throttle import Client
+from workspace.core.database import utcnow
+from workspace.extensions import db
+
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEACHER = Client(address="203.0.113.10")  # the teacher's school network
+STRANGER = Client(address="198.51.100.66")
+
+
+def redis_reachable() -> bool:
+    """Whether the test Redis answers (REQUIRE_REDIS=1 turns a missing one into a failure)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but Redis is not reachable on 127.0.0.1:6379")
+        return False
+
+
+@pytest.fixture(params=["database", "redis"])
+def store(request, app, ctx, monkeypatch) -> str:
+    """Run the test on the database store, then on Redis under a key prefix of its own."""
+    if request.param == "redis":
+        if not redis_reachable():
+            pytest.skip("Redis is not reachable on 127.0.0.1:6379 (REQUIRE_REDIS=1 makes this fail)")
+        monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
+        monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex}")
+        monkeypatch.delitem(app.extensions, "login_throttle_redis", raising=False)
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _settings(app, monkeypatch) -> None:
+    """The shipped defaults, whatever the environment says."""
+    for key, value in {"LOGIN_FAILURES_BEFORE_DELAY": 3, "LOGIN_DELAY_SECONDS": 5, "LOGIN_DELAY_MAX_SECONDS": 900,
+                       "LOGIN_FAILURE_WINDOW_MINUTES": 1440, "LOGIN_FAILURES_PER_ACCOUNT": 100,
+                       "LOGIN_RATE_LIMIT_PER_ADDRESS": "20 per 10 minutes"}.items():
+        monkeypatch.setitem(app.config, key, value)
+
+
+def fail(email: str, client: Client, at: dt.datetime) -> None:
+    assert services.authenticate(email, "a wrong password!", client, now=at) is None
+    db.session.flush()
+
+
+def wait(email: str, client: Client, at: dt.datetime) -> int:
+    refusal = services.login_refusal(email, client, now=at)
+    return refusal.seconds if refusal else 0
+
+
+def test_waits_start_after_three_failures_and_double_up_to_the_cap(store):
+    make_user(email="lin@school.test")
+    now = utcnow()
+    waits = []
+    for _ in range(13):
+        assert wait("lin@school.test", STRANGER, now) == 0  # each try comes once the last wait is over
+        fail("lin@school.test", STRANGER, now)
+        waits.append(wait("lin@school.test", STRANGER, now))
+        now += dt.timedelta(seconds=waits[-1])
+    assert waits == [0, 0, 5, 10, 20, 40, 80, 160, 320, 640, 900, 900, 900]
+    # Halfway through a wait, the rest of it.
+    assert wait("lin@school.test", STRANGER, now - dt.timedelta(seconds=400)) == 400
+
+
+def test_a_stranger_failing_20_times_elsewhere_does_not_stop_the_teacher(store):
+    teacher = make_user(email="lin@school.test")
+    now = utcnow()
+    for _ in range(20):
+        now += dt.timedelta(seconds=wait("lin@school.test", STRANGER, now))
+        fail("lin@school.test", STRANGER, now)
+    assert wait("lin@school.test", STRANGER, now) == 900  # the stranger waits
+    assert wait("lin@school.test", TEACHER, now) == 0  # the teacher does not
+    assert services.authenticate("lin@school.test", PASSWORD, TEACHER, now=now) is teacher
+
+
+def test_a_known_browser_is_counted_apart_from_strangers_at_the_same_address(store):
+    """A classroom behind the school's one address guesses; the teacher's own browser there still gets in."""
+    teacher = make_user(email="lin@school.test")
+    her_browser = Client(address=STRANGER.address, browser="b" * 32)
+    now = utcnow()
+    for _ in range(8):
+        now += dt.timedelta(seconds=wait("lin@school.test", STRANGER, now))
+        fail("lin@school.test", STRANGER, now)
+    assert wait("lin@school.test", STRANGER, now) > 0
+    assert wait("lin@school.test", her_browser, now) == 0
+    assert services.authenticate("lin@school.test", PASSWORD, her_browser, now=now) is teacher
+
+
+def test_a_success_forgives_that_clients_failures_only(store):
+    make_user(email="lin@school.test")
+    start = now = utcnow()
+    for client in (TEACHER, STRANGER):
+        for _ in range(3):
+            fail("lin@school.test", client, now)
+    assert wait("lin@school.test", TEACHER, now) == 5
+    now += dt.timedelta(seconds=5)
+    assert services.authenticate("lin@school.test", PASSWORD, TEACHER, now=now) is not None
+    db.session.flush()
+    fail("lin@school.test", TEACHER, now)
+    assert wait("lin@school.test", TEACHER, now) == 0  # a fresh start after her own success
+    assert wait("lin@school.test", STRANGER, start) == 5  # the stranger's count stays
+
+
+def test_failures_older_than_the_window_are_forgotten(store, app):
+    make_user(email="lin@school.test")
+    long_ago = utcnow() - dt.timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"] + 1)
+    for _ in range(10):
+        fail("lin@school.test", STRANGER, long_ago)
+    assert wait("lin@school.test", STRANGER, utcnow()) == 0
+
+
+def test_guessing_from_many_addresses_pauses_password_logins_from_unknown_browsers(store, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_ACCOUNT", 10)
+    teacher = make_user(email="lin@school.test")
+    start = utcnow()
+    for number in range(10):
+        fail("lin@school.test", Client(address=f"198.51.100.{number}"), start + dt.timedelta(seconds=number))
+    now = start + dt.timedelta(seconds=10)
+    refusal = services.login_refusal("lin@school.test", TEACHER, now=now)
+    assert refusal is not None and refusal.reason == throttle.ACCOUNT
+    # Until the oldest of the ten failures leaves the window.
+    assert refusal.seconds == app.config["LOGIN_FAILURE_WINDOW_MINUTES"] * 60 - 10
+    # A browser that logged in to the account before is not held back.
+    known = Client(address=TEACHER.address, browser="c" * 32)
+    assert wait("lin@school.test", known, now) == 0
+    assert services.authenticate("lin@school.test", PASSWORD, known, now=now) is teacher
+    # Other accounts are not affected.
+    assert wait("wang@school.test", TEACHER, now) == 0
+
+
+def test_one_address_trying_many_accounts_is_held_back(store, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT_PER_ADDRESS", "5 per 10 minutes")
+    now = utcnow()
+    for number in range(5):
+        fail(f"teacher{number}@school.test", STRANGER, now)
+    refusal = services.login_refusal("lin@school.test", STRANGER, now=now)
+    assert refusal is not None and refusal.reason == throttle.ADDRESS and refusal.seconds == 600
+    assert wait("lin@school.test", TEACHER, now) == 0  # other networks are not affected
+    assert wait("lin@school.test", STRANGER, now + dt.timedelta(minutes=10)) == 0  # nor this one, later
+
+
+def test_the_counts_ignore_whether_the_account_exists_or_is_active(store):
+    make_user(email="lin@school.test")
+    make_user(email="gone@school.test", active=False)
+    now = utcnow()
+    for email in ("lin@school.test", "gone@school.test", "nobody@school.test"):
+        for _ in range(4):
+            fail(email, STRANGER, now)
+    assert {wait(email, STRANGER, now) for email in ("lin@school.test", "gone@school.test",
+                                                     "nobody@school.test")} == {10}
+
+
+def test_the_throttle_keeps_nothing_in_the_process(store, app, ctx):
+    """Counts made through one app instance are seen by another (a second worker, another server)."""
+    make_user(email="lin@school.test")
+    now = utcnow()
+    for _ in range(3):
+        fail("lin@school.test", STRANGER, now)
+    db.session.commit()
+    from workspace import create_app
+
+    other = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"], "PASSWORD_HASH_PROFILE": "fast",
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "INSTANCE_DIR": app.config["INSTANCE_DIR"],
+                        **{key: app.config[key] for key in ("REDIS_URL", "RATELIMIT_KEY_PREFIX")
+                           if app.config.get(key)}})
+    with other.test_request_context():
+        assert other.config.get("REDIS_URL") == app.config.get("REDIS_URL")
+        assert wait("lin@school.test", STRANGER, now) == 5
+        db.session.remove()
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "Wait 15 minutes, then try again."),
+                                               ("zh_Hant", "請等候 15 分鐘後再試。"),
+                                               ("zh_Hans", "请等候15分钟后再试。")])
+def test_the_wait_is_said_in_the_users_language(ctx, locale, words):
+    from workspace.auth.routes import _refusal_message
+
+    with force_locale(locale):
+        text = _refusal_message(throttle.Refusal(throttle.DELAY, 841))
+    assert words in text
+
+
+@pytest.mark.parametrize(("address", "counted_as"), [
+    ("203.0.113.10", "203.0.113.10"),
+    ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+    ("::ffff:203.0.113.10", "203.0.113.10"),
+    ("", ""),
+    ("not an address", "not an address"),
+])
+def test_an_ipv6_client_is_counted_by_its_64(address, counted_as):
+    assert throttle.network_of(address) == counted_as
+
+
+def test_while_redis_is_away_the_database_keeps_counting(app, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens there
+    monkeypatch.delitem(app.extensions, "login_throttle_redis", raising=False)
+    make_user(email="lin@school.test")
+    now = utcnow()
+    for _ in range(3):
+        fail("lin@school.test", STRANGER, now)
+    assert wait("lin@school.test", STRANGER, now) == 5

@@ -1,0 +1,279 @@
+"""Login throttling that a stranger cannot turn against a teacher.
+
+Failures are counted per account *and client*: the client is the browser when it has logged in to that
+account before (the known-browser cookie), else the network address. Each client gets a few free tries,
+then waits that grow with every further failure, up to a cap: a stranger's guesses slow the stranger
+down, never the teacher's own browser or network. Two ceilings catch guessing spread over many clients
+(not known browsers): failed logins for one account (distributed guessing: password logins from unknown
+browsers pause; a reset link and the browsers that logged in before still get in) and failed logins
+from one address over all accounts (one password tried on many accounts).
+
+Every count lives where every worker and every instance sees it: Redis when REDIS_URL is set, otherwise
+the database (the `LoginAttempt` rows that record each login). Nothing is kept in a process's memory.
+The checks look at the typed address only, never at whether it has an account, so the answer is the
+same for an address with an account, a deactivated one, or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import logging
+import math
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import limits
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, func, select
+
+from workspace.auth.models import LoginAttempt
+from workspace.core.database import utcnow
+from workspace.extensions import db
+
+DELAY = "delay"  # this client failed too often for this account: wait, then try again
+ADDRESS = "address"  # too many failed logins from this network address, over all accounts
+ACCOUNT = "account"  # too many failed logins for this account from unknown browsers
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is trying: the network address, and the known-browser id when this browser logged in to the account."""
+
+    address: str
+    browser: str | None = None
+
+
+def network_of(address: str | None) -> str:
+    """The address a client is counted by: an IPv4 address as it is, an IPv6 one by its /64, since one
+    household or one attacker usually holds a whole /64 and could otherwise take a fresh address per guess."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "")[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a login may not be tried now, and for how many more seconds."""
+
+    reason: str
+    seconds: int
+
+
+@dataclass(frozen=True)
+class _Settings:
+    free: int
+    first_delay: float
+    max_delay: float
+    window: dt.timedelta
+    per_account: int
+    per_address: int
+    address_period: dt.timedelta
+
+
+def _settings() -> _Settings:
+    config = current_app.config
+    per_address = limits.parse(config["LOGIN_RATE_LIMIT_PER_ADDRESS"])
+    return _Settings(
+        free=config["LOGIN_FAILURES_BEFORE_DELAY"],
+        first_delay=config["LOGIN_DELAY_SECONDS"],
+        max_delay=config["LOGIN_DELAY_MAX_SECONDS"],
+        window=dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]),
+        per_account=config["LOGIN_FAILURES_PER_ACCOUNT"],
+        per_address=per_address.amount,
+        address_period=dt.timedelta(seconds=per_address.get_expiry()),
+    )
+
+
+def delay_after(failures: int, settings: _Settings | None = None) -> float:
+    """Seconds to wait after this many failures in a row: none for the first few, then doubling up to the cap."""
+    settings = settings or _settings()
+    if failures < settings.free:
+        return 0.0
+    return min(settings.first_delay * 2 ** (failures - settings.free), settings.max_delay)
+
+
+class _Store(Protocol):
+    def streak(self, email: str, client: Client, since: dt.datetime) -> tuple[int, dt.datetime | None]: ...
+
+    def nth_latest_account_failure(self, email: str, n: int, since: dt.datetime) -> dt.datetime | None: ...
+
+    def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None: ...
+
+    def record(self, email: str, client: Client, succeeded: bool, now: dt.datetime) -> None: ...
+
+
+def check(email: str, client: Client, *, now: dt.datetime | None = None) -> Refusal | None:
+    """Say whether a login for this address from this client must wait, and how long (the longest wait wins)."""
+    now = now or utcnow()
+    try:
+        return _check(_store(), email, client, now)
+    except _redis_errors() as error:
+        # Every attempt also has its row in the database: while Redis is away, count from there.
+        logger.warning("login throttle: Redis unavailable (%s), counting from the database", error)
+        return _check(DatabaseStore(), email, client, now)
+
+
+def _check(store: _Store, email: str, client: Client, now: dt.datetime) -> Refusal | None:
+    settings = _settings()
+    waits: list[tuple[float, str]] = []
+    failures, last = store.streak(email, client, now - settings.window)
+    if last is not None and failures >= settings.free:
+        waits.append(((last - now).total_seconds() + delay_after(failures, settings), DELAY))
+    if client.browser is None:  # a browser that logged in to this account before is spared the ceilings
+        reopens = store.nth_latest_account_failure(email, settings.per_account, now - settings.window)
+        if reopens is not None:
+            waits.append(((reopens + settings.window - now).total_seconds(), ACCOUNT))
+        reopens = store.nth_latest_address_failure(client.address, settings.per_address,
+                                                   now - settings.address_period)
+        if reopens is not None:
+            waits.append(((reopens + settings.address_period - now).total_seconds(), ADDRESS))
+    seconds, reason = max(waits, default=(0.0, DELAY))
+    return Refusal(reason, math.ceil(seconds)) if seconds > 0 else None
+
+
+def record(email: str, client: Client, succeeded: bool, *, now: dt.datetime | None = None) -> None:
+    """Count a login attempt (a success forgives this client's earlier failures for the account)."""
+    try:
+        _store().record(email, client, succeeded, now or utcnow())
+    except _redis_errors() as error:
+        logger.warning("login throttle: Redis unavailable (%s), attempt kept in the database only", error)
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    if not current_app.config.get("REDIS_URL"):
+        return ()
+    import redis
+
+    return (redis.RedisError,)
+
+
+# --- the database -------------------------------------------------------------------------------------
+
+
+class DatabaseStore:
+    """Counts read from the `LoginAttempt` rows (which `auth.services.authenticate` adds for every attempt)."""
+
+    @staticmethod
+    def _client(email: str, client: Client) -> ColumnElement[bool]:
+        if client.browser:
+            return and_(LoginAttempt.email == email, LoginAttempt.browser == client.browser)
+        return and_(LoginAttempt.email == email, LoginAttempt.address == client.address,
+                    LoginAttempt.browser.is_(None))
+
+    def streak(self, email: str, client: Client, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+        condition = self._client(email, client)
+        last_success = db.session.scalar(
+            select(func.max(LoginAttempt.attempted_at)).where(condition, LoginAttempt.succeeded.is_(True)))
+        count, last = db.session.execute(
+            select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
+                condition, LoginAttempt.succeeded.is_(False),
+                LoginAttempt.attempted_at > max(filter(None, [since, last_success])))
+        ).one()
+        return count or 0, last
+
+    @staticmethod
+    def _nth_latest(condition: ColumnElement[bool], n: int, since: dt.datetime) -> dt.datetime | None:
+        return db.session.scalar(
+            select(LoginAttempt.attempted_at)
+            .where(condition, LoginAttempt.succeeded.is_(False), LoginAttempt.browser.is_(None),
+                   LoginAttempt.attempted_at > since)
+            .order_by(LoginAttempt.attempted_at.desc()).offset(max(n - 1, 0)).limit(1))
+
+    def nth_latest_account_failure(self, email: str, n: int, since: dt.datetime) -> dt.datetime | None:
+        return self._nth_latest(LoginAttempt.email == email, n, since)
+
+    def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None:
+        return self._nth_latest(LoginAttempt.address == address, n, since)
+
+    def record(self, email: str, client: Client, succeeded: bool, now: dt.datetime) -> None:
+        """Nothing more to do: the attempt's row is the count."""
+
+
+# --- Redis --------------------------------------------------------------------------------------------
+
+
+class RedisStore:
+    """Counts in Redis sorted sets (one member per failure, scored by its time), expiring by themselves."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self.redis = client
+        self.prefix = prefix
+
+    @staticmethod
+    def _hash(text: str) -> str:  # no email address is written to Redis
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _pair_key(self, email: str, client: Client) -> str:
+        who = f"b:{client.browser}" if client.browser else f"a:{client.address}"
+        return f"{self.prefix}:pair:{self._hash(email)}:{self._hash(who)}"
+
+    def _account_key(self, email: str) -> str:
+        return f"{self.prefix}:account:{self._hash(email)}"
+
+    def _address_key(self, address: str) -> str:
+        return f"{self.prefix}:address:{self._hash(address)}"
+
+    @staticmethod
+    def _time(score: float) -> dt.datetime:
+        return dt.datetime.fromtimestamp(score, dt.UTC)
+
+    def streak(self, email: str, client: Client, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+        key = self._pair_key(email, client)
+        pipe = self.redis.pipeline()
+        pipe.zcount(key, f"({since.timestamp()}", "+inf")
+        pipe.zrange(key, -1, -1, withscores=True)
+        count, last = pipe.execute()
+        return int(count), (self._time(last[0][1]) if count and last else None)
+
+    def _nth_latest(self, key: str, n: int, since: dt.datetime) -> dt.datetime | None:
+        found = self.redis.zrevrangebyscore(key, "+inf", f"({since.timestamp()}", start=max(n - 1, 0), num=1,
+                                            withscores=True)
+        return self._time(found[0][1]) if found else None
+
+    def nth_latest_account_failure(self, email: str, n: int, since: dt.datetime) -> dt.datetime | None:
+        return self._nth_latest(self._account_key(email), n, since)
+
+    def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None:
+        return self._nth_latest(self._address_key(address), n, since)
+
+    def record(self, email: str, client: Client, succeeded: bool, now: dt.datetime) -> None:
+        settings = _settings()
+        pair = self._pair_key(email, client)
+        pipe = self.redis.pipeline()
+        if succeeded:
+            pipe.delete(pair)
+        else:
+            member = {f"{now.timestamp():.6f}:{secrets.token_hex(4)}": now.timestamp()}
+            keys = [(pair, settings.window)]
+            if client.browser is None:
+                keys += [(self._account_key(email), settings.window),
+                         (self._address_key(client.address), settings.address_period)]
+            for key, keep in keys:
+                pipe.zadd(key, member)
+                pipe.zremrangebyscore(key, "-inf", (now - keep).timestamp())
+                pipe.expire(key, math.ceil(keep.total_seconds()))
+        pipe.execute()
+
+
+def _store() -> _Store:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return DatabaseStore()
+    client = current_app.extensions.get("login_throttle_redis")
+    if client is None:
+        import redis
+
+        client = current_app.extensions["login_throttle_redis"] = redis.Redis.from_url(url)
+    prefix = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "plc-workspace") + ":login"
+    return RedisStore(client, prefix)

@@ -1,0 +1,58 @@
+"""Absolute links, always on BASE_URL, and the host names the site answers to.
+
+A link that leaves the site (an email, a calendar feed, a QR code, a link to copy) is built here and
+nowhere else: `url_for(..., _external=True)` and `request.host_url` take the host from the request,
+so a forged Host header would end up in a password-reset email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from workspace.core.forms import safe_next
+
+# Always trusted when TRUSTED_HOSTS is not set, so that `make run` and a browser on the same machine work.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """Build the absolute URL of an endpoint on BASE_URL (with or without a request: cron has none)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def absolute_path(path: str) -> str:
+    """Turn a stored path on this site into an absolute link on BASE_URL (anything else becomes the home page)."""
+    return current_app.config["BASE_URL"].rstrip("/") + safe_next(path, "/")
+
+
+def host_of(url: str | None) -> str | None:
+    """The host name of a URL, lower-cased, without port (None when it has none)."""
+    return urlsplit(url or "").hostname
+
+
+def trusted_hosts(config: Mapping[str, Any]) -> list[str]:
+    """The host names requests may name: BASE_URL's host, then TRUSTED_HOSTS, or localhost when it is unset.
+
+    A name starting with a dot (".school.edu.tw") also accepts its subdomains (Werkzeug's rule).
+    """
+    configured = config.get("TRUSTED_HOSTS")
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    extra: Iterable[str] = LOCAL_HOSTS if configured is None else configured
+    # SERVER_NAME, when set, is the name Flask itself builds links with outside a request (the tests set it).
+    server_name = host_of(f"//{config['SERVER_NAME']}") if config.get("SERVER_NAME") else None
+    hosts: list[str] = []
+    for name in [host_of(config.get("BASE_URL")), server_name, *extra]:
+        name = (name or "").strip().lower()
+        if name and name not in hosts:
+            hosts.append(name)
+    return hosts
