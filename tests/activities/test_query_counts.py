@@ -94,3 +94,15 @@ def test_the_board_poll_is_cheap_when_nothing_changed(client, ctx, count_queries
     assert measure(client, count_queries, unchanged, 204, headers={"HX-Request": "true"}) <= POLL_LIMIT
     stale = f"/c/club/activities/{activity.id}/board/attendees?gen=0"
     assert measure(client, count_queries, stale, headers={"HX-Request": "true"}) <= LIMIT
+
+
+def test_the_boards_code_poll_needs_no_database_until_the_step_changes(client, ctx, count_queries, app,
+                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_CODE_SECONDS", 10**9)  # one step for the whole test (until 2033)
+    club = make_club()
+    activity = club.activity(starts=now_local())
+    client.login(club.convener)
+    unchanged = f"/c/club/activities/{activity.id}/board/code?step={services.code_step()}"
+    assert measure(client, count_queries, unchanged, 204, headers={"HX-Request": "true"}) == 0
+    changed = f"/c/club/activities/{activity.id}/board/code?step={services.code_step() - 1}"
+    assert measure(client, count_queries, changed, headers={"HX-Request": "true"}) <= LIMIT

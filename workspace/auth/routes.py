@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from workspace.activities import services as activity_services
 from workspace.auth import services
 from workspace.auth.forms import (
     ChangePasswordForm,
@@ -50,7 +51,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(target)
     form = LoginForm(next=target)
-    return render_page("auth/login.html", form=form, allow_registration=current_app.config["ALLOW_REGISTRATION"])
+    return render_page("auth/login.html", form=form, allow_registration=current_app.config["ALLOW_REGISTRATION"],
+                       purpose=activity_services.sign_in_purpose(target))
 
 
 @bp.post("/login")
@@ -59,7 +61,8 @@ def login():
 def login_post():
     """Log in, throttled per account (in the database) and per address (Flask-Limiter)."""
     form = LoginForm()
-    context = {"form": form, "allow_registration": current_app.config["ALLOW_REGISTRATION"]}
+    context = {"form": form, "allow_registration": current_app.config["ALLOW_REGISTRATION"],
+               "purpose": activity_services.sign_in_purpose(safe_next(form.next.data, ""))}
     if not form.validate():
         return render_page("auth/login.html", status=422, **context)
     if services.account_locked(form.email.data):
