@@ -371,7 +371,8 @@ def test_a_visitor_with_a_bad_code_goes_to_the_login_page_as_anywhere_else(clien
         back = parse_qs(urlsplit(parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]).query)
         assert back == {"t": [code]}  # no receipt for a code that is not good now
         assert client.get_cookie("sign_in_scan", domain="workspace.test", path=url) is None
-    for missing in (f"/c/club/activities/{activity.id + 99}/sign-in", f"/c/nowhere/activities/{activity.id}/sign-in"):
+    for missing in (f"/c/club/activities/{activity.id + 99}/sign-in", f"/c/nowhere/activities/{activity.id}/sign-in",
+                    f"/c/club/activities/{2**64}/sign-in"):
         response = client.get(missing, query_string={"t": services.sign_in_token(activity)})
         assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
         assert "r%3D" not in response.headers["Location"]
@@ -571,6 +572,8 @@ def test_the_login_page_names_no_activity_for_a_code_that_is_not_good(client, cl
         status, page = login_page_from(client, url)
         assert status == 200 and "Log in to sign in to the activity." in page, url
         assert "機密" not in page and club.community.name not in page, url
+    huge = client.get("/login", query_string={"next": f"/c/club/activities/{2**64}/sign-in?t=x"})
+    assert huge.status_code == 200 and "Log in to sign in to the activity." in huge.get_data(as_text=True)
     plain = client.get("/login").get_data(as_text=True)
     assert "Log in to sign in" not in plain and "The workspace of your teacher" in plain
     elsewhere = client.get("/login", query_string={"next": f"/c/club/activities/{activity.id}"})

@@ -305,7 +305,7 @@ def _visitor_scan(slug: str, activity_id: int, token: str) -> Response:
     random cookie of this browser, so the code is still taken after a login that outlasts its grace, in this
     browser only. Any other address goes to the login page as the login gate would send it.
     """
-    activity = db.session.get(Activity, activity_id)
+    activity = db.session.get(Activity, activity_id) if 0 < activity_id < 2**63 else None
     if activity is None or activity.community.slug != slug:
         return login_redirect()
     browser = request.cookies.get(SCAN_COOKIE) or secrets.token_urlsafe(18)

@@ -613,6 +613,8 @@ def sign_in_purpose(target: str, now: dt.datetime | None = None) -> SignInPurpos
         return None
     query = parse_qs(parts.query)
     token, receipt = (query.get("t") or [""])[0], (query.get("r") or [""])[0]
+    if not 0 < args["activity_id"] < 2**63:  # no such row, and the database would refuse the number
+        return SignInPurpose()
     activity = db.session.get(Activity, args["activity_id"])
     if activity is None or activity.community.slug != args["slug"]:
         return SignInPurpose()
