@@ -517,6 +517,24 @@ def test_the_board_asks_for_its_code_and_gets_a_new_one_when_the_step_changes(cl
     services.check_token(activity, parse_qs(urlsplit(link).query)["t"][0])
 
 
+def test_a_board_waiting_for_sign_in_shows_the_code_by_itself_once_sign_in_opens(client, club):
+    activity = club.activity(starts=now_local(45))  # sign-in opens in a quarter of an hour
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True)
+    assert 'data-state="upcoming"' in page and "<svg" not in board_code(page)
+    poll = code_poller_url(page)
+    assert re.search(r'id="board-code"[^>]*hx-trigger="every 3s"', page, re.S)  # it keeps asking
+    # The quarter of an hour goes by (the activity moves, rather than the test waiting): at its next step the
+    # poll brings the code in place of the grey square.
+    activity.starts_at -= dt.timedelta(minutes=20)
+    activity.ends_at -= dt.timedelta(minutes=20)
+    db.session.commit()
+    earlier = re.sub(r"step=(\d+)", lambda match: f"step={int(match.group(1)) - 1}", poll)
+    fragment = client.hx("GET", earlier).get_data(as_text=True)
+    assert 'data-state="open"' in fragment and re.search(r'<div class="qr"[^>]*><svg', fragment)
+    assert "qr-waiting" not in fragment
+
+
 def test_the_code_poll_tells_a_visitor_nothing(client, club, steady_code):
     activity = club.activity(starts=now_local(5))
     client.login(club.convener)
