@@ -75,6 +75,12 @@ def load_config() -> dict[str, Any]:
         "DISCUSSION_MAX_POST": _int("DISCUSSION_MAX_POST", 50_000),  # characters per post
         "DISCUSSION_POSTS_PER_PAGE": _int("DISCUSSION_POSTS_PER_PAGE", 50),
         "MONTHLY_PLAN_DAY": _int("MONTHLY_PLAN_DAY", 20),  # the plan for a month is due by this day of the month before
+        # The QR code on a sign-in board changes every SIGN_IN_CODE_SECONDS and a scanned code is still taken for
+        # SIGN_IN_CODE_GRACE_SECONDS after it was replaced, so a photo sent to a chat stops working within a minute.
+        # Someone who scanned in time and must log in first has SIGN_IN_LOGIN_MINUTES to do it.
+        "SIGN_IN_CODE_SECONDS": _int("SIGN_IN_CODE_SECONDS", 15),
+        "SIGN_IN_CODE_GRACE_SECONDS": _int("SIGN_IN_CODE_GRACE_SECONDS", 45),
+        "SIGN_IN_LOGIN_MINUTES": _int("SIGN_IN_LOGIN_MINUTES", 10),
         # A live poll may learn of a write this much later (it then mostly needs no database at all).
         "LIVE_POLL_STALENESS_SECONDS": float(os.environ.get("LIVE_POLL_STALENESS_SECONDS") or 1.0),
         # Requests above the largest allowed upload are cut off by Werkzeug with a 413.

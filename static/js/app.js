@@ -107,7 +107,25 @@
   }
   adoptPageLanguage();
 
-  document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });
   document.addEventListener("htmx:historyRestore", adoptPageLanguage);
+
+  // A region that replaces itself (data-keep-open: the sign-in board's code, every few seconds) keeps a <details>
+  // the reader opened open: the new copy comes from the server closed.
+  var keptOpen = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    keptOpen = target && target.hasAttribute("data-keep-open") ?
+      Array.prototype.map.call(target.querySelectorAll("details[id][open]"), function (details) { return details.id; }) :
+      [];
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    keptOpen.forEach(function (id) {
+      var details = document.getElementById(id);
+      if (details) details.open = true;
+    });
+    keptOpen = [];
+  });
+
+  document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 })();

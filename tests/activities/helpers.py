@@ -12,6 +12,12 @@ from workspace.communities.models import Community
 from workspace.extensions import db
 
 
+def now_local(minutes: int = 0) -> dt.datetime:
+    """The deployment's wall-clock time now, plus `minutes` (for activities the real clock must be inside)."""
+    local = services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    return local + dt.timedelta(minutes=minutes)
+
+
 @dataclass
 class Club:
     community: Community

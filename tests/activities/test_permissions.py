@@ -106,6 +106,7 @@ WALK = [
     ("POST", "activities.sign_in", ONE + "/sign-in", {"t": "{token}"}, dict(SIGNERS), False),
     ("GET", "activities.board", ONE + "/board", None, MANAGERS_ONLY, False),
     ("GET", "activities.board_attendees", ONE + "/board/attendees?gen=0", None, MANAGERS_ONLY, False),
+    ("GET", "activities.board_code", ONE + "/board/code?step=0", None, MANAGERS_ONLY, False),
     ("POST", "activities.new_code", ONE + "/board/new-code", {}, dict(MANAGERS_ONLY, default=L), False),
     ("GET", "activities.attendance", ONE + "/attendance", None, MANAGERS_ONLY, False),
     ("POST", "activities.save_attendance", ONE + "/attendance", {"status-1": "present"},

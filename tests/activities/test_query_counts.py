@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.activities.helpers import make_club
+from tests.activities.helpers import make_club, now_local
 from tests.factories import add_member, make_user
 from tests.measuring import measure
 from workspace.activities import services
@@ -21,10 +21,6 @@ POLL_LIMIT = 1  # the unchanged board poll: the write counter, then 204
 def _render_every_time(app, monkeypatch):
     """Measure the pages themselves, not the page cache (tests/core/test_cache.py covers that)."""
     monkeypatch.setitem(app.config, "PAGE_CACHE", False)
-
-
-def now_local() -> dt.datetime:
-    return services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def grow(club, count: int, members: list) -> list:
@@ -94,3 +90,15 @@ def test_the_board_poll_is_cheap_when_nothing_changed(client, ctx, count_queries
     assert measure(client, count_queries, unchanged, 204, headers={"HX-Request": "true"}) <= POLL_LIMIT
     stale = f"/c/club/activities/{activity.id}/board/attendees?gen=0"
     assert measure(client, count_queries, stale, headers={"HX-Request": "true"}) <= LIMIT
+
+
+def test_the_boards_code_poll_needs_no_database_until_the_step_changes(client, ctx, count_queries, app,
+                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_CODE_SECONDS", 10**9)  # one step for the whole test (until 2033)
+    club = make_club()
+    activity = club.activity(starts=now_local())
+    client.login(club.convener)
+    unchanged = f"/c/club/activities/{activity.id}/board/code?step={services.code_step()}"
+    assert measure(client, count_queries, unchanged, 204, headers={"HX-Request": "true"}) == 0
+    changed = f"/c/club/activities/{activity.id}/board/code?step={services.code_step() - 1}"
+    assert measure(client, count_queries, changed, headers={"HX-Request": "true"}) <= LIMIT

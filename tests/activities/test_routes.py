@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from tests.activities.helpers import make_club
-from tests.factories import add_member, make_reviewer, make_user
+from tests.activities.helpers import make_club, now_local
+from tests.factories import PASSWORD, add_member, make_reviewer, make_user
 from workspace.activities import services
 from workspace.activities.models import Activity, Attendance, LeaveRequest
 from workspace.core.models import AuditEvent
@@ -46,12 +46,6 @@ def plan_form(**overrides) -> dict:
               "repeat": "", "count": "1"}
     values.update(overrides)
     return values
-
-
-def now_local(minutes: int = 0) -> dt.datetime:
-    """The deployment's wall-clock time now, plus `minutes` (for activities the real clock must be inside)."""
-    local = services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
-    return local + dt.timedelta(minutes=minutes)
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -194,6 +188,11 @@ def test_the_calendar_shows_the_month_and_survives_odd_months(client, club):
 # --- sign-in -------------------------------------------------------------------------------------
 
 
+def minutes_ago(minutes: float) -> dt.datetime:
+    """A moment of the past (UTC), for a code shown on the board that long ago."""
+    return services.utcnow() - dt.timedelta(minutes=minutes)
+
+
 def test_the_sign_in_link_signs_the_member_in_once(client, club):
     activity = club.activity(starts=now_local(5))
     url = f"/c/club/activities/{activity.id}/sign-in"
@@ -201,7 +200,7 @@ def test_the_sign_in_link_signs_the_member_in_once(client, club):
     client.login(club.member)
     page = client.get(f"{url}?t={token}").get_data(as_text=True)
     assert "Sign in as 林老師" in page and f'value="{token}"' in page
-    done = client.post_form(url, {"t": token})
+    done = client.post_form(url, {"t": token, "r": input_value(page, "r")})
     assert done.status_code == 200 and "You are signed in (Present" in done.get_data(as_text=True)
     again = client.post_form(url, {"t": token})
     assert again.status_code == 200 and "You are signed in" in again.get_data(as_text=True)
@@ -216,11 +215,12 @@ def test_the_sign_in_page_says_why_a_code_does_not_work(client, club):
     foreign = elsewhere.activity(starts=now_local(5))
     client.login(club.member)
     cases = [
-        (ended, services.sign_in_token(ended), "Sign-in for this activity has closed"),
+        (ended, services.sign_in_token(ended), "Sign-in closed at"),
         (live, token[:-3] + "abc", "This sign-in code is not valid"),
         (live, "", "This sign-in code is not valid"),
         (live, services.sign_in_token(ended), "This sign-in code belongs to another activity"),
         (live, services.sign_in_token(foreign), "This sign-in code belongs to another activity"),
+        (live, services.sign_in_token(live, minutes_ago(3)), "Scan the code on the screen again"),
     ]
     for activity, code, message in cases:
         url = f"/c/club/activities/{activity.id}/sign-in"
@@ -230,6 +230,48 @@ def test_the_sign_in_page_says_why_a_code_does_not_work(client, club):
         posted = client.post_form(url, {"t": code})
         assert posted.status_code == 422 and message in posted.get_data(as_text=True), message
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "This code has expired: the code on the screen changes every few seconds. "
+           "Scan the code on the screen again."),
+    ("zh-TW", "這個簽到碼已過期：螢幕上的簽到碼每隔幾秒就會更換。請重新掃描螢幕上的 QR Code。"),
+    ("zh-CN", "该签到码已过期：屏幕上的签到码每隔几秒就会更换。请重新扫描屏幕上的二维码。"),
+])
+def test_a_code_scanned_after_its_grace_asks_to_scan_the_screen_again(client, club, language, message):
+    activity = club.activity(starts=now_local(5))
+    old = services.sign_in_token(activity, minutes_ago(2))  # a photo of the board, sent to a chat
+    client.login(club.member)
+    url = f"/c/club/activities/{activity.id}/sign-in"
+    shown = client.get(url, query_string={"t": old}, headers={"Accept-Language": language})
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 422 and message in page  # the sign-in card with the message, not an error page
+    card = re.search(r'<section[^>]*id="sign-in".*?</section>', page, re.S).group(0)
+    assert activity.title in card and message in card and "<form" not in card  # no button
+    posted = client.post_form(url, {"t": old}, headers={"Accept-Language": language})
+    assert posted.status_code == 422 and message in posted.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+def test_the_button_still_signs_in_after_the_grace_of_the_code_it_was_opened_with(client, club, make_client):
+    activity = club.activity(starts=now_local(5))
+    token = services.sign_in_token(activity)
+    client.login(club.member)
+    url = f"/c/club/activities/{activity.id}/sign-in"
+    page = client.get(url, query_string={"t": token}).get_data(as_text=True)
+    receipt = input_value(page, "r")
+    assert receipt
+    # The page sat open: the receipt made when it was opened carries the moment of the scan.
+    scanned = minutes_ago(3)
+    old = services.sign_in_token(activity, scanned)
+    kept = services.scan_receipt(activity, old, user=club.member, now=scanned)
+    assert client.post_form(url, {"t": old}).status_code == 422  # without the receipt: too late
+    done = client.post_form(url, {"t": old, "r": kept})
+    assert done.status_code == 200 and "You are signed in" in done.get_data(as_text=True)
+    mark = db.session.scalar(select(Attendance))
+    assert mark.signed_at == scanned.replace(microsecond=0)
+    other = make_client().login(club.other)  # someone else's receipt is no use
+    assert other.post_form(url, {"t": old, "r": kept}).status_code == 422
 
 
 def test_a_regenerated_code_voids_the_shown_one(client, club):
@@ -266,13 +308,68 @@ def test_people_who_may_not_sign_in_are_told_why_or_do_not_see_the_community(cli
 def test_a_visitor_scanning_the_code_logs_in_and_comes_back_to_it(client, club):
     activity = club.activity(starts=now_local(5))
     token = services.sign_in_token(activity)
-    url = f"/c/club/activities/{activity.id}/sign-in?t={token}"
-    response = client.get(url)
+    url = f"/c/club/activities/{activity.id}/sign-in"
+    response = client.get(f"{url}?t={token}")
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
-    assert location.path == "/login" and parse_qs(location.query)["next"] == [url]
+    assert location.path == "/login"
+    back = urlsplit(parse_qs(location.query)["next"][0])
+    assert back.path == url and parse_qs(back.query)["t"] == [token] and parse_qs(back.query)["r"]
+    cookie = client.get_cookie("sign_in_scan", domain="workspace.test", path=url)
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+    logged_in = client.post_form("/login", {"email": club.member.email, "password": PASSWORD,
+                                            "next": parse_qs(location.query)["next"][0]})
+    assert logged_in.status_code == 302 and logged_in.headers["Location"] == parse_qs(location.query)["next"][0]
+    client._csrf = None  # the login started a new session, with a CSRF secret of its own
+    page = client.get(logged_in.headers["Location"]).get_data(as_text=True)
+    assert "Sign in as 林老師" in page
+    done = client.post_form(url, {"t": token, "r": input_value(page, "r")})
+    assert done.status_code == 200 and "You are signed in" in done.get_data(as_text=True)
+    assert client.get_cookie("sign_in_scan", domain="workspace.test", path=url) is None  # no longer needed
+
+
+def test_a_visitor_who_scanned_in_time_is_signed_in_after_a_long_login_in_that_browser_only(client, club,
+                                                                                              make_client):
+    activity = club.activity(starts=now_local(5))
+    url = f"/c/club/activities/{activity.id}/sign-in"
+    scanned = minutes_ago(4)  # the login took four minutes: long past the code's grace
+    token = services.sign_in_token(activity, scanned)
+    receipt = services.scan_receipt(activity, token, browser="this-phone", now=scanned)
+    client.set_cookie("sign_in_scan", "this-phone", domain="workspace.test", path=url)
     client.login(club.member)
-    assert "Sign in as 林老師" in client.get(parse_qs(location.query)["next"][0]).get_data(as_text=True)
+    page = client.get(url, query_string={"t": token, "r": receipt})
+    assert page.status_code == 200 and "Sign in as 林老師" in page.get_data(as_text=True)
+    done = client.post_form(url, {"t": token, "r": input_value(page.get_data(as_text=True), "r")})
+    assert done.status_code == 200 and "You are signed in" in done.get_data(as_text=True)
+    assert db.session.scalar(select(Attendance)).signed_at == scanned.replace(microsecond=0)
+    # The same way back opened on another phone (sent on in a chat) holds nothing: scan the screen again.
+    elsewhere = make_client().login(club.other)
+    shown = elsewhere.get(url, query_string={"t": token, "r": receipt})
+    assert shown.status_code == 422 and "Scan the code on the screen again" in shown.get_data(as_text=True)
+    assert elsewhere.post_form(url, {"t": token, "r": receipt}).status_code == 422
+    # … and so does this phone once the login took longer than SIGN_IN_LOGIN_MINUTES.
+    stale_scan = minutes_ago(11)
+    stale = services.sign_in_token(activity, stale_scan)
+    stale_receipt = services.scan_receipt(activity, stale, browser="this-phone", now=stale_scan)
+    client.login(club.other)
+    assert client.get(url, query_string={"t": stale, "r": stale_receipt}).status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
+
+
+def test_a_visitor_with_a_bad_code_goes_to_the_login_page_as_anywhere_else(client, club):
+    activity = club.activity(starts=now_local(5))
+    url = f"/c/club/activities/{activity.id}/sign-in"
+    for code in ("forged", services.sign_in_token(activity, minutes_ago(3))):
+        response = client.get(url, query_string={"t": code})
+        assert response.status_code == 302
+        back = parse_qs(urlsplit(parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]).query)
+        assert back == {"t": [code]}  # no receipt for a code that is not good now
+        assert client.get_cookie("sign_in_scan", domain="workspace.test", path=url) is None
+    for missing in (f"/c/club/activities/{activity.id + 99}/sign-in", f"/c/nowhere/activities/{activity.id}/sign-in",
+                    f"/c/club/activities/{2**64}/sign-in"):
+        response = client.get(missing, query_string={"t": services.sign_in_token(activity)})
+        assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
+        assert "r%3D" not in response.headers["Location"]
 
 
 # --- the board -----------------------------------------------------------------------------------
@@ -291,7 +388,7 @@ def test_the_board_shows_a_qr_code_and_the_link(client, club):
     assert re.search(r'<div class="qr"[^>]*><svg', page)
     link = re.search(r'value="(https?://[^"]+/sign-in\?t=[^"]+)"', page).group(1).replace("&amp;", "&")
     token = parse_qs(urlsplit(link).query)["t"][0]
-    assert token == services.sign_in_token(activity)
+    services.check_token(activity, token)  # the activity's code of this moment
     assert urlsplit(link).path == f"/c/club/activities/{activity.id}/sign-in"
 
 
@@ -322,6 +419,177 @@ def test_the_board_poll_tells_a_visitor_nothing(client, club):
     assert response.status_code == 401 and "/login" in response.headers["HX-Redirect"]
     client.login(club.member)
     assert client.hx("GET", stale).status_code == 403
+
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def written(moment: dt.datetime, language: str) -> str:
+    """A local wall-clock moment as the board writes it (2027年1月5日 15:00 / Jan 5, 2027, 3:00 PM)."""
+    if language.startswith("zh"):
+        return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    hour = moment.hour % 12 or 12
+    return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}, {hour}:{moment:%M} " + (
+        "AM" if moment.hour < 12 else "PM")
+
+
+def board_code(page: str) -> str:
+    """The board's code region, with Babel's narrow no-break space (before AM/PM) as a plain space."""
+    match = re.search(r'<div class="board-code-region[^"]*" id="board-code".*?</div>\s*(?=<div class="button-row")',
+                      page, re.S) or re.search(r'<div class="board-code-region.*', page, re.S)
+    assert match, "no code region"
+    return match.group(0).replace("\u202f", " ")
+
+
+@pytest.mark.parametrize(("locale", "upcoming", "open_until", "closed"), [
+    ("en", "Sign-in opens at {}.", "Sign-in is open until {}. The code changes every 15 seconds.",
+     "Sign-in closed at {}."),
+    ("zh_Hant", "簽到將於 {} 開放。", "簽到開放至 {}。簽到碼每 15 秒更換一次。", "簽到已於 {} 截止。"),
+    ("zh_Hans", "签到将于 {} 开放。", "签到开放至 {}。签到码每 15 秒更换一次。", "签到已于 {} 截止。"),
+])
+def test_the_board_says_when_sign_in_opens_or_closed_with_the_date(client, club, locale, upcoming, open_until,
+                                                                     closed):
+    club.convener.locale = locale
+    db.session.commit()
+    soon = (now_local() + dt.timedelta(days=3)).replace(hour=15, minute=30)
+    past = (now_local() - dt.timedelta(days=3)).replace(hour=9, minute=0)
+    later, now, ended = (club.activity("下週的", starts=soon), club.activity("現在的", starts=now_local(5)),
+                         club.activity("上週的", starts=past, hours=2))
+    client.login(club.convener)
+
+    region = board_code(client.get(f"/c/club/activities/{later.id}/board").get_data(as_text=True))
+    assert upcoming.format(written(soon - dt.timedelta(minutes=30), locale)) in region
+    assert 'class="qr qr-waiting"' in region and "<svg" not in region and "sign-in?t=" not in region
+
+    region = board_code(client.get(f"/c/club/activities/{now.id}/board").get_data(as_text=True))
+    assert open_until.format(written(now_local(5) + dt.timedelta(hours=2, minutes=30), locale)) in region
+    assert re.search(r'<div class="qr"[^>]*><svg', region) and "sign-in?t=" in region
+
+    region = board_code(client.get(f"/c/club/activities/{ended.id}/board").get_data(as_text=True))
+    assert closed.format(written(past + dt.timedelta(hours=2, minutes=30), locale)) in region
+    assert "<svg" not in region and "qr-waiting" not in region and "sign-in?t=" not in region
+
+
+def test_a_cancelled_activitys_board_shows_no_code(client, club):
+    activity = club.activity(starts=now_local(5))
+    services.cancel_activity(activity, "颱風", actor=club.convener)
+    db.session.commit()
+    client.login(club.convener)
+    region = board_code(client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True))
+    assert "This activity was cancelled." in region and "<svg" not in region and "sign-in?t=" not in region
+
+
+def code_poller_url(page: str) -> str:
+    match = re.search(r'id="board-code"[^>]*hx-get="([^"]+)"', page, re.S) or re.search(
+        r'hx-get="([^"]+/board/code[^"]*)"[^>]*id="board-code"', page, re.S)
+    assert match, "no code poller"
+    return match.group(1).replace("&amp;", "&")
+
+
+@pytest.fixture()
+def steady_code(app, monkeypatch):
+    """A code step of 10^9 seconds: the step does not change while the test runs (the next one begins in 2033)."""
+    monkeypatch.setitem(app.config, "SIGN_IN_CODE_SECONDS", 10**9)
+
+
+def test_the_board_asks_for_its_code_and_gets_a_new_one_when_the_step_changes(client, club, steady_code):
+    activity = club.activity(starts=now_local(5))
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True)
+    poll = code_poller_url(page)
+    step = services.code_step()
+    assert poll.endswith(f"/c/club/activities/{activity.id}/board/code?step={step}")
+    assert re.search(r'id="board-code"[^>]*hx-trigger="every 3s"', page, re.S)
+    assert client.hx("GET", poll).status_code == 204  # the same step: nothing to draw
+    earlier = poll.replace(f"step={step}", f"step={step - 1}")
+    response = client.hx("GET", earlier)
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment and 'id="attendees"' not in fragment
+    assert re.search(r'<div class="qr"[^>]*><svg', fragment) and code_poller_url(fragment) == poll
+    link = re.search(r'value="(https?://[^"]+/sign-in\?t=[^"]+)"', fragment).group(1).replace("&amp;", "&")
+    services.check_token(activity, parse_qs(urlsplit(link).query)["t"][0])
+
+
+def test_a_board_waiting_for_sign_in_shows_the_code_by_itself_once_sign_in_opens(client, club):
+    activity = club.activity(starts=now_local(45))  # sign-in opens in a quarter of an hour
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True)
+    assert 'data-state="upcoming"' in page and "<svg" not in board_code(page)
+    poll = code_poller_url(page)
+    assert re.search(r'id="board-code"[^>]*hx-trigger="every 3s"', page, re.S)  # it keeps asking
+    # The quarter of an hour goes by (the activity moves, rather than the test waiting): at its next step the
+    # poll brings the code in place of the grey square.
+    activity.starts_at -= dt.timedelta(minutes=20)
+    activity.ends_at -= dt.timedelta(minutes=20)
+    db.session.commit()
+    earlier = re.sub(r"step=(\d+)", lambda match: f"step={int(match.group(1)) - 1}", poll)
+    fragment = client.hx("GET", earlier).get_data(as_text=True)
+    assert 'data-state="open"' in fragment and re.search(r'<div class="qr"[^>]*><svg', fragment)
+    assert "qr-waiting" not in fragment
+
+
+def test_the_code_poll_tells_a_visitor_nothing(client, club, steady_code):
+    activity = club.activity(starts=now_local(5))
+    client.login(club.convener)
+    poll = code_poller_url(client.get(f"/c/club/activities/{activity.id}/board").get_data(as_text=True))
+    client.logout()
+    assert client.hx("GET", poll).status_code == 204
+    stale = re.sub(r"step=\d+", "step=0", poll)
+    response = client.hx("GET", stale)
+    assert response.status_code == 401 and "/login" in response.headers["HX-Redirect"]
+    client.login(club.member)
+    assert client.hx("GET", stale).status_code == 403
+    assert client.hx("GET", stale.replace(f"/{activity.id}/", f"/{activity.id + 99}/")).status_code == 404
+
+
+# --- the login page reached from a QR code ---------------------------------------------------------
+
+
+def login_page_from(client, sign_in_url: str, **headers) -> tuple[int, str]:
+    """Follow a visitor's scan to the login page; return its status and text."""
+    response = client.get(sign_in_url, headers=headers)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"], headers=headers)
+    return page.status_code, page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("language", "notice"), [
+    ("en", "Log in to sign in to 五年級數學共同備課 (數學領域共同備課社群)."),
+    ("zh-TW", "登入後即可簽到「五年級數學共同備課」（數學領域共同備課社群）。"),
+    ("zh-CN", "登录后即可签到“五年級數學共同備課”（數學領域共同備課社群）。"),
+])
+def test_the_login_page_says_the_person_is_signing_in_to_the_activity(client, club, language, notice):
+    club.community.name = "數學領域共同備課社群"
+    db.session.commit()
+    activity = club.activity(starts=now_local(5))
+    url = f"/c/club/activities/{activity.id}/sign-in?t={services.sign_in_token(activity)}"
+    status, page = login_page_from(client, url, **{"Accept-Language": language})
+    assert status == 200 and notice in page
+    # A wrong password shows the login again: still saying what it is for, the receipt kept in `next`.
+    next_url = input_value(page, "next").replace("&amp;", "&")
+    wrong = client.post_form("/login", {"email": club.member.email, "password": "not it", "next": next_url},
+                             headers={"Accept-Language": language})
+    assert wrong.status_code == 422 and notice in wrong.get_data(as_text=True)
+
+
+def test_the_login_page_names_no_activity_for_a_code_that_is_not_good(client, club):
+    activity = club.activity("機密的活動名稱", starts=now_local(5))
+    ended = club.activity("昨天的機密活動", starts=now_local(-24 * 60))
+    base = f"/c/club/activities/{activity.id}/sign-in"
+    for url in (f"{base}?t=forged", f"{base}?t={services.sign_in_token(activity, minutes_ago(3))}",
+                f"/c/club/activities/{ended.id}/sign-in?t={services.sign_in_token(ended)}",
+                f"/c/elsewhere/activities/{activity.id}/sign-in?t={services.sign_in_token(activity)}",
+                f"/c/club/activities/{activity.id + 99}/sign-in?t={services.sign_in_token(activity)}"):
+        status, page = login_page_from(client, url)
+        assert status == 200 and "Log in to sign in to the activity." in page, url
+        assert "機密" not in page and club.community.name not in page, url
+    huge = client.get("/login", query_string={"next": f"/c/club/activities/{2**64}/sign-in?t=x"})
+    assert huge.status_code == 200 and "Log in to sign in to the activity." in huge.get_data(as_text=True)
+    plain = client.get("/login").get_data(as_text=True)
+    assert "Log in to sign in" not in plain and "The workspace of your teacher" in plain
+    elsewhere = client.get("/login", query_string={"next": f"/c/club/activities/{activity.id}"})
+    assert "Log in to sign in" not in elsewhere.get_data(as_text=True)
 
 
 # --- attendance and leave ------------------------------------------------------------------------

@@ -309,6 +309,11 @@ def at(activity, minutes: float) -> dt.datetime:
     return activity.starts_at + dt.timedelta(minutes=minutes)
 
 
+def spaced(text: str) -> str:
+    """Babel puts a narrow no-break space (U+202F) before AM/PM: compare it as a plain space."""
+    return text.replace("\u202f", " ")
+
+
 def sign_in_error(activity, token, actor, now, error=ValidationError) -> str:
     with pytest.raises(error) as caught:
         services.sign_in(activity, token, actor=actor, now=now)
@@ -318,31 +323,35 @@ def sign_in_error(activity, token, actor, now, error=ValidationError) -> str:
 
 
 def test_signing_in_on_time_is_present_and_later_is_late(club, meeting):
-    token = services.sign_in_token(meeting)
-    early = services.sign_in(meeting, token, actor=club.member, now=at(meeting, -30))
+    early = services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, -30)), actor=club.member,
+                             now=at(meeting, -30))
     assert (early.status, early.how, early.signed_at) == ("present", "qr", at(meeting, -30))
-    assert services.sign_in(meeting, token, actor=club.other, now=at(meeting, 10)).status == "present"
-    late = services.sign_in(meeting, token, actor=club.convener, now=at(meeting, 10) + MINUTE)
+    assert services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 10)), actor=club.other,
+                            now=at(meeting, 10)).status == "present"
+    late = services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 11)), actor=club.convener,
+                            now=at(meeting, 10) + MINUTE)
     assert late.status == "late"
 
 
 def test_a_second_sign_in_changes_nothing(club, meeting):
-    token = services.sign_in_token(meeting)
-    first = services.sign_in(meeting, token, actor=club.member, now=at(meeting, 1))
+    first = services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 1)), actor=club.member,
+                             now=at(meeting, 1))
     db.session.commit()
-    again = services.sign_in(meeting, token, actor=club.member, now=at(meeting, 60))
+    again = services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 60)), actor=club.member,
+                             now=at(meeting, 60))
     assert again.id == first.id and again.status == "present" and again.signed_at == at(meeting, 1)
     assert len(db.session.scalars(select(Attendance)).all()) == 1
 
 
 def test_a_member_marked_absent_who_then_signs_in_is_present(club, meeting):
     services.set_attendance(meeting, {club.member.id: "absent"}, actor=club.convener, now=at(meeting, -60))
-    mark = services.sign_in(meeting, services.sign_in_token(meeting), actor=club.member, now=at(meeting, 5))
+    mark = services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 5)), actor=club.member,
+                            now=at(meeting, 5))
     assert (mark.status, mark.how) == ("present", "qr")
 
 
 def test_a_tampered_token_is_refused(club, meeting):
-    token = services.sign_in_token(meeting)
+    token = services.sign_in_token(meeting, at(meeting, 0))
     tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     for bad in (tampered, "", "not-a-token", token + "x"):
         assert "not valid" in sign_in_error(meeting, bad, club.member, at(meeting, 0))
@@ -350,45 +359,171 @@ def test_a_tampered_token_is_refused(club, meeting):
 
 def test_a_token_for_another_activity_is_refused(club, meeting):
     other = club.activity("另一場", starts=START)
-    assert "another activity" in sign_in_error(meeting, services.sign_in_token(other), club.member, at(meeting, 0))
+    assert "another activity" in sign_in_error(meeting, services.sign_in_token(other, at(meeting, 0)), club.member,
+                                               at(meeting, 0))
 
 
 def test_a_token_for_another_communitys_activity_is_refused(club, meeting):
     elsewhere = make_club("elsewhere")
     add_member(elsewhere.community, club.member)
     theirs = elsewhere.activity("別的社群", starts=START)
-    assert "another activity" in sign_in_error(meeting, services.sign_in_token(theirs), club.member, at(meeting, 0))
+    assert "another activity" in sign_in_error(meeting, services.sign_in_token(theirs, at(meeting, 0)), club.member,
+                                               at(meeting, 0))
 
 
 def test_a_token_forged_with_another_key_is_refused(club, meeting, app):
     from itsdangerous import URLSafeSerializer
 
     forged = URLSafeSerializer("guessed-key", salt="activity-sign-in").dumps(
-        {"a": meeting.id, "c": meeting.community_id, "n": meeting.sign_in_nonce})
+        {"a": meeting.id, "c": meeting.community_id, "n": meeting.sign_in_nonce,
+         "s": services.code_step(at(meeting, 0))})
     assert "not valid" in sign_in_error(meeting, forged, club.member, at(meeting, 0))
 
 
 def test_a_regenerated_code_voids_the_old_one(club, meeting):
-    old = services.sign_in_token(meeting)
+    old = services.sign_in_token(meeting, at(meeting, 0))
     services.regenerate_sign_in(meeting, actor=club.convener)
     assert "replaced" in sign_in_error(meeting, old, club.member, at(meeting, 0))
-    assert services.sign_in(meeting, services.sign_in_token(meeting), actor=club.member,
+    assert services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 0)), actor=club.member,
                             now=at(meeting, 0)).status == "present"
     with pytest.raises(NotAllowed):
         services.regenerate_sign_in(meeting, actor=club.member)
 
 
-def test_the_code_works_only_inside_its_window(club, meeting):
-    token = services.sign_in_token(meeting)
-    assert "opens 30 minutes before" in sign_in_error(meeting, token, club.member, at(meeting, -30) - MINUTE)
+def test_the_code_works_only_inside_its_window_and_says_when_with_the_date(club, meeting):
+    before = at(meeting, -30) - MINUTE
+    message = sign_in_error(meeting, services.sign_in_token(meeting, before), club.member, before)
+    assert spaced(message) == "Sign-in opens at Dec 2, 2026, 1:30 PM."  # 14:00 in Taipei, less 30 minutes
     after_end = meeting.ends_at + dt.timedelta(minutes=30) + MINUTE
-    assert "closed" in sign_in_error(meeting, token, club.member, after_end)
-    last = services.sign_in(meeting, token, actor=club.other, now=meeting.ends_at + dt.timedelta(minutes=30))
+    message = sign_in_error(meeting, services.sign_in_token(meeting, after_end), club.member, after_end)
+    assert spaced(message) == "Sign-in closed at Dec 2, 2026, 4:30 PM. Ask the convener to mark you."
+    last_moment = meeting.ends_at + dt.timedelta(minutes=30)
+    last = services.sign_in(meeting, services.sign_in_token(meeting, last_moment), actor=club.other, now=last_moment)
     assert last.status == "late"
 
 
+@pytest.mark.parametrize(("locale", "opens", "closes"), [
+    ("zh_Hant", "簽到將於 2026年12月2日 13:30 開放。", "簽到已於 2026年12月2日 16:30 截止。請召集人為您登記出席。"),
+    ("zh_Hans", "签到将于 2026年12月2日 13:30 开放。", "签到已于 2026年12月2日 16:30 截止。请召集人为您登记出勤。"),
+])
+def test_the_window_messages_carry_the_date_in_chinese(club, meeting, locale, opens, closes):
+    club.member.locale = locale
+    flask_babel.refresh()
+    with flask_babel.force_locale(locale):
+        before = at(meeting, -31)
+        assert sign_in_error(meeting, services.sign_in_token(meeting, before), club.member, before) == opens
+        after = meeting.ends_at + dt.timedelta(minutes=31)
+        assert sign_in_error(meeting, services.sign_in_token(meeting, after), club.member, after) == closes
+
+
+def settings(app, monkeypatch, **values) -> None:
+    """Set sign-in settings for one test (the app is shared by the whole run)."""
+    for key, value in values.items():
+        monkeypatch.setitem(app.config, key, value)
+
+
+def test_the_code_changes_every_step_and_is_taken_for_the_grace_after(club, meeting, app, monkeypatch):
+    settings(app, monkeypatch, SIGN_IN_CODE_SECONDS=15, SIGN_IN_CODE_GRACE_SECONDS=45)
+    shown = at(meeting, 0)  # a step begins on the minute
+    assert services.code_step(shown) == services.code_step(shown + dt.timedelta(seconds=14))
+    assert services.code_step(shown + dt.timedelta(seconds=15)) == services.code_step(shown) + 1
+    token = services.sign_in_token(meeting, shown)
+    assert token == services.sign_in_token(meeting, shown + dt.timedelta(seconds=14))  # the same code all step
+    assert token != services.sign_in_token(meeting, shown + dt.timedelta(seconds=15))  # the next step's differs
+    replaced = services.code_replaced_at(services.code_step(shown))
+    assert replaced == shown + dt.timedelta(seconds=15)
+    services.check_token(meeting, token, replaced + dt.timedelta(seconds=45))  # the last moment of the grace
+    with pytest.raises(services.CodeExpired) as caught:
+        services.check_token(meeting, token, replaced + dt.timedelta(seconds=46))
+    assert caught.value.message == ("This code has expired: the code on the screen changes every few seconds. "
+                                    "Scan the code on the screen again.")
+    late_scan = replaced + dt.timedelta(seconds=46)
+    assert "Scan the code on the screen again" in sign_in_error(meeting, token, club.member, late_scan)
+    assert services.sign_in(meeting, token, actor=club.member, now=replaced + dt.timedelta(seconds=30)).how == "qr"
+
+
+def test_the_step_and_the_grace_follow_the_settings(club, meeting, app, monkeypatch):
+    settings(app, monkeypatch, SIGN_IN_CODE_SECONDS=10, SIGN_IN_CODE_GRACE_SECONDS=30)
+    shown = at(meeting, 0)
+    token = services.sign_in_token(meeting, shown)
+    assert token != services.sign_in_token(meeting, shown + dt.timedelta(seconds=10))
+    services.check_token(meeting, token, shown + dt.timedelta(seconds=40))
+    with pytest.raises(services.CodeExpired):
+        services.check_token(meeting, token, shown + dt.timedelta(seconds=41))
+
+
+def test_a_code_without_a_step_or_from_a_step_to_come_is_refused(club, meeting, app):
+    from itsdangerous import URLSafeSerializer
+
+    serializer = URLSafeSerializer(app.config["SECRET_KEY"], salt="activity-sign-in")
+    data = {"a": meeting.id, "c": meeting.community_id, "n": meeting.sign_in_nonce}
+    now = at(meeting, 0)
+    for step in (None, "1", True, services.code_step(now) + 2, services.code_step(now) + 10_000):
+        token = serializer.dumps(data if step is None else {**data, "s": step})  # a code of before, or a forged clock
+        with pytest.raises(services.CodeExpired):
+            services.check_token(meeting, token, now)
+
+
+def test_a_scan_receipt_keeps_the_moment_of_the_scan_through_a_login(club, meeting, app, monkeypatch):
+    settings(app, monkeypatch, SIGN_IN_CODE_SECONDS=15, SIGN_IN_CODE_GRACE_SECONDS=45, SIGN_IN_LOGIN_MINUTES=10)
+    scanned = at(meeting, 9)  # on time; the login ends after "late" begins (10 minutes), but the scan is what counts
+    token = services.sign_in_token(meeting, scanned)
+    receipt = services.scan_receipt(meeting, token, browser="browser-cookie", now=scanned)
+    logged_in = scanned + dt.timedelta(minutes=4)  # long past the code's grace, and late
+    assert "Scan the code on the screen again" in sign_in_error(meeting, token, club.member, logged_in)
+    mark = services.sign_in(meeting, token, actor=club.member, receipt=receipt, browser="browser-cookie",
+                            now=logged_in)
+    assert (mark.status, mark.signed_at, mark.how) == ("present", scanned, "qr")  # on time, as scanned
+
+
+def test_a_scan_receipt_is_refused_to_other_holders_other_codes_and_after_the_login_grace(club, meeting, app,
+                                                                                          monkeypatch):
+    settings(app, monkeypatch, SIGN_IN_CODE_SECONDS=15, SIGN_IN_CODE_GRACE_SECONDS=45, SIGN_IN_LOGIN_MINUTES=10)
+    scanned = at(meeting, 0)
+    token = services.sign_in_token(meeting, scanned)
+    later = scanned + dt.timedelta(minutes=3)
+    visitor = services.scan_receipt(meeting, token, browser="phone-a", now=scanned)
+    mine = services.scan_receipt(meeting, token, user=club.member, now=scanned)
+
+    def expired(receipt: str, *, actor=club.member, browser: str = "", now=later, code=token) -> str:
+        with pytest.raises(ValidationError) as caught:
+            services.sign_in(meeting, code, actor=actor, receipt=receipt, browser=browser, now=now)
+        return caught.value.message
+
+    assert "Scan the code" in expired(visitor, browser="phone-b")  # a link sent on to another phone
+    assert "Scan the code" in expired(visitor)  # … or opened without the scan's cookie
+    assert "Scan the code" in expired(mine, actor=club.other)  # someone else's receipt
+    assert "Scan the code" in expired(visitor[:-2] + ("AA" if visitor[-2:] != "AA" else "BB"), browser="phone-a")
+    other_code = services.sign_in_token(meeting, scanned + dt.timedelta(seconds=15))
+    assert "Scan the code" in expired(visitor, browser="phone-a", code=other_code)  # the receipt of another code
+    too_late = scanned + dt.timedelta(minutes=10, seconds=1)
+    assert "Scan the code" in expired(visitor, browser="phone-a", now=too_late)
+    assert "Scan the code" in expired(mine, now=too_late)
+    services.regenerate_sign_in(meeting, actor=club.convener)  # "New code" voids receipts with their codes
+    assert "replaced" in expired(mine)
+    assert db.session.scalar(select(Attendance).where(Attendance.activity_id == meeting.id)) is None
+
+
+def test_a_receipt_is_only_made_for_a_code_that_is_good_then(club, meeting, app, monkeypatch):
+    settings(app, monkeypatch, SIGN_IN_CODE_SECONDS=15, SIGN_IN_CODE_GRACE_SECONDS=45)
+    token = services.sign_in_token(meeting, at(meeting, 0))
+    with pytest.raises(services.CodeExpired):
+        services.scan_receipt(meeting, token, browser="phone", now=at(meeting, 2))
+    with pytest.raises(ValidationError):
+        services.scan_receipt(meeting, "forged", user=club.member, now=at(meeting, 0))
+
+
+def test_the_board_state_before_during_and_after_the_window(club, meeting):
+    assert services.sign_in_state(meeting, at(meeting, -31)) == "upcoming"
+    assert services.sign_in_state(meeting, at(meeting, -30)) == "open"
+    assert services.sign_in_state(meeting, meeting.ends_at + dt.timedelta(minutes=30)) == "open"
+    assert services.sign_in_state(meeting, meeting.ends_at + dt.timedelta(minutes=31)) == "closed"
+    services.cancel_activity(meeting, "颱風", actor=club.convener)
+    assert services.sign_in_state(meeting, at(meeting, 0)) == "cancelled"
+
+
 def test_people_who_are_not_members_cannot_sign_in(club, meeting):
-    token = services.sign_in_token(meeting)
+    token = services.sign_in_token(meeting, at(meeting, 0))
     guest = add_member(club.community, role="guest_expert").user
     reviewer = make_reviewer(club.community.schools[0])
     for person in (make_user(), guest, reviewer):
@@ -396,15 +531,15 @@ def test_people_who_are_not_members_cannot_sign_in(club, meeting):
 
 
 def test_a_cancelled_activity_takes_no_sign_in(club, meeting):
-    token = services.sign_in_token(meeting)
+    token = services.sign_in_token(meeting, at(meeting, 0))
     services.cancel_activity(meeting, "颱風", actor=club.convener)
     assert "cancelled" in sign_in_error(meeting, token, club.member, at(meeting, 0))
 
 
 def test_the_board_lists_who_came_in_order_of_arrival(club, meeting):
-    token = services.sign_in_token(meeting)
-    services.sign_in(meeting, token, actor=club.other, now=at(meeting, -5))
-    services.sign_in(meeting, token, actor=club.member, now=at(meeting, -10))
+    services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, -5)), actor=club.other, now=at(meeting, -5))
+    services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, -10)), actor=club.member,
+                     now=at(meeting, -10))
     services.set_attendance(meeting, {club.convener.id: "present"}, actor=club.convener, now=at(meeting, 0))
     assert [row.user_id for row in services.signed_in(meeting)] == [club.member.id, club.other.id, club.convener.id]
 
@@ -503,7 +638,7 @@ def test_approving_leave_marks_excused_and_declining_removes_it(club, meeting):
 
 def test_approving_leave_does_not_overwrite_someone_who_came(club, meeting):
     leave = services.request_leave(meeting, "可能不能來", actor=club.member, now=at(meeting, -60))
-    services.sign_in(meeting, services.sign_in_token(meeting), actor=club.member, now=at(meeting, 0))
+    services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 0)), actor=club.member, now=at(meeting, 0))
     services.decide_leave(leave, True, actor=club.convener, now=at(meeting, 5))
     assert services.my_attendance(meeting, club.member).status == "present"
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.checks import fits, no_problems, screenshots_folder
@@ -102,10 +104,25 @@ def _log_in_form(page: Page, user: dict[str, Any]) -> None:
 # --- the QR board and the phone ------------------------------------------------------------------
 
 
+@pytest.fixture()
+def quick_codes(live_app: Any) -> Iterator[tuple[int, int]]:
+    """Codes that change every second and are taken for 6 s after: several codes come and go within the test.
+
+    The live server reads its settings on every request, so they are set here and put back afterwards.
+    """
+    keys = ("SIGN_IN_CODE_SECONDS", "SIGN_IN_CODE_GRACE_SECONDS")
+    saved = {key: live_app.config.get(key) for key in keys}
+    live_app.config.update(SIGN_IN_CODE_SECONDS=1, SIGN_IN_CODE_GRACE_SECONDS=6)
+    yield 1, 6
+    live_app.config.update(saved)
+
+
 def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_context, data, live_server: str,
-                                                                        console: ConsoleLog, tmp_path: Path) -> None:
+                                                                        console: ConsoleLog, tmp_path: Path,
+                                                                        quick_codes: tuple[int, int]) -> None:
     folder = screenshots_folder(tmp_path)
-    convener, community, (lin, wang) = _club(data)
+    period, grace = quick_codes
+    convener, community, (lin, wang, zhang) = _club(data, MEMBER_NAMES[:3])
     activity_id = _activity(data, community, convener)
 
     # The convener puts the board on the room's screen.
@@ -124,17 +141,29 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     board.locator("#board details summary").click()
     link_field = board.locator("#board details input[readonly]")
     expect(link_field).to_be_visible()
-    link = link_field.input_value()
+    first_link = link = link_field.input_value()
+    first_step = int(board.locator("#board-code .qr").get_attribute("data-step") or "0")
     parts = urlsplit(link)
     assert link.startswith(live_server + "/"), link
     assert parts.path == _url(community, activity_id, "/sign-in"), link
     assert parse_qs(parts.query).get("t"), link
+
+    # The code changes by itself, in place: a new QR code and link, the link still open for copying.
+    expect(link_field).not_to_have_value(first_link, timeout=LIVE_WAIT)
+    expect(link_field).to_be_visible()
+    assert int(board.locator("#board-code .qr").get_attribute("data-step") or "0") > first_step
+    assert board.evaluate("window.__sameDocument") is True
+
+    def scan() -> str:
+        """The link of the code on the board right now, as a phone's camera reads it."""
+        return link_field.input_value()
 
     # 林志明's phone, logged in, in Traditional Chinese: one big button with his name.
     phone = _phone(new_context).new_page()
     phone.goto("/login")
     _log_in_form(phone, lin)
     expect(phone).to_have_url(re.compile(r"/$"))
+    link = scan()
     phone.goto(link)
     assert phone.evaluate("document.documentElement.lang").startswith("zh"), "the phone's page is not in Chinese"
     card = phone.locator("#sign-in")
@@ -163,20 +192,24 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     assert board.evaluate("window.__sameDocument") is True
 
     # Scanning again changes nothing: the phone says he is signed in already.
-    phone.goto(link)
+    phone.goto(scan())
     expect(phone.locator("#sign-in .sign-in-done")).to_be_visible()
     expect(phone.locator("#sign-in form")).to_have_count(0)
 
-    # 王美玲 is logged out: the link goes through the login page and back to the sign-in page.
+    # 王美玲 is logged out: the link goes through the login page, which says what it is for, and back to the
+    # sign-in page; the moment of her scan goes with her, so a login longer than the code's grace still counts.
     phone_b = _phone(new_context).new_page()
+    link = scan()
     phone_b.goto(link)
     expect(phone_b).to_have_url(re.compile(r"/login\?next="))
-    nxt = parse_qs(urlsplit(phone_b.url).query)["next"][0]
-    assert nxt == f"{parts.path}?{parts.query}", nxt  # the token survives the detour
+    expect(phone_b.locator("#login .login-purpose")).to_have_text(
+        "登入後即可簽到「五年級數學共同備課」（數學領域共同備課社群）。")
+    nxt = urlsplit(parse_qs(urlsplit(phone_b.url).query)["next"][0])
+    assert nxt.path == parts.path and parse_qs(nxt.query)["t"] == parse_qs(urlsplit(link).query)["t"], nxt
+    assert parse_qs(nxt.query).get("r"), nxt  # the scan receipt
     fits(phone_b, "the login page on a phone")
     _log_in_form(phone_b, wang)
     expect(phone_b).to_have_url(re.compile(re.escape(parts.path) + r"\?t="))
-    assert phone_b.url == link, phone_b.url
     button_b = phone_b.locator("#sign-in form button[type=submit]")
     expect(button_b).to_contain_text("王美玲")
     button_b.tap()
@@ -190,11 +223,38 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     assert board.evaluate("window.__sameDocument") is True
     expect(board).to_have_url(re.compile(r"/board$"))
 
+    # A photo of the first code, sent to a chat: once the board has moved on past that code's grace, it is
+    # refused with a message to scan the screen again (no error page), and the code on the screen works.
+    past_grace = first_step + grace // period + 2
+    # A function, not an expression: the page's CSP forbids the eval() Playwright would need for a string.
+    board.wait_for_function(
+        "(least) => { const qr = document.querySelector('#board-code .qr');"
+        " return qr !== null && Number(qr.dataset.step) >= least; }",
+        arg=past_grace, timeout=(grace + 3 * period) * 1000 + LIVE_WAIT)
+    phone_c = _phone(new_context).new_page()
+    phone_c.goto("/login")
+    _log_in_form(phone_c, zhang)
+    expect(phone_c).to_have_url(re.compile(r"/$"))
+    with phone_c.expect_response(lambda r: "/sign-in?" in r.url) as stale:
+        phone_c.goto(first_link)
+    assert stale.value.status == 422
+    problem = phone_c.locator("#sign-in .form-errors")
+    expect(problem).to_have_text("這個簽到碼已過期：螢幕上的簽到碼每隔幾秒就會更換。請重新掃描螢幕上的 QR Code。")
+    expect(problem).to_have_attribute("role", "alert")
+    expect(phone_c.locator("#sign-in form")).to_have_count(0)
+    fits(phone_c, "an expired code on a phone")
+    assert _status_of(data, activity_id, zhang) is None
+    phone_c.goto(scan())
+    phone_c.locator("#sign-in form button[type=submit]").tap()
+    expect(phone_c.locator("#sign-in .sign-in-done")).to_be_visible()
+    assert _status_of(data, activity_id, zhang) == ("present", "qr")
+    expect(board.locator(f"#attendees #came-{zhang['id']}")).to_contain_text("張家豪", timeout=LIVE_WAIT)
+
     board.mouse.move(0, 0)
     board.screenshot(path=str(folder / "activity-board.png"), full_page=True)
     for name in ("activity-board.png", "activity-sign-in-phone.png"):
         assert (folder / name).stat().st_size > 5000, name
-    no_problems(console)
+    no_problems(console, expected=(422,))  # the expired code's page
 
 
 # --- the paper sign-in sheet ---------------------------------------------------------------------

@@ -8,10 +8,11 @@ can() for the action. Forms work without JavaScript; htmx swaps the regions that
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,6 +38,7 @@ from workspace.extensions import db
 from workspace.plans import services as co_planning
 
 bp = Blueprint("activities", __name__)
+SCAN_COOKIE = "sign_in_scan"  # a visitor's browser, to which the scan receipt in the login's way back is bound
 
 
 def load_activity(slug: str, activity_id: int, action: str = "view") -> Activity:
@@ -293,39 +295,77 @@ def _activity_for_sign_in(slug: str, activity_id: int, token: str) -> Activity:
     return activity
 
 
+def _scan_cookie_path(slug: str, activity_id: int) -> str:
+    return url_for("activities.sign_in_page", slug=slug, activity_id=activity_id)
+
+
+def _visitor_scan(slug: str, activity_id: int, token: str) -> Response:
+    """A visitor scanned a code: off to the login page, and back here afterwards.
+
+    When the code is good now, the way back carries a scan receipt (the moment of this scan, signed) bound to a
+    random cookie of this browser, so the code is still taken after a login that outlasts its grace, in this
+    browser only. Any other address goes to the login page as the login gate would send it.
+    """
+    activity = db.session.get(Activity, activity_id) if 0 < activity_id < 2**63 else None
+    if activity is None or activity.community.slug != slug:
+        return login_redirect()
+    browser = request.cookies.get(SCAN_COOKIE) or secrets.token_urlsafe(18)
+    try:
+        receipt = services.scan_receipt(activity, token, browser=browser)
+    except DomainError:
+        return login_redirect()
+    back = url_for("activities.sign_in_page", slug=slug, activity_id=activity_id, t=token, r=receipt)
+    response = redirect(url_for("auth.login", next=back))
+    response.set_cookie(SCAN_COOKIE, browser, max_age=int(services.login_grace().total_seconds()),
+                        path=_scan_cookie_path(slug, activity_id), httponly=True, samesite="Lax",
+                        secure=current_app.session_interface.get_cookie_secure(current_app))
+    return response
+
+
 @bp.get("/c/<slug>/activities/<int:activity_id>/sign-in")
+@public  # a visitor is sent to log in below, with the moment of the scan kept for afterwards
 def sign_in_page(slug: str, activity_id: int):
     """What the QR code opens: one button to sign in (the code is checked again when it is pressed)."""
-    token = request.args.get("t", "")
+    token, receipt = request.args.get("t", ""), request.args.get("r", "")
+    if not current_user.is_authenticated:
+        return _visitor_scan(slug, activity_id, token)
     activity = _activity_for_sign_in(slug, activity_id, token)
     problem = None
     try:
-        services.check_token(activity, token)
+        moment = services.scan_moment(activity, token, receipt, actor=current_user,
+                                      browser=request.cookies.get(SCAN_COOKIE, ""))
+        # The button may be pressed after the code's grace: the form carries this scan's moment.
+        receipt = services.scan_receipt(activity, token, user=current_user, now=moment)
         if not can(current_user, "sign_in", activity):
             problem = _("Only members of the community can sign in. Ask the convener to add you.")
     except DomainError as error:
-        problem = error.message
+        problem, receipt = error.message, ""
     status = 200 if problem is None else 403 if not can(current_user, "sign_in", activity) else 422
     return render_page("activities/sign_in.html", community=activity.community, activity=activity, token=token,
-                       problem=problem, mine=services.my_attendance(activity, current_user), **_labels(),
-                       status=status)
+                       receipt=receipt, problem=problem, mine=services.my_attendance(activity, current_user),
+                       **_labels(), status=status)
 
 
 @bp.post("/c/<slug>/activities/<int:activity_id>/sign-in")
 def sign_in(slug: str, activity_id: int):
     """Sign the person who is logged in (and only them) in."""
-    token = request.form.get("t", "")
+    token, receipt = request.form.get("t", ""), request.form.get("r", "")
     activity = _activity_for_sign_in(slug, activity_id, token)
     try:
-        services.sign_in(activity, token, actor=current_user)
+        services.sign_in(activity, token, actor=current_user, receipt=receipt,
+                         browser=request.cookies.get(SCAN_COOKIE, ""))
     except DomainError as error:
         db.session.rollback()
         return render_page("activities/sign_in.html", community=activity.community, activity=activity,
-                           token=token, problem=error.message, mine=services.my_attendance(activity, current_user),
+                           token=token, receipt="", problem=error.message,
+                           mine=services.my_attendance(activity, current_user),
                            status=403 if isinstance(error, NotAllowed) else 422, **_labels())
     db.session.commit()
-    return render_page("activities/sign_in.html", community=activity.community, activity=activity, token=token,
-                       problem=None, mine=services.my_attendance(activity, current_user), done=True, **_labels())
+    response = render_page("activities/sign_in.html", community=activity.community, activity=activity, token=token,
+                           receipt="", problem=None, mine=services.my_attendance(activity, current_user), done=True,
+                           **_labels())
+    response.delete_cookie(SCAN_COOKIE, path=_scan_cookie_path(slug, activity_id))
+    return response
 
 
 def _qr_svg(url: str) -> Markup:
@@ -334,15 +374,39 @@ def _qr_svg(url: str) -> Markup:
                                                         border=2, omitsize=True))
 
 
+def _code_context(activity: Activity) -> dict[str, Any]:
+    """What the board's code region shows now: its state, the window, and while open the code of this step."""
+    now = utcnow()
+    state, step = services.sign_in_state(activity, now), services.code_step(now)
+    link = external_url("activities.sign_in_page", slug=activity.community.slug, activity_id=activity.id,
+                        t=services.sign_in_token(activity, now)) if state == "open" else ""
+    opens, closes = services.sign_in_window(activity)
+    return {"state": state, "step": step, "link": link, "qr": _qr_svg(link) if link else "", "opens": opens,
+            "closes": closes, "code_seconds": services.code_seconds(),
+            # Asked often and answered with 204 until the step changes, so a new code shows within a few seconds.
+            "code_poll": min(3, services.code_seconds())}
+
+
 @bp.get("/c/<slug>/activities/<int:activity_id>/board")
 def board(slug: str, activity_id: int):
     """The sign-in board for the room's screen: the QR code and who has signed in, updating by itself."""
     activity = load_activity(slug, activity_id, "manage")
-    link = external_url("activities.sign_in_page", slug=slug, activity_id=activity.id,
-                        t=services.sign_in_token(activity))
-    return render_page("activities/board.html", community=activity.community, activity=activity, link=link,
-                       qr=_qr_svg(link), came=services.signed_in(activity), generation=current_generation(),
-                       window=services.sign_in_window(activity), **_labels())
+    return render_page("activities/board.html", community=activity.community, activity=activity,
+                       came=services.signed_in(activity), generation=current_generation(), **_code_context(activity),
+                       **_labels())
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/board/code")
+@public  # the login is checked below, after the cheap answer that tells nothing
+def board_code(slug: str, activity_id: int):
+    """The board's code poll: 204 while ?step= is the time step now (no database), else the code region anew."""
+    if request.args.get("step", "") == str(services.code_step()):
+        return Response(status=204)
+    if not current_user.is_authenticated:
+        return login_redirect()
+    activity = load_activity(slug, activity_id, "manage")
+    return render_page("activities/_board_code.html", community=activity.community, activity=activity,
+                       **_code_context(activity))
 
 
 @bp.get("/c/<slug>/activities/<int:activity_id>/board/attendees")

@@ -10,6 +10,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from workspace.activities import services as activity_services
 from workspace.auth import browsers, services, throttle
 from workspace.auth.forms import (
     ChangePasswordForm,
@@ -75,7 +76,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(target)
     form = LoginForm(next=target)
-    return render_page("auth/login.html", form=form, allow_registration=current_app.config["ALLOW_REGISTRATION"])
+    return render_page("auth/login.html", form=form, allow_registration=current_app.config["ALLOW_REGISTRATION"],
+                       purpose=activity_services.sign_in_purpose(target))
 
 
 @bp.post("/login")
@@ -83,7 +85,8 @@ def login():
 def login_post():
     """Log in, throttled per account and browser or address, per account and per address (auth/throttle.py)."""
     form = LoginForm()
-    context = {"form": form, "allow_registration": current_app.config["ALLOW_REGISTRATION"]}
+    context = {"form": form, "allow_registration": current_app.config["ALLOW_REGISTRATION"],
+               "purpose": activity_services.sign_in_purpose(safe_next(form.next.data, ""))}
     if not form.validate():
         return render_page("auth/login.html", status=422, **context)
     client = throttle.Client(address=throttle.network_of(request.remote_addr), browser=browsers.known(form.email.data))

@@ -74,6 +74,24 @@ def local_date(value: dt.datetime | dt.date | None, style: str = "medium") -> st
     return format_date(value, style)
 
 
+def local_moment(value: dt.datetime | None) -> str:
+    """Show a UTC timestamp as a date and a time to the minute, in the deployment's zone and the user's locale.
+
+    2027年1月5日 15:00 in Chinese (the 24-hour clock of school timetables), Jan 5, 2027, 3:00 PM in English.
+    """
+    if value is None:
+        return ""
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_time as babel_time
+    from babel.dates import get_datetime_format
+
+    locale = flask_babel.get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    local = value.astimezone(_zone())
+    day = babel_date(local.date(), "medium", locale=locale)
+    clock = f"{local:%H:%M}" if str(locale).startswith("zh") else babel_time(local.time(), "short", locale=locale)
+    return get_datetime_format("medium", locale=locale).replace("{1}", day).replace("{0}", clock)
+
+
 def _zone() -> dt.tzinfo:
     from zoneinfo import ZoneInfo
 

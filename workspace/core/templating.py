@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from workspace.communities.labels import community_type_label, role_label
-from workspace.core.i18n import HTML_LANG, LOCALE_NAMES, LOCALES, N_, gettext, local_date, local_datetime
+from workspace.core.i18n import HTML_LANG, LOCALE_NAMES, LOCALES, N_, gettext, local_date, local_datetime, local_moment
 from workspace.core.permissions import can
 from workspace.core.urls import external_url
 
@@ -117,7 +117,7 @@ def install(app: Flask) -> None:
         external_url=external_url,
         htmx_script=HTMX_SCRIPT,
     )
-    app.jinja_env.filters.update(datetime=local_datetime, date=local_date)
+    app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:
