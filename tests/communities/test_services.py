@@ -247,3 +247,55 @@ def test_invisible_names_are_refused(ctx):
     with pytest.raises(ValidationError) as error:
         services.create_community(actor=make_user(), name="\u200b\ufeff", kind="grade", slug="ghost")
     assert error.value.field == "name"
+
+
+def test_only_the_convener_makes_or_unmakes_co_conveners(ctx):
+    """Issue 11: a co-convener could make co-conveners, whom they then could not remove."""
+    convener = make_user()
+    community = make_community(convener)
+    co = add_member(community, role="co_convener")
+    member = add_member(community)
+    with pytest.raises(NotAllowed, match="Only the convener") as error:
+        services.create_invitation(community, actor=co.user, role="co_convener")
+    assert error.value.field == "role"
+    with pytest.raises(NotAllowed, match="Only the convener"):
+        services.change_role(member, "co_convener", actor=co.user)
+    other_co = add_member(community, role="co_convener")
+    with pytest.raises(NotAllowed):
+        services.change_role(other_co, "member", actor=co.user)  # taking co-convener away is the convener's
+    assert member.role == "member" and other_co.role == "co_convener"
+    # What a co-convener may give: member, mentor, guest expert.
+    services.change_role(member, "mentor", actor=co.user)
+    services.change_role(member, "guest_expert", actor=co.user)
+    for role in ("member", "mentor", "guest_expert"):
+        assert services.create_invitation(community, actor=co.user, role=role).role == role
+    # The convener grants and takes away co-convener.
+    services.change_role(member, "co_convener", actor=convener)
+    services.change_role(other_co, "member", actor=convener)
+    assert (member.role, other_co.role) == ("co_convener", "member")
+    assert services.create_invitation(community, actor=convener, role="co_convener").role == "co_convener"
+
+
+def test_an_invitation_gives_no_role_its_maker_could_not_give_now(ctx):
+    """A co-convener invitation made before the rule (or by a convener since demoted) is refused."""
+    convener = make_user()
+    community = make_community(convener)
+    co = add_member(community, role="co_convener")
+    legacy = services.Invitation(community_id=community.id, token="legacy-token-of-a-co-convener",
+                                 role="co_convener", single_use=True, created_by_id=co.user_id,
+                                 expires_at=utcnow() + dt.timedelta(days=7))
+    db.session.add(legacy)
+    by_convener = services.create_invitation(community, actor=convener, role="co_convener")
+    by_co = services.create_invitation(community, actor=co.user, role="member")
+    db.session.commit()
+    newcomer = make_user()
+    assert services.invitation_problem(legacy, newcomer) is not None
+    with pytest.raises(ValidationError, match="no longer valid"):
+        services.accept_invitation(legacy, newcomer)
+    assert services.membership_for(community, newcomer) is None
+    assert services.accept_invitation(by_co, newcomer).role == "member"
+    # The convener hands the convenership on: their old co-convener link stops giving co-convener.
+    successor = add_member(community)
+    services.transfer_convenership(community, successor, actor=convener)
+    db.session.commit()
+    assert services.invitation_problem(by_convener, make_user()) is not None

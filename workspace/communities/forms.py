@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
-from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType
+from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role
 
 REQUIRED = _l("This field is required.")
 
@@ -32,8 +34,10 @@ def type_choices() -> list[tuple[str, str]]:
     return [(kind.value, lazy_label(COMMUNITY_TYPE_LABELS[kind])) for kind in CommunityType]
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, lazy_label(ROLE_LABELS[role])) for role in ASSIGNABLE_ROLES]
+def role_choices(roles: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """The roles to offer, labelled: `roles` (what the person may grant, see grantable_roles) or all."""
+    offered = [Role(role) for role in roles] if roles is not None else list(ASSIGNABLE_ROLES)
+    return [(role.value, lazy_label(ROLE_LABELS[role])) for role in offered]
 
 
 class CommunityForm(FlaskForm):
@@ -66,17 +70,17 @@ class InvitationForm(FlaskForm):
     days = IntegerField(_l("Valid for (days)"), default=14,
                         validators=[DataRequired(REQUIRED), NumberRange(1, 90, _l("Choose between 1 and 90 days."))])
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, roles: Sequence[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = role_choices(roles)
 
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[])
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, roles: Sequence[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = role_choices(roles)
 
 
 class TransferForm(FlaskForm):

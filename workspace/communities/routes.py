@@ -17,7 +17,15 @@ from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
-from workspace.core.permissions import can, membership_of, public, require, reviewer_school_ids
+from workspace.core.permissions import (
+    GRANTABLE_ROLES,
+    can,
+    grantable_roles,
+    membership_of,
+    public,
+    require,
+    reviewer_school_ids,
+)
 from workspace.discussions import services as discussion_services
 from workspace.extensions import db
 from workspace.resources import services as resource_services
@@ -170,6 +178,7 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
                      transfer_form: TransferForm | None = None, new_invitation=None) -> dict:
     members = services.active_members(community)
     managing = can(current_user, "manage_members", community)
+    roles = grantable_roles(current_user, community)  # the forms offer only what the route accepts
     transfer_form = transfer_form or TransferForm()
     transfer_form.membership_id.choices = [
         (item.id, item.user.display_name) for item in members if item.role != Role.CONVENER.value
@@ -179,11 +188,11 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "members": members,
         "membership": _my_membership(members),
         "managing": managing,
-        "invitation_form": invitation_form or InvitationForm(),
+        "invitation_form": invitation_form or InvitationForm(roles=roles),
         "invitations": services.open_invitations(community) if managing else [],
         "new_invitation": new_invitation,
         "transfer_form": transfer_form,
-        "role_form": RoleForm(),
+        "role_form": RoleForm(roles=roles),
         "actions": EmptyForm(),
         "events": services.recent_events(community) if can(current_user, "view_audit", community) else [],
         "mail_enabled": mail_configured(),
@@ -201,7 +210,8 @@ def members(slug: str):
 def create_invitation(slug: str):
     """Invite someone by email, or make a shareable link."""
     community = load_community(slug, "invite")
-    form = InvitationForm()
+    form = InvitationForm(roles=grantable_roles(current_user, community))
+    _require_grant(community, form.role.data)
     invitation = None
     if form.validate():
         email = form.email.data if form.how.data == "email" else None
@@ -255,6 +265,12 @@ def revoke_invitation(slug: str, invitation_id: int):
     return redirect(url_for("communities.members", slug=slug) + "#invitations")
 
 
+def _require_grant(community: Community, role: str | None) -> None:
+    """Refuse (403) a role the person may not give; an unknown value is left to the form (422)."""
+    if role in GRANTABLE_ROLES:
+        require(can(current_user, f"grant_{role}", community))
+
+
 def _member_answer(community: Community, membership, status: int = 200):
     if wants_fragment():
         context = _members_context(community)
@@ -264,11 +280,13 @@ def _member_answer(community: Community, membership, status: int = 200):
 
 @bp.post("/c/<slug>/members/<int:membership_id>/role")
 def change_role(slug: str, membership_id: int):
-    """Change a member's role (conveners only)."""
+    """Change a member's role (the convener any; a co-convener among member, mentor and guest expert)."""
     community = load_community(slug)
     membership = load_membership(community, membership_id)
     require(can(current_user, "change_role", membership))
-    form = RoleForm()
+    form = RoleForm(roles=grantable_roles(current_user, community))
+    if form.role.data != membership.role:
+        _require_grant(community, form.role.data)
     status = 200
     if form.validate():
         try:

@@ -34,7 +34,7 @@ from workspace.communities.models import (
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
-from workspace.core.permissions import CONTRIBUTORS, forget_memberships
+from workspace.core.permissions import CONTRIBUTORS, can, forget_memberships
 from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
 from workspace.extensions import db
 
@@ -235,6 +235,14 @@ def member_counts(community_ids: Sequence[int]) -> dict[int, int]:
     return {community_id: count for community_id, count in rows}
 
 
+def _check_grant(actor: User, community: Community, role: str) -> None:
+    """Refuse a role the actor may not give (only the convener and site admins make co-conveners)."""
+    if not can(actor, f"grant_{role}", community):
+        if role == Role.CO_CONVENER.value:
+            raise NotAllowed(str(_l("Only the convener can make someone a co-convener.")), field="role")
+        raise NotAllowed(str(_l("You cannot give this role.")), field="role")
+
+
 def _membership_for_update(membership: Membership) -> Membership:
     if membership.left_at is not None:
         raise ValidationError(str(_l("This person is no longer a member.")))
@@ -251,6 +259,10 @@ def change_role(membership: Membership, role: str, *, actor: User) -> None:
     if membership.role == Role.CONVENER.value:
         raise NotAllowed(str(_l("The convener's role changes only by transferring the convenership.")))
     if membership.role != role:
+        # The policy decides who grants which role: taking co-convener away is the convener's, too.
+        if not can(actor, "change_role", membership):
+            raise NotAllowed(str(_l("Only the convener can change a co-convener's role.")))
+        _check_grant(actor, membership.community, role)
         record_event(actor, "membership.role_changed", membership, membership.community,
                      user_id=membership.user_id, old=membership.role, new=role)
         membership.role = role
@@ -347,6 +359,7 @@ def create_invitation(
         raise NotAllowed(str(_l("This community is archived.")))
     if role not in {item.value for item in ASSIGNABLE_ROLES}:
         raise ValidationError(str(_l("Choose a role.")), field="role")
+    _check_grant(actor, community, role)
     if not 1 <= days <= 90:
         raise ValidationError(str(_l("Choose between 1 and 90 days.")), field="days")
     address = valid_email(email) if email else None
@@ -394,6 +407,10 @@ def invitation_problem(invitation: Invitation | None, user: User | None = None) 
         return str(_l("This invitation has expired. Ask the convener for a new one."))
     if invitation.community.archived_at is not None:
         return str(_l("This community is archived and takes no new members."))
+    if invitation.created_by is None or not can(invitation.created_by, f"grant_{invitation.role}",
+                                                 invitation.community):
+        # An invitation speaks for the person who made it: it gives no role they could not give now.
+        return str(_l("This invitation is no longer valid. Ask the convener for a new one."))
     if user is not None and invitation.email and normalize_email(user.email) != invitation.email:
         return str(_l("This invitation was sent to %(email)s. Log in with that address to accept it.",
                       email=mask_email(invitation.email)))
