@@ -45,8 +45,10 @@ class CommunityForm(FlaskForm):
     kind = SelectField(_l("Type"), choices=[], validators=[DataRequired(REQUIRED)])
     slug = StringField(
         _l("Web address"),
-        validators=[DataRequired(REQUIRED), Length(max=60)],
-        description=_l("Lower-case letters, digits and hyphens; the community lives at /c/<address>/."),
+        validators=[Optional(), Length(max=60)],
+        # No angle brackets here: a lazy string renders as markup (flask-babel's LazyString has __html__).
+        description=_l("The community's own web address, …/c/address/, to bookmark and share: lower-case "
+                       "letters, digits and hyphens. It is made from the name; you can change it."),
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown: **bold**, lists, links."))

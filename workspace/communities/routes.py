@@ -26,8 +26,9 @@ from workspace.core.permissions import (
     require,
     reviewer_school_ids,
 )
+from workspace.core.text import clean_line, has_visible_text
 from workspace.discussions import services as discussion_services
-from workspace.extensions import db
+from workspace.extensions import db, htmx
 from workspace.resources import services as resource_services
 
 bp = Blueprint("communities", __name__)
@@ -51,6 +52,19 @@ def _school_choices(form: CommunityForm) -> None:
     form.school_ids.choices = [(int(value), label) for value, label in school_choices()[1:]]
 
 
+def _slug_context(slug: str, *, community: Community | None = None, suggested: str = "",
+                  checked: bool = False) -> dict:
+    """What the address field shows: the hidden last suggestion, and the preview or the problem."""
+    problem = services.slug_problem(slug, community=community) if slug and checked else None
+    preview = url_for("communities.show", slug=slug, _external=True) if slug and not problem else None
+    return {"slug_suggested": suggested, "slug_problem": problem, "slug_preview": preview}
+
+
+def _new_page(form: CommunityForm, status: int = 200):
+    return render_page("communities/new.html", form=form, community=None, status=status,
+                       **_slug_context(form.slug.data or "", suggested=request.form.get("slug_suggested", "")))
+
+
 @bp.get("/communities/new")
 def new_community():
     """Show the form to create a community."""
@@ -59,27 +73,27 @@ def new_community():
     _school_choices(form)
     if current_user.school_id and not form.school_ids.data:
         form.school_ids.data = [current_user.school_id]
-    return render_page("communities/new.html", form=form)
+    return _new_page(form)
 
 
 @bp.post("/communities/new")
 def create_community():
-    """Create a community with the current user as its convener."""
+    """Create a community with the current user as its convener (an empty address is made from the name)."""
     require(can(current_user, "create_community"))
     form = CommunityForm()
     _school_choices(form)
     if not form.validate():
-        return render_page("communities/new.html", form=form, status=422)
+        return _new_page(form, 422)
     try:
         community = services.create_community(
-            actor=current_user, name=form.name.data, kind=form.kind.data, slug=form.slug.data,
+            actor=current_user, name=form.name.data, kind=form.kind.data, slug=form.slug.data or "",
             description=form.description.data or "", vision=form.vision.data or "",
             school_ids=form.school_ids.data or [],
         )
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        return render_page("communities/new.html", form=form, status=422)
+        return _new_page(form, 422)
     db.session.commit()
     flash(_("Your community is ready. Invite your colleagues."), "success")
     return redirect(url_for("communities.show", slug=community.slug))
@@ -87,9 +101,27 @@ def create_community():
 
 @bp.get("/communities/slug-suggestion")
 def suggest_slug():
-    """Suggest a web address for a name as it is typed (htmx fills the address field)."""
-    name = request.args.get("name", "")[:120]
-    return render_page("communities/_slug_field.html", slug=services.suggest_slug(name))
+    """Suggest a web address as the name is typed, and preview the address as it is typed (htmx).
+
+    Typing the name swaps the whole address field: a fresh suggestion, unless the person has written an
+    address of their own (it differs from the last suggestion). Typing the address swaps only its preview.
+    """
+    require(can(current_user, "create_community"))
+    typed = clean_line(request.args.get("slug", ""))[:60].lower()
+    current = request.args.get("current", "")
+    community = services.find_community(current) if current else None
+    if community is not None and not can(current_user, "edit", community):
+        community = None  # only the community's own settings page may keep its address
+    if wants_fragment() and htmx.target == "slug-preview":
+        return render_page("communities/_slug_preview.html", **_slug_context(typed, community=community,
+                                                                              checked=True))
+    name = clean_line(request.args.get("name", ""))[:services.MAX_NAME]
+    suggested = request.args.get("slug_suggested", "")
+    if not typed or typed == suggested:  # not the person's own: follow the name
+        typed = suggested = services.suggest_slug(name) if has_visible_text(name) else ""
+    form = CommunityForm(formdata=None, data={"slug": typed})
+    return render_page("communities/_slug_field.html", form=form, community=community,
+                       **_slug_context(typed, community=community, suggested=suggested, checked=True))
 
 
 @bp.get("/c/<slug>/")
@@ -122,7 +154,8 @@ def edit(slug: str):
     form = CommunityForm(obj=community)
     _school_choices(form)
     form.school_ids.data = [school.id for school in community.schools]
-    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm())
+    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(),
+                       **_slug_context(community.slug))
 
 
 @bp.post("/c/<slug>/settings")
@@ -146,7 +179,8 @@ def update(slug: str):
             return redirect(url_for("communities.show", slug=community.slug))
     db.session.rollback()
     community = load_community(slug, "edit")
-    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(), status=422)
+    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(), status=422,
+                       **_slug_context(form.slug.data or "", community=community, checked=not form.slug.errors))
 
 
 @bp.post("/c/<slug>/archive")
@@ -165,7 +199,12 @@ def unarchive(slug: str):
     """Bring an archived community back."""
     community = load_community(slug, "archive")
     if EmptyForm().validate():
-        services.unarchive_community(community, actor=current_user)
+        try:
+            services.unarchive_community(community, actor=current_user)
+        except DomainError as error:  # an active community of its school has taken its name meanwhile
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("communities.edit", slug=community.slug) + "#archive")
         db.session.commit()
         flash(_("The community is active again."), "success")
     return redirect(url_for("communities.show", slug=community.slug))
