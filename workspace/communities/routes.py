@@ -38,10 +38,15 @@ bp = Blueprint("communities", __name__)
 @public
 @cache_page
 def index():
-    """Show the user's communities and what is new in them (visitors go to the login page)."""
+    """Show the user's communities and what is new in them (visitors go to the login page, reviewers without
+    communities of their own to the review page)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     cards = services.communities_of(current_user, include_archived=True)
+    if not cards and reviewer_school_ids(current_user) is not None:
+        # A school or county officer with no community of their own came for the review, not for an
+        # offer to start a community.
+        return redirect(url_for("communities.review"))
     events = services.recent_events_for_user(current_user, [card.community.id for card in cards])
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
