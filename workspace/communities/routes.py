@@ -11,6 +11,7 @@ from workspace.communities import services
 from workspace.communities.access import load_community, load_invitation, load_membership
 from workspace.communities.forms import CommunityForm, EmptyForm, InvitationForm, RoleForm, TransferForm
 from workspace.communities.models import Community, Role
+from workspace.core.audit import describe_events
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
@@ -47,7 +48,7 @@ def index():
         # A school or county officer with no community of their own came for the review, not for an
         # offer to start a community.
         return redirect(url_for("communities.review"))
-    events = services.recent_events_for_user(current_user, [card.community.id for card in cards])
+    events = describe_events(services.recent_events_for_user(current_user, [card.community.id for card in cards]))
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
     return render_page("communities/index.html", cards=cards, active=active, archived=archived, events=events)
@@ -238,7 +239,8 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "transfer_form": transfer_form,
         "role_form": RoleForm(roles=roles),
         "actions": EmptyForm(),
-        "events": services.recent_events(community) if can(current_user, "view_audit", community) else [],
+        "events": describe_events(services.recent_events(community)) if can(current_user, "view_audit", community)
+        else [],
         "mail_enabled": mail_configured(),
     }
 
