@@ -50,7 +50,7 @@ COMMUNITY_FORM = {"name": "Renamed", "kind": "subject", "slug": "matrix", "descr
 # (method, url template, form data, {role: expected status}); "view" rows share a default.
 L, NF, FB = 302, 404, 403  # login redirect (or PRG redirect), not found, forbidden
 MATRIX = [
-    ("GET", "/", None, dict(anonymous=L)),
+    ("GET", "/", None, dict(anonymous=L, reviewer=302)),  # a reviewer with no community of their own: /review/
     ("GET", "/healthz", None, {}),
     ("GET", "/communities/new", None, dict(anonymous=L)),
     ("POST", "/communities/new", {"name": "N", "kind": "grade", "slug": "new-one"}, dict(anonymous=L, default=302)),
