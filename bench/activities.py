@@ -144,12 +144,12 @@ def legend(seeded: SeededActivities) -> str:
 
 
 def make_video(path: Path, size: int) -> None:
-    """An MP4 of `size` bytes without writing them: an `ftyp` box (brand isom, which core/storage sniffs as
-    video/mp4) and an `mdat` box whose 64-bit size covers the rest, a sparse run of zeros."""
-    ftyp = (24).to_bytes(4, "big") + b"ftypisom" + (512).to_bytes(4, "big") + b"isomiso2"
-    mdat = (1).to_bytes(4, "big") + b"mdat" + (size - len(ftyp)).to_bytes(8, "big")
+    """An MP4 of `size` bytes without writing them: `ftyp` (brand isom), a small `moov` and an `mdat` box
+    whose 64-bit size covers the rest, a sparse run of zeros (core/storage walks the boxes, reads no media)."""
+    from tests.media import mp4_prefix
+
     with path.open("wb") as handle:
-        handle.write(ftyp + mdat)
+        handle.write(mp4_prefix(size))
         handle.truncate(size)
 
 
@@ -297,6 +297,7 @@ def check_limit_edge(database_url: str, email: str, password: str, big: Paths) -
     """In-process, for information: a video of exactly MAX_VIDEO_UPLOAD_MB (1 here) and one a byte under it."""
     import io
 
+    from tests.media import mp4_of_size
     from workspace import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PASSWORD_HASH_PROFILE": "fast",
@@ -305,8 +306,7 @@ def check_limit_edge(database_url: str, email: str, password: str, big: Paths) -
     client = page_bench.logged_in_client(app, email, password)
     figures = []
     for size in (MB, MB - 4096):
-        header = (24).to_bytes(4, "big") + b"ftypisom" + (512).to_bytes(4, "big") + b"isomiso2"
-        data = header + os.urandom(16) + bytes(size - len(header) - 16)
+        data = mp4_of_size(size)
         answer = client.post(big.upload, data={"files": (io.BytesIO(data), "clip.mp4", "video/mp4")},
                              headers={"X-Upload": "1"}, content_type="multipart/form-data")
         figures.append(f"{size:,} bytes -> {answer.status_code}")

@@ -23,12 +23,12 @@ import time
 from pathlib import Path
 
 from bench import run as page_bench
+from tests.media import mp4_prefix
 
 UPLOAD_MB = page_bench._env_int("BENCH_UPLOAD_MB", 200)
 ROUNDS = page_bench._env_int("BENCH_UPLOAD_ROUNDS", 3)
 MB = 1024 * 1024
 BOUNDARY = "----bench-upload-boundary"
-MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 WRITE_TARGET = 1.05  # bytes written per byte uploaded
 
 
@@ -48,8 +48,9 @@ def make_body(folder: Path, size: int) -> Path:
         out.write((f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\n公開課錄影\r\n"
                    f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"lesson.mp4\"\r\n"
                    "Content-Type: video/mp4\r\n\r\n").encode())
-        out.write(MP4_HEAD)
-        left = size - len(MP4_HEAD)
+        prefix = mp4_prefix(size)  # a well-formed MP4 (the upload check walks its boxes)
+        out.write(prefix)
+        left = size - len(prefix)
         while left > 0:
             out.write(block[:min(left, MB)])
             left -= min(left, MB)

@@ -50,7 +50,7 @@ COMMUNITY_FORM = {"name": "Renamed", "kind": "subject", "slug": "matrix", "descr
 # (method, url template, form data, {role: expected status}); "view" rows share a default.
 L, NF, FB = 302, 404, 403  # login redirect (or PRG redirect), not found, forbidden
 MATRIX = [
-    ("GET", "/", None, dict(anonymous=L)),
+    ("GET", "/", None, dict(anonymous=L, reviewer=302)),  # a reviewer with no community of their own: /review/
     ("GET", "/healthz", None, {}),
     ("GET", "/communities/new", None, dict(anonymous=L)),
     ("POST", "/communities/new", {"name": "N", "kind": "grade", "slug": "new-one"}, dict(anonymous=L, default=302)),
@@ -70,7 +70,7 @@ MATRIX = [
     ("POST", "/c/{slug}/members/invitations/{invitation_id}/revoke", {},
      dict(anonymous=L, outsider=NF, guest_expert=FB, member=FB, reviewer=FB, default=302)),
     ("POST", "/c/{slug}/members/{target_id}/role", {"role": "mentor"},
-     dict(anonymous=L, outsider=NF, guest_expert=FB, member=FB, co_convener=FB, reviewer=FB, default=302)),
+     dict(anonymous=L, outsider=NF, guest_expert=FB, member=FB, reviewer=FB, default=302)),
     ("POST", "/c/{slug}/members/{target_id}/evaluation", {"flagged": "1"},
      dict(anonymous=L, outsider=NF, guest_expert=FB, member=FB, reviewer=FB, default=302)),
     ("POST", "/c/{slug}/members/{target_id}/remove", {},
@@ -178,3 +178,77 @@ def test_admin_detail_routes_are_hidden_from_non_admins(client, ctx):
             status = client.post_form(f"/admin/users/{user_id}{suffix}", form).status_code
             expected = {"anonymous": L, "admin": 200 if suffix == "/reset-link" else 302}.get(role, NF)
             assert status == expected, f"POST {suffix} as {role}: {status}"
+
+
+# --- granting roles: every role × every role that can be given -----------------------------------
+
+GRANTABLE = ("co_convener", "member", "mentor", "guest_expert")
+# Who may give each role: the convener and site admins give any; a co-convener all but co-convener.
+GIVERS = {"convener", "admin", "co_convener"}
+
+
+def grant_status(role: str, granted: str) -> int:
+    if role == "anonymous":
+        return L
+    if role == "outsider":
+        return NF
+    if role not in GIVERS or (role == "co_convener" and granted == "co_convener"):
+        return FB
+    return 302
+
+
+GRANT_CASES = [pytest.param(role, granted, grant_status(role, granted), id=f"{role} gives {granted}")
+               for role in ROLES for granted in GRANTABLE]
+
+
+@pytest.mark.parametrize(("role", "granted", "status"), GRANT_CASES)
+def test_each_role_gives_only_the_roles_the_policy_allows(client, ctx, role, granted, status):
+    """By invitation and by role change alike; nothing is made or changed when refused."""
+    from workspace.communities.models import Invitation, Membership
+
+    world = build_world()
+    if role != "anonymous":
+        client.login(world.users[role])
+    before = db.session.scalar(db.select(db.func.count(Invitation.id)))
+    response = client.post_form(f"/c/{world.slug}/members/invitations", {"how": "link", "role": granted, "days": "7"})
+    assert response.status_code == status, f"invite as {granted} by {role}: {response.status_code}"
+    allowed = status == 302 and role != "anonymous"  # a visitor's 302 goes to the login page
+    made = db.session.scalar(db.select(db.func.count(Invitation.id))) - before
+    assert made == (1 if allowed else 0)
+    response = client.post_form(f"/c/{world.slug}/members/{world.target_id}/role", {"role": granted})
+    assert response.status_code == status, f"make the target {granted} by {role}: {response.status_code}"
+    db.session.expire_all()
+    target = db.session.get(Membership, world.target_id)
+    assert target.role == (granted if allowed else "member")
+
+
+@pytest.mark.parametrize("role", ["co_convener", "convener", "admin"])
+def test_the_forms_offer_exactly_the_roles_the_routes_accept(client, ctx, role):
+    """The invitation form and each member's role select ask the same policy as the routes."""
+    import re
+
+    world = build_world()
+    client.login(world.users[role])
+    page = client.get(f"/c/{world.slug}/members/").get_data(as_text=True)
+    invite_select = re.search(r'<select[^>]*\bid="role"[^>]*>(.*?)</select>', page, re.S)
+    offered = set(re.findall(r'value="([a-z_]+)"', invite_select.group(1)))
+    accepted = {granted for granted in GRANTABLE if grant_status(role, granted) == 302}
+    assert offered == accepted
+    row = re.search(rf'<select name="role" id="role-{world.target_id}">(.*?)</select>', page, re.S)
+    assert set(re.findall(r'value="([a-z_]+)"', row.group(1))) == accepted
+
+
+def test_a_co_convener_cannot_change_or_remove_another_co_convener(client, ctx):
+    from workspace.communities.models import Membership
+
+    world = build_world()
+    other = db.session.scalar(db.select(Membership).where(Membership.role == "co_convener"))
+    co = add_member(db.session.get(Membership, world.target_id).community, role="co_convener")
+    client.login(co.user)
+    page = client.get(f"/c/{world.slug}/members/").get_data(as_text=True)
+    assert f'id="role-{other.id}"' not in page  # no select for the other co-convener's role
+    assert client.post_form(f"/c/{world.slug}/members/{other.id}/role", {"role": "member"}).status_code == FB
+    assert client.post_form(f"/c/{world.slug}/members/{other.id}/remove", {}).status_code == FB
+    db.session.expire_all()
+    assert db.session.get(Membership, other.id).role == "co_convener"
+    assert db.session.get(Membership, other.id).left_at is None

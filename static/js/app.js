@@ -87,6 +87,16 @@
     flash(message, "error");
   });
 
+  // A region that follows another field (the web address follows the community's name) is not replaced
+  // while the person is typing in it: an answer already on its way would overwrite what they typed.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var guarded = target && target.getAttribute && target.getAttribute("data-keep-while-focused");
+    if (guarded && document.activeElement && document.activeElement.matches(guarded)) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     flash(document.body.getAttribute("data-offline-message"), "error");
   });

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 
 from tests.activities.helpers import make_club
 from tests.core.test_storage import _png_header_only
+from tests.media import mp4_of_size
 from workspace.activities.models import Evidence
 from workspace.extensions import db
 
-MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+MB = 1024 * 1024
 
 
 def _upload(client, activity, name: str, body: bytes, **headers):
@@ -25,11 +26,11 @@ def test_a_video_over_the_limit_is_refused_at_the_limit(client, ctx, app, monkey
     club = make_club()
     activity = club.activity()
     client.login(club.convener)
-    response = _upload(client, activity, "公開課錄影.mp4", MP4_HEAD + b"\x00" * (3 * 1024 * 1024))
+    response = _upload(client, activity, "公開課錄影.mp4", mp4_of_size(3 * MB))
     assert response.status_code == 413
     assert "2 MB" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
-    ok = _upload(client, activity, "短片.mp4", MP4_HEAD + b"\x00" * (1024 * 1024))
+    ok = _upload(client, activity, "短片.mp4", mp4_of_size(MB))
     assert ok.status_code == 201
     assert db.session.scalar(select(Evidence.kind)) == "video"
 
@@ -58,6 +59,6 @@ def test_a_video_of_exactly_the_limit_passes(client, ctx, app, monkeypatch):
     club = make_club()
     activity = club.activity()
     client.login(club.convener)
-    exact = MP4_HEAD + b"\x00" * (1024 * 1024 - len(MP4_HEAD))
+    exact = mp4_of_size(MB)
     assert _upload(client, activity, "剛好.mp4", exact).status_code == 201
     assert _upload(client, activity, "多一點.mp4", exact + b"\x00").status_code == 413

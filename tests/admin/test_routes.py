@@ -461,7 +461,8 @@ def test_audit_page_lists_events(client, admin):
     response = client.get("/admin/audit/")
     assert response.status_code == 200
     page = _page(response)
-    for text in ("deactivated an account", "made someone a site administrator", "gave reviewer access",
-                 "made a password reset link", "saved a school"):
+    for text in ("deactivated the account of “林美玲”", "made “林美玲” a site administrator",
+                 "gave “林美玲” reviewer access to “光華國小”", "made a password reset link for “林美玲”",
+                 "saved the school “新生國小”"):
         assert text in page, text
     assert "Site Admin" in page

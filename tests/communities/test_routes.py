@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import add_member, make_community, make_school, make_user
 from workspace.communities.models import Community, Invitation, Membership
@@ -260,3 +260,104 @@ def test_home_shows_recent_resources_to_members_only(client, make_client, ctx):
     guest = add_member(community, role="guest_expert")
     page = make_client().login(guest.user).get(f"/c/{community.slug}/").get_data(as_text=True)
     assert "通分教案" not in page and 'id="recent-resources"' not in page
+
+
+# --- the address of a community with a Chinese name (issue 11) -----------------------------------
+
+
+def test_without_javascript_an_empty_address_is_made_from_the_chinese_name(client, ctx):
+    first, second = make_school(), make_school()
+    client.login(make_user())
+    response = client.post_form("/communities/new", {"name": "五年級數學社群", "kind": "grade", "slug": "",
+                                                      "school_ids": [str(first.id)]})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/c/wu-nian-ji-shu-xue-she-qun/")
+    response = client.post_form("/communities/new", {"name": "五年级数学社群", "kind": "grade", "slug": "",
+                                                      "school_ids": [str(second.id)]})
+    assert response.headers["Location"].endswith("/c/wu-nian-ji-shu-xue-she-qun-2/")  # unique: a suffix
+
+
+def test_the_new_community_form_explains_the_address(client, ctx):
+    client.login(make_user())
+    page = client.get("/communities/new").get_data(as_text=True)
+    assert "…/c/address/" in page and "bookmark and share" in page and "<address>" not in page
+    assert 'hx-target="#slug-field"' in page and 'id="slug-preview"' in page
+    with client.session_transaction() as session:
+        session["locale"] = "zh_Hant"
+    page = client.get("/communities/new").get_data(as_text=True)
+    assert "網址" in page
+
+
+def test_the_address_follows_the_name_as_it_is_typed(client, ctx):
+    client.login(make_user())
+    response = client.get("/communities/slug-suggestion", query_string={"name": "五年級數學社群", "slug": "",
+                                                                        "slug_suggested": ""},
+                          headers={"HX-Request": "true", "HX-Target": "slug-field"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="slug-field"' in page and "<html" not in page
+    assert 'value="wu-nian-ji-shu-xue-she-qun"' in page  # in the field, ready to submit
+    assert "http://workspace.test/c/wu-nian-ji-shu-xue-she-qun/" in page  # and its preview
+    # The name changes: so does an address the person did not write themselves …
+    suggested = "wu-nian-ji-shu-xue-she-qun"
+    page = client.get("/communities/slug-suggestion", query_string={
+        "name": "五年級數學社群 2026", "slug": suggested, "slug_suggested": suggested,
+    }, headers={"HX-Request": "true", "HX-Target": "slug-field"}).get_data(as_text=True)
+    assert 'value="wu-nian-ji-shu-xue-she-qun-2026"' in page
+    # … but one they wrote stays theirs.
+    page = client.get("/communities/slug-suggestion", query_string={
+        "name": "五年級數學社群 2026", "slug": "math-5", "slug_suggested": "wu-nian-ji-shu-xue-she-qun",
+    }, headers={"HX-Request": "true", "HX-Target": "slug-field"}).get_data(as_text=True)
+    assert 'value="math-5"' in page and "/c/math-5/" in page
+
+
+def test_the_address_preview_says_when_an_address_is_taken_or_malformed(client, ctx):
+    convener = make_user()
+    community = make_community(convener, slug="math-5")
+    client.login(make_user())
+    preview = {"HX-Request": "true", "HX-Target": "slug-preview"}
+    page = client.get("/communities/slug-suggestion?slug=math-5", headers=preview).get_data(as_text=True)
+    assert 'id="slug-preview"' in page and 'id="slug-field"' not in page
+    assert "Another community already uses this address." in page
+    page = client.get("/communities/slug-suggestion?slug=Math_5!", headers=preview).get_data(as_text=True)
+    assert "lower-case letters" in page
+    # On its own settings page, a community's address is its own, not taken; another's settings don't count.
+    page = client.get("/communities/slug-suggestion?slug=math-5&current=math-5", headers=preview)
+    assert "already uses" in page.get_data(as_text=True)  # not this person's community to edit
+    client.login(convener)
+    page = client.get("/communities/slug-suggestion?slug=math-5&current=math-5", headers=preview)
+    assert "already uses" not in page.get_data(as_text=True) and "/c/math-5/" in page.get_data(as_text=True)
+    assert community.slug == "math-5"
+
+
+# --- duplicate names (issue 11) --------------------------------------------------------------------
+
+
+def test_a_duplicate_name_at_the_school_is_refused_beside_the_name_keeping_what_was_typed(client, ctx):
+    school = make_school(name="和平國小")
+    make_community(name="五年級數學社群", schools=[school])
+    client.login(make_user(school_id=school.id))
+    response = client.post_form("/communities/new", {
+        "name": "五年级数学社群 ", "kind": "grade", "slug": "", "description": "我打了很多字",
+        "school_ids": [str(school.id)],
+    })
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="name-error"' in page and "和平國小 already has a community called “五年級數學社群”" in page
+    assert "我打了很多字" in page and 'value="五年级数学社群 "' in page
+    assert db.session.scalar(select(func.count(Community.id))) == 1
+
+
+def test_a_rename_into_a_duplicate_is_refused(client, ctx):
+    school = make_school()
+    make_community(name="Reading Circle", schools=[school])
+    convener = make_user()
+    mine = make_community(convener, name="Book Club", slug="book-club", schools=[school])
+    client.login(convener)
+    response = client.post_form(f"/c/{mine.slug}/settings", {
+        "name": "READING  circle", "kind": "subject", "slug": "book-club", "description": "", "vision": "",
+        "school_ids": [str(school.id)]})
+    assert response.status_code == 422
+    assert 'id="name-error"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Community, mine.id).name == "Book Club"

@@ -247,3 +247,155 @@ def test_invisible_names_are_refused(ctx):
     with pytest.raises(ValidationError) as error:
         services.create_community(actor=make_user(), name="\u200b\ufeff", kind="grade", slug="ghost")
     assert error.value.field == "name"
+
+
+def test_only_the_convener_makes_or_unmakes_co_conveners(ctx):
+    """Issue 11: a co-convener could make co-conveners, whom they then could not remove."""
+    convener = make_user()
+    community = make_community(convener)
+    co = add_member(community, role="co_convener")
+    member = add_member(community)
+    with pytest.raises(NotAllowed, match="Only the convener") as error:
+        services.create_invitation(community, actor=co.user, role="co_convener")
+    assert error.value.field == "role"
+    with pytest.raises(NotAllowed, match="Only the convener"):
+        services.change_role(member, "co_convener", actor=co.user)
+    other_co = add_member(community, role="co_convener")
+    with pytest.raises(NotAllowed):
+        services.change_role(other_co, "member", actor=co.user)  # taking co-convener away is the convener's
+    assert member.role == "member" and other_co.role == "co_convener"
+    # What a co-convener may give: member, mentor, guest expert.
+    services.change_role(member, "mentor", actor=co.user)
+    services.change_role(member, "guest_expert", actor=co.user)
+    for role in ("member", "mentor", "guest_expert"):
+        assert services.create_invitation(community, actor=co.user, role=role).role == role
+    # The convener grants and takes away co-convener.
+    services.change_role(member, "co_convener", actor=convener)
+    services.change_role(other_co, "member", actor=convener)
+    assert (member.role, other_co.role) == ("co_convener", "member")
+    assert services.create_invitation(community, actor=convener, role="co_convener").role == "co_convener"
+
+
+def test_an_invitation_gives_no_role_its_maker_could_not_give_now(ctx):
+    """A co-convener invitation made before the rule (or by a convener since demoted) is refused."""
+    convener = make_user()
+    community = make_community(convener)
+    co = add_member(community, role="co_convener")
+    legacy = services.Invitation(community_id=community.id, token="legacy-token-of-a-co-convener",
+                                 role="co_convener", single_use=True, created_by_id=co.user_id,
+                                 expires_at=utcnow() + dt.timedelta(days=7))
+    db.session.add(legacy)
+    by_convener = services.create_invitation(community, actor=convener, role="co_convener")
+    by_co = services.create_invitation(community, actor=co.user, role="member")
+    db.session.commit()
+    newcomer = make_user()
+    assert services.invitation_problem(legacy, newcomer) is not None
+    with pytest.raises(ValidationError, match="no longer valid"):
+        services.accept_invitation(legacy, newcomer)
+    assert services.membership_for(community, newcomer) is None
+    assert services.accept_invitation(by_co, newcomer).role == "member"
+    # The convener hands the convenership on: their old co-convener link stops giving co-convener.
+    successor = add_member(community)
+    services.transfer_convenership(community, successor, actor=convener)
+    db.session.commit()
+    assert services.invitation_problem(by_convener, make_user()) is not None
+
+
+# --- a readable address from a Chinese name (issue 11) -------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "slug"), [
+    ("五年級數學社群", "wu-nian-ji-shu-xue-she-qun"),  # Traditional
+    ("五年级数学社群", "wu-nian-ji-shu-xue-she-qun"),  # Simplified: the same address
+    ("重慶市音樂社群", "chong-qing-shi-yin-yue-she-qun"),  # phrases read right: chong qing, yin yue
+    ("國語文 Reading 社群 2026", "guo-yu-wen-reading-she-qun-2026"),
+    ("ＭＡＴＨ　Club", "math-club"),  # full-width letters and space
+    ("「閱讀」（共讀）社群！", "yue-du-gong-du-she-qun"),  # Chinese punctuation becomes hyphens
+    ("Éducation", "education"),
+])
+def test_an_address_is_suggested_from_any_name(ctx, name, slug):
+    assert services.suggest_slug(name) == slug
+    assert services.check_slug(slug) == slug
+
+
+def test_a_suggested_address_is_free_short_and_valid(ctx):
+    make_community(slug="wu-nian-ji-shu-xue-she-qun")
+    make_community(slug="wu-nian-ji-shu-xue-she-qun-2")
+    assert services.suggest_slug("五年級數學社群") == "wu-nian-ji-shu-xue-she-qun-3"
+    assert services.suggest_slug("Admin") == "admin-2"  # reserved addresses are skipped too
+    long = services.suggest_slug("臺北市立第一女子高級中學數學領域教師專業學習社群暨跨校教學研究共同體")
+    assert len(long) <= services.MAX_SUGGESTED_SLUG and not long.endswith("-")
+    assert long.startswith("tai-bei-shi-li-di-yi-nv-zi") and services.check_slug(long) == long
+    for name in ("😀", "", "a", "——"):
+        assert services.check_slug(services.suggest_slug(name))
+
+
+def test_an_empty_address_is_made_from_the_name_on_create(ctx):
+    community = services.create_community(actor=make_user(), name="五年級數學社群", kind="grade", slug="  ")
+    assert community.slug == "wu-nian-ji-shu-xue-she-qun"
+
+
+# --- duplicate names at a school (issue 11) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("twin", ["五年級數學社群", " 五年級數學社群 ", "五年级数学社群", "五年級 數學社群",
+                                  "五年級數學社群　"])
+def test_a_name_a_school_already_has_is_refused_beside_the_name(ctx, twin):
+    school = make_school(name="和平國小")
+    make_community(name="五年級數學社群", schools=[school])
+    with pytest.raises(ValidationError, match="和平國小 already has a community called “五年級數學社群”") as error:
+        services.create_community(actor=make_user(), name=twin, kind="grade", slug="", school_ids=[school.id])
+    assert error.value.field == "name"
+
+
+def test_names_differ_by_case_and_width_only_are_the_same(ctx):
+    school = make_school()
+    make_community(name="Math Club", schools=[school])
+    for twin in ("math club", "ＭＡＴＨ ＣＬＵＢ", "MathClub"):
+        with pytest.raises(ValidationError):
+            services.create_community(actor=make_user(), name=twin, kind="grade", slug="", school_ids=[school.id])
+    # Communities of no school are compared among themselves.
+    make_community(name="Reading Circle")
+    with pytest.raises(ValidationError, match="already exists"):
+        services.create_community(actor=make_user(), name="reading circle", kind="grade", slug="")
+
+
+def test_the_same_name_at_another_school_or_after_the_archive_is_fine(ctx):
+    first, second = make_school(), make_school()
+    old = make_community(name="五年級數學社群", schools=[first])
+    assert services.create_community(actor=make_user(), name="五年級數學社群", kind="grade", slug="",
+                                     school_ids=[second.id]).name == "五年級數學社群"
+    services.archive_community(old, actor=old_convener(old))
+    db.session.flush()
+    renewed = services.create_community(actor=make_user(), name="五年級數學社群", kind="grade", slug="",
+                                        school_ids=[first.id])
+    db.session.commit()
+    # Bringing the old one back would make two alike: refused until one is renamed.
+    with pytest.raises(ValidationError, match="already has a community"):
+        services.unarchive_community(old, actor=old_convener(old))
+    assert renewed.archived_at is None and old.archived_at is not None
+
+
+def old_convener(community):
+    return services.active_members(community)[0].user
+
+
+def test_renaming_or_adding_a_school_cannot_make_two_alike(ctx):
+    school, other = make_school(), make_school()
+    make_community(name="五年級數學社群", schools=[school])
+    mine = make_community(name="六年級數學社群", schools=[other])
+    convener = old_convener(mine)
+    fields = dict(kind="grade", slug=mine.slug, description="", vision="")
+    with pytest.raises(ValidationError) as error:  # renamed like the one at the same school
+        services.update_community(mine, actor=convener, name="五年级数学社群", school_ids=[other.id, school.id],
+                                  **fields)
+    assert error.value.field == "name"
+    db.session.rollback()
+    twin = make_community(name="五年級數學社群", schools=[other])  # alike, but at another school: fine
+    with pytest.raises(ValidationError):  # until it joins the first one's school
+        services.update_community(twin, actor=old_convener(twin), name="五年級數學社群",
+                                  school_ids=[other.id, school.id], **dict(fields, slug=twin.slug))
+    db.session.rollback()
+    # Its own name, saved again, is no clash.
+    mine = db.session.get(type(mine), mine.id)
+    services.update_community(mine, actor=convener, name="六年級數學社群 ", school_ids=[other.id], **fields)

@@ -11,10 +11,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import func, select
 
+from tests.media import box, ebml_header, element, fragmented_mp4_bytes, ftyp, moov, mp4_bytes, mp4_of_size, webm_bytes
 from workspace.core import storage
 from workspace.core.models import Blob
 from workspace.core.storage import (
@@ -239,9 +241,7 @@ def test_webp_image_is_accepted():
 
 
 def test_media_types_are_sniffed():
-    mp4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 200
-    m4a = b"\x00\x00\x00\x18ftypM4A \x00\x00\x02\x00M4A mp42" + b"\x00" * 200
-    webm = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + b"\x00" * 200
+    mp4, m4a, webm = mp4_bytes(), mp4_bytes(audio=True), webm_bytes()
     mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 200
     assert _store(mp4, "lesson.mp4").media_type == "video/mp4"
     assert _store(m4a, "talk.m4a").media_type == "audio/mp4"
@@ -322,9 +322,8 @@ def test_explicit_max_bytes_wins(uploads):
 def test_video_gets_the_video_limit(monkeypatch, ctx):
     monkeypatch.setitem(ctx.config, "MAX_UPLOAD_MB", 1)
     monkeypatch.setitem(ctx.config, "MAX_VIDEO_UPLOAD_MB", 3)
-    body = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * (2 * 1024 * 1024)
-    assert _store(body, "lesson.mp4").media_type == "video/mp4"
-    assert _reject(body + b"\x00" * (2 * 1024 * 1024), "lesson.mp4").reason == "too_large"
+    assert _store(mp4_of_size(2 * 1024 * 1024), "lesson.mp4").media_type == "video/mp4"
+    assert _reject(mp4_of_size(4 * 1024 * 1024), "lesson.mp4").reason == "too_large"
     # A PDF of the same size is held to the document limit.
     assert _reject(PDF_BYTES + b"\x00" * (2 * 1024 * 1024), "a.pdf").reason == "too_large"
 
@@ -542,7 +541,7 @@ def test_content_disposition_escapes_quotes_and_keeps_ascii_names():
 
 
 def test_ranges_and_conditional_requests(app):
-    body = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 10
+    body = mp4_bytes(bytes(range(256)) * 10)
     stored = _store(body, "lesson.mp4")
     db.session.commit()
     with app.test_request_context(headers={"Range": "bytes=0-9"}):
@@ -607,7 +606,6 @@ def test_older_chinese_text_files_are_accepted_and_searchable(ctx, uploads, enco
 
 # --- uploads as the request parser spools them ------------------------------------------------------
 
-MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 
 
 def _posted(app, data: bytes, name: str):
@@ -619,7 +617,7 @@ def _posted(app, data: bytes, name: str):
 def test_a_large_upload_is_spooled_in_the_store_and_moved_into_place_not_copied(ctx, uploads):
     from flask import request
 
-    video = MP4_HEAD + bytes(range(256)) * (3 * storage.SPOOL_IN_MEMORY // 256)
+    video = mp4_of_size(3 * storage.SPOOL_IN_MEMORY, bytes(range(256)))
     with _posted(ctx, video, "公開課.mp4"):
         upload = request.files["file"]
         assert isinstance(upload.stream, storage.SpooledUpload)
@@ -645,7 +643,7 @@ def test_a_small_request_is_parsed_in_memory(ctx, uploads):
 
 
 @pytest.mark.parametrize(("data", "name", "reason"), [
-    (MP4_HEAD + b"\x00" * (4 * 1024 * 1024), "lesson.mp4", "too_large"),  # over the video limit set below
+    (mp4_of_size(4 * 1024 * 1024), "lesson.mp4", "too_large"),  # over the video limit set below
     (PDF_BYTES + b"\x00" * (2 * 1024 * 1024), "a.pdf", "too_large"),  # a document held to its own limit
     (b"MZ\x90\x00" + b"\x00" * (1024 * 1024), "成績單.pdf", "program"),
 ])
@@ -666,7 +664,7 @@ def test_a_spooled_upload_that_is_refused_leaves_nothing(ctx, uploads, monkeypat
 def test_a_spooled_upload_nobody_stores_is_removed_after_the_request(ctx, uploads):
     from flask import request
 
-    with _posted(ctx, MP4_HEAD + b"\x00" * (2 * 1024 * 1024), "lesson.mp4"):
+    with _posted(ctx, mp4_of_size(2 * 1024 * 1024), "lesson.mp4"):
         assert request.files["file"].filename == "lesson.mp4"
         assert len(_temp_files(uploads)) == 1  # parsed: spooled on disk
     _nothing_kept(uploads)
@@ -675,7 +673,7 @@ def test_a_spooled_upload_nobody_stores_is_removed_after_the_request(ctx, upload
 def test_a_spooled_upload_stored_twice_is_copied_the_second_time(ctx, uploads):
     from flask import request
 
-    video = MP4_HEAD + b"\x01" * (2 * 1024 * 1024)
+    video = mp4_of_size(2 * 1024 * 1024, b"\x01")
     with _posted(ctx, video, "lesson.mp4"):
         upload = request.files["file"]
         first = store_upload(upload.stream, upload.filename)
@@ -684,3 +682,115 @@ def test_a_spooled_upload_stored_twice_is_copied_the_second_time(ctx, uploads):
         assert second.blob.id == first.blob.id and not second.is_new
         assert blob_path(first.blob).read_bytes() == video
     assert _temp_files(uploads) == []
+
+
+# --- a video must be built like one before it gets the video limit (issue 11) -----------------------
+
+MEDIA = Path(__file__).parent / "media"
+FTYP_PREFIX = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"  # the eight bytes that used to suffice, and a brand
+
+
+@pytest.mark.parametrize(("name", "media_type"), [
+    ("h264.mp4", "video/mp4"),  # FFmpeg (through PyAV): H.264 in MP4, moov after mdat
+    ("frag.mp4", "video/mp4"),  # fragmented: empty moov, then moof + mdat pairs
+    ("phone.3gp", "video/mp4"),  # a 3GPP brand, as phones write
+    ("vp9.webm", "video/webm"),  # VP9 in WebM with known sizes and cues
+    ("live.webm", "video/webm"),  # WebM written as a live stream
+    ("talk.m4a", "audio/mp4"),  # AAC in M4A
+])
+def test_real_encoder_output_passes(name, media_type):
+    """Tiny files written by FFmpeg (see tests/core/media/README.md), each a real, playable file."""
+    stored = _store((MEDIA / name).read_bytes(), name)
+    assert stored.media_type == media_type
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(mp4_bytes(), id="mp4 moov first"),
+    pytest.param(mp4_bytes(moov_first=False), id="mp4 mdat first"),
+    pytest.param(mp4_bytes(large_mdat=True), id="mp4 64-bit mdat size"),
+    pytest.param(mp4_bytes(mdat_to_end=True), id="mp4 mdat to the end"),
+    pytest.param(fragmented_mp4_bytes(), id="fragmented mp4"),
+    pytest.param(mp4_bytes(audio=True), id="m4a"),
+    pytest.param(webm_bytes(), id="webm known sizes"),
+    pytest.param(webm_bytes(unknown_sizes=True), id="webm unknown sizes (MediaRecorder)"),
+])
+def test_hand_built_videos_pass(data):
+    assert _store(data, "課堂錄影").media_type in ("video/mp4", "video/webm", "audio/mp4")
+
+
+def test_a_pdf_behind_an_ftyp_header_is_refused_at_once_in_the_users_language(uploads):
+    """Issue 11: any bytes behind `ftyp` passed as video, and took the 500-MB video limit."""
+    fake = FTYP_PREFIX + PDF_BYTES + b"%" * (3 * 1024 * 1024)
+    chunks_read = []
+
+    class Counting(io.BytesIO):
+        def read(self, size=-1):
+            chunks_read.append(size)
+            return super().read(size)
+
+    with pytest.raises(UploadRejected) as caught:
+        store_upload(Counting(fake), "講義.mp4")
+    assert caught.value.reason == "not_media"
+    assert "MP4" in caught.value.message
+    assert len(chunks_read) <= 3  # refused at its first bad header, not after 3 MB were written
+    _nothing_kept(uploads)
+    with force_locale("zh_Hant"):
+        assert _reject(fake, "講義.mp4").message.startswith("這個檔案的開頭像 MP4 或 WebM 影片")
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(FTYP_PREFIX + PDF_BYTES, id="pdf behind ftyp"),
+    pytest.param(FTYP_PREFIX + b"\x00" * 4096, id="ftyp and zeros"),
+    pytest.param(FTYP_PREFIX, id="ftyp alone"),
+    pytest.param(ftyp(b"abcd", (b"abcd",)) + moov() + box(b"mdat", b"x" * 64), id="unknown brand"),
+    pytest.param(ftyp() + box(b"mdat", b"x" * 64), id="no moov"),
+    pytest.param(ftyp() + moov(), id="no mdat"),
+    pytest.param(mp4_bytes()[:-1], id="truncated: the last box is cut short"),
+    pytest.param(mp4_bytes() + b"\x00\x00", id="bytes after the last box"),
+    pytest.param(ftyp() + moov() + struct.pack(">I", 0x7FFF_FFFF) + b"mdat" + b"x" * 64, id="oversized box"),
+    pytest.param(ftyp() + moov() + struct.pack(">I", 4) + b"mdat" + b"x" * 64, id="box smaller than its header"),
+    pytest.param(ftyp() + moov() + struct.pack(">IIQ", 1, 0x6D646174, 8) + b"x", id="64-bit size below 16"),
+    pytest.param(ftyp() + moov() + struct.pack(">I", 72) + b"\x00\xffda" + b"x" * 64, id="unprintable box type"),
+    pytest.param(struct.pack(">I", 9000) + b"ftypisom" + bytes(64), id="ftyp larger than the file"),
+    pytest.param(mp4_bytes(audio=True)[:-3], id="truncated m4a"),
+])
+def test_a_fake_or_broken_mp4_is_refused(uploads, data):
+    assert _reject(data, "lesson.mp4").reason == "not_media"
+    _nothing_kept(uploads)
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(ebml_header() + PDF_BYTES, id="pdf behind an EBML header"),
+    pytest.param(webm_bytes(doc_type=b"matroska"), id="matroska DocType"),
+    pytest.param(webm_bytes()[:-1], id="truncated"),
+    pytest.param(webm_bytes(unknown_sizes=True)[:-7], id="truncated stream (unknown sizes)"),
+    pytest.param(webm_bytes() + b"\xec\x81", id="cut inside a trailing element"),
+    pytest.param(ebml_header() + element(0x18538067, element(0x1549A966, b"\x00")), id="no tracks, no clusters"),
+    pytest.param(ebml_header() + element(0x18538067, b"") + b"\x00" * 64, id="zeros after the segment"),
+    pytest.param(ebml_header() + b"\x18\x53\x80\x67\x08\x00\x00\x00\x7f\xff\xff\xff" + bytes(64),
+                 id="oversized segment"),
+])
+def test_a_fake_or_broken_webm_is_refused(uploads, data):
+    assert _reject(data, "clip.webm").reason in ("not_media", "type")
+    _nothing_kept(uploads)
+
+
+def test_a_fake_video_no_longer_gets_the_video_limit(monkeypatch, ctx, uploads):
+    """A 2-MB 'video' against a 1-MB document limit and a 3-MB video limit: refused, not stored."""
+    monkeypatch.setitem(ctx.config, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setitem(ctx.config, "MAX_VIDEO_UPLOAD_MB", 3)
+    assert _reject(FTYP_PREFIX + PDF_BYTES * (2 * 1024 * 1024 // len(PDF_BYTES)), "a.mp4").reason == "not_media"
+    assert _store(mp4_of_size(2 * 1024 * 1024), "a.mp4").media_type == "video/mp4"
+
+
+def test_a_spooled_fake_video_is_refused_and_leaves_nothing(ctx, uploads):
+    from flask import request
+
+    fake = FTYP_PREFIX + b"%PDF-1.7 " * (3 * storage.SPOOL_IN_MEMORY // 9)
+    with _posted(ctx, fake, "公開課.mp4"):
+        upload = request.files["file"]
+        assert isinstance(upload.stream, storage.SpooledUpload)
+        with pytest.raises(UploadRejected) as caught:
+            store_upload(upload.stream, upload.filename)
+        assert caught.value.reason == "not_media"
+    _nothing_kept(uploads)

@@ -170,3 +170,18 @@ def test_trusted_hosts_from_the_environment_replace_localhost(monkeypatch, tmp_p
     client = instance.test_client()
     assert client.get("/healthz", headers={"Host": "www.county.edu.tw"}).status_code != 400
     assert client.get("/healthz", headers={"Host": "localhost"}).status_code == 400
+
+
+def test_no_code_builds_an_absolute_link_from_the_request():
+    """Every absolute link goes through core/urls.py: a new `_external=True` or `request.host_url` would take the
+    host from the request again (the address preview of a new community did, after the sweep above was written).
+    Comparing a URL's host with the request's (a same-site check) builds no link and is fine."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [f"{path.relative_to(root)}:{number}"
+                 for path in [*(root / "workspace").rglob("*.py"), *(root / "templates").rglob("*.html")]
+                 if path.name != "urls.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"_external\s*=|request\.(host_url|url_root|base_url)\b", line)]
+    assert offenders == []

@@ -88,6 +88,33 @@ def test_create_a_community(page: Page, data) -> None:
     expect(page.locator("#flashes")).to_contain_text("Your community is ready")
 
 
+def test_the_address_follows_a_chinese_name_until_the_person_writes_their_own(page: Page, data) -> None:
+    """Issue 11: a Chinese name left the address empty with only "required" beside it."""
+    log_in(page, data.user(name="陳老師"))
+    page.goto("/communities/new")
+    page.get_by_label("Name").fill("五年級數學社群")
+    address = page.get_by_label("Web address")
+    suggested = re.compile(r"^wu-nian-ji-shu-xue-she-qun(-\d+)?$")  # a suffix when an earlier run took it
+    expect(address).to_have_value(suggested)
+    preview = page.locator("#slug-preview")
+    expect(preview).to_contain_text("/c/wu-nian-ji-shu-xue-she-qun")
+    # The name changes: the address follows …
+    page.get_by_label("Name").fill("五年級數學社群二")
+    expect(address).to_have_value(re.compile(r"^wu-nian-ji-shu-xue-she-qun-er(-\d+)?$"))
+    # … until the person writes one; then it is theirs, and the preview follows what they type.
+    own = unique_slug("grade5")
+    address.fill(own)
+    expect(preview).to_contain_text(f"/c/{own}/")
+    with page.expect_response(lambda response: "slug-suggestion" in response.url and "name=" in response.url):
+        page.get_by_label("Name").fill("五年級數學社群三")
+    page.get_by_label("Type").select_option("grade")
+    expect(preview).to_contain_text(f"/c/{own}/")
+    expect(address).to_have_value(own)
+    page.get_by_role("button", name="Create the community").click()
+    expect(page).to_have_url(re.compile(rf"/c/{own}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("五年級數學社群三")
+
+
 def test_invite_by_link_and_join_with_a_new_account(new_context, data) -> None:
     convener = data.user(name="陳召集人")
     community = data.community(convener, name="國語文領域備課社群", description="一起讀**課文**。")

@@ -68,9 +68,12 @@ def build_world(visibility: str = "community") -> World:
 
 
 L, NF, FB, OK = 302, 404, 403, 200  # login (or after-POST) redirect, not found, forbidden, shown
-HIDDEN = dict(anonymous=NF, outsider=NF, guest_expert=NF, reviewer=NF)  # a public route of a private resource
+# Those who see the community but not its material (guest experts, reviewers in scope) get 403 on a resource
+# as on the list (issue 11); to visitors and outsiders it does not exist.
+HIDDEN = dict(anonymous=NF, outsider=NF, guest_expert=FB, reviewer=FB)  # a public route of a private resource
 ASIDE = dict(anonymous=L, outsider=NF, guest_expert=FB, reviewer=FB)  # the community's own pages
-PRIVATE = dict(anonymous=L, outsider=NF, guest_expert=NF, reviewer=NF)  # a resource's non-public routes
+PRIVATE = dict(anonymous=L, outsider=NF, guest_expert=FB, reviewer=FB)  # a resource's non-public routes
+TRASHED = dict(anonymous=L, outsider=NF, guest_expert=NF, reviewer=NF)  # gone from the trash for them
 BASE = "/c/{slug}/resources"
 TEXT_FORM = {"source": "text", "title": "New plan", "kind": "lesson_plan", "visibility": "community",
              "tags": "a, b", "body": "Some text"}
@@ -94,9 +97,9 @@ WALK = [
     ("POST", "resources.add_comment", BASE + "/{text_id}/comments", {"body": "Nice"}, dict(PRIVATE, default=L)),
     ("POST", "resources.favourite", BASE + "/{text_id}/favourite", {}, dict(PRIVATE, default=L)),
     ("POST", "resources.delete", BASE + "/{text_id}/delete", {}, dict(PRIVATE, member=FB, default=L)),
-    ("POST", "resources.restore", BASE + "/{trashed_id}/restore", {}, dict(PRIVATE, member=NF, default=L)),
+    ("POST", "resources.restore", BASE + "/{trashed_id}/restore", {}, dict(TRASHED, member=NF, default=L)),
     ("POST", "resources.purge", BASE + "/{trashed_id}/purge", {},
-     dict(PRIVATE, member=NF, author=FB, co_convener=FB, convener=FB, admin=L)),
+     dict(TRASHED, member=NF, author=FB, co_convener=FB, convener=FB, admin=L)),
     ("GET", "resources.trash", BASE + "/trash", None, ASIDE),
     ("GET", "resources.library", "/library/", None, {}),
 ]
@@ -162,6 +165,7 @@ READ_ROUTES = [
 ]
 READERS = ("anonymous", "outsider", "colleague", "guest_expert", "reviewer", "member", "admin")
 SEES_SCHOOL = {"colleague", "member", "admin"}
+SEES_COMMUNITY = {"guest_expert", "reviewer"}  # the community, not its material: 403, as on its list
 
 
 @pytest.mark.parametrize("visibility", ["public", "school"])
@@ -171,7 +175,7 @@ def test_read_routes_follow_visibility(client, ctx, visibility):
         client.logout()
         for endpoint, url in READ_ROUTES:
             _path, response = _request(client, world, role, "GET", url, None)
-            expected = OK if visibility == "public" or role in SEES_SCHOOL else NF
+            expected = OK if visibility == "public" or role in SEES_SCHOOL else FB if role in SEES_COMMUNITY else NF
             assert response.status_code == expected, f"{endpoint} ({visibility}) as {role}: {response.status_code}"
 
 

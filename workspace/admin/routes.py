@@ -14,6 +14,7 @@ from workspace.auth.models import User
 from workspace.communities import services as community_services
 from workspace.communities.forms import EmptyForm
 from workspace.communities.models import Community, ReviewerScope, School
+from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page
@@ -236,4 +237,4 @@ def audit():
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_page("admin/audit.html", page=page)
+    return render_page("admin/audit.html", page=page, described=describe_events(page.items))

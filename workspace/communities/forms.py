@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -17,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
-from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType
+from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role
 from workspace.core.forms import WorkspaceForm
 
 REQUIRED = _l("This field is required.")
@@ -32,8 +34,10 @@ def type_choices() -> list[tuple[str, str]]:
     return [(kind.value, lazy_label(COMMUNITY_TYPE_LABELS[kind])) for kind in CommunityType]
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, lazy_label(ROLE_LABELS[role])) for role in ASSIGNABLE_ROLES]
+def role_choices(roles: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """The roles to offer, labelled: `roles` (what the person may grant, see grantable_roles) or all."""
+    offered = [Role(role) for role in roles] if roles is not None else list(ASSIGNABLE_ROLES)
+    return [(role.value, lazy_label(ROLE_LABELS[role])) for role in offered]
 
 
 class CommunityForm(WorkspaceForm):
@@ -41,8 +45,10 @@ class CommunityForm(WorkspaceForm):
     kind = SelectField(_l("Type"), choices=[], validators=[DataRequired(REQUIRED)])
     slug = StringField(
         _l("Web address"),
-        validators=[DataRequired(REQUIRED), Length(max=60)],
-        description=_l("Lower-case letters, digits and hyphens; the community lives at /c/<address>/."),
+        validators=[Optional(), Length(max=60)],
+        # No angle brackets here: a lazy string renders as markup (flask-babel's LazyString has __html__).
+        description=_l("The community's own web address, …/c/address/, to bookmark and share: lower-case "
+                       "letters, digits and hyphens. It is made from the name; you can change it."),
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown: **bold**, lists, links."))
@@ -66,17 +72,17 @@ class InvitationForm(WorkspaceForm):
     days = IntegerField(_l("Valid for (days)"), default=14,
                         validators=[DataRequired(REQUIRED), NumberRange(1, 90, _l("Choose between 1 and 90 days."))])
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, roles: Sequence[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = role_choices(roles)
 
 
 class RoleForm(WorkspaceForm):
     role = SelectField(_l("Role"), choices=[])
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, roles: Sequence[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = role_choices(roles)
 
 
 class TransferForm(WorkspaceForm):

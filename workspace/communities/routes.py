@@ -11,16 +11,26 @@ from workspace.communities import services
 from workspace.communities.access import load_community, load_invitation, load_membership
 from workspace.communities.forms import CommunityForm, EmptyForm, InvitationForm, RoleForm, TransferForm
 from workspace.communities.models import Community, Role
+from workspace.core.audit import describe_events
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
-from workspace.core.permissions import can, membership_of, public, require, reviewer_school_ids
+from workspace.core.permissions import (
+    GRANTABLE_ROLES,
+    can,
+    grantable_roles,
+    membership_of,
+    public,
+    require,
+    reviewer_school_ids,
+)
+from workspace.core.text import clean_line, has_visible_text
 from workspace.core.urls import external_url
 from workspace.discussions import services as discussion_services
-from workspace.extensions import db
+from workspace.extensions import db, htmx
 from workspace.resources import services as resource_services
 
 bp = Blueprint("communities", __name__)
@@ -30,11 +40,16 @@ bp = Blueprint("communities", __name__)
 @public
 @cache_page
 def index():
-    """Show the user's communities and what is new in them (visitors go to the login page)."""
+    """Show the user's communities and what is new in them (visitors go to the login page, reviewers without
+    communities of their own to the review page)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     cards = services.communities_of(current_user, include_archived=True)
-    events = services.recent_events_for_user(current_user, [card.community.id for card in cards])
+    if not cards and reviewer_school_ids(current_user) is not None:
+        # A school or county officer with no community of their own came for the review, not for an
+        # offer to start a community.
+        return redirect(url_for("communities.review"))
+    events = describe_events(services.recent_events_for_user(current_user, [card.community.id for card in cards]))
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
     return render_page("communities/index.html", cards=cards, active=active, archived=archived, events=events)
@@ -42,6 +57,19 @@ def index():
 
 def _school_choices(form: CommunityForm) -> None:
     form.school_ids.choices = [(int(value), label) for value, label in school_choices()[1:]]
+
+
+def _slug_context(slug: str, *, community: Community | None = None, suggested: str = "",
+                  checked: bool = False) -> dict:
+    """What the address field shows: the hidden last suggestion, and the preview or the problem."""
+    problem = services.slug_problem(slug, community=community) if slug and checked else None
+    preview = external_url("communities.show", slug=slug) if slug and not problem else None
+    return {"slug_suggested": suggested, "slug_problem": problem, "slug_preview": preview}
+
+
+def _new_page(form: CommunityForm, status: int = 200):
+    return render_page("communities/new.html", form=form, community=None, status=status,
+                       **_slug_context(form.slug.data or "", suggested=request.form.get("slug_suggested", "")))
 
 
 @bp.get("/communities/new")
@@ -52,27 +80,27 @@ def new_community():
     _school_choices(form)
     if current_user.school_id and not form.school_ids.data:
         form.school_ids.data = [current_user.school_id]
-    return render_page("communities/new.html", form=form)
+    return _new_page(form)
 
 
 @bp.post("/communities/new")
 def create_community():
-    """Create a community with the current user as its convener."""
+    """Create a community with the current user as its convener (an empty address is made from the name)."""
     require(can(current_user, "create_community"))
     form = CommunityForm()
     _school_choices(form)
     if not form.validate():
-        return render_page("communities/new.html", form=form, status=422)
+        return _new_page(form, 422)
     try:
         community = services.create_community(
-            actor=current_user, name=form.name.data, kind=form.kind.data, slug=form.slug.data,
+            actor=current_user, name=form.name.data, kind=form.kind.data, slug=form.slug.data or "",
             description=form.description.data or "", vision=form.vision.data or "",
             school_ids=form.school_ids.data or [],
         )
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        return render_page("communities/new.html", form=form, status=422)
+        return _new_page(form, 422)
     db.session.commit()
     flash(_("Your community is ready. Invite your colleagues."), "success")
     return redirect(url_for("communities.show", slug=community.slug))
@@ -80,9 +108,27 @@ def create_community():
 
 @bp.get("/communities/slug-suggestion")
 def suggest_slug():
-    """Suggest a web address for a name as it is typed (htmx fills the address field)."""
-    name = request.args.get("name", "")[:120]
-    return render_page("communities/_slug_field.html", slug=services.suggest_slug(name))
+    """Suggest a web address as the name is typed, and preview the address as it is typed (htmx).
+
+    Typing the name swaps the whole address field: a fresh suggestion, unless the person has written an
+    address of their own (it differs from the last suggestion). Typing the address swaps only its preview.
+    """
+    require(can(current_user, "create_community"))
+    typed = clean_line(request.args.get("slug", ""))[:60].lower()
+    current = request.args.get("current", "")
+    community = services.find_community(current) if current else None
+    if community is not None and not can(current_user, "edit", community):
+        community = None  # only the community's own settings page may keep its address
+    if wants_fragment() and htmx.target == "slug-preview":
+        return render_page("communities/_slug_preview.html", **_slug_context(typed, community=community,
+                                                                              checked=True))
+    name = clean_line(request.args.get("name", ""))[:services.MAX_NAME]
+    suggested = request.args.get("slug_suggested", "")
+    if not typed or typed == suggested:  # not the person's own: follow the name
+        typed = suggested = services.suggest_slug(name) if has_visible_text(name) else ""
+    form = CommunityForm(formdata=None, data={"slug": typed})
+    return render_page("communities/_slug_field.html", form=form, community=community,
+                       **_slug_context(typed, community=community, suggested=suggested, checked=True))
 
 
 @bp.get("/c/<slug>/")
@@ -115,7 +161,8 @@ def edit(slug: str):
     form = CommunityForm(obj=community)
     _school_choices(form)
     form.school_ids.data = [school.id for school in community.schools]
-    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm())
+    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(),
+                       **_slug_context(community.slug))
 
 
 @bp.post("/c/<slug>/settings")
@@ -139,7 +186,8 @@ def update(slug: str):
             return redirect(url_for("communities.show", slug=community.slug))
     db.session.rollback()
     community = load_community(slug, "edit")
-    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(), status=422)
+    return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(), status=422,
+                       **_slug_context(form.slug.data or "", community=community, checked=not form.slug.errors))
 
 
 @bp.post("/c/<slug>/archive")
@@ -158,7 +206,12 @@ def unarchive(slug: str):
     """Bring an archived community back."""
     community = load_community(slug, "archive")
     if EmptyForm().validate():
-        services.unarchive_community(community, actor=current_user)
+        try:
+            services.unarchive_community(community, actor=current_user)
+        except DomainError as error:  # an active community of its school has taken its name meanwhile
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("communities.edit", slug=community.slug) + "#archive")
         db.session.commit()
         flash(_("The community is active again."), "success")
     return redirect(url_for("communities.show", slug=community.slug))
@@ -171,6 +224,7 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
                      transfer_form: TransferForm | None = None, new_invitation=None) -> dict:
     members = services.active_members(community)
     managing = can(current_user, "manage_members", community)
+    roles = grantable_roles(current_user, community)  # the forms offer only what the route accepts
     transfer_form = transfer_form or TransferForm()
     transfer_form.membership_id.choices = [
         (item.id, item.user.display_name) for item in members if item.role != Role.CONVENER.value
@@ -180,13 +234,14 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "members": members,
         "membership": _my_membership(members),
         "managing": managing,
-        "invitation_form": invitation_form or InvitationForm(),
+        "invitation_form": invitation_form or InvitationForm(roles=roles),
         "invitations": services.open_invitations(community) if managing else [],
         "new_invitation": new_invitation,
         "transfer_form": transfer_form,
-        "role_form": RoleForm(),
+        "role_form": RoleForm(roles=roles),
         "actions": EmptyForm(),
-        "events": services.recent_events(community) if can(current_user, "view_audit", community) else [],
+        "events": describe_events(services.recent_events(community)) if can(current_user, "view_audit", community)
+        else [],
         "mail_enabled": mail_configured(),
     }
 
@@ -202,7 +257,8 @@ def members(slug: str):
 def create_invitation(slug: str):
     """Invite someone by email, or make a shareable link."""
     community = load_community(slug, "invite")
-    form = InvitationForm()
+    form = InvitationForm(roles=grantable_roles(current_user, community))
+    _require_grant(community, form.role.data)
     invitation = None
     if form.validate():
         email = form.email.data if form.how.data == "email" else None
@@ -256,6 +312,12 @@ def revoke_invitation(slug: str, invitation_id: int):
     return redirect(url_for("communities.members", slug=slug) + "#invitations")
 
 
+def _require_grant(community: Community, role: str | None) -> None:
+    """Refuse (403) a role the person may not give; an unknown value is left to the form (422)."""
+    if role in GRANTABLE_ROLES:
+        require(can(current_user, f"grant_{role}", community))
+
+
 def _member_answer(community: Community, membership, status: int = 200):
     if wants_fragment():
         context = _members_context(community)
@@ -265,11 +327,13 @@ def _member_answer(community: Community, membership, status: int = 200):
 
 @bp.post("/c/<slug>/members/<int:membership_id>/role")
 def change_role(slug: str, membership_id: int):
-    """Change a member's role (conveners only)."""
+    """Change a member's role (the convener any; a co-convener among member, mentor and guest expert)."""
     community = load_community(slug)
     membership = load_membership(community, membership_id)
     require(can(current_user, "change_role", membership))
-    form = RoleForm()
+    form = RoleForm(roles=grantable_roles(current_user, community))
+    if form.role.data != membership.role:
+        _require_grant(community, form.role.data)
     status = 200
     if form.validate():
         try:

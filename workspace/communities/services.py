@@ -34,28 +34,52 @@ from workspace.communities.models import (
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
-from workspace.core.permissions import CONTRIBUTORS, forget_memberships
+from workspace.core.permissions import CONTRIBUTORS, can, forget_memberships
+from workspace.core.search import fold
 from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
 from workspace.extensions import db
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "login", "logout", "search", "library"})
 MAX_NAME = 120
+MAX_SUGGESTED_SLUG = 50  # of the 60 an address may have: room for a -2, -3 … suffix
 MAX_TEXT = 20_000
 
 
 # --- communities ---------------------------------------------------------------------------------
 
 
-def suggest_slug(name: str) -> str:
-    """Suggest a URL name from a community name; Chinese names get a short random one to edit."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50].strip("-")
-    if len(slug) < 3:
-        slug = f"plc-{secrets.token_hex(3)}"
-    candidate, number = slug, 2
-    while db.session.scalar(select(Community.id).where(Community.slug == candidate)) is not None:
-        candidate = f"{slug}-{number}"
+def _romanize(name: str) -> str:
+    """The name in Latin letters: Chinese as toneless pinyin (Traditional read through Simplified, whose
+    phrase list knows 重慶 = chong qing and 音樂 = yin yue), accents dropped, words joined by hyphens."""
+    from pypinyin import lazy_pinyin
+
+    pieces = lazy_pinyin(fold(name))  # fold: NFKC, case, Traditional → Simplified
+    ascii_text = " ".join(unicodedata.normalize("NFKD", piece).encode("ascii", "ignore").decode() for piece in pieces)
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _shorten(slug: str, length: int) -> str:
+    """Cut a slug to `length` characters at a hyphen where there is one, so no syllable is cut in two."""
+    if len(slug) <= length:
+        return slug
+    cut = slug[:length + 1].rsplit("-", 1)[0] if "-" in slug[:length + 1] else slug[:length]
+    return cut.strip("-")
+
+
+def suggest_slug(name: str, *, community: Community | None = None) -> str:
+    """Suggest a free, readable web address for a community name: 五年級數學社群 → wu-nian-ji-shu-xue-she-qun,
+    with -2, -3 … when taken (by another community than `community`) or reserved."""
+    base = _shorten(_romanize(name), MAX_SUGGESTED_SLUG)
+    if len(base) < 3:  # a name of no letters, digits or Chinese (or one letter): a prefix keeps it valid
+        base = f"plc-{base}" if base else f"plc-{secrets.token_hex(3)}"
+    taken = set(db.session.scalars(
+        select(Community.slug).where(Community.slug.startswith(base, autoescape=True),
+                                     *([Community.id != community.id] if community is not None else []))))
+    taken |= RESERVED_SLUGS
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{number}"
         number += 1
     return candidate
 
@@ -76,6 +100,20 @@ def check_slug(slug: str, *, community: Community | None = None) -> str:
     return slug
 
 
+def find_community(slug: str) -> Community | None:
+    """The community at this address, or None (callers apply the policy)."""
+    return db.session.scalar(select(Community).where(Community.slug == slug[:60]))
+
+
+def slug_problem(slug: str, *, community: Community | None = None) -> str | None:
+    """Why this address cannot be used (by another community than `community`), or None."""
+    try:
+        check_slug(slug, community=community)
+    except ValidationError as error:
+        return error.message
+    return None
+
+
 def _check_name(name: str) -> str:
     name = clean_line(name)
     if not has_visible_text(name):
@@ -83,6 +121,43 @@ def _check_name(name: str) -> str:
     if len(name) > MAX_NAME:
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_NAME)), field="name")
     return name
+
+
+def name_key(name: str) -> str:
+    """A community name as people tell names apart: not by case, width, spaces or script (數學 = 数学)."""
+    return "".join(fold(name).split())
+
+
+def _check_unique_name(name: str, schools: Sequence[School], *, community: Community | None = None) -> None:
+    """Refuse a name that an active community of one of the same schools already has (two rows alike in the
+    reviewers' list, two cards alike on the home page); communities of no school are compared among
+    themselves. Archived communities keep their names: a new year's community may take an old one's."""
+    from workspace.communities.models import community_schools
+
+    query = select(Community.id, Community.name).where(Community.archived_at.is_(None))
+    if community is not None and community.id is not None:
+        query = query.where(Community.id != community.id)
+    school_ids = [school.id for school in schools]
+    linked = select(community_schools.c.community_id)
+    if school_ids:
+        query = query.where(Community.id.in_(linked.where(community_schools.c.school_id.in_(school_ids))))
+    else:
+        query = query.where(Community.id.not_in(linked))
+    key = name_key(name)
+    clash = next((other for _id, other in db.session.execute(query) if name_key(other) == key), None)
+    if clash is None:
+        return
+    if school_ids:
+        shared = db.session.scalars(
+            select(School.name).join(community_schools, community_schools.c.school_id == School.id)
+            .join(Community, Community.id == community_schools.c.community_id)
+            .where(Community.name == clash, Community.archived_at.is_(None), School.id.in_(school_ids))
+            .order_by(School.name)).first()
+        raise ValidationError(str(_l("%(school)s already has a community called “%(name)s”. Choose another "
+                                     "name, for example with the school year or the subject.",
+                                     school=shared or "", name=clash)), field="name")
+    raise ValidationError(str(_l("A community called “%(name)s” already exists. Choose another name, for "
+                                 "example with the school year or the subject.", name=clash)), field="name")
 
 
 def _check_kind(kind: str) -> str:
@@ -118,15 +193,18 @@ def create_community(
     vision: str = "",
     school_ids: Iterable[int] = (),
 ) -> Community:
-    """Create a community; the creator becomes its convener."""
+    """Create a community; the creator becomes its convener. An empty address is suggested from the name."""
+    name = _check_name(name)
+    schools = _schools(school_ids)
+    _check_unique_name(name, schools)
     community = Community(
-        name=_check_name(name),
+        name=name,
         kind=_check_kind(kind),
-        slug=check_slug(slug),
+        slug=check_slug(slug) if clean_line(slug) else suggest_slug(name),
         created_by_id=actor.id,
     )
     _set_texts(community, description, vision)
-    community.schools = _schools(school_ids)
+    community.schools = schools
     db.session.add(community)
     db.session.flush()
     db.session.add(Membership(community_id=community.id, user_id=actor.id, role=Role.CONVENER.value))
@@ -158,14 +236,17 @@ def update_community(
     school_ids: Iterable[int],
 ) -> Community:
     """Change a community's settings (name, type, address, texts, schools)."""
-    community.name = _check_name(name)
+    name = _check_name(name)
+    schools = _schools(school_ids)
+    _check_unique_name(name, schools, community=community)
+    community.name = name
     community.kind = _check_kind(kind)
     new_slug = check_slug(slug, community=community)
     if new_slug != community.slug:
         record_event(actor, "community.renamed_address", community, community, old=community.slug, new=new_slug)
         community.slug = new_slug
     _set_texts(community, description, vision)
-    community.schools = _schools(school_ids)
+    community.schools = schools
     return community
 
 
@@ -177,8 +258,9 @@ def archive_community(community: Community, *, actor: User) -> None:
 
 
 def unarchive_community(community: Community, *, actor: User) -> None:
-    """Bring an archived community back."""
+    """Bring an archived community back, unless an active one of its schools has taken its name meanwhile."""
     if community.archived_at is not None:
+        _check_unique_name(community.name, community.schools, community=community)
         community.archived_at = None
         record_event(actor, "community.unarchived", community, community)
 
@@ -235,6 +317,14 @@ def member_counts(community_ids: Sequence[int]) -> dict[int, int]:
     return {community_id: count for community_id, count in rows}
 
 
+def _check_grant(actor: User, community: Community, role: str) -> None:
+    """Refuse a role the actor may not give (only the convener and site admins make co-conveners)."""
+    if not can(actor, f"grant_{role}", community):
+        if role == Role.CO_CONVENER.value:
+            raise NotAllowed(str(_l("Only the convener can make someone a co-convener.")), field="role")
+        raise NotAllowed(str(_l("You cannot give this role.")), field="role")
+
+
 def _membership_for_update(membership: Membership) -> Membership:
     if membership.left_at is not None:
         raise ValidationError(str(_l("This person is no longer a member.")))
@@ -251,6 +341,10 @@ def change_role(membership: Membership, role: str, *, actor: User) -> None:
     if membership.role == Role.CONVENER.value:
         raise NotAllowed(str(_l("The convener's role changes only by transferring the convenership.")))
     if membership.role != role:
+        # The policy decides who grants which role: taking co-convener away is the convener's, too.
+        if not can(actor, "change_role", membership):
+            raise NotAllowed(str(_l("Only the convener can change a co-convener's role.")))
+        _check_grant(actor, membership.community, role)
         record_event(actor, "membership.role_changed", membership, membership.community,
                      user_id=membership.user_id, old=membership.role, new=role)
         membership.role = role
@@ -347,6 +441,7 @@ def create_invitation(
         raise NotAllowed(str(_l("This community is archived.")))
     if role not in {item.value for item in ASSIGNABLE_ROLES}:
         raise ValidationError(str(_l("Choose a role.")), field="role")
+    _check_grant(actor, community, role)
     if not 1 <= days <= 90:
         raise ValidationError(str(_l("Choose between 1 and 90 days.")), field="days")
     address = valid_email(email) if email else None
@@ -394,6 +489,10 @@ def invitation_problem(invitation: Invitation | None, user: User | None = None) 
         return str(_l("This invitation has expired. Ask the convener for a new one."))
     if invitation.community.archived_at is not None:
         return str(_l("This community is archived and takes no new members."))
+    if invitation.created_by is None or not can(invitation.created_by, f"grant_{invitation.role}",
+                                                 invitation.community):
+        # An invitation speaks for the person who made it: it gives no role they could not give now.
+        return str(_l("This invitation is no longer valid. Ask the convener for a new one."))
     if user is not None and invitation.email and normalize_email(user.email) != invitation.email:
         return str(_l("This invitation was sent to %(email)s. Log in with that address to accept it.",
                       email=mask_email(invitation.email)))

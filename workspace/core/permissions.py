@@ -23,6 +23,10 @@ MANAGERS = frozenset({"convener", "co_convener"})
 TRASH_DAYS = 30  # how long the author and conveners can restore what they deleted
 # Who reads and writes a community's own material (resources, threads, plans): not guest experts.
 CONTRIBUTORS = frozenset({"convener", "co_convener", "member", "mentor"})
+# The roles a person can be given by invitation or role change, highest first (convenership moves
+# only by transfer). Only the convener (and a site admin) grants or takes away co-convener; a
+# co-convener grants the others.
+GRANTABLE_ROLES = ("co_convener", "member", "mentor", "guest_expert")
 
 
 def public(view: F) -> F:
@@ -110,8 +114,16 @@ def _community_rule(user: Any, action: str, community: Any) -> bool:
         return not archived and (admin or role in MANAGERS)
     if action == "edit":
         return not archived and (admin or role in MANAGERS)
-    if action in {"change_role", "transfer"}:
+    if action == "transfer":
         return not archived and (admin or role == "convener")
+    if action == "change_role":  # change someone's role at all; which roles: grant_<role>
+        return not archived and (admin or role in MANAGERS)
+    if action.startswith("grant_") and action.removeprefix("grant_") in GRANTABLE_ROLES:
+        if archived:
+            return False
+        if action == "grant_co_convener":
+            return admin or role == "convener"
+        return admin or role in MANAGERS
     if action == "archive":
         return admin or role == "convener"
     if action == "leave":
@@ -147,8 +159,12 @@ def _membership_rule(user: Any, action: str, membership: Any) -> bool:
         return role == "co_convener" and membership.role not in MANAGERS
     if action == "flag_evaluation":
         return admin or role in MANAGERS
-    if action == "change_role":
-        return (admin or role == "convener") and membership.role != "convener"
+    if action == "change_role":  # the convener changes anyone's but their own; a co-convener, non-managers'
+        if membership.role == "convener":
+            return False
+        if admin or role == "convener":
+            return True
+        return role == "co_convener" and membership.role not in MANAGERS
     if action == "receive_convenership":
         return (admin or role == "convener") and membership.role != "convener"
     raise ValueError(f"unknown membership action {action!r}")
@@ -294,6 +310,11 @@ def _plan_rule(user: Any, action: str, doc: Any) -> bool:
     if action == "record_lesson":  # lessons are recorded on one's adaptation, never on the shared plan
         return False
     raise ValueError(f"unknown plan action {action!r}")
+
+
+def grantable_roles(user: Any, community: Any) -> tuple[str, ...]:
+    """The roles `user` may give in `community` (invitations, role changes), highest first."""
+    return tuple(role for role in GRANTABLE_ROLES if can(user, f"grant_{role}", community))
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

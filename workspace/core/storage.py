@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from workspace.core.containers import ContainerCheck, NotAContainer, container_check
 from workspace.core.errors import ValidationError
 from workspace.core.models import Blob
 from workspace.extensions import db
@@ -150,7 +151,8 @@ ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9._()+\- ]+")
 
 
 class UploadRejected(ValidationError):
-    """The upload is refused; `reason` says why (empty, too_large, type, program, damaged, pixels, archive)."""
+    """The upload is refused; `reason` says why (empty, too_large, type, program, damaged, not_media, pixels,
+    archive)."""
 
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message, field="file")
@@ -172,6 +174,10 @@ def _reject(reason: str, **values: object) -> UploadRejected:
         ),
         "program": _l("This file looks like a program or a script, which cannot be uploaded."),
         "damaged": _l("The file seems to be damaged and cannot be read."),
+        "not_media": _l(
+            "This file starts like an MP4 or WebM video (or M4A audio) but is not a complete one: it may be "
+            "damaged, cut short or another kind of file. Export it again and upload it once more."
+        ),
         "pixels": _l("The image is too large (more than %(megapixels)s megapixels). Make it smaller and try again.",
                      **values),
         "animation": _l("The animation is too long or too large. Shorten it and try again."),
@@ -687,24 +693,45 @@ def _chunks(stream: BinaryIO, head: bytes) -> Iterator[bytes]:
     yield from iter(lambda: stream.read(CHUNK_SIZE), b"")
 
 
-def _head_and_limit(stream: BinaryIO, max_bytes: int | None) -> tuple[bytes, int]:
-    """The upload's first bytes, and so its type's size limit (known before the body is read)."""
+def _head_and_limit(stream: BinaryIO, max_bytes: int | None,
+                    size: int | None = None) -> tuple[bytes, int, ContainerCheck | None]:
+    """The upload's first bytes, and so its type's size limit (known before the body is read), with the
+    structural check that a video or MP4 audio must pass as its bytes stream in (else it would get the
+    video limit on the strength of eight bytes)."""
     head = _read_head(stream)
     if not head:
         raise _reject("empty")
-    return head, max_bytes if max_bytes is not None else _limit_for(_sniff_head(head))
+    sniffed = _sniff_head(head)
+    limit = max_bytes if max_bytes is not None else _limit_for(sniffed)
+    check = container_check(sniffed, limit, size) if sniffed else None
+    return head, limit, check
+
+
+def _checked(check: ContainerCheck | None, chunk: bytes | None) -> None:
+    """Feed a chunk to the container check (None: the file has ended), refusing a fake at once."""
+    if check is None:
+        return
+    try:
+        if chunk is None:
+            check.finish()
+        else:
+            check.feed(chunk)
+    except NotAContainer as error:
+        raise _reject("not_media") from error
 
 
 def _copy_stream(stream: BinaryIO, out: BinaryIO, max_bytes: int | None) -> tuple[bytes, str, int]:
     """Copy an upload into `out` (durably), refused at its type's limit; return its head, SHA-256 and size."""
-    head, limit = _head_and_limit(stream, max_bytes)
+    head, limit, check = _head_and_limit(stream, max_bytes)
     digest, size = hashlib.sha256(), 0
     for chunk in _chunks(stream, head):
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
+        _checked(check, chunk)
         digest.update(chunk)
         out.write(chunk)
+    _checked(check, None)
     out.flush()
     os.fsync(out.fileno())
     return head, digest.hexdigest(), size
@@ -716,13 +743,15 @@ def _take_spooled(spooled: SpooledUpload, spooled_path: Path, temp: Path,
     written again."""
     spooled.flush()
     spooled.seek(0)
-    head, limit = _head_and_limit(spooled, max_bytes)
     size = os.fstat(spooled.fileno()).st_size
+    head, limit, check = _head_and_limit(spooled, max_bytes, size)
     if size > limit:
         raise _too_large(limit)
     digest = hashlib.sha256()
     for chunk in _chunks(spooled, head):
+        _checked(check, chunk)
         digest.update(chunk)
+    _checked(check, None)
     os.fsync(spooled.fileno())
     os.replace(spooled_path, temp)
     spooled.path = None  # the store owns the bytes now: this request no longer removes them

@@ -17,7 +17,7 @@ from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.models import Blob
-from workspace.core.permissions import can, public, require
+from workspace.core.permissions import can, deny, public, require
 from workspace.core.storage import (
     UploadRejected,
     clean_filename,
@@ -53,11 +53,17 @@ def _filters(community_id: int | None = None) -> services.ResourceFilters:
 
 
 def load_resource(slug: str, resource_id: int, action: str = "view") -> Resource:
-    """Return the resource if the user may see it (else 404) and do `action` (else 403)."""
+    """Return the resource if the user may see it and do `action` (else 403).
+
+    One kept from someone who sees its community (a guest expert, a reviewer in scope) answers 403, as
+    the community's list does; to anyone else, and from the trash, it does not exist (404).
+    """
     resource = db.session.get(Resource, resource_id)
     if resource is None or resource.community.slug != slug:
         abort(404)
-    require(can(current_user, "view", resource), hide=True)
+    if not can(current_user, "view", resource):
+        sees_community = can(current_user, "view", resource.community)
+        deny(hide=resource.deleted_at is not None or not sees_community)
     if action != "view":
         require(can(current_user, action, resource))
     return resource
