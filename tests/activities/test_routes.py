@@ -96,6 +96,43 @@ def test_bad_planning_input_is_answered_beside_the_field_with_the_values_kept(cl
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
 
 
+def test_the_planning_form_shows_every_problem_at_once_with_the_values_kept(client, club):
+    """A missing method (the form's own check) no longer hides the service's checks: the end before the start,
+    a bad meeting link, a speaker's hours and the series count are all shown beside their fields together."""
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(
+        method="", place="保留的地點", ends_at="2026-12-02T13:00", meeting_url="ftp://example.org", repeat="weekly",
+        count="99", **{"speakers-0-name": "張教授", "speakers-0-hours": "一小時"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "method") == "This field is required."
+    assert field_error(page, "ends_at") == "The end must come after the start."
+    assert "https://" in field_error(page, "meeting_url")
+    assert "52" in field_error(page, "count")
+    assert "Give the hours as a number" in page
+    assert input_value(page, "place") == "保留的地點" and input_value(page, "ends_at") == "2026-12-02T13:00"
+    assert page.count('class="field-error"') == 5  # one message per field, not the form's and the service's
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_an_edit_shows_every_problem_at_once_in_the_users_language(client, club):
+    activity = club.activity()
+    club.convener.locale = "zh_Hant"
+    db.session.commit()
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/edit", plan_form(
+        title="", starts_at="", ends_at="", subjects="、".join(f"科目{n}" for n in range(12)), base_version="1"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "title") == "此欄位為必填。"
+    assert field_error(page, "starts_at") == "請輸入開始時間。"
+    assert field_error(page, "ends_at") == "請輸入結束時間。"
+    assert "10" in field_error(page, "subjects")
+    assert "科目11" in page  # what was typed is kept
+    db.session.refresh(activity)
+    assert activity.title == "五年級數學共同備課" and activity.version == 1
+
+
 def test_a_speakers_hours_that_are_not_a_number_are_refused_in_the_speakers_box(client, club):
     client.login(club.convener)
     response = client.post_form("/c/club/activities/new", plan_form(**{
