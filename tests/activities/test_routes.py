@@ -524,3 +524,14 @@ def test_the_activity_page_is_cached_until_a_write_or_its_start(client, ctx, cou
     monkeypatch.setattr(activity_routes, "utcnow", lambda: later)
     page = client.get(path).get_data(as_text=True)
     assert 'id="feedback"' in page  # no write happened, but the activity has started
+
+
+def test_feedback_without_a_score_and_with_a_too_long_comment_is_refused_beside_both(client, club):
+    activity = club.activity(starts=now_local(-60))
+    client.login(club.member)
+    comment = "很實用" * 700  # 2,100 characters: over the form's limit
+    response = client.post_form(f"/c/club/activities/{activity.id}/feedback", {"comment": comment})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose from 1 (not at all) to 5 (very)." in page and field_error(page, "comment")
+    assert comment in page

@@ -77,6 +77,21 @@ def finalize(doc: PlanDoc, actor) -> None:
 # --- templates and new plans ---------------------------------------------------------------------
 
 
+def test_every_bad_field_of_a_plan_is_refused_at_once(team):
+    outsider = make_user()
+    with pytest.raises(ValidationError) as caught:
+        services.create_plan(team.community, fields(team, topic=" ", unit="單" * 201, lead_id=outsider.id,
+                                                    teacher_ids=[outsider.id], planned_on=dt.date(1800, 1, 1)),
+                             actor=team.lead)
+    assert [field for field, _message in caught.value.errors] == [
+        "topic", "unit", "lead_id", "teacher_ids", "planned_on"]
+
+
+def test_a_lesson_is_refused_with_every_bad_field_at_once(team):
+    with pytest.raises(ValidationError) as caught:
+        services.check_lesson(None, "", "反" * (services.MAX_REFLECTION + 1))
+    assert [field for field, _message in caught.value.errors] == ["taught_on", "class_name", "reflection"]
+
 def test_a_plan_from_the_default_template_has_seven_sections_each_with_a_first_revision(team):
     doc = team.plan()
     assert (doc.kind, doc.status, doc.round, doc.template_name, doc.version) == ("shared", "draft", 1, "", 1)

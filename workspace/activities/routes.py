@@ -605,7 +605,7 @@ def feedback(slug: str, activity_id: int):
     """A member's feedback, once: satisfaction 1–5 and a comment (nobody else sees who wrote it)."""
     activity = load_activity(slug, activity_id)
     form = FeedbackForm()
-    if form.validate():
+    if validate_all(form, lambda: services.check_feedback(form.satisfaction.data, form.comment.data)):
         try:
             services.give_feedback(activity, form.satisfaction.data, form.comment.data or "", actor=current_user)
         except NotAllowed:

@@ -827,6 +827,22 @@ def checklist(activity: Activity, evidence: Sequence[Evidence] | None = None,
 MAX_COMMENT = 2_000
 
 
+def check_feedback(satisfaction: int | str | None, comment: str | None) -> tuple[int, str]:
+    """The score (1–5) and the comment, checked together (one ValidationError naming each field)."""
+    checks = Checks()
+    with checks:
+        try:
+            score = int(satisfaction or 0)
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5:
+            raise ValidationError(str(_l("Choose from 1 (not at all) to 5 (very).")), field="satisfaction")
+    with checks:
+        comment = _text(comment, "comment", MAX_COMMENT)
+    checks.done()
+    return score, comment
+
+
 def give_feedback(activity: Activity, satisfaction: int | str | None, comment: str, *, actor: User,
                   now: dt.datetime | None = None) -> Any:
     """A member's feedback, once, after the activity has started: satisfaction 1–5 and a comment."""
@@ -835,18 +851,13 @@ def give_feedback(activity: Activity, satisfaction: int | str | None, comment: s
         raise NotAllowed(str(_l("Only members of the community give feedback.")))
     if now < activity.starts_at:
         raise ValidationError(str(_l("Feedback opens when the activity starts.")), field="satisfaction")
-    try:
-        score = int(satisfaction or 0)
-    except (TypeError, ValueError):
-        score = 0
-    if not 1 <= score <= 5:
-        raise ValidationError(str(_l("Choose from 1 (not at all) to 5 (very).")), field="satisfaction")
     if db.session.scalar(select(Feedback.id).where(Feedback.activity_id == activity.id,
                                                    Feedback.user_id == actor.id)) is not None:
         raise ValidationError(str(_l("You have already given your feedback on this activity. Thank you!")),
                               field="satisfaction")
-    feedback = Feedback(activity_id=activity.id, user_id=actor.id, satisfaction=score,
-                        comment=_text(comment, "comment", MAX_COMMENT), created_at=now)
+    score, comment = check_feedback(satisfaction, comment)
+    feedback = Feedback(activity_id=activity.id, user_id=actor.id, satisfaction=score, comment=comment,
+                        created_at=now)
     db.session.add(feedback)
     db.session.flush()
     return feedback

@@ -35,7 +35,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core import search
 from workspace.core.database import utcnow
-from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can, role_in
@@ -313,7 +313,7 @@ def delete_template_section(section: TemplateSection, *, actor: User) -> None:
 
 @dataclass
 class PlanFields:
-    """What a person types about a plan (checked by _check_fields)."""
+    """What a person types about a plan (checked by check_fields)."""
 
     topic: str
     subject: str = ""
@@ -341,23 +341,52 @@ def _members_by_id(community: Community, ids: Iterable[int | None]) -> dict[int,
                Membership.role.in_(CONTRIBUTORS), User.id.in_(wanted)))}
 
 
-def _apply_fields(doc: PlanDoc, community: Community, fields: PlanFields) -> None:
-    topic = checked_line(fields.topic, "topic", MAX_TOPIC, required=True)
-    subject = checked_line(fields.subject, "subject", 60)
-    grade = checked_line(fields.grade, "grade", 40)
-    unit = checked_line(fields.unit, "unit", MAX_LINE)
+@dataclass
+class CheckedPlanFields:
+    """A plan's fields once every rule passed: cleaned, the lead and teachers as members."""
+
+    topic: str
+    subject: str
+    grade: str
+    unit: str
+    lead_id: int | None
+    planned_on: dt.date | None
+    teachers: list[User]
+
+
+def check_fields(community: Community, fields: PlanFields) -> CheckedPlanFields:
+    """Check every field of a plan and refuse them together (one ValidationError naming each field)."""
+    checks = Checks()
+    with checks:
+        topic = checked_line(fields.topic, "topic", MAX_TOPIC, required=True)
+    with checks:
+        subject = checked_line(fields.subject, "subject", 60)
+    with checks:
+        grade = checked_line(fields.grade, "grade", 40)
+    with checks:
+        unit = checked_line(fields.unit, "unit", MAX_LINE)
     members = _members_by_id(community, [fields.lead_id, *fields.teacher_ids])
-    if fields.lead_id and int(fields.lead_id) not in members:
-        raise ValidationError(str(_l("Choose a member of this community.")), field="lead_id")
-    unknown = [user_id for user_id in fields.teacher_ids if int(user_id) not in members]
-    if unknown:
-        raise ValidationError(str(_l("Choose members of this community.")), field="teacher_ids")
-    if fields.planned_on is not None and not dt.date(1900, 1, 1) <= fields.planned_on <= dt.date(2999, 12, 31):
-        raise ValidationError(str(_l("Enter a valid date.")), field="planned_on")
-    doc.topic, doc.subject, doc.grade, doc.unit = topic, subject, grade, unit
-    doc.lead_id = int(fields.lead_id) if fields.lead_id else None
-    doc.planned_on = fields.planned_on
-    doc.teachers = [members[int(user_id)] for user_id in dict.fromkeys(fields.teacher_ids)]
+    with checks:
+        if fields.lead_id and int(fields.lead_id) not in members:
+            raise ValidationError(str(_l("Choose a member of this community.")), field="lead_id")
+    with checks:
+        if any(int(user_id) not in members for user_id in fields.teacher_ids):
+            raise ValidationError(str(_l("Choose members of this community.")), field="teacher_ids")
+    with checks:
+        if fields.planned_on is not None and not dt.date(1900, 1, 1) <= fields.planned_on <= dt.date(2999, 12, 31):
+            raise ValidationError(str(_l("Enter a valid date.")), field="planned_on")
+    checks.done()
+    return CheckedPlanFields(topic=topic, subject=subject, grade=grade, unit=unit,
+                             lead_id=int(fields.lead_id) if fields.lead_id else None, planned_on=fields.planned_on,
+                             teachers=[members[int(user_id)] for user_id in dict.fromkeys(fields.teacher_ids)])
+
+
+def _apply_fields(doc: PlanDoc, community: Community, fields: PlanFields) -> None:
+    checked = check_fields(community, fields)
+    doc.topic, doc.subject, doc.grade, doc.unit = checked.topic, checked.subject, checked.grade, checked.unit
+    doc.lead_id = checked.lead_id
+    doc.planned_on = checked.planned_on
+    doc.teachers = checked.teachers
 
 
 def _new_section(doc: PlanDoc, position: int, *, key: str | None, title: str, guidance: str, body: str,
@@ -981,14 +1010,21 @@ def lessons_of(doc: PlanDoc) -> list[LessonTaught]:
                                    .order_by(LessonTaught.taught_on, LessonTaught.id)))
 
 
-def _lesson_fields(taught_on: dt.date | None, class_name: str | None,
-                   reflection: str | None) -> tuple[dt.date, str, str]:
-    if taught_on is None:
-        raise ValidationError(str(_l("Enter the date you taught the lesson.")), field="taught_on")
-    if not dt.date(1900, 1, 1) <= taught_on <= dt.date(2999, 12, 31):
-        raise ValidationError(str(_l("Enter a valid date.")), field="taught_on")
-    return (taught_on, checked_line(class_name, "class_name", MAX_CLASS, required=True),
-            checked_text(reflection, "reflection", MAX_REFLECTION))
+def check_lesson(taught_on: dt.date | None, class_name: str | None,
+                 reflection: str | None) -> tuple[dt.date, str, str]:
+    """A lesson's date, class and reflection, checked together (one ValidationError naming each field)."""
+    checks = Checks()
+    with checks:
+        if taught_on is None:
+            raise ValidationError(str(_l("Enter the date you taught the lesson.")), field="taught_on")
+        if not dt.date(1900, 1, 1) <= taught_on <= dt.date(2999, 12, 31):
+            raise ValidationError(str(_l("Enter a valid date.")), field="taught_on")
+    with checks:
+        class_name = checked_line(class_name, "class_name", MAX_CLASS, required=True)
+    with checks:
+        reflection = checked_text(reflection, "reflection", MAX_REFLECTION)
+    checks.done()
+    return taught_on, class_name, reflection
 
 
 def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | None, reflection: str | None,
@@ -996,7 +1032,7 @@ def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | 
     """Record a lesson taught from one's adaptation (date, class) with its reflection (課後反思)."""
     if not can(actor, "record_lesson", doc):
         raise NotAllowed(str(_l("Lessons are recorded on your own adaptation of the plan.")))
-    taught_on, class_name, reflection = _lesson_fields(taught_on, class_name, reflection)
+    taught_on, class_name, reflection = check_lesson(taught_on, class_name, reflection)
     lesson = LessonTaught(doc_id=doc.id, author_id=actor.id, taught_on=taught_on, class_name=class_name,
                           reflection=reflection, reflection_html=str(render_markdown(reflection)))
     db.session.add(lesson)
@@ -1015,7 +1051,7 @@ def update_lesson(lesson: LessonTaught, *, taught_on: dt.date | None, class_name
     doc = db.session.get(PlanDoc, lesson.doc_id)
     if not can(actor, "record_lesson", doc) or lesson.author_id != actor.id:
         raise NotAllowed(str(_l("Only the teacher who taught the lesson can change its record.")))
-    lesson.taught_on, lesson.class_name, lesson.reflection = _lesson_fields(taught_on, class_name, reflection)
+    lesson.taught_on, lesson.class_name, lesson.reflection = check_lesson(taught_on, class_name, reflection)
     lesson.reflection_html = str(render_markdown(lesson.reflection))
     lesson.updated_at = utcnow()
     reindex(doc)
