@@ -535,3 +535,48 @@ def test_feedback_without_a_score_and_with_a_too_long_comment_is_refused_beside_
     assert response.status_code == 422
     assert "Choose from 1 (not at all) to 5 (very)." in page and field_error(page, "comment")
     assert comment in page
+
+
+@pytest.mark.parametrize(("locale", "two", "one", "half"), [
+    ("en", "2 hours", "1 hour", "1.5 hours"), ("zh_Hant", "2 小時", "1 小時", "1.5 小時"),
+    ("zh_Hans", "2 小时", "1 小时", "1.5 小时")])
+def test_hours_are_written_as_words_in_the_readers_language(client, club, locale, two, one, half):
+    long = club.activity(speakers=[services.SpeakerFields(name="張教授", hours=1.5)])
+    short = club.activity("晨會", starts=START + dt.timedelta(days=1), hours=1)
+    club.member.locale = locale
+    db.session.commit()
+    client.login(club.member)
+    page = client.get(f"/c/club/activities/{long.id}").get_data(as_text=True)
+    assert two in page and half in page
+    assert one in client.get(f"/c/club/activities/{short.id}").get_data(as_text=True)
+    listing = client.get("/c/club/activities/").get_data(as_text=True)
+    assert two in listing and one in listing
+    for page_text in (page, listing):
+        assert not re.search(r"\d h\b|\d\.0 |1 hours", page_text)
+
+
+@pytest.mark.parametrize(("locale", "heading"), [
+    ("en", "January 2027"), ("zh_Hant", "2027年1月"), ("zh_Hans", "2027年1月")])
+def test_the_calendars_month_heading_is_written_the_locales_way(client, club, locale, heading):
+    club.member.locale = locale
+    db.session.commit()
+    client.login(club.member)
+    page = client.get("/c/club/activities/calendar?month=2027-01").get_data(as_text=True)
+    assert f"<h2>{heading}</h2>" in page
+    assert "一月" not in page and "2027 January" not in page
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant", "zh_Hans"])
+def test_monthly_plan_headings_and_the_home_reminder_read_year_then_month(client, club, locale, app, monkeypatch):
+    club.convener.locale = locale
+    db.session.commit()
+    client.login(club.convener)
+    page = client.get("/c/club/activities/plans").get_data(as_text=True)
+    headings = re.findall(r'<section class="card plan-card" id="plan-[\d-]+">\s*<h3>([^<\n]+)', page)
+    assert len(headings) == 6
+    assert all(re.fullmatch(r"\d{4}年\d{1,2}月", heading.strip()) for heading in headings), headings
+    today = services.to_local(services.utcnow()).date()
+    monkeypatch.setitem(app.config, "MONTHLY_PLAN_DAY", today.day)  # next month's plan is due today
+    upcoming = services.next_month(today)
+    reminder = client.get("/c/club/").get_data(as_text=True).split('id="plan-reminder"')[1].split("</p>")[0]
+    assert f"{upcoming.year}年{upcoming.month}月" in reminder

@@ -9,7 +9,17 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from workspace.communities.labels import community_type_label, role_label
-from workspace.core.i18n import HTML_LANG, LOCALE_NAMES, LOCALES, N_, gettext, local_date, local_datetime
+from workspace.core.i18n import (
+    HTML_LANG,
+    LOCALE_NAMES,
+    LOCALES,
+    N_,
+    format_hours,
+    gettext,
+    local_date,
+    local_datetime,
+    month_year,
+)
 from workspace.core.permissions import can
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -115,7 +125,7 @@ def install(app: Flask) -> None:
         describe_event=describe_event,
         htmx_script=HTMX_SCRIPT,
     )
-    app.jinja_env.filters.update(datetime=local_datetime, date=local_date)
+    app.jinja_env.filters.update(datetime=local_datetime, date=local_date, month=month_year, hours=format_hours)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:
