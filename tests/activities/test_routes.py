@@ -580,3 +580,20 @@ def test_monthly_plan_headings_and_the_home_reminder_read_year_then_month(client
     upcoming = services.next_month(today)
     reminder = client.get("/c/club/").get_data(as_text=True).split('id="plan-reminder"')[1].split("</p>")[0]
     assert f"{upcoming.year}年{upcoming.month}月" in reminder
+
+
+def test_past_months_show_what_happened_without_an_overdue_alarm(client, club):
+    today = services.to_local(services.utcnow()).date()
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    held = club.activity("上個月的觀課", starts=dt.datetime.combine(last_month.replace(day=3), dt.time(14)))
+    client.login(club.convener)
+    page = client.get("/c/club/activities/plans").get_data(as_text=True)
+    cards = dict(re.findall(r'<section class="card plan-card" id="plan-([\d-]+)">(.*?)</section>', page, re.S))
+    assert len(cards) == 6
+    for month, card in cards.items():
+        if dt.date.fromisoformat(month) < this_month:
+            assert "badge-danger" not in card and "Overdue" not in card, month
+            assert "No plan submitted" in card and "<form" not in card, month
+    assert "badge-danger" in cards[this_month.isoformat()]  # this month's plan can still be handed in
+    assert held.title in cards[last_month.isoformat()]  # planned versus held stays

@@ -1055,8 +1055,14 @@ class PlanStatus:
         return self.submitted and to_local(self.plan.submitted_at).date() > self.deadline
 
     @property
+    def past(self) -> bool:
+        """The month is over: its page shows what happened, nobody can submit its plan any more."""
+        return self.month < self.today.replace(day=1)
+
+    @property
     def overdue(self) -> bool:
-        return not self.submitted and self.today > self.deadline
+        """Due and not submitted while it can still be: a month that is over is not an alarm any more."""
+        return not self.submitted and self.today > self.deadline and not self.past
 
     @property
     def due_soon(self) -> bool:
