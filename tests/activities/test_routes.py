@@ -597,3 +597,19 @@ def test_past_months_show_what_happened_without_an_overdue_alarm(client, club):
             assert "No plan submitted" in card and "<form" not in card, month
     assert "badge-danger" in cards[this_month.isoformat()]  # this month's plan can still be handed in
     assert held.title in cards[last_month.isoformat()]  # planned versus held stays
+
+
+def test_a_reviewer_sees_no_empty_personal_card_and_a_member_sees_theirs(client, club):
+    started = club.activity("已開始的活動", starts=now_local(-30))
+    upcoming = club.activity()
+    reviewer = make_reviewer(club.community.schools[0])
+    client.login(reviewer)
+    for activity in (started, upcoming):
+        page = client.get(f"/c/club/activities/{activity.id}")
+        assert page.status_code == 200 and 'id="my-status"' not in page.get_data(as_text=True)
+    client.login(club.member)
+    before = client.get(f"/c/club/activities/{upcoming.id}").get_data(as_text=True)
+    assert 'id="my-status"' in before and "Ask to be excused" in before
+    during = client.get(f"/c/club/activities/{started.id}").get_data(as_text=True)
+    card = during.split('id="my-status"')[1].split("</section>")[0]
+    assert "You have not signed in." in card  # never an empty card for the people it concerns

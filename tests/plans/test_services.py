@@ -712,6 +712,20 @@ def test_a_new_round_starts_from_a_final_plan_with_its_reflections(team):
     assert services.reflections_for(following) == []
 
 
+def test_a_new_round_and_a_reflection_notice_in_chinese_use_chinese_punctuation(team):
+    doc = team.plan()
+    copy = services.adapt(doc, actor=team.teacher)
+    with flask_babel.force_locale("zh_Hant"):
+        services.record_lesson(copy, taught_on=dt.date(2026, 10, 2), class_name="五年甲班", reflection="分組時間不夠",
+                               actor=team.teacher)
+        finalize(doc, team.lead)
+        following = services.start_new_round(doc, actor=team.lead)
+    db.session.commit()
+    assert "- 王老師，五年甲班，2026-10-02：分組時間不夠" in following.sections[6].body
+    notice = db.session.scalar(select(Notification).where(Notification.kind == "reflection"))
+    assert notice.excerpt == "五年甲班：分組時間不夠"
+
+
 # --- links ---------------------------------------------------------------------------------------
 
 

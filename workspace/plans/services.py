@@ -1041,8 +1041,8 @@ def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | 
     reindex(doc)
     shared = doc.parent
     if shared is not None and shared.lead is not None and has_visible_text(reflection):
-        _tell([shared.lead], "reflection", shared, None, actor, f"{class_name}: {markdown_to_text(reflection)}",
-              anchor="#reflections")
+        _tell([shared.lead], "reflection", shared, None, actor,
+              _("%(label)s: %(value)s", label=class_name, value=markdown_to_text(reflection)), anchor="#reflections")
     return lesson
 
 
@@ -1078,7 +1078,8 @@ def start_new_round(doc: PlanDoc, *, actor: User) -> PlanDoc:
         for lesson in reflections:
             author = lesson.author.display_name if lesson.author else str(_("a former member"))
             text = " ".join(markdown_to_text(lesson.reflection).split()) or "—"
-            lines.append(f"- {author}, {lesson.class_name}, {lesson.taught_on.isoformat()}: {text}")
+            lines.append("- " + _("%(author)s, %(class_name)s, %(date)s: %(text)s", author=author,
+                                  class_name=lesson.class_name, date=lesson.taught_on.isoformat(), text=text))
         summary = "\n".join(lines)
     following = PlanDoc(community_id=doc.community_id, kind=PlanKind.SHARED.value, topic=doc.topic,
                         subject=doc.subject, grade=doc.grade, unit=doc.unit, lead_id=doc.lead_id,
