@@ -1346,14 +1346,24 @@ class PlanHit:
     hit: search.SearchHit
     path: str
     community: Community
+    adaptation: bool = False  # a teacher's own version (二次備課), not the shared plan
+    teacher: str = ""  # whose adaptation it is
 
 
 def search_plans(communities: Sequence[Community], query: str, *, limit: int = 10) -> tuple[list[PlanHit], int]:
-    """Find plans of these communities (the caller decided who may read them), with their addresses."""
+    """Find plans of these communities (the caller decided who may read them), with their addresses, and which
+    of them are a teacher's adaptation and whose (a plan and its adaptation share a topic: they looked alike)."""
     if not communities:
         return [], 0
     by_id = {community.id: community for community in communities}
     page = search.search(query, kinds=[PLAN_KIND], community_ids=list(by_id), limit=limit)
-    hits = [PlanHit(hit, f"/c/{by_id[hit.community_id].slug}/plans/{hit.object_id}", by_id[hit.community_id])
-            for hit in page.hits if hit.community_id in by_id]
+    found = [hit for hit in page.hits if hit.community_id in by_id]
+    kinds = {doc_id: (kind, name) for doc_id, kind, name in db.session.execute(
+        select(PlanDoc.id, PlanDoc.kind, User.display_name).outerjoin(User, User.id == PlanDoc.owner_id)
+        .where(PlanDoc.id.in_([hit.object_id for hit in found])))} if found else {}
+    hits = []
+    for hit in found:
+        kind, name = kinds.get(hit.object_id, (PlanKind.SHARED.value, None))
+        hits.append(PlanHit(hit, f"/c/{by_id[hit.community_id].slug}/plans/{hit.object_id}", by_id[hit.community_id],
+                            adaptation=kind == PlanKind.ADAPTATION.value, teacher=name or ""))
     return hits, page.total
