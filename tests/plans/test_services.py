@@ -165,6 +165,13 @@ def test_a_community_template_shapes_new_plans_and_later_changes_leave_them_alon
     assert doc.template_name == "五年級數學模板"
 
 
+def test_a_template_sections_blank_title_and_too_long_guidance_are_refused_together(team):
+    template = services.create_template(team.community, "共同模板", actor=team.convener)
+    with pytest.raises(ValidationError) as caught:
+        services.add_template_section(template, " ", "說" * (services.MAX_GUIDANCE + 1), actor=team.convener)
+    assert [field for field, _message in caught.value.errors] == ["title", "guidance"]
+
+
 def test_template_names_are_unique_and_only_managers_change_templates(team):
     convener, community = team.convener, team.community
     shared = services.create_template(community, "共同模板", actor=convener)

@@ -261,8 +261,14 @@ def delete_template(template: PlanTemplate, *, actor: User) -> None:
 
 
 def _section_fields(title: str | None, guidance: str | None) -> tuple[str, str]:
-    return (checked_line(title, "title", MAX_SECTION_TITLE, required=True),
-            checked_text(guidance, "guidance", MAX_GUIDANCE))
+    """A template section's title and guidance, checked together (one ValidationError naming both)."""
+    checks = Checks()
+    with checks:
+        title = checked_line(title, "title", MAX_SECTION_TITLE, required=True)
+    with checks:
+        guidance = checked_text(guidance, "guidance", MAX_GUIDANCE)
+    checks.done()
+    return title, guidance
 
 
 def add_template_section(template: PlanTemplate, title: str, guidance: str, *, actor: User) -> TemplateSection:
