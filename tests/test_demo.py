@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import opencc
 from sqlalchemy import func, select
 
 from tests.factories import make_user
@@ -192,8 +193,8 @@ def test_the_math_community_has_a_plan_that_went_the_whole_way(ctx):
     from workspace.plans.models import PlanDoc
 
     demo.load_demo_data()
-    doc = db.session.scalar(select(PlanDoc).where(PlanDoc.kind == "shared"))
-    assert doc.status == "final" and doc.community.slug == "math-grade5"
+    doc = db.session.scalar(select(PlanDoc).where(PlanDoc.kind == "shared", PlanDoc.status == "final"))
+    assert doc.community.slug == "math-grade5"
     assert all(section.body for section in doc.sections if section.key != "reflection")
     [adaptation] = plans.adaptations_of(doc)
     assert any(change.changed for change in plans.section_changes(adaptation))
@@ -216,3 +217,37 @@ def test_printed_logins_line_up_in_any_font(ctx):
         second_columns.add(len(line) - len(line[2 + len(person.email):].lstrip()))
     assert len(second_columns) == 1
     assert any("陳怡君 · convener" in line for line in table)
+
+
+def test_the_math_community_has_a_draft_plan_a_newcomer_can_write_in(ctx):
+    """Every plan of the demo used to be final: nobody trying the demo could write a section."""
+    from workspace.core.permissions import can
+    from workspace.notifications.models import Notification
+    from workspace.plans import services as plans
+    from workspace.plans.models import PlanDoc
+
+    demo.load_demo_data()
+    [draft] = db.session.scalars(select(PlanDoc).where(PlanDoc.kind == "shared", PlanDoc.status == "draft")).all()
+    assert draft.community.slug == "math-grade5" and draft.topic == demo.DRAFT_TOPIC
+    sections = plans.sections_of(draft)
+    written = [section for section in sections if section.body.strip()]
+    empty = [section for section in sections if not section.body.strip()]
+    assert len(written) >= 3 and len(empty) >= 2
+    assert len({section.updated_by_id for section in written}) >= 3  # written by different teachers
+    assert all(section.version > 1 for section in written)  # saved through the app, with their history
+    people = {user.display_name: user for user in db.session.scalars(select(User))}
+    [assigned] = [section for section in sections if section.assignee_id is not None]
+    assert assigned.assignee_id == people["張家瑋"].id and not assigned.body.strip()
+    assert db.session.scalar(select(Notification).where(Notification.kind == "assigned",
+                                                        Notification.user_id == people["張家瑋"].id))
+    assert sum(plans.open_comment_counts(draft).values()) == 1
+    # In the community's language: Traditional Chinese, which OpenCC's Simplified→Traditional leaves as it is.
+    to_traditional = opencc.OpenCC("s2t")
+    comments = [comment.body for section in sections for comment in plans.comments_of(section)]
+    for text in [draft.topic, *(section.body for section in written), *comments]:
+        assert to_traditional.convert(text) == text, text
+    for name in ("張家瑋", "李俊賢", "王淑芬", "陳怡君"):  # every member may write in it, the new teacher first
+        assert can(people[name], "edit", draft), name
+    result = plans.save_section(assigned, "- 基礎：課本 p.62 第 1–3 題", actor=people["張家瑋"],
+                                base_version=assigned.version)
+    assert result.accepted

@@ -1,4 +1,5 @@
-"""Demo data: two schools, three communities and the people in them, loaded through the services.
+"""Demo data: two schools, three communities and the people in them, their resources, threads, activities and
+plans (one final, one draft to write in), loaded through the services.
 
 `flask --app wsgi demo-data` calls `load_demo_data` (which never commits) and then `print_logins`.
 Every demo account shares DEMO_PASSWORD, so a visitor can try each role in the demo.
@@ -65,7 +66,7 @@ PEOPLE = (
     DemoPerson("li", "李俊賢", "li.junxian@guanghua.demo.example", "zh_Hant", "guanghua",
                "member in the evaluation programme, math-grade5"),
     DemoPerson("chang", "張家瑋", "chang.jiawei@guanghua.demo.example", "zh_Hant", "guanghua",
-               "new teacher, math-grade5 and formative-assessment"),
+               "new teacher, math-grade5 (a section of the draft plan to write) and formative-assessment"),
     DemoPerson("carter", "Emily Carter", "emily.carter@guanghua.demo.example", "en", "guanghua",
                "convener, formative-assessment"),
     DemoPerson("david", "David Lin", "david.lin@guanghua.demo.example", "en", "guanghua",
@@ -297,6 +298,7 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     _discussions(loaded, people)
     _activities(loaded, people)
     _plans(loaded, people)
+    _draft_plan(loaded, people)
     return True
 
 
@@ -564,3 +566,44 @@ def _plans(loaded: dict[str, Community], people: dict[str, User]) -> None:
                        base_version=adapted.version)
     plans.record_lesson(adaptation, taught_on=dt.date.today() - dt.timedelta(days=7), class_name="五年三班",
                         reflection="紙條操作很有效，但通分的算法要多給一個例題；下次先複習公倍數。", actor=teacher)
+
+
+# Written for the demo in our own words: the math community's next unit, still a draft, so that anyone who
+# logs in to the demo finds a plan to write in. Three colleagues wrote their parts, three sections are still
+# empty (one of them assigned to the new teacher), and a question waits under the learning process.
+DRAFT_TOPIC = "小數的乘法（小數乘以整數）"
+DRAFT_SECTIONS = {
+    "objectives": ("huang", "- 能用「幾個 0.1」說明小數乘以整數的意思\n"
+                            "- 能正確算出一位小數乘以整數，並判斷小數點的位置\n"
+                            "- 願意比較不同的算法，說出哪一種自己最容易懂"),
+    "resources": ("li", "| 材料 | 用途 |\n| --- | --- |\n| 百格板（每組 1 張） | 塗出 0.3 × 4 |\n"
+                        "| 錢幣教具 | 用「幾角」想小數 |\n| 課本 p.58–61 | 例題與練習 |"),
+    "learners": ("wang", "學生已會整數乘法與一位小數的加法；常把小數點當成裝飾而忽略，"
+                         "或在直式中把小數點對齊後就不知道怎麼算。少數學生已在補習班學過「先當整數乘、再點小數點」，"
+                         "但說不出道理。"),
+    "process": ("huang", "1. 引起動機（5 分）：一條緞帶 0.3 公尺，做 4 個蝴蝶結要幾公尺？\n"
+                         "2. 小組操作（10 分）：在百格板上塗出 0.3 × 4，再用錢幣驗證\n"
+                         "3. 全班討論（10 分）：整數乘法和小數乘法的算法哪裡一樣、哪裡不同\n"
+                         "4. （待補：練習與總結）"),
+}
+
+
+def _draft_plan(loaded: dict[str, Community], people: dict[str, User]) -> None:
+    """A plan still being written, for a newcomer to try: some sections written by different teachers, some
+    empty, one assigned to the new teacher, an open comment."""
+    import datetime as dt
+
+    from workspace.plans import services as plans
+
+    community = loaded["math-grade5"]
+    lead = people["huang"]
+    doc = plans.create_plan(community, plans.PlanFields(
+        topic=DRAFT_TOPIC, subject="數學", grade="五年級", unit="第六單元 小數的乘法", lead_id=lead.id,
+        planned_on=dt.date.today() + dt.timedelta(days=14),
+        teacher_ids=[lead.id, people["li"].id, people["chang"].id]), actor=lead)
+    sections = {section.key: section for section in doc.sections}
+    for key, (author, text) in DRAFT_SECTIONS.items():
+        plans.save_section(sections[key], text, actor=people[author], base_version=sections[key].version)
+    plans.assign_section(sections["homework"], people["chang"].id, actor=lead)
+    plans.add_comment(sections["process"], "小組操作十分鐘可能不夠，要不要改成兩人一組、先塗再說明？@黃美玲",
+                      actor=people["lin"])

@@ -99,6 +99,12 @@
   }
 
   // --- uploads -----------------------------------------------------------------------------------
+  // "photo.png: why", with the language's own colon (the page gives the pattern: "{name}：{reason}" in Chinese).
+  function failedText(editor, file, reason) {
+    return (editor.getAttribute("data-upload-failed") || "{name}: {reason}")
+      .replace("{name}", file.name).replace("{reason}", reason || "");
+  }
+
   function upload(editor, files) {
     var url = editor.getAttribute("data-upload-url");
     var area = editor.querySelector("textarea");
@@ -124,12 +130,12 @@
           status.remove();
         } else {
           status.className = "field-error upload-status";
-          status.textContent = file.name + ": " + (answer.error || document.body.getAttribute("data-error-message"));
+          status.textContent = failedText(editor, file, answer.error || document.body.getAttribute("data-error-message"));
         }
       });
       xhr.addEventListener("error", function () {
         status.className = "field-error upload-status";
-        status.textContent = file.name + ": " + document.body.getAttribute("data-offline-message");
+        status.textContent = failedText(editor, file, document.body.getAttribute("data-offline-message"));
       });
       xhr.send(data);
     });

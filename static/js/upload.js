@@ -18,6 +18,13 @@
       xhr.upload.addEventListener("progress", function (event) {
         if (event.lengthComputable) bar.value = Math.round(event.loaded / event.total * 100);
       });
+      // A refused, failed or cancelled upload loses its bar: a full bar beside "Not added" said the opposite.
+      function failed(text, cancelled) {
+        bar.remove();
+        if (!cancelled) row.classList.add("has-error");
+        status.textContent = text;
+        resolve(false);
+      }
       xhr.addEventListener("load", function () {
         cancel.remove();
         if (xhr.status === 201) {
@@ -28,21 +35,15 @@
           doc.querySelectorAll("[data-resource-url]").forEach(function (link) { status.append(link); });
           resolve(true);
         } else {
-          row.classList.add("has-error");
-          // The field's own message, or the error page's heading (a file over the request limit).
+          // The field's own message, or the error page's heading (a file over the request limit), after the
+          // language's own colon ("Not added: …", "未加入：…").
           var doc2 = new DOMParser().parseFromString(xhr.responseText, "text/html");
           var reason = doc2.querySelector(".field-error, .form-errors p, .error-page p:not(.error-code)");
-          status.textContent = texts.failed + ": " + (reason ? reason.textContent.trim() : xhr.status);
-          resolve(false);
+          failed(texts.failedBecause.replace("{reason}", reason ? reason.textContent.trim() : xhr.status));
         }
       });
-      xhr.addEventListener("error", function () {
-        cancel.remove();
-        row.classList.add("has-error");
-        status.textContent = texts.failed;
-        resolve(false);
-      });
-      xhr.addEventListener("abort", function () { status.textContent = texts.cancelled; cancel.remove(); resolve(false); });
+      xhr.addEventListener("error", function () { cancel.remove(); failed(texts.failed); });
+      xhr.addEventListener("abort", function () { cancel.remove(); failed(texts.cancelled, true); });
       cancel.addEventListener("click", function () { xhr.abort(); });
       xhr.send(data);
     });
@@ -58,7 +59,8 @@
     var list = form.querySelector("[data-upload-list]");
     var template = document.getElementById("upload-row");
     var textsNode = document.querySelector("[data-upload-texts]");
-    var texts = { done: textsNode.dataset.done, failed: textsNode.dataset.failed, cancelled: textsNode.dataset.cancelled };
+    var texts = { done: textsNode.dataset.done, failed: textsNode.dataset.failed, cancelled: textsNode.dataset.cancelled,
+                  failedBecause: textsNode.dataset.failedBecause || textsNode.dataset.failed + ": {reason}" };
     list.innerHTML = "";
     var files = Array.prototype.slice.call(input.files);
     var chain = Promise.resolve();

@@ -90,6 +90,43 @@ def test_bad_planning_input_is_answered_beside_the_field_with_the_values_kept(cl
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
 
 
+def test_the_planning_form_shows_every_problem_at_once_with_the_values_kept(client, club):
+    """A missing method (the form's own check) no longer hides the service's checks: the end before the start,
+    a bad meeting link, a speaker's hours and the series count are all shown beside their fields together."""
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(
+        method="", place="保留的地點", ends_at="2026-12-02T13:00", meeting_url="ftp://example.org", repeat="weekly",
+        count="99", **{"speakers-0-name": "張教授", "speakers-0-hours": "一小時"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "method") == "This field is required."
+    assert field_error(page, "ends_at") == "The end must come after the start."
+    assert "https://" in field_error(page, "meeting_url")
+    assert "52" in field_error(page, "count")
+    assert "Give the hours as a number" in page
+    assert input_value(page, "place") == "保留的地點" and input_value(page, "ends_at") == "2026-12-02T13:00"
+    assert page.count('class="field-error"') == 5  # one message per field, not the form's and the service's
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_an_edit_shows_every_problem_at_once_in_the_users_language(client, club):
+    activity = club.activity()
+    club.convener.locale = "zh_Hant"
+    db.session.commit()
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/edit", plan_form(
+        title="", starts_at="", ends_at="", subjects="、".join(f"科目{n}" for n in range(12)), base_version="1"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "title") == "此欄位為必填。"
+    assert field_error(page, "starts_at") == "請輸入開始時間。"
+    assert field_error(page, "ends_at") == "請輸入結束時間。"
+    assert "10" in field_error(page, "subjects")
+    assert "科目11" in page  # what was typed is kept
+    db.session.refresh(activity)
+    assert activity.title == "五年級數學共同備課" and activity.version == 1
+
+
 def test_a_speakers_hours_that_are_not_a_number_are_refused_in_the_speakers_box(client, club):
     client.login(club.convener)
     response = client.post_form("/c/club/activities/new", plan_form(**{
@@ -755,3 +792,92 @@ def test_the_activity_page_is_cached_until_a_write_or_its_start(client, ctx, cou
     monkeypatch.setattr(activity_routes, "utcnow", lambda: later)
     page = client.get(path).get_data(as_text=True)
     assert 'id="feedback"' in page  # no write happened, but the activity has started
+
+
+def test_feedback_without_a_score_and_with_a_too_long_comment_is_refused_beside_both(client, club):
+    activity = club.activity(starts=now_local(-60))
+    client.login(club.member)
+    comment = "很實用" * 700  # 2,100 characters: over the form's limit
+    response = client.post_form(f"/c/club/activities/{activity.id}/feedback", {"comment": comment})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose from 1 (not at all) to 5 (very)." in page and field_error(page, "comment")
+    assert comment in page
+
+
+@pytest.mark.parametrize(("locale", "two", "one", "half"), [
+    ("en", "2 hours", "1 hour", "1.5 hours"), ("zh_Hant", "2 小時", "1 小時", "1.5 小時"),
+    ("zh_Hans", "2 小时", "1 小时", "1.5 小时")])
+def test_hours_are_written_as_words_in_the_readers_language(client, club, locale, two, one, half):
+    long = club.activity(speakers=[services.SpeakerFields(name="張教授", hours=1.5)])
+    short = club.activity("晨會", starts=START + dt.timedelta(days=1), hours=1)
+    club.member.locale = locale
+    db.session.commit()
+    client.login(club.member)
+    page = client.get(f"/c/club/activities/{long.id}").get_data(as_text=True)
+    assert two in page and half in page
+    assert one in client.get(f"/c/club/activities/{short.id}").get_data(as_text=True)
+    listing = client.get("/c/club/activities/").get_data(as_text=True)
+    assert two in listing and one in listing
+    for page_text in (page, listing):
+        assert not re.search(r"\d h\b|\d\.0 |1 hours", page_text)
+
+
+@pytest.mark.parametrize(("locale", "heading"), [
+    ("en", "January 2027"), ("zh_Hant", "2027年1月"), ("zh_Hans", "2027年1月")])
+def test_the_calendars_month_heading_is_written_the_locales_way(client, club, locale, heading):
+    club.member.locale = locale
+    db.session.commit()
+    client.login(club.member)
+    page = client.get("/c/club/activities/calendar?month=2027-01").get_data(as_text=True)
+    assert f"<h2>{heading}</h2>" in page
+    assert "一月" not in page and "2027 January" not in page
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant", "zh_Hans"])
+def test_monthly_plan_headings_and_the_home_reminder_read_year_then_month(client, club, locale, app, monkeypatch):
+    club.convener.locale = locale
+    db.session.commit()
+    client.login(club.convener)
+    page = client.get("/c/club/activities/plans").get_data(as_text=True)
+    headings = re.findall(r'<section class="card plan-card" id="plan-[\d-]+">\s*<h3>([^<\n]+)', page)
+    assert len(headings) == 6
+    assert all(re.fullmatch(r"\d{4}年\d{1,2}月", heading.strip()) for heading in headings), headings
+    today = services.to_local(services.utcnow()).date()
+    monkeypatch.setitem(app.config, "MONTHLY_PLAN_DAY", today.day)  # next month's plan is due today
+    upcoming = services.next_month(today)
+    reminder = client.get("/c/club/").get_data(as_text=True).split('id="plan-reminder"')[1].split("</p>")[0]
+    assert f"{upcoming.year}年{upcoming.month}月" in reminder
+
+
+def test_past_months_show_what_happened_without_an_overdue_alarm(client, club):
+    today = services.to_local(services.utcnow()).date()
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    held = club.activity("上個月的觀課", starts=dt.datetime.combine(last_month.replace(day=3), dt.time(14)))
+    client.login(club.convener)
+    page = client.get("/c/club/activities/plans").get_data(as_text=True)
+    cards = dict(re.findall(r'<section class="card plan-card" id="plan-([\d-]+)">(.*?)</section>', page, re.S))
+    assert len(cards) == 6
+    for month, card in cards.items():
+        if dt.date.fromisoformat(month) < this_month:
+            assert "badge-danger" not in card and "Overdue" not in card, month
+            assert "No plan submitted" in card and "<form" not in card, month
+    assert "badge-danger" in cards[this_month.isoformat()]  # this month's plan can still be handed in
+    assert held.title in cards[last_month.isoformat()]  # planned versus held stays
+
+
+def test_a_reviewer_sees_no_empty_personal_card_and_a_member_sees_theirs(client, club):
+    started = club.activity("已開始的活動", starts=now_local(-30))
+    upcoming = club.activity()
+    reviewer = make_reviewer(club.community.schools[0])
+    client.login(reviewer)
+    for activity in (started, upcoming):
+        page = client.get(f"/c/club/activities/{activity.id}")
+        assert page.status_code == 200 and 'id="my-status"' not in page.get_data(as_text=True)
+    client.login(club.member)
+    before = client.get(f"/c/club/activities/{upcoming.id}").get_data(as_text=True)
+    assert 'id="my-status"' in before and "Ask to be excused" in before
+    during = client.get(f"/c/club/activities/{started.id}").get_data(as_text=True)
+    card = during.split('id="my-status"')[1].split("</section>")[0]
+    assert "You have not signed in." in card  # never an empty card for the people it concerns

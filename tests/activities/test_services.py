@@ -96,6 +96,23 @@ def test_bad_planning_input_is_refused_beside_its_field(club, overrides, field, 
     assert error.field == field and message in error.message
 
 
+def test_every_bad_field_is_refused_at_once(club):
+    """One ValidationError names every field that breaks a rule, so the form can show them all together."""
+    error = refused(club, title="", mode="telepathy", ends_at=START - dt.timedelta(hours=1),
+                    meeting_url="ftp://files.example/x", tags=["x" * 61], recorder_id=999_999,
+                    speakers=[services.SpeakerFields(name="張教授", hours="一小時")])
+    assert [field for field, _message in error.errors] == [
+        "title", "mode", "ends_at", "meeting_url", "tags", "recorder_id", "speakers"]
+    assert error.field == "title" and "required" in error.message  # the first, for callers that show one
+
+
+def test_a_series_is_refused_with_its_count_and_its_fields_together(club):
+    with pytest.raises(ValidationError) as caught:
+        services.create_series(club.community, fields(starts_at=None, ends_at=None), actor=club.convener,
+                               repeat="yearly", count=0)
+    assert {field for field, _message in caught.value.errors} == {"starts_at", "ends_at", "repeat", "count"}
+
+
 def test_an_activity_of_exactly_24_hours_is_accepted(club):
     activity = services.create_activity(club.community, fields(ends_at=START + dt.timedelta(hours=24)),
                                         actor=club.convener)

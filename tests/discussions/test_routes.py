@@ -66,6 +66,31 @@ def test_a_missing_title_and_body_are_shown_beside_the_fields(client, board):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "This field is required." in field_error(page, "title")
+    assert field_error(page, "thread-body") == "Write something first."  # at once, not after the title is fixed
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 0
+
+
+def test_a_new_thread_with_only_a_file_needs_no_text(client, board):
+    client.login(board.member)
+    response = client.post_form("/c/board/discussions/new", {
+        **new_thread_form(board, title="", body=""), "files": (io.BytesIO(png_bytes()), "板書.png")},
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and field_error(page, "title")
+    assert "thread-body-error" not in page  # the file would have been the post
+
+
+def test_editing_an_opening_post_shows_a_blank_title_and_text_together(client, board):
+    thread = board.thread(author=board.member)
+    opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1))
+    client.login(board.member)
+    response = client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{opening.id}/edit",
+                         {"title": " ", "body": "", "base_version": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Give the thread a title." in page and "Write something first." in page
+    db.session.refresh(thread)
+    assert thread.title == "分數教學怎麼開始？"
 
 
 def test_a_too_long_post_is_refused_and_the_text_kept(client, board, app):

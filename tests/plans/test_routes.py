@@ -54,6 +54,50 @@ def test_a_blank_topic_is_refused_beside_the_field_with_the_rest_kept(team, clie
     assert 'id="topic-error"' in page and 'value="自然"' in page
 
 
+def field_errors(page: str) -> dict[str, str]:
+    """The message beside each field of a page, by field id."""
+    return dict(re.findall(r'<p class="field-error" id="([\w-]+)-error">([^<]*)</p>', page))
+
+
+def test_a_new_plan_shows_every_problem_at_once(team, client):
+    """A date the form cannot read no longer hides the blank topic and the over-long subject."""
+    client.login(team.lead)
+    response = client.post_form("/c/team/plans/new", {"template": "default", "topic": "", "subject": "數" * 61,
+                                                      "grade": "五年級", "planned_on": "2026-02-30",
+                                                      "lead_id": str(team.lead.id)})
+    page = response.get_data(as_text=True)
+    errors = field_errors(page)
+    assert response.status_code == 422
+    assert set(errors) == {"topic", "subject", "planned_on"}
+    assert errors["topic"] == "This field is required." and "60" in errors["subject"]
+    assert 'value="五年級"' in page and 'value="2026-02-30"' in page
+    assert db.session.scalar(select(func.count()).select_from(PlanDoc)) == 0
+
+
+def test_a_plans_details_show_every_problem_at_once(team, client):
+    doc = team.plan()
+    client.login(team.lead)
+    response = client.post_form(plan_url(doc, "/edit"), {"topic": " ", "grade": "年" * 41, "planned_on": "x",
+                                                         "lead_id": str(team.lead.id),
+                                                         "base_version": str(doc.version)})
+    assert response.status_code == 422
+    assert set(field_errors(response.get_data(as_text=True))) == {"topic", "grade", "planned_on"}
+
+
+def test_a_lesson_without_date_or_class_is_refused_beside_both(team, client):
+    doc = team.plan()
+    services.set_status(doc, "final", actor=team.lead)
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    client.login(team.teacher)
+    response = client.post_form(plan_url(copy, "/lessons"), {"taught_on": "2026-13-01", "class_name": "",
+                                                              "reflection": "留著"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(page) == {"taught_on": "Enter a valid date.", "class_name": "This field is required."}
+    assert "留著" in page
+
+
 def test_two_people_save_the_same_section_merge_then_conflict(team, make_client):
     doc = team.plan()
     section = doc.sections[0]

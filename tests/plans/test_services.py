@@ -77,6 +77,21 @@ def finalize(doc: PlanDoc, actor) -> None:
 # --- templates and new plans ---------------------------------------------------------------------
 
 
+def test_every_bad_field_of_a_plan_is_refused_at_once(team):
+    outsider = make_user()
+    with pytest.raises(ValidationError) as caught:
+        services.create_plan(team.community, fields(team, topic=" ", unit="單" * 201, lead_id=outsider.id,
+                                                    teacher_ids=[outsider.id], planned_on=dt.date(1800, 1, 1)),
+                             actor=team.lead)
+    assert [field for field, _message in caught.value.errors] == [
+        "topic", "unit", "lead_id", "teacher_ids", "planned_on"]
+
+
+def test_a_lesson_is_refused_with_every_bad_field_at_once(team):
+    with pytest.raises(ValidationError) as caught:
+        services.check_lesson(None, "", "反" * (services.MAX_REFLECTION + 1))
+    assert [field for field, _message in caught.value.errors] == ["taught_on", "class_name", "reflection"]
+
 def test_a_plan_from_the_default_template_has_seven_sections_each_with_a_first_revision(team):
     doc = team.plan()
     assert (doc.kind, doc.status, doc.round, doc.template_name, doc.version) == ("shared", "draft", 1, "", 1)
@@ -148,6 +163,13 @@ def test_a_community_template_shapes_new_plans_and_later_changes_leave_them_alon
     assert [(revision.version, revision.how) for revision in revisions(doc.sections[5])] == [
         (1, "created"), (2, "saved")]
     assert doc.template_name == "五年級數學模板"
+
+
+def test_a_template_sections_blank_title_and_too_long_guidance_are_refused_together(team):
+    template = services.create_template(team.community, "共同模板", actor=team.convener)
+    with pytest.raises(ValidationError) as caught:
+        services.add_template_section(template, " ", "說" * (services.MAX_GUIDANCE + 1), actor=team.convener)
+    assert [field for field, _message in caught.value.errors] == ["title", "guidance"]
 
 
 def test_template_names_are_unique_and_only_managers_change_templates(team):
@@ -695,6 +717,20 @@ def test_a_new_round_starts_from_a_final_plan_with_its_reflections(team):
                for section in following.sections)
     assert (doc.round, doc.status) == (1, "final")
     assert services.reflections_for(following) == []
+
+
+def test_a_new_round_and_a_reflection_notice_in_chinese_use_chinese_punctuation(team):
+    doc = team.plan()
+    copy = services.adapt(doc, actor=team.teacher)
+    with flask_babel.force_locale("zh_Hant"):
+        services.record_lesson(copy, taught_on=dt.date(2026, 10, 2), class_name="五年甲班", reflection="分組時間不夠",
+                               actor=team.teacher)
+        finalize(doc, team.lead)
+        following = services.start_new_round(doc, actor=team.lead)
+    db.session.commit()
+    assert "- 王老師，五年甲班，2026-10-02：分組時間不夠" in following.sections[6].body
+    notice = db.session.scalar(select(Notification).where(Notification.kind == "reflection"))
+    assert notice.excerpt == "五年甲班：分組時間不夠"
 
 
 # --- links ---------------------------------------------------------------------------------------

@@ -169,6 +169,26 @@ def test_empty_title_of_a_text_is_refused_beside_the_title(client, convener):
     assert "通分" in page  # the typed body is kept
 
 
+def test_a_text_without_title_or_text_and_with_too_many_tags_is_refused_beside_each_at_once(client, convener):
+    response = add_text(client, title="", body=" ", tags=", ".join(f"標籤{n}" for n in range(21)), grade="年" * 61)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "required" in field_error(page, "title")
+    assert field_error(page, "body") == "Write the text of the resource."
+    assert "at most 20 tags" in field_error(page, "tags")
+    assert "30" in field_error(page, "grade")  # the form's own check, shown with the service's
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
+
+
+def test_no_file_and_a_too_long_subject_are_refused_together(client, convener):
+    response = client.post_form("/c/lib/resources/new", {**FORM, "subject": "科" * 61},
+                                content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "60" in field_error(page, "subject") and field_error(page, "files") == "Choose at least one file."
+    assert "title-error" not in page  # a file is named after itself: no title needed
+
+
 def test_hostile_markdown_is_removed_from_the_page(client, convener):
     response = add_text(client, description=HOSTILE, body=HOSTILE)
     assert response.status_code == 302
@@ -200,12 +220,13 @@ def test_odd_search_queries_answer_200(client, convener, community, query):
 def test_edit_with_errors_keeps_typed_values(client, convener, community):
     resource = make_text(community, convener)
     response = client.post_form(f"/c/lib/resources/{resource.id}/edit", {
-        "title": "", "kind": "reading", "subject": "Typed subject", "grade": "Grade 9",
+        "title": "", "kind": "reading", "subject": "Typed subject", "grade": "Grade 9" * 7,
         "tags": "kept-tag", "description": "Typed description", "visibility": "school"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "title")
-    for typed in ('value="Typed subject"', 'value="Grade 9"', 'value="kept-tag"', "Typed description"):
+    assert field_error(page, "grade")  # too long for the form: shown together with the empty title
+    for typed in ('value="Typed subject"', 'value="Grade 9Grade 9', 'value="kept-tag"', "Typed description"):
         assert typed in page, typed
     db.session.refresh(resource)
     assert resource.title == "Plan" and resource.subject == ""

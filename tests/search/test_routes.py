@@ -30,3 +30,23 @@ def test_search_finds_resources_and_posts_across_scripts_but_only_what_the_perso
     outsider = page.split('id="search-results"', 1)[1].split("<footer")[0]
     assert "差異化" not in outsider and "No thread or reply matches." in outsider
     assert client.get("/search").status_code == 200
+
+
+def test_a_plan_and_its_adaptation_are_told_apart_in_the_results(client, ctx):
+    import re
+
+    from tests.plans.helpers import make_team
+    from workspace.plans import services as plans
+
+    team = make_team()
+    doc = team.plan("分數的加減")
+    adaptation = plans.adapt(doc, actor=team.teacher)
+    team.member.locale = "zh_Hant"
+    db.session.commit()
+    client.login(team.member)
+    page = client.get("/search?q=分數").get_data(as_text=True)
+    rows = {int(plan_id): row for plan_id, row in re.findall(
+        r'<li class="thread-row">.*?/plans/(\d+)".*?(<p class="meta">.*?</p>)', page, re.S)}
+    assert set(rows) == {doc.id, adaptation.id}
+    assert re.search(r">二次備課</span> · <span[^>]*>王老師</span>", rows[adaptation.id])
+    assert "共同教案" in rows[doc.id] and "二次備課" not in rows[doc.id]

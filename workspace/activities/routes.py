@@ -27,7 +27,7 @@ from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow, writes
 from workspace.core.errors import Conflict, DomainError, NotAllowed
-from workspace.core.forms import attach_error, optional_int, page_number
+from workspace.core.forms import attach_error, optional_int, page_number, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
@@ -161,7 +161,8 @@ def create(slug: str):
     community = load_community(slug, "manage_activities")
     form = ActivityForm()
     _form_choices(form, community)
-    if form.validate():
+    if validate_all(form, lambda: services.check_activity(community, _fields(form), repeat=form.repeat.data or None,
+                                                          count=form.count.data or 1)):
         try:
             fields = _fields(form)
             if form.repeat.data:
@@ -199,7 +200,7 @@ def update(slug: str, activity_id: int):
     activity = load_activity(slug, activity_id, "manage")
     form = ActivityForm()
     _form_choices(form, activity.community)
-    if form.validate():
+    if validate_all(form, lambda: services.check_activity(activity.community, _fields(form))):
         try:
             services.update_activity(activity, _fields(form), actor=current_user,
                                      base_version=optional_int(form.base_version.data) or 0)
@@ -669,7 +670,7 @@ def feedback(slug: str, activity_id: int):
     """A member's feedback, once: satisfaction 1–5 and a comment (nobody else sees who wrote it)."""
     activity = load_activity(slug, activity_id)
     form = FeedbackForm()
-    if form.validate():
+    if validate_all(form, lambda: services.check_feedback(form.satisfaction.data, form.comment.data)):
         try:
             services.give_feedback(activity, form.satisfaction.data, form.comment.data or "", actor=current_user)
         except NotAllowed:

@@ -43,7 +43,7 @@ from workspace.activities.models import (
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership, School
 from workspace.core.database import utcnow
-from workspace.core.errors import Conflict, DomainError, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, DomainError, NotAllowed, ValidationError
 from workspace.core.i18n import N_, local_moment
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, can
@@ -182,10 +182,14 @@ class ActivityFields:
 
 def check_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
     """Both times given, the end after the start, at most 24 hours long; returned in UTC."""
-    if starts_at is None:
-        raise ValidationError(str(_l("Give the start.")), field="starts_at")
-    if ends_at is None:
-        raise ValidationError(str(_l("Give the end.")), field="ends_at")
+    checks = Checks()
+    with checks:
+        if starts_at is None:
+            raise ValidationError(str(_l("Give the start.")), field="starts_at")
+    with checks:
+        if ends_at is None:
+            raise ValidationError(str(_l("Give the end.")), field="ends_at")
+    checks.done()
     starts, ends = to_utc(starts_at), to_utc(ends_at)
     if ends <= starts:
         raise ValidationError(str(_l("The end must come after the start.")), field="ends_at")
@@ -195,9 +199,8 @@ def check_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> t
     return starts, ends
 
 
-def _speakers(community: Community, speakers: Sequence[SpeakerFields]) -> list[Speaker]:
+def _speakers(community: Community, speakers: Sequence[SpeakerFields], members: set[int]) -> list[Speaker]:
     """The speakers as typed; a name that is a member's name links the member (their hours count as theirs)."""
-    members = _member_ids(community)
     by_name = {user.display_name.casefold(): user.id for user in community_members(community)} if speakers else {}
     rows = []
     for position, item in enumerate(speakers):
@@ -222,28 +225,84 @@ def _member_ids(community: Community) -> set[int]:
         Membership.community_id == community.id, Membership.left_at.is_(None))))
 
 
-def _apply(activity: Activity, community: Community, fields: ActivityFields) -> None:
-    activity.title = _line(fields.title, "title", MAX_TITLE, required=True)
-    if fields.method not in {method.value for method in Method}:
-        raise ValidationError(str(_l("Choose from the list.")), field="method")
-    if fields.mode not in {mode.value for mode in Mode}:
-        raise ValidationError(str(_l("Choose from the list.")), field="mode")
-    activity.method, activity.mode = fields.method, fields.mode
-    activity.starts_at, activity.ends_at = check_times(fields.starts_at, fields.ends_at)
-    activity.place = _line(fields.place, "place")
-    activity.meeting_url = _url(fields.meeting_url)
-    activity.agenda = _text(fields.agenda, "agenda")
-    activity.agenda_html = str(render_markdown(activity.agenda))
-    activity.subjects = _list(fields.subjects, "subjects")
-    activity.tags = _list(fields.tags, "tags")
+@dataclass
+class CheckedActivity:
+    """An activity's fields once every rule passed: cleaned, times in UTC, speakers as rows to store."""
+
+    title: str
+    method: str
+    mode: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str
+    meeting_url: str
+    agenda: str
+    subjects: list[str]
+    tags: list[str]
+    schools: list[School]
+    recorder_id: int | None
+    speakers: list[Speaker]
+
+
+def check_activity(community: Community, fields: ActivityFields, *, repeat: str | None = None,
+                   count: int = 1) -> CheckedActivity:
+    """Check every field of an activity (and of a series, when `repeat` is given) and refuse them together:
+    one ValidationError naming each field that breaks a rule, so the form shows every problem at once."""
+    checks = Checks()
+    with checks:
+        title = _line(fields.title, "title", MAX_TITLE, required=True)
+    with checks:
+        if fields.method not in {method.value for method in Method}:
+            raise ValidationError(str(_l("Choose from the list.")), field="method")
+    with checks:
+        if fields.mode not in {mode.value for mode in Mode}:
+            raise ValidationError(str(_l("Choose from the list.")), field="mode")
+    with checks:
+        starts_at, ends_at = check_times(fields.starts_at, fields.ends_at)
+    with checks:
+        place = _line(fields.place, "place")
+    with checks:
+        meeting_url = _url(fields.meeting_url)
+    with checks:
+        agenda = _text(fields.agenda, "agenda")
+    with checks:
+        subjects = _list(fields.subjects, "subjects")
+    with checks:
+        tags = _list(fields.tags, "tags")
+    members = _member_ids(community)
+    with checks:
+        if fields.recorder_id is not None and fields.recorder_id not in members:
+            raise ValidationError(str(_l("Choose a member of the community.")), field="recorder_id")
+    with checks:
+        speakers = _speakers(community, fields.speakers, members)
+    if repeat is not None:
+        with checks:
+            if repeat not in {"weekly", "monthly"}:
+                raise ValidationError(str(_l("Choose from the list.")), field="repeat")
+        with checks:
+            if not 1 <= count <= MAX_SERIES:
+                raise ValidationError(str(_l("Plan between 1 and %(count)d activities at once.",
+                                             count=MAX_SERIES)), field="count")
+    checks.done()
     school_ids = {school.id for school in community.schools}
     chosen = [school_id for school_id in fields.school_ids if school_id in school_ids]
-    activity.schools = list(db.session.scalars(select(School).where(School.id.in_(chosen)))) if chosen else []
-    members = _member_ids(community)
-    if fields.recorder_id is not None and fields.recorder_id not in members:
-        raise ValidationError(str(_l("Choose a member of the community.")), field="recorder_id")
-    activity.recorder_id = fields.recorder_id
-    activity.speakers = _speakers(community, fields.speakers)
+    schools = list(db.session.scalars(select(School).where(School.id.in_(chosen)))) if chosen else []
+    return CheckedActivity(title=title, method=fields.method, mode=fields.mode, starts_at=starts_at, ends_at=ends_at,
+                           place=place, meeting_url=meeting_url, agenda=agenda, subjects=subjects, tags=tags,
+                           schools=schools, recorder_id=fields.recorder_id, speakers=speakers)
+
+
+def _apply(activity: Activity, community: Community, fields: ActivityFields) -> None:
+    checked = check_activity(community, fields)
+    activity.title, activity.method, activity.mode = checked.title, checked.method, checked.mode
+    activity.starts_at, activity.ends_at = checked.starts_at, checked.ends_at
+    activity.place, activity.meeting_url = checked.place, checked.meeting_url
+    activity.agenda = checked.agenda
+    activity.agenda_html = str(render_markdown(activity.agenda))
+    activity.subjects, activity.tags = checked.subjects, checked.tags
+    activity.schools = checked.schools
+    activity.recorder_id = checked.recorder_id
+    activity.speakers = checked.speakers
 
 
 def _check_manager(community: Community, actor: User) -> None:
@@ -280,12 +339,8 @@ def _shift_months(local: dt.datetime, months: int) -> dt.datetime:
 def create_series(community: Community, fields: ActivityFields, *, actor: User, repeat: str,
                   count: int) -> list[Activity]:
     """Plan a weekly or monthly series: the same local time each week or month (DST changes included)."""
-    if repeat not in {"weekly", "monthly"}:
-        raise ValidationError(str(_l("Choose from the list.")), field="repeat")
-    if not 1 <= count <= MAX_SERIES:
-        raise ValidationError(str(_l("Plan between 1 and %(count)d activities at once.", count=MAX_SERIES)),
-                              field="count")
-    check_times(fields.starts_at, fields.ends_at)
+    _check_manager(community, actor)
+    check_activity(community, fields, repeat=repeat, count=count)
     starts, ends = fields.starts_at.replace(tzinfo=None), fields.ends_at.replace(tzinfo=None)  # local wall time
     key = uuid.uuid4().hex
     made = []
@@ -933,6 +988,22 @@ def checklist(activity: Activity, evidence: Sequence[Evidence] | None = None,
 MAX_COMMENT = 2_000
 
 
+def check_feedback(satisfaction: int | str | None, comment: str | None) -> tuple[int, str]:
+    """The score (1–5) and the comment, checked together (one ValidationError naming each field)."""
+    checks = Checks()
+    with checks:
+        try:
+            score = int(satisfaction or 0)
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5:
+            raise ValidationError(str(_l("Choose from 1 (not at all) to 5 (very).")), field="satisfaction")
+    with checks:
+        comment = _text(comment, "comment", MAX_COMMENT)
+    checks.done()
+    return score, comment
+
+
 def give_feedback(activity: Activity, satisfaction: int | str | None, comment: str, *, actor: User,
                   now: dt.datetime | None = None) -> Any:
     """A member's feedback, once, after the activity has started: satisfaction 1–5 and a comment."""
@@ -941,18 +1012,13 @@ def give_feedback(activity: Activity, satisfaction: int | str | None, comment: s
         raise NotAllowed(str(_l("Only members of the community give feedback.")))
     if now < activity.starts_at:
         raise ValidationError(str(_l("Feedback opens when the activity starts.")), field="satisfaction")
-    try:
-        score = int(satisfaction or 0)
-    except (TypeError, ValueError):
-        score = 0
-    if not 1 <= score <= 5:
-        raise ValidationError(str(_l("Choose from 1 (not at all) to 5 (very).")), field="satisfaction")
     if db.session.scalar(select(Feedback.id).where(Feedback.activity_id == activity.id,
                                                    Feedback.user_id == actor.id)) is not None:
         raise ValidationError(str(_l("You have already given your feedback on this activity. Thank you!")),
                               field="satisfaction")
-    feedback = Feedback(activity_id=activity.id, user_id=actor.id, satisfaction=score,
-                        comment=_text(comment, "comment", MAX_COMMENT), created_at=now)
+    score, comment = check_feedback(satisfaction, comment)
+    feedback = Feedback(activity_id=activity.id, user_id=actor.id, satisfaction=score, comment=comment,
+                        created_at=now)
     db.session.add(feedback)
     db.session.flush()
     return feedback
@@ -1150,8 +1216,14 @@ class PlanStatus:
         return self.submitted and to_local(self.plan.submitted_at).date() > self.deadline
 
     @property
+    def past(self) -> bool:
+        """The month is over: its page shows what happened, nobody can submit its plan any more."""
+        return self.month < self.today.replace(day=1)
+
+    @property
     def overdue(self) -> bool:
-        return not self.submitted and self.today > self.deadline
+        """Due and not submitted while it can still be: a month that is over is not an alarm any more."""
+        return not self.submitted and self.today > self.deadline and not self.past
 
     @property
     def due_soon(self) -> bool:

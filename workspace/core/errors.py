@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, Response, make_response, render_template, request
@@ -17,10 +18,63 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        self._several: list[tuple[str | None, str]] | None = None
+
+    @property
+    def errors(self) -> list[tuple[str | None, str]]:
+        """Every (field, message) this error carries: one, or several found by one check of a form."""
+        return list(self._several) if self._several is not None else [(self.field, self.message)]
 
 
 class ValidationError(DomainError):
-    """The input breaks a rule (duplicate slug, expired invitation …)."""
+    """The input breaks a rule (duplicate slug, expired invitation …); one, or several found at once."""
+
+    @classmethod
+    def combine(cls, errors: Sequence[DomainError]) -> ValidationError:
+        """One error carrying all of `errors`, the first message per field (what a form shows beside it)."""
+        several: dict[str, str] = {}
+        loose: list[str] = []
+        for field, message in (pair for error in errors for pair in error.errors):
+            if field is None:
+                if message not in loose:
+                    loose.append(message)
+            else:
+                several.setdefault(field, message)
+        pairs: list[tuple[str | None, str]] = [*several.items(), *((None, message) for message in loose)]
+        combined = cls(pairs[0][1], pairs[0][0])
+        combined._several = pairs
+        return combined
+
+
+class Checks:
+    """Run every check of one input and raise what they refused together, so a person sees all at once.
+
+        checks = Checks()
+        with checks:
+            title = checked_line(…, "title", …)
+        with checks:
+            starts, ends = check_times(…)
+        checks.done()  # one ValidationError naming the title and the times, or nothing
+
+    A value assigned inside a block that refused is unbound: use it only after `done()`.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[ValidationError] = []
+
+    def __enter__(self) -> Checks:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> bool:
+        if isinstance(error, ValidationError):
+            self.found.append(error)
+            return True  # keep checking the other fields
+        return False
+
+    def done(self) -> None:
+        """Raise one ValidationError carrying everything refused so far, if anything was."""
+        if self.found:
+            raise ValidationError.combine(self.found)
 
 
 class NotAllowed(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,8 +10,9 @@ import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import Field
 
-from workspace.core.errors import DomainError
+from workspace.core.errors import DomainError, ValidationError
 from workspace.core.i18n import translations
 from workspace.extensions import db
 
@@ -49,12 +51,38 @@ class WorkspaceSubform(wtforms.Form):
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a domain error beside its field, or above the form when it belongs to no field."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*list(field.errors or []), error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Show each message of a domain error beside its field, or above the form when it belongs to no field.
+
+    A field the form's own validators already refused keeps their message alone: one problem per field,
+    not "This field is required." twice.
+    """
+    for name, message in error.errors:
+        field = getattr(form, name, None) if name else None
+        if field is None:
+            if message not in form.form_errors:
+                form.form_errors.append(message)
+        elif not _refused(field):
+            field.errors = [*list(field.errors or []), message]
+
+
+def _refused(field: Field) -> bool:
+    """Whether the field shows a message of its own (a FieldList also holds its entries' errors, as dicts)."""
+    return any(not isinstance(shown, dict | list) for shown in field.errors or [])
+
+
+def validate_all(form: FlaskForm, check: Callable[[], object]) -> bool:
+    """Validate a form and, when its own validators refuse something, run the service's checks of the same
+    input too, so that every problem is shown at once beside its field (a missing method no longer hides
+    "the end must come after the start"). True when the form passed; the service then checks again as it
+    acts and raises all its refusals together.
+    """
+    if form.validate():
+        return True
+    try:
+        check()
+    except ValidationError as error:
+        attach_error(form, error)
+    return False
 
 
 def safe_next(target: str | None, default: str) -> str:

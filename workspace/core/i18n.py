@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import flask_babel
+from babel.dates import format_skeleton
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 from jinja2 import pass_context
 
@@ -90,6 +92,31 @@ def local_moment(value: dt.datetime | None) -> str:
     day = babel_date(local.date(), "medium", locale=locale)
     clock = f"{local:%H:%M}" if str(locale).startswith("zh") else babel_time(local.time(), "short", locale=locale)
     return get_datetime_format("medium", locale=locale).replace("{1}", day).replace("{0}", clock)
+
+
+def month_year(value: dt.date | dt.datetime | None) -> str:
+    """A month as the reader's language writes it in a heading: 2027年1月 in both Chinese scripts, January 2027.
+
+    CLDR's year-month skeleton, not a pattern of our own: "yyyy MMMM" gave "2027 一月" in Chinese.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_zone()).date()
+    return format_skeleton("yMMMM", value, locale=flask_babel.get_locale() or "en")
+
+
+def format_hours(value: float | int | Decimal | None) -> str:
+    """A length in hours in the reader's language: 1 hour, 1.5 hours, 3 小時, 3 小时 (no "3 h", no "1.0").
+
+    The number takes the locale's decimals (at most two places); the word its plural form.
+    """
+    number = float(value or 0)
+    shown = format_decimal(round(number, 2), format="#,##0.##")
+    # gettext chooses a plural form by a whole number; a fraction reads as plural in English ("1.5 hours")
+    # and Chinese has one form, so a fraction chooses with 2.
+    chooser = int(number) if number.is_integer() else 2
+    return translations().ungettext("%(hours)s hour", "%(hours)s hours", chooser) % {"hours": shown}
 
 
 def _zone() -> dt.tzinfo:

@@ -9,7 +9,16 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from workspace.communities.labels import community_type_label, role_label
-from workspace.core.i18n import HTML_LANG, LOCALE_NAMES, LOCALES, local_date, local_datetime, local_moment
+from workspace.core.i18n import (
+    HTML_LANG,
+    LOCALE_NAMES,
+    LOCALES,
+    format_hours,
+    local_date,
+    local_datetime,
+    local_moment,
+    month_year,
+)
 from workspace.core.permissions import can
 from workspace.core.urls import external_url
 
@@ -34,7 +43,8 @@ def install(app: Flask) -> None:
         external_url=external_url,
         htmx_script=HTMX_SCRIPT,
     )
-    app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment)
+    app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
+                                 hours=format_hours)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import short_write
 from workspace.core.errors import Conflict, DomainError, NotAllowed
-from workspace.core.forms import attach_error, page_number
+from workspace.core.forms import attach_error, page_number, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
@@ -169,7 +169,10 @@ def create(slug: str):
     form.category_id.choices = _category_choices(community, starting=True)
     linked = _linked_record(community, form.link_kind.data, form.link_id.data)
     status = 422
-    if form.validate():
+    attached = any(upload and upload.filename for upload in request.files.getlist(form.files.name))
+    if validate_all(form, lambda: services.check_thread(
+            community, category=services.load_category(community, form.category_id.data), title=form.title.data,
+            body=form.body.data, actor=current_user, attached=attached)):
         try:
             body = _with_uploads(community, form, form.body.data or "")
             thread = services.create_thread(
@@ -440,7 +443,8 @@ def update_post(slug: str, thread_id: int, post_id: int):
         require(can(current_user, "edit", post))
     form = EditPostForm()
     conflict = False
-    if form.validate():
+    if validate_all(form, lambda: services.check_edit(post, title=form.title.data if post.number == 1 else None,
+                                                      body=form.body.data)):
         try:
             services.edit_post(post, form.body.data or "", actor=current_user, base_version=form.base_version.data or 0,
                                title=form.title.data if post.number == 1 else None)

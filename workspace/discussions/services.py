@@ -27,7 +27,7 @@ from workspace.communities.models import Community, Membership
 from workspace.core import search
 from workspace.core.cache import note_change
 from workspace.core.database import utcnow
-from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can
@@ -192,6 +192,26 @@ def check_title(title: str | None) -> str:
     if len(title) > MAX_TITLE:
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_TITLE)), field="title")
     return title
+
+
+def check_thread(community: Community, *, category: Category | None, title: str | None, body: str | None,
+                 actor: User, attached: bool = False) -> tuple[str, str]:
+    """A new thread's section, title and text, checked together (one ValidationError naming each field).
+
+    `attached`: files come with the text (added to it as links), so an empty text is fine.
+    """
+    checks = Checks()
+    with checks:
+        if category is None or category.community_id != community.id:
+            raise ValidationError(str(_l("Choose a section.")), field="category_id")
+        if category.managers_only and not can(actor, "moderate", community):
+            raise ValidationError(str(_l("Only conveners start threads in this section.")), field="category_id")
+    with checks:
+        title = check_title(title)
+    with checks:
+        body = clean_text(body) if attached and not has_visible_text(clean_text(body)) else check_body(body)
+    checks.done()
+    return title, body
 
 
 def _check_open(community: Community, actor: User) -> None:
@@ -359,11 +379,8 @@ def create_thread(community: Community, *, category: Category | None, title: str
                   submission_key: str | None = None, link: Link | None = None) -> Thread:
     """Start a thread with its opening post; the same submission twice starts it once."""
     _check_open(community, actor)
-    if category is None or category.community_id != community.id:
-        raise ValidationError(str(_l("Choose a section.")), field="category_id")
-    if category.managers_only and not can(actor, "moderate", community):
-        raise ValidationError(str(_l("Only conveners start threads in this section.")), field="category_id")
-    title, body, key = check_title(title), check_body(body), _submission_key(submission_key)
+    title, body = check_thread(community, category=category, title=title, body=body, actor=actor)
+    key = _submission_key(submission_key)
 
     def make(key: str | None) -> Post:
         thread = Thread(community_id=community.id, category_id=category.id, author_id=actor.id, title=title,
@@ -404,6 +421,17 @@ def quote_text(post: Post) -> str:
     return _("%(name)s wrote (#%(number)d):", name=author, number=post.number) + "\n" + "\n".join(lines) + "\n\n"
 
 
+def check_edit(post: Post, *, title: str | None, body: str | None) -> tuple[str, str]:
+    """An edited post's text and, for an opening post, the thread's title, checked together."""
+    checks = Checks()
+    with checks:
+        new_title = check_title(title) if title is not None and post.number == 1 else post.thread.title
+    with checks:
+        body = check_body(body)
+    checks.done()
+    return new_title, body
+
+
 def edit_post(post: Post, body: str, *, actor: User, base_version: int, title: str | None = None) -> Post:
     """Change a post's text (and the thread's title, for the opening post); earlier text is kept.
 
@@ -415,8 +443,7 @@ def edit_post(post: Post, body: str, *, actor: User, base_version: int, title: s
         if thread.locked:
             raise NotAllowed(str(_l("This thread is locked: no new replies or edits.")))
         raise NotAllowed(str(_l("You cannot edit this post.")))
-    body = check_body(body)
-    new_title = check_title(title) if title is not None and post.number == 1 else thread.title
+    new_title, body = check_edit(post, title=title, body=body)
     if base_version != post.version:
         raise Conflict(str(_l("Someone changed this post while you were editing. Your text is below; "
                               "compare it with the saved version and save again.")), field="body")

@@ -20,7 +20,7 @@ from workspace.communities.models import Community
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError
-from workspace.core.forms import attach_error, optional_int, page_number
+from workspace.core.forms import attach_error, optional_int, page_number, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, require
 from workspace.core.storage import clean_filename, content_disposition
@@ -120,7 +120,7 @@ def new(slug: str):
         form.teacher_ids.data = [current_user.id]
         form.template.data = request.args.get("template", "default")
         return render_page("plans/new.html", community=community, form=form)
-    if form.validate():
+    if validate_all(form, lambda: services.check_fields(community, _fields(form))):
         try:
             doc = services.create_plan(community, _fields(form), actor=current_user,
                                        template=services.load_template(community, form.template.data))
@@ -180,7 +180,7 @@ def edit(slug: str, plan_id: int):
         form.base_version.data = str(doc.version)
         return render_page("plans/edit.html", community=doc.community, doc=doc, form=form)
     conflict = False
-    if form.validate():
+    if validate_all(form, lambda: services.check_fields(doc.community, _fields(form))):
         try:
             services.update_fields(doc, _fields(form), actor=current_user,
                                    base_version=optional_int(form.base_version.data) or 0)
@@ -534,7 +534,8 @@ def record_lesson(slug: str, plan_id: int):
     """After teaching: the date, the class and the reflection (課後反思), on one's adaptation."""
     doc = load_plan(slug, plan_id, "record_lesson")
     form = LessonForm()
-    if form.validate():
+    if validate_all(form, lambda: services.check_lesson(form.taught_on.data, form.class_name.data,
+                                                        form.reflection.data)):
         try:
             services.record_lesson(doc, taught_on=form.taught_on.data, class_name=form.class_name.data,
                                    reflection=form.reflection.data, actor=current_user)
@@ -545,7 +546,7 @@ def record_lesson(slug: str, plan_id: int):
             db.session.commit()
             flash(_("The lesson and its reflection are recorded; the shared plan shows them."), "success")
             return redirect(_plan_path(doc) + "#lessons")
-    elif form.taught_on.raw_data and form.taught_on.raw_data[0]:
+    if form.taught_on.raw_data and form.taught_on.raw_data[0] and form.taught_on.data is None:
         form.taught_on.errors = [_("Enter a valid date.")]
     doc = load_plan(slug, plan_id)
     context = _show_context(doc)
@@ -560,7 +561,8 @@ def edit_lesson(slug: str, plan_id: int, lesson_id: int):
     if lesson is None or lesson.doc_id != doc.id:
         abort(404)
     form = LessonForm(obj=lesson) if request.method == "GET" else LessonForm()
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and validate_all(form, lambda: services.check_lesson(
+            form.taught_on.data, form.class_name.data, form.reflection.data)):
         try:
             services.update_lesson(lesson, taught_on=form.taught_on.data, class_name=form.class_name.data,
                                    reflection=form.reflection.data, actor=current_user)

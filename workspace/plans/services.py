@@ -35,7 +35,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core import search
 from workspace.core.database import utcnow
-from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can, role_in
@@ -261,8 +261,14 @@ def delete_template(template: PlanTemplate, *, actor: User) -> None:
 
 
 def _section_fields(title: str | None, guidance: str | None) -> tuple[str, str]:
-    return (checked_line(title, "title", MAX_SECTION_TITLE, required=True),
-            checked_text(guidance, "guidance", MAX_GUIDANCE))
+    """A template section's title and guidance, checked together (one ValidationError naming both)."""
+    checks = Checks()
+    with checks:
+        title = checked_line(title, "title", MAX_SECTION_TITLE, required=True)
+    with checks:
+        guidance = checked_text(guidance, "guidance", MAX_GUIDANCE)
+    checks.done()
+    return title, guidance
 
 
 def add_template_section(template: PlanTemplate, title: str, guidance: str, *, actor: User) -> TemplateSection:
@@ -313,7 +319,7 @@ def delete_template_section(section: TemplateSection, *, actor: User) -> None:
 
 @dataclass
 class PlanFields:
-    """What a person types about a plan (checked by _check_fields)."""
+    """What a person types about a plan (checked by check_fields)."""
 
     topic: str
     subject: str = ""
@@ -341,23 +347,52 @@ def _members_by_id(community: Community, ids: Iterable[int | None]) -> dict[int,
                Membership.role.in_(CONTRIBUTORS), User.id.in_(wanted)))}
 
 
-def _apply_fields(doc: PlanDoc, community: Community, fields: PlanFields) -> None:
-    topic = checked_line(fields.topic, "topic", MAX_TOPIC, required=True)
-    subject = checked_line(fields.subject, "subject", 60)
-    grade = checked_line(fields.grade, "grade", 40)
-    unit = checked_line(fields.unit, "unit", MAX_LINE)
+@dataclass
+class CheckedPlanFields:
+    """A plan's fields once every rule passed: cleaned, the lead and teachers as members."""
+
+    topic: str
+    subject: str
+    grade: str
+    unit: str
+    lead_id: int | None
+    planned_on: dt.date | None
+    teachers: list[User]
+
+
+def check_fields(community: Community, fields: PlanFields) -> CheckedPlanFields:
+    """Check every field of a plan and refuse them together (one ValidationError naming each field)."""
+    checks = Checks()
+    with checks:
+        topic = checked_line(fields.topic, "topic", MAX_TOPIC, required=True)
+    with checks:
+        subject = checked_line(fields.subject, "subject", 60)
+    with checks:
+        grade = checked_line(fields.grade, "grade", 40)
+    with checks:
+        unit = checked_line(fields.unit, "unit", MAX_LINE)
     members = _members_by_id(community, [fields.lead_id, *fields.teacher_ids])
-    if fields.lead_id and int(fields.lead_id) not in members:
-        raise ValidationError(str(_l("Choose a member of this community.")), field="lead_id")
-    unknown = [user_id for user_id in fields.teacher_ids if int(user_id) not in members]
-    if unknown:
-        raise ValidationError(str(_l("Choose members of this community.")), field="teacher_ids")
-    if fields.planned_on is not None and not dt.date(1900, 1, 1) <= fields.planned_on <= dt.date(2999, 12, 31):
-        raise ValidationError(str(_l("Enter a valid date.")), field="planned_on")
-    doc.topic, doc.subject, doc.grade, doc.unit = topic, subject, grade, unit
-    doc.lead_id = int(fields.lead_id) if fields.lead_id else None
-    doc.planned_on = fields.planned_on
-    doc.teachers = [members[int(user_id)] for user_id in dict.fromkeys(fields.teacher_ids)]
+    with checks:
+        if fields.lead_id and int(fields.lead_id) not in members:
+            raise ValidationError(str(_l("Choose a member of this community.")), field="lead_id")
+    with checks:
+        if any(int(user_id) not in members for user_id in fields.teacher_ids):
+            raise ValidationError(str(_l("Choose members of this community.")), field="teacher_ids")
+    with checks:
+        if fields.planned_on is not None and not dt.date(1900, 1, 1) <= fields.planned_on <= dt.date(2999, 12, 31):
+            raise ValidationError(str(_l("Enter a valid date.")), field="planned_on")
+    checks.done()
+    return CheckedPlanFields(topic=topic, subject=subject, grade=grade, unit=unit,
+                             lead_id=int(fields.lead_id) if fields.lead_id else None, planned_on=fields.planned_on,
+                             teachers=[members[int(user_id)] for user_id in dict.fromkeys(fields.teacher_ids)])
+
+
+def _apply_fields(doc: PlanDoc, community: Community, fields: PlanFields) -> None:
+    checked = check_fields(community, fields)
+    doc.topic, doc.subject, doc.grade, doc.unit = checked.topic, checked.subject, checked.grade, checked.unit
+    doc.lead_id = checked.lead_id
+    doc.planned_on = checked.planned_on
+    doc.teachers = checked.teachers
 
 
 def _new_section(doc: PlanDoc, position: int, *, key: str | None, title: str, guidance: str, body: str,
@@ -981,14 +1016,21 @@ def lessons_of(doc: PlanDoc) -> list[LessonTaught]:
                                    .order_by(LessonTaught.taught_on, LessonTaught.id)))
 
 
-def _lesson_fields(taught_on: dt.date | None, class_name: str | None,
-                   reflection: str | None) -> tuple[dt.date, str, str]:
-    if taught_on is None:
-        raise ValidationError(str(_l("Enter the date you taught the lesson.")), field="taught_on")
-    if not dt.date(1900, 1, 1) <= taught_on <= dt.date(2999, 12, 31):
-        raise ValidationError(str(_l("Enter a valid date.")), field="taught_on")
-    return (taught_on, checked_line(class_name, "class_name", MAX_CLASS, required=True),
-            checked_text(reflection, "reflection", MAX_REFLECTION))
+def check_lesson(taught_on: dt.date | None, class_name: str | None,
+                 reflection: str | None) -> tuple[dt.date, str, str]:
+    """A lesson's date, class and reflection, checked together (one ValidationError naming each field)."""
+    checks = Checks()
+    with checks:
+        if taught_on is None:
+            raise ValidationError(str(_l("Enter the date you taught the lesson.")), field="taught_on")
+        if not dt.date(1900, 1, 1) <= taught_on <= dt.date(2999, 12, 31):
+            raise ValidationError(str(_l("Enter a valid date.")), field="taught_on")
+    with checks:
+        class_name = checked_line(class_name, "class_name", MAX_CLASS, required=True)
+    with checks:
+        reflection = checked_text(reflection, "reflection", MAX_REFLECTION)
+    checks.done()
+    return taught_on, class_name, reflection
 
 
 def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | None, reflection: str | None,
@@ -996,7 +1038,7 @@ def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | 
     """Record a lesson taught from one's adaptation (date, class) with its reflection (課後反思)."""
     if not can(actor, "record_lesson", doc):
         raise NotAllowed(str(_l("Lessons are recorded on your own adaptation of the plan.")))
-    taught_on, class_name, reflection = _lesson_fields(taught_on, class_name, reflection)
+    taught_on, class_name, reflection = check_lesson(taught_on, class_name, reflection)
     lesson = LessonTaught(doc_id=doc.id, author_id=actor.id, taught_on=taught_on, class_name=class_name,
                           reflection=reflection, reflection_html=str(render_markdown(reflection)))
     db.session.add(lesson)
@@ -1005,8 +1047,8 @@ def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | 
     reindex(doc)
     shared = doc.parent
     if shared is not None and shared.lead is not None and has_visible_text(reflection):
-        _tell([shared.lead], "reflection", shared, None, actor, f"{class_name}: {markdown_to_text(reflection)}",
-              anchor="#reflections")
+        _tell([shared.lead], "reflection", shared, None, actor,
+              _("%(label)s: %(value)s", label=class_name, value=markdown_to_text(reflection)), anchor="#reflections")
     return lesson
 
 
@@ -1015,7 +1057,7 @@ def update_lesson(lesson: LessonTaught, *, taught_on: dt.date | None, class_name
     doc = db.session.get(PlanDoc, lesson.doc_id)
     if not can(actor, "record_lesson", doc) or lesson.author_id != actor.id:
         raise NotAllowed(str(_l("Only the teacher who taught the lesson can change its record.")))
-    lesson.taught_on, lesson.class_name, lesson.reflection = _lesson_fields(taught_on, class_name, reflection)
+    lesson.taught_on, lesson.class_name, lesson.reflection = check_lesson(taught_on, class_name, reflection)
     lesson.reflection_html = str(render_markdown(lesson.reflection))
     lesson.updated_at = utcnow()
     reindex(doc)
@@ -1042,7 +1084,8 @@ def start_new_round(doc: PlanDoc, *, actor: User) -> PlanDoc:
         for lesson in reflections:
             author = lesson.author.display_name if lesson.author else str(_("a former member"))
             text = " ".join(markdown_to_text(lesson.reflection).split()) or "—"
-            lines.append(f"- {author}, {lesson.class_name}, {lesson.taught_on.isoformat()}: {text}")
+            lines.append("- " + _("%(author)s, %(class_name)s, %(date)s: %(text)s", author=author,
+                                  class_name=lesson.class_name, date=lesson.taught_on.isoformat(), text=text))
         summary = "\n".join(lines)
     following = PlanDoc(community_id=doc.community_id, kind=PlanKind.SHARED.value, topic=doc.topic,
                         subject=doc.subject, grade=doc.grade, unit=doc.unit, lead_id=doc.lead_id,
@@ -1309,14 +1352,24 @@ class PlanHit:
     hit: search.SearchHit
     path: str
     community: Community
+    adaptation: bool = False  # a teacher's own version (二次備課), not the shared plan
+    teacher: str = ""  # whose adaptation it is
 
 
 def search_plans(communities: Sequence[Community], query: str, *, limit: int = 10) -> tuple[list[PlanHit], int]:
-    """Find plans of these communities (the caller decided who may read them), with their addresses."""
+    """Find plans of these communities (the caller decided who may read them), with their addresses, and which
+    of them are a teacher's adaptation and whose (a plan and its adaptation share a topic: they looked alike)."""
     if not communities:
         return [], 0
     by_id = {community.id: community for community in communities}
     page = search.search(query, kinds=[PLAN_KIND], community_ids=list(by_id), limit=limit)
-    hits = [PlanHit(hit, f"/c/{by_id[hit.community_id].slug}/plans/{hit.object_id}", by_id[hit.community_id])
-            for hit in page.hits if hit.community_id in by_id]
+    found = [hit for hit in page.hits if hit.community_id in by_id]
+    kinds = {doc_id: (kind, name) for doc_id, kind, name in db.session.execute(
+        select(PlanDoc.id, PlanDoc.kind, User.display_name).outerjoin(User, User.id == PlanDoc.owner_id)
+        .where(PlanDoc.id.in_([hit.object_id for hit in found])))} if found else {}
+    hits = []
+    for hit in found:
+        kind, name = kinds.get(hit.object_id, (PlanKind.SHARED.value, None))
+        hits.append(PlanHit(hit, f"/c/{by_id[hit.community_id].slug}/plans/{hit.object_id}", by_id[hit.community_id],
+                            adaptation=kind == PlanKind.ADAPTATION.value, teacher=name or ""))
     return hits, page.total

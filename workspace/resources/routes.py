@@ -13,8 +13,8 @@ from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page
 from workspace.core.database import writes
-from workspace.core.errors import DomainError
-from workspace.core.forms import attach_error
+from workspace.core.errors import Checks, DomainError, ValidationError
+from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.models import Blob
 from workspace.core.permissions import can, deny, public, require
@@ -140,7 +140,7 @@ def create(slug: str):
     form = NewResourceForm()
     one_by_one = request.headers.get("X-Upload") == "1"  # app.js sends files one request each, with progress
     status = 422
-    if form.validate():
+    if validate_all(form, lambda: _check_new(form)):
         try:
             created = _create_from_form(community, form)
         except UploadRejected as error:
@@ -164,13 +164,30 @@ def create(slug: str):
     return render_page("resources/new.html", community=community, form=form, status=status)
 
 
+def _uploads(form: NewResourceForm) -> list[Any]:
+    return [upload for upload in request.files.getlist(form.files.name) if upload and upload.filename]
+
+
+def _check_new(form: NewResourceForm) -> None:
+    """The service's checks of what was typed, with the file or the text it needs (all refused together)."""
+    written = form.source.data == "text"
+    checks = Checks()
+    with checks:
+        services.check_fields(_fields(form), body=(form.body.data or "") if written else None,
+                              title_required=written)
+    with checks:
+        if not written and not _uploads(form):
+            raise ValidationError(_("Choose at least one file."), field="files")
+    checks.done()
+
+
 def _create_from_form(community: Community, form: NewResourceForm) -> list[Resource]:
     if form.source.data == "text":
         fields = _fields(form)
         return [services.create_text_resource(community, fields, form.body.data or "", actor=current_user)]
-    uploads = [upload for upload in request.files.getlist(form.files.name) if upload and upload.filename]
+    uploads = _uploads(form)
     if not uploads:
-        raise DomainError(_("Choose at least one file."), field="files")
+        raise ValidationError(_("Choose at least one file."), field="files")
     created = []
     for upload in uploads:
         stored = store_upload(upload.stream, upload.filename)
@@ -218,7 +235,7 @@ def update(slug: str, resource_id: int):
     """Save the resource's details."""
     resource = load_resource(slug, resource_id, "edit")
     form = ResourceForm()
-    if form.validate():
+    if validate_all(form, lambda: services.check_fields(_fields(form))):
         try:
             services.update_resource(resource, _fields(form), actor=current_user)
         except DomainError as error:

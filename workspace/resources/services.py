@@ -20,7 +20,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community, Membership, community_schools
 from workspace.core import search
 from workspace.core.database import utcnow
-from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS
@@ -132,15 +132,53 @@ class ResourceFields:
     visibility: str = Visibility.COMMUNITY.value
 
 
-def _apply_fields(resource: Resource, fields: ResourceFields) -> None:
-    resource.title = _line(fields.title, "title", MAX_TITLE, required=True)
-    resource.kind = _choice(fields.kind, ResourceKind, "kind")
-    resource.subject = _line(fields.subject, "subject", MAX_FIELD)
-    resource.grade = _line(fields.grade, "grade", MAX_FIELD)
-    resource.visibility = _choice(fields.visibility, Visibility, "visibility")
-    resource.description = _text(fields.description, "description", MAX_DESCRIPTION)
+@dataclass(frozen=True)
+class CheckedFields:
+    """A resource's fields once every rule passed: cleaned, tags as names."""
+
+    title: str
+    kind: str
+    subject: str
+    grade: str
+    visibility: str
+    description: str
+    tags: list[str]
+
+
+def check_fields(fields: ResourceFields, *, body: str | None = None, title_required: bool = True) -> CheckedFields:
+    """Check every field of a resource (and the text of a written one, when `body` is given) and refuse them
+    together: one ValidationError naming each field. A file's title may be left empty (it comes from the name)."""
+    checks = Checks()
+    with checks:
+        title = _line(fields.title, "title", MAX_TITLE, required=title_required)
+    with checks:
+        kind = _choice(fields.kind, ResourceKind, "kind")
+    with checks:
+        subject = _line(fields.subject, "subject", MAX_FIELD)
+    with checks:
+        grade = _line(fields.grade, "grade", MAX_FIELD)
+    with checks:
+        visibility = _choice(fields.visibility, Visibility, "visibility")
+    with checks:
+        description = _text(fields.description, "description", MAX_DESCRIPTION)
+    with checks:
+        tags = parse_tags(fields.tags)
+    if body is not None:
+        with checks:
+            _check_body(body)
+    checks.done()
+    return CheckedFields(title=title, kind=kind, subject=subject, grade=grade, visibility=visibility,
+                         description=description, tags=tags)
+
+
+def _apply_fields(resource: Resource, fields: ResourceFields, *, body: str | None = None) -> None:
+    checked = check_fields(fields, body=body)
+    resource.title, resource.kind = checked.title, checked.kind
+    resource.subject, resource.grade = checked.subject, checked.grade
+    resource.visibility = checked.visibility
+    resource.description = checked.description
     resource.description_html = str(render_markdown(resource.description))
-    resource.tags = _tags(parse_tags(fields.tags))
+    resource.tags = _tags(checked.tags)
 
 
 def _check_contributor(community: Community, actor: User) -> None:
@@ -176,10 +214,15 @@ def _file_version(resource: Resource, stored: StoredFile, actor: User, note: str
     )
 
 
-def _text_version(resource: Resource, body: str, actor: User, note: str) -> ResourceVersion:
+def _check_body(body: str | None) -> str:
     body = _text(body, "body", MAX_BODY)
     if not has_visible_text(body):
         raise ValidationError(str(_l("Write the text of the resource.")), field="body")
+    return body
+
+
+def _text_version(resource: Resource, body: str, actor: User, note: str) -> ResourceVersion:
+    body = _check_body(body)
     return ResourceVersion(
         resource=resource, number=_next_number(resource), body=body, body_html=str(render_markdown(body)),
         media_type="text/markdown", size=len(body.encode()), extracted_text=body,
@@ -212,7 +255,7 @@ def create_text_resource(community: Community, fields: ResourceFields, body: str
     """Share a resource written in Markdown (its first version)."""
     _check_contributor(community, actor)
     resource = Resource(community=community, author_id=actor.id)
-    _apply_fields(resource, fields)
+    _apply_fields(resource, fields, body=body)  # the title and the text are refused together
     version = _text_version(resource, body, actor, "")
     db.session.add(resource)
     db.session.flush()

@@ -1,0 +1,40 @@
+"""Months and hours as each language writes them: one helper each (core/i18n), used by every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from workspace.core.i18n import format_hours, month_year
+
+LANGUAGES = {"zh_Hant": "zh-TW", "zh_Hans": "zh-CN", "en": "en"}
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("zh_Hant", "2027年1月"), ("zh_Hans", "2027年1月"), ("en", "January 2027")])
+def test_a_month_heading_follows_the_locale(app, locale, expected):
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
+        assert month_year(dt.date(2027, 1, 1)) == expected
+        assert month_year(dt.date(2027, 1, 31)) == expected
+
+
+def test_a_month_of_a_timestamp_is_the_month_where_the_school_is(app, monkeypatch):
+    monkeypatch.setitem(app.config, "TIMEZONE", "Asia/Taipei")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        # 20:00 UTC on 31 January is already 1 February in Taipei.
+        assert month_year(dt.datetime(2027, 1, 31, 20, 0, tzinfo=dt.UTC)) == "February 2027"
+        assert month_year(None) == ""
+
+
+@pytest.mark.parametrize(("locale", "value", "expected"), [
+    ("en", 1, "1 hour"), ("en", 1.0, "1 hour"), ("en", 3, "3 hours"), ("en", 1.5, "1.5 hours"),
+    ("en", 0.5, "0.5 hours"), ("en", 2.25, "2.25 hours"), ("en", Decimal("2.50"), "2.5 hours"),
+    ("en", 1234, "1,234 hours"), ("en", None, "0 hours"),
+    ("zh_Hant", 3, "3 小時"), ("zh_Hant", 1.0, "1 小時"), ("zh_Hant", 1.5, "1.5 小時"),
+    ("zh_Hans", 3, "3 小时"), ("zh_Hans", 1.0, "1 小时"), ("zh_Hans", 1.5, "1.5 小时"),
+])
+def test_hours_in_words_with_the_right_plural_and_decimals(app, locale, value, expected):
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
+        assert format_hours(value) == expected
