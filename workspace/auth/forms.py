@@ -37,6 +37,10 @@ class RegisterForm(FlaskForm):
     invite = HiddenField()
 
 
+class ConfirmEmailForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
 
