@@ -232,3 +232,20 @@ def test_a_new_password_ends_the_other_logins_and_keeps_this_one(client, make_cl
     assert _logged_in(client) and not _logged_in(phone)
     assert not _logged_in(_replay(make_client, remember_token=remember))
     assert db.session.scalar(select(func.count(UserSession.id)).where(UserSession.ended_at.is_(None))) == 1
+
+
+def test_the_daily_purge_removes_ended_and_expired_logins(app, client, make_client, ctx):
+    make_user(email="lin@school.test")
+    _login_form(client, "lin@school.test")
+    kept = db.session.scalar(select(UserSession.id))
+    old, ended = make_client(), make_client()
+    _login_form(old, "lin@school.test")
+    _login_form(ended, "lin@school.test")
+    _logout(ended)
+    db.session.scalar(select(UserSession).order_by(UserSession.id.desc()).offset(1)).expires_at = (
+        utcnow() - dt.timedelta(minutes=1))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["purge-trash"])
+    assert result.exit_code == 0, result.output
+    assert "Ended or expired logins removed: 2" in result.output
+    assert db.session.scalars(select(UserSession.id)).all() == [kept]
