@@ -245,6 +245,9 @@ def count_queries(app: Flask):
     return lambda: _count(engine)
 
 
+from tests.test_mail import smtp  # noqa: E402, F401 - the local SMTP server, for every test that sends mail
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The shared/ folder beside the project (design, seeds, corpora)."""

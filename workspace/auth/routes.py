@@ -286,10 +286,14 @@ def forgot_password_post():
 @public
 def reset_password(token: str):
     """Show the new-password form for a valid reset link, or say why the link does not work."""
-    problem = services.reset_link_problem(services.find_password_reset(token))
-    if problem:
+    reset = services.find_password_reset(token)
+    problem = services.reset_link_problem(reset)
+    if problem or reset is None:
         return render_page("auth/reset.html", problem=problem, form=None, token=token, status=410)
-    return render_page("auth/reset.html", problem=None, form=ResetPasswordForm(), token=token)
+    # An account an administrator made, never used yet: its owner chooses a first password, not a new one.
+    first = reset.created_by_id is not None and reset.user.last_login_at is None
+    return render_page("auth/reset.html", problem=None, form=ResetPasswordForm(), token=token, first=first,
+                       email=reset.user.email)
 
 
 @bp.post("/reset/<token>")
