@@ -117,11 +117,11 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=inner.time_cost, memory_cost=inner.memory_cost, parallelism=inner.parallelism)
         self.calls: list[str] = []
 
-    def hash(self, password, **kwargs):  # noqa: A003 - argon2's own name
+    def hash(self, password, **kwargs):
         self.calls.append("hash")
         return super().hash(password, **kwargs)
 
-    def verify(self, hash, password):  # noqa: A002 - argon2's own names
+    def verify(self, hash, password):
         self.calls.append("verify")
         return super().verify(hash, password)
 
