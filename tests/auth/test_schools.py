@@ -84,9 +84,9 @@ def test_a_school_picked_in_the_profile_opens_nothing(client, guanghua):
     response = client.post_form("/account", {"display_name": user.display_name, "school_id": str(school.id),
                                              "locale": ""})
     assert response.status_code == 302
+    assert _reads(client, resource) == NOTHING
     db.session.refresh(user)
     assert (user.school_id, user.requested_school_id) == (None, school.id)
-    assert _reads(client, resource) == NOTHING
 
 
 def test_a_granted_school_stays_while_another_is_asked_for(client, guanghua):
