@@ -535,7 +535,7 @@ def _confirm_address(user: User) -> None:
     school = school_of_address(user.email)
     if school is not None and school.id != user.school_id and (
             user.school_id is None or user.requested_school_id == school.id):
-        grant_school(user, school, actor=None, how="email_domain")
+        grant_school(user, school, actor=user, how="email_domain")
 
 
 def approve_account(user: User, *, actor: Any) -> None:
