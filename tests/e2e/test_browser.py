@@ -79,7 +79,7 @@ def test_invite_by_email_and_join_with_a_new_account(new_context, data) -> None:
     page.goto(f"/c/{community['slug']}/members/")
     invitations = page.locator("#invitations")
     invitations.get_by_label("By email address").check()
-    invitations.get_by_label("Email").fill(email)
+    invitations.get_by_label("Email", exact=True).fill(email)
     with page.expect_response(lambda r: r.request.method == "POST" and "/invitations" in r.url) as answer:
         invitations.get_by_role("button", name="Create the invitation").click()
     assert answer.value.status == 200
