@@ -31,7 +31,7 @@ class SchoolDomainForm(FlaskForm):
 
 
 class UserSchoolForm(FlaskForm):
-    school_id = SelectField(_l("School"), choices=[], validators=[Optional()])
+    school_id = SelectField(_l("Belongs to"), choices=[], validators=[Optional()])
 
 
 class NewUserForm(FlaskForm):
