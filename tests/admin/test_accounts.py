@@ -173,6 +173,18 @@ def test_turning_down_a_school_request(client, admin):
     assert (asking.school_id, asking.requested_school_id) == (None, None)
 
 
+def test_an_administrators_reset_link_lets_a_waiting_account_in(client, make_client, admin):
+    waiting = make_user(email="wait@school.test", confirmed=False)
+    page = _page(client.post_form(f"/admin/users/{waiting.id}/reset-link"))
+    [link] = re.findall(r'id="reset-link-value" type="text" readonly value="([^"]+)"', page)
+    person = make_client()
+    path = unescape(link).split("workspace.test", 1)[1]
+    assert person.post_form(path, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}).status_code == 302
+    assert person.get("/").status_code == 200  # logged in, not sent back to the login page
+    db.session.refresh(waiting)
+    assert waiting.approved and waiting.email_confirmed_at is None
+
+
 def test_setting_a_made_up_school_is_refused(client, admin):
     user = make_user()
     response = client.post_form(f"/admin/users/{user.id}/school", {"school_id": "999999"})

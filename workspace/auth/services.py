@@ -369,6 +369,8 @@ def use_password_reset(token: str, password: str) -> User:
     reset.used_at = utcnow()
     if reset.mailed:  # the link came by mail: the address is the person's
         _confirm_address(reset.user)
+    elif reset.created_by_id is not None and reset.user.approved_at is None:
+        reset.user.approved_at = reset.used_at  # an administrator handed the link over: they vouch for the person
     # Every other open link for this account dies with it.
     for other in db.session.scalars(
         select(PasswordReset).where(PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))
