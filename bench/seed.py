@@ -140,12 +140,12 @@ def seed(env: dict[str, str]) -> Seeded:
         users = [{
             "id": 1, "email": BENCH_EMAIL, "display_name": "測試老師", "password_hash": password_hash,
             "locale": "zh_Hant", "school_id": 1, "is_admin": False, "active": True,
-            "session_nonce": secrets.token_hex(8), "created_at": now,
+            "approved_at": now, "email_confirmed_at": now, "created_at": now,
         }]
         users += [{
             "id": i, "email": f"teacher{i:05d}@bench.example", "display_name": _name(rng),
             "password_hash": password_hash, "locale": None, "school_id": rng.randint(1, SCHOOLS),
-            "is_admin": False, "active": True, "session_nonce": secrets.token_hex(8), "created_at": now,
+            "is_admin": False, "active": True, "approved_at": now, "email_confirmed_at": now, "created_at": now,
         } for i in range(2, USERS + 1)]
         user_ids = [user["id"] for user in users]
         texts = {subject: (DESCRIPTION.format(subject=subject), VISION.format(subject=subject))

@@ -230,7 +230,7 @@ def seed_activities(app: Any, *, home_id: int = 1, bench_user_id: int = 1,
         users = [{"id": i, "email": f"teacher{i:05d}@bench.example",
                   "display_name": f"{rng.choice('陳林黃張李王吳劉')}老師{i}",
                   "password_hash": password_hash, "locale": None, "school_id": rng.randint(1, 3), "is_admin": False,
-                  "active": True, "session_nonce": secrets.token_hex(8), "created_at": now}
+                  "active": True, "approved_at": now, "email_confirmed_at": now, "created_at": now}
                  for i in range(first_new, USERS_TOTAL + 1)]
         everyone = list(range(1, USERS_TOTAL + 1))
         new_members: list[dict[str, Any]] = []

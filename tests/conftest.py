@@ -178,8 +178,23 @@ class Client(FlaskClient):
         return self.open(url, method=method.upper(), data=data, headers=headers, **kwargs)
 
     def login(self, user) -> Client:
+        """Log `user` in on this client with a login of its own, as the login form would (one per client)."""
+        from workspace.auth.services import start_session
+
+        def _start(person) -> str:
+            start_session(person, user_agent="Werkzeug test client", address="127.0.0.1")
+            token = person.session_token
+            db.session.commit()
+            return token
+
+        if has_app_context():  # the test's own session: commit what it holds first, as open() does
+            db.session.commit()
+            session_id = _start(user)
+        else:
+            with self.application.app_context():
+                session_id = _start(db.session.merge(user))
         with self.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = session_id
             session["_fresh"] = True
         return self
 
@@ -229,6 +244,9 @@ def count_queries(app: Flask):
         engine = db.engine
 
     return lambda: _count(engine)
+
+
+from tests.test_mail import smtp  # noqa: E402, F401 - the local SMTP server, for every test that sends mail
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from workspace.auth.models import User
 from workspace.auth.services import hash_password
 from workspace.communities import services as community_services
 from workspace.communities.models import Community, Membership, ReviewerScope, School
+from workspace.core.database import utcnow
 from workspace.extensions import db
 
 PASSWORD = "a good long password"
@@ -16,12 +17,19 @@ _sequence = itertools.count(1)
 
 
 def make_user(**overrides: Any) -> User:
+    """A user who can log in: the account let in and its address confirmed (confirmed=False: neither, as after
+    signing up). A `school_id`/`school` given is granted (as an administrator would); `requested_school_id` is
+    only asked for."""
     number = next(_sequence)
     password = overrides.pop("password", PASSWORD)
+    confirmed = overrides.pop("confirmed", True)
+    now = utcnow() if confirmed else None
     values = {
         "email": f"teacher{number}@school.test",
         "display_name": f"Teacher {number}",
         "password_hash": hash_password(password),
+        "approved_at": now,
+        "email_confirmed_at": now,
     }
     values.update(overrides)
     user = User(**values)

@@ -44,6 +44,21 @@ def test_load_creates_schools_people_and_communities(ctx):
     assert schools[1].class_count >= 25
 
 
+def test_demo_teachers_belong_to_their_schools_through_the_schools_email_domains(ctx):
+    demo.load_demo_data()
+    schools = {school.name: school for school in db.session.scalars(select(School))}
+    assert {row.domain for school in schools.values() for row in school.domains} == {
+        "guanghua.demo.example", "chengguan.demo.example"}
+    for person in demo.PEOPLE:
+        user = db.session.scalar(select(User).where(User.email == person.email))
+        assert user.approved and user.requested_school_id is None
+        assert person.school is None or user.email_confirmed_at is not None
+        expected = next(spec.name for spec in demo.SCHOOLS if spec.key == person.school) if person.school else None
+        assert (user.school.name if user.school else None) == expected, person.email
+    granted = db.session.scalars(select(AuditEvent.data).where(AuditEvent.action == "user.school_granted")).all()
+    assert granted and all(data["how"] == "email_domain" for data in granted)
+
+
 def test_each_community_has_one_convener_and_enough_members(ctx):
     demo.load_demo_data()
     for community in _communities().values():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
+from workspace.auth.services import start_session
 from workspace.communities import services
 from workspace.extensions import db
 
@@ -25,6 +26,7 @@ class World:
     invitation_id: int
     token: str
     users: dict
+    session_id: int  # a login of the target member's: nobody else may end it
 
 
 def build_world() -> World:
@@ -41,8 +43,9 @@ def build_world() -> World:
         users[role] = add_member(community, role=role).user
     target = add_member(community, make_user(display_name="Target"), role="member")
     invitation = services.create_invitation(community, actor=convener, role="member")
+    login = start_session(target.user, user_agent="", address="")
     db.session.commit()
-    return World(community.slug, target.id, invitation.id, invitation.token, users)
+    return World(community.slug, target.id, invitation.id, invitation.token, users, login.id)
 
 
 COMMUNITY_FORM = {"name": "Renamed", "kind": "subject", "slug": "matrix", "description": "", "vision": ""}
@@ -88,6 +91,10 @@ MATRIX = [
     ("POST", "/account/password", {"current_password": "wrong one", "password": "x" * 12,
                                    "password_confirm": "x" * 12}, dict(anonymous=L, default=422)),
     ("POST", "/logout", {}, dict(default=302)),
+    ("POST", "/account/sessions/end-others", {}, dict(default=302)),
+    ("POST", "/account/sessions/{session_id}/end", {}, dict(anonymous=L, default=NF)),
+    ("GET", "/confirm/{token}", None, dict(default=410)),  # an invitation's token confirms no address
+    ("POST", "/confirm/{token}", {"password": "whatever it is"}, dict(default=410)),
     ("POST", "/locale", {"locale": "en", "next": "/"}, dict(default=302)),
     ("GET", "/reset/{token}", None, dict(default=410)),
     ("GET", "/login", None, dict(default=L, anonymous=200)),
@@ -98,6 +105,9 @@ MATRIX = [
     ("GET", "/admin/", None, dict(default=NF, anonymous=L, admin=200)),
     ("GET", "/admin/schools/", None, dict(default=NF, anonymous=L, admin=200)),
     ("GET", "/admin/users/", None, dict(default=NF, anonymous=L, admin=200)),
+    ("GET", "/admin/users/new", None, dict(default=NF, anonymous=L, admin=200)),
+    ("POST", "/admin/users/new", {"email": "new.person@school.test", "display_name": "New Person"},
+     dict(default=NF, anonymous=L, admin=200)),
     ("GET", "/admin/audit/", None, dict(default=NF, anonymous=L, admin=200)),
     ("POST", "/admin/schools/", {"name": "Another School", "class_count": "30"},
      dict(default=NF, anonymous=L, admin=302)),
@@ -123,7 +133,7 @@ CASES = [
 def test_route_answers_each_role_as_the_matrix_says(client, ctx, method, url, data, role, status):
     world = build_world()
     fields = {"slug": world.slug, "target_id": world.target_id, "invitation_id": world.invitation_id,
-              "token": world.token}
+              "token": world.token, "session_id": world.session_id}
     path = url.format(**fields)
     if role != "anonymous":
         client.login(world.users[role])
@@ -143,6 +153,7 @@ def test_matrix_covers_every_route(app):
     rules = {
         rule.rule.replace("<slug>", "{slug}").replace("<token>", "{token}")
         .replace("<int:membership_id>", "{target_id}").replace("<int:invitation_id>", "{invitation_id}")
+        .replace("<int:session_id>", "{session_id}")
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static"
     }
@@ -174,10 +185,13 @@ def test_admin_detail_routes_are_hidden_from_non_admins(client, ctx):
             status = client.get(path).status_code
             expected = {"anonymous": L, "admin": 200}.get(role, NF)
             assert status == expected, f"GET {path} as {role}: {status}"
-        for suffix, form in (("/active", {"active": "0"}), ("/admin", {"admin": "1"}), ("/reset-link", {})):
+        for suffix, form in (("/active", {"active": "0"}), ("/admin", {"admin": "1"}), ("/reset-link", {}),
+                             ("/approve", {}), ("/school", {"school_id": ""}), ("/school/refuse", {})):
             status = client.post_form(f"/admin/users/{user_id}{suffix}", form).status_code
             expected = {"anonymous": L, "admin": 200 if suffix == "/reset-link" else 302}.get(role, NF)
             assert status == expected, f"POST {suffix} as {role}: {status}"
+        status = client.post_form(f"/admin/schools/{school_id}/domains", {"domain": "matrix.test"}).status_code
+        assert status == {"anonymous": L, "admin": 302}.get(role, NF), f"POST domains as {role}: {status}"
 
 
 # --- granting roles: every role × every role that can be given -----------------------------------

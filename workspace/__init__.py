@@ -76,9 +76,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
+    from flask import request
+
     from workspace.auth.services import load_user_from_session_id
 
-    login_manager.user_loader(load_user_from_session_id)
+    @login_manager.user_loader
+    def _load_user(session_id: str):  # the address goes with the login's "last seen"
+        return load_user_from_session_id(session_id, address=request.remote_addr)
 
 
 # The areas, in one explicit tuple: no auto-discovery.

@@ -78,12 +78,16 @@ def restore_command(path: str, yes: bool) -> None:
 @click.command("purge-trash")
 @with_appcontext
 def purge_trash_command() -> None:
-    """Delete for good what has been in a trash for more than 30 days (run it daily, e.g. from cron)."""
+    """Delete for good what has been in a trash for more than 30 days, and ended or expired logins (run it daily,
+    e.g. from cron)."""
+    from workspace.auth.services import purge_sessions
     from workspace.resources.services import purge_expired_trash
 
     count = purge_expired_trash()
+    logins = purge_sessions()
     db.session.commit()
     click.echo(f"Deleted for good: {count}")
+    click.echo(f"Ended or expired logins removed: {logins}")
 
 
 @click.command("send-notifications")

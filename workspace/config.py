@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -116,6 +117,9 @@ def load_config() -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # "Keep me logged in" lasts this long; a login without it ends after SESSION_IDLE_DAYS unused.
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=_int("REMEMBER_DAYS", 365)),
+        "SESSION_IDLE_DAYS": _int("SESSION_IDLE_DAYS", 7),
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
         "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE") or "default",
         # Login throttling (auth/throttle.py): failures per account and browser (or address) get a few free tries,
@@ -132,6 +136,8 @@ def load_config() -> dict[str, Any]:
         "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "RESET_LINK_HOURS": _int("RESET_LINK_HOURS", 24),
+        "CONFIRM_LINK_HOURS": _int("CONFIRM_LINK_HOURS", 48),  # the link that confirms a new account's address
+        "WELCOME_LINK_DAYS": _int("WELCOME_LINK_DAYS", 7),  # an account made by an administrator: choose a password
         "BEHIND_PROXY": _bool("BEHIND_PROXY", False),
         "PAGE_CACHE": _bool("PAGE_CACHE", True),
     }

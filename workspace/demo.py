@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from workspace.auth.models import User
-from workspace.auth.services import register_user
+from workspace.auth.services import add_school_domain, register_user, school_of_address
 from workspace.communities import services as communities
 from workspace.communities.models import Community, Membership, Role, School
+from workspace.core.database import utcnow
 from workspace.extensions import db
 
 # Public on purpose: it is printed for every visitor of the demo.
@@ -28,6 +29,7 @@ class DemoSchool:
     name: str
     class_count: int
     in_evaluation_programme: bool
+    domain: str  # the school's email domain, registered by the administrator: its teachers belong to the school
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class DemoPerson:
 # programme, and a mainland county-town school big enough (≥25 classes) to be the core school of an
 # urban–rural community, as in the source plans.
 SCHOOLS = (
-    DemoSchool("guanghua", "光華國小", 18, True),
-    DemoSchool("chengguan", "青溪县城关第一小学", 36, False),
+    DemoSchool("guanghua", "光華國小", 18, True, "guanghua.demo.example"),
+    DemoSchool("chengguan", "青溪县城关第一小学", 36, False, "chengguan.demo.example"),
 )
 
 PEOPLE = (
@@ -230,12 +232,17 @@ def _school(spec: DemoSchool, admin: User) -> School:
 
 
 def _add_person(person: DemoPerson, schools: dict[str, School], password_hash: str) -> User:
+    # Their addresses count as confirmed (as if each had clicked the link); the school each asked for is then
+    # granted through its email domain, which the administrator registers (load_demo_data).
+    now = utcnow()
     user = User(
         email=person.email,
         display_name=person.name,
         password_hash=password_hash,
         locale=person.locale,
-        school_id=schools[person.school].id if person.school else None,
+        requested_school_id=schools[person.school].id if person.school else None,
+        approved_at=now,
+        email_confirmed_at=now,
     )
     db.session.add(user)
     return user
@@ -290,6 +297,9 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
         if person.key != "admin":
             people[person.key] = _add_person(person, schools, admin.password_hash)
     db.session.flush()
+    for spec in SCHOOLS:
+        if school_of_address(f"someone@{spec.domain}") is None:
+            add_school_domain(schools[spec.key], spec.domain, actor=admin)
     communities.grant_reviewer_scope(people["county"], None, actor=admin)
     communities.grant_reviewer_scope(people["dean"], schools["guanghua"], actor=admin)
     loaded = {spec.slug: _community(spec, people, schools) for spec in COMMUNITIES}

@@ -291,26 +291,42 @@ def _register(client, **overrides):
     return client.post_form("/register", data)
 
 
-def test_register_creates_an_account_and_logs_in(client, ctx):
+def _without_csrf(page: str) -> str:
+    return re.sub(r'(data-token="|name="csrf_token" value=")[^"]+', r"\1", page)
+
+
+def test_register_without_mail_makes_an_account_that_waits_for_an_administrator(client, ctx):
     school = make_school(name="光華國小")
     response = _register(client, email="Wang@School.test", school_id=str(school.id))
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.status_code == 200
+    assert "a site administrator lets new accounts in" in _page(response)
     user = db.session.scalar(select(User))
-    assert user.email == "wang@school.test" and user.display_name == "王小明" and user.school_id == school.id
+    assert user.email == "wang@school.test" and user.display_name == "王小明"
+    # The school picked is only asked for: it opens nothing until it is confirmed.
+    assert (user.school_id, user.requested_school_id) == (None, school.id)
+    assert user.approved_at is None and user.email_confirmed_at is None
+    assert not _logged_in(client)
+    # The right password says why it does not open the account yet.
+    response = _login(client, "wang@school.test", NEW_PASSWORD)
+    assert response.status_code == 403
+    assert "waiting for a site administrator" in _page(response)
+    assert not _logged_in(client)
+    services.approve_account(user, actor=make_user(is_admin=True))
+    db.session.commit()
+    assert _login(client, "wang@school.test", NEW_PASSWORD).status_code == 302
     assert _logged_in(client)
 
 
-def test_register_duplicate_email_in_another_case_is_refused_beside_the_field(client, ctx):
-    make_user(email="wang@school.test")
-    response = _register(client, email="WANG@School.Test", display_name="另一個王老師")
-    assert response.status_code == 422
-    page = _page(response)
-    assert 'id="email-error"' in page
-    assert "already exists" in page
-    assert 'value="另一個王老師"' in page
-    assert NEW_PASSWORD not in page
-    assert db.session.scalar(select(func.count(User.id))) == 1
+def test_register_answers_the_same_whether_or_not_the_address_has_an_account(client, make_client, ctx):
+    make_user(email="wang@school.test", display_name="王老師")
+    taken = _register(client, email="WANG@School.Test", display_name="另一個王老師")
+    fresh = _register(make_client(), email="chen@school.test", display_name="另一個王老師")
+    assert taken.status_code == fresh.status_code == 200
+    assert _without_csrf(_page(taken)) == _without_csrf(_page(fresh))
+    assert NEW_PASSWORD not in _page(taken)
+    existing = services.find_user_by_email("wang@school.test")
+    assert existing.display_name == "王老師" and services.verify_password(existing, PASSWORD)  # untouched
+    assert db.session.scalar(select(func.count(User.id))) == 2
     assert not _logged_in(client)
 
 
@@ -393,13 +409,15 @@ def test_closed_registration_still_accepts_an_invitation_link(client, config, ct
     config(ALLOW_REGISTRATION=False)
     community = make_community(name="五年級數學社群")
     convener = db.session.get(User, community.created_by_id)
-    invitation = community_services.create_invitation(community, actor=convener, role="member")
+    invitation = community_services.create_invitation(community, actor=convener, role="member",
+                                                      email="wang@school.test")
     db.session.commit()
     token = invitation.token
     page = client.get("/register", query_string={"invite": token})
     assert page.status_code == 200
     assert "五年級數學社群" in _page(page)
     assert f'value="{token}"' in _page(page)
+    # An invitation sent to this very address needs no further confirmation: in at once.
     response = _register(client, invite=token)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/c/{community.slug}/"
@@ -410,6 +428,30 @@ def test_closed_registration_still_accepts_an_invitation_link(client, config, ct
     # A made-up token does not open sign-up.
     client.logout()
     assert client.get("/register", query_string={"invite": "made-up"}).status_code == 403
+
+
+def test_an_invitation_for_another_address_is_refused_on_sign_up(client, ctx):
+    community = make_community()
+    convener = db.session.get(User, community.created_by_id)
+    invitation = community_services.create_invitation(community, actor=convener, role="member",
+                                                      email="someone.else@school.test")
+    db.session.commit()
+    response = _register(client, invite=invitation.token)
+    assert response.status_code == 422
+    assert "This invitation was sent to so…@school.test" in _page(response)
+    assert db.session.scalar(select(func.count(User.id))) == 1  # only the convener
+
+
+def test_an_invitation_to_an_address_with_an_account_says_to_log_in(client, ctx):
+    make_user(email="wang@school.test")
+    community = make_community()
+    convener = db.session.get(User, community.created_by_id)
+    invitation = community_services.create_invitation(community, actor=convener, role="member",
+                                                      email="wang@school.test")
+    db.session.commit()
+    response = _register(client, invite=invitation.token)
+    assert response.status_code == 422
+    assert 'id="email-error"' in _page(response) and "already exists" in _page(response)
 
 
 # --- forgotten password and reset links ----------------------------------------------------------
@@ -516,7 +558,12 @@ def test_account_profile_update(client, ctx):
     response = client.post_form("/account", {"display_name": "  林大明 ", "school_id": str(school.id), "locale": "en"})
     assert response.status_code == 302
     db.session.refresh(user)
-    assert (user.display_name, user.school_id, user.locale) == ("林大明", school.id, "en")
+    assert (user.display_name, user.locale) == ("林大明", "en")
+    # A school one picks is asked for, not granted.
+    assert (user.school_id, user.requested_school_id) == (None, school.id)
+    page = _page(client.get("/account"))
+    assert "Your school counts once a site administrator confirms it." in page
+    assert "Waiting for confirmation" in page and "You asked to join 光華國小" in page
 
 
 def test_account_profile_refuses_an_empty_name(client, ctx):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_user
 from workspace.auth import services
-from workspace.auth.models import LoginAttempt, PasswordReset, User
+from workspace.auth.models import LoginAttempt, PasswordReset, User, UserSession
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
 from workspace.core.models import AuditEvent
@@ -205,25 +205,61 @@ def test_every_failed_login_checks_one_hash_whatever_the_account_state(counting)
 # Throttling (waits, ceilings, the window, what a success forgives): tests/auth/test_throttle.py.
 
 
-# --- sessions ---------------------------------------------------------------------------------
+# --- logins (sessions) ----------------------------------------------------------------------
 
 
-def test_load_user_from_session_id_checks_the_nonce():
+def _login(user: User, **extra) -> str:
+    services.start_session(user, user_agent=extra.pop("user_agent", "pytest"), address="192.0.2.7", **extra)
+    db.session.flush()
+    return user.session_token
+
+
+def test_load_user_from_session_id_checks_the_login_and_its_secret():
     user = _register()
-    assert services.load_user_from_session_id(user.get_id()) is user
-    assert services.load_user_from_session_id(f"{user.id}:wrong") is None
-    assert services.load_user_from_session_id(f"{user.id}") is None
+    session_id = _login(user)
+    login_id, _, secret = session_id.partition(":")
+    assert services.load_user_from_session_id(session_id) is user
+    assert services.load_user_from_session_id(f"{login_id}:wrong") is None
+    assert services.load_user_from_session_id(login_id) is None
     assert services.load_user_from_session_id("x:y") is None
-    assert services.load_user_from_session_id("999999:abc") is None
+    assert services.load_user_from_session_id(f"999999:{secret}") is None
+    # Ids past 64 bits and non-ASCII digits are nobody, not an error.
+    assert services.load_user_from_session_id(f"{2**64}:{secret}") is None
+    assert services.load_user_from_session_id(f"١٢:{secret}") is None
+    # Only the secret's hash is stored.
+    login = db.session.get(UserSession, int(login_id))
+    assert login.secret_hash == hashlib.sha256(secret.encode()).hexdigest() and secret not in login.secret_hash
 
 
-def test_set_password_changes_the_session_nonce():
+def test_an_ended_or_expired_login_loads_nobody():
     user = _register()
-    old_session_id = user.get_id()
-    services.set_password(user, "a brand new passphrase")
+    ended, expired, open_ = _login(user), _login(user), _login(user)
+    services.end_session(db.session.get(UserSession, int(ended.partition(":")[0])))
+    db.session.get(UserSession, int(expired.partition(":")[0])).expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.flush()
+    assert services.load_user_from_session_id(ended) is None
+    assert services.load_user_from_session_id(expired) is None
+    assert services.load_user_from_session_id(open_) is user
+
+
+def test_a_remembered_login_lasts_as_long_as_its_cookie_and_another_until_unused(app):
+    user = _register()
+    remembered = services.start_session(user, user_agent="", address="", remember=True)
+    plain = services.start_session(user, user_agent="", address="")
+    now = utcnow()
+    assert abs(remembered.expires_at - (now + app.config["REMEMBER_COOKIE_DURATION"])) < dt.timedelta(minutes=1)
+    idle = dt.timedelta(days=app.config["SESSION_IDLE_DAYS"])
+    assert abs(plain.expires_at - (now + idle)) < dt.timedelta(minutes=1)
+
+
+def test_set_password_ends_every_login_but_the_one_kept():
+    user = _register()
+    old_session_id = _login(user)
+    kept_session_id = _login(user)
+    services.set_password(user, "a brand new passphrase", keep=user.login)
     db.session.flush()
     assert services.load_user_from_session_id(old_session_id) is None
-    assert services.load_user_from_session_id(user.get_id()) is user
+    assert services.load_user_from_session_id(kept_session_id) is user
     assert services.verify_password(user, "a brand new passphrase")
     assert not services.verify_password(user, PASSWORD)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password_changed")) is not None
@@ -231,12 +267,75 @@ def test_set_password_changes_the_session_nonce():
 
 def test_set_password_refuses_a_weak_password_and_keeps_the_old_one():
     user = _register()
-    session_id = user.get_id()
+    session_id = _login(user)
     with pytest.raises(ValidationError) as caught:
         services.set_password(user, "short", field="new_password")
     assert caught.value.field == "new_password"
     assert services.verify_password(user, PASSWORD)
     assert services.load_user_from_session_id(session_id) is user
+
+
+def test_end_other_sessions_keeps_this_one_and_is_audited():
+    user, other_user = _register(), make_user()
+    this, first, second = _login(user), _login(user), _login(user)
+    keep = user.login
+    assert keep.id == int(second.partition(":")[0])
+    someone_elses = _login(other_user)
+    assert services.end_other_sessions(user, keep=db.session.get(UserSession, int(this.partition(":")[0])),
+                                       actor=user) == 2
+    db.session.flush()
+    assert services.load_user_from_session_id(this) is user
+    assert services.load_user_from_session_id(first) is None and services.load_user_from_session_id(second) is None
+    assert services.load_user_from_session_id(someone_elses) is other_user
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.sessions_ended"))
+    assert event.data == {"count": 2}
+
+
+def test_active_sessions_lists_only_the_persons_own_open_logins():
+    user, other_user = _register(), make_user()
+    mine = _login(user, user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+                                   "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1")
+    ended = _login(user)
+    _login(other_user)
+    services.end_session(db.session.get(UserSession, int(ended.partition(":")[0])))
+    db.session.flush()
+    logins = services.active_sessions(user)
+    assert [login.id for login in logins] == [int(mine.partition(":")[0])]
+    assert services.find_session(user, int(ended.partition(":")[0])) is None
+    assert services.find_session(other_user, logins[0].id) is None
+    assert services.device_label(logins[0].user_agent) == "Mobile Safari on iPhone"
+
+
+@pytest.mark.parametrize(("agent", "label"), [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
+     "Safari/537.36", "Chrome on Windows"),
+    ("Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile "
+     "Safari/537.36", "Chrome Mobile on Android"),
+    ("", "An unknown browser"),
+    ("<script>", "An unknown browser"),
+])
+def test_device_label_names_browser_and_system(agent, label):
+    assert services.device_label(agent) == label
+
+
+def test_purge_sessions_deletes_ended_and_expired_logins_only():
+    user = _register()
+    ended, expired, open_ = _login(user), _login(user), _login(user)
+    services.end_session(db.session.get(UserSession, int(ended.partition(":")[0])))
+    db.session.get(UserSession, int(expired.partition(":")[0])).expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.flush()
+    assert services.purge_sessions() == 2
+    assert [login.id for login in db.session.scalars(select(UserSession))] == [int(open_.partition(":")[0])]
+
+
+def test_a_new_login_clears_away_the_persons_ended_logins():
+    user = _register()
+    ended = _login(user)
+    services.end_session(db.session.get(UserSession, int(ended.partition(":")[0])))
+    db.session.flush()
+    fresh = _login(user)
+    assert [login.id for login in db.session.scalars(select(UserSession))] == [int(fresh.partition(":")[0])]
+    assert services.load_user_from_session_id(ended) is None  # the id may come back, the secret does not
 
 
 # --- password reset links ------------------------------------------------------------------------
@@ -322,7 +421,7 @@ def test_using_one_link_kills_the_other_open_links():
 
 def test_using_a_reset_link_signs_out_old_sessions():
     user = make_user()
-    old_session_id = user.get_id()
+    old_session_id = _login(user)
     token = services.create_password_reset(user)
     db.session.flush()
     services.use_password_reset(token, "my new long password")
@@ -354,7 +453,7 @@ def test_set_user_active_refuses_deactivating_oneself():
 def test_set_user_active_deactivates_and_signs_out_then_reactivates():
     admin = make_user(is_admin=True)
     user = make_user()
-    session_id = user.get_id()
+    session_id = _login(user)
     services.set_user_active(user, False, actor=admin)
     db.session.flush()
     assert user.active is False and user.is_active is False
@@ -393,7 +492,7 @@ def test_create_admin_creates_a_new_administrator():
 
 def test_create_admin_promotes_an_existing_account():
     existing = make_user(email="lin@school.test", active=False)
-    session_id = existing.get_id()
+    session_id = _login(existing)
     user = services.create_admin("LIN@school.test", "an admin passphrase")
     db.session.flush()
     assert user is existing

@@ -7,6 +7,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from tests.factories import add_member, make_community, make_school, make_user
+from workspace.auth import services as auth_services
 from workspace.communities.models import Community, Invitation, Membership
 from workspace.core.models import AuditEvent
 from workspace.extensions import db
@@ -138,6 +139,16 @@ def test_invite_by_link_and_accept(client, make_client, ctx):
         "display_name": "新老師", "email": "New.Teacher@School.test", "password": "a long enough pass",
         "password_confirm": "a long enough pass", "invite": invitation.token, "school_id": "", "locale": "",
     })
+    # A link invitation names nobody: the new account waits to be let in (no mail here: by an administrator),
+    # then its owner opens the link again and joins.
+    assert response.status_code == 200
+    assert "open your invitation link again" in response.get_data(as_text=True)
+    auth_services.approve_account(auth_services.find_user_by_email("new.teacher@school.test"), actor=convener)
+    db.session.commit()
+    assert guest.post_form("/login", {"email": "new.teacher@school.test", "password": "a long enough pass"}
+                           ).status_code == 302
+    guest._csrf = None
+    response = guest.post_form(f"/invite/{invitation.token}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/c/{community.slug}/")
     assert guest.get(f"/c/{community.slug}/").status_code == 200

@@ -27,7 +27,8 @@ ACTION = re.compile(r'"((?:community|membership|invitation|resource|discussions|
                     r'activity|attendance|evidence|monthly_plan|plans)\.[a-z_]+)"')
 # Events of no community: what they name instead.
 SITE_EVENTS = {"school.saved": "%(school)s", "reviewer_scope.granted": "%(user)s",
-               "reviewer_scope.revoked": "%(user)s"}
+               "reviewer_scope.revoked": "%(user)s", "school.domain_added": "%(school)s",
+               "school.domain_removed": "%(school)s"}
 
 
 def recorded_actions() -> set[str]:

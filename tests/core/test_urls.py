@@ -40,6 +40,10 @@ LOCAL = "http://localhost:5000"
 def _local_csrf(client, user=None) -> str:
     """Log `user` in on the LOCAL host (when given) and return that session's form token."""
     if user is not None:
+        from workspace.auth.services import start_session
+
+        start_session(user, user_agent="Werkzeug test client", address="127.0.0.1")
+        db.session.commit()
         with client.session_transaction(base_url=LOCAL) as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

@@ -115,15 +115,19 @@ def test_the_address_follows_a_chinese_name_until_the_person_writes_their_own(pa
     expect(page.get_by_role("heading", level=1)).to_have_text("五年級數學社群三")
 
 
-def test_invite_by_link_and_join_with_a_new_account(new_context, data) -> None:
+def test_invite_by_email_and_join_with_a_new_account(new_context, data) -> None:
+    """An invitation sent to an address opens a new account at that address at once (the convener named it; a
+    sign-up from a shareable link confirms its address first, see tests/auth/test_signup.py)."""
     convener = data.user(name="陳召集人")
     community = data.community(convener, name="國語文領域備課社群", description="一起讀**課文**。")
     page = new_context().new_page()
     log_in(page, convener)
 
+    email = unique_email("newcomer")
     page.goto(f"/c/{community['slug']}/members/")
     invitations = page.locator("#invitations")
-    invitations.get_by_label("By a shareable link").check()
+    invitations.get_by_label("By email address").check()
+    invitations.get_by_label("Email", exact=True).fill(email)
     with page.expect_response(lambda r: r.request.method == "POST" and "/invitations" in r.url) as answer:
         invitations.get_by_role("button", name="Create the invitation").click()
     assert answer.value.status == 200
@@ -139,9 +143,8 @@ def test_invite_by_link_and_join_with_a_new_account(new_context, data) -> None:
     expect(newcomer.get_by_role("heading", level=1)).to_contain_text("國語文領域備課社群")
     newcomer.get_by_role("link", name="Create an account and join").click()
     expect(newcomer).to_have_url(re.compile(r"/register\?invite="))
-    email = unique_email("newcomer")
+    expect(newcomer.get_by_label("Email")).to_have_value(email)
     newcomer.get_by_label("Your name").fill("張新進")
-    newcomer.get_by_label("Email").fill(email)
     newcomer.get_by_label("Password", exact=True).fill(PASSWORD)
     newcomer.get_by_label("Repeat the password").fill(PASSWORD)
     newcomer.get_by_role("button", name="Create my account").click()
@@ -149,6 +152,26 @@ def test_invite_by_link_and_join_with_a_new_account(new_context, data) -> None:
     expect(newcomer).to_have_url(re.compile(rf"/c/{community['slug']}/$"))
     expect(newcomer.get_by_role("heading", level=1)).to_have_text("國語文領域備課社群")
     expect(newcomer.locator("#members-summary")).to_contain_text("張新進")
+
+
+def test_log_out_everywhere_else_from_the_account_page(new_context, data) -> None:
+    """A teacher who left a login open on a phone ends it from the laptop; the phone is back at the login page."""
+    user = data.user(name="林老師")
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(phone, user)
+    laptop = new_context().new_page()
+    log_in(laptop, user)
+
+    laptop.goto("/account")
+    logins = laptop.locator("#sessions li")
+    expect(logins).to_have_count(2)
+    expect(laptop.locator("#sessions")).to_contain_text("This device")
+    laptop.get_by_role("button", name="Log out everywhere else").click()
+    expect(laptop.locator("#flashes")).to_contain_text("Logged out on one other device.")
+    expect(logins).to_have_count(1)
+
+    phone.reload()
+    expect(phone).to_have_url(re.compile(r"/login"))
 
 
 def test_switch_language_with_the_footer_select(page: Page, data) -> None:

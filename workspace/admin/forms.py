@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import WorkspaceForm
 
@@ -23,3 +23,21 @@ class SchoolForm(WorkspaceForm):
 
 class ReviewerScopeForm(WorkspaceForm):
     school_id = SelectField(_l("Reviews"), choices=[], validators=[DataRequired(REQUIRED)])
+
+
+class SchoolDomainForm(WorkspaceForm):
+    domain = StringField(
+        _l("Email domain"), validators=[DataRequired(REQUIRED), Length(max=253)],
+        description=_l("Confirmed addresses at this domain belong to the school, e.g. guanghua.edu.tw."))
+
+
+class UserSchoolForm(WorkspaceForm):
+    school_id = SelectField(_l("Belongs to"), choices=[], validators=[Optional()])
+
+
+class NewUserForm(WorkspaceForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    school_id = SelectField(_l("School"), choices=[], validators=[Optional()])
+    locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
+    is_admin = BooleanField(_l("Site administrator"))

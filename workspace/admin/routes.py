@@ -1,23 +1,27 @@
-"""Administration pages: schools, users (deactivate, admin, reset links, reviewer scopes), audit."""
+"""Administration pages: schools (and their email domains), users (create, approve, school, deactivate, admin,
+reset links, reviewer scopes), audit."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from workspace.admin.forms import ReviewerScopeForm, SchoolForm
+from workspace.admin.forms import NewUserForm, ReviewerScopeForm, SchoolDomainForm, SchoolForm, UserSchoolForm
 from workspace.auth import services as auth_services
+from workspace.auth.forms import locale_choices
 from workspace.auth.models import User
 from workspace.communities import services as community_services
 from workspace.communities.forms import EmptyForm
-from workspace.communities.models import Community, ReviewerScope, School
+from workspace.communities.models import Community, ReviewerScope, School, SchoolEmailDomain
 from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
-from workspace.core.forms import attach_error
+from workspace.core.forms import attach_error, optional_int, school_choices
 from workspace.core.htmx import render_page
+from workspace.core.mail import mail_configured, send_mail
 from workspace.core.models import AuditEvent
 from workspace.core.permissions import admin_required
 from workspace.core.text import clean_line
@@ -77,9 +81,44 @@ def create_school():
 @bp.get("/schools/<int:school_id>")
 @admin_required
 def edit_school(school_id: int):
-    """Show a school's form."""
+    """Show a school's form and its email domains."""
     school = db.get_or_404(School, school_id)
-    return render_page("admin/school.html", school=school, form=SchoolForm(obj=school))
+    return render_page("admin/school.html", school=school, form=SchoolForm(obj=school),
+                       domain_form=SchoolDomainForm(), actions=EmptyForm())
+
+
+@bp.post("/schools/<int:school_id>/domains")
+@admin_required
+def add_school_domain(school_id: int):
+    """Register an email domain for the school: confirmed addresses there belong to it."""
+    school = db.get_or_404(School, school_id)
+    form = SchoolDomainForm()
+    if form.validate():
+        try:
+            auth_services.add_school_domain(school, form.domain.data, actor=current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.edit_school", school_id=school_id) + "#domains")
+    db.session.rollback()
+    school = db.get_or_404(School, school_id)
+    return render_page("admin/school.html", school=school, form=SchoolForm(obj=school), domain_form=form,
+                       actions=EmptyForm(), status=422)
+
+
+@bp.post("/schools/<int:school_id>/domains/<int:domain_id>/remove")
+@admin_required
+def remove_school_domain(school_id: int, domain_id: int):
+    """Stop trusting an email domain for the school (people who joined through it stay)."""
+    row = db.get_or_404(SchoolEmailDomain, domain_id)
+    if row.school_id != school_id or not EmptyForm().validate():
+        abort(404)
+    auth_services.remove_school_domain(row, actor=current_user)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("admin.edit_school", school_id=school_id) + "#domains")
 
 
 @bp.post("/schools/<int:school_id>")
@@ -101,29 +140,103 @@ def update_school(school_id: int):
             return redirect(url_for("admin.schools"))
     db.session.rollback()
     school = db.get_or_404(School, school_id)
-    return render_page("admin/school.html", school=school, form=form, status=422)
+    return render_page("admin/school.html", school=school, form=form, domain_form=SchoolDomainForm(),
+                       actions=EmptyForm(), status=422)
 
 
 # --- users ---------------------------------------------------------------------------------------
 
 
+USER_LISTS = ("waiting", "requests")  # accounts waiting to be let in; people asking to join a school
+
+
 @bp.get("/users/")
 @admin_required
 def users():
-    """List users, searchable by name or email, a page at a time."""
+    """List users, searchable by name or email, a page at a time; ?show=waiting|requests lists what needs a
+    decision."""
     query_text = clean_line(request.args.get("q", ""))[:100]
-    query = select(User).options(selectinload(User.school)).order_by(User.display_name, User.id)
+    show = request.args.get("show", "")
+    show = show if show in USER_LISTS else ""
+    query = (select(User).options(selectinload(User.school), selectinload(User.requested_school))
+             .order_by(User.display_name, User.id))
     if query_text:
         # Escape the wildcards rather than dropping them: "lin_ming@" must find lin_ming@….
         escaped = query_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like = f"%{escaped}%"
         query = query.where(or_(User.display_name.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")))
+    if show == "waiting":
+        query = query.where(User.approved_at.is_(None), User.active.is_(True))
+    elif show == "requests":
+        query = query.where(User.requested_school_id.is_not(None))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_page("admin/users.html", "admin/_user_rows.html", page=page, q=query_text)
+    return render_page("admin/users.html", "admin/_user_rows.html", page=page, q=query_text, show=show,
+                       pending=auth_services.pending_counts())
 
 
-def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset_link: str | None = None) -> dict:
+def _new_user_form(form: NewUserForm | None = None) -> NewUserForm:
+    form = form or NewUserForm()
+    form.school_id.choices = school_choices()
+    form.locale.choices = locale_choices()
+    return form
+
+
+@bp.get("/users/new")
+@admin_required
+def new_user():
+    """Show the form to create an account for someone."""
+    return render_page("admin/new_user.html", form=_new_user_form(), mail_enabled=mail_configured())
+
+
+@bp.post("/users/new")
+@admin_required
+def create_user():
+    """Create an account (let in, its school granted) and invite its owner to choose a password: by mail, or
+    with a one-time link shown to the administrator to hand over when the site sends no mail."""
+    form = _new_user_form(NewUserForm())
+    if form.validate():
+        try:
+            user = auth_services.create_user(
+                email=form.email.data, display_name=form.display_name.data,
+                school_id=optional_int(form.school_id.data), locale=form.locale.data or None,
+                is_admin=form.is_admin.data, actor=current_user)
+            hours = current_app.config["WELCOME_LINK_DAYS"] * 24
+            token = auth_services.create_password_reset(user, actor=current_user, hours=hours,
+                                                        mailed=mail_configured())
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            link = external_url("auth.reset_password", token=token)
+            if mail_configured() and _send_welcome(user, link):
+                flash(_("The account is ready. An invitation to choose a password went to %(email)s.",
+                        email=user.email), "success")
+                return redirect(url_for("admin.show_user", user_id=user.id))
+            if mail_configured():  # the mail failed: the link was never mailed, hand it over instead
+                auth_services.find_password_reset(token).mailed = False
+                db.session.commit()
+            return render_page("admin/user.html", **_user_context(user, welcome_link=link))
+    db.session.rollback()
+    return render_page("admin/new_user.html", form=form, mail_enabled=mail_configured(), status=422)
+
+
+def _send_welcome(user: User, link: str) -> bool:
+    """Invite the owner of a new account to choose a password, in their language."""
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return send_mail(user.email, _("Your account is ready"),
+                         _("Hello %(name)s,\n\n%(admin)s made you an account on the workspace of your "
+                           "professional learning communities. Open this link within %(days)d days to choose "
+                           "your password:\n\n%(link)s\n\nYou then log in with this address, %(email)s.",
+                           name=user.display_name, admin=current_user.display_name,
+                           days=current_app.config["WELCOME_LINK_DAYS"], link=link, email=user.email))
+
+
+def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset_link: str | None = None,
+                  school_form: UserSchoolForm | None = None, welcome_link: str | None = None) -> dict:
     scope_form = scope_form or ReviewerScopeForm()
+    school_form = school_form or UserSchoolForm(
+        school_id=str(user.requested_school_id or user.school_id or ""), formdata=None)
+    school_form.school_id.choices = school_choices(_("— no school —"))
     schools = db.session.scalars(select(School).order_by(School.name)).all()
     scope_form.school_id.choices = [("all", _("All schools"))] + [(str(s.id), s.name) for s in schools]
     scopes = db.session.scalars(select(ReviewerScope).where(ReviewerScope.user_id == user.id)).all()
@@ -133,6 +246,8 @@ def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset
         "scope_form": scope_form,
         "actions": EmptyForm(),
         "reset_link": reset_link,
+        "welcome_link": welcome_link,
+        "school_form": school_form,
         "cards": community_services.communities_of(user, include_archived=True),
     }
 
@@ -166,6 +281,35 @@ def set_active(user_id: int):
     """Deactivate or reactivate an account."""
     active = request.form.get("active") == "1"
     return _user_action(user_id, lambda user: auth_services.set_user_active(user, active, actor=current_user))
+
+
+@bp.post("/users/<int:user_id>/approve")
+@admin_required
+def approve_user(user_id: int):
+    """Let in an account waiting for its address to be confirmed."""
+    return _user_action(user_id, lambda user: auth_services.approve_account(user, actor=current_user))
+
+
+@bp.post("/users/<int:user_id>/school")
+@admin_required
+def grant_school(user_id: int):
+    """Set the school the user belongs to (confirming a request, or correcting it; none takes it away)."""
+    user = db.get_or_404(User, user_id)
+    form = UserSchoolForm()
+    form.school_id.choices = school_choices(_("— no school —"))
+    if not form.validate():
+        db.session.rollback()
+        return render_page("admin/user.html", status=422, **_user_context(user, school_form=form))
+    school_id = optional_int(form.school_id.data)
+    return _user_action(user_id, lambda user: auth_services.grant_school(
+        user, db.session.get(School, school_id) if school_id else None, actor=current_user))
+
+
+@bp.post("/users/<int:user_id>/school/refuse")
+@admin_required
+def refuse_school(user_id: int):
+    """Turn down the school the user asked for."""
+    return _user_action(user_id, lambda user: auth_services.refuse_school_request(user, actor=current_user))
 
 
 @bp.post("/users/<int:user_id>/admin")

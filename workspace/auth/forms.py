@@ -37,6 +37,10 @@ class RegisterForm(WorkspaceForm):
     invite = HiddenField()
 
 
+class ConfirmEmailForm(WorkspaceForm):
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
+
+
 class ForgotPasswordForm(WorkspaceForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
 

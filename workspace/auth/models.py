@@ -1,22 +1,17 @@
-"""Accounts: users, login attempts and password-reset links."""
+"""Accounts: users, their logins (one per device), login attempts and password-reset links."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.extensions import db
 
 LOCALES = ("zh_Hant", "zh_Hans", "en")
-
-
-def new_session_nonce() -> str:
-    return secrets.token_hex(8)
 
 
 class User(UserMixin, db.Model):
@@ -29,25 +24,85 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The school the person belongs to, as granted: by an administrator, by accepting an invitation from one of
+    # its communities, or by a confirmed address at one of its email domains. Only this one opens the school's
+    # school-wide material; a school the person picks only asks for it (requested_school_id).
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    requested_school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", ondelete="SET NULL"), index=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Changing the nonce signs the user out everywhere (password change, deactivation).
-    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
+    # When the account was let in (its address confirmed, an administrator's approval or creation, an
+    # invitation sent to the address). Until then nobody can log in with it.
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the person proved they read mail at this address (which is what an email domain's school trusts).
+    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    school = relationship("School")
+    school = relationship("School", foreign_keys=[school_id])
+    requested_school = relationship("School", foreign_keys=[requested_school_id])
+
+    # The login this request runs under (set by the session loader and by a new login), not a column.
+    login = None  # the UserSession
+    session_token = None  # "<login id>:<secret>"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    @property
+    def approved(self) -> bool:
+        """Whether the account may be used (its address confirmed or an administrator let it in)."""
+        return self.approved_at is not None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        """Flask-Login's id, kept in the session and the remember cookie: this login's id and secret."""
+        if self.session_token is None:
+            raise RuntimeError("no login: start one with auth.services.start_session()")
+        return self.session_token
+
+    def __eq__(self, other: object) -> bool:
+        # UserMixin compares get_id(), which names a login, not a person.
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class UserSession(db.Model):
+    """One login on one device: its id and secret ride in the session and remember cookies.
+
+    Loading the user checks that this row is still open, so logging out (or out everywhere), a new password
+    and deactivation end a login on the server: a copied cookie stops working. Only the secret's SHA-256 is
+    stored.
+    """
+
+    __tablename__ = "user_sessions"
+    __cache_neutral__ = True  # a login seen again changes no page
+    __table_args__ = (Index("ix_user_sessions_user_open", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_agent: Mapped[str] = mapped_column(String(400), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
 
 
 class LoginAttempt(db.Model):
@@ -81,5 +136,7 @@ class PasswordReset(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Sent to the account's address (forgotten password, a new account's welcome): using it proves the mailbox.
+    mailed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")

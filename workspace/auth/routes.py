@@ -1,12 +1,13 @@
-"""Account pages: login, logout, register, forgotten password, reset link, profile, language."""
+"""Account pages: login, logout, sign-up and its confirmation, forgotten password, reset link, profile and logins,
+language."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_babel import format_timedelta
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -14,6 +15,7 @@ from workspace.activities import services as activity_services
 from workspace.auth import browsers, services, throttle
 from workspace.auth.forms import (
     ChangePasswordForm,
+    ConfirmEmailForm,
     ForgotPasswordForm,
     LocaleForm,
     LoginForm,
@@ -23,12 +25,13 @@ from workspace.auth.forms import (
     locale_choices,
 )
 from workspace.communities import services as community_services
+from workspace.communities.forms import EmptyForm
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error, optional_int, safe_next, school_choices
 from workspace.core.htmx import render_page
 from workspace.core.i18n import LOCALES
 from workspace.core.mail import mail_configured, send_mail
-from workspace.core.permissions import public
+from workspace.core.permissions import can, public, require
 from workspace.core.urls import external_url
 from workspace.extensions import db, limiter
 
@@ -40,11 +43,13 @@ def _login_limit() -> str:
 
 
 def _start_session(user: services.User, remember: bool = False) -> None:
-    """Log the user in on a fresh session (no fixation), keeping only the language choice."""
+    """Log the user in on a fresh session (no fixation) with a login of its own, keeping only the language."""
     locale = session.get("locale")
     session.clear()
     if locale and not user.locale:
         user.locale = locale
+    services.start_session(user, user_agent=request.user_agent.string, address=request.remote_addr,
+                           remember=remember)
     login_user(user, remember=remember)
     browsers.remember(user.email)
 
@@ -103,16 +108,35 @@ def login_post():
         form.form_errors.append(_("The email address or password is not right."))
         form.password.data = ""
         return render_page("auth/login.html", status=422, **context)
+    if not user.approved:
+        return _not_yet_approved(user, form, context)
     _start_session(user, remember=bool(form.remember.data))
     db.session.commit()
     return redirect(safe_next(form.next.data, url_for("communities.index")))
 
 
+def _not_yet_approved(user: services.User, form: LoginForm, context: dict):
+    """The right password for an account whose address is not confirmed yet: send a new link (or say that an
+    administrator lets it in), and log nobody in."""
+    db.session.commit()  # the attempt counts
+    if mail_configured():
+        _send_confirmation(user)
+        form.form_errors.append(_("Confirm your email address first: we have sent a new link to %(email)s.",
+                                  email=user.email))
+    else:
+        form.form_errors.append(_("Your account is waiting for a site administrator's approval. Try again later."))
+    form.password.data = ""
+    return render_page("auth/login.html", status=403, **context)
+
+
 @bp.post("/logout")
 @public
 def logout():
-    """Log out and return to the login page."""
+    """Log out: this login ends on the server too (a copied cookie stops working); back to the login page."""
     locale = session.get("locale")
+    if current_user.is_authenticated and current_user.login is not None:
+        services.end_session(current_user.login)
+        db.session.commit()
     logout_user()
     session.clear()
     if locale:
@@ -152,32 +176,113 @@ def register():
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def register_post():
-    """Create an account, log in, and join the inviting community when there is an invitation."""
+    """Sign up: the address is confirmed by a mailed link (or the account approved by an administrator) before
+    it is used; the answer is the same whether or not the address already has an account. An invitation sent
+    to this very address needs no confirmation: the account joins the community at once."""
     form = _register_form()
     invitation = community_services.find_invitation(form.invite.data) if form.invite.data else None
     if not current_app.config["ALLOW_REGISTRATION"] and invitation is None:
         return render_page("auth/registration_closed.html", status=403)
     if not form.validate():
         return render_page("auth/register.html", form=form, invitation=invitation, status=422)
+    invited = invitation is not None and invitation.email == services.normalize_email(form.email.data)
     try:
-        user = services.register_user(
-            email=form.email.data,
-            display_name=form.display_name.data,
-            password=form.password.data,
-            locale=form.locale.data or session.get("locale"),
-            school_id=optional_int(form.school_id.data),
-        )
-        membership = community_services.accept_invitation(invitation, user) if invitation else None
+        if invitation is not None:
+            problem = community_services.invitation_problem(invitation)
+            if problem is None and invitation.email and not invited:
+                problem = _("This invitation was sent to %(email)s. Log in with that address to accept it.",
+                            email=community_services.mask_email(invitation.email))
+            if problem:
+                raise DomainError(problem)
+        signed_up = services.sign_up(
+            email=form.email.data, display_name=form.display_name.data, password=form.password.data,
+            locale=form.locale.data or session.get("locale"), school_id=optional_int(form.school_id.data),
+            invited=invited)
+        membership = community_services.accept_invitation(invitation, signed_up.user) if invited else None
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
         return render_page("auth/register.html", form=form, invitation=invitation, status=422)
-    _start_session(user)
-    db.session.commit()
     if membership is not None:
+        _start_session(signed_up.user)
+        db.session.commit()
         flash(_("Welcome to %(name)s!", name=membership.community.name), "success")
         return redirect(url_for("communities.show", slug=membership.community.slug))
-    flash(_("Your account is ready."), "success")
+    db.session.commit()
+    if signed_up.taken:
+        _send_already_registered(signed_up.user)
+    else:
+        _send_confirmation(signed_up.user, invite=invitation.token if invitation is not None else "")
+    return render_page("auth/register_sent.html", email=signed_up.user.email if mail_configured() else None,
+                       mail_enabled=mail_configured(), invitation=invitation)
+
+
+def _send_confirmation(user: services.User, invite: str = "") -> bool:
+    """Mail the link that confirms a new account's address (nothing without a mail server)."""
+    if not mail_configured():
+        return False
+    link = external_url("auth.confirm_email", token=services.confirmation_token(user, invite=invite))
+    return send_mail(user.email, _("Confirm your email address"),
+                     _("Hello %(name)s,\n\nOpen this link within %(hours)d hours to confirm your address and "
+                       "finish creating your account:\n\n%(link)s\n\nIf you did not sign up, ignore this "
+                       "message: without the link no account is used.", name=user.display_name,
+                       hours=current_app.config["CONFIRM_LINK_HOURS"], link=link))
+
+
+def _send_already_registered(user: services.User) -> bool:
+    """Tell the owner of an address that someone signed up with it again (the page said nothing about it)."""
+    if not mail_configured():
+        return False
+    with force_locale(user.locale or session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return send_mail(user.email, _("You already have an account"),
+                         _("Someone, perhaps you, tried to create an account with this address, which already has "
+                           "one.\n\nLog in: %(login)s\nForgot your password? %(forgot)s\n\nIf it was not you, "
+                           "ignore this message: your account has not changed.",
+                           login=external_url("auth.login"),
+                           forgot=external_url("auth.forgot_password")))
+
+
+@bp.get("/confirm/<token>")
+@public
+def confirm_email(token: str):
+    """Show the confirmation of a new account's address: the password chosen at sign-up finishes it."""
+    confirmation = services.read_confirmation(token)
+    if confirmation.already:
+        flash(confirmation.problem or "", "info")
+        return redirect(url_for("auth.login"))
+    if confirmation.problem:
+        return render_page("auth/confirm.html", problem=confirmation.problem, form=None, token=token, status=410)
+    return render_page("auth/confirm.html", problem=None, form=ConfirmEmailForm(), token=token,
+                       email=confirmation.user.email)
+
+
+@bp.post("/confirm/<token>")
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_email_post(token: str):
+    """Confirm the address with the sign-up's password, log in, and join the inviting community if any."""
+    form = ConfirmEmailForm()
+    confirmation = services.read_confirmation(token)
+    if confirmation.problem or confirmation.user is None:
+        return render_page("auth/confirm.html", problem=confirmation.problem, form=None, token=token, status=410)
+    context = {"problem": None, "form": form, "token": token, "email": confirmation.user.email}
+    if not form.validate():
+        return render_page("auth/confirm.html", status=422, **context)
+    try:
+        user = services.confirm_email(token, form.password.data)
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return render_page("auth/confirm.html", status=422, **context)
+    membership = None
+    invitation = community_services.find_invitation(confirmation.invite) if confirmation.invite else None
+    if invitation is not None and community_services.invitation_problem(invitation, user) is None:
+        membership = community_services.accept_invitation(invitation, user)
+    _start_session(user)
+    db.session.commit()
+    flash(_("Your email address is confirmed. Welcome!"), "success")
+    if membership is not None:
+        return redirect(url_for("communities.show", slug=membership.community.slug))
     return redirect(url_for("communities.index"))
 
 
@@ -199,7 +304,7 @@ def forgot_password_post():
     if mail_configured():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
-            token = services.create_password_reset(user, hours=1)
+            token = services.create_password_reset(user, hours=1, mailed=True)
             db.session.commit()
             link = external_url("auth.reset_password", token=token)
             send_mail(user.email, _("Reset your password"),
@@ -212,10 +317,14 @@ def forgot_password_post():
 @public
 def reset_password(token: str):
     """Show the new-password form for a valid reset link, or say why the link does not work."""
-    problem = services.reset_link_problem(services.find_password_reset(token))
-    if problem:
+    reset = services.find_password_reset(token)
+    problem = services.reset_link_problem(reset)
+    if problem or reset is None:
         return render_page("auth/reset.html", problem=problem, form=None, token=token, status=410)
-    return render_page("auth/reset.html", problem=None, form=ResetPasswordForm(), token=token)
+    # An account an administrator made, never used yet: its owner chooses a first password, not a new one.
+    first = reset.created_by_id is not None and reset.user.last_login_at is None
+    return render_page("auth/reset.html", problem=None, form=ResetPasswordForm(), token=token, first=first,
+                       email=reset.user.email)
 
 
 @bp.post("/reset/<token>")
@@ -244,7 +353,7 @@ def reset_password_post(token: str):
 def _profile_forms(profile: ProfileForm | None = None, password: ChangePasswordForm | None = None):
     profile = profile or ProfileForm(
         display_name=current_user.display_name,
-        school_id=str(current_user.school_id or ""),
+        school_id=str(current_user.requested_school_id or current_user.school_id or ""),
         locale=current_user.locale or "",
     )
     profile.school_id.choices = school_choices()
@@ -252,11 +361,47 @@ def _profile_forms(profile: ProfileForm | None = None, password: ChangePasswordF
     return profile, password or ChangePasswordForm()
 
 
+def _account_page(profile: ProfileForm, password: ChangePasswordForm, status: int = 200):
+    return render_page("auth/account.html", profile=profile, password=password, status=status,
+                       logins=services.active_sessions(current_user), this_login=current_user.login,
+                       device_label=services.device_label, actions=EmptyForm())
+
+
 @bp.get("/account")
 def account():
-    """Show one's profile and password forms."""
+    """Show one's profile, password and the devices where one is logged in."""
     profile, password = _profile_forms()
-    return render_page("auth/account.html", profile=profile, password=password)
+    return _account_page(profile, password)
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+def end_session(session_id: int):
+    """Log out one device (one's own logins only; another's answers 404)."""
+    login = services.find_session(current_user, session_id)
+    if login is None:
+        abort(404)
+    require(can(current_user, "end", login), hide=True)
+    services.end_session(login)
+    db.session.commit()
+    if login is current_user.login:  # this very device: the same as logging out
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("That device is logged out."), "success")
+    return redirect(url_for("auth.account") + "#sessions")
+
+
+@bp.post("/account/sessions/end-others")
+def end_other_sessions():
+    """Log out everywhere else: every other device's login ends, this one stays."""
+    if not EmptyForm().validate():
+        abort(400)
+    ended = services.end_other_sessions(current_user, keep=current_user.login, actor=current_user)
+    db.session.commit()
+    flash(_("Logged out on %(count)d other devices.", count=ended) if ended != 1
+          else _("Logged out on one other device."), "success")
+    return redirect(url_for("auth.account") + "#sessions")
 
 
 @bp.post("/account")
@@ -271,10 +416,13 @@ def update_account():
             attach_error(profile, error)
         else:
             db.session.commit()
-            flash(_("Saved."), "success")
+            if current_user.requested_school_id is not None:
+                flash(_("Saved. Your school counts once a site administrator confirms it."), "success")
+            else:
+                flash(_("Saved."), "success")
             return redirect(url_for("auth.account"))
     db.session.rollback()
-    return render_page("auth/account.html", profile=profile, password=password, status=422)
+    return _account_page(profile, password, status=422)
 
 
 @bp.post("/account/password")
@@ -286,18 +434,15 @@ def change_password():
             password.current_password.errors = [_("This is not your current password.")]
         else:
             try:
-                services.set_password(current_user, password.password.data)
+                services.set_password(current_user, password.password.data, keep=current_user.login)
             except DomainError as error:
                 attach_error(password, error)
             else:
-                # The real user, not the proxy: Flask-Login stores what it is given in `g`, and the
-                # proxy would then resolve to itself (endless recursion on the next access).
-                login_user(current_user._get_current_object())  # keep this session under the new nonce
                 db.session.commit()
                 flash(_("Your new password is set."), "success")
                 return redirect(url_for("auth.account"))
     db.session.rollback()
-    return render_page("auth/account.html", profile=profile, password=password, status=422)
+    return _account_page(profile, password, status=422)
 
 
 @bp.post("/locale")

@@ -1,13 +1,16 @@
-"""Account rules: registration, password hashing and strength, logins (throttled by auth/throttle.py), reset links."""
+"""Account rules: registration and its confirmation, password hashing and strength, logins (sessions, throttled
+by auth/throttle.py), reset links, schools."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import email_validator
 from argon2 import PasswordHasher
@@ -15,16 +18,20 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, or_, select, update
 from zxcvbn import zxcvbn
 
 from workspace.auth import throttle
-from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, new_session_nonce
-from workspace.core.database import utcnow
+from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, UserSession
+from workspace.core.database import utcnow, write_aside
 from workspace.core.errors import ValidationError
 from workspace.core.models import record_event
 from workspace.core.text import clean_line, has_visible_text
 from workspace.extensions import db
+
+if TYPE_CHECKING:  # the communities package imports this module: its models are imported where used
+    from workspace.communities.models import School, SchoolEmailDomain
 
 MIN_PASSWORD_LENGTH = 10
 # zxcvbn's score: 3 means about 10^10 guesses or more ("safely unguessable"); 2 lets "woaini1314" and
@@ -103,15 +110,141 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login's loader: "id:nonce"; a changed nonce (new password, deactivation) signs out."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
+# --- logins (one per device) ---------------------------------------------------------------------
+
+# "Last seen" is written at most this often, so that a request does not write just because it was made.
+SESSION_SEEN_EVERY = dt.timedelta(minutes=5)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _session_lifetime(remember: bool) -> dt.timedelta:
+    """How long a login lasts: a remembered one as long as its cookie, another until it goes unused this long."""
+    if remember:
+        return current_app.config["REMEMBER_COOKIE_DURATION"]
+    return dt.timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+
+
+def start_session(user: User, *, user_agent: str | None, address: str | None, remember: bool = False) -> UserSession:
+    """Open a login for the user on one device; its id and secret become the user's Flask-Login id."""
+    now = utcnow()
+    purge_sessions(user, now=now)  # their ended and expired logins go, so the table stays small
+    secret = secrets.token_urlsafe(32)
+    login = UserSession(user_id=user.id, secret_hash=_sha256(secret), remember=remember,
+                        user_agent=(user_agent or "")[:400], address=(address or "")[:64],
+                        created_at=now, last_seen_at=now, expires_at=now + _session_lifetime(remember))
+    db.session.add(login)
+    db.session.flush()
+    user.login, user.session_token = login, f"{login.id}:{secret}"
+    return login
+
+
+def load_user_from_session_id(session_id: str, *, address: str | None = None) -> User | None:
+    """Flask-Login's loader: "<login id>:<secret>" names an open login; one query, user and login joined.
+
+    An ended login (logout, log out everywhere, a new password, deactivation) or an expired one loads nobody.
+    The login's "last seen" (and address) is written at most every SESSION_SEEN_EVERY.
+    """
+    login_id, _, secret = (session_id or "").partition(":")
+    if not (login_id.isascii() and login_id.isdigit()) or len(login_id) > 18 or not secret:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(user.session_nonce, nonce):
+    now = utcnow()
+    row = db.session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id == int(login_id), UserSession.ended_at.is_(None), UserSession.expires_at > now)
+    ).first()
+    if row is None:
         return None
+    user, login = row
+    if not secrets.compare_digest(login.secret_hash, _sha256(secret)) or not user.active or not user.approved:
+        return None
+    user.login, user.session_token = login, session_id
+    if now - login.last_seen_at >= SESSION_SEEN_EVERY:
+        values: dict[str, Any] = {"last_seen_at": now}
+        if address:
+            values["address"] = address[:64]
+        if not login.remember:
+            values["expires_at"] = now + _session_lifetime(False)
+        write_aside(update(UserSession).where(UserSession.id == login.id).values(**values))
     return user
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    """The user's open logins, the most recently used first."""
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.expires_at > utcnow())
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ))
+
+
+def find_session(user: User, session_id: int) -> UserSession | None:
+    """One of the user's own open logins, or None (someone else's is never found)."""
+    if not 0 < session_id < 2**63:  # past the database's integers: nobody's
+        return None
+    login = db.session.get(UserSession, session_id)
+    if login is None or login.user_id != user.id or login.ended_at is not None or login.expires_at <= utcnow():
+        return None
+    return login
+
+
+def end_session(login: UserSession) -> None:
+    """End one login: its cookies stop working at once (logout, or ending another device's login)."""
+    if login.ended_at is None:
+        login.ended_at = utcnow()
+
+
+def end_sessions(user: User, *, keep: UserSession | None = None) -> int:
+    """End every open login of the user except `keep`; return how many ended."""
+    query = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    return db.session.execute(query.values(ended_at=utcnow())).rowcount
+
+
+def end_other_sessions(user: User, *, keep: UserSession | None, actor: Any) -> int:
+    """Log the user out on every other device ("log out everywhere"), audited; return how many ended."""
+    ended = end_sessions(user, keep=keep)
+    record_event(actor, "user.sessions_ended", user, count=ended)
+    return ended
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_agent(user_agent: str) -> tuple[str, str, str]:
+    from ua_parser import parse
+
+    result = parse(user_agent[:400])
+    return (result.user_agent.family if result.user_agent else "",
+            result.os.family if result.os else "",
+            result.device.family if result.device else "")
+
+
+# Devices worth naming instead of their system ("Safari on iPhone" says more than "Safari on iOS").
+_NAMED_DEVICES = ("iPhone", "iPad", "iPod", "Mac")
+
+
+def device_label(user_agent: str | None) -> str:
+    """Say which browser on which system a login came from, in plain words ("Chrome on Windows")."""
+    browser, system, device = _parse_agent(user_agent or "")
+    browser = "" if browser == "Other" else browser
+    system = device if device in _NAMED_DEVICES else ("" if system == "Other" else system)
+    if browser and system:
+        return str(_l("%(browser)s on %(system)s", browser=browser, system=system))
+    if browser or system:
+        return browser or str(_l("A browser on %(system)s", system=system))
+    return str(_l("An unknown browser"))
+
+
+def purge_sessions(user: User | None = None, *, now: dt.datetime | None = None) -> int:
+    """Delete ended and expired logins (one user's at their login, everyone's from the daily job)."""
+    now = now or utcnow()
+    query = delete(UserSession).where(or_(UserSession.ended_at.is_not(None), UserSession.expires_at <= now))
+    if user is not None:
+        query = query.where(UserSession.user_id == user.id)
+    return db.session.execute(query).rowcount
 
 
 def _personal_words(values: Iterable[str | None]) -> list[str]:
@@ -154,14 +287,20 @@ def check_password_strength(password: str, *, field: str = "password", personal:
     raise ValidationError(str(message), field=field)
 
 
-def register_user(
-    *, email: str, display_name: str, password: str, locale: str | None = None, school_id: int | None = None
-) -> User:
-    """Create an account; a second account with the same address (in any case) is refused."""
-    email = valid_email(email)
+def _checked_name(display_name: str) -> str:
     display_name = clean_line(display_name)
     if not has_visible_text(display_name):
         raise ValidationError(str(_l("Enter your name.")), field="display_name")
+    return display_name
+
+
+def register_user(*, email: str, display_name: str, password: str, locale: str | None = None) -> User:
+    """Create an account usable at once (the CLI's administrator, the demo); the same address twice is refused.
+
+    People signing up on the site go through sign_up(), which confirms the address first.
+    """
+    email = valid_email(email)
+    display_name = _checked_name(display_name)
     if find_user_by_email(email) is not None:
         raise ValidationError(
             str(_l("An account with this email address already exists. Log in instead.")), field="email"
@@ -172,7 +311,7 @@ def register_user(
         display_name=display_name,
         password_hash=hash_password(password),
         locale=locale if locale in LOCALES else None,
-        school_id=school_id,
+        approved_at=utcnow(),
     )
     db.session.add(user)
     db.session.flush()
@@ -211,30 +350,31 @@ def authenticate(email: str, password: str, client: throttle.Client | str | None
     return None
 
 
-def set_password(user: User, password: str, *, actor: Any = None, field: str = "password") -> None:
-    """Set a new password and sign the user out of every other session."""
+def set_password(user: User, password: str, *, actor: Any = None, field: str = "password",
+                 keep: UserSession | None = None) -> None:
+    """Set a new password and end every login of the user but `keep` (the one changing it)."""
     check_password_strength(password, field=field, personal=(user.email, user.display_name))
     user.password_hash = hash_password(password)
-    user.session_nonce = new_session_nonce()
+    end_sessions(user, keep=keep)
     record_event(actor or user, "user.password_changed", user)
 
 
 def update_profile(user: User, *, display_name: str, locale: str | None, school_id: int | None) -> None:
-    """Change one's name, language and school."""
-    display_name = clean_line(display_name)
-    if not has_visible_text(display_name):
-        raise ValidationError(str(_l("Enter your name.")), field="display_name")
-    user.display_name = display_name
+    """Change one's name and language, and ask for a school (which counts once it is confirmed)."""
+    user.display_name = _checked_name(display_name)
     user.locale = locale if locale in LOCALES else None
-    user.school_id = school_id
+    choose_school(user, school_id)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_password_reset(user: User, *, actor: Any = None, hours: int | None = None) -> str:
-    """Make a one-time reset link token for the user (only its hash is kept); return the token."""
+def create_password_reset(user: User, *, actor: Any = None, hours: int | None = None, mailed: bool = False) -> str:
+    """Make a one-time reset link token for the user (only its hash is kept); return the token.
+
+    `mailed`: the link goes to the account's address, so using it proves the person reads mail there.
+    """
     token = secrets.token_urlsafe(32)
     hours = hours or current_app.config["RESET_LINK_HOURS"]
     db.session.add(
@@ -243,6 +383,7 @@ def create_password_reset(user: User, *, actor: Any = None, hours: int | None = 
             token_hash=_token_hash(token),
             created_by_id=getattr(actor, "id", None),
             expires_at=utcnow() + dt.timedelta(hours=hours),
+            mailed=mailed,
         )
     )
     record_event(actor or user, "user.reset_link_created", user)
@@ -275,6 +416,10 @@ def use_password_reset(token: str, password: str) -> User:
         raise ValidationError(problem or "", field=None)
     set_password(reset.user, password)
     reset.used_at = utcnow()
+    if reset.mailed:  # the link came by mail: the address is the person's
+        _confirm_address(reset.user)
+    elif reset.created_by_id is not None and reset.user.approved_at is None:
+        reset.user.approved_at = reset.used_at  # an administrator handed the link over: they vouch for the person
     # Every other open link for this account dies with it.
     for other in db.session.scalars(
         select(PasswordReset).where(PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))
@@ -289,7 +434,7 @@ def set_user_active(user: User, active: bool, *, actor: Any) -> None:
         raise ValidationError(str(_l("You cannot deactivate your own account.")))
     user.active = active
     if not active:
-        user.session_nonce = new_session_nonce()
+        end_sessions(user)
     record_event(actor, "user.activated" if active else "user.deactivated", user)
 
 
@@ -310,4 +455,324 @@ def create_admin(email: str, password: str, display_name: str | None = None) -> 
         set_password(user, password)
     user.is_admin = True
     user.active = True
+    user.approved_at = user.approved_at or utcnow()
+    return user
+
+
+# --- signing up on the site: the address is confirmed before the account is used --------------------
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did: `taken` when the address already had an account in use (left as it was)."""
+
+    user: User
+    taken: bool
+
+
+def sign_up(*, email: str, display_name: str, password: str, locale: str | None = None,
+            school_id: int | None = None, invited: bool = False) -> SignUp:
+    """Register from the sign-up form, answering alike whether or not the address already has an account.
+
+    The form is checked first, the same way for everyone; the password is then hashed whatever happens (the
+    costly step takes the same time either way). A new address gets an account that waits for its confirmation
+    link (or an administrator's approval). An address whose account was never confirmed takes this sign-up's
+    details (the latest one counts, earlier links stop working). An account in use is left alone: the route
+    tells its owner by mail instead. `invited`: an invitation sent to this very address, whose holder may learn
+    that the account exists, and whose account needs no further confirmation (the convener named the address).
+    """
+    email = valid_email(email)
+    display_name = _checked_name(display_name)
+    check_password_strength(password, personal=(email, display_name))
+    from workspace.communities.models import School
+
+    locale = locale if locale in LOCALES else None
+    if school_id is not None and db.session.get(School, school_id) is None:
+        raise ValidationError(str(_l("Choose a school from the list.")), field="school_id")
+    password_hash = hash_password(password)
+    user = find_user_by_email(email)
+    if user is not None and (user.approved or user.email_confirmed_at is not None):
+        if invited:
+            raise ValidationError(
+                str(_l("An account with this email address already exists. Log in instead.")), field="email")
+        return SignUp(user=user, taken=True)
+    if user is None:
+        user = User(email=email, display_name=display_name, password_hash=password_hash, locale=locale)
+        db.session.add(user)
+        db.session.flush()
+    else:
+        user.display_name, user.password_hash, user.locale = display_name, password_hash, locale
+    if invited:
+        user.approved_at = utcnow()
+    choose_school(user, school_id)
+    return SignUp(user=user, taken=False)
+
+
+_CONFIRM_SALT = "confirm-email"
+
+
+def _confirmation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_CONFIRM_SALT)
+
+
+def _registration_fingerprint(user: User) -> str:
+    # Changes with the address and the password: a later sign-up for the same address voids earlier links.
+    return _sha256(f"{user.email}\n{user.password_hash}")[:24]
+
+
+def confirmation_token(user: User, *, invite: str = "") -> str:
+    """The token of the link that confirms the address of a new account (and joins `invite`'s community)."""
+    return _confirmation_serializer().dumps({"u": user.id, "f": _registration_fingerprint(user), "i": invite})
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A confirmation link read: its account and invitation token, or why it cannot be used."""
+
+    user: User | None
+    invite: str = ""
+    problem: str | None = None
+    already: bool = False  # the address was confirmed before: nothing left to do but log in
+
+
+def read_confirmation(token: str) -> Confirmation:
+    """Read a confirmation link's token, saying why it cannot be used when it cannot."""
+    max_age = current_app.config["CONFIRM_LINK_HOURS"] * 3600
+    try:
+        data = _confirmation_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        return Confirmation(None, problem=str(_l("This confirmation link has expired. Sign up again to get a new "
+                                                 "one.")))
+    except BadSignature:
+        data = None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**63 else None
+    if user is None:
+        return Confirmation(None, problem=str(_l("This confirmation link is not valid.")))
+    if user.email_confirmed_at is not None:
+        return Confirmation(user, problem=str(_l("This address is already confirmed. Log in.")), already=True)
+    if data.get("f") != _registration_fingerprint(user):
+        return Confirmation(None, problem=str(_l("This confirmation link was replaced by a newer one. Use the "
+                                                 "latest email we sent, or sign up again.")))
+    if not user.active:
+        return Confirmation(None, problem=str(_l("This account is deactivated. Ask a site administrator.")))
+    invite = data.get("i") if isinstance(data.get("i"), str) else ""
+    return Confirmation(user, invite=invite)
+
+
+def confirm_email(token: str, password: str) -> User:
+    """Confirm a new account's address through its link, with the password chosen at sign-up.
+
+    Asking for the password too means that the person who reads the mail is the one who signed up: someone who
+    signed up first with another person's address, and their own password, gains nothing when that person clicks.
+    """
+    confirmation = read_confirmation(token)
+    if confirmation.problem or confirmation.user is None:
+        raise ValidationError(confirmation.problem or "", field=None)
+    user = confirmation.user
+    if not verify_password(user, password):
+        raise ValidationError(str(_l("This is not the password chosen when signing up.")), field="password")
+    _confirm_address(user)
+    record_event(user, "user.email_confirmed", user)
+    return user
+
+
+def _confirm_address(user: User) -> None:
+    """The person proved they read mail at the account's address: the account is let in, and a school whose
+    email domain it is (registered by an administrator) is theirs, unless they already belong to another."""
+    now = utcnow()
+    user.email_confirmed_at = user.email_confirmed_at or now
+    user.approved_at = user.approved_at or now
+    school = school_of_address(user.email)
+    if school is not None and school.id != user.school_id and (
+            user.school_id is None or user.requested_school_id == school.id):
+        grant_school(user, school, actor=user, how="email_domain")
+
+
+def approve_account(user: User, *, actor: Any) -> None:
+    """Let in an account waiting for its address to be confirmed (the way in when the site sends no email)."""
+    if user.approved:
+        return
+    user.approved_at = utcnow()
+    record_event(actor, "user.approved", user)
+
+
+# --- schools: a school counts once it is granted ----------------------------------------------------
+
+
+def _domain_of(email: str) -> str:
+    return normalize_email(email).rpartition("@")[2]
+
+
+def school_of_address(email: str) -> School | None:
+    """The school whose registered email domain this address is at, or None."""
+    from workspace.communities.models import School, SchoolEmailDomain
+
+    domain = _domain_of(email)
+    if not domain:
+        return None
+    return db.session.scalar(
+        select(School).join(SchoolEmailDomain, SchoolEmailDomain.school_id == School.id)
+        .where(SchoolEmailDomain.domain == domain))
+
+
+def _member_of_a_community_of(user: User, school_id: int) -> bool:
+    """Whether a convener let the user into a community of the school (as more than a guest expert)."""
+    from workspace.communities.models import Community, Membership, community_schools
+    from workspace.core.permissions import CONTRIBUTORS
+
+    if user.id is None:
+        return False
+    return db.session.scalar(
+        select(Membership.id)
+        .join(Community, Community.id == Membership.community_id)
+        .join(community_schools, community_schools.c.community_id == Community.id)
+        .where(Membership.user_id == user.id, Membership.left_at.is_(None), Membership.role.in_(CONTRIBUTORS),
+               community_schools.c.school_id == school_id)
+        .limit(1)) is not None
+
+
+def grant_school(user: User, school: School | None, *, actor: Any, how: str = "admin") -> None:
+    """Make `school` the one the user belongs to (None: no school), which opens its school-wide material.
+
+    `how`: admin, email_domain (a confirmed address at its domain), community (an invitation from one of its
+    communities, or a convener's). An administrator's decision also settles any request.
+    """
+    school_id = school.id if school is not None else None
+    if how == "admin" or user.requested_school_id == school_id:
+        user.requested_school_id = None
+    if user.school_id == school_id:
+        return
+    user.school_id = school_id
+    user.school = school
+    record_event(actor, "user.school_granted", user, how=how, name=school.name if school else "")
+
+
+def choose_school(user: User, school_id: int | None) -> None:
+    """The person's own choice of school: it counts at once when it can be confirmed (a confirmed address at the
+    school's email domain, or membership of one of its communities), else it waits for an administrator. The
+    school they belong to stays until another is confirmed; choosing none leaves it."""
+    if school_id is None:
+        user.requested_school_id = None
+        if user.school_id is not None:
+            grant_school(user, None, actor=user, how="self")
+        return
+    from workspace.communities.models import School
+
+    if school_id == user.school_id:
+        user.requested_school_id = None
+        return
+    school = db.session.get(School, school_id)
+    if school is None:
+        raise ValidationError(str(_l("Choose a school from the list.")), field="school_id")
+    user.requested_school_id = school.id
+    if user.email_confirmed_at is not None and _domain_of(user.email) in {d.domain for d in school.domains}:
+        grant_school(user, school, actor=user, how="email_domain")
+    elif _member_of_a_community_of(user, school.id):
+        grant_school(user, school, actor=user, how="community")
+
+
+def confirm_school_through_invitation(user: User, community: Any, role: str) -> None:
+    """An invitation accepted from a community of the school the person asked for confirms that school.
+
+    Guest experts come from elsewhere by definition: their invitation confirms nothing.
+    """
+    from workspace.communities.models import School
+    from workspace.core.permissions import CONTRIBUTORS
+
+    requested = user.requested_school_id
+    if requested is None or role not in CONTRIBUTORS:
+        return
+    if any(school.id == requested for school in community.schools):
+        grant_school(user, db.session.get(School, requested), actor=user, how="community")
+
+
+def refuse_school_request(user: User, *, actor: Any) -> None:
+    """Turn down the school a person asked for (the school they belong to, if any, stays)."""
+    if user.requested_school_id is not None:
+        name = user.requested_school.name if user.requested_school else ""
+        user.requested_school_id = None
+        record_event(actor, "user.school_refused", user, name=name)
+
+
+def valid_domain(text: str | None) -> str:
+    """An email domain as an administrator types it ("guanghua.edu.tw", "@guanghua.edu.tw"), or refused."""
+    domain = clean_line(text).lower().removeprefix("@").strip().rstrip(".")
+    try:
+        validate_email(f"someone@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(str(_l("Enter a domain such as guanghua.edu.tw.")), field="domain") from None
+    return domain
+
+
+def add_school_domain(school: School, text: str, *, actor: Any) -> SchoolEmailDomain:
+    """Register an email domain for a school: confirmed addresses there belong to it, now and later.
+
+    People already confirmed at the domain who belong to no school yet, or who asked for this one, join it.
+    """
+    from workspace.communities.models import SchoolEmailDomain
+
+    domain = valid_domain(text)
+    owner = db.session.scalar(select(SchoolEmailDomain).where(SchoolEmailDomain.domain == domain))
+    if owner is not None:
+        raise ValidationError(str(_l("This domain already belongs to %(name)s.", name=owner.school.name)),
+                              field="domain")
+    row = SchoolEmailDomain(school_id=school.id, domain=domain)
+    db.session.add(row)
+    db.session.flush()
+    record_event(actor, "school.domain_added", school, name=domain)
+    people = db.session.scalars(
+        select(User).where(User.email.like(f"%@{domain}"), User.email_confirmed_at.is_not(None),
+                           or_(User.school_id.is_(None), User.requested_school_id == school.id)))
+    for user in people:
+        if _domain_of(user.email) == domain:  # LIKE's "_" matches any character: check exactly
+            grant_school(user, school, actor=actor, how="email_domain")
+    return row
+
+
+def remove_school_domain(row: SchoolEmailDomain, *, actor: Any) -> None:
+    """Stop trusting an email domain for new members (those who joined through it stay)."""
+    record_event(actor, "school.domain_removed", row.school, name=row.domain)
+    db.session.delete(row)
+
+
+def pending_counts() -> dict[str, int]:
+    """How many accounts wait for approval and how many school requests wait, for the administrators."""
+    waiting = db.session.scalar(select(func.count(User.id)).where(User.approved_at.is_(None), User.active.is_(True)))
+    requests = db.session.scalar(select(func.count(User.id)).where(User.requested_school_id.is_not(None)))
+    return {"accounts": waiting or 0, "schools": requests or 0}
+
+
+# --- accounts an administrator creates -------------------------------------------------------------
+
+
+def create_user(*, email: str, display_name: str, school_id: int | None, locale: str | None, is_admin: bool,
+                actor: Any) -> User:
+    """Create an account for someone (let in at once, its school granted); they choose their password through
+    the link of an invitation (create_password_reset). A duplicate address is refused beside the field."""
+    email = valid_email(email)
+    display_name = _checked_name(display_name)
+    if find_user_by_email(email) is not None:
+        raise ValidationError(str(_l("An account with this email address already exists.")), field="email")
+    from workspace.communities.models import School
+
+    school = None
+    if school_id is not None:
+        school = db.session.get(School, school_id)
+        if school is None:
+            raise ValidationError(str(_l("Choose a school from the list.")), field="school_id")
+    user = User(
+        email=email,
+        display_name=display_name,
+        # Nobody knows this password: the person sets their own through the link.
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+        locale=locale if locale in LOCALES else None,
+        is_admin=bool(is_admin),
+        approved_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_event(actor, "user.created", user, is_admin=bool(is_admin))
+    if school is not None:
+        grant_school(user, school, actor=actor, how="admin")
     return user

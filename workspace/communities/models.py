@@ -46,8 +46,24 @@ class School(db.Model):
     in_evaluation_programme: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    domains = relationship("SchoolEmailDomain", order_by="SchoolEmailDomain.domain", back_populates="school",
+                           cascade="all, delete-orphan", passive_deletes=True)
+
     def __repr__(self) -> str:
         return f"<School {self.id} {self.name}>"
+
+
+class SchoolEmailDomain(db.Model):
+    """An email domain an administrator registered for a school: a confirmed address there belongs to the school."""
+
+    __tablename__ = "school_email_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)  # lower-case, without "@"
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    school = relationship("School", back_populates="domains")
 
 
 community_schools = Table(

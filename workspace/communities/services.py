@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from workspace.auth.models import User
-from workspace.auth.services import normalize_email, valid_email
+from workspace.auth.services import confirm_school_through_invitation, normalize_email, valid_email
 from workspace.communities.models import (
     ASSIGNABLE_ROLES,
     ROLE_ORDER,
@@ -522,6 +522,9 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     membership = add_member(invitation.community, user, invitation.role)
     invitation.use_count += 1
     record_event(user, "invitation.accepted", invitation, invitation.community, role=invitation.role)
+    # A convener's invitation vouches for the person: the school they asked for, if it is one of the community's,
+    # is now theirs.
+    confirm_school_through_invitation(user, invitation.community, invitation.role)
     return membership
 
 

@@ -2,7 +2,7 @@
 
 Every flush that adds, changes or deletes a record bumps one generation counter in the database
 (in the same transaction), so every worker sees a change at once. A cached page is keyed on the
-path, the htmx headers, the user (and their session nonce and CSRF secret), the language and the
+path, the htmx headers, the user (and their login and CSRF secret), the language and the
 generation, so permission changes invalidate it like any other write. Only views that say
 @cache_page are cached, only answers 200 without a pending flash or a new cookie are stored.
 """
@@ -159,7 +159,7 @@ def _cache_key() -> tuple | None:
         request.headers.get("HX-Boosted"),
         request.headers.get("HX-History-Restore-Request"),
         user.id,
-        user.session_nonce,
+        user.login.id if user.login is not None else None,
         session.get("csrf_token"),
         current_locale_code(),
         current_generation(),

@@ -91,6 +91,28 @@ def short_write() -> Iterator[None]:
         g._short_write = False
 
 
+def write_aside(statement: Any) -> None:
+    """Run one small bookkeeping write (a login's "last seen") without making the request a writer.
+
+    A request that only reads holds no write lock, so the write runs at once in a short transaction of its own
+    on another connection (taking the lock first); a request that writes already holds the lock in its own
+    transaction, where the write then goes, committed with the request's work. Best effort: a write that
+    cannot get the lock is skipped, to be made at a later request.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    from workspace.extensions import db
+
+    if not _only_reads():
+        db.session.execute(statement)
+        return
+    try:
+        with short_write(), db.engine.begin() as connection:
+            connection.execute(statement)
+    except OperationalError:
+        current_app.logger.warning("bookkeeping write skipped: the database is busy")
+
+
 def _only_reads() -> bool:
     """Whether this request only reads: a safe method on a view not marked as writing (a download counter)."""
     if not has_request_context() or request.method in UNSAFE_METHODS or g.get("_short_write"):

@@ -346,6 +346,10 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return _activity_rule(user, action, obj)
     if kind == "PlanDoc":
         return _plan_rule(user, action, obj)
+    if kind == "UserSession":  # a login: only its owner ends it (an administrator deactivates the account)
+        if action == "end":
+            return obj.user_id == user.id
+        raise ValueError(f"unknown login action {action!r}")
     raise TypeError(f"no policy for {type(obj).__name__}")
 
 
