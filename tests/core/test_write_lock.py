@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -220,7 +220,7 @@ def test_an_upload_still_arriving_does_not_hold_up_three_other_saves(ctx, server
     plan_path = f"/c/{slug}/plans/{doc.id}"
     saves = [
         threading.Thread(target=save, args=("reply", people[1], f"/c/{slug}/discussions/{thread.id}/reply",
-                                            {"body": "我也用披薩圖，學生很投入。", "submission_key": uuid.uuid4().hex})),
+                                            {"body": "我也用披薩圖。", "submission_key": uuid.uuid4().hex})),
         threading.Thread(target=save, args=("section", people[2], f"{plan_path}/sections/{section.id}",
                                             {"body": "學生能用圖示說明異分母分數的加法。",
                                              "base_version": str(section.version)})),
@@ -299,6 +299,50 @@ def short_busy_timeout(app: Flask) -> Iterator[None]:
         db.engine.dispose()
 
 
+class ResendForm(HTMLParser):
+    """The page's heading and its one form, read as a browser would send it (name → value)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heading, self.action, self.method = "", "", ""
+        self.values: dict[str, str] = {}
+        self.shown: set[str] = set()
+        self._in: str | None = None
+
+    @classmethod
+    def of(cls, page: str) -> ResendForm:
+        parser = cls()
+        parser.feed(page)
+        return parser
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "h1":
+            self._in = "h1"
+        elif tag == "form" and "resend-form" in attributes.get("class", ""):
+            self.action, self.method = attributes["action"], attributes["method"]
+        elif tag == "input" and self.action and attributes.get("name"):
+            self.values[attributes["name"]] = attributes.get("value", "")
+            if attributes.get("type") != "hidden":
+                self.shown.add(attributes["name"])
+        elif tag == "textarea" and self.action:
+            self._in = attributes["name"]
+            self.values[self._in] = ""
+            self.shown.add(self._in)
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "h1":
+            self.heading += data
+        elif self._in:
+            self.values[self._in] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._in:
+            self.values[self._in] = self.values[self._in].removeprefix("\n")  # as browsers parse a textarea
+        if tag in ("h1", "textarea"):
+            self._in = None
+
+
 class HeldLock:
     """Another process's long write: it holds the lock that a reply needs until released."""
 
@@ -309,7 +353,8 @@ class HeldLock:
         else:
             self.connection = db.engine.raw_connection()
             cursor = self.connection.cursor()
-            cursor.execute("SELECT id FROM threads WHERE id = %s FOR UPDATE", (thread_id,))  # a reply numbers itself here
+            # A reply takes the thread's next number: it waits for this row.
+            cursor.execute("SELECT id FROM threads WHERE id = %s FOR UPDATE", (thread_id,))
             cursor.close()
 
     def release(self) -> None:
@@ -332,16 +377,12 @@ def test_a_lock_held_beyond_the_busy_timeout_answers_503_and_keeps_the_typed_tex
 
     # A plain form: the page says to send again, and holds what was typed, ready to be sent as it was.
     assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
-    page = response.get_data(as_text=True)
-    assert "busy" in page
-    form = re.search(r'<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
-    assert form and unescape(form.group(1)) == path
-    sent_again = {name: unescape(value) for name, value in re.findall(
-        r'<(?:input|textarea)[^>]*name="([^"]+)"[^>]*?(?:value="([^"]*)")?[^>]*>', form.group(2))}
-    kept = dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form.group(2), re.S))
-    sent_again.update({name: unescape(value) for name, value in kept.items()})
-    assert sent_again["body"] == typed["body"] and sent_again["submission_key"] == typed["submission_key"]
-    assert sent_again["csrf_token"]
+    form = ResendForm.of(response.get_data(as_text=True))
+    assert "busy" in form.heading
+    assert form.action == path and form.method == "post"
+    assert form.values["body"] == typed["body"] and form.values["submission_key"] == typed["submission_key"]
+    assert form.values["csrf_token"]
+    assert "body" in form.shown  # the text itself is on the page, not only in a hidden field
 
     # htmx: an error (not swapped, so the form stays as typed) whose heading app.js shows as the message.
     assert hx.status_code == 503 and hx.headers["Retry-After"].isdigit()
@@ -349,7 +390,7 @@ def test_a_lock_held_beyond_the_busy_timeout_answers_503_and_keeps_the_typed_tex
     assert db.session.scalar(select(func.count()).select_from(Post).where(Post.thread_id == thread.id)) == 1
 
     # The lock is gone: the page's own "Send again" saves the reply, once.
-    again = client.post(path, data=sent_again)
+    again = client.post(path, data=form.values)
     assert again.status_code == 302
     db.session.rollback()
     assert db.session.scalars(select(Post.body).where(Post.thread_id == thread.id, Post.number == 2)).one() \
