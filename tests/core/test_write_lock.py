@@ -29,6 +29,8 @@ from werkzeug.serving import make_server
 
 from tests.discussions.helpers import make_board
 from tests.factories import PASSWORD, add_member, make_user
+from workspace.communities.models import Membership
+from workspace.communities.services import remove_member
 from workspace.discussions.models import Post
 from workspace.extensions import db
 from workspace.plans import services as plans
@@ -270,6 +272,29 @@ def test_eight_large_photos_uploaded_at_once_all_succeed(ctx, server, team):
                              .where(Resource.community_id == board.community.id)) == len(uploads)
 
 
+def test_what_others_saved_while_a_body_arrived_is_what_the_request_sees(ctx, server, team, request):
+    """A member removed while their photo was still arriving: the upload is refused, not added behind the
+    convener's back (the request's reads begin once its body is in)."""
+    board, (uploader, *_others), _thread, _doc, _section = team
+    person = Person(server).log_in(uploader.email)
+    upload = Upload(person, board.community.slug, "課堂照片.jpg", photo(1600, 1200))
+    request.addfinalizer(upload.socket.close)
+    spooled_before = len(spooled_parts(server))
+    upload.send(len(upload.data) // 2)
+    wait_for(lambda: len(spooled_parts(server)) > spooled_before, "the upload to reach the request parser")
+
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == uploader.id,
+                                                            Membership.community_id == board.community.id))
+    remove_member(membership, actor=board.convener)
+    db.session.commit()  # the convener's save does not wait for the upload either
+
+    status, _page = upload.finish()
+    assert status == 404  # no longer a member: the community is not theirs to see
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Resource)
+                             .where(Resource.community_id == board.community.id)) == 0
+
+
 # --- a lock held elsewhere beyond the busy timeout -------------------------------------------------
 
 
@@ -307,6 +332,7 @@ class ResendForm(HTMLParser):
         self.heading, self.action, self.method = "", "", ""
         self.values: dict[str, str] = {}
         self.shown: set[str] = set()
+        self.files: set[str] = set()
         self._in: str | None = None
 
     @classmethod
@@ -321,6 +347,8 @@ class ResendForm(HTMLParser):
             self._in = "h1"
         elif tag == "form" and "resend-form" in attributes.get("class", ""):
             self.action, self.method = attributes["action"], attributes["method"]
+        elif tag == "input" and self.action and attributes.get("type") == "file":
+            self.files.add(attributes["name"])
         elif tag == "input" and self.action and attributes.get("name"):
             self.values[attributes["name"]] = attributes.get("value", "")
             if attributes.get("type") != "hidden":
@@ -396,3 +424,30 @@ def test_a_lock_held_beyond_the_busy_timeout_answers_503_and_keeps_the_typed_tex
     assert db.session.scalars(select(Post.body).where(Post.thread_id == thread.id, Post.number == 2)).one() \
         == typed["body"]
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_while_the_lock_is_held_elsewhere_a_file_is_still_checked_and_a_good_one_asked_for_again(
+        client, ctx, short_busy_timeout):
+    """The checks of an upload need no lock: a refused file says why at once; a good one, which must be written,
+    gets the busy page, which asks for the file again and keeps the typed title."""
+    board = make_board()
+    client.login(board.member)
+    path = "/c/board/resources/new"
+    fields = {"source": "files", "title": "五年級 分數 學習單", "kind": "courseware", "visibility": "community"}
+    lock = HeldLock(0)
+    try:
+        refused = client.post_form(path, {**fields, "files": (io.BytesIO(b"MZ\x90\x00 a program"), "講義.pdf")},
+                                   content_type="multipart/form-data")
+        good = client.post_form(path, {**fields, "files": (io.BytesIO(photo(400, 300)), "學習單.jpg")},
+                                content_type="multipart/form-data")
+    finally:
+        lock.release()
+
+    assert refused.status_code == 422
+    assert "looks like a program" in refused.get_data(as_text=True)
+    assert good.status_code == 503 and good.headers["Retry-After"].isdigit()
+    form = ResendForm.of(good.get_data(as_text=True))
+    assert form.values["title"] == fields["title"] and form.values["kind"] == fields["kind"]
+    assert "學習單.jpg" in good.get_data(as_text=True) and "files" in form.files
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
+
