@@ -31,6 +31,7 @@ from tests.discussions.helpers import make_board
 from tests.factories import PASSWORD, add_member, make_user
 from workspace.communities.models import Membership
 from workspace.communities.services import remove_member
+from workspace.core.models import Blob
 from workspace.discussions.models import Post
 from workspace.extensions import db
 from workspace.plans import services as plans
@@ -436,6 +437,9 @@ def test_while_the_lock_is_held_elsewhere_a_file_is_still_checked_and_a_good_one
     fields = {"source": "files", "title": "五年級 分數 學習單", "kind": "courseware", "visibility": "community"}
     lock = HeldLock(0)
     try:
+        attachment = client.post("/c/board/discussions/attachments", headers={
+            "Accept": "application/json", "X-CSRFToken": client.csrf_token()},
+            data={"file": (io.BytesIO(photo(400, 300)), "板書.jpg")}, content_type="multipart/form-data")
         refused = client.post_form(path, {**fields, "files": (io.BytesIO(b"MZ\x90\x00 a program"), "講義.pdf")},
                                    content_type="multipart/form-data")
         good = client.post_form(path, {**fields, "files": (io.BytesIO(photo(400, 300)), "學習單.jpg")},
@@ -445,9 +449,32 @@ def test_while_the_lock_is_held_elsewhere_a_file_is_still_checked_and_a_good_one
 
     assert refused.status_code == 422
     assert "looks like a program" in refused.get_data(as_text=True)
+    # The editor's own upload (a script asking for JSON) gets the message as JSON, to show beside the file.
+    assert attachment.status_code == 503 and attachment.headers["Retry-After"].isdigit()
+    assert "busy" in attachment.get_json()["error"]
     assert good.status_code == 503 and good.headers["Retry-After"].isdigit()
     form = ResendForm.of(good.get_data(as_text=True))
     assert form.values["title"] == fields["title"] and form.values["kind"] == fields["kind"]
     assert "學習單.jpg" in good.get_data(as_text=True) and "files" in form.files
     assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
 
+
+
+def test_a_form_whose_second_file_is_refused_stores_nothing_at_all(client, ctx, app):
+    """Every file of a request is checked before any is stored: the photo sent with a program is not left in the
+    store (nor in the database) when the form is refused."""
+    board = make_board()
+    client.login(board.member)
+    store = Path(app.config["UPLOAD_DIR"])
+
+    def stored_files() -> set[Path]:
+        return {path for path in store.rglob("*") if path.is_file() and "tmp" not in path.relative_to(store).parts}
+
+    before = stored_files()
+    response = client.post_form("/c/board/resources/new", {
+        "source": "files", "kind": "courseware", "visibility": "community",
+        "files": [(io.BytesIO(photo(400, 300)), "板書.jpg"), (io.BytesIO(b"MZ\x90\x00 a program"), "講義.pdf")],
+    }, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert stored_files() == before
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
