@@ -174,14 +174,6 @@ def fresh_snapshot() -> None:
         dbapi_connection.execute("BEGIN DEFERRED")
 
 
-def holds_write_lock() -> bool:
-    """Whether this app context's database session holds SQLite's write lock now (False elsewhere)."""
-    session = db.session()
-    if not session.in_transaction() or db.engine.dialect.name != "sqlite":
-        return False
-    return session.connection().info.get(_STATE) == WRITING
-
-
 @contextmanager
 def reads_first() -> Iterator[None]:
     """Outside a request, begin transactions as a request does: reading, the write lock taken at the first write.
