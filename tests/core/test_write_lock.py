@@ -32,7 +32,7 @@ from tests.factories import PASSWORD, add_member, make_user
 from workspace.communities.models import Membership
 from workspace.communities.services import remove_member
 from workspace.core.models import Blob
-from workspace.discussions.models import Post
+from workspace.discussions.models import Post, ReadMark
 from workspace.extensions import db
 from workspace.plans import services as plans
 from workspace.plans.models import PlanComment, PlanSection
@@ -425,6 +425,31 @@ def test_a_lock_held_beyond_the_busy_timeout_answers_503_and_keeps_the_typed_tex
     assert db.session.scalars(select(Post.body).where(Post.thread_id == thread.id, Post.number == 2)).one() \
         == typed["body"]
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_thread_read_while_the_lock_is_held_elsewhere_is_shown_and_marked_read_later(client, ctx,
+                                                                                      short_busy_timeout):
+    """Reading moves the read mark, a write the page can do without: a busy database leaves it for later."""
+    board = make_board()
+    thread = board.thread()
+    board.reply(thread, "第二則回覆")
+    client.login(board.convener)
+    path = f"/c/board/discussions/{thread.id}"
+    lock = HeldLock(thread.id)
+    try:
+        page = client.get(path)
+    finally:
+        lock.release()
+    assert page.status_code == 200 and "第二則回覆" in page.get_data(as_text=True)
+    assert read_up_to(thread, board.convener) is None
+    assert client.get(path).status_code == 200
+    assert read_up_to(thread, board.convener) == 2
+
+
+def read_up_to(thread, user) -> int | None:
+    db.session.rollback()  # a fresh look
+    return db.session.scalar(select(ReadMark.last_read_number).where(ReadMark.thread_id == thread.id,
+                                                                      ReadMark.user_id == user.id))
 
 
 def test_while_the_lock_is_held_elsewhere_a_file_is_still_checked_and_a_good_one_asked_for_again(

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import CheckConstraint, DateTime, Select, event, inspect, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
@@ -172,6 +173,24 @@ def fresh_snapshot() -> None:
     if dbapi_connection.in_transaction:
         dbapi_connection.execute("COMMIT")
         dbapi_connection.execute("BEGIN DEFERRED")
+
+
+@contextmanager
+def unless_busy() -> Iterator[None]:
+    """Make a write that a page can do without (a read mark, a download count) give way to a busy database.
+
+    When the lock cannot be had within the busy timeout, the write is rolled back and the page is served all
+    the same (the mark moves at the next view) instead of answering 503 for something the person did not ask.
+    """
+    from workspace.core.errors import is_lock_timeout
+
+    try:
+        yield
+    except OperationalError as error:
+        if not is_lock_timeout(error):
+            raise
+        db.session.rollback()
+        logging.getLogger(__name__).warning("the database stayed locked: a write that can wait was left out")
 
 
 @contextmanager

@@ -37,6 +37,7 @@ class Conflict(DomainError):
 ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500, 503)
 # How long a person is asked to wait after a lock wait timed out: the writes in the way take milliseconds.
 RETRY_AFTER_SECONDS = 3
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # SQLSTATEs of PostgreSQL's lock_timeout, deadlock and serialization failure: nothing saved, sending again works.
 POSTGRES_CONTENTION = frozenset({"55P03", "40P01", "40001"})
 
@@ -82,7 +83,7 @@ def _typed(value: str) -> bool:
 
 
 def _resend() -> Resend | None:
-    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.mimetype.startswith(
+    if request.method in SAFE_METHODS or not request.mimetype.startswith(
             ("multipart/form-data", "application/x-www-form-urlencoded")):
         return None
     query = request.query_string.decode("latin-1")
@@ -108,9 +109,9 @@ def _busy_response() -> Response:
         response = jsonify(error=_("The server is busy and nothing was saved. Try again in a few seconds."))
         response.status_code = 503
     elif htmx and not htmx.boosted:
-        response = _render_error(503)
+        response = _render_error(503, saving=request.method not in SAFE_METHODS)
     else:
-        response = _render_error(503, resend=_resend())
+        response = _render_error(503, saving=request.method not in SAFE_METHODS, resend=_resend())
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -17,6 +17,7 @@ from flask_login import current_user
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
+from workspace.core.database import unless_busy
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, page_number
 from workspace.core.htmx import render_page, wants_fragment
@@ -257,10 +258,12 @@ def _linked_for(thread: Thread) -> Linked | None:
 
 
 def _remember_read(thread: Thread, number: int, already: int) -> None:
-    """Move the read mark after the page was rendered: the write lock is taken at this write (core/database)."""
+    """Move the read mark after the page was rendered: the write lock is taken at this write (core/database),
+    and a busy database leaves the mark for the next view rather than failing the page."""
     if number > already:
-        services.mark_read(thread.id, current_user.id, number)
-        db.session.commit()
+        with unless_busy():
+            services.mark_read(thread.id, current_user.id, number)
+            db.session.commit()
 
 
 @bp.get("/c/<slug>/discussions/<int:thread_id>")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page
+from workspace.core.database import unless_busy
 from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
@@ -261,8 +262,9 @@ def download(slug: str, resource_id: int):
     """Download a version (the newest unless ?version=N) as an attachment, counting the download."""
     resource = load_resource(slug, resource_id)
     version = _version(resource)
-    services.count_download(resource)
-    db.session.commit()
+    with unless_busy():  # a busy database skips the count, not the download
+        services.count_download(resource)
+        db.session.commit()
     if version.is_text:
         response = Response(version.body or "", mimetype="text/markdown")
         response.headers["Content-Disposition"] = content_disposition(clean_filename(f"{resource.title}.md"))
