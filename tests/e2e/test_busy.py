@@ -41,6 +41,7 @@ class Lock:
 @pytest.fixture()
 def lock(live_app: Flask) -> Iterator[Lock]:
     """The live app waits 200 ms for a lock (new connections take the setting); a lock to hold against it."""
+    previous = live_app.config["SQLITE_BUSY_TIMEOUT_MS"]
     with live_app.app_context():
         db.engine.dispose()
     live_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 200
@@ -49,7 +50,7 @@ def lock(live_app: Flask) -> Iterator[Lock]:
         yield held
     finally:
         held.release()
-        live_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 5000
+        live_app.config["SQLITE_BUSY_TIMEOUT_MS"] = previous
         with live_app.app_context():
             db.engine.dispose()
 
