@@ -94,10 +94,13 @@ def purge_trash_command() -> None:
 @with_appcontext
 def send_notifications_command() -> None:
     """Email each person their pending notifications in one message (run it every few minutes from cron)."""
+    from workspace.core.database import reads_first
     from workspace.notifications.services import send_pending_emails
 
-    count = send_pending_emails(after_each=db.session.commit)  # each email's state is saved as it goes
-    db.session.commit()
+    # Reading first: the write lock is taken only to mark an email sent, never while a mail server answers.
+    with reads_first():
+        count = send_pending_emails(after_each=db.session.commit)  # each email's state is saved as it goes
+        db.session.commit()
     click.echo(f"Notification emails sent: {count}")
 
 

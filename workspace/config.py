@@ -69,6 +69,8 @@ def load_config() -> dict[str, Any]:
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How long a write waits for SQLite's write lock before the person is asked to send again (503).
+        "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_VIDEO_UPLOAD_MB": _int("MAX_VIDEO_UPLOAD_MB", 500),

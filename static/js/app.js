@@ -79,12 +79,35 @@
       return;
     }
     var message = document.body.getAttribute("data-error-message");
+    var explanation = null;
     try {
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var heading = doc.querySelector(".error-page h1");
       if (heading) message = heading.textContent.trim();
+      explanation = doc.querySelector(".error-page p:not(.error-code)");
     } catch (e) { /* keep the generic message */ }
     flash(message, "error");
+    if (xhr.status === 503) busyNotice(event.detail.elt, explanation ? explanation.textContent.trim() : message);
+  });
+
+  // A save that met a busy database (503) is not swapped, so the form keeps what was typed; say so in the
+  // form itself too, where the person is looking (the flash sits at the top of a possibly long page).
+  function busyNotice(elt, message) {
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (!form) return;
+    var notice = form.querySelector(".form-busy");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.className = "notice notice-error form-busy";
+      notice.setAttribute("role", "alert");
+      var button = form.querySelector("button[type=submit], button:not([type])");
+      if (button) button.parentNode.insertBefore(notice, button); else form.append(notice);
+    }
+    notice.textContent = message;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (form) form.querySelectorAll(".form-busy").forEach(function (notice) { notice.remove(); });
   });
 
   // A region that follows another field (the web address follows the community's name) is not replaced

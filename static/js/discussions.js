@@ -119,6 +119,7 @@
       var xhr = new XMLHttpRequest();
       xhr.open("POST", url);
       xhr.setRequestHeader("X-CSRFToken", window.csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");  // errors too (a busy database's 503) come as {error}
       xhr.upload.addEventListener("progress", function (event) {
         if (event.lengthComputable) status.textContent = file.name + " " + Math.round(event.loaded * 100 / event.total) + "%";
       });

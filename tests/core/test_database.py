@@ -1,4 +1,5 @@
-"""SQLite runs with WAL, foreign keys and a busy timeout; writes take the lock up front; times stay UTC."""
+"""SQLite runs with WAL, foreign keys and a busy timeout; a request takes the write lock at its first write
+(work outside a request, up front); times stay UTC."""
 
 from __future__ import annotations
 
@@ -88,3 +89,50 @@ def test_concurrent_writers_wait_instead_of_failing(app, ctx):
     db.session.expire_all()
     final = db.session.execute(text("SELECT display_name FROM users WHERE id = :id"), {"id": user_id}).scalar()
     assert final in {"start+a+b", "start+b+a"}, "a write was lost"
+
+
+def _lock_is_free() -> bool:
+    """Whether another connection could take SQLite's write lock right now (without waiting)."""
+    import sqlite3
+
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+@sqlite_only
+def test_a_post_takes_the_write_lock_at_its_first_write_not_before(app):
+    from workspace.auth.models import User
+
+    with app.app_context():
+        user_id = make_user().id
+    with app.test_request_context("/anything", method="POST"):
+        db.session.get(User, user_id)  # the user loader's read: no lock
+        assert _lock_is_free()
+        db.session.get(User, user_id).display_name = "改名"
+        db.session.flush()  # the first write takes it, until the commit
+        assert not _lock_is_free()
+        db.session.commit()
+        assert _lock_is_free()
+
+
+@sqlite_only
+def test_select_for_update_in_a_request_takes_the_write_lock_before_reading(app):
+    from sqlalchemy import select
+
+    from workspace.auth.models import User
+
+    with app.app_context():
+        user_id = make_user().id
+    with app.test_request_context("/anything"):
+        db.session.scalars(select(User).where(User.id == user_id)).one()
+        assert _lock_is_free()
+        db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one()
+        assert not _lock_is_free()  # no row locks in SQLite: "about to change this row" takes the database's
+        db.session.rollback()

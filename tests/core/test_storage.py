@@ -435,7 +435,7 @@ def test_failing_database_leaves_no_temp_file(uploads, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(storage, "_place", broken)
+    monkeypatch.setattr(storage, "_record", broken)
     with pytest.raises(RuntimeError):
         _store(PDF_BYTES, "a.pdf")
     assert _temp_files(uploads) == []

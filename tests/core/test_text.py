@@ -94,3 +94,32 @@ def test_html_to_text_reads_a_stored_render_as_markdown_to_text_reads_its_source
     assert text.splitlines() == ["學習目標", "能用通分算 1/2 + 1/3", "第二行 & <更多>", "題目", "分數", "通分", "10",
                                  "看 https://example.org/分數", "二", "code < 1"]
     assert html_to_text("") == "" and html_to_text(None) == ""
+
+
+def test_markdown_rendered_in_several_threads_at_once_comes_out_whole_and_apart():
+    """Saves are sanitized at the same moment in one worker's threads (they no longer queue for the database):
+    each text comes out as it does alone, never failing and never mixed with another person's."""
+    import threading
+
+    texts = [f"第 {number} 則：**先摺紙**再通分 https://example.com/{number} <script>x</script>\n\n- 一\n- 二 `碼`\n\n"
+             f"| 甲 | 乙 |\n|---|---|\n| {number} | 2 |" for number in range(24)]
+    alone = {text: str(render_markdown(text)) for text in texts}
+    problems: list[str] = []
+    start = threading.Barrier(6)
+
+    def render(offset: int) -> None:
+        start.wait()
+        for step in range(200):
+            text = texts[(offset * 5 + step) % len(texts)]
+            try:
+                if str(render_markdown(text)) != alone[text]:
+                    problems.append(f"text {text[:6]} came out different")
+            except Exception as error:  # any failure is the finding
+                problems.append(repr(error))
+
+    threads = [threading.Thread(target=render, args=(offset,)) for offset in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []

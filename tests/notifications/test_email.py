@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import sqlite3
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_community, make_user
@@ -111,3 +114,34 @@ def test_each_email_is_in_its_recipients_language(ctx, smtp):
     assert messages["cn@school.test"]["Subject"] == "教师专业学习社群平台有 1 条新通知"
     assert "陳老師在“分數的教學”中提及了您" in _body(messages["cn@school.test"])
     assert messages["en@school.test"]["Subject"] == "1 new notification in the PLC Workspace"
+
+
+@pytest.mark.skipif(os.environ.get("WORKSPACE_TEST_DB") == "postgres", reason="SQLite's database-wide write lock")
+def test_the_notification_emails_go_out_without_holding_the_write_lock(app, smtp, monkeypatch):
+    """The cron sends email after email; while a mail server takes its time, people's saves go on."""
+    with app.app_context():
+        for index in range(3):
+            notify_one(make_user(email=f"teacher-{index}@school.test"), make_user())
+        db.session.commit()
+        database = db.engine.url.database
+    monkeypatch.setitem(app.config, "NOTIFY_EMAIL_DELAY_MINUTES", 0)
+    writes_meanwhile: list[str] = []
+    send = smtp.handle_DATA
+
+    async def while_sending(server, session, envelope):  # another person saves as each email is handed over
+        other = sqlite3.connect(database, isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE data_generation SET value = value + 1")
+            other.execute("COMMIT")
+            writes_meanwhile.append("saved")
+        except sqlite3.OperationalError as error:
+            writes_meanwhile.append(str(error))
+        finally:
+            other.close()
+        return await send(server, session, envelope)
+
+    monkeypatch.setattr(smtp, "handle_DATA", while_sending)
+    result = app.test_cli_runner().invoke(args=["send-notifications"])
+    assert "Notification emails sent: 3" in result.output, result.output
+    assert writes_meanwhile == ["saved"] * 3

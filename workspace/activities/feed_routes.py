@@ -14,7 +14,6 @@ from workspace.activities import feeds
 from workspace.activities.models import Activity
 from workspace.activities.routes import bp
 from workspace.communities.access import load_community
-from workspace.core.database import writes
 from workspace.core.htmx import render_page
 from workspace.core.permissions import public
 from workspace.core.urls import external_url
@@ -26,7 +25,6 @@ def _feed_url(token: str) -> str:
 
 
 @bp.get("/c/<slug>/activities/feed")
-@writes
 def show_feeds(slug: str):
     """The secret addresses of this community's feed and of the person's own feed, with how to subscribe."""
     community = load_community(slug, "read_activities")

@@ -25,13 +25,13 @@ from workspace.activities.models import Activity, ActivityLink, AttendanceStatus
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
-from workspace.core.database import utcnow, writes
+from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, optional_int, page_number, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
-from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_upload
+from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_uploads
 from workspace.core.urls import external_url
 from workspace.discussions import services as discussions
 from workspace.extensions import db
@@ -573,8 +573,7 @@ def add_evidence(slug: str, activity_id: int):
         problem = _("Choose at least one file.")
     else:
         try:
-            for upload in uploads:
-                stored = store_upload(upload.stream, upload.filename)
+            for stored in store_uploads(uploads):  # every file checked before the first write
                 added.append(services.add_evidence(activity, stored, actor=current_user,
                                                    caption=request.form.get("caption", ""),
                                                    sheet=request.form.get("sheet") == "y"))
@@ -617,7 +616,6 @@ def evidence_file(slug: str, activity_id: int, evidence_id: int):
 
 
 @bp.get("/c/<slug>/activities/<int:activity_id>/evidence/<int:evidence_id>/thumbnail")
-@writes
 def evidence_thumbnail(slug: str, activity_id: int, evidence_id: int):
     """A small image of a photo for the gallery (made once, kept as its own blob)."""
     activity = load_activity(slug, activity_id)

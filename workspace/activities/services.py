@@ -42,7 +42,7 @@ from workspace.activities.models import (
 )
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership, School
-from workspace.core.database import utcnow
+from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, DomainError, NotAllowed, ValidationError
 from workspace.core.i18n import N_, local_moment
 from workspace.core.models import record_event
@@ -381,11 +381,11 @@ def update_activity(activity: Activity, fields: ActivityFields, *, actor: User, 
     """Change an activity; an edit that started from an older version is refused (nothing overwritten)."""
     if not can(actor, "manage", activity):
         raise NotAllowed(str(_l("Only conveners can change activities.")))
-    if base_version != activity.version:
+    # The version moves in the database, only from the one the form was loaded at (a compare-and-swap).
+    if base_version != activity.version or not advance(activity, expected=base_version):
         raise Conflict(str(_l("Someone changed this activity while you were editing. Look at the saved "
                               "version and make your change again.")))
     _apply(activity, activity.community, fields)
-    activity.version += 1
     activity.updated_at = utcnow()
     return activity
 
@@ -397,7 +397,7 @@ def cancel_activity(activity: Activity, reason: str, *, actor: User) -> None:
     if activity.cancelled:
         return
     activity.cancelled_at, activity.cancel_reason = utcnow(), _line(reason, "reason", 500)
-    activity.version += 1
+    advance(activity)  # in the database: an editor's form from before the cancellation is refused
     record_event(actor, "activity.cancelled", activity, activity.community, title=activity.title)
 
 
@@ -407,7 +407,7 @@ def reinstate_activity(activity: Activity, *, actor: User) -> None:
     if not activity.cancelled:
         return
     activity.cancelled_at, activity.cancel_reason = None, ""
-    activity.version += 1
+    advance(activity)
     record_event(actor, "activity.reinstated", activity, activity.community, title=activity.title)
 
 
@@ -875,7 +875,8 @@ def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User
     """Save the minutes and outcomes; a save that started from an older version is refused."""
     if not can(actor, "write_minutes", activity):
         raise NotAllowed(str(_l("Only the conveners and the named recorder write the minutes.")))
-    if base_version != activity.minutes_version:
+    # The version moves in the database, only from the one the writer started from (a compare-and-swap).
+    if base_version != activity.minutes_version or not advance(activity, "minutes_version", expected=base_version):
         raise Conflict(str(_l("Someone saved the minutes while you were writing. Your text is below; "
                               "compare it with the saved version and save again.")), field="minutes")
     activity.minutes = _text(minutes, "minutes")
@@ -883,7 +884,6 @@ def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User
     activity.outcomes = _text(outcomes, "outcomes")
     activity.outcomes_html = str(render_markdown(activity.outcomes))
     activity.minutes_updated_at, activity.minutes_updated_by_id = utcnow(), actor.id
-    activity.minutes_version += 1
 
 
 def community_members(community: Community) -> list[User]:

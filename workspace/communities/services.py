@@ -31,7 +31,7 @@ from workspace.communities.models import (
     Role,
     School,
 )
-from workspace.core.database import utcnow
+from workspace.core.database import advance, utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.permissions import CONTRIBUTORS, can, forget_memberships
@@ -519,8 +519,10 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     )
     if already is not None:
         return already
+    # Counted in the database: of two people taking a single-use link at once, the second is refused.
+    if not advance(invitation, "use_count", expected=0 if invitation.single_use else None):
+        raise ValidationError(str(_l("This invitation has already been used. Ask the convener for a new one.")))
     membership = add_member(invitation.community, user, invitation.role)
-    invitation.use_count += 1
     record_event(user, "invitation.accepted", invitation, invitation.community, role=invitation.role)
     # A convener's invitation vouches for the person: the school they asked for, if it is one of the community's,
     # is now theirs.

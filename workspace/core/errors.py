@@ -1,11 +1,14 @@
-"""Domain errors raised by services, and the error pages (400/401/403/404/413/429/500) in the user's language."""
+"""Domain errors raised by services, and the error pages (400/401/403/404/413/429/500/503) in the user's language."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from workspace.extensions import db, htmx
@@ -34,12 +37,12 @@ class ValidationError(DomainError):
         """One error carrying all of `errors`, the first message per field (what a form shows beside it)."""
         several: dict[str, str] = {}
         loose: list[str] = []
-        for field, message in (pair for error in errors for pair in error.errors):
-            if field is None:
+        for name, message in (pair for error in errors for pair in error.errors):
+            if name is None:
                 if message not in loose:
                     loose.append(message)
             else:
-                several.setdefault(field, message)
+                several.setdefault(name, message)
         pairs: list[tuple[str | None, str]] = [*several.items(), *((None, message) for message in loose)]
         combined = cls(pairs[0][1], pairs[0][0])
         combined._several = pairs
@@ -85,14 +88,86 @@ class Conflict(DomainError):
     """Someone else changed the record first."""
 
 
-ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500)
+ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500, 503)
+# How long a person is asked to wait after a lock wait timed out: the writes in the way take milliseconds.
+RETRY_AFTER_SECONDS = 3
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# SQLSTATEs of PostgreSQL's lock_timeout, deadlock and serialization failure: nothing saved, sending again works.
+POSTGRES_CONTENTION = frozenset({"55P03", "40P01", "40001"})
 
 
-def _render_error(code: int, description: str | None = None) -> Response:
+def _render_error(code: int, description: str | None = None, **context: Any) -> Response:
     hx = htmx
     template = "errors/_error.html" if hx and not hx.boosted else "errors/error.html"
-    response = make_response(render_template(template, code=code, description=description), code)
+    response = make_response(render_template(template, code=code, description=description, **context), code)
     response.vary.add("HX-Request")
+    return response
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether the database gave up waiting for a lock that another transaction held, so nothing was saved:
+    SQLite's busy timeout ("database is locked"), PostgreSQL's lock timeout, a deadlock or a serialization
+    failure."""
+    original = getattr(error, "orig", None) or error
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is None:
+            return "database is locked" in str(original)
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)  # extended codes keep the primary low byte
+    return getattr(original, "sqlstate", None) in POSTGRES_CONTENTION
+
+
+@dataclass
+class Resend:
+    """What a form sent, to be sent again as it was: the values (typed text shown, the rest hidden) and the
+    names of the files, which a browser cannot be handed back and are chosen again."""
+
+    action: str
+    values: list[tuple[str, str, bool]] = field(default_factory=list)  # (name, value, shown)
+    files: list[tuple[str, str]] = field(default_factory=list)  # (field name, file name)
+
+    @property
+    def shows_text(self) -> bool:
+        return any(shown for _name, _value, shown in self.values)
+
+
+def _typed(value: str) -> bool:
+    """Whether a value reads as something a person typed (spaces, Chinese …) rather than a key or a choice."""
+    return any(char.isspace() or ord(char) > 127 for char in value)
+
+
+def _resend() -> Resend | None:
+    if request.method in SAFE_METHODS or not request.mimetype.startswith(
+            ("multipart/form-data", "application/x-www-form-urlencoded")):
+        return None
+    query = request.query_string.decode("latin-1")
+    resend = Resend(action=request.script_root + request.path + (f"?{query}" if query else ""))
+    for name, value in request.form.items(multi=True):
+        if name != "csrf_token":  # the page brings a token of its own
+            resend.values.append((name, value, _typed(value)))
+    for name, upload in request.files.items(multi=True):
+        if upload.filename:
+            resend.files.append((name, upload.filename))
+    return resend
+
+
+def _busy_response() -> Response:
+    """Answer a write that waited for the lock in vain: 503 with Retry-After, and nothing typed is lost.
+
+    htmx: the error (not swapped, so the form on the page keeps its text), whose heading app.js shows as the
+    message. A plain form: the same message above the form's values, ready to be sent again. A script that
+    asks for JSON: {"error": message}.
+    """
+    current_app.logger.warning("the database stayed locked for %s %s: answered 503", request.method, request.path)
+    if request.accept_mimetypes.best == "application/json":
+        response = jsonify(error=_("The server is busy and nothing was saved. Try again in a few seconds."))
+        response.status_code = 503
+    elif htmx and not htmx.boosted:
+        response = _render_error(503, saving=request.method not in SAFE_METHODS)
+    else:
+        response = _render_error(503, saving=request.method not in SAFE_METHODS, resend=_resend())
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -113,6 +188,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Any:
         db.session.rollback()
+        if is_lock_timeout(error):
+            return _busy_response()
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         app.logger.exception("unhandled error on %s %s", request.method, request.path)

@@ -17,7 +17,7 @@ import time
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
 
 from workspace.core.containers import ContainerCheck, NotAContainer, container_check
 from workspace.core.errors import ValidationError
@@ -199,6 +200,8 @@ class StoredFile:
     media_type: str
     size: int
     is_new: bool
+    text: str | None = None  # the file's text, when the upload was checked with extract_text=True
+    text_extracted: bool = False
 
 
 # Paths
@@ -256,7 +259,16 @@ class SpooledUpload(io.BufferedRandom):
 
 
 class UploadRequest(Request):
-    """The app's request class: upload parts of large requests go to a SpooledUpload."""
+    """The app's request class: upload parts of large requests go to a SpooledUpload; once the body is in,
+    the request's reads see what others saved while it arrived."""
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        super()._load_form_data()
+        from workspace.core.database import fresh_snapshot
+
+        fresh_snapshot()
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
@@ -654,14 +666,11 @@ def find_blob(sha256: str) -> Blob | None:
     return db.session.scalar(select(Blob).where(Blob.sha256 == sha256))
 
 
-def _place(temp: Path, sha256: str, size: int, media_type: str) -> tuple[Blob, bool]:
-    """Return the Blob for these bytes, moving `temp` into place and adding a row only when new."""
+def _record(sha256: str, size: int, media_type: str) -> tuple[Blob, bool]:
+    """Return the Blob row for bytes already at their address, adding it only when new."""
     existing = find_blob(sha256)
     if existing is not None:
-        if not blob_path(existing).is_file():  # heal a file lost from disk with the same bytes
-            _move_into_place(temp, blob_path(existing))
         return existing, False
-    _move_into_place(temp, _path_for(sha256))
     blob = Blob(sha256=sha256, size=size, media_type=media_type)
     try:
         # A savepoint: a concurrent upload of the same bytes may have inserted the row first.
@@ -673,6 +682,13 @@ def _place(temp: Path, sha256: str, size: int, media_type: str) -> tuple[Blob, b
             raise
         return existing, False
     return blob, True
+
+
+def _place(temp: Path, sha256: str, size: int, media_type: str) -> tuple[Blob, bool]:
+    """Return the Blob for these bytes, moving `temp` to their address (healing a lost file) and adding a row
+    only when new."""
+    _move_into_place(temp, _path_for(sha256))
+    return _record(sha256, size, media_type)
 
 
 def _read_head(stream: BinaryIO) -> bytes:
@@ -758,8 +774,40 @@ def _take_spooled(spooled: SpooledUpload, spooled_path: Path, temp: Path,
     return head, digest.hexdigest(), size
 
 
-def store_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = None) -> StoredFile:
-    """Check and store an uploaded file once per content; flush the Blob row, never commit."""
+@dataclass
+class CheckedUpload:
+    """An upload checked, typed and hashed (an image re-encoded) in the store's temp folder: the slow part,
+    done before the database is touched. `store_checked` then puts it in the store in a few milliseconds."""
+
+    path: Path
+    sha256: str
+    size: int
+    media_type: str
+    filename: str
+    text: str | None = None  # the file's text, when asked for (extract_text=True)
+    text_extracted: bool = False
+    placed: bool = False
+
+    def place_file(self) -> None:
+        """Move the bytes to their content address (no database): the same bytes under the same name, so an
+        existing copy is replaced by an identical one."""
+        if not self.placed:
+            _move_into_place(self.path, _path_for(self.sha256))
+            self.placed = True
+
+    def discard(self) -> None:
+        """Remove the temp file of an upload that was not stored."""
+        if not self.placed:
+            self.path.unlink(missing_ok=True)
+
+
+def check_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = None,
+                 extract_text: bool = False) -> CheckedUpload:
+    """Check an uploaded file (size, type, safety), hash it and re-encode images, without the database.
+
+    Run it before the request's first write: on SQLite the write lock is taken at that write, so nobody
+    else's save waits while a photo is re-encoded or a document's text is read (`extract_text`).
+    """
     name = clean_filename(filename)
     extension = _extension(name)
     if extension in PROGRAM_EXTENSIONS:
@@ -779,12 +827,48 @@ def store_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = Non
         if ALLOWED_TYPES[media_type] == "image":
             temp, sha256, size = _reencode_image(temp, media_type)
             temps.append(temp)
-        blob, is_new = _place(temp, sha256, size, media_type)
-        return StoredFile(blob=blob, filename=_fit_extension(name, media_type), media_type=media_type,
-                          size=size, is_new=is_new)
+        checked = CheckedUpload(path=temp, sha256=sha256, size=size, media_type=media_type,
+                                filename=_fit_extension(name, media_type))
+        if extract_text:
+            from workspace.core.extract import extract_text as read_text
+
+            checked.text, checked.text_extracted = read_text(temp, media_type), True
+        temps.remove(temp)  # the caller's now
+        return checked
     finally:
-        for path in temps:  # already renamed away on success; removed here on every failure
+        for path in temps:
             path.unlink(missing_ok=True)
+
+
+def store_checked(checked: CheckedUpload) -> StoredFile:
+    """Put a checked upload in the store: its file at its address, its Blob row flushed (never committed)."""
+    try:
+        checked.place_file()
+        blob, is_new = _record(checked.sha256, checked.size, checked.media_type)
+    finally:
+        checked.discard()
+    return StoredFile(blob=blob, filename=checked.filename, media_type=checked.media_type, size=checked.size,
+                      is_new=is_new, text=checked.text, text_extracted=checked.text_extracted)
+
+
+def store_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = None) -> StoredFile:
+    """Check and store an uploaded file once per content; flush the Blob row, never commit."""
+    return store_checked(check_upload(stream, filename, max_bytes=max_bytes))
+
+
+def store_uploads(uploads: Sequence[FileStorage], *, extract_text: bool = False) -> list[StoredFile]:
+    """Check every file of a request, then store them all: what takes time (hashing, sniffing, re-encoding,
+    reading text) is done for all before the first write, so the write lock is held only for the rows."""
+    checked: list[CheckedUpload] = []
+    try:
+        for upload in uploads:
+            checked.append(check_upload(upload.stream, upload.filename or "", extract_text=extract_text))
+        for item in checked:
+            item.place_file()
+        return [store_checked(item) for item in checked]
+    finally:
+        for item in checked:
+            item.discard()
 
 
 def make_thumbnail(blob: Blob, size: int = 320) -> Blob | None:

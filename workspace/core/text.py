@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import partial
 from html.parser import HTMLParser
@@ -41,14 +42,27 @@ def _link_attributes(attrs: dict, new: bool = False) -> dict:
 # The LinkifyFilter runs after the sanitizer, so the links it makes are never checked against
 # ALLOWED_PROTOCOLS; its default URL pattern knows html5lib's long protocol list (data, webcal, feed, ...)
 # and would turn plain text like "data:evil.com/..." into a live data: link. Same allowlist here.
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre", "code"},
-                     url_re=build_url_re(protocols=ALLOWED_PROTOCOLS))],
-)
+def _new_cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre", "code"},
+                         url_re=build_url_re(protocols=ALLOWED_PROTOCOLS))],
+    )
+
+
+# A Cleaner keeps its parser's state while it works, so it is not thread-safe (bleach says so): two saves
+# sanitized at once by one Cleaner raised IndexError or mixed one person's text into another's. One per thread.
+_local = threading.local()
+
+
+def _cleaner() -> bleach.Cleaner:
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = _new_cleaner()
+    return cleaner
 
 
 def render_markdown(source: str) -> Markup:
@@ -57,7 +71,7 @@ def render_markdown(source: str) -> Markup:
         return Markup("")
     html = markdown_lib.markdown(source, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIGS,
                                  output_format="html")
-    return Markup(_cleaner.clean(html))  # noqa: S704 - this is the sanitizer
+    return Markup(_cleaner().clean(html))  # noqa: S704 - this is the sanitizer
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -17,13 +17,13 @@ from flask_login import current_user
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
-from workspace.core.database import short_write
+from workspace.core.database import unless_busy
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, page_number, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
-from workspace.core.storage import UploadRejected, send_blob, store_upload
+from workspace.core.storage import UploadRejected, send_blob, store_upload, store_uploads
 from workspace.core.text import clean_line, render_markdown
 from workspace.discussions import services
 from workspace.discussions.forms import CategoryForm, EditPostForm, MoveForm, PostForm, ReportForm, ThreadForm
@@ -147,8 +147,7 @@ def _with_uploads(community: Community, form: PostForm, body: str) -> str:
     """Store files sent with the form (no JavaScript) and add them to the text as images or links."""
     uploads = [upload for upload in request.files.getlist(form.files.name) if upload and upload.filename]
     snippets = []
-    for upload in uploads:
-        stored = store_upload(upload.stream, upload.filename)
+    for stored in store_uploads(uploads):  # every file checked before the first write
         attachment = services.add_attachment(community, stored, actor=current_user)
         snippets.append(services.attachment_markdown(community, attachment))
     return "\n\n".join([body.rstrip(), *snippets]) if snippets else body
@@ -262,12 +261,11 @@ def _linked_for(thread: Thread) -> Linked | None:
 
 
 def _remember_read(thread: Thread, number: int, already: int) -> None:
-    """Move the read mark in a short write of its own, after the page was rendered (readers take no write lock)."""
+    """Move the read mark after the page was rendered: the write lock is taken at this write (core/database),
+    and a busy database leaves the mark for the next view rather than failing the page."""
     if number > already:
-        thread_id, user_id = thread.id, current_user.id
-        db.session.commit()  # end the read transaction; the write takes the lock at its start
-        with short_write():
-            services.mark_read(thread_id, user_id, number)
+        with unless_busy():
+            services.mark_read(thread.id, current_user.id, number)
             db.session.commit()
 
 

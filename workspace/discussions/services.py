@@ -26,7 +26,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core import search
 from workspace.core.cache import note_change
-from workspace.core.database import utcnow
+from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
@@ -444,16 +444,20 @@ def edit_post(post: Post, body: str, *, actor: User, base_version: int, title: s
             raise NotAllowed(str(_l("This thread is locked: no new replies or edits.")))
         raise NotAllowed(str(_l("You cannot edit this post.")))
     new_title, body = check_edit(post, title=title, body=body)
+    changed_meanwhile = Conflict(str(_l("Someone changed this post while you were editing. Your text is below; "
+                                        "compare it with the saved version and save again.")), field="body")
     if base_version != post.version:
-        raise Conflict(str(_l("Someone changed this post while you were editing. Your text is below; "
-                              "compare it with the saved version and save again.")), field="body")
+        raise changed_meanwhile
     if body == post.body and new_title == thread.title:
         return post
-    db.session.add(PostRevision(post_id=post.id, version=post.version, body=post.body, body_html=post.body_html,
-                                editor_id=post.author_id if post.version == 1 else actor.id,
+    # The version moves in the database, only from the one this edit started from: of two edits sent at
+    # once from the same version, the second is refused rather than silently overwriting the first.
+    if not advance(post, expected=base_version):
+        raise changed_meanwhile
+    db.session.add(PostRevision(post_id=post.id, version=base_version, body=post.body, body_html=post.body_html,
+                                editor_id=post.author_id if base_version == 1 else actor.id,
                                 written_at=post.edited_at or post.created_at))
     post.body, post.body_html = body, str(render_markdown(body))
-    post.version += 1
     post.edited_at = utcnow()
     if post.author_id != actor.id:
         record_event(actor, "discussions.post_edited", post, thread.community, thread=thread.id, number=post.number)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core import search
-from workspace.core.database import utcnow
+from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
@@ -453,11 +453,11 @@ def update_fields(doc: PlanDoc, fields: PlanFields, *, actor: User, base_version
     """Change the plan's fields; a stale form (someone saved them meanwhile) is refused with its text kept."""
     if not can(actor, "edit_fields", doc):
         raise NotAllowed(str(_l("You cannot change this plan's details.")))
-    if base_version != doc.version:
+    # The version moves in the database, only from the one the form was loaded at (a compare-and-swap).
+    if base_version != doc.version or not advance(doc, expected=base_version):
         raise Conflict(str(_l("Someone changed these details while you were editing. The saved details are "
                               "shown; your changes are below, save again to keep them.")), field="topic")
     _apply_fields(doc, doc.community, fields)
-    doc.version += 1
     doc.updated_at = utcnow()
     reindex(doc)
     return doc

@@ -204,7 +204,8 @@ def _next_number(resource: Resource) -> int:
 def _file_version(resource: Resource, stored: StoredFile, actor: User, note: str) -> ResourceVersion:
     from workspace.core.extract import extract_text
 
-    text = extract_text(blob_path(stored.blob), stored.media_type)
+    # Read before the request's first write when the route asked for it (storage.store_uploads).
+    text = stored.text if stored.text_extracted else extract_text(blob_path(stored.blob), stored.media_type)
     # An uploaded Markdown file is previewed rendered, through the same sanitizer as typed text.
     html = str(render_markdown(text)) if text and stored.media_type == "text/markdown" else None
     return ResourceVersion(
