@@ -182,13 +182,23 @@ def test_a_too_long_cancel_reason_is_answered_beside_the_field(client, club):
     assert not activity.cancelled
 
 
-def test_the_calendar_shows_the_month_and_survives_odd_months(client, club):
+def test_the_calendar_shows_the_month_and_refuses_odd_months(client, club):
     club.activity("十二月的活動", starts=START)
     client.login(club.member)
     page = client.get("/c/club/activities/calendar?month=2026-12").get_data(as_text=True)
     assert "十二月的活動" in page and "14:00" in page
-    for month in ("9999-12", "0001-01", "2026-13", "abc", "2026", "-1-1"):
-        assert client.get(f"/c/club/activities/calendar?month={month}").status_code == 200, month
+    assert "month=2026-11" in page and "month=2027-01" in page
+    # A month that is no month, or outside the years the app keeps (1900–2200), is a page that does not exist.
+    for month in ("9999-12", "0001-01", "2026-13", "abc", "2026", "-1-1", "1899-12", "2201-01", "２０２６-12"):
+        assert client.get(f"/c/club/activities/calendar?month={month}").status_code == 404, month
+
+
+def test_the_calendar_stops_at_the_first_and_last_month_it_keeps(client, club):
+    client.login(club.member)
+    first = client.get("/c/club/activities/calendar?month=1900-01").get_data(as_text=True)
+    assert "Previous month" not in first and "month=1900-02" in first
+    last = client.get("/c/club/activities/calendar?month=2200-12").get_data(as_text=True)
+    assert "Next month" not in last and "month=2200-11" in last
 
 
 # --- sign-in -------------------------------------------------------------------------------------

@@ -9,12 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -27,9 +25,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from workspace.activities.models import Method, Mode
 from workspace.activities.services import MAX_SERIES, MAX_TITLE, METHOD_LABELS, MODE_LABELS
 from workspace.communities.labels import lazy_label
+from workspace.core.forms import DateField, DateTimeLocalField, IntegerField
 
 REQUIRED = _l("This field is required.")
-WHEN_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class SpeakerForm(Form):
@@ -49,8 +47,8 @@ class ActivityForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE)])
     method = SelectField(_l("Method (進行方式)"), choices=[], validators=[DataRequired(REQUIRED)])
     mode = RadioField(_l("Where"), choices=[], default=Mode.OFFLINE.value)
-    starts_at = DateTimeLocalField(_l("Starts"), format=WHEN_FORMAT, validators=[Optional()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=WHEN_FORMAT, validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Starts"), validators=[Optional()])
+    ends_at = DateTimeLocalField(_l("Ends"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     meeting_url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=500)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=100_000)],
@@ -95,6 +93,13 @@ class FeedbackForm(FlaskForm):
                               validators=[Optional()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)],
                             description=_l("Other members never see who wrote it."))
+
+
+class PeriodForm(Form):
+    """The participation page's period (?start=&end=, a GET form: no CSRF token), checked beside its fields."""
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
 
 
 class MonthlyPlanForm(FlaskForm):

@@ -18,6 +18,7 @@ from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page
 from workspace.core.models import AuditEvent
+from workspace.core.parsing import arg, parse_id, parse_page, read
 from workspace.core.permissions import admin_required
 from workspace.core.text import clean_line
 from workspace.extensions import db
@@ -116,7 +117,7 @@ def users():
         escaped = query_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like = f"%{escaped}%"
         query = query.where(or_(User.display_name.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=arg("page", parse_page, 1), per_page=PER_PAGE, error_out=False)
     return render_page("admin/users.html", "admin/_user_rows.html", page=page, q=query_text)
 
 
@@ -197,7 +198,7 @@ def grant_scope(user_id: int):
     if form.validate():
         school = None
         if form.school_id.data != "all":
-            school = db.session.get(School, int(form.school_id.data))
+            school = db.session.get(School, read(form.school_id.data, parse_id))
         try:
             community_services.grant_reviewer_scope(user, school, actor=current_user)
         except DomainError as error:
@@ -234,5 +235,5 @@ def audit():
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.community))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=arg("page", parse_page, 1), per_page=PER_PAGE, error_out=False)
     return render_page("admin/audit.html", page=page)

@@ -38,6 +38,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
+from workspace.core.parsing import check_in_range, parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can, role_in
 from workspace.core.text import (
     checked_line,
@@ -352,8 +353,7 @@ def _apply_fields(doc: PlanDoc, community: Community, fields: PlanFields) -> Non
     unknown = [user_id for user_id in fields.teacher_ids if int(user_id) not in members]
     if unknown:
         raise ValidationError(str(_l("Choose members of this community.")), field="teacher_ids")
-    if fields.planned_on is not None and not dt.date(1900, 1, 1) <= fields.planned_on <= dt.date(2999, 12, 31):
-        raise ValidationError(str(_l("Enter a valid date.")), field="planned_on")
+    check_in_range(fields.planned_on, "planned_on")
     doc.topic, doc.subject, doc.grade, doc.unit = topic, subject, grade, unit
     doc.lead_id = int(fields.lead_id) if fields.lead_id else None
     doc.planned_on = fields.planned_on
@@ -378,10 +378,7 @@ def _first_revisions(doc: PlanDoc, actor: User, how: str = "created") -> None:
 
 def load_template(community: Community, template_id: int | str | None) -> PlanTemplate | None:
     """The community's template with this id; None for the default (or an unknown id)."""
-    try:
-        wanted = int(template_id) if template_id not in (None, "", "default") else None
-    except (TypeError, ValueError):
-        return None
+    wanted = parse_id(template_id)  # "default", or anything that is not an id: the default
     if wanted is None:
         return None
     template = db.session.get(PlanTemplate, wanted)
@@ -985,8 +982,7 @@ def _lesson_fields(taught_on: dt.date | None, class_name: str | None,
                    reflection: str | None) -> tuple[dt.date, str, str]:
     if taught_on is None:
         raise ValidationError(str(_l("Enter the date you taught the lesson.")), field="taught_on")
-    if not dt.date(1900, 1, 1) <= taught_on <= dt.date(2999, 12, 31):
-        raise ValidationError(str(_l("Enter a valid date.")), field="taught_on")
+    check_in_range(taught_on, "taught_on")
     return (taught_on, checked_line(class_name, "class_name", MAX_CLASS, required=True),
             checked_text(reflection, "reflection", MAX_REFLECTION))
 
