@@ -9,7 +9,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.activities.helpers import make_club
 from tests.factories import add_member, make_reviewer, make_user
@@ -199,6 +199,126 @@ def test_the_calendar_stops_at_the_first_and_last_month_it_keeps(client, club):
     assert "Previous month" not in first and "month=1900-02" in first
     last = client.get("/c/club/activities/calendar?month=2200-12").get_data(as_text=True)
     assert "Next month" not in last and "month=2200-11" in last
+
+
+# --- dates at the edges of the calendar ----------------------------------------------------------
+
+ZONES = ("Asia/Taipei", "America/Los_Angeles")  # ahead of UTC and behind it: each overflows at one end
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize(("starts", "ends"), [("9999-12-31T22:00", "9999-12-31T23:59"),
+                                              ("0001-01-01T00:00", "0001-01-01T02:00"),
+                                              ("2201-01-01T10:00", "2201-01-01T12:00"),
+                                              ("1899-12-31T10:00", "1899-12-31T12:00")])
+def test_a_time_outside_the_years_kept_is_refused_beside_its_field(client, club, app, monkeypatch, zone, starts,
+                                                                    ends):
+    monkeypatch.setitem(app.config, "TIMEZONE", zone)
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(starts_at=starts, ends_at=ends))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "starts_at") == "Give a date between 1900 and 2200."
+    assert field_error(page, "ends_at") == "Give a date between 1900 and 2200."
+    assert input_value(page, "starts_at") == starts and input_value(page, "title") == "五年級數學共同備課"
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_the_refusal_of_a_far_date_is_in_the_readers_language(client, club):
+    client.login(club.convener)
+    for language, message in (("zh-TW", "請輸入 1900 年至 2200 年之間的日期。"),
+                              ("zh-CN", "请输入 1900 年至 2200 年之间的日期。")):
+        response = client.post_form("/c/club/activities/new", plan_form(starts_at="9999-12-31T22:00"),
+                                    headers={"Accept-Language": language})
+        assert response.status_code == 422 and field_error(response.get_data(as_text=True), "starts_at") == message
+
+
+def test_a_time_that_is_no_time_is_refused_beside_its_field(client, club):
+    client.login(club.convener)
+    for typed in ("2026-02-30T14:00", "garbage", "２０２６-12-02T14:00", "2026-12-02T25:00"):
+        response = client.post_form("/c/club/activities/new", plan_form(starts_at=typed))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert field_error(page, "starts_at") == "Enter a date and time such as 2026-03-05 14:00.", typed
+        assert input_value(page, "starts_at") == typed
+
+
+def test_the_date_pickers_keep_to_the_same_years(client, club):
+    client.login(club.convener)
+    page = client.get("/c/club/activities/new").get_data(as_text=True)
+    picker = re.search(r'<input[^>]*name="starts_at"[^>]*>', page).group(0)
+    assert 'min="1900-01-01T00:00"' in picker and 'max="2200-12-31T23:59"' in picker
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize(("starts", "ends", "month"), [("2200-12-31T22:00", "2200-12-31T23:59", "2200-12"),
+                                                       ("1900-01-01T00:00", "1900-01-01T02:00", "1900-01")])
+def test_an_activity_at_the_edge_of_the_years_kept_shows_everywhere(client, club, app, monkeypatch, zone, starts,
+                                                                     ends, month):
+    """Its board (the sign-in window ends in the next year), its pages, the calendar and the feeds open."""
+    monkeypatch.setitem(app.config, "TIMEZONE", zone)
+    client.login(club.convener)
+    created = client.post_form("/c/club/activities/new", plan_form(starts_at=starts, ends_at=ends))
+    assert created.status_code == 302
+    activity = db.session.scalar(select(Activity))
+    one = f"/c/club/activities/{activity.id}"
+    board = client.get(f"{one}/board")
+    assert board.status_code == 200 and "/sign-in?t=" in board.get_data(as_text=True)
+    for path in (one, f"{one}/edit", f"{one}/attendance", f"{one}/sheet", f"{one}/minutes",
+                 f"/c/club/activities/calendar?month={month}", "/c/club/activities/?when=past", "/c/club/activities/",
+                 f"/c/club/activities/participation?start={starts[:10]}&end={ends[:10]}", "/c/club/activities/plans",
+                 f"/c/club/activities/new?copy={activity.id}", "/c/club/"):
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"{one}/sign-in?t=x").status_code == 422  # a bad code is the page's own refusal
+    assert "五年級數學共同備課" in client.get(f"/c/club/activities/calendar?month={month}").get_data(as_text=True)
+    feed = client.get("/c/club/activities/feed").get_data(as_text=True)
+    token = re.search(r"/calendar/([^\"<\s]+)\.ics", feed).group(1)
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+
+
+def test_an_activity_stored_before_the_years_were_kept_still_opens_and_can_be_corrected(client, club):
+    """An earlier version took 9999-12-31 22:00–23:59 (Taipei): its board then overflowed for good."""
+    activity = club.activity()
+    db.session.execute(update(Activity).where(Activity.id == activity.id).values(
+        starts_at=dt.datetime(9999, 12, 31, 14, 0, tzinfo=dt.UTC), ends_at=dt.datetime(9999, 12, 31, 15, 59,
+                                                                                         tzinfo=dt.UTC)))
+    db.session.commit()
+    client.login(club.convener)
+    one = f"/c/club/activities/{activity.id}"
+    for path in (one, f"{one}/board", f"{one}/edit", f"{one}/attendance", f"{one}/sheet", "/c/club/activities/",
+                 "/c/club/activities/?when=past", "/c/club/"):
+        assert client.get(path).status_code == 200, path
+    edit = client.get(f"{one}/edit").get_data(as_text=True)
+    kept = plan_form(starts_at=input_value(edit, "starts_at"), ends_at=input_value(edit, "ends_at"),
+                     base_version=input_value(edit, "base_version"))
+    response = client.post_form(f"{one}/edit", kept)
+    assert response.status_code == 422 and field_error(response.get_data(as_text=True), "starts_at") == \
+        "Give a date between 1900 and 2200."
+    fixed = client.post_form(f"{one}/edit", dict(kept, starts_at="2026-12-02T14:00", ends_at="2026-12-02T16:00"))
+    assert fixed.status_code == 302
+    db.session.refresh(activity)
+    assert activity.starts_at.year == 2026
+
+
+def test_a_participation_period_typed_wrong_is_pointed_out_beside_it(client, club):
+    client.login(club.convener)
+    for typed, message in (("0001-01-01", "Give a date between 1900 and 2200."),
+                           ("9999-12-31", "Give a date between 1900 and 2200."),
+                           ("2026-02-30", "Enter a date such as 2026-03-05."),
+                           ("garbage", "Enter a date such as 2026-03-05.")):
+        response = client.get(f"/c/club/activities/participation?start={typed}&end=2026-12-31")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert field_error(page, "start") == message and input_value(page, "start") == typed
+        assert "Attendance over time" in page or "No activity held" in page  # the past year is shown meanwhile
+    shown = client.get("/c/club/activities/participation?start=2026-01-01&end=2026-12-31")
+    assert shown.status_code == 200 and input_value(shown.get_data(as_text=True), "start") == "2026-01-01"
+
+
+def test_a_monthly_plan_for_a_month_outside_the_years_kept_is_not_found(client, club):
+    client.login(club.convener)
+    for month in ("9999-12-01", "0001-01-01", "2026-13-01", "²"):
+        assert client.post_form("/c/club/activities/plans", {"month": month, "note": ""}).status_code == 404, month
 
 
 # --- sign-in -------------------------------------------------------------------------------------

@@ -547,8 +547,6 @@ def record_lesson(slug: str, plan_id: int):
             db.session.commit()
             flash(_("The lesson and its reflection are recorded; the shared plan shows them."), "success")
             return redirect(_plan_path(doc) + "#lessons")
-    elif form.taught_on.raw_data and form.taught_on.raw_data[0]:
-        form.taught_on.errors = [_("Enter a valid date.")]
     doc = load_plan(slug, plan_id)
     context = _show_context(doc)
     context["lesson_form"] = form
