@@ -54,7 +54,8 @@ from workspace.notifications import services as notifications
 from workspace.plans import services as plans
 from workspace.resources import services as resources
 
-HOSTILE_IDS = ("99999999999999999999", "9223372036854775808", "-1", "0", "²", "١٢", "1e3", " 1")
+# 2^31: PostgreSQL's INTEGER ends just before it (SQLite's at 2^63, just before the second one).
+HOSTILE_IDS = ("99999999999999999999", "9223372036854775808", "-1", "0", "²", "١٢", "1e3", " 1", "2147483648")
 HOSTILE_PAGES = ("²", "0", "-5", str(10**30))
 HOSTILE_DATES = ("0001-01-01", "9999-12-31", "9999-12-31T22:00", "2026-02-30", "garbage")
 HOSTILE = tuple(dict.fromkeys(HOSTILE_IDS + HOSTILE_PAGES + HOSTILE_DATES))

@@ -27,15 +27,16 @@ def test_what_is_not_an_id(value):
 
 def test_ids_run_from_one_to_the_largest_the_databases_hold():
     assert parsing.parse_id("1") == 1
-    assert parsing.parse_id("9223372036854775807") == 2**63 - 1
-    assert parsing.parse_id(42) == 42 and parsing.parse_id(0) is None and parsing.parse_id(2**63) is None
+    assert parsing.parse_id("2147483647") == 2**31 - 1  # PostgreSQL's INTEGER ends there
+    assert parsing.parse_id("2147483648") is None and parsing.parse_id("9223372036854775807") is None
+    assert parsing.parse_id(42) == 42 and parsing.parse_id(0) is None and parsing.parse_id(2**31) is None
     assert parsing.parse_id(True) is None
 
 
 def test_numbers_and_pages_are_ascii_digits_in_their_range():
     assert parsing.parse_number("0") == 0 and parsing.parse_number("007") == 7
     assert parsing.parse_number("5", 1, 4) is None
-    for value in ("²", "١", "-5", "1e3", " 3", str(10**30), "9223372036854775808"):
+    for value in ("²", "١", "-5", "1e3", " 3", str(10**30), "9223372036854775808", "2147483648"):
         assert parsing.parse_number(value) is None, value
     assert parsing.parse_page("1") == 1 and parsing.parse_page("1000000") == 1_000_000
     for value in ("0", "-5", "²", "1000001", str(10**30)):
@@ -120,11 +121,12 @@ def test_a_path_id_that_is_not_an_id_is_not_found(client, library):
     assert client.get(f"/c/lib/resources/{resource.id}").status_code == 200
     assert client.get(f"/c/lib/discussions/{thread.id}").status_code == 200
     arabic = "".join(chr(0x0660 + int(digit)) for digit in str(resource.id))  # the same number, Arabic-Indic
-    for value in ("99999999999999999999", "9223372036854775808", "0", "0" + str(resource.id), arabic, "²"):
+    for value in ("99999999999999999999", "9223372036854775808", "2147483648", "0", "0" + str(resource.id),
+                  arabic, "²"):
         assert client.get(f"/c/lib/resources/{value}").status_code == 404, value
         assert client.get(f"/c/lib/discussions/{value}").status_code == 404, value
         assert client.post_form(f"/c/lib/resources/{value}/comments", {"body": "x"}).status_code == 404, value
-    assert client.get(f"/c/lib/resources/{2**63 - 1}").status_code == 404  # the largest id: merely unknown
+    assert client.get(f"/c/lib/resources/{2**31 - 1}").status_code == 404  # the largest id: merely unknown
 
 
 def test_query_numbers_that_name_nothing_are_not_found(client, library):

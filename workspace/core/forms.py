@@ -55,7 +55,8 @@ def coerce_id(value: Any) -> int:
 
 
 class IntegerField(wtforms.IntegerField):
-    """A whole number typed in a form (ASCII digits, at most 2^63 − 1); add NumberRange for the field's own range.
+    """A whole number typed in a form (ASCII digits, at most what an INTEGER column holds); add NumberRange for
+    the field's own range.
 
     WTForms' own takes whatever `int()` takes: "١٢", " 1" and numbers no database column holds.
     """

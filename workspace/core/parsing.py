@@ -4,11 +4,13 @@ Everything that arrives as text in an address or a form and is used as a number 
 here, so that a value the database cannot store or the calendar cannot hold is turned away at the door,
 never deep inside a page:
 
-- **ids** are 1 … 2^63 − 1 (the largest integer SQLite and PostgreSQL's BIGINT hold) written in ASCII
-  digits. `str.isdigit()` and `int()` also accept "²", "١٢", " 1" and twenty-digit numbers: they are not
-  ids here. In paths the app's `int` converter (IdConverter) applies this rule, so every `<int:…>` of every
-  route answers 404 for anything else;
-- **page numbers and counts** (a page, a version, a post number) are ASCII digits in a stated range;
+- **ids** are 1 … 2^31 − 1 written in ASCII digits: every id column is an INTEGER, which PostgreSQL keeps
+  in 32 bits (SQLite in 64), and a larger number sent to PostgreSQL fails the query ("integer out of
+  range"), not merely finds nothing. `str.isdigit()` and `int()` also accept "²", "١٢", " 1" and
+  twenty-digit numbers: they are not ids here. In paths the app's `int` converter (IdConverter) applies
+  this rule, so every `<int:…>` of every route answers 404 for anything else;
+- **page numbers and counts** (a page, a version, a post number) are ASCII digits in a stated range, at
+  most what an INTEGER column holds;
 - **dates and times** are ISO (2026-03-05, 2026-03-05T14:00, 2026-03) with years FIRST_YEAR … LAST_YEAR,
   wide enough for any school's records, narrow enough that converting to and from UTC, adding a day or
   a month, or showing the month before and after can never leave the calendar Python can hold.
@@ -33,12 +35,12 @@ from werkzeug.routing import ValidationError as RouteMismatch
 
 from workspace.core.errors import ValidationError
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the largest INTEGER on every database we run on (PostgreSQL's is 32-bit)
 MAX_PAGE = 1_000_000  # far past any list's last page, far below an OFFSET the database would refuse
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
 
-_ID = re.compile(r"[1-9][0-9]{0,18}")
+_ID = re.compile(r"[1-9][0-9]{0,9}")
 _NUMBER = re.compile(r"[0-9]{1,19}")
 # Browsers send zero-padded ISO; a browser without date inputs shows a text box, where 2026-3-5 is fair.
 _DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
@@ -52,7 +54,7 @@ T = TypeVar("T")
 
 
 def parse_id(value: object) -> int | None:
-    """An id (1 … 2^63 − 1, ASCII digits, no sign, no spaces, no leading zero), else None."""
+    """An id (1 … 2^31 − 1, ASCII digits, no sign, no spaces, no leading zero), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -198,14 +200,14 @@ def form_value(name: str, parse: Callable[[str], T | None], default: Any = None)
 
 
 class IdConverter(BaseConverter):
-    """`<int:…>` in every route: an id, 1 … 2^63 − 1 in ASCII digits without a leading zero, else 404.
+    """`<int:…>` in every route: an id, 1 … 2^31 − 1 in ASCII digits without a leading zero, else 404.
 
-    Werkzeug's own converter matches `\\d+`, which takes Arabic-Indic digits and any length: a twenty-digit
-    id then reached the database and overflowed its integer (SQLite raises OverflowError, PostgreSQL an
-    error of its own), a server error instead of "not found".
+    Werkzeug's own converter matches `\\d+`, which takes Arabic-Indic digits and any length: a large id then
+    reached the database and overflowed its integer (SQLite raises OverflowError past 2^63, PostgreSQL
+    "integer out of range" past 2^31), a server error instead of "not found".
     """
 
-    regex = r"[1-9][0-9]{0,18}"
+    regex = r"[1-9][0-9]{0,9}"
     weight = 50  # as werkzeug's number converters: routes keep the order they matched in before
     part_isolating = True
 
