@@ -482,6 +482,17 @@ def test_an_unknown_status_in_the_table_is_refused_and_nothing_saved(client, clu
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
 
 
+@pytest.mark.parametrize("key", ["status-²", "status-١٢", "status-", "status-99999999999999999999",
+                                 "status-2147483648", "status- 1", "status-0"])
+def test_a_row_of_the_table_that_names_nobody_is_not_found_and_nothing_saved(client, club, key):
+    activity = club.activity(starts=START)
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/attendance", {
+        f"status-{club.member.id}": "present", key: "present"})
+    assert response.status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
 def test_changing_attendance_after_the_activity_leaves_an_audit_event(client, club):
     activity = club.activity(starts=now_local(-24 * 60))
     client.login(club.convener)

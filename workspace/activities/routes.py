@@ -395,9 +395,13 @@ def attendance(slug: str, activity_id: int):
 @bp.post("/c/<slug>/activities/<int:activity_id>/attendance")
 def save_attendance(slug: str, activity_id: int):
     activity = load_activity(slug, activity_id, "manage")
-    # One field per person, status-<user id>: a key naming no possible id names nobody on the page.
-    statuses = {read(key.removeprefix("status-"), parse_id): value for key, value in request.form.items()
-                if key.startswith("status-")}
+    statuses: dict[int, str] = {}
+    for key, value in request.form.items():
+        if key.startswith("status-"):  # one field per person, status-<user id>
+            user_id = parse_id(key.removeprefix("status-"))
+            if user_id is None:  # names nobody the page could have shown
+                abort(404)
+            statuses[user_id] = value
     try:
         changed = services.set_attendance(activity, statuses, actor=current_user)
     except DomainError as error:
