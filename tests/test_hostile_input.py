@@ -1,10 +1,11 @@
 """The hostile-number sweep: every route of the app, with ids, page numbers and dates nobody should send.
 
 The routes come from `app.url_map`, so a route added later is swept without touching this file. For each
-route and method, as a visitor, as the convener of a community that has one of everything (and as a site
-admin where the convener is refused), the sweep sends:
+route and method, as a visitor and as the convener of a community that has one of everything (with another
+record of the kind where the first one is refused, e.g. the convener's own adaptation for its lessons, and
+as a site admin where the convener is refused anyway), the sweep sends:
 
-- each hostile value in place of each path parameter;
+- each hostile id in place of each id in the path (a name or a token in the path gets two of them);
 - the route's own form as its page shows it (filled in as a person would), then that form with each
   hostile value in each of its fields;
 - each hostile value in each query-string or form parameter the route read while answering the plain
@@ -12,7 +13,8 @@ admin where the convener is refused), the sweep sends:
 - for routes that walk their whole form (the attendance table's `status-<id>`), keys named after the
   templates' own `name="prefix-{{ id }}"` fields with a hostile id.
 
-No answer may be a server error: 404, 422, 400 and redirects are all fine.
+No answer may be a server error: 404, 422, 400 and redirects are all fine. A write that works is undone
+(the database goes back to the world as built), so each request meets the same world.
 """
 
 from __future__ import annotations
@@ -460,7 +462,7 @@ class Sweep:
         """Send one request; note a server error (or an exception) as a failure. Return the status."""
         described = f"{self.identity}: {method} {path}" + (f" ?{query}" if query else "") + \
             (f" form={[(name, value) for name, value in form or [] if name != 'csrf_token']}" if form else "")
-        _reads.append(Reads())
+        _reads[:] = [Reads()]
         try:
             if method == "GET":
                 response = self.client.get(path, query_string=query)
