@@ -34,6 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    from workspace.core import parsing
+
+    parsing.install(app)  # the `int` converter of every route: before the areas add theirs
     _register_areas(app)
 
     from workspace.core import errors, security, storage, templating

@@ -78,16 +78,19 @@ def restore_command(path: str, yes: bool) -> None:
 @click.command("purge-trash")
 @with_appcontext
 def purge_trash_command() -> None:
-    """Delete for good what has been in a trash for more than 30 days, and ended or expired logins (run it daily,
-    e.g. from cron)."""
+    """Delete for good what has been in a trash for more than 30 days, ended or expired logins, and login attempts
+    the throttle no longer counts (run it daily, e.g. from cron)."""
     from workspace.auth.services import purge_sessions
+    from workspace.auth.throttle import purge_attempts
     from workspace.resources.services import purge_expired_trash
 
     count = purge_expired_trash()
     logins = purge_sessions()
+    attempts = purge_attempts()
     db.session.commit()
     click.echo(f"Deleted for good: {count}")
     click.echo(f"Ended or expired logins removed: {logins}")
+    click.echo(f"Old login attempts removed: {attempts}")
 
 
 @click.command("send-notifications")

@@ -16,18 +16,28 @@ def _instance_dir() -> Path:
 
 
 def _secret_key(instance: Path) -> str:
-    """Return SECRET_KEY, or a key generated on first run and kept in instance/ (mode 0600)."""
+    """Return SECRET_KEY, or a key generated on first run and kept in instance/ (mode 0600).
+
+    Several processes may start on a new instance at once (gunicorn's workers, a parallel test run): the key is
+    written to a file of this process's own and linked into place, which succeeds for exactly one of them; the
+    others read the key it wrote, never a half-written or a second one.
+    """
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     key_file = instance / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        draft = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass  # another process was first: its key counts
+        finally:
+            draft.unlink()
+    return key_file.read_text().strip()
 
 
 def _bool(name: str, default: bool) -> bool:

@@ -9,7 +9,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.activities.helpers import make_club, now_local
 from tests.factories import PASSWORD, add_member, make_reviewer, make_user
@@ -213,13 +213,144 @@ def test_a_too_long_cancel_reason_is_answered_beside_the_field(client, club):
     assert not activity.cancelled
 
 
-def test_the_calendar_shows_the_month_and_survives_odd_months(client, club):
+def test_the_calendar_shows_the_month_and_refuses_odd_months(client, club):
     club.activity("十二月的活動", starts=START)
     client.login(club.member)
     page = client.get("/c/club/activities/calendar?month=2026-12").get_data(as_text=True)
     assert "十二月的活動" in page and "14:00" in page
-    for month in ("9999-12", "0001-01", "2026-13", "abc", "2026", "-1-1"):
-        assert client.get(f"/c/club/activities/calendar?month={month}").status_code == 200, month
+    assert "month=2026-11" in page and "month=2027-01" in page
+    # A month that is no month, or outside the years the app keeps (1900–2200), is a page that does not exist.
+    for month in ("9999-12", "0001-01", "2026-13", "abc", "2026", "-1-1", "1899-12", "2201-01", "２０２６-12"):
+        assert client.get(f"/c/club/activities/calendar?month={month}").status_code == 404, month
+
+
+def test_the_calendar_stops_at_the_first_and_last_month_it_keeps(client, club):
+    client.login(club.member)
+    first = client.get("/c/club/activities/calendar?month=1900-01").get_data(as_text=True)
+    assert "Previous month" not in first and "month=1900-02" in first
+    last = client.get("/c/club/activities/calendar?month=2200-12").get_data(as_text=True)
+    assert "Next month" not in last and "month=2200-11" in last
+
+
+# --- dates at the edges of the calendar ----------------------------------------------------------
+
+ZONES = ("Asia/Taipei", "America/Los_Angeles")  # ahead of UTC and behind it: each overflows at one end
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize(("starts", "ends"), [("9999-12-31T22:00", "9999-12-31T23:59"),
+                                              ("0001-01-01T00:00", "0001-01-01T02:00"),
+                                              ("2201-01-01T10:00", "2201-01-01T12:00"),
+                                              ("1899-12-31T10:00", "1899-12-31T12:00")])
+def test_a_time_outside_the_years_kept_is_refused_beside_its_field(client, club, app, monkeypatch, zone, starts,
+                                                                    ends):
+    monkeypatch.setitem(app.config, "TIMEZONE", zone)
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(starts_at=starts, ends_at=ends))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "starts_at") == "Give a date between 1900 and 2200."
+    assert field_error(page, "ends_at") == "Give a date between 1900 and 2200."
+    assert input_value(page, "starts_at") == starts and input_value(page, "title") == "五年級數學共同備課"
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_the_refusal_of_a_far_date_is_in_the_readers_language(client, club):
+    client.login(club.convener)
+    for language, message in (("zh-TW", "請輸入 1900 年至 2200 年之間的日期。"),
+                              ("zh-CN", "请输入 1900 年至 2200 年之间的日期。")):
+        response = client.post_form("/c/club/activities/new", plan_form(starts_at="9999-12-31T22:00"),
+                                    headers={"Accept-Language": language})
+        assert response.status_code == 422 and field_error(response.get_data(as_text=True), "starts_at") == message
+
+
+def test_a_time_that_is_no_time_is_refused_beside_its_field(client, club):
+    client.login(club.convener)
+    for typed in ("2026-02-30T14:00", "garbage", "２０２６-12-02T14:00", "2026-12-02T25:00"):
+        response = client.post_form("/c/club/activities/new", plan_form(starts_at=typed))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert field_error(page, "starts_at") == "Enter a date and time such as 2026-03-05 14:00.", typed
+        assert input_value(page, "starts_at") == typed
+
+
+def test_the_date_pickers_keep_to_the_same_years(client, club):
+    client.login(club.convener)
+    page = client.get("/c/club/activities/new").get_data(as_text=True)
+    picker = re.search(r'<input[^>]*name="starts_at"[^>]*>', page).group(0)
+    assert 'min="1900-01-01T00:00"' in picker and 'max="2200-12-31T23:59"' in picker
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize(("starts", "ends", "month"), [("2200-12-31T22:00", "2200-12-31T23:59", "2200-12"),
+                                                       ("1900-01-01T00:00", "1900-01-01T02:00", "1900-01")])
+def test_an_activity_at_the_edge_of_the_years_kept_shows_everywhere(client, club, app, monkeypatch, zone, starts,
+                                                                     ends, month):
+    """Its board (the sign-in window ends in the next year), its pages, the calendar and the feeds open."""
+    monkeypatch.setitem(app.config, "TIMEZONE", zone)
+    client.login(club.convener)
+    created = client.post_form("/c/club/activities/new", plan_form(starts_at=starts, ends_at=ends))
+    assert created.status_code == 302
+    activity = db.session.scalar(select(Activity))
+    one = f"/c/club/activities/{activity.id}"
+    board = client.get(f"{one}/board")  # no code out of its window: it says when sign-in opens or closed
+    window = "Sign-in opens at" if starts.startswith("2200") else "Sign-in closed at"
+    assert board.status_code == 200 and window in board.get_data(as_text=True)
+    for path in (one, f"{one}/edit", f"{one}/attendance", f"{one}/sheet", f"{one}/minutes",
+                 f"/c/club/activities/calendar?month={month}", "/c/club/activities/?when=past", "/c/club/activities/",
+                 f"/c/club/activities/participation?start={starts[:10]}&end={ends[:10]}", "/c/club/activities/plans",
+                 f"/c/club/activities/new?copy={activity.id}", "/c/club/"):
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"{one}/sign-in?t=x").status_code == 422  # a bad code is the page's own refusal
+    assert "五年級數學共同備課" in client.get(f"/c/club/activities/calendar?month={month}").get_data(as_text=True)
+    feed = client.get("/c/club/activities/feed").get_data(as_text=True)
+    token = re.search(r"/calendar/([^\"<\s]+)\.ics", feed).group(1)
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+
+
+def test_an_activity_stored_before_the_years_were_kept_still_opens_and_can_be_corrected(client, club):
+    """An earlier version took 9999-12-31 22:00–23:59 (Taipei): its board then overflowed for good."""
+    activity = club.activity()
+    db.session.execute(update(Activity).where(Activity.id == activity.id).values(
+        starts_at=dt.datetime(9999, 12, 31, 14, 0, tzinfo=dt.UTC), ends_at=dt.datetime(9999, 12, 31, 15, 59,
+                                                                                         tzinfo=dt.UTC)))
+    db.session.commit()
+    client.login(club.convener)
+    one = f"/c/club/activities/{activity.id}"
+    for path in (one, f"{one}/board", f"{one}/edit", f"{one}/attendance", f"{one}/sheet", "/c/club/activities/",
+                 "/c/club/activities/?when=past", "/c/club/"):
+        assert client.get(path).status_code == 200, path
+    edit = client.get(f"{one}/edit").get_data(as_text=True)
+    kept = plan_form(starts_at=input_value(edit, "starts_at"), ends_at=input_value(edit, "ends_at"),
+                     base_version=input_value(edit, "base_version"))
+    response = client.post_form(f"{one}/edit", kept)
+    assert response.status_code == 422 and field_error(response.get_data(as_text=True), "starts_at") == \
+        "Give a date between 1900 and 2200."
+    fixed = client.post_form(f"{one}/edit", dict(kept, starts_at="2026-12-02T14:00", ends_at="2026-12-02T16:00"))
+    assert fixed.status_code == 302
+    db.session.refresh(activity)
+    assert activity.starts_at.year == 2026
+
+
+def test_a_participation_period_typed_wrong_is_pointed_out_beside_it(client, club):
+    client.login(club.convener)
+    for typed, message in (("0001-01-01", "Give a date between 1900 and 2200."),
+                           ("9999-12-31", "Give a date between 1900 and 2200."),
+                           ("2026-02-30", "Enter a date such as 2026-03-05."),
+                           ("garbage", "Enter a date such as 2026-03-05.")):
+        response = client.get(f"/c/club/activities/participation?start={typed}&end=2026-12-31")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert field_error(page, "start") == message and input_value(page, "start") == typed
+        assert "Attendance over time" in page or "No activity held" in page  # the past year is shown meanwhile
+    shown = client.get("/c/club/activities/participation?start=2026-01-01&end=2026-12-31")
+    assert shown.status_code == 200 and input_value(shown.get_data(as_text=True), "start") == "2026-01-01"
+
+
+def test_a_monthly_plan_for_a_month_outside_the_years_kept_is_not_found(client, club):
+    client.login(club.convener)
+    for month in ("9999-12-01", "0001-01-01", "2026-13-01", "²"):
+        assert client.post_form("/c/club/activities/plans", {"month": month, "note": ""}).status_code == 404, month
 
 
 # --- sign-in -------------------------------------------------------------------------------------
@@ -402,11 +533,12 @@ def test_a_visitor_with_a_bad_code_goes_to_the_login_page_as_anywhere_else(clien
         back = parse_qs(urlsplit(parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]).query)
         assert back == {"t": [code]}  # no receipt for a code that is not good now
         assert client.get_cookie("sign_in_scan", domain="workspace.test", path=url) is None
-    for missing in (f"/c/club/activities/{activity.id + 99}/sign-in", f"/c/nowhere/activities/{activity.id}/sign-in",
-                    f"/c/club/activities/{2**64}/sign-in"):
+    for missing in (f"/c/club/activities/{activity.id + 99}/sign-in", f"/c/nowhere/activities/{activity.id}/sign-in"):
         response = client.get(missing, query_string={"t": services.sign_in_token(activity)})
         assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
         assert "r%3D" not in response.headers["Location"]
+    # An id no record can have names no page at all (core/parsing's id converter): 404, for a visitor too.
+    assert client.get(f"/c/club/activities/{2**64}/sign-in", query_string={"t": "x"}).status_code == 404
 
 
 # --- the board -----------------------------------------------------------------------------------
@@ -622,7 +754,7 @@ def test_the_login_page_names_no_activity_for_a_code_that_is_not_good(client, cl
         assert status == 200 and "Log in to sign in to the activity." in page, url
         assert "機密" not in page and club.community.name not in page, url
     huge = client.get("/login", query_string={"next": f"/c/club/activities/{2**64}/sign-in?t=x"})
-    assert huge.status_code == 200 and "Log in to sign in to the activity." in huge.get_data(as_text=True)
+    assert huge.status_code == 200 and "機密" not in huge.get_data(as_text=True)
     plain = client.get("/login").get_data(as_text=True)
     assert "Log in to sign in" not in plain and "The workspace of your teacher" in plain
     elsewhere = client.get("/login", query_string={"next": f"/c/club/activities/{activity.id}"})
@@ -654,6 +786,17 @@ def test_an_unknown_status_in_the_table_is_refused_and_nothing_saved(client, clu
     response = client.post_form(f"/c/club/activities/{activity.id}/attendance", {
         f"status-{club.member.id}": "present", f"status-{club.other.id}": "asleep"})
     assert response.status_code == 422 and "Choose from the list." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+@pytest.mark.parametrize("key", ["status-²", "status-١٢", "status-", "status-99999999999999999999",
+                                 "status-2147483648", "status- 1", "status-0"])
+def test_a_row_of_the_table_that_names_nobody_is_not_found_and_nothing_saved(client, club, key):
+    activity = club.activity(starts=START)
+    client.login(club.convener)
+    response = client.post_form(f"/c/club/activities/{activity.id}/attendance", {
+        f"status-{club.member.id}": "present", key: "present"})
+    assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
 
 

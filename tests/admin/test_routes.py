@@ -142,6 +142,8 @@ def test_create_school(client, admin):
         ({"name": "新生國小", "class_count": "1001"}, "class_count", 'value="新生國小"'),
         ({"name": "新生國小", "class_count": "-1"}, "class_count", 'value="新生國小"'),
         ({"name": "新生國小", "class_count": "many"}, "class_count", 'value="新生國小"'),
+        ({"name": "新生國小", "class_count": "١٢"}, "class_count", 'value="١٢"'),  # int() takes Arabic-Indic digits
+        ({"name": "新生國小", "class_count": "99999999999999999999"}, "class_count", 'value="新生國小"'),
         ({"name": "新生國小", "class_count": ""}, "class_count", 'value="新生國小"'),
         ({"name": "長" * 121, "class_count": "3"}, "name", 'value="3"'),
     ],

@@ -220,3 +220,24 @@ def test_while_redis_is_away_the_database_keeps_counting(app, ctx, monkeypatch):
     for _ in range(3):
         fail("lin@school.test", STRANGER, now)
     assert wait("lin@school.test", STRANGER, now) == 5
+
+
+def test_the_daily_purge_drops_attempts_the_throttle_no_longer_counts(app, ctx):
+    """login_attempts grew by a row per login for ever; the daily job keeps only what the throttle still reads."""
+    from sqlalchemy import func, select
+
+    from workspace.auth.models import LoginAttempt
+
+    now = utcnow()
+    window = dt.timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    for age in (dt.timedelta(minutes=1), window - dt.timedelta(minutes=1), window + dt.timedelta(minutes=1),
+                dt.timedelta(days=400)):
+        db.session.add(LoginAttempt(email="lin@school.test", address=TEACHER.address, succeeded=False,
+                                    attempted_at=now - age))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["purge-trash"])
+    assert result.exit_code == 0, result.output
+    assert "Old login attempts removed: 2" in result.output
+    assert db.session.scalar(select(func.count(LoginAttempt.id))) == 2
+    # What is left still counts: the two recent failures are the teacher's, from her address.
+    assert throttle.check("lin@school.test", TEACHER) is None

@@ -189,6 +189,34 @@ def test_invalid_invitation_email_is_refused_beside_the_field(client, ctx):
     assert 'id="email-error"' in page and "not-an-address" in page
 
 
+@pytest.mark.parametrize("days", ["١٢", "²", "99999999999999999999", "1e3"])
+def test_invitation_days_that_are_not_a_number_are_refused_beside_the_field(client, ctx, days):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    response = client.post_form(f"/c/{community.slug}/members/invitations",
+                                {"how": "link", "role": "member", "days": days})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="days-error"' in page
+    assert db.session.scalar(select(Invitation)) is None
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "9223372036854775808", "²", "١٢", "-1", "0"])
+def test_schools_or_a_new_convener_that_are_not_ids_are_refused(client, ctx, value):
+    convener = make_user()
+    school = make_school()
+    community = make_community(convener, schools=[school])
+    client.login(convener)
+    settings = client.post_form(f"/c/{community.slug}/settings", {
+        "name": community.name, "kind": community.kind, "slug": community.slug, "school_ids": [value]})
+    assert settings.status_code == 422 and "has-error" in settings.get_data(as_text=True)
+    transfer = client.post_form(f"/c/{community.slug}/members/transfer", {"membership_id": value})
+    assert transfer.status_code == 422
+    db.session.expire_all()
+    assert [item.id for item in community.schools] == [school.id]
+    assert db.session.scalar(select(Membership).where(Membership.user_id == convener.id)).role == "convener"
+
+
 def test_member_cannot_change_roles(client, ctx):
     community = make_community()
     member = add_member(community)

@@ -268,15 +268,15 @@ def test_zip_with_escaping_entry_gives_none_and_writes_nothing(files, tmp_path, 
     assert not (Path.cwd().parent / "evil").exists()
 
 
-def test_zip_with_too_many_entries_gives_none_quickly(files, tmp_path, no_child):
+def test_zip_with_too_many_entries_gives_none_before_any_parser_runs(files, tmp_path, no_child):
+    """Refused from the archive's directory alone (no_child fails the test if a parser starts); no stopwatch,
+    which a busy CI machine would turn into a flaky test."""
     crowded = tmp_path / "crowded.docx"
     shutil.copy(files["docx"], crowded)
     with zipfile.ZipFile(crowded, "a") as archive:
         for number in range(20_000):
             archive.writestr(f"filler/{number}.xml", b"")
-    started = time.monotonic()
     assert extract_text(crowded, DOCX) is None
-    assert time.monotonic() - started < 2
 
 
 def test_zip_too_large_unpacked_gives_none(files, monkeypatch, no_child):
@@ -291,7 +291,7 @@ def test_slow_extraction_is_killed_at_the_timeout(files, tmp_path, monkeypatch):
     monkeypatch.setattr(extract, "_child_command", lambda *args: [sys.executable, "-c", hang])
     started = time.monotonic()
     assert extract_text(files["pdf"], PDF, timeout=1.0) is None
-    assert time.monotonic() - started < 1.0 + 2
+    assert time.monotonic() - started < 30  # the child sleeps 60 s: it was stopped, not waited for
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # killed and reaped, not left running in the background

@@ -87,3 +87,20 @@ def test_generated_secret_key_is_kept_in_the_instance_folder(tmp_path, monkeypat
     assert first == second and len(first) >= 64
     key_file = tmp_path / "secret_key"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_processes_starting_together_on_a_new_instance_share_one_secret_key(tmp_path, monkeypatch):
+    """Two test workers (or gunicorn's) starting at once on a new instance: the one that looked a moment after
+    the other's check wrote the key must read that key. Before, it failed with FileExistsError and the worker
+    never started (seen with `pytest -n 2` on a fresh clone)."""
+    from pathlib import Path
+
+    from workspace import config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    (tmp_path / "secret_key").write_text("k" * 64)
+    looked = Path.exists
+    # This process looked before the other wrote: the check answers "no key yet" though the file is there now.
+    monkeypatch.setattr(Path, "exists", lambda path: False if path.name == "secret_key" else looked(path))
+    assert config._secret_key(tmp_path) == "k" * 64
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["secret_key"]  # its own draft is gone

@@ -152,16 +152,27 @@ class Data:
 
     def community(self, convener: dict[str, Any], *, name: str, slug: str | None = None, kind: str = "subject",
                   description: str = "", vision: str = "", school_ids: tuple[int, ...] = ()) -> dict[str, Any]:
-        """Create a community with `convener` as its convener; return its id, slug and name."""
+        """Create a community with `convener` as its convener; return its id, slug and name.
+
+        Without `school_ids` it gets a school of its own: two communities of one school may not share a name, and
+        the tests of one run share this server, several of them naming their community alike.
+        """
         from workspace.auth.models import User
+        from workspace.communities.models import School
         from workspace.communities.services import create_community
 
         slug = slug or unique_slug()
 
         def work() -> int:
             actor = db.session.get(User, convener["id"])
+            schools = school_ids
+            if not schools:
+                school = School(name=f"測試國小 {slug}", class_count=12)
+                db.session.add(school)
+                db.session.flush()
+                schools = (school.id,)
             return create_community(actor=actor, name=name, kind=kind, slug=slug, description=description,
-                                    vision=vision, school_ids=school_ids).id
+                                    vision=vision, school_ids=schools).id
 
         return {"id": self._run(work), "slug": slug, "name": name}
 

@@ -94,8 +94,73 @@ def test_a_lesson_without_date_or_class_is_refused_beside_both(team, client):
                                                               "reflection": "留著"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert field_errors(page) == {"taught_on": "Enter a valid date.", "class_name": "This field is required."}
+    assert field_errors(page) == {"taught_on": "Enter a date such as 2026-03-05.",
+                                  "class_name": "This field is required."}
     assert "留著" in page
+
+
+def _error_beside(page: str, field_id: str) -> str:
+    match = re.search(rf'<p class="field-error" id="{field_id}-error">([^<]*)</p>', page)
+    assert match, f"no error beside {field_id}"
+    return match.group(1)
+
+
+@pytest.mark.parametrize(("typed", "message"), [("9999-12-31", "Give a date between 1900 and 2200."),
+                                                ("0001-01-01", "Give a date between 1900 and 2200."),
+                                                ("2026-02-30", "Enter a date such as 2026-03-05.")])
+def test_a_planned_date_outside_the_years_kept_is_refused_beside_it(team, client, typed, message):
+    client.login(team.lead)
+    response = client.post_form("/c/team/plans/new", {"template": "default", "topic": "分數的加減",
+                                                      "lead_id": str(team.lead.id), "planned_on": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _error_beside(page, "planned_on") == message and f'value="{typed}"' in page and 'value="分數的加減"' in page
+    assert db.session.scalar(select(func.count()).select_from(PlanDoc)) == 0
+
+
+def test_teachers_or_a_lead_that_are_not_ids_are_refused(team, client):
+    client.login(team.lead)
+    for value in ("99999999999999999999", "9223372036854775808", "²", "١٢", " 1", "-1"):
+        response = client.post_form("/c/team/plans/new", {"template": "default", "topic": "分數",
+                                                          "lead_id": str(team.lead.id), "teacher_ids": [value]})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, value
+        assert re.search(r'<fieldset class="field has-error">\s*<legend class="label">Teachers who will teach it', page)
+        assert client.post_form("/c/team/plans/new", {"template": "default", "topic": "分數",
+                                                      "lead_id": value}).status_code == 404, value
+    assert db.session.scalar(select(func.count()).select_from(PlanDoc)) == 0
+
+
+def test_a_lesson_taught_outside_the_years_kept_is_refused_beside_it(team, client):
+    doc = team.plan()
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    client.login(team.teacher)
+    response = client.post_form(plan_url(copy, "/lessons"), {"taught_on": "9999-12-31", "class_name": "五年二班",
+                                                            "reflection": "留著"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "留著" in page
+    assert _error_beside(page, "taught_on") == "Give a date between 1900 and 2200."
+
+
+def test_versions_and_pages_that_are_not_numbers_name_nothing(team, client):
+    doc = team.plan()
+    section = doc.sections[0]
+    services.save_section(section, "第二版", actor=team.lead, base_version=1)
+    db.session.commit()
+    client.login(team.lead)
+    base = plan_url(doc, f"/sections/{section.id}")
+    assert client.get(f"{base}/diff?from=1&to=2").status_code == 200
+    for value in ("²", "١", "99999999999999999999", "0", "-1", "1e3"):
+        assert client.get(f"{base}/diff?from={value}&to=2").status_code == 404, value
+        assert client.get(f"{base}/history?page={value}").status_code == 404, value
+        assert client.get(plan_url(doc, f"/history?page={value}")).status_code == 404, value
+        assert client.get(f"/c/team/plans/?page={value}").status_code == 404, value
+        assert client.post_form(f"{base}/restore", {"version": value}).status_code == 404, value
+        assert client.post_form(plan_url(doc, "/assign"), {"section_id": value, "assignee_id": ""}).status_code \
+            == 404, value
+    db.session.refresh(section)
+    assert section.version == 2 and section.assignee_id is None
 
 
 def test_two_people_save_the_same_section_merge_then_conflict(team, make_client):

@@ -8,11 +8,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -25,10 +23,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from workspace.activities.models import Method, Mode
 from workspace.activities.services import MAX_SERIES, MAX_TITLE, METHOD_LABELS, MODE_LABELS
 from workspace.communities.labels import lazy_label
-from workspace.core.forms import WorkspaceForm, WorkspaceSubform
+from workspace.core.forms import DateField, DateTimeLocalField, IntegerField, WorkspaceForm, WorkspaceSubform
 
 REQUIRED = _l("This field is required.")
-WHEN_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class SpeakerForm(WorkspaceSubform):
@@ -48,8 +45,8 @@ class ActivityForm(WorkspaceForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE)])
     method = SelectField(_l("Method (進行方式)"), choices=[], validators=[DataRequired(REQUIRED)])
     mode = RadioField(_l("Where"), choices=[], default=Mode.OFFLINE.value)
-    starts_at = DateTimeLocalField(_l("Starts"), format=WHEN_FORMAT, validators=[Optional()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=WHEN_FORMAT, validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Starts"), validators=[Optional()])
+    ends_at = DateTimeLocalField(_l("Ends"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     meeting_url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=500)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=100_000)],
@@ -94,6 +91,13 @@ class FeedbackForm(WorkspaceForm):
                               validators=[Optional()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)],
                             description=_l("Other members never see who wrote it."))
+
+
+class PeriodForm(WorkspaceSubform):
+    """The participation page's period (?start=&end=, a GET form: no CSRF token), checked beside its fields."""
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
 
 
 class MonthlyPlanForm(WorkspaceForm):

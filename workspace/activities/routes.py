@@ -20,15 +20,34 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from workspace.activities import services
-from workspace.activities.forms import ActivityForm, CancelForm, FeedbackForm, LeaveForm, MinutesForm, MonthlyPlanForm
+from workspace.activities.forms import (
+    ActivityForm,
+    CancelForm,
+    FeedbackForm,
+    LeaveForm,
+    MinutesForm,
+    MonthlyPlanForm,
+    PeriodForm,
+)
 from workspace.activities.models import Activity, ActivityLink, AttendanceStatus, Evidence, LeaveRequest
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError, NotAllowed
-from workspace.core.forms import attach_error, optional_int, page_number, validate_all
+from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.parsing import (
+    FIRST_DAY,
+    LAST_DAY,
+    arg,
+    form_value,
+    numbers,
+    parse_id,
+    parse_month,
+    parse_page,
+    read,
+)
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_uploads
@@ -77,7 +96,7 @@ def index(slug: str):
     """Upcoming and past activities, with attendance counts and the reader's own status."""
     community = load_community(slug, "read_activities")
     when = "past" if request.args.get("when") == "past" else "upcoming"
-    page = services.list_activities(community, current_user, when=when, page=page_number(request.args.get("page")))
+    page = services.list_activities(community, current_user, when=when, page=arg("page", parse_page, 1))
     return render_page("activities/index.html", "activities/_list.html", community=community, page=page,
                        **_labels())
 
@@ -88,15 +107,10 @@ def calendar(slug: str):
     """A month of activities (?month=YYYY-MM, this month by default)."""
     community = load_community(slug, "read_activities")
     today = services.to_local(utcnow()).date()
-    try:
-        year, month = (int(part) for part in request.args.get("month", "").split("-", 1))
-        if not 1900 <= year <= 2999:  # the previous and next months of year 1 or 9999 overflow dt.date
-            raise ValueError(year)
-        first = dt.date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
-    previous = (first - dt.timedelta(days=1)).replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
+    first = arg("month", parse_month, today.replace(day=1))
+    # No way out of the accepted years: the month before the first one and after the last one are not shown.
+    previous = (first - dt.timedelta(days=1)).replace(day=1) if first > FIRST_DAY else None
+    following = (first + dt.timedelta(days=32)).replace(day=1) if first < LAST_DAY.replace(day=1) else None
     return render_page("activities/calendar.html", community=community, first=first, today=today,
                        weeks=services.month_calendar(community, first.year, first.month), previous=previous,
                        following=following, **_labels())
@@ -116,8 +130,8 @@ def _fields(form: ActivityForm) -> services.ActivityFields:
         title=form.title.data or "", method=form.method.data or "", mode=form.mode.data or "offline",
         starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data or "",
         meeting_url=form.meeting_url.data or "", agenda=form.agenda.data or "", subjects=form.subjects.data or "",
-        tags=form.tags.data or "", school_ids=form.school_ids.data or [], recorder_id=optional_int(
-            form.recorder_id.data),
+        tags=form.tags.data or "", school_ids=form.school_ids.data or [], recorder_id=read(
+            form.recorder_id.data, parse_id),
         speakers=[services.SpeakerFields(name=entry.form.name.data or "", affiliation=entry.form.affiliation.data or "",
                                          external=bool(entry.form.external.data), hours=entry.form.hours.data or 0,
                                          topic=entry.form.topic.data or "") for entry in form.speakers])
@@ -144,9 +158,9 @@ def new(slug: str):
     community = load_community(slug, "manage_activities")
     form = ActivityForm(formdata=None)
     _form_choices(form, community)
-    copied = request.args.get("copy", "")
-    if copied.isdigit():
-        source = db.session.get(Activity, int(copied))
+    copied = arg("copy", parse_id)
+    if copied is not None:
+        source = db.session.get(Activity, copied)
         if source is not None and source.community_id == community.id:
             fields = services.fields_of(source)
             fields.starts_at += dt.timedelta(weeks=1)
@@ -203,7 +217,7 @@ def update(slug: str, activity_id: int):
     if validate_all(form, lambda: services.check_activity(activity.community, _fields(form))):
         try:
             services.update_activity(activity, _fields(form), actor=current_user,
-                                     base_version=optional_int(form.base_version.data) or 0)
+                                     base_version=read(form.base_version.data, numbers(), 0))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -447,8 +461,13 @@ def attendance(slug: str, activity_id: int):
 @bp.post("/c/<slug>/activities/<int:activity_id>/attendance")
 def save_attendance(slug: str, activity_id: int):
     activity = load_activity(slug, activity_id, "manage")
-    statuses = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
-                if key.startswith("status-") and key.split("-", 1)[1].isdigit()}
+    statuses: dict[int, str] = {}
+    for key, value in request.form.items():
+        if key.startswith("status-"):  # one field per person, status-<user id>
+            user_id = parse_id(key.removeprefix("status-"))
+            if user_id is None:  # names nobody the page could have shown
+                abort(404)
+            statuses[user_id] = value
     try:
         changed = services.set_attendance(activity, statuses, actor=current_user)
     except DomainError as error:
@@ -526,7 +545,7 @@ def save_minutes(slug: str, activity_id: int):
     if form.validate():
         try:
             services.save_minutes(activity, form.minutes.data or "", form.outcomes.data or "", actor=current_user,
-                                  base_version=optional_int(form.base_version.data) or 0)
+                                  base_version=read(form.base_version.data, numbers(), 0))
         except Conflict as error:
             db.session.rollback()
             attach_error(form, error)
@@ -694,7 +713,7 @@ def link_resource(slug: str, activity_id: int):
 
     activity = load_activity(slug, activity_id)
     require(_may_add_evidence(activity))
-    resource_id = optional_int(request.form.get("resource_id"))
+    resource_id = form_value("resource_id", parse_id)
     try:
         services.link_resource(activity, db.session.get(Resource, resource_id) if resource_id else None,
                                actor=current_user)
@@ -720,25 +739,25 @@ def unlink(slug: str, activity_id: int, link_id: int):
 # --- participation and monthly plans -------------------------------------------------------------
 
 
-def _date_arg(name: str, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return default
-
-
 @bp.get("/c/<slug>/activities/participation")
 @cache_page
 def participation(slug: str):
-    """Who came to what, per member and per activity, with charts (?start=&end= as YYYY-MM-DD)."""
+    """Who came to what, per member and per activity, with charts (?start=&end= as YYYY-MM-DD).
+
+    A date typed wrong (or outside the accepted years) is shown beside its field with what was typed (422);
+    the report then covers the year up to today.
+    """
     community = load_community(slug, "read_activities")
     today = services.to_local(utcnow()).date()
-    end = _date_arg("end", today)
-    start = _date_arg("start", end - dt.timedelta(days=364))
+    form = PeriodForm(request.args)
+    valid = form.validate()
+    end = (form.end.data if valid else None) or today
+    start = (form.start.data if valid else None) or end - dt.timedelta(days=364)
     if start > end:
         start, end = end, start
-    return render_page("activities/participation.html", community=community,
-                       report=services.participation(community, start, end), **_labels())
+    return render_page("activities/participation.html", community=community, form=form,
+                       report=services.participation(community, start, end), status=200 if valid else 422,
+                       **_labels())
 
 
 @bp.get("/c/<slug>/activities/plans")
@@ -762,9 +781,8 @@ def submit_plan(slug: str):
     """Submit the plan of a month (?month=YYYY-MM-01): the activities planned in it, and a note."""
     community = load_community(slug, "manage_activities")
     form = MonthlyPlanForm()
-    try:
-        month = dt.date.fromisoformat(form.month.data or "")
-    except ValueError:
+    month = read(form.month.data, parse_month)
+    if month is None:
         abort(400)
     try:
         services.submit_monthly_plan(community, month, form.note.data or "", actor=current_user)

@@ -46,6 +46,7 @@ from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, DomainError, NotAllowed, ValidationError
 from workspace.core.i18n import N_, local_moment
 from workspace.core.models import record_event
+from workspace.core.parsing import bounded, check_in_range, shifted
 from workspace.core.permissions import CONTRIBUTORS, can
 from workspace.core.text import checked_line, checked_text, clean_line, has_visible_text, render_markdown
 from workspace.extensions import db
@@ -107,8 +108,16 @@ def to_utc(local: dt.datetime) -> dt.datetime:
 
 
 def to_local(moment: dt.datetime) -> dt.datetime:
-    """A UTC time as the deployment's wall-clock time (aware)."""
-    return moment.astimezone(zone())
+    """A UTC time as the deployment's wall-clock time (aware).
+
+    A time so near the end (or start) of the calendar that the zone's offset would leave it is shown in UTC:
+    such a time can only have been stored before years were bounded (core/parsing), and its pages must
+    still open so that it can be corrected.
+    """
+    try:
+        return moment.astimezone(zone())
+    except OverflowError:
+        return moment.astimezone(dt.UTC)
 
 
 def hours_of(activity: Activity) -> float:
@@ -186,9 +195,12 @@ def check_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> t
     with checks:
         if starts_at is None:
             raise ValidationError(str(_l("Give the start.")), field="starts_at")
+        # Beyond these years converting to UTC, the sign-in window or the next day would leave the calendar.
+        check_in_range(starts_at, "starts_at")
     with checks:
         if ends_at is None:
             raise ValidationError(str(_l("Give the end.")), field="ends_at")
+        check_in_range(ends_at, "ends_at")
     checks.done()
     starts, ends = to_utc(starts_at), to_utc(ends_at)
     if ends <= starts:
@@ -462,7 +474,8 @@ class MonthDay:
 
 def month_calendar(community: Community, year: int, month: int) -> list[list[MonthDay]]:
     """The weeks (Monday first) of a month with each local day's activities (one query)."""
-    first = dt.date(year, month, 1)
+    first = bounded(dt.date(year, month, 1))
+    year, month = first.year, first.month
     start = first - dt.timedelta(days=first.weekday())
     last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
     end = last + dt.timedelta(days=6 - last.weekday())
@@ -544,7 +557,7 @@ def sign_in_token(activity: Activity, now: dt.datetime | None = None) -> str:
 
 def sign_in_window(activity: Activity) -> tuple[dt.datetime, dt.datetime]:
     """When QR sign-in opens and closes (UTC): SIGN_IN_OPENS before the start, SIGN_IN_CLOSES after the end."""
-    return activity.starts_at - SIGN_IN_OPENS, activity.ends_at + SIGN_IN_CLOSES
+    return shifted(activity.starts_at, -SIGN_IN_OPENS), shifted(activity.ends_at, SIGN_IN_CLOSES)
 
 
 def sign_in_state(activity: Activity, now: dt.datetime | None = None) -> str:
@@ -1104,6 +1117,7 @@ def participation(community: Community, start: dt.date, end: dt.date, *,
     member. Four queries, whatever the number of activities and members.
     """
     now = now or utcnow()
+    start, end = bounded(start), bounded(end)  # the day after the last one stays in the calendar
     window_start = to_utc(dt.datetime.combine(start, dt.time()))
     window_end = to_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     held = list(db.session.scalars(
@@ -1159,7 +1173,7 @@ def plan_deadline(month: dt.date) -> dt.date:
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    first = month.replace(day=1)
+    first = bounded(month).replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return to_utc(dt.datetime.combine(first, dt.time())), to_utc(dt.datetime.combine(following, dt.time()))
 
@@ -1180,6 +1194,7 @@ def submit_monthly_plan(community: Community, month: dt.date, note: str, *, acto
                         now: dt.datetime | None = None) -> MonthlyPlan:
     """Submit (or submit again) the plan for a month: the activities planned in it so far, and a note."""
     _check_manager(community, actor)
+    check_in_range(month, "month")
     month = month.replace(day=1)
     planned = [activity for activity in activities_in_month(community, month) if not activity.cancelled]
     if not planned:

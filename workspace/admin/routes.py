@@ -19,10 +19,11 @@ from workspace.communities.forms import EmptyForm
 from workspace.communities.models import Community, ReviewerScope, School, SchoolEmailDomain
 from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
-from workspace.core.forms import attach_error, optional_int, school_choices
+from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.models import AuditEvent
+from workspace.core.parsing import arg, parse_id, parse_page, read
 from workspace.core.permissions import admin_required
 from workspace.core.text import clean_line
 from workspace.core.urls import external_url
@@ -169,7 +170,7 @@ def users():
         query = query.where(User.approved_at.is_(None), User.active.is_(True))
     elif show == "requests":
         query = query.where(User.requested_school_id.is_not(None))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=arg("page", parse_page, 1), per_page=PER_PAGE, error_out=False)
     return render_page("admin/users.html", "admin/_user_rows.html", page=page, q=query_text, show=show,
                        pending=auth_services.pending_counts())
 
@@ -198,7 +199,7 @@ def create_user():
         try:
             user = auth_services.create_user(
                 email=form.email.data, display_name=form.display_name.data,
-                school_id=optional_int(form.school_id.data), locale=form.locale.data or None,
+                school_id=parse_id(form.school_id.data), locale=form.locale.data or None,
                 is_admin=form.is_admin.data, actor=current_user)
             hours = current_app.config["WELCOME_LINK_DAYS"] * 24
             token = auth_services.create_password_reset(user, actor=current_user, hours=hours,
@@ -300,7 +301,7 @@ def grant_school(user_id: int):
     if not form.validate():
         db.session.rollback()
         return render_page("admin/user.html", status=422, **_user_context(user, school_form=form))
-    school_id = optional_int(form.school_id.data)
+    school_id = parse_id(form.school_id.data)
     return _user_action(user_id, lambda user: auth_services.grant_school(
         user, db.session.get(School, school_id) if school_id else None, actor=current_user))
 
@@ -343,7 +344,7 @@ def grant_scope(user_id: int):
     if form.validate():
         school = None
         if form.school_id.data != "all":
-            school = db.session.get(School, int(form.school_id.data))
+            school = db.session.get(School, read(form.school_id.data, parse_id))
         try:
             community_services.grant_reviewer_scope(user, school, actor=current_user)
         except DomainError as error:
@@ -380,5 +381,5 @@ def audit():
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.community))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=arg("page", parse_page, 1), per_page=PER_PAGE, error_out=False)
     return render_page("admin/audit.html", page=page, described=describe_events(page.items))

@@ -27,10 +27,11 @@ from workspace.auth.forms import (
 from workspace.communities import services as community_services
 from workspace.communities.forms import EmptyForm
 from workspace.core.errors import DomainError
-from workspace.core.forms import attach_error, optional_int, safe_next, school_choices
+from workspace.core.forms import attach_error, safe_next, school_choices
 from workspace.core.htmx import render_page
 from workspace.core.i18n import LOCALES
 from workspace.core.mail import mail_configured, send_mail
+from workspace.core.parsing import parse_id
 from workspace.core.permissions import can, public, require
 from workspace.core.urls import external_url
 from workspace.extensions import db, limiter
@@ -196,7 +197,7 @@ def register_post():
                 raise DomainError(problem)
         signed_up = services.sign_up(
             email=form.email.data, display_name=form.display_name.data, password=form.password.data,
-            locale=form.locale.data or session.get("locale"), school_id=optional_int(form.school_id.data),
+            locale=form.locale.data or session.get("locale"), school_id=parse_id(form.school_id.data),
             invited=invited)
         membership = community_services.accept_invitation(invitation, signed_up.user) if invited else None
     except DomainError as error:
@@ -411,7 +412,7 @@ def update_account():
     if profile.validate():
         try:
             services.update_profile(current_user, display_name=profile.display_name.data,
-                                    locale=profile.locale.data, school_id=optional_int(profile.school_id.data))
+                                    locale=profile.locale.data, school_id=parse_id(profile.school_id.data))
         except DomainError as error:
             attach_error(profile, error)
         else:

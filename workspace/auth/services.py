@@ -27,6 +27,7 @@ from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, Us
 from workspace.core.database import utcnow, write_aside
 from workspace.core.errors import ValidationError
 from workspace.core.models import record_event
+from workspace.core.parsing import parse_id
 from workspace.core.text import clean_line, has_visible_text
 from workspace.extensions import db
 
@@ -147,14 +148,15 @@ def load_user_from_session_id(session_id: str, *, address: str | None = None) ->
     An ended login (logout, log out everywhere, a new password, deactivation) or an expired one loads nobody.
     The login's "last seen" (and address) is written at most every SESSION_SEEN_EVERY.
     """
-    login_id, _, secret = (session_id or "").partition(":")
-    if not (login_id.isascii() and login_id.isdigit()) or len(login_id) > 18 or not secret:
+    text, _, secret = (session_id or "").partition(":")
+    login_id = parse_id(text)
+    if login_id is None or not secret:
         return None
     now = utcnow()
     row = db.session.execute(
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.id == int(login_id), UserSession.ended_at.is_(None), UserSession.expires_at > now)
+        .where(UserSession.id == login_id, UserSession.ended_at.is_(None), UserSession.expires_at > now)
     ).first()
     if row is None:
         return None

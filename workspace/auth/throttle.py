@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import limits
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 
 from workspace.auth.models import LoginAttempt
 from workspace.core.database import utcnow
@@ -148,6 +148,14 @@ def record(email: str, client: Client, succeeded: bool, *, now: dt.datetime | No
         _store().record(email, client, succeeded, now or utcnow())
     except _redis_errors() as error:
         logger.warning("login throttle: Redis unavailable (%s), attempt kept in the database only", error)
+
+
+def purge_attempts(*, now: dt.datetime | None = None) -> int:
+    """Delete the login attempts older than anything the throttle still counts (the failure window and the
+    per-address period, whichever is longer); return how many went. Run daily with the trash."""
+    settings = _settings()
+    horizon = (now or utcnow()) - max(settings.window, settings.address_period)
+    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < horizon)).rowcount
 
 
 def _redis_errors() -> tuple[type[Exception], ...]:

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -20,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role
-from workspace.core.forms import WorkspaceForm
+from workspace.core.forms import IntegerField, WorkspaceForm, coerce_id
 
 REQUIRED = _l("This field is required.")
 
@@ -53,7 +52,7 @@ class CommunityForm(WorkspaceForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown: **bold**, lists, links."))
     vision = TextAreaField(_l("Shared vision and goals"), validators=[Optional(), Length(max=20000)])
-    school_ids = MultiCheckboxField(_l("Schools"), coerce=int, choices=[], validate_choice=False)
+    school_ids = MultiCheckboxField(_l("Schools"), coerce=coerce_id, choices=[], validate_choice=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,7 +85,7 @@ class RoleForm(WorkspaceForm):
 
 
 class TransferForm(WorkspaceForm):
-    membership_id = SelectField(_l("New convener"), coerce=int, choices=[], validate_choice=False)
+    membership_id = SelectField(_l("New convener"), coerce=coerce_id, choices=[], validate_choice=False)
 
 
 class EmptyForm(WorkspaceForm):

@@ -1,4 +1,6 @@
-"""Form helpers shared by every area: the base forms, domain errors beside fields, safe return addresses, choices."""
+"""Form helpers shared by every area: the base forms, domain errors beside fields, safe return addresses,
+choices, and the number and date fields every form uses (they read with `core/parsing`, so a value the
+database or the calendar cannot hold is an error beside its field, with what was typed kept)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import Field
 
+from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
 from workspace.core.i18n import translations
 from workspace.extensions import db
@@ -105,11 +108,73 @@ def school_choices(blank_label: str | None = None) -> list[tuple[str, str]]:
     return blank + [(str(school_id), name) for school_id, name in rows]
 
 
-def optional_int(value: str | None) -> int | None:
-    """Turn a select's value into an id, or None for the blank choice."""
-    return int(value) if value and str(value).isdigit() else None
+def coerce_id(value: Any) -> int:
+    """The `coerce` of a select or checkbox list of records: an id, else ValueError (an error beside the field)."""
+    number = parsing.parse_id(value)
+    if number is None:
+        raise ValueError(value)
+    return number
 
 
-def page_number(value: str | None) -> int:
-    """The ?page= of a list: a positive number, else 1 (never an error for a mistyped address)."""
-    return int(value) if value and value.isdigit() and 0 < int(value) < 1_000_000 else 1
+class IntegerField(wtforms.IntegerField):
+    """A whole number typed in a form (ASCII digits, at most what an INTEGER column holds); add NumberRange for
+    the field's own range.
+
+    WTForms' own takes whatever `int()` takes: "١٢", " 1" and numbers no database column holds.
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        self.data = parsing.parse_number(valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0])
+        if self.data is None:
+            raise ValueError(_l("Enter a whole number, such as 3."))
+
+
+class DateField(wtforms.DateField):
+    """A date (YYYY-MM-DD) in the years the app accepts (core/parsing: FIRST_YEAR … LAST_YEAR)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The browser's date picker keeps to the same years (and says so in the browser's language).
+        kwargs["render_kw"] = {"min": parsing.FIRST_DAY.isoformat(), "max": parsing.LAST_DAY.isoformat(),
+                               **(kwargs.get("render_kw") or {})}
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = " ".join(valuelist).strip() if valuelist else ""
+        if not raw:
+            self.data = None
+            return
+        date = parsing.iso_date(raw)
+        if date is None:
+            self.data = None
+            raise ValueError(_l("Enter a date such as 2026-03-05."))
+        if not parsing.in_range(date):
+            self.data = None
+            raise ValueError(parsing.range_message())
+        self.data = date
+
+
+class DateTimeLocalField(wtforms.DateTimeLocalField):
+    """A wall-clock time (YYYY-MM-DDTHH:MM) in the years the app accepts, naive (the deployment's zone)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")  # how the input shows a stored value (no seconds)
+        kwargs["render_kw"] = {"min": f"{parsing.FIRST_DAY.isoformat()}T00:00",
+                               "max": f"{parsing.LAST_DAY.isoformat()}T23:59", **(kwargs.get("render_kw") or {})}
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = " ".join(valuelist).strip() if valuelist else ""
+        if not raw:
+            self.data = None
+            return
+        moment = parsing.iso_datetime(raw)
+        if moment is None:
+            self.data = None
+            raise ValueError(_l("Enter a date and time such as 2026-03-05 14:00."))
+        if not parsing.in_range(moment):
+            self.data = None
+            raise ValueError(parsing.range_message())
+        self.data = moment

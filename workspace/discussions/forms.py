@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from workspace.core.forms import WorkspaceForm
+from workspace.core.forms import IntegerField, WorkspaceForm
 from workspace.discussions.services import MAX_CATEGORY, MAX_REASON, MAX_TITLE
 
 REQUIRED = _l("This field is required.")

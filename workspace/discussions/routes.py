@@ -19,8 +19,9 @@ from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import unless_busy
 from workspace.core.errors import Conflict, DomainError, NotAllowed
-from workspace.core.forms import attach_error, page_number, validate_all
+from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.parsing import arg, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, send_blob, store_upload, store_uploads
@@ -76,7 +77,7 @@ def index(slug: str):
     """The thread list: sections, pinned first, unread counts; ?q= searches threads and replies."""
     community = load_community(slug, "read_material")
     query = clean_line(request.args.get("q", ""))[:200]
-    category = services.load_category(community, request.args.get("category"))
+    category = services.load_category(community, arg("category", parse_id))
     show = request.args.get("show", "")
     show = show if show in SHOW_CHOICES else ""
     context = _board_context(community, categories=services.categories_of(community), category=category,
@@ -88,7 +89,7 @@ def index(slug: str):
         return render_page("discussions/index.html", "discussions/_results.html", hits=hits, total=total, page=None,
                            **context)
     page = services.list_threads(community, current_user, category=category, show=show,
-                                 page=page_number(request.args.get("page")))
+                                 page=arg("page", parse_page, 1))
     return render_page("discussions/index.html", "discussions/_threads.html", page=page, **context)
 
 
@@ -111,7 +112,7 @@ def new(slug: str):
     if request.args.get("category"):
         form.category_id.data = request.args["category"]
     kind = next((name for name in LINKABLE if request.args.get(name)), "")
-    linked = _linked_record(community, kind, request.args.get(kind, ""))
+    linked = _linked_record(community, kind, arg(kind, parse_id) if kind else None)
     if linked is not None:
         form.link_kind.data, form.link_id.data = linked.kind, str(linked.record.id)
         form.title.data = form.title.data or _("About: %(title)s", title=linked.record.title)[: services.MAX_TITLE]
@@ -128,15 +129,15 @@ class Linked:
     url: str
 
 
-def _linked_record(community: Community, kind: str | None, object_id: str | int | None) -> Linked | None:
+def _linked_record(community: Community, kind: str | None, object_id: int | None) -> Linked | None:
     """The record a thread discusses, if it belongs to this community and the user may see it."""
     from workspace.activities.models import Activity
     from workspace.resources.models import Resource
 
-    if kind not in LINKABLE or not str(object_id or "").isdigit():
+    if kind not in LINKABLE or object_id is None:
         return None
     model = Resource if kind == "resource" else Activity
-    record = db.session.get(model, int(object_id))
+    record = db.session.get(model, object_id)
     if record is None or record.community_id != community.id or not can(current_user, "view", record):
         return None
     endpoint, key = ("resources.show", "resource_id") if kind == "resource" else ("activities.show", "activity_id")
@@ -166,7 +167,7 @@ def create(slug: str):
     community = load_community(slug, "contribute")
     form = ThreadForm()
     form.category_id.choices = _category_choices(community, starting=True)
-    linked = _linked_record(community, form.link_kind.data, form.link_id.data)
+    linked = _linked_record(community, form.link_kind.data, read(form.link_id.data, parse_id))
     status = 422
     attached = any(upload and upload.filename for upload in request.files.getlist(form.files.name))
     if validate_all(form, lambda: services.check_thread(
@@ -274,11 +275,11 @@ def _remember_read(thread: Thread, number: int, already: int) -> None:
 def show(slug: str, thread_id: int):
     """A thread, one page of posts at a time; ?quote=<post id> starts the reply with a quote."""
     thread = load_thread(slug, thread_id)
-    page = services.posts_page(thread, current_user, page_number(request.args.get("page")))
+    page = services.posts_page(thread, current_user, arg("page", parse_page, 1))
     reply_form = None
-    quoted = request.args.get("quote", "")
-    if quoted.isdigit() and can(current_user, "reply", thread):
-        post = services.load_post(thread, int(quoted))
+    quoted = arg("quote", parse_id)
+    if quoted is not None and can(current_user, "reply", thread):
+        post = services.load_post(thread, quoted)
         if post is not None and not post.deleted:
             reply_form = PostForm(formdata=None, body=services.quote_text(post))
     already = services.last_read_number(thread, current_user)
@@ -303,8 +304,9 @@ def new_posts(slug: str, thread_id: int):
     if not current_user.is_authenticated:
         return login_redirect()
     thread = load_thread(slug, thread_id)
-    after = request.args.get("after", "")
-    after_number = int(after) if after.isdigit() else thread.last_number
+    # The poll's own counter: one that does not parse means "nothing known", as a fresh page would.
+    after = parse_number(request.args.get("after"))
+    after_number = thread.last_number if after is None else after
     if thread.last_number <= after_number:  # written elsewhere: a poller that knows the new counter
         return render_page("discussions/_poller.html", **_board_context(thread.community, thread=thread,
                                                                         generation=current_generation()))

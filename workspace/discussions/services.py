@@ -30,6 +30,7 @@ from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
+from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can
 from workspace.core.storage import StoredFile, clean_filename
 from workspace.core.text import clean_line, clean_text, has_visible_text, markdown_to_text, render_markdown
@@ -161,12 +162,10 @@ def delete_category(category: Category, *, actor: User) -> None:
 
 
 def load_category(community: Community, category_id: int | str | None) -> Category | None:
-    if category_id in (None, ""):
+    wanted = parse_id(category_id)
+    if wanted is None:
         return None
-    try:
-        category = db.session.get(Category, int(category_id))
-    except (TypeError, ValueError):
-        return None
+    category = db.session.get(Category, wanted)
     return category if category is not None and category.community_id == community.id else None
 
 

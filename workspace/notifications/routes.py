@@ -10,6 +10,7 @@ from flask_login import current_user
 from workspace.core.forms import safe_next
 from workspace.core.htmx import render_page
 from workspace.core.mail import mail_configured
+from workspace.core.parsing import arg, parse_number, parse_page
 from workspace.core.permissions import public
 from workspace.extensions import db
 from workspace.notifications import services
@@ -47,8 +48,7 @@ def _own_notification(notification_id: int) -> Notification:
 @bp.get("/notifications/")
 def index():
     """List the user's notifications, newest first, unread ones highlighted."""
-    number = request.args.get("page", "")
-    page = services.recent(current_user, page=int(number) if number.isdigit() else 1)
+    page = services.recent(current_user, page=arg("page", parse_page, 1))
     return render_page("notifications/index.html", "notifications/_list.html", page=page)
 
 
@@ -79,8 +79,8 @@ def read_all():
 def bell():
     """Answer the bell's poll: 204 while the unread count is what the page shows, else the new bell."""
     count = services.unread_count(current_user)
-    seen = request.args.get("seen", "")
-    if seen.isdigit() and int(seen) == count:
+    # A poll's own counter: one that does not parse is an unknown count (the bell is sent), never an error.
+    if parse_number(request.args.get("seen")) == count:
         response = Response(status=204)
         response.vary.add("HX-Request")
         return response

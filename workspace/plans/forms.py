@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from workspace.core.forms import WorkspaceForm
+from workspace.core.forms import DateField, IntegerField, WorkspaceForm, coerce_id
 
 # Lengths are checked by the services (with the error beside the field and the text kept), not here:
 # a form validator would refuse silently-trimmed text with a less helpful message.
@@ -26,7 +26,8 @@ class PlanForm(WorkspaceForm):
     unit = StringField(_l("Textbook unit"))
     lead_id = SelectField(_l("Lead planner (主備人)"), choices=[], validate_choice=False)
     planned_on = DateField(_l("Planned teaching date"), validators=[Optional()])
-    teacher_ids = MultiCheckboxField(_l("Teachers who will teach it"), choices=[], coerce=int, validate_choice=False)
+    teacher_ids = MultiCheckboxField(_l("Teachers who will teach it"), choices=[], coerce=coerce_id,
+                                     validate_choice=False)
     base_version = HiddenField()
 
 

@@ -20,8 +20,9 @@ from workspace.communities.models import Community
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError
-from workspace.core.forms import attach_error, optional_int, page_number, validate_all
+from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import clean_filename, content_disposition
 from workspace.extensions import db
@@ -83,7 +84,7 @@ def index(slug: str):
     mine = request.args.get("mine") == "1"
     trash = request.args.get("trash") == "1"
     page = services.list_plans(community, current_user, status=status, mine=mine, trash=trash,
-                               page=page_number(request.args.get("page")))
+                               page=arg("page", parse_page, 1))
     return render_page("plans/index.html", "plans/_list.html", community=community, page=page, chosen_status=status,
                        mine=mine, trash=trash, adaptations=services.my_adaptations(community, current_user),
                        **_labels())
@@ -98,8 +99,8 @@ def _member_choices(form: PlanForm, community: Community) -> None:
 def _fields(form: PlanForm) -> services.PlanFields:
     return services.PlanFields(topic=form.topic.data or "", subject=form.subject.data or "",
                                grade=form.grade.data or "", unit=form.unit.data or "",
-                               lead_id=optional_int(form.lead_id.data), planned_on=form.planned_on.data,
-                               teacher_ids=[int(value) for value in form.teacher_ids.data or []])
+                               lead_id=read(form.lead_id.data, parse_id), planned_on=form.planned_on.data,
+                               teacher_ids=list(form.teacher_ids.data or []))
 
 
 def _new_form(community: Community) -> PlanForm:
@@ -183,7 +184,7 @@ def edit(slug: str, plan_id: int):
     if validate_all(form, lambda: services.check_fields(doc.community, _fields(form))):
         try:
             services.update_fields(doc, _fields(form), actor=current_user,
-                                   base_version=optional_int(form.base_version.data) or 0)
+                                   base_version=read(form.base_version.data, numbers(), 0))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -258,7 +259,7 @@ def save_section(slug: str, plan_id: int, section_id: int):
         doc = load_plan(slug, plan_id)
         return render_page(template, status=422, **_section_context(doc, load_section(doc, section_id), form=form))
     if saved.accepted and form.shared_version.data and doc.adaptation:  # a settled conflict with the shared plan
-        services.mark_shared_taken(item, optional_int(form.shared_version.data), actor=current_user)
+        services.mark_shared_taken(item, read(form.shared_version.data, numbers()), actor=current_user)
     if not saved.accepted:
         db.session.rollback()
         doc = load_plan(slug, plan_id)
@@ -309,8 +310,9 @@ def _shown_versions(value: str) -> dict[int, int]:
     shown: dict[int, int] = {}
     for pair in value.split(",")[:MAX_SHOWN]:
         section_id, _colon, version = pair.partition(":")
-        if section_id.isdecimal() and version.isdecimal() and len(section_id) < 12 and len(version) < 12:
-            shown[int(section_id)] = int(version)
+        number, seen = parse_id(section_id), parse_number(version)
+        if number is not None and seen is not None:
+            shown[number] = seen
     return shown
 
 
@@ -333,9 +335,9 @@ def editing(slug: str, plan_id: int):
 def assign_section(slug: str, plan_id: int):
     """Assign a section to a member (or to nobody): one form for the whole plan."""
     doc = load_plan(slug, plan_id, "assign")
-    item = load_section(doc, optional_int(request.form.get("section_id")) or 0)
+    item = load_section(doc, form_value("section_id", parse_id, 0))
     try:
-        services.assign_section(item, optional_int(request.form.get("assignee_id")), actor=current_user)
+        services.assign_section(item, form_value("assignee_id", parse_id), actor=current_user)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -385,7 +387,7 @@ def section_history(slug: str, plan_id: int, section_id: int):
     """A section's revisions, newest first: who saved, when, how (merged, restored …); pick two to compare."""
     doc = load_plan(slug, plan_id)
     item = load_section(doc, section_id)
-    history = services.section_history(item, page_number(request.args.get("page")))
+    history = services.section_history(item, arg("page", parse_page, 1))
     return render_page("plans/history.html", community=doc.community, doc=doc, section=item, history=history,
                        can_restore=can(current_user, "edit", doc), **_labels())
 
@@ -395,7 +397,7 @@ def section_history(slug: str, plan_id: int, section_id: int):
 def history(slug: str, plan_id: int):
     """Every section's revisions of the plan, newest first."""
     doc = load_plan(slug, plan_id)
-    history = services.document_history(doc, page_number(request.args.get("page")))
+    history = services.document_history(doc, arg("page", parse_page, 1))
     return render_page("plans/history.html", community=doc.community, doc=doc, section=None, history=history,
                        can_restore=False, **_labels())
 
@@ -406,8 +408,8 @@ def diff(slug: str, plan_id: int, section_id: int):
     """The differences between two revisions of a section (?from=&to=, the previous and the latest by default)."""
     doc = load_plan(slug, plan_id)
     item = load_section(doc, section_id)
-    newer = optional_int(request.args.get("to")) or item.version
-    older = optional_int(request.args.get("from")) or max(1, newer - 1)
+    newer = arg("to", numbers(1), item.version)
+    older = arg("from", numbers(1), max(1, newer - 1))
     if older > newer:
         older, newer = newer, older
     found = services.revisions_at(item, [older, newer])
@@ -423,7 +425,7 @@ def restore_revision(slug: str, plan_id: int, section_id: int):
     """Bring back an earlier revision as a new one (history is never rewritten)."""
     doc = load_plan(slug, plan_id, "edit")
     item = load_section(doc, section_id)
-    version = optional_int(request.form.get("version")) or 0
+    version = form_value("version", numbers(1), 0)
     try:
         services.restore_revision(item, version, actor=current_user)
     except DomainError as error:
@@ -459,7 +461,7 @@ def add_comment(slug: str, plan_id: int, section_id: int):
     template = "plans/_comments.html" if wants_fragment() else "plans/comments.html"
     if form.validate():
         parent = None
-        parent_id = optional_int(form.parent_id.data)
+        parent_id = read(form.parent_id.data, parse_id)
         if parent_id:
             parent = db.session.get(PlanComment, parent_id)
             if parent is None or parent.section_id != item.id:
@@ -546,8 +548,6 @@ def record_lesson(slug: str, plan_id: int):
             db.session.commit()
             flash(_("The lesson and its reflection are recorded; the shared plan shows them."), "success")
             return redirect(_plan_path(doc) + "#lessons")
-    if form.taught_on.raw_data and form.taught_on.raw_data[0] and form.taught_on.data is None:
-        form.taught_on.errors = [_("Enter a valid date.")]
     doc = load_plan(slug, plan_id)
     context = _show_context(doc)
     context["lesson_form"] = form
@@ -609,7 +609,7 @@ def add_link(slug: str, plan_id: int):
     form = _link_form(doc, LinkForm())
     kind, _sep, raw_id = (form.target.data or "").partition(":")
     try:
-        services.link_target(doc, kind, optional_int(raw_id), form.role.data or "", actor=current_user)
+        services.link_target(doc, kind, read(raw_id, parse_id), form.role.data or "", actor=current_user)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -38,6 +38,7 @@ from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
+from workspace.core.parsing import check_in_range, parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can, role_in
 from workspace.core.text import (
     checked_line,
@@ -379,8 +380,7 @@ def check_fields(community: Community, fields: PlanFields) -> CheckedPlanFields:
         if any(int(user_id) not in members for user_id in fields.teacher_ids):
             raise ValidationError(str(_l("Choose members of this community.")), field="teacher_ids")
     with checks:
-        if fields.planned_on is not None and not dt.date(1900, 1, 1) <= fields.planned_on <= dt.date(2999, 12, 31):
-            raise ValidationError(str(_l("Enter a valid date.")), field="planned_on")
+        check_in_range(fields.planned_on, "planned_on")
     checks.done()
     return CheckedPlanFields(topic=topic, subject=subject, grade=grade, unit=unit,
                              lead_id=int(fields.lead_id) if fields.lead_id else None, planned_on=fields.planned_on,
@@ -413,10 +413,7 @@ def _first_revisions(doc: PlanDoc, actor: User, how: str = "created") -> None:
 
 def load_template(community: Community, template_id: int | str | None) -> PlanTemplate | None:
     """The community's template with this id; None for the default (or an unknown id)."""
-    try:
-        wanted = int(template_id) if template_id not in (None, "", "default") else None
-    except (TypeError, ValueError):
-        return None
+    wanted = parse_id(template_id)  # "default", or anything that is not an id: the default
     if wanted is None:
         return None
     template = db.session.get(PlanTemplate, wanted)
@@ -1023,8 +1020,7 @@ def check_lesson(taught_on: dt.date | None, class_name: str | None,
     with checks:
         if taught_on is None:
             raise ValidationError(str(_l("Enter the date you taught the lesson.")), field="taught_on")
-        if not dt.date(1900, 1, 1) <= taught_on <= dt.date(2999, 12, 31):
-            raise ValidationError(str(_l("Enter a valid date.")), field="taught_on")
+        check_in_range(taught_on, "taught_on")
     with checks:
         class_name = checked_line(class_name, "class_name", MAX_CLASS, required=True)
     with checks:

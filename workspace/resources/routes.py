@@ -17,6 +17,7 @@ from workspace.core.errors import Checks, DomainError, ValidationError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.models import Blob
+from workspace.core.parsing import arg, numbers, parse_id, parse_page
 from workspace.core.permissions import can, deny, public, require
 from workspace.core.storage import (
     UploadRejected,
@@ -40,15 +41,13 @@ INLINE_TYPES = ("image/", "application/pdf", "video/", "audio/")
 
 def _filters(community_id: int | None = None) -> services.ResourceFilters:
     args = request.args
-    author = args.get("author", "")
     if community_id is None:  # the school-wide library narrows to one community on request
-        chosen = args.get("community", "")
-        community_id = int(chosen) if chosen.isdigit() else None
+        community_id = arg("community", parse_id)
     return services.ResourceFilters(
         q=clean_line(args.get("q", ""))[:200], kind=args.get("kind", ""), subject=clean_line(args.get("subject", "")),
         grade=clean_line(args.get("grade", "")), tag=clean_line(args.get("tag", ""))[:40],
-        author_id=int(author) if author.isdigit() else None, community_id=community_id,
-        sort=args.get("sort", ""), page=int(args["page"]) if args.get("page", "").isdigit() else 1,
+        author_id=arg("author", parse_id), community_id=community_id,
+        sort=args.get("sort", ""), page=arg("page", parse_page, 1),
     )
 
 
@@ -70,13 +69,12 @@ def load_resource(slug: str, resource_id: int, action: str = "view") -> Resource
 
 
 def _version(resource: Resource) -> ResourceVersion:
-    number = request.args.get("version", "")
-    if not number:
+    number = arg("version", numbers(1))
+    if number is None:
         version = resource.current_version
     else:
         version = db.session.scalar(select(ResourceVersion).where(
-            ResourceVersion.resource_id == resource.id,
-            ResourceVersion.number == (int(number) if number.isdigit() else -1)))
+            ResourceVersion.resource_id == resource.id, ResourceVersion.number == number))
     if version is None:
         abort(404)
     return version

@@ -1,0 +1,226 @@
+"""One way to read the numbers and dates people and browsers send: ids, page numbers, counts, dates, times.
+
+Everything that arrives as text in an address or a form and is used as a number or a date goes through
+here, so that a value the database cannot store or the calendar cannot hold is turned away at the door,
+never deep inside a page:
+
+- **ids** are 1 … 2^31 − 1 written in ASCII digits: every id column is an INTEGER, which PostgreSQL keeps
+  in 32 bits (SQLite in 64), and a larger number sent to PostgreSQL fails the query ("integer out of
+  range"), not merely finds nothing. `str.isdigit()` and `int()` also accept "²", "١٢", " 1" and
+  twenty-digit numbers: they are not ids here. In paths the app's `int` converter (IdConverter) applies
+  this rule, so every `<int:…>` of every route answers 404 for anything else;
+- **page numbers and counts** (a page, a version, a post number) are ASCII digits in a stated range, at
+  most what an INTEGER column holds;
+- **dates and times** are ISO (2026-03-05, 2026-03-05T14:00, 2026-03) with years FIRST_YEAR … LAST_YEAR,
+  wide enough for any school's records, narrow enough that converting to and from UTC, adding a day or
+  a month, or showing the month before and after can never leave the calendar Python can hold.
+
+Query-string and form values are read with `arg()` / `form_value()` / `read()`: absent or empty gives the
+default, a malformed value answers 404 (the address names nothing that exists). Values a person types in
+a form field go through the fields of `core/forms.py` instead, which use the same parsers and put the
+message beside the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import ValidationError as RouteMismatch
+
+from workspace.core.errors import ValidationError
+
+MAX_ID = 2**31 - 1  # the largest INTEGER on every database we run on (PostgreSQL's is 32-bit)
+MAX_PAGE = 1_000_000  # far past any list's last page, far below an OFFSET the database would refuse
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
+
+_ID = re.compile(r"[1-9][0-9]{0,9}")
+_NUMBER = re.compile(r"[0-9]{1,19}")
+# Browsers send zero-padded ISO; a browser without date inputs shows a text box, where 2026-3-5 is fair.
+_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_DATETIME = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[T ]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})(?:-([0-9]{1,2}))?")
+
+T = TypeVar("T")
+
+
+# --- parsers: text in, a value or None out ---------------------------------------------------------
+
+
+def parse_id(value: object) -> int | None:
+    """An id (1 … 2^31 − 1, ASCII digits, no sign, no spaces, no leading zero), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1 <= value <= MAX_ID else None
+    if isinstance(value, str) and _ID.fullmatch(value):
+        number = int(value)
+        return number if number <= MAX_ID else None
+    return None
+
+
+def parse_number(value: object, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """A whole number written in ASCII digits (leading zeros allowed) between minimum and maximum, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _NUMBER.fullmatch(value):
+        number = int(value)
+    else:
+        return None
+    return number if minimum <= number <= maximum else None
+
+
+def parse_page(value: object) -> int | None:
+    """A page number of a list (1 … MAX_PAGE), else None."""
+    return parse_number(value, 1, MAX_PAGE)
+
+
+def numbers(minimum: int = 0, maximum: int = MAX_ID) -> Callable[[object], int | None]:
+    """A parser of whole numbers in this range (for `arg()` and `read()`)."""
+    return lambda value: parse_number(value, minimum, maximum)
+
+
+def iso_date(value: object) -> dt.date | None:
+    """A calendar date written YYYY-MM-DD (any year), else None."""
+    match = _DATE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:  # 2026-02-30, month 13
+        return None
+
+
+def iso_datetime(value: object) -> dt.datetime | None:
+    """A wall-clock time written YYYY-MM-DDTHH:MM[:SS] (a datetime-local input; any year), naive, else None."""
+    match = _DATETIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    try:
+        return dt.datetime(*(int(part) for part in match.groups() if part is not None))
+    except ValueError:
+        return None
+
+
+def in_range(value: dt.date | dt.datetime | None) -> bool:
+    """Whether a date or time falls in the years the app accepts (FIRST_YEAR … LAST_YEAR)."""
+    return value is not None and FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date (YYYY-MM-DD) in the accepted years, else None."""
+    date = iso_date(value)
+    return date if in_range(date) else None
+
+
+def parse_datetime(value: object) -> dt.datetime | None:
+    """A wall-clock time (YYYY-MM-DDTHH:MM) in the accepted years, naive, else None."""
+    moment = iso_datetime(value)
+    return moment if in_range(moment) else None
+
+
+def parse_month(value: object) -> dt.date | None:
+    """A month (YYYY-MM, or a day of it YYYY-MM-DD) in the accepted years, as its first day, else None."""
+    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
+    if match is None or (match[3] is not None and parse_date(value) is None):
+        return None
+    year, month = int(match[1]), int(match[2])
+    return dt.date(year, month, 1) if 1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR else None
+
+
+# --- dates that stay in the calendar -------------------------------------------------------------
+
+
+def range_message() -> str:
+    """What to say about a date outside the accepted years, in the reader's language."""
+    return str(_l("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+
+
+def check_in_range(value: dt.date | dt.datetime | None, field: str) -> None:
+    """Refuse (beside `field`) a date or time outside the accepted years; None is left to the caller."""
+    if value is not None and not in_range(value):
+        raise ValidationError(range_message(), field=field)
+
+
+def bounded(day: dt.date) -> dt.date:
+    """A day held within the accepted years: the edge of a period a page asks about (never stored)."""
+    return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def shifted(moment: T, delta: dt.timedelta) -> T:
+    """`moment + delta`, held at the ends of the calendar instead of overflowing (a window's edge, a day after).
+
+    Dates and times the app stores are in the accepted years, so this only matters for a record written
+    before they were, which must still show rather than break its page.
+    """
+    try:
+        return moment + delta  # type: ignore[operator]
+    except OverflowError:
+        ends = (dt.date.min, dt.date.max) if not isinstance(moment, dt.datetime) else (
+            dt.datetime.min.replace(tzinfo=moment.tzinfo), dt.datetime.max.replace(tzinfo=moment.tzinfo))
+        return ends[0] if delta < dt.timedelta(0) else ends[1]  # type: ignore[return-value]
+
+
+# --- reading requests ----------------------------------------------------------------------------
+
+
+def read(value: str | None, parse: Callable[[str], T | None], default: Any = None) -> Any:
+    """A value from an address or a form read by `parse`: `default` when absent or empty, 404 when malformed.
+
+    For what the pages themselves put in links, hidden fields and choices (ids, versions, page numbers,
+    months): a value that does not parse names nothing that exists.
+    """
+    if value is None or value == "":
+        return default
+    parsed = parse(value)
+    if parsed is None:
+        abort(404)
+    return parsed
+
+
+def arg(name: str, parse: Callable[[str], T | None], default: Any = None) -> Any:
+    """`?name=` read by `parse` (see `read`): `arg("page", parse_page, 1)`, `arg("author", parse_id)`."""
+    return read(request.args.get(name), parse, default)
+
+
+def form_value(name: str, parse: Callable[[str], T | None], default: Any = None) -> Any:
+    """The posted field `name` read by `parse` (see `read`), for hidden fields and choices read without a form."""
+    return read(request.form.get(name), parse, default)
+
+
+# --- paths ---------------------------------------------------------------------------------------
+
+
+class IdConverter(BaseConverter):
+    """`<int:…>` in every route: an id, 1 … 2^31 − 1 in ASCII digits without a leading zero, else 404.
+
+    Werkzeug's own converter matches `\\d+`, which takes Arabic-Indic digits and any length: a large id then
+    reached the database and overflowed its integer (SQLite raises OverflowError past 2^63, PostgreSQL
+    "integer out of range" past 2^31), a server error instead of "not found".
+    """
+
+    regex = r"[1-9][0-9]{0,9}"
+    weight = 50  # as werkzeug's number converters: routes keep the order they matched in before
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        number = parse_id(value)
+        if number is None:
+            raise RouteMismatch()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+def install(app: Flask) -> None:
+    """Make IdConverter the app's `int` converter (before any blueprint adds its routes)."""
+    app.url_map.converters["int"] = IdConverter
