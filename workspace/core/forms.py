@@ -132,8 +132,34 @@ class IntegerField(wtforms.IntegerField):
             raise ValueError(_l("Enter a whole number, such as 3."))
 
 
-class DateField(wtforms.DateField):
+class _InAcceptedYears:
+    """What a date field and a date-and-time field share: read through core/parsing, refuse what cannot be read
+    or lies outside the accepted years (beside the field, the typed text kept)."""
+
+    unreadable: Any = None  # the message for text that is no date
+
+    @staticmethod
+    def parse(raw: str) -> Any:
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = " ".join(valuelist).strip() if valuelist else ""
+        self.data = None
+        if not raw:
+            return
+        value = self.parse(raw)
+        if value is None:
+            raise ValueError(self.unreadable)
+        if not parsing.in_range(value):
+            raise ValueError(parsing.range_message())
+        self.data = value
+
+
+class DateField(_InAcceptedYears, wtforms.DateField):
     """A date (YYYY-MM-DD) in the years the app accepts (core/parsing: FIRST_YEAR … LAST_YEAR)."""
+
+    unreadable = _l("Enter a date such as 2026-03-05.")
+    parse = staticmethod(parsing.iso_date)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The browser's date picker keeps to the same years (and says so in the browser's language).
@@ -141,40 +167,15 @@ class DateField(wtforms.DateField):
                                **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        raw = " ".join(valuelist).strip() if valuelist else ""
-        if not raw:
-            self.data = None
-            return
-        date = parsing.iso_date(raw)
-        if date is None:
-            self.data = None
-            raise ValueError(_l("Enter a date such as 2026-03-05."))
-        if not parsing.in_range(date):
-            self.data = None
-            raise ValueError(parsing.range_message())
-        self.data = date
 
-
-class DateTimeLocalField(wtforms.DateTimeLocalField):
+class DateTimeLocalField(_InAcceptedYears, wtforms.DateTimeLocalField):
     """A wall-clock time (YYYY-MM-DDTHH:MM) in the years the app accepts, naive (the deployment's zone)."""
+
+    unreadable = _l("Enter a date and time such as 2026-03-05 14:00.")
+    parse = staticmethod(parsing.iso_datetime)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%Y-%m-%dT%H:%M")  # how the input shows a stored value (no seconds)
         kwargs["render_kw"] = {"min": f"{parsing.FIRST_DAY.isoformat()}T00:00",
                                "max": f"{parsing.LAST_DAY.isoformat()}T23:59", **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        raw = " ".join(valuelist).strip() if valuelist else ""
-        if not raw:
-            self.data = None
-            return
-        moment = parsing.iso_datetime(raw)
-        if moment is None:
-            self.data = None
-            raise ValueError(_l("Enter a date and time such as 2026-03-05 14:00."))
-        if not parsing.in_range(moment):
-            self.data = None
-            raise ValueError(parsing.range_message())
-        self.data = moment
