@@ -38,6 +38,7 @@ NOT_PAGES = {
     "core.health": "the health check for the load balancer",
     "activities.calendar_feed": "an .ics calendar feed",
     "activities.board_attendees": "the sign-in board's live list (a polled fragment)",
+    "activities.board_code": "the sign-in board's rotating code (a polled fragment)",
     "activities.evidence_file": "an evidence photo",
     "activities.evidence_thumbnail": "an evidence thumbnail",
     "discussions.new_posts": "the thread's poll for new posts (a fragment)",

@@ -5,7 +5,8 @@ that real schools have: a community with members of every role, an invitation, r
 image, one in the trash), a board thread with replies, an edit, a report and an attachment, a shared plan
 with comments, an adaptation and a lesson, a template, activities past, running and to come with
 attendance, minutes, feedback, evidence, leave and a speaker, a monthly plan, notifications, a reviewer,
-and the tokens of the links people receive (invitation, password reset, unsubscribe, calendar feed).
+and the tokens of the links people receive (invitation, password reset, sign-up confirmation, unsubscribe,
+calendar feed).
 `World.values` fills the path parameters of every route.
 """
 
@@ -206,6 +207,9 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
 
     # What people receive by link.
     reset_token = auth.create_password_reset(user(stranger_), actor=admin)
+    newcomer = auth.sign_up(email=_long_email("newcomer.waiting"), display_name="剛註冊的老師 A New Colleague",
+                            password=PASSWORD).user
+    confirmation = auth.confirmation_token(newcomer)
     unsubscribe = notifications.unsubscribe_token(convener)
     feed = feeds.feed_url_token(convener)
     db.session.flush()
@@ -219,6 +223,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
     by_endpoint = {
         "communities.show_invitation": {"token": invitation.token},
         "auth.reset_password": {"token": reset_token},
+        "auth.confirm_email": {"token": confirmation},
         "notifications.unsubscribe": {"token": unsubscribe},
         "activities.calendar_feed": {"token": feed},
         # The lesson belongs to the convener's adaptation, not to the shared plan.
