@@ -12,8 +12,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 # What gets installed comes from the lock files (exact versions with their hashes), never from the ranges in
 # pyproject.toml alone: a release upstream cannot change a fresh install. `make lock` refreshes them.
-LOCK := requirements/main.txt
-TEST_LOCK := requirements/test.txt
+LOCK := requirements.txt
+TEST_LOCK := requirements-test.txt
 PIP_TOOLS := pip-tools==7.6.2
 LOCK_VENV := .venv-lock
 PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \

@@ -42,7 +42,7 @@ def _declared(extra: str | None = None) -> list[Requirement]:
     return [Requirement(name) for name in names]
 
 
-@pytest.mark.parametrize(("lock", "extra"), [("requirements/main.txt", None), ("requirements/test.txt", "test")])
+@pytest.mark.parametrize(("lock", "extra"), [("requirements.txt", None), ("requirements-test.txt", "test")])
 def test_every_declared_dependency_is_locked_inside_its_range(lock, extra):
     pins = _pins(ROOT / lock)
     for requirement in _declared(extra):
@@ -55,13 +55,13 @@ def test_every_declared_dependency_is_locked_inside_its_range(lock, extra):
 
 
 def test_every_locked_package_carries_hashes():
-    for lock in ("requirements/main.txt", "requirements/test.txt"):
+    for lock in ("requirements.txt", "requirements-test.txt"):
         unhashed = [name for name, (_version, hashes) in _pins(ROOT / lock).items() if hashes == 0]
         assert unhashed == [], f"{lock}: pinned without hashes: {unhashed}"
 
 
 def test_the_test_lock_agrees_with_the_runtime_lock():
-    runtime, test = _pins(ROOT / "requirements/main.txt"), _pins(ROOT / "requirements/test.txt")
+    runtime, test = _pins(ROOT / "requirements.txt"), _pins(ROOT / "requirements-test.txt")
     differing = {name: (version, test[name][0]) for name, (version, _h) in runtime.items()
                  if name in test and test[name][0] != version}
     assert differing == {}
@@ -71,7 +71,7 @@ def test_the_test_lock_agrees_with_the_runtime_lock():
 def test_the_build_backend_is_locked_too():
     """The project is installed without build isolation, from the locked setuptools."""
     backend = Requirement(tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"][0])
-    version, _hashes = _pins(ROOT / "requirements/main.txt")[canonicalize_name(backend.name)]
+    version, _hashes = _pins(ROOT / "requirements.txt")[canonicalize_name(backend.name)]
     assert backend.specifier.contains(version)
 
 
