@@ -1,4 +1,5 @@
-"""Small, structurally real video and audio files built box by box, for tests and benchmarks.
+"""Small, structurally real media for tests and benchmarks: a PNG picture, and video and audio files built box
+by box.
 
 An MP4 here has what an encoder writes: `ftyp`, a `moov` with one track (`mvhd`, `trak` → `tkhd`,
 `mdia` → `mdhd`, `hdlr`, `minf` → `vmhd`/`smhd`, `dinf`, `stbl` with its sample tables) and an `mdat`.
@@ -9,7 +10,18 @@ data itself is filler: nothing decodes it, the upload check reads only the struc
 
 from __future__ import annotations
 
+import io
 import struct
+
+from PIL import Image
+
+
+def png_bytes(width: int = 8, height: int = 8, color: str | tuple[int, int, int] = "red") -> bytes:
+    """A real PNG picture of one colour (uploads, attachments, evidence photos)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="PNG")
+    return out.getvalue()
+
 
 # --- ISO base media (MP4 / M4A) ---------------------------------------------------------------------
 

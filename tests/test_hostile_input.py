@@ -34,13 +34,13 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from flask import Flask, has_request_context, request
-from PIL import Image
 from sqlalchemy import Column, Integer, Table, insert, select, text, update
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
 from tests.conftest import _empty_tables
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
+from tests.media import png_bytes
 from workspace.activities import feeds
 from workspace.activities import services as activities
 from workspace.auth import services as auth
@@ -145,10 +145,6 @@ def recording(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the world -----------------------------------------------------------------------------------
 
 
-def png_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
-    return out.getvalue()
 
 
 @dataclass

@@ -14,9 +14,9 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
+from tests.media import png_bytes
 from workspace.activities import services
 from workspace.core.storage import store_upload
 from workspace.extensions import db
@@ -45,10 +45,6 @@ class World:
                 "month": self.month}
 
 
-def png_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
-    return out.getvalue()
 
 
 def build_world() -> World:

@@ -13,10 +13,10 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
+from tests.media import png_bytes
 from workspace.core.storage import store_upload
 from workspace.discussions import services
 from workspace.discussions.models import Category
@@ -27,10 +27,6 @@ ROLES = ("anonymous", "outsider", "guest_expert", "member", "author", "co_conven
 _worlds = itertools.count(1)
 
 
-def png_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
-    return out.getvalue()
 
 
 @dataclass

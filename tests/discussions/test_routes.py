@@ -6,10 +6,10 @@ import io
 import re
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from tests.discussions.helpers import make_board
+from tests.media import png_bytes
 from workspace.discussions import services
 from workspace.discussions.models import Attachment, Post, ReadMark, Thread
 from workspace.extensions import db
@@ -20,10 +20,6 @@ def board(ctx):
     return make_board()
 
 
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 20), (10, 120, 200)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def field_error(page: str, field_id: str) -> str:

@@ -18,9 +18,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
 from tests.e2e.conftest import PASSWORD, Data
+from tests.media import png_bytes
 
 # Long, unbroken names and addresses: what makes a table spill past its card on a phone.
 CONVENER_NAME = "歐陽怡君"
@@ -36,10 +35,7 @@ LONG_URL = "https://www.example.edu.tw/plc/resources/2026/a-very-long-path-that-
 LONG_WORD = "Interdisciplinary-project-based-learning-co-planning-materials"
 
 
-def png(width: int = 320, height: int = 200, color: tuple[int, int, int] = (46, 125, 50)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, format="PNG")
-    return out.getvalue()
+PHOTO = png_bytes(320, 200, (46, 125, 50))  # a photo-sized picture for the library and the evidence
 
 
 @dataclass
@@ -130,7 +126,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
     resources.add_comment(text, f"很實用！{LONG_URL}", actor=teacher)
     image = resources.create_file_resource(
         community, resources.ResourceFields(title="黑板板書照片：分數的加減", kind="courseware"),
-        store_upload(io.BytesIO(png()), "黑板板書照片-分數的加減-第三節課.png"), actor=english)
+        store_upload(io.BytesIO(PHOTO), "黑板板書照片-分數的加減-第三節課.png"), actor=english)
     trashed = resources.create_text_resource(
         community, resources.ResourceFields(title="舊版試卷（已刪除）", kind="test_paper"), "舊版", actor=convener)
     resources.trash_resource(trashed, actor=convener)
@@ -150,7 +146,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
     discussions.mark_answer(thread, first, actor=english)
     discussions.report_post(second, f"離題了，請召集人看看。{LONG_WORD}", actor=members["張家豪"])
     attachment = discussions.add_attachment(
-        community, store_upload(io.BytesIO(png(color=(200, 90, 40))), "學生作品-分數紙條.png"), actor=teacher)
+        community, store_upload(io.BytesIO(png_bytes(320, 200, (200, 90, 40))), "學生作品-分數紙條.png"), actor=teacher)
 
     # Co-planning: a plan with sections and a comment, the convener's adaptation and lesson, a template.
     doc = plans.create_plan(community, plans.PlanFields(
@@ -187,7 +183,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
                             actor=convener, base_version=past.minutes_version)
     for person, score in ((teacher, 5), (english, 4)):
         activities.give_feedback(past, score, f"紙條的點子很好用 {LONG_WORD}", actor=person)
-    evidence = activities.add_evidence(past, store_upload(io.BytesIO(png()), "共同備課-合照-第一次.png"),
+    evidence = activities.add_evidence(past, store_upload(io.BytesIO(PHOTO), "共同備課-合照-第一次.png"),
                                        actor=convener, caption=f"共同備課合照 {LONG_WORD}")
     activities.link_resource(past, text, actor=convener)
     running = activities.create_activity(community, activities.ActivityFields(

@@ -12,21 +12,15 @@ import io
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
+from tests.media import png_bytes
 from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services
 
 ROLES = ("anonymous", "outsider", "guest_expert", "member", "author", "co_convener", "convener", "reviewer",
          "admin")
-
-
-def png_bytes(size: tuple[int, int] = (8, 8), colour: str = "red") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
-    return out.getvalue()
 
 
 @dataclass
