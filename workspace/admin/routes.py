@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from workspace.admin.forms import NewUserForm, ReviewerScopeForm, SchoolDomainForm, SchoolForm, UserSchoolForm
 from workspace.auth import services as auth_services
-from workspace.auth.forms import locale_choices
+from workspace.auth.forms import with_school_and_language
 from workspace.auth.models import User
 from workspace.communities import services as community_services
 from workspace.communities.forms import EmptyForm
@@ -176,10 +176,7 @@ def users():
 
 
 def _new_user_form(form: NewUserForm | None = None) -> NewUserForm:
-    form = form or NewUserForm()
-    form.school_id.choices = school_choices()
-    form.locale.choices = locale_choices()
-    return form
+    return with_school_and_language(form or NewUserForm())
 
 
 @bp.get("/users/new")

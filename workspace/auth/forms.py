@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
-from workspace.core.forms import WorkspaceForm
+from workspace.core.forms import WorkspaceForm, school_choices
 from workspace.core.i18n import LOCALE_NAMES, LOCALES
 
 REQUIRED = _l("This field is required.")
@@ -15,6 +17,14 @@ REQUIRED = _l("This field is required.")
 def locale_choices(blank: bool = True) -> list[tuple[str, str]]:
     choices = [(code, LOCALE_NAMES[code]) for code in LOCALES]
     return ([("", _l("Same as my browser"))] if blank else []) + choices
+
+
+def with_school_and_language(form: Any) -> Any:
+    """Fill the school and language choices of a form about a person (sign-up, the profile, an account an
+    administrator makes), the same lists in each."""
+    form.school_id.choices = school_choices()
+    form.locale.choices = locale_choices()
+    return form
 
 
 class LoginForm(WorkspaceForm):

@@ -23,11 +23,12 @@ from workspace.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
     locale_choices,
+    with_school_and_language,
 )
 from workspace.communities import services as community_services
 from workspace.communities.forms import EmptyForm
 from workspace.core.errors import DomainError
-from workspace.core.forms import attach_error, safe_next, school_choices
+from workspace.core.forms import attach_error, safe_next
 from workspace.core.htmx import render_page
 from workspace.core.i18n import LOCALES
 from workspace.core.mail import mail_configured, send_mail
@@ -147,10 +148,7 @@ def logout():
 
 
 def _register_form() -> RegisterForm:
-    form = RegisterForm()
-    form.school_id.choices = school_choices()
-    form.locale.choices = locale_choices()
-    return form
+    return with_school_and_language(RegisterForm())
 
 
 @bp.get("/register")
@@ -357,9 +355,7 @@ def _profile_forms(profile: ProfileForm | None = None, password: ChangePasswordF
         school_id=str(current_user.requested_school_id or current_user.school_id or ""),
         locale=current_user.locale or "",
     )
-    profile.school_id.choices = school_choices()
-    profile.locale.choices = locale_choices()
-    return profile, password or ChangePasswordForm()
+    return with_school_and_language(profile), password or ChangePasswordForm()
 
 
 def _account_page(profile: ProfileForm, password: ChangePasswordForm, status: int = 200):
