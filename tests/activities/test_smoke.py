@@ -67,9 +67,9 @@ def test_participation_and_monthly_plans(client, ctx, app):
 
     db.session.commit()
     report = services.participation(club.community, past.date() - dt_.timedelta(days=1), past.date())
-    rows = {row.user.display_name: row for row in report.members}
+    rows = {row.display_name: row for row in report.members}
     assert (rows["林老師"].attended, rows["林老師"].held, rows["林老師"].hours) == (1, 1, 2.0)
-    assert rows["王老師"].rate == 0 and report.hours_by_method == [("observation_feedback", 2.0)]
+    assert rows["王老師"].rate == 0 and report.hours_by_method == (("observation_feedback", 2.0),)
     client.login(club.convener)
     page = client.get("/c/plans/activities/participation").get_data(as_text=True)
     assert "已舉行的觀課" in page and "<svg" in page

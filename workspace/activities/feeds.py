@@ -175,7 +175,7 @@ def _feed_communities(feed: CalendarFeed, owner: User) -> list[Community]:
         candidates = list(db.session.scalars(
             select(Community).join(Membership, Membership.community_id == Community.id)
             .options(lazyload(Community.schools))  # only a guest's review scope needs them
-            .where(Membership.user_id == owner.id, Membership.left_at.is_(None)).order_by(Community.id)
+            .where(Membership.user_id == owner.id, Membership.live).order_by(Community.id)
         ))
     # The policy decides each time: a person who left (or was made a guest) gets an empty feed, no error.
     return [candidate for candidate in candidates if can(owner, "read_activities", candidate)]
@@ -219,7 +219,7 @@ def _uid_host() -> str:
 def _description(activity: Activity, url: str) -> str:
     gettext = flask_babel.gettext
     lines = [gettext(METHOD_LABELS[activity.method]) if activity.method in METHOD_LABELS else activity.method]
-    if activity.cancelled_at is not None and activity.cancel_reason:
+    if activity.cancelled and activity.cancel_reason:
         lines.append(gettext("Cancelled: %(reason)s", reason=activity.cancel_reason))
     if activity.mode == Mode.HYBRID and activity.meeting_url:
         lines.append(gettext("Online: %(url)s", url=activity.meeting_url))
@@ -260,7 +260,7 @@ def build_ics(activities: Sequence[Activity], *, name: str, url_of: Callable[[Ac
         event.add("dtstart", activity.starts_at.astimezone(dt.UTC))
         event.add("dtend", activity.ends_at.astimezone(dt.UTC))
         # Many calendar apps show a cancelled event like any other: say it in the title too.
-        title = (gettext("Cancelled: %(title)s", title=activity.title) if activity.cancelled_at is not None
+        title = (gettext("Cancelled: %(title)s", title=activity.title) if activity.cancelled
                  else activity.title)
         event.add("summary", title)
         location = _location(activity)
@@ -268,7 +268,7 @@ def build_ics(activities: Sequence[Activity], *, name: str, url_of: Callable[[Ac
             event.add("location", location)
         event.add("description", _description(activity, url))
         event.add("url", url)
-        event.add("status", "CANCELLED" if activity.cancelled_at is not None else "CONFIRMED")
+        event.add("status", "CANCELLED" if activity.cancelled else "CONFIRMED")
         event.add("sequence", activity.version or 0)
         calendar.add_component(event)
     return calendar.to_ical()

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, one_of, utcnow
+from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.extensions import db
 
 
@@ -103,6 +103,7 @@ class Activity(db.Model):
     series_key: Mapped[str | None] = mapped_column(String(32))  # the activities of one weekly/monthly series
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    live = unset("cancelled_at")  # not cancelled (a cancelled activity is kept, and counts for nothing)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     minutes: Mapped[str] = mapped_column(Text, default="")  # 會議記錄, Markdown
     minutes_html: Mapped[str] = mapped_column(Text, default="")
@@ -126,7 +127,7 @@ class Activity(db.Model):
 
     @property
     def cancelled(self) -> bool:
-        return self.cancelled_at is not None
+        return not self.live
 
     @property
     def minutes_long(self) -> int:
@@ -209,6 +210,7 @@ class Evidence(db.Model):
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    live = unset("deleted_at")  # not removed (a removed one can be put back)
 
     blob = relationship("Blob")
 

@@ -264,7 +264,7 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     managing = can(current_user, "manage", activity)
     evidence = services.evidence_of(activity, include_deleted=managing)
     summary = services.feedback_summary(activity) if can(current_user, "view_feedback", activity) else None
-    live = [item for item in evidence if item.deleted_at is None]
+    live = [item for item in evidence if item.live]
     return {
         "community": activity.community, "activity": activity, "managing": managing,
         "mine": services.my_attendance(activity, current_user), "leave": services.my_leave(activity, current_user),
@@ -629,7 +629,7 @@ def evidence_file(slug: str, activity_id: int, evidence_id: int):
     """A photo or video shown in place, any other file downloaded (with the checks of every blob)."""
     activity = load_activity(slug, activity_id)
     evidence = _load_evidence(activity, evidence_id)
-    if evidence.deleted_at is not None and not can(current_user, "manage", activity):
+    if not evidence.live and not can(current_user, "manage", activity):
         abort(404)
     return send_blob(evidence.blob, evidence.filename, inline=evidence.kind in {"photo", "video", "sheet"})
 
@@ -674,7 +674,7 @@ def remove_evidence(slug: str, activity_id: int, evidence_id: int):
     evidence = _load_evidence(activity, evidence_id)
     services.remove_evidence(evidence, actor=current_user, restore=request.form.get("restore") == "1")
     db.session.commit()
-    flash(_("Put back.") if evidence.deleted_at is None else _("Removed. It can be put back from the activity page."),
+    flash(_("Put back.") if evidence.live else _("Removed. It can be put back from the activity page."),
           "success")
     return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#evidence")
 

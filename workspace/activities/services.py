@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from workspace.activities import records
 from workspace.activities.models import (
     Activity,
     ActivityLink,
@@ -40,6 +41,7 @@ from workspace.activities.models import (
     MonthlyPlan,
     Speaker,
 )
+from workspace.activities.records import ATTENDED
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership, School
 from workspace.core.database import advance, utcnow
@@ -48,6 +50,7 @@ from workspace.core.i18n import N_, local_moment
 from workspace.core.models import record_event
 from workspace.core.parsing import bounded, check_in_range, shifted
 from workspace.core.permissions import CONTRIBUTORS, can
+from workspace.core.records import Period
 from workspace.core.text import checked_line, checked_text, clean_line, has_visible_text, render_markdown
 from workspace.extensions import db
 
@@ -86,7 +89,6 @@ STATUS_LABELS = {
     AttendanceStatus.EXCUSED: N_("Excused"),
     AttendanceStatus.ABSENT: N_("Absent"),
 }
-ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY})
 MINUTES_TEMPLATE = (N_("Agenda"), N_("Discussion"), N_("Decisions"), N_("Next steps"))
 
 
@@ -234,7 +236,7 @@ def _speakers(community: Community, speakers: Sequence[SpeakerFields], members: 
 
 def _member_ids(community: Community) -> set[int]:
     return set(db.session.scalars(select(Membership.user_id).where(
-        Membership.community_id == community.id, Membership.left_at.is_(None))))
+        Membership.community_id == community.id, Membership.live)))
 
 
 @dataclass
@@ -755,7 +757,7 @@ def roster(activity: Activity) -> list[RosterRow]:
     """Every current member (and anyone who was marked, even if they left since), with status and leave."""
     members = db.session.execute(
         select(User, Membership.role).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == activity.community_id, Membership.left_at.is_(None),
+        .where(Membership.community_id == activity.community_id, Membership.live,
                Membership.role.in_(CONTRIBUTORS))
         .order_by(User.display_name)).all()
     marks = {row.user_id: row for row in db.session.scalars(
@@ -903,7 +905,7 @@ def community_members(community: Community) -> list[User]:
     """The community's members who take part in activities (not guest experts), by name."""
     return list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.left_at.is_(None),
+        .where(Membership.community_id == community.id, Membership.live,
                Membership.role.in_(CONTRIBUTORS)).order_by(User.display_name)))
 
 
@@ -944,7 +946,7 @@ def add_evidence(activity: Activity, stored: Any, *, actor: User, caption: str =
 def evidence_of(activity: Activity, *, include_deleted: bool = False) -> list[Any]:
     query = select(Evidence).where(Evidence.activity_id == activity.id)
     if not include_deleted:
-        query = query.where(Evidence.deleted_at.is_(None))
+        query = query.where(Evidence.live)
     return list(db.session.scalars(query.order_by(Evidence.created_at, Evidence.id)))
 
 
@@ -1072,94 +1074,10 @@ def feedback_summary(activity: Activity) -> FeedbackSummary:
 # --- participation -------------------------------------------------------------------------------
 
 
-@dataclass
-class MemberParticipation:
-    user: User
-    attended: int
-    held: int  # activities held while they were a member
-    hours: float
-
-    @property
-    def rate(self) -> float | None:
-        return round(self.attended / self.held, 3) if self.held else None
-
-
-@dataclass
-class ActivityParticipation:
-    activity: Activity
-    attended: int
-    members: int  # members at the time of the activity
-
-    @property
-    def rate(self) -> float | None:
-        return round(self.attended / self.members, 3) if self.members else None
-
-
-@dataclass
-class Participation:
-    start: dt.date
-    end: dt.date
-    members: list[MemberParticipation]
-    activities: list[ActivityParticipation]
-    hours_by_method: list[tuple[str, float]]  # (method, hours held), largest first
-
-    @property
-    def average_rate(self) -> float | None:
-        rates = [row.rate for row in self.activities if row.rate is not None]
-        return round(sum(rates) / len(rates), 3) if rates else None
-
-
 def participation(community: Community, start: dt.date, end: dt.date, *,
-                  now: dt.datetime | None = None) -> Participation:
-    """Who came to what between two local dates (inclusive): per member, per activity, hours by method.
-
-    Held = not cancelled and already ended. A member counts for the activities held while they were a
-    member. Four queries, whatever the number of activities and members.
-    """
-    now = now or utcnow()
-    start, end = bounded(start), bounded(end)  # the day after the last one stays in the calendar
-    window_start = to_utc(dt.datetime.combine(start, dt.time()))
-    window_end = to_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-    held = list(db.session.scalars(
-        select(Activity).where(Activity.community_id == community.id, Activity.cancelled_at.is_(None),
-                               Activity.starts_at >= window_start, Activity.starts_at < window_end,
-                               Activity.ends_at <= now).order_by(Activity.starts_at)))
-    memberships = db.session.execute(
-        select(Membership, User).join(User, User.id == Membership.user_id)
-        .where(Membership.community_id == community.id, Membership.role.in_(CONTRIBUTORS))).all()
-    came: dict[int, set[int]] = {}
-    marked: dict[int, set[int]] = {}  # anyone with a mark, come or not: they were expected
-    if held:
-        for activity_id, user_id, status in db.session.execute(
-                select(Attendance.activity_id, Attendance.user_id, Attendance.status).where(
-                    Attendance.activity_id.in_([activity.id for activity in held]))):
-            marked.setdefault(activity_id, set()).add(user_id)
-            if status in ATTENDED:
-                came.setdefault(activity_id, set()).add(user_id)
-
-    def counts_for(membership: Membership, user: User, activity: Activity) -> bool:
-        """A member then, or marked (records entered after the fact count those the convener marked)."""
-        if user.id in marked.get(activity.id, set()):
-            return True
-        return membership.joined_at <= activity.starts_at and (
-            membership.left_at is None or membership.left_at > activity.starts_at)
-
-    members = []
-    for membership, user in memberships:
-        during = [activity for activity in held if counts_for(membership, user, activity)]
-        attended = [activity for activity in during if user.id in came.get(activity.id, set())]
-        if membership.left_at is not None and not attended:
-            continue  # left before anything counted: not listed
-        members.append(MemberParticipation(user, len(attended), len(during),
-                                           round(sum(hours_of(activity) for activity in attended), 2)))
-    members.sort(key=lambda row: (-(row.rate or 0), -row.hours, row.user.display_name))
-    rows = [ActivityParticipation(activity, len(came.get(activity.id, set())),
-                                  sum(1 for membership, user in memberships if counts_for(membership, user, activity)))
-            for activity in held]
-    by_method: dict[str, float] = {}
-    for activity in held:
-        by_method[activity.method] = round(by_method.get(activity.method, 0) + hours_of(activity), 2)
-    return Participation(start, end, members, rows, sorted(by_method.items(), key=lambda item: -item[1]))
+                  now: dt.datetime | None = None) -> records.Participation:
+    """Who came to what between two local dates (inclusive): the participation page's one community."""
+    return records.participation([community.id], Period(bounded(start), bounded(end)), now=now)
 
 
 # --- monthly plans -------------------------------------------------------------------------------
@@ -1276,7 +1194,7 @@ def link_resource(activity: Activity, resource: Any, *, actor: User) -> Activity
     """Note a library resource the activity produced or used (a lesson plan, slides, a case)."""
     if not (can(actor, "manage", activity) or can(actor, "write_minutes", activity)):
         raise NotAllowed(str(_l("Only the conveners and the recorder link records to an activity.")))
-    if resource is None or resource.community_id != activity.community_id or resource.deleted_at is not None:
+    if resource is None or resource.community_id != activity.community_id or not resource.live:
         raise ValidationError(str(_l("Choose a resource of this community.")), field="resource_id")
     link = db.session.scalar(select(ActivityLink).where(
         ActivityLink.activity_id == activity.id, ActivityLink.linked_type == "resource",
@@ -1302,7 +1220,7 @@ def linked_resources(activity: Activity) -> list[tuple[ActivityLink, Any]]:
     return [(link, resource) for link, resource in db.session.execute(
         select(ActivityLink, Resource).join(Resource, Resource.id == ActivityLink.linked_id)
         .where(ActivityLink.activity_id == activity.id, ActivityLink.linked_type == "resource",
-               Resource.deleted_at.is_(None)).order_by(ActivityLink.id)).all()]
+               Resource.live).order_by(ActivityLink.id)).all()]
 
 
 def resources_to_link(activity: Activity, limit: int = 50) -> list[Any]:
@@ -1312,5 +1230,5 @@ def resources_to_link(activity: Activity, limit: int = 50) -> list[Any]:
     linked = select(ActivityLink.linked_id).where(ActivityLink.activity_id == activity.id,
                                                   ActivityLink.linked_type == "resource")
     return list(db.session.scalars(select(Resource).where(
-        Resource.community_id == activity.community_id, Resource.deleted_at.is_(None), Resource.id.not_in(linked))
+        Resource.community_id == activity.community_id, Resource.live, Resource.id.not_in(linked))
         .order_by(Resource.updated_at.desc()).limit(limit)))

@@ -629,7 +629,7 @@ def _member_of_a_community_of(user: User, school_id: int) -> bool:
         select(Membership.id)
         .join(Community, Community.id == Membership.community_id)
         .join(community_schools, community_schools.c.community_id == Community.id)
-        .where(Membership.user_id == user.id, Membership.left_at.is_(None), Membership.role.in_(CONTRIBUTORS),
+        .where(Membership.user_id == user.id, Membership.live, Membership.role.in_(CONTRIBUTORS),
                community_schools.c.school_id == school_id)
         .limit(1)) is not None
 

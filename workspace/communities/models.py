@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, one_of, utcnow
+from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.extensions import db
 
 
@@ -127,6 +127,7 @@ class Membership(db.Model):
     in_evaluation_programme: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    live = unset("left_at")  # a member now (leaving keeps the row)
 
     # Loaded on access (the identity map usually has them) or eagerly where a page lists them.
     community = relationship("Community")
@@ -136,7 +137,7 @@ class Membership(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.left_at is None
+        return self.live
 
 
 class Invitation(db.Model):

@@ -278,7 +278,7 @@ def _members_query(community: Community) -> Any:
         select(Membership)
         .join(User, Membership.user_id == User.id)
         .options(contains_eager(Membership.user))
-        .where(Membership.community_id == community.id, Membership.left_at.is_(None))
+        .where(Membership.community_id == community.id, Membership.live)
         .order_by(_role_rank(), User.display_name, User.id)
     )
 
@@ -293,7 +293,7 @@ def contributing_members(community: Community) -> list[User]:
     whom an @ can name, who can lead a plan, teach it or be assigned a section (one query)."""
     return list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.left_at.is_(None),
+        .where(Membership.community_id == community.id, Membership.live,
                Membership.role.in_(CONTRIBUTORS), User.active.is_(True))
         .order_by(User.display_name)))
 
@@ -311,7 +311,7 @@ def member_counts(community_ids: Sequence[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(
         select(Membership.community_id, func.count(Membership.id))
-        .where(Membership.community_id.in_(community_ids), Membership.left_at.is_(None))
+        .where(Membership.community_id.in_(community_ids), Membership.live)
         .group_by(Membership.community_id)
     )
     return {community_id: count for community_id, count in rows}
@@ -326,7 +326,7 @@ def _check_grant(actor: User, community: Community, role: str) -> None:
 
 
 def _membership_for_update(membership: Membership) -> Membership:
-    if membership.left_at is not None:
+    if not membership.live:
         raise ValidationError(str(_l("This person is no longer a member.")))
     return membership
 
@@ -391,7 +391,7 @@ def transfer_convenership(community: Community, new_convener: Membership, *, act
         select(Membership).where(
             Membership.community_id == community.id,
             Membership.role == Role.CONVENER.value,
-            Membership.left_at.is_(None),
+            Membership.live,
         )
     )
     if current is not None and current.id == new_convener.id:
@@ -411,7 +411,7 @@ def add_member(community: Community, user: User, role: str) -> Membership:
     membership = db.session.scalar(
         select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
     )
-    if membership is not None and membership.left_at is None:
+    if membership is not None and membership.live:
         return membership
     if membership is None:
         membership = Membership(community_id=community.id, user_id=user.id, role=role)
@@ -450,7 +450,7 @@ def create_invitation(
         existing = db.session.scalar(
             select(Membership.id)
             .join(User, Membership.user_id == User.id)
-            .where(Membership.community_id == community.id, Membership.left_at.is_(None), User.email == address)
+            .where(Membership.community_id == community.id, Membership.live, User.email == address)
         )
         if existing is not None:
             raise ValidationError(str(_l("This person is already a member.")), field="email")
@@ -514,7 +514,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         select(Membership).where(
             Membership.community_id == invitation.community_id,
             Membership.user_id == user.id,
-            Membership.left_at.is_(None),
+            Membership.live,
         )
     )
     if already is not None:
@@ -588,7 +588,7 @@ def communities_of(user: User, *, include_archived: bool = False) -> list[Commun
         select(Community, Membership.role)
         .options(load_only(*CARD_COLUMNS))
         .join(Membership, Membership.community_id == Community.id)
-        .where(Membership.user_id == user.id, Membership.left_at.is_(None))
+        .where(Membership.user_id == user.id, Membership.live)
         .order_by(Community.archived_at.is_not(None), Community.name)
     )
     if not include_archived:
@@ -661,7 +661,7 @@ def membership_for(community: Community, user: User) -> Membership | None:
         select(Membership).where(
             Membership.community_id == community.id,
             Membership.user_id == user.id,
-            Membership.left_at.is_(None),
+            Membership.live,
         )
     )
 
@@ -713,7 +713,7 @@ def review_rows(school_ids: set[Any] | None) -> list[ReviewRow]:
     flagged = dict(
         db.session.execute(
             select(Membership.community_id, func.count(Membership.id))
-            .where(Membership.community_id.in_(ids), Membership.left_at.is_(None),
+            .where(Membership.community_id.in_(ids), Membership.live,
                    Membership.in_evaluation_programme.is_(True))
             .group_by(Membership.community_id)
         ).all()
@@ -723,7 +723,7 @@ def review_rows(school_ids: set[Any] | None) -> list[ReviewRow]:
         for membership in db.session.scalars(
             select(Membership)
             .options(joinedload(Membership.user))
-            .where(Membership.community_id.in_(ids), Membership.left_at.is_(None),
+            .where(Membership.community_id.in_(ids), Membership.live,
                    Membership.role == Role.CONVENER.value)
         )
     }

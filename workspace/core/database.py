@@ -13,6 +13,7 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import CheckConstraint, DateTime, Select, event, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
@@ -236,3 +237,20 @@ def one_of(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
     """A CHECK constraint (named after the column) that keeps `column` to the values of a string enum."""
     allowed = ", ".join(f"'{value.value}'" for value in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+def unset(column: str) -> hybrid_property:
+    """A model's "live" condition: `column` (deleted_at, left_at, cancelled_at) is NULL.
+
+    One definition read both ways: `Resource.live` is the SQL condition every query filters on, and
+    `resource.live` the same answer for a loaded row. Trashed, departed and cancelled records are told
+    apart from the live ones here only (the area read modules and the services use it alike).
+    """
+
+    def is_live(obj: Any) -> bool:
+        return getattr(obj, column) is None
+
+    def live_condition(cls: Any) -> Any:
+        return getattr(cls, column).is_(None)
+
+    return hybrid_property(is_live, expr=live_condition)

@@ -55,7 +55,7 @@ def membership_of(user: Any, community: Any) -> Any:
         select(Membership).where(
             Membership.user_id == user.id,
             Membership.community_id == community.id,
-            Membership.left_at.is_(None),
+            Membership.live,
         )
     )
     if cache is not None:

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.database import UTCDateTime, unset, utcnow
 from workspace.extensions import db
 
 
@@ -95,6 +95,7 @@ class Post(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    live = unset("deleted_at")  # not deleted (a deleted post keeps its number and place)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     thread = relationship("Thread", foreign_keys=[thread_id])
@@ -102,7 +103,7 @@ class Post(db.Model):
 
     @property
     def deleted(self) -> bool:
-        return self.deleted_at is not None
+        return not self.live
 
 
 class PostRevision(db.Model):

@@ -308,7 +308,7 @@ def _notify(post: Post, thread: Thread, actor: User, mentioned: Sequence[User], 
         watchers = [user for user in db.session.scalars(
             select(User).join(Watch, Watch.user_id == User.id)
             .join(Membership, (Membership.user_id == User.id) & (Membership.community_id == community.id))
-            .where(Watch.thread_id == thread.id, Watch.watching.is_(True), Membership.left_at.is_(None),
+            .where(Watch.thread_id == thread.id, Watch.watching.is_(True), Membership.live,
                    Membership.role.in_(CONTRIBUTORS)))
             if user.id not in told]
         if watchers:
@@ -604,7 +604,7 @@ def report_post(post: Post, reason: str, *, actor: User) -> Report:
 
     managers = list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == thread.community_id, Membership.left_at.is_(None),
+        .where(Membership.community_id == thread.community_id, Membership.live,
                Membership.role.in_(MANAGERS))))
     notifications.notify(managers, "report", actor=actor, community=thread.community, subject_type="post",
                          subject_id=post.id, title=thread.title, excerpt=reason[:300],

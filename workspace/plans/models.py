@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, one_of, utcnow
+from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.extensions import db
 
 
@@ -54,6 +54,7 @@ class PlanTemplate(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    live = unset("deleted_at")  # not removed
 
     sections = relationship("TemplateSection", order_by="TemplateSection.position", cascade="all, delete-orphan",
                             back_populates="template")
@@ -118,6 +119,7 @@ class PlanDoc(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)  # any field or section saved
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # in the trash
+    live = unset("deleted_at")  # not in the trash
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     community = relationship("Community")

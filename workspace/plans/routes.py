@@ -517,7 +517,7 @@ def adapt(slug: str, plan_id: int):
     existing = services.adaptation_by(doc, current_user)
     if existing is None:
         require(can(current_user, "adapt", doc))
-    elif existing.deleted_at is not None:  # one's own adaptation in the trash comes back, if it may
+    elif not existing.live:  # one's own adaptation in the trash comes back, if it may
         require(can(current_user, "restore", existing))
     try:
         copy = services.adapt(doc, actor=current_user)

@@ -212,14 +212,14 @@ def _check_open(community: Community) -> None:
 def templates_of(community: Community) -> list[PlanTemplate]:
     """The community's own templates (not deleted), with their sections (two queries)."""
     return list(db.session.scalars(
-        select(PlanTemplate).where(PlanTemplate.community_id == community.id, PlanTemplate.deleted_at.is_(None))
+        select(PlanTemplate).where(PlanTemplate.community_id == community.id, PlanTemplate.live)
         .options(selectinload(PlanTemplate.sections)).order_by(PlanTemplate.name, PlanTemplate.id)))
 
 
 def _template_name(community: Community, name: str | None, exclude: PlanTemplate | None = None) -> str:
     name = checked_line(name, "name", MAX_TEMPLATE_NAME, required=True)
     query = select(PlanTemplate.id).where(PlanTemplate.community_id == community.id,
-                                          PlanTemplate.deleted_at.is_(None),
+                                          PlanTemplate.live,
                                           func.lower(PlanTemplate.name) == name.lower())
     if exclude is not None:
         query = query.where(PlanTemplate.id != exclude.id)
@@ -344,7 +344,7 @@ def _members_by_id(community: Community, ids: Iterable[int | None]) -> dict[int,
         return {}
     return {user.id: user for user in db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.left_at.is_(None),
+        .where(Membership.community_id == community.id, Membership.live,
                Membership.role.in_(CONTRIBUTORS), User.id.in_(wanted)))}
 
 
@@ -417,7 +417,7 @@ def load_template(community: Community, template_id: int | str | None) -> PlanTe
     if wanted is None:
         return None
     template = db.session.get(PlanTemplate, wanted)
-    if template is None or template.community_id != community.id or template.deleted_at is not None:
+    if template is None or template.community_id != community.id or not template.live:
         return None
     return template
 
@@ -898,7 +898,7 @@ def set_resolved(comment: PlanComment, resolved: bool, *, actor: User) -> None:
 
 def adaptations_of(doc: PlanDoc) -> list[PlanDoc]:
     return list(db.session.scalars(
-        select(PlanDoc).where(PlanDoc.parent_id == doc.id, PlanDoc.deleted_at.is_(None))
+        select(PlanDoc).where(PlanDoc.parent_id == doc.id, PlanDoc.live)
         .options(joinedload(PlanDoc.owner)).order_by(PlanDoc.created_at)))
 
 
@@ -912,7 +912,7 @@ def adapt(doc: PlanDoc, *, actor: User) -> PlanDoc:
     """The actor's own copy of a shared plan for their class, linked to it (their existing one if any)."""
     existing = adaptation_by(doc, actor)
     if existing is not None:
-        if existing.deleted_at is not None:
+        if not existing.live:
             restore_plan(existing, actor=actor)
         return existing
     if not can(actor, "adapt", doc):
@@ -1064,7 +1064,7 @@ def reflections_for(doc: PlanDoc) -> list[LessonTaught]:
     """The lessons taught from every adaptation of a shared plan, with their reflections (one query)."""
     return list(db.session.scalars(
         select(LessonTaught).join(PlanDoc, PlanDoc.id == LessonTaught.doc_id)
-        .where(PlanDoc.parent_id == doc.id, PlanDoc.deleted_at.is_(None))
+        .where(PlanDoc.parent_id == doc.id, PlanDoc.live)
         .options(joinedload(LessonTaught.author)).order_by(LessonTaught.taught_on, LessonTaught.id)))
 
 
@@ -1128,7 +1128,7 @@ def links_of(doc: PlanDoc) -> list[LinkedItem]:
     found: dict[tuple[str, int], Any] = {}
     if ids.get("resource"):
         for resource in db.session.scalars(select(Resource).where(Resource.id.in_(ids["resource"]),
-                                                                  Resource.deleted_at.is_(None))):
+                                                                  Resource.live)):
             found[("resource", resource.id)] = resource
     if ids.get("activity"):
         for activity in db.session.scalars(select(Activity).where(Activity.id.in_(ids["activity"]))):
@@ -1176,7 +1176,7 @@ def plans_linked_to(target_type: str, target_id: int) -> list[PlanDoc]:
     """The plans that link a resource or an activity (shown on its page)."""
     return list(db.session.scalars(
         select(PlanDoc).join(PlanLink, PlanLink.doc_id == PlanDoc.id)
-        .where(PlanLink.target_type == target_type, PlanLink.target_id == target_id, PlanDoc.deleted_at.is_(None))
+        .where(PlanLink.target_type == target_type, PlanLink.target_id == target_id, PlanDoc.live)
         .order_by(PlanDoc.topic)))
 
 
@@ -1186,10 +1186,10 @@ def link_choices(doc: PlanDoc) -> dict[str, list[Any]]:
     from workspace.resources.models import Resource
 
     resources = list(db.session.scalars(select(Resource).where(Resource.community_id == doc.community_id,
-                                                               Resource.deleted_at.is_(None))
+                                                               Resource.live)
                                         .order_by(Resource.id.desc()).limit(200)))
     activities = list(db.session.scalars(select(Activity).where(Activity.community_id == doc.community_id,
-                                                                Activity.cancelled_at.is_(None))
+                                                                Activity.live)
                                          .order_by((Activity.method == Method.COLLABORATIVE_PLANNING.value).desc(),
                                                    Activity.starts_at.desc()).limit(200)))
     return {"resource": resources, "activity": activities}
@@ -1234,7 +1234,7 @@ def publish(doc: PlanDoc, *, actor: User) -> Any:
         raise NotAllowed(str(_l("Only a final shared plan can be published, by its lead planner or a convener.")))
     body = plan_markdown(doc)
     resource = db.session.get(Resource, doc.published_resource_id) if doc.published_resource_id else None
-    if resource is not None and resource.deleted_at is None:
+    if resource is not None and resource.live:
         resources.add_text_version(resource, body, actor=actor, note=str(_("Published again from the plan")))
     else:
         fields = resources.ResourceFields(title=doc.topic, kind=ResourceKind.LESSON_PLAN.value, subject=doc.subject,
@@ -1285,7 +1285,7 @@ def list_plans(community: Community, viewer: Any, *, status: str = "", mine: boo
                page: int = 1) -> PlanPage:
     """The community's shared plans, newest change first, with their counts (four queries whatever the size)."""
     conditions = [PlanDoc.community_id == community.id, PlanDoc.kind == PlanKind.SHARED.value,
-                  PlanDoc.deleted_at.is_not(None) if trash else PlanDoc.deleted_at.is_(None)]
+                  ~PlanDoc.live if trash else PlanDoc.live]
     if status in {item.value for item in PlanStatus}:
         conditions.append(PlanDoc.status == status)
     if trash and not (getattr(viewer, "is_admin", False) or role_in(viewer, community) in MANAGERS):
@@ -1307,13 +1307,13 @@ def list_plans(community: Community, viewer: Any, *, status: str = "", mine: boo
     reflections: dict[int, int] = {}
     if ids:
         adaptations = dict(db.session.execute(select(PlanDoc.parent_id, func.count()).where(
-            PlanDoc.parent_id.in_(ids), PlanDoc.deleted_at.is_(None)).group_by(PlanDoc.parent_id)).all())
+            PlanDoc.parent_id.in_(ids), PlanDoc.live).group_by(PlanDoc.parent_id)).all())
         comments = dict(db.session.execute(select(PlanComment.doc_id, func.count()).where(
             PlanComment.doc_id.in_(ids), PlanComment.parent_id.is_(None), PlanComment.resolved_at.is_(None))
             .group_by(PlanComment.doc_id)).all())
         reflections = dict(db.session.execute(
             select(PlanDoc.parent_id, func.count()).join(LessonTaught, LessonTaught.doc_id == PlanDoc.id)
-            .where(PlanDoc.parent_id.in_(ids), PlanDoc.deleted_at.is_(None)).group_by(PlanDoc.parent_id)).all())
+            .where(PlanDoc.parent_id.in_(ids), PlanDoc.live).group_by(PlanDoc.parent_id)).all())
     rows = [PlanRow(doc, adaptations.get(doc.id, 0), comments.get(doc.id, 0), reflections.get(doc.id, 0))
             for doc in docs]
     return PlanPage(rows, page, pages, total)
@@ -1323,13 +1323,13 @@ def my_adaptations(community: Community, viewer: Any) -> list[PlanDoc]:
     if not getattr(viewer, "is_authenticated", False):
         return []
     return list(db.session.scalars(select(PlanDoc).where(
-        PlanDoc.community_id == community.id, PlanDoc.owner_id == viewer.id, PlanDoc.deleted_at.is_(None))
+        PlanDoc.community_id == community.id, PlanDoc.owner_id == viewer.id, PlanDoc.live)
         .order_by(PlanDoc.updated_at.desc()).limit(50)))
 
 
 def reindex(doc: PlanDoc) -> None:
     """The plan's search document: its topic; its fields, sections and (adaptations) reflections as body."""
-    if doc.deleted_at is not None:
+    if not doc.live:
         search.remove_document(PLAN_KIND, doc.id)
         return
     parts = [doc.subject, doc.grade, doc.unit]

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.database import UTCDateTime, one_of, utcnow
+from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.extensions import db
 
 
@@ -76,6 +76,7 @@ class Resource(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    live = unset("deleted_at")  # not in the trash
 
     community = relationship("Community")
     author = relationship("User", foreign_keys=[author_id])
@@ -84,7 +85,7 @@ class Resource(db.Model):
 
     @property
     def in_trash(self) -> bool:
-        return self.deleted_at is not None
+        return not self.live
 
 
 class ResourceVersion(db.Model):
@@ -129,6 +130,7 @@ class ResourceComment(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    live = unset("deleted_at")  # not removed
 
     author = relationship("User")
 

@@ -62,7 +62,7 @@ def load_resource(slug: str, resource_id: int, action: str = "view") -> Resource
         abort(404)
     if not can(current_user, "view", resource):
         sees_community = can(current_user, "view", resource.community)
-        deny(hide=resource.deleted_at is not None or not sees_community)
+        deny(hide=not resource.live or not sees_community)
     if action != "view":
         require(can(current_user, action, resource))
     return resource

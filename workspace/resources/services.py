@@ -185,7 +185,7 @@ def _check_contributor(community: Community, actor: User) -> None:
     if community.archived_at is not None:
         raise NotAllowed(str(_l("This community is archived.")))
     role = db.session.scalar(select(Membership.role).where(
-        Membership.community_id == community.id, Membership.user_id == actor.id, Membership.left_at.is_(None)))
+        Membership.community_id == community.id, Membership.user_id == actor.id, Membership.live))
     if role not in CONTRIBUTORS and not actor.is_admin:
         raise NotAllowed(str(_l("Only members of the community can add resources.")))
 
@@ -299,7 +299,7 @@ def versions_of(resource: Resource) -> list[ResourceVersion]:
 
 def trash_resource(resource: Resource, *, actor: User) -> None:
     """Move a resource to the trash (restorable for 30 days); search no longer finds it."""
-    if resource.deleted_at is None:
+    if resource.live:
         resource.deleted_at, resource.deleted_by_id = utcnow(), actor.id
         search.remove_document(SEARCH_KIND, resource.id)
         record_event(actor, "resource.trashed", resource, resource.community, title=resource.title)
@@ -307,7 +307,7 @@ def trash_resource(resource: Resource, *, actor: User) -> None:
 
 def restore_resource(resource: Resource, *, actor: User) -> None:
     """Bring a resource back from the trash."""
-    if resource.deleted_at is not None:
+    if not resource.live:
         resource.deleted_at, resource.deleted_by_id = None, None
         reindex(resource)
         record_event(actor, "resource.restored", resource, resource.community, title=resource.title)
@@ -325,7 +325,7 @@ def purge_resource(resource: Resource, *, actor: User) -> None:
 def trash_of(community: Community) -> list[Resource]:
     """The community's resources in the trash, most recently deleted first."""
     return list(db.session.scalars(
-        select(Resource).where(Resource.community_id == community.id, Resource.deleted_at.is_not(None))
+        select(Resource).where(Resource.community_id == community.id, ~Resource.live)
         .order_by(Resource.deleted_at.desc())))
 
 
@@ -367,7 +367,7 @@ def comments_of(resource: Resource) -> list[ResourceComment]:
     """The comments on a resource, oldest first, authors loaded."""
     return list(db.session.scalars(
         select(ResourceComment).options(selectinload(ResourceComment.author))
-        .where(ResourceComment.resource_id == resource.id, ResourceComment.deleted_at.is_(None))
+        .where(ResourceComment.resource_id == resource.id, ResourceComment.live)
         .order_by(ResourceComment.created_at, ResourceComment.id)))
 
 
@@ -401,11 +401,11 @@ def count_download(resource: Resource) -> None:
 
 def reindex(resource: Resource) -> None:
     """Put the resource's words into the search index: its text first, then comments, then tags and labels."""
-    if resource.deleted_at is not None:
+    if not resource.live:
         search.remove_document(SEARCH_KIND, resource.id)
         return
     comments = db.session.scalars(select(ResourceComment.body).where(
-        ResourceComment.resource_id == resource.id, ResourceComment.deleted_at.is_(None))).all()
+        ResourceComment.resource_id == resource.id, ResourceComment.live)).all()
     version = resource.current_version
     # Markdown is indexed as plain words, so that snippets show text rather than asterisks and hashes.
     text = ""
@@ -424,7 +424,7 @@ def reindex(resource: Resource) -> None:
 def tag_suggestions(community: Community, prefix: str = "", limit: int = 12) -> list[str]:
     """The community's tags by use, those starting with `prefix` first."""
     query = (select(Tag.name, func.count().label("uses"))
-             .join(Resource.tags).where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
+             .join(Resource.tags).where(Resource.community_id == community.id, Resource.live)
              .group_by(Tag.id, Tag.name).order_by(func.count().desc(), Tag.name).limit(limit))
     prefix = clean_line(prefix)[:MAX_TAG]
     if prefix:
@@ -449,7 +449,7 @@ def member_community_ids(user: Any) -> list[int]:
     if not getattr(user, "is_authenticated", False):
         return []
     return list(db.session.scalars(select(Membership.community_id).where(
-        Membership.user_id == user.id, Membership.left_at.is_(None), Membership.role.in_(CONTRIBUTORS))))
+        Membership.user_id == user.id, Membership.live, Membership.role.in_(CONTRIBUTORS))))
 
 
 def visible_condition(user: Any) -> Any:
@@ -457,14 +457,14 @@ def visible_condition(user: Any) -> Any:
     conditions = [Resource.visibility == Visibility.PUBLIC.value]
     if getattr(user, "is_authenticated", False):
         if user.is_admin:
-            return Resource.deleted_at.is_(None)
+            return Resource.live
         member_ids = member_community_ids(user)
         if member_ids:
             conditions.append(Resource.community_id.in_(member_ids))
         school_ids = school_community_ids(user)
         if school_ids:
             conditions.append((Resource.visibility == Visibility.SCHOOL.value) & Resource.community_id.in_(school_ids))
-    return Resource.deleted_at.is_(None) & or_(*conditions)
+    return Resource.live & or_(*conditions)
 
 
 
@@ -587,5 +587,5 @@ def recent_in(community: Community, limit: int = 5) -> list[Resource]:
     """The community's newest resources for its home page (one query, authors loaded)."""
     return list(db.session.scalars(
         select(Resource).options(selectinload(Resource.author))
-        .where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
+        .where(Resource.community_id == community.id, Resource.live)
         .order_by(Resource.updated_at.desc(), Resource.id.desc()).limit(limit)))

@@ -1,0 +1,252 @@
+"""Viewer-free reads of the activities of communities in a period, for compliance, exports and the pages.
+
+Communities and a Period (core/records.py: first and last day included, local time) in, frozen rows out,
+in a fixed number of queries whatever the number of activities, marks and members. Cancelled activities
+and removed evidence are left out here, through the models' `live` condition; an activity belongs to the
+period its start falls in. Nothing here checks who asks: the caller has decided that already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Row, ScalarSelect, func, select
+
+from workspace.activities.models import Activity, Attendance, AttendanceStatus, Evidence, Feedback
+from workspace.auth.models import User
+from workspace.communities.models import Membership
+from workspace.core.database import utcnow
+from workspace.core.permissions import CONTRIBUTORS
+from workspace.core.records import Period
+from workspace.core.text import has_visible_text
+from workspace.extensions import db
+
+ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY})
+
+
+@dataclass(frozen=True)
+class HeldActivity:
+    """An activity of the period that was not cancelled, with what the funder asks to see of it."""
+
+    id: int
+    community_id: int
+    title: str
+    method: str
+    mode: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    subjects: tuple[str, ...]
+    tags: tuple[str, ...]
+    held: bool  # ended by the time asked about; False: still to come (or under way)
+    has_minutes: bool
+    photos: int  # evidence not removed, by kind
+    videos: int
+    documents: int
+    sheets: int  # scanned sign-in sheets
+
+    @property
+    def hours(self) -> float:
+        """The length in hours, from the UTC times (right across midnight and DST changes)."""
+        return round((self.ends_at - self.starts_at).total_seconds() / 3600, 2)
+
+    @property
+    def status(self) -> str:
+        return "held" if self.held else "scheduled"
+
+
+@dataclass(frozen=True)
+class AttendanceMark:
+    """One person's mark for one held activity (present, late, left_early, excused, absent)."""
+
+    activity_id: int
+    user_id: int
+    status: str
+
+    @property
+    def attended(self) -> bool:
+        return self.status in ATTENDED
+
+
+@dataclass(frozen=True)
+class MemberAttendance:
+    """A member of one community over the period: the held activities they came to, of those they were expected at."""
+
+    community_id: int
+    user_id: int
+    display_name: str
+    role: str
+    attended: int
+    held: int  # activities held while they were a member (or that marked them)
+    hours: float  # hours of the activities attended
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.attended / self.held, 3) if self.held else None
+
+
+@dataclass(frozen=True)
+class ActivityAttendance:
+    """A held activity: who came of the members expected then, and its marks counted by status."""
+
+    activity: HeldActivity
+    attended: int
+    members: int  # members at the time of the activity (or marked)
+    statuses: tuple[tuple[str, int], ...]  # (status, marks), in AttendanceStatus order, zeros left out
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.attended / self.members, 3) if self.members else None
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Who came to what in the period: per member, per held activity, hours held by method."""
+
+    start: dt.date
+    end: dt.date
+    members: tuple[MemberAttendance, ...]  # best attendance first
+    activities: tuple[ActivityAttendance, ...]  # oldest first
+    hours_by_method: tuple[tuple[str, float], ...]  # (method, hours held), largest first
+
+    @property
+    def average_rate(self) -> float | None:
+        rates = [row.rate for row in self.activities if row.rate is not None]
+        return round(sum(rates) / len(rates), 3) if rates else None
+
+
+@dataclass(frozen=True)
+class ActivityFeedback:
+    """The feedback on one held activity, without names: how many answered, the average, the comments."""
+
+    activity_id: int
+    responses: int
+    average: float | None
+    distribution: tuple[int, int, int, int, int]  # answers of satisfaction 1 … 5
+    comments: tuple[str, ...]  # those with visible text, oldest first
+
+
+def _in_period(community_ids: Collection[int], period: Period) -> ColumnElement[bool]:
+    return (Activity.community_id.in_(list(community_ids)) & Activity.live & period.holds(Activity.starts_at))
+
+
+def _held_ids(community_ids: Collection[int], period: Period, now: dt.datetime) -> ScalarSelect[int]:
+    return select(Activity.id).where(_in_period(community_ids, period), Activity.ends_at <= now).scalar_subquery()
+
+
+def activities(community_ids: Collection[int], period: Period, *,
+               now: dt.datetime | None = None) -> list[HeldActivity]:
+    """The activities starting in the period, cancelled ones left out, oldest first (two queries)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Activity.id, Activity.community_id, Activity.title, Activity.method, Activity.mode,
+               Activity.starts_at, Activity.ends_at, Activity.subjects, Activity.tags,
+               (func.length(func.trim(Activity.minutes)) > 0).label("has_minutes"))
+        .where(_in_period(community_ids, period)).order_by(Activity.starts_at, Activity.id)).all()
+    if not rows:
+        return []
+    counts: dict[tuple[int, str], int] = {
+        (activity_id, kind): number for activity_id, kind, number in db.session.execute(
+            select(Evidence.activity_id, Evidence.kind, func.count())
+            .where(Evidence.live, Evidence.activity_id.in_(
+                select(Activity.id).where(_in_period(community_ids, period)).scalar_subquery()))
+            .group_by(Evidence.activity_id, Evidence.kind))}
+    return [HeldActivity(row.id, row.community_id, row.title, row.method, row.mode, row.starts_at, row.ends_at,
+                         tuple(row.subjects or ()), tuple(row.tags or ()), row.ends_at <= now, bool(row.has_minutes),
+                         counts.get((row.id, "photo"), 0), counts.get((row.id, "video"), 0),
+                         counts.get((row.id, "document"), 0), counts.get((row.id, "sheet"), 0))
+            for row in rows]
+
+
+def held_activities(community_ids: Collection[int], period: Period, *,
+                    now: dt.datetime | None = None) -> list[HeldActivity]:
+    """Activities held in the period: started in it, not cancelled, ended by `now` (two queries)."""
+    return [row for row in activities(community_ids, period, now=now) if row.held]
+
+
+def attendance(community_ids: Collection[int], period: Period, *,
+               now: dt.datetime | None = None) -> list[AttendanceMark]:
+    """Every mark of the activities held in the period, by activity then person (one query)."""
+    now = now or utcnow()
+    return [AttendanceMark(*row) for row in db.session.execute(
+        select(Attendance.activity_id, Attendance.user_id, Attendance.status)
+        .where(Attendance.activity_id.in_(_held_ids(community_ids, period, now)))
+        .order_by(Attendance.activity_id, Attendance.user_id))]
+
+
+def participation(community_ids: Collection[int], period: Period, *,
+                  now: dt.datetime | None = None) -> Participation:
+    """Who came to what in the period: per member of each community, per held activity, hours by method.
+
+    Held = not cancelled and already ended. A member counts for the activities held while they were a
+    member, and for any that marked them (records entered after the fact count whom the convener marked);
+    one who left before anything counted is not listed. Four queries, whatever the data.
+    """
+    now = now or utcnow()
+    held = held_activities(community_ids, period, now=now)
+    memberships = db.session.execute(
+        select(Membership.community_id, Membership.user_id, Membership.role, Membership.joined_at,
+               Membership.left_at, User.display_name).join(User, User.id == Membership.user_id)
+        .where(Membership.community_id.in_(list(community_ids)), Membership.role.in_(CONTRIBUTORS))).all()
+    came: dict[int, set[int]] = {}
+    marked: dict[int, set[int]] = {}  # anyone with a mark, come or not: they were expected
+    statuses: dict[int, dict[str, int]] = {}
+    for mark in (attendance(community_ids, period, now=now) if held else ()):
+        marked.setdefault(mark.activity_id, set()).add(mark.user_id)
+        tally = statuses.setdefault(mark.activity_id, {})
+        tally[mark.status] = tally.get(mark.status, 0) + 1
+        if mark.attended:
+            came.setdefault(mark.activity_id, set()).add(mark.user_id)
+
+    def counts_for(member: Row, activity: HeldActivity) -> bool:
+        """A member of its community then, or marked."""
+        if member.community_id != activity.community_id:
+            return False
+        if member.user_id in marked.get(activity.id, set()):
+            return True
+        return member.joined_at <= activity.starts_at and (
+            member.left_at is None or member.left_at > activity.starts_at)
+
+    members = []
+    for member in memberships:
+        during = [activity for activity in held if counts_for(member, activity)]
+        attended = [activity for activity in during if member.user_id in came.get(activity.id, set())]
+        if member.left_at is not None and not attended:
+            continue  # left before anything counted: not listed
+        members.append(MemberAttendance(member.community_id, member.user_id, member.display_name, member.role,
+                                        len(attended), len(during),
+                                        round(sum(activity.hours for activity in attended), 2)))
+    members.sort(key=lambda row: (-(row.rate or 0), -row.hours, row.display_name))
+    rows = tuple(ActivityAttendance(
+        activity, len(came.get(activity.id, set())), sum(1 for member in memberships if counts_for(member, activity)),
+        tuple((status.value, statuses[activity.id][status.value]) for status in AttendanceStatus
+              if statuses.get(activity.id, {}).get(status.value)))
+        for activity in held)
+    by_method: dict[str, float] = {}
+    for activity in held:
+        by_method[activity.method] = round(by_method.get(activity.method, 0) + activity.hours, 2)
+    return Participation(period.first, period.last, tuple(members), rows,
+                         tuple(sorted(by_method.items(), key=lambda item: -item[1])))
+
+
+def feedback(community_ids: Collection[int], period: Period, *,
+             now: dt.datetime | None = None) -> list[ActivityFeedback]:
+    """The feedback of each held activity of the period that has any, oldest activity first (one query)."""
+    now = now or utcnow()
+    gathered: dict[int, list[tuple[int, str]]] = {}
+    for activity_id, satisfaction, comment in db.session.execute(
+            select(Feedback.activity_id, Feedback.satisfaction, Feedback.comment)
+            .join(Activity, Activity.id == Feedback.activity_id)
+            .where(Feedback.activity_id.in_(_held_ids(community_ids, period, now)))
+            .order_by(Activity.starts_at, Activity.id, Feedback.created_at, Feedback.id)):
+        gathered.setdefault(activity_id, []).append((satisfaction, comment))
+    summaries = []
+    for activity_id, answers in gathered.items():
+        distribution = tuple(sum(1 for score, _ in answers if score == value) for value in range(1, 6))
+        summaries.append(ActivityFeedback(
+            activity_id, len(answers), round(sum(score for score, _ in answers) / len(answers), 2),
+            distribution,  # type: ignore[arg-type] - five counts
+            tuple(comment for _, comment in answers if comment and has_visible_text(comment))))
+    return summaries
+

@@ -1,0 +1,69 @@
+"""Viewer-free reads of communities' members over time, for compliance, exports and the other areas.
+
+Communities and a Period (core/records.py: first and last day included, local time) in, frozen rows out,
+in one query whatever the number of members. A membership counts for the period when it shares a moment
+with it: joined before the period ended and left (if at all) after it began. Nothing here checks who asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+
+from workspace.auth.models import User
+from workspace.communities.models import Membership
+from workspace.core.records import Period
+from workspace.extensions import db
+
+
+@dataclass(frozen=True)
+class MemberDuring:
+    """A person who was a member of a community at some moment of the period, with their role."""
+
+    community_id: int
+    user_id: int
+    display_name: str
+    school_id: int | None
+    role: str
+    in_evaluation_programme: bool
+    joined_at: dt.datetime
+    left_at: dt.datetime | None  # None: a member still
+
+    @property
+    def current(self) -> bool:
+        return self.left_at is None
+
+    def member_at(self, moment: dt.datetime) -> bool:
+        """Whether they were a member at `moment` (joined by then, not yet left)."""
+        return self.joined_at <= moment and (self.left_at is None or self.left_at > moment)
+
+
+def _members() -> Select:
+    return (select(Membership.community_id, Membership.user_id, User.display_name, User.school_id, Membership.role,
+                   Membership.in_evaluation_programme, Membership.joined_at, Membership.left_at)
+            .join(User, User.id == Membership.user_id))
+
+
+def members_during(community_ids: Collection[int], period: Period) -> list[MemberDuring]:
+    """Everyone who was a member of these communities during the period, departed ones included (one query).
+
+    By community, then name. A person who left before the period began or joined after it ended is not
+    listed; one who left during it is, with `left_at` (a rule counts a member who left for the time they
+    were one).
+    """
+    return [MemberDuring(*row) for row in db.session.execute(
+        _members()
+        .where(Membership.community_id.in_(list(community_ids)),
+               period.overlaps(Membership.joined_at, Membership.left_at))
+        .order_by(Membership.community_id, User.display_name, Membership.user_id))]
+
+
+def current_members(community_ids: Collection[int]) -> list[MemberDuring]:
+    """The members of these communities now (not departed), by community, then name (one query)."""
+    return [MemberDuring(*row) for row in db.session.execute(
+        _members()
+        .where(Membership.community_id.in_(list(community_ids)), Membership.live)
+        .order_by(Membership.community_id, User.display_name, Membership.user_id))]
