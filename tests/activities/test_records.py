@@ -1,0 +1,219 @@
+"""The activities' read module: activities, attendance, participation and feedback of communities in a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+import pytest
+
+from tests.activities.helpers import make_club
+from workspace.activities import records, services
+from workspace.activities.models import Evidence, Feedback
+from workspace.communities.models import Membership
+from workspace.core.database import utcnow
+from workspace.core.models import Blob
+from workspace.core.records import Period, local_midnight
+from workspace.extensions import db
+
+YEAR = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+AFTER = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)  # "now": everything of 2026 has been held
+
+
+def evidence(activity, kind: str, *, removed: bool = False) -> None:
+    blob = Blob(sha256=hashlib.sha256(uuid.uuid4().bytes).hexdigest(), size=1, media_type="image/png")
+    db.session.add(blob)
+    db.session.flush()
+    db.session.add(Evidence(activity_id=activity.id, blob_id=blob.id, kind=kind, filename=f"{kind}.png",
+                            media_type="image/png", size=1, deleted_at=utcnow() if removed else None))
+    db.session.commit()
+
+
+def joined_long_ago(club) -> None:
+    """Everyone of the club a member since 2025 (the factories make them members today)."""
+    for membership in db.session.scalars(db.select(Membership).where(Membership.community_id == club.community.id)):
+        membership.joined_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    db.session.commit()
+
+
+@pytest.fixture()
+def club(ctx):
+    return make_club("records")
+
+
+def test_activities_of_the_period_carry_their_method_mode_hours_minutes_and_evidence(club):
+    observed = club.activity("觀課", starts=dt.datetime(2026, 3, 4, 14), hours=1.5, method="observation_feedback",
+                             mode="online")
+    services.save_minutes(observed, "## 討論\n學生的提問", "", actor=club.convener, base_version=observed.minutes_version)
+    evidence(observed, "photo")
+    evidence(observed, "photo")
+    evidence(observed, "video")
+    evidence(observed, "document")
+    evidence(observed, "photo", removed=True)  # put aside: not evidence
+    plain = club.activity("讀書會", starts=dt.datetime(2026, 5, 6, 14))
+    db.session.commit()
+
+    rows = records.activities([club.community.id], YEAR, now=AFTER)
+
+    assert [row.id for row in rows] == [observed.id, plain.id]
+    first = rows[0]
+    assert (first.method, first.mode, first.hours, first.status, first.has_minutes) == (
+        "observation_feedback", "online", 1.5, "held", True)
+    assert (first.photos, first.videos, first.documents, first.sheets) == (2, 1, 1, 0)
+    assert (rows[1].has_minutes, rows[1].photos) == (False, 0)
+
+
+def test_cancelled_activities_count_for_nothing(club):
+    kept = club.activity("照常", starts=dt.datetime(2026, 3, 4, 14))
+    dropped = club.activity("取消", starts=dt.datetime(2026, 3, 11, 14))
+    services.set_attendance(dropped, {club.member.id: "present"}, actor=club.convener, now=dropped.starts_at)
+    services.cancel_activity(dropped, "颱風", actor=club.convener)
+    db.session.commit()
+
+    assert [row.id for row in records.activities([club.community.id], YEAR, now=AFTER)] == [kept.id]
+    assert records.attendance([club.community.id], YEAR, now=AFTER) == []
+    assert [row.activity.id for row in records.participation([club.community.id], YEAR, now=AFTER).activities] == [
+        kept.id]
+
+
+def test_an_activity_counts_in_the_period_its_start_falls_in_local_days_both_included(club):
+    first_minute = club.activity("元旦", starts=dt.datetime(2026, 1, 1, 0, 0))
+    last_minute = club.activity("除夕", starts=dt.datetime(2026, 12, 31, 23, 30), hours=1)  # ends next year
+    club.activity("前一天", starts=dt.datetime(2025, 12, 31, 23, 59), hours=1)
+    club.activity("隔年", starts=dt.datetime(2027, 1, 1, 0, 0))
+
+    rows = records.activities([club.community.id], YEAR, now=AFTER)
+
+    assert [row.id for row in rows] == [first_minute.id, last_minute.id]
+    assert YEAR.starts_at == local_midnight(dt.date(2026, 1, 1)) == dt.datetime(2025, 12, 31, 16, tzinfo=dt.UTC)
+    assert YEAR.ends_at == dt.datetime(2026, 12, 31, 16, tzinfo=dt.UTC)  # Taipei is UTC+8
+
+
+def test_held_means_ended_by_now(club):
+    past = club.activity("已舉行", starts=dt.datetime(2026, 3, 4, 14), hours=2)
+    club.activity("還沒到", starts=dt.datetime(2026, 3, 25, 14), hours=2)
+    now = past.ends_at + dt.timedelta(days=1)
+
+    assert [row.status for row in records.activities([club.community.id], YEAR, now=now)] == ["held", "scheduled"]
+    assert [row.id for row in records.held_activities([club.community.id], YEAR, now=now)] == [past.id]
+
+
+def test_attendance_and_participation_per_member_and_activity(club):
+    one = club.activity("一", starts=dt.datetime(2026, 3, 4, 14), hours=2)
+    two = club.activity("二", starts=dt.datetime(2026, 4, 1, 14), hours=1)
+    services.set_attendance(one, {club.member.id: "present", club.other.id: "late", club.convener.id: "absent"},
+                            actor=club.convener, now=one.starts_at)
+    services.set_attendance(two, {club.member.id: "excused", club.other.id: "left_early"},
+                            actor=club.convener, now=two.starts_at)
+    db.session.commit()
+
+    marks = records.attendance([club.community.id], YEAR, now=AFTER)
+    assert {(mark.activity_id, mark.user_id, mark.status, mark.attended) for mark in marks} == {
+        (one.id, club.member.id, "present", True), (one.id, club.other.id, "late", True),
+        (one.id, club.convener.id, "absent", False), (two.id, club.member.id, "excused", False),
+        (two.id, club.other.id, "left_early", True)}
+
+    report = records.participation([club.community.id], YEAR, now=AFTER)
+    by_name = {row.display_name: row for row in report.members}
+    assert (by_name["王老師"].attended, by_name["王老師"].held, by_name["王老師"].hours, by_name["王老師"].rate) == (
+        2, 2, 3.0, 1.0)
+    assert (by_name["林老師"].attended, by_name["林老師"].rate) == (1, 0.5)
+    assert by_name["陳召集"].role == "convener" and by_name["陳召集"].rate == 0
+    first = report.activities[0]
+    assert (first.attended, first.members, first.statuses) == (2, 3, (("present", 1), ("late", 1), ("absent", 1)))
+    assert report.hours_by_method == (("collaborative_planning", 3.0),)
+
+
+def test_a_member_who_left_counts_for_the_time_they_were_one(club):
+    before = club.activity("在的時候", starts=dt.datetime(2026, 3, 4, 14))
+    after = club.activity("離開以後", starts=dt.datetime(2026, 6, 3, 14))
+    services.set_attendance(before, {club.other.id: "present"}, actor=club.convener, now=before.starts_at)
+    joined_long_ago(club)
+    membership = db.session.scalar(db.select(Membership).where(Membership.user_id == club.other.id))
+    membership.joined_at = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    membership.left_at = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    db.session.commit()
+
+    report = records.participation([club.community.id], YEAR, now=AFTER)
+
+    left = next(row for row in report.members if row.user_id == club.other.id)
+    assert (left.attended, left.held) == (1, 1)
+    rows = {row.activity.id: row for row in report.activities}
+    assert (rows[before.id].members, rows[after.id].members) == (3, 2)
+
+
+def test_several_communities_at_once_keep_their_own_members(ctx):
+    north, south = make_club("north"), make_club("south")
+    a = north.activity("北", starts=dt.datetime(2026, 3, 4, 14))
+    b = south.activity("南", starts=dt.datetime(2026, 3, 5, 14))
+    services.set_attendance(a, {north.member.id: "present"}, actor=north.convener, now=a.starts_at)
+    services.set_attendance(b, {south.member.id: "present", south.other.id: "present"}, actor=south.convener,
+                            now=b.starts_at)
+    joined_long_ago(north)
+    joined_long_ago(south)
+    both = [north.community.id, south.community.id]
+
+    assert {(row.id, row.community_id) for row in records.activities(both, YEAR, now=AFTER)} == {
+        (a.id, north.community.id), (b.id, south.community.id)}
+    report = records.participation(both, YEAR, now=AFTER)
+    assert {(row.activity.id, row.attended, row.members) for row in report.activities} == {(a.id, 1, 3), (b.id, 2, 3)}
+    assert len(report.members) == 6
+    assert all(row.held == 1 for row in report.members)
+    assert records.activities([north.community.id], YEAR, now=AFTER)[0].id == a.id
+
+
+def test_feedback_summaries_are_anonymous_with_averages_and_comments(club):
+    held = club.activity("回饋", starts=dt.datetime(2026, 3, 4, 14))
+    services.give_feedback(held, 5, "很實用", actor=club.member, now=AFTER)
+    services.give_feedback(held, 3, "", actor=club.other, now=AFTER)
+    club.activity("沒有回饋", starts=dt.datetime(2026, 3, 11, 14))
+    db.session.commit()
+
+    summaries = records.feedback([club.community.id], YEAR, now=AFTER)
+
+    assert summaries == [records.ActivityFeedback(held.id, 2, 4.0, (0, 0, 1, 0, 1), ("很實用",))]
+    db.session.add(Feedback(activity_id=held.id, user_id=club.convener.id, satisfaction=1))
+    db.session.commit()
+    assert records.feedback([club.community.id], Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30)), now=AFTER) == []
+
+
+def test_the_reads_take_the_same_queries_whatever_the_data(ctx, count_queries):
+    def measured(clubs) -> list[int]:
+        ids = [club.community.id for club in clubs]
+        counts = []
+        for read in (records.activities, records.attendance, records.participation, records.feedback):
+            with count_queries() as queries:
+                read(ids, YEAR, now=AFTER)
+            counts.append(len(queries))
+        return counts
+
+    def grow(club, number: int) -> None:
+        for day in range(number):
+            activity = club.activity(f"第{day}次", starts=dt.datetime(2026, 2, 1 + day, 14))
+            services.set_attendance(activity, {club.member.id: "present", club.other.id: "absent"},
+                                    actor=club.convener, now=activity.starts_at)
+            evidence(activity, "photo")
+            services.give_feedback(activity, 4, "好", actor=club.member, now=AFTER)
+        db.session.commit()
+
+    small = [make_club("small")]
+    grow(small[0], 1)
+    few = measured(small)
+    large = [make_club("large-1"), make_club("large-2")]
+    for club in large:
+        grow(club, 8)
+    assert measured(large) == few
+    assert few == [2, 1, 4, 1]
+
+
+def test_the_participation_page_reads_the_same_report(client, ctx):
+    club = make_club("page")
+    held = club.activity("頁面上的觀課", starts=dt.datetime(2026, 3, 4, 14), hours=2)
+    services.set_attendance(held, {club.member.id: "present"}, actor=club.convener, now=held.starts_at)
+    db.session.commit()
+    client.login(club.convener)
+
+    page = client.get("/c/page/activities/participation?start=2026-01-01&end=2026-12-31").get_data(as_text=True)
+
+    assert "頁面上的觀課" in page and "林老師" in page and "1 / 1" in page
