@@ -45,7 +45,8 @@ def club(ctx):
 def test_activities_of_the_period_carry_their_method_mode_hours_minutes_and_evidence(club):
     observed = club.activity("觀課", starts=dt.datetime(2026, 3, 4, 14), hours=1.5, method="observation_feedback",
                              mode="online")
-    services.save_minutes(observed, "## 討論\n學生的提問", "", actor=club.convener, base_version=observed.minutes_version)
+    services.save_minutes(observed, "## 討論\n學生的提問", "", actor=club.convener,
+                          base_version=observed.minutes_version)
     evidence(observed, "photo")
     evidence(observed, "photo")
     evidence(observed, "video")

@@ -1,0 +1,67 @@
+"""The communities' read module: who was a member during a period, with role, joined and left."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.factories import add_member, make_community, make_user
+from workspace.communities import records
+from workspace.communities.models import Membership
+from workspace.core.records import Period
+from workspace.extensions import db
+
+SPRING = Period(dt.date(2026, 2, 1), dt.date(2026, 6, 30))  # Taipei: 2026-01-31 16:00 UTC to 2026-06-30 16:00 UTC
+UTC = dt.UTC
+
+
+def at(membership, joined: dt.datetime, left: dt.datetime | None = None) -> None:
+    membership.joined_at, membership.left_at = joined, left
+    db.session.commit()
+
+
+def community_membership(community, user):
+    return db.session.scalar(db.select(Membership).where(Membership.community_id == community.id,
+                                                         Membership.user_id == user.id))
+
+
+def test_members_during_a_period_keep_those_who_left_in_it_and_drop_those_outside_it(ctx):
+    convener = make_user(display_name="陳召集")
+    community = make_community(convener)
+    at(community_membership(community, convener), dt.datetime(2025, 9, 1, tzinfo=UTC))
+    stayed = add_member(community, make_user(display_name="林老師"), role="mentor")
+    at(stayed, dt.datetime(2025, 9, 1, tzinfo=UTC))
+    left_in = add_member(community, make_user(display_name="王老師"))
+    at(left_in, dt.datetime(2025, 9, 1, tzinfo=UTC), dt.datetime(2026, 4, 1, tzinfo=UTC))
+    left_before = add_member(community, make_user(display_name="早走"))
+    at(left_before, dt.datetime(2025, 9, 1, tzinfo=UTC), dt.datetime(2026, 1, 31, 16, tzinfo=UTC))  # the first moment
+    joined_after = add_member(community, make_user(display_name="晚來"))
+    at(joined_after, dt.datetime(2026, 6, 30, 16, tzinfo=UTC))  # the first moment after the period
+    last_minute = add_member(community, make_user(display_name="最後一刻"))
+    at(last_minute, dt.datetime(2026, 6, 30, 15, 59, tzinfo=UTC))
+
+    rows = records.members_during([community.id], SPRING)
+
+    by_name = {row.display_name: row for row in rows}
+    assert set(by_name) == {"陳召集", "林老師", "王老師", "最後一刻"}
+    assert (by_name["林老師"].role, by_name["陳召集"].role, by_name["王老師"].current) == ("mentor", "convener", False)
+    assert by_name["王老師"].left_at == dt.datetime(2026, 4, 1, tzinfo=UTC)
+    assert by_name["王老師"].member_at(dt.datetime(2026, 3, 1, tzinfo=UTC))
+    assert not by_name["王老師"].member_at(dt.datetime(2026, 5, 1, tzinfo=UTC))
+    now = {row.display_name for row in records.current_members([community.id])}
+    assert now == {"陳召集", "林老師", "晚來", "最後一刻"}
+
+
+def test_several_communities_at_once_and_a_bounded_query(ctx, count_queries):
+    first, second = make_community(), make_community()
+    for community in (first, second):
+        for _ in range(5):
+            at(add_member(community, make_user()), dt.datetime(2025, 9, 1, tzinfo=UTC))
+
+    ids = [first.id, second.id]
+    with count_queries() as queries:
+        rows = records.members_during(ids, SPRING)
+
+    assert len(queries) == 1
+    assert {row.community_id for row in rows} == {first.id, second.id}
+    assert sum(1 for row in rows if row.community_id == first.id) == 5  # the conveners joined today, after spring
+    assert [row.community_id for row in rows] == sorted(row.community_id for row in rows)
