@@ -149,7 +149,7 @@ def _membership_rule(user: Any, action: str, membership: Any) -> bool:
     community = membership.community
     role = role_in(user, community)
     admin = bool(getattr(user, "is_admin", False)) and _authenticated(user)
-    if community.archived_at is not None or membership.left_at is not None:
+    if community.archived_at is not None or not membership.live:
         return False
     if action == "remove":
         if membership.role == "convener" or membership.user_id == getattr(user, "id", None):
@@ -183,20 +183,20 @@ def _resource_rule(user: Any, action: str, resource: Any) -> bool:
     author = authenticated and resource.author_id == user.id
     managing = admin or role in MANAGERS
     if action == "view":
-        if resource.deleted_at is not None:
+        if not resource.live:
             return admin or (role is not None and (author or role in MANAGERS))
         if resource.visibility == "public" or admin or role in CONTRIBUTORS:
             return True
         return resource.visibility == "school" and authenticated and _same_school(user, community)
     if action == "restore":
-        if resource.deleted_at is None:
+        if resource.live:
             return False
         # The author and conveners have 30 days; after that only a site administrator can.
         recent = resource.deleted_at > utcnow() - dt.timedelta(days=TRASH_DAYS)
         return admin or (recent and role is not None and (author or role in MANAGERS))
     if action == "purge":
         return admin
-    if resource.deleted_at is not None or community.archived_at is not None:
+    if not resource.live or community.archived_at is not None:
         return False
     if action in {"edit", "add_version", "delete"}:
         return managing or (author and role in CONTRIBUTORS)
@@ -235,8 +235,8 @@ def _post_rule(user: Any, action: str, post: Any) -> bool:
     if action == "view_history":
         return post.edited_at is not None and (managing or author)
     if action == "restore":
-        return open_ and post.deleted_at is not None and managing
-    if post.deleted_at is not None or not open_:
+        return open_ and not post.live and managing
+    if not post.live or not open_:
         return False
     if action == "edit":  # a lock freezes the thread for everybody, conveners unlock first
         return (author or managing) and not thread.locked
@@ -259,7 +259,7 @@ def _activity_rule(user: Any, action: str, activity: Any) -> bool:
         return managing
     if action == "view_feedback":  # the distribution and the comments (never who wrote them)
         return admin or role in MANAGERS or reviews(user, community)
-    if not open_ or activity.cancelled_at is not None:
+    if not open_ or activity.cancelled:
         return False
     if action in {"sign_in", "request_leave", "give_feedback"}:  # only for oneself, as a member
         return role in CONTRIBUTORS
@@ -279,12 +279,12 @@ def _plan_rule(user: Any, action: str, doc: Any) -> bool:
     lead = doc.lead_id == user.id or doc.created_by_id == user.id
     owner = doc.adaptation and doc.owner_id == user.id and role in CONTRIBUTORS
     if action == "view":
-        if doc.deleted_at is not None:
+        if not doc.live:
             return managing or (role in CONTRIBUTORS and (lead or owner))
         return writer
     if action == "restore":
-        return open_ and doc.deleted_at is not None and (managing or (role in CONTRIBUTORS and (lead or owner)))
-    if not open_ or doc.deleted_at is not None:
+        return open_ and not doc.live and (managing or (role in CONTRIBUTORS and (lead or owner)))
+    if not open_ or not doc.live:
         return False
     if action == "comment":
         return writer
