@@ -27,8 +27,8 @@ ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE, Attendanc
 
 
 @dataclass(frozen=True)
-class HeldActivity:
-    """An activity of the period that was not cancelled, with what the funder asks to see of it."""
+class ActivityRecord:
+    """An activity of the period that was not cancelled (held, or still to come), with what a funder asks of it."""
 
     id: int
     community_id: int
@@ -90,7 +90,7 @@ class MemberAttendance:
 class ActivityAttendance:
     """A held activity: who came of the members expected then, and its marks counted by status."""
 
-    activity: HeldActivity
+    activity: ActivityRecord
     attended: int
     members: int  # members at the time of the activity (or marked)
     statuses: tuple[tuple[str, int], ...]  # (status, marks), in AttendanceStatus order, zeros left out
@@ -136,7 +136,7 @@ def _held_ids(community_ids: Collection[int], period: Period, now: dt.datetime) 
 
 
 def activities(community_ids: Collection[int], period: Period, *,
-               now: dt.datetime | None = None) -> list[HeldActivity]:
+               now: dt.datetime | None = None) -> list[ActivityRecord]:
     """The activities starting in the period, cancelled ones left out, oldest first (two queries)."""
     now = now or utcnow()
     rows = db.session.execute(
@@ -152,7 +152,7 @@ def activities(community_ids: Collection[int], period: Period, *,
             .where(Evidence.live, Evidence.activity_id.in_(
                 select(Activity.id).where(_in_period(community_ids, period)).scalar_subquery()))
             .group_by(Evidence.activity_id, Evidence.kind))}
-    return [HeldActivity(row.id, row.community_id, row.title, row.method, row.mode, row.starts_at, row.ends_at,
+    return [ActivityRecord(row.id, row.community_id, row.title, row.method, row.mode, row.starts_at, row.ends_at,
                          tuple(row.subjects or ()), tuple(row.tags or ()), row.ends_at <= now, bool(row.has_minutes),
                          counts.get((row.id, "photo"), 0), counts.get((row.id, "video"), 0),
                          counts.get((row.id, "document"), 0), counts.get((row.id, "sheet"), 0))
@@ -160,7 +160,7 @@ def activities(community_ids: Collection[int], period: Period, *,
 
 
 def held_activities(community_ids: Collection[int], period: Period, *,
-                    now: dt.datetime | None = None) -> list[HeldActivity]:
+                    now: dt.datetime | None = None) -> list[ActivityRecord]:
     """Activities held in the period: started in it, not cancelled, ended by `now` (two queries)."""
     return [row for row in activities(community_ids, period, now=now) if row.held]
 
@@ -199,7 +199,7 @@ def participation(community_ids: Collection[int], period: Period, *,
         if mark.attended:
             came.setdefault(mark.activity_id, set()).add(mark.user_id)
 
-    def counts_for(member: Row, activity: HeldActivity) -> bool:
+    def counts_for(member: Row, activity: ActivityRecord) -> bool:
         """A member of its community then, or marked."""
         if member.community_id != activity.community_id:
             return False
