@@ -1,7 +1,8 @@
 """The permission matrix: every route of the foundation walked as each role, status checked.
 
-Roles: anonymous, outsider (logged in, not a member), guest expert, member, co-convener, convener,
-reviewer (scope over the community's school), site admin. Outsiders and reviewers without a right
+Roles: anonymous, outsider (logged in, not a member), departed (a member who left), reviewer elsewhere (scope
+over another school), guest expert, member, co-convener, convener, reviewer (scope over the community's
+school), site admin. Outsiders and reviewers without a right
 get 404 for a community's pages, members without the right get 403, visitors go to the login page.
 """
 
@@ -13,13 +14,29 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import add_member
-from tests.permission_walk import BAD, DONE, FB, LOGIN, NF, OK, Step, Table, World, build_world, route_test, status_code
+from tests.permission_walk import (
+    BAD,
+    DONE,
+    FB,
+    LIKE,
+    LOGIN,
+    NF,
+    OK,
+    Step,
+    Table,
+    World,
+    build_world,
+    csrf_test,
+    route_test,
+    status_code,
+)
 from workspace.auth.services import start_session
 from workspace.communities import services
 from workspace.communities.models import ReviewerScope, SchoolEmailDomain
 from workspace.extensions import db
 
-ROLES = ("anonymous", "outsider", "guest_expert", "member", "co_convener", "convener", "reviewer", "admin")
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "co_convener", "convener",
+         "reviewer", "admin")
 
 
 def build_matrix_world() -> World:
@@ -49,7 +66,7 @@ COMMUNITY_FORM = {"name": "Renamed by {role}", "kind": "subject", "slug": "{slug
 # the world's one target, login or invitation.
 MATRIX = [
     # A reviewer with no community of their own is sent to /review/.
-    Step("GET", "communities.index", "/", None, dict(anonymous=LOGIN, reviewer=DONE)),
+    Step("GET", "communities.index", "/", None, dict(anonymous=LOGIN, reviewer=DONE, reviewer_elsewhere=DONE)),
     Step("GET", "core.health", "/healthz", None, {}),
     Step("GET", "communities.new_community", "/communities/new", None, dict(anonymous=LOGIN)),
     Step("POST", "communities.create_community", "/communities/new",
@@ -80,7 +97,8 @@ MATRIX = [
          dict(guest_expert=DONE, member=DONE, co_convener=DONE, convener=DONE)),
     Step("POST", "communities.accept_invitation", "/invite/{token}", {}, dict(anonymous=LOGIN, default=DONE)),
     Step("GET", "communities.review", "/review/", None,
-         dict(anonymous=LOGIN, outsider=NF, guest_expert=NF, member=NF, co_convener=NF, convener=NF)),
+         dict(anonymous=LOGIN, outsider=NF, guest_expert=NF, member=NF, co_convener=NF, convener=NF,
+              reviewer_elsewhere=OK)),
     Step("GET", "auth.account", "/account", None, dict(anonymous=LOGIN)),
     Step("POST", "auth.update_account", "/account", {"display_name": "New Name", "school_id": "", "locale": ""},
          dict(anonymous=LOGIN, default=DONE)),
@@ -139,8 +157,10 @@ MATRIX = [
 ]
 
 
-TABLE = Table(ROLES, build_matrix_world, [dataclasses.replace(step, consuming=True) for step in MATRIX])
+TABLE = Table(ROLES, build_matrix_world, [dataclasses.replace(step, consuming=True) for step in MATRIX],
+              csrf_as=lambda step: "admin" if step.url.startswith("/admin/") else "convener")
 test_route_answers_each_role_as_the_matrix_says = route_test(TABLE)
+test_unsafe_requests_without_the_csrf_token_are_refused = csrf_test(TABLE)
 
 
 # --- granting roles: every role × every role that can be given -----------------------------------
@@ -151,6 +171,7 @@ GIVERS = {"convener", "admin", "co_convener"}
 
 
 def grant_status(role: str, granted: str) -> int:
+    role = LIKE.get(role, role)
     if role == "anonymous":
         return status_code(LOGIN)
     if role == "outsider":

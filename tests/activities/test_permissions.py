@@ -1,9 +1,10 @@
 """The activities' permission walk: every route of the blueprint as each role, status checked.
 
-Roles: anonymous, outsider, guest expert, member, recorder (a member named to write the minutes),
-co-convener, convener, reviewer (scope over the community's school), site admin. Outsiders get 404;
-guest experts see the community but not its activities (403); reviewers read activities (list,
-calendar, activity page) but manage nothing and cannot sign in; visitors go to the login page.
+Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
+guest expert, member, recorder (a member named to write the minutes), co-convener, convener, reviewer (scope
+over the community's school), site admin. Outsiders get 404; guest experts see the community but not its
+activities (403); reviewers read activities (list, calendar, activity page) but manage nothing and cannot sign
+in; visitors go to the login page.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services as resources
 
-ROLES = ("anonymous", "outsider", "guest_expert", "member", "recorder", "co_convener", "convener", "reviewer",
-             "admin")
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "recorder", "co_convener",
+         "convener", "reviewer", "admin")
 
 
 def build_activities_world() -> World:

@@ -1,9 +1,9 @@
 """The board's permission walk: every route of the blueprint as each role, status checked.
 
-Roles: anonymous, outsider, guest expert, member (not the author), author (a member who wrote the
-thread and the reply under test), co-convener, convener, reviewer (scope over the community's school),
-site admin. Outsiders get 404; people who see the community but not its board (guest experts,
-reviewers) get 403; visitors go to the login page.
+Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
+guest expert, member (not the author), author (a member who wrote the thread and the reply under test), co-
+convener, convener, reviewer (scope over the community's school), site admin. Outsiders get 404; people who
+see the community but not its board (guest experts, reviewers) get 403; visitors go to the login page.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from workspace.discussions import services
 from workspace.discussions.models import Category
 from workspace.extensions import db
 
-ROLES = ("anonymous", "outsider", "guest_expert", "member", "author", "co_convener", "convener", "reviewer",
-         "admin")
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "author", "co_convener",
+         "convener", "reviewer", "admin")
 
 
 def build_board_world() -> World:

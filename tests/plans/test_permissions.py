@@ -1,12 +1,13 @@
 """The co-planning permission walk: every route of the `plans` blueprint as each role, status checked.
 
-Roles: anonymous, outsider, guest expert, member (not a teacher of the plan), teacher (one of the plan's
-teachers, who owns an adaptation of it), lead (the lead planner, who made the plan), co-convener, convener,
-reviewer (scope over the community's school), site admin. Visitors go to the login page; outsiders get 404;
-guest experts and reviewers see the community but not its plans (403, the community's `read_material`);
-members, conveners and admins get what `_plan_rule` gives them. Routes whose refusal is a flashed message
-(the status change) are checked by their effect too. A final plan refuses section edits from everyone; an
-archived community refuses every write but still shows its plans.
+Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
+guest expert, member (not a teacher of the plan), teacher (one of the plan's teachers, who owns an adaptation
+of it), lead (the lead planner, who made the plan), co-convener, convener, reviewer (scope over the
+community's school), site admin. Visitors go to the login page; outsiders get 404; guest experts and reviewers
+see the community but not its plans (403, the community's `read_material`); members, conveners and admins get
+what `_plan_rule` gives them. Routes whose refusal is a flashed message (the status change) are checked by
+their effect too. A final plan refuses section edits from everyone; an archived community refuses every write
+but still shows its plans.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ from workspace.plans import services
 from workspace.plans.models import PlanDoc, PlanLink, PlanSection, PlanTemplate
 from workspace.resources import services as resources
 
-ROLES = ("anonymous", "outsider", "guest_expert", "member", "teacher", "lead", "co_convener", "convener",
-         "reviewer", "admin")
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "teacher", "lead",
+         "co_convener", "convener", "reviewer", "admin")
 
 
 def build_plans_world() -> World:

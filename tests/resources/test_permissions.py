@@ -1,9 +1,9 @@
 """The resource library's permission walk: every route of the blueprint as each role, status checked.
 
-Roles: anonymous, outsider, guest expert, member (not the author), author (a member), co-convener,
-convener, reviewer (scope over the community's school), site admin. A resource the user may not see
-answers 404; a community page the user may see but not use answers 403; visitors go to the login page
-for every page that is not a public resource's own.
+Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
+guest expert, member (not the author), author (a member), co-convener, convener, reviewer (scope over the
+community's school), site admin. A resource the user may not see answers 404; a community page the user may
+see but not use answers 403; visitors go to the login page for every page that is not a public resource's own.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services
 
-ROLES = ("anonymous", "outsider", "guest_expert", "member", "author", "co_convener", "convener", "reviewer",
-         "admin")
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "author", "co_convener",
+         "convener", "reviewer", "admin")
 
 
 def build_library_world(visibility: str = "community") -> World:
