@@ -1,61 +1,59 @@
 """The co-planning permission walk: every route of the `plans` blueprint as each role, status checked.
 
-Roles: anonymous, outsider, guest expert, member (not a teacher of the plan), teacher (one of the plan's
-teachers, who owns an adaptation of it), lead (the lead planner, who made the plan), co-convener, convener,
-reviewer (scope over the community's school), site admin. Visitors go to the login page; outsiders get 404;
-guest experts and reviewers see the community but not its plans (403, the community's `read_material`);
-members, conveners and admins get what `_plan_rule` gives them. Routes whose refusal is a flashed message
-(the status change) are checked by their effect too. A final plan refuses section edits from everyone; an
-archived community refuses every write but still shows its plans.
+Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
+guest expert, member (not a teacher of the plan), teacher (one of the plan's teachers, who owns an adaptation
+of it), lead (the lead planner, who made the plan), co-convener, convener, reviewer (scope over the
+community's school), site admin. Visitors go to the login page; outsiders get 404; guest experts and reviewers
+see the community but not its plans (403, the community's `read_material`); members, conveners and admins get
+what `_plan_rule` gives them. Routes whose refusal is a flashed message (the status change) are checked by
+their effect too. A final plan refuses section edits from everyone; an archived community refuses every write
+but still shows its plans.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import select, text, update
 
-from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
-from workspace.communities.models import Community
+from tests.permission_walk import (
+    BAD,
+    DONE,
+    FB,
+    HXL,
+    LOGIN,
+    NF,
+    NONE,
+    OK,
+    Step,
+    Table,
+    World,
+    build_world,
+    csrf_test,
+    expected_status,
+    fill,
+    request,
+    route_test,
+    status_code,
+)
 from workspace.core.database import utcnow
 from workspace.extensions import db
 from workspace.plans import services
 from workspace.plans.models import PlanDoc, PlanLink, PlanSection, PlanTemplate
 from workspace.resources import services as resources
 
-ROLES = ("anonymous", "outsider", "guest_expert", "member", "teacher", "lead", "co_convener", "convener",
-         "reviewer", "admin")
-_worlds = itertools.count(1)
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "teacher", "lead",
+         "co_convener", "convener", "reviewer", "admin")
 
 
-@dataclass
-class World:
-    slug: str
-    users: dict
-    ids: dict = field(default_factory=dict)
-
-    def fields(self, role: str = "") -> dict:
-        people = {f"{name}_id": user.id for name, user in self.users.items()}
-        version = db.session.scalar(select(PlanDoc.version).where(PlanDoc.id == self.ids["plan_id"]))
-        return {"slug": self.slug, "role": role, "plan_version": version, **people, **self.ids}
-
-
-def build_world() -> World:
+def build_plans_world() -> World:
     """A community with every role, a shared draft plan (a section saved after the teacher adapted the plan, a
     comment, a linked resource), the teacher's adaptation with a lesson, a final plan, a plan in the trash and
     a template of the community's own."""
-    number = next(_worlds)
-    school = make_school(name=f"Plan Walk School {number}")
-    convener = make_user(display_name="Convener")
-    community = make_community(convener, slug=f"plan-walk-{number}", schools=[school])
-    users = {"convener": convener, "outsider": make_user(), "admin": make_user(is_admin=True),
-             "reviewer": make_reviewer(school)}
-    for role in ("guest_expert", "co_convener", "member", "teacher", "lead"):
-        users[role] = add_member(community, role=role if role in {"guest_expert", "co_convener"} else "member").user
+    world = build_world(ROLES, name="plan-walk")
+    community, users, convener = world.community(), world.users, world.users["convener"]
     lead, teacher = users["lead"], users["teacher"]
 
     def plan(topic: str) -> PlanDoc:
@@ -80,11 +78,15 @@ def build_world() -> World:
     services.trash_plan(trashed, actor=lead)
     template = services.create_template(community, "Chinese", actor=convener)
     db.session.commit()
-    ids = {"plan_id": shared.id, "section_id": section.id, "adaptation_id": adaptation.id,
-           "adaptation_section_id": adaptation.sections[0].id, "lesson_id": lesson.id, "comment_id": comment.id,
-           "resource_id": resource.id, "link_id": link.id, "final_id": final.id, "trashed_id": trashed.id,
-           "template_id": template.id, "template_section_id": template.sections[0].id}
-    return World(community.slug, users, ids)
+    world.ids = {"plan_id": shared.id, "section_id": section.id, "adaptation_id": adaptation.id,
+                 "adaptation_section_id": adaptation.sections[0].id, "lesson_id": lesson.id,
+                 "comment_id": comment.id, "resource_id": resource.id, "link_id": link.id, "final_id": final.id,
+                 "trashed_id": trashed.id, "template_id": template.id,
+                 "template_section_id": template.sections[0].id}
+    # A write moves the plan's version on: each request reads it again.
+    world.computed = {"plan_version": lambda: db.session.scalar(select(PlanDoc.version)
+                                                                .where(PlanDoc.id == world.ids["plan_id"]))}
+    return world
 
 
 def _status_of(world: World, key: str = "plan_id") -> str:
@@ -124,8 +126,7 @@ def _untrash_template(world: World) -> None:
     db.session.commit()
 
 
-L, NF, FB, OK, BAD, NONE, HXL = 302, 404, 403, 200, 422, 204, 401
-READERS = dict(anonymous=L, outsider=NF, guest_expert=FB, reviewer=FB)  # read_material: members and admins
+READERS = dict(anonymous=LOGIN, outsider=NF, guest_expert=FB, reviewer=FB)  # read_material: members and admins
 LEADING = dict(READERS, member=FB, teacher=FB)  # the lead planner, the conveners, the admin
 MANAGERS_ONLY = dict(LEADING, lead=FB)  # the community's templates: conveners and the admin
 OWNER_OR_ADMIN = dict(READERS, member=FB, lead=FB, co_convener=FB, convener=FB)  # an adaptation's sections
@@ -140,25 +141,6 @@ TEMPLATE = BASE + "/templates/{template_id}"
 PLAN_FORM = {"template": "default", "topic": "Made in the walk", "subject": "Maths", "grade": "5", "unit": "3",
              "lead_id": "{lead_id}", "teacher_ids": ["{lead_id}", "{teacher_id}"], "planned_on": "2026-12-10"}
 LESSON = {"taught_on": "2026-12-12", "class_name": "5B", "reflection": "Went well"}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One request of the walk: method, endpoint (for the test id), URL, form, expected status per role
-    (unlisted roles get the default, else 200). Each write gets a world of its own (the pages, which change
-    nothing, share one). A write that uses up or changes what the next role's answer depends on (a delete, a
-    status change, an assignment) has a `reset` that puts the world back after each role; `effect` probes the
-    database for the write, which must have happened for exactly the roles it names. `hx` sends the request
-    as htmx."""
-
-    method: str
-    endpoint: str
-    url: str
-    data: dict | None
-    rules: dict
-    hx: bool = False
-    effect: tuple[Callable[[World], bool], frozenset[str]] | None = None
-    reset: Callable[[World], None] | None = None
 
 
 def _doc(world: World, key: str) -> PlanDoc:
@@ -179,209 +161,105 @@ def _template_gone(world: World) -> bool:
 WRITERS = frozenset({"member", "teacher", "lead", "co_convener", "convener", "admin"})
 LEADERS = frozenset({"lead", "co_convener", "convener", "admin"})
 MANAGERS = frozenset({"co_convener", "convener", "admin"})
-WALK = [
+STEPS = [
     Step("GET", "plans.index", BASE + "/", None, READERS),
     Step("GET", "plans.index", BASE + "/?trash=1&status=draft&mine=1", None, READERS),
     Step("GET", "plans.new", BASE + "/new", None, READERS),
-    Step("POST", "plans.new", BASE + "/new", PLAN_FORM, dict(READERS, default=L)),
+    Step("POST", "plans.new", BASE + "/new", PLAN_FORM, dict(READERS, default=DONE)),
     Step("GET", "plans.show", ONE, None, READERS),
     Step("GET", "plans.show", ADAPT, None, READERS),  # an adaptation is read by every writer
     Step("GET", "plans.edit", ONE + "/edit", None, LEADING),
     Step("POST", "plans.edit", ONE + "/edit", dict(PLAN_FORM, topic="Renamed by {role}", base_version="{plan_version}"),
-         dict(LEADING, default=L), effect=(lambda world: _doc(world, "plan_id").topic.startswith("Renamed"), LEADERS),
+         dict(LEADING, default=DONE),
+         effect=(lambda world: _doc(world, "plan_id").topic.startswith("Renamed"), LEADERS),
          reset=_set_plan("plan_id", topic="Adding fractions")),
     Step("GET", "plans.section", SECTION, None, dict(READERS, anonymous=HXL), hx=True),
     Step("GET", "plans.edit_section", SECTION + "/edit", None, READERS),
     Step("POST", "plans.save_section", SECTION, {"body": "Line one\nLine two\nLine three", "base_version": "2"},
-         dict(READERS, default=L)),
+         dict(READERS, default=DONE)),
     Step("POST", "plans.touch_section", SECTION + "/presence", {}, dict(READERS, default=NONE)),
-    Step("POST", "plans.leave_section", SECTION + "/leave", {}, dict(READERS, default=L)),
+    Step("POST", "plans.leave_section", SECTION + "/leave", {}, dict(READERS, default=DONE)),
     Step("GET", "plans.editing", ONE + "/editing", None, dict(READERS, anonymous=HXL), hx=True),
     Step("POST", "plans.assign_section", ONE + "/assign", {"section_id": "{section_id}", "assignee_id": "{member_id}"},
-         dict(LEADING, default=L), effect=(_assigned, LEADERS), reset=_unassign),
+         dict(LEADING, default=DONE), effect=(_assigned, LEADERS), reset=_unassign),
     Step("POST", "plans.take_shared", ADAPT + "/sections/{adaptation_section_id}/take-shared", {},
-         dict(OWNER_OR_ADMIN, default=L)),
+         dict(OWNER_OR_ADMIN, default=DONE)),
     Step("GET", "plans.section_history", SECTION + "/history", None, READERS),
     Step("GET", "plans.history", ONE + "/history", None, READERS),
     Step("GET", "plans.diff", SECTION + "/diff", None, READERS),
     Step("GET", "plans.diff", SECTION + "/diff?from=2&to=1", None, READERS),
-    Step("POST", "plans.restore_revision", SECTION + "/restore", {"version": "1"}, dict(READERS, default=L)),
+    Step("POST", "plans.restore_revision", SECTION + "/restore", {"version": "1"}, dict(READERS, default=DONE)),
     Step("GET", "plans.comments", SECTION + "/comments", None, READERS),
     Step("POST", "plans.add_comment", SECTION + "/comments", {"body": "A comment by {role}"},
-         dict(READERS, default=L)),
-    Step("POST", "plans.resolve_comment", ONE + "/comments/{comment_id}/resolve", {}, dict(READERS, default=L)),
-    Step("POST", "plans.resolve_comment", ONE + "/comments/{comment_id}/reopen", {}, dict(READERS, default=L)),
+         dict(READERS, default=DONE)),
+    Step("POST", "plans.resolve_comment", ONE + "/comments/{comment_id}/resolve", {}, dict(READERS, default=DONE)),
+    Step("POST", "plans.resolve_comment", ONE + "/comments/{comment_id}/reopen", {}, dict(READERS, default=DONE)),
     # A refused status change is a flashed message (302): the effect tells who may make it.
-    Step("POST", "plans.set_status", ONE + "/status", {"status": "review"}, dict(READERS, default=L),
+    Step("POST", "plans.set_status", ONE + "/status", {"status": "review"}, dict(READERS, default=DONE),
          effect=(lambda world: _status_of(world) == "review", WRITERS), reset=_set_plan("plan_id", status="draft")),
-    Step("POST", "plans.set_status", ONE + "/status", {"status": "final"}, dict(READERS, default=L),
+    Step("POST", "plans.set_status", ONE + "/status", {"status": "final"}, dict(READERS, default=DONE),
          effect=(lambda world: _status_of(world) == "final", LEADERS), reset=_set_plan("plan_id", status="draft")),
-    Step("POST", "plans.set_status", FINAL + "/status", {"status": "review"}, dict(READERS, default=L),
+    Step("POST", "plans.set_status", FINAL + "/status", {"status": "review"}, dict(READERS, default=DONE),
          effect=(lambda world: _status_of(world, "final_id") == "review", LEADERS),
          reset=_set_plan("final_id", status="final")),
-    Step("POST", "plans.adapt", ONE + "/adapt", {}, dict(ADAPTERS, default=L)),
-    Step("POST", "plans.record_lesson", ADAPT + "/lessons", LESSON, dict(OWNER_ONLY, default=L)),
+    Step("POST", "plans.adapt", ONE + "/adapt", {}, dict(ADAPTERS, default=DONE)),
+    Step("POST", "plans.record_lesson", ADAPT + "/lessons", LESSON, dict(OWNER_ONLY, default=DONE)),
     Step("GET", "plans.edit_lesson", ADAPT + "/lessons/{lesson_id}", None, OWNER_ONLY),
-    Step("POST", "plans.edit_lesson", ADAPT + "/lessons/{lesson_id}", LESSON, dict(OWNER_ONLY, default=L)),
-    Step("POST", "plans.new_round", FINAL + "/round", {}, dict(LEADING, default=L)),
+    Step("POST", "plans.edit_lesson", ADAPT + "/lessons/{lesson_id}", LESSON, dict(OWNER_ONLY, default=DONE)),
+    Step("POST", "plans.new_round", FINAL + "/round", {}, dict(LEADING, default=DONE)),
     Step("POST", "plans.new_round", ONE + "/round", {}, dict(READERS, default=FB)),  # not final yet
     Step("POST", "plans.add_link", ONE + "/links", {"target": "resource:{resource_id}", "role": ""},
-         dict(READERS, default=L)),
-    Step("POST", "plans.remove_link", ONE + "/links/{link_id}/remove", {}, dict(READERS, default=L),
+         dict(READERS, default=DONE)),
+    Step("POST", "plans.remove_link", ONE + "/links/{link_id}/remove", {}, dict(READERS, default=DONE),
          effect=(_link_gone, WRITERS), reset=_relink),
-    Step("POST", "plans.publish", FINAL + "/publish", {}, dict(LEADING, default=L)),
+    Step("POST", "plans.publish", FINAL + "/publish", {}, dict(LEADING, default=DONE)),
     Step("POST", "plans.publish", ONE + "/publish", {}, dict(READERS, default=FB)),  # not final yet
-    Step("POST", "plans.delete", ONE + "/delete", {}, dict(LEADING, default=L),
+    Step("POST", "plans.delete", ONE + "/delete", {}, dict(LEADING, default=DONE),
          effect=(lambda world: _doc(world, "plan_id").deleted_at is not None, LEADERS),
          reset=_set_plan("plan_id", deleted_at=None, deleted_by_id=None)),
-    Step("POST", "plans.delete", ADAPT + "/delete", {}, dict(READERS, member=FB, lead=FB, default=L),
+    Step("POST", "plans.delete", ADAPT + "/delete", {}, dict(READERS, member=FB, lead=FB, default=DONE),
          effect=(lambda world: _doc(world, "adaptation_id").deleted_at is not None, MANAGERS | {"teacher"}),
          reset=_set_plan("adaptation_id", deleted_at=None, deleted_by_id=None)),
     # In the trash: only those who may restore it see it at all.
-    Step("POST", "plans.restore", BASE + "/{trashed_id}/restore", {}, dict(READERS, member=NF, teacher=NF, default=L),
+    Step("POST", "plans.restore", BASE + "/{trashed_id}/restore", {},
+         dict(READERS, member=NF, teacher=NF, default=DONE),
          effect=(lambda world: _doc(world, "trashed_id").deleted_at is None, LEADERS),
          reset=_set_plan("trashed_id", deleted_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))),
     Step("GET", "plans.export_docx", ONE + "/export.docx", None, READERS),
     Step("GET", "plans.print_view", ONE + "/print", None, READERS),
     Step("GET", "plans.templates", BASE + "/templates", None, READERS),
     Step("POST", "plans.create_template", BASE + "/templates", {"name": "Template of {role}"},
-         dict(MANAGERS_ONLY, default=L)),
+         dict(MANAGERS_ONLY, default=DONE)),
     Step("GET", "plans.edit_template", TEMPLATE, None, MANAGERS_ONLY),
-    Step("POST", "plans.edit_template", TEMPLATE, {"name": "Renamed by {role}"}, dict(MANAGERS_ONLY, default=L)),
+    Step("POST", "plans.edit_template", TEMPLATE, {"name": "Renamed by {role}"}, dict(MANAGERS_ONLY, default=DONE)),
     Step("POST", "plans.add_template_section", TEMPLATE + "/sections", {"title": "Board plan", "guidance": "x"},
-         dict(MANAGERS_ONLY, default=L)),
+         dict(MANAGERS_ONLY, default=DONE)),
     Step("POST", "plans.update_template_section", TEMPLATE + "/sections/{template_section_id}",
-         {"action": "save", "title": "Aims", "guidance": "What they learn"}, dict(MANAGERS_ONLY, default=L)),
+         {"action": "save", "title": "Aims", "guidance": "What they learn"}, dict(MANAGERS_ONLY, default=DONE)),
     Step("POST", "plans.update_template_section", TEMPLATE + "/sections/{template_section_id}", {"action": "down"},
-         dict(MANAGERS_ONLY, default=L)),
-    Step("POST", "plans.delete_template", TEMPLATE + "/delete", {}, dict(MANAGERS_ONLY, default=L),
+         dict(MANAGERS_ONLY, default=DONE)),
+    Step("POST", "plans.delete_template", TEMPLATE + "/delete", {}, dict(MANAGERS_ONLY, default=DONE),
          effect=(_template_gone, MANAGERS), reset=_untrash_template),
 ]
 
-def expected_status(rules: dict, role: str) -> int:
-    return rules.get(role, rules.get("default", OK))
-
-
-def _fill(value, fields: dict):
-    if isinstance(value, list):
-        return [item.format(**fields) for item in value]
-    return value.format(**fields)
-
-
-def _request(client, world: World, role: str, step: Step, *, token: bool = True):
-    fields = world.fields(role)
-    path = step.url.format(**fields)
-    client.logout()
-    if role != "anonymous":
-        client.login(world.users[role])
-    data = {key: _fill(value, fields) for key, value in (step.data or {}).items()}
-    if step.hx:
-        headers = {"HX-Request": "true"}
-        if step.method == "POST" and token:
-            headers["X-CSRFToken"] = client.csrf_token()
-        return path, client.open(path, method=step.method, data=data or None, headers=headers)
-    if step.method == "GET":
-        return path, client.get(path)
-    if not token:
-        return path, client.post(path, data=data)
-    return path, client.post_form(path, data)
-
-
-def _check(step: Step, role: str, path: str, response, world: World) -> list[str]:
-    status = expected_status(step.rules, role)
-    where = f"{step.method} {path} as {role}"
-    if response.status_code != status:
-        return [f"{where}: {response.status_code}, expected {status}"]
-    if status == L and ("/login" in response.headers["Location"]) != (role == "anonymous"):
-        return [f"{where}: redirected to {response.headers['Location']}"]
-    if status == HXL and "/login" not in response.headers.get("HX-Redirect", ""):
-        return [f"{where}: 401 without HX-Redirect to the login page"]
-    if step.effect is not None:
-        probe, roles = step.effect
-        happened = probe(world)
-        if happened != (role in roles):
-            return [f"{where}: the write {'happened' if happened else 'did not happen'}, "
-                    f"expected it {'to' if role in roles else 'not to'}"]
-    return []
-
-
-def _walk(client, world: World, steps: list[Step]) -> list[str]:
-    failures = []
-    for step in steps:
-        for role in ROLES:
-            try:
-                path, response = _request(client, world, role, step)
-            except Exception as error:  # the app re-raises under TESTING: a 500 in production
-                failures.append(f"{step.method} {step.url} as {role}: raised {error!r} (a 500)")
-                db.session.rollback()
-            else:
-                failures += _check(step, role, path, response, world)
-            if step.reset is not None:
-                step.reset(world)
-    return failures
-
-
-def test_every_page_answers_each_role(client, ctx):
-    """The GET steps change nothing: they share one world."""
-    failures = _walk(client, build_world(), [step for step in WALK if step.method == "GET"])
-    assert not failures, "\n".join(failures)
-
-
-def _step_id(step: Step) -> str:
-    what = (step.data or {}).get("status") or (step.data or {}).get("action") or ""
-    return f"{step.endpoint} {step.url} {what}".strip()
-
-
-@pytest.mark.parametrize("step", [pytest.param(step, id=_step_id(step)) for step in WALK if step.method == "POST"])
-def test_every_write_answers_each_role(client, ctx, step):
-    """Each POST step in a world of its own (and put back after each role when it uses up what it acts on)."""
-    failures = _walk(client, build_world(), [step])
-    assert not failures, "\n".join(failures)
-
-
-ID_FIELDS = ("plan_id", "section_id", "adaptation_id", "adaptation_section_id", "lesson_id", "comment_id",
-             "resource_id", "link_id", "final_id", "trashed_id", "template_id", "template_section_id", "lead_id",
-             "teacher_id", "member_id")
-
-
-def _route_of(app, step: Step) -> tuple[str, str]:
-    """The url_map rule and endpoint a walked URL reaches (dummy ids: only the shape matters)."""
-    path = step.url.split("?")[0].format(slug="walk", role="x", **dict.fromkeys(ID_FIELDS, 7))
-    rule, _args = app.url_map.bind("workspace.test").match(path, method=step.method, return_rule=True)
-    return rule.rule, rule.endpoint
-
-
-def test_walk_covers_every_route_of_the_blueprint(app):
-    """A new plans route must be added to the walk (and so get a check per role)."""
-    walked = {(step.method, _route_of(app, step)[0]) for step in WALK}
-    routes = {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("plans.")
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert routes == walked, (f"not walked: {sorted(routes - walked)}; "
-                              f"walked but not a plans route: {sorted(walked - routes)}")
-    mislabelled = [(step.endpoint, step.url) for step in WALK if _route_of(app, step)[1] != step.endpoint]
-    assert not mislabelled, f"steps whose URL reaches another endpoint than their label: {mislabelled}"
+TABLE = Table(ROLES, build_plans_world, STEPS,
+              csrf_as=lambda step: "teacher" if step.url.startswith(ADAPT) else "convener")
+test_route_answers_each_role = route_test(TABLE)
+test_unsafe_requests_without_the_csrf_token_are_refused = csrf_test(TABLE)
 
 
 # --- CSRF ------------------------------------------------------------------------------------------
 
 
-def test_unsafe_requests_without_the_csrf_token_are_refused(client, ctx):
-    world = build_world()
-    for step in (step for step in WALK if step.method == "POST"):
-        role = "teacher" if step.url.startswith(ADAPT) else "convener"
-        path, response = _request(client, world, role, step, token=False)
-        assert response.status_code == 400, f"POST {path} without a token: {response.status_code}"
-
-
 @pytest.mark.parametrize("endpoint", ["plans.save_section", "plans.set_status", "plans.add_comment"])
 def test_htmx_posts_without_the_csrf_header_are_refused_and_change_nothing(client, ctx, endpoint):
-    world = build_world()
-    step = next(step for step in WALK if step.endpoint == endpoint and step.method == "POST")
+    world = build_plans_world()
+    step = next(step for step in STEPS if step.endpoint == endpoint and step.method == "POST")
     before = _snapshot()
     client.login(world.users["lead"])
     fields = world.fields("lead")
     path = step.url.format(**fields)
-    data = {key: _fill(value, fields) for key, value in (step.data or {}).items()}
+    data = {key: fill(value, fields) for key, value in (step.data or {}).items()}
     response = client.post(path, data=data, headers={"HX-Request": "true"})
     assert response.status_code == 400
     forged = client.post(path, data=dict(data, csrf_token="forged"), headers={"HX-Request": "true"})
@@ -404,7 +282,7 @@ def _snapshot() -> dict[str, list]:
 
 
 def test_a_final_plan_refuses_section_edits_from_everyone(client, ctx):
-    world = build_world()
+    world = build_plans_world()
     final = db.session.get(PlanDoc, world.ids["final_id"])
     section = final.sections[0]
     fields = world.fields() | {"plan_id": final.id, "section_id": section.id}
@@ -425,7 +303,7 @@ def test_a_final_plan_refuses_section_edits_from_everyone(client, ctx):
         ]
         for method, url, data, status in checks:
             path = url.format(**fields)
-            form = {key: _fill(value, fields) for key, value in (data or {}).items()}
+            form = {key: fill(value, fields) for key, value in (data or {}).items()}
             response = client.get(path) if method == "GET" else client.post_form(path, form)
             if response.status_code != status:
                 failures.append(f"{method} {path} as {role}: {response.status_code}, expected {status}")
@@ -442,33 +320,33 @@ def test_a_final_plan_refuses_section_edits_from_everyone(client, ctx):
 # What an archived community answers to a write its role could otherwise make: 403, except a section save
 # (refused beside the field, 422), a status change (a flashed refusal, 302), closing the editor (it only
 # forgets the presence) and opening one's existing adaptation (a redirect to it).
-ARCHIVED_ANSWER = {"plans.save_section": BAD, "plans.set_status": L, "plans.leave_section": L}
+ARCHIVED_ANSWER = {"plans.save_section": BAD, "plans.set_status": DONE, "plans.leave_section": DONE}
 FORM_PAGES = {"plans.new", "plans.edit", "plans.edit_section", "plans.edit_lesson", "plans.edit_template"}
 
 
 def _archive(world: World) -> None:
-    community = db.session.scalar(select(Community).where(Community.slug == world.slug))
+    community = world.community()
     community.archived_at = utcnow()
     db.session.commit()
 
 
 def test_an_archived_community_is_read_but_not_written(client, ctx):
-    world = build_world()
+    world = build_plans_world()
     _archive(world)
     before = _snapshot()
     failures = []
-    for step in WALK:
+    for step in STEPS:
         for role in ("teacher", "convener") if step.method == "GET" else ("teacher", "convener", "admin"):
-            usual = expected_status(step.rules, role)
+            usual = status_code(expected_status(step.rules, role))
             if step.method == "GET":
                 expected = FB if step.endpoint in FORM_PAGES and usual == OK else usual
             elif usual in (FB, NF):
                 expected = usual
             elif step.endpoint == "plans.adapt" and role == "teacher":
-                expected = L  # opens the adaptation the teacher already has
+                expected = DONE  # opens the adaptation the teacher already has
             else:
                 expected = ARCHIVED_ANSWER.get(step.endpoint, FB)
-            path, response = _request(client, world, role, step)
+            path, response = request(client, world, role, step)
             if response.status_code != expected:
                 failures.append(f"{step.method} {path} as {role} (archived): {response.status_code}, "
                                 f"expected {expected}")
@@ -478,7 +356,7 @@ def test_an_archived_community_is_read_but_not_written(client, ctx):
 
 def test_adapt_does_not_restore_a_trashed_adaptation_in_an_archived_community(client, ctx):
     """Adapting again brings one's trashed adaptation back only where it may be restored (not once archived)."""
-    world = build_world()
+    world = build_plans_world()
     adaptation = db.session.get(PlanDoc, world.ids["adaptation_id"])
     services.trash_plan(adaptation, actor=world.users["teacher"])
     db.session.commit()
@@ -491,7 +369,7 @@ def test_adapt_does_not_restore_a_trashed_adaptation_in_an_archived_community(cl
 
 
 def test_another_communitys_plan_section_comment_lesson_and_template_are_not_found(client, ctx):
-    world, elsewhere = build_world(), build_world()
+    world, elsewhere = build_plans_world(), build_plans_world()
     client.login(world.users["convener"])
     fields = elsewhere.fields() | {"slug": world.slug}
     for url in (ONE, SECTION, SECTION + "/edit", SECTION + "/history", SECTION + "/comments", ONE + "/history",
@@ -515,7 +393,7 @@ def test_another_communitys_plan_section_comment_lesson_and_template_are_not_fou
 
 
 def test_refused_template_forms_answer_422_beside_the_field(client, ctx):
-    world = build_world()
+    world = build_plans_world()
     client.login(world.users["convener"])
     fields = world.fields()
     for url, data, error in ((TEMPLATE, {"name": " "}, 'id="name-error"'),
