@@ -101,6 +101,7 @@ MATRIX = [
     ("GET", "/register", None, dict(default=L, anonymous=200)),
     ("GET", "/forgot", None, {}),
     ("GET", "/search", None, dict(anonymous=L)),
+    ("POST", "/markdown/preview", {"body": "**bold**"}, dict(anonymous=L)),
     ("GET", "/search?q=matrix", None, dict(anonymous=L)),
     ("GET", "/admin/", None, dict(default=NF, anonymous=L, admin=200)),
     ("GET", "/admin/schools/", None, dict(default=NF, anonymous=L, admin=200)),

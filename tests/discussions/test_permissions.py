@@ -87,7 +87,6 @@ WALK = [
     ("POST", "discussions.read_all", BASE + "/read-all", {}, dict(BOARD, default=L), False),
     ("GET", "discussions.new", BASE + "/new", None, BOARD, False),
     ("POST", "discussions.create", BASE + "/new", THREAD_FORM, dict(BOARD, default=L), False),
-    ("POST", "discussions.preview", BASE + "/preview", {"body": "**bold**"}, BOARD, False),
     ("GET", "discussions.mention_suggestions", BASE + "/members?q=Con", None, BOARD, False),
     ("POST", "discussions.upload_attachment", BASE + "/attachments", {"file": "png"}, dict(BOARD, default=201),
      False),

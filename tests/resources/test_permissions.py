@@ -78,7 +78,6 @@ WALK = [
     ("GET", "resources.index", BASE + "/", None, ASIDE),
     ("GET", "resources.new", BASE + "/new", None, ASIDE),
     ("GET", "resources.tag_suggestions", BASE + "/tags?tags=fr", None, ASIDE),
-    ("POST", "resources.preview_markdown", BASE + "/preview", {"body": "**bold**"}, ASIDE),
     ("POST", "resources.create", BASE + "/new", TEXT_FORM, dict(ASIDE, default=L)),
     ("GET", "resources.show", BASE + "/{text_id}", None, HIDDEN),
     ("GET", "resources.edit", BASE + "/{text_id}/edit", None, dict(PRIVATE, member=FB)),
