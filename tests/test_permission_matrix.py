@@ -124,6 +124,7 @@ MATRIX = [
     Step("GET", "auth.register", "/register", None, dict(default=DONE, anonymous=OK)),
     Step("GET", "auth.forgot_password", "/forgot", None, {}),
     Step("GET", "search.index", "/search", None, dict(anonymous=LOGIN)),
+    Step("POST", "core.preview_markdown", "/markdown/preview", {"body": "**bold**"}, dict(anonymous=LOGIN)),
     Step("GET", "search.index", "/search?q=matrix", None, dict(anonymous=LOGIN)),
     Step("GET", "admin.index", "/admin/", None, ADMIN_ONLY),
     Step("GET", "admin.schools", "/admin/schools/", None, ADMIN_ONLY),

@@ -146,6 +146,8 @@ def load_config() -> dict[str, Any]:
         "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 100),
         # Failed logins from one address over all accounts; also the limit on sign-up and reset requests.
         "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
+        # Markdown previews per person (the live preview asks after each pause in typing).
+        "PREVIEW_RATE_LIMIT": os.environ.get("PREVIEW_RATE_LIMIT") or "120 per minute",
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "RESET_LINK_HOURS": _int("RESET_LINK_HOURS", 24),
         "CONFIRM_LINK_HOURS": _int("CONFIRM_LINK_HOURS", 48),  # the link that confirms a new account's address

@@ -73,7 +73,6 @@ STEPS = [
     Step("POST", "discussions.read_all", BASE + "/read-all", {}, dict(BOARD, default=DONE)),
     Step("GET", "discussions.new", BASE + "/new", None, BOARD),
     Step("POST", "discussions.create", BASE + "/new", THREAD_FORM, dict(BOARD, default=DONE)),
-    Step("POST", "discussions.preview", BASE + "/preview", {"body": "**bold**"}, BOARD),
     Step("GET", "discussions.mention_suggestions", BASE + "/members?q=Con", None, BOARD),
     Step("POST", "discussions.upload_attachment", BASE + "/attachments", {"file": PNG}, dict(BOARD, default=CREATED)),
     Step("GET", "discussions.attachment_file", BASE + "/files/{attachment_id}", None, BOARD),

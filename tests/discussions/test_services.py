@@ -174,15 +174,6 @@ def test_mentions_notify_members_only_and_once(board, ctx):
     assert db.session.scalar(select(func.count()).select_from(Mention)) == 2
 
 
-def test_find_mentions_prefers_the_longest_name_and_respects_word_ends(ctx):
-    ann, anna, chen = make_user(display_name="Ann"), make_user(display_name="Anna Lee"), make_user(display_name="陳")
-    members = [ann, anna, chen]
-    assert services.find_mentions("hi @Anna Lee and @Ann!", members) == [anna, ann]
-    assert services.find_mentions("@Annabel", members) == []
-    assert services.find_mentions("`@Ann` in code", members) == []
-    assert services.find_mentions("@陳老師好", members) == [chen]
-
-
 def test_replies_notify_watchers_but_not_the_writer(board):
     thread = board.thread()  # the member started it and so watches it
     board.reply(thread, "回覆一", author=board.other)

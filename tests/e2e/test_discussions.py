@@ -185,7 +185,7 @@ def test_the_preview_tab_renders_markdown(page: Page, data, console: ConsoleLog)
 
     write, preview_tab = reply.get_by_role("tab", name="Write"), reply.get_by_role("tab", name="Preview")
     expect(write).to_have_attribute("aria-selected", "true")
-    with page.expect_response(lambda r: r.url.endswith("/discussions/preview")) as answer:
+    with page.expect_response(lambda r: r.url.endswith("/markdown/preview")) as answer:
         preview_tab.click()
     assert answer.value.status == 200
     panel = reply.locator(".editor-preview")

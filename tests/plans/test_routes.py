@@ -489,3 +489,15 @@ def test_taking_the_shared_changes_of_a_removed_section_answers_in_place(team, c
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and page.lstrip().startswith("<section")
     assert "This section was not copied from a shared plan." in page
+
+
+@pytest.mark.parametrize(("locale", "font"), [("zh_Hans", "Microsoft YaHei"), ("zh_Hant", "Microsoft JhengHei")])
+def test_the_word_export_uses_the_east_asian_font_of_the_readers_language(team, client, locale, font):
+    from docx.oxml.ns import qn
+
+    doc = services.create_plan(team.community, services.PlanFields(topic="分數的加減"), actor=team.lead)
+    team.lead.locale = locale
+    db.session.commit()
+    client.login(team.lead)
+    word = Document(io.BytesIO(client.get(plan_url(doc, "/export.docx")).data))
+    assert word.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == font

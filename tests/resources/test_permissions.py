@@ -73,7 +73,6 @@ STEPS = [
     Step("GET", "resources.index", BASE + "/", None, ASIDE),
     Step("GET", "resources.new", BASE + "/new", None, ASIDE),
     Step("GET", "resources.tag_suggestions", BASE + "/tags?tags=fr", None, ASIDE),
-    Step("POST", "resources.preview_markdown", BASE + "/preview", {"body": "**bold**"}, ASIDE),
     Step("POST", "resources.create", BASE + "/new", TEXT_FORM, dict(ASIDE, default=DONE)),
     Step("GET", "resources.show", BASE + "/{text_id}", None, HIDDEN),
     Step("GET", "resources.edit", BASE + "/{text_id}/edit", None, dict(PRIVATE, member=FB)),

@@ -13,19 +13,23 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.activities.models import Method, Mode
 from workspace.activities.services import MAX_SERIES, MAX_TITLE, METHOD_LABELS, MODE_LABELS
 from workspace.communities.labels import lazy_label
-from workspace.core.forms import DateField, DateTimeLocalField, IntegerField, WorkspaceForm, WorkspaceSubform
-
-REQUIRED = _l("This field is required.")
+from workspace.core.forms import (
+    REQUIRED,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    MultiCheckboxField,
+    WorkspaceForm,
+    WorkspaceSubform,
+)
 
 
 class SpeakerForm(WorkspaceSubform):
@@ -34,11 +38,6 @@ class SpeakerForm(WorkspaceSubform):
     external = BooleanField(_l("External (外聘)"))
     hours = StringField(_l("Hours"), validators=[Optional(), Length(max=6)])
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ActivityForm(WorkspaceForm):

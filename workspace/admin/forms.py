@@ -6,9 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from workspace.core.forms import IntegerField, WorkspaceForm
-
-REQUIRED = _l("This field is required.")
+from workspace.core.forms import REQUIRED, IntegerField, WorkspaceForm
 
 
 class SchoolForm(WorkspaceForm):

@@ -26,9 +26,8 @@ from workspace.auth.forms import (
     with_school_and_language,
 )
 from workspace.communities import services as community_services
-from workspace.communities.forms import EmptyForm
 from workspace.core.errors import DomainError
-from workspace.core.forms import attach_error, safe_next
+from workspace.core.forms import EmptyForm, attach_error, safe_next
 from workspace.core.htmx import render_page
 from workspace.core.i18n import LOCALES
 from workspace.core.mail import mail_configured, send_mail

@@ -10,23 +10,14 @@ from wtforms import (
     EmailField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role
-from workspace.core.forms import IntegerField, WorkspaceForm, coerce_id
-
-REQUIRED = _l("This field is required.")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from workspace.core.forms import REQUIRED, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
 
 
 def type_choices() -> list[tuple[str, str]]:
@@ -86,7 +77,3 @@ class RoleForm(WorkspaceForm):
 
 class TransferForm(WorkspaceForm):
     membership_id = SelectField(_l("New convener"), coerce=coerce_id, choices=[], validate_choice=False)
-
-
-class EmptyForm(WorkspaceForm):
-    """A form with only the CSRF token, for buttons that act (remove, archive, leave)."""

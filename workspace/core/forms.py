@@ -1,5 +1,6 @@
-"""Form helpers shared by every area: the base forms, domain errors beside fields, safe return addresses,
-choices, and the number and date fields every form uses (they read with `core/parsing`, so a value the
+"""Form helpers shared by every area: the base forms (and the empty form of action buttons), the required
+message, domain errors beside fields, safe return addresses, choices, a list of checkboxes, and the number and
+date fields every form uses (they read with `core/parsing`, so a value the
 database or the calendar cannot hold is an error beside its field, with what was typed kept)."""
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import Field
+from wtforms import Field, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
@@ -35,6 +37,7 @@ class FormTranslations:
 
 
 FORM_TRANSLATIONS = FormTranslations()
+REQUIRED = _l("This field is required.")  # the message of DataRequired/InputRequired in every form
 
 
 class WorkspaceForm(FlaskForm):
@@ -51,6 +54,10 @@ class WorkspaceSubform(wtforms.Form):
     class Meta:
         def get_translations(self, form: Any) -> FormTranslations:
             return FORM_TRANSLATIONS
+
+
+class EmptyForm(WorkspaceForm):
+    """A form with only the CSRF token, for buttons that act (remove, archive, leave)."""
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
@@ -114,6 +121,13 @@ def coerce_id(value: Any) -> int:
     if number is None:
         raise ValueError(value)
     return number
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (schools, teachers, members)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class IntegerField(wtforms.IntegerField):

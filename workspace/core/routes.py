@@ -1,12 +1,19 @@
-"""Site-wide routes that belong to no area: the health check."""
+"""Site-wide routes that belong to no area: the health check and the Markdown preview of every editor."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
+from workspace.core.htmx import render_page
 from workspace.core.permissions import public
+from workspace.core.text import render_markdown
+from workspace.extensions import limiter
 
 bp = Blueprint("core", __name__)
+
+MAX_PREVIEW = 200_000  # characters rendered; longer than any field that takes Markdown
 
 
 @bp.get("/healthz")
@@ -14,3 +21,20 @@ bp = Blueprint("core", __name__)
 def health():
     """Answer that the process is up (for load balancers and the benchmark's baseline)."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+def _preview_limit() -> str:
+    return current_app.config["PREVIEW_RATE_LIMIT"]
+
+
+def _person() -> str:
+    """Count previews per signed-in person (a school shares one address behind its NAT), else per address."""
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()
+
+
+@bp.post("/markdown/preview")
+@limiter.limit(_preview_limit, key_func=_person)
+def preview_markdown():
+    """Render Markdown as it will look once saved (the editors' Preview tab and live previews)."""
+    source = request.form.get("body") or ""
+    return render_page("core/_markdown_preview.html", html=render_markdown(source[:MAX_PREVIEW]))

@@ -12,10 +12,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from workspace.core.forms import IntegerField, WorkspaceForm
+from workspace.core.forms import REQUIRED, IntegerField, WorkspaceForm
 from workspace.discussions.services import MAX_CATEGORY, MAX_REASON, MAX_TITLE
 
-REQUIRED = _l("This field is required.")
 BODY_HELP = _l("Markdown: **bold**, lists, tables, links. Type @ and a name to mention a member.")
 
 

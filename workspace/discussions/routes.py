@@ -25,7 +25,7 @@ from workspace.core.parsing import arg, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, send_blob, store_upload, store_uploads
-from workspace.core.text import clean_line, render_markdown
+from workspace.core.text import clean_line
 from workspace.discussions import services
 from workspace.discussions.forms import CategoryForm, EditPostForm, MoveForm, PostForm, ReportForm, ThreadForm
 from workspace.discussions.models import Attachment, Category, Post, Report, Thread
@@ -189,14 +189,6 @@ def create(slug: str):
             return redirect(url_for("discussions.show", slug=slug, thread_id=thread.id))
     community = load_community(slug, "contribute")
     return render_page("discussions/new.html", form=form, linked=linked, status=status, **_board_context(community))
-
-
-@bp.post("/c/<slug>/discussions/preview")
-def preview(slug: str):
-    """Render Markdown as the post will look once saved (the preview tab)."""
-    load_community(slug, "read_material")
-    source = request.form.get("body") or ""
-    return render_page("resources/_markdown_preview.html", html=render_markdown(source[: services.max_post_length()]))
 
 
 @bp.get("/c/<slug>/discussions/members")

@@ -29,6 +29,7 @@ from workspace.core.cache import note_change
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
+from workspace.core.mentions import find_mentions, match_members
 from workspace.core.models import record_event
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can
@@ -249,36 +250,7 @@ def mentionable_members(community: Community) -> list[User]:
 
 def member_suggestions(community: Community, prefix: str, limit: int = 8) -> list[User]:
     """Members whose name contains what was typed after the @ (for the autocomplete)."""
-    prefix = clean_line(prefix)[:50].casefold()
-    members = mentionable_members(community)
-    starts = [user for user in members if user.display_name.casefold().startswith(prefix)]
-    contains = [user for user in members if prefix in user.display_name.casefold() and user not in starts]
-    return (starts + contains)[:limit]
-
-
-_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
-
-
-def find_mentions(text: str, members: Sequence[User]) -> list[User]:
-    """The members named as @Name in the text (names may hold spaces or be Chinese; longest name wins).
-
-    Text in code spans and blocks does not mention anyone; names of non-members are ignored.
-    """
-    plain = re.sub(r"```.*?```|`[^`\n]*`", " ", text, flags=re.S)
-    by_length = sorted(members, key=lambda user: len(user.display_name), reverse=True)
-    found: dict[int, User] = {}
-    for match in re.finditer("@", plain):
-        rest = plain[match.end():match.end() + 120].casefold()
-        for user in by_length:
-            name = user.display_name.casefold()
-            if not name or not rest.startswith(name):
-                continue
-            after = rest[len(name):len(name) + 1]
-            if _ASCII_WORD.match(name[-1]) and after and _ASCII_WORD.match(after):
-                continue  # @Ann must not mention Ann inside @Anna
-            found.setdefault(user.id, user)
-            break
-    return list(found.values())
+    return match_members(mentionable_members(community), prefix, limit)
 
 
 def _record_mentions(post: Post, community: Community, actor: User) -> list[User]:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from workspace.core.forms import DateField, IntegerField, WorkspaceForm, coerce_id
+from workspace.core.forms import DateField, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
 
 # Lengths are checked by the services (with the error beside the field and the text kept), not here:
 # a form validator would refuse silently-trimmed text with a less helpful message.
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PlanForm(WorkspaceForm):

@@ -22,6 +22,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.i18n import current_locale_code
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import clean_filename, content_disposition
@@ -668,7 +669,7 @@ def export_docx(slug: str, plan_id: int):
     doc = load_plan(slug, plan_id)
     footer = _("%(community)s · exported %(date)s", community=doc.community.name,
                date=format_date(utcnow(), "medium"))
-    data = plan_docx(title=doc.topic, fields=services.field_rows(doc), footer=footer,
+    data = plan_docx(title=doc.topic, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
                      sections=[DocxSection(services.section_title(item), item.body) for item in doc.sections])
     name = clean_filename(f"{doc.topic}.docx")
     response = Response(data, mimetype=DOCX_TYPE)

@@ -37,6 +37,7 @@ from workspace.core import search
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
+from workspace.core.mentions import find_mentions
 from workspace.core.models import record_event
 from workspace.core.parsing import check_in_range, parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can, role_in
@@ -837,7 +838,6 @@ def add_comment(section: PlanSection, body: str | None, *, actor: User,
                 parent: PlanComment | None = None) -> PlanComment:
     """Comment on a section (or reply to a comment). Mentioned members are told; a new comment also tells the
     plan's lead planner (an adaptation's teacher) and the section's assignee, a reply the thread's people."""
-    from workspace.discussions.services import find_mentions, mentionable_members
     from workspace.notifications import services as notifications
 
     doc = section.doc
@@ -861,7 +861,7 @@ def add_comment(section: PlanSection, body: str | None, *, actor: User,
     common = dict(actor=actor, community=community, subject_type="plan_comment", subject_id=comment.id,
                   title=f"{doc.topic} · {section_title(section)}", excerpt=markdown_to_text(body)[:300],
                   path=section_path(doc, section))
-    mentioned = find_mentions(body, mentionable_members(community))
+    mentioned = find_mentions(body, plan_members(community))
     if mentioned:
         notifications.notify(mentioned, "mention", **common)
     told = {user.id for user in mentioned}

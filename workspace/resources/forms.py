@@ -7,11 +7,9 @@ from wtforms import MultipleFileField, RadioField, SelectField, StringField, Tex
 from wtforms.validators import DataRequired, Length, Optional
 
 from workspace.communities.labels import lazy_label
-from workspace.core.forms import WorkspaceForm
+from workspace.core.forms import REQUIRED, WorkspaceForm
 from workspace.resources.models import ResourceKind, Visibility
 from workspace.resources.services import KIND_LABELS, MAX_TAGS, MAX_TITLE, VISIBILITY_LABELS
-
-REQUIRED = _l("This field is required.")
 
 
 def kind_choices() -> list[tuple[str, str]]:

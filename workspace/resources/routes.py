@@ -27,7 +27,7 @@ from workspace.core.storage import (
     send_blob,
     store_uploads,
 )
-from workspace.core.text import clean_line, render_markdown
+from workspace.core.text import clean_line
 from workspace.discussions import services as discussions
 from workspace.extensions import db
 from workspace.resources import services
@@ -102,14 +102,6 @@ def tag_suggestions(slug: str):
     community = load_community(slug, "read_material")
     tags = services.tag_suggestions(community, request.args.get("tags", "").split(",")[-1])
     return render_page("resources/_tag_options.html", tags=tags)
-
-
-@bp.post("/c/<slug>/resources/preview")
-def preview_markdown(slug: str):
-    """Render Markdown as it will look once saved (the live preview)."""
-    load_community(slug, "read_material")
-    source = request.form.get("body") or request.form.get("description") or ""
-    return render_page("resources/_markdown_preview.html", html=render_markdown(source[:200_000]))
 
 
 @bp.get("/c/<slug>/resources/new")

@@ -1,0 +1,695 @@
+"""Word documents (DOCX) for every export: a builder over python-docx with a cover, headings in Word's heading
+styles (so a table of contents works), paragraphs, sanitized HTML or Markdown, tables, images and page breaks.
+
+Markdown goes through the same door as the page: `render_markdown` (Markdown, then the sanitizer), so a document
+shows exactly what the sanitized page shows. The HTML is read with the standard library's `html.parser` into a
+small tree, written with python-docx: headings, paragraphs with bold, italic, struck and monospace runs, bullet
+and numbered lists (numbering restarts for every list), real Word tables, quotes, code blocks and images.
+
+East Asian text gets an East Asian font on every style (`w:eastAsia` in `w:rFonts`; python-docx's `font.name`
+alone sets only the Latin slots, leaving Chinese in Word's fallback font), chosen by the document's language.
+Every string is cleaned of characters XML cannot hold (NUL, most C0 controls, lone surrogates, U+FFFE/U+FFFF)
+before it reaches python-docx, which refuses them; whatever the text, a DOCX comes out.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import IO, TypeAlias
+
+import docx
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
+from docx.image.exceptions import UnrecognizedImageError
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Length, Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from workspace.core.text import render_markdown
+
+
+@dataclass(frozen=True)
+class DocumentLanguage:
+    """What a language needs in Word: the East Asian font and the language tags of the text."""
+
+    east_asian_font: str
+    language: str  # w:lang w:val (Latin text: spelling, hyphenation)
+    east_asian_language: str  # w:lang w:eastAsia
+
+
+# 微軟正黑體 for Traditional Chinese, 微軟雅黑 for Simplified; an English document keeps a Traditional font for the
+# Chinese names it holds (our users are in Taiwan first).
+LANGUAGES = {
+    "zh_Hant": DocumentLanguage("Microsoft JhengHei", "zh-TW", "zh-TW"),
+    "zh_Hans": DocumentLanguage("Microsoft YaHei", "zh-CN", "zh-CN"),
+    "en": DocumentLanguage("Microsoft JhengHei", "en-US", "zh-TW"),
+}
+DEFAULT_LANGUAGE = "zh_Hant"
+EAST_ASIAN_FONT = LANGUAGES[DEFAULT_LANGUAGE].east_asian_font
+MONOSPACE_FONT = "Consolas"
+EMPTY = "—"
+PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)  # A4
+MARGIN_SIDE, MARGIN_TOP_BOTTOM = Mm(20), Mm(22)
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDE
+LABEL_WIDTH = Mm(40)
+MAX_DEPTH = 60  # deeper HTML nesting is flattened into its parent (the text stays)
+MAX_LIST_LEVEL = 3  # "List Bullet 3" is the deepest list style used
+MAX_HEADING_LEVEL = 9  # Word's "Heading 9"
+MAX_COLUMNS = 63  # Word's limit; further cells go into the last column
+MAX_PROPERTY = 255  # python-docx refuses longer core properties
+
+# Characters XML 1.0 allows: tab, LF, CR, and everything from space up but surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # what HTML collapses (never U+3000 or no-break space)
+_LINE_BREAKS = re.compile(r"[\t\n\r]+")
+
+_VOID = frozenset({"br", "hr", "img", "wbr", "input", "meta", "link", "area", "base", "col", "embed", "source"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BLOCKS = _HEADINGS | frozenset({
+    "p", "div", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+    "blockquote", "pre", "hr",
+})
+_ALIGNMENTS = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
+               "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+
+_Container: TypeAlias = DocumentObject | _Cell
+ImageSource: TypeAlias = Callable[[str], bytes | None]
+"""Gives the bytes of an image an HTML `<img src>` names (an attachment, a library file), or None to show its alt."""
+
+
+def xml_safe(value: str | None) -> str:
+    """`value` without the characters an XML document cannot hold (python-docx raises on them)."""
+    return _NOT_XML.sub("", value or "")
+
+
+def one_line(value: str | None) -> str:
+    """`value` made XML-safe on one line (for titles, headings, labels and footers)."""
+    return _LINE_BREAKS.sub(" ", xml_safe(value)).strip(" ")
+
+
+class DocxBuilder:
+    """One Word document, written top to bottom: `cover`, `heading`, `paragraph`, `html`/`markdown`, `table`,
+    `fields`, `image`, `page_break`, then `to_bytes()` or `save()`.
+
+    language: zh_Hant, zh_Hans or en (any other falls back to zh_Hant); it picks the East Asian font set on
+    every style and the language tags. title: the document's core property. footer: a line in every page footer.
+    image_source: resolves the `src` of images in HTML; without it (or when it answers None) an image shows its alt.
+    """
+
+    def __init__(self, *, language: str = DEFAULT_LANGUAGE, title: str = "", footer: str = "",
+                 east_asian_font: str | None = None, image_source: ImageSource | None = None) -> None:
+        self.language = LANGUAGES.get(language, LANGUAGES[DEFAULT_LANGUAGE])
+        self.document: DocumentObject = docx.Document()
+        font = xml_safe(east_asian_font) or self.language.east_asian_font
+        _set_up(self.document, title=one_line(title), footer=one_line(footer), east_asian_font=font,
+                language=self.language)
+        self._writer = _Writer(self.document, image_source)
+
+    def cover(self, title: str, *, subtitle: str = "", fields: Sequence[tuple[str, str]] = ()) -> None:
+        """The document's title (Word's Title style), an optional subtitle line and a table of label/value fields."""
+        self.document.add_heading(level=0).add_run(one_line(title))
+        if subtitle.strip():
+            self.document.add_paragraph(one_line(subtitle), style="Subtitle")
+        if fields:
+            self.fields(fields)
+            self.document.add_paragraph()  # keeps what follows off the table
+
+    def heading(self, text: str, level: int = 1) -> Paragraph:
+        """A heading in Word's "Heading n" style (1–9), so the table of contents and navigation pane find it."""
+        level = max(1, min(level, MAX_HEADING_LEVEL))
+        return self.document.add_heading(one_line(text) or EMPTY, level=level)
+
+    def paragraph(self, text: str = "", *, bold: bool = False, italic: bool = False,
+                  style: str | None = None) -> Paragraph:
+        """A paragraph of plain text (line ends become Word line breaks), in the Normal style unless `style`."""
+        paragraph = self.document.add_paragraph(style=style)
+        for index, line in enumerate(xml_safe(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")):
+            if index:
+                paragraph.add_run().add_break()
+            if line:
+                run = paragraph.add_run(line)
+                run.bold, run.italic = bold or None, italic or None
+        return paragraph
+
+    def html(self, html: str, *, heading_offset: int = 1) -> bool:
+        """Write sanitized HTML (from `render_markdown`); an `<hn>` becomes "Heading n+heading_offset" so a body's
+        headings sit below the heading it is under. Return whether anything was written."""
+        body = self.document.element.body
+        before = len(body)
+        self._writer.write_html(self.document, html, heading_offset=heading_offset)
+        return len(body) != before
+
+    def markdown(self, source: str, *, heading_offset: int = 1, empty: str | None = None) -> bool:
+        """Write Markdown as the page shows it (rendered and sanitized by `core.text.render_markdown`).
+
+        empty: a paragraph written when the source shows nothing (e.g. "—"). Return whether the source showed text.
+        """
+        written = self.html(str(render_markdown(xml_safe(source))), heading_offset=heading_offset)
+        if not written and empty is not None:
+            self.document.add_paragraph(empty)
+        return written
+
+    def table(self, rows: Sequence[Sequence[object]], *, header: Sequence[str] | None = None,
+              widths: Sequence[Length] | None = None) -> Table:
+        """A grid of plain values (None shows as "—"); the header row is bold and repeats on every page."""
+        all_rows = ([list(header)] if header else []) + [list(row) for row in rows]
+        columns = min(max((len(row) for row in all_rows), default=1), MAX_COLUMNS)
+        table = self.document.add_table(rows=len(all_rows), cols=columns)
+        table.style = self.document.styles["Table Grid"]
+        for index, values in enumerate(all_rows):
+            is_header = bool(header) and index == 0
+            if is_header:
+                table.rows[index]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+            for column, value in enumerate(values[:columns]):
+                cell = table.cell(index, column)
+                if widths and column < len(widths):
+                    cell.width = widths[column]
+                text = EMPTY if value is None else xml_safe(str(value)).strip()
+                cell.paragraphs[0].add_run(text).bold = is_header or None
+        return table
+
+    def fields(self, pairs: Sequence[tuple[str, str]]) -> Table:
+        """A two-column table of labels (bold) and values (empty ones shown as "—"), centred on the page."""
+        table = self.document.add_table(rows=len(pairs), cols=2)
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for row, (label, value) in zip(table.rows, pairs, strict=True):
+            label_cell, value_cell = row.cells
+            label_cell.width, value_cell.width = LABEL_WIDTH, TEXT_WIDTH - LABEL_WIDTH
+            label_cell.paragraphs[0].add_run(one_line(label)).bold = True
+            value_cell.paragraphs[0].add_run(xml_safe(value).strip() or EMPTY)
+        return table
+
+    def image(self, data: bytes, *, width: Length | None = None, caption: str = "") -> Paragraph:
+        """A picture on a centred paragraph of its own, at most the text's width, with a caption under it.
+
+        Raise ValueError when the bytes are no image Word can show (PNG, JPEG, GIF, BMP, TIFF).
+        """
+        paragraph = self.document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        try:
+            picture = paragraph.add_run().add_picture(io.BytesIO(data))
+        except (UnrecognizedImageError, ValueError, ZeroDivisionError) as error:
+            paragraph._p.getparent().remove(paragraph._p)
+            raise ValueError("not an image") from error
+        _fit(picture, min(width or TEXT_WIDTH, TEXT_WIDTH))
+        if caption.strip():
+            self.document.add_paragraph(one_line(caption), style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+        return paragraph
+
+    def page_break(self) -> None:
+        """Start a new page."""
+        self.document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def to_bytes(self) -> bytes:
+        """The document as DOCX bytes."""
+        out = io.BytesIO()
+        self.document.save(out)
+        return out.getvalue()
+
+    def save(self, target: str | os.PathLike[str] | IO[bytes]) -> None:
+        """Write the DOCX to a path or a binary stream."""
+        self.document.save(target)
+
+
+def _fit(picture, width: Length) -> None:
+    """Scale a picture down (never up) to `width`, keeping its proportions."""
+    if picture.width and picture.width > width:
+        picture.height = int(picture.height * width / picture.width)
+        picture.width = width
+
+
+# -- the document around the content ---------------------------------------------------------------------
+
+
+def _set_up(document: DocumentObject, *, title: str, footer: str, east_asian_font: str,
+            language: DocumentLanguage) -> None:
+    """Core properties, A4 page, margins, footer, the language and the East Asian font of every style."""
+    properties = document.core_properties
+    properties.title = title[:MAX_PROPERTY]
+    properties.author = ""
+    properties.comments = ""
+    properties.last_modified_by = ""
+    properties.language = language.language
+    now = datetime.now(UTC).replace(microsecond=0)
+    properties.created = now
+    properties.modified = now
+
+    for section in document.sections:
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.left_margin = section.right_margin = MARGIN_SIDE
+        section.top_margin = section.bottom_margin = MARGIN_TOP_BOTTOM
+        if footer:
+            paragraph = section.footer.paragraphs[0]
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            paragraph.add_run(footer).font.size = Pt(9)
+
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is not None:
+        for r_pr in defaults.iter(qn("w:rPr")):
+            _set_east_asian(r_pr, east_asian_font)
+            tags = r_pr.find(qn("w:lang"))
+            if tags is None:
+                tags = OxmlElement("w:lang")
+                r_pr.append(tags)
+            tags.set(qn("w:val"), language.language)
+            tags.set(qn("w:eastAsia"), language.east_asian_language)
+    _set_east_asian(document.styles["Normal"].element.get_or_add_rPr(), east_asian_font)
+    # Headings, Title and the like name a theme font for East Asian text, which would win over docDefaults.
+    for r_fonts in styles.iter(qn("w:rFonts")):
+        if r_fonts.get(qn("w:eastAsiaTheme")) is not None:
+            _set_east_asian_fonts(r_fonts, east_asian_font)
+
+
+def _set_east_asian(r_pr, font: str) -> None:
+    r_fonts = r_pr.find(qn("w:rFonts"))
+    if r_fonts is None:
+        r_fonts = OxmlElement("w:rFonts")
+        r_pr.insert(0, r_fonts)
+    _set_east_asian_fonts(r_fonts, font)
+
+
+def _set_east_asian_fonts(r_fonts, font: str) -> None:
+    r_fonts.attrib.pop(qn("w:eastAsiaTheme"), None)
+    r_fonts.set(qn("w:eastAsia"), font)
+
+# -- HTML into a tree -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list[_Node | str] = field(default_factory=list)
+
+
+class _TreeBuilder(HTMLParser):
+    """A forgiving tree of the sanitized HTML: unmatched end tags are ignored, deep nesting is flattened."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = _Node("#root")
+        self._stack = [self.root]
+        self._flattened: dict[str, int] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = _Node(tag, {name: value or "" for name, value in attrs})
+        self._stack[-1].children.append(node)
+        if tag in _VOID:
+            return
+        if len(self._stack) > MAX_DEPTH:
+            self._flattened[tag] = self._flattened.get(tag, 0) + 1
+            return
+        self._stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._stack[-1].children.append(_Node(tag, {name: value or "" for name, value in attrs}))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._flattened.get(tag):
+            self._flattened[tag] -= 1
+            return
+        for index in range(len(self._stack) - 1, 0, -1):
+            if self._stack[index].tag == tag:
+                del self._stack[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        children = self._stack[-1].children
+        if children and isinstance(children[-1], str):
+            children[-1] += data
+        else:
+            children.append(data)
+
+
+def _parse(html: str) -> _Node:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def _text_of(node: _Node | str) -> str:
+    if isinstance(node, str):
+        return node
+    if node.tag == "br":
+        return "\n"
+    if node.tag == "img":
+        return node.attrs.get("alt", "")
+    return "".join(_text_of(child) for child in node.children)
+
+
+def _blank(node: _Node | str) -> bool:
+    return isinstance(node, str) and not _HTML_SPACE.sub("", node)
+
+
+# -- inline content ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Format:
+    bold: bool = False
+    italic: bool = False
+    strike: bool = False
+    mono: bool = False
+    subscript: bool = False
+    superscript: bool = False
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class _Segment:
+    text: str
+    format: _Format
+    keep_spaces: bool = False  # code blocks keep their spaces and line ends
+    image_src: str = ""  # an <img>: the text is its [alt], shown when the image cannot be
+
+
+_BREAK = None  # a line break among the segments
+_Inline: TypeAlias = _Segment | None
+
+_INLINE_FORMATS = {
+    "strong": {"bold": True}, "b": {"bold": True}, "em": {"italic": True}, "i": {"italic": True},
+    "del": {"strike": True}, "s": {"strike": True}, "code": {"mono": True}, "kbd": {"mono": True},
+    "sub": {"subscript": True}, "sup": {"superscript": True}, "mark": {"highlight": True},
+}
+
+
+def _collect_inline(nodes: Sequence[_Node | str], format_: _Format, out: list[_Inline]) -> None:
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(_Segment(node, format_))
+        elif node.tag in ("br", "hr"):
+            out.append(_BREAK)
+        elif node.tag == "img":
+            label = node.attrs.get("alt") or node.attrs.get("title") or node.attrs.get("src", "")
+            out.append(_Segment(f"[{label}]", format_, image_src=node.attrs.get("src", "").strip()))
+        elif node.tag == "a":
+            start = len(out)
+            _collect_inline(node.children, format_, out)
+            text = "".join(item.text for item in out[start:] if item is not None)
+            href = node.attrs.get("href", "").strip()
+            if href and not _HTML_SPACE.sub("", text):
+                out.append(_Segment(href, format_))
+            elif href and not _same_address(text, href):
+                out.append(_Segment(f" ({href})", format_))
+        elif node.tag in _INLINE_FORMATS:
+            _collect_inline(node.children, replace(format_, **_INLINE_FORMATS[node.tag]), out)
+        else:  # unknown, or a block inside an inline element: its text, on a line of its own
+            block = node.tag in _BLOCKS
+            if block and out:
+                out.append(_BREAK)
+            _collect_inline(node.children, format_, out)
+            if block:
+                out.append(_BREAK)
+
+
+def _same_address(text: str, href: str) -> bool:
+    def bare(value: str) -> str:
+        value = value.strip().lower()
+        for prefix in ("mailto:", "https://", "http://"):
+            value = value.removeprefix(prefix)
+        return value.rstrip("/")
+
+    return bare(text) == bare(href)
+
+
+def _normalise(items: Sequence[_Inline]) -> list[_Inline]:
+    """Collapse HTML white space as a browser does: no spaces at line starts and ends, none doubled."""
+    out: list[_Inline] = []
+
+    def trim_end() -> None:
+        while out and out[-1] is not None and not out[-1].keep_spaces:
+            text = out[-1].text.rstrip(" ")
+            if text:
+                out[-1] = replace(out[-1], text=text)
+                return
+            out.pop()
+
+    for item in items:
+        if item is None:
+            trim_end()
+            out.append(_BREAK)
+            continue
+        text = xml_safe(item.text)
+        if not item.keep_spaces:
+            text = _HTML_SPACE.sub(" ", text)
+            previous = out[-1] if out else None
+            if previous is None or (not previous.keep_spaces and previous.text.endswith(" ")):
+                text = text.lstrip(" ")
+        if text:
+            out.append(replace(item, text=text))
+    trim_end()
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+def _write_runs(paragraph: Paragraph, items: Sequence[_Inline], image_source: ImageSource | None = None) -> None:
+    for item in items:
+        if item is None:
+            paragraph.add_run().add_break()
+            continue
+        if item.image_src and image_source is not None and _write_picture(paragraph, item.image_src, image_source):
+            continue
+        run = paragraph.add_run(item.text)
+        format_ = item.format
+        if format_.bold:
+            run.bold = True
+        if format_.italic:
+            run.italic = True
+        if format_.strike:
+            run.font.strike = True
+        if format_.mono:
+            run.font.name = MONOSPACE_FONT
+        if format_.subscript:
+            run.font.subscript = True
+        if format_.superscript:
+            run.font.superscript = True
+        if format_.highlight:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+
+
+def _write_picture(paragraph: Paragraph, src: str, image_source: ImageSource) -> bool:
+    """Put the image `src` names into the paragraph, at most the text's width; False when there is none to put."""
+    data = image_source(src)
+    if not data:
+        return False
+    run = paragraph.add_run()
+    try:
+        picture = run.add_picture(io.BytesIO(data))
+    except (UnrecognizedImageError, ValueError, ZeroDivisionError):
+        run._r.getparent().remove(run._r)
+        return False
+    _fit(picture, TEXT_WIDTH)
+    return True
+
+
+# -- blocks -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    list_depth: int = 0
+    quote: bool = False
+    format: _Format = _Format()
+    alignment: WD_ALIGN_PARAGRAPH | None = None
+
+
+@dataclass
+class _ListItem:
+    """The list style goes to the first paragraph of an item; later ones continue it without a number."""
+
+    style: str
+    level: int
+    num_id: int | None
+    used: bool = False
+
+
+class _Writer:
+    """Writes the tree of sanitized HTML into the document (or a table cell)."""
+
+    def __init__(self, document: DocumentObject, image_source: ImageSource | None = None) -> None:
+        self.document = document
+        self.image_source = image_source
+        self.heading_offset = 1
+        self._fresh_cells: set = set()  # cells whose one empty paragraph has not been used yet
+
+    def write_html(self, container: _Container, html: str, *, heading_offset: int = 1) -> None:
+        self.heading_offset = heading_offset
+        if html.strip():
+            self._blocks(container, _parse(html).children, _Context(), None)
+
+    def _blocks(self, container: _Container, nodes: Sequence[_Node | str], context: _Context,
+                item: _ListItem | None) -> None:
+        pending: list[_Node | str] = []
+        for node in nodes:
+            if isinstance(node, _Node) and node.tag in _BLOCKS:
+                self._inline_paragraph(container, pending, context, item)
+                pending = []
+                self._block(container, node, context, item)
+            else:
+                pending.append(node)
+        self._inline_paragraph(container, pending, context, item)
+
+    def _inline_paragraph(self, container: _Container, nodes: Sequence[_Node | str], context: _Context,
+                          item: _ListItem | None, style: str | None = None) -> None:
+        if all(_blank(node) for node in nodes):
+            return
+        items: list[_Inline] = []
+        _collect_inline(nodes, context.format, items)
+        items = _normalise(items)
+        if items:
+            _write_runs(self._paragraph(container, context, item, style), items, self.image_source)
+
+    def _block(self, container: _Container, node: _Node, context: _Context, item: _ListItem | None) -> None:
+        tag = node.tag
+        if tag in _HEADINGS:
+            level = max(1, min(int(tag[1]) + self.heading_offset, MAX_HEADING_LEVEL))
+            self._inline_paragraph(container, node.children, context, None, style=f"Heading {level}")
+        elif tag in ("ul", "ol"):
+            self._list(container, node, context)
+        elif tag == "li":  # an item outside any list
+            self._list(container, _Node("ul", {}, [node]), context)
+        elif tag == "table":
+            self._table(container, node, context)
+        elif tag == "blockquote":
+            self._blocks(container, node.children, replace(context, quote=True), item)
+        elif tag == "pre":
+            text = _text_of(node).removesuffix("\n")
+            segment = _Segment(xml_safe(text), replace(context.format, mono=True), keep_spaces=True)
+            paragraph = self._paragraph(container, context, item)
+            if segment.text:
+                _write_runs(paragraph, [segment])
+        elif tag == "hr":
+            self._paragraph(container, context, item)
+        elif tag == "dt":
+            self._blocks(container, node.children, replace(context, format=replace(context.format, bold=True)),
+                         item)
+        else:  # p, div, dl, dd, and table parts outside a table
+            self._blocks(container, node.children, context, item)
+
+    def _paragraph(self, container: _Container, context: _Context, item: _ListItem | None,
+                   style: str | None = None) -> Paragraph:
+        num_id = None
+        if style is None and item is not None:
+            if not item.used:
+                item.used = True
+                style, num_id = item.style, item.num_id
+            else:
+                style = "List Continue" + ("" if item.level == 1 else f" {item.level}")
+        elif style is None and context.quote:
+            style = "Quote"
+
+        if isinstance(container, _Cell) and container._tc in self._fresh_cells:
+            self._fresh_cells.discard(container._tc)
+            paragraph = container.paragraphs[0]
+        else:
+            paragraph = container.add_paragraph()
+        if style is not None:
+            paragraph.style = self.document.styles[style]
+        if num_id is not None:
+            numbering = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+            numbering.get_or_add_ilvl().val = 0
+            numbering.get_or_add_numId().val = num_id
+        if context.alignment is not None:
+            paragraph.alignment = context.alignment
+        return paragraph
+
+    def _list(self, container: _Container, node: _Node, context: _Context) -> None:
+        depth = context.list_depth + 1
+        level = min(depth, MAX_LIST_LEVEL)
+        kind = "Number" if node.tag == "ol" else "Bullet"
+        style = f"List {kind}" + ("" if level == 1 else f" {level}")
+        num_id = self._restart_numbering(style, node.attrs.get("start", "")) if node.tag == "ol" else None
+        inner = replace(context, list_depth=depth)
+        loose: list[_Node | str] = []  # stray content between items becomes an item of its own
+
+        def write_item(children: Sequence[_Node | str]) -> None:
+            item = _ListItem(style, level, num_id)
+            self._blocks(container, children, inner, item)
+            if not item.used:  # an empty item still shows its bullet
+                self._paragraph(container, inner, item)
+
+        for child in node.children:
+            if isinstance(child, _Node) and child.tag == "li":
+                if not all(_blank(part) for part in loose):
+                    write_item(loose)
+                loose = []
+                write_item(child.children)
+            else:
+                loose.append(child)
+        if not all(_blank(part) for part in loose):
+            write_item(loose)
+
+    def _restart_numbering(self, style: str, start: str) -> int | None:
+        """A new Word numbering for one list (else every numbered list would go on from the last one)."""
+        try:
+            number = max(0, min(int(start.strip() or 1), 32767))
+        except ValueError:
+            number = 1
+        try:
+            style_numbering = self.document.styles[style].element.pPr.numPr
+            numbering = self.document.part.numbering_part.element
+            abstract_id = numbering.num_having_numId(style_numbering.numId.val).abstractNumId.val
+        except (AttributeError, KeyError):
+            return None
+        num = numbering.add_num(abstract_id)
+        num.add_lvlOverride(ilvl=0).add_startOverride(number)
+        return num.numId
+
+    def _table(self, container: _Container, node: _Node, context: _Context) -> None:
+        rows: list[tuple[list[_Node], bool]] = []
+
+        def cells_of(row: _Node) -> list[_Node]:
+            cells: list[_Node] = []
+            for child in row.children:
+                if isinstance(child, _Node) and child.tag in ("td", "th"):
+                    cells.append(child)
+                elif not _blank(child):
+                    cells.append(_Node("td", {}, [child]))
+            return cells
+
+        def collect(parent: _Node, header: bool) -> None:
+            for child in parent.children:
+                if isinstance(child, _Node) and child.tag in ("thead", "tbody", "tfoot"):
+                    collect(child, child.tag == "thead")
+                elif isinstance(child, _Node) and child.tag == "tr":
+                    cells = cells_of(child)
+                    if cells:
+                        rows.append((cells, header))
+                elif not _blank(child):
+                    rows.append(([_Node("td", {}, [child])], header))
+
+        collect(node, False)
+        if not rows:
+            return
+        columns = min(max(len(cells) for cells, _ in rows), MAX_COLUMNS)
+        if isinstance(container, _Cell):  # what the cell holds after the table goes after it
+            self._fresh_cells.discard(container._tc)
+        table: Table = container.add_table(rows=len(rows), cols=columns)
+        table.style = self.document.styles["Table Grid"]
+        cell_context = _Context(format=context.format)
+        for row_index, (cells, header) in enumerate(rows):
+            if header:
+                header_mark = OxmlElement("w:tblHeader")
+                table.rows[row_index]._tr.get_or_add_trPr().append(header_mark)
+            for column, cell_node in enumerate(cells):
+                cell = table.cell(row_index, min(column, columns - 1))
+                if column < columns:
+                    self._fresh_cells.add(cell._tc)
+                cell_format = replace(cell_context.format, bold=cell_node.tag == "th" or cell_context.format.bold)
+                alignment = _ALIGNMENTS.get(cell_node.attrs.get("align", "").strip().lower())
+                self._blocks(cell, cell_node.children, replace(cell_context, format=cell_format,
+                                                                alignment=alignment), None)
+                self._fresh_cells.discard(cell._tc)
