@@ -9,13 +9,20 @@ from flask_login import current_user
 from workspace.activities import services as activity_services
 from workspace.communities import services
 from workspace.communities.access import load_community, load_invitation, load_membership
-from workspace.communities.forms import CommunityForm, EmptyForm, InvitationForm, RoleForm, TransferForm
+from workspace.communities.forms import (
+    CommunityForm,
+    EmptyForm,
+    InvitationForm,
+    RoleForm,
+    TransferForm,
+    school_choices,
+)
 from workspace.communities.models import Community, Role
 from workspace.core.audit import describe_events
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
-from workspace.core.forms import attach_error, school_choices
+from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.permissions import (

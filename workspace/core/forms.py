@@ -1,6 +1,6 @@
 """Form helpers shared by every area: the base forms, domain errors beside fields, safe return addresses,
-choices, and the number and date fields every form uses (they read with `core/parsing`, so a value the
-database or the calendar cannot hold is an error beside its field, with what was typed kept)."""
+the ids of selected records, and the number and date fields every form uses (they read with `core/parsing`,
+so a value the database or the calendar cannot hold is an error beside its field, with what was typed kept)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ from urllib.parse import urlsplit
 import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import Field
 
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
 from workspace.core.i18n import translations
-from workspace.extensions import db
 
 
 class FormTranslations:
@@ -97,15 +95,6 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
-
-
-def school_choices(blank_label: str | None = None) -> list[tuple[str, str]]:
-    """The schools as select choices, by name."""
-    from workspace.communities.models import School
-
-    rows = db.session.execute(select(School.id, School.name).order_by(School.name)).all()
-    blank = [("", blank_label or str(_l("— none —")))]
-    return blank + [(str(school_id), name) for school_id, name in rows]
 
 
 def coerce_id(value: Any) -> int:
