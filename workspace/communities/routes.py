@@ -17,7 +17,7 @@ from workspace.communities.forms import (
     TransferForm,
     school_choices,
 )
-from workspace.communities.models import Community, Role
+from workspace.communities.models import Community, ReviewerScope, Role
 from workspace.core.audit import describe_events
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
@@ -474,8 +474,6 @@ def review():
     require(can(current_user, "review"), hide=True)
     scope = reviewer_school_ids(current_user)
     if current_user.is_admin:
-        from workspace.communities.models import ReviewerScope
-
         scope = {ReviewerScope.ALL}
     rows = services.review_rows(scope)
     return render_page("communities/review.html", rows=rows)
