@@ -1,4 +1,9 @@
-"""The workspace for teacher professional learning communities: the app factory."""
+"""The workspace for teacher professional learning communities: the app factory.
+
+The factory imports the app's modules (core's, the areas', the CLI) when it builds an app, not at the top of this
+file: every `import workspace.…` runs this file first, and `gunicorn.conf.py` reads `workspace.config` in
+gunicorn's master without loading the app.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,15 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from workspace import demo
+from workspace.auth.services import create_admin, purge_sessions
+from workspace.auth.throttle import purge_attempts
+from workspace.core.backup import make_backup, restore_backup
+from workspace.core.database import reads_first
+from workspace.core.errors import DomainError
 from workspace.extensions import db
+from workspace.notifications.services import send_pending_emails
+from workspace.resources.services import purge_expired_trash
 
 
 @click.command("create-admin")
@@ -17,9 +25,6 @@ from workspace.extensions import db
 @with_appcontext
 def create_admin_command(email: str, password: str, display_name: str | None) -> None:
     """Create the first site administrator (or make an existing account one)."""
-    from workspace.auth.services import create_admin
-    from workspace.core.errors import DomainError
-
     try:
         user = create_admin(email, password, display_name)
     except DomainError as error:
@@ -34,8 +39,6 @@ def create_admin_command(email: str, password: str, display_name: str | None) ->
 @with_appcontext
 def demo_data_command(if_empty: bool) -> None:
     """Load the demo schools, communities and people, and print the demo logins."""
-    from workspace import demo
-
     loaded = demo.load_demo_data(only_if_empty=if_empty)
     db.session.commit()
     click.echo("Demo data loaded." if loaded else "The database already has data; nothing loaded.")
@@ -47,9 +50,6 @@ def demo_data_command(if_empty: bool) -> None:
 @with_appcontext
 def backup_command(path: str) -> None:
     """Write a consistent snapshot (database and uploaded files) to PATH (.tar.gz)."""
-    from workspace.core.backup import make_backup
-    from workspace.core.errors import DomainError
-
     try:
         written = make_backup(path)
     except DomainError as error:
@@ -63,9 +63,6 @@ def backup_command(path: str) -> None:
 @with_appcontext
 def restore_command(path: str, yes: bool) -> None:
     """Replace the database and uploaded files with the snapshot at PATH."""
-    from workspace.core.backup import restore_backup
-    from workspace.core.errors import DomainError
-
     if not yes:
         click.confirm("This replaces all current data. Continue?", abort=True)
     try:
@@ -80,10 +77,6 @@ def restore_command(path: str, yes: bool) -> None:
 def purge_trash_command() -> None:
     """Delete for good what has been in a trash for more than 30 days, ended or expired logins, and login attempts
     the throttle no longer counts (run it daily, e.g. from cron)."""
-    from workspace.auth.services import purge_sessions
-    from workspace.auth.throttle import purge_attempts
-    from workspace.resources.services import purge_expired_trash
-
     count = purge_expired_trash()
     logins = purge_sessions()
     attempts = purge_attempts()
@@ -97,9 +90,6 @@ def purge_trash_command() -> None:
 @with_appcontext
 def send_notifications_command() -> None:
     """Email each person their pending notifications in one message (run it every few minutes from cron)."""
-    from workspace.core.database import reads_first
-    from workspace.notifications.services import send_pending_emails
-
     # Reading first: the write lock is taken only to mark an email sent, never while a mail server answers.
     with reads_first():
         count = send_pending_emails(after_each=db.session.commit)  # each email's state is saved as it goes

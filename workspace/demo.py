@@ -7,17 +7,24 @@ Every demo account shares DEMO_PASSWORD, so a visitor can try each role in the d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from workspace.activities import services as activities
+from workspace.activities.models import Activity
 from workspace.auth.models import User
 from workspace.auth.services import add_school_domain, register_user, school_of_address
 from workspace.communities import services as communities
 from workspace.communities.models import Community, Membership, Role, School
 from workspace.core.database import utcnow
+from workspace.discussions import services as discussions
 from workspace.extensions import db
+from workspace.plans import services as plans
+from workspace.resources import services as resources
+from workspace.resources.models import Resource
 
 # Public on purpose: it is printed for every visitor of the demo.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -364,8 +371,6 @@ RESOURCES = (
 
 def _resources(loaded: dict[str, Community], people: dict[str, User]) -> None:
     """Share a few resources in each community, so the library and its search have something to show."""
-    from workspace.resources import services as resources
-
     for spec in RESOURCES:
         fields = resources.ResourceFields(title=spec.title, kind=spec.kind, subject=spec.subject, grade=spec.grade,
                                           tags=spec.tags, description="", visibility=spec.visibility)
@@ -436,9 +441,6 @@ THREADS = (
 
 def _discussions(loaded: dict[str, Community], people: dict[str, User]) -> None:
     """Start a few threads in each community: an announcement, a question with its answer, a reflection."""
-    from workspace.discussions import services as discussions
-    from workspace.resources.models import Resource
-
     for spec in THREADS:
         community = loaded[spec.community]
         section = next(item for item in discussions.categories_of(community) if item.key == spec.section)
@@ -498,11 +500,6 @@ ACTIVITIES = (
 
 def _activities(loaded: dict[str, Community], people: dict[str, User]) -> None:
     """A few activities per community: past ones with attendance, minutes and feedback; one to come."""
-    import datetime as dt
-
-    from workspace.activities import services as activities
-    from workspace.core.database import utcnow
-
     today = activities.to_local(utcnow()).date()
     for spec in ACTIVITIES:
         community = loaded[spec.community]
@@ -546,11 +543,6 @@ PLAN_SECTIONS = {
 
 def _plans(loaded: dict[str, Community], people: dict[str, User]) -> None:
     """A co-planning document that went the whole way: written together, final, adapted, taught, reflected."""
-    import datetime as dt
-
-    from workspace.activities.models import Activity
-    from workspace.plans import services as plans
-
     community = loaded["math-grade5"]
     lead, teacher, colleague = people["lin"], people["wang"], people["huang"]
     doc = plans.create_plan(community, plans.PlanFields(
@@ -601,10 +593,6 @@ DRAFT_SECTIONS = {
 def _draft_plan(loaded: dict[str, Community], people: dict[str, User]) -> None:
     """A plan still being written, for a newcomer to try: some sections written by different teachers, some
     empty, one assigned to the new teacher, an open comment."""
-    import datetime as dt
-
-    from workspace.plans import services as plans
-
     community = loaded["math-grade5"]
     lead = people["huang"]
     doc = plans.create_plan(community, plans.PlanFields(

@@ -1,5 +1,9 @@
 """Activities: planning, sign-in, attendance, minutes, evidence, feedback and monthly plans."""
 
+from workspace.activities import audit
 from workspace.activities.routes import bp
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())
 
 __all__ = ["bp"]

@@ -55,6 +55,7 @@ from workspace.core.urls import external_url
 from workspace.discussions import services as discussions
 from workspace.extensions import db
 from workspace.plans import services as co_planning
+from workspace.resources.models import Resource
 
 bp = Blueprint("activities", __name__)
 SCAN_COOKIE = "sign_in_scan"  # a visitor's browser, to which the scan receipt in the login's way back is bound
@@ -709,8 +710,6 @@ def feedback(slug: str, activity_id: int):
 @bp.post("/c/<slug>/activities/<int:activity_id>/links")
 def link_resource(slug: str, activity_id: int):
     """Link a library resource the activity produced or used."""
-    from workspace.resources.models import Resource
-
     activity = load_activity(slug, activity_id)
     require(_may_add_evidence(activity))
     resource_id = form_value("resource_id", parse_id)

@@ -53,6 +53,7 @@ from workspace.core.permissions import CONTRIBUTORS, can
 from workspace.core.records import Period
 from workspace.core.text import checked_line, checked_text, clean_line, has_visible_text, render_markdown
 from workspace.extensions import db
+from workspace.resources.models import Resource
 
 MAX_TITLE = 200
 MAX_LINE = 200
@@ -1215,8 +1216,6 @@ def unlink(link: ActivityLink, *, actor: User) -> None:
 
 def linked_resources(activity: Activity) -> list[tuple[ActivityLink, Any]]:
     """The resources linked to the activity (those still in the library), in the order they were linked."""
-    from workspace.resources.models import Resource
-
     return [(link, resource) for link, resource in db.session.execute(
         select(ActivityLink, Resource).join(Resource, Resource.id == ActivityLink.linked_id)
         .where(ActivityLink.activity_id == activity.id, ActivityLink.linked_type == "resource",
@@ -1225,8 +1224,6 @@ def linked_resources(activity: Activity) -> list[tuple[ActivityLink, Any]]:
 
 def resources_to_link(activity: Activity, limit: int = 50) -> list[Any]:
     """The community's newest resources not linked yet (the choices of the link form)."""
-    from workspace.resources.models import Resource
-
     linked = select(ActivityLink.linked_id).where(ActivityLink.activity_id == activity.id,
                                                   ActivityLink.linked_type == "resource")
     return list(db.session.scalars(select(Resource).where(

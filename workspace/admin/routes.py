@@ -15,10 +15,11 @@ from workspace.auth import services as auth_services
 from workspace.auth.forms import with_school_and_language
 from workspace.auth.models import User
 from workspace.communities import services as community_services
+from workspace.communities.forms import school_choices
 from workspace.communities.models import Community, ReviewerScope, School, SchoolEmailDomain
 from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
-from workspace.core.forms import EmptyForm, attach_error, school_choices
+from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.models import AuditEvent

@@ -1,5 +1,9 @@
 """Accounts: users, login, registration, invitations' sign-up path, password reset, language."""
 
+from workspace.auth import audit
 from workspace.auth.routes import bp
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())
 
 __all__ = ["bp"]

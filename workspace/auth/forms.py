@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
-from workspace.core.forms import REQUIRED, WorkspaceForm, school_choices
+from workspace.communities.forms import school_choices
+from workspace.core.forms import REQUIRED, WorkspaceForm
 from workspace.core.i18n import LOCALE_NAMES, LOCALES
 
 

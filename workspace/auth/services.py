@@ -28,10 +28,13 @@ from workspace.core.database import utcnow, write_aside
 from workspace.core.errors import ValidationError
 from workspace.core.models import record_event
 from workspace.core.parsing import parse_id
+from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.text import clean_line, has_visible_text
 from workspace.extensions import db
 
-if TYPE_CHECKING:  # the communities package imports this module: its models are imported where used
+# A real cycle: importing communities.models runs the communities package, whose services import this module;
+# so its models are imported inside the functions that use them ("a cycle: see the top").
+if TYPE_CHECKING:
     from workspace.communities.models import School, SchoolEmailDomain
 
 MIN_PASSWORD_LENGTH = 10
@@ -486,7 +489,7 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str | None 
     email = valid_email(email)
     display_name = _checked_name(display_name)
     check_password_strength(password, personal=(email, display_name))
-    from workspace.communities.models import School
+    from workspace.communities.models import School  # a cycle: see the top
 
     locale = locale if locale in LOCALES else None
     if school_id is not None and db.session.get(School, school_id) is None:
@@ -608,7 +611,7 @@ def _domain_of(email: str) -> str:
 
 def school_of_address(email: str) -> School | None:
     """The school whose registered email domain this address is at, or None."""
-    from workspace.communities.models import School, SchoolEmailDomain
+    from workspace.communities.models import School, SchoolEmailDomain  # a cycle: see the top
 
     domain = _domain_of(email)
     if not domain:
@@ -620,9 +623,7 @@ def school_of_address(email: str) -> School | None:
 
 def _member_of_a_community_of(user: User, school_id: int) -> bool:
     """Whether a convener let the user into a community of the school (as more than a guest expert)."""
-    from workspace.communities.models import Community, Membership, community_schools
-    from workspace.core.permissions import CONTRIBUTORS
-
+    from workspace.communities.models import Community, Membership, community_schools  # a cycle: see the top
     if user.id is None:
         return False
     return db.session.scalar(
@@ -659,7 +660,7 @@ def choose_school(user: User, school_id: int | None) -> None:
         if user.school_id is not None:
             grant_school(user, None, actor=user, how="self")
         return
-    from workspace.communities.models import School
+    from workspace.communities.models import School  # a cycle: see the top
 
     if school_id == user.school_id:
         user.requested_school_id = None
@@ -679,9 +680,7 @@ def confirm_school_through_invitation(user: User, community: Any, role: str) -> 
 
     Guest experts come from elsewhere by definition: their invitation confirms nothing.
     """
-    from workspace.communities.models import School
-    from workspace.core.permissions import CONTRIBUTORS
-
+    from workspace.communities.models import School  # a cycle: see the top
     requested = user.requested_school_id
     if requested is None or role not in CONTRIBUTORS:
         return
@@ -712,7 +711,7 @@ def add_school_domain(school: School, text: str, *, actor: Any) -> SchoolEmailDo
 
     People already confirmed at the domain who belong to no school yet, or who asked for this one, join it.
     """
-    from workspace.communities.models import SchoolEmailDomain
+    from workspace.communities.models import SchoolEmailDomain  # a cycle: see the top
 
     domain = valid_domain(text)
     owner = db.session.scalar(select(SchoolEmailDomain).where(SchoolEmailDomain.domain == domain))
@@ -756,7 +755,7 @@ def create_user(*, email: str, display_name: str, school_id: int | None, locale:
     display_name = _checked_name(display_name)
     if find_user_by_email(email) is not None:
         raise ValidationError(str(_l("An account with this email address already exists.")), field="email")
-    from workspace.communities.models import School
+    from workspace.communities.models import School  # a cycle: see the top
 
     school = None
     if school_id is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,8 +17,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
-from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role
+from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role, School
 from workspace.core.forms import REQUIRED, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
+from workspace.extensions import db
+
+
+def school_choices(blank_label: str | None = None) -> list[tuple[str, str]]:
+    """The schools as select choices, by name."""
+    rows = db.session.execute(select(School.id, School.name).order_by(School.name)).all()
+    blank = [("", blank_label or str(_l("— none —")))]
+    return blank + [(str(school_id), name) for school_id, name in rows]
 
 
 def type_choices() -> list[tuple[str, str]]:

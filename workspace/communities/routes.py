@@ -9,13 +9,19 @@ from flask_login import current_user
 from workspace.activities import services as activity_services
 from workspace.communities import services
 from workspace.communities.access import load_community, load_invitation, load_membership
-from workspace.communities.forms import CommunityForm, InvitationForm, RoleForm, TransferForm
-from workspace.communities.models import Community, Role
+from workspace.communities.forms import (
+    CommunityForm,
+    InvitationForm,
+    RoleForm,
+    TransferForm,
+    school_choices,
+)
+from workspace.communities.models import Community, ReviewerScope, Role
 from workspace.core.audit import describe_events
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
-from workspace.core.forms import EmptyForm, attach_error, school_choices
+from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.permissions import (
@@ -467,8 +473,6 @@ def review():
     require(can(current_user, "review"), hide=True)
     scope = reviewer_school_ids(current_user)
     if current_user.is_admin:
-        from workspace.communities.models import ReviewerScope
-
         scope = {ReviewerScope.ALL}
     rows = services.review_rows(scope)
     return render_page("communities/review.html", rows=rows)

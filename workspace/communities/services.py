@@ -30,6 +30,7 @@ from workspace.communities.models import (
     ReviewerScope,
     Role,
     School,
+    community_schools,
 )
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import NotAllowed, ValidationError
@@ -132,8 +133,6 @@ def _check_unique_name(name: str, schools: Sequence[School], *, community: Commu
     """Refuse a name that an active community of one of the same schools already has (two rows alike in the
     reviewers' list, two cards alike on the home page); communities of no school are compared among
     themselves. Archived communities keep their names: a new year's community may take an old one's."""
-    from workspace.communities.models import community_schools
-
     query = select(Community.id, Community.name).where(Community.archived_at.is_(None))
     if community is not None and community.id is not None:
         query = query.where(Community.id != community.id)
@@ -208,6 +207,7 @@ def create_community(
     db.session.add(community)
     db.session.flush()
     db.session.add(Membership(community_id=community.id, user_id=actor.id, role=Role.CONVENER.value))
+    # Imported here: the board's services read members from this module (contributing_members), a real cycle.
     from workspace.discussions.services import add_default_categories
 
     add_default_categories(community)
@@ -696,8 +696,6 @@ def review_rows(school_ids: set[Any] | None) -> list[ReviewRow]:
     """One row per community in the reviewer's scope: size, evaluation-programme members, convener."""
     if not school_ids:
         return []
-    from workspace.communities.models import community_schools
-
     query = select(Community).order_by(Community.archived_at.is_not(None), Community.name)
     if ReviewerScope.ALL not in school_ids:
         query = query.where(

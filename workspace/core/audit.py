@@ -8,171 +8,113 @@ of rows), so a renamed member or thread reads as it is called now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from workspace.core.i18n import gettext
 
-from workspace.core.i18n import N_, gettext
-from workspace.extensions import db
+# What the trail knows of the areas, registered by each area when its blueprint is registered
+# (`<area>/audit.py`), so that core imports no area and a new area edits no core module.
+#
+# The sentence after the actor's name, per action. Placeholders: %(community)s "in …" phrase (the community
+# and its schools), %(member)s / %(user)s a person, %(title)s / %(name)s a record, %(before)s → %(after)s values.
+EVENT_MESSAGES: dict[str, str] = {}
 
-# The sentence after the actor's name. Placeholders: %(community)s "in …" phrase (the community and its
-# schools), %(member)s / %(user)s a person, %(title)s / %(name)s a record, %(before)s → %(after)s values.
-EVENT_MESSAGES = {
-    "community.created": N_("created the community %(community)s"),
-    "community.archived": N_("archived the community %(community)s"),
-    "community.unarchived": N_("brought the community %(community)s back from the archive"),
-    "community.renamed_address": N_("changed the web address of %(community)s from %(before)s to %(after)s"),
-    "community.convenership_transferred": N_("handed the convenership of %(community)s from %(before)s to "
-                                             "%(after)s"),
-    "membership.role_changed": N_("changed the role of %(member)s in %(community)s from %(before)s to %(after)s"),
-    "membership.evaluation_flag": N_("changed whether %(member)s takes part in the evaluation programme, in "
-                                     "%(community)s, from %(before)s to %(after)s"),
-    "membership.removed": N_("removed %(member)s from %(community)s"),
-    "membership.left": N_("left %(community)s"),
-    "invitation.created": N_("invited %(invitee)s to %(community)s as %(role)s"),
-    "invitation.accepted": N_("joined %(community)s as %(role)s"),
-    "invitation.revoked": N_("withdrew the invitation of %(invitee)s to %(community)s"),
-    "school.saved": N_("saved the school %(school)s"),
-    "user.password_changed": N_("changed the password of %(user)s"),
-    "user.reset_link_created": N_("made a password reset link for %(user)s"),
-    "user.activated": N_("reactivated the account of %(user)s"),
-    "user.deactivated": N_("deactivated the account of %(user)s"),
-    "user.admin_granted": N_("made %(user)s a site administrator"),
-    "user.admin_revoked": N_("took away the administrator rights of %(user)s"),
-    "user.created": N_("created the account of %(user)s"),
-    "user.approved": N_("let in the account of %(user)s before its address was confirmed"),
-    "user.email_confirmed": N_("confirmed the email address of %(user)s"),
-    "user.sessions_ended": N_("logged %(user)s out on %(count)s other devices"),
-    "user.school_granted": N_("confirmed that %(user)s belongs to %(name)s"),
-    "user.school_refused": N_("turned down the request of %(user)s to join %(name)s"),
-    "school.domain_added": N_("registered the email domain %(name)s for the school %(school)s"),
-    "school.domain_removed": N_("removed the email domain %(name)s of the school %(school)s"),
-    "reviewer_scope.granted": N_("gave %(user)s reviewer access to %(school)s"),
-    "reviewer_scope.revoked": N_("took away the reviewer access of %(user)s to %(school)s"),
-    "resource.trashed": N_("moved the resource %(title)s of %(community)s to the trash"),
-    "resource.restored": N_("restored the resource %(title)s of %(community)s"),
-    "resource.purged": N_("deleted the resource %(title)s of %(community)s for good"),
-    "discussions.category_added": N_("added the board section %(name)s to %(community)s"),
-    "discussions.category_changed": N_("renamed the board section %(before)s of %(community)s to %(name)s"),
-    "discussions.category_deleted": N_("removed the board section %(name)s from %(community)s"),
-    "discussions.pinned": N_("pinned the thread %(title)s in %(community)s"),
-    "discussions.unpinned": N_("unpinned the thread %(title)s in %(community)s"),
-    "discussions.locked": N_("locked the thread %(title)s in %(community)s"),
-    "discussions.unlocked": N_("unlocked the thread %(title)s in %(community)s"),
-    "discussions.moved": N_("moved the thread %(title)s in %(community)s from %(before)s to %(after)s"),
-    "discussions.post_edited": N_("edited post #%(number)s by %(member)s in the thread %(title)s in %(community)s"),
-    "discussions.post_deleted": N_("deleted post #%(number)s by %(member)s in the thread %(title)s in "
-                                   "%(community)s"),
-    "discussions.post_restored": N_("restored post #%(number)s by %(member)s in the thread %(title)s in "
-                                    "%(community)s"),
-    "discussions.reported": N_("reported post #%(number)s by %(member)s in the thread %(title)s in %(community)s"),
-    "discussions.report_resolved": N_("dealt with the report on post #%(number)s in the thread %(title)s in "
-                                      "%(community)s: %(after)s"),
-    "activity.cancelled": N_("cancelled the activity %(title)s of %(community)s"),
-    "activity.reinstated": N_("took back the cancellation of the activity %(title)s of %(community)s"),
-    "attendance.changed": N_("changed the attendance of %(member)s at %(title)s in %(community)s from %(before)s "
-                             "to %(after)s"),
-    "evidence.removed": N_("removed the file %(name)s from the activity %(title)s of %(community)s"),
-    "evidence.restored": N_("put the file %(name)s back into the activity %(title)s of %(community)s"),
-    "monthly_plan.submitted": N_("submitted the monthly plan of %(community)s for %(month)s (%(count)s activities)"),
-    "plans.created": N_("started the plan %(title)s in %(community)s"),
-    "plans.status_changed": N_("marked the plan %(title)s in %(community)s as %(after)s (it was %(before)s)"),
-    "plans.adapted": N_("made an adaptation of the plan %(title)s in %(community)s"),
-    "plans.new_round": N_("started round %(count)s of the plan %(title)s in %(community)s"),
-    "plans.published": N_("published the plan %(title)s of %(community)s to the library"),
-    "plans.deleted": N_("moved the plan %(title)s of %(community)s to the trash"),
-    "plans.restored": N_("restored the plan %(title)s of %(community)s"),
-    "plans.template_created": N_("created the plan template %(name)s in %(community)s"),
-    "plans.template_deleted": N_("removed the plan template %(name)s from %(community)s"),
-}
+NameLoader = Callable[[set[int]], Mapping[int, Any]]
+Change = Callable[[dict[str, Any], "EventNames"], dict[str, str]]
 
-REPORT_RESOLUTIONS = {"dismissed": N_("dismissed"), "deleted": N_("the post was deleted")}
+
+@dataclass(frozen=True)
+class Subject:
+    """A kind of record the trail names: how to read many of its names at once, and where events name one."""
+
+    load: NameLoader  # ids → names (or the tuple the kind describes), in one query
+    subject_type: str | None = None  # events whose subject is such a record (AuditEvent.subject_type)
+    data_keys: tuple[str, ...] = ()  # keys of an event's data holding such an id
+
+
+_SUBJECTS: dict[str, Subject] = {}
+_CHANGES: dict[str, Change] = {}
+_LABELS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_subject(kind: str, load: NameLoader, *, subject_type: str | None = None,
+                     data_keys: Iterable[str] = ()) -> None:
+    """Let the trail name records of `kind`; the kind "community" is read for every event's community."""
+    _SUBJECTS[kind] = Subject(load, subject_type, tuple(data_keys))
+
+
+def register_messages(messages: Mapping[str, str], changes: Mapping[str, Change] | None = None) -> None:
+    """Give actions their sentences, and (`changes`) how an action's old and new values are said."""
+    EVENT_MESSAGES.update(messages)
+    _CHANGES.update(changes or {})
+
+
+def register_label(kind: str, label: Callable[[Any], str]) -> None:
+    """Say values of `kind` (e.g. "role") in the reader's language wherever a sentence names one."""
+    _LABELS[kind] = label
 
 
 @dataclass
 class EventNames:
-    """The names a page's events refer to, read once for all of them."""
+    """The names a page's events refer to, read once for all of them: kind → id → name."""
 
-    users: dict[int, str] = field(default_factory=dict)
-    schools: dict[int, str] = field(default_factory=dict)
-    communities: dict[int, tuple[str, list[str]]] = field(default_factory=dict)  # name, school names
-    threads: dict[int, str] = field(default_factory=dict)
-    post_authors: dict[int, str] = field(default_factory=dict)  # post id → author's name
-    invitations: dict[int, tuple[str | None, str]] = field(default_factory=dict)  # id → email, role
+    by_kind: dict[str, Mapping[int, Any]] = field(default_factory=dict)
+
+    def get(self, kind: str, record_id: Any) -> Any:
+        """The name of one record of `kind`, or None when it is not known (or no longer exists)."""
+        if not _is_id(record_id):
+            return None
+        return self.by_kind.get(kind, {}).get(record_id)
 
 
-def _ints(values: Iterable[Any]) -> set[int]:
-    return {value for value in values if isinstance(value, int) and not isinstance(value, bool)}
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def load_event_names(events: Sequence[Any]) -> EventNames:
     """Read every name the events mention: one query per kind of record they name, never one per event."""
-    from workspace.auth.models import User
-    from workspace.communities.models import Community, Invitation, School, community_schools
-    from workspace.discussions.models import Post, Thread
-
-    names = EventNames()
-    data = [(event, event.data or {}) for event in events]
-    user_ids = _ints(value for _event, values in data for key in ("user_id", "old_user_id", "new_user_id")
-                     for value in [values.get(key)])
-    user_ids |= _ints(event.subject_id for event, _values in data if event.subject_type == "User")
-    if user_ids:
-        names.users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
-    school_ids = _ints(values.get("school_id") for _event, values in data)
-    school_ids |= _ints(event.subject_id for event, _values in data if event.subject_type == "School")
-    if school_ids:
-        names.schools = dict(db.session.execute(select(School.id, School.name).where(School.id.in_(school_ids))).all())
-    community_ids = _ints(event.community_id for event, _values in data)
-    if community_ids:
-        rows = db.session.execute(
-            select(Community.id, Community.name, School.name)
-            .outerjoin(community_schools, community_schools.c.community_id == Community.id)
-            .outerjoin(School, School.id == community_schools.c.school_id)
-            .where(Community.id.in_(community_ids)).order_by(School.name)).all()
-        for community_id, name, school in rows:
-            entry = names.communities.setdefault(community_id, (name, []))
-            if school:
-                entry[1].append(school)
-    thread_ids = _ints(values.get("thread") for _event, values in data)
-    if thread_ids:
-        names.threads = dict(db.session.execute(select(Thread.id, Thread.title).where(Thread.id.in_(thread_ids))).all())
-    post_ids = _ints(event.subject_id for event, _values in data if event.subject_type == "Post")
-    if post_ids:
-        names.post_authors = dict(db.session.execute(
-            select(Post.id, User.display_name).join(User, User.id == Post.author_id)
-            .where(Post.id.in_(post_ids))).all())
-    invitation_ids = _ints(event.subject_id for event, _values in data if event.subject_type == "Invitation")
-    if invitation_ids:
-        names.invitations = {row.id: (row.email, row.role) for row in db.session.execute(
-            select(Invitation.id, Invitation.email, Invitation.role).where(Invitation.id.in_(invitation_ids)))}
-    return names
+    wanted: dict[str, set[int]] = {kind: set() for kind in _SUBJECTS}
+    for event in events:
+        data = event.data or {}
+        for kind, subject in _SUBJECTS.items():
+            candidates = [data.get(key) for key in subject.data_keys]
+            if subject.subject_type is not None and event.subject_type == subject.subject_type:
+                candidates.append(event.subject_id)
+            if kind == "community":
+                candidates.append(event.community_id)
+            wanted[kind].update(value for value in candidates if _is_id(value))
+    return EventNames({kind: _SUBJECTS[kind].load(ids) for kind, ids in wanted.items() if ids})
 
 
-def _quoted(text: Any) -> str:
-    return gettext("“%(text)s”", text=text if text not in (None, "") else "…")  # 「…」 in Traditional Chinese
+def quoted(text: Any) -> str:
+    """A name or title as the trail quotes it (「…」 in Traditional Chinese); "…" when there is none."""
+    return gettext("“%(text)s”", text=text if text not in (None, "") else "…")
 
 
-def _person(names: EventNames, user_id: Any) -> str:
-    name = names.users.get(user_id) if isinstance(user_id, int) else None
-    return _quoted(name) if name else gettext("a former user")
+def person(names: EventNames, user_id: Any) -> str:
+    """A person the event names, quoted, or "a former user" when the account is gone."""
+    name = names.get("user", user_id)
+    return quoted(name) if name else gettext("a former user")
+
+
+def label(kind: str, value: Any) -> str:
+    """A value of `kind` in the reader's language (as the area registered it), or "…" when there is none."""
+    if not value:
+        return "…"
+    say = _LABELS.get(kind)
+    return say(value) if say else str(value)
 
 
 def _community_phrase(names: EventNames, community_id: Any) -> str:
-    entry = names.communities.get(community_id) if community_id is not None else None
+    entry = names.get("community", community_id)
     if entry is None:
         return gettext("a community that no longer exists")
     name, schools = entry
     if schools:
-        return gettext("%(community)s (%(schools)s)", community=_quoted(name), schools="、".join(schools))
-    return _quoted(name)
-
-
-def _role(value: Any) -> str:
-    from workspace.communities.labels import role_label
-
-    return role_label(value) if value else "…"
+        return gettext("%(community)s (%(schools)s)", community=quoted(name), schools="、".join(schools))
+    return quoted(name)
 
 
 def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
@@ -182,25 +124,26 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     wanted = {key for key in ("community", "member", "user", "title", "name", "before", "after", "school",
                               "role", "invitee", "number", "month", "count") if f"%({key})s" in message}
+    invitation = (names.get("invitation", event.subject_id) if event.subject_type == "Invitation" else None)
     if "community" in wanted:
         fields["community"] = _community_phrase(names, event.community_id)
     if "user" in wanted:
-        fields["user"] = _person(names, event.subject_id)
+        fields["user"] = person(names, event.subject_id)
     if "member" in wanted:
         if event.subject_type == "Post":
-            author = names.post_authors.get(event.subject_id)
-            fields["member"] = _quoted(author) if author else gettext("a former user")
+            author = names.get("post", event.subject_id)
+            fields["member"] = quoted(author) if author else gettext("a former user")
         elif data.get("user_id") is None and data.get("name"):
-            fields["member"] = _quoted(data["name"])
+            fields["member"] = quoted(data["name"])
         else:
-            fields["member"] = _person(names, data.get("user_id"))
+            fields["member"] = person(names, data.get("user_id"))
     if "title" in wanted:
         title = data.get("title")
         if title is None and "thread" in data:
-            title = names.threads.get(data["thread"])
-        fields["title"] = _quoted(title)
+            title = names.get("thread", data["thread"])
+        fields["title"] = quoted(title)
     if "name" in wanted:
-        fields["name"] = _quoted(data.get("filename") if action.startswith("evidence.") else data.get("name"))
+        fields["name"] = quoted(data.get("filename") if action.startswith("evidence.") else data.get("name"))
     if "number" in wanted:
         fields["number"] = str(data.get("number") or "…")
     if "school" in wanted:
@@ -208,53 +151,23 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
         if action.startswith("reviewer_scope.") and school_id is None:
             fields["school"] = gettext("all schools")
         else:
-            fields["school"] = _quoted(names.schools.get(school_id))
+            fields["school"] = quoted(names.get("school", school_id))
     if "role" in wanted:
         role = data.get("role")
-        if role is None and event.subject_type == "Invitation":
-            role = names.invitations.get(event.subject_id, (None, None))[1]
-        fields["role"] = _role(role)
+        if role is None and invitation is not None:
+            role = invitation[1]
+        fields["role"] = label("role", role)
     if "invitee" in wanted:
-        email, role = data.get("email"), data.get("role")
-        if event.subject_type == "Invitation" and event.subject_id in names.invitations:
-            email, role = names.invitations[event.subject_id]
-        fields["invitee"] = (email if email else gettext("whoever opens a link (%(role)s)", role=_role(role)))
+        email, role = invitation if invitation is not None else (data.get("email"), data.get("role"))
+        fields["invitee"] = (email if email else gettext("whoever opens a link (%(role)s)", role=label("role", role)))
     if "month" in wanted:
         fields["month"] = str(data.get("month") or "…")[:7]
     if "count" in wanted:
         fields["count"] = str(data.get("round") if action == "plans.new_round" else data.get("count", "…"))
     if "before" in wanted or "after" in wanted:
-        fields.update(_change(event, names, data))
+        change = _CHANGES.get(action)
+        fields.update(change(data, names) if change else {key: quoted(data.get(key)) for key in ("before", "after")})
     return fields
-
-
-def _change(event: Any, names: EventNames, data: dict[str, Any]) -> dict[str, str]:
-    """The old and the new value of a change, as the reader says them."""
-    action = event.action
-    if action == "membership.role_changed":
-        return {"before": _role(data.get("old")), "after": _role(data.get("new") or data.get("role"))}
-    if action == "community.convenership_transferred":
-        return {"before": _person(names, data.get("old_user_id")), "after": _person(names, data.get("new_user_id"))}
-    if action == "community.renamed_address":
-        return {"before": f"/c/{data.get('old', '…')}/", "after": f"/c/{data.get('new', '…')}/"}
-    if action == "membership.evaluation_flag":
-        flagged = bool(data.get("flagged"))
-        return {"before": gettext("Yes") if not flagged else gettext("No"),
-                "after": gettext("Yes") if flagged else gettext("No")}
-    if action == "attendance.changed":
-        from workspace.activities.services import STATUS_LABELS
-
-        labels = {key: STATUS_LABELS.get(data.get(key) or "") for key in ("before", "after")}
-        return {key: gettext(label) if label else gettext("not marked") for key, label in labels.items()}
-    if action == "plans.status_changed":
-        from workspace.plans.services import STATUS_LABELS as PLAN_STATUS_LABELS
-
-        return {key: gettext(PLAN_STATUS_LABELS[value]) if value in PLAN_STATUS_LABELS else "…"
-                for key, value in (("before", data.get("before")), ("after", data.get("status")))}
-    if action == "discussions.report_resolved":
-        resolution = REPORT_RESOLUTIONS.get(data.get("resolution") or "")
-        return {"after": gettext(resolution) if resolution else str(data.get("resolution") or "…")}
-    return {key: _quoted(data.get(key)) for key in ("before", "after")}
 
 
 def describe_event(event: Any, names: EventNames | None = None) -> str:

@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import BigInteger, event, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from workspace.core.i18n import current_locale_code
 from workspace.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,8 +147,6 @@ store = PageStore()
 
 
 def _cache_key() -> tuple | None:
-    from workspace.core.i18n import current_locale_code
-
     if not current_app.config.get("PAGE_CACHE", True) or session.get("_flashes"):
         return None
     user = current_user._get_current_object()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
+from workspace.core.errors import is_lock_timeout
 from workspace.extensions import db
 
 
@@ -183,8 +184,6 @@ def unless_busy() -> Iterator[None]:
     When the lock cannot be had within the busy timeout, the write is rolled back and the page is served all
     the same (the mark moves at the next view) instead of answering 503 for something the person did not ask.
     """
-    from workspace.core.errors import is_lock_timeout
-
     try:
         yield
     except OperationalError as error:
@@ -216,8 +215,6 @@ def write_aside(statement: Any) -> None:
     user is loaded before a request's body arrives, and a write there would hold the write lock while an upload
     streams in. Best effort: when the database stays busy the write is skipped, to be made at a later request.
     """
-    from workspace.core.errors import is_lock_timeout
-
     try:
         with db.engine.begin() as connection:
             connection.execute(statement)

@@ -12,14 +12,12 @@ from urllib.parse import urlsplit
 import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import Field, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
 from workspace.core.i18n import translations
-from workspace.extensions import db
 
 
 class FormTranslations:
@@ -104,15 +102,6 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
-
-
-def school_choices(blank_label: str | None = None) -> list[tuple[str, str]]:
-    """The schools as select choices, by name."""
-    from workspace.communities.models import School
-
-    rows = db.session.execute(select(School.id, School.name).order_by(School.name)).all()
-    blank = [("", blank_label or str(_l("— none —")))]
-    return blank + [(str(school_id), name) for school_id, name in rows]
 
 
 def coerce_id(value: Any) -> int:

@@ -31,7 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from workspace.core.containers import ContainerCheck, NotAContainer, container_check
+from workspace.core.database import fresh_snapshot
 from workspace.core.errors import ValidationError
+from workspace.core.extract import extract_text as read_text
 from workspace.core.models import Blob
 from workspace.extensions import db
 
@@ -266,8 +268,6 @@ class UploadRequest(Request):
         if "form" in self.__dict__:
             return
         super()._load_form_data()
-        from workspace.core.database import fresh_snapshot
-
         fresh_snapshot()
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
@@ -830,8 +830,6 @@ def check_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = Non
         checked = CheckedUpload(path=temp, sha256=sha256, size=size, media_type=media_type,
                                 filename=_fit_extension(name, media_type))
         if extract_text:
-            from workspace.core.extract import extract_text as read_text
-
             checked.text, checked.text_extracted = read_text(temp, media_type), True
         temps.remove(temp)  # the caller's now
         return checked

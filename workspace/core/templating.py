@@ -1,4 +1,5 @@
-"""What every template can use: the policy, labels, local dates, the language switcher."""
+"""What every template can use: the policy, local dates, the language switcher. An area's own labels
+(`role_label` …) are registered with its blueprint (`bp.add_app_template_global`), so core names no area."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from workspace.communities.labels import community_type_label, role_label
 from workspace.core.i18n import (
     HTML_LANG,
     LOCALE_NAMES,
@@ -38,8 +38,6 @@ def install(app: Flask) -> None:
         LOCALES=LOCALES,
         LOCALE_NAMES=LOCALE_NAMES,
         html_lang=lambda: HTML_LANG.get(current_locale(), "zh-Hant"),
-        role_label=role_label,
-        community_type_label=community_type_label,
         external_url=external_url,
         htmx_script=HTMX_SCRIPT,
     )

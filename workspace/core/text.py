@@ -11,7 +11,10 @@ from html.parser import HTMLParser
 import bleach
 import markdown as markdown_lib
 from bleach.linkifier import LinkifyFilter, build_url_re
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+
+from workspace.core.errors import ValidationError
 
 # Never svg, math, noscript or raw-text tags: every known bleach bypass needed one of them.
 ALLOWED_TAGS = frozenset({
@@ -151,10 +154,6 @@ def markdown_to_text(source: str | None) -> str:
 
 def checked_line(value: str | None, field: str, limit: int, *, required: bool = False) -> str:
     """A one-line field, cleaned; refused (beside `field`) when required and empty, or longer than `limit`."""
-    from flask_babel import lazy_gettext as _l
-
-    from workspace.core.errors import ValidationError
-
     value = clean_line(value)
     if required and not has_visible_text(value):
         raise ValidationError(str(_l("This field is required.")), field=field)
@@ -165,10 +164,6 @@ def checked_line(value: str | None, field: str, limit: int, *, required: bool = 
 
 def checked_text(value: str | None, field: str, limit: int) -> str:
     """A multi-line field, cleaned; refused (beside `field`) when longer than `limit`."""
-    from flask_babel import lazy_gettext as _l
-
-    from workspace.core.errors import ValidationError
-
     value = clean_text(value)
     if len(value) > limit:
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)

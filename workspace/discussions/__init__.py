@@ -1,5 +1,9 @@
 """The discussion board: threads, replies, mentions, unread tracking and moderation."""
 
+from workspace.discussions import audit
 from workspace.discussions.routes import bp
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())
 
 __all__ = ["bp"]

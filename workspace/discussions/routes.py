@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from workspace.activities.models import Activity
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
@@ -30,6 +31,7 @@ from workspace.discussions import services
 from workspace.discussions.forms import CategoryForm, EditPostForm, MoveForm, PostForm, ReportForm, ThreadForm
 from workspace.discussions.models import Attachment, Category, Post, Report, Thread
 from workspace.extensions import db
+from workspace.resources.models import Resource
 
 bp = Blueprint("discussions", __name__)
 
@@ -131,9 +133,6 @@ class Linked:
 
 def _linked_record(community: Community, kind: str | None, object_id: int | None) -> Linked | None:
     """The record a thread discusses, if it belongs to this community and the user may see it."""
-    from workspace.activities.models import Activity
-    from workspace.resources.models import Resource
-
     if kind not in LINKABLE or object_id is None:
         return None
     model = Resource if kind == "resource" else Activity

@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
+from workspace.communities.services import contributing_members
 from workspace.core import search
 from workspace.core.cache import note_change
 from workspace.core.database import advance, utcnow
@@ -48,6 +49,7 @@ from workspace.discussions.models import (
     Watch,
 )
 from workspace.extensions import db
+from workspace.notifications import services as notifications
 
 MAX_TITLE = 200
 MAX_CATEGORY = 60
@@ -243,8 +245,6 @@ def _earlier_submission(actor: User, key: str | None) -> Post | None:
 
 def mentionable_members(community: Community) -> list[User]:
     """The people an @ can name: members who read the board."""
-    from workspace.communities.services import contributing_members
-
     return contributing_members(community)
 
 
@@ -267,8 +267,6 @@ def _record_mentions(post: Post, community: Community, actor: User) -> list[User
 
 
 def _notify(post: Post, thread: Thread, actor: User, mentioned: Sequence[User], *, replies: bool) -> None:
-    from workspace.notifications import services as notifications
-
     community = thread.community
     common = dict(actor=actor, community=community, subject_type="post", subject_id=post.id,
                   title=thread.title, excerpt=markdown_to_text(post.body)[:300],
@@ -510,8 +508,6 @@ def mark_answer(thread: Thread, post: Post, *, actor: User) -> bool:
         return False
     thread.answer_post_id = post.id
     if post.author is not None and post.author_id != actor.id:
-        from workspace.notifications import services as notifications
-
         notifications.notify([post.author], "answer", actor=actor, community=thread.community, subject_type="post",
                              subject_id=post.id, title=thread.title, excerpt=markdown_to_text(post.body)[:300],
                              path=post_path(thread.community, thread.id, post.number))
@@ -572,8 +568,6 @@ def report_post(post: Post, reason: str, *, actor: User) -> Report:
     report.reason = reason
     db.session.flush()
     record_event(actor, "discussions.reported", post, thread.community, thread=thread.id, number=post.number)
-    from workspace.notifications import services as notifications
-
     managers = list(db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id == thread.community_id, Membership.live,

@@ -31,8 +31,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from workspace.activities.models import Activity, Method
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
+from workspace.communities.services import contributing_members
 from workspace.core import search
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
@@ -51,6 +53,7 @@ from workspace.core.text import (
     render_markdown,
 )
 from workspace.extensions import db
+from workspace.notifications import services as notifications
 from workspace.plans.models import (
     LessonTaught,
     PlanComment,
@@ -65,6 +68,8 @@ from workspace.plans.models import (
     TemplateSection,
     plan_teachers,
 )
+from workspace.resources import services as resources
+from workspace.resources.models import Resource, ResourceKind
 
 
 @dataclass(frozen=True)
@@ -334,8 +339,6 @@ class PlanFields:
 
 def plan_members(community: Community) -> list[User]:
     """The members who can be lead planner, teacher or assignee: those who write the community's material."""
-    from workspace.communities.services import contributing_members
-
     return contributing_members(community)
 
 
@@ -629,8 +632,6 @@ def assign_section(section: PlanSection, assignee_id: int | None, *, actor: User
 def _tell(people: Sequence[User], kind: str, doc: PlanDoc, section: PlanSection | None, actor: User,
           excerpt: str, anchor: str = "") -> None:
     """A notification about a plan (or one of its sections), opening the plan there (or at `anchor`)."""
-    from workspace.notifications import services as notifications
-
     title = f"{doc.topic} · {section_title(section)}" if section is not None else doc.topic
     path = section_path(doc, section) if section is not None else f"/c/{doc.community.slug}/plans/{doc.id}{anchor}"
     notifications.notify(people, kind, actor=actor, community=doc.community, subject_type="plan",
@@ -838,8 +839,6 @@ def add_comment(section: PlanSection, body: str | None, *, actor: User,
                 parent: PlanComment | None = None) -> PlanComment:
     """Comment on a section (or reply to a comment). Mentioned members are told; a new comment also tells the
     plan's lead planner (an adaptation's teacher) and the section's assignee, a reply the thread's people."""
-    from workspace.notifications import services as notifications
-
     doc = section.doc
     if not can(actor, "comment", doc):
         raise NotAllowed(str(_l("You cannot comment on this plan.")))
@@ -1118,9 +1117,6 @@ class LinkedItem:
 
 def links_of(doc: PlanDoc) -> list[LinkedItem]:
     """The plan's linked resources and activities, resolved in one query per kind."""
-    from workspace.activities.models import Activity
-    from workspace.resources.models import Resource
-
     links = list(db.session.scalars(select(PlanLink).where(PlanLink.doc_id == doc.id).order_by(PlanLink.id)))
     ids: dict[str, list[int]] = {}
     for link in links:
@@ -1141,9 +1137,6 @@ def link_target(doc: PlanDoc, target_type: str, target_id: int | None, role: str
                 actor: User) -> PlanLink:
     """Attach a library resource of this community, or link one of its activities (as the planning meeting
     or an observation of the lesson)."""
-    from workspace.activities.models import Activity
-    from workspace.resources.models import Resource
-
     if not can(actor, "link", doc):
         raise NotAllowed(str(_l("You cannot change this plan's links.")))
     if target_type not in LINK_ROLES:
@@ -1182,9 +1175,6 @@ def plans_linked_to(target_type: str, target_id: int) -> list[PlanDoc]:
 
 def link_choices(doc: PlanDoc) -> dict[str, list[Any]]:
     """The community's resources and activities that can be linked (newest first, bounded)."""
-    from workspace.activities.models import Activity, Method
-    from workspace.resources.models import Resource
-
     resources = list(db.session.scalars(select(Resource).where(Resource.community_id == doc.community_id,
                                                                Resource.live)
                                         .order_by(Resource.id.desc()).limit(200)))
@@ -1227,9 +1217,6 @@ def plan_markdown(doc: PlanDoc) -> str:
 
 def publish(doc: PlanDoc, *, actor: User) -> Any:
     """Put the final plan in the library as a lesson-plan resource (a new version when published before)."""
-    from workspace.resources import services as resources
-    from workspace.resources.models import Resource, ResourceKind
-
     if not can(actor, "publish", doc):
         raise NotAllowed(str(_l("Only a final shared plan can be published, by its lead planner or a convener.")))
     body = plan_markdown(doc)

@@ -21,6 +21,7 @@ from workspace.communities.models import Community, Membership, community_school
 from workspace.core import search
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.extract import extract_text
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS
@@ -202,8 +203,6 @@ def _next_number(resource: Resource) -> int:
 
 
 def _file_version(resource: Resource, stored: StoredFile, actor: User, note: str) -> ResourceVersion:
-    from workspace.core.extract import extract_text
-
     # Read before the request's first write when the route asked for it (storage.store_uploads).
     text = stored.text if stored.text_extracted else extract_text(blob_path(stored.blob), stored.media_type)
     # An uploaded Markdown file is previewed rendered, through the same sanitizer as typed text.
