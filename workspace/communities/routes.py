@@ -11,6 +11,7 @@ from workspace.communities import services
 from workspace.communities.access import load_community, load_invitation, load_membership
 from workspace.communities.forms import CommunityForm, EmptyForm, InvitationForm, RoleForm, TransferForm
 from workspace.communities.models import Community, Role
+from workspace.communities.policy import membership_of, reviewer_school_ids
 from workspace.core.audit import describe_events
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
@@ -18,15 +19,7 @@ from workspace.core.errors import DomainError
 from workspace.core.forms import attach_error, school_choices
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
-from workspace.core.permissions import (
-    GRANTABLE_ROLES,
-    can,
-    grantable_roles,
-    membership_of,
-    public,
-    require,
-    reviewer_school_ids,
-)
+from workspace.core.permissions import GRANTABLE_ROLES, can, grantable_roles, public, require
 from workspace.core.text import clean_line, has_visible_text
 from workspace.core.urls import external_url
 from workspace.discussions import services as discussion_services
@@ -465,10 +458,5 @@ def accept_invitation(token: str):
 def review():
     """Show a reviewer every community in scope, by school, with its size and convener."""
     require(can(current_user, "review"), hide=True)
-    scope = reviewer_school_ids(current_user)
-    if current_user.is_admin:
-        from workspace.communities.models import ReviewerScope
-
-        scope = {ReviewerScope.ALL}
-    rows = services.review_rows(scope)
+    rows = services.review_rows(current_user)
     return render_page("communities/review.html", rows=rows)
