@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import abort
+from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 Rule = Callable[[Any, str, Any], bool]  # (user, action, obj) -> allowed
@@ -136,8 +137,6 @@ def require(allowed: bool, *, hide: bool = False) -> None:
 
 def admin_required(view: F) -> F:
     """Let only site admins through (others get 404: the admin pages are not advertised)."""
-    from flask_login import current_user
-
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         require(can(current_user, "administer"), hide=True)
