@@ -217,7 +217,7 @@ def test_reviewer_scope_by_school(ctx):
     services.grant_reviewer_scope(reviewer, north, actor=admin)  # twice: still one scope
     db.session.commit()
     assert db.session.scalar(select(db.func.count(ReviewerScope.id))) == 1
-    rows = services.review_rows({north.id})
+    rows = services.review_rows(reviewer)
     assert [row.community.id for row in rows] == [in_scope.id]
     assert rows[0].convener is not None and rows[0].member_count == 1
 

@@ -30,10 +30,11 @@ from sqlalchemy.orm import joinedload, lazyload
 from workspace.activities.models import Activity, CalendarFeed, Mode
 from workspace.activities.services import METHOD_LABELS
 from workspace.auth.models import LOCALES, User
-from workspace.communities.models import Community, Membership
+from workspace.communities.models import Community
+from workspace.communities.policy import member_of
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
-from workspace.core.permissions import can
+from workspace.core.permissions import can, scope
 from workspace.extensions import db
 
 PAST_DAYS = 60  # a feed starts this many days back, so that last month's activities stay in the calendar
@@ -169,16 +170,14 @@ def feed_community(feed: CalendarFeed) -> Community | None:
 
 def _feed_communities(feed: CalendarFeed, owner: User) -> list[Community]:
     community = feed_community(feed)
-    if community is not None:
-        candidates = [community]
-    else:
-        candidates = list(db.session.scalars(
-            select(Community).join(Membership, Membership.community_id == Community.id)
-            .options(lazyload(Community.schools))  # only a guest's review scope needs them
-            .where(Membership.user_id == owner.id, Membership.live).order_by(Community.id)
-        ))
     # The policy decides each time: a person who left (or was made a guest) gets an empty feed, no error.
-    return [candidate for candidate in candidates if can(owner, "read_activities", candidate)]
+    if community is not None:
+        return [community] if can(owner, "read_activities", community) else []
+    # A personal feed: the person's own communities, those whose activities they still read.
+    return list(db.session.scalars(
+        select(Community).options(lazyload(Community.schools))
+        .where(member_of(Community.id, owner), scope(owner, "read_activities", Community)).order_by(Community.id)
+    ))
 
 
 def feed_activities(feed: CalendarFeed, *, now: dt.datetime | None = None) -> list[Activity]:

@@ -1,6 +1,9 @@
 """Accounts: users, login, registration, invitations' sign-up path, password reset, language."""
 
-from workspace.auth import audit
+from workspace.auth import (
+    audit,
+    policy,  # noqa: F401  (registers the area's rules before any can() on its models)
+)
 from workspace.auth.routes import bp
 
 # What core shows of this area is registered with its blueprint: core imports no area.

@@ -1,6 +1,9 @@
 """Schools, communities, memberships, roles and invitations; the community home and members page."""
 
-from workspace.communities import audit
+from workspace.communities import (
+    audit,
+    policy,  # noqa: F401  (registers the area's rules before any can() on its models)
+)
 from workspace.communities.labels import community_type_label, role_label
 from workspace.communities.routes import bp
 

@@ -16,7 +16,8 @@ from workspace.communities.forms import (
     TransferForm,
     school_choices,
 )
-from workspace.communities.models import Community, ReviewerScope, Role
+from workspace.communities.models import Community, Role
+from workspace.communities.policy import membership_of, reviewer_school_ids
 from workspace.core.audit import describe_events
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
@@ -24,15 +25,7 @@ from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
-from workspace.core.permissions import (
-    GRANTABLE_ROLES,
-    can,
-    grantable_roles,
-    membership_of,
-    public,
-    require,
-    reviewer_school_ids,
-)
+from workspace.core.permissions import GRANTABLE_ROLES, can, grantable_roles, public, require
 from workspace.core.text import clean_line, has_visible_text
 from workspace.core.urls import external_url
 from workspace.discussions import services as discussion_services
@@ -471,8 +464,5 @@ def accept_invitation(token: str):
 def review():
     """Show a reviewer every community in scope, by school, with its size and convener."""
     require(can(current_user, "review"), hide=True)
-    scope = reviewer_school_ids(current_user)
-    if current_user.is_admin:
-        scope = {ReviewerScope.ALL}
-    rows = services.review_rows(scope)
+    rows = services.review_rows(current_user)
     return render_page("communities/review.html", rows=rows)

@@ -32,10 +32,11 @@ from workspace.communities.models import (
     School,
     community_schools,
 )
+from workspace.communities.policy import forget_memberships
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
-from workspace.core.permissions import CONTRIBUTORS, can, forget_memberships
+from workspace.core.permissions import CONTRIBUTORS, can, scope
 from workspace.core.search import fold
 from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
 from workspace.extensions import db
@@ -692,18 +693,11 @@ class ReviewRow:
     convener: User | None
 
 
-def review_rows(school_ids: set[Any] | None) -> list[ReviewRow]:
-    """One row per community in the reviewer's scope: size, evaluation-programme members, convener."""
-    if not school_ids:
-        return []
-    query = select(Community).order_by(Community.archived_at.is_not(None), Community.name)
-    if ReviewerScope.ALL not in school_ids:
-        query = query.where(
-            Community.id.in_(
-                select(community_schools.c.community_id).where(community_schools.c.school_id.in_(school_ids))
-            )
-        )
-    communities = db.session.scalars(query).all()
+def review_rows(viewer: Any) -> list[ReviewRow]:
+    """One row per community the viewer reviews (every one for a site administrator): size,
+    evaluation-programme members, convener."""
+    communities = db.session.scalars(select(Community).where(scope(viewer, "review", Community))
+                                     .order_by(Community.archived_at.is_not(None), Community.name)).all()
     ids = [community.id for community in communities]
     if not ids:
         return []

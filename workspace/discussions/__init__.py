@@ -1,6 +1,9 @@
 """The discussion board: threads, replies, mentions, unread tracking and moderation."""
 
-from workspace.discussions import audit
+from workspace.discussions import (
+    audit,
+    policy,  # noqa: F401  (registers the area's rules before any can() on its models)
+)
 from workspace.discussions.routes import bp
 
 # What core shows of this area is registered with its blueprint: core imports no area.

@@ -42,7 +42,7 @@ from workspace.core.i18n import N_
 from workspace.core.mentions import find_mentions
 from workspace.core.models import record_event
 from workspace.core.parsing import check_in_range, parse_id
-from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can, role_in
+from workspace.core.permissions import CONTRIBUTORS, can, scope
 from workspace.core.text import (
     checked_line,
     checked_text,
@@ -1275,9 +1275,8 @@ def list_plans(community: Community, viewer: Any, *, status: str = "", mine: boo
                   ~PlanDoc.live if trash else PlanDoc.live]
     if status in {item.value for item in PlanStatus}:
         conditions.append(PlanDoc.status == status)
-    if trash and not (getattr(viewer, "is_admin", False) or role_in(viewer, community) in MANAGERS):
-        viewer_id = getattr(viewer, "id", None)  # others see only what they may restore: their own plans
-        conditions.append((PlanDoc.lead_id == viewer_id) | (PlanDoc.created_by_id == viewer_id))
+    if trash:  # conveners see the whole trash, others only their own plans: what they may read there
+        conditions.append(scope(viewer, "view", PlanDoc))
     if mine and getattr(viewer, "is_authenticated", False):  # I lead it, teach it, or have a section to write
         teaching = select(plan_teachers.c.plan_id).where(plan_teachers.c.user_id == viewer.id)
         writing = select(PlanSection.doc_id).where(PlanSection.assignee_id == viewer.id)

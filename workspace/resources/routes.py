@@ -380,7 +380,7 @@ def purge(slug: str, resource_id: int):
 def trash(slug: str):
     """Show the community's trash (to the people who may restore from it)."""
     community = load_community(slug, "read_material")
-    items = [item for item in services.trash_of(community) if can(current_user, "restore", item)]
+    items = services.trash_of(community, current_user)
     return render_page("resources/trash.html", community=community, items=items,
                        expires=services.trash_expires_at)
 

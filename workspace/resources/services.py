@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from workspace.auth.models import User
-from workspace.communities.models import Community, Membership, community_schools
+from workspace.communities.models import Community, Membership
 from workspace.core import search
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.extract import extract_text
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
-from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS
+from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS, scope
 from workspace.core.storage import StoredFile, blob_path
 from workspace.core.text import (
     checked_line,
@@ -321,10 +321,10 @@ def purge_resource(resource: Resource, *, actor: User) -> None:
     db.session.delete(resource)
 
 
-def trash_of(community: Community) -> list[Resource]:
-    """The community's resources in the trash, most recently deleted first."""
+def trash_of(community: Community, viewer: Any) -> list[Resource]:
+    """The community's resources in the trash that the viewer may restore, most recently deleted first."""
     return list(db.session.scalars(
-        select(Resource).where(Resource.community_id == community.id, ~Resource.live)
+        select(Resource).where(Resource.community_id == community.id, scope(viewer, "restore", Resource))
         .order_by(Resource.deleted_at.desc())))
 
 
@@ -434,37 +434,9 @@ def tag_suggestions(community: Community, prefix: str = "", limit: int = 12) -> 
 # --- what a viewer may see -----------------------------------------------------------------------
 
 
-def school_community_ids(user: Any) -> list[int]:
-    """Communities of the user's school: their school-wide resources are visible to the user."""
-    school_id = getattr(user, "school_id", None)
-    if not getattr(user, "is_authenticated", False) or school_id is None:
-        return []
-    return list(db.session.scalars(
-        select(community_schools.c.community_id).where(community_schools.c.school_id == school_id)))
-
-
-def member_community_ids(user: Any) -> list[int]:
-    """Communities whose own resources the user reads (member, mentor, co-convener, convener)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return list(db.session.scalars(select(Membership.community_id).where(
-        Membership.user_id == user.id, Membership.live, Membership.role.in_(CONTRIBUTORS))))
-
-
 def visible_condition(user: Any) -> Any:
-    """The SQL condition for resources the user may read (outside the trash)."""
-    conditions = [Resource.visibility == Visibility.PUBLIC.value]
-    if getattr(user, "is_authenticated", False):
-        if user.is_admin:
-            return Resource.live
-        member_ids = member_community_ids(user)
-        if member_ids:
-            conditions.append(Resource.community_id.in_(member_ids))
-        school_ids = school_community_ids(user)
-        if school_ids:
-            conditions.append((Resource.visibility == Visibility.SCHOOL.value) & Resource.community_id.in_(school_ids))
-    return Resource.live & or_(*conditions)
-
+    """The SQL condition for resources the user may read outside the trash (the policy's scope)."""
+    return Resource.live & scope(user, "view", Resource)
 
 
 SORTS = ("relevance", "newest", "downloads")

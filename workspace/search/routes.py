@@ -1,8 +1,8 @@
 """/search?q=: the library's resources, the boards' threads and replies, and the co-planning documents the
 person may read, at once.
 
-The areas keep their own rules of who reads what (resources/services.visible_condition, the boards and plans
-of the communities where the person reads material); this page only asks them and shows the lists.
+Who reads what is the policy's (its list scopes: the library's readable resources, the communities whose
+boards and plans the person reads); this page only asks it and the areas, and shows the lists.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from workspace.communities.models import Community
 from workspace.core.htmx import render_page
+from workspace.core.permissions import scope
 from workspace.core.text import clean_line
 from workspace.discussions import services as discussions
 from workspace.extensions import db
@@ -24,10 +25,7 @@ bp = Blueprint("search", __name__)
 
 def _boards() -> list[Community]:
     """The communities whose boards and plans the person reads (every one for a site administrator)."""
-    query = select(Community)
-    if not current_user.is_admin:
-        query = query.where(Community.id.in_(resources.member_community_ids(current_user)))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(select(Community).where(scope(current_user, "read_material", Community))))
 
 
 @bp.get("/search")
