@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.database import UTCDateTime, one_of, utcnow
+from workspace.core.links import register_kind
 from workspace.extensions import db
 
 
@@ -142,3 +143,6 @@ class Favourite(db.Model):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True,
                                              index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+register_kind("resource", Resource, live=lambda: Resource.deleted_at.is_(None))
