@@ -130,6 +130,7 @@ WALK = [
      dict(ADDERS, default=L), False),
     ("POST", "activities.remove_evidence", ONE + "/evidence/{evidence_id}/remove", {},
      dict(MANAGERS_ONLY, default=L), True),
+    ("GET", "activities.link_choices", ONE + "/links/choices?q=x", None, ADDERS, False),
     ("POST", "activities.link_resource", ONE + "/links", {"resource_id": "{resource_id}"}, dict(ADDERS, default=L),
      False),
     ("POST", "activities.unlink", ONE + "/links/{link_id}/delete", {}, dict(ADDERS, default=L), True),

@@ -392,7 +392,7 @@ def test_discuss_this_links_a_thread_to_a_resource(client, board):
         board, title="About: 分數教案", link_kind="resource", link_id=str(resource.id)))
     assert response.status_code == 302
     thread = db.session.scalar(select(Thread))
-    assert (thread.linked_type, thread.linked_id) == ("resource", resource.id)
+    assert services.subject_of(thread) is resource
     page = client.get(f"/c/board/resources/{resource.id}").get_data(as_text=True)
     assert f"/c/board/discussions/{thread.id}" in page
 

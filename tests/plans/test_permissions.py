@@ -22,9 +22,10 @@ from sqlalchemy import select, text, update
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
 from workspace.communities.models import Community
 from workspace.core.database import utcnow
+from workspace.core.links import Link
 from workspace.extensions import db
 from workspace.plans import services
-from workspace.plans.models import PlanDoc, PlanLink, PlanSection, PlanTemplate
+from workspace.plans.models import PlanDoc, PlanSection, PlanTemplate
 from workspace.resources import services as resources
 
 ROLES = ("anonymous", "outsider", "guest_expert", "member", "teacher", "lead", "co_convener", "convener",
@@ -168,7 +169,7 @@ def _doc(world: World, key: str) -> PlanDoc:
 
 def _link_gone(world: World) -> bool:
     db.session.expire_all()
-    return db.session.get(PlanLink, world.ids["link_id"]) is None
+    return db.session.get(Link, world.ids["link_id"]) is None
 
 
 def _template_gone(world: World) -> bool:
@@ -225,6 +226,7 @@ WALK = [
     Step("POST", "plans.edit_lesson", ADAPT + "/lessons/{lesson_id}", LESSON, dict(OWNER_ONLY, default=L)),
     Step("POST", "plans.new_round", FINAL + "/round", {}, dict(LEADING, default=L)),
     Step("POST", "plans.new_round", ONE + "/round", {}, dict(READERS, default=FB)),  # not final yet
+    Step("GET", "plans.link_choices", ONE + "/links/choices?q=x", None, READERS),
     Step("POST", "plans.add_link", ONE + "/links", {"target": "resource:{resource_id}", "role": ""},
          dict(READERS, default=L)),
     Step("POST", "plans.remove_link", ONE + "/links/{link_id}/remove", {}, dict(READERS, default=L),
@@ -391,7 +393,7 @@ def test_htmx_posts_without_the_csrf_header_are_refused_and_change_nothing(clien
 
 # --- a final plan, an archived community, another community ------------------------------------------
 
-PLAN_TABLES = ("plan_docs", "plan_sections", "plan_section_revisions", "plan_comments", "plan_lessons", "plan_links",
+PLAN_TABLES = ("plan_docs", "plan_sections", "plan_section_revisions", "plan_comments", "plan_lessons", "links",
                "plan_templates", "plan_template_sections", "plan_teachers", "resources", "communities")
 
 
