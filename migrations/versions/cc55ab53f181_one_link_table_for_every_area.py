@@ -1,6 +1,7 @@
-"""One link table for every area: activity_links, plan_links and threads.linked_type/linked_id become rows of
-`links` (from, to, role). Every existing link is copied, in its order; links that had no role get one:
-an activity's resource is its "output", a plan's resource its "attachment", a thread's record its "subject".
+"""links: one link table for every area
+
+activity_links, plan_links and threads.linked_type/linked_id become rows of `links` (from, to, role).
+Every existing link is copied, in its order; links that had no role get one: an activity's resource is its "output", a plan's resource its "attachment", a thread's record its "subject".
 The downgrade puts them back (links of other kinds or roles, made after the upgrade, have no old home).
 
 Revision ID: cc55ab53f181
@@ -37,6 +38,11 @@ def upgrade():
     )
     with op.batch_alter_table('links', schema=None) as batch_op:
         batch_op.create_index('ix_links_to', ['to_type', 'to_id', 'role'], unique=False)
+    # The link pickers read a community's resources most recently changed first, in the order of this index.
+    with op.batch_alter_table('resources', schema=None) as batch_op:
+        batch_op.create_index('ix_resources_community_recent', ['community_id', 'updated_at'], unique=False,
+                              postgresql_where=sa.text('deleted_at IS NULL'),
+                              sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.execute("""
         INSERT INTO links (from_type, from_id, to_type, to_id, role, created_by_id, created_at)
@@ -124,6 +130,8 @@ def downgrade():
                          AND role = 'subject' ORDER BY id LIMIT 1)
     """)
 
+    with op.batch_alter_table('resources', schema=None) as batch_op:
+        batch_op.drop_index('ix_resources_community_recent')
     with op.batch_alter_table('links', schema=None) as batch_op:
         batch_op.drop_index('ix_links_to')
     op.drop_table('links')

@@ -1303,7 +1303,7 @@ def linked_resources(activity: Activity) -> list[tuple[links.Link, Any]]:
 
 def resources_to_link(activity: Activity, query: str = "", limit: int = 50) -> list[Any]:
     """The community's resources not linked yet, most recently changed first, whose title has `query`
-    (the choices of the link picker, loaded when it is opened; ordered on ix_resources_community_live)."""
+    (the choices of the link picker, loaded when it is opened; ordered on ix_resources_community_recent)."""
     from workspace.resources.models import Resource
 
     condition = [Resource.community_id == activity.community_id, Resource.deleted_at.is_(None),

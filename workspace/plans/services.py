@@ -1166,7 +1166,7 @@ def plans_linked_to(target: Any) -> list[PlanDoc]:
 def link_choices(doc: PlanDoc, query: str = "") -> dict[str, list[Any]]:
     """The community's resources and activities that can be linked, whose title has `query` (the plan's
     link picker, loaded when it is opened). Both lists are bounded and read on an index: resources on
-    ix_resources_community_live (most recently changed first), activities on ix_activities_community_starts
+    ix_resources_community_recent (most recently changed first), activities on their starts_at indexes
     (latest first, then the planning meetings moved to the top, as the picker always showed them)."""
     from workspace.activities.models import Activity, Method
     from workspace.resources.models import Resource
