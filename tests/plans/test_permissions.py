@@ -445,7 +445,8 @@ def test_a_final_plan_refuses_section_edits_from_everyone(client, ctx):
 # (refused beside the field, 422), a status change (a flashed refusal, 302), closing the editor (it only
 # forgets the presence) and opening one's existing adaptation (a redirect to it).
 ARCHIVED_ANSWER = {"plans.save_section": BAD, "plans.set_status": L, "plans.leave_section": L}
-FORM_PAGES = {"plans.new", "plans.edit", "plans.edit_section", "plans.edit_lesson", "plans.edit_template"}
+FORM_PAGES = {"plans.new", "plans.edit", "plans.edit_section", "plans.edit_lesson", "plans.edit_template",
+              "plans.link_choices"}  # pages that serve a write: refused in an archived community
 
 
 def _archive(world: World) -> None:
