@@ -732,7 +732,7 @@ def unlink(slug: str, activity_id: int, link_id: int):
     activity = load_activity(slug, activity_id)
     require(_may_add_evidence(activity))
     link = db.session.get(links.Link, link_id)
-    if link is None or (link.from_type, link.from_id) != ("activity", activity.id):
+    if link is None or (link.from_type, link.from_id, link.role) != ("activity", activity.id, services.OUTPUT):
         abort(404)
     services.unlink(activity, link, actor=current_user)
     db.session.commit()

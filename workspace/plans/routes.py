@@ -632,7 +632,7 @@ def add_link(slug: str, plan_id: int):
 def remove_link(slug: str, plan_id: int, link_id: int):
     doc = load_plan(slug, plan_id, "link")
     link = db.session.get(links.Link, link_id)
-    if link is None or (link.from_type, link.from_id) != ("plan", doc.id):
+    if link is None or (link.from_type, link.from_id) != ("plan", doc.id) or link.role not in services.PLAN_ROLES:
         abort(404)
     services.unlink(doc, link, actor=current_user)
     db.session.commit()
