@@ -157,7 +157,7 @@ class _Builder:
         self.threads.append({
             "id": thread_id, "community_id": community_id, "category_id": category["id"], "author_id": author_id,
             "title": _title(rng), "pinned": pinned, "locked_at": end if locked else None, "answer_post_id": None,
-            "linked_type": None, "linked_id": None, "last_number": count, "last_post_at": end,
+            "last_number": count, "last_post_at": end,
             "last_author_id": last_author, "created_at": start,
         })
         # The bench user has been to about half the threads: most read to the end, some part of the way.

@@ -13,6 +13,7 @@ from workspace.auth.models import User
 from workspace.auth.services import check_password_strength
 from workspace.communities.models import Community, Invitation, Membership, ReviewerScope, School
 from workspace.core.models import AuditEvent
+from workspace.discussions import services as discussions_services
 from workspace.extensions import db
 
 
@@ -194,7 +195,7 @@ def test_demo_board_has_threads_answers_mentions_and_a_resource_discussion(ctx):
     assert len(threads) == len(THREADS)
     assert sum(thread.answer_post_id is not None for thread in threads) == 2
     assert sum(thread.pinned for thread in threads) == 2
-    assert any(thread.linked_type == "resource" for thread in threads)
+    assert any(discussions_services.subject_of(thread) is not None for thread in threads)
     mentioned = db.session.scalars(select(User.display_name).join(Notification, Notification.user_id == User.id)
                                    .where(Notification.kind == "mention")).all()
     assert {"林志豪", "王淑芬", "David Lin"} <= set(mentioned)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from workspace.core.search import include_name  # also registers the search model
 from workspace.extensions import db
@@ -28,3 +29,88 @@ def test_database_is_at_the_newest_revision(app):
         with db.engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
     assert current == heads
+
+
+# --- the one link table (cc55ab53f181): every link of the three old mechanisms kept, both ways ---------------
+
+LINKS_REVISION, BEFORE_LINKS = "cc55ab53f181", "9697cf480696"
+
+
+def _rows(sql: str) -> list[tuple]:
+    return [tuple(row) for row in db.session.execute(text(sql)).all()]
+
+
+def test_the_link_migration_keeps_every_link_and_gives_them_back(app, ctx):
+    """A database at the revision before holds links of all three kinds; the upgrade keeps each (with a role),
+    the downgrade restores the old tables and columns as they were."""
+    import datetime as dt
+
+    from flask_migrate import downgrade, upgrade
+
+    from tests.plans.helpers import make_team
+    from workspace.activities import services as activities
+    from workspace.discussions import services as discussions
+    from workspace.resources import services as resources
+
+    team = make_team()
+    community = team.community
+    sheet = resources.create_text_resource(community, resources.ResourceFields(title="學習單", kind="courseware"),
+                                           "內容", actor=team.lead)
+    slides = resources.create_text_resource(community, resources.ResourceFields(title="簡報", kind="courseware"),
+                                            "內容", actor=team.lead)
+    starts = dt.datetime(2026, 12, 2, 14, 0)
+    meeting = activities.create_activity(community, activities.ActivityFields(
+        title="共同備課", method="collaborative_planning", starts_at=starts, ends_at=starts + dt.timedelta(hours=2)),
+        actor=team.convener)
+    doc = team.plan()
+    section = next(item for item in discussions.categories_of(community) if not item.managers_only)
+    thread = discussions.create_thread(community, category=section, title="討論", body="內容", actor=team.lead)
+    plain = discussions.create_thread(community, category=section, title="閒聊", body="內容", actor=team.lead)
+    db.session.commit()
+    ids = {"sheet": sheet.id, "slides": slides.id, "meeting": meeting.id, "doc": doc.id, "thread": thread.id,
+           "plain": plain.id, "lead": team.lead.id}
+    db.session.remove()
+    try:
+        downgrade(revision=BEFORE_LINKS)
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO activity_links (activity_id, linked_type, linked_id, created_at) VALUES "
+                "(:meeting, 'resource', :sheet, '2026-12-01 08:00:00'), "
+                "(:meeting, 'resource', :slides, '2026-12-01 08:01:00')"), ids)
+            connection.execute(text(
+                "INSERT INTO plan_links (doc_id, target_type, target_id, role, added_by_id, created_at) VALUES "
+                "(:doc, 'resource', :sheet, '', :lead, '2026-12-01 09:00:00'), "
+                "(:doc, 'activity', :meeting, 'meeting', :lead, '2026-12-01 09:01:00')"), ids)
+            connection.execute(text("UPDATE threads SET linked_type = 'resource', linked_id = :sheet "
+                                    "WHERE id = :thread"), ids)
+
+        upgrade(revision=LINKS_REVISION)
+        links = _rows("SELECT from_type, from_id, to_type, to_id, role, created_by_id FROM links ORDER BY id")
+        assert links == [
+            ("activity", ids["meeting"], "resource", ids["sheet"], "output", None),
+            ("activity", ids["meeting"], "resource", ids["slides"], "output", None),
+            ("plan", ids["doc"], "resource", ids["sheet"], "attachment", ids["lead"]),
+            ("plan", ids["doc"], "activity", ids["meeting"], "meeting", ids["lead"]),
+            ("thread", ids["thread"], "resource", ids["sheet"], "subject", ids["lead"]),
+        ]
+        db.session.remove()
+
+        downgrade(revision=BEFORE_LINKS)
+        assert _rows("SELECT activity_id, linked_type, linked_id FROM activity_links ORDER BY id") == [
+            (ids["meeting"], "resource", ids["sheet"]), (ids["meeting"], "resource", ids["slides"])]
+        assert _rows("SELECT doc_id, target_type, target_id, role, added_by_id FROM plan_links ORDER BY id") == [
+            (ids["doc"], "resource", ids["sheet"], "", ids["lead"]),
+            (ids["doc"], "activity", ids["meeting"], "meeting", ids["lead"])]
+        assert _rows("SELECT id, linked_type, linked_id FROM threads ORDER BY id") == [
+            (ids["thread"], "resource", ids["sheet"]), (ids["plain"], None, None)]
+        db.session.remove()
+    finally:
+        db.session.remove()
+        upgrade()
+    # Up again: the application reads the links through its services as before.
+    from workspace.plans import services as plans
+    doc = db.session.get(type(doc), ids["doc"])
+    assert [(item.link.role, item.target.id) for item in plans.links_of(doc)] == [
+        ("attachment", ids["sheet"]), ("meeting", ids["meeting"])]
+    assert [item.id for item in discussions.threads_about(db.session.get(type(sheet), ids["sheet"]))] == [
+        ids["thread"]]

@@ -43,7 +43,7 @@ def pages(ctx):
     activities.request_leave(coming, "家長會", actor=club.member)
     thread = discussions.create_thread(club.community, category=_category(club), title="觀課心得",
                                        body="大家的想法", actor=club.member,
-                                       link=discussions.Link("activity", held.id))
+                                       about=held)
     db.session.commit()
     base = "/c/club/activities"
     return club, {

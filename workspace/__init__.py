@@ -113,5 +113,6 @@ def _register_areas(app: Flask) -> None:
     # Models every area reads must be imported before the mapper configures; the cache module
     # also registers the write counter's session hooks.
     from workspace.core import cache as _cache  # noqa: F401
+    from workspace.core import links as _links  # noqa: F401
     from workspace.core import models as _core_models  # noqa: F401
     from workspace.core import search as _search  # noqa: F401

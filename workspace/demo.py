@@ -444,13 +444,12 @@ def _discussions(loaded: dict[str, Community], people: dict[str, User]) -> None:
     for spec in THREADS:
         community = loaded[spec.community]
         section = next(item for item in discussions.categories_of(community) if item.key == spec.section)
-        link = None
+        about = None
         if spec.about:
-            resource_id = db.session.scalar(select(Resource.id).where(
+            about = db.session.scalar(select(Resource).where(
                 Resource.community_id == community.id, Resource.title == spec.about))
-            link = discussions.Link("resource", resource_id)
         thread = discussions.create_thread(community, category=section, title=spec.title, body=spec.body,
-                                           actor=people[spec.author], link=link)
+                                           actor=people[spec.author], about=about)
         posts = [discussions.reply(thread, text, actor=people[author]) for author, text in spec.replies]
         if spec.pinned:
             discussions.set_pinned(thread, True, actor=people[spec.author])

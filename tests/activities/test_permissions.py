@@ -119,6 +119,7 @@ STEPS = [
          dict(ADDERS, default=DONE)),
     Step("POST", "activities.remove_evidence", ONE + "/evidence/{evidence_id}/remove", {},
          dict(MANAGERS_ONLY, default=DONE), consuming=True),
+    Step("GET", "activities.link_choices", ONE + "/links/choices?q=x", None, ADDERS),
     Step("POST", "activities.link_resource", ONE + "/links", {"resource_id": "{resource_id}"},
          dict(ADDERS, default=DONE)),
     Step("POST", "activities.unlink", ONE + "/links/{link_id}/delete", {}, dict(ADDERS, default=DONE),

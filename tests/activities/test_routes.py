@@ -1024,3 +1024,34 @@ def test_a_reviewer_sees_no_empty_personal_card_and_a_member_sees_theirs(client,
     during = client.get(f"/c/club/activities/{started.id}").get_data(as_text=True)
     card = during.split('id="my-status"')[1].split("</section>")[0]
     assert "You have not signed in." in card  # never an empty card for the people it concerns
+
+
+# --- the link picker: its options load when it is opened ------------------------------------------------------
+
+
+def test_the_resource_picker_loads_when_opened_and_leaves_out_linked_and_foreign_resources(client, club):
+    from tests.factories import make_community
+    from workspace.resources import services as resources
+
+    def resource(community, title, actor):
+        return resources.create_text_resource(community, resources.ResourceFields(title=title, kind="courseware"),
+                                              "內容", actor=actor)
+
+    activity = club.activity()
+    sheet, slides = resource(club.community, "分數學習單", club.member), resource(club.community, "簡報", club.member)
+    outsider = make_user(display_name="李召集")
+    foreign = resource(make_community(outsider, slug="elsewhere"), "別校學習單", outsider)
+    services.link_resource(activity, slides, actor=club.convener)
+    db.session.commit()
+    base = f"/c/club/activities/{activity.id}"
+    client.login(club.convener)
+
+    page = client.get(base).get_data(as_text=True)
+    assert f'<option value="{sheet.id}"' not in page and f"{base}/links/choices" in page
+    options = client.get(f"{base}/links/choices").get_data(as_text=True)
+    assert f'value="{sheet.id}"' in options
+    assert f'value="{slides.id}"' not in options  # linked already
+    assert f'value="{foreign.id}"' not in options
+    assert f'value="{sheet.id}"' not in client.get(f"{base}/links/choices?q=簡").get_data(as_text=True)
+    client.login(club.member)
+    assert client.get(f"{base}/links/choices").status_code == 403

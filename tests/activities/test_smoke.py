@@ -6,6 +6,7 @@ import datetime as dt
 
 from tests.activities.helpers import make_club
 from workspace.activities import services
+from workspace.discussions import services as discussions
 
 
 def test_every_page_renders_for_the_convener_and_a_member(client, ctx):
@@ -126,7 +127,7 @@ def test_resources_and_discussions_linked_to_an_activity(client, ctx):
         "link_kind": "activity", "link_id": str(activity.id)})
     assert response.status_code == 302
     thread = db.session.scalar(db.select(Thread))
-    assert (thread.linked_type, thread.linked_id) == ("activity", activity.id)
+    assert discussions.subject_of(thread) is activity
     assert "會後討論" not in client.get(base).get_data(as_text=True)  # the thread's title is listed, not its text
     assert f"/c/links/discussions/{thread.id}" in client.get(base).get_data(as_text=True)
     thread_page = client.get(f"/c/links/discussions/{thread.id}").get_data(as_text=True)

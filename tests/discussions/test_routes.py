@@ -385,7 +385,7 @@ def test_discuss_this_links_a_thread_to_a_resource(client, board):
         board, title="About: 分數教案", link_kind="resource", link_id=str(resource.id)))
     assert response.status_code == 302
     thread = db.session.scalar(select(Thread))
-    assert (thread.linked_type, thread.linked_id) == ("resource", resource.id)
+    assert services.subject_of(thread) is resource
     page = client.get(f"/c/board/resources/{resource.id}").get_data(as_text=True)
     assert f"/c/board/discussions/{thread.id}" in page
 
@@ -541,3 +541,20 @@ def test_a_form_with_files_sent_twice_makes_one_post(client, board):
         assert response.status_code == 302
     assert thread.last_number == 2
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 1
+
+
+def test_a_thread_shows_its_record_only_while_the_reader_may_see_it(client, board):
+    from workspace.resources import services as resources
+
+    resource = resources.create_text_resource(
+        board.community, resources.ResourceFields(title="分數教案", kind="lesson_plan"), "內容", actor=board.member)
+    thread = services.create_thread(board.community, category=board.category(), title="About: 教案", body="看看",
+                                    actor=board.member, about=resource)
+    db.session.commit()
+    client.login(board.other)
+    url = f"/c/board/discussions/{thread.id}"
+    assert f"/c/board/resources/{resource.id}" in client.get(url).get_data(as_text=True)
+    resources.trash_resource(resource, actor=board.member)
+    db.session.commit()
+    assert f"/c/board/resources/{resource.id}" not in client.get(url).get_data(as_text=True)
+    assert services.threads_about(resource) == [thread]  # the link stays, and shows again once restored

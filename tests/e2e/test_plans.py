@@ -563,3 +563,28 @@ def test_a_colleagues_saves_come_into_the_open_plan_but_never_into_an_open_edito
     assert page.locator(f"#section-{first_id} input[name=base_version]").input_value() == "3"
     no_problems(console, expected=(409,))
 
+
+
+# --- the link picker --------------------------------------------------------------------------------------
+
+
+def test_the_link_picker_loads_when_opened_finds_by_title_and_links(page: Page, data, console: ConsoleLog) -> None:
+    lin, wang, community = _team(data)
+    plan_id, _section_id = _plan(data, community, lin, (wang,))
+    data.text_resource(community, lin, title="分數條學習單", body="對折。")
+    data.text_resource(community, lin, title="數線簡報", body="零到一。")
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    links = page.locator("#links")
+    select = links.locator("select[name=target]")
+    expect(select.locator("option")).to_have_count(0)  # nothing read before it is opened
+    links.locator("summary").click()
+    expect(select.locator("option", has_text="分數條學習單")).to_have_count(1)
+    expect(select.locator("option", has_text="數線簡報")).to_have_count(1)
+    links.get_by_role("searchbox").fill("數線")
+    expect(select.locator("option", has_text="分數條學習單")).to_have_count(0)
+    expect(select.locator("option")).to_have_count(1)
+    links.get_by_role("button", name="Link", exact=True).click()
+    expect(page.locator("#links .plan-list a", has_text="數線簡報")).to_be_visible()
+    expect(page.locator("#links select[name=target] option")).to_have_count(0)  # a new page: closed again
+    no_problems(console)

@@ -145,9 +145,11 @@ def test_the_link_button_under_what_it_produced_is_a_plain_button(new_context, d
         page = new_context(viewport=viewport).new_page()
         log_in(page, convener)
         page.goto(f"/c/{community['slug']}/activities/{activity}")
+        page.locator("#produced summary").click()  # the picker loads its choices when opened
         button = page.locator("#produced form").get_by_role("button", name="Link", exact=True)
         select = page.locator("#produced select[name=resource_id]")
         expect(button).to_be_visible()
+        expect(select.locator("option", has_text="分數條教具說明")).to_have_count(1)
         box, chooser = button.bounding_box(), select.bounding_box()
         assert box is not None and chooser is not None
         assert box["height"] <= 48, box  # one line of text, not stretched to the label's height

@@ -138,7 +138,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         community, category=questions, title=f"通分時學生一直把分母相加，怎麼辦？{LONG_WORD}",
         body=f"五年三班有將近一半的孩子寫 1/2 + 1/3 = 2/5。\n\n{LONG_URL}\n\n"
              "| 班級 | 錯誤率 |\n|---|---|\n| 五年三班 | 48% |",
-        actor=english, link=discussions.Link("resource", text.id))
+        actor=english, about=text)
     first = discussions.reply(thread, f"@{CONVENER_NAME} 我會先讓他們用**紙條摺一摺**。{LONG_URL}", actor=teacher)
     second = discussions.reply(thread, "同意，我另外會用數線。", actor=members["王美玲"])
     discussions.edit_post(second, "同意，我另外會用**數線**，讓學生標上去。", actor=members["王美玲"],

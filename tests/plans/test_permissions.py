@@ -39,9 +39,10 @@ from tests.permission_walk import (
     status_code,
 )
 from workspace.core.database import utcnow
+from workspace.core.links import Link
 from workspace.extensions import db
 from workspace.plans import services
-from workspace.plans.models import PlanDoc, PlanLink, PlanSection, PlanTemplate
+from workspace.plans.models import PlanDoc, PlanSection, PlanTemplate
 from workspace.resources import services as resources
 
 ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "teacher", "lead",
@@ -150,7 +151,7 @@ def _doc(world: World, key: str) -> PlanDoc:
 
 def _link_gone(world: World) -> bool:
     db.session.expire_all()
-    return db.session.get(PlanLink, world.ids["link_id"]) is None
+    return db.session.get(Link, world.ids["link_id"]) is None
 
 
 def _template_gone(world: World) -> bool:
@@ -208,6 +209,7 @@ STEPS = [
     Step("POST", "plans.edit_lesson", ADAPT + "/lessons/{lesson_id}", LESSON, dict(OWNER_ONLY, default=DONE)),
     Step("POST", "plans.new_round", FINAL + "/round", {}, dict(LEADING, default=DONE)),
     Step("POST", "plans.new_round", ONE + "/round", {}, dict(READERS, default=FB)),  # not final yet
+    Step("GET", "plans.link_choices", ONE + "/links/choices?q=x", None, READERS),
     Step("POST", "plans.add_link", ONE + "/links", {"target": "resource:{resource_id}", "role": ""},
          dict(READERS, default=DONE)),
     Step("POST", "plans.remove_link", ONE + "/links/{link_id}/remove", {}, dict(READERS, default=DONE),
@@ -269,7 +271,7 @@ def test_htmx_posts_without_the_csrf_header_are_refused_and_change_nothing(clien
 
 # --- a final plan, an archived community, another community ------------------------------------------
 
-PLAN_TABLES = ("plan_docs", "plan_sections", "plan_section_revisions", "plan_comments", "plan_lessons", "plan_links",
+PLAN_TABLES = ("plan_docs", "plan_sections", "plan_section_revisions", "plan_comments", "plan_lessons", "links",
                "plan_templates", "plan_template_sections", "plan_teachers", "resources", "communities")
 
 
@@ -321,7 +323,8 @@ def test_a_final_plan_refuses_section_edits_from_everyone(client, ctx):
 # (refused beside the field, 422), a status change (a flashed refusal, 302), closing the editor (it only
 # forgets the presence) and opening one's existing adaptation (a redirect to it).
 ARCHIVED_ANSWER = {"plans.save_section": BAD, "plans.set_status": DONE, "plans.leave_section": DONE}
-FORM_PAGES = {"plans.new", "plans.edit", "plans.edit_section", "plans.edit_lesson", "plans.edit_template"}
+FORM_PAGES = {"plans.new", "plans.edit", "plans.edit_section", "plans.edit_lesson", "plans.edit_template",
+              "plans.link_choices"}  # pages that serve a write: refused in an archived community
 
 
 def _archive(world: World) -> None:

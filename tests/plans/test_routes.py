@@ -5,6 +5,7 @@ and templates; refusals keep what was typed.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -501,3 +502,44 @@ def test_the_word_export_uses_the_east_asian_font_of_the_readers_language(team, 
     client.login(team.lead)
     word = Document(io.BytesIO(client.get(plan_url(doc, "/export.docx")).data))
     assert word.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == font
+# --- the link picker: its options load when it is opened ------------------------------------------------------
+
+
+def test_the_link_picker_loads_its_options_when_opened_and_searches_them(team, client):
+    from tests.factories import make_community
+    from workspace.activities import services as activities
+    from workspace.resources import services as resources
+
+    def resource(community, title, actor):
+        return resources.create_text_resource(community, resources.ResourceFields(title=title, kind="courseware"),
+                                              "內容", actor=actor)
+
+    doc = team.plan()
+    sheet, percent = resource(team.community, "分數學習單", team.lead), resource(team.community, "100% 正確", team.lead)
+    starts = dt.datetime(2026, 12, 2, 14, 0)
+    meeting = activities.create_activity(team.community, activities.ActivityFields(
+        title="分數共同備課", method="collaborative_planning", starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2)), actor=team.convener)
+    outsider = make_user(display_name="李召集")
+    foreign = resource(make_community(outsider, slug="elsewhere"), "分數 別校", outsider)
+    db.session.commit()
+    client.login(team.member)
+
+    page = client.get(plan_url(doc)).get_data(as_text=True)
+    assert f"resource:{sheet.id}" not in page and "分數學習單" not in page  # nothing loaded on a render
+    assert plan_url(doc, "/links/choices") in page
+
+    options = client.get(plan_url(doc, "/links/choices"), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'value="resource:{sheet.id}"' in options and f'value="resource:{percent.id}"' in options
+    assert f'value="activity:{meeting.id}"' in options
+    assert f"resource:{foreign.id}" not in options and "別校" not in options  # another community's
+    searched = client.get(plan_url(doc, "/links/choices?q=分數")).get_data(as_text=True)
+    assert f"resource:{sheet.id}" in searched and f"activity:{meeting.id}" in searched
+    assert f"resource:{percent.id}" not in searched
+    literal = client.get(plan_url(doc, "/links/choices?q=%25")).get_data(as_text=True)  # % is a character
+    assert f"resource:{percent.id}" in literal and f"resource:{sheet.id}" not in literal
+    nothing = client.get(plan_url(doc, "/links/choices?q=沒有這個")).get_data(as_text=True)
+    assert "<option" in nothing and "resource:" not in nothing
+
+    assert client.post_form(plan_url(doc, "/links"), {"target": f"resource:{sheet.id}"}).status_code == 302
+    assert [item.target.id for item in services.links_of(doc)] == [sheet.id]

@@ -760,7 +760,7 @@ def test_resources_and_activities_of_the_community_are_linked_and_unlinked(team)
 
     attached = services.link_target(doc, "resource", resource.id, actor=team.member)
     linked = services.link_target(doc, "activity", activity.id, "meeting", actor=team.teacher)
-    assert (attached.role, linked.role) == ("", "meeting")
+    assert (attached.role, linked.role) == ("attachment", "meeting")
     again = services.link_target(doc, "activity", activity.id, "observation", actor=team.lead)
     assert again.id == linked.id and linked.role == "observation"  # linking again changes the role
     services.link_target(doc, "activity", activity.id, "nonsense", actor=team.lead)
@@ -775,18 +775,18 @@ def test_resources_and_activities_of_the_community_are_linked_and_unlinked(team)
     db.session.commit()
 
     items = services.links_of(doc)
-    assert [(item.link.target_type, item.target.id) for item in items] == [
+    assert [(item.link.to_type, item.target.id) for item in items] == [
         ("resource", resource.id), ("activity", activity.id)]
     assert items[0].target.title == "分數條教具說明" and items[1].target.title == "五年級數學共同備課"
-    assert [plan.id for plan in services.plans_linked_to("resource", resource.id)] == [doc.id]
-    assert [plan.id for plan in services.plans_linked_to("activity", activity.id)] == [doc.id]
+    assert [plan.id for plan in services.plans_linked_to(resource)] == [doc.id]
+    assert [plan.id for plan in services.plans_linked_to(activity)] == [doc.id]
     other = team.plan("另一個教案")
     with pytest.raises(NotAllowed):
         services.unlink(other, attached, actor=team.lead)  # a link of another plan
     services.unlink(doc, attached, actor=team.lead)
     db.session.commit()
-    assert [item.link.target_type for item in services.links_of(doc)] == ["activity"]
-    assert services.plans_linked_to("resource", resource.id) == []
+    assert [item.link.to_type for item in services.links_of(doc)] == ["activity"]
+    assert services.plans_linked_to(resource) == []
 
 
 # --- publishing, trash, lists, search ------------------------------------------------------------

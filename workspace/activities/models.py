@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
+from workspace.core.links import register_kind
 from workspace.extensions import db
 
 
@@ -232,22 +233,6 @@ class Feedback(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ActivityLink(db.Model):
-    """A record the activity produced or used: a resource, a thread, a plan document, an observation."""
-
-    __tablename__ = "activity_links"
-    __table_args__ = (
-        UniqueConstraint("activity_id", "linked_type", "linked_id", name="uq_activity_links"),
-        Index("ix_activity_links_target", "linked_type", "linked_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
-    linked_type: Mapped[str] = mapped_column(String(20))
-    linked_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class MonthlyPlan(db.Model):
     """A community's plan for one month (月計畫), submitted before the deadline of the month before."""
 
@@ -274,3 +259,6 @@ class CalendarFeed(db.Model):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token in the URL
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+register_kind("activity", Activity)

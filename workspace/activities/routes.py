@@ -29,9 +29,10 @@ from workspace.activities.forms import (
     MonthlyPlanForm,
     PeriodForm,
 )
-from workspace.activities.models import Activity, ActivityLink, AttendanceStatus, Evidence, LeaveRequest
+from workspace.activities.models import Activity, AttendanceStatus, Evidence, LeaveRequest
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
+from workspace.core import links
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError, NotAllowed
@@ -51,6 +52,7 @@ from workspace.core.parsing import (
 from workspace.core.permissions import can, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_uploads
+from workspace.core.text import clean_line
 from workspace.core.urls import external_url
 from workspace.discussions import services as discussions
 from workspace.extensions import db
@@ -276,9 +278,8 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
         "pending": services.pending_leave(activity) if managing else [], "now": utcnow(),
         "evidence": evidence, "may_add": _may_add_evidence(activity), "summary": summary,
         "resources": services.linked_resources(activity),
-        "to_link": services.resources_to_link(activity) if _may_add_evidence(activity) else [],
-        "threads": discussions.threads_about(discussions.Link("activity", activity.id)),
-        "plans": co_planning.plans_linked_to("activity", activity.id)
+        "threads": discussions.threads_about(activity),
+        "plans": co_planning.plans_linked_to(activity)
         if can(current_user, "read_material", activity.community) else [],
         "checklist": services.checklist(activity, live, summary.count if summary else None), **_labels(), **extra,
     }
@@ -726,14 +727,25 @@ def link_resource(slug: str, activity_id: int):
 
 @bp.post("/c/<slug>/activities/<int:activity_id>/links/<int:link_id>/delete")
 def unlink(slug: str, activity_id: int, link_id: int):
+    """Remove a resource link of the activity."""
     activity = load_activity(slug, activity_id)
     require(_may_add_evidence(activity))
-    link = db.session.get(ActivityLink, link_id)
-    if link is None or link.activity_id != activity.id:
+    link = db.session.get(links.Link, link_id)
+    if link is None or (link.from_type, link.from_id, link.role) != ("activity", activity.id, services.OUTPUT):
         abort(404)
-    services.unlink(link, actor=current_user)
+    services.unlink(activity, link, actor=current_user)
     db.session.commit()
     return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#produced")
+
+
+@bp.get("/c/<slug>/activities/<int:activity_id>/links/choices")
+def link_choices(slug: str, activity_id: int):
+    """The options of the link picker, loaded when it is opened (and as the search box is typed in)."""
+    activity = load_activity(slug, activity_id)
+    require(_may_add_evidence(activity))
+    query = clean_line(request.args.get("q", ""))[:100]
+    return render_page("activities/_link_choices.html", choices=services.resources_to_link(activity, query))
+
 
 # --- participation and monthly plans -------------------------------------------------------------
 

@@ -30,7 +30,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from workspace.activities import records
 from workspace.activities.models import (
     Activity,
-    ActivityLink,
     Attendance,
     AttendanceStatus,
     Evidence,
@@ -44,6 +43,7 @@ from workspace.activities.models import (
 from workspace.activities.records import ATTENDED
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership, School
+from workspace.core import links
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, DomainError, NotAllowed, ValidationError
 from workspace.core.i18n import N_, local_moment
@@ -1191,41 +1191,41 @@ def next_month(today: dt.date) -> dt.date:
 # --- what an activity produced -------------------------------------------------------------------
 
 
-def link_resource(activity: Activity, resource: Any, *, actor: User) -> ActivityLink:
-    """Note a library resource the activity produced or used (a lesson plan, slides, a case)."""
+OUTPUT = "output"  # the role of a resource an activity produced or used (links.Link)
+
+
+def _check_may_link(activity: Activity, actor: User) -> None:
     if not (can(actor, "manage", activity) or can(actor, "write_minutes", activity)):
         raise NotAllowed(str(_l("Only the conveners and the recorder link records to an activity.")))
+
+
+def link_resource(activity: Activity, resource: Any, *, actor: User) -> links.Link:
+    """Note a library resource the activity produced or used (a lesson plan, slides, a case)."""
+    _check_may_link(activity, actor)
     if resource is None or resource.community_id != activity.community_id or not resource.live:
         raise ValidationError(str(_l("Choose a resource of this community.")), field="resource_id")
-    link = db.session.scalar(select(ActivityLink).where(
-        ActivityLink.activity_id == activity.id, ActivityLink.linked_type == "resource",
-        ActivityLink.linked_id == resource.id))
-    if link is None:
-        link = ActivityLink(activity_id=activity.id, linked_type="resource", linked_id=resource.id)
-        db.session.add(link)
-        db.session.flush()
-    return link
+    return links.add_link(activity, resource, OUTPUT, actor=actor)
 
 
-def unlink(link: ActivityLink, *, actor: User) -> None:
-    activity = db.session.get(Activity, link.activity_id)
-    if not (can(actor, "manage", activity) or can(actor, "write_minutes", activity)):
+def unlink(activity: Activity, link: links.Link, *, actor: User) -> None:
+    """Remove a resource link of the activity (the resource stays in the library)."""
+    _check_may_link(activity, actor)
+    if (link.from_type, link.from_id, link.role) != ("activity", activity.id, OUTPUT):
         raise NotAllowed(str(_l("Only the conveners and the recorder link records to an activity.")))
-    db.session.delete(link)
+    links.remove_link(link)
 
 
-def linked_resources(activity: Activity) -> list[tuple[ActivityLink, Any]]:
+def linked_resources(activity: Activity) -> list[tuple[links.Link, Any]]:
     """The resources linked to the activity (those still in the library), in the order they were linked."""
-    return [(link, resource) for link, resource in db.session.execute(
-        select(ActivityLink, Resource).join(Resource, Resource.id == ActivityLink.linked_id)
-        .where(ActivityLink.activity_id == activity.id, ActivityLink.linked_type == "resource",
-               Resource.live).order_by(ActivityLink.id)).all()]
+    return links.resolve(links.links_from(activity, to_kind="resource", roles=(OUTPUT,)))
 
 
-def resources_to_link(activity: Activity, limit: int = 50) -> list[Any]:
-    """The community's newest resources not linked yet (the choices of the link form)."""
-    linked = select(ActivityLink.linked_id).where(ActivityLink.activity_id == activity.id,
-                                                  ActivityLink.linked_type == "resource")
-    return list(db.session.scalars(select(Resource).where(
-        Resource.community_id == activity.community_id, Resource.live, Resource.id.not_in(linked))
-        .order_by(Resource.updated_at.desc()).limit(limit)))
+def resources_to_link(activity: Activity, query: str = "", limit: int = 50) -> list[Any]:
+    """The community's resources not linked yet, most recently changed first, whose title has `query`
+    (the choices of the link picker, loaded when it is opened; ordered on ix_resources_community_recent)."""
+    condition = [Resource.community_id == activity.community_id, Resource.live,
+                 Resource.id.not_in(links.linked_ids(activity, "resource", roles=(OUTPUT,)))]
+    if query:
+        condition.append(Resource.title.icontains(query, autoescape=True))
+    return list(db.session.scalars(select(Resource).where(*condition)
+                                   .order_by(Resource.updated_at.desc()).limit(limit)))

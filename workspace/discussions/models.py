@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.database import UTCDateTime, unset, utcnow
+from workspace.core.links import register_kind
 from workspace.extensions import db
 
 
@@ -39,7 +40,6 @@ class Thread(db.Model):
     __table_args__ = (
         Index("ix_threads_community_activity", "community_id", "pinned", "last_post_at"),
         Index("ix_threads_category_activity", "category_id", "pinned", "last_post_at"),
-        Index("ix_threads_linked", "linked_type", "linked_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,9 +51,6 @@ class Thread(db.Model):
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     answer_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL", use_alter=True, name="fk_threads_answer_post"))
-    # "Discuss this": the record the thread is about (a resource now; a plan or an activity later).
-    linked_type: Mapped[str | None] = mapped_column(String(20))
-    linked_id: Mapped[int | None] = mapped_column(Integer)
     last_number: Mapped[int] = mapped_column(Integer, default=0)  # the number of the newest post
     last_post_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -205,3 +202,7 @@ class Attachment(db.Model):
     @property
     def is_image(self) -> bool:
         return self.media_type.startswith("image/")
+
+
+# "Discuss this": a thread links the record it discusses (links.Link, role "subject").
+register_kind("thread", Thread)

@@ -14,9 +14,9 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from workspace.activities.models import Activity
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
+from workspace.core import links
 from workspace.core.cache import cache_page, current_generation, poll_unchanged
 from workspace.core.database import unless_busy
 from workspace.core.errors import Conflict, DomainError, NotAllowed
@@ -31,7 +31,6 @@ from workspace.discussions import services
 from workspace.discussions.forms import CategoryForm, EditPostForm, MoveForm, PostForm, ReportForm, ThreadForm
 from workspace.discussions.models import Attachment, Category, Post, Report, Thread
 from workspace.extensions import db
-from workspace.resources.models import Resource
 
 bp = Blueprint("discussions", __name__)
 
@@ -135,9 +134,15 @@ def _linked_record(community: Community, kind: str | None, object_id: int | None
     """The record a thread discusses, if it belongs to this community and the user may see it."""
     if kind not in LINKABLE or object_id is None:
         return None
-    model = Resource if kind == "resource" else Activity
-    record = db.session.get(model, object_id)
+    return _shown(community, db.session.get(links.kind(kind).model, object_id))
+
+
+def _shown(community: Community, record: Any) -> Linked | None:
+    """The record as the thread shows it, or None when it is of another community or hidden from the user."""
     if record is None or record.community_id != community.id or not can(current_user, "view", record):
+        return None
+    kind = links.kind_of(record)
+    if kind not in LINKABLE:
         return None
     endpoint, key = ("resources.show", "resource_id") if kind == "resource" else ("activities.show", "activity_id")
     return Linked(kind, record, url_for(endpoint, slug=community.slug, **{key: record.id}))
@@ -177,7 +182,7 @@ def create(slug: str):
             thread = services.create_thread(
                 community, category=services.load_category(community, form.category_id.data), title=form.title.data,
                 body=body, actor=current_user, submission_key=form.submission_key.data,
-                link=services.Link(linked.kind, linked.record.id) if linked else None)
+                about=linked.record if linked else None)
         except UploadRejected as error:
             status = _upload_error(form, error)
         except DomainError as error:
@@ -249,7 +254,7 @@ def _thread_context(thread: Thread, page: services.PostPage, **extra: Any) -> di
 
 
 def _linked_for(thread: Thread) -> Linked | None:
-    return _linked_record(thread.community, thread.linked_type, thread.linked_id) if thread.linked_type else None
+    return _shown(thread.community, services.subject_of(thread))
 
 
 def _remember_read(thread: Thread, number: int, already: int) -> None:

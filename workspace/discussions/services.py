@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.communities.services import contributing_members
-from workspace.core import search
+from workspace.core import links, search
 from workspace.core.cache import note_change
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
@@ -336,27 +336,24 @@ def _save_once(make: Any, actor: User, key: str | None, body: str) -> tuple[Post
         return earlier, False
 
 
-@dataclass(frozen=True)
-class Link:
-    """The record a thread discusses ("Discuss this")."""
-
-    kind: str  # resource (plan, activity later)
-    object_id: int
+SUBJECT = "subject"  # the role of the link from a thread to the record it discusses ("Discuss this")
 
 
 def create_thread(community: Community, *, category: Category | None, title: str, body: str, actor: User,
-                  submission_key: str | None = None, link: Link | None = None) -> Thread:
-    """Start a thread with its opening post; the same submission twice starts it once."""
+                  submission_key: str | None = None, about: Any = None) -> Thread:
+    """Start a thread with its opening post; the same submission twice starts it once. `about` is the record
+    it discusses ("Discuss this": a resource or an activity), linked in the role SUBJECT."""
     _check_open(community, actor)
     title, body = check_thread(community, category=category, title=title, body=body, actor=actor)
     key = _submission_key(submission_key)
 
     def make(key: str | None) -> Post:
         thread = Thread(community_id=community.id, category_id=category.id, author_id=actor.id, title=title,
-                        last_number=0, linked_type=link.kind if link else None,
-                        linked_id=link.object_id if link else None)
+                        last_number=0)
         db.session.add(thread)
         db.session.flush()
+        if about is not None:
+            links.add_link(thread, about, SUBJECT, actor=actor)
         set_committed_value(thread, "community", community)
         return _new_post(thread, body, actor, key)
 
@@ -787,11 +784,17 @@ def load_post(thread: Thread, post_id: int) -> Post | None:
     return post
 
 
-def threads_about(link: Link) -> list[Thread]:
+def threads_about(record: Any) -> list[Thread]:
     """The threads started with "Discuss this" on a record, newest activity first."""
     return list(db.session.scalars(
-        select(Thread).where(Thread.linked_type == link.kind, Thread.linked_id == link.object_id)
+        select(Thread).where(links.linking_condition("thread", Thread.id, record, roles=(SUBJECT,)))
         .options(joinedload(Thread.author)).order_by(Thread.last_post_at.desc())))
+
+
+def subject_of(thread: Thread) -> Any:
+    """The record the thread discusses, if any and still shown (not in the trash)."""
+    resolved = links.resolve(links.links_from(thread, roles=(SUBJECT,)))
+    return resolved[0][1] if resolved else None
 
 
 # --- attachments ---------------------------------------------------------------------------------

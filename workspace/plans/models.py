@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
+from workspace.core.links import register_kind
 from workspace.extensions import db
 
 
@@ -235,24 +236,6 @@ class LessonTaught(db.Model):
     author = relationship("User")
 
 
-class PlanLink(db.Model):
-    """A resource attached to a plan, or an activity linked to it (the planning meeting, an observation)."""
-
-    __tablename__ = "plan_links"
-    __table_args__ = (
-        UniqueConstraint("doc_id", "target_type", "target_id", name="uq_plan_links_target"),
-        Index("ix_plan_links_target", "target_type", "target_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    doc_id: Mapped[int] = mapped_column(ForeignKey("plan_docs.id", ondelete="CASCADE"))
-    target_type: Mapped[str] = mapped_column(String(12))  # resource, activity
-    target_id: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(12), default="")  # meeting, observation (activities)
-    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class SectionPresence(db.Model):
     """Who has a section's editor open, as last heard from their page (a soft indicator, never a lock).
 
@@ -268,3 +251,6 @@ class SectionPresence(db.Model):
     doc_id: Mapped[int] = mapped_column(ForeignKey("plan_docs.id", ondelete="CASCADE"))
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+
+
+register_kind("plan", PlanDoc, live=lambda: PlanDoc.live)

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
+from workspace.core import links
 from workspace.core.cache import cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError
@@ -26,6 +27,7 @@ from workspace.core.i18n import current_locale_code
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import clean_filename, content_disposition
+from workspace.core.text import clean_line
 from workspace.extensions import db
 from workspace.plans import services
 from workspace.plans.export import DocxSection, plan_docx
@@ -38,7 +40,7 @@ from workspace.plans.forms import (
     TemplateForm,
     TemplateSectionForm,
 )
-from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanLink, PlanSection, TemplateSection
+from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanSection, TemplateSection
 
 bp = Blueprint("plans", __name__)
 
@@ -156,7 +158,7 @@ def _show_context(doc: PlanDoc) -> dict[str, Any]:
                        own_adaptation=services.adaptation_by(doc, current_user),
                        members=services.plan_members(community) if can(current_user, "assign", doc) else [])
     if can(current_user, "link", doc):
-        context.update(link_form=_link_form(doc))
+        context.update(link_form=_link_form())
     return context
 
 
@@ -592,22 +594,29 @@ def new_round(slug: str, plan_id: int):
 # --- links, publishing, trash ----------------------------------------------------------------------
 
 
-def _link_form(doc: PlanDoc, form: LinkForm | None = None) -> LinkForm:
+def _link_form(form: LinkForm | None = None) -> LinkForm:
+    """The link form; its resource or activity choices load when the picker is opened (link_choices)."""
     form = form or LinkForm(formdata=None)
-    choices = services.link_choices(doc)
-    form.target.choices = [("", "—")] + [(f"resource:{item.id}", _("Resource: %(title)s", title=item.title))
-                                         for item in choices["resource"]] + [
-        (f"activity:{item.id}", _("Activity: %(title)s (%(date)s)", title=item.title,
-                                  date=format_date(item.starts_at, "medium")))
-        for item in choices["activity"]]
     form.role.choices = [("meeting", _("the planning meeting")), ("observation", _("an observation of the lesson"))]
     return form
+
+
+@bp.get("/c/<slug>/plans/<int:plan_id>/links/choices")
+def link_choices(slug: str, plan_id: int):
+    """The options of the link picker, loaded when it is opened (and as the search box is typed in)."""
+    doc = load_plan(slug, plan_id, "link")
+    choices = services.link_choices(doc, clean_line(request.args.get("q", ""))[:100])
+    options = [(f"resource:{item.id}", _("Resource: %(title)s", title=item.title)) for item in choices["resource"]]
+    options += [(f"activity:{item.id}", _("Activity: %(title)s (%(date)s)", title=item.title,
+                                          date=format_date(item.starts_at, "medium")))
+                for item in choices["activity"]]
+    return render_page("plans/_link_choices.html", options=options)
 
 
 @bp.post("/c/<slug>/plans/<int:plan_id>/links")
 def add_link(slug: str, plan_id: int):
     doc = load_plan(slug, plan_id, "link")
-    form = _link_form(doc, LinkForm())
+    form = _link_form(LinkForm())
     kind, _sep, raw_id = (form.target.data or "").partition(":")
     try:
         services.link_target(doc, kind, read(raw_id, parse_id), form.role.data or "", actor=current_user)
@@ -623,8 +632,8 @@ def add_link(slug: str, plan_id: int):
 @bp.post("/c/<slug>/plans/<int:plan_id>/links/<int:link_id>/remove")
 def remove_link(slug: str, plan_id: int, link_id: int):
     doc = load_plan(slug, plan_id, "link")
-    link = db.session.get(PlanLink, link_id)
-    if link is None or link.doc_id != doc.id:
+    link = db.session.get(links.Link, link_id)
+    if link is None or (link.from_type, link.from_id) != ("plan", doc.id) or link.role not in services.PLAN_ROLES:
         abort(404)
     services.unlink(doc, link, actor=current_user)
     db.session.commit()

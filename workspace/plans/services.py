@@ -35,7 +35,7 @@ from workspace.activities.models import Activity, Method
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.communities.services import contributing_members
-from workspace.core import search
+from workspace.core import links, search
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
@@ -59,7 +59,6 @@ from workspace.plans.models import (
     PlanComment,
     PlanDoc,
     PlanKind,
-    PlanLink,
     PlanSection,
     PlanStatus,
     PlanTemplate,
@@ -1106,35 +1105,27 @@ def start_new_round(doc: PlanDoc, *, actor: User) -> PlanDoc:
 
 # --- links: resources, the planning meeting, observations -----------------------------------------
 
-LINK_ROLES = {"resource": ("",), "activity": ("meeting", "observation")}
+# The roles of a plan's links (links.Link from the plan): an attached resource; an activity as the planning
+# meeting or an observation of the lesson. A plan links a record once, in one of these roles.
+LINK_ROLES = {"resource": ("attachment",), "activity": ("meeting", "observation")}
+PLAN_ROLES = tuple(role for roles in LINK_ROLES.values() for role in roles)
+CHOICES_LIMIT = 200
 
 
 @dataclass
 class LinkedItem:
-    link: PlanLink
+    link: links.Link
     target: Any  # a Resource or an Activity
 
 
 def links_of(doc: PlanDoc) -> list[LinkedItem]:
     """The plan's linked resources and activities, resolved in one query per kind."""
-    links = list(db.session.scalars(select(PlanLink).where(PlanLink.doc_id == doc.id).order_by(PlanLink.id)))
-    ids: dict[str, list[int]] = {}
-    for link in links:
-        ids.setdefault(link.target_type, []).append(link.target_id)
-    found: dict[tuple[str, int], Any] = {}
-    if ids.get("resource"):
-        for resource in db.session.scalars(select(Resource).where(Resource.id.in_(ids["resource"]),
-                                                                  Resource.live)):
-            found[("resource", resource.id)] = resource
-    if ids.get("activity"):
-        for activity in db.session.scalars(select(Activity).where(Activity.id.in_(ids["activity"]))):
-            found[("activity", activity.id)] = activity
-    return [LinkedItem(link, found[(link.target_type, link.target_id)]) for link in links
-            if (link.target_type, link.target_id) in found]
+    return [LinkedItem(link, target)
+            for link, target in links.resolve(links.links_from(doc, roles=PLAN_ROLES))]
 
 
 def link_target(doc: PlanDoc, target_type: str, target_id: int | None, role: str = "", *,
-                actor: User) -> PlanLink:
+                actor: User) -> links.Link:
     """Attach a library resource of this community, or link one of its activities (as the planning meeting
     or an observation of the lesson)."""
     if not can(actor, "link", doc):
@@ -1142,46 +1133,51 @@ def link_target(doc: PlanDoc, target_type: str, target_id: int | None, role: str
     if target_type not in LINK_ROLES:
         raise ValidationError(str(_l("Choose a resource or an activity.")), field="target_id")
     role = role if role in LINK_ROLES[target_type] else LINK_ROLES[target_type][0]
-    model = Resource if target_type == "resource" else Activity
+    model = links.kind(target_type).model
     target = db.session.get(model, target_id) if target_id else None
     if target is None or target.community_id != doc.community_id or getattr(target, "deleted_at", None):
         raise ValidationError(str(_l("Choose one of this community's resources.")) if target_type == "resource"
                               else str(_l("Choose one of this community's activities.")), field="target_id")
-    existing = db.session.scalar(select(PlanLink).where(PlanLink.doc_id == doc.id,
-                                                        PlanLink.target_type == target_type,
-                                                        PlanLink.target_id == target.id))
-    if existing is not None:
+    existing = next((link for link in links.links_from(doc, to_kind=target_type, roles=PLAN_ROLES)
+                     if link.to_id == target.id), None)
+    if existing is not None:  # linked again in another role: the role changes, the plan still links it once
         existing.role = role
         return existing
-    link = PlanLink(doc_id=doc.id, target_type=target_type, target_id=target.id, role=role, added_by_id=actor.id)
-    db.session.add(link)
-    db.session.flush()
-    return link
+    return links.add_link(doc, target, role, actor=actor)
 
 
-def unlink(doc: PlanDoc, link: PlanLink, *, actor: User) -> None:
-    if not can(actor, "link", doc) or link.doc_id != doc.id:
+def unlink(doc: PlanDoc, link: links.Link, *, actor: User) -> None:
+    """Remove one of the plan's links (the resource or activity stays)."""
+    if (not can(actor, "link", doc) or (link.from_type, link.from_id) != ("plan", doc.id)
+            or link.role not in PLAN_ROLES):
         raise NotAllowed(str(_l("You cannot change this plan's links.")))
-    db.session.delete(link)
+    links.remove_link(link)
 
 
-def plans_linked_to(target_type: str, target_id: int) -> list[PlanDoc]:
+def plans_linked_to(target: Any) -> list[PlanDoc]:
     """The plans that link a resource or an activity (shown on its page)."""
     return list(db.session.scalars(
-        select(PlanDoc).join(PlanLink, PlanLink.doc_id == PlanDoc.id)
-        .where(PlanLink.target_type == target_type, PlanLink.target_id == target_id, PlanDoc.live)
+        select(PlanDoc).where(links.linking_condition("plan", PlanDoc.id, target, roles=PLAN_ROLES),
+                              PlanDoc.live)
         .order_by(PlanDoc.topic)))
 
 
-def link_choices(doc: PlanDoc) -> dict[str, list[Any]]:
-    """The community's resources and activities that can be linked (newest first, bounded)."""
-    resources = list(db.session.scalars(select(Resource).where(Resource.community_id == doc.community_id,
-                                                               Resource.live)
-                                        .order_by(Resource.id.desc()).limit(200)))
-    activities = list(db.session.scalars(select(Activity).where(Activity.community_id == doc.community_id,
-                                                                Activity.live)
-                                         .order_by((Activity.method == Method.COLLABORATIVE_PLANNING.value).desc(),
-                                                   Activity.starts_at.desc()).limit(200)))
+def link_choices(doc: PlanDoc, query: str = "") -> dict[str, list[Any]]:
+    """The community's resources and activities that can be linked, whose title has `query` (the plan's
+    link picker, loaded when it is opened). Both lists are bounded and read on an index: resources on
+    ix_resources_community_recent (most recently changed first), activities on their starts_at indexes
+    (latest first, then the planning meetings moved to the top, as the picker always showed them)."""
+    resource_filter = [Resource.community_id == doc.community_id, Resource.live]
+    activity_filter = [Activity.community_id == doc.community_id, Activity.live]
+    if query:
+        resource_filter.append(Resource.title.icontains(query, autoescape=True))
+        activity_filter.append(Activity.title.icontains(query, autoescape=True))
+    resources = list(db.session.scalars(select(Resource).where(*resource_filter)
+                                        .order_by(Resource.updated_at.desc()).limit(CHOICES_LIMIT)))
+    activities = list(db.session.scalars(select(Activity).where(*activity_filter)
+                                         .order_by(Activity.starts_at.desc()).limit(CHOICES_LIMIT)))
+    planning = Method.COLLABORATIVE_PLANNING.value
+    activities.sort(key=lambda activity: activity.method != planning)  # stable: latest first within each
     return {"resource": resources, "activity": activities}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
+from workspace.core.links import register_kind
 from workspace.extensions import db
 
 
@@ -56,6 +57,10 @@ class Resource(db.Model):
         Index("ix_resources_community_live", "community_id", "deleted_at", "updated_at"),
         Index("ix_resources_visibility_live", "visibility", "deleted_at", "updated_at"),
         Index("ix_resources_downloads", "download_count"),
+        # The link pickers' "most recently changed first": ordered by the index itself (IS NULL on deleted_at in
+        # the index above does not let PostgreSQL read updated_at in order; a partial index does).
+        Index("ix_resources_community_recent", "community_id", "updated_at",
+              postgresql_where=text("deleted_at IS NULL"), sqlite_where=text("deleted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,3 +149,6 @@ class Favourite(db.Model):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True,
                                              index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+register_kind("resource", Resource, live=lambda: Resource.live)

@@ -198,7 +198,7 @@ def _show_context(resource: Resource, **extra: Any) -> dict[str, Any]:
         "version_form": extra.pop("version_form", None) or VersionForm(),
         "favourite": services.is_favourite(resource, current_user), "kinds": services.KIND_LABELS,
         "visibilities": services.VISIBILITY_LABELS, "member": member,
-        "threads": discussions.threads_about(discussions.Link("resource", resource.id)) if member else [],
+        "threads": discussions.threads_about(resource) if member else [],
         **extra,
     }
 

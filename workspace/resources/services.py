@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
-from workspace.core import search
+from workspace.core import links, search
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.extract import extract_text
@@ -316,6 +316,7 @@ def purge_resource(resource: Resource, *, actor: User) -> None:
     """Delete a resource for good (its blobs stay while other versions use the same bytes)."""
     record_event(actor, "resource.purged", resource, resource.community, title=resource.title)
     search.remove_document(SEARCH_KIND, resource.id)
+    links.remove_links_of("resource", [resource.id])
     resource.current_version_id = None
     db.session.flush()
     db.session.delete(resource)
@@ -337,6 +338,7 @@ def purge_expired_trash(now: dt.datetime | None = None) -> int:
     """Delete resources that have been in the trash longer than 30 days; return how many."""
     cutoff = (now or utcnow()) - dt.timedelta(days=TRASH_DAYS)
     expired = list(db.session.scalars(select(Resource).where(Resource.deleted_at < cutoff)))
+    links.remove_links_of("resource", [resource.id for resource in expired])
     for resource in expired:
         search.remove_document(SEARCH_KIND, resource.id)
         resource.current_version_id = None
