@@ -740,7 +740,7 @@ def unlink(slug: str, activity_id: int, link_id: int):
 
 
 @bp.get("/c/<slug>/activities/participation")
-@cache_page(depends=[COMMUNITY])
+@cache_page(depends=[COMMUNITY], expires=3600)  # the default period ends today
 def participation(slug: str):
     """Who came to what, per member and per activity, with charts (?start=&end= as YYYY-MM-DD).
 

@@ -132,7 +132,7 @@ def suggest_slug():
 
 
 @bp.get("/c/<slug>/")
-@cache_page(depends=[COMMUNITY])
+@cache_page(depends=[COMMUNITY], expires=3600)  # the monthly plan falls due by the date
 def show(slug: str):
     """Show the community home: description, vision, members and the areas that exist."""
     community = load_community(slug)

@@ -485,7 +485,9 @@ def cache_page(*, depends: Iterable[str], expires: float | None = None,
     `depends` names what the page shows besides the site and the viewer's own state: COMMUNITY (the
     community of the view's `slug`), MY_COMMUNITIES, EVERYTHING. Time is declared, one of two ways:
     `expires=` seconds for a page that changes with the clock (a list of upcoming activities, a
-    deadline to come): it is rendered anew at least that often; `vary=` adds to the key what a page
+    deadline to come): it is rendered anew at least that often (the buckets start at whole multiples of
+    `expires` since the epoch, so 3600 turns at every whole hour, local midnight included in a zone of whole
+    hours); `vary=` adds to the key what a page
     shows that no write changes, such as whether an activity has started yet (its page then offers
     feedback instead of leave).
     """
