@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from workspace import create_app
+from workspace.core import cache
 from workspace.extensions import db, limiter
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -115,9 +116,10 @@ def _empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_state(app: Flask) -> Iterator[None]:
-    """Give every test an empty database, fresh rate limits and no mail server."""
+    """Give every test an empty database, fresh rate limits, no cached page and no mail server."""
     with app.app_context():
         limiter.reset()
+        cache.store.clear()  # the counters start again with the emptied tables: so do the pages
     app.config["MAIL_SERVER"] = None
     yield
     with app.app_context():

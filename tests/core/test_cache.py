@@ -1,25 +1,62 @@
-"""The page cache serves a page again only while nothing it shows (or who may see it) has changed."""
+"""The page cache serves a page again only while nothing it shows (or who may see it) has changed, and a
+change refreshes only the pages that show what it touched: its community, or one person's own pages."""
 
 from __future__ import annotations
+
+import os
+import socket
+import uuid
 
 import pytest
 
 from tests.factories import add_member, make_community, make_user
 from workspace.communities import services
-from workspace.core.cache import current_generation, store
+from workspace.communities.models import Role
+from workspace.core import cache
+from workspace.core.cache import FileStore, Rule, current_generation, page_store, rule_of, store
+from workspace.discussions import services as discussions
+from workspace.discussions.models import Category
 from workspace.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def _empty_store():
-    store.clear()
-    yield
-    store.clear()
+from workspace.notifications import services as notifications
 
 
 def _warm(client, path: str) -> None:
     client.get(path)  # sets the session's CSRF secret
     client.get(path)  # rendered and stored
+
+
+def _served_from_cache(client, path: str, count_queries) -> str:
+    """Ask for the page and check that it came from the cache (nothing read but the user and the counters)."""
+    db.session.commit()  # the test's own objects are expired now: read nothing inside the count
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert len(statements) <= 2, statements  # the user and the counters, nothing else
+    return response.get_data(as_text=True)
+
+
+def _rendered(client, path: str, count_queries) -> str:
+    db.session.commit()
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert len(statements) > 2, "served from the cache"
+    return response.get_data(as_text=True)
+
+
+def test_every_model_declares_what_a_change_to_it_refreshes():
+    """A new model says what a write to it bumps (`__cache_rule__`, see core/cache.py) or this fails."""
+    missing = [mapper.class_.__name__ for mapper in db.Model.registry.mappers
+               if not isinstance(mapper.class_.__dict__.get("__cache_rule__"), Rule)]
+    assert missing == []
+
+
+def test_a_model_without_a_rule_is_refused_at_its_first_write():
+    class Unruled:
+        pass
+
+    with pytest.raises(TypeError, match="Unruled declares no __cache_rule__"):
+        rule_of(Unruled)
 
 
 def test_a_repeated_page_is_served_from_the_cache(client, ctx, count_queries):
@@ -32,7 +69,7 @@ def test_a_repeated_page_is_served_from_the_cache(client, ctx, count_queries):
     with count_queries() as statements:
         response = client.get(path)
     assert response.status_code == 200 and "Cache Club" in response.get_data(as_text=True)
-    assert len(statements) <= 2  # the user and the generation, nothing else
+    assert len(statements) <= 2  # the user and the counters, nothing else
     assert "HX-Request" in response.headers["Vary"]
     assert response.headers["Content-Security-Policy"]  # headers are still set on a hit
 
@@ -42,11 +79,46 @@ def test_any_write_shows_on_the_next_request(client, ctx):
     community = make_community(convener, name="Before")
     client.login(convener)
     _warm(client, f"/c/{community.slug}/")
-    before = current_generation()
+    before = current_generation(community.slug)
     community.name = "After"
     db.session.commit()
-    assert current_generation() > before
+    assert current_generation(community.slug) != before
     assert "After" in client.get(f"/c/{community.slug}/").get_data(as_text=True)
+
+
+def test_a_write_in_another_community_leaves_the_page_cached(client, ctx, count_queries):
+    convener = make_user()
+    here = make_community(convener, name="Here", slug="here")
+    someone = make_user()
+    elsewhere = make_community(someone, name="Elsewhere", slug="elsewhere")
+    client.login(convener)
+    for path in ("/c/here/", "/c/here/discussions/", "/"):
+        _warm(client, path)
+    discussions.create_thread(elsewhere, category=db.session.scalars(
+        db.select(Category).where(Category.community_id == elsewhere.id)).first(),
+        title="別處的討論", body="內容", actor=someone)
+    elsewhere.name = "Elsewhere, renamed"
+    db.session.commit()
+    for path in ("/c/here/", "/c/here/discussions/", "/"):
+        assert "Here" in _served_from_cache(client, path, count_queries)
+    here.name = "Here, renamed"
+    db.session.commit()
+    assert "Here, renamed" in _rendered(client, "/c/here/", count_queries)
+
+
+def test_a_reply_refreshes_its_own_community_and_the_poll_of_another_stays_empty(client, ctx):
+    from tests.discussions.helpers import make_board
+    from tests.discussions.test_routes import poller_url
+
+    board = make_board("board")
+    other = make_board("other", convener="王召集", member="張老師")
+    thread = board.thread()
+    client.login(board.member)
+    poll = poller_url(client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True))
+    other.reply(other.thread(), "別的社群")
+    assert client.hx("GET", poll).status_code == 204  # only another community changed
+    board.reply(thread, "這裡的新回覆")
+    assert "這裡的新回覆" in client.hx("GET", poll).get_data(as_text=True)
 
 
 def test_losing_access_is_not_hidden_by_the_cache(client, ctx):
@@ -58,6 +130,40 @@ def test_losing_access_is_not_hidden_by_the_cache(client, ctx):
     services.remove_member(member, actor=convener)
     db.session.commit()
     assert client.get(f"/c/{community.slug}/").status_code == 404
+
+
+def test_joining_or_a_new_role_refreshes_that_persons_pages_everywhere(client, ctx, count_queries):
+    convener = make_user()
+    first = make_community(convener, name="First Circle", slug="first")
+    second = make_community(convener, name="Second Circle", slug="second")
+    member = add_member(first)
+    client.login(member.user)
+    _warm(client, "/")
+    _warm(client, "/c/first/")
+    assert "Second Circle" not in _served_from_cache(client, "/", count_queries)
+    services.add_member(second, member.user, Role.MEMBER.value)
+    db.session.commit()
+    assert "Second Circle" in _rendered(client, "/", count_queries)  # the home page of the one who joined
+    _warm(client, "/c/first/")
+    services.change_role(member, Role.CO_CONVENER.value, actor=convener)
+    db.session.commit()
+    _rendered(client, "/c/first/", count_queries)
+
+
+def test_the_bell_counts_a_notification_on_a_page_of_another_community(client, ctx):
+    convener = make_user()
+    quiet = make_community(convener, slug="quiet")
+    busy = make_community(convener, slug="busy")
+    member = add_member(quiet).user
+    add_member(busy, member)
+    client.login(member)
+    _warm(client, "/c/quiet/")
+    assert "bell-count" not in client.get("/c/quiet/").get_data(as_text=True)
+    notifications.notify([member], "mention", actor=convener, community=busy, subject_type="Thread", subject_id=1,
+                         title="提到你", excerpt="", path="/c/busy/")
+    db.session.commit()
+    page = client.get("/c/quiet/").get_data(as_text=True)
+    assert 'class="bell-count"' in page and "1 unread" in page
 
 
 def test_users_languages_and_fragments_get_their_own_pages(client, make_client, ctx):
@@ -88,17 +194,85 @@ def test_a_pending_message_is_shown_not_a_cached_page(client, ctx):
 def test_login_attempts_do_not_empty_the_cache(client, ctx):
     from workspace.auth.services import authenticate
 
-    before = current_generation()
+    convener = make_user()
+    community = make_community(convener)
+    before = current_generation(community.slug)
     authenticate("nobody@school.test", "wrong password", "127.0.0.1")
     db.session.commit()
-    assert current_generation() == before
+    assert current_generation(community.slug) == before
 
 
-def test_store_is_bounded():
-    from workspace.core.cache import PageStore
+def test_a_page_that_changes_with_time_is_rendered_anew_once_its_time_has_passed(client, ctx, count_queries,
+                                                                                 monkeypatch):
+    convener = make_user()
+    make_community(convener, slug="timely")
+    client.login(convener)
+    _warm(client, "/c/timely/activities/")  # declared expires=300: upcoming activities turn past
+    _served_from_cache(client, "/c/timely/activities/", count_queries)
+    later = cache.time.time() + 300
+    monkeypatch.setattr(cache.time, "time", lambda: later)
+    _rendered(client, "/c/timely/activities/", count_queries)
 
-    small = PageStore(max_entries=3, max_bytes=10)
+
+def test_the_embedded_store_is_shared_by_every_process_of_the_machine(app, client, ctx):
+    """Pages are files under instance/page-cache: another worker (here another app on the same instance)
+    finds the page this one stored."""
+    from workspace import create_app
+
+    convener = make_user()
+    community = make_community(convener, name="Shared Circle")
+    client.login(convener)
+    _warm(client, f"/c/{community.slug}/")
+    directory = page_store(app).directory
+    stored = [path for path in directory.glob("*/*")]
+    assert stored
+    worker = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"],
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                         "INSTANCE_DIR": app.config["INSTANCE_DIR"], "SERVER_NAME": app.config["SERVER_NAME"]})
+    found = [page_store(worker).get(path.parent.name + path.name) for path in stored]
+    assert any(hit is not None and b"Shared Circle" in hit[0] for hit in found)
+    with worker.app_context():
+        db.engine.dispose()
+
+
+def test_the_file_store_is_bounded(tmp_path):
+    small = FileStore(tmp_path, max_bytes=30, max_age=float("inf"), prune_every=1000)
     for number in range(5):
-        small.put((number,), b"1234", "text/html")
-    assert small.get((0,)) is None and small.get((4,)) is not None
-    assert sum(len(body) for body, _ in small._entries.values()) <= 10
+        small.put(f"{number:064x}", b"1234", "text/html")
+        os.utime(small._path(f"{number:064x}"), (number, 1_000_000_000 + number))
+    small.prune()
+    assert small.get(f"{0:064x}") is None and small.get(f"{4:064x}") == (b"1234", "text/html")
+    assert sum(path.stat().st_size for path in tmp_path.glob("*/*")) <= 30
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_with_redis_the_pages_live_in_redis(app, client, ctx, count_queries, monkeypatch):
+    if not _redis_reachable():
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379 (REQUIRE_REDIS=1 makes this fail)")
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    prefix = f"test-{uuid.uuid4().hex}"
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", prefix)
+    monkeypatch.delitem(app.extensions, "page_store", raising=False)
+    try:
+        convener = make_user()
+        community = make_community(convener, name="Redis Circle")
+        client.login(convener)
+        _warm(client, f"/c/{community.slug}/")
+        assert "Redis Circle" in _served_from_cache(client, f"/c/{community.slug}/", count_queries)
+        assert list(redis.Redis.from_url(url).scan_iter(f"{prefix}:page:*"))
+        store.clear()
+        assert not list(redis.Redis.from_url(url).scan_iter(f"{prefix}:page:*"))
+    finally:
+        app.extensions.pop("page_store", None)

@@ -62,7 +62,7 @@ def test_the_live_update_is_cheap_when_nothing_changed(client, ctx, count_querie
     counts = []
     for replies in (3, 110):
         thread = grow(board, 1, replies)[0]
-        generation = current_generation()
+        generation = current_generation("board")
         unchanged = f"/c/board/discussions/{thread.id}/posts?after={thread.last_number}&gen={generation}"
         stale = f"/c/board/discussions/{thread.id}/posts?after={thread.last_number}&gen=0"
         counts.append((measure(client, count_queries, unchanged, 204, headers=headers),

@@ -132,7 +132,7 @@ def test_the_notification_emails_go_out_without_holding_the_write_lock(app, smtp
         other = sqlite3.connect(database, isolation_level=None, timeout=0)
         try:
             other.execute("BEGIN IMMEDIATE")
-            other.execute("UPDATE data_generation SET value = value + 1")
+            other.execute("UPDATE cache_counters SET value = value + 1")
             other.execute("COMMIT")
             writes_meanwhile.append("saved")
         except sqlite3.OperationalError as error:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import like, of_community, of_user
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.core.links import register_kind
 from workspace.extensions import db
@@ -79,6 +80,7 @@ class Activity(db.Model):
     """A meeting, lecture, observation … of a community: planned, held (or cancelled, and kept)."""
 
     __tablename__ = "activities"
+    __cache_rule__ = of_community()
     __table_args__ = (
         one_of("method", Method),
         one_of("mode", Mode),
@@ -139,6 +141,7 @@ class Speaker(db.Model):
     """Who led or spoke: a member or someone from outside, internal or external, for how many hours."""
 
     __tablename__ = "activity_speakers"
+    __cache_rule__ = like("activity_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
@@ -158,6 +161,7 @@ class Attendance(db.Model):
     """Whether a member came: signed in by QR code, marked by the convener, or from the paper sheet."""
 
     __tablename__ = "attendances"
+    __cache_rule__ = like("activity_id")
     __table_args__ = (
         UniqueConstraint("activity_id", "user_id", name="uq_attendances_activity_user"),
         one_of("status", AttendanceStatus),
@@ -180,6 +184,7 @@ class LeaveRequest(db.Model):
     """A member asks to be excused (請假) before an activity; the convener approves or declines."""
 
     __tablename__ = "leave_requests"
+    __cache_rule__ = like("activity_id")
     __table_args__ = (UniqueConstraint("activity_id", "user_id", name="uq_leave_requests_activity_user"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,6 +203,7 @@ class Evidence(db.Model):
     """A photo, video or document of an activity (through the blob store), with a caption."""
 
     __tablename__ = "activity_evidence"
+    __cache_rule__ = like("activity_id")
     __table_args__ = (Index("ix_activity_evidence_activity", "activity_id", "kind", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,6 +226,7 @@ class Feedback(db.Model):
     """A member's feedback after an activity: satisfaction 1–5 and a comment (shown to others without a name)."""
 
     __tablename__ = "activity_feedback"
+    __cache_rule__ = like("activity_id")
     __table_args__ = (
         UniqueConstraint("activity_id", "user_id", name="uq_activity_feedback_activity_user"),
         CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
@@ -237,6 +244,7 @@ class MonthlyPlan(db.Model):
     """A community's plan for one month (月計畫), submitted before the deadline of the month before."""
 
     __tablename__ = "monthly_plans"
+    __cache_rule__ = of_community()
     __table_args__ = (UniqueConstraint("community_id", "month", name="uq_monthly_plans_community_month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -252,6 +260,7 @@ class CalendarFeed(db.Model):
     """A secret address of an ICS feed: a person's activities in all their communities, or one community's."""
 
     __tablename__ = "calendar_feeds"
+    __cache_rule__ = of_user() | of_community()
     __table_args__ = (UniqueConstraint("user_id", "community_id", name="uq_calendar_feeds_user_community"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,7 +33,7 @@ from workspace.activities.models import Activity, AttendanceStatus, Evidence, Le
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core import links
-from workspace.core.cache import cache_page, current_generation, poll_unchanged
+from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
@@ -94,7 +94,7 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.get("/c/<slug>/activities/")
-@cache_page
+@cache_page(depends=[COMMUNITY], expires=300)  # upcoming turns past with time
 def index(slug: str):
     """Upcoming and past activities, with attendance counts and the reader's own status."""
     community = load_community(slug, "read_activities")
@@ -105,7 +105,7 @@ def index(slug: str):
 
 
 @bp.get("/c/<slug>/activities/calendar")
-@cache_page
+@cache_page(depends=[COMMUNITY], expires=300)  # today moves
 def calendar(slug: str):
     """A month of activities (?month=YYYY-MM, this month by default)."""
     community = load_community(slug, "read_activities")
@@ -292,7 +292,7 @@ def _started() -> bool:
 
 
 @bp.get("/c/<slug>/activities/<int:activity_id>")
-@cache_page(vary=_started)
+@cache_page(depends=[COMMUNITY], vary=_started)
 def show(slug: str, activity_id: int):
     """An activity: when, where, who speaks, the reader's own status, leave, the minutes."""
     return render_page("activities/show.html", **_show_context(load_activity(slug, activity_id)))
@@ -751,7 +751,7 @@ def link_choices(slug: str, activity_id: int):
 
 
 @bp.get("/c/<slug>/activities/participation")
-@cache_page
+@cache_page(depends=[COMMUNITY], expires=3600)  # the default period ends today
 def participation(slug: str):
     """Who came to what, per member and per activity, with charts (?start=&end= as YYYY-MM-DD).
 

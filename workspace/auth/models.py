@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import NEUTRAL, of_user, site_wide
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.extensions import db
 
@@ -18,6 +19,7 @@ class User(UserMixin, db.Model):
     """A person with an account. Emails are stored lower-cased, so uniqueness ignores case."""
 
     __tablename__ = "users"
+    __cache_rule__ = site_wide(ignoring=("last_login_at",))  # names show on every page; a login changes none
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -87,7 +89,7 @@ class UserSession(db.Model):
     """
 
     __tablename__ = "user_sessions"
-    __cache_neutral__ = True  # a login seen again changes no page
+    __cache_rule__ = NEUTRAL  # a login seen again changes no page
     __table_args__ = (Index("ix_user_sessions_user_open", "user_id", "ended_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +111,7 @@ class LoginAttempt(db.Model):
     """A login attempt, kept in the database so that every worker counts the same failures (auth/throttle.py)."""
 
     __tablename__ = "login_attempts"
-    __cache_neutral__ = True  # no page shows login attempts: writing one keeps cached pages
+    __cache_rule__ = NEUTRAL  # no page shows login attempts
     __table_args__ = (
         Index("ix_login_attempts_email_at", "email", "attempted_at"),
         Index("ix_login_attempts_address_at", "address", "attempted_at"),
@@ -128,6 +130,7 @@ class PasswordReset(db.Model):
     """A one-time password-reset link. Only the token's SHA-256 is stored."""
 
     __tablename__ = "password_resets"
+    __cache_rule__ = of_user()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

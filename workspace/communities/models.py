@@ -8,6 +8,7 @@ import enum
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import of_community, of_user, site_wide
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.extensions import db
 
@@ -39,6 +40,7 @@ class School(db.Model):
     """A school; its class count sets the minimum community size in the PLC rules."""
 
     __tablename__ = "schools"
+    __cache_rule__ = site_wide()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -57,6 +59,7 @@ class SchoolEmailDomain(db.Model):
     """An email domain an administrator registered for a school: a confirmed address there belongs to the school."""
 
     __tablename__ = "school_email_domains"
+    __cache_rule__ = site_wide()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
@@ -78,6 +81,7 @@ class Community(db.Model):
     """A professional learning community, at /c/<slug>/."""
 
     __tablename__ = "communities"
+    __cache_rule__ = of_community("id")
     __table_args__ = (one_of("kind", CommunityType),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +110,7 @@ class Membership(db.Model):
     """A person's place in a community. Leaving keeps the row (left_at) for the records."""
 
     __tablename__ = "memberships"
+    __cache_rule__ = of_community() | of_user()  # the community's pages and what the member may see
     __table_args__ = (
         one_of("role", Role),
         Index("ix_memberships_user_active", "user_id", "left_at"),
@@ -144,6 +149,7 @@ class Invitation(db.Model):
     """An invitation by email or by a shareable link, with a role, an expiry and a use limit."""
 
     __tablename__ = "invitations"
+    __cache_rule__ = of_community()
     __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,6 +184,7 @@ class ReviewerScope(db.Model):
     ALL = "all"  # the marker reviewer_school_ids() uses for a NULL school: every school
 
     __tablename__ = "reviewer_scopes"
+    __cache_rule__ = of_user()  # what the reviewer may see
     __table_args__ = (Index("uq_reviewer_scopes_user_school", "user_id", "school_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,7 @@ from workspace.communities.forms import (
 from workspace.communities.models import Community, Role
 from workspace.communities.policy import membership_of, reviewer_school_ids
 from workspace.core.audit import describe_events
-from workspace.core.cache import cache_page
+from workspace.core.cache import COMMUNITY, MY_COMMUNITIES, cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
@@ -37,7 +37,7 @@ bp = Blueprint("communities", __name__)
 
 @bp.get("/")
 @public
-@cache_page
+@cache_page(depends=[MY_COMMUNITIES])
 def index():
     """Show the user's communities and what is new in them (visitors go to the login page, reviewers without
     communities of their own to the review page)."""
@@ -131,7 +131,7 @@ def suggest_slug():
 
 
 @bp.get("/c/<slug>/")
-@cache_page
+@cache_page(depends=[COMMUNITY], expires=3600)  # the monthly plan falls due by the date
 def show(slug: str):
     """Show the community home: description, vision, members and the areas that exist."""
     community = load_community(slug)

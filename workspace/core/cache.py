@@ -1,158 +1,468 @@
-"""Page cache: a rendered GET page is reused until the data changes.
+"""Page cache with narrow invalidation: a rendered GET page is reused until something it shows changes.
 
-Every flush that adds, changes or deletes a record bumps one generation counter in the database
-(in the same transaction), so every worker sees a change at once. A cached page is keyed on the
-path, the htmx headers, the user (and their login and CSRF secret), the language and the
-generation, so permission changes invalidate it like any other write. Only views that say
-@cache_page are cached, only answers 200 without a pending flash or a new cookie are stored.
+Counters. Every write bumps the counters of what it touches, in the database and in the same
+transaction as the write (so a page can never be stored under a counter that a later-committed write
+already passed, and every worker and instance sees a write at once): a record in a community bumps that
+community's counter, a person's own state (memberships, read marks, notifications, watches) that person's
+counter, site-wide records (users, schools) the site counter. Every write also bumps the "everything"
+counter, which the few pages that show every community (the library) depend on. Counters are rows
+(kind, scope_id, value) of `cache_counters`, created by an upsert on first use.
+
+Rules. Each mapped model says what a change to one of its records bumps with a class attribute
+`__cache_rule__` (see Rule and the helpers below: of_community(), of_user(), like(), site_wide(),
+NEUTRAL); tests/core/test_cache.py fails for a model without one. A write made with a Core statement
+(which the flush hooks do not see) calls note_change() with its scopes.
+
+Pages. Only views that say `@cache_page(depends=…)` are cached. A page always depends on the site and on
+its viewer's own counter, plus what `depends` names: COMMUNITY (the community of the view's `slug`),
+MY_COMMUNITIES (every community the viewer is or was a member of) or EVERYTHING. The key also holds the
+path, the htmx headers, the user (and their login and CSRF secret) and the language; time enters it
+only through `expires=` (a time bucket) or `vary=` (e.g. whether an activity has started). Only answers
+200 without a pending flash or a new cookie are stored.
+
+Store. Shared by every worker and instance: Redis when REDIS_URL is set, otherwise files under
+instance/page-cache (shared by the gunicorn workers of one machine; a hit is one small file read).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
-from flask import Response, current_app, g, has_request_context, request, session
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import BigInteger, event, text, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import BigInteger, Integer, String, event, inspect, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from workspace.core.i18n import current_locale_code
 from workspace.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
+Scope = tuple[str, int]
+
+logger = logging.getLogger(__name__)
+
+EVERYTHING_SCOPE: Scope = ("any", 0)
+SITE_SCOPE: Scope = ("site", 0)
 
 
-class DataGeneration(db.Model):
-    """One row counting the writes; a cached page is good while the count it saw is current."""
+def community_scope(community_id: int) -> Scope:
+    """The counter of one community: every record in it bumps it."""
+    return ("community", community_id)
 
-    __tablename__ = "data_generation"
-    __cache_neutral__ = True
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+def user_scope(user_id: int) -> Scope:
+    """The counter of one person's own state, which every page they see depends on."""
+    return ("user", user_id)
+
+
+# --- rules: what a change to a record bumps ------------------------------------------------------
+
+
+class Rule:
+    """What a change to a record of a model bumps: the union of the scopes its parts give for the record.
+
+    `ignoring` names attributes whose change alone bumps nothing (e.g. a user's last login time).
+    """
+
+    def __init__(self, *parts: Callable[[Any], Iterable[Scope]], ignoring: Iterable[str] = ()) -> None:
+        self.parts = parts
+        self.ignoring = frozenset(ignoring)
+
+    def __or__(self, other: Rule) -> Rule:
+        return Rule(*self.parts, *other.parts, ignoring=self.ignoring & other.ignoring)
+
+    def scopes(self, record: Any) -> set[Scope]:
+        """The counters a change to `record` bumps."""
+        return {scope for part in self.parts for scope in part(record)}
+
+
+NEUTRAL = Rule()  # bookkeeping no page shows (login attempts, sessions, presence, stored bytes)
+
+
+def site_wide(*, ignoring: Iterable[str] = ()) -> Rule:
+    """Records every page may show (users' names, schools): a change refreshes every page."""
+    return Rule(lambda _record: (SITE_SCOPE,), ignoring=ignoring)
+
+
+def of_community(attribute: str = "community_id") -> Rule:
+    """Records of one community (its id in `attribute`; none bumps nothing, as for a site-wide audit event)."""
+
+    def scopes(record: Any) -> Iterable[Scope]:
+        community_id = getattr(record, attribute)
+        return (community_scope(community_id),) if community_id is not None else ()
+
+    return Rule(scopes)
+
+
+def of_user(attribute: str = "user_id") -> Rule:
+    """A person's own state (their id in `attribute`): only the pages that person sees change."""
+
+    def scopes(record: Any) -> Iterable[Scope]:
+        user_id = getattr(record, attribute)
+        return (user_scope(user_id),) if user_id is not None else ()
+
+    return Rule(scopes)
+
+
+def like(foreign_key: str) -> Rule:
+    """Records that belong to another (a post to its thread, named by `thread_id`): a change bumps what a
+    change to that record would (read from the session's identity map, or loaded once)."""
+
+    def scopes(record: Any) -> Iterable[Scope]:
+        parent_id = getattr(record, foreign_key)
+        if parent_id is None:
+            return ()
+        model = _parent_model(type(record), foreign_key)
+        parent = (object_session(record) or db.session).get(model, parent_id)
+        return rule_of(model).scopes(parent) if parent is not None else ()
+
+    return Rule(scopes)
+
+
+@functools.cache
+def _parent_model(model: type, foreign_key: str) -> type:
+    """The model a foreign key column points to."""
+    column = inspect(model).columns[foreign_key]
+    (target,) = {key.column.table for key in column.foreign_keys}
+    return next(mapper.class_ for mapper in db.Model.registry.mappers if mapper.local_table is target)
+
+
+def rule_of(model: type) -> Rule:
+    """The model's declared cache rule (an error names a model that has none)."""
+    rule = getattr(model, "__cache_rule__", None)
+    if not isinstance(rule, Rule):
+        raise TypeError(f"{model.__name__} declares no __cache_rule__ (see workspace/core/cache.py)")
+    return rule
+
+
+class CacheCounter(db.Model):
+    """How many writes touched one scope (a community, a person, the site, everything)."""
+
+    __tablename__ = "cache_counters"
+    __cache_rule__ = NEUTRAL
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-# Plain SQL: every cached page and every live poll reads it, and building an ORM select costs more than the read.
-_READ_GENERATION = text("SELECT value FROM data_generation WHERE id = 1")
+# --- counting writes -------------------------------------------------------------------------------
 
 
-def current_generation() -> int:
-    """Read the write counter once per request."""
-    if has_request_context() and "_data_generation" in g:
-        return g._data_generation
-    value = db.session.execute(_READ_GENERATION).scalar() or 0
-    if has_request_context():
-        g._data_generation = value
-    return value
+def _changed(record: Any, rule: Rule) -> bool:
+    """Whether a dirty record changed anything its rule does not ignore (a no-op assignment bumps nothing)."""
+    state = inspect(record)
+    return any(attribute.history.has_changes() for attribute in state.attrs if attribute.key not in rule.ignoring)
 
 
-def recent_generation() -> int:
-    """The write counter as this process read it at most LIVE_POLL_STALENESS_SECONDS ago.
-
-    For live polls only (pages use current_generation()): an open page polls every few seconds, and
-    learning of a write up to a second later costs nothing, while most polls then touch no database.
-    """
-    max_age = float(current_app.config.get("LIVE_POLL_STALENESS_SECONDS", 1.0))
-    now = time.monotonic()
-    seen = current_app.extensions.get("recent_generation")
-    if seen is not None and now - seen[0] < max_age:
-        return seen[1]
-    value = current_generation()
-    current_app.extensions["recent_generation"] = (now, value)
-    return value
+def _pending(session: Session) -> set[Scope]:
+    return session.info.setdefault("cache_pending", set())
 
 
-def poll_unchanged() -> bool:
-    """Whether a live poll's ?gen= is the write counter now: nothing anywhere changed, answer 204 at once.
-
-    Safe before any login or permission check: an empty answer tells nothing.
-    """
-    return request.args.get("gen", "") == str(recent_generation())
-
-
-def _changes_data(session: Session) -> bool:
-    return any(
-        not getattr(type(obj), "__cache_neutral__", False)
-        for obj in (*session.new, *session.dirty, *session.deleted)
-    )
+@event.listens_for(Session, "before_flush")
+def _note_deleted(session: Session, _context: Any, _instances: Any) -> None:
+    """Deleted records are read now, while their rows (and those of their parents) still exist."""
+    pending = _pending(session)
+    for record in session.deleted:
+        pending |= rule_of(type(record)).scopes(record)
 
 
 @event.listens_for(Session, "after_flush")
-def _bump_generation(session: Session, _context: Any) -> None:
-    """Count a write once per transaction (cheap: one UPDATE on one row)."""
-    if not _changes_data(session):
-        return
-    note_change(session)
+def _bump_touched(session: Session, _context: Any) -> None:
+    """New and changed records are read after the flush, when their ids and foreign keys are set."""
+    pending = session.info.pop("cache_pending", set())
+    for record in session.new:
+        pending |= rule_of(type(record)).scopes(record)
+    for record in session.dirty:
+        rule = rule_of(type(record))
+        if rule.parts and _changed(record, rule):
+            pending |= rule.scopes(record)
+    if pending:
+        note_change(*pending, session=session)
 
 
-def note_change(session: Session | None = None) -> None:
-    """Count a write made with a Core statement (which the flush hook does not see), once per transaction."""
+_BUMP = text("INSERT INTO cache_counters (kind, scope_id, value) VALUES (:kind, :scope_id, 1) "
+             "ON CONFLICT (kind, scope_id) DO UPDATE SET value = cache_counters.value + 1")
+
+
+def note_change(*scopes: Scope, session: Session | None = None) -> None:
+    """Bump these counters (and the everything counter), each once per transaction.
+
+    The flush hooks call it for ORM writes; a write made with a Core statement calls it itself.
+    Every bumping transaction takes the everything row first and the rest in order: no deadlock.
+    """
     session = session or db.session()
-    if session.info.get("generation_bumped"):
+    bumped: set[Scope] = session.info.setdefault("cache_bumped", set())
+    fresh = sorted({EVERYTHING_SCOPE, *scopes} - bumped)
+    if not fresh:
         return
-    connection = session.connection()
-    bumped = connection.execute(update(DataGeneration).where(DataGeneration.id == 1)
-                                .values(value=DataGeneration.value + 1))
-    if bumped.rowcount == 0:  # an emptied database (tests): start counting again
-        connection.execute(text("INSERT INTO data_generation (id, value) VALUES (1, 1)"))
-    session.info["generation_bumped"] = True
+    session.connection().execute(_BUMP, [{"kind": kind, "scope_id": scope_id} for kind, scope_id in fresh])
+    bumped.update(fresh)
     if has_request_context():
-        g.pop("_data_generation", None)
+        g.pop("_community_generation", None)
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _end_of_transaction(session: Session) -> None:
-    session.info.pop("generation_bumped", None)
+    session.info.pop("cache_bumped", None)
+    session.info.pop("cache_pending", None)
 
 
-class PageStore:
-    """A small in-process LRU of rendered pages, bounded in entries and bytes, safe across threads."""
+# --- reading counters ------------------------------------------------------------------------------
 
-    def __init__(self, max_entries: int = 512, max_bytes: int = 32 * 1024 * 1024) -> None:
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._entries: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
-        self._bytes = 0
+COMMUNITY = "community"  # the community named by the view's `slug` argument
+MY_COMMUNITIES = "mine"  # every community the viewer is (or was) a member of
+EVERYTHING = "any"  # every write anywhere (pages that list every community)
+
+# Plain SQL: every cached page and every live poll reads it, and building an ORM select costs more than the read.
+_DEPENDENCY_SQL = {
+    COMMUNITY: "(kind = 'community' AND scope_id = (SELECT id FROM communities WHERE slug = :slug))",
+    MY_COMMUNITIES: "(kind = 'community' AND scope_id IN (SELECT community_id FROM memberships WHERE user_id = :user))",
+    EVERYTHING: "(kind = 'any' AND scope_id = 0)",
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _counters_statement(depends: tuple[str, ...], viewer: bool) -> Any:
+    conditions = ["(kind = 'site' AND scope_id = 0)"]
+    if viewer:
+        conditions.append("(kind = 'user' AND scope_id = :user)")
+    conditions += [_DEPENDENCY_SQL[name] for name in depends]
+    # Only the fixed fragments above are joined: no value from a request reaches the text.
+    return text(f"SELECT kind, scope_id, value FROM cache_counters WHERE {' OR '.join(conditions)}")  # noqa: S608
+
+
+def read_counters(depends: Iterable[str], *, slug: str | None = None, user_id: int | None = None) -> tuple:
+    """The counters a page depends on (the site, the viewer, what `depends` names), in one query, as a tuple
+    that changes whenever one of them does (a counter not yet written is absent, i.e. 0)."""
+    statement = _counters_statement(tuple(sorted(set(depends))), user_id is not None)
+    rows = db.session.execute(statement, {"slug": slug, "user": user_id}).all()
+    return tuple(sorted((kind, scope_id, value) for kind, scope_id, value in rows))
+
+
+def current_generation(slug: str | None = None) -> str:
+    """The write counter of a community (the request's `slug` by default) and the site, as a live poll's ?gen=.
+
+    Read once per request; a poll that hands it back learns whether anything in that community changed.
+    """
+    if slug is None:
+        slug = request.view_args.get("slug") if has_request_context() and request.view_args else None
+    cached = g.get("_community_generation") if has_request_context() else None
+    if cached is not None and cached[0] == slug:
+        return cached[1]
+    counters = read_counters((COMMUNITY,), slug=slug)
+    value = ".".join(str(counter_value) for _kind, _id, counter_value in counters) or "0"
+    if has_request_context():
+        g._community_generation = (slug, value)
+    return value
+
+
+def recent_generation() -> str:
+    """The request community's write counter as this process read it at most LIVE_POLL_STALENESS_SECONDS ago.
+
+    For live polls only (pages use current_generation()): an open page polls every few seconds, and
+    learning of a write up to a second later costs nothing, while most polls then touch no database.
+    """
+    max_age = float(current_app.config.get("LIVE_POLL_STALENESS_SECONDS", 1.0))
+    slug = request.view_args.get("slug") if request.view_args else None
+    now = time.monotonic()
+    seen: dict[str | None, tuple[float, str]] = current_app.extensions.setdefault("recent_generation", {})
+    if slug in seen and now - seen[slug][0] < max_age:
+        return seen[slug][1]
+    value = current_generation(slug)
+    if len(seen) > 4096:  # bounded: one entry per community polled
+        seen.clear()
+    seen[slug] = (now, value)
+    return value
+
+
+def poll_unchanged() -> bool:
+    """Whether a live poll's ?gen= is its community's write counter now: nothing there changed, answer 204.
+
+    Safe before any login or permission check: an empty answer tells nothing.
+    """
+    return request.args.get("gen", "") == recent_generation()
+
+
+# --- the store -------------------------------------------------------------------------------------
+
+
+class PageStore(Protocol):
+    """Where rendered pages are kept, by key digest."""
+
+    def get(self, digest: str) -> tuple[bytes, str] | None: ...
+
+    def put(self, digest: str, body: bytes, mimetype: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+class FileStore:
+    """Pages as files under one directory, shared by every process of the machine.
+
+    A hit is one open and read of a small file; a page is written beside its name and renamed into place,
+    so a reader never sees half of one. Pages older than `max_age` seconds, then the oldest beyond
+    `max_bytes`, are pruned every `prune_every` writes (old keys are never asked for again: their counters
+    moved on).
+    """
+
+    def __init__(self, directory: Path, *, max_bytes: int = 256 * 1024 * 1024, max_age: float = 86400,
+                 prune_every: int = 200) -> None:
+        self.directory, self.max_bytes, self.max_age, self.prune_every = directory, max_bytes, max_age, prune_every
+        self._writes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[bytes, str] | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+    def _path(self, digest: str) -> Path:
+        return self.directory / digest[:2] / digest[2:]
 
-    def put(self, key: tuple, body: bytes, mimetype: str) -> None:
+    def get(self, digest: str) -> tuple[bytes, str] | None:
+        try:
+            with open(self._path(digest), "rb") as page:
+                data = page.read()
+        except OSError:
+            return None
+        mimetype, _, body = data.partition(b"\n")
+        return body, mimetype.decode()
+
+    def put(self, digest: str, body: bytes, mimetype: str) -> None:
+        path = self._path(digest)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, draft = tempfile.mkstemp(dir=path.parent, prefix=".draft-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(mimetype.encode() + b"\n" + body)
+            os.replace(draft, path)
+        except OSError as error:  # a full disk costs the cache, never the page
+            logger.warning("page cache: could not store a page (%s)", error)
+            return
         with self._lock:
-            if key in self._entries:
-                self._bytes -= len(self._entries.pop(key)[0])
-            self._entries[key] = (body, mimetype)
-            self._bytes += len(body)
-            while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
-                _old_key, (old_body, _type) = self._entries.popitem(last=False)
-                self._bytes -= len(old_body)
+            self._writes += 1
+            due = self._writes % self.prune_every == 0
+        if due:
+            self.prune()
+
+    def prune(self) -> None:
+        """Remove pages past their age, then the oldest until the rest fit in max_bytes."""
+        now = time.time()
+        pages = []
+        for path in self.directory.glob("*/*"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if now - stat.st_mtime > self.max_age:
+                path.unlink(missing_ok=True)
+            else:
+                pages.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _time, size, _path in pages)
+        for _mtime, size, path in sorted(pages):
+            if total <= self.max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
-store = PageStore()
+class RedisStore:
+    """Pages in Redis, shared by every instance, each expiring by itself after `max_age` seconds."""
+
+    def __init__(self, client: Any, prefix: str, max_age: float) -> None:
+        self.redis, self.prefix, self.max_age = client, prefix, max_age
+
+    def get(self, digest: str) -> tuple[bytes, str] | None:
+        data = self.redis.get(f"{self.prefix}:{digest}")
+        if data is None:
+            return None
+        mimetype, _, body = data.partition(b"\n")
+        return body, mimetype.decode()
+
+    def put(self, digest: str, body: bytes, mimetype: str) -> None:
+        self.redis.set(f"{self.prefix}:{digest}", mimetype.encode() + b"\n" + body, ex=int(self.max_age))
+
+    def clear(self) -> None:
+        keys = list(self.redis.scan_iter(f"{self.prefix}:*", count=1000))
+        for start in range(0, len(keys), 1000):
+            self.redis.delete(*keys[start:start + 1000])
 
 
-def _cache_key() -> tuple | None:
+def _make_store(app: Flask) -> PageStore:
+    config = app.config
+    max_age = float(config.get("PAGE_CACHE_MAX_AGE", 86400))
+    if config.get("REDIS_URL"):
+        import redis
+
+        prefix = (config.get("RATELIMIT_KEY_PREFIX") or "plc-workspace") + ":page"
+        return RedisStore(redis.Redis.from_url(config["REDIS_URL"]), prefix, max_age)
+    return FileStore(Path(config["INSTANCE_DIR"]) / "page-cache", max_age=max_age,
+                     max_bytes=int(config.get("PAGE_CACHE_MAX_BYTES", 256 * 1024 * 1024)))
+
+
+def page_store(app: Flask | None = None) -> PageStore:
+    """The app's page store (made on first use)."""
+    app = app or current_app._get_current_object()
+    found = app.extensions.get("page_store")
+    if found is None:
+        found = app.extensions["page_store"] = _make_store(app)
+    return found
+
+
+def _store_errors() -> tuple[type[Exception], ...]:
+    if not current_app.config.get("REDIS_URL"):
+        return ()
+    import redis
+
+    return (redis.RedisError,)
+
+
+class _CurrentStore:
+    """The current app's page store (tests empty it with `store.clear()`)."""
+
+    def get(self, digest: str) -> tuple[bytes, str] | None:
+        try:
+            return page_store().get(digest)
+        except _store_errors() as error:  # the store away is a miss, never a failed page
+            logger.warning("page cache: store unavailable (%s)", error)
+            return None
+
+    def put(self, digest: str, body: bytes, mimetype: str) -> None:
+        try:
+            page_store().put(digest, body, mimetype)
+        except _store_errors() as error:
+            logger.warning("page cache: store unavailable (%s)", error)
+
+    def clear(self) -> None:
+        if has_app_context():
+            page_store().clear()
+
+
+store = _CurrentStore()
+
+
+# --- cached views ----------------------------------------------------------------------------------
+
+
+def _cache_key(depends: tuple[str, ...], expires: float | None, vary: Callable[[], Any] | None) -> str | None:
+
     if not current_app.config.get("PAGE_CACHE", True) or session.get("_flashes"):
         return None
     user = current_user._get_current_object()
     if not user.is_authenticated:
         return None
-    return (
+    slug = request.view_args.get("slug") if request.view_args else None
+    parts = (
         request.full_path,
         request.headers.get("HX-Request"),
         request.headers.get("HX-Boosted"),
@@ -161,34 +471,47 @@ def _cache_key() -> tuple | None:
         user.login.id if user.login is not None else None,
         session.get("csrf_token"),
         current_locale_code(),
-        current_generation(),
+        read_counters(depends, slug=slug, user_id=user.id),
+        int(time.time() // expires) if expires else None,
+        vary() if vary is not None else None,
     )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def cache_page(view: F | None = None, *, vary: Callable[[], Any] | None = None) -> Any:
+def cache_page(*, depends: Iterable[str], expires: float | None = None,
+               vary: Callable[[], Any] | None = None) -> Callable[[F], F]:
     """Serve the view's page from the cache while nothing it could show has changed.
 
-    `vary` adds to the key what a page shows that no write changes, such as whether an activity has
-    started yet (its page then offers feedback instead of leave): `@cache_page(vary=…)`.
+    `depends` names what the page shows besides the site and the viewer's own state: COMMUNITY (the
+    community of the view's `slug`), MY_COMMUNITIES, EVERYTHING. Time is declared, one of two ways:
+    `expires=` seconds for a page that changes with the clock (a list of upcoming activities, a
+    deadline to come): it is rendered anew at least that often (the buckets start at whole multiples of
+    `expires` since the epoch, so 3600 turns at every whole hour, local midnight included in a zone of whole
+    hours); `vary=` adds to the key what a page
+    shows that no write changes, such as whether an activity has started yet (its page then offers
+    feedback instead of leave).
     """
-    if view is None:
-        return lambda inner: cache_page(inner, vary=vary)
+    depends = tuple(sorted(set(depends)))
+    unknown = set(depends) - set(_DEPENDENCY_SQL)
+    if unknown:
+        raise ValueError(f"unknown cache dependencies: {sorted(unknown)}")
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        key = _cache_key()
-        if key is not None and vary is not None:
-            key = (*key, vary())
-        if key is not None:
-            hit = store.get(key)
-            if hit is not None:
-                response = Response(hit[0], mimetype=hit[1])
-                response.vary.add("HX-Request")
-                return response
-        response = current_app.make_response(view(*args, **kwargs))
-        if (key is not None and response.status_code == 200 and not session.modified
-                and not response.headers.get("Set-Cookie") and not session.get("_flashes")):
-            store.put(key, response.get_data(), response.mimetype or "text/html")
-        return response
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            key = _cache_key(depends, expires, vary)
+            if key is not None:
+                hit = store.get(key)
+                if hit is not None:
+                    response = Response(hit[0], mimetype=hit[1])
+                    response.vary.add("HX-Request")
+                    return response
+            response = current_app.make_response(view(*args, **kwargs))
+            if (key is not None and response.status_code == 200 and not session.modified
+                    and not response.headers.get("Set-Cookie") and not session.get("_flashes")):
+                store.put(key, response.get_data(), response.mimetype or "text/html")
+            return response
 
-    return wrapped
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

@@ -15,17 +15,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, or_, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 from sqlalchemy.sql import ColumnElement
 
+from workspace.core.cache import Rule, Scope, rule_of
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.extensions import db
+
+
+def _ends_touched(link: Link) -> set[Scope]:
+    """A link shows on the pages of both its ends: a change to it bumps what a change to either end would."""
+    scopes: set[Scope] = set()
+    for kind_name, record_id in ((link.from_type, link.from_id), (link.to_type, link.to_id)):
+        registered = _KINDS.get(kind_name)
+        record = (object_session(link) or db.session).get(registered.model, record_id) if registered else None
+        if record is not None:
+            scopes |= rule_of(registered.model).scopes(record)
+    return scopes
 
 
 class Link(db.Model):
     """One record (from) links another (to) in a role: a plan's planning meeting, an activity's output."""
 
     __tablename__ = "links"
+    __cache_rule__ = Rule(_ends_touched)
     __table_args__ = (
         # Also the index of the "from" direction: what a record links.
         UniqueConstraint("from_type", "from_id", "to_type", "to_id", "role", name="uq_links"),

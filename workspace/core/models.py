@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import NEUTRAL, of_community
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.extensions import db
 
@@ -16,6 +17,7 @@ class AuditEvent(db.Model):
     """Who did what to which record, when: role changes, removals, transfers, archives, exports."""
 
     __tablename__ = "audit_events"
+    __cache_rule__ = of_community()  # the community's recent events; none: the admin's log (not cached)
     __table_args__ = (Index("ix_audit_events_community_created", "community_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +57,7 @@ class Blob(db.Model):
     """The bytes of one uploaded file, stored once per content under its SHA-256 (see core/storage.py)."""
 
     __tablename__ = "blobs"
+    __cache_rule__ = NEUTRAL  # stored bytes: the record that uses them bumps its own counters
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)

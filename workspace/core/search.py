@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workspace.core.cache import NEUTRAL
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.extensions import db
 
@@ -89,6 +90,7 @@ class SearchDocument(db.Model):
     """One searchable record of some area (a resource, thread, post, plan …) with its folded text."""
 
     __tablename__ = "search_documents"
+    __cache_rule__ = NEUTRAL  # a copy of records that bump their own counters; search pages are not cached
     __table_args__ = (
         UniqueConstraint("kind", "object_id"),
         Index("ix_search_documents_community_kind", "community_id", "kind"),

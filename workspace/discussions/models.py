@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import like, of_community, of_user
 from workspace.core.database import UTCDateTime, unset, utcnow
 from workspace.core.links import register_kind
 from workspace.extensions import db
@@ -21,6 +22,7 @@ class Category(db.Model):
     """A section of a community's board. Default ones have a key and show a translated name until renamed."""
 
     __tablename__ = "discussion_categories"
+    __cache_rule__ = of_community()
     __table_args__ = (Index("ix_discussion_categories_community", "community_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +39,7 @@ class Thread(db.Model):
     """A topic on the board: its first post opens it; counters are kept here for the thread list."""
 
     __tablename__ = "threads"
+    __cache_rule__ = of_community()
     __table_args__ = (
         Index("ix_threads_community_activity", "community_id", "pinned", "last_post_at"),
         Index("ix_threads_category_activity", "category_id", "pinned", "last_post_at"),
@@ -74,6 +77,7 @@ class Post(db.Model):
     """One message in a thread: Markdown as typed and its sanitized HTML, rendered once when saved."""
 
     __tablename__ = "posts"
+    __cache_rule__ = like("thread_id")
     __table_args__ = (
         UniqueConstraint("thread_id", "number", name="uq_posts_thread_number"),
         # A double click or a retried request carries the same key: one post, not two.
@@ -107,6 +111,7 @@ class PostRevision(db.Model):
     """The text a post had before an edit (seen by its author and the conveners)."""
 
     __tablename__ = "post_revisions"
+    __cache_rule__ = like("post_id")
     __table_args__ = (Index("ix_post_revisions_post", "post_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +129,7 @@ class ReadMark(db.Model):
     """How far a member has read a thread: the number of the last post they have seen."""
 
     __tablename__ = "read_marks"
+    __cache_rule__ = of_user()  # unread counts are the reader's own
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True,
@@ -136,6 +142,7 @@ class Reaction(db.Model):
     """A member found a post helpful (one per person per post)."""
 
     __tablename__ = "post_reactions"
+    __cache_rule__ = like("post_id")
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
@@ -146,6 +153,7 @@ class Watch(db.Model):
     """Whether a member hears of new replies in a thread (authors and repliers watch by default)."""
 
     __tablename__ = "thread_watches"
+    __cache_rule__ = of_user()
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True,
@@ -157,6 +165,7 @@ class Mention(db.Model):
     """A member named with @ in a post (kept so an edit notifies only the newly mentioned)."""
 
     __tablename__ = "post_mentions"
+    __cache_rule__ = like("post_id")
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
@@ -166,6 +175,7 @@ class Report(db.Model):
     """A member flagged a post for the conveners, with a reason."""
 
     __tablename__ = "post_reports"
+    __cache_rule__ = of_community()
     __table_args__ = (Index("ix_post_reports_community_open", "community_id", "resolved_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,6 +196,7 @@ class Attachment(db.Model):
     """A file or image uploaded for a post (through the blob store); posts link to it from Markdown."""
 
     __tablename__ = "discussion_attachments"
+    __cache_rule__ = of_community()
     __table_args__ = (Index("ix_discussion_attachments_community", "community_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from flask_login import current_user
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core import links
-from workspace.core.cache import cache_page, current_generation, poll_unchanged
+from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
 from workspace.core.database import unless_busy
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
@@ -73,7 +73,7 @@ def _board_context(community: Community, **extra: Any) -> dict[str, Any]:
 
 
 @bp.get("/c/<slug>/discussions/")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def index(slug: str):
     """The thread list: sections, pinned first, unread counts; ?q= searches threads and replies."""
     community = load_community(slug, "read_material")
@@ -267,7 +267,7 @@ def _remember_read(thread: Thread, number: int, already: int) -> None:
 
 
 @bp.get("/c/<slug>/discussions/<int:thread_id>")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def show(slug: str, thread_id: int):
     """A thread, one page of posts at a time; ?quote=<post id> starts the reply with a quote."""
     thread = load_thread(slug, thread_id)

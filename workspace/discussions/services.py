@@ -26,7 +26,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.communities.services import contributing_members
 from workspace.core import links, search
-from workspace.core.cache import note_change
+from workspace.core.cache import note_change, user_scope
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
@@ -622,8 +622,8 @@ def mark_read(thread_id: int, user_id: int, number: int) -> bool:
         set_={"last_read_number": statement.excluded.last_read_number, "updated_at": statement.excluded.updated_at},
         where=ReadMark.last_read_number < statement.excluded.last_read_number))
     moved = bool(result.rowcount)
-    if moved:  # cached thread lists show unread counts: a Core write must say that it changed data
-        note_change()
+    if moved:  # cached thread lists show the reader's unread counts: a Core write says what it changed
+        note_change(user_scope(user_id))
     return moved
 
 
@@ -657,7 +657,7 @@ def mark_all_read(community: Community, user: User) -> int:
                                Thread.community_id == community.id, ReadMark.last_read_number < Thread.last_number)
         .values(last_read_number=Thread.last_number, updated_at=now).execution_options(synchronize_session=False))
     if changed or fresh:
-        note_change()
+        note_change(user_scope(user.id))
     return changed
 
 

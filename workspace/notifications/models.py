@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import of_user
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.extensions import db
 
@@ -20,6 +21,7 @@ class Notification(db.Model):
     """One thing for one person to see: who did what, where, and the path that opens it."""
 
     __tablename__ = "notifications"
+    __cache_rule__ = of_user()  # the bell and the list are the recipient's own
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
         Index("ix_notifications_email_pending", "email_state", "created_at"),
@@ -49,6 +51,7 @@ class NotificationSettings(db.Model):
     """A person's choices; without a row, the defaults below apply."""
 
     __tablename__ = "notification_settings"
+    __cache_rule__ = of_user()
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     notify_replies: Mapped[bool] = mapped_column(Boolean, default=True)  # replies in threads I watch

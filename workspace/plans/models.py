@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import NEUTRAL, like, of_community
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.core.links import register_kind
 from workspace.extensions import db
@@ -47,6 +48,7 @@ class PlanTemplate(db.Model):
     """A community's own template (the built-in default lives in code: services.DEFAULT_SECTIONS)."""
 
     __tablename__ = "plan_templates"
+    __cache_rule__ = of_community()
     __table_args__ = (Index("ix_plan_templates_community", "community_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +67,7 @@ class TemplateSection(db.Model):
     """One section of a community template: a title and the guidance shown to the writer."""
 
     __tablename__ = "plan_template_sections"
+    __cache_rule__ = like("template_id")
     __table_args__ = (Index("ix_plan_template_sections_template", "template_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +92,7 @@ class PlanDoc(db.Model):
     """A lesson plan: the shared one a community writes together, or a teacher's adaptation of it."""
 
     __tablename__ = "plan_docs"
+    __cache_rule__ = of_community()
     __table_args__ = (
         one_of("status", PlanStatus),
         one_of("kind", PlanKind),
@@ -144,6 +148,7 @@ class PlanSection(db.Model):
     """One section of a plan: its current body and version (each save is a compare-and-swap on it)."""
 
     __tablename__ = "plan_sections"
+    __cache_rule__ = like("doc_id")
     __table_args__ = (
         Index("ix_plan_sections_doc", "doc_id", "position"),
         Index("ix_plan_sections_assignee", "assignee_id"),  # "Mine": plans with a section assigned to me
@@ -174,6 +179,7 @@ class SectionRevision(db.Model):
     """Every body a section has had: version 1 when the plan was made, then one per accepted save."""
 
     __tablename__ = "plan_section_revisions"
+    __cache_rule__ = like("doc_id")
     __table_args__ = (
         UniqueConstraint("section_id", "version", name="uq_plan_section_revisions_version"),
         Index("ix_plan_section_revisions_doc", "doc_id", "id"),
@@ -197,6 +203,7 @@ class PlanComment(db.Model):
     """A comment on a section (Markdown, mentions); replies point at the comment they answer."""
 
     __tablename__ = "plan_comments"
+    __cache_rule__ = like("doc_id")
     __table_args__ = (
         Index("ix_plan_comments_section", "section_id", "id"),
         Index("ix_plan_comments_doc_open", "doc_id", "resolved_at"),
@@ -221,6 +228,7 @@ class LessonTaught(db.Model):
     """A lesson taught from an adaptation (date, class) and the teacher's reflection on it (課後反思)."""
 
     __tablename__ = "plan_lessons"
+    __cache_rule__ = like("doc_id")
     __table_args__ = (Index("ix_plan_lessons_doc", "doc_id", "taught_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,7 +251,7 @@ class SectionPresence(db.Model):
     """
 
     __tablename__ = "plan_presence"
-    __cache_neutral__ = True
+    __cache_rule__ = NEUTRAL  # who is editing: polled, never cached
     __table_args__ = (Index("ix_plan_presence_doc", "doc_id", "seen_at"),)
 
     section_id: Mapped[int] = mapped_column(ForeignKey("plan_sections.id", ondelete="CASCADE"), primary_key=True)

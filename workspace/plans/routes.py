@@ -18,7 +18,7 @@ from flask_login import current_user
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core import links
-from workspace.core.cache import cache_page
+from workspace.core.cache import COMMUNITY, cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error, validate_all
@@ -79,7 +79,7 @@ def _plan_path(doc: PlanDoc, section: PlanSection | None = None) -> str:
 
 
 @bp.get("/c/<slug>/plans/")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def index(slug: str):
     """The community's shared plans (filter by status, mine, or the trash) and the reader's adaptations."""
     community = load_community(slug, "read_material")
@@ -163,7 +163,7 @@ def _show_context(doc: PlanDoc) -> dict[str, Any]:
 
 
 @bp.get("/c/<slug>/plans/<int:plan_id>")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def show(slug: str, plan_id: int):
     """A plan: its fields and status, each section (click to edit), comments, adaptations, reflections, links."""
     return render_page("plans/show.html", **_show_context(load_plan(slug, plan_id)))
@@ -385,7 +385,7 @@ def take_shared(slug: str, plan_id: int, section_id: int):
 
 
 @bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/history")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def section_history(slug: str, plan_id: int, section_id: int):
     """A section's revisions, newest first: who saved, when, how (merged, restored …); pick two to compare."""
     doc = load_plan(slug, plan_id)
@@ -396,7 +396,7 @@ def section_history(slug: str, plan_id: int, section_id: int):
 
 
 @bp.get("/c/<slug>/plans/<int:plan_id>/history")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def history(slug: str, plan_id: int):
     """Every section's revisions of the plan, newest first."""
     doc = load_plan(slug, plan_id)
@@ -406,7 +406,7 @@ def history(slug: str, plan_id: int):
 
 
 @bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/diff")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def diff(slug: str, plan_id: int, section_id: int):
     """The differences between two revisions of a section (?from=&to=, the previous and the latest by default)."""
     doc = load_plan(slug, plan_id)

@@ -8,6 +8,7 @@ import enum
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workspace.core.cache import like, of_community, of_user, site_wide
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.core.links import register_kind
 from workspace.extensions import db
@@ -42,6 +43,7 @@ class Tag(db.Model):
     """A free tag; names are unique once trimmed (case kept as first typed)."""
 
     __tablename__ = "tags"
+    __cache_rule__ = site_wide()  # tag names show in every community
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
@@ -51,6 +53,7 @@ class Resource(db.Model):
     """A lesson plan, case, courseware … shared in a community; deleting moves it to the trash."""
 
     __tablename__ = "resources"
+    __cache_rule__ = of_community()
     __table_args__ = (
         one_of("kind", ResourceKind),
         one_of("visibility", Visibility),
@@ -97,6 +100,7 @@ class ResourceVersion(db.Model):
     """One version of a resource: an uploaded file (a blob) or a Markdown text, with a note."""
 
     __tablename__ = "resource_versions"
+    __cache_rule__ = like("resource_id")
     __table_args__ = (Index("uq_resource_versions_number", "resource_id", "number", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +130,7 @@ class ResourceComment(db.Model):
     """A member's comment on a resource, in Markdown (stored sanitized)."""
 
     __tablename__ = "resource_comments"
+    __cache_rule__ = like("resource_id")
     __table_args__ = (Index("ix_resource_comments_resource_created", "resource_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +149,7 @@ class Favourite(db.Model):
     """A resource a user marked to find again."""
 
     __tablename__ = "favourites"
+    __cache_rule__ = of_user()
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
-from workspace.core.cache import cache_page
+from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page
 from workspace.core.database import unless_busy
 from workspace.core.errors import Checks, DomainError, ValidationError
 from workspace.core.forms import attach_error, validate_all
@@ -84,7 +84,7 @@ def _version(resource: Resource) -> ResourceVersion:
 
 
 @bp.get("/c/<slug>/resources/")
-@cache_page
+@cache_page(depends=[COMMUNITY])
 def index(slug: str):
     """List, filter, sort and search the community's resources (the results alone for htmx)."""
     community = load_community(slug, "read_material")
@@ -390,7 +390,7 @@ def trash(slug: str):
 
 @bp.get("/library/")
 @public
-@cache_page
+@cache_page(depends=[EVERYTHING])  # resources of every community
 def library():
     """Resources shared with the user's school and public ones from every community (public only to visitors)."""
     filters = _filters()
