@@ -462,6 +462,7 @@ def accept_invitation(token: str):
 
 
 @bp.get("/review/")
+@cache_page
 def review():
     """Show a reviewer every community in scope, by school, with its size and convener."""
     require(can(current_user, "review"), hide=True)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workspace.communities.models import Community
+from workspace.core.cache import cache_page
 from workspace.core.htmx import render_page
 from workspace.core.text import clean_line
 from workspace.discussions import services as discussions
@@ -31,6 +32,7 @@ def _boards() -> list[Community]:
 
 
 @bp.get("/search")
+@cache_page
 def index():
     """Search everything the person may read; as they type, htmx swaps the results."""
     query = clean_line(request.args.get("q", ""))[:200]
