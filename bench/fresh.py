@@ -7,8 +7,8 @@ as the first view after a write in the same community does (a write there change
 cache may answer it), and as served (page cache on), where every request after the first is a cached view. Each
 page is driven against /healthz in alternating rounds (bench/run.py's machinery). Targets: fresh renders
 0.25 × the requests per second of /healthz, cached views 0.40.
-Run alone with `python -m bench.fresh`; `python -m bench.run` runs it after the other benchmarks
-(BENCH_FRESH=0 skips it).
+BENCH_DATABASE_URL=postgresql://… runs it on PostgreSQL (see DATABASE_URL below). Run alone with
+`python -m bench.fresh`; `python -m bench.run` runs it after the other benchmarks (BENCH_FRESH=0 skips it).
 """
 
 from __future__ import annotations
@@ -30,10 +30,16 @@ FRESH_TARGET = 0.25  # a page rendered afresh, as after a write in its community
 CACHED_TARGET = 0.40  # the same page answered from the page cache
 REQUESTS = page_bench._env_int("BENCH_FRESH_REQUESTS", 600)  # HTTP requests per page target
 RESOURCES = page_bench._env_int("BENCH_FRESH_RESOURCES", 3_000)
+# A PostgreSQL database to seed instead of a SQLite file (its public schema is dropped first). The activities'
+# and the library's bulk seeders write SQLite's own SQL and FTS5 rows: on PostgreSQL the library gets
+# BENCH_FRESH_PG_RESOURCES resources through the service (which indexes them) and the activity pages are left out.
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "")
+PG_RESOURCES = page_bench._env_int("BENCH_FRESH_PG_RESOURCES", 300)
 
 
-def main_pages(app: Any, slug: str, thread_id: int, activity_id: int, plan_id: int) -> list[tuple[str, str]]:
-    """(label, path) of every main page, in the bench user's home community."""
+def main_pages(app: Any, slug: str, thread_id: int, activity_id: int | None, plan_id: int) -> list[tuple[str, str]]:
+    """(label, path) of every main page, in the bench user's home community (no activity pages without
+    `activity_id`)."""
     from workspace.extensions import db
     from workspace.resources.models import Resource
 
@@ -42,7 +48,7 @@ def main_pages(app: Any, slug: str, thread_id: int, activity_id: int, plan_id: i
                                          .where(Resource.deleted_at.is_(None))
                                          .filter_by(slug=slug).order_by(Resource.id.desc()).limit(1)).one()
     base = f"/c/{slug}"
-    return [
+    pages = [
         ("home (40 communities)", "/"),
         ("community home (200 members)", f"{base}/"),
         ("library (resource list)", f"{base}/resources/"),
@@ -56,6 +62,35 @@ def main_pages(app: Any, slug: str, thread_id: int, activity_id: int, plan_id: i
         ("search ?q=分數", "/search?q=%E5%88%86%E6%95%B8"),
         ("review (one school)", "/review/"),
     ]
+    return [page for page in pages if activity_id is not None or "/activities/" not in page[1]]
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema of the benchmark's PostgreSQL database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def service_resources(app: Any, count: int, community_id: int = 1, author_id: int = 1) -> None:
+    """Add `count` text resources through the service, which indexes them as PostgreSQL searches them."""
+    from workspace.auth.models import User
+    from workspace.communities.models import Community
+    from workspace.extensions import db
+    from workspace.resources import services
+
+    with app.test_request_context():
+        community, author = db.session.get(Community, community_id), db.session.get(User, author_id)
+        for number in range(count):
+            services.create_text_resource(
+                community, services.ResourceFields(title=f"分數的教學 {number}", kind="lesson_plan", subject="數學"),
+                f"通分與約分的練習 {number}：分數教學設計與評量。", actor=author)
+        db.session.commit()
+        db.engine.dispose()
 
 
 def grant_review(app: Any, user_id: int, school_id: int) -> None:
@@ -102,17 +137,25 @@ def run() -> bool:
     print(f"load average before: {page_bench._load()}")
     with tempfile.TemporaryDirectory(prefix="workspace-bench-fresh-") as tmp:
         env = bench_env(Path(tmp))
+        postgres = DATABASE_URL.startswith("postgresql")
+        if postgres:
+            reset_postgres(DATABASE_URL)
+            env["DATABASE_URL"] = DATABASE_URL
         os.environ.update(env)  # create_app reads the environment before the overrides
+        print(f"database: {'PostgreSQL' if postgres else 'SQLite'}")
         started = time.monotonic()
         seeded = seed(env)
         app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "PASSWORD_HASH_PROFILE": "fast"})
-        seed_resources(app, count=RESOURCES)
+        if not postgres:
+            seed_resources(app, count=RESOURCES)
         board = seed_discussions(app)
-        activities = seed_activities(app)
+        activity_id = None if postgres else seed_activities(app).big.activity_id
         plans = seed_plans(app)
+        if postgres:
+            service_resources(app, PG_RESOURCES)
         grant_review(app, user_id=1, school_id=2)
         print(f"seeded every area in {time.monotonic() - started:.0f} s")
-        pages = main_pages(app, seeded.home_slug, board.big.long_thread_id, activities.big.activity_id,
+        pages = main_pages(app, seeded.home_slug, board.big.long_thread_id, activity_id,
                            plans.big.plan_id)
         fresh = measure(env, seeded.email, seeded.password, pages, fresh=True)
         cached = measure(env, seeded.email, seeded.password, pages, fresh=False)
