@@ -90,7 +90,8 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(session_id: str):  # the address goes with the login's "last seen"
-        return load_user_from_session_id(session_id, address=request.remote_addr)
+        return load_user_from_session_id(session_id, address=request.remote_addr,
+                                         for_page=request.method in ("GET", "HEAD"))
 
 
 # The areas, in one explicit tuple: no auto-discovery.

@@ -13,7 +13,7 @@ from workspace.activities import services
 from workspace.core.cache import current_generation
 from workspace.extensions import db
 
-LIMIT = 25  # a page, whatever the size of the community (the activity page reads evidence, feedback, links too)
+LIMIT = 23  # a page, whatever the size of the community (the activity page reads evidence, feedback, links too)
 POLL_LIMIT = 1  # the unchanged board poll: the write counter, then 204
 
 

@@ -10,7 +10,7 @@ from workspace.core.cache import current_generation
 from workspace.discussions import services
 from workspace.extensions import db
 
-LIMIT = 20  # a page of the board, whatever its size
+LIMIT = 18  # a page of the board, whatever its size
 POLL_LIMIT = 1  # the unchanged live update: the write counter, then 204 (it tells nothing, so no login check)
 
 

@@ -19,7 +19,7 @@ from workspace.plans import services
 from workspace.plans.models import PlanDoc, PlanSection, SectionRevision
 from workspace.resources import services as resources
 
-LIMIT = 40  # a page, whatever the size of the plan (the plan page reads sections, counts, links, adaptations …)
+LIMIT = 38  # a page, whatever the size of the plan (the plan page reads sections, counts, links, adaptations …)
 
 
 @pytest.fixture(autouse=True)

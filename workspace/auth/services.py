@@ -16,10 +16,10 @@ import email_validator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import column, delete, exists, func, or_, select, table, update
 from zxcvbn import zxcvbn
 
 from workspace.auth import throttle
@@ -145,27 +145,47 @@ def start_session(user: User, *, user_agent: str | None, address: str | None, re
     return login
 
 
-def load_user_from_session_id(session_id: str, *, address: str | None = None) -> User | None:
+# What every page shows about its reader rides on the user's query: the bell's unread count and whether they
+# review any school (the Review link). Named as tables, not models: the notifications and communities packages
+# import this module.
+_notifications = table("notifications", column("user_id"), column("read_at"))
+_reviewer_scopes = table("reviewer_scopes", column("user_id"))
+
+
+def load_user_from_session_id(session_id: str, *, address: str | None = None,
+                              for_page: bool = False) -> User | None:
     """Flask-Login's loader: "<login id>:<secret>" names an open login; one query, user and login joined.
 
     An ended login (logout, log out everywhere, a new password, deactivation) or an expired one loads nobody.
-    The login's "last seen" (and address) is written at most every SESSION_SEEN_EVERY.
+    The login's "last seen" (and address) is written at most every SESSION_SEEN_EVERY. With `for_page` (a GET:
+    nothing the request does can change them before the page renders) the same query counts the unread
+    notifications and tells whether the user reviews any school, and leaves both where the bell
+    (`unread_notifications`) and the policy (`reviewer_school_ids`) look first, so that a page pays one query
+    for its reader instead of three.
     """
     text, _, secret = (session_id or "").partition(":")
     login_id = parse_id(text)
     if login_id is None or not secret:
         return None
     now = utcnow()
-    row = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.id == login_id, UserSession.ended_at.is_(None), UserSession.expires_at > now)
-    ).first()
+    query = (select(User, UserSession)
+             .join(UserSession, UserSession.user_id == User.id)
+             .where(UserSession.id == login_id, UserSession.ended_at.is_(None), UserSession.expires_at > now))
+    if for_page:
+        query = query.add_columns(
+            select(func.count()).select_from(_notifications)
+            .where(_notifications.c.user_id == User.id, _notifications.c.read_at.is_(None)).scalar_subquery(),
+            exists().where(_reviewer_scopes.c.user_id == User.id))
+    row = db.session.execute(query).first()
     if row is None:
         return None
-    user, login = row
+    user, login = row[0], row[1]
     if not secrets.compare_digest(login.secret_hash, _sha256(secret)) or not user.active or not user.approved:
         return None
+    if for_page:
+        g._unread_notifications = row[2] or 0
+        if not row[3]:
+            g._reviewer_scopes = None  # reviewers' schools are read when asked: few users have any
     user.login, user.session_token = login, session_id
     if now - login.last_seen_at >= SESSION_SEEN_EVERY:
         values: dict[str, Any] = {"last_seen_at": now}

@@ -19,7 +19,7 @@ from workspace.communities.forms import (
 from workspace.communities.models import Community, Role
 from workspace.communities.policy import membership_of, reviewer_school_ids
 from workspace.core.audit import describe_events
-from workspace.core.cache import COMMUNITY, MY_COMMUNITIES, cache_page
+from workspace.core.cache import COMMUNITY, EVERYTHING, MY_COMMUNITIES, cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
@@ -461,6 +461,7 @@ def accept_invitation(token: str):
 
 
 @bp.get("/review/")
+@cache_page(depends=[EVERYTHING])  # every community in the reviewer's scope
 def review():
     """Show a reviewer every community in scope, by school, with its size and convener."""
     require(can(current_user, "review"), hide=True)

@@ -19,7 +19,7 @@ from workspace.core.i18n import (
     local_moment,
     month_year,
 )
-from workspace.core.permissions import can
+from workspace.core.render_memo import fixed_url, page_can, page_csrf_token
 from workspace.core.urls import external_url
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -33,7 +33,9 @@ def current_locale() -> str:
 def install(app: Flask) -> None:
     """Expose the shared helpers to every template."""
     app.jinja_env.globals.update(
-        can=can,
+        can=page_can,  # decided once per page (core/render_memo.py)
+        csrf_token=page_csrf_token,  # replaces Flask-WTF's, which is asked once per form
+        fixed_url=fixed_url,
         current_locale=current_locale,
         LOCALES=LOCALES,
         LOCALE_NAMES=LOCALE_NAMES,

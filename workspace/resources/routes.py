@@ -205,6 +205,7 @@ def _show_context(resource: Resource, **extra: Any) -> dict[str, Any]:
 
 @bp.get("/c/<slug>/resources/<int:resource_id>")
 @public
+@cache_page(depends=[COMMUNITY])
 def show(slug: str, resource_id: int):
     """Show a resource: its preview, versions, comments (public ones to visitors too)."""
     resource = load_resource(slug, resource_id)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workspace.communities.models import Community
+from workspace.core.cache import EVERYTHING, cache_page
 from workspace.core.htmx import render_page
 from workspace.core.permissions import scope
 from workspace.core.text import clean_line
@@ -29,6 +30,7 @@ def _boards() -> list[Community]:
 
 
 @bp.get("/search")
+@cache_page(depends=[EVERYTHING])  # the library and the boards of every community the viewer reads
 def index():
     """Search everything the person may read; as they type, htmx swaps the results."""
     query = clean_line(request.args.get("q", ""))[:200]
