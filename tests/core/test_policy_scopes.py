@@ -23,7 +23,7 @@ from workspace.activities.models import Activity
 from workspace.communities.models import Community
 from workspace.communities.policy import forget_memberships
 from workspace.core.database import utcnow
-from workspace.core.permissions import can, scope
+from workspace.core.permissions import can, page_permissions, scope
 from workspace.discussions.models import Category, Post, Thread
 from workspace.extensions import db
 from workspace.plans.models import PlanDoc, PlanKind, PlanStatus
@@ -52,14 +52,17 @@ def _records(community: Community, people: dict[str, Any]) -> None:
                 db.session.add(Resource(community_id=community.id, author_id=author.id, title="A lesson",
                                         kind="lesson_plan", visibility=visibility.value, deleted_at=deleted_at))
     category = db.session.scalars(select(Category).where(Category.community_id == community.id)).first()
-    thread = Thread(community_id=community.id, category_id=category.id, author_id=people["member"].id,
-                    title="Fractions")
-    db.session.add(thread)
-    db.session.flush()
-    for number, (author, deleted_at) in enumerate([(people["member"], None), (people["convener"], None),
-                                                   (people["member"], lately)], start=1):
-        db.session.add(Post(thread_id=thread.id, number=number, author_id=author.id, body="Yes", body_html="Yes",
-                            deleted_at=deleted_at))
+    for locked in (False, True):
+        thread = Thread(community_id=community.id, category_id=category.id, author_id=people["member"].id,
+                        title="Fractions", locked_at=lately if locked else None)
+        db.session.add(thread)
+        db.session.flush()
+        posts = [(author, deleted_at, edited_at)
+                 for author in (people["member"], people["convener"], people["guest_expert"], None)
+                 for deleted_at in (None, lately) for edited_at in (None, lately)]
+        for number, (author, deleted_at, edited_at) in enumerate(posts, start=1):
+            db.session.add(Post(thread_id=thread.id, number=number, author_id=author.id if author else None,
+                                body="Yes", body_html="Yes", deleted_at=deleted_at, edited_at=edited_at))
     for cancelled_at in (None, lately):
         db.session.add(Activity(community_id=community.id, title="Lesson study", method="topic_study",
                                 starts_at=now, ends_at=now + dt.timedelta(hours=1), cancelled_at=cancelled_at))
@@ -136,6 +139,36 @@ def test_every_list_scope_selects_what_can_allows(world: dict[str, Any]) -> None
                     disagreements.append(f"{model.__name__} {action} as {name}: the list adds "
                                          f"{sorted(listed - allowed)}, leaves out {sorted(allowed - listed)}")
     assert not disagreements, "\n".join(disagreements)
+
+
+# model -> the actions its rows' buttons ask about, decided once per page by page_permissions
+PAGED: dict[type, tuple[str, ...]] = {
+    Post: ("view", "view_history", "restore", "edit", "delete", "react", "report"),
+}
+
+
+def test_every_page_decision_is_what_can_allows(world: dict[str, Any]) -> None:
+    """A page decides its rows' buttons once per page (the thread page: what the reader may do with each
+    post); for every role, every row state (deleted, edited, one's own, a departed author's, in a locked
+    thread, in an archived community) and every action, the answer is can()'s."""
+    disagreements, answers = [], set()
+    for model, actions in PAGED.items():
+        rows = list(db.session.scalars(select(model)))
+        for name, user in world.items():
+            for container in {row.thread for row in rows}:
+                _fresh_request_caches()
+                allowed = page_permissions(user, model, container)
+                for row in (row for row in rows if row.thread is container):
+                    for action in actions:
+                        _fresh_request_caches()
+                        expected = can(user, action, row)
+                        answers.add((action, expected))
+                        if allowed(action, row) != expected:
+                            disagreements.append(f"{model.__name__} {row.id} {action} as {name}: the page says "
+                                                 f"{not expected}, can() {expected}")
+    assert not disagreements, "\n".join(disagreements)
+    assert {(action, answer) for action in PAGED[Post] for answer in (True, False)} <= answers, \
+        "the world lacks a post some role may, or may not, act on"
 
 
 def test_the_world_tells_the_roles_apart(world: dict[str, Any]) -> None:

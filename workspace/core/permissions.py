@@ -25,6 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 Rule = Callable[[Any, str, Any], bool]  # (user, action, obj) -> allowed
 Scope = Callable[[Any, str], Any]  # (user, action) -> an SQL condition on the model's table
 SiteRule = Callable[[Any], bool]  # (user) -> allowed, for actions on no object
+RowRule = Callable[[str, Any], bool]  # (action, obj) -> allowed, for one viewer on one page
+Standing = Callable[[Any, Any], RowRule]  # (user, container) -> the row rule of that user's page
 
 # The community roles every area's rules speak of.
 MANAGERS = frozenset({"convener", "co_convener"})
@@ -46,6 +48,7 @@ class _Registered:
 _RULES: dict[type, _Registered] = {}
 _SCOPES: dict[type, Scope] = {}
 _SITE_RULES: dict[str, SiteRule] = {}
+_STANDINGS: dict[type, Standing] = {}
 
 
 def register_rule(model: type, rule: Rule, *, visitors: bool = False) -> None:
@@ -60,6 +63,18 @@ def register_scope(model: type, scope_rule: Scope) -> None:
     """Make `scope_rule(user, action)` answer scope() for `model`: the SQL condition of the rows that the
     model's rule allows, one row at a time, for the same user and action."""
     _SCOPES[model] = scope_rule
+
+
+def register_page_rule(model: type, standing: Standing) -> None:
+    """Let a page decide once what a viewer may do with the rows of `model` it lists.
+
+    `standing(user, container)` reads what the answer depends on for the whole page (the user's role in
+    the container's community, whether it is archived, locked...) and returns `row(action, obj)`, which
+    decides from the row's own facts with no further query. The model's rule must be written as the same
+    two steps (`rule(user, action, obj) = standing(user, container of obj)(action, obj)`), so the page and
+    can() share one piece of rule code; the permission tests check that they agree.
+    """
+    _STANDINGS[model] = standing
 
 
 def register_site_action(action: str, rule: SiteRule) -> None:
@@ -111,6 +126,22 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     if not registered.visitors and not authenticated(user):
         return False
     return registered.rule(user, action, obj)
+
+
+def _refuse(action: str, obj: Any) -> bool:
+    return False
+
+
+def page_permissions(user: Any, model: type, container: Any) -> RowRule:
+    """can(user, action, row) for the rows of `model` within `container` (e.g. the posts of a thread), as
+    `allowed(action, row)`, with the user's standing read once for the whole page instead of once per row."""
+    registered = _lookup(_RULES, model)
+    standing = _lookup(_STANDINGS, model)
+    if registered is None or standing is None:
+        raise TypeError(f"no page rule for {model.__name__}")
+    if not registered.visitors and not authenticated(user):
+        return _refuse
+    return standing(user, container)
 
 
 def scope(user: Any, action: str, model: type) -> Any:

@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import select
 
 from workspace.communities.policy import in_communities, role_in
-from workspace.core.permissions import CONTRIBUTORS, MANAGERS, is_admin, register_rule, register_scope
+from workspace.core.permissions import (
+    CONTRIBUTORS,
+    MANAGERS,
+    RowRule,
+    is_admin,
+    register_page_rule,
+    register_rule,
+    register_scope,
+)
 from workspace.discussions.models import Post, Thread
 
 
@@ -32,30 +40,47 @@ def thread_rule(user: Any, action: str, thread: Thread) -> bool:
     raise ValueError(f"unknown thread action {action!r}")
 
 
-def post_rule(user: Any, action: str, post: Post) -> bool:
-    """What a person may do with a post."""
-    thread = post.thread
+def post_standing(user: Any, thread: Thread) -> RowRule:
+    """What a person may do with the posts of `thread`: their role, whether they administer the site and
+    whether the community is archived are read here, once; the returned row rule decides each post from its
+    own facts (author, deleted, edited) and the thread's lock, without another query. can() and the thread
+    page both decide through it (post_rule, page_permissions), so they cannot disagree."""
     community = thread.community
     role = role_in(user, community)
     admin = is_admin(user)
-    author = post.author_id == user.id and role in CONTRIBUTORS
+    contributor = role in CONTRIBUTORS
+    reader = admin or contributor
     managing = admin or role in MANAGERS
     open_ = not community.archived_at  # nothing changes in an archived community
-    if action == "view":  # its text: the board's readers, while it is not deleted
-        return post.live and (admin or role in CONTRIBUTORS)
-    if action == "view_history":
-        return post.edited_at is not None and (managing or author)
-    if action == "restore":
-        return open_ and not post.live and managing
-    if not post.live or not open_:
-        return False
-    if action == "edit":  # a lock freezes the thread for everybody, conveners unlock first
-        return (author or managing) and not thread.locked
-    if action == "delete":
-        return author or managing
-    if action in {"react", "report"}:  # not on one's own post
-        return (admin or role in CONTRIBUTORS) and post.author_id != user.id
-    raise ValueError(f"unknown post action {action!r}")
+    locked = thread.locked
+    user_id = user.id
+
+    def post_row(action: str, post: Post) -> bool:
+        mine = post.author_id == user_id
+        author = mine and contributor
+        live = post.live
+        if action == "view":  # its text: the board's readers, while it is not deleted
+            return live and reader
+        if action == "view_history":
+            return post.edited_at is not None and (managing or author)
+        if action == "restore":
+            return open_ and not live and managing
+        if not live or not open_:
+            return False
+        if action == "edit":  # a lock freezes the thread for everybody, conveners unlock first
+            return (author or managing) and not locked
+        if action == "delete":
+            return author or managing
+        if action in {"react", "report"}:  # not on one's own post
+            return reader and not mine
+        raise ValueError(f"unknown post action {action!r}")
+
+    return post_row
+
+
+def post_rule(user: Any, action: str, post: Post) -> bool:
+    """What a person may do with a post (its thread's standing, decided for this one post)."""
+    return post_standing(user, post.thread)(action, post)
 
 
 def thread_scope(user: Any, action: str) -> Any:
@@ -76,3 +101,4 @@ register_rule(Thread, thread_rule)
 register_scope(Thread, thread_scope)
 register_rule(Post, post_rule)
 register_scope(Post, post_scope)
+register_page_rule(Post, post_standing)

@@ -23,7 +23,7 @@ from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.parsing import arg, parse_id, parse_number, parse_page, read
-from workspace.core.permissions import can, public, require
+from workspace.core.permissions import can, page_permissions, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, send_blob, store_upload, store_uploads
 from workspace.core.text import clean_line
@@ -250,6 +250,7 @@ def _thread_context(thread: Thread, page: services.PostPage, **extra: Any) -> di
                           linked=_linked_for(thread), generation=current_generation(),
                           may_reply=can(current_user, "reply", thread),
                           may_mark_answer=can(current_user, "mark_answer", thread),
+                          may_post=page_permissions(current_user, Post, thread),
                           thread_url=url_for("discussions.show", slug=community.slug, thread_id=thread.id), **extra)
 
 
@@ -402,6 +403,7 @@ def _post_fragment(post: Post, status: int = 200) -> Response:
     mine = {post.id} if services.is_helpful_to(post, current_user) else set()
     return render_page("discussions/_post.html", status=status, **_board_context(
         thread.community, thread=thread, post=post, helpful_mine=mine,
+        may_post=page_permissions(current_user, Post, thread),
         read_before=services.last_read_number(thread, current_user)))
 
 
