@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from tests.discussions.helpers import make_board
 from tests.factories import add_member, make_community, make_user
+from workspace.auth.models import User
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
 from workspace.discussions import services
@@ -231,13 +232,13 @@ def test_unread_counts_and_mark_all_read(board):
     for body in ("a", "b", "c"):
         board.reply(first, body, author=board.convener)
     page = services.list_threads(board.community, board.member)
-    unread = {row.thread.title: (row.unread, row.first_unread) for row in page.rows}
+    unread = {row.title: (row.unread, row.first_unread) for row in page.rows}
     assert unread == {"一": (4, 1), "二": (1, 1)}
     services.mark_read(first.id, board.member.id, 2)
     db.session.commit()
     services.mark_read(first.id, board.member.id, 1)  # never backwards
     db.session.commit()
-    rows = {row.thread.title: row for row in services.list_threads(board.community, board.member).rows}
+    rows = {row.title: row for row in services.list_threads(board.community, board.member).rows}
     assert (rows["一"].unread, rows["一"].first_unread) == (2, 3)
     assert services.list_threads(board.community, board.member, show="unread").total == 2
     assert services.mark_all_read(board.community, board.member) == 2
@@ -247,14 +248,33 @@ def test_unread_counts_and_mark_all_read(board):
     assert services.list_threads(board.community, board.member, show="unread").total == 1
 
 
+def test_the_thread_list_reads_rows_not_objects(board):
+    """The board draws each thread from its row (title, section, authors' names, lock, answer): no Thread,
+    User or Category object is built per row."""
+    question = board.thread(title="怎麼教通分？", author=board.member, key="questions")
+    board.reply(question, "先找公倍數", author=board.convener)
+    names = (board.member.display_name, board.convener.display_name)
+    section = services.category_label(question.category)
+    community, member = board.community, board.member
+    db.session.refresh(community)  # loaded before they leave the session: the list reads only their ids
+    db.session.refresh(member)
+    db.session.expunge_all()
+    (row,) = services.list_threads(community, member).rows
+    assert not [obj for obj in db.session.identity_map.values() if isinstance(obj, (Thread, Category, User))]
+    assert (row.title, row.reply_count, row.questions, row.answered, row.locked) == ("怎麼教通分？", 1, True, False,
+                                                                                    False)
+    assert (row.author_name, row.last_author_name) == names
+    assert row.category_label == section
+
+
 def test_pinned_threads_come_first_then_latest_activity(board):
     old = board.thread(title="舊的")
     new = board.thread(title="新的")
     board.reply(old, "頂一下")
-    assert [row.thread.title for row in services.list_threads(board.community, board.member).rows] == ["舊的", "新的"]
+    assert [row.title for row in services.list_threads(board.community, board.member).rows] == ["舊的", "新的"]
     services.set_pinned(new, True, actor=board.convener)
     db.session.commit()
-    assert [row.thread.title for row in services.list_threads(board.community, board.member).rows] == ["新的", "舊的"]
+    assert [row.title for row in services.list_threads(board.community, board.member).rows] == ["新的", "舊的"]
     with pytest.raises(NotAllowed):
         services.set_pinned(old, True, actor=board.member)
 

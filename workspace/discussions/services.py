@@ -7,6 +7,7 @@ and sanitized once, when a post is saved (core/text.py); pages show the stored H
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import re
@@ -19,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workspace.auth.models import User
@@ -99,9 +100,14 @@ def add_default_categories(community: Community) -> None:
 
 def category_label(category: Category) -> str:
     """A section's name: as the convener typed it, else the default name in the reader's language."""
-    if category.name:
-        return category.name
-    return _(_DEFAULT_NAMES[category.key]) if category.key in _DEFAULT_NAMES else "—"
+    return section_name(category.name, category.key)
+
+
+def section_name(name: str | None, key: str | None) -> str:
+    """category_label from a section's two columns (for lists that read rows, not Category objects)."""
+    if name:
+        return name
+    return _(_DEFAULT_NAMES[key]) if key in _DEFAULT_NAMES else "—"
 
 
 def categories_of(community: Community) -> list[Category]:
@@ -676,17 +682,33 @@ def set_watching(thread: Thread, user: User, watching: bool) -> None:
         watch.watching = watching
 
 
-@dataclass
+@dataclass(frozen=True)
 class ThreadRow:
-    """A thread in the list with what the reader has not read yet."""
+    """A thread in the list, read as a row of the columns the list draws (no ORM objects: a board page draws
+    20 of them, the community home 5), with what the reader has not read yet."""
 
-    thread: Thread
+    id: int
+    title: str
+    pinned: bool
+    locked: bool
+    last_number: int
+    last_post_at: dt.datetime
+    answered: bool
+    author_name: str | None  # None: the author's account is gone
+    last_author_name: str | None
+    category_name: str | None
+    category_key: str | None
+    questions: bool  # in a question section (answered or open)
     unread: int
     first_unread: int  # the number of the first post to open at
 
     @property
-    def answered(self) -> bool:
-        return self.thread.answer_post_id is not None
+    def reply_count(self) -> int:
+        return max(self.last_number - 1, 0)
+
+    @property
+    def category_label(self) -> str:
+        return section_name(self.category_name, self.category_key)
 
     @property
     def first_unread_page(self) -> int:
@@ -721,9 +743,15 @@ def list_threads(community: Community, viewer: User, *, category: Category | Non
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(math.ceil(total / per_page), 1)
     page = min(max(page, 1), pages)
+    author, last_author, section = aliased(User), aliased(User), aliased(Category)
     rows = db.session.execute(
-        base.add_columns(func.coalesce(ReadMark.last_read_number, 0))
-        .options(joinedload(Thread.author), joinedload(Thread.last_author), joinedload(Thread.category))
+        base.with_only_columns(
+            Thread.id, Thread.title, Thread.pinned, Thread.locked_at, Thread.last_number, Thread.last_post_at,
+            Thread.answer_post_id, author.display_name, last_author.display_name, section.name, section.key,
+            section.questions, func.coalesce(ReadMark.last_read_number, 0))
+        .outerjoin(author, author.id == Thread.author_id)
+        .outerjoin(last_author, last_author.id == Thread.last_author_id)
+        .join(section, section.id == Thread.category_id)
         .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     unread_total = db.session.scalar(
@@ -731,8 +759,12 @@ def list_threads(community: Community, viewer: User, *, category: Category | Non
         .outerjoin(ReadMark, (ReadMark.thread_id == Thread.id) & (ReadMark.user_id == viewer.id))
         .where(Thread.community_id == community.id, unread_expr > 0)) or 0
     return ThreadPage(
-        rows=[ThreadRow(thread, max(thread.last_number - read, 0), min(read + 1, thread.last_number))
-              for thread, read in rows],
+        rows=[ThreadRow(id=id_, title=title, pinned=bool(pinned), locked=locked_at is not None, last_number=last,
+                        last_post_at=last_post_at, answered=answer_id is not None, author_name=author_name,
+                        last_author_name=last_name, category_name=name, category_key=key, questions=bool(questions),
+                        unread=max(last - read, 0), first_unread=min(read + 1, last))
+              for (id_, title, pinned, locked_at, last, last_post_at, answer_id, author_name, last_name, name, key,
+                   questions, read) in rows],
         page=page, pages=pages, total=total, category=category, show=show, per_page=per_page,
         unread_total=unread_total)
 
