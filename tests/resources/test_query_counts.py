@@ -12,7 +12,7 @@ from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services
 
-LIMIT = 14  # the page, its facets, the cache counter and the user (with the bell and the review scope)
+LIMIT = 11  # the page (its rows, then their tags), its facets, the cache counter and the user (bell and review scope)
 SEARCH_LIMIT = LIMIT + 4  # a query adds the search index's own few statements
 
 

@@ -43,6 +43,7 @@ from workspace.resources.models import (
     ResourceVersion,
     Tag,
     Visibility,
+    resource_tags,
 )
 
 MAX_TITLE = 200
@@ -461,10 +462,32 @@ class ResourceFilters:
 
 
 @dataclass(frozen=True)
+class ResourceRow:
+    """A resource in a list, read as a row of the columns the list draws (no ORM objects: a library page draws
+    20, each with its community, author, current version and tags)."""
+
+    id: int
+    title: str
+    kind: str
+    subject: str
+    grade: str
+    updated_at: dt.datetime
+    download_count: int
+    community_id: int
+    community_slug: str
+    community_name: str
+    author_id: int | None
+    author_name: str | None  # None: the author's account is gone
+    filename: str | None  # the current version's (None: no version)
+    media_type: str | None
+    tag_names: list[str]
+
+
+@dataclass
 class ResourcePage:
     """A page of resources, with their search snippets when the list answers a query."""
 
-    items: list[Resource]
+    items: list[ResourceRow]
     total: int
     page: int
     pages: int
@@ -521,13 +544,22 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
         query = query.order_by(Resource.download_count.desc(), Resource.updated_at.desc(), Resource.id.desc())
     else:
         query = query.order_by(Resource.updated_at.desc(), Resource.id.desc())
-    query = query.options(
-        selectinload(Resource.tags), selectinload(Resource.author),
-        selectinload(Resource.current_version).selectinload(ResourceVersion.blob),
-    ).limit(per_page).offset((page - 1) * per_page)
-    if filters.community_id is None:  # in one community's list the community is already loaded
-        query = query.options(selectinload(Resource.community).lazyload(Community.schools))
-    items = list(db.session.scalars(query))
+    query = (query.with_only_columns(
+        Resource.id, Resource.title, Resource.kind, Resource.subject, Resource.grade, Resource.updated_at,
+        Resource.download_count, Resource.community_id, Community.slug, Community.name, Resource.author_id,
+        User.display_name, ResourceVersion.filename, ResourceVersion.media_type)
+        .join(Community, Community.id == Resource.community_id)
+        .outerjoin(User, User.id == Resource.author_id)
+        .outerjoin(ResourceVersion, ResourceVersion.id == Resource.current_version_id)
+        .limit(per_page).offset((page - 1) * per_page))
+    found = db.session.execute(query).all()
+    tags: dict[int, list[str]] = {}
+    if found:
+        for resource_id, name in db.session.execute(
+                select(resource_tags.c.resource_id, Tag.name).join(Tag, Tag.id == resource_tags.c.tag_id)
+                .where(resource_tags.c.resource_id.in_([row[0] for row in found])).order_by(Tag.name)):
+            tags.setdefault(resource_id, []).append(name)
+    items = [ResourceRow(*row, tag_names=tags.get(row[0], [])) for row in found]
     favourites: set[int] = set()
     if getattr(viewer, "is_authenticated", False) and items:
         favourites = set(db.session.scalars(select(Favourite.resource_id).where(
