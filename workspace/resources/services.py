@@ -483,7 +483,7 @@ class ResourceRow:
     tag_names: list[str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ResourcePage:
     """A page of resources, with their search snippets when the list answers a query."""
 
