@@ -96,16 +96,16 @@ def _init_extensions(app: Flask) -> None:
 
 # The areas, in one explicit tuple: no auto-discovery.
 def _register_areas(app: Flask) -> None:
-    from workspace.activities import bp as activities_bp
-    from workspace.admin import bp as admin_bp
-    from workspace.auth import bp as auth_bp
-    from workspace.communities import bp as communities_bp
+    from workspace.activities.routes import bp as activities_bp
+    from workspace.admin.routes import bp as admin_bp
+    from workspace.auth.routes import bp as auth_bp
+    from workspace.communities.routes import bp as communities_bp
     from workspace.core.routes import bp as core_bp
-    from workspace.discussions import bp as discussions_bp
-    from workspace.notifications import bp as notifications_bp
-    from workspace.plans import bp as plans_bp
-    from workspace.resources import bp as resources_bp
-    from workspace.search import bp as search_bp
+    from workspace.discussions.routes import bp as discussions_bp
+    from workspace.notifications.routes import bp as notifications_bp
+    from workspace.plans.routes import bp as plans_bp
+    from workspace.resources.routes import bp as resources_bp
+    from workspace.search.routes import bp as search_bp
 
     for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, activities_bp, plans_bp,
                       notifications_bp, search_bp, admin_bp):

@@ -154,4 +154,7 @@ def load_config() -> dict[str, Any]:
         "WELCOME_LINK_DAYS": _int("WELCOME_LINK_DAYS", 7),  # an account made by an administrator: choose a password
         "BEHIND_PROXY": _bool("BEHIND_PROXY", False),
         "PAGE_CACHE": _bool("PAGE_CACHE", True),
+        # Rendered pages kept in instance/page-cache (or Redis with REDIS_URL): how long, and how much on disk.
+        "PAGE_CACHE_MAX_AGE": _int("PAGE_CACHE_MAX_AGE", 86400),
+        "PAGE_CACHE_MAX_BYTES": _int("PAGE_CACHE_MAX_MB", 256) * 1024 * 1024,
     }

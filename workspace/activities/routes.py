@@ -19,7 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from workspace.activities import services
+from workspace.activities import audit, services
 from workspace.activities.forms import (
     ActivityForm,
     CancelForm,
@@ -808,3 +808,6 @@ def submit_plan(slug: str):
 
 # The calendar feeds (ICS) live in their own module on this blueprint.
 from workspace.activities import feed_routes  # noqa: E402, F401
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())

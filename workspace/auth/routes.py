@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from workspace.activities import services as activity_services
-from workspace.auth import browsers, services, throttle
+from workspace.auth import audit, browsers, services, throttle
 from workspace.auth.forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
@@ -464,3 +464,7 @@ def _path_of(url: str) -> str:
     if parts.netloc and parts.netloc != request.host:
         return ""
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())

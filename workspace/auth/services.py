@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import email_validator
 from argon2 import PasswordHasher
@@ -24,6 +24,7 @@ from zxcvbn import zxcvbn
 
 from workspace.auth import throttle
 from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, UserSession
+from workspace.communities.models import Community, Membership, School, SchoolEmailDomain, community_schools
 from workspace.core.database import utcnow, write_aside
 from workspace.core.errors import ValidationError
 from workspace.core.models import record_event
@@ -31,11 +32,6 @@ from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.text import clean_line, has_visible_text
 from workspace.extensions import db
-
-# A real cycle: importing communities.models runs the communities package, whose services import this module;
-# so its models are imported inside the functions that use them ("a cycle: see the top").
-if TYPE_CHECKING:
-    from workspace.communities.models import School, SchoolEmailDomain
 
 MIN_PASSWORD_LENGTH = 10
 # zxcvbn's score: 3 means about 10^10 guesses or more ("safely unguessable"); 2 lets "woaini1314" and
@@ -509,8 +505,6 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str | None 
     email = valid_email(email)
     display_name = _checked_name(display_name)
     check_password_strength(password, personal=(email, display_name))
-    from workspace.communities.models import School  # a cycle: see the top
-
     locale = locale if locale in LOCALES else None
     if school_id is not None and db.session.get(School, school_id) is None:
         raise ValidationError(str(_l("Choose a school from the list.")), field="school_id")
@@ -631,8 +625,6 @@ def _domain_of(email: str) -> str:
 
 def school_of_address(email: str) -> School | None:
     """The school whose registered email domain this address is at, or None."""
-    from workspace.communities.models import School, SchoolEmailDomain  # a cycle: see the top
-
     domain = _domain_of(email)
     if not domain:
         return None
@@ -643,7 +635,6 @@ def school_of_address(email: str) -> School | None:
 
 def _member_of_a_community_of(user: User, school_id: int) -> bool:
     """Whether a convener let the user into a community of the school (as more than a guest expert)."""
-    from workspace.communities.models import Community, Membership, community_schools  # a cycle: see the top
     if user.id is None:
         return False
     return db.session.scalar(
@@ -680,8 +671,6 @@ def choose_school(user: User, school_id: int | None) -> None:
         if user.school_id is not None:
             grant_school(user, None, actor=user, how="self")
         return
-    from workspace.communities.models import School  # a cycle: see the top
-
     if school_id == user.school_id:
         user.requested_school_id = None
         return
@@ -700,7 +689,6 @@ def confirm_school_through_invitation(user: User, community: Any, role: str) -> 
 
     Guest experts come from elsewhere by definition: their invitation confirms nothing.
     """
-    from workspace.communities.models import School  # a cycle: see the top
     requested = user.requested_school_id
     if requested is None or role not in CONTRIBUTORS:
         return
@@ -731,8 +719,6 @@ def add_school_domain(school: School, text: str, *, actor: Any) -> SchoolEmailDo
 
     People already confirmed at the domain who belong to no school yet, or who asked for this one, join it.
     """
-    from workspace.communities.models import SchoolEmailDomain  # a cycle: see the top
-
     domain = valid_domain(text)
     owner = db.session.scalar(select(SchoolEmailDomain).where(SchoolEmailDomain.domain == domain))
     if owner is not None:
@@ -775,8 +761,6 @@ def create_user(*, email: str, display_name: str, school_id: int | None, locale:
     display_name = _checked_name(display_name)
     if find_user_by_email(email) is not None:
         raise ValidationError(str(_l("An account with this email address already exists.")), field="email")
-    from workspace.communities.models import School  # a cycle: see the top
-
     school = None
     if school_id is not None:
         school = db.session.get(School, school_id)

@@ -1,15 +1,6 @@
 """Schools, communities, memberships, roles and invitations; the community home and members page."""
 
-from workspace.communities import (
-    audit,
-    policy,  # noqa: F401  (registers the area's rules before any can() on its models)
-)
-from workspace.communities.labels import community_type_label, role_label
-from workspace.communities.routes import bp
+from workspace.communities import policy  # noqa: F401  (the area's rules are registered before any can() on its models)
 
-# What core shows of this area is registered with its blueprint: core imports no area.
-bp.add_app_template_global(role_label)
-bp.add_app_template_global(community_type_label)
-bp.record_once(lambda _setup: audit.register())
-
-__all__ = ["bp"]
+# The blueprint lives in routes.py; create_app imports it. Importing the package (e.g. for its models)
+# loads no routes, so the areas' services can import each other's models at the top of the module.

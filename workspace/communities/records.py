@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 
 from workspace.auth.models import User
-from workspace.communities.models import Membership
+from workspace.communities.models import Community, Membership
+from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
 from workspace.extensions import db
 
@@ -67,3 +68,14 @@ def current_members(community_ids: Collection[int]) -> list[MemberDuring]:
         _members()
         .where(Membership.community_id.in_(list(community_ids)), Membership.live)
         .order_by(Membership.community_id, User.display_name, Membership.user_id))]
+
+
+# Not a period read: the people of a community now, as the forms and @-mentions need them (the accounts).
+def contributing_members(community: Community) -> list[User]:
+    """The people who write the community's material (not guest experts), with active accounts, by name:
+    whom an @ can name, who can lead a plan, teach it or be assigned a section (one query)."""
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, Membership.live,
+               Membership.role.in_(CONTRIBUTORS), User.active.is_(True))
+        .order_by(User.display_name)))

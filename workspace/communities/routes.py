@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workspace.activities import services as activity_services
-from workspace.communities import services
+from workspace.communities import audit, services
 from workspace.communities.access import load_community, load_invitation, load_membership
 from workspace.communities.forms import (
     CommunityForm,
@@ -16,6 +16,7 @@ from workspace.communities.forms import (
     TransferForm,
     school_choices,
 )
+from workspace.communities.labels import community_type_label, role_label
 from workspace.communities.models import Community, Role
 from workspace.communities.policy import membership_of, reviewer_school_ids
 from workspace.core.audit import describe_events
@@ -467,3 +468,9 @@ def review():
     require(can(current_user, "review"), hide=True)
     rows = services.review_rows(current_user)
     return render_page("communities/review.html", rows=rows)
+
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.add_app_template_global(role_label)
+bp.add_app_template_global(community_type_label)
+bp.record_once(lambda _setup: audit.register())

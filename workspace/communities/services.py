@@ -33,12 +33,14 @@ from workspace.communities.models import (
     community_schools,
 )
 from workspace.communities.policy import forget_memberships
+from workspace.communities.records import contributing_members  # noqa: F401  (callers read it here too)
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
-from workspace.core.permissions import CONTRIBUTORS, can, scope
+from workspace.core.permissions import can, scope
 from workspace.core.search import fold
 from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
+from workspace.discussions.services import add_default_categories
 from workspace.extensions import db
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
@@ -208,9 +210,6 @@ def create_community(
     db.session.add(community)
     db.session.flush()
     db.session.add(Membership(community_id=community.id, user_id=actor.id, role=Role.CONVENER.value))
-    # Imported here: the board's services read members from this module (contributing_members), a real cycle.
-    from workspace.discussions.services import add_default_categories
-
     add_default_categories(community)
     record_event(actor, "community.created", community, community)
     db.session.flush()
@@ -287,16 +286,6 @@ def _members_query(community: Community) -> Any:
 def active_members(community: Community) -> list[Membership]:
     """Active memberships, convener first, then by role and name (one query, users loaded)."""
     return list(db.session.scalars(_members_query(community)))
-
-
-def contributing_members(community: Community) -> list[User]:
-    """The people who write the community's material (not guest experts), with active accounts, by name:
-    whom an @ can name, who can lead a plan, teach it or be assigned a section (one query)."""
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.live,
-               Membership.role.in_(CONTRIBUTORS), User.active.is_(True))
-        .order_by(User.display_name)))
 
 
 def member_preview(community: Community, limit: int = 12) -> tuple[list[Membership], int]:

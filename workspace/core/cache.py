@@ -114,9 +114,10 @@ def of_user(attribute: str = "user_id") -> Rule:
     return Rule(scopes)
 
 
-def like(foreign_key: str) -> Rule:
+def like(foreign_key: str, *, ignoring: Iterable[str] = ()) -> Rule:
     """Records that belong to another (a post to its thread, named by `thread_id`): a change bumps what a
-    change to that record would (read from the session's identity map, or loaded once)."""
+    change to that record would (read from the session's identity map, or loaded once). `ignoring` as for
+    site_wide()."""
 
     def scopes(record: Any) -> Iterable[Scope]:
         parent_id = getattr(record, foreign_key)
@@ -126,7 +127,7 @@ def like(foreign_key: str) -> Rule:
         parent = (object_session(record) or db.session).get(model, parent_id)
         return rule_of(model).scopes(parent) if parent is not None else ()
 
-    return Rule(scopes)
+    return Rule(scopes, ignoring=ignoring)
 
 
 @functools.cache

@@ -27,7 +27,7 @@ from workspace.core.permissions import can, page_permissions, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, send_blob, store_upload, store_uploads
 from workspace.core.text import clean_line
-from workspace.discussions import services
+from workspace.discussions import audit, services
 from workspace.discussions.forms import CategoryForm, EditPostForm, MoveForm, PostForm, ReportForm, ThreadForm
 from workspace.discussions.models import Attachment, Category, Post, Report, Thread
 from workspace.extensions import db
@@ -635,3 +635,7 @@ def update_category(slug: str, category_id: int):
                                 typed={category_id: request.form.get("name", "")})
     db.session.commit()
     return redirect(url_for("discussions.categories", slug=slug))
+
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
-from workspace.communities.services import contributing_members
+from workspace.communities.records import contributing_members
 from workspace.core import links, search
 from workspace.core.cache import note_change, user_scope
 from workspace.core.database import advance, utcnow

@@ -1,5 +1,4 @@
 """Notifications: the bell, the list, per-user settings and batched email."""
 
-from workspace.notifications.routes import bp
-
-__all__ = ["bp"]
+# The blueprint lives in routes.py; create_app imports it. Importing the package (e.g. for its models)
+# loads no routes, so the areas' services can import each other's models at the top of the module.

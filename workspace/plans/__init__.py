@@ -1,12 +1,6 @@
 """Co-planning documents (集體備課): shared plans written section by section, adaptations, reflections."""
 
-from workspace.plans import (
-    audit,
-    policy,  # noqa: F401  (registers the area's rules before any can() on its models)
-)
-from workspace.plans.routes import bp
+from workspace.plans import policy  # noqa: F401  (the area's rules are registered before any can() on its models)
 
-# What core shows of this area is registered with its blueprint: core imports no area.
-bp.record_once(lambda _setup: audit.register())
-
-__all__ = ["bp"]
+# The blueprint lives in routes.py; create_app imports it. Importing the package (e.g. for its models)
+# loads no routes, so the areas' services can import each other's models at the top of the module.

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.cache import NEUTRAL, like, of_community
+from workspace.core.cache import like, of_community
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.core.links import register_kind
 from workspace.extensions import db
@@ -251,7 +251,9 @@ class SectionPresence(db.Model):
     """
 
     __tablename__ = "plan_presence"
-    __cache_rule__ = NEUTRAL  # who is editing: polled, never cached
+    # The plan page shows who is editing when it renders: someone opening or closing an editor refreshes it,
+    # their heartbeats (seen_at) do not (the page's own poll keeps the indicator current).
+    __cache_rule__ = like("doc_id", ignoring=("seen_at",))
     __table_args__ = (Index("ix_plan_presence_doc", "doc_id", "seen_at"),)
 
     section_id: Mapped[int] = mapped_column(ForeignKey("plan_sections.id", ondelete="CASCADE"), primary_key=True)

@@ -29,7 +29,7 @@ from workspace.core.permissions import can, require
 from workspace.core.storage import clean_filename, content_disposition
 from workspace.core.text import clean_line
 from workspace.extensions import db
-from workspace.plans import services
+from workspace.plans import audit, services
 from workspace.plans.export import DocxSection, plan_docx
 from workspace.plans.forms import (
     CommentForm,
@@ -814,3 +814,6 @@ def delete_template(slug: str, template_id: int):
     flash(_("The template is removed. Plans made from it keep their sections."), "success")
     return redirect(url_for("plans.templates", slug=slug))
 
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())

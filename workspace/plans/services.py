@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from workspace.activities.models import Activity, Method
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
-from workspace.communities.services import contributing_members
+from workspace.communities.records import contributing_members
 from workspace.core import links, search
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError

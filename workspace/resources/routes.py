@@ -30,7 +30,7 @@ from workspace.core.storage import (
 from workspace.core.text import clean_line
 from workspace.discussions import services as discussions
 from workspace.extensions import db
-from workspace.resources import services
+from workspace.resources import audit, services
 from workspace.resources.forms import CommentForm, NewResourceForm, ResourceForm, VersionForm
 from workspace.resources.models import Resource, ResourceVersion
 
@@ -400,3 +400,7 @@ def library():
     return render_page("resources/library.html", "resources/_results.html", page=page, filters=filters,
                        facets=services.facet_values(current_user, visible=visible), kinds=services.KIND_LABELS,
                        community=None, list_url=url_for("resources.library"))
+
+
+# What core shows of this area is registered with its blueprint: core imports no area.
+bp.record_once(lambda _setup: audit.register())
