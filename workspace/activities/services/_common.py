@@ -12,12 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from workspace.activities.models import (
-    Activity,
-    AttendanceStatus,
-    Method,
-    Mode,
-)
+from workspace.activities.models import Activity, AttendanceStatus, Method, Mode
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core.errors import NotAllowed

@@ -1,5 +1,4 @@
-"""The convener's attendance table (changes audited), excused leave, and participation between two dates.
-"""
+"""The convener's attendance table (changes audited), excused leave, and participation between two dates."""
 
 from __future__ import annotations
 
@@ -12,12 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from workspace.activities import records
-from workspace.activities.models import (
-    Activity,
-    Attendance,
-    AttendanceStatus,
-    LeaveRequest,
-)
+from workspace.activities.models import Activity, Attendance, AttendanceStatus, LeaveRequest
 from workspace.activities.services._common import _line, _member_ids
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership

@@ -1,5 +1,4 @@
-"""Checking an activity's fields (times, speakers, participants) before it is planned or changed.
-"""
+"""Checking an activity's fields (times, speakers, participants) before it is planned or changed."""
 
 from __future__ import annotations
 
@@ -12,11 +11,7 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from workspace.activities.models import (
-    Method,
-    Mode,
-    Speaker,
-)
+from workspace.activities.models import Method, Mode, Speaker
 from workspace.activities.services._common import (
     MAX_HOURS,
     MAX_SERIES,

@@ -1,5 +1,4 @@
-"""Evidence of an activity (photos, sheets, files) and the checklist of what an activity still lacks.
-"""
+"""Evidence of an activity (photos, sheets, files) and the checklist of what an activity still lacks."""
 
 from __future__ import annotations
 
@@ -10,12 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from workspace.activities.models import (
-    Activity,
-    Attendance,
-    Evidence,
-    Feedback,
-)
+from workspace.activities.models import Activity, Attendance, Evidence, Feedback
 from workspace.activities.services._common import _line
 from workspace.auth.models import User
 from workspace.core.database import utcnow

@@ -1,5 +1,4 @@
-"""Participants' feedback on an activity and its summary.
-"""
+"""Participants' feedback on an activity and its summary."""
 
 from __future__ import annotations
 
@@ -10,10 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from workspace.activities.models import (
-    Activity,
-    Feedback,
-)
+from workspace.activities.models import Activity, Feedback
 from workspace.activities.services._common import _text
 from workspace.auth.models import User
 from workspace.core.database import utcnow

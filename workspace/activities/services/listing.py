@@ -1,5 +1,4 @@
-"""Lists of activities and the month calendar.
-"""
+"""Lists of activities and the month calendar."""
 
 from __future__ import annotations
 
@@ -11,10 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from workspace.activities.models import (
-    Activity,
-    Attendance,
-)
+from workspace.activities.models import Activity, Attendance
 from workspace.activities.records import ATTENDED
 from workspace.activities.services._common import PER_PAGE, to_local, to_utc
 from workspace.communities.models import Community

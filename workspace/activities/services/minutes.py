@@ -1,5 +1,4 @@
-"""Minutes: the template, saving them, and the members listed on the sign-in sheet.
-"""
+"""Minutes: the template, saving them, and the members listed on the sign-in sheet."""
 
 from __future__ import annotations
 
@@ -7,9 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from workspace.activities.models import (
-    Activity,
-)
+from workspace.activities.models import Activity
 from workspace.activities.services._common import MINUTES_TEMPLATE, _text, community_members
 from workspace.auth.models import User
 from workspace.core.database import advance, utcnow

@@ -1,5 +1,4 @@
-"""Monthly plans: deadlines, a month's activities, submitting the plan and its status.
-"""
+"""Monthly plans: deadlines, a month's activities, submitting the plan and its status."""
 
 from __future__ import annotations
 
@@ -11,10 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from workspace.activities.models import (
-    Activity,
-    MonthlyPlan,
-)
+from workspace.activities.models import Activity, MonthlyPlan
 from workspace.activities.services._common import _check_manager, _text, to_local, to_utc
 from workspace.auth.models import User
 from workspace.communities.models import Community

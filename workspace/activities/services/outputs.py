@@ -1,5 +1,4 @@
-"""What an activity produced: the library resources linked to it.
-"""
+"""What an activity produced: the library resources linked to it."""
 
 from __future__ import annotations
 
@@ -8,9 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from workspace.activities.models import (
-    Activity,
-)
+from workspace.activities.models import Activity
 from workspace.auth.models import User
 from workspace.core import links
 from workspace.core.errors import NotAllowed, ValidationError

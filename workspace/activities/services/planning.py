@@ -1,5 +1,4 @@
-"""Planning activities: one, a series (weekly or monthly), changing, cancelling and reinstating.
-"""
+"""Planning activities: one, a series (weekly or monthly), changing, cancelling and reinstating."""
 
 from __future__ import annotations
 
@@ -9,9 +8,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 
-from workspace.activities.models import (
-    Activity,
-)
+from workspace.activities.models import Activity
 from workspace.activities.services._common import _check_manager, _line, to_local
 from workspace.activities.services.checks import ActivityFields, SpeakerFields, check_activity
 from workspace.auth.models import User

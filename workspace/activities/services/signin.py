@@ -1,5 +1,4 @@
-"""Sign-in: its window, the QR token and its rotation, scan receipts and self sign-in.
-"""
+"""Sign-in: its window, the QR token and its rotation, scan receipts and self sign-in."""
 
 from __future__ import annotations
 
@@ -18,11 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from workspace.activities.models import (
-    Activity,
-    Attendance,
-    AttendanceStatus,
-)
+from workspace.activities.models import Activity, Attendance, AttendanceStatus
 from workspace.activities.records import ATTENDED
 from workspace.activities.services._common import LATE_AFTER, SIGN_IN_CLOSES, SIGN_IN_OPENS
 from workspace.auth.models import User

@@ -12,12 +12,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.communities.models import Community
 from workspace.core.errors import NotAllowed
 from workspace.core.i18n import N_
-from workspace.plans.models import (
-    PlanDoc,
-    PlanSection,
-    PlanStatus,
-    TemplateSection,
-)
+from workspace.plans.models import PlanDoc, PlanSection, PlanStatus, TemplateSection
 
 # --- the domain: templates, plans, sections, history, comments, adaptations, lessons, links ------------
 

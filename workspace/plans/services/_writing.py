@@ -15,16 +15,10 @@ from workspace.communities.models import Community, Membership
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.permissions import CONTRIBUTORS, can
-from workspace.core.text import (
-    render_markdown,
-)
+from workspace.core.text import render_markdown
 from workspace.extensions import db
 from workspace.notifications import services as notifications
-from workspace.plans.models import (
-    PlanDoc,
-    PlanSection,
-    SectionRevision,
-)
+from workspace.plans.models import PlanDoc, PlanSection, SectionRevision
 from workspace.plans.services._common import section_path, section_title
 from workspace.plans.services.listing import reindex
 

@@ -1,5 +1,4 @@
-"""Adaptations (二次備課) of a shared plan and the changes taken from it, lessons taught, reflections and a new round.
-"""
+"""Adaptations (二次備課) of a shared plan and the changes taken from it, lessons taught, reflections, a new round."""
 
 from __future__ import annotations
 
@@ -18,21 +17,9 @@ from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.models import record_event
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can
-from workspace.core.text import (
-    checked_line,
-    checked_text,
-    has_visible_text,
-    markdown_to_text,
-    render_markdown,
-)
+from workspace.core.text import checked_line, checked_text, has_visible_text, markdown_to_text, render_markdown
 from workspace.extensions import db
-from workspace.plans.models import (
-    LessonTaught,
-    PlanDoc,
-    PlanKind,
-    PlanSection,
-    SectionRevision,
-)
+from workspace.plans.models import LessonTaught, PlanDoc, PlanKind, PlanSection, SectionRevision
 from workspace.plans.services._common import MAX_CLASS, MAX_REFLECTION
 from workspace.plans.services._writing import _after_save, _editable, _first_revisions, _new_section, _store, _tell
 from workspace.plans.services.history import DiffLine, diff_lines

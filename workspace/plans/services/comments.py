@@ -1,5 +1,4 @@
-"""Comments on a plan's sections: listing, counting the open ones, adding (with mentions) and resolving.
-"""
+"""Comments on a plan's sections: listing, counting the open ones, adding (with mentions) and resolving."""
 
 from __future__ import annotations
 
@@ -12,19 +11,10 @@ from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.mentions import find_mentions
 from workspace.core.permissions import can
-from workspace.core.text import (
-    checked_text,
-    has_visible_text,
-    markdown_to_text,
-    render_markdown,
-)
+from workspace.core.text import checked_text, has_visible_text, markdown_to_text, render_markdown
 from workspace.extensions import db
 from workspace.notifications import services as notifications
-from workspace.plans.models import (
-    PlanComment,
-    PlanDoc,
-    PlanSection,
-)
+from workspace.plans.models import PlanComment, PlanDoc, PlanSection
 from workspace.plans.services._common import MAX_COMMENT, section_path, section_title
 from workspace.plans.services.plans import plan_members
 

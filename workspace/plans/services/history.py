@@ -1,5 +1,4 @@
-"""A section's and a plan's history, the text at a past moment, and line and word diffs.
-"""
+"""A section's and a plan's history, the text at a past moment, and line and word diffs."""
 
 from __future__ import annotations
 
@@ -13,11 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from workspace.extensions import db
-from workspace.plans.models import (
-    PlanDoc,
-    PlanSection,
-    SectionRevision,
-)
+from workspace.plans.models import PlanDoc, PlanSection, SectionRevision
 from workspace.plans.services._common import HISTORY_PER_PAGE, _lines, section_title
 
 # --- history and diffs ---------------------------------------------------------------------------

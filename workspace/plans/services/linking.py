@@ -1,5 +1,4 @@
-"""A plan's links: resources, the planning meeting, observations (through `core.links`).
-"""
+"""A plan's links: resources, the planning meeting, observations (through `core.links`)."""
 
 from __future__ import annotations
 
@@ -15,9 +14,7 @@ from workspace.core import links
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.permissions import can
 from workspace.extensions import db
-from workspace.plans.models import (
-    PlanDoc,
-)
+from workspace.plans.models import PlanDoc
 from workspace.resources.models import Resource
 
 # --- links: resources, the planning meeting, observations -----------------------------------------

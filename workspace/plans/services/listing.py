@@ -1,5 +1,4 @@
-"""Lists of plans, a person's adaptations, and search (the plans' search documents).
-"""
+"""Lists of plans, a person's adaptations, and search (the plans' search documents)."""
 
 from __future__ import annotations
 
@@ -15,19 +14,9 @@ from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.core import search
 from workspace.core.permissions import scope
-from workspace.core.text import (
-    html_to_text,
-)
+from workspace.core.text import html_to_text
 from workspace.extensions import db
-from workspace.plans.models import (
-    LessonTaught,
-    PlanComment,
-    PlanDoc,
-    PlanKind,
-    PlanSection,
-    PlanStatus,
-    plan_teachers,
-)
+from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanKind, PlanSection, PlanStatus, plan_teachers
 from workspace.plans.services._common import PER_PAGE, PLAN_KIND, section_title
 
 # --- lists and search ----------------------------------------------------------------------------

@@ -1,5 +1,4 @@
-"""Plans: their fields, the template they start from, creating, updating and loading a plan and its sections.
-"""
+"""Plans: their fields, the template they start from, creating, updating and loading a plan and its sections."""
 
 from __future__ import annotations
 
@@ -19,16 +18,9 @@ from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.models import record_event
 from workspace.core.parsing import check_in_range, parse_id
 from workspace.core.permissions import can
-from workspace.core.text import (
-    checked_line,
-)
+from workspace.core.text import checked_line
 from workspace.extensions import db
-from workspace.plans.models import (
-    PlanDoc,
-    PlanKind,
-    PlanSection,
-    PlanTemplate,
-)
+from workspace.plans.models import PlanDoc, PlanKind, PlanSection, PlanTemplate
 from workspace.plans.services._common import DEFAULT_SECTIONS, MAX_LINE, MAX_TOPIC, _check_open
 from workspace.plans.services._writing import _first_revisions, _members_by_id, _new_section
 from workspace.plans.services.listing import reindex

@@ -1,5 +1,4 @@
-"""A plan's status and its transitions, the whole plan as Markdown, publishing to the library, trash and restore.
-"""
+"""A plan's status and its transitions, the whole plan as Markdown, publishing to the library, trash and restore."""
 
 from __future__ import annotations
 
@@ -16,10 +15,7 @@ from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import record_event
 from workspace.core.permissions import can
 from workspace.extensions import db
-from workspace.plans.models import (
-    PlanDoc,
-    PlanStatus,
-)
+from workspace.plans.models import PlanDoc, PlanStatus
 from workspace.plans.services._common import PLAN_KIND, section_title
 from workspace.plans.services.listing import reindex
 from workspace.resources import services as resources

@@ -15,16 +15,9 @@ from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.permissions import can
-from workspace.core.text import (
-    clean_text,
-)
+from workspace.core.text import clean_text
 from workspace.extensions import db
-from workspace.plans.models import (
-    PlanDoc,
-    PlanSection,
-    SectionPresence,
-    SectionRevision,
-)
+from workspace.plans.models import PlanDoc, PlanSection, SectionPresence, SectionRevision
 from workspace.plans.services._common import PRESENCE_SECONDS, max_section_length, section_guidance
 from workspace.plans.services._writing import _after_save, _editable, _members_by_id, _store, _tell
 from workspace.plans.services.merge import SaveOutcome, reconcile

@@ -1,5 +1,4 @@
-"""Plan templates: a community's templates and their sections, managed by its conveners.
-"""
+"""Plan templates: a community's templates and their sections, managed by its conveners."""
 
 from __future__ import annotations
 
@@ -14,15 +13,9 @@ from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.models import record_event
 from workspace.core.permissions import can
-from workspace.core.text import (
-    checked_line,
-    checked_text,
-)
+from workspace.core.text import checked_line, checked_text
 from workspace.extensions import db
-from workspace.plans.models import (
-    PlanTemplate,
-    TemplateSection,
-)
+from workspace.plans.models import PlanTemplate, TemplateSection
 from workspace.plans.services._common import (
     DEFAULT_SECTIONS,
     MAX_GUIDANCE,
