@@ -1,0 +1,89 @@
+"""Lists of activities and the month calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from workspace.activities.models import Activity, Attendance
+from workspace.activities.records import ATTENDED
+from workspace.activities.services._common import PER_PAGE, to_local, to_utc
+from workspace.communities.models import Community
+from workspace.core.database import utcnow
+from workspace.core.parsing import bounded
+from workspace.extensions import db
+
+# --- listing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivityPage:
+    items: list[Activity]
+    page: int
+    pages: int
+    total: int
+    when: str  # upcoming, past
+    attendance: dict[int, int] = field(default_factory=dict)  # activity id -> people who came
+    mine: dict[int, str] = field(default_factory=dict)  # activity id -> the viewer's own status
+
+
+def list_activities(community: Community, viewer: Any, *, when: str = "upcoming", page: int = 1,
+                    per_page: int = PER_PAGE, now: dt.datetime | None = None) -> ActivityPage:
+    """Upcoming activities soonest first, or past ones latest first, with attendance counts (4 queries)."""
+    now = now or utcnow()
+    query = select(Activity).where(Activity.community_id == community.id)
+    if when == "past":
+        query = query.where(Activity.ends_at < now).order_by(Activity.starts_at.desc(), Activity.id.desc())
+    else:
+        when = "upcoming"
+        query = query.where(Activity.ends_at >= now).order_by(Activity.starts_at, Activity.id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(page, 1), pages)
+    items = list(db.session.scalars(query.options(selectinload(Activity.speakers))
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    ids = [item.id for item in items]
+    came = mine = {}
+    if ids:
+        came = dict(db.session.execute(
+            select(Attendance.activity_id, func.count()).where(
+                Attendance.activity_id.in_(ids), Attendance.status.in_([status.value for status in ATTENDED]))
+            .group_by(Attendance.activity_id)).all())
+        if getattr(viewer, "is_authenticated", False):
+            mine = dict(db.session.execute(select(Attendance.activity_id, Attendance.status).where(
+                Attendance.activity_id.in_(ids), Attendance.user_id == viewer.id)).all())
+    return ActivityPage(items=items, page=page, pages=pages, total=total, when=when, attendance=came, mine=mine)
+
+
+@dataclass
+class MonthDay:
+    date: dt.date
+    in_month: bool
+    activities: list[Activity]
+
+
+def month_calendar(community: Community, year: int, month: int) -> list[list[MonthDay]]:
+    """The weeks (Monday first) of a month with each local day's activities (one query)."""
+    first = bounded(dt.date(year, month, 1))
+    year, month = first.year, first.month
+    start = first - dt.timedelta(days=first.weekday())
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
+    end = last + dt.timedelta(days=6 - last.weekday())
+    window_start = to_utc(dt.datetime.combine(start, dt.time()))
+    window_end = to_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    by_day: dict[dt.date, list[Activity]] = {}
+    for activity in db.session.scalars(
+            select(Activity).where(Activity.community_id == community.id, Activity.starts_at >= window_start,
+                                   Activity.starts_at < window_end).order_by(Activity.starts_at)):
+        by_day.setdefault(to_local(activity.starts_at).date(), []).append(activity)
+    weeks, day = [], start
+    while day <= end:
+        weeks.append([MonthDay(day + dt.timedelta(days=offset), (day + dt.timedelta(days=offset)).month == month,
+                               by_day.get(day + dt.timedelta(days=offset), [])) for offset in range(7)])
+        day += dt.timedelta(days=7)
+    return weeks

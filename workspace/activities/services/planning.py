@@ -1,0 +1,133 @@
+"""Planning activities: one, a series (weekly or monthly), changing, cancelling and reinstating."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+from flask_babel import lazy_gettext as _l
+
+from workspace.activities.models import Activity
+from workspace.activities.services._common import _check_manager, _line, to_local
+from workspace.activities.services.checks import ActivityFields, SpeakerFields, check_activity
+from workspace.auth.models import User
+from workspace.communities.models import Community
+from workspace.core.database import advance, utcnow
+from workspace.core.errors import Conflict, NotAllowed
+from workspace.core.models import record_event
+from workspace.core.permissions import can
+from workspace.core.text import render_markdown
+from workspace.extensions import db
+
+
+def _apply(activity: Activity, community: Community, fields: ActivityFields) -> None:
+    checked = check_activity(community, fields)
+    activity.title, activity.method, activity.mode = checked.title, checked.method, checked.mode
+    activity.starts_at, activity.ends_at = checked.starts_at, checked.ends_at
+    activity.place, activity.meeting_url = checked.place, checked.meeting_url
+    activity.agenda = checked.agenda
+    activity.agenda_html = str(render_markdown(activity.agenda))
+    activity.subjects, activity.tags = checked.subjects, checked.tags
+    activity.schools = checked.schools
+    activity.recorder_id = checked.recorder_id
+    activity.speakers = checked.speakers
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+def create_activity(community: Community, fields: ActivityFields, *, actor: User,
+                    copied_from: Activity | None = None, series_key: str | None = None) -> Activity:
+    """Plan one activity."""
+    _check_manager(community, actor)
+    activity = Activity(community_id=community.id, created_by_id=actor.id, sign_in_nonce=secrets.token_hex(8),
+                        copied_from_id=copied_from.id if copied_from else None, series_key=series_key)
+    activity.community = community
+    _apply(activity, community, fields)
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def _shift_months(local: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time `months` later (the 31st becomes the month's last day)."""
+    year, month = divmod(local.month - 1 + months, 12)
+    year, month = local.year + year, month + 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return local.replace(year=year, month=month, day=min(local.day, last))
+
+
+def create_series(community: Community, fields: ActivityFields, *, actor: User, repeat: str,
+                  count: int) -> list[Activity]:
+    """Plan a weekly or monthly series: the same local time each week or month (DST changes included)."""
+    _check_manager(community, actor)
+    check_activity(community, fields, repeat=repeat, count=count)
+    starts, ends = fields.starts_at.replace(tzinfo=None), fields.ends_at.replace(tzinfo=None)  # local wall time
+    key = uuid.uuid4().hex
+    made = []
+    for index in range(count):
+        if repeat == "weekly":
+            shift_start, shift_end = starts + dt.timedelta(weeks=index), ends + dt.timedelta(weeks=index)
+        else:
+            # The end follows the start (not its own day): the 30th 22:00–the 31st 01:00 would otherwise end
+            # before it starts in a month whose last day clamps both to the same date.
+            shift_start = _shift_months(starts, index)
+            shift_end = shift_start + (ends - starts)
+        made.append(create_activity(community, _replace_times(fields, shift_start, shift_end), actor=actor,
+                                    series_key=key))
+    return made
+
+
+def _replace_times(fields: ActivityFields, starts: dt.datetime, ends: dt.datetime) -> ActivityFields:
+    from dataclasses import replace
+
+    return replace(fields, starts_at=starts, ends_at=ends)
+
+
+def fields_of(activity: Activity) -> ActivityFields:
+    """The form values of an activity (times as local wall-clock times): to edit or to copy it."""
+    return ActivityFields(
+        title=activity.title, method=activity.method, mode=activity.mode,
+        starts_at=to_local(activity.starts_at).replace(tzinfo=None),
+        ends_at=to_local(activity.ends_at).replace(tzinfo=None), place=activity.place,
+        meeting_url=activity.meeting_url, agenda=activity.agenda, subjects=list(activity.subjects or []),
+        tags=list(activity.tags or []), school_ids=[school.id for school in activity.schools],
+        recorder_id=activity.recorder_id,
+        speakers=[SpeakerFields(name=item.name, affiliation=item.affiliation, external=item.external,
+                                hours=float(item.hours or 0), topic=item.topic, user_id=item.user_id)
+                  for item in activity.speakers])
+
+
+def update_activity(activity: Activity, fields: ActivityFields, *, actor: User, base_version: int) -> Activity:
+    """Change an activity; an edit that started from an older version is refused (nothing overwritten)."""
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can change activities.")))
+    # The version moves in the database, only from the one the form was loaded at (a compare-and-swap).
+    if base_version != activity.version or not advance(activity, expected=base_version):
+        raise Conflict(str(_l("Someone changed this activity while you were editing. Look at the saved "
+                              "version and make your change again.")))
+    _apply(activity, activity.community, fields)
+    activity.updated_at = utcnow()
+    return activity
+
+
+def cancel_activity(activity: Activity, reason: str, *, actor: User) -> None:
+    """Mark an activity cancelled; it stays in the records with its reason."""
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can cancel activities.")))
+    if activity.cancelled:
+        return
+    activity.cancelled_at, activity.cancel_reason = utcnow(), _line(reason, "reason", 500)
+    advance(activity)  # in the database: an editor's form from before the cancellation is refused
+    record_event(actor, "activity.cancelled", activity, activity.community, title=activity.title)
+
+
+def reinstate_activity(activity: Activity, *, actor: User) -> None:
+    if not can(actor, "manage", activity):
+        raise NotAllowed(str(_l("Only conveners can change activities.")))
+    if not activity.cancelled:
+        return
+    activity.cancelled_at, activity.cancel_reason = None, ""
+    advance(activity)
+    record_event(actor, "activity.reinstated", activity, activity.community, title=activity.title)
