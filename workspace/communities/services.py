@@ -33,7 +33,6 @@ from workspace.communities.models import (
     community_schools,
 )
 from workspace.communities.policy import forget_memberships
-from workspace.communities.records import contributing_members  # noqa: F401  (callers read it here too)
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event

@@ -1,6 +1,6 @@
 """@mentions in Markdown: who a text names among the people it may name, and who matches what follows an @.
 
-Core knows no area: callers pass the people an @ can name (e.g. `communities.services.contributing_members`),
+Core knows no area: callers pass the people an @ can name (e.g. `communities.records.contributing_members`),
 anything with an `id` and a `display_name`.
 """
 
