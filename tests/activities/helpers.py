@@ -28,7 +28,7 @@ class Club:
     def activity(self, title: str = "五年級數學共同備課", *, starts: dt.datetime | None = None, hours: float = 2,
                  method: str = "collaborative_planning", **fields) -> Activity:
         """An activity at a local wall-clock time (naive: the deployment's zone)."""
-        starts = starts or dt.datetime(2026, 12, 2, 14, 0)
+        starts = starts or dt.datetime(2037, 12, 2, 14, 0)
         values = dict(title=title, method=method, starts_at=starts, ends_at=starts + dt.timedelta(hours=hours),
                       place="自然教室")
         values.update(fields)
