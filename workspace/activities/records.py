@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Row, ScalarSelect, func, select
 
-from workspace.activities.models import Activity, Attendance, AttendanceStatus, Evidence, Feedback
+from workspace.activities.models import (
+    Activity,
+    Attendance,
+    AttendanceStatus,
+    Evidence,
+    Feedback,
+    MonthlyPlan,
+)
+from workspace.activities.models import activity_schools as activity_schools_table
 from workspace.auth.models import User
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
@@ -250,3 +258,35 @@ def feedback(community_ids: Collection[int], period: Period, *,
             tuple(comment for _, comment in answers if comment and has_visible_text(comment))))
     return summaries
 
+
+
+def activity_schools(community_ids: Collection[int], period: Period) -> dict[int, tuple[int, ...]]:
+    """The schools each activity of the period was held at or sent to (urban–rural rules read them), by activity
+    id; activities with none are left out (one query)."""
+    schools: dict[int, list[int]] = {}
+    for activity_id, school_id in db.session.execute(
+            select(activity_schools_table.c.activity_id, activity_schools_table.c.school_id)
+            .where(activity_schools_table.c.activity_id.in_(
+                select(Activity.id).where(_in_period(community_ids, period)).scalar_subquery()))
+            .order_by(activity_schools_table.c.activity_id, activity_schools_table.c.school_id)):
+        schools.setdefault(activity_id, []).append(school_id)
+    return {activity_id: tuple(ids) for activity_id, ids in schools.items()}
+
+
+@dataclass(frozen=True)
+class MonthlyPlanRecord:
+    """A community's monthly plan (月計畫) for a month of the period, and when it was submitted (None: not yet)."""
+
+    community_id: int
+    month: dt.date  # the first day of the planned month
+    submitted_at: dt.datetime | None
+    planned: int  # activities it lists
+
+
+def monthly_plans(community_ids: Collection[int], period: Period) -> list[MonthlyPlanRecord]:
+    """The monthly plans of the months that start in the period, by community then month (one query)."""
+    return [MonthlyPlanRecord(community_id, month, submitted_at, len(planned or ()))
+            for community_id, month, submitted_at, planned in db.session.execute(
+                select(MonthlyPlan.community_id, MonthlyPlan.month, MonthlyPlan.submitted_at, MonthlyPlan.planned)
+                .where(MonthlyPlan.community_id.in_(list(community_ids)), period.holds_day(MonthlyPlan.month))
+                .order_by(MonthlyPlan.community_id, MonthlyPlan.month))]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 
 from workspace.auth.models import User
-from workspace.communities.models import Community, Membership
+from workspace.communities.models import Community, Membership, School, community_schools
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
 from workspace.extensions import db
@@ -79,3 +79,42 @@ def contributing_members(community: Community) -> list[User]:
         .where(Membership.community_id == community.id, Membership.live,
                Membership.role.in_(CONTRIBUTORS), User.active.is_(True))
         .order_by(User.display_name)))
+
+
+@dataclass(frozen=True)
+class CommunityRow:
+    """A community's name and type, for the rules and reports that name it."""
+
+    id: int
+    name: str
+    slug: str
+    kind: str
+    archived_at: dt.datetime | None
+
+
+def communities(community_ids: Collection[int]) -> list[CommunityRow]:
+    """The communities with these ids, archived ones included, by id (one query)."""
+    return [CommunityRow(*row) for row in db.session.execute(
+        select(Community.id, Community.name, Community.slug, Community.kind, Community.archived_at)
+        .where(Community.id.in_(list(community_ids))).order_by(Community.id))]
+
+
+@dataclass(frozen=True)
+class CommunitySchool:
+    """A school a community belongs to, with what the formation rules read of it."""
+
+    community_id: int
+    school_id: int
+    name: str
+    class_count: int
+    in_evaluation_programme: bool
+
+
+def schools_of(community_ids: Collection[int]) -> list[CommunitySchool]:
+    """The schools of these communities, by community then school name (one query)."""
+    return [CommunitySchool(*row) for row in db.session.execute(
+        select(community_schools.c.community_id, School.id, School.name, School.class_count,
+               School.in_evaluation_programme)
+        .join(School, School.id == community_schools.c.school_id)
+        .where(community_schools.c.community_id.in_(list(community_ids)))
+        .order_by(community_schools.c.community_id, School.name, School.id))]

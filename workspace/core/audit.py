@@ -123,7 +123,8 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
     action = event.action
     fields: dict[str, str] = {}
     wanted = {key for key in ("community", "member", "user", "title", "name", "before", "after", "school",
-                              "role", "invitee", "number", "month", "count") if f"%({key})s" in message}
+                              "role", "invitee", "number", "month", "count", "program", "rule")
+              if f"%({key})s" in message}
     invitation = (names.get("invitation", event.subject_id) if event.subject_type == "Invitation" else None)
     if "community" in wanted:
         fields["community"] = _community_phrase(names, event.community_id)
@@ -164,6 +165,9 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
         fields["month"] = str(data.get("month") or "…")[:7]
     if "count" in wanted:
         fields["count"] = str(data.get("round") if action == "plans.new_round" else data.get("count", "…"))
+    for key in ("program", "rule"):  # names kept in the event's data as they were (a program, a rule's id)
+        if key in wanted:
+            fields[key] = quoted(data.get(key))
     if "before" in wanted or "after" in wanted:
         change = _CHANGES.get(action)
         fields.update(change(data, names) if change else {key: quoted(data.get(key)) for key in ("before", "after")})

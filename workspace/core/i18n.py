@@ -9,6 +9,7 @@ from typing import Any
 
 import flask_babel
 from babel import Locale
+from babel.core import get_global
 from babel.dates import (
     DateTimePattern,
     format_skeleton,
@@ -17,6 +18,7 @@ from babel.dates import (
     get_time_format,
     parse_pattern,
 )
+from babel.numbers import format_currency
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
@@ -209,3 +211,20 @@ def current_locale_code() -> str:
     """The request's locale as a plain string (zh_Hant, zh_Hans or en)."""
     locale = flask_babel.get_locale()
     return str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def currency_digits(currency: str) -> int:
+    """How many decimals an amount of `currency` is kept in: CLDR's cash digits (TWD 0: whole dollars; CNY 2).
+
+    Money is stored as an integer count of these units (minor units), never as a float.
+    """
+    fractions = get_global("currency_fractions")
+    return int(fractions.get(currency, fractions["DEFAULT"])[2])
+
+
+def format_money(amount: int | None, currency: str = "TWD") -> str:
+    """An amount in minor units as the reader's language writes money: NT$12,000, US$12.50."""
+    digits = currency_digits(currency)
+    value = Decimal(int(amount or 0)).scaleb(-digits)
+    pattern = "¤#,##0" + ("." + "0" * digits if digits else "")
+    return format_currency(value, currency, format=pattern, locale=_reader_locale(), currency_digits=False)

@@ -59,3 +59,8 @@ class Period:
         A membership joined at `since` and left at `until` was a membership during the period.
         """
         return (since < self.ends_at) & (until.is_(None) | (until > self.starts_at))
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The calendar day a UTC moment falls on in the deployment's time zone."""
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()

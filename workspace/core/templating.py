@@ -14,6 +14,7 @@ from workspace.core.i18n import (
     LOCALE_NAMES,
     LOCALES,
     format_hours,
+    format_money,
     local_date,
     local_datetime,
     local_moment,
@@ -44,7 +45,7 @@ def install(app: Flask) -> None:
         htmx_script=HTMX_SCRIPT,
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
-                                 hours=format_hours)
+                                 hours=format_hours, money=format_money)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:
