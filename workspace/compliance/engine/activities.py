@@ -1,4 +1,4 @@
-"""Which activities a rule looks at (its filters) and what evidence each still lacks: shared by count, distinct, burn-up."""
+"""Which activities a rule looks at (its filters) and what evidence each lacks: for count, distinct and burn-up."""
 
 from __future__ import annotations
 

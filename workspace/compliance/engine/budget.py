@@ -40,6 +40,16 @@ def _ordered(expenses: list[ExpenseFact] | tuple[ExpenseFact, ...]) -> list[Expe
     return sorted((e for e in expenses if e.claimable), key=lambda e: (e.day, e.id))
 
 
+def share_base(rule: dict[str, Any], program: dict[str, Any], expenses: list[ExpenseFact]) -> int:
+    """The total a `share` cap is a percentage of: its groups and categories, the rule's own categories left out."""
+    share = rule["share"]
+    groups = set(share.get("of_groups", []))
+    known = categories_of(program)
+    base_categories = set(share.get("of_categories", [])) | {k for k, c in known.items() if c.get("group") in groups}
+    base_categories -= rule_categories(rule) or set()
+    return sum(e.amount for e in _ordered(expenses) if e.category in base_categories)
+
+
 def rule_breaches(rule: dict[str, Any], program: dict[str, Any], facts: CommunityFacts,
                   expenses: list[ExpenseFact]) -> list[Breach]:
     """Every breach of one budget rule by these expenses (claimable ones only), oldest expense first."""
@@ -96,10 +106,7 @@ def rule_breaches(rule: dict[str, Any], program: dict[str, Any], facts: Communit
                 breach("book_without_relevance", None, title=book.title)
     if "share" in rule and mine:
         share = rule["share"]
-        groups = set(share.get("of_groups", []))
-        base_categories = set(share.get("of_categories", [])) | {k for k, c in known.items() if c.get("group") in groups}
-        base_categories -= scope or set()
-        base = sum(e.amount for e in _ordered(expenses) if e.category in base_categories)
+        base = share_base(rule, program, expenses)
         percent = Fraction(str(share["max_percent"]))
         if total * 100 > base * percent:
             breach("share", None, total=total, base=base, percent=share["max_percent"],
@@ -115,7 +122,8 @@ def rule_breaches(rule: dict[str, Any], program: dict[str, Any], facts: Communit
     return found
 
 
-def _figure(rule: dict[str, Any], expenses: list[ExpenseFact]) -> tuple[int, int | None, str]:
+def _figure(rule: dict[str, Any], program: dict[str, Any], expenses: list[ExpenseFact])\
+        -> tuple[int, int | None, str]:
     scope = rule_categories(rule)
     mine = [e for e in _ordered(expenses) if scope is None or e.category in scope]
     total = sum(e.amount for e in mine)
@@ -124,6 +132,9 @@ def _figure(rule: dict[str, Any], expenses: list[ExpenseFact]) -> tuple[int, int
             return total, rule[key], "money"
     if "range" in rule:
         return total, rule["range"].get("max"), "money"
+    if "share" in rule:
+        allowed = share_base(rule, program, expenses) * Fraction(str(rule["share"]["max_percent"])) / 100
+        return total, int(allowed), "money"
     if "claims_max" in rule:
         return len(mine), rule["claims_max"], "claims"
     return total, None, "money"
@@ -134,11 +145,12 @@ def evaluate_budget_cap(rule: dict[str, Any], context: Context) -> RuleResult:
     expenses = list(context.facts.expenses)
     found = rule_breaches(rule, context.program, context.facts, expenses)
     closed = context.period.closed(context.today)
-    figure, target, unit = _figure(rule, expenses)
+    figure, target, unit = _figure(rule, context.program, expenses)
     gaps = [Gap(f"budget_{b.code}", {**b.params, "expense_id": b.expense_id}) for b in found]
     hard = [b for b in found if b.code != "missing_receipt"]
     if "range" in rule and "min" in rule["range"] and figure < rule["range"]["min"] and closed:
-        hard.append(Breach(rule["id"], rule.get("message", ""), "range_low", {"total": figure, "min": rule["range"]["min"]}))
+        low = {"total": figure, "min": rule["range"]["min"]}
+        hard.append(Breach(rule["id"], rule.get("message", ""), "range_low", low))
         gaps.append(Gap("budget_range_low", {"total": figure, "min": rule["range"]["min"]}))
     if hard or (found and closed):
         status = Status.NOT_MET
@@ -229,7 +241,7 @@ def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: Expen
     """What a new or edited expense (same id: replaces the old) would break that is not broken already."""
     others = [e for e in facts.expenses if e.id != expense.id]
     before_facts = dataclasses.replace(facts, expenses=tuple(others))
-    after = others + [dataclasses.replace(expense, claimable=True)]
+    after = [*others, dataclasses.replace(expense, claimable=True)]
     after_facts = dataclasses.replace(facts, expenses=tuple(after))
     found: list[Breach] = []
     first, last = program["period"]["first"], program["period"]["last"]

@@ -75,14 +75,16 @@ def _monthly(rule: dict[str, Any], context: Context) -> RuleResult:
         if submitted is not None and submitted <= due:
             status = Status.MET
         elif submitted is not None:
-            status, gaps = Status.NOT_MET, (Gap("deliverable_late", {"item": rule["item"], "due": due, "month": month}),)
+            status = Status.NOT_MET
+            gaps = (Gap("deliverable_late", {"item": rule["item"], "due": due, "month": month}),)
         else:
             status = _waiting(due, context)
             gaps = (Gap("deliverable_missing", {"item": rule["item"], "due": due, "month": month}),)
         parts.append(part(whole, status, figure=int(status is Status.MET), target=1, unit="items", window_first=month,
                           window_last=due, counted=(("monthly_plan", f"{month:%Y-%m}"),) if submitted else (),
                           gaps=gaps, label=f"{month:%Y-%m}"))
-    decided = [p for p in parts if p.window_last is not None and (p.window_last < context.today or p.status is not Status.ON_TRACK)]
+    decided = [p for p in parts if p.window_last is not None
+               and (p.window_last < context.today or p.status is not Status.ON_TRACK)]
     return result(rule, worst([p.status for p in parts]) if parts else Status.NOT_APPLICABLE,
                   figure=sum(p.figure or 0 for p in decided), target=len(decided), unit="items",
                   window_first=context.period.first, window_last=context.period.last,

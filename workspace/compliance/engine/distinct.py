@@ -13,7 +13,7 @@ from typing import Any
 from workspace.compliance.engine.activities import matches, missing_evidence
 from workspace.compliance.engine.context import Context, part, result
 from workspace.compliance.engine.count import combine
-from workspace.compliance.engine.pace import pace_status
+from workspace.compliance.engine.pace import pace_status, standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status
 from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
 
@@ -29,25 +29,24 @@ def _required(rule: dict[str, Any], context: Context) -> set[object] | None:
     return set(cover)
 
 
-def _values(rule: dict[str, Any], context: Context, window: Window) -> tuple[dict[object, list[tuple[str, object]]], list]:
+def _values(rule: dict[str, Any], context: Context, window: Window) -> dict[object, list[tuple[str, object]]]:
     """Each value found in the window and the records that show it."""
     found: dict[object, list[tuple[str, object]]] = {}
     if rule.get("source") == "exchanged_teachers":
         for index, teacher in enumerate(context.facts.exchanged_teachers):
             value = teacher.school_id if rule["of"] == "schools" else teacher.subject
             found.setdefault(value, []).append(("exchanged_teacher", index))
-        return found, []
-    counted_ids = []
+        return found
     for activity in context.facts.activities:
         if not window.holds(activity.day) or not matches(activity, rule, context.parameters):
             continue
         if missing_evidence(activity, rule.get("evidence", [])):
             continue
-        counted_ids.append(activity.id)
-        values = {"subjects": activity.subjects, "schools": activity.school_ids, "methods": (activity.method,)}[rule["of"]]
+        values = {"subjects": activity.subjects, "schools": activity.school_ids,
+                  "methods": (activity.method,)}[rule["of"]]
         for value in values:
             found.setdefault(value, []).append(("activity", activity.id))
-    return found, counted_ids
+    return found
 
 
 def _label(rule: dict[str, Any], context: Context, value: object) -> str:
@@ -58,7 +57,7 @@ def _label(rule: dict[str, Any], context: Context, value: object) -> str:
 
 
 def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:
-    found, _ = _values(rule, context, window)
+    found = _values(rule, context, window)
     required = _required(rule, context)
     if required is not None:
         figure, target = len(required & set(found)), len(required)
@@ -67,7 +66,7 @@ def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: 
         figure, target, missing = len(found), rule["target"], []
     counted = tuple(dict.fromkeys(record for records in found.values() for record in records))
     if rule.get("source") == "exchanged_teachers":  # a list kept up to date, not a pace over days
-        status = Status.MET if figure >= target else (Status.NOT_MET if window.closed(context.today) else Status.AT_RISK)
+        status = standing_status(figure >= target, window, context.today)
     else:
         max_per_day = rule.get("max_per_day", context.parameters["max_activities_per_day"])
         status = pace_status(figure, target, window, context.today, max_per_day)
@@ -82,6 +81,9 @@ def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: 
 def evaluate_distinct(rule: dict[str, Any], context: Context) -> RuleResult:
     """Evaluate a distinct rule (see the module)."""
     whole = result(rule, Status.ON_TRACK)
+    required = _required(rule, context)
+    if required is not None and not required:  # nothing to cover: no member school, no subject
+        return result(rule, Status.NOT_APPLICABLE, unit=rule["of"], gaps=(Gap("nothing_to_cover", {"of": rule["of"]}),))
     windows = windows_of(context.program, rule.get("window"))
     started = current_or_closed(windows, context.today)
     parts = [_window_part(rule, context, window, whole) for window in windows]
