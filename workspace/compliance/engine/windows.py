@@ -68,15 +68,25 @@ def _month_day(year: int, text: str) -> dt.date:
 
 
 def semesters(program: dict[str, Any]) -> list[Window]:
-    """Each semester that meets the period, cut to the period, oldest first; labelled `<key> <start year>`."""
+    """Each semester that meets the period, cut to the period, oldest first.
+
+    A school year begins with the first semester listed; each later one starts at the next occurrence of its
+    first day. Labels name the semester's key and the year its school year began: `second 2010` is
+    1 Feb – 31 Jul 2011 in Taiwan's default calendar (99學年度第2學期).
+    """
     period = period_of(program)
+    listed = program.get("semesters") or DEFAULT_SEMESTERS
     found: list[Window] = []
     for year in range(period.first.year - 1, period.last.year + 1):
-        for semester in program.get("semesters") or DEFAULT_SEMESTERS:
-            first = _month_day(year, semester["first"])
-            last = _month_day(year, semester["last"])
+        start = _month_day(year, listed[0]["first"])
+        for semester in listed:
+            first = _month_day(start.year, semester["first"])
+            if first < start:
+                first = _month_day(start.year + 1, semester["first"])
+            last = _month_day(first.year, semester["last"])
             if last < first:  # runs over New Year: 1 Aug – 31 Jan
-                last = _month_day(year + 1, semester["last"])
+                last = _month_day(first.year + 1, semester["last"])
+            start = first
             if last < period.first or first > period.last:
                 continue
             found.append(Window(max(first, period.first), min(last, period.last), f"{semester['key']} {year}"))
