@@ -48,7 +48,8 @@ def test_an_activity_without_the_evidence_asked_for_does_not_count_and_says_what
                 facts([bare, documented]), dt.date(2011, 6, 1))
     assert found.figure == 1
     [gap] = [g for g in found.gaps if g.code == "activity_missing_evidence"]
-    assert gap.params == {"activity_id": bare.id, "day": dt.date(2011, 5, 3), "title": "共同備課", "missing": ("photo",)}
+    assert gap.params == {"activity_id": bare.id, "day": dt.date(2011, 5, 3), "title": "共同備課",
+                          "missing": ("photo",)}
 
 
 def test_evidence_alternatives_any_one_will_do():

@@ -15,7 +15,8 @@ SCHOOLS = [school(id=1, role="core", name="城區小學"), school(id=2, role="me
 
 def test_at_least_two_subjects_among_synchronous_classes():
     rule = {"kind": "distinct", "of": "subjects", "target": 2, "tags": ["同步課堂"]}
-    acts = [activity(FIRST, tags=("同步課堂",), subjects=("數學",)), activity(LAST, tags=("同步課堂",), subjects=("數學",)),
+    acts = [activity(FIRST, tags=("同步課堂",), subjects=("數學",)),
+            activity(LAST, tags=("同步課堂",), subjects=("數學",)),
             activity(LAST, subjects=("國語",))]  # not a synchronous class
     found = one(program(rule), facts(acts), AFTER)
     assert (found.status, found.figure, found.target, found.unit) == (Status.NOT_MET, 1, 2, "subjects")

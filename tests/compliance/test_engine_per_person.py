@@ -42,7 +42,8 @@ def test_attendance_counts_a_member_who_left_for_their_time_only():
     stays, leaves = member(), member(left=dt.date(2011, 3, 31), name="陳老師")
     early = [activity(dt.date(2011, 3, d), attendance_taken=True, attendees=frozenset({stays.user_id, leaves.user_id}))
              for d in (1, 15)]
-    later = [activity(dt.date(2011, 4, d), attendance_taken=True, attendees=frozenset({stays.user_id})) for d in (1, 15)]
+    later = [activity(dt.date(2011, 4, d), attendance_taken=True, attendees=frozenset({stays.user_id}))
+             for d in (1, 15)]
     rule = {"kind": "per_person", "who": "members", "measure": "attendance_percent", "target": 75}
     found = one(program(rule), facts(early + later, members=[stays, leaves]), dt.date(2011, 5, 1))
     assert found.status is Status.MET

@@ -238,9 +238,12 @@ def _key(breach: Breach) -> tuple[str, str, int | None]:
 
 
 def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: ExpenseFact) -> list[Breach]:
-    """What a new or edited expense (same id: replaces the old) would break that is not broken already."""
+    """What a new or edited expense (same id: replaces the old) would break: every cap it breaks itself, and what
+    else it would newly break (a third claim, sundries above their share once the base shrinks, a book list
+    now needed). An expense dated outside the period or in a category the program does not know breaks too.
+    """
     others = [e for e in facts.expenses if e.id != expense.id]
-    before_facts = dataclasses.replace(facts, expenses=tuple(others))
+    before = list(facts.expenses)  # with the expense as it was, when it is an edit
     after = [*others, dataclasses.replace(expense, claimable=True)]
     after_facts = dataclasses.replace(facts, expenses=tuple(after))
     found: list[Breach] = []
@@ -253,7 +256,7 @@ def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: Expen
     for rule in program.get("rules", []):
         if rule["kind"] != "budget_cap":
             continue
-        old = {_key(b) for b in rule_breaches(rule, program, before_facts, others)}
+        old = {_key(b) for b in rule_breaches(rule, program, facts, before)}
         for breach in rule_breaches(rule, program, after_facts, after):
             if breach.code == "missing_receipt":
                 continue  # a receipt is attached after the expense is entered; the panel keeps asking for it
