@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -134,6 +135,52 @@ def parse_month(value: object) -> dt.date | None:
         return None
     year, month = int(match[1]), int(match[2])
     return dt.date(year, month, 1) if 1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR else None
+
+
+# --- dates of the Republic of China calendar (民國) -------------------------------------------------------
+
+ROC_OFFSET = 1911  # 民國1年 is 1912
+# 民國100年1月1日, 100年01月01日, 100/01/01, 100-1-1, 100.01.01 (after NFKC: full-width digits and marks too)
+_ROC_WORDS = re.compile(r"(?:民國|民国)?\s*([0-9]{1,3})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*日?")
+_ROC_MARKS = re.compile(r"([0-9]{1,3})([/.-])([0-9]{1,2})\2([0-9]{1,2})")
+_GREGORIAN = re.compile(r"([0-9]{4})([/.-])([0-9]{1,2})\2([0-9]{1,2})")
+
+
+def parse_roc_date(value: object) -> dt.date | None:
+    """A date written in the ROC calendar (民國100年1月1日, 100/01/01, 100-1-1, 100.01.01, full-width digits too)
+    or as a Gregorian date with a four-digit year (2011-01-01); None for anything else, year 0 or a day that
+    does not exist (100/02/30), or a year outside the accepted ones.
+    """
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip()
+    match = _ROC_WORDS.fullmatch(text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _ROC_MARKS.fullmatch(text):
+        year, month, day = int(match[1]), int(match[3]), int(match[4])
+    elif match := _GREGORIAN.fullmatch(text):
+        try:
+            date = dt.date(int(match[1]), int(match[3]), int(match[4]))
+        except ValueError:
+            return None
+        return date if in_range(date) else None
+    else:
+        return None
+    if year < 1:
+        return None
+    try:
+        date = dt.date(year + ROC_OFFSET, month, day)
+    except ValueError:  # 100/02/30, month 13
+        return None
+    return date if in_range(date) else None
+
+
+def roc_date(value: dt.date) -> str:
+    """A date as the ROC calendar writes it: 民國100年1月1日 (a date before 1912 stays ISO)."""
+    if value.year <= ROC_OFFSET:
+        return value.isoformat()
+    return f"民國{value.year - ROC_OFFSET}年{value.month}月{value.day}日"
 
 
 # --- dates that stay in the calendar -------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""The deliverable kind: a results report by the end (or two weeks after), a video from an activity, monthly plans
+by the 20th of the month before; on time, late, missing, and the warning before the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.compliance.builders import LAST, activity, facts, one, program
+from workspace.compliance.engine import Status
+from workspace.compliance.facts import DeliverableFact, MonthlyPlanFact
+
+REPORT = {"kind": "deliverable", "item": "results_report", "due": {"after": "period_last", "days": 14}}
+DUE = LAST + dt.timedelta(days=14)
+
+
+@pytest.mark.parametrize(("done_on", "today", "status"), [
+    (None, dt.date(2012, 1, 1), Status.ON_TRACK),
+    (None, DUE - dt.timedelta(days=14), Status.AT_RISK),  # within the warning days
+    (None, DUE, Status.AT_RISK),
+    (None, DUE + dt.timedelta(days=1), Status.NOT_MET),
+    (DUE, DUE + dt.timedelta(days=30), Status.MET),
+    (DUE + dt.timedelta(days=1), DUE + dt.timedelta(days=30), Status.NOT_MET),
+])
+def test_the_results_report_within_two_weeks_of_the_end(done_on, today, status):
+    done = (DeliverableFact("results_report", done_on, "成果報告.pdf"),) if done_on else ()
+    found = one(program(REPORT), facts(deliverables=done), today)
+    assert found.status is status
+    assert found.window_last == DUE
+    if status is Status.NOT_MET and done_on:
+        assert found.gaps[0].code == "deliverable_late"
+
+
+def test_a_fixed_due_date_and_a_deliverable_not_yet_done_on_today():
+    rule = {"kind": "deliverable", "item": "book_list", "due": "2011-03-01"}
+    later = (DeliverableFact("book_list", dt.date(2011, 2, 20)),)
+    assert one(program(rule), facts(deliverables=later), dt.date(2011, 2, 10)).status is Status.ON_TRACK  # 19 days
+    assert one(program(rule), facts(deliverables=later), dt.date(2011, 2, 19)).status is Status.AT_RISK  # not done yet
+    assert one(program(rule), facts(deliverables=later), dt.date(2011, 2, 21)).status is Status.MET
+
+
+def test_an_activity_video_serves_as_the_deliverable():
+    rule = {"kind": "deliverable", "item": "activity_video", "or_activity_with": "video"}
+    filmed = activity(dt.date(2011, 4, 1), videos=1)
+    found = one(program(rule), facts([filmed]), dt.date(2011, 5, 1))
+    assert found.status is Status.MET and found.counted == (("activity", filmed.id),)
+    assert one(program(rule), facts([activity(dt.date(2011, 4, 1))]), LAST + dt.timedelta(days=1)).status \
+        is Status.NOT_MET
+
+
+def test_monthly_plans_by_the_20th_of_the_month_before():
+    rule = {"kind": "deliverable", "item": "monthly_plan", "each_month": {"day": 20, "months_before": 1}}
+    rules = program(rule, first=dt.date(2011, 3, 1), last=dt.date(2011, 5, 31))
+    plans = (MonthlyPlanFact(dt.date(2011, 3, 1), dt.date(2011, 2, 20)),  # on the day
+             MonthlyPlanFact(dt.date(2011, 4, 1), dt.date(2011, 3, 21)))  # a day late
+    found = one(rules, facts(monthly_plans=plans), dt.date(2011, 4, 5))
+    assert [(p.label, p.status) for p in found.parts] == [
+        ("2011-03", Status.MET), ("2011-04", Status.NOT_MET), ("2011-05", Status.ON_TRACK)]  # due in 15 days
+    assert one(rules, facts(monthly_plans=plans), dt.date(2011, 4, 6)).parts[2].status is Status.AT_RISK
+    assert found.status is Status.NOT_MET
+    assert found.parts[1].gaps[0].params == {"item": "monthly_plan", "due": dt.date(2011, 3, 20),
+                                             "month": dt.date(2011, 4, 1)}

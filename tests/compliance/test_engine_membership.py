@@ -1,0 +1,79 @@
+"""The membership kind: 24 and 25 classes (4 and 6 members), exactly one convener, the evaluation-programme rule
+(not applicable when no school takes part), a member who left, and a window that has closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.compliance.builders import FIRST, LAST, facts, member, one, program, school
+from workspace.compliance.engine import Status
+
+MEMBERS = {"kind": "membership", "measure": "members", "min_by_class_count": [{"up_to": 24, "min": 4}, {"min": 6}]}
+CONVENER = {"kind": "membership", "measure": "conveners", "min": 1, "max": 1}
+EVALUATION = {"kind": "membership", "measure": "in_evaluation_programme", "min": 2,
+              "applies_if": "school_in_evaluation_programme"}
+TODAY = dt.date(2011, 6, 1)
+
+
+@pytest.mark.parametrize(("classes", "members", "status"), [
+    (24, 3, Status.AT_RISK), (24, 4, Status.MET), (25, 4, Status.AT_RISK), (25, 5, Status.AT_RISK),
+    (25, 6, Status.MET),
+])
+def test_members_by_the_schools_class_count(classes, members, status):
+    found = one(program(MEMBERS), facts(members=[member() for _ in range(members)], schools=[school(classes)]), TODAY)
+    assert found.status is status
+    assert found.target == (4 if classes <= 24 else 6) and found.figure == members
+
+
+def test_too_few_members_when_the_period_has_closed_is_not_met():
+    found = one(program(MEMBERS), facts(members=[member() for _ in range(3)]), LAST + dt.timedelta(days=1))
+    assert found.status is Status.NOT_MET
+    assert found.gaps[0].code == "membership_short" and found.gaps[0].params == {"measure": "members", "figure": 3,
+                                                                                 "min": 4}
+
+
+@pytest.mark.parametrize(("conveners", "status"), [(0, Status.AT_RISK), (1, Status.MET), (2, Status.AT_RISK)])
+def test_exactly_one_convener(conveners, status):
+    people = [member(role="convener") for _ in range(conveners)] + [member() for _ in range(3)]
+    found = one(program(CONVENER), facts(members=people), TODAY)
+    assert found.status is status
+    assert found.figure == conveners
+    if conveners == 2:
+        assert found.gaps[0].code == "membership_over" and found.gaps[0].params["max"] == 1
+
+
+def test_a_guest_expert_is_not_counted_as_a_member():
+    people = [member() for _ in range(3)] + [member(role="guest_expert")]
+    assert one(program(MEMBERS), facts(members=people), TODAY).figure == 3
+
+
+def test_the_evaluation_rule_is_not_applicable_when_no_school_takes_part():
+    found = one(program(EVALUATION), facts(members=[member()], schools=[school(evaluation=False)]), TODAY)
+    assert found.status is Status.NOT_APPLICABLE
+    assert found.gaps[0].code == "not_applicable"
+
+
+@pytest.mark.parametrize(("flagged", "status"), [(1, Status.AT_RISK), (2, Status.MET)])
+def test_the_evaluation_rule_counts_flagged_members_when_the_school_takes_part(flagged, status):
+    people = [member(evaluation=True) for _ in range(flagged)] + [member() for _ in range(3)]
+    assert one(program(EVALUATION), facts(members=people, schools=[school(evaluation=True)]), TODAY).status is status
+
+
+def test_a_member_who_left_counts_for_their_time_only():
+    people = [member() for _ in range(3)] + [member(left=dt.date(2011, 5, 31))]
+    rules = program(MEMBERS)
+    assert one(rules, facts(members=people), dt.date(2011, 5, 31)).status is Status.MET  # the day they left
+    assert one(rules, facts(members=people), dt.date(2011, 6, 1)).status is Status.AT_RISK
+    late_joiner = [member() for _ in range(3)] + [member(joined=dt.date(2011, 9, 1))]
+    assert one(rules, facts(members=late_joiner), dt.date(2011, 8, 31)).figure == 3
+
+
+def test_a_closed_window_is_reckoned_on_its_last_day():
+    rules = program({**MEMBERS, "window": "semester"})
+    people = [member() for _ in range(3)] + [member(left=dt.date(2011, 1, 31))]
+    found = one(rules, facts(members=people), dt.date(2011, 3, 1))
+    assert [p.status for p in found.parts[:2]] == [Status.MET, Status.AT_RISK]
+    assert found.parts[0].window_first == FIRST

@@ -1,0 +1,73 @@
+"""The per-person kind: a public lesson each semester for each mentee, attendance of a member who left,
+mentors' titles, the mentoring term; a part per person, named in the gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.compliance.builders import FIRST, activity, facts, member, one, program
+from workspace.compliance.engine import Status
+from workspace.compliance.facts import PublicLessonFact
+
+LESSONS = {"kind": "per_person", "who": "mentees", "measure": "public_lessons", "target": 1, "window": "semester"}
+
+
+def test_each_mentee_gives_a_public_lesson_each_semester():
+    lin, wang = member(name="林老師"), member(name="王老師")
+    lessons = (PublicLessonFact(lin.user_id, dt.date(2011, 3, 1)),)
+    found = one(program(LESSONS, first=dt.date(2011, 2, 1), last=dt.date(2011, 7, 31)),
+                facts(members=[lin, wang], mentees=(lin.user_id, wang.user_id), public_lessons=lessons),
+                dt.date(2011, 8, 1))
+    assert found.status is Status.NOT_MET
+    # one semester in the period: the rule's parts are its people
+    assert [(p.label, p.status) for p in found.parts] == [("林老師", Status.MET), ("王老師", Status.NOT_MET)]
+    [gap] = found.gaps
+    assert gap.code == "person_short" and gap.params["name"] == "王老師" and gap.params["figure"] == 0
+
+
+def test_a_lesson_still_to_come_does_not_count():
+    lin = member(name="林老師")
+    lessons = (PublicLessonFact(lin.user_id, dt.date(2011, 7, 1), held=False),)
+    found = one(program(LESSONS, first=dt.date(2011, 2, 1), last=dt.date(2011, 7, 31)),
+                facts(members=[lin], mentees=(lin.user_id,), public_lessons=lessons), dt.date(2011, 8, 1))
+    assert found.status is Status.NOT_MET
+
+
+def test_no_mentee_no_rule():
+    assert one(program(LESSONS), facts(members=[member()]), dt.date(2011, 5, 1)).status is Status.NOT_APPLICABLE
+
+
+def test_attendance_counts_a_member_who_left_for_their_time_only():
+    stays, leaves = member(), member(left=dt.date(2011, 3, 31), name="陳老師")
+    early = [activity(dt.date(2011, 3, d), attendance_taken=True, attendees=frozenset({stays.user_id, leaves.user_id}))
+             for d in (1, 15)]
+    later = [activity(dt.date(2011, 4, d), attendance_taken=True, attendees=frozenset({stays.user_id}))
+             for d in (1, 15)]
+    rule = {"kind": "per_person", "who": "members", "measure": "attendance_percent", "target": 75}
+    found = one(program(rule), facts(early + later, members=[stays, leaves]), dt.date(2011, 5, 1))
+    assert found.status is Status.MET
+    assert {p.label: p.figure for p in found.parts} == {stays.name: 100, "陳老師": 100}
+    missed = [activity(dt.date(2011, 3, 20), attendance_taken=True, attendees=frozenset({stays.user_id}))]
+    found = one(program(rule), facts(early + later + missed, members=[stays, leaves]), dt.date(2011, 5, 1))
+    assert {p.label: p.figure for p in found.parts}["陳老師"] == 66  # 2 of 3, rounded down
+    assert found.status is Status.AT_RISK
+
+
+def test_mentors_hold_an_intermediate_title_or_above():
+    rule = {"kind": "per_person", "who": "mentors", "measure": "title", "titles": ["中級", "高級"]}
+    good, bad = member(role="mentor", title="中級"), member(role="mentor", title="初級", name="張老師")
+    found = one(program(rule), facts(members=[good, bad]), dt.date(2011, 5, 1))
+    assert found.status is Status.AT_RISK and found.gaps[0].params["name"] == "張老師"
+    assert one(program(rule), facts(members=[good]), dt.date(2011, 5, 1)).status is Status.MET
+
+
+def test_the_mentoring_term_lasts_two_years():
+    rule = {"kind": "per_person", "who": "mentees", "measure": "tenure_days", "target": 730}
+    serving, gone = member(), member(left=dt.date(2011, 12, 31))
+    found = one(program(rule), facts(members=[serving], mentees=(serving.user_id,)), dt.date(2011, 6, 1))
+    assert found.status is Status.ON_TRACK
+    found = one(program(rule), facts(members=[gone], mentees=(gone.user_id,)), dt.date(2012, 1, 5))
+    assert found.status is Status.NOT_MET
+    two_years = FIRST + dt.timedelta(days=729)
+    assert one(program(rule), facts(members=[serving], mentees=(serving.user_id,)), two_years).status is Status.MET

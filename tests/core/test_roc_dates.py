@@ -1,0 +1,49 @@
+"""Dates of the Republic of China calendar (core/parsing.parse_roc_date, roc_date): how teachers write a
+funder's deadlines (民國100年1月1日, 100/01/01) read as one date, and nonsense read as nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from workspace.core.parsing import parse_roc_date, roc_date
+
+NEW_YEAR_2011 = dt.date(2011, 1, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "民國100年1月1日", "民國100年01月01日", "100年1月1日", "民国100年1月1日", "民國 100 年 1 月 1 日",
+    "100/01/01", "100/1/1", "100-1-1", "100-01-01", "100.01.01", "１００/０１/０１", "民國１００年１月１日",
+    "１００．０１．０１", "2011-01-01", "2011/1/1", " 100/01/01 ",
+])
+def test_each_way_of_writing_new_year_2011(text):
+    assert parse_roc_date(text) == NEW_YEAR_2011
+
+
+def test_the_last_day_of_the_plc_period():
+    assert parse_roc_date("101/06/30") == dt.date(2012, 6, 30)
+    assert parse_roc_date("民國101年6月30日") == dt.date(2012, 6, 30)
+    assert parse_roc_date("1/1/1") == dt.date(1912, 1, 1)  # 民國元年
+
+
+def test_the_leap_day_exists_only_in_leap_years():
+    assert parse_roc_date("101/02/29") == dt.date(2012, 2, 29)
+    assert parse_roc_date("100/02/29") is None
+
+
+@pytest.mark.parametrize("text", [
+    "100/02/30", "100/13/01", "100/00/10", "0/01/01", "000/01/01", "民國0年1月1日", "100/01", "100//01/01",
+    "100/01-01", "abc", "", "2011-02-30", "1000/01/01", "100年1月", "-100/01/01", "1e2/01/01", None, 20110101,
+    "2300-01-01",
+])
+def test_what_is_not_a_date(text):
+    assert parse_roc_date(text) is None
+
+
+def test_a_date_written_in_the_roc_calendar():
+    assert roc_date(NEW_YEAR_2011) == "民國100年1月1日"
+    assert roc_date(dt.date(2012, 6, 30)) == "民國101年6月30日"
+    assert parse_roc_date(roc_date(dt.date(2026, 12, 2))) == dt.date(2026, 12, 2)
+    assert roc_date(dt.date(1911, 12, 31)) == "1911-12-31"

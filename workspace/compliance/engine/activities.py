@@ -1,0 +1,57 @@
+"""Which activities a rule looks at (its filters) and what evidence each lacks: for count, distinct and burn-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from workspace.compliance.facts import ActivityFact
+
+EVIDENCE = ("photo", "video", "minutes", "attendance", "sheet", "document")
+
+
+def has_evidence(activity: ActivityFact, kind: str) -> bool:
+    """Whether the activity carries this kind of evidence."""
+    return {
+        "photo": activity.photos > 0,
+        "video": activity.videos > 0,
+        "minutes": activity.has_minutes,
+        "attendance": activity.attendance_taken,
+        "sheet": activity.sheets > 0,
+        "document": activity.documents > 0,
+    }[kind]
+
+
+def missing_evidence(activity: ActivityFact, required: Iterable[str | list[str]]) -> list[str]:
+    """The required evidence the activity lacks; an entry that is a list is met by any one of its kinds."""
+    missing = []
+    for need in required:
+        options = [need] if isinstance(need, str) else list(need)
+        if not any(has_evidence(activity, kind) for kind in options):
+            missing.append("|".join(options))
+    return missing
+
+
+def mode_matches(activity: ActivityFact, modes: list[str] | None, hybrid_counts_as: str) -> bool:
+    """Whether the activity's mode is one the rule asks for; a hybrid session counts as the program says."""
+    if not modes:
+        return True
+    if activity.mode == "hybrid" and "hybrid" not in modes:
+        counts_as = ("online", "offline") if hybrid_counts_as == "both" else (hybrid_counts_as,)
+        return any(mode in modes for mode in counts_as)
+    return activity.mode in modes
+
+
+def matches(activity: ActivityFact, rule: dict[str, Any], parameters: dict[str, Any]) -> bool:
+    """Whether a held activity passes the rule's filters (methods, modes, tags, subjects, minimum minutes)."""
+    if not activity.held:
+        return False
+    if rule.get("methods") and activity.method not in rule["methods"]:
+        return False
+    if not mode_matches(activity, rule.get("modes"), parameters.get("hybrid_counts_as", "both")):
+        return False
+    if rule.get("tags") and not set(rule["tags"]) & set(activity.tags):
+        return False
+    if rule.get("subjects") and not set(rule["subjects"]) & set(activity.subjects):
+        return False
+    return activity.minutes >= rule.get("min_minutes", 0)

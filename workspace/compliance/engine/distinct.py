@@ -1,0 +1,90 @@
+"""The distinct kind: how many different subjects, schools or methods the counted activities cover.
+
+Either a `target` (at least 2 subjects) or `cover` (every one of a set must appear): `member_schools` (the
+urban–rural community's member schools), `community_subjects` (the subjects of the members), or a list of
+values. `source: exchanged_teachers` reads the exchanged-teacher list instead of activities (every member
+school has an exchanged teacher). Activity filters, evidence and windows are those of the count kind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspace.compliance.engine.activities import matches, missing_evidence
+from workspace.compliance.engine.context import Context, part, result
+from workspace.compliance.engine.count import combine
+from workspace.compliance.engine.pace import pace_status, standing_status
+from workspace.compliance.engine.results import Gap, RuleResult, Status
+from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
+
+
+def _required(rule: dict[str, Any], context: Context) -> set[object] | None:
+    cover = rule.get("cover")
+    if cover is None:
+        return None
+    if cover == "member_schools":
+        return {school.id for school in context.facts.schools if school.role == "member"}
+    if cover == "community_subjects":
+        return {subject for member in context.facts.members for subject in member.subjects}
+    return set(cover)
+
+
+def _values(rule: dict[str, Any], context: Context, window: Window) -> dict[object, list[tuple[str, object]]]:
+    """Each value found in the window and the records that show it."""
+    found: dict[object, list[tuple[str, object]]] = {}
+    if rule.get("source") == "exchanged_teachers":
+        for index, teacher in enumerate(context.facts.exchanged_teachers):
+            value = teacher.school_id if rule["of"] == "schools" else teacher.subject
+            found.setdefault(value, []).append(("exchanged_teacher", index))
+        return found
+    for activity in context.facts.activities:
+        if not window.holds(activity.day) or not matches(activity, rule, context.parameters):
+            continue
+        if missing_evidence(activity, rule.get("evidence", [])):
+            continue
+        values = {"subjects": activity.subjects, "schools": activity.school_ids,
+                  "methods": (activity.method,)}[rule["of"]]
+        for value in values:
+            found.setdefault(value, []).append(("activity", activity.id))
+    return found
+
+
+def _label(rule: dict[str, Any], context: Context, value: object) -> str:
+    if rule["of"] == "schools":
+        names = {school.id: school.name for school in context.facts.schools}
+        return names.get(value, str(value))
+    return str(value)
+
+
+def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:
+    found = _values(rule, context, window)
+    required = _required(rule, context)
+    if required is not None:
+        figure, target = len(required & set(found)), len(required)
+        missing = sorted(_label(rule, context, value) for value in required - set(found))
+    else:
+        figure, target, missing = len(found), rule["target"], []
+    counted = tuple(dict.fromkeys(record for records in found.values() for record in records))
+    if rule.get("source") == "exchanged_teachers":  # a list kept up to date, not a pace over days
+        status = standing_status(figure >= target, window, context.today)
+    else:
+        max_per_day = rule.get("max_per_day", context.parameters["max_activities_per_day"])
+        status = pace_status(figure, target, window, context.today, max_per_day)
+    gaps = []
+    if status is not Status.MET and window.started(context.today):
+        gaps.append(Gap("not_covered", {"of": rule["of"], "missing": tuple(missing), "needed": target - figure,
+                                        "by": window.last}))
+    return part(whole, status, figure=figure, target=target, unit=rule["of"], window_first=window.first,
+                window_last=window.last, counted=counted, gaps=tuple(gaps), label=window.label)
+
+
+def evaluate_distinct(rule: dict[str, Any], context: Context) -> RuleResult:
+    """Evaluate a distinct rule (see the module)."""
+    whole = result(rule, Status.ON_TRACK)
+    required = _required(rule, context)
+    if required is not None and not required:  # nothing to cover: no member school, no subject
+        return result(rule, Status.NOT_APPLICABLE, unit=rule["of"], gaps=(Gap("nothing_to_cover", {"of": rule["of"]}),))
+    windows = windows_of(context.program, rule.get("window"))
+    started = current_or_closed(windows, context.today)
+    parts = [_window_part(rule, context, window, whole) for window in windows]
+    return combine(whole, parts, [p for p, w in zip(parts, windows, strict=True) if w in started])

@@ -1,0 +1,86 @@
+"""The membership kind: how many members (of some roles, or flagged in the teacher-evaluation programme) on a day.
+
+Members are counted on the window's day of reckoning: today, or the window's last day once it has closed. A
+member counts from the day they joined through the day they left, both included (a member who left counts
+for their time only). The minimum may depend on the community's school's class count (`min_by_class_count`:
+24 classes or fewer → 4 members, 25 or more → 6); `applies_if: school_in_evaluation_programme` makes the rule
+not applicable when none of the community's schools takes part in the teacher-evaluation programme.
+Status: met, else at risk while the window runs (a member can join tomorrow), not met once it has closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from workspace.compliance.engine.context import Context, part, result
+from workspace.compliance.engine.count import combine
+from workspace.compliance.engine.pace import standing_status
+from workspace.compliance.engine.results import Gap, RuleResult, Status
+from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
+from workspace.compliance.facts import MemberFact
+
+MEMBER_ROLES = ("convener", "co_convener", "member", "mentor")  # a guest expert is not a member of the count
+
+
+def member_on(member: MemberFact, day: dt.date) -> bool:
+    """Whether the person was a member on that day (joined and left days included)."""
+    return member.joined_on <= day and (member.left_on is None or member.left_on >= day)
+
+
+def _minimum(rule: dict[str, Any], context: Context) -> int:
+    if "min_by_class_count" not in rule:
+        return rule.get("min", 0)
+    classes = context.facts.schools[0].class_count if context.facts.schools else 0
+    for step in rule["min_by_class_count"]:
+        if "up_to" not in step or classes <= step["up_to"]:
+            return step["min"]
+    return rule["min_by_class_count"][-1]["min"]
+
+
+def _counts(rule: dict[str, Any], member: MemberFact) -> bool:
+    measure = rule.get("measure", "members")
+    if measure == "conveners":
+        return member.role == "convener"
+    if member.role not in rule.get("roles", MEMBER_ROLES):
+        return False
+    return measure != "in_evaluation_programme" or member.in_evaluation_programme
+
+
+def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:
+    day = min(max(context.today, window.first), window.last)
+    present = [m for m in context.facts.members if _counts(rule, m) and member_on(m, day)]
+    minimum, maximum = _minimum(rule, context), rule.get("max")
+    figure = len(present)
+    ok = figure >= minimum and (maximum is None or figure <= maximum)
+    status = standing_status(ok, window, context.today) if window.started(context.today) or ok else Status.ON_TRACK
+    gaps = []
+    measure = rule.get("measure", "members")
+    if figure < minimum:
+        gaps.append(Gap("membership_short", {"measure": measure, "figure": figure, "min": minimum}))
+    if maximum is not None and figure > maximum:
+        gaps.append(Gap("membership_over", {"measure": measure, "figure": figure, "max": maximum,
+                                            "names": tuple(m.name for m in present)}))
+    return part(whole, status, figure=figure, target=minimum if maximum is None or figure < minimum else maximum,
+                unit=measure, window_first=window.first, window_last=window.last,
+                counted=tuple(("member", m.user_id) for m in present), gaps=tuple(gaps), label=window.label)
+
+
+def applies(rule: dict[str, Any], context: Context) -> bool:
+    """Whether the rule's condition holds (today the one condition: a school in the evaluation programme)."""
+    condition = rule.get("applies_if")
+    if condition == "school_in_evaluation_programme":
+        return any(school.in_evaluation_programme for school in context.facts.schools)
+    return True
+
+
+def evaluate_membership(rule: dict[str, Any], context: Context) -> RuleResult:
+    """Evaluate a membership rule (see the module)."""
+    whole = result(rule, Status.ON_TRACK)
+    if not applies(rule, context):
+        return result(rule, Status.NOT_APPLICABLE, unit=rule.get("measure", "members"),
+                      gaps=(Gap("not_applicable", {"condition": rule["applies_if"]}),))
+    windows = windows_of(context.program, rule.get("window"))
+    started = current_or_closed(windows, context.today)
+    parts = [_window_part(rule, context, window, whole) for window in windows]
+    return combine(whole, parts, [p for p, w in zip(parts, windows, strict=True) if w in started])

@@ -1,0 +1,95 @@
+"""The per-person kind: every mentee, mentor or member must reach a figure on their own.
+
+`who`: mentees (the facts' mentees), mentors (members with the mentor role) or members. `measure`:
+- `public_lessons`: held public lessons in the window ≥ target (each mentee, one a semester), paced like a count;
+- `attendance_percent`: the share of the window's activities with attendance taken, held while the person
+  was a member (a member who left counts for their time), that they attended, in whole percent rounded
+  down, ≥ target; met, else at risk while the window runs, not met once closed;
+- `title`: the person's professional title is one of `titles` (the mentor holds an intermediate title or above);
+- `tenure_days`: the person has been a member ≥ target days (a two-year mentoring term); one who left short
+  of it is not met, one still serving is on track.
+Each window has a part per person; a window's status is the worst of its people's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspace.compliance.engine.context import Context, part, result
+from workspace.compliance.engine.count import combine
+from workspace.compliance.engine.membership import MEMBER_ROLES
+from workspace.compliance.engine.pace import pace_status, standing_status
+from workspace.compliance.engine.results import Gap, RuleResult, Status, worst
+from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
+from workspace.compliance.facts import MemberFact
+
+
+def people(rule: dict[str, Any], context: Context) -> list[MemberFact]:
+    """The people the rule asks about."""
+    members = context.facts.members
+    who = rule.get("who", "members")
+    if who == "mentees":
+        return [m for m in members if m.user_id in set(context.facts.mentees)]
+    if who == "mentors":
+        return [m for m in members if m.role == "mentor"]
+    return [m for m in members if m.role in MEMBER_ROLES]
+
+
+def _overlaps(member: MemberFact, window: Window) -> bool:
+    return member.joined_on <= window.last and (member.left_on is None or member.left_on >= window.first)
+
+
+def _person(rule: dict[str, Any], context: Context, window: Window, member: MemberFact,
+            whole: RuleResult) -> RuleResult:
+    measure, target = rule["measure"], rule.get("target", 0)
+    today = context.today
+    counted: tuple[tuple[str, object], ...] = ()
+    if measure == "public_lessons":
+        lessons = [lesson for lesson in context.facts.public_lessons if lesson.teacher_id == member.user_id
+                   and lesson.held and window.holds(lesson.day) and lesson.day <= today]
+        figure = len(lessons)
+        status = pace_status(figure, target, window, today)
+        counted = tuple(("public_lesson", f"{lesson.teacher_id}:{lesson.day}") for lesson in lessons)
+    elif measure == "attendance_percent":
+        last = member.left_on or window.last
+        due = [a for a in context.facts.activities if a.held and a.attendance_taken and window.holds(a.day)
+               and member.joined_on <= a.day <= last]
+        attended = [a for a in due if member.user_id in a.attendees]
+        figure = 100 if not due else 100 * len(attended) // len(due)
+        status = standing_status(figure >= target, window, today)
+        counted = tuple(("activity", a.id) for a in attended)
+    elif measure == "title":
+        figure, target = int(member.title in rule.get("titles", [])), 1
+        status = standing_status(bool(figure), window, today)
+    else:  # tenure_days
+        end = min(member.left_on or today, today)
+        figure = max((end - member.joined_on).days + 1, 0)
+        status = Status.MET if figure >= target else (Status.NOT_MET if member.left_on and member.left_on < today
+                                                      else Status.ON_TRACK)
+    gaps = ()
+    if status in (Status.AT_RISK, Status.NOT_MET) and window.started(today):
+        gaps = (Gap("person_short", {"name": member.name, "user_id": member.user_id, "measure": measure,
+                                     "figure": figure, "target": target, "window": window.label,
+                                     "title": member.title}),)
+    return part(whole, status, figure=figure, target=target, unit=measure, window_first=window.first,
+                window_last=window.last, counted=counted, gaps=gaps, label=member.name)
+
+
+def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:
+    persons = [_person(rule, context, window, m, whole) for m in people(rule, context) if _overlaps(m, window)]
+    met = sum(1 for p in persons if p.status is Status.MET)
+    status = worst([p.status for p in persons]) if persons else Status.NOT_APPLICABLE
+    return part(whole, status, figure=met, target=len(persons), unit="people", window_first=window.first,
+                window_last=window.last, counted=tuple(c for p in persons for c in p.counted),
+                gaps=tuple(g for p in persons for g in p.gaps), parts=tuple(persons), label=window.label)
+
+
+def evaluate_per_person(rule: dict[str, Any], context: Context) -> RuleResult:
+    """Evaluate a per-person rule (see the module)."""
+    whole = result(rule, Status.ON_TRACK)
+    if not people(rule, context):
+        return result(rule, Status.NOT_APPLICABLE, unit="people", gaps=(Gap("nobody", {"who": rule.get("who")}),))
+    windows = windows_of(context.program, rule.get("window"))
+    started = current_or_closed(windows, context.today)
+    parts = [_window_part(rule, context, window, whole) for window in windows]
+    return combine(whole, parts, [p for p, w in zip(parts, windows, strict=True) if w in started])

@@ -1,0 +1,256 @@
+"""Program documents: the JSON Schema check, the checks a schema cannot express, line numbers, the presets.
+
+`parse_program_text()` serves the admin's raw-JSON editor: every error carries its JSON path and the line of
+the text it belongs to (a syntax error its own line), so the editor shows it beside that line. Errors are
+codes with parameters (`wording.program_error_text` says them in the reader's language); schema errors keep
+jsonschema's own English detail, which names the offending value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from json.decoder import scanstring
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema.exceptions import best_match
+
+HERE = Path(__file__).resolve().parent
+SCHEMA_PATH = HERE / "schema" / "program.schema.json"
+PRESETS = HERE / "presets"
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ProgramError:
+    """One thing wrong with a program document: where (JSON path and line), a code, its parameters."""
+
+    path: str  # e.g. rules[3].target; "" for the document itself
+    line: int | None
+    code: str  # syntax, schema, duplicate_id, period_order, invalid_date, window_outside, window_order,
+    # unknown_category, duplicate_category, invalid_month_day
+    params: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""  # jsonschema's or json's own English message
+
+    @property
+    def message(self) -> str:
+        """A plain English line for logs and tests (the interface uses wording.program_error_text)."""
+        return self.detail or f"{self.code}: {self.params}"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The program document's JSON Schema."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def path_text(path: Path_) -> str:
+    """A JSON path as the editor shows it: rules[3].target."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+# --- where each value starts in the text ------------------------------------------------------------------
+
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def positions(text: str) -> dict[Path_, int]:
+    """The line (from 1) on which each value of a valid JSON text starts, by path; a key's line for members."""
+    lines: dict[Path_, int] = {}
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        low, high = 0, len(newlines)
+        while low < high:
+            middle = (low + high) // 2
+            if newlines[middle] < offset:
+                low = middle + 1
+            else:
+                high = middle
+        return low + 1
+
+    def skip(i: int) -> int:
+        return _SPACE.match(text, i).end()
+
+    def value(i: int, path: Path_) -> int:
+        i = skip(i)
+        lines.setdefault(path, line_of(i))
+        char = text[i]
+        if char == "{":
+            i = skip(i + 1)
+            if text[i] == "}":
+                return i + 1
+            while True:
+                i = skip(i)
+                key, end = scanstring(text, i + 1)
+                lines[(*path, key)] = line_of(i)
+                i = skip(end)
+                i = value(i + 1, (*path, key))  # past the colon
+                i = skip(i)
+                if text[i] == "}":
+                    return i + 1
+                i += 1  # the comma
+        if char == "[":
+            i = skip(i + 1)
+            if text[i] == "]":
+                return i + 1
+            index = 0
+            while True:
+                i = skip(value(i, (*path, index)))
+                if text[i] == "]":
+                    return i + 1
+                i += 1
+                index += 1
+        if char == '"':
+            return scanstring(text, i + 1)[1]
+        for literal in ("true", "false", "null"):
+            if text.startswith(literal, i):
+                return i + len(literal)
+        return _NUMBER.match(text, i).end()
+
+    value(0, ())
+    return lines
+
+
+def _line(lines: dict[Path_, int] | None, path: Path_) -> int | None:
+    if lines is None:
+        return None
+    path = tuple(path)
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path)
+
+
+# --- the checks -------------------------------------------------------------------------------------------
+
+
+def _schema_errors(data: object, lines: dict[Path_, int] | None) -> list[ProgramError]:
+    found = []
+    for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        if error.context:  # oneOf / anyOf: the branch that came nearest says more than "not valid under any"
+            error = best_match(error.context) or error
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for extra in [key for key in error.instance if key not in allowed]:
+                found.append(ProgramError(path_text((*path, extra)), _line(lines, (*path, extra)), "schema",
+                                          {"key": extra}, f"unknown key '{extra}'"))
+            continue
+        found.append(ProgramError(path_text(path), _line(lines, path), "schema", {}, _detail(error)))
+    return found
+
+
+def _detail(error: SchemaError) -> str:
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
+    return error.message
+
+
+def _date(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> list[ProgramError]:
+    found: list[ProgramError] = []
+
+    def error(path: Path_, code: str, **params: Any) -> None:
+        found.append(ProgramError(path_text(path), _line(lines, path), code, params))
+
+    period = data.get("period", {})
+    first, last = _date(period.get("first")), _date(period.get("last"))
+    for end in ("first", "last"):
+        if isinstance(period.get(end), str) and _date(period[end]) is None:
+            error(("period", end), "invalid_date", value=period[end])
+    if first and last and last < first:
+        error(("period", "last"), "period_order", first=first, last=last)
+    for index, semester in enumerate(data.get("semesters", [])):
+        for end in ("first", "last"):
+            try:
+                dt.date(2000, *(int(part) for part in semester[end].split("-")))  # 2000: 29 February exists
+            except (ValueError, TypeError):
+                error(("semesters", index, end), "invalid_month_day", value=semester[end])
+    keys = [category.get("key") for category in data.get("budget", {}).get("categories", [])]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            error(("budget", "categories", index, "key"), "duplicate_category", key=key)
+    seen: set[str] = set()
+    for index, rule in enumerate(data.get("rules", [])):
+        where = ("rules", index)
+        if rule.get("id") in seen:
+            error((*where, "id"), "duplicate_id", id=rule["id"])
+        seen.add(rule.get("id"))
+        window = rule.get("window")
+        if isinstance(window, dict):
+            start, end = _date(window.get("first")), _date(window.get("last"))
+            for side, day in (("first", start), ("last", end)):
+                if day is None:
+                    error((*where, "window", side), "invalid_date", value=window.get(side))
+            if start and end and end < start:
+                error((*where, "window", "last"), "window_order", first=start, last=end)
+            if start and end and first and last and (start < first or end > last):
+                error((*where, "window"), "window_outside", first=start, last=end, period_first=first,
+                      period_last=last)
+        for key in ("due", "until"):
+            if isinstance(rule.get(key), str) and _date(rule[key]) is None:
+                error((*where, key), "invalid_date", value=rule[key])
+        if rule.get("kind") == "budget_cap":
+            named = [("category", rule["category"])] if "category" in rule else []
+            named += [(("categories", i), key) for i, key in enumerate(rule.get("categories", []))]
+            named += [(("allowed_categories", i), key) for i, key in enumerate(rule.get("allowed_categories", []))]
+            named += [(("share", "of_categories", i), key)
+                      for i, key in enumerate(rule.get("share", {}).get("of_categories", []))]
+            for step, key in named:
+                if key not in keys:
+                    steps = step if isinstance(step, tuple) else (step,)
+                    error((*where, *steps), "unknown_category", category=key)
+    return found
+
+
+def validate_program(data: object, lines: dict[Path_, int] | None = None) -> list[ProgramError]:
+    """Everything wrong with a program document: the schema's errors, then (if it passes) the semantic ones."""
+    errors = _schema_errors(data, lines)
+    if errors or not isinstance(data, dict):
+        return errors
+    return _semantic_errors(data, lines)
+
+
+def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramError]]:
+    """Read a program document typed in the raw-JSON editor: (the document, []) or (None, errors with lines)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return None, [ProgramError("", error.lineno, "syntax", {"column": error.colno}, error.msg)]
+    except RecursionError:
+        return None, [ProgramError("", None, "syntax", {}, "nested too deeply")]
+    errors = validate_program(data, positions(text))
+    return (None, errors) if errors else (data, [])
+
+
+def load_presets(folder: Path = PRESETS) -> list[dict[str, Any]]:
+    """The shipped presets (presets/*.json), validated; a broken preset is a programming error and raises."""
+    presets = []
+    for path in sorted(folder.glob("*.json")):
+        data, errors = parse_program_text(path.read_text(encoding="utf-8"))
+        if errors:
+            raise ValueError(f"{path.name}: " + "; ".join(f"line {e.line} {e.path}: {e.message}" for e in errors))
+        presets.append(data)
+    return presets
