@@ -46,6 +46,7 @@ translations: $(MO_FILES)
 ## run: set up, migrate, load demo data into an empty database, serve with gunicorn
 run: install translations
 	$(FLASK) db upgrade
+	$(FLASK) install-presets
 	$(FLASK) demo-data --if-empty
 	@echo ""
 	@echo "  The workspace is at http://$(HOST):$(PORT)/   (Ctrl-C stops it)"

@@ -100,6 +100,7 @@ def _register_areas(app: Flask) -> None:
     from workspace.admin.routes import bp as admin_bp
     from workspace.auth.routes import bp as auth_bp
     from workspace.communities.routes import bp as communities_bp
+    from workspace.compliance.routes import bp as compliance_bp
     from workspace.core.routes import bp as core_bp
     from workspace.discussions.routes import bp as discussions_bp
     from workspace.notifications.routes import bp as notifications_bp
@@ -108,7 +109,7 @@ def _register_areas(app: Flask) -> None:
     from workspace.search.routes import bp as search_bp
 
     for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, activities_bp, plans_bp,
-                      notifications_bp, search_bp, admin_bp):
+                      compliance_bp, notifications_bp, search_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     # Models every area reads must be imported before the mapper configures; the cache module

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from workspace import demo
 from workspace.auth.services import create_admin, purge_sessions
 from workspace.auth.throttle import purge_attempts
+from workspace.compliance import services as compliance
 from workspace.core.backup import make_backup, restore_backup
 from workspace.core.database import reads_first
 from workspace.core.errors import DomainError
@@ -43,6 +44,16 @@ def demo_data_command(if_empty: bool) -> None:
     db.session.commit()
     click.echo("Demo data loaded." if loaded else "The database already has data; nothing loaded.")
     demo.print_logins(click.echo)
+
+
+@click.command("install-presets")
+@with_appcontext
+def install_presets_command() -> None:
+    """Add the funders' programs shipped with the app (PLC-100, URC) that were never installed here."""
+    added = compliance.install_presets()
+    db.session.commit()
+    click.echo("Programs installed: " + ", ".join(program.key for program in added) if added
+               else "The shipped programs are installed already.")
 
 
 @click.command("backup")
@@ -99,6 +110,6 @@ def send_notifications_command() -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to `flask --app wsgi …`."""
-    for command in (create_admin_command, demo_data_command, backup_command, restore_command, purge_trash_command,
-                    send_notifications_command):
+    for command in (create_admin_command, demo_data_command, install_presets_command, backup_command, restore_command,
+                    purge_trash_command, send_notifications_command):
         app.cli.add_command(command)

@@ -19,6 +19,9 @@ from workspace.auth.models import User
 from workspace.auth.services import add_school_domain, register_user, school_of_address
 from workspace.communities import services as communities
 from workspace.communities.models import Community, Membership, Role, School
+from workspace.compliance import services as compliance
+from workspace.compliance.models import Program
+from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.discussions import services as discussions
 from workspace.extensions import db
@@ -316,7 +319,42 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     _activities(loaded, people)
     _plans(loaded, people)
     _draft_plan(loaded, people)
+    _compliance(loaded, people)
     return True
+
+
+def school_year_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The Taiwanese school year (1 August to 31 July) that `day` falls in."""
+    start = day.year if day.month >= 8 else day.year - 1
+    return dt.date(start, 8, 1), dt.date(start + 1, 7, 31)
+
+
+def _compliance(loaded: dict[str, Community], people: dict[str, User]) -> None:
+    """The math community enrolled in this school year's copy of the PLC grant, confirmed by the dean, with a
+    few expenses (one of them kept not claimable) and a book list: the panel then has something to say."""
+    compliance.install_presets()
+    preset = db.session.scalar(select(Program).where(Program.key == "plc-100"))
+    first, last = school_year_of(activities.to_local(utcnow()).date())
+    document = compliance.copy_document(preset)
+    document.update(key=f"plc-{first.year - 1911}", name=f"{first.year - 1911}學年度教師專業學習社群計畫",
+                    period={"first": first.isoformat(), "last": last.isoformat()})
+    program = compliance.create_program(document, people["admin"])
+    community, convener = loaded["math-grade5"], people["chen"]
+    enrollment = compliance.enrol(community, program, 30_000, convener)
+    compliance.confirm(enrollment, people["dean"])
+    today = activities.to_local(utcnow()).date()
+    spent_on = max(first, today - dt.timedelta(days=10))
+    for fields in (
+        budget.ExpenseFields("external_speaker_hourly", spent_on, 3200, hours=2, payee="陳明德教授",
+                             description="分數教學講座鐘點費"),
+        budget.ExpenseFields("printing_materials", spent_on, 180, payee="校內影印室", description="學習單印製"),
+        budget.ExpenseFields("refreshments", spent_on, 140, persons=7, description="研討茶水"),
+        budget.ExpenseFields("refreshments", spent_on, 240, persons=8, description="期末分享會點心",
+                             keep_unclaimable=True),
+    ):
+        budget.add_expense(enrollment, fields, convener)
+    budget.add_book(enrollment, "學習共同體：構想與實踐", "佐藤學",
+                    "本學期共讀，作為設計小組協同學習的依據。", convener)
 
 
 @dataclass(frozen=True)

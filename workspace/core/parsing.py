@@ -79,6 +79,18 @@ def parse_number(value: object, minimum: int = 0, maximum: int = MAX_ID) -> int 
     return number if minimum <= number <= maximum else None
 
 
+def parse_decimal(value: object, maximum: float = 1_000_000) -> float | None:
+    """A non-negative number with at most two decimals, as typed (1.5, 1,5, full-width １.５); None for anything
+    else (nan, inf, 1e3, a negative number, more than `maximum`)."""
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().replace(",", ".")
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", text):
+        return None
+    number = float(text)
+    return number if number <= maximum else None
+
+
 def parse_page(value: object) -> int | None:
     """A page number of a list (1 … MAX_PAGE), else None."""
     return parse_number(value, 1, MAX_PAGE)

@@ -1,0 +1,159 @@
+"""The budget ledger on a real database: expenses checked against PLC-100's caps before they are kept, kept not
+claimable on purpose, receipts, the trash, the book list and the totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, result
+from tests.media import png_bytes
+from workspace.compliance.services import budget
+from workspace.core.errors import Conflict, ValidationError
+from workspace.core.storage import store_upload
+from workspace.extensions import db
+
+DAY = PAST_FIRST + dt.timedelta(days=40)
+
+
+def _fields(category: str, amount: int, **values) -> budget.ExpenseFields:
+    return budget.ExpenseFields(category=category, spent_on=values.pop("spent_on", DAY), amount=amount, **values)
+
+
+def test_an_expense_within_its_caps_is_kept_and_counted(ctx):
+    setup = enrolled(amount=30_000)
+    expense = budget.add_expense(setup.enrollment, _fields("external_speaker_hourly", 3200, hours=2,
+                                                           payee="林教授"), setup.club.convener)
+    db.session.commit()
+    assert expense.claimable and expense.breaches == []
+    ledger = budget.ledger(setup.enrollment)
+    assert (ledger.approved, ledger.spent, ledger.remaining) == (30_000, 3200, 26_800)
+    line = next(line for line in ledger.lines if line.key == "external_speaker_hourly")
+    assert (line.claims, line.claimable, line.hours) == (1, 3200, 2)
+
+
+def test_a_fee_above_the_hourly_cap_is_refused_with_the_rule_and_its_numbers(ctx):
+    setup = enrolled()
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("external_speaker_hourly", 3600, hours=2),
+                           setup.club.convener)
+    breach = refused.value.breaches[0]
+    assert breach.rule_id == "plc.budget.external_hourly" and breach.code == "per_hour"
+    assert refused.value.field == "amount"
+    assert budget.expenses_of(setup.enrollment) == []
+
+
+def test_a_refused_expense_kept_on_purpose_is_not_claimable_and_stays_out_of_the_total(ctx):
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, _fields("external_speaker_hourly", 3600, hours=2,
+                                                           keep_unclaimable=True), setup.club.convener)
+    db.session.commit()
+    assert not expense.claimable
+    assert expense.breaches[0]["rule_id"] == "plc.budget.external_hourly"
+    ledger = budget.ledger(setup.enrollment)
+    assert (ledger.spent, ledger.not_claimable) == (0, 3600)
+
+
+def test_the_third_claim_of_a_speaker_fee_is_refused(ctx):
+    setup = enrolled()
+    for _ in range(2):
+        budget.add_expense(setup.enrollment, _fields("external_speaker_intro", 1000), setup.club.convener)
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("external_speaker_intro", 500), setup.club.convener)
+    assert refused.value.breaches[0].code == "claims"
+
+
+def test_sundries_at_six_percent_pass_and_above_it_are_refused(ctx):
+    setup = enrolled()
+    budget.add_expense(setup.enrollment, _fields("printing_materials", 200), setup.club.convener)
+    budget.add_expense(setup.enrollment, _fields("external_speaker_hourly", 4800, hours=3), setup.club.convener)
+    # operating costs other than sundries: 5,000; 6 % of it is 300
+    budget.add_expense(setup.enrollment, _fields("sundries", 300), setup.club.convener)
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("sundries", 1), setup.club.convener)
+    assert refused.value.breaches[0].rule_id == "plc.budget.sundries"
+
+
+def test_an_expense_outside_the_period_a_negative_amount_or_an_unknown_category_is_refused(ctx):
+    setup = enrolled()
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("printing_materials", 100,
+                                                     spent_on=PAST_LAST + dt.timedelta(days=1)), setup.club.convener)
+    assert refused.value.breaches[0].code == "outside_period"
+    with pytest.raises(ValidationError) as refused:
+        budget.add_expense(setup.enrollment, _fields("printing_materials", -5), setup.club.convener)
+    assert refused.value.field == "amount"
+    with pytest.raises(ValidationError) as refused:
+        budget.add_expense(setup.enrollment, _fields("champagne", 100), setup.club.convener)
+    assert refused.value.field == "category"
+    with pytest.raises(ValidationError) as refused:
+        budget.add_expense(setup.enrollment, _fields("refreshments", 100, persons=0), setup.club.convener)
+    assert refused.value.field == "persons"
+
+
+def test_materials_need_a_book_list_with_each_title_s_relevance(ctx):
+    setup = enrolled()
+    with pytest.raises(ValidationError) as refused:
+        budget.add_book(setup.enrollment, "學習共同體", "佐藤學", "  ", setup.club.convener)
+    assert refused.value.field == "relevance"
+    book = budget.add_book(setup.enrollment, "學習共同體", "佐藤學", "本社群推動學習共同體的共讀書目", setup.club.convener)
+    db.session.commit()
+    assert [item.title for item in budget.books_of(setup.enrollment)] == ["學習共同體"]
+    budget.remove_book(book, setup.club.convener)
+    db.session.commit()
+    assert budget.books_of(setup.enrollment) == []
+
+
+def test_a_receipt_must_be_a_picture_or_a_document(ctx):
+    setup = enrolled()
+    photo = store_upload(io.BytesIO(png_bytes()), "receipt.png")
+    budget.check_receipt(photo)
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 150), setup.club.convener,
+                                 receipt=photo)
+    db.session.commit()
+    assert expense.receipt_filename == "receipt.png" and expense.receipt_blob_id is not None
+    notes = store_upload(io.BytesIO("只是一段文字".encode()), "notes.txt")  # stored by the library, not a receipt
+    with pytest.raises(ValidationError) as refused:
+        budget.check_receipt(notes)
+    assert refused.value.field == "receipt"
+
+
+def test_the_trash_takes_an_expense_out_of_the_ledger_and_gives_it_back(ctx):
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 150), setup.club.convener)
+    db.session.commit()
+    budget.trash_expense(expense, setup.club.convener)
+    db.session.commit()
+    assert budget.ledger(setup.enrollment).spent == 0
+    assert budget.expenses_of(setup.enrollment, trashed=True) == [expense]
+    budget.trash_expense(expense, setup.club.convener, restore=True)
+    db.session.commit()
+    assert budget.ledger(setup.enrollment).spent == 150
+
+
+def test_a_stale_edit_is_refused_and_an_edit_is_checked_again(ctx):
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, _fields("refreshments", 200, persons=10), setup.club.convener)
+    db.session.commit()
+    with pytest.raises(budget.BudgetRefused):  # 30 a person
+        budget.update_expense(expense, _fields("refreshments", 300, persons=10), setup.club.convener, version=1)
+    budget.update_expense(expense, _fields("refreshments", 180, persons=9), setup.club.convener, version=1)
+    db.session.commit()
+    assert (expense.amount, expense.version) == (180, 2)
+    with pytest.raises(Conflict):
+        budget.update_expense(expense, _fields("refreshments", 100, persons=9), setup.club.convener, version=1)
+
+
+def test_the_panel_asks_for_a_missing_receipt_until_one_is_attached(ctx):
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 150), setup.club.convener)
+    db.session.commit()
+    earmarked = result(judge(setup), "plc.budget.earmarked")
+    assert earmarked.status == "not_met"
+    assert [(gap.code, gap.params["expense_id"]) for gap in earmarked.gaps] == [("budget_missing_receipt", expense.id)]
+    budget.update_expense(expense, _fields("printing_materials", 150), setup.club.convener, version=1,
+                          receipt=store_upload(io.BytesIO(png_bytes()), "receipt.png"))
+    db.session.commit()
+    assert result(judge(setup), "plc.budget.earmarked").status == "met"

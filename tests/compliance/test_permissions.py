@@ -1,0 +1,149 @@
+"""The compliance permission walk: every route of the blueprint as each role, status checked.
+
+Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
+guest expert, member, co-convener, convener, reviewer (scope over the community's school), site admin. The
+panel and the budget are read like activities (members, conveners, reviewers in scope, admins); conveners
+enrol, withdraw and keep the budget; an admin or a reviewer in scope confirms and waives; only admins see and
+edit programs (others get 404: the admin pages are not advertised).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+from tests.compliance.helpers import PAST_FIRST, program_copy
+from tests.media import png_bytes
+from tests.permission_walk import (
+    DONE,
+    FB,
+    LOGIN,
+    NF,
+    OK,
+    Step,
+    Table,
+    World,
+    build_world,
+    csrf_test,
+    route_test,
+)
+from workspace.compliance import services
+from workspace.compliance.services import budget
+from workspace.core.storage import store_upload
+from workspace.extensions import db
+
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "co_convener",
+         "convener", "reviewer", "admin")
+
+
+def build_compliance_world() -> World:
+    """Every role; the community enrolled (not yet confirmed) in a copy of PLC-100 over a past school year, with
+    an expense (and its receipt), a title on the book list, a waived rule, and a second program to enrol in."""
+    world = build_world(ROLES, name="comply")
+    convener, reviewer = world.users["convener"], world.users["reviewer"]
+    program = program_copy()
+    other = program_copy()
+    enrollment = services.enrol(world.community(), program, 50_000, convener)
+    expense = budget.add_expense(enrollment, budget.ExpenseFields(
+        "printing_materials", PAST_FIRST + dt.timedelta(days=9), 150), convener,
+        receipt=store_upload(io.BytesIO(png_bytes()), "receipt.png"))
+    book = budget.add_book(enrollment, "學習共同體", "佐藤學", "共讀書目", convener)
+    waiver = services.waive(enrollment, "plc.photos", "Photos were lost in a flood", reviewer)
+    db.session.commit()
+    document = services.copy_document(program)
+    document["key"] = f"walk-{world.slug}"
+    world.ids = {"enrollment_id": enrollment.id, "program_id": program.id, "other_program_id": other.id,
+                 "expense_id": expense.id, "book_id": book.id, "waiver_id": waiver.id,
+                 "program_json": json.dumps(document, ensure_ascii=False)}
+    world.computed = {"program_version": lambda: str(db.session.get(type(program), program.id).version)}
+    return world
+
+
+READERS = dict(anonymous=LOGIN, outsider=NF, guest_expert=FB)  # read_activities: members, reviewers, admins
+MANAGERS_ONLY = dict(READERS, member=FB, reviewer=FB)
+CONFIRMERS = dict(READERS, member=FB, co_convener=FB, convener=FB)  # reviewers in scope and admins
+ADMIN_ONLY = dict(anonymous=LOGIN, default=NF, admin=OK)
+BASE = "/c/{slug}/compliance"
+ONE = BASE + "/{enrollment_id}"
+EXPENSE = {"category": "printing_materials", "spent_on": "114/09/20", "amount": "180", "hours": "", "persons": "",
+           "payee": "影印店", "description": "講義", "activity_id": "", "version": ""}
+
+STEPS = [
+    Step("GET", "compliance.panel", BASE + "/", None, READERS),
+    Step("GET", "compliance.live", BASE + "/live?gen=0", None, READERS),
+    Step("POST", "compliance.enrol", BASE + "/enrol", {"program_id": "{other_program_id}", "approved_amount": "1000"},
+         dict(MANAGERS_ONLY, default=DONE), consuming=True),
+    Step("POST", "compliance.confirm", ONE + "/confirm", {}, dict(CONFIRMERS, default=DONE)),
+    Step("POST", "compliance.change_amount", ONE + "/amount", {"approved_amount": "60000"},
+         dict(READERS, member=FB, default=DONE), consuming=True),
+    Step("POST", "compliance.withdraw", ONE + "/withdraw", {}, dict(MANAGERS_ONLY, default=DONE), consuming=True),
+    Step("POST", "compliance.waive", ONE + "/waivers", {"rule_id": "plc.minutes", "reason": "Minutes kept on paper"},
+         dict(CONFIRMERS, default=DONE), consuming=True),
+    Step("POST", "compliance.revoke", ONE + "/waivers/{waiver_id}/revoke", {}, dict(CONFIRMERS, default=DONE),
+         consuming=True),
+    Step("GET", "compliance.budget_page", ONE + "/budget", None, READERS),
+    Step("POST", "compliance.add_expense", ONE + "/expenses", EXPENSE, dict(MANAGERS_ONLY, default=DONE)),
+    Step("GET", "compliance.edit_expense", ONE + "/expenses/{expense_id}/edit", None, MANAGERS_ONLY),
+    Step("POST", "compliance.update_expense", ONE + "/expenses/{expense_id}/edit", dict(EXPENSE, version="1"),
+         dict(MANAGERS_ONLY, default=DONE), consuming=True),
+    Step("POST", "compliance.trash_expense", ONE + "/expenses/{expense_id}/trash", {},
+         dict(MANAGERS_ONLY, default=DONE)),
+    Step("GET", "compliance.receipt", ONE + "/expenses/{expense_id}/receipt", None, READERS),
+    Step("POST", "compliance.add_book", ONE + "/books",
+         {"title": "教學觀察", "author": "", "relevance": "Observation rubric"}, dict(MANAGERS_ONLY, default=DONE)),
+    Step("POST", "compliance.remove_book", ONE + "/books/{book_id}/remove", {}, dict(MANAGERS_ONLY, default=DONE),
+         consuming=True),
+    Step("GET", "compliance.programs", "/admin/programs/", None, ADMIN_ONLY),
+    Step("GET", "compliance.new_program", "/admin/programs/new?from={program_id}", None, ADMIN_ONLY),
+    Step("POST", "compliance.create_program", "/admin/programs/new", {"definition": "{program_json}"},
+         dict(ADMIN_ONLY, admin=DONE), consuming=True),
+    Step("GET", "compliance.edit_program", "/admin/programs/{program_id}/edit", None, ADMIN_ONLY),
+    Step("POST", "compliance.update_program", "/admin/programs/{program_id}/edit",
+         {"definition": "{program_json}", "version": "{program_version}"}, dict(ADMIN_ONLY, admin=DONE),
+         consuming=True),
+    Step("POST", "compliance.archive_program", "/admin/programs/{other_program_id}/archive", {},
+         dict(ADMIN_ONLY, admin=DONE)),
+]
+
+TABLE = Table(ROLES, build_compliance_world, STEPS,
+              csrf_as=lambda step: "admin" if "program" in step.endpoint else "convener"
+              if step.endpoint not in {"compliance.confirm", "compliance.waive", "compliance.revoke"} else "reviewer")
+test_route_answers_each_role = route_test(TABLE)
+test_unsafe_requests_without_the_csrf_token_are_refused = csrf_test(TABLE)
+
+
+def test_another_community_s_enrolment_expense_and_waiver_are_not_found(client, ctx):
+    world, elsewhere = build_compliance_world(), build_compliance_world()
+    client.login(world.users["admin"])
+    fields = elsewhere.fields() | {"slug": world.slug}
+    for url in (ONE + "/budget", ONE + "/expenses/{expense_id}/edit", ONE + "/expenses/{expense_id}/receipt"):
+        assert client.get(url.format(**fields)).status_code == NF, url
+    for url in (ONE + "/confirm", ONE + "/withdraw", ONE + "/expenses/{expense_id}/trash",
+                ONE + "/books/{book_id}/remove"):
+        assert client.post_form(url.format(**fields)).status_code == NF, url
+    own = dict(fields, enrollment_id=world.ids["enrollment_id"])
+    assert client.post_form((ONE + "/waivers/{waiver_id}/revoke").format(**own)).status_code == NF
+    assert client.post_form((ONE + "/expenses/{expense_id}/trash").format(**own)).status_code == NF
+
+
+def test_malformed_and_unknown_ids_answer_404(client, ctx):
+    world = build_compliance_world()
+    client.login(world.users["admin"])
+    slug = world.slug
+    for url in (f"/c/{slug}/compliance/99999/budget", f"/c/{slug}/compliance/abc/budget",
+                f"/c/{slug}/compliance/{world.ids['enrollment_id']}/expenses/99999/edit",
+                "/admin/programs/99999/edit", "/admin/programs/new?from=abc", "/admin/programs/new"):
+        assert client.get(url).status_code == NF, url
+
+
+def test_an_archived_community_s_panel_is_read_but_nothing_is_changed(client, ctx):
+    world = build_compliance_world()
+    world.community().archived_at = dt.datetime.now(dt.UTC)
+    db.session.commit()
+    fields = world.fields()
+    client.login(world.users["convener"])
+    assert client.get((BASE + "/").format(**fields)).status_code == OK
+    assert client.post_form((ONE + "/expenses").format(**fields), EXPENSE).status_code == FB
+    client.login(world.users["reviewer"])
+    assert client.post_form((ONE + "/confirm").format(**fields)).status_code == FB

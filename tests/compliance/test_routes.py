@@ -1,0 +1,165 @@
+"""The compliance pages as people use them: enrolling, the live panel, waivers, the budget form with ROC dates
+and refused caps, receipts, and the admin's program editor with each error beside its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+
+from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
+from tests.factories import make_reviewer, make_user
+from tests.media import png_bytes
+from workspace.compliance.models import Enrollment, Expense, Program
+from workspace.compliance.services import budget
+from workspace.extensions import db
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_convener_enrols_and_a_reviewer_of_the_school_confirms(client, ctx):
+    setup = enrolled(confirmed=False)
+    other = program_copy()
+    client.login(setup.club.convener)
+    page = client.get(f"/c/{setup.slug}/compliance/")
+    assert page.status_code == 200 and "Waiting for confirmation" in _text(page)
+    response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": other.id,
+                                                                      "approved_amount": "42000"})
+    assert response.status_code == 302
+    enrollment = db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == other.id))
+    assert (enrollment.approved_amount, enrollment.status) == (42_000, "requested")
+    reviewer = make_reviewer(setup.club.community.schools[0])
+    client.login(reviewer)
+    assert client.post_form(f"/c/{setup.slug}/compliance/{enrollment.id}/confirm").status_code == 302
+    db.session.refresh(enrollment)
+    assert enrollment.status == "confirmed" and enrollment.confirmed_by_id == reviewer.id
+
+
+def test_enrolling_without_a_program_or_with_a_negative_amount_shows_the_error_beside_the_field(client, ctx):
+    setup = enrolled()
+    program_copy()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": "", "approved_amount": "-5"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert 'id="approved_amount-error"' in html and 'value="-5"' in html
+    response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": "99999",
+                                                                      "approved_amount": "100"})
+    assert response.status_code == 422 and 'id="program_id-error"' in _text(response)
+
+
+def test_the_live_panel_answers_204_until_a_record_changes_then_shows_the_new_status(client, ctx):
+    setup = enrolled()
+    activity = setup.activity(PAST_FIRST + dt.timedelta(days=5), photo=False)
+    client.login(setup.club.member)
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    poll = re.search(r'hx-get="([^"]*/compliance/live\?gen=[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert 'id="rule-{}-plc.photos"'.format(setup.enrollment.id) in page
+    assert re.search(r'class="rule status-not_met" id="rule-\d+-plc.photos"', page)
+    assert client.get(poll).status_code == 204
+    add_photo(setup, activity)
+    changed = client.get(poll)
+    assert changed.status_code == 200
+    assert re.search(r'class="rule status-met" id="rule-\d+-plc.photos"', _text(changed))
+
+
+def test_a_waiver_without_a_reason_keeps_the_rule_open_with_the_error(client, ctx):
+    setup = enrolled()
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/waivers"
+    response = client.post_form(url, {"rule_id": "plc.activities", "reason": ""})
+    assert response.status_code == 422
+    assert re.search(r'<details open>', _text(response))
+    assert client.post_form(url, {"rule_id": "plc.activities", "reason": "停課"}).status_code == 302
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert re.search(r'class="rule status-waived" id="rule-\d+-plc.activities"', page) and "停課" in page
+
+
+def _expense(**values) -> dict:
+    form = {"category": "printing_materials", "spent_on": "114/09/20", "amount": "180", "hours": "", "persons": "",
+            "payee": "影印店", "description": "講義", "activity_id": "", "version": ""}
+    form.update(values)
+    return form
+
+
+def test_an_expense_typed_with_an_roc_date_is_kept(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(spent_on="民國114年9月20日"))
+    assert response.status_code == 302
+    expense = db.session.scalar(db.select(Expense))
+    assert expense.spent_on == dt.date(2025, 9, 20) and expense.amount == 180 and expense.claimable
+
+
+def test_a_date_that_does_not_exist_is_shown_beside_its_field_with_what_was_typed(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(spent_on="114/02/30", hours="一點五"))
+    assert response.status_code == 422
+    html = _text(response)
+    assert 'id="spent_on-error"' in html and 'value="114/02/30"' in html
+    assert 'id="hours-error"' in html
+    assert db.session.scalar(db.select(Expense)) is None
+
+
+def test_an_expense_over_its_cap_is_refused_then_kept_not_claimable_on_purpose(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    over = _expense(category="external_speaker_hourly", amount="4000", hours="2")
+    response = client.post_form(url, over)
+    assert response.status_code == 422
+    html = _text(response)
+    assert "breaks the program" in html and 'name="keep_unclaimable"' in html and 'value="4000"' in html
+    assert db.session.scalar(db.select(Expense)) is None
+    assert client.post_form(url, dict(over, keep_unclaimable="y")).status_code == 302
+    expense = db.session.scalar(db.select(Expense))
+    assert not expense.claimable and expense.breaches
+
+
+def test_a_receipt_that_is_not_a_picture_or_document_is_refused_and_one_that_is_downloads(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    data = _expense()
+    data["receipt"] = (io.BytesIO("收據".encode()), "receipt.txt")
+    response = client.post_form(url, data, content_type="multipart/form-data")
+    assert response.status_code == 422 and 'id="receipt-error"' in _text(response)
+    data["receipt"] = (io.BytesIO(png_bytes()), "收據.png")
+    assert client.post_form(url, data, content_type="multipart/form-data").status_code == 302
+    expense = db.session.scalar(db.select(Expense))
+    download = client.get(f"{url}/{expense.id}/receipt")
+    assert download.status_code == 200 and download.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_budget_page_shows_the_totals_in_the_reader_s_money(client, ctx):
+    setup = enrolled(amount=30_000)
+    budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       setup.club.convener)
+    db.session.commit()
+    client.login(setup.club.member)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    assert "NT$30,000" in html and "NT$29,800" in html
+    assert "Save the expense" not in html  # members read the ledger; conveners keep it
+
+
+def test_the_program_editor_shows_each_error_beside_its_line_and_keeps_the_text(client, ctx):
+    plc = preset()
+    client.login(make_user(is_admin=True))
+    document = json.dumps(plc.definition, ensure_ascii=False, indent=2)
+    broken = document.replace('"target": 18', '"target": -18', 1)
+    line = broken.splitlines().index(next(text for text in broken.splitlines() if '"target": -18' in text)) + 1
+    response = client.post_form(f"/admin/programs/{plc.id}/edit", {"definition": broken, "version": "1"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert f'data-line="{line}"' in html and "-18" in html
+    response = client.post_form(f"/admin/programs/{plc.id}/edit", {"definition": broken[:-3], "version": "1"})
+    assert response.status_code == 422 and 'data-line="' in _text(response)
+    renamed = document.replace(plc.name, "PLC 115", 1)
+    assert client.post_form(f"/admin/programs/{plc.id}/edit", {"definition": renamed, "version": "1"}).status_code == 302
+    assert db.session.get(Program, plc.id).name == "PLC 115"

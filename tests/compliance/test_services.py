@@ -1,0 +1,207 @@
+"""Compliance services on a real database: programs from the presets, enrolments, waivers, and a community's
+standing judged from the records the other areas keep (read through their read modules)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tests.compliance.helpers import PAST_FIRST, PAST_LAST, add_photo, enrolled, judge, preset, program_copy, result
+from tests.factories import make_community, make_user
+from workspace.activities import services as activities
+from workspace.communities.models import Membership
+from workspace.compliance import services
+from workspace.compliance.models import Enrollment, Program
+from workspace.core.errors import Conflict, ValidationError
+from workspace.extensions import db
+
+
+def _dates(count: int, first: dt.date = PAST_FIRST) -> list[dt.date]:
+    return [first + dt.timedelta(days=7 * index) for index in range(count)]
+
+
+# --- programs ----------------------------------------------------------------------------------------
+
+
+def test_the_presets_are_installed_once_and_an_archived_one_stays_away(ctx):
+    added = services.install_presets()
+    db.session.commit()
+    assert sorted(program.key for program in added) == ["plc-100", "urc"]
+    assert services.install_presets() == []
+    plc = db.session.scalar(select(Program).where(Program.key == "plc-100"))
+    assert plc.first_day == dt.date(2011, 1, 1) and plc.last_day == dt.date(2012, 6, 30)
+    assert plc.preset_key == "plc-100" and plc.currency == "TWD"
+    services.set_archived(plc, True, None)
+    db.session.commit()
+    assert services.install_presets() == []
+    assert [program.key for program in services.programs()] == ["urc"]
+    assert [program.key for program in services.programs(archived=True)] == ["plc-100"]
+
+
+def test_a_copy_takes_a_free_key_and_keeps_every_rule(ctx):
+    plc = preset()
+    first = services.copy_document(plc)
+    assert first["key"] == "plc-100-copy" and first["rules"] == plc.definition["rules"]
+    services.create_program(first, None)
+    db.session.commit()
+    assert services.copy_document(plc)["key"] == "plc-100-copy-2"
+
+
+def test_a_program_that_fails_the_schema_or_takes_a_key_is_refused(ctx):
+    plc = preset()
+    broken = services.copy_document(plc)
+    broken["rules"][0] = {**broken["rules"][0], "kind": "astrology"}
+    with pytest.raises(ValidationError) as refused:
+        services.create_program(broken, None)
+    assert refused.value.field == "definition"
+    taken = services.copy_document(plc)
+    taken["key"] = "urc"
+    with pytest.raises(ValidationError, match="urc"):
+        services.create_program(taken, None)
+
+
+def test_an_edit_from_an_older_version_is_refused_and_a_save_moves_the_version(ctx):
+    program = program_copy()
+    document = dict(program.definition, name="PLC 114")
+    services.update_program(program, document, None, version=1)
+    db.session.commit()
+    assert (program.name, program.version) == ("PLC 114", 2)
+    with pytest.raises(Conflict):
+        services.update_program(program, dict(document, name="Stale"), None, version=1)
+
+
+# --- enrolments and waivers -----------------------------------------------------------------------------
+
+
+def test_enrolling_twice_an_archived_program_or_a_negative_amount_is_refused(ctx):
+    setup = enrolled(confirmed=False)
+    community = setup.club.community
+    assert setup.enrollment.status == "requested" and not setup.enrollment.confirmed
+    with pytest.raises(ValidationError, match="already enrolled"):
+        services.enrol(community, setup.program, 10, setup.club.convener)
+    other = program_copy()
+    for amount in (-1, None):
+        with pytest.raises(ValidationError) as refused:
+            services.enrol(community, other, amount, setup.club.convener)
+        assert refused.value.field == "approved_amount"
+    services.set_archived(other, True, None)
+    with pytest.raises(ValidationError, match="no new enrolments"):
+        services.enrol(community, other, 10, setup.club.convener)
+
+
+def test_a_withdrawn_enrolment_is_taken_up_again_unconfirmed(ctx):
+    setup = enrolled()
+    services.withdraw(setup.enrollment, setup.club.convener)
+    db.session.commit()
+    assert services.enrollments_of(setup.club.community.id) == []
+    again = services.enrol(setup.club.community, setup.program, 80_000, setup.club.convener)
+    db.session.commit()
+    assert again.id == setup.enrollment.id
+    assert (again.status, again.approved_amount, again.withdrawn_at) == ("requested", 80_000, None)
+
+
+def test_a_waiver_needs_a_reason_and_a_rule_of_the_program_and_shows_on_the_standing(ctx):
+    setup = enrolled()
+    reviewer = make_user()
+    with pytest.raises(ValidationError) as refused:
+        services.waive(setup.enrollment, "plc.activities", "   ", reviewer)
+    assert refused.value.field == "reason"
+    with pytest.raises(ValidationError) as refused:
+        services.waive(setup.enrollment, "no.such.rule", "Flooded", reviewer)
+    assert refused.value.field == "rule_id"
+    assert result(judge(setup), "plc.activities").status == "not_met"  # no activity at all, window closed
+    waiver = services.waive(setup.enrollment, "plc.activities", "颱風停課，縣府同意減為 12 次", reviewer)
+    db.session.commit()
+    with pytest.raises(ValidationError, match="already waived"):
+        services.waive(setup.enrollment, "plc.activities", "Again", reviewer)
+    waived = result(judge(setup), "plc.activities")
+    assert waived.status == "waived" and waived.waived_reason == "颱風停課，縣府同意減為 12 次"
+    services.revoke(waiver, reviewer)
+    db.session.commit()
+    assert result(judge(setup), "plc.activities").status == "not_met"
+
+
+# --- the standing, from the other areas' records -----------------------------------------------------
+
+
+def test_the_eighteenth_held_activity_meets_the_count_rule(ctx):
+    setup = enrolled()
+    for day in _dates(17):
+        setup.activity(day)
+    assert result(judge(setup), "plc.activities").status == "not_met"  # the window closed at 17
+    setup.activity(PAST_LAST)  # the last day of the window counts
+    counted = result(judge(setup), "plc.activities")
+    assert counted.status == "met" and (counted.figure, counted.target) == (18, 18)
+    assert len([kind for kind, _id in counted.counted if kind == "activity"]) == 18
+
+
+def test_an_activity_the_day_after_the_window_or_cancelled_does_not_count(ctx):
+    setup = enrolled()
+    for day in _dates(17):
+        setup.activity(day)
+    setup.activity(PAST_LAST + dt.timedelta(days=1))
+    cancelled = setup.activity(PAST_FIRST + dt.timedelta(days=3))
+    activities.cancel_activity(cancelled, "下雨", actor=setup.club.convener)
+    db.session.commit()
+    assert result(judge(setup), "plc.activities").figure == 17
+
+
+def test_a_photo_added_afterwards_meets_the_photo_rule(ctx):
+    setup = enrolled()
+    activity = setup.activity(PAST_FIRST + dt.timedelta(days=10), photo=False)
+    photos = result(judge(setup), "plc.photos")
+    assert photos.status != "met"
+    assert any(gap.params.get("activity_id") == activity.id for gap in photos.gaps)
+    add_photo(setup, activity)
+    assert result(judge(setup), "plc.photos").status == "met"
+
+
+def test_formation_reads_the_school_class_count_and_counts_a_member_who_left_for_their_time(ctx):
+    setup = enrolled()  # six members now, at a school of 20 classes: at least 4
+    assert result(judge(setup), "plc.members").status == "met"
+    school = setup.club.community.schools[0]
+    school.class_count = 25  # at least 6
+    db.session.commit()
+    assert result(judge(setup), "plc.members").status == "met"
+    leaver = db.session.scalar(select(Membership).where(Membership.community_id == setup.club.community.id,
+                                                        Membership.role == "member"))
+    leaver.left_at = dt.datetime(2024, 12, 31, tzinfo=dt.UTC)  # left before the period: not counted
+    db.session.commit()
+    members = result(judge(setup), "plc.members")
+    assert members.status != "met" and members.figure == 5
+
+
+def test_the_standings_of_many_communities_cost_the_same_queries_as_one(ctx, count_queries):
+    setups = [enrolled(f"club-{number}") for number in range(4)]
+    program = setups[0].program
+    for setup in setups:
+        setup.enrollment.program_id = program.id  # one program, one period: the reviewers' table's case
+        for day in _dates(3):
+            setup.activity(day)
+    db.session.commit()
+    ids = [setup.enrollment.id for setup in setups]
+
+    def judged(count: int) -> int:
+        db.session.expire_all()
+        enrollments = list(db.session.scalars(select(Enrollment).where(Enrollment.id.in_(ids[:count]))
+                                              .options(selectinload(Enrollment.program))))
+        with count_queries() as queries:
+            standings = services.standings(enrollments)
+        assert [result(standing, "plc.activities").figure for standing in standings] == [3] * count
+        return len(queries)
+
+    assert judged(1) == judged(4) <= 12
+
+
+def test_a_community_outside_the_enrolment_is_not_read(ctx):
+    setup = enrolled()
+    convener = make_user()
+    other = make_community(convener, slug="elsewhere")
+    activities.create_activity(other, activities.ActivityFields(
+        title="Elsewhere", method="collaborative_planning", starts_at=dt.datetime(2025, 9, 1, 14),
+        ends_at=dt.datetime(2025, 9, 1, 16)), actor=convener)
+    db.session.commit()
+    assert result(judge(setup), "plc.activities").figure == 0

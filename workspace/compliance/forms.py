@@ -1,0 +1,66 @@
+"""The compliance forms: enrolling in a program, the approved amount, a waiver, and a program's document."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from workspace.core.forms import REQUIRED, IntegerField, WorkspaceForm, coerce_id
+
+
+class EnrolForm(WorkspaceForm):
+    """A convener enrols the community in a program with the amount the funder approved."""
+
+    program_id = SelectField(_l("Program"), choices=[], coerce=coerce_id, validate_choice=False)
+    approved_amount = IntegerField(_l("Approved amount (NT$)"), validators=[Optional(), NumberRange(min=0)])
+
+
+class AmountForm(WorkspaceForm):
+    """Change the approved amount of an enrolment."""
+
+    approved_amount = IntegerField(_l("Approved amount (NT$)"), validators=[DataRequired(REQUIRED),
+                                                                             NumberRange(min=0)])
+
+
+class WaiverForm(WorkspaceForm):
+    """A reviewer waives one rule for this community, saying why."""
+
+    rule_id = StringField(_l("Rule"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=1000)])
+
+
+class ProgramForm(WorkspaceForm):
+    """A program's whole document as JSON (docs/rules.md); each error is shown beside its line."""
+
+    definition = TextAreaField(_l("Program (JSON)"), validators=[DataRequired(REQUIRED), Length(max=200_000)])
+    version = IntegerField(validators=[Optional()])
+
+
+class ExpenseForm(WorkspaceForm):
+    """One expense of the budget ledger. The date may be typed in the ROC calendar (116/03/05)."""
+
+    category = SelectField(_l("Budget category"), choices=[], validators=[DataRequired(REQUIRED)])
+    spent_on = StringField(_l("Date"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                           description=_l("Such as 2027-03-05, 116/03/05 or 民國116年3月5日."))
+    amount = IntegerField(_l("Amount (NT$)"), validators=[DataRequired(REQUIRED), NumberRange(min=0)])
+    hours = StringField(_l("Hours"), validators=[Optional(), Length(max=8)],
+                        description=_l("For a speaker's fee paid by the hour."))
+    persons = IntegerField(_l("Persons"), validators=[Optional(), NumberRange(min=1)],
+                           description=_l("For refreshments: how many people at the session."))
+    payee = StringField(_l("Paid to"), validators=[Optional(), Length(max=200)])
+    description = StringField(_l("What it was for"), validators=[Optional(), Length(max=500)])
+    activity_id = SelectField(_l("Activity"), choices=[], validators=[Optional()])
+    receipt = FileField(_l("Receipt"), description=_l("A photo, a scan or a PDF of the receipt."))
+    keep_unclaimable = BooleanField(_l("Keep it anyway, marked not claimable"))
+    version = IntegerField(validators=[Optional()])
+
+
+class BookForm(WorkspaceForm):
+    """A title of the materials book list."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    author = StringField(_l("Author"), validators=[Optional(), Length(max=200)])
+    relevance = TextAreaField(_l("How it serves the community"), validators=[DataRequired(REQUIRED),
+                                                                             Length(max=2000)])

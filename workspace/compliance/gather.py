@@ -1,0 +1,129 @@
+"""From the database to the engine: the facts of enrolled communities, read through the areas' read modules.
+
+Nothing here decides anything: it turns the rows of `communities.records`, `activities.records` (and, as
+they come, mentoring's and the budget's) into the plain `facts.CommunityFacts` the engine judges. Many
+enrolments are gathered at once, in a fixed number of queries per distinct program period (never per
+community or per activity), so the panel and the reviewers' table cost the same for 1 or 200 communities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from workspace.activities import records as activity_records
+from workspace.communities import records as community_records
+from workspace.compliance.facts import (
+    ActivityFact,
+    BookFact,
+    CommunityFacts,
+    DeliverableFact,
+    ExpenseFact,
+    MemberFact,
+    MonthlyPlanFact,
+    SchoolFact,
+)
+from workspace.compliance.models import BookListItem, Enrollment, Expense, Program
+from workspace.core.database import utcnow
+from workspace.core.records import Period, local_day
+from workspace.extensions import db
+
+
+def program_period(program: Program) -> Period:
+    """The program's period: its first and last day included, local time."""
+    return Period(program.first_day, program.last_day)
+
+
+def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None) -> dict[int, CommunityFacts]:
+    """The facts of each enrolment's community over its program's period, by enrolment id.
+
+    Seven queries per distinct program period and two for the budgets, whatever the number of communities,
+    members, activities or expenses.
+    """
+    now = now or utcnow()
+    by_period: dict[Period, list[Enrollment]] = defaultdict(list)
+    for enrollment in enrollments:
+        by_period[program_period(enrollment.program)].append(enrollment)
+    expenses, books = _budget([enrollment.id for enrollment in enrollments])
+    facts: dict[int, CommunityFacts] = {}
+    for period, group in by_period.items():
+        community_ids = sorted({enrollment.community_id for enrollment in group})
+        per_community = _gather_period(community_ids, period, now)
+        for enrollment in group:
+            facts[enrollment.id] = replace(per_community[enrollment.community_id],
+                                           approved_amount=enrollment.approved_amount,
+                                           expenses=tuple(expenses.get(enrollment.id, ())),
+                                           book_list=tuple(books.get(enrollment.id, ())))
+    return facts
+
+
+def _gather_period(community_ids: list[int], period: Period, now: dt.datetime) -> dict[int, CommunityFacts]:
+    rows = {row.id: row for row in community_records.communities(community_ids)}
+    schools: dict[int, list[SchoolFact]] = defaultdict(list)
+    for school in community_records.schools_of(community_ids):
+        schools[school.community_id].append(SchoolFact(
+            school.school_id, school.name, school.class_count, school.in_evaluation_programme))
+    members: dict[int, list[MemberFact]] = defaultdict(list)
+    for member in community_records.members_during(community_ids, period):
+        members[member.community_id].append(MemberFact(
+            member.user_id, member.display_name, member.role, member.school_id, member.in_evaluation_programme,
+            local_day(member.joined_at), local_day(member.left_at) if member.left_at is not None else None))
+    held_by: dict[int, set[int]] = defaultdict(set)
+    marked: set[int] = set()
+    for mark in activity_records.attendance(community_ids, period, now=now):
+        marked.add(mark.activity_id)
+        if mark.attended:
+            held_by[mark.activity_id].add(mark.user_id)
+    activity_schools = activity_records.activity_schools(community_ids, period)
+    activities: dict[int, list[ActivityFact]] = defaultdict(list)
+    videos: dict[int, list[DeliverableFact]] = defaultdict(list)
+    for activity in activity_records.activities(community_ids, period, now=now):
+        day = local_day(activity.starts_at)
+        activities[activity.community_id].append(ActivityFact(
+            id=activity.id, title=activity.title, day=day,
+            minutes=int((activity.ends_at - activity.starts_at).total_seconds() // 60),
+            method=activity.method, mode=activity.mode, held=activity.held,
+            subjects=activity.subjects, tags=activity.tags, school_ids=activity_schools.get(activity.id, ()),
+            has_minutes=activity.has_minutes, photos=activity.photos, videos=activity.videos,
+            documents=activity.documents, sheets=activity.sheets,
+            attendees=frozenset(held_by.get(activity.id, ())), attendance_taken=activity.id in marked))
+        if activity.held and activity.videos:
+            # A video of a held activity is the results report's "video of one community activity".
+            videos[activity.community_id].append(DeliverableFact("activity_video", day, activity.title))
+    plans: dict[int, list[MonthlyPlanFact]] = defaultdict(list)
+    for plan in activity_records.monthly_plans(community_ids, period):
+        plans[plan.community_id].append(MonthlyPlanFact(
+            plan.month, local_day(plan.submitted_at) if plan.submitted_at is not None else None))
+    return {
+        community_id: CommunityFacts(
+            community_id=community_id, community_name=rows[community_id].name,
+            community_type=rows[community_id].kind, schools=tuple(schools[community_id]),
+            members=tuple(members[community_id]), activities=tuple(activities[community_id]),
+            deliverables=tuple(videos[community_id]), monthly_plans=tuple(plans[community_id]))
+        for community_id in community_ids if community_id in rows}
+
+
+def _budget(enrollment_ids: list[int]) -> tuple[dict[int, list[ExpenseFact]], dict[int, list[BookFact]]]:
+    """The live expenses and book lists of these enrolments (two queries)."""
+    expenses: dict[int, list[ExpenseFact]] = defaultdict(list)
+    books: dict[int, list[BookFact]] = defaultdict(list)
+    if not enrollment_ids:
+        return expenses, books
+    for row in db.session.execute(
+            select(Expense.enrollment_id, Expense.id, Expense.category, Expense.spent_on, Expense.amount,
+                   Expense.hours, Expense.persons, Expense.claimable, Expense.activity_id, Expense.receipt_blob_id)
+            .where(Expense.enrollment_id.in_(enrollment_ids), Expense.live)
+            .order_by(Expense.spent_on, Expense.id)):
+        expenses[row.enrollment_id].append(ExpenseFact(
+            id=row.id, category=row.category, day=row.spent_on, amount=row.amount, hours=row.hours,
+            persons=row.persons, claimable=row.claimable, activity_id=row.activity_id,
+            has_receipt=row.receipt_blob_id is not None))
+    for enrollment_id, title, relevance in db.session.execute(
+            select(BookListItem.enrollment_id, BookListItem.title, BookListItem.relevance)
+            .where(BookListItem.enrollment_id.in_(enrollment_ids), BookListItem.live).order_by(BookListItem.id)):
+        books[enrollment_id].append(BookFact(title, relevance))
+    return expenses, books

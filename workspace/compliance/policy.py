@@ -1,0 +1,76 @@
+"""The compliance part of the policy: who reads a community's standing against its programs, who enrols it,
+who confirms an enrolment or waives a rule, and who edits programs.
+
+The panel reads like the activities it counts (DESIGN.md's matrix puts compliance beside activities,
+attendance and evidence): contributors, the conveners, reviewers in scope and admins. A convener enrols
+and withdraws; an admin or a reviewer of the community's school confirms and waives; only admins edit
+programs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspace.communities.policy import in_communities, reviews, role_in
+from workspace.compliance.models import Enrollment, Program, Waiver
+from workspace.core.permissions import (
+    CONTRIBUTORS,
+    MANAGERS,
+    is_admin,
+    register_rule,
+    register_scope,
+    register_site_action,
+)
+
+
+def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
+    """What a person may do with a community's enrolment in a program."""
+    community = enrollment.community
+    role = role_in(user, community)
+    admin = is_admin(user)
+    reviewer = reviews(user, community)
+    open_ = community.archived_at is None and enrollment.withdrawn_at is None
+    if action == "view":
+        return admin or role in CONTRIBUTORS or reviewer
+    if action == "manage_budget":  # expenses, receipts and the book list: the conveners
+        return open_ and (admin or role in MANAGERS)
+    if action == "withdraw":  # the convener takes the community out of the program (kept, judged no more)
+        return open_ and (admin or role in MANAGERS)
+    if action == "edit_amount":  # until it is confirmed; then only the one who confirms changes it
+        return open_ and (admin or reviewer or (role in MANAGERS and not enrollment.confirmed))
+    if action in {"confirm", "waive"}:
+        return open_ and (admin or reviewer)
+    raise ValueError(f"unknown enrolment action {action!r}")
+
+
+def enrollment_scope(user: Any, action: str) -> Any:
+    """The enrolments a person reads (view), as a condition on Enrollment."""
+    if action != "view":
+        raise ValueError(f"no list scope for the enrolment action {action!r}")
+    return in_communities(Enrollment.community_id, user, "read_activities")
+
+
+def waiver_rule(user: Any, action: str, waiver: Waiver) -> bool:
+    """A waiver is read with its enrolment's panel; the reviewers and admins who may waive revoke it."""
+    enrollment = waiver.enrollment
+    if action == "view":
+        return enrollment_rule(user, "view", enrollment)
+    if action == "revoke":
+        return waiver.revoked_at is None and enrollment_rule(user, "waive", enrollment)
+    raise ValueError(f"unknown waiver action {action!r}")
+
+
+def program_rule(user: Any, action: str, program: Program) -> bool:
+    """Programs are read by anyone signed in (a convener chooses one to enrol in); only admins edit them."""
+    if action == "view":
+        return user.is_authenticated
+    if action in {"edit", "archive", "copy"}:
+        return is_admin(user)
+    raise ValueError(f"unknown program action {action!r}")
+
+
+register_rule(Enrollment, enrollment_rule)
+register_scope(Enrollment, enrollment_scope)
+register_rule(Waiver, waiver_rule)
+register_rule(Program, program_rule)
+register_site_action("manage_programs", is_admin)

@@ -1,0 +1,469 @@
+"""Compliance pages: a community's panel (計畫執行檢核) with its enrolments, each rule's status and records,
+the burn-up chart, confirmations and waivers; and the site admin's programs (list, copy, edit as JSON, archive).
+
+Every route loads the community through the one policy (outsiders get 404) and asks can() for the action.
+The panel refreshes itself without a reload: it polls with the community's write counter and gets 204 while
+nothing changed there.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workspace.communities.access import load_community
+from workspace.compliance import audit, services, wording
+from workspace.compliance.services import budget
+from workspace.compliance.forms import AmountForm, BookForm, EnrolForm, ExpenseForm, ProgramForm, WaiverForm
+from workspace.compliance.gather import gather
+from workspace.compliance.models import BookListItem, Enrollment, Expense, Program, Waiver
+from workspace.compliance.programs import parse_program_text
+from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
+from workspace.core.errors import DomainError
+from workspace.core.forms import EmptyForm, attach_error
+from workspace.core.htmx import render_page
+from workspace.core.parsing import parse_decimal, parse_id, parse_roc_date
+from workspace.core.permissions import admin_required, can, public, require
+from workspace.core.security import login_redirect
+from workspace.core.storage import send_blob, store_uploads
+from workspace.extensions import db
+
+bp = Blueprint("compliance", __name__)
+SECONDS_TO_MIDNIGHT_BUCKET = 3600  # statuses move with the date (a window closes, the pace moves): re-judged hourly
+
+
+def _load_enrollment(community: Any, enrollment_id: int, action: str = "view") -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.community_id != community.id or enrollment.withdrawn_at is not None:
+        abort(404)
+    require(can(current_user, action, enrollment))
+    return enrollment
+
+
+def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> dict[str, Any]:
+    enrollments = services.enrollments_of(community.id)
+    standings = services.standings(enrollments)
+    open_programs = [program for program in services.programs()
+                     if program.id not in {enrollment.program_id for enrollment in enrollments}]
+    form = enrol_form or EnrolForm(formdata=None)
+    form.program_id.choices = [(program.id, program.name) for program in open_programs]
+    return {"community": community, "standings": standings, "enrol_form": form, "open_programs": open_programs,
+            "generation": current_generation(), "wording": wording, "action_form": EmptyForm(formdata=None),
+            "waiver_form": WaiverForm(formdata=None), "amount_form": AmountForm(formdata=None)}
+
+
+@bp.get("/c/<slug>/compliance/")
+@cache_page(depends=[COMMUNITY], expires=SECONDS_TO_MIDNIGHT_BUCKET)
+def panel(slug: str):
+    """The community's standing against each program it is enrolled in: every rule, its figure, its records."""
+    community = load_community(slug, "read_activities")
+    return render_page("compliance/panel.html", "compliance/_standings.html", **_panel_context(community))
+
+
+@bp.get("/c/<slug>/compliance/live")
+@public  # the login is checked below, after the cheap answer that tells nothing
+def live(slug: str):
+    """The panel's poll: 204 while nothing was written in the community since ?gen=, else the standings."""
+    if poll_unchanged():
+        return Response(status=204)
+    if not current_user.is_authenticated:
+        return login_redirect()
+    community = load_community(slug, "read_activities")
+    return render_page("compliance/_standings.html", **_panel_context(community))
+
+
+@bp.post("/c/<slug>/compliance/enrol")
+def enrol(slug: str):
+    """Enrol the community in a program (to be confirmed by an admin or a reviewer)."""
+    community = load_community(slug, "manage_activities")
+    form = EnrolForm()
+    form.program_id.choices = [(program.id, program.name) for program in services.programs()]
+    program = db.session.get(Program, form.program_id.data) if isinstance(form.program_id.data, int) else None
+    if form.validate():
+        try:
+            if program is None:
+                raise DomainError(_("Choose a program."), "program_id")
+            services.enrol(community, program, form.approved_amount.data, current_user)
+            db.session.commit()
+            flash(_("The community is enrolled in %(program)s. An administrator or reviewer confirms it.",
+                    program=program.name), "success")
+            return redirect(url_for("compliance.panel", slug=slug))
+        except DomainError as error:
+            db.session.rollback()
+            if error.field == "program":
+                error.field = "program_id"
+            attach_error(form, error)
+    return render_page("compliance/panel.html", status=422, **_panel_context(community, enrol_form=form))
+
+
+def _enrollment_action(slug: str, enrollment_id: int, action: str) -> tuple[Any, Enrollment]:
+    community = load_community(slug, "read_activities")
+    return community, _load_enrollment(community, enrollment_id, action)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/confirm")
+def confirm(slug: str, enrollment_id: int):
+    """An admin or a reviewer of the community's school confirms the enrolment and its amount."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "confirm")
+    services.confirm(enrollment, current_user)
+    db.session.commit()
+    flash(_("The enrolment is confirmed."), "success")
+    return redirect(url_for("compliance.panel", slug=slug))
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/amount")
+def change_amount(slug: str, enrollment_id: int):
+    """Change the approved amount (the convener until it is confirmed; then an admin or reviewer)."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "edit_amount")
+    form = AmountForm()
+    if form.validate():
+        try:
+            services.change_amount(enrollment, form.approved_amount.data, current_user)
+            db.session.commit()
+            flash(_("The approved amount is changed."), "success")
+            return redirect(url_for("compliance.panel", slug=slug))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    context = _panel_context(community)
+    context["amount_form"], context["amount_for"] = form, enrollment.id
+    return render_page("compliance/panel.html", status=422, **context)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/withdraw")
+def withdraw(slug: str, enrollment_id: int):
+    """Take the community out of the program (kept, judged no more)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "withdraw")
+    services.withdraw(enrollment, current_user)
+    db.session.commit()
+    flash(_("The community is no longer enrolled in %(program)s.", program=enrollment.program.name), "success")
+    return redirect(url_for("compliance.panel", slug=slug))
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/waivers")
+def waive(slug: str, enrollment_id: int):
+    """A reviewer waives a rule for this community, with the reason."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "waive")
+    form = WaiverForm()
+    if form.validate():
+        try:
+            services.waive(enrollment, form.rule_id.data, form.reason.data, current_user)
+            db.session.commit()
+            flash(_("The rule is waived for this community."), "success")
+            return redirect(url_for("compliance.panel", slug=slug))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    context = _panel_context(community)
+    context["waiver_form"], context["waiver_for"] = form, (enrollment.id, form.rule_id.data)
+    return render_page("compliance/panel.html", status=422, **context)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/waivers/<int:waiver_id>/revoke")
+def revoke(slug: str, enrollment_id: int, waiver_id: int):
+    """Take a waiver back: the rule is judged again."""
+    community = load_community(slug, "read_activities")
+    enrollment = _load_enrollment(community, enrollment_id)
+    waiver = db.session.get(Waiver, waiver_id)
+    if waiver is None or waiver.enrollment_id != enrollment.id:
+        abort(404)
+    require(can(current_user, "revoke", waiver))
+    services.revoke(waiver, current_user)
+    db.session.commit()
+    flash(_("The waiver is taken back."), "success")
+    return redirect(url_for("compliance.panel", slug=slug))
+
+
+# --- programs (site admin) -------------------------------------------------------------------------
+
+
+@bp.get("/admin/programs/")
+@admin_required
+def programs():
+    """The programs: current ones, and archived ones below."""
+    return render_page("compliance/programs.html", programs=services.programs(),
+                       archived=services.programs(archived=True), action_form=EmptyForm(formdata=None))
+
+
+def _program_page(form: ProgramForm, program: Program | None, errors: list[Any], status: int = 200) -> Response:
+    lines = form.definition.data.splitlines() if form.definition.data else []
+    by_line: dict[int, list[str]] = {}
+    loose = []
+    for error in errors:
+        if error.line and 1 <= error.line <= max(len(lines), 1):
+            by_line.setdefault(error.line, []).append(_error_text(error))
+        else:
+            loose.append(_error_text(error))
+    return render_page("compliance/program_edit.html", form=form, program=program, errors=errors, lines=lines,
+                       by_line=by_line, loose=loose, status=status)
+
+
+def _error_text(error: Any) -> str:
+    return f"{error.path}: {error.message}" if getattr(error, "path", "") else error.message
+
+
+@bp.get("/admin/programs/new")
+@admin_required
+def new_program():
+    """A new program, copied from an existing one (?from=<id>) to change and save."""
+    source = db.session.get(Program, request.args.get("from", type=int) or 0)
+    if source is None:
+        abort(404)
+    form = ProgramForm(formdata=None, definition=json.dumps(services.copy_document(source), ensure_ascii=False,
+                                                               indent=2))
+    return _program_page(form, None, [])
+
+
+@bp.post("/admin/programs/new")
+@admin_required
+def create_program():
+    """Save a new program from its JSON document (each error beside its line, the text kept)."""
+    form = ProgramForm()
+    if not form.validate():
+        return _program_page(form, None, [], 422)
+    document, errors = parse_program_text(form.definition.data)
+    if not errors:
+        try:
+            program = services.create_program(document, current_user)
+            db.session.commit()
+            flash(_("The program %(name)s is saved.", name=program.name), "success")
+            return redirect(url_for("compliance.programs"))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _program_page(form, None, errors, 422)
+
+
+@bp.get("/admin/programs/<int:program_id>/edit")
+@admin_required
+def edit_program(program_id: int):
+    """Edit a program's JSON document."""
+    program = db.get_or_404(Program, program_id)
+    form = ProgramForm(formdata=None, definition=json.dumps(program.definition, ensure_ascii=False, indent=2),
+                       version=program.version)
+    return _program_page(form, program, [])
+
+
+@bp.post("/admin/programs/<int:program_id>/edit")
+@admin_required
+def update_program(program_id: int):
+    """Save a program's document (refused if someone saved it since it was opened)."""
+    program = db.get_or_404(Program, program_id)
+    form = ProgramForm()
+    if not form.validate():
+        return _program_page(form, program, [], 422)
+    document, errors = parse_program_text(form.definition.data)
+    if not errors:
+        try:
+            services.update_program(program, document, current_user, version=form.version.data or 0)
+            db.session.commit()
+            flash(_("The program %(name)s is saved.", name=program.name), "success")
+            return redirect(url_for("compliance.programs"))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _program_page(form, program, errors, 422)
+
+
+@bp.post("/admin/programs/<int:program_id>/archive")
+@admin_required
+def archive_program(program_id: int):
+    """Archive a program (no new enrolments) or bring it back (?restore=1)."""
+    program = db.get_or_404(Program, program_id)
+    services.set_archived(program, request.args.get("restore") != "1", current_user)
+    db.session.commit()
+    return redirect(url_for("compliance.programs"))
+
+
+# --- the budget ledger -------------------------------------------------------------------------------------
+
+
+def _activity_choices(enrollment: Enrollment) -> list[tuple[str, str]]:
+    facts = gather([enrollment])[enrollment.id]
+    return [("", _("(none)"))] + [(str(activity.id), f"{activity.day.isoformat()} {activity.title}")
+                                  for activity in facts.activities]
+
+
+def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, **values: Any) -> ExpenseForm:
+    form = form or ExpenseForm(formdata=None, **values)
+    form.category.choices = [("", _("Choose…"))] + [(category["key"], category.get("name", category["key"]))
+                                                     for category in budget.categories(enrollment)]
+    form.activity_id.choices = _activity_choices(enrollment)
+    return form
+
+
+def _budget_page(community: Any, enrollment: Enrollment, *, form: ExpenseForm | None = None,
+                 book_form: BookForm | None = None, breaches: list[Any] | None = None, status: int = 200,
+                 editing: Expense | None = None) -> Response:
+    return render_page(
+        "compliance/budget.html", community=community, enrollment=enrollment, program=enrollment.program,
+        ledger=budget.ledger(enrollment), expenses=budget.expenses_of(enrollment),
+        trashed=budget.expenses_of(enrollment, trashed=True), books=budget.books_of(enrollment),
+        form=_expense_form(enrollment, form), book_form=book_form or BookForm(formdata=None), breaches=breaches or [],
+        editing=editing, names={category["key"]: category.get("name", category["key"])
+                                for category in budget.categories(enrollment)},
+        wording=wording, action_form=EmptyForm(formdata=None), status=status)
+
+
+@bp.get("/c/<slug>/compliance/<int:enrollment_id>/budget")
+@cache_page(depends=[COMMUNITY])
+def budget_page(slug: str, enrollment_id: int):
+    """The budget ledger: approved, spent and remaining per category, the expenses and the book list."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    return _budget_page(community, enrollment)
+
+
+def _expense_fields(form: ExpenseForm) -> budget.ExpenseFields | None:
+    """The typed expense, or None with each unreadable value's error beside its field (the text kept)."""
+    spent_on = parse_roc_date(form.spent_on.data)
+    readable = True
+    if form.spent_on.data and spent_on is None:
+        form.spent_on.errors = [*form.spent_on.errors, _("Enter a date that exists, such as 2027-03-05 or "
+                                                          "116/03/05.")]
+        readable = False
+    hours = parse_decimal(form.hours.data) if form.hours.data else None
+    if form.hours.data and hours is None:
+        form.hours.errors = [*form.hours.errors, _("Enter the hours as a number, such as 2 or 1.5.")]
+        readable = False
+    activity_id = parse_id(form.activity_id.data) if form.activity_id.data else None
+    if form.activity_id.data and activity_id is None:
+        form.activity_id.errors = [*form.activity_id.errors, _("Choose an activity from the list.")]
+        readable = False
+    if not readable:
+        return None
+    return budget.ExpenseFields(category=form.category.data or "", spent_on=spent_on, amount=form.amount.data,
+                                hours=hours, persons=form.persons.data, payee=form.payee.data or "",
+                                description=form.description.data or "", activity_id=activity_id,
+                                keep_unclaimable=bool(form.keep_unclaimable.data))
+
+
+def _receipt(form: ExpenseForm) -> Any:
+    upload = request.files.get("receipt")
+    if upload is None or not upload.filename:
+        return None
+    stored = store_uploads([upload])[0]
+    budget.check_receipt(stored)
+    return stored
+
+
+def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Response:
+    community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    expense = None
+    if expense_id is not None:
+        expense = db.session.get(Expense, expense_id)
+        if expense is None or expense.enrollment_id != enrollment.id or expense.deleted_at is not None:
+            abort(404)
+    form = _expense_form(enrollment, ExpenseForm())
+    breaches: list[Any] = []
+    valid = form.validate()
+    fields = _expense_fields(form)
+    if valid and fields is not None:
+        activity_ids = {int(value) for value, _label in form.activity_id.choices if value}
+        try:
+            receipt = _receipt(form)
+            if expense is None:
+                expense = budget.add_expense(enrollment, fields, current_user, receipt=receipt,
+                                             activity_ids=activity_ids)
+            else:
+                budget.update_expense(expense, fields, current_user, version=form.version.data or 0,
+                                      receipt=receipt, activity_ids=activity_ids)
+            db.session.commit()
+            flash(_("The expense is saved.") if expense.claimable
+                  else _("The expense is kept, marked not claimable."), "success")
+            return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses")
+        except budget.BudgetRefused as refused:
+            db.session.rollback()
+            breaches = refused.breaches
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _budget_page(community, enrollment, form=form, breaches=breaches, status=422, editing=expense)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/expenses")
+def add_expense(slug: str, enrollment_id: int):
+    """Add an expense; one that breaks a cap is refused with the rule and the numbers, unless kept not claimable."""
+    return _save_expense(slug, enrollment_id, None)
+
+
+@bp.get("/c/<slug>/compliance/<int:enrollment_id>/expenses/<int:expense_id>/edit")
+def edit_expense(slug: str, enrollment_id: int, expense_id: int):
+    """The expense in the form, to change it."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    expense = db.session.get(Expense, expense_id)
+    if expense is None or expense.enrollment_id != enrollment.id or expense.deleted_at is not None:
+        abort(404)
+    form = _expense_form(enrollment, category=expense.category, spent_on=expense.spent_on.isoformat(),
+                         amount=expense.amount, hours=f"{expense.hours:g}" if expense.hours is not None else "",
+                         persons=expense.persons, payee=expense.payee, description=expense.description,
+                         activity_id=str(expense.activity_id or ""), keep_unclaimable=not expense.claimable,
+                         version=expense.version)
+    return _budget_page(community, enrollment, form=form, editing=expense)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/expenses/<int:expense_id>/edit")
+def update_expense(slug: str, enrollment_id: int, expense_id: int):
+    """Save a changed expense (checked again against the caps)."""
+    return _save_expense(slug, enrollment_id, expense_id)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/expenses/<int:expense_id>/trash")
+def trash_expense(slug: str, enrollment_id: int, expense_id: int):
+    """Move an expense to the trash (?restore=1 brings it back)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    expense = db.session.get(Expense, expense_id)
+    if expense is None or expense.enrollment_id != enrollment.id:
+        abort(404)
+    restore = request.args.get("restore") == "1"
+    budget.trash_expense(expense, current_user, restore=restore)
+    db.session.commit()
+    flash(_("The expense is back in the ledger.") if restore else _("The expense is in the trash; it can be put back."),
+          "success")
+    return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses")
+
+
+@bp.get("/c/<slug>/compliance/<int:enrollment_id>/expenses/<int:expense_id>/receipt")
+def receipt(slug: str, enrollment_id: int, expense_id: int):
+    """The receipt of an expense, as an attachment."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    expense = db.session.get(Expense, expense_id)
+    if expense is None or expense.enrollment_id != enrollment.id or expense.receipt is None:
+        abort(404)
+    return send_blob(expense.receipt, expense.receipt_filename or "receipt")
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/books")
+def add_book(slug: str, enrollment_id: int):
+    """Add a title to the materials book list."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    form = BookForm()
+    if form.validate():
+        try:
+            budget.add_book(enrollment, form.title.data, form.author.data, form.relevance.data, current_user)
+            db.session.commit()
+            flash(_("The title is on the book list."), "success")
+            return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _budget_page(community, enrollment, book_form=form, status=422)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/books/<int:book_id>/remove")
+def remove_book(slug: str, enrollment_id: int, book_id: int):
+    """Take a title off the book list."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    item = db.session.get(BookListItem, book_id)
+    if item is None or item.enrollment_id != enrollment.id or item.deleted_at is not None:
+        abort(404)
+    budget.remove_book(item, current_user)
+    db.session.commit()
+    flash(_("The title is off the book list."), "success")
+    return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
+
+
+audit.register()

@@ -1,0 +1,39 @@
+"""Compliance rules: programs, enrolments, waivers, where a community stands, and its budget ledger.
+
+Services take the actor explicitly, raise domain errors, flush but never commit. One module per topic; this
+package re-exports their public names (`services.enrol`, `services.standings`):
+
+- `catalogue`: programs, installed from the presets, created, edited, copied, archived.
+- `enrolment`: enrolments and their approved amount, confirmation, withdrawal; reviewers' waivers.
+- `standing`: each enrolment judged today by the engine from the gathered facts.
+- `budget`: expenses checked against the program's caps, the book list, the ledger.
+"""
+
+from __future__ import annotations
+
+from workspace.compliance.services.catalogue import (
+    KEY_PATTERN,
+    copy_document,
+    create_program,
+    install_presets,
+    programs,
+    set_archived,
+    update_program,
+)
+from workspace.compliance.services.enrolment import (
+    MAX_AMOUNT,
+    change_amount,
+    check_amount,
+    confirm,
+    enrol,
+    enrollments_of,
+    live_waivers,
+    revoke,
+    waive,
+    withdraw,
+)
+from workspace.compliance.services.standing import Standing, standings
+
+__all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "change_amount", "check_amount", "confirm", "copy_document",
+           "create_program", "enrol", "enrollments_of", "install_presets", "live_waivers", "programs", "revoke",
+           "set_archived", "standings", "update_program", "waive", "withdraw"]

@@ -1,0 +1,108 @@
+"""Programs: installed from the shipped presets, created from a document, edited, copied, archived."""
+
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from workspace.compliance.models import Program
+from workspace.compliance.programs import load_presets, validate_program
+from workspace.core.database import utcnow
+from workspace.core.errors import Conflict, ValidationError
+from workspace.core.models import record_event
+from workspace.extensions import db
+
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")
+
+
+
+
+def _apply_document(program: Program, document: dict[str, Any]) -> None:
+    program.key = document["key"]
+    program.name = document["name"]
+    program.currency = document.get("currency", "TWD")
+    program.first_day = dt.date.fromisoformat(document["period"]["first"])
+    program.last_day = dt.date.fromisoformat(document["period"]["last"])
+    program.definition = document
+
+
+def _check_document(document: dict[str, Any], *, program: Program | None = None) -> None:
+    errors = validate_program(document)
+    if errors:
+        raise ValidationError(_("The program has %(count)d errors: %(first)s", count=len(errors),
+                                first=errors[0].message), "definition")
+    taken = db.session.scalar(select(Program.id).where(Program.key == document["key"]))
+    if taken is not None and (program is None or taken != program.id):
+        raise ValidationError(_("Another program already has the key %(key)s.", key=document["key"]), "definition")
+
+
+def install_presets() -> list[Program]:
+    """Add each shipped preset never installed before (an admin who archived one does not get it back)."""
+    installed = set(db.session.scalars(select(Program.preset_key).where(Program.preset_key.is_not(None))))
+    added = []
+    for document in load_presets():
+        if document["key"] in installed:
+            continue
+        if db.session.scalar(select(Program.id).where(Program.key == document["key"])) is not None:
+            continue  # an admin's own program took the key first
+        program = Program(preset_key=document["key"])
+        _apply_document(program, document)
+        db.session.add(program)
+        added.append(program)
+    db.session.flush()
+    return added
+
+
+def create_program(document: dict[str, Any], actor: Any) -> Program:
+    """A new program from a validated document."""
+    _check_document(document)
+    program = Program(created_by_id=getattr(actor, "id", None))
+    _apply_document(program, document)
+    db.session.add(program)
+    db.session.flush()
+    record_event(actor, "program.created", program, name=program.name)
+    return program
+
+
+def update_program(program: Program, document: dict[str, Any], actor: Any, *, version: int) -> Program:
+    """Replace a program's document (validated); `version` is the one the editor started from."""
+    if version != program.version:
+        raise Conflict(_("Someone else saved this program after you opened it. Reload to see their changes."))
+    _check_document(document, program=program)
+    _apply_document(program, document)
+    program.version += 1
+    program.updated_at = utcnow()
+    record_event(actor, "program.changed", program, name=program.name)
+    return program
+
+
+def copy_document(program: Program) -> dict[str, Any]:
+    """The program's document under a free key and name "… (copy)", for an admin to change and save."""
+    document = copy.deepcopy(program.definition)  # the copy is changed by its editor, never the original
+    base = program.key[:50]
+    taken = set(db.session.scalars(select(Program.key).where(Program.key.like(f"{base}-copy%"))))
+    number = 1
+    while (key := f"{base}-copy" + (f"-{number}" if number > 1 else "")) in taken:
+        number += 1
+    document["key"] = key
+    document["name"] = _("%(name)s (copy)", name=program.name)
+    return document
+
+
+def set_archived(program: Program, archived: bool, actor: Any) -> None:
+    """Archive (no new enrolments; existing ones are still judged) or bring back a program."""
+    program.archived_at = utcnow() if archived else None
+    record_event(actor, "program.archived" if archived else "program.unarchived", program, name=program.name)
+
+
+def programs(*, archived: bool = False) -> list[Program]:
+    """The programs, newest period first; archived ones only when asked."""
+    query = select(Program).order_by(Program.first_day.desc(), Program.name, Program.id)
+    query = query.where(Program.archived_at.is_not(None) if archived else Program.live)
+    return list(db.session.scalars(query))

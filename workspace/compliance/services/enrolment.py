@@ -1,0 +1,122 @@
+"""Enrolments (requested by a convener, confirmed by an admin or reviewer, withdrawn) and reviewers'
+waivers of a rule."""
+
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from workspace.compliance.models import Enrollment, EnrollmentStatus, Program, Waiver
+from workspace.core.database import utcnow
+from workspace.core.errors import ValidationError
+from workspace.core.models import record_event
+from workspace.extensions import db
+
+MAX_AMOUNT = 10**12  # minor units: far above any community grant, far below the column's limit
+
+
+
+
+
+def check_amount(amount: int | None) -> int:
+    """An approved amount in minor units: a whole number from 0 up."""
+    if amount is None or amount < 0 or amount > MAX_AMOUNT:
+        raise ValidationError(_("Enter the approved amount as a whole number, 0 or more."), "approved_amount")
+    return amount
+
+
+def enrol(community: Any, program: Program, approved_amount: int | None, actor: Any) -> Enrollment:
+    """Enrol a community in a program (to be confirmed); a withdrawn enrolment in it is taken up again."""
+    amount = check_amount(approved_amount)
+    if program.archived_at is not None:
+        raise ValidationError(_("This program takes no new enrolments."), "program")
+    enrollment = db.session.scalar(select(Enrollment).where(
+        Enrollment.community_id == community.id, Enrollment.program_id == program.id))
+    if enrollment is not None and enrollment.withdrawn_at is None:
+        raise ValidationError(_("The community is already enrolled in this program."), "program")
+    if enrollment is None:
+        enrollment = Enrollment(community_id=community.id, program_id=program.id)
+        db.session.add(enrollment)
+    enrollment.approved_amount = amount
+    enrollment.status = EnrollmentStatus.REQUESTED.value
+    enrollment.requested_by_id = getattr(actor, "id", None)
+    enrollment.requested_at = utcnow()
+    enrollment.confirmed_by_id = enrollment.confirmed_at = enrollment.withdrawn_at = None
+    db.session.flush()
+    record_event(actor, "enrollment.requested", enrollment, community, program=program.name, amount=amount)
+    return enrollment
+
+
+def confirm(enrollment: Enrollment, actor: Any) -> None:
+    """An admin or reviewer confirms the enrolment (and the approved amount)."""
+    enrollment.status = EnrollmentStatus.CONFIRMED.value
+    enrollment.confirmed_by_id = getattr(actor, "id", None)
+    enrollment.confirmed_at = utcnow()
+    record_event(actor, "enrollment.confirmed", enrollment, enrollment.community, program=enrollment.program.name,
+                 amount=enrollment.approved_amount)
+
+
+def change_amount(enrollment: Enrollment, amount: int | None, actor: Any) -> None:
+    """Change the approved amount (kept in the trail with the old value)."""
+    before = enrollment.approved_amount
+    enrollment.approved_amount = check_amount(amount)
+    record_event(actor, "enrollment.amount_changed", enrollment, enrollment.community,
+                 program=enrollment.program.name, before=before, after=enrollment.approved_amount)
+
+
+def withdraw(enrollment: Enrollment, actor: Any) -> None:
+    """Take the community out of the program: kept, with its waivers, and judged no more."""
+    enrollment.withdrawn_at = utcnow()
+    record_event(actor, "enrollment.withdrawn", enrollment, enrollment.community, program=enrollment.program.name)
+
+
+def enrollments_of(community_id: int) -> list[Enrollment]:
+    """A community's live enrolments, the current programs first (one query, programs loaded with them)."""
+    return list(db.session.scalars(
+        select(Enrollment).join(Program, Program.id == Enrollment.program_id)
+        .where(Enrollment.community_id == community_id, Enrollment.live)
+        .order_by(Program.last_day.desc(), Program.name, Enrollment.id)))
+
+
+
+
+def waive(enrollment: Enrollment, rule_id: str, reason: str, actor: Any) -> Waiver:
+    """Waive one rule of the program for this community, with the reason (shown on the panel)."""
+    reason = " ".join((reason or "").split())
+    rule_ids = {rule["id"] for rule in enrollment.program.definition.get("rules", ())}
+    if rule_id not in rule_ids:
+        raise ValidationError(_("This program has no such rule."), "rule_id")
+    if not reason:
+        raise ValidationError(_("Say why the rule is waived: the convener and other reviewers read it."), "reason")
+    if len(reason) > 1000:
+        raise ValidationError(_("Keep the reason under 1,000 characters."), "reason")
+    if db.session.scalar(select(Waiver.id).where(Waiver.enrollment_id == enrollment.id, Waiver.rule_id == rule_id,
+                                                 Waiver.live)) is not None:
+        raise ValidationError(_("This rule is already waived."), "rule_id")
+    waiver = Waiver(enrollment_id=enrollment.id, rule_id=rule_id, reason=reason,
+                    waived_by_id=getattr(actor, "id", None))
+    db.session.add(waiver)
+    db.session.flush()
+    record_event(actor, "rule.waived", waiver, enrollment.community, program=enrollment.program.name, rule=rule_id,
+                 reason=reason)
+    return waiver
+
+
+def revoke(waiver: Waiver, actor: Any) -> None:
+    """Take a waiver back: the rule is judged again (the waiver is kept, revoked)."""
+    waiver.revoked_at = utcnow()
+    record_event(actor, "rule.unwaived", waiver, waiver.enrollment.community, rule=waiver.rule_id)
+
+
+def live_waivers(enrollment_ids: Sequence[int]) -> dict[int, dict[str, Waiver]]:
+    """The waivers in force, by enrolment id then rule id (one query)."""
+    found: dict[int, dict[str, Waiver]] = {}
+    if enrollment_ids:
+        for waiver in db.session.scalars(select(Waiver).where(Waiver.enrollment_id.in_(list(enrollment_ids)),
+                                                              Waiver.live).order_by(Waiver.waived_at)):
+            found.setdefault(waiver.enrollment_id, {})[waiver.rule_id] = waiver
+    return found

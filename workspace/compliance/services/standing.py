@@ -1,0 +1,55 @@
+"""Where each enrolment stands today: the facts gathered once for all, judged by the engine, with the
+waivers in force."""
+
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workspace.compliance import engine
+from workspace.compliance.gather import gather
+from workspace.compliance.models import Enrollment, Waiver
+from workspace.compliance.services.enrolment import live_waivers
+from workspace.core.database import utcnow
+from workspace.core.records import local_day
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one enrolment stands today: each rule's result, the waivers in force and the burn-up series."""
+
+    enrollment: Enrollment
+    today: dt.date
+    results: tuple[Any, ...]  # engine RuleResult, in the program's order
+    waivers: dict[str, Waiver]
+    burn_up: Any  # engine BurnUp, or None when the program has no activity count
+    titles: dict[int, str]  # activity id → title, for the records that count
+
+    @property
+    def tally(self) -> dict[str, int]:
+        """How many rules are in each status."""
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[str(result.status)] = counts.get(str(result.status), 0) + 1
+        return counts
+
+
+def standings(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None) -> list[Standing]:
+    """Judge each enrolment against its program today, from a bounded number of queries for all of them."""
+    now = now or utcnow()
+    today = local_day(now)
+    facts = gather(enrollments, now=now)
+    waivers = live_waivers([enrollment.id for enrollment in enrollments])
+    judged = []
+    for enrollment in enrollments:
+        program = enrollment.program.definition
+        mine = waivers.get(enrollment.id, {})
+        results = engine.evaluate(program, facts[enrollment.id], today,
+                                  waivers={rule_id: waiver.reason for rule_id, waiver in mine.items()})
+        judged.append(Standing(enrollment, today, tuple(results), mine,
+                               engine.burn_up(program, facts[enrollment.id], today),
+                               {activity.id: activity.title for activity in facts[enrollment.id].activities}))
+    return judged
