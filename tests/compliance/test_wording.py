@@ -1,0 +1,144 @@
+"""The engine's codes in the reader's language (compliance/wording.py): statuses in the glossary's words, figures,
+gaps that name the activity, the person and the numbers, budget breaches, caps and the program editor's errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from workspace.compliance import wording
+from workspace.compliance.engine import Breach, Gap, Status
+from workspace.compliance.engine.results import RuleResult
+from workspace.compliance.programs import ProgramError, parse_program_text
+
+LANGUAGES = {"en": "en", "zh_Hant": "zh-TW", "zh_Hans": "zh-CN"}
+
+
+@pytest.fixture(params=list(LANGUAGES))
+def language(request, app):
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[request.param]}):
+        yield request.param
+
+
+@pytest.fixture()
+def hant(app):
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        yield
+
+
+@pytest.fixture()
+def english(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+def result(**values):
+    return RuleResult(rule_id="r", version=1, kind="count", message="", citation="", status=Status.AT_RISK, **values)
+
+
+def test_statuses_in_the_glossarys_words(language):
+    expected = {
+        "en": ["Met", "On track", "At risk", "Not met", "Not applicable", "Waived"],
+        "zh_Hant": ["已達成", "進度正常", "進度落後", "未達成", "不適用", "已豁免"],
+        "zh_Hans": ["已达成", "进度正常", "进度滞后", "未达成", "不适用", "已豁免"],
+    }[language]
+    assert [wording.status_label(status) for status in Status] == expected
+
+
+def test_figures(english):
+    assert wording.figure_text(result(figure=14, target=18, unit="activities")) == "14 of 18 activities"
+    assert wording.figure_text(result(figure=1, target=1, unit="activities")) == "1 of 1 activity"
+    assert wording.figure_text(result(figure=1200, target=1500, unit="money")) == "NT$1,200 of NT$1,500"
+    assert wording.figure_text(result(figure=3, target=4, unit="members")) == "3 of 4 members"
+    assert wording.figure_text(result(figure=None)) == ""
+
+
+def test_figures_in_chinese(hant):
+    assert wording.figure_text(result(figure=14, target=18, unit="activities")) == "14／18 次活動"
+    assert wording.figure_text(result(figure=66, target=75, unit="attendance_percent")) == "出席 66%（至少 75%）"
+
+
+def test_an_activity_missing_its_photo(english):
+    gap = Gap("activity_missing_evidence", {"activity_id": 3, "day": dt.date(2011, 5, 3), "title": "共同備課",
+                                            "missing": ("photo", "minutes|document")})
+    assert wording.gap_text(gap) == "The activity of May 3, 2011 (共同備課) has no photo, minutes or written record."
+
+
+def test_gaps_in_chinese(hant):
+    gap = Gap("activity_missing_evidence", {"activity_id": 3, "day": dt.date(2011, 5, 3), "title": "共同備課",
+                                            "missing": ("photo",)})
+    assert wording.gap_text(gap) == "2011年5月3日的活動（共同備課）缺少照片。"
+    lesson = Gap("person_short", {"name": "林老師", "user_id": 1, "measure": "public_lessons", "figure": 0,
+                                  "target": 1, "window": "first 2021", "title": ""})
+    assert wording.gap_text(lesson) == "林老師本學期尚無公開課。"
+    assert wording.gap_text(Gap("membership_short", {"measure": "conveners", "figure": 0, "min": 1})) == \
+        "社群尚未推舉召集人。"
+
+
+def test_every_gap_code_the_engine_gives_has_words(language):
+    day = dt.date(2011, 5, 3)
+    gaps = [
+        Gap("count_short", {"needed": 4, "by": day, "unit": "activities"}),
+        Gap("not_covered", {"of": "schools", "missing": ("溪口小學",), "needed": 1, "by": day}),
+        Gap("not_covered", {"of": "subjects", "missing": (), "needed": 1, "by": day}),
+        Gap("membership_short", {"measure": "members", "figure": 3, "min": 4}),
+        Gap("membership_short", {"measure": "in_evaluation_programme", "figure": 1, "min": 2}),
+        Gap("membership_over", {"measure": "conveners", "figure": 2, "max": 1, "names": ("林老師", "王老師")}),
+        Gap("membership_over", {"measure": "members", "figure": 9, "max": 8, "names": ()}),
+        Gap("not_applicable", {"condition": "school_in_evaluation_programme"}),
+        Gap("nothing_to_cover", {"of": "schools"}),
+        Gap("nobody", {"who": "mentees"}),
+        Gap("deliverable_missing", {"item": "results_report", "due": day}),
+        Gap("deliverable_late", {"item": "results_report", "due": day}),
+        Gap("deliverable_missing", {"item": "monthly_plan", "due": day, "month": dt.date(2011, 6, 1)}),
+        Gap("deliverable_late", {"item": "monthly_plan", "due": day, "month": dt.date(2011, 6, 1)}),
+        *[Gap("person_short", {"name": "林老師", "user_id": 1, "measure": measure, "figure": 1, "target": 2,
+                               "window": "", "title": "初級"})
+          for measure in ("public_lessons", "attendance_percent", "title", "tenure_days")],
+        Gap("budget_per_hour", {"amount": 1800, "cap": 1600, "hours": 2, "expense_id": 1}),
+        Gap("budget_share", {"total": 601, "base": 10_000, "percent": 6, "allowed": 600, "expense_id": None}),
+    ]
+    for gap in gaps:
+        text = wording.gap_text(gap)
+        assert text and "%(" not in text and text != gap.code, gap
+
+
+def test_budget_breaches_with_their_numbers(english):
+    breach = Breach("plc.budget.external_hourly", "", "per_hour", {"amount": 1800, "cap": 1600, "hours": 2}, 7)
+    assert wording.breach_text(breach) == "Per-hour fee NT$1,800 > cap NT$1,600."
+    share = Breach("plc.budget.sundries", "", "share", {"total": 601, "base": 10_000, "percent": 6, "allowed": 600})
+    assert wording.breach_text(share) == "NT$601 is over 6% of NT$10,000 (at most NT$600)."
+    outside = Breach("period", "", "outside_period", {"day": dt.date(2010, 12, 31), "first": "2011-01-01",
+                                                       "last": "2012-06-30"})
+    assert "Dec 31, 2010" in wording.breach_text(outside)
+
+
+def test_every_breach_code_has_words(language):
+    params = {"amount": 100, "cap": 50, "hours": 1.5, "persons": 3, "allowed": 60, "claims": 3, "total": 700,
+              "min": 1000, "base": 100, "percent": 6, "approved": 1000, "category": "gifts", "title": "書",
+              "day": dt.date(2011, 1, 1), "first": "2011-01-01", "last": "2012-06-30"}
+    codes = ["per_item", "per_hour", "per_person_session", "claims", "hours", "total", "range_high", "range_low",
+             "share", "share_of_approved", "category_not_allowed", "unknown_category", "missing_receipt",
+             "no_book_list", "book_without_relevance", "hours_missing", "persons_missing", "outside_period"]
+    for code in codes:
+        text = wording.breach_text(Breach("r", "", code, params))
+        assert text and text != code and "%(" not in text, code
+
+
+def test_caps_of_the_ledger(hant):
+    assert wording.cap_text(Gap("per_hour_max", {"cap": 1600})) == "每小時最多 NT$1,600"
+    assert wording.cap_text(Gap("range", {"min": 1000, "max": 1500})) == "NT$1,000至NT$1,500"
+    assert wording.cap_text(Gap("share", {"percent": 6})) == "最多為業務費的 6%"
+
+
+def test_program_errors(hant):
+    _, [syntax] = parse_program_text("{,}")
+    assert wording.program_error_text(syntax).startswith("JSON 語法錯誤：")
+    assert wording.program_error_text(ProgramError("rules[1].id", 3, "duplicate_id", {"id": "a"})) == \
+        "已有另一條規則的代碼是「a」。"
+    unknown = ProgramError("x.tagz", 3, "schema", {"key": "tagz"})
+    assert wording.program_error_text(unknown) == "無法辨識的欄位「tagz」。"
+    assert wording.program_error_text(ProgramError("x", 3, "schema", {}, "6 is not of type 'string'")) == \
+        "6 is not of type 'string'"

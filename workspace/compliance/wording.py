@@ -1,0 +1,276 @@
+"""The engine's results in the reader's language: statuses, figures ("14 of 18 activities"), gaps ("the activity
+of 3 May 2011 has no photo"), budget breaches ("per-hour fee NT$1,800 > cap NT$1,600"), caps and the program
+editor's errors. The engine speaks in codes and numbers; this is the one place they become sentences, in the
+words of shared/design/GLOSSARY.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
+from workspace.compliance.programs import ProgramError
+from workspace.core.i18n import local_date, month_year
+
+STATUS_LABELS = {
+    Status.MET: _l("Met"),
+    Status.ON_TRACK: _l("On track"),
+    Status.AT_RISK: _l("At risk"),
+    Status.NOT_MET: _l("Not met"),
+    Status.NOT_APPLICABLE: _l("Not applicable"),
+    Status.WAIVED: _l("Waived"),
+}
+
+EVIDENCE_LABELS = {
+    "photo": _l("photo"),
+    "video": _l("video"),
+    "minutes": _l("minutes"),
+    "attendance": _l("attendance"),
+    "sheet": _l("sign-in sheet"),
+    "document": _l("written record"),
+}
+
+ITEM_LABELS = {
+    "results_report": _l("results report"),
+    "activity_video": _l("activity video"),
+    "book_list": _l("book list"),
+    "monthly_plan": _l("monthly plan"),
+    "application": _l("application form"),
+    "implementation_plan": _l("implementation plan"),
+}
+
+WHO_LABELS = {"mentees": _l("mentees"), "mentors": _l("mentors"), "members": _l("members")}
+OF_LABELS = {"subjects": _l("subjects"), "schools": _l("schools"), "methods": _l("methods")}
+CURRENCY_SIGNS = {"TWD": "NT$", "CNY": "¥", "USD": "US$"}
+
+
+def status_label(status: Status | str) -> str:
+    """A status in the reader's language (已達成, 進度正常, 進度落後, 未達成, 不適用, 豁免)."""
+    return str(STATUS_LABELS[Status(status)])
+
+
+def money(amount: int, currency: str = "TWD") -> str:
+    """An amount in the currency's whole units with thousands separators: NT$1,600."""
+    return f"{CURRENCY_SIGNS.get(currency, currency + ' ')}{format_decimal(amount, format='#,##0')}"
+
+
+def day_text(day: dt.date | None) -> str:
+    """A day as the reader's language writes it."""
+    return local_date(day) if day else ""
+
+
+def listing(items: Iterable[object]) -> str:
+    """Items joined by the language's list separator (、 in Chinese)."""
+    return _(", ").join(str(item) for item in items)
+
+
+def evidence_text(missing: Iterable[str]) -> str:
+    """What evidence is missing: photo, minutes or written record."""
+    parts = []
+    for need in missing:
+        options = [str(EVIDENCE_LABELS.get(kind, kind)) for kind in need.split("|")]
+        parts.append(options[0] if len(options) == 1 else _("%(first)s or %(second)s", first=listing(options[:-1]),
+                                                               second=options[-1]))
+    return listing(parts)
+
+
+def item_text(item: str) -> str:
+    """A deliverable's name."""
+    return str(ITEM_LABELS.get(item, item))
+
+
+def figure_text(result: RuleResult, currency: str = "TWD") -> str:
+    """A result's figure against its target: 14 of 18 activities, 3 of 4 members, NT$1,200 of NT$1,500."""
+    figure, target, unit = result.figure, result.target, result.unit
+    if figure is None:
+        return ""
+    if target is None:
+        return money(figure, currency) if unit == "money" else str(figure)
+    n = target
+    if unit == "money":
+        return _("%(figure)s of %(target)s", figure=money(figure, currency), target=money(target, currency))
+    if unit == "activities":
+        return ngettext("%(figure)s of %(num)d activity", "%(figure)s of %(num)d activities", n, figure=figure)
+    if unit in ("members", "in_evaluation_programme"):
+        return ngettext("%(figure)s of %(num)d member", "%(figure)s of %(num)d members", n, figure=figure)
+    if unit == "conveners":
+        return ngettext("%(figure)s of %(num)d convener", "%(figure)s of %(num)d conveners", n, figure=figure)
+    if unit == "subjects":
+        return ngettext("%(figure)s of %(num)d subject", "%(figure)s of %(num)d subjects", n, figure=figure)
+    if unit == "schools":
+        return ngettext("%(figure)s of %(num)d school", "%(figure)s of %(num)d schools", n, figure=figure)
+    if unit == "people":
+        return ngettext("%(figure)s of %(num)d person", "%(figure)s of %(num)d people", n, figure=figure)
+    if unit == "public_lessons":
+        return ngettext("%(figure)s of %(num)d public lesson", "%(figure)s of %(num)d public lessons", n,
+                        figure=figure)
+    if unit == "attendance_percent":
+        return _("attended %(figure)s%% (at least %(target)s%%)", figure=figure, target=target)
+    if unit == "tenure_days":
+        return ngettext("%(figure)s of %(num)d day", "%(figure)s of %(num)d days", n, figure=figure)
+    if unit == "claims":
+        return ngettext("%(figure)s of %(num)d claim", "%(figure)s of %(num)d claims", n, figure=figure)
+    return _("%(figure)s of %(target)s", figure=figure, target=target)
+
+
+def window_text(result: RuleResult) -> str:
+    """A result's window: 1 Jan 2011 – 30 Jun 2012."""
+    if result.window_first is None or result.window_last is None:
+        return ""
+    return _("%(first)s – %(last)s", first=day_text(result.window_first), last=day_text(result.window_last))
+
+
+def _membership(code: str, p: dict[str, Any]) -> str:
+    measure = p.get("measure")
+    if code == "membership_short":
+        if measure == "conveners":
+            return _("The community has no convener.")
+        if measure == "in_evaluation_programme":
+            return _("%(figure)s members take part in the teacher-evaluation programme; at least %(min)s are needed.",
+                     figure=p["figure"], min=p["min"])
+        return _("The community has %(figure)s members; at least %(min)s are needed.", figure=p["figure"],
+                 min=p["min"])
+    if measure == "conveners":
+        return _("The community has %(figure)s conveners (%(names)s); it elects exactly one.", figure=p["figure"],
+                 names=listing(p.get("names", ())))
+    return _("The community has %(figure)s members; at most %(max)s are allowed.", figure=p["figure"], max=p["max"])
+
+
+def _person(p: dict[str, Any]) -> str:
+    measure, name = p["measure"], p["name"]
+    if measure == "public_lessons":
+        if p["figure"] == 0:
+            return _("%(name)s has no public lesson this semester.", name=name)
+        return _("%(name)s has given %(figure)s of %(target)s public lessons.", name=name, figure=p["figure"],
+                 target=p["target"])
+    if measure == "attendance_percent":
+        return _("%(name)s attended %(figure)s%% of the activities; at least %(target)s%% is asked for.", name=name,
+                 figure=p["figure"], target=p["target"])
+    if measure == "title":
+        return _("The professional title of %(name)s (%(title)s) is not one the rule accepts.", name=name,
+                 title=p.get("title") or "—")
+    return _("%(name)s served %(figure)s days of a %(target)s-day term.", name=name, figure=p["figure"],
+             target=p["target"])
+
+
+def _budget(code: str, p: dict[str, Any], currency: str) -> str:
+    m = {key: money(value, currency) for key, value in p.items()
+         if key in ("amount", "cap", "total", "allowed", "base", "approved", "min") and isinstance(value, int)}
+    texts = {
+        "per_item": lambda: _("An expense of %(amount)s is over the cap of %(cap)s an item.", **m),
+        "per_hour": lambda: _("Per-hour fee %(amount)s > cap %(cap)s.", **m),
+        "per_person_session": lambda: _("%(amount)s for %(persons)s people is over %(cap)s a person (at most "
+                                        "%(allowed)s).", persons=p["persons"], **m),
+        "claims": lambda: _("Claim %(claims)s of at most %(cap)s.", claims=p["claims"], cap=p["cap"]),
+        "hours": lambda: _("%(hours)s hours claimed; at most %(cap)s.", hours=format_decimal(p["hours"]),
+                           cap=p["cap"]),
+        "total": lambda: _("The total of %(total)s is over the cap of %(cap)s.", **m),
+        "range_high": lambda: _("The total of %(total)s is over the cap of %(cap)s.", **m),
+        "range_low": lambda: _("The total of %(total)s is under the %(min)s required.", **m),
+        "share": lambda: _("%(total)s is over %(percent)s%% of %(base)s (at most %(allowed)s).",
+                           percent=p["percent"], **m),
+        "share_of_approved": lambda: _("%(total)s spent is over %(percent)s%% of the %(approved)s approved (at most "
+                                       "%(allowed)s).", percent=p["percent"], **m),
+        "category_not_allowed": lambda: _("Expenses of “%(category)s” are not fundable.", category=p["category"]),
+        "unknown_category": lambda: _("“%(category)s” is not a budget category of this program.",
+                                      category=p["category"]),
+        "missing_receipt": lambda: _("An expense of %(amount)s has no receipt.", **m),
+        "no_book_list": lambda: _("Materials need a book list."),
+        "book_without_relevance": lambda: _("The book list does not say why “%(title)s” matters to the community.",
+                                            title=p["title"]),
+        "hours_missing": lambda: _("An hourly fee needs its hours."),
+        "persons_missing": lambda: _("A cost per person needs the number of people."),
+        "outside_period": lambda: _("Dated %(day)s, outside the period %(first)s – %(last)s.",
+                                    day=day_text(p["day"]), first=day_text(dt.date.fromisoformat(p["first"])),
+                                    last=day_text(dt.date.fromisoformat(p["last"]))),
+    }
+    return texts[code]() if code in texts else code
+
+
+def gap_text(gap: Gap, currency: str = "TWD") -> str:
+    """A gap in the reader's language: the activity of 3 May 2011 has no photo; 林老師 has no public lesson …"""
+    code, p = gap.code, gap.params
+    if code == "activity_missing_evidence":
+        return _("The activity of %(day)s (%(title)s) has no %(missing)s.", day=day_text(p["day"]), title=p["title"],
+                 missing=evidence_text(p["missing"]))
+    if code == "count_short":
+        return ngettext("%(num)d more activity is needed by %(day)s.", "%(num)d more activities are needed by "
+                        "%(day)s.", p["needed"], day=day_text(p["by"]))
+    if code == "not_covered":
+        if p.get("missing"):
+            return _("Not covered yet: %(missing)s.", missing=listing(p["missing"]))
+        return _("%(needed)s more %(of)s are needed by %(day)s.", needed=p["needed"],
+                 of=str(OF_LABELS.get(p["of"], p["of"])), day=day_text(p["by"]))
+    if code in ("membership_short", "membership_over"):
+        return _membership(code, p)
+    if code == "not_applicable":
+        return _("No school of the community takes part in the teacher-evaluation programme.")
+    if code == "nothing_to_cover":
+        return _("There is nothing to cover: the community has no %(of)s to reach.",
+                 of=str(OF_LABELS.get(p["of"], p["of"])))
+    if code == "nobody":
+        return _("The community has no %(who)s.", who=str(WHO_LABELS.get(p["who"], p["who"])))
+    if code in ("deliverable_missing", "deliverable_late"):
+        if p.get("month"):
+            if code == "deliverable_late":
+                return _("The monthly plan for %(month)s was submitted after %(day)s.", month=month_year(p["month"]),
+                         day=day_text(p["due"]))
+            return _("The monthly plan for %(month)s is due on %(day)s.", month=month_year(p["month"]),
+                     day=day_text(p["due"]))
+        if code == "deliverable_late":
+            return _("The %(item)s was done after its due day, %(day)s.", item=item_text(p["item"]),
+                     day=day_text(p["due"]))
+        return _("The %(item)s is due on %(day)s.", item=item_text(p["item"]), day=day_text(p["due"]))
+    if code == "person_short":
+        return _person(p)
+    if code.startswith("budget_"):
+        return _budget(code.removeprefix("budget_"), p, currency)
+    return code
+
+
+def breach_text(breach: Breach, currency: str = "TWD") -> str:
+    """What an expense breaks, with the numbers: Per-hour fee NT$1,800 > cap NT$1,600."""
+    return _budget(breach.code, breach.params, currency)
+
+
+def cap_text(cap: Gap, currency: str = "TWD") -> str:
+    """A category's cap in the ledger: at most NT$1,600 an hour."""
+    p = cap.params
+    texts = {
+        "per_item_max": lambda: _("at most %(cap)s an item", cap=money(p["cap"], currency)),
+        "per_hour_max": lambda: _("at most %(cap)s an hour", cap=money(p["cap"], currency)),
+        "per_person_session_max": lambda: _("at most %(cap)s a person a session", cap=money(p["cap"], currency)),
+        "total_max": lambda: _("at most %(cap)s in all", cap=money(p["cap"], currency)),
+        "claims_max": lambda: ngettext("at most %(num)d claim", "at most %(num)d claims", p["cap"]),
+        "hours_max": lambda: _("at most %(cap)s hours", cap=format_decimal(p["cap"])),
+        "range": lambda: _("%(first)s – %(last)s", first=money(p.get("min", 0), currency),
+                           last=money(p["max"], currency) if "max" in p else "…"),
+        "share": lambda: _("at most %(percent)s%% of operating costs", percent=p["percent"]),
+        "requires_book_list": lambda: _("a book list is required"),
+    }
+    return texts[cap.code]() if cap.code in texts else cap.code
+
+
+def program_error_text(error: ProgramError) -> str:
+    """A program editor's error in the reader's language (a schema's own detail stays in English)."""
+    p = error.params
+    texts = {
+        "syntax": lambda: _("JSON syntax error: %(detail)s", detail=error.detail),
+        "duplicate_id": lambda: _("Another rule already has the id “%(id)s”.", id=p["id"]),
+        "period_order": lambda: _("The period ends before it starts."),
+        "window_order": lambda: _("The window ends before it starts."),
+        "invalid_date": lambda: _("“%(value)s” is not a date (YYYY-MM-DD).", value=p["value"]),
+        "invalid_month_day": lambda: _("“%(value)s” is not a month and day (MM-DD).", value=p["value"]),
+        "window_outside": lambda: _("The window is not inside the program's period."),
+        "unknown_category": lambda: _("“%(category)s” is not one of the budget categories.", category=p["category"]),
+        "duplicate_category": lambda: _("Two budget categories have the key “%(key)s”.", key=p["key"]),
+    }
+    if error.code == "schema" and "key" in p:
+        return _("Unknown key “%(key)s”.", key=p["key"])
+    return texts[error.code]() if error.code in texts else error.detail
