@@ -98,7 +98,8 @@ def test_materials_need_a_book_list_with_each_title_s_relevance(ctx):
     with pytest.raises(ValidationError) as refused:
         budget.add_book(setup.enrollment, "學習共同體", "佐藤學", "  ", setup.club.convener)
     assert refused.value.field == "relevance"
-    book = budget.add_book(setup.enrollment, "學習共同體", "佐藤學", "本社群推動學習共同體的共讀書目", setup.club.convener)
+    book = budget.add_book(setup.enrollment, "學習共同體", "佐藤學", "本社群推動學習共同體的共讀書目",
+                           setup.club.convener)
     db.session.commit()
     assert [item.title for item in budget.books_of(setup.enrollment)] == ["學習共同體"]
     budget.remove_book(book, setup.club.convener)

@@ -9,7 +9,7 @@ import json
 import re
 
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
-from tests.factories import make_reviewer, make_user
+from tests.factories import add_member, make_reviewer, make_user
 from tests.media import png_bytes
 from workspace.compliance.models import Enrollment, Expense, Program
 from workspace.compliance.services import budget
@@ -57,7 +57,7 @@ def test_the_live_panel_answers_204_until_a_record_changes_then_shows_the_new_st
     client.login(setup.club.member)
     page = _text(client.get(f"/c/{setup.slug}/compliance/"))
     poll = re.search(r'hx-get="([^"]*/compliance/live\?gen=[^"]*)"', page).group(1).replace("&amp;", "&")
-    assert 'id="rule-{}-plc.photos"'.format(setup.enrollment.id) in page
+    assert f'id="rule-{setup.enrollment.id}-plc.photos"' in page
     assert re.search(r'class="rule status-not_met" id="rule-\d+-plc.photos"', page)
     assert client.get(poll).status_code == 204
     add_photo(setup, activity)
@@ -161,5 +161,17 @@ def test_the_program_editor_shows_each_error_beside_its_line_and_keeps_the_text(
     response = client.post_form(f"/admin/programs/{plc.id}/edit", {"definition": broken[:-3], "version": "1"})
     assert response.status_code == 422 and 'data-line="' in _text(response)
     renamed = document.replace(plc.name, "PLC 115", 1)
-    assert client.post_form(f"/admin/programs/{plc.id}/edit", {"definition": renamed, "version": "1"}).status_code == 302
+    saved = client.post_form(f"/admin/programs/{plc.id}/edit", {"definition": renamed, "version": "1"})
+    assert saved.status_code == 302
     assert db.session.get(Program, plc.id).name == "PLC 115"
+
+
+def test_a_reader_of_traditional_chinese_reads_the_rules_statuses_and_money_in_chinese(client, ctx):
+    setup = enrolled(amount=30_000)
+    reader = make_user(locale="zh_Hant")
+    add_member(setup.club.community, reader)
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert "執行期間內至少辦理18次社群活動。" in html  # the rule's own message in the reader's language
+    assert "未達成" in html and "NT$30,000" in html
+    assert "社群活動次數不得少於18次" in html  # the funder's clause it comes from

@@ -17,11 +17,11 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.compliance import audit, services, wording
-from workspace.compliance.services import budget
 from workspace.compliance.forms import AmountForm, BookForm, EnrolForm, ExpenseForm, ProgramForm, WaiverForm
 from workspace.compliance.gather import gather
 from workspace.compliance.models import BookListItem, Enrollment, Expense, Program, Waiver
 from workspace.compliance.programs import parse_program_text
+from workspace.compliance.services import budget
 from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
@@ -203,7 +203,8 @@ def _program_page(form: ProgramForm, program: Program | None, errors: list[Any],
 
 
 def _error_text(error: Any) -> str:
-    return f"{error.path}: {error.message}" if getattr(error, "path", "") else error.message
+    text = wording.program_error_text(error)
+    return f"{error.path}: {text}" if error.path else text
 
 
 @bp.get("/admin/programs/new")

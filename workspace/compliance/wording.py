@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import local_date, month_year
+from workspace.core.i18n import format_money, local_date, month_year
+from workspace.core.templating import current_locale
 
 STATUS_LABELS = {
     Status.MET: _l("Met"),
@@ -47,7 +48,6 @@ ITEM_LABELS = {
 
 WHO_LABELS = {"mentees": _l("mentees"), "mentors": _l("mentors"), "members": _l("members")}
 OF_LABELS = {"subjects": _l("subjects"), "schools": _l("schools"), "methods": _l("methods")}
-CURRENCY_SIGNS = {"TWD": "NT$", "CNY": "¥", "USD": "US$"}
 
 
 def status_label(status: Status | str) -> str:
@@ -55,9 +55,32 @@ def status_label(status: Status | str) -> str:
     return str(STATUS_LABELS[Status(status)])
 
 
+STATUS_ICONS = {  # shown beside the words, never instead of them
+    Status.MET: "✓",
+    Status.ON_TRACK: "↗",
+    Status.AT_RISK: "!",
+    Status.NOT_MET: "✗",
+    Status.NOT_APPLICABLE: "–",
+    Status.WAIVED: "⊘",
+}
+
+
+def status_icon(status: Status | str) -> str:
+    """The icon that goes with a status's colour and words."""
+    return STATUS_ICONS[Status(status)]
+
+
 def money(amount: int, currency: str = "TWD") -> str:
-    """An amount in the currency's whole units with thousands separators: NT$1,600."""
-    return f"{CURRENCY_SIGNS.get(currency, currency + ' ')}{format_decimal(amount, format='#,##0')}"
+    """An amount in minor units as the reader writes money (core's one formatter): NT$1,600."""
+    return format_money(amount, currency)
+
+
+def rule_message(program: dict[str, Any], result: RuleResult) -> str:
+    """The rule's plain-language message in the reader's language: its `messages` entry for the reader's
+    language when the program gives one, else its `message`."""
+    rule = next((rule for rule in program.get("rules", ()) if rule.get("id") == result.rule_id), {})
+    messages = rule.get("messages") or {}
+    return messages.get(current_locale()) or result.message
 
 
 def day_text(day: dt.date | None) -> str:
@@ -232,6 +255,13 @@ def gap_text(gap: Gap, currency: str = "TWD") -> str:
     if code.startswith("budget_"):
         return _budget(code.removeprefix("budget_"), p, currency)
     return code
+
+
+def stored_breach_text(stored: dict[str, Any], currency: str = "TWD") -> str:
+    """A breach kept with an expense that was kept not claimable (as the ledger stored it: dates as text)."""
+    params = {key: (dt.date.fromisoformat(value) if key == "day" and isinstance(value, str) else value)
+              for key, value in (stored.get("params") or {}).items()}
+    return _budget(stored.get("code", ""), params, currency)
 
 
 def breach_text(breach: Breach, currency: str = "TWD") -> str:

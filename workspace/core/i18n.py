@@ -19,6 +19,7 @@ from babel.dates import (
     parse_pattern,
 )
 from babel.numbers import format_currency
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
@@ -226,5 +227,11 @@ def format_money(amount: int | None, currency: str = "TWD") -> str:
     """An amount in minor units as the reader's language writes money: NT$12,000, US$12.50."""
     digits = currency_digits(currency)
     value = Decimal(int(amount or 0)).scaleb(-digits)
-    pattern = "¤#,##0" + ("." + "0" * digits if digits else "")
-    return format_currency(value, currency, format=pattern, locale=_reader_locale(), currency_digits=False)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    if currency in _PLAIN_SIGNS:  # CLDR writes TWD as a bare "$" in Traditional Chinese: ambiguous in a report
+        sign = "-" if value < 0 else ""
+        return f"{sign}{_PLAIN_SIGNS[currency]}{babel_format_decimal(abs(value), pattern, locale=_reader_locale())}"
+    return format_currency(value, currency, format="¤" + pattern, locale=_reader_locale(), currency_digits=False)
+
+
+_PLAIN_SIGNS = {"TWD": "NT$"}

@@ -41,7 +41,7 @@ class BudgetRefused(ValidationError):
 
     def __init__(self, breaches: list[engine.Breach]) -> None:
         self.breaches = breaches
-        super().__init__(" ".join(wording.breach(breach) for breach in breaches), "amount")
+        super().__init__(" ".join(wording.breach_text(breach) for breach in breaches), "amount")
 
 
 @dataclass(frozen=True)
