@@ -70,6 +70,31 @@
     event.detail.headers["X-CSRFToken"] = window.csrfToken();
   });
 
+  // A live region (data-live: the compliance panel) refreshes itself by polling. It is not replaced while the
+  // person is typing in one of its forms, and the parts they had opened stay open after a refresh.
+  var openParts = {};
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var live = event.detail.elt;
+    if (!live || !live.hasAttribute || !live.hasAttribute("data-live")) return;
+    var active = document.activeElement;
+    var typing = active && live.contains(active) && active.matches("input, textarea, select");
+    var changed = Array.prototype.some.call(live.querySelectorAll("textarea, input[type=text], input[type=file]"),
+      function (field) { return field.value !== field.defaultValue; });
+    if (typing || changed) { event.preventDefault(); return; }
+    openParts[live.id] = Array.prototype.map.call(live.querySelectorAll("details[open][id]"),
+      function (part) { return part.id; });
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    Object.keys(openParts).forEach(function (id) {
+      var live = document.getElementById(id);
+      if (!live) return;
+      openParts[id].forEach(function (partId) {
+        var part = document.getElementById(partId);
+        if (part && live.contains(part)) part.open = true;
+      });
+    });
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var boosted = event.detail.requestConfig && event.detail.requestConfig.boosted;

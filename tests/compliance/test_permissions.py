@@ -16,6 +16,7 @@ import json
 from tests.compliance.helpers import PAST_FIRST, program_copy
 from tests.media import png_bytes
 from tests.permission_walk import (
+    BAD,
     DONE,
     FB,
     LOGIN,
@@ -29,7 +30,7 @@ from tests.permission_walk import (
     route_test,
 )
 from workspace.compliance import services
-from workspace.compliance.services import budget
+from workspace.compliance.services import budget, review
 from workspace.core.storage import store_upload
 from workspace.extensions import db
 
@@ -38,8 +39,9 @@ ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_exper
 
 
 def build_compliance_world() -> World:
-    """Every role; the community enrolled (not yet confirmed) in a copy of PLC-100 over a past school year, with
-    an expense (and its receipt), a title on the book list, a waived rule, and a second program to enrol in."""
+    """Every role; the community enrolled (confirmed) in a copy of PLC-100 over a past school year, with an
+    expense (and its receipt), a title on the book list, a waived rule, a submission with the reviewers, the
+    application marked delivered with its file, and a second program to enrol in."""
     world = build_world(ROLES, name="comply")
     convener, reviewer = world.users["convener"], world.users["reviewer"]
     program = program_copy()
@@ -50,11 +52,16 @@ def build_compliance_world() -> World:
         receipt=store_upload(io.BytesIO(png_bytes()), "receipt.png"))
     book = budget.add_book(enrollment, "學習共同體", "佐藤學", "共讀書目", convener)
     waiver = services.waive(enrollment, "plc.photos", "Photos were lost in a flood", reviewer)
+    services.confirm(enrollment, reviewer)
+    submitted = review.submit(services.standings([enrollment])[0], "Our first round", convener)
+    deliverable = review.mark_done(enrollment, "application", PAST_FIRST, "", convener,
+                                   stored=store_upload(io.BytesIO(png_bytes()), "application.png"))
     db.session.commit()
     document = services.copy_document(program)
     document["key"] = f"walk-{world.slug}"
     world.ids = {"enrollment_id": enrollment.id, "program_id": program.id, "other_program_id": other.id,
                  "expense_id": expense.id, "book_id": book.id, "waiver_id": waiver.id,
+                 "submission_id": submitted.id, "deliverable_id": deliverable.id,
                  "program_json": json.dumps(document, ensure_ascii=False)}
     world.computed = {"program_version": lambda: str(db.session.get(type(program), program.id).version)}
     return world
@@ -76,7 +83,7 @@ STEPS = [
          dict(MANAGERS_ONLY, default=DONE), consuming=True),
     Step("POST", "compliance.confirm", ONE + "/confirm", {}, dict(CONFIRMERS, default=DONE)),
     Step("POST", "compliance.change_amount", ONE + "/amount", {"approved_amount": "60000"},
-         dict(READERS, member=FB, default=DONE), consuming=True),
+         dict(READERS, member=FB, co_convener=FB, convener=FB, default=DONE), consuming=True),
     Step("POST", "compliance.withdraw", ONE + "/withdraw", {}, dict(MANAGERS_ONLY, default=DONE), consuming=True),
     Step("POST", "compliance.waive", ONE + "/waivers", {"rule_id": "plc.minutes", "reason": "Minutes kept on paper"},
          dict(CONFIRMERS, default=DONE), consuming=True),
@@ -94,6 +101,20 @@ STEPS = [
          {"title": "教學觀察", "author": "", "relevance": "Observation rubric"}, dict(MANAGERS_ONLY, default=DONE)),
     Step("POST", "compliance.remove_book", ONE + "/books/{book_id}/remove", {}, dict(MANAGERS_ONLY, default=DONE),
          consuming=True),
+    Step("POST", "compliance.submit", ONE + "/submit", {"note": "Answered"}, dict(MANAGERS_ONLY, default=BAD)),
+    Step("POST", "compliance.decide", ONE + "/submissions/{submission_id}/decide",
+         {"decision": "return", "comment": "Add the photos"}, dict(CONFIRMERS, default=DONE), consuming=True),
+    Step("GET", "compliance.submission", ONE + "/submissions/{submission_id}", None, READERS),
+    Step("POST", "compliance.appraise", ONE + "/appraisal", {"rating": "good", "comment": "Steady"},
+         dict(CONFIRMERS, default=DONE)),
+    Step("POST", "compliance.mark_deliverable", ONE + "/deliverables",
+         {"item": "results_report", "done_on": "115/07/20", "note": ""}, dict(MANAGERS_ONLY, default=DONE)),
+    Step("POST", "compliance.unmark_deliverable", ONE + "/deliverables/{deliverable_id}/remove", {},
+         dict(MANAGERS_ONLY, default=DONE), consuming=True),
+    Step("GET", "compliance.deliverable_file", ONE + "/deliverables/{deliverable_id}/file", None, READERS),
+    # The reviewers' table: reviewers and admins (everyone else: 404, it is not advertised).
+    Step("GET", "compliance.review_table", "/review/compliance/", None,
+         dict(anonymous=LOGIN, default=NF, reviewer=OK, reviewer_elsewhere=OK, admin=OK)),
     Step("GET", "compliance.programs", "/admin/programs/", None, ADMIN_ONLY),
     Step("GET", "compliance.new_program", "/admin/programs/new?from={program_id}", None, ADMIN_ONLY),
     Step("POST", "compliance.create_program", "/admin/programs/new", {"definition": "{program_json}"},
@@ -106,9 +127,11 @@ STEPS = [
          dict(ADMIN_ONLY, admin=DONE)),
 ]
 
+REVIEWERS_STEPS = {"compliance.confirm", "compliance.waive", "compliance.revoke", "compliance.decide",
+                   "compliance.appraise"}
 TABLE = Table(ROLES, build_compliance_world, STEPS,
               csrf_as=lambda step: "admin" if "program" in step.endpoint else "convener"
-              if step.endpoint not in {"compliance.confirm", "compliance.waive", "compliance.revoke"} else "reviewer")
+              if step.endpoint not in REVIEWERS_STEPS else "reviewer")
 test_route_answers_each_role = route_test(TABLE)
 test_unsafe_requests_without_the_csrf_token_are_refused = csrf_test(TABLE)
 

@@ -9,7 +9,7 @@ import json
 import re
 
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
-from tests.factories import add_member, make_reviewer, make_user
+from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.compliance.models import Enrollment, Expense, Program
 from workspace.compliance.services import budget
@@ -72,7 +72,7 @@ def test_a_waiver_without_a_reason_keeps_the_rule_open_with_the_error(client, ct
     url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/waivers"
     response = client.post_form(url, {"rule_id": "plc.activities", "reason": ""})
     assert response.status_code == 422
-    assert re.search(r'<details open>', _text(response))
+    assert re.search(r'<details id="details-\d+-plc.activities" open>', _text(response))
     assert client.post_form(url, {"rule_id": "plc.activities", "reason": "停課"}).status_code == 302
     page = _text(client.get(f"/c/{setup.slug}/compliance/"))
     assert re.search(r'class="rule status-waived" id="rule-\d+-plc.activities"', page) and "停課" in page
@@ -175,3 +175,36 @@ def test_a_reader_of_traditional_chinese_reads_the_rules_statuses_and_money_in_c
     assert "執行期間內至少辦理18次社群活動。" in html  # the rule's own message in the reader's language
     assert "未達成" in html and "NT$30,000" in html
     assert "社群活動次數不得少於18次" in html  # the funder's clause it comes from
+
+
+def test_a_reviewer_returns_the_submission_the_convener_reads_the_comment_and_submits_again(client, ctx):
+    setup = enrolled()
+    setup.activity(PAST_FIRST + dt.timedelta(days=3), photo=False)
+    reviewer = make_reviewer(setup.club.community.schools[0])
+    base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    client.login(setup.club.convener)
+    assert client.post_form(f"{base}/submit", {"note": "請審查"}).status_code == 302
+    client.login(reviewer)
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    submission_id = re.search(r"/submissions/(\d+)/decide", page).group(1)
+    refused = client.post_form(f"{base}/submissions/{submission_id}/decide", {"decision": "return", "comment": ""})
+    assert refused.status_code == 422 and 'id="decision-comment-' in _text(refused)
+    assert client.post_form(f"{base}/submissions/{submission_id}/decide",
+                            {"decision": "return", "comment": "第1次活動缺照片"}).status_code == 302
+    client.login(setup.club.convener)
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert "第1次活動缺照片" in page and "Submit again" in page
+    assert client.post_form(f"{base}/submit", {"note": ""}).status_code == 422  # answer the comments first
+    assert client.post_form(f"{base}/submit", {"note": "已補照片"}).status_code == 302
+    kept = _text(client.get(f"{base}/submissions/{submission_id}"))
+    assert "請審查" in kept and "第1次活動缺照片" in kept and "has no photo" in kept
+
+
+def test_the_reviewers_table_shows_the_communities_in_scope_and_the_school_totals(client, ctx):
+    setup = enrolled(amount=30_000)
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    html = _text(client.get("/review/compliance/?sort=remaining&attention=1"))
+    assert setup.club.community.name in html and "NT$30,000" in html
+    assert client.get("/review/compliance/?program=abc").status_code == 404
+    client.login(make_reviewer(make_school(name="別校")))
+    assert setup.club.community.name not in _text(client.get("/review/compliance/"))

@@ -24,7 +24,7 @@ from workspace.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2] / "workspace"
 ACTION = re.compile(r'"((?:community|membership|invitation|resource|discussions|user|school|reviewer_scope|'
-                    r'activity|attendance|evidence|monthly_plan|plans|program|enrollment|rule)\.[a-z_]+)"')
+                    r'activity|attendance|evidence|monthly_plan|plans|program|enrollment|rule|submission|deliverable|expense|book)\.[a-z_]+)"')
 # Events of no community: what they name instead.
 SITE_EVENTS = {"school.saved": "%(school)s", "reviewer_scope.granted": "%(user)s",
                "reviewer_scope.revoked": "%(user)s", "school.domain_added": "%(school)s",

@@ -3,6 +3,7 @@ rules waived and waivers taken back."""
 
 from __future__ import annotations
 
+from workspace.compliance import wording
 from workspace.core import audit
 from workspace.core.i18n import N_
 
@@ -18,9 +19,24 @@ MESSAGES = {
     "enrollment.withdrawn": N_("withdrew %(community)s from the program %(program)s"),
     "rule.waived": N_("waived the rule %(rule)s of %(program)s for %(community)s"),
     "rule.unwaived": N_("took back the waiver of the rule %(rule)s for %(community)s"),
+    "enrollment.appraised": N_("recorded the appraisal of %(community)s in %(program)s"),
+    "submission.submitted": N_("submitted %(community)s's standing in %(program)s to the reviewers (round "
+                               "%(number)s)"),
+    "submission.approved": N_("approved the submission of %(community)s in %(program)s (round %(number)s)"),
+    "submission.returned": N_("returned the submission of %(community)s in %(program)s with comments (round "
+                              "%(number)s)"),
+    "deliverable.marked": N_("marked the %(item)s of %(community)s done in %(program)s"),
+    "deliverable.unmarked": N_("took back the %(item)s of %(community)s"),
+    "expense.added": N_("added an expense to the budget of %(community)s in %(program)s"),
+    "expense.changed": N_("changed an expense of %(community)s in %(program)s"),
+    "expense.trashed": N_("moved an expense of %(community)s in %(program)s to the trash"),
+    "expense.restored": N_("put back an expense of %(community)s in %(program)s"),
+    "book.added": N_("added %(title)s to the book list of %(community)s"),
+    "book.removed": N_("took %(title)s off the book list of %(community)s"),
 }
 
 
 def register() -> None:
-    """Give the trail this area's sentences."""
+    """Give the trail this area's sentences, and the deliverables' names in the reader's language."""
     audit.register_messages(MESSAGES)
+    audit.register_label("item", wording.item_text)

@@ -64,3 +64,34 @@ class BookForm(WorkspaceForm):
     author = StringField(_l("Author"), validators=[Optional(), Length(max=200)])
     relevance = TextAreaField(_l("How it serves the community"), validators=[DataRequired(REQUIRED),
                                                                              Length(max=2000)])
+
+
+class SubmitForm(WorkspaceForm):
+    """The convener hands the enrolment's standing to the reviewers, with a note (required when answering)."""
+
+    note = TextAreaField(_l("Note to the reviewers"), validators=[Optional(), Length(max=4000)])
+
+
+class DecisionForm(WorkspaceForm):
+    """A reviewer approves a submission or returns it with comments."""
+
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("return", _l("Return with comments"))],
+                           validators=[DataRequired(REQUIRED)])
+    comment = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=4000)])
+
+
+class AppraisalForm(WorkspaceForm):
+    """A reviewer's appraisal at the end of the period."""
+
+    rating = SelectField(_l("Rating"), choices=[], validators=[DataRequired(REQUIRED)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
+
+
+class DeliverableForm(WorkspaceForm):
+    """A deliverable marked done, with its file."""
+
+    item = SelectField(_l("Deliverable"), choices=[], validators=[DataRequired(REQUIRED)])
+    done_on = StringField(_l("Done on"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                          description=_l("Such as 2027-06-20, 116/06/20 or 民國116年6月20日."))
+    file = FileField(_l("File"))
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

@@ -27,7 +27,7 @@ from workspace.compliance.facts import (
     MonthlyPlanFact,
     SchoolFact,
 )
-from workspace.compliance.models import BookListItem, Enrollment, Expense, Program
+from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Expense, Program
 from workspace.core.database import utcnow
 from workspace.core.records import Period, local_day
 from workspace.extensions import db
@@ -41,14 +41,15 @@ def program_period(program: Program) -> Period:
 def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None) -> dict[int, CommunityFacts]:
     """The facts of each enrolment's community over its program's period, by enrolment id.
 
-    Seven queries per distinct program period and two for the budgets, whatever the number of communities,
-    members, activities or expenses.
+    Seven queries per distinct program period and three for the budgets and deliverables, whatever the number
+    of communities, members, activities or expenses.
     """
     now = now or utcnow()
     by_period: dict[Period, list[Enrollment]] = defaultdict(list)
     for enrollment in enrollments:
         by_period[program_period(enrollment.program)].append(enrollment)
     expenses, books = _budget([enrollment.id for enrollment in enrollments])
+    marked = _deliverables([enrollment.id for enrollment in enrollments])
     facts: dict[int, CommunityFacts] = {}
     for period, group in by_period.items():
         community_ids = sorted({enrollment.community_id for enrollment in group})
@@ -57,7 +58,9 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
             facts[enrollment.id] = replace(per_community[enrollment.community_id],
                                            approved_amount=enrollment.approved_amount,
                                            expenses=tuple(expenses.get(enrollment.id, ())),
-                                           book_list=tuple(books.get(enrollment.id, ())))
+                                           book_list=tuple(books.get(enrollment.id, ())),
+                                           deliverables=per_community[enrollment.community_id].deliverables
+                                           + tuple(marked.get(enrollment.id, ())))
     return facts
 
 
@@ -127,3 +130,16 @@ def _budget(enrollment_ids: list[int]) -> tuple[dict[int, list[ExpenseFact]], di
             .where(BookListItem.enrollment_id.in_(enrollment_ids), BookListItem.live).order_by(BookListItem.id)):
         books[enrollment_id].append(BookFact(title, relevance))
     return expenses, books
+
+
+def _deliverables(enrollment_ids: list[int]) -> dict[int, list[DeliverableFact]]:
+    """What the conveners marked done (the results report, the application …), by enrolment (one query)."""
+    marked: dict[int, list[DeliverableFact]] = defaultdict(list)
+    if enrollment_ids:
+        for row in db.session.execute(
+                select(Deliverable.enrollment_id, Deliverable.item, Deliverable.done_on, Deliverable.filename,
+                       Deliverable.note)
+                .where(Deliverable.enrollment_id.in_(enrollment_ids), Deliverable.live)
+                .order_by(Deliverable.done_on, Deliverable.id)):
+            marked[row.enrollment_id].append(DeliverableFact(row.item, row.done_on, row.filename or row.note))
+    return marked

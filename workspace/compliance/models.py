@@ -168,3 +168,83 @@ class BookListItem(db.Model):
     live = unset("deleted_at")
 
     enrollment = relationship("Enrollment")
+
+
+class SubmissionStatus(enum.StrEnum):
+    SUBMITTED = "submitted"  # with the reviewers
+    RETURNED = "returned"  # sent back with comments: the convener answers and submits again
+    APPROVED = "approved"
+
+
+class Submission(db.Model):
+    """What a convener handed to the reviewers for an enrolment, as it stood that day.
+
+    `snapshot` keeps the program's definition (the rules as they were) and every rule's result at the moment
+    of submission, so a later change of the program or the records never rewrites what was judged. Each round
+    is its own row (numbered): returned, answered, submitted again, the history stays.
+    """
+
+    __tablename__ = "submissions"
+    __cache_rule__ = like("enrollment_id")
+    __table_args__ = (
+        one_of("status", SubmissionStatus),
+        UniqueConstraint("enrollment_id", "number", name="uq_submissions_enrollment_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1 for the first round, then 2, 3 …
+    status: Mapped[str] = mapped_column(String(12), default=SubmissionStatus.SUBMITTED.value)
+    note: Mapped[str] = mapped_column(Text, default="")  # the convener's words: a cover note, an answer
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str] = mapped_column(Text, default="")  # the reviewer's, when returned or approved
+
+    enrollment = relationship("Enrollment")
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class Appraisal(db.Model):
+    """A reviewer's appraisal of an enrolment at the end of the period: a rating and a comment (one per
+    enrolment; recording it again replaces it, the trail keeps the old)."""
+
+    __tablename__ = "appraisals"
+    __cache_rule__ = like("enrollment_id")
+    __table_args__ = (UniqueConstraint("enrollment_id", name="uq_appraisals_enrollment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    rating: Mapped[str] = mapped_column(String(20))  # excellent, good, fair, poor (優等、甲等、乙等、丙等)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    appraised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrollment = relationship("Enrollment")
+    appraised_by = relationship("User")
+
+
+class Deliverable(db.Model):
+    """A deliverable marked done by the convener (a results report, the application …), with its file."""
+
+    __tablename__ = "deliverables"
+    __cache_rule__ = like("enrollment_id")
+    __table_args__ = (Index("ix_deliverables_enrollment", "enrollment_id", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(40))  # results_report, book_list, application, implementation_plan …
+    done_on: Mapped[dt.date] = mapped_column(Date)
+    blob_id: Mapped[int | None] = mapped_column(ForeignKey("blobs.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    live = unset("deleted_at")
+
+    enrollment = relationship("Enrollment")
+    blob = relationship("Blob")

@@ -32,13 +32,13 @@ def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
     open_ = community.archived_at is None and enrollment.withdrawn_at is None
     if action == "view":
         return admin or role in CONTRIBUTORS or reviewer
-    if action == "manage_budget":  # expenses, receipts and the book list: the conveners
+    if action in {"manage_budget", "submit"}:  # expenses, receipts, book list, deliverables; handing it in
         return open_ and (admin or role in MANAGERS)
     if action == "withdraw":  # the convener takes the community out of the program (kept, judged no more)
         return open_ and (admin or role in MANAGERS)
     if action == "edit_amount":  # until it is confirmed; then only the one who confirms changes it
         return open_ and (admin or reviewer or (role in MANAGERS and not enrollment.confirmed))
-    if action in {"confirm", "waive"}:
+    if action in {"confirm", "waive", "decide", "appraise"}:
         return open_ and (admin or reviewer)
     raise ValueError(f"unknown enrolment action {action!r}")
 

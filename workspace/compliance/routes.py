@@ -17,11 +17,22 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.compliance import audit, services, wording
-from workspace.compliance.forms import AmountForm, BookForm, EnrolForm, ExpenseForm, ProgramForm, WaiverForm
+from workspace.compliance.forms import (
+    AmountForm,
+    AppraisalForm,
+    BookForm,
+    DecisionForm,
+    DeliverableForm,
+    EnrolForm,
+    ExpenseForm,
+    ProgramForm,
+    SubmitForm,
+    WaiverForm,
+)
 from workspace.compliance.gather import gather
-from workspace.compliance.models import BookListItem, Enrollment, Expense, Program, Waiver
+from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Expense, Program, Submission, Waiver
 from workspace.compliance.programs import parse_program_text
-from workspace.compliance.services import budget
+from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
@@ -47,13 +58,22 @@ def _load_enrollment(community: Any, enrollment_id: int, action: str = "view") -
 def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> dict[str, Any]:
     enrollments = services.enrollments_of(community.id)
     standings = services.standings(enrollments)
+    ids = [enrollment.id for enrollment in enrollments]
     open_programs = [program for program in services.programs()
                      if program.id not in {enrollment.program_id for enrollment in enrollments}]
     form = enrol_form or EnrolForm(formdata=None)
     form.program_id.choices = [(program.id, program.name) for program in open_programs]
+    appraisal_form = AppraisalForm(formdata=None)
+    appraisal_form.rating.choices = [(key, str(label)) for key, label in review.RATINGS.items()]
+    deliverable_form = DeliverableForm(formdata=None)
+    deliverable_form.item.choices = [(item, wording.item_text(item)) for item in review.DELIVERABLE_ITEMS]
     return {"community": community, "standings": standings, "enrol_form": form, "open_programs": open_programs,
             "generation": current_generation(), "wording": wording, "action_form": EmptyForm(formdata=None),
-            "waiver_form": WaiverForm(formdata=None), "amount_form": AmountForm(formdata=None)}
+            "waiver_form": WaiverForm(formdata=None), "amount_form": AmountForm(formdata=None),
+            "rounds": review.submissions_of(ids), "appraisals": review.appraisals_of(ids),
+            "marked": review.deliverables_of(ids),
+            "submit_form": SubmitForm(formdata=None), "decision_form": DecisionForm(formdata=None),
+            "appraisal_form": appraisal_form, "deliverable_form": deliverable_form, "ratings": review.RATINGS}
 
 
 @bp.get("/c/<slug>/compliance/")
@@ -465,6 +485,172 @@ def remove_book(slug: str, enrollment_id: int, book_id: int):
     db.session.commit()
     flash(_("The title is off the book list."), "success")
     return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
+
+
+# --- submissions, decisions, appraisals, deliverables ------------------------------------------------------
+
+
+def _standing_of(enrollment: Enrollment) -> services.Standing:
+    return services.standings([enrollment])[0]
+
+
+def _panel_with(community: Any, status: int = 422, **forms: Any) -> Response:
+    context = _panel_context(community)
+    context.update(forms)
+    return render_page("compliance/panel.html", status=status, **context)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/submit")
+def submit(slug: str, enrollment_id: int):
+    """Hand the enrolment's standing to the reviewers (a new round after a return, answering its comments)."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "submit")
+    form = SubmitForm()
+    if form.validate():
+        try:
+            review.submit(_standing_of(enrollment), form.note.data, current_user)
+            db.session.commit()
+            flash(_("Submitted to the reviewers."), "success")
+            return redirect(url_for("compliance.panel", slug=slug) + f"#submissions-{enrollment.id}")
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _panel_with(community, submit_form=form, submit_for=enrollment.id)
+
+
+def _load_submission(enrollment: Enrollment, submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.enrollment_id != enrollment.id:
+        abort(404)
+    return submission
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>/decide")
+def decide(slug: str, enrollment_id: int, submission_id: int):
+    """A reviewer approves the submission or returns it with comments."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "decide")
+    submission = _load_submission(enrollment, submission_id)
+    form = DecisionForm()
+    if form.validate():
+        try:
+            review.decide(submission, form.decision.data == "approve", form.comment.data, current_user)
+            db.session.commit()
+            flash(_("The submission is approved.") if form.decision.data == "approve"
+                  else _("The submission is returned to the convener with your comments."), "success")
+            return redirect(url_for("compliance.panel", slug=slug) + f"#submissions-{enrollment.id}")
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _panel_with(community, decision_form=form, decision_for=submission.id)
+
+
+@bp.get("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>")
+def submission(slug: str, enrollment_id: int, submission_id: int):
+    """A submission as it was handed in: every rule's result that day, under the rules as they were then."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    found = _load_submission(enrollment, submission_id)
+    return render_page("compliance/submission.html", community=community, enrollment=enrollment, submission=found,
+                       results=review.snapshot_results(found), program=found.snapshot.get("program", {}),
+                       wording=wording)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/appraisal")
+def appraise(slug: str, enrollment_id: int):
+    """A reviewer records the enrolment's appraisal (rating and comment) at the end of the period."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "appraise")
+    form = AppraisalForm()
+    form.rating.choices = [(key, str(label)) for key, label in review.RATINGS.items()]
+    if form.validate():
+        try:
+            review.appraise(enrollment, form.rating.data, form.comment.data, current_user)
+            db.session.commit()
+            flash(_("The appraisal is recorded."), "success")
+            return redirect(url_for("compliance.panel", slug=slug) + f"#submissions-{enrollment.id}")
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _panel_with(community, appraisal_form=form, appraisal_for=enrollment.id)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/deliverables")
+def mark_deliverable(slug: str, enrollment_id: int):
+    """Mark a deliverable done, with its file (the results report, the application …)."""
+    community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    form = DeliverableForm()
+    form.item.choices = [(item, wording.item_text(item)) for item in review.DELIVERABLE_ITEMS]
+    if form.validate():
+        done_on = parse_roc_date(form.done_on.data)
+        try:
+            if done_on is None:
+                raise DomainError(_("Enter a date that exists, such as 2027-06-20 or 116/06/20."), "done_on")
+            upload = request.files.get("file")
+            stored = store_uploads([upload])[0] if upload is not None and upload.filename else None
+            review.mark_done(enrollment, form.item.data, done_on, form.note.data, current_user, stored=stored)
+            db.session.commit()
+            flash(_("The deliverable is marked done."), "success")
+            return redirect(url_for("compliance.panel", slug=slug) + f"#deliverables-{enrollment.id}")
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    return _panel_with(community, deliverable_form=form, deliverable_for=enrollment.id)
+
+
+def _load_deliverable(enrollment: Enrollment, deliverable_id: int) -> Deliverable:
+    deliverable = db.session.get(Deliverable, deliverable_id)
+    if deliverable is None or deliverable.enrollment_id != enrollment.id or deliverable.deleted_at is not None:
+        abort(404)
+    return deliverable
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/deliverables/<int:deliverable_id>/remove")
+def unmark_deliverable(slug: str, enrollment_id: int, deliverable_id: int):
+    """Take a deliverable back (it was marked by mistake)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    review.unmark(_load_deliverable(enrollment, deliverable_id), current_user)
+    db.session.commit()
+    flash(_("The deliverable is no longer marked done."), "success")
+    return redirect(url_for("compliance.panel", slug=slug) + f"#deliverables-{enrollment.id}")
+
+
+@bp.get("/c/<slug>/compliance/<int:enrollment_id>/deliverables/<int:deliverable_id>/file")
+def deliverable_file(slug: str, enrollment_id: int, deliverable_id: int):
+    """A deliverable's file, as an attachment."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    deliverable = _load_deliverable(enrollment, deliverable_id)
+    if deliverable.blob is None:
+        abort(404)
+    return send_blob(deliverable.blob, deliverable.filename or "deliverable")
+
+
+# --- the reviewers' table ----------------------------------------------------------------------------------
+
+SORTS = {
+    "name": lambda row: (row.enrollment.community.name,),
+    "status": lambda row: (["not_met", "at_risk", "on_track", "met", "not_applicable"].index(row.worst),
+                           row.enrollment.community.name),
+    "activities": lambda row: (-row.held, row.enrollment.community.name),
+    "remaining": lambda row: (-row.standing.ledger.remaining, row.enrollment.community.name),
+}
+
+
+@bp.get("/review/compliance/")
+def review_table():
+    """Every enrolled community the reviewer reviews: status per rule, activities, participants, money; the
+    totals per school (附件1). ?program=<id> filters, ?sort=name|status|activities|remaining, ?attention=1
+    keeps the communities with a rule at risk or not met."""
+    require(can(current_user, "review"), hide=True)
+    program_id = parse_id(request.args.get("program")) if request.args.get("program") else None
+    if request.args.get("program") and program_id is None:
+        abort(404)
+    sort = request.args.get("sort", "status")
+    if sort not in SORTS:
+        sort = "status"
+    rows = review.review_table(current_user, program_id=program_id)
+    if request.args.get("attention") == "1":
+        rows = [row for row in rows if row.worst in {"not_met", "at_risk"}]
+    rows.sort(key=SORTS[sort])
+    return render_page("compliance/review.html", rows=rows, totals=review.school_totals(rows), sort=sort,
+                       program_id=program_id, attention=request.args.get("attention") == "1",
+                       programs=services.programs() + services.programs(archived=True), wording=wording)
 
 
 audit.register()

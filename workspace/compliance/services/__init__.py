@@ -7,6 +7,7 @@ package re-exports their public names (`services.enrol`, `services.standings`):
 - `enrolment`: enrolments and their approved amount, confirmation, withdrawal; reviewers' waivers.
 - `standing`: each enrolment judged today by the engine from the gathered facts.
 - `budget`: expenses checked against the program's caps, the book list, the ledger.
+- `review`: submissions and their rounds, appraisals, deliverables, the reviewers' table and school totals.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def categories(enrollment: Enrollment) -> list[dict[str, Any]]:
 def expenses_of(enrollment: Enrollment, *, trashed: bool = False) -> list[Expense]:
     """The enrolment's expenses by date (one query); the trashed ones only when asked."""
     query = select(Expense).where(Expense.enrollment_id == enrollment.id)
-    query = query.where(Expense.deleted_at.is_not(None) if trashed else Expense.live)
+    query = query.where(~Expense.live if trashed else Expense.live)
     return list(db.session.scalars(query.order_by(Expense.spent_on, Expense.id)))
 
 

@@ -104,5 +104,5 @@ def set_archived(program: Program, archived: bool, actor: Any) -> None:
 def programs(*, archived: bool = False) -> list[Program]:
     """The programs, newest period first; archived ones only when asked."""
     query = select(Program).order_by(Program.first_day.desc(), Program.name, Program.id)
-    query = query.where(Program.archived_at.is_not(None) if archived else Program.live)
+    query = query.where(~Program.live if archived else Program.live)
     return list(db.session.scalars(query))

@@ -1,7 +1,6 @@
 """Where each enrolment stands today: the facts gathered once for all, judged by the engine, with the
 waivers in force."""
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workspace.compliance import engine
+from workspace.compliance.facts import CommunityFacts
 from workspace.compliance.gather import gather
 from workspace.compliance.models import Enrollment, Waiver
 from workspace.compliance.services.enrolment import live_waivers
@@ -27,6 +27,12 @@ class Standing:
     waivers: dict[str, Waiver]
     burn_up: Any  # engine BurnUp, or None when the program has no activity count
     titles: dict[int, str]  # activity id → title, for the records that count
+    facts: CommunityFacts  # what it was judged on (the reviewers' table counts activities and people from it)
+
+    @property
+    def ledger(self) -> engine.Ledger:
+        """Approved, spent and remaining, per category and in total."""
+        return engine.ledger(self.enrollment.program.definition, self.facts)
 
     @property
     def tally(self) -> dict[str, int]:
@@ -51,5 +57,6 @@ def standings(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = No
                                   waivers={rule_id: waiver.reason for rule_id, waiver in mine.items()})
         judged.append(Standing(enrollment, today, tuple(results), mine,
                                engine.burn_up(program, facts[enrollment.id], today),
-                               {activity.id: activity.title for activity in facts[enrollment.id].activities}))
+                               {activity.id: activity.title for activity in facts[enrollment.id].activities},
+                               facts[enrollment.id]))
     return judged

@@ -1,0 +1,153 @@
+"""Submissions and their rounds, appraisals, deliverables and the reviewers' table, on a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from flask import g
+
+from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, result
+from tests.factories import make_reviewer, make_school, make_user
+from tests.media import png_bytes
+from workspace.compliance import services
+from workspace.compliance.services import budget, review
+from workspace.core.errors import Conflict, ValidationError
+from workspace.core.storage import store_upload
+from workspace.extensions import db
+
+
+def as_new_request(read, viewer):
+    """Call `read(viewer)` as a request of its own would (the policy keeps a person's scopes per request)."""
+    g.pop("_reviewer_scopes", None)
+    g.pop("_memberships", None)
+    return read(viewer)
+
+
+def test_a_submission_keeps_the_rules_and_results_of_its_day(ctx):
+    setup = enrolled()
+    setup.activity(PAST_FIRST + dt.timedelta(days=3))
+    submission = review.submit(judge(setup), "第一次送審", setup.club.convener)
+    db.session.commit()
+    kept = {found.rule_id: found for found in review.snapshot_results(submission)}
+    assert kept["plc.activities"].figure == 1 and kept["plc.activities"].status == "not_met"
+    # The program and the records change afterwards: what was submitted does not.
+    document = dict(setup.program.definition, name="Renamed")
+    document["rules"] = [dict(rule, target=1) if rule["id"] == "plc.activities" else rule
+                         for rule in document["rules"]]
+    services.update_program(setup.program, document, None, version=setup.program.version)
+    setup.activity(PAST_FIRST + dt.timedelta(days=10))
+    db.session.commit()
+    assert result(judge(setup), "plc.activities").status == "met"
+    again = {found.rule_id: found for found in review.snapshot_results(db.session.get(type(submission),
+                                                                                       submission.id))}
+    assert again["plc.activities"].figure == 1 and again["plc.activities"].target == 18
+    assert submission.snapshot["program"]["name"] != "Renamed"
+
+
+def test_returned_answered_resubmitted_approved_and_the_history_stays(ctx):
+    setup = enrolled()
+    reviewer = make_reviewer(setup.club.community.schools[0])
+    first = review.submit(judge(setup), "", setup.club.convener)
+    with pytest.raises(Conflict):
+        review.submit(judge(setup), "again", setup.club.convener)  # already with the reviewers
+    with pytest.raises(ValidationError) as refused:
+        review.decide(first, approve=False, comment=" ", actor=reviewer)
+    assert refused.value.field == "comment"
+    review.decide(first, approve=False, comment="請補上第3次活動的照片", actor=reviewer)
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        review.submit(judge(setup), "", setup.club.convener)  # an answer is needed
+    assert refused.value.field == "note"
+    second = review.submit(judge(setup), "已補上照片", setup.club.convener)
+    review.decide(second, approve=True, comment="", actor=reviewer)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        review.decide(second, approve=False, comment="late", actor=reviewer)
+    with pytest.raises(Conflict):
+        review.submit(judge(setup), "more", setup.club.convener)
+    history = review.submissions_of([setup.enrollment.id])[setup.enrollment.id]
+    assert [(found.number, found.status, found.note, found.comment) for found in history] == [
+        (1, "returned", "", "請補上第3次活動的照片"), (2, "approved", "已補上照片", "")]
+
+
+def test_an_unconfirmed_enrolment_cannot_be_submitted(ctx):
+    setup = enrolled(confirmed=False)
+    with pytest.raises(ValidationError, match="not confirmed"):
+        review.submit(judge(setup), "", setup.club.convener)
+
+
+def test_an_appraisal_is_recorded_once_and_replaced(ctx):
+    setup = enrolled()
+    reviewer = make_user()
+    with pytest.raises(ValidationError):
+        review.appraise(setup.enrollment, "stellar", "", reviewer)
+    review.appraise(setup.enrollment, "good", "持續進步", reviewer)
+    review.appraise(setup.enrollment, "excellent", "成果豐碩", reviewer)
+    db.session.commit()
+    appraisal = review.appraisals_of([setup.enrollment.id])[setup.enrollment.id]
+    assert (appraisal.rating, appraisal.comment) == ("excellent", "成果豐碩")
+
+
+def test_a_results_report_marked_done_meets_its_deliverable_rule(ctx):
+    setup = enrolled()
+    assert result(judge(setup), "plc.results_report").status == "not_met"
+    with pytest.raises(ValidationError) as refused:
+        review.mark_done(setup.enrollment, "a_poem", PAST_LAST, "", setup.club.convener)
+    assert refused.value.field == "item"
+    marked = review.mark_done(setup.enrollment, "results_report", PAST_LAST - dt.timedelta(days=2), "6 本",
+                              setup.club.convener, stored=store_upload(io.BytesIO(png_bytes()), "report.png"))
+    db.session.commit()
+    assert result(judge(setup), "plc.results_report").status == "met"
+    review.unmark(marked, setup.club.convener)
+    db.session.commit()
+    assert result(judge(setup), "plc.results_report").status == "not_met"
+
+
+def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_and_school_totals(ctx):
+    first, second = enrolled("club-a", amount=30_000), enrolled("club-b", amount=20_000)
+    outside = enrolled("club-c")
+    first.activity(PAST_FIRST + dt.timedelta(days=3))
+    budget.add_expense(first.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       first.club.convener)
+    db.session.commit()
+    school = make_school(name="審查學校")
+    for setup in (first, second):
+        setup.club.community.schools = [school]
+    db.session.commit()
+    reviewer = make_reviewer(school)
+    rows = as_new_request(review.review_table, reviewer)
+    assert sorted(row.enrollment.community.slug for row in rows) == ["club-a", "club-b"]
+    row = next(row for row in rows if row.enrollment.community.slug == "club-a")
+    assert (row.held, row.participants, row.standing.ledger.remaining) == (1, 6, 29_800)
+    totals = review.school_totals(rows)
+    assert [(total.school, total.participants, total.approved, total.remaining) for total in totals] == [
+        ("審查學校", 12, 50_000, 49_800)]
+    admin_rows = as_new_request(review.review_table, make_user(is_admin=True))
+    assert {row.enrollment.id for row in admin_rows} >= {outside.enrollment.id}
+    assert as_new_request(review.review_table, make_user()) == []
+
+
+def test_the_reviewers_table_costs_the_same_queries_for_two_or_five_communities(ctx, count_queries):
+    school = make_school(name="計數學校")
+    setups = [enrolled(f"count-{number}") for number in range(5)]
+    for setup in setups:
+        setup.club.community.schools = [school]
+        setup.enrollment.program_id = setups[0].program.id  # one program: one period to gather
+        setup.activity(PAST_FIRST + dt.timedelta(days=4))
+    db.session.commit()
+    reviewer = make_reviewer(school)
+
+    def queries(expected: int) -> int:
+        db.session.expire_all()
+        with count_queries() as counted:
+            rows = as_new_request(review.review_table, reviewer)
+        assert len(rows) == expected and all(row.held == 1 for row in rows)
+        return len(counted)
+
+    five = queries(5)
+    for setup in setups[2:]:
+        setup.club.community.schools = []
+    db.session.commit()
+    assert queries(2) == five <= 20

@@ -1,0 +1,311 @@
+"""Submissions to the reviewers (submit, return with comments, answer and submit again, approve), the
+reviewers' appraisal at the end of a period, deliverables marked done, and the reviewers' table of every
+enrolled community in scope with the county's totals per school (附件1).
+
+A submission keeps a snapshot: the program's definition and every rule's result on the day it was handed in,
+so what was judged is never rewritten by a later edit of the program or the records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from workspace.communities.models import Community
+from workspace.compliance import engine
+from workspace.compliance.engine import RuleResult, Status
+from workspace.compliance.models import (
+    Appraisal,
+    Deliverable,
+    Enrollment,
+    Submission,
+    SubmissionStatus,
+)
+from workspace.compliance.services.standing import Standing, standings
+from workspace.core.database import utcnow
+from workspace.core.errors import Conflict, ValidationError
+from workspace.core.models import record_event
+from workspace.core.permissions import scope
+from workspace.core.text import clean_line
+from workspace.extensions import db
+
+MAX_NOTE = 4000
+RATINGS = {"excellent": _l("Excellent (優等)"), "good": _l("Good (甲等)"), "fair": _l("Fair (乙等)"),
+           "poor": _l("Poor (丙等)")}
+DELIVERABLE_ITEMS = ("results_report", "application", "implementation_plan")  # marked by hand, with a file
+
+
+# --- snapshots -------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A result as JSON can keep it (dates as ISO text, statuses as their value)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Status):
+        return value.value
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if dataclasses.is_dataclass(value):
+        return _plain(dataclasses.asdict(value))
+    return value
+
+
+def snapshot(standing: Standing) -> dict[str, Any]:
+    """What a submission keeps of the standing: the program as it was and each rule's result that day."""
+    enrollment = standing.enrollment
+    ledger = standing.ledger
+    return {"today": standing.today.isoformat(), "program": enrollment.program.definition,
+            "program_version": enrollment.program.version, "approved_amount": enrollment.approved_amount,
+            "results": [_plain(result) for result in standing.results],
+            "ledger": {"approved": ledger.approved, "spent": ledger.spent, "remaining": ledger.remaining}}
+
+
+DAY_PARAMS = frozenset({"day", "by", "due", "month", "joined", "left"})  # gap parameters that are days
+
+
+def _day(key: str, value: Any) -> Any:
+    """A gap's day parameter as a date again (JSON kept it as ISO text)."""
+    if key in DAY_PARAMS and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def snapshot_results(submission: Submission) -> list[RuleResult]:
+    """The results a submission kept, as the engine's rows again (for the same template as the live panel)."""
+    def revive(data: dict[str, Any]) -> RuleResult:
+        values = dict(data)
+        values["status"] = Status(values["status"])
+        for key in ("window_first", "window_last"):
+            if values.get(key):
+                values[key] = dt.date.fromisoformat(values[key])
+        values["counted"] = tuple(tuple(pair) for pair in values.get("counted", ()))
+        values["gaps"] = tuple(engine.Gap(gap["code"], {key: _day(key, value) for key, value in
+                                                        gap.get("params", {}).items()})
+                               for gap in values.get("gaps", ()))
+        values["parts"] = tuple(revive(part) for part in values.get("parts", ()))
+        return RuleResult(**values)
+
+    return [revive(data) for data in submission.snapshot.get("results", ())]
+
+
+# --- submissions -----------------------------------------------------------------------------------------
+
+
+def submissions_of(enrollment_ids: Sequence[int]) -> dict[int, list[Submission]]:
+    """Every round of submission of these enrolments, oldest first (one query)."""
+    found: dict[int, list[Submission]] = defaultdict(list)
+    if enrollment_ids:
+        for submission in db.session.scalars(
+                select(Submission).where(Submission.enrollment_id.in_(list(enrollment_ids)))
+                .order_by(Submission.enrollment_id, Submission.number)):
+            found[submission.enrollment_id].append(submission)
+    return found
+
+
+def _note(text: str | None, field: str = "note") -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_NOTE:
+        raise ValidationError(_("Keep it under %(max)d characters.", max=MAX_NOTE), field)
+    return text
+
+
+def submit(standing: Standing, note: str, actor: Any) -> Submission:
+    """Hand the enrolment's standing to the reviewers (a new round after a return)."""
+    enrollment = standing.enrollment
+    if not enrollment.confirmed:
+        raise ValidationError(_("The enrolment is not confirmed yet: it cannot be submitted."))
+    rounds = submissions_of([enrollment.id]).get(enrollment.id, [])
+    if rounds and rounds[-1].status == SubmissionStatus.SUBMITTED.value:
+        raise Conflict(_("This enrolment is already with the reviewers."))
+    if rounds and rounds[-1].status == SubmissionStatus.APPROVED.value:
+        raise Conflict(_("This enrolment is approved: there is nothing to submit."))
+    text = _note(note)
+    if rounds and not text:
+        raise ValidationError(_("Answer the reviewer's comments before submitting again."), "note")
+    submission = Submission(enrollment_id=enrollment.id, number=len(rounds) + 1, note=text,
+                            snapshot=snapshot(standing), submitted_by_id=getattr(actor, "id", None))
+    db.session.add(submission)
+    db.session.flush()
+    record_event(actor, "submission.submitted", submission, enrollment.community, program=enrollment.program.name,
+                 number=submission.number)
+    return submission
+
+
+def decide(submission: Submission, approve: bool, comment: str, actor: Any) -> None:
+    """A reviewer approves the submission, or returns it with comments (required) for the convener to answer."""
+    if submission.status != SubmissionStatus.SUBMITTED.value:
+        raise Conflict(_("This submission was already decided."))
+    text = _note(comment, "comment")
+    if not approve and not text:
+        raise ValidationError(_("Say what the convener should change: the comment goes back with the submission."),
+                              "comment")
+    submission.status = (SubmissionStatus.APPROVED if approve else SubmissionStatus.RETURNED).value
+    submission.comment = text
+    submission.decided_by_id = getattr(actor, "id", None)
+    submission.decided_at = utcnow()
+    enrollment = submission.enrollment
+    record_event(actor, "submission.approved" if approve else "submission.returned", submission,
+                 enrollment.community, program=enrollment.program.name, number=submission.number)
+
+
+# --- appraisal and deliverables ----------------------------------------------------------------------------
+
+
+def appraise(enrollment: Enrollment, rating: str, comment: str, actor: Any) -> Appraisal:
+    """Record (or replace) the reviewer's appraisal of the enrolment."""
+    if rating not in RATINGS:
+        raise ValidationError(_("Choose a rating."), "rating")
+    text = _note(comment, "comment")
+    appraisal = db.session.scalar(select(Appraisal).where(Appraisal.enrollment_id == enrollment.id))
+    before = appraisal.rating if appraisal is not None else None
+    if appraisal is None:
+        appraisal = Appraisal(enrollment_id=enrollment.id)
+        db.session.add(appraisal)
+    appraisal.rating, appraisal.comment = rating, text
+    appraisal.appraised_by_id, appraisal.appraised_at = getattr(actor, "id", None), utcnow()
+    db.session.flush()
+    record_event(actor, "enrollment.appraised", appraisal, enrollment.community, program=enrollment.program.name,
+                 before=before, after=rating)
+    return appraisal
+
+
+def appraisals_of(enrollment_ids: Sequence[int]) -> dict[int, Appraisal]:
+    """The appraisals of these enrolments (one query)."""
+    if not enrollment_ids:
+        return {}
+    return {appraisal.enrollment_id: appraisal for appraisal in db.session.scalars(
+        select(Appraisal).where(Appraisal.enrollment_id.in_(list(enrollment_ids))))}
+
+
+def mark_done(enrollment: Enrollment, item: str, done_on: dt.date | None, note: str, actor: Any, *,
+              stored: Any = None) -> Deliverable:
+    """Mark a deliverable done on a day, with its file (a results report, the application …)."""
+    if item not in DELIVERABLE_ITEMS:
+        raise ValidationError(_("Choose what was delivered."), "item")
+    if done_on is None:
+        raise ValidationError(_("Enter the day it was done, such as 2027-06-20 or 116/06/20."), "done_on")
+    if done_on > enrollment.program.last_day + dt.timedelta(days=366) or done_on < enrollment.program.first_day \
+            - dt.timedelta(days=366):
+        raise ValidationError(_("Enter a day near the program's period."), "done_on")
+    deliverable = Deliverable(enrollment_id=enrollment.id, item=item, done_on=done_on,
+                              note=clean_line(note or "")[:500], created_by_id=getattr(actor, "id", None))
+    if stored is not None:
+        deliverable.blob, deliverable.filename = stored.blob, stored.filename
+    db.session.add(deliverable)
+    db.session.flush()
+    record_event(actor, "deliverable.marked", deliverable, enrollment.community, program=enrollment.program.name,
+                 item=item)
+    return deliverable
+
+
+def unmark(deliverable: Deliverable, actor: Any) -> None:
+    """Take a deliverable back (kept, removed)."""
+    deliverable.deleted_at = utcnow()
+    record_event(actor, "deliverable.unmarked", deliverable, deliverable.enrollment.community,
+                 item=deliverable.item)
+
+
+def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable]]:
+    """What was marked done for these enrolments, by enrolment, by day (one query)."""
+    found: dict[int, list[Deliverable]] = defaultdict(list)
+    if enrollment_ids:
+        for deliverable in db.session.scalars(
+                select(Deliverable).where(Deliverable.enrollment_id.in_(list(enrollment_ids)), Deliverable.live)
+                .order_by(Deliverable.done_on, Deliverable.id)):
+            found[deliverable.enrollment_id].append(deliverable)
+    return found
+
+
+# --- the reviewers' table ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One enrolled community in a reviewer's table."""
+
+    standing: Standing
+    schools: tuple[str, ...]
+    held: int  # activities held in the period so far
+    participants: int  # members during the period
+    last_submission: Submission | None
+    appraisal: Appraisal | None
+
+    @property
+    def enrollment(self) -> Enrollment:
+        return self.standing.enrollment
+
+    @property
+    def worst(self) -> str:
+        """The worst status of its rules (waived and not applicable left out): what the row is sorted by."""
+        return engine.results.worst([result.status for result in self.standing.results]).value
+
+
+@dataclass(frozen=True)
+class SchoolTotal:
+    """The county's figures for one school (附件1): communities and their names, participants, approved, left."""
+
+    school: str
+    communities: tuple[str, ...]
+    participants: int
+    approved: int
+    remaining: int
+
+
+def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRow]:
+    """Every live enrolment of a community the viewer reviews (all for an admin), judged today, in a fixed
+    number of queries whatever the number of communities, activities or expenses."""
+    query = (select(Enrollment).join(Community, Community.id == Enrollment.community_id)
+             .where(Enrollment.live, scope(viewer, "review", Community))
+             .options(selectinload(Enrollment.program), selectinload(Enrollment.community))
+             .order_by(Community.name, Enrollment.id))
+    if program_id is not None:
+        query = query.where(Enrollment.program_id == program_id)
+    enrollments = list(db.session.scalars(query))
+    if not enrollments:
+        return []
+    judged = standings(enrollments)
+    ids = [enrollment.id for enrollment in enrollments]
+    rounds, appraisals = submissions_of(ids), appraisals_of(ids)
+    return [ReviewRow(standing, tuple(school.name for school in standing.facts.schools),
+                      sum(1 for activity in standing.facts.activities if activity.held),
+                      len({member.user_id for member in standing.facts.members}),
+                      (rounds.get(standing.enrollment.id) or [None])[-1], appraisals.get(standing.enrollment.id))
+            for standing in judged]
+
+
+def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
+    """The rows summed per school, as the county's form asks (a community of two schools counts in both)."""
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        ledger = row.standing.ledger
+        for school in row.schools or (_("(no school)"),):
+            entry = totals.setdefault(school, {"communities": [], "participants": 0, "approved": 0, "remaining": 0})
+            entry["communities"].append(row.enrollment.community.name)
+            entry["participants"] += row.participants
+            entry["approved"] += ledger.approved
+            entry["remaining"] += ledger.remaining
+    return [SchoolTotal(school, tuple(values["communities"]), values["participants"], values["approved"],
+                        values["remaining"]) for school, values in sorted(totals.items())]
+
+
+def pending_count(viewer: Any) -> int:
+    """How many submissions wait for this reviewer (one query)."""
+    return db.session.scalar(
+        select(func.count(Submission.id)).join(Enrollment, Enrollment.id == Submission.enrollment_id)
+        .join(Community, Community.id == Enrollment.community_id)
+        .where(Submission.status == SubmissionStatus.SUBMITTED.value, scope(viewer, "review", Community))) or 0
