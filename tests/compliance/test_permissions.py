@@ -79,6 +79,7 @@ EXPENSE = {"category": "printing_materials", "spent_on": "114/09/20", "amount": 
 STEPS = [
     Step("GET", "compliance.panel", BASE + "/", None, READERS),
     Step("GET", "compliance.live", BASE + "/live?gen=0", None, READERS),
+    Step("GET", "compliance.formation", BASE + "/formation", None, READERS),
     Step("POST", "compliance.enrol", BASE + "/enrol", {"program_id": "{other_program_id}", "approved_amount": "1000"},
          dict(MANAGERS_ONLY, default=DONE), consuming=True),
     Step("POST", "compliance.confirm", ONE + "/confirm", {}, dict(CONFIRMERS, default=DONE)),

@@ -11,6 +11,7 @@ import re
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
+from workspace.communities.models import Membership
 from workspace.compliance.models import Enrollment, Expense, Program
 from workspace.compliance.services import budget
 from workspace.extensions import db
@@ -208,3 +209,23 @@ def test_the_reviewers_table_shows_the_communities_in_scope_and_the_school_total
     assert client.get("/review/compliance/?program=abc").status_code == 404
     client.login(make_reviewer(make_school(name="別校")))
     assert setup.club.community.name not in _text(client.get("/review/compliance/"))
+
+
+def test_the_members_page_loads_the_formation_rules_which_follow_the_members(client, ctx):
+    setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))  # this school year: rules judged today
+    school = setup.club.community.schools[0]
+    school.class_count = 25  # at least 6 members: the club has 6
+    db.session.commit()
+    client.login(setup.club.convener)
+    members_page = _text(client.get(f"/c/{setup.slug}/members/"))
+    assert f'hx-get="/c/{setup.slug}/compliance/formation"' in members_page
+    html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
+    assert re.search(r'status-met">.*?Met</span>\s*A community has at least 4', html, re.S)
+    assert "Hold at least 18" not in html  # only the formation rules
+    leaver = db.session.scalar(db.select(Membership).where(Membership.community_id == setup.club.community.id,
+                                                           Membership.user_id == setup.club.member.id))
+    leaver.left_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    db.session.commit()
+    html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
+    assert re.search(r'status-at_risk">.*?At risk</span>\s*A community has at least 4', html, re.S)
+    assert "5 of 6 members" in html
