@@ -218,3 +218,25 @@ def test_the_participation_page_reads_the_same_report(client, ctx):
     page = client.get("/c/page/activities/participation?start=2026-01-01&end=2026-12-31").get_data(as_text=True)
 
     assert "頁面上的觀課" in page and "林老師" in page and "1 / 1" in page
+
+
+def test_the_schools_an_activity_went_to_and_the_monthly_plans_of_the_period(club, count_queries):
+    from tests.factories import make_school
+
+    rural = make_school(name="山海國小")
+    club.community.schools.append(rural)  # an activity goes to the community's own schools
+    db.session.commit()
+    sent = club.activity("送教下鄉", starts=dt.datetime(2026, 4, 8, 9), school_ids=[rural.id])
+    club.activity("校內研習", starts=dt.datetime(2026, 4, 9, 9))
+    outside = club.activity("明年", starts=dt.datetime(2027, 1, 5, 9), school_ids=[rural.id])
+    club.activity("五月讀書會", starts=dt.datetime(2026, 5, 12, 14))
+    plan = services.submit_monthly_plan(club.community, dt.date(2026, 5, 1), "五月", actor=club.convener)
+    db.session.commit()
+    community_id, sent_id, outside_id = club.community.id, sent.id, outside.id
+    with count_queries() as queries:
+        schools = records.activity_schools([community_id], YEAR)
+        plans = records.monthly_plans([community_id], YEAR)
+    assert len(queries) == 2
+    assert schools == {sent_id: (rural.id,)} and outside_id not in schools
+    assert plans[0].planned == 1
+    assert [(row.month, row.submitted_at is not None) for row in plans] == [(plan.month, True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.factories import add_member, make_community, make_user
+from tests.factories import add_member, make_community, make_school, make_user
 from workspace.communities import records
 from workspace.communities.models import Membership
 from workspace.core.records import Period
@@ -65,3 +65,17 @@ def test_several_communities_at_once_and_a_bounded_query(ctx, count_queries):
     assert {row.community_id for row in rows} == {first.id, second.id}
     assert sum(1 for row in rows if row.community_id == first.id) == 5  # the conveners joined today, after spring
     assert [row.community_id for row in rows] == sorted(row.community_id for row in rows)
+
+
+def test_communities_and_their_schools_in_one_query_each(ctx, count_queries):
+    first, second = make_school(name="甲校", class_count=30), make_school(name="乙校")
+    community = make_community(make_user(), slug="two-schools", schools=[second, first])
+    community.archived_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    db.session.commit()
+    community_id = community.id
+    with count_queries() as queries:
+        rows = records.communities([community_id])
+        schools = records.schools_of([community_id])
+    assert len(queries) == 2
+    assert [(row.slug, row.archived_at is not None) for row in rows] == [("two-schools", True)]
+    assert [(school.name, school.class_count) for school in schools] == [("乙校", 20), ("甲校", 30)]
