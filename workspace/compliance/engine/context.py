@@ -42,7 +42,7 @@ def result(rule: dict[str, Any], status: Status, **values: Any) -> RuleResult:
 def part(whole: RuleResult, status: Status, **values: Any) -> RuleResult:
     """A part (a window, a person) of a rule's result: the rule's identity, its own figures."""
     blank: dict[str, Any] = {"figure": None, "target": None, "window_first": None, "window_last": None,
-                             "counted": (), "gaps": (), "parts": ()}
+                             "counted": (), "gaps": (), "parts": (), "part_kind": "window"}
     return replace(whole, status=status, **{**blank, **values})
 
 
@@ -55,7 +55,7 @@ def combine(whole: RuleResult, parts: list[RuleResult], deciding: list[RuleResul
     A rule of one window is that window's result (its parts, if any, are its people).
     """
     if len(parts) == 1:
-        return replace(parts[0], label="")
+        return replace(parts[0], label="", part_kind="")
     shown = deciding[-1] if deciding else parts[0]
     return replace(whole, status=worst([p.status for p in deciding]) if deciding else shown.status,
                    figure=shown.figure, target=shown.target, unit=shown.unit, window_first=shown.window_first,

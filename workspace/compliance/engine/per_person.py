@@ -71,7 +71,7 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
                                      "figure": figure, "target": target, "window": window.label,
                                      "title": member.title}),)
     return part(whole, status, figure=figure, target=target, unit=measure, window_first=window.first,
-                window_last=window.last, counted=counted, gaps=gaps, label=member.name)
+                window_last=window.last, counted=counted, gaps=gaps, label=member.name, part_kind="person")
 
 
 def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:
