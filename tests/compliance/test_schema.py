@@ -150,12 +150,3 @@ def test_a_document_nested_deep_still_answers():
     deep = "[" * 900 + "]" * 900
     data, errors = parse_program_text(GOOD.replace('"rules": [', f'"x": {deep}, "rules": ['))
     assert data is None and errors
-
-
-def test_a_message_per_language():
-    text = _edit('"message": "At least 6 meetings."', '"message": {"en": "Six.", "zh_Hant": "六次。"}')
-    assert parse_program_text(text)[1] == []
-    _, [error] = parse_program_text(_edit('"message": "At least 6 meetings."', '"message": {"fr": "Six."}'))
-    assert error.path == "rules[0].message" and error.line == 11
-    _, errors = parse_program_text(_edit('"message": "At least 6 meetings."', '"message": {}'))
-    assert errors and errors[0].path == "rules[0].message"

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import current_locale_code, local_date, month_year
+from workspace.core.i18n import local_date, month_year
 
 STATUS_LABELS = {
     Status.MET: _l("Met"),
@@ -49,13 +49,6 @@ ITEM_LABELS = {
 WHO_LABELS = {"mentees": _l("mentees"), "mentors": _l("mentors"), "members": _l("members")}
 OF_LABELS = {"subjects": _l("subjects"), "schools": _l("schools"), "methods": _l("methods")}
 CURRENCY_SIGNS = {"TWD": "NT$", "CNY": "¥", "USD": "US$"}
-
-
-def message_text(message: str | dict[str, str]) -> str:
-    """A rule's message in the reader's language when the program gives one, else in English, else any."""
-    if isinstance(message, str):
-        return message
-    return message.get(current_locale_code()) or message.get("en") or next(iter(message.values()), "")
 
 
 def status_label(status: Status | str) -> str:

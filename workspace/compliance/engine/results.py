@@ -53,7 +53,7 @@ class RuleResult:
     rule_id: str
     version: int
     kind: str
-    message: str | dict[str, str]  # the rule's message: one text, or one per language (wording.message_text)
+    message: str
     citation: str
     status: Status
     figure: int | None = None  # what there is (activities counted, members, NT$ spent …)
@@ -74,7 +74,7 @@ class Breach:
     """A budget cap an expense (or the ledger) breaks: the rule, a code and its numbers (money in minor units)."""
 
     rule_id: str
-    message: str | dict[str, str]
+    message: str
     code: str  # per_item, per_hour, per_person_session, total, claims, hours, share, range_high, range_low,
     # category_not_allowed, unknown_category, outside_period, no_book_list, book_without_relevance,
     # missing_receipt, share_of_approved
