@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.compliance.builders import FIRST, LAST, activity, facts, member, one, program, school
+from tests.compliance.engine.builders import FIRST, LAST, activity, facts, member, one, program, school
 from workspace.compliance.engine import Status
 from workspace.compliance.facts import ExchangedTeacherFact
 

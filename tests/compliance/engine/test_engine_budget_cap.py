@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from tests.compliance.builders import LAST, expense, facts, one, program
+from tests.compliance.engine.builders import LAST, expense, facts, one, program
 from workspace.compliance.engine import Status, check_expense, ledger
 from workspace.compliance.facts import BookFact
 from workspace.compliance.programs import load_presets

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from tests.compliance.builders import FIRST, LAST, facts, member, one, program, school
+from tests.compliance.engine.builders import FIRST, LAST, facts, member, one, program, school
 from workspace.compliance.engine import Status
 
 MEMBERS = {"kind": "membership", "measure": "members", "min_by_class_count": [{"up_to": 24, "min": 4}, {"min": 6}]}

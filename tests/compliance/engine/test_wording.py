@@ -147,7 +147,7 @@ def test_program_errors(hant):
 def test_the_parts_of_a_result(hant):
     import datetime as dt
 
-    from tests.compliance.builders import activity, facts, member, program
+    from tests.compliance.engine.builders import activity, facts, member, program
     from workspace.compliance.engine import evaluate
     from workspace.compliance.facts import PublicLessonFact
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from tests.compliance.builders import FIRST, LAST, activities, activity, facts, one, program
+from tests.compliance.engine.builders import FIRST, LAST, activities, activity, facts, one, program
 from workspace.compliance.engine import Status
 
 AFTER = LAST + dt.timedelta(days=1)

@@ -13,7 +13,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.compliance.builders import facts, member, program
+from tests.compliance.engine.builders import facts, member, program
 from workspace.compliance.engine import Status, evaluate
 from workspace.compliance.engine.results import PROGRESS
 from workspace.compliance.facts import ActivityFact, DeliverableFact, PublicLessonFact

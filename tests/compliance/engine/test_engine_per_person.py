@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.compliance.builders import FIRST, activity, facts, member, one, program
+from tests.compliance.engine.builders import FIRST, activity, facts, member, one, program
 from workspace.compliance.engine import Status
 from workspace.compliance.facts import PublicLessonFact
 

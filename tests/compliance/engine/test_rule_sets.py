@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.compliance.builders import activities, activity, expense, facts, member
+from tests.compliance.engine.builders import activities, activity, expense, facts, member
 from workspace.compliance.engine import Status, evaluate
 from workspace.compliance.facts import DeliverableFact
 from workspace.compliance.programs import load_presets, validate_program

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from tests.compliance.builders import LAST, activity, facts, one, program
+from tests.compliance.engine.builders import LAST, activity, facts, one, program
 from workspace.compliance.engine import Status
 from workspace.compliance.facts import DeliverableFact, MonthlyPlanFact
 
