@@ -119,7 +119,7 @@ def positions(text: str) -> dict[Path_, int]:
                 index += 1
         if char == '"':
             return scanstring(text, i + 1)[1]
-        for literal in ("true", "false", "null"):
+        for literal in ("true", "false", "null", "NaN", "Infinity", "-Infinity"):  # Python's json takes the last three
             if text.startswith(literal, i):
                 return i + len(literal)
         return _NUMBER.match(text, i).end()
@@ -241,7 +241,11 @@ def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramEr
         return None, [ProgramError("", error.lineno, "syntax", {"column": error.colno}, error.msg)]
     except RecursionError:
         return None, [ProgramError("", None, "syntax", {}, "nested too deeply")]
-    errors = validate_program(data, positions(text))
+    try:
+        lines: dict[Path_, int] | None = positions(text)
+    except RecursionError:  # deep enough for json, too deep for the walk: the errors go without their lines
+        lines = None
+    errors = validate_program(data, lines)
     return (None, errors) if errors else (data, [])
 
 

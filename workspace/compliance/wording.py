@@ -7,6 +7,7 @@ words of shared/design/GLOSSARY.md.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -147,6 +148,15 @@ def window_text(result: RuleResult) -> str:
     if result.window_first is None or result.window_last is None:
         return ""
     return _("%(first)s – %(last)s", first=day_text(result.window_first), last=day_text(result.window_last))
+
+
+def part_label(part: RuleResult) -> str:
+    """What a part of a result is: a month (2011年3月), a semester's dates, or a person's name."""
+    if part.part_kind != "window":
+        return part.label
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", part.label):
+        return month_year(dt.date(int(part.label[:4]), int(part.label[5:]), 1))
+    return window_text(part)
 
 
 def _membership(code: str, p: dict[str, Any]) -> str:

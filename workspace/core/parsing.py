@@ -13,7 +13,9 @@ never deep inside a page:
   most what an INTEGER column holds;
 - **dates and times** are ISO (2026-03-05, 2026-03-05T14:00, 2026-03) with years FIRST_YEAR … LAST_YEAR,
   wide enough for any school's records, narrow enough that converting to and from UTC, adding a day or
-  a month, or showing the month before and after can never leave the calendar Python can hold.
+  a month, or showing the month before and after can never leave the calendar Python can hold;
+- **dates of the ROC calendar** (民國100年1月1日, 100/01/01, full-width digits) as funders write them are read
+  by `parse_roc_date()` and written by `roc_date()`.
 
 Query-string and form values are read with `arg()` / `form_value()` / `read()`: absent or empty gives the
 default, a malformed value answers 404 (the address names nothing that exists). Values a person types in

@@ -112,3 +112,36 @@ def test_a_deliverable_done_never_sets_its_rule_back(done, added, today, late_da
     before = status_of(rules, facts(deliverables=items), today)
     after = status_of(rules, facts(deliverables=(*items, DeliverableFact("results_report", added))), today)
     assert rank(after) >= rank(before)
+
+
+@st.composite
+def expenses(draw):
+    from workspace.compliance.facts import ExpenseFact
+
+    return ExpenseFact(id=draw(st.integers(1, 10_000)), category=draw(st.sampled_from(
+        ["external_speaker_hourly", "materials", "sundries", "refreshments", "printing_report", "gifts"])),
+        day=draw(days), amount=draw(st.integers(0, 100_000)),
+        hours=draw(st.one_of(st.none(), st.sampled_from([0, 0.5, 1, 2.5]))),
+        persons=draw(st.one_of(st.none(), st.integers(0, 40))), claimable=draw(st.booleans()),
+        has_receipt=draw(st.booleans()))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(acts=st.lists(activities(), max_size=15), spent=st.lists(expenses(), max_size=8), today=days,
+       people=st.integers(0, 7), new=expenses())
+def test_every_preset_answers_any_facts(acts, spent, today, people, new):
+    from workspace.compliance.engine import burn_up, check_expense, ledger
+    from workspace.compliance.programs import load_presets
+
+    community = facts(acts, members=[member(user_id=n + 1, role="mentor" if n == 0 else "member")
+                                     for n in range(people)],
+                      expenses=tuple(spent), mentees=(2, 3), approved_amount=30_000)
+    for preset in load_presets():
+        shifted = {**preset, "period": {"first": FIRST.isoformat(), "last": LAST.isoformat()}}
+        results = evaluate(shifted, community, today)
+        assert len(results) == len(preset["rules"]) and all(r.status in Status for r in results)
+        burn_up(shifted, community, today)
+        book = ledger(shifted, community)
+        assert book.remaining == 30_000 - book.spent
+        for breach in check_expense(shifted, community, new):
+            assert breach.rule_id and breach.code

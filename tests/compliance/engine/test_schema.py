@@ -138,3 +138,15 @@ def test_every_kind_of_the_engine_has_its_schema_entry():
 
 def test_the_presets_pass_their_schema():
     assert [preset["key"] for preset in load_presets()] == ["plc-100", "urc"]
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400", "-0", "1.5", "true", "null", "[]", "{}"])
+def test_odd_numbers_are_refused_on_their_line(value):
+    _, errors = parse_program_text(_edit('"target": 6,', f'"target": {value},'))
+    assert errors and all((e.path, e.line) in {("rules[0].target", 10), ("rules[0]", 6)} for e in errors)
+
+
+def test_a_document_nested_deep_still_answers():
+    deep = "[" * 900 + "]" * 900
+    data, errors = parse_program_text(GOOD.replace('"rules": [', f'"x": {deep}, "rules": ['))
+    assert data is None and errors

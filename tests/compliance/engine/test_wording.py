@@ -142,3 +142,25 @@ def test_program_errors(hant):
     assert wording.program_error_text(unknown) == "無法辨識的欄位「tagz」。"
     assert wording.program_error_text(ProgramError("x", 3, "schema", {}, "6 is not of type 'string'")) == \
         "6 is not of type 'string'"
+
+
+def test_the_parts_of_a_result(hant):
+    import datetime as dt
+
+    from tests.compliance.engine.builders import activity, facts, member, program
+    from workspace.compliance.engine import evaluate
+    from workspace.compliance.facts import PublicLessonFact
+
+    monthly = program({"kind": "count", "target": 1, "window": "month"}, first=dt.date(2011, 1, 1),
+                      last=dt.date(2011, 2, 28))
+    [found] = evaluate(monthly, facts([activity(dt.date(2011, 1, 5))]), dt.date(2011, 3, 1))
+    assert [wording.part_label(p) for p in found.parts] == ["2011年1月", "2011年2月"]
+    semesters = program({"kind": "count", "target": 1, "window": "semester"})
+    [found] = evaluate(semesters, facts([]), dt.date(2011, 3, 1))
+    assert wording.part_label(found.parts[1]) == "2011年2月1日至2011年7月31日"
+    lin = member(name="林老師")
+    lessons = program({"kind": "per_person", "who": "mentees", "measure": "public_lessons", "target": 1})
+    [found] = evaluate(lessons, facts(members=[lin], mentees=(lin.user_id,),
+                                      public_lessons=(PublicLessonFact(lin.user_id, dt.date(2011, 3, 1)),)),
+                       dt.date(2011, 4, 1))
+    assert [wording.part_label(p) for p in found.parts] == ["林老師"]

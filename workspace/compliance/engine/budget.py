@@ -241,6 +241,7 @@ def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: Expen
     """What a new or edited expense (same id: replaces the old) would break: every cap it breaks itself, and what
     else it would newly break (a third claim, sundries above their share once the base shrinks, a book list
     now needed). An expense dated outside the period or in a category the program does not know breaks too.
+    The expense is checked as if claimable: the answer is what claiming it would break.
     """
     others = [e for e in facts.expenses if e.id != expense.id]
     before = list(facts.expenses)  # with the expense as it was, when it is an edit

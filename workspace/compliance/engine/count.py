@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from workspace.compliance.engine.activities import matches, missing_evidence
-from workspace.compliance.engine.context import Context, part, result
+from workspace.compliance.engine.context import Context, by_windows, part
 from workspace.compliance.engine.pace import pace_status
-from workspace.compliance.engine.results import Gap, RuleResult, Status, worst
-from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
+from workspace.compliance.engine.results import Gap, RuleResult, Status
+from workspace.compliance.engine.windows import Window
 from workspace.compliance.facts import ActivityFact
 
 
@@ -58,25 +58,6 @@ def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: 
                 window_last=window.last, counted=ids, gaps=tuple(gaps), label=window.label)
 
 
-def combine(whole: RuleResult, parts: list[RuleResult], deciding: list[RuleResult]) -> RuleResult:
-    """A rule of several windows: the worst deciding part's status, the running (or last) part's figures."""
-    from dataclasses import replace
-
-    if len(parts) == 1:
-        return replace(parts[0], label="")
-    shown = deciding[-1] if deciding else parts[0]
-    return replace(whole, status=worst([p.status for p in deciding]) if deciding else shown.status,
-                   figure=shown.figure, target=shown.target, unit=shown.unit, window_first=shown.window_first,
-                   window_last=shown.window_last,
-                   counted=tuple(c for p in deciding for c in p.counted),
-                   gaps=tuple(g for p in deciding for g in p.gaps), parts=tuple(parts))
-
-
 def evaluate_count(rule: dict[str, Any], context: Context) -> RuleResult:
     """Evaluate a count rule (see the module)."""
-    whole = result(rule, Status.ON_TRACK)
-    windows = windows_of(context.program, rule.get("window"))
-    started = current_or_closed(windows, context.today)
-    parts = [_window_part(rule, context, window, whole) for window in windows]
-    deciding = [p for p, w in zip(parts, windows, strict=True) if w in started]
-    return combine(whole, parts, deciding)
+    return by_windows(rule, context, _window_part)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from workspace.compliance.engine.activities import matches, missing_evidence
-from workspace.compliance.engine.context import Context, part, result
-from workspace.compliance.engine.count import combine
+from workspace.compliance.engine.context import Context, by_windows, part, result
 from workspace.compliance.engine.pace import pace_status, standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status
-from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
+from workspace.compliance.engine.windows import Window
 
 
 def _required(rule: dict[str, Any], context: Context) -> set[object] | None:
@@ -80,11 +79,7 @@ def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: 
 
 def evaluate_distinct(rule: dict[str, Any], context: Context) -> RuleResult:
     """Evaluate a distinct rule (see the module)."""
-    whole = result(rule, Status.ON_TRACK)
     required = _required(rule, context)
     if required is not None and not required:  # nothing to cover: no member school, no subject
         return result(rule, Status.NOT_APPLICABLE, unit=rule["of"], gaps=(Gap("nothing_to_cover", {"of": rule["of"]}),))
-    windows = windows_of(context.program, rule.get("window"))
-    started = current_or_closed(windows, context.today)
-    parts = [_window_part(rule, context, window, whole) for window in windows]
-    return combine(whole, parts, [p for p, w in zip(parts, windows, strict=True) if w in started])
+    return by_windows(rule, context, _window_part)

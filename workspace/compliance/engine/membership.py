@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workspace.compliance.engine.context import Context, part, result
-from workspace.compliance.engine.count import combine
+from workspace.compliance.engine.context import Context, by_windows, part, result
 from workspace.compliance.engine.pace import standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status
-from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
+from workspace.compliance.engine.windows import Window
 from workspace.compliance.facts import MemberFact
 
 MEMBER_ROLES = ("convener", "co_convener", "member", "mentor")  # a guest expert is not a member of the count
@@ -76,11 +75,7 @@ def applies(rule: dict[str, Any], context: Context) -> bool:
 
 def evaluate_membership(rule: dict[str, Any], context: Context) -> RuleResult:
     """Evaluate a membership rule (see the module)."""
-    whole = result(rule, Status.ON_TRACK)
     if not applies(rule, context):
         return result(rule, Status.NOT_APPLICABLE, unit=rule.get("measure", "members"),
                       gaps=(Gap("not_applicable", {"condition": rule["applies_if"]}),))
-    windows = windows_of(context.program, rule.get("window"))
-    started = current_or_closed(windows, context.today)
-    parts = [_window_part(rule, context, window, whole) for window in windows]
-    return combine(whole, parts, [p for p, w in zip(parts, windows, strict=True) if w in started])
+    return by_windows(rule, context, _window_part)

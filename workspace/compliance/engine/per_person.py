@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from workspace.compliance.engine.context import Context, part, result
-from workspace.compliance.engine.count import combine
+from workspace.compliance.engine.context import Context, by_windows, part, result
 from workspace.compliance.engine.membership import MEMBER_ROLES
 from workspace.compliance.engine.pace import pace_status, standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status, worst
-from workspace.compliance.engine.windows import Window, current_or_closed, windows_of
+from workspace.compliance.engine.windows import Window
 from workspace.compliance.facts import MemberFact
 
 
@@ -72,7 +71,7 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
                                      "figure": figure, "target": target, "window": window.label,
                                      "title": member.title}),)
     return part(whole, status, figure=figure, target=target, unit=measure, window_first=window.first,
-                window_last=window.last, counted=counted, gaps=gaps, label=member.name)
+                window_last=window.last, counted=counted, gaps=gaps, label=member.name, part_kind="person")
 
 
 def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:
@@ -86,10 +85,6 @@ def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: 
 
 def evaluate_per_person(rule: dict[str, Any], context: Context) -> RuleResult:
     """Evaluate a per-person rule (see the module)."""
-    whole = result(rule, Status.ON_TRACK)
     if not people(rule, context):
         return result(rule, Status.NOT_APPLICABLE, unit="people", gaps=(Gap("nobody", {"who": rule.get("who")}),))
-    windows = windows_of(context.program, rule.get("window"))
-    started = current_or_closed(windows, context.today)
-    parts = [_window_part(rule, context, window, whole) for window in windows]
-    return combine(whole, parts, [p for p, w in zip(parts, windows, strict=True) if w in started])
+    return by_windows(rule, context, _window_part)

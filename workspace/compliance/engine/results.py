@@ -65,7 +65,8 @@ class RuleResult:
     gaps: tuple[Gap, ...] = ()
     parts: tuple[RuleResult, ...] = ()  # per window, per person
     waived_reason: str | None = None
-    label: str = ""  # what a part is: a semester key, a month (YYYY-MM), a person's name
+    label: str = ""  # what a part is: a window's label (period, `first 2010`, YYYY-MM) or a person's name
+    part_kind: str = ""  # window or person, for a part; "" for a rule's own result
 
 
 @dataclass(frozen=True)
