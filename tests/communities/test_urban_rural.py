@@ -244,3 +244,26 @@ def test_the_member_schools_without_an_exchanged_teacher_are_named(ctx):
                                                   records.exchanged_teachers([team.community.id]))
 
     assert {school.school_id for school in uncovered} == {team.members[0].id, team.members[2].id}
+
+
+def test_the_trail_says_which_school_which_term_and_which_teacher_in_which_community(ctx):
+    from workspace.core.audit import describe_events
+
+    team = make_partnership(1)
+    teacher = services.add_exchanged_teacher(team.community, ExchangedTeacherFields(
+        name="林老師", school_id=team.members[0].id, subject="數學"), actor=team.convener)
+    services.remove_exchanged_teacher(teacher, actor=team.convener)
+    db.session.commit()
+    wanted = ("community.core_school_set", "community.agreement_changed", "community.exchanged_teacher_added",
+              "community.exchanged_teacher_removed")
+
+    said = dict(describe_events(list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(wanted)).order_by(AuditEvent.id)))))
+
+    sentences = list(said.values())
+    community = f"“{team.community.name}”"
+    assert sentences[0].startswith(f"made “{team.core.name}” the core school of {community}")
+    assert sentences[1].startswith(f"changed the agreement term of {community}") and sentences[1].endswith(
+        "from not set to Aug 1, 2026 to Jul 31, 2028")
+    assert sentences[2].startswith("added “林老師” to the exchanged teachers of " + community)
+    assert sentences[3].startswith("removed “林老師” from the exchanged teachers of " + community)
