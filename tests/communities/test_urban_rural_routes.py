@@ -161,3 +161,22 @@ def test_the_pages_speak_the_readers_language(client, ctx):
     response = client.post_form(f"/c/{team.community.slug}/exchange/", {"name": "林", "school_id": "",
                                                                         "subject": ""})
     assert response.status_code == 422 and "Choose one of" not in response.get_data(as_text=True)
+
+
+def test_the_cached_home_shows_a_new_core_school_at_once(client, ctx):
+    """The roles change by a Core UPDATE, which the flush hooks do not see: the page changes at once all the same."""
+    team = make_partnership(1)
+    client.login(team.convener)
+    slug = team.community.slug
+    first = client.get(f"/c/{slug}/").get_data(as_text=True)
+    assert first == client.get(f"/c/{slug}/").get_data(as_text=True)  # served again
+    core_item = f"{team.core.name} <span class=\"badge badge-role\">"
+    assert core_item in first
+
+    response = client.post_form(f"/c/{slug}/settings", settings_form(
+        team.community, school_ids=[str(team.core.id), str(team.members[0].id)], description=team.community.description,
+        core_school_id=str(team.members[0].id), agreement_starts_on="2026-08-01", agreement_ends_on="2028-07-31"))
+
+    assert response.status_code == 302
+    again = client.get(f"/c/{slug}/").get_data(as_text=True)
+    assert core_item not in again and f"{team.members[0].name} <span class=\"badge badge-role\">" in again
