@@ -107,3 +107,14 @@ def test_the_members_page_shows_title_and_subjects_beside_the_name(client, ctx):
 
     assert "Intermediate title · 數學、語文" in page
     assert page.count('class="muted small member-profile"') == 1  # nothing shown for a teacher without either
+
+
+def test_a_profile_form_without_the_title_keeps_title_and_subjects(client, ctx):
+    user = make_user(display_name="林老師", title="senior", subjects=["數學"])
+    client.login(user)
+
+    response = client.post_form("/account", {"display_name": "林大明", "school_id": "", "locale": ""})
+
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.display_name, user.title, user.subjects) == ("林大明", "senior", ["數學"])

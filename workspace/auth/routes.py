@@ -411,7 +411,9 @@ def update_account():
         try:
             services.update_profile(current_user, display_name=profile.display_name.data,
                                     locale=profile.locale.data, school_id=parse_id(profile.school_id.data),
-                                    title=profile.title.data, subjects=profile.subjects.data or "")
+                                    # A form without the profile fields (sent from an older page) keeps them.
+                                    title=profile.title.data if "title" in request.form else None,
+                                    subjects=profile.subjects.data or "")
         except DomainError as error:
             attach_error(profile, error)
         else:
