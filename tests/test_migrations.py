@@ -114,3 +114,49 @@ def test_the_link_migration_keeps_every_link_and_gives_them_back(app, ctx):
         ("attachment", ids["sheet"]), ("meeting", ids["meeting"])]
     assert [item.id for item in discussions.threads_about(db.session.get(type(sheet), ids["sheet"]))] == [
         ids["thread"]]
+
+
+# --- urban–rural communities and teachers' profiles (e1eda6cec95a) ------------------------------------------------
+
+URC_REVISION, BEFORE_URC = "e1eda6cec95a", "8ca45c5a10e3"
+
+
+def test_the_urban_rural_migration_keeps_people_and_schools_and_gives_them_their_defaults(app, ctx):
+    """Down: the exchanged teachers, the roles, the term and the profile go, the rest stays; up again: every
+    existing school of a community is a member school, every teacher has no title and no subjects."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.communities.urban_rural import make_partnership
+    from workspace.communities import services
+    from workspace.communities.models import Community
+    from workspace.communities.services import ExchangedTeacherFields
+
+    team = make_partnership(1)
+    team.convener.title, team.convener.subjects = "senior", ["數學"]
+    services.add_exchanged_teacher(team.community, ExchangedTeacherFields(
+        name="林老師", school_id=team.members[0].id, subject="數學"), actor=team.convener)
+    db.session.commit()
+    ids = {"community": team.community.id, "convener": team.convener.id, "core": team.core.id,
+           "member": team.members[0].id}
+    db.session.remove()
+    def rows(sql: str) -> list[tuple]:
+        return sorted(tuple(row) for row in db.session.execute(text(sql), ids).all())
+
+    try:
+        downgrade(revision=BEFORE_URC)
+        assert rows("SELECT school_id FROM community_schools WHERE community_id = :community") == sorted(
+            [(ids["core"],), (ids["member"],)])
+        assert rows("SELECT COUNT(*) FROM users WHERE id = :convener") == [(1,)]
+        db.session.remove()
+        upgrade(revision=URC_REVISION)
+        assert rows("SELECT school_id, role FROM community_schools WHERE community_id = :community") == sorted(
+            [(ids["core"], "member"), (ids["member"], "member")])
+        assert rows("SELECT title, subjects FROM users WHERE id = :convener") in (
+            [("none", "[]")], [("none", [])])  # SQLite gives the JSON text, PostgreSQL the list
+        assert rows("SELECT COUNT(*) FROM exchanged_teachers") == [(0,)]
+        assert rows("SELECT agreement_starts_on FROM communities WHERE id = :community") == [(None,)]
+        db.session.remove()
+    finally:
+        db.session.remove()
+        upgrade()
+    assert db.session.get(Community, ids["community"]).agreement_ends_on is None

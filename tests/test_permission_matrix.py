@@ -150,6 +150,8 @@ MATRIX = [
     Step("POST", "admin.approve_user", "/admin/users/{member_id}/approve", {}, dict(ADMIN_ONLY, admin=DONE)),
     Step("POST", "admin.grant_school", "/admin/users/{member_id}/school", {"school_id": ""},
          dict(ADMIN_ONLY, admin=DONE)),
+    Step("POST", "admin.set_teaching_profile", "/admin/users/{member_id}/profile",
+         {"title": "intermediate", "subjects": "數學、語文"}, dict(ADMIN_ONLY, admin=DONE)),
     Step("POST", "admin.refuse_school", "/admin/users/{member_id}/school/refuse", {}, dict(ADMIN_ONLY, admin=DONE)),
     Step("POST", "admin.grant_scope", "/admin/users/{member_id}/scopes", {"school_id": "all"},
          dict(ADMIN_ONLY, admin=DONE)),

@@ -79,3 +79,83 @@ def test_communities_and_their_schools_in_one_query_each(ctx, count_queries):
     assert len(queries) == 2
     assert [(row.slug, row.archived_at is not None) for row in rows] == [("two-schools", True)]
     assert [(school.name, school.class_count) for school in schools] == [("乙校", 20), ("甲校", 30)]
+
+
+# --- the urban–rural reads: schools with their roles, exchanged teachers, members' titles and subjects -------------
+
+
+def test_schools_carry_their_role_core_first_and_own_for_other_types(ctx, count_queries):
+    from tests.communities.urban_rural import make_partnership
+    from tests.factories import make_school
+
+    team = make_partnership(2)
+    own_school = make_school(name="AAA 國小")  # sorts first by name: the core still comes first in its community
+    plain = make_community(schools=[own_school])
+    ids = [team.community.id, plain.id]
+
+    with count_queries() as queries:
+        rows = records.schools_of(ids)
+
+    assert len(queries) == 1
+    urc = [row for row in rows if row.community_id == team.community.id]
+    assert urc[0].school_id == team.core.id and urc[0].role == "core"
+    assert {row.school_id: row.role for row in urc[1:]} == {school.id: "member" for school in team.members}
+    assert [(row.school_id, row.role) for row in rows if row.community_id == plain.id] == [(own_school.id, "own")]
+
+
+def test_exchanged_teachers_of_many_communities_in_one_query(ctx, count_queries):
+    from tests.communities.urban_rural import make_partnership
+    from workspace.communities.services import ExchangedTeacherFields, add_exchanged_teacher
+
+    teams = [make_partnership(1) for _ in range(3)]
+    for team in teams:
+        member = add_member(team.community, make_user(display_name="帳號名")).user
+        add_exchanged_teacher(team.community, ExchangedTeacherFields(
+            name="林老師", school_id=team.members[0].id, subject="數學", user_id=member.id, note="每週三"),
+            actor=team.convener)
+        add_exchanged_teacher(team.community, ExchangedTeacherFields(
+            name="陳老師", school_id=team.core.id, subject="語文"), actor=team.convener)
+    db.session.commit()
+    ids = [team.community.id for team in teams]
+
+    with count_queries() as queries:
+        rows = records.exchanged_teachers(ids)
+
+    assert len(queries) == 1
+    assert len(rows) == 6 and [row.community_id for row in rows] == sorted(row.community_id for row in rows)
+    first = [row for row in rows if row.community_id == teams[0].community.id]
+    lin = next(row for row in first if row.name == "林老師")
+    assert (lin.school_id, lin.school_name, lin.subject, lin.user_name, lin.note) == (
+        teams[0].members[0].id, teams[0].members[0].name, "數學", "帳號名", "每週三")
+    assert next(row for row in first if row.name == "陳老師").user_id is None
+    assert records.exchanged_teachers([make_community().id]) == []
+
+
+def test_members_carry_their_title_and_subjects(ctx, count_queries):
+    community = make_community()
+    mentor = make_user(display_name="林老師", title="intermediate", subjects=["數學", "自然"])
+    add_member(community, mentor, role="mentor")
+    add_member(community, make_user(display_name="王老師"))
+    ids = [community.id]
+
+    with count_queries() as queries:
+        rows = {row.display_name: row for row in records.current_members(ids)}
+
+    assert len(queries) == 1
+    assert (rows["林老師"].title, rows["林老師"].subjects, rows["林老師"].title_level) == (
+        "intermediate", ("數學", "自然"), 2)
+    assert (rows["王老師"].title, rows["王老師"].subjects, rows["王老師"].title_level) == ("none", (), 0)
+    during = {row.display_name: row for row in records.members_during(
+        [community.id], Period(dt.date(2026, 1, 1), dt.date(2040, 12, 31)))}
+    assert during["林老師"].subjects == ("數學", "自然")
+
+
+def test_the_agreement_term_comes_with_the_community(ctx):
+    from tests.communities.urban_rural import make_partnership
+
+    team = make_partnership(1)
+
+    [row] = records.communities([team.community.id])
+
+    assert (row.kind, row.agreement_starts_on, row.agreement_ends_on) == (
+        "urban_rural", dt.date(2026, 8, 1), dt.date(2028, 7, 31))

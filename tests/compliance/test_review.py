@@ -150,4 +150,4 @@ def test_the_reviewers_table_costs_the_same_queries_for_two_or_five_communities(
     for setup in setups[2:]:
         setup.club.community.schools = []
     db.session.commit()
-    assert queries(2) == five <= 20
+    assert queries(2) == five <= 21

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
 from workspace.activities.models import Activity
-from workspace.communities.models import Community
+from workspace.communities.models import Community, ExchangedTeacher
 from workspace.communities.policy import forget_memberships
 from workspace.core.database import utcnow
 from workspace.core.permissions import can, page_permissions, scope
@@ -38,6 +38,7 @@ LISTED: dict[type, tuple[str, ...]] = {
     Post: ("view",),
     Activity: ("view",),
     PlanDoc: ("view", "restore"),
+    ExchangedTeacher: ("view",),
 }
 
 
@@ -63,6 +64,8 @@ def _records(community: Community, people: dict[str, Any]) -> None:
         for number, (author, deleted_at, edited_at) in enumerate(posts, start=1):
             db.session.add(Post(thread_id=thread.id, number=number, author_id=author.id if author else None,
                                 body="Yes", body_html="Yes", deleted_at=deleted_at, edited_at=edited_at))
+    db.session.add(ExchangedTeacher(community_id=community.id, name="林老師", school_id=community.schools[0].id,
+                                    subject="數學"))
     for cancelled_at in (None, lately):
         db.session.add(Activity(community_id=community.id, title="Lesson study", method="topic_study",
                                 starts_at=now, ends_at=now + dt.timedelta(hours=1), cancelled_at=cancelled_at))

@@ -114,6 +114,21 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
     communities.create_invitation(community, actor=convener, role="mentor", email=_long_email("invited.newteacher"))
     teacher = members["林志明"]
     english = members["Christina Featherstonehaugh-Montgomery"]
+    # The teaching profile shows under each name on the members page.
+    teacher.title, teacher.subjects = "intermediate", ["國語文", "數學", "自然科學"]
+    english.title, english.subjects = "professor", [LONG_WORD]
+
+    # An urban–rural community: the county-town school as its core, the other a member; exchanged teachers.
+    urc_slug = f"phone-urc-{uuid.uuid4().hex[:8]}"
+    urc = communities.create_community(actor=convener, name=f"城鄉教育共同體 {urc_slug}", kind="urban_rural",
+                                       slug=urc_slug, school_ids=[other_school.id, school.id])
+    communities.update_community(
+        urc, actor=convener, name=urc.name, kind="urban_rural", slug=urc_slug, description="", vision="",
+        school_ids=[other_school.id, school.id], school_roles={other_school.id: "core"},
+        agreement_starts_on=dt.date(2026, 8, 1), agreement_ends_on=dt.date(2028, 7, 31))
+    exchanged = communities.add_exchanged_teacher(urc, communities.ExchangedTeacherFields(
+        name="Christina Featherstonehaugh-Montgomery", school_id=other_school.id, subject=LONG_WORD[:60],
+        note=f"每週三到成員學校 {LONG_WORD}"), actor=convener)
 
     # The library: a long text, an image, one in the trash, comments.
     fields = resources.ResourceFields(
@@ -228,6 +243,8 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "resources.inline_file": {"resource_id": image.id},
         "activities.board": {"activity_id": running.id},
         "activities.sign_in_page": {"activity_id": running.id},
+        "communities.exchange": {"slug": urc_slug},
+        "communities.edit_exchanged_teacher": {"slug": urc_slug, "teacher_id": exchanged.id},
     }
     queries = {
         "activities.sign_in_page": "t=" + activities.sign_in_token(running),

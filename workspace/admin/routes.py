@@ -12,14 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from workspace.admin.forms import NewUserForm, ReviewerScopeForm, SchoolDomainForm, SchoolForm, UserSchoolForm
 from workspace.auth import services as auth_services
-from workspace.auth.forms import with_school_and_language
+from workspace.auth.forms import TeachingProfileForm, with_school_and_language, with_titles
 from workspace.auth.models import User
 from workspace.communities import services as community_services
 from workspace.communities.forms import school_choices
 from workspace.communities.models import Community, ReviewerScope, School, SchoolEmailDomain
 from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
-from workspace.core.forms import EmptyForm, attach_error
+from workspace.core.forms import EmptyForm, attach_error, validate_all
 from workspace.core.htmx import render_page
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.models import AuditEvent
@@ -230,8 +230,11 @@ def _send_welcome(user: User, link: str) -> bool:
 
 
 def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset_link: str | None = None,
-                  school_form: UserSchoolForm | None = None, welcome_link: str | None = None) -> dict:
+                  school_form: UserSchoolForm | None = None, welcome_link: str | None = None,
+                  profile_form: TeachingProfileForm | None = None) -> dict:
     scope_form = scope_form or ReviewerScopeForm()
+    profile_form = with_titles(profile_form or TeachingProfileForm(
+        title=user.title, subjects="、".join(user.subjects or []), formdata=None))
     school_form = school_form or UserSchoolForm(
         school_id=str(user.requested_school_id or user.school_id or ""), formdata=None)
     school_form.school_id.choices = school_choices(_("— no school —"))
@@ -246,6 +249,7 @@ def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset
         "reset_link": reset_link,
         "welcome_link": welcome_link,
         "school_form": school_form,
+        "profile_form": profile_form,
         "cards": community_services.communities_of(user, include_archived=True),
     }
 
@@ -301,6 +305,26 @@ def grant_school(user_id: int):
     school_id = parse_id(form.school_id.data)
     return _user_action(user_id, lambda user: auth_services.grant_school(
         user, db.session.get(School, school_id) if school_id else None, actor=current_user))
+
+
+@bp.post("/users/<int:user_id>/profile")
+@admin_required
+def set_teaching_profile(user_id: int):
+    """Set a teacher's professional title and subjects (what the urban–rural and mentoring rules read)."""
+    user = db.get_or_404(User, user_id)
+    form = with_titles(TeachingProfileForm())
+    if validate_all(form, lambda: auth_services.check_teaching_profile(form.title.data, form.subjects.data)):
+        try:
+            auth_services.set_teaching_profile(user, title=form.title.data, subjects=form.subjects.data or "",
+                                               actor=current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.show_user", user_id=user_id) + "#teaching-profile")
+    db.session.rollback()
+    return render_page("admin/user.html", status=422, **_user_context(user, profile_form=form))
 
 
 @bp.post("/users/<int:user_id>/school/refuse")

@@ -24,6 +24,7 @@ MESSAGES = {
     "user.sessions_ended": N_("logged %(user)s out on %(count)s other devices"),
     "user.school_granted": N_("confirmed that %(user)s belongs to %(name)s"),
     "user.school_refused": N_("turned down the request of %(user)s to join %(name)s"),
+    "user.teaching_profile_changed": N_("changed the professional title and subjects of %(user)s"),
 }
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
+from workspace.auth.labels import title_choices
 from workspace.communities.forms import school_choices
 from workspace.core.forms import REQUIRED, WorkspaceForm
 from workspace.core.i18n import LOCALE_NAMES, LOCALES
@@ -23,6 +24,8 @@ def with_school_and_language(form: Any) -> Any:
     administrator makes), the same lists in each."""
     form.school_id.choices = school_choices()
     form.locale.choices = locale_choices()
+    if hasattr(form, "title"):
+        with_titles(form)
     return form
 
 
@@ -62,10 +65,35 @@ class ResetPasswordForm(WorkspaceForm):
     )
 
 
+def _title_field() -> SelectField:
+    return SelectField(_l("Professional title"), choices=[], default="none",
+                       description=_l("Urban–rural rules ask that mentors hold an intermediate title or above."))
+
+
+def _subjects_field() -> StringField:
+    return StringField(_l("Subjects taught"), validators=[Optional(), Length(max=600)],
+                       description=_l("Separate with commas, e.g. 數學, 自然"))
+
+
+def with_titles(form: Any) -> Any:
+    """Fill the title choices of a form with the teaching-profile fields."""
+    form.title.choices = title_choices()
+    return form
+
+
 class ProfileForm(WorkspaceForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     school_id = SelectField(_l("School"), coerce=str, validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
+    title = _title_field()  # the teaching profile: what the urban–rural and mentoring rules read
+    subjects = _subjects_field()
+
+
+class TeachingProfileForm(WorkspaceForm):
+    """An administrator sets a teacher's professional title and subjects."""
+
+    title = _title_field()
+    subjects = _subjects_field()
 
 
 class ChangePasswordForm(WorkspaceForm):

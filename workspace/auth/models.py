@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import NEUTRAL, of_user, site_wide
-from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.database import UTCDateTime, one_of, utcnow
 from workspace.extensions import db
 
 LOCALES = ("zh_Hant", "zh_Hans", "en")
+
+
+class Title(enum.StrEnum):
+    """A teacher's professional title (職稱), lowest first: the rules compare levels (URC's mentors hold
+    intermediate or above), so the order of this enum is the order of the titles."""
+
+    NONE = "none"
+    JUNIOR = "junior"  # 初級
+    INTERMEDIATE = "intermediate"  # 中級
+    SENIOR = "senior"  # 高級
+    PROFESSOR = "professor"  # 正高級
+
+
+TITLE_LEVELS = {title.value: level for level, title in enumerate(Title)}  # none 0, junior 1 … professor 4
+
+
+def title_level(title: str | None) -> int:
+    """The level of a professional title (0 for none or an unknown value), for rules that compare them."""
+    return TITLE_LEVELS.get(title or "", 0)
 
 
 class User(UserMixin, db.Model):
@@ -20,6 +40,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __cache_rule__ = site_wide(ignoring=("last_login_at",))  # names show on every page; a login changes none
+    __table_args__ = (one_of("title", Title),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -32,6 +53,10 @@ class User(UserMixin, db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
     requested_school_id: Mapped[int | None] = mapped_column(
         ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    # What the urban-rural and mentoring rules read of a teacher: the professional title and the subjects taught
+    # (e.g. ["數學", "語文"], typed like an activity's subjects).
+    title: Mapped[str] = mapped_column(String(20), default=Title.NONE.value)
+    subjects: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # When the account was let in (its address confirmed, an administrator's approval or creation, an

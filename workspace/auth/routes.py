@@ -25,9 +25,10 @@ from workspace.auth.forms import (
     locale_choices,
     with_school_and_language,
 )
+from workspace.auth.labels import title_label
 from workspace.communities import services as community_services
 from workspace.core.errors import DomainError
-from workspace.core.forms import EmptyForm, attach_error, safe_next
+from workspace.core.forms import EmptyForm, attach_error, safe_next, validate_all
 from workspace.core.htmx import render_page
 from workspace.core.i18n import LOCALES
 from workspace.core.mail import mail_configured, send_mail
@@ -353,6 +354,8 @@ def _profile_forms(profile: ProfileForm | None = None, password: ChangePasswordF
         display_name=current_user.display_name,
         school_id=str(current_user.requested_school_id or current_user.school_id or ""),
         locale=current_user.locale or "",
+        title=current_user.title,
+        subjects="、".join(current_user.subjects or []),
     )
     return with_school_and_language(profile), password or ChangePasswordForm()
 
@@ -402,12 +405,15 @@ def end_other_sessions():
 
 @bp.post("/account")
 def update_account():
-    """Save one's name, school and language."""
+    """Save one's name, school, language, professional title and subjects."""
     profile, password = _profile_forms(ProfileForm())
-    if profile.validate():
+    if validate_all(profile, lambda: services.check_teaching_profile(profile.title.data, profile.subjects.data)):
         try:
             services.update_profile(current_user, display_name=profile.display_name.data,
-                                    locale=profile.locale.data, school_id=parse_id(profile.school_id.data))
+                                    locale=profile.locale.data, school_id=parse_id(profile.school_id.data),
+                                    # A form without the profile fields (sent from an older page) keeps them.
+                                    title=profile.title.data if "title" in request.form else None,
+                                    subjects=profile.subjects.data or "")
         except DomainError as error:
             attach_error(profile, error)
         else:
@@ -467,4 +473,5 @@ def _path_of(url: str) -> str:
 
 
 # What core shows of this area is registered with its blueprint: core imports no area.
+bp.add_app_template_global(title_label)
 bp.record_once(lambda _setup: audit.register())

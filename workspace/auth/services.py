@@ -23,14 +23,14 @@ from sqlalchemy import column, delete, exists, func, or_, select, table, update
 from zxcvbn import zxcvbn
 
 from workspace.auth import throttle
-from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, User, UserSession
+from workspace.auth.models import LOCALES, LoginAttempt, PasswordReset, Title, User, UserSession
 from workspace.communities.models import Community, Membership, School, SchoolEmailDomain, community_schools
 from workspace.core.database import utcnow, write_aside
-from workspace.core.errors import ValidationError
+from workspace.core.errors import Checks, ValidationError
 from workspace.core.models import record_event
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS
-from workspace.core.text import clean_line, has_visible_text
+from workspace.core.text import checked_list, clean_line, has_visible_text
 from workspace.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -380,11 +380,46 @@ def set_password(user: User, password: str, *, actor: Any = None, field: str = "
     record_event(actor or user, "user.password_changed", user)
 
 
-def update_profile(user: User, *, display_name: str, locale: str | None, school_id: int | None) -> None:
-    """Change one's name and language, and ask for a school (which counts once it is confirmed)."""
-    user.display_name = _checked_name(display_name)
+def update_profile(user: User, *, display_name: str, locale: str | None, school_id: int | None,
+                   title: str | None = None, subjects: str | Iterable[str] | None = None) -> None:
+    """Change one's name and language, and ask for a school (which counts once it is confirmed); with `title`,
+    also one's professional title and subjects (every refusal of the form together)."""
+    checks = Checks()
+    with checks:
+        user.display_name = _checked_name(display_name)
+    if title is not None:
+        with checks:
+            set_teaching_profile(user, title=title, subjects=subjects, actor=user)
+    checks.done()
     user.locale = locale if locale in LOCALES else None
     choose_school(user, school_id)
+
+
+MAX_SUBJECTS = 10  # subjects a teacher lists (語文、數學 …)
+MAX_SUBJECT = 60  # characters of one, as for an activity's subjects
+
+
+def check_teaching_profile(title: str | None, subjects: str | Iterable[str] | None) -> tuple[str, list[str]]:
+    """A professional title from the list and the subjects taught (typed as "數學、語文"), or one ValidationError
+    naming each field refused."""
+    checks = Checks()
+    with checks:
+        if title not in {item.value for item in Title}:
+            raise ValidationError(str(_l("Choose a title from the list.")), field="title")
+    with checks:
+        subjects = checked_list(subjects, "subjects", limit=MAX_SUBJECTS, length=MAX_SUBJECT)
+    checks.done()
+    return str(title), list(subjects or [])
+
+
+def set_teaching_profile(user: User, *, title: str | None, subjects: str | Iterable[str] | None, actor: Any) -> None:
+    """Set a teacher's professional title and subjects (by the person, or by a site administrator: audited)."""
+    title, subjects = check_teaching_profile(title, subjects)
+    if user.title == title and list(user.subjects or []) == subjects:
+        return
+    if getattr(actor, "id", None) != user.id:  # an administrator's change is on record; one's own is not news
+        record_event(actor, "user.teaching_profile_changed", user)
+    user.title, user.subjects = title, subjects
 
 
 def _token_hash(token: str) -> str:

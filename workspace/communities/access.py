@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from workspace.communities.models import Community, Invitation, Membership
+from workspace.communities.models import Community, ExchangedTeacher, Invitation, Membership
 from workspace.core.permissions import can, require
 from workspace.extensions import db
 
@@ -39,3 +39,11 @@ def load_invitation(community: Community, invitation_id: int) -> Invitation:
     if invitation is None or invitation.community_id != community.id:
         abort(404)
     return invitation
+
+
+def load_exchanged_teacher(community: Community, teacher_id: int) -> ExchangedTeacher:
+    """Return an exchanged teacher of this community by id, or 404."""
+    teacher = db.session.get(ExchangedTeacher, teacher_id)
+    if teacher is None or teacher.community_id != community.id:
+        abort(404)
+    return teacher

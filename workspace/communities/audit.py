@@ -3,6 +3,7 @@ sentences, the records they name, and the roles in the reader's language."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from workspace.communities.labels import role_label
 from workspace.communities.models import Community, Invitation, School, community_schools
 from workspace.core import audit
-from workspace.core.i18n import N_, gettext
+from workspace.core.i18n import N_, gettext, local_date
 from workspace.extensions import db
 
 MESSAGES = {
@@ -34,6 +35,11 @@ MESSAGES = {
     "school.domain_removed": N_("removed the email domain %(name)s of the school %(school)s"),
     "reviewer_scope.granted": N_("gave %(user)s reviewer access to %(school)s"),
     "reviewer_scope.revoked": N_("took away the reviewer access of %(user)s to %(school)s"),
+    "community.core_school_set": N_("made %(school)s the core school of %(community)s"),
+    "community.agreement_changed": N_("changed the agreement term of %(community)s from %(before)s to %(after)s"),
+    "community.exchanged_teacher_added": N_("added %(name)s to the exchanged teachers of %(community)s"),
+    "community.exchanged_teacher_changed": N_("changed the exchanged teacher %(name)s of %(community)s"),
+    "community.exchanged_teacher_removed": N_("removed %(name)s from the exchanged teachers of %(community)s"),
 }
 
 
@@ -57,7 +63,27 @@ def _evaluation_change(data: dict[str, Any], _names: audit.EventNames) -> dict[s
             "after": gettext("Yes") if flagged else gettext("No")}
 
 
+def _term(days: Any) -> str:
+    """An agreement term as the reader writes dates ("not set" for a term without days)."""
+    first, last = [*days, None, None][:2] if isinstance(days, list | tuple) else (None, None)
+    if not first and not last:
+        return gettext("not set")
+    return gettext("%(first)s to %(last)s", first=_day(first), last=_day(last))
+
+
+def _day(value: str | None) -> str:
+    try:
+        return local_date(dt.date.fromisoformat(value)) if value else "…"
+    except ValueError:
+        return "…"
+
+
+def _term_change(data: dict[str, Any], _names: audit.EventNames) -> dict[str, str]:
+    return {"before": _term(data.get("old")), "after": _term(data.get("new"))}
+
+
 CHANGES = {
+    "community.agreement_changed": _term_change,
     "membership.role_changed": _role_change,
     "community.convenership_transferred": _convener_change,
     "community.renamed_address": _address_change,

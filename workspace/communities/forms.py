@@ -18,7 +18,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role, School
-from workspace.core.forms import REQUIRED, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
+from workspace.core.forms import (
+    REQUIRED,
+    DateField,
+    IntegerField,
+    MultiCheckboxField,
+    WorkspaceForm,
+    coerce_id,
+)
 from workspace.extensions import db
 
 
@@ -53,6 +60,13 @@ class CommunityForm(WorkspaceForm):
                                 description=_l("Markdown: **bold**, lists, links."))
     vision = TextAreaField(_l("Shared vision and goals"), validators=[Optional(), Length(max=20000)])
     school_ids = MultiCheckboxField(_l("Schools"), coerce=coerce_id, choices=[], validate_choice=False)
+    # An urban–rural community only (the settings page shows them for that type): the core school among its
+    # schools (the others are member schools) and the agreement's term.
+    core_school_id = SelectField(_l("Core school"), choices=[], validators=[Optional()],
+                                 description=_l("The school that leads; the other schools ticked above are "
+                                                "member schools."))
+    agreement_starts_on = DateField(_l("Agreement starts"), validators=[Optional()])
+    agreement_ends_on = DateField(_l("Agreement ends"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,3 +100,15 @@ class RoleForm(WorkspaceForm):
 
 class TransferForm(WorkspaceForm):
     membership_id = SelectField(_l("New convener"), coerce=coerce_id, choices=[], validate_choice=False)
+
+
+class ExchangedTeacherForm(WorkspaceForm):
+    """An exchanged teacher of an urban–rural community: name, school, subject, account, note."""
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)],
+                       description=_l("Left empty, the linked member's name is used."))
+    school_id = SelectField(_l("School"), choices=[], validators=[DataRequired(REQUIRED)])
+    subject = StringField(_l("Subject"), validators=[DataRequired(REQUIRED), Length(max=60)],
+                          description=_l("e.g. 數學"))
+    user_id = SelectField(_l("Member account"), choices=[], validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

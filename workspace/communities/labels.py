@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from workspace.communities.models import CommunityType, Role
+from workspace.communities.models import OWN_SCHOOL, CommunityType, Role, SchoolRole
 from workspace.core.i18n import N_, translations
 
 COMMUNITY_TYPE_LABELS = {
@@ -23,6 +23,19 @@ ROLE_LABELS = {
     Role.MENTOR: N_("Mentor"),
     Role.GUEST_EXPERT: N_("Guest expert"),
 }
+
+
+SCHOOL_ROLE_LABELS = {
+    SchoolRole.CORE.value: N_("Core school"),
+    SchoolRole.MEMBER.value: N_("Member school"),
+    OWN_SCHOOL: N_("Own school"),
+}
+
+
+def school_role_label(role: str) -> str:
+    """A school's role in an urban–rural community (core school, member school) in the user's language."""
+    label = SCHOOL_ROLE_LABELS.get(role)
+    return translations().ugettext(label) if label else role
 
 
 def community_type_label(kind: str) -> str:

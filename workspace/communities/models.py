@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import of_community, of_user, site_wide
@@ -28,6 +28,18 @@ class Role(enum.StrEnum):
     MEMBER = "member"
     MENTOR = "mentor"
     GUEST_EXPERT = "guest_expert"
+
+
+class SchoolRole(enum.StrEnum):
+    """A school's part in an urban–rural education community (教共體): the core school (核心學校, the one that
+    leads) or a member school (成員學校)."""
+
+    CORE = "core"
+    MEMBER = "member"
+
+
+# The role the read module gives the school of any other type of community (never stored).
+OWN_SCHOOL = "own"
 
 
 # Roles a person can be given by invitation or role change; convenership moves only by transfer.
@@ -74,6 +86,11 @@ community_schools = Table(
     db.metadata,
     Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
     Column("school_id", ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The school's role in an urban–rural community (core or member); read only for that type of community, so
+    # a school added through `Community.schools` is a member until the settings name it the core school.
+    Column("role", String(10), nullable=False, default=SchoolRole.MEMBER.value,
+           server_default=SchoolRole.MEMBER.value),
+    one_of("role", SchoolRole),
 )
 
 
@@ -95,12 +112,20 @@ class Community(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The urban–rural agreement's term (協議期程), first and last day included; None until the settings give it.
+    agreement_starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    agreement_ends_on: Mapped[dt.date | None] = mapped_column(Date)
 
     schools = relationship("School", secondary=community_schools, lazy="selectin", order_by="School.name")
 
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def is_urban_rural(self) -> bool:
+        """An urban–rural education community: its schools have roles, and it keeps exchanged teachers."""
+        return self.kind == CommunityType.URBAN_RURAL.value
 
     def __repr__(self) -> str:
         return f"<Community {self.slug}>"
@@ -195,3 +220,26 @@ class ReviewerScope(db.Model):
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
     school = relationship("School", lazy="joined")
+
+
+class ExchangedTeacher(db.Model):
+    """A teacher exchanged within an urban–rural community (交流教師): name, school, subject, and optionally
+    the account of a member. The funder's rule asks that every member school be covered."""
+
+    __tablename__ = "exchanged_teachers"
+    __cache_rule__ = of_community()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(60))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    community = relationship("Community")
+    school = relationship("School", lazy="joined")
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")

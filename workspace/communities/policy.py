@@ -13,7 +13,7 @@ from typing import Any
 from flask import g, has_app_context
 from sqlalchemy import false, select, true
 
-from workspace.communities.models import Community, Membership, ReviewerScope, community_schools
+from workspace.communities.models import Community, ExchangedTeacher, Membership, ReviewerScope, community_schools
 from workspace.core.permissions import (
     CONTRIBUTORS,
     GRANTABLE_ROLES,
@@ -235,8 +235,28 @@ def membership_rule(user: Any, action: str, membership: Membership) -> bool:
     raise ValueError(f"unknown membership action {action!r}")
 
 
+def exchanged_teacher_rule(user: Any, action: str, teacher: ExchangedTeacher) -> bool:
+    """An urban–rural community's exchanged teachers: read by those who read its activities (members, reviewers
+    in scope), kept by those who edit its settings (conveners, co-conveners, admins; not while archived)."""
+    community = teacher.community
+    if action == "view":
+        return community_rule(user, "read_activities", community)
+    if action in {"edit", "remove"}:
+        return community_rule(user, "edit", community)
+    raise ValueError(f"unknown exchanged-teacher action {action!r}")
+
+
+def exchanged_teacher_scope(user: Any, action: str) -> Any:
+    """The exchanged teachers on which can(user, action, teacher) is true, as a condition on ExchangedTeacher."""
+    if action != "view":
+        raise ValueError(f"no list scope for the exchanged-teacher action {action!r}")
+    return in_communities(ExchangedTeacher.community_id, user, "read_activities")
+
+
 register_rule(Community, community_rule)
 register_scope(Community, community_scope)
 register_rule(Membership, membership_rule)
+register_rule(ExchangedTeacher, exchanged_teacher_rule)
+register_scope(ExchangedTeacher, exchanged_teacher_scope)
 register_site_action("create_community", lambda user: True)
 register_site_action("review", lambda user: is_admin(user) or reviewer_school_ids(user) is not None)

@@ -1,4 +1,5 @@
-"""Viewer-free reads of communities' members over time, for compliance, exports and the other areas.
+"""Viewer-free reads of communities' members over time, their schools (with an urban–rural community's roles)
+and exchanged teachers, for compliance, exports and the other areas.
 
 Communities and a Period (core/records.py: first and last day included, local time) in, frozen rows out,
 in one query whatever the number of members. A membership counts for the period when it shares a moment
@@ -11,10 +12,19 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, literal, select
 
-from workspace.auth.models import User
-from workspace.communities.models import Community, Membership, School, community_schools
+from workspace.auth.models import User, title_level
+from workspace.communities.models import (
+    OWN_SCHOOL,
+    Community,
+    CommunityType,
+    ExchangedTeacher,
+    Membership,
+    School,
+    SchoolRole,
+    community_schools,
+)
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
 from workspace.extensions import db
@@ -32,10 +42,17 @@ class MemberDuring:
     in_evaluation_programme: bool
     joined_at: dt.datetime
     left_at: dt.datetime | None  # None: a member still
+    title: str = "none"  # the person's professional title (auth.models.Title): none, junior … professor
+    subjects: tuple[str, ...] = ()  # the subjects they teach, as they typed them
 
     @property
     def current(self) -> bool:
         return self.left_at is None
+
+    @property
+    def title_level(self) -> int:
+        """The title's level, 0 (none) to 4 (professor-level): "intermediate or above" is `title_level >= 2`."""
+        return title_level(self.title)
 
     def member_at(self, moment: dt.datetime) -> bool:
         """Whether they were a member at `moment` (joined by then, not yet left)."""
@@ -44,8 +61,14 @@ class MemberDuring:
 
 def _members() -> Select:
     return (select(Membership.community_id, Membership.user_id, User.display_name, User.school_id, Membership.role,
-                   Membership.in_evaluation_programme, Membership.joined_at, Membership.left_at)
+                   Membership.in_evaluation_programme, Membership.joined_at, Membership.left_at, User.title,
+                   User.subjects)
             .join(User, User.id == Membership.user_id))
+
+
+def _member(row: tuple) -> MemberDuring:
+    *fields, title, subjects = row
+    return MemberDuring(*fields, title=title, subjects=tuple(subjects or ()))
 
 
 def members_during(community_ids: Collection[int], period: Period) -> list[MemberDuring]:
@@ -55,7 +78,7 @@ def members_during(community_ids: Collection[int], period: Period) -> list[Membe
     listed; one who left during it is, with `left_at` (a rule counts a member who left for the time they
     were one).
     """
-    return [MemberDuring(*row) for row in db.session.execute(
+    return [_member(row) for row in db.session.execute(
         _members()
         .where(Membership.community_id.in_(list(community_ids)),
                period.overlaps(Membership.joined_at, Membership.left_at))
@@ -64,7 +87,7 @@ def members_during(community_ids: Collection[int], period: Period) -> list[Membe
 
 def current_members(community_ids: Collection[int]) -> list[MemberDuring]:
     """The members of these communities now (not departed), by community, then name (one query)."""
-    return [MemberDuring(*row) for row in db.session.execute(
+    return [_member(row) for row in db.session.execute(
         _members()
         .where(Membership.community_id.in_(list(community_ids)), Membership.live)
         .order_by(Membership.community_id, User.display_name, Membership.user_id))]
@@ -83,38 +106,78 @@ def contributing_members(community: Community) -> list[User]:
 
 @dataclass(frozen=True)
 class CommunityRow:
-    """A community's name and type, for the rules and reports that name it."""
+    """A community's name and type, for the rules and reports that name it; an urban–rural community's
+    agreement term (first and last local day, both included; None until its settings give them)."""
 
     id: int
     name: str
     slug: str
     kind: str
     archived_at: dt.datetime | None
+    agreement_starts_on: dt.date | None = None
+    agreement_ends_on: dt.date | None = None
 
 
 def communities(community_ids: Collection[int]) -> list[CommunityRow]:
     """The communities with these ids, archived ones included, by id (one query)."""
     return [CommunityRow(*row) for row in db.session.execute(
-        select(Community.id, Community.name, Community.slug, Community.kind, Community.archived_at)
+        select(Community.id, Community.name, Community.slug, Community.kind, Community.archived_at,
+               Community.agreement_starts_on, Community.agreement_ends_on)
         .where(Community.id.in_(list(community_ids))).order_by(Community.id))]
 
 
 @dataclass(frozen=True)
 class CommunitySchool:
-    """A school a community belongs to, with what the formation rules read of it."""
+    """A school a community belongs to, with what the formation rules read of it, and its role: "own" for the
+    school of any community but an urban–rural one, whose schools are "core" (one) or "member"."""
 
     community_id: int
     school_id: int
     name: str
     class_count: int
     in_evaluation_programme: bool
+    role: str = OWN_SCHOOL
 
 
 def schools_of(community_ids: Collection[int]) -> list[CommunitySchool]:
-    """The schools of these communities, by community then school name (one query)."""
+    """The schools of these communities, by community, the core school first, then by school name (one query)."""
+    role = case((Community.kind == CommunityType.URBAN_RURAL.value, community_schools.c.role),
+                else_=literal(OWN_SCHOOL))
+    core_first = case((role == SchoolRole.CORE.value, 0), else_=1)
     return [CommunitySchool(*row) for row in db.session.execute(
         select(community_schools.c.community_id, School.id, School.name, School.class_count,
-               School.in_evaluation_programme)
+               School.in_evaluation_programme, role)
         .join(School, School.id == community_schools.c.school_id)
+        .join(Community, Community.id == community_schools.c.community_id)
         .where(community_schools.c.community_id.in_(list(community_ids)))
-        .order_by(community_schools.c.community_id, School.name, School.id))]
+        .order_by(community_schools.c.community_id, core_first, School.name, School.id))]
+
+
+@dataclass(frozen=True)
+class ExchangedTeacherRow:
+    """An exchanged teacher of an urban–rural community (交流教師): name, school, subject, the linked account."""
+
+    id: int
+    community_id: int
+    name: str
+    school_id: int
+    school_name: str
+    subject: str
+    user_id: int | None  # the member's account, when the convener linked one
+    user_name: str | None
+    note: str
+
+
+def exchanged_teachers(community_ids: Collection[int]) -> list[ExchangedTeacherRow]:
+    """The exchanged teachers of these communities, by community, school name, then name (one query).
+
+    Whatever the community's type now: a community turned from urban–rural into another type keeps its list,
+    and the caller decides whether it counts."""
+    return [ExchangedTeacherRow(*row) for row in db.session.execute(
+        select(ExchangedTeacher.id, ExchangedTeacher.community_id, ExchangedTeacher.name, ExchangedTeacher.school_id,
+               School.name, ExchangedTeacher.subject, ExchangedTeacher.user_id, User.display_name,
+               ExchangedTeacher.note)
+        .join(School, School.id == ExchangedTeacher.school_id)
+        .outerjoin(User, User.id == ExchangedTeacher.user_id)
+        .where(ExchangedTeacher.community_id.in_(list(community_ids)))
+        .order_by(ExchangedTeacher.community_id, School.name, ExchangedTeacher.name, ExchangedTeacher.id))]

@@ -7,25 +7,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workspace.activities import services as activity_services
-from workspace.communities import audit, services
-from workspace.communities.access import load_community, load_invitation, load_membership
+from workspace.communities import audit, records, services
+from workspace.communities.access import load_community, load_exchanged_teacher, load_invitation, load_membership
 from workspace.communities.forms import (
     CommunityForm,
+    ExchangedTeacherForm,
     InvitationForm,
     RoleForm,
     TransferForm,
     school_choices,
 )
-from workspace.communities.labels import community_type_label, role_label
-from workspace.communities.models import Community, Role
+from workspace.communities.labels import community_type_label, role_label, school_role_label
+from workspace.communities.models import Community, CommunityType, ExchangedTeacher, Role, SchoolRole
 from workspace.communities.policy import membership_of, reviewer_school_ids
 from workspace.core.audit import describe_events
 from workspace.core.cache import COMMUNITY, EVERYTHING, MY_COMMUNITIES, cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
-from workspace.core.forms import EmptyForm, attach_error
+from workspace.core.forms import EmptyForm, attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.mail import mail_configured, send_mail
+from workspace.core.parsing import parse_id
 from workspace.core.permissions import GRANTABLE_ROLES, can, grantable_roles, public, require
 from workspace.core.text import clean_line, has_visible_text
 from workspace.core.urls import external_url
@@ -145,13 +147,26 @@ def show(slug: str):
         today = activity_services.to_local(utcnow()).date()
         status = activity_services.plan_status(community, activity_services.next_month(today), today)
         plan = status if status.due_soon or status.overdue else None
+    partner_schools = records.schools_of([community.id]) if community.is_urban_rural else []
     return render_page("communities/show.html", community=community, members=members, recent=recent, board=board,
                        plan=plan, reads_material=reads_material, member_count=member_count,
-                       membership=membership_of(current_user, community))
+                       membership=membership_of(current_user, community), partner_schools=partner_schools)
 
 
 def _my_membership(members: list) -> object | None:
     return next((item for item in members if item.user_id == current_user.id), None)
+
+
+def _partnership_choices(form: CommunityForm) -> None:
+    form.core_school_id.choices = school_choices()
+
+
+def _school_roles(form: CommunityForm) -> dict[int, str]:
+    """The schools' roles the settings form gives: its core school (the other ticked schools are members)."""
+    if form.kind.data != CommunityType.URBAN_RURAL.value:
+        return {}
+    core = parse_id(form.core_school_id.data)
+    return {core: SchoolRole.CORE.value} if core is not None else {}
 
 
 @bp.get("/c/<slug>/settings")
@@ -160,7 +175,11 @@ def edit(slug: str):
     community = load_community(slug, "edit")
     form = CommunityForm(obj=community)
     _school_choices(form)
+    _partnership_choices(form)
     form.school_ids.data = [school.id for school in community.schools]
+    core = next((school_id for school_id, role in services.school_roles_of(community).items()
+                 if role == SchoolRole.CORE.value), None)
+    form.core_school_id.data = str(core) if core else ""
     return render_page("communities/edit.html", community=community, form=form, actions=EmptyForm(),
                        **_slug_context(community.slug))
 
@@ -171,12 +190,14 @@ def update(slug: str):
     community = load_community(slug, "edit")
     form = CommunityForm()
     _school_choices(form)
+    _partnership_choices(form)
     if form.validate():
         try:
             services.update_community(
                 community, actor=current_user, name=form.name.data, kind=form.kind.data, slug=form.slug.data,
                 description=form.description.data or "", vision=form.vision.data or "",
-                school_ids=form.school_ids.data or [],
+                school_ids=form.school_ids.data or [], school_roles=_school_roles(form),
+                agreement_starts_on=form.agreement_starts_on.data, agreement_ends_on=form.agreement_ends_on.data,
             )
         except DomainError as error:
             attach_error(form, error)
@@ -215,6 +236,118 @@ def unarchive(slug: str):
         db.session.commit()
         flash(_("The community is active again."), "success")
     return redirect(url_for("communities.show", slug=community.slug))
+
+
+# --- exchanged teachers (urban–rural communities) ------------------------------------------------
+
+
+def _urban_rural(slug: str, action: str) -> Community:
+    """The urban–rural community at this address for `action` (another type of community has no such page: 404)."""
+    community = load_community(slug, action)
+    if not community.is_urban_rural:
+        abort(404)
+    return community
+
+
+def _teacher_form(community: Community, form: ExchangedTeacherForm | None = None) -> ExchangedTeacherForm:
+    form = form or ExchangedTeacherForm()
+    form.school_id.choices = [("", _("— choose —"))] + [(str(school.id), school.name) for school in community.schools]
+    form.user_id.choices = [("", _("— none —"))] + [
+        (str(person.id), person.display_name) for person in records.contributing_members(community)]
+    return form
+
+
+def _teacher_fields(form: ExchangedTeacherForm) -> services.ExchangedTeacherFields:
+    return services.ExchangedTeacherFields(
+        name=form.name.data or "", school_id=parse_id(form.school_id.data), subject=form.subject.data or "",
+        user_id=parse_id(form.user_id.data), note=form.note.data or "")
+
+
+def _exchange_page(community: Community, form: ExchangedTeacherForm | None = None, status: int = 200):
+    schools = records.schools_of([community.id])
+    teachers = records.exchanged_teachers([community.id])
+    keeping = can(current_user, "edit", community)
+    return render_page(
+        "communities/exchange.html", status=status, community=community, schools=schools, teachers=teachers,
+        uncovered=services.uncovered_member_schools(schools, teachers), keeping=keeping,
+        form=_teacher_form(community, form) if keeping else None, actions=EmptyForm())
+
+
+@bp.get("/c/<slug>/exchange/")
+def exchange(slug: str):
+    """Show an urban–rural community's schools with their roles, its exchanged teachers and the member schools
+    that have none yet (members and reviewers in scope read it; the conveners keep it)."""
+    community = _urban_rural(slug, "read_activities")
+    return _exchange_page(community)
+
+
+@bp.post("/c/<slug>/exchange/")
+def add_exchanged_teacher(slug: str):
+    """Add an exchanged teacher."""
+    community = _urban_rural(slug, "edit")
+    form = _teacher_form(community)
+    if validate_all(form, lambda: services.check_exchanged_teacher(community, _teacher_fields(form))):
+        try:
+            teacher = services.add_exchanged_teacher(community, _teacher_fields(form), actor=current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is on the list of exchanged teachers.", name=teacher.name), "success")
+            return redirect(url_for("communities.exchange", slug=slug) + f"#teacher-{teacher.id}")
+    db.session.rollback()
+    return _exchange_page(load_community(slug, "edit"), form, status=422)
+
+
+def _edit_teacher_page(community: Community, teacher: ExchangedTeacher, form: ExchangedTeacherForm,
+                       status: int = 200):
+    return render_page("communities/exchange_edit.html", community=community, teacher=teacher,
+                       form=_teacher_form(community, form), status=status)
+
+
+@bp.get("/c/<slug>/exchange/<int:teacher_id>/edit")
+def edit_exchanged_teacher(slug: str, teacher_id: int):
+    """Show the form to change an exchanged teacher."""
+    community = _urban_rural(slug, "view")
+    teacher = load_exchanged_teacher(community, teacher_id)
+    require(can(current_user, "edit", teacher))
+    form = ExchangedTeacherForm(obj=teacher, formdata=None)
+    form.school_id.data, form.user_id.data = str(teacher.school_id), str(teacher.user_id or "")
+    return _edit_teacher_page(community, teacher, form)
+
+
+@bp.post("/c/<slug>/exchange/<int:teacher_id>/edit")
+def update_exchanged_teacher(slug: str, teacher_id: int):
+    """Save an exchanged teacher's changes."""
+    community = _urban_rural(slug, "view")
+    teacher = load_exchanged_teacher(community, teacher_id)
+    require(can(current_user, "edit", teacher))
+    form = _teacher_form(community)
+    if validate_all(form, lambda: services.check_exchanged_teacher(community, _teacher_fields(form))):
+        try:
+            services.change_exchanged_teacher(teacher, _teacher_fields(form), actor=current_user)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("communities.exchange", slug=slug) + f"#teacher-{teacher.id}")
+    db.session.rollback()
+    return _edit_teacher_page(community, teacher, form, status=422)
+
+
+@bp.post("/c/<slug>/exchange/<int:teacher_id>/remove")
+def remove_exchanged_teacher(slug: str, teacher_id: int):
+    """Take a teacher off the list (the button asks first)."""
+    community = _urban_rural(slug, "view")
+    teacher = load_exchanged_teacher(community, teacher_id)
+    require(can(current_user, "remove", teacher))
+    if EmptyForm().validate():
+        name = teacher.name
+        services.remove_exchanged_teacher(teacher, actor=current_user)
+        db.session.commit()
+        flash(_("%(name)s was taken off the list of exchanged teachers.", name=name), "success")
+    return redirect(url_for("communities.exchange", slug=slug))
 
 
 # --- members -------------------------------------------------------------------------------------
@@ -473,4 +606,5 @@ def review():
 # What core shows of this area is registered with its blueprint: core imports no area.
 bp.add_app_template_global(role_label)
 bp.add_app_template_global(community_type_label)
+bp.add_app_template_global(school_role_label)
 bp.record_once(lambda _setup: audit.register())

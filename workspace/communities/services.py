@@ -9,12 +9,12 @@ import datetime as dt
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
@@ -25,20 +25,24 @@ from workspace.communities.models import (
     ROLE_ORDER,
     Community,
     CommunityType,
+    ExchangedTeacher,
     Invitation,
     Membership,
     ReviewerScope,
     Role,
     School,
+    SchoolRole,
     community_schools,
 )
 from workspace.communities.policy import forget_memberships
+from workspace.core.cache import community_scope, note_change
 from workspace.core.database import advance, utcnow
-from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent, record_event
+from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
 from workspace.core.search import fold
-from workspace.core.text import clean_line, clean_text, has_visible_text, render_markdown
+from workspace.core.text import checked_line, clean_line, clean_text, has_visible_text, render_markdown
 from workspace.discussions.services import add_default_categories
 from workspace.extensions import db
 
@@ -233,19 +237,34 @@ def update_community(
     description: str,
     vision: str,
     school_ids: Iterable[int],
+    school_roles: Mapping[int, str] | None = None,
+    agreement_starts_on: dt.date | None = None,
+    agreement_ends_on: dt.date | None = None,
 ) -> Community:
-    """Change a community's settings (name, type, address, texts, schools)."""
+    """Change a community's settings (name, type, address, texts, schools).
+
+    An urban–rural community also gets its schools' roles (`school_roles`: school id → core or member; a school
+    not named is a member, a school named is one of the community's) and its agreement's term. The rules:
+    exactly one core school, at least one member school, the term ending after it starts. For other types the
+    roles and the term are left as they were (a community turned back into one keeps them)."""
     name = _check_name(name)
-    schools = _schools(school_ids)
+    ids = {int(school_id) for school_id in school_ids} | {int(school_id) for school_id in (school_roles or {})}
+    schools = _schools(ids)
+    kind = _check_kind(kind)
+    urban_rural = kind == CommunityType.URBAN_RURAL.value
+    roles = (check_partnership(community, schools, school_roles or {}, agreement_starts_on, agreement_ends_on)
+             if urban_rural else None)
     _check_unique_name(name, schools, community=community)
     community.name = name
-    community.kind = _check_kind(kind)
+    community.kind = kind
     new_slug = check_slug(slug, community=community)
     if new_slug != community.slug:
         record_event(actor, "community.renamed_address", community, community, old=community.slug, new=new_slug)
         community.slug = new_slug
     _set_texts(community, description, vision)
     community.schools = schools
+    if roles is not None:
+        _set_partnership(community, roles, agreement_starts_on, agreement_ends_on, actor=actor)
     return community
 
 
@@ -263,6 +282,174 @@ def unarchive_community(community: Community, *, actor: User) -> None:
         community.archived_at = None
         record_event(actor, "community.unarchived", community, community)
 
+
+# --- urban–rural communities: the schools' roles, the agreement's term, the exchanged teachers -----------------
+
+MAX_TEACHER_NAME = 100  # as a person's display name
+MAX_SUBJECT = 60  # as one of an activity's subjects
+MAX_NOTE = 500
+
+
+def school_roles_of(community: Community) -> dict[int, str]:
+    """Each school of the community with its stored role, core or member (one query)."""
+    return dict(db.session.execute(
+        select(community_schools.c.school_id, community_schools.c.role)
+        .where(community_schools.c.community_id == community.id)).all())
+
+
+def check_partnership(community: Community, schools: Sequence[School], school_roles: Mapping[int, str],
+                      starts_on: dt.date | None, ends_on: dt.date | None) -> dict[int, str]:
+    """The roles of an urban–rural community's schools (every school: core or member), or one ValidationError
+    naming each rule broken: exactly one core school, at least one member school, no school with exchanged
+    teachers left out, the agreement ending after it starts (both days in the accepted years)."""
+    roles = {school.id: school_roles.get(school.id, SchoolRole.MEMBER.value) for school in schools}
+    checks = Checks()
+    with checks:
+        if any(role not in {item.value for item in SchoolRole} for role in roles.values()):
+            raise ValidationError(str(_l("Choose core or member for each school.")), field="core_school_id")
+        cores = [school_id for school_id, role in roles.items() if role == SchoolRole.CORE.value]
+        if len(cores) != 1:
+            raise ValidationError(str(_l("Choose exactly one core school.")), field="core_school_id")
+    with checks:
+        if not any(role == SchoolRole.MEMBER.value for role in roles.values()):
+            raise ValidationError(str(_l("Choose at least one member school besides the core school.")),
+                                  field="school_ids")
+    if community.id is not None:
+        with checks:
+            kept = db.session.scalars(
+                select(School.name).join(ExchangedTeacher, ExchangedTeacher.school_id == School.id)
+                .where(ExchangedTeacher.community_id == community.id, School.id.not_in(list(roles) or [0]))
+                .order_by(School.name)).first()
+            if kept is not None:
+                raise ValidationError(str(_l("%(school)s has exchanged teachers on the list: change or remove "
+                                             "them before taking the school out.", school=kept)),
+                                      field="school_ids")
+    with checks:
+        check_in_range(starts_on, "agreement_starts_on")
+    with checks:
+        check_in_range(ends_on, "agreement_ends_on")
+        if starts_on is not None and ends_on is not None and ends_on <= starts_on:
+            raise ValidationError(str(_l("The agreement must end after it starts.")), field="agreement_ends_on")
+    checks.done()
+    return roles
+
+
+def _set_partnership(community: Community, roles: Mapping[int, str], starts_on: dt.date | None,
+                     ends_on: dt.date | None, *, actor: User) -> None:
+    """Store checked roles and term (the schools are already the community's), with their audit events."""
+    db.session.flush()  # the association rows exist before their roles are set
+    before = school_roles_of(community)
+    core = next(school_id for school_id, role in roles.items() if role == SchoolRole.CORE.value)
+    if before != dict(roles):
+        db.session.execute(
+            update(community_schools).where(community_schools.c.community_id == community.id)
+            .values(role=case((community_schools.c.school_id == core, SchoolRole.CORE.value),
+                              else_=SchoolRole.MEMBER.value)))
+        note_change(community_scope(community.id))  # a Core statement: the flush hooks do not see it
+        if before.get(core) != SchoolRole.CORE.value:
+            record_event(actor, "community.core_school_set", db.session.get(School, core), community)
+    old = (community.agreement_starts_on, community.agreement_ends_on)
+    if old != (starts_on, ends_on):
+        record_event(actor, "community.agreement_changed", community, community,
+                     old=[day.isoformat() if day else None for day in old],
+                     new=[day.isoformat() if day else None for day in (starts_on, ends_on)])
+        community.agreement_starts_on, community.agreement_ends_on = starts_on, ends_on
+
+
+@dataclass
+class ExchangedTeacherFields:
+    """What a convener types about an exchanged teacher."""
+
+    name: str = ""
+    school_id: int | None = None
+    subject: str = ""
+    user_id: int | None = None  # the teacher's account, when they are a member of the community
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckedTeacher:
+    name: str
+    school_id: int
+    subject: str
+    user_id: int | None
+    note: str
+
+
+def check_exchanged_teacher(community: Community, fields: ExchangedTeacherFields) -> CheckedTeacher:
+    """An exchanged teacher's fields checked, or one ValidationError naming each field refused: a name (the
+    linked member's when left empty), one of the community's schools, a subject, a member now, a short note."""
+    checks = Checks()
+    user = None
+    with checks:
+        if fields.user_id is not None:
+            user = db.session.scalar(
+                select(User).join(Membership, Membership.user_id == User.id)
+                .where(User.id == fields.user_id, Membership.community_id == community.id, Membership.live))
+            if user is None:
+                raise ValidationError(str(_l("Choose a member of the community.")), field="user_id")
+    with checks:
+        typed = fields.name if has_visible_text(clean_line(fields.name)) or user is None else user.display_name
+        name = checked_line(typed, "name", MAX_TEACHER_NAME, required=True)
+    with checks:
+        if fields.school_id is None or fields.school_id not in {school.id for school in community.schools}:
+            raise ValidationError(str(_l("Choose one of the community's schools.")), field="school_id")
+    with checks:
+        subject = checked_line(fields.subject, "subject", MAX_SUBJECT, required=True)
+    with checks:
+        note = checked_line(fields.note, "note", MAX_NOTE)
+    checks.done()
+    return CheckedTeacher(name=name, school_id=int(fields.school_id or 0), subject=subject,
+                          user_id=user.id if user else None, note=note)
+
+
+def _require_keeper(actor: User, community: Community) -> None:
+    if not community.is_urban_rural:
+        raise ValidationError(str(_l("Only an urban–rural education community keeps exchanged teachers.")))
+    if not can(actor, "edit", community):
+        raise NotAllowed(str(_l("Only the conveners keep the list of exchanged teachers.")))
+
+
+def add_exchanged_teacher(community: Community, fields: ExchangedTeacherFields, *, actor: User) -> ExchangedTeacher:
+    """Add an exchanged teacher to an urban–rural community's list."""
+    _require_keeper(actor, community)
+    checked = check_exchanged_teacher(community, fields)
+    teacher = ExchangedTeacher(community_id=community.id, name=checked.name, school_id=checked.school_id,
+                               subject=checked.subject, user_id=checked.user_id, note=checked.note,
+                               created_by_id=actor.id)
+    db.session.add(teacher)
+    db.session.flush()
+    record_event(actor, "community.exchanged_teacher_added", teacher, community, name=teacher.name)
+    return teacher
+
+
+def change_exchanged_teacher(teacher: ExchangedTeacher, fields: ExchangedTeacherFields, *, actor: User) -> None:
+    """Change an exchanged teacher's name, school, subject, account or note."""
+    community = teacher.community
+    _require_keeper(actor, community)
+    checked = check_exchanged_teacher(community, fields)
+    changed = (teacher.name, teacher.school_id, teacher.subject, teacher.user_id, teacher.note) != (
+        checked.name, checked.school_id, checked.subject, checked.user_id, checked.note)
+    if changed:
+        teacher.name, teacher.school_id, teacher.subject = checked.name, checked.school_id, checked.subject
+        teacher.user_id, teacher.note = checked.user_id, checked.note
+        record_event(actor, "community.exchanged_teacher_changed", teacher, community, name=teacher.name)
+
+
+def remove_exchanged_teacher(teacher: ExchangedTeacher, *, actor: User) -> None:
+    """Take a teacher off the list for good (the page asks first; the audit trail keeps the name)."""
+    community = teacher.community
+    _require_keeper(actor, community)
+    record_event(actor, "community.exchanged_teacher_removed", teacher, community, name=teacher.name)
+    db.session.delete(teacher)
+    db.session.flush()
+
+
+def uncovered_member_schools(schools: Sequence[Any], teachers: Sequence[Any]) -> list[Any]:
+    """The member schools (rows with `school_id` and `role`) that no exchanged teacher (rows with `school_id`)
+    comes from: what the funder's "every member school covered" still misses, in the order given."""
+    covered = {teacher.school_id for teacher in teachers}
+    return [school for school in schools if school.role == SchoolRole.MEMBER.value and school.school_id not in covered]
 
 
 # --- members -------------------------------------------------------------------------------------

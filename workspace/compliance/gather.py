@@ -22,6 +22,7 @@ from workspace.compliance.facts import (
     BookFact,
     CommunityFacts,
     DeliverableFact,
+    ExchangedTeacherFact,
     ExpenseFact,
     MemberFact,
     MonthlyPlanFact,
@@ -41,7 +42,7 @@ def program_period(program: Program) -> Period:
 def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None) -> dict[int, CommunityFacts]:
     """The facts of each enrolment's community over its program's period, by enrolment id.
 
-    Seven queries per distinct program period and three for the budgets and deliverables, whatever the number
+    Eight queries per distinct program period and three for the budgets and deliverables, whatever the number
     of communities, members, activities or expenses.
     """
     now = now or utcnow()
@@ -69,12 +70,16 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime) -
     schools: dict[int, list[SchoolFact]] = defaultdict(list)
     for school in community_records.schools_of(community_ids):
         schools[school.community_id].append(SchoolFact(
-            school.school_id, school.name, school.class_count, school.in_evaluation_programme))
+            school.school_id, school.name, school.class_count, school.in_evaluation_programme, school.role))
     members: dict[int, list[MemberFact]] = defaultdict(list)
     for member in community_records.members_during(community_ids, period):
         members[member.community_id].append(MemberFact(
             member.user_id, member.display_name, member.role, member.school_id, member.in_evaluation_programme,
-            local_day(member.joined_at), local_day(member.left_at) if member.left_at is not None else None))
+            local_day(member.joined_at), local_day(member.left_at) if member.left_at is not None else None,
+            member.title, tuple(member.subjects)))
+    exchanged: dict[int, list[ExchangedTeacherFact]] = defaultdict(list)
+    for teacher in community_records.exchanged_teachers(community_ids):
+        exchanged[teacher.community_id].append(ExchangedTeacherFact(teacher.name, teacher.school_id, teacher.subject))
     held_by: dict[int, set[int]] = defaultdict(set)
     marked: set[int] = set()
     for mark in activity_records.attendance(community_ids, period, now=now):
@@ -106,7 +111,8 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime) -
             community_id=community_id, community_name=rows[community_id].name,
             community_type=rows[community_id].kind, schools=tuple(schools[community_id]),
             members=tuple(members[community_id]), activities=tuple(activities[community_id]),
-            deliverables=tuple(videos[community_id]), monthly_plans=tuple(plans[community_id]))
+            deliverables=tuple(videos[community_id]), monthly_plans=tuple(plans[community_id]),
+            exchanged_teachers=tuple(exchanged[community_id]))
         for community_id in community_ids if community_id in rows}
 
 

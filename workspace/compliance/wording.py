@@ -15,6 +15,7 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from workspace.auth.labels import title_label
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
 from workspace.core.i18n import format_money, local_date, month_year
@@ -187,7 +188,7 @@ def _person(p: dict[str, Any]) -> str:
                  figure=p["figure"], target=p["target"])
     if measure == "title":
         return _("The professional title of %(name)s (%(title)s) is not one the rule accepts.", name=name,
-                 title=p.get("title") or "—")
+                 title=title_label(p.get("title")) or "—")
     return _("%(name)s served %(figure)s days of a %(target)s-day term.", name=name, figure=p["figure"],
              target=p["target"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from functools import partial
 from html.parser import HTMLParser
 
@@ -160,6 +161,23 @@ def checked_line(value: str | None, field: str, limit: int, *, required: bool = 
     if len(value) > limit:
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=limit)), field=field)
     return value
+
+
+def checked_list(values: str | Iterable[str] | None, field: str, limit: int = 10, length: int = 60) -> list[str]:
+    """A short list typed in one line (subjects, tags): split at commas (also 、 and ，), each item cleaned,
+    repeats dropped; refused (beside `field`) when an item is longer than `length` or there are more than
+    `limit`. The one reader of such lists: an activity's subjects and tags, a teacher's subjects."""
+    parts = values.replace("、", ",").replace("，", ",").split(",") if isinstance(values, str) else list(values or [])
+    items: list[str] = []
+    for part in parts:
+        item = clean_line(part)
+        if item and has_visible_text(item) and item not in items:
+            if len(item) > length:
+                raise ValidationError(str(_l("Use at most %(count)d characters.", count=length)), field=field)
+            items.append(item)
+    if len(items) > limit:
+        raise ValidationError(str(_l("Use at most %(count)d entries.", count=limit)), field=field)
+    return items
 
 
 def checked_text(value: str | None, field: str, limit: int) -> str:

@@ -95,7 +95,7 @@ def test_every_gap_code_the_engine_gives_has_words(language):
         Gap("deliverable_missing", {"item": "monthly_plan", "due": day, "month": dt.date(2011, 6, 1)}),
         Gap("deliverable_late", {"item": "monthly_plan", "due": day, "month": dt.date(2011, 6, 1)}),
         *[Gap("person_short", {"name": "林老師", "user_id": 1, "measure": measure, "figure": 1, "target": 2,
-                               "window": "", "title": "初級"})
+                               "window": "", "title": "junior"})
           for measure in ("public_lessons", "attendance_percent", "title", "tenure_days")],
         Gap("budget_per_hour", {"amount": 1800, "cap": 1600, "hours": 2, "expense_id": 1}),
         Gap("budget_share", {"total": 601, "base": 10_000, "percent": 6, "allowed": 600, "expense_id": None}),

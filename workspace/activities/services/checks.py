@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -25,24 +25,10 @@ from workspace.activities.services._common import (
 from workspace.communities.models import Community, School
 from workspace.core.errors import Checks, ValidationError
 from workspace.core.parsing import check_in_range
-from workspace.core.text import clean_line, has_visible_text
+from workspace.core.text import checked_list, clean_line
 from workspace.extensions import db
 
 # --- checks --------------------------------------------------------------------------------------
-
-
-def _list(values: str | Iterable[str] | None, field_name: str, limit: int = 10) -> list[str]:
-    parts = values.replace("、", ",").replace("，", ",").split(",") if isinstance(values, str) else list(values or [])
-    items: list[str] = []
-    for part in parts:
-        item = clean_line(part)
-        if item and has_visible_text(item) and item not in items:
-            if len(item) > 60:
-                raise ValidationError(str(_l("Use at most %(count)d characters.", count=60)), field=field_name)
-            items.append(item)
-    if len(items) > limit:
-        raise ValidationError(str(_l("Use at most %(count)d entries.", count=limit)), field=field_name)
-    return items
 
 
 def _url(value: str | None) -> str:
@@ -168,9 +154,9 @@ def check_activity(community: Community, fields: ActivityFields, *, repeat: str 
     with checks:
         agenda = _text(fields.agenda, "agenda")
     with checks:
-        subjects = _list(fields.subjects, "subjects")
+        subjects = checked_list(fields.subjects, "subjects")
     with checks:
-        tags = _list(fields.tags, "tags")
+        tags = checked_list(fields.tags, "tags")
     members = _member_ids(community)
     with checks:
         if fields.recorder_id is not None and fields.recorder_id not in members:
