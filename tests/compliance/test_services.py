@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import PAST_FIRST, PAST_LAST, add_photo, enrolled, judge, preset, program_copy, result
-from tests.factories import make_community, make_user
+from tests.factories import add_member, make_community, make_user
 from workspace.activities import services as activities
+from workspace.communities import services as communities
 from workspace.communities.models import Membership
 from workspace.compliance import services
 from workspace.compliance.models import Enrollment, Program
@@ -205,3 +207,35 @@ def test_a_community_outside_the_enrolment_is_not_read(ctx):
         ends_at=dt.datetime(2025, 9, 1, 16)), actor=convener)
     db.session.commit()
     assert result(judge(setup), "plc.activities").figure == 0
+
+
+def test_an_urban_rural_community_is_judged_on_its_schools_roles_exchanged_teachers_and_mentors_titles(ctx):
+    team = make_partnership(2)
+    for membership in db.session.scalars(select(Membership).where(Membership.community_id == team.community.id)):
+        membership.joined_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    mentor = make_user(title="junior")
+    add_member(team.community, mentor, role="mentor").joined_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    program = program_copy("urc", dt.date(2026, 9, 1), dt.date(2027, 8, 31))
+    enrollment = services.enrol(team.community, program, 0, team.convener)
+    db.session.commit()
+
+    def judged(rule_id: str):
+        db.session.expire_all()
+        return result(services.standings([db.session.get(Enrollment, enrollment.id)])[0], rule_id)
+
+    facts_schools = services.standings([enrollment])[0].facts.schools
+    assert (facts_schools[0].id, facts_schools[0].role) == (team.core.id, "core")
+    exchanged = judged("urc.exchanged_teachers")
+    assert exchanged.status != "met"
+    communities.add_exchanged_teacher(team.community, communities.ExchangedTeacherFields(
+        name="何老師", school_id=team.members[0].id, subject="數學"), actor=team.convener)
+    db.session.commit()
+    assert judged("urc.exchanged_teachers").status != "met"  # one member school of two
+    communities.add_exchanged_teacher(team.community, communities.ExchangedTeacherFields(
+        name="許老師", school_id=team.members[1].id, subject="語文"), actor=team.convener)
+    db.session.commit()
+    assert judged("urc.exchanged_teachers").status == "met"
+    assert judged("urc.mentor_title").status != "met"
+    mentor.title = "intermediate"
+    db.session.commit()
+    assert judged("urc.mentor_title").status == "met"
