@@ -251,24 +251,33 @@ def new_program():
     return _program_page(form, None, [])
 
 
-@bp.post("/admin/programs/new")
-@admin_required
-def create_program():
-    """Save a new program from its JSON document (each error beside its line, the text kept)."""
+def _save_program(program: Program | None) -> Response:
+    """Save a new program, or a program's changed document (refused if someone saved it since it was opened):
+    each error beside its line, the text kept."""
     form = ProgramForm()
     if not form.validate():
-        return _program_page(form, None, [], 422)
+        return _program_page(form, program, [], 422)
     document, errors = parse_program_text(form.definition.data)
     if not errors:
         try:
-            program = services.create_program(document, current_user)
+            if program is None:
+                program = services.create_program(document, current_user)
+            else:
+                services.update_program(program, document, current_user, version=form.version.data or 0)
             db.session.commit()
             flash(_("The program %(name)s is saved.", name=program.name), "success")
             return redirect(url_for("compliance.programs"))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return _program_page(form, None, errors, 422)
+    return _program_page(form, program, errors, 422)
+
+
+@bp.post("/admin/programs/new")
+@admin_required
+def create_program():
+    """Save a new program from its JSON document."""
+    return _save_program(None)
 
 
 @bp.get("/admin/programs/<int:program_id>/edit")
@@ -284,22 +293,8 @@ def edit_program(program_id: int):
 @bp.post("/admin/programs/<int:program_id>/edit")
 @admin_required
 def update_program(program_id: int):
-    """Save a program's document (refused if someone saved it since it was opened)."""
-    program = db.get_or_404(Program, program_id)
-    form = ProgramForm()
-    if not form.validate():
-        return _program_page(form, program, [], 422)
-    document, errors = parse_program_text(form.definition.data)
-    if not errors:
-        try:
-            services.update_program(program, document, current_user, version=form.version.data or 0)
-            db.session.commit()
-            flash(_("The program %(name)s is saved.", name=program.name), "success")
-            return redirect(url_for("compliance.programs"))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return _program_page(form, program, errors, 422)
+    """Save a program's document."""
+    return _save_program(db.get_or_404(Program, program_id))
 
 
 @bp.post("/admin/programs/<int:program_id>/archive")
