@@ -1,13 +1,21 @@
-"""Fresh-render benchmark (issue 12): every main page's first view after a write, and its cached view.
+"""Fresh-render benchmark (issue 12): every main page's first view after a write in its community, and its cached view.
 
 One database holds every area's bench data (bench/seed.py, then a library of BENCH_FRESH_RESOURCES resources, the
 discussion board, the activities and the co-planning plan, all in the bench user's home community, who is also a
-reviewer of one school). gunicorn serves it twice: with PAGE_CACHE=0, where every request renders the page afresh,
-as the first view after a write in the same community does (a write there changes what the page shows, so no
-cache may answer it), and as served (page cache on), where every request after the first is a cached view. Each
-page is driven against /healthz in alternating rounds (bench/run.py's machinery). Targets: fresh renders
-0.25 × the requests per second of /healthz, cached views 0.40.
-BENCH_DATABASE_URL=postgresql://… runs it on PostgreSQL (see DATABASE_URL below). Run alone with
+reviewer of one school). Two measurements:
+
+1. In-process (the test client, no server), per page: the Python calls (cProfile), SQL statements and time of the
+   first view after a write, with the fragment cache off (the whole page rendered, as before fragments) and on.
+   The write is a reply by another member in another thread of the same community, through the board's service:
+   it moves the community's counter, so the page cache cannot answer, and the replied thread's row changes.
+   These counts do not depend on the machine's load.
+2. Through gunicorn (as served: page and fragment caches on), one request at a time on a kept-alive connection,
+   in alternating rounds (bench/invalidation.py's machinery): /healthz, then each page "fresh" (each view right
+   after such a reply, made by this process outside the timed part) and "cached" (the same page again). Ratios
+   are p50 of /healthz / p50 of the page. Targets: fresh 0.25, cached 0.40.
+
+BENCH_DATABASE_URL=postgresql://… runs it on PostgreSQL (see DATABASE_URL below). BENCH_FRESH_CALLS=0 skips the
+counts, BENCH_FRESH_TIMED=0 the server, BENCH_FRESH_ACTIVITIES=0 the activities (a faster seed). Run alone with
 `python -m bench.fresh`; `python -m bench.run` runs it after the other benchmarks (BENCH_FRESH=0 skips it).
 """
 
