@@ -115,3 +115,20 @@ def test_the_top_bar_is_each_readers_own_and_follows_the_bell(board, make_client
                          subject_id=1, title="A reply", excerpt="", path="/")
     db.session.commit()
     assert 'class="bell-count" aria-hidden="true">1<' in other.get("/").get_data(as_text=True)
+
+
+def test_kept_posts_and_rows_cost_no_statement_more_than_drawn_ones(app, board, client, count_queries, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
+    thread, thread_id, _second_id = _thread_with_two_posts(board)
+    for number in range(6):
+        board.reply(thread, f"回覆 {number}", author=board.convener)
+    client.login(board.member)
+    for path in (f"/c/board/discussions/{thread_id}", "/c/board/discussions/"):
+        client.get(path)  # the read mark is written, the fragments are kept
+        with count_queries() as kept:
+            assert client.get(path).status_code == 200
+        monkeypatch.setitem(app.config, "FRAGMENT_CACHE", False)
+        with count_queries() as drawn:
+            assert client.get(path).status_code == 200
+        monkeypatch.setitem(app.config, "FRAGMENT_CACHE", True)
+        assert len(kept) == len(drawn), path
