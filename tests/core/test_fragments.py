@@ -95,3 +95,14 @@ def test_a_body_that_fails_leaves_nothing_kept_and_the_token_memo_usable(app):
             app.jinja_env.from_string(source).render(fail=fail)
         assert not g.get("_fragment_depth")  # outside any fragment again: the page's token is the real one
         assert len(fragment_store()) == 0
+
+
+def test_a_body_holding_the_real_token_is_never_kept(app):
+    """A token drawn some other way than csrf_token() (a WTForms field, generate_csrf itself) is not stored."""
+    from flask_wtf.csrf import generate_csrf
+
+    source = '{% call fragment("leaky") %}<input value="{{ real() }}">{% endcall %}'
+    with app.test_request_context():
+        page = app.jinja_env.from_string(source).render(real=generate_csrf)
+        assert generate_csrf() in page
+        assert len(fragment_store()) == 0

@@ -30,6 +30,7 @@ to fetch from a shared store than most take to render.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -40,6 +41,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from workspace.core.i18n import current_locale_code
+
+logger = logging.getLogger(__name__)
 
 # What csrf_token() gives inside a fragment's body (no form field or URL holds it otherwise).
 CSRF_PLACEHOLDER = "\x00csrf-token\x00"
@@ -129,6 +132,11 @@ def decisions(allowed: Callable[[str, Any], bool], actions: tuple[str, ...], row
     return tuple([allowed(action, row) for action in actions])
 
 
+def _holds_the_token(text: str) -> bool:
+    """Whether a rendered body holds the request's real CSRF token (Flask-WTF keeps it in g.csrf_token)."""
+    return any(bool(token) and token in text for token in (g.get("_page_csrf_token"), g.get("csrf_token")))
+
+
 def fragment(name: str, *parts: Hashable, caller: Callable[[], Markup]) -> Markup:
     """Render `caller()` (a `{% call %}` block's body) once per key and reuse it: see the module's docstring.
 
@@ -147,6 +155,9 @@ def fragment(name: str, *parts: Hashable, caller: Callable[[], Markup]) -> Marku
             text = str(caller())
         finally:
             g._fragment_depth = depth
+        if _holds_the_token(text):  # drawn some other way (a WTForms field): never kept for another request
+            logger.warning("fragment %r holds the request's CSRF token: not kept", name)
+            return Markup(text)  # noqa: S704 - the text was rendered by an autoescaping template
         store.put(key, text)
     if depth == 0 and CSRF_PLACEHOLDER in text:
         # Patched in per use; inside another fragment the placeholder stays, and the outer one patches it.
