@@ -35,6 +35,7 @@ from bench.seed import bench_env, seed
 
 REQUESTS = page_bench._env_int("BENCH_INVALIDATION_REQUESTS", 400)  # timed requests per target
 ROUNDS = page_bench.ROUNDS
+KEEPALIVE_SECONDS = 2  # gunicorn's default keep-alive: an idle connection may be closed after it
 STILL_CACHED = 0.6  # a page after a write elsewhere keeps this share of its cached ratio (a fresh render: ~0.2)
 
 
@@ -81,11 +82,26 @@ def _time_requests(port: int, target: Target, cookie: str, count: int) -> None:
     headers = {"Cookie": cookie} if cookie and not target.path.startswith("/healthz") else {}
     try:
         for _ in range(count):
+            idle_since = time.monotonic()
             if target.write is not None:
                 target.write()
             started = time.perf_counter()
             try:
                 status, _headers, _body = page_bench.request(conn, "GET", target.path, headers)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+                conn.close()
+                if time.monotonic() - idle_since < KEEPALIVE_SECONDS:
+                    target.errors.append(f"{type(error).__name__}: {error}")
+                    continue
+                # The write took longer than gunicorn keeps an idle connection open (a loaded machine): the server
+                # closed it, as it may; a browser sends the request again on a new connection, and so does this.
+                started = time.perf_counter()
+                try:
+                    status, _headers, _body = page_bench.request(conn, "GET", target.path, headers)
+                except (OSError, http.client.HTTPException) as retry_error:
+                    target.errors.append(f"{type(retry_error).__name__}: {retry_error}")
+                    conn.close()
+                    continue
             except (OSError, http.client.HTTPException) as error:
                 target.errors.append(f"{type(error).__name__}: {error}")
                 conn.close()

@@ -20,6 +20,7 @@ from sqlalchemy import event, text
 
 from workspace import create_app
 from workspace.core import cache
+from workspace.core.fragments import fragment_store
 from workspace.extensions import db, limiter
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -120,6 +121,7 @@ def _clean_state(app: Flask) -> Iterator[None]:
     with app.app_context():
         limiter.reset()
         cache.store.clear()  # the counters start again with the emptied tables: so do the pages
+        fragment_store(app).clear()  # and ids start again: a fragment kept by an earlier test keyed on one
     app.config["MAIL_SERVER"] = None
     yield
     with app.app_context():

@@ -157,4 +157,7 @@ def load_config() -> dict[str, Any]:
         # Rendered pages kept in instance/page-cache (or Redis with REDIS_URL): how long, and how much on disk.
         "PAGE_CACHE_MAX_AGE": _int("PAGE_CACHE_MAX_AGE", 86400),
         "PAGE_CACHE_MAX_BYTES": _int("PAGE_CACHE_MAX_MB", 256) * 1024 * 1024,
+        # Parts of pages kept per worker process under the versions they show (core/fragments.py), in memory.
+        "FRAGMENT_CACHE": _bool("FRAGMENT_CACHE", True),
+        "FRAGMENT_CACHE_MAX_BYTES": _int("FRAGMENT_CACHE_MAX_MB", 32) * 1024 * 1024,
     }

@@ -20,6 +20,7 @@ from typing import Any
 from flask import g, has_request_context, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from workspace.core.fragments import CSRF_PLACEHOLDER, request_csrf_token
 from workspace.core.permissions import can
 
 _fixed_urls: dict[tuple[Any, ...], str] = {}
@@ -49,13 +50,13 @@ def page_can(user: Any, action: str, obj: Any = None) -> bool:
 
 
 def page_csrf_token() -> str:
-    """The request's CSRF token, generated once however many forms the page draws."""
+    """The request's CSRF token, generated once however many forms the page draws; inside a cached fragment a
+    placeholder, replaced by the token each time the fragment is drawn (core/fragments.py)."""
     if not has_request_context():
         return generate_csrf()
-    token = g.get("_page_csrf_token")
-    if token is None:
-        token = g._page_csrf_token = generate_csrf()
-    return token
+    if g.get("_fragment_depth"):
+        return CSRF_PLACEHOLDER
+    return request_csrf_token()
 
 
 def fixed_url(endpoint: str, **values: str) -> str:

@@ -49,6 +49,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.core.cache import NEUTRAL
 from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.fragments import FragmentStore
 from workspace.extensions import db
 
 MAX_TITLE = 500
@@ -375,8 +376,8 @@ def search(
             object_id=row.object_id,
             community_id=row.community_id,
             title=row.title,
-            title_html=highlight(row.title, terms),
-            snippet=_snippet(row.body, row.folded_body, terms),
+            title_html=_marked(row.title, None, terms),
+            snippet=_marked(row.body, row.folded_body, terms),
             score=int(rank.title_hit) * 1_000_000 + int(rank.occurrences),
             document_id=row.id,
         )
@@ -570,6 +571,22 @@ def highlight(value: str, terms_or_query: Sequence[_Term] | str) -> Markup:
     terms = _terms(terms_or_query) if isinstance(terms_or_query, str) else terms_or_query
     folded, origins = _fold_with_map(value)
     return _render(value, _to_original(_spans(folded, terms), origins), 0, len(value))
+
+
+# Marked titles and snippets per process, by text and query: a search list (and the library's) is asked again with
+# the same words after every write, and folding a body to cut its snippet was half of that page's Python work.
+# Keyed by the text's hash and length, not the text, so that a long body is not kept; bounded like the fragments.
+_MARKED = FragmentStore(max_bytes=4 * 1024 * 1024)
+
+
+def _marked(text: str, folded: str | None, terms: Sequence[_Term]) -> Markup:
+    """highlight(text) when `folded` is None, else _snippet(text, folded), each worked out once per text and query."""
+    key = (folded is None, hash(text), len(text), tuple(terms))
+    found = _MARKED.get(key)
+    if found is None:
+        found = highlight(text, terms) if folded is None else _snippet(text, folded, terms)
+        _MARKED.put(key, found)
+    return found  # type: ignore[return-value]  # kept as the Markup it was made
 
 
 def _snippet(body: str, folded_body: str, terms: Sequence[_Term]) -> Markup:

@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from workspace.core.fragments import decisions, fragment
 from workspace.core.i18n import (
     HTML_LANG,
     LOCALE_NAMES,
@@ -37,6 +38,8 @@ def install(app: Flask) -> None:
         can=page_can,  # decided once per page (core/render_memo.py)
         csrf_token=page_csrf_token,  # replaces Flask-WTF's, which is asked once per form
         fixed_url=fixed_url,
+        fragment=fragment,  # {% call fragment(name, *versions) %} … {% endcall %}: core/fragments.py
+        decisions=decisions,
         current_locale=current_locale,
         LOCALES=LOCALES,
         LOCALE_NAMES=LOCALE_NAMES,
@@ -50,5 +53,8 @@ def install(app: Flask) -> None:
     @app.context_processor
     def _request_context() -> dict[str, Any]:
         # The user object itself, not the proxy: a page reads `user` dozens of times.
-        return {"user": current_user._get_current_object(),
+        # csrf_token again: Flask-WTF's own context processor puts its generate_csrf in every context, over the
+        # global, and a page drew the token through it once per form (and a cached fragment needs the memo's
+        # placeholder).
+        return {"user": current_user._get_current_object(), "csrf_token": page_csrf_token,
                 "current_path": request.full_path.rstrip("?") if request else "/"}

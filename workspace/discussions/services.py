@@ -8,6 +8,7 @@ and sanitized once, when a post is saved (core/text.py); pages show the stored H
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
@@ -18,7 +19,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -727,37 +728,50 @@ class ThreadPage:
     unread_total: int = 0
 
 
-def list_threads(community: Community, viewer: User, *, category: Category | None = None, show: str = "",
-                 page: int = 1, per_page: int = THREADS_PER_PAGE) -> ThreadPage:
-    """A page of the board: pinned threads first, then by latest post, with unread counts (4 queries)."""
+@functools.lru_cache(maxsize=8)
+def _thread_list_statements(by_category: bool, show: str) -> tuple[Any, Any, Any]:
+    """The board's three statements (count, rows, unread total) for one kind of list, built once per process with
+    bound parameters: building them per request cost more Python than running them."""
+    viewer_id, community_id = bindparam("viewer_id"), bindparam("community_id")
     unread_expr = Thread.last_number - func.coalesce(ReadMark.last_read_number, 0)
-    base = (select(Thread).outerjoin(ReadMark, (ReadMark.thread_id == Thread.id) & (ReadMark.user_id == viewer.id))
-            .where(Thread.community_id == community.id))
-    if category is not None:
-        base = base.where(Thread.category_id == category.id)
+    base = (select(Thread).outerjoin(ReadMark, (ReadMark.thread_id == Thread.id) & (ReadMark.user_id == viewer_id))
+            .where(Thread.community_id == community_id))
+    if by_category:
+        base = base.where(Thread.category_id == bindparam("category_id"))
     if show == "unread":
         base = base.where(unread_expr > 0)
     elif show == "unanswered":
         base = base.join(Category, Category.id == Thread.category_id).where(
             Category.questions.is_(True), Thread.answer_post_id.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    pages = max(math.ceil(total / per_page), 1)
-    page = min(max(page, 1), pages)
+    count = select(func.count()).select_from(base.subquery())
     author, last_author, section = aliased(User), aliased(User), aliased(Category)
-    rows = db.session.execute(
-        base.with_only_columns(
+    rows = (base.with_only_columns(
             Thread.id, Thread.title, Thread.pinned, Thread.locked_at, Thread.last_number, Thread.last_post_at,
             Thread.answer_post_id, author.display_name, last_author.display_name, section.name, section.key,
             section.questions, func.coalesce(ReadMark.last_read_number, 0))
-        .outerjoin(author, author.id == Thread.author_id)
-        .outerjoin(last_author, last_author.id == Thread.last_author_id)
-        .join(section, section.id == Thread.category_id)
-        .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    unread_total = db.session.scalar(
-        select(func.count()).select_from(Thread)
-        .outerjoin(ReadMark, (ReadMark.thread_id == Thread.id) & (ReadMark.user_id == viewer.id))
-        .where(Thread.community_id == community.id, unread_expr > 0)) or 0
+            .outerjoin(author, author.id == Thread.author_id)
+            .outerjoin(last_author, last_author.id == Thread.last_author_id)
+            .join(section, section.id == Thread.category_id)
+            .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+    unread_total = (select(func.count()).select_from(Thread)
+                    .outerjoin(ReadMark, (ReadMark.thread_id == Thread.id) & (ReadMark.user_id == viewer_id))
+                    .where(Thread.community_id == community_id, unread_expr > 0))
+    return count, rows, unread_total
+
+
+def list_threads(community: Community, viewer: User, *, category: Category | None = None, show: str = "",
+                 page: int = 1, per_page: int = THREADS_PER_PAGE) -> ThreadPage:
+    """A page of the board: pinned threads first, then by latest post, with unread counts (4 queries)."""
+    count, rows_statement, unread_statement = _thread_list_statements(
+        category is not None, show if show in {"unread", "unanswered"} else "")
+    values = {"viewer_id": viewer.id, "community_id": community.id,
+              "category_id": category.id if category is not None else None}
+    total = db.session.scalar(count, values) or 0
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(rows_statement, {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    unread_total = db.session.scalar(unread_statement, values) or 0
     return ThreadPage(
         rows=[ThreadRow(id=id_, title=title, pinned=bool(pinned), locked=locked_at is not None, last_number=last,
                         last_post_at=last_post_at, answered=answer_id is not None, author_name=author_name,

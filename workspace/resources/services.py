@@ -480,7 +480,7 @@ class ResourceRow:
     author_name: str | None  # None: the author's account is gone
     filename: str | None  # the current version's (None: no version)
     media_type: str | None
-    tag_names: list[str]
+    tag_names: tuple[str, ...]  # a tuple: the row is the key of its cached fragment (core/fragments.py)
 
 
 @dataclass(frozen=True)
@@ -559,7 +559,7 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
                 select(resource_tags.c.resource_id, Tag.name).join(Tag, Tag.id == resource_tags.c.tag_id)
                 .where(resource_tags.c.resource_id.in_([row[0] for row in found])).order_by(Tag.name)):
             tags.setdefault(resource_id, []).append(name)
-    items = [ResourceRow(*row, tag_names=tags.get(row[0], [])) for row in found]
+    items = [ResourceRow(*row, tag_names=tuple(tags.get(row[0], ()))) for row in found]
     favourites: set[int] = set()
     if getattr(viewer, "is_authenticated", False) and items:
         favourites = set(db.session.scalars(select(Favourite.resource_id).where(
