@@ -6,9 +6,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from workspace.compliance.models import Program
@@ -106,3 +108,66 @@ def programs(*, archived: bool = False) -> list[Program]:
     query = select(Program).order_by(Program.first_day.desc(), Program.name, Program.id)
     query = query.where(~Program.live if archived else Program.live)
     return list(db.session.scalars(query))
+
+
+# --- the figures form: a program's period and each rule's numbers, without touching the JSON -------------
+
+FIGURE_LABELS = {
+    "target": _l("Target"), "min": _l("At least"), "max": _l("At most"), "grace_days": _l("Days allowed after"),
+    "claims_max": _l("Claims at most"), "hours_max": _l("Hours at most"), "per_hour_max": _l("At most an hour"),
+    "per_item_max": _l("At most an item"), "per_person_session_max": _l("At most a person a session"),
+    "total_max": _l("At most in all"), "range.min": _l("From"), "range.max": _l("To"),
+    "share.max_percent": _l("At most (%)"), "due.days": _l("Days after the date"),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of one rule that the figures form shows: where it is in the document, its label, its value."""
+
+    name: str  # the form field: rules.<index>.<key>[.<sub-key>]
+    label: str
+    value: int | float
+
+
+@dataclass(frozen=True)
+class RuleFigures:
+    """A rule's numbers, with the rule's id and message, for the figures form."""
+
+    rule_id: str
+    message: str
+    figures: tuple[Figure, ...]
+
+
+def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
+    """Each rule's numbers an admin may change in a form (the rest stays in the JSON editor)."""
+    found = []
+    for index, rule in enumerate(document.get("rules", [])):
+        figures = []
+        for key, label in FIGURE_LABELS.items():
+            head, _dot, sub = key.partition(".")
+            value = rule.get(head)
+            if sub:
+                value = value.get(sub) if isinstance(value, dict) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                figures.append(Figure(f"rules.{index}.{key}", str(label), value))
+        if figures:
+            found.append(RuleFigures(rule.get("id", ""), rule.get("message", ""), tuple(figures)))
+    return found
+
+
+def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: dt.date,
+                  values: dict[str, int | float]) -> dict[str, Any]:
+    """A copy of the document with its name, period and the rules' numbers changed (`values` by field name)."""
+    changed = copy.deepcopy(document)
+    changed["name"] = name
+    changed["period"] = {"first": first.isoformat(), "last": last.isoformat()}
+    for field, value in values.items():
+        _rules, index, key = field.split(".", 2)
+        rule = changed["rules"][int(index)]
+        head, _dot, sub = key.partition(".")
+        if sub:
+            rule[head][sub] = value
+        else:
+            rule[head] = value
+    return changed
