@@ -7,6 +7,8 @@ The community is enrolled in a copy of the PLC-100 preset with a school year tha
 closed, so a rule short of its target is not met rather than at risk), whose activity rule asks each activity
 to carry a photo: 18 held activities, 17 with a photo, make "17 of 18 activities", not met.
 The panel polls every COMPLIANCE_POLL_SECONDS (10 s in the app; 2 s here).
+
+SCREENSHOTS=1 writes docs/screenshots/compliance-panel.png and the phone's compliance-*-phone.png.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.checks import fits, no_problems
+from tests.e2e.checks import fits, no_problems, screenshots_folder
 from tests.e2e.conftest import ConsoleLog, Data
 from tests.media import png_bytes
 
@@ -184,6 +187,12 @@ def _status(row: Locator) -> Locator:
     return row.locator("summary > .status")
 
 
+def _filled(row: Locator) -> float:
+    """How much of a rule's bar is filled, as drawn (0 to 1)."""
+    return row.locator(".meter").evaluate(
+        "(meter) => meter.firstElementChild.getBoundingClientRect().width / meter.getBoundingClientRect().width")
+
+
 def _same_document(page: Page) -> None:
     """Mark the page, so that a reload (which forgets the mark) shows."""
     page.evaluate("window.__sameDocument = true")
@@ -201,7 +210,7 @@ def _polls(page: Page) -> list[int]:
 
 
 def test_the_18th_photo_turns_the_rule_met_on_the_open_panel(new_context, data: Data, console: ConsoleLog,
-                                                             quick_polls: int) -> None:
+                                                             quick_polls: int, tmp_path: Path) -> None:
     enrolled = _enrolled(data)
     context = new_context()
     panel = context.new_page()
@@ -212,6 +221,7 @@ def test_the_18th_photo_turns_the_rule_met_on_the_open_panel(new_context, data: 
     expect(activities_row).to_have_class(re.compile(r"\bstatus-not_met\b"))
     expect(_status(activities_row)).to_have_text("✗ Not met")
     expect(activities_row.locator(".rule-figure")).to_have_text("17 of 18 activities")
+    assert 0.85 < _filled(activities_row) < 0.95, _filled(activities_row)  # 17 of 18, and not a full bar
     expect(photos_row).to_have_class(re.compile(r"\bstatus-not_met\b"))
     expect(_status(photos_row)).to_contain_text("Not met")
     # What is missing, in words, with the records behind the figure one click away.
@@ -236,6 +246,7 @@ def test_the_18th_photo_turns_the_rule_met_on_the_open_panel(new_context, data: 
     expect(_status(activities_row)).to_have_text("✓ Met")
     expect(activities_row.locator(".rule-figure")).to_have_text("18 of 18 activities")
     expect(activities_row.locator(".meter")).to_have_attribute("aria-label", "18 of 18 activities")
+    assert _filled(activities_row) == pytest.approx(1, abs=0.01), _filled(activities_row)
     expect(_status(photos_row)).to_have_text("✓ Met")
     expect(photos_row).to_have_class(re.compile(r"\bstatus-met\b"))
     # The part the convener had opened stays open, now with the 18 records that count and no gap.
@@ -245,6 +256,8 @@ def test_the_18th_photo_turns_the_rule_met_on_the_open_panel(new_context, data: 
     assert panel.evaluate("window.__sameDocument") is True, "the panel was reloaded"
     expect(panel.locator("#standings")).to_have_count(1)  # swapped in place, still one live region
     assert 200 in polls, polls  # it was a poll that brought the change
+    panel.mouse.move(0, 0)
+    panel.screenshot(path=str(screenshots_folder(tmp_path) / "compliance-panel.png"), full_page=True)
 
     # Then nothing changes: the polls answer 204 and the region is left alone.
     count = len(polls)
@@ -355,10 +368,24 @@ def _words_on_screen(page: Page, selector: str, where: str) -> None:
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, f"{where}: {text!r} at {box}"
 
 
+# The table cells that show no heading on a phone (the heading row is hidden there; each cell says its own).
+_UNLABELLED = """() => [...document.querySelectorAll(".table tbody td:not(.actions)")]
+  .filter(td => ["none", "normal", '""'].includes(getComputedStyle(td, "::before").content))
+  .map(td => td.textContent.trim().slice(0, 30))"""
+
+
+def _cells_labelled(page: Page, where: str) -> None:
+    """Each cell of a table shows its column's heading beside its value on a phone (a bare "4" says nothing)."""
+    assert page.locator(".table tbody td").count() > 0, f"{where}: no table"
+    unlabelled = page.evaluate(_UNLABELLED)
+    assert not unlabelled, f"{where}: cells without their heading on a phone: {unlabelled}"
+
+
 def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, data: Data,
-                                                                   console: ConsoleLog, tmp_path) -> None:
+                                                                   console: ConsoleLog, tmp_path: Path) -> None:
     long_name = "新進教師師徒共學暨跨校公開授課觀課議課專業學習社群（Interdisciplinary-Co-planning-Studio）"
     enrolled = _enrolled(data, name=long_name, school="臺北市信義區實驗國民小學附設幼兒園")
+    folder = screenshots_folder(tmp_path)
     phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
 
     convener = phone.new_page()
@@ -368,19 +395,23 @@ def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, d
     fits(convener, "the panel on a phone")
     _words_on_screen(convener, ".rule summary > .status", "the panel's rules")
     _words_on_screen(convener, ".standing-head .tally .status", "the panel's tally")
+    # A rule's message has the screen's width, not a narrow column between the status and the figure.
+    message = enrolled.rule(convener, "plc.members").locator(".rule-message").bounding_box()
+    assert message is not None and message["width"] > 0.7 * PHONE["width"], message
     # A rule opened, with its gaps, records and the submission form, still fits.
     enrolled.rule(convener, ACTIVITY_RULE).locator("summary").click()
     expect(enrolled.rule(convener, ACTIVITY_RULE).locator(".gaps")).to_be_visible()
     fits(convener, "the panel with a rule opened on a phone")
-    convener.screenshot(path=str(tmp_path / "panel-phone.png"), full_page=True)
+    convener.screenshot(path=str(folder / "compliance-panel-phone.png"), full_page=True)
 
     convener.goto(enrolled.budget)
     expect(convener.locator("#expenses table")).to_be_visible()
     fits(convener, "the budget ledger on a phone")
+    _cells_labelled(convener, "the budget ledger")
     for wrap in convener.locator(".table-wrap").all():  # a table scrolls inside its own box, within the screen
         box = wrap.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
-    convener.screenshot(path=str(tmp_path / "budget-phone.png"), full_page=True)
+    convener.screenshot(path=str(folder / "compliance-budget-phone.png"), full_page=True)
 
     reviewer = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     _log_in(reviewer, enrolled.reviewer)
@@ -389,7 +420,8 @@ def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, d
     expect(row).to_be_visible()
     fits(reviewer, "the reviewers' table on a phone")
     _words_on_screen(reviewer, ".review-table .tally .status", "the reviewers' table")
-    reviewer.screenshot(path=str(tmp_path / "review-phone.png"), full_page=True)
+    _cells_labelled(reviewer, "the reviewers' table")
+    reviewer.screenshot(path=str(folder / "compliance-review-phone.png"), full_page=True)
     # The reviewer's panel: the waiver and decision forms fit too.
     reviewer.goto(enrolled.panel)
     enrolled.rule(reviewer, PHOTO_RULE).locator("summary").click()
