@@ -502,4 +502,22 @@ def test_typed_text_is_not_lost_when_the_poll_comes(new_context, data: Data, con
     convener_waived = enrolled.rule(convener, PHOTO_RULE)
     expect(_status(convener_waived)).to_contain_text("Waived", timeout=LIVE_WAIT)
     assert 200 in polls[skipped:], polls
+
+    # A choice made in a list is kept too: the convener picks a deliverable, clicks away, and a write comes.
+    convener.locator(f"#deliver-{eid} summary").click()
+    item = convener.locator(f"#item-{eid}")
+    brought = item.input_value()
+    item.select_option("implementation_plan")
+    convener.locator("h2").first.click()
+    expect(item).not_to_be_focused()
+    _add_photo(data, enrolled, enrolled.activity_ids[17])
+    convener.wait_for_timeout(wait_past_polls)
+    expect(item).to_have_value("implementation_plan")
+    expect(convener.locator(f"#deliver-{eid}")).to_have_attribute("open", "")
+    expect(figure).to_have_text("17 of 18 activities")
+    # Put back as the page brought it, the list no longer holds the poll: the 18th photo shows.
+    item.select_option(brought)
+    convener.locator("h2").first.click()
+    expect(figure).to_have_text("18 of 18 activities", timeout=LIVE_WAIT)
+    assert brought != "implementation_plan", brought
     no_problems(console)
