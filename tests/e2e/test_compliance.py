@@ -143,6 +143,21 @@ def _enrolled(data: Data, *, name: str = "數學領域共同備課社群", schoo
                     convener=convener, reviewer=reviewer)
 
 
+def _submit(data: Data, enrolled: Enrolled, note: str) -> None:
+    """The convener hands the standing to the reviewers (through the service)."""
+    def work() -> None:
+        from workspace.auth.models import User
+        from workspace.compliance import services as compliance
+        from workspace.compliance.models import Enrollment
+        from workspace.compliance.services import review
+        from workspace.extensions import db
+
+        standing = compliance.standings([db.session.get(Enrollment, enrolled.enrollment_id)])[0]
+        review.submit(standing, note, db.session.get(User, enrolled.convener["id"]))
+
+    data._run(work)
+
+
 def _add_photo(data: Data, enrolled: Enrolled, activity_id: int) -> None:
     """A write elsewhere in the community: the convener adds a photo to an activity (through the service)."""
     def work() -> None:
@@ -355,10 +370,11 @@ def test_a_reviewer_returns_the_submission_and_the_convener_answers(new_context,
 
 
 def _words_on_screen(page: Page, selector: str, where: str) -> None:
-    """Every status in `selector` shows its words, inside the screen's width (not only a colour)."""
+    """Every status in `selector` shows its words (in Traditional Chinese: the phone's language), inside the
+    screen's width (not only a colour)."""
     statuses = page.locator(selector)
     assert statuses.count() > 0, f"{where}: no status shown"
-    labels = {"Met", "On track", "At risk", "Not met", "Not applicable", "Waived"}
+    labels = {"已達成", "進度正常", "進度落後", "未達成", "不適用", "已豁免"}
     for index in range(statuses.count()):
         status = statuses.nth(index)
         text = status.inner_text().strip()
@@ -385,13 +401,16 @@ def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, d
                                                                    console: ConsoleLog, tmp_path: Path) -> None:
     long_name = "新進教師師徒共學暨跨校公開授課觀課議課專業學習社群（Interdisciplinary-Co-planning-Studio）"
     enrolled = _enrolled(data, name=long_name, school="臺北市信義區實驗國民小學附設幼兒園")
+    _submit(data, enrolled, "請審查。" + "Interdisciplinary-project-based-learning-co-planning-materials")
     folder = screenshots_folder(tmp_path)
-    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-TW")
 
     convener = phone.new_page()
     _log_in(convener, enrolled.convener)
     convener.goto(enrolled.panel)
+    expect(convener.locator("html")).to_have_attribute("lang", "zh-Hant")
     expect(enrolled.rule(convener, ACTIVITY_RULE)).to_be_visible()
+    expect(convener.locator(f"#submissions-{enrolled.enrollment_id} blockquote.note")).to_be_visible()
     fits(convener, "the panel on a phone")
     _words_on_screen(convener, ".rule summary > .status", "the panel's rules")
     _words_on_screen(convener, ".standing-head .tally .status", "the panel's tally")
@@ -413,7 +432,7 @@ def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, d
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
     convener.screenshot(path=str(folder / "compliance-budget-phone.png"), full_page=True)
 
-    reviewer = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    reviewer = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-TW").new_page()
     _log_in(reviewer, enrolled.reviewer)
     reviewer.goto("/review/compliance/")
     row = reviewer.locator(".review-table tbody tr", has_text="Interdisciplinary-Co-planning-Studio")
@@ -424,6 +443,7 @@ def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, d
     reviewer.screenshot(path=str(folder / "compliance-review-phone.png"), full_page=True)
     # The reviewer's panel: the waiver and decision forms fit too.
     reviewer.goto(enrolled.panel)
+    expect(reviewer.locator(f"#decision-comment-{enrolled.enrollment_id}")).to_be_visible()
     enrolled.rule(reviewer, PHOTO_RULE).locator("summary").click()
     expect(reviewer.locator(f"[id='reason-{enrolled.enrollment_id}-{PHOTO_RULE}']")).to_be_visible()
     fits(reviewer, "the reviewer's panel on a phone")
