@@ -208,3 +208,18 @@ def test_the_reviewers_table_shows_the_communities_in_scope_and_the_school_total
     assert client.get("/review/compliance/?program=abc").status_code == 404
     client.login(make_reviewer(make_school(name="別校")))
     assert setup.club.community.name not in _text(client.get("/review/compliance/"))
+
+
+def test_the_panel_polls_every_10_seconds_unless_the_config_says_otherwise(client, ctx, app):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    assert 'hx-trigger="every 10s"' in _text(client.get(f"/c/{setup.slug}/compliance/"))
+    app.config["COMPLIANCE_POLL_SECONDS"] = 2
+    try:
+        add_photo(setup, setup.activity(PAST_FIRST + dt.timedelta(days=2), photo=False))  # a fresh page, not cached
+        assert 'hx-trigger="every 2s"' in _text(client.get(f"/c/{setup.slug}/compliance/"))
+        app.config["COMPLIANCE_POLL_SECONDS"] = "2"  # not a whole number of seconds: the default
+        add_photo(setup, setup.activity(PAST_FIRST + dt.timedelta(days=3), photo=False))
+        assert 'hx-trigger="every 10s"' in _text(client.get(f"/c/{setup.slug}/compliance/"))
+    finally:
+        app.config.pop("COMPLIANCE_POLL_SECONDS", None)
