@@ -71,15 +71,37 @@
   });
 
   // A live region (data-live: the compliance panel) refreshes itself by polling. It is not replaced while the
-  // person is typing in one of its forms, and the parts they had opened stay open after a refresh.
+  // person is typing in one of its forms or has changed a field there (text typed, a choice made in a list, a box
+  // ticked, a file picked), and the parts they had opened stay open after a refresh.
+  function defaultIndex(select) {
+    // The option the page brought selected: the last marked `selected`, else the first that is not disabled.
+    var chosen = -1, first = -1;
+    Array.prototype.forEach.call(select.options, function (option, index) {
+      if (option.defaultSelected) chosen = index;
+      if (first < 0 && !option.disabled) first = index;
+    });
+    return chosen >= 0 ? chosen : first;
+  }
+  function edited(field) {
+    if (field.tagName === "SELECT") {
+      if (field.multiple) {
+        return Array.prototype.some.call(field.options, function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+      }
+      return field.selectedIndex !== defaultIndex(field);
+    }
+    if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+    if (field.type === "hidden" || field.type === "submit" || field.type === "button") return false;
+    return field.value !== field.defaultValue;
+  }
   var openParts = {};
   document.addEventListener("htmx:beforeRequest", function (event) {
     var live = event.detail.elt;
     if (!live || !live.hasAttribute || !live.hasAttribute("data-live")) return;
     var active = document.activeElement;
     var typing = active && live.contains(active) && active.matches("input, textarea, select");
-    var changed = Array.prototype.some.call(live.querySelectorAll("textarea, input[type=text], input[type=file]"),
-      function (field) { return field.value !== field.defaultValue; });
+    var changed = Array.prototype.some.call(live.querySelectorAll("input, textarea, select"), edited);
     if (typing || changed) { event.preventDefault(); return; }
     openParts[live.id] = Array.prototype.map.call(live.querySelectorAll("details[open][id]"),
       function (part) { return part.id; });

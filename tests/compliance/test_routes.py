@@ -229,3 +229,18 @@ def test_the_members_page_loads_the_formation_rules_which_follow_the_members(cli
     html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
     assert re.search(r'status-at_risk">.*?At risk</span>\s*A community has at least 4', html, re.S)
     assert "5 of 6 members" in html
+
+
+def test_the_panel_polls_every_10_seconds_unless_the_config_says_otherwise(client, ctx, app):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    assert 'hx-trigger="every 10s"' in _text(client.get(f"/c/{setup.slug}/compliance/"))
+    app.config["COMPLIANCE_POLL_SECONDS"] = 2
+    try:
+        add_photo(setup, setup.activity(PAST_FIRST + dt.timedelta(days=2), photo=False))  # a fresh page, not cached
+        assert 'hx-trigger="every 2s"' in _text(client.get(f"/c/{setup.slug}/compliance/"))
+        app.config["COMPLIANCE_POLL_SECONDS"] = "2"  # not a whole number of seconds: the default
+        add_photo(setup, setup.activity(PAST_FIRST + dt.timedelta(days=3), photo=False))
+        assert 'hx-trigger="every 10s"' in _text(client.get(f"/c/{setup.slug}/compliance/"))
+    finally:
+        app.config.pop("COMPLIANCE_POLL_SECONDS", None)

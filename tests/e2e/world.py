@@ -216,6 +216,11 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         place="自然教室"), actor=convener)
     activities.submit_monthly_plan(community, month, f"本月重點 {LONG_WORD}", actor=convener)
 
+    # Compliance: enrolled in a copy of PLC-100 over a period running now (the burn-up chart with today's
+    # marker), an expense with its receipt and one kept not claimable, a book, a deliverable with its file, a
+    # waiver with its long reason, a submission returned with a comment and answered, an appraisal.
+    compliance_ids = _compliance(community, convener, admin, user(reviewer_), now.date(), past)
+
     # What people receive by link.
     reset_token = auth.create_password_reset(user(stranger_), actor=admin)
     newcomer = auth.sign_up(email=_long_email("newcomer.waiting"), display_name="剛註冊的老師 A New Colleague",
@@ -229,7 +234,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "slug": slug, "activity_id": past.id, "evidence_id": evidence.id, "thread_id": thread.id,
         "post_id": second.id, "attachment_id": attachment.id, "plan_id": doc.id, "section_id": section.id,
         "lesson_id": lesson.id, "template_id": template.id, "resource_id": text.id, "school_id": school.id,
-        "user_id": english.id,
+        "user_id": english.id, **compliance_ids,
     }
     by_endpoint = {
         "communities.show_invitation": {"token": invitation.token},
@@ -250,8 +255,51 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "activities.sign_in_page": "t=" + activities.sign_in_token(running),
         "search.index": "q=分數",
         "resources.index": "q=閱讀",
+        "compliance.new_program": f"from={compliance_ids['program_id']}",
     }
     return World(convener=convener_, admin=admin_, values=values, by_endpoint=by_endpoint, queries=queries)
+
+
+def _compliance(community: Any, convener: Any, admin: Any, reviewer: Any, today: dt.date, held: Any) -> dict[str, int]:
+    """The world's community in a program, with a record of every kind the compliance pages show; their ids."""
+    from sqlalchemy import select
+
+    from workspace.compliance import services as compliance
+    from workspace.compliance.models import Enrollment, Program
+    from workspace.compliance.services import budget, review
+    from workspace.core.storage import store_upload
+    from workspace.extensions import db
+
+    compliance.install_presets()
+    document = compliance.copy_document(db.session.scalar(select(Program).where(Program.key == "plc-100")))
+    document["name"] = f"{document['name']}（{LONG_WORD}）"
+    document["period"] = {"first": (today - dt.timedelta(days=120)).isoformat(),
+                          "last": (today + dt.timedelta(days=240)).isoformat()}
+    program = compliance.create_program(document, admin)
+    enrollment = compliance.enrol(community, program, 86_000, convener)
+    compliance.confirm(enrollment, admin)
+    receipt = store_upload(io.BytesIO(png_bytes(200, 300, (250, 250, 250))), f"收據-{LONG_WORD}.png")
+    budget.add_book(enrollment, f"學習共同體：構想與實踐 {LONG_WORD}", "佐藤學", f"共同備課的依據 {LONG_URL}", convener)
+    expense = budget.add_expense(enrollment, budget.ExpenseFields(
+        category="materials", spent_on=held.starts_at.date(), amount=1_800, payee=f"國家書店 {LONG_WORD}",
+        description=f"專業成長書籍 {LONG_URL}", activity_id=held.id), convener, receipt=receipt,
+        activity_ids={held.id})
+    budget.add_expense(enrollment, budget.ExpenseFields(
+        category="refreshments", spent_on=held.starts_at.date(), amount=600, persons=4, payee="福利社",
+        description="茶水", keep_unclaimable=True), convener)
+    deliverable = review.mark_done(enrollment, "application", today - dt.timedelta(days=100), f"申請表 {LONG_WORD}",
+                                   convener, stored=store_upload(io.BytesIO(PHOTO), f"申請表-{LONG_WORD}.png"))
+    compliance.waive(enrollment, "plc.activity_video", f"本校無錄影設備，以照片代替。{LONG_WORD}", reviewer)
+    first = review.submit(compliance.standings([enrollment])[0], f"請審查。{LONG_URL}", convener)
+    review.decide(first, approve=False, comment=f"請補上會議記錄。{LONG_WORD}", actor=reviewer)
+    db.session.flush()
+    db.session.expire_all()
+    enrollment = db.session.get(Enrollment, enrollment.id)
+    review.submit(compliance.standings([enrollment])[0], f"已補上。{LONG_WORD}", convener)
+    review.appraise(enrollment, next(iter(review.RATINGS)), f"表現良好 {LONG_WORD}", reviewer)
+    db.session.flush()
+    return {"program_id": program.id, "enrollment_id": enrollment.id, "expense_id": expense.id,
+            "submission_id": first.id, "deliverable_id": deliverable.id}
 
 
 __all__ = ["PASSWORD", "World", "build_world"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -45,6 +45,7 @@ from workspace.extensions import db
 
 bp = Blueprint("compliance", __name__)
 SECONDS_TO_MIDNIGHT_BUCKET = 3600  # statuses move with the date (a window closes, the pace moves): re-judged hourly
+POLL_SECONDS = 10  # how often an open panel asks whether anything changed (COMPLIANCE_POLL_SECONDS: the tests' own)
 
 
 def _load_enrollment(community: Any, enrollment_id: int, action: str = "view") -> Enrollment:
@@ -53,6 +54,12 @@ def _load_enrollment(community: Any, enrollment_id: int, action: str = "view") -
         abort(404)
     require(can(current_user, action, enrollment))
     return enrollment
+
+
+def _poll_seconds() -> int:
+    """The panel's poll interval: POLL_SECONDS unless the config says otherwise (browser tests shorten it)."""
+    seconds = current_app.config.get("COMPLIANCE_POLL_SECONDS", POLL_SECONDS)
+    return seconds if isinstance(seconds, int) and seconds > 0 else POLL_SECONDS
 
 
 def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> dict[str, Any]:
@@ -68,7 +75,8 @@ def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> di
     deliverable_form = DeliverableForm(formdata=None)
     deliverable_form.item.choices = [(item, wording.item_text(item)) for item in review.DELIVERABLE_ITEMS]
     return {"community": community, "standings": standings, "enrol_form": form, "open_programs": open_programs,
-            "generation": current_generation(), "wording": wording, "action_form": EmptyForm(formdata=None),
+            "generation": current_generation(), "poll_seconds": _poll_seconds(), "wording": wording,
+            "action_form": EmptyForm(formdata=None),
             "waiver_form": WaiverForm(formdata=None), "amount_form": AmountForm(formdata=None),
             "rounds": review.submissions_of(ids), "appraisals": review.appraisals_of(ids),
             "marked": review.deliverables_of(ids),
