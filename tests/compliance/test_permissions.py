@@ -124,6 +124,9 @@ STEPS = [
     Step("POST", "compliance.update_program", "/admin/programs/{program_id}/edit",
          {"definition": "{program_json}", "version": "{program_version}"}, dict(ADMIN_ONLY, admin=DONE),
          consuming=True),
+    Step("POST", "compliance.update_figures", "/admin/programs/{program_id}/figures",
+         {"name": "Walked", "first": "114/08/01", "last": "115/07/31", "version": "{program_version}"},
+         dict(ADMIN_ONLY, admin=DONE), consuming=True),
     Step("POST", "compliance.archive_program", "/admin/programs/{other_program_id}/archive", {},
          dict(ADMIN_ONLY, admin=DONE)),
 ]

@@ -244,3 +244,31 @@ def test_the_panel_polls_every_10_seconds_unless_the_config_says_otherwise(clien
         assert 'hx-trigger="every 10s"' in _text(client.get(f"/c/{setup.slug}/compliance/"))
     finally:
         app.config.pop("COMPLIANCE_POLL_SECONDS", None)
+
+
+def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    index = next(number for number, rule in enumerate(program.definition["rules"]) if rule["id"] == "plc.activities")
+    field = f"rules.{index}.target"
+    assert f'name="{field}" value="18"' in page
+    form = {key: value for key, value in re.findall(r'name="(rules\.[^"]+)" value="([^"]*)"', page)}
+    refused = client.post_form(f"/admin/programs/{program.id}/figures",
+                               {**form, field: "十二", "name": "PLC 115", "first": "115/02/30", "last": "116/07/31",
+                                "version": "1"})
+    assert refused.status_code == 422
+    html = _text(refused)
+    assert 'value="十二"' in html and 'value="115/02/30"' in html and 'id="figure-first-error"' in html
+    saved = client.post_form(f"/admin/programs/{program.id}/figures",
+                             {**form, field: "12", "name": "PLC 115", "first": "115/08/01", "last": "116/07/31",
+                              "version": "1"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Program, program.id)
+    assert (changed.name, changed.first_day, changed.last_day, changed.version) == (
+        "PLC 115", dt.date(2026, 8, 1), dt.date(2027, 7, 31), 2)
+    assert changed.definition["rules"][index]["target"] == 12
+    stale = client.post_form(f"/admin/programs/{program.id}/figures",
+                             {**form, "name": "Stale", "first": "115/08/01", "last": "116/07/31", "version": "1"})
+    assert stale.status_code == 422 and db.session.get(Program, program.id).name == "PLC 115"

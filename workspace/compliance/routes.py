@@ -229,7 +229,8 @@ def programs():
                        archived=services.programs(archived=True), action_form=EmptyForm(formdata=None))
 
 
-def _program_page(form: ProgramForm, program: Program | None, errors: list[Any], status: int = 200) -> Response:
+def _program_page(form: ProgramForm, program: Program | None, errors: list[Any], status: int = 200, *,
+                  typed: dict[str, str] | None = None, figure_errors: dict[str, str] | None = None) -> Response:
     lines = form.definition.data.splitlines() if form.definition.data else []
     by_line: dict[int, list[str]] = {}
     loose = []
@@ -239,7 +240,10 @@ def _program_page(form: ProgramForm, program: Program | None, errors: list[Any],
         else:
             loose.append(_error_text(error))
     return render_page("compliance/program_edit.html", form=form, program=program, errors=errors, lines=lines,
-                       by_line=by_line, loose=loose, status=status)
+                       by_line=by_line, loose=loose, status=status, typed=typed or {},
+                       figure_errors=figure_errors or {},
+                       figures=services.figures_of(program.definition) if program is not None else [],
+                       action_form=EmptyForm(formdata=None))
 
 
 def _error_text(error: Any) -> str:
@@ -303,6 +307,46 @@ def edit_program(program_id: int):
 def update_program(program_id: int):
     """Save a program's document."""
     return _save_program(db.get_or_404(Program, program_id))
+
+
+@bp.post("/admin/programs/<int:program_id>/figures")
+@admin_required
+def update_figures(program_id: int):
+    """Save a program's name, period (ROC dates welcome) and rules' numbers from the figures form: each value
+    that cannot be read, or that the program's checks refuse, is shown beside its field with what was typed."""
+    program = db.get_or_404(Program, program_id)
+    require(EmptyForm().validate())
+    typed = {key: value for key, value in request.form.items() if key.startswith("rules.")}
+    known = {figure.name for rule in services.figures_of(program.definition) for figure in rule.figures}
+    errors: dict[str, str] = {}
+    values: dict[str, int | float] = {}
+    for name in known & typed.keys():  # a figure the form did not send keeps its value
+        number = parse_decimal(typed[name], maximum=10**12)
+        if number is None:
+            errors[name] = _("Enter a number, 0 or more, such as 18 or 1.5.")
+        else:
+            values[name] = int(number) if number == int(number) else number
+    first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
+    for field, day in (("first", first), ("last", last)):
+        if day is None:
+            errors[field] = _("Enter a date that exists, such as 2027-08-01 or 116/08/01.")
+    name = " ".join(request.form.get("name", "").split())[:200]
+    if not name:
+        errors["name"] = _("Enter the program's name.")
+    if not errors:
+        document = services.apply_figures(program.definition, name=name, first=first, last=last, values=values)
+        try:
+            services.update_program(program, document, current_user,
+                                    version=parse_id(request.form.get("version", "")) or 0)
+            db.session.commit()
+            flash(_("The program %(name)s is saved.", name=program.name), "success")
+            return redirect(url_for("compliance.programs"))
+        except DomainError as error:
+            db.session.rollback()
+            errors[""] = error.message
+    form = ProgramForm(formdata=None, definition=json.dumps(program.definition, ensure_ascii=False, indent=2),
+                       version=program.version)
+    return _program_page(form, program, [], 422, typed=dict(request.form), figure_errors=errors)
 
 
 @bp.post("/admin/programs/<int:program_id>/archive")

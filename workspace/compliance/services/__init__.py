@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from workspace.compliance.services.catalogue import (
     KEY_PATTERN,
+    apply_figures,
     copy_document,
     create_program,
+    figures_of,
     install_presets,
     programs,
     set_archived,
@@ -35,6 +37,7 @@ from workspace.compliance.services.enrolment import (
 )
 from workspace.compliance.services.standing import Standing, standings
 
-__all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "change_amount", "check_amount", "confirm", "copy_document",
-           "create_program", "enrol", "enrollments_of", "install_presets", "live_waivers", "programs", "revoke",
-           "set_archived", "standings", "update_program", "waive", "withdraw"]
+__all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amount", "check_amount",
+           "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figures_of",
+           "install_presets", "live_waivers", "programs", "revoke", "set_archived", "standings",
+           "update_program", "waive", "withdraw"]
