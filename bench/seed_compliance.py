@@ -58,6 +58,7 @@ class SeededCompliance:
     program_id: int
     home_slug: str  # the bench user's home community (301 activities, 200 members)
     short_slug: str  # a community with SHORT_ACTIVITIES activities
+    short_community_id: int
     home_enrollment_id: int
     reviewers: dict[int, str]  # communities in scope → the reviewer's e-mail
     activities: dict[str, int]  # slug → activities in the period
@@ -233,7 +234,7 @@ def seed_compliance(app: Any, *, bench_user_id: int = 1) -> SeededCompliance:
                  "activity_evidence": len(evidence), "expenses": len(expenses), "book_list_items": len(books),
                  "activities deleted (short community)": len(dropped_ids)})
     return SeededCompliance(
-        program_id=program_id, home_slug=slugs[1], short_slug=slugs[short_id],
+        program_id=program_id, home_slug=slugs[1], short_slug=slugs[short_id], short_community_id=short_id,
         home_enrollment_id=home_enrollment or 0,
         reviewers={200: emails[bench_user_id], 50: emails[reviewer_two], 1: emails[reviewer_three]},
         activities={slugs[1]: counted.get(1, 0), slugs[short_id]: counted.get(short_id, 0)}, rows=rows,
