@@ -23,7 +23,10 @@ skips it).
 from __future__ import annotations
 
 import datetime as dt
+import html
+import http.client
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -86,8 +89,6 @@ class Writer:
 def after_writes(port: int, label: str, path: str, headers: dict[str, str], write: Callable[[int], None],
                  count: int) -> page_bench.Result:
     """Time `count` GETs, each the first view after a write (made before it, outside the timed part)."""
-    import http.client
-
     result = page_bench.Result(label)
     conn = http.client.HTTPConnection(page_bench.HOST, port, timeout=120)
     try:
@@ -108,9 +109,6 @@ def after_writes(port: int, label: str, path: str, headers: dict[str, str], writ
 
 def measure_http(env: dict[str, str], email: str, password: str, seeded: Any, writer: Writer) -> bool:
     """Serve the database; the cached views in alternating rounds, then the first views after a write."""
-    import html
-    import re
-
     port = page_bench.free_port()
     log_path = Path(env["INSTANCE_DIR"]) / "gunicorn-compliance.log"
     server = page_bench.start_server(env, port, log_path)
@@ -118,7 +116,7 @@ def measure_http(env: dict[str, str], email: str, password: str, seeded: Any, wr
         page_bench.wait_until_up(server, port, log_path)
         cookie = {"Cookie": page_bench.log_in(port, email, password)}
         panel, table = f"/c/{seeded.home_slug}/compliance/", "/review/compliance/"
-        conn = __import__("http.client").client.HTTPConnection(page_bench.HOST, port, timeout=120)
+        conn = http.client.HTTPConnection(page_bench.HOST, port, timeout=120)
         status, _headers, body = page_bench.request(conn, "GET", panel, cookie)
         conn.close()
         match = re.search(r'hx-get="([^"]*/compliance/live[^"]*)"', body.decode())
