@@ -420,8 +420,9 @@ def main() -> int:
     """Run the benchmarks (pages, then search unless BENCH_SEARCH=0, then the discussion board unless
     BENCH_DISCUSSIONS=0, then activities unless BENCH_ACTIVITIES=0, then co-planning unless BENCH_PLANS=0, then
     uploads unless BENCH_UPLOADS=0, then the write lock unless BENCH_WRITE_LOCK=0, then narrow invalidation unless
-    BENCH_INVALIDATION=0, then every main page fresh and cached unless BENCH_FRESH=0); exit 0 when every target is
-    met, 1 when not, 2 when one could not run."""
+    BENCH_INVALIDATION=0, then every main page fresh and cached unless BENCH_FRESH=0, then the compliance panel and
+    the reviewers' table unless BENCH_COMPLIANCE=0); exit 0 when every target is met, 1 when not, 2 when one could
+    not run."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started where SIGINT is ignored
     started = time.monotonic()
@@ -459,6 +460,10 @@ def main() -> int:
             from bench import fresh
 
             ok = fresh.run() and ok
+        if os.environ.get("BENCH_COMPLIANCE") != "0":  # then the compliance panel and the reviewers' table
+            from bench import compliance
+
+            ok = compliance.run() and ok
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 2

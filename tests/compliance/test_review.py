@@ -13,6 +13,7 @@ from tests.factories import make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.compliance import services
 from workspace.compliance.services import budget, review
+from workspace.core import cache
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.storage import store_upload
 from workspace.extensions import db
@@ -120,7 +121,7 @@ def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_a
     rows = as_new_request(review.review_table, reviewer)
     assert sorted(row.enrollment.community.slug for row in rows) == ["club-a", "club-b"]
     row = next(row for row in rows if row.enrollment.community.slug == "club-a")
-    assert (row.held, row.participants, row.standing.ledger.remaining) == (1, 6, 29_800)
+    assert (row.held, row.participants, row.ledger.remaining) == (1, 6, 29_800)
     totals = review.school_totals(rows)
     assert [(total.school, total.participants, total.approved, total.remaining) for total in totals] == [
         ("審查學校", 12, 50_000, 49_800)]
@@ -141,6 +142,7 @@ def test_the_reviewers_table_costs_the_same_queries_for_two_or_five_communities(
 
     def queries(expected: int) -> int:
         db.session.expire_all()
+        cache.store.clear()  # every row judged afresh: the gathering's cost, not the kept rows'
         with count_queries() as counted:
             rows = as_new_request(review.review_table, reviewer)
         assert len(rows) == expected and all(row.held == 1 for row in rows)
@@ -150,4 +152,35 @@ def test_the_reviewers_table_costs_the_same_queries_for_two_or_five_communities(
     for setup in setups[2:]:
         setup.club.community.schools = []
     db.session.commit()
-    assert queries(2) == five <= 21
+    assert queries(2) == five <= 21  # the gathering, the rows and their counters (one query)
+
+
+def test_the_reviewers_table_keeps_each_row_until_its_community_is_written_in(ctx, count_queries):
+    school = make_school(name="快取學校")
+    setups = [enrolled(f"kept-{number}") for number in range(3)]
+    for setup in setups:
+        setup.club.community.schools = [school]
+        setup.activity(PAST_FIRST + dt.timedelta(days=4))
+    db.session.commit()
+    reviewer = make_reviewer(school)
+
+    def table() -> dict[str, review.ReviewRow]:
+        db.session.expire_all()
+        return {row.enrollment.community.slug: row for row in as_new_request(review.review_table, reviewer)}
+
+    judged = table()
+    with count_queries() as kept_queries:
+        kept = table()
+    assert {slug: row.figures for slug, row in kept.items()} == {slug: row.figures for slug, row in judged.items()}
+    assert not any("activities" in statement for statement in kept_queries)  # nothing gathered again
+
+    budget.add_expense(setups[1].enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       setups[1].club.convener)
+    setups[2].activity(PAST_FIRST + dt.timedelta(days=9))
+    db.session.commit()
+    after = table()
+    assert after["kept-0"].figures == judged["kept-0"].figures
+    assert after["kept-1"].ledger.spent == judged["kept-1"].ledger.spent + 200
+    assert after["kept-2"].held == judged["kept-2"].held + 1
+    cache.store.clear()
+    assert {slug: row.figures for slug, row in table().items()} == {slug: row.figures for slug, row in after.items()}

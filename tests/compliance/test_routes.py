@@ -65,6 +65,8 @@ def test_the_live_panel_answers_204_until_a_record_changes_then_shows_the_new_st
     changed = client.get(poll)
     assert changed.status_code == 200
     assert re.search(r'class="rule status-met" id="rule-\d+-plc.photos"', _text(changed))
+    counted = f'<a href="/c/{setup.slug}/activities/{activity.id}">{activity.title}</a>'  # the record that counts
+    assert counted in _text(changed)
 
 
 def test_a_waiver_without_a_reason_keeps_the_rule_open_with_the_error(client, ctx):
@@ -206,7 +208,10 @@ def test_the_reviewers_table_shows_the_communities_in_scope_and_the_school_total
     client.login(make_reviewer(setup.club.community.schools[0]))
     html = _text(client.get("/review/compliance/?sort=remaining&attention=1"))
     assert setup.club.community.name in html and "NT$30,000" in html
+    assert '<td class="num">0</td>' in html and '<td class="num">1</td>' not in html  # nothing held yet
     assert client.get("/review/compliance/?program=abc").status_code == 404
+    setup.activity(PAST_FIRST + dt.timedelta(days=5))  # a write in the community: the table shows it at once
+    assert re.search(r'<td class="num">1</td>', _text(client.get("/review/compliance/?sort=remaining&attention=1")))
     client.login(make_reviewer(make_school(name="別校")))
     assert setup.club.community.name not in _text(client.get("/review/compliance/"))
 

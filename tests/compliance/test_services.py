@@ -239,3 +239,28 @@ def test_an_urban_rural_community_is_judged_on_its_schools_roles_exchanged_teach
     mentor.title = "intermediate"
     db.session.commit()
     assert judged("urc.mentor_title").status == "met"
+def test_the_attendance_marks_are_gathered_only_for_a_program_whose_rules_read_them(ctx, count_queries):
+    setup = enrolled()
+    held = setup.activity(PAST_FIRST + dt.timedelta(days=5))
+    activities.set_attendance(held, {setup.club.convener.id: "present"}, actor=setup.club.convener)
+    db.session.commit()
+    with count_queries() as queries:
+        plc = judge(setup)
+    assert not any("attendances" in statement for statement in queries)  # PLC-100 reads no attendance
+    assert plc.facts.activities[0].attendees == frozenset()
+    assert result(plc, "plc.activities").figure == 1
+
+    program = setup.enrollment.program
+    document = dict(program.definition)
+    document["rules"] = [*document["rules"], {
+        "id": "own.attendance", "version": 1, "kind": "count", "target": 1, "evidence": ["attendance"],
+        "message": "每次活動都點名。", "citation": "自訂"}]
+    services.update_program(program, document, None, version=program.version)
+    db.session.commit()
+    with count_queries() as queries:
+        read = judge(setup)
+    assert any("attendances" in statement for statement in queries)
+    assert read.facts.activities[0].attendees == frozenset({setup.club.convener.id})
+    assert result(read, "own.attendance").status == "met"
+    assert [(found.rule_id, found.status, found.figure) for found in read.results[:-1]] == [
+        (found.rule_id, found.status, found.figure) for found in plc.results]

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from workspace.activities import records as activity_records
 from workspace.communities import records as community_records
+from workspace.compliance.engine.activities import reads_attendance
 from workspace.compliance.facts import (
     ActivityFact,
     BookFact,
@@ -43,7 +44,9 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
     """The facts of each enrolment's community over its program's period, by enrolment id.
 
     Eight queries per distinct program period and three for the budgets and deliverables, whatever the number
-    of communities, members, activities or expenses.
+    of communities, members, activities or expenses; seven per period when no rule of the period's programs
+    reads attendance (engine.reads_attendance): the marks, the largest read, are then left out and every
+    activity's attendees are empty.
     """
     now = now or utcnow()
     by_period: dict[Period, list[Enrollment]] = defaultdict(list)
@@ -54,7 +57,8 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
     facts: dict[int, CommunityFacts] = {}
     for period, group in by_period.items():
         community_ids = sorted({enrollment.community_id for enrollment in group})
-        per_community = _gather_period(community_ids, period, now)
+        attendance = any(reads_attendance(enrollment.program.definition) for enrollment in group)
+        per_community = _gather_period(community_ids, period, now, attendance=attendance)
         for enrollment in group:
             facts[enrollment.id] = replace(per_community[enrollment.community_id],
                                            approved_amount=enrollment.approved_amount,
@@ -65,7 +69,8 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
     return facts
 
 
-def _gather_period(community_ids: list[int], period: Period, now: dt.datetime) -> dict[int, CommunityFacts]:
+def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *,
+                   attendance: bool = True) -> dict[int, CommunityFacts]:
     rows = {row.id: row for row in community_records.communities(community_ids)}
     schools: dict[int, list[SchoolFact]] = defaultdict(list)
     for school in community_records.schools_of(community_ids):
@@ -82,7 +87,7 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime) -
         exchanged[teacher.community_id].append(ExchangedTeacherFact(teacher.name, teacher.school_id, teacher.subject))
     held_by: dict[int, set[int]] = defaultdict(set)
     marked: set[int] = set()
-    for mark in activity_records.attendance(community_ids, period, now=now):
+    for mark in activity_records.attendance(community_ids, period, now=now) if attendance else ():
         marked.add(mark.activity_id)
         if mark.attended:
             held_by[mark.activity_id].add(mark.user_id)

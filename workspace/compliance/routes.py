@@ -33,7 +33,7 @@ from workspace.compliance.gather import gather
 from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Expense, Program, Submission, Waiver
 from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
-from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
+from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
@@ -687,11 +687,12 @@ SORTS = {
     "status": lambda row: (["not_met", "at_risk", "on_track", "met", "not_applicable"].index(row.worst),
                            row.enrollment.community.name),
     "activities": lambda row: (-row.held, row.enrollment.community.name),
-    "remaining": lambda row: (-row.standing.ledger.remaining, row.enrollment.community.name),
+    "remaining": lambda row: (-row.ledger.remaining, row.enrollment.community.name),
 }
 
 
 @bp.get("/review/compliance/")
+@cache_page(depends=[EVERYTHING], expires=SECONDS_TO_MIDNIGHT_BUCKET)  # every community in scope: any write
 def review_table():
     """Every enrolled community the reviewer reviews: status per rule, activities, participants, money; the
     totals per school (附件1). ?program=<id> filters, ?sort=name|status|activities|remaining, ?attention=1

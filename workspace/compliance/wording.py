@@ -85,6 +85,11 @@ def rule_message(program: dict[str, Any], result: RuleResult) -> str:
     return messages.get(current_locale()) or result.message
 
 
+def counted_ids(result: RuleResult, kind: str) -> list[int]:
+    """The ids of the records of one kind that count for a rule (e.g. its activities), in the engine's order."""
+    return [record_id for record_kind, record_id in result.counted if record_kind == kind]
+
+
 def day_text(day: dt.date | None) -> str:
     """A day as the reader's language writes it."""
     return local_date(day) if day else ""

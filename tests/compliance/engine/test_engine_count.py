@@ -153,3 +153,15 @@ def test_every_activity_must_carry_the_evidence_within_the_grace_days():
     assert late.status is Status.NOT_MET and late.gaps[0].params["overdue"] is True
     written = one(rules, facts([activity(dt.date(2011, 3, 1), has_minutes=True), meeting]), dt.date(2011, 3, 2))
     assert (written.figure, written.target) == (1, 2)
+
+
+def test_a_program_reads_attendance_when_a_rule_names_it_or_counts_per_person():
+    from workspace.compliance.engine import reads_attendance
+
+    count = {"id": "c", "kind": "count", "target": 1, "evidence": ["photo", ["minutes", "sheet"]],
+             "messages": {"en": "attendance is not read from the messages"}}
+    assert not reads_attendance({"rules": [count]})
+    assert reads_attendance({"rules": [{**count, "evidence": [["sheet", "attendance"]]}]})
+    assert reads_attendance({"rules": [{"id": "v", "kind": "deliverable", "or_activity_with": "attendance"}]})
+    assert reads_attendance({"rules": [{"id": "p", "kind": "per_person", "measure": "public_lessons"}]})
+    assert not reads_attendance({"rules": []})

@@ -10,6 +10,23 @@ from workspace.compliance.facts import ActivityFact
 EVIDENCE = ("photo", "video", "minutes", "attendance", "sheet", "document")
 
 
+def reads_attendance(program: dict[str, Any]) -> bool:
+    """Whether any rule of the program may read who attended (a per-person kind, or "attendance" anywhere in a
+    rule: as evidence, as the activity a deliverable falls back on, in a measure's name). Erring on the side of
+    yes: the gathering skips the attendance marks, the largest of its reads, only when no rule can look at them."""
+
+    def mentions(value: Any) -> bool:
+        if isinstance(value, str):
+            return "attendance" in value
+        if isinstance(value, dict):
+            return any(mentions(key) or mentions(item) for key, item in value.items() if key != "messages")
+        if isinstance(value, list | tuple):
+            return any(mentions(item) for item in value)
+        return False
+
+    return any(rule.get("kind") == "per_person" or mentions(rule) for rule in program.get("rules", []))
+
+
 def has_evidence(activity: ActivityFact, kind: str) -> bool:
     """Whether the activity carries this kind of evidence."""
     return {

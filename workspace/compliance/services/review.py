@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from workspace.communities.models import Community
@@ -31,6 +35,7 @@ from workspace.compliance.models import (
     SubmissionStatus,
 )
 from workspace.compliance.services.standing import Standing, standings
+from workspace.core.cache import SITE_SCOPE, CacheCounter, community_scope, store
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.models import record_event
@@ -41,6 +46,7 @@ from workspace.extensions import db
 MAX_NOTE = 4000
 RATINGS = {"excellent": _l("Excellent (優等)"), "good": _l("Good (甲等)"), "fair": _l("Fair (乙等)"),
            "poor": _l("Poor (丙等)")}
+logger = logging.getLogger(__name__)
 DELIVERABLE_ITEMS = ("results_report", "application", "implementation_plan")  # marked by hand, with a file
 
 
@@ -233,26 +239,81 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
+ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
+ROW_FORMAT = 1  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+
+
+@dataclass(frozen=True)
+class RowFigures:
+    """What the reviewers' table shows of one enrolment's standing: small enough to keep per enrolment."""
+
+    tally: tuple[tuple[str, int], ...]  # (status, how many rules), in the order of the program's rules
+    worst: str  # the worst status of its rules (waived and not applicable left out)
+    held: int  # activities held in the period so far
+    participants: int  # members during the period
+    schools: tuple[str, ...]
+    approved: int
+    spent: int
+    remaining: int
+    currency: str
+
+    @classmethod
+    def of(cls, standing: Standing) -> RowFigures:
+        """The figures of a standing judged now."""
+        ledger = standing.ledger
+        return cls(tuple(standing.tally.items()),
+                   engine.results.worst([result.status for result in standing.results]).value,
+                   sum(1 for activity in standing.facts.activities if activity.held),
+                   len({member.user_id for member in standing.facts.members}),
+                   tuple(school.name for school in standing.facts.schools),
+                   ledger.approved, ledger.spent, ledger.remaining, ledger.currency)
+
+    def to_json(self) -> bytes:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> RowFigures:
+        values = json.loads(data)
+        values["tally"] = tuple((status, count) for status, count in values["tally"])
+        values["schools"] = tuple(values["schools"])
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class ReviewRow:
     """One enrolled community in a reviewer's table."""
 
-    standing: Standing
-    schools: tuple[str, ...]
-    held: int  # activities held in the period so far
-    participants: int  # members during the period
+    enrollment: Enrollment
+    figures: RowFigures
     last_submission: Submission | None
     appraisal: Appraisal | None
 
     @property
-    def enrollment(self) -> Enrollment:
-        return self.standing.enrollment
-
-    @property
     def worst(self) -> str:
         """The worst status of its rules (waived and not applicable left out): what the row is sorted by."""
-        return engine.results.worst([result.status for result in self.standing.results]).value
+        return self.figures.worst
+
+    @property
+    def tally(self) -> dict[str, int]:
+        """How many rules are in each status."""
+        return dict(self.figures.tally)
+
+    @property
+    def held(self) -> int:
+        return self.figures.held
+
+    @property
+    def participants(self) -> int:
+        return self.figures.participants
+
+    @property
+    def schools(self) -> tuple[str, ...]:
+        return self.figures.schools
+
+    @property
+    def ledger(self) -> RowFigures:
+        """Approved, spent, remaining and the currency (the figures carry them)."""
+        return self.figures
 
 
 @dataclass(frozen=True)
@@ -266,9 +327,49 @@ class SchoolTotal:
     remaining: int
 
 
+def _row_keys(enrollments: Sequence[Enrollment], now: dt.datetime) -> dict[int, str]:
+    """The store key of each enrolment's figures: its community's write counter and the site's (programs,
+    schools and names bump the site), and the hour (one query). Any write that could change a standing bumps
+    one of them, so a kept row is never stale beyond the hour the panel's page also keeps."""
+    community_ids = sorted({enrollment.community_id for enrollment in enrollments})
+    counters = {(kind, scope_id): value for kind, scope_id, value in db.session.execute(
+        select(CacheCounter.kind, CacheCounter.scope_id, CacheCounter.value).where(or_(
+            and_(CacheCounter.kind == community_scope(0)[0], CacheCounter.scope_id.in_(community_ids)),
+            and_(CacheCounter.kind == SITE_SCOPE[0], CacheCounter.scope_id == SITE_SCOPE[1]))))}
+    site = counters.get(SITE_SCOPE, 0)
+    bucket = int(now.timestamp() // ROW_SECONDS)
+    return {enrollment.id: hashlib.sha256(
+        f"compliance-row/{ROW_FORMAT}/{enrollment.id}/{enrollment.program_id}/"
+        f"{counters.get(community_scope(enrollment.community_id), 0)}/{site}/{bucket}".encode()).hexdigest()
+        for enrollment in enrollments}
+
+
+def row_figures(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None) -> dict[int, RowFigures]:
+    """Each enrolment's figures, by enrolment id: kept ones from the page store (under their community's write
+    counter), the others judged now in one gathering for all of them and kept. A write in one community
+    re-judges that community only; with the page cache off (PAGE_CACHE=0) every one is judged."""
+    now = now or utcnow()
+    keys = _row_keys(enrollments, now) if current_app.config.get("PAGE_CACHE", True) else {}
+    found: dict[int, RowFigures] = {}
+    for enrollment in enrollments:
+        kept = store.get(keys[enrollment.id]) if enrollment.id in keys else None
+        if kept is not None:
+            try:
+                found[enrollment.id] = RowFigures.from_json(kept[0])
+            except (ValueError, TypeError, KeyError):
+                logger.warning("compliance: a kept row of enrolment %s could not be read", enrollment.id)
+    missing = [enrollment for enrollment in enrollments if enrollment.id not in found]
+    for standing in standings(missing, now=now) if missing else ():
+        figures = found[standing.enrollment.id] = RowFigures.of(standing)
+        if standing.enrollment.id in keys:
+            store.put(keys[standing.enrollment.id], figures.to_json(), "application/json")
+    return found
+
+
 def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRow]:
     """Every live enrolment of a community the viewer reviews (all for an admin), judged today, in a fixed
-    number of queries whatever the number of communities, activities or expenses."""
+    number of queries whatever the number of communities, activities or expenses (the standings gathered only
+    for the communities written in since they were last judged: see row_figures)."""
     query = (select(Enrollment).join(Community, Community.id == Enrollment.community_id)
              .where(Enrollment.live, scope(viewer, "review", Community))
              .options(selectinload(Enrollment.program), selectinload(Enrollment.community))
@@ -278,27 +379,23 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
     enrollments = list(db.session.scalars(query))
     if not enrollments:
         return []
-    judged = standings(enrollments)
+    figures = row_figures(enrollments)
     ids = [enrollment.id for enrollment in enrollments]
     rounds, appraisals = submissions_of(ids), appraisals_of(ids)
-    return [ReviewRow(standing, tuple(school.name for school in standing.facts.schools),
-                      sum(1 for activity in standing.facts.activities if activity.held),
-                      len({member.user_id for member in standing.facts.members}),
-                      (rounds.get(standing.enrollment.id) or [None])[-1], appraisals.get(standing.enrollment.id))
-            for standing in judged]
+    return [ReviewRow(enrollment, figures[enrollment.id], (rounds.get(enrollment.id) or [None])[-1],
+                      appraisals.get(enrollment.id)) for enrollment in enrollments]
 
 
 def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
     """The rows summed per school, as the county's form asks (a community of two schools counts in both)."""
     totals: dict[str, dict[str, Any]] = {}
     for row in rows:
-        ledger = row.standing.ledger
         for school in row.schools or (_("(no school)"),):
             entry = totals.setdefault(school, {"communities": [], "participants": 0, "approved": 0, "remaining": 0})
             entry["communities"].append(row.enrollment.community.name)
             entry["participants"] += row.participants
-            entry["approved"] += ledger.approved
-            entry["remaining"] += ledger.remaining
+            entry["approved"] += row.figures.approved
+            entry["remaining"] += row.figures.remaining
     return [SchoolTotal(school, tuple(values["communities"]), values["participants"], values["approved"],
                         values["remaining"]) for school, values in sorted(totals.items())]
 
