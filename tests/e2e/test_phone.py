@@ -45,6 +45,7 @@ NOT_PAGES = {
     "discussions.attachment_file": "an attached file",
     "discussions.mention_suggestions": "the @mention picker (a fragment)",
     "plans.editing": "the plan's presence poll (a fragment)",
+    "compliance.formation": "the members page's formation rules, loaded into it (a fragment)",
     "plans.link_choices": "the plan's link picker options, loaded when it is opened (a fragment)",
     "activities.link_choices": "the activity's link picker options, loaded when it is opened (a fragment)",
     "plans.export_docx": "a Word file",
