@@ -135,6 +135,8 @@ _LISTED_ACTIONS: dict[str, tuple[bool, frozenset[str] | None, bool]] = {
     "moderate": (True, MANAGERS, False),
     "manage_activities": (True, MANAGERS, False),
     "manage_plan_templates": (True, MANAGERS, False),
+    "use_mentoring": (False, CONTRIBUTORS, False),
+    "manage_mentoring": (True, MANAGERS, False),
 }
 
 
@@ -205,6 +207,10 @@ def community_rule(user: Any, action: str, community: Community) -> bool:
     if action == "manage_activities":  # plan, cancel, take attendance, approve leave, add evidence
         return not archived and (admin or role in MANAGERS)
     if action == "manage_plan_templates":  # the community's own co-planning templates
+        return not archived and (admin or role in MANAGERS)
+    if action == "use_mentoring":  # the mentoring page: one's own pairings, the public lessons, the forms
+        return admin or role in CONTRIBUTORS
+    if action == "manage_mentoring":  # pair, end, re-pair; the term, default milestones and observation forms
         return not archived and (admin or role in MANAGERS)
     raise ValueError(f"unknown community action {action!r}")
 

@@ -1,0 +1,5 @@
+"""Mentoring routes: logs."""
+
+from __future__ import annotations
+
+from workspace.mentoring.routes import bp  # noqa: F401

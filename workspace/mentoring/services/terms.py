@@ -1,0 +1,38 @@
+"""The school calendar mentoring speaks in: the school year (1 August – 31 July, named by the year it starts in,
+民國 year = that year − 1911) and its two semesters (1 August – 31 January, 1 February – 31 July)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from workspace.core.records import Period
+
+
+def school_year_of(day: dt.date) -> int:
+    """The school year `day` falls in, as the year it started in (2026 for 2026-08-01 … 2027-07-31)."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+def school_year_period(year: int) -> Period:
+    """The days of school year `year`."""
+    return Period(dt.date(year, 8, 1), dt.date(year + 1, 7, 31))
+
+
+def semester_of(day: dt.date) -> Period:
+    """The semester `day` falls in: the first (Aug–Jan) or the second (Feb–Jul)."""
+    year = school_year_of(day)
+    if day.month >= 8 or day.month == 1:
+        return Period(dt.date(year, 8, 1), dt.date(year + 1, 1, 31))
+    return Period(dt.date(year + 1, 2, 1), dt.date(year + 1, 7, 31))
+
+
+def semester_number(day: dt.date) -> int:
+    """1 for the first semester of a school year, 2 for the second."""
+    return 1 if day.month >= 8 or day.month == 1 else 2
+
+
+def month_period(day: dt.date) -> Period:
+    """The calendar month `day` falls in."""
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return Period(first, following - dt.timedelta(days=1))
