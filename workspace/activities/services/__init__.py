@@ -117,6 +117,7 @@ from workspace.activities.services.planning import (
     create_activity,
     create_series,
     fields_of,
+    record_activity,
     reinstate_activity,
     update_activity,
 )
@@ -214,6 +215,7 @@ __all__ = [
     "pending_leave",
     "plan_deadline",
     "plan_status",
+    "record_activity",
     "regenerate_sign_in",
     "reinstate_activity",
     "remove_evidence",

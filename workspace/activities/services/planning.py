@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 
-from workspace.activities.models import Activity
+from workspace.activities.models import Activity, Attendance, AttendanceStatus
 from workspace.activities.services._common import _check_manager, _line, to_local
 from workspace.activities.services.checks import ActivityFields, SpeakerFields, check_activity
 from workspace.auth.models import User
@@ -46,6 +47,25 @@ def create_activity(community: Community, fields: ActivityFields, *, actor: User
     activity.community = community
     _apply(activity, community, fields)
     db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def record_activity(community: Community, fields: ActivityFields, *, actor: User,
+                    present: Sequence[int] = ()) -> Activity:
+    """Record an activity that another area's own rule allowed (a mentoring meeting, an observation, a public
+    lesson), with the people in `present` marked present: the same checked record a convener plans, counted by
+    every rule it satisfies, without the manager check (the calling area asked its policy)."""
+    if community.archived_at is not None:
+        raise NotAllowed(str(_l("This community is archived.")))
+    activity = Activity(community_id=community.id, created_by_id=actor.id, sign_in_nonce=secrets.token_hex(8))
+    activity.community = community
+    _apply(activity, community, fields)
+    db.session.add(activity)
+    db.session.flush()
+    for user_id in dict.fromkeys(present):
+        db.session.add(Attendance(activity_id=activity.id, user_id=user_id, status=AttendanceStatus.PRESENT.value,
+                                  how="convener", updated_by_id=actor.id, updated_at=utcnow()))
     db.session.flush()
     return activity
 
