@@ -1,5 +1,6 @@
 """Mentoring pages, one module per topic: pairings, milestones and homes (pairings.py), meeting logs and goals
-(logs.py), observations, forms and public lessons (observations.py), the development handbook (handbook.py).
+(logs.py), observations and forms (observations.py), public lessons (public_lessons.py), the development handbook
+(handbook.py).
 
 Every route loads the community through the one policy (outsiders get 404) and its record through the loaders
 here (a record of another community, or one the person may not see, is 404), then asks can() for the action.
@@ -42,4 +43,4 @@ def load_pairing(slug: str, pairing_id: int, action: str = "view") -> tuple[Any,
     return community, load_record(community, Pairing, pairing_id, action)
 
 
-from workspace.mentoring.routes import handbook, logs, observations, pairings  # noqa: E402,F401  (they add to bp)
+from workspace.mentoring.routes import handbook, logs, observations, pairings, public_lessons  # noqa: E402,F401  (they add to bp)
