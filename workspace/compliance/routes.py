@@ -29,7 +29,6 @@ from workspace.compliance.forms import (
     SubmitForm,
     WaiverForm,
 )
-from workspace.compliance.gather import gather
 from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Expense, Program, Submission, Waiver
 from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
@@ -363,9 +362,8 @@ def archive_program(program_id: int):
 
 
 def _activity_choices(enrollment: Enrollment) -> list[tuple[str, str]]:
-    facts = gather([enrollment])[enrollment.id]
-    return [("", _("(none)"))] + [(str(activity.id), f"{activity.day.isoformat()} {activity.title}")
-                                  for activity in facts.activities]
+    return [("", _("(none)"))] + [(str(activity_id), f"{day.isoformat()} {title}")
+                                  for activity_id, day, title in budget.activity_choices(enrollment)]
 
 
 def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, **values: Any) -> ExpenseForm:

@@ -15,13 +15,15 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from workspace.activities import records as activity_records
 from workspace.compliance import engine, wording
 from workspace.compliance.facts import ExpenseFact
-from workspace.compliance.gather import gather
+from workspace.compliance.gather import gather, program_period
 from workspace.compliance.models import BookListItem, Enrollment, Expense
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, Conflict, ValidationError
 from workspace.core.models import record_event
+from workspace.core.records import local_day
 from workspace.core.storage import ALLOWED_TYPES
 from workspace.core.text import clean_line
 from workspace.extensions import db
@@ -75,6 +77,13 @@ def books_of(enrollment: Enrollment) -> list[BookListItem]:
     """The materials book list, in the order the titles were added (one query)."""
     return list(db.session.scalars(select(BookListItem).where(
         BookListItem.enrollment_id == enrollment.id, BookListItem.live).order_by(BookListItem.id)))
+
+
+def activity_choices(enrollment: Enrollment) -> list[tuple[int, dt.date, str]]:
+    """The activities an expense may belong to: the community's, in the program's period, not cancelled (id, local
+    day, title), read from the activities area alone (the ledger's facts are not gathered a second time)."""
+    return [(row.id, local_day(row.starts_at), row.title) for row in activity_records.activities(
+        [enrollment.community_id], program_period(enrollment.program))]
 
 
 def ledger(enrollment: Enrollment) -> engine.Ledger:
