@@ -7,7 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import InputRequired
 
+from workspace.core.forms import RocDateField
 from workspace.core.parsing import parse_roc_date, roc_date
 
 NEW_YEAR_2011 = dt.date(2011, 1, 1)
@@ -47,3 +51,31 @@ def test_a_date_written_in_the_roc_calendar():
     assert roc_date(dt.date(2012, 6, 30)) == "民國101年6月30日"
     assert parse_roc_date(roc_date(dt.date(2026, 12, 2))) == dt.date(2026, 12, 2)
     assert roc_date(dt.date(1911, 12, 31)) == "1911-12-31"
+
+
+class _DeadlineForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    due_on = RocDateField(validators=[InputRequired()])
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("116/03/05", dt.date(2027, 3, 5)),
+                                                  ("民國116年3月5日", dt.date(2027, 3, 5)),
+                                                  ("2027-03-05", dt.date(2027, 3, 5))])
+def test_the_form_field_reads_each_way_of_writing_a_date(ctx, typed, expected):
+    form = _DeadlineForm(formdata=MultiDict({"due_on": typed}))
+    assert form.validate() and form.due_on.data == expected
+
+
+@pytest.mark.parametrize("typed", ["116/02/30", "next Tuesday", "9" * 50])
+def test_the_form_field_refuses_what_is_no_date_once_and_keeps_the_typed_text(ctx, typed):
+    form = _DeadlineForm(formdata=MultiDict({"due_on": typed}))
+    assert not form.validate()
+    assert len(form.due_on.errors) == 1 and "116/03/05" in str(form.due_on.errors[0])
+    assert f'value="{typed}"' in str(form.due_on())
+
+
+def test_the_form_field_shows_a_stored_date_as_iso(ctx):
+    form = _DeadlineForm(formdata=None, due_on=dt.date(2027, 3, 5))
+    assert 'value="2027-03-05"' in str(form.due_on())

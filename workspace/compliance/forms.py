@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from workspace.core.forms import REQUIRED, IntegerField, WorkspaceForm, coerce_id
+from workspace.core.forms import REQUIRED, IntegerField, RocDateField, WorkspaceForm, coerce_id
 
 
 class EnrolForm(WorkspaceForm):
@@ -42,7 +42,7 @@ class ExpenseForm(WorkspaceForm):
     """One expense of the budget ledger. The date may be typed in the ROC calendar (116/03/05)."""
 
     category = SelectField(_l("Budget category"), choices=[], validators=[DataRequired(REQUIRED)])
-    spent_on = StringField(_l("Date"), validators=[DataRequired(REQUIRED), Length(max=40)],
+    spent_on = RocDateField(_l("Date"), validators=[InputRequired(REQUIRED)],
                            description=_l("Such as 2027-03-05, 116/03/05 or 民國116年3月5日."))
     amount = IntegerField(_l("Amount (NT$)"), validators=[DataRequired(REQUIRED), NumberRange(min=0)])
     hours = StringField(_l("Hours"), validators=[Optional(), Length(max=8)],
@@ -91,7 +91,7 @@ class DeliverableForm(WorkspaceForm):
     """A deliverable marked done, with its file."""
 
     item = SelectField(_l("Deliverable"), choices=[], validators=[DataRequired(REQUIRED)])
-    done_on = StringField(_l("Done on"), validators=[DataRequired(REQUIRED), Length(max=40)],
+    done_on = RocDateField(_l("Done on"), validators=[InputRequired(REQUIRED)],
                           description=_l("Such as 2027-06-20, 116/06/20 or 民國116年6月20日."))
     file = FileField(_l("File"))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

@@ -34,7 +34,7 @@ from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
 from workspace.core.errors import DomainError
-from workspace.core.forms import EmptyForm, attach_error
+from workspace.core.forms import EmptyForm, RocDateField, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.parsing import parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, public, require
@@ -328,7 +328,7 @@ def update_figures(program_id: int):
     first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
     for field, day in (("first", first), ("last", last)):
         if day is None:
-            errors[field] = _("Enter a date that exists, such as 2027-08-01 or 116/08/01.")
+            errors[field] = str(RocDateField.unreadable)
     name = " ".join(request.form.get("name", "").split())[:200]
     if not name:
         errors["name"] = _("Enter the program's name.")
@@ -397,12 +397,8 @@ def budget_page(slug: str, enrollment_id: int):
 
 def _expense_fields(form: ExpenseForm) -> budget.ExpenseFields | None:
     """The typed expense, or None with each unreadable value's error beside its field (the text kept)."""
-    spent_on = parse_roc_date(form.spent_on.data)
+    spent_on = form.spent_on.data  # a date, or None with its error beside the field already
     readable = True
-    if form.spent_on.data and spent_on is None:
-        form.spent_on.errors = [*form.spent_on.errors, _("Enter a date that exists, such as 2027-03-05 or "
-                                                          "116/03/05.")]
-        readable = False
     hours = parse_decimal(form.hours.data) if form.hours.data else None
     if form.hours.data and hours is None:
         form.hours.errors = [*form.hours.errors, _("Enter the hours as a number, such as 2 or 1.5.")]
@@ -635,10 +631,8 @@ def mark_deliverable(slug: str, enrollment_id: int):
     form = DeliverableForm()
     form.item.choices = [(item, wording.item_text(item)) for item in review.DELIVERABLE_ITEMS]
     if form.validate():
-        done_on = parse_roc_date(form.done_on.data)
+        done_on = form.done_on.data
         try:
-            if done_on is None:
-                raise DomainError(_("Enter a date that exists, such as 2027-06-20 or 116/06/20."), "done_on")
             upload = request.files.get("file")
             stored = store_uploads([upload])[0] if upload is not None and upload.filename else None
             review.mark_done(enrollment, form.item.data, done_on, form.note.data, current_user, stored=stored)

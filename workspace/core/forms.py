@@ -5,6 +5,7 @@ database or the calendar cannot hold is an error beside its field, with what was
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -182,3 +183,16 @@ class DateTimeLocalField(_InAcceptedYears, wtforms.DateTimeLocalField):
         kwargs["render_kw"] = {"min": f"{parsing.FIRST_DAY.isoformat()}T00:00",
                                "max": f"{parsing.LAST_DAY.isoformat()}T23:59", **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
+
+
+class RocDateField(_InAcceptedYears, wtforms.StringField):
+    """A date typed as the funders' documents write it: 2027-03-05, the ROC calendar's 116/03/05 or
+    民國116年3月5日 (core/parsing.parse_roc_date); `data` is the date, the typed text is kept on an error."""
+
+    unreadable = _l("Enter a date that exists, such as 2027-03-05 or 116/03/05.")
+    parse = staticmethod(parsing.parse_roc_date)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if isinstance(self.data, dt.date) else (self.data or "")
