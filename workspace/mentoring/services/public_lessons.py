@@ -103,7 +103,7 @@ def new_teachers(community: Community) -> list[Teacher]:
         select(User.id, User.display_name, func.min(Pairing.id))
         .join(Pairing, Pairing.mentee_id == User.id)
         .join(Membership, and_(Membership.user_id == User.id, Membership.community_id == community.id,
-                               Membership.left_at.is_(None), Membership.role.in_(CONTRIBUTORS)))
+                               Membership.live, Membership.role.in_(CONTRIBUTORS)))
         .where(Pairing.community_id == community.id, Pairing.status == PairingStatus.ACTIVE.value)
         .group_by(User.id, User.display_name).order_by(User.display_name, User.id)).all()
     return [Teacher(user_id, name, pairing_id) for user_id, name, pairing_id in rows]
@@ -117,7 +117,7 @@ def teachers_for(community: Community, actor: Any) -> list[Teacher]:
         paired = {teacher.user_id for teacher in mentees}
         others = db.session.execute(
             select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
-            .where(Membership.community_id == community.id, Membership.left_at.is_(None),
+            .where(Membership.community_id == community.id, Membership.live,
                    Membership.role.in_(CONTRIBUTORS))
             .order_by(User.display_name, User.id)).all()
         return mentees + [Teacher(user_id, name, None) for user_id, name in others if user_id not in paired]
