@@ -243,7 +243,9 @@ FORM = {"topic": "分數的加減", "subject": "數學", "day": "2037-03-10", "s
 
 def test_the_list_and_the_lesson_are_pages_and_fragments(client, ctx):
     pair = make_pair()
-    lesson = schedule(pair)
+    plan = make_plan(pair)
+    lesson = schedule(pair, plan_id=plan.id)
+    mine, theirs = observe(pair, lesson, pair.colleague), observe(pair, lesson, pair.mentor)
     client.login(pair.colleague)
     for path, region in ((url(pair), 'id="public-lessons"'),
                          (url(pair, lesson=lesson), f'id="public-lesson-{lesson.id}"')):
@@ -254,6 +256,8 @@ def test_the_list_and_the_lesson_are_pages_and_fragments(client, ctx):
         assert fragment.status_code == 200 and "<html" not in fragment.text and region in fragment.text
     page = client.get(url(pair, lesson=lesson)).text
     assert f"public_lesson={lesson.id}" in page  # the colleague may observe it
+    assert f"/plans/{plan.id}" in page
+    assert f"/observations/{mine.id}" in page and f"/observations/{theirs.id}" not in page  # only their own
     assert "分數的加減" in client.get(url(pair)).text
 
 
