@@ -97,7 +97,7 @@ class MonthlyPlanFact:
 
 @dataclass(frozen=True)
 class PublicLessonFact:
-    """A public lesson (公開課) given by a teacher (mentoring fills these; until then there are none)."""
+    """A public lesson (公開課) given by a teacher, not cancelled (mentoring's read module fills these)."""
 
     teacher_id: int
     day: dt.date
@@ -137,6 +137,7 @@ class CommunityFacts:
     monthly_plans: tuple[MonthlyPlanFact, ...] = ()
     public_lessons: tuple[PublicLessonFact, ...] = ()
     mentees: tuple[int, ...] = ()  # user ids of new teachers paired with a mentor
+    mentors: tuple[int, ...] = ()  # user ids of the mentors of those pairings (the role "mentor" counts too)
     book_list: tuple[BookFact, ...] = ()
     exchanged_teachers: tuple[ExchangedTeacherFact, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)  # for kinds added later; the engine ignores unknown keys

@@ -1,7 +1,7 @@
 """From the database to the engine: the facts of enrolled communities, read through the areas' read modules.
 
-Nothing here decides anything: it turns the rows of `communities.records`, `activities.records` (and, as
-they come, mentoring's and the budget's) into the plain `facts.CommunityFacts` the engine judges. Many
+Nothing here decides anything: it turns the rows of `communities.records`, `activities.records` and
+`mentoring.records` (pairings and public lessons) into the plain `facts.CommunityFacts` the engine judges. Many
 enrolments are gathered at once, in a fixed number of queries per distinct program period (never per
 community or per activity), so the panel and the reviewers' table cost the same for 1 or 200 communities.
 """
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from workspace.activities import records as activity_records
 from workspace.communities import records as community_records
 from workspace.compliance.engine.activities import reads_attendance
+from workspace.compliance.engine.per_person import reads_mentoring
 from workspace.compliance.facts import (
     ActivityFact,
     BookFact,
@@ -27,12 +28,14 @@ from workspace.compliance.facts import (
     ExpenseFact,
     MemberFact,
     MonthlyPlanFact,
+    PublicLessonFact,
     SchoolFact,
 )
 from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Expense, Program
 from workspace.core.database import utcnow
 from workspace.core.records import Period, local_day
 from workspace.extensions import db
+from workspace.mentoring import records as mentoring_records
 
 
 def program_period(program: Program) -> Period:
@@ -46,7 +49,8 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
     Eight queries per distinct program period and three for the budgets and deliverables, whatever the number
     of communities, members, activities or expenses; seven per period when no rule of the period's programs
     reads attendance (engine.reads_attendance): the marks, the largest read, are then left out and every
-    activity's attendees are empty.
+    activity's attendees are empty. Two more per period when a rule reads mentoring (engine.reads_mentoring):
+    the pairings (mentees and mentors) and the public lessons.
     """
     now = now or utcnow()
     by_period: dict[Period, list[Enrollment]] = defaultdict(list)
@@ -58,7 +62,8 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
     for period, group in by_period.items():
         community_ids = sorted({enrollment.community_id for enrollment in group})
         attendance = any(reads_attendance(enrollment.program.definition) for enrollment in group)
-        per_community = _gather_period(community_ids, period, now, attendance=attendance)
+        mentoring = any(reads_mentoring(enrollment.program.definition) for enrollment in group)
+        per_community = _gather_period(community_ids, period, now, attendance=attendance, mentoring=mentoring)
         for enrollment in group:
             facts[enrollment.id] = replace(per_community[enrollment.community_id],
                                            approved_amount=enrollment.approved_amount,
@@ -70,7 +75,7 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
 
 
 def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *,
-                   attendance: bool = True) -> dict[int, CommunityFacts]:
+                   attendance: bool = True, mentoring: bool = True) -> dict[int, CommunityFacts]:
     rows = {row.id: row for row in community_records.communities(community_ids)}
     schools: dict[int, list[SchoolFact]] = defaultdict(list)
     for school in community_records.schools_of(community_ids):
@@ -111,13 +116,23 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
     for plan in activity_records.monthly_plans(community_ids, period):
         plans[plan.community_id].append(MonthlyPlanFact(
             plan.month, local_day(plan.submitted_at) if plan.submitted_at is not None else None))
+    mentees: dict[int, dict[int, None]] = defaultdict(dict)  # ordered sets: a teacher paired twice counts once
+    mentors: dict[int, dict[int, None]] = defaultdict(dict)
+    lessons: dict[int, list[PublicLessonFact]] = defaultdict(list)
+    if mentoring:
+        for mentee in mentoring_records.mentees(community_ids, period):
+            mentees[mentee.community_id][mentee.user_id] = None
+            mentors[mentee.community_id][mentee.mentor_id] = None
+        for lesson in mentoring_records.public_lessons(community_ids, period, now=now):
+            lessons[lesson.community_id].append(PublicLessonFact(lesson.teacher_id, lesson.day, lesson.held))
     return {
         community_id: CommunityFacts(
             community_id=community_id, community_name=rows[community_id].name,
             community_type=rows[community_id].kind, schools=tuple(schools[community_id]),
             members=tuple(members[community_id]), activities=tuple(activities[community_id]),
             deliverables=tuple(videos[community_id]), monthly_plans=tuple(plans[community_id]),
-            exchanged_teachers=tuple(exchanged[community_id]))
+            exchanged_teachers=tuple(exchanged[community_id]), public_lessons=tuple(lessons[community_id]),
+            mentees=tuple(mentees[community_id]), mentors=tuple(mentors[community_id]))
         for community_id in community_ids if community_id in rows}
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import like, of_community
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
+from workspace.core.links import register_kind
 from workspace.extensions import db
 
 
@@ -413,3 +414,6 @@ class HandbookSection(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     handbook = relationship("Handbook", back_populates="sections")
+
+
+register_kind("public_lesson", PublicLesson)  # it links its plan document (role "plan")

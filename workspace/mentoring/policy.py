@@ -248,6 +248,8 @@ def public_lesson_rule(user: Any, action: str, lesson: PublicLesson) -> bool:
         return _open(community) and role in CONTRIBUTORS and not teacher
     if action in {"edit", "cancel"}:
         return _open(community) and (admin or teacher or role in MANAGERS)
+    if action == "read_feedback":  # the colleagues' feedback on its activity, without names: the teacher too
+        return admin or teacher or role in MANAGERS
     raise ValueError(f"unknown public lesson action {action!r}")
 
 

@@ -114,9 +114,11 @@ from workspace.activities.services.outputs import (
 )
 from workspace.activities.services.planning import (
     cancel_activity,
+    cancel_recorded_activity,
     create_activity,
     create_series,
     fields_of,
+    move_recorded_activity,
     record_activity,
     reinstate_activity,
     update_activity,
@@ -179,6 +181,7 @@ __all__ = [
     "add_evidence",
     "browser_mark",
     "cancel_activity",
+    "cancel_recorded_activity",
     "check_activity",
     "check_feedback",
     "check_times",
@@ -207,6 +210,7 @@ __all__ = [
     "month_bounds",
     "month_calendar",
     "monthly_plan",
+    "move_recorded_activity",
     "my_attendance",
     "my_feedback",
     "my_leave",

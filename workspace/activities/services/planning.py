@@ -70,6 +70,26 @@ def record_activity(community: Community, fields: ActivityFields, *, actor: User
     return activity
 
 
+def move_recorded_activity(activity: Activity, fields: ActivityFields, *, actor: User) -> Activity:
+    """Change an activity that another area recorded, as that area's own rule allowed (a public lesson moved by
+    its teacher): checked like any change, its version moved on so that a convener's older form is refused."""
+    if activity.community.archived_at is not None:
+        raise NotAllowed(str(_l("This community is archived.")))
+    _apply(activity, activity.community, fields)
+    activity.updated_at = utcnow()
+    advance(activity)
+    return activity
+
+
+def cancel_recorded_activity(activity: Activity, reason: str, *, actor: User) -> None:
+    """Cancel an activity that another area recorded, as that area's own rule allowed; kept, with its reason."""
+    if activity.cancelled:
+        return
+    activity.cancelled_at, activity.cancel_reason = utcnow(), _line(reason, "reason", 500)
+    advance(activity)
+    record_event(actor, "activity.cancelled", activity, activity.community, title=activity.title)
+
+
 def _shift_months(local: dt.datetime, months: int) -> dt.datetime:
     """The same day and time `months` later (the 31st becomes the month's last day)."""
     year, month = divmod(local.month - 1 + months, 12)

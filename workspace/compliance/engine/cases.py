@@ -60,6 +60,7 @@ def facts_from_dict(data: dict[str, Any]) -> f.CommunityFacts:
         "monthly_plans": tuple(_convert(f.MonthlyPlanFact, row) for row in data.get("monthly_plans", [])),
         "public_lessons": tuple(_convert(f.PublicLessonFact, row) for row in data.get("public_lessons", [])),
         "mentees": tuple(data.get("mentees", [])),
+        "mentors": tuple(data.get("mentors", [])),
         "book_list": tuple(_convert(f.BookFact, row) for row in data.get("book_list", [])),
         "exchanged_teachers": tuple(_convert(f.ExchangedTeacherFact, row)
                                     for row in data.get("exchanged_teachers", [])),

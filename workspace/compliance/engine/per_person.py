@@ -1,6 +1,7 @@
 """The per-person kind: every mentee, mentor or member must reach a figure on their own.
 
-`who`: mentees (the facts' mentees), mentors (members with the mentor role) or members. `measure`:
+`who`: mentees (the facts' mentees: new teachers of pairings), mentors (the mentors of pairings, and members with
+the mentor role though they mentor nobody yet) or members. `measure`:
 - `public_lessons`: held public lessons in the window ≥ target (each mentee, one a semester), paced like a count;
 - `attendance_percent`: the share of the window's activities with attendance taken, held while the person
   was a member (a member who left counts for their time), that they attended, in whole percent rounded
@@ -30,7 +31,8 @@ def people(rule: dict[str, Any], context: Context) -> list[MemberFact]:
     if who == "mentees":
         return [m for m in members if m.user_id in set(context.facts.mentees)]
     if who == "mentors":
-        return [m for m in members if m.role == "mentor"]
+        paired = set(context.facts.mentors)
+        return [m for m in members if m.role == "mentor" or m.user_id in paired]
     return [m for m in members if m.role in MEMBER_ROLES]
 
 
@@ -88,3 +90,11 @@ def evaluate_per_person(rule: dict[str, Any], context: Context) -> RuleResult:
     if not people(rule, context):
         return result(rule, Status.NOT_APPLICABLE, unit="people", gaps=(Gap("nobody", {"who": rule.get("who")}),))
     return by_windows(rule, context, _window_part)
+
+
+def reads_mentoring(program: dict[str, Any]) -> bool:
+    """Whether any rule of the program reads mentoring's records: a per-person rule about mentees or mentors, or
+    one that counts public lessons (the gathering reads pairings and public lessons only then)."""
+    return any(rule.get("kind") == "per_person" and (rule.get("who") in {"mentees", "mentors"}
+                                                     or rule.get("measure") == "public_lessons")
+               for rule in program.get("rules", []))

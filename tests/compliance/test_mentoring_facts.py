@@ -1,0 +1,120 @@
+"""What compliance reads of mentoring: each mentee's public lessons per semester and the pairings' mentors, read
+through `mentoring.records` and only when a rule of the program reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from tests.communities.urban_rural import make_partnership
+from tests.compliance.helpers import enrolled, judge, program_copy, result
+from tests.factories import add_member, make_user
+from workspace.communities.models import Membership
+from workspace.compliance import services
+from workspace.compliance.models import Enrollment
+from workspace.extensions import db
+from workspace.mentoring.models import Pairing
+from workspace.mentoring.services import public_lessons as lessons
+
+RULE = "urc.mentee_public_lessons"
+# A past URC school year (its semesters: 1 Sep – 31 Jan, 1 Feb – 31 Aug), over by now.
+PAST_FIRST, PAST_LAST = dt.date(2025, 9, 1), dt.date(2026, 8, 31)
+
+
+def urc_with_mentee():
+    """An urban–rural community enrolled in URC over the past school year, with a mentor and a new teacher paired."""
+    team = make_partnership(2)
+    mentor = make_user(display_name="王師傅", title="intermediate")
+    mentee = make_user(display_name="林新進")
+    add_member(team.community, mentor, role="mentor")
+    add_member(team.community, mentee)
+    for membership in db.session.scalars(select(Membership).where(Membership.community_id == team.community.id)):
+        membership.joined_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    pairing = Pairing(community_id=team.community.id, mentor_id=mentor.id, mentee_id=mentee.id,
+                      starts_on=PAST_FIRST, ends_on=dt.date(2027, 7, 31), created_by_id=team.convener.id)
+    db.session.add(pairing)
+    program = program_copy("urc", PAST_FIRST, PAST_LAST)
+    enrollment = services.enrol(team.community, program, 0, team.convener)
+    db.session.commit()
+    return team, mentor, mentee, enrollment
+
+
+def give(team, mentee, day: dt.date):
+    lesson = lessons.schedule_lesson(team.community, lessons.LessonFields(
+        teacher_id=mentee.id, topic="公開課", day=day, starts=dt.time(10, 0), ends=dt.time(10, 40)), actor=mentee)
+    db.session.commit()
+    return lesson
+
+
+def person_gaps(found) -> list:
+    """The gaps of the rule's people, wherever their parts sit (under a window, or the rule itself)."""
+    if getattr(found, "part_kind", "") == "person":
+        return list(found.gaps)
+    return [gap for part in found.parts for gap in person_gaps(part)]
+
+
+def judged(enrollment: Enrollment, rule_id: str):
+    db.session.expire_all()
+    return result(services.standings([db.session.get(Enrollment, enrollment.id)])[0], rule_id)
+
+
+def test_a_mentee_s_held_public_lessons_count_in_their_semester(ctx):
+    team, _mentor, mentee, enrollment = urc_with_mentee()
+    give(team, mentee, dt.date(2025, 10, 15))
+    give(team, mentee, dt.date(2026, 3, 18))
+    found = judged(enrollment, RULE)
+    assert found.status == "met"
+    assert [(part.label, part.figure) for part in found.parts] == [(part.label, 1) for part in found.parts]
+    assert len(found.parts) == 2
+    facts = services.standings([enrollment])[0].facts
+    assert facts.mentees == (mentee.id,)
+    assert sorted(lesson.day for lesson in facts.public_lessons) == [dt.date(2025, 10, 15), dt.date(2026, 3, 18)]
+
+
+def test_a_semester_without_a_public_lesson_names_the_teacher_and_a_cancelled_one_does_not_count(ctx):
+    team, _mentor, mentee, enrollment = urc_with_mentee()
+    give(team, mentee, dt.date(2025, 10, 15))
+    cancelled = give(team, mentee, dt.date(2026, 3, 18))
+    lessons.cancel_lesson(cancelled, "", actor=mentee)
+    db.session.commit()
+    found = judged(enrollment, RULE)
+    assert found.status == "not_met"
+    gaps = person_gaps(found)
+    assert [(gap.code, gap.params["name"], gap.params["user_id"]) for gap in gaps] == [
+        ("person_short", "林新進", mentee.id)]
+
+
+def test_the_mentors_of_pairings_are_judged_on_their_title_even_without_the_mentor_role(ctx):
+    team, mentor, _mentee, enrollment = urc_with_mentee()
+    assert judged(enrollment, "urc.mentor_title").status == "met"
+    plain = make_user(display_name="張老師", title="junior")
+    second = make_user(display_name="吳新進")
+    for user in (plain, second):
+        add_member(team.community, user).joined_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    db.session.add(Pairing(community_id=team.community.id, mentor_id=plain.id, mentee_id=second.id,
+                           starts_on=PAST_FIRST, ends_on=dt.date(2027, 7, 31)))
+    db.session.commit()
+    found = judged(enrollment, "urc.mentor_title")
+    assert found.status != "met"
+    assert {gap.params["name"] for gap in person_gaps(found)} == {"張老師"}
+    assert mentor.id in services.standings([enrollment])[0].facts.mentors
+
+
+def test_a_pairing_outside_the_period_makes_no_mentee(ctx):
+    _team, _mentor, mentee, enrollment = urc_with_mentee()
+    db.session.scalar(select(Pairing).where(Pairing.mentee_id == mentee.id)).starts_on = PAST_LAST + dt.timedelta(1)
+    db.session.commit()
+    assert services.standings([enrollment])[0].facts.mentees == ()
+
+
+def test_mentoring_is_read_only_for_a_program_whose_rules_read_it(ctx, count_queries):
+    setup = enrolled()  # PLC-100: no mentee or mentor rule
+    with count_queries() as queries:
+        plc = judge(setup)
+    assert not any("pairings" in statement or "public_lessons" in statement for statement in queries)
+    assert plc.facts.mentees == () and plc.facts.public_lessons == ()
+    _team, _mentor, _mentee, enrollment = urc_with_mentee()
+    with count_queries() as queries:
+        services.standings([db.session.get(Enrollment, enrollment.id)])
+    assert any("public_lessons" in statement for statement in queries)

@@ -1,0 +1,348 @@
+"""Public lessons (公開課): scheduling records a community activity, moving and cancelling follow through, the plan
+is linked, the form refuses what it must (services), and the pages answer as pages, fragments, 422 and 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import add_member, make_community, make_user
+from tests.mentoring.helpers import Pair, make_pair
+from workspace.activities import services as activities
+from workspace.activities.models import Activity, Attendance
+from workspace.core import links
+from workspace.core.database import utcnow
+from workspace.core.errors import NotAllowed, ValidationError
+from workspace.extensions import db
+from workspace.mentoring.models import (
+    Milestone,
+    MilestoneKind,
+    Observation,
+    ObservationForm,
+    ObservationStatus,
+    Pairing,
+    PublicLesson,
+)
+from workspace.mentoring.services import public_lessons as services
+from workspace.plans.models import PlanDoc
+
+FUTURE = dt.date(2037, 3, 10)  # a day in a semester still to come, whatever the clock says
+PAST = dt.date(2026, 10, 14)  # a day of the first semester of 2026, already over
+
+
+def fields(pair: Pair, day: dt.date = FUTURE, **overrides) -> services.LessonFields:
+    values = dict(teacher_id=pair.mentee.id, topic="分數的加減", day=day, starts=dt.time(10, 0),
+                  ends=dt.time(10, 40), subject="數學", place="五年甲班")
+    values.update(overrides)
+    return services.LessonFields(**values)
+
+
+def schedule(pair: Pair, day: dt.date = FUTURE, actor=None, **overrides) -> PublicLesson:
+    lesson = services.schedule_lesson(pair.community, fields(pair, day, **overrides), actor=actor or pair.mentee)
+    db.session.commit()
+    return lesson
+
+
+def make_plan(pair: Pair, topic: str = "分數教案", **values) -> PlanDoc:
+    plan = PlanDoc(community_id=pair.community.id, topic=topic, created_by_id=pair.convener.id, **values)
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def make_form(community_id: int | None = None, title: str = "觀課紀錄表") -> ObservationForm:
+    form = ObservationForm(community_id=community_id, title=title, rows=[], levels=[])
+    db.session.add(form)
+    db.session.commit()
+    return form
+
+
+def observe(pair: Pair, lesson: PublicLesson, observer, *, status: str = ObservationStatus.DRAFT.value,
+            deleted: bool = False) -> Observation:
+    form = lesson.form or make_form()
+    observation = Observation(community_id=pair.community.id, public_lesson_id=lesson.id, observer_id=observer.id,
+                              observed_id=lesson.teacher_id, form_id=form.id, observed_on=FUTURE, status=status,
+                              strengths="很清楚", deleted_at=utcnow() if deleted else None)
+    db.session.add(observation)
+    db.session.commit()
+    return observation
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def test_scheduling_records_a_community_activity_with_the_method_the_tag_and_the_teacher_present(ctx):
+    pair = make_pair()
+    lesson = schedule(pair)
+    activity = db.session.get(Activity, lesson.activity_id)
+    assert activity.community_id == pair.community.id
+    assert activity.method == "observation_feedback" and activity.tags == ["公開課"]
+    assert "分數的加減" in activity.title and "林老師" in activity.title
+    assert activity.subjects == ["數學"] and activity.place == "五年甲班"
+    assert activities.to_local(activity.starts_at).replace(tzinfo=None) == dt.datetime(2037, 3, 10, 10, 0)
+    marks = db.session.execute(select(Attendance.user_id, Attendance.status)
+                               .where(Attendance.activity_id == activity.id)).all()
+    assert marks == [(pair.mentee.id, "present")]
+    assert lesson.pairing_id == pair.pairing.id and lesson.created_by_id == pair.mentee.id
+
+
+def test_scheduling_ticks_the_pairing_s_public_lesson_milestone(ctx):
+    pair = make_pair()
+    milestone = Milestone(pairing_id=pair.pairing.id, title="第一次公開課", due_on=dt.date(2027, 1, 31),
+                          kind=MilestoneKind.PUBLIC_LESSON.value)
+    db.session.add(milestone)
+    db.session.commit()
+    schedule(pair)
+    assert db.session.get(Milestone, milestone.id).done_at is not None
+
+
+def test_a_convener_schedules_for_a_member_but_a_colleague_cannot_schedule(ctx):
+    pair = make_pair()
+    lesson = schedule(pair, actor=pair.convener, teacher_id=pair.colleague.id)  # not a mentee: a convener may
+    assert lesson.teacher_id == pair.colleague.id and lesson.pairing_id is None
+    with pytest.raises(NotAllowed):
+        services.schedule_lesson(pair.community, fields(pair, teacher_id=pair.colleague.id), actor=pair.colleague)
+
+
+def test_a_new_teacher_schedules_only_for_themselves_and_only_members_are_chosen(ctx):
+    pair = make_pair()
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, teacher_id=pair.colleague.id), actor=pair.mentee)
+    assert refused.value.field == "teacher_id"
+    outsider = make_user()
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, teacher_id=outsider.id), actor=pair.convener)
+    assert refused.value.field == "teacher_id"
+
+
+def test_an_end_before_the_start_and_missing_fields_are_refused_together(ctx):
+    pair = make_pair()
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, starts=dt.time(11, 0), ends=dt.time(10, 0), topic=""),
+                                 actor=pair.mentee)
+    assert {name for name, _message in refused.value.errors} == {"ends", "topic"}
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, day=None, starts=None), actor=pair.mentee)
+    assert {name for name, _message in refused.value.errors} == {"day", "starts"}
+    assert db.session.scalar(select(PublicLesson.id)) is None
+
+
+def test_the_plan_is_linked_once_through_the_link_table_and_only_a_readable_plan_of_the_community(ctx):
+    pair = make_pair()
+    plan = make_plan(pair)
+    lesson = schedule(pair, plan_id=plan.id)
+    assert [(link.to_type, link.to_id, link.role) for link in links.links_from(lesson)] == [("plan", plan.id, "plan")]
+    assert services.linked_plan(lesson, pair.colleague) == plan
+    other = make_community(make_user())
+    elsewhere = PlanDoc(community_id=other.id, topic="別的教案")
+    db.session.add(elsewhere)
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, plan_id=elsewhere.id), actor=pair.mentee)
+    assert refused.value.field == "plan_id"
+    plan.deleted_at = utcnow()  # in the trash: the link stays, the page no longer shows it
+    db.session.commit()
+    assert services.linked_plan(lesson, pair.colleague) is None
+
+
+def test_the_observation_form_is_one_offered_here(ctx):
+    pair = make_pair()
+    shipped, own = make_form(None, "預設觀課紀錄表"), make_form(pair.community.id, "社群觀課紀錄表")
+    other = make_form(make_community(make_user()).id, "別的社群")
+    assert {form.id for form in services.forms_to_use(pair.community, pair.mentee)} == {shipped.id, own.id}
+    assert schedule(pair, form_id=own.id).form_id == own.id
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, form_id=other.id), actor=pair.mentee)
+    assert refused.value.field == "form_id"
+
+
+def test_changing_a_lesson_moves_its_activity_and_relinks_the_plan(ctx):
+    pair = make_pair()
+    first, second = make_plan(pair, "甲"), make_plan(pair, "乙")
+    lesson = schedule(pair, plan_id=first.id)
+    version = lesson.activity.version
+    services.update_lesson(lesson, fields(pair, day=FUTURE + dt.timedelta(days=2), starts=dt.time(13, 30),
+                                          ends=dt.time(14, 10), topic="小數", place="視聽教室", plan_id=second.id),
+                           actor=pair.convener)
+    db.session.commit()
+    activity = db.session.get(Activity, lesson.activity_id)
+    assert activities.to_local(activity.starts_at).replace(tzinfo=None) == dt.datetime(2037, 3, 12, 13, 30)
+    assert activity.place == "視聽教室" and "小數" in activity.title and activity.tags == ["公開課"]
+    assert activity.version > version  # a convener's form of the activity from before is refused
+    assert lesson.teacher_id == pair.mentee.id
+    assert [link.to_id for link in links.links_from(lesson)] == [second.id]
+    with pytest.raises(NotAllowed):
+        services.update_lesson(lesson, fields(pair), actor=pair.colleague)
+
+
+def test_cancelling_a_lesson_cancels_its_activity_and_keeps_both(ctx):
+    pair = make_pair()
+    lesson = schedule(pair)
+    with pytest.raises(NotAllowed):
+        services.cancel_lesson(lesson, "", actor=pair.colleague)
+    services.cancel_lesson(lesson, "學校活動", actor=pair.mentee)
+    db.session.commit()
+    activity = db.session.get(Activity, lesson.activity_id)
+    assert activity.cancelled and activity.cancel_reason == "學校活動"
+    assert db.session.get(PublicLesson, lesson.id) is not None and services.status_of(lesson) == "cancelled"
+    with pytest.raises(ValidationError):
+        services.update_lesson(lesson, fields(pair), actor=pair.mentee)
+
+
+def test_the_page_s_observations_are_counted_for_all_and_opened_only_where_the_viewer_may_read(ctx):
+    pair = make_pair()
+    lesson = schedule(pair)
+    mine = observe(pair, lesson, pair.colleague)  # the colleague's draft
+    observe(pair, lesson, pair.mentor, status=ObservationStatus.SHARED.value)
+    observe(pair, lesson, pair.convener, deleted=True)
+    seen = services.observations_of(lesson, pair.colleague)
+    assert seen.total == 2 and [(item.id, item.readable) for item in seen.visible] == [(mine.id, True)]
+    teacher = services.observations_of(lesson, pair.mentee)  # observed: the shared one is readable, the draft not
+    assert {item.observer: item.readable for item in teacher.visible} == {"王老師": True, "陳老師": False}
+    convener = services.observations_of(lesson, pair.convener)  # sees them, reads none (not shared)
+    assert len(convener.visible) == 2 and not any(item.readable for item in convener.visible)
+
+
+def test_the_list_has_upcoming_and_past_lessons_and_each_new_teacher_s_status_this_semester(ctx):
+    pair = make_pair()
+    second = make_user(display_name="張老師")
+    add_member(pair.community, second)
+    db.session.add(Pairing(community_id=pair.community.id, mentor_id=pair.mentor.id, mentee_id=second.id,
+                           starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2028, 8, 31)))
+    db.session.commit()
+    held = schedule(pair, PAST)
+    cancelled = schedule(pair, PAST + dt.timedelta(days=7), actor=pair.convener, teacher_id=second.id)
+    services.cancel_lesson(cancelled, "", actor=pair.convener)
+    upcoming = schedule(pair, FUTURE)
+    db.session.commit()
+    now = dt.datetime(2026, 12, 2, 4, 0, tzinfo=dt.UTC)
+    listing = services.lesson_list(pair.community, pair.colleague, now=now)
+    assert [row.id for row in listing.upcoming] == [upcoming.id]
+    assert [(row.id, row.status) for row in listing.past] == [(cancelled.id, "cancelled"), (held.id, "held")]
+    assert {teacher.display_name: teacher.status for teacher in listing.teachers} == {
+        "林老師": "held", "張老師": "not_scheduled"}
+    early = services.lesson_list(pair.community, pair.colleague, now=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    assert {teacher.display_name: teacher.status for teacher in early.teachers}["林老師"] == "scheduled"
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+def url(pair: Pair, name: str = "", lesson: PublicLesson | None = None) -> str:
+    base = f"/c/{pair.community.slug}/mentoring/public-lessons/"
+    if lesson is not None:
+        base += f"{lesson.id}"
+    return base + name
+
+
+FORM = {"topic": "分數的加減", "subject": "數學", "day": "2037-03-10", "starts": "10:00", "ends": "10:40",
+        "place": "五年甲班", "plan_id": "", "form_id": ""}
+
+
+def test_the_list_and_the_lesson_are_pages_and_fragments(client, ctx):
+    pair = make_pair()
+    plan = make_plan(pair)
+    lesson = schedule(pair, plan_id=plan.id)
+    mine, theirs = observe(pair, lesson, pair.colleague), observe(pair, lesson, pair.mentor)
+    client.login(pair.colleague)
+    for path, region in ((url(pair), 'id="public-lessons"'),
+                         (url(pair, lesson=lesson), f'id="public-lesson-{lesson.id}"')):
+        page = client.get(path)
+        assert page.status_code == 200 and "<html" in page.text and region in page.text
+        assert "HX-Request" in page.headers["Vary"]
+        fragment = client.get(path, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200 and "<html" not in fragment.text and region in fragment.text
+    page = client.get(url(pair, lesson=lesson)).text
+    assert f"public_lesson={lesson.id}" in page  # the colleague may observe it
+    assert f"/plans/{plan.id}" in page
+    assert f"/observations/{mine.id}" in page and f"/observations/{theirs.id}" not in page  # only their own
+    assert "分數的加減" in client.get(url(pair)).text
+
+
+def test_the_teacher_does_not_get_the_observe_button_and_sees_the_feedback(client, ctx):
+    pair = make_pair()
+    lesson = schedule(pair)
+    client.login(pair.mentee)
+    page = client.get(url(pair, lesson=lesson)).text
+    assert f"public_lesson={lesson.id}" not in page and 'id="public-lesson-feedback"' in page
+    client.login(pair.colleague)
+    assert 'id="public-lesson-feedback"' not in client.get(url(pair, lesson=lesson)).text
+
+
+def test_a_new_teacher_schedules_through_the_form(client, ctx):
+    pair = make_pair()
+    plan = make_plan(pair)
+    client.login(pair.mentee)
+    assert client.get(url(pair, "new")).status_code == 200
+    response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.mentee.id), plan_id=str(plan.id)))
+    assert response.status_code == 302
+    lesson = db.session.scalar(select(PublicLesson))
+    assert response.headers["Location"].endswith(f"/public-lessons/{lesson.id}")
+    assert lesson.activity.tags == ["公開課"] and services.linked_plan(lesson, pair.mentee) == plan
+
+
+def test_a_bad_form_answers_422_with_the_errors_beside_the_fields_and_the_input_kept(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentee)
+    response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.mentee.id), day="2037-02-31",
+                                                       starts="11:00", ends="10:00", topic="保留的課題"))
+    assert response.status_code == 422
+    assert 'id="day-error"' in response.text and "保留的課題" in response.text
+    response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.mentee.id), starts="11:00",
+                                                       ends="10:00"))
+    assert response.status_code == 422 and 'id="ends-error"' in response.text
+    response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.colleague.id)))
+    assert response.status_code == 422 and 'id="teacher_id-error"' in response.text
+    assert db.session.scalar(select(PublicLesson.id)) is None
+
+
+def test_a_colleague_who_is_no_new_teacher_may_not_schedule(client, ctx):
+    pair = make_pair()
+    client.login(pair.colleague)
+    assert client.get(url(pair, "new")).status_code == 403
+    assert client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.colleague.id))).status_code == 403
+    assert "Schedule a public lesson" not in client.get(url(pair)).text
+
+
+def test_edit_and_cancel_through_the_pages(client, ctx):
+    pair = make_pair()
+    lesson = schedule(pair)
+    client.login(pair.mentee)
+    assert client.get(url(pair, "/edit", lesson)).status_code == 200
+    response = client.post_form(url(pair, "/edit", lesson), dict(FORM, starts="09:00", ends="09:40", place="禮堂"))
+    assert response.status_code == 302 and db.session.get(Activity, lesson.activity_id).place == "禮堂"
+    response = client.post_form(url(pair, "/edit", lesson), dict(FORM, starts="09:00", ends="08:00", place="保留"))
+    assert response.status_code == 422 and "保留" in response.text
+    assert client.post_form(url(pair, "/cancel", lesson), {"reason": "颱風"}).status_code == 302
+    assert db.session.get(Activity, lesson.activity_id).cancelled
+    client.login(pair.colleague)
+    assert client.post_form(url(pair, "/cancel", lesson), {"reason": ""}).status_code == 403
+
+
+def test_malformed_unknown_and_other_communities_lessons_are_not_found(client, ctx):
+    pair, other = make_pair(), make_pair()
+    lesson = schedule(other)
+    client.login(pair.convener)
+    for path in (url(pair, "abc/"), url(pair) + "99999", url(pair, lesson=lesson), url(pair, "/edit", lesson)):
+        assert client.get(path).status_code == 404, path
+    assert client.post_form(url(pair, "/cancel", lesson), {}).status_code == 404
+
+
+def test_the_list_runs_a_bounded_number_of_queries(client, ctx, count_queries):
+    pair = make_pair()
+    schedule(pair)
+    client.login(pair.colleague)
+
+    def queries() -> int:
+        client.get(url(pair))
+        with count_queries() as seen:
+            assert client.get(url(pair)).status_code == 200
+        return len(seen)
+
+    one = queries()
+    for index in range(19):
+        lesson = schedule(pair, FUTURE + dt.timedelta(days=index + 1))
+        observe(pair, lesson, pair.colleague)
+    assert queries() == one
