@@ -90,8 +90,9 @@ class MilestoneRowForm(WorkspaceSubform):
 
     title = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
     days = IntegerField(_l("Days after the start"), validators=[Optional(), NumberRange(min=0, max=3650)])
-    owner = SelectField(_l("Falls to"), choices=owner_choices())
-    kind = SelectField(_l("Ticked off by"), choices=kind_choices())
+    # A blank row is dropped whatever its selects say; the service checks the choices of the rows kept.
+    owner = SelectField(_l("Falls to"), choices=owner_choices(), validate_choice=False)
+    kind = SelectField(_l("Ticked off by"), choices=kind_choices(), validate_choice=False)
 
 
 class SettingsForm(WorkspaceForm):
