@@ -203,3 +203,14 @@ def test_the_pages_run_a_bounded_number_of_queries(client, ctx, count_queries):
     with count_queries() as home:
         assert client.get("/mentoring/").status_code == 200
     assert len(home) < 25
+
+
+def test_the_home_page_links_to_my_mentoring_for_people_with_pairings_only(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentee)
+    assert 'href="/mentoring/"' in client.get("/").get_data(as_text=True)
+    client.login(pair.colleague)
+    assert 'href="/mentoring/"' not in client.get("/").get_data(as_text=True)
+    client.login(pair.convener)
+    page = client.get(_index(pair)).get_data(as_text=True)
+    assert 'aria-current="page">Mentoring</a>' in page.replace("\n", "")
