@@ -183,3 +183,23 @@ def test_has_pairings_and_the_candidates(ctx):
 def test_default_end_keeps_to_the_month_s_last_day():
     assert pairings.default_end(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 27)
     assert pairings.default_end(dt.date(2026, 1, 1), 24) == dt.date(2027, 12, 31)
+
+
+def test_the_demo_pairs_the_demo_mentors(ctx):
+    from workspace.demo import load_demo_data
+    from workspace.mentoring import demo
+
+    assert load_demo_data()
+    from workspace.auth.models import User
+    from workspace.communities.models import Community
+    from workspace.demo import PEOPLE
+
+    people = {person.key: db.session.scalar(select(User).where(User.email == person.email)) for person in PEOPLE}
+    loaded = {slug: db.session.scalar(select(Community).where(Community.slug == slug))
+              for slug in ("math-grade5", "urban-rural")}
+    made = demo.load_demo(loaded, people)
+    db.session.commit()
+    assert {(p.mentor_id, p.mentee_id) for p in made} == {
+        (people["wang"].id, people["huang"].id), (people["liu"].id, people["sun"].id),
+        (people["zhao"].id, people["wu"].id)}
+    assert any(m.done_at for m in milestones.milestones_of(made[0].id))
