@@ -168,6 +168,7 @@ def seed_mentoring(app: Any, *, bench_user_id: int = 1) -> SeededMentoring:
                                     "form_id": form_id, "created_by_id": mentee, "created_at": now})
         home_pairing = first_id
         small_pairing = first_id + HOME_PAIRINGS
+        db.session.remove()  # every transaction here takes the write lock (BEGIN IMMEDIATE): end the session's
         with db.engine.begin() as connection:
             connection.execute(insert(Pairing), pairing_rows)
             connection.execute(insert(Milestone), milestone_rows)
@@ -178,7 +179,6 @@ def seed_mentoring(app: Any, *, bench_user_id: int = 1) -> SeededMentoring:
             connection.execute(insert(Activity), activity_rows)
             connection.execute(insert(PublicLesson), lesson_rows)
             connection.exec_driver_sql("ANALYZE")
-        db.session.remove()
         db.engine.dispose()  # release the file before gunicorn opens it
     rows = {"pairings": len(pairing_rows), "milestones": len(milestone_rows), "meeting_logs": len(log_rows),
             "next_steps": len(step_rows), "observations": len(observation_rows), "goals": len(goal_rows),
