@@ -26,7 +26,9 @@ def test_the_overview_is_a_page_and_a_fragment(client, ctx):
     client.login(pair.convener)
     page = client.get(_index(pair))
     assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
-    assert "Pair a mentor with new teachers" in page.get_data(as_text=True)
+    assert f"/c/{pair.community.slug}/mentoring/pairings/new" in page.get_data(as_text=True)
+    form = client.get(f"/c/{pair.community.slug}/mentoring/pairings/new").get_data(as_text=True)
+    assert 'name="mentee_ids"' in form and pair.mentee.display_name in form
     fragment = client.get(_index(pair), headers={"HX-Request": "true"})
     text = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "<html" not in text and 'id="pairings-overview"' in text
@@ -37,7 +39,7 @@ def test_a_member_sees_only_their_own_pairings_and_no_pairing_form(client, ctx):
     pair = make_pair()
     client.login(pair.colleague)
     text = client.get(_index(pair)).get_data(as_text=True)
-    assert "You are in no pairing here." in text and "Pair a mentor" not in text
+    assert "You are in no pairing here." in text and "/pairings/new" not in text
     client.login(pair.mentee)
     text = client.get(_index(pair)).get_data(as_text=True)
     assert f'id="pairing-{pair.pairing.id}"' in text

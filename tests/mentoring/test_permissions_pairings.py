@@ -49,6 +49,7 @@ STEPS = [
     Step("GET", "mentoring.index", BASE + "/", None, COMMUNITY),
     Step("GET", "mentoring.home", "/mentoring/", None, {"anonymous": LOGIN}),
     Step("GET", "mentoring.pairing", ONE, None, PAIRING),
+    Step("GET", "mentoring.new_pairing", BASE + "/pairings/new", None, dict(MANAGE, default=OK)),
     Step("POST", "mentoring.create_pairing", BASE + "/pairings",
          {"mentor_id": "{mentor_id}", "mentee_ids": "{member_id}", "starts_on": "2026-09-01"}, MANAGE,
          consuming=True),

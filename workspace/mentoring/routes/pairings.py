@@ -61,22 +61,28 @@ def _pairing_form(community: Any, form: PairingForm | None = None) -> PairingFor
     return form
 
 
-def _index_page(community: Any, *, form: PairingForm | None = None, status: int = 200, page: int = 1,
-                fragment: str = "mentoring/_overview.html"):
-    overview = health.overview(current_user, community, page)
-    if page > overview.pages:
-        abort(404)
-    managing = can(current_user, "manage_mentoring", community)
-    return render_page("mentoring/index.html", fragment, status=status, community=community, overview=overview,
-                       managing=managing, form=_pairing_form(community, form) if managing else None,
-                       today=health.today())
-
-
 @bp.get("/c/<slug>/mentoring/")
 def index(slug: str):
     """The community's mentoring page: the convener's overview, or one's own pairings."""
     community = load_community(slug, "use_mentoring")
-    return _index_page(community, page=arg("page", parse_page, 1))
+    page = arg("page", parse_page, 1)
+    overview = health.overview(current_user, community, page)
+    if page > overview.pages:
+        abort(404)
+    return render_page("mentoring/index.html", "mentoring/_overview.html", community=community, overview=overview,
+                       managing=can(current_user, "manage_mentoring", community))
+
+
+def _new_page(community: Any, form: PairingForm | None = None, status: int = 200):
+    return render_page("mentoring/pairing_new.html", "mentoring/_pairing_form.html", status=status,
+                       community=community, form=_pairing_form(community, form))
+
+
+@bp.get("/c/<slug>/mentoring/pairings/new")
+def new_pairing(slug: str):
+    """The form to pair a mentor with one or more new teachers."""
+    community = load_community(slug, "manage_mentoring")
+    return _new_page(community)
 
 
 @bp.post("/c/<slug>/mentoring/pairings")
@@ -88,7 +94,7 @@ def create_pairing(slug: str):
         community, form.mentor_id.data, form.mentee_ids.data or [], form.starts_on.data, form.ends_on.data,
         current_user))
     if made is None:
-        return _index_page(community, form=form, status=422, fragment="mentoring/_pairing_form.html")
+        return _new_page(community, form, 422)
     db.session.commit()
     flash(_("Paired: %(count)s new teacher(s).", count=len(made)), "success")
     return redirect(url_for("mentoring.index", slug=slug))
