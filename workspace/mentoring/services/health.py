@@ -8,20 +8,21 @@ the number of pairings, logs or observations.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Date, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from workspace.activities.models import Activity
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.compliance import services as compliance
-from workspace.core.database import utcnow
+from workspace.core.database import UTCDateTime, utcnow
 from workspace.core.permissions import scope
 from workspace.extensions import db
 from workspace.mentoring.models import (
@@ -71,6 +72,10 @@ class Health:
     @property
     def active(self) -> bool:
         return self.status == PairingStatus.ACTIVE.value
+
+    def key(self) -> tuple:
+        """Every value the row shows, for the fragment cache (a changed figure makes a new key)."""
+        return tuple(vars(self).values())
 
     @property
     def last_contact(self) -> dt.date | None:
@@ -147,6 +152,41 @@ def _health_rows(statement: Any) -> list[Health]:
     return [Health(*row) for row in db.session.execute(statement)]
 
 
+@functools.cache
+def _figure_statements() -> tuple[Any, Any, Any, Any]:
+    """The four grouped queries of fill_figures(), built once (each request only binds its values)."""
+    ids = bindparam("ids", expanding=True)
+    day = bindparam("day", type_=Date)
+    in_month = and_(MeetingLog.held_on >= bindparam("month_first", type_=Date),
+                    MeetingLog.held_on <= bindparam("month_last", type_=Date))
+    meetings = (select(MeetingLog.pairing_id, func.max(MeetingLog.held_on), func.sum(case((in_month, 1), else_=0)))
+                .where(MeetingLog.pairing_id.in_(ids), MeetingLog.live, MeetingLog.held_on <= day)
+                .group_by(MeetingLog.pairing_id))
+    in_semester = and_(Observation.observed_on >= bindparam("semester_first", type_=Date),
+                       Observation.observed_on <= bindparam("semester_last", type_=Date))
+    observations = (select(Observation.pairing_id, func.max(Observation.observed_on),
+                           func.sum(case((in_semester, 1), else_=0)))
+                    .where(Observation.pairing_id.in_(ids), Observation.live, Observation.observed_on <= day)
+                    .group_by(Observation.pairing_id))
+    lesson_live = Activity.cancelled_at.is_(None)
+    this_semester = and_(lesson_live, Activity.starts_at >= bindparam("first", type_=UTCDateTime),
+                         Activity.starts_at < bindparam("after", type_=UTCDateTime))
+    held = and_(lesson_live, Activity.ends_at < bindparam("now", type_=UTCDateTime))
+    # A public lesson is the new teacher's in the community, whichever pairing it was planned under.
+    lessons = (select(Pairing.id, func.max(case((held, Activity.starts_at))),
+                      func.sum(case((and_(this_semester, held), 1), else_=0)),
+                      func.sum(case((this_semester, 1), else_=0)))
+               .join(PublicLesson, and_(PublicLesson.teacher_id == Pairing.mentee_id,
+                                        PublicLesson.community_id == Pairing.community_id))
+               .join(Activity, Activity.id == PublicLesson.activity_id)
+               .where(Pairing.id.in_(ids)).group_by(Pairing.id))
+    overdue = (select(Milestone.pairing_id, func.count())
+               .where(Milestone.pairing_id.in_(ids), Milestone.live, Milestone.done_at.is_(None),
+                      Milestone.due_on < day)
+               .group_by(Milestone.pairing_id))
+    return meetings, observations, lessons, overdue
+
+
 def fill_figures(rows: Sequence[Health], day: dt.date | None = None) -> None:
     """Count each pairing's meetings, observations, public lessons and overdue milestones: four grouped queries
     for all the rows."""
@@ -154,43 +194,21 @@ def fill_figures(rows: Sequence[Health], day: dt.date | None = None) -> None:
         return
     day = day or today()
     by_id = {row.id: row for row in rows}
-    ids = list(by_id)
     month, semester = month_period(day), semester_of(day)
-    in_month = and_(MeetingLog.held_on >= month.first, MeetingLog.held_on <= month.last)
-    for pairing_id, last, count in db.session.execute(
-            select(MeetingLog.pairing_id, func.max(MeetingLog.held_on), func.sum(case((in_month, 1), else_=0)))
-            .where(MeetingLog.pairing_id.in_(ids), MeetingLog.live, MeetingLog.held_on <= day)
-            .group_by(MeetingLog.pairing_id)):
+    values = {"ids": list(by_id), "day": day, "month_first": month.first, "month_last": month.last,
+              "semester_first": semester.first, "semester_last": semester.last, "now": utcnow(),
+              "first": _start_of(semester.first), "after": _start_of(semester.last + dt.timedelta(days=1))}
+    meetings, observations, lessons, overdue = _figure_statements()
+    for pairing_id, last, count in db.session.execute(meetings, values):
         by_id[pairing_id].last_meeting, by_id[pairing_id].meetings_this_month = _as_date(last), int(count or 0)
-    in_semester = and_(Observation.observed_on >= semester.first, Observation.observed_on <= semester.last)
-    for pairing_id, last, count in db.session.execute(
-            select(Observation.pairing_id, func.max(Observation.observed_on),
-                   func.sum(case((in_semester, 1), else_=0)))
-            .where(Observation.pairing_id.in_(ids), Observation.live, Observation.observed_on <= day)
-            .group_by(Observation.pairing_id)):
+    for pairing_id, last, count in db.session.execute(observations, values):
         by_id[pairing_id].last_observation = _as_date(last)
         by_id[pairing_id].observations_this_semester = int(count or 0)
-    now = utcnow()
-    first, after = _start_of(semester.first), _start_of(semester.last + dt.timedelta(days=1))
-    lesson_live = Activity.cancelled_at.is_(None)
-    this_semester = and_(lesson_live, Activity.starts_at >= first, Activity.starts_at < after)
-    held = and_(lesson_live, Activity.ends_at < now)
-    # A public lesson is the new teacher's in the community, whichever pairing it was planned under.
-    for pairing_id, last, done, scheduled in db.session.execute(
-            select(Pairing.id, func.max(case((held, Activity.starts_at))),
-                   func.sum(case((and_(this_semester, held), 1), else_=0)),
-                   func.sum(case((this_semester, 1), else_=0)))
-            .join(PublicLesson, and_(PublicLesson.teacher_id == Pairing.mentee_id,
-                                     PublicLesson.community_id == Pairing.community_id))
-            .join(Activity, Activity.id == PublicLesson.activity_id)
-            .where(Pairing.id.in_(ids)).group_by(Pairing.id)):
+    for pairing_id, last, done, scheduled in db.session.execute(lessons, values):
         row = by_id[pairing_id]
         row.last_lesson, row.public_lesson_done, row.public_lesson_scheduled = _as_date(last), bool(done), bool(
             scheduled)
-    for pairing_id, count in db.session.execute(
-            select(Milestone.pairing_id, func.count()).where(
-                Milestone.pairing_id.in_(ids), Milestone.live, Milestone.done_at.is_(None), Milestone.due_on < day)
-            .group_by(Milestone.pairing_id)):
+    for pairing_id, count in db.session.execute(overdue, values):
         by_id[pairing_id].milestones_overdue = int(count)
 
 
