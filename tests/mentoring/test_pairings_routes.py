@@ -216,3 +216,13 @@ def test_the_home_page_links_to_my_mentoring_for_people_with_pairings_only(clien
     client.login(pair.convener)
     page = client.get(_index(pair)).get_data(as_text=True)
     assert 'aria-current="page">Mentoring</a>' in page.replace("\n", "")
+
+
+def test_a_kept_overview_row_is_drawn_anew_when_its_figures_change(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    first = client.get(_index(pair)).get_data(as_text=True)
+    assert "None yet" in first
+    world.log(pair.pairing, dt.date(2026, 9, 10))
+    again = client.get(_index(pair)).get_data(as_text=True)
+    assert "None yet" not in again and "2026" in again.split(f'id="pairing-{pair.pairing.id}"')[1].split("</tr>")[0]
