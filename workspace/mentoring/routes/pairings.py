@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -256,16 +256,18 @@ def save_settings(slug: str):
     return redirect(url_for("mentoring.settings", slug=slug))
 
 
-@bp.get("/mentoring/")
-def home():
-    """The signed-in person's mentoring home: as a mentor (mentees, due, overdue) and as a new teacher."""
-    return render_page("mentoring/home.html", home=health.home(current_user), overdue_labels=OVERDUE_LABELS,
-                       owner_labels=dict(owner_choices()), request_path=request.path)
-
-
+# What is overdue in a mentor's pairing, as the home says it (services/health.Health.overdue's keys).
 OVERDUE_LABELS = {
     "meeting": _l("No meeting in 30 days"),
     "observation": _l("No observation this semester"),
     "public_lesson": _l("Public lesson not yet scheduled this semester"),
     "milestones": _l("Milestones overdue"),
 }
+
+
+@bp.get("/mentoring/")
+def home():
+    """The signed-in person's mentoring home: as a mentor (mentees, due, overdue) and as a new teacher."""
+    return render_page("mentoring/home.html", home=health.home(current_user), overdue_labels=OVERDUE_LABELS,
+                       owner_labels=dict(owner_choices()))
+
