@@ -226,3 +226,18 @@ def test_a_kept_overview_row_is_drawn_anew_when_its_figures_change(client, ctx):
     world.log(pair.pairing, dt.date(2026, 9, 10))
     again = client.get(_index(pair)).get_data(as_text=True)
     assert "None yet" not in again and "2026" in again.split(f'id="pairing-{pair.pairing.id}"')[1].split("</tr>")[0]
+
+
+def test_a_kept_home_card_is_drawn_anew_when_what_it_shows_changes(client, ctx):
+    from workspace.mentoring.services import health
+
+    pair = make_pair()
+    item = world.milestone(pair.pairing, health.today() + dt.timedelta(days=3), title="快到期的里程碑")
+    client.login(pair.mentor)
+    assert "快到期的里程碑" in client.get("/mentoring/").get_data(as_text=True)
+    client.login(pair.mentee)
+    assert "快到期的里程碑" in client.get("/mentoring/").get_data(as_text=True)
+    client.post_form(f"{_page(pair)}/milestones/{item.id}/tick", {"done": "1"})
+    assert "快到期的里程碑" not in client.get("/mentoring/").get_data(as_text=True)
+    client.login(pair.mentor)
+    assert "快到期的里程碑" not in client.get("/mentoring/").get_data(as_text=True)

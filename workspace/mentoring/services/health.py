@@ -309,6 +309,14 @@ class Home:
         horizon = self.today + dt.timedelta(days=DUE_WITHIN_DAYS)
         return [item for item in self.milestones.get(pairing_id, ()) if self.today <= item.due_on <= horizon]
 
+    def card_key(self, row: Health, viewer_id: int) -> tuple:
+        """Every value a pairing's card on the home shows, for the fragment cache."""
+        def values(items: Sequence[Any]) -> tuple:
+            return tuple(tuple(vars(item).values()) for item in items)
+
+        return (viewer_id, self.today, row.key(), values(self.milestones.get(row.id, ())),
+                values(self.steps.get(row.id, ())), values(self.goals.get(row.id, ())))
+
     def late(self, pairing_id: int) -> list[DueItem]:
         """The pairing's milestones past their day."""
         return [item for item in self.milestones.get(pairing_id, ()) if item.due_on < self.today]
