@@ -71,7 +71,7 @@ def seed_mentoring(app: Any, *, bench_user_id: int = 1) -> SeededMentoring:
         conveners: dict[int, int] = {}
         for community_id, user_id, role in db.session.execute(
                 select(Membership.community_id, Membership.user_id, Membership.role).where(
-                    Membership.left_at.is_(None), Membership.role.in_(("convener", "co_convener", "member", "mentor")),
+                    Membership.live, Membership.role.in_(("convener", "co_convener", "member", "mentor")),
                     Membership.community_id <= 199)):
             members.setdefault(community_id, []).append(user_id)
             if role == "convener":

@@ -168,7 +168,7 @@ def _figure_statements() -> tuple[Any, Any, Any, Any]:
                            func.sum(case((in_semester, 1), else_=0)))
                     .where(Observation.pairing_id.in_(ids), Observation.live, Observation.observed_on <= day)
                     .group_by(Observation.pairing_id))
-    lesson_live = Activity.cancelled_at.is_(None)
+    lesson_live = Activity.live
     this_semester = and_(lesson_live, Activity.starts_at >= bindparam("first", type_=UTCDateTime),
                          Activity.starts_at < bindparam("after", type_=UTCDateTime))
     held = and_(lesson_live, Activity.ends_at < bindparam("now", type_=UTCDateTime))

@@ -106,6 +106,6 @@ def tick(milestone: Milestone, done: bool, actor: Any) -> Milestone:
 
 def milestones_of(pairing_id: int, *, trashed: bool = False) -> list[Milestone]:
     """A pairing's milestones by due day (the trashed ones instead with `trashed`): one query."""
-    condition = Milestone.deleted_at.is_not(None) if trashed else Milestone.live
+    condition = ~Milestone.live if trashed else Milestone.live
     return list(db.session.scalars(select(Milestone).where(Milestone.pairing_id == pairing_id, condition)
                                    .order_by(Milestone.due_on, Milestone.position, Milestone.id)))
