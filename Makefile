@@ -87,8 +87,8 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
-## bench: load benchmark of the main pages, search, the discussion board, activities, co-planning and compliance against a trivial
-## route (prints figures; BENCH_SEARCH=0 / BENCH_DISCUSSIONS=0 / BENCH_ACTIVITIES=0 / BENCH_PLANS=0 / BENCH_COMPLIANCE=0 skip a part)
+## bench: load benchmark of the main pages, search, the discussion board, activities, co-planning, compliance and mentoring against a trivial
+## route (prints figures; BENCH_SEARCH=0 / BENCH_DISCUSSIONS=0 / BENCH_ACTIVITIES=0 / BENCH_PLANS=0 / BENCH_COMPLIANCE=0 / BENCH_MENTORING=0 skip a part)
 bench: install-test translations
 	$(BIN)/python -m bench.run
 

@@ -421,7 +421,8 @@ def main() -> int:
     BENCH_DISCUSSIONS=0, then activities unless BENCH_ACTIVITIES=0, then co-planning unless BENCH_PLANS=0, then
     uploads unless BENCH_UPLOADS=0, then the write lock unless BENCH_WRITE_LOCK=0, then narrow invalidation unless
     BENCH_INVALIDATION=0, then every main page fresh and cached unless BENCH_FRESH=0, then the compliance panel and
-    the reviewers' table unless BENCH_COMPLIANCE=0); exit 0 when every target is met, 1 when not, 2 when one could
+    the reviewers' table unless BENCH_COMPLIANCE=0, then the mentoring overview and home unless
+    BENCH_MENTORING=0); exit 0 when every target is met, 1 when not, 2 when one could
     not run."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started where SIGINT is ignored
@@ -464,6 +465,10 @@ def main() -> int:
             from bench import compliance
 
             ok = compliance.run() and ok
+        if os.environ.get("BENCH_MENTORING") != "0":  # then the convener's overview and the mentor's home
+            from bench import mentoring
+
+            ok = mentoring.run() and ok
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 2

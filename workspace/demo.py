@@ -25,6 +25,7 @@ from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.discussions import services as discussions
 from workspace.extensions import db
+from workspace.mentoring import demo as mentoring_demo
 from workspace.plans import services as plans
 from workspace.resources import services as resources
 from workspace.resources.models import Resource
@@ -320,6 +321,7 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     _plans(loaded, people)
     _draft_plan(loaded, people)
     _compliance(loaded, people)
+    mentoring_demo.load_demo(loaded, people)
     return True
 
 

@@ -33,6 +33,7 @@ from workspace.core.text import clean_line, has_visible_text
 from workspace.core.urls import external_url
 from workspace.discussions import services as discussion_services
 from workspace.extensions import db, htmx
+from workspace.mentoring.services import pairings as mentoring_pairings
 from workspace.resources import services as resource_services
 
 bp = Blueprint("communities", __name__)
@@ -54,7 +55,10 @@ def index():
     events = describe_events(services.recent_events_for_user(current_user, [card.community.id for card in cards]))
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
-    return render_page("communities/index.html", cards=cards, active=active, archived=archived, events=events)
+    # One query, on this (cached) page only: the layout stays free of it.
+    mentoring = mentoring_pairings.has_pairings(current_user.id)
+    return render_page("communities/index.html", cards=cards, active=active, archived=archived, events=events,
+                       mentoring=mentoring)
 
 
 def _school_choices(form: CommunityForm) -> None:

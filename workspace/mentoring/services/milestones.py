@@ -4,12 +4,15 @@ their kind (a meeting log ticks "first meeting", an observation "first observati
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from workspace.core.database import utcnow
+from workspace.core.errors import ValidationError
 from workspace.extensions import db
-from workspace.mentoring.models import Milestone, MilestoneKind, Pairing
+from workspace.mentoring.models import Milestone, MilestoneKind, Owner, Pairing
 
 
 def note_progress(pairing: Pairing, kind: MilestoneKind | str, day: dt.date, *, actor_id: int | None = None) -> None:
@@ -22,3 +25,87 @@ def note_progress(pairing: Pairing, kind: MilestoneKind | str, day: dt.date, *, 
             Milestone.live)):
         milestone.done_at = utcnow()
         milestone.done_by_id = actor_id
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError(_("Give the milestone a title."), "title")
+    return title[:200]
+
+
+def add_milestone(pairing: Pairing, title: str, due_on: dt.date | None, owner: str, kind: str,
+                  actor: Any) -> Milestone:
+    """Add a milestone to one pairing (a convener changes the list the pairing started with)."""
+    errors = []
+    try:
+        title = _clean_title(title)
+    except ValidationError as error:
+        errors.append(error)
+    if due_on is None:
+        errors.append(ValidationError(_("Enter the day it is due."), "due_on"))
+    if owner not in {item.value for item in Owner}:
+        errors.append(ValidationError(_("Choose who it falls to."), "owner"))
+    if kind not in {item.value for item in MilestoneKind}:
+        errors.append(ValidationError(_("Choose what ticks it off."), "kind"))
+    if errors:
+        raise ValidationError.combine(errors)
+    position = db.session.scalar(select(func.coalesce(func.max(Milestone.position), -1)).where(
+        Milestone.pairing_id == pairing.id)) + 1
+    milestone = Milestone(pairing_id=pairing.id, title=title, due_on=due_on, owner=owner, kind=kind,
+                          position=position)
+    db.session.add(milestone)
+    db.session.flush()
+    return milestone
+
+
+def update_milestone(milestone: Milestone, title: str, due_on: dt.date | None, owner: str, kind: str,
+                     actor: Any) -> Milestone:
+    """Change a milestone's title, due day, owner or kind."""
+    errors = []
+    try:
+        title = _clean_title(title)
+    except ValidationError as error:
+        errors.append(error)
+    if due_on is None:
+        errors.append(ValidationError(_("Enter the day it is due."), "due_on"))
+    if owner not in {item.value for item in Owner}:
+        errors.append(ValidationError(_("Choose who it falls to."), "owner"))
+    if kind not in {item.value for item in MilestoneKind}:
+        errors.append(ValidationError(_("Choose what ticks it off."), "kind"))
+    if errors:
+        raise ValidationError.combine(errors)
+    milestone.title, milestone.due_on, milestone.owner, milestone.kind = title, due_on, owner, kind
+    db.session.flush()
+    return milestone
+
+
+def trash_milestone(milestone: Milestone, actor: Any) -> None:
+    """Move a milestone to the trash (put back with restore_milestone)."""
+    milestone.deleted_at = utcnow()
+    db.session.flush()
+
+
+def restore_milestone(milestone: Milestone, actor: Any) -> None:
+    """Put a trashed milestone back."""
+    milestone.deleted_at = None
+    db.session.flush()
+
+
+def tick(milestone: Milestone, done: bool, actor: Any) -> Milestone:
+    """Tick a milestone off by hand (or take the tick back)."""
+    if done and milestone.done_at is None:
+        milestone.done_at = utcnow()
+        milestone.done_by_id = getattr(actor, "id", None)
+    elif not done:
+        milestone.done_at = None
+        milestone.done_by_id = None
+    db.session.flush()
+    return milestone
+
+
+def milestones_of(pairing_id: int, *, trashed: bool = False) -> list[Milestone]:
+    """A pairing's milestones by due day (the trashed ones instead with `trashed`): one query."""
+    condition = ~Milestone.live if trashed else Milestone.live
+    return list(db.session.scalars(select(Milestone).where(Milestone.pairing_id == pairing_id, condition)
+                                   .order_by(Milestone.due_on, Milestone.position, Milestone.id)))

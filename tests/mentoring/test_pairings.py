@@ -1,0 +1,205 @@
+"""The pairing services: pairing, ending, re-pairing, settings and milestones, without HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import add_member, make_user
+from tests.mentoring.helpers import make_pair
+from workspace.core.errors import ValidationError
+from workspace.core.models import AuditEvent
+from workspace.extensions import db
+from workspace.mentoring.models import Milestone, MilestoneKind, Pairing
+from workspace.mentoring.services import milestones, pairings
+
+START = dt.date(2026, 9, 1)
+
+
+def _fields(error: ValidationError) -> dict:
+    return dict(error.errors)
+
+
+def test_a_pairing_of_several_new_teachers_makes_one_each_with_the_default_term_and_milestones(ctx):
+    pair = make_pair()
+    other = add_member(pair.community, make_user(display_name="吳老師")).user
+    made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id, other.id], START, None,
+                                    pair.convener)
+    db.session.commit()
+    assert [p.mentee_id for p in made] == [pair.colleague.id, other.id]
+    assert all(p.ends_on == dt.date(2028, 8, 31) for p in made)  # 24 months minus a day
+    items = db.session.scalars(select(Milestone).where(Milestone.pairing_id == made[0].id)
+                               .order_by(Milestone.position)).all()
+    assert [(m.kind, m.owner, m.due_on) for m in items] == [
+        ("meeting", "mentor", START + dt.timedelta(days=14)),
+        ("observation", "mentor", START + dt.timedelta(days=42)),
+        ("observation", "mentee", START + dt.timedelta(days=60)),
+        ("goal", "mentee", START + dt.timedelta(days=30)),
+        ("public_lesson", "mentee", START + dt.timedelta(days=120)),
+        ("handbook", "mentee", START + dt.timedelta(days=30)),
+    ]
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pairing.created",
+                                                      AuditEvent.subject_id == made[0].id)) is not None
+
+
+def test_the_community_s_term_and_milestones_are_what_a_new_pairing_copies(ctx):
+    pair = make_pair()
+    pairings.save_settings(pair.community, 12, [
+        {"title": "見面", "days": 7, "owner": "mentee", "kind": "meeting"},
+        {"title": "", "days": None, "owner": "mentor", "kind": "other"},  # a blank row is dropped
+    ], pair.convener)
+    made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], START, None, pair.convener)
+    db.session.commit()
+    assert made[0].ends_on == dt.date(2027, 8, 31)
+    items = db.session.scalars(select(Milestone).where(Milestone.pairing_id == made[0].id)).all()
+    assert [(m.title, m.due_on, m.owner) for m in items] == [("見面", START + dt.timedelta(days=7), "mentee")]
+
+
+def test_settings_refuse_a_term_out_of_range_and_a_milestone_without_days(ctx):
+    pair = make_pair()
+    with pytest.raises(ValidationError) as caught:
+        pairings.save_settings(pair.community, 0, [{"title": "x", "days": None, "owner": "mentor",
+                                                    "kind": "meeting"}], pair.convener)
+    assert set(_fields(caught.value)) == {"term_months", "milestones"}
+
+
+def test_a_person_cannot_be_paired_with_themselves(ctx):
+    pair = make_pair()
+    with pytest.raises(ValidationError) as caught:
+        pairings.create_pairings(pair.community, pair.mentor.id, [pair.mentor.id], START, None, pair.convener)
+    assert "themselves" in _fields(caught.value)["mentee_ids"]
+
+
+@pytest.mark.parametrize("who", ["outsider", "guest", "departed"])
+def test_a_mentor_who_is_not_an_active_member_is_refused(ctx, who):
+    pair = make_pair()
+    if who == "outsider":
+        person = make_user()
+    else:
+        membership = add_member(pair.community, role="guest_expert" if who == "guest" else "member")
+        if who == "departed":
+            from workspace.core.database import utcnow
+            membership.left_at = utcnow()
+            db.session.commit()
+        person = membership.user
+    with pytest.raises(ValidationError) as caught:
+        pairings.create_pairings(pair.community, person.id, [pair.colleague.id], START, None, pair.convener)
+    assert "mentor_id" in _fields(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        pairings.create_pairings(pair.community, pair.mentor.id, [person.id], START, None, pair.convener)
+    assert "mentee_ids" in _fields(caught.value)
+
+
+def test_an_end_before_the_start_is_refused(ctx):
+    pair = make_pair()
+    with pytest.raises(ValidationError) as caught:
+        pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], START,
+                                 START - dt.timedelta(days=1), pair.convener)
+    assert "ends_on" in _fields(caught.value)
+
+
+def test_an_overlapping_active_pairing_of_the_same_two_is_refused_and_a_later_one_is_not(ctx):
+    pair = make_pair(START, dt.date(2027, 8, 31))
+    with pytest.raises(ValidationError) as caught:
+        pairings.create_pairings(pair.community, pair.mentor.id, [pair.mentee.id], dt.date(2027, 8, 1), None,
+                                 pair.convener)
+    assert "already paired" in _fields(caught.value)["mentee_ids"]
+    made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.mentee.id], dt.date(2027, 9, 1), None,
+                                    pair.convener)
+    assert made[0].id
+
+
+def test_ending_keeps_the_pairing_with_its_reason_and_refuses_an_end_before_its_start(ctx):
+    pair = make_pair(START)
+    with pytest.raises(ValidationError) as caught:
+        pairings.end_pairing(pair.pairing, START - dt.timedelta(days=3), "", pair.convener)
+    assert "ends_on" in _fields(caught.value)
+    pairings.end_pairing(pair.pairing, dt.date(2026, 12, 31), "  moved   school ", pair.convener)
+    db.session.commit()
+    pairing = db.session.get(Pairing, pair.pairing.id)
+    assert (pairing.status, pairing.ends_on, pairing.end_reason) == ("ended", dt.date(2026, 12, 31), "moved school")
+    with pytest.raises(ValidationError):
+        pairings.end_pairing(pairing, None, "", pair.convener)
+
+
+def test_re_pairing_ends_the_old_pairing_the_day_before_and_links_the_new_one(ctx):
+    pair = make_pair(START)
+    new = pairings.repair(pair.pairing, pair.colleague.id, dt.date(2027, 2, 1), "mentor left", pair.convener)
+    db.session.commit()
+    old = db.session.get(Pairing, pair.pairing.id)
+    assert old.status == "ended" and old.ends_on == dt.date(2027, 1, 31) and old.replaced_by_id == new.id
+    assert (new.mentor_id, new.mentee_id, new.starts_on, new.ends_on) == (
+        pair.colleague.id, pair.mentee.id, dt.date(2027, 2, 1), dt.date(2028, 8, 31))
+    assert db.session.scalar(select(Milestone).where(Milestone.pairing_id == new.id)) is not None
+
+
+def test_re_pairing_refuses_the_same_mentor_a_start_too_early_and_a_non_member(ctx):
+    pair = make_pair(START)
+    with pytest.raises(ValidationError) as caught:
+        pairings.repair(pair.pairing, pair.mentor.id, START, "", pair.convener)
+    assert set(_fields(caught.value)) >= {"mentor_id", "starts_on"}
+    with pytest.raises(ValidationError) as caught:
+        pairings.repair(pair.pairing, make_user().id, dt.date(2027, 2, 1), "", pair.convener)
+    assert "mentor_id" in _fields(caught.value)
+
+
+def test_milestones_are_added_changed_trashed_restored_and_ticked(ctx):
+    pair = make_pair(START)
+    item = milestones.add_milestone(pair.pairing, " 共讀 ", dt.date(2026, 10, 1), "mentee", "other", pair.convener)
+    with pytest.raises(ValidationError) as caught:
+        milestones.add_milestone(pair.pairing, " ", None, "nobody", "x", pair.convener)
+    assert set(_fields(caught.value)) == {"title", "due_on", "owner", "kind"}
+    milestones.update_milestone(item, "共讀一本書", dt.date(2026, 10, 8), "mentor", "other", pair.convener)
+    milestones.tick(item, True, pair.mentee)
+    assert item.done_at is not None and item.done_by_id == pair.mentee.id
+    milestones.tick(item, False, pair.mentee)
+    assert item.done_at is None
+    milestones.trash_milestone(item, pair.convener)
+    assert item not in milestones.milestones_of(pair.pairing.id)
+    assert item in milestones.milestones_of(pair.pairing.id, trashed=True)
+    milestones.restore_milestone(item, pair.convener)
+    assert item in milestones.milestones_of(pair.pairing.id)
+
+
+def test_note_progress_ticks_the_open_milestones_of_its_kind(ctx):
+    pair = make_pair()
+    made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], START, None, pair.convener)
+    milestones.note_progress(made[0], MilestoneKind.MEETING, START + dt.timedelta(days=3), actor_id=pair.mentor.id)
+    done = {m.kind for m in milestones.milestones_of(made[0].id) if m.done_at}
+    assert done == {"meeting"}
+
+
+def test_has_pairings_and_the_candidates(ctx):
+    pair = make_pair()
+    guest = add_member(pair.community, role="guest_expert").user
+    assert pairings.has_pairings(pair.mentor.id) and pairings.has_pairings(pair.mentee.id)
+    assert not pairings.has_pairings(pair.colleague.id)
+    ids = {pid for pid, _name, _role in pairings.candidates(pair.community.id)}
+    assert pair.mentor.id in ids and guest.id not in ids
+
+
+def test_default_end_keeps_to_the_month_s_last_day():
+    assert pairings.default_end(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 27)
+    assert pairings.default_end(dt.date(2026, 1, 1), 24) == dt.date(2027, 12, 31)
+
+
+def test_the_demo_pairs_the_demo_mentors(ctx):
+    from workspace.demo import load_demo_data
+    from workspace.mentoring import demo
+
+    assert load_demo_data()
+    from workspace.auth.models import User
+    from workspace.communities.models import Community
+    from workspace.demo import PEOPLE
+
+    people = {person.key: db.session.scalar(select(User).where(User.email == person.email)) for person in PEOPLE}
+    loaded = {slug: db.session.scalar(select(Community).where(Community.slug == slug))
+              for slug in ("math-grade5", "urban-rural")}
+    made = demo.load_demo(loaded, people)
+    db.session.commit()
+    assert {(p.mentor_id, p.mentee_id) for p in made} == {
+        (people["wang"].id, people["huang"].id), (people["liu"].id, people["sun"].id),
+        (people["zhao"].id, people["wu"].id)}
+    assert any(m.done_at for m in milestones.milestones_of(made[0].id))

@@ -1,0 +1,243 @@
+"""The pairing pages: the overview, a pairing, the homes, pairing, ending, re-pairing, milestones, settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from tests.factories import make_user
+from tests.mentoring import pairings_world as world
+from tests.mentoring.helpers import make_pair
+from workspace.extensions import db
+from workspace.mentoring.models import MentoringSettings, Milestone, Pairing
+
+
+def _index(pair) -> str:
+    return f"/c/{pair.community.slug}/mentoring/"
+
+
+def _page(pair, pairing_id=None) -> str:
+    return f"/c/{pair.community.slug}/mentoring/pairings/{pairing_id or pair.pairing.id}"
+
+
+def test_the_overview_is_a_page_and_a_fragment(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    page = client.get(_index(pair))
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert f"/c/{pair.community.slug}/mentoring/pairings/new" in page.get_data(as_text=True)
+    form = client.get(f"/c/{pair.community.slug}/mentoring/pairings/new").get_data(as_text=True)
+    assert 'name="mentee_ids"' in form and pair.mentee.display_name in form
+    fragment = client.get(_index(pair), headers={"HX-Request": "true"})
+    text = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in text and 'id="pairings-overview"' in text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_a_member_sees_only_their_own_pairings_and_no_pairing_form(client, ctx):
+    pair = make_pair()
+    client.login(pair.colleague)
+    text = client.get(_index(pair)).get_data(as_text=True)
+    assert "You are in no pairing here." in text and "/pairings/new" not in text
+    client.login(pair.mentee)
+    text = client.get(_index(pair)).get_data(as_text=True)
+    assert f'id="pairing-{pair.pairing.id}"' in text
+
+
+def test_a_malformed_or_foreign_page_or_id_is_404(client, ctx):
+    pair = make_pair()
+    other = make_pair()
+    client.login(pair.convener)
+    assert client.get(_index(pair) + "?page=abc").status_code == 404
+    assert client.get(_index(pair) + "?page=9").status_code == 404
+    assert client.get(_page(pair, other.pairing.id)).status_code == 404
+    assert client.get(f"/c/{pair.community.slug}/mentoring/pairings/abc").status_code == 404
+    assert client.get(_page(pair, 99999)).status_code == 404
+    other_milestone = world.milestone(other.pairing, dt.date(2026, 10, 1))
+    url = f"{_page(pair)}/milestones/{other_milestone.id}/tick"
+    client.login(pair.mentee)
+    assert client.post_form(url, {"done": "1"}).status_code == 404
+
+
+def test_pairing_makes_one_pairing_per_new_teacher_and_redirects(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    response = client.post_form(f"/c/{pair.community.slug}/mentoring/pairings", {
+        "mentor_id": str(pair.mentor.id), "mentee_ids": [str(pair.colleague.id)], "starts_on": "2026-09-01",
+        "ends_on": ""})
+    assert response.status_code == 302
+    made = db.session.scalar(select(Pairing).where(Pairing.mentee_id == pair.colleague.id))
+    assert made.ends_on == dt.date(2028, 8, 31)
+
+
+def test_a_refused_pairing_is_422_with_the_error_beside_the_field_and_the_input_kept(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    response = client.post_form(f"/c/{pair.community.slug}/mentoring/pairings", {
+        "mentor_id": str(pair.mentor.id), "mentee_ids": [str(pair.mentor.id)], "starts_on": "2026-09-01",
+        "ends_on": "2026-08-01"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="mentee_ids-error"' in text and "cannot mentor themselves" in text
+    assert 'id="ends_on-error"' in text and 'value="2026-08-01"' in text
+    bad_date = client.post_form(f"/c/{pair.community.slug}/mentoring/pairings", {
+        "mentor_id": str(pair.mentor.id), "mentee_ids": [str(pair.colleague.id)], "starts_on": "2026-02-30"})
+    assert bad_date.status_code == 422 and 'value="2026-02-30"' in bad_date.get_data(as_text=True)
+
+
+def test_the_convener_sees_counts_not_content_and_the_pair_gets_the_links(client, ctx):
+    pair = make_pair()
+    world.log(pair.pairing, dt.date(2026, 9, 10), steps=(world.SECRET,))
+    world.observation(pair.pairing, dt.date(2026, 9, 20), world.form().id)
+    client.login(pair.convener)
+    for url in (_index(pair), _page(pair)):
+        text = client.get(url).get_data(as_text=True)
+        assert world.SECRET not in text
+    text = client.get(_page(pair)).get_data(as_text=True)
+    assert "Meeting logs" not in text and "End the pairing" in text
+    client.login(pair.mentor)
+    text = client.get(_page(pair)).get_data(as_text=True)
+    assert f"/mentoring/pairings/{pair.pairing.id}/logs/" in text and "End the pairing" not in text
+    text = client.get("/mentoring/").get_data(as_text=True)
+    assert world.SECRET in text  # the mentor's own home lists the open next steps
+
+
+def test_ending_and_re_pairing(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    refused = client.post_form(f"{_page(pair)}/end", {"ends_on": "2026-01-01", "reason": "搬家"})
+    assert refused.status_code == 422 and 'id="ends_on-error"' in refused.get_data(as_text=True)
+    assert 'value="搬家"' in refused.get_data(as_text=True)
+    moved = client.post_form(f"{_page(pair)}/repair", {"mentor_id": str(pair.colleague.id),
+                                                       "starts_on": "2027-02-01", "reason": "換導師"})
+    assert moved.status_code == 302
+    db.session.expire_all()
+    old = db.session.get(Pairing, pair.pairing.id)
+    assert old.status == "ended" and old.replaced_by_id
+    assert client.post_form(f"{_page(pair)}/end", {"reason": "again"}).status_code == 422
+
+
+def test_either_of_the_pair_ticks_a_milestone_and_htmx_gets_the_list(client, ctx):
+    pair = make_pair()
+    item = world.milestone(pair.pairing, dt.date(2026, 9, 15), title="第一次見面")
+    client.login(pair.mentee)
+    response = client.hx("POST", f"{_page(pair)}/milestones/{item.id}/tick", {"done": "1"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and text.lstrip().startswith("{#") is False and 'id="milestones"' in text
+    assert "<html" not in text
+    db.session.expire_all()
+    assert db.session.get(Milestone, item.id).done_at is not None
+    client.login(pair.colleague)
+    assert client.post_form(f"{_page(pair)}/milestones/{item.id}/tick", {"done": "0"}).status_code == 404
+    client.login(pair.convener)  # a convener not in the pair sees the pairing but does not tick
+    assert client.post_form(f"{_page(pair)}/milestones/{item.id}/tick", {"done": "0"}).status_code == 403
+
+
+def test_a_convener_adds_changes_and_trashes_milestones(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    bad = client.post_form(f"{_page(pair)}/milestones", {"title": "共讀", "due_on": "", "owner": "mentee",
+                                                         "kind": "other"})
+    assert bad.status_code == 422 and 'id="due_on-error"' in bad.get_data(as_text=True)
+    assert 'value="共讀"' in bad.get_data(as_text=True)
+    assert client.post_form(f"{_page(pair)}/milestones", {"title": "共讀", "due_on": "2026-10-01",
+                                                          "owner": "mentee", "kind": "other"}).status_code == 302
+    item = db.session.scalar(select(Milestone).where(Milestone.pairing_id == pair.pairing.id))
+    bad = client.post_form(f"{_page(pair)}/milestones/{item.id}", {"title": "", "due_on": "2026-10-02",
+                                                                   "owner": "mentee", "kind": "other"})
+    assert bad.status_code == 422 and "This field is required." in bad.get_data(as_text=True)
+    assert client.post_form(f"{_page(pair)}/milestones/{item.id}", {
+        "title": "共讀一本書", "due_on": "2026-10-02", "owner": "mentor", "kind": "other"}).status_code == 302
+    assert client.post_form(f"{_page(pair)}/milestones/{item.id}/trash").status_code == 302
+    db.session.expire_all()
+    item = db.session.get(Milestone, item.id)
+    assert item.title == "共讀一本書" and item.deleted_at is not None
+    assert client.post_form(f"{_page(pair)}/milestones/{item.id}/restore").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Milestone, item.id).deleted_at is None
+
+
+def test_the_settings_save_the_term_and_the_milestones_and_refuse_bad_input(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    url = f"/c/{pair.community.slug}/mentoring/settings"
+    page = client.get(url).get_data(as_text=True)
+    assert "First meeting" in page and 'value="24"' in page
+    bad = client.post_form(url, {"term_months": "0", "milestones-0-title": "見面", "milestones-0-days": "x",
+                                 "milestones-0-owner": "mentor", "milestones-0-kind": "meeting"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="term_months-error"' in text and 'value="見面"' in text
+    done = client.post_form(url, {"term_months": "12", "milestones-0-title": "見面", "milestones-0-days": "7",
+                                  "milestones-0-owner": "mentee", "milestones-0-kind": "meeting",
+                                  "milestones-1-title": "", "milestones-1-days": ""})
+    assert done.status_code == 302
+    stored = db.session.get(MentoringSettings, pair.community.id)
+    assert stored.term_months == 12 and stored.milestones == [
+        {"title": "見面", "days": 7, "owner": "mentee", "kind": "meeting"}]
+    client.login(pair.mentor)
+    assert client.get(url).status_code == 403
+
+
+def test_the_home_greets_someone_without_pairings(client, ctx):
+    client.login(make_user())
+    text = client.get("/mentoring/").get_data(as_text=True)
+    assert "You are in no pairing at the moment." in text
+
+
+def test_the_pages_run_a_bounded_number_of_queries(client, ctx, count_queries):
+    from tests.factories import add_member
+    pair = make_pair()
+    client.login(pair.convener)
+    client.get(_index(pair))
+    counts = []
+    for _round in range(2):
+        for _ in range(10 if counts else 0):
+            mentee = add_member(pair.community).user
+            db.session.add(Pairing(community_id=pair.community.id, mentor_id=pair.mentor.id, mentee_id=mentee.id,
+                                   starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2028, 8, 31)))
+        db.session.commit()
+        with count_queries() as overview:
+            assert client.get(_index(pair)).status_code == 200
+        counts.append(len(overview))
+    assert counts[0] == counts[1]
+    client.login(pair.mentor)
+    with count_queries() as home:
+        assert client.get("/mentoring/").status_code == 200
+    assert len(home) < 25
+
+
+def test_the_home_page_links_to_my_mentoring_for_people_with_pairings_only(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentee)
+    assert 'href="/mentoring/"' in client.get("/").get_data(as_text=True)
+    client.login(pair.colleague)
+    assert 'href="/mentoring/"' not in client.get("/").get_data(as_text=True)
+    client.login(pair.convener)
+    page = client.get(_index(pair)).get_data(as_text=True)
+    assert 'aria-current="page">Mentoring</a>' in page.replace("\n", "")
+
+
+def test_a_kept_overview_row_is_drawn_anew_when_its_figures_change(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    first = client.get(_index(pair)).get_data(as_text=True)
+    assert "None yet" in first
+    world.log(pair.pairing, dt.date(2026, 9, 10))
+    again = client.get(_index(pair)).get_data(as_text=True)
+    assert "None yet" not in again and "2026" in again.split(f'id="pairing-{pair.pairing.id}"')[1].split("</tr>")[0]
+
+
+def test_a_kept_home_card_is_drawn_anew_when_what_it_shows_changes(client, ctx):
+    from workspace.mentoring.services import health
+
+    pair = make_pair()
+    item = world.milestone(pair.pairing, health.today() + dt.timedelta(days=3), title="快到期的里程碑")
+    client.login(pair.mentor)
+    assert "快到期的里程碑" in client.get("/mentoring/").get_data(as_text=True)
+    client.login(pair.mentee)
+    assert "快到期的里程碑" in client.get("/mentoring/").get_data(as_text=True)
+    client.post_form(f"{_page(pair)}/milestones/{item.id}/tick", {"done": "1"})
+    assert "快到期的里程碑" not in client.get("/mentoring/").get_data(as_text=True)
+    client.login(pair.mentor)
+    assert "快到期的里程碑" not in client.get("/mentoring/").get_data(as_text=True)

@@ -1,0 +1,297 @@
+"""Pairings (師徒結對): a convener pairs a mentor with new teachers, ends a pairing or re-pairs its new teacher with
+another mentor; the community's settings (the term, the default milestones) that a new pairing starts from.
+
+Plain Python: the actor is passed in, refusals are ValidationErrors beside their field, nothing is committed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, or_, select
+
+from workspace.auth.models import User
+from workspace.communities.models import Membership
+from workspace.core.database import utcnow
+from workspace.core.errors import ValidationError
+from workspace.core.i18n import N_
+from workspace.core.models import record_event
+from workspace.core.permissions import CONTRIBUTORS
+from workspace.core.records import local_day
+from workspace.extensions import db
+from workspace.mentoring.models import MentoringSettings, Milestone, MilestoneKind, Owner, Pairing, PairingStatus
+
+DEFAULT_TERM_MONTHS = 24  # 師徒結對: two years
+MAX_TERM_MONTHS = 120
+MAX_MILESTONE_DAYS = 3650
+MAX_MILESTONES = 30
+
+# The milestones of a community that set none (title in English source, translated when copied).
+DEFAULT_MILESTONES: tuple[dict[str, Any], ...] = (
+    {"title": N_("First meeting"), "days": 14, "owner": "mentor", "kind": "meeting"},
+    {"title": N_("First observation of the new teacher"), "days": 42, "owner": "mentor", "kind": "observation"},
+    {"title": N_("The new teacher observes the mentor"), "days": 60, "owner": "mentee", "kind": "observation"},
+    {"title": N_("First goals"), "days": 30, "owner": "mentee", "kind": "goal"},
+    {"title": N_("Public lesson scheduled"), "days": 120, "owner": "mentee", "kind": "public_lesson"},
+    {"title": N_("Development handbook begun"), "days": 30, "owner": "mentee", "kind": "handbook"},
+)
+
+MESSAGES = {
+    "pairing.created": N_("paired %(member)s with the mentor %(name)s in %(community)s"),
+    "pairing.ended": N_("ended the pairing of %(member)s with %(name)s in %(community)s"),
+    "pairing.repaired": N_("re-paired %(member)s with the mentor %(name)s in %(community)s"),
+    "mentoring.settings_changed": N_("changed the mentoring settings of %(community)s"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A community's mentoring settings as a new pairing reads them (the defaults where it set none)."""
+
+    term_months: int
+    milestones: list[dict[str, Any]]
+    stored: bool
+
+
+def today() -> dt.date:
+    """Today in the deployment's time zone."""
+    return local_day(utcnow())
+
+
+def default_milestones() -> list[dict[str, Any]]:
+    """The shipped default milestones, their titles in the reader's language."""
+    return [dict(item, title=_(item["title"])) for item in DEFAULT_MILESTONES]
+
+
+def settings_of(community_id: int) -> Settings:
+    """The community's term and default milestones (the shipped defaults where it saved none)."""
+    stored = db.session.get(MentoringSettings, community_id)
+    if stored is None:
+        return Settings(DEFAULT_TERM_MONTHS, default_milestones(), False)
+    return Settings(stored.term_months or DEFAULT_TERM_MONTHS, list(stored.milestones or []), True)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day where it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def default_end(starts_on: dt.date, term_months: int) -> dt.date:
+    """The last day of a term of `term_months` starting on `starts_on`."""
+    return add_months(starts_on, term_months) - dt.timedelta(days=1)
+
+
+def _active_members(community_id: int, user_ids: Sequence[int]) -> set[int]:
+    """Which of `user_ids` are members now with a role that takes part (guest experts do not)."""
+    return set(db.session.scalars(select(Membership.user_id).where(
+        Membership.community_id == community_id, Membership.user_id.in_(list(user_ids)), Membership.live,
+        Membership.role.in_(sorted(CONTRIBUTORS)))))
+
+
+def _overlapping(community_id: int, mentor_id: int, mentee_id: int, starts_on: dt.date, ends_on: dt.date,
+                 *, besides: int | None = None) -> bool:
+    condition = (Pairing.community_id == community_id) & (Pairing.mentor_id == mentor_id) & (
+        Pairing.mentee_id == mentee_id) & (Pairing.status == PairingStatus.ACTIVE.value) & (
+        Pairing.starts_on <= ends_on) & (Pairing.ends_on >= starts_on)
+    if besides is not None:
+        condition &= Pairing.id != besides
+    return bool(db.session.scalar(select(exists().where(condition))))
+
+
+def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[int], starts_on: dt.date | None,
+                   ends_on: dt.date | None, *, besides: int | None = None,
+                   mentee_field: str = "mentee_ids") -> None:
+    """Refuse a pairing of someone with themselves, of a person who is not an active member (guest experts
+    neither mentor nor are mentored), an end before the start, or one that overlaps an active pairing of the
+    same two people. Every refusal at once, each beside its field."""
+    errors: list[ValidationError] = []
+    mentee_ids = list(dict.fromkeys(mentee_ids))
+    if mentor_id is None:
+        errors.append(ValidationError(_("Choose the mentor."), "mentor_id"))
+    if not mentee_ids:
+        errors.append(ValidationError(_("Choose at least one new teacher."), mentee_field))
+    if starts_on is None:
+        errors.append(ValidationError(_("Enter the first day of the pairing."), "starts_on"))
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        errors.append(ValidationError(_("The end must not come before the start."), "ends_on"))
+    if mentor_id is not None and mentor_id in mentee_ids:
+        errors.append(ValidationError(_("A person cannot mentor themselves."), mentee_field))
+    people = [pid for pid in [mentor_id, *mentee_ids] if pid is not None]
+    members = _active_members(community.id, people) if people else set()
+    if mentor_id is not None and mentor_id not in members:
+        errors.append(ValidationError(_("The mentor must be a member of this community (not a guest expert)."),
+                                      "mentor_id"))
+    if any(pid not in members for pid in mentee_ids):
+        errors.append(ValidationError(
+            _("Each new teacher must be a member of this community (not a guest expert)."), mentee_field))
+    if not errors and starts_on is not None and ends_on is not None and mentor_id is not None:
+        for mentee_id in mentee_ids:
+            if _overlapping(community.id, mentor_id, mentee_id, starts_on, ends_on, besides=besides):
+                errors.append(ValidationError(
+                    _("These two are already paired over some of these days."), mentee_field))
+                break
+    if errors:
+        raise ValidationError.combine(errors)
+
+
+def copy_milestones(pairing: Pairing, items: Sequence[dict[str, Any]]) -> list[Milestone]:
+    """Give a pairing its milestones from a list of (title, days after the start, owner, kind)."""
+    made = []
+    for position, item in enumerate(items):
+        milestone = Milestone(pairing=pairing, title=str(item["title"])[:200],
+                              due_on=pairing.starts_on + dt.timedelta(days=int(item["days"])),
+                              owner=item.get("owner") or Owner.MENTOR.value,
+                              kind=item.get("kind") or MilestoneKind.OTHER.value, position=position)
+        db.session.add(milestone)
+        made.append(milestone)
+    return made
+
+
+def _names(*user_ids: int) -> dict[int, str]:
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+
+
+def create_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[int], starts_on: dt.date | None,
+                    ends_on: dt.date | None, actor: Any) -> list[Pairing]:
+    """Pair a mentor with one or more new teachers (one pairing each), from `starts_on` (default today) to
+    `ends_on` (default the community's term), each with the community's default milestones."""
+    settings = settings_of(community.id)
+    starts_on = starts_on or today()
+    ends_on = ends_on or (default_end(starts_on, settings.term_months) if starts_on else None)
+    check_pairings(community, mentor_id, mentee_ids, starts_on, ends_on)
+    assert mentor_id is not None and ends_on is not None
+    names = _names(mentor_id)
+    made = []
+    for mentee_id in dict.fromkeys(mentee_ids):
+        pairing = Pairing(community_id=community.id, mentor_id=mentor_id, mentee_id=mentee_id, starts_on=starts_on,
+                          ends_on=ends_on, created_by_id=getattr(actor, "id", None))
+        db.session.add(pairing)
+        copy_milestones(pairing, settings.milestones)
+        db.session.flush()
+        record_event(actor, "pairing.created", pairing, community, user_id=mentee_id, name=names.get(mentor_id))
+        made.append(pairing)
+    return made
+
+
+def end_pairing(pairing: Pairing, ends_on: dt.date | None, reason: str, actor: Any) -> Pairing:
+    """End a pairing on `ends_on` (default today), saying why; everything the pair wrote is kept."""
+    reason = " ".join((reason or "").split())[:500]
+    ends_on = ends_on or today()
+    errors = []
+    if not pairing.active:
+        errors.append(ValidationError(_("This pairing has already ended."), None))
+    if ends_on < pairing.starts_on:
+        errors.append(ValidationError(_("The end must not come before the start."), "ends_on"))
+    if errors:
+        raise ValidationError.combine(errors)
+    pairing.status = PairingStatus.ENDED.value
+    pairing.ends_on = ends_on
+    pairing.end_reason = reason
+    pairing.ended_at = utcnow()
+    pairing.version += 1
+    db.session.flush()
+    record_event(actor, "pairing.ended", pairing, pairing.community, user_id=pairing.mentee_id,
+                 name=_names(pairing.mentor_id).get(pairing.mentor_id), reason=reason, ends_on=ends_on.isoformat())
+    return pairing
+
+
+def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, reason: str, actor: Any) -> Pairing:
+    """End the pairing the day before `starts_on` and pair its new teacher with another mentor from that day to
+    the end of the old term (the new pairing gets the default milestones; `replaced_by_id` links the two)."""
+    starts_on = starts_on or today()
+    errors = []
+    if not pairing.active:
+        errors.append(ValidationError(_("This pairing has already ended."), None))
+    if mentor_id is not None and mentor_id == pairing.mentor_id:
+        errors.append(ValidationError(_("Choose another mentor."), "mentor_id"))
+    if starts_on <= pairing.starts_on:
+        errors.append(ValidationError(_("The new pairing must start after the old one started."), "starts_on"))
+    ends_on = max(pairing.ends_on, starts_on)
+    try:
+        check_pairings(pairing.community, mentor_id, [pairing.mentee_id], starts_on, ends_on, mentee_field="mentor_id")
+    except ValidationError as error:
+        errors.append(error)
+    if errors:
+        raise ValidationError.combine(errors)
+    assert mentor_id is not None
+    settings = settings_of(pairing.community_id)
+    new = Pairing(community_id=pairing.community_id, mentor_id=mentor_id, mentee_id=pairing.mentee_id,
+                  starts_on=starts_on, ends_on=ends_on, created_by_id=getattr(actor, "id", None))
+    db.session.add(new)
+    copy_milestones(new, settings.milestones)
+    db.session.flush()
+    end_pairing(pairing, starts_on - dt.timedelta(days=1), reason, actor)
+    pairing.replaced_by_id = new.id
+    record_event(actor, "pairing.repaired", new, pairing.community, user_id=pairing.mentee_id,
+                 name=_names(mentor_id).get(mentor_id), replaces=pairing.id)
+    db.session.flush()
+    return new
+
+
+def check_milestone_items(items: Sequence[dict[str, Any]], field: str = "milestones") -> list[dict[str, Any]]:
+    """The milestone list cleaned (blank rows dropped), or a ValidationError beside `field`."""
+    cleaned = []
+    for item in items:
+        title = " ".join(str(item.get("title") or "").split())
+        if not title:
+            continue
+        days = item.get("days")
+        if not isinstance(days, int) or not 0 <= days <= MAX_MILESTONE_DAYS:
+            raise ValidationError(_("Give each milestone a number of days from 0 to %(max)s.",
+                                    max=MAX_MILESTONE_DAYS), field)
+        owner = item.get("owner") or Owner.MENTOR.value
+        kind = item.get("kind") or MilestoneKind.OTHER.value
+        if owner not in {o.value for o in Owner} or kind not in {k.value for k in MilestoneKind}:
+            raise ValidationError(_("Choose who each milestone falls to and what ticks it off."), field)
+        cleaned.append({"title": title[:200], "days": days, "owner": owner, "kind": kind})
+    if len(cleaned) > MAX_MILESTONES:
+        raise ValidationError(_("At most %(max)s milestones.", max=MAX_MILESTONES), field)
+    return cleaned
+
+
+def save_settings(community: Any, term_months: int | None, items: Sequence[dict[str, Any]],
+                  actor: Any) -> MentoringSettings:
+    """Save the community's term (months) and default milestones; pairings made before keep theirs."""
+    errors = []
+    if term_months is None or not 1 <= term_months <= MAX_TERM_MONTHS:
+        errors.append(ValidationError(_("Enter a term from 1 to %(max)s months.", max=MAX_TERM_MONTHS),
+                                      "term_months"))
+    try:
+        cleaned = check_milestone_items(items)
+    except ValidationError as error:
+        errors.append(error)
+    if errors:
+        raise ValidationError.combine(errors)
+    stored = db.session.get(MentoringSettings, community.id)
+    if stored is None:
+        stored = MentoringSettings(community_id=community.id)
+        db.session.add(stored)
+    stored.term_months = term_months
+    stored.milestones = cleaned
+    stored.updated_at = utcnow()
+    db.session.flush()
+    record_event(actor, "mentoring.settings_changed", community, community, term_months=term_months)
+    return stored
+
+
+def candidates(community_id: int) -> list[tuple[int, str, str]]:
+    """The members who may mentor or be mentored (id, name, role), by name: one query."""
+    return [tuple(row) for row in db.session.execute(
+        select(User.id, User.display_name, Membership.role).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community_id, Membership.live, Membership.role.in_(sorted(CONTRIBUTORS)))
+        .order_by(User.display_name, User.id))]
+
+
+def has_pairings(user_id: int | None) -> bool:
+    """Whether the person is (or was) a mentor or new teacher of any pairing: one query."""
+    if user_id is None:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        or_(Pairing.mentor_id == user_id, Pairing.mentee_id == user_id)))))
