@@ -369,7 +369,7 @@ def add_goal_evidence(slug: str, pairing_id: int, goal_id: int):
     kind, _sep, raw_id = (form.target.data or "").partition(":")
     if form.validate():
         try:
-            goal_services.add_evidence(goal, kind, read(raw_id, parse_id), actor=current_user)
+            goal_services.add_evidence(goal, kind, parse_id(raw_id), actor=current_user)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
