@@ -15,6 +15,7 @@ from flask import Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from workspace.auth.models import User
 from workspace.communities.access import load_community
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error
@@ -42,7 +43,7 @@ def _load(slug: str, teacher_id: int, school_year: int, action: str = "read", *,
     handbook = services.find_handbook(community.id, teacher_id, school_year)
     if handbook is None:
         probe = Handbook(community_id=community.id, teacher_id=teacher_id, school_year=school_year, shared=False)
-        probe.community = community
+        probe.community, probe.teacher = community, db.get_or_404(User, teacher_id)
         require(can(current_user, "view", probe), hide=True)
         if start and can(current_user, "write", probe):
             handbook = services.open_handbook(community, teacher_id, school_year, actor=current_user)
