@@ -207,3 +207,14 @@ def test_the_goals_page_runs_the_same_queries_for_1_or_20_goals(client, ctx, cou
         services.add_evidence(goal, "resource", resource.id, actor=many.mentee)
     db.session.commit()
     assert measure(many) == measure(one)
+
+
+def test_the_open_goals_of_many_pairings_at_once(ctx):
+    pair, other = make_pair(), make_pair()
+    _goal(pair, title="後到期", due_on=dt.date(2027, 3, 1))
+    _goal(pair, title="先到期", due_on=dt.date(2026, 12, 1))
+    _goal(pair, title="已達成", status="achieved")
+    _goal(other, title="別組")
+    found = services.open_goals_for([pair.pairing.id, other.pairing.id])
+    assert [goal.title for goal in found[pair.pairing.id]] == ["先到期", "後到期"]
+    assert [goal.title for goal in found[other.pairing.id]] == ["別組"]

@@ -195,3 +195,15 @@ def test_the_mentor_comments_through_the_page_and_a_bad_comment_keeps_the_text(c
     assert response.status_code == 409 and "過期的評論" in response.get_data(as_text=True)
     client.logout().login(pair.mentee)
     assert client.post_form(_url(pair, "/sections/goals/comment"), {"comment": "x"}).status_code == 403
+
+
+def test_the_export_reads_in_the_audit_trail(client, ctx):
+    from workspace.core.audit import describe_event
+
+    pair = make_pair()
+    _open(pair)
+    client.login(pair.mentee)
+    assert client.get(_url(pair, "/export.docx")).status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "handbook.exported"))
+    sentence = describe_event(event)
+    assert "林老師" in sentence and "2026" in sentence and "development handbook" in sentence

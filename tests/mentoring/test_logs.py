@@ -324,3 +324,26 @@ def test_another_community_s_member_is_not_a_pair(ctx):
     elsewhere = make_community()
     add_member(elsewhere, pair.mentor, "mentor")
     assert services.logs_of(pair.pairing, make_user()) == []
+
+
+def test_the_open_steps_of_many_pairings_at_once(ctx):
+    pair, other = make_pair(), make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    services.create_log(other.pairing, _fields(next_steps=[("另一組", "mentee")]), actor=other.mentor)
+    services.tick_step(log.next_steps[0], True, actor=pair.mentee)
+    db.session.commit()
+    found = services.open_steps_for([pair.pairing.id, other.pairing.id])
+    assert [step.text for step in found[pair.pairing.id]] == ["提供教案範例"]
+    assert [step.text for step in found[other.pairing.id]] == ["另一組"]
+    assert services.open_steps_for([]) == {}
+
+
+def test_the_recorded_activity_shows_the_convener_nothing_of_the_log(client, ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(as_activity=True, private_notes=SECRET), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.convener)
+    body = client.get(f"/c/{pair.community.slug}/activities/{log.activity_id}").get_data(as_text=True)
+    assert "林老師" in body
+    for text in (SECRET, "座位", "觀摩王老師的課"):
+        assert text not in body

@@ -78,7 +78,6 @@ def _context(handbook: Handbook, **extra: Any) -> dict[str, Any]:
                    due=services.summary_due(handbook.school_year, dt.date.today()),
                    section_title=services.section_title, guidance=services.GUIDANCE,
                    title=handbook_title(handbook), forms={}, comment_forms={}, conflicts=set(),
-                   action_form=ShareForm(formdata=None),
                    handbook_form=lambda section: HandbookSectionForm(formdata=None, body=section.body),
                    handbook_comment_form=lambda section: HandbookCommentForm(formdata=None, comment=section.comment))
     context.update(extra)

@@ -79,14 +79,14 @@ def _new_log_form(pairing: Pairing, form: LogForm | None = None) -> tuple[LogFor
 
 def _logs_context(community: Any, pairing: Pairing, form: LogForm | None = None) -> dict[str, Any]:
     writable = can(current_user, "write", pairing)
+    reads_content = can(current_user, "read", pairing)
     context: dict[str, Any] = {
-        **_head(community, pairing), "writable": writable,
-        "reads_content": can(current_user, "read", pairing),
+        **_head(community, pairing), "writable": writable, "reads_content": reads_content,
         "see_private": log_services.may_read_private(current_user, pairing),
         "logs": log_services.logs_of(pairing, current_user),
-        "dates": log_services.log_dates(pairing, current_user),
+        "dates": [] if reads_content else log_services.log_dates(pairing, current_user),
         "trashed": log_services.logs_of(pairing, current_user, trashed=True) if writable else [],
-        "owner_labels": log_services.OWNER_LABELS, "action_form": ShareForm(formdata=None),
+        "owner_labels": log_services.OWNER_LABELS,
     }
     if writable:
         context["form"], context["open_steps"] = _new_log_form(pairing, form)
@@ -250,7 +250,7 @@ def _goals_context(community: Any, pairing: Pairing, form: GoalForm | None = Non
                    reads_content=can(current_user, "read", pairing),
                    trashed=goal_services.goals_of(pairing, current_user, trashed=True) if writable else [],
                    status_labels=goal_services.STATUS_LABELS, form=form or GoalForm(formdata=None),
-                   evidence_form=evidence_form, action_form=ShareForm(formdata=None))
+                   evidence_form=evidence_form)
     context.update(extra)
     return context
 

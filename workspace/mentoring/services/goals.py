@@ -131,6 +131,20 @@ def goal_counts(pairing: Pairing) -> dict[str, int]:
     return counts
 
 
+def open_goals_for(pairing_ids: Sequence[int]) -> dict[int, list[Goal]]:
+    """The goals not yet achieved nor dropped of many pairings at once (a home page's list), by due date:
+    {pairing id: goals}. For the pair's own pages only: the caller checks that the viewer reads the pairing."""
+    found: dict[int, list[Goal]] = {}
+    if not pairing_ids:
+        return found
+    for goal in db.session.scalars(select(Goal).where(
+            Goal.pairing_id.in_(list(pairing_ids)), Goal.live,
+            Goal.status.in_([GoalStatus.OPEN.value, GoalStatus.IN_PROGRESS.value])).order_by(
+            Goal.due_on.is_(None), Goal.due_on, Goal.id)):
+        found.setdefault(goal.pairing_id, []).append(goal)
+    return found
+
+
 # --- evidence ----------------------------------------------------------------------------------
 
 

@@ -251,3 +251,16 @@ def log_dates(pairing: Pairing, viewer: Any) -> list[tuple[dt.date, int]]:
         select(MeetingLog.held_on, MeetingLog.duration_minutes).where(
             MeetingLog.pairing_id == pairing.id, MeetingLog.live, scope(viewer, "view", MeetingLog)).order_by(
             MeetingLog.held_on.desc()))]
+
+
+def open_steps_for(pairing_ids: Collection[int]) -> dict[int, list[NextStep]]:
+    """The open next steps of many pairings at once (a home page's list): {pairing id: steps, oldest first}."""
+    ids = list(pairing_ids)
+    found: dict[int, list[NextStep]] = {}
+    if not ids:
+        return found
+    for step in db.session.scalars(select(NextStep).join(MeetingLog, MeetingLog.id == NextStep.log_id).where(
+            NextStep.pairing_id.in_(ids), NextStep.done_at.is_(None), MeetingLog.live).order_by(
+            MeetingLog.held_on, MeetingLog.id, NextStep.position)):
+        found.setdefault(step.pairing_id, []).append(step)
+    return found
