@@ -19,12 +19,11 @@ from workspace.core.errors import Conflict, NotAllowed
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import can
-from workspace.core.records import Period
 from workspace.core.text import checked_text, render_markdown
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, HandbookSection, MilestoneKind, Pairing, PairingStatus
 from workspace.mentoring.services.milestones import note_progress
-from workspace.mentoring.services.terms import school_year_of, school_year_period
+from workspace.mentoring.services.terms import school_year_period, semester_number, semester_of
 
 MAX_BODY = 50_000
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the school years a handbook URL may name
@@ -149,17 +148,16 @@ class SummaryDue:
 def summary_due(school_year: int, today: dt.date) -> SummaryDue | None:
     """The semester summary due now for a handbook of `school_year` (None: the year has not begun).
 
-    In the first semester (Aug–Jan) the first summary, in the second (Feb–Jul) the second; after the year both are
-    past due, and the second is named."""
+    In the first semester (Aug–Jan) the first summary, in the second (Feb–Jul) the second, each by the semester's
+    last day (services/terms.py); after the year the second is named, past due."""
     year = school_year_period(school_year)
-    first = Period(year.first, dt.date(school_year + 1, 1, 31))
     if today < year.first:
         return None
     if today > year.last:
         return SummaryDue("summary_2", year.last, soon=False, past=True)
-    if school_year_of(today) == school_year and today <= first.last:
-        return SummaryDue("summary_1", first.last, soon=(first.last - today).days < SUMMARY_SOON_DAYS, past=False)
-    return SummaryDue("summary_2", year.last, soon=(year.last - today).days < SUMMARY_SOON_DAYS, past=False)
+    semester = semester_of(today)
+    key = f"summary_{semester_number(today)}"
+    return SummaryDue(key, semester.last, soon=(semester.last - today).days < SUMMARY_SOON_DAYS, past=False)
 
 
 AUDIT_MESSAGES = {
