@@ -69,7 +69,7 @@ def _log_fields(form: LogForm, *, private: bool) -> log_services.LogFields:
 
 def _new_log_form(pairing: Pairing, form: LogForm | None = None) -> tuple[LogForm, list[NextStep]]:
     """The new-log form and the open next steps of earlier logs it lists to tick off."""
-    form = form or LogForm(formdata=None)
+    form = form or LogForm(formdata=None, held_on=dt.date.today())
     steps = log_services.open_steps(pairing)
     form.done_steps.choices = [(step.id, step.text) for step in steps]
     if form.done_steps.data is None:
