@@ -133,10 +133,11 @@ def test_privacy_of_the_handbook(client, ctx):
     pair = make_pair()
     handbook = _open(pair)
     services.save_section(_section(handbook, "weaknesses"), "秘密的弱點", actor=pair.mentee, base_version=1)
+    services.save_comment(_section(handbook, "weaknesses"), "導師的私下評語", actor=pair.mentor, base_comment="")
     db.session.commit()
     client.login(pair.convener)
     body = client.get(_url(pair)).get_data(as_text=True)
-    assert "秘密的弱點" not in body and "written, last saved" in body
+    assert "秘密的弱點" not in body and "導師的私下評語" not in body and "written, last saved" in body
     assert client.get(_url(pair, "/print")).status_code == 403
     assert client.get(_url(pair, "/export.docx")).status_code == 403
     for person in (pair.colleague, make_user()):
@@ -207,3 +208,21 @@ def test_the_export_reads_in_the_audit_trail(client, ctx):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "handbook.exported"))
     sentence = describe_event(event)
     assert "林老師" in sentence and "2026" in sentence and "development handbook" in sentence
+
+
+def test_the_handbook_page_runs_the_same_queries_empty_or_full(client, ctx, count_queries):
+    def measure(pair) -> int:
+        client.logout().login(pair.mentor)
+        client.get(_url(pair))
+        with count_queries() as queries:
+            assert client.get(_url(pair)).status_code == 200
+        return len(queries)
+
+    empty, full = make_pair(), make_pair()
+    _open(empty)
+    handbook = _open(full)
+    for section in handbook.sections:
+        services.save_section(section, f"{section.key} 的內容", actor=full.mentee, base_version=1)
+        services.save_comment(section, "評語", actor=full.mentor, base_comment="")
+    db.session.commit()
+    assert measure(full) == measure(empty)
