@@ -117,7 +117,7 @@ def share_goal(goal: Goal, shared: bool, *, actor: Any) -> None:
 
 def goals_of(pairing: Pairing, viewer: Any, *, trashed: bool = False) -> list[Goal]:
     """The pairing's goals the viewer may read (in the trash, when `trashed`), by due date then newest."""
-    live = Goal.deleted_at.is_not(None) if trashed else Goal.live
+    live = ~Goal.live if trashed else Goal.live
     return list(db.session.scalars(select(Goal).where(
         Goal.pairing_id == pairing.id, live, scope(viewer, "read", Goal)).order_by(
         Goal.due_on.is_(None), Goal.due_on, Goal.id.desc())))

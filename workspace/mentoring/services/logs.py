@@ -239,7 +239,7 @@ def tick_step(step: NextStep, done: bool, *, actor: Any) -> None:
 def logs_of(pairing: Pairing, viewer: Any, *, trashed: bool = False) -> list[MeetingLog]:
     """The pairing's logs the viewer may read (in the trash, when `trashed`), newest meeting first, with their
     next steps (one query for all)."""
-    live = MeetingLog.deleted_at.is_not(None) if trashed else MeetingLog.live
+    live = ~MeetingLog.live if trashed else MeetingLog.live
     return list(db.session.scalars(select(MeetingLog).where(
         MeetingLog.pairing_id == pairing.id, live, scope(viewer, "read", MeetingLog)).options(
         selectinload(MeetingLog.next_steps)).order_by(MeetingLog.held_on.desc(), MeetingLog.id.desc())))
