@@ -1,0 +1,228 @@
+"""The development handbook (教師專業發展手冊): made on the teacher's first visit, sections written with
+version-checked saves, the mentor's comments, the semester summary due, sharing, the print page and the DOCX in
+the teacher's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import docx
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import make_user
+from tests.mentoring.helpers import make_pair
+from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.models import AuditEvent
+from workspace.extensions import db
+from workspace.mentoring.models import Handbook, HandbookSection, Milestone, MilestoneKind
+from workspace.mentoring.services import handbook as services
+
+YEAR = 2026
+
+
+def _url(pair, suffix: str = "", year: int | str = YEAR, teacher=None) -> str:
+    teacher_id = (teacher or pair.mentee).id
+    return f"/c/{pair.community.slug}/mentoring/handbooks/{teacher_id}/{year}{suffix}"
+
+
+def _open(pair) -> Handbook:
+    handbook = services.open_handbook(pair.community, pair.mentee.id, YEAR, actor=pair.mentee)
+    db.session.commit()
+    return handbook
+
+
+def _section(handbook: Handbook, key: str) -> HandbookSection:
+    return next(section for section in handbook.sections if section.key == key)
+
+
+def test_the_teacher_opens_it_with_the_eight_sections_and_only_they_may(ctx):
+    pair = make_pair()
+    with pytest.raises(NotAllowed):
+        services.open_handbook(pair.community, pair.mentee.id, YEAR, actor=pair.mentor)
+    with pytest.raises(NotAllowed):  # a member who is no new teacher has no handbook
+        services.open_handbook(pair.community, pair.colleague.id, YEAR, actor=pair.colleague)
+    handbook = _open(pair)
+    assert [section.key for section in handbook.sections] == list(services.SECTIONS)
+    assert services.open_handbook(pair.community, pair.mentee.id, YEAR, actor=pair.mentee).id == handbook.id
+
+
+def test_a_save_from_an_older_version_is_refused_and_the_first_text_ticks_the_milestone(ctx):
+    pair = make_pair(starts_on=dt.date.today() - dt.timedelta(days=10))
+    db.session.add(Milestone(pairing_id=pair.pairing.id, title="Handbook", due_on=dt.date.today(),
+                             kind=MilestoneKind.HANDBOOK))
+    handbook = _open(pair)
+    section = _section(handbook, "strengths")
+    services.save_section(section, "善於**提問**", actor=pair.mentee, base_version=1)
+    db.session.commit()
+    assert section.version == 2 and "<strong>提問</strong>" in section.body_html
+    assert db.session.scalar(select(Milestone.done_at)) is not None
+    with pytest.raises(Conflict):
+        services.save_section(section, "舊分頁的內容", actor=pair.mentee, base_version=1)
+    db.session.rollback()
+    assert db.session.get(HandbookSection, section.id).body == "善於**提問**"
+    with pytest.raises(NotAllowed):
+        services.save_section(section, "導師代寫", actor=pair.mentor, base_version=2)
+    with pytest.raises(ValidationError):
+        services.save_section(section, "長" * 50_001, actor=pair.mentee, base_version=2)
+
+
+def test_the_mentor_comments_without_getting_in_the_way_of_the_teacher(ctx):
+    pair = make_pair()
+    handbook = _open(pair)
+    section = _section(handbook, "goals")
+    services.save_comment(section, "目標很具體", actor=pair.mentor, base_comment="")
+    services.save_section(section, "目標一", actor=pair.mentee, base_version=1)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.save_comment(section, "另一個分頁", actor=pair.mentor, base_comment="")
+    with pytest.raises(NotAllowed):
+        services.save_comment(section, "我也要評論", actor=pair.convener, base_comment="目標很具體")
+
+
+@pytest.mark.parametrize(("today", "key", "past"), [
+    (dt.date(2026, 9, 1), "summary_1", False), (dt.date(2027, 1, 20), "summary_1", False),
+    (dt.date(2027, 3, 1), "summary_2", False), (dt.date(2027, 8, 2), "summary_2", True),
+])
+def test_the_semester_summary_due(today, key, past):
+    due = services.summary_due(YEAR, today)
+    assert (due.key, due.past) == (key, past)
+    assert services.summary_due(YEAR, dt.date(2026, 7, 1)) is None
+    assert services.summary_due(YEAR, dt.date(2027, 1, 20)).soon
+
+
+def test_the_teacher_s_first_visit_makes_it_and_others_see_an_empty_page(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentor)
+    response = client.get(_url(pair))
+    assert response.status_code == 200 and "has not started" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Handbook.id))) == 0
+    client.logout().login(pair.mentee)
+    page = client.get(_url(pair)).get_data(as_text=True)
+    assert "Strengths" in page and "First semester summary" in page
+    assert db.session.scalar(select(func.count(Handbook.id))) == 1
+
+
+def test_bad_years_and_people_are_not_found(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentee)
+    for url in (_url(pair, year="20x6"), _url(pair, year=99999), _url(pair, year=1900),
+                _url(pair, teacher=pair.colleague), _url(pair, "/print", teacher=pair.colleague),
+                f"/c/{pair.community.slug}/mentoring/handbooks/abc/{YEAR}"):
+        assert client.get(url).status_code == 404, url
+    assert client.post_form(_url(pair, "/sections/nonsense")).status_code == 404
+
+
+def test_saving_a_section_in_place_and_a_conflict_keeps_the_text(client, ctx):
+    pair = make_pair()
+    _open(pair)
+    client.login(pair.mentee)
+    response = client.hx("POST", _url(pair, "/sections/strengths"), {"body": "第一版", "base_version": "1"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and 'id="handbook-strengths"' in body
+    response = client.hx("POST", _url(pair, "/sections/strengths"), {"body": "另一台裝置的文字", "base_version": "1"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409 and "另一台裝置的文字" in body and "第一版" in body
+    assert "saved elsewhere" in body
+    response = client.post_form(_url(pair, "/sections/strengths"), {"body": "第二版", "base_version": "2"})
+    assert response.status_code == 302
+
+
+def test_privacy_of_the_handbook(client, ctx):
+    pair = make_pair()
+    handbook = _open(pair)
+    services.save_section(_section(handbook, "weaknesses"), "秘密的弱點", actor=pair.mentee, base_version=1)
+    services.save_comment(_section(handbook, "weaknesses"), "導師的私下評語", actor=pair.mentor, base_comment="")
+    db.session.commit()
+    client.login(pair.convener)
+    body = client.get(_url(pair)).get_data(as_text=True)
+    assert "秘密的弱點" not in body and "導師的私下評語" not in body and "written, last saved" in body
+    assert client.get(_url(pair, "/print")).status_code == 403
+    assert client.get(_url(pair, "/export.docx")).status_code == 403
+    for person in (pair.colleague, make_user()):
+        client.logout().login(person)
+        assert client.get(_url(pair)).status_code == 404
+    for person in (pair.mentor, make_user(is_admin=True)):
+        client.logout().login(person)
+        assert "秘密的弱點" in client.get(_url(pair)).get_data(as_text=True)
+    client.logout().login(pair.mentee)
+    assert client.post_form(_url(pair, "/share"), {"shared": "1"}).status_code == 302
+    client.logout().login(pair.convener)
+    assert "秘密的弱點" in client.get(_url(pair, "/print")).get_data(as_text=True)
+
+
+def test_the_docx_is_in_the_teacher_s_language_with_word_headings(client, ctx):
+    pair = make_pair()
+    pair.mentee.locale = "zh_Hant"
+    handbook = _open(pair)
+    services.save_section(_section(handbook, "cases"), "## 案例一\n\n學生分組討論", actor=pair.mentee, base_version=1)
+    services.save_comment(_section(handbook, "cases"), "分組的方式很好", actor=pair.mentor, base_comment="")
+    db.session.commit()
+    client.login(pair.mentor)  # the mentor reads English; the file is in the teacher's language
+    response = client.get(_url(pair, "/export.docx"))
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    assert "%E6%89%8B%E5%86%8A" in response.headers["Content-Disposition"]  # 手冊
+    document = docx.Document(io.BytesIO(response.data))
+    headings = [(paragraph.style.name, paragraph.text) for paragraph in document.paragraphs
+                if paragraph.style.name.startswith("Heading")]
+    assert ("Heading 1", "優勢") in headings and ("Heading 1", "案例記錄") in headings
+    assert ("Heading 1", "第一學期總結") in headings
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert "學生分組討論" in text and "分組的方式很好" in text and "林老師" in text
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "handbook.exported"))
+    assert event.actor_id == pair.mentor.id and event.data["user_id"] == pair.mentee.id
+
+
+def test_the_print_page(client, ctx):
+    pair = make_pair()
+    handbook = _open(pair)
+    services.save_section(_section(handbook, "summary_1"), "第一學期收穫很多", actor=pair.mentee, base_version=1)
+    db.session.commit()
+    client.login(pair.mentee)
+    body = client.get(_url(pair, "/print")).get_data(as_text=True)
+    assert "第一學期收穫很多" in body and "sheet.css" in body and "王老師" in body
+
+
+def test_the_mentor_comments_through_the_page_and_a_bad_comment_keeps_the_text(client, ctx):
+    pair = make_pair()
+    _open(pair)
+    client.login(pair.mentor)
+    response = client.post_form(_url(pair, "/sections/goals/comment"), {"comment": "很好", "base_comment": ""})
+    assert response.status_code == 302
+    response = client.post_form(_url(pair, "/sections/goals/comment"), {"comment": "過期的評論", "base_comment": ""})
+    assert response.status_code == 409 and "過期的評論" in response.get_data(as_text=True)
+    client.logout().login(pair.mentee)
+    assert client.post_form(_url(pair, "/sections/goals/comment"), {"comment": "x"}).status_code == 403
+
+
+def test_the_export_reads_in_the_audit_trail(client, ctx):
+    from workspace.core.audit import describe_event
+
+    pair = make_pair()
+    _open(pair)
+    client.login(pair.mentee)
+    assert client.get(_url(pair, "/export.docx")).status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "handbook.exported"))
+    sentence = describe_event(event)
+    assert "林老師" in sentence and "2026" in sentence and "development handbook" in sentence
+
+
+def test_the_handbook_page_runs_the_same_queries_empty_or_full(client, ctx, count_queries):
+    def measure(pair) -> int:
+        client.logout().login(pair.mentor)
+        client.get(_url(pair))
+        with count_queries() as queries:
+            assert client.get(_url(pair)).status_code == 200
+        return len(queries)
+
+    empty, full = make_pair(), make_pair()
+    _open(empty)
+    handbook = _open(full)
+    for section in handbook.sections:
+        services.save_section(section, f"{section.key} 的內容", actor=full.mentee, base_version=1)
+        services.save_comment(section, "評語", actor=full.mentor, base_comment="")
+    db.session.commit()
+    assert measure(full) == measure(empty)

@@ -1,0 +1,349 @@
+"""Meeting logs (輔導紀錄): the services (carry-over of next steps, private notes, version conflicts, validations,
+the meeting as a community activity) and the routes (page and fragment, 422 with the input kept, 404s, privacy
+per role, bounded queries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import add_member, make_community, make_user
+from tests.mentoring.helpers import make_pair
+from workspace.activities.models import Activity, Attendance
+from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.extensions import db
+from workspace.mentoring.models import MeetingLog, Milestone, MilestoneKind, NextStep, Owner
+from workspace.mentoring.services import logs as services
+from workspace.mentoring.services.logs import LogFields
+
+DAY = dt.date(2026, 9, 10)
+SECRET = "只給導師看的私人筆記 XYZZY"
+
+
+def _fields(**overrides) -> LogFields:
+    values = dict(held_on=DAY, duration_minutes=45, topics="班級經營", notes="談了**座位**安排",
+                  next_steps=[("觀摩王老師的課", Owner.MENTEE.value), ("提供教案範例", Owner.MENTOR.value)])
+    values.update(overrides)
+    return LogFields(**values)
+
+
+def _url(pair, suffix: str = "") -> str:
+    return f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/logs/{suffix}"
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def test_a_log_keeps_its_next_steps_and_the_next_log_ticks_them_off(ctx):
+    pair = make_pair()
+    first = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    assert [(step.text, step.owner) for step in first.next_steps] == [
+        ("觀摩王老師的課", "mentee"), ("提供教案範例", "mentor")]
+    open_steps = services.open_steps(pair.pairing)
+    assert [step.text for step in open_steps] == ["觀摩王老師的課", "提供教案範例"]
+    second = services.create_log(pair.pairing, _fields(held_on=DAY + dt.timedelta(days=7), next_steps=[],
+                                                       done_step_ids=[open_steps[0].id]), actor=pair.mentee)
+    db.session.commit()
+    ticked = db.session.get(NextStep, open_steps[0].id)
+    assert ticked.done_at is not None and ticked.done_in_log_id == second.id
+    assert [step.text for step in services.open_steps(pair.pairing)] == ["提供教案範例"]
+
+
+def test_a_step_of_another_pairing_is_not_ticked(ctx):
+    pair, other = make_pair(), make_pair()
+    services.create_log(other.pairing, _fields(), actor=other.mentor)
+    foreign = services.open_steps(other.pairing)[0]
+    services.create_log(pair.pairing, _fields(done_step_ids=[foreign.id]), actor=pair.mentor)
+    db.session.commit()
+    assert db.session.get(NextStep, foreign.id).done_at is None
+
+
+def test_steps_are_read_one_per_line_without_their_bullets():
+    assert services.steps_from_lines("- 讀一本書\n\n2. 試教\n  * 反思 ", "mentee") == [
+        ("讀一本書", "mentee"), ("試教", "mentee"), ("反思", "mentee")]
+
+
+def test_only_the_mentor_writes_private_notes(ctx):
+    pair = make_pair()
+    mine = services.create_log(pair.pairing, _fields(private_notes=SECRET), actor=pair.mentor)
+    theirs = services.create_log(pair.pairing, _fields(private_notes="the mentee tried"), actor=pair.mentee)
+    db.session.commit()
+    assert mine.private_notes == SECRET and theirs.private_notes == ""
+    services.update_log(mine, _fields(private_notes="overwritten"), actor=pair.mentee, base_version=mine.version)
+    db.session.commit()
+    assert db.session.get(MeetingLog, mine.id).private_notes == SECRET
+    assert services.may_read_private(pair.mentor, pair.pairing)
+    for other in (pair.mentee, pair.convener, make_user(is_admin=True), pair.colleague):
+        assert not services.may_read_private(other, pair.pairing)
+
+
+def test_a_stale_edit_is_refused_and_changes_nothing(ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    services.update_log(log, _fields(topics="first edit"), actor=pair.mentor, base_version=1)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.update_log(log, _fields(topics="stale edit"), actor=pair.mentee, base_version=1)
+    db.session.rollback()
+    assert db.session.get(MeetingLog, log.id).topics == "first edit"
+
+
+def test_an_edit_keeps_done_steps_and_replaces_the_open_ones(ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    done = log.next_steps[0]
+    services.tick_step(done, True, actor=pair.mentee)
+    services.update_log(log, _fields(next_steps=[("新的一步", "mentor")]), actor=pair.mentor, base_version=1)
+    db.session.commit()
+    assert sorted(step.text for step in db.session.get(MeetingLog, log.id).next_steps) == ["新的一步", "觀摩王老師的課"]
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    (dict(held_on=None), "held_on"), (dict(duration_minutes=0), "duration_minutes"),
+    (dict(duration_minutes=601), "duration_minutes"), (dict(duration_minutes=None), "duration_minutes"),
+    (dict(topics="字" * 501), "topics"), (dict(held_on=dt.date(1850, 1, 1)), "held_on"),
+    (dict(next_steps=[("長" * 501, "mentee")]), "mentee_steps"),
+])
+def test_a_log_is_checked_field_by_field(ctx, overrides, field):
+    pair = make_pair()
+    with pytest.raises(ValidationError) as refused:
+        services.create_log(pair.pairing, _fields(**overrides), actor=pair.mentor)
+    assert field in {name for name, _message in refused.value.errors}
+
+
+def test_only_the_pair_of_an_active_pairing_logs(ctx):
+    pair = make_pair()
+    for outsider in (pair.convener, pair.colleague):
+        with pytest.raises(NotAllowed):
+            services.create_log(pair.pairing, _fields(), actor=outsider)
+    pair.pairing.status = "ended"
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+
+
+def test_a_meeting_recorded_as_an_activity_has_no_content_and_the_pair_present(ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(as_activity=True, private_notes=SECRET, starts_at=dt.time(15, 30)),
+                              actor=pair.mentor)
+    db.session.commit()
+    activity = db.session.get(Activity, log.activity_id)
+    assert activity.method == "new_teacher_mentoring" and activity.mode == "offline"
+    assert "林老師" in activity.title
+    for text in ("座位", "班級經營", SECRET, "觀摩"):
+        assert text not in " ".join([activity.title, activity.agenda or "", activity.minutes or ""])
+    present = set(db.session.scalars(select(Attendance.user_id).where(Attendance.activity_id == activity.id)))
+    assert present == {pair.mentor.id, pair.mentee.id}
+    assert (activity.ends_at - activity.starts_at) == dt.timedelta(minutes=45)
+
+
+def test_the_first_log_ticks_the_meeting_milestone(ctx):
+    pair = make_pair()
+    db.session.add(Milestone(pairing_id=pair.pairing.id, title="First meeting", due_on=DAY, kind=MilestoneKind.MEETING))
+    db.session.commit()
+    services.create_log(pair.pairing, _fields(), actor=pair.mentee)
+    db.session.commit()
+    assert db.session.scalar(select(Milestone.done_at)) is not None
+
+
+def test_the_list_shows_the_convener_only_shared_logs(ctx):
+    pair = make_pair()
+    shown = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    services.share_log(shown, True, actor=pair.mentee)
+    db.session.commit()
+    assert [log.id for log in services.logs_of(pair.pairing, pair.convener)] == [shown.id]
+    assert len(services.logs_of(pair.pairing, pair.mentee)) == 2
+    assert services.logs_of(pair.pairing, pair.colleague) == []
+    assert len(services.log_dates(pair.pairing, pair.convener)) == 2
+
+
+def test_trash_and_restore(ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    services.trash_log(log, actor=pair.mentee)
+    db.session.commit()
+    assert services.logs_of(pair.pairing, pair.mentor) == []
+    assert services.open_steps(pair.pairing) == []
+    services.restore_log(log, actor=pair.mentor)
+    db.session.commit()
+    assert len(services.logs_of(pair.pairing, pair.mentor)) == 1
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+def _form(**overrides) -> dict:
+    values = {"held_on": "2026-09-10", "duration_minutes": "45", "topics": "班級經營", "notes": "談了座位",
+              "private_notes": SECRET, "mentee_steps": "觀摩王老師的課\n閱讀《學習共同體》", "mentor_steps": ""}
+    values.update(overrides)
+    return values
+
+
+def test_the_page_and_its_fragment(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentor)
+    page = client.get(_url(pair))
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert "HX-Request" in page.headers["Vary"]
+    fragment = client.get(_url(pair), headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in body and 'id="meeting-logs"' in body
+
+
+def test_logging_a_meeting_then_the_next_form_lists_its_open_steps(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentor)
+    response = client.post_form(_url(pair), _form(as_activity="y"))
+    assert response.status_code == 302
+    log = db.session.scalar(select(MeetingLog))
+    assert log.activity_id is not None and len(log.next_steps) == 2
+    page = client.get(_url(pair)).get_data(as_text=True)
+    assert f'name="done_steps" value="{log.next_steps[0].id}"' in page
+    response = client.hx("POST", _url(pair), _form(held_on="2026-09-17", done_steps=str(log.next_steps[0].id),
+                                                    mentee_steps=""))
+    assert response.status_code == 200 and 'id="meeting-logs"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(NextStep, log.next_steps[0].id).done_in_log_id is not None
+
+
+def test_a_bad_log_answers_422_with_the_input_kept_and_the_error_beside_the_field(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentor)
+    response = client.post_form(_url(pair), _form(duration_minutes="0", held_on="2026-13-45", topics="保留這段文字"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "保留這段文字" in body and "2026-13-45" in body
+    assert 'id="duration_minutes-error"' in body and 'id="held_on-error"' in body
+    assert db.session.scalar(select(MeetingLog)) is None
+
+
+def test_a_stale_edit_answers_409_with_the_typed_text_kept(client, ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    log.version = 3
+    db.session.commit()
+    client.login(pair.mentee)
+    response = client.post_form(_url(pair, f"{log.id}/edit"), _form(topics="我的修改", base_version="1"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409 and "我的修改" in body and "Someone changed this log" in body
+    assert db.session.get(MeetingLog, log.id).topics == "班級經營"
+    response = client.post_form(_url(pair, f"{log.id}/edit"), _form(topics="我的修改", base_version="3"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MeetingLog, log.id).topics == "我的修改"
+
+
+def test_editing_in_place_answers_the_list(client, ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.mentor)
+    editor = client.get(_url(pair, f"{log.id}/edit"), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in editor and f'id="log-{log.id}"' in editor and SECRET not in editor
+    response = client.hx("POST", _url(pair, f"{log.id}/edit"), _form(base_version="1"))
+    assert response.status_code == 200 and response.headers["HX-Retarget"] == "#meeting-logs"
+
+
+def test_ids_of_another_pairing_or_nothing_are_not_found(client, ctx):
+    pair, other = make_pair(), make_pair()
+    foreign = services.create_log(other.pairing, _fields(), actor=other.mentor)
+    db.session.commit()
+    client.login(make_user(is_admin=True))
+    for url in (_url(pair, f"{foreign.id}/edit"), _url(pair, "99999/edit"), _url(pair, "abc/edit"),
+                f"/c/{pair.community.slug}/mentoring/pairings/{other.pairing.id}/logs/",
+                f"/c/{pair.community.slug}/mentoring/pairings/99999/logs/"):
+        assert client.get(url).status_code == 404, url
+    step = foreign.next_steps[0]
+    response = client.post_form(f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/steps/{step.id}/tick")
+    assert response.status_code == 404
+
+
+def test_private_notes_reach_the_mentor_only(client, ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(private_notes=SECRET), actor=pair.mentor)
+    services.share_log(log, True, actor=pair.mentor)
+    db.session.commit()
+    admin = make_user(is_admin=True)
+    co_convener = make_user()
+    add_member(pair.community, co_convener, "co_convener")
+    client.login(pair.mentor)
+    assert SECRET in client.get(_url(pair)).get_data(as_text=True)
+    assert SECRET in client.get(_url(pair, f"{log.id}/edit")).get_data(as_text=True)
+    for person in (pair.mentee, pair.convener, co_convener, admin):
+        client.logout().login(person)
+        for url, headers in ((_url(pair), {}), (_url(pair), {"HX-Request": "true"})):
+            body = client.get(url, headers=headers).get_data(as_text=True)
+            assert "談了" in body, person.display_name  # the shared notes are read
+            assert SECRET not in body, person.display_name
+        answer = client.get(_url(pair, f"{log.id}/edit"))
+        assert SECRET not in answer.get_data(as_text=True)
+        for path in ("share", "trash"):  # and the answers of writes
+            if person is pair.mentee:
+                body = client.hx("POST", _url(pair, f"{log.id}/{path}"), {"shared": "1"}).get_data(as_text=True)
+                assert SECRET not in body
+                if path == "trash":
+                    client.hx("POST", _url(pair, f"{log.id}/restore"))
+
+
+def test_a_convener_sees_dates_not_the_content_of_unshared_logs(client, ctx):
+    pair = make_pair()
+    services.create_log(pair.pairing, _fields(notes="不公開的內容"), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.convener)
+    body = client.get(_url(pair)).get_data(as_text=True)
+    assert "不公開的內容" not in body and "班級經營" not in body and "45 minutes" in body
+    client.logout().login(pair.colleague)
+    assert client.get(_url(pair)).status_code == 404
+
+
+def test_the_logs_page_runs_the_same_queries_for_1_or_20_logs(client, ctx, count_queries):
+    def measure(pair) -> int:
+        client.logout().login(pair.mentor)
+        client.get(_url(pair))
+        with count_queries() as queries:
+            assert client.get(_url(pair)).status_code == 200
+        return len(queries)
+
+    one, many = make_pair(), make_pair()
+    services.create_log(one.pairing, _fields(as_activity=True), actor=one.mentor)
+    for day in range(20):
+        services.create_log(many.pairing, _fields(held_on=DAY + dt.timedelta(days=day), as_activity=True),
+                            actor=many.mentor)
+    db.session.commit()
+    assert measure(many) == measure(one)
+
+
+def test_another_community_s_member_is_not_a_pair(ctx):
+    pair = make_pair()
+    elsewhere = make_community()
+    add_member(elsewhere, pair.mentor, "mentor")
+    assert services.logs_of(pair.pairing, make_user()) == []
+
+
+def test_the_open_steps_of_many_pairings_at_once(ctx):
+    pair, other = make_pair(), make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    services.create_log(other.pairing, _fields(next_steps=[("另一組", "mentee")]), actor=other.mentor)
+    services.tick_step(log.next_steps[0], True, actor=pair.mentee)
+    db.session.commit()
+    found = services.open_steps_for([pair.pairing.id, other.pairing.id])
+    assert [step.text for step in found[pair.pairing.id]] == ["提供教案範例"]
+    assert [step.text for step in found[other.pairing.id]] == ["另一組"]
+    assert services.open_steps_for([]) == {}
+
+
+def test_the_recorded_activity_shows_the_convener_nothing_of_the_log(client, ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(as_activity=True, private_notes=SECRET), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.convener)
+    body = client.get(f"/c/{pair.community.slug}/activities/{log.activity_id}").get_data(as_text=True)
+    assert "林老師" in body
+    for text in (SECRET, "座位", "觀摩王老師的課"):
+        assert text not in body

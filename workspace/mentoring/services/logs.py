@@ -1,0 +1,266 @@
+"""Meeting logs (輔導紀錄): when the pair met, how long, the topics, notes and the next steps agreed.
+
+The next log starts from the open next steps of the earlier ones: the form lists them to tick off (ticked: done
+in the new log), and the unticked stay open. The mentor's private notes are read and written by the mentor alone
+(policy: MeetingLog read_private). A meeting may also be recorded as a community activity (新進教師輔導) with the
+two marked present; the activity carries no content of the log, only that the meeting took place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workspace.activities.models import Method, Mode
+from workspace.activities.services import record_activity
+from workspace.activities.services.checks import ActivityFields
+from workspace.core.database import advance, utcnow
+from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
+from workspace.core.i18n import gettext
+from workspace.core.parsing import check_in_range
+from workspace.core.permissions import can, scope
+from workspace.core.text import checked_line, checked_text, clean_line, has_visible_text, render_markdown
+from workspace.extensions import db
+from workspace.mentoring.models import MeetingLog, MilestoneKind, NextStep, Owner, Pairing
+from workspace.mentoring.services.milestones import note_progress
+
+MAX_MINUTES = 600  # a meeting of more than ten hours is a typo
+MAX_TOPICS = 500
+MAX_NOTES = 20_000
+MAX_STEP = 500
+MAX_STEPS = 20  # per owner and meeting
+DEFAULT_START = dt.time(16, 0)  # after class: when a recorded meeting's activity starts unless a time is given
+_BULLET = re.compile(r"^\s*(?:[-*•·]|[0-9]{1,2}[.、)])\s*")
+OWNER_LABELS = {Owner.MENTEE.value: _l("New teacher"), Owner.MENTOR.value: _l("Mentor")}
+
+
+@dataclass
+class LogFields:
+    """What the pair types about a meeting. `next_steps` are (text, owner); `done_step_ids` the open steps of
+    earlier meetings ticked off at this one; `private_notes` None leaves the stored ones as they are."""
+
+    held_on: dt.date | None
+    duration_minutes: int | None
+    topics: str | None = ""
+    notes: str | None = ""
+    private_notes: str | None = None
+    next_steps: Sequence[tuple[str, str]] = field(default_factory=list)
+    done_step_ids: Collection[int] = ()
+    as_activity: bool = False
+    starts_at: dt.time | None = None
+
+
+def steps_from_lines(text: str | None, owner: str) -> list[tuple[str, str]]:
+    """The next steps typed one per line (a leading "-", "*" or "1." dropped), each owned by `owner`."""
+    steps = []
+    for line in (text or "").splitlines():
+        line = _BULLET.sub("", clean_line(line)).strip()
+        if has_visible_text(line):
+            steps.append((line, owner))
+    return steps
+
+
+def check_log(fields: LogFields) -> LogFields:
+    """The fields cleaned, or one ValidationError naming every field that breaks a rule."""
+    checks = Checks()
+    with checks:
+        if fields.held_on is None:
+            raise ValidationError(str(_l("This field is required.")), field="held_on")
+        check_in_range(fields.held_on, "held_on")
+    with checks:
+        if fields.duration_minutes is None:
+            raise ValidationError(str(_l("This field is required.")), field="duration_minutes")
+        if not 0 < fields.duration_minutes <= MAX_MINUTES:
+            raise ValidationError(str(_l("Give the minutes, between 1 and %(count)d.", count=MAX_MINUTES)),
+                                  field="duration_minutes")
+    with checks:
+        topics = checked_line(fields.topics, "topics", MAX_TOPICS)
+    with checks:
+        notes = checked_text(fields.notes, "notes", MAX_NOTES)
+    with checks:
+        private = None if fields.private_notes is None else checked_text(fields.private_notes, "private_notes",
+                                                                          MAX_NOTES)
+    steps: list[tuple[str, str]] = []
+    for owner in OWNER_LABELS:
+        name = f"{owner}_steps"
+        with checks:
+            mine = [(text, step_owner) for text, step_owner in fields.next_steps if step_owner == owner]
+            if len(mine) > MAX_STEPS:
+                raise ValidationError(str(_l("Use at most %(count)d entries.", count=MAX_STEPS)), field=name)
+            for text, _owner in mine:
+                if len(text) > MAX_STEP:
+                    raise ValidationError(str(_l("Keep each line to %(count)d characters.", count=MAX_STEP)),
+                                          field=name)
+            steps += mine
+    checks.done()
+    return LogFields(fields.held_on, fields.duration_minutes, topics, notes, private, steps,
+                     list(fields.done_step_ids), fields.as_activity, fields.starts_at)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise NotAllowed(str(_l("Only the mentor and the new teacher of an active pairing write its meeting logs.")))
+
+
+def may_read_private(user: Any, pairing: Pairing) -> bool:
+    """Whether `user` reads and writes the mentor's private notes of the pairing's logs (the policy, once per page)."""
+    return can(user, "read_private", MeetingLog(pairing=pairing, pairing_id=pairing.id))
+
+
+def open_steps(pairing: Pairing) -> list[NextStep]:
+    """The pairing's next steps not yet done, from live logs, oldest meeting first."""
+    return list(db.session.scalars(select(NextStep).join(MeetingLog, MeetingLog.id == NextStep.log_id).where(
+        NextStep.pairing_id == pairing.id, NextStep.done_at.is_(None), MeetingLog.live).order_by(
+        MeetingLog.held_on, MeetingLog.id, NextStep.position)))
+
+
+def _tick(pairing: Pairing, step_ids: Collection[int], log: MeetingLog | None) -> int:
+    """Mark the pairing's open steps among `step_ids` done (at `log`); return how many."""
+    ids = {step_id for step_id in step_ids if isinstance(step_id, int)}
+    if not ids:
+        return 0
+    steps = db.session.scalars(select(NextStep).where(
+        NextStep.pairing_id == pairing.id, NextStep.id.in_(ids), NextStep.done_at.is_(None)))
+    count = 0
+    for step in steps:
+        if log is not None and step.log_id == log.id:
+            continue  # a step is done at a later meeting than the one that agreed it
+        step.done_at = utcnow()
+        step.done_in_log_id = log.id if log is not None else None
+        count += 1
+    return count
+
+
+def _add_steps(log: MeetingLog, steps: Sequence[tuple[str, str]], start: int = 0) -> None:
+    for position, (text, owner) in enumerate(steps, start=start):
+        log.next_steps.append(NextStep(pairing_id=log.pairing_id, text=text, owner=owner, position=position))
+
+
+def _meeting_title(pairing: Pairing) -> str:
+    return gettext("New-teacher mentoring: %(name)s", name=pairing.mentee.display_name)
+
+
+def _record_activity(pairing: Pairing, checked: LogFields, actor: Any) -> Any:
+    """The meeting as a community activity (新進教師輔導, offline): title and time only, the pair present."""
+    starts = dt.datetime.combine(checked.held_on, checked.starts_at or DEFAULT_START)
+    ends = starts + dt.timedelta(minutes=checked.duration_minutes)
+    fields = ActivityFields(title=_meeting_title(pairing)[:200], method=Method.NEW_TEACHER_MENTORING.value,
+                            starts_at=starts, ends_at=ends, mode=Mode.OFFLINE.value)
+    return record_activity(pairing.community, fields, actor=actor, present=list(pairing.member_ids()))
+
+
+def create_log(pairing: Pairing, fields: LogFields, *, actor: Any) -> MeetingLog:
+    """Log a meeting: its next steps, the earlier steps ticked off at it, maybe its activity; the first log ticks
+    the pairing's meeting milestone."""
+    _require(can(actor, "write", pairing))
+    checked = check_log(fields)
+    private = checked.private_notes if may_read_private(actor, pairing) else None
+    log = MeetingLog(pairing_id=pairing.id, held_on=checked.held_on, duration_minutes=checked.duration_minutes,
+                     topics=checked.topics, notes=checked.notes, notes_html=str(render_markdown(checked.notes)),
+                     private_notes=private or "", author_id=actor.id)
+    log.pairing = pairing
+    db.session.add(log)
+    _add_steps(log, checked.next_steps)
+    db.session.flush()
+    _tick(pairing, checked.done_step_ids, log)
+    if checked.as_activity:
+        log.activity_id = _record_activity(pairing, checked, actor).id
+    note_progress(pairing, MilestoneKind.MEETING, checked.held_on, actor_id=actor.id)
+    return log
+
+
+def update_log(log: MeetingLog, fields: LogFields, *, actor: Any, base_version: int) -> MeetingLog:
+    """Change a log (its next steps: done ones stay, removed open ones go, new lines are added); an edit started
+    from an older version is refused and nothing is overwritten. Only the mentor changes the private notes."""
+    _require(can(actor, "edit", log))
+    checked = check_log(fields)
+    if base_version != log.version or not advance(log, expected=base_version):
+        raise Conflict(str(_l("Someone changed this log while you were editing it. Nothing was saved; your text is "
+                              "kept below. Look at the saved log and make your change again.")))
+    log.held_on, log.duration_minutes = checked.held_on, checked.duration_minutes
+    log.topics, log.notes = checked.topics, checked.notes
+    log.notes_html = str(render_markdown(checked.notes))
+    if checked.private_notes is not None and may_read_private(actor, log.pairing):
+        log.private_notes = checked.private_notes
+    wanted = list(checked.next_steps)
+    kept: list[NextStep] = []
+    for step in list(log.next_steps):
+        if (step.text, step.owner) in wanted:
+            wanted.remove((step.text, step.owner))
+            kept.append(step)
+        elif step.done_at is not None:
+            kept.append(step)  # what was done stays on the record
+        else:
+            log.next_steps.remove(step)
+    for position, step in enumerate(kept):
+        step.position = position
+    _add_steps(log, wanted, start=len(kept))
+    log.updated_at = utcnow()
+    db.session.flush()
+    if checked.as_activity and log.activity_id is None:
+        log.activity_id = _record_activity(log.pairing, checked, actor).id
+    return log
+
+
+def trash_log(log: MeetingLog, *, actor: Any) -> None:
+    """Move a log to the trash (restorable; its open next steps leave the next log's list meanwhile)."""
+    _require(can(actor, "delete", log))
+    log.deleted_at = log.deleted_at or utcnow()
+
+
+def restore_log(log: MeetingLog, *, actor: Any) -> None:
+    """Take a log out of the trash."""
+    _require(can(actor, "restore", log))
+    log.deleted_at = None
+
+
+def share_log(log: MeetingLog, shared: bool, *, actor: Any) -> None:
+    """Let the community's conveners read the log (never the private notes), or stop."""
+    _require(can(actor, "share", log))
+    log.shared = shared
+
+
+def tick_step(step: NextStep, done: bool, *, actor: Any) -> None:
+    """Tick a next step off outside a meeting (or open it again)."""
+    _require(can(actor, "edit", step.log))
+    if done and step.done_at is None:
+        step.done_at, step.done_in_log_id = utcnow(), None
+    elif not done:
+        step.done_at, step.done_in_log_id = None, None
+
+
+def logs_of(pairing: Pairing, viewer: Any, *, trashed: bool = False) -> list[MeetingLog]:
+    """The pairing's logs the viewer may read (in the trash, when `trashed`), newest meeting first, with their
+    next steps (one query for all)."""
+    live = ~MeetingLog.live if trashed else MeetingLog.live
+    return list(db.session.scalars(select(MeetingLog).where(
+        MeetingLog.pairing_id == pairing.id, live, scope(viewer, "read", MeetingLog)).options(
+        selectinload(MeetingLog.next_steps)).order_by(MeetingLog.held_on.desc(), MeetingLog.id.desc())))
+
+
+def log_dates(pairing: Pairing, viewer: Any) -> list[tuple[dt.date, int]]:
+    """The dates and lengths of the pairing's meetings (what a convener sees without the content)."""
+    return [(row.held_on, row.duration_minutes) for row in db.session.execute(
+        select(MeetingLog.held_on, MeetingLog.duration_minutes).where(
+            MeetingLog.pairing_id == pairing.id, MeetingLog.live, scope(viewer, "view", MeetingLog)).order_by(
+            MeetingLog.held_on.desc()))]
+
+
+def open_steps_for(pairing_ids: Collection[int]) -> dict[int, list[NextStep]]:
+    """The open next steps of many pairings at once (a home page's list): {pairing id: steps, oldest first}."""
+    ids = list(pairing_ids)
+    found: dict[int, list[NextStep]] = {}
+    if not ids:
+        return found
+    for step in db.session.scalars(select(NextStep).join(MeetingLog, MeetingLog.id == NextStep.log_id).where(
+            NextStep.pairing_id.in_(ids), NextStep.done_at.is_(None), MeetingLog.live).order_by(
+            MeetingLog.held_on, MeetingLog.id, NextStep.position)):
+        found.setdefault(step.pairing_id, []).append(step)
+    return found
