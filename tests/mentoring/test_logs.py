@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tests.factories import add_member, make_community, make_user
 from tests.mentoring.helpers import make_pair
 from workspace.activities.models import Activity, Attendance
+from workspace.activities.services import to_local
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.extensions import db
 from workspace.mentoring.models import MeetingLog, Milestone, MilestoneKind, NextStep, Owner
@@ -140,6 +141,27 @@ def test_a_meeting_recorded_as_an_activity_has_no_content_and_the_pair_present(c
     present = set(db.session.scalars(select(Attendance.user_id).where(Attendance.activity_id == activity.id)))
     assert present == {pair.mentor.id, pair.mentee.id}
     assert (activity.ends_at - activity.starts_at) == dt.timedelta(minutes=45)
+
+
+def test_the_recorded_activity_follows_the_log_into_a_new_day_and_the_trash(ctx):
+    """Recorded once: a log moved to another day moves its activity (its time of day kept), a trashed log's
+    activity is cancelled (kept, counting for nothing) and a restored one's reinstated."""
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(as_activity=True, starts_at=dt.time(15, 30)), actor=pair.mentor)
+    db.session.commit()
+    services.update_log(log, _fields(held_on=DAY + dt.timedelta(days=7), duration_minutes=60), actor=pair.mentor,
+                        base_version=log.version)
+    db.session.commit()
+    activity = db.session.get(Activity, log.activity_id)
+    starts = to_local(activity.starts_at)
+    assert (starts.date(), starts.time()) == (DAY + dt.timedelta(days=7), dt.time(15, 30))
+    assert activity.ends_at - activity.starts_at == dt.timedelta(minutes=60)
+    services.trash_log(log, actor=pair.mentor)
+    db.session.commit()
+    assert db.session.get(Activity, log.activity_id).cancelled
+    services.restore_log(log, actor=pair.mentor)
+    db.session.commit()
+    assert not db.session.get(Activity, log.activity_id).cancelled
 
 
 def test_the_first_log_ticks_the_meeting_milestone(ctx):

@@ -121,6 +121,7 @@ from workspace.activities.services.planning import (
     move_recorded_activity,
     record_activity,
     reinstate_activity,
+    reinstate_recorded_activity,
     update_activity,
 )
 from workspace.activities.services.signin import (
@@ -222,6 +223,7 @@ __all__ = [
     "record_activity",
     "regenerate_sign_in",
     "reinstate_activity",
+    "reinstate_recorded_activity",
     "remove_evidence",
     "request_leave",
     "resources_to_link",

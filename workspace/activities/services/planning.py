@@ -90,6 +90,15 @@ def cancel_recorded_activity(activity: Activity, reason: str, *, actor: User) ->
     record_event(actor, "activity.cancelled", activity, activity.community, title=activity.title)
 
 
+def reinstate_recorded_activity(activity: Activity, *, actor: User) -> None:
+    """Reinstate an activity that another area recorded and cancelled (a meeting log taken out of the trash)."""
+    if not activity.cancelled:
+        return
+    activity.cancelled_at, activity.cancel_reason = None, ""
+    advance(activity)
+    record_event(actor, "activity.reinstated", activity, activity.community, title=activity.title)
+
+
 def _shift_months(local: dt.datetime, months: int) -> dt.datetime:
     """The same day and time `months` later (the 31st becomes the month's last day)."""
     year, month = divmod(local.month - 1 + months, 12)

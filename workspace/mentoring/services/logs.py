@@ -18,8 +18,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from workspace.activities.models import Method, Mode
-from workspace.activities.services import record_activity
+from workspace.activities.models import Activity, Method, Mode
+from workspace.activities.services import (
+    cancel_recorded_activity,
+    move_recorded_activity,
+    record_activity,
+    reinstate_recorded_activity,
+    to_local,
+)
 from workspace.activities.services.checks import ActivityFields
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
@@ -147,13 +153,22 @@ def _meeting_title(pairing: Pairing) -> str:
     return gettext("New-teacher mentoring: %(name)s", name=pairing.mentee.display_name)
 
 
-def _record_activity(pairing: Pairing, checked: LogFields, actor: Any) -> Any:
-    """The meeting as a community activity (新進教師輔導, offline): title and time only, the pair present."""
-    starts = dt.datetime.combine(checked.held_on, checked.starts_at or DEFAULT_START)
+def _activity_fields(pairing: Pairing, checked: LogFields, start: dt.time | None = None) -> ActivityFields:
+    """The meeting as a community activity (新進教師輔導, offline): title and time only, never the log's content."""
+    starts = dt.datetime.combine(checked.held_on, checked.starts_at or start or DEFAULT_START)
     ends = starts + dt.timedelta(minutes=checked.duration_minutes)
-    fields = ActivityFields(title=_meeting_title(pairing)[:200], method=Method.NEW_TEACHER_MENTORING.value,
-                            starts_at=starts, ends_at=ends, mode=Mode.OFFLINE.value)
-    return record_activity(pairing.community, fields, actor=actor, present=list(pairing.member_ids()))
+    return ActivityFields(title=_meeting_title(pairing)[:200], method=Method.NEW_TEACHER_MENTORING.value,
+                          starts_at=starts, ends_at=ends, mode=Mode.OFFLINE.value)
+
+
+def _record_activity(pairing: Pairing, checked: LogFields, actor: Any) -> Any:
+    """Record the meeting as a community activity, the pair present."""
+    return record_activity(pairing.community, _activity_fields(pairing, checked), actor=actor,
+                           present=list(pairing.member_ids()))
+
+
+def _recorded_activity(log: MeetingLog) -> Activity | None:
+    return db.session.get(Activity, log.activity_id) if log.activity_id is not None else None
 
 
 def create_log(pairing: Pairing, fields: LogFields, *, actor: Any) -> MeetingLog:
@@ -204,7 +219,11 @@ def update_log(log: MeetingLog, fields: LogFields, *, actor: Any, base_version: 
     _add_steps(log, wanted, start=len(kept))
     log.updated_at = utcnow()
     db.session.flush()
-    if checked.as_activity and log.activity_id is None:
+    activity = _recorded_activity(log)
+    if activity is not None:  # the activity follows the log's day and length (its time of day kept)
+        move_recorded_activity(activity, _activity_fields(log.pairing, checked, to_local(activity.starts_at).time()),
+                               actor=actor)
+    elif checked.as_activity:
         log.activity_id = _record_activity(log.pairing, checked, actor).id
     return log
 
@@ -213,12 +232,18 @@ def trash_log(log: MeetingLog, *, actor: Any) -> None:
     """Move a log to the trash (restorable; its open next steps leave the next log's list meanwhile)."""
     _require(can(actor, "delete", log))
     log.deleted_at = log.deleted_at or utcnow()
+    activity = _recorded_activity(log)
+    if activity is not None:  # a meeting in the trash counts for nothing: its activity is cancelled, and kept
+        cancel_recorded_activity(activity, gettext("The meeting log was moved to the trash."), actor=actor)
 
 
 def restore_log(log: MeetingLog, *, actor: Any) -> None:
     """Take a log out of the trash."""
     _require(can(actor, "restore", log))
     log.deleted_at = None
+    activity = _recorded_activity(log)
+    if activity is not None:
+        reinstate_recorded_activity(activity, actor=actor)
 
 
 def share_log(log: MeetingLog, shared: bool, *, actor: Any) -> None:
