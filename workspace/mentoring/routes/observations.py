@@ -20,7 +20,7 @@ from workspace.communities.access import load_community
 from workspace.core.errors import DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
-from workspace.core.parsing import arg, iso_datetime, parse_id, read
+from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import UploadRejected, send_blob, store_uploads
 from workspace.extensions import db
@@ -214,10 +214,11 @@ def update_observation(slug: str, observation_id: int):
 
 
 def _typed_at(value: str | None) -> dt.datetime | None:
+    """When the device says the note was typed: YYYY-MM-DDTHH:MM:SS in UTC (observe.js), else None."""
     moment = iso_datetime(value) if value else None
-    if moment is None:
+    if moment is None or not in_range(moment):
         return None
-    return moment.astimezone(dt.UTC) if moment.tzinfo else services.to_utc(moment)
+    return moment.replace(tzinfo=dt.UTC)
 
 
 @bp.post(ONE + "/notes")
