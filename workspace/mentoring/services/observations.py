@@ -393,7 +393,7 @@ def trail_of(observation: Observation) -> list[tuple[AuditEvent, str]]:
     events = list(db.session.execute(
         select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.subject_type == "Observation", AuditEvent.subject_id == observation.id)
-        .order_by(AuditEvent.created_at, AuditEvent.id)).tuples())
+        .order_by(AuditEvent.created_at, AuditEvent.id)))
     return [(event, name or "") for event, name in events]
 
 
