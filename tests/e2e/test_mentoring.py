@@ -163,7 +163,7 @@ def test_the_observation_page_fits_a_phone(new_context, data: Data, live_app: Fl
     fits(phone, "the new observation on a phone")
     phone.locator("#lesson_starts_at").fill("08:00")
     phone.locator("#focus").fill("班級經營：常規與轉銜時間" * 8)
-    phone.locator("form button[type=submit]").first.click()
+    phone.locator("main form button[type=submit]").first.click()
     expect(phone).to_have_url(re.compile(r"/mentoring/observations/\d+$"))
     phone.locator("#text").fill("很長的一段筆記，" * 30)
     phone.locator("#note-form button[type=submit]").click()
