@@ -86,9 +86,9 @@
     var item = doc.querySelector("li.note");
     if (!item) return;
     if (list.querySelector('[data-note-key="' + item.getAttribute("data-note-key") + '"]')) return;
-    var minute = parseInt(item.querySelector(".note-minute").textContent, 10) || 0;
+    var minute = parseInt(item.getAttribute("data-minute"), 10) || 0;
     var after = Array.prototype.find.call(list.children, function (other) {
-      return (parseInt(other.querySelector(".note-minute").textContent, 10) || 0) > minute;
+      return (parseInt(other.getAttribute("data-minute"), 10) || 0) > minute;
     });
     list.insertBefore(document.importNode(item, true), after || null);
     var empty = document.getElementById("no-notes");
