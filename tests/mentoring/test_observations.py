@@ -18,6 +18,7 @@ from workspace.activities.models import Activity, Attendance
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.models import AuditEvent
 from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.mentoring.models import (
@@ -444,3 +445,28 @@ def test_the_unique_key_holds_in_the_database(ctx):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_community_trail_says_what_happened_but_not_what_was_written(ctx):
+    from workspace.core.audit import describe_event
+
+    pair = make_pair()
+    observation = observe(pair)
+    services.share_with_observed(observation, actor=pair.mentor)
+    services.finalize(observation, actor=pair.mentor)
+    services.reopen(observation, "補評分的理由", actor=pair.mentor)
+    db.session.commit()
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "Observation")))
+    sentences = [describe_event(event) for event in events]
+    assert len(sentences) == 3 and all("observation" in sentence for sentence in sentences)
+    assert not any(sentence.startswith("observation.") or "補評分" in sentence for sentence in sentences)
+
+
+def test_the_observation_page_speaks_the_reader_s_language(client, ctx):
+    pair = make_pair()
+    observation = observe(pair)
+    client.login(pair.mentor)
+    page = client.get(url(pair, observation), headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert "觀課前會談" in page and "課堂觀察筆記" in page and "尚未送出" in page
+    page = client.get(url(pair, observation), headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "课前会谈" in page and "尚未送出" in page

@@ -17,9 +17,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workspace.communities.access import load_community
+from workspace.core import audit
 from workspace.core.errors import DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
+from workspace.core.i18n import N_
 from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import UploadRejected, send_blob, store_uploads
@@ -40,6 +42,15 @@ from workspace.mentoring.services import rubrics
 BASE = "/c/<slug>/mentoring/observations"
 ONE = BASE + "/<int:observation_id>"
 FORMS = "/c/<slug>/mentoring/observation-forms"
+# The community's audit trail says what happened to an observation, never what it holds.
+AUDIT_MESSAGES = {
+    "observation.shared_with_observed": N_("shared an observation with the observed teacher in %(community)s"),
+    "observation.finalized": N_("finalized an observation in %(community)s"),
+    "observation.reopened": N_("reopened an observation in %(community)s"),
+    "observation.trashed": N_("moved an observation to the trash in %(community)s"),
+    "observation.restored": N_("restored an observation from the trash in %(community)s"),
+}
+bp.record_once(lambda _setup: audit.register_messages(AUDIT_MESSAGES))
 
 
 def _load(slug: str, observation_id: int, action: str = "read") -> tuple[Any, Observation]:
