@@ -171,6 +171,8 @@ def test_the_observation_page_fits_a_phone(new_context, data: Data, live_app: Fl
     fits(phone, "the observation on a phone")
     phone.goto(f"/c/{slug}/mentoring/observations/")
     fits(phone, "the observations on a phone")
+    phone.goto(f"/c/{slug}/mentoring/observation-forms/")
+    fits(phone, "the observation forms on a phone")
     no_problems(console)
 
 

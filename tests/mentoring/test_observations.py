@@ -470,3 +470,38 @@ def test_the_observation_page_speaks_the_reader_s_language(client, ctx):
     assert "觀課前會談" in page and "課堂觀察筆記" in page and "尚未送出" in page
     page = client.get(url(pair, observation), headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "课前会谈" in page and "尚未送出" in page
+
+
+def _public_lesson(pair):
+    from workspace.activities.services import ActivityFields, record_activity
+    from workspace.mentoring.models import PublicLesson
+
+    starts = dt.datetime(2026, 10, 20, 10, 0)
+    activity = record_activity(pair.community, ActivityFields(title="公開課", method="observation_feedback",
+                                                              starts_at=starts, ends_at=starts + dt.timedelta(hours=1)),
+                               actor=pair.mentee)
+    lesson = PublicLesson(community_id=pair.community.id, teacher_id=pair.mentee.id, activity_id=activity.id,
+                          topic="分數的加減", subject="數學")
+    db.session.add(lesson)
+    db.session.commit()
+    return lesson
+
+
+def test_a_colleague_observes_a_public_lesson_prefilled_and_the_teacher_may_not(client, ctx):
+    pair = make_pair()
+    lesson = _public_lesson(pair)
+    client.login(pair.colleague)
+    page = client.get(url(pair, tail=f"new?public_lesson={lesson.id}")).get_data(as_text=True)
+    assert f'selected value="{pair.mentee.id}"' in page and "分數的加減" in page and 'value="2026-10-20"' in page
+    observation = services.create_observation(pair.community, plan(
+        pair, pairing_id=None, public_lesson_id=lesson.id, observed_on=dt.date(2026, 10, 20)), actor=pair.colleague)
+    assert observation.public_lesson_id == lesson.id and observation.observed_id == pair.mentee.id
+    with pytest.raises(ValidationError) as error:
+        services.create_observation(pair.community, plan(pair, observed_id=pair.mentor.id, pairing_id=None,
+                                                         public_lesson_id=lesson.id), actor=pair.colleague)
+    assert "observed_id" in fields_of(error.value)
+    client.login(pair.mentee)
+    assert client.get(url(pair, tail=f"new?public_lesson={lesson.id}")).status_code == 403
+    services.share_with_observed(observation, actor=pair.colleague)
+    services.finalize(observation, actor=pair.colleague)
+    assert observation.activity_id is None  # the public lesson is the activity already
