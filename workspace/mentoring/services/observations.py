@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -436,7 +436,7 @@ def list_observations(community: Community, user: User, *, pairing_id: int | Non
              .join(observed, observed.id == Observation.observed_id)
              .where(Observation.community_id == community.id, scope(user, "view", Observation)))
     if trashed:
-        query = query.where(and_(Observation.deleted_at.is_not(None), Observation.observer_id == user.id))
+        query = query.where(~Observation.live, Observation.observer_id == user.id)
     else:
         query = query.where(Observation.live)
     if pairing_id is not None:
