@@ -269,7 +269,9 @@ def test_starting_an_observation_from_the_form_and_422_keeps_what_was_typed(clie
     refused = client.post_form(url(pair, tail="new"), dict(data, observed_id=str(pair.mentee.id),
                                                            observed_on="2026-02-30"))
     assert refused.status_code == 422 and "自然 五年二班" in refused.get_data(as_text=True)
-    done = client.post_form(url(pair, tail="new"), dict(data, observed_id=str(pair.mentee.id),
+    form_id = re.search(r'<option (?:selected )?value="(\d+)">', page.get_data(as_text=True).split('id="form_id"')[1])
+    assert form_id, "the default form is offered (and exists)"
+    done = client.post_form(url(pair, tail="new"), dict(data, observed_id=str(pair.mentee.id), form_id=form_id.group(1),
                                                         pairing_id=str(pair.pairing.id)))
     assert done.status_code == 302
     observation = db.session.scalar(select(Observation))

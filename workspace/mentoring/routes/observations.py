@@ -108,6 +108,7 @@ def new_observation(slug: str):
     require(can(current_user, "contribute", community))
     form = PlanForm(formdata=None)
     _plan_choices(form, community)
+    db.session.commit()  # the default form, made on first need: its id is in the choices
     observed_id = arg("observed", parse_id)
     pairing_id, lesson_id = arg("pairing", parse_id), arg("public_lesson", parse_id)
     lesson = None
@@ -278,7 +279,8 @@ def note_photo(slug: str, observation_id: int, note_id: int):
     note = db.session.get(ObservationNote, note_id)
     if note is None or note.observation_id != observation.id or note.photo is None:
         abort(404)
-    return send_blob(note.photo, f"observation-{observation.id}-minute-{note.minute}.jpg", inline=True)
+    extension = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}.get(note.photo.media_type, "jpg")
+    return send_blob(note.photo, f"observation-{observation.id}-minute-{note.minute}.{extension}", inline=True)
 
 
 @bp.post(ONE + "/ratings")
