@@ -68,11 +68,15 @@
   function showStatus(form, extra) {
     var status = form.querySelector("[data-observe-status]");
     if (!status) return;
-    var count = readQueue(form).length;
+    var queue = readQueue(form);
+    var count = queue.length;
     var text = "";
     if (count === 1) text = form.getAttribute("data-pending-one");
     else if (count > 1) text = form.getAttribute("data-pending-many").replace("{n}", count);
-    if (count && !navigator.onLine) text += " " + form.getAttribute("data-offline");
+    if (count && !navigator.onLine) {
+      text += " " + form.getAttribute("data-offline");
+      if (queue.some(function (entry) { return entry.photo; })) text += " " + form.getAttribute("data-photo-offline");
+    }
     if (extra) text = (text ? text + " " : "") + extra;
     status.textContent = text;
     status.setAttribute("data-pending", String(count));
@@ -166,7 +170,7 @@
     tick(form);
     text.focus();
     stored.then(function () {
-      showStatus(form, photo && !navigator.onLine ? form.getAttribute("data-photo-offline") : "");
+      showStatus(form);
       flush(form);
     });
   }

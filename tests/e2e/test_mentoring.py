@@ -1,6 +1,6 @@
 """Classroom observations (教學觀察與回饋) in a real browser, on a tablet: a mentor starts an observation of the new
-teacher, takes minute-stamped notes and a photo, loses the connection for two notes (the page says they are not
-yet sent) and gets it back (each arrives once); shares it; the new teacher adds a reflection; the convener's list
+teacher, takes minute-stamped notes and a photo, loses the connection for two notes, one with a photo (the page
+says they are not yet sent) and gets it back (each arrives once, the photo too); shares it; the new teacher adds a reflection; the convener's list
 counts it (date, status) without its notes. And the observation page fits a 375-px phone.
 
 SCREENSHOTS=1 writes docs/screenshots/mentoring-observation-tablet.png.
@@ -110,20 +110,24 @@ def test_an_observation_on_a_tablet_survives_a_dropped_connection(new_context, d
     expect(mentor.locator("#note-list img")).to_have_count(1)
 
     context.set_offline(True)
-    for line in ("第三組未參與討論", "教師巡視並追問"):
-        text.fill(line)
-        mentor.get_by_role("button", name="Add the note").click()
+    text.fill("第三組未參與討論")
+    mentor.get_by_role("button", name="Add the note").click()
+    text.fill("教師巡視並追問")  # with a photo, kept on the tablet (IndexedDB) until the connection returns
+    mentor.get_by_label("Photo").set_input_files({"name": "巡視.png", "mimeType": "image/png", "buffer": PHOTO})
+    mentor.get_by_role("button", name="Add the note").click()
     expect(status).to_contain_text("2 notes not yet sent")
+    expect(status).to_contain_text("A photo needs a connection")
     expect(notes).to_have_count(2)
 
     context.set_offline(False)
     expect(notes).to_have_count(4, timeout=15000)
     expect(status).to_have_attribute("data-pending", "0")
+    expect(mentor.locator("#note-list img")).to_have_count(2)
     assert sorted(_notes_of(data, observation_id)) == sorted(
         ["開場以生活情境引起動機", "學生分組討論板書", "第三組未參與討論", "教師巡視並追問"])
     mentor.reload()
     expect(notes).to_have_count(4)  # each arrived once
-    expect(mentor.locator("#note-list img")).to_have_count(1)
+    expect(mentor.locator("#note-list img")).to_have_count(2)
     fits(mentor, "the observation on a tablet")
     mentor.screenshot(path=str(screenshots_folder(tmp_path) / "mentoring-observation-tablet.png"), full_page=True)
 
