@@ -1,0 +1,190 @@
+"""Classroom observations (教學觀察與回饋) in a real browser, on a tablet: a mentor starts an observation of the new
+teacher, takes minute-stamped notes and a photo, loses the connection for two notes, one with a photo (the page
+says they are not yet sent) and gets it back (each arrives once, the photo too); shares it; the new teacher adds
+a reflection; the convener's list counts it (date, status) without its notes.
+And the observation page fits a 375-px phone.
+
+SCREENSHOTS=1 writes docs/screenshots/mentoring-observation-tablet.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from playwright.sync_api import expect
+
+from tests.e2e.checks import fits, no_problems, screenshots_folder
+from tests.e2e.conftest import ConsoleLog, Data
+from tests.e2e.test_browser import log_in
+from tests.media import png_bytes
+
+TABLET = {"width": 768, "height": 1024}
+PHONE = {"width": 375, "height": 740}
+PHOTO = png_bytes(480, 320, (46, 125, 50))
+
+
+def _paired(data: Data, live_app: Flask) -> dict[str, Any]:
+    """A community with a convener, a mentor and a new teacher paired since a month ago."""
+    convener, mentor, mentee = data.user(name="陳召集人"), data.user(name="王導師"), data.user(name="林新進")
+    community = data.community(convener, name="新進教師輔導社群")
+    data.member(community, mentor, "mentor")
+    data.member(community, mentee, "member")
+    today = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])).date()
+
+    def work() -> int:
+        from workspace.extensions import db
+        from workspace.mentoring.models import Pairing
+
+        pairing = Pairing(community_id=community["id"], mentor_id=mentor["id"], mentee_id=mentee["id"],
+                          starts_on=today - dt.timedelta(days=30), ends_on=today + dt.timedelta(days=700),
+                          created_by_id=convener["id"])
+        db.session.add(pairing)
+        db.session.flush()
+        return pairing.id
+
+    return {"community": community, "convener": convener, "mentor": mentor, "mentee": mentee,
+            "pairing_id": data._run(work)}
+
+
+def _notes_of(data: Data, observation_id: int) -> list[str]:
+    def work() -> list[str]:
+        from sqlalchemy import select
+
+        from workspace.extensions import db
+        from workspace.mentoring.models import ObservationNote
+
+        return list(db.session.scalars(select(ObservationNote.text).where(
+            ObservationNote.observation_id == observation_id).order_by(ObservationNote.id)))
+
+    return data._run(work)
+
+
+def _reflection_of(data: Data, observation_id: int) -> str:
+    def work() -> str:
+        from workspace.extensions import db
+        from workspace.mentoring.models import Observation
+
+        return db.session.get(Observation, observation_id).reflection
+
+    return data._run(work)
+
+
+def test_an_observation_on_a_tablet_survives_a_dropped_connection(new_context, data: Data, live_app: Flask,
+                                                                   console: ConsoleLog, tmp_path) -> None:
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    now = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"]))
+    starts = now - dt.timedelta(minutes=12)
+
+    context = new_context(viewport=TABLET, is_mobile=True, has_touch=True)
+    mentor = context.new_page()
+    log_in(mentor, world["mentor"])
+    mentor.goto(f"/c/{slug}/mentoring/observations/new?pairing={world['pairing_id']}")
+    expect(mentor.get_by_label("Teacher observed")).to_have_value(str(world["mentee"]["id"]))
+    mentor.get_by_label("Date of the lesson").fill(starts.date().isoformat())
+    mentor.get_by_label("The lesson starts at").fill(starts.strftime("%H:%M"))
+    mentor.get_by_label("Subject and class").fill("數學 七年三班")
+    mentor.get_by_label("Focus agreed at the pre-conference").fill("提問是否引導學生思考")
+    mentor.get_by_role("button", name="Start the observation").click()
+    expect(mentor).to_have_url(re.compile(r"/mentoring/observations/\d+$"))
+    observation_id = int(mentor.url.rsplit("/", 1)[1])
+    expect(mentor.locator("[data-lesson-clock]")).to_contain_text(re.compile(r"Minute 1[1-3] of the lesson"))
+
+    notes = mentor.locator("#note-list li.note")
+    status = mentor.locator("[data-observe-status]")
+    text = mentor.get_by_label("Note", exact=True)
+
+    text.fill("開場以生活情境引起動機")
+    mentor.get_by_label("Rubric row").select_option(label="教學實施")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(notes).to_have_count(1)
+    expect(notes.first.locator(".note-minute")).to_have_text(re.compile(r"1[1-3]′"))
+
+    text.fill("學生分組討論板書")
+    mentor.get_by_label("Photo").set_input_files({"name": "板書.png", "mimeType": "image/png", "buffer": PHOTO})
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(notes).to_have_count(2)
+    expect(mentor.locator("#note-list img")).to_have_count(1)
+
+    context.set_offline(True)
+    text.fill("第三組未參與討論")
+    mentor.get_by_role("button", name="Add the note").click()
+    text.fill("教師巡視並追問")  # with a photo, kept on the tablet (IndexedDB) until the connection returns
+    mentor.get_by_label("Photo").set_input_files({"name": "巡視.png", "mimeType": "image/png", "buffer": PHOTO})
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(status).to_contain_text("2 notes not yet sent")
+    expect(status).to_contain_text("A photo needs a connection")
+    expect(notes).to_have_count(2)
+
+    context.set_offline(False)
+    expect(notes).to_have_count(4, timeout=15000)
+    expect(status).to_have_attribute("data-pending", "0")
+    expect(mentor.locator("#note-list img")).to_have_count(2)
+    assert sorted(_notes_of(data, observation_id)) == sorted(
+        ["開場以生活情境引起動機", "學生分組討論板書", "第三組未參與討論", "教師巡視並追問"])
+    mentor.reload()
+    expect(notes).to_have_count(4)  # each arrived once
+    expect(mentor.locator("#note-list img")).to_have_count(2)
+    fits(mentor, "the observation on a tablet")
+    mentor.screenshot(path=str(screenshots_folder(tmp_path) / "mentoring-observation-tablet.png"), full_page=True)
+
+    mentor.get_by_role("button", name=re.compile("Share with 林新進")).click()
+    expect(mentor.locator("[data-status]").first).to_have_attribute("data-status", "shared")
+
+    mentee = new_context(viewport=TABLET, is_mobile=True, has_touch=True).new_page()
+    log_in(mentee, world["mentee"])
+    mentee.goto(f"/c/{slug}/mentoring/observations/{observation_id}")
+    expect(mentee.locator("#note-list li.note")).to_have_count(4)
+    mentee.get_by_label("Your reflection").fill("下次提問後多留等待時間。")
+    mentee.get_by_role("button", name="Save my reflection").click()
+    expect(mentee.locator(".flash")).to_contain_text("Your reflection is saved.")
+    assert _reflection_of(data, observation_id) == "下次提問後多留等待時間。"
+
+    convener = new_context().new_page()
+    log_in(convener, world["convener"])
+    convener.goto(f"/c/{slug}/mentoring/observations/")
+    rows = convener.locator(".observation-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("[data-status]")).to_have_attribute("data-status", "shared")
+    expect(rows.first.locator("time")).to_have_attribute("datetime", starts.date().isoformat())
+    expect(rows.first).to_contain_text("4 notes")
+    assert "第三組" not in convener.content() and "提問是否" not in convener.content()
+    convener.goto(f"/c/{slug}/mentoring/observations/{observation_id}")
+    expect(convener.locator("#observation-private")).to_be_visible()
+    assert "第三組" not in convener.content() and "下次提問" not in convener.content()
+    no_problems(console)
+
+
+def test_the_observation_page_fits_a_phone(new_context, data: Data, live_app: Flask, console: ConsoleLog) -> None:
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-TW").new_page()
+    log_in_zh(phone, world["mentor"])
+    phone.goto(f"/c/{slug}/mentoring/observations/new?pairing={world['pairing_id']}")
+    fits(phone, "the new observation on a phone")
+    phone.locator("#lesson_starts_at").fill("08:00")
+    phone.locator("#focus").fill("班級經營：常規與轉銜時間" * 8)
+    phone.locator("main form button[type=submit]").first.click()
+    expect(phone).to_have_url(re.compile(r"/mentoring/observations/\d+$"))
+    phone.locator("#text").fill("很長的一段筆記，" * 30)
+    phone.locator("#note-form button[type=submit]").click()
+    expect(phone.locator("#note-list li.note")).to_have_count(1)
+    fits(phone, "the observation on a phone")
+    phone.goto(f"/c/{slug}/mentoring/observations/")
+    fits(phone, "the observations on a phone")
+    phone.goto(f"/c/{slug}/mentoring/observation-forms/")
+    fits(phone, "the observation forms on a phone")
+    no_problems(console)
+
+
+def log_in_zh(page: Any, user: dict[str, Any]) -> None:
+    """Log in on a page whose browser asks for Traditional Chinese (the form's fields by their ids)."""
+    page.goto("/login")
+    page.locator("#login input[name=email]").fill(user["email"])
+    page.locator("#login input[name=password]").fill(user["password"])
+    page.locator("#login button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/$"))

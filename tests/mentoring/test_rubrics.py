@@ -1,0 +1,91 @@
+"""Observation forms: the shipped default, a community's own forms, their versions and ratings on their levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import make_community, make_user
+from tests.mentoring.helpers import make_pair
+from workspace.core.errors import NotAllowed, ValidationError
+from workspace.extensions import db
+from workspace.mentoring.models import ObservationForm
+from workspace.mentoring.services import observations, rubrics
+
+FIELDS = rubrics.FormFields(title="數學觀課表", rows=[{"key": "questions", "label": "提問", "hint": "高層次提問"},
+                                                   {"key": "groups", "label": "小組合作", "hint": ""}],
+                            levels=[{"value": 1, "label": "待加強"}, {"value": 2, "label": "良好"},
+                                    {"value": 3, "label": "優良"}])
+
+
+def test_the_default_form_is_made_once_in_the_default_language(ctx):
+    first = rubrics.default_form()
+    again = rubrics.default_form()
+    db.session.commit()
+    assert first.id == again.id and first.family_id == first.id and first.community_id is None
+    assert [row["label"] for row in first.rows][:3] == ["教學準備", "教學實施", "班級經營"]
+    assert [level["value"] for level in first.levels] == [1, 2, 3, 4]
+    assert db.session.scalar(select(func.count()).select_from(ObservationForm)) == 1
+
+
+def test_a_convener_adds_a_form_and_a_member_may_not(ctx):
+    pair = make_pair()
+    form = rubrics.create_form(pair.community, FIELDS, actor=pair.convener)
+    assert form.family_id == form.id and form.version == 1 and form.rows[0]["key"] == "questions"
+    with pytest.raises(NotAllowed):
+        rubrics.create_form(pair.community, FIELDS, actor=pair.mentor)
+    listed = rubrics.forms_for(pair.community, pair.mentor)
+    assert [item.id for item in listed] == [rubrics.default_form().id, form.id]
+    other = make_community(make_user())
+    assert form.id not in [item.id for item in rubrics.forms_for(other, pair.mentor)]
+
+
+@pytest.mark.parametrize(("rows", "levels", "field"), [
+    ("", "1 | a\n2 | b", "rows"),
+    ("Bad Key! | x", "1 | a\n2 | b", "rows"),
+    ("a | x\na | y", "1 | a\n2 | b", "rows"),
+    ("a | ", "1 | a\n2 | b", "rows"),
+    ("a | x", "1 | only one", "levels"),
+    ("a | x", "one | a\n2 | b", "levels"),
+    ("a | x", "1 | a\n1 | b", "levels"),
+])
+def test_malformed_rows_and_levels_are_refused_beside_their_field(ctx, rows, levels, field):
+    pair = make_pair()
+    with pytest.raises(ValidationError) as error:
+        rubrics.create_form(pair.community, rubrics.FormFields("x", rubrics.parse_rows(rows),
+                                                               rubrics.parse_levels(levels)), actor=pair.convener)
+    assert field in {name for name, _message in error.value.errors}
+
+
+def test_an_unused_version_is_edited_in_place_a_used_one_gets_a_new_version(ctx):
+    pair = make_pair()
+    form = rubrics.create_form(pair.community, FIELDS, actor=pair.convener)
+    edited = rubrics.update_form(form, rubrics.FormFields("數學觀課表（修）", FIELDS.rows, FIELDS.levels),
+                                 actor=pair.convener)
+    assert edited.id == form.id and edited.version == 1 and edited.title == "數學觀課表（修）"
+    observation = observations.create_observation(pair.community, observations.PlanFields(
+        observed_id=pair.mentee.id, observed_on=dt.date(2026, 10, 5), form_id=form.id), actor=pair.mentor)
+    observations.set_ratings(observation, {"questions": "3"}, actor=pair.mentor)
+    rows = [*FIELDS.rows, {"key": "time", "label": "時間"}]
+    newer = rubrics.update_form(form, rubrics.FormFields("數學觀課表 v2", rows, FIELDS.levels), actor=pair.convener)
+    db.session.commit()
+    assert newer.id != form.id and newer.family_id == form.id and newer.version == 2
+    assert form.superseded_at is not None and len(form.rows) == 2
+    assert observation.form_id == form.id  # the observation keeps the version it was made on
+    assert [item.id for item in rubrics.forms_for(pair.community, pair.mentor)][1:] == [newer.id]
+    with pytest.raises(ValidationError):
+        rubrics.update_form(form, FIELDS, actor=pair.convener)  # the old version is no longer edited
+    with pytest.raises(NotAllowed):
+        rubrics.update_form(newer, FIELDS, actor=pair.mentee)
+
+
+def test_ratings_outside_the_levels_or_of_unknown_rows_are_refused(ctx):
+    form = rubrics.default_form()
+    assert rubrics.check_ratings(form, {"teaching": "4", "design": "", "management": 1}) == {"teaching": 4,
+                                                                                               "management": 1}
+    for bad in ({"teaching": "5"}, {"teaching": "0"}, {"teaching": "x"}, {"nope": "1"}, {"teaching": "2.5"}):
+        with pytest.raises(ValidationError) as error:
+            rubrics.check_ratings(form, bad)
+        assert error.value.field.startswith("rating_")

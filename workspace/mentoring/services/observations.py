@@ -1,0 +1,452 @@
+"""Classroom observations (教學觀察與回饋): the pre-conference, minute-stamped notes and ratings during the lesson,
+the post-conference, and the way an observation moves: draft → shared with the observed teacher → finalized
+(reopened only by its observer or an admin, with a trail in the audit log).
+
+Notes are typed on a phone or tablet, maybe while the classroom's Wi-Fi is down: each carries the key its device
+made when it was typed, and a note sent again is stored once (`add_note`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from workspace.activities.models import Method
+from workspace.activities.services import ActivityFields, record_activity, to_local, to_utc
+from workspace.auth.models import User
+from workspace.communities.models import Community, Membership
+from workspace.core.database import utcnow
+from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.models import AuditEvent, record_event
+from workspace.core.parsing import check_in_range
+from workspace.core.permissions import CONTRIBUTORS, can, scope
+from workspace.core.text import checked_line, checked_text, clean_line
+from workspace.extensions import db
+from workspace.mentoring.models import (
+    MilestoneKind,
+    Observation,
+    ObservationForm,
+    ObservationNote,
+    ObservationStatus,
+    Pairing,
+    PublicLesson,
+)
+from workspace.mentoring.services.milestones import note_progress
+from workspace.mentoring.services.rubrics import check_ratings, default_form
+
+MAX_TEXT = 20_000
+MAX_NOTE = 4_000
+MAX_MINUTE = 600  # a lesson (or a school day's block of them) lasts under ten hours
+MAX_KEY = 64
+
+STATUS_LABELS = {
+    ObservationStatus.DRAFT.value: _l("Draft"),
+    ObservationStatus.SHARED.value: _l("Shared with the observed teacher"),
+    ObservationStatus.FINALIZED.value: _l("Finalized"),
+}
+
+TRAIL_LABELS = {
+    "observation.shared_with_observed": _l("shared it with the observed teacher"),
+    "observation.finalized": _l("finalized it"),
+    "observation.reopened": _l("reopened it"),
+    "observation.trashed": _l("moved it to the trash"),
+    "observation.restored": _l("restored it"),
+}
+
+
+@dataclass
+class PlanFields:
+    """The pre-conference: who is observed, when, on which form, and the focus agreed."""
+
+    observed_id: int | None
+    observed_on: dt.date | None
+    lesson_starts_at: dt.time | None = None  # the lesson's start on that day, local wall-clock time
+    subject: str = ""
+    focus: str = ""
+    form_id: int | None = None
+    pairing_id: int | None = None
+    public_lesson_id: int | None = None
+
+
+def _is_member(community: Community, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    return db.session.scalar(select(Membership.id).where(
+        Membership.community_id == community.id, Membership.user_id == user_id, Membership.live,
+        Membership.role.in_(sorted(CONTRIBUTORS)))) is not None
+
+
+def members_for_observation(community: Community, user: User) -> list[User]:
+    """The members `user` may observe in `community` (everyone taking part but themselves), by name."""
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, Membership.live, User.id != user.id,
+               Membership.role.in_(sorted(CONTRIBUTORS))).order_by(User.display_name)))
+
+
+def _starts(day: dt.date, at: dt.time | None) -> dt.datetime | None:
+    return to_utc(dt.datetime.combine(day, at)) if at is not None else None
+
+
+def _check_plan(community: Community, fields: PlanFields, *, actor: User,
+                observation: Observation | None = None) -> tuple[dt.date, Any, Any, ObservationForm]:
+    """Check the pre-conference's fields; every refusal at once, each beside its field."""
+    checks = Checks()
+    pairing = lesson = None
+    with checks:
+        if fields.observed_on is None:
+            raise ValidationError(str(_l("Give the date of the lesson.")), field="observed_on")
+        check_in_range(fields.observed_on, "observed_on")
+    with checks:
+        if fields.observed_id is None:
+            raise ValidationError(str(_l("Choose the teacher you observe.")), field="observed_id")
+        if fields.observed_id == actor.id:
+            raise ValidationError(str(_l("You cannot observe yourself: choose a colleague.")), field="observed_id")
+        if not _is_member(community, fields.observed_id):
+            raise ValidationError(str(_l("Choose a member of the community.")), field="observed_id")
+    with checks:
+        if fields.pairing_id is not None:
+            pairing = db.session.get(Pairing, fields.pairing_id)
+            if pairing is None or pairing.community_id != community.id:
+                raise ValidationError(str(_l("Choose a pairing of this community.")), field="pairing_id")
+            if {actor.id, fields.observed_id} != set(pairing.member_ids()) and (
+                    observation is None or {observation.observer_id, fields.observed_id} != set(pairing.member_ids())):
+                raise ValidationError(str(_l("In a pairing's observation, the mentor and the new teacher observe "
+                                             "each other.")), field="pairing_id")
+    with checks:
+        if fields.public_lesson_id is not None:
+            lesson = db.session.get(PublicLesson, fields.public_lesson_id)
+            if lesson is None or lesson.community_id != community.id:
+                raise ValidationError(str(_l("Choose a public lesson of this community.")), field="public_lesson_id")
+            if lesson.teacher_id != fields.observed_id:
+                raise ValidationError(str(_l("At a public lesson you observe the teacher who gives it.")),
+                                      field="observed_id")
+    with checks:
+        form = db.session.get(ObservationForm, fields.form_id) if fields.form_id is not None else default_form()
+        if form is None or form.community_id not in (None, community.id) or not form.live or (
+                form.superseded_at is not None and (observation is None or observation.form_id != form.id)):
+            raise ValidationError(str(_l("Choose one of the community's observation forms.")), field="form_id")
+        if observation is not None and form.id != observation.form_id and observation.ratings:
+            raise ValidationError(str(_l("The lesson was already rated on its form: keep that form.")),
+                                  field="form_id")
+    checks.done()
+    return fields.observed_on, pairing, lesson, form  # type: ignore[return-value]
+
+
+def create_observation(community: Community, fields: PlanFields, *, actor: User) -> Observation:
+    """Start an observation (the observer's draft) from the pre-conference; tick the pairing's milestone."""
+    if community.archived_at is not None:
+        raise NotAllowed(str(_l("This community is archived.")))
+    if not _is_member(community, actor.id):
+        raise NotAllowed(str(_l("Only members of the community observe lessons here.")))
+    checks = Checks()
+    with checks:
+        day, pairing, lesson, form = _check_plan(community, fields, actor=actor)
+    with checks:
+        subject, focus = _texts(fields)
+    checks.done()
+    observation = Observation(
+        community_id=community.id, pairing_id=pairing.id if pairing else None,
+        public_lesson_id=lesson.id if lesson else None, observer_id=actor.id, observed_id=fields.observed_id,
+        form_id=form.id, observed_on=day, lesson_starts_at=_starts(day, fields.lesson_starts_at), subject=subject,
+        focus=focus)
+    observation.community = community
+    db.session.add(observation)
+    db.session.flush()
+    if pairing is not None:
+        note_progress(pairing, MilestoneKind.OBSERVATION, day, actor_id=actor.id)
+    return observation
+
+
+def _texts(fields: PlanFields) -> tuple[str, str]:
+    checks = Checks()
+    with checks:
+        subject = checked_line(fields.subject, "subject", 100)
+    with checks:
+        focus = checked_text(fields.focus, "focus", MAX_TEXT)
+    checks.done()
+    return subject, focus
+
+
+def plan_fields_of(observation: Observation) -> PlanFields:
+    """The pre-conference's values of an observation, to edit them."""
+    starts = to_local(observation.lesson_starts_at).time().replace(tzinfo=None) \
+        if observation.lesson_starts_at else None
+    return PlanFields(observed_id=observation.observed_id, observed_on=observation.observed_on,
+                      lesson_starts_at=starts, subject=observation.subject, focus=observation.focus,
+                      form_id=observation.form_id, pairing_id=observation.pairing_id,
+                      public_lesson_id=observation.public_lesson_id)
+
+
+def update_plan(observation: Observation, fields: PlanFields, *, actor: User) -> None:
+    """Change the pre-conference (the date, the lesson's start, the subject, the focus, the form)."""
+    if not can(actor, "edit", observation):
+        raise NotAllowed(str(_l("Only the observer changes the observation.")))
+    fields.observed_id = observation.observed_id  # who is observed stays: start another observation instead
+    fields.pairing_id, fields.public_lesson_id = observation.pairing_id, observation.public_lesson_id
+    observer = db.session.get(User, observation.observer_id)
+    day, _pairing, _lesson, form = _check_plan(observation.community, fields, actor=observer,
+                                               observation=observation)
+    observation.subject, observation.focus = _texts(fields)
+    observation.observed_on, observation.form_id = day, form.id
+    observation.lesson_starts_at = _starts(day, fields.lesson_starts_at)
+    _touch(observation)
+
+
+def _touch(observation: Observation) -> None:
+    observation.updated_at = utcnow()
+    observation.version = (observation.version or 1) + 1
+
+
+def set_ratings(observation: Observation, ratings: Mapping[str, Any], *, actor: User) -> dict[str, int]:
+    """Rate the lesson on the form's rows (each one of its levels, or none)."""
+    if not can(actor, "edit", observation):
+        raise NotAllowed(str(_l("Only the observer changes the observation.")))
+    form = db.session.get(ObservationForm, observation.form_id)
+    observation.ratings = check_ratings(form, ratings)
+    _touch(observation)
+    return observation.ratings
+
+
+def update_feedback(observation: Observation, strengths: str, suggestions: str, *, actor: User) -> None:
+    """The observer's side of the post-conference: strengths and suggestions."""
+    if not can(actor, "edit", observation):
+        raise NotAllowed(str(_l("Only the observer changes the observation.")))
+    checks = Checks()
+    with checks:
+        observation.strengths = checked_text(strengths, "strengths", MAX_TEXT)
+    with checks:
+        observation.suggestions = checked_text(suggestions, "suggestions", MAX_TEXT)
+    checks.done()
+    _touch(observation)
+
+
+def reflect(observation: Observation, reflection: str, *, actor: User) -> None:
+    """The observed teacher's reflection, once the observer shared the observation with them."""
+    if not can(actor, "reflect", observation):
+        raise NotAllowed(str(_l("Only the observed teacher writes the reflection, once the observation is "
+                                "shared with them.")))
+    observation.reflection = checked_text(reflection, "reflection", MAX_TEXT)
+    _touch(observation)
+
+
+def share_with_observed(observation: Observation, *, actor: User) -> None:
+    """Let the observed teacher read the observation and write their reflection."""
+    if not can(actor, "share_with_observed", observation):
+        raise NotAllowed(str(_l("Only the observer shares a draft.")))
+    observation.status = ObservationStatus.SHARED.value
+    _touch(observation)
+    record_event(actor, "observation.shared_with_observed", observation, observation.community)
+
+
+def finalize(observation: Observation, *, actor: User) -> None:
+    """Close the observation after the post-conference; a pair's observation is recorded once as a community
+    activity (教學觀察與回饋) with the two present and nothing of its content."""
+    if not can(actor, "finalize", observation):
+        raise NotAllowed(str(_l("Only the observer finalizes a shared observation.")))
+    observation.status = ObservationStatus.FINALIZED.value
+    observation.finalized_at = utcnow()
+    _touch(observation)
+    if observation.activity_id is None and observation.public_lesson_id is None:
+        observation.activity_id = _record_as_activity(observation, actor).id
+    record_event(actor, "observation.finalized", observation, observation.community)
+
+
+def _record_as_activity(observation: Observation, actor: User) -> Any:
+    starts = to_local(observation.lesson_starts_at).replace(tzinfo=None) if observation.lesson_starts_at \
+        else dt.datetime.combine(observation.observed_on, dt.time(8, 0))
+    fields = ActivityFields(title=str(_l("Classroom observation")), method=Method.OBSERVATION_FEEDBACK.value,
+                            starts_at=starts, ends_at=starts + dt.timedelta(minutes=50))
+    return record_activity(observation.community, fields, actor=actor,
+                           present=[observation.observer_id, observation.observed_id])
+
+
+def reopen(observation: Observation, reason: str, *, actor: User) -> None:
+    """Open a finalized observation again (its observer or an admin), with the reason in the trail."""
+    if not can(actor, "reopen", observation):
+        raise NotAllowed(str(_l("Only the observer or a site admin reopens an observation.")))
+    reason = checked_line(reason, "reason", 500)
+    observation.status = ObservationStatus.SHARED.value
+    observation.finalized_at = None
+    _touch(observation)
+    record_event(actor, "observation.reopened", observation, observation.community, reason=reason)
+
+
+def set_shared(observation: Observation, shared: bool, *, actor: User) -> None:
+    """Let the conveners read the observation's content (either of the two, once it is no longer a draft)."""
+    if not can(actor, "share", observation):
+        raise NotAllowed(str(_l("Either of the two shares the observation, once it is no longer a draft.")))
+    observation.shared = shared
+    _touch(observation)
+
+
+def trash(observation: Observation, *, actor: User) -> None:
+    """Move a draft to the trash (its observer brings it back with restore())."""
+    if not can(actor, "delete", observation):
+        raise NotAllowed(str(_l("Only the observer moves a draft to the trash.")))
+    observation.deleted_at = utcnow()
+    record_event(actor, "observation.trashed", observation, observation.community)
+
+
+def restore(observation: Observation, *, actor: User) -> None:
+    """Take an observation out of the trash."""
+    if not can(actor, "restore", observation):
+        raise NotAllowed(str(_l("Only the observer restores an observation.")))
+    observation.deleted_at = None
+    record_event(actor, "observation.restored", observation, observation.community)
+
+
+# --- notes ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class NoteFields:
+    """A note as the device sent it: its idempotency key, the lesson's minute, the text, maybe a rubric row."""
+
+    client_key: str
+    text: str = ""
+    minute: int | None = None
+    row_key: str = ""
+    typed_at: dt.datetime | None = None
+
+
+def minute_of(observation: Observation, moment: dt.datetime) -> int:
+    """The minute of the lesson at `moment` (0 before the start, or when no start was given)."""
+    if observation.lesson_starts_at is None:
+        return 0
+    minutes = int((moment - observation.lesson_starts_at).total_seconds() // 60)
+    return max(0, min(minutes, MAX_MINUTE))
+
+
+def add_note(observation: Observation, fields: NoteFields, *, actor: User, photo: Any = None
+             ) -> tuple[ObservationNote, bool]:
+    """Store a note once per (observation, client key): a repeat answers the stored note (and False).
+
+    `photo` is a StoredFile core/storage checked and re-encoded. Two sends of the same note racing each other
+    both end with the one row (the loser's insert meets the unique constraint and reads the winner's)."""
+    if not can(actor, "add_note", observation):
+        raise NotAllowed(str(_l("Only the observer takes notes, until the observation is finalized.")))
+    key = clean_line(fields.client_key)
+    if not key or len(key) > MAX_KEY:
+        raise ValidationError(str(_l("The note has no valid key: reload the page and send it again.")),
+                              field="client_key")
+    found = _note_by_key(observation, key)
+    if found is not None:
+        return found, False
+    checks = Checks()
+    with checks:
+        text = checked_text(fields.text, "text", MAX_NOTE)
+        if not text.strip() and photo is None:
+            raise ValidationError(str(_l("Write a note or add a photo.")), field="text")
+    with checks:
+        row_key = clean_line(fields.row_key)
+        if row_key and row_key not in {row["key"] for row in observation.form.rows}:
+            raise ValidationError(str(_l("Choose one of the form's rows.")), field="row_key")
+    with checks:
+        minute = fields.minute
+        if minute is None:
+            minute = minute_of(observation, fields.typed_at or utcnow())
+        if not 0 <= minute <= MAX_MINUTE:
+            raise ValidationError(str(_l("Give the minute of the lesson, from 0 to %(count)d.", count=MAX_MINUTE)),
+                                  field="minute")
+    with checks:
+        if photo is not None and not photo.media_type.startswith("image/"):
+            raise ValidationError(str(_l("Add a photo (JPEG, PNG, GIF or WebP).")), field="photo")
+    checks.done()
+    typed_at = fields.typed_at if fields.typed_at and abs(fields.typed_at - utcnow()) < dt.timedelta(days=30) \
+        else None
+    note = ObservationNote(observation_id=observation.id, client_key=key, minute=minute, row_key=row_key, text=text,
+                           photo_blob_id=photo.blob.id if photo is not None else None, author_id=actor.id,
+                           typed_at=typed_at)
+    try:
+        with db.session.begin_nested():
+            db.session.add(note)
+            db.session.flush()
+    except IntegrityError:
+        found = _note_by_key(observation, key)
+        if found is None:
+            raise
+        return found, False
+    return note, True
+
+
+def _note_by_key(observation: Observation, key: str) -> ObservationNote | None:
+    return db.session.scalar(select(ObservationNote).where(
+        ObservationNote.observation_id == observation.id, ObservationNote.client_key == key))
+
+
+def notes_of(observation: Observation) -> list[ObservationNote]:
+    """The notes of an observation in the lesson's order (minute, then as typed)."""
+    return list(db.session.scalars(select(ObservationNote).where(ObservationNote.observation_id == observation.id)
+                                   .order_by(ObservationNote.minute, ObservationNote.id)))
+
+
+def trail_of(observation: Observation) -> list[tuple[AuditEvent, str]]:
+    """The observation's trail: shared, finalized, reopened (with the reason), trashed, restored; by whom."""
+    events = list(db.session.execute(
+        select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_type == "Observation", AuditEvent.subject_id == observation.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)))
+    return [(event, name or "") for event, name in events]
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One observation as a list shows it: the date, the two people and the status always; the content only
+    where the reader may read it."""
+
+    id: int
+    observed_on: dt.date
+    status: str
+    shared: bool
+    live: bool
+    observer: str
+    observed: str
+    readable: bool
+    subject: str
+    focus: str
+    note_count: int
+    pairing_id: int | None
+    public_lesson_id: int | None
+
+
+def list_observations(community: Community, user: User, *, pairing_id: int | None = None,
+                      trashed: bool = False) -> list[ObservationRow]:
+    """The observations of `community` the person sees (view scope), newest first, in one query; the subject
+    and focus are read only where the read scope allows."""
+    observer, observed = aliased(User), aliased(User)
+    readable = case((scope(user, "read", Observation), True), else_=False)
+    notes = (select(func.count(ObservationNote.id)).where(ObservationNote.observation_id == Observation.id)
+             .correlate(Observation).scalar_subquery())
+    query = (select(Observation.id, Observation.observed_on, Observation.status, Observation.shared,
+                    Observation.deleted_at, observer.display_name, observed.display_name, readable,
+                    Observation.subject, Observation.focus, notes, Observation.pairing_id,
+                    Observation.public_lesson_id)
+             .join(observer, observer.id == Observation.observer_id)
+             .join(observed, observed.id == Observation.observed_id)
+             .where(Observation.community_id == community.id, scope(user, "view", Observation)))
+    if trashed:
+        query = query.where(~Observation.live, Observation.observer_id == user.id)
+    else:
+        query = query.where(Observation.live)
+    if pairing_id is not None:
+        query = query.where(Observation.pairing_id == pairing_id)
+    rows = []
+    for (id_, day, status, shared, deleted_at, observer_name, observed_name, can_read, subject, focus, count,
+         pairing, lesson) in db.session.execute(query.order_by(Observation.observed_on.desc(), Observation.id.desc())
+                                               .limit(500)):
+        can_read = bool(can_read)
+        rows.append(ObservationRow(id_, day, status, bool(shared), deleted_at is None, observer_name, observed_name,
+                                   can_read, subject if can_read else "", focus if can_read else "", count or 0,
+                                   pairing, lesson))
+    return rows
