@@ -16,8 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from workspace.activities.models import Activity, Method
-from workspace.activities.services import feedback_summary
-from workspace.activities.services._common import to_local
+from workspace.activities.services import feedback_summary, to_local
 from workspace.activities.services.checks import ActivityFields, check_times
 from workspace.activities.services.feedback import FeedbackSummary
 from workspace.activities.services.planning import (
