@@ -188,3 +188,42 @@ def log_in_zh(page: Any, user: dict[str, Any]) -> None:
     page.locator("#login input[name=password]").fill(user["password"])
     page.locator("#login button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_the_mentors_home_shows_each_new_teacher_and_what_is_overdue(new_context, data: Data, live_app: Flask,
+                                                                     console: ConsoleLog, tmp_path) -> None:
+    """The mentor's home (/mentoring/): the new teacher's card with its figures and the overdue milestones, made
+    by the services as a convener would pair them; on a laptop and on a phone."""
+    convener, mentor = data.user(name="陳召集人"), data.user(name="王導師")
+    mentees = [data.user(name="林新進"), data.user(name="張新進")]
+    community = data.community(convener, name="新進教師輔導社群")
+    data.member(community, mentor, "mentor")
+    for mentee in mentees:
+        data.member(community, mentee, "member")
+    today = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])).date()
+
+    def pair() -> None:
+        from workspace.auth.models import User
+        from workspace.communities.models import Community
+        from workspace.extensions import db
+        from workspace.mentoring.services import pairings
+
+        pairings.create_pairings(db.session.get(Community, community["id"]), mentor["id"],
+                                 [mentee["id"] for mentee in mentees], today - dt.timedelta(days=45), None,
+                                 db.session.get(User, convener["id"]))
+
+    data._run(pair)
+    context = new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, mentor)
+    page.goto("/mentoring/")
+    expect(page.get_by_role("heading", name="My new teachers")).to_be_visible()
+    for mentee in mentees:
+        expect(page.get_by_text(mentee["name"]).first).to_be_visible()
+    expect(page.get_by_text("Overdue").first).to_be_visible()  # the first meeting was due within two weeks
+    no_problems(console)
+    page.screenshot(path=str(screenshots_folder(tmp_path) / "mentoring-home.png"), full_page=True)
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(phone, mentor)
+    phone.goto("/mentoring/")
+    fits(phone, "the mentor's home on a phone")
