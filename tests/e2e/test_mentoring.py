@@ -156,6 +156,10 @@ def test_an_observation_on_a_tablet_survives_a_dropped_connection(new_context, d
     convener.goto(f"/c/{slug}/mentoring/observations/{observation_id}")
     expect(convener.locator("#observation-private")).to_be_visible()
     assert "第三組" not in convener.content() and "下次提問" not in convener.content()
+    convener.goto(f"/c/{slug}/mentoring/")  # the overview counts it, and shows nothing of it
+    overview = convener.locator("[data-label='Observations this semester']").first
+    expect(overview).to_have_text("1")
+    assert "第三組" not in convener.content() and "提問是否" not in convener.content()
     no_problems(console)
 
 
