@@ -29,7 +29,7 @@ from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
-KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment")
+KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "observation")
 MAX_TITLE = 200
 MAX_EXCERPT = 300
 MAX_PATH = 500
@@ -45,6 +45,8 @@ MESSAGES = {
     "assigned": N_("%(actor)s assigned you the section “%(title)s”"),
     "reflection": N_("%(actor)s wrote a reflection on “%(title)s”"),
     "comment": N_("%(actor)s commented on “%(title)s”"),
+    "paired": N_("%(actor)s paired you for mentoring: “%(title)s”"),
+    "observation": N_("%(actor)s shared an observation with you: “%(title)s”"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Which setting lets a kind be emailed; kinds not named here are never emailed.

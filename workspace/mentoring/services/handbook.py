@@ -22,6 +22,7 @@ from workspace.core.permissions import can
 from workspace.core.text import checked_text, render_markdown
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, HandbookSection, MilestoneKind, Pairing, PairingStatus
+from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.terms import school_year_period, semester_number, semester_of
 
@@ -123,8 +124,11 @@ def save_comment(section: HandbookSection, comment: str | None, *, actor: Any, b
     if (section.comment or "") != (base_comment or "").replace("\r\n", "\n"):
         raise Conflict(str(_l("Someone changed this comment while you were writing. Nothing was saved; your text "
                               "is kept below.")), field="comment")
+    first = not section.comment
     section.comment, section.comment_html = text, str(render_markdown(text))
     section.updated_at = utcnow()
+    if first and text:
+        notices.handbook_commented(section, section_title(section), actor)
     return section
 
 

@@ -38,6 +38,7 @@ from workspace.mentoring.models import (
     Pairing,
     PublicLesson,
 )
+from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.rubrics import check_ratings, default_form
 
@@ -233,8 +234,11 @@ def reflect(observation: Observation, reflection: str, *, actor: User) -> None:
     if not can(actor, "reflect", observation):
         raise NotAllowed(str(_l("Only the observed teacher writes the reflection, once the observation is "
                                 "shared with them.")))
+    first = not observation.reflection
     observation.reflection = checked_text(reflection, "reflection", MAX_TEXT)
     _touch(observation)
+    if first and observation.reflection:
+        notices.reflection_written(observation, actor)
 
 
 def share_with_observed(observation: Observation, *, actor: User) -> None:
@@ -244,6 +248,7 @@ def share_with_observed(observation: Observation, *, actor: User) -> None:
     observation.status = ObservationStatus.SHARED.value
     _touch(observation)
     record_event(actor, "observation.shared_with_observed", observation, observation.community)
+    notices.observation_shared(observation, actor)
 
 
 def finalize(observation: Observation, *, actor: User) -> None:

@@ -25,6 +25,7 @@ from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import local_day
 from workspace.extensions import db
 from workspace.mentoring.models import MentoringSettings, Milestone, MilestoneKind, Owner, Pairing, PairingStatus
+from workspace.mentoring.services import notices
 
 DEFAULT_TERM_MONTHS = 24  # 師徒結對: two years
 MAX_TERM_MONTHS = 120
@@ -176,6 +177,7 @@ def create_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[
         copy_milestones(pairing, settings.milestones)
         db.session.flush()
         record_event(actor, "pairing.created", pairing, community, user_id=mentee_id, name=names.get(mentor_id))
+        notices.paired(pairing, actor)
         made.append(pairing)
     return made
 
@@ -232,6 +234,7 @@ def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, r
     record_event(actor, "pairing.repaired", new, pairing.community, user_id=pairing.mentee_id,
                  name=_names(mentor_id).get(mentor_id), replaces=pairing.id)
     db.session.flush()
+    notices.paired(new, actor)
     return new
 
 

@@ -1,0 +1,63 @@
+"""What mentoring tells the pair through the notifications area: a new pairing, an observation shared with the
+observed teacher, the reflection written on it, the mentor's comment on the handbook.
+
+A notice names the record (the two people, an observation's day, a handbook section) and opens its page; it
+never carries what the pair wrote (no excerpt), so the notifications list and any e-mail stay as private as
+the pages they open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+
+from workspace.auth.models import User
+from workspace.extensions import db
+from workspace.mentoring.models import HandbookSection, Observation, Pairing
+from workspace.notifications import services as notifications
+
+
+def _people(*user_ids: int) -> list[User]:
+    return [user for user in (db.session.get(User, user_id) for user_id in user_ids) if user is not None]
+
+
+def paired(pairing: Pairing, actor: Any) -> None:
+    """Tell the mentor and the new teacher that the convener paired them."""
+    people = _people(pairing.mentor_id, pairing.mentee_id)
+    names = {user.id: user.display_name for user in people}
+    title = f"{names.get(pairing.mentor_id, '')} · {names.get(pairing.mentee_id, '')}"
+    notifications.notify(people, "paired", actor=actor, community=pairing.community, subject_type="pairing",
+                         subject_id=pairing.id, title=title, excerpt="",
+                         path=f"/c/{pairing.community.slug}/mentoring/pairings/{pairing.id}")
+
+
+def _observation_title(observation: Observation) -> str:
+    return gettext("Observation of %(day)s", day=observation.observed_on.isoformat())
+
+
+def _observation_path(observation: Observation) -> str:
+    return f"/c/{observation.community.slug}/mentoring/observations/{observation.id}"
+
+
+def observation_shared(observation: Observation, actor: Any) -> None:
+    """Tell the observed teacher that the observer shared the observation with them (to read and reflect on)."""
+    notifications.notify(_people(observation.observed_id), "observation", actor=actor,
+                         community=observation.community, subject_type="observation", subject_id=observation.id,
+                         title=_observation_title(observation), excerpt="", path=_observation_path(observation))
+
+
+def reflection_written(observation: Observation, actor: Any) -> None:
+    """Tell the observer that the observed teacher wrote their reflection."""
+    notifications.notify(_people(observation.observer_id), "reflection", actor=actor,
+                         community=observation.community, subject_type="observation", subject_id=observation.id,
+                         title=_observation_title(observation), excerpt="", path=_observation_path(observation))
+
+
+def handbook_commented(section: HandbookSection, title: str, actor: Any) -> None:
+    """Tell the new teacher that their mentor commented on a section of their handbook (`title`: its name)."""
+    handbook = section.handbook
+    notifications.notify(_people(handbook.teacher_id), "comment", actor=actor, community=handbook.community,
+                         subject_type="handbook", subject_id=handbook.id, title=title, excerpt="",
+                         path=f"/c/{handbook.community.slug}/mentoring/handbooks/{handbook.teacher_id}/"
+                              f"{handbook.school_year}#handbook-{section.key}")
