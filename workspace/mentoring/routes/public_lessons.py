@@ -15,6 +15,7 @@ from workspace.communities.access import load_community
 from workspace.core.errors import DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page
+from workspace.core.permissions import require
 from workspace.extensions import db
 from workspace.mentoring.forms.public_lessons import CancelLessonForm, LessonForm
 from workspace.mentoring.models import PublicLesson
@@ -61,8 +62,7 @@ def public_lessons(slug: str):
 def new_public_lesson(slug: str):
     """The form to schedule a public lesson (a new teacher for themselves; a convener for a member)."""
     community = load_community(slug, "use_mentoring")
-    if not services.may_schedule(community, current_user):
-        abort(403)
+    require(services.may_schedule(community, current_user))
     form = LessonForm(formdata=None)
     _choices(form, community)
     if len(form.teacher_id.choices) == 1:
@@ -74,8 +74,7 @@ def new_public_lesson(slug: str):
 def schedule_public_lesson(slug: str):
     """Schedule a public lesson: it is recorded as a community activity, its plan linked."""
     community = load_community(slug, "use_mentoring")
-    if not services.may_schedule(community, current_user):
-        abort(403)
+    require(services.may_schedule(community, current_user))
     form = LessonForm()
     _choices(form, community)
     if validate_all(form, lambda: services.check_lesson(community, form.fields(), actor=current_user)):
