@@ -59,6 +59,8 @@ NOT_PAGES = {
     "compliance.live": "the compliance panel's poll (a fragment)",
     "compliance.receipt": "an expense's receipt",
     "compliance.deliverable_file": "a deliverable's file",
+    "mentoring.handbook_export": "a Word file",
+    "mentoring.note_photo": "an observation note's photo",
 }
 
 # The innermost elements whose right edge passes `limit`: where a page's sideways scrolling comes from.

@@ -220,6 +220,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
     # marker), an expense with its receipt and one kept not claimable, a book, a deliverable with its file, a
     # waiver with its long reason, a submission returned with a comment and answered, an appraisal.
     compliance_ids = _compliance(community, convener, admin, user(reviewer_), now.date(), past)
+    mentoring_ids = _mentoring(community, convener, members["王美玲"], members["張家豪"], now.date())
 
     # What people receive by link.
     reset_token = auth.create_password_reset(user(stranger_), actor=admin)
@@ -234,7 +235,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "slug": slug, "activity_id": past.id, "evidence_id": evidence.id, "thread_id": thread.id,
         "post_id": second.id, "attachment_id": attachment.id, "plan_id": doc.id, "section_id": section.id,
         "lesson_id": lesson.id, "template_id": template.id, "resource_id": text.id, "school_id": school.id,
-        "user_id": english.id, **compliance_ids,
+        "user_id": english.id, **compliance_ids, **mentoring_ids,
     }
     by_endpoint = {
         "communities.show_invitation": {"token": invitation.token},
@@ -250,6 +251,9 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "activities.sign_in_page": {"activity_id": running.id},
         "communities.exchange": {"slug": urc_slug},
         "communities.edit_exchanged_teacher": {"slug": urc_slug, "teacher_id": exchanged.id},
+        # `lesson_id` is the plans' lesson taught; a public lesson has its own.
+        "mentoring.public_lesson": {"lesson_id": mentoring_ids["public_lesson_id"]},
+        "mentoring.edit_public_lesson": {"lesson_id": mentoring_ids["public_lesson_id"]},
     }
     queries = {
         "activities.sign_in_page": "t=" + activities.sign_in_token(running),
@@ -303,3 +307,50 @@ def _compliance(community: Any, convener: Any, admin: Any, reviewer: Any, today:
 
 
 __all__ = ["PASSWORD", "World", "build_world"]
+
+
+def _mentoring(community: Any, convener: Any, mentor: Any, mentee: Any, today: dt.date) -> dict[str, int]:
+    """A pairing in its second month with a meeting log and its next steps, a goal, an observation shared with
+    the conveners (notes, a photo, ratings), the community's own observation form, a public lesson to come and
+    the new teacher's handbook begun: every mentoring page has something to show."""
+    from workspace.core.storage import store_upload
+    from workspace.mentoring.models import Owner
+    from workspace.mentoring.services import goals, handbook, logs, observations, pairings, public_lessons, rubrics
+    from workspace.mentoring.services.terms import school_year_of
+
+    (pairing,) = pairings.create_pairings(community, mentor.id, [mentee.id], today - dt.timedelta(days=40), None,
+                                          convener)
+    log = logs.create_log(pairing, logs.LogFields(
+        held_on=today - dt.timedelta(days=30), duration_minutes=50, topics=f"班級經營與{LONG_WORD}",
+        notes=f"談了座位安排與分組；參考資料：{LONG_URL}", private_notes="下次多給實例",
+        next_steps=[(f"整理班級常規清單 {LONG_WORD}", Owner.MENTEE.value), ("分享教學簡報", Owner.MENTOR.value)],
+        as_activity=True), actor=mentor)
+    goal = goals.create_goal(pairing, goals.GoalFields(title=f"提問引導學生說出想法 {LONG_WORD}",
+                                                       success_criteria="觀課時至少三次由學生解釋做法",
+                                                       due_on=today + dt.timedelta(days=60)), actor=mentee)
+    form = rubrics.create_form(community, rubrics.FormFields(
+        "跨校公開授課觀課紀錄表（Interdisciplinary Observation Protocol）",
+        [{"key": "design", "label": "教學設計", "hint": LONG_WORD}],
+        [{"value": 1, "label": "待加強"}, {"value": 2, "label": "良好"}]), actor=convener)
+    observation = observations.create_observation(community, observations.PlanFields(
+        observed_id=mentee.id, observed_on=today - dt.timedelta(days=20), lesson_starts_at=dt.time(10, 10),
+        subject="數學 五年三班", focus=f"提問後的等待時間 {LONG_WORD}", form_id=rubrics.default_form().id,
+        pairing_id=pairing.id), actor=mentor)
+    note, _created = observations.add_note(
+        observation, observations.NoteFields(client_key=uuid.uuid4().hex, text=f"學生分組討論 {LONG_URL}", minute=12,
+                                             row_key="teaching"), actor=mentor,
+        photo=store_upload(io.BytesIO(PHOTO), "板書.png"))
+    observations.set_ratings(observation, {"design": 3, "teaching": 2}, actor=mentor)
+    observations.update_feedback(observation, "情境設計貼近生活", f"多留等待時間 {LONG_WORD}", actor=mentor)
+    observations.share_with_observed(observation, actor=mentor)
+    observations.set_shared(observation, True, actor=mentor)
+    lesson = public_lessons.schedule_lesson(community, public_lessons.LessonFields(
+        teacher_id=mentee.id, topic=f"分數的大小比較 {LONG_WORD}", day=today + dt.timedelta(days=14),
+        starts=dt.time(10, 10), ends=dt.time(10, 50), subject="數學", place="五年三班教室"), actor=mentee)
+    year = school_year_of(today)
+    book = handbook.open_handbook(community, mentee.id, year, actor=mentee)
+    strengths = next(section for section in book.sections if section.key == "strengths")
+    handbook.save_section(strengths, f"和學生的關係好 {LONG_WORD}", actor=mentee, base_version=strengths.version)
+    return {"pairing_id": pairing.id, "log_id": log.id, "goal_id": goal.id, "observation_id": observation.id,
+            "note_id": note.id, "form_id": form.id, "public_lesson_id": lesson.id, "teacher_id": mentee.id,
+            "school_year": year}
