@@ -30,12 +30,11 @@ import re
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench import run as page_bench
+from bench.run import after_writes
 from bench.seed import bench_env, seed
 
 TARGET = page_bench.TARGET_RATIO
@@ -86,27 +85,6 @@ class Writer:
             db.engine.dispose()
 
 
-def after_writes(port: int, label: str, path: str, headers: dict[str, str], write: Callable[[int], None],
-                 count: int) -> page_bench.Result:
-    """Time `count` GETs, each the first view after a write (made before it, outside the timed part)."""
-    result = page_bench.Result(label)
-    conn = http.client.HTTPConnection(page_bench.HOST, port, timeout=120)
-    try:
-        for number in range(count):
-            write(number)
-            started = time.perf_counter()
-            status, _headers, _body = page_bench.request(conn, "GET", path, headers)
-            elapsed = time.perf_counter() - started
-            if status == 200:
-                result.latencies.append(elapsed)
-            else:
-                result.errors.append(f"HTTP {status}")
-            result.seconds += elapsed
-    finally:
-        conn.close()
-    return result
-
-
 def measure_http(env: dict[str, str], email: str, password: str, seeded: Any, writer: Writer) -> bool:
     """Serve the database; the cached views in alternating rounds, then the first views after a write."""
     port = page_bench.free_port()
@@ -142,9 +120,9 @@ def measure_http(env: dict[str, str], email: str, password: str, seeded: Any, wr
         fresh = [
             after_writes(port, "/healthz (after a write)", "/healthz", {}, lambda _n: writer.write(1), WRITES),
             after_writes(port, f"panel after a write in it {panel}", panel, cookie, lambda _n: writer.write(1),
-                         WRITES),
+             WRITES),
             after_writes(port, f"reviewers' table after a write {table}", table, cookie,
-                         lambda n: writer.write(communities[n % len(communities)]), WRITES)]
+             lambda n: writer.write(communities[n % len(communities)]), WRITES)]
         for result in fresh:
             mean = statistics.fmean(result.latencies) if result.latencies else float("nan")
             print(f"  {result.path}: mean {mean * 1000:.1f} ms, p95 {result.quantile_ms(0.95):.1f} ms")

@@ -19,17 +19,15 @@ skips it).
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import os
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench import run as page_bench
+from bench.run import after_writes
 from bench.seed import bench_env, seed
 
 TARGET = page_bench.TARGET_RATIO
@@ -67,27 +65,6 @@ class Writer:
             db.engine.dispose()
 
 
-def after_writes(port: int, label: str, path: str, headers: dict[str, str], write: Callable[[int], None],
-                 count: int) -> page_bench.Result:
-    """Time `count` GETs, each the first view after a write (made before it, outside the timed part)."""
-    result = page_bench.Result(label)
-    conn = http.client.HTTPConnection(page_bench.HOST, port, timeout=120)
-    try:
-        for number in range(count):
-            write(number)
-            started = time.perf_counter()
-            status, _headers, _body = page_bench.request(conn, "GET", path, headers)
-            elapsed = time.perf_counter() - started
-            if status == 200:
-                result.latencies.append(elapsed)
-            else:
-                result.errors.append(f"HTTP {status}")
-            result.seconds += elapsed
-    finally:
-        conn.close()
-    return result
-
-
 def measure_http(env: dict[str, str], email: str, password: str, seeded: Any, writer: Writer) -> bool:
     """Serve the database; time each page on its first view after a write, one request at a time."""
     port = page_bench.free_port()
@@ -104,7 +81,7 @@ def measure_http(env: dict[str, str], email: str, password: str, seeded: Any, wr
             after_writes(port, "/healthz (after a write)", "/healthz", {}, write, WRITES),
             after_writes(port, f"overview, page 1 of 8 {overview}", overview, cookie, write, WRITES),
             after_writes(port, f"overview, page 8 of 8 {overview}?page=8", overview + "?page=8", cookie, write,
-                         WRITES),
+             WRITES),
             after_writes(port, "mentor's home, 12 mentees /mentoring/", "/mentoring/", cookie, write, WRITES)]
         for result in fresh:
             mean = statistics.fmean(result.latencies) if result.latencies else float("nan")

@@ -210,6 +210,27 @@ def drive(port: int, path: str, headers: dict[str, str], count: int, concurrency
     return result
 
 
+def after_writes(port: int, label: str, path: str, headers: dict[str, str], write: Callable[[int], None],
+                 count: int) -> Result:
+    """Time `count` GETs, each the first view after a write (made before it, outside the timed part)."""
+    result = Result(label)
+    conn = http.client.HTTPConnection(HOST, port, timeout=120)
+    try:
+        for number in range(count):
+            write(number)
+            started = time.perf_counter()
+            status, _headers, _body = request(conn, "GET", path, headers)
+            elapsed = time.perf_counter() - started
+            if status == 200:
+                result.latencies.append(elapsed)
+            else:
+                result.errors.append(f"HTTP {status}")
+            result.seconds += elapsed
+    finally:
+        conn.close()
+    return result
+
+
 def machine() -> str:
     """Describe where the figures come from."""
     return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {platform.machine()}, "
