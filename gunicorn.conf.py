@@ -9,6 +9,8 @@ Read from the same environment variables as the app. Two choices matter for safe
 """
 
 import os
+import subprocess
+import sys
 
 from workspace.config import _bool as flag
 
@@ -17,3 +19,27 @@ workers = int(os.environ.get("WORKERS") or 2)
 threads = int(os.environ.get("THREADS") or 4)
 forwarded_allow_ips = (os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1") if flag("BEHIND_PROXY", False) else ""
 accesslog = "-" if flag("ACCESS_LOG", False) else None
+
+# The job queue's consumer (background exports, notification emails, emptying the trash) runs beside the web server,
+# so `make run` is all a school starts. JOBS_WORKER=0 leaves it out (a deployment that runs `huey_consumer
+# workspace.tasks.huey` as its own service, or several web servers sharing one Redis queue with one consumer).
+_consumer = None
+
+
+def on_starting(server):
+    global _consumer
+    if not flag("JOBS_WORKER", True) or flag("JOBS_IMMEDIATE", False):
+        return
+    command = [sys.executable, "-m", "huey.bin.huey_consumer", "workspace.tasks.huey",
+               "--workers", os.environ.get("JOBS_WORKERS") or "2", "--worker-type", "thread",
+               "--quiet", "--flush-locks"]
+    _consumer = subprocess.Popen(command)  # noqa: S603 - our own interpreter and module, no outside input
+
+
+def on_exit(server):
+    if _consumer is not None and _consumer.poll() is None:
+        _consumer.terminate()
+        try:
+            _consumer.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            _consumer.kill()

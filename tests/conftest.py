@@ -14,6 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+# Background jobs run at once, in the test's own process and app context (the queue lives in memory): set before
+# workspace.core.jobs makes its queue, so no queue file is made either.
+os.environ.setdefault("JOBS_IMMEDIATE", "1")
+
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, text

@@ -52,7 +52,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     templating.install(app)
 
     from workspace import cli
+    from workspace.core import jobs
 
+    jobs.configure(app)
     cli.register(app)
     return app
 
@@ -103,6 +105,7 @@ def _register_areas(app: Flask) -> None:
     from workspace.compliance.routes import bp as compliance_bp
     from workspace.core.routes import bp as core_bp
     from workspace.discussions.routes import bp as discussions_bp
+    from workspace.exports.routes import bp as exports_bp
     from workspace.mentoring.routes import bp as mentoring_bp
     from workspace.notifications.routes import bp as notifications_bp
     from workspace.plans.routes import bp as plans_bp
@@ -110,7 +113,7 @@ def _register_areas(app: Flask) -> None:
     from workspace.search.routes import bp as search_bp
 
     for blueprint in (core_bp, auth_bp, communities_bp, resources_bp, discussions_bp, activities_bp, plans_bp,
-                      mentoring_bp, compliance_bp, notifications_bp, search_bp, admin_bp):
+                      mentoring_bp, compliance_bp, exports_bp, notifications_bp, search_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     # Models every area reads must be imported before the mapper configures; the cache module

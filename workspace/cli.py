@@ -6,16 +6,12 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from workspace import demo
-from workspace.auth.services import create_admin, purge_sessions
-from workspace.auth.throttle import purge_attempts
+from workspace import demo, tasks
+from workspace.auth.services import create_admin
 from workspace.compliance import services as compliance
 from workspace.core.backup import make_backup, restore_backup
-from workspace.core.database import reads_first
 from workspace.core.errors import DomainError
 from workspace.extensions import db
-from workspace.notifications.services import send_pending_emails
-from workspace.resources.services import purge_expired_trash
 
 
 @click.command("create-admin")
@@ -87,24 +83,19 @@ def restore_command(path: str, yes: bool) -> None:
 @with_appcontext
 def purge_trash_command() -> None:
     """Delete for good what has been in a trash for more than 30 days, ended or expired logins, and login attempts
-    the throttle no longer counts (run it daily, e.g. from cron)."""
-    count = purge_expired_trash()
-    logins = purge_sessions()
-    attempts = purge_attempts()
-    db.session.commit()
-    click.echo(f"Deleted for good: {count}")
-    click.echo(f"Ended or expired logins removed: {logins}")
-    click.echo(f"Old login attempts removed: {attempts}")
+    the throttle no longer counts (the job queue runs it nightly; this is for cron or by hand)."""
+    purged = tasks.purge_trash()
+    click.echo(f"Deleted for good: {purged.trashed}")
+    click.echo(f"Ended or expired logins removed: {purged.logins}")
+    click.echo(f"Old login attempts removed: {purged.attempts}")
 
 
 @click.command("send-notifications")
 @with_appcontext
 def send_notifications_command() -> None:
-    """Email each person their pending notifications in one message (run it every few minutes from cron)."""
-    # Reading first: the write lock is taken only to mark an email sent, never while a mail server answers.
-    with reads_first():
-        count = send_pending_emails(after_each=db.session.commit)  # each email's state is saved as it goes
-        db.session.commit()
+    """Email each person their pending notifications in one message (the job queue runs it every five minutes;
+    this is for cron or by hand)."""
+    count = tasks.send_notifications()
     click.echo(f"Notification emails sent: {count}")
 
 

@@ -100,6 +100,7 @@ def load_config() -> dict[str, Any]:
         # The form around the file (boundary, fields) needs room too: a video of exactly the limit must pass.
         "MAX_CONTENT_LENGTH": (max(max_upload_mb, _int("MAX_VIDEO_UPLOAD_MB", 500)) + 1) * 1024 * 1024,
         "REDIS_URL": redis_url,
+        "JOBS_IMMEDIATE": _bool("JOBS_IMMEDIATE", False),  # run background jobs at once, in the caller (tests)
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAIL_SERVER": mail_server,

@@ -29,7 +29,9 @@ ACTION = re.compile(r'"((?:community|membership|invitation|resource|discussions|
 SITE_EVENTS = {"school.saved": "%(school)s", "reviewer_scope.granted": "%(user)s",
                "reviewer_scope.revoked": "%(user)s", "school.domain_added": "%(school)s",
                "school.domain_removed": "%(school)s", "program.created": "%(name)s", "program.changed": "%(name)s",
-               "program.archived": "%(name)s", "program.unarchived": "%(name)s"}
+               "program.archived": "%(name)s", "program.unarchived": "%(name)s",
+               "template.uploaded": "%(name)s", "template.trashed": "%(name)s", "template.restored": "%(name)s",
+               "export.review_summary": "%(document)s"}
 
 
 def recorded_actions() -> set[str]:

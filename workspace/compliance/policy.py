@@ -32,8 +32,11 @@ def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
     open_ = community.archived_at is None and enrollment.withdrawn_at is None
     if action == "view":
         return admin or role in CONTRIBUTORS or reviewer
-    if action in {"manage_budget", "submit"}:  # expenses, receipts, book list, deliverables; handing it in
+    if action in {"manage_budget", "submit", "write_report"}:  # expenses, receipts, book list, deliverables;
+        # handing it in; the results report's own texts (preface, change in school culture)
         return open_ and (admin or role in MANAGERS)
+    if action == "export":  # the report, ledgers, evidence pack and frozen files: the records in full
+        return admin or role in MANAGERS or reviewer
     if action == "withdraw":  # the convener takes the community out of the program (kept, judged no more)
         return open_ and (admin or role in MANAGERS)
     if action == "edit_amount":  # until it is confirmed; then only the one who confirms changes it

@@ -691,6 +691,27 @@ def _place(temp: Path, sha256: str, size: int, media_type: str) -> tuple[Blob, b
     return _record(sha256, size, media_type)
 
 
+def build_file(suffix: str = ".part") -> Path:
+    """A new empty temporary file in the store's own temp folder, for a file the app builds (an export): once
+    written, `store_built` moves it into the store with a rename, so a large file is never on disk twice."""
+    fd, path = _new_temp_file(suffix)
+    os.close(fd)
+    return path
+
+
+def store_built(source: bytes | Path, media_type: str) -> Blob:
+    """Keep a file the app built (not an upload: nothing to sniff) as a blob: bytes are written to a temp file,
+    a path from `build_file` is moved (the caller's file is gone afterwards). Returns the blob (new or existing)."""
+    if isinstance(source, bytes):
+        temp = build_file()
+        temp.write_bytes(source)
+    else:
+        temp = source
+    sha256, size = _hash_file(temp)
+    blob, _is_new = _place(temp, sha256, size, media_type)
+    return blob
+
+
 def _read_head(stream: BinaryIO) -> bytes:
     # read() may return less than asked (sockets, pipes): gather until HEAD_SIZE or the end.
     parts: list[bytes] = []

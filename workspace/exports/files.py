@@ -1,0 +1,52 @@
+"""What every export builder hands back, and the few things they all share: the file (bytes, or a temporary file
+for a large one), the progress callback, the export languages and the file name in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workspace.core.storage import clean_filename
+
+LANGUAGES = ("zh_Hant", "zh_Hans", "en")  # what a report, a ledger or a plan may be written in
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
+ZIP = "application/zip"
+
+Progress = Callable[[int, int, str], None]
+"""Called by a long builder as it goes: (steps done, steps in all, what it is doing: a code such as `photos`)."""
+
+
+def no_progress(_done: int, _total: int, _step: str) -> None:
+    """The progress callback of a build nobody watches (a download answered at once)."""
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A built export: its name in the reader's language, its media type, and its bytes or (for a large file) a
+    temporary file from `core.storage.build_file` that whoever keeps it moves into the store."""
+
+    filename: str
+    media_type: str
+    data: bytes | None = None
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.path is None):
+            raise ValueError("an ExportFile holds either bytes or a path")
+
+
+def export_filename(*parts: str, day: dt.date | None = None, extension: str) -> str:
+    """`成果報告-五年級數學社群-2027-06-30.docx`: the parts that are not blank, the day, cleaned for every system."""
+    words = [part.strip() for part in parts if part and part.strip()]
+    if day is not None:
+        words.append(day.isoformat())
+    return clean_filename("-".join(words) + "." + extension.lstrip("."))
+
+
+def language_or_default(value: str | None, default: str = "zh_Hant") -> str:
+    """One of LANGUAGES: `value` when it is one, else the default (an unknown ?lang= never fails an export)."""
+    return value if value in LANGUAGES else (default if default in LANGUAGES else "zh_Hant")

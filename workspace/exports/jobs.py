@@ -1,0 +1,88 @@
+"""Exports built in the background: a job row that records what was asked and how far it is, the queue job that
+builds it, and the file kept when it is ready.
+
+`start()` records the job and enqueues `run_export` (or, for a submission, the freezer); the job page polls the
+row while a builder reports its progress (progress.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from workspace.core.database import utcnow
+from workspace.core.jobs import job
+from workspace.exports import audit, freeze, report
+from workspace.exports.files import ExportFile, Progress, language_or_default
+from workspace.exports.models import ExportJob, JobStatus
+from workspace.exports.progress import JobProgress, fail, keep_result
+from workspace.extensions import db
+
+Builder = Callable[[ExportJob, Progress], ExportFile]
+
+# What each kind of background export runs. The builder reads the job's enrolment, language and options.
+BUILDERS: dict[str, Builder] = {
+    "results_report": report.job_builder,
+}
+KEEP_JOBS = 20  # a person's job list shows this many, newest first
+
+
+def start(kind: str, actor: Any, *, enrollment: Any = None, submission_id: int | None = None,
+          language: str = "zh_Hant", options: dict[str, Any] | None = None) -> ExportJob:
+    """Record a job for `kind` and put it on the queue (in tests it runs at once). Commits: the queue's worker
+    reads the row from another process."""
+    if kind not in BUILDERS and kind != "submission":
+        raise ValueError(f"no background builder for {kind!r}")
+    export_job = ExportJob(kind=kind, requested_by_id=getattr(actor, "id", None),
+                           community_id=getattr(enrollment, "community_id", None),
+                           enrollment_id=getattr(enrollment, "id", None), submission_id=submission_id,
+                           language=language_or_default(language), options=dict(options or {}))
+    db.session.add(export_job)
+    db.session.commit()
+    enqueue(export_job)
+    return export_job
+
+
+def enqueue(export_job: ExportJob) -> None:
+    """Put a recorded job on the queue: the submission freezer for `submission`, else the builder of its kind."""
+    if export_job.kind == "submission":
+        freeze.freeze_job(export_job.id)
+    else:
+        run_export(export_job.id)
+
+
+def jobs_of(user: Any, *, enrollment_id: int | None = None) -> list[ExportJob]:
+    """A person's recent jobs, newest first (of one enrolment when given)."""
+    statement = select(ExportJob).where(ExportJob.requested_by_id == user.id)
+    if enrollment_id is not None:
+        statement = statement.where(ExportJob.enrollment_id == enrollment_id)
+    return list(db.session.scalars(statement.order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+                                   .limit(KEEP_JOBS)))
+
+
+@job()
+def run_export(job_id: int) -> None:
+    """Build one queued export in its language, keep the file, and leave an audit event."""
+    export_job = db.session.get(ExportJob, job_id)
+    if export_job is None or export_job.finished:
+        return
+    progress = JobProgress(job_id)
+    progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step="figures")
+    db.session.refresh(export_job)
+    try:
+        with force_locale(export_job.language):
+            built = BUILDERS[export_job.kind](export_job, progress)
+        keep_result(export_job, built)
+        audit.exported(export_job.requested_by, export_job.kind, export_job.enrollment or export_job,
+                       export_job.community, language=export_job.language, action="export.built")
+        db.session.commit()
+    except Exception as error:  # a failed export tells its person, never leaves a job "running" for ever
+        current_app.logger.exception("export job %s failed", job_id)
+        fail(job_id, f"{type(error).__name__}: {error}")
+        audit.exported(export_job.requested_by, export_job.kind, export_job, export_job.community,
+                       language=export_job.language, action="export.failed")
+        db.session.commit()

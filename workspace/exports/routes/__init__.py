@@ -1,0 +1,67 @@
+"""Exports' pages and downloads: the community's exports page with its background jobs (centre.py), the results
+report's texts and the funders' templates (report.py), the spreadsheets and printable documents (sheets.py), the
+evidence pack and the frozen submissions' files (pack.py).
+
+Every route loads the community through the one policy (outsiders get 404) and asks can() for `export` on the
+enrolment; every download leaves an audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from workspace.communities.access import load_community
+from workspace.compliance.models import Enrollment
+from workspace.core.permissions import can, require
+from workspace.core.storage import content_disposition
+from workspace.exports import audit
+from workspace.exports.files import ExportFile, language_or_default
+from workspace.extensions import db
+
+bp = Blueprint("exports", __name__)
+bp.record_once(lambda _setup: audit.register())
+
+
+def load_enrollment(slug: str, enrollment_id: int, action: str = "export") -> tuple[Any, Enrollment]:
+    """The community at /c/<slug>/ and its enrolment (404 for outsiders and strangers' ids, 403 without `action`)."""
+    community = load_community(slug)
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.community_id != community.id or enrollment.withdrawn_at is not None:
+        abort(404)
+    require(can(current_user, action, enrollment))
+    return community, enrollment
+
+
+def export_language() -> str:
+    """The language asked for (?lang= or a form's `language`), else the reader's own."""
+    asked = request.values.get("lang") or request.values.get("language")
+    return language_or_default(asked, str(get_locale() or "zh_Hant"))
+
+
+def send_export(built: ExportFile) -> Response:
+    """Answer with a built file as an attachment named in the reader's language (RFC 5987 `filename*`)."""
+    if built.data is not None:
+        body: Any = built.data
+    else:
+        body = _read_and_remove(built.path)
+    response = Response(body, mimetype=built.media_type)
+    response.headers["Content-Disposition"] = content_disposition(built.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _read_and_remove(path: Any):
+    """Stream a temporary file in chunks, then delete it."""
+    try:
+        with open(path, "rb") as handle:
+            yield from iter(lambda: handle.read(256 * 1024), b"")
+    finally:
+        path.unlink(missing_ok=True)
+
+
+from workspace.exports.routes import centre, pack, report, sheets  # noqa: E402, F401  (the routes on bp)

@@ -1,0 +1,82 @@
+"""The community's exports page (匯出): per enrolment, every document to download or build, in the chosen
+language; and the background jobs with their progress and file."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from workspace.communities.access import load_community
+from workspace.compliance import services as compliance
+from workspace.core.forms import EmptyForm
+from workspace.core.htmx import render_page
+from workspace.core.permissions import can, require
+from workspace.core.storage import send_blob
+from workspace.exports import jobs, wording
+from workspace.exports.files import LANGUAGES
+from workspace.exports.models import ExportJob, FunderTemplate
+from workspace.exports.routes import bp, export_language, load_enrollment
+from workspace.extensions import db
+
+JOB_POLL_SECONDS = 1
+
+
+@bp.get("/c/<slug>/exports/")
+def centre(slug: str):
+    """Every enrolment the reader may export, with its documents; their own recent background jobs."""
+    community = load_community(slug)
+    enrollments = [enrollment for enrollment in compliance.enrollments_of(community.id)
+                   if can(current_user, "export", enrollment)]
+    require(bool(enrollments) or can(current_user, "read_activities", community))
+    templates = list(db.session.scalars(db.select(FunderTemplate).where(FunderTemplate.live)
+                                        .order_by(FunderTemplate.name)))
+    recent = [job for job in jobs.jobs_of(current_user) if job.community_id == community.id]
+    return render_page("exports/centre.html", community=community, enrollments=enrollments,
+                       templates=[template for template in templates if template.usable],
+                       jobs=recent, language=export_language(), languages=LANGUAGES,
+                       language_names=wording.LANGUAGE_NAMES, wording=wording, form=EmptyForm(formdata=None))
+
+
+@bp.post("/c/<slug>/exports/<int:enrollment_id>/jobs")
+def start_job(slug: str, enrollment_id: int):
+    """Build the results report in the background (with a funder's template when one is chosen)."""
+    community, enrollment = load_enrollment(slug, enrollment_id)
+    require(EmptyForm().validate())
+    kind = request.form.get("kind", "")
+    if kind not in jobs.BUILDERS:
+        abort(422)
+    options = {}
+    template_id = request.form.get("template_id", type=int)
+    if template_id:
+        template = db.session.get(FunderTemplate, template_id)
+        if template is None or template.deleted_at is not None or not template.usable:
+            abort(422)
+        options["template_id"] = template.id
+    started = jobs.start(kind, current_user, enrollment=enrollment, language=export_language(), options=options)
+    return redirect(url_for("exports.job", slug=community.slug, job_id=started.id))
+
+
+def _load_job(slug: str, job_id: int) -> tuple[object, ExportJob]:
+    community = load_community(slug)
+    found = db.session.get(ExportJob, job_id)
+    if found is None or found.community_id != community.id:
+        abort(404)
+    require(can(current_user, "view", found), hide=True)
+    return community, found
+
+
+@bp.get("/c/<slug>/exports/jobs/<int:job_id>")
+def job(slug: str, job_id: int):
+    """A background export: its progress while it runs (the page asks every second), then its file."""
+    community, found = _load_job(slug, job_id)
+    return render_page("exports/job.html", "exports/_job.html", community=community, job=found,
+                       wording=wording, poll_seconds=JOB_POLL_SECONDS)
+
+
+@bp.get("/c/<slug>/exports/jobs/<int:job_id>/file")
+def job_file(slug: str, job_id: int):
+    """The file a finished job built (kept: it is the same file each time it is downloaded)."""
+    _community, found = _load_job(slug, job_id)
+    if found.blob is None:
+        abort(404)
+    return send_blob(found.blob, found.filename)

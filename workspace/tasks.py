@@ -1,0 +1,61 @@
+"""The jobs the queue runs: the periodic upkeep (notification emails, emptying the trash) and, imported from the
+areas, their background jobs (exports). `huey_consumer workspace.tasks.huey` runs them; `make run` starts that
+consumer beside the web server (gunicorn.conf.py), so a school needs no cron.
+
+The CLI's `purge-trash` and `send-notifications` call the same functions, for a deployment that prefers cron.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workspace import create_app
+from workspace.auth.services import purge_sessions
+from workspace.auth.throttle import purge_attempts
+from workspace.core.database import reads_first
+from workspace.core.jobs import crontab, huey, periodic_job, use_app_factory
+from workspace.exports import jobs as _export_jobs  # noqa: F401  (registers the exports' background jobs)
+from workspace.extensions import db
+from workspace.notifications.services import send_pending_emails
+from workspace.resources.services import purge_expired_trash
+
+__all__ = ["huey"]
+use_app_factory(create_app)  # the consumer's jobs run in an app of their own
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What one emptying of the trash removed."""
+
+    trashed: int
+    logins: int
+    attempts: int
+
+
+def purge_trash() -> Purged:
+    """Delete for good what has been in a trash for more than 30 days, ended or expired logins, and login attempts
+    the throttle no longer counts."""
+    purged = Purged(purge_expired_trash(), purge_sessions(), purge_attempts())
+    db.session.commit()
+    return purged
+
+
+def send_notifications() -> int:
+    """Email each person their pending notifications in one message; the number of emails sent."""
+    # Reading first: the write lock is taken only to mark an email sent, never while a mail server answers.
+    with reads_first():
+        count = send_pending_emails(after_each=db.session.commit)  # each email's state is saved as it goes
+        db.session.commit()
+    return count
+
+
+@periodic_job(crontab(minute="*/5"))
+def send_notifications_job() -> int:
+    """Every five minutes: the pending notification emails."""
+    return send_notifications()
+
+
+@periodic_job(crontab(hour="3", minute="17"))
+def purge_trash_job() -> Purged:
+    """Every night at 03:17 (UTC): empty what has been in a trash for more than 30 days."""
+    return purge_trash()
