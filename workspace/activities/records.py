@@ -26,6 +26,7 @@ from workspace.activities.models import activity_schools as activity_schools_tab
 from workspace.auth.models import User
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
+from workspace.core.models import Blob
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
 from workspace.core.text import has_visible_text
@@ -133,6 +134,41 @@ class ActivityFeedback:
     average: float | None
     distribution: tuple[int, int, int, int, int]  # answers of satisfaction 1 … 5
     comments: tuple[str, ...]  # those with visible text, oldest first
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file of an activity's evidence that was not removed: photo, video, document or scanned sign-in sheet."""
+
+    id: int
+    activity_id: int
+    kind: str  # photo, video, document, sheet
+    filename: str
+    media_type: str
+    size: int
+    caption: str
+    blob_id: int
+    sha256: str  # the blob's: the store keeps it under this name (core/storage.blob_path)
+
+
+@dataclass(frozen=True)
+class ActivityText:
+    """What was written of an activity: its minutes and outcomes (Markdown) and its place."""
+
+    activity_id: int
+    minutes: str
+    outcomes: str
+    place: str
+
+
+@dataclass(frozen=True)
+class FeedbackComment:
+    """One comment of a held activity's feedback, without its author (a report quotes chosen ones by id)."""
+
+    id: int
+    activity_id: int
+    satisfaction: int
+    comment: str
 
 
 def _in_period(community_ids: Collection[int], period: Period) -> ColumnElement[bool]:
@@ -290,3 +326,35 @@ def monthly_plans(community_ids: Collection[int], period: Period) -> list[Monthl
                 select(MonthlyPlan.community_id, MonthlyPlan.month, MonthlyPlan.submitted_at, MonthlyPlan.planned)
                 .where(MonthlyPlan.community_id.in_(list(community_ids)), period.holds_day(MonthlyPlan.month))
                 .order_by(MonthlyPlan.community_id, MonthlyPlan.month))]
+
+
+def evidence_files(community_ids: Collection[int], period: Period, *,
+                   kinds: Collection[str] = ("photo", "video", "document", "sheet")) -> list[EvidenceFile]:
+    """The evidence of the period's activities (cancelled ones and removed files left out), by activity start,
+    then kind and upload order (one query)."""
+    return [EvidenceFile(*row) for row in db.session.execute(
+        select(Evidence.id, Evidence.activity_id, Evidence.kind, Evidence.filename, Evidence.media_type,
+               Evidence.size, Evidence.caption, Evidence.blob_id, Blob.sha256)
+        .join(Blob, Blob.id == Evidence.blob_id).join(Activity, Activity.id == Evidence.activity_id)
+        .where(_in_period(community_ids, period), Evidence.live, Evidence.kind.in_(list(kinds)))
+        .order_by(Activity.starts_at, Activity.id, Evidence.kind, Evidence.created_at, Evidence.id))]
+
+
+def activity_texts(community_ids: Collection[int], period: Period) -> dict[int, ActivityText]:
+    """The minutes, outcomes and place of each activity of the period (cancelled left out), by id (one query)."""
+    return {row.id: ActivityText(row.id, row.minutes or "", row.outcomes or "", row.place or "")
+            for row in db.session.execute(
+                select(Activity.id, Activity.minutes, Activity.outcomes, Activity.place)
+                .where(_in_period(community_ids, period)))}
+
+
+def feedback_comments(community_ids: Collection[int], period: Period, *,
+                      now: dt.datetime | None = None) -> list[FeedbackComment]:
+    """Every feedback comment with visible text on the period's held activities, oldest first (one query)."""
+    now = now or utcnow()
+    return [FeedbackComment(*row) for row in db.session.execute(
+        select(Feedback.id, Feedback.activity_id, Feedback.satisfaction, Feedback.comment)
+        .join(Activity, Activity.id == Feedback.activity_id)
+        .where(Feedback.activity_id.in_(_held_ids(community_ids, period, now)))
+        .order_by(Activity.starts_at, Activity.id, Feedback.created_at, Feedback.id))
+        if row.comment and has_visible_text(row.comment)]
