@@ -88,6 +88,7 @@ def purge_trash_command() -> None:
     click.echo(f"Deleted for good: {purged.trashed}")
     click.echo(f"Ended or expired logins removed: {purged.logins}")
     click.echo(f"Old login attempts removed: {purged.attempts}")
+    click.echo(f"Finished export jobs forgotten: {purged.export_jobs}")
 
 
 @click.command("send-notifications")

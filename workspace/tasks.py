@@ -14,7 +14,7 @@ from workspace.auth.services import purge_sessions
 from workspace.auth.throttle import purge_attempts
 from workspace.core.database import reads_first
 from workspace.core.jobs import crontab, huey, periodic_job, use_app_factory
-from workspace.exports import jobs as _export_jobs  # noqa: F401  (registers the exports' background jobs)
+from workspace.exports import jobs as export_jobs  # also registers the exports' background jobs
 from workspace.extensions import db
 from workspace.notifications.services import send_pending_emails
 from workspace.resources.services import purge_expired_trash
@@ -30,12 +30,13 @@ class Purged:
     trashed: int
     logins: int
     attempts: int
+    export_jobs: int = 0
 
 
 def purge_trash() -> Purged:
-    """Delete for good what has been in a trash for more than 30 days, ended or expired logins, and login attempts
-    the throttle no longer counts."""
-    purged = Purged(purge_expired_trash(), purge_sessions(), purge_attempts())
+    """Delete for good what has been in a trash for more than 30 days, ended or expired logins, login attempts
+    the throttle no longer counts, and background export jobs finished more than 30 days ago."""
+    purged = Purged(purge_expired_trash(), purge_sessions(), purge_attempts(), export_jobs.forget_old_jobs())
     db.session.commit()
     return purged
 

@@ -111,7 +111,7 @@ def test_the_periodic_jobs_run_on_their_schedules():
 def test_the_periodic_jobs_do_what_the_commands_do(ctx):
     assert send_notifications_job.call_local() == 0  # nothing pending
     purged = purge_trash_job.call_local()
-    assert purged == tasks.Purged(0, 0, 0)
+    assert purged == tasks.Purged(0, 0, 0, 0)
 
 
 def _queue_env(app, tmp_path: Path, redis_url: str | None) -> dict[str, str]:
@@ -177,3 +177,18 @@ def test_a_real_consumer_runs_a_queued_export_in_its_own_process(app, ctx, tmp_p
     finished = db.session.get(ExportJob, row_id)
     # The kind has no builder: the consumer ran the job, recorded the failure and said why.
     assert finished.status == JobStatus.FAILED.value and "no_such_builder" in finished.error
+
+
+def test_the_nightly_upkeep_forgets_jobs_finished_over_a_month_ago(ctx):
+    club = enrolled()
+    now = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+    for days in (31, 29):
+        db.session.add(ExportJob(kind="results_report", enrollment_id=club.enrollment.id,
+                                 community_id=club.club.community.id, status=JobStatus.DONE.value,
+                                 finished_at=now - dt.timedelta(days=days)))
+    db.session.add(ExportJob(kind="results_report", enrollment_id=club.enrollment.id,
+                             community_id=club.club.community.id))  # still queued: never forgotten
+    db.session.commit()
+    assert jobs.forget_old_jobs(now) == 1
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count()).select_from(ExportJob)) == 2

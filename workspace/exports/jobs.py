@@ -7,6 +7,7 @@ row while a builder reports its progress (progress.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ BUILDERS: dict[str, Builder] = {
     "results_report": report.job_builder,
 }
 KEEP_JOBS = 20  # a person's job list shows this many, newest first
+KEEP_DAYS = 30  # a finished job is forgotten after this many days (a frozen submission's files are kept apart)
 
 
 def start(kind: str, actor: Any, *, enrollment: Any = None, submission_id: int | None = None,
@@ -86,3 +88,13 @@ def run_export(job_id: int) -> None:
         audit.exported(export_job.requested_by, export_job.kind, export_job, export_job.community,
                        language=export_job.language, action="export.failed")
         db.session.commit()
+
+
+def forget_old_jobs(now: dt.datetime | None = None) -> int:
+    """Delete the rows of jobs that finished more than KEEP_DAYS ago (their files were downloads of the moment;
+    what a submission froze is kept by SubmissionFile); how many. The caller commits."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=KEEP_DAYS)
+    old = list(db.session.scalars(select(ExportJob).where(ExportJob.finished_at < cutoff)))
+    for row in old:
+        db.session.delete(row)
+    return len(old)
