@@ -25,6 +25,7 @@ from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.discussions import services as discussions
 from workspace.extensions import db
+from workspace.exports.models import ReportText
 from workspace.mentoring import demo as mentoring_demo
 from workspace.plans import services as plans
 from workspace.resources import services as resources
@@ -357,6 +358,15 @@ def _compliance(loaded: dict[str, Community], people: dict[str, User]) -> None:
         budget.add_expense(enrollment, fields, convener)
     budget.add_book(enrollment, "學習共同體：構想與實踐", "佐藤學",
                     "本學期共讀，作為設計小組協同學習的依據。", convener)
+    # The results report's own texts, begun by the convener (the exports page keeps them between exports).
+    db.session.add(ReportText(
+        enrollment_id=enrollment.id, updated_by_id=convener.id,
+        preface=("本社群由五年級數學老師組成，這一年聚焦在「分數與小數」的概念教學。我們每月共同備課一次，"
+                 "輪流公開授課並彼此觀課，再依學生的學習單調整下一次的教學設計。\n\n"
+                 "這份成果報告整理了一年來的活動、出席與回饋，以及老師們共同發展的教材。"),
+        culture_change=("- 備課從各自準備，變成每月固定的共同討論，新進老師也能很快跟上進度。\n"
+                        "- 老師們開始主動邀請同事入班觀課，觀課後的討論聚焦在學生的學習證據。\n"
+                        "- 學年會議多了一段「本月教學小發現」的分享時間。")))
 
 
 @dataclass(frozen=True)
