@@ -24,8 +24,8 @@ from workspace.compliance.models import Program
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.discussions import services as discussions
-from workspace.extensions import db
 from workspace.exports.models import ReportText
+from workspace.extensions import db
 from workspace.mentoring import demo as mentoring_demo
 from workspace.plans import services as plans
 from workspace.resources import services as resources
