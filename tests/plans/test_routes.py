@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_user
 from tests.plans.helpers import make_team
+from workspace.core.models import AuditEvent
 from workspace.extensions import db
 from workspace.plans import services
 from workspace.plans.models import PlanDoc, SectionRevision
@@ -257,6 +258,7 @@ def test_status_adapt_lesson_round_publish_export_print(team, make_client):
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
     word = Document(io.BytesIO(exported.data))
     assert any(table.cell(1, 0).text == "通分" for table in word.tables if len(table.rows) > 1)
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "plans.exported")).subject_id == copy.id
     printed = lead.get(plan_url(doc, "/print")).get_data(as_text=True)
     assert "<table>" in printed or "<table" in printed
     published = lead.post_form(plan_url(doc, "/publish"))

@@ -11,6 +11,7 @@ from workspace.plans.services import STATUS_LABELS
 
 MESSAGES = {
     "plans.created": N_("started the plan %(title)s in %(community)s"),
+    "plans.exported": N_("exported the plan %(title)s of %(community)s as a Word file"),
     "plans.status_changed": N_("marked the plan %(title)s in %(community)s as %(after)s (it was %(before)s)"),
     "plans.adapted": N_("made an adaptation of the plan %(title)s in %(community)s"),
     "plans.new_round": N_("started round %(count)s of the plan %(title)s in %(community)s"),

@@ -24,6 +24,7 @@ from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.i18n import current_locale_code
+from workspace.core.models import record_event
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import clean_filename, content_disposition
@@ -681,6 +682,8 @@ def export_docx(slug: str, plan_id: int):
     data = plan_docx(title=doc.topic, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
                      sections=[DocxSection(services.section_title(item), item.body) for item in doc.sections])
     name = clean_filename(f"{doc.topic}.docx")
+    record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
+    db.session.commit()
     response = Response(data, mimetype=DOCX_TYPE)
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
