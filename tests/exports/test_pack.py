@@ -142,7 +142,7 @@ def test_english_minutes_and_an_unknown_language_falls_back(client, ctx):
     assert "2025-09-10 五年級數學共同備課/minutes.md" in archive.namelist()
     assert "## Minutes" in archive.read("2025-09-10 五年級數學共同備課/minutes.md").decode()
     archive = open_zip(download(client, world, "xx"))  # not a language: the reader's own, never an error
-    assert any(name.endswith((".md")) for name in archive.namelist())
+    assert any(name.endswith(".md") for name in archive.namelist())
 
 
 def test_the_response_streams_folders_first_and_builds_the_manifest_last(client, ctx):
@@ -213,3 +213,38 @@ def test_evidence_files_leave_out_removed_files_and_cancelled_activities(ctx):
     assert left == {item.id for item in world.evidence[1:5]}
     assert {item.kind for item in records.evidence_files(ids, period, kinds=("sheet",))} == {"sheet"}
     assert world.activities[1].id not in records.activity_texts(ids, period)
+
+
+def test_documents_come_after_the_folders_with_their_checksums_and_a_failing_one_is_left_out(ctx):
+    from workspace.core.storage import build_file
+    from workspace.exports.files import CSV, DOCX, ExportFile
+
+    world = pack_world()
+    big = build_file(".csv")
+    big.write_bytes("日期,活動\n".encode() * 50_000)
+
+    def broken() -> ExportFile:
+        raise RuntimeError("the template is damaged")
+
+    planned = pack.plan_pack(world.enrollment, "zh_Hant", documents=[
+        ("results_report", lambda: ExportFile("成果報告.docx", DOCX, data=b"PK docx bytes")),
+        ("ledger_xlsx", broken),
+        ("ledger_csv", lambda: ExportFile("活動紀錄.csv", CSV, path=big))])
+    archive = open_zip(b"".join(planned.chunks()))
+    names = archive.namelist()
+    assert names.index("成果報告.docx") > max(names.index(name) for name in names if "/" in name)
+    assert names[-4:] == ["成果報告.docx", "活動紀錄.csv", "manifest.json", "SHA256SUMS"]
+    listed = {entry["path"]: entry for entry in json.loads(archive.read("manifest.json"))["files"]}
+    assert listed["活動紀錄.csv"]["sha256"] == hashlib.sha256(archive.read("活動紀錄.csv")).hexdigest()
+    assert listed["成果報告.docx"]["kind"] == "results_report" and listed["活動紀錄.csv"]["activity"] is None
+    assert archive.getinfo("活動紀錄.csv").compress_type == 8 and archive.getinfo("成果報告.docx").compress_type == 0
+    assert not big.exists()  # a builder's temporary file is gone once streamed
+
+
+def test_a_frozen_pack_is_written_to_disk_with_its_checksum(ctx, tmp_path):
+    world = pack_world()
+    target = tmp_path / "pack.zip"
+    digest, size = pack.plan_pack(world.enrollment, "zh_Hans", documents=[]).write_to(target)
+    data = target.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == digest and len(data) == size
+    assert "2025-09-10 五年級數學共同備課/会议记录.md" in open_zip(data).namelist()

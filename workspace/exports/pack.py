@@ -11,7 +11,8 @@ How it stays small whatever its size:
 - photos, videos and office files are stored as they are (ZIP_STORED: they are compressed already), text is
   deflated; zipstream-ng writes ZIP64 records when a member or the archive needs them;
 - the activity folders go out first; the report and the ledgers are built only once they are streamed (the first
-  bytes leave at once), the manifest and the checksums last, from what was streamed.
+  bytes leave at once), each in an app context and database session of its own (the request's has ended by
+  then), the manifest and the checksums last, from what was streamed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from zipfile import ZIP_DEFLATED, ZIP_STORED
 
 from blinker import Namespace
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from zipstream import ZipStream
@@ -137,7 +139,6 @@ class EvidencePack:
     members: list[Member]
     documents: list[tuple[str, Document]] = field(default_factory=list)
     streamed: list[Member] = field(default_factory=list)
-    release: Callable[[], None] = lambda: None  # ends the read transaction after a document is built
     keep_built: bool = False  # a document's temporary file stays after streaming (the freezer keeps it next)
 
     def chunks(self) -> Iterator[bytes]:
@@ -150,7 +151,6 @@ class EvidencePack:
         yield from archive.all_files()
         for kind, build in self.documents:
             built = _built_or_none(kind, build)
-            self.release()
             if built is None:
                 continue
             member = _document_member(kind, built, taken={m.path.casefold() for m in self.members + self.streamed})
@@ -268,16 +268,28 @@ def build_ledger(kind: str, enrollment: Any, language: str) -> ExportFile:
 
 
 def default_documents(enrollment: Any, language: str, progress: Progress = no_progress) -> list[tuple[str, Document]]:
-    """The report and both ledgers, each built (in `language`) when the pack reaches it."""
-    def in_language(build: Callable[[], ExportFile]) -> Document:
+    """The report and both ledgers, each built (in `language`) when the pack reaches them.
+
+    Each is built in an app context of its own, with its own database session that it ends: the response
+    streams after its request has ended, and the request's session is not touched again."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined] - the app itself, not the proxy
+    enrollment_id = enrollment.id
+
+    def in_own_context(build: Callable[[Any], ExportFile]) -> Document:
         def run() -> ExportFile:
-            with force_locale(language):
-                return build()
+            from workspace.compliance.models import Enrollment
+            from workspace.extensions import db
+
+            with app.app_context(), force_locale(language):
+                try:
+                    return build(db.session.get(Enrollment, enrollment_id))
+                finally:
+                    db.session.remove()
         return run
 
-    return [("results_report", in_language(lambda: build_results_report(enrollment, language, progress))),
-            ("ledger_xlsx", in_language(lambda: build_ledger("ledger_xlsx", enrollment, language))),
-            ("ledger_csv", in_language(lambda: build_ledger("ledger_csv", enrollment, language)))]
+    return [("results_report", in_own_context(lambda found: build_results_report(found, language, progress))),
+            ("ledger_xlsx", in_own_context(lambda found: build_ledger("ledger_xlsx", found, language))),
+            ("ledger_csv", in_own_context(lambda found: build_ledger("ledger_csv", found, language)))]
 
 
 def pack_filename(enrollment: Any, language: str) -> str:
@@ -288,11 +300,10 @@ def pack_filename(enrollment: Any, language: str) -> str:
 
 
 def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Document]] | None = None,
-              release: Callable[[], None] | None = None, keep_built: bool = False) -> EvidencePack:
+              keep_built: bool = False) -> EvidencePack:
     """Read everything the pack of `enrollment` holds (three queries), in `language`; nothing is streamed yet.
 
-    `documents` are the report and ledgers to add after the folders (default: built when reached); `release` is
-    called after each is built (the route ends its read transaction there, so streaming holds none);
+    `documents` are the report and ledgers to add after the folders (default: built when reached);
     `keep_built` leaves a document's temporary file in place once streamed (else it is deleted)."""
     program = enrollment.program
     period = Period(program.first_day, program.last_day)
@@ -330,7 +341,7 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
     return EvidencePack(filename=pack_filename(enrollment, language), language=language, about=about,
                         folders=folders, members=members,
                         documents=default_documents(enrollment, language) if documents is None else documents,
-                        release=release or (lambda: None), keep_built=keep_built)
+                        keep_built=keep_built)
 
 
 class _BlobShape:

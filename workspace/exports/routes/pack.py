@@ -1,15 +1,15 @@
 """The evidence pack (a streamed ZIP) and a submission's frozen files.
 
 The pack's rows are read and its audit event committed before the first byte; the response then streams files
-from disk. The report and the ledgers are built when the stream reaches them (after the activity folders), in
-the request's context (`stream_with_context`), each read transaction ended once built.
+from disk, after the request has ended (its session is not touched again). The report and the ledgers are built
+when the stream reaches them (after the activity folders), each in an app context and session of its own.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, stream_with_context
+from flask import Response, abort
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -28,10 +28,10 @@ def evidence_pack(slug: str, enrollment_id: int):
     """The enrolment's evidence pack, streamed: activity folders first, then report, ledgers, manifest, sums."""
     community, enrollment = load_enrollment(slug, enrollment_id)
     language = export_language()
-    planned = pack.plan_pack(enrollment, language, release=db.session.rollback)
+    planned = pack.plan_pack(enrollment, language)  # every row read now: the stream reads only files
     audit.exported(current_user, "evidence_pack", enrollment, community, language=language)
     db.session.commit()
-    response = Response(stream_with_context(planned.chunks()), mimetype=ZIP)
+    response = Response(planned.chunks(), mimetype=ZIP)
     response.headers["Content-Disposition"] = content_disposition(planned.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
