@@ -51,7 +51,7 @@ def _status(pid: int) -> dict[str, int]:
 
 
 def _workers(master: int) -> list[int]:
-    """The gunicorn workers: the master's children."""
+    """The gunicorn master's children: its workers (and the job consumer gunicorn.conf.py starts beside them)."""
     children = Path(f"/proc/{master}/task/{master}/children")
     try:
         return [int(pid) for pid in children.read_text().split()]
@@ -129,7 +129,8 @@ def measure_http(env: dict[str, str], email: str, password: str, seeded: Any) ->
         path = f"/c/{seeded.home_slug}/exports/{seeded.enrollment_id}/evidence.zip?lang=zh_Hant"
         print(f"\nevidence pack through gunicorn ({page_bench.WORKERS} workers x {page_bench.THREADS} threads): "
               f"{seeded.rows['activities']} activities, {seeded.rows['photos']} photos, 1 video; "
-              f"{seeded.evidence_bytes / MB:.0f} MB of evidence; idle worker RSS "
+              f"{seeded.evidence_bytes / MB:.0f} MB of evidence; idle RSS of gunicorn's children "
+              "(workers, job consumer) "
               + ", ".join(f"{rss / MB:.0f} MB" for rss in idle.values()))
         above = 0.0
         target = folder / "downloaded.zip"

@@ -248,3 +248,17 @@ def test_a_frozen_pack_is_written_to_disk_with_its_checksum(ctx, tmp_path):
     data = target.read_bytes()
     assert hashlib.sha256(data).hexdigest() == digest and len(data) == size
     assert "2025-09-10 五年級數學共同備課/会议记录.md" in open_zip(data).namelist()
+
+
+def test_a_period_without_activities_gives_a_valid_pack_with_an_empty_manifest(client, ctx):
+    from tests.compliance.helpers import enrolled
+
+    world = enrolled("quiet")
+    client.login(world.club.convener)
+    response = client.get(f"/c/{world.slug}/exports/{world.enrollment.id}/evidence.zip")
+    archive = open_zip(response.get_data())
+    assert archive.namelist() == ["manifest.json", "SHA256SUMS"]
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["files"] == [] and manifest["period"] == {"first": "2025-08-01", "last": "2026-07-31"}
+    assert archive.read("SHA256SUMS").decode().splitlines() == [
+        f"{hashlib.sha256(archive.read('manifest.json')).hexdigest()}  manifest.json"]

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZIP_STORED
 
@@ -344,14 +345,9 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
                         keep_built=keep_built)
 
 
-class _BlobShape:
-    def __init__(self, sha256: str) -> None:
-        self.sha256 = sha256
-
-
 def _blob_file(item: activity_records.EvidenceFile) -> Path | None:
     """Where an evidence file's bytes are (None, logged, when the store lost them: the pack goes out without)."""
-    path = blob_path(_BlobShape(item.sha256))  # type: ignore[arg-type] - blob_path reads only the checksum
+    path = blob_path(SimpleNamespace(sha256=item.sha256))  # type: ignore[arg-type] - it reads only the checksum
     if not path.is_file():
         logger.error("evidence %s (blob %s) is missing from the store: left out of the pack", item.id, item.sha256)
         return None
