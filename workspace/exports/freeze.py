@@ -98,7 +98,7 @@ def freeze_job(job_id: int) -> None:
     if export_job is None or export_job.finished:
         return
     progress = JobProgress(job_id)
-    progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step=STEPS[0], total=len(STEPS) + 1)
+    progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step=STEPS[0], total=len(STEPS))
     db.session.refresh(export_job)
     submission = db.session.get(Submission, export_job.submission_id) if export_job.submission_id else None
     if submission is None:
@@ -113,7 +113,7 @@ def freeze_job(job_id: int) -> None:
         submission = db.session.get(Submission, export_job.submission_id)
         kept = keep(submission, frozen)
         export_job.status = JobStatus.DONE.value
-        export_job.done = export_job.total = len(STEPS) + 1
+        export_job.done = export_job.total = len(STEPS)
         export_job.step = "saving"
         export_job.blob = next((row.blob for row in kept if row.kind == "evidence_pack"), None)
         export_job.filename = next((row.filename for row in kept if row.kind == "evidence_pack"), "")
