@@ -302,7 +302,8 @@ def pack_filename(enrollment: Any, language: str) -> str:
 
 def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Document]] | None = None,
               keep_built: bool = False) -> EvidencePack:
-    """Read everything the pack of `enrollment` holds (three queries), in `language`; nothing is streamed yet.
+    """Read everything the pack of `enrollment` holds (four queries, whatever the number of files), in
+    `language`; nothing is streamed yet.
 
     `documents` are the report and ledgers to add after the folders (default: built when reached);
     `keep_built` leaves a document's temporary file in place once streamed (else it is deleted)."""
