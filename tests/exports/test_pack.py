@@ -262,3 +262,24 @@ def test_a_period_without_activities_gives_a_valid_pack_with_an_empty_manifest(c
     assert manifest["files"] == [] and manifest["period"] == {"first": "2025-08-01", "last": "2026-07-31"}
     assert archive.read("SHA256SUMS").decode().splitlines() == [
         f"{hashlib.sha256(archive.read('manifest.json')).hexdigest()}  manifest.json"]
+
+
+def test_planning_the_pack_takes_the_same_queries_whatever_the_number_of_files(ctx, count_queries):
+    from tests.exports.pack_helpers import add_file
+    from tests.media import png_bytes
+
+    world = pack_world()
+    enrollment = world.enrollment
+    _ = enrollment.program, enrollment.community
+    with count_queries() as few:
+        pack.plan_pack(enrollment, "zh_Hant", documents=[])
+    for number in range(4):
+        activity = world.enrolled.activity(dt.date(2026, 1, 5 + number), title=f"活動 {number}", photo=False)
+        add_file(world, activity, png_bytes(color=(number * 40, 10, 10)), f"photo-{number}.png")
+    db.session.expire_all()
+    enrollment = db.session.get(type(enrollment), enrollment.id)
+    _ = enrollment.program, enrollment.community
+    with count_queries() as many:
+        planned = pack.plan_pack(enrollment, "zh_Hant", documents=[])
+    assert len(planned.members) > 10
+    assert len(many) == len(few) == 4
