@@ -443,8 +443,8 @@ def main() -> int:
     uploads unless BENCH_UPLOADS=0, then the write lock unless BENCH_WRITE_LOCK=0, then narrow invalidation unless
     BENCH_INVALIDATION=0, then every main page fresh and cached unless BENCH_FRESH=0, then the compliance panel and
     the reviewers' table unless BENCH_COMPLIANCE=0, then the mentoring overview and home unless
-    BENCH_MENTORING=0); exit 0 when every target is met, 1 when not, 2 when one could
-    not run."""
+    BENCH_MENTORING=0, then the evidence pack and the report unless BENCH_EXPORTS=0); exit 0 when every target
+    is met, 1 when not, 2 when one could not run."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started where SIGINT is ignored
     started = time.monotonic()
@@ -490,6 +490,10 @@ def main() -> int:
             from bench import mentoring
 
             ok = mentoring.run() and ok
+        if os.environ.get("BENCH_EXPORTS") != "0":  # then the evidence pack and the builds (docs/exports/pack.md)
+            from bench import exports
+
+            ok = exports.run() and ok
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 2

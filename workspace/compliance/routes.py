@@ -560,8 +560,14 @@ def submit(slug: str, enrollment_id: int):
     form = SubmitForm()
     if form.validate():
         try:
-            review.submit(_standing_of(enrollment), form.note.data, current_user)
+            submitted = review.submit(_standing_of(enrollment), form.note.data, current_user)
             db.session.commit()
+            # The files handed to the funder are frozen in the background, once the round is recorded
+            # (imported here: exports reads compliance, so compliance does not import exports at load time).
+            from workspace.exports.freeze import start_freeze
+            from workspace.exports.routes import export_language
+
+            start_freeze(submitted, current_user, export_language())
             flash(_("Submitted to the reviewers."), "success")
             return redirect(url_for("compliance.panel", slug=slug) + f"#submissions-{enrollment.id}")
         except DomainError as error:

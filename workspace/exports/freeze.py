@@ -1,11 +1,145 @@
-"""Frozen submissions: the exact files handed to the funder, kept with their checksums. (Being built: issue 15.)"""
+"""Frozen submissions: the exact files handed to the funder, kept with their checksums.
+
+When a convener submits (compliance's `review.submit`, then the route starts a job of kind `submission`), this
+job builds the results report (DOCX), the activity ledger (XLSX) and the evidence pack (ZIP, holding both and the
+CSV ledger), and keeps each as a SubmissionFile: a blob (content-addressed, never changed), its name, SHA-256 and
+size. They stay downloadable unchanged whatever happens to the records later; each round of the submit / return /
+resubmit loop gets its own.
+
+The pack is written to a temporary file in the store's own folder while it is hashed, then moved into the store
+(a rename): a pack of several gigabytes is never on disk twice, nor in memory.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+
+from workspace.compliance.models import Submission
+from workspace.core.database import utcnow
 from workspace.core.jobs import job
+from workspace.core.storage import build_file, store_built
+from workspace.exports import audit, pack
+from workspace.exports.files import ZIP, ExportFile, Progress, no_progress
+from workspace.exports.models import ExportJob, JobStatus, SubmissionFile
+from workspace.exports.progress import JobProgress, fail
+from workspace.extensions import db
+
+logger = logging.getLogger(__name__)
+
+STEPS = ("report", "ledger", "pack")  # what the job page says it is doing, in order
+
+
+@dataclass
+class Frozen:
+    """A file built for a submission, not kept yet: its kind and its bytes or temporary file."""
+
+    kind: str
+    built: ExportFile
+
+
+def build_submission_files(submission: Submission, language: str,
+                           progress: Progress = no_progress) -> list[Frozen]:
+    """Build the files of a submission (reads only: nothing is written to the database here).
+
+    The report and the XLSX ledger are built once and go both into the pack and beside it; a document whose
+    builder is not available is left out (logged), the pack goes out with the rest."""
+    enrollment = submission.enrollment
+    total = len(STEPS)
+    progress(0, total, "report")
+    report = pack._built_or_none("results_report",
+                                 lambda: pack.build_results_report(enrollment, language, no_progress))
+    progress(1, total, "ledger")
+    ledger_xlsx = pack._built_or_none("ledger_xlsx", lambda: pack.build_ledger("ledger_xlsx", enrollment, language))
+    ledger_csv = pack._built_or_none("ledger_csv", lambda: pack.build_ledger("ledger_csv", enrollment, language))
+    progress(2, total, "pack")
+    documents: list[tuple[str, pack.Document]] = [
+        (kind, lambda built=built: built) for kind, built in
+        (("results_report", report), ("ledger_xlsx", ledger_xlsx), ("ledger_csv", ledger_csv)) if built is not None]
+    planned = pack.plan_pack(enrollment, language, documents=documents, keep_built=True)
+    path = build_file(".zip")
+    try:
+        planned.write_to(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        if ledger_csv is not None and ledger_csv.path is not None:
+            ledger_csv.path.unlink(missing_ok=True)  # inside the pack only: not kept beside it
+    frozen = [Frozen(kind, built) for kind, built in (("results_report", report), ("ledger_xlsx", ledger_xlsx))
+              if built is not None]
+    frozen.append(Frozen("evidence_pack", ExportFile(planned.filename, ZIP, path=path)))
+    progress(total, total, "saving")
+    return frozen
+
+
+def keep(submission: Submission, frozen: list[Frozen]) -> list[SubmissionFile]:
+    """Move the built files into the store and record them with the submission (flushed, not committed)."""
+    kept = []
+    for item in frozen:
+        source = item.built.data if item.built.data is not None else item.built.path
+        blob = store_built(source, item.built.media_type)  # type: ignore[arg-type]
+        row = SubmissionFile(submission_id=submission.id, kind=item.kind, blob=blob, filename=item.built.filename,
+                             sha256=blob.sha256, size=blob.size)
+        db.session.add(row)
+        kept.append(row)
+    db.session.flush()
+    return kept
 
 
 @job()
 def freeze_job(job_id: int) -> None:
-    """Build and keep the files of the submission a job names."""
-    raise NotImplementedError("frozen submissions are being built")
+    """Build and keep the files of the submission a job names; the job row shows its progress, then the result."""
+    export_job = db.session.get(ExportJob, job_id)
+    if export_job is None or export_job.finished:
+        return
+    progress = JobProgress(job_id)
+    progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step=STEPS[0], total=len(STEPS))
+    db.session.refresh(export_job)
+    submission = db.session.get(Submission, export_job.submission_id) if export_job.submission_id else None
+    if submission is None:
+        fail(job_id, "the submission is gone")
+        return
+    try:
+        with force_locale(export_job.language):
+            frozen = build_submission_files(submission, export_job.language, progress)
+        # Progress is written on its own connection: from here on only this session writes (SQLite's one lock).
+        db.session.rollback()  # no read transaction left open from the build
+        export_job = db.session.get(ExportJob, job_id)
+        submission = db.session.get(Submission, export_job.submission_id)
+        kept = keep(submission, frozen)
+        export_job.status = JobStatus.DONE.value
+        export_job.done = export_job.total = len(STEPS)
+        export_job.step = "saving"
+        export_job.blob = next((row.blob for row in kept if row.kind == "evidence_pack"), None)
+        export_job.filename = next((row.filename for row in kept if row.kind == "evidence_pack"), "")
+        export_job.finished_at = utcnow()
+        audit.exported(export_job.requested_by, "submission", submission, submission.enrollment.community,
+                       language=export_job.language, action="export.frozen", number=submission.number,
+                       files=len(kept))
+        db.session.commit()
+    except Exception as error:  # the job page and the submission page say so; the submission itself stands
+        current_app.logger.exception("freezing the files of submission job %s failed", job_id)
+        fail(job_id, f"{type(error).__name__}: {error}")
+        export_job = db.session.get(ExportJob, job_id)
+        audit.exported(export_job.requested_by, "submission", export_job, export_job.community,
+                       language=export_job.language, action="export.failed")
+        db.session.commit()
+
+
+def start_freeze(submission: Submission, actor: Any, language: str) -> ExportJob | None:
+    """Start freezing a just-committed submission's files in the background (called by compliance's submit
+    route). A queue that cannot take the job is logged, never fails the submission, which is recorded already."""
+    from workspace.exports import jobs
+
+    try:
+        return jobs.start("submission", actor, enrollment=submission.enrollment, submission_id=submission.id,
+                          language=language)
+    except Exception:
+        logger.exception("could not start freezing the files of submission %s", submission.id)
+        db.session.rollback()
+        return None

@@ -1,17 +1,77 @@
-"""The evidence pack (a streamed ZIP) and a submission's frozen files. (Being built: issue 15.)"""
+"""The evidence pack (a streamed ZIP) and a submission's frozen files.
+
+The pack's rows are read and its audit event committed before the first byte; the response then streams files
+from disk, after the request has ended (its session is not touched again). The report and the ledgers are built
+when the stream reaches them (after the activity folders), each in an app context and session of its own.
+"""
 
 from __future__ import annotations
 
-from flask import abort
+from typing import Any
 
-from workspace.exports.routes import bp
+from flask import Response, abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from workspace.compliance.models import Submission
+from workspace.core.permissions import can, require
+from workspace.core.storage import content_disposition, send_blob
+from workspace.exports import audit, pack
+from workspace.exports.files import ZIP
+from workspace.exports.models import ExportJob, SubmissionFile
+from workspace.exports.routes import bp, export_language, load_enrollment
+from workspace.extensions import db
 
 
 @bp.get("/c/<slug>/exports/<int:enrollment_id>/evidence.zip")
 def evidence_pack(slug: str, enrollment_id: int):
-    abort(404)
+    """The enrolment's evidence pack, streamed: activity folders first, then report, ledgers, manifest, sums."""
+    community, enrollment = load_enrollment(slug, enrollment_id)
+    language = export_language()
+    planned = pack.plan_pack(enrollment, language)  # every row read now: the stream reads only files
+    audit.exported(current_user, "evidence_pack", enrollment, community, language=language)
+    db.session.commit()
+    response = Response(planned.chunks(), mimetype=ZIP)
+    response.headers["Content-Disposition"] = content_disposition(planned.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # a proxy passes the stream on as it comes
+    return response
 
 
 @bp.get("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>/files/<int:file_id>")
 def submission_file(slug: str, enrollment_id: int, submission_id: int, file_id: int):
-    abort(404)
+    """One frozen file of a submission, exactly as it was handed to the funder."""
+    community, enrollment = load_enrollment(slug, enrollment_id)
+    submission = db.session.get(Submission, submission_id)
+    found = db.session.get(SubmissionFile, file_id)
+    if submission is None or submission.enrollment_id != enrollment.id or found is None \
+            or found.submission_id != submission.id:
+        abort(404)
+    require(can(current_user, "view", found))
+    audit.exported(current_user, found.kind, submission, community, language="", frozen=True,
+                   number=submission.number)
+    db.session.commit()
+    return send_blob(found.blob, found.filename)
+
+
+def submission_files(submission: Any) -> list[SubmissionFile]:
+    """A submission's frozen files, in the order they were kept."""
+    if submission is None or getattr(submission, "id", None) is None:
+        return []
+    return list(db.session.scalars(select(SubmissionFile).where(SubmissionFile.submission_id == submission.id)
+                                   .order_by(SubmissionFile.id)))
+
+
+def submission_freeze(submission: Any) -> ExportJob | None:
+    """The latest job freezing a submission's files (to say they are being prepared, or could not be)."""
+    if submission is None or getattr(submission, "id", None) is None:
+        return None
+    return db.session.scalar(select(ExportJob).where(ExportJob.submission_id == submission.id)
+                             .order_by(ExportJob.id.desc()).limit(1))
+
+
+@bp.app_context_processor
+def _frozen_files_helpers() -> dict[str, Any]:
+    """The compliance pages list a submission's frozen files through these (templates/exports/_submission_files)."""
+    return {"submission_files": submission_files, "submission_freeze": submission_freeze}

@@ -1,0 +1,120 @@
+"""Frozen submissions: submitting builds the files handed to the funder in the background; they are kept with
+their checksums and stay the same bytes whatever happens to the records afterwards; each round has its own."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from tests.exports.pack_helpers import open_zip, pack_world
+from tests.factories import make_reviewer
+from workspace.activities import services as activities
+from workspace.activities.models import Activity
+from workspace.compliance import services
+from workspace.compliance.models import Submission
+from workspace.compliance.services import review
+from workspace.core.models import AuditEvent
+from workspace.core.storage import blob_path
+from workspace.exports import freeze, jobs
+from workspace.exports.models import ExportJob, SubmissionFile
+from workspace.extensions import db
+
+
+def submit(client, world, note: str = "第一次送審") -> Submission:
+    client.login(world.convener)
+    answer = client.post_form(f"/c/{world.slug}/compliance/{world.enrollment.id}/submit", {"note": note})
+    assert answer.status_code == 302, answer.status_code
+    db.session.expire_all()
+    return db.session.scalars(select(Submission).where(Submission.enrollment_id == world.enrollment.id)
+                              .order_by(Submission.number.desc())).first()
+
+
+def files_of(submission: Submission) -> dict[str, SubmissionFile]:
+    return {row.kind: row for row in db.session.scalars(
+        select(SubmissionFile).where(SubmissionFile.submission_id == submission.id))}
+
+
+def file_url(world, submission: Submission, row: SubmissionFile) -> str:
+    return (f"/c/{world.slug}/compliance/{world.enrollment.id}/submissions/{submission.id}/files/{row.id}")
+
+
+def test_submitting_freezes_the_pack_with_its_checksum(client, ctx):
+    world = pack_world()
+    submission = submit(client, world)
+    export_job = db.session.scalars(select(ExportJob).where(ExportJob.submission_id == submission.id)).one()
+    assert export_job.kind == "submission" and export_job.status == "done", export_job.error
+    frozen = files_of(submission)
+    assert "evidence_pack" in frozen
+    for row in frozen.values():
+        data = blob_path(row.blob).read_bytes()
+        assert row.sha256 == hashlib.sha256(data).hexdigest() == row.blob.sha256
+        assert row.size == len(data)
+    pack = frozen["evidence_pack"]
+    assert pack.filename.endswith(".zip")
+    archive = open_zip(blob_path(pack.blob).read_bytes())
+    assert "2025-09-10 五年級數學共同備課/教室.png" in archive.namelist()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.frozen")).one()
+    assert event.data["number"] == 1 and event.data["document"] == "submission"
+
+
+def test_frozen_files_stay_the_same_after_the_records_change(client, ctx):
+    world = pack_world()
+    submission = submit(client, world)
+    row = files_of(submission)["evidence_pack"]
+    recorded = row.sha256
+    activity = db.session.get(Activity, world.activities[0].id)
+    fields = activities.fields_of(activity)
+    fields.title = "改過的標題"
+    activities.update_activity(activity, fields, actor=world.convener, base_version=activity.version)
+    db.session.commit()
+    answer = client.get(file_url(world, submission, row))
+    assert answer.status_code == 200
+    data = answer.get_data()
+    assert hashlib.sha256(data).hexdigest() == recorded
+    assert "2025-09-10 五年級數學共同備課/教室.png" in open_zip(data).namelist()
+    fresh = open_zip(client.get(world.url()).get_data())  # today's pack has the new title
+    assert "2025-09-10 改過的標題/教室.png" in fresh.namelist()
+
+
+def test_each_round_gets_its_own_files(client, ctx):
+    world = pack_world()
+    first = submit(client, world)
+    reviewer = make_reviewer(world.enrolled.club.community.schools[0])
+    review.decide(db.session.get(Submission, first.id), False, "請補上照片說明", reviewer)
+    db.session.commit()
+    activities.remove_evidence(world.evidence[0], actor=world.convener)
+    db.session.commit()
+    second = submit(client, world, "已補上")
+    assert second.number == 2
+    one, two = files_of(first)["evidence_pack"], files_of(second)["evidence_pack"]
+    assert one.id != two.id and one.sha256 != two.sha256
+    names_one = open_zip(blob_path(one.blob).read_bytes()).namelist()
+    names_two = open_zip(blob_path(two.blob).read_bytes()).namelist()
+    assert "2025-09-10 五年級數學共同備課/教室 (2).png" in names_one
+    assert "2025-09-10 五年級數學共同備課/教室 (2).png" not in names_two
+    client.login(reviewer)
+    for submission, row in ((first, one), (second, two)):
+        answer = client.get(file_url(world, submission, row))
+        assert answer.status_code == 200 and hashlib.sha256(answer.get_data()).hexdigest() == row.sha256
+
+
+def test_the_freezer_builds_without_http(ctx):
+    world = pack_world()
+    submission = review.submit(services.standings([world.enrollment])[0], "", world.convener)
+    db.session.commit()
+    started = freeze.start_freeze(submission, world.convener, "en")
+    assert started is not None
+    db.session.expire_all()
+    assert db.session.get(ExportJob, started.id).status == "done"
+    pack = files_of(submission)["evidence_pack"]
+    archive = open_zip(blob_path(pack.blob).read_bytes())
+    assert "2025-09-10 五年級數學共同備課/minutes.md" in archive.namelist()  # in the job's language
+
+
+def test_a_job_without_its_submission_fails_cleanly(ctx):
+    world = pack_world()
+    export_job = jobs.start("submission", world.convener, enrollment=world.enrollment, submission_id=None)
+    db.session.expire_all()
+    found = db.session.get(ExportJob, export_job.id)
+    assert found.status == "failed" and found.error

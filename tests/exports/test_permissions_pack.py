@@ -1,0 +1,56 @@
+"""The evidence pack's and the frozen files' permission walk: whoever may export the enrolment (its conveners,
+reviewers in scope, admins) downloads them; members and guest experts are refused (403); outsiders, former
+members and reviewers of another school do not see the community (404); anonymous visitors log in first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.compliance.helpers import program_copy
+from tests.permission_walk import FB, LOGIN, NF, Step, Table, World, build_world, route_test
+from workspace.compliance import services
+from workspace.compliance.services import review
+from workspace.exports import freeze
+from workspace.exports.models import SubmissionFile
+from workspace.extensions import db
+
+ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "co_convener",
+         "convener", "reviewer", "admin")
+
+
+def build_pack_world() -> World:
+    """Every role; the community enrolled (confirmed) in a copy of PLC-100, submitted once, its files frozen."""
+    world = build_world(ROLES, name="packwalk")
+    convener, reviewer = world.users["convener"], world.users["reviewer"]
+    enrollment = services.enrol(world.community(), program_copy(), 50_000, convener)
+    services.confirm(enrollment, reviewer)
+    submission = review.submit(services.standings([enrollment])[0], "第一次送審", convener)
+    db.session.commit()
+    freeze.start_freeze(submission, convener, "zh_Hant")
+    frozen = db.session.scalars(select(SubmissionFile).where(SubmissionFile.submission_id == submission.id)).first()
+    assert frozen is not None
+    world.ids = {"enrollment_id": enrollment.id, "submission_id": submission.id, "file_id": frozen.id}
+    return world
+
+
+EXPORTERS = dict(anonymous=LOGIN, outsider=NF, guest_expert=FB, member=FB)  # the others: 200
+
+STEPS = [
+    Step("GET", "exports.evidence_pack", "/c/{slug}/exports/{enrollment_id}/evidence.zip?lang=zh_Hant", None,
+         EXPORTERS),
+    Step("GET", "exports.submission_file",
+         "/c/{slug}/compliance/{enrollment_id}/submissions/{submission_id}/files/{file_id}", None, EXPORTERS),
+]
+
+TABLE = Table(ROLES, build_pack_world, STEPS)
+test_route_answers_each_role = route_test(TABLE)
+
+
+def test_the_table_names_the_roles_the_brief_asks_for():
+    """Reviewer in scope and convener download; member, outsider and another school's reviewer cannot."""
+    from tests.permission_walk import expected_status
+
+    for step in STEPS:
+        assert expected_status(step.rules, "reviewer") == 200 and expected_status(step.rules, "convener") == 200
+        assert expected_status(step.rules, "member") == FB
+        assert expected_status(step.rules, "outsider") == NF == expected_status(step.rules, "reviewer_elsewhere")

@@ -1,0 +1,364 @@
+"""The evidence pack (佐證資料): one ZIP for the funder, streamed as it is made.
+
+It holds a folder per activity of the enrolment's program period (`2027-03-15 共同備課`, Chinese kept), with the
+activity's minutes (`會議記錄.md` / `会议记录.md` / `minutes.md`) and its photos, videos, documents and scanned
+sign-in sheets; then the results report and the ledgers; then `manifest.json` (every file: path, size, SHA-256,
+what it is, its activity) and `SHA256SUMS` (checkable with `sha256sum -c`).
+
+How it stays small whatever its size:
+- every row is read up front (`plan_pack`, inside the request); streaming then reads files from disk in chunks;
+- an evidence file's checksum is its blob's (the store names the file by it): nothing is read twice;
+- photos, videos and office files are stored as they are (ZIP_STORED: they are compressed already), text is
+  deflated; zipstream-ng writes ZIP64 records when a member or the archive needs them;
+- the activity folders go out first; the report and the ledgers are built only once they are streamed (the first
+  bytes leave at once), each in an app context and database session of its own (the request's has ended by
+  then), the manifest and the checksums last, from what was streamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from zipfile import ZIP_DEFLATED, ZIP_STORED
+
+from blinker import Namespace
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from zipstream import ZipStream
+
+from workspace.activities import records as activity_records
+from workspace.core.database import utcnow
+from workspace.core.records import Period, local_day
+from workspace.core.storage import blob_path
+from workspace.exports.files import CSV, ZIP, ExportFile, Progress, export_filename, no_progress
+from workspace.exports.models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 256 * 1024  # bytes read from disk at a time
+MAX_TITLE = 80  # characters of an activity's title kept in its folder's name
+MAX_NAME = 120  # characters of a file's name inside a folder
+UNSAFE = re.compile(r'[/\\:*?"<>|]')  # not allowed in a file name on Windows, or a path separator elsewhere
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
+                              *(f"LPT{n}" for n in range(1, 10))})
+MINUTES_NAMES = {"zh_Hant": "會議記錄.md", "zh_Hans": "会议记录.md", "en": "minutes.md"}
+MANIFEST = "manifest.json"
+SUMS = "SHA256SUMS"
+
+signals = Namespace()
+entry_started = signals.signal("exports.pack.entry_started")
+"""Sent with `path=` as each member of a pack starts streaming (the tests watch the order and the laziness)."""
+
+
+# --- names -------------------------------------------------------------------------------------------------
+
+
+def safe_name(text: str, *, limit: int = MAX_NAME, fallback: str = "_") -> str:
+    """A file or folder name every OS accepts: no control characters (NUL …), none of / \\ : * ? \" < > |, no
+    leading or trailing dots and spaces, not a reserved Windows device name, at most `limit` characters."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(char for char in text if not unicodedata.category(char).startswith("C"))
+    text = UNSAFE.sub("_", text)
+    text = " ".join(text.split())
+    text = text.strip(" .")
+    if len(text) > limit:
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and 1 <= len(extension) <= 8:
+            text = stem[: limit - len(extension) - 1].rstrip(" .") + "." + extension
+        else:
+            text = text[:limit].rstrip(" .")
+    if not text or (set(text) <= {"_"} and fallback != "_"):
+        return fallback
+    if text.split(".")[0].upper() in WINDOWS_RESERVED:
+        text = "_" + text
+    return text
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name (2)`, `name (3)` … when taken (compared ignoring case: Windows and macOS do)."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or "/" in extension:
+        stem, extension = name, ""
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{stem} ({number})" + (f".{extension}" if extension else "")
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def folder_name(day: dt.date, title: str) -> str:
+    """`2027-03-15 共同備課`: the activity's local day and its title, cleaned for every OS."""
+    return f"{day.isoformat()} {safe_name(title, limit=MAX_TITLE, fallback='')}".rstrip()
+
+
+# --- the plan: every row read before the first byte is sent ------------------------------------------------
+
+
+@dataclass
+class Member:
+    """One file of the pack: where it goes, what it is, and where its bytes come from (a file, or bytes)."""
+
+    path: str
+    kind: str  # minutes, photo, video, document, sheet, results_report, ledger_xlsx, ledger_csv
+    media_type: str
+    size: int = 0
+    sha256: str = ""
+    source: Path | None = None
+    data: bytes | None = None
+    activity: dict[str, Any] | None = None  # {"id", "date", "title"}
+    remove_after: bool = False  # a builder's temporary file, deleted once streamed
+
+    def describe(self) -> dict[str, Any]:
+        """The member as manifest.json lists it."""
+        return {"path": self.path, "size": self.size, "sha256": self.sha256, "kind": self.kind,
+                "media_type": self.media_type, "activity": self.activity}
+
+
+Document = Callable[[], ExportFile]  # a builder of the report or a ledger, run when its turn comes
+
+
+@dataclass
+class EvidencePack:
+    """A pack ready to stream: its file name, the activity folders' members (read from the database), and the
+    documents to build once the folders are out."""
+
+    filename: str
+    language: str
+    about: dict[str, Any]
+    folders: list[str]
+    members: list[Member]
+    documents: list[tuple[str, Document]] = field(default_factory=list)
+    streamed: list[Member] = field(default_factory=list)
+    keep_built: bool = False  # a document's temporary file stays after streaming (the freezer keeps it next)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The ZIP's bytes, in order: folders, documents, manifest.json, SHA256SUMS."""
+        archive = ZipStream(compress_type=ZIP_STORED)
+        for folder in self.folders:
+            archive.mkdir(folder)
+        for member in self.members:
+            self._queue(archive, member)
+        yield from archive.all_files()
+        for kind, build in self.documents:
+            built = _built_or_none(kind, build)
+            if built is None:
+                continue
+            member = _document_member(kind, built, taken={m.path.casefold() for m in self.members + self.streamed})
+            member.remove_after = member.source is not None and not self.keep_built
+            self._queue(archive, member)
+            yield from archive.all_files()
+        manifest = json.dumps({**self.about, "generated_at": utcnow().isoformat(timespec="seconds"),
+                               "files": [member.describe() for member in self.streamed]},
+                              ensure_ascii=False, indent=2).encode("utf-8")
+        self._queue(archive, Member(MANIFEST, "manifest", "application/json", data=manifest))
+        yield from archive.all_files()
+        # GNU coreutils' format: "<sha256>  <path>", text mode; `sha256sum -c SHA256SUMS` checks every file.
+        sums = "".join(f"{member.sha256}  {member.path}\n" for member in self.streamed).encode("utf-8")
+        self._queue(archive, Member(SUMS, "checksums", "text/plain", data=sums))
+        yield from archive.finalize()
+
+    def _queue(self, archive: ZipStream, member: Member) -> None:
+        compress = ZIP_DEFLATED if _compressible(member.media_type) else ZIP_STORED
+        if member.data is not None:
+            member.size = len(member.data)
+            member.sha256 = member.sha256 or hashlib.sha256(member.data).hexdigest()
+        archive.add(self._read(member), member.path, size=member.size, compress_type=compress)
+
+    def _read(self, member: Member) -> Iterator[bytes]:
+        """The member's bytes, lazily: a file in chunks (hashed on the way when its checksum is not known)."""
+        entry_started.send(self, path=member.path)
+        if member.data is not None:
+            self.streamed.append(member)
+            yield member.data
+            return
+        digest = None if member.sha256 else hashlib.sha256()
+        try:
+            with open(member.source, "rb") as handle:  # type: ignore[arg-type]
+                for chunk in iter(lambda: handle.read(CHUNK), b""):
+                    if digest is not None:
+                        digest.update(chunk)
+                    yield chunk
+        finally:
+            if member.remove_after and member.source is not None:
+                member.source.unlink(missing_ok=True)
+        if digest is not None:
+            member.sha256 = digest.hexdigest()
+        self.streamed.append(member)
+
+    def write_to(self, path: Path) -> tuple[str, int]:
+        """Write the whole pack to `path` (a frozen submission), hashing as it goes; return (sha256, size)."""
+        digest, size = hashlib.sha256(), 0
+        with open(path, "wb") as out:
+            for chunk in self.chunks():
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        return digest.hexdigest(), size
+
+
+def _compressible(media_type: str) -> bool:
+    """Text is deflated; images, video, audio, PDF and office files are compressed already: stored as they are."""
+    return media_type.startswith("text/") or media_type in {"application/json", CSV}
+
+
+def _built_or_none(kind: str, build: Document) -> ExportFile | None:
+    """A document, or None while its builder is not there yet (another part of issue 15) or fails: the pack
+    still goes out with everything else, and the log says what is missing."""
+    try:
+        return build()
+    except NotImplementedError:
+        logger.info("evidence pack without the %s: its builder is not available", kind)
+    except Exception:  # one document that cannot be built must not cost the person the whole pack
+        logger.exception("evidence pack without the %s: it could not be built", kind)
+    return None
+
+
+def _document_member(kind: str, built: ExportFile, *, taken: set[str]) -> Member:
+    name = _unique(safe_name(built.filename), taken)
+    if built.data is not None:
+        return Member(name, kind, built.media_type, data=built.data)
+    assert built.path is not None
+    return Member(name, kind, built.media_type, size=built.path.stat().st_size, source=built.path)
+
+
+def minutes_text(title: str, day: dt.date, text: activity_records.ActivityText) -> str:
+    """An activity's minutes and outcomes as Markdown, with its title, day and place (in the current locale)."""
+    lines = [f"# {title}", "", f"- {_('Date')}: {day.isoformat()}"]
+    if text.place.strip():
+        lines.append(f"- {_('Place')}: {text.place.strip()}")
+    if text.minutes.strip():
+        lines += ["", f"## {_('Minutes')}", "", text.minutes.strip()]
+    if text.outcomes.strip():
+        lines += ["", f"## {_('Outcomes')}", "", text.outcomes.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def build_results_report(enrollment: Any, language: str, progress: Progress) -> ExportFile:
+    """The results report DOCX of an enrolment, through the report's job builder (an unsaved job row says what
+    to build: its enrolment, language, no options)."""
+    from workspace.exports import report
+
+    export_job = ExportJob(kind="results_report", enrollment_id=enrollment.id, community_id=enrollment.community_id,
+                           language=language, options={})
+    export_job.enrollment = enrollment
+    export_job.community = enrollment.community
+    return report.job_builder(export_job, progress)
+
+
+def build_ledger(kind: str, enrollment: Any, language: str) -> ExportFile:
+    """The activity ledger as XLSX (`ledger_xlsx`) or CSV (`ledger_csv`)."""
+    try:
+        from workspace.exports import ledger
+    except ImportError as error:
+        raise NotImplementedError("the ledgers are being built") from error
+    builder = getattr(ledger, kind, None)
+    if builder is None:
+        raise NotImplementedError(f"no {kind} builder yet")
+    return builder(enrollment, language)
+
+
+def default_documents(enrollment: Any, language: str, progress: Progress = no_progress) -> list[tuple[str, Document]]:
+    """The report and both ledgers, each built (in `language`) when the pack reaches them.
+
+    Each is built in an app context of its own, with its own database session that it ends: the response
+    streams after its request has ended, and the request's session is not touched again."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined] - the app itself, not the proxy
+    enrollment_id = enrollment.id
+
+    def in_own_context(build: Callable[[Any], ExportFile]) -> Document:
+        def run() -> ExportFile:
+            from workspace.compliance.models import Enrollment
+            from workspace.extensions import db
+
+            with app.app_context(), force_locale(language):
+                try:
+                    return build(db.session.get(Enrollment, enrollment_id))
+                finally:
+                    db.session.remove()
+        return run
+
+    return [("results_report", in_own_context(lambda found: build_results_report(found, language, progress))),
+            ("ledger_xlsx", in_own_context(lambda found: build_ledger("ledger_xlsx", found, language))),
+            ("ledger_csv", in_own_context(lambda found: build_ledger("ledger_csv", found, language)))]
+
+
+def pack_filename(enrollment: Any, language: str) -> str:
+    """`佐證資料-五年級數學社群-2027-06-30.zip`, in the pack's language, dated by the program period's last day."""
+    with force_locale(language):
+        return export_filename(_("Evidence pack"), enrollment.community.name, day=enrollment.program.last_day,
+                               extension="zip")
+
+
+def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Document]] | None = None,
+              keep_built: bool = False) -> EvidencePack:
+    """Read everything the pack of `enrollment` holds (four queries, whatever the number of files), in
+    `language`; nothing is streamed yet.
+
+    `documents` are the report and ledgers to add after the folders (default: built when reached);
+    `keep_built` leaves a document's temporary file in place once streamed (else it is deleted)."""
+    program = enrollment.program
+    period = Period(program.first_day, program.last_day)
+    community_ids = [enrollment.community_id]
+    activities = activity_records.activities(community_ids, period)
+    texts = activity_records.activity_texts(community_ids, period)
+    evidence: dict[int, list[activity_records.EvidenceFile]] = {}
+    for item in activity_records.evidence_files(community_ids, period):
+        evidence.setdefault(item.activity_id, []).append(item)
+    folders: list[str] = []
+    members: list[Member] = []
+    taken_folders: set[str] = set()
+    with force_locale(language):
+        for activity in activities:
+            day = local_day(activity.starts_at)
+            folder = _unique(folder_name(day, activity.title), taken_folders)
+            folders.append(folder + "/")
+            about = {"id": activity.id, "date": day.isoformat(), "title": activity.title}
+            taken: set[str] = set()
+            text = texts.get(activity.id)
+            if text is not None and (text.minutes.strip() or text.outcomes.strip()):
+                name = _unique(MINUTES_NAMES.get(language, "minutes.md"), taken)
+                members.append(Member(f"{folder}/{name}", "minutes", "text/markdown",
+                                      data=minutes_text(activity.title, day, text).encode("utf-8"), activity=about))
+            for item in evidence.get(activity.id, ()):
+                source = _blob_file(item)
+                if source is None:
+                    continue
+                name = _unique(safe_name(item.filename, fallback=f"{item.kind}-{item.id}"), taken)
+                members.append(Member(f"{folder}/{name}", item.kind, item.media_type, size=source.stat().st_size,
+                                      sha256=item.sha256, source=source, activity=about))
+    about = {"community": enrollment.community.name, "program": program.name,
+             "period": {"first": program.first_day.isoformat(), "last": program.last_day.isoformat()},
+             "language": language}
+    return EvidencePack(filename=pack_filename(enrollment, language), language=language, about=about,
+                        folders=folders, members=members,
+                        documents=default_documents(enrollment, language) if documents is None else documents,
+                        keep_built=keep_built)
+
+
+def _blob_file(item: activity_records.EvidenceFile) -> Path | None:
+    """Where an evidence file's bytes are (None, logged, when the store lost them: the pack goes out without)."""
+    path = blob_path(SimpleNamespace(sha256=item.sha256))  # type: ignore[arg-type] - it reads only the checksum
+    if not path.is_file():
+        logger.error("evidence %s (blob %s) is missing from the store: left out of the pack", item.id, item.sha256)
+        return None
+    return path
+
+
+def stream(pack: EvidencePack) -> Iterable[bytes]:
+    """The pack's bytes (for a streamed response)."""
+    return pack.chunks()
+
+
+__all__ = ["ZIP", "EvidencePack", "Member", "build_ledger", "build_results_report", "default_documents",
+           "entry_started", "folder_name", "minutes_text", "pack_filename", "plan_pack", "safe_name"]
