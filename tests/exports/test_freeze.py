@@ -16,7 +16,7 @@ from workspace.compliance.models import Submission
 from workspace.compliance.services import review
 from workspace.core.models import AuditEvent
 from workspace.core.storage import blob_path
-from workspace.exports import freeze, jobs
+from workspace.exports import jobs
 from workspace.exports.models import ExportJob, SubmissionFile
 from workspace.extensions import db
 
@@ -103,7 +103,7 @@ def test_the_freezer_builds_without_http(ctx):
     world = pack_world()
     submission = review.submit(services.standings([world.enrollment])[0], "", world.convener)
     db.session.commit()
-    started = freeze.start_freeze(submission, world.convener, "en")
+    started = jobs.start_freeze(submission, world.convener, "en")
     assert started is not None
     db.session.expire_all()
     assert db.session.get(ExportJob, started.id).status == "done"

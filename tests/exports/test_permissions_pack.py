@@ -10,7 +10,7 @@ from tests.compliance.helpers import program_copy
 from tests.permission_walk import FB, LOGIN, NF, Step, Table, World, build_world, route_test
 from workspace.compliance import services
 from workspace.compliance.services import review
-from workspace.exports import freeze
+from workspace.exports import jobs
 from workspace.exports.models import SubmissionFile
 from workspace.extensions import db
 
@@ -26,7 +26,7 @@ def build_pack_world() -> World:
     services.confirm(enrollment, reviewer)
     submission = review.submit(services.standings([enrollment])[0], "第一次送審", convener)
     db.session.commit()
-    freeze.start_freeze(submission, convener, "zh_Hant")
+    jobs.start_freeze(submission, convener, "zh_Hant")
     frozen = db.session.scalars(select(SubmissionFile).where(SubmissionFile.submission_id == submission.id)).first()
     assert frozen is not None
     world.ids = {"enrollment_id": enrollment.id, "submission_id": submission.id, "file_id": frozen.id}

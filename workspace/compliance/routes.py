@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -562,12 +563,8 @@ def submit(slug: str, enrollment_id: int):
         try:
             submitted = review.submit(_standing_of(enrollment), form.note.data, current_user)
             db.session.commit()
-            # The files handed to the funder are frozen in the background, once the round is recorded
-            # (imported here: exports reads compliance, so compliance does not import exports at load time).
-            from workspace.exports.freeze import start_freeze
-            from workspace.exports.routes import export_language
-
-            start_freeze(submitted, current_user, export_language())
+            # Once the round is recorded, whoever listens (exports: the files handed in are frozen) is told.
+            review.submission_recorded.send(submitted, actor=current_user, language=str(get_locale() or "zh_Hant"))
             flash(_("Submitted to the reviewers."), "success")
             return redirect(url_for("compliance.panel", slug=slug) + f"#submissions-{enrollment.id}")
         except DomainError as error:

@@ -1,8 +1,8 @@
 """Frozen submissions: the exact files handed to the funder, kept with their checksums.
 
-When a convener submits (compliance's `review.submit`, then the route starts a job of kind `submission`), this
-job builds the results report (DOCX), the activity ledger (XLSX) and the evidence pack (ZIP, holding both and the
-CSV ledger), and keeps each as a SubmissionFile: a blob (content-addressed, never changed), its name, SHA-256 and
+When a convener submits (compliance's submit route sends `review.submission_recorded` once the round is
+committed; jobs.py starts a job of kind `submission` on it), this job builds the results report (DOCX), the
+activity ledger (XLSX) and the evidence pack (ZIP, holding both and the CSV ledger), and keeps each as a SubmissionFile: a blob (content-addressed, never changed), its name, SHA-256 and
 size. They stay downloadable unchanged whatever happens to the records later; each round of the submit / return /
 resubmit loop gets its own.
 
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
 
 from workspace.compliance.models import Submission
-from workspace.core.database import utcnow
+from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
 from workspace.core.storage import build_file, store_built
 from workspace.exports import audit, pack
@@ -51,11 +50,11 @@ def build_submission_files(submission: Submission, language: str,
     enrollment = submission.enrollment
     total = len(STEPS)
     progress(0, total, "report")
-    report = pack._built_or_none("results_report",
+    report = pack.built_or_none("results_report",
                                  lambda: pack.build_results_report(enrollment, language, no_progress))
     progress(1, total, "ledger")
-    ledger_xlsx = pack._built_or_none("ledger_xlsx", lambda: pack.build_ledger("ledger_xlsx", enrollment, language))
-    ledger_csv = pack._built_or_none("ledger_csv", lambda: pack.build_ledger("ledger_csv", enrollment, language))
+    ledger_xlsx = pack.built_or_none("ledger_xlsx", lambda: pack.build_ledger("ledger_xlsx", enrollment, language))
+    ledger_csv = pack.built_or_none("ledger_csv", lambda: pack.build_ledger("ledger_csv", enrollment, language))
     progress(2, total, "pack")
     documents: list[tuple[str, pack.Document]] = [
         (kind, lambda built=built: built) for kind, built in
@@ -98,14 +97,14 @@ def freeze_job(job_id: int) -> None:
     if export_job is None or export_job.finished:
         return
     progress = JobProgress(job_id)
+    db.session.rollback()  # end the read that found the row: on SQLite its lock would hold the progress writes up
     progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step=STEPS[0], total=len(STEPS))
-    db.session.refresh(export_job)
     submission = db.session.get(Submission, export_job.submission_id) if export_job.submission_id else None
     if submission is None:
         fail(job_id, "the submission is gone")
         return
     try:
-        with force_locale(export_job.language):
+        with reads_first(), force_locale(export_job.language):  # reading: no lock held from the progress writes
             frozen = build_submission_files(submission, export_job.language, progress)
         # Progress is written on its own connection: from here on only this session writes (SQLite's one lock).
         db.session.rollback()  # no read transaction left open from the build
@@ -129,17 +128,3 @@ def freeze_job(job_id: int) -> None:
         audit.exported(export_job.requested_by, "submission", export_job, export_job.community,
                        language=export_job.language, action="export.failed")
         db.session.commit()
-
-
-def start_freeze(submission: Submission, actor: Any, language: str) -> ExportJob | None:
-    """Start freezing a just-committed submission's files in the background (called by compliance's submit
-    route). A queue that cannot take the job is logged, never fails the submission, which is recorded already."""
-    from workspace.exports import jobs
-
-    try:
-        return jobs.start("submission", actor, enrollment=submission.enrollment, submission_id=submission.id,
-                          language=language)
-    except Exception:
-        logger.exception("could not start freezing the files of submission %s", submission.id)
-        db.session.rollback()
-        return None

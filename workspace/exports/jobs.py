@@ -15,6 +15,8 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from workspace.compliance.models import Submission
+from workspace.compliance.services import review
 from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
 from workspace.exports import audit, freeze, report
@@ -98,3 +100,21 @@ def forget_old_jobs(now: dt.datetime | None = None) -> int:
     for row in old:
         db.session.delete(row)
     return len(old)
+
+
+def start_freeze(submission: Submission, actor: Any, language: str) -> ExportJob | None:
+    """Start freezing a just-committed submission's files in the background. A queue that cannot take the job is
+    logged and never fails the submission, which is recorded already."""
+    try:
+        return start("submission", actor, enrollment=submission.enrollment, submission_id=submission.id,
+                     language=language)
+    except Exception:
+        current_app.logger.exception("could not start freezing the files of submission %s", submission.id)
+        db.session.rollback()
+        return None
+
+
+@review.submission_recorded.connect
+def _freeze_when_submitted(submission: Submission, *, actor: Any, language: str) -> None:
+    """Compliance says a round was submitted (and committed): its files are frozen for the reviewers."""
+    start_freeze(submission, actor, language)

@@ -151,7 +151,7 @@ class EvidencePack:
             self._queue(archive, member)
         yield from archive.all_files()
         for kind, build in self.documents:
-            built = _built_or_none(kind, build)
+            built = built_or_none(kind, build)
             if built is None:
                 continue
             member = _document_member(kind, built, taken={m.path.casefold() for m in self.members + self.streamed})
@@ -212,7 +212,7 @@ def _compressible(media_type: str) -> bool:
     return media_type.startswith("text/") or media_type in {"application/json", CSV}
 
 
-def _built_or_none(kind: str, build: Document) -> ExportFile | None:
+def built_or_none(kind: str, build: Document) -> ExportFile | None:
     """A document, or None while its builder is not there yet (another part of issue 15) or fails: the pack
     still goes out with everything else, and the log says what is missing."""
     try:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -48,6 +49,10 @@ RATINGS = {"excellent": _l("Excellent (優等)"), "good": _l("Good (甲等)"), "
            "poor": _l("Poor (丙等)")}
 logger = logging.getLogger(__name__)
 DELIVERABLE_ITEMS = ("results_report", "application", "implementation_plan")  # marked by hand, with a file
+
+submission_recorded = Namespace().signal("compliance.submission-recorded")
+"""Sent by the submit route once a round is committed (sender: the Submission; `actor=`, `language=`): the exports
+area freezes the files handed in with it. Compliance does not know who listens (exports reads compliance)."""
 
 
 # --- snapshots -------------------------------------------------------------------------------------------
