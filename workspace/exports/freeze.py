@@ -2,9 +2,9 @@
 
 When a convener submits (compliance's submit route sends `review.submission_recorded` once the round is
 committed; jobs.py starts a job of kind `submission` on it), this job builds the results report (DOCX), the
-activity ledger (XLSX) and the evidence pack (ZIP, holding both and the CSV ledger), and keeps each as a SubmissionFile: a blob (content-addressed, never changed), its name, SHA-256 and
-size. They stay downloadable unchanged whatever happens to the records later; each round of the submit / return /
-resubmit loop gets its own.
+activity ledger (XLSX) and the evidence pack (ZIP, holding both and the CSV ledger), and keeps each as a
+SubmissionFile: a blob (content-addressed, never changed), its name, SHA-256 and size. They stay downloadable
+unchanged whatever happens to the records later; each round of the submit / return / resubmit loop gets its own.
 
 The pack is written to a temporary file in the store's own folder while it is hashed, then moved into the store
 (a rename): a pack of several gigabytes is never on disk twice, nor in memory.
