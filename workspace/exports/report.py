@@ -254,7 +254,7 @@ def _video(builder: DocxBuilder, content: ReportContent) -> None:
 
 
 def _budget(builder: DocxBuilder, content: ReportContent) -> None:
-    builder.heading(_("Budget statement"), 1)
+    builder.heading(_("Budget"), 1)
     ledger = content.ledger
     builder.fields([
         (_("Approved"), money(ledger.approved, content)),
