@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+import docx
 from PIL import Image
 
 from tests.compliance.helpers import PAST_FIRST, Enrolled, enrolled
@@ -26,6 +27,18 @@ def jpeg_bytes(width: int = 2400, height: int = 1800, color: str = "blue") -> by
     """A large real photo (a camera's size), so the report must shrink it for print."""
     out = io.BytesIO()
     Image.new("RGB", (width, height), color).save(out, format="JPEG", quality=70)
+    return out.getvalue()
+
+
+def docx_bytes(*paragraphs: str | tuple[str, ...]) -> bytes:
+    """A DOCX with a paragraph per item; a tuple is one paragraph of several runs (as Word splits text)."""
+    document = docx.Document()
+    for item in paragraphs:
+        paragraph = document.add_paragraph()
+        for text in (item,) if isinstance(item, str) else item:
+            paragraph.add_run(text)
+    out = io.BytesIO()
+    document.save(out)
     return out.getvalue()
 
 

@@ -10,8 +10,7 @@ import re
 import docx
 from sqlalchemy import select
 
-from tests.exports.report_world import report_world
-from tests.exports.test_templates import docx_bytes
+from tests.exports.report_world import docx_bytes, report_world
 from tests.factories import make_user
 from tests.media import png_bytes
 from workspace.core.models import AuditEvent

@@ -8,7 +8,7 @@ import io
 import docx
 import pytest
 
-from tests.exports.report_world import report_world
+from tests.exports.report_world import docx_bytes, report_world
 from tests.factories import make_user
 from tests.media import png_bytes
 from workspace.core.errors import ValidationError
@@ -16,18 +16,6 @@ from workspace.core.storage import store_upload
 from workspace.exports import templates
 from workspace.exports.content import report_content
 from workspace.extensions import db
-
-
-def docx_bytes(*paragraphs: str | tuple[str, ...]) -> bytes:
-    """A DOCX with a paragraph per item; a tuple is one paragraph of several runs (as Word splits text)."""
-    document = docx.Document()
-    for item in paragraphs:
-        paragraph = document.add_paragraph()
-        for text in (item,) if isinstance(item, str) else item:
-            paragraph.add_run(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def test_placeholders_are_listed_by_name(ctx):
