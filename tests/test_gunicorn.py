@@ -82,3 +82,65 @@ def test_the_access_log_is_off_unless_asked_for(tmp_path):
     with _gunicorn(tmp_path, ACCESS_LOG="1") as (address, log):
         _get(address)
     assert "GET /healthz" in log.read_text()
+
+
+def _children_running(parent: int, marker: str) -> list[int]:
+    """Processes whose parent is `parent` and whose command line holds `marker`."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(fields[1]) == parent and marker in command:
+            found.append(int(status.parent.name))
+    return found
+
+
+def _server_pid(address: str) -> int:
+    port = int(address.rsplit(":", 1)[1])
+    for status in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = status.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "gunicorn" in command and "wsgi:app" in command and int(status.parent.name) != os.getpid():
+            environ = (status.parent / "environ").read_bytes()
+            if f"PORT={port}".encode() in environ.split(b"\0"):
+                return int(status.parent.name)
+    raise AssertionError(f"no gunicorn on port {port}")
+
+
+def test_the_job_queue_consumer_runs_beside_the_server_and_stops_with_it(tmp_path):
+    """`make run` needs no cron and no second command: gunicorn starts the queue's consumer and stops it."""
+    with _gunicorn(tmp_path, JOBS_IMMEDIATE="0", JOBS_DB=str(tmp_path / "queue.sqlite3")) as (address, _log):
+        master = _server_pid(address)
+        consumers: list[int] = []
+        for _ in range(100):
+            consumers = _children_running(master, "huey_consumer")
+            if consumers:
+                break
+            time.sleep(0.05)
+        assert len(consumers) == 1
+    for _ in range(100):
+        if not _alive(consumers[0]):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the consumer outlived the server")
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_consumer_can_be_left_out(tmp_path):
+    with _gunicorn(tmp_path, JOBS_IMMEDIATE="0", JOBS_WORKER="0") as (address, _log):
+        time.sleep(0.5)
+        assert _children_running(_server_pid(address), "huey_consumer") == []

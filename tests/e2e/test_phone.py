@@ -61,6 +61,14 @@ NOT_PAGES = {
     "compliance.deliverable_file": "a deliverable's file",
     "mentoring.handbook_export": "a Word file",
     "mentoring.note_photo": "an observation note's photo",
+    "exports.job_file": "a built export (Word)",
+    "exports.ledger": "an Excel or CSV file",
+    "exports.application": "a Word file",
+    "exports.implementation_plan": "a Word file",
+    "exports.sign_in_sheets": "a Word file",
+    "exports.review_summary": "an Excel file",
+    "exports.evidence_pack": "a ZIP file",
+    "exports.submission_file": "a frozen file of a submission",
 }
 
 # The innermost elements whose right edge passes `limit`: where a page's sideways scrolling comes from.

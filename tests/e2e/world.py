@@ -221,6 +221,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
     # waiver with its long reason, a submission returned with a comment and answered, an appraisal.
     compliance_ids = _compliance(community, convener, admin, user(reviewer_), now.date(), past)
     mentoring_ids = _mentoring(community, convener, members["王美玲"], members["張家豪"], now.date())
+    export_ids = _exports(community, convener, compliance_ids["enrollment_id"])
 
     # What people receive by link.
     reset_token = auth.create_password_reset(user(stranger_), actor=admin)
@@ -235,7 +236,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "slug": slug, "activity_id": past.id, "evidence_id": evidence.id, "thread_id": thread.id,
         "post_id": second.id, "attachment_id": attachment.id, "plan_id": doc.id, "section_id": section.id,
         "lesson_id": lesson.id, "template_id": template.id, "resource_id": text.id, "school_id": school.id,
-        "user_id": english.id, **compliance_ids, **mentoring_ids,
+        "user_id": english.id, **compliance_ids, **mentoring_ids, **export_ids,
     }
     by_endpoint = {
         "communities.show_invitation": {"token": invitation.token},
@@ -304,6 +305,21 @@ def _compliance(community: Any, convener: Any, admin: Any, reviewer: Any, today:
     db.session.flush()
     return {"program_id": program.id, "enrollment_id": enrollment.id, "expense_id": expense.id,
             "submission_id": first.id, "deliverable_id": deliverable.id}
+
+
+def _exports(community: Any, convener: Any, enrollment_id: int) -> dict[str, int]:
+    """A results report the convener built in the background, ready to download; its job's id."""
+    from workspace.core.storage import store_built
+    from workspace.exports.files import DOCX
+    from workspace.exports.models import ExportJob, JobStatus
+    from workspace.extensions import db
+
+    job = ExportJob(kind="results_report", community_id=community.id, enrollment_id=enrollment_id,
+                    requested_by_id=convener.id, status=JobStatus.DONE.value, done=1, total=1,
+                    blob=store_built(b"PK", DOCX), filename=f"成果報告-{LONG_WORD}.docx")
+    db.session.add(job)
+    db.session.flush()
+    return {"job_id": job.id}
 
 
 __all__ = ["PASSWORD", "World", "build_world"]

@@ -123,7 +123,7 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
     action = event.action
     fields: dict[str, str] = {}
     wanted = {key for key in ("community", "member", "user", "title", "name", "before", "after", "school",
-                              "role", "invitee", "number", "month", "count", "program", "rule", "item")
+                              "role", "invitee", "number", "month", "count", "program", "rule", "item", *_LABELS)
               if f"%({key})s" in message}
     invitation = (names.get("invitation", event.subject_id) if event.subject_type == "Invitation" else None)
     if "community" in wanted:
@@ -168,8 +168,9 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
     for key in ("program", "rule"):  # names kept in the event's data as they were (a program, a rule's id)
         if key in wanted:
             fields[key] = quoted(data.get(key))
-    if "item" in wanted:  # a kind of thing the area names in the reader's language (a deliverable)
-        fields["item"] = label("item", data.get("item"))
+    for key in wanted - fields.keys() - {"role", "before", "after"}:
+        if key in _LABELS:  # a kind of thing an area names in the reader's language (a deliverable, a document)
+            fields[key] = label(key, data.get(key))
     if "before" in wanted or "after" in wanted:
         change = _CHANGES.get(action)
         fields.update(change(data, names) if change else {key: quoted(data.get(key)) for key in ("before", "after")})

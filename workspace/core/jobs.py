@@ -24,7 +24,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from workspace.config import PROJECT_ROOT
 
 Function = TypeVar("Function", bound=Callable[..., Any])
-QUEUE_NAME = "workspace"
+QUEUE_NAME = os.environ.get("JOBS_QUEUE") or "workspace"  # several deployments (or test runs) on one Redis
 
 
 def _queue_file() -> Path:

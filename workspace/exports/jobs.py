@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from workspace.core.database import utcnow
+from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
 from workspace.exports import audit, freeze, report
 from workspace.exports.files import ExportFile, Progress, language_or_default
@@ -71,10 +71,10 @@ def run_export(job_id: int) -> None:
     if export_job is None or export_job.finished:
         return
     progress = JobProgress(job_id)
+    db.session.rollback()  # end the read that found the row: on SQLite its lock would hold the progress writes up
     progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step="figures")
-    db.session.refresh(export_job)
     try:
-        with force_locale(export_job.language):
+        with reads_first(), force_locale(export_job.language):
             built = BUILDERS[export_job.kind](export_job, progress)
         keep_result(export_job, built)
         audit.exported(export_job.requested_by, export_job.kind, export_job.enrollment or export_job,

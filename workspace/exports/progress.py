@@ -1,7 +1,8 @@
 """A background export's progress and outcome on its job row.
 
 Progress is written on its own connection, at most a few times a second, so the build's own session (reading
-records) is never committed half-way and the job page still sees it move.
+records) is never committed half-way and the job page still sees it move. A build reads inside `reads_first()`
+(jobs.py): on SQLite it then holds no write lock while it reads, and the progress writes get through.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from workspace.core.database import utcnow
+from workspace.core.database import utcnow, write_aside
 from workspace.core.storage import store_built
 from workspace.exports.files import ExportFile
 from workspace.exports.models import ExportJob, JobStatus
@@ -32,11 +33,16 @@ class JobProgress:
         if now - self._last < PROGRESS_INTERVAL and done < total:
             return
         self._last = now
-        self.write(status=JobStatus.RUNNING.value, done=done, total=total, step=step)
+        # Best effort: a tick the busy database cannot take now is skipped; the next one (or the end) lands.
+        write_aside(self._update(status=JobStatus.RUNNING.value, done=done, total=total, step=step))
+
+    def _update(self, **values: Any) -> Any:
+        return update(ExportJob).where(ExportJob.id == self.job_id).values(**values)
 
     def write(self, **values: Any) -> None:
+        """Write these values now, on a short transaction of their own (a start, a failure: never skipped)."""
         with db.engine.begin() as connection:
-            connection.execute(update(ExportJob).where(ExportJob.id == self.job_id).values(**values))
+            connection.execute(self._update(**values))
 
 
 def keep_result(export_job: ExportJob, built: ExportFile) -> None:

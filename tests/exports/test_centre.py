@@ -1,0 +1,105 @@
+"""The exports page and the job page: what each enrolment offers, bad requests, the job's progress partial."""
+
+from __future__ import annotations
+
+import re
+
+from tests.compliance.helpers import enrolled
+from tests.factories import make_community, make_user
+from workspace.core.models import AuditEvent
+from workspace.core.storage import store_built
+from workspace.exports.files import DOCX, LANGUAGES
+from workspace.exports.models import ExportJob, JobStatus
+from workspace.extensions import db
+
+
+def _job(club, user, **values) -> ExportJob:
+    job = ExportJob(kind="results_report", community_id=club.club.community.id, enrollment_id=club.enrollment.id,
+                    requested_by_id=user.id, **values)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_the_page_offers_every_document_of_each_enrolment_in_the_chosen_language(client, ctx):
+    club = enrolled()
+    client.login(club.club.convener)
+    page = client.get(f"/c/{club.slug}/exports/?lang=zh_Hans")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for endpoint in ("ledger.xlsx", "ledger.csv", "application.docx", "implementation-plan.docx",
+                     "sign-in-sheets.docx", "evidence.zip"):
+        assert f"/exports/{club.enrollment.id}/{endpoint}?lang=zh_Hans" in html
+    assert 'value="zh_Hans" selected' in html
+
+
+def test_an_unknown_language_falls_back_to_the_readers_own(client, ctx):
+    club = enrolled()
+    client.login(club.club.convener)
+    html = client.get(f"/c/{club.slug}/exports/?lang=../../etc").get_data(as_text=True)
+    chosen = re.findall(r"/ledger\.xlsx\?lang=([^\"&]+)", html)
+    assert chosen and set(chosen) <= set(LANGUAGES)
+
+
+def test_a_member_learns_who_exports(client, ctx):
+    club = enrolled()
+    client.login(club.club.member)
+    html = client.get(f"/c/{club.slug}/exports/").get_data(as_text=True)
+    assert "Conveners, reviewers and admins export." in html or "召集人、審查人員與管理員可以匯出" in html
+    assert "evidence.zip" not in html
+
+
+def test_bad_job_requests_answer_422_and_start_nothing(client, ctx):
+    club = enrolled()
+    client.login(club.club.convener)
+    base = f"/c/{club.slug}/exports/{club.enrollment.id}/jobs"
+    assert client.post_form(base, {"kind": "rm -rf"}).status_code == 422
+    assert client.post_form(base, {"kind": "results_report", "template_id": "999999"}).status_code == 422
+    assert client.post_form(base, {"kind": "results_report", "template_id": "abc"}).status_code == 422 or \
+        db.session.scalar(db.select(db.func.count()).select_from(ExportJob)) == 1
+    assert client.post_form(f"/c/{club.slug}/exports/99999/jobs", {"kind": "results_report"}).status_code == 404
+
+
+def test_a_job_is_found_only_under_its_own_community(client, ctx):
+    club = enrolled()
+    other = make_community(club.club.convener, slug="other-club")
+    job = _job(club, club.club.convener)
+    client.login(club.club.convener)
+    assert client.get(f"/c/{club.slug}/exports/jobs/{job.id}").status_code == 200
+    assert client.get(f"/c/{other.slug}/exports/jobs/{job.id}").status_code == 404
+    assert client.get(f"/c/{club.slug}/exports/jobs/0").status_code == 404
+    assert client.get(f"/c/{club.slug}/exports/jobs/{job.id}/file").status_code == 404  # nothing built yet
+
+
+def test_a_running_job_polls_itself_and_a_finished_one_stops(client, ctx):
+    club = enrolled()
+    job = _job(club, club.club.convener, status=JobStatus.RUNNING.value, done=3, total=12, step="photos")
+    client.login(club.club.convener)
+    partial = client.get(f"/c/{club.slug}/exports/jobs/{job.id}", headers={"HX-Request": "true"})
+    html = partial.get_data(as_text=True)
+    assert "<html" not in html and 'hx-trigger="every 1s"' in html and 'value="25"' in html
+    job.status, job.blob, job.filename = JobStatus.DONE.value, store_built(b"PK", DOCX), "成果報告.docx"
+    db.session.commit()
+    html = client.get(f"/c/{club.slug}/exports/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "hx-trigger" not in html and f"/exports/jobs/{job.id}/file" in html and "成果報告.docx" in html
+    download = client.get(f"/c/{club.slug}/exports/jobs/{job.id}/file")
+    assert download.data == b"PK"
+    assert "filename*=UTF-8''%E6%88%90%E6%9E%9C%E5%A0%B1%E5%91%8A.docx" in download.headers["Content-Disposition"]
+
+
+def test_a_failed_job_says_so_and_leaves_an_audit_event(client, ctx):
+    club = enrolled()
+    client.login(club.club.convener)
+    response = client.post_form(f"/c/{club.slug}/exports/{club.enrollment.id}/jobs", {"kind": "results_report"})
+    assert response.status_code == 302
+    job = db.session.scalar(db.select(ExportJob))
+    assert job.requested_by_id == club.club.convener.id
+    events = {event.action for event in db.session.scalars(db.select(AuditEvent))}
+    assert events & {"export.built", "export.failed"}
+
+
+def test_someone_elses_job_is_hidden(client, ctx):
+    club = enrolled()
+    job = _job(club, club.club.convener)
+    client.login(make_user(is_admin=False))
+    assert client.get(f"/c/{club.slug}/exports/jobs/{job.id}").status_code == 404
