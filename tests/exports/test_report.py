@@ -156,3 +156,31 @@ def test_the_chart_is_a_png_with_a_bar_per_month(ctx):
     data = month_chart([(dt.date(2025, 8, 1), 0), (dt.date(2025, 9, 1), 3)])
     image = Image.open(io.BytesIO(data))
     assert image.format == "PNG" and image.size == (1200, 520)
+
+
+def test_a_period_with_nothing_held_still_makes_a_report(ctx):
+    from tests.compliance.helpers import enrolled
+
+    setup = enrolled("empty")
+    content = report_content(setup.enrollment)
+    document = _open(build_report(content, language="en"))
+    text = _text(document)
+    assert content.held == 0 and content.attendance_rate is None and content.video is None
+    assert "No activity was held in the period." in text and "No photo was kept." in text
+    assert len(document.inline_shapes) == 1  # the chart, all zeros
+
+
+def test_libreoffice_opens_the_report_and_shows_chinese_glyphs(ctx, tmp_path):
+    from tests.exports import office
+
+    office.office()
+    world = report_world()
+    source = tmp_path / "report.docx"
+    source.write_bytes(_built(world)[1].data)
+    pdf = office.to_pdf(source, tmp_path)
+    text = office.pdf_text(pdf)
+    assert "觀課與議課" in text and "共同備課：分數" in text
+    assert office.has_cjk_font(pdf)
+    assert office.page_count(pdf) >= 3
+    png = office.render_page(pdf, tmp_path, page=1)
+    assert Image.open(png).size[0] > 100
