@@ -232,7 +232,7 @@ def _photos(builder: DocxBuilder, content: ReportContent, progress: Progress) ->
     builder.heading(_("Photos"), 1)
     if not content.photos:
         builder.paragraph(_("No photo was kept."))
-    blobs = _blobs([photo.blob_id for photo in content.photos])
+    blobs = blobs_by_id([photo.blob_id for photo in content.photos])
     for index, photo in enumerate(content.photos, 1):
         data = print_photo(blobs.get(photo.blob_id))
         caption = " · ".join(part for part in (local_date(photo.day), photo.activity_title, photo.caption.strip())
@@ -270,7 +270,8 @@ def _budget(builder: DocxBuilder, content: ReportContent) -> None:
 # -- pictures --------------------------------------------------------------------------------------------------
 
 
-def _blobs(ids: Sequence[int]) -> dict[int, Blob]:
+def blobs_by_id(ids: Sequence[int]) -> dict[int, Blob]:
+    """The stored files of these ids, by id (one query)."""
     if not ids:
         return {}
     return {blob.id: blob for blob in db.session.scalars(select(Blob).where(Blob.id.in_(set(ids))))}

@@ -39,7 +39,7 @@ from workspace.core.text import render_markdown
 from workspace.exports.content import ReportContent, method_label, mode_label
 from workspace.exports.files import DOCX, ExportFile, Progress, no_progress
 from workspace.exports.models import FunderTemplate
-from workspace.exports.report import _blobs, money, percent, period_text, print_photo, report_filename
+from workspace.exports.report import blobs_by_id, money, percent, period_text, print_photo, report_filename
 from workspace.extensions import db
 
 DEFAULT_TEMPLATE = Path(__file__).with_name("default_report_template.docx")
@@ -202,7 +202,7 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
     `template`, `photos` holds docxtpl InlineImages resized for print; without, their captions only."""
     ledger = content.ledger
     photos = []
-    blobs = _blobs([photo.blob_id for photo in content.photos]) if template is not None else {}
+    blobs = blobs_by_id([photo.blob_id for photo in content.photos]) if template is not None else {}
     for index, photo in enumerate(content.photos, 1):
         caption = " · ".join(part for part in (local_date(photo.day), photo.activity_title, photo.caption) if part)
         image = None
