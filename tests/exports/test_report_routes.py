@@ -145,3 +145,21 @@ def test_a_file_that_is_no_docx_is_refused_beside_the_field(client, ctx):
     answer = client.post_form("/admin/exports/templates", {"name": "沒有檔案"})
     assert answer.status_code == 422 and _field_error(answer.get_data(as_text=True), "file")
     assert db.session.scalar(select(FunderTemplate)) is None
+
+
+def test_a_job_whose_template_was_trashed_meanwhile_fails_with_a_message(client, ctx):
+    from tests.exports.report_world import docx_bytes
+    from workspace.core.storage import store_upload
+    from workspace.exports import jobs, templates
+
+    world = report_world()
+    admin = make_user(is_admin=True)
+    template = templates.add_template(store_upload(io.BytesIO(docx_bytes("{{ community }}")), "county.docx"),
+                                      "County", admin)
+    templates.trash_template(template, admin)
+    db.session.commit()
+    job = jobs.start("results_report", world.convener, enrollment=world.enrollment,
+                     options={"template_id": template.id})
+    db.session.refresh(job)
+    assert job.status == "failed" and "template" in job.error
+    assert job.blob_id is None
