@@ -206,6 +206,35 @@ class DocxBuilder:
             self.document.add_paragraph(one_line(caption), style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
         return paragraph
 
+    def table_of_contents(self, levels: str = "1-3", placeholder: str = "") -> Paragraph:
+        """A table of contents field (`TOC \\o "1-3" \\h`) over the headings of the given levels.
+
+        python-docx has no API for fields: this writes Word's complex field (begin, instruction, separate, the
+        placeholder text shown until the field is updated, end) and asks Word to update fields on opening
+        (`w:updateFields` in the settings), so Word and LibreOffice fill it from the "Heading n" styles.
+        """
+        paragraph = self.document.add_paragraph()
+
+        def char(kind: str) -> None:
+            mark = OxmlElement("w:fldChar")
+            mark.set(qn("w:fldCharType"), kind)
+            paragraph.add_run()._r.append(mark)
+
+        char("begin")
+        instruction = OxmlElement("w:instrText")
+        instruction.set(qn("xml:space"), "preserve")
+        instruction.text = f' TOC \\o "{one_line(levels) or "1-3"}" \\h \\z \\u '
+        paragraph.add_run()._r.append(instruction)
+        char("separate")
+        paragraph.add_run(one_line(placeholder) or EMPTY)
+        char("end")
+        settings = self.document.settings.element
+        if settings.find(qn("w:updateFields")) is None:
+            update = OxmlElement("w:updateFields")
+            update.set(qn("w:val"), "true")
+            settings.append(update)
+        return paragraph
+
     def page_break(self) -> None:
         """Start a new page."""
         self.document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)

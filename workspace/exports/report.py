@@ -1,11 +1,339 @@
-"""The results report (成果報告) as DOCX. (Being built: issue 15.)"""
+"""The results report (成果報告) as DOCX, and the convener's texts it keeps.
+
+`build_report(content, language)` writes the report from a `content.ReportContent` through the one DOCX builder
+(core/docx.py): cover, table of contents, preface, the figures with a chart, each activity with its minutes, the
+materials linked to the library, the change in school culture, satisfaction with the chosen comments, photos
+resized for print, the video's reference and the budget statement. `job_builder` is what the background job runs:
+a funder's template (templates.py) when the job names one, else this builder.
+"""
 
 from __future__ import annotations
 
-from workspace.exports.files import ExportFile, Progress
-from workspace.exports.models import ExportJob
+import datetime as dt
+import io
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+from sqlalchemy import select
+
+from workspace.activities import records as activity_records
+from workspace.compliance import wording as compliance_wording
+from workspace.compliance.gather import program_period
+from workspace.compliance.models import Enrollment
+from workspace.core.database import utcnow
+from workspace.core.docx import DocxBuilder
+from workspace.core.errors import Conflict, ValidationError
+from workspace.core.i18n import format_hours, local_date
+from workspace.core.models import Blob, record_event
+from workspace.core.storage import blob_path
+from workspace.exports.content import ReportContent, method_label, mode_label, report_content, report_text_of
+from workspace.exports.files import DOCX, ExportFile, Progress, export_filename, language_or_default, no_progress
+from workspace.exports.models import ExportJob, FunderTemplate, ReportText
+from workspace.extensions import db
+
+PRINT_SIDE = 1600  # px: the long side of a photo in the report (sharp at 13 cm wide, small enough for hundreds)
+JPEG_QUALITY = 85
+MAX_TEXT = 200_000  # characters of a preface or a culture-change text
+
+
+# -- the convener's texts ------------------------------------------------------------------------------------
+
+
+def save_texts(enrollment: Enrollment, *, preface: str, culture_change: str, chosen_feedback_ids: Collection[int],
+               video_activity_id: int | None, version: int | None, actor: Any) -> ReportText:
+    """Keep the report's texts: preface, change in school culture (Markdown), the comments chosen, the cited
+    video's activity. Refused (Conflict) when someone saved since `version`; refused (ValidationError, by field)
+    when a chosen comment or the video's activity is not one of this enrolment's period."""
+    kept = report_text_of(enrollment)
+    current = kept.version if kept else 0
+    if (version or 0) != current:
+        raise Conflict(_("Someone else saved these texts after you opened them. Reload to see their changes."))
+    period = program_period(enrollment.program)
+    ids = [enrollment.community_id]
+    problems = []
+    if len(preface) > MAX_TEXT:
+        problems.append(ValidationError(_("Keep the preface under %(count)d characters.", count=MAX_TEXT),
+                                        "preface"))
+    if len(culture_change) > MAX_TEXT:
+        problems.append(ValidationError(_("Keep the text under %(count)d characters.", count=MAX_TEXT),
+                                        "culture_change"))
+    known = {row.id for row in activity_records.feedback_comments(ids, period)}
+    if set(chosen_feedback_ids) - known:
+        problems.append(ValidationError(_("Choose comments given on this community's activities."),
+                                        "chosen_feedback_ids"))
+    if video_activity_id is not None and video_activity_id not in {
+            row.activity_id for row in activity_records.evidence_files(ids, period, kinds=("video",))}:
+        problems.append(ValidationError(_("Choose an activity of the period that has a video."), "video_activity_id"))
+    if problems:
+        raise ValidationError.combine(problems)
+    if kept is None:
+        kept = ReportText(enrollment_id=enrollment.id, version=0)
+        db.session.add(kept)
+    kept.preface = preface
+    kept.culture_change = culture_change
+    kept.chosen_feedback_ids = sorted(set(chosen_feedback_ids))
+    kept.video_activity_id = video_activity_id
+    kept.version = current + 1
+    kept.updated_by_id = getattr(actor, "id", None)
+    kept.updated_at = utcnow()
+    db.session.flush()
+    record_event(actor, "report_text.changed", kept, enrollment.community, program=enrollment.program.name)
+    return kept
+
+
+# -- the document ----------------------------------------------------------------------------------------------
 
 
 def job_builder(export_job: ExportJob, progress: Progress) -> ExportFile:
-    """Build the results report a job asks for (its enrolment, language and options)."""
-    raise NotImplementedError("the results report is being built")
+    """Build the results report a job asks for (its enrolment, language and options: a funder's template)."""
+    enrollment = export_job.enrollment
+    if enrollment is None:
+        raise ValueError("a results report needs an enrolment")
+    language = language_or_default(export_job.language)
+    with force_locale(language):
+        progress(0, 1, "figures")
+        content = report_content(enrollment)
+        template_id = (export_job.options or {}).get("template_id")
+        if template_id:
+            from workspace.exports import templates  # a template imports this module's photo helpers
+
+            template = db.session.get(FunderTemplate, int(template_id))
+            if template is None or template.deleted_at is not None or not template.usable:
+                raise ValueError("the funder's template is no longer offered")
+            return templates.fill(template, content, language=language, progress=progress)
+        return build_report(content, language=language, progress=progress)
+
+
+def report_filename(content: ReportContent) -> str:
+    """成果報告-<community>-<day>.docx, in the reader's language."""
+    return export_filename(_("Results report"), content.community_name, day=content.generated_on, extension="docx")
+
+
+def percent(rate: float | None) -> str:
+    """A rate (0–1) as a percentage with one decimal, or "—"."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def period_text(content: ReportContent) -> str:
+    """The program's period, first and last day, in the reader's words."""
+    return f"{local_date(content.period_first)} – {local_date(content.period_last)}"
+
+
+def money(amount: int, content: ReportContent) -> str:
+    """An amount as the compliance panel writes it."""
+    return compliance_wording.money(amount, content.currency)
+
+
+def build_report(content: ReportContent, *, language: str = "zh_Hant",
+                 progress: Progress = no_progress) -> ExportFile:
+    """Write the results report of `content` in `language` (zh_Hant, zh_Hans, en)."""
+    language = language_or_default(language)
+    with force_locale(language):
+        builder = DocxBuilder(language=language, title=f"{_('Results report')} · {content.community_name}",
+                              footer=f"{content.community_name} · {content.program_name}")
+        _cover(builder, content)
+        _quantitative(builder, content)
+        _qualitative(builder, content, progress)
+        _photos(builder, content, progress)
+        _video(builder, content)
+        _budget(builder, content)
+        return ExportFile(report_filename(content), DOCX, data=builder.to_bytes())
+
+
+def _cover(builder: DocxBuilder, content: ReportContent) -> None:
+    builder.cover(_("Results report"), subtitle=content.community_name, fields=[
+        (_("Community"), content.community_name),
+        (_("School"), content.school),
+        (_("Program"), content.program_name),
+        (_("Period"), period_text(content)),
+        (_("Convener"), content.convener),
+        (_("Date"), local_date(content.generated_on)),
+    ])
+    builder.paragraph(_("Contents"), bold=True)
+    builder.table_of_contents("1-3", placeholder=_("Update the field to see the table of contents."))
+    builder.page_break()
+    builder.heading(_("Preface"), 1)
+    builder.markdown(content.preface, heading_offset=2, empty="—")
+
+
+def _quantitative(builder: DocxBuilder, content: ReportContent) -> None:
+    builder.heading(_("Figures"), 1)
+    builder.fields([
+        (_("Members"), str(content.members)),
+        (_("Activities held"), str(content.held)),
+        (_("Total hours"), format_hours(content.hours)),
+        (_("Attendance"), _("%(attended)d of %(expected)d expected", attended=content.attended,
+                            expected=content.expected)),
+        (_("Attendance rate"), percent(content.attendance_rate)),
+    ])
+    builder.heading(_("Activities by method"), 2)
+    builder.table([(method_label(row.code), row.activities, format_hours(row.hours)) for row in content.by_method]
+                  or [("—", 0, format_hours(0))], header=[_("Method"), _("Activities"), _("Hours")])
+    builder.heading(_("Activities by mode"), 2)
+    builder.table([(mode_label(row.code), row.activities, format_hours(row.hours)) for row in content.by_mode]
+                  or [("—", 0, format_hours(0))], header=[_("Mode"), _("Activities"), _("Hours")])
+    builder.heading(_("Activities per month"), 2)
+    if content.by_month:
+        builder.image(month_chart(content.by_month), caption=_("Activities held per month (year-month)"))
+        builder.table([(month.strftime("%Y-%m"), count) for month, count in content.by_month],
+                      header=[_("Month"), _("Activities")])
+
+
+def _qualitative(builder: DocxBuilder, content: ReportContent, progress: Progress) -> None:
+    builder.heading(_("Activities and their minutes"), 1)
+    if not content.activities:
+        builder.paragraph(_("No activity was held in the period."))
+    for index, activity in enumerate(content.activities, 1):
+        builder.heading(f"{local_date(activity.day)} {activity.title}", 2)
+        facts = [method_label(activity.method), mode_label(activity.mode), format_hours(activity.hours)]
+        if activity.place.strip():
+            facts.append(activity.place)
+        builder.paragraph(" · ".join(facts), italic=True)
+        builder.paragraph(_("Attendance: %(attended)d of %(expected)d (%(rate)s)", attended=activity.attended,
+                            expected=activity.expected, rate=percent(activity.rate)))
+        builder.markdown(activity.minutes, heading_offset=2, empty=_("No minutes were written."))
+        if activity.outcomes.strip():
+            builder.paragraph(_("Outcomes"), bold=True)
+            builder.markdown(activity.outcomes, heading_offset=2)
+        progress(index, len(content.activities), "activities")
+
+    builder.heading(_("Materials and curricula developed"), 1)
+    if content.materials:
+        builder.table([(row.title, _("Library resource") if row.kind == "resource" else _("Co-planned lesson"),
+                        row.detail or "—", row.url) for row in content.materials],
+                      header=[_("Title"), _("Kind"), _("Subject and grade"), _("Link")])
+    else:
+        builder.paragraph(_("No material was shared in the period."))
+
+    builder.heading(_("Change in school culture"), 1)
+    builder.markdown(content.culture_change, heading_offset=2, empty="—")
+
+    builder.heading(_("Teacher satisfaction"), 1)
+    satisfaction = content.satisfaction
+    builder.fields([
+        (_("Answers"), str(satisfaction.responses)),
+        (_("Average (1–5)"), "—" if satisfaction.average is None else f"{satisfaction.average:.2f}"),
+    ])
+    if satisfaction.by_activity:
+        builder.table([(title, answers, "—" if average is None else f"{average:.2f}")
+                       for _id, title, answers, average in satisfaction.by_activity],
+                      header=[_("Activity"), _("Answers"), _("Average (1–5)")])
+    if content.chosen_comments:
+        builder.heading(_("What the teachers said"), 2)
+        for comment in content.chosen_comments:
+            builder.paragraph(comment.comment, style="Quote")
+            builder.paragraph(f"— {comment.activity_title} ({comment.satisfaction}/5)", italic=True)
+
+
+def _photos(builder: DocxBuilder, content: ReportContent, progress: Progress) -> None:
+    builder.heading(_("Photos"), 1)
+    if not content.photos:
+        builder.paragraph(_("No photo was kept."))
+    blobs = blobs_by_id([photo.blob_id for photo in content.photos])
+    for index, photo in enumerate(content.photos, 1):
+        data = print_photo(blobs.get(photo.blob_id))
+        caption = " · ".join(part for part in (local_date(photo.day), photo.activity_title, photo.caption.strip())
+                             if part)
+        if data is None:
+            builder.paragraph(_("(The photo %(name)s could not be read.)", name=photo.filename), italic=True)
+        else:
+            builder.image(data, caption=caption)
+        progress(index, len(content.photos), "photos")
+
+
+def _video(builder: DocxBuilder, content: ReportContent) -> None:
+    builder.heading(_("Activity video"), 1)
+    if content.video is None:
+        builder.paragraph(_("No video was kept."))
+        return
+    builder.fields([(_("Activity"), content.video.activity_title), (_("Date"), local_date(content.video.day)),
+                    (_("File"), content.video.filename)])
+
+
+def _budget(builder: DocxBuilder, content: ReportContent) -> None:
+    builder.heading(_("Budget"), 1)
+    ledger = content.ledger
+    builder.fields([
+        (_("Approved"), money(ledger.approved, content)),
+        (_("Spent (claimable)"), money(ledger.spent, content)),
+        (_("Remaining"), money(ledger.remaining, content)),
+        (_("Kept, not claimable"), money(ledger.not_claimable, content)),
+    ])
+    builder.table([(line.name, "；".join(compliance_wording.cap_text(cap, content.currency) for cap in line.caps)
+                    or "—", line.claims, money(line.spent, content)) for line in content.budget],
+                  header=[_("Category"), _("Limits"), _("Claims"), _("Spent")])
+
+
+# -- pictures --------------------------------------------------------------------------------------------------
+
+
+def blobs_by_id(ids: Sequence[int]) -> dict[int, Blob]:
+    """The stored files of these ids, by id (one query)."""
+    if not ids:
+        return {}
+    return {blob.id: blob for blob in db.session.scalars(select(Blob).where(Blob.id.in_(set(ids))))}
+
+
+def print_photo(blob: Blob | None) -> bytes | None:
+    """A stored photo turned upright and resized for print (long side ≤ PRINT_SIDE px) as JPEG; None when the
+    file is missing or no picture."""
+    if blob is None:
+        return None
+    try:
+        with Image.open(blob_path(blob)) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.thumbnail((PRINT_SIDE, PRINT_SIDE))
+            if image.mode != "RGB":
+                image = _on_white(image)
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """A picture with transparency flattened on white (JPEG has no alpha)."""
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, "white")
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def month_chart(months: Sequence[tuple[dt.date, int]], *, width: int = 1200, height: int = 520) -> bytes:
+    """A bar chart (PNG) of activities per month. It reads without a CJK font: the bars carry their numbers and
+    the months are written as digits (MM, and the year under each January and the first month); the table
+    beside it in the report names them in words."""
+    font = _font(22)
+    small = _font(18)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    left, right, top, bottom = 60, 20, 40, 90
+    plot_width, plot_height = width - left - right, height - top - bottom
+    highest = max((count for _month, count in months), default=0) or 1
+    draw.line((left, top + plot_height, width - right, top + plot_height), fill="#444444", width=2)
+    slot = plot_width / max(len(months), 1)
+    for index, (month, count) in enumerate(months):
+        x0 = left + index * slot + slot * 0.15
+        x1 = left + (index + 1) * slot - slot * 0.15
+        bar = plot_height * count / highest
+        if count:
+            draw.rectangle((x0, top + plot_height - bar, x1, top + plot_height), fill="#2f6f9f")
+        centre = (x0 + x1) / 2
+        draw.text((centre, top + plot_height - bar - 6), str(count), fill="#111111", font=font, anchor="md")
+        draw.text((centre, top + plot_height + 10), f"{month.month:02d}", fill="#111111", font=small, anchor="ma")
+        if index == 0 or month.month == 1:
+            draw.text((centre, top + plot_height + 38), str(month.year), fill="#555555", font=small, anchor="ma")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _font(size: int) -> Any:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):  # a Pillow without FreeType: the bitmap font, digits still read
+        return ImageFont.load_default()

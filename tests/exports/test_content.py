@@ -1,0 +1,85 @@
+"""The report's content, gathered once: its figures equal the compliance panel's (standings) and the
+participation page's, and the activities' new reads (texts, feedback comments) answer what the report needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.exports.report_world import AFTER, report_world
+from workspace.activities import records
+from workspace.compliance import services as compliance
+from workspace.compliance.gather import program_period
+from workspace.exports import report
+from workspace.exports.content import report_content
+from workspace.extensions import db
+
+
+def _save(world, **changes):
+    values = dict(preface="", culture_change="", chosen_feedback_ids=[], video_activity_id=None, version=0)
+    values.update(changes)
+    text = report.save_texts(world.enrollment, actor=world.convener, **values)
+    db.session.commit()
+    return text
+
+
+def test_the_figures_equal_the_panel_s_and_the_participation_page_s(ctx):
+    world = report_world()
+    content = report_content(world.enrollment)
+    standing = compliance.standings([world.enrollment])[0]
+    period = program_period(world.enrollment.program)
+    participation = records.participation([world.enrollment.community_id], period)
+    held = [activity for activity in standing.facts.activities if activity.held]
+    assert content.held == len(held) == 3
+    assert content.members == len({member.user_id for member in standing.facts.members}) == 6
+    assert content.hours == round(sum(activity.minutes for activity in held) / 60, 2) == 6
+    assert content.attended == sum(row.attended for row in participation.activities) == 6
+    assert content.expected == sum(row.members for row in participation.activities)
+    assert content.attendance_rate == participation.average_rate
+    assert content.ledger == standing.ledger
+    assert content.ledger.spent == 150 and content.ledger.approved == 50_000
+    assert {row.code: row.activities for row in content.by_method} == {
+        "collaborative_planning": 1, "observation_feedback": 1, "topic_study": 1}
+    assert {row.code: row.activities for row in content.by_mode} == {"offline": 2, "online": 1}
+    assert dict(content.by_month)[dt.date(2025, 10, 1)] == 2
+    assert len(content.by_month) == 12  # every month of the school year, empty ones too
+
+
+def test_content_names_the_cover_the_materials_the_photos_and_the_video(ctx):
+    world = report_world()
+    content = report_content(world.enrollment)
+    assert content.community_name == world.setup.club.community.name
+    assert content.conveners == ("陳召集",)
+    assert content.program_name == world.enrollment.program.name
+    assert [material.title for material in content.materials] == ["分數教案"]
+    assert content.materials[0].url.startswith("http") and f"/c/{world.slug}/resources/" in content.materials[0].url
+    assert len(content.photos) == 3 and content.photos[0].caption == "共同備課：分數 的照片"
+    assert content.video is not None and content.video.filename == "觀課.mp4"
+    assert content.video.activity_title == "觀課與議課"
+    assert content.satisfaction.responses == 3 and content.satisfaction.average == 4.0
+
+
+def test_only_the_chosen_comments_are_in_the_content(ctx):
+    world = report_world()
+    assert report_content(world.enrollment).chosen_comments == ()
+    _save(world, chosen_feedback_ids=[world.chosen.id], preface="我們的前言")
+    content = report_content(world.enrollment)
+    assert [comment.comment for comment in content.chosen_comments] == ["非常實用，想再參加"]
+    assert content.preface == "我們的前言"
+
+
+def test_activity_texts_give_minutes_outcomes_and_place_by_id(ctx):
+    world = report_world(minutes="討論分數的迷思")
+    period = program_period(world.enrollment.program)
+    texts = records.activity_texts([world.enrollment.community_id], period)
+    first = world.activities[0]
+    assert set(texts) == {activity.id for activity in world.activities}
+    assert texts[first.id].minutes == "討論分數的迷思" and texts[first.id].outcomes == "教案一份"
+    assert texts[first.id].place == "自然教室"
+
+
+def test_feedback_comments_leave_out_blank_ones_and_carry_their_ids(ctx):
+    world = report_world()
+    period = program_period(world.enrollment.program)
+    comments = records.feedback_comments([world.enrollment.community_id], period, now=AFTER)
+    assert [comment.id for comment in comments] == [world.chosen.id, world.unchosen.id]
+    assert comments[0].satisfaction == 5 and comments[0].activity_id == world.activities[0].id

@@ -1,0 +1,186 @@
+"""The results report as DOCX, opened with python-docx: cover, Word heading styles and the table of contents,
+Chinese round-trips, the panel's figures, photos resized for print, the chosen comment (and not another), the
+budget, three languages, and minutes full of naughty strings."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+from PIL import Image
+
+from tests.exports.report_world import report_world
+from workspace.compliance import services as compliance
+from workspace.compliance import wording as compliance_wording
+from workspace.exports import report
+from workspace.exports.content import report_content
+from workspace.exports.report import PRINT_SIDE, build_report, month_chart
+from workspace.extensions import db
+
+
+def _open(built) -> docx.document.Document:
+    return docx.Document(io.BytesIO(built.data))
+
+
+def _text(document) -> str:
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+def _built(world, language="zh_Hant", steps=None):
+    progress = (lambda done, total, step: steps.append((done, total, step))) if steps is not None else None
+    content = report_content(world.enrollment)
+    if progress is None:
+        return content, build_report(content, language=language)
+    return content, build_report(content, language=language, progress=progress)
+
+
+def test_the_cover_names_community_school_program_period_and_convener(ctx):
+    world = report_world()
+    content, built = _built(world)
+    document = _open(built)
+    assert built.filename.endswith(".docx") and content.community_name in built.filename
+    cover = document.tables[0]
+    values = {row.cells[0].text: row.cells[1].text for row in cover.rows}
+    assert values["社群"] == content.community_name
+    assert values["學校"] == content.school and content.school
+    assert values["補助計畫"] == content.program_name
+    assert values["召集人"] == "陳召集"
+    assert document.paragraphs[0].style.name == "Title"
+
+
+def test_headings_use_word_styles_and_a_table_of_contents_field_opens_it(ctx):
+    world = report_world()
+    _content, built = _built(world, "en")
+    document = _open(built)
+    styles = {paragraph.style.name for paragraph in document.paragraphs if paragraph.style.name.startswith("Heading")}
+    assert {"Heading 1", "Heading 2"} <= styles
+    headings = [paragraph.text for paragraph in document.paragraphs if paragraph.style.name == "Heading 1"]
+    assert headings[:2] == ["Preface", "Figures"]
+    instructions = [node.text for node in document.element.body.iter(qn("w:instrText"))]
+    assert any('TOC \\o "1-3" \\h' in text for text in instructions)
+    assert document.settings.element.find(qn("w:updateFields")) is not None
+
+
+def test_the_east_asian_font_is_set_on_the_styles(ctx):
+    world = report_world()
+    document = _open(_built(world)[1])
+    for name in ("Normal", "Heading 1", "Title"):
+        fonts = document.styles[name].element.rPr.find(qn("w:rFonts")) if name == "Normal" else None
+        if fonts is not None:
+            assert fonts.get(qn("w:eastAsia")) == "Microsoft JhengHei"
+    styles_xml = zipfile.ZipFile(io.BytesIO(_built(world)[1].data)).read("word/styles.xml").decode()
+    assert 'w:eastAsia="Microsoft JhengHei"' in styles_xml and "w:eastAsiaTheme" not in styles_xml
+
+
+def test_the_figures_are_the_panel_s(ctx):
+    world = report_world()
+    content, built = _built(world, "en")
+    text = _text(_open(built))
+    standing = compliance.standings([world.enrollment])[0]
+    figures = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[1].rows}
+    assert figures["Members"] == str(len({member.user_id for member in standing.facts.members}))
+    assert figures["Activities held"] == str(sum(1 for activity in standing.facts.activities if activity.held))
+    assert figures["Attendance rate"] == f"{content.attendance_rate * 100:.1f}%"
+    assert compliance_wording.money(standing.ledger.remaining, standing.ledger.currency) in text
+    assert compliance_wording.money(standing.ledger.approved, standing.ledger.currency) in text
+
+
+def test_chinese_round_trips_and_minutes_are_written_as_the_page_shows_them(ctx):
+    world = report_world()
+    text = _text(_open(_built(world)[1]))
+    for phrase in ("共同備課：分數", "觀課與議課", "線上讀書會", "教學觀察", "分數教案", "觀課.mp4"):
+        assert phrase in text
+    document = _open(_built(world)[1])
+    assert any(paragraph.style.name == "Heading 4" and paragraph.text == "討論" for paragraph in document.paragraphs)
+    assert "**" not in text  # the Markdown was rendered, not copied
+
+
+def test_methods_are_worded_as_the_activities_pages_word_them(ctx):
+    world = report_world()
+    text = _text(_open(_built(world, "en")[1]))
+    assert "Collaborative lesson planning" in text and "Teaching observation and feedback" in text
+    assert "Online" in text and "Results report" in text
+
+
+def test_photos_are_in_resized_for_print_with_captions_and_progress_per_photo(ctx):
+    world = report_world()
+    steps: list = []
+    _content, built = _built(world, steps=steps)
+    document = _open(built)
+    assert len(document.inline_shapes) == 4  # the chart and three photos
+    photos = [part for name, part in ((p.partname, p) for p in document.part.package.parts) if "media" in str(name)]
+    sizes = [Image.open(io.BytesIO(part.blob)).size for part in photos]
+    assert any(max(size) == PRINT_SIDE for size in sizes)  # the 2400-px photos were shrunk
+    assert all(max(size) <= PRINT_SIDE for size in sizes)
+    captions = [paragraph.text for paragraph in document.paragraphs if paragraph.style.name == "Caption"]
+    assert any("共同備課：分數 的照片" in caption for caption in captions)
+    assert [step for step in steps if step[2] == "photos"] == [(1, 3, "photos"), (2, 3, "photos"), (3, 3, "photos")]
+
+
+def test_the_chosen_comment_is_quoted_and_an_unchosen_one_is_not(ctx):
+    world = report_world()
+    report.save_texts(world.enrollment, preface="本社群的**前言**", culture_change="老師們開始互相觀課",
+                      chosen_feedback_ids=[world.chosen.id], video_activity_id=None, version=0, actor=world.convener)
+    db.session.commit()
+    text = _text(_open(_built(world)[1]))
+    assert "非常實用，想再參加" in text
+    assert "時間太短了不夠討論" not in text
+    assert "本社群的前言" in text and "老師們開始互相觀課" in text
+
+
+@pytest.mark.parametrize(("language", "heading"), [("zh_Hant", "經費"), ("zh_Hans", "经费"), ("en", "Budget")])
+def test_each_language_writes_its_own_words(ctx, language, heading):
+    world = report_world()
+    document = _open(_built(world, language)[1])
+    assert any(heading in paragraph.text for paragraph in document.paragraphs if paragraph.style.name == "Heading 1")
+
+
+def test_naughty_minutes_do_not_break_the_report(ctx, naughty):
+    world = report_world(minutes="\n\n".join(naughty[:300]) + "\x07")
+    document = _open(_built(world)[1])
+    assert "觀課與議課" in _text(document)
+    world2 = report_world("report-b", minutes="\n".join(naughty[300:]))
+    assert _open(_built(world2)[1]).inline_shapes
+
+
+def test_the_chart_is_a_png_with_a_bar_per_month(ctx):
+    import datetime as dt
+
+    data = month_chart([(dt.date(2025, 8, 1), 0), (dt.date(2025, 9, 1), 3)])
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG" and image.size == (1200, 520)
+
+
+def test_a_period_with_nothing_held_still_makes_a_report(ctx):
+    from tests.compliance.helpers import enrolled
+
+    setup = enrolled("empty")
+    content = report_content(setup.enrollment)
+    document = _open(build_report(content, language="en"))
+    text = _text(document)
+    assert content.held == 0 and content.attendance_rate is None and content.video is None
+    assert "No activity was held in the period." in text and "No photo was kept." in text
+    assert len(document.inline_shapes) == 1  # the chart, all zeros
+
+
+def test_libreoffice_opens_the_report_and_shows_chinese_glyphs(ctx, tmp_path):
+    from tests.exports import office
+
+    office.office()
+    world = report_world()
+    source = tmp_path / "report.docx"
+    source.write_bytes(_built(world)[1].data)
+    pdf = office.to_pdf(source, tmp_path)
+    text = office.pdf_text(pdf)
+    assert "觀課與議課" in text and "共同備課：分數" in text
+    assert office.has_cjk_font(pdf)
+    assert office.page_count(pdf) >= 3
+    png = office.render_page(pdf, tmp_path, page=1)
+    assert Image.open(png).size[0] > 100

@@ -1,0 +1,302 @@
+"""What the results report says, gathered once: the single place its figures come from.
+
+`report_content(enrollment)` reads the compliance engine's standing (facts, ledger) and the areas' read modules
+(activities, resources, plans) with one `now`, and returns a frozen `ReportContent`. The DOCX builder, a funder's
+template, the ledgers and the evidence pack all read this one object, so the report's numbers are the panel's
+numbers, computed once. Labels that depend on the reader's language are not kept here: the codes are (method,
+mode), and `method_label` / `mode_label` word them inside the build's `force_locale`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from workspace.activities import records as activity_records
+from workspace.activities.services import METHOD_LABELS, MODE_LABELS
+from workspace.compliance import engine
+from workspace.compliance import services as compliance
+from workspace.compliance.gather import program_period
+from workspace.compliance.models import Enrollment
+from workspace.core.database import utcnow
+from workspace.core.permissions import MANAGERS
+from workspace.core.records import local_day
+from workspace.core.urls import external_url
+from workspace.exports.models import ReportText
+from workspace.extensions import db
+from workspace.plans import records as plan_records
+from workspace.resources import records as resource_records
+
+CONVENER_ORDER = ("convener", "co_convener")
+
+
+def method_label(method: str) -> str:
+    """An activity method in the reader's words (the activities area's own labels; the code when unknown)."""
+    label = METHOD_LABELS.get(method)  # type: ignore[call-overload]
+    return gettext(label) if label else method
+
+
+def mode_label(mode: str) -> str:
+    """An activity mode (in person, online, both) in the reader's words."""
+    label = MODE_LABELS.get(mode)  # type: ignore[call-overload]
+    return gettext(label) if label else mode
+
+
+@dataclass(frozen=True)
+class ReportActivity:
+    """A held activity as the report shows it: day, method, mode, hours, who came, and its minutes (Markdown)."""
+
+    id: int
+    title: str
+    day: dt.date
+    method: str
+    mode: str
+    hours: float
+    place: str
+    minutes: str
+    outcomes: str
+    attended: int
+    expected: int  # members at the time (or marked)
+    rate: float | None
+    photos: int
+    videos: int
+
+
+@dataclass(frozen=True)
+class MethodFigure:
+    """How many held activities used one method (or mode), and their hours."""
+
+    code: str
+    activities: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class Material:
+    """A material or curriculum developed in the period, with its absolute link in the library."""
+
+    kind: str  # resource (a library item) or plan (a co-planned lesson)
+    title: str
+    detail: str  # subject and grade, when known
+    url: str
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo of a held activity's evidence, with what the report writes under it."""
+
+    evidence_id: int
+    activity_id: int
+    activity_title: str
+    day: dt.date
+    caption: str
+    filename: str
+    blob_id: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Video:
+    """The activity video the report cites: its activity's title and day, and the file's name."""
+
+    activity_id: int
+    activity_title: str
+    day: dt.date
+    filename: str
+    blob_id: int
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A feedback comment chosen for the report, with its activity."""
+
+    id: int
+    activity_id: int
+    activity_title: str
+    satisfaction: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Teacher satisfaction (1–5) over the held activities: answers, the average of all answers, per activity."""
+
+    responses: int
+    average: float | None
+    distribution: tuple[int, int, int, int, int]
+    by_activity: tuple[tuple[int, str, int, float | None], ...]  # (activity id, title, answers, average)
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One budget category: what is spent and claimable, how many claims, and its caps (engine codes)."""
+
+    key: str
+    name: str
+    claims: int
+    spent: int  # claimable, minor units (what counts against the approved amount)
+    not_claimable: int
+    caps: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the results report says about one enrolment, read once (see the module's docstring)."""
+
+    enrollment_id: int
+    community_id: int
+    community_name: str
+    community_slug: str
+    schools: tuple[str, ...]
+    program_name: str
+    period_first: dt.date
+    period_last: dt.date
+    conveners: tuple[str, ...]
+    member_names: tuple[str, ...]
+    members: int  # people who were members during the period (the reviewers' "participants")
+    activities: tuple[ReportActivity, ...]  # held, oldest first
+    by_method: tuple[MethodFigure, ...]  # most activities first
+    by_mode: tuple[MethodFigure, ...]
+    by_month: tuple[tuple[dt.date, int], ...]  # (first day of the month, activities held), every month of the period
+    hours: float  # hours of held activities
+    attended: int  # attendance marks present / late / left early, over held activities
+    expected: int  # members expected, over held activities
+    attendance_rate: float | None  # the participation page's average rate (0–1)
+    satisfaction: Satisfaction
+    chosen_comments: tuple[Comment, ...]
+    materials: tuple[Material, ...]
+    photos: tuple[Photo, ...]
+    video: Video | None
+    ledger: engine.Ledger
+    budget: tuple[BudgetLine, ...]
+    preface: str  # Markdown, the convener's
+    culture_change: str  # Markdown, the convener's
+    generated_on: dt.date
+    currency: str = "TWD"
+
+    @property
+    def held(self) -> int:
+        """Activities held in the period."""
+        return len(self.activities)
+
+    @property
+    def school(self) -> str:
+        """The schools, on one line."""
+        return "、".join(self.schools)
+
+    @property
+    def convener(self) -> str:
+        """The conveners, on one line."""
+        return "、".join(self.conveners)
+
+
+def report_text_of(enrollment: Enrollment) -> ReportText | None:
+    """The convener's kept texts of the enrolment's report, or None before anything was written."""
+    return db.session.scalar(select(ReportText).where(ReportText.enrollment_id == enrollment.id))
+
+
+def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) -> ReportContent:
+    """Gather the report of `enrollment` as of `now`: the standing's facts and ledger, and the read modules'
+    rows of the program's period (one `now` for all, so every figure is of the same moment)."""
+    now = now or utcnow()
+    standing = compliance.standings([enrollment], now=now)[0]
+    facts = standing.facts
+    period = program_period(enrollment.program)
+    ids = [enrollment.community_id]
+    participation = activity_records.participation(ids, period, now=now)
+    texts = activity_records.activity_texts(ids, period)
+    held_ids = {row.activity.id for row in participation.activities}
+
+    activities = tuple(
+        ReportActivity(row.activity.id, row.activity.title, local_day(row.activity.starts_at), row.activity.method,
+                       row.activity.mode, row.activity.hours, texts[row.activity.id].place if row.activity.id in texts
+                       else "", texts[row.activity.id].minutes if row.activity.id in texts else "",
+                       texts[row.activity.id].outcomes if row.activity.id in texts else "", row.attended, row.members,
+                       row.rate, row.activity.photos, row.activity.videos)
+        for row in participation.activities)
+    titles = {activity.id: activity.title for activity in activities}
+    days = {activity.id: activity.day for activity in activities}
+
+    kept = report_text_of(enrollment)
+    chosen = set(kept.chosen_feedback_ids or ()) if kept else set()
+    comments = tuple(Comment(row.id, row.activity_id, titles.get(row.activity_id, ""), row.satisfaction, row.comment)
+                     for row in activity_records.feedback_comments(ids, period, now=now) if row.id in chosen)
+
+    evidence = [row for row in activity_records.evidence_files(ids, period, kinds=("photo", "video"))
+                if row.activity_id in held_ids]
+    photos = tuple(Photo(row.id, row.activity_id, titles[row.activity_id], days[row.activity_id], row.caption,
+                         row.filename, row.blob_id, row.sha256) for row in evidence if row.kind == "photo")
+    videos = [row for row in evidence if row.kind == "video"]
+    wanted = kept.video_activity_id if kept else None
+    cited = next((row for row in videos if row.activity_id == wanted), None) or (videos[0] if videos else None)
+    video = (Video(cited.activity_id, titles[cited.activity_id], days[cited.activity_id], cited.filename,
+                   cited.blob_id) if cited else None)
+
+    ledger = standing.ledger
+    conveners = sorted((member for member in facts.members if member.role in MANAGERS and member.left_on is None),
+                       key=lambda member: (CONVENER_ORDER.index(member.role), member.name))
+    return ReportContent(
+        enrollment_id=enrollment.id, community_id=enrollment.community_id, community_name=facts.community_name,
+        community_slug=enrollment.community.slug, schools=tuple(school.name for school in facts.schools),
+        program_name=enrollment.program.name, period_first=period.first, period_last=period.last,
+        conveners=tuple(member.name for member in conveners),
+        member_names=tuple(sorted({member.name for member in facts.members})),
+        members=len({member.user_id for member in facts.members}),
+        activities=activities, by_method=_figures(activities, "method"), by_mode=_figures(activities, "mode"),
+        by_month=_by_month(activities, period.first, period.last),
+        hours=round(sum(hours for _method, hours in participation.hours_by_method), 2),
+        attended=sum(row.attended for row in participation.activities),
+        expected=sum(row.members for row in participation.activities),
+        attendance_rate=participation.average_rate,
+        satisfaction=_satisfaction(activity_records.feedback(ids, period, now=now), titles),
+        chosen_comments=comments, materials=_materials(enrollment, ids, period), photos=photos, video=video,
+        ledger=ledger, budget=tuple(BudgetLine(line.key, line.name, line.claims, line.claimable,
+                                               line.spent - line.claimable, tuple(line.caps))
+                                    for line in ledger.lines),
+        preface=kept.preface if kept else "", culture_change=kept.culture_change if kept else "",
+        generated_on=local_day(now), currency=ledger.currency)
+
+
+def _figures(activities: tuple[ReportActivity, ...], attribute: str) -> tuple[MethodFigure, ...]:
+    counts: dict[str, list[float]] = {}
+    for activity in activities:
+        counts.setdefault(getattr(activity, attribute), []).append(activity.hours)
+    return tuple(sorted((MethodFigure(code, len(hours), round(sum(hours), 2)) for code, hours in counts.items()),
+                        key=lambda figure: (-figure.activities, -figure.hours, figure.code)))
+
+
+def _by_month(activities: tuple[ReportActivity, ...], first: dt.date, last: dt.date) -> tuple[tuple[dt.date, int], ...]:
+    counts: dict[dt.date, int] = {}
+    for activity in activities:
+        month = activity.day.replace(day=1)
+        counts[month] = counts.get(month, 0) + 1
+    months = []
+    month = first.replace(day=1)
+    while month <= last and len(months) < 60:  # a program of more than five years is charted by its first five
+        months.append((month, counts.get(month, 0)))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return tuple(months)
+
+
+def _satisfaction(rows: list[activity_records.ActivityFeedback], titles: dict[int, str]) -> Satisfaction:
+    rows = [row for row in rows if row.activity_id in titles]
+    distribution = tuple(sum(row.distribution[index] for row in rows) for index in range(5))
+    responses = sum(distribution)
+    average = round(sum((index + 1) * count for index, count in enumerate(distribution)) / responses, 2) \
+        if responses else None
+    return Satisfaction(responses, average, distribution,  # type: ignore[arg-type] - five counts
+                        tuple((row.activity_id, titles[row.activity_id], row.responses, row.average) for row in rows))
+
+
+def _materials(enrollment: Enrollment, ids: list[int], period) -> tuple[Material, ...]:
+    slug = enrollment.community.slug
+    found = [Material("resource", row.title, " ".join(part for part in (row.subject, row.grade) if part),
+                      external_url("resources.show", slug=slug, resource_id=row.id))
+             for row in resource_records.shared_resources(ids, period)]
+    found += [Material("plan", row.topic, " ".join(part for part in (row.subject, row.grade) if part),
+                       external_url("plans.show", slug=slug, plan_id=row.id))
+              for row in plan_records.plans(ids, period)]
+    return tuple(found)

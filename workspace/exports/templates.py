@@ -1,0 +1,281 @@
+"""Funders' own DOCX templates for the results report: checked on upload, filled with docxtpl.
+
+A template holds Jinja placeholders (`{{ community }}`, `{% for a in activities %}…{% endfor %}`) that the report's
+`ReportContent` fills (`fill_context` lists every name; docs/exports/report.md documents them). On upload the
+file is checked, and each problem is kept on the row by name, before anyone depends on it:
+
+- `not_docx`: the file is no Word document (refused at once, beside the field: nothing is kept);
+- `split`: Word split a placeholder across runs (the text was typed, corrected or formatted in pieces): found by
+  looking at each paragraph's runs, a `{{ … }}` whose text spans more than one `w:r`;
+- `unknown`: a name the report does not fill (a typo such as `{{ comunity }}`);
+- `syntax`: the placeholders do not read as a template at all.
+
+A template with problems is kept but not offered (`FunderTemplate.usable`) until it is replaced.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import docx
+from docx.document import Document as DocumentObject
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from flask_babel import gettext as _
+from jinja2 import TemplateSyntaxError
+
+from workspace.core.database import utcnow
+from workspace.core.docx import xml_safe
+from workspace.core.errors import ValidationError
+from workspace.core.i18n import format_hours, local_date
+from workspace.core.models import record_event
+from workspace.core.storage import blob_path
+from workspace.core.text import render_markdown
+from workspace.exports.content import ReportContent, method_label, mode_label
+from workspace.exports.files import DOCX, ExportFile, Progress, no_progress
+from workspace.exports.models import FunderTemplate
+from workspace.exports.report import blobs_by_id, money, percent, period_text, print_photo, report_filename
+from workspace.extensions import db
+
+DEFAULT_TEMPLATE = Path(__file__).with_name("default_report_template.docx")
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)")
+PHOTO_WIDTH = Mm(120)
+
+# Every name a template may use (the keys of fill_context); the docs list them with what they hold.
+CONTEXT_NAMES = (
+    "community", "school", "schools", "program", "period", "period_first", "period_last", "convener", "conveners",
+    "date", "preface", "culture_change", "members", "member_names", "activities_held", "activities", "by_method",
+    "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate", "satisfaction_answers",
+    "satisfaction_average", "comments", "materials", "photos", "video", "approved", "spent", "remaining",
+    "not_claimable", "budget",
+)
+
+
+# -- checking --------------------------------------------------------------------------------------------------
+
+
+def _paragraphs(document: DocumentObject) -> Iterator[Any]:
+    """Every paragraph of the body, its tables (nested too), headers and footers."""
+
+    def of(container: Any) -> Iterator[Any]:
+        yield from container.paragraphs
+        for table in getattr(container, "tables", ()):
+            for row in table.rows:
+                for cell in row.cells:
+                    yield from of(cell)
+
+    yield from of(document)
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer,
+                     section.even_page_header, section.even_page_footer):
+            if not part.is_linked_to_previous:
+                yield from of(part)
+
+
+def placeholder_name(expression: str) -> str:
+    """The name a placeholder reads: `community` of `{{ community }}`, `a` of `{{ a.title|upper }}`."""
+    found = NAME.match(expression)
+    return found.group(1) if found else expression.strip()
+
+
+def split_placeholders(document: DocumentObject) -> list[str]:
+    """The names of the placeholders whose text Word spread over more than one run, in document order."""
+    names: list[str] = []
+    for paragraph in _paragraphs(document):
+        runs = [run.text for run in paragraph.runs]
+        text = "".join(runs)
+        if "{{" not in text:
+            continue
+        ends, total = [], 0
+        for run in runs:
+            total += len(run)
+            ends.append(total)
+        for found in PLACEHOLDER.finditer(text):
+            first = _run_at(ends, found.start())
+            last = _run_at(ends, found.end() - 1)
+            if first != last:
+                names.append(placeholder_name(found.group(1)))
+    return names
+
+
+def _run_at(ends: list[int], offset: int) -> int:
+    for index, end in enumerate(ends):
+        if offset < end:
+            return index
+    return len(ends) - 1
+
+
+def check_template(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    """The placeholders a DOCX holds (names, in order, once each) and its problems ([{"code", "name"}]).
+
+    Raise ValidationError (field `file`) when the bytes are no Word document.
+    """
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many kinds on a file that is no DOCX
+        raise ValidationError(_("This file is not a Word document (.docx)."), "file") from error
+    found: list[str] = []
+    for paragraph in _paragraphs(document):
+        for match in PLACEHOLDER.finditer(paragraph.text):
+            name = placeholder_name(match.group(1))
+            if name not in found:
+                found.append(name)
+    problems: list[dict[str, str]] = []
+    for name in split_placeholders(document):
+        problem = {"code": "split", "name": name}
+        if problem not in problems:
+            problems.append(problem)
+    try:
+        undeclared = DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables()
+    except TemplateSyntaxError as error:
+        problems.append({"code": "syntax", "name": str(error.message or "")[:200]})
+        undeclared = set()
+    except Exception as error:  # a DOCX docxtpl cannot read at all
+        raise ValidationError(_("This file is not a Word document (.docx)."), "file") from error
+    for name in sorted(undeclared - set(CONTEXT_NAMES), key=lambda name: [*found, name].index(name)):
+        problems.append({"code": "unknown", "name": name})
+    # what the report fills, in the order it appears: the loops' own variables (`a` of `a.title`) left out
+    text = "\n".join(paragraph.text for paragraph in _paragraphs(document))
+    ordered = [placeholder_name(match.group(1) or match.group(2))
+               for match in re.finditer(r"\{\{(.*?)\}\}|\{%-?\s*\w*\s*(?:for\s+[\w\s,]+?\s+in|if|elif)\s+(\w+)", text)]
+    top = set(CONTEXT_NAMES) | undeclared
+    placeholders = list(dict.fromkeys(name for name in ordered if name in top)) if top & set(ordered) else found
+    return placeholders, problems
+
+
+def problem_text(problem: dict[str, str]) -> str:
+    """A template's problem in words, naming the placeholder."""
+    name = problem.get("name", "")
+    code = problem.get("code")
+    if code == "split":
+        return _("The placeholder {{ %(name)s }} is split across pieces of text in Word: delete it and type it "
+                 "again in one go, without changing its formatting half-way.", name=name)
+    if code == "unknown":
+        return _("The placeholder {{ %(name)s }} names nothing the report fills.", name=name)
+    if code == "syntax":
+        return _("The placeholders do not read as a template: %(message)s", message=name)
+    return name
+
+
+# -- keeping ---------------------------------------------------------------------------------------------------
+
+
+def add_template(stored: Any, name: str, actor: Any, *, program_id: int | None = None) -> FunderTemplate:
+    """Keep an uploaded funder's template (a `StoredFile`), checked: its placeholders and problems on the row.
+
+    Raise ValidationError beside the field when the file is no DOCX or the name is blank.
+    """
+    name = " ".join((name or "").split())[:200] or Path(stored.filename or "").stem[:200]
+    if stored.media_type != DOCX:
+        raise ValidationError(_("Upload the funder's template as a Word document (.docx), not %(name)s.",
+                                name=stored.filename), "file")
+    if not name:
+        raise ValidationError(_("Give the template a name."), "name")
+    with open(blob_path(stored.blob), "rb") as handle:
+        placeholders, problems = check_template(handle.read())
+    template = FunderTemplate(name=name, program_id=program_id, blob=stored.blob, filename=stored.filename,
+                              placeholders=placeholders, problems=problems, uploaded_by_id=getattr(actor, "id", None))
+    db.session.add(template)
+    db.session.flush()
+    record_event(actor, "template.uploaded", template, name=template.name)
+    return template
+
+
+def trash_template(template: FunderTemplate, actor: Any, *, restore: bool = False) -> None:
+    """Move a template to the trash (no longer offered) or put it back."""
+    template.deleted_at = None if restore else utcnow()
+    record_event(actor, "template.restored" if restore else "template.trashed", template, name=template.name)
+
+
+# -- filling ---------------------------------------------------------------------------------------------------
+
+
+def fill_context(content: ReportContent, *, template: DocxTemplate | None = None,
+                 progress: Progress = no_progress) -> dict[str, Any]:
+    """What a template's placeholders read, from the one `ReportContent` (words in the current locale). With a
+    `template`, `photos` holds docxtpl InlineImages resized for print; without, their captions only."""
+    ledger = content.ledger
+    photos = []
+    blobs = blobs_by_id([photo.blob_id for photo in content.photos]) if template is not None else {}
+    for index, photo in enumerate(content.photos, 1):
+        caption = " · ".join(part for part in (local_date(photo.day), photo.activity_title, photo.caption) if part)
+        image = None
+        if template is not None:
+            data = print_photo(blobs.get(photo.blob_id))
+            image = InlineImage(template, io.BytesIO(data), width=PHOTO_WIDTH) if data else None
+            progress(index, len(content.photos), "photos")
+        photos.append({"image": image or "", "caption": xml_safe(caption), "activity": xml_safe(photo.activity_title),
+                       "date": local_date(photo.day)})
+    return {
+        "community": xml_safe(content.community_name), "school": xml_safe(content.school),
+        "schools": [xml_safe(name) for name in content.schools], "program": xml_safe(content.program_name),
+        "period": period_text(content), "period_first": local_date(content.period_first),
+        "period_last": local_date(content.period_last), "convener": xml_safe(content.convener),
+        "conveners": [xml_safe(name) for name in content.conveners], "date": local_date(content.generated_on),
+        "preface": _plain(content.preface), "culture_change": _plain(content.culture_change),
+        "members": content.members, "member_names": [xml_safe(name) for name in content.member_names],
+        "activities_held": content.held,
+        "activities": [{"title": xml_safe(row.title), "date": local_date(row.day), "method": method_label(row.method),
+                        "mode": mode_label(row.mode), "hours": format_hours(row.hours), "place": xml_safe(row.place),
+                        "minutes": _plain(row.minutes), "outcomes": _plain(row.outcomes), "attended": row.attended,
+                        "expected": row.expected, "attendance_rate": percent(row.rate)}
+                       for row in content.activities],
+        "by_method": [{"method": method_label(row.code), "activities": row.activities, "hours": format_hours(row.hours)}
+                      for row in content.by_method],
+        "by_mode": [{"mode": mode_label(row.code), "activities": row.activities, "hours": format_hours(row.hours)}
+                    for row in content.by_mode],
+        "by_month": [{"month": month.strftime("%Y-%m"), "activities": count} for month, count in content.by_month],
+        "hours": format_hours(content.hours), "attended": content.attended, "expected": content.expected,
+        "attendance_rate": percent(content.attendance_rate),
+        "satisfaction_answers": content.satisfaction.responses,
+        "satisfaction_average": "—" if content.satisfaction.average is None
+        else f"{content.satisfaction.average:.2f}",
+        "comments": [{"comment": xml_safe(row.comment), "activity": xml_safe(row.activity_title),
+                      "satisfaction": row.satisfaction} for row in content.chosen_comments],
+        "materials": [{"title": xml_safe(row.title), "kind": row.kind, "detail": xml_safe(row.detail), "url": row.url}
+                      for row in content.materials],
+        "photos": photos,
+        "video": {"activity": xml_safe(content.video.activity_title), "date": local_date(content.video.day),
+                  "file": xml_safe(content.video.filename)} if content.video else None,
+        "approved": money(ledger.approved, content), "spent": money(ledger.spent, content),
+        "remaining": money(ledger.remaining, content), "not_claimable": money(ledger.not_claimable, content),
+        "budget": [{"category": xml_safe(line.name), "claims": line.claims, "spent": money(line.spent, content)}
+                   for line in content.budget],
+    }
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as the plain text a template's run shows (the sanitized page's text, paragraphs on lines)."""
+    html = str(render_markdown(xml_safe(markdown)))
+    text = re.sub(r"</(p|li|h[1-6]|tr|blockquote|pre)>", "\n", html)
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return xml_safe(unescape(text)).strip()
+
+
+def fill_bytes(data: bytes, content: ReportContent, *, progress: Progress = no_progress) -> bytes:
+    """A template's bytes filled with the report's content (docxtpl; autoescaped, so text stays text)."""
+    document = DocxTemplate(io.BytesIO(data))
+    document.render(fill_context(content, template=document, progress=progress), autoescape=True)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def fill(template: FunderTemplate, content: ReportContent, *, language: str,
+         progress: Progress = no_progress) -> ExportFile:
+    """The results report in a funder's template (the caller has set the locale to `language`)."""
+    with open(blob_path(template.blob), "rb") as handle:
+        data = handle.read()
+    return ExportFile(report_filename(content), DOCX, data=fill_bytes(data, content, progress=progress))
+
+
+def fill_default(content: ReportContent, *, progress: Progress = no_progress) -> bytes:
+    """The shipped default template filled (it shows every name a funder's template may use)."""
+    return fill_bytes(DEFAULT_TEMPLATE.read_bytes(), content, progress=progress)
