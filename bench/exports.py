@@ -161,7 +161,7 @@ def measure_builds(env: dict[str, str], seeded: Any) -> None:
     """In-process: the results report's build and the frozen submission's (report, ledger, pack to disk)."""
     from workspace import create_app
     from workspace.compliance.models import Enrollment
-    from workspace.exports import freeze, pack
+    from workspace.exports import freeze, report
     from workspace.exports.files import no_progress
     from workspace.extensions import db
 
@@ -169,14 +169,11 @@ def measure_builds(env: dict[str, str], seeded: Any) -> None:
     with app.test_request_context():
         enrollment = db.session.get(Enrollment, seeded.enrollment_id)
         started = time.perf_counter()
-        try:
-            built = pack.build_results_report(enrollment, "zh_Hant", no_progress)
-            size = len(built.data) if built.data is not None else built.path.stat().st_size  # type: ignore[union-attr]
-            print(f"\nresults report (in-process): {time.perf_counter() - started:.1f} s, {size / MB:.1f} MB")
-            if built.path is not None:
-                built.path.unlink(missing_ok=True)
-        except NotImplementedError:
-            print("\nresults report (in-process): its builder is not on this branch yet")
+        built = report.results_report(enrollment, "zh_Hant", progress=no_progress)
+        size = len(built.data) if built.data is not None else built.path.stat().st_size  # type: ignore[union-attr]
+        print(f"\nresults report (in-process): {time.perf_counter() - started:.1f} s, {size / MB:.1f} MB")
+        if built.path is not None:
+            built.path.unlink(missing_ok=True)
         from workspace.compliance.models import Submission
 
         submission = Submission(enrollment_id=enrollment.id, number=1, snapshot={}, enrollment=enrollment)

@@ -17,7 +17,8 @@ from workspace.compliance import services as compliance
 from workspace.compliance import wording as compliance_wording
 from workspace.exports import report
 from workspace.exports.content import report_content
-from workspace.exports.report import PRINT_SIDE, build_report, month_chart
+from workspace.exports.photos import PRINT_SIDE
+from workspace.exports.report import build_report, month_chart
 from workspace.extensions import db
 
 

@@ -19,12 +19,15 @@ from workspace.activities import records as activity_records
 from workspace.activities.services import METHOD_LABELS, MODE_LABELS
 from workspace.compliance import engine
 from workspace.compliance import services as compliance
+from workspace.compliance import wording as compliance_wording
 from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.core.database import utcnow
+from workspace.core.i18n import local_date
 from workspace.core.permissions import MANAGERS
 from workspace.core.records import local_day
 from workspace.core.urls import external_url
+from workspace.exports.files import export_filename
 from workspace.exports.models import ReportText
 from workspace.extensions import db
 from workspace.plans import records as plan_records
@@ -300,3 +303,27 @@ def _materials(enrollment: Enrollment, ids: list[int], period) -> tuple[Material
                        external_url("plans.show", slug=slug, plan_id=row.id))
               for row in plan_records.plans(ids, period)]
     return tuple(found)
+
+
+# -- how the report words its figures (the builder and the funders' templates alike) ----------------------
+
+
+def report_filename(content: ReportContent) -> str:
+    """成果報告-<community>-<day>.docx, in the reader's language."""
+    return export_filename(gettext("Results report"), content.community_name, day=content.generated_on,
+                           extension="docx")
+
+
+def percent(rate: float | None) -> str:
+    """A rate (0–1) as a percentage with one decimal, or "—"."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def period_text(content: ReportContent) -> str:
+    """The program's period, first and last day, in the reader's words."""
+    return f"{local_date(content.period_first)} – {local_date(content.period_last)}"
+
+
+def money(amount: int, content: ReportContent) -> str:
+    """An amount as the compliance panel writes it."""
+    return compliance_wording.money(amount, content.currency)

@@ -51,7 +51,7 @@ def build_submission_files(submission: Submission, language: str,
     total = len(STEPS)
     progress(0, total, "report")
     report = pack.built_or_none("results_report",
-                                 lambda: pack.build_results_report(enrollment, language, no_progress))
+                                 lambda: report.results_report(enrollment, language))
     progress(1, total, "ledger")
     ledger_xlsx = pack.built_or_none("ledger_xlsx", lambda: pack.build_ledger("ledger_xlsx", enrollment, language))
     ledger_csv = pack.built_or_none("ledger_csv", lambda: pack.build_ledger("ledger_csv", enrollment, language))

@@ -40,8 +40,8 @@ from workspace.activities import records as activity_records
 from workspace.core.database import utcnow
 from workspace.core.records import Period, local_day
 from workspace.core.storage import blob_path
+from workspace.exports import report
 from workspace.exports.files import CSV, ZIP, ExportFile, Progress, export_filename, no_progress
-from workspace.exports.models import ExportJob
 
 logger = logging.getLogger(__name__)
 
@@ -244,18 +244,6 @@ def minutes_text(title: str, day: dt.date, text: activity_records.ActivityText) 
     return "\n".join(lines) + "\n"
 
 
-def build_results_report(enrollment: Any, language: str, progress: Progress) -> ExportFile:
-    """The results report DOCX of an enrolment, through the report's job builder (an unsaved job row says what
-    to build: its enrolment, language, no options)."""
-    from workspace.exports import report
-
-    export_job = ExportJob(kind="results_report", enrollment_id=enrollment.id, community_id=enrollment.community_id,
-                           language=language, options={})
-    export_job.enrollment = enrollment
-    export_job.community = enrollment.community
-    return report.job_builder(export_job, progress)
-
-
 def build_ledger(kind: str, enrollment: Any, language: str) -> ExportFile:
     """The activity ledger as XLSX (`ledger_xlsx`) or CSV (`ledger_csv`)."""
     try:
@@ -288,7 +276,7 @@ def default_documents(enrollment: Any, language: str, progress: Progress = no_pr
                     db.session.remove()
         return run
 
-    return [("results_report", in_own_context(lambda found: build_results_report(found, language, progress))),
+    return [("results_report", in_own_context(lambda found: report.results_report(found, language, progress=progress))),
             ("ledger_xlsx", in_own_context(lambda found: build_ledger("ledger_xlsx", found, language))),
             ("ledger_csv", in_own_context(lambda found: build_ledger("ledger_csv", found, language)))]
 
@@ -360,5 +348,5 @@ def stream(pack: EvidencePack) -> Iterable[bytes]:
     return pack.chunks()
 
 
-__all__ = ["ZIP", "EvidencePack", "Member", "build_ledger", "build_results_report", "default_documents",
+__all__ = ["ZIP", "EvidencePack", "Member", "build_ledger", "default_documents",
            "entry_started", "folder_name", "minutes_text", "pack_filename", "plan_pack", "safe_name"]

@@ -16,8 +16,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from PIL import Image, ImageDraw, ImageFont, ImageOps
-from sqlalchemy import select
+from PIL import Image, ImageDraw, ImageFont
 
 from workspace.activities import records as activity_records
 from workspace.compliance import wording as compliance_wording
@@ -27,15 +26,24 @@ from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.i18n import format_hours, local_date
-from workspace.core.models import Blob, record_event
-from workspace.core.storage import blob_path
-from workspace.exports.content import ReportContent, method_label, mode_label, report_content, report_text_of
-from workspace.exports.files import DOCX, ExportFile, Progress, export_filename, language_or_default, no_progress
+from workspace.core.models import record_event
+from workspace.exports import templates
+from workspace.exports.content import (
+    ReportContent,
+    method_label,
+    mode_label,
+    money,
+    percent,
+    period_text,
+    report_content,
+    report_filename,
+    report_text_of,
+)
+from workspace.exports.files import DOCX, ExportFile, Progress, language_or_default, no_progress
 from workspace.exports.models import ExportJob, FunderTemplate, ReportText
+from workspace.exports.photos import blobs_by_id, print_photo
 from workspace.extensions import db
 
-PRINT_SIDE = 1600  # px: the long side of a photo in the report (sharp at 13 cm wide, small enough for hundreds)
-JPEG_QUALITY = 85
 MAX_TEXT = 200_000  # characters of a preface or a culture-change text
 
 
@@ -89,42 +97,26 @@ def save_texts(enrollment: Enrollment, *, preface: str, culture_change: str, cho
 
 def job_builder(export_job: ExportJob, progress: Progress) -> ExportFile:
     """Build the results report a job asks for (its enrolment, language and options: a funder's template)."""
-    enrollment = export_job.enrollment
-    if enrollment is None:
+    if export_job.enrollment is None:
         raise ValueError("a results report needs an enrolment")
-    language = language_or_default(export_job.language)
+    template_id = (export_job.options or {}).get("template_id")
+    return results_report(export_job.enrollment, export_job.language, progress=progress,
+                          template_id=int(template_id) if template_id else None)
+
+
+def results_report(enrollment: Enrollment, language: str, *, progress: Progress = no_progress,
+                   template_id: int | None = None) -> ExportFile:
+    """The results report of an enrolment in `language`: our own document, or the funder's template filled."""
+    language = language_or_default(language)
     with force_locale(language):
         progress(0, 1, "figures")
         content = report_content(enrollment)
-        template_id = (export_job.options or {}).get("template_id")
         if template_id:
-            from workspace.exports import templates  # a template imports this module's photo helpers
-
-            template = db.session.get(FunderTemplate, int(template_id))
+            template = db.session.get(FunderTemplate, template_id)
             if template is None or template.deleted_at is not None or not template.usable:
                 raise ValueError("the funder's template is no longer offered")
             return templates.fill(template, content, language=language, progress=progress)
         return build_report(content, language=language, progress=progress)
-
-
-def report_filename(content: ReportContent) -> str:
-    """成果報告-<community>-<day>.docx, in the reader's language."""
-    return export_filename(_("Results report"), content.community_name, day=content.generated_on, extension="docx")
-
-
-def percent(rate: float | None) -> str:
-    """A rate (0–1) as a percentage with one decimal, or "—"."""
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def period_text(content: ReportContent) -> str:
-    """The program's period, first and last day, in the reader's words."""
-    return f"{local_date(content.period_first)} – {local_date(content.period_last)}"
-
-
-def money(amount: int, content: ReportContent) -> str:
-    """An amount as the compliance panel writes it."""
-    return compliance_wording.money(amount, content.currency)
 
 
 def build_report(content: ReportContent, *, language: str = "zh_Hant",
@@ -268,39 +260,6 @@ def _budget(builder: DocxBuilder, content: ReportContent) -> None:
 
 
 # -- pictures --------------------------------------------------------------------------------------------------
-
-
-def blobs_by_id(ids: Sequence[int]) -> dict[int, Blob]:
-    """The stored files of these ids, by id (one query)."""
-    if not ids:
-        return {}
-    return {blob.id: blob for blob in db.session.scalars(select(Blob).where(Blob.id.in_(set(ids))))}
-
-
-def print_photo(blob: Blob | None) -> bytes | None:
-    """A stored photo turned upright and resized for print (long side ≤ PRINT_SIDE px) as JPEG; None when the
-    file is missing or no picture."""
-    if blob is None:
-        return None
-    try:
-        with Image.open(blob_path(blob)) as opened:
-            image = ImageOps.exif_transpose(opened)
-            image.thumbnail((PRINT_SIDE, PRINT_SIDE))
-            if image.mode != "RGB":
-                image = _on_white(image)
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-            return out.getvalue()
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
-
-
-def _on_white(image: Image.Image) -> Image.Image:
-    """A picture with transparency flattened on white (JPEG has no alpha)."""
-    rgba = image.convert("RGBA")
-    background = Image.new("RGB", rgba.size, "white")
-    background.paste(rgba, mask=rgba.getchannel("A"))
-    return background
 
 
 def month_chart(months: Sequence[tuple[dt.date, int]], *, width: int = 1200, height: int = 520) -> bytes:

@@ -36,10 +36,18 @@ from workspace.core.i18n import format_hours, local_date
 from workspace.core.models import record_event
 from workspace.core.storage import blob_path
 from workspace.core.text import render_markdown
-from workspace.exports.content import ReportContent, method_label, mode_label
+from workspace.exports.content import (
+    ReportContent,
+    method_label,
+    mode_label,
+    money,
+    percent,
+    period_text,
+    report_filename,
+)
 from workspace.exports.files import DOCX, ExportFile, Progress, no_progress
 from workspace.exports.models import FunderTemplate
-from workspace.exports.report import blobs_by_id, money, percent, period_text, print_photo, report_filename
+from workspace.exports.photos import blobs_by_id, print_photo
 from workspace.extensions import db
 
 DEFAULT_TEMPLATE = Path(__file__).with_name("default_report_template.docx")
