@@ -19,6 +19,8 @@ from workspace.auth.models import User
 from workspace.communities.models import Membership
 from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
+from workspace.core.database import utcnow
+from workspace.core.records import local_day
 from workspace.core.storage import store_upload
 from workspace.extensions import db
 
@@ -49,7 +51,7 @@ class Year:
 def community_year(slug: str = "club", *, risky: bool = False, later: bool = True) -> Year:
     """Three held activities (the first with marks of every status and feedback), and, unless `later` is False,
     an activity in the program's period still to come (the period reaches a year ahead); two expenses."""
-    today = dt.date(2026, 12, 2)
+    today = local_day(utcnow())
     made = enrolled(slug, first=dt.date(2025, 8, 1), last=today + dt.timedelta(days=365))
     titles = list(RISKY_TITLES[:3]) if risky else ["共同備課：分數的教學", "觀課與議課", "教學檔案分享"]
     held = [made.activity(dt.date(2025, 9, 10), title=titles[0]),
