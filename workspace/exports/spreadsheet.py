@@ -109,10 +109,10 @@ class Sheet:
         """One cell of the current row."""
         formats = self._book.formats
         row = self.row_number
-        if value is None:
-            return
         if isinstance(value, bool):
-            value = "✓" if value else ""
+            value = "✓" if value else None
+        if value is None or (isinstance(value, str) and not value):
+            return  # an empty cell, not an empty string
         if isinstance(value, Money):
             self.worksheet.write_number(row, column, value.value, self._book.money_format(value.digits, bold))
             self._widen(column, f"{value.value:,.{value.digits}f}")
