@@ -65,7 +65,7 @@ def test_the_form_holds_convener_members_type_goals_activities_and_budget(year, 
 
 def test_the_members_table_names_each_member_with_role(year):
     tables = tables_of(forms_docx.application(year.enrollment, "en").data)
-    members = next(table for table in tables if table[0][:2] == ["Name", "Role"])
+    members = next(table for table in tables if table[0][:2] == ["Full name", "Role"])
     rows = {row[0]: row for row in members[1:]}
     assert rows["陳召集"][1] == "Convener" and rows["林老師"][1] == "Member"
     assert len(rows) == 6

@@ -136,7 +136,7 @@ def _members(builder: DocxBuilder, data: FormData, number: int) -> None:
     builder.heading(f"{number}. {_('Members')}")
     rows = [[member.display_name, role_label(member.role), data.school_names.get(member.school_id or 0, ""),
              title_label(member.title), "、".join(member.subjects)] for member in data.members]
-    builder.table(rows, header=[_("Name"), _("Role"), _("School"), _("Title"), _("Subjects")])
+    builder.table(rows, header=[_("Full name"), _("Role"), _("School"), _("Professional title"), _("Subjects")])
 
 
 def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
