@@ -17,10 +17,11 @@ from flask_babel import force_locale
 from tests.compliance.helpers import enrolled
 from tests.exports.sheets_data import RISKY_TITLES, community_year
 from workspace.activities import records as activity_records
+from workspace.activities import services as activities
 from workspace.compliance import services as compliance
 from workspace.compliance.gather import program_period
 from workspace.core.records import local_day
-from workspace.exports import ledger
+from workspace.exports import ledger, signin
 from workspace.exports.spreadsheet import BOM
 from workspace.extensions import db
 
@@ -214,3 +215,26 @@ def test_an_enrolment_without_activities_or_expenses_still_gives_a_workbook(ctx)
     assert len(rows(book["Activities"])) == 1
     table = list(csv.reader(io.StringIO(ledger.ledger_csv(made.enrollment, "en").data.decode("utf-8-sig"))))
     assert len(table) == 1
+
+
+def test_the_ledger_and_sign_in_sheets_read_a_fixed_number_of_queries(ctx, count_queries):
+    """More activities, marks and feedback do not mean more queries (no query per activity or member)."""
+    year = community_year()
+
+    def counted() -> tuple[int, int]:
+        db.session.expire_all()
+        enrollment = year.enrollment
+        with count_queries() as queries:
+            ledger.ledger_xlsx(enrollment, "en")
+        with count_queries() as sheets:
+            signin.sign_in_sheets(enrollment, "en")
+        return len(queries), len(sheets)
+
+    before = counted()
+    for day in (dt.date(2026, 4, 1), dt.date(2026, 5, 6), dt.date(2026, 6, 3)):
+        activity = year.enrolled.activity(day)
+        activities.set_attendance(activity, {year.enrolled.club.member.id: "present"},
+                                  actor=year.enrolled.club.convener)
+        activities.give_feedback(activity, 4, "", actor=year.enrolled.club.member)
+    db.session.commit()
+    assert counted() == before
