@@ -126,3 +126,10 @@ def test_the_review_summary_filters_by_program_and_refuses_a_malformed_one(clien
     response = client.get("/review/compliance/summary.xlsx?lang=en&program=99999")
     assert openpyxl.load_workbook(io.BytesIO(response.data))["Communities"].max_row == 1
     assert client.get("/review/compliance/summary.xlsx?program=abc").status_code == 404
+
+
+def test_the_review_page_links_to_the_summary(client, ctx):
+    community_year(later=False)
+    client.login(make_user(is_admin=True))
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert "/review/compliance/summary.xlsx" in page
