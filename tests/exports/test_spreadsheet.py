@@ -113,3 +113,16 @@ def test_csv_values():
     assert csv_value(dt.datetime(2027, 6, 30, 14, 0)) == "2027-06-30 14:00"
     assert csv_value("@x") == "'@x"
     assert csv_value(Percent(None)) == ""
+
+
+def test_characters_no_file_can_hold_are_dropped_before_the_formula_check(ctx):
+    book = Workbook(title="t\x00")
+    sheet = book.sheet("x\x00")
+    sheet.header(["h\ud800"])
+    sheet.row(["a\x00b\x01c\ud800d\uffff", "<&>\"", "🙂𠀀", "\x00=1"])
+    opened = openpyxl.load_workbook(io.BytesIO(book.to_bytes())).active
+    assert opened["A1"].value == "h"
+    assert [cell.value for cell in opened[2]] == ["abcd", "<&>\"", "🙂𠀀", "=1"]
+    assert opened["D2"].quotePrefix
+    data = csv_bytes(["a"], [["x\ud800y", "\x00=1"]])
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1] == ["xy", "'=1"]

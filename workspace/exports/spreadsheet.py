@@ -32,6 +32,7 @@ from typing import Any
 
 import xlsxwriter
 
+from workspace.core.docx import xml_safe
 from workspace.core.i18n import currency_digits
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +54,12 @@ def is_risky(text: str) -> bool:
 def neutralize(text: str) -> str:
     """The CSV form of a text cell: with a leading apostrophe when a spreadsheet could run it as a formula."""
     return "'" + text if is_risky(text) else text
+
+
+def csv_text(text: str) -> str:
+    """A text cell of a CSV: cleaned as an XLSX cell is (no NUL, C0 controls or lone surrogates, which UTF-8
+    cannot hold), then neutralized, so that a control character cannot hide a leading `=`."""
+    return neutralize(xml_safe(text))
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,7 @@ class Sheet:
 
     def _text(self, column: int, text: str, cell_format: Any) -> None:
         """Text as a string cell, never a formula; a risky one with Excel's quote prefix (see the module's rule)."""
+        text = xml_safe(text)  # NUL, C0 controls, lone surrogates: no XML (nor Excel) holds them
         if is_risky(text):
             formats = self._book.formats
             cell_format = formats["quoted_bold" if cell_format in (formats["bold"], formats["header"]) else "quoted"]
@@ -158,7 +166,7 @@ class Workbook:
         self._out = io.BytesIO()
         self.book = xlsxwriter.Workbook(self._out, {"constant_memory": True, "strings_to_formulas": False,
                                                     "strings_to_urls": False, "strings_to_numbers": False})
-        self.book.set_properties({"title": title[:255], "author": "", "comments": ""})
+        self.book.set_properties({"title": xml_safe(title)[:255], "author": "", "comments": ""})
         self.names: set[str] = set()
         header = {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True, "valign": "top"}
         self.formats = {
@@ -192,7 +200,7 @@ class Workbook:
 
 def sheet_name(name: str, taken: set[str]) -> str:
     """A worksheet name Excel accepts: forbidden characters replaced, at most 31 characters, not yet taken."""
-    base = (name.translate(_SHEET_NAME_FORBIDDEN).strip().strip("'") or "Sheet")[:MAX_SHEET_NAME]
+    base = (xml_safe(name).translate(_SHEET_NAME_FORBIDDEN).strip().strip("'") or "Sheet")[:MAX_SHEET_NAME]
     candidate, number = base, 2
     while candidate.lower() in {existing.lower() for existing in taken}:
         suffix = f" ({number})"
@@ -217,7 +225,7 @@ def csv_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, int | float | Decimal):
         return f"{value:g}" if isinstance(value, float) else str(value)
-    return neutralize(str(value))
+    return csv_text(str(value))
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
