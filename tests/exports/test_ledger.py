@@ -105,9 +105,12 @@ def test_the_attendance_matrix_has_each_status_in_words_and_the_totals(ctx):
     for member in participation.members:
         assert by_name[member.display_name][4:7] == [member.attended, member.held, member.rate]
     assert by_name["林老師"][4:6] == [2, 3]
-    assert table[-3] == ["Attended", 4, 2, 0, None, None, None]
-    assert table[-2] == ["Members expected", 6, 6, 6, None, None, None]
-    assert table[-1][1:4] == [row.rate for row in participation.activities]
+    totals = table[-8:]
+    assert totals[0] == ["Attended", 4, 2, 0, None, None, None]
+    assert totals[1] == ["Members expected", 6, 6, 6, None, None, None]
+    assert totals[2][1:4] == [row.rate for row in participation.activities]
+    assert [row[:4] for row in totals[3:]] == [["Present", 2, 2, 0], ["Late", 1, 0, 0], ["Left early", 1, 0, 0],
+                                               ["Excused", 1, 0, 0], ["Absent", 1, 0, 0]]
 
 
 def test_the_attendance_matrix_in_chinese(ctx):

@@ -152,7 +152,7 @@ def _activities_sheet(book: Workbook, data: LedgerData) -> None:
 
 def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
     """Members (rows, by name) × held activities (columns: day and title); the member's totals at the row's end,
-    the activity's totals in the rows below."""
+    the activity's totals in the rows below (attended, expected, rate, then the marks of each status)."""
     sheet = book.sheet(sheet_names()[1])
     held = data.participation.activities
     marks = {(mark.activity_id, mark.user_id): mark.status for mark in data.marks}
@@ -165,6 +165,8 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
     sheet.row([_("Attended"), *(row.attended for row in held)], bold=True)
     sheet.row([_("Members expected"), *(row.members for row in held)], bold=True)
     sheet.row([_("Attendance rate"), *(Percent(row.rate) for row in held)], bold=True)
+    for status in STATUS_LABELS:  # each mark counted per activity, as the read module tallies them
+        sheet.row([status_label(status), *(dict(row.statuses).get(status.value, 0) for row in held)])
 
 
 def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
