@@ -165,16 +165,22 @@ class DocxBuilder:
         columns = min(max((len(row) for row in all_rows), default=1), MAX_COLUMNS)
         table = self.document.add_table(rows=len(all_rows), cols=columns)
         table.style = self.document.styles["Table Grid"]
+        # The new grid's cells in one pass: python-docx's table.cell() rebuilds every cell of the table on each
+        # call, which made a large table quadratic (a minute for thirty sign-in sheets of sixty names).
+        grid = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
         for index, values in enumerate(all_rows):
             is_header = bool(header) and index == 0
             if is_header:
-                table.rows[index]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+                grid[index][0]._tc.getparent().get_or_add_trPr().append(OxmlElement("w:tblHeader"))
             for column, value in enumerate(values[:columns]):
-                cell = table.cell(index, column)
+                cell = grid[index][column]
                 if widths and column < len(widths):
                     cell.width = widths[column]
                 text = EMPTY if value is None else xml_safe(str(value)).strip()
-                cell.paragraphs[0].add_run(text).bold = is_header or None
+                if text:  # an empty cell (a signature column) needs no run; bold is set only where it is on
+                    run = cell.paragraphs[0].add_run(text)
+                    if is_header:
+                        run.bold = True
         return table
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> Table:

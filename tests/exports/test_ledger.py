@@ -1,0 +1,243 @@
+"""The activity ledger, opened with openpyxl and csv as a funder's clerk would: sheets and headers in each
+language, real date cells, the attendance matrix's statuses and totals (participation's own), the expenses
+equal to the compliance panel's ledger, typed text never a formula, Chinese kept, the CSV with its BOM."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from flask_babel import force_locale
+
+from tests.compliance.helpers import enrolled
+from tests.exports.sheets_data import RISKY_TITLES, community_year
+from workspace.activities import records as activity_records
+from workspace.activities import services as activities
+from workspace.compliance import services as compliance
+from workspace.compliance.gather import program_period
+from workspace.core.records import local_day
+from workspace.exports import ledger, signin
+from workspace.exports.spreadsheet import BOM
+from workspace.extensions import db
+
+HEADERS = {
+    "en": ("Activities", "Date", "Title"),
+    "zh_Hant": ("社群活動", "日期", "標題"),
+    "zh_Hans": ("社群活动", "日期", "标题"),
+}
+
+
+def workbook(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def rows(sheet) -> list[list]:
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def test_the_four_sheets_with_their_headers_in_english(ctx):
+    year = community_year()
+    book = workbook(ledger.ledger_xlsx(year.enrollment, "en").data)
+    assert book.sheetnames == ["Activities", "Attendance", "Feedback", "Expenses"]
+    assert rows(book["Activities"])[0] == ["Date", "Time", "Title", "Method", "Mode", "Hours", "Attended",
+                                           "Members expected", "Attendance rate", "Minutes", "Photos", "Videos"]
+    assert rows(book["Expenses"])[0] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable"]
+
+
+@pytest.mark.parametrize("language", ["zh_Hant", "zh_Hans", "en"])
+def test_headers_are_in_the_chosen_language(ctx, language):
+    year = community_year()
+    built = ledger.ledger_xlsx(year.enrollment, language)
+    book = workbook(built.data)
+    with force_locale(language):
+        names = ledger.sheet_names()
+        header = ledger.activity_header()
+    assert book.sheetnames == list(names)
+    assert rows(book.worksheets[0])[0] == header
+    assert (names[0], header[0], header[2]) == HEADERS[language]
+    assert re.search(r"-\d{4}-\d{2}-\d{2}\.xlsx$", built.filename) and "Community" in built.filename
+
+
+def test_activities_are_listed_with_date_cells_and_the_participation_figures(ctx):
+    year = community_year()
+    enrollment = year.enrollment
+    book = workbook(ledger.ledger_xlsx(enrollment, "en").data)
+    body = list(book["Activities"].iter_rows(min_row=2))
+    assert [row[2].value for row in body] == [activity.title for activity in year.held] + ["下學期共同備課"]
+    for row in body:
+        assert row[0].is_date and isinstance(row[0].value, dt.datetime)
+        assert row[0].number_format == "yyyy-mm-dd"
+    assert body[0][0].value.date() == dt.date(2025, 9, 10)
+    assert body[0][1].value == "14:00–16:00"
+    assert body[0][3].value == "Collaborative lesson planning" and body[0][4].value == "In person"
+    assert body[0][5].value == 2
+    counted = {row.activity.id: row for row in activity_records.participation(
+        [enrollment.community_id], program_period(enrollment.program)).activities}
+    for row, activity in zip(body, year.held, strict=False):
+        assert (row[6].value, row[7].value, row[8].value) == (
+            counted[activity.id].attended, counted[activity.id].members, counted[activity.id].rate)
+        assert "%" in row[8].number_format
+    assert (body[0][6].value, body[0][7].value) == (4, 6)  # present, late, left early, present: of six
+    assert [row[9].value for row in body] == ["Yes", "Yes", "No", "No"]
+    assert [row[10].value for row in body] == [1, 0, 1, 0]
+    assert body[3][6].value is None  # still to come: no attendance yet
+
+
+def test_the_attendance_matrix_has_each_status_in_words_and_the_totals(ctx):
+    year = community_year()
+    enrollment = year.enrollment
+    sheet = workbook(ledger.ledger_xlsx(enrollment, "en").data)["Attendance"]
+    table = rows(sheet)
+    assert table[0] == ["Member", *(f"{day} {activity.title}" for day, activity in zip(
+        ("2025-09-10", "2025-10-15", "2026-03-04"), year.held, strict=True)), "Attended", "Held", "Attendance rate"]
+    by_name = {row[0]: row for row in table[1:]}
+    assert by_name["陳召集"][1:4] == ["Present", "Present", None]
+    assert by_name["林老師"][1:3] == ["Late", "Present"]
+    assert by_name["王老師"][1] == "Left early"
+    assert by_name["張老師"][1] == "Excused"
+    assert by_name["李老師"][1] == "Absent"
+    participation = activity_records.participation([enrollment.community_id], program_period(enrollment.program))
+    for member in participation.members:
+        assert by_name[member.display_name][4:7] == [member.attended, member.held, member.rate]
+    assert by_name["林老師"][4:6] == [2, 3]
+    totals = table[-8:]
+    assert totals[0] == ["Attended", 4, 2, 0, None, None, None]
+    assert totals[1] == ["Members expected", 6, 6, 6, None, None, None]
+    assert totals[2][1:4] == [row.rate for row in participation.activities]
+    assert [row[:4] for row in totals[3:]] == [["Present", 2, 2, 0], ["Late", 1, 0, 0], ["Left early", 1, 0, 0],
+                                               ["Excused", 1, 0, 0], ["Absent", 1, 0, 0]]
+
+
+def test_the_attendance_matrix_in_chinese(ctx):
+    year = community_year()
+    table = rows(workbook(ledger.ledger_xlsx(year.enrollment, "zh_Hant").data).worksheets[1])
+    by_name = {row[0]: row for row in table[1:]}
+    with force_locale("zh_Hant"):
+        words = [ledger.status_label(status) for status in ("present", "late", "absent")]
+    assert by_name["陳召集"][1] == words[0] and by_name["林老師"][1] == words[1] and by_name["李老師"][1] == words[2]
+    assert words[0] != "Present"
+
+
+def test_feedback_has_answers_average_and_distribution_without_names(ctx):
+    year = community_year()
+    table = rows(workbook(ledger.ledger_xlsx(year.enrollment, "en").data)["Feedback"])
+    assert table[0][:4] == ["Date", "Title", "Responses", "Average satisfaction"]
+    assert len(table) == 2
+    assert table[1][1:] == [year.held[0].title, 3, 4, 0, 0, 1, 1, 1]
+    flat = " ".join(str(value) for row in table for value in row)
+    assert "林老師" not in flat and "王老師" not in flat
+
+
+def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
+    year = community_year()
+    enrollment = year.enrollment
+    table = rows(workbook(ledger.ledger_xlsx(enrollment, "en").data)["Expenses"])
+    standing = compliance.standings([enrollment])[0]
+    panel = standing.ledger
+    assert table[1][0] == dt.datetime(2025, 9, 12) and table[1][1] == "印刷費－學習資料"
+    assert table[1][4] == 150 and table[1][5] == "Yes"
+    assert table[2][4] == 4800 and table[2][5] == "No"
+    lines = {row[0]: row for row in table if row and row[0] in {line.name for line in panel.lines}
+             and row[1] != row[0] and not isinstance(row[0], dt.datetime)}
+    for line in panel.lines:
+        assert lines[line.name][2:5] == [line.spent, line.claimable, line.claims]
+    assert lines["印刷費－學習資料"][5] == 3000 - 150  # what is left under the category's total cap
+    totals = {row[0]: row[1] for row in table[-4:]}
+    assert totals == {"Approved": panel.approved, "Spent": panel.spent, "Not claimable": panel.not_claimable,
+                      "Remaining": panel.remaining}
+    assert (panel.approved, panel.spent, panel.remaining) == (50_000, 150, 49_850)
+
+
+def test_typed_text_that_looks_like_a_formula_stays_text(ctx):
+    year = community_year(risky=True)
+    book = workbook(ledger.ledger_xlsx(year.enrollment, "en").data)
+    titles = [row[2] for row in book["Activities"].iter_rows(min_row=2, max_row=4)]
+    for cell, typed in zip(titles, RISKY_TITLES[:3], strict=True):
+        assert cell.data_type != "f"
+        assert cell.value in (typed, "'" + typed)
+        assert cell.quotePrefix  # Excel keeps it text when the cell is edited
+    payee = book["Expenses"]["C2"]
+    assert payee.data_type != "f" and payee.value == "=cmd|' /C calc'!A0"
+    for cell in book["Attendance"][1][1:4]:
+        assert cell.data_type != "f"
+    sheet_xml = io.BytesIO(ledger.ledger_xlsx(year.enrollment, "en").data)
+    with zipfile.ZipFile(sheet_xml) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(name)
+
+
+def test_a_title_of_minus_two_is_text_not_a_number(ctx):
+    year = community_year()
+    activity = year.held[0]
+    activity.title = "-2"
+    db.session.commit()
+    cell = workbook(ledger.ledger_xlsx(year.enrollment, "en").data)["Activities"]["C2"]
+    assert cell.data_type == "s" and cell.value in ("-2", "'-2")
+
+
+def test_chinese_round_trips(ctx):
+    year = community_year()
+    book = workbook(ledger.ledger_xlsx(year.enrollment, "zh_Hant").data)
+    assert book.worksheets[0]["C2"].value == "共同備課：分數的教學"
+    assert book.worksheets[3]["D3"].value == "茶水"
+
+
+def test_the_csv_has_a_bom_the_same_headers_iso_dates_and_neutralized_text(ctx):
+    year = community_year(risky=True)
+    built = ledger.ledger_csv(year.enrollment, "zh_Hant")
+    assert built.data.startswith(BOM.encode("utf-8"))
+    assert built.media_type.startswith("text/csv") and built.filename.endswith(".csv")
+    table = list(csv.reader(io.StringIO(built.data.decode("utf-8-sig"))))
+    with force_locale("zh_Hant"):
+        assert table[0] == ledger.activity_header()
+    assert [row[0] for row in table[1:]] == ["2025-09-10", "2025-10-15", "2026-03-04",
+                                             local_day(year.later.starts_at).isoformat()]
+    assert [row[2] for row in table[1:4]] == ["'" + title for title in RISKY_TITLES[:3]]
+    assert table[4][2] == "下學期共同備課"
+    assert table[1][6:9] == ["4", "6", "66.7%"]
+
+
+def test_the_csv_of_a_minus_two_title_gets_the_quote(ctx):
+    year = community_year()
+    year.held[1].title = "-2"
+    db.session.commit()
+    table = list(csv.reader(io.StringIO(ledger.ledger_csv(year.enrollment, "en").data.decode("utf-8-sig"))))
+    assert table[2][2] == "'-2"
+
+
+def test_an_enrolment_without_activities_or_expenses_still_gives_a_workbook(ctx):
+    made = enrolled("empty")
+    book = workbook(ledger.ledger_xlsx(made.enrollment, "en").data)
+    assert book.sheetnames == ["Activities", "Attendance", "Feedback", "Expenses"]
+    assert len(rows(book["Activities"])) == 1
+    table = list(csv.reader(io.StringIO(ledger.ledger_csv(made.enrollment, "en").data.decode("utf-8-sig"))))
+    assert len(table) == 1
+
+
+def test_the_ledger_and_sign_in_sheets_read_a_fixed_number_of_queries(ctx, count_queries):
+    """More activities, marks and feedback do not mean more queries (no query per activity or member)."""
+    year = community_year()
+
+    def counted() -> tuple[int, int]:
+        db.session.expire_all()
+        enrollment = year.enrollment
+        with count_queries() as queries:
+            ledger.ledger_xlsx(enrollment, "en")
+        with count_queries() as sheets:
+            signin.sign_in_sheets(enrollment, "en")
+        return len(queries), len(sheets)
+
+    before = counted()
+    for day in (dt.date(2026, 4, 1), dt.date(2026, 5, 6), dt.date(2026, 6, 3)):
+        activity = year.enrolled.activity(day)
+        activities.set_attendance(activity, {year.enrolled.club.member.id: "present"},
+                                  actor=year.enrolled.club.convener)
+        activities.give_feedback(activity, 4, "", actor=year.enrolled.club.member)
+    db.session.commit()
+    assert counted() == before

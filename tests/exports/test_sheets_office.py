@@ -1,0 +1,32 @@
+"""The ledger and the sign-in sheets in a real office suite: LibreOffice (headless, a profile per conversion)
+converts them to PDF; the ledger's Chinese is in the text layer with a CJK font, and the sign-in sheets print a
+page per activity. Uses the exports tests' LibreOffice helper (tests/exports/office.py); skips without it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.exports.sheets_data import community_year
+from workspace.exports import ledger, signin
+
+office = pytest.importorskip("tests.exports.office")
+
+
+def test_the_ledger_converts_to_pdf_with_chinese_glyphs(ctx, tmp_path):
+    year = community_year()
+    source = tmp_path / "ledger.xlsx"
+    source.write_bytes(ledger.ledger_xlsx(year.enrollment, "zh_Hant").data)
+    pdf = office.to_pdf(source, tmp_path)
+    text = office.pdf_text(pdf)
+    assert "共同備課：分數的教學" in text and "陳召集" in text
+    assert office.has_cjk_font(pdf)
+    assert office.render_page(pdf, tmp_path).stat().st_size > 0
+
+
+def test_the_sign_in_sheets_print_a_page_per_activity(ctx, tmp_path):
+    year = community_year()
+    source = tmp_path / "sheets.docx"
+    source.write_bytes(signin.sign_in_sheets(year.enrollment, "zh_Hant").data)
+    pdf = office.to_pdf(source, tmp_path)
+    assert office.page_count(pdf) == len(year.held) + 1
+    assert "林老師" in office.pdf_text(pdf)

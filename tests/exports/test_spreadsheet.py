@@ -1,0 +1,128 @@
+"""The one XLSX writer and the CSV rules: cells by type, dates as date cells, text never a formula (XLSX: a
+string cell with Excel's quote prefix; CSV: a leading apostrophe), sheet names Excel accepts."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from workspace.exports.spreadsheet import (
+    BOM,
+    Money,
+    Percent,
+    Workbook,
+    csv_bytes,
+    csv_value,
+    is_risky,
+    neutralize,
+    sheet_name,
+)
+
+RISKY = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1", "-2", "@SUM(A1:A9)", "\t=1+1", "\r=1+1",
+         "=cmd|' /C calc'!A0"]
+SAFE = ["共同備課", "a=b", "1+1", "", " =1", "'quoted"]
+
+
+@pytest.mark.parametrize("text", RISKY)
+def test_risky_text_is_recognised_and_quoted_for_csv(text):
+    assert is_risky(text)
+    assert neutralize(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", SAFE)
+def test_other_text_is_left_as_typed(text):
+    assert not is_risky(text)
+    assert neutralize(text) == text
+
+
+def build(rows_of: list[list], header: list[str] | None = None) -> openpyxl.Workbook:
+    book = Workbook(title="測試")
+    sheet = book.sheet("表")
+    if header:
+        sheet.header(header)
+    for row in rows_of:
+        sheet.row(row)
+    return openpyxl.load_workbook(io.BytesIO(book.to_bytes()))
+
+
+def test_cells_are_written_by_type(ctx):
+    day, moment = dt.date(2027, 6, 30), dt.datetime(2027, 6, 30, 14, 5)
+    sheet = build([[day, moment, 3, 2.5, Money(160_000, "TWD"), Percent(0.875), Percent(None), None, True, "文字"]],
+                  header=["日期", "時間"]).active
+    cells = sheet[2]
+    assert sheet["A1"].value == "日期" and sheet["A1"].font.b
+    assert cells[0].is_date and cells[0].value == dt.datetime(2027, 6, 30) and cells[0].number_format == "yyyy-mm-dd"
+    assert cells[1].is_date and cells[1].value == moment
+    assert (cells[2].value, cells[3].value) == (3, 2.5)
+    assert cells[4].value == 160_000 and cells[4].number_format == "#,##0"
+    assert cells[5].value == 0.875 and cells[5].number_format == "0.0%"
+    assert cells[6].value is None and cells[7].value is None
+    assert cells[8].value == "✓" and cells[9].value == "文字"
+
+
+def test_money_keeps_the_currency_s_decimals(ctx):
+    sheet = build([[Money(12_345, "CNY")]]).active
+    assert sheet["A1"].value == 123.45 and sheet["A1"].number_format == "#,##0.00"
+
+
+def test_risky_text_is_a_string_cell_with_the_quote_prefix_never_a_formula(ctx):
+    data_book = Workbook()
+    sheet = data_book.sheet("x")
+    sheet.header(["=header"])
+    sheet.row(RISKY)
+    data = data_book.to_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in xml
+    opened = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert opened["A1"].value == "=header" and opened["A1"].data_type == "s"
+    for cell, typed in zip(opened[2], RISKY, strict=True):
+        # XlsxWriter escapes a CR as _x000D_ (as Excel does); openpyxl leaves that escape in inline strings
+        assert cell.data_type == "s" and cell.value.replace("_x000D_", "\r") == typed and cell.quotePrefix
+
+
+def test_long_text_is_cut_to_excel_s_limit(ctx):
+    sheet = build([["長" * 40_000]]).active
+    assert len(sheet["A1"].value) == 32_767
+
+
+def test_sheet_names_are_cleaned_and_unique():
+    taken: set[str] = set()
+    assert sheet_name("a/b:c*d?[e]", taken) == "a b c d  e"
+    assert sheet_name("活動" * 20, taken) == ("活動" * 20)[:31]
+    assert sheet_name("活動" * 20, taken) == ("活動" * 20)[:27] + " (2)"
+    assert sheet_name("", taken) == "Sheet"
+
+
+def test_the_csv_has_a_bom_crlf_iso_dates_and_neutralized_text():
+    data = csv_bytes(["日期", "標題", "金額", "出席率"],
+                     [[dt.date(2027, 6, 30), "=1+1", Money(1600), Percent(0.5)], [None, "共同備課，分數", 2.5, True]])
+    assert data.startswith(BOM.encode())
+    assert b"\r\n" in data
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert table == [["日期", "標題", "金額", "出席率"], ["2027-06-30", "'=1+1", "1600", "50%"],
+                     ["", "共同備課，分數", "2.5", "✓"]]
+
+
+def test_csv_values():
+    assert csv_value(dt.datetime(2027, 6, 30, 14, 0)) == "2027-06-30 14:00"
+    assert csv_value("@x") == "'@x"
+    assert csv_value(Percent(None)) == ""
+
+
+def test_characters_no_file_can_hold_are_dropped_before_the_formula_check(ctx):
+    book = Workbook(title="t\x00")
+    sheet = book.sheet("x\x00")
+    sheet.header(["h\ud800"])
+    sheet.row(["a\x00b\x01c\ud800d\uffff", "<&>\"", "🙂𠀀", "\x00=1"])
+    opened = openpyxl.load_workbook(io.BytesIO(book.to_bytes())).active
+    assert opened["A1"].value == "h"
+    assert [cell.value for cell in opened[2]] == ["abcd", "<&>\"", "🙂𠀀", "=1"]
+    assert opened["D2"].quotePrefix
+    data = csv_bytes(["a"], [["x\ud800y", "\x00=1"]])
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1] == ["xy", "'=1"]

@@ -1,0 +1,97 @@
+"""The reviewers' summary (附件1), opened with openpyxl: a row per community in the viewer's scope only, with the
+review table's figures (status per rule, activities, participants, money), and the totals per school."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from tests.exports.sheets_data import community_year
+from tests.factories import make_reviewer, make_school, make_user
+from workspace.communities.models import School
+from workspace.compliance import services as compliance
+from workspace.compliance import wording
+from workspace.compliance.services import review
+from workspace.exports import summary
+from workspace.extensions import db
+
+
+def school(slug: str) -> School:
+    return db.session.scalar(select(School).where(School.name == f"光華國小 {slug}"))
+
+
+def opened(viewer, language: str = "en") -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(summary.review_summary(viewer, language).data))
+
+
+def table(sheet) -> list[list]:
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def test_a_reviewer_sees_only_the_communities_in_scope(ctx):
+    north, south = community_year("north"), community_year("south", later=False)
+    reviewer = make_reviewer(school("north"))
+    book = opened(reviewer)
+    assert book.sheetnames == ["Communities", "Totals per school"]
+    communities = table(book["Communities"])
+    assert communities[0][:4] == ["Schools", "Community", "Program", "Status"]
+    assert [row[1] for row in communities[1:]] == [north.enrollment.community.name]
+    assert south.enrollment.community.name not in str(table(book["Totals per school"]))
+    schools = table(book["Totals per school"])
+    assert [row[0] for row in schools[1:-1]] == ["光華國小 north"]
+
+
+def test_the_rows_carry_the_review_table_s_figures(ctx):
+    north = community_year("north")
+    reviewer = make_reviewer(school("north"))
+    row = table(opened(reviewer)["Communities"])[1]
+    standing = compliance.standings([north.enrollment])[0]
+    figures = review.RowFigures.of(standing)
+    header = table(opened(reviewer)["Communities"])[0]
+    values = dict(zip(header, row, strict=True))
+    assert values["Schools"] == "光華國小 north" and values["Program"] == north.enrollment.program.name
+    assert values["Activities held"] == figures.held == 3
+    assert values["Participants"] == figures.participants == 6
+    assert (values["Approved"], values["Spent"], values["Remaining"]) == (50_000, 150, 49_850)
+    with force_locale("en"):
+        assert values["Status"] == wording.status_label(figures.worst)
+        for status, count in standing.tally.items():
+            assert values[wording.status_label(status)] == count
+    assert sum(values[wording.status_label(status)] for status in summary.STATUSES) == len(standing.results)
+
+
+def test_totals_per_school_and_over_all_for_an_admin(ctx):
+    north, south = community_year("north"), community_year("south", later=False)
+    admin = make_user(is_admin=True)
+    rows = table(opened(admin)["Totals per school"])
+    assert rows[0] == ["School", "Number of communities", "Communities", "Participants", "Approved", "Left over"]
+    by_school = {row[0]: row for row in rows[1:-1]}
+    assert by_school["光華國小 north"][1:] == [1, north.enrollment.community.name, 6, 50_000, 49_850]
+    assert by_school["光華國小 south"][1:] == [1, south.enrollment.community.name, 6, 50_000, 49_850]
+    assert rows[-1] == ["All communities", 2, None, 12, 100_000, 99_700]
+    expected = review.school_totals(review.review_table(admin))
+    assert [(total.school, total.participants, total.approved, total.remaining) for total in expected] == [
+        (row[0], row[3], row[4], row[5]) for row in rows[1:-1]]
+
+
+def test_a_reviewer_of_nothing_gets_an_empty_summary(ctx):
+    community_year("north")
+    book = opened(make_reviewer(make_schoolless()), "zh_Hant")
+    assert len(table(book.worksheets[0])) == 1
+    assert table(book.worksheets[1])[-1][1] == 0
+
+
+def make_schoolless() -> School:
+    return make_school(name="別的學校")
+
+
+def test_chinese_headers(ctx):
+    community_year("north")
+    book = opened(make_user(is_admin=True), "zh_Hant")
+    with force_locale("zh_Hant"):
+        assert table(book.worksheets[0])[0] == summary.community_header()
+        assert book.sheetnames == list(summary.sheet_names())
+    assert table(book.worksheets[0])[1][0] == "光華國小 north"

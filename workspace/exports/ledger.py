@@ -1,0 +1,215 @@
+"""The activity ledger (活動紀錄) of an enrolment's period, as XLSX and as CSV.
+
+XLSX sheets, headers in the chosen language:
+
+1. activities: each activity of the period (held and still to come), with its day as a date cell, times, method
+   and mode in the activities area's words, hours, attendance (attended, expected, rate), minutes and evidence;
+2. attendance: members × held activities, each cell the member's mark in words, with totals per member and per
+   activity, as Moodle's attendance export lays it out;
+3. feedback: per held activity, the answers, the average and the distribution 1–5 (no names);
+4. expenses: each expense, then each category with its caps, spent, claimable and what is left, and the totals
+   of the budget: the compliance panel's own ledger.
+
+The CSV is the activities sheet alone (UTF-8 with a BOM, the same headers, text neutralized, ISO dates).
+Every figure comes from the activities read module and the compliance engine's standing: nothing is counted
+here a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from workspace.activities import records as activity_records
+from workspace.activities.services import METHOD_LABELS, MODE_LABELS, STATUS_LABELS, to_local
+from workspace.compliance import services as compliance
+from workspace.compliance import wording as compliance_wording
+from workspace.compliance.gather import program_period
+from workspace.compliance.models import Enrollment
+from workspace.compliance.services import budget
+from workspace.core.database import utcnow
+from workspace.core.records import local_day
+from workspace.exports.files import CSV, XLSX, ExportFile, export_filename
+from workspace.exports.spreadsheet import Money, Percent, Workbook, csv_bytes
+
+
+@dataclass(frozen=True)
+class LedgerData:
+    """What the ledger is written from, read once: the period's activities, participation, marks, feedback, the
+    expenses and the standing (its ledger is the panel's)."""
+
+    enrollment: Enrollment
+    activities: tuple[activity_records.ActivityRecord, ...]
+    participation: activity_records.Participation
+    marks: tuple[activity_records.AttendanceMark, ...]
+    feedback: tuple[activity_records.ActivityFeedback, ...]
+    expenses: tuple[Any, ...]
+    standing: compliance.Standing
+    today: dt.date
+
+
+def read(enrollment: Enrollment, *, now: dt.datetime | None = None) -> LedgerData:
+    """Read what the ledger shows (a fixed number of queries, whatever the number of activities and members)."""
+    now = now or utcnow()
+    period = program_period(enrollment.program)
+    ids = [enrollment.community_id]
+    return LedgerData(
+        enrollment,
+        tuple(activity_records.activities(ids, period, now=now)),
+        activity_records.participation(ids, period, now=now),
+        tuple(activity_records.attendance(ids, period, now=now)),
+        tuple(activity_records.feedback(ids, period, now=now)),
+        tuple(budget.expenses_of(enrollment)),
+        compliance.standings([enrollment], now=now)[0],
+        local_day(now))
+
+
+def method_label(method: str) -> str:
+    """An activity's method in the activities area's words (its key when unknown)."""
+    label = METHOD_LABELS.get(method)  # type: ignore[call-overload]
+    return _(label) if label else method
+
+
+def mode_label(mode: str) -> str:
+    label = MODE_LABELS.get(mode)  # type: ignore[call-overload]
+    return _(label) if label else mode
+
+
+def status_label(status: str) -> str:
+    """An attendance mark in words (present, late, left early, excused, absent)."""
+    label = STATUS_LABELS.get(status)  # type: ignore[call-overload]
+    return _(label) if label else status
+
+
+def yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def time_span(activity: activity_records.ActivityRecord) -> str:
+    """14:00–16:00, local wall-clock time."""
+    return f"{to_local(activity.starts_at):%H:%M}–{to_local(activity.ends_at):%H:%M}"
+
+
+def activity_header() -> list[str]:
+    return [_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"), _("Attended"),
+            _("Members expected"), _("Attendance rate"), _("Minutes"), _("Photos"), _("Videos")]
+
+
+def activity_rows(data: LedgerData) -> list[list[Any]]:
+    """A row per activity of the period; attendance is left empty for one still to come."""
+    held = {row.activity.id: row for row in data.participation.activities}
+    rows = []
+    for activity in data.activities:
+        counted = held.get(activity.id)
+        rows.append([local_day(activity.starts_at), time_span(activity), activity.title, method_label(activity.method),
+                     mode_label(activity.mode), activity.hours,
+                     counted.attended if counted else None, counted.members if counted else None,
+                     Percent(counted.rate) if counted else None, yes_no(activity.has_minutes),
+                     activity.photos, activity.videos])
+    return rows
+
+
+def _file_name(enrollment: Enrollment, extension: str, today: dt.date) -> str:
+    return export_filename(_("Activity ledger"), enrollment.community.name, day=today, extension=extension)
+
+
+def ledger_xlsx(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
+    """The activity ledger as an XLSX workbook in `language` (zh_Hant, zh_Hans, en)."""
+    with force_locale(language):
+        data = read(enrollment, now=now)
+        book = Workbook(title=f"{_('Activity ledger')} {enrollment.community.name}")
+        _activities_sheet(book, data)
+        _attendance_sheet(book, data)
+        _feedback_sheet(book, data)
+        _expenses_sheet(book, data)
+        return ExportFile(_file_name(enrollment, "xlsx", data.today), XLSX, data=book.to_bytes())
+
+
+def ledger_csv(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
+    """The activities sheet of the ledger as CSV (UTF-8 with a BOM, text neutralized, ISO dates)."""
+    with force_locale(language):
+        data = read(enrollment, now=now)
+        body = csv_bytes(activity_header(), activity_rows(data))
+        return ExportFile(_file_name(enrollment, "csv", data.today), CSV + "; charset=utf-8", data=body)
+
+
+def sheet_names() -> tuple[str, str, str, str]:
+    """The four sheets' names in the current language."""
+    return _("Activities"), _("Attendance"), _("Feedback"), _("Expenses")
+
+
+def _activities_sheet(book: Workbook, data: LedgerData) -> None:
+    sheet = book.sheet(sheet_names()[0])
+    sheet.header(activity_header())
+    for row in activity_rows(data):
+        sheet.row(row)
+
+
+def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
+    """Members (rows, by name) × held activities (columns: day and title); the member's totals at the row's end,
+    the activity's totals in the rows below (attended, expected, rate, then the marks of each status)."""
+    sheet = book.sheet(sheet_names()[1])
+    held = data.participation.activities
+    marks = {(mark.activity_id, mark.user_id): mark.status for mark in data.marks}
+    sheet.header([_("Member"), *(f"{local_day(row.activity.starts_at).isoformat()} {row.activity.title}"
+                                 for row in held), _("Attended"), _("Held"), _("Attendance rate")])
+    for member in sorted(data.participation.members, key=lambda row: (row.display_name, row.user_id)):
+        statuses = [status_label(marks[(row.activity.id, member.user_id)])
+                    if (row.activity.id, member.user_id) in marks else None for row in held]
+        sheet.row([member.display_name, *statuses, member.attended, member.held, Percent(member.rate)])
+    sheet.row([_("Attended"), *(row.attended for row in held)], bold=True)
+    sheet.row([_("Members expected"), *(row.members for row in held)], bold=True)
+    sheet.row([_("Attendance rate"), *(Percent(row.rate) for row in held)], bold=True)
+    for status in STATUS_LABELS:  # each mark counted per activity, as the read module tallies them
+        sheet.row([status_label(status), *(dict(row.statuses).get(status.value, 0) for row in held)])
+
+
+def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
+    sheet = book.sheet(sheet_names()[2])
+    sheet.header([_("Date"), _("Title"), _("Responses"), _("Average satisfaction"),
+                  *(_("Satisfaction %(score)s", score=score) for score in range(1, 6))])
+    by_id = {activity.id: activity for activity in data.activities}
+    for summary in data.feedback:
+        activity = by_id.get(summary.activity_id)
+        if activity is None:
+            continue
+        sheet.row([local_day(activity.starts_at), activity.title, summary.responses, summary.average,
+                   *summary.distribution])
+
+
+def expense_header() -> list[str]:
+    return [_("Date"), _("Category"), _("Payee"), _("Description"), _("Amount"), _("Claimable")]
+
+
+def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
+    """Each expense, then each category's caps and figures, then the budget's totals: the panel's ledger."""
+    sheet = book.sheet(sheet_names()[3])
+    ledger = data.standing.ledger
+    currency = ledger.currency
+    names = {line.key: line.name for line in ledger.lines}
+    sheet.header(expense_header())
+    for expense in data.expenses:
+        sheet.row([expense.spent_on, names.get(expense.category, expense.category), expense.payee,
+                   expense.description, Money(expense.amount, currency), yes_no(expense.claimable)])
+    sheet.blank_row()
+    sheet.row([_("Category"), _("Caps"), _("Spent"), _("Claimable"), _("Claims"), _("Remaining under the cap")],
+              bold=True)
+    for line in ledger.lines:
+        caps = "; ".join(compliance_wording.cap_text(cap, currency) for cap in line.caps)
+        total_caps = [cap.params["cap"] for cap in line.caps if cap.code == "total_max"]
+        left = Money(min(total_caps) - line.claimable, currency) if total_caps else None
+        sheet.row([line.name, caps, Money(line.spent, currency), Money(line.claimable, currency), line.claims, left])
+    sheet.blank_row()
+    for label, amount in budget_totals(ledger):
+        sheet.row([label, Money(amount, currency)], bold=True)
+
+
+def budget_totals(ledger: Any) -> Sequence[tuple[str, int]]:
+    """The budget's totals as the panel shows them: approved, spent (claimable), not claimable, remaining."""
+    return ((_("Approved"), ledger.approved), (_("Spent"), ledger.spent),
+            (_("Not claimable"), ledger.not_claimable), (_("Remaining"), ledger.remaining))

@@ -1,0 +1,239 @@
+"""The one XLSX writer of the exports (over XlsxWriter), and the CSV rules that go with it.
+
+A workbook is written row by row in XlsxWriter's `constant_memory` mode: each row goes to a temporary file as
+soon as the next one starts, so a ledger of 300 activities × 60 members never sits in memory as cells (measured
+in bench/xlsx_memory.py and docs/exports/sheets.md). The price is order: a sheet's rows are written top to
+bottom, once each.
+
+Values are written by their type, never guessed from text:
+
+- text with `write_string` (an `inlineStr` cell): never a formula, whatever it starts with;
+- numbers with `write_number`; `Money` in the currency's major units with its decimals; `Percent` as a fraction
+  with a percent format; dates and times as real date cells (a date number format), so Excel sorts and filters
+  them as dates.
+
+**Formula neutralization (the rule).** Text a person typed may start with `=`, `+`, `-`, `@`, a tab or a carriage
+return: a spreadsheet opening a CSV, or a person pressing Enter in the cell, would run it as a formula
+(`=HYPERLINK(...)`, `@SUM(...)`: "CSV injection"). In an XLSX such a cell is written with `write_string` as
+typed and with Excel's quote prefix (`quotePrefix`: the cell stays text when edited), so the text is kept
+exactly. In a CSV, where there are no cell types, the text gets a leading apostrophe (`'=HYPERLINK(...)`), as
+OWASP advises; `neutralize()` is that rule and the CSV writer applies it to every text cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+
+from workspace.core.docx import xml_safe
+from workspace.core.i18n import currency_digits
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (OWASP's list for CSV injection)."""
+
+BOM = "\ufeff"  # Excel reads a CSV as UTF-8 (and shows Chinese) only when it starts with one
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+MAX_SHEET_NAME = 31  # Excel's limit
+MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of one cell
+_SHEET_NAME_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
+
+
+def is_risky(text: str) -> bool:
+    """Whether a spreadsheet could read `text` as a formula (it starts with = + - @, a tab or a CR)."""
+    return text.startswith(FORMULA_LEADS)
+
+
+def neutralize(text: str) -> str:
+    """The CSV form of a text cell: with a leading apostrophe when a spreadsheet could run it as a formula."""
+    return "'" + text if is_risky(text) else text
+
+
+def csv_text(text: str) -> str:
+    """A text cell of a CSV: cleaned as an XLSX cell is (no NUL, C0 controls or lone surrogates, which UTF-8
+    cannot hold), then neutralized, so that a control character cannot hide a leading `=`."""
+    return neutralize(xml_safe(text))
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in minor units of a currency: written as a number of major units with the currency's decimals."""
+
+    amount: int
+    currency: str = "TWD"
+
+    @property
+    def digits(self) -> int:
+        return currency_digits(self.currency)
+
+    @property
+    def value(self) -> float:
+        return float(Decimal(int(self.amount)).scaleb(-self.digits))
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A fraction (0.875) shown as a percentage (87.5%); None leaves the cell empty."""
+
+    value: float | None
+
+
+class Sheet:
+    """One worksheet, written top to bottom: `header(...)`, then `row(...)` for each row."""
+
+    def __init__(self, workbook: Workbook, name: str) -> None:
+        self._book = workbook
+        self.worksheet = workbook.book.add_worksheet(sheet_name(name, workbook.names))
+        self.row_number = 0
+        self._widths: dict[int, float] = {}
+
+    def header(self, labels: Sequence[str], *, freeze: bool = True) -> None:
+        """The header row (bold, frozen so it stays in view)."""
+        for column, label in enumerate(labels):
+            self._text(column, str(label), self._book.formats["header"])
+            self._widen(column, str(label))
+        if freeze:
+            self.worksheet.freeze_panes(self.row_number + 1, 0)
+        self.row_number += 1
+
+    def row(self, values: Iterable[Any], *, bold: bool = False) -> None:
+        """A row of values written by their type (text, number, Money, Percent, date, time, bool, None)."""
+        for column, value in enumerate(values):
+            self.cell(column, value, bold=bold)
+        self.row_number += 1
+
+    def blank_row(self) -> None:
+        self.row_number += 1
+
+    def cell(self, column: int, value: Any, *, bold: bool = False) -> None:
+        """One cell of the current row."""
+        formats = self._book.formats
+        row = self.row_number
+        if isinstance(value, bool):
+            value = "✓" if value else None
+        if value is None or (isinstance(value, str) and not value):
+            return  # an empty cell, not an empty string
+        if isinstance(value, Money):
+            self.worksheet.write_number(row, column, value.value, self._book.money_format(value.digits, bold))
+            self._widen(column, f"{value.value:,.{value.digits}f}")
+        elif isinstance(value, Percent):
+            if value.value is not None:
+                self.worksheet.write_number(row, column, value.value, formats["percent"])
+        elif isinstance(value, dt.datetime):
+            self.worksheet.write_datetime(row, column, value.replace(tzinfo=None), formats["datetime"])
+            self._widen(column, "2027-06-30 14:00")
+        elif isinstance(value, dt.date):
+            self.worksheet.write_datetime(row, column, value, formats["date"])
+            self._widen(column, "2027-06-30")
+        elif isinstance(value, int | float | Decimal):
+            self.worksheet.write_number(row, column, float(value), formats["bold"] if bold else None)
+        else:
+            text = str(value)[:MAX_CELL_TEXT]
+            self._text(column, text, formats["bold"] if bold else None)
+            self._widen(column, text)
+
+    def _text(self, column: int, text: str, cell_format: Any) -> None:
+        """Text as a string cell, never a formula; a risky one with Excel's quote prefix (see the module's rule)."""
+        text = xml_safe(text)  # NUL, C0 controls, lone surrogates: no XML (nor Excel) holds them
+        if is_risky(text):
+            formats = self._book.formats
+            cell_format = formats["quoted_bold" if cell_format in (formats["bold"], formats["header"]) else "quoted"]
+        self.worksheet.write_string(self.row_number, column, text, cell_format)
+
+    def _widen(self, column: int, text: str) -> None:
+        """Fit the column to its longest value (a CJK character is about two Latin ones wide), up to a limit."""
+        width = min(60.0, 2 + sum(2 if ord(char) > 0x2E80 else 1 for char in text.split("\n")[0][:80]))
+        if width > self._widths.get(column, 8.0):
+            self._widths[column] = width
+            self.worksheet.set_column(column, column, width)
+
+
+class Workbook:
+    """An XLSX workbook built in `constant_memory` mode: `sheet(name)` for each sheet in order, then `to_bytes()`.
+
+    Column widths are set as rows arrive (XlsxWriter keeps column settings apart from the rows, so this is allowed
+    after the rows in constant_memory mode).
+    """
+
+    def __init__(self, *, title: str = "") -> None:
+        self._out = io.BytesIO()
+        self.book = xlsxwriter.Workbook(self._out, {"constant_memory": True, "strings_to_formulas": False,
+                                                    "strings_to_urls": False, "strings_to_numbers": False})
+        self.book.set_properties({"title": xml_safe(title)[:255], "author": "", "comments": ""})
+        self.names: set[str] = set()
+        header = {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True, "valign": "top"}
+        self.formats = {
+            "header": self.book.add_format(header),
+            "bold": self.book.add_format({"bold": True}),
+            "quoted": self.book.add_format({"quote_prefix": True}),
+            "quoted_bold": self.book.add_format({"quote_prefix": True, "bold": True}),
+            "date": self.book.add_format({"num_format": DATE_FORMAT}),
+            "datetime": self.book.add_format({"num_format": DATETIME_FORMAT}),
+            "percent": self.book.add_format({"num_format": "0.0%"}),
+        }
+        self._money: dict[tuple[int, bool], Any] = {}
+
+    def money_format(self, digits: int, bold: bool = False) -> Any:
+        """The number format of a currency with `digits` decimals (NT$ 0, CNY 2), made once."""
+        key = (digits, bold)
+        if key not in self._money:
+            self._money[key] = self.book.add_format(
+                {"num_format": "#,##0" + ("." + "0" * digits if digits else ""), "bold": bold})
+        return self._money[key]
+
+    def sheet(self, name: str) -> Sheet:
+        """A new worksheet (its name cleaned for Excel: 31 characters, no []:*?/\\, unique)."""
+        return Sheet(self, name)
+
+    def to_bytes(self) -> bytes:
+        """The workbook as XLSX bytes."""
+        self.book.close()
+        return self._out.getvalue()
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A worksheet name Excel accepts: forbidden characters replaced, at most 31 characters, not yet taken."""
+    base = (xml_safe(name).translate(_SHEET_NAME_FORBIDDEN).strip().strip("'") or "Sheet")[:MAX_SHEET_NAME]
+    candidate, number = base, 2
+    while candidate.lower() in {existing.lower() for existing in taken}:
+        suffix = f" ({number})"
+        candidate, number = base[:MAX_SHEET_NAME - len(suffix)] + suffix, number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def csv_value(value: Any) -> str:
+    """A value as CSV text: dates as ISO (2027-06-30), Money in major units, Percent as 87.5%, text neutralized."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    if isinstance(value, Money):
+        return f"{value.value:.{value.digits}f}"
+    if isinstance(value, Percent):
+        return "" if value.value is None else f"{round(value.value * 100, 1):g}%"
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return csv_text(str(value))
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV file Excel opens with Chinese intact: UTF-8 with a BOM, CRLF line ends, every text cell neutralized."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_value(label) for label in header])
+    for row in rows:
+        writer.writerow([csv_value(value) for value in row])
+    return out.getvalue().encode("utf-8")

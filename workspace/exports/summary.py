@@ -1,0 +1,83 @@
+"""The reviewers' cross-community summary (附件1) as XLSX: the compliance review table of the communities in the
+viewer's scope, and its totals per school, as the county's form asks (GRANT_RULES.md, "What the county/city
+collects": per school the communities, their names and count, participants, funds approved and left over).
+
+Sheet 1, a row per enrolled community: its schools, name, program, how many rules are in each status and the
+worst, activities held, participants, approved, spent, remaining, the last submission's state. Sheet 2, a row per
+school (a community of two schools counts in both), then the total over the communities (each once).
+The rows are the review page's own (`compliance.services.review.review_table`): the viewer's scope, judged today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from workspace.compliance import wording as compliance_wording
+from workspace.compliance.services import review
+from workspace.core.database import utcnow
+from workspace.core.records import local_day
+from workspace.exports import wording
+from workspace.exports.files import XLSX, ExportFile, export_filename
+from workspace.exports.spreadsheet import Money, Workbook
+
+STATUSES = tuple(status.value for status in compliance_wording.STATUS_LABELS)
+
+
+def submission_label(row: review.ReviewRow) -> str:
+    """The last submission's state in words, as the review page says it."""
+    if row.last_submission is None:
+        return ""
+    return {"submitted": _("With the reviewers"), "returned": _("Returned"),
+            "approved": _("Approved")}.get(row.last_submission.status, row.last_submission.status)
+
+
+def sheet_names() -> tuple[str, str]:
+    return _("Communities"), _("Totals per school")
+
+
+def community_header() -> list[str]:
+    return [_("Schools"), _("Community"), _("Program"), _("Status"),
+            *(compliance_wording.status_label(status) for status in STATUSES),
+            _("Activities held"), _("Participants"), _("Approved"), _("Spent"), _("Remaining"), _("Submission")]
+
+
+def school_header() -> list[str]:
+    return [_("School"), _("Number of communities"), _("Communities"), _("Participants"), _("Approved"),
+            _("Left over")]
+
+
+def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
+                   now: dt.datetime | None = None) -> ExportFile:
+    """The 附件1 workbook of the communities `viewer` reviews (all for an admin), in `language`."""
+    now = now or utcnow()
+    with force_locale(language):
+        rows = review.review_table(viewer, program_id=program_id)
+        totals = review.school_totals(rows)
+        currency = rows[0].figures.currency if rows else "TWD"
+        title = wording.document_name("review_summary")
+        book = Workbook(title=title)
+        communities, schools = sheet_names()
+        sheet = book.sheet(communities)
+        sheet.header(community_header())
+        for row in rows:
+            figures = row.figures
+            tally = row.tally
+            sheet.row(["、".join(row.schools), row.enrollment.community.name, row.enrollment.program.name,
+                       compliance_wording.status_label(row.worst), *(tally.get(status, 0) for status in STATUSES),
+                       figures.held, figures.participants, Money(figures.approved, figures.currency),
+                       Money(figures.spent, figures.currency), Money(figures.remaining, figures.currency),
+                       submission_label(row)])
+        sheet = book.sheet(schools)
+        sheet.header(school_header())
+        for total in totals:
+            sheet.row([total.school, len(total.communities), "、".join(total.communities), total.participants,
+                       Money(total.approved, currency), Money(total.remaining, currency)])
+        sheet.row([_("All communities"), len(rows), "", sum(row.participants for row in rows),
+                   Money(sum(row.figures.approved for row in rows), currency),
+                   Money(sum(row.figures.remaining for row in rows), currency)], bold=True)
+        filename = export_filename(title, day=local_day(now), extension="xlsx")
+        return ExportFile(filename, XLSX, data=book.to_bytes())
