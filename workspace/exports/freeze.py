@@ -22,7 +22,7 @@ from workspace.compliance.models import Submission
 from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
 from workspace.core.storage import build_file, store_built
-from workspace.exports import audit, pack
+from workspace.exports import audit, ledger, pack, report
 from workspace.exports.files import ZIP, ExportFile, Progress, no_progress
 from workspace.exports.models import ExportJob, JobStatus, SubmissionFile
 from workspace.exports.progress import JobProgress, fail
@@ -45,20 +45,19 @@ def build_submission_files(submission: Submission, language: str,
                            progress: Progress = no_progress) -> list[Frozen]:
     """Build the files of a submission (reads only: nothing is written to the database here).
 
-    The report and the XLSX ledger are built once and go both into the pack and beside it; a document whose
-    builder is not available is left out (logged), the pack goes out with the rest."""
+    The report and the XLSX ledger are built once and go both into the pack and beside it; a document that
+    cannot be built fails the whole (the job says so): a submission's files are complete or not made."""
     enrollment = submission.enrollment
     total = len(STEPS)
     progress(0, total, "report")
-    report = pack.built_or_none("results_report",
-                                 lambda: report.results_report(enrollment, language))
+    built_report = report.results_report(enrollment, language)  # a document that fails fails the job
     progress(1, total, "ledger")
-    ledger_xlsx = pack.built_or_none("ledger_xlsx", lambda: pack.build_ledger("ledger_xlsx", enrollment, language))
-    ledger_csv = pack.built_or_none("ledger_csv", lambda: pack.build_ledger("ledger_csv", enrollment, language))
+    ledger_xlsx = ledger.ledger_xlsx(enrollment, language)
+    ledger_csv = ledger.ledger_csv(enrollment, language)
     progress(2, total, "pack")
     documents: list[tuple[str, pack.Document]] = [
         (kind, lambda built=built: built) for kind, built in
-        (("results_report", report), ("ledger_xlsx", ledger_xlsx), ("ledger_csv", ledger_csv)) if built is not None]
+        (("results_report", built_report), ("ledger_xlsx", ledger_xlsx), ("ledger_csv", ledger_csv))]
     planned = pack.plan_pack(enrollment, language, documents=documents, keep_built=True)
     path = build_file(".zip")
     try:
@@ -67,10 +66,9 @@ def build_submission_files(submission: Submission, language: str,
         path.unlink(missing_ok=True)
         raise
     finally:
-        if ledger_csv is not None and ledger_csv.path is not None:
+        if ledger_csv.path is not None:
             ledger_csv.path.unlink(missing_ok=True)  # inside the pack only: not kept beside it
-    frozen = [Frozen(kind, built) for kind, built in (("results_report", report), ("ledger_xlsx", ledger_xlsx))
-              if built is not None]
+    frozen = [Frozen("results_report", built_report), Frozen("ledger_xlsx", ledger_xlsx)]
     frozen.append(Frozen("evidence_pack", ExportFile(planned.filename, ZIP, path=path)))
     progress(total, total, "saving")
     return frozen

@@ -40,7 +40,7 @@ from workspace.activities import records as activity_records
 from workspace.core.database import utcnow
 from workspace.core.records import Period, local_day
 from workspace.core.storage import blob_path
-from workspace.exports import report
+from workspace.exports import ledger, report
 from workspace.exports.files import CSV, ZIP, ExportFile, Progress, export_filename, no_progress
 
 logger = logging.getLogger(__name__)
@@ -213,12 +213,11 @@ def _compressible(media_type: str) -> bool:
 
 
 def built_or_none(kind: str, build: Document) -> ExportFile | None:
-    """A document, or None while its builder is not there yet (another part of issue 15) or fails: the pack
-    still goes out with everything else, and the log says what is missing."""
+    """A document, or None when its builder fails: a streamed pack has sent its folders already, so it goes out
+    with everything else, the log says what is missing and the manifest lists what is there. (A frozen submission
+    does not use this: there a failed document fails the job.)"""
     try:
         return build()
-    except NotImplementedError:
-        logger.info("evidence pack without the %s: its builder is not available", kind)
     except Exception:  # one document that cannot be built must not cost the person the whole pack
         logger.exception("evidence pack without the %s: it could not be built", kind)
     return None
@@ -246,14 +245,8 @@ def minutes_text(title: str, day: dt.date, text: activity_records.ActivityText) 
 
 def build_ledger(kind: str, enrollment: Any, language: str) -> ExportFile:
     """The activity ledger as XLSX (`ledger_xlsx`) or CSV (`ledger_csv`)."""
-    try:
-        from workspace.exports import ledger
-    except ImportError as error:
-        raise NotImplementedError("the ledgers are being built") from error
-    builder = getattr(ledger, kind, None)
-    if builder is None:
-        raise NotImplementedError(f"no {kind} builder yet")
-    return builder(enrollment, language)
+    builders = {"ledger_xlsx": ledger.ledger_xlsx, "ledger_csv": ledger.ledger_csv}
+    return builders[kind](enrollment, language)
 
 
 def default_documents(enrollment: Any, language: str, progress: Progress = no_progress) -> list[tuple[str, Document]]:
