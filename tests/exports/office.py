@@ -8,12 +8,15 @@ Without LibreOffice or poppler the tests skip, unless REQUIRE_OFFICE=1 (CI) make
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import uuid
+from html import unescape
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageChops
 
 CONVERT_TIMEOUT = 180  # seconds: a cold LibreOffice start on a busy CI machine is slow
 # Fonts that hold CJK glyphs (what fontconfig substitutes for Microsoft JhengHei / YaHei on Linux). A PDF whose only
@@ -77,3 +80,34 @@ def render_page(pdf: Path, out_dir: Path, page: int = 1, dpi: int = 60) -> Path:
     subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
                     str(pdf), str(prefix)], check=True, capture_output=True)
     return prefix.with_suffix(".png")
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>')
+
+
+def _cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def shows_distinct_cjk_glyphs(pdf: Path, out_dir: Path, page: int = 1, dpi: int = 150) -> bool:
+    """Whether page `page`, rendered to PNG, draws two different Chinese characters as two different shapes.
+
+    A missing CJK font draws every character as the same box (tofu); the PDF's text layer still extracts, so only
+    the picture tells. The first word of two different CJK characters is found with `pdftotext -bbox`, the two
+    characters cut out of the rendered page (full-width characters share the word's width evenly), and compared:
+    both must have ink, and they must differ."""
+    layout = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout
+    picture = Image.open(render_page(pdf, out_dir, page=page, dpi=dpi)).convert("L")
+    scale = dpi / 72
+    for match in _WORD.finditer(layout):
+        text = unescape(match[5])
+        if len(text) < 2 or not all(_cjk(char) for char in text) or text[0] == text[1]:
+            continue
+        left, top, right, bottom = (float(value) * scale for value in match.groups()[:4])
+        width = (right - left) / len(text)
+        first, second = (picture.crop((round(left + index * width), round(top), round(left + (index + 1) * width),
+                                       round(bottom))) for index in (0, 1))
+        inked = all(crop.getextrema()[0] < 128 for crop in (first, second))
+        return inked and ImageChops.difference(first, second).getbbox() is not None
+    raise AssertionError(f"no word of two different Chinese characters on page {page} of {pdf.name}")
