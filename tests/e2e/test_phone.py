@@ -69,6 +69,7 @@ NOT_PAGES = {
     "exports.review_summary": "an Excel file",
     "exports.evidence_pack": "a ZIP file",
     "exports.submission_file": "a frozen file of a submission",
+    "exports.default_template": "the shipped Word template",
 }
 
 # The innermost elements whose right edge passes `limit`: where a page's sideways scrolling comes from.

@@ -60,6 +60,7 @@ STEPS = [
     Step("POST", "exports.report_texts", TEXTS, {"preface": "前言 by {role}", "culture_change": "",
                                                  "version": "{texts_version}"}, dict(WRITERS, default=DONE)),
     Step("GET", "exports.templates", "/admin/exports/templates", None, ADMIN_ONLY),
+    Step("GET", "exports.default_template", "/admin/exports/templates/default.docx", None, ADMIN_ONLY),
     # a picture is no DOCX: the admin's upload is refused beside the field (the walk sends pictures)
     Step("POST", "exports.upload_template", "/admin/exports/templates", {"name": "County", "file": PNG},
          dict(ADMIN_ONLY, admin=BAD)),

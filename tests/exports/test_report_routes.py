@@ -163,3 +163,11 @@ def test_a_job_whose_template_was_trashed_meanwhile_fails_with_a_message(client,
     db.session.refresh(job)
     assert job.status == "failed" and "template" in job.error
     assert job.blob_id is None
+
+
+def test_an_admin_downloads_the_shipped_template_to_start_from(client, ctx):
+    client.login(make_user(is_admin=True))
+    response = client.get("/admin/exports/templates/default.docx")
+    assert response.status_code == 200 and response.data == DEFAULT_TEMPLATE.read_bytes()
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert "default.docx" in client.get("/admin/exports/templates").get_data(as_text=True)

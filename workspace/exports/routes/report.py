@@ -20,9 +20,10 @@ from workspace.core.storage import UploadRejected, store_uploads
 from workspace.exports import report
 from workspace.exports import templates as funder_templates
 from workspace.exports.content import report_text_of
+from workspace.exports.files import DOCX, ExportFile
 from workspace.exports.forms import ReportTextsForm, TemplateForm
 from workspace.exports.models import FunderTemplate
-from workspace.exports.routes import bp, load_enrollment
+from workspace.exports.routes import bp, load_enrollment, send_export
 from workspace.extensions import db
 
 
@@ -105,6 +106,14 @@ def templates():
     """The funders' templates: each with the placeholders found and its problems by name; the trash below."""
     _require_manager()
     return _templates_page(TemplateForm(formdata=None))
+
+
+@bp.get("/admin/exports/templates/default.docx")
+def default_template():
+    """The template that ships with the app: every placeholder in place, a start for a funder's own format."""
+    _require_manager()
+    return send_export(ExportFile(_("Default results report template") + ".docx", DOCX,
+                                  data=funder_templates.DEFAULT_TEMPLATE.read_bytes()))
 
 
 @bp.post("/admin/exports/templates")
