@@ -103,6 +103,16 @@ def test_chinese_round_trips_and_minutes_are_written_as_the_page_shows_them(ctx)
     assert "**" not in text  # the Markdown was rendered, not copied
 
 
+def test_the_evidence_packs_report_lists_the_photos_its_folders_hold_instead_of_placing_them(ctx):
+    world = report_world()
+    content = report_content(world.enrollment)
+    document = _open(build_report(content, language="en", photos_inline=False))
+    assert len(document.inline_shapes) == 1  # the chart alone: memory does not grow with the photos
+    text = _text(document)
+    assert "The 3 photos are in each activity's folder of this evidence pack." in text
+    assert all(photo.filename in text for photo in content.photos)
+
+
 def test_methods_are_worded_as_the_activities_pages_word_them(ctx):
     world = report_world()
     text = _text(_open(_built(world, "en")[1]))

@@ -269,7 +269,11 @@ def default_documents(enrollment: Any, language: str, progress: Progress = no_pr
                     db.session.remove()
         return run
 
-    return [("results_report", in_own_context(lambda found: report.results_report(found, language, progress=progress))),
+    # The pack's report lists the photos its folders hold instead of placing them (memory stays flat).
+    def report_of(found: Any) -> ExportFile:
+        return report.results_report(found, language, progress=progress, photos_inline=False)
+
+    return [("results_report", in_own_context(report_of)),
             ("ledger_xlsx", in_own_context(lambda found: build_ledger("ledger_xlsx", found, language))),
             ("ledger_csv", in_own_context(lambda found: build_ledger("ledger_csv", found, language)))]
 

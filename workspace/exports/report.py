@@ -105,8 +105,12 @@ def job_builder(export_job: ExportJob, progress: Progress) -> ExportFile:
 
 
 def results_report(enrollment: Enrollment, language: str, *, progress: Progress = no_progress,
-                   template_id: int | None = None) -> ExportFile:
-    """The results report of an enrolment in `language`: our own document, or the funder's template filled."""
+                   template_id: int | None = None, photos_inline: bool = True) -> ExportFile:
+    """The results report of an enrolment in `language`: our own document, or the funder's template filled.
+
+    `photos_inline=False` lists the photos instead of placing them (the evidence pack, whose activity folders
+    hold them already): a Word file holds its pictures in memory as it is written, so a report of thousands
+    of photos inside a streamed pack would make the pack's memory grow with them."""
     language = language_or_default(language)
     with force_locale(language):
         progress(0, 1, "figures")
@@ -116,11 +120,11 @@ def results_report(enrollment: Enrollment, language: str, *, progress: Progress 
             if template is None or template.deleted_at is not None or not template.usable:
                 raise ValueError("the funder's template is no longer offered")
             return templates.fill(template, content, language=language, progress=progress)
-        return build_report(content, language=language, progress=progress)
+        return build_report(content, language=language, progress=progress, photos_inline=photos_inline)
 
 
 def build_report(content: ReportContent, *, language: str = "zh_Hant",
-                 progress: Progress = no_progress) -> ExportFile:
+                 progress: Progress = no_progress, photos_inline: bool = True) -> ExportFile:
     """Write the results report of `content` in `language` (zh_Hant, zh_Hans, en)."""
     language = language_or_default(language)
     with force_locale(language):
@@ -129,7 +133,10 @@ def build_report(content: ReportContent, *, language: str = "zh_Hant",
         _cover(builder, content)
         _quantitative(builder, content)
         _qualitative(builder, content, progress)
-        _photos(builder, content, progress)
+        if photos_inline:
+            _photos(builder, content, progress)
+        else:
+            _photo_list(builder, content)
         _video(builder, content)
         _budget(builder, content)
         return ExportFile(report_filename(content), DOCX, data=builder.to_bytes())
@@ -234,6 +241,18 @@ def _photos(builder: DocxBuilder, content: ReportContent, progress: Progress) ->
         else:
             builder.image(data, caption=caption)
         progress(index, len(content.photos), "photos")
+
+
+def _photo_list(builder: DocxBuilder, content: ReportContent) -> None:
+    """The photos named, not placed: each activity's folder of the evidence pack holds them."""
+    builder.heading(_("Photos"), 1)
+    if not content.photos:
+        builder.paragraph(_("No photo was kept."))
+        return
+    builder.paragraph(_("The %(count)d photos are in each activity's folder of this evidence pack.",
+                        count=len(content.photos)))
+    builder.table([[local_date(photo.day), photo.activity_title, photo.caption, photo.filename]
+                   for photo in content.photos], header=[_("Date"), _("Activity"), _("Caption"), _("File")])
 
 
 def _video(builder: DocxBuilder, content: ReportContent) -> None:
