@@ -51,7 +51,7 @@ def _reset_postgres_schema(url: str) -> None:
 
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
