@@ -218,7 +218,8 @@ def seed_activities(app: Any, *, home_id: int = 1, bench_user_id: int = 1,
             members.setdefault(community_id, []).append(user_id)
             roles[(community_id, user_id)] = role
         schools: dict[int, list[int]] = {}
-        for community_id, school_id in db.session.execute(select(community_schools)):
+        pairs = select(community_schools.c.community_id, community_schools.c.school_id)
+        for community_id, school_id in db.session.execute(pairs):
             schools.setdefault(community_id, []).append(school_id)
         template = db.session.execute(select(User).where(User.id == 2)).scalar_one()
         password_hash, first_new = template.password_hash, (db.session.scalar(select(func.max(User.id))) or 0) + 1

@@ -33,23 +33,23 @@ def _communities() -> dict[str, Community]:
 
 def test_load_creates_schools_people_and_communities(ctx):
     assert demo.load_demo_data() is True
-    assert _count(School) == 2
+    assert _count(School) == 4
     assert 13 <= _count(User) <= 17
     communities = _communities()
     assert {slug: community.kind for slug, community in communities.items()} == {
         "math-grade5": "subject", "urban-rural": "urban_rural", "formative-assessment": "pd_theme",
     }
     # One school small enough for the 4-member rule and in the evaluation programme, one of 25+ classes.
-    schools = sorted(db.session.scalars(select(School)), key=lambda school: school.class_count)
-    assert schools[0].class_count <= 24 and schools[0].in_evaluation_programme
-    assert schools[1].class_count >= 25
+    schools = {school.name: school for school in db.session.scalars(select(School))}
+    assert schools["光華國小"].class_count <= 24 and schools["光華國小"].in_evaluation_programme
+    assert schools["青溪县城关第一小学"].class_count >= 25
 
 
 def test_demo_teachers_belong_to_their_schools_through_the_schools_email_domains(ctx):
     demo.load_demo_data()
     schools = {school.name: school for school in db.session.scalars(select(School))}
     assert {row.domain for school in schools.values() for row in school.domains} == {
-        "guanghua.demo.example", "chengguan.demo.example"}
+        "guanghua.demo.example", "chengguan.demo.example", "shimen.demo.example", "taoling.demo.example"}
     for person in demo.PEOPLE:
         user = db.session.scalar(select(User).where(User.email == person.email))
         assert user.approved and user.requested_school_id is None
@@ -267,3 +267,30 @@ def test_the_math_community_has_a_draft_plan_a_newcomer_can_write_in(ctx):
     result = plans.save_section(assigned, "- 基礎：課本 p.62 第 1–3 題", actor=people["張家瑋"],
                                 base_version=assigned.version)
     assert result.accepted
+
+
+def test_the_urban_rural_community_leads_two_rural_schools_and_is_judged_by_the_urc_rules(ctx):
+    from workspace.communities.services import school_roles_of
+    from workspace.compliance import services as compliance
+    from workspace.compliance.engine import Status
+
+    demo.load_demo_data()
+    community = _communities()["urban-rural"]
+    roles = {school.name: role for school in community.schools for school_id, role in school_roles_of(community).items()
+             if school_id == school.id}
+    assert roles == {"青溪县城关第一小学": "core", "青溪县石门乡中心小学": "member", "青溪县桃岭村小学": "member"}
+    assert community.agreement_starts_on < community.agreement_ends_on
+    [enrollment] = compliance.enrollments_of(community.id)
+    assert enrollment.program.currency == "CNY" and enrollment.status == "confirmed"
+    [standing] = compliance.standings([enrollment])
+    results = {result.rule_id: result for result in standing.results}
+    # One exchanged teacher at each member school: the list covers them.
+    assert results["urc.exchanged_teachers"].status is Status.MET
+    # The synchronous class was tagged 同步课堂 in Simplified script: the rule written 同步課堂 finds it, and says
+    # what it lacks to count (a photo).
+    lacking = [gap.params for gap in results["urc.sync_classes"].gaps if gap.code == "activity_missing_evidence"]
+    assert [standing.titles[params["activity_id"]] for params in lacking] == ["同步课堂：分数的初步认识"]
+    # 赵磊 mentors with a junior title: flagged, by name.
+    mentor_title = results["urc.mentor_title"]
+    assert mentor_title.status is not Status.MET
+    assert [part.label for part in mentor_title.parts if part.status is not Status.MET] == ["赵磊"]

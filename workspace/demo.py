@@ -1,4 +1,4 @@
-"""Demo data: two schools, three communities and the people in them, their resources, threads, activities and
+"""Demo data: four schools, three communities and the people in them, their resources, threads, activities and
 plans (one final, one draft to write in), loaded through the services.
 
 `flask --app wsgi demo-data` calls `load_demo_data` (which never commits) and then `print_logins`.
@@ -16,9 +16,9 @@ from sqlalchemy import select
 from workspace.activities import services as activities
 from workspace.activities.models import Activity
 from workspace.auth.models import User
-from workspace.auth.services import add_school_domain, register_user, school_of_address
+from workspace.auth.services import add_school_domain, register_user, school_of_address, set_teaching_profile
 from workspace.communities import services as communities
-from workspace.communities.models import Community, Membership, Role, School
+from workspace.communities.models import Community, Membership, Role, School, SchoolRole
 from workspace.compliance import services as compliance
 from workspace.compliance.models import Program
 from workspace.compliance.services import budget
@@ -55,11 +55,13 @@ class DemoPerson:
 
 
 # A Taiwanese elementary school small enough for the "4 members" rule and in the evaluation
-# programme, and a mainland county-town school big enough (≥25 classes) to be the core school of an
-# urban–rural community, as in the source plans.
+# programme, a mainland county-town school big enough (≥25 classes) to be the core school of an
+# urban–rural community, and the two rural schools it leads, as in the source plans.
 SCHOOLS = (
     DemoSchool("guanghua", "光華國小", 18, True, "guanghua.demo.example"),
     DemoSchool("chengguan", "青溪县城关第一小学", 36, False, "chengguan.demo.example"),
+    DemoSchool("shimen", "青溪县石门乡中心小学", 9, False, "shimen.demo.example"),
+    DemoSchool("taoling", "青溪县桃岭村小学", 6, False, "taoling.demo.example"),
 )
 
 PEOPLE = (
@@ -91,9 +93,9 @@ PEOPLE = (
                "mentor, urban-rural"),
     DemoPerson("zhao", "赵磊", "zhao.lei@chengguan.demo.example", "zh_Hans", "chengguan",
                "mentor, urban-rural"),
-    DemoPerson("sun", "孙丽", "sun.li@chengguan.demo.example", "zh_Hans", "chengguan",
+    DemoPerson("sun", "孙丽", "sun.li@shimen.demo.example", "zh_Hans", "shimen",
                "rural teacher on a two-year placement, urban-rural"),
-    DemoPerson("wu", "吴海涛", "wu.haitao@chengguan.demo.example", "zh_Hans", "chengguan",
+    DemoPerson("wu", "吴海涛", "wu.haitao@shimen.demo.example", "zh_Hans", "shimen",
                "rural teacher on a two-year placement, urban-rural"),
 )
 
@@ -211,7 +213,7 @@ COMMUNITIES = (
         kind="urban_rural",
         description=URBAN_RURAL_DESCRIPTION,
         vision=URBAN_RURAL_VISION,
-        schools=("chengguan",),
+        schools=("chengguan", "shimen", "taoling"),
         convener="zhou",
         members=(("liu", Role.MENTOR), ("zhao", Role.MENTOR), ("sun", Role.MEMBER), ("wu", Role.MEMBER)),
         open_invitation=True,
@@ -290,6 +292,59 @@ def _community(spec: DemoCommunity, people: dict[str, User], schools: dict[str, 
     return community
 
 
+# (person key, professional title, subjects): what the urban–rural rules read of the teachers. 赵磊 is a junior
+# teacher on purpose: the mentoring overview and the compliance panel flag a mentor below the title URC asks for.
+URBAN_RURAL_TEACHERS = (
+    ("zhou", "senior", ("数学",)),
+    ("liu", "senior", ("语文",)),
+    ("zhao", "junior", ("数学",)),
+    ("sun", "none", ("数学",)),
+    ("wu", "none", ("语文",)),
+)
+
+# (person key, the member school they teach at this year, subject): the core school's exchanged teachers.
+EXCHANGED_TEACHERS = (("liu", "shimen", "语文"), ("zhao", "taoling", "数学"))
+
+
+def _urban_rural(community: Community, people: dict[str, User], schools: dict[str, School]) -> None:
+    """The urban–rural community's partnership: 城关一小 the core school, the two rural schools members, a
+    three-year agreement from the start of this school year; the teachers' titles and subjects; the exchanged
+    teachers, one at each member school."""
+    convener, admin = people["zhou"], people["admin"]
+    first, _last = _mainland_school_year(activities.to_local(utcnow()).date())
+    communities.update_community(
+        community, actor=convener, name=community.name, kind=community.kind, slug=community.slug,
+        description=community.description, vision=community.vision,
+        school_ids=[school.id for school in community.schools],
+        school_roles={schools["chengguan"].id: SchoolRole.CORE.value},
+        agreement_starts_on=first, agreement_ends_on=first.replace(year=first.year + 3) - dt.timedelta(days=1))
+    for key, title, subjects in URBAN_RURAL_TEACHERS:
+        set_teaching_profile(people[key], title=title, subjects=subjects, actor=admin)
+    for key, school, subject in EXCHANGED_TEACHERS:
+        communities.add_exchanged_teacher(community, communities.ExchangedTeacherFields(
+            name="", school_id=schools[school].id, subject=subject, user_id=people[key].id), actor=convener)
+
+
+def _mainland_school_year(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The mainland school year (1 September to 31 August) that `day` falls in, as the URC preset's semesters."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return dt.date(start, 9, 1), dt.date(start + 1, 8, 31)
+
+
+def _urban_rural_program(community: Community, people: dict[str, User]) -> None:
+    """The urban–rural community enrolled in this school year's copy of the URC preset, confirmed by the county:
+    its panel then counts the synchronous classes and research sessions, the exchanged teachers and the
+    mentoring rules."""
+    preset = db.session.scalar(select(Program).where(Program.key == "urc"))
+    first, last = _mainland_school_year(activities.to_local(utcnow()).date())
+    document = compliance.copy_document(preset)
+    document.update(key=f"urc-{first.year}", name=f"{first.year}—{last.year}学年城乡教育共同体年度工作",
+                    period={"first": first.isoformat(), "last": last.isoformat()})
+    program = compliance.create_program(document, people["admin"])
+    enrollment = compliance.enrol(community, program, 50_000, people["zhou"])
+    compliance.confirm(enrollment, people["county"])
+
+
 def load_demo_data(only_if_empty: bool = False) -> bool:
     """Load the demo schools, people and communities; return whether anything was loaded."""
     if only_if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
@@ -316,12 +371,14 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     communities.grant_reviewer_scope(people["dean"], schools["guanghua"], actor=admin)
     loaded = {spec.slug: _community(spec, people, schools) for spec in COMMUNITIES}
     db.session.flush()
+    _urban_rural(loaded["urban-rural"], people, schools)
     _resources(loaded, people)
     _discussions(loaded, people)
     _activities(loaded, people)
     _plans(loaded, people)
     _draft_plan(loaded, people)
     _compliance(loaded, people)
+    _urban_rural_program(loaded["urban-rural"], people)
     mentoring_demo.load_demo(loaded, people)
     return True
 
@@ -522,6 +579,8 @@ class DemoActivity:
     absent: tuple[str, ...] = ()  # person keys who did not come (past activities)
     feedback: tuple[tuple[str, int, str], ...] = ()  # (person, 1-5, comment)
     speaker: tuple[str, str, bool, float] | None = None  # (name, affiliation, external, hours)
+    subjects: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # what the funders' rules count by (同步课堂, 送教下乡, 教研)
 
 
 # Written for the demo in our own words.
@@ -539,8 +598,12 @@ ACTIVITIES = (
                  speaker=("張教授", "國立教育大學", True, 3)),
     DemoActivity("urban-rural", "同步课堂：分数的初步认识", "co_teaching", -14, "09:00", 1, "城关一小录播教室",
                  mode="hybrid", minutes="## 记录\n两校学生共同完成分一分的活动，网络延迟约两秒。",
-                 absent=("wu",), feedback=(("sun", 4, "乡村学生参与度很高"),)),
-    DemoActivity("urban-rural", "网络教研：送教下乡回顾", "peer_reflection", 5, "15:00", 1.5, "", mode="online"),
+                 absent=("wu",), feedback=(("sun", 4, "乡村学生参与度很高"),), subjects=("数学",), tags=("同步课堂",)),
+    DemoActivity("urban-rural", "送教下乡：石门乡中心小学四年级阅读课", "co_teaching", -30, "10:00", 2,
+                 "石门乡中心小学四年级教室", minutes="## 记录\n刘晓燕老师上示范课，课后与两位乡村教师评课。",
+                 subjects=("语文",), tags=("送教下乡",)),
+    DemoActivity("urban-rural", "网络教研：送教下乡回顾", "peer_reflection", 5, "15:00", 1.5, "", mode="online",
+                 tags=("教研",)),
     DemoActivity("formative-assessment", "Reading group: feedback that moves learning forward", "topic_study", -10,
                  "15:30", 1, "Library", minutes="## Discussion\nWe agreed to try comment-only marking for three weeks.",
                  feedback=(("lin", 5, "Useful and short"),)),
@@ -561,7 +624,7 @@ def _activities(loaded: dict[str, Community], people: dict[str, User]) -> None:
         activity = activities.create_activity(community, activities.ActivityFields(
             title=spec.title, method=spec.method, mode=spec.mode, starts_at=starts,
             ends_at=starts + dt.timedelta(hours=spec.hours), place=spec.place, agenda=spec.agenda,
-            speakers=speakers), actor=convener)
+            subjects=list(spec.subjects), tags=list(spec.tags), speakers=speakers), actor=convener)
         if spec.days >= 0:
             continue
         members = [member for member in activities.community_members(community)]

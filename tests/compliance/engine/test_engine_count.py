@@ -165,3 +165,13 @@ def test_a_program_reads_attendance_when_a_rule_names_it_or_counts_per_person():
     assert reads_attendance({"rules": [{"id": "v", "kind": "deliverable", "or_activity_with": "attendance"}]})
     assert reads_attendance({"rules": [{"id": "p", "kind": "per_person", "measure": "public_lessons"}]})
     assert not reads_attendance({"rules": []})
+
+
+def test_a_tag_or_subject_typed_in_simplified_script_meets_a_rule_written_in_traditional():
+    # The presets are written once (URC's tags in Traditional script); a mainland community types Simplified.
+    rule = {"kind": "count", "target": 2, "tags": ["同步課堂"], "subjects": ["數學"]}
+    acts = [activity(FIRST, tags=("同步课堂",), subjects=("数学",)),
+            activity(LAST, tags=("同步課堂",), subjects=("數學",)),
+            activity(LAST, tags=("同步课堂",), subjects=("语文",))]  # another subject: not counted
+    found = one(program(rule), facts(acts), LAST + dt.timedelta(days=1))
+    assert (found.status, found.figure) == (Status.MET, 2)

@@ -53,3 +53,23 @@ def test_all_subjects_of_the_members_covered():
 def test_nothing_to_cover_is_not_applicable():
     rule = {"kind": "distinct", "of": "schools", "cover": "member_schools"}
     assert one(program(rule), facts([]), AFTER).status is Status.NOT_APPLICABLE
+
+
+def test_subjects_typed_in_either_script_are_one_subject_named_as_the_members_typed_them():
+    rule = {"kind": "distinct", "of": "subjects", "cover": "community_subjects", "tags": ["送教下鄉"]}
+    people = [member(subjects=("数学",)), member(subjects=("语文", "數學"))]
+    acts = [activity(FIRST, tags=("送教下乡",), subjects=("數學",)),
+            activity(FIRST, tags=("送教下鄉",), subjects=("数学",))]
+    found = one(program(rule), facts(acts, members=people), AFTER)
+    # 数学 and 數學 are one subject, covered; 语文 is missing and named in the script the member typed it in.
+    assert (found.status, found.figure, found.target) == (Status.NOT_MET, 1, 2)
+    assert found.gaps[0].params["missing"] == ("语文",)
+    acts.append(activity(LAST, tags=("送教下乡",), subjects=("語文",)))
+    assert one(program(rule), facts(acts, members=people), AFTER).status is Status.MET
+
+
+def test_a_target_of_subjects_counts_a_subject_once_whichever_script():
+    rule = {"kind": "distinct", "of": "subjects", "target": 2, "tags": ["同步課堂"]}
+    acts = [activity(FIRST, tags=("同步课堂",), subjects=("数学",)),
+            activity(LAST, tags=("同步課堂",), subjects=("數學",))]
+    assert one(program(rule), facts(acts), AFTER).figure == 1

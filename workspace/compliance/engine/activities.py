@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from workspace.compliance.facts import ActivityFact
+from workspace.core.search import fold
 
 EVIDENCE = ("photo", "video", "minutes", "attendance", "sheet", "document")
 
@@ -59,6 +60,17 @@ def mode_matches(activity: ActivityFact, modes: list[str] | None, hybrid_counts_
     return activity.mode in modes
 
 
+def word_key(value: object) -> object:
+    """How a typed word (a tag, a subject) is compared: in either Chinese script and any case, so that a
+    community typing 同步课堂 and 数学 meets a rule written 同步課堂 and 數學 (the presets are written once)."""
+    return fold(value) if isinstance(value, str) else value
+
+
+def shares_a_word(wanted: Iterable[object], typed: Iterable[object]) -> bool:
+    """Whether the typed words include one of the wanted ones (compared by word_key)."""
+    return not {word_key(word) for word in wanted}.isdisjoint(word_key(word) for word in typed)
+
+
 def matches(activity: ActivityFact, rule: dict[str, Any], parameters: dict[str, Any]) -> bool:
     """Whether a held activity passes the rule's filters (methods, modes, tags, subjects, minimum minutes)."""
     if not activity.held:
@@ -67,8 +79,8 @@ def matches(activity: ActivityFact, rule: dict[str, Any], parameters: dict[str, 
         return False
     if not mode_matches(activity, rule.get("modes"), parameters.get("hybrid_counts_as", "both")):
         return False
-    if rule.get("tags") and not set(rule["tags"]) & set(activity.tags):
+    if rule.get("tags") and not shares_a_word(rule["tags"], activity.tags):
         return False
-    if rule.get("subjects") and not set(rule["subjects"]) & set(activity.subjects):
+    if rule.get("subjects") and not shares_a_word(rule["subjects"], activity.subjects):
         return False
     return activity.minutes >= rule.get("min_minutes", 0)

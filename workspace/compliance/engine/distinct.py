@@ -2,7 +2,8 @@
 
 Either a `target` (at least 2 subjects) or `cover` (every one of a set must appear): `member_schools` (the
 urban–rural community's member schools), `community_subjects` (the subjects of the members), or a list of
-values. `source: exchanged_teachers` reads the exchanged-teacher list instead of activities (every member
+values. Subjects are compared in either Chinese script (數學 and 数学 are one subject) and named as first
+typed. `source: exchanged_teachers` reads the exchanged-teacher list instead of activities (every member
 school has an exchanged teacher). Activity filters, evidence and windows are those of the count kind.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workspace.compliance.engine.activities import matches, missing_evidence
+from workspace.compliance.engine.activities import matches, missing_evidence, word_key
 from workspace.compliance.engine.context import Context, by_windows, part, result
 from workspace.compliance.engine.pace import pace_status, standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status
@@ -24,8 +25,8 @@ def _required(rule: dict[str, Any], context: Context) -> set[object] | None:
     if cover == "member_schools":
         return {school.id for school in context.facts.schools if school.role == "member"}
     if cover == "community_subjects":
-        return {subject for member in context.facts.members for subject in member.subjects}
-    return set(cover)
+        return {word_key(subject) for member in context.facts.members for subject in member.subjects}
+    return {word_key(value) for value in cover}
 
 
 def _values(rule: dict[str, Any], context: Context, window: Window) -> dict[object, list[tuple[str, object]]]:
@@ -33,7 +34,7 @@ def _values(rule: dict[str, Any], context: Context, window: Window) -> dict[obje
     found: dict[object, list[tuple[str, object]]] = {}
     if rule.get("source") == "exchanged_teachers":
         for index, teacher in enumerate(context.facts.exchanged_teachers):
-            value = teacher.school_id if rule["of"] == "schools" else teacher.subject
+            value = teacher.school_id if rule["of"] == "schools" else word_key(teacher.subject)
             found.setdefault(value, []).append(("exchanged_teacher", index))
         return found
     for activity in context.facts.activities:
@@ -44,7 +45,7 @@ def _values(rule: dict[str, Any], context: Context, window: Window) -> dict[obje
         values = {"subjects": activity.subjects, "schools": activity.school_ids,
                   "methods": (activity.method,)}[rule["of"]]
         for value in values:
-            found.setdefault(value, []).append(("activity", activity.id))
+            found.setdefault(word_key(value), []).append(("activity", activity.id))
     return found
 
 
@@ -52,6 +53,11 @@ def _label(rule: dict[str, Any], context: Context, value: object) -> str:
     if rule["of"] == "schools":
         names = {school.id: school.name for school in context.facts.schools}
         return names.get(value, str(value))
+    if rule["of"] == "subjects":  # as the members typed it (a rule's own list last): in the community's script
+        cover = rule.get("cover")
+        typed = [subject for member in context.facts.members for subject in member.subjects]
+        typed += [str(subject) for subject in cover] if isinstance(cover, list) else []
+        return next((subject for subject in typed if word_key(subject) == value), str(value))
     return str(value)
 
 
