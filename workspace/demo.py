@@ -341,7 +341,7 @@ def _urban_rural_program(community: Community, people: dict[str, User]) -> None:
     document.update(key=f"urc-{first.year}", name=f"{first.year}—{last.year}学年城乡教育共同体年度工作",
                     period={"first": first.isoformat(), "last": last.isoformat()})
     program = compliance.create_program(document, people["admin"])
-    enrollment = compliance.enrol(community, program, 50_000, people["zhou"])
+    enrollment = compliance.enrol(community, program, 5_000_000, people["zhou"])  # ¥50,000.00, in fen
     compliance.confirm(enrollment, people["county"])
 
 

@@ -279,3 +279,53 @@ def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(cl
     stale = client.post_form(f"/admin/programs/{program.id}/figures",
                              {**form, "name": "Stale", "first": "115/08/01", "last": "116/07/31", "version": "1"})
     assert stale.status_code == 422 and db.session.get(Program, program.id).name == "PLC 115"
+
+
+def test_amounts_are_typed_in_the_programs_currency_and_kept_in_its_minor_units(client, ctx):
+    # URC's preset is in yuan (kept in fen): 50,000 typed is ¥50,000.00, not ¥500.00.
+    setup = enrolled(confirmed=False)
+    urc = program_copy("urc")
+    client.login(setup.club.convener)
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert f'<option value="{urc.id}">{urc.name} (CN¥)</option>' in panel  # CLDR's English sign
+    response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": urc.id,
+                                                                      "approved_amount": "50,000"})
+    assert response.status_code == 302
+    enrollment = db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == urc.id))
+    assert enrollment.approved_amount == 5_000_000
+    assert "approved CN¥50,000.00" in _text(client.get(f"/c/{setup.slug}/compliance/"))
+    # Fen are kept; a third decimal is refused beside the field, the typed text kept.
+    response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": urc.id, "approved_amount": "1.234"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert 'id="approved_amount-error"' in html and 'value="1.234"' in html and "at most 2 decimals" in html
+
+
+def test_the_convener_changes_the_approved_amount_until_it_is_confirmed(client, ctx):
+    setup = enrolled(confirmed=False, amount=50_000)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/amount"
+    client.login(setup.club.member)
+    assert url not in _text(client.get(f"/c/{setup.slug}/compliance/"))  # a member sees no form
+    client.login(setup.club.convener)
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert f'action="{url}"' in panel and "Approved amount (NT$)" in panel and 'value="50000"' in panel
+    response = client.post_form(url, {"approved_amount": "12.5"})  # NT$ are whole dollars
+    assert response.status_code == 422
+    assert "Enter a whole amount, such as 1200." in _text(response) and 'value="12.5"' in _text(response)
+    assert client.post_form(url, {"approved_amount": "NT$48,000"}).status_code == 302
+    db.session.refresh(setup.enrollment)
+    assert setup.enrollment.approved_amount == 48_000
+
+
+def test_an_expense_amount_is_read_with_thousands_separators_and_full_width_digits(client, ctx):
+    setup = enrolled()
+    activity = setup.activity(PAST_FIRST + dt.timedelta(days=3))
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    response = client.post_form(url, {"category": "refreshments", "spent_on": activity.starts_at.date().isoformat(),
+                                      "amount": "１，２００", "persons": "60", "activity_id": str(activity.id)})
+    assert response.status_code == 302, _text(response)
+    expense = db.session.scalar(db.select(Expense).where(Expense.enrollment_id == setup.enrollment.id))
+    assert expense.amount == 1_200
+    edit = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"))
+    assert 'name="amount"' in edit and 'value="1200"' in edit

@@ -154,3 +154,13 @@ def test_a_live_polls_counter_that_does_not_parse_counts_as_unknown(client, libr
     client.login(convener)
     assert client.get("/notifications/bell?seen=²").status_code == 200  # the bell, as for an unknown count
     assert client.get(f"/c/lib/discussions/{thread.id}/posts?after=²").status_code == 200
+
+
+@pytest.mark.parametrize(("typed", "digits", "minor"), [
+    ("1200", 0, 1200), ("1,200", 0, 1200), ("１２００", 0, 1200), ("NT$1,200", 0, 1200), ("1200元", 0, 1200),
+    ("1200.00", 0, 1200), ("12.50", 2, 1250), ("¥12.5", 2, 1250), ("50,000", 2, 5_000_000), ("0", 2, 0),
+    ("12.50", 0, None), ("1.234", 2, None), ("-5", 0, None), ("12,00", 0, None), ("1e3", 0, None), ("", 0, None),
+    (".5", 2, None), ("١٢", 0, None), ("1" * 16, 0, None), (None, 0, None),
+])
+def test_money_is_read_in_the_currencys_main_unit_and_kept_in_minor_units(typed, digits, minor):
+    assert parsing.parse_money(typed, digits) == minor

@@ -1,4 +1,7 @@
-"""The compliance forms: enrolling in a program, the approved amount, a waiver, and a program's document."""
+"""The compliance forms: enrolling in a program, the approved amount, a waiver, and a program's document.
+
+Amounts are typed in the program's currency (MoneyField): a form that holds one is made with
+`meta={"currency": program.currency}`."""
 
 from __future__ import annotations
 
@@ -7,21 +10,21 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from workspace.core.forms import REQUIRED, IntegerField, RocDateField, WorkspaceForm, coerce_id
+from workspace.core.forms import REQUIRED, IntegerField, MoneyField, RocDateField, WorkspaceForm, coerce_id
 
 
 class EnrolForm(WorkspaceForm):
     """A convener enrols the community in a program with the amount the funder approved."""
 
     program_id = SelectField(_l("Program"), choices=[], coerce=coerce_id, validate_choice=False)
-    approved_amount = IntegerField(_l("Approved amount (NT$)"), validators=[Optional(), NumberRange(min=0)])
+    approved_amount = MoneyField(_l("Approved amount"), validators=[Optional()],
+                                 description=_l("In the program's currency, as the funder approved it."))
 
 
 class AmountForm(WorkspaceForm):
     """Change the approved amount of an enrolment."""
 
-    approved_amount = IntegerField(_l("Approved amount (NT$)"), validators=[DataRequired(REQUIRED),
-                                                                             NumberRange(min=0)])
+    approved_amount = MoneyField(_l("Approved amount"), validators=[InputRequired(REQUIRED)])
 
 
 class WaiverForm(WorkspaceForm):
@@ -44,7 +47,7 @@ class ExpenseForm(WorkspaceForm):
     category = SelectField(_l("Budget category"), choices=[], validators=[DataRequired(REQUIRED)])
     spent_on = RocDateField(_l("Date"), validators=[InputRequired(REQUIRED)],
                            description=_l("Such as 2027-03-05, 116/03/05 or 民國116年3月5日."))
-    amount = IntegerField(_l("Amount (NT$)"), validators=[DataRequired(REQUIRED), NumberRange(min=0)])
+    amount = MoneyField(_l("Amount"), validators=[InputRequired(REQUIRED)])
     hours = StringField(_l("Hours"), validators=[Optional(), Length(max=8)],
                         description=_l("For a speaker's fee paid by the hour."))
     persons = IntegerField(_l("Persons"), validators=[Optional(), NumberRange(min=1)],

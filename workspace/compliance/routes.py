@@ -37,6 +37,7 @@ from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_gene
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error
 from workspace.core.htmx import render_page
+from workspace.core.i18n import with_currency
 from workspace.core.parsing import parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, public, require
 from workspace.core.security import login_redirect
@@ -62,6 +63,16 @@ def _poll_seconds() -> int:
     return seconds if isinstance(seconds, int) and seconds > 0 else POLL_SECONDS
 
 
+def _money(program: Program) -> dict[str, str]:
+    """The meta of a form whose amounts are in the program's currency (core.forms.MoneyField)."""
+    return {"currency": program.currency}
+
+
+def _program_choices(programs: Any) -> list[tuple[int, str]]:
+    """Programs to enrol in, each with its currency: the approved amount is typed in it."""
+    return [(program.id, with_currency(program.name, program.currency)) for program in programs]
+
+
 def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> dict[str, Any]:
     enrollments = services.enrollments_of(community.id)
     standings = services.standings(enrollments)
@@ -69,7 +80,10 @@ def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> di
     open_programs = [program for program in services.programs()
                      if program.id not in {enrollment.program_id for enrollment in enrollments}]
     form = enrol_form or EnrolForm(formdata=None)
-    form.program_id.choices = [(program.id, program.name) for program in open_programs]
+    form.program_id.choices = _program_choices(open_programs)
+    amount_forms = {enrollment.id: AmountForm(formdata=None, data={"approved_amount": enrollment.approved_amount},
+                                              meta=_money(enrollment.program))
+                    for enrollment in enrollments if can(current_user, "edit_amount", enrollment)}
     appraisal_form = AppraisalForm(formdata=None)
     appraisal_form.rating.choices = [(key, str(label)) for key, label in review.RATINGS.items()]
     deliverable_form = DeliverableForm(formdata=None)
@@ -77,7 +91,7 @@ def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> di
     return {"community": community, "standings": standings, "enrol_form": form, "open_programs": open_programs,
             "generation": current_generation(), "poll_seconds": _poll_seconds(), "wording": wording,
             "action_form": EmptyForm(formdata=None),
-            "waiver_form": WaiverForm(formdata=None), "amount_form": AmountForm(formdata=None),
+            "waiver_form": WaiverForm(formdata=None), "amount_forms": amount_forms,
             "rounds": review.submissions_of(ids), "appraisals": review.appraisals_of(ids),
             "marked": review.deliverables_of(ids),
             "submit_form": SubmitForm(formdata=None), "decision_form": DecisionForm(formdata=None),
@@ -120,9 +134,10 @@ def formation(slug: str):
 def enrol(slug: str):
     """Enrol the community in a program (to be confirmed by an admin or a reviewer)."""
     community = load_community(slug, "manage_activities")
-    form = EnrolForm()
-    form.program_id.choices = [(program.id, program.name) for program in services.programs()]
-    program = db.session.get(Program, form.program_id.data) if isinstance(form.program_id.data, int) else None
+    program_id = parse_id(request.form.get("program_id"))
+    program = db.session.get(Program, program_id) if program_id is not None else None
+    form = EnrolForm(meta=_money(program) if program is not None else None)  # the amount is in its currency
+    form.program_id.choices = _program_choices(services.programs())
     if form.validate():
         try:
             if program is None:
@@ -159,7 +174,7 @@ def confirm(slug: str, enrollment_id: int):
 def change_amount(slug: str, enrollment_id: int):
     """Change the approved amount (the convener until it is confirmed; then an admin or reviewer)."""
     community, enrollment = _enrollment_action(slug, enrollment_id, "edit_amount")
-    form = AmountForm()
+    form = AmountForm(meta=_money(enrollment.program))
     if form.validate():
         try:
             services.change_amount(enrollment, form.approved_amount.data, current_user)
@@ -170,7 +185,7 @@ def change_amount(slug: str, enrollment_id: int):
             db.session.rollback()
             attach_error(form, error)
     context = _panel_context(community)
-    context["amount_form"], context["amount_for"] = form, enrollment.id
+    context["amount_forms"][enrollment.id] = form  # its error beside the field, the typed text kept
     return render_page("compliance/panel.html", status=422, **context)
 
 
@@ -368,7 +383,7 @@ def _activity_choices(enrollment: Enrollment) -> list[tuple[str, str]]:
 
 
 def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, **values: Any) -> ExpenseForm:
-    form = form or ExpenseForm(formdata=None, **values)
+    form = form or ExpenseForm(formdata=None, meta=_money(enrollment.program), **values)
     form.category.choices = [("", _("Choose…"))] + [(category["key"], category.get("name", category["key"]))
                                                      for category in budget.categories(enrollment)]
     form.activity_id.choices = _activity_choices(enrollment)
@@ -432,7 +447,7 @@ def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Resp
         expense = db.session.get(Expense, expense_id)
         if expense is None or expense.enrollment_id != enrollment.id or expense.deleted_at is not None:
             abort(404)
-    form = _expense_form(enrollment, ExpenseForm())
+    form = _expense_form(enrollment, ExpenseForm(meta=_money(enrollment.program)))
     breaches: list[Any] = []
     valid = form.validate()
     fields = _expense_fields(form)

@@ -18,7 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
-from workspace.core.i18n import translations
+from workspace.core.i18n import currency_digits, money_input, translations, with_currency
 
 
 class FormTranslations:
@@ -134,6 +134,48 @@ class IntegerField(wtforms.IntegerField):
         self.data = parsing.parse_number(valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0])
         if self.data is None:
             raise ValueError(_l("Enter a whole number, such as 3."))
+
+
+class MoneyField(wtforms.Field):
+    """An amount typed in a currency's main unit (1,200 · 12.50 · ＮＴ$1200), kept as an integer of minor units
+    (core.i18n.currency_digits: NT$ whole dollars, ¥ fen), shown back in the main unit.
+
+    The currency is the form's: `SomeForm(meta={"currency": "CNY"})`; the label then names its sign
+    ("Amount (¥)"). Without one (a form whose currency the reader chooses) the label is left as it is and
+    amounts are read as NT$.
+    """
+
+    widget = wtforms.widgets.TextInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs["render_kw"] = {"inputmode": "decimal", "autocomplete": "off", **(kwargs.get("render_kw") or {})}
+        super().__init__(label, validators, **kwargs)
+
+    @property
+    def currency(self) -> str:
+        return getattr(self.meta, "currency", None) or "TWD"
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        super().process(*args, **kwargs)
+        if getattr(self.meta, "currency", None):
+            self.label = wtforms.Label(self.id, with_currency(self.label.text, self.currency))
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
+        self.data = None
+        if not raw:
+            return
+        digits = currency_digits(self.currency)
+        self.data = parsing.parse_money(raw, digits)
+        if self.data is None:
+            raise ValueError(_l("Enter a whole amount, such as 1200.") if digits == 0 else
+                             _l("Enter the amount with at most %(digits)s decimals, such as 1200 or 12.50.",
+                                digits=digits))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return money_input(self.data, self.currency)
 
 
 class _InAcceptedYears:

@@ -18,7 +18,7 @@ from babel.dates import (
     get_time_format,
     parse_pattern,
 )
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal
@@ -235,3 +235,23 @@ def format_money(amount: int | None, currency: str = "TWD") -> str:
 
 
 _PLAIN_SIGNS = {"TWD": "NT$"}
+
+
+def currency_sign(currency: str) -> str:
+    """The sign a reader knows the currency by, for a form's label: NT$, ¥, US$."""
+    if currency in _PLAIN_SIGNS:
+        return _PLAIN_SIGNS[currency]
+    return get_currency_symbol(currency, locale=_reader_locale())
+
+
+def with_currency(text: str, currency: str) -> str:
+    """A label or a name with the currency's sign after it, as the reader's language writes it: 金額（NT$）."""
+    return flask_babel.gettext("%(text)s (%(sign)s)", text=text, sign=currency_sign(currency))
+
+
+def money_input(amount: int | None, currency: str) -> str:
+    """An amount in minor units as a form shows it back for editing: 1200 (NT$), 12.50 (¥); no grouping."""
+    if amount is None:
+        return ""
+    digits = currency_digits(currency)
+    return f"{Decimal(int(amount)).scaleb(-digits):.{digits}f}"

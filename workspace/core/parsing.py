@@ -93,6 +93,29 @@ def parse_decimal(value: object, maximum: float = 1_000_000) -> float | None:
     return number if number <= maximum else None
 
 
+MAX_MONEY = 10**12  # minor units: far above any grant or expense, far below a BIGINT column's limit
+# What may come before or after a typed amount: a currency's sign, code or word (NT$1,200 · ¥12.50 · 1200元).
+_MONEY_SIGNS = re.compile(r"^(?:NT\$|US\$|HK\$|\$|¥|RMB|CNY|TWD|USD)\s*|\s*(?:元|圓|块|塊)$", re.IGNORECASE)
+
+
+def parse_money(value: object, digits: int, maximum: int = MAX_MONEY) -> int | None:
+    """An amount typed in a currency's main unit, as an integer of its minor units (`digits` decimals: 0 for
+    NT$, 2 for ¥): 1200, 1,200, 12.50, 1200.00, full-width digits, a currency sign or 元 around it. None for
+    anything else: a negative amount, more decimals than the currency keeps (other than zeros), commas that do
+    not group thousands, more than `maximum` minor units."""
+    if not isinstance(value, str):
+        return None
+    text = _MONEY_SIGNS.sub("", unicodedata.normalize("NFKC", value).strip()).strip()
+    match = re.fullmatch(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,15})(?:\.([0-9]+))?", text)  # ASCII: not ١٢
+    if match is None:
+        return None
+    whole, fraction = match.group(1).replace(",", ""), (match.group(2) or "")
+    if fraction[digits:].strip("0"):  # 1200.00 is NT$1,200; 12.50 is no NT$ amount
+        return None
+    amount = int(whole) * 10**digits + int((fraction or "0").ljust(digits, "0")[:digits] or 0)
+    return amount if amount <= maximum else None
+
+
 def parse_page(value: object) -> int | None:
     """A page number of a list (1 … MAX_PAGE), else None."""
     return parse_number(value, 1, MAX_PAGE)
