@@ -184,3 +184,18 @@ def test_the_reviewers_table_keeps_each_row_until_its_community_is_written_in(ct
     assert after["kept-2"].held == judged["kept-2"].held + 1
     cache.store.clear()
     assert {slug: row.figures for slug, row in table().items()} == {slug: row.figures for slug, row in after.items()}
+
+
+def test_school_totals_never_add_yuan_to_new_taiwan_dollars(ctx):
+    # A school with a community in the PLC grant (NT$, whole dollars) and one in URC (¥, kept in fen).
+    dollars, yuan = enrolled("club-twd", amount=30_000), enrolled("club-cny", key="urc", amount=5_000_000)
+    school = make_school(name="兩種幣別學校")
+    for setup in (dollars, yuan):
+        setup.club.community.schools = [school]
+    db.session.commit()
+    rows = as_new_request(review.review_table, make_reviewer(school))
+    totals = review.school_totals(rows)
+    assert sorted((total.school, total.currency, total.approved) for total in totals) == [
+        ("兩種幣別學校", "CNY", 5_000_000), ("兩種幣別學校", "TWD", 30_000)]
+    assert [(currency, count, approved) for currency, count, _people, approved, _left in review.currency_totals(rows)
+            ] == [("CNY", 1, 5_000_000), ("TWD", 1, 30_000)]

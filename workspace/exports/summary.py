@@ -57,7 +57,6 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
     with force_locale(language):
         rows = review.review_table(viewer, program_id=program_id)
         totals = review.school_totals(rows)
-        currency = rows[0].figures.currency if rows else "TWD"
         title = wording.document_name("review_summary")
         book = Workbook(title=title)
         communities, schools = sheet_names()
@@ -75,9 +74,9 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         sheet.header(school_header())
         for total in totals:
             sheet.row([total.school, len(total.communities), "、".join(total.communities), total.participants,
-                       Money(total.approved, currency), Money(total.remaining, currency)])
-        sheet.row([_("All communities"), len(rows), "", sum(row.participants for row in rows),
-                   Money(sum(row.figures.approved for row in rows), currency),
-                   Money(sum(row.figures.remaining for row in rows), currency)], bold=True)
+                       Money(total.approved, total.currency), Money(total.remaining, total.currency)])
+        for currency, count, participants, approved, remaining in review.currency_totals(rows) or [("TWD", 0, 0, 0, 0)]:
+            sheet.row([_("All communities"), count, "", participants, Money(approved, currency),
+                       Money(remaining, currency)], bold=True)
         filename = export_filename(title, day=local_day(now), extension="xlsx")
         return ExportFile(filename, XLSX, data=book.to_bytes())

@@ -330,6 +330,7 @@ class SchoolTotal:
     participants: int
     approved: int
     remaining: int
+    currency: str = "TWD"
 
 
 def _row_keys(enrollments: Sequence[Enrollment], now: dt.datetime) -> dict[int, str]:
@@ -392,17 +393,31 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
 
 
 def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
-    """The rows summed per school, as the county's form asks (a community of two schools counts in both)."""
-    totals: dict[str, dict[str, Any]] = {}
+    """The rows summed per school, as the county's form asks (a community of two schools counts in both); a
+    school whose communities are funded in two currencies has a total in each (NT$ and ¥ never add up)."""
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         for school in row.schools or (_("(no school)"),):
-            entry = totals.setdefault(school, {"communities": [], "participants": 0, "approved": 0, "remaining": 0})
+            entry = totals.setdefault((school, row.figures.currency),
+                                      {"communities": [], "participants": 0, "approved": 0, "remaining": 0})
             entry["communities"].append(row.enrollment.community.name)
             entry["participants"] += row.participants
             entry["approved"] += row.figures.approved
             entry["remaining"] += row.figures.remaining
     return [SchoolTotal(school, tuple(values["communities"]), values["participants"], values["approved"],
-                        values["remaining"]) for school, values in sorted(totals.items())]
+                        values["remaining"], currency) for (school, currency), values in sorted(totals.items())]
+
+
+def currency_totals(rows: Sequence[ReviewRow]) -> list[tuple[str, int, int, int, int]]:
+    """All the rows summed per currency: (currency, communities, participants, approved, left over)."""
+    totals: dict[str, list[int]] = {}
+    for row in rows:
+        entry = totals.setdefault(row.figures.currency, [0, 0, 0, 0])
+        entry[0] += 1
+        entry[1] += row.participants
+        entry[2] += row.figures.approved
+        entry[3] += row.figures.remaining
+    return [(currency, *values) for currency, values in sorted(totals.items())]
 
 
 def pending_count(viewer: Any) -> int:
