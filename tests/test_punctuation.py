@@ -100,3 +100,17 @@ def test_no_translation_puts_an_ascii_colon_after_chinese(locale):
         # a placeholder where a label ends: "%(label)s:" written with the ASCII colon in a Chinese catalog
         wrong += [text for text in strings if text and re.search(r"\)s:\s", text)]
     assert not wrong, wrong
+
+
+# A translated label printed and then an ASCII colon written in the template ({{ _("Teacher") }}: …): the colon
+# cannot follow the language. The pattern "%(label)s: %(value)s" is translated instead.
+LABEL_THEN_COLON = re.compile(r"\{\{[^{}]*\b_\([^{}]*\}\}\s*:(?!//)")
+
+
+def test_no_template_writes_its_own_colon_after_a_translated_label():
+    from pathlib import Path
+
+    offenders = [f"{path}:{text[:match.start()].count(chr(10)) + 1}"
+                 for path in sorted(Path("templates").rglob("*.html"))
+                 for text in [path.read_text(encoding="utf-8")] for match in LABEL_THEN_COLON.finditer(text)]
+    assert offenders == []
