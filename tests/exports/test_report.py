@@ -194,3 +194,27 @@ def test_libreoffice_opens_the_report_and_shows_chinese_glyphs(ctx, tmp_path):
     assert office.has_cjk_font(pdf)
     assert office.page_count(pdf) >= 3
     assert office.shows_distinct_cjk_glyphs(pdf, tmp_path, page=1)  # drawn as glyphs, not as boxes
+
+
+def test_a_report_places_at_most_the_chosen_photos_of_each_activity_and_says_how_many_more(ctx):
+    from tests.exports.report_world import jpeg_bytes
+    from workspace.activities import services as activities
+    from workspace.core.storage import store_upload
+
+    world = report_world()
+    first = world.activities[0]
+    for number in (2, 3):  # three photos on the first activity, one on each of the two others
+        activities.add_evidence(first, store_upload(io.BytesIO(jpeg_bytes()), f"photo{number}.jpg"),
+                                actor=world.convener, caption=f"第 {number} 張")
+    db.session.commit()
+    content = report_content(world.enrollment)
+    assert len(content.photos) == 5 and content.photos_per_activity(None) is content
+    capped = content.photos_per_activity(2)
+    kept = [photo.caption for photo in capped.photos if photo.activity_id == first.id]
+    assert kept == ["共同備課：分數 的照片", "第 2 張"]  # the first ones added
+    assert (len(capped.photos), capped.photos_left_out) == (4, 1)
+    document = _open(build_report(capped, language="en"))
+    assert len(document.inline_shapes) == 5  # the chart and four photos
+    assert ("1 more photo of these activities is not placed here: the activity's folder of the evidence pack "
+            "holds it.") in _text(document)
+    assert "not placed here" not in _text(_open(build_report(content, language="en")))

@@ -171,3 +171,16 @@ def test_an_admin_downloads_the_shipped_template_to_start_from(client, ctx):
     assert response.status_code == 200 and response.data == DEFAULT_TEMPLATE.read_bytes()
     assert "attachment" in response.headers["Content-Disposition"]
     assert "default.docx" in client.get("/admin/exports/templates").get_data(as_text=True)
+
+
+def test_the_convener_chooses_how_many_photos_of_each_activity_the_report_places(client, ctx):
+    world = report_world()
+    client.login(world.convener)
+    page = client.get(f"/c/{world.slug}/exports/").get_data(as_text=True)
+    assert 'name="photos_per_activity"' in page and '<option value="4" selected>' in page
+    job, data = _build(client, world, photos_per_activity="2")
+    assert job.options["photos_per_activity"] == 2
+    assert len(docx.Document(io.BytesIO(data)).inline_shapes) == 4  # one photo per activity here: all placed
+    answer = client.post_form(f"/c/{world.slug}/exports/{world.enrollment.id}/jobs",
+                              {"kind": "results_report", "photos_per_activity": "7"})
+    assert answer.status_code == 422

@@ -10,7 +10,7 @@ mode), and `method_label` / `mode_label` word them inside the build's `force_loc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -179,6 +179,20 @@ class ReportContent:
     culture_change: str  # Markdown, the convener's
     generated_on: dt.date
     currency: str = "TWD"
+    photos_left_out: int = 0  # photos of the period not placed (photos_per_activity): the evidence pack has them
+
+    def photos_per_activity(self, most: int | None) -> ReportContent:
+        """The same content with at most `most` photos of each activity (the first ones kept), and the count of
+        the others; None keeps them all. A report of 300 activities with every photo is hundreds of MB."""
+        if most is None:
+            return self
+        placed: dict[int, int] = {}
+        kept = []
+        for photo in self.photos:
+            placed[photo.activity_id] = placed.get(photo.activity_id, 0) + 1
+            if placed[photo.activity_id] <= most:
+                kept.append(photo)
+        return replace(self, photos=tuple(kept), photos_left_out=self.photos_left_out + len(self.photos) - len(kept))
 
     @property
     def held(self) -> int:

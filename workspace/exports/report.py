@@ -14,7 +14,7 @@ import io
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
@@ -99,14 +99,20 @@ def job_builder(export_job: ExportJob, progress: Progress) -> ExportFile:
     """Build the results report a job asks for (its enrolment, language and options: a funder's template)."""
     if export_job.enrollment is None:
         raise ValueError("a results report needs an enrolment")
-    template_id = (export_job.options or {}).get("template_id")
+    options = export_job.options or {}
+    template_id, most = options.get("template_id"), options.get("photos_per_activity")
     return results_report(export_job.enrollment, export_job.language, progress=progress,
-                          template_id=int(template_id) if template_id else None)
+                          template_id=int(template_id) if template_id else None,
+                          photos_per_activity=int(most) if most else None)
 
 
 def results_report(enrollment: Enrollment, language: str, *, progress: Progress = no_progress,
-                   template_id: int | None = None, photos_inline: bool = True) -> ExportFile:
+                   template_id: int | None = None, photos_inline: bool = True,
+                   photos_per_activity: int | None = None) -> ExportFile:
     """The results report of an enrolment in `language`: our own document, or the funder's template filled.
+
+    `photos_per_activity` places at most that many photos of each activity (the convener's choice on the exports
+    page; None: all) and says how many more the evidence pack holds.
 
     `photos_inline=False` lists the photos instead of placing them (the evidence pack, whose activity folders
     hold them already): a Word file holds its pictures in memory as it is written, so a report of thousands
@@ -114,7 +120,7 @@ def results_report(enrollment: Enrollment, language: str, *, progress: Progress 
     language = language_or_default(language)
     with force_locale(language):
         progress(0, 1, "figures")
-        content = report_content(enrollment)
+        content = report_content(enrollment).photos_per_activity(photos_per_activity)
         if template_id:
             template = db.session.get(FunderTemplate, template_id)
             if template is None or template.deleted_at is not None or not template.usable:
@@ -241,6 +247,11 @@ def _photos(builder: DocxBuilder, content: ReportContent, progress: Progress) ->
         else:
             builder.image(data, caption=caption)
         progress(index, len(content.photos), "photos")
+    if content.photos_left_out:
+        builder.paragraph(ngettext("%(num)d more photo of these activities is not placed here: the activity's folder "
+                                   "of the evidence pack holds it.",
+                                   "%(num)d more photos of these activities are not placed here: each activity's "
+                                   "folder of the evidence pack holds them.", content.photos_left_out), italic=True)
 
 
 def _photo_list(builder: DocxBuilder, content: ReportContent) -> None:

@@ -19,6 +19,7 @@ from workspace.exports.routes import bp, export_language, load_enrollment
 from workspace.extensions import db
 
 JOB_POLL_SECONDS = 1
+PHOTO_CHOICES = ("2", "4", "all")  # photos of each activity the report places (the page offers 4 first)
 
 
 @bp.get("/c/<slug>/exports/")
@@ -52,6 +53,11 @@ def start_job(slug: str, enrollment_id: int):
         if template is None or template.deleted_at is not None or not template.usable:
             abort(422)
         options["template_id"] = template.id
+    most = request.form.get("photos_per_activity", "all")
+    if most not in PHOTO_CHOICES:
+        abort(422)
+    if most != "all":
+        options["photos_per_activity"] = int(most)
     started = jobs.start(kind, current_user, enrollment=enrollment, language=export_language(), options=options)
     return redirect(url_for("exports.job", slug=community.slug, job_id=started.id))
 
