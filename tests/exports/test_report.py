@@ -218,3 +218,12 @@ def test_a_report_places_at_most_the_chosen_photos_of_each_activity_and_says_how
     assert ("1 more photo of these activities is not placed here: the activity's folder of the evidence pack "
             "holds it.") in _text(document)
     assert "not placed here" not in _text(_open(build_report(content, language="en")))
+
+
+def test_the_month_table_writes_months_as_the_language_does(ctx):
+    world = report_world()
+    tables = [[cell.text for cell in row.cells] for table in _open(_built(world)[1]).tables for row in table.rows]
+    assert ["2025年9月", "1"] in tables  # the chart's axis keeps digits: it is drawn without a CJK font
+    english = [[cell.text for cell in row.cells] for table in _open(_built(world, "en")[1]).tables
+               for row in table.rows]
+    assert ["September 2025", "1"] in english

@@ -25,7 +25,7 @@ from workspace.compliance.models import Enrollment
 from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder
 from workspace.core.errors import Conflict, ValidationError
-from workspace.core.i18n import format_hours, local_date
+from workspace.core.i18n import format_hours, local_date, month_year
 from workspace.core.models import record_event
 from workspace.exports import templates
 from workspace.exports.content import (
@@ -183,7 +183,7 @@ def _quantitative(builder: DocxBuilder, content: ReportContent) -> None:
     builder.heading(_("Activities per month"), 2)
     if content.by_month:
         builder.image(month_chart(content.by_month), caption=_("Activities held per month (year-month)"))
-        builder.table([(month.strftime("%Y-%m"), count) for month, count in content.by_month],
+        builder.table([(month_year(month), count) for month, count in content.by_month],  # 2026年9月
                       header=[_("Month"), _("Activities")])
 
 

@@ -32,7 +32,7 @@ from jinja2 import TemplateSyntaxError
 from workspace.core.database import utcnow
 from workspace.core.docx import xml_safe
 from workspace.core.errors import ValidationError
-from workspace.core.i18n import format_hours, local_date
+from workspace.core.i18n import format_hours, local_date, month_year
 from workspace.core.models import record_event
 from workspace.core.storage import blob_path
 from workspace.core.text import render_markdown
@@ -238,7 +238,7 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
                       for row in content.by_method],
         "by_mode": [{"mode": mode_label(row.code), "activities": row.activities, "hours": format_hours(row.hours)}
                     for row in content.by_mode],
-        "by_month": [{"month": month.strftime("%Y-%m"), "activities": count} for month, count in content.by_month],
+        "by_month": [{"month": month_year(month), "activities": count} for month, count in content.by_month],
         "hours": format_hours(content.hours), "attended": content.attended, "expected": content.expected,
         "attendance_rate": percent(content.attendance_rate),
         "satisfaction_answers": content.satisfaction.responses,
