@@ -329,3 +329,32 @@ def test_an_expense_amount_is_read_with_thousands_separators_and_full_width_digi
     assert expense.amount == 1_200
     edit = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"))
     assert 'name="amount"' in edit and 'value="1200"' in edit
+
+
+def test_the_figures_form_shows_and_reads_money_caps_in_the_programs_currency(client, ctx):
+    from workspace.compliance import services
+
+    document = services.copy_document(preset())
+    document.update(key="plc-yuan", currency="CNY")  # the same caps, read as fen: 1600 is ¥16.00
+    program = services.create_program(document, None)
+    db.session.commit()
+    client.login(make_user(is_admin=True))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    index = next(number for number, rule in enumerate(program.definition["rules"]) if "per_hour_max" in rule)
+    field = f"rules.{index}.per_hour_max"
+    cap = program.definition["rules"][index]["per_hour_max"]
+    assert f'name="{field}" value="{cap // 100}.{cap % 100:02d}"' in page and "At most an hour (CN¥)" in page
+    form = {key: value for key, value in re.findall(r'name="(rules\.[^"]+)" value="([^"]*)"', page)}
+    before = json.loads(json.dumps(program.definition["rules"]))
+    base = {"name": program.name, "first": program.first_day.isoformat(), "last": program.last_day.isoformat(),
+            "version": "1"}
+    refused = client.post_form(f"/admin/programs/{program.id}/figures", {**form, **base, field: "16.005"})
+    assert refused.status_code == 422 and "Enter an amount, 0 or more, such as 1600 or 16.50." in _text(refused)
+    saved = client.post_form(f"/admin/programs/{program.id}/figures", {**form, **base, field: "1,600"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Program, program.id).definition["rules"]
+    assert changed[index]["per_hour_max"] == 160_000
+    # Every other figure went back as it was: the money ones shown and read in yuan, the counts as numbers.
+    assert [rule for number, rule in enumerate(changed) if number != index] == [
+        rule for number, rule in enumerate(before) if number != index]

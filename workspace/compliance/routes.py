@@ -332,15 +332,16 @@ def update_figures(program_id: int):
     program = db.get_or_404(Program, program_id)
     require(EmptyForm().validate())
     typed = {key: value for key, value in request.form.items() if key.startswith("rules.")}
-    known = {figure.name for rule in services.figures_of(program.definition) for figure in rule.figures}
+    known = {figure.name: figure for rule in services.figures_of(program.definition) for figure in rule.figures}
     errors: dict[str, str] = {}
     values: dict[str, int | float] = {}
-    for name in known & typed.keys():  # a figure the form did not send keeps its value
-        number = parse_decimal(typed[name], maximum=10**12)
+    for name in known.keys() & typed.keys():  # a figure the form did not send keeps its value
+        number = known[name].read(typed[name])
         if number is None:
-            errors[name] = _("Enter a number, 0 or more, such as 18 or 1.5.")
+            errors[name] = (_("Enter an amount, 0 or more, such as 1600 or 16.50.") if known[name].currency
+                            else _("Enter a number, 0 or more, such as 18 or 1.5."))
         else:
-            values[name] = int(number) if number == int(number) else number
+            values[name] = number
     first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
     for field, day in (("first", first), ("last", last)):
         if day is None:

@@ -17,7 +17,9 @@ from workspace.compliance.models import Program
 from workspace.compliance.programs import load_presets, validate_program
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
+from workspace.core.i18n import currency_digits, money_input, with_currency
 from workspace.core.models import record_event
+from workspace.core.parsing import parse_decimal, parse_money
 from workspace.extensions import db
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")
@@ -121,6 +123,11 @@ FIGURE_LABELS = {
 }
 
 
+# The figures that are money: kept in the program's minor units, typed and shown in its main unit (¥16.00).
+MONEY_FIGURES = frozenset({"per_hour_max", "per_item_max", "per_person_session_max", "total_max", "range.min",
+                           "range.max"})
+
+
 @dataclass(frozen=True)
 class Figure:
     """One number of one rule that the figures form shows: where it is in the document, its label, its value."""
@@ -128,6 +135,21 @@ class Figure:
     name: str  # the form field: rules.<index>.<key>[.<sub-key>]
     label: str
     value: int | float
+    currency: str | None = None  # money: the value is in this currency's minor units
+
+    @property
+    def shown(self) -> str:
+        """The value as the form shows it (money in the currency's main unit: 1600, 16.00)."""
+        return money_input(int(self.value), self.currency) if self.currency else str(self.value)
+
+    def read(self, typed: str) -> int | float | None:
+        """A typed value of this figure (money in minor units), or None when it cannot be read."""
+        if self.currency:
+            return parse_money(typed, currency_digits(self.currency))
+        number = parse_decimal(typed, maximum=10**12)
+        if number is None:
+            return None
+        return int(number) if number == int(number) else number
 
 
 @dataclass(frozen=True)
@@ -142,6 +164,7 @@ class RuleFigures:
 def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
     """Each rule's numbers an admin may change in a form (the rest stays in the JSON editor)."""
     found = []
+    currency = document.get("currency") or "TWD"
     for index, rule in enumerate(document.get("rules", [])):
         figures = []
         for key, label in FIGURE_LABELS.items():
@@ -150,7 +173,9 @@ def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
             if sub:
                 value = value.get(sub) if isinstance(value, dict) else None
             if isinstance(value, int | float) and not isinstance(value, bool):
-                figures.append(Figure(f"rules.{index}.{key}", str(label), value))
+                money = key in MONEY_FIGURES and rule.get("kind") == "budget_cap"
+                figures.append(Figure(f"rules.{index}.{key}", with_currency(str(label), currency) if money
+                                      else str(label), value, currency if money else None))
         if figures:
             found.append(RuleFigures(rule.get("id", ""), rule.get("message", ""), tuple(figures)))
     return found
