@@ -72,6 +72,7 @@ def _sha(text: str) -> str:
 
 def seed_compliance(app: Any, *, bench_user_id: int = 1) -> SeededCompliance:
     """Enrol every community, add evidence and expenses; return what the bench measures."""
+    from bench.seed import COMMUNITIES, USERS  # read when called: tests/test_bench_seeds.py shrinks them
     from workspace.activities.models import Activity, Attendance, Evidence, Feedback, Speaker, activity_schools
     from workspace.auth.models import User
     from workspace.communities.models import Community, Membership, ReviewerScope, community_schools
@@ -89,7 +90,7 @@ def seed_compliance(app: Any, *, bench_user_id: int = 1) -> SeededCompliance:
     rows: dict[str, int] = {}
     with app.test_request_context():
         communities = db.session.execute(select(Community.id, Community.slug).where(
-            Community.id <= 200).order_by(Community.id)).all()
+            Community.id <= COMMUNITIES).order_by(Community.id)).all()
         ids = [community_id for community_id, _slug in communities]
         slugs = dict(communities)
         short_id = ids[-2]  # the last one is archived (bench/seed.py archives every 40th)
@@ -99,7 +100,7 @@ def seed_compliance(app: Any, *, bench_user_id: int = 1) -> SeededCompliance:
         links += [{"community_id": i, "school_id": 2} for i in ids[:50]]
         links += [{"community_id": short_id, "school_id": 3}]
         db.session.execute(insert(community_schools), links)
-        reviewer_two, reviewer_three = 4_998, 4_999  # teachers of bench/seed.py, same password as everyone
+        reviewer_two, reviewer_three = USERS - 2, USERS - 1  # teachers of bench/seed.py, same password as everyone
         db.session.execute(insert(ReviewerScope), [
             {"user_id": bench_user_id, "school_id": 1, "created_at": now},
             {"user_id": reviewer_two, "school_id": 2, "created_at": now},

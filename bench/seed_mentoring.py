@@ -47,6 +47,7 @@ class SeededMentoring:
 
 def seed_mentoring(app: Any, *, bench_user_id: int = 1) -> SeededMentoring:
     """Pair members, write their logs, observations, milestones, goals, next steps and public lessons."""
+    from bench.seed import COMMUNITIES  # read when called: tests/test_bench_seeds.py shrinks it
     from workspace.activities.models import Activity
     from workspace.auth.models import User
     from workspace.communities.models import Community, Membership
@@ -72,7 +73,7 @@ def seed_mentoring(app: Any, *, bench_user_id: int = 1) -> SeededMentoring:
         for community_id, user_id, role in db.session.execute(
                 select(Membership.community_id, Membership.user_id, Membership.role).where(
                     Membership.live, Membership.role.in_(("convener", "co_convener", "member", "mentor")),
-                    Membership.community_id <= 199)):
+                    Membership.community_id <= COMMUNITIES - 1)):
             members.setdefault(community_id, []).append(user_id)
             if role == "convener":
                 conveners[community_id] = user_id
@@ -86,7 +87,7 @@ def seed_mentoring(app: Any, *, bench_user_id: int = 1) -> SeededMentoring:
 
         # Who is paired with whom: (community, mentor, mentee).
         pairs: list[tuple[int, int, int]] = []
-        small_id = 199
+        small_id = COMMUNITIES - 1
         small_mentor, small_mentee = [uid for uid in members[small_id] if uid != conveners.get(small_id)][:2]
         home = [uid for uid in members[1] if uid not in (bench_user_id, small_mentor)]
         rng.shuffle(home)
