@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.core import audit
+from workspace.core.cache import COMMUNITY, MY_COMMUNITIES, cache_page
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
@@ -62,6 +63,7 @@ def _pairing_form(community: Any, form: PairingForm | None = None) -> PairingFor
 
 
 @bp.get("/c/<slug>/mentoring/")
+@cache_page(depends=[COMMUNITY], expires=3600)  # "this month", "this semester" and overdue move with the date
 def index(slug: str):
     """The community's mentoring page: the convener's overview, or one's own pairings."""
     community = load_community(slug, "use_mentoring")
@@ -266,6 +268,7 @@ OVERDUE_LABELS = {
 
 
 @bp.get("/mentoring/")
+@cache_page(depends=[MY_COMMUNITIES], expires=3600)  # due and overdue move with the date
 def home():
     """The signed-in person's mentoring home: as a mentor (mentees, due, overdue) and as a new teacher."""
     return render_page("mentoring/home.html", home=health.home(current_user), overdue_labels=OVERDUE_LABELS,
