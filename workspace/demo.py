@@ -20,7 +20,7 @@ from workspace.auth.services import add_school_domain, register_user, school_of_
 from workspace.communities import services as communities
 from workspace.communities.models import Community, Membership, Role, School, SchoolRole
 from workspace.compliance import services as compliance
-from workspace.compliance.models import Program
+from workspace.compliance.models import Enrollment, Program
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.discussions import services as discussions
@@ -311,7 +311,7 @@ def _urban_rural(community: Community, people: dict[str, User], schools: dict[st
     three-year agreement from the start of this school year; the teachers' titles and subjects; the exchanged
     teachers, one at each member school."""
     convener, admin = people["zhou"], people["admin"]
-    first, _last = _mainland_school_year(activities.to_local(utcnow()).date())
+    first, _last = school_year_of(activities.to_local(utcnow()).date(), first_month=9)
     communities.update_community(
         community, actor=convener, name=community.name, kind=community.kind, slug=community.slug,
         description=community.description, vision=community.vision,
@@ -325,24 +325,13 @@ def _urban_rural(community: Community, people: dict[str, User], schools: dict[st
             name="", school_id=schools[school].id, subject=subject, user_id=people[key].id), actor=convener)
 
 
-def _mainland_school_year(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The mainland school year (1 September to 31 August) that `day` falls in, as the URC preset's semesters."""
-    start = day.year if day.month >= 9 else day.year - 1
-    return dt.date(start, 9, 1), dt.date(start + 1, 8, 31)
-
-
 def _urban_rural_program(community: Community, people: dict[str, User]) -> None:
     """The urban–rural community enrolled in this school year's copy of the URC preset, confirmed by the county:
     its panel then counts the synchronous classes and research sessions, the exchanged teachers and the
     mentoring rules."""
-    preset = db.session.scalar(select(Program).where(Program.key == "urc"))
-    first, last = _mainland_school_year(activities.to_local(utcnow()).date())
-    document = compliance.copy_document(preset)
-    document.update(key=f"urc-{first.year}", name=f"{first.year}—{last.year}学年城乡教育共同体年度工作",
-                    period={"first": first.isoformat(), "last": last.isoformat()})
-    program = compliance.create_program(document, people["admin"])
-    enrollment = compliance.enrol(community, program, 5_000_000, people["zhou"])  # ¥50,000.00, in fen
-    compliance.confirm(enrollment, people["county"])
+    first, last = school_year_of(activities.to_local(utcnow()).date(), first_month=9)
+    _enrolled_copy("urc", f"urc-{first.year}", f"{first.year}—{last.year}学年城乡教育共同体年度工作", (first, last),
+                   community, 5_000_000, people["zhou"], people["county"], people["admin"])  # ¥50,000.00, in fen
 
 
 def load_demo_data(only_if_empty: bool = False) -> bool:
@@ -383,25 +372,32 @@ def load_demo_data(only_if_empty: bool = False) -> bool:
     return True
 
 
-def school_year_of(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The Taiwanese school year (1 August to 31 July) that `day` falls in."""
-    start = day.year if day.month >= 8 else day.year - 1
-    return dt.date(start, 8, 1), dt.date(start + 1, 7, 31)
+def school_year_of(day: dt.date, first_month: int = 8) -> tuple[dt.date, dt.date]:
+    """The school year that `day` falls in: Taiwan's from 1 August (the default), the mainland's from 1 September
+    (first_month=9, as the URC preset's semesters)."""
+    start = day.year if day.month >= first_month else day.year - 1
+    return dt.date(start, first_month, 1), dt.date(start + 1, first_month, 1) - dt.timedelta(days=1)
+
+
+def _enrolled_copy(preset_key: str, key: str, name: str, period: tuple[dt.date, dt.date], community: Community,
+                   amount: int, convener: User, confirmer: User, admin: User) -> Enrollment:
+    """The community enrolled in this year's copy of a shipped preset, as an admin makes one, and confirmed."""
+    document = compliance.copy_document(db.session.scalar(select(Program).where(Program.key == preset_key)))
+    document.update(key=key, name=name, period={"first": period[0].isoformat(), "last": period[1].isoformat()})
+    program = compliance.create_program(document, admin)
+    enrollment = compliance.enrol(community, program, amount, convener)
+    compliance.confirm(enrollment, confirmer)
+    return enrollment
 
 
 def _compliance(loaded: dict[str, Community], people: dict[str, User]) -> None:
     """The math community enrolled in this school year's copy of the PLC grant, confirmed by the dean, with a
     few expenses (one of them kept not claimable) and a book list: the panel then has something to say."""
     compliance.install_presets()
-    preset = db.session.scalar(select(Program).where(Program.key == "plc-100"))
     first, last = school_year_of(activities.to_local(utcnow()).date())
-    document = compliance.copy_document(preset)
-    document.update(key=f"plc-{first.year - 1911}", name=f"{first.year - 1911}學年度教師專業學習社群計畫",
-                    period={"first": first.isoformat(), "last": last.isoformat()})
-    program = compliance.create_program(document, people["admin"])
     community, convener = loaded["math-grade5"], people["chen"]
-    enrollment = compliance.enrol(community, program, 30_000, convener)
-    compliance.confirm(enrollment, people["dean"])
+    enrollment = _enrolled_copy("plc-100", f"plc-{first.year - 1911}", f"{first.year - 1911}學年度教師專業學習社群計畫",
+                                (first, last), community, 30_000, convener, people["dean"], people["admin"])
     today = activities.to_local(utcnow()).date()
     spent_on = max(first, today - dt.timedelta(days=10))
     for fields in (
