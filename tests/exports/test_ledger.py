@@ -45,7 +45,8 @@ def test_the_four_sheets_with_their_headers_in_english(ctx):
     book = workbook(ledger.ledger_xlsx(year.enrollment, "en").data)
     assert book.sheetnames == ["Activities", "Attendance", "Feedback", "Expenses"]
     assert rows(book["Activities"])[0] == ["Date", "Time", "Title", "Method", "Mode", "Hours", "Attended",
-                                           "Members expected", "Attendance rate", "Minutes", "Photos", "Videos"]
+                                           "Members expected", "Attendance rate", "Minutes", "Photos", "Videos",
+                                           "Subjects", "Tags"]
     assert rows(book["Expenses"])[0] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable"]
 
 
@@ -241,3 +242,18 @@ def test_the_ledger_and_sign_in_sheets_read_a_fixed_number_of_queries(ctx, count
         activities.give_feedback(activity, 4, "", actor=year.enrolled.club.member)
     db.session.commit()
     assert counted() == before
+
+
+def test_each_activity_carries_its_subjects_and_the_tags_a_funder_counts_by(ctx):
+    year = community_year()
+    first = year.held[0]
+    first.subjects, first.tags = ["數學", "國語"], ["同步課堂", "=HYPERLINK(\"x\")"]
+    db.session.commit()
+    table = list(csv.reader(io.StringIO(ledger.ledger_csv(year.enrollment, "zh_Hant").data.decode("utf-8-sig"))))
+    with force_locale("zh_Hant"):
+        assert table[0][-2:] == [ledger.activity_header()[-2], ledger.activity_header()[-1]] == ["學科", "標籤"]
+    row = next(row for row in table[1:] if row[2] == first.title)
+    assert row[-2:] == ["數學、國語", "同步課堂、=HYPERLINK(\"x\")"]  # text inside the cell: not a formula
+    sheet = rows(workbook(ledger.ledger_xlsx(year.enrollment, "en").data).worksheets[0])
+    assert sheet[0][-2:] == ["Subjects", "Tags"]
+    assert next(row for row in sheet[1:] if row[2] == first.title)[-2:] == ["數學、國語", "同步課堂、=HYPERLINK(\"x\")"]

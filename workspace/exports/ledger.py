@@ -97,7 +97,8 @@ def time_span(activity: activity_records.ActivityRecord) -> str:
 
 def activity_header() -> list[str]:
     return [_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"), _("Attended"),
-            _("Members expected"), _("Attendance rate"), _("Minutes"), _("Photos"), _("Videos")]
+            _("Members expected"), _("Attendance rate"), _("Minutes"), _("Photos"), _("Videos"), _("Subjects"),
+            _("Tags")]
 
 
 def activity_rows(data: LedgerData) -> list[list[Any]]:
@@ -110,7 +111,7 @@ def activity_rows(data: LedgerData) -> list[list[Any]]:
                      mode_label(activity.mode), activity.hours,
                      counted.attended if counted else None, counted.members if counted else None,
                      Percent(counted.rate) if counted else None, yes_no(activity.has_minutes),
-                     activity.photos, activity.videos])
+                     activity.photos, activity.videos, "、".join(activity.subjects), "、".join(activity.tags)])
     return rows
 
 
