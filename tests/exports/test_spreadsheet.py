@@ -10,6 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from flask_babel import force_locale
 
 from workspace.exports.spreadsheet import (
     BOM,
@@ -59,15 +60,16 @@ def test_cells_are_written_by_type(ctx):
     assert cells[0].is_date and cells[0].value == dt.datetime(2027, 6, 30) and cells[0].number_format == "yyyy-mm-dd"
     assert cells[1].is_date and cells[1].value == moment
     assert (cells[2].value, cells[3].value) == (3, 2.5)
-    assert cells[4].value == 160_000 and cells[4].number_format == "#,##0"
+    assert cells[4].value == 160_000 and cells[4].number_format == '"NT$"#,##0'  # a number Excel sums, with its sign
     assert cells[5].value == 0.875 and cells[5].number_format == "0.0%"
     assert cells[6].value is None and cells[7].value is None
     assert cells[8].value == "✓" and cells[9].value == "文字"
 
 
 def test_money_keeps_the_currency_s_decimals(ctx):
-    sheet = build([[Money(12_345, "CNY")]]).active
-    assert sheet["A1"].value == 123.45 and sheet["A1"].number_format == "#,##0.00"
+    with force_locale("zh_Hans"):
+        sheet = build([[Money(12_345, "CNY")]]).active
+    assert sheet["A1"].value == 123.45 and sheet["A1"].number_format == '"¥"#,##0.00'
 
 
 def test_risky_text_is_a_string_cell_with_the_quote_prefix_never_a_formula(ctx):

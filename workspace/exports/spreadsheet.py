@@ -33,7 +33,7 @@ from typing import Any
 import xlsxwriter
 
 from workspace.core.docx import xml_safe
-from workspace.core.i18n import currency_digits
+from workspace.core.i18n import currency_digits, currency_sign
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet may read as the start of a formula (OWASP's list for CSV injection)."""
@@ -121,7 +121,7 @@ class Sheet:
         if value is None or (isinstance(value, str) and not value):
             return  # an empty cell, not an empty string
         if isinstance(value, Money):
-            self.worksheet.write_number(row, column, value.value, self._book.money_format(value.digits, bold))
+            self.worksheet.write_number(row, column, value.value, self._book.money_format(value.currency, bold))
             self._widen(column, f"{value.value:,.{value.digits}f}")
         elif isinstance(value, Percent):
             if value.value is not None:
@@ -178,14 +178,18 @@ class Workbook:
             "datetime": self.book.add_format({"num_format": DATETIME_FORMAT}),
             "percent": self.book.add_format({"num_format": "0.0%"}),
         }
-        self._money: dict[tuple[int, bool], Any] = {}
+        self._money: dict[tuple[str, bool], Any] = {}
 
-    def money_format(self, digits: int, bold: bool = False) -> Any:
-        """The number format of a currency with `digits` decimals (NT$ 0, CNY 2), made once."""
-        key = (digits, bold)
+    def money_format(self, currency: str, bold: bool = False) -> Any:
+        """The number format of an amount in `currency`: its sign and decimals ("NT$"#,##0, "¥"#,##0.00), made once.
+        The sign is in the format, not the cell: the cell stays a number Excel sums, and a workbook of two
+        currencies (the reviewers' 附件1) never shows NT$ and ¥ alike."""
+        key = (currency, bold)
         if key not in self._money:
+            digits = currency_digits(currency)
+            sign = currency_sign(currency).replace('"', "")
             self._money[key] = self.book.add_format(
-                {"num_format": "#,##0" + ("." + "0" * digits if digits else ""), "bold": bold})
+                {"num_format": f'"{sign}"#,##0' + ("." + "0" * digits if digits else ""), "bold": bold})
         return self._money[key]
 
     def sheet(self, name: str) -> Sheet:
