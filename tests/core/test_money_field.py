@@ -1,0 +1,42 @@
+"""MoneyField: an amount typed in the form's currency (its main unit) is kept in minor units, refused beside the
+field when the currency cannot hold it, shown back for editing, and labelled with the currency's sign."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from workspace.core.forms import MoneyField
+
+
+class AmountForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    amount = MoneyField("Amount")
+
+
+def test_yuan_are_kept_in_fen_and_shown_back_in_yuan(app):
+    with app.test_request_context(), force_locale("zh_Hans"):
+        form = AmountForm(formdata=MultiDict({"amount": "¥1,234.5"}), meta={"currency": "CNY"})
+        assert form.validate() and form.amount.data == 123_450
+        assert form.amount.label.text == "Amount（¥）"  # the language's brackets around the sign
+        kept = AmountForm(formdata=None, data={"amount": 123_450}, meta={"currency": "CNY"})
+        assert kept.amount._value() == "1234.50"
+
+
+def test_new_taiwan_dollars_are_whole_and_a_fraction_is_refused_with_the_text_kept(app):
+    with app.test_request_context(), force_locale("en"):
+        form = AmountForm(formdata=MultiDict({"amount": "12.5"}), meta={"currency": "TWD"})
+        assert not form.validate()
+        assert form.amount.errors == ["Enter a whole amount, such as 1200."]
+        assert 'value="12.5"' in form.amount() and 'inputmode="decimal"' in form.amount()
+        assert form.amount.label.text == "Amount (NT$)"
+
+
+def test_without_a_currency_the_label_is_left_alone_and_nt_dollars_are_read(app):
+    with app.test_request_context(), force_locale("en"):
+        form = AmountForm(formdata=MultiDict({"amount": "1,200"}))
+        assert form.validate() and form.amount.data == 1_200 and form.amount.label.text == "Amount"
+        assert AmountForm(formdata=MultiDict({"amount": ""})).amount.data is None
