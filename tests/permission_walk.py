@@ -174,7 +174,8 @@ def request(client, world: World, role: str, step: Step, *, token: bool = True):
     client.logout()
     if role != "anonymous":
         client.login(world.users[role])
-    data = {key: fill(value, fields) for key, value in (step.data or {}).items()}
+    # Names are filled too: a page with one form per record names its fields apart ("enrollment-{enrollment_id}-…").
+    data = {fill(key, fields): fill(value, fields) for key, value in (step.data or {}).items()}
     if not token:
         data = {key: value for key, value in data.items() if value is not PNG}
     elif any(value is PNG for value in data.values()):

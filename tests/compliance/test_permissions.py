@@ -83,7 +83,7 @@ STEPS = [
     Step("POST", "compliance.enrol", BASE + "/enrol", {"program_id": "{other_program_id}", "approved_amount": "1000"},
          dict(MANAGERS_ONLY, default=DONE), consuming=True),
     Step("POST", "compliance.confirm", ONE + "/confirm", {}, dict(CONFIRMERS, default=DONE)),
-    Step("POST", "compliance.change_amount", ONE + "/amount", {"approved_amount": "60000"},
+    Step("POST", "compliance.change_amount", ONE + "/amount", {"enrollment-{enrollment_id}-approved_amount": "60000"},
          dict(READERS, member=FB, co_convener=FB, convener=FB, default=DONE), consuming=True),
     Step("POST", "compliance.withdraw", ONE + "/withdraw", {}, dict(MANAGERS_ONLY, default=DONE), consuming=True),
     Step("POST", "compliance.waive", ONE + "/waivers", {"rule_id": "plc.minutes", "reason": "Minutes kept on paper"},

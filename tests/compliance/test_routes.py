@@ -308,11 +308,13 @@ def test_the_convener_changes_the_approved_amount_until_it_is_confirmed(client, 
     assert url not in _text(client.get(f"/c/{setup.slug}/compliance/"))  # a member sees no form
     client.login(setup.club.convener)
     panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
-    assert f'action="{url}"' in panel and "Approved amount (NT$)" in panel and 'value="50000"' in panel
-    response = client.post_form(url, {"approved_amount": "12.5"})  # NT$ are whole dollars
+    field = f"enrollment-{setup.enrollment.id}-approved_amount"  # one form per enrolment on the panel
+    assert f'action="{url}"' in panel and "Approved amount (NT$)" in panel
+    assert re.search(rf'<input[^>]*\bid="{field}"[^>]*\bname="{field}"[^>]*\bvalue="50000"', panel)
+    response = client.post_form(url, {field: "12.5"})  # NT$ are whole dollars
     assert response.status_code == 422
     assert "Enter a whole amount, such as 1200." in _text(response) and 'value="12.5"' in _text(response)
-    assert client.post_form(url, {"approved_amount": "NT$48,000"}).status_code == 302
+    assert client.post_form(url, {field: "NT$48,000"}).status_code == 302
     db.session.refresh(setup.enrollment)
     assert setup.enrollment.approved_amount == 48_000
 

@@ -68,6 +68,12 @@ def _money(program: Program) -> dict[str, str]:
     return {"currency": program.currency}
 
 
+def _amount_form(enrollment: Enrollment, **kwargs: Any) -> AmountForm:
+    """The approved amount's form of one enrolment: in its program's currency, its fields named apart (a panel
+    shows one per enrolment)."""
+    return AmountForm(prefix=f"enrollment-{enrollment.id}", meta=_money(enrollment.program), **kwargs)
+
+
 def _program_choices(programs: Any) -> list[tuple[int, str]]:
     """Programs to enrol in, each with its currency: the approved amount is typed in it."""
     return [(program.id, with_currency(program.name, program.currency)) for program in programs]
@@ -81,8 +87,8 @@ def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> di
                      if program.id not in {enrollment.program_id for enrollment in enrollments}]
     form = enrol_form or EnrolForm(formdata=None)
     form.program_id.choices = _program_choices(open_programs)
-    amount_forms = {enrollment.id: AmountForm(formdata=None, data={"approved_amount": enrollment.approved_amount},
-                                              meta=_money(enrollment.program))
+    amount_forms = {enrollment.id: _amount_form(enrollment, formdata=None,
+                                                data={"approved_amount": enrollment.approved_amount})
                     for enrollment in enrollments if can(current_user, "edit_amount", enrollment)}
     appraisal_form = AppraisalForm(formdata=None)
     appraisal_form.rating.choices = [(key, str(label)) for key, label in review.RATINGS.items()]
@@ -174,7 +180,7 @@ def confirm(slug: str, enrollment_id: int):
 def change_amount(slug: str, enrollment_id: int):
     """Change the approved amount (the convener until it is confirmed; then an admin or reviewer)."""
     community, enrollment = _enrollment_action(slug, enrollment_id, "edit_amount")
-    form = AmountForm(meta=_money(enrollment.program))
+    form = _amount_form(enrollment)
     if form.validate():
         try:
             services.change_amount(enrollment, form.approved_amount.data, current_user)
