@@ -30,10 +30,10 @@ def office() -> str:
     missing = [name for name, path in (("LibreOffice", found), ("pdftoppm", shutil.which("pdftoppm")),
                                         ("pdffonts", shutil.which("pdffonts"))) if not path]
     if missing:
-        message = f"{', '.join(missing)} not found (REQUIRE_OFFICE=1 makes this fail)"
+        names = ", ".join(missing)
         if os.environ.get("REQUIRE_OFFICE") == "1":
-            pytest.fail(message.replace("(REQUIRE_OFFICE=1 makes this fail)", "but REQUIRE_OFFICE=1"), pytrace=False)
-        pytest.skip(message)
+            pytest.fail(f"REQUIRE_OFFICE=1 but {names} not found", pytrace=False)
+        pytest.skip(f"{names} not found (REQUIRE_OFFICE=1 makes this fail)")
     return found
 
 

@@ -128,3 +128,8 @@ def test_characters_no_file_can_hold_are_dropped_before_the_formula_check(ctx):
     assert opened["D2"].quotePrefix
     data = csv_bytes(["a"], [["x\ud800y", "\x00=1"]])
     assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1] == ["xy", "'=1"]
+
+
+def test_a_money_column_is_wide_enough_for_the_amount_and_its_sign(ctx):
+    sheet = build([[Money(1_234_567_890, "TWD")]]).active
+    assert sheet.column_dimensions["A"].width >= len("NT$1,234,567,890")  # never ##### for want of room

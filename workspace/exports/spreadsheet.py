@@ -122,7 +122,7 @@ class Sheet:
             return  # an empty cell, not an empty string
         if isinstance(value, Money):
             self.worksheet.write_number(row, column, value.value, self._book.money_format(value.currency, bold))
-            self._widen(column, f"{value.value:,.{value.digits}f}")
+            self._widen(column, f"{self._book.money_sign(value.currency)}{value.value:,.{value.digits}f}")
         elif isinstance(value, Percent):
             if value.value is not None:
                 self.worksheet.write_number(row, column, value.value, formats["percent"])
@@ -179,6 +179,13 @@ class Workbook:
             "percent": self.book.add_format({"num_format": "0.0%"}),
         }
         self._money: dict[tuple[str, bool], Any] = {}
+        self._signs: dict[str, str] = {}
+
+    def money_sign(self, currency: str) -> str:
+        """The currency's sign as the workbook's language writes it (NT$, ¥), read once per workbook."""
+        if currency not in self._signs:
+            self._signs[currency] = currency_sign(currency).replace('"', "")
+        return self._signs[currency]
 
     def money_format(self, currency: str, bold: bool = False) -> Any:
         """The number format of an amount in `currency`: its sign and decimals ("NT$"#,##0, "¥"#,##0.00), made once.
@@ -187,9 +194,9 @@ class Workbook:
         key = (currency, bold)
         if key not in self._money:
             digits = currency_digits(currency)
-            sign = currency_sign(currency).replace('"', "")
             self._money[key] = self.book.add_format(
-                {"num_format": f'"{sign}"#,##0' + ("." + "0" * digits if digits else ""), "bold": bold})
+                {"num_format": f'"{self.money_sign(currency)}"#,##0' + ("." + "0" * digits if digits else ""),
+                 "bold": bold})
         return self._money[key]
 
     def sheet(self, name: str) -> Sheet:

@@ -102,7 +102,7 @@ def _checked(enrollment: Enrollment, fields: ExpenseFields) -> tuple[str, str, s
             raise ValidationError(_("Enter the date of the expense, such as 2027-03-05 or 116/03/05."), "spent_on")
     with checks:
         if fields.amount is None or fields.amount < 0:
-            raise ValidationError(_("Enter the amount as a whole number, 0 or more."), "amount")
+            raise ValidationError(_("Enter the amount, 0 or more."), "amount")
     with checks:
         if fields.hours is not None and not 0 < fields.hours <= MAX_HOURS:
             raise ValidationError(_("Enter the hours as a number more than 0, such as 2 or 1.5."), "hours")

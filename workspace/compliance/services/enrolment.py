@@ -25,7 +25,7 @@ MAX_AMOUNT = 10**12  # minor units: far above any community grant, far below the
 def check_amount(amount: int | None) -> int:
     """An approved amount in minor units: a whole number from 0 up."""
     if amount is None or amount < 0 or amount > MAX_AMOUNT:
-        raise ValidationError(_("Enter the approved amount as a whole number, 0 or more."), "approved_amount")
+        raise ValidationError(_("Enter the approved amount, 0 or more."), "approved_amount")
     return amount
 
 
