@@ -88,7 +88,10 @@ def _init_extensions(app: Flask) -> None:
 
     from flask import request
 
-    from workspace.auth.services import load_user_from_session_id
+    from workspace.auth.services import load_user_from_session_id, page_reader_from_session_id
+    from workspace.core.cache import install_reader
+
+    install_reader(app, page_reader_from_session_id)
 
     @login_manager.user_loader
     def _load_user(session_id: str):  # the address goes with the login's "last seen"

@@ -10,10 +10,12 @@ import uuid
 import pytest
 
 from tests.factories import add_member, make_community, make_user
+from workspace.auth.models import User
 from workspace.communities import services
 from workspace.communities.models import Role
 from workspace.core import cache
 from workspace.core.cache import FileStore, Rule, current_generation, page_store, rule_of, store
+from workspace.core.database import utcnow
 from workspace.discussions import services as discussions
 from workspace.discussions.models import Category
 from workspace.extensions import db
@@ -179,6 +181,128 @@ def test_users_languages_and_fragments_get_their_own_pages(client, make_client, 
     chinese = client.get("/", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
     assert 'lang="zh-Hant"' in chinese
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def _counting_user_loads(app, monkeypatch) -> list[str]:
+    """Record every time Flask-Login's loader (the ORM's user) runs."""
+    loads: list[str] = []
+    loader = app.login_manager._user_callback
+
+    def counted(session_id: str):
+        loads.append(session_id)
+        return loader(session_id)
+
+    monkeypatch.setattr(app.login_manager, "_user_callback", counted)
+    return loads
+
+
+def test_a_hit_is_answered_before_the_user_is_loaded(app, client, ctx, count_queries, monkeypatch):
+    convener = make_user()
+    community = make_community(convener, name="Quick Circle")
+    client.login(convener)
+    path = f"/c/{community.slug}/"
+    _warm(client, path)
+    ordinary = client.get(path)  # a hit the ordinary way would be byte for byte this page
+    loads = _counting_user_loads(app, monkeypatch)
+    db.session.commit()
+    with count_queries() as statements:
+        response = client.get(path)
+    assert loads == [] and len(statements) == 2  # the login and the counters, in plain SQL
+    assert response.get_data() == ordinary.get_data() and "Quick Circle" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Content-Security-Policy"] and "HX-Request" in response.headers["Vary"]
+
+
+def test_a_login_ended_elsewhere_gets_no_cached_page(client, ctx):
+    """Logging out everywhere writes no counter: the early answer must check the login itself."""
+    from workspace.auth.services import end_sessions
+
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    _warm(client, f"/c/{community.slug}/")
+    end_sessions(convener)
+    db.session.commit()
+    response = client.get(f"/c/{community.slug}/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_forged_secret_or_a_closed_account_gets_no_cached_page(client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    path = f"/c/{community.slug}/"
+    _warm(client, path)
+    with client.session_transaction() as session:
+        real = session["_user_id"]
+        session["_user_id"] = real.split(":")[0] + ":" + "x" * 43
+    assert client.get(path).status_code == 302
+    with client.session_transaction() as session:
+        session["_user_id"] = real
+    assert client.get(path).status_code == 200
+    # Written as a plain statement (as a script or another tool might), which moves no counter: the early answer
+    # must check the account itself.
+    db.session.execute(db.update(User).where(User.id == convener.id).values(approved_at=None))
+    db.session.commit()
+    assert client.get(path).status_code == 302
+    db.session.execute(db.update(User).where(User.id == convener.id).values(approved_at=utcnow(), active=False))
+    db.session.commit()
+    assert client.get(path).status_code == 302
+
+
+def test_a_login_not_seen_lately_is_recorded_as_seen(app, client, ctx, monkeypatch):
+    """The early answer writes nothing: a login last seen before SESSION_SEEN_EVERY goes the ordinary way."""
+    import datetime as dt
+
+    from workspace.auth.models import UserSession
+
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    path = f"/c/{community.slug}/"
+    _warm(client, path)
+    login = db.session.scalars(db.select(UserSession).where(UserSession.user_id == convener.id)).one()
+    login.last_seen_at = utcnow() - dt.timedelta(hours=1)
+    db.session.commit()
+    loads = _counting_user_loads(app, monkeypatch)
+    assert client.get(path).status_code == 200
+    db.session.refresh(login)
+    assert len(loads) == 1 and utcnow() - login.last_seen_at < dt.timedelta(minutes=1)
+    client.get(path)
+    assert len(loads) == 1  # seen now: the next hit is answered early again
+
+
+def test_the_early_answer_leaves_session_protection_to_flask_login(client, ctx):
+    """A session whose browser changed is marked not fresh (Flask-Login's "basic" protection) before any
+    cached page is served to it."""
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    path = f"/c/{community.slug}/"
+    _warm(client, path)
+    with client.session_transaction() as session:
+        session["_fresh"] = True
+        session["_id"] = "another browser"
+    assert client.get(path).status_code == 200
+    with client.session_transaction() as session:
+        assert session["_fresh"] is False
+
+
+def test_the_early_answer_keeps_each_readers_language(client, ctx):
+    """The key's language comes from the saved choice, else the browser's, as the ordinary way."""
+    convener = make_user(locale=None)
+    community = make_community(convener, name="Language Circle")
+    client.login(convener)
+    path = f"/c/{community.slug}/"
+    for language, lang in (("en", "en"), ("zh-TW", "zh-Hant"), ("zh-CN", "zh-Hans")):
+        for _ in range(3):
+            page = client.get(path, headers={"Accept-Language": language}).get_data(as_text=True)
+            assert f'<html lang="{lang}">' in page
+    convener.locale = "zh_Hans"
+    db.session.commit()
+    for _ in range(3):
+        page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert '<html lang="zh-Hans">' in page
 
 
 def test_a_pending_message_is_shown_not_a_cached_page(client, ctx):

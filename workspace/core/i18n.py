@@ -62,8 +62,15 @@ def select_locale() -> str:
     """Flask-Babel's locale selector: the user's saved choice, the session's, then the browser's."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
+    saved = current_user.locale if current_user and current_user.is_authenticated else None
+    return choose_locale(saved)
+
+
+def choose_locale(saved: str | None) -> str:
+    """The request's locale for a reader whose saved choice is `saved` (None for a visitor): that choice, the
+    session's, then the browser's. The page cache asks it before the user is loaded."""
+    if saved in LOCALES:
+        return saved
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 
+from workspace.core.cache import answer_from_cache
 from workspace.core.forms import safe_next
 from workspace.extensions import htmx
 
@@ -116,6 +117,8 @@ def install(app: Flask) -> None:
     # First, before the CSRF check: a save sent after the login ended (the session and its CSRF secret are
     # gone) is told to log in again, not refused as a bad request; sending someone to log in changes nothing.
     app.before_request_funcs.setdefault(None, []).insert(0, require_login)
+    # A page the cache keeps for this login is answered before the user is loaded (core/cache.py).
+    app.before_request_funcs[None].insert(0, answer_from_cache)
     app.before_request_funcs[None].insert(0, refuse_untrusted_host)
     app.after_request(set_security_headers)
 
