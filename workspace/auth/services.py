@@ -149,6 +149,24 @@ _notifications = table("notifications", column("user_id"), column("read_at"))
 _reviewer_scopes = table("reviewer_scopes", column("user_id"))
 
 
+@functools.cache
+def _user_query() -> Any:
+    """The loader's statement, built once (building it cost about as much as running it)."""
+    return (select(User, UserSession)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.id == bindparam("login_id"), UserSession.ended_at.is_(None),
+                   UserSession.expires_at > bindparam("now", type_=UTCDateTime)))
+
+
+@functools.cache
+def _page_user_query() -> Any:
+    """The loader's statement for a page: with the unread count and whether the user reviews a school."""
+    return _user_query().add_columns(
+        select(func.count()).select_from(_notifications)
+        .where(_notifications.c.user_id == User.id, _notifications.c.read_at.is_(None)).scalar_subquery(),
+        exists().where(_reviewer_scopes.c.user_id == User.id))
+
+
 def load_user_from_session_id(session_id: str, *, address: str | None = None,
                               for_page: bool = False) -> User | None:
     """Flask-Login's loader: "<login id>:<secret>" names an open login; one query, user and login joined.
@@ -165,15 +183,8 @@ def load_user_from_session_id(session_id: str, *, address: str | None = None,
     if login_id is None or not secret:
         return None
     now = utcnow()
-    query = (select(User, UserSession)
-             .join(UserSession, UserSession.user_id == User.id)
-             .where(UserSession.id == login_id, UserSession.ended_at.is_(None), UserSession.expires_at > now))
-    if for_page:
-        query = query.add_columns(
-            select(func.count()).select_from(_notifications)
-            .where(_notifications.c.user_id == User.id, _notifications.c.read_at.is_(None)).scalar_subquery(),
-            exists().where(_reviewer_scopes.c.user_id == User.id))
-    row = db.session.execute(query).first()
+    row = db.session.execute(_page_user_query() if for_page else _user_query(),
+                             {"login_id": login_id, "now": now}).first()
     if row is None:
         return None
     user, login = row[0], row[1]
