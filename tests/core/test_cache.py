@@ -3,6 +3,7 @@ change refreshes only the pages that show what it touched: its community, or one
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import uuid
@@ -35,6 +36,13 @@ def _served_from_cache(client, path: str, count_queries) -> str:
     assert response.status_code == 200
     assert len(statements) <= 2, statements  # the user and the counters, nothing else
     return response.get_data(as_text=True)
+
+
+def _served(client, path: str, count_queries) -> list:
+    db.session.commit()
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200
+    return statements
 
 
 def _rendered(client, path: str, count_queries) -> str:
@@ -252,8 +260,6 @@ def test_a_forged_secret_or_a_closed_account_gets_no_cached_page(client, ctx):
 
 def test_a_login_not_seen_lately_is_recorded_as_seen(app, client, ctx, monkeypatch):
     """The early answer writes nothing: a login last seen before SESSION_SEEN_EVERY goes the ordinary way."""
-    import datetime as dt
-
     from workspace.auth.models import UserSession
 
     convener = make_user()
@@ -303,6 +309,28 @@ def test_the_early_answer_keeps_each_readers_language(client, ctx):
     for _ in range(3):
         page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
         assert '<html lang="zh-Hans">' in page
+
+
+def test_a_page_that_varies_is_answered_early_by_its_variant(client, ctx, count_queries):
+    """The activity page varies on whether the activity has started (no write marks that moment): the early
+    answer asks `vary=` too, and serves the page of the other variant only once it is kept."""
+    from tests.activities.helpers import make_club
+    from workspace.activities.models import Activity
+
+    club = make_club("varies")
+    activity = club.activity()
+    client.login(club.member)
+    path = f"/c/varies/activities/{activity.id}"
+    _warm(client, path)
+    db.session.commit()
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200
+    assert len(statements) == 3  # the login, the counters, whether it has started
+    # Time passes (written as a plain statement, which moves no counter, as the clock moves none).
+    db.session.execute(db.update(Activity).where(Activity.id == activity.id)
+                       .values(starts_at=utcnow() - dt.timedelta(minutes=5)))
+    _rendered(client, path, count_queries)
+    assert len(_served(client, path, count_queries)) == 3
 
 
 def test_a_pending_message_is_shown_not_a_cached_page(client, ctx):

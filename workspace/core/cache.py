@@ -516,21 +516,21 @@ def install_reader(app: Flask, read: Callable[[str], PageReader | None]) -> None
 def answer_from_cache() -> Response | None:
     """Before the login gate: a logged-in GET for a page kept in the cache is answered here, without loading
     the user (about half the cost of a hit). Anything unusual (no reader, a pending message, a login the loader
-    would touch, a page that varies) goes the ordinary way, which decides and stores as always."""
+    would touch) goes the ordinary way, which decides and stores as always."""
     if request.method != "GET" or not current_app.config.get("PAGE_CACHE", True) or request.endpoint is None:
         return None
     declared = getattr(current_app.view_functions.get(request.endpoint), "_cache_page", None)
     read = current_app.extensions.get("page_reader")
     session_id = session.get("_user_id")
-    if declared is None or declared[2] is not None or read is None or not session_id or session.get("_flashes"):
+    if declared is None or read is None or not session_id or session.get("_flashes"):
         return None
     if session.get("_fresh") is not False and session.get("_id") != _login_identifier():
         return None  # Flask-Login's session protection would mark this session as not fresh: let it
     reader = read(session_id)
     if reader is None:
         return None
-    depends, expires, _vary = declared
-    page = store.get(_key(depends, expires, None, user_id=reader.user_id, login_id=reader.login_id,
+    depends, expires, vary = declared
+    page = store.get(_key(depends, expires, vary, user_id=reader.user_id, login_id=reader.login_id,
                           locale=choose_locale(reader.locale)))
     return _hit(page) if page is not None else None
 
@@ -551,7 +551,7 @@ def cache_page(*, depends: Iterable[str], expires: float | None = None,
     `expires` since the epoch, so 3600 turns at every whole hour, local midnight included in a zone of whole
     hours); `vary=` adds to the key what a page
     shows that no write changes, such as whether an activity has started yet (its page then offers
-    feedback instead of leave).
+    feedback instead of leave). It reads nothing of the viewer: a hit is answered before the user is loaded.
     """
     depends = tuple(sorted(set(depends)))
     unknown = set(depends) - set(_DEPENDENCY_SQL)
