@@ -87,6 +87,24 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def sync_sequences(app: Any) -> None:
+    """Move every PostgreSQL id sequence past the rows the bulk seeders wrote with their own ids, so that the
+    writes the benchmark makes (a reply) get new ids."""
+    from sqlalchemy import text
+
+    from workspace.extensions import db
+
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            column = table.c.get("id")
+            if column is None or not column.autoincrement or len(table.primary_key.columns) != 1:
+                continue
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608 - the app's own names
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+        db.session.commit()
+
+
 def service_resources(app: Any, count: int, community_id: int = 1, author_id: int = 1) -> None:
     """Add `count` text resources through the service, which indexes them as PostgreSQL searches them."""
     from workspace.auth.models import User
@@ -285,6 +303,7 @@ def run() -> bool:
         activity_id = None if postgres or not ACTIVITIES else seed_activities(app).big.activity_id
         plans = seed_plans(app)
         if postgres:
+            sync_sequences(app)
             service_resources(app, PG_RESOURCES)
         grant_review(app, user_id=1, school_id=2)
         print(f"seeded every area in {time.monotonic() - started:.0f} s")
