@@ -278,6 +278,23 @@ def test_starting_an_observation_from_the_form_and_422_keeps_what_was_typed(clie
     assert done.headers["Location"].endswith(url(pair, observation)) and observation.pairing_id == pair.pairing.id
 
 
+def test_the_button_to_start_one_is_offered_only_where_it_opens(client, make_client, ctx):
+    """A pairing's list offers "Start an observation" to its two, not to the convener or an administrator who
+    may read the list but not observe within the pairing (the button would answer 403)."""
+    pair = make_pair()
+    admin = make_user(display_name="管理員", is_admin=True)
+    listing = url(pair, tail=f"?pairing={pair.pairing.id}")
+    for person, offered in ((pair.mentor, True), (pair.mentee, True), (pair.convener, False), (admin, False)):
+        reader = make_client().login(person)
+        page = reader.get(listing)
+        assert page.status_code == 200, person.display_name
+        button = re.search(r'href="([^"]*/observations/new\?pairing=\d+)"', page.get_data(as_text=True))
+        assert bool(button) == offered, person.display_name
+        if button:
+            assert reader.get(button.group(1).replace("&amp;", "&")).status_code == 200
+    assert "/observations/new" in make_client().login(pair.convener).get(url(pair)).get_data(as_text=True)
+
+
 def test_malformed_and_foreign_ids_answer_404(client, ctx):
     pair, other = make_pair(), make_pair()
     observation, foreign = observe(pair), observe(other)

@@ -80,7 +80,10 @@ def observations(slug: str):
     rows = services.list_observations(community, current_user, pairing_id=pairing_id, trashed=trashed)
     return render_page("mentoring/observations.html", "mentoring/_observation_rows.html", community=community,
                        rows=rows, pairing=pairing, trashed=trashed, status_labels=services.STATUS_LABELS,
-                       may_observe=can(current_user, "contribute", community))
+                       # Within a pairing only its two observe (new_observation asks "write" of it); a convener
+                       # or an administrator reading its list is offered no button that would answer 403.
+                       may_observe=can(current_user, "write", pairing) if pairing is not None
+                       else can(current_user, "contribute", community))
 
 
 # --- starting one --------------------------------------------------------------------------------
