@@ -541,3 +541,32 @@ def test_typed_text_is_not_lost_when_the_poll_comes(new_context, data: Data, con
     expect(figure).to_have_text("18 of 18 activities", timeout=LIVE_WAIT)
     assert brought != "implementation_plan", brought
     no_problems(console)
+
+
+# --- 5. withdrawing asks first --------------------------------------------------------------------
+
+
+def test_withdrawing_asks_first_and_a_no_keeps_the_enrolment(new_context, data: Data, console: ConsoleLog) -> None:
+    """The panel's Withdraw asks before the community leaves the program: dismissed, nothing happens."""
+    enrolled = _enrolled(data)
+    page = new_context().new_page()
+    _log_in(page, enrolled.convener)
+    page.goto(enrolled.panel)
+    questions: list[str] = []
+    answer = {"accept": False}
+
+    def reply(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if answer["accept"] else dialog.dismiss()
+
+    page.on("dialog", reply)
+    withdraw = page.locator(f'form[action$="/{enrolled.enrollment_id}/withdraw"] button')
+    withdraw.click()
+    page.wait_for_timeout(500)
+    assert len(questions) == 1 and "Take the community out of" in questions[0], questions
+    expect(withdraw).to_have_count(1)  # still enrolled
+    answer["accept"] = True
+    withdraw.click()
+    expect(page.locator(".flash, [role=status]").first).to_contain_text("no longer enrolled")
+    expect(withdraw).to_have_count(0)
+    no_problems(console)
