@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
+import lxml.html
 import opencc
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_user
@@ -294,3 +297,55 @@ def test_the_urban_rural_community_leads_two_rural_schools_and_is_judged_by_the_
     mentor_title = results["urc.mentor_title"]
     assert mentor_title.status is not Status.MET
     assert [part.label for part in mentor_title.parts if part.status is not Status.MET] == ["赵磊"]
+
+
+# --- every page the demo's people are shown ------------------------------------------------------
+
+_SKIPPED_LINKS = re.compile(r"^/(static|logout)|/download|/export|\.ics$|/feed|unsubscribe|/files?/|/raw|/photo|"
+                            r"/thumb|\.(docx|xlsx|csv|pdf|zip)$")
+
+
+def _walk(client, *, limit: int = 160) -> dict[str, str]:
+    """The pages a person reaches by following the links and redirects they are shown from the home page, one
+    page per address shape (ids as N), as path → HTML; a link that answers an error fails at once."""
+    pages: dict[str, str] = {}
+    shapes: set[str] = set()
+    queue = [("/", "the start")]
+    while queue and len(pages) < limit:
+        path, came_from = queue.pop(0)
+        shape = re.sub(r"\d+", "N", path)
+        if shape in shapes:
+            continue
+        shapes.add(shape)
+        response = client.get(path)
+        assert response.status_code < 400, f"{path} (linked from {came_from}) answered {response.status_code}"
+        if response.status_code in (301, 302, 303):
+            target = urlsplit(response.headers["Location"])
+            queue.append((target.path + (f"?{target.query}" if target.query else ""), path))
+            continue
+        if "html" not in (response.mimetype or ""):
+            continue
+        pages[path] = html = response.get_data(as_text=True)
+        for href in lxml.html.fromstring(html).xpath("//a/@href"):
+            target = urlsplit(urljoin(f"http://localhost{path}", href))
+            address = target.path + (f"?{target.query}" if target.query else "")
+            if target.netloc == "localhost" and not _SKIPPED_LINKS.search(address):
+                queue.append((address, path))
+    return pages
+
+
+@pytest.mark.parametrize("email", ["admin@demo.example", "chen.yijun@guanghua.demo.example",
+                                   "wang.shufen@guanghua.demo.example", "hsu.wenbin@guanghua.demo.example"])
+def test_every_page_a_demo_person_reaches_opens_and_ties_each_label_to_one_box(client, ctx, email):
+    """Followed link by link as an administrator, a convener, a mentor and a reviewer: no link shown answers an
+    error, no id is on a page twice (two "reason" boxes made one label name the other's box), and every label
+    names a box that is there."""
+    demo.load_demo_data()
+    client.login(db.session.scalar(select(User).where(User.email == email)))
+    pages = _walk(client)
+    assert len(pages) > 25
+    for path, html in pages.items():
+        document = lxml.html.fromstring(html)
+        ids = [element.get("id") for element in document.xpath("//*[@id]")]
+        assert sorted({name for name in ids if ids.count(name) > 1}) == [], path
+        assert [name for name in document.xpath("//label/@for") if name not in ids] == [], path

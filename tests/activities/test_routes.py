@@ -208,7 +208,7 @@ def test_a_too_long_cancel_reason_is_answered_beside_the_field(client, club):
     client.login(club.convener)
     response = client.post_form(f"/c/club/activities/{activity.id}/cancel", {"reason": "颱" * 501})
     assert response.status_code == 422
-    assert "at most 500 characters" in field_error(response.get_data(as_text=True), "reason")
+    assert "at most 500 characters" in field_error(response.get_data(as_text=True), "cancel-reason")
     db.session.refresh(activity)
     assert not activity.cancelled
 

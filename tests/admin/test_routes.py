@@ -379,7 +379,7 @@ def test_grant_scope_refuses_an_unknown_school(client, admin):
     for value in ("99999", "", "not-a-number"):
         response = client.post_form(f"/admin/users/{user.id}/scopes", {"school_id": value})
         assert response.status_code == 422, value
-        assert _field_error(_page(response), "school_id"), value
+        assert _field_error(_page(response), "scope-school_id"), value
     assert _scopes(user) == []
 
 

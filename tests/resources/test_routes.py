@@ -304,7 +304,7 @@ def test_new_version_becomes_default_and_old_stays_downloadable(client, convener
     assert client.get(f"/c/lib/resources/{resource.id}/download?version=9").status_code == 404
     assert client.get(f"/c/lib/resources/{resource.id}/download?version=x").status_code == 404
     empty = client.post_form(f"/c/lib/resources/{resource.id}/versions", {"body": " ", "note": ""})
-    assert empty.status_code == 422 and field_error(empty.get_data(as_text=True), "body")
+    assert empty.status_code == 422 and field_error(empty.get_data(as_text=True), "version-body")
 
 
 def test_file_version_needs_a_file(client, convener):
@@ -313,7 +313,7 @@ def test_file_version_needs_a_file(client, convener):
     response = client.post_form(f"/c/lib/resources/{resource.id}/versions", {"note": "x"},
                                 content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Choose the new file" in field_error(response.get_data(as_text=True), "file")
+    assert "Choose the new file" in field_error(response.get_data(as_text=True), "version-file")
 
 
 def test_downloads_are_counted(client, convener, community):

@@ -70,6 +70,7 @@ class ActivityForm(WorkspaceForm):
 
 
 class CancelForm(WorkspaceForm):
+    id_prefix = "cancel"  # beside the member's leave request, which has a reason too
     reason = StringField(_l("Why is it cancelled?"), validators=[Optional(), Length(max=500)])
 
 

@@ -20,6 +20,7 @@ class SchoolForm(WorkspaceForm):
 
 
 class ReviewerScopeForm(WorkspaceForm):
+    id_prefix = "scope"  # beside the user's school form, which has a school_id too
     school_id = SelectField(_l("Reviews"), choices=[], validators=[DataRequired(REQUIRED)])
 
 

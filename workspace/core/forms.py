@@ -46,6 +46,20 @@ class WorkspaceForm(FlaskForm):
         def get_translations(self, form: Any) -> FormTranslations:
             return FORM_TRANSLATIONS
 
+    # A form shown on a page beside another with a field of the same name (two "reason" boxes) sets this: its
+    # fields' ids (and their labels) get it in front, so that each label names its own box. Names do not change.
+    id_prefix: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        token = self._fields.get("csrf_token")
+        if token is not None:  # a page holds many forms: their hidden tokens carry no id, so none is duplicated
+            token.render_kw = {"id": False}
+        if self.id_prefix:
+            for name, field in self._fields.items():
+                if name != "csrf_token":
+                    field.id = field.label.field_id = f"{self.id_prefix}-{field.id}"
+
 
 class WorkspaceSubform(wtforms.Form):
     """The base of a form nested in another (FormField, FieldList): no CSRF of its own, same messages."""

@@ -49,6 +49,7 @@ class NewResourceForm(ResourceForm):
 
 
 class VersionForm(WorkspaceForm):
+    id_prefix = "version"  # beside the comment form, which has a body too
     file = MultipleFileField(_l("New file"))
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=200000)])
     note = StringField(_l("What changed"), validators=[Optional(), Length(max=500)])

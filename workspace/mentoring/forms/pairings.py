@@ -65,6 +65,8 @@ class EndForm(WorkspaceForm):
 class RepairForm(WorkspaceForm):
     """Pair the new teacher with another mentor from a day on (the pairing ends the day before)."""
 
+    id_prefix = "repair"  # beside the form that ends the pairing, which has a reason too
+
     mentor_id = SelectField(_l("New mentor"), choices=[], coerce=_coerce_optional_id, validate_choice=False)
     starts_on = DateField(_l("From"), validators=[Optional()], description=_l("Today when left empty."))
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
