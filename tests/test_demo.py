@@ -338,8 +338,9 @@ def _walk(client, *, limit: int = 160) -> dict[str, str]:
                                    "wang.shufen@guanghua.demo.example", "hsu.wenbin@guanghua.demo.example"])
 def test_every_page_a_demo_person_reaches_opens_and_ties_each_label_to_one_box(client, ctx, email):
     """Followed link by link as an administrator, a convener, a mentor and a reviewer: no link shown answers an
-    error, no id is on a page twice (two "reason" boxes made one label name the other's box), and every label
-    names a box that is there."""
+    error, no id is on a page twice (two "reason" boxes made one label name the other's box), every label
+    names a box that is there, and each whole page has a title and one main heading (what a screen reader's
+    list of headings starts from)."""
     demo.load_demo_data()
     client.login(db.session.scalar(select(User).where(User.email == email)))
     pages = _walk(client)
@@ -349,3 +350,5 @@ def test_every_page_a_demo_person_reaches_opens_and_ties_each_label_to_one_box(c
         ids = [element.get("id") for element in document.xpath("//*[@id]")]
         assert sorted({name for name in ids if ids.count(name) > 1}) == [], path
         assert [name for name in document.xpath("//label/@for") if name not in ids] == [], path
+        if html.lstrip().lower().startswith("<!doctype"):
+            assert document.findtext(".//title").strip() and len(document.xpath("//h1")) == 1, path

@@ -167,7 +167,7 @@ def test_members_sign_in_from_their_phones_and_the_board_shows_them_live(new_con
     phone.goto(link)
     assert phone.evaluate("document.documentElement.lang").startswith("zh"), "the phone's page is not in Chinese"
     card = phone.locator("#sign-in")
-    expect(card.locator("h2")).to_have_text("五年級數學共同備課")
+    expect(card.locator("h1")).to_have_text("五年級數學共同備課")
     button = card.locator("form button[type=submit]")
     expect(button).to_be_visible()
     expect(button).to_contain_text("林志明")
