@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from workspace.core.i18n import format_hours, month_year
+from workspace.core.i18n import format_hours, month_year, zone_label
 
 LANGUAGES = {"zh_Hant": "zh-TW", "zh_Hans": "zh-CN", "en": "en"}
 
@@ -26,6 +26,17 @@ def test_a_month_of_a_timestamp_is_the_month_where_the_school_is(app, monkeypatc
         # 20:00 UTC on 31 January is already 1 February in Taipei.
         assert month_year(dt.datetime(2027, 1, 31, 20, 0, tzinfo=dt.UTC)) == "February 2027"
         assert month_year(None) == ""
+
+
+@pytest.mark.parametrize(("locale", "zone", "expected"), [
+    ("zh_Hant", "Asia/Taipei", "台北時間（UTC+8）"), ("zh_Hans", "Asia/Shanghai", "中国时间（UTC+8）"),
+    ("en", "Asia/Taipei", "Taiwan Time (UTC+8)"), ("en", "Asia/Kolkata", "India Time (UTC+5:30)"),
+    ("en", "America/Caracas", "Venezuela Time (UTC-4)")])
+def test_the_zone_times_are_typed_in_is_named_in_the_readers_words(app, monkeypatch, locale, zone, expected):
+    """Forms that take a time say which zone, as the reader says it, not the zone database's Asia/Taipei."""
+    monkeypatch.setitem(app.config, "TIMEZONE", zone)
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
+        assert zone_label() == expected
 
 
 @pytest.mark.parametrize(("locale", "value", "expected"), [

@@ -16,6 +16,8 @@ from babel.dates import (
     get_date_format,
     get_datetime_format,
     get_time_format,
+    get_timezone,
+    get_timezone_name,
     parse_pattern,
 )
 from babel.numbers import format_currency, get_currency_symbol
@@ -97,6 +99,18 @@ def _patterns(locale: Locale, style: str) -> tuple[str, DateTimePattern, DateTim
 
 def _reader_locale() -> Locale:
     return flask_babel.get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def zone_label() -> str:
+    """The deployment's time zone as the reader's language names it, with its offset now: 台北時間（UTC+8）,
+    Taiwan Time (UTC+8). Forms that take a time say it, not the zone database's "Asia/Taipei"."""
+    zone = get_timezone(current_app.config["TIMEZONE"])
+    offset = dt.datetime.now(zone).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    written = f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+    name = get_timezone_name(zone, locale=_reader_locale())
+    return flask_babel.gettext("%(zone)s (%(offset)s)", zone=name, offset=written)
 
 
 def local_datetime(value: dt.datetime | None, style: str = "medium") -> str:

@@ -20,6 +20,7 @@ from workspace.core.i18n import (
     local_datetime,
     local_moment,
     month_year,
+    zone_label,
 )
 from workspace.core.render_memo import fixed_url, page_can, page_csrf_token
 from workspace.core.urls import external_url
@@ -46,6 +47,7 @@ def install(app: Flask) -> None:
         html_lang=lambda: HTML_LANG.get(current_locale(), "zh-Hant"),
         external_url=external_url,
         htmx_script=HTMX_SCRIPT,
+        zone_label=zone_label,  # the time zone times are typed in, in the reader's words
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  hours=format_hours, money=format_money)
