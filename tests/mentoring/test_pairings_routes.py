@@ -241,3 +241,16 @@ def test_a_kept_home_card_is_drawn_anew_when_what_it_shows_changes(client, ctx):
     assert "快到期的里程碑" not in client.get("/mentoring/").get_data(as_text=True)
     client.login(pair.mentor)
     assert "快到期的里程碑" not in client.get("/mentoring/").get_data(as_text=True)
+
+
+def test_the_home_says_when_each_open_next_step_was_agreed(client, ctx):
+    """A next step's date is the meeting's, said as such: read bare beside "due" dates it looked like a deadline."""
+    from workspace.mentoring.services import logs
+
+    pair = make_pair()
+    logs.create_log(pair.pairing, logs.LogFields(held_on=dt.date(2026, 10, 14), duration_minutes=40,
+                                                 next_steps=[("試教改過的引入活動", "mentee")]), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.mentor)
+    page = client.get("/mentoring/", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert "試教改過的引入活動" in page and "2026年10月14日會談議定" in page
