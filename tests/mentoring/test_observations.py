@@ -401,7 +401,10 @@ def test_forms_pages_make_a_new_version_when_used(client, ctx):
     base = f"/c/{pair.community.slug}/mentoring/observation-forms/"
     assert client.get(base).status_code == 200
     assert client.get(base + "new").status_code == 200
-    refused = client.post_form(base + "new", {"title": "語文觀課表", "rows": "Bad Key | x", "levels": "1 | a\n2 | b"})
+    new_page = client.get(base + "new").get_data(as_text=True)
+    assert "教學準備 | 教學目標明確" in new_page and "design |" not in new_page  # no ASCII keys to keep or invent
+    refused = client.post_form(base + "new", {"title": "語文觀課表", "rows": "Bad Key | x | y",
+                                              "levels": "1 | a\n2 | b"})
     assert refused.status_code == 422 and "語文觀課表" in refused.get_data(as_text=True)
     assert client.post_form(base + "new", {"title": "語文觀課表", "rows": "read | 朗讀 | 流暢",
                                            "levels": "1 | 待加強\n2 | 良好"}).status_code == 302

@@ -44,12 +44,13 @@ def test_a_convener_adds_a_form_and_a_member_may_not(ctx):
 
 @pytest.mark.parametrize(("rows", "levels", "field"), [
     ("", "1 | a\n2 | b", "rows"),
-    ("Bad Key! | x", "1 | a\n2 | b", "rows"),
-    ("a | x\na | y", "1 | a\n2 | b", "rows"),
-    ("a | ", "1 | a\n2 | b", "rows"),
-    ("a | x", "1 | only one", "levels"),
-    ("a | x", "one | a\n2 | b", "levels"),
-    ("a | x", "1 | a\n1 | b", "levels"),
+    ("Bad Key! | x | y", "1 | a\n2 | b", "rows"),
+    ("a | x |\na | y |", "1 | a\n2 | b", "rows"),
+    ("a |  | hint", "1 | a\n2 | b", "rows"),
+    (" | only a hint", "1 | a\n2 | b", "rows"),
+    ("x", "1 | only one", "levels"),
+    ("x", "one | a\n2 | b", "levels"),
+    ("x", "1 | a\n1 | b", "levels"),
 ])
 def test_malformed_rows_and_levels_are_refused_beside_their_field(ctx, rows, levels, field):
     pair = make_pair()
@@ -57,6 +58,22 @@ def test_malformed_rows_and_levels_are_refused_beside_their_field(ctx, rows, lev
         rubrics.create_form(pair.community, rubrics.FormFields("x", rubrics.parse_rows(rows),
                                                                rubrics.parse_levels(levels)), actor=pair.convener)
     assert field in {name for name, _message in error.value.errors}
+
+
+def test_rows_typed_without_keys_get_their_own_and_read_back_as_typed(ctx):
+    """A teacher types 教學準備 | 教學目標明確: the form gives the row a key itself; a key a person chose stays."""
+    pair = make_pair()
+    typed = "教學準備 | 教學目標明確\nrow-2 | 自訂的鍵 | 保留\n班級經營\nquestions｜提問｜"  # ｜: a Chinese keyboard
+    form = rubrics.create_form(pair.community, rubrics.FormFields("語文觀課表", rubrics.parse_rows(typed),
+                                                                  rubrics.parse_levels("1 | 一\n2｜二")),
+                               actor=pair.convener)
+    assert [(row["key"], row["label"], row["hint"]) for row in form.rows] == [
+        ("row-1", "教學準備", "教學目標明確"), ("row-2", "自訂的鍵", "保留"), ("row-3", "班級經營", ""),
+        ("questions", "提問", "")]
+    assert rubrics.rows_text(form.rows).splitlines() == [
+        "教學準備 | 教學目標明確", "自訂的鍵 | 保留", "班級經營", "questions | 提問 |"]
+    assert rubrics.rows_text(form.rows, keys=False).splitlines()[-1] == "提問"
+    assert [(level["value"], level["label"]) for level in form.levels] == [(1, "一"), (2, "二")]
 
 
 def test_an_unused_version_is_edited_in_place_a_used_one_gets_a_new_version(ctx):

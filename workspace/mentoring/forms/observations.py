@@ -60,6 +60,6 @@ class ObservationFormForm(WorkspaceForm):
 
     title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=200)])
     rows = TextAreaField(_l("Rubric rows"), render_kw={"rows": 8},
-                         description=_l("One row a line: key | label | hint, e.g. teaching | 教學實施 | 提問引導思考"))
+                         description=_l("One row a line: label | hint, e.g. 教學實施 | 提問引導思考"))
     levels = TextAreaField(_l("Levels"), render_kw={"rows": 5},
                            description=_l("One level a line, lowest first: value | label, e.g. 4 | 優良"))

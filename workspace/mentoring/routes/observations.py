@@ -437,7 +437,7 @@ def new_observation_form(slug: str):
     """A new form, starting from the default's rows and levels."""
     community = load_community(slug, "manage_mentoring")
     default = rubrics.default_form()
-    form = ObservationFormForm(formdata=None, data={"title": "", "rows": rubrics.rows_text(default.rows),
+    form = ObservationFormForm(formdata=None, data={"title": "", "rows": rubrics.rows_text(default.rows, keys=False),
                                                     "levels": rubrics.levels_text(default.levels)})
     return render_page("mentoring/observation_form_edit.html", community=community, form=form, record=None)
 

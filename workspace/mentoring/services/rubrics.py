@@ -42,6 +42,7 @@ DEFAULT_LEVELS: tuple[dict[str, Any], ...] = (
 MAX_ROWS = 30
 MAX_LEVELS = 10
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+AUTO_KEY = re.compile(r"^row-\d+$")  # the keys check_form gives rows that name none
 
 
 @dataclass
@@ -85,15 +86,19 @@ def forms_for(community: Community, user: User) -> list[ObservationForm]:
     return [default, *own]
 
 
-def parse_rows(text: str) -> list[dict[str, str]]:
-    """Rubric rows typed one a line as `key | label | hint` (the hint may be left out)."""
-    rows = []
+def parse_rows(text: str) -> list[dict[str, Any]]:
+    """Rubric rows typed one a line as `label | hint` (the hint may be left out), or `key | label | hint` for a
+    row that names its own key. A row without one gets a key when the form is checked (check_form): teachers
+    should not have to invent ASCII names for 教學準備 and 班級經營."""
+    rows: list[dict[str, Any]] = []
     for line in (text or "").splitlines():
         if not line.strip():
             continue
-        parts = [part.strip() for part in line.split("|")]
-        rows.append({"key": parts[0], "label": parts[1] if len(parts) > 1 else "",
-                     "hint": " | ".join(parts[2:]) if len(parts) > 2 else ""})
+        parts = [part.strip() for part in line.replace("｜", "|").split("|")]  # a Chinese keyboard types ｜
+        if len(parts) >= 3:
+            rows.append({"key": parts[0], "label": parts[1], "hint": " | ".join(parts[2:])})
+        else:
+            rows.append({"key": None, "label": parts[0], "hint": parts[1] if len(parts) > 1 else ""})
     return rows
 
 
@@ -103,7 +108,7 @@ def parse_levels(text: str) -> list[dict[str, Any]]:
     for line in (text or "").splitlines():
         if not line.strip():
             continue
-        value, _bar, label = line.partition("|")
+        value, _bar, label = line.replace("｜", "|").partition("|")
         try:
             number: Any = int(value.strip())
         except ValueError:
@@ -112,10 +117,18 @@ def parse_levels(text: str) -> list[dict[str, Any]]:
     return levels
 
 
-def rows_text(rows: Sequence[Mapping[str, str]]) -> str:
-    """A form's rows as the convener types them."""
-    return "\n".join(" | ".join(part for part in (row["key"], row["label"], row.get("hint", "")) if part)
-                     for row in rows)
+def rows_text(rows: Sequence[Mapping[str, str]], *, keys: bool = True) -> str:
+    """A form's rows as the convener types them (parse_rows reads it back): a key given by a person stays in
+    front, one the form gave itself (row-1, …) is left out, and so are all of them with `keys=False` (a new
+    form started from another's rows)."""
+    lines = []
+    for row in rows:
+        label, hint = row["label"], row.get("hint", "")
+        if keys and not AUTO_KEY.match(row["key"]):
+            lines.append(f"{row['key']} | {label} | {hint}".rstrip())
+        else:
+            lines.append(f"{label} | {hint}" if hint else label)
+    return "\n".join(lines)
 
 
 def levels_text(levels: Sequence[Mapping[str, Any]]) -> str:
@@ -131,12 +144,21 @@ def check_form(fields: FormFields) -> tuple[str, list[dict[str, str]], list[dict
     with checks:
         rows = []
         for row in fields.rows:
-            key = clean_line(row.get("key")).lower()
-            if not KEY.match(key):
-                raise ValidationError(str(_l("Start each row with a short key of letters, digits, - or _ "
+            key = clean_line(row.get("key")).lower() if row.get("key") is not None else None
+            if key is not None and not KEY.match(key):
+                raise ValidationError(str(_l("A row of three parts starts with its key: letters, digits, - or _ "
                                              "(e.g. teaching | Teaching | hint).")), field="rows")
             label = checked_line(row.get("label"), "rows", 200, required=True)
             rows.append({"key": key, "label": label, "hint": checked_line(row.get("hint"), "rows", 500)})
+        taken = {row["key"] for row in rows}
+        number = 0
+        for row in rows:  # rows without a key of their own: row-1, row-2, … (skipping any a person chose)
+            if row["key"] is None:
+                number += 1
+                while f"row-{number}" in taken:
+                    number += 1
+                row["key"] = f"row-{number}"
+                taken.add(row["key"])
         if not rows:
             raise ValidationError(str(_l("Give at least one row.")), field="rows")
         if len(rows) > MAX_ROWS or len({row["key"] for row in rows}) != len(rows):
