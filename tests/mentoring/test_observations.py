@@ -358,6 +358,21 @@ def test_a_rating_outside_the_levels_is_a_422_beside_its_row(client, ctx):
     assert observation.ratings == {"teaching": 4}
 
 
+def test_a_form_typed_without_keys_is_rated_row_by_row(client, ctx):
+    pair = make_pair()
+    form = rubrics.create_form(pair.community, rubrics.FormFields(
+        "語文觀課表", rubrics.parse_rows("朗讀 | 流暢\n提問｜引導思考"), rubrics.parse_levels("1 | 待加強\n2 | 良好")),
+        actor=pair.convener)
+    db.session.commit()
+    observation = observe(pair, form_id=form.id)
+    client.login(pair.mentor)
+    page = client.get(url(pair, observation)).get_data(as_text=True)
+    assert 'name="rating_row-1"' in page and 'name="rating_row-2"' in page and "朗讀" in page
+    assert client.post_form(url(pair, observation, "/ratings"), {"rating_row-2": "2"}).status_code == 302
+    db.session.refresh(observation)
+    assert observation.ratings == {"row-2": 2}
+
+
 def test_the_flow_through_the_pages_and_what_each_reads(client, ctx):
     pair = make_pair()
     observation = observe(pair)
