@@ -7,8 +7,9 @@ import hashlib
 
 from sqlalchemy import select
 
-from tests.exports.pack_helpers import open_zip, pack_world
+from tests.exports.pack_helpers import add_file, open_zip, pack_world
 from tests.factories import make_reviewer
+from tests.media import png_bytes
 from workspace.activities import services as activities
 from workspace.activities.models import Activity
 from workspace.compliance import services
@@ -18,6 +19,7 @@ from workspace.core.models import AuditEvent
 from workspace.core.storage import blob_path
 from workspace.exports import jobs
 from workspace.exports.models import ExportJob, SubmissionFile
+from workspace.exports.report import DEFAULT_PHOTOS_PER_ACTIVITY
 from workspace.extensions import db
 
 
@@ -110,6 +112,27 @@ def test_the_freezer_builds_without_http(ctx):
     pack = files_of(submission)["evidence_pack"]
     archive = open_zip(blob_path(pack.blob).read_bytes())
     assert "2025-09-10 五年級數學共同備課/minutes.md" in archive.namelist()  # in the job's language
+
+
+def test_the_frozen_report_places_the_photos_the_exports_page_places_first(ctx):
+    """A year's photos inline would make a report of hundreds of megabytes, built in memory: the frozen report
+    places as many of each activity as the exports page does first, and the pack beside it has them all."""
+    world = pack_world()
+    for color in ("white", "black", "purple"):  # the first activity now has five photos
+        add_file(world, world.activities[0], png_bytes(color=color), f"{color}.png")
+    db.session.commit()
+    submission = review.submit(services.standings([world.enrollment])[0], "", world.convener)
+    db.session.commit()
+    jobs.start_freeze(submission, world.convener, "en")
+    db.session.expire_all()
+    frozen = files_of(submission)
+    report = open_zip(blob_path(frozen["results_report"].blob).read_bytes())
+    # Photos go into the report as JPEGs (core of exports/photos.py); the one PNG is the report's chart.
+    placed = [name for name in report.namelist() if name.startswith("word/media/") and name.endswith(".jpg")]
+    assert len(placed) == DEFAULT_PHOTOS_PER_ACTIVITY + 1  # four of the first activity, the second's one
+    assert "1 more photo of these activities is not placed here" in report.read("word/document.xml").decode()
+    pack = open_zip(blob_path(frozen["evidence_pack"].blob).read_bytes())
+    assert len([name for name in pack.namelist() if name.startswith("2025-09-10") and name.endswith(".png")]) >= 5
 
 
 def test_a_job_without_its_submission_fails_cleanly(ctx):

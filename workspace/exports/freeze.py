@@ -50,7 +50,9 @@ def build_submission_files(submission: Submission, language: str,
     enrollment = submission.enrollment
     total = len(STEPS)
     progress(0, total, "report")
-    built_report = report.results_report(enrollment, language)  # a document that fails fails the job
+    # A document that fails fails the job. The photos as the exports page places them first (the pack has all).
+    built_report = report.results_report(enrollment, language,
+                                         photos_per_activity=report.DEFAULT_PHOTOS_PER_ACTIVITY)
     progress(1, total, "ledger")
     ledger_xlsx = ledger.ledger_xlsx(enrollment, language)
     ledger_csv = ledger.ledger_csv(enrollment, language)

@@ -106,6 +106,12 @@ def job_builder(export_job: ExportJob, progress: Progress) -> ExportFile:
                           photos_per_activity=int(most) if most else None)
 
 
+# What the exports page offers first and what a submission's frozen report places: a report of a year's activities
+# with every photo inline runs to hundreds of megabytes, held in memory while Word's file is written; the evidence
+# pack beside it keeps them all.
+DEFAULT_PHOTOS_PER_ACTIVITY = 4
+
+
 def results_report(enrollment: Enrollment, language: str, *, progress: Progress = no_progress,
                    template_id: int | None = None, photos_inline: bool = True,
                    photos_per_activity: int | None = None) -> ExportFile:
