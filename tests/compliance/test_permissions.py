@@ -160,7 +160,8 @@ def test_malformed_and_unknown_ids_answer_404(client, ctx):
     slug = world.slug
     for url in (f"/c/{slug}/compliance/99999/budget", f"/c/{slug}/compliance/abc/budget",
                 f"/c/{slug}/compliance/{world.ids['enrollment_id']}/expenses/99999/edit",
-                "/admin/programs/99999/edit", "/admin/programs/new?from=abc", "/admin/programs/new"):
+                "/admin/programs/99999/edit", "/admin/programs/new?from=abc", "/admin/programs/new",
+                "/admin/programs/new?from=99999999999999999999", "/admin/programs/new?from=-1"):
         assert client.get(url).status_code == NF, url
 
 

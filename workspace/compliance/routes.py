@@ -38,7 +38,7 @@ from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.i18n import with_currency
-from workspace.core.parsing import parse_decimal, parse_id, parse_roc_date
+from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import send_blob, store_uploads
@@ -276,7 +276,8 @@ def _error_text(error: Any) -> str:
 @admin_required
 def new_program():
     """A new program, copied from an existing one (?from=<id>) to change and save."""
-    source = db.session.get(Program, request.args.get("from", type=int) or 0)
+    source_id = arg("from", parse_id)
+    source = db.session.get(Program, source_id) if source_id is not None else None
     if source is None:
         abort(404)
     form = ProgramForm(formdata=None, definition=json.dumps(services.copy_document(source), ensure_ascii=False,

@@ -10,6 +10,7 @@ from workspace.communities.access import load_community
 from workspace.compliance import services as compliance
 from workspace.core.forms import EmptyForm
 from workspace.core.htmx import render_page
+from workspace.core.parsing import form_value, parse_id
 from workspace.core.permissions import can, require
 from workspace.core.storage import send_blob
 from workspace.exports import jobs, wording
@@ -47,7 +48,7 @@ def start_job(slug: str, enrollment_id: int):
     if kind not in jobs.BUILDERS:
         abort(422)
     options = {}
-    template_id = request.form.get("template_id", type=int)
+    template_id = form_value("template_id", parse_id)  # no id at all: 404, as a malformed address
     if template_id:
         template = db.session.get(FunderTemplate, template_id)
         if template is None or template.deleted_at is not None or not template.usable:
