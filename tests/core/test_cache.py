@@ -191,6 +191,15 @@ def test_users_languages_and_fragments_get_their_own_pages(client, make_client, 
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
 
 
+def _on_a_kept_page(client):
+    """A convener logged in on `client` whose community home is kept in the cache: (the convener, its path)."""
+    convener = make_user()
+    client.login(convener)
+    path = f"/c/{make_community(convener).slug}/"
+    _warm(client, path)
+    return convener, path
+
+
 def _counting_user_loads(app, monkeypatch) -> list[str]:
     """Record every time Flask-Login's loader (the ORM's user) runs."""
     loads: list[str] = []
@@ -225,22 +234,15 @@ def test_a_login_ended_elsewhere_gets_no_cached_page(client, ctx):
     """Logging out everywhere writes no counter: the early answer must check the login itself."""
     from workspace.auth.services import end_sessions
 
-    convener = make_user()
-    community = make_community(convener)
-    client.login(convener)
-    _warm(client, f"/c/{community.slug}/")
+    convener, path = _on_a_kept_page(client)
     end_sessions(convener)
     db.session.commit()
-    response = client.get(f"/c/{community.slug}/")
+    response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_a_forged_secret_or_a_closed_account_gets_no_cached_page(client, ctx):
-    convener = make_user()
-    community = make_community(convener)
-    client.login(convener)
-    path = f"/c/{community.slug}/"
-    _warm(client, path)
+    convener, path = _on_a_kept_page(client)
     with client.session_transaction() as session:
         real = session["_user_id"]
         session["_user_id"] = real.split(":")[0] + ":" + "x" * 43
@@ -262,11 +264,7 @@ def test_a_login_not_seen_lately_is_recorded_as_seen(app, client, ctx, monkeypat
     """The early answer writes nothing: a login last seen before SESSION_SEEN_EVERY goes the ordinary way."""
     from workspace.auth.models import UserSession
 
-    convener = make_user()
-    community = make_community(convener)
-    client.login(convener)
-    path = f"/c/{community.slug}/"
-    _warm(client, path)
+    convener, path = _on_a_kept_page(client)
     login = db.session.scalars(db.select(UserSession).where(UserSession.user_id == convener.id)).one()
     login.last_seen_at = utcnow() - dt.timedelta(hours=1)
     db.session.commit()
@@ -281,11 +279,7 @@ def test_a_login_not_seen_lately_is_recorded_as_seen(app, client, ctx, monkeypat
 def test_the_early_answer_leaves_session_protection_to_flask_login(client, ctx):
     """A session whose browser changed is marked not fresh (Flask-Login's "basic" protection) before any
     cached page is served to it."""
-    convener = make_user()
-    community = make_community(convener)
-    client.login(convener)
-    path = f"/c/{community.slug}/"
-    _warm(client, path)
+    _convener, path = _on_a_kept_page(client)
     with client.session_transaction() as session:
         session["_fresh"] = True
         session["_id"] = "another browser"
