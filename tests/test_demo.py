@@ -352,3 +352,14 @@ def test_every_page_a_demo_person_reaches_opens_and_ties_each_label_to_one_box(c
         assert [name for name in document.xpath("//label/@for") if name not in ids] == [], path
         if html.lstrip().lower().startswith("<!doctype"):
             assert document.findtext(".//title").strip() and len(document.xpath("//h1")) == 1, path
+
+
+def test_the_simplified_community_reads_the_funders_clauses_and_the_default_form_in_its_script(client, ctx):
+    """The URC preset quotes its source in Traditional characters; 周建国 reads the interface in Simplified, and
+    the clauses under each rule and the rows a new observation form starts from come in Simplified too."""
+    demo.load_demo_data()
+    client.login(db.session.scalar(select(User).where(User.email == "zhou.jianguo@chengguan.demo.example")))
+    panel = client.get("/c/urban-rural/compliance/").get_data(as_text=True)
+    assert "城乡同步课堂" in panel and "城鄉同步課堂" not in panel
+    new_form = client.get("/c/urban-rural/mentoring/observation-forms/new").get_data(as_text=True)
+    assert "教学准备 | 教学目标明确" in new_form and "教學準備" not in new_form

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from workspace.core.i18n import format_hours, month_year, zone_label
+from workspace.core.i18n import format_hours, in_reader_script, month_year, zone_label
 
 LANGUAGES = {"zh_Hant": "zh-TW", "zh_Hans": "zh-CN", "en": "en"}
 
@@ -49,3 +49,13 @@ def test_the_zone_times_are_typed_in_is_named_in_the_readers_words(app, monkeypa
 def test_hours_in_words_with_the_right_plural_and_decimals(app, locale, value, expected):
     with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
         assert format_hours(value) == expected
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("zh_Hans", "开展城乡同步课堂，年内不少于2门学科"), ("zh_Hant", "開展城鄉同步課堂，年內不少於2門學科"),
+    ("en", "開展城鄉同步課堂，年内不少于2门学科")])
+def test_a_funders_text_is_shown_in_the_readers_script(app, locale, expected):
+    """A citation quoted in one script reads in the reader's (English readers get it as stored)."""
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
+        assert in_reader_script("開展城鄉同步課堂，年内不少于2门学科") == expected
+        assert in_reader_script(None) == "" and in_reader_script("") == ""

@@ -101,6 +101,27 @@ def _reader_locale() -> Locale:
     return flask_babel.get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+@functools.cache
+def _script_converter(config: str) -> Any:
+    import opencc  # core.search holds one too; a converter loads its dictionaries once per process
+
+    return opencc.OpenCC(config)
+
+
+def in_reader_script(text: str | None) -> str:
+    """Chinese text written by a funder or shipped with the app (a rule's citation, the default observation
+    form) in the reader's script: Simplified for zh_Hans, Traditional for zh_Hant, as it is for English. Not
+    for what people write: their words (and their names) are shown as they wrote them."""
+    if not text:
+        return text or ""
+    locale = str(_reader_locale())
+    if locale == "zh_Hans":
+        return _script_converter("t2s").convert(text)
+    if locale == "zh_Hant":
+        return _script_converter("s2tw").convert(text)
+    return text
+
+
 def zone_label() -> str:
     """The deployment's time zone as the reader's language names it, with its offset now: 台北時間（UTC+8）,
     Taiwan Time (UTC+8). Forms that take a time say it, not the zone database's "Asia/Taipei"."""

@@ -16,6 +16,7 @@ from workspace.core.i18n import (
     LOCALES,
     format_hours,
     format_money,
+    in_reader_script,
     local_date,
     local_datetime,
     local_moment,
@@ -50,7 +51,7 @@ def install(app: Flask) -> None:
         zone_label=zone_label,  # the time zone times are typed in, in the reader's words
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
-                                 hours=format_hours, money=format_money)
+                                 hours=format_hours, money=format_money, reader_script=in_reader_script)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:

@@ -21,7 +21,7 @@ from workspace.core import audit
 from workspace.core.errors import DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
-from workspace.core.i18n import N_
+from workspace.core.i18n import N_, in_reader_script
 from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import UploadRejected, send_blob, store_uploads
@@ -437,8 +437,10 @@ def new_observation_form(slug: str):
     """A new form, starting from the default's rows and levels."""
     community = load_community(slug, "manage_mentoring")
     default = rubrics.default_form()
-    form = ObservationFormForm(formdata=None, data={"title": "", "rows": rubrics.rows_text(default.rows, keys=False),
-                                                    "levels": rubrics.levels_text(default.levels)})
+    # The default's rows, in the reader's script: the new form is the community's own from here on.
+    form = ObservationFormForm(formdata=None, data={
+        "title": "", "rows": in_reader_script(rubrics.rows_text(default.rows, keys=False)),
+        "levels": in_reader_script(rubrics.levels_text(default.levels))})
     return render_page("mentoring/observation_form_edit.html", community=community, form=form, record=None)
 
 
