@@ -135,6 +135,50 @@ def test_the_frozen_report_places_the_photos_the_exports_page_places_first(ctx):
     assert len([name for name in pack.namelist() if name.startswith("2025-09-10") and name.endswith(".png")]) >= 5
 
 
+def _lose_the_files(submission, **job) -> None:
+    """As if freezing had gone wrong: no files kept, the job as `job` says (a failure, a worker gone)."""
+    db.session.execute(db.delete(SubmissionFile).where(SubmissionFile.submission_id == submission.id))
+    db.session.execute(db.update(ExportJob).where(ExportJob.submission_id == submission.id).values(**job))
+    db.session.commit()
+
+
+def test_files_that_could_not_be_prepared_are_prepared_again_from_the_page(client, ctx):
+    world = pack_world()
+    submission = submit(client, world)
+    page = f"/c/{world.slug}/compliance/{world.enrollment.id}/submissions/{submission.id}"
+    again = page + "/freeze"
+    assert "Prepare the files again" not in client.get(page).get_data(as_text=True)
+    assert client.post_form(again, {}).status_code == 409  # kept already: nothing to prepare
+    _lose_the_files(submission, status="failed")
+    shown = client.get(page).get_data(as_text=True)
+    assert "could not be prepared" in shown and "Prepare the files again" in shown
+    answer = client.post_form(again, {})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"#frozen-files-{submission.id}")
+    db.session.expire_all()
+    assert set(files_of(submission)) == {"results_report", "ledger_xlsx", "evidence_pack"}
+    assert client.post_form(again, {}).status_code == 409
+
+
+def test_a_freeze_left_unfinished_may_be_restarted_once_it_has_stalled(client, ctx):
+    """A worker that died mid-way leaves the job running: after half an hour the page offers to start again."""
+    import datetime as dt
+
+    from workspace.core.database import utcnow
+
+    world = pack_world()
+    submission = submit(client, world)
+    page = f"/c/{world.slug}/compliance/{world.enrollment.id}/submissions/{submission.id}"
+    _lose_the_files(submission, status="running", finished_at=None, created_at=utcnow())
+    assert "being prepared" in client.get(page).get_data(as_text=True)
+    assert client.post_form(page + "/freeze", {}).status_code == 409  # still under way
+    _lose_the_files(submission, created_at=utcnow() - dt.timedelta(hours=1))
+    shown = client.get(page).get_data(as_text=True)
+    assert "stopped before it was done" in shown and "Prepare the files again" in shown
+    assert client.post_form(page + "/freeze", {}).status_code == 302
+    db.session.expire_all()
+    assert "evidence_pack" in files_of(submission)
+
+
 def test_a_job_without_its_submission_fails_cleanly(ctx):
     world = pack_world()
     export_job = jobs.start("submission", world.convener, enrollment=world.enrollment, submission_id=None)

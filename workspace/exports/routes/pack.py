@@ -7,18 +7,22 @@ when the stream reaches them (after the activity folders), each in an app contex
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Response, abort
+from flask import Response, abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from workspace.compliance.models import Submission
+from workspace.core.database import utcnow
+from workspace.core.forms import EmptyForm
 from workspace.core.permissions import can, require
 from workspace.core.storage import content_disposition, send_blob
-from workspace.exports import audit, pack
+from workspace.exports import audit, jobs, pack
 from workspace.exports.files import ZIP
-from workspace.exports.models import ExportJob, SubmissionFile
+from workspace.exports.models import ExportJob, JobStatus, SubmissionFile
 from workspace.exports.routes import bp, export_language, load_enrollment
 from workspace.extensions import db
 
@@ -71,7 +75,41 @@ def submission_freeze(submission: Any) -> ExportJob | None:
                              .order_by(ExportJob.id.desc()).limit(1))
 
 
+# A freeze takes minutes at most; one still unfinished after this long died with its worker (or never started).
+FREEZE_STALLED_AFTER = dt.timedelta(minutes=30)
+
+
+def freeze_may_restart(submission: Any, freezing: ExportJob | None) -> bool:
+    """Whether a submission's files may be prepared again: none were kept and the last try failed, stalled, or
+    never was (a queue that could not take it)."""
+    if submission_files(submission):
+        return False
+    if freezing is None or freezing.status == JobStatus.FAILED.value:
+        return True
+    return not freezing.finished and utcnow() - freezing.created_at > FREEZE_STALLED_AFTER
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>/freeze")
+def freeze_again(slug: str, enrollment_id: int, submission_id: int):
+    """Prepare a submission's files again after the first try failed or stalled (a full disk, a worker gone)."""
+    community, enrollment = load_enrollment(slug, enrollment_id)
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.enrollment_id != enrollment.id:
+        abort(404)
+    require(EmptyForm().validate())
+    if not freeze_may_restart(submission, submission_freeze(submission)):
+        abort(409)  # kept already, or still being prepared
+    started = jobs.start_freeze(submission, current_user, export_language())
+    if started is None:
+        flash(_("The files could not be queued. Tell your site admin (the error is in the server's log)."), "error")
+    else:
+        flash(_("The files of this round are being prepared again."), "success")
+    return redirect(url_for("compliance.submission", slug=community.slug, enrollment_id=enrollment.id,
+                            submission_id=submission.id) + f"#frozen-files-{submission.id}")
+
+
 @bp.app_context_processor
 def _frozen_files_helpers() -> dict[str, Any]:
     """The compliance pages list a submission's frozen files through these (templates/exports/_submission_files)."""
-    return {"submission_files": submission_files, "submission_freeze": submission_freeze}
+    return {"submission_files": submission_files, "submission_freeze": submission_freeze,
+            "freeze_may_restart": freeze_may_restart}
