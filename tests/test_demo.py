@@ -363,3 +363,20 @@ def test_the_simplified_community_reads_the_funders_clauses_and_the_default_form
     assert "城乡同步课堂" in panel and "城鄉同步課堂" not in panel
     new_form = client.get("/c/urban-rural/mentoring/observation-forms/new").get_data(as_text=True)
     assert "教学准备 | 教学目标明确" in new_form and "教學準備" not in new_form
+
+
+def test_the_urban_rural_report_has_no_budget_categories_to_head(ctx):
+    """URC has no budget categories: the report's budget shows its figures and no empty table of categories."""
+    import io
+
+    import docx
+
+    from workspace.compliance.models import Enrollment
+    from workspace.exports import report
+
+    demo.load_demo_data()
+    community = _communities()["urban-rural"]
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.community_id == community.id))
+    document = docx.Document(io.BytesIO(report.results_report(enrollment, "zh_Hans").data))
+    first_cells = [table.rows[0].cells[0].text for table in document.tables]
+    assert "核拨数" in first_cells and "经费项目" not in first_cells

@@ -4,6 +4,7 @@ paragraphs, Markdown, tables, images and page breaks, with the East Asian font o
 from __future__ import annotations
 
 import io
+import itertools
 
 import docx
 import pytest
@@ -92,6 +93,20 @@ def test_table_with_a_header_repeated_on_every_page():
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(run.bold for run in table.rows[0].cells[0].paragraphs[0].runs)
     assert not any(run.bold for run in table.rows[1].cells[0].paragraphs[0].runs)
+
+
+def test_a_table_after_a_table_stays_a_table_of_its_own():
+    """Word and LibreOffice join two tables that touch into one (the figures ran into the budget's categories)."""
+    builder = DocxBuilder()
+    builder.fields([("核撥數", "NT$30,000"), ("結餘數", "NT$26,480")])
+    builder.table([("講座鐘點費", "1", "NT$2,000")], header=["經費項目", "筆數", "已支出"])
+    builder.paragraph("之後")
+    builder.table([("a", "b")])
+    document = reopen(builder)
+    assert len(document.tables) == 3
+    body = [child.tag.split("}")[1] for child in document.element.body if child.tag != qn("w:sectPr")]
+    assert not any(first == second == "tbl" for first, second in itertools.pairwise(body))
+    assert body.count("p") == 2  # the one between the first two tables, and the text before the third
 
 
 def test_image_is_scaled_to_the_text_width_with_its_caption():

@@ -163,6 +163,7 @@ class DocxBuilder:
         """A grid of plain values (None shows as "—"); the header row is bold and repeats on every page."""
         all_rows = ([list(header)] if header else []) + [list(row) for row in rows]
         columns = min(max((len(row) for row in all_rows), default=1), MAX_COLUMNS)
+        self._apart_from_a_table()
         table = self.document.add_table(rows=len(all_rows), cols=columns)
         table.style = self.document.styles["Table Grid"]
         # The new grid's cells in one pass: python-docx's table.cell() rebuilds every cell of the table on each
@@ -185,6 +186,7 @@ class DocxBuilder:
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> Table:
         """A two-column table of labels (bold) and values (empty ones shown as "—"), centred on the page."""
+        self._apart_from_a_table()
         table = self.document.add_table(rows=len(pairs), cols=2)
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -194,6 +196,14 @@ class DocxBuilder:
             label_cell.paragraphs[0].add_run(one_line(label)).bold = True
             value_cell.paragraphs[0].add_run(xml_safe(value).strip() or EMPTY)
         return table
+
+    def _apart_from_a_table(self) -> None:
+        """Two tables in a row are one table to Word and LibreOffice (the report's budget figures ran into its
+        categories with another column count): a table that follows one gets an empty paragraph between."""
+        body = self.document.element.body
+        last = next((child for child in reversed(body) if child.tag != qn("w:sectPr")), None)
+        if last is not None and last.tag == qn("w:tbl"):
+            self.document.add_paragraph()
 
     def image(self, data: bytes, *, width: Length | None = None, caption: str = "") -> Paragraph:
         """A picture on a centred paragraph of its own, at most the text's width, with a caption under it.

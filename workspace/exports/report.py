@@ -290,9 +290,10 @@ def _budget(builder: DocxBuilder, content: ReportContent) -> None:
         (_("Remaining"), money(ledger.remaining, content)),
         (_("Kept, not claimable"), money(ledger.not_claimable, content)),
     ])
-    builder.table([(line.name, "；".join(compliance_wording.cap_text(cap, content.currency) for cap in line.caps)
-                    or "—", line.claims, money(line.spent, content)) for line in content.budget],
-                  header=[_("Category"), _("Limits"), _("Claims"), _("Spent")])
+    if content.budget:  # a program without budget categories (URC) has no lines: no header over nothing
+        builder.table([(line.name, "；".join(compliance_wording.cap_text(cap, content.currency) for cap in line.caps)
+                        or "—", line.claims, money(line.spent, content)) for line in content.budget],
+                      header=[_("Category"), _("Limits"), _("Claims"), _("Spent")])
 
 
 # -- pictures --------------------------------------------------------------------------------------------------
