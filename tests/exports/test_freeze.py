@@ -159,6 +159,23 @@ def test_files_that_could_not_be_prepared_are_prepared_again_from_the_page(clien
     assert client.post_form(again, {}).status_code == 409
 
 
+def test_a_second_freeze_of_a_round_keeps_no_second_set_of_files(ctx):
+    """Two presses of "prepare again" at once queue two jobs: the second finds the files kept and builds none."""
+    world = pack_world()
+    submission = review.submit(services.standings([world.enrollment])[0], "", world.convener)
+    db.session.commit()
+    jobs.start_freeze(submission, world.convener, "en")
+    kept = {row.id for row in db.session.scalars(select(SubmissionFile).where(
+        SubmissionFile.submission_id == submission.id))}
+    assert len(kept) == 3  # the report, the ledger, the pack
+    second = jobs.start_freeze(submission, world.convener, "en")
+    db.session.expire_all()
+    assert {row.id for row in db.session.scalars(select(SubmissionFile).where(
+        SubmissionFile.submission_id == submission.id))} == kept
+    finished = db.session.get(ExportJob, second.id)
+    assert finished.status == "done" and finished.blob_id == files_of(submission)["evidence_pack"].blob_id
+
+
 def test_a_freeze_left_unfinished_may_be_restarted_once_it_has_stalled(client, ctx):
     """A worker that died mid-way leaves the job running: after half an hour the page offers to start again."""
     import datetime as dt

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from workspace.compliance.models import Submission
 from workspace.core.database import reads_first, utcnow
@@ -102,6 +103,15 @@ def freeze_job(job_id: int) -> None:
     submission = db.session.get(Submission, export_job.submission_id) if export_job.submission_id else None
     if submission is None:
         fail(job_id, "the submission is gone")
+        return
+    kept_pack = db.session.scalar(select(SubmissionFile).where(
+        SubmissionFile.submission_id == submission.id, SubmissionFile.kind == "evidence_pack"))
+    if kept_pack is not None:  # kept meanwhile (two presses of "prepare again"): one set of files, not two
+        export_job = db.session.get(ExportJob, job_id)
+        export_job.status, export_job.step, export_job.finished_at = JobStatus.DONE.value, "saving", utcnow()
+        export_job.done = export_job.total = len(STEPS)
+        export_job.blob, export_job.filename = kept_pack.blob, kept_pack.filename
+        db.session.commit()
         return
     try:
         with reads_first(), force_locale(export_job.language):  # reading: no lock held from the progress writes
