@@ -230,6 +230,31 @@ def test_a_hit_is_answered_before_the_user_is_loaded(app, client, ctx, count_que
     assert response.headers["Content-Security-Policy"] and "HX-Request" in response.headers["Vary"]
 
 
+def test_a_hit_reads_outside_a_transaction_on_postgresql(app, client, ctx):
+    """On PostgreSQL a hit's two reads run in autocommit (no BEGIN and ROLLBACK round trips), and the request's
+    session never takes a connection; on SQLite they run in the session, as every read there does."""
+    from sqlalchemy import event
+
+    _convener, path = _on_a_kept_page(client)
+    db.session.commit()
+    engine = db.engine
+    levels: list[str] = []
+
+    def listener(connection, _cursor, statement, *_rest):
+        if not statement.startswith("BEGIN"):  # SQLite's own BEGIN DEFERRED (core/database)
+            # psycopg's own flag on PostgreSQL (no transaction is begun); SQLite's connections have none
+            levels.append(getattr(connection.connection.dbapi_connection, "autocommit", None))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    expected = True if engine.dialect.name == "postgresql" else getattr(db.session.connection().connection
+                                                                        .dbapi_connection, "autocommit", None)
+    assert levels == [expected, expected]  # the login and the counters, nothing else
+
+
 def test_a_login_ended_elsewhere_gets_no_cached_page(client, ctx):
     """Logging out everywhere writes no counter: the early answer must check the login itself."""
     from workspace.auth.services import end_sessions

@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, column, delete, exists, func, or_, select, table, update
+from sqlalchemy import Connection, bindparam, column, delete, exists, func, or_, select, table, update
 from zxcvbn import zxcvbn
 
 from workspace.auth import throttle
@@ -217,16 +217,16 @@ _PAGE_READER = (
 )
 
 
-def page_reader_from_session_id(session_id: str) -> PageReader | None:
+def page_reader_from_session_id(session_id: str, connection: Connection) -> PageReader | None:
     """The page cache's reader for a login (see core/cache.answer_from_cache): what
-    load_user_from_session_id would accept, in one plain query and without writing. A login not seen within
-    SESSION_SEEN_EVERY gives None, so that the loader records it as seen."""
+    load_user_from_session_id would accept, in one plain query on `connection` and without writing. A login not
+    seen within SESSION_SEEN_EVERY gives None, so that the loader records it as seen."""
     text, _, secret = (session_id or "").partition(":")
     login_id = parse_id(text)
     if login_id is None or not secret:
         return None
     now = utcnow()
-    row = db.session.execute(_PAGE_READER, {"login_id": login_id, "now": now,
+    row = connection.execute(_PAGE_READER, {"login_id": login_id, "now": now,
                                             "seen_since": now - SESSION_SEEN_EVERY}).first()
     if row is None or not secrets.compare_digest(row.secret_hash, _sha256(secret)):
         return None

@@ -26,6 +26,7 @@ instance/page-cache (shared by the gunicorn workers of one machine; a hit is one
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -34,14 +35,14 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import BigInteger, Integer, String, event, inspect, text
+from sqlalchemy import BigInteger, Connection, Integer, String, event, inspect, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from workspace.core.i18n import choose_locale, current_locale_code
@@ -245,11 +246,13 @@ def _counters_statement(depends: tuple[str, ...], viewer: bool) -> Any:
     return text(f"SELECT kind, scope_id, value FROM cache_counters WHERE {' OR '.join(conditions)}")  # noqa: S608
 
 
-def read_counters(depends: Iterable[str], *, slug: str | None = None, user_id: int | None = None) -> tuple:
+def read_counters(depends: Iterable[str], *, slug: str | None = None, user_id: int | None = None,
+                  connection: Connection | None = None) -> tuple:
     """The counters a page depends on (the site, the viewer, what `depends` names), in one query, as a tuple
-    that changes whenever one of them does (a counter not yet written is absent, i.e. 0)."""
+    that changes whenever one of them does (a counter not yet written is absent, i.e. 0). `connection`: read
+    there instead of in the request's session (an early hit's own connection)."""
     statement = _counters_statement(tuple(sorted(set(depends))), user_id is not None)
-    rows = db.session.execute(statement, {"slug": slug, "user": user_id}).all()
+    rows = (connection or db.session).execute(statement, {"slug": slug, "user": user_id}).all()
     return tuple(sorted((kind, scope_id, value) for kind, scope_id, value in rows))
 
 
@@ -468,7 +471,7 @@ def _cache_key(depends: tuple[str, ...], expires: float | None, vary: Callable[[
 
 
 def _key(depends: tuple[str, ...], expires: float | None, vary: Callable[[], Any] | None, *,
-         user_id: int, login_id: int | None, locale: str) -> str:
+         user_id: int, login_id: int | None, locale: str, connection: Connection | None = None) -> str:
     slug = request.view_args.get("slug") if request.view_args else None
     parts = (
         request.full_path,
@@ -479,7 +482,7 @@ def _key(depends: tuple[str, ...], expires: float | None, vary: Callable[[], Any
         login_id,
         session.get("csrf_token"),
         locale,
-        read_counters(depends, slug=slug, user_id=user_id),
+        read_counters(depends, slug=slug, user_id=user_id, connection=connection),
         int(time.time() // expires) if expires else None,
         vary() if vary is not None else None,
     )
@@ -506,10 +509,11 @@ class PageReader:
     locale: str | None  # the language they saved, if any
 
 
-def install_reader(app: Flask, read: Callable[[str], PageReader | None]) -> None:
+def install_reader(app: Flask, read: Callable[[str, Connection], PageReader | None]) -> None:
     """Let cached pages be answered before the user is loaded: `read` takes the session's login id (Flask-Login's
-    `_user_id`) and gives its reader only for a login that loading the user would accept without writing
-    anything (open, unexpired, seen recently, its secret right, the account active and approved), else None."""
+    `_user_id`) and the connection to read on, and gives its reader only for a login that loading the user would
+    accept without writing anything (open, unexpired, seen recently, its secret right, the account active and
+    approved), else None."""
     app.extensions["page_reader"] = read
 
 
@@ -526,13 +530,29 @@ def answer_from_cache() -> Response | None:
         return None
     if session.get("_fresh") is not False and session.get("_id") != _login_identifier():
         return None  # Flask-Login's session protection would mark this session as not fresh: let it
-    reader = read(session_id)
-    if reader is None:
-        return None
-    depends, expires, vary = declared
-    page = store.get(_key(depends, expires, vary, user_id=reader.user_id, login_id=reader.login_id,
-                          locale=choose_locale(reader.locale)))
+    with _early_connection() as connection:
+        reader = read(session_id, connection)
+        if reader is None:
+            return None
+        depends, expires, vary = declared
+        key = _key(depends, expires, vary, user_id=reader.user_id, login_id=reader.login_id,
+                   locale=choose_locale(reader.locale), connection=connection)
+    page = store.get(key)
     return _hit(page) if page is not None else None
+
+
+@contextlib.contextmanager
+def _early_connection() -> Iterator[Connection]:
+    """The connection an early hit reads its login and counters on. On PostgreSQL a connection of its own in
+    autocommit: two reads need no transaction (each sees a committed state, and counters read a moment later
+    only make the key newer), and a hit is spared the BEGIN and ROLLBACK round trips to the server. On SQLite
+    the request's session, as before: its reads are in-process, and its connections begin their own way
+    (BEGIN DEFERRED, core/database)."""
+    if db.engine.dialect.name != "postgresql":
+        yield db.session.connection()
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
 
 
 def _login_identifier() -> str | None:
