@@ -102,8 +102,10 @@ def _reader_locale() -> Locale:
 
 
 @functools.cache
-def _script_converter(config: str) -> Any:
-    import opencc  # core.search holds one too; a converter loads its dictionaries once per process
+def script_converter(config: str) -> Any:
+    """The OpenCC converter of `config` ("t2s", "s2tw"), one per process: each loads its dictionaries once.
+    Search folds with it too (core/search)."""
+    import opencc  # loaded on first use: most requests convert nothing
 
     return opencc.OpenCC(config)
 
@@ -116,9 +118,9 @@ def in_reader_script(text: str | None) -> str:
         return text or ""
     locale = str(_reader_locale())
     if locale == "zh_Hans":
-        return _script_converter("t2s").convert(text)
+        return script_converter("t2s").convert(text)
     if locale == "zh_Hant":
-        return _script_converter("s2tw").convert(text)
+        return script_converter("s2tw").convert(text)
     return text
 
 

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import opencc
 from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
@@ -50,6 +49,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from workspace.core.cache import NEUTRAL
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.core.fragments import FragmentStore
+from workspace.core.i18n import script_converter
 from workspace.extensions import db
 
 MAX_TITLE = 500
@@ -83,7 +83,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL text takes no NUL;
 _ASCII_CONTROLS = {code: " " for code in [*range(32), 127]}
 _SPACES = re.compile(r"\s+")
 
-_t2s = opencc.OpenCC("t2s")
+_t2s = script_converter("t2s")  # the one converter of core/i18n
 _FTS = table(FTS_TABLE, column("rowid", Integer), column("title", Text), column("body", Text))
 
 
