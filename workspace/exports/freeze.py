@@ -92,6 +92,14 @@ def keep(submission: Submission, frozen: list[Frozen]) -> list[SubmissionFile]:
 
 
 @job()
+def _finish(export_job: ExportJob, kept_pack: SubmissionFile | None) -> None:
+    """Mark the job done, pointing at the round's kept evidence pack (the file its page offers)."""
+    export_job.status, export_job.step, export_job.finished_at = JobStatus.DONE.value, "saving", utcnow()
+    export_job.done = export_job.total = len(STEPS)
+    export_job.blob = kept_pack.blob if kept_pack is not None else None
+    export_job.filename = kept_pack.filename if kept_pack is not None else ""
+
+
 def freeze_job(job_id: int) -> None:
     """Build and keep the files of the submission a job names; the job row shows its progress, then the result."""
     export_job = db.session.get(ExportJob, job_id)
@@ -107,10 +115,7 @@ def freeze_job(job_id: int) -> None:
     kept_pack = db.session.scalar(select(SubmissionFile).where(
         SubmissionFile.submission_id == submission.id, SubmissionFile.kind == "evidence_pack"))
     if kept_pack is not None:  # kept meanwhile (two presses of "prepare again"): one set of files, not two
-        export_job = db.session.get(ExportJob, job_id)
-        export_job.status, export_job.step, export_job.finished_at = JobStatus.DONE.value, "saving", utcnow()
-        export_job.done = export_job.total = len(STEPS)
-        export_job.blob, export_job.filename = kept_pack.blob, kept_pack.filename
+        _finish(db.session.get(ExportJob, job_id), kept_pack)
         db.session.commit()
         return
     try:
@@ -121,12 +126,7 @@ def freeze_job(job_id: int) -> None:
         export_job = db.session.get(ExportJob, job_id)
         submission = db.session.get(Submission, export_job.submission_id)
         kept = keep(submission, frozen)
-        export_job.status = JobStatus.DONE.value
-        export_job.done = export_job.total = len(STEPS)
-        export_job.step = "saving"
-        export_job.blob = next((row.blob for row in kept if row.kind == "evidence_pack"), None)
-        export_job.filename = next((row.filename for row in kept if row.kind == "evidence_pack"), "")
-        export_job.finished_at = utcnow()
+        _finish(export_job, next((row for row in kept if row.kind == "evidence_pack"), None))
         audit.exported(export_job.requested_by, "submission", submission, submission.enrollment.community,
                        language=export_job.language, action="export.frozen", number=submission.number,
                        files=len(kept))
