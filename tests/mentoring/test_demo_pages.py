@@ -71,3 +71,17 @@ def test_others_see_no_content_of_the_pair(client, demo, key):
     assert PRIVATE not in text
     for marker in (LOG_NOTES, OBSERVATION_NOTE, HANDBOOK_TEXT):
         assert (marker in text) == (key == "admin"), (key, marker)
+
+
+def test_each_communitys_milestones_are_titled_in_its_conveners_language(demo):
+    """The urban–rural community is run in Simplified Chinese: its pairings' default milestones are too."""
+    from workspace.mentoring.models import Milestone
+
+    people, _pages = demo
+    titles = {}
+    for pairing in db.session.scalars(select(Pairing)):
+        titles.setdefault(pairing.community.slug, set()).update(
+            db.session.scalars(select(Milestone.title).where(Milestone.pairing_id == pairing.id)))
+    assert people["zhou"].locale == "zh_Hans" and people["chen"].locale != "zh_Hans"
+    assert "第一次观察新教师教学" in titles["urban-rural"]
+    assert "第一次觀察新進教師教學" in titles["math-grade5"]

@@ -15,6 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
+
 from workspace.core.database import utcnow
 from workspace.mentoring.models import Owner, Pairing
 from workspace.mentoring.services import (
@@ -48,8 +51,11 @@ def load_demo(loaded: dict[str, Any], people: dict[str, Any]) -> list[Any]:
                 key not in people for key in mentees):
             continue
         starts_on = today - dt.timedelta(weeks=weeks)
-        for pairing in pairings.create_pairings(community, people[mentor].id, [people[key].id for key in mentees],
-                                                starts_on, None, people[convener]):
+        # The default milestones are titled in the language of whoever pairs (a request's); here the convener's
+        with force_locale(people[convener].locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            made_now = pairings.create_pairings(community, people[mentor].id, [people[key].id for key in mentees],
+                                                starts_on, None, people[convener])
+        for pairing in made_now:
             for milestone in milestones.milestones_of(pairing.id):
                 if milestone.due_on < today - dt.timedelta(days=7):
                     milestone.done_at = utcnow()
