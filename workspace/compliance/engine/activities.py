@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,7 +64,14 @@ def mode_matches(activity: ActivityFact, modes: list[str] | None, hybrid_counts_
 def word_key(value: object) -> object:
     """How a typed word (a tag, a subject) is compared: in either Chinese script and any case, so that a
     community typing 同步课堂 and 数学 meets a rule written 同步課堂 and 數學 (the presets are written once)."""
-    return fold(value) if isinstance(value, str) else value
+    return _folded_word(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_word(word: str) -> str:
+    # A judgement compares the same few tags and subjects thousands of times (a rule's words against every
+    # activity's): each is folded once per process, not once per comparison.
+    return fold(word)
 
 
 def shares_a_word(wanted: Iterable[object], typed: Iterable[object]) -> bool:
