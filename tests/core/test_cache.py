@@ -231,8 +231,8 @@ def test_a_hit_is_answered_before_the_user_is_loaded(app, client, ctx, count_que
 
 
 def test_a_hit_reads_outside_a_transaction_on_postgresql(app, client, ctx):
-    """On PostgreSQL a hit's two reads run in autocommit (no BEGIN and ROLLBACK round trips), and the request's
-    session never takes a connection; on SQLite they run in the session, as every read there does."""
+    """On PostgreSQL a hit's two reads run in autocommit (no BEGIN and ROLLBACK round trips) and nothing else is
+    read; on SQLite they run in the session, as every read there does."""
     from sqlalchemy import event
 
     _convener, path = _on_a_kept_page(client)

@@ -192,3 +192,16 @@ def test_the_nightly_upkeep_forgets_jobs_finished_over_a_month_ago(ctx):
     assert jobs.forget_old_jobs(now) == 1
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count()).select_from(ExportJob)) == 2
+
+
+def test_what_the_exports_enqueue_are_background_jobs_and_nothing_else_is():
+    """`enqueue` calls the freezer and the builder: each must be a queued job (else the request would build a
+    year's files itself), and their helpers must not be (a helper made a job is queued with a copy of its record
+    instead of changing it)."""
+    from huey.api import TaskWrapper
+
+    from workspace.exports import freeze
+
+    assert isinstance(freeze.freeze_job, TaskWrapper) and isinstance(jobs.run_export, TaskWrapper)
+    queued = {name for name, value in vars(freeze).items() if isinstance(value, TaskWrapper)}
+    assert queued == {"freeze_job"}

@@ -104,8 +104,8 @@ def _reader_locale() -> Locale:
 @functools.cache
 def script_converter(config: str) -> Any:
     """The OpenCC converter of `config` ("t2s", "s2tw"), one per process: each loads its dictionaries once.
-    Search folds with it too (core/search)."""
-    import opencc  # loaded on first use: most requests convert nothing
+    Search folds with it too (core/search builds the t2s one when it is imported)."""
+    import opencc
 
     return opencc.OpenCC(config)
 

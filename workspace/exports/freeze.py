@@ -91,7 +91,6 @@ def keep(submission: Submission, frozen: list[Frozen]) -> list[SubmissionFile]:
     return kept
 
 
-@job()
 def _finish(export_job: ExportJob, kept_pack: SubmissionFile | None) -> None:
     """Mark the job done, pointing at the round's kept evidence pack (the file its page offers)."""
     export_job.status, export_job.step, export_job.finished_at = JobStatus.DONE.value, "saving", utcnow()
@@ -100,6 +99,7 @@ def _finish(export_job: ExportJob, kept_pack: SubmissionFile | None) -> None:
     export_job.filename = kept_pack.filename if kept_pack is not None else ""
 
 
+@job()
 def freeze_job(job_id: int) -> None:
     """Build and keep the files of the submission a job names; the job row shows its progress, then the result."""
     export_job = db.session.get(ExportJob, job_id)
