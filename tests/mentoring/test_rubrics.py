@@ -63,17 +63,28 @@ def test_malformed_rows_and_levels_are_refused_beside_their_field(ctx, rows, lev
 def test_rows_typed_without_keys_get_their_own_and_read_back_as_typed(ctx):
     """A teacher types 教學準備 | 教學目標明確: the form gives the row a key itself; a key a person chose stays."""
     pair = make_pair()
-    typed = "教學準備 | 教學目標明確\nrow-2 | 自訂的鍵 | 保留\n班級經營\nquestions｜提問｜"  # ｜: a Chinese keyboard
+    typed = "教學準備 | 教學目標明確\nmine | 自訂的鍵 | 保留\n班級經營\nquestions｜提問｜"  # ｜: a Chinese keyboard
     form = rubrics.create_form(pair.community, rubrics.FormFields("語文觀課表", rubrics.parse_rows(typed),
                                                                   rubrics.parse_levels("1 | 一\n2｜二")),
                                actor=pair.convener)
     assert [(row["key"], row["label"], row["hint"]) for row in form.rows] == [
-        ("row-1", "教學準備", "教學目標明確"), ("row-2", "自訂的鍵", "保留"), ("row-3", "班級經營", ""),
+        ("row-1", "教學準備", "教學目標明確"), ("mine", "自訂的鍵", "保留"), ("row-2", "班級經營", ""),
         ("questions", "提問", "")]
     assert rubrics.rows_text(form.rows).splitlines() == [
-        "教學準備 | 教學目標明確", "自訂的鍵 | 保留", "班級經營", "questions | 提問 |"]
+        "教學準備 | 教學目標明確", "mine | 自訂的鍵 | 保留", "班級經營", "questions | 提問 |"]
     assert rubrics.rows_text(form.rows, keys=False).splitlines()[-1] == "提問"
     assert [(level["value"], level["label"]) for level in form.levels] == [(1, "一"), (2, "二")]
+
+
+def test_a_person_may_not_choose_a_key_the_form_gives_itself(ctx):
+    """row-2 typed as a key would read back as an automatic one on edit, and the next version could renumber it."""
+    pair = make_pair()
+    fields = rubrics.FormFields("x", rubrics.parse_rows("教學準備\nROW-2 | 自訂 | 保留"),
+                                rubrics.parse_levels("1 | 一\n2 | 二"))
+    with pytest.raises(ValidationError) as error:
+        rubrics.create_form(pair.community, fields, actor=pair.convener)
+    assert [name for name, _message in error.value.errors] == ["rows"]
+    assert "row-2" in error.value.errors[0][1]
 
 
 def test_an_unused_version_is_edited_in_place_a_used_one_gets_a_new_version(ctx):

@@ -119,8 +119,8 @@ def parse_levels(text: str) -> list[dict[str, Any]]:
 
 def rows_text(rows: Sequence[Mapping[str, str]], *, keys: bool = True) -> str:
     """A form's rows as the convener types them (parse_rows reads it back): a key given by a person stays in
-    front, one the form gave itself (row-1, …) is left out, and so are all of them with `keys=False` (a new
-    form started from another's rows)."""
+    front, one the form gave itself (row-1, …; check_form refuses such keys from a person) is left out, and so
+    are all of them with `keys=False` (a new form started from another's rows)."""
     lines = []
     for row in rows:
         label, hint = row["label"], row.get("hint", "")
@@ -148,17 +148,18 @@ def check_form(fields: FormFields) -> tuple[str, list[dict[str, str]], list[dict
             if key is not None and not KEY.match(key):
                 raise ValidationError(str(_l("A row of three parts starts with its key: letters, digits, - or _ "
                                              "(e.g. teaching | Teaching | hint).")), field="rows")
+            if key is not None and AUTO_KEY.match(key):
+                # row-1, row-2, … are the names the form gives rows without one; a person's own would read back
+                # as one of those on edit and could be renumbered by the next version.
+                raise ValidationError(str(_l("Keys such as %(key)s are kept for rows without a key of their own: "
+                                             "choose another key or leave it out.", key=key)), field="rows")
             label = checked_line(row.get("label"), "rows", 200, required=True)
             rows.append({"key": key, "label": label, "hint": checked_line(row.get("hint"), "rows", 500)})
-        taken = {row["key"] for row in rows}
         number = 0
-        for row in rows:  # rows without a key of their own: row-1, row-2, … (skipping any a person chose)
+        for row in rows:  # rows without a key of their own: row-1, row-2, … (no person's key looks like these)
             if row["key"] is None:
                 number += 1
-                while f"row-{number}" in taken:
-                    number += 1
                 row["key"] = f"row-{number}"
-                taken.add(row["key"])
         if not rows:
             raise ValidationError(str(_l("Give at least one row.")), field="rows")
         if len(rows) > MAX_ROWS or len({row["key"] for row in rows}) != len(rows):
