@@ -7,7 +7,9 @@ then `make translations`.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -123,6 +125,24 @@ def test_catalogs_are_in_step_with_the_code(tmp_path):
         known = {_singular(message) for message in _messages(_read(locale))}
         missing = sorted(extracted - known)
         assert not missing, f"not in the {locale} catalogue ({HINT}): {missing}"
+
+
+# A gettext call inside an f-string's braces: the extraction does not see it, so its words stay English.
+GETTEXT_IN_FSTRING = re.compile(r"\{[^{}]*(?<![\w.])(?:_|_l|gettext|ngettext|lazy_gettext|N_)\(\s*[\"']")
+
+
+def test_no_message_is_hidden_from_the_extraction_in_an_f_string():
+    """`f"{n}. {_('Budget plan')}"` is translated at run time only if its words are in the catalogue, and the
+    extraction does not read inside f-strings (Python 3.11 keeps an f-string one token): such a heading printed
+    in English in a Chinese document. Format the translated words into a string instead."""
+    hidden = []
+    for path in sorted((ROOT / "workspace").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            prefix = re.match(r"[A-Za-z]*", token.string).group(0).lower() if token.type == tokenize.STRING else ""
+            if "f" in prefix and GETTEXT_IN_FSTRING.search(token.string):
+                hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert not hidden, f"gettext inside an f-string (not extracted): {hidden}"
 
 
 # --- the language of a page ----------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The application form and the implementation plan, opened with python-docx: the convener, the members, the
-community's type and goals, the planned activities (held and still to come) and the budget plan."""
+community's type and goals, what the program asks, the planned activities (held and still to come) and the budget
+plan; an urban–rural community's schools, exchanged teachers and mentor pairings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import docx
@@ -10,13 +12,18 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tests.compliance.helpers import enrolled
+from tests.communities.urban_rural import make_partnership
+from tests.compliance.helpers import enrolled, program_copy
 from tests.exports.sheets_data import community_year
+from tests.factories import add_member, make_user
+from workspace.communities import services as communities
 from workspace.communities.models import Membership
+from workspace.compliance import services as compliance_services
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.exports import forms_docx
 from workspace.extensions import db
+from workspace.mentoring.models import Pairing
 
 
 def text_of(data: bytes) -> str:
@@ -104,3 +111,76 @@ def test_a_community_without_activities_says_so(ctx):
     made = enrolled("quiet")
     text = text_of(forms_docx.implementation_plan(made.enrollment, "en").data)
     assert "No activity is planned in the program's period yet." in text
+
+
+def test_every_form_lists_what_the_program_asks_with_the_clause_it_comes_from(year):
+    tables = tables_of(forms_docx.implementation_plan(year.enrollment, "en").data)
+    asks = next(table for table in tables if table[0] == ["Requirement", "Source"])
+    rules = year.enrollment.program.definition["rules"]
+    assert [row[0] for row in asks[1:]] == [rule["message"] for rule in rules]
+    assert asks[1][1] == rules[0]["citation"]
+    hans = tables_of(forms_docx.application(year.enrollment, "zh_Hans").data)
+    asks = next(table for table in hans if table[0] == ["要求", "依据"])
+    assert asks[1] == [rules[0]["messages"]["zh_Hans"],  # the citation in the reader's script
+                       "24班(含)以下学校每一社群以4人为原则，25班(含)以上学校每一社群以6人为原则"]
+
+
+def urban_rural_enrolment():
+    """An urban–rural community (a core school, two member schools) enrolled in URC over the past school year,
+    with one exchanged teacher, a mentor and a new teacher paired, and no money approved."""
+    team = make_partnership(2)
+    mentor, mentee = make_user(display_name="王師傅", title="intermediate"), make_user(display_name="林新進")
+    add_member(team.community, mentor, role="mentor")
+    add_member(team.community, mentee)
+    communities.add_exchanged_teacher(team.community, communities.ExchangedTeacherFields(
+        name="何老師", school_id=team.members[0].id, subject="數學"), actor=team.convener)
+    db.session.add(Pairing(community_id=team.community.id, mentor_id=mentor.id, mentee_id=mentee.id,
+                           starts_on=dt.date(2025, 9, 1), ends_on=dt.date(2027, 8, 31),
+                           created_by_id=team.convener.id))
+    program = program_copy("urc", dt.date(2025, 9, 1), dt.date(2026, 8, 31))
+    enrollment = compliance_services.enrol(team.community, program, 0, team.convener)
+    db.session.commit()
+    return team, mentor, mentee, enrollment
+
+
+@pytest.mark.parametrize("build", [forms_docx.application, forms_docx.implementation_plan])
+def test_an_urban_rural_form_names_its_schools_roles_exchanged_teachers_and_pairings(ctx, build):
+    team, _mentor, _mentee, enrollment = urban_rural_enrolment()
+    built = build(enrollment, "zh_Hant")
+    tables = tables_of(built.data)
+    schools = next(table for table in tables if table[0] == ["學校", "角色", "班級數"])
+    assert [row[:2] for row in schools[1:]] == [[team.core.name, "核心學校"],
+                                                 *sorted([school.name, "成員學校"] for school in team.members)]
+    assert next(table for table in tables if table[0] == ["姓名", "學校", "學科"])[1:] == [
+        ["何老師", team.members[0].name, "數學"]]
+    pairings = next(table for table in tables if table[0][:2] == ["導師", "新進教師"])
+    assert pairings[1] == ["王師傅", "林新進", "2025年9月1日", "2027年8月31日"]
+    text = text_of(built.data)
+    assert f"{team.core.name}（核心學校）" in text  # on the cover
+    assert "協議期程：2026年8月1日至2028年7月31日" in text
+    assert "全年至少20節同步課堂，每節都有照片與課堂記錄。" in text
+    headings = [paragraph.text for paragraph in docx.Document(io.BytesIO(built.data)).paragraphs
+                if paragraph.style.name == "Heading 1"]
+    assert not any("經費" in heading for heading in headings)  # URC funds no categories and nothing was approved
+    assert [heading.split(". ")[1] for heading in headings] == [
+        "共同願景與目標", "學校與角色", "成員", "交流教師", "師徒結對", "計畫規定", "活動規劃"]
+    assert [heading.split(". ")[0] for heading in headings] == [str(n) for n in range(1, len(headings) + 1)]
+
+
+def test_a_form_names_a_mentor_who_has_left_since(ctx):
+    team, mentor, _mentee, enrollment = urban_rural_enrolment()
+    membership = db.session.scalar(select(Membership).filter_by(community_id=team.community.id, user_id=mentor.id))
+    membership.left_at = utcnow()
+    db.session.commit()
+    pairings = next(table for table in tables_of(forms_docx.application(enrollment, "en").data)
+                    if table[0][:2] == ["Mentor", "New teacher"])
+    assert pairings[1][:2] == ["王師傅", "林新進"]
+
+
+def test_a_community_of_one_school_has_no_schools_or_exchanged_teachers_section(year):
+    headings = [paragraph.text for paragraph in docx.Document(io.BytesIO(
+        forms_docx.implementation_plan(year.enrollment, "en").data)).paragraphs
+        if paragraph.style.name.startswith("Heading")]
+    assert not any("Schools and their roles" in heading or "Exchanged teachers" in heading
+                   or "Mentor pairings" in heading for heading in headings)
+    assert any("Budget plan" in heading for heading in headings)

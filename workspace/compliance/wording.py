@@ -81,8 +81,12 @@ def rule_message(program: dict[str, Any], result: RuleResult) -> str:
     """The rule's plain-language message in the reader's language: its `messages` entry for the reader's
     language when the program gives one, else its `message`."""
     rule = next((rule for rule in program.get("rules", ()) if rule.get("id") == result.rule_id), {})
-    messages = rule.get("messages") or {}
-    return messages.get(current_locale()) or result.message
+    return rule_text(rule) or result.message
+
+
+def rule_text(rule: dict[str, Any]) -> str:
+    """A rule of a program's definition in the reader's language (its `messages` entry, else its `message`)."""
+    return (rule.get("messages") or {}).get(current_locale()) or rule.get("message", "")
 
 
 def counted_ids(result: RuleResult, kind: str) -> list[int]:

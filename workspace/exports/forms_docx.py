@@ -3,6 +3,12 @@ data through the one DOCX builder (core/docx.py): its convener(s), type, schools
 members, the activities planned in the program's period (held ones and those still to come), and the budget plan
 (the program's categories with their caps, and the approved amount).
 
+What the community and its program have decides what else is written, so that a form says what its funder asks
+and nothing empty: an urban–rural community (教共體) adds its schools with their roles and the agreement's term,
+and its exchanged teachers (交流教師); a community with mentor pairings in the period lists them (師徒結對); every
+form lists what the program asks (its rules in the reader's language, each with the clause it comes from); the
+budget plan is written only for a program with budget categories or an approved amount.
+
 The two documents hold the same facts in the order each form asks: the application presents the community and
 asks for the money; the plan says how the year will run (its goals, who does what, the schedule, the budget).
 The members of the application are the community's now; those of the plan are everyone who was a member during
@@ -13,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import force_locale
@@ -23,7 +29,7 @@ from sqlalchemy import select
 from workspace.activities import records as activity_records
 from workspace.auth.labels import title_label
 from workspace.communities import records as community_records
-from workspace.communities.labels import community_type_label, role_label
+from workspace.communities.labels import community_type_label, role_label, school_role_label
 from workspace.communities.models import Role, School
 from workspace.compliance import wording as compliance_wording
 from workspace.compliance.gather import program_period
@@ -31,10 +37,12 @@ from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder
-from workspace.core.records import local_day
+from workspace.core.i18n import in_reader_script, local_date
+from workspace.core.records import Period, local_day
 from workspace.exports.files import DOCX, ExportFile, export_filename
 from workspace.exports.ledger import method_label, mode_label, time_span
 from workspace.extensions import db
+from workspace.mentoring import records as mentoring_records
 
 CONVENERS = (Role.CONVENER.value, Role.CO_CONVENER.value)
 KINDS = ("application", "implementation_plan")
@@ -47,10 +55,17 @@ class FormData:
     enrollment: Enrollment
     members: tuple[community_records.MemberDuring, ...]
     school_names: dict[int, str]
-    community_schools: tuple[str, ...]
+    schools: tuple[community_records.CommunitySchool, ...]  # the core school first (urban–rural)
     activities: tuple[activity_records.ActivityRecord, ...]
     ledger: Any  # engine.Ledger: the categories with their caps
     today: dt.date
+    exchanged: tuple[community_records.ExchangedTeacherRow, ...] = ()
+    pairings: tuple[mentoring_records.MenteeRow, ...] = ()
+    people: dict[int, str] = field(default_factory=dict)  # the names of the pairings' mentors and new teachers
+
+    @property
+    def community_schools(self) -> tuple[str, ...]:
+        return tuple(school.name for school in self.schools)
 
     @property
     def conveners(self) -> list[community_records.MemberDuring]:
@@ -70,10 +85,17 @@ def read(enrollment: Enrollment, kind: str, *, now: dt.datetime | None = None) -
     school_ids = {member.school_id for member in members if member.school_id is not None}
     names = dict(db.session.execute(select(School.id, School.name).where(School.id.in_(school_ids)))) \
         if school_ids else {}
-    return FormData(enrollment, tuple(members), names,
-                    tuple(school.name for school in community_records.schools_of(ids)),
+    pairings = tuple(mentoring_records.mentees(ids, period))
+    people = {member.user_id: member.display_name for member in members}
+    if any(pairing.mentor_id not in people or pairing.user_id not in people for pairing in pairings):
+        # a mentor or new teacher who is not among the members above (one who has left since, or joined after
+        # the period) was a member during the pairings' terms
+        terms = Period(min(pairing.starts_on for pairing in pairings), max(pairing.ends_on for pairing in pairings))
+        people |= {member.user_id: member.display_name for member in community_records.members_during(ids, terms)}
+    return FormData(enrollment, tuple(members), names, tuple(community_records.schools_of(ids)),
                     tuple(activity_records.activities(ids, period, now=now)), budget.ledger(enrollment),
-                    local_day(now))
+                    local_day(now), exchanged=tuple(community_records.exchanged_teachers(ids)),
+                    pairings=pairings, people=people)
 
 
 def application(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
@@ -98,7 +120,7 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
                               footer=f"{community.name} · {program.name}")
         builder.cover(title, subtitle=community.name, fields=_cover_fields(data))
-        for number, section in enumerate((_goals, _members, _activities, _budget), start=1):
+        for number, section in enumerate(_sections(data), start=1):
             section(builder, data, number)
         _signatures(builder, data)
         filename = export_filename(title, community.name, day=data.today, extension="docx")
@@ -114,33 +136,110 @@ def _cover_fields(data: FormData) -> list[tuple[str, str]]:
     return [
         (_("Community"), enrollment.community.name),
         (_("Community type"), community_type_label(enrollment.community.kind)),
-        (_("Schools"), "、".join(data.community_schools)),
+        (_("Schools"), _school_list(data)),
         (_("Convener"), "、".join(member.display_name for member in conveners)),
         (_("Co-conveners"), "、".join(member.display_name for member in co_conveners)),
         (_("Members"), str(len(data.members))),
         (_("Program"), program.name),
-        (_("Period"), f"{program.first_day.isoformat()} – {program.last_day.isoformat()}"),
+        (_("Period"), f"{local_date(program.first_day)} – {local_date(program.last_day)}"),
         (_("Approved amount"), compliance_wording.money(enrollment.approved_amount, currency)),
     ]
 
 
+def _urban_rural(data: FormData) -> bool:
+    return data.enrollment.community.is_urban_rural
+
+
+def _sections(data: FormData) -> list[Any]:
+    """The form's sections, in order, for what this community and program have."""
+    sections: list[Any] = [_goals]
+    if _urban_rural(data):
+        sections.append(_schools)
+    sections.append(_members)
+    if _urban_rural(data) or data.exchanged:
+        sections.append(_exchanged_teachers)
+    if data.pairings:
+        sections.append(_pairings)
+    if data.enrollment.program.definition.get("rules"):
+        sections.append(_requirements)
+    sections.append(_activities)
+    if budget.categories(data.enrollment) or data.ledger.approved:
+        sections.append(_budget)
+    return sections
+
+
+def _school_list(data: FormData) -> str:
+    """The schools, each with its role in an urban–rural community: 光華國小（核心學校）、山腰國小（成員學校）."""
+    if not _urban_rural(data):
+        return "、".join(data.community_schools)
+    return "、".join(_("%(school)s (%(role)s)", school=school.name, role=school_role_label(school.role))
+                    for school in data.schools)
+
+
+def _heading(builder: DocxBuilder, number: int, title: str) -> None:
+    """A numbered section heading: 1. 共同願景與目標."""
+    builder.heading(f"{number}. {title}")
+
+
 def _goals(builder: DocxBuilder, data: FormData, number: int) -> None:
     community = data.enrollment.community
-    builder.heading(f"{number}. {_('Shared vision and goals')}")
+    _heading(builder, number, _("Shared vision and goals"))
     builder.markdown(community.vision or "", empty="—")
     builder.heading(_("Description"), level=2)
     builder.markdown(community.description or "", empty="—")
 
 
 def _members(builder: DocxBuilder, data: FormData, number: int) -> None:
-    builder.heading(f"{number}. {_('Members')}")
+    _heading(builder, number, _("Members"))
     rows = [[member.display_name, role_label(member.role), data.school_names.get(member.school_id or 0, ""),
              title_label(member.title), "、".join(member.subjects)] for member in data.members]
     builder.table(rows, header=[_("Full name"), _("Role"), _("School"), _("Professional title"), _("Subjects")])
 
 
+def _schools(builder: DocxBuilder, data: FormData, number: int) -> None:
+    """An urban–rural community's schools, the core school first, and the agreement's term."""
+    community = data.enrollment.community
+    _heading(builder, number, _("Schools and their roles"))
+    rows = [[school.name, school_role_label(school.role), str(school.class_count)] for school in data.schools]
+    if rows:
+        builder.table(rows, header=[_("School"), _("Role"), _("Classes")])
+    else:
+        builder.paragraph(_("No school is set for this community yet."))
+    if community.agreement_starts_on or community.agreement_ends_on:
+        builder.paragraph(_("Agreement: %(first)s to %(last)s",
+                            first=local_date(community.agreement_starts_on) or "…",
+                            last=local_date(community.agreement_ends_on) or "…"))
+    else:
+        builder.paragraph(_("Agreement term not set."))
+
+
+def _exchanged_teachers(builder: DocxBuilder, data: FormData, number: int) -> None:
+    _heading(builder, number, _("Exchanged teachers"))
+    if not data.exchanged:
+        builder.paragraph(_("No exchanged teacher is listed yet."))
+        return
+    builder.table([[teacher.name, teacher.school_name, teacher.subject] for teacher in data.exchanged],
+                  header=[_("Full name"), _("School"), _("Subject")])
+
+
+def _pairings(builder: DocxBuilder, data: FormData, number: int) -> None:
+    """The mentor pairings in the program's period: who guides whom, from when to when."""
+    _heading(builder, number, _("Mentor pairings"))
+    builder.table([[data.people.get(pairing.mentor_id, "—"), data.people.get(pairing.user_id, "—"),
+                    local_date(pairing.starts_on), local_date(pairing.ends_on)] for pairing in data.pairings],
+                  header=[_("Mentor"), _("New teacher"), _("Starts"), _("Ends")])
+
+
+def _requirements(builder: DocxBuilder, data: FormData, number: int) -> None:
+    """What the program asks, rule by rule, in the reader's language, with the clause each comes from."""
+    _heading(builder, number, _("What the program asks"))
+    rules = data.enrollment.program.definition.get("rules", [])
+    builder.table([[compliance_wording.rule_text(rule), in_reader_script(rule.get("citation", ""))]
+                   for rule in rules], header=[_("Requirement"), _("Source")])
+
+
 def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
-    builder.heading(f"{number}. {_('Planned activities')}")
+    _heading(builder, number, _("Planned activities"))
     if not data.activities:
         builder.paragraph(_("No activity is planned in the program's period yet."))
         return
@@ -156,7 +255,7 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
 
 def _budget(builder: DocxBuilder, data: FormData, number: int) -> None:
     """The program's categories (in its order) with their caps, then the approved amount."""
-    builder.heading(f"{number}. {_('Budget plan')}")
+    _heading(builder, number, _("Budget plan"))
     ledger = data.ledger
     lines = {line.key: line for line in ledger.lines}
     rows = []
@@ -164,7 +263,8 @@ def _budget(builder: DocxBuilder, data: FormData, number: int) -> None:
         line = lines.get(category["key"])
         caps = "; ".join(compliance_wording.cap_text(cap, ledger.currency) for cap in line.caps) if line else ""
         rows.append([category.get("name", category["key"]), caps])
-    builder.table(rows, header=[_("Category"), _("Caps")])
+    if rows:  # a program may fund without categories: then the approved amount alone
+        builder.table(rows, header=[_("Category"), _("Caps")])
     builder.fields([(_("Approved amount"), compliance_wording.money(ledger.approved, ledger.currency))])
 
 

@@ -123,7 +123,8 @@ def ledger_xlsx(enrollment: Enrollment, language: str, *, now: dt.datetime | Non
     """The activity ledger as an XLSX workbook in `language` (zh_Hant, zh_Hans, en)."""
     with force_locale(language):
         data = read(enrollment, now=now)
-        book = Workbook(title=f"{_('Activity ledger')} {enrollment.community.name}")
+        title = _("Activity ledger")
+        book = Workbook(title=f"{title} {enrollment.community.name}")
         _activities_sheet(book, data)
         _attendance_sheet(book, data)
         _feedback_sheet(book, data)

@@ -233,13 +233,14 @@ def _document_member(kind: str, built: ExportFile, *, taken: set[str]) -> Member
 
 def minutes_text(title: str, day: dt.date, text: activity_records.ActivityText) -> str:
     """An activity's minutes and outcomes as Markdown, with its title, day and place (in the current locale)."""
-    lines = [f"# {title}", "", f"- {_('Date')}: {day.isoformat()}"]
+    date, place, minutes, outcomes = _("Date"), _("Place"), _("Minutes"), _("Outcomes")
+    lines = [f"# {title}", "", f"- {date}: {day.isoformat()}"]
     if text.place.strip():
-        lines.append(f"- {_('Place')}: {text.place.strip()}")
+        lines.append(f"- {place}: {text.place.strip()}")
     if text.minutes.strip():
-        lines += ["", f"## {_('Minutes')}", "", text.minutes.strip()]
+        lines += ["", f"## {minutes}", "", text.minutes.strip()]
     if text.outcomes.strip():
-        lines += ["", f"## {_('Outcomes')}", "", text.outcomes.strip()]
+        lines += ["", f"## {outcomes}", "", text.outcomes.strip()]
     return "\n".join(lines) + "\n"
 
 

@@ -140,7 +140,8 @@ def build_report(content: ReportContent, *, language: str = "zh_Hant",
     """Write the results report of `content` in `language` (zh_Hant, zh_Hans, en)."""
     language = language_or_default(language)
     with force_locale(language):
-        builder = DocxBuilder(language=language, title=f"{_('Results report')} · {content.community_name}",
+        report_title = _("Results report")
+        builder = DocxBuilder(language=language, title=f"{report_title} · {content.community_name}",
                               footer=f"{content.community_name} · {content.program_name}")
         _cover(builder, content)
         _quantitative(builder, content)

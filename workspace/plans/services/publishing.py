@@ -77,7 +77,8 @@ def field_rows(doc: PlanDoc) -> list[tuple[str, str]]:
 
 def plan_markdown(doc: PlanDoc) -> str:
     """The plan as one Markdown text: its topic, a table of fields, each section under its heading."""
-    parts = [f"# {doc.topic}", "", f"| {_('Field')} | {_('Value')} |", "| --- | --- |"]
+    field_header, value_header = _("Field"), _("Value")
+    parts = [f"# {doc.topic}", "", f"| {field_header} | {value_header} |", "| --- | --- |"]
     for label, value in field_rows(doc):
         cell = (value or "—").replace("|", "\\|").replace("\n", " ")
         parts.append(f"| {label} | {cell} |")
