@@ -255,6 +255,42 @@ def test_a_hit_reads_outside_a_transaction_on_postgresql(app, client, ctx):
     assert levels == [expected, expected]  # the login and the counters, nothing else
 
 
+def test_a_varying_hit_reads_outside_a_transaction_on_postgresql(client, ctx):
+    """The activity page's `vary=` (has it started?) reads on the hit's own connection too: on PostgreSQL all
+    three reads run in autocommit, and the page cached before it started is not served once it has."""
+    from sqlalchemy import event
+
+    from tests.activities.helpers import make_club
+    from workspace.activities.models import Activity
+
+    club = make_club("varies-pg")
+    activity = club.activity()
+    client.login(club.member)
+    path = f"/c/varies-pg/activities/{activity.id}"
+    _warm(client, path)
+    db.session.commit()
+    engine = db.engine
+    levels: list[object] = []
+
+    def listener(connection, _cursor, statement, *_rest):
+        if not statement.startswith("BEGIN"):
+            levels.append(getattr(connection.connection.dbapi_connection, "autocommit", None))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    expected = True if engine.dialect.name == "postgresql" else getattr(db.session.connection().connection
+                                                                        .dbapi_connection, "autocommit", None)
+    assert levels == [expected, expected, expected]  # the login, the counters, whether it has started
+    assert 'id="feedback"' not in client.get(path).get_data(as_text=True)
+    db.session.execute(db.update(Activity).where(Activity.id == activity.id)
+                       .values(starts_at=utcnow() - dt.timedelta(minutes=5)))
+    db.session.commit()
+    assert 'id="feedback"' in client.get(path).get_data(as_text=True)  # the started variant, not the kept one
+
+
 def test_a_login_ended_elsewhere_gets_no_cached_page(client, ctx):
     """Logging out everywhere writes no counter: the early answer must check the login itself."""
     from workspace.auth.services import end_sessions

@@ -17,7 +17,7 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from workspace.activities import audit, services
 from workspace.activities.forms import (
@@ -285,9 +285,9 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _started() -> bool:
+def _started(connection: Connection) -> bool:
     """Whether the activity of this request has started: its page changes then, without any write."""
-    starts = db.session.scalar(select(Activity.starts_at).where(Activity.id == request.view_args["activity_id"]))
+    starts = connection.scalar(select(Activity.starts_at).where(Activity.id == request.view_args["activity_id"]))
     return starts is not None and utcnow() >= starts
 
 

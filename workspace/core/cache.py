@@ -459,7 +459,8 @@ store = _CurrentStore()
 # --- cached views ----------------------------------------------------------------------------------
 
 
-def _cache_key(depends: tuple[str, ...], expires: float | None, vary: Callable[[], Any] | None) -> str | None:
+def _cache_key(depends: tuple[str, ...], expires: float | None,
+               vary: Callable[[Connection], Any] | None) -> str | None:
     """The key of the page asked for, for the logged-in user (None: this answer is not cached)."""
     if not current_app.config.get("PAGE_CACHE", True) or session.get("_flashes"):
         return None
@@ -470,7 +471,7 @@ def _cache_key(depends: tuple[str, ...], expires: float | None, vary: Callable[[
                 login_id=user.login.id if user.login is not None else None, locale=current_locale_code())
 
 
-def _key(depends: tuple[str, ...], expires: float | None, vary: Callable[[], Any] | None, *,
+def _key(depends: tuple[str, ...], expires: float | None, vary: Callable[[Connection], Any] | None, *,
          user_id: int, login_id: int | None, locale: str, connection: Connection | None = None) -> str:
     slug = request.view_args.get("slug") if request.view_args else None
     parts = (
@@ -484,7 +485,7 @@ def _key(depends: tuple[str, ...], expires: float | None, vary: Callable[[], Any
         locale,
         read_counters(depends, slug=slug, user_id=user_id, connection=connection),
         int(time.time() // expires) if expires else None,
-        vary() if vary is not None else None,
+        vary(connection if connection is not None else db.session.connection()) if vary is not None else None,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -561,7 +562,7 @@ def _login_identifier() -> str | None:
 
 
 def cache_page(*, depends: Iterable[str], expires: float | None = None,
-               vary: Callable[[], Any] | None = None) -> Callable[[F], F]:
+               vary: Callable[[Connection], Any] | None = None) -> Callable[[F], F]:
     """Serve the view's page from the cache while nothing it could show has changed.
 
     `depends` names what the page shows besides the site and the viewer's own state: COMMUNITY (the
@@ -571,7 +572,8 @@ def cache_page(*, depends: Iterable[str], expires: float | None = None,
     `expires` since the epoch, so 3600 turns at every whole hour, local midnight included in a zone of whole
     hours); `vary=` adds to the key what a page
     shows that no write changes, such as whether an activity has started yet (its page then offers
-    feedback instead of leave). It reads nothing of the viewer: a hit is answered before the user is loaded.
+    feedback instead of leave). It reads nothing of the viewer, on the connection it is given (an early hit's
+    own on PostgreSQL, in autocommit): a hit is answered before the user is loaded, without a transaction.
     """
     depends = tuple(sorted(set(depends)))
     unknown = set(depends) - set(_DEPENDENCY_SQL)
