@@ -78,6 +78,25 @@ def test_cancelled_activities_count_for_nothing(club):
         kept.id]
 
 
+def test_speakers_of_the_period_in_the_order_of_their_activities(club):
+    later = club.activity("專題講座", starts=dt.datetime(2026, 5, 6, 14), speakers=[
+        services.SpeakerFields(name="張教授", affiliation="師範大學", external=True, hours="2", topic="差異化教學"),
+        services.SpeakerFields(name="林老師", hours="1", topic="課堂實例")])
+    earlier = club.activity("讀書會", starts=dt.datetime(2026, 3, 4, 14), speakers=[
+        services.SpeakerFields(name="王老師", hours="1.5")])
+    dropped = club.activity("取消", starts=dt.datetime(2026, 4, 1, 14), speakers=[services.SpeakerFields(name="不來")])
+    club.activity("明年", starts=dt.datetime(2027, 3, 1, 14), speakers=[services.SpeakerFields(name="明年的講者")])
+    services.cancel_activity(dropped, "颱風", actor=club.convener)
+    db.session.commit()
+
+    found = records.speakers([club.community.id], YEAR)
+
+    assert [(row.activity_id, row.name) for row in found] == [
+        (earlier.id, "王老師"), (later.id, "張教授"), (later.id, "林老師")]
+    assert found[1] == records.SpeakerRecord(later.id, "張教授", "師範大學", True, "差異化教學", 2.0)
+    assert found[0].hours == 1.5 and not found[0].external
+
+
 def test_an_activity_counts_in_the_period_its_start_falls_in_local_days_both_included(club):
     first_minute = club.activity("元旦", starts=dt.datetime(2026, 1, 1, 0, 0))
     last_minute = club.activity("除夕", starts=dt.datetime(2026, 12, 31, 23, 30), hours=1)  # ends next year

@@ -16,6 +16,7 @@ from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import enrolled, program_copy
 from tests.exports.sheets_data import community_year
 from tests.factories import add_member, make_user
+from workspace.activities.models import Speaker
 from workspace.communities import services as communities
 from workspace.communities.models import Membership
 from workspace.compliance import services as compliance_services
@@ -123,6 +124,26 @@ def test_every_form_lists_what_the_program_asks_with_the_clause_it_comes_from(ye
     asks = next(table for table in hans if table[0] == ["要求", "依据"])
     assert asks[1] == [rules[0]["messages"]["zh_Hans"],  # the citation in the reader's script
                        "24班(含)以下学校每一社群以4人为原则，25班(含)以上学校每一社群以6人为原则"]
+
+
+def test_the_plan_names_each_speaker_with_affiliation_topic_and_hours(year):
+    """PLC-100 pays a speaker's fee only when the plan names whom and on what."""
+    first = year.held[0]
+    db.session.add_all([
+        Speaker(activity_id=first.id, position=0, name="張教授", affiliation="師範大學", external=True, hours=2,
+                topic="分數的概念發展"),
+        Speaker(activity_id=first.id, position=1, name="林老師", external=False, hours=1, topic="課堂實例")])
+    db.session.commit()
+    tables = tables_of(forms_docx.implementation_plan(year.enrollment, "zh_Hant").data)
+    speakers = next(table for table in tables if table[0][:3] == ["日期", "活動", "講者"])
+    assert speakers[1:] == [["2025-09-10", first.title, "張教授", "師範大學", "外聘", "分數的概念發展", "2"],
+                            ["2025-09-10", first.title, "林老師", "—", "內聘", "課堂實例", "1"]]
+
+
+def test_a_plan_without_speakers_has_no_speakers_section(year):
+    headings = [paragraph.text for paragraph in docx.Document(io.BytesIO(
+        forms_docx.implementation_plan(year.enrollment, "en").data)).paragraphs]
+    assert not any(heading.endswith(". Speakers") for heading in headings)
 
 
 def urban_rural_enrolment():

@@ -21,6 +21,7 @@ from workspace.activities.models import (
     Evidence,
     Feedback,
     MonthlyPlan,
+    Speaker,
 )
 from workspace.activities.models import activity_schools as activity_schools_table
 from workspace.auth.models import User
@@ -169,6 +170,30 @@ class FeedbackComment:
     activity_id: int
     satisfaction: int
     comment: str
+
+
+@dataclass(frozen=True)
+class SpeakerRecord:
+    """Who led or spoke at an activity (講座), as a funder's plan names them: name, affiliation, internal or
+    external, topic and hours."""
+
+    activity_id: int
+    name: str
+    affiliation: str
+    external: bool
+    topic: str
+    hours: float
+
+
+def speakers(community_ids: Collection[int], period: Period) -> list[SpeakerRecord]:
+    """The speakers of the activities starting in the period (cancelled ones left out), by the activity's start,
+    then in the activity's order (one query)."""
+    return [SpeakerRecord(row.activity_id, row.name, row.affiliation or "", bool(row.external), row.topic or "",
+                          float(row.hours or 0)) for row in db.session.execute(
+        select(Speaker.activity_id, Speaker.name, Speaker.affiliation, Speaker.external, Speaker.topic,
+               Speaker.hours)
+        .join(Activity, Activity.id == Speaker.activity_id).where(_in_period(community_ids, period))
+        .order_by(Activity.starts_at, Activity.id, Speaker.position, Speaker.id))]
 
 
 def _in_period(community_ids: Collection[int], period: Period) -> ColumnElement[bool]:

@@ -6,8 +6,9 @@ members, the activities planned in the program's period (held ones and those sti
 What the community and its program have decides what else is written, so that a form says what its funder asks
 and nothing empty: an urban–rural community (教共體) adds its schools with their roles and the agreement's term,
 and its exchanged teachers (交流教師); a community with mentor pairings in the period lists them (師徒結對); every
-form lists what the program asks (its rules in the reader's language, each with the clause it comes from); the
-budget plan is written only for a program with budget categories or an approved amount.
+form lists what the program asks (its rules in the reader's language, each with the clause it comes from) and,
+when the planned activities have speakers, whom and on what (PLC-100 pays speakers' fees only for a plan that
+names them); the budget plan is written only for a program with budget categories or an approved amount.
 
 The two documents hold the same facts in the order each form asks: the application presents the community and
 asks for the money; the plan says how the year will run (its goals, who does what, the schedule, the budget).
@@ -59,6 +60,7 @@ class FormData:
     activities: tuple[activity_records.ActivityRecord, ...]
     ledger: Any  # engine.Ledger: the categories with their caps
     today: dt.date
+    speakers: tuple[activity_records.SpeakerRecord, ...] = ()
     exchanged: tuple[community_records.ExchangedTeacherRow, ...] = ()
     pairings: tuple[mentoring_records.MenteeRow, ...] = ()
     people: dict[int, str] = field(default_factory=dict)  # the names of the pairings' mentors and new teachers
@@ -94,7 +96,8 @@ def read(enrollment: Enrollment, kind: str, *, now: dt.datetime | None = None) -
         people |= {member.user_id: member.display_name for member in community_records.members_during(ids, terms)}
     return FormData(enrollment, tuple(members), names, tuple(community_records.schools_of(ids)),
                     tuple(activity_records.activities(ids, period, now=now)), budget.ledger(enrollment),
-                    local_day(now), exchanged=tuple(community_records.exchanged_teachers(ids)),
+                    local_day(now), speakers=tuple(activity_records.speakers(ids, period)),
+                    exchanged=tuple(community_records.exchanged_teachers(ids)),
                     pairings=pairings, people=people)
 
 
@@ -163,6 +166,8 @@ def _sections(data: FormData) -> list[Any]:
     if data.enrollment.program.definition.get("rules"):
         sections.append(_requirements)
     sections.append(_activities)
+    if data.speakers:
+        sections.append(_speakers)
     if budget.categories(data.enrollment) or data.ledger.approved:
         sections.append(_budget)
     return sections
@@ -251,6 +256,20 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
     total = sum(activity.hours for activity in data.activities)
     builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
                         hours=_format_hours(total)))
+
+
+def _speakers(builder: DocxBuilder, data: FormData, number: int) -> None:
+    """Who speaks at which activity, on what: a plan that pays speakers' fees must name them and their topics."""
+    _heading(builder, number, _("Speakers"))
+    activities = {activity.id: activity for activity in data.activities}
+    rows = []
+    for speaker in data.speakers:
+        activity = activities.get(speaker.activity_id)
+        rows.append([local_day(activity.starts_at).isoformat() if activity else "", activity.title if activity else "",
+                     speaker.name, speaker.affiliation or None, _("External") if speaker.external else _("Internal"),
+                     speaker.topic, _format_hours(speaker.hours)])
+    builder.table(rows, header=[_("Date"), _("Activity"), _("Speaker"), _("Affiliation"), _("Internal or external"),
+                                _("Topic"), _("Hours")])
 
 
 def _budget(builder: DocxBuilder, data: FormData, number: int) -> None:
