@@ -380,3 +380,24 @@ def test_the_urban_rural_report_has_no_budget_categories_to_head(ctx):
     document = docx.Document(io.BytesIO(report.results_report(enrollment, "zh_Hans").data))
     first_cells = [table.rows[0].cells[0].text for table in document.tables]
     assert "核拨数" in first_cells and "经费项目" not in first_cells
+
+
+@pytest.mark.parametrize(("email", "slug"), [("chen.yijun@guanghua.demo.example", "math-grade5"),
+                                             ("zhou.jianguo@chengguan.demo.example", "urban-rural")])
+def test_every_file_the_demo_exports_page_offers_downloads(client, ctx, email, slug):
+    """Each download link of a demo community's exports page, in each language it offers, answers its file (the
+    application form once answered 500 for any community whose members have schools)."""
+    demo.load_demo_data()
+    client.login(db.session.scalar(select(User).where(User.email == email)))
+    page = client.get(f"/c/{slug}/exports/")
+    assert page.status_code == 200
+    links = {href for href in lxml.html.fromstring(page.get_data(as_text=True)).xpath("//a/@href")
+             if re.search(r"\.(docx|xlsx|csv|zip)(\?|$)", href)}
+    assert any("application.docx" in link for link in links) and any("implementation-plan" in link for link in links)
+    for link in sorted(links):
+        for lang in ("zh_Hant", "zh_Hans", "en"):
+            address = re.sub(r"lang=\w+", f"lang={lang}", link)
+            response = client.get(address)
+            assert response.status_code == 200, address
+            assert "html" not in response.mimetype, address
+            assert "attachment" in response.headers["Content-Disposition"], address

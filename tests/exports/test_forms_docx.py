@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import enrolled, program_copy
 from tests.exports.sheets_data import community_year
-from tests.factories import add_member, make_user
+from tests.factories import add_member, make_school, make_user
 from workspace.activities.models import Speaker
 from workspace.communities import services as communities
 from workspace.communities.models import Membership
@@ -71,12 +71,18 @@ def test_the_form_holds_convener_members_type_goals_activities_and_budget(year, 
     assert "at most NT$200 an item" in text  # a category's cap
 
 
-def test_the_members_table_names_each_member_with_role(year):
+def test_the_members_table_names_each_member_with_role_and_school(year):
+    """Members with a school, as every real community has (the form once failed on reading the schools' names)."""
+    school = make_school(name="光華國小")
+    for user in year.members()[:2]:
+        user.school_id = school.id
+    db.session.commit()
     tables = tables_of(forms_docx.application(year.enrollment, "en").data)
-    members = next(table for table in tables if table[0][:2] == ["Full name", "Role"])
+    members = next(table for table in tables if table[0][:3] == ["Full name", "Role", "School"])
     rows = {row[0]: row for row in members[1:]}
     assert rows["陳召集"][1] == "Convener" and rows["林老師"][1] == "Member"
     assert len(rows) == 6
+    assert sorted(row[2] for row in rows.values()).count("光華國小") == 2
 
 
 def test_the_activities_table_marks_held_and_scheduled(year):

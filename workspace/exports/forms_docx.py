@@ -85,7 +85,7 @@ def read(enrollment: Enrollment, kind: str, *, now: dt.datetime | None = None) -
     members = (community_records.current_members(ids) if kind == "application"
                else community_records.members_during(ids, period))
     school_ids = {member.school_id for member in members if member.school_id is not None}
-    names = dict(db.session.execute(select(School.id, School.name).where(School.id.in_(school_ids)))) \
+    names = dict(db.session.execute(select(School.id, School.name).where(School.id.in_(school_ids))).all()) \
         if school_ids else {}
     pairings = tuple(mentoring_records.mentees(ids, period))
     people = {member.user_id: member.display_name for member in members}
