@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.exports.pack_helpers import add_file, open_zip, pack_world
@@ -202,3 +204,67 @@ def test_a_job_without_its_submission_fails_cleanly(ctx):
     db.session.expire_all()
     found = db.session.get(ExportJob, export_job.id)
     assert found.status == "failed" and found.error
+
+
+def _write_elsewhere() -> bool:
+    """Whether another connection could take SQLite's write lock at once (as a login or a save would)."""
+    import sqlite3
+
+    other = sqlite3.connect(db.engine.url.database, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.rollback()
+        return True
+    except sqlite3.OperationalError:  # database is locked
+        return False
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("kind", ["submission", "results_report"])
+def test_others_may_write_while_a_job_builds(app, ctx, monkeypatch, kind):
+    """A job builds for seconds to minutes in the worker (no request): meanwhile another connection may write
+    (log in, save). The freezer's first reads once began by taking SQLite's write lock, as a transaction outside
+    a request does, and held it through the build: 503s for everyone for twenty seconds. The job runs here as in
+    the worker, in a thread with an app context of its own (the tests' request context would hide it)."""
+    import threading
+
+    from workspace.exports import freeze, report
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL's reads take no lock a writer waits for")
+    world = pack_world()
+    submission = review.submit(services.standings([world.enrollment])[0], "", world.convener)
+    db.session.commit()
+    queued: list[int] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda export_job: queued.append(export_job.id))
+    jobs.start(kind, world.convener, enrollment=world.enrollment, language="en",
+               submission_id=submission.id if kind == "submission" else None)
+    writes: list[bool] = []
+    if kind == "submission":
+        build = freeze.build_submission_files
+        monkeypatch.setattr(freeze, "build_submission_files",
+                            lambda *args, **kwargs: (writes.append(_write_elsewhere()), build(*args, **kwargs))[1])
+        work = freeze.freeze_job
+    else:
+        build = report.job_builder
+        monkeypatch.setitem(jobs.BUILDERS, kind,
+                            lambda *args, **kwargs: (writes.append(_write_elsewhere()), build(*args, **kwargs))[1])
+        work = jobs.run_export
+    errors: list[BaseException] = []
+
+    def in_the_worker() -> None:
+        try:
+            with app.app_context():
+                work.call_local(queued[0])
+                db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+
+    thread = threading.Thread(target=in_the_worker)
+    thread.start()
+    thread.join(120)
+    assert errors == []
+    db.session.rollback()  # a fresh read: the worker wrote after this session's last one began
+    assert db.session.get(ExportJob, queued[0]).status == "done"
+    assert writes == [True]

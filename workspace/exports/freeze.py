@@ -108,12 +108,17 @@ def freeze_job(job_id: int) -> None:
     progress = JobProgress(job_id)
     db.session.rollback()  # end the read that found the row: on SQLite its lock would hold the progress writes up
     progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step=STEPS[0], total=len(STEPS))
-    submission = db.session.get(Submission, export_job.submission_id) if export_job.submission_id else None
+    # Every read up to the kept files begins as a request's does (reading): outside a request a transaction
+    # begins by taking SQLite's write lock, which the reads below once held through the whole build (twenty
+    # seconds in which nobody else could log in or save).
+    with reads_first():
+        submission = db.session.get(Submission, export_job.submission_id) if export_job.submission_id else None
+        kept_pack = submission and db.session.scalar(select(SubmissionFile).where(
+            SubmissionFile.submission_id == submission.id, SubmissionFile.kind == "evidence_pack"))
     if submission is None:
+        db.session.rollback()
         fail(job_id, "the submission is gone")
         return
-    kept_pack = db.session.scalar(select(SubmissionFile).where(
-        SubmissionFile.submission_id == submission.id, SubmissionFile.kind == "evidence_pack"))
     if kept_pack is not None:  # kept meanwhile (two presses of "prepare again"): one set of files, not two
         _finish(db.session.get(ExportJob, job_id), kept_pack)
         db.session.commit()
@@ -121,8 +126,8 @@ def freeze_job(job_id: int) -> None:
     try:
         with reads_first(), force_locale(export_job.language):  # reading: no lock held from the progress writes
             frozen = build_submission_files(submission, export_job.language, progress)
-        # Progress is written on its own connection: from here on only this session writes (SQLite's one lock).
-        db.session.rollback()  # no read transaction left open from the build
+            # Progress is written on its own connection: from here on only this session writes (SQLite's one lock).
+            db.session.rollback()  # no read transaction left open from the build
         export_job = db.session.get(ExportJob, job_id)
         submission = db.session.get(Submission, export_job.submission_id)
         kept = keep(submission, frozen)
