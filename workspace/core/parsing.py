@@ -181,11 +181,13 @@ ROC_OFFSET = 1911  # 民國1年 is 1912
 _ROC_WORDS = re.compile(r"(?:民國|民国)?\s*([0-9]{1,3})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*日?")
 _ROC_MARKS = re.compile(r"([0-9]{1,3})([/.-])([0-9]{1,2})\2([0-9]{1,2})")
 _GREGORIAN = re.compile(r"([0-9]{4})([/.-])([0-9]{1,2})\2([0-9]{1,2})")
+# 2027年3月5日, as the pages write a date in Chinese (西元/公元 in front, as some write it)
+_GREGORIAN_WORDS = re.compile(r"(?:西元|公元)?\s*([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*日?")
 
 
 def parse_roc_date(value: object) -> dt.date | None:
     """A date written in the ROC calendar (民國100年1月1日, 100/01/01, 100-1-1, 100.01.01, full-width digits too)
-    or as a Gregorian date with a four-digit year (2011-01-01); None for anything else, year 0 or a day that
+    or as a Gregorian date with a four-digit year (2011-01-01, 2011年1月1日, as the pages show dates); None for anything else, year 0 or a day that
     does not exist (100/02/30), or a year outside the accepted ones.
     """
     if not isinstance(value, str):
@@ -196,9 +198,10 @@ def parse_roc_date(value: object) -> dt.date | None:
         year, month, day = (int(part) for part in match.groups())
     elif match := _ROC_MARKS.fullmatch(text):
         year, month, day = int(match[1]), int(match[3]), int(match[4])
-    elif match := _GREGORIAN.fullmatch(text):
+    elif (match := _GREGORIAN.fullmatch(text)) or (match := _GREGORIAN_WORDS.fullmatch(text)):
+        numbers = [int(part) for part in match.groups() if part.isdigit()]
         try:
-            date = dt.date(int(match[1]), int(match[3]), int(match[4]))
+            date = dt.date(*numbers)
         except ValueError:
             return None
         return date if in_range(date) else None
