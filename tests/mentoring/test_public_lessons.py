@@ -261,6 +261,16 @@ def test_the_list_and_the_lesson_are_pages_and_fragments(client, ctx):
     assert "分數的加減" in client.get(url(pair)).text
 
 
+def test_each_new_teacher_s_status_takes_the_reader_s_colon(client, ctx):
+    pair = make_pair()
+    client.login(pair.colleague)
+    for language, colon in (("zh-TW", "："), ("en", ": ")):
+        page = client.get(url(pair), headers={"Accept-Language": language}).text
+        item = page[page.index(f'id="public-lesson-teacher-{pair.mentee.id}"'):]
+        item = item[:item.index("</li>")]
+        assert f"{pair.mentee.display_name}{colon}<span class=\"badge" in item
+
+
 def test_the_teacher_does_not_get_the_observe_button_and_sees_the_feedback(client, ctx):
     pair = make_pair()
     lesson = schedule(pair)
