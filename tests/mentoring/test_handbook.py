@@ -114,6 +114,20 @@ def test_bad_years_and_people_are_not_found(client, ctx):
     assert client.post_form(_url(pair, "/sections/nonsense")).status_code == 404
 
 
+def test_only_the_school_years_of_the_teacher_s_pairings_open_a_handbook(client, ctx):
+    """Following an address (a typo, a link preview) must not make handbooks for 2099 or 2020."""
+    pair = make_pair()
+    first, last = pair.pairing.starts_on, pair.pairing.ends_on
+    client.login(pair.mentee)
+    for year in (2020, 2099, first.year - 2 if first.month >= 8 else first.year - 3, last.year + 1):
+        assert client.get(_url(pair, year=year)).status_code == 404, year
+        with pytest.raises(NotAllowed):
+            services.open_handbook(pair.community, pair.mentee.id, year, actor=pair.mentee)
+    assert db.session.scalar(select(func.count(Handbook.id))) == 0
+    assert client.get(_url(pair)).status_code == 200
+    assert db.session.scalar(select(func.count(Handbook.id))) == 1
+
+
 def test_saving_a_section_in_place_and_a_conflict_keeps_the_text(client, ctx):
     pair = make_pair()
     _open(pair)

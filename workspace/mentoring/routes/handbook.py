@@ -41,6 +41,8 @@ def _load(slug: str, teacher_id: int, school_year: int, action: str = "read", *,
     if not services.valid_year(school_year) or not services.is_mentee(community.id, teacher_id):
         abort(404)
     handbook = services.find_handbook(community.id, teacher_id, school_year)
+    if handbook is None and not services.is_mentee(community.id, teacher_id, school_year):
+        abort(404)  # no pairing in that school year: no handbook to open (nor to make by following a link)
     if handbook is None:
         probe = Handbook(community_id=community.id, teacher_id=teacher_id, school_year=school_year, shared=False)
         probe.community, probe.teacher = community, db.get_or_404(User, teacher_id)

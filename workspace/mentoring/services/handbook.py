@@ -62,10 +62,15 @@ def valid_year(year: int) -> bool:
     return FIRST_YEAR <= year <= LAST_YEAR
 
 
-def is_mentee(community_id: int, teacher_id: int) -> bool:
-    """Whether the person is (or was) a new teacher of a pairing in the community."""
-    return db.session.scalar(select(Pairing.id).where(
-        Pairing.community_id == community_id, Pairing.mentee_id == teacher_id).limit(1)) is not None
+def is_mentee(community_id: int, teacher_id: int, school_year: int | None = None) -> bool:
+    """Whether the person is (or was) a new teacher of a pairing in the community; given a school year, of a
+    pairing whose term overlaps it (a handbook is kept for the years of the mentoring, not any year an address
+    names: opening one makes it)."""
+    query = select(Pairing.id).where(Pairing.community_id == community_id, Pairing.mentee_id == teacher_id)
+    if school_year is not None:
+        year = school_year_period(school_year)
+        query = query.where(Pairing.starts_on <= year.last, Pairing.ends_on >= year.first)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def find_handbook(community_id: int, teacher_id: int, school_year: int) -> Handbook | None:
@@ -80,7 +85,7 @@ def open_handbook(community: Any, teacher_id: int, school_year: int, *, actor: A
     found = find_handbook(community.id, teacher_id, school_year)
     if found is not None:
         return found
-    if actor.id != teacher_id or not is_mentee(community.id, teacher_id):
+    if actor.id != teacher_id or not is_mentee(community.id, teacher_id, school_year):
         raise NotAllowed(str(_l("The new teacher starts their handbook.")))
     handbook = Handbook(community_id=community.id, teacher_id=teacher_id, school_year=school_year)
     handbook.community = community
