@@ -117,3 +117,26 @@ def test_ratings_outside_the_levels_or_of_unknown_rows_are_refused(ctx):
         with pytest.raises(ValidationError) as error:
             rubrics.check_ratings(form, bad)
         assert error.value.field.startswith("rating_")
+
+
+def test_the_default_form_is_shown_in_the_reader_s_script_and_a_community_s_own_as_written(client, ctx):
+    """The shipped form is data in Traditional characters: a Simplified reader sees it in Simplified (on the forms
+    list, the observation's rubric and its row choices), as the funders' clauses are shown; a form a convener
+    wrote is their words, shown as written."""
+    pair = make_pair()
+    own = rubrics.create_form(pair.community, FIELDS, actor=pair.convener)
+    default = rubrics.default_form()
+    observation = observations.create_observation(pair.community, observations.PlanFields(
+        observed_id=pair.mentee.id, observed_on=dt.date(2026, 10, 5), form_id=default.id), actor=pair.mentor)
+    db.session.commit()
+    base = f"/c/{pair.community.slug}/mentoring"
+    client.login(pair.mentor)
+    hans = {"Accept-Language": "zh-CN"}
+    forms_page = client.get(f"{base}/observation-forms/", headers=hans).get_data(as_text=True)
+    assert "教学观察纪录表" in forms_page or "教学观察记录表" in forms_page
+    assert "教学准备" in forms_page and "教學準備" not in forms_page and "待改进" in forms_page
+    assert own.title in forms_page and "待加強" in forms_page  # the community's own, as written
+    observed = client.get(f"{base}/observations/{observation.id}", headers=hans).get_data(as_text=True)
+    assert "教学准备" in observed and "教學準備" not in observed
+    english = client.get(f"{base}/observations/{observation.id}", headers={"Accept-Language": "en"})
+    assert "教學準備" in english.get_data(as_text=True)  # the deployment's own script for other readers

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import like, of_community
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
+from workspace.core.i18n import in_reader_script
 from workspace.core.links import register_kind
 from workspace.extensions import db
 
@@ -258,6 +259,24 @@ class ObservationForm(db.Model):
     live = unset("archived_at")
 
     community = relationship("Community")
+
+    # What readers see of the form: the default one ships in the deployment's script (Traditional) and is shown in
+    # the reader's, as the funders' clauses are; a community's own forms are people's words, shown as written.
+    def _shown(self, text: str) -> str:
+        return in_reader_script(text) if self.community_id is None else text
+
+    @property
+    def shown_title(self) -> str:
+        return self._shown(self.title)
+
+    @property
+    def shown_rows(self) -> list[dict]:
+        return [{**row, "label": self._shown(row.get("label", "")), "hint": self._shown(row.get("hint") or "")}
+                for row in self.rows]
+
+    @property
+    def shown_levels(self) -> list[dict]:
+        return [{**level, "label": self._shown(level.get("label", ""))} for level in self.levels]
 
 
 class Observation(db.Model):

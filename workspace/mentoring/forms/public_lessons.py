@@ -28,7 +28,7 @@ class LessonForm(WorkspaceForm):
         """The people, plans and observation forms this person may choose from."""
         self.teacher_id.choices = [(str(teacher.user_id), teacher.display_name) for teacher in teachers]
         self.plan_id.choices = [("", "—")] + [(str(plan.id), plan.topic) for plan in plans]
-        self.form_id.choices = [("", "—")] + [(str(form.id), form.title) for form in forms]
+        self.form_id.choices = [("", "—")] + [(str(form.id), form.shown_title) for form in forms]
 
     def fields(self) -> LessonFields:
         """What was typed, for the service (an unreadable id or time is None: the service names the field)."""

@@ -171,7 +171,7 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
     form = db.session.get(ObservationForm, observation.form_id)
     note_form = forms.get("note_form") or NoteForm(formdata=None)
     note_form.client_key.data = uuid.uuid4().hex  # a plain post sent twice is stored once too
-    note_form.row_key.choices = [("", "—")] + [(row["key"], row["label"]) for row in form.rows]
+    note_form.row_key.choices = [("", "—")] + [(row["key"], row["label"]) for row in form.shown_rows]
     plan_form = forms.get("plan_form")
     if plan_form is None:
         plan_form = PlanForm(formdata=None, obj=None)
@@ -182,7 +182,7 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         plan_form.observed_id.data = str(fields.observed_id)
     _plan_choices(plan_form, community)
     if str(observation.form_id) not in {value for value, _label in plan_form.form_id.choices}:
-        plan_form.form_id.choices.append((str(form.id), f"{form.title} (v{form.version})"))
+        plan_form.form_id.choices.append((str(form.id), f"{form.shown_title} (v{form.version})"))
     feedback_form = forms.get("feedback_form") or FeedbackForm(formdata=None, data={
         "strengths": observation.strengths, "suggestions": observation.suggestions})
     reflection_form = forms.get("reflection_form") or ReflectionForm(formdata=None,
@@ -195,7 +195,7 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         "action_form": EmptyForm(formdata=None), "status_labels": services.STATUS_LABELS,
         "trail_labels": services.TRAIL_LABELS,
         "ratings": forms.get("ratings", observation.ratings or {}), "rating_errors": forms.get("rating_errors", {}),
-        "rows_by_key": {row["key"]: row["label"] for row in form.rows},
+        "rows_by_key": {row["key"]: row["label"] for row in form.shown_rows},
         "lesson_start": services.to_local(observation.lesson_starts_at) if observation.lesson_starts_at else None,
     }
     return render_page("mentoring/observation.html", status=status, **context)
@@ -264,7 +264,7 @@ def add_note(slug: str, observation_id: int):
             db.session.commit()
             if script:
                 return render_page("mentoring/_note.html", community=community, observation=observation, note=note,
-                                   rows_by_key={row["key"]: row["label"] for row in observation.form.rows},
+                                   rows_by_key={row["key"]: row["label"] for row in observation.form.shown_rows},
                                    status=201 if created else 200)
             flash(_("The note is saved.") if created else _("This note was already saved."), "success")
             return _back(community, observation, "#notes")
