@@ -187,8 +187,8 @@ _GREGORIAN_WORDS = re.compile(r"(?:西元|公元)?\s*([0-9]{4})\s*年\s*([0-9]{1
 
 def parse_roc_date(value: object) -> dt.date | None:
     """A date written in the ROC calendar (民國100年1月1日, 100/01/01, 100-1-1, 100.01.01, full-width digits too)
-    or as a Gregorian date with a four-digit year (2011-01-01, 2011年1月1日, as the pages show dates); None for anything else, year 0 or a day that
-    does not exist (100/02/30), or a year outside the accepted ones.
+    or as a Gregorian date with a four-digit year (2011-01-01, 2011年1月1日, as the pages show dates); None for
+    anything else, year 0 or a day that does not exist (100/02/30), or a year outside the accepted ones.
     """
     if not isinstance(value, str):
         return None
