@@ -206,6 +206,26 @@
     keptOpen = [];
   });
 
+  // A boosted form the server refused (422) comes back as the whole page with its errors: keep the reader where
+  // they were (not the top of the page, htmx's choice for a boosted answer) and bring the first error into view,
+  // its field focused, so a phone shows what to fix.
+  var refusedForm = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;
+    if (event.detail.xhr && event.detail.xhr.status === 422 && config && config.boosted) {
+      event.detail.swapOverride = "innerHTML show:none";
+      refusedForm = true;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refusedForm) return;
+    refusedForm = false;
+    var first = document.querySelector("main [aria-invalid='true'], main .form-errors, main .field-error");
+    if (!first) return;
+    first.scrollIntoView({ block: "center" });
+    if (first.matches("input, select, textarea")) first.focus({ preventScroll: true });
+  });
+
   document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 })();

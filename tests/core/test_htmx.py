@@ -29,3 +29,18 @@ def test_htmx_error_gets_a_small_fragment(client, ctx):
     assert response.status_code == 404
     body = response.get_data(as_text=True)
     assert "<html" not in body and 'class="error-page"' in body
+
+
+def test_a_refused_boosted_form_keeps_the_page_s_address(client, ctx):
+    """A boosted form answered 422 is shown again with its errors; htmx must not push the POST's address, which a
+    reload would answer 405."""
+    from tests.factories import make_community
+
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    path = f"/c/{community.slug}/discussions/new"
+    boosted = client.post_form(path, {"title": "", "body": ""}, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.status_code == 422 and boosted.headers["HX-Push-Url"] == "false"
+    plain = client.post_form(path, {"title": "", "body": ""})
+    assert plain.status_code == 422 and "HX-Push-Url" not in plain.headers

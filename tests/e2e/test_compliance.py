@@ -336,6 +336,9 @@ def test_a_reviewer_returns_the_submission_and_the_convener_answers(new_context,
     convener.get_by_role("button", name="Submit again").click()
     expect(answer).to_have_attribute("aria-invalid", "true")
     expect(convener.locator(f"#submit-note-{eid}-error")).to_be_visible()
+    expect(answer).to_be_focused()  # brought into view with its field focused, not the top of the page
+    expect(answer).to_be_in_viewport()
+    expect(convener).to_have_url(re.compile(re.escape(enrolled.panel) + "$"))  # not the POST's address (405)
     _add_photo(data, enrolled, enrolled.activity_ids[-1])
     answer.fill("已補上第18次活動的照片。")
     convener.get_by_role("button", name="Submit again").click()

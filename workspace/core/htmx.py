@@ -23,4 +23,9 @@ def render_page(template: str, fragment: str | None = None, status: int = 200, *
     chosen = fragment if fragment and wants_fragment() else template
     response = make_response(render_template(chosen, **context), status)
     response.vary.add("HX-Request")
+    if status == 422 and htmx and htmx.boosted:
+        # A refused boosted form: the page shows it again with its errors, but its address stays the page's
+        # (htmx would push the form's POST address, which a reload answers 405); app.js brings the first error
+        # into view instead of the top of the page.
+        response.headers["HX-Push-Url"] = "false"
     return response
