@@ -8,6 +8,8 @@ import io
 import json
 import re
 
+import pytest
+
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
@@ -279,6 +281,23 @@ def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(cl
     stale = client.post_form(f"/admin/programs/{program.id}/figures",
                              {**form, "name": "Stale", "first": "115/08/01", "last": "116/07/31", "version": "1"})
     assert stale.status_code == 422 and db.session.get(Program, program.id).name == "PLC 115"
+    backwards = client.post_form(f"/admin/programs/{program.id}/figures",
+                                 {**form, "name": "PLC 116", "first": "116/08/01", "last": "115/08/01", "version": "2"})
+    assert backwards.status_code == 422
+    html = _text(backwards)  # beside the last day, in words, the days typed kept
+    assert 'id="figure-last-error"' in html and "The period ends before it starts." in html
+    assert 'value="116/08/01"' in html and "datetime.date" not in html and "period_order" not in html
+
+
+def test_a_program_s_error_is_told_in_words(ctx):
+    from workspace.compliance import services as compliance_services
+    from workspace.core.errors import ValidationError
+
+    program = program_copy()
+    document = dict(program.definition, period={"first": "2027-08-01", "last": "2026-08-01"})
+    with pytest.raises(ValidationError) as error:
+        compliance_services.update_program(program, document, None, version=program.version)
+    assert error.value.message == "The program has 1 error: The period ends before it starts."
 
 
 def test_amounts_are_typed_in_the_programs_currency_and_kept_in_its_minor_units(client, ctx):

@@ -353,6 +353,8 @@ def update_figures(program_id: int):
     for field, day in (("first", first), ("last", last)):
         if day is None:
             errors[field] = str(RocDateField.unreadable)
+    if first is not None and last is not None and last < first:
+        errors["last"] = _("The period ends before it starts.")
     name = " ".join(request.form.get("name", "").split())[:200]
     if not name:
         errors["name"] = _("Enter the program's name.")

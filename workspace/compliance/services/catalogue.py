@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from workspace.compliance.models import Program
 from workspace.compliance.programs import load_presets, validate_program
+from workspace.compliance.wording import program_error_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.i18n import currency_digits, money_input, with_currency
@@ -39,8 +41,9 @@ def _apply_document(program: Program, document: dict[str, Any]) -> None:
 def _check_document(document: dict[str, Any], *, program: Program | None = None) -> None:
     errors = validate_program(document)
     if errors:
-        raise ValidationError(_("The program has %(count)d errors: %(first)s", count=len(errors),
-                                first=errors[0].message), "definition")
+        raise ValidationError(ngettext("The program has %(num)d error: %(first)s",
+                                       "The program has %(num)d errors: %(first)s", len(errors),
+                                       first=program_error_text(errors[0])), "definition")
     taken = db.session.scalar(select(Program.id).where(Program.key == document["key"]))
     if taken is not None and (program is None or taken != program.id):
         raise ValidationError(_("Another program already has the key %(key)s.", key=document["key"]), "definition")
