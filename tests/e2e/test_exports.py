@@ -57,6 +57,15 @@ def test_the_convener_builds_the_report_and_the_reviewer_downloads_the_frozen_pa
     workbook = openpyxl.load_workbook(io.BytesIO(ledger))
     assert len(workbook.sheetnames) >= 4 and name.endswith(".xlsx")
 
+    # Choosing the files' language applies at once (no button to press): the links and the report follow it.
+    section = convener.locator(f"#exports-{eid}")
+    expect(section.get_by_role("button", name="Choose")).to_be_hidden()
+    section.get_by_label("Language of the files").select_option("zh_Hans")
+    expect(section.locator("input[name=language]")).to_have_value("zh_Hans")
+    expect(section.get_by_role("link", name="Activity ledger (Excel)")).to_have_attribute(
+        "href", re.compile(r"lang=zh_Hans"))
+    expect(section.get_by_label("Language of the files")).to_have_value("zh_Hans")
+
     # Submitted: the files are frozen with the round.
     convener.goto(enrolled.panel)
     convener.locator(f"#submit-note-{eid}").fill("三次活動的紀錄與照片，請審查。")
