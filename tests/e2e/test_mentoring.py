@@ -2,6 +2,9 @@
 teacher, takes minute-stamped notes and a photo, loses the connection for two notes, one with a photo (the page
 says they are not yet sent) and gets it back (each arrives once, the photo too); shares it; the new teacher adds
 a reflection; the convener's list counts it (date, status) without its notes.
+Nothing typed leaves the device unseen: a minute out of range is refused on the phone; a note the server refuses
+(422, or 403 once the observation is finalized elsewhere) stays in the list with its reason and goes back to the
+form or is discarded; a note answered by the login page (a session that ended) waits for a new login.
 And the observation page fits a 375-px phone.
 
 SCREENSHOTS=1 writes docs/screenshots/mentoring-observation-tablet.png.
@@ -118,11 +121,16 @@ def test_an_observation_on_a_tablet_survives_a_dropped_connection(new_context, d
     mentor.get_by_role("button", name="Add the note").click()
     expect(status).to_contain_text("2 notes not yet sent")
     expect(status).to_contain_text("A photo needs a connection")
-    expect(notes).to_have_count(2)
+    expect(notes).to_have_count(4)  # the two on the tablet are listed, marked as not yet sent
+    pending = mentor.locator("#note-list li.note-pending")
+    expect(pending).to_have_count(2)
+    expect(pending.filter(has_text="教師巡視並追問")).to_contain_text("Photo waiting on this device")
 
     context.set_offline(False)
-    expect(notes).to_have_count(4, timeout=15000)
+    expect(pending).to_have_count(0, timeout=15000)
+    expect(notes).to_have_count(4)
     expect(status).to_have_attribute("data-pending", "0")
+    expect(status).to_have_text("All notes are sent.")
     expect(mentor.locator("#note-list img")).to_have_count(2)
     assert sorted(_notes_of(data, observation_id)) == sorted(
         ["開場以生活情境引起動機", "學生分組討論板書", "第三組未參與討論", "教師巡視並追問"])
@@ -161,6 +169,174 @@ def test_an_observation_on_a_tablet_survives_a_dropped_connection(new_context, d
     expect(overview).to_have_text("1")
     assert "第三組" not in convener.content() and "提問是否" not in convener.content()
     no_problems(console)
+
+
+def _open_observation(page: Any, world: dict[str, Any], starts: dt.datetime) -> int:
+    """Start an observation of the pairing through the page, lesson started at `starts`; return its id."""
+    page.goto(f"/c/{world['community']['slug']}/mentoring/observations/new?pairing={world['pairing_id']}")
+    page.get_by_label("Date of the lesson").fill(starts.date().isoformat())
+    page.get_by_label("The lesson starts at").fill(starts.strftime("%H:%M"))
+    page.get_by_role("button", name="Start the observation").click()
+    expect(page).to_have_url(re.compile(r"/mentoring/observations/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def _close(data: Data, world: dict[str, Any], observation_id: int) -> None:
+    """Share the observation with the new teacher and finalize it, as the mentor would from another device."""
+    def work() -> None:
+        from workspace.auth.models import User
+        from workspace.extensions import db
+        from workspace.mentoring.models import Observation
+        from workspace.mentoring.services import observations
+
+        observation, mentor = db.session.get(Observation, observation_id), db.session.get(User, world["mentor"]["id"])
+        observations.share_with_observed(observation, actor=mentor)
+        observations.finalize(observation, actor=mentor)
+
+    data._run(work)
+
+
+def _device_store(page: Any, name: str, observation_id: int) -> list[dict[str, Any]]:
+    return page.evaluate(f"JSON.parse(localStorage.getItem('observe-{name}-{observation_id}') || '[]')")
+
+
+def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: Data, live_app: Flask,
+                                                            console: ConsoleLog) -> None:
+    world = _paired(data, live_app)
+    starts = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])) - dt.timedelta(minutes=5)
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    mentor = context.new_page()
+    log_in(mentor, world["mentor"])
+    observation_id = _open_observation(mentor, world, starts)
+    text, minute = mentor.get_by_label("Note", exact=True), mentor.get_by_label("Minute", exact=True)
+    status = mentor.locator("[data-observe-status]")
+    notes = mentor.locator("#note-list li.note")
+
+    # Posted as without JavaScript, a minute outside the lesson comes back beside the field as typed: the running
+    # clock does not overwrite it.
+    minute.fill("700")
+    text.fill("板書設計清楚")
+    mentor.evaluate("document.getElementById('note-form').submit()")
+    expect(mentor.locator("#minute-error")).to_have_text("Number must be between 0 and 600.")
+    mentor.wait_for_timeout(5500)
+    expect(minute).to_have_value("700")
+
+    # With JavaScript it is refused on the phone, in the server's words, before anything is queued or sent.
+    posts: list[str] = []
+    mentor.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    mentor.locator("#minute-error").evaluate("node => node.remove()")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(mentor.locator("#minute-error")).to_have_text("Number must be between 0 and 600.")
+    expect(minute).to_have_attribute("aria-invalid", "true")
+    expect(text).to_have_value("板書設計清楚")
+    assert _device_store(mentor, "queue", observation_id) == [] and posts == []
+
+    # The server refuses one (a rule the phone does not know): it stays, with the reason, and goes back to the form.
+    reason = "Give the minute of the lesson, from 0 to 600."
+    mentor.route(f"**/observations/{observation_id}/notes", lambda route: route.fulfill(
+        status=422, content_type="text/html", body=f'<p class="field-error note-problem">{reason}</p>'))
+    minute.fill("3")
+    mentor.get_by_label("Rubric row").select_option(label="教學實施")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(mentor.locator("#minute-error")).to_have_count(0)
+    refused = mentor.locator("#note-list li.note-refused")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("板書設計清楚")
+    expect(refused).to_contain_text(f"This note was refused: {reason}")
+    expect(status).to_contain_text(reason)
+    mentor.wait_for_timeout(5500)  # still there after the next retry: nothing wipes the reason
+    expect(status).to_contain_text(reason)
+    assert _device_store(mentor, "queue", observation_id) == []
+    refused.get_by_role("button", name="Put it back in the form").click()
+    expect(text).to_have_value("板書設計清楚")
+    expect(minute).to_have_value("3")
+    expect(mentor.get_by_label("Rubric row").locator("option:checked")).to_have_text("教學實施")
+    expect(refused).to_have_count(0)
+    expect(status).not_to_contain_text(reason)
+    mentor.unroute(f"**/observations/{observation_id}/notes")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(notes.filter(has_text="板書設計清楚")).to_have_count(1)
+    expect(status).to_have_text("All notes are sent.")
+
+    # Offline, a note stays in the list marked as not yet sent; the observation is finalized elsewhere meanwhile.
+    context.set_offline(True)
+    text.fill("小組回報時間不足")
+    mentor.get_by_role("button", name="Add the note").click()
+    pending = mentor.locator("#note-list li.note-pending")
+    expect(pending).to_have_count(1)
+    expect(pending).to_contain_text("Not yet sent")
+    expect(pending).to_contain_text("小組回報時間不足")
+    _close(data, world, observation_id)
+    context.set_offline(False)
+    expect(pending).to_have_count(0, timeout=15000)
+    closed = "This observation no longer takes notes"
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("小組回報時間不足")
+    expect(refused).to_contain_text(closed)
+    expect(status).to_contain_text(closed)
+    assert _notes_of(data, observation_id) == ["板書設計清楚"]
+
+    # Opened again the form is gone; the refused note is still shown, and can be discarded.
+    mentor.goto(f"/c/{world['community']['slug']}/mentoring/observations/{observation_id}")
+    expect(mentor.locator("#note-form")).to_have_count(0)
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text(closed)
+    expect(refused.get_by_role("button", name="Put it back in the form")).to_have_count(0)
+    refused.get_by_role("button", name="Discard").click()
+    expect(refused).to_have_count(0)
+    assert _device_store(mentor, "refused", observation_id) == []
+    no_problems(console, expected=(422, 403))
+
+
+def test_a_note_answered_by_the_login_page_waits_for_a_new_login(new_context, data: Data, live_app: Flask,
+                                                                console: ConsoleLog) -> None:
+    world = _paired(data, live_app)
+    starts = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])) - dt.timedelta(minutes=5)
+    context = new_context(viewport=TABLET, is_mobile=True, has_touch=True)
+    mentor = context.new_page()
+    log_in(mentor, world["mentor"])
+    observation_id = _open_observation(mentor, world, starts)
+    text, status = mentor.get_by_label("Note", exact=True), mentor.locator("[data-observe-status]")
+    pending = mentor.locator("#note-list li.note-pending")
+    session_ended = "Your session has ended: log in again in another tab"
+
+    # A session ended on the server: the note is answered with a redirect to the login page (fetch follows it and
+    # gets 200). It is not stored, so it stays.
+    notes_url = f"**/observations/{observation_id}/notes"
+    mentor.route(notes_url, lambda route: route.fulfill(status=302, headers={"Location": "/login?next=/"}))
+    text.fill("學生主動提問")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(status).to_contain_text(session_ended)
+    expect(pending).to_have_count(1)
+    mentor.wait_for_timeout(5500)
+    expect(pending).to_have_count(1)
+    assert len(_device_store(mentor, "queue", observation_id)) == 1
+    assert _notes_of(data, observation_id) == []
+    mentor.unroute(notes_url)  # logged in again
+    expect(pending).to_have_count(0, timeout=15000)
+    expect(mentor.locator("#note-list li.note")).to_have_count(1)
+    expect(status).to_have_text("All notes are sent.")
+    assert _notes_of(data, observation_id) == ["學生主動提問"]
+
+    # Logged out for real in another tab: the same; a new login in that tab makes the page's CSRF token stale,
+    # and the page says to reload; after the reload the note is sent.
+    other = context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Log out").click()
+    expect(other).to_have_url(re.compile(r"/login"))
+    text.fill("全班齊讀課文")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(status).to_contain_text(session_ended)
+    expect(pending).to_have_count(1)
+    log_in(other, world["mentor"])
+    expect(status).to_contain_text("Reload the page to send them; they stay on this device.", timeout=15000)
+    expect(pending).to_have_count(1)
+    assert _notes_of(data, observation_id) == ["學生主動提問"]
+    mentor.reload()
+    expect(pending).to_have_count(0, timeout=15000)
+    expect(mentor.locator("#note-list li.note")).to_have_count(2)
+    assert _notes_of(data, observation_id) == ["學生主動提問", "全班齊讀課文"]
+    no_problems(console, expected=(400,))
 
 
 def test_the_observation_page_fits_a_phone(new_context, data: Data, live_app: Flask, console: ConsoleLog) -> None:
