@@ -117,6 +117,26 @@ def test_a_log_is_checked_field_by_field(ctx, overrides, field):
     assert field in {name for name, _message in refused.value.errors}
 
 
+def test_a_meeting_is_dated_within_the_pairing_and_not_after_today(ctx):
+    """A log records a meeting held during the pairing: not before it started, not after it ended, not to come."""
+    from workspace.core.database import utcnow
+    from workspace.core.records import local_day
+
+    pair = make_pair()  # from 2026-09-01
+    today = local_day(utcnow())
+    for day in (dt.date(2026, 8, 31), dt.date(2099, 11, 30), today + dt.timedelta(days=1)):
+        with pytest.raises(ValidationError) as refused:
+            services.create_log(pair.pairing, _fields(held_on=day), actor=pair.mentor)
+        assert [name for name, _message in refused.value.errors] == ["held_on"], day
+        assert "within the pairing" in refused.value.message
+    log = services.create_log(pair.pairing, _fields(held_on=dt.date(2026, 9, 1)), actor=pair.mentor)
+    db.session.commit()
+    pair.pairing.ends_on = dt.date(2026, 10, 31)  # ended early
+    db.session.commit()
+    with pytest.raises(ValidationError):
+        services.update_log(log, _fields(held_on=dt.date(2026, 11, 2)), actor=pair.mentor, base_version=1)
+
+
 def test_only_the_pair_of_an_active_pairing_logs(ctx):
     pair = make_pair()
     for outsider in (pair.convener, pair.colleague):

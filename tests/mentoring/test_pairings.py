@@ -100,6 +100,18 @@ def test_an_end_before_the_start_is_refused(ctx):
     assert "ends_on" in _fields(caught.value)
 
 
+def test_a_term_longer_than_the_settings_allow_is_refused(ctx):
+    """1900-01-01 to 2200-12-31 is a slip of the keyboard: a term is at most the longest the settings allow."""
+    pair = make_pair()
+    with pytest.raises(ValidationError) as caught:
+        pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], dt.date(1900, 1, 1),
+                                 dt.date(2200, 12, 31), pair.convener)
+    assert "at most 10 years" in _fields(caught.value)["ends_on"]
+    made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], START,
+                                    pairings.default_end(START, pairings.MAX_TERM_MONTHS), pair.convener)
+    assert len(made) == 1
+
+
 def test_an_overlapping_active_pairing_of_the_same_two_is_refused_and_a_later_one_is_not(ctx):
     pair = make_pair(START, dt.date(2027, 8, 31))
     with pytest.raises(ValidationError) as caught:

@@ -43,7 +43,9 @@ SCHEDULERS = dict(USERS, member=FB, mentor=FB)  # the new teacher, the conveners
 STEPS = [
     Step("GET", "mentoring.public_lessons", BASE, None, USERS),
     Step("GET", "mentoring.new_public_lesson", BASE + "new", None, SCHEDULERS),
-    Step("POST", "mentoring.schedule_public_lesson", BASE + "new", FORM, dict(SCHEDULERS, default=DONE)),
+    # consuming: a second lesson of the teacher at the same time is refused, so each role schedules in its world
+    Step("POST", "mentoring.schedule_public_lesson", BASE + "new", FORM, dict(SCHEDULERS, default=DONE),
+         consuming=True),
     Step("GET", "mentoring.public_lesson", ONE, None, USERS),
     Step("GET", "mentoring.edit_public_lesson", ONE + "/edit", None, SCHEDULERS),
     Step("POST", "mentoring.update_public_lesson", ONE + "/edit", FORM, dict(SCHEDULERS, default=DONE)),

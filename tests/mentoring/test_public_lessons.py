@@ -140,7 +140,8 @@ def test_the_plan_is_linked_once_through_the_link_table_and_only_a_readable_plan
     db.session.add(elsewhere)
     db.session.commit()
     with pytest.raises(ValidationError) as refused:
-        services.schedule_lesson(pair.community, fields(pair, plan_id=elsewhere.id), actor=pair.mentee)
+        services.schedule_lesson(pair.community, fields(pair, FUTURE + dt.timedelta(days=7), plan_id=elsewhere.id),
+                                 actor=pair.mentee)
     assert refused.value.field == "plan_id"
     plan.deleted_at = utcnow()  # in the trash: the link stays, the page no longer shows it
     db.session.commit()
@@ -154,8 +155,23 @@ def test_the_observation_form_is_one_offered_here(ctx):
     assert {form.id for form in services.forms_to_use(pair.community, pair.mentee)} == {shipped.id, own.id}
     assert schedule(pair, form_id=own.id).form_id == own.id
     with pytest.raises(ValidationError) as refused:
-        services.schedule_lesson(pair.community, fields(pair, form_id=other.id), actor=pair.mentee)
+        services.schedule_lesson(pair.community, fields(pair, FUTURE + dt.timedelta(days=7), form_id=other.id),
+                                 actor=pair.mentee)
     assert refused.value.field == "form_id"
+
+
+def test_a_second_lesson_of_the_same_teacher_at_the_same_time_is_refused(ctx):
+    """A form sent twice, or a slip of the day: one teacher does not give two public lessons at once. Another
+    teacher may; a cancelled lesson leaves the time free; a lesson moved onto itself is no clash."""
+    pair = make_pair()
+    first = schedule(pair)
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, topic="又一次"), actor=pair.mentee)
+    assert refused.value.field == "day" and "already gives a public lesson" in refused.value.message
+    assert services.update_lesson(first, services.fields_of(first), actor=pair.mentee).id == first.id
+    services.cancel_lesson(first, "改期", actor=pair.mentee)
+    db.session.commit()
+    assert schedule(pair, topic="改期後").id != first.id
 
 
 def test_changing_a_lesson_moves_its_activity_and_relinks_the_plan(ctx):

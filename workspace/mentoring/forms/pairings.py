@@ -19,6 +19,7 @@ from workspace.core.forms import (
     coerce_id,
 )
 from workspace.mentoring.models import MilestoneKind, Owner
+from workspace.mentoring.services.pairings import MAX_TERM_MONTHS
 
 OWNER_LABELS = {Owner.MENTOR.value: _l("Mentor"), Owner.MENTEE.value: _l("New teacher")}
 KIND_LABELS = {
@@ -100,7 +101,8 @@ class MilestoneRowForm(WorkspaceSubform):
 class SettingsForm(WorkspaceForm):
     """The community's mentoring term and the milestones each new pairing starts with."""
 
-    term_months = IntegerField(_l("Term (months)"), validators=[DataRequired(REQUIRED), NumberRange(min=1, max=120)])
+    term_months = IntegerField(_l("Term (months)"),
+                               validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_TERM_MONTHS)])
     milestones = FieldList(FormField(MilestoneRowForm), min_entries=1, max_entries=31)
 
     def items(self) -> list[dict[str, Any]]:

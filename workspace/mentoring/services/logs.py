@@ -29,9 +29,10 @@ from workspace.activities.services import (
 from workspace.activities.services.checks import ActivityFields
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
-from workspace.core.i18n import gettext
+from workspace.core.i18n import gettext, local_date
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
+from workspace.core.records import local_day
 from workspace.core.text import checked_line, checked_text, clean_line, has_visible_text, render_markdown
 from workspace.extensions import db
 from workspace.mentoring.models import MeetingLog, MilestoneKind, NextStep, Owner, Pairing
@@ -73,13 +74,20 @@ def steps_from_lines(text: str | None, owner: str) -> list[tuple[str, str]]:
     return steps
 
 
-def check_log(fields: LogFields) -> LogFields:
-    """The fields cleaned, or one ValidationError naming every field that breaks a rule."""
+def check_log(fields: LogFields, pairing: Pairing | None = None) -> LogFields:
+    """The fields cleaned, or one ValidationError naming every field that breaks a rule. With the pairing, the
+    meeting is dated within its term and not after today (a log records a meeting held)."""
     checks = Checks()
     with checks:
         if fields.held_on is None:
             raise ValidationError(str(_l("This field is required.")), field="held_on")
         check_in_range(fields.held_on, "held_on")
+        if pairing is not None:
+            last = min(pairing.ends_on, local_day(utcnow()))
+            if not pairing.starts_on <= fields.held_on <= last:
+                raise ValidationError(str(_l("Date the meeting from %(first)s to %(last)s: within the pairing and "
+                                             "not after today.", first=local_date(pairing.starts_on),
+                                             last=local_date(last))), field="held_on")
     with checks:
         if fields.duration_minutes is None:
             raise ValidationError(str(_l("This field is required.")), field="duration_minutes")
@@ -175,7 +183,7 @@ def create_log(pairing: Pairing, fields: LogFields, *, actor: Any) -> MeetingLog
     """Log a meeting: its next steps, the earlier steps ticked off at it, maybe its activity; the first log ticks
     the pairing's meeting milestone."""
     _require(can(actor, "write", pairing))
-    checked = check_log(fields)
+    checked = check_log(fields, pairing)
     private = checked.private_notes if may_read_private(actor, pairing) else None
     log = MeetingLog(pairing_id=pairing.id, held_on=checked.held_on, duration_minutes=checked.duration_minutes,
                      topics=checked.topics, notes=checked.notes, notes_html=str(render_markdown(checked.notes)),
@@ -195,7 +203,7 @@ def update_log(log: MeetingLog, fields: LogFields, *, actor: Any, base_version: 
     """Change a log (its next steps: done ones stay, removed open ones go, new lines are added); an edit started
     from an older version is refused and nothing is overwritten. Only the mentor changes the private notes."""
     _require(can(actor, "edit", log))
-    checked = check_log(fields)
+    checked = check_log(fields, log.pairing)
     if base_version != log.version or not advance(log, expected=base_version):
         raise Conflict(str(_l("Someone changed this log while you were editing it. Nothing was saved; your text is "
                               "kept below. Look at the saved log and make your change again.")))

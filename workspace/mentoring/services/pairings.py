@@ -28,6 +28,7 @@ from workspace.mentoring.models import MentoringSettings, Milestone, MilestoneKi
 from workspace.mentoring.services import notices
 
 DEFAULT_TERM_MONTHS = 24  # 師徒結對: two years
+MAX_TERM_MONTHS = 120  # the longest term a community may set (PairingSettingsForm.term_months)
 MAX_TERM_MONTHS = 120
 MAX_MILESTONE_DAYS = 3650
 MAX_MILESTONES = 30
@@ -122,6 +123,10 @@ def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[i
         errors.append(ValidationError(_("Enter the first day of the pairing."), "starts_on"))
     if starts_on is not None and ends_on is not None and ends_on < starts_on:
         errors.append(ValidationError(_("The end must not come before the start."), "ends_on"))
+    elif starts_on is not None and ends_on is not None and ends_on > default_end(starts_on, MAX_TERM_MONTHS):
+        # the longest term the settings allow: 1900–2200 is a slip of the keyboard, not a pairing
+        errors.append(ValidationError(_("A pairing lasts at most %(years)d years.", years=MAX_TERM_MONTHS // 12),
+                                      "ends_on"))
     if mentor_id is not None and mentor_id in mentee_ids:
         errors.append(ValidationError(_("A person cannot mentor themselves."), mentee_field))
     people = [pid for pid in [mentor_id, *mentee_ids] if pid is not None]

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from workspace.activities.models import Activity, Method
-from workspace.activities.services import feedback_summary, to_local
+from workspace.activities.services import feedback_summary, to_local, to_utc
 from workspace.activities.services.checks import ActivityFields, check_times
 from workspace.activities.services.feedback import FeedbackSummary
 from workspace.activities.services.planning import (
@@ -173,6 +173,18 @@ def _times(fields: LessonFields) -> tuple[dt.datetime, dt.datetime]:
     return starts, ends
 
 
+def _check_free(teacher_id: int, starts: dt.datetime, ends: dt.datetime, *, besides: int | None = None) -> None:
+    """Refuse a second public lesson of the same teacher at the same time (a form sent twice, a slip of the day):
+    beside the day."""
+    query = (select(PublicLesson.id).join(Activity, Activity.id == PublicLesson.activity_id)
+             .where(PublicLesson.teacher_id == teacher_id, Activity.live,
+                    Activity.starts_at < to_utc(ends), Activity.ends_at > to_utc(starts)))
+    if besides is not None:
+        query = query.where(PublicLesson.id != besides)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise ValidationError(str(_l("This teacher already gives a public lesson at this time.")), field="day")
+
+
 def _teacher(community: Community, fields: LessonFields, actor: Any) -> tuple[User, Pairing | None]:
     allowed = {teacher.user_id: teacher for teacher in teachers_for(community, actor)}
     chosen = allowed.get(fields.teacher_id) if fields.teacher_id is not None else None
@@ -198,6 +210,8 @@ def check_lesson(community: Community, fields: LessonFields, *, actor: Any) -> C
         place = checked_line(fields.place, "place", 200)
     with checks:
         starts_at, ends_at = _times(fields)
+        if teacher_id := fields.teacher_id:
+            _check_free(teacher_id, starts_at, ends_at)
     with checks:
         plan = None
         if fields.plan_id is not None:
@@ -283,6 +297,7 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
         place = checked_line(fields.place, "place", 200)
     with checks:
         starts_at, ends_at = _times(fields)
+        _check_free(lesson.teacher_id, starts_at, ends_at, besides=lesson.id)
     with checks:
         plan = None
         if fields.plan_id is not None:
