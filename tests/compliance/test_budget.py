@@ -9,7 +9,9 @@ import io
 import pytest
 
 from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, result
+from tests.factories import make_user
 from tests.media import png_bytes
+from workspace.compliance import services
 from workspace.compliance.services import budget
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.storage import store_upload
@@ -158,3 +160,54 @@ def test_the_panel_asks_for_a_missing_receipt_until_one_is_attached(ctx):
                           receipt=store_upload(io.BytesIO(png_bytes()), "receipt.png"))
     db.session.commit()
     assert result(judge(setup), "plc.budget.earmarked").status == "met"
+
+
+def test_an_expense_that_takes_claimable_spending_past_the_approved_amount_is_refused_with_the_numbers(ctx):
+    setup = enrolled(amount=3_000)
+    budget.add_expense(setup.enrollment, _fields("external_speaker_hourly", 2_400, hours=1.5), setup.club.convener)
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("speaker_travel", 800), setup.club.convener)
+    breach = next(found for found in refused.value.breaches if found.code == "over_approved")
+    assert breach.params == {"approved": 3_000, "claimable": 2_400, "amount": 800, "total": 3_200}
+    assert refused.value.field == "amount"
+    assert "NT$3,000" in str(refused.value.message) and "NT$2,400" in str(refused.value.message)
+    kept = budget.add_expense(setup.enrollment, _fields("speaker_travel", 800, keep_unclaimable=True),
+                              setup.club.convener)
+    assert not kept.claimable and [breach["code"] for breach in kept.breaches] == ["over_approved"]
+    up_to = budget.add_expense(setup.enrollment, _fields("speaker_travel", 600), setup.club.convener)
+    assert up_to.claimable  # up to the approved amount exactly
+
+
+def test_a_lowered_approved_amount_is_kept_and_no_more_claimable_spending_is_accepted(ctx):
+    setup = enrolled(amount=10_000)
+    first = budget.add_expense(setup.enrollment, _fields("external_speaker_hourly", 3_200, hours=2),
+                               setup.club.convener)
+    budget.add_expense(setup.enrollment, _fields("printing_materials", 200), setup.club.convener)
+    assert services.change_amount(setup.enrollment, 2_000, make_user(is_admin=True)) == 3_400
+    db.session.commit()
+    ledger = budget.ledger(setup.enrollment)
+    assert (ledger.approved, ledger.remaining, ledger.over_approved) == (2_000, -1_400, 1_400)
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("printing_materials", 200), setup.club.convener)
+    assert [breach.code for breach in refused.value.breaches] == ["over_approved"]
+    # an edit that does not raise the claimable total is not refused for an overrun it did not make
+    budget.update_expense(first, _fields("external_speaker_hourly", 3_000, hours=2, payee="林教授"),
+                          setup.club.convener, version=first.version)
+    assert first.claimable
+
+
+def test_an_approved_amount_of_0_holds_no_ceiling_only_the_caps(ctx):
+    setup = enrolled(amount=0)
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 200), setup.club.convener)
+    assert expense.claimable and budget.ledger(setup.enrollment).over_approved == 0
+    with pytest.raises(budget.BudgetRefused):  # the caps still hold
+        budget.add_expense(setup.enrollment, _fields("printing_materials", 300), setup.club.convener)
+
+
+def test_the_help_follows_the_program_s_categories(ctx):
+    plc = enrolled()
+    needs = budget.needs(plc.enrollment)
+    assert needs.hourly == ("外聘講座鐘點費", "內聘講座鐘點費") and needs.per_person == ("膳食費（茶水費）",)
+    assert needs.book_list == ("資料蒐集費",)
+    urc = enrolled("urc-club", key="urc", amount=0)
+    assert budget.categories(urc.enrollment) == [] and budget.needs(urc.enrollment) == budget.Needs()

@@ -199,3 +199,13 @@ def test_school_totals_never_add_yuan_to_new_taiwan_dollars(ctx):
         ("兩種幣別學校", "CNY", 5_000_000), ("兩種幣別學校", "TWD", 30_000)]
     assert [(currency, count, approved) for currency, count, _people, approved, _left in review.currency_totals(rows)
             ] == [("CNY", 1, 5_000_000), ("TWD", 1, 30_000)]
+
+
+def test_a_deliverable_cannot_be_marked_done_on_a_day_after_today(ctx):
+    setup = enrolled()
+    today = dt.date(2026, 7, 20)
+    with pytest.raises(ValidationError) as refused:
+        review.mark_done(setup.enrollment, "results_report", today + dt.timedelta(days=1), "", setup.club.convener,
+                         today=today)
+    assert refused.value.field == "done_on"
+    assert review.mark_done(setup.enrollment, "results_report", today, "", setup.club.convener, today=today)

@@ -379,3 +379,105 @@ def test_the_figures_form_shows_and_reads_money_caps_in_the_programs_currency(cl
     # Every other figure went back as it was: the money ones shown and read in yuan, the counts as numbers.
     assert [rule for number, rule in enumerate(changed) if number != index] == [
         rule for number, rule in enumerate(before) if number != index]
+
+
+def test_an_expense_past_the_approved_amount_is_refused_with_the_numbers_and_may_be_kept_not_claimable(client, ctx):
+    setup = enrolled(amount=1_000)
+    budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_report", PAST_FIRST, 900),
+                       setup.club.convener)
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    over = _expense(category="printing_materials", amount="200")
+    response = client.post_form(url, over)
+    assert response.status_code == 422
+    html = _text(response)
+    assert "Claiming NT$200 would take the claimable spending to NT$1,100, past the NT$1,000 approved " \
+           "(NT$900 is already claimable)." in html
+    assert 'name="keep_unclaimable"' in html and 'value="200"' in html
+    assert client.post_form(url, dict(over, keep_unclaimable="y")).status_code == 302
+    assert db.session.scalar(db.select(Expense).where(Expense.amount == 200)).claimable is False
+
+
+def test_a_reviewer_lowering_the_approved_amount_below_the_claimable_spending_is_warned_and_the_overrun_shown(
+        client, ctx):
+    setup = enrolled(amount=10_000)
+    budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_report", PAST_FIRST, 1_500),
+                       setup.club.convener)
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    field = f"enrollment-{setup.enrollment.id}-approved_amount"
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/amount", {field: "1000"},
+                                follow_redirects=True)
+    html = _text(response)
+    assert response.status_code == 200
+    assert "The approved amount is now NT$1,000, but NT$1,500 is already claimable: NT$500 more than approved." \
+        in html
+    assert "Claimable spending of NT$1,500 is NT$500 over the NT$1,000 approved (remaining -NT$500)" in html
+    page = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    assert '<dd class="over">-NT$500 <span class="badge badge-danger">over the approved amount</span>' in page
+
+
+def test_a_program_without_budget_categories_says_so_and_offers_no_expense_form_or_book_list(client, ctx):
+    setup = enrolled(key="urc", amount=0)
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    assert f"{setup.program.name} sets no budget categories" in html
+    for absent in ("Save the expense", "By category", "Book list", "116/03/05", "資料蒐集費", "speaker",
+                   "refreshments"):
+        assert absent not in html, absent
+
+
+def test_the_expense_form_s_help_follows_the_program_s_categories(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    assert "Needed for a fee paid by the hour: 外聘講座鐘點費, 內聘講座鐘點費." in html
+    assert "116/03/05" in html and "資料蒐集費: for books and media" in html
+
+
+def test_a_number_typed_wrong_shows_one_message_under_one_id(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(persons="-3", amount="三萬"))
+    assert response.status_code == 422
+    html = _text(response)
+    assert html.count('id="persons-error"') == 1 and html.count('id="amount-error"') == 1
+    assert "Enter the amount in digits, such as 1200." in html and 'value="三萬"' in html
+
+
+def test_an_appraisal_without_a_rating_chosen_is_refused_beside_the_field(client, ctx):
+    setup = enrolled()
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    select = re.search(r'<select id="rating-\d+" name="rating"[^>]*>(.*?)</select>', page).group(1)
+    assert select.startswith('<option value="" selected>Choose…</option>')
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/appraisal",
+                                {"rating": "", "comment": "好"})
+    assert response.status_code == 422
+    assert f'id="rating-{setup.enrollment.id}-error"' in _text(response)
+    assert client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/appraisal",
+                            {"rating": "good"}).status_code == 302
+
+
+def test_a_deliverable_dated_after_today_is_refused_beside_the_field_with_the_text_kept(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).date().isoformat()
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/deliverables",
+                                {"item": "results_report", "done_on": tomorrow, "note": ""})
+    assert response.status_code == 422
+    html = _text(response)
+    assert f'id="done_on-{setup.enrollment.id}-error"' in html and f'value="{tomorrow}"' in html
+    assert "enter a day up to today" in html
+
+
+def test_the_approved_amount_is_called_the_same_on_the_panel_and_the_budget_page(client, ctx):
+    setup = enrolled(amount=30_000)
+    reader = setup.club.convener
+    reader.locale = "zh_Hant"
+    db.session.commit()
+    client.login(reader)
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    page = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    assert "核定金額 NT$30,000" in panel and "<dt>核定金額</dt>" in page
+    assert "核撥數" not in panel + page

@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from workspace.core.forms import MoneyField
+from workspace.core.forms import IntegerField, MoneyField, RocDateField
 
 
 class AmountForm(FlaskForm):
@@ -40,3 +41,33 @@ def test_without_a_currency_the_label_is_left_alone_and_nt_dollars_are_read(app)
         form = AmountForm(formdata=MultiDict({"amount": "1,200"}))
         assert form.validate() and form.amount.data == 1_200 and form.amount.label.text == "Amount"
         assert AmountForm(formdata=MultiDict({"amount": ""})).amount.data is None
+
+
+def test_each_unreadable_amount_gets_the_message_that_says_what_to_change(app):
+    cases = {"三萬": "Enter the amount in digits, such as 1200.", "-5": "Enter the amount, 0 or more.",
+             "－5": "Enter the amount, 0 or more.", "1e9": "Write the amount out in digits, such as 1000000000.",
+             "10000000000000": "Enter an amount of at most NT$1,000,000,000,000.",
+             "12.5": "Enter a whole amount, such as 1200."}
+    with app.test_request_context(), force_locale("en"):
+        for typed, message in cases.items():
+            form = AmountForm(formdata=MultiDict({"amount": typed}), meta={"currency": "TWD"})
+            assert not form.validate()
+            assert form.amount.errors == [message], typed
+
+
+class CheckedForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    amount = MoneyField("Amount", validators=[InputRequired()])
+    persons = IntegerField("Persons", validators=[Optional(), NumberRange(min=1)])
+    day = RocDateField("Day", validators=[InputRequired()])
+
+
+def test_a_value_that_cannot_be_read_gets_its_own_message_only(app):
+    with app.test_request_context(), force_locale("en"):
+        form = CheckedForm(formdata=MultiDict({"amount": "-3", "persons": "-3", "day": "114/02/30"}))
+        assert not form.validate()
+        assert [len(form.amount.errors), len(form.persons.errors), len(form.day.errors)] == [1, 1, 1]
+        form = CheckedForm(formdata=MultiDict({"amount": "3", "persons": "0", "day": "114/02/03"}))
+        assert not form.validate() and len(form.persons.errors) == 1  # a read value still meets its validators

@@ -79,6 +79,12 @@ def _program_choices(programs: Any) -> list[tuple[int, str]]:
     return [(program.id, with_currency(program.name, program.currency)) for program in programs]
 
 
+def _appraisal_form(form: AppraisalForm) -> AppraisalForm:
+    """The ratings, after an empty "Choose…": a reviewer who picks none is asked to, not recorded as excellent."""
+    form.rating.choices = [("", _("Choose…"))] + [(key, str(label)) for key, label in review.RATINGS.items()]
+    return form
+
+
 def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> dict[str, Any]:
     enrollments = services.enrollments_of(community.id)
     standings = services.standings(enrollments)
@@ -90,8 +96,7 @@ def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> di
     amount_forms = {enrollment.id: _amount_form(enrollment, formdata=None,
                                                 data={"approved_amount": enrollment.approved_amount})
                     for enrollment in enrollments if can(current_user, "edit_amount", enrollment)}
-    appraisal_form = AppraisalForm(formdata=None)
-    appraisal_form.rating.choices = [(key, str(label)) for key, label in review.RATINGS.items()]
+    appraisal_form = _appraisal_form(AppraisalForm(formdata=None))
     deliverable_form = DeliverableForm(formdata=None)
     deliverable_form.item.choices = [(item, wording.item_text(item)) for item in review.DELIVERABLE_ITEMS]
     return {"community": community, "standings": standings, "enrol_form": form, "open_programs": open_programs,
@@ -183,9 +188,17 @@ def change_amount(slug: str, enrollment_id: int):
     form = _amount_form(enrollment)
     if form.validate():
         try:
-            services.change_amount(enrollment, form.approved_amount.data, current_user)
+            claimable = services.change_amount(enrollment, form.approved_amount.data, current_user)
             db.session.commit()
-            flash(_("The approved amount is changed."), "success")
+            approved, currency = enrollment.approved_amount, enrollment.program.currency
+            if 0 < approved < claimable:  # the funder's figure is kept; the overrun is said with its numbers
+                flash(_("The approved amount is now %(approved)s, but %(claimable)s is already claimable: "
+                        "%(over)s more than approved. Until the convener marks expenses not claimable or moves "
+                        "them to the trash, no more claimable spending is accepted.",
+                        approved=wording.money(approved, currency), claimable=wording.money(claimable, currency),
+                        over=wording.money(claimable - approved, currency)), "warning")
+            else:
+                flash(_("The approved amount is changed."), "success")
             return redirect(url_for("compliance.panel", slug=slug))
         except DomainError as error:
             db.session.rollback()
@@ -397,6 +410,15 @@ def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, **val
     form.category.choices = [("", _("Choose…"))] + [(category["key"], category.get("name", category["key"]))
                                                      for category in budget.categories(enrollment)]
     form.activity_id.choices = _activity_choices(enrollment)
+    # Help that fits the program: ROC dates where the funder is Taiwanese (it pays in NT$), the hours and the
+    # number of people only for the categories whose caps need them.
+    if enrollment.program.currency != "TWD":
+        form.spent_on.description = _("Such as 2027-03-05.")
+    needs = budget.needs(enrollment)
+    form.hours.description = (_("Needed for a fee paid by the hour: %(categories)s.",
+                                categories=wording.listing(needs.hourly)) if needs.hourly else "")
+    form.persons.description = (_("Needed for a cost per person and session: %(categories)s.",
+                                  categories=wording.listing(needs.per_person)) if needs.per_person else "")
     return form
 
 
@@ -409,7 +431,7 @@ def _budget_page(community: Any, enrollment: Enrollment, *, form: ExpenseForm | 
         trashed=budget.expenses_of(enrollment, trashed=True), books=budget.books_of(enrollment),
         form=_expense_form(enrollment, form), book_form=book_form or BookForm(formdata=None), breaches=breaches or [],
         editing=editing, names={category["key"]: category.get("name", category["key"])
-                                for category in budget.categories(enrollment)},
+                                for category in budget.categories(enrollment)}, needs=budget.needs(enrollment),
         wording=wording, action_form=EmptyForm(formdata=None), status=status)
 
 
@@ -638,8 +660,7 @@ def submission(slug: str, enrollment_id: int, submission_id: int):
 def appraise(slug: str, enrollment_id: int):
     """A reviewer records the enrolment's appraisal (rating and comment) at the end of the period."""
     community, enrollment = _enrollment_action(slug, enrollment_id, "appraise")
-    form = AppraisalForm()
-    form.rating.choices = [(key, str(label)) for key, label in review.RATINGS.items()]
+    form = _appraisal_form(AppraisalForm())
     if form.validate():
         try:
             review.appraise(enrollment, form.rating.data, form.comment.data, current_user)

@@ -203,8 +203,8 @@ def _person(p: dict[str, Any]) -> str:
 
 
 def _budget(code: str, p: dict[str, Any], currency: str) -> str:
-    m = {key: money(value, currency) for key, value in p.items()
-         if key in ("amount", "cap", "total", "allowed", "base", "approved", "min") and isinstance(value, int)}
+    amounts = ("amount", "cap", "total", "allowed", "base", "approved", "min", "claimable")
+    m = {key: money(value, currency) for key, value in p.items() if key in amounts and isinstance(value, int)}
     texts = {
         "per_item": lambda: _("An expense of %(amount)s is over the cap of %(cap)s an item.", **m),
         "per_hour": lambda: _("Per-hour fee %(amount)s > cap %(cap)s.", **m),
@@ -220,6 +220,8 @@ def _budget(code: str, p: dict[str, Any], currency: str) -> str:
                            percent=p["percent"], **m),
         "share_of_approved": lambda: _("%(total)s spent is over %(percent)s%% of the %(approved)s approved (at most "
                                        "%(allowed)s).", percent=p["percent"], **m),
+        "over_approved": lambda: _("Claiming %(amount)s would take the claimable spending to %(total)s, past the "
+                                   "%(approved)s approved (%(claimable)s is already claimable).", **m),
         "category_not_allowed": lambda: _("Expenses of “%(category)s” are not fundable.", category=p["category"]),
         "unknown_category": lambda: _("“%(category)s” is not a budget category of this program.",
                                       category=p["category"]),

@@ -14,11 +14,12 @@ import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectMultipleField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
-from workspace.core.i18n import currency_digits, money_input, translations, with_currency
+from workspace.core.i18n import currency_digits, format_money, money_input, translations, with_currency
 
 
 class FormTranslations:
@@ -134,6 +135,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _stop_after_parse_error(field: Field) -> None:
+    """A value the field could not read has its message already: its validators (a range, required) are not run
+    to add a second one about the same text."""
+    if field.process_errors:
+        raise StopValidation()
+
+
 class IntegerField(wtforms.IntegerField):
     """A whole number typed in a form (ASCII digits, at most what an INTEGER column holds); add NumberRange for
     the field's own range.
@@ -148,6 +156,9 @@ class IntegerField(wtforms.IntegerField):
         self.data = parsing.parse_number(valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0])
         if self.data is None:
             raise ValueError(_l("Enter a whole number, such as 3."))
+
+    def pre_validate(self, form: Any) -> None:
+        _stop_after_parse_error(self)
 
 
 class MoneyField(wtforms.Field):
@@ -182,9 +193,24 @@ class MoneyField(wtforms.Field):
         digits = currency_digits(self.currency)
         self.data = parsing.parse_money(raw, digits)
         if self.data is None:
-            raise ValueError(_l("Enter a whole amount, such as 1200.") if digits == 0 else
-                             _l("Enter the amount with at most %(digits)s decimals, such as 1200 or 12.50.",
-                                digits=digits))
+            raise ValueError(self._problem(raw, digits))
+
+    def _problem(self, raw: str, digits: int) -> Any:
+        """The message for an amount that cannot be read, saying what to change."""
+        problem = parsing.money_problem(raw, digits)
+        if problem == "negative":
+            return _l("Enter the amount, 0 or more.")
+        if problem == "too_large":
+            return _l("Enter an amount of at most %(max)s.", max=format_money(parsing.MAX_MONEY, self.currency))
+        if problem == "exponent":
+            return _l("Write the amount out in digits, such as 1000000000.")
+        if problem == "text":
+            return _l("Enter the amount in digits, such as 1200.")
+        return (_l("Enter a whole amount, such as 1200.") if digits == 0 else
+                _l("Enter the amount with at most %(digits)s decimals, such as 1200 or 12.50.", digits=digits))
+
+    def pre_validate(self, form: Any) -> None:
+        _stop_after_parse_error(self)
 
     def _value(self) -> str:
         if self.raw_data:
@@ -213,6 +239,9 @@ class _InAcceptedYears:
         if not parsing.in_range(value):
             raise ValueError(parsing.range_message())
         self.data = value
+
+    def pre_validate(self, form: Any) -> None:
+        _stop_after_parse_error(self)
 
 
 class DateField(_InAcceptedYears, wtforms.DateField):

@@ -116,6 +116,25 @@ def parse_money(value: object, digits: int, maximum: int = MAX_MONEY) -> int | N
     return amount if amount <= maximum else None
 
 
+def money_problem(value: object, digits: int, maximum: int = MAX_MONEY) -> str:
+    """Why `parse_money` refused a typed amount, so the message can say what to change: `negative`, `too_large`,
+    `exponent` (1e9), `decimals` (more than the currency keeps, or commas that do not group thousands) or `text`
+    (words, 三萬, anything else)."""
+    text = _MONEY_SIGNS.sub("", unicodedata.normalize("NFKC", value if isinstance(value, str) else "").strip())
+    text = text.strip()
+    if re.fullmatch(r"[-−]\s*[0-9][0-9,]*(?:\.[0-9]+)?", text):
+        return "negative"
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+", text):
+        return "exponent"
+    plain = re.fullmatch(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?", text)
+    if plain is not None and not (plain.group(2) or "")[digits:].strip("0") \
+            and int(plain.group(1).replace(",", "")) * 10**digits > maximum:
+        return "too_large"
+    if re.fullmatch(r"[0-9][0-9,]*(?:\.[0-9]*)?", text):
+        return "decimals"
+    return "text"
+
+
 def parse_page(value: object) -> int | None:
     """A page number of a list (1 … MAX_PAGE), else None."""
     return parse_number(value, 1, MAX_PAGE)

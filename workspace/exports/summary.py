@@ -32,7 +32,7 @@ def submission_label(row: review.ReviewRow) -> str:
     if row.last_submission is None:
         return ""
     return {"submitted": _("With the reviewers"), "returned": _("Returned"),
-            "approved": _("Approved")}.get(row.last_submission.status, row.last_submission.status)
+            "approved": _("Approved by the reviewers")}.get(row.last_submission.status, row.last_submission.status)
 
 
 def sheet_names() -> tuple[str, str]:

@@ -192,6 +192,11 @@ class Ledger:
     remaining: int
     currency: str
 
+    @property
+    def over_approved(self) -> int:
+        """How far the claimable spending is past the approved amount (0 within it, or with nothing approved)."""
+        return max(self.spent - self.approved, 0) if self.approved > 0 else 0
+
 
 CAP_KEYS = ("per_item_max", "per_hour_max", "per_person_session_max", "total_max", "claims_max", "hours_max")
 
@@ -237,11 +242,29 @@ def _key(breach: Breach) -> tuple[str, str, int | None]:
     return breach.rule_id, breach.code, breach.expense_id
 
 
+def _over_approved(facts: CommunityFacts, before: list[ExpenseFact], others: list[ExpenseFact],
+                   expense: ExpenseFact) -> list[Breach]:
+    """The approved amount as a ceiling of the claimable total: broken when claiming the expense takes the total
+    past it and raises the total (an edit that lowers an amount, or leaves it, is not refused for an overrun it
+    did not make)."""
+    approved = facts.approved_amount
+    if approved <= 0:
+        return []
+    already = sum(e.amount for e in others if e.claimable)
+    after = already + expense.amount
+    if after <= approved or after <= sum(e.amount for e in before if e.claimable):
+        return []
+    return [Breach("approved", "", "over_approved", {"approved": approved, "claimable": already,
+                                                     "amount": expense.amount, "total": after}, expense.id)]
+
+
 def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: ExpenseFact) -> list[Breach]:
     """What a new or edited expense (same id: replaces the old) would break: every cap it breaks itself, and what
     else it would newly break (a third claim, sundries above their share once the base shrinks, a book list
-    now needed). An expense dated outside the period or in a category the program does not know breaks too.
-    The expense is checked as if claimable: the answer is what claiming it would break.
+    now needed). An expense dated outside the period or in a category the program does not know breaks too,
+    and so does one that takes the claimable spending past the approved amount (or further past it, after the
+    amount was lowered); an approved amount of 0 means the ledger holds no approved amount, so only the caps
+    apply. The expense is checked as if claimable: the answer is what claiming it would break.
     """
     others = [e for e in facts.expenses if e.id != expense.id]
     before = list(facts.expenses)  # with the expense as it was, when it is an edit
@@ -263,5 +286,6 @@ def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: Expen
                 continue  # a receipt is attached after the expense is entered; the panel keeps asking for it
             if breach.expense_id == expense.id or _key(breach) not in old:
                 found.append(breach)
+    found.extend(_over_approved(facts, before, others, expense))
     unique = {_key(b): b for b in found}
     return list(unique.values())

@@ -66,6 +66,34 @@ def categories(enrollment: Enrollment) -> list[dict[str, Any]]:
     return list(enrollment.program.definition.get("budget", {}).get("categories", []))
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What the program's caps ask of an expense, by category name: hours (a fee by the hour), the number of
+    people (a cost per person and session), a book list. The budget page shows only the help that applies."""
+
+    hourly: tuple[str, ...] = ()
+    per_person: tuple[str, ...] = ()
+    book_list: tuple[str, ...] = ()
+
+
+def needs(enrollment: Enrollment) -> Needs:
+    """What the program's budget rules ask for, and for which of its categories (in the program's order)."""
+    names = {category["key"]: category.get("name", category["key"]) for category in categories(enrollment)}
+    found: dict[str, set[str]] = {"hourly": set(), "per_person": set(), "book_list": set()}
+    for rule in enrollment.program.definition.get("rules", []):
+        if rule.get("kind") != "budget_cap":
+            continue
+        scope = engine.rule_categories(rule)
+        keys = set(names) if scope is None else scope & set(names)
+        if "per_hour_max" in rule or "hours_max" in rule:
+            found["hourly"] |= keys
+        if "per_person_session_max" in rule:
+            found["per_person"] |= keys
+        if rule.get("requires_book_list"):
+            found["book_list"] |= keys
+    return Needs(**{need: tuple(name for key, name in names.items() if key in keys) for need, keys in found.items()})
+
+
 def expenses_of(enrollment: Enrollment, *, trashed: bool = False) -> list[Expense]:
     """The enrolment's expenses by date (one query); the trashed ones only when asked."""
     query = select(Expense).where(Expense.enrollment_id == enrollment.id)

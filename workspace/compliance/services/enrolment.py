@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from workspace.compliance.models import Enrollment, EnrollmentStatus, Program, Waiver
+from workspace.compliance.models import Enrollment, EnrollmentStatus, Expense, Program, Waiver
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
 from workspace.core.models import record_event
@@ -60,12 +60,26 @@ def confirm(enrollment: Enrollment, actor: Any) -> None:
                  amount=enrollment.approved_amount)
 
 
-def change_amount(enrollment: Enrollment, amount: int | None, actor: Any) -> None:
-    """Change the approved amount (kept in the trail with the old value)."""
+def claimable_total(enrollment: Enrollment) -> int:
+    """What the enrolment's live expenses marked claimable add up to (one query)."""
+    return db.session.scalar(select(func.coalesce(func.sum(Expense.amount), 0)).where(
+        Expense.enrollment_id == enrollment.id, Expense.claimable.is_(True), Expense.live)) or 0
+
+
+def change_amount(enrollment: Enrollment, amount: int | None, actor: Any) -> int:
+    """Change the approved amount (kept in the trail with the old value); answer what is already claimable.
+
+    An amount below the claimable total is accepted: it is the funder's decision, recorded by whoever may
+    record it, and the convener alone can set expenses aside. The route warns with the numbers, the ledger and
+    the panel show the overrun, and no more claimable spending is accepted until it is resolved.
+    """
     before = enrollment.approved_amount
     enrollment.approved_amount = check_amount(amount)
+    claimable = claimable_total(enrollment)
     record_event(actor, "enrollment.amount_changed", enrollment, enrollment.community,
-                 program=enrollment.program.name, before=before, after=enrollment.approved_amount)
+                 program=enrollment.program.name, before=before, after=enrollment.approved_amount,
+                 claimable=claimable)
+    return claimable
 
 
 def withdraw(enrollment: Enrollment, actor: Any) -> None:

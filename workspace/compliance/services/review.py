@@ -39,8 +39,10 @@ from workspace.compliance.services.standing import Standing, standings
 from workspace.core.cache import SITE_SCOPE, CacheCounter, community_scope, store
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.models import record_event
 from workspace.core.permissions import scope
+from workspace.core.records import local_day
 from workspace.core.text import clean_line
 from workspace.extensions import db
 
@@ -204,12 +206,16 @@ def appraisals_of(enrollment_ids: Sequence[int]) -> dict[int, Appraisal]:
 
 
 def mark_done(enrollment: Enrollment, item: str, done_on: dt.date | None, note: str, actor: Any, *,
-              stored: Any = None) -> Deliverable:
-    """Mark a deliverable done on a day, with its file (a results report, the application …)."""
+              stored: Any = None, today: dt.date | None = None) -> Deliverable:
+    """Mark a deliverable done on a day up to today (local), with its file (a results report, the application …)."""
     if item not in DELIVERABLE_ITEMS:
         raise ValidationError(_("Choose what was delivered."), "item")
     if done_on is None:
         raise ValidationError(_("Enter the day it was done, such as 2027-06-20 or 116/06/20."), "done_on")
+    today = today or local_day(utcnow())
+    if done_on > today:  # a deliverable marked ahead would count as on time before it exists
+        raise ValidationError(_("A deliverable is marked done once it is done: enter a day up to today, %(today)s.",
+                                today=local_date(today)), "done_on")
     if done_on > enrollment.program.last_day + dt.timedelta(days=366) or done_on < enrollment.program.first_day \
             - dt.timedelta(days=366):
         raise ValidationError(_("Enter a day near the program's period."), "done_on")
