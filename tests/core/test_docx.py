@@ -10,10 +10,10 @@ import docx
 import pytest
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
-from docx.shared import Mm
+from docx.shared import Mm, Pt
 from PIL import Image
 
-from workspace.core.docx import TEXT_WIDTH, DocxBuilder
+from workspace.core.docx import LABEL_WIDTH, MAX_LABEL_WIDTH, TEXT_WIDTH, DocxBuilder, column_widths, text_width
 
 
 def reopen(builder: DocxBuilder) -> DocumentObject:
@@ -73,7 +73,9 @@ def test_every_style_carries_the_east_asian_font_of_the_language(language, font,
         assert fonts.get(qn("w:eastAsiaTheme")) is None, style
     defaults = document.styles.element.find(qn("w:docDefaults"))
     assert defaults.find(".//" + qn("w:rFonts")).get(qn("w:eastAsia")) == font
-    assert defaults.find(".//" + qn("w:lang")).get(qn("w:val")) == tag
+    tags = defaults.find(".//" + qn("w:lang"))
+    assert tags.get(qn("w:val")) == "en-US"  # Latin text: LibreOffice breaks zh-TW-tagged numbers anywhere
+    assert tags.get(qn("w:eastAsia")) == ("zh-CN" if language == "zh_Hans" else "zh-TW")
     assert document.core_properties.language == tag
 
 
@@ -160,3 +162,65 @@ def test_save_writes_the_same_document_to_a_stream(tmp_path):
     path = tmp_path / "plan.docx"
     builder.save(path)
     assert docx.Document(str(path)).paragraphs[0].text == "目標"
+
+
+def grid(table) -> list[float]:
+    """The widths of the table's grid columns (what LibreOffice and WPS lay the table out by), in millimetres
+    (Word keeps them in twips, so to a tenth)."""
+    return [mm(column.w) for column in table._tbl.tblGrid.gridCol_lst]
+
+
+def mm(length: int) -> float:
+    return round(length / Mm(1), 1)
+
+
+def test_given_column_widths_are_written_into_the_grid_and_on_every_cell():
+    builder = DocxBuilder()
+    builder.table([("1", "林老師", "", "")], header=["#", "姓名", "簽名", "備註"],
+                  widths=[Mm(12), Mm(50), Mm(68), Mm(40)])
+    table = reopen(builder).tables[0]
+    assert grid(table) == [12, 50, 68, 40]
+    assert all([mm(cell.width) for cell in row.cells] == grid(table) for row in table.rows)
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+
+
+def test_columns_without_given_widths_follow_their_content_and_never_break_an_amount():
+    builder = DocxBuilder()
+    builder.table([("研習費用（講師鐘點費、交通費、膳費及場地費，依實核支）", "每小時上限 NT$1,600；每場上限 NT$3,200；"
+                    "全年上限 NT$48,000", 2, "NT$1,600")], header=["類別", "上限", "筆數", "支出"])
+    table = reopen(builder).tables[0]
+    widths = grid(table)
+    assert sum(widths) == pytest.approx(mm(TEXT_WIDTH), abs=0.2)
+    category, limits, claims, spent = widths
+    assert spent >= mm(Pt(text_width("NT$1,600"))) and limits >= mm(Pt(text_width("NT$48,000")))
+    assert claims < spent < category  # a count needs less than an amount, which needs less than a long text
+    assert len(set(widths)) == 4
+
+
+def test_partly_given_widths_leave_the_rest_of_the_text_width_to_the_other_columns():
+    builder = DocxBuilder()
+    builder.table([("1", "張老師", "")], widths=[Mm(12)])
+    widths = grid(reopen(builder).tables[0])
+    assert widths[0] == 12 and sum(widths) == pytest.approx(mm(TEXT_WIDTH), abs=0.2)
+
+
+def test_a_fields_table_gives_its_labels_a_narrow_column_in_the_grid():
+    builder = DocxBuilder(language="en")
+    builder.cover("Results report", fields=[("Community", "五年級數學社群"), ("Period", "2026-08-01 – 2027-07-31")])
+    builder.fields([("Kept, not claimable, and a label far too long for any label column", "NT$0")])
+    short, long = reopen(builder).tables
+    assert grid(short) == [mm(LABEL_WIDTH), mm(TEXT_WIDTH - LABEL_WIDTH)]
+    assert grid(long)[0] == mm(MAX_LABEL_WIDTH) and sum(grid(long)) == pytest.approx(mm(TEXT_WIDTH), abs=0.2)
+
+
+def test_a_markdown_table_gets_widths_from_its_content():
+    builder = DocxBuilder()
+    builder.markdown("| 項目 | 說明 |\n|---|---|\n| 短 | 一段相當長的說明文字，需要比較寬的欄位才放得下 |")
+    widths = grid(reopen(builder).tables[0])
+    assert sum(widths) == pytest.approx(mm(TEXT_WIDTH), abs=0.2) and widths[0] < widths[1]
+
+
+def test_column_widths_share_the_total_even_when_nothing_fits():
+    widths = column_widths([["x" * 200, "y" * 300]], 2, total=Mm(100))
+    assert sum(widths) == Mm(100) and widths[0] < widths[1]
+    assert column_widths([], 0) == []

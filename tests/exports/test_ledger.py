@@ -47,7 +47,7 @@ def test_the_four_sheets_with_their_headers_in_english(ctx):
     assert rows(book["Activities"])[0] == ["Date", "Time", "Title", "Method", "Mode", "Hours", "Attended",
                                            "Members expected", "Attendance rate", "Minutes", "Photos", "Videos",
                                            "Subjects", "Tags"]
-    assert rows(book["Expenses"])[0] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable"]
+    assert rows(book["Expenses"])[0][:7] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable", None]
 
 
 @pytest.mark.parametrize("language", ["zh_Hant", "zh_Hans", "en"])
@@ -145,12 +145,17 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     assert table[2][4] == 4800 and table[2][5] == "No"
     lines = {row[0]: row for row in table if row and row[0] in {line.name for line in panel.lines}
              and row[1] != row[0] and not isinstance(row[0], dt.datetime)}
+    header = next(row for row in table if row and row[0] == "Category")
+    assert header[2:6] == ["Number of expenses", "Spent", "Claimable", "Claimable claims"]
     for line in panel.lines:
-        assert lines[line.name][2:5] == [line.spent, line.claimable, line.claims]
-    assert lines["印刷費－學習資料"][5] == 3000 - 150  # what is left under the category's total cap
+        assert lines[line.name][3:6] == [line.spent, line.claimable, line.claims]
+    assert lines["印刷費－學習資料"][6] == 3000 - 150  # what is left under the category's total cap
+    # Every expense is counted beside the amount that adds them all: the kept, unclaimable one too.
+    refreshments = next(line for line in panel.lines if line.key == "refreshments")
+    assert lines[refreshments.name][2:4] == [1, 4800] and refreshments.claims == 0
     totals = {row[0]: row[1] for row in table[-4:]}
-    assert totals == {"Approved": panel.approved, "Spent": panel.spent, "Not claimable": panel.not_claimable,
-                      "Remaining": panel.remaining}
+    assert totals == {"Approved": panel.approved, "Spent (claimable)": panel.spent,
+                      "Not claimable": panel.not_claimable, "Remaining": panel.remaining}
     assert (panel.approved, panel.spent, panel.remaining) == (50_000, 150, 49_850)
 
 

@@ -67,6 +67,8 @@ def test_manifest_and_sha256sums_match_every_member_and_sha256sum_checks_them(cl
     assert photo["kind"] == "photo" and photo["activity"]["title"] == "五年級數學共同備課"
     assert photo["activity"]["date"] == "2025-09-10" and photo["activity"]["id"] == world.activities[0].id
     assert listed["2025-09-10 五年級數學共同備課/簽到表.png"]["kind"] == "sheet"
+    # In the deployment's time zone (Asia/Taipei), with its offset, not UTC.
+    assert dt.datetime.fromisoformat(manifest["generated_at"]).utcoffset() == dt.timedelta(hours=8)
     sums = archive.read("SHA256SUMS").decode("utf-8").splitlines()
     assert len(sums) == len(files) + 1  # and manifest.json
     for line in sums:

@@ -4,6 +4,8 @@ members and reviewers of another school do not see the community (404); anonymou
 
 from __future__ import annotations
 
+import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from tests.compliance.helpers import program_copy
@@ -57,3 +59,24 @@ def test_the_table_names_the_roles_the_brief_asks_for():
         assert expected_status(step.rules, "reviewer") == 200 and expected_status(step.rules, "convener") == 200
         assert expected_status(step.rules, "member") == FB
         assert expected_status(step.rules, "outsider") == NF == expected_status(step.rules, "reviewer_elsewhere")
+
+
+@pytest.mark.parametrize(("role", "links"), [
+    ("member", False), ("co_convener", True), ("convener", True), ("reviewer", True),
+    ("admin", True),
+])
+def test_the_submission_page_links_the_frozen_files_only_for_those_who_may_download_them(client, ctx, role, links):
+    """A member reads the files' names and checksums but gets no link that would answer 403."""
+    world = build_pack_world()
+    frozen = db.session.get(SubmissionFile, world.ids["file_id"])
+    client.login(world.users[role])
+    page = client.get(url_for("compliance.submission", slug=world.slug, enrollment_id=world.ids["enrollment_id"],
+                              submission_id=world.ids["submission_id"]))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert frozen.filename in html and frozen.sha256 in html
+    download = url_for("exports.submission_file", slug=world.slug, enrollment_id=world.ids["enrollment_id"],
+                       submission_id=world.ids["submission_id"], file_id=frozen.id)
+    assert (download in html) is links
+    if links:
+        assert client.get(download).status_code == 200

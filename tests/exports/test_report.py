@@ -88,7 +88,10 @@ def test_the_figures_are_the_panel_s(ctx):
     figures = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[1].rows}
     assert figures["Members"] == str(len({member.user_id for member in standing.facts.members}))
     assert figures["Activities held"] == str(sum(1 for activity in standing.facts.activities if activity.held))
-    assert figures["Attendance rate"] == f"{content.attendance_rate * 100:.1f}%"
+    # Both rates, each named for what it is: attended over expected, and the mean of the activities' rates.
+    assert figures["Average attendance rate per activity"] == f"{content.attendance_rate * 100:.1f}%"
+    assert figures["Overall attendance rate"] == f"{content.attended / content.expected * 100:.1f}%"
+    assert figures["Attendance"] == f"{content.attended} of {content.expected} expected"
     assert compliance_wording.money(standing.ledger.remaining, standing.ledger.currency) in text
     assert compliance_wording.money(standing.ledger.approved, standing.ledger.currency) in text
 

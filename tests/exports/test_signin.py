@@ -3,6 +3,7 @@ cancelled ones left out), each with its title, date and time, place and every me
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import docx
@@ -11,8 +12,11 @@ from docx.oxml.ns import qn
 from tests.compliance.helpers import enrolled
 from tests.exports.sheets_data import community_year
 from workspace.activities import services as activities
+from workspace.activities.models import Activity
 from workspace.exports import signin
 from workspace.extensions import db
+from workspace.mentoring.models import Pairing
+from workspace.mentoring.services import logs
 
 MEMBERS = ("陳召集", "林老師", "王老師", "張老師", "李老師", "吳老師")
 
@@ -39,8 +43,10 @@ def test_one_page_per_activity_with_members_to_sign(ctx):
     for activity in year.held:
         assert any(text.startswith(activity.title) for text in activities_named)
     assert any(text.startswith("下學期共同備課") for text in activities_named)
-    assert field_tables[0].rows[2].cells[1].text == "2025-09-10 14:00–16:00"
-    assert field_tables[0].rows[3].cells[1].text == "自然教室"
+    assert field_tables[0].rows[2].cells[0].text == "Method"
+    assert field_tables[0].rows[2].cells[1].text == "Collaborative lesson planning"
+    assert field_tables[0].rows[3].cells[1].text == "Sep 10, 2025, 2:00\u202fPM – 4:00\u202fPM"
+    assert field_tables[0].rows[4].cells[1].text == "自然教室"
 
 
 def test_a_cancelled_activity_has_no_page(ctx):
@@ -60,6 +66,33 @@ def test_chinese_sheets(ctx):
     assert any(paragraph.text == "簽到表" for paragraph in document.paragraphs)
     body = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
     assert "共同備課：分數的教學" in body and "林老師" in body
+    first = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    assert first[1] == ["活動", "共同備課：分數的教學"]  # the title alone: no "(method)" in ASCII brackets
+    assert first[2] == ["進行方式", "協同備課"]
+    assert first[3] == ["日期與時間", "2025年9月10日 14:00–16:00"]
+    assert "(" not in body and ")" not in body
+
+
+def test_a_pairs_meeting_lists_the_two_it_is_for_and_other_sheets_every_member(ctx):
+    year = community_year()
+    people = {user.display_name: user for user in year.members()}
+    mentor, mentee = people["王老師"], people["林老師"]
+    pairing = Pairing(community_id=year.enrollment.community_id, mentor_id=mentor.id, mentee_id=mentee.id,
+                      starts_on=dt.date(2025, 8, 1), ends_on=dt.date(2027, 7, 31), created_by_id=mentor.id)
+    db.session.add(pairing)
+    db.session.flush()
+    log = logs.create_log(pairing, logs.LogFields(held_on=dt.date(2025, 11, 5), duration_minutes=50, topics="班級經營",
+                                                  as_activity=True, starts_at=dt.time(16, 0)), actor=mentor)
+    db.session.commit()
+    document = docx.Document(io.BytesIO(signin.sign_in_sheets(year.enrollment, "zh_Hant").data))
+    names_by_activity = {}
+    tables = document.tables
+    for fields, names in zip(tables[0::2], tables[1::2], strict=True):
+        names_by_activity[fields.rows[1].cells[1].text] = [row.cells[1].text for row in names.rows[1:]
+                                                           if row.cells[1].text]
+    pair_sheet = names_by_activity.pop(db.session.get(Activity, log.activity_id).title)
+    assert pair_sheet == ["王老師", "林老師"]
+    assert all(sorted(names) == sorted(MEMBERS) for names in names_by_activity.values())
 
 
 def test_a_period_without_activities_still_prints(ctx):

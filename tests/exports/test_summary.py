@@ -95,3 +95,9 @@ def test_chinese_headers(ctx):
         assert table(book.worksheets[0])[0] == summary.community_header()
         assert book.sheetnames == list(summary.sheet_names())
     assert table(book.worksheets[0])[1][0] == "光華國小 north"
+
+
+def test_the_file_is_named_with_a_proper_title_in_each_language(ctx):
+    admin = make_user(is_admin=True)
+    assert summary.review_summary(admin, "en").filename.startswith("Review summary (附件1)-")
+    assert summary.review_summary(admin, "zh_Hant").filename.startswith("審查彙整表（附件1）-")

@@ -67,6 +67,16 @@ def test_a_template_with_problems_is_kept_but_not_offered(ctx):
     assert template.problems == [{"code": "split", "name": "community"}]
 
 
+def test_the_admin_page_counts_a_template_s_problems_in_words(client, ctx):
+    admin = make_user(is_admin=True)
+    stored = store_upload(io.BytesIO(docx_bytes(("{{ commu", "nity }}"))), "縣市格式.docx")
+    templates.add_template(stored, "", admin)
+    db.session.commit()
+    client.login(admin)
+    page = client.get("/admin/exports/templates").get_data(as_text=True)
+    assert "not offered: 1 problem<" in page and "1 problems" not in page
+
+
 def test_the_default_template_is_clean_and_fills_with_the_report_s_figures(ctx):
     placeholders, problems = templates.check_template(templates.DEFAULT_TEMPLATE.read_bytes())
     assert problems == [] and {"community", "activities", "photos", "budget"} <= set(placeholders)

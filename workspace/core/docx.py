@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -42,16 +43,19 @@ class DocumentLanguage:
     """What a language needs in Word: the East Asian font and the language tags of the text."""
 
     east_asian_font: str
-    language: str  # w:lang w:val (Latin text: spelling, hyphenation)
+    language: str  # the document's language (core property)
+    latin_language: str  # w:lang w:val: the Latin text in it (words, numbers, amounts)
     east_asian_language: str  # w:lang w:eastAsia
 
 
 # 微軟正黑體 for Traditional Chinese, 微軟雅黑 for Simplified; an English document keeps a Traditional font for the
-# Chinese names it holds (our users are in Taiwan first).
+# Chinese names it holds (our users are in Taiwan first). The Latin text of a Chinese document is tagged English,
+# as Word in Taiwan writes it: tagged zh-TW, LibreOffice's Chinese line breaker breaks it between any two
+# characters, numbers included ("NT$1,60" | "0" in a table cell).
 LANGUAGES = {
-    "zh_Hant": DocumentLanguage("Microsoft JhengHei", "zh-TW", "zh-TW"),
-    "zh_Hans": DocumentLanguage("Microsoft YaHei", "zh-CN", "zh-CN"),
-    "en": DocumentLanguage("Microsoft JhengHei", "en-US", "zh-TW"),
+    "zh_Hant": DocumentLanguage("Microsoft JhengHei", "zh-TW", "en-US", "zh-TW"),
+    "zh_Hans": DocumentLanguage("Microsoft YaHei", "zh-CN", "en-US", "zh-CN"),
+    "en": DocumentLanguage("Microsoft JhengHei", "en-US", "en-US", "zh-TW"),
 }
 DEFAULT_LANGUAGE = "zh_Hant"
 EAST_ASIAN_FONT = LANGUAGES[DEFAULT_LANGUAGE].east_asian_font
@@ -66,6 +70,13 @@ MAX_LIST_LEVEL = 3  # "List Bullet 3" is the deepest list style used
 MAX_HEADING_LEVEL = 9  # Word's "Heading 9"
 MAX_COLUMNS = 63  # Word's limit; further cells go into the last column
 MAX_PROPERTY = 255  # python-docx refuses longer core properties
+# Measuring text for column widths, in points: the body font is about 11 pt, a full-width (CJK) character is one
+# em, a Latin one a little over half; a cell adds its margins (Table Grid: 108 twips a side) and a little air.
+FONT_SIZE_PT = 11.0
+CELL_PADDING_PT = 14.0
+LATIN_EM = 0.62  # generous: LibreOffice without Calibri shows Latin text in a wider font (DejaVu)
+SHORT_CJK_RUN = 4  # a CJK label this short ("類別", "簽名") is kept on one line, like a word
+MAX_LABEL_WIDTH = Mm(70)  # a fields table's labels never take more than this
 
 # Characters XML 1.0 allows: tab, LF, CR, and everything from space up but surrogates, U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -160,7 +171,11 @@ class DocxBuilder:
 
     def table(self, rows: Sequence[Sequence[object]], *, header: Sequence[str] | None = None,
               widths: Sequence[Length] | None = None) -> Table:
-        """A grid of plain values (None shows as "—"); the header row is bold and repeats on every page."""
+        """A grid of plain values (None shows as "—"); the header row is bold and repeats on every page.
+
+        widths: of the first columns; the others share what is left of the text's width after their content
+        (`column_widths`), so that an amount or a date never breaks mid-number.
+        """
         all_rows = ([list(header)] if header else []) + [list(row) for row in rows]
         columns = min(max((len(row) for row in all_rows), default=1), MAX_COLUMNS)
         self._apart_from_a_table()
@@ -169,19 +184,21 @@ class DocxBuilder:
         # The new grid's cells in one pass: python-docx's table.cell() rebuilds every cell of the table on each
         # call, which made a large table quadratic (a minute for thirty sign-in sheets of sixty names).
         grid = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
-        for index, values in enumerate(all_rows):
+        texts = [[EMPTY if value is None else xml_safe(str(value)).strip() for value in values[:columns]]
+                 for values in all_rows]
+        for index, values in enumerate(texts):
             is_header = bool(header) and index == 0
             if is_header:
                 grid[index][0]._tc.getparent().get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-            for column, value in enumerate(values[:columns]):
-                cell = grid[index][column]
-                if widths and column < len(widths):
-                    cell.width = widths[column]
-                text = EMPTY if value is None else xml_safe(str(value)).strip()
+            for column, text in enumerate(values):
                 if text:  # an empty cell (a signature column) needs no run; bold is set only where it is on
-                    run = cell.paragraphs[0].add_run(text)
+                    run = grid[index][column].paragraphs[0].add_run(text)
                     if is_header:
                         run.bold = True
+        given = list(widths or ())[:columns]
+        rest = column_widths([values[len(given):] for values in texts], columns - len(given),
+                             total=max(TEXT_WIDTH - sum(given), 0), bold_first_row=bool(header))
+        set_column_widths(table, [*given, *rest])
         return table
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> Table:
@@ -190,11 +207,15 @@ class DocxBuilder:
         table = self.document.add_table(rows=len(pairs), cols=2)
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for row, (label, value) in zip(table.rows, pairs, strict=True):
+        labels = [one_line(label) for label, _value in pairs]
+        for row, label, (_label, value) in zip(table.rows, labels, pairs, strict=True):
             label_cell, value_cell = row.cells
-            label_cell.width, value_cell.width = LABEL_WIDTH, TEXT_WIDTH - LABEL_WIDTH
-            label_cell.paragraphs[0].add_run(one_line(label)).bold = True
+            label_cell.paragraphs[0].add_run(label).bold = True
             value_cell.paragraphs[0].add_run(xml_safe(value).strip() or EMPTY)
+        # The labels' column as wide as its longest label (bold), at least LABEL_WIDTH, at most MAX_LABEL_WIDTH.
+        longest = max((text_width(label, bold=True) for label in labels), default=0)
+        label_width = Length(min(max(Pt(longest + CELL_PADDING_PT), LABEL_WIDTH), MAX_LABEL_WIDTH))
+        set_column_widths(table, [label_width, Length(TEXT_WIDTH - label_width)])
         return table
 
     def _apart_from_a_table(self) -> None:
@@ -266,6 +287,79 @@ class DocxBuilder:
         self.document.save(target)
 
 
+def text_width(text: str, *, bold: bool = False) -> float:
+    """About how wide `text` is on one line in the body font, in points (full-width characters one em)."""
+    ems = sum(1.0 if unicodedata.east_asian_width(char) in "WF" else LATIN_EM for char in text)
+    return ems * FONT_SIZE_PT * (1.08 if bold else 1.0)
+
+
+_TOKENS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|[^\s\u2e80-\u9fff\uac00-\ud7af"
+                     r"\uf900-\ufaff\uff00-\uffef]+")
+
+
+def _unbreakable_width(text: str, *, bold: bool = False) -> float:
+    """The width of the longest piece of `text` a line cannot break in: a word, a number or an amount
+    ("NT$1,600", "16:00–16:50"); a run of CJK breaks between any two characters, but a short one is kept whole."""
+    widest = 0.0
+    for token in _TOKENS.findall(text):
+        cjk = unicodedata.east_asian_width(token[0]) in "WF"
+        piece = token if not cjk or len(token) <= SHORT_CJK_RUN else token[:1]
+        widest = max(widest, text_width(piece, bold=bold))
+    return widest
+
+
+def column_widths(rows: Sequence[Sequence[str]], columns: int, *, total: Length = TEXT_WIDTH,
+                  bold_first_row: bool = False) -> list[Length]:
+    """Widths of `columns` columns sharing `total`, from the text of their cells, as a browser lays out a table:
+    each column gets at least its longest unbreakable piece (so an amount never breaks mid-number), what is left
+    goes to the columns whose text would wrap, in proportion to how much; when everything fits on one line, the
+    spare width is shared in proportion to the content."""
+    if columns <= 0:
+        return []
+    least = [0.0] * columns
+    most = [0.0] * columns
+    for index, row in enumerate(rows):
+        bold = bold_first_row and index == 0
+        for column, text in enumerate(row[:columns]):
+            for line in text.split("\n"):
+                least[column] = max(least[column], _unbreakable_width(line, bold=bold))
+                most[column] = max(most[column], text_width(line, bold=bold))
+    least = [Pt(width + CELL_PADDING_PT) for width in least]
+    most = [max(Pt(width + CELL_PADDING_PT), low) for width, low in zip(most, least, strict=True)]
+    if sum(most) <= total:
+        shares = [float(width) for width in most]
+        spare, widths = total - sum(most), list(most)
+    elif sum(least) >= total:
+        shares = [float(width) for width in least]
+        spare, widths = total, [0] * columns
+    else:
+        shares = [float(high - low) for high, low in zip(most, least, strict=True)]
+        spare, widths = total - sum(least), list(least)
+    weight = sum(shares) or 1.0
+    out = [Length(int(width + spare * share / weight)) for width, share in zip(widths, shares, strict=True)]
+    out[-1] = Length(out[-1] + total - sum(out))  # rounding: the columns add up to the total exactly
+    return out
+
+
+def set_column_widths(table: Table, widths: Sequence[Length]) -> None:
+    """Give a table its column widths in the grid (`w:tblGrid/w:gridCol`, which LibreOffice and WPS follow), on
+    every cell (`w:tcW`, which Word follows) and as the table's width, with a fixed layout so no office suite
+    redistributes them."""
+    tbl = table._tbl
+    for grid_col, width in zip(tbl.tblGrid.gridCol_lst, widths, strict=False):
+        grid_col.w = width
+    for tr in tbl.tr_lst:
+        for tc, width in zip(tr.tc_lst, widths, strict=False):
+            tc.width = width
+    table_width = tbl.tblPr.find(qn("w:tblW"))
+    if table_width is None:
+        table_width = OxmlElement("w:tblW")
+        tbl.tblPr.append(table_width)
+    table_width.set(qn("w:type"), "dxa")
+    table_width.set(qn("w:w"), str(int(sum(widths) / 635)))  # EMU to twips
+    table.autofit = False
+
+
 def _fit(picture, width: Length) -> None:
     """Scale a picture down (never up) to `width`, keeping its proportions."""
     if picture.width and picture.width > width:
@@ -307,7 +401,7 @@ def _set_up(document: DocumentObject, *, title: str, footer: str, east_asian_fon
             if tags is None:
                 tags = OxmlElement("w:lang")
                 r_pr.append(tags)
-            tags.set(qn("w:val"), language.language)
+            tags.set(qn("w:val"), language.latin_language)
             tags.set(qn("w:eastAsia"), language.east_asian_language)
     _set_east_asian(document.styles["Normal"].element.get_or_add_rPr(), east_asian_font)
     # Headings, Title and the like name a theme font for East Asian text, which would win over docDefaults.
@@ -738,3 +832,6 @@ class _Writer:
                 self._blocks(cell, cell_node.children, replace(cell_context, format=cell_format,
                                                                 alignment=alignment), None)
                 self._fresh_cells.discard(cell._tc)
+        if not isinstance(container, _Cell):  # a table in a cell keeps Word's automatic widths inside the cell
+            texts = [[_text_of(cell).strip() for cell in cells] for cells, _header in rows]
+            set_column_widths(table, column_widths(texts, columns, bold_first_row=rows[0][1]))

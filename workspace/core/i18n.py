@@ -171,11 +171,28 @@ def local_moment(value: dt.datetime | None) -> str:
     local = value.astimezone(_zone())
     layout, day_pattern, _time = _patterns(locale, "medium")
     day = day_pattern.apply(local.date(), locale)
+    return layout.replace("{1}", day).replace("{0}", _clock(local, locale))
+
+
+def local_span(start: dt.datetime | None, end: dt.datetime | None) -> str:
+    """Show a meeting's time: its day and both times when it ends the day it starts (2026年9月30日 16:00–16:50,
+    Sep 30, 2026, 4:00 PM – 4:50 PM), else both moments in full; in the deployment's zone and the user's locale."""
+    if start is None:
+        return ""
+    if end is None:
+        return local_moment(start)
+    if start.astimezone(_zone()).date() != end.astimezone(_zone()).date():
+        return f"{local_moment(start)} – {local_moment(end)}"
+    locale = _reader_locale()
+    dash = "–" if str(locale).startswith("zh") else " – "
+    return f"{local_moment(start)}{dash}{_clock(end.astimezone(_zone()), locale)}"
+
+
+def _clock(local: dt.datetime, locale: Locale) -> str:
+    """A time of day to the minute: the 24-hour clock of school timetables in Chinese, 3:00 PM in English."""
     if str(locale).startswith("zh"):
-        clock = f"{local:%H:%M}"
-    else:
-        clock = _patterns(locale, "short")[2].apply(local.time(), locale)
-    return layout.replace("{1}", day).replace("{0}", clock)
+        return f"{local:%H:%M}"
+    return _patterns(locale, "short")[2].apply(local.time(), locale)
 
 
 def month_year(value: dt.date | dt.datetime | None) -> str:

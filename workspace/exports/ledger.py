@@ -199,13 +199,19 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
         sheet.row([expense.spent_on, names.get(expense.category, expense.category), expense.payee,
                    expense.description, Money(expense.amount, currency), yes_no(expense.claimable)])
     sheet.blank_row()
-    sheet.row([_("Category"), _("Caps"), _("Spent"), _("Claimable"), _("Claims"), _("Remaining under the cap")],
-              bold=True)
+    # "Spent" adds every expense of the category, kept-but-not-claimable ones too, so its count beside it does as
+    # well ("Number of expenses"); the engine's claims count only the claimable ones (what a claims cap limits).
+    sheet.row([_("Category"), _("Caps"), _("Number of expenses"), _("Spent"), _("Claimable"), _("Claimable claims"),
+               _("Remaining under the cap")], bold=True)
+    counts: dict[str, int] = {}
+    for expense in data.expenses:
+        counts[expense.category] = counts.get(expense.category, 0) + 1
     for line in ledger.lines:
         caps = "; ".join(compliance_wording.cap_text(cap, currency) for cap in line.caps)
         total_caps = [cap.params["cap"] for cap in line.caps if cap.code == "total_max"]
         left = Money(min(total_caps) - line.claimable, currency) if total_caps else None
-        sheet.row([line.name, caps, Money(line.spent, currency), Money(line.claimable, currency), line.claims, left])
+        sheet.row([line.name, caps, counts.get(line.key, 0), Money(line.spent, currency),
+                   Money(line.claimable, currency), line.claims, left])
     sheet.blank_row()
     for label, amount in budget_totals(ledger):
         sheet.row([label, Money(amount, currency)], bold=True)
@@ -213,5 +219,5 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
 
 def budget_totals(ledger: Any) -> Sequence[tuple[str, int]]:
     """The budget's totals as the panel shows them: approved, spent (claimable), not claimable, remaining."""
-    return ((_("Approved"), ledger.approved), (_("Spent"), ledger.spent),
+    return ((_("Approved"), ledger.approved), (_("Spent (claimable)"), ledger.spent),
             (_("Not claimable"), ledger.not_claimable), (_("Remaining"), ledger.remaining))

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZIP_STORED
+from zoneinfo import ZoneInfo
 
 from blinker import Namespace
 from flask import current_app
@@ -141,6 +142,7 @@ class EvidencePack:
     documents: list[tuple[str, Document]] = field(default_factory=list)
     streamed: list[Member] = field(default_factory=list)
     keep_built: bool = False  # a document's temporary file stays after streaming (the freezer keeps it next)
+    zone: dt.tzinfo = dt.UTC  # the deployment's time zone (TIMEZONE), for generated_at
 
     def chunks(self) -> Iterator[bytes]:
         """The ZIP's bytes, in order: folders, documents, manifest.json, SHA256SUMS."""
@@ -158,7 +160,9 @@ class EvidencePack:
             member.remove_after = member.source is not None and not self.keep_built
             self._queue(archive, member)
             yield from archive.all_files()
-        manifest = json.dumps({**self.about, "generated_at": utcnow().isoformat(timespec="seconds"),
+        # The deployment's local time with its offset (2026-12-03T16:43:18+08:00), as the pack's dates are.
+        generated_at = utcnow().astimezone(self.zone).isoformat(timespec="seconds")
+        manifest = json.dumps({**self.about, "generated_at": generated_at,
                                "files": [member.describe() for member in self.streamed]},
                               ensure_ascii=False, indent=2).encode("utf-8")
         self._queue(archive, Member(MANIFEST, "manifest", "application/json", data=manifest))
@@ -329,7 +333,7 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
     return EvidencePack(filename=pack_filename(enrollment, language), language=language, about=about,
                         folders=folders, members=members,
                         documents=default_documents(enrollment, language) if documents is None else documents,
-                        keep_built=keep_built)
+                        keep_built=keep_built, zone=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def _blob_file(item: activity_records.EvidenceFile) -> Path | None:

@@ -179,7 +179,8 @@ def _quantitative(builder: DocxBuilder, content: ReportContent) -> None:
         (_("Total hours"), format_hours(content.hours)),
         (_("Attendance"), _("%(attended)d of %(expected)d expected", attended=content.attended,
                             expected=content.expected)),
-        (_("Attendance rate"), percent(content.attendance_rate)),
+        (_("Overall attendance rate"), percent(content.overall_rate)),
+        (_("Average attendance rate per activity"), percent(content.attendance_rate)),
     ])
     builder.heading(_("Activities by method"), 2)
     builder.table([(method_label(row.code), row.activities, format_hours(row.hours)) for row in content.by_method]

@@ -1,12 +1,13 @@
 """The sign-in sheets (簽到表) of an enrolment's period as one printable DOCX: a page per activity of the period,
-held or still to come (cancelled ones left out), with its title, method, date and time, place, and a table of
-the members with a signature column, as the activities area's paper sheet prints them.
+held or still to come (cancelled ones left out), with its title, method, date and time (as the reader's language
+writes them: 2026年9月30日 16:00–16:50), place, and a table of names with a signature column.
 
-The names are those of that paper sheet (`activities.services.members_for_sheet`: the community's members who
-take part in activities, by name). They are the same for every activity of one community, so they are read once
-through the function it calls (`community_members`), not once per page; and the table of names, the same on
-every page, is built once and copied (python-docx builds a cell in about 0.2 ms: 300 sheets of 60 names took
-14 s built one by one, 4 s copied).
+The names are those of the activities area's paper sheet (`activities.services.members_for_sheet`: the
+community's members who take part in activities, by name), except for an activity a mentor pair recorded (a
+meeting log or a classroom observation, `mentoring.records.pair_activities`): its sheet names the two it is for.
+The community's names are the same on every other page, so they are read once (`community_members`), and their
+table is built once and copied (python-docx builds a cell in about 0.2 ms: 300 sheets of 60 names took 14 s built
+one by one, 4 s copied).
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from workspace.activities import records as activity_records
-from workspace.activities.services import community_members, to_local
+from workspace.activities.services import community_members
 from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.core.database import utcnow
 from workspace.core.docx import TEXT_WIDTH, DocxBuilder
+from workspace.core.i18n import local_span
 from workspace.core.records import local_day
 from workspace.exports.files import DOCX, ExportFile, export_filename
 from workspace.exports.ledger import method_label
+from workspace.mentoring import records as mentoring_records
 
 SPARE_ROWS = 3  # empty rows for a guest or a newcomer, as on the paper sheet
 ROW_HEIGHT = Mm(11)  # room to sign
@@ -43,6 +46,7 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
         ids = [enrollment.community_id]
         activities = activity_records.activities(ids, period, now=now)
         places = activity_records.activity_texts(ids, period)
+        pairs = mentoring_records.pair_activities(ids, period)
         names = [member.display_name for member in community_members(community)]
         title = _("Sign-in sheets")
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
@@ -50,7 +54,7 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
         if not activities:
             builder.heading(title)
             builder.paragraph(_("No activity is planned in the program's period yet."))
-        template: Any = None  # the first page's table of names (its XML element)
+        template: Any = None  # the first community page's table of names (its XML element)
         for index, activity in enumerate(activities):
             if index:
                 builder.page_break()
@@ -58,13 +62,15 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
             text = places.get(activity.id)
             builder.fields([
                 (_("Community"), community.name),
-                (_("Activity"), f"{activity.title} ({method_label(activity.method)})"),
-                (_("Date and time"), f"{local_day(activity.starts_at).isoformat()} "
-                                     f"{to_local(activity.starts_at):%H:%M}–{to_local(activity.ends_at):%H:%M}"),
+                (_("Activity"), activity.title),
+                (_("Method"), method_label(activity.method)),
+                (_("Date and time"), local_span(activity.starts_at, activity.ends_at)),
                 (_("Place"), text.place if text else ""),
             ])
             spacer = builder.paragraph()
-            if template is None:
+            if activity.id in pairs:  # the pair's own two names
+                _names_table(builder, list(pairs[activity.id]))
+            elif template is None:
                 template = _names_table(builder, names)
             else:  # the same names on every page: a copy of the first page's table, not a table built again
                 spacer._p.addnext(copy.deepcopy(template))

@@ -20,7 +20,6 @@ from workspace.compliance import wording as compliance_wording
 from workspace.compliance.services import review
 from workspace.core.database import utcnow
 from workspace.core.records import local_day
-from workspace.exports import wording
 from workspace.exports.files import XLSX, ExportFile, export_filename
 from workspace.exports.spreadsheet import Money, Workbook
 
@@ -57,7 +56,7 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
     with force_locale(language):
         rows = review.review_table(viewer, program_id=program_id)
         totals = review.school_totals(rows)
-        title = wording.document_name("review_summary")
+        title = _("Review summary (附件1)")  # the file's title, capitalised as the others' (no "reviewers' …")
         book = Workbook(title=title)
         communities, schools = sheet_names()
         sheet = book.sheet(communities)

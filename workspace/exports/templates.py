@@ -59,9 +59,9 @@ PHOTO_WIDTH = Mm(120)
 CONTEXT_NAMES = (
     "community", "school", "schools", "program", "period", "period_first", "period_last", "convener", "conveners",
     "date", "preface", "culture_change", "members", "member_names", "activities_held", "activities", "by_method",
-    "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate", "satisfaction_answers",
-    "satisfaction_average", "comments", "materials", "photos", "video", "approved", "spent", "remaining",
-    "not_claimable", "budget",
+    "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate", "overall_attendance_rate",
+    "satisfaction_answers", "satisfaction_average", "comments", "materials", "photos", "video", "approved", "spent",
+    "remaining", "not_claimable", "budget",
 )
 
 
@@ -241,6 +241,7 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "by_month": [{"month": month_year(month), "activities": count} for month, count in content.by_month],
         "hours": format_hours(content.hours), "attended": content.attended, "expected": content.expected,
         "attendance_rate": percent(content.attendance_rate),
+        "overall_attendance_rate": percent(content.overall_rate),
         "satisfaction_answers": content.satisfaction.responses,
         "satisfaction_average": "—" if content.satisfaction.average is None
         else f"{content.satisfaction.average:.2f}",
