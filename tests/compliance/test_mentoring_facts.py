@@ -118,3 +118,18 @@ def test_mentoring_is_read_only_for_a_program_whose_rules_read_it(ctx, count_que
     with count_queries() as queries:
         services.standings([db.session.get(Enrollment, enrollment.id)])
     assert any("public_lessons" in statement for statement in queries)
+
+
+def test_the_panel_names_whose_part_each_line_of_a_person_rule_is(client, ctx):
+    """Under "each mentor holds an intermediate title" the panel lists each mentor by name, not the period's
+    dates again (which read as two identical lines for two mentors)."""
+    team, _mentor, _mentee, enrollment = urc_with_mentee()
+    junior = make_user(display_name="趙初級", title="junior")
+    add_member(team.community, junior, role="mentor").joined_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    db.session.commit()
+    client.login(team.convener)
+    page = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
+    rule = page[page.index(f'id="rule-{enrollment.id}-urc.mentor_title"'):]
+    parts = rule[rule.index('class="parts"'):rule.index("</ul>", rule.index('class="parts"'))]
+    assert '<span class="part-person">王師傅</span>' in parts and '<span class="part-person">趙初級</span>' in parts
+    assert " of 1" not in parts  # a title is held or not: no "0 of 1"
