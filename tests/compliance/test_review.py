@@ -201,6 +201,46 @@ def test_school_totals_never_add_yuan_to_new_taiwan_dollars(ctx):
             ] == [("CNY", 1, 5_000_000), ("TWD", 1, 30_000)]
 
 
+def test_a_community_of_several_schools_counts_once_at_its_core_school(ctx):
+    """An urban–rural community of a core school and two member schools: its grant is counted at the core school
+    only (the column of approved amounts adds up to what was granted); the member schools list it as a
+    community they take part in."""
+    from tests.communities.urban_rural import make_partnership
+    from tests.compliance.helpers import program_copy
+
+    team = make_partnership(2)
+    services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener)
+    db.session.commit()
+    rows = as_new_request(review.review_table, make_user(is_admin=True))
+    totals = {total.school: total for total in review.school_totals(rows)}
+    core = totals[team.core.name]
+    assert (core.communities, core.approved) == ((team.community.name,), 5_000_000)
+    for school in team.members:
+        member = totals[school.name]
+        assert (member.communities, member.approved, member.participants) == ((), 0, 0)
+        assert member.partners == ((team.community.name, team.core.name),)
+    assert sum(total.approved for total in totals.values()) == sum(row.figures.approved for row in rows)
+
+
+def test_the_reviewers_page_and_summary_say_where_a_shared_community_is_counted(client, ctx):
+    import openpyxl
+
+    from tests.communities.urban_rural import make_partnership
+    from tests.compliance.helpers import program_copy
+    from workspace.exports import summary
+
+    team = make_partnership(1)
+    services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener)
+    db.session.commit()
+    admin = make_user(is_admin=True)
+    client.login(admin)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert f"Also in {team.community.name} (counted at {team.core.name})" in page
+    book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(admin, "en").data))
+    cells = [str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert f"Also in {team.community.name} (counted at {team.core.name})" in cells
+
+
 def test_a_deliverable_cannot_be_marked_done_on_a_day_after_today(ctx):
     setup = enrolled()
     today = dt.date(2026, 7, 20)

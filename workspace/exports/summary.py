@@ -72,7 +72,9 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         sheet = book.sheet(schools)
         sheet.header(school_header())
         for total in totals:
-            sheet.row([total.school, len(total.communities), "、".join(total.communities), total.participants,
+            names = [*total.communities, *(_("Also in %(community)s (counted at %(school)s)", community=community,
+                                              school=lead) for community, lead in total.partners)]
+            sheet.row([total.school, len(total.communities), "、".join(names), total.participants,
                        Money(total.approved, total.currency), Money(total.remaining, total.currency)])
         for currency, count, participants, approved, remaining in review.currency_totals(rows) or [("TWD", 0, 0, 0, 0)]:
             sheet.row([_("All communities"), count, "", participants, Money(approved, currency),

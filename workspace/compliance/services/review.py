@@ -329,7 +329,9 @@ class ReviewRow:
 
 @dataclass(frozen=True)
 class SchoolTotal:
-    """The county's figures for one school (附件1): communities and their names, participants, approved, left."""
+    """The county's figures for one school (附件1): the communities it leads and their names, participants,
+    approved, left; and the communities it takes part in that another school leads (`partners`: (community,
+    lead school)), whose figures are counted at that school."""
 
     school: str
     communities: tuple[str, ...]
@@ -337,6 +339,7 @@ class SchoolTotal:
     approved: int
     remaining: int
     currency: str = "TWD"
+    partners: tuple[tuple[str, str], ...] = ()
 
 
 def _row_keys(enrollments: Sequence[Enrollment], now: dt.datetime) -> dict[int, str]:
@@ -399,19 +402,29 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
 
 
 def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
-    """The rows summed per school, as the county's form asks (a community of two schools counts in both); a
-    school whose communities are funded in two currencies has a total in each (NT$ and ¥ never add up)."""
+    """The rows summed per school, as the county's form asks. A community of several schools (an urban–rural one:
+    a core school and member schools) counts once, at its first school (the core school), so that the column of
+    approved amounts adds up to what was granted; the other schools list it among the communities they take part
+    in. A school whose communities are funded in two currencies has a total in each (NT$ and ¥ never add up)."""
     totals: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def entry(school: str, currency: str) -> dict[str, Any]:
+        return totals.setdefault((school, currency), {"communities": [], "participants": 0, "approved": 0,
+                                                      "remaining": 0, "partners": []})
+
     for row in rows:
-        for school in row.schools or (_("(no school)"),):
-            entry = totals.setdefault((school, row.figures.currency),
-                                      {"communities": [], "participants": 0, "approved": 0, "remaining": 0})
-            entry["communities"].append(row.enrollment.community.name)
-            entry["participants"] += row.participants
-            entry["approved"] += row.figures.approved
-            entry["remaining"] += row.figures.remaining
+        name, currency = row.enrollment.community.name, row.figures.currency
+        lead, *others = row.schools or (_("(no school)"),)
+        counted = entry(lead, currency)
+        counted["communities"].append(name)
+        counted["participants"] += row.participants
+        counted["approved"] += row.figures.approved
+        counted["remaining"] += row.figures.remaining
+        for school in others:
+            entry(school, currency)["partners"].append((name, lead))
     return [SchoolTotal(school, tuple(values["communities"]), values["participants"], values["approved"],
-                        values["remaining"], currency) for (school, currency), values in sorted(totals.items())]
+                        values["remaining"], currency, tuple(values["partners"]))
+            for (school, currency), values in sorted(totals.items())]
 
 
 def currency_totals(rows: Sequence[ReviewRow]) -> list[tuple[str, int, int, int, int]]:
