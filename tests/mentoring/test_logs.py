@@ -163,6 +163,27 @@ def test_a_meeting_recorded_as_an_activity_has_no_content_and_the_pair_present(c
     assert (activity.ends_at - activity.starts_at) == dt.timedelta(minutes=45)
 
 
+def test_whoever_recorded_the_meeting_may_give_its_activity_a_record_and_photos(client, ctx):
+    """The funder's rules ask each activity for minutes and a photo; the log stays private, so the mentor who
+    recorded the meeting writes the activity's own short record and adds its photo on the activity's page."""
+    from workspace.activities import services as activities
+    from workspace.core.permissions import can
+
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(as_activity=True), actor=pair.mentor)
+    db.session.commit()
+    activity = db.session.get(Activity, log.activity_id)
+    assert activity.recorder_id == pair.mentor.id
+    assert can(pair.mentor, "write_minutes", activity) and can(pair.convener, "write_minutes", activity)
+    assert not can(pair.colleague, "write_minutes", activity)
+    activities.save_minutes(activity, "新進教師輔導：討論班級常規。", "", actor=pair.mentor,
+                            base_version=activity.minutes_version)
+    db.session.commit()
+    assert db.session.get(Activity, activity.id).minutes == "新進教師輔導：討論班級常規。"
+    client.login(pair.mentor)
+    assert "For the funder it needs its own short record" in client.get(_url(pair)).get_data(as_text=True)
+
+
 def test_the_recorded_activity_follows_the_log_into_a_new_day_and_the_trash(ctx):
     """Recorded once: a log moved to another day moves its activity (its time of day kept), a trashed log's
     activity is cancelled (kept, counting for nothing) and a restored one's reinstated."""

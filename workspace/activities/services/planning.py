@@ -14,10 +14,11 @@ from workspace.activities.services._common import _check_manager, _line, to_loca
 from workspace.activities.services.checks import ActivityFields, SpeakerFields, check_activity
 from workspace.auth.models import User
 from workspace.communities.models import Community
+from workspace.communities.policy import role_in
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Conflict, NotAllowed
 from workspace.core.models import record_event
-from workspace.core.permissions import can
+from workspace.core.permissions import CONTRIBUTORS, can
 from workspace.core.text import render_markdown
 from workspace.extensions import db
 
@@ -55,12 +56,17 @@ def record_activity(community: Community, fields: ActivityFields, *, actor: User
                     present: Sequence[int] = ()) -> Activity:
     """Record an activity that another area's own rule allowed (a mentoring meeting, an observation, a public
     lesson), with the people in `present` marked present: the same checked record a convener plans, counted by
-    every rule it satisfies, without the manager check (the calling area asked its policy)."""
+    every rule it satisfies, without the manager check (the calling area asked its policy). The member who
+    records it is its recorder (writes its minutes, adds its evidence) unless the fields name one."""
     if community.archived_at is not None:
         raise NotAllowed(str(_l("This community is archived.")))
     activity = Activity(community_id=community.id, created_by_id=actor.id, sign_in_nonce=secrets.token_hex(8))
     activity.community = community
     _apply(activity, community, fields)
+    if activity.recorder_id is None and role_in(actor, community) in CONTRIBUTORS:
+        # Whoever recorded it (the mentor of a meeting, the teacher of a public lesson) writes its public record
+        # and adds its photos: the funder's rules ask for them, and the area's own notes stay private.
+        activity.recorder_id = actor.id
     db.session.add(activity)
     db.session.flush()
     for user_id in dict.fromkeys(present):
