@@ -540,6 +540,17 @@ def test_content_disposition_escapes_quotes_and_keeps_ascii_names():
     assert content_disposition("notes.txt", inline=True).startswith('inline; filename="notes.txt"')
 
 
+@pytest.mark.parametrize(("name", "fallback"), [
+    ("活動帳冊-五年級數學-2026-12-03.csv", "download-2026-12-03.csv"),
+    ("教師專業發展手冊 黃美玲 2026.docx", "download-2026.docx"),
+    ("成果報告.docx", "download.docx"),
+    ("Results report - 五年級 - 2026-12-03.docx", "Results report - 2026-12-03.docx"),
+])
+def test_a_chinese_name_gets_a_readable_ascii_fallback(name, fallback):
+    """Clients that read only the plain filename got "--2026-12-03.csv" (the Chinese dropped)."""
+    assert content_disposition(name).split('filename="')[1].split('"')[0] == fallback
+
+
 def test_ranges_and_conditional_requests(app):
     body = mp4_bytes(bytes(range(256)) * 10)
     stored = _store(body, "lesson.mp4")

@@ -355,11 +355,16 @@ def _fit_extension(name: str, media_type: str) -> str:
 
 
 def _ascii_fallback(name: str) -> str:
+    """The name for clients that read only the plain filename (curl -OJ, some mail programs): the ASCII of the
+    name; a Chinese name keeps only its date or year there (活動帳冊-社群-2026-12-03 → download-2026-12-03)."""
     stem, extension = _split_extension(name)
     simple = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    simple = " ".join(ASCII_UNSAFE.sub("_", simple).split()).strip(" ._")
+    simple = " ".join(ASCII_UNSAFE.sub("_", simple).split())
+    simple = re.sub(r"(?:\s+-)+\s+", " - ", simple).strip(" ._-")  # "report - 五年級 - day": one dash left
+    if not re.search(r"[A-Za-z]", simple):  # nothing left to name it by but digits and dashes
+        simple = f"download-{simple}" if simple else "download"
     extension = ASCII_UNSAFE.sub("", extension.encode("ascii", "ignore").decode("ascii"))
-    return (simple or "download") + (extension if len(extension) > 1 else "")
+    return simple + (extension if len(extension) > 1 else "")
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:
