@@ -44,6 +44,21 @@ def test_the_figures_equal_the_panel_s_and_the_participation_page_s(ctx):
     assert len(content.by_month) == 12  # every month of the school year, empty ones too
 
 
+def test_a_program_still_running_charts_its_months_up_to_the_report_s_day(ctx):
+    """A report handed in before the period ends (PLC-100: next year's application is due in October) shows the
+    months so far, not the months to come as zeros."""
+    from tests.exports.sheets_data import community_year
+    from workspace.core.database import utcnow
+    from workspace.core.records import local_day
+
+    year = community_year("running")  # from 2025-08-01 to a year from today
+    content = report_content(year.enrollment)
+    today = local_day(utcnow())
+    assert content.by_month[0][0] == dt.date(2025, 8, 1)
+    assert content.by_month[-1][0] == today.replace(day=1)
+    assert dict(content.by_month)[dt.date(2025, 9, 1)] == 1
+
+
 def test_content_names_the_cover_the_materials_the_photos_and_the_video(ctx):
     world = report_world()
     content = report_content(world.enrollment)

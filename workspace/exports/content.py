@@ -163,7 +163,8 @@ class ReportContent:
     activities: tuple[ReportActivity, ...]  # held, oldest first
     by_method: tuple[MethodFigure, ...]  # most activities first
     by_mode: tuple[MethodFigure, ...]
-    by_month: tuple[tuple[dt.date, int], ...]  # (first day of the month, activities held), every month of the period
+    by_month: tuple[tuple[dt.date, int], ...]  # (first day of the month, activities held), each month of the period
+    # up to the report's day: a report of a program still running does not chart the months to come as zeros
     hours: float  # hours of held activities
     attended: int  # attendance marks present / late / left early, over held activities
     expected: int  # members expected, over held activities
@@ -269,7 +270,7 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
         member_names=tuple(sorted({member.name for member in facts.members})),
         members=len({member.user_id for member in facts.members}),
         activities=activities, by_method=_figures(activities, "method"), by_mode=_figures(activities, "mode"),
-        by_month=_by_month(activities, period.first, period.last),
+        by_month=_by_month(activities, period.first, min(period.last, local_day(now))),
         hours=round(sum(hours for _method, hours in participation.hours_by_method), 2),
         attended=sum(row.attended for row in participation.activities),
         expected=sum(row.members for row in participation.activities),
