@@ -407,3 +407,31 @@ def test_the_mentors_home_shows_each_new_teacher_and_what_is_overdue(new_context
     log_in(phone, mentor)
     phone.goto("/mentoring/")
     fits(phone, "the mentor's home on a phone")
+
+
+def test_a_meeting_log_is_written_ticked_and_edited_in_place(new_context, data: Data, live_app: Flask,
+                                                            console: ConsoleLog) -> None:
+    """The meeting logs page as a mentor uses it: a log with next steps, the step ticked off, the log edited in
+    place (htmx swaps); no script error or CSP violation on the way."""
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    today = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])).date()
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, world["mentor"])
+    page.goto(f"/c/{slug}/mentoring/pairings/{world['pairing_id']}/logs/")
+    page.get_by_label("Date of the meeting").fill(today.isoformat())
+    page.get_by_label("Duration (minutes)").fill("40")
+    page.get_by_label("Topics").fill("班級經營")
+    page.get_by_label("Next steps for the new teacher").fill("觀摩王老師的課")
+    page.get_by_role("button", name="Save").first.click()
+    logs = page.locator("#meeting-logs")
+    expect(logs).to_contain_text("觀摩王老師的課")
+    logs.get_by_role("button", name=re.compile("Mark as done")).first.click()
+    expect(logs.get_by_role("button", name=re.compile("Open again")).first).to_be_visible()
+    logs.get_by_role("link", name="Edit").first.click()
+    editing = page.locator("section.card", has=page.get_by_role("heading", name=re.compile("Edit the log")))
+    expect(editing).to_be_visible()
+    editing.get_by_label("Topics").fill("班級經營與提問")
+    editing.get_by_role("button", name="Save").click()
+    expect(logs.locator(".meta").first).to_contain_text("班級經營與提問")
+    no_problems(console)

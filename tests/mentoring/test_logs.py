@@ -184,6 +184,22 @@ def test_whoever_recorded_the_meeting_may_give_its_activity_a_record_and_photos(
     assert "For the funder it needs its own short record" in client.get(_url(pair)).get_data(as_text=True)
 
 
+def test_a_log_s_editor_opened_in_place_has_ids_of_its_own(client, ctx):
+    """The editor opens in place on the page that holds the form for a new log: with the same ids, each label of
+    the editor named the new log's box (typing in "Topics" went to the other form)."""
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.mentor)
+    page = client.get(_url(pair)).get_data(as_text=True)
+    editor = client.get(_url(pair, f"{log.id}/edit"), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="topics"' in page and 'id="topics"' not in editor
+    assert f'id="log-{log.id}-topics"' in editor and f'for="log-{log.id}-topics"' in editor
+    saved = client.post_form(_url(pair, f"{log.id}/edit"), {"held_on": DAY.isoformat(), "duration_minutes": "0",
+                                                             "base_version": "1"}, headers={"HX-Request": "true"})
+    assert saved.status_code == 422 and f'id="log-{log.id}-duration_minutes-error"' in saved.get_data(as_text=True)
+
+
 def test_the_recorded_activity_follows_the_log_into_a_new_day_and_the_trash(ctx):
     """Recorded once: a log moved to another day moves its activity (its time of day kept), a trashed log's
     activity is cancelled (kept, counting for nothing) and a restored one's reinstated."""

@@ -51,8 +51,10 @@ class WorkspaceForm(FlaskForm):
     # fields' ids (and their labels) get it in front, so that each label names its own box. Names do not change.
     id_prefix: str | None = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, id_prefix: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if id_prefix:  # this form's own (an editor opened in place beside the page's form for a new one)
+            self.id_prefix = id_prefix
         token = self._fields.get("csrf_token")
         if token is not None:  # a page holds many forms: their hidden tokens carry no id, so none is duplicated
             token.render_kw = {"id": False}

@@ -130,9 +130,14 @@ def _edit_form(log: MeetingLog, private: bool) -> LogForm:
     form = LogForm(formdata=None, held_on=log.held_on, duration_minutes=log.duration_minutes, topics=log.topics,
                    notes=log.notes, private_notes=log.private_notes if private else "",
                    mentee_steps=steps[Owner.MENTEE.value], mentor_steps=steps[Owner.MENTOR.value],
-                   base_version=log.version)
+                   base_version=log.version, id_prefix=_edit_prefix(log))
     form.done_steps.choices = []
     return form
+
+
+def _edit_prefix(log: MeetingLog) -> str:
+    """The ids of a log's editor: it opens in place on the page that holds the form for a new log."""
+    return f"log-{log.id}"
 
 
 def _edit_context(community: Any, pairing: Pairing, log: MeetingLog, form: LogForm, **extra: Any) -> dict[str, Any]:
@@ -153,7 +158,7 @@ def edit_log(slug: str, pairing_id: int, log_id: int):
 def update_log(slug: str, pairing_id: int, log_id: int):
     """Save a log; a save started before someone else's is refused with everything typed kept."""
     community, pairing, log = _load_log(slug, pairing_id, log_id, "edit")
-    form = LogForm()
+    form = LogForm(id_prefix=_edit_prefix(log))
     form.done_steps.choices = []
     private = log_services.may_read_private(current_user, pairing)
     conflict = False
