@@ -401,3 +401,30 @@ def test_every_file_the_demo_exports_page_offers_downloads(client, ctx, email, s
             assert response.status_code == 200, address
             assert "html" not in response.mimetype, address
             assert "attachment" in response.headers["Content-Disposition"], address
+
+
+@pytest.mark.parametrize("email", ["chen.yijun@guanghua.demo.example", "wang.shufen@guanghua.demo.example"])
+def test_an_editor_opened_in_place_brings_no_id_the_page_has(client, ctx, email):
+    """An "Edit" that opens its form in place (htmx) must not bring ids the page already has outside what it
+    replaces: a meeting log's and a goal's editor once had the ids of the form for a new one on the same page,
+    so their labels named the other form's boxes."""
+    demo.load_demo_data()
+    client.login(db.session.scalar(select(User).where(User.email == email)))
+    clashes, opened = [], set()
+    for path, html in _walk(client).items():
+        document = lxml.html.fromstring(html)
+        page_ids = set(document.xpath("//*/@id"))
+        for element in document.xpath("//*[@hx-get]"):
+            url = element.get("hx-get")
+            if "/edit" not in url or url in opened or element.get("hx-swap") == "none":
+                continue
+            opened.add(url)
+            target = (element.get("hx-target") or "").removeprefix("#")
+            replaced = {target, *(document.xpath(f"//*[@id='{target}']//@id") if target else [])}
+            editor = client.get(url, headers={"HX-Request": "true"})
+            assert editor.status_code == 200, url
+            ids = set(lxml.html.fromstring(f"<div>{editor.get_data(as_text=True)}</div>").xpath("//*/@id"))
+            if (ids & page_ids) - replaced:
+                clashes.append((path, url, sorted((ids & page_ids) - replaced)))
+    assert opened, "no editor opened in place was found"
+    assert clashes == []

@@ -303,7 +303,7 @@ def _after_goal_change(slug: str, pairing_id: int, message: str, anchor: str = "
 def edit_goal(slug: str, pairing_id: int, goal_id: int):
     """A goal's editor, started from its current version."""
     community, pairing, goal = _load_goal(slug, pairing_id, goal_id, "edit")
-    form = GoalForm(formdata=None, obj=goal, base_version=goal.version)
+    form = GoalForm(formdata=None, obj=goal, base_version=goal.version, id_prefix=f"goal-{goal.id}")
     return render_page("mentoring/goal_edit.html", "mentoring/_goal_form.html", **_head(community, pairing),
                        goal=goal, form=form, inline=wants_fragment())
 
@@ -312,7 +312,7 @@ def edit_goal(slug: str, pairing_id: int, goal_id: int):
 def update_goal(slug: str, pairing_id: int, goal_id: int):
     """Save a goal; a save started before someone else's is refused with what was typed kept."""
     community, pairing, goal = _load_goal(slug, pairing_id, goal_id, "edit")
-    form = GoalForm()
+    form = GoalForm(id_prefix=f"goal-{goal.id}")  # opened in place beside the form for a new goal
     conflict = False
     if form.validate():
         try:
