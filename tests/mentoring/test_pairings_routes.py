@@ -254,3 +254,25 @@ def test_the_home_says_when_each_open_next_step_was_agreed(client, ctx):
     client.login(pair.mentor)
     page = client.get("/mentoring/", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
     assert "試教改過的引入活動" in page and "2026年10月14日會談議定" in page
+
+
+def test_the_home_card_leads_to_the_public_lessons_and_this_year_s_handbook(client, ctx):
+    """A new teacher's home (and their mentor's) opens the community's public lessons and the handbook of this
+    school year, which opens; a pairing that does not reach into this school year shows no handbook link."""
+    from workspace.core.database import utcnow
+    from workspace.core.records import local_day
+    from workspace.mentoring.services.terms import school_year_of
+
+    today = local_day(utcnow())
+    pair = make_pair(starts_on=today - dt.timedelta(days=30))
+    year = school_year_of(today)
+    handbook = f"/c/{pair.community.slug}/mentoring/handbooks/{pair.mentee.id}/{year}"
+    for person in (pair.mentee, pair.mentor):
+        client.login(person)
+        text = client.get("/mentoring/").get_data(as_text=True)
+        assert f'href="/c/{pair.community.slug}/mentoring/public-lessons/"' in text
+        assert f'href="{handbook}"' in text
+        assert client.get(handbook).status_code == 200
+    later = make_pair(starts_on=today + dt.timedelta(days=800))
+    client.login(later.mentee)
+    assert "/mentoring/handbooks/" not in client.get("/mentoring/").get_data(as_text=True)

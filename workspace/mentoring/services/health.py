@@ -36,7 +36,7 @@ from workspace.mentoring.models import (
     PairingStatus,
     PublicLesson,
 )
-from workspace.mentoring.services.terms import month_period, semester_of
+from workspace.mentoring.services.terms import month_period, school_year_of, school_year_period, semester_of
 
 PER_PAGE = 50
 DUE_WITHIN_DAYS = 14  # a milestone due this soon is on the home's "due" list
@@ -308,6 +308,12 @@ class Home:
         """The pairing's milestones due within DUE_WITHIN_DAYS (not the overdue ones)."""
         horizon = self.today + dt.timedelta(days=DUE_WITHIN_DAYS)
         return [item for item in self.milestones.get(pairing_id, ()) if self.today <= item.due_on <= horizon]
+
+    def handbook_year(self, row: Health) -> int | None:
+        """The school year whose handbook the card links (this one), when the pairing's term reaches into it."""
+        year = school_year_of(self.today)
+        period = school_year_period(year)
+        return year if row.starts_on <= period.last and row.ends_on >= period.first else None
 
     def card_key(self, row: Health, viewer_id: int) -> tuple:
         """Every value a pairing's card on the home shows, for the fragment cache."""
