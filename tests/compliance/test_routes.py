@@ -350,6 +350,9 @@ def test_an_expense_amount_is_read_with_thousands_separators_and_full_width_digi
     assert expense.amount == 1_200
     edit = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"))
     assert 'name="amount"' in edit and 'value="1200"' in edit
+    day = activity.starts_at.date()  # the activity is offered with its day as the page writes days
+    assert f"{day:%b} {day.day}, {day.year}: {activity.title}" in edit
+    assert f"{day.isoformat()} {activity.title}" not in edit
 
 
 def test_the_figures_form_shows_and_reads_money_caps_in_the_programs_currency(client, ctx):

@@ -37,7 +37,7 @@ from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_gene
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error
 from workspace.core.htmx import render_page
-from workspace.core.i18n import with_currency
+from workspace.core.i18n import local_date, with_currency
 from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, public, require
 from workspace.core.security import login_redirect
@@ -401,7 +401,7 @@ def archive_program(program_id: int):
 
 
 def _activity_choices(enrollment: Enrollment) -> list[tuple[str, str]]:
-    return [("", _("(none)"))] + [(str(activity_id), f"{day.isoformat()} {title}")
+    return [("", _("(none)"))] + [(str(activity_id), _("%(label)s: %(value)s", label=local_date(day), value=title))
                                   for activity_id, day, title in budget.activity_choices(enrollment)]
 
 
