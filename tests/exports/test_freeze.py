@@ -112,7 +112,7 @@ def test_the_freezer_builds_without_http(ctx):
     assert db.session.get(ExportJob, started.id).status == "done"
     pack = files_of(submission)["evidence_pack"]
     archive = open_zip(blob_path(pack.blob).read_bytes())
-    assert "2025-09-10 五年級數學共同備課/minutes.md" in archive.namelist()  # in the job's language
+    assert "2025-09-10 五年級數學共同備課/minutes.txt" in archive.namelist()  # in the job's language
 
 
 def test_the_frozen_report_places_the_photos_the_exports_page_places_first(ctx):

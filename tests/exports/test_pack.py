@@ -38,17 +38,17 @@ def test_the_pack_holds_a_folder_per_activity_with_its_minutes_and_evidence_byte
     first = "2025-09-10 五年級數學共同備課/"
     names = set(archive.namelist())
     assert {first + "教室.png", first + "教室 (2).png", first + "公開課錄影.mp4", first + "觀察表.txt",
-            first + "簽到表.png", first + "會議記錄.md"} <= names
+            first + "簽到表.png", first + "會議記錄.txt"} <= names
     for evidence, name in zip(world.evidence[:5], ["教室.png", "教室 (2).png", "公開課錄影.mp4", "觀察表.txt",
                                                    "簽到表.png"], strict=True):
         assert archive.read(first + name) == blob_bytes(evidence), name
-    minutes = archive.read(first + "會議記錄.md").decode("utf-8")
+    minutes = archive.read(first + "會議記錄.txt").decode("utf-8")
     assert "# 五年級數學共同備課" in minutes and "討論了教學觀察的重點。" in minutes and "2025-09-10" in minutes
-    assert "2025-10-08 觀議課/會議記錄.md" not in names  # no minutes written: no minutes file
+    assert "2025-10-08 觀議課/會議記錄.txt" not in names  # no minutes written: no minutes file
     # Photos and video stored as they are; text deflated.
     assert archive.getinfo(first + "公開課錄影.mp4").compress_type == 0
     assert archive.getinfo(first + "教室.png").compress_type == 0
-    assert archive.getinfo(first + "會議記錄.md").compress_type == 8
+    assert archive.getinfo(first + "會議記錄.txt").compress_type == 8
     assert archive.namelist()[-2:] == ["manifest.json", "SHA256SUMS"]
 
 
@@ -140,10 +140,10 @@ def test_a_very_long_name_keeps_its_extension():
 def test_english_minutes_and_an_unknown_language_falls_back(client, ctx):
     world = pack_world()
     archive = open_zip(download(client, world, "en"))
-    assert "2025-09-10 五年級數學共同備課/minutes.md" in archive.namelist()
-    assert "## Minutes" in archive.read("2025-09-10 五年級數學共同備課/minutes.md").decode()
+    assert "2025-09-10 五年級數學共同備課/minutes.txt" in archive.namelist()
+    assert "## Minutes" in archive.read("2025-09-10 五年級數學共同備課/minutes.txt").decode()
     archive = open_zip(download(client, world, "xx"))  # not a language: the reader's own, never an error
-    assert any(name.endswith(".md") for name in archive.namelist())
+    assert any(name.endswith(tuple(pack.MINUTES_NAMES.values())) for name in archive.namelist())
 
 
 def test_the_response_streams_folders_first_and_builds_the_manifest_last(client, ctx):
@@ -166,7 +166,7 @@ def test_the_response_streams_folders_first_and_builds_the_manifest_last(client,
         assert len(started) <= 1 and "manifest.json" not in started  # nothing else built yet
         rest = b"".join(chunks)
     assert started[-2:] == ["manifest.json", "SHA256SUMS"]
-    assert started.index("2025-09-10 五年級數學共同備課/會議記錄.md") < started.index("manifest.json")
+    assert started.index("2025-09-10 五年級數學共同備課/會議記錄.txt") < started.index("manifest.json")
     archive = open_zip(first + rest)
     assert "manifest.json" in archive.namelist()
 
@@ -248,7 +248,7 @@ def test_a_frozen_pack_is_written_to_disk_with_its_checksum(ctx, tmp_path):
     digest, size = pack.plan_pack(world.enrollment, "zh_Hans", documents=[]).write_to(target)
     data = target.read_bytes()
     assert hashlib.sha256(data).hexdigest() == digest and len(data) == size
-    assert "2025-09-10 五年級數學共同備課/会议记录.md" in open_zip(data).namelist()
+    assert "2025-09-10 五年級數學共同備課/会议记录.txt" in open_zip(data).namelist()
 
 
 def test_a_period_without_activities_gives_a_pack_of_the_documents_alone(client, ctx):
@@ -286,3 +286,15 @@ def test_planning_the_pack_takes_the_same_queries_whatever_the_number_of_files(c
         planned = pack.plan_pack(enrollment, "zh_Hant", documents=[])
     assert len(planned.members) > 10
     assert len(many) == len(few) == 4
+
+
+def test_an_activity_still_to_come_with_nothing_yet_has_no_empty_folder(ctx):
+    """A pack made before the period ends holds the held activities; one still to come with no record or file
+    gets no folder (an empty folder read as evidence missing)."""
+    from tests.exports.sheets_data import community_year
+
+    year = community_year("coming")
+    built = pack.plan_pack(year.enrollment, "en")
+    assert not any(folder.startswith(f"{year.later.starts_at:%Y}") and "下學期共同備課" in folder
+                   for folder in built.folders)
+    assert len(built.folders) == len(year.held)

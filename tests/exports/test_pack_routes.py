@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from tests.exports.pack_helpers import pack_world
 from tests.exports.test_freeze import file_url, files_of, submit
+from workspace.core.database import utcnow
+from workspace.core.records import local_day
 from workspace.exports.models import SubmissionFile
 from workspace.extensions import db
 
@@ -19,7 +21,8 @@ def test_the_pack_is_named_in_the_reader_s_language_and_not_cached(client, ctx):
     disposition = response.headers["Content-Disposition"]
     assert response.mimetype == "application/zip"
     assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
-    assert quote(world.enrolled.club.community.name) in disposition and "2026-07-31.zip" in disposition
+    today = local_day(utcnow()).isoformat()  # dated the day it is made, as the report and ledgers are
+    assert quote(world.enrolled.club.community.name) in disposition and f"{today}.zip" in disposition
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     response.close()

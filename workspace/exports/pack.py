@@ -52,7 +52,9 @@ MAX_NAME = 120  # characters of a file's name inside a folder
 UNSAFE = re.compile(r'[/\\:*?"<>|]')  # not allowed in a file name on Windows, or a path separator elsewhere
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
                               *(f"LPT{n}" for n in range(1, 10))})
-MINUTES_NAMES = {"zh_Hant": "會議記錄.md", "zh_Hans": "会议记录.md", "en": "minutes.md"}
+# Plain text (the minutes are written in Markdown, which reads as text): a school PC opens .txt with a double
+# click, and asks what to do with .md.
+MINUTES_NAMES = {"zh_Hant": "會議記錄.txt", "zh_Hans": "会议记录.txt", "en": "minutes.txt"}
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 
@@ -284,9 +286,10 @@ def default_documents(enrollment: Any, language: str, progress: Progress = no_pr
 
 
 def pack_filename(enrollment: Any, language: str) -> str:
-    """`佐證資料-五年級數學社群-2027-06-30.zip`, in the pack's language, dated by the program period's last day."""
+    """`佐證資料-五年級數學社群-2026-12-03.zip`, in the pack's language, dated the day it is made (as the report and
+    the ledgers beside it are: the program's last day read as a date in the future)."""
     with force_locale(language):
-        return export_filename(_("Evidence pack"), enrollment.community.name, day=enrollment.program.last_day,
+        return export_filename(_("Evidence pack"), enrollment.community.name, day=local_day(utcnow()),
                                extension="zip")
 
 
@@ -310,15 +313,18 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
     taken_folders: set[str] = set()
     with force_locale(language):
         for activity in activities:
+            text = texts.get(activity.id)
+            has_minutes = text is not None and bool(text.minutes.strip() or text.outcomes.strip())
+            if not activity.held and not has_minutes and activity.id not in evidence:
+                continue  # an activity still to come with nothing yet: no empty folder
             day = local_day(activity.starts_at)
             folder = _unique(folder_name(day, activity.title), taken_folders)
             folders.append(folder + "/")
             about = {"id": activity.id, "date": day.isoformat(), "title": activity.title}
             taken: set[str] = set()
-            text = texts.get(activity.id)
-            if text is not None and (text.minutes.strip() or text.outcomes.strip()):
-                name = _unique(MINUTES_NAMES.get(language, "minutes.md"), taken)
-                members.append(Member(f"{folder}/{name}", "minutes", "text/markdown",
+            if has_minutes:
+                name = _unique(MINUTES_NAMES.get(language, "minutes.txt"), taken)
+                members.append(Member(f"{folder}/{name}", "minutes", "text/plain",
                                       data=minutes_text(activity.title, day, text).encode("utf-8"), activity=about))
             for item in evidence.get(activity.id, ()):
                 source = _blob_file(item)
