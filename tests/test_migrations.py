@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -160,3 +162,37 @@ def test_the_urban_rural_migration_keeps_people_and_schools_and_gives_them_their
         db.session.remove()
         upgrade()
     assert db.session.get(Community, ids["community"]).agreement_ends_on is None
+
+
+def test_the_named_only_migration_marks_what_mentoring_recorded(app, ctx):
+    """Up from before the column: the activities a meeting log, an observation or a public lesson recorded are
+    for the people they marked; a convener's own activity stays everyone's."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.mentoring.helpers import make_pair
+    from workspace.activities import services as activities
+    from workspace.activities.models import Activity
+    from workspace.mentoring.services import logs
+
+    pair = make_pair()
+    log = logs.create_log(pair.pairing, logs.LogFields(
+        held_on=dt.date(2026, 10, 14), duration_minutes=40, topics="班級經營", notes="", as_activity=True),
+        actor=pair.mentor)
+    plain = activities.create_activity(pair.community, activities.ActivityFields(
+        title="全體共備", method="collaborative_planning", starts_at=dt.datetime(2026, 10, 20, 14),
+        ends_at=dt.datetime(2026, 10, 20, 16)), actor=pair.convener)
+    db.session.commit()
+    ids = {"recorded": log.activity_id, "plain": plain.id}
+    db.session.remove()
+    try:
+        downgrade(revision="044ffb14b1dd")
+        db.session.remove()
+        upgrade(revision="a7c31e5d9b42")
+        found = dict(db.session.execute(text("SELECT id, named_only FROM activities WHERE id IN (:recorded, :plain)"),
+                                        ids).all())
+        assert bool(found[ids["recorded"]]) is True and bool(found[ids["plain"]]) is False
+        db.session.remove()
+    finally:
+        db.session.remove()
+        upgrade()
+    assert db.session.get(Activity, ids["recorded"]).named_only

@@ -259,3 +259,24 @@ def test_the_schools_an_activity_went_to_and_the_monthly_plans_of_the_period(clu
     assert schools == {sent_id: (rural.id,)} and outside_id not in schools
     assert plans[0].planned == 1
     assert [(row.month, row.submitted_at is not None) for row in plans] == [(plan.month, True)]
+
+
+def test_an_activity_of_named_people_counts_only_those_it_marks(club):
+    """A pair's meeting recorded by mentoring (record_activity) is not every member's to miss: it counts for the
+    two it marks, and the other members' rates are what they were."""
+    joined_long_ago(club)
+    meeting = services.record_activity(club.community, services.ActivityFields(
+        title="新進教師輔導", method="new_teacher_mentoring", starts_at=dt.datetime(2026, 3, 4, 15),
+        ends_at=dt.datetime(2026, 3, 4, 16)), actor=club.convener, present=[club.convener.id, club.member.id])
+    everyone = club.activity("全體共備", starts=dt.datetime(2026, 3, 11, 14))
+    services.set_attendance(everyone, {club.member.id: "present"}, actor=club.convener, now=everyone.ends_at)
+    db.session.commit()
+    assert meeting.named_only and not everyone.named_only
+
+    found = records.participation([club.community.id], YEAR, now=AFTER)
+
+    rows = {row.activity.id: row for row in found.activities}
+    assert rows[meeting.id].members == 2 and rows[everyone.id].members == len(found.members)
+    people = {row.user_id: row for row in found.members}
+    assert (people[club.other.id].attended, people[club.other.id].held) == (0, 1)  # only the one for everybody
+    assert (people[club.member.id].attended, people[club.member.id].held) == (2, 2)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,6 +114,9 @@ class Activity(db.Model):
     minutes_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     minutes_updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # writes minutes
+    # Only the people it marks were expected (a pair's meeting or observation, a public lesson, recorded by another
+    # area): the other members' attendance rates do not count it as missed.
+    named_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     outcomes: Mapped[str] = mapped_column(Text, default="")
     outcomes_html: Mapped[str] = mapped_column(Text, default="")
     sign_in_nonce: Mapped[str] = mapped_column(String(32), default="")  # a new one voids every issued QR code

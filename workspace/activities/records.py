@@ -55,6 +55,7 @@ class ActivityRecord:
     videos: int
     documents: int
     sheets: int  # scanned sign-in sheets
+    named_only: bool = False  # only those marked were expected (a pair's meeting recorded by mentoring)
 
     @property
     def hours(self) -> float:
@@ -211,7 +212,7 @@ def activities(community_ids: Collection[int], period: Period, *,
     rows = db.session.execute(
         select(Activity.id, Activity.community_id, Activity.title, Activity.method, Activity.mode,
                Activity.starts_at, Activity.ends_at, Activity.subjects, Activity.tags,
-               (func.length(func.trim(Activity.minutes)) > 0).label("has_minutes"))
+               (func.length(func.trim(Activity.minutes)) > 0).label("has_minutes"), Activity.named_only)
         .where(_in_period(community_ids, period)).order_by(Activity.starts_at, Activity.id)).all()
     if not rows:
         return []
@@ -224,7 +225,7 @@ def activities(community_ids: Collection[int], period: Period, *,
     return [ActivityRecord(row.id, row.community_id, row.title, row.method, row.mode, row.starts_at, row.ends_at,
                          tuple(row.subjects or ()), tuple(row.tags or ()), row.ends_at <= now, bool(row.has_minutes),
                          counts.get((row.id, "photo"), 0), counts.get((row.id, "video"), 0),
-                         counts.get((row.id, "document"), 0), counts.get((row.id, "sheet"), 0))
+                         counts.get((row.id, "document"), 0), counts.get((row.id, "sheet"), 0), bool(row.named_only))
             for row in rows]
 
 
@@ -249,7 +250,8 @@ def participation(community_ids: Collection[int], period: Period, *,
     """Who came to what in the period: per member of each community, per held activity, hours by method.
 
     Held = not cancelled and already ended. A member counts for the activities held while they were a
-    member, and for any that marked them (records entered after the fact count whom the convener marked);
+    member, and for any that marked them (records entered after the fact count whom the convener marked); an
+    activity of named people (`named_only`: a pair's meeting recorded by mentoring) counts only those it marked;
     one who left before anything counted is not listed. Four queries, whatever the data.
     """
     now = now or utcnow()
@@ -269,11 +271,13 @@ def participation(community_ids: Collection[int], period: Period, *,
             came.setdefault(mark.activity_id, set()).add(mark.user_id)
 
     def counts_for(member: Row, activity: ActivityRecord) -> bool:
-        """A member of its community then, or marked."""
+        """A member of its community then, or marked (only marked, for an activity of named people)."""
         if member.community_id != activity.community_id:
             return False
         if member.user_id in marked.get(activity.id, set()):
             return True
+        if activity.named_only:
+            return False
         return member.joined_at <= activity.starts_at and (
             member.left_at is None or member.left_at > activity.starts_at)
 

@@ -61,6 +61,8 @@ class ActivityFact:
     sheets: int = 0  # scanned sign-in sheets
     attendees: frozenset[int] = frozenset()  # user ids marked present, late or left early
     attendance_taken: bool = False  # anyone marked at all
+    marked: frozenset[int] = frozenset()  # user ids with any mark (come or not)
+    named_only: bool = False  # only those marked were expected (a pair's meeting recorded by mentoring)
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,10 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
         exchanged[teacher.community_id].append(ExchangedTeacherFact(teacher.name, teacher.school_id, teacher.subject))
     held_by: dict[int, set[int]] = defaultdict(set)
     marked: set[int] = set()
+    marked_by: dict[int, set[int]] = defaultdict(set)
     for mark in activity_records.attendance(community_ids, period, now=now) if attendance else ():
         marked.add(mark.activity_id)
+        marked_by[mark.activity_id].add(mark.user_id)
         if mark.attended:
             held_by[mark.activity_id].add(mark.user_id)
     activity_schools = activity_records.activity_schools(community_ids, period)
@@ -108,7 +110,8 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
             subjects=activity.subjects, tags=activity.tags, school_ids=activity_schools.get(activity.id, ()),
             has_minutes=activity.has_minutes, photos=activity.photos, videos=activity.videos,
             documents=activity.documents, sheets=activity.sheets,
-            attendees=frozenset(held_by.get(activity.id, ())), attendance_taken=activity.id in marked))
+            attendees=frozenset(held_by.get(activity.id, ())), attendance_taken=activity.id in marked,
+            marked=frozenset(marked_by.get(activity.id, ())), named_only=activity.named_only))
         if activity.held and activity.videos:
             # A video of a held activity is the results report's "video of one community activity".
             videos[activity.community_id].append(DeliverableFact("activity_video", day, activity.title))

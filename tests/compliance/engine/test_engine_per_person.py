@@ -54,6 +54,20 @@ def test_attendance_counts_a_member_who_left_for_their_time_only():
     assert found.status is Status.AT_RISK
 
 
+def test_a_pair_s_meeting_is_due_only_for_the_two_it_marks():
+    """A meeting of a mentor and a new teacher recorded as an activity (named people only) is not missed by
+    the other members: their attendance share is over the activities for everyone."""
+    pair, other = member(name="林老師"), member(name="陳老師")
+    everyone = [activity(dt.date(2011, 3, d), attendance_taken=True, attendees=frozenset({pair.user_id, other.user_id}),
+                         marked=frozenset({pair.user_id, other.user_id})) for d in (1, 15)]
+    meetings = [activity(dt.date(2011, 4, d), attendance_taken=True, attendees=frozenset({pair.user_id}),
+                         marked=frozenset({pair.user_id}), named_only=True) for d in (1, 8, 15)]
+    rule = {"kind": "per_person", "who": "members", "measure": "attendance_percent", "target": 75}
+    found = one(program(rule), facts(everyone + meetings, members=[pair, other]), dt.date(2011, 5, 1))
+    assert {p.label: p.figure for p in found.parts} == {"林老師": 100, "陳老師": 100}
+    assert found.status is Status.MET
+
+
 def test_mentors_hold_an_intermediate_title_or_above():
     rule = {"kind": "per_person", "who": "mentors", "measure": "title", "titles": ["中級", "高級"]}
     good, bad = member(role="mentor", title="中級"), member(role="mentor", title="初級", name="張老師")

@@ -63,6 +63,7 @@ def record_activity(community: Community, fields: ActivityFields, *, actor: User
     activity = Activity(community_id=community.id, created_by_id=actor.id, sign_in_nonce=secrets.token_hex(8))
     activity.community = community
     _apply(activity, community, fields)
+    activity.named_only = True  # the people it is for are those marked: a pair's meeting is not every member's
     if activity.recorder_id is None and role_in(actor, community) in CONTRIBUTORS:
         # Whoever recorded it (the mentor of a meeting, the teacher of a public lesson) writes its public record
         # and adds its photos: the funder's rules ask for them, and the area's own notes stay private.

@@ -4,8 +4,9 @@
 the mentor role though they mentor nobody yet) or members. `measure`:
 - `public_lessons`: held public lessons in the window ≥ target (each mentee, one a semester), paced like a count;
 - `attendance_percent`: the share of the window's activities with attendance taken, held while the person
-  was a member (a member who left counts for their time), that they attended, in whole percent rounded
-  down, ≥ target; met, else at risk while the window runs, not met once closed;
+  was a member (a member who left counts for their time; an activity of named people, such as a pair's
+  meeting, only for those it marked), that they attended, in whole percent rounded down, ≥ target; met, else
+  at risk while the window runs, not met once closed;
 - `title`: the person's professional title is one of `titles` (the mentor holds an intermediate title or above);
 - `tenure_days`: the person has been a member ≥ target days (a two-year mentoring term); one who left short
   of it is not met, one still serving is on track.
@@ -54,7 +55,7 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
     elif measure == "attendance_percent":
         last = member.left_on or window.last
         due = [a for a in context.facts.activities if a.held and a.attendance_taken and window.holds(a.day)
-               and member.joined_on <= a.day <= last]
+               and member.joined_on <= a.day <= last and (not a.named_only or member.user_id in a.marked)]
         attended = [a for a in due if member.user_id in a.attendees]
         figure = 100 if not due else 100 * len(attended) // len(due)
         status = standing_status(figure >= target, window, today)
