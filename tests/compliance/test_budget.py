@@ -12,6 +12,7 @@ from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, res
 from tests.factories import make_user
 from tests.media import png_bytes
 from workspace.compliance import services
+from workspace.compliance.models import Expense
 from workspace.compliance.services import budget
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.storage import store_upload
@@ -134,6 +135,27 @@ def test_the_trash_takes_an_expense_out_of_the_ledger_and_gives_it_back(ctx):
     budget.trash_expense(expense, setup.club.convener, restore=True)
     db.session.commit()
     assert budget.ledger(setup.enrollment).spent == 150
+
+
+def test_an_expense_brought_back_where_there_is_no_room_comes_back_not_claimable(client, ctx):
+    """Two speaker fees are the cap: a third added while one is in the trash takes its place, so the one brought
+    back is kept, marked not claimable with the reason, and the page says so."""
+    setup = enrolled()
+    first, _second = (budget.add_expense(setup.enrollment, _fields("external_speaker_intro", 1000),
+                                         setup.club.convener) for _ in range(2))
+    db.session.commit()
+    assert budget.trash_expense(first, setup.club.convener) == []
+    budget.add_expense(setup.enrollment, _fields("external_speaker_intro", 800), setup.club.convener)
+    db.session.commit()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{first.id}/trash"
+                                "?restore=1", {}, follow_redirects=True)
+    assert "marked not claimable" in response.get_data(as_text=True)
+    db.session.expire_all()
+    restored = db.session.get(Expense, first.id)
+    assert restored.deleted_at is None and not restored.claimable
+    assert [breach["code"] for breach in restored.breaches] == ["claims"]
+    assert budget.ledger(setup.enrollment).spent == 1800  # the two claimable ones, within the cap
 
 
 def test_a_stale_edit_is_refused_and_an_edit_is_checked_again(ctx):

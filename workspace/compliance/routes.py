@@ -541,10 +541,15 @@ def trash_expense(slug: str, enrollment_id: int, expense_id: int):
     if expense is None or expense.enrollment_id != enrollment.id:
         abort(404)
     restore = request.args.get("restore") == "1"
-    budget.trash_expense(expense, current_user, restore=restore)
+    breaches = budget.trash_expense(expense, current_user, restore=restore)
     db.session.commit()
-    flash(_("The expense is back in the ledger.") if restore else _("The expense is in the trash; it can be put back."),
-          "success")
+    if breaches:
+        flash(_("The expense is back in the ledger, marked not claimable: %(reasons)s",
+                reasons=" ".join(wording.breach_text(breach, enrollment.program.currency) for breach in breaches)),
+              "warning")
+    else:
+        flash(_("The expense is back in the ledger.") if restore
+              else _("The expense is in the trash; it can be put back."), "success")
     return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses")
 
 

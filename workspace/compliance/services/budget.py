@@ -169,6 +169,11 @@ def _apply(expense: Expense, fields: ExpenseFields, payee: str, description: str
     expense.payee = payee
     expense.description = description
     expense.activity_id = fields.activity_id
+    _keep_breaches(expense, breaches)
+
+
+def _keep_breaches(expense: Expense, breaches: list[engine.Breach]) -> None:
+    """Claimable when it breaks nothing; else kept not claimable with what it breaks (shown in the ledger)."""
     expense.claimable = not breaches
     expense.breaches = [{"rule_id": breach.rule_id, "code": breach.code,
                          "params": {key: (value.isoformat() if isinstance(value, dt.date) else value)
@@ -232,11 +237,22 @@ def check_receipt(stored: Any) -> None:
                                 name=stored.filename), "receipt")
 
 
-def trash_expense(expense: Expense, actor: Any, *, restore: bool = False) -> None:
-    """Move an expense to the trash (out of the ledger) or back."""
+def trash_expense(expense: Expense, actor: Any, *, restore: bool = False) -> list[engine.Breach]:
+    """Move an expense to the trash (out of the ledger) or back. A claimable expense brought back is checked
+    again: what was added meanwhile may leave no room for it under a cap or the approved amount, and then it comes
+    back kept, not claimable, with what it breaks (returned), so that the claimable totals stay within the rules."""
+    breaches: list[engine.Breach] = []
+    if restore and expense.claimable and expense.deleted_at is not None:
+        # checked while still in the trash, as a new expense would be: the ledger as it stands, and this one added
+        fields = ExpenseFields(expense.category, expense.spent_on, expense.amount, hours=expense.hours,
+                               persons=expense.persons, activity_id=expense.activity_id)
+        breaches = _breaches(expense.enrollment, fields, None, expense.receipt_blob_id is not None)
+        if breaches:
+            _keep_breaches(expense, breaches)
     expense.deleted_at = None if restore else utcnow()
     record_event(actor, "expense.restored" if restore else "expense.trashed", expense, expense.enrollment.community,
                  program=expense.enrollment.program.name, amount=expense.amount, category=expense.category)
+    return breaches
 
 
 def add_book(enrollment: Enrollment, title: str, author: str, relevance: str, actor: Any) -> BookListItem:
