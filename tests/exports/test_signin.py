@@ -45,7 +45,7 @@ def test_one_page_per_activity_with_members_to_sign(ctx):
     assert any(text.startswith("下學期共同備課") for text in activities_named)
     assert field_tables[0].rows[2].cells[0].text == "Method"
     assert field_tables[0].rows[2].cells[1].text == "Collaborative lesson planning"
-    assert field_tables[0].rows[3].cells[1].text == "Sep 10, 2025, 2:00\u202fPM – 4:00\u202fPM"
+    assert field_tables[0].rows[3].cells[1].text == "Sep 10, 2025 14:00–16:00"  # as the activity page writes it
     assert field_tables[0].rows[4].cells[1].text == "自然教室"
 
 

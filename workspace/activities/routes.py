@@ -13,8 +13,8 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import Connection, select
@@ -38,6 +38,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.i18n import local_span
 from workspace.core.parsing import (
     FIRST_DAY,
     LAST_DAY,
@@ -77,11 +78,7 @@ def load_activity(slug: str, activity_id: int, action: str = "view") -> Activity
 @bp.app_template_global()
 def when_of(activity: Activity, style: str = "medium") -> str:
     """When an activity takes place, in the reader's language: the date, then 14:00–16:00 (24-hour, local)."""
-    starts, ends = services.to_local(activity.starts_at), services.to_local(activity.ends_at)
-    day = format_date(starts.date(), style)
-    if ends.date() == starts.date():
-        return f"{day} {starts:%H:%M}–{ends:%H:%M}"
-    return f"{day} {starts:%H:%M} – {format_date(ends.date(), style)} {ends:%H:%M}"
+    return local_span(activity.starts_at, activity.ends_at, style)
 
 
 def _labels() -> dict[str, Any]:

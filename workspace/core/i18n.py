@@ -174,18 +174,16 @@ def local_moment(value: dt.datetime | None) -> str:
     return layout.replace("{1}", day).replace("{0}", _clock(local, locale))
 
 
-def local_span(start: dt.datetime | None, end: dt.datetime | None) -> str:
-    """Show a meeting's time: its day and both times when it ends the day it starts (2026年9月30日 16:00–16:50,
-    Sep 30, 2026, 4:00 PM – 4:50 PM), else both moments in full; in the deployment's zone and the user's locale."""
-    if start is None:
-        return ""
-    if end is None:
-        return local_moment(start)
-    if start.astimezone(_zone()).date() != end.astimezone(_zone()).date():
-        return f"{local_moment(start)} – {local_moment(end)}"
-    locale = _reader_locale()
-    dash = "–" if str(locale).startswith("zh") else " – "
-    return f"{local_moment(start)}{dash}{_clock(end.astimezone(_zone()), locale)}"
+def local_span(start: dt.datetime, end: dt.datetime, style: str = "medium") -> str:
+    """When something takes place, in the reader's language and the deployment's zone: the day, then the times
+    on the 24-hour clock of school timetables (2026年9月30日 16:00–16:50, Sep 30, 2026 16:00–16:50); both days
+    when it ends on another. The activity pages and the sign-in sheets write it this one way."""
+    zone = _zone()
+    starts, ends = start.astimezone(zone), end.astimezone(zone)
+    day = local_date(starts.date(), style)
+    if ends.date() == starts.date():
+        return f"{day} {starts:%H:%M}–{ends:%H:%M}"
+    return f"{day} {starts:%H:%M} – {local_date(ends.date(), style)} {ends:%H:%M}"
 
 
 def _clock(local: dt.datetime, locale: Locale) -> str:
