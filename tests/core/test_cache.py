@@ -230,19 +230,16 @@ def test_a_hit_is_answered_before_the_user_is_loaded(app, client, ctx, count_que
     assert response.headers["Content-Security-Policy"] and "HX-Request" in response.headers["Vary"]
 
 
-def test_a_hit_reads_outside_a_transaction_on_postgresql(app, client, ctx):
-    """On PostgreSQL a hit's two reads run in autocommit (no BEGIN and ROLLBACK round trips) and nothing else is
-    read; on SQLite they run in the session, as every read there does."""
+def _autocommit_of_each_read(client, path: str) -> tuple[list[object], object]:
+    """GET `path` and give whether each statement it ran was in autocommit (psycopg's own flag on PostgreSQL;
+    SQLite's connections have none), and what an early hit's reads should show on this database."""
     from sqlalchemy import event
 
-    _convener, path = _on_a_kept_page(client)
-    db.session.commit()
     engine = db.engine
-    levels: list[str] = []
+    levels: list[object] = []
 
     def listener(connection, _cursor, statement, *_rest):
         if not statement.startswith("BEGIN"):  # SQLite's own BEGIN DEFERRED (core/database)
-            # psycopg's own flag on PostgreSQL (no transaction is begun); SQLite's connections have none
             levels.append(getattr(connection.connection.dbapi_connection, "autocommit", None))
 
     event.listen(engine, "before_cursor_execute", listener)
@@ -252,14 +249,21 @@ def test_a_hit_reads_outside_a_transaction_on_postgresql(app, client, ctx):
         event.remove(engine, "before_cursor_execute", listener)
     expected = True if engine.dialect.name == "postgresql" else getattr(db.session.connection().connection
                                                                         .dbapi_connection, "autocommit", None)
+    return levels, expected
+
+
+def test_a_hit_reads_outside_a_transaction_on_postgresql(app, client, ctx):
+    """On PostgreSQL a hit's two reads run in autocommit (no BEGIN and ROLLBACK round trips) and nothing else is
+    read; on SQLite they run in the session, as every read there does."""
+    _convener, path = _on_a_kept_page(client)
+    db.session.commit()
+    levels, expected = _autocommit_of_each_read(client, path)
     assert levels == [expected, expected]  # the login and the counters, nothing else
 
 
 def test_a_varying_hit_reads_outside_a_transaction_on_postgresql(client, ctx):
     """The activity page's `vary=` (has it started?) reads on the hit's own connection too: on PostgreSQL all
     three reads run in autocommit, and the page cached before it started is not served once it has."""
-    from sqlalchemy import event
-
     from tests.activities.helpers import make_club
     from workspace.activities.models import Activity
 
@@ -269,20 +273,7 @@ def test_a_varying_hit_reads_outside_a_transaction_on_postgresql(client, ctx):
     path = f"/c/varies-pg/activities/{activity.id}"
     _warm(client, path)
     db.session.commit()
-    engine = db.engine
-    levels: list[object] = []
-
-    def listener(connection, _cursor, statement, *_rest):
-        if not statement.startswith("BEGIN"):
-            levels.append(getattr(connection.connection.dbapi_connection, "autocommit", None))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    expected = True if engine.dialect.name == "postgresql" else getattr(db.session.connection().connection
-                                                                        .dbapi_connection, "autocommit", None)
+    levels, expected = _autocommit_of_each_read(client, path)
     assert levels == [expected, expected, expected]  # the login, the counters, whether it has started
     assert 'id="feedback"' not in client.get(path).get_data(as_text=True)
     db.session.execute(db.update(Activity).where(Activity.id == activity.id)
