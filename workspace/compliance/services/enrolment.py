@@ -61,9 +61,10 @@ def confirm(enrollment: Enrollment, actor: Any) -> None:
 
 
 def claimable_total(enrollment: Enrollment) -> int:
-    """What the enrolment's live expenses marked claimable add up to (one query)."""
-    return db.session.scalar(select(func.coalesce(func.sum(Expense.amount), 0)).where(
-        Expense.enrollment_id == enrollment.id, Expense.claimable.is_(True), Expense.live)) or 0
+    """What the enrolment's live expenses marked claimable add up to (one query). An int on every database:
+    PostgreSQL's SUM of a BIGINT is NUMERIC (a Decimal), which the audit trail's JSON cannot hold."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Expense.amount), 0)).where(
+        Expense.enrollment_id == enrollment.id, Expense.claimable.is_(True), Expense.live)) or 0)
 
 
 def change_amount(enrollment: Enrollment, amount: int | None, actor: Any) -> int:
