@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.exports.pack_helpers import add_file, open_zip, pack_world
 from tests.factories import make_reviewer
@@ -205,8 +205,21 @@ def test_a_job_without_its_submission_fails_cleanly(ctx):
     assert found.status == "failed" and found.error
 
 
-def _write_elsewhere() -> bool:
-    """Whether another connection could take SQLite's write lock at once (as a login or a save would)."""
+def _write_elsewhere(submission_id: int) -> bool:
+    """Whether another connection could write at once, as a login or a save would: take SQLite's write lock, or
+    on PostgreSQL lock the submission's row the build reads (a reader takes no lock a writer waits for)."""
+    if db.engine.dialect.name != "sqlite":
+        from sqlalchemy.exc import OperationalError
+
+        with db.engine.connect() as other:
+            try:
+                other.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                other.execute(text("UPDATE submissions SET id = id WHERE id = :id"), {"id": submission_id})
+                return True
+            except OperationalError:  # lock timeout
+                return False
+            finally:
+                other.rollback()
     import sqlite3
 
     other = sqlite3.connect(db.engine.url.database, timeout=0)
@@ -224,14 +237,13 @@ def _write_elsewhere() -> bool:
 def test_others_may_write_while_a_job_builds(app, ctx, monkeypatch, kind):
     """A job builds for seconds to minutes in the worker (no request): meanwhile another connection may write
     (log in, save). The freezer's first reads once began by taking SQLite's write lock, as a transaction outside
-    a request does, and held it through the build: 503s for everyone for twenty seconds. The job runs here as in
-    the worker, in a thread with an app context of its own (the tests' request context would hide it)."""
+    a request does, and held it through the build: 503s for everyone for twenty seconds. On both databases. The
+    job runs here as in the worker, in a thread with an app context of its own (the tests' request context would
+    hide it)."""
     import threading
 
     from workspace.exports import freeze, report
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's one write lock; PostgreSQL's reads take no lock a writer waits for")
     world = pack_world()
     submission = review.submit(services.standings([world.enrollment])[0], "", world.convener)
     db.session.commit()
@@ -240,15 +252,15 @@ def test_others_may_write_while_a_job_builds(app, ctx, monkeypatch, kind):
     jobs.start(kind, world.convener, enrollment=world.enrollment, language="en",
                submission_id=submission.id if kind == "submission" else None)
     writes: list[bool] = []
+
+    def try_a_write_then(build):
+        return lambda *args, **kwargs: (writes.append(_write_elsewhere(submission.id)), build(*args, **kwargs))[1]
+
     if kind == "submission":
-        build = freeze.build_submission_files
-        monkeypatch.setattr(freeze, "build_submission_files",
-                            lambda *args, **kwargs: (writes.append(_write_elsewhere()), build(*args, **kwargs))[1])
+        monkeypatch.setattr(freeze, "build_submission_files", try_a_write_then(freeze.build_submission_files))
         work = freeze.freeze_job
     else:
-        build = report.job_builder
-        monkeypatch.setitem(jobs.BUILDERS, kind,
-                            lambda *args, **kwargs: (writes.append(_write_elsewhere()), build(*args, **kwargs))[1])
+        monkeypatch.setitem(jobs.BUILDERS, kind, try_a_write_then(report.job_builder))
         work = jobs.run_export
     errors: list[BaseException] = []
 
