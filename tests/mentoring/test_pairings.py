@@ -123,6 +123,23 @@ def test_an_overlapping_active_pairing_of_the_same_two_is_refused_and_a_later_on
     assert made[0].id
 
 
+def test_a_second_mentor_at_once_is_allowed_and_named_as_a_notice(ctx):
+    """Co-mentoring is allowed, but the convener who meant to re-pair is told the first pairing still runs."""
+    pair = make_pair(START, dt.date(2027, 8, 31))
+    made = pairings.create_pairings(pair.community, pair.colleague.id, [pair.mentee.id], dt.date(2027, 2, 1), None,
+                                    pair.convener)
+    notices = pairings.other_mentors(made)
+    assert [(n.mentee, n.mentor, n.ends_on) for n in notices] == [("林老師", "王老師", dt.date(2027, 8, 31))]
+    # after the first pairing's end, or once it is ended, nothing to say
+    third = add_member(pair.community, make_user(display_name="吳老師")).user
+    later = pairings.create_pairings(pair.community, third.id, [pair.mentee.id], dt.date(2029, 2, 1), None,
+                                     pair.convener)
+    assert pairings.other_mentors(later) == []
+    pairings.end_pairing(pair.pairing, dt.date(2027, 1, 31), "", pair.convener)
+    assert pairings.other_mentors(made) == []
+    assert pairings.other_mentors([]) == []
+
+
 def test_ending_keeps_the_pairing_with_its_reason_and_refuses_an_end_before_its_start(ctx):
     pair = make_pair(START)
     with pytest.raises(ValidationError) as caught:

@@ -71,6 +71,21 @@ def test_pairing_makes_one_pairing_per_new_teacher_and_redirects(client, ctx):
     assert made.ends_on == dt.date(2028, 8, 31)
 
 
+def test_pairing_a_new_teacher_who_has_a_mentor_warns_with_the_name_and_the_end(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    response = client.post_form(f"/c/{pair.community.slug}/mentoring/pairings", {
+        "mentor_id": str(pair.colleague.id), "mentee_ids": [str(pair.mentee.id)], "starts_on": "2026-10-01"},
+        follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "林老師 also has the mentor 王老師 until Aug 31, 2028" in text
+    alone = client.post_form(f"/c/{pair.community.slug}/mentoring/pairings", {
+        "mentor_id": str(pair.mentor.id), "mentee_ids": [str(pair.colleague.id)], "starts_on": "2026-10-01"},
+        follow_redirects=True)
+    assert "also has the mentor" not in alone.get_data(as_text=True)
+
+
 def test_a_refused_pairing_is_422_with_the_error_beside_the_field_and_the_input_kept(client, ctx):
     pair = make_pair()
     client.login(pair.convener)

@@ -20,6 +20,7 @@ from workspace.core.cache import COMMUNITY, MY_COMMUNITIES, cache_page
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
+from workspace.core.i18n import local_date
 from workspace.core.parsing import arg, parse_page
 from workspace.core.permissions import can
 from workspace.extensions import db, htmx
@@ -97,8 +98,13 @@ def create_pairing(slug: str):
         current_user))
     if made is None:
         return _new_page(community, form, 422)
+    others = pairings.other_mentors(made)
     db.session.commit()
     flash(_("Paired: %(count)s new teacher(s).", count=len(made)), "success")
+    for other in others:
+        flash(_("%(mentee)s also has the mentor %(mentor)s until %(day)s. If this pairing replaces that one, end it "
+                "on the pairing's page.", mentee=other.mentee, mentor=other.mentor, day=local_date(other.ends_on)),
+              "warning")
     return redirect(url_for("mentoring.index", slug=slug))
 
 

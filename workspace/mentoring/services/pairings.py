@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from workspace.auth.models import User
 from workspace.communities.models import Membership
@@ -29,7 +30,6 @@ from workspace.mentoring.services import notices
 
 DEFAULT_TERM_MONTHS = 24  # 師徒結對: two years
 MAX_TERM_MONTHS = 120  # the longest term a community may set (PairingSettingsForm.term_months)
-MAX_TERM_MONTHS = 120
 MAX_MILESTONE_DAYS = 3650
 MAX_MILESTONES = 30
 
@@ -145,6 +145,36 @@ def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[i
                 break
     if errors:
         raise ValidationError.combine(errors)
+
+
+@dataclass(frozen=True)
+class OtherMentor:
+    """A new teacher's other active pairing over some of the days of a new one: a second mentor at once."""
+
+    mentee: str
+    mentor: str
+    ends_on: dt.date
+
+
+def other_mentors(made: Sequence[Pairing]) -> list[OtherMentor]:
+    """For the pairings one form just made (one mentor, the same days), each new teacher's active pairings with
+    another mentor over some of those days.
+
+    Co-mentoring is allowed (a subject mentor beside a class mentor), so this is a notice, not a refusal: the
+    convener who meant to re-pair sees that the old pairing still runs (one query)."""
+    if not made:
+        return []
+    first = made[0]
+    mentor, mentee = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(mentee.display_name, mentor.display_name, Pairing.ends_on)
+        .join(mentor, mentor.id == Pairing.mentor_id).join(mentee, mentee.id == Pairing.mentee_id)
+        .where(Pairing.community_id == first.community_id,
+               Pairing.mentee_id.in_([pairing.mentee_id for pairing in made]),
+               Pairing.mentor_id != first.mentor_id, Pairing.status == PairingStatus.ACTIVE.value,
+               Pairing.starts_on <= first.ends_on, Pairing.ends_on >= first.starts_on)
+        .order_by(mentee.display_name, Pairing.starts_on, Pairing.id))
+    return [OtherMentor(*row) for row in rows]
 
 
 def copy_milestones(pairing: Pairing, items: Sequence[dict[str, Any]]) -> list[Milestone]:
