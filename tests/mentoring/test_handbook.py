@@ -11,7 +11,7 @@ import docx
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_user
+from tests.factories import add_member, make_user
 from tests.mentoring.helpers import make_pair
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
@@ -164,6 +164,49 @@ def test_privacy_of_the_handbook(client, ctx):
     assert client.post_form(_url(pair, "/share"), {"shared": "1"}).status_code == 302
     client.logout().login(pair.convener)
     assert "秘密的弱點" in client.get(_url(pair, "/print")).get_data(as_text=True)
+
+
+def test_a_mentor_who_was_replaced_no_longer_reads_or_comments_and_the_lists_agree(client, ctx):
+    """The handbook is the teacher's: once the pairing ends (here: the teacher is re-paired after a conflict), the
+    former mentor gets what any member gets, and cannot overwrite the new mentor's comment."""
+    from workspace.core.permissions import can, scope
+    from workspace.mentoring.services import pairings
+
+    pair = make_pair()
+    handbook = _open(pair)
+    new_mentor = add_member(pair.community, make_user(display_name="趙老師"), "mentor").user
+    pairings.repair(pair.pairing, new_mentor.id, dt.date(2026, 11, 1), "conflict", pair.convener)
+    services.save_section(_section(handbook, "weaknesses"), "重新結對後寫的", actor=pair.mentee, base_version=1)
+    services.save_comment(_section(handbook, "weaknesses"), "新導師的評語", actor=new_mentor, base_comment="")
+    db.session.commit()
+
+    def listed(person) -> set[int]:
+        return set(db.session.scalars(select(Handbook.id).where(scope(person, "read", Handbook))))
+
+    assert can(new_mentor, "comment", handbook) and listed(new_mentor) == {handbook.id}
+    assert not can(pair.mentor, "read", handbook) and not can(pair.mentor, "comment", handbook)
+    assert listed(pair.mentor) == set()
+    with pytest.raises(NotAllowed):
+        services.save_comment(_section(handbook, "weaknesses"), "舊導師改寫", actor=pair.mentor,
+                              base_comment="新導師的評語")
+    client.login(pair.mentor)
+    assert client.get(_url(pair)).status_code == 404
+    assert client.get(_url(pair, "/export.docx")).status_code in {403, 404}
+    assert client.post_form(_url(pair, "/sections/weaknesses/comment"),
+                            {"comment": "舊導師改寫", "base_comment": "新導師的評語"}).status_code in {403, 404}
+    assert _section(handbook, "weaknesses").comment == "新導師的評語"
+    client.logout().login(new_mentor)
+    assert "重新結對後寫的" in client.get(_url(pair)).get_data(as_text=True)
+
+
+def test_a_mentor_reads_only_the_school_years_of_their_pairing(ctx):
+    from workspace.core.permissions import can
+
+    pair = make_pair(dt.date(2026, 9, 1), dt.date(2027, 7, 31))
+    earlier = Handbook(community_id=pair.community.id, teacher_id=pair.mentee.id, school_year=2025)
+    db.session.add(earlier)
+    db.session.commit()
+    assert can(pair.mentor, "read", _open(pair)) and not can(pair.mentor, "read", earlier)
 
 
 def test_the_docx_is_in_the_teacher_s_language_with_word_headings(client, ctx):

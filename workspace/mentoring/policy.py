@@ -12,9 +12,10 @@ test_permissions.py proves both).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, case, exists, extract, false, or_, select, true
 
 from workspace.communities.policy import in_communities, member_of, role_in
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, authenticated, is_admin, register_rule, register_scope
@@ -28,6 +29,7 @@ from workspace.mentoring.models import (
     ObservationForm,
     ObservationStatus,
     Pairing,
+    PairingStatus,
     PublicLesson,
 )
 
@@ -263,10 +265,21 @@ def public_lesson_scope(user: Any, action: str) -> Any:
 # --- the development handbook --------------------------------------------------------------------
 
 
-def mentors_of(teacher_id: int, community_id: int) -> set[int]:
-    """The mentors a new teacher has or had in a community (they comment on the handbook)."""
-    return set(db.session.scalars(select(Pairing.mentor_id).where(
-        Pairing.mentee_id == teacher_id, Pairing.community_id == community_id)))
+def _school_year_of(day: Any) -> Any:
+    """The school year a date column falls in, in SQL (terms.school_year_of: the year, less one before August)."""
+    return extract("year", day) - case((extract("month", day) < 8, 1), else_=0)
+
+
+def handbook_mentor(user_id: int, handbook: Handbook) -> bool:
+    """Whether the person mentors the handbook's teacher now, in a pairing over some of its school year.
+
+    The handbook is the teacher's, not a pairing's: a mentor whose pairing ended (or who was replaced by another
+    mentor) no longer reads it, nor comments, so what the teacher writes afterwards is not theirs to see."""
+    year = handbook.school_year
+    return db.session.scalar(select(exists().where(and_(
+        Pairing.mentor_id == user_id, Pairing.mentee_id == handbook.teacher_id,
+        Pairing.community_id == handbook.community_id, Pairing.status == PairingStatus.ACTIVE.value,
+        Pairing.starts_on <= dt.date(year + 1, 7, 31), Pairing.ends_on >= dt.date(year, 8, 1))))) is True
 
 
 def handbook_rule(user: Any, action: str, handbook: Handbook) -> bool:
@@ -276,7 +289,7 @@ def handbook_rule(user: Any, action: str, handbook: Handbook) -> bool:
     community = handbook.community
     member = role_in(user, community) is not None
     teacher = uid == handbook.teacher_id and member
-    mentor = member and uid is not None and uid in mentors_of(handbook.teacher_id, handbook.community_id)
+    mentor = member and uid is not None and handbook_mentor(uid, handbook)
     if action == "view":
         return is_admin(user) or teacher or mentor or role_in(user, community) in MANAGERS
     if action == "read":
@@ -297,9 +310,12 @@ def handbook_scope(user: Any, action: str) -> Any:
         return true()
     member = member_of(Handbook.community_id, user)
     own = (Handbook.teacher_id == uid) & member
+    # as handbook_mentor(): an active pairing over some of the handbook's school year (1 August – 31 July)
     mentored = member & select(Pairing.id).where(
         Pairing.mentor_id == uid, Pairing.mentee_id == Handbook.teacher_id,
-        Pairing.community_id == Handbook.community_id).exists()
+        Pairing.community_id == Handbook.community_id, Pairing.status == PairingStatus.ACTIVE.value,
+        _school_year_of(Pairing.starts_on) <= Handbook.school_year,
+        _school_year_of(Pairing.ends_on) >= Handbook.school_year).exists()
     managers = member_of(Handbook.community_id, user, MANAGERS)
     if action == "view":
         return own | mentored | managers
