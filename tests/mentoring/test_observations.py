@@ -499,6 +499,21 @@ def test_the_community_trail_says_what_happened_but_not_what_was_written(ctx):
     assert not any(sentence.startswith("observation.") or "補評分" in sentence for sentence in sentences)
 
 
+def test_a_convener_sees_the_trail_of_an_unshared_observation_without_the_reopen_reason(client, ctx):
+    """The reason an observer gives for reopening is content: it shows to those who read the observation."""
+    pair = make_pair()
+    observation = observe(pair)
+    services.share_with_observed(observation, actor=pair.mentor)
+    services.finalize(observation, actor=pair.mentor)
+    services.reopen(observation, "新進教師這節課很吃力", actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.convener)
+    page = client.get(url(pair, observation)).get_data(as_text=True)
+    assert "reopened it" in page and "新進教師這節課很吃力" not in page
+    client.logout().login(pair.mentee)
+    assert "新進教師這節課很吃力" in client.get(url(pair, observation)).get_data(as_text=True)
+
+
 def test_the_observation_page_speaks_the_reader_s_language(client, ctx):
     pair = make_pair()
     observation = observe(pair)
