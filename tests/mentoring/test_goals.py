@@ -117,6 +117,26 @@ def test_evidence_links_a_resource_and_an_observation_of_the_pair(ctx):
     assert db.session.scalar(select(links.Link.from_type)) == "goal"
 
 
+def test_the_other_s_draft_observation_is_neither_offered_nor_linked(ctx):
+    """The mentor's draft is theirs until shared: the new teacher may not see its subject in the evidence list
+    nor link it (and through a shared goal, show it to the conveners)."""
+    pair = make_pair()
+    goal = _goal(pair)
+    form = ObservationForm(title="觀課紀錄表")
+    db.session.add(form)
+    db.session.flush()
+    draft = Observation(community_id=pair.community.id, pairing_id=pair.pairing.id, observer_id=pair.mentor.id,
+                        observed_id=pair.mentee.id, form_id=form.id, observed_on=dt.date(2026, 10, 1),
+                        subject="草稿的科目")
+    db.session.add(draft)
+    db.session.commit()
+    assert f"observation:{draft.id}" not in dict(services.evidence_choices(pair.pairing, pair.mentee))
+    assert f"observation:{draft.id}" in dict(services.evidence_choices(pair.pairing, pair.mentor))
+    with pytest.raises(ValidationError):
+        services.add_evidence(goal, "observation", draft.id, actor=pair.mentee)
+    services.add_evidence(goal, "observation", draft.id, actor=pair.mentor)
+
+
 def test_the_goals_page_and_fragment(client, ctx):
     pair = make_pair()
     _goal(pair)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from workspace.core import links
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
 from workspace.core.text import checked_line, checked_text
@@ -148,8 +149,9 @@ def open_goals_for(pairing_ids: Sequence[int]) -> dict[int, list[Goal]]:
 # --- evidence ----------------------------------------------------------------------------------
 
 
-def _evidence_target(goal: Goal, kind: str, target_id: int | None) -> Any:
-    """The record of `kind` a goal may link: of the pairing's community, still live."""
+def _evidence_target(goal: Goal, kind: str, target_id: int | None, actor: Any) -> Any:
+    """The record of `kind` a goal may link: of the pairing's community, still live, one the actor may read (not
+    the other's draft observation, nor a resource kept from them)."""
     if kind not in EVIDENCE_KINDS or target_id is None:
         raise ValidationError(str(_l("Choose from the list.")), field="target")
     model = links.kind(kind).model
@@ -159,13 +161,15 @@ def _evidence_target(goal: Goal, kind: str, target_id: int | None) -> Any:
         raise ValidationError(str(_l("Choose a record of this community.")), field="target")
     if kind == "observation" and record.pairing_id != goal.pairing_id:
         raise ValidationError(str(_l("Choose an observation of this pairing.")), field="target")
+    if not can(actor, "read" if kind == "observation" else "view", record):  # a resource's or plan's "read"
+        raise ValidationError(str(_l("Choose from the list.")), field="target")
     return record
 
 
 def add_evidence(goal: Goal, kind: str, target_id: int | None, *, actor: Any) -> links.Link:
     """Link a resource, a plan document or an observation of the pair to the goal as its evidence."""
     _require(can(actor, "edit", goal))
-    return links.add_link(goal, _evidence_target(goal, kind, target_id), EVIDENCE, actor=actor)
+    return links.add_link(goal, _evidence_target(goal, kind, target_id, actor), EVIDENCE, actor=actor)
 
 
 def remove_evidence(goal: Goal, link: links.Link, *, actor: Any) -> None:
@@ -186,23 +190,24 @@ def evidence_of(goals: Sequence[Goal]) -> dict[int, list[tuple[links.Link, Any]]
     return by_goal
 
 
-def evidence_choices(pairing: Pairing, limit: int = 50) -> list[tuple[str, str]]:
-    """The records a goal may link, as (kind:id, label): the community's newest resources and plan documents,
-    the pairing's observations."""
+def evidence_choices(pairing: Pairing, viewer: Any, limit: int = 50) -> list[tuple[str, str]]:
+    """The records a goal may link, as (kind:id, label): the community's newest resources and plan documents and
+    the pairing's observations that `viewer` may read (the policy's list scopes: not the other's draft)."""
     from workspace.plans.models import PlanDoc
     from workspace.resources.models import Resource
 
     choices: list[tuple[str, str]] = []
     for item in db.session.execute(select(Resource.id, Resource.title).where(
-            Resource.community_id == pairing.community_id, Resource.live).order_by(
-            Resource.id.desc()).limit(limit)):
+            Resource.community_id == pairing.community_id, Resource.live, scope(viewer, "view", Resource))
+            .order_by(Resource.id.desc()).limit(limit)):
         choices.append((f"resource:{item.id}", str(_l("Resource: %(title)s", title=item.title))))
     for item in db.session.execute(select(PlanDoc.id, PlanDoc.topic).where(
-            PlanDoc.community_id == pairing.community_id, PlanDoc.live).order_by(PlanDoc.id.desc()).limit(limit)):
+            PlanDoc.community_id == pairing.community_id, PlanDoc.live, scope(viewer, "view", PlanDoc))
+            .order_by(PlanDoc.id.desc()).limit(limit)):
         choices.append((f"plan:{item.id}", str(_l("Plan: %(title)s", title=item.topic))))
     for item in db.session.execute(select(Observation.id, Observation.observed_on, Observation.subject).where(
-            Observation.pairing_id == pairing.id, Observation.live).order_by(
-            Observation.observed_on.desc()).limit(limit)):
+            Observation.pairing_id == pairing.id, Observation.live, scope(viewer, "read", Observation))
+            .order_by(Observation.observed_on.desc()).limit(limit)):
         choices.append((f"observation:{item.id}", str(_l("Observation of %(date)s %(subject)s",
-                                                         date=item.observed_on.isoformat(), subject=item.subject))))
+                                                         date=local_date(item.observed_on), subject=item.subject))))
     return choices
