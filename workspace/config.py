@@ -149,6 +149,8 @@ def load_config() -> dict[str, Any]:
         "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
         # Markdown previews per person (the live preview asks after each pause in typing).
         "PREVIEW_RATE_LIMIT": os.environ.get("PREVIEW_RATE_LIMIT") or "120 per minute",
+        # Documents built on request per person (exports: the evidence pack, ledgers, forms, sheets, summary, jobs).
+        "EXPORT_RATE_LIMIT": os.environ.get("EXPORT_RATE_LIMIT") or "60 per 10 minutes",
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "RESET_LINK_HOURS": _int("RESET_LINK_HOURS", 24),
         "CONFIRM_LINK_HOURS": _int("CONFIRM_LINK_HOURS", 48),  # the link that confirms a new account's address

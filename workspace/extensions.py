@@ -6,7 +6,7 @@ from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -34,3 +34,9 @@ csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def per_person() -> str:
+    """A rate limit's key: the signed-in person (a school shares one address behind its NAT, so counting by
+    address would let one person use up a whole staff room's allowance), else the address."""
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()

@@ -92,6 +92,34 @@ def test_progress_writes_are_throttled_but_the_last_step_always_lands(ctx):
     assert (row.done, row.total) == (100, 100)
 
 
+def test_asking_again_for_a_document_still_being_built_gets_the_job_under_way(ctx, monkeypatch):
+    """A second click (or a script) does not queue a copy; another language, other options, another person or a
+    job left "running" by a worker that stopped long ago do."""
+    from workspace.core.database import utcnow
+
+    monkeypatch.setitem(jobs.BUILDERS, "results_report", _builder_with_progress)
+    club = enrolled()
+    convener = club.club.convener
+    waiting = ExportJob(kind="results_report", enrollment_id=club.enrollment.id,
+                        community_id=club.club.community.id, requested_by_id=convener.id, language="zh_Hant",
+                        options={"photos_per_activity": 4}, status=JobStatus.RUNNING.value)
+    db.session.add(waiting)
+    db.session.commit()
+    again = jobs.start("results_report", convener, enrollment=club.enrollment, language="zh_Hant",
+                       options={"photos_per_activity": 4})
+    assert again.id == waiting.id and db.session.query(ExportJob).count() == 1
+    others = [jobs.start("results_report", convener, enrollment=club.enrollment, language="en",
+                         options={"photos_per_activity": 4}),
+              jobs.start("results_report", convener, enrollment=club.enrollment, language="zh_Hant"),
+              jobs.start("results_report", make_user(), enrollment=club.enrollment, language="zh_Hant",
+                         options={"photos_per_activity": 4})]
+    assert len({job.id for job in others} | {waiting.id}) == 4
+    waiting.created_at = utcnow() - dt.timedelta(minutes=jobs.WAITING_MINUTES + 1)
+    db.session.commit()
+    assert jobs.start("results_report", convener, enrollment=club.enrollment, language="zh_Hant",
+                      options={"photos_per_activity": 4}).id != waiting.id
+
+
 def test_unknown_kinds_are_refused(ctx):
     club = enrolled()
     with pytest.raises(ValueError):

@@ -133,3 +133,24 @@ def test_the_review_page_links_to_the_summary(client, ctx):
     client.login(make_user(is_admin=True))
     page = client.get("/review/compliance/").get_data(as_text=True)
     assert "/review/compliance/summary.xlsx" in page
+
+
+def test_documents_built_on_request_share_one_allowance_per_person(app, client, make_client, ctx, monkeypatch):
+    """A script building documents in a loop gets 429 (in the reader's language); a colleague of the same school
+    (the same address) still downloads."""
+    import uuid
+
+    monkeypatch.setitem(app.config, "EXPORT_RATE_LIMIT", "3 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex}")
+    year = community_year()
+    base = f"/c/{year.slug}/exports/{year.enrollment.id}"
+    client.login(year.enrolled.club.convener)
+    answers = [client.get(f"{base}/{path}").status_code
+               for path in ("ledger.csv", "application.docx", "evidence.zip", "sign-in-sheets.docx")]
+    assert answers == [200, 200, 200, 429]
+    refused = client.get(f"{base}/ledger.xlsx", headers={"Accept-Language": "zh-TW"})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "嘗試次數過多" in refused.get_data(as_text=True)
+    admin = make_client()
+    admin.login(make_user(is_admin=True))
+    assert admin.get(f"{base}/ledger.csv").status_code == 200

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from flask_limiter.util import get_remote_address
-from flask_login import current_user
 
 from workspace.core.htmx import render_page
 from workspace.core.permissions import public
 from workspace.core.text import render_markdown
-from workspace.extensions import limiter
+from workspace.extensions import limiter, per_person
 
 bp = Blueprint("core", __name__)
 
@@ -27,13 +25,8 @@ def _preview_limit() -> str:
     return current_app.config["PREVIEW_RATE_LIMIT"]
 
 
-def _person() -> str:
-    """Count previews per signed-in person (a school shares one address behind its NAT), else per address."""
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()
-
-
 @bp.post("/markdown/preview")
-@limiter.limit(_preview_limit, key_func=_person)
+@limiter.limit(_preview_limit, key_func=per_person)
 def preview_markdown():
     """Render Markdown as it will look once saved (the editors' Preview tab and live previews)."""
     source = request.form.get("body") or ""

@@ -33,6 +33,7 @@ BUILDERS: dict[str, Builder] = {
 }
 KEEP_JOBS = 20  # a person's job list shows this many, newest first
 KEEP_DAYS = 30  # a finished job is forgotten after this many days (a frozen submission's files are kept apart)
+WAITING_MINUTES = 30  # a queued or running job this recent is the one a new ask for the same document gets
 
 
 def start(kind: str, actor: Any, *, enrollment: Any = None, submission_id: int | None = None,
@@ -41,6 +42,10 @@ def start(kind: str, actor: Any, *, enrollment: Any = None, submission_id: int |
     reads the row from another process."""
     if kind not in BUILDERS and kind != "submission":
         raise ValueError(f"no background builder for {kind!r}")
+    if kind != "submission":
+        waiting = same_job_waiting(kind, actor, enrollment, language_or_default(language), options or {})
+        if waiting is not None:
+            return waiting
     export_job = ExportJob(kind=kind, requested_by_id=getattr(actor, "id", None),
                            community_id=getattr(enrollment, "community_id", None),
                            enrollment_id=getattr(enrollment, "id", None), submission_id=submission_id,
@@ -49,6 +54,19 @@ def start(kind: str, actor: Any, *, enrollment: Any = None, submission_id: int |
     db.session.commit()
     enqueue(export_job)
     return export_job
+
+
+def same_job_waiting(kind: str, actor: Any, enrollment: Any, language: str,
+                     options: dict[str, Any]) -> ExportJob | None:
+    """The person's job for the same document (kind, enrolment, language, options) still queued or running: a
+    second click, or a script, gets that one instead of a copy on the queue. A job older than WAITING_MINUTES is
+    not waited for (a worker that stopped mid-build leaves its job "running")."""
+    candidates = db.session.scalars(select(ExportJob).where(
+        ExportJob.requested_by_id == getattr(actor, "id", None), ExportJob.kind == kind,
+        ExportJob.enrollment_id == getattr(enrollment, "id", None), ExportJob.language == language,
+        ExportJob.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]),
+        ExportJob.created_at >= utcnow() - dt.timedelta(minutes=WAITING_MINUTES)).order_by(ExportJob.id))
+    return next((job for job in candidates if dict(job.options or {}) == dict(options)), None)
 
 
 def enqueue(export_job: ExportJob) -> None:

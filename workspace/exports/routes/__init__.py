@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -20,10 +20,16 @@ from workspace.core.permissions import can, require
 from workspace.core.storage import content_disposition
 from workspace.exports import audit
 from workspace.exports.files import ExportFile, language_or_default
-from workspace.extensions import db
+from workspace.extensions import db, limiter, per_person
 
 bp = Blueprint("exports", __name__)
 bp.record_once(lambda _setup: audit.register())
+
+# Every document built on request (the evidence pack streams every file of a period) counts against one allowance
+# per person (EXPORT_RATE_LIMIT): enough for a convener trying each document in each language at 11 pm, not for a
+# script building the pack in a loop. Downloading a file already built (a job's, a submission's) does not count.
+limit_builds = limiter.shared_limit(lambda: current_app.config["EXPORT_RATE_LIMIT"], scope="exports",
+                                    key_func=per_person)
 
 
 def load_enrollment(slug: str, enrollment_id: int, action: str = "export") -> tuple[Any, Enrollment]:

@@ -16,7 +16,7 @@ from workspace.core.storage import send_blob
 from workspace.exports import jobs, wording
 from workspace.exports.files import LANGUAGES
 from workspace.exports.models import ExportJob, FunderTemplate
-from workspace.exports.routes import bp, export_language, load_enrollment
+from workspace.exports.routes import bp, export_language, limit_builds, load_enrollment
 from workspace.extensions import db
 
 JOB_POLL_SECONDS = 1
@@ -40,6 +40,7 @@ def centre(slug: str):
 
 
 @bp.post("/c/<slug>/exports/<int:enrollment_id>/jobs")
+@limit_builds
 def start_job(slug: str, enrollment_id: int):
     """Build the results report in the background (with a funder's template when one is chosen)."""
     community, enrollment = load_enrollment(slug, enrollment_id)

@@ -23,11 +23,12 @@ from workspace.core.storage import content_disposition, send_blob
 from workspace.exports import audit, jobs, pack
 from workspace.exports.files import ZIP
 from workspace.exports.models import ExportJob, JobStatus, SubmissionFile
-from workspace.exports.routes import bp, export_language, load_enrollment
+from workspace.exports.routes import bp, export_language, limit_builds, load_enrollment
 from workspace.extensions import db
 
 
 @bp.get("/c/<slug>/exports/<int:enrollment_id>/evidence.zip")
+@limit_builds
 def evidence_pack(slug: str, enrollment_id: int):
     """The enrolment's evidence pack, streamed: activity folders first, then report, ledgers, manifest, sums."""
     community, enrollment = load_enrollment(slug, enrollment_id)

@@ -18,7 +18,7 @@ from workspace.core.permissions import can, require
 from workspace.exports import audit, forms_docx, signin, summary
 from workspace.exports import ledger as ledgers
 from workspace.exports.files import ExportFile
-from workspace.exports.routes import bp, export_language, load_enrollment, send_export
+from workspace.exports.routes import bp, export_language, limit_builds, load_enrollment, send_export
 from workspace.extensions import db
 
 LEDGERS: dict[str, tuple[str, Callable[..., ExportFile]]] = {
@@ -39,6 +39,7 @@ def _answer(slug: str, enrollment_id: int, document: str,
 
 
 @bp.get("/c/<slug>/exports/<int:enrollment_id>/ledger.<fmt>")
+@limit_builds
 def ledger(slug: str, enrollment_id: int, fmt: str):
     """The activity ledger: `xlsx` (four sheets) or `csv` (the activities sheet); any other format is not found."""
     if fmt not in LEDGERS:
@@ -48,24 +49,28 @@ def ledger(slug: str, enrollment_id: int, fmt: str):
 
 
 @bp.get("/c/<slug>/exports/<int:enrollment_id>/application.docx")
+@limit_builds
 def application(slug: str, enrollment_id: int):
     """The application form (申請書) from the community's data."""
     return _answer(slug, enrollment_id, "application", forms_docx.application)
 
 
 @bp.get("/c/<slug>/exports/<int:enrollment_id>/implementation-plan.docx")
+@limit_builds
 def implementation_plan(slug: str, enrollment_id: int):
     """The implementation plan (實施計畫) from the community's data."""
     return _answer(slug, enrollment_id, "implementation_plan", forms_docx.implementation_plan)
 
 
 @bp.get("/c/<slug>/exports/<int:enrollment_id>/sign-in-sheets.docx")
+@limit_builds
 def sign_in_sheets(slug: str, enrollment_id: int):
     """The sign-in sheets of the period, a page per activity, as one printable document."""
     return _answer(slug, enrollment_id, "sign_in_sheets", signin.sign_in_sheets)
 
 
 @bp.get("/review/compliance/summary.xlsx")
+@limit_builds
 def review_summary():
     """The reviewers' summary (附件1) of the communities the reader reviews (all for an admin); ?program=<id>
     keeps one program's. Reviewers and admins, as the review table (others: 404, it is not advertised)."""
