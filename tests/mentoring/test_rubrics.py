@@ -138,5 +138,7 @@ def test_the_default_form_is_shown_in_the_reader_s_script_and_a_community_s_own_
     assert own.title in forms_page and "待加強" in forms_page  # the community's own, as written
     observed = client.get(f"{base}/observations/{observation.id}", headers=hans).get_data(as_text=True)
     assert "教学准备" in observed and "教學準備" not in observed
+    new = client.get(f"{base}/observations/new", headers=hans).get_data(as_text=True)  # the form's choices too
+    assert "教学观察" in new and "教學觀察" not in new
     english = client.get(f"{base}/observations/{observation.id}", headers={"Accept-Language": "en"})
     assert "教學準備" in english.get_data(as_text=True)  # the deployment's own script for other readers

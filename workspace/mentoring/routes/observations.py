@@ -92,7 +92,8 @@ def observations(slug: str):
 def _plan_choices(form: PlanForm, community: Any) -> None:
     form.observed_id.choices = [("", "—")] + [(str(user.id), user.display_name)
                                               for user in services.members_for_observation(community, current_user)]
-    form.form_id.choices = [(str(item.id), item.title if item.version == 1 else f"{item.title} (v{item.version})")
+    form.form_id.choices = [(str(item.id), item.shown_title if item.version == 1
+                             else f"{item.shown_title} (v{item.version})")
                             for item in rubrics.forms_for(community, current_user)]
 
 
