@@ -287,6 +287,15 @@ def test_each_new_teacher_s_status_takes_the_reader_s_colon(client, ctx):
         assert f"{pair.mentee.display_name}{colon}<span class=\"badge" in item
 
 
+def test_the_lesson_s_time_is_written_the_way_its_reader_writes_a_day_and_the_timetable(client, ctx):
+    pair = make_pair()
+    lesson = schedule(pair)
+    client.login(pair.colleague)
+    assert "2037年3月10日 10:00–10:40" in client.get(url(pair, lesson=lesson),
+                                                    headers={"Accept-Language": "zh-TW"}).text
+    assert "Mar 10, 2037 10:00–10:40" in client.get(url(pair, lesson=lesson), headers={"Accept-Language": "en"}).text
+
+
 def test_the_teacher_does_not_get_the_observe_button_and_sees_the_feedback(client, ctx):
     pair = make_pair()
     lesson = schedule(pair)

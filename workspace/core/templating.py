@@ -20,6 +20,7 @@ from workspace.core.i18n import (
     local_date,
     local_datetime,
     local_moment,
+    local_span,
     month_year,
     zone_label,
 )
@@ -51,6 +52,7 @@ def install(app: Flask) -> None:
         zone_label=zone_label,  # the time zone times are typed in, in the reader's words
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
+                                 span=local_span,
                                  hours=format_hours, money=format_money, reader_script=in_reader_script)
 
     @app.context_processor
