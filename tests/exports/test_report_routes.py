@@ -36,6 +36,8 @@ def test_the_convener_writes_the_texts_and_chooses_a_comment(client, ctx):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "data-editor" in html and "非常實用，想再參加" in html and "時間太短了不夠討論" in html
+    quoted = client.get(_texts_url(world), headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert "「非常實用，想再參加」" in quoted  # the reader's quotation marks
     answer = client.post_form(_texts_url(world), {
         "preface": "# 前言\n本社群……", "culture_change": "老師們互相觀課", "version": "0",
         "chosen_feedback_ids": [str(world.chosen.id)], "video_activity_id": str(world.activities[1].id)})
