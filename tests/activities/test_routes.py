@@ -347,9 +347,36 @@ def test_a_participation_period_typed_wrong_is_pointed_out_beside_it(client, clu
     assert shown.status_code == 200 and input_value(shown.get_data(as_text=True), "start") == "2026-01-01"
 
 
+def test_a_refused_monthly_plan_keeps_the_note_beside_the_reason(client, club):
+    """A month with nothing planned yet refuses the plan: 422, the note typed kept in that month's form."""
+    today = services.to_local(services.utcnow()).date()
+    upcoming = services.next_month(today).isoformat()
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/plans", {"month": upcoming, "note": "這個月要辦三場觀課"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    card = page.split(f'id="plan-{upcoming}"')[1].split("</section>")[0]
+    assert ">這個月要辦三場觀課</textarea>" in card and 'aria-invalid="true"' in card
+    assert f'id="note-{upcoming}-error"' in card and "Plan the month" in card
+    assert "這個月要辦三場觀課" not in page.split(f'id="plan-{upcoming}"')[0]  # only in its own month
+
+
+def test_a_plan_handed_in_late_says_so_in_one_badge(client, club):
+    today = services.to_local(services.utcnow()).date()
+    this_month = today.replace(day=1)
+    club.activity("本月的觀課", starts=dt.datetime.combine(this_month.replace(day=28), dt.time(14)))
+    plan = services.submit_monthly_plan(club.community, this_month, "", actor=club.convener,
+                                        now=services.to_utc(dt.datetime.combine(this_month, dt.time(9))))
+    db.session.commit()
+    client.login(club.convener)
+    card = client.get("/c/club/activities/plans").get_data(as_text=True).split(
+        f'id="plan-{this_month.isoformat()}"')[1].split("</section>")[0]
+    assert plan.submitted_at and "after the deadline of" in card and card.count('class="badge') == 1
+
+
 def test_a_monthly_plan_for_a_month_outside_the_years_kept_is_not_found(client, club):
     client.login(club.convener)
-    for month in ("9999-12-01", "0001-01-01", "2026-13-01", "²"):
+    for month in ("9999-12-01", "0001-01-01", "2026-13-01", "²", ""):
         assert client.post_form("/c/club/activities/plans", {"month": month, "note": ""}).status_code == 404, month
 
 
@@ -1005,7 +1032,8 @@ def test_past_months_show_what_happened_without_an_overdue_alarm(client, club):
     for month, card in cards.items():
         if dt.date.fromisoformat(month) < this_month:
             assert "badge-danger" not in card and "Overdue" not in card, month
-            assert "No plan submitted" in card and "<form" not in card, month
+            assert "Not submitted (it was due " in card and "<form" not in card, month
+            assert '<span aria-hidden="true">✗</span>' in card, month  # an icon beside the words
     assert "badge-danger" in cards[this_month.isoformat()]  # this month's plan can still be handed in
     assert held.title in cards[last_month.isoformat()]  # planned versus held stays
 

@@ -768,10 +768,9 @@ def participation(slug: str):
                        **_labels())
 
 
-@bp.get("/c/<slug>/activities/plans")
-def plans(slug: str):
-    """Monthly plans (月計畫): next month's, due by the 20th, and planned versus held for earlier months."""
-    community = load_community(slug, "read_activities")
+def _plans_page(community: Any, *, refused: dt.date | None = None, typed: str = "", error: str = "",
+                status: int = 200):
+    """The monthly plans page; after a refusal, the month's form keeps what was typed with the error beside it."""
     today = services.to_local(utcnow()).date()
     upcoming = services.next_month(today)
     months = [upcoming, today.replace(day=1)]
@@ -779,27 +778,34 @@ def plans(slug: str):
     for _index in range(4):
         earlier = (earlier - dt.timedelta(days=1)).replace(day=1)
         months.append(earlier)
-    return render_page("activities/plans.html", community=community, today=today,
+    return render_page("activities/plans.html", community=community, today=today, status=status,
                        statuses=[services.plan_status(community, month, today) for month in months],
-                       form=MonthlyPlanForm(formdata=None), **_labels())
+                       form=MonthlyPlanForm(formdata=None), refused=refused, typed=typed, error=error, **_labels())
+
+
+@bp.get("/c/<slug>/activities/plans")
+def plans(slug: str):
+    """Monthly plans (月計畫): next month's, due by the 20th, and planned versus held for earlier months."""
+    return _plans_page(load_community(slug, "read_activities"))
 
 
 @bp.post("/c/<slug>/activities/plans")
 def submit_plan(slug: str):
-    """Submit the plan of a month (?month=YYYY-MM-01): the activities planned in it, and a note."""
+    """Submit the plan of a month (?month=YYYY-MM-01): the activities planned in it, and a note. A refusal
+    answers 422 with the note kept in that month's form and the reason beside it."""
     community = load_community(slug, "manage_activities")
     form = MonthlyPlanForm()
     month = read(form.month.data, parse_month)
-    if month is None:
-        abort(400)
+    if month is None:  # the form always names its month: none is a month not found, as a malformed one
+        abort(404)
     try:
         services.submit_monthly_plan(community, month, form.note.data or "", actor=current_user)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The plan is submitted."), "success")
+        return _plans_page(community, refused=month.replace(day=1), typed=form.note.data or "",
+                           error=error.message, status=422)
+    db.session.commit()
+    flash(_("The plan is submitted."), "success")
     return redirect(url_for("activities.plans", slug=slug))
 
 
