@@ -474,6 +474,23 @@ def test_a_deliverable_dated_after_today_is_refused_beside_the_field_with_the_te
     assert "enter a day up to today" in html
 
 
+def test_a_deliverable_s_refused_file_and_far_day_are_said_beside_their_fields(client, ctx):
+    """A program as a file, or a day years away from the period: the reason beside the field, not a bare 422."""
+    import io
+
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/deliverables"
+    response = client.post_form(url, {"item": "results_report", "done_on": "2026-01-05", "note": "報告",
+                                      "file": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "evil.exe")},
+                                content_type="multipart/form-data")
+    html = _text(response)
+    assert response.status_code == 422
+    assert f'id="file-{setup.enrollment.id}-error"' in html and "program" in html
+    far = client.post_form(url, {"item": "results_report", "done_on": "2020-01-05", "note": ""})
+    assert far.status_code == 422 and "with a year either side" in _text(far)
+
+
 def test_the_approved_amount_is_called_the_same_on_the_panel_and_the_budget_page(client, ctx):
     setup = enrolled(amount=30_000)
     reader = setup.club.convener

@@ -216,9 +216,11 @@ def mark_done(enrollment: Enrollment, item: str, done_on: dt.date | None, note: 
     if done_on > today:  # a deliverable marked ahead would count as on time before it exists
         raise ValidationError(_("A deliverable is marked done once it is done: enter a day up to today, %(today)s.",
                                 today=local_date(today)), "done_on")
-    if done_on > enrollment.program.last_day + dt.timedelta(days=366) or done_on < enrollment.program.first_day \
-            - dt.timedelta(days=366):
-        raise ValidationError(_("Enter a day near the program's period."), "done_on")
+    earliest = enrollment.program.first_day - dt.timedelta(days=366)
+    latest = enrollment.program.last_day + dt.timedelta(days=366)
+    if not earliest <= done_on <= latest:  # a year either side of the period: a slip of the keyboard beyond
+        raise ValidationError(_("Enter a day from %(first)s to %(last)s: the program's period, with a year either "
+                                "side.", first=local_date(earliest), last=local_date(latest)), "done_on")
     deliverable = Deliverable(enrollment_id=enrollment.id, item=item, done_on=done_on,
                               note=clean_line(note or "")[:500], created_by_id=getattr(actor, "id", None))
     if stored is not None:
