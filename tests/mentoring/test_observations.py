@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -512,6 +513,37 @@ def test_a_convener_sees_the_trail_of_an_unshared_observation_without_the_reopen
     assert "reopened it" in page and "新進教師這節課很吃力" not in page
     client.logout().login(pair.mentee)
     assert "新進教師這節課很吃力" in client.get(url(pair, observation)).get_data(as_text=True)
+
+
+def test_without_a_start_time_the_observer_starts_the_lesson_clock_on_the_lesson_s_day(client, ctx):
+    """No start in the pre-conference: the page says notes would be stamped minute 0 and offers to start the clock
+    now; the next note is stamped with the minute since. On another day it points to the pre-conference."""
+    today = services.to_local(services.utcnow()).date()
+    pair = make_pair(dt.date(2026, 9, 1), today + dt.timedelta(days=30))
+    observation = observe(pair, observed_on=today, lesson_starts_at=None)
+    client.login(pair.mentor)
+    page = client.get(url(pair, observation)).get_data(as_text=True)
+    assert "notes are stamped minute 0" in page and "Start the lesson clock now" in page
+    assert client.post_form(url(pair, observation, "/clock")).status_code == 302
+    db.session.expire_all()
+    started = db.session.get(Observation, observation.id).lesson_starts_at
+    assert started is not None and started.second == 0
+    page = client.get(url(pair, observation)).get_data(as_text=True)
+    assert "data-lesson-clock" in page and "Start the lesson clock now" not in page
+    note, _created = services.add_note(observation, services.NoteFields(
+        client_key=str(uuid.uuid4()), text="開始分組", typed_at=started + dt.timedelta(minutes=7, seconds=10)),
+        actor=pair.mentor)
+    assert note.minute == 7
+    with pytest.raises(ValidationError):  # set already
+        services.start_clock(observation, actor=pair.mentor)
+    client.logout().login(pair.mentee)  # not the observer
+    assert client.post_form(url(pair, observation, "/clock")).status_code == 403
+    other_day = observe(pair, observed_on=today - dt.timedelta(days=1), lesson_starts_at=None)
+    with pytest.raises(ValidationError):
+        services.start_clock(other_day, actor=pair.mentor)
+    client.logout().login(pair.mentor)
+    page = client.get(url(pair, other_day)).get_data(as_text=True)
+    assert "Start the lesson clock now" not in page and "in the pre-conference above" in page
 
 
 def test_the_observation_page_speaks_the_reader_s_language(client, ctx):

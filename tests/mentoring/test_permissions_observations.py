@@ -86,6 +86,8 @@ STEPS = [
     Step("GET", "mentoring.observation", BASE + "/{trashed_id}", None, dict(KNOWN, default=NF, observer=OK)),
     Step("POST", "mentoring.update_observation", DRAFT, PLAN, OBSERVER),
     Step("POST", "mentoring.add_note", DRAFT + "/notes", {"client_key": "{role}-key", "text": "第 5 分鐘"}, OBSERVER),
+    # its start is set, so the observer is told so (a redirect with the reason); nobody else may start the clock
+    Step("POST", "mentoring.start_clock", DRAFT + "/clock", {}, OBSERVER),
     Step("POST", "mentoring.add_note", FINAL + "/notes", {"client_key": "{role}-key", "text": "晚到的筆記"},
          dict(OBSERVER, observer=FB)),
     Step("GET", "mentoring.note_photo", DRAFT + "/notes/{draft_note}/photo", None, dict(KNOWN, default=FB, observer=OK,

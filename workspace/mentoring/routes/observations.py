@@ -198,6 +198,7 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         "ratings": forms.get("ratings", observation.ratings or {}), "rating_errors": forms.get("rating_errors", {}),
         "rows_by_key": {row["key"]: row["label"] for row in form.shown_rows},
         "lesson_start": services.to_local(observation.lesson_starts_at) if observation.lesson_starts_at else None,
+        "today": services.to_local(services.utcnow()).date(),
     }
     return render_page("mentoring/observation.html", status=status, **context)
 
@@ -235,6 +236,22 @@ def _typed_at(value: str | None) -> dt.datetime | None:
     if moment is None or not in_range(moment):
         return None
     return moment.replace(tzinfo=dt.UTC)
+
+
+@bp.post(ONE + "/clock")
+def start_clock(slug: str, observation_id: int):
+    """Start the lesson's clock now, when the pre-conference gave no start time: notes get their minute."""
+    community, observation = _load(slug, observation_id, "add_note")
+    try:
+        started = services.start_clock(observation, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The lesson's clock started at %(time)s: notes are stamped with its minute.",
+                time=services.to_local(started).strftime("%H:%M")), "success")
+    return _back(community, observation, "#notes")
 
 
 @bp.post(ONE + "/notes")

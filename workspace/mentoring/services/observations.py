@@ -24,6 +24,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import CONTRIBUTORS, can, scope
@@ -199,6 +200,22 @@ def update_plan(observation: Observation, fields: PlanFields, *, actor: User) ->
     observation.observed_on, observation.form_id = day, form.id
     observation.lesson_starts_at = _starts(day, fields.lesson_starts_at)
     _touch(observation)
+
+
+def start_clock(observation: Observation, *, actor: User, now: dt.datetime | None = None) -> dt.datetime:
+    """Start the lesson's clock now (the observer forgot the start time in the pre-conference): from then on
+    notes are stamped with the minute of the lesson. Only on the lesson's day, and only when no start is set."""
+    if not can(actor, "add_note", observation):
+        raise NotAllowed(str(_l("Only the observer changes the observation.")))
+    now = now or utcnow()
+    if observation.lesson_starts_at is not None:
+        raise ValidationError(str(_l("The lesson's start is set already: change it in the pre-conference.")))
+    if to_local(now).date() != observation.observed_on:
+        raise ValidationError(str(_l("The clock starts on the day of the lesson, %(day)s: set the start time in "
+                                     "the pre-conference.", day=local_date(observation.observed_on))))
+    observation.lesson_starts_at = now.replace(second=0, microsecond=0)
+    _touch(observation)
+    return observation.lesson_starts_at
 
 
 def _touch(observation: Observation) -> None:
