@@ -121,7 +121,9 @@ FIGURE_LABELS = {
     "target": _l("Target"), "min": _l("At least"), "max": _l("At most"), "grace_days": _l("Days allowed after"),
     "claims_max": _l("Claims at most"), "hours_max": _l("Hours at most"), "per_hour_max": _l("At most an hour"),
     "per_item_max": _l("At most an item"), "per_person_session_max": _l("At most a person a session"),
-    "total_max": _l("At most in all"), "range.min": _l("From"), "range.max": _l("To"),
+    "total_max": _l("At most in all"),
+    # an amount's range: not the dates' "From"/"To", which Chinese says as 起始日期/結束日期
+    "range.min": _l("Lowest amount"), "range.max": _l("Highest amount"),
     "share.max_percent": _l("At most (%)"), "due.days": _l("Days after the date"),
 }
 
