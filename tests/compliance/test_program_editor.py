@@ -3,11 +3,14 @@ the JSON editor (each error beside its line), in the admin's language."""
 
 from __future__ import annotations
 
+import html as html_module
+import json
 import re
 
 from tests.compliance.helpers import program_copy
 from tests.factories import make_user
 from workspace.compliance.models import Program
+from workspace.extensions import db
 
 
 def _text(response) -> str:
@@ -33,3 +36,60 @@ def test_the_printing_range_is_labelled_as_amounts_not_dates_in_chinese(client, 
         client.login(make_user(is_admin=True, locale=locale))
         html = _text(client.get(f"/admin/programs/{program.id}/edit"))
         assert (_label(html, f"rules.{index}.range.min"), _label(html, f"rules.{index}.range.max")) == (low, high)
+
+
+def _figures_form(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(rules\.[^"]+)" value="([^"]*)"', html))
+
+
+def _field_error(html: str, field: str) -> str:
+    fid = "figure-" + field.replace(".", "-")
+    found = re.search(rf'<p class="field-error" id="{re.escape(fid)}-error">([^<]*)</p>', html)
+    return html_module.unescape(found.group(1)) if found else ""
+
+
+def _editor_errors(html: str) -> str:
+    return html_module.unescape(" ".join(re.findall(r'<p class="field-error">([^<]*)</p>', html)))
+
+
+def test_the_json_editor_says_schema_and_syntax_errors_in_the_reader_s_language(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2)
+    url = f"/admin/programs/{program.id}/edit"
+    cases = (('"target": 18', '"target": -18', "-18 小於最小值 1。"),
+             ('"target": 18', '"target": "abc"', '"abc" 不是整數。'),
+             ('"max_percent": 6', '"max_percent": 150', "150 大於最大值 100。"),
+             ('"kind": "count"', '"kind": "tally"', '"tally" 不是可用的值之一：'),
+             ('"target": 18,', '"target": 18', "JSON 語法錯誤：第 "))
+    for old, new, said in cases:
+        html = _text(client.post_form(url, {"definition": document.replace(old, new, 1), "version": "1"}))
+        assert said in _editor_errors(html), (new, _editor_errors(html))
+        for english in ("less than the minimum", "is not of type", "greater than the maximum", "Expecting",
+                        "is not one of"):
+            assert english not in html
+    html = _text(client.post_form(url, {"definition": document.replace('"target": 18,', '"target": 18', 1),
+                                        "version": "1"}))
+    assert "缺少逗號（,）" in _editor_errors(html)
+
+
+def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_language(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    url = f"/admin/programs/{program.id}/edit"
+    page = _text(client.get(url))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    share = f"rules.{_index(program, 'plc.budget.sundries')}.share.max_percent"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, target: "1.5", share: "150"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert _field_error(html, target) == "请输入 0 或以上的整数，例如 18。"  # no decimal offered for a count
+    assert _field_error(html, share) == "150 大于最大值 100。"
+    assert f'name="{target}" value="1.5"' in html and f'name="{share}" value="150"' in html
+    assert "is not of type" not in html and "greater than the maximum" not in html
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, target: "0"})
+    assert _field_error(_text(response), target) == "0 小于最小值 1。"
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1

@@ -2,8 +2,9 @@
 
 `parse_program_text()` serves the admin's raw-JSON editor: every error carries its JSON path and the line of
 the text it belongs to (a syntax error its own line), so the editor shows it beside that line. Errors are
-codes with parameters (`wording.program_error_text` says them in the reader's language); schema errors keep
-jsonschema's own English detail, which names the offending value.
+codes with parameters (`wording.program_error_text` says them in the reader's language): a schema error
+carries the jsonschema validator that refused it (`kind`: minimum, type, required …) with its limit and the
+offending value, a syntax error json's own problem; their English (`detail`) is kept for logs only.
 """
 
 from __future__ import annotations
@@ -152,8 +153,27 @@ def _schema_errors(data: object, lines: dict[Path_, int] | None) -> list[Program
                 found.append(ProgramError(path_text((*path, extra)), _line(lines, (*path, extra)), "schema",
                                           {"key": extra}, f"unknown key '{extra}'"))
             continue
-        found.append(ProgramError(path_text(path), _line(lines, path), "schema", {}, _detail(error)))
+        found.append(ProgramError(path_text(path), _line(lines, path), "schema", _schema_params(error),
+                                  _detail(error)))
     return found
+
+
+# The validators whose value is a limit the message names (the minimum, the type, the pattern …).
+_LIMITED = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "type", "const",
+                      "pattern", "format", "minItems", "maxItems", "minLength", "maxLength", "minProperties",
+                      "maxProperties", "uniqueItems"})
+
+
+def _schema_params(error: SchemaError) -> dict[str, Any]:
+    """What a schema error's message needs: the validator (`kind`), the value refused and the limit it broke."""
+    params: dict[str, Any] = {"kind": error.validator, "value": error.instance}
+    if error.validator in _LIMITED:
+        params["limit"] = error.validator_value
+    elif error.validator == "enum":
+        params["choices"] = list(error.validator_value)
+    elif error.validator == "required" and isinstance(error.instance, dict):
+        params["missing"] = next((key for key in error.validator_value if key not in error.instance), "")
+    return params
 
 
 def _detail(error: SchemaError) -> str:
@@ -238,9 +258,10 @@ def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramEr
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        return None, [ProgramError("", error.lineno, "syntax", {"column": error.colno}, error.msg)]
+        return None, [ProgramError("", error.lineno, "syntax", {"column": error.colno, "problem": error.msg},
+                                   error.msg)]
     except RecursionError:
-        return None, [ProgramError("", None, "syntax", {}, "nested too deeply")]
+        return None, [ProgramError("", None, "syntax", {"problem": "nested"}, "nested too deeply")]
     try:
         lines: dict[Path_, int] | None = positions(text)
     except RecursionError:  # deep enough for json, too deep for the walk: the errors go without their lines

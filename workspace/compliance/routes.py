@@ -358,8 +358,7 @@ def update_figures(program_id: int):
     for name in known.keys() & typed.keys():  # a figure the form did not send keeps its value
         number = known[name].read(typed[name])
         if number is None:
-            errors[name] = (_("Enter an amount, 0 or more, such as 1600 or 16.50.") if known[name].currency
-                            else _("Enter a number, 0 or more, such as 18 or 1.5."))
+            errors[name] = known[name].hint
         else:
             values[name] = number
     first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
@@ -371,8 +370,12 @@ def update_figures(program_id: int):
     name = " ".join(request.form.get("name", "").split())[:200]
     if not name:
         errors["name"] = _("Enter the program's name.")
+    # The values that could be read are checked with the rest of the program at once, beside their fields too.
+    document = services.apply_figures(program.definition, name=name or program.name, first=first or program.first_day,
+                                      last=last or program.last_day, values=values)
+    for field, message in services.figure_errors(document, {"name", "first", "last", *known}).items():
+        errors.setdefault(field, message)
     if not errors:
-        document = services.apply_figures(program.definition, name=name, first=first, last=last, values=values)
         try:
             services.update_program(program, document, current_user,
                                     version=parse_id(request.form.get("version", "")) or 0)

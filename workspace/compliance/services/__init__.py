@@ -17,6 +17,7 @@ from workspace.compliance.services.catalogue import (
     apply_figures,
     copy_document,
     create_program,
+    figure_errors,
     figures_of,
     install_presets,
     programs,
@@ -38,6 +39,7 @@ from workspace.compliance.services.enrolment import (
 from workspace.compliance.services.standing import Standing, standings
 
 __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amount", "check_amount",
-           "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figures_of",
+           "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figure_errors",
+           "figures_of",
            "install_presets", "live_waivers", "programs", "revoke", "set_archived", "standings",
            "update_program", "waive", "withdraw"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,8 @@ FIGURE_LABELS = {
 # The figures that are money: kept in the program's minor units, typed and shown in its main unit (¥16.00).
 MONEY_FIGURES = frozenset({"per_hour_max", "per_item_max", "per_person_session_max", "total_max", "range.min",
                            "range.max"})
+# The figures the schema lets have decimals (hours, percentages); the others are whole numbers.
+DECIMAL_FIGURES = frozenset({"hours_max", "share.max_percent"})
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ class Figure:
     label: str
     value: int | float
     currency: str | None = None  # money: the value is in this currency's minor units
+    whole: bool = True  # a count: 1.5 cannot be read
 
     @property
     def shown(self) -> str:
@@ -152,9 +156,18 @@ class Figure:
         if self.currency:
             return parse_money(typed, currency_digits(self.currency))
         number = parse_decimal(typed, maximum=10**12)
-        if number is None:
+        if number is None or (self.whole and number != int(number)):
             return None
         return int(number) if number == int(number) else number
+
+    @property
+    def hint(self) -> str:
+        """What to type when the value cannot be read: an example this figure accepts."""
+        if self.currency:
+            return _("Enter an amount, 0 or more, such as 1600 or 16.50.")
+        if self.whole:
+            return _("Enter a whole number, 0 or more, such as 18.")
+        return _("Enter a number, 0 or more, such as 4 or 1.5.")
 
 
 @dataclass(frozen=True)
@@ -180,10 +193,31 @@ def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 money = key in MONEY_FIGURES and rule.get("kind") == "budget_cap"
                 figures.append(Figure(f"rules.{index}.{key}", with_currency(str(label), currency) if money
-                                      else str(label), value, currency if money else None))
+                                      else str(label), value, currency if money else None,
+                                      whole=key not in DECIMAL_FIGURES))
         if figures:
             found.append(RuleFigures(rule.get("id", ""), rule.get("message", ""), tuple(figures)))
     return found
+
+
+def _field_of(path: str) -> str:
+    """The figures form's field of a document's JSON path: rules[3].range.max → rules.3.range.max."""
+    field = re.sub(r"\[(\d+)\]", r".\1", path)
+    return {"period.first": "first", "period.last": "last", "period": "last"}.get(field, field)
+
+
+def figure_errors(document: dict[str, Any], fields: Collection[str]) -> dict[str, str]:
+    """What the program's checks refuse in a document changed by the figures form, each by the form's field it
+    belongs beside ("" for what no field of the form shows, with its JSON path)."""
+    errors: dict[str, str] = {}
+    for error in validate_program(document):
+        field = _field_of(error.path)
+        if field in fields:
+            errors.setdefault(field, program_error_text(error))
+        else:
+            loose = f"{error.path}: {program_error_text(error)}" if error.path else program_error_text(error)
+            errors[""] = f"{errors['']} {loose}" if "" in errors else loose
+    return errors
 
 
 def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: dt.date,
