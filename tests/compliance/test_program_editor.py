@@ -93,3 +93,29 @@ def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_lang
     assert _field_error(_text(response), target) == "0 小于最小值 1。"
     db.session.expire_all()
     assert db.session.get(Program, program.id).version == 1
+
+
+def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_field_and_line(client, ctx):
+    program = program_copy()
+    index = _index(program, "plc.budget.printing_report")
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    low, high = f"rules.{index}.range.min", f"rules.{index}.range.max"
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), low: "2000", high: "1500", "name": program.name,
+        "first": program.first_day.isoformat(), "last": program.last_day.isoformat(), "version": "1"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert _field_error(html, high) == "最高金額小於最低金額。"
+    assert f'name="{low}" value="2000"' in html and f'name="{high}" value="1500"' in html
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2).replace(
+        '"min": 1000,\n        "max": 1500', '"min": 2000,\n        "max": 1000', 1)
+    assert '"min": 2000' in document
+    line = document.splitlines().index('        "max": 1000') + 1
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+    assert response.status_code == 422
+    html = _text(response)
+    beside = rf'data-line="{line}".*?<p class="field-error">rules\[{index}\]\.range\.max: 最高金額小於最低金額。'
+    assert re.search(beside, html, re.S)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).definition["rules"][index]["range"] == {"min": 1000, "max": 1500}

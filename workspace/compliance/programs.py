@@ -36,7 +36,7 @@ class ProgramError:
     path: str  # e.g. rules[3].target; "" for the document itself
     line: int | None
     code: str  # syntax, schema, duplicate_id, period_order, invalid_date, window_outside, window_order,
-    # unknown_category, duplicate_category, invalid_month_day
+    # unknown_category, duplicate_category, invalid_month_day, range_order
     params: dict[str, Any] = field(default_factory=dict)
     detail: str = ""  # jsonschema's or json's own English message
 
@@ -233,6 +233,9 @@ def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> li
             if isinstance(rule.get(key), str) and _date(rule[key]) is None:
                 error((*where, key), "invalid_date", value=rule[key])
         if rule.get("kind") == "budget_cap":
+            low, high = (rule.get("range") or {}).get("min"), (rule.get("range") or {}).get("max")
+            if isinstance(low, int) and isinstance(high, int) and low > high:
+                error((*where, "range", "max"), "range_order", min=low, max=high)
             named = [("category", rule["category"])] if "category" in rule else []
             named += [(("categories", i), key) for i, key in enumerate(rule.get("categories", []))]
             named += [(("allowed_categories", i), key) for i, key in enumerate(rule.get("allowed_categories", []))]

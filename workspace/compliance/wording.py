@@ -409,6 +409,7 @@ def program_error_text(error: ProgramError) -> str:
         "invalid_date": lambda: _("“%(value)s” is not a date (YYYY-MM-DD).", value=p["value"]),
         "invalid_month_day": lambda: _("“%(value)s” is not a month and day (MM-DD).", value=p["value"]),
         "window_outside": lambda: _("The window is not inside the program's period."),
+        "range_order": lambda: _("The highest amount is less than the lowest."),
         "unknown_category": lambda: _("“%(category)s” is not one of the budget categories.", category=p["category"]),
         "duplicate_category": lambda: _("Two budget categories have the key “%(key)s”.", key=p["key"]),
     }
