@@ -119,3 +119,24 @@ def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_
     assert re.search(beside, html, re.S)
     db.session.expire_all()
     assert db.session.get(Program, program.id).definition["rules"][index]["range"] == {"min": 1000, "max": 1500}
+
+
+def test_a_program_s_currency_is_a_code_babel_knows_in_use_today(client, ctx):
+    from workspace.compliance.programs import validate_program
+
+    program = program_copy()
+    for code in ("XXX", "XTS", "ABC", "DEM"):
+        [error] = validate_program(dict(program.definition, currency=code))
+        assert (error.code, error.path) == ("unknown_currency", "currency"), code
+    for code in ("TWD", "CNY", "USD", "HKD", "XAF"):
+        assert validate_program(dict(program.definition, currency=code)) == [], code
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2).replace('"currency": "TWD"',
+                                                                                     '"currency": "XXX"', 1)
+    line = document.splitlines().index('  "currency": "XXX",') + 1
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+    assert response.status_code == 422
+    beside = rf'data-line="{line}".*?<p class="field-error">currency: 「XXX」不是使用中的货币代码'
+    assert re.search(beside, _text(response), re.S)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).currency == "TWD"

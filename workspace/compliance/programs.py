@@ -22,6 +22,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 
+from workspace.core.i18n import is_known_currency
+
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "schema" / "program.schema.json"
 PRESETS = HERE / "presets"
@@ -36,7 +38,7 @@ class ProgramError:
     path: str  # e.g. rules[3].target; "" for the document itself
     line: int | None
     code: str  # syntax, schema, duplicate_id, period_order, invalid_date, window_outside, window_order,
-    # unknown_category, duplicate_category, invalid_month_day, range_order
+    # unknown_category, duplicate_category, invalid_month_day, range_order, unknown_currency
     params: dict[str, Any] = field(default_factory=dict)
     detail: str = ""  # jsonschema's or json's own English message
 
@@ -195,6 +197,9 @@ def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> li
     def error(path: Path_, code: str, **params: Any) -> None:
         found.append(ProgramError(path_text(path), _line(lines, path), code, params))
 
+    currency = data.get("currency")
+    if isinstance(currency, str) and not is_known_currency(currency):
+        error(("currency",), "unknown_currency", currency=currency)
     period = data.get("period", {})
     first, last = _date(period.get("first")), _date(period.get("last"))
     for end in ("first", "last"):
