@@ -140,3 +140,56 @@ def test_a_program_s_currency_is_a_code_babel_knows_in_use_today(client, ctx):
     assert re.search(beside, _text(response), re.S)
     db.session.expire_all()
     assert db.session.get(Program, program.id).currency == "TWD"
+
+
+def _legend(html: str, rule_id: str) -> str:
+    return re.search(rf"<legend><code>{re.escape(rule_id)}</code>([^<]*)</legend>", html).group(1).strip()
+
+
+def test_the_figures_form_shows_each_rule_s_message_in_the_reader_s_language(client, ctx):
+    from workspace.compliance import services
+
+    document = services.copy_document(program_copy())
+    convener = next(rule for rule in document["rules"] if rule["id"] == "plc.convener")
+    del convener["messages"]["zh_Hans"]  # only the Traditional: a Simplified reader reads it in Simplified
+    document["key"] = "plc-hant-only"
+    program = services.create_program(document, None)
+    db.session.commit()
+    for locale, said in (("zh_Hant", "由成員推選一位教師擔任召集人，且只有一位。"),
+                         ("zh_Hans", "由成员推选一位教师担任召集人，且只有一位。"),
+                         ("en", "The members elect one teacher, and only one, as convener.")):
+        client.login(make_user(is_admin=True, locale=locale))
+        html = html_module.unescape(_text(client.get(f"/admin/programs/{program.id}/edit")))
+        assert _legend(html, "plc.convener") == said, locale
+    assert _legend(html, "plc.activities") == "Hold at least 18 community activities within the execution period."
+
+
+def test_the_figures_form_changes_the_member_minimum_by_class_count(client, ctx):
+    from workspace.compliance import services
+
+    document = services.copy_document(program_copy())
+    members = next(rule for rule in document["rules"] if rule["id"] == "plc.members")
+    members.update(message="Enough members for the school's size.", messages={})  # no figure in the message
+    document["key"] = "plc-bands"
+    program = services.create_program(document, None)
+    db.session.commit()
+    index = _index(program, "plc.members")
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    fields = {f"rules.{index}.min_by_class_count.0.up_to": "24", f"rules.{index}.min_by_class_count.0.min": "4",
+              f"rules.{index}.min_by_class_count.1.min": "6"}
+    for field, value in fields.items():
+        assert f'name="{field}" value="{value}"' in page
+    assert _label(page, f"rules.{index}.min_by_class_count.0.up_to") == "班級數上限"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    refused = client.post_form(f"/admin/programs/{program.id}/figures",
+                               {**base, f"rules.{index}.min_by_class_count.1.min": "6.5"})
+    assert _field_error(_text(refused), f"rules.{index}.min_by_class_count.1.min") == "請輸入 0 或以上的整數，例如 18。"
+    saved = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **base, f"rules.{index}.min_by_class_count.0.up_to": "30", f"rules.{index}.min_by_class_count.0.min": "5",
+        f"rules.{index}.min_by_class_count.1.min": "7"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Program, program.id).definition["rules"][index]
+    assert changed["min_by_class_count"] == [{"up_to": 30, "min": 5}, {"min": 7}]

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.auth.labels import title_label
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import format_money, local_date, month_year
+from workspace.core.i18n import format_money, in_reader_script, local_date, month_year
 from workspace.core.templating import current_locale
 
 STATUS_LABELS = {
@@ -86,8 +86,13 @@ def rule_message(program: dict[str, Any], result: RuleResult) -> str:
 
 
 def rule_text(rule: dict[str, Any]) -> str:
-    """A rule of a program's definition in the reader's language (its `messages` entry, else its `message`)."""
-    return (rule.get("messages") or {}).get(current_locale()) or rule.get("message", "")
+    """A rule of a program's definition in the reader's language: its `messages` entry for the reader's language,
+    else the other Chinese script's, else its `message`; the funder's Chinese in the reader's script."""
+    messages, locale = rule.get("messages") or {}, current_locale()
+    if messages.get(locale):
+        return messages[locale]
+    other = {"zh_Hant": "zh_Hans", "zh_Hans": "zh_Hant"}.get(locale)
+    return in_reader_script(messages.get(other) if other and messages.get(other) else rule.get("message", ""))
 
 
 def counted_ids(result: RuleResult, kind: str) -> list[int]:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from workspace.compliance.models import Program
 from workspace.compliance.programs import load_presets, validate_program
-from workspace.compliance.wording import program_error_text
+from workspace.compliance.wording import program_error_text, rule_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.i18n import currency_digits, money_input, with_currency
@@ -127,6 +127,9 @@ FIGURE_LABELS = {
     "range.min": _l("Lowest amount"), "range.max": _l("Highest amount"),
     "share.max_percent": _l("At most (%)"), "due.days": _l("Days after the date"),
 }
+# The member minimum by the school's class count: each band's class limit and minimum (the last has no limit).
+BAND_LABELS = {"up_to": _l("Up to (classes)"), "min": _l("Members at least"),
+               "last": _l("Members at least, more classes")}
 
 
 # The figures that are money: kept in the program's minor units, typed and shown in its main unit (¥16.00).
@@ -172,7 +175,7 @@ class Figure:
 
 @dataclass(frozen=True)
 class RuleFigures:
-    """A rule's numbers, with the rule's id and message, for the figures form."""
+    """A rule's numbers, with the rule's id and message (in the reader's language), for the figures form."""
 
     rule_id: str
     message: str
@@ -195,8 +198,15 @@ def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
                 figures.append(Figure(f"rules.{index}.{key}", with_currency(str(label), currency) if money
                                       else str(label), value, currency if money else None,
                                       whole=key not in DECIMAL_FIGURES))
+        bands = rule.get("min_by_class_count")
+        for band, limits in enumerate(bands if rule.get("kind") == "membership" and isinstance(bands, list) else []):
+            for key in ("up_to", "min"):
+                value = limits.get(key) if isinstance(limits, dict) else None
+                if isinstance(value, int) and not isinstance(value, bool):
+                    label = BAND_LABELS["last" if key == "min" and "up_to" not in limits else key]
+                    figures.append(Figure(f"rules.{index}.min_by_class_count.{band}.{key}", str(label), value))
         if figures:
-            found.append(RuleFigures(rule.get("id", ""), rule.get("message", ""), tuple(figures)))
+            found.append(RuleFigures(rule.get("id", ""), rule_text(rule), tuple(figures)))
     return found
 
 
@@ -227,11 +237,9 @@ def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: 
     changed["name"] = name
     changed["period"] = {"first": first.isoformat(), "last": last.isoformat()}
     for field, value in values.items():
-        _rules, index, key = field.split(".", 2)
-        rule = changed["rules"][int(index)]
-        head, _dot, sub = key.partition(".")
-        if sub:
-            rule[head][sub] = value
-        else:
-            rule[head] = value
+        *steps, last = field.split(".")  # rules.3.range.max, rules.0.min_by_class_count.1.min
+        place: Any = changed
+        for step in steps:
+            place = place[int(step)] if step.isdigit() else place[step]
+        place[last] = value
     return changed
