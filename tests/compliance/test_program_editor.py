@@ -193,3 +193,41 @@ def test_the_figures_form_changes_the_member_minimum_by_class_count(client, ctx)
     db.session.expire_all()
     changed = db.session.get(Program, program.id).definition["rules"][index]
     assert changed["min_by_class_count"] == [{"up_to": 30, "min": 5}, {"min": 7}]
+
+
+def test_a_changed_cap_that_the_rule_s_messages_still_write_is_refused_until_they_say_the_new_one(client, ctx):
+    program = program_copy()
+    index = _index(program, "plc.budget.external_hourly")
+    cap, claims = f"rules.{index}.per_hour_max", f"rules.{index}.claims_max"
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    for name in ("message", "messages.zh_Hant", "messages.zh_Hans"):
+        assert f'name="rules.{index}.{name}"' in page  # each language's message is in the form
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, cap: "1700"})
+    assert response.status_code == 422
+    html = _text(response)
+    said = _field_error(html, cap)
+    assert said.startswith("規則的說明仍寫著 1,600（") and "繁體中文" in said and "简体中文" in said, said
+    assert f'name="{cap}" value="1700"' in html and _field_error(html, claims) == ""
+    assert re.search(r'<details class="rule-messages" open>\s*<summary>', html)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).definition["rules"][index]["per_hour_max"] == 1600
+    # Only the English changed: the Chinese messages still say 1,600元.
+    english = "An external speaker's fee is at most NT$1,700 an hour, claimed at most twice and for at most 4 hours."
+    response = client.post_form(f"/admin/programs/{program.id}/figures",
+                                {**base, cap: "1700", f"rules.{index}.message": english})
+    assert "（繁體中文、简体中文）" in _field_error(_text(response), cap)
+    assert english in html_module.unescape(_text(response))  # what was typed is kept
+    saved = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **base, cap: "1700", f"rules.{index}.message": english,
+        f"rules.{index}.messages.zh_Hant": "外聘講座鐘點費每小時最高1,700元，最多申請2次，合計最多4小時。",
+        f"rules.{index}.messages.zh_Hans": "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    rule = db.session.get(Program, program.id).definition["rules"][index]
+    assert (rule["per_hour_max"], rule["message"], rule["messages"]["zh_Hans"]) == (
+        1700, english, "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。")
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    assert "每小时最高1,700元" in _text(client.get(f"/admin/programs/{program.id}/edit"))

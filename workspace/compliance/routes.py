@@ -347,20 +347,26 @@ def update_program(program_id: int):
 @bp.post("/admin/programs/<int:program_id>/figures")
 @admin_required
 def update_figures(program_id: int):
-    """Save a program's name, period (ROC dates welcome) and rules' numbers from the figures form: each value
-    that cannot be read, or that the program's checks refuse, is shown beside its field with what was typed."""
+    """Save a program's name, period (ROC dates welcome) and rules' numbers and messages from the figures form:
+    each value that cannot be read, that the program's checks refuse, or that a message still writes the old way,
+    is shown beside its field with what was typed."""
     program = db.get_or_404(Program, program_id)
     require(EmptyForm().validate())
     typed = {key: value for key, value in request.form.items() if key.startswith("rules.")}
-    known = {figure.name: figure for rule in services.figures_of(program.definition) for figure in rule.figures}
+    shown = services.figures_of(program.definition)
+    known = {figure.name: figure for rule in shown for figure in rule.figures}
+    messages = {name: text for rule in shown for name, _label, text in rule.messages}
     errors: dict[str, str] = {}
-    values: dict[str, int | float] = {}
+    values: dict[str, int | float | str] = {}
     for name in known.keys() & typed.keys():  # a figure the form did not send keeps its value
         number = known[name].read(typed[name])
         if number is None:
             errors[name] = known[name].hint
         else:
             values[name] = number
+    for name in messages.keys() & typed.keys():
+        if (text := " ".join(typed[name].split())) != messages[name]:
+            values[name] = text
     first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
     for field, day in (("first", first), ("last", last)):
         if day is None:
@@ -373,7 +379,8 @@ def update_figures(program_id: int):
     # The values that could be read are checked with the rest of the program at once, beside their fields too.
     document = services.apply_figures(program.definition, name=name or program.name, first=first or program.first_day,
                                       last=last or program.last_day, values=values)
-    for field, message in services.figure_errors(document, {"name", "first", "last", *known}).items():
+    checked = services.figure_errors(document, {"name", "first", "last", *known, *messages})
+    for field, message in (services.stale_messages(program.definition, document) | checked).items():
         errors.setdefault(field, message)
     if not errors:
         try:

@@ -22,6 +22,7 @@ from workspace.compliance.services.catalogue import (
     install_presets,
     programs,
     set_archived,
+    stale_messages,
     update_program,
 )
 from workspace.compliance.services.enrolment import (
@@ -41,5 +42,5 @@ from workspace.compliance.services.standing import Standing, standings
 __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amount", "check_amount",
            "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figure_errors",
            "figures_of",
-           "install_presets", "live_waivers", "programs", "revoke", "set_archived", "standings",
+           "install_presets", "live_waivers", "programs", "revoke", "set_archived", "stale_messages", "standings",
            "update_program", "waive", "withdraw"]

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,10 +18,10 @@ from sqlalchemy import select
 
 from workspace.compliance.models import Program
 from workspace.compliance.programs import load_presets, validate_program
-from workspace.compliance.wording import program_error_text, rule_text
+from workspace.compliance.wording import listing, program_error_text, rule_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
-from workspace.core.i18n import currency_digits, money_input, with_currency
+from workspace.core.i18n import LOCALE_NAMES, currency_digits, money_input, with_currency
 from workspace.core.models import record_event
 from workspace.core.parsing import parse_decimal, parse_money
 from workspace.extensions import db
@@ -180,6 +181,28 @@ class RuleFigures:
     rule_id: str
     message: str
     figures: tuple[Figure, ...]
+    messages: tuple[tuple[str, str, str], ...] = ()  # (field, label, text): the rule's message in each language
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The form's fields of this rule: its figures and its messages."""
+        return (*(figure.name for figure in self.figures), *(name for name, _label, _text in self.messages))
+
+
+# The languages a rule's message is written in (`messages`), besides its default `message`.
+MESSAGE_LANGUAGES = ("zh_Hant", "zh_Hans", "en")
+
+
+def _message_fields(index: int, rule: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """The fields of a rule's messages: the default one, Traditional and Simplified Chinese, and English when the
+    rule has it apart from the default."""
+    messages = rule.get("messages") if isinstance(rule.get("messages"), dict) else {}
+    fields = [(f"rules.{index}.message", _("Message (default)"), rule.get("message", ""))]
+    for language in MESSAGE_LANGUAGES:
+        if language != "en" or messages.get("en"):
+            fields.append((f"rules.{index}.messages.{language}",
+                           _("Message in %(language)s", language=LOCALE_NAMES[language]), messages.get(language, "")))
+    return tuple(fields)
 
 
 def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
@@ -206,8 +229,54 @@ def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
                     label = BAND_LABELS["last" if key == "min" and "up_to" not in limits else key]
                     figures.append(Figure(f"rules.{index}.min_by_class_count.{band}.{key}", str(label), value))
         if figures:
-            found.append(RuleFigures(rule.get("id", ""), rule_text(rule), tuple(figures)))
+            found.append(RuleFigures(rule.get("id", ""), rule_text(rule), tuple(figures), _message_fields(index, rule)))
     return found
+
+
+def _written(figure: Figure) -> list[str]:
+    """The ways a message may write a figure's value: 1600 and 1,600; 16, 16.00 and 1,600.00 for money in fen."""
+    if figure.currency:
+        digits = currency_digits(figure.currency)
+        main = Decimal(int(figure.value)).scaleb(-digits)
+        forms = [f"{main:.{digits}f}", f"{main:,.{digits}f}"]
+        if main == main.to_integral_value():
+            forms += [f"{int(main)}", f"{int(main):,}"]
+    else:
+        forms = [str(figure.value), f"{figure.value:,}"]
+    return sorted(set(forms), key=len, reverse=True)
+
+
+def _says(text: str, forms: list[str]) -> str | None:
+    """The form of a figure a text writes (not as part of a longer number: 1600 is not in 11600 or 1600.5)."""
+    for form in forms:
+        if re.search(rf"(?<![\d.,]){re.escape(form)}(?![\d]|[.,]\d)", text):
+            return form
+    return None
+
+
+def stale_messages(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """The figures changed while a message of their rule still writes the old value (NT$1,600 an hour after the
+    cap became 1,700), each by the figure's field: the admin changes the messages in the same form."""
+    errors: dict[str, str] = {}
+    for rule_figures in figures_of(before):
+        for figure in rule_figures.figures:
+            *steps, last = figure.name.split(".")
+            place: Any = after
+            for step in steps:
+                place = place[int(step)] if step.isdigit() else place.get(step, {})
+            if place.get(last) == figure.value:
+                continue
+            rule = after["rules"][int(steps[1])]
+            texts = [(_("default"), rule.get("message", ""))]
+            texts += [(LOCALE_NAMES.get(language, language), text)
+                      for language, text in (rule.get("messages") or {}).items()]
+            forms = _written(figure)
+            found = [(language, said) for language, text in texts if (said := _says(text, forms))]
+            if found:
+                errors[figure.name] = _("The rule's message still says %(old)s (%(languages)s): change the message "
+                                        "in each language below too.", old=found[0][1],
+                                        languages=listing(language for language, _said in found))
+    return errors
 
 
 def _field_of(path: str) -> str:
@@ -231,8 +300,9 @@ def figure_errors(document: dict[str, Any], fields: Collection[str]) -> dict[str
 
 
 def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: dt.date,
-                  values: dict[str, int | float]) -> dict[str, Any]:
-    """A copy of the document with its name, period and the rules' numbers changed (`values` by field name)."""
+                  values: dict[str, int | float | str]) -> dict[str, Any]:
+    """A copy of the document with its name, period and the rules' numbers and messages changed (`values` by
+    field name)."""
     changed = copy.deepcopy(document)
     changed["name"] = name
     changed["period"] = {"first": first.isoformat(), "last": last.isoformat()}
@@ -240,6 +310,6 @@ def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: 
         *steps, last = field.split(".")  # rules.3.range.max, rules.0.min_by_class_count.1.min
         place: Any = changed
         for step in steps:
-            place = place[int(step)] if step.isdigit() else place[step]
+            place = place[int(step)] if step.isdigit() else place.setdefault(step, {})  # a rule's first `messages`
         place[last] = value
     return changed
