@@ -269,9 +269,12 @@ def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(cl
     assert refused.status_code == 422
     html = _text(refused)
     assert 'value="十二"' in html and 'value="115/02/30"' in html and 'id="figure-first-error"' in html
+    messages = {f"rules.{index}.message": "Hold at least 12 community activities within the execution period.",
+                f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理12次社群活動。",
+                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办12次社群活动。"}  # they said 18
     saved = client.post_form(f"/admin/programs/{program.id}/figures",
-                             {**form, field: "12", "name": "PLC 115", "first": "115/08/01", "last": "116/07/31",
-                              "version": "1"})
+                             {**form, **messages, field: "12", "name": "PLC 115", "first": "115/08/01",
+                              "last": "116/07/31", "version": "1"})
     assert saved.status_code == 302
     db.session.expire_all()
     changed = db.session.get(Program, program.id)

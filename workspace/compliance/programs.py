@@ -2,8 +2,9 @@
 
 `parse_program_text()` serves the admin's raw-JSON editor: every error carries its JSON path and the line of
 the text it belongs to (a syntax error its own line), so the editor shows it beside that line. Errors are
-codes with parameters (`wording.program_error_text` says them in the reader's language); schema errors keep
-jsonschema's own English detail, which names the offending value.
+codes with parameters (`wording.program_error_text` says them in the reader's language): a schema error
+carries the jsonschema validator that refused it (`kind`: minimum, type, required …) with its limit and the
+offending value, a syntax error json's own problem; their English (`detail`) is kept for logs only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 
+from workspace.core.i18n import is_known_currency
+
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "schema" / "program.schema.json"
 PRESETS = HERE / "presets"
@@ -35,7 +38,7 @@ class ProgramError:
     path: str  # e.g. rules[3].target; "" for the document itself
     line: int | None
     code: str  # syntax, schema, duplicate_id, period_order, invalid_date, window_outside, window_order,
-    # unknown_category, duplicate_category, invalid_month_day
+    # unknown_category, duplicate_category, invalid_month_day, range_order, unknown_currency
     params: dict[str, Any] = field(default_factory=dict)
     detail: str = ""  # jsonschema's or json's own English message
 
@@ -152,8 +155,27 @@ def _schema_errors(data: object, lines: dict[Path_, int] | None) -> list[Program
                 found.append(ProgramError(path_text((*path, extra)), _line(lines, (*path, extra)), "schema",
                                           {"key": extra}, f"unknown key '{extra}'"))
             continue
-        found.append(ProgramError(path_text(path), _line(lines, path), "schema", {}, _detail(error)))
+        found.append(ProgramError(path_text(path), _line(lines, path), "schema", _schema_params(error),
+                                  _detail(error)))
     return found
+
+
+# The validators whose value is a limit the message names (the minimum, the type, the pattern …).
+_LIMITED = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "type", "const",
+                      "pattern", "format", "minItems", "maxItems", "minLength", "maxLength", "minProperties",
+                      "maxProperties", "uniqueItems"})
+
+
+def _schema_params(error: SchemaError) -> dict[str, Any]:
+    """What a schema error's message needs: the validator (`kind`), the value refused and the limit it broke."""
+    params: dict[str, Any] = {"kind": error.validator, "value": error.instance}
+    if error.validator in _LIMITED:
+        params["limit"] = error.validator_value
+    elif error.validator == "enum":
+        params["choices"] = list(error.validator_value)
+    elif error.validator == "required" and isinstance(error.instance, dict):
+        params["missing"] = next((key for key in error.validator_value if key not in error.instance), "")
+    return params
 
 
 def _detail(error: SchemaError) -> str:
@@ -175,6 +197,9 @@ def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> li
     def error(path: Path_, code: str, **params: Any) -> None:
         found.append(ProgramError(path_text(path), _line(lines, path), code, params))
 
+    currency = data.get("currency")
+    if isinstance(currency, str) and not is_known_currency(currency):
+        error(("currency",), "unknown_currency", currency=currency)
     period = data.get("period", {})
     first, last = _date(period.get("first")), _date(period.get("last"))
     for end in ("first", "last"):
@@ -213,6 +238,9 @@ def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> li
             if isinstance(rule.get(key), str) and _date(rule[key]) is None:
                 error((*where, key), "invalid_date", value=rule[key])
         if rule.get("kind") == "budget_cap":
+            low, high = (rule.get("range") or {}).get("min"), (rule.get("range") or {}).get("max")
+            if isinstance(low, int) and isinstance(high, int) and low > high:
+                error((*where, "range", "max"), "range_order", min=low, max=high)
             named = [("category", rule["category"])] if "category" in rule else []
             named += [(("categories", i), key) for i, key in enumerate(rule.get("categories", []))]
             named += [(("allowed_categories", i), key) for i, key in enumerate(rule.get("allowed_categories", []))]
@@ -238,9 +266,10 @@ def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramEr
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        return None, [ProgramError("", error.lineno, "syntax", {"column": error.colno}, error.msg)]
+        return None, [ProgramError("", error.lineno, "syntax", {"column": error.colno, "problem": error.msg},
+                                   error.msg)]
     except RecursionError:
-        return None, [ProgramError("", None, "syntax", {}, "nested too deeply")]
+        return None, [ProgramError("", None, "syntax", {"problem": "nested"}, "nested too deeply")]
     try:
         lines: dict[Path_, int] | None = positions(text)
     except RecursionError:  # deep enough for json, too deep for the walk: the errors go without their lines

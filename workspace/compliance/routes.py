@@ -347,21 +347,26 @@ def update_program(program_id: int):
 @bp.post("/admin/programs/<int:program_id>/figures")
 @admin_required
 def update_figures(program_id: int):
-    """Save a program's name, period (ROC dates welcome) and rules' numbers from the figures form: each value
-    that cannot be read, or that the program's checks refuse, is shown beside its field with what was typed."""
+    """Save a program's name, period (ROC dates welcome) and rules' numbers and messages from the figures form:
+    each value that cannot be read, that the program's checks refuse, or that a message still writes the old way,
+    is shown beside its field with what was typed."""
     program = db.get_or_404(Program, program_id)
     require(EmptyForm().validate())
     typed = {key: value for key, value in request.form.items() if key.startswith("rules.")}
-    known = {figure.name: figure for rule in services.figures_of(program.definition) for figure in rule.figures}
+    shown = services.figures_of(program.definition)
+    known = {figure.name: figure for rule in shown for figure in rule.figures}
+    messages = {name: text for rule in shown for name, _label, text in rule.messages}
     errors: dict[str, str] = {}
-    values: dict[str, int | float] = {}
+    values: dict[str, int | float | str] = {}
     for name in known.keys() & typed.keys():  # a figure the form did not send keeps its value
         number = known[name].read(typed[name])
         if number is None:
-            errors[name] = (_("Enter an amount, 0 or more, such as 1600 or 16.50.") if known[name].currency
-                            else _("Enter a number, 0 or more, such as 18 or 1.5."))
+            errors[name] = known[name].hint
         else:
             values[name] = number
+    for name in messages.keys() & typed.keys():
+        if (text := " ".join(typed[name].split())) != messages[name]:
+            values[name] = text
     first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
     for field, day in (("first", first), ("last", last)):
         if day is None:
@@ -371,8 +376,13 @@ def update_figures(program_id: int):
     name = " ".join(request.form.get("name", "").split())[:200]
     if not name:
         errors["name"] = _("Enter the program's name.")
+    # The values that could be read are checked with the rest of the program at once, beside their fields too.
+    document = services.apply_figures(program.definition, name=name or program.name, first=first or program.first_day,
+                                      last=last or program.last_day, values=values)
+    checked = services.figure_errors(document, {"name", "first", "last", *known, *messages})
+    for field, message in (services.stale_messages(program.definition, document) | checked).items():
+        errors.setdefault(field, message)
     if not errors:
-        document = services.apply_figures(program.definition, name=name, first=first, last=last, values=values)
         try:
             services.update_program(program, document, current_user,
                                     version=parse_id(request.form.get("version", "")) or 0)

@@ -7,6 +7,7 @@ words of shared/design/GLOSSARY.md.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -18,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.auth.labels import title_label
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import format_money, local_date, month_year
+from workspace.core.i18n import format_money, in_reader_script, local_date, month_year
 from workspace.core.templating import current_locale
 
 STATUS_LABELS = {
@@ -85,8 +86,13 @@ def rule_message(program: dict[str, Any], result: RuleResult) -> str:
 
 
 def rule_text(rule: dict[str, Any]) -> str:
-    """A rule of a program's definition in the reader's language (its `messages` entry, else its `message`)."""
-    return (rule.get("messages") or {}).get(current_locale()) or rule.get("message", "")
+    """A rule of a program's definition in the reader's language: its `messages` entry for the reader's language,
+    else the other Chinese script's, else its `message`; the funder's Chinese in the reader's script."""
+    messages, locale = rule.get("messages") or {}, current_locale()
+    if messages.get(locale):
+        return messages[locale]
+    other = {"zh_Hant": "zh_Hans", "zh_Hans": "zh_Hant"}.get(locale)
+    return in_reader_script(messages.get(other) if other and messages.get(other) else rule.get("message", ""))
 
 
 def counted_ids(result: RuleResult, kind: str) -> list[int]:
@@ -309,20 +315,109 @@ def cap_text(cap: Gap, currency: str = "TWD") -> str:
     return texts[cap.code]() if cap.code in texts else cap.code
 
 
+# What json said was wrong with a document's text, in the reader's words (json.JSONDecodeError.msg).
+SYNTAX_PROBLEMS = {
+    "Expecting ',' delimiter": _l("a comma (,) is missing"),
+    "Expecting ':' delimiter": _l("a colon (:) is missing after the key"),
+    "Expecting value": _l("a value is missing (or there is one comma too many)"),
+    "Expecting property name enclosed in double quotes": _l("a key in double quotes is expected here (or there is "
+                                                            "one comma too many)"),
+    "Unterminated string starting at": _l("a text is not closed with its double quote"),
+    "Invalid control character at": _l("a text holds a line break or a tab"),
+    "Invalid \\escape": _l("a backslash starts an escape that JSON does not know"),
+    "Invalid \\uXXXX escape": _l("a backslash starts an escape that JSON does not know"),
+    "Extra data": _l("there is more text after the end of the document"),
+    "nested": _l("the document is nested too deeply"),
+}
+
+# The JSON types a schema asks for, as the reader names them.
+TYPE_LABELS = {
+    "integer": _l("a whole number"),
+    "number": _l("a number"),
+    "string": _l("a text in double quotes"),
+    "boolean": _l("true or false"),
+    "object": _l("an object ({…})"),
+    "array": _l("a list ([…])"),
+}
+
+
+def _shown(value: Any) -> str:
+    """A value of the document as JSON writes it, shortened: 1.5, "abc", ["x", …]."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _type_text(names: str | list[str]) -> str:
+    labels = [str(TYPE_LABELS.get(name, name)) for name in (names if isinstance(names, list) else [names])]
+    if len(labels) == 1:
+        return labels[0]
+    return _("%(first)s or %(second)s", first=listing(labels[:-1]), second=labels[-1])
+
+
+def _syntax_text(error: ProgramError) -> str:
+    problem = next((text for start, text in SYNTAX_PROBLEMS.items()
+                    if str(error.params.get("problem", "")).startswith(start)), None)
+    problem = str(problem) if problem is not None else _("the text is not valid JSON")
+    if error.params.get("column"):
+        return _("JSON syntax error: at character %(column)s, %(problem)s.", column=error.params["column"],
+                 problem=problem)
+    return _("JSON syntax error: %(detail)s", detail=problem)
+
+
+def _schema_text(error: ProgramError) -> str:
+    """A schema error in the reader's language, from the validator that refused the value (its `kind`)."""
+    p = error.params
+    if "key" in p:
+        return _("Unknown key “%(key)s”.", key=p["key"])
+    kind, value, limit = p.get("kind"), _shown(p.get("value")), p.get("limit")
+    number = limit if isinstance(limit, int) and not isinstance(limit, bool) else 0
+    texts = {
+        "minimum": lambda: _("%(value)s is less than the minimum of %(limit)s.", value=value, limit=limit),
+        "maximum": lambda: _("%(value)s is more than the maximum of %(limit)s.", value=value, limit=limit),
+        "exclusiveMinimum": lambda: _("%(value)s must be more than %(limit)s.", value=value, limit=limit),
+        "exclusiveMaximum": lambda: _("%(value)s must be less than %(limit)s.", value=value, limit=limit),
+        "multipleOf": lambda: _("%(value)s is not a multiple of %(limit)s.", value=value, limit=limit),
+        "type": lambda: _("%(value)s is not %(type)s.", value=value, type=_type_text(limit)),
+        "const": lambda: _("%(value)s must be %(limit)s.", value=value, limit=_shown(limit)),
+        "enum": lambda: _("%(value)s is not one of: %(choices)s.", value=value,
+                          choices=listing(_shown(choice) for choice in p.get("choices", ()))),
+        "pattern": lambda: _("%(value)s is not in the expected form (%(pattern)s).", value=value, pattern=limit),
+        "format": lambda: _("%(value)s is not in the %(format)s format.", value=value, format=limit),
+        "required": lambda: _("The key “%(key)s” is required here.", key=p.get("missing", "")),
+        "minItems": lambda: ngettext("The list needs at least %(num)d item.", "The list needs at least %(num)d "
+                                     "items.", number),
+        "maxItems": lambda: ngettext("The list may have at most %(num)d item.", "The list may have at most "
+                                     "%(num)d items.", number),
+        "minLength": lambda: ngettext("The text needs at least %(num)d character.", "The text needs at least "
+                                      "%(num)d characters.", number),
+        "maxLength": lambda: ngettext("The text may have at most %(num)d character.", "The text may have at most "
+                                      "%(num)d characters.", number),
+        "minProperties": lambda: ngettext("At least %(num)d key is needed here.", "At least %(num)d keys are "
+                                          "needed here.", number),
+        "uniqueItems": lambda: _("The list has the same item twice."),
+        "oneOf": lambda: _("This matches more than one of the forms it may take: keep only one (the rules guide "
+                           "lists them)."),
+        "not": lambda: _("These keys may not be given together here."),
+    }
+    return texts[kind]() if kind in texts else _("This value is not allowed here.")
+
+
 def program_error_text(error: ProgramError) -> str:
-    """A program editor's error in the reader's language (a schema's own detail stays in English)."""
+    """A program editor's error in the reader's language (jsonschema's and json's English are for the logs)."""
     p = error.params
     texts = {
-        "syntax": lambda: _("JSON syntax error: %(detail)s", detail=error.detail),
+        "syntax": lambda: _syntax_text(error),
+        "schema": lambda: _schema_text(error),
         "duplicate_id": lambda: _("Another rule already has the id “%(id)s”.", id=p["id"]),
         "period_order": lambda: _("The period ends before it starts."),
         "window_order": lambda: _("The window ends before it starts."),
         "invalid_date": lambda: _("“%(value)s” is not a date (YYYY-MM-DD).", value=p["value"]),
         "invalid_month_day": lambda: _("“%(value)s” is not a month and day (MM-DD).", value=p["value"]),
         "window_outside": lambda: _("The window is not inside the program's period."),
+        "range_order": lambda: _("The highest amount is less than the lowest."),
+        "unknown_currency": lambda: _("“%(currency)s” is not a currency code in use (ISO 4217, such as TWD, CNY or "
+                                      "USD).", currency=p["currency"]),
         "unknown_category": lambda: _("“%(category)s” is not one of the budget categories.", category=p["category"]),
         "duplicate_category": lambda: _("Two budget categories have the key “%(key)s”.", key=p["key"]),
     }
-    if error.code == "schema" and "key" in p:
-        return _("Unknown key “%(key)s”.", key=p["key"])
     return texts[error.code]() if error.code in texts else error.detail

@@ -282,6 +282,18 @@ def currency_digits(currency: str) -> int:
     return int(fractions.get(currency, fractions["DEFAULT"])[2])
 
 
+@functools.cache
+def _currencies_in_use() -> frozenset[str]:
+    return frozenset(code for entries in get_global("territory_currencies").values()
+                     for code, _start, end, tender in entries if tender and end is None)
+
+
+def is_known_currency(code: object) -> bool:
+    """Whether `code` is an ISO 4217 currency Babel knows and some country pays in today (TWD, CNY, USD, XAF):
+    not XXX ("no currency"), XTS (testing), gold (XAU) or a currency withdrawn (DEM)."""
+    return isinstance(code, str) and code in Locale("en").currencies and code in _currencies_in_use()
+
+
 def format_money(amount: int | None, currency: str = "TWD") -> str:
     """An amount in minor units as the reader's language writes money: NT$12,000, US$12.50."""
     digits = currency_digits(currency)

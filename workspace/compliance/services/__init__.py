@@ -17,10 +17,12 @@ from workspace.compliance.services.catalogue import (
     apply_figures,
     copy_document,
     create_program,
+    figure_errors,
     figures_of,
     install_presets,
     programs,
     set_archived,
+    stale_messages,
     update_program,
 )
 from workspace.compliance.services.enrolment import (
@@ -38,6 +40,7 @@ from workspace.compliance.services.enrolment import (
 from workspace.compliance.services.standing import Standing, standings
 
 __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amount", "check_amount",
-           "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figures_of",
-           "install_presets", "live_waivers", "programs", "revoke", "set_archived", "standings",
+           "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figure_errors",
+           "figures_of",
+           "install_presets", "live_waivers", "programs", "revoke", "set_archived", "stale_messages", "standings",
            "update_program", "waive", "withdraw"]

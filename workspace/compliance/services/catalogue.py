@@ -6,7 +6,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,10 +18,10 @@ from sqlalchemy import select
 
 from workspace.compliance.models import Program
 from workspace.compliance.programs import load_presets, validate_program
-from workspace.compliance.wording import program_error_text
+from workspace.compliance.wording import listing, program_error_text, rule_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
-from workspace.core.i18n import currency_digits, money_input, with_currency
+from workspace.core.i18n import LOCALE_NAMES, currency_digits, money_input, with_currency
 from workspace.core.models import record_event
 from workspace.core.parsing import parse_decimal, parse_money
 from workspace.extensions import db
@@ -121,14 +123,21 @@ FIGURE_LABELS = {
     "target": _l("Target"), "min": _l("At least"), "max": _l("At most"), "grace_days": _l("Days allowed after"),
     "claims_max": _l("Claims at most"), "hours_max": _l("Hours at most"), "per_hour_max": _l("At most an hour"),
     "per_item_max": _l("At most an item"), "per_person_session_max": _l("At most a person a session"),
-    "total_max": _l("At most in all"), "range.min": _l("From"), "range.max": _l("To"),
+    "total_max": _l("At most in all"),
+    # an amount's range: not the dates' "From"/"To", which Chinese says as 起始日期/結束日期
+    "range.min": _l("Lowest amount"), "range.max": _l("Highest amount"),
     "share.max_percent": _l("At most (%)"), "due.days": _l("Days after the date"),
 }
+# The member minimum by the school's class count: each band's class limit and minimum (the last has no limit).
+BAND_LABELS = {"up_to": _l("Up to (classes)"), "min": _l("Members at least"),
+               "last": _l("Members at least, more classes")}
 
 
 # The figures that are money: kept in the program's minor units, typed and shown in its main unit (¥16.00).
 MONEY_FIGURES = frozenset({"per_hour_max", "per_item_max", "per_person_session_max", "total_max", "range.min",
                            "range.max"})
+# The figures the schema lets have decimals (hours, percentages); the others are whole numbers.
+DECIMAL_FIGURES = frozenset({"hours_max", "share.max_percent"})
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,7 @@ class Figure:
     label: str
     value: int | float
     currency: str | None = None  # money: the value is in this currency's minor units
+    whole: bool = True  # a count: 1.5 cannot be read
 
     @property
     def shown(self) -> str:
@@ -150,18 +160,49 @@ class Figure:
         if self.currency:
             return parse_money(typed, currency_digits(self.currency))
         number = parse_decimal(typed, maximum=10**12)
-        if number is None:
+        if number is None or (self.whole and number != int(number)):
             return None
         return int(number) if number == int(number) else number
+
+    @property
+    def hint(self) -> str:
+        """What to type when the value cannot be read: an example this figure accepts."""
+        if self.currency:
+            return _("Enter an amount, 0 or more, such as 1600 or 16.50.")
+        if self.whole:
+            return _("Enter a whole number, 0 or more, such as 18.")
+        return _("Enter a number, 0 or more, such as 4 or 1.5.")
 
 
 @dataclass(frozen=True)
 class RuleFigures:
-    """A rule's numbers, with the rule's id and message, for the figures form."""
+    """A rule's numbers, with the rule's id and message (in the reader's language), for the figures form."""
 
     rule_id: str
     message: str
     figures: tuple[Figure, ...]
+    messages: tuple[tuple[str, str, str], ...] = ()  # (field, label, text): the rule's message in each language
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The form's fields of this rule: its figures and its messages."""
+        return (*(figure.name for figure in self.figures), *(name for name, _label, _text in self.messages))
+
+
+# The languages a rule's message is written in (`messages`), besides its default `message`.
+MESSAGE_LANGUAGES = ("zh_Hant", "zh_Hans", "en")
+
+
+def _message_fields(index: int, rule: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """The fields of a rule's messages: the default one, Traditional and Simplified Chinese, and English when the
+    rule has it apart from the default."""
+    messages = rule.get("messages") if isinstance(rule.get("messages"), dict) else {}
+    fields = [(f"rules.{index}.message", _("Message (default)"), rule.get("message", ""))]
+    for language in MESSAGE_LANGUAGES:
+        if language != "en" or messages.get("en"):
+            fields.append((f"rules.{index}.messages.{language}",
+                           _("Message in %(language)s", language=LOCALE_NAMES[language]), messages.get(language, "")))
+    return tuple(fields)
 
 
 def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
@@ -178,24 +219,97 @@ def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 money = key in MONEY_FIGURES and rule.get("kind") == "budget_cap"
                 figures.append(Figure(f"rules.{index}.{key}", with_currency(str(label), currency) if money
-                                      else str(label), value, currency if money else None))
+                                      else str(label), value, currency if money else None,
+                                      whole=key not in DECIMAL_FIGURES))
+        bands = rule.get("min_by_class_count")
+        for band, limits in enumerate(bands if rule.get("kind") == "membership" and isinstance(bands, list) else []):
+            for key in ("up_to", "min"):
+                value = limits.get(key) if isinstance(limits, dict) else None
+                if isinstance(value, int) and not isinstance(value, bool):
+                    label = BAND_LABELS["last" if key == "min" and "up_to" not in limits else key]
+                    figures.append(Figure(f"rules.{index}.min_by_class_count.{band}.{key}", str(label), value))
         if figures:
-            found.append(RuleFigures(rule.get("id", ""), rule.get("message", ""), tuple(figures)))
+            found.append(RuleFigures(rule.get("id", ""), rule_text(rule), tuple(figures), _message_fields(index, rule)))
     return found
 
 
+def _written(figure: Figure) -> list[str]:
+    """The ways a message may write a figure's value: 1600 and 1,600; 16, 16.00 and 1,600.00 for money in fen."""
+    if figure.currency:
+        digits = currency_digits(figure.currency)
+        main = Decimal(int(figure.value)).scaleb(-digits)
+        forms = [f"{main:.{digits}f}", f"{main:,.{digits}f}"]
+        if main == main.to_integral_value():
+            forms += [f"{int(main)}", f"{int(main):,}"]
+    else:
+        forms = [str(figure.value), f"{figure.value:,}"]
+    return sorted(set(forms), key=len, reverse=True)
+
+
+def _says(text: str, forms: list[str]) -> str | None:
+    """The form of a figure a text writes (not as part of a longer number: 1600 is not in 11600 or 1600.5)."""
+    for form in forms:
+        if re.search(rf"(?<![\d.,]){re.escape(form)}(?![\d]|[.,]\d)", text):
+            return form
+    return None
+
+
+def stale_messages(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """The figures changed while a message of their rule still writes the old value (NT$1,600 an hour after the
+    cap became 1,700), each by the figure's field: the admin changes the messages in the same form."""
+    errors: dict[str, str] = {}
+    for rule_figures in figures_of(before):
+        for figure in rule_figures.figures:
+            *steps, last = figure.name.split(".")
+            place: Any = after
+            for step in steps:
+                place = place[int(step)] if step.isdigit() else place.get(step, {})
+            if place.get(last) == figure.value:
+                continue
+            rule = after["rules"][int(steps[1])]
+            texts = [(_("default"), rule.get("message", ""))]
+            texts += [(LOCALE_NAMES.get(language, language), text)
+                      for language, text in (rule.get("messages") or {}).items()]
+            forms = _written(figure)
+            found = [(language, said) for language, text in texts if (said := _says(text, forms))]
+            if found:
+                errors[figure.name] = _("The rule's message still says %(old)s (%(languages)s): change the message "
+                                        "in each language below too.", old=found[0][1],
+                                        languages=listing(language for language, _said in found))
+    return errors
+
+
+def _field_of(path: str) -> str:
+    """The figures form's field of a document's JSON path: rules[3].range.max → rules.3.range.max."""
+    field = re.sub(r"\[(\d+)\]", r".\1", path)
+    return {"period.first": "first", "period.last": "last", "period": "last"}.get(field, field)
+
+
+def figure_errors(document: dict[str, Any], fields: Collection[str]) -> dict[str, str]:
+    """What the program's checks refuse in a document changed by the figures form, each by the form's field it
+    belongs beside ("" for what no field of the form shows, with its JSON path)."""
+    errors: dict[str, str] = {}
+    for error in validate_program(document):
+        field = _field_of(error.path)
+        if field in fields:
+            errors.setdefault(field, program_error_text(error))
+        else:
+            loose = f"{error.path}: {program_error_text(error)}" if error.path else program_error_text(error)
+            errors[""] = f"{errors['']} {loose}" if "" in errors else loose
+    return errors
+
+
 def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: dt.date,
-                  values: dict[str, int | float]) -> dict[str, Any]:
-    """A copy of the document with its name, period and the rules' numbers changed (`values` by field name)."""
+                  values: dict[str, int | float | str]) -> dict[str, Any]:
+    """A copy of the document with its name, period and the rules' numbers and messages changed (`values` by
+    field name)."""
     changed = copy.deepcopy(document)
     changed["name"] = name
     changed["period"] = {"first": first.isoformat(), "last": last.isoformat()}
     for field, value in values.items():
-        _rules, index, key = field.split(".", 2)
-        rule = changed["rules"][int(index)]
-        head, _dot, sub = key.partition(".")
-        if sub:
-            rule[head][sub] = value
-        else:
-            rule[head] = value
+        *steps, last = field.split(".")  # rules.3.range.max, rules.0.min_by_class_count.1.min
+        place: Any = changed
+        for step in steps:
+            place = place[int(step)] if step.isdigit() else place.setdefault(step, {})  # a rule's first `messages`
+        place[last] = value
     return changed

@@ -1,0 +1,233 @@
+"""The site admin's program editor: the figures form (each rule's numbers and messages, beside their fields) and
+the JSON editor (each error beside its line), in the admin's language."""
+
+from __future__ import annotations
+
+import html as html_module
+import json
+import re
+
+from tests.compliance.helpers import program_copy
+from tests.factories import make_user
+from workspace.compliance.models import Program
+from workspace.extensions import db
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _index(program: Program, rule_id: str) -> int:
+    return next(number for number, rule in enumerate(program.definition["rules"]) if rule["id"] == rule_id)
+
+
+def _label(html: str, field: str) -> str:
+    """The text of the label of a figures-form field."""
+    fid = "figure-" + field.replace(".", "-")
+    return re.search(rf'<label class="label" for="{re.escape(fid)}">([^<]*)</label>', html).group(1)
+
+
+def test_the_printing_range_is_labelled_as_amounts_not_dates_in_chinese(client, ctx):
+    program = program_copy()
+    index = _index(program, "plc.budget.printing_report")
+    for locale, low, high in (("zh_Hant", "最低金額（NT$）", "最高金額（NT$）"),
+                              ("zh_Hans", "最低金额（NT$）", "最高金额（NT$）"),
+                              ("en", "Lowest amount (NT$)", "Highest amount (NT$)")):
+        client.login(make_user(is_admin=True, locale=locale))
+        html = _text(client.get(f"/admin/programs/{program.id}/edit"))
+        assert (_label(html, f"rules.{index}.range.min"), _label(html, f"rules.{index}.range.max")) == (low, high)
+
+
+def _figures_form(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(rules\.[^"]+)" value="([^"]*)"', html))
+
+
+def _field_error(html: str, field: str) -> str:
+    fid = "figure-" + field.replace(".", "-")
+    found = re.search(rf'<p class="field-error" id="{re.escape(fid)}-error">([^<]*)</p>', html)
+    return html_module.unescape(found.group(1)) if found else ""
+
+
+def _editor_errors(html: str) -> str:
+    return html_module.unescape(" ".join(re.findall(r'<p class="field-error">([^<]*)</p>', html)))
+
+
+def test_the_json_editor_says_schema_and_syntax_errors_in_the_reader_s_language(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2)
+    url = f"/admin/programs/{program.id}/edit"
+    cases = (('"target": 18', '"target": -18', "-18 小於最小值 1。"),
+             ('"target": 18', '"target": "abc"', '"abc" 不是整數。'),
+             ('"max_percent": 6', '"max_percent": 150', "150 大於最大值 100。"),
+             ('"kind": "count"', '"kind": "tally"', '"tally" 不是可用的值之一：'),
+             ('"target": 18,', '"target": 18', "JSON 語法錯誤：第 "))
+    for old, new, said in cases:
+        html = _text(client.post_form(url, {"definition": document.replace(old, new, 1), "version": "1"}))
+        assert said in _editor_errors(html), (new, _editor_errors(html))
+        for english in ("less than the minimum", "is not of type", "greater than the maximum", "Expecting",
+                        "is not one of"):
+            assert english not in html
+    html = _text(client.post_form(url, {"definition": document.replace('"target": 18,', '"target": 18', 1),
+                                        "version": "1"}))
+    assert "缺少逗號（,）" in _editor_errors(html)
+
+
+def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_language(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    url = f"/admin/programs/{program.id}/edit"
+    page = _text(client.get(url))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    share = f"rules.{_index(program, 'plc.budget.sundries')}.share.max_percent"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, target: "1.5", share: "150"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert _field_error(html, target) == "请输入 0 或以上的整数，例如 18。"  # no decimal offered for a count
+    assert _field_error(html, share) == "150 大于最大值 100。"
+    assert f'name="{target}" value="1.5"' in html and f'name="{share}" value="150"' in html
+    assert "is not of type" not in html and "greater than the maximum" not in html
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, target: "0"})
+    assert _field_error(_text(response), target) == "0 小于最小值 1。"
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1
+
+
+def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_field_and_line(client, ctx):
+    program = program_copy()
+    index = _index(program, "plc.budget.printing_report")
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    low, high = f"rules.{index}.range.min", f"rules.{index}.range.max"
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), low: "2000", high: "1500", "name": program.name,
+        "first": program.first_day.isoformat(), "last": program.last_day.isoformat(), "version": "1"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert _field_error(html, high) == "最高金額小於最低金額。"
+    assert f'name="{low}" value="2000"' in html and f'name="{high}" value="1500"' in html
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2).replace(
+        '"min": 1000,\n        "max": 1500', '"min": 2000,\n        "max": 1000', 1)
+    assert '"min": 2000' in document
+    line = document.splitlines().index('        "max": 1000') + 1
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+    assert response.status_code == 422
+    html = _text(response)
+    beside = rf'data-line="{line}".*?<p class="field-error">rules\[{index}\]\.range\.max: 最高金額小於最低金額。'
+    assert re.search(beside, html, re.S)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).definition["rules"][index]["range"] == {"min": 1000, "max": 1500}
+
+
+def test_a_program_s_currency_is_a_code_babel_knows_in_use_today(client, ctx):
+    from workspace.compliance.programs import validate_program
+
+    program = program_copy()
+    for code in ("XXX", "XTS", "ABC", "DEM"):
+        [error] = validate_program(dict(program.definition, currency=code))
+        assert (error.code, error.path) == ("unknown_currency", "currency"), code
+    for code in ("TWD", "CNY", "USD", "HKD", "XAF"):
+        assert validate_program(dict(program.definition, currency=code)) == [], code
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2).replace('"currency": "TWD"',
+                                                                                     '"currency": "XXX"', 1)
+    line = document.splitlines().index('  "currency": "XXX",') + 1
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+    assert response.status_code == 422
+    beside = rf'data-line="{line}".*?<p class="field-error">currency: 「XXX」不是使用中的货币代码'
+    assert re.search(beside, _text(response), re.S)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).currency == "TWD"
+
+
+def _legend(html: str, rule_id: str) -> str:
+    return re.search(rf"<legend><code>{re.escape(rule_id)}</code>([^<]*)</legend>", html).group(1).strip()
+
+
+def test_the_figures_form_shows_each_rule_s_message_in_the_reader_s_language(client, ctx):
+    from workspace.compliance import services
+
+    document = services.copy_document(program_copy())
+    convener = next(rule for rule in document["rules"] if rule["id"] == "plc.convener")
+    del convener["messages"]["zh_Hans"]  # only the Traditional: a Simplified reader reads it in Simplified
+    document["key"] = "plc-hant-only"
+    program = services.create_program(document, None)
+    db.session.commit()
+    for locale, said in (("zh_Hant", "由成員推選一位教師擔任召集人，且只有一位。"),
+                         ("zh_Hans", "由成员推选一位教师担任召集人，且只有一位。"),
+                         ("en", "The members elect one teacher, and only one, as convener.")):
+        client.login(make_user(is_admin=True, locale=locale))
+        html = html_module.unescape(_text(client.get(f"/admin/programs/{program.id}/edit")))
+        assert _legend(html, "plc.convener") == said, locale
+    assert _legend(html, "plc.activities") == "Hold at least 18 community activities within the execution period."
+
+
+def test_the_figures_form_changes_the_member_minimum_by_class_count(client, ctx):
+    from workspace.compliance import services
+
+    document = services.copy_document(program_copy())
+    members = next(rule for rule in document["rules"] if rule["id"] == "plc.members")
+    members.update(message="Enough members for the school's size.", messages={})  # no figure in the message
+    document["key"] = "plc-bands"
+    program = services.create_program(document, None)
+    db.session.commit()
+    index = _index(program, "plc.members")
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    fields = {f"rules.{index}.min_by_class_count.0.up_to": "24", f"rules.{index}.min_by_class_count.0.min": "4",
+              f"rules.{index}.min_by_class_count.1.min": "6"}
+    for field, value in fields.items():
+        assert f'name="{field}" value="{value}"' in page
+    assert _label(page, f"rules.{index}.min_by_class_count.0.up_to") == "班級數上限"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    refused = client.post_form(f"/admin/programs/{program.id}/figures",
+                               {**base, f"rules.{index}.min_by_class_count.1.min": "6.5"})
+    assert _field_error(_text(refused), f"rules.{index}.min_by_class_count.1.min") == "請輸入 0 或以上的整數，例如 18。"
+    saved = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **base, f"rules.{index}.min_by_class_count.0.up_to": "30", f"rules.{index}.min_by_class_count.0.min": "5",
+        f"rules.{index}.min_by_class_count.1.min": "7"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Program, program.id).definition["rules"][index]
+    assert changed["min_by_class_count"] == [{"up_to": 30, "min": 5}, {"min": 7}]
+
+
+def test_a_changed_cap_that_the_rule_s_messages_still_write_is_refused_until_they_say_the_new_one(client, ctx):
+    program = program_copy()
+    index = _index(program, "plc.budget.external_hourly")
+    cap, claims = f"rules.{index}.per_hour_max", f"rules.{index}.claims_max"
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    for name in ("message", "messages.zh_Hant", "messages.zh_Hans"):
+        assert f'name="rules.{index}.{name}"' in page  # each language's message is in the form
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, cap: "1700"})
+    assert response.status_code == 422
+    html = _text(response)
+    said = _field_error(html, cap)
+    assert said.startswith("規則的說明仍寫著 1,600（") and "繁體中文" in said and "简体中文" in said, said
+    assert f'name="{cap}" value="1700"' in html and _field_error(html, claims) == ""
+    assert re.search(r'<details class="rule-messages" open>\s*<summary>', html)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).definition["rules"][index]["per_hour_max"] == 1600
+    # Only the English changed: the Chinese messages still say 1,600元.
+    english = "An external speaker's fee is at most NT$1,700 an hour, claimed at most twice and for at most 4 hours."
+    response = client.post_form(f"/admin/programs/{program.id}/figures",
+                                {**base, cap: "1700", f"rules.{index}.message": english})
+    assert "（繁體中文、简体中文）" in _field_error(_text(response), cap)
+    assert english in html_module.unescape(_text(response))  # what was typed is kept
+    saved = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **base, cap: "1700", f"rules.{index}.message": english,
+        f"rules.{index}.messages.zh_Hant": "外聘講座鐘點費每小時最高1,700元，最多申請2次，合計最多4小時。",
+        f"rules.{index}.messages.zh_Hans": "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    rule = db.session.get(Program, program.id).definition["rules"][index]
+    assert (rule["per_hour_max"], rule["message"], rule["messages"]["zh_Hans"]) == (
+        1700, english, "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。")
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    assert "每小时最高1,700元" in _text(client.get(f"/admin/programs/{program.id}/edit"))
