@@ -231,3 +231,12 @@ def test_a_changed_cap_that_the_rule_s_messages_still_write_is_refused_until_the
         1700, english, "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。")
     client.login(make_user(is_admin=True, locale="zh_Hans"))
     assert "每小时最高1,700元" in _text(client.get(f"/admin/programs/{program.id}/edit"))
+
+
+def test_archiving_and_bringing_back_a_program_says_what_happened(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True))
+    archived = client.post_form(f"/admin/programs/{program.id}/archive", follow_redirects=True)
+    assert f"“{program.name}” is archived: it takes no new enrolments" in _text(archived)
+    back = client.post_form(f"/admin/programs/{program.id}/archive?restore=1", follow_redirects=True)
+    assert f"“{program.name}” is back among the current programs" in _text(back)

@@ -402,8 +402,11 @@ def update_figures(program_id: int):
 def archive_program(program_id: int):
     """Archive a program (no new enrolments) or bring it back (?restore=1)."""
     program = db.get_or_404(Program, program_id)
-    services.set_archived(program, request.args.get("restore") != "1", current_user)
+    archiving = request.args.get("restore") != "1"
+    services.set_archived(program, archiving, current_user)
     db.session.commit()
+    flash(_("“%(name)s” is archived: it takes no new enrolments. Bring it back below.", name=program.name)
+          if archiving else _("“%(name)s” is back among the current programs.", name=program.name), "success")
     return redirect(url_for("compliance.programs"))
 
 
