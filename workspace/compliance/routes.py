@@ -754,7 +754,8 @@ def review_table():
     if request.args.get("attention") == "1":
         rows = [row for row in rows if row.worst in {"not_met", "at_risk"}]
     rows.sort(key=SORTS[sort])
-    return render_page("compliance/review.html", rows=rows, totals=review.school_totals(rows), sort=sort,
+    return render_page("compliance/review.html", rows=rows, totals=review.school_totals(rows),
+                       overall=review.currency_totals(rows), sort=sort,
                        program_id=program_id, attention=request.args.get("attention") == "1",
                        programs=services.programs() + services.programs(archived=True), wording=wording)
 

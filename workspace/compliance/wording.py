@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.auth.labels import title_label
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import format_money, local_date, month_year
+from workspace.core.i18n import format_money, local_date, month_year, with_currency
 from workspace.core.templating import current_locale
 
 STATUS_LABELS = {
@@ -75,6 +75,11 @@ def status_icon(status: Status | str) -> str:
 def money(amount: int, currency: str = "TWD") -> str:
     """An amount in minor units as the reader writes money (core's one formatter): NT$1,600."""
     return format_money(amount, currency)
+
+
+def all_communities(currency: str) -> str:
+    """The label of a total over every community funded in one currency: All communities (NT$), 全部社群（¥）."""
+    return with_currency(_("All communities"), currency)
 
 
 def rule_message(program: dict[str, Any], result: RuleResult) -> str:
