@@ -233,3 +233,21 @@ def test_the_help_follows_the_program_s_categories(ctx):
     assert needs.book_list == ("資料蒐集費",)
     urc = enrolled("urc-club", key="urc", amount=0)
     assert budget.categories(urc.enrollment) == [] and budget.needs(urc.enrollment) == budget.Needs()
+
+
+def test_an_expense_within_its_caps_may_be_marked_not_claimable_and_claimable_again(ctx):
+    """After the approved amount was lowered, the convener sets an expense aside that breaks no cap."""
+    setup = enrolled(amount=10_000)
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 200), setup.club.convener)
+    services.change_amount(setup.enrollment, 100, make_user(is_admin=True))
+    db.session.commit()
+    assert budget.ledger(setup.enrollment).over_approved == 100
+    budget.update_expense(expense, _fields("printing_materials", 200, keep_unclaimable=True), setup.club.convener,
+                          version=expense.version)
+    db.session.commit()
+    assert not expense.claimable and expense.breaches == []
+    ledger = budget.ledger(setup.enrollment)
+    assert (ledger.spent, ledger.not_claimable, ledger.over_approved) == (0, 200, 0)
+    with pytest.raises(budget.BudgetRefused):  # claimable again: checked against the approved amount
+        budget.update_expense(expense, _fields("printing_materials", 200), setup.club.convener,
+                              version=expense.version)

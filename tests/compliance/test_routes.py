@@ -419,6 +419,29 @@ def test_a_reviewer_lowering_the_approved_amount_below_the_claimable_spending_is
     assert '<dd class="over">-NT$500 <span class="badge badge-danger">over the approved amount</span>' in page
 
 
+def test_the_expense_form_always_offers_the_not_claimable_choice_the_overrun_notice_names(client, ctx):
+    setup = enrolled(amount=10_000)
+    expense = budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_report", PAST_FIRST, 1_500),
+                                 setup.club.convener)
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/amount",
+                     {f"enrollment-{setup.enrollment.id}-approved_amount": "1000"})
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"
+    page = _text(client.get(url))
+    assert re.search(r'<label class="check"><input id="keep_unclaimable" name="keep_unclaimable" type="checkbox"'
+                     r' value="y"> Not claimable</label>', page)
+    assert "Mark expenses not claimable (edit them and tick “Not claimable”)" in page
+    assert "tick the box" not in page
+    assert 'name="keep_unclaimable"' in _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    form = _expense(category="printing_report", spent_on=PAST_FIRST.isoformat(), amount="1500",
+                    version=str(expense.version), keep_unclaimable="y")
+    assert client.post_form(url, form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Expense, expense.id).claimable is False
+    assert budget.ledger(setup.enrollment).over_approved == 0
+
+
 def test_a_program_without_budget_categories_says_so_and_offers_no_expense_form_or_book_list(client, ctx):
     setup = enrolled(key="urc", amount=0)
     client.login(setup.club.convener)

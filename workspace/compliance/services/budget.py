@@ -3,7 +3,9 @@ book list, and the ledger by category.
 
 An expense that would break a cap is refused with the rule and the numbers (`BudgetRefused`); the convener may
 keep it anyway marked not claimable (`keep_unclaimable`), so nothing typed is lost and the claimable totals stay
-within the rules. Money is an integer of the program currency's minor units throughout.
+within the rules. Any expense may be marked not claimable, whether it breaks a cap or not (after the approved amount
+was lowered, say), and a not-claimable one made claimable again is checked against the caps.
+Money is an integer of the program currency's minor units throughout.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class ExpenseFields:
     payee: str = ""
     description: str = ""
     activity_id: int | None = None
-    keep_unclaimable: bool = False  # keep it even though it breaks a cap, marked not claimable
+    keep_unclaimable: bool = False  # marked not claimable (kept, outside the claimable total), cap broken or not
 
 
 def categories(enrollment: Enrollment) -> list[dict[str, Any]]:
@@ -169,12 +171,13 @@ def _apply(expense: Expense, fields: ExpenseFields, payee: str, description: str
     expense.payee = payee
     expense.description = description
     expense.activity_id = fields.activity_id
-    _keep_breaches(expense, breaches)
+    _keep_breaches(expense, breaches, claimable=not fields.keep_unclaimable)
 
 
-def _keep_breaches(expense: Expense, breaches: list[engine.Breach]) -> None:
-    """Claimable when it breaks nothing; else kept not claimable with what it breaks (shown in the ledger)."""
-    expense.claimable = not breaches
+def _keep_breaches(expense: Expense, breaches: list[engine.Breach], *, claimable: bool = True) -> None:
+    """Claimable when it breaks nothing and is not marked otherwise; else kept not claimable with what it breaks
+    (shown in the ledger)."""
+    expense.claimable = claimable and not breaches
     expense.breaches = [{"rule_id": breach.rule_id, "code": breach.code,
                          "params": {key: (value.isoformat() if isinstance(value, dt.date) else value)
                                     for key, value in breach.params.items()}} for breach in breaches]
@@ -187,7 +190,7 @@ def _check_activity(enrollment: Enrollment, activity_id: int | None, known_ids: 
 
 def add_expense(enrollment: Enrollment, fields: ExpenseFields, actor: Any, *, receipt: Any = None,
                 activity_ids: set[int] | None = None) -> Expense:
-    """Keep an expense; refused (BudgetRefused) when it breaks a cap, unless kept not claimable on purpose."""
+    """Keep an expense; refused (BudgetRefused) when it breaks a cap, unless marked not claimable."""
     _category, payee, description = _checked(enrollment, fields)
     _check_activity(enrollment, fields.activity_id, activity_ids or set())
     breaches = _breaches(enrollment, fields, None, receipt is not None)
