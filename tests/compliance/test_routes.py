@@ -460,6 +460,30 @@ def test_the_expense_form_s_help_follows_the_program_s_categories(client, ctx):
     assert "116/03/05" in html and "資料蒐集費: for books and media" in html
 
 
+def test_a_simplified_reader_reads_the_budget_categories_in_simplified_everywhere_on_the_budget_page(client, ctx):
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, budget.ExpenseFields("external_speaker_hourly", PAST_FIRST, 1_600,
+                                                                       hours=1), setup.club.convener)
+    budget.trash_expense(budget.add_expense(setup.enrollment, budget.ExpenseFields(
+        "materials", PAST_FIRST, 100, keep_unclaimable=True), setup.club.convener), setup.club.convener)
+    reader = setup.club.convener
+    reader.locale = "zh_Hans"
+    db.session.commit()
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    for traditional in ("外聘講座鐘點費", "資料蒐集費", "內聘講座鐘點費", "膳食費"):
+        assert traditional not in html, traditional
+    assert '<th scope="row">外聘讲座钟点费</th>' in html  # the table by category
+    assert '<option value="external_speaker_hourly">外聘讲座钟点费</option>' in html  # the category select
+    assert "外聘讲座钟点费、内聘讲座钟点费" in html and "膳食费（茶水费）" in html  # the hints
+    assert "资料搜集费：" in html  # the book list's hint
+    expenses = html[html.index('id="expenses-title"'):html.index('id="expense-form"')]
+    assert "外聘讲座钟点费" in expenses  # the expense list
+    assert "资料搜集费" in html[html.index('id="trash-title"'):]  # the trash
+    edit = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"))
+    assert '<option selected value="external_speaker_hourly">外聘讲座钟点费</option>' in edit
+
+
 def test_a_number_typed_wrong_shows_one_message_under_one_id(client, ctx):
     setup = enrolled()
     client.login(setup.club.convener)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.auth.labels import title_label
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import format_money, local_date, month_year, with_currency
+from workspace.core.i18n import format_money, in_reader_script, local_date, month_year, with_currency
 from workspace.core.templating import current_locale
 
 STATUS_LABELS = {
@@ -75,6 +75,12 @@ def status_icon(status: Status | str) -> str:
 def money(amount: int, currency: str = "TWD") -> str:
     """An amount in minor units as the reader writes money (core's one formatter): NT$1,600."""
     return format_money(amount, currency)
+
+
+def category_name(name: str) -> str:
+    """A budget category's name in the reader's script: the funder defines it (PLC-100's ship in Traditional, 外聘講座
+    鐘點費), so a Simplified reader reads 外聘讲座钟点费, as the rule messages and citations are shown."""
+    return in_reader_script(name)
 
 
 def all_communities(currency: str) -> str:

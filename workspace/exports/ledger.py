@@ -193,7 +193,7 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     sheet = book.sheet(sheet_names()[3])
     ledger = data.standing.ledger
     currency = ledger.currency
-    names = {line.key: line.name for line in ledger.lines}
+    names = {line.key: compliance_wording.category_name(line.name) for line in ledger.lines}
     sheet.header(expense_header())
     for expense in data.expenses:
         sheet.row([expense.spent_on, names.get(expense.category, expense.category), expense.payee,
@@ -210,7 +210,7 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
         caps = "; ".join(compliance_wording.cap_text(cap, currency) for cap in line.caps)
         total_caps = [cap.params["cap"] for cap in line.caps if cap.code == "total_max"]
         left = Money(min(total_caps) - line.claimable, currency) if total_caps else None
-        sheet.row([line.name, caps, counts.get(line.key, 0), Money(line.spent, currency),
+        sheet.row([names[line.key], caps, counts.get(line.key, 0), Money(line.spent, currency),
                    Money(line.claimable, currency), line.claims, left])
     sheet.blank_row()
     for label, amount in budget_totals(ledger):

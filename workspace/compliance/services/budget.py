@@ -68,6 +68,12 @@ def categories(enrollment: Enrollment) -> list[dict[str, Any]]:
     return list(enrollment.program.definition.get("budget", {}).get("categories", []))
 
 
+def category_names(enrollment: Enrollment) -> dict[str, str]:
+    """The program's category names by key, in its order and in the reader's script (wording.category_name)."""
+    return {category["key"]: wording.category_name(category.get("name", category["key"]))
+            for category in categories(enrollment)}
+
+
 @dataclass(frozen=True)
 class Needs:
     """What the program's caps ask of an expense, by category name: hours (a fee by the hour), the number of
@@ -80,7 +86,7 @@ class Needs:
 
 def needs(enrollment: Enrollment) -> Needs:
     """What the program's budget rules ask for, and for which of its categories (in the program's order)."""
-    names = {category["key"]: category.get("name", category["key"]) for category in categories(enrollment)}
+    names = category_names(enrollment)
     found: dict[str, set[str]] = {"hourly": set(), "per_person": set(), "book_list": set()}
     for rule in enrollment.program.definition.get("rules", []):
         if rule.get("kind") != "budget_cap":
