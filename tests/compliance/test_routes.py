@@ -484,6 +484,25 @@ def test_a_simplified_reader_reads_the_budget_categories_in_simplified_everywher
     assert '<option selected value="external_speaker_hourly">外聘讲座钟点费</option>' in edit
 
 
+def test_the_limits_are_joined_by_the_reader_s_separator_and_say_the_unit_the_rule_caps_by(client, ctx):
+    setup = enrolled()
+    reader = setup.club.convener
+    client.login(reader)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    html = _text(client.get(url))
+    limits = re.findall(r'<td data-label="Limits">(.*?)</td>', html)
+    assert "at most NT$1,000 a time; at most 2 claims" in limits
+    assert "at most NT$200 a session; at most NT$3,000 in all" in limits
+    assert not any("；" in line or "an item" in line for line in limits)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(amount="300"))
+    assert "An expense of NT$300 is over the cap of NT$200 a session." in _text(response)
+    reader.locale = "zh_Hant"
+    db.session.commit()
+    html = _text(client.get(url))
+    assert "每場最多 NT$200；合計最多 NT$3,000" in html
+
+
 def test_a_number_typed_wrong_shows_one_message_under_one_id(client, ctx):
     setup = enrolled()
     client.login(setup.club.convener)

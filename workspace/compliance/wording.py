@@ -217,7 +217,7 @@ def _budget(code: str, p: dict[str, Any], currency: str) -> str:
     amounts = ("amount", "cap", "total", "allowed", "base", "approved", "min", "claimable")
     m = {key: money(value, currency) for key, value in p.items() if key in amounts and isinstance(value, int)}
     texts = {
-        "per_item": lambda: _("An expense of %(amount)s is over the cap of %(cap)s an item.", **m),
+        "per_item": lambda: per_item_breach(p.get("unit"), m),
         "per_hour": lambda: _("Per-hour fee %(amount)s > cap %(cap)s.", **m),
         "per_person_session": lambda: _("%(amount)s for %(persons)s people is over %(cap)s a person (at most "
                                         "%(allowed)s).", persons=p["persons"], **m),
@@ -302,11 +302,35 @@ def breach_text(breach: Breach, currency: str = "TWD") -> str:
     return _budget(breach.code, breach.params, currency)
 
 
+def per_item_cap(unit: str | None, cap: str) -> str:
+    """A per-item cap in the word its rule caps by (per_item_unit): at most NT$200 a session, NT$1,000 a time."""
+    if unit == "session":
+        return _("at most %(cap)s a session", cap=cap)
+    if unit == "time":
+        return _("at most %(cap)s a time", cap=cap)
+    return _("at most %(cap)s an item", cap=cap)
+
+
+def per_item_breach(unit: str | None, m: dict[str, str]) -> str:
+    """An expense over a per-item cap, in the word its rule caps by."""
+    if unit == "session":
+        return _("An expense of %(amount)s is over the cap of %(cap)s a session.", **m)
+    if unit == "time":
+        return _("An expense of %(amount)s is over the cap of %(cap)s a time.", **m)
+    return _("An expense of %(amount)s is over the cap of %(cap)s an item.", **m)
+
+
+def caps_text(caps: Iterable[Gap], currency: str = "TWD") -> str:
+    """A category's caps in one line, joined by the reader's separator: at most NT$1,000 a time; at most 2 claims
+    (每次最多 NT$1,000；最多申請 2 次)."""
+    return _("; ").join(cap_text(cap, currency) for cap in caps)
+
+
 def cap_text(cap: Gap, currency: str = "TWD") -> str:
     """A category's cap in the ledger: at most NT$1,600 an hour."""
     p = cap.params
     texts = {
-        "per_item_max": lambda: _("at most %(cap)s an item", cap=money(p["cap"], currency)),
+        "per_item_max": lambda: per_item_cap(p.get("unit"), money(p["cap"], currency)),
         "per_hour_max": lambda: _("at most %(cap)s an hour", cap=money(p["cap"], currency)),
         "per_person_session_max": lambda: _("at most %(cap)s a person a session", cap=money(p["cap"], currency)),
         "total_max": lambda: _("at most %(cap)s in all", cap=money(p["cap"], currency)),

@@ -207,7 +207,7 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     for expense in data.expenses:
         counts[expense.category] = counts.get(expense.category, 0) + 1
     for line in ledger.lines:
-        caps = "; ".join(compliance_wording.cap_text(cap, currency) for cap in line.caps)
+        caps = compliance_wording.caps_text(line.caps, currency)
         total_caps = [cap.params["cap"] for cap in line.caps if cap.code == "total_max"]
         left = Money(min(total_caps) - line.claimable, currency) if total_caps else None
         sheet.row([names[line.key], caps, counts.get(line.key, 0), Money(line.spent, currency),

@@ -4,7 +4,8 @@ Money is an integer in the currency's minor unit; percentages and hours are comp
 never as floats, so sundries of 600 on operating costs of 10,000 (6.0 %) pass and 601 (6.01 %) break.
 Only claimable expenses count toward caps and totals: one marked not claimable has already been set aside.
 A budget_cap rule names its `category` (or `categories`; none: every expense) and any of these caps:
-`per_item_max`, `per_hour_max`, `per_person_session_max`, `total_max`, `claims_max`, `hours_max`,
+`per_item_max` (with `per_item_unit`: item, time or session, the word the funder caps by), `per_hour_max`,
+`per_person_session_max`, `total_max`, `claims_max`, `hours_max`,
 `range` {min, max} on the total, `share` {max_percent, of_groups | of_categories} (its own categories left
 out of the base), `max_percent_of_approved` with `until` (spending before the second instalment),
 `allowed_groups` / `allowed_categories`, `requires_book_list`, `requires_receipt`.
@@ -64,7 +65,8 @@ def rule_breaches(rule: dict[str, Any], program: dict[str, Any], facts: Communit
     total = hours = 0
     for number, expense in enumerate(mine, start=1):
         if "per_item_max" in rule and expense.amount > rule["per_item_max"]:
-            breach("per_item", expense, amount=expense.amount, cap=rule["per_item_max"])
+            breach("per_item", expense, amount=expense.amount, cap=rule["per_item_max"],
+                   unit=rule.get("per_item_unit", "item"))
         if "per_hour_max" in rule:
             if not expense.hours:
                 breach("hours_missing", expense)
@@ -209,7 +211,8 @@ def caps_of(program: dict[str, Any], key: str) -> tuple[Gap, ...]:
             continue
         for cap in CAP_KEYS:
             if cap in rule and rule_categories(rule) is not None:
-                caps.append(Gap(cap, {"cap": rule[cap]}))
+                caps.append(Gap(cap, {"cap": rule[cap], "unit": rule.get("per_item_unit", "item")}
+                                if cap == "per_item_max" else {"cap": rule[cap]}))
         if "range" in rule:
             caps.append(Gap("range", dict(rule["range"])))
         if "share" in rule:
