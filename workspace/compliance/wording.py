@@ -214,7 +214,7 @@ def _person(p: dict[str, Any]) -> str:
 
 
 def _budget(code: str, p: dict[str, Any], currency: str) -> str:
-    amounts = ("amount", "cap", "total", "allowed", "base", "approved", "min", "claimable")
+    amounts = ("amount", "cap", "total", "allowed", "base", "approved", "min", "claimable", "already")
     m = {key: money(value, currency) for key, value in p.items() if key in amounts and isinstance(value, int)}
     texts = {
         "per_item": lambda: per_item_breach(p.get("unit"), m),
@@ -224,8 +224,8 @@ def _budget(code: str, p: dict[str, Any], currency: str) -> str:
         "claims": lambda: _("Claim %(claims)s of at most %(cap)s.", claims=p["claims"], cap=p["cap"]),
         "hours": lambda: _("%(hours)s hours claimed; at most %(cap)s.", hours=format_decimal(p["hours"]),
                            cap=p["cap"]),
-        "total": lambda: _("The total of %(total)s is over the cap of %(cap)s.", **m),
-        "range_high": lambda: _("The total of %(total)s is over the cap of %(cap)s.", **m),
+        "total": lambda: total_breach(p, m),
+        "range_high": lambda: total_breach(p, m),
         "range_low": lambda: _("The total of %(total)s is under the %(min)s required.", **m),
         "share": lambda: _("%(total)s is over %(percent)s%% of %(base)s (at most %(allowed)s).",
                            percent=p["percent"], **m),
@@ -300,6 +300,14 @@ def stored_breach_text(stored: dict[str, Any], currency: str = "TWD") -> str:
 def breach_text(breach: Breach, currency: str = "TWD") -> str:
     """What an expense breaks, with the numbers: Per-hour fee NT$1,800 > cap NT$1,600."""
     return _budget(breach.code, breach.params, currency)
+
+
+def total_breach(p: dict[str, Any], m: dict[str, str]) -> str:
+    """A category's total over its cap: with what was already claimed and this expense when an expense made it."""
+    if p.get("already"):
+        return _("The total of %(total)s (%(already)s already claimed and this %(amount)s) is over the cap of "
+                 "%(cap)s.", **m)
+    return _("The total of %(total)s is over the cap of %(cap)s.", **m)
 
 
 def per_item_cap(unit: str | None, cap: str) -> str:

@@ -261,13 +261,34 @@ def _over_approved(facts: CommunityFacts, before: list[ExpenseFact], others: lis
                                                      "amount": expense.amount, "total": after}, expense.id)]
 
 
+CUMULATIVE = ("total", "range_high", "claims", "hours")  # caps on what the category adds up to, not on one expense
+
+
+def _as_added(rule: dict[str, Any], code: str, after: list[ExpenseFact], expense: ExpenseFact) -> Breach:
+    """A cap on the category's sum broken by adding `expense`, said once with the sum it makes: what is already
+    claimed plus this one (the running sums along the days would each name the cap with a different total)."""
+    scope = rule_categories(rule)
+    mine = [e for e in _ordered(after) if scope is None or e.category in scope]
+    total = sum(e.amount for e in mine)
+    if code == "claims":
+        params: dict[str, Any] = {"claims": len(mine), "cap": rule["claims_max"]}
+    elif code == "hours":
+        params = {"hours": float(sum(Fraction(str(e.hours or 0)) for e in mine)), "cap": rule["hours_max"]}
+    else:
+        cap = rule["total_max"] if code == "total" else rule["range"]["max"]
+        params = {"total": total, "cap": cap, "already": total - expense.amount, "amount": expense.amount}
+    return Breach(rule["id"], rule.get("message", ""), code, params, expense.id)
+
+
 def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: ExpenseFact) -> list[Breach]:
     """What a new or edited expense (same id: replaces the old) would break: every cap it breaks itself, and what
     else it would newly break (a third claim, sundries above their share once the base shrinks, a book list
     now needed). An expense dated outside the period or in a category the program does not know breaks too,
     and so does one that takes the claimable spending past the approved amount (or further past it, after the
     amount was lowered); an approved amount of 0 means the ledger holds no approved amount, so only the caps
-    apply. The expense is checked as if claimable: the answer is what claiming it would break.
+    apply. The expense is checked as if claimable: the answer is what claiming it would break. A cap on the
+    category's sum (total, range, claims, hours) is said once, with what is already claimed plus this one, and a
+    range whose top is the same as the total cap is not said twice.
     """
     others = [e for e in facts.expenses if e.id != expense.id]
     before = list(facts.expenses)  # with the expense as it was, when it is an edit
@@ -284,11 +305,18 @@ def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: Expen
         if rule["kind"] != "budget_cap":
             continue
         old = {_key(b) for b in rule_breaches(rule, program, facts, before)}
+        summed: list[str] = []
         for breach in rule_breaches(rule, program, after_facts, after):
             if breach.code == "missing_receipt":
                 continue  # a receipt is attached after the expense is entered; the panel keeps asking for it
             if breach.expense_id == expense.id or _key(breach) not in old:
-                found.append(breach)
+                if breach.code not in CUMULATIVE:
+                    found.append(breach)
+                elif breach.code not in summed:
+                    summed.append(breach.code)
+        if "range_high" in summed and "total" in summed and rule["range"]["max"] == rule["total_max"]:
+            summed.remove("range_high")
+        found.extend(_as_added(rule, code, after, expense) for code in summed)
     found.extend(_over_approved(facts, before, others, expense))
     unique = {_key(b): b for b in found}
     return list(unique.values())
