@@ -503,6 +503,19 @@ def test_the_limits_are_joined_by_the_reader_s_separator_and_say_the_unit_the_ru
     assert "每場最多 NT$200；合計最多 NT$3,000" in html
 
 
+def test_an_expense_of_nothing_is_refused_beside_the_amount_in_the_reader_s_language(client, ctx):
+    setup = enrolled()
+    reader = setup.club.convener
+    reader.locale = "zh_Hant"
+    db.session.commit()
+    client.login(reader)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses", _expense(amount="0"))
+    assert response.status_code == 422
+    html = _text(response)
+    assert re.search(r'id="amount-error">金額至少須為 NT\$1。</p>', html) and 'value="0"' in html
+    assert db.session.scalar(db.select(Expense)) is None
+
+
 def test_a_number_typed_wrong_shows_one_message_under_one_id(client, ctx):
     setup = enrolled()
     client.login(setup.club.convener)

@@ -137,8 +137,9 @@ def _checked(enrollment: Enrollment, fields: ExpenseFields) -> tuple[str, str, s
         if fields.spent_on is None:
             raise ValidationError(_("Enter the date of the expense, such as 2027-03-05 or 116/03/05."), "spent_on")
     with checks:
-        if fields.amount is None or fields.amount < 0:
-            raise ValidationError(_("Enter the amount, 0 or more."), "amount")
+        if fields.amount is None or fields.amount < 1:  # minor units: NT$1, ¥0.01
+            raise ValidationError(_("Enter an amount of at least %(min)s.",
+                                    min=wording.money(1, enrollment.program.currency)), "amount")
     with checks:
         if fields.hours is not None and not 0 < fields.hours <= MAX_HOURS:
             raise ValidationError(_("Enter the hours as a number more than 0, such as 2 or 1.5."), "hours")
