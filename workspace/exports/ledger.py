@@ -137,7 +137,8 @@ def ledger_csv(enrollment: Enrollment, language: str, *, now: dt.datetime | None
     with force_locale(language):
         data = read(enrollment, now=now)
         body = csv_bytes(activity_header(), activity_rows(data))
-        return ExportFile(_file_name(enrollment, "csv", data.today), CSV + "; charset=utf-8", data=body)
+        # the media type alone: the response adds "; charset=utf-8" to a text type (once)
+        return ExportFile(_file_name(enrollment, "csv", data.today), CSV, data=body)
 
 
 def sheet_names() -> tuple[str, str, str, str]:
