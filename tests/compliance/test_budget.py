@@ -282,3 +282,17 @@ def test_a_total_and_a_range_with_the_same_top_name_the_cap_once(ctx):
     with pytest.raises(budget.BudgetRefused) as refused:
         budget.add_expense(setup.enrollment, _fields("printing_report", 1_000), setup.club.convener)
     assert [breach.code for breach in refused.value.breaches if breach.code != "claims"] == ["total"]
+
+
+def test_an_expense_dated_after_today_is_refused_beside_its_date(ctx):
+    setup = enrolled(first=PAST_FIRST, last=dt.date(2027, 7, 31))
+    today = dt.date(2026, 12, 3)
+    with pytest.raises(ValidationError) as refused:
+        budget.add_expense(setup.enrollment, _fields("printing_materials", 100, spent_on=dt.date(2027, 6, 20)),
+                           setup.club.convener, today=today)
+    assert refused.value.field == "spent_on" and "once it is paid" in str(refused.value.message)
+    kept = budget.add_expense(setup.enrollment, _fields("printing_materials", 100, spent_on=today),
+                              setup.club.convener, today=today)
+    with pytest.raises(ValidationError):
+        budget.update_expense(kept, _fields("printing_materials", 100, spent_on=today + dt.timedelta(days=1)),
+                              setup.club.convener, version=kept.version, today=today)

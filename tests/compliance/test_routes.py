@@ -516,6 +516,22 @@ def test_an_expense_of_nothing_is_refused_beside_the_amount_in_the_reader_s_lang
     assert db.session.scalar(db.select(Expense)) is None
 
 
+def test_an_expense_dated_after_today_is_refused_beside_the_date_in_the_reader_s_language(client, ctx):
+    setup = enrolled()
+    reader = setup.club.convener
+    reader.locale = "zh_Hans"
+    db.session.commit()
+    client.login(reader)
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).date().isoformat()
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(spent_on=later))
+    assert response.status_code == 422
+    html = _text(response)
+    error = re.search(r'<p class="field-error" id="spent_on-error">(.*?)</p>', html).group(1)
+    assert error.startswith("支出在付款后才记录：") and f'value="{later}"' in html
+    assert db.session.scalar(db.select(Expense)) is None
+
+
 def test_a_number_typed_wrong_shows_one_message_under_one_id(client, ctx):
     setup = enrolled()
     client.login(setup.club.convener)

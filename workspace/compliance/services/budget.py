@@ -24,6 +24,7 @@ from workspace.compliance.gather import gather, program_period
 from workspace.compliance.models import BookListItem, Enrollment, Expense
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, Conflict, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.models import record_event
 from workspace.core.records import local_day
 from workspace.core.storage import ALLOWED_TYPES
@@ -127,8 +128,9 @@ def ledger(enrollment: Enrollment) -> engine.Ledger:
     return engine.ledger(enrollment.program.definition, gather([enrollment])[enrollment.id])
 
 
-def _checked(enrollment: Enrollment, fields: ExpenseFields) -> tuple[str, str, str]:
+def _checked(enrollment: Enrollment, fields: ExpenseFields, today: dt.date | None = None) -> tuple[str, str, str]:
     checks = Checks()
+    today = today or local_day(utcnow())
     keys = {category["key"] for category in categories(enrollment)}
     with checks:
         if fields.category not in keys:
@@ -136,6 +138,9 @@ def _checked(enrollment: Enrollment, fields: ExpenseFields) -> tuple[str, str, s
     with checks:
         if fields.spent_on is None:
             raise ValidationError(_("Enter the date of the expense, such as 2027-03-05 or 116/03/05."), "spent_on")
+        if fields.spent_on > today:  # an expense dated ahead would be claimed before it is paid
+            raise ValidationError(_("An expense is recorded once it is paid: enter a day up to today, %(today)s.",
+                                    today=local_date(today)), "spent_on")
     with checks:
         if fields.amount is None or fields.amount < 1:  # minor units: NT$1, ¥0.01
             raise ValidationError(_("Enter an amount of at least %(min)s.",
@@ -196,9 +201,10 @@ def _check_activity(enrollment: Enrollment, activity_id: int | None, known_ids: 
 
 
 def add_expense(enrollment: Enrollment, fields: ExpenseFields, actor: Any, *, receipt: Any = None,
-                activity_ids: set[int] | None = None) -> Expense:
-    """Keep an expense; refused (BudgetRefused) when it breaks a cap, unless marked not claimable."""
-    _category, payee, description = _checked(enrollment, fields)
+                activity_ids: set[int] | None = None, today: dt.date | None = None) -> Expense:
+    """Keep an expense paid up to today (local); refused (BudgetRefused) when it breaks a cap, unless marked not
+    claimable."""
+    _category, payee, description = _checked(enrollment, fields, today)
     _check_activity(enrollment, fields.activity_id, activity_ids or set())
     breaches = _breaches(enrollment, fields, None, receipt is not None)
     if breaches and not fields.keep_unclaimable:
@@ -214,12 +220,12 @@ def add_expense(enrollment: Enrollment, fields: ExpenseFields, actor: Any, *, re
 
 
 def update_expense(expense: Expense, fields: ExpenseFields, actor: Any, *, version: int, receipt: Any = None,
-                   activity_ids: set[int] | None = None) -> Expense:
+                   activity_ids: set[int] | None = None, today: dt.date | None = None) -> Expense:
     """Change an expense (refused if someone changed it since `version`); checked again against the caps."""
     if version != expense.version:
         raise Conflict(_("Someone else changed this expense after you opened it. Reload to see their changes."))
     enrollment = expense.enrollment
-    _category, payee, description = _checked(enrollment, fields)
+    _category, payee, description = _checked(enrollment, fields, today)
     _check_activity(enrollment, fields.activity_id, activity_ids or set())
     breaches = _breaches(enrollment, fields, expense.id, receipt is not None or expense.receipt_blob_id is not None)
     if breaches and not fields.keep_unclaimable:
