@@ -233,3 +233,66 @@ def test_the_help_follows_the_program_s_categories(ctx):
     assert needs.book_list == ("資料蒐集費",)
     urc = enrolled("urc-club", key="urc", amount=0)
     assert budget.categories(urc.enrollment) == [] and budget.needs(urc.enrollment) == budget.Needs()
+
+
+def test_an_expense_within_its_caps_may_be_marked_not_claimable_and_claimable_again(ctx):
+    """After the approved amount was lowered, the convener sets an expense aside that breaks no cap."""
+    setup = enrolled(amount=10_000)
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 200), setup.club.convener)
+    services.change_amount(setup.enrollment, 100, make_user(is_admin=True))
+    db.session.commit()
+    assert budget.ledger(setup.enrollment).over_approved == 100
+    budget.update_expense(expense, _fields("printing_materials", 200, keep_unclaimable=True), setup.club.convener,
+                          version=expense.version)
+    db.session.commit()
+    assert not expense.claimable and expense.breaches == []
+    ledger = budget.ledger(setup.enrollment)
+    assert (ledger.spent, ledger.not_claimable, ledger.over_approved) == (0, 200, 0)
+    with pytest.raises(budget.BudgetRefused):  # claimable again: checked against the approved amount
+        budget.update_expense(expense, _fields("printing_materials", 200), setup.club.convener,
+                              version=expense.version)
+
+
+def test_a_refused_results_report_printing_states_one_total_and_each_cap_once(ctx):
+    """One NT$900 claim recorded, NT$1,600 more (dated earlier) refused: the running totals along the days
+    (1,600 then 2,500) would each name the NT$1,500 cap; the refusal says the one total it makes."""
+    setup = enrolled()
+    budget.add_expense(setup.enrollment, _fields("printing_report", 900), setup.club.convener)
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("printing_report", 1_600, spent_on=DAY - dt.timedelta(days=9)),
+                           setup.club.convener)
+    breaches = sorted((breach.code, breach.params) for breach in refused.value.breaches)
+    assert breaches == [("claims", {"claims": 2, "cap": 1}),
+                        ("range_high", {"total": 2_500, "cap": 1_500, "already": 900, "amount": 1_600})]
+    message = str(refused.value.message)
+    assert message == ("The total of NT$2,500 (NT$900 already claimed and this NT$1,600) is over the cap of "
+                       "NT$1,500. Claim 2 of at most 1.")
+    assert message.count("NT$1,500") == 1
+
+
+def test_a_total_and_a_range_with_the_same_top_name_the_cap_once(ctx):
+    setup = enrolled()
+    document = services.copy_document(setup.program)
+    for rule in document["rules"]:
+        if rule["id"] == "plc.budget.printing_report":
+            rule["total_max"] = 1_500
+    services.update_program(setup.program, document, None, version=setup.program.version)
+    db.session.commit()
+    budget.add_expense(setup.enrollment, _fields("printing_report", 1_000), setup.club.convener)
+    with pytest.raises(budget.BudgetRefused) as refused:
+        budget.add_expense(setup.enrollment, _fields("printing_report", 1_000), setup.club.convener)
+    assert [breach.code for breach in refused.value.breaches if breach.code != "claims"] == ["total"]
+
+
+def test_an_expense_dated_after_today_is_refused_beside_its_date(ctx):
+    setup = enrolled(first=PAST_FIRST, last=dt.date(2027, 7, 31))
+    today = dt.date(2026, 12, 3)
+    with pytest.raises(ValidationError) as refused:
+        budget.add_expense(setup.enrollment, _fields("printing_materials", 100, spent_on=dt.date(2027, 6, 20)),
+                           setup.club.convener, today=today)
+    assert refused.value.field == "spent_on" and "once it is paid" in str(refused.value.message)
+    kept = budget.add_expense(setup.enrollment, _fields("printing_materials", 100, spent_on=today),
+                              setup.club.convener, today=today)
+    with pytest.raises(ValidationError):
+        budget.update_expense(kept, _fields("printing_materials", 100, spent_on=today + dt.timedelta(days=1)),
+                              setup.club.convener, version=kept.version, today=today)

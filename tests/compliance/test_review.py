@@ -123,8 +123,8 @@ def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_a
     row = next(row for row in rows if row.enrollment.community.slug == "club-a")
     assert (row.held, row.participants, row.ledger.remaining) == (1, 6, 29_800)
     totals = review.school_totals(rows)
-    assert [(total.school, total.participants, total.approved, total.remaining) for total in totals] == [
-        ("審查學校", 12, 50_000, 49_800)]
+    assert [(total.school, total.participants, total.funds) for total in totals] == [
+        ("審查學校", 12, (review.Funds("TWD", 50_000, 49_800),))]
     admin_rows = as_new_request(review.review_table, make_user(is_admin=True))
     assert {row.enrollment.id for row in admin_rows} >= {outside.enrollment.id}
     assert as_new_request(review.review_table, make_user()) == []
@@ -194,11 +194,80 @@ def test_school_totals_never_add_yuan_to_new_taiwan_dollars(ctx):
         setup.club.community.schools = [school]
     db.session.commit()
     rows = as_new_request(review.review_table, make_reviewer(school))
-    totals = review.school_totals(rows)
-    assert sorted((total.school, total.currency, total.approved) for total in totals) == [
-        ("兩種幣別學校", "CNY", 5_000_000), ("兩種幣別學校", "TWD", 30_000)]
-    assert [(currency, count, approved) for currency, count, _people, approved, _left in review.currency_totals(rows)
-            ] == [("CNY", 1, 5_000_000), ("TWD", 1, 30_000)]
+    [total] = review.school_totals(rows)
+    assert (total.school, len(total.communities), total.participants) == ("兩種幣別學校", 2, 12)
+    assert [(funds.currency, funds.approved) for funds in total.funds] == [("CNY", 5_000_000), ("TWD", 30_000)]
+    assert [(total.currency, total.communities, total.approved) for total in review.currency_totals(rows)] == [
+        ("CNY", 1, 5_000_000), ("TWD", 1, 30_000)]
+
+
+def _enrolled_twice():
+    """光華國小's one community of six, enrolled in a PLC-100 copy (NT$30,000) and in another (NT$20,000)."""
+    from tests.compliance.helpers import program_copy
+
+    first = enrolled("twice", amount=30_000)
+    school = make_school(name="光華國小")
+    first.club.community.schools = [school]
+    second = services.enrol(first.club.community, program_copy(), 20_000, first.club.convener)
+    services.confirm(second, make_user(is_admin=True))
+    db.session.commit()
+    return first, second, school
+
+
+def test_a_community_enrolled_in_two_programs_counts_once_at_its_school_with_its_people_once(ctx):
+    first, second, school = _enrolled_twice()
+    rows = as_new_request(review.review_table, make_reviewer(school))
+    assert sorted(row.enrollment.id for row in rows) == sorted([first.enrollment.id, second.id])
+    [total] = review.school_totals(rows)
+    assert (total.school, total.communities, total.participants) == ("光華國小", (first.club.community.name,), 6)
+    assert total.funds == (review.Funds("TWD", 50_000, 50_000),)  # two grants: both amounts count
+    assert review.currency_totals(rows) == [review.CurrencyTotal("TWD", 1, 6, 50_000, 50_000)]
+
+
+def test_the_reviewers_page_and_summary_agree_on_a_community_in_two_programs(client, ctx):
+    import openpyxl
+
+    from workspace.exports import summary
+
+    first, _second, school = _enrolled_twice()
+    reviewer = make_reviewer(school)
+    client.login(reviewer)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    totals = page[page.index('<table class="table school-totals">'):]
+    assert f"1 community: {first.club.community.name}<" in totals
+    assert "2 communities" not in totals and ">12<" not in totals
+    assert "All communities (NT$)" in totals and "NT$50,000" in totals
+    book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(reviewer, "en").data))
+    sheet = [[cell.value for cell in row] for row in book["Totals per school"].iter_rows()]
+    assert sheet == [["School", "Number of communities", "Communities", "Participants", "Currency", "Approved",
+                      "Left over"],
+                     ["光華國小", 1, first.club.community.name, 6, "TWD", 50_000, 50_000],
+                     ["All communities (NT$)", 1, None, 6, "TWD", 50_000, 50_000]]
+
+
+def test_a_school_with_communities_in_two_currencies_has_one_row_and_a_total_per_currency(client, ctx):
+    import openpyxl
+
+    from workspace.exports import summary
+
+    dollars, yuan = enrolled("club-twd", amount=30_000), enrolled("club-cny", key="urc", amount=5_000_000)
+    school = make_school(name="兩種幣別學校")
+    for setup in (dollars, yuan):
+        setup.club.community.schools = [school]
+    db.session.commit()
+    reviewer = make_reviewer(school)
+    book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(reviewer, "zh_Hant").data))
+    rows = [[cell.value for cell in row] for row in book.worksheets[1].iter_rows()][1:]
+    assert [row[0] for row in rows] == ["兩種幣別學校", "兩種幣別學校", "全部社群（CN¥）", "全部社群（NT$）"]
+    assert [row[1] for row in rows] == [2, None, 1, 1] and [row[3] for row in rows] == [12, None, 6, 6]
+    assert [(row[4], row[5]) for row in rows] == [("CNY", 50_000), ("TWD", 30_000), ("CNY", 50_000),
+                                                  ("TWD", 30_000)]
+    communities = [[cell.value for cell in row] for row in book.worksheets[0].iter_rows()]
+    currency = communities[0].index("幣別")
+    assert sorted(row[currency] for row in communities[1:]) == ["CNY", "TWD"]
+    client.login(reviewer)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert "All communities (CN¥)" in page and "All communities (NT$)" in page
 
 
 def test_a_community_of_several_schools_counts_once_at_its_core_school(ctx):
@@ -214,12 +283,13 @@ def test_a_community_of_several_schools_counts_once_at_its_core_school(ctx):
     rows = as_new_request(review.review_table, make_user(is_admin=True))
     totals = {total.school: total for total in review.school_totals(rows)}
     core = totals[team.core.name]
-    assert (core.communities, core.approved) == ((team.community.name,), 5_000_000)
+    assert (core.communities, core.funds) == ((team.community.name,), (review.Funds("CNY", 5_000_000, 5_000_000),))
     for school in team.members:
         member = totals[school.name]
-        assert (member.communities, member.approved, member.participants) == ((), 0, 0)
+        assert (member.communities, member.funds, member.participants) == ((), (), 0)
         assert member.partners == ((team.community.name, team.core.name),)
-    assert sum(total.approved for total in totals.values()) == sum(row.figures.approved for row in rows)
+    assert sum(funds.approved for total in totals.values() for funds in total.funds) == sum(
+        row.figures.approved for row in rows)
 
 
 def test_the_reviewers_page_and_summary_say_where_a_shared_community_is_counted(client, ctx):

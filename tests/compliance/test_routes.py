@@ -422,6 +422,29 @@ def test_a_reviewer_lowering_the_approved_amount_below_the_claimable_spending_is
     assert '<dd class="over">-NT$500 <span class="badge badge-danger">over the approved amount</span>' in page
 
 
+def test_the_expense_form_always_offers_the_not_claimable_choice_the_overrun_notice_names(client, ctx):
+    setup = enrolled(amount=10_000)
+    expense = budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_report", PAST_FIRST, 1_500),
+                                 setup.club.convener)
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/amount",
+                     {f"enrollment-{setup.enrollment.id}-approved_amount": "1000"})
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"
+    page = _text(client.get(url))
+    assert re.search(r'<label class="check"><input id="keep_unclaimable" name="keep_unclaimable" type="checkbox"'
+                     r' value="y"> Not claimable</label>', page)
+    assert "Mark expenses not claimable (edit them and tick “Not claimable”)" in page
+    assert "tick the box" not in page
+    assert 'name="keep_unclaimable"' in _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    form = _expense(category="printing_report", spent_on=PAST_FIRST.isoformat(), amount="1500",
+                    version=str(expense.version), keep_unclaimable="y")
+    assert client.post_form(url, form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Expense, expense.id).claimable is False
+    assert budget.ledger(setup.enrollment).over_approved == 0
+
+
 def test_a_program_without_budget_categories_says_so_and_offers_no_expense_form_or_book_list(client, ctx):
     setup = enrolled(key="urc", amount=0)
     client.login(setup.club.convener)
@@ -438,6 +461,78 @@ def test_the_expense_form_s_help_follows_the_program_s_categories(client, ctx):
     html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
     assert "Needed for a fee paid by the hour: 外聘講座鐘點費, 內聘講座鐘點費." in html
     assert "116/03/05" in html and "資料蒐集費: for books and media" in html
+
+
+def test_a_simplified_reader_reads_the_budget_categories_in_simplified_everywhere_on_the_budget_page(client, ctx):
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, budget.ExpenseFields("external_speaker_hourly", PAST_FIRST, 1_600,
+                                                                       hours=1), setup.club.convener)
+    budget.trash_expense(budget.add_expense(setup.enrollment, budget.ExpenseFields(
+        "materials", PAST_FIRST, 100, keep_unclaimable=True), setup.club.convener), setup.club.convener)
+    reader = setup.club.convener
+    reader.locale = "zh_Hans"
+    db.session.commit()
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    for traditional in ("外聘講座鐘點費", "資料蒐集費", "內聘講座鐘點費", "膳食費"):
+        assert traditional not in html, traditional
+    assert '<th scope="row">外聘讲座钟点费</th>' in html  # the table by category
+    assert '<option value="external_speaker_hourly">外聘讲座钟点费</option>' in html  # the category select
+    assert "外聘讲座钟点费、内聘讲座钟点费" in html and "膳食费（茶水费）" in html  # the hints
+    assert "资料搜集费：" in html  # the book list's hint
+    expenses = html[html.index('id="expenses-title"'):html.index('id="expense-form"')]
+    assert "外聘讲座钟点费" in expenses  # the expense list
+    assert "资料搜集费" in html[html.index('id="trash-title"'):]  # the trash
+    edit = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"))
+    assert '<option selected value="external_speaker_hourly">外聘讲座钟点费</option>' in edit
+
+
+def test_the_limits_are_joined_by_the_reader_s_separator_and_say_the_unit_the_rule_caps_by(client, ctx):
+    setup = enrolled()
+    reader = setup.club.convener
+    client.login(reader)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    html = _text(client.get(url))
+    limits = re.findall(r'<td data-label="Limits">(.*?)</td>', html)
+    assert "at most NT$1,000 a time; at most 2 claims" in limits
+    assert "at most NT$200 a session; at most NT$3,000 in all" in limits
+    assert not any("；" in line or "an item" in line for line in limits)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(amount="300"))
+    assert "An expense of NT$300 is over the cap of NT$200 a session." in _text(response)
+    reader.locale = "zh_Hant"
+    db.session.commit()
+    html = _text(client.get(url))
+    assert "每場最多 NT$200；合計最多 NT$3,000" in html
+
+
+def test_an_expense_of_nothing_is_refused_beside_the_amount_in_the_reader_s_language(client, ctx):
+    setup = enrolled()
+    reader = setup.club.convener
+    reader.locale = "zh_Hant"
+    db.session.commit()
+    client.login(reader)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses", _expense(amount="0"))
+    assert response.status_code == 422
+    html = _text(response)
+    assert re.search(r'id="amount-error">金額至少須為 NT\$1。</p>', html) and 'value="0"' in html
+    assert db.session.scalar(db.select(Expense)) is None
+
+
+def test_an_expense_dated_after_today_is_refused_beside_the_date_in_the_reader_s_language(client, ctx):
+    setup = enrolled()
+    reader = setup.club.convener
+    reader.locale = "zh_Hans"
+    db.session.commit()
+    client.login(reader)
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).date().isoformat()
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(spent_on=later))
+    assert response.status_code == 422
+    html = _text(response)
+    error = re.search(r'<p class="field-error" id="spent_on-error">(.*?)</p>', html).group(1)
+    assert error.startswith("支出在付款后才记录：") and f'value="{later}"' in html
+    assert db.session.scalar(db.select(Expense)) is None
 
 
 def test_a_number_typed_wrong_shows_one_message_under_one_id(client, ctx):

@@ -68,7 +68,7 @@ def test_the_form_holds_convener_members_type_goals_activities_and_budget(year, 
     for category in budget.categories(enrollment):
         assert category["name"] in text
     assert "NT$50,000" in text  # the approved amount
-    assert "at most NT$200 an item" in text  # a category's cap
+    assert "at most NT$200 a session; at most NT$3,000 in all" in text  # a category's caps, in the rule's unit
 
 
 def test_the_members_table_names_each_member_with_role_and_school(year):

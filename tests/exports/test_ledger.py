@@ -159,6 +159,17 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     assert (panel.approved, panel.spent, panel.remaining) == (50_000, 150, 49_850)
 
 
+def test_category_names_are_in_the_reader_s_script_in_a_simplified_ledger(ctx):
+    year = community_year()
+    table = rows(workbook(ledger.ledger_xlsx(year.enrollment, "zh_Hans").data).worksheets[3])
+    cells = {str(cell) for row in table for cell in row if cell is not None}
+    assert table[1][1] == "印刷费－学习资料"  # the expense's category
+    assert {"外聘讲座钟点费", "资料搜集费", "膳食费（茶水费）"} <= cells  # the lines of the categories
+    assert not {"外聘講座鐘點費", "資料蒐集費", "印刷費－學習資料"} & cells
+    traditional = rows(workbook(ledger.ledger_xlsx(year.enrollment, "zh_Hant").data).worksheets[3])
+    assert traditional[1][1] == "印刷費－學習資料"
+
+
 def test_typed_text_that_looks_like_a_formula_stays_text(ctx):
     year = community_year(risky=True)
     book = workbook(ledger.ledger_xlsx(year.enrollment, "en").data)

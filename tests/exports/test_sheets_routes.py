@@ -53,6 +53,7 @@ def test_each_download_answers_its_file_and_leaves_an_audit_event(client, ctx, p
     if path.endswith(".xlsx"):
         assert openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames[0] == "Activities"
     elif path.endswith(".csv"):
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset said once
         assert response.data.startswith(b"\xef\xbb\xbf")
         assert next(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))[0] == "Date"
     else:

@@ -56,7 +56,9 @@ class ExpenseForm(WorkspaceForm):
     description = StringField(_l("What it was for"), validators=[Optional(), Length(max=500)])
     activity_id = SelectField(_l("Activity"), choices=[], validators=[Optional()])
     receipt = FileField(_l("Receipt"), description=_l("A photo, a scan or a PDF of the receipt."))
-    keep_unclaimable = BooleanField(_l("Keep it anyway, marked not claimable"))
+    keep_unclaimable = BooleanField(_l("Not claimable"), description=_l(
+        "Kept in the ledger, outside the claimable total: for an expense that breaks a limit, or that the funder "
+        "will not pay."))
     version = IntegerField(validators=[Optional()])
 
 

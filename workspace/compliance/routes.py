@@ -420,8 +420,7 @@ def _activity_choices(enrollment: Enrollment) -> list[tuple[str, str]]:
 
 def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, **values: Any) -> ExpenseForm:
     form = form or ExpenseForm(formdata=None, meta=_money(enrollment.program), **values)
-    form.category.choices = [("", _("Choose…"))] + [(category["key"], category.get("name", category["key"]))
-                                                     for category in budget.categories(enrollment)]
+    form.category.choices = [("", _("Choose…")), *budget.category_names(enrollment).items()]
     form.activity_id.choices = _activity_choices(enrollment)
     # Help that fits the program: ROC dates where the funder is Taiwanese (it pays in NT$), the hours and the
     # number of people only for the categories whose caps need them.
@@ -443,8 +442,7 @@ def _budget_page(community: Any, enrollment: Enrollment, *, form: ExpenseForm | 
         ledger=budget.ledger(enrollment), expenses=budget.expenses_of(enrollment),
         trashed=budget.expenses_of(enrollment, trashed=True), books=budget.books_of(enrollment),
         form=_expense_form(enrollment, form), book_form=book_form or BookForm(formdata=None), breaches=breaches or [],
-        editing=editing, names={category["key"]: category.get("name", category["key"])
-                                for category in budget.categories(enrollment)}, needs=budget.needs(enrollment),
+        editing=editing, names=budget.category_names(enrollment), needs=budget.needs(enrollment),
         wording=wording, action_form=EmptyForm(formdata=None), status=status)
 
 
@@ -767,7 +765,8 @@ def review_table():
     if request.args.get("attention") == "1":
         rows = [row for row in rows if row.worst in {"not_met", "at_risk"}]
     rows.sort(key=SORTS[sort])
-    return render_page("compliance/review.html", rows=rows, totals=review.school_totals(rows), sort=sort,
+    return render_page("compliance/review.html", rows=rows, totals=review.school_totals(rows),
+                       overall=review.currency_totals(rows), sort=sort,
                        program_id=program_id, attention=request.args.get("attention") == "1",
                        programs=services.programs() + services.programs(archived=True), wording=wording)
 

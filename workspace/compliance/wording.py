@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.auth.labels import title_label
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import format_money, in_reader_script, local_date, month_year
+from workspace.core.i18n import format_money, in_reader_script, local_date, month_year, with_currency
 from workspace.core.templating import current_locale
 
 STATUS_LABELS = {
@@ -76,6 +76,17 @@ def status_icon(status: Status | str) -> str:
 def money(amount: int, currency: str = "TWD") -> str:
     """An amount in minor units as the reader writes money (core's one formatter): NT$1,600."""
     return format_money(amount, currency)
+
+
+def category_name(name: str) -> str:
+    """A budget category's name in the reader's script: the funder defines it (PLC-100's ship in Traditional, 外聘講座
+    鐘點費), so a Simplified reader reads 外聘讲座钟点费, as the rule messages and citations are shown."""
+    return in_reader_script(name)
+
+
+def all_communities(currency: str) -> str:
+    """The label of a total over every community funded in one currency: All communities (NT$), 全部社群（¥）."""
+    return with_currency(_("All communities"), currency)
 
 
 def rule_message(program: dict[str, Any], result: RuleResult) -> str:
@@ -209,18 +220,18 @@ def _person(p: dict[str, Any]) -> str:
 
 
 def _budget(code: str, p: dict[str, Any], currency: str) -> str:
-    amounts = ("amount", "cap", "total", "allowed", "base", "approved", "min", "claimable")
+    amounts = ("amount", "cap", "total", "allowed", "base", "approved", "min", "claimable", "already")
     m = {key: money(value, currency) for key, value in p.items() if key in amounts and isinstance(value, int)}
     texts = {
-        "per_item": lambda: _("An expense of %(amount)s is over the cap of %(cap)s an item.", **m),
+        "per_item": lambda: per_item_breach(p.get("unit"), m),
         "per_hour": lambda: _("Per-hour fee %(amount)s > cap %(cap)s.", **m),
         "per_person_session": lambda: _("%(amount)s for %(persons)s people is over %(cap)s a person (at most "
                                         "%(allowed)s).", persons=p["persons"], **m),
         "claims": lambda: _("Claim %(claims)s of at most %(cap)s.", claims=p["claims"], cap=p["cap"]),
         "hours": lambda: _("%(hours)s hours claimed; at most %(cap)s.", hours=format_decimal(p["hours"]),
                            cap=p["cap"]),
-        "total": lambda: _("The total of %(total)s is over the cap of %(cap)s.", **m),
-        "range_high": lambda: _("The total of %(total)s is over the cap of %(cap)s.", **m),
+        "total": lambda: total_breach(p, m),
+        "range_high": lambda: total_breach(p, m),
         "range_low": lambda: _("The total of %(total)s is under the %(min)s required.", **m),
         "share": lambda: _("%(total)s is over %(percent)s%% of %(base)s (at most %(allowed)s).",
                            percent=p["percent"], **m),
@@ -297,11 +308,43 @@ def breach_text(breach: Breach, currency: str = "TWD") -> str:
     return _budget(breach.code, breach.params, currency)
 
 
+def total_breach(p: dict[str, Any], m: dict[str, str]) -> str:
+    """A category's total over its cap: with what was already claimed and this expense when an expense made it."""
+    if p.get("already"):
+        return _("The total of %(total)s (%(already)s already claimed and this %(amount)s) is over the cap of "
+                 "%(cap)s.", **m)
+    return _("The total of %(total)s is over the cap of %(cap)s.", **m)
+
+
+def per_item_cap(unit: str | None, cap: str) -> str:
+    """A per-item cap in the word its rule caps by (per_item_unit): at most NT$200 a session, NT$1,000 a time."""
+    if unit == "session":
+        return _("at most %(cap)s a session", cap=cap)
+    if unit == "time":
+        return _("at most %(cap)s a time", cap=cap)
+    return _("at most %(cap)s an item", cap=cap)
+
+
+def per_item_breach(unit: str | None, m: dict[str, str]) -> str:
+    """An expense over a per-item cap, in the word its rule caps by."""
+    if unit == "session":
+        return _("An expense of %(amount)s is over the cap of %(cap)s a session.", **m)
+    if unit == "time":
+        return _("An expense of %(amount)s is over the cap of %(cap)s a time.", **m)
+    return _("An expense of %(amount)s is over the cap of %(cap)s an item.", **m)
+
+
+def caps_text(caps: Iterable[Gap], currency: str = "TWD") -> str:
+    """A category's caps in one line, joined by the reader's separator: at most NT$1,000 a time; at most 2 claims
+    (每次最多 NT$1,000；最多申請 2 次)."""
+    return _("; ").join(cap_text(cap, currency) for cap in caps)
+
+
 def cap_text(cap: Gap, currency: str = "TWD") -> str:
     """A category's cap in the ledger: at most NT$1,600 an hour."""
     p = cap.params
     texts = {
-        "per_item_max": lambda: _("at most %(cap)s an item", cap=money(p["cap"], currency)),
+        "per_item_max": lambda: per_item_cap(p.get("unit"), money(p["cap"], currency)),
         "per_hour_max": lambda: _("at most %(cap)s an hour", cap=money(p["cap"], currency)),
         "per_person_session_max": lambda: _("at most %(cap)s a person a session", cap=money(p["cap"], currency)),
         "total_max": lambda: _("at most %(cap)s in all", cap=money(p["cap"], currency)),

@@ -280,8 +280,8 @@ def _budget(builder: DocxBuilder, data: FormData, number: int) -> None:
     rows = []
     for category in budget.categories(data.enrollment):
         line = lines.get(category["key"])
-        caps = "; ".join(compliance_wording.cap_text(cap, ledger.currency) for cap in line.caps) if line else ""
-        rows.append([category.get("name", category["key"]), caps])
+        caps = compliance_wording.caps_text(line.caps, ledger.currency) if line else ""
+        rows.append([compliance_wording.category_name(category.get("name", category["key"])), caps])
     if rows:  # a program may fund without categories: then the approved amount alone
         builder.table(rows, header=[_("Category"), _("Caps")])
     builder.fields([(_("Approved amount"), compliance_wording.money(ledger.approved, ledger.currency))])

@@ -137,7 +137,8 @@ def ledger_csv(enrollment: Enrollment, language: str, *, now: dt.datetime | None
     with force_locale(language):
         data = read(enrollment, now=now)
         body = csv_bytes(activity_header(), activity_rows(data))
-        return ExportFile(_file_name(enrollment, "csv", data.today), CSV + "; charset=utf-8", data=body)
+        # the media type alone: the response adds "; charset=utf-8" to a text type (once)
+        return ExportFile(_file_name(enrollment, "csv", data.today), CSV, data=body)
 
 
 def sheet_names() -> tuple[str, str, str, str]:
@@ -193,7 +194,7 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     sheet = book.sheet(sheet_names()[3])
     ledger = data.standing.ledger
     currency = ledger.currency
-    names = {line.key: line.name for line in ledger.lines}
+    names = {line.key: compliance_wording.category_name(line.name) for line in ledger.lines}
     sheet.header(expense_header())
     for expense in data.expenses:
         sheet.row([expense.spent_on, names.get(expense.category, expense.category), expense.payee,
@@ -207,10 +208,10 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     for expense in data.expenses:
         counts[expense.category] = counts.get(expense.category, 0) + 1
     for line in ledger.lines:
-        caps = "; ".join(compliance_wording.cap_text(cap, currency) for cap in line.caps)
+        caps = compliance_wording.caps_text(line.caps, currency)
         total_caps = [cap.params["cap"] for cap in line.caps if cap.code == "total_max"]
         left = Money(min(total_caps) - line.claimable, currency) if total_caps else None
-        sheet.row([line.name, caps, counts.get(line.key, 0), Money(line.spent, currency),
+        sheet.row([names[line.key], caps, counts.get(line.key, 0), Money(line.spent, currency),
                    Money(line.claimable, currency), line.claims, left])
     sheet.blank_row()
     for label, amount in budget_totals(ledger):

@@ -3,8 +3,10 @@ viewer's scope, and its totals per school, as the county's form asks (GRANT_RULE
 collects": per school the communities, their names and count, participants, funds approved and left over).
 
 Sheet 1, a row per enrolled community: its schools, name, program, how many rules are in each status and the
-worst, activities held, participants, approved, spent, remaining, the last submission's state. Sheet 2, a row per
-school (a community of two schools counts in both), then the total over the communities (each once).
+worst, activities held, participants, the currency, approved, spent, remaining, the last submission's state.
+Sheet 2, a row per school (a community counts once, at its core school, however many programs it is enrolled in),
+with a further row for each other currency its communities are funded in (the amounts of a currency beside its
+code: NT$ and ¥ are never added); then a total row per currency, labelled with it.
 The rows are the review page's own (`compliance.services.review.review_table`): the viewer's scope, judged today.
 """
 
@@ -41,12 +43,20 @@ def sheet_names() -> tuple[str, str]:
 def community_header() -> list[str]:
     return [_("Schools"), _("Community"), _("Program"), _("Status"),
             *(compliance_wording.status_label(status) for status in STATUSES),
-            _("Activities held"), _("Participants"), _("Approved"), _("Spent"), _("Remaining"), _("Submission")]
+            _("Activities held"), _("Participants"), _("Currency"), _("Approved"), _("Spent"), _("Remaining"),
+            _("Submission")]
 
 
 def school_header() -> list[str]:
-    return [_("School"), _("Number of communities"), _("Communities"), _("Participants"), _("Approved"),
-            _("Left over")]
+    return [_("School"), _("Number of communities"), _("Communities"), _("Participants"), _("Currency"),
+            _("Approved"), _("Left over")]
+
+
+def _funds(funds: review.Funds | None) -> list[Any]:
+    """The currency, approved and left over cells of a school's row (empty for a school that only takes part)."""
+    if funds is None:
+        return [None, None, None]
+    return [funds.currency, Money(funds.approved, funds.currency), Money(funds.remaining, funds.currency)]
 
 
 def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
@@ -64,9 +74,10 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         for row in rows:
             figures = row.figures
             tally = row.tally
-            sheet.row(["、".join(row.schools), row.enrollment.community.name, row.enrollment.program.name,
+            sheet.row([compliance_wording.listing(row.schools), row.enrollment.community.name,
+                       row.enrollment.program.name,
                        compliance_wording.status_label(row.worst), *(tally.get(status, 0) for status in STATUSES),
-                       figures.held, figures.participants, Money(figures.approved, figures.currency),
+                       figures.held, figures.participants, figures.currency, Money(figures.approved, figures.currency),
                        Money(figures.spent, figures.currency), Money(figures.remaining, figures.currency),
                        submission_label(row)])
         sheet = book.sheet(schools)
@@ -74,10 +85,14 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         for total in totals:
             names = [*total.communities, *(_("Also in %(community)s (counted at %(school)s)", community=community,
                                               school=lead) for community, lead in total.partners)]
-            sheet.row([total.school, len(total.communities), "、".join(names), total.participants,
-                       Money(total.approved, total.currency), Money(total.remaining, total.currency)])
-        for currency, count, participants, approved, remaining in review.currency_totals(rows) or [("TWD", 0, 0, 0, 0)]:
-            sheet.row([_("All communities"), count, "", participants, Money(approved, currency),
-                       Money(remaining, currency)], bold=True)
+            first, *more = total.funds or (None,)
+            sheet.row([total.school, len(total.communities), compliance_wording.listing(names), total.participants,
+                       *_funds(first)])
+            for funds in more:  # the school's communities funded in another currency: its amounts, counted once above
+                sheet.row([total.school, None, None, None, *_funds(funds)])
+        for overall in review.currency_totals(rows) or [review.CurrencyTotal("TWD", 0, 0, 0, 0)]:
+            sheet.row([compliance_wording.all_communities(overall.currency), overall.communities, "",
+                       overall.participants, overall.currency, Money(overall.approved, overall.currency),
+                       Money(overall.remaining, overall.currency)], bold=True)
         filename = export_filename(title, day=local_day(now), extension="xlsx")
         return ExportFile(filename, XLSX, data=book.to_bytes())

@@ -29,6 +29,7 @@ from docxtpl import DocxTemplate, InlineImage
 from flask_babel import gettext as _
 from jinja2 import TemplateSyntaxError
 
+from workspace.compliance import wording as compliance_wording
 from workspace.core.database import utcnow
 from workspace.core.docx import xml_safe
 from workspace.core.errors import ValidationError
@@ -254,7 +255,8 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
                   "file": xml_safe(content.video.filename)} if content.video else None,
         "approved": money(ledger.approved, content), "spent": money(ledger.spent, content),
         "remaining": money(ledger.remaining, content), "not_claimable": money(ledger.not_claimable, content),
-        "budget": [{"category": xml_safe(line.name), "claims": line.claims, "spent": money(line.spent, content)}
+        "budget": [{"category": xml_safe(compliance_wording.category_name(line.name)), "claims": line.claims,
+                    "spent": money(line.spent, content)}
                    for line in content.budget],
     }
 

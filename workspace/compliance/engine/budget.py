@@ -4,7 +4,8 @@ Money is an integer in the currency's minor unit; percentages and hours are comp
 never as floats, so sundries of 600 on operating costs of 10,000 (6.0 %) pass and 601 (6.01 %) break.
 Only claimable expenses count toward caps and totals: one marked not claimable has already been set aside.
 A budget_cap rule names its `category` (or `categories`; none: every expense) and any of these caps:
-`per_item_max`, `per_hour_max`, `per_person_session_max`, `total_max`, `claims_max`, `hours_max`,
+`per_item_max` (with `per_item_unit`: item, time or session, the word the funder caps by), `per_hour_max`,
+`per_person_session_max`, `total_max`, `claims_max`, `hours_max`,
 `range` {min, max} on the total, `share` {max_percent, of_groups | of_categories} (its own categories left
 out of the base), `max_percent_of_approved` with `until` (spending before the second instalment),
 `allowed_groups` / `allowed_categories`, `requires_book_list`, `requires_receipt`.
@@ -64,7 +65,8 @@ def rule_breaches(rule: dict[str, Any], program: dict[str, Any], facts: Communit
     total = hours = 0
     for number, expense in enumerate(mine, start=1):
         if "per_item_max" in rule and expense.amount > rule["per_item_max"]:
-            breach("per_item", expense, amount=expense.amount, cap=rule["per_item_max"])
+            breach("per_item", expense, amount=expense.amount, cap=rule["per_item_max"],
+                   unit=rule.get("per_item_unit", "item"))
         if "per_hour_max" in rule:
             if not expense.hours:
                 breach("hours_missing", expense)
@@ -209,7 +211,8 @@ def caps_of(program: dict[str, Any], key: str) -> tuple[Gap, ...]:
             continue
         for cap in CAP_KEYS:
             if cap in rule and rule_categories(rule) is not None:
-                caps.append(Gap(cap, {"cap": rule[cap]}))
+                caps.append(Gap(cap, {"cap": rule[cap], "unit": rule.get("per_item_unit", "item")}
+                                if cap == "per_item_max" else {"cap": rule[cap]}))
         if "range" in rule:
             caps.append(Gap("range", dict(rule["range"])))
         if "share" in rule:
@@ -258,13 +261,34 @@ def _over_approved(facts: CommunityFacts, before: list[ExpenseFact], others: lis
                                                      "amount": expense.amount, "total": after}, expense.id)]
 
 
+CUMULATIVE = ("total", "range_high", "claims", "hours")  # caps on what the category adds up to, not on one expense
+
+
+def _as_added(rule: dict[str, Any], code: str, after: list[ExpenseFact], expense: ExpenseFact) -> Breach:
+    """A cap on the category's sum broken by adding `expense`, said once with the sum it makes: what is already
+    claimed plus this one (the running sums along the days would each name the cap with a different total)."""
+    scope = rule_categories(rule)
+    mine = [e for e in _ordered(after) if scope is None or e.category in scope]
+    total = sum(e.amount for e in mine)
+    if code == "claims":
+        params: dict[str, Any] = {"claims": len(mine), "cap": rule["claims_max"]}
+    elif code == "hours":
+        params = {"hours": float(sum(Fraction(str(e.hours or 0)) for e in mine)), "cap": rule["hours_max"]}
+    else:
+        cap = rule["total_max"] if code == "total" else rule["range"]["max"]
+        params = {"total": total, "cap": cap, "already": total - expense.amount, "amount": expense.amount}
+    return Breach(rule["id"], rule.get("message", ""), code, params, expense.id)
+
+
 def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: ExpenseFact) -> list[Breach]:
     """What a new or edited expense (same id: replaces the old) would break: every cap it breaks itself, and what
     else it would newly break (a third claim, sundries above their share once the base shrinks, a book list
     now needed). An expense dated outside the period or in a category the program does not know breaks too,
     and so does one that takes the claimable spending past the approved amount (or further past it, after the
     amount was lowered); an approved amount of 0 means the ledger holds no approved amount, so only the caps
-    apply. The expense is checked as if claimable: the answer is what claiming it would break.
+    apply. The expense is checked as if claimable: the answer is what claiming it would break. A cap on the
+    category's sum (total, range, claims, hours) is said once, with what is already claimed plus this one, and a
+    range whose top is the same as the total cap is not said twice.
     """
     others = [e for e in facts.expenses if e.id != expense.id]
     before = list(facts.expenses)  # with the expense as it was, when it is an edit
@@ -281,11 +305,18 @@ def check_expense(program: dict[str, Any], facts: CommunityFacts, expense: Expen
         if rule["kind"] != "budget_cap":
             continue
         old = {_key(b) for b in rule_breaches(rule, program, facts, before)}
+        summed: list[str] = []
         for breach in rule_breaches(rule, program, after_facts, after):
             if breach.code == "missing_receipt":
                 continue  # a receipt is attached after the expense is entered; the panel keeps asking for it
             if breach.expense_id == expense.id or _key(breach) not in old:
-                found.append(breach)
+                if breach.code not in CUMULATIVE:
+                    found.append(breach)
+                elif breach.code not in summed:
+                    summed.append(breach.code)
+        if "range_high" in summed and "total" in summed and rule["range"]["max"] == rule["total_max"]:
+            summed.remove("range_high")
+        found.extend(_as_added(rule, code, after, expense) for code in summed)
     found.extend(_over_approved(facts, before, others, expense))
     unique = {_key(b): b for b in found}
     return list(unique.values())

@@ -3,7 +3,9 @@ book list, and the ledger by category.
 
 An expense that would break a cap is refused with the rule and the numbers (`BudgetRefused`); the convener may
 keep it anyway marked not claimable (`keep_unclaimable`), so nothing typed is lost and the claimable totals stay
-within the rules. Money is an integer of the program currency's minor units throughout.
+within the rules. Any expense may be marked not claimable, whether it breaks a cap or not (after the approved amount
+was lowered, say), and a not-claimable one made claimable again is checked against the caps.
+Money is an integer of the program currency's minor units throughout.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from workspace.compliance.gather import gather, program_period
 from workspace.compliance.models import BookListItem, Enrollment, Expense
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, Conflict, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.models import record_event
 from workspace.core.records import local_day
 from workspace.core.storage import ALLOWED_TYPES
@@ -58,12 +61,18 @@ class ExpenseFields:
     payee: str = ""
     description: str = ""
     activity_id: int | None = None
-    keep_unclaimable: bool = False  # keep it even though it breaks a cap, marked not claimable
+    keep_unclaimable: bool = False  # marked not claimable (kept, outside the claimable total), cap broken or not
 
 
 def categories(enrollment: Enrollment) -> list[dict[str, Any]]:
     """The program's budget categories (key, name, group), in its order."""
     return list(enrollment.program.definition.get("budget", {}).get("categories", []))
+
+
+def category_names(enrollment: Enrollment) -> dict[str, str]:
+    """The program's category names by key, in its order and in the reader's script (wording.category_name)."""
+    return {category["key"]: wording.category_name(category.get("name", category["key"]))
+            for category in categories(enrollment)}
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class Needs:
 
 def needs(enrollment: Enrollment) -> Needs:
     """What the program's budget rules ask for, and for which of its categories (in the program's order)."""
-    names = {category["key"]: category.get("name", category["key"]) for category in categories(enrollment)}
+    names = category_names(enrollment)
     found: dict[str, set[str]] = {"hourly": set(), "per_person": set(), "book_list": set()}
     for rule in enrollment.program.definition.get("rules", []):
         if rule.get("kind") != "budget_cap":
@@ -119,8 +128,9 @@ def ledger(enrollment: Enrollment) -> engine.Ledger:
     return engine.ledger(enrollment.program.definition, gather([enrollment])[enrollment.id])
 
 
-def _checked(enrollment: Enrollment, fields: ExpenseFields) -> tuple[str, str, str]:
+def _checked(enrollment: Enrollment, fields: ExpenseFields, today: dt.date | None = None) -> tuple[str, str, str]:
     checks = Checks()
+    today = today or local_day(utcnow())
     keys = {category["key"] for category in categories(enrollment)}
     with checks:
         if fields.category not in keys:
@@ -128,9 +138,13 @@ def _checked(enrollment: Enrollment, fields: ExpenseFields) -> tuple[str, str, s
     with checks:
         if fields.spent_on is None:
             raise ValidationError(_("Enter the date of the expense, such as 2027-03-05 or 116/03/05."), "spent_on")
+        if fields.spent_on > today:  # an expense dated ahead would be claimed before it is paid
+            raise ValidationError(_("An expense is recorded once it is paid: enter a day up to today, %(today)s.",
+                                    today=local_date(today)), "spent_on")
     with checks:
-        if fields.amount is None or fields.amount < 0:
-            raise ValidationError(_("Enter the amount, 0 or more."), "amount")
+        if fields.amount is None or fields.amount < 1:  # minor units: NT$1, ¥0.01
+            raise ValidationError(_("Enter an amount of at least %(min)s.",
+                                    min=wording.money(1, enrollment.program.currency)), "amount")
     with checks:
         if fields.hours is not None and not 0 < fields.hours <= MAX_HOURS:
             raise ValidationError(_("Enter the hours as a number more than 0, such as 2 or 1.5."), "hours")
@@ -169,12 +183,13 @@ def _apply(expense: Expense, fields: ExpenseFields, payee: str, description: str
     expense.payee = payee
     expense.description = description
     expense.activity_id = fields.activity_id
-    _keep_breaches(expense, breaches)
+    _keep_breaches(expense, breaches, claimable=not fields.keep_unclaimable)
 
 
-def _keep_breaches(expense: Expense, breaches: list[engine.Breach]) -> None:
-    """Claimable when it breaks nothing; else kept not claimable with what it breaks (shown in the ledger)."""
-    expense.claimable = not breaches
+def _keep_breaches(expense: Expense, breaches: list[engine.Breach], *, claimable: bool = True) -> None:
+    """Claimable when it breaks nothing and is not marked otherwise; else kept not claimable with what it breaks
+    (shown in the ledger)."""
+    expense.claimable = claimable and not breaches
     expense.breaches = [{"rule_id": breach.rule_id, "code": breach.code,
                          "params": {key: (value.isoformat() if isinstance(value, dt.date) else value)
                                     for key, value in breach.params.items()}} for breach in breaches]
@@ -186,9 +201,10 @@ def _check_activity(enrollment: Enrollment, activity_id: int | None, known_ids: 
 
 
 def add_expense(enrollment: Enrollment, fields: ExpenseFields, actor: Any, *, receipt: Any = None,
-                activity_ids: set[int] | None = None) -> Expense:
-    """Keep an expense; refused (BudgetRefused) when it breaks a cap, unless kept not claimable on purpose."""
-    _category, payee, description = _checked(enrollment, fields)
+                activity_ids: set[int] | None = None, today: dt.date | None = None) -> Expense:
+    """Keep an expense paid up to today (local); refused (BudgetRefused) when it breaks a cap, unless marked not
+    claimable."""
+    _category, payee, description = _checked(enrollment, fields, today)
     _check_activity(enrollment, fields.activity_id, activity_ids or set())
     breaches = _breaches(enrollment, fields, None, receipt is not None)
     if breaches and not fields.keep_unclaimable:
@@ -204,12 +220,12 @@ def add_expense(enrollment: Enrollment, fields: ExpenseFields, actor: Any, *, re
 
 
 def update_expense(expense: Expense, fields: ExpenseFields, actor: Any, *, version: int, receipt: Any = None,
-                   activity_ids: set[int] | None = None) -> Expense:
+                   activity_ids: set[int] | None = None, today: dt.date | None = None) -> Expense:
     """Change an expense (refused if someone changed it since `version`); checked again against the caps."""
     if version != expense.version:
         raise Conflict(_("Someone else changed this expense after you opened it. Reload to see their changes."))
     enrollment = expense.enrollment
-    _category, payee, description = _checked(enrollment, fields)
+    _category, payee, description = _checked(enrollment, fields, today)
     _check_activity(enrollment, fields.activity_id, activity_ids or set())
     breaches = _breaches(enrollment, fields, expense.id, receipt is not None or expense.receipt_blob_id is not None)
     if breaches and not fields.keep_unclaimable:

@@ -253,7 +253,7 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
 ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
-ROW_FORMAT = 1  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+ROW_FORMAT = 2  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
 
 
 @dataclass(frozen=True)
@@ -269,17 +269,18 @@ class RowFigures:
     spent: int
     remaining: int
     currency: str
+    members: tuple[int, ...] = ()  # who they are (user ids): a community in two programs counts its people once
 
     @classmethod
     def of(cls, standing: Standing) -> RowFigures:
         """The figures of a standing judged now."""
         ledger = standing.ledger
+        members = tuple(sorted({member.user_id for member in standing.facts.members}))
         return cls(tuple(standing.tally.items()),
                    engine.results.worst([result.status for result in standing.results]).value,
-                   sum(1 for activity in standing.facts.activities if activity.held),
-                   len({member.user_id for member in standing.facts.members}),
+                   sum(1 for activity in standing.facts.activities if activity.held), len(members),
                    tuple(school.name for school in standing.facts.schools),
-                   ledger.approved, ledger.spent, ledger.remaining, ledger.currency)
+                   ledger.approved, ledger.spent, ledger.remaining, ledger.currency, members)
 
     def to_json(self) -> bytes:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False).encode()
@@ -289,6 +290,7 @@ class RowFigures:
         values = json.loads(data)
         values["tally"] = tuple((status, count) for status, count in values["tally"])
         values["schools"] = tuple(values["schools"])
+        values["members"] = tuple(values.get("members", ()))
         return cls(**values)
 
 
@@ -330,18 +332,37 @@ class ReviewRow:
 
 
 @dataclass(frozen=True)
+class Funds:
+    """Money of one currency in a total: approved and left over (NT$ and ¥ are never added together)."""
+
+    currency: str
+    approved: int
+    remaining: int
+
+
+@dataclass(frozen=True)
 class SchoolTotal:
-    """The county's figures for one school (附件1): the communities it leads and their names, participants,
-    approved, left; and the communities it takes part in that another school leads (`partners`: (community,
-    lead school)), whose figures are counted at that school."""
+    """The county's figures for one school (附件1): the communities it leads and their names (each once, however
+    many programs it is enrolled in), their participants (each community's people once), the funds approved and
+    left in each currency; and the communities it takes part in that another school leads (`partners`:
+    (community, lead school)), whose figures are counted at that school."""
 
     school: str
     communities: tuple[str, ...]
     participants: int
+    funds: tuple[Funds, ...] = ()
+    partners: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """All the rows funded in one currency: the communities (each once), their participants, approved, left."""
+
+    currency: str
+    communities: int
+    participants: int
     approved: int
     remaining: int
-    currency: str = "TWD"
-    partners: tuple[tuple[str, str], ...] = ()
 
 
 def _row_keys(enrollments: Sequence[Enrollment], now: dt.datetime) -> dict[int, str]:
@@ -403,42 +424,60 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
                       appraisals.get(enrollment.id)) for enrollment in enrollments]
 
 
+def _community_people(rows: Sequence[ReviewRow]) -> dict[int, set[int]]:
+    """The people of each community across its enrolments (one set per community, whatever its programs)."""
+    people: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        people[row.enrollment.community_id].update(row.figures.members)
+    return people
+
+
+def _funds(money: dict[str, list[int]]) -> tuple[Funds, ...]:
+    return tuple(Funds(currency, approved, remaining) for currency, (approved, remaining) in sorted(money.items()))
+
+
 def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
-    """The rows summed per school, as the county's form asks. A community of several schools (an urban–rural one:
-    a core school and member schools) counts once, at its first school (the core school), so that the column of
-    approved amounts adds up to what was granted; the other schools list it among the communities they take part
-    in. A school whose communities are funded in two currencies has a total in each (NT$ and ¥ never add up)."""
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    """The rows summed per school, as the county's form asks. A community counts once at its school, however many
+    programs it is enrolled in: its name and its participants once, the amounts of each of its enrolments added
+    (each is a grant). A community of several schools (an urban–rural one: a core school and member schools) counts
+    once, at its first school (the core school), so that the column of approved amounts adds up to what was granted;
+    the other schools list it among the communities they take part in. Money is totalled per currency (NT$ and ¥
+    never add up)."""
+    people = _community_people(rows)
+    totals: dict[str, dict[str, Any]] = {}
 
-    def entry(school: str, currency: str) -> dict[str, Any]:
-        return totals.setdefault((school, currency), {"communities": [], "participants": 0, "approved": 0,
-                                                      "remaining": 0, "partners": []})
+    def entry(school: str) -> dict[str, Any]:
+        return totals.setdefault(school, {"communities": {}, "money": {}, "partners": {}})
 
     for row in rows:
-        name, currency = row.enrollment.community.name, row.figures.currency
+        community = row.enrollment.community
         lead, *others = row.schools or (_("(no school)"),)
-        counted = entry(lead, currency)
-        counted["communities"].append(name)
-        counted["participants"] += row.participants
-        counted["approved"] += row.figures.approved
-        counted["remaining"] += row.figures.remaining
+        counted = entry(lead)
+        counted["communities"].setdefault(community.id, community.name)
+        money = counted["money"].setdefault(row.figures.currency, [0, 0])
+        money[0] += row.figures.approved
+        money[1] += row.figures.remaining
         for school in others:
-            entry(school, currency)["partners"].append((name, lead))
-    return [SchoolTotal(school, tuple(values["communities"]), values["participants"], values["approved"],
-                        values["remaining"], currency, tuple(values["partners"]))
-            for (school, currency), values in sorted(totals.items())]
+            entry(school)["partners"].setdefault(community.id, (community.name, lead))
+    return [SchoolTotal(school, tuple(values["communities"].values()),
+                        sum(len(people[community_id]) for community_id in values["communities"]),
+                        _funds(values["money"]), tuple(values["partners"].values()))
+            for school, values in sorted(totals.items())]
 
 
-def currency_totals(rows: Sequence[ReviewRow]) -> list[tuple[str, int, int, int, int]]:
-    """All the rows summed per currency: (currency, communities, participants, approved, left over)."""
-    totals: dict[str, list[int]] = {}
+def currency_totals(rows: Sequence[ReviewRow]) -> list[CurrencyTotal]:
+    """All the rows summed per currency: the communities funded in it (each once, its participants once), the
+    amounts approved and left over."""
+    people = _community_people(rows)
+    totals: dict[str, dict[str, Any]] = {}
     for row in rows:
-        entry = totals.setdefault(row.figures.currency, [0, 0, 0, 0])
-        entry[0] += 1
-        entry[1] += row.participants
-        entry[2] += row.figures.approved
-        entry[3] += row.figures.remaining
-    return [(currency, *values) for currency, values in sorted(totals.items())]
+        entry = totals.setdefault(row.figures.currency, {"communities": set(), "approved": 0, "remaining": 0})
+        entry["communities"].add(row.enrollment.community_id)
+        entry["approved"] += row.figures.approved
+        entry["remaining"] += row.figures.remaining
+    return [CurrencyTotal(currency, len(values["communities"]),
+                          sum(len(people[community_id]) for community_id in values["communities"]),
+                          values["approved"], values["remaining"]) for currency, values in sorted(totals.items())]
 
 
 def pending_count(viewer: Any) -> int:
