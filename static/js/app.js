@@ -117,6 +117,35 @@
     });
   });
 
+  // The live region tells a screen reader what its refresh changed, not that it refreshed: each item that carries a
+  // status (data-status, with its words in data-status-text) is compared before and after, and only a changed one is
+  // put, politely, into the page's live region that the region names (data-announce; it stays while the region is
+  // replaced). A refresh that changes no status says nothing.
+  var statusesBefore = null;
+  function statusesOf(live) {
+    var statuses = {};
+    live.querySelectorAll("[data-status][id]").forEach(function (item) { statuses[item.id] = item.getAttribute("data-status"); });
+    return statuses;
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var live = event.detail.target;
+    statusesBefore = live && live.hasAttribute && live.hasAttribute("data-announce") ?
+      { id: live.id, statuses: statusesOf(live) } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var before = statusesBefore;
+    statusesBefore = null;
+    var live = before && document.getElementById(before.id);
+    var news = live && document.querySelector(live.getAttribute("data-announce"));
+    if (!news) return;
+    var changed = [];
+    live.querySelectorAll("[data-status][id]").forEach(function (item) {
+      var was = before.statuses[item.id];
+      if (was !== undefined && was !== item.getAttribute("data-status")) changed.push(item.getAttribute("data-status-text"));
+    });
+    if (changed.length) news.textContent = [news.getAttribute("data-message")].concat(changed).join(" ");
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var boosted = event.detail.requestConfig && event.detail.requestConfig.boosted;

@@ -17,6 +17,15 @@ from playwright.sync_api import Page, expect
 from tests.e2e.checks import no_problems
 from tests.e2e.conftest import ConsoleLog, Data
 from tests.e2e.test_browser import log_in
+from tests.e2e.test_compliance import (  # noqa: F401 (quick_polls is a fixture)
+    ACTIVITY_RULE,
+    LIVE_WAIT,
+    _add_photo,
+    _enrolled,
+    _log_in,
+    _polls,
+    quick_polls,
+)
 from tests.e2e.test_mentoring import _paired
 
 
@@ -138,3 +147,39 @@ def test_in_place_actions_keep_the_focus_and_announce_what_they_did(new_context,
     expect(page.locator(goal)).to_be_focused()
     _flashes_kept(page)
     no_problems(console, expected=(422,))
+
+
+def test_the_panel_refresh_keeps_the_focus_and_says_which_rule_changed(new_context, data: Data, console: ConsoleLog,
+                                                                       quick_polls: int) -> None:  # noqa: F811
+    enrolled = _enrolled(data)
+    panel = new_context().new_page()
+    _log_in(panel, enrolled.convener)
+    panel.goto(enrolled.panel)
+    row = enrolled.rule(panel, ACTIVITY_RULE)
+    summary = row.locator("summary")
+    summary.focus()
+    panel.keyboard.press("Enter")  # opened with the keyboard
+    expect(row.locator("details")).to_have_attribute("open", "")
+    news = panel.locator("#standings-news")
+    expect(news).to_have_attribute("role", "status")
+    expect(news).to_have_text("")
+    polls = _polls(panel)
+
+    _add_photo(data, enrolled, enrolled.activity_ids[-1])
+    expect(row).to_have_class(re.compile(r"\bstatus-met\b"), timeout=LIVE_WAIT)
+    assert 200 in polls, polls
+    # Still on the same rule's summary, its details still open; the change said once, politely.
+    expect(summary).to_be_focused()
+    expect(row.locator("details")).to_have_attribute("open", "")
+    expect(news).to_contain_text("A rule's status changed.")
+    expect(news).to_contain_text("Met")
+
+    # A write that changes no rule's status: the region is refreshed, nothing is said.
+    panel.evaluate("document.getElementById('standings-news').textContent = ''")
+    count = len(polls)
+    _add_photo(data, enrolled, enrolled.activity_ids[0])
+    panel.wait_for_timeout(LIVE_WAIT)
+    assert 200 in polls[count:], polls[count:]
+    expect(news).to_have_text("")
+    expect(summary).to_be_focused()
+    no_problems(console)
