@@ -247,7 +247,7 @@ def _goals_context(community: Any, pairing: Pairing, form: GoalForm | None = Non
     goals = goal_services.goals_of(pairing, current_user)
     evidence_form = EvidenceForm(formdata=None)
     if writable:
-        evidence_form.target.choices = goal_services.evidence_choices(pairing, current_user)
+        evidence_form.target.choices = [("", "—"), *goal_services.evidence_choices(pairing, current_user)]
     context = dict(_head(community, pairing), writable=writable, goals=goals, evidence_for=None,
                    evidence=goal_services.evidence_of(goals), counts=goal_services.goal_counts(pairing),
                    reads_content=can(current_user, "read", pairing),
