@@ -53,3 +53,4 @@ def test_a_refused_field_keeps_its_help_in_its_description(client, ctx):
     topics = re.search(r'<input[^>]*id="topics"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in topics and 'aria-describedby="topics-error topics-help"' in topics
     assert 'id="topics-help"' in html and 'id="topics-error"' in html
+
