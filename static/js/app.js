@@ -120,11 +120,16 @@
   // The live region tells a screen reader what its refresh changed, not that it refreshed: each item that carries a
   // status (data-status, with its words in data-status-text) is compared before and after, and only a changed one is
   // put, politely, into the page's live region that the region names (data-announce; it stays while the region is
-  // replaced). A refresh that changes no status says nothing.
+  // replaced). A refresh that changes no status says nothing, nor does a change whose data-status-text is empty (an
+  // export going from queued to running: only done and failed are news).
   var statusesBefore = null;
+  function withStatus(live) {
+    var items = Array.prototype.slice.call(live.querySelectorAll("[data-status][id]"));
+    return live.hasAttribute("data-status") ? [live].concat(items) : items;
+  }
   function statusesOf(live) {
     var statuses = {};
-    live.querySelectorAll("[data-status][id]").forEach(function (item) { statuses[item.id] = item.getAttribute("data-status"); });
+    withStatus(live).forEach(function (item) { statuses[item.id] = item.getAttribute("data-status"); });
     return statuses;
   }
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -139,11 +144,15 @@
     var news = live && document.querySelector(live.getAttribute("data-announce"));
     if (!news) return;
     var changed = [];
-    live.querySelectorAll("[data-status][id]").forEach(function (item) {
-      var was = before.statuses[item.id];
-      if (was !== undefined && was !== item.getAttribute("data-status")) changed.push(item.getAttribute("data-status-text"));
+    withStatus(live).forEach(function (item) {
+      var was = before.statuses[item.id], text = item.getAttribute("data-status-text");
+      if (was !== undefined && was !== item.getAttribute("data-status") && text) changed.push(text);
     });
-    if (changed.length) news.textContent = [news.getAttribute("data-message")].concat(changed).join(" ");
+    if (!changed.length) return;
+    news.textContent = [news.getAttribute("data-message") || ""].concat(changed).join(" ").trim();
+    // What became ready (an export's file) takes the focus, unless the person is somewhere on the page already.
+    var ready = live.querySelector("[data-focus-when-ready]");
+    if (ready && (!document.activeElement || document.activeElement === document.body)) ready.focus();
   });
 
   document.addEventListener("htmx:responseError", function (event) {
@@ -311,7 +320,7 @@
     var target = detail.target, active = document.activeElement;
     var trigger = config.elt || detail.elt;
     var held = active && active !== document.body && target && target.contains(active) ? active :
-      (trigger && target && target.contains(trigger) ? trigger : null);
+      (trigger && target && trigger !== target && target.contains(trigger) ? trigger : null);
     swapping = {
       refused: refused, targetId: target && target.id, key: keyOf(held),
       opens: config.verb === "get" && trigger && trigger.matches && trigger.matches("a, button") &&
