@@ -63,3 +63,10 @@ def test_a_refused_editor_keeps_its_help_in_its_description(client, ctx):
     area = re.search(r'<textarea id="log-notes-new"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in area
     assert 'aria-describedby="log-notes-new-error log-notes-new-help"' in area
+
+
+def test_the_chart_s_tick_labels_are_legible_on_a_phone():
+    """The burn-up's SVG shrinks with its viewBox (340 wide): on a 375-px phone (about 310 px drawn) its tick labels
+    must still come out at 12 px or more."""
+    narrow = re.search(r"@media \(max-width: 600px\) \{ \.chart \.tick \{ font-size: (\d+)px; \} \}", CSS)
+    assert narrow and int(narrow.group(1)) * 310 / 340 >= 12
