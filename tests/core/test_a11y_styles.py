@@ -68,5 +68,5 @@ def test_a_refused_editor_keeps_its_help_in_its_description(client, ctx):
 def test_the_chart_s_tick_labels_are_legible_on_a_phone():
     """The burn-up's SVG shrinks with its viewBox (340 wide): on a 375-px phone (about 310 px drawn) its tick labels
     must still come out at 12 px or more."""
-    narrow = re.search(r"@media \(max-width: 600px\) \{ \.chart \.tick \{ font-size: (\d+)px; \} \}", CSS)
+    narrow = re.search(r"@media \(max-width: 600px\) \{ \.burn-up \.chart \.tick \{ font-size: (\d+)px; \} \}", CSS)
     assert narrow and int(narrow.group(1)) * 310 / 340 >= 12
