@@ -117,6 +117,44 @@
     });
   });
 
+  // The live region tells a screen reader what its refresh changed, not that it refreshed: each item that carries a
+  // status (data-status, with its words in data-status-text) is compared before and after, and only a changed one is
+  // put, politely, into the page's live region that the region names (data-announce; it stays while the region is
+  // replaced). A refresh that changes no status says nothing, nor does a change whose data-status-text is empty (an
+  // export going from queued to running: only done and failed are news).
+  var statusesBefore = null;
+  function withStatus(live) {
+    var items = Array.prototype.slice.call(live.querySelectorAll("[data-status][id]"));
+    return live.hasAttribute("data-status") ? [live].concat(items) : items;
+  }
+  function statusesOf(live) {
+    var statuses = {};
+    withStatus(live).forEach(function (item) { statuses[item.id] = item.getAttribute("data-status"); });
+    return statuses;
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var live = event.detail.target;
+    statusesBefore = live && live.hasAttribute && live.hasAttribute("data-announce") ?
+      { id: live.id, statuses: statusesOf(live) } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var before = statusesBefore;
+    statusesBefore = null;
+    var live = before && document.getElementById(before.id);
+    var news = live && document.querySelector(live.getAttribute("data-announce"));
+    if (!news) return;
+    var changed = [];
+    withStatus(live).forEach(function (item) {
+      var was = before.statuses[item.id], text = item.getAttribute("data-status-text");
+      if (was !== undefined && was !== item.getAttribute("data-status") && text) changed.push(text);
+    });
+    if (!changed.length) return;
+    news.textContent = [news.getAttribute("data-message") || ""].concat(changed).join(" ").trim();
+    // What became ready (an export's file) takes the focus, unless the person is somewhere on the page already.
+    var ready = live.querySelector("[data-focus-when-ready]");
+    if (ready && (!document.activeElement || document.activeElement === document.body)) ready.focus();
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var boosted = event.detail.requestConfig && event.detail.requestConfig.boosted;
@@ -206,24 +244,117 @@
     keptOpen = [];
   });
 
-  // A boosted form the server refused (422) comes back as the whole page with its errors: keep the reader where
-  // they were (not the top of the page, htmx's choice for a boosted answer) and bring the first error into view,
-  // its field focused, so a phone shows what to fix.
-  var refusedForm = false;
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var config = event.detail.requestConfig;
-    if (event.detail.xhr && event.detail.xhr.status === 422 && config && config.boosted) {
-      event.detail.swapOverride = "innerHTML show:none";
-      refusedForm = true;
+  // Focus after a swap. A region htmx replaces takes the focused control with it, and the focus falls to <body>:
+  // a keyboard or screen-reader user is thrown back to the top of the page. Before the swap, note where the focus
+  // was (its id, else the ids of its nearest ancestors and a key that finds it again among their content: a form's
+  // action, a link's address, a <details>' summary); after it, one rule decides where the focus goes:
+  //   1. the answer has field errors (a refused form, in place or boosted): the first invalid field;
+  //   2. a link or button that opened a form in place (Edit): that form's first field;
+  //   3. else, if the focus fell to <body>: the same control again, else the nearest item that is still there
+  //      (a log moved to the trash: its list), made focusable for the moment.
+  // A page change (boosted, not refused) starts at the top as usual. What the action says goes into #flashes.
+  var FIELDS = "input:not([type=hidden]), select, textarea";
+  function visible(element) {
+    // checkVisibility: a closed <details>' content still has boxes in Chromium (content-visibility: hidden).
+    return element.checkVisibility ? element.checkVisibility({ visibilityProperty: true }) : element.getClientRects().length > 0;
+  }
+  function keyOf(element) {
+    if (!element || element === document.body || !element.isConnected) return null;
+    var key = { id: element.id || null, anchors: [], select: null, index: 0 };
+    for (var up = element.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (up.id) key.anchors.push(up.id);
     }
-  });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!refusedForm) return;
-    refusedForm = false;
-    var first = document.querySelector("main [aria-invalid='true'], main .form-errors, main .field-error");
-    if (!first) return;
+    var form = element.form || element.closest("form");
+    if (element.matches("summary")) key.select = "summary";
+    else if (element.matches("a[href]")) key.select = "a[href=\"" + CSS.escape(element.getAttribute("href")) + "\"]";
+    else if (form && form.getAttribute("action")) {
+      var own = element === form ? "button[type=submit], button:not([type])" : element.tagName.toLowerCase() +
+        (element.name ? "[name=\"" + CSS.escape(element.name) + "\"]" : "");
+      key.select = "form[action=\"" + CSS.escape(form.getAttribute("action")) + "\"] " + own;
+      key.index = Math.max(0, Array.prototype.indexOf.call(form.querySelectorAll(own), element));
+    }
+    return key;
+  }
+  function focusable(element) {
+    if (!element.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
+      element.addEventListener("blur", function () { element.removeAttribute("tabindex"); }, { once: true });
+    }
+    return element;
+  }
+  function findKey(key) {
+    if (key.id) {
+      var same = document.getElementById(key.id);
+      if (same && visible(same)) return same;
+    }
+    for (var i = 0; i < key.anchors.length; i++) {
+      var anchor = document.getElementById(key.anchors[i]);
+      if (!anchor || !visible(anchor)) continue;
+      if (key.select) {
+        var found = anchor.querySelectorAll(key.select);
+        var match = found[key.index] || found[0];
+        if (match && visible(match)) return match;
+      }
+      return focusable(anchor);
+    }
+    return null;
+  }
+  function focusFirstError(root) {
+    var first = (root || document).querySelector("[aria-invalid='true']") ||
+      (root || document).querySelector(".form-errors, .field-error");
+    if (!first) return false;
     first.scrollIntoView({ block: "center" });
     if (first.matches("input, select, textarea")) first.focus({ preventScroll: true });
+    return true;
+  }
+  var swapping = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail, config = detail.requestConfig || {};
+    var refused = detail.xhr && (detail.xhr.status === 422 || detail.xhr.status === 409);
+    if (refused && config.boosted) {
+      // A boosted form the server refused comes back as the whole page with its errors: keep the reader where they
+      // were (not the top of the page, htmx's choice for a boosted answer).
+      detail.swapOverride = "innerHTML show:none";
+    }
+    if (!detail.shouldSwap || (config.boosted && !refused)) { swapping = null; return; }
+    var target = detail.target, active = document.activeElement;
+    var trigger = config.elt || detail.elt;
+    var held = active && active !== document.body && target && target.contains(active) ? active :
+      (trigger && target && trigger !== target && target.contains(trigger) ? trigger : null);
+    swapping = {
+      refused: refused, targetId: target && target.id, key: keyOf(held),
+      opens: config.verb === "get" && trigger && trigger.matches && trigger.matches("a, button") &&
+        !(target && target.hasAttribute("data-live")),
+    };
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var swap = swapping;
+    swapping = null;
+    if (!swap) return;
+    var region = (swap.targetId && document.getElementById(swap.targetId)) || document.querySelector("main") || document.body;
+    if (swap.refused || region.querySelector("[aria-invalid='true']")) {
+      if (focusFirstError(region) || focusFirstError(document.querySelector("main"))) return;
+    }
+    if (swap.opens) {
+      var field = Array.prototype.find.call(region.querySelectorAll("form " + FIELDS), visible);
+      if (field) { field.focus(); return; }
+    }
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var back = swap.key && findKey(swap.key);
+    if (back) back.focus({ preventScroll: true });
+  });
+
+  // A page change (a boosted link, or a plain form's redirect) brings its messages inside the new page: the live
+  // region arrives with them, and a screen reader announces nothing. Put them back in a moment, so they are news.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig;
+    if (!config || !config.boosted) return;
+    var area = document.getElementById("flashes");
+    if (!area || !area.children.length) return;
+    var messages = Array.prototype.slice.call(area.children);
+    area.replaceChildren();
+    window.setTimeout(function () { area.replaceChildren.apply(area, messages); }, 150);
   });
 
   document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });

@@ -143,6 +143,17 @@
     return true;
   }
 
+  // The preview carries an id (its tab's aria-controls names it), so htmx settles a swapped editor by copying the
+  // old preview's attributes onto the new one, its inline min-height too — which the CSP forbids as an attribute.
+  // The height is the script's own measure of the moment: drop it before the swap.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    target.querySelectorAll("[data-editor] .editor-preview[style]").forEach(function (preview) {
+      preview.removeAttribute("style");
+    });
+  });
+
   document.addEventListener("click", function (event) {
     var tab = event.target.closest("[data-editor] [data-tab]");
     if (tab) { showTab(tab.closest("[data-editor]"), tab.getAttribute("data-tab")); return; }

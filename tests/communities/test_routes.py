@@ -175,7 +175,7 @@ def test_htmx_invitation_returns_the_region_with_the_link(client, ctx):
     assert 'id="invitations"' in page and "<html" not in page
     invitation = db.session.scalar(select(Invitation))
     assert f"/invite/{invitation.token}" in page
-    assert 'hx-swap-oob="true"' in page
+    assert 'id="flashes" class="flashes" role="status" aria-live="polite" hx-swap-oob="innerHTML"' in page
 
 
 def test_invalid_invitation_email_is_refused_beside_the_field(client, ctx):

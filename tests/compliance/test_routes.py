@@ -599,3 +599,16 @@ def test_the_approved_amount_is_called_the_same_on_the_panel_and_the_budget_page
     page = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
     assert "核定金額 NT$30,000" in panel and "<dt>核定金額</dt>" in page
     assert "核撥數" not in panel + page
+
+
+def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
+    """The projection and today's expected pace were only SVG titles: the panel gives them as a small table."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    html = client.get(f"/c/{setup.slug}/compliance/").get_data(as_text=True)
+    figures = html.split('class="burn-up-figures"')[1].split("</details>")[0]
+    assert "<summary>The chart in figures</summary>" in figures
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', figures)
+    labels = [label for label, _value in rows]
+    assert labels[0] == "Held so far" and "Target" in labels
+    assert re.fullmatch(r"\d+ by .+", dict(rows)["Target"])

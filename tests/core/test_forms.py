@@ -23,3 +23,25 @@ def test_two_forms_with_a_field_of_one_name_label_their_own_boxes(app):
         assert 'for="cancel-reason"' in html and 'id="cancel-reason"' in html
         assert prefixed.reason.name == "reason"  # what is sent does not change
         assert 'id="' not in str(plain.csrf_token()) and 'name="csrf_token"' in str(plain.csrf_token())
+
+
+def test_a_number_below_zero_is_told_how_small_it_may_be(app):
+    """"-5" minutes is a whole number: the message names the field's lowest value (in the reader's language), not
+    "enter a whole number"; what is not a number at all still gets that."""
+    from werkzeug.datastructures import MultiDict
+
+    from workspace.mentoring.forms.logs import LogForm
+
+    cases = {"en": ("Number must be at least 1.", "Enter a whole number, such as 3."),
+             "zh_Hant": ("數字不能小於 1。", "請輸入整數，例如 3。"),
+             "zh_Hans": ("数字不能小于 1。", None)}
+    for locale, (below, not_a_number) in cases.items():
+        with app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+            for typed in ("-5", "－5", "−5", "- 5"):
+                form = LogForm(MultiDict({"duration_minutes": typed}), meta={"csrf": False})
+                form.validate()
+                assert form.duration_minutes.errors == [below], (locale, typed, form.duration_minutes.errors)
+            if not_a_number:
+                form = LogForm(MultiDict({"duration_minutes": "三"}), meta={"csrf": False})
+                form.validate()
+                assert form.duration_minutes.errors == [not_a_number]

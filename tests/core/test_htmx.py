@@ -44,3 +44,29 @@ def test_a_refused_boosted_form_keeps_the_page_s_address(client, ctx):
     assert boosted.status_code == 422 and boosted.headers["HX-Push-Url"] == "false"
     plain = client.post_form(path, {"title": "", "body": ""})
     assert plain.status_code == 422 and "HX-Push-Url" not in plain.headers
+
+
+def test_an_in_place_action_puts_its_message_into_the_page_s_live_region(client, ctx):
+    """What an htmx action flashes comes out of band into #flashes, replacing its content only (the live region stays
+    on the page, so a screen reader announces the message), and not inside the swapped region."""
+    import datetime as dt
+
+    from tests.mentoring import pairings_world as world
+    from tests.mentoring.helpers import make_pair
+
+    pair = make_pair()
+    entry = world.log(pair.pairing, dt.date(2026, 9, 10))
+    client.login(pair.mentor)
+    base = f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}"
+    answer = client.hx("post", f"{base}/logs/{entry.id}/share", data={"shared": "1"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "<html" not in html
+    region, flashes = html.split('<div id="flashes"')
+    assert 'class="flashes" role="status" aria-live="polite" hx-swap-oob="innerHTML">' in flashes
+    assert "The conveners can read this log now." in flashes
+    assert 'class="flash' not in region and "The conveners can read" not in region
+    # Nothing waits in the session to show again on the next page.
+    assert "The conveners can read" not in client.get(f"{base}/logs/").get_data(as_text=True)
+    # A plain form still gets the message on the page it is sent back to.
+    client.post_form(f"{base}/logs/{entry.id}/share", {"shared": "0"})
+    assert "The log is no longer shared with the conveners." in client.get(f"{base}/logs/").get_data(as_text=True)

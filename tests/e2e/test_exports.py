@@ -11,12 +11,13 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from docx import Document
 from playwright.sync_api import expect
 
-from tests.e2e.checks import fits
+from tests.e2e.checks import fits, no_problems
 from tests.e2e.conftest import ConsoleLog, Data
 from tests.e2e.test_compliance import PHONE, _enrolled, _log_in
 
@@ -93,3 +94,55 @@ def test_the_convener_builds_the_report_and_the_reviewer_downloads_the_frozen_pa
     _log_in(phone, enrolled.convener)
     phone.goto(f"/c/{enrolled.slug}/exports/")
     fits(phone, "the exports page")
+
+
+def test_the_job_page_announces_only_that_the_file_is_ready_and_focuses_it(new_context, data: Data,
+                                                                            console: ConsoleLog) -> None:
+    """The job block is replaced every second: the page's own live region (outside it) says the change to done once,
+    the progress bar is labelled by the step, and the file's link takes the focus that was nowhere."""
+    enrolled = _enrolled(data, name="五年級數學共同備課社群", held=1, photos=1)
+
+    def make() -> int:
+        from workspace.exports.models import ExportJob
+        from workspace.extensions import db
+
+        job = ExportJob(kind="results_report", community_id=data_community_id(enrolled), status="running",
+                        enrollment_id=enrolled.enrollment_id, total=4, done=1, step="photos",
+                        requested_by_id=enrolled.convener["id"])
+        db.session.add(job)
+        db.session.flush()
+        return job.id
+
+    def data_community_id(info: Any) -> int:
+        from sqlalchemy import select
+
+        from workspace.communities.models import Community
+        from workspace.extensions import db
+
+        return db.session.scalar(select(Community.id).where(Community.slug == info.slug))
+
+    job_id = data._run(make)
+    page = new_context().new_page()
+    _log_in(page, enrolled.convener)
+    page.goto(f"/c/{enrolled.slug}/exports/jobs/{job_id}")
+    news = page.locator("#export-job-news")
+    expect(news).to_have_attribute("role", "status")
+    expect(page.locator(".export-job [role=status], .export-job [role=alert]")).to_have_count(0)
+    progress = page.locator(".export-job progress")
+    expect(progress).to_have_attribute("aria-labelledby", f"export-job-{job_id}-step")
+    page.wait_for_timeout(2500)  # polls that change nothing say nothing
+    expect(news).to_have_text("")
+
+    def finish() -> None:
+        from workspace.exports.models import ExportJob
+        from workspace.extensions import db
+
+        job = db.session.get(ExportJob, job_id)
+        job.status, job.filename, job.done = "done", "成果報告.docx", 4
+
+    data._run(finish)
+    link = page.locator(".export-job a[download]")
+    expect(link).to_be_visible(timeout=8000)
+    expect(news).to_have_text("Ready: 成果報告.docx")
+    expect(link).to_be_focused()
+    no_problems(console)

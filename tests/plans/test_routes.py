@@ -127,7 +127,9 @@ def test_teachers_or_a_lead_that_are_not_ids_are_refused(team, client):
                                                           "lead_id": str(team.lead.id), "teacher_ids": [value]})
         page = response.get_data(as_text=True)
         assert response.status_code == 422, value
-        assert re.search(r'<fieldset class="field has-error">\s*<legend class="label">Teachers who will teach it', page)
+        assert re.search(r'<fieldset class="field checks\s+has-error" id="teacher_ids"\s+'
+                         r'aria-describedby="teacher_ids-error teacher_ids-help">\s*'
+                         r'<legend class="label">Teachers who will teach it', page)
         assert client.post_form("/c/team/plans/new", {"template": "default", "topic": "分數",
                                                       "lead_id": value}).status_code == 404, value
     assert db.session.scalar(select(func.count()).select_from(PlanDoc)) == 0

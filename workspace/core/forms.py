@@ -6,6 +6,8 @@ database or the calendar cannot hold is an error beside its field, with what was
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +16,7 @@ import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectMultipleField
-from wtforms.validators import StopValidation
+from wtforms.validators import NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.core import parsing
@@ -137,6 +139,9 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+_NEGATIVE = re.compile(r"[-\u2212]\s*\d+")
+
+
 def _stop_after_parse_error(field: Field) -> None:
     """A value the field could not read has its message already: its validators (a range, required) are not run
     to add a second one about the same text."""
@@ -155,8 +160,14 @@ class IntegerField(wtforms.IntegerField):
         if not valuelist or valuelist[0] in ("", None):
             self.data = None
             return
-        self.data = parsing.parse_number(valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0])
+        raw = valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0]
+        self.data = parsing.parse_number(raw)
         if self.data is None:
+            if isinstance(raw, str) and _NEGATIVE.fullmatch(unicodedata.normalize("NFKC", raw)):
+                # A whole number below zero is a whole number: say how small it may be, not how to write one.
+                lowest = next((validator.min for validator in self.validators
+                               if isinstance(validator, NumberRange) and validator.min is not None), 0)
+                raise ValueError(_l("Number must be at least %(min)s.", min=lowest))
             raise ValueError(_l("Enter a whole number, such as 3."))
 
     def pre_validate(self, form: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, render_template
+from flask import Response, make_response, render_template, session
 
 from workspace.extensions import htmx
 
@@ -20,8 +20,15 @@ def render_page(template: str, fragment: str | None = None, status: int = 200, *
 
     Pass only a partial as `template` to answer a mutation with the updated region.
     """
-    chosen = fragment if fragment and wants_fragment() else template
-    response = make_response(render_template(chosen, **context), status)
+    partial = wants_fragment()
+    chosen = fragment if fragment and partial else template
+    body = render_template(chosen, **context)
+    if partial and session.get("_flashes"):
+        # What the action flashed goes into the page's one #flashes live region, out of band: the region stays
+        # (its content is replaced, not the region), so a screen reader announces the message (app.js then moves
+        # the focus back to the item that changed).
+        body += render_template("core/_flashes.html", oob=True)
+    response = make_response(body, status)
     response.vary.add("HX-Request")
     if status == 422 and htmx and htmx.boosted:
         # A refused boosted form: the page shows it again with its errors, but its address stays the page's

@@ -20,8 +20,9 @@ class PlanForm(WorkspaceForm):
     unit = StringField(_l("Textbook unit"))
     lead_id = SelectField(_l("Lead planner (主備人)"), choices=[], validate_choice=False)
     planned_on = DateField(_l("Planned teaching date"), validators=[Optional()])
-    teacher_ids = MultiCheckboxField(_l("Teachers who will teach it"), choices=[], coerce=coerce_id,
-                                     validate_choice=False)
+    teacher_ids = MultiCheckboxField(
+        _l("Teachers who will teach it"), choices=[], coerce=coerce_id, validate_choice=False,
+        description=_l("Each of them can make their own adaptation (二次備課) of the plan."))
     base_version = HiddenField()
 
 

@@ -105,3 +105,13 @@ def test_a_waiver_keeps_the_figures_and_the_reason():
                                     case["waivers"]) if r.status is Status.WAIVED]
     assert waived.rule_id == "urc.mentee_public_lessons" and waived.waived_reason.startswith("吳老師")
     assert (waived.figure, waived.target) == (1, 2) and waived.gaps[0].params["name"] == "吳老師"
+
+
+def test_the_burn_up_says_what_the_pace_asks_by_today():
+    """The chart's text alternative needs today's expected count: the pace line read at today."""
+    [case] = [case for key, name, case in CASES if name.startswith("01_") and key == "plc-100"]
+    chart = burn_up(PRESETS["plc-100"], facts_from_dict(case["facts"]), dt.date(2011, 6, 1))
+    # 151 of the 546 days from 1 January 2011 to 30 June 2012, of 18
+    assert chart.expected_today == round(18 * 151 / 546) == 5
+    after = burn_up(PRESETS["plc-100"], facts_from_dict(case["facts"]), dt.date(2013, 1, 1))
+    assert after.expected_today is None

@@ -33,6 +33,14 @@ class BurnUp:
     projection: tuple[tuple[dt.date, int], tuple[dt.date, int]] | None  # from (today, now) to (last, projected)
     counted: int
 
+    @property
+    def expected_today(self) -> int | None:
+        """How many the pace needed asks for by today (None outside the period): the chart's text alternative."""
+        if not self.first <= self.today <= self.last:
+            return None
+        span = max((self.last - self.first).days, 1)
+        return round(self.target * (self.today - self.first).days / span)
+
 
 def main_rule(program: dict[str, Any]) -> dict[str, Any] | None:
     """The program's main activity-count rule, if it has one."""

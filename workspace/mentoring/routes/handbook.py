@@ -117,13 +117,12 @@ def save_handbook_section(slug: str, teacher_id: int, school_year: int, key: str
             attach_error(form, error)
         else:
             db.session.commit()
+            flash(_("Saved."), "success")
             if not wants_fragment():
-                flash(_("Saved."), "success")
                 return redirect(url_for("mentoring.handbook", slug=slug, teacher_id=teacher_id,
                                         school_year=school_year) + f"#handbook-{key}")
             item = _load(slug, teacher_id, school_year, "write")
-            return render_page("mentoring/_handbook_section.html",
-                               **_section_context(item, _load_section(item, key), notice=_("Saved.")))
+            return render_page("mentoring/_handbook_section.html", **_section_context(item, _load_section(item, key)))
     item = _load(slug, teacher_id, school_year, "write")
     section = _load_section(item, key)
     context = _section_context(item, section, forms={key: form}, conflicts={key} if status == 409 else set())
@@ -150,13 +149,12 @@ def comment_handbook_section(slug: str, teacher_id: int, school_year: int, key: 
             attach_error(form, error)
         else:
             db.session.commit()
+            flash(_("The comment is saved."), "success")
             if not wants_fragment():
-                flash(_("The comment is saved."), "success")
                 return redirect(url_for("mentoring.handbook", slug=slug, teacher_id=teacher_id,
                                         school_year=school_year) + f"#handbook-{key}")
             item = _load(slug, teacher_id, school_year, "comment")
-            return render_page("mentoring/_handbook_section.html", **_section_context(
-                item, _load_section(item, key), notice=_("The comment is saved.")))
+            return render_page("mentoring/_handbook_section.html", **_section_context(item, _load_section(item, key)))
     item = _load(slug, teacher_id, school_year, "comment")
     section = _load_section(item, key)
     context = _section_context(item, section, comment_forms={key: form})

@@ -114,11 +114,10 @@ def create_log(slug: str, pairing_id: int):
             attach_error(form, error)
         else:
             db.session.commit()
+            flash(_("The meeting is logged."), "success")
             if not wants_fragment():
-                flash(_("The meeting is logged."), "success")
                 return redirect(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id))
-            return render_page("mentoring/_log_list.html", notice=_("The meeting is logged."),
-                               **_logs_context(community, pairing))
+            return render_page("mentoring/_log_list.html", **_logs_context(community, pairing))
     community, pairing = load_pairing(slug, pairing_id, "write")
     return render_page("mentoring/logs.html", "mentoring/_log_list.html", status=422,
                        **_logs_context(community, pairing, form))
@@ -175,12 +174,11 @@ def update_log(slug: str, pairing_id: int, log_id: int):
             attach_error(form, error)
         else:
             db.session.commit()
+            flash(_("The log is saved."), "success")
             if not wants_fragment():
-                flash(_("The log is saved."), "success")
                 return redirect(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id) + f"#log-{log_id}")
             community, pairing = load_pairing(slug, pairing_id)
-            response = render_page("mentoring/_log_list.html", notice=_("The log is saved."),
-                                   **_logs_context(community, pairing))
+            response = render_page("mentoring/_log_list.html", **_logs_context(community, pairing))
             response.headers["HX-Retarget"] = "#meeting-logs"  # the editor stood in place of the one log
             response.headers["HX-Reswap"] = "outerHTML"
             return response
@@ -190,11 +188,11 @@ def update_log(slug: str, pairing_id: int, log_id: int):
 
 
 def _after_log_change(slug: str, pairing_id: int, message: str, anchor: str = ""):
+    flash(message, "success")  # htmx: render_page puts it into the page's live #flashes region
     if not wants_fragment():
-        flash(message, "success")
         return redirect(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id) + anchor)
     community, pairing = load_pairing(slug, pairing_id)
-    return render_page("mentoring/_log_list.html", notice=message, **_logs_context(community, pairing))
+    return render_page("mentoring/_log_list.html", **_logs_context(community, pairing))
 
 
 @bp.post("/c/<slug>/mentoring/pairings/<int:pairing_id>/logs/<int:log_id>/trash")
@@ -249,7 +247,7 @@ def _goals_context(community: Any, pairing: Pairing, form: GoalForm | None = Non
     goals = goal_services.goals_of(pairing, current_user)
     evidence_form = EvidenceForm(formdata=None)
     if writable:
-        evidence_form.target.choices = goal_services.evidence_choices(pairing, current_user)
+        evidence_form.target.choices = [("", "—"), *goal_services.evidence_choices(pairing, current_user)]
     context = dict(_head(community, pairing), writable=writable, goals=goals, evidence_for=None,
                    evidence=goal_services.evidence_of(goals), counts=goal_services.goal_counts(pairing),
                    reads_content=can(current_user, "read", pairing),
@@ -292,11 +290,11 @@ def create_goal(slug: str, pairing_id: int):
 
 
 def _after_goal_change(slug: str, pairing_id: int, message: str, anchor: str = ""):
+    flash(message, "success")  # htmx: render_page puts it into the page's live #flashes region
     if not wants_fragment():
-        flash(message, "success")
         return redirect(url_for("mentoring.goals", slug=slug, pairing_id=pairing_id) + anchor)
     community, pairing = load_pairing(slug, pairing_id)
-    return render_page("mentoring/_goal_list.html", notice=message, **_goals_context(community, pairing))
+    return render_page("mentoring/_goal_list.html", **_goals_context(community, pairing))
 
 
 @bp.get("/c/<slug>/mentoring/pairings/<int:pairing_id>/goals/<int:goal_id>/edit")

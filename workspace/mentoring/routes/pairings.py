@@ -231,8 +231,10 @@ def tick_milestone(slug: str, pairing_id: int, milestone_id: int):
     community, found = load_pairing(slug, pairing_id)
     milestone = _load_milestone(community, found, milestone_id, "tick")
     form = TickForm()
-    milestones.tick(milestone, form.done.data != "0", current_user)
+    done = form.done.data != "0"
+    milestones.tick(milestone, done, current_user)
     db.session.commit()
+    flash(_("The milestone is ticked off.") if done else _("The tick is taken back."), "success")
     return _milestones_answer(community, found)
 
 
