@@ -432,7 +432,7 @@ def test_the_expense_form_always_offers_the_not_claimable_choice_the_overrun_not
     client.login(setup.club.convener)
     url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses/{expense.id}/edit"
     page = _text(client.get(url))
-    assert re.search(r'<label class="check"><input id="keep_unclaimable" name="keep_unclaimable" type="checkbox"'
+    assert re.search(r'<label class="check"><input [^>]*id="keep_unclaimable" name="keep_unclaimable" type="checkbox"'
                      r' value="y"> Not claimable</label>', page)
     assert "Mark expenses not claimable (edit them and tick “Not claimable”)" in page
     assert "tick the box" not in page
