@@ -650,7 +650,9 @@ def test_the_board_says_when_sign_in_opens_or_closed_with_the_date(client, club,
     db.session.commit()
     soon = (now_local() + dt.timedelta(days=3)).replace(hour=15, minute=30)
     past = (now_local() - dt.timedelta(days=3)).replace(hour=9, minute=0)
-    later, now, ended = (club.activity("下週的", starts=soon), club.activity("現在的", starts=now_local(5)),
+    # One reading of the clock: a minute turning between creating the activity and the assertion would move it.
+    starting = now_local(5)
+    later, now, ended = (club.activity("下週的", starts=soon), club.activity("現在的", starts=starting),
                          club.activity("上週的", starts=past, hours=2))
     client.login(club.convener)
 
@@ -659,7 +661,7 @@ def test_the_board_says_when_sign_in_opens_or_closed_with_the_date(client, club,
     assert 'class="qr qr-waiting"' in region and "<svg" not in region and "sign-in?t=" not in region
 
     region = board_code(client.get(f"/c/club/activities/{now.id}/board").get_data(as_text=True))
-    assert open_until.format(written(now_local(5) + dt.timedelta(hours=2, minutes=30), locale)) in region
+    assert open_until.format(written(starting + dt.timedelta(hours=2, minutes=30), locale)) in region
     assert re.search(r'<div class="qr"[^>]*><svg', region) and "sign-in?t=" in region
 
     region = board_code(client.get(f"/c/club/activities/{ended.id}/board").get_data(as_text=True))
