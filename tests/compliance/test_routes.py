@@ -142,6 +142,62 @@ def test_a_receipt_that_is_not_a_picture_or_document_is_refused_and_one_that_is_
     assert download.status_code == 200 and download.headers["Content-Disposition"].startswith("attachment")
 
 
+def _held_note(html: str) -> str:
+    match = re.search(r'<input type="hidden" name="receipt_held" value="([^"]+)"', html)
+    assert match, "no kept receipt in the form"
+    return match.group(1)
+
+
+def test_a_receipt_chosen_with_a_refused_expense_is_kept_for_the_next_try(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    over = _expense(category="external_speaker_hourly", amount="4000", hours="2")
+    response = client.post_form(url, dict(over, receipt=(io.BytesIO(png_bytes()), "講座收據.png")),
+                                content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = _text(response)
+    assert "“講座收據.png” is kept from your last try" in html
+    assert db.session.scalar(db.select(Expense)) is None  # refused: nothing written but the kept file
+    # kept not claimable on the second try, without choosing the file again
+    kept = client.post_form(url, dict(over, keep_unclaimable="y", receipt_held=_held_note(html)))
+    assert kept.status_code == 302
+    expense = db.session.scalar(db.select(Expense))
+    assert expense.receipt_filename == "講座收據.png" and not expense.claimable
+    download = client.get(f"{url}/{expense.id}/receipt")
+    assert download.status_code == 200 and download.data.startswith(b"\x89PNG")
+
+
+def test_a_receipt_is_kept_when_another_field_is_refused_and_a_bad_new_file_does_not_drop_it(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    missing_amount = dict(_expense(), amount="", receipt=(io.BytesIO(png_bytes()), "收據.png"))
+    html = _text(client.post_form(url, missing_amount, content_type="multipart/form-data"))
+    assert 'id="amount-error"' in html and "“收據.png” is kept from your last try" in html
+    note = _held_note(html)
+    not_a_receipt = dict(_expense(), receipt_held=note, receipt=(io.BytesIO("收據".encode()), "receipt.txt"))
+    response = client.post_form(url, not_a_receipt, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = _text(response)
+    assert 'id="receipt-error"' in html and "“收據.png” is kept from your last try" in html
+    assert client.post_form(url, dict(_expense(), receipt_held=_held_note(html))).status_code == 302
+    assert db.session.scalar(db.select(Expense)).receipt_filename == "收據.png"
+
+
+def test_a_kept_receipt_note_serves_only_the_person_it_was_given_to(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    html = _text(client.post_form(url, dict(_expense(), amount="", receipt=(io.BytesIO(png_bytes()), "收據.png")),
+                                  content_type="multipart/form-data"))
+    note = _held_note(html)
+    client.login(make_user(is_admin=True))  # one who may keep the ledger, but did not choose that file
+    assert client.post_form(url, dict(_expense(), receipt_held=note)).status_code == 302
+    assert client.post_form(url, dict(_expense(), receipt_held=note[:-2] + "xx")).status_code == 302
+    assert [expense.receipt_blob_id for expense in db.session.scalars(db.select(Expense))] == [None, None]
+
+
 def test_the_budget_page_shows_the_totals_in_the_reader_s_money(client, ctx):
     setup = enrolled(amount=30_000)
     budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
@@ -587,6 +643,24 @@ def test_a_deliverable_s_refused_file_and_far_day_are_said_beside_their_fields(c
     assert f'id="file-{setup.enrollment.id}-error"' in html and "program" in html
     far = client.post_form(url, {"item": "results_report", "done_on": "2020-01-05", "note": ""})
     assert far.status_code == 422 and "with a year either side" in _text(far)
+
+
+def test_a_deliverable_s_file_is_kept_when_its_day_is_refused(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/deliverables"
+    response = client.post_form(url, {"item": "results_report", "done_on": "2020-01-05", "note": "成果報告",
+                                      "file": (io.BytesIO(png_bytes()), "成果報告.png")},
+                                content_type="multipart/form-data")
+    html = _text(response)
+    assert response.status_code == 422 and "with a year either side" in html
+    assert "“成果報告.png” is kept from your last try" in html and 'value="成果報告"' in html
+    note = re.search(r'<input type="hidden" name="file_held" value="([^"]+)"', html).group(1)
+    fixed = client.post_form(url, {"item": "results_report", "done_on": "2026-01-05", "note": "成果報告",
+                                   "file_held": note})
+    assert fixed.status_code == 302
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert "成果報告.png" in panel and "is kept from your last try" not in panel
 
 
 def test_the_approved_amount_is_called_the_same_on_the_panel_and_the_budget_page(client, ctx):

@@ -805,3 +805,31 @@ def test_a_spooled_fake_video_is_refused_and_leaves_nothing(ctx, uploads):
             store_upload(upload.stream, upload.filename)
         assert caught.value.reason == "not_media"
     _nothing_kept(uploads)
+
+
+def test_a_held_upload_comes_back_to_its_owner_after_the_refused_try_was_rolled_back():
+    stored = store_upload(io.BytesIO(PDF_BYTES), "收據.pdf")
+    note = storage.hold_upload(stored, owner_id=7)
+    db.session.rollback()  # the refused try: its Blob row is gone, its bytes are not
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
+    held = storage.held_upload(note, owner_id=7)
+    assert held is not None and (held.filename, held.media_type, held.size) == ("收據.pdf", "application/pdf",
+                                                                                len(PDF_BYTES))
+    db.session.commit()
+    with open_blob(held.blob) as data:
+        assert data.read() == PDF_BYTES
+
+
+def test_a_held_upload_note_is_refused_to_another_person_when_altered_old_or_its_bytes_are_gone(monkeypatch):
+    stored = store_upload(io.BytesIO(PDF_BYTES), "收據.pdf")
+    db.session.commit()
+    note = storage.hold_upload(stored, owner_id=7)
+    assert storage.held_upload(note, owner_id=8) is None
+    assert storage.held_upload(note[:-3] + "abc", owner_id=7) is None
+    assert storage.held_upload("", owner_id=7) is None and storage.held_upload(None, owner_id=7) is None
+    assert storage.held_upload(note, owner_id=7) is not None
+    monkeypatch.setattr(storage, "HELD_UPLOAD_MAX_AGE", -1)
+    assert storage.held_upload(note, owner_id=7) is None
+    monkeypatch.setattr(storage, "HELD_UPLOAD_MAX_AGE", 3600)
+    blob_path(stored.blob).unlink()
+    assert storage.held_upload(note, owner_id=7) is None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import REQUIRED, IntegerField, MoneyField, RocDateField, WorkspaceForm, coerce_id
@@ -56,6 +56,7 @@ class ExpenseForm(WorkspaceForm):
     description = StringField(_l("What it was for"), validators=[Optional(), Length(max=500)])
     activity_id = SelectField(_l("Activity"), choices=[], validators=[Optional()])
     receipt = FileField(_l("Receipt"), description=_l("A photo, a scan or a PDF of the receipt."))
+    receipt_held = HiddenField()  # the receipt of a refused try (core.storage.hold_upload), not chosen again
     keep_unclaimable = BooleanField(_l("Not claimable"), description=_l(
         "Kept in the ledger, outside the claimable total: for an expense that breaks a limit, or that the funder "
         "will not pay."))
@@ -99,4 +100,5 @@ class DeliverableForm(WorkspaceForm):
     done_on = RocDateField(_l("Done on"), validators=[InputRequired(REQUIRED)],
                           description=_l("Such as 2027-06-20, 116/06/20 or 民國116年6月20日."))
     file = FileField(_l("File"))
+    file_held = HiddenField()  # the file of a refused try (core.forms.chosen_file), not chosen again
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

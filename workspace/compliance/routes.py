@@ -35,13 +35,13 @@ from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
 from workspace.core.errors import DomainError
-from workspace.core.forms import EmptyForm, RocDateField, attach_error
+from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_file, hold_chosen_file
 from workspace.core.htmx import render_page
 from workspace.core.i18n import local_date, with_currency
 from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, public, require
 from workspace.core.security import login_redirect
-from workspace.core.storage import send_blob, store_uploads
+from workspace.core.storage import send_blob
 from workspace.extensions import db
 
 bp = Blueprint("compliance", __name__)
@@ -436,14 +436,14 @@ def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, **val
 
 def _budget_page(community: Any, enrollment: Enrollment, *, form: ExpenseForm | None = None,
                  book_form: BookForm | None = None, breaches: list[Any] | None = None, status: int = 200,
-                 editing: Expense | None = None) -> Response:
+                 editing: Expense | None = None, held_receipt: str | None = None) -> Response:
     return render_page(
         "compliance/budget.html", community=community, enrollment=enrollment, program=enrollment.program,
         ledger=budget.ledger(enrollment), expenses=budget.expenses_of(enrollment),
         trashed=budget.expenses_of(enrollment, trashed=True), books=budget.books_of(enrollment),
         form=_expense_form(enrollment, form), book_form=book_form or BookForm(formdata=None), breaches=breaches or [],
         editing=editing, names=budget.category_names(enrollment), needs=budget.needs(enrollment),
-        wording=wording, action_form=EmptyForm(formdata=None), status=status)
+        wording=wording, action_form=EmptyForm(formdata=None), status=status, held_receipt=held_receipt)
 
 
 @bp.get("/c/<slug>/compliance/<int:enrollment_id>/budget")
@@ -474,15 +474,6 @@ def _expense_fields(form: ExpenseForm) -> budget.ExpenseFields | None:
                                 keep_unclaimable=bool(form.keep_unclaimable.data))
 
 
-def _receipt(form: ExpenseForm) -> Any:
-    upload = request.files.get("receipt")
-    if upload is None or not upload.filename:
-        return None
-    stored = store_uploads([upload])[0]
-    budget.check_receipt(stored)
-    return stored
-
-
 def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Response:
     community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
     expense = None
@@ -494,10 +485,10 @@ def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Resp
     breaches: list[Any] = []
     valid = form.validate()
     fields = _expense_fields(form)
-    if valid and fields is not None:
+    receipt = chosen_file(form, "receipt", current_user.id, check=budget.check_receipt)
+    if valid and fields is not None and not form.receipt.errors:
         activity_ids = {int(value) for value, _label in form.activity_id.choices if value}
         try:
-            receipt = _receipt(form)
             if expense is None:
                 expense = budget.add_expense(enrollment, fields, current_user, receipt=receipt,
                                              activity_ids=activity_ids)
@@ -509,12 +500,13 @@ def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Resp
                   else _("The expense is kept, marked not claimable."), "success")
             return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses")
         except budget.BudgetRefused as refused:
-            db.session.rollback()
             breaches = refused.breaches
         except DomainError as error:
-            db.session.rollback()
             attach_error(form, error)
-    return _budget_page(community, enrollment, form=form, breaches=breaches, status=422, editing=expense)
+    held_name = hold_chosen_file(form, "receipt", receipt, current_user.id)
+    db.session.rollback()
+    return _budget_page(community, enrollment, form=form, breaches=breaches, status=422, editing=expense,
+                        held_receipt=held_name)
 
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/expenses")
@@ -695,19 +687,21 @@ def mark_deliverable(slug: str, enrollment_id: int):
     community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
     form = DeliverableForm()
     form.item.choices = [(item, wording.item_text(item)) for item in review.DELIVERABLE_ITEMS]
-    if form.validate():
-        done_on = form.done_on.data
+    valid = form.validate()
+    stored = chosen_file(form, "file", current_user.id)
+    if valid and not form.file.errors:
         try:
-            upload = request.files.get("file")
-            stored = store_uploads([upload])[0] if upload is not None and upload.filename else None
-            review.mark_done(enrollment, form.item.data, done_on, form.note.data, current_user, stored=stored)
+            review.mark_done(enrollment, form.item.data, form.done_on.data, form.note.data, current_user,
+                             stored=stored)
             db.session.commit()
             flash(_("The deliverable is marked done."), "success")
             return redirect(url_for("compliance.panel", slug=slug) + f"#deliverables-{enrollment.id}")
         except DomainError as error:
-            db.session.rollback()
             attach_error(form, error)
-    return _panel_with(community, deliverable_form=form, deliverable_for=enrollment.id)
+    held_name = hold_chosen_file(form, "file", stored, current_user.id)
+    db.session.rollback()
+    return _panel_with(community, deliverable_form=form, deliverable_for=enrollment.id,
+                       held_deliverable_file=held_name)
 
 
 def _load_deliverable(enrollment: Enrollment, deliverable_id: int) -> Deliverable:

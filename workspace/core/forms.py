@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import wtforms
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectMultipleField
@@ -22,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
 from workspace.core.i18n import currency_digits, format_money, money_input, translations, with_currency
+from workspace.core.storage import StoredFile, held_upload, hold_upload, store_uploads
 
 
 class FormTranslations:
@@ -294,3 +296,30 @@ class RocDateField(_InAcceptedYears, wtforms.StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.isoformat() if isinstance(self.data, dt.date) else (self.data or "")
+
+
+def chosen_file(form: FlaskForm, name: str, owner_id: int,
+                check: Callable[[StoredFile], object] | None = None) -> StoredFile | None:
+    """The file chosen now in the form's file field `name`, else the one held from a refused try (the hidden field
+    `<name>_held`, see core.storage.hold_upload). A file refused by the store or by `check` puts its message beside
+    the field and leaves the held one in place. Read it before judging the other fields, so that a refused try can
+    keep it: the browser will not put a chosen file back."""
+    upload = request.files.get(name)
+    held = form[f"{name}_held"]
+    if upload is None or not upload.filename:
+        return held_upload(held.data, owner_id)
+    try:
+        stored = store_uploads([upload])[0]
+        if check is not None:
+            check(stored)
+    except ValidationError as error:
+        form[name].errors = [*form[name].errors, *(message for _field, message in error.errors)]
+        return held_upload(held.data, owner_id)
+    return stored
+
+
+def hold_chosen_file(form: FlaskForm, name: str, stored: StoredFile | None, owner_id: int) -> str | None:
+    """Keep the file of a refused try for the next one: its note into `<name>_held` (call it before the rollback);
+    returns the file's name for the form to say it is kept, or None."""
+    form[f"{name}_held"].data = hold_upload(stored, owner_id) if stored is not None else ""
+    return stored.filename if stored is not None else None

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from flask import Flask, Request, Response, abort, current_app, g, send_file
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -893,6 +894,44 @@ def store_uploads(uploads: Sequence[FileStorage], *, extract_text: bool = False)
     finally:
         for item in checked:
             item.discard()
+
+
+# Held uploads: a browser cannot put a chosen file back into a form, so a form refused after its file was stored
+# (a broken cap, a missing field) keeps a signed note of the file in a hidden field instead, and the next try
+# takes the file from the note. The bytes stay at their address whatever the refused try's rollback undid; the
+# note is good for its owner only, for a day.
+HELD_UPLOAD_SALT = "held-upload"
+HELD_UPLOAD_MAX_AGE = 24 * 3600
+
+
+def _held_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=HELD_UPLOAD_SALT)
+
+
+def hold_upload(stored: StoredFile, owner_id: int) -> str:
+    """A signed note of a stored upload, for its owner's next try of a refused form (call it before the
+    rollback, while the blob's row is still readable)."""
+    return _held_serializer().dumps({"sha256": stored.blob.sha256, "size": stored.size,
+                                     "media_type": stored.media_type, "filename": stored.filename,
+                                     "owner": owner_id})
+
+
+def held_upload(note: str | None, owner_id: int) -> StoredFile | None:
+    """The upload a hold_upload() note names: None when there is no note, it is not this owner's, older than a day,
+    tampered with, or its bytes are gone. Its Blob row is added again if a rollback took it (flushed, never
+    committed)."""
+    if not note:
+        return None
+    try:
+        held = _held_serializer().loads(note, max_age=HELD_UPLOAD_MAX_AGE)
+        sha256, size, media_type = str(held["sha256"]), int(held["size"]), str(held["media_type"])
+        filename, owner = str(held["filename"]), held["owner"]
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if owner != owner_id or not re.fullmatch(r"[0-9a-f]{64}", sha256) or not _path_for(sha256).is_file():
+        return None
+    blob, is_new = _record(sha256, size, media_type)
+    return StoredFile(blob=blob, filename=filename, media_type=media_type, size=size, is_new=is_new)
 
 
 def make_thumbnail(blob: Blob, size: int = 320) -> Blob | None:
