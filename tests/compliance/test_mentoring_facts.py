@@ -72,6 +72,20 @@ def test_a_mentee_s_held_public_lessons_count_in_their_semester(ctx):
     assert sorted(lesson.day for lesson in facts.public_lessons) == [dt.date(2025, 10, 15), dt.date(2026, 3, 18)]
 
 
+def test_the_mentoring_term_is_read_from_the_pairing_and_one_set_to_end_short_is_named(ctx):
+    """The mentee joined in January 2025 but was paired on 1 September: the term counts from the pairing; a term
+    set to end after 700 days (short of 730) says so, with the day it ends."""
+    _team, _mentor, mentee, enrollment = urc_with_mentee()
+    pairing = db.session.scalar(select(Pairing).where(Pairing.mentee_id == mentee.id))
+    assert services.standings([enrollment])[0].facts.pairing_terms[0].first == PAST_FIRST
+    pairing.ends_on = PAST_FIRST + dt.timedelta(days=699)
+    db.session.commit()
+    found = judged(enrollment, "urc.mentoring_term")
+    [gap] = person_gaps(found)
+    assert (gap.params["planned"], gap.params["term_last"]) == (700, PAST_FIRST + dt.timedelta(days=699))
+    assert found.status in ("at_risk", "not_met")
+
+
 def test_a_semester_without_a_public_lesson_names_the_teacher_and_a_cancelled_one_does_not_count(ctx):
     team, _mentor, mentee, enrollment = urc_with_mentee()
     give(team, mentee, dt.date(2025, 10, 15))

@@ -16,6 +16,7 @@ from tests.media import png_bytes
 from workspace.communities.models import Membership
 from workspace.compliance.models import Enrollment, Expense, Program
 from workspace.compliance.services import budget
+from workspace.core.i18n import script_converter
 from workspace.extensions import db
 
 
@@ -686,3 +687,23 @@ def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
     labels = [label for label, _value in rows]
     assert labels[0] == "Held so far" and "Target" in labels
     assert re.fullmatch(r"\d+ by .+", dict(rows)["Target"])
+
+
+def test_the_program_s_name_is_in_the_reader_s_script_on_the_panel_the_budget_and_the_enrol_list(client, ctx):
+    setup = enrolled()
+    other = program_copy()
+    reader = setup.club.convener
+    reader.locale = "zh_Hans"
+    db.session.commit()
+    client.login(reader)
+    simplified = script_converter("t2s").convert(setup.enrollment.program.name)
+    assert simplified != setup.enrollment.program.name  # the preset's name is written in Traditional
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    budget_page = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
+    for html in (panel, budget_page):
+        assert simplified in html and setup.enrollment.program.name not in html
+    assert f'<option value="{other.id}">{script_converter("t2s").convert(other.name)}' in panel
+    enrolled_again = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": other.id,
+                                                                            "approved_amount": "100"})
+    assert enrolled_again.status_code == 302
+    assert script_converter("t2s").convert(other.name) in _text(client.get(f"/c/{setup.slug}/compliance/"))

@@ -105,7 +105,7 @@ class TransferForm(WorkspaceForm):
 class ExchangedTeacherForm(WorkspaceForm):
     """An exchanged teacher of an urban–rural community: name, school, subject, account, note."""
 
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)],
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)],
                        description=_l("Left empty, the linked member's name is used."))
     school_id = SelectField(_l("School"), choices=[], validators=[DataRequired(REQUIRED)])
     subject = StringField(_l("Subject"), validators=[DataRequired(REQUIRED), Length(max=60)],

@@ -107,6 +107,16 @@ class PublicLessonFact:
 
 
 @dataclass(frozen=True)
+class PairingTermFact:
+    """The term of one pairing of a new teacher (mentoring's read module fills these): its first day and its last
+    (the day it was ended, when ended early). A new teacher re-paired has a term per pairing."""
+
+    mentee_id: int
+    first: dt.date
+    last: dt.date
+
+
+@dataclass(frozen=True)
 class BookFact:
     """A title of the materials book list, with its relevance to the community written or not."""
 
@@ -140,6 +150,7 @@ class CommunityFacts:
     public_lessons: tuple[PublicLessonFact, ...] = ()
     mentees: tuple[int, ...] = ()  # user ids of new teachers paired with a mentor
     mentors: tuple[int, ...] = ()  # user ids of the mentors of those pairings (the role "mentor" counts too)
+    pairing_terms: tuple[PairingTermFact, ...] = ()  # the terms of those pairings (the mentoring term's rule)
     book_list: tuple[BookFact, ...] = ()
     exchanged_teachers: tuple[ExchangedTeacherFact, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)  # for kinds added later; the engine ignores unknown keys

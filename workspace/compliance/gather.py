@@ -28,6 +28,7 @@ from workspace.compliance.facts import (
     ExpenseFact,
     MemberFact,
     MonthlyPlanFact,
+    PairingTermFact,
     PublicLessonFact,
     SchoolFact,
 )
@@ -122,10 +123,12 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
     mentees: dict[int, dict[int, None]] = defaultdict(dict)  # ordered sets: a teacher paired twice counts once
     mentors: dict[int, dict[int, None]] = defaultdict(dict)
     lessons: dict[int, list[PublicLessonFact]] = defaultdict(list)
+    terms: dict[int, list[PairingTermFact]] = defaultdict(list)
     if mentoring:
         for mentee in mentoring_records.mentees(community_ids, period):
             mentees[mentee.community_id][mentee.user_id] = None
             mentors[mentee.community_id][mentee.mentor_id] = None
+            terms[mentee.community_id].append(PairingTermFact(mentee.user_id, mentee.starts_on, mentee.ends_on))
         for lesson in mentoring_records.public_lessons(community_ids, period, now=now):
             lessons[lesson.community_id].append(PublicLessonFact(lesson.teacher_id, lesson.day, lesson.held))
     return {
@@ -135,7 +138,8 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
             members=tuple(members[community_id]), activities=tuple(activities[community_id]),
             deliverables=tuple(videos[community_id]), monthly_plans=tuple(plans[community_id]),
             exchanged_teachers=tuple(exchanged[community_id]), public_lessons=tuple(lessons[community_id]),
-            mentees=tuple(mentees[community_id]), mentors=tuple(mentors[community_id]))
+            mentees=tuple(mentees[community_id]), mentors=tuple(mentors[community_id]),
+            pairing_terms=tuple(terms[community_id]))
         for community_id in community_ids if community_id in rows}
 
 

@@ -37,7 +37,7 @@ from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_gene
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_file, hold_chosen_file
 from workspace.core.htmx import render_page
-from workspace.core.i18n import local_date, with_currency
+from workspace.core.i18n import in_reader_script, local_date, with_currency
 from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, public, require
 from workspace.core.security import login_redirect
@@ -76,7 +76,7 @@ def _amount_form(enrollment: Enrollment, **kwargs: Any) -> AmountForm:
 
 def _program_choices(programs: Any) -> list[tuple[int, str]]:
     """Programs to enrol in, each with its currency: the approved amount is typed in it."""
-    return [(program.id, with_currency(program.name, program.currency)) for program in programs]
+    return [(program.id, with_currency(in_reader_script(program.name), program.currency)) for program in programs]
 
 
 def _appraisal_form(form: AppraisalForm) -> AppraisalForm:
@@ -156,7 +156,7 @@ def enrol(slug: str):
             services.enrol(community, program, form.approved_amount.data, current_user)
             db.session.commit()
             flash(_("The community is enrolled in %(program)s. An administrator or reviewer confirms it.",
-                    program=program.name), "success")
+                    program=in_reader_script(program.name)), "success")
             return redirect(url_for("compliance.panel", slug=slug))
         except DomainError as error:
             db.session.rollback()
@@ -214,7 +214,8 @@ def withdraw(slug: str, enrollment_id: int):
     _community, enrollment = _enrollment_action(slug, enrollment_id, "withdraw")
     services.withdraw(enrollment, current_user)
     db.session.commit()
-    flash(_("The community is no longer enrolled in %(program)s.", program=enrollment.program.name), "success")
+    flash(_("The community is no longer enrolled in %(program)s.", program=in_reader_script(enrollment.program.name)),
+          "success")
     return redirect(url_for("compliance.panel", slug=slug))
 
 

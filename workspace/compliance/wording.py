@@ -214,7 +214,11 @@ def _person(p: dict[str, Any]) -> str:
                  figure=p["figure"], target=p["target"])
     if measure == "title":
         return _("The professional title of %(name)s (%(title)s) is not one the rule accepts.", name=name,
-                 title=title_label(p.get("title")) or "—")
+                 title=title_label(p.get("title")) or _("No title"))
+    if p.get("term_last"):
+        return _("The pairing of %(name)s ends on %(last)s: %(planned)s days of the %(target)s-day term asked for "
+                 "(%(figure)s served). Move its end on the pairing's page, or pair again.", name=name,
+                 last=local_date(p["term_last"]), planned=p["planned"], target=p["target"], figure=p["figure"])
     return _("%(name)s served %(figure)s days of a %(target)s-day term.", name=name, figure=p["figure"],
              target=p["target"])
 

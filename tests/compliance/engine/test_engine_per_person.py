@@ -8,7 +8,7 @@ import datetime as dt
 
 from tests.compliance.engine.builders import FIRST, activity, facts, member, one, program
 from workspace.compliance.engine import Status
-from workspace.compliance.facts import PublicLessonFact
+from workspace.compliance.facts import PairingTermFact, PublicLessonFact
 
 LESSONS = {"kind": "per_person", "who": "mentees", "measure": "public_lessons", "target": 1, "window": "semester"}
 
@@ -85,3 +85,41 @@ def test_the_mentoring_term_lasts_two_years():
     assert found.status is Status.NOT_MET
     two_years = FIRST + dt.timedelta(days=729)
     assert one(program(rule), facts(members=[serving], mentees=(serving.user_id,)), two_years).status is Status.MET
+
+
+def test_the_mentoring_term_counts_the_pairing_not_the_membership():
+    """A teacher who has been a member for years but paired last month has served a month of the term."""
+    rule = {"kind": "per_person", "who": "mentees", "measure": "tenure_days", "target": 730}
+    lin = member(name="林老師")  # a member since the period began
+    today = dt.date(2011, 6, 30)
+    paired = PairingTermFact(lin.user_id, dt.date(2011, 6, 1), dt.date(2013, 5, 31))
+    found = one(program(rule), facts(members=[lin], mentees=(lin.user_id,), pairing_terms=(paired,)), today)
+    assert found.status is Status.ON_TRACK and found.parts[0].figure == 30
+
+
+def test_a_pairing_set_to_end_short_of_the_term_is_at_risk_then_not_met():
+    rule = {"kind": "per_person", "who": "mentees", "measure": "tenure_days", "target": 730}
+    lin = member(name="林老師")
+    short = PairingTermFact(lin.user_id, dt.date(2011, 3, 1), dt.date(2011, 8, 31))
+    running = one(program(rule), facts(members=[lin], mentees=(lin.user_id,), pairing_terms=(short,)),
+                  dt.date(2011, 4, 1))
+    assert running.status is Status.AT_RISK
+    [gap] = running.gaps
+    assert (gap.params["planned"], gap.params["term_last"], gap.params["figure"]) == (184, dt.date(2011, 8, 31), 32)
+    over = one(program(rule), facts(members=[lin], mentees=(lin.user_id,), pairing_terms=(short,)),
+               dt.date(2011, 9, 5))
+    assert over.status is Status.NOT_MET
+
+
+def test_a_re_pairing_continues_the_term_and_two_mentors_at_once_count_once():
+    rule = {"kind": "per_person", "who": "mentees", "measure": "tenure_days", "target": 730}
+    lin = member(name="林老師")
+    first = PairingTermFact(lin.user_id, dt.date(2011, 1, 1), dt.date(2011, 12, 31))  # 365 days
+    second = PairingTermFact(lin.user_id, dt.date(2012, 1, 1), dt.date(2012, 12, 30))  # 365 more: 730
+    co_mentor = PairingTermFact(lin.user_id, dt.date(2011, 3, 1), dt.date(2011, 6, 30))  # inside the first
+    terms = (first, co_mentor, second)
+    found = one(program(rule), facts(members=[lin], mentees=(lin.user_id,), pairing_terms=terms),
+                dt.date(2012, 1, 10))
+    assert found.status is Status.ON_TRACK and found.parts[0].figure == 375
+    assert one(program(rule), facts(members=[lin], mentees=(lin.user_id,), pairing_terms=(first, co_mentor)),
+               dt.date(2012, 1, 10)).status is Status.NOT_MET

@@ -97,6 +97,8 @@ def test_every_gap_code_the_engine_gives_has_words(language):
         *[Gap("person_short", {"name": "林老師", "user_id": 1, "measure": measure, "figure": 1, "target": 2,
                                "window": "", "title": "junior"})
           for measure in ("public_lessons", "attendance_percent", "title", "tenure_days")],
+        Gap("person_short", {"name": "林老師", "user_id": 1, "measure": "tenure_days", "figure": 30, "target": 730,
+                             "window": "", "title": "", "planned": 184, "term_last": day}),
         Gap("budget_per_hour", {"amount": 1800, "cap": 1600, "hours": 2, "expense_id": 1}),
         Gap("budget_share", {"total": 601, "base": 10_000, "percent": 6, "allowed": 600, "expense_id": None}),
     ]

@@ -8,13 +8,16 @@ the mentor role though they mentor nobody yet) or members. `measure`:
   meeting, only for those it marked), that they attended, in whole percent rounded down, ≥ target; met, else
   at risk while the window runs, not met once closed;
 - `title`: the person's professional title is one of `titles` (the mentor holds an intermediate title or above);
-- `tenure_days`: the person has been a member ≥ target days (a two-year mentoring term); one who left short
-  of it is not met, one still serving is on track.
+- `tenure_days`: a mentee's pairing term (of the mentees: their pairings' days, a re-pairing continuing the
+  term) or else a person's membership has lasted ≥ target days (a two-year mentoring term). Met once served;
+  a mentee whose pairings as set end short of it is at risk while the last runs (its end can be moved) and not
+  met once it is over; a member who left short of it is not met; else on track.
 Each window has a part per person; a window's status is the worst of its people's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from workspace.compliance.engine.context import Context, by_windows, part, result
@@ -22,7 +25,7 @@ from workspace.compliance.engine.membership import MEMBER_ROLES
 from workspace.compliance.engine.pace import pace_status, standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status, worst
 from workspace.compliance.engine.windows import Window
-from workspace.compliance.facts import MemberFact
+from workspace.compliance.facts import MemberFact, PairingTermFact
 
 
 def people(rule: dict[str, Any], context: Context) -> list[MemberFact]:
@@ -41,11 +44,27 @@ def _overlaps(member: MemberFact, window: Window) -> bool:
     return member.joined_on <= window.last and (member.left_on is None or member.left_on >= window.first)
 
 
+def pairing_term_days(terms: list[PairingTermFact], today: dt.date) -> tuple[int, int, dt.date]:
+    """(days of the terms served up to today, days they cover as set, their last day): the union of the pairings'
+    days, so that a re-pairing continues the term and overlapping pairings (two mentors) count once."""
+    served = planned = 0
+    covered_to = dt.date.min
+    for term in sorted(terms, key=lambda term: term.first):
+        first = max(term.first, covered_to + dt.timedelta(days=1))
+        if term.last < first:
+            continue
+        planned += (term.last - first).days + 1
+        served += max((min(term.last, today) - first).days + 1, 0)
+        covered_to = term.last
+    return served, planned, covered_to
+
+
 def _person(rule: dict[str, Any], context: Context, window: Window, member: MemberFact,
             whole: RuleResult) -> RuleResult:
     measure, target = rule["measure"], rule.get("target", 0)
     today = context.today
     counted: tuple[tuple[str, object], ...] = ()
+    extra: dict[str, Any] = {}
     if measure == "public_lessons":
         lessons = [lesson for lesson in context.facts.public_lessons if lesson.teacher_id == member.user_id
                    and lesson.held and window.holds(lesson.day) and lesson.day <= today]
@@ -64,15 +83,22 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
         figure, target = int(member.title in rule.get("titles", [])), 1
         status = standing_status(bool(figure), window, today)
     else:  # tenure_days
-        end = min(member.left_on or today, today)
-        figure = max((end - member.joined_on).days + 1, 0)
-        status = Status.MET if figure >= target else (Status.NOT_MET if member.left_on and member.left_on < today
-                                                      else Status.ON_TRACK)
+        terms = [term for term in context.facts.pairing_terms if term.mentee_id == member.user_id]
+        if rule.get("who") == "mentees" and terms:
+            figure, planned, term_last = pairing_term_days(terms, today)
+            status = Status.MET if figure >= target else (
+                Status.ON_TRACK if planned >= target else Status.NOT_MET if term_last < today else Status.AT_RISK)
+            extra = {"planned": planned, "term_last": term_last}
+        else:
+            end = min(member.left_on or today, today)
+            figure = max((end - member.joined_on).days + 1, 0)
+            status = Status.MET if figure >= target else (Status.NOT_MET if member.left_on and member.left_on < today
+                                                          else Status.ON_TRACK)
     gaps = ()
     if status in (Status.AT_RISK, Status.NOT_MET) and window.started(today):
         gaps = (Gap("person_short", {"name": member.name, "user_id": member.user_id, "measure": measure,
                                      "figure": figure, "target": target, "window": window.label,
-                                     "title": member.title}),)
+                                     "title": member.title, **extra}),)
     return part(whole, status, figure=figure, target=target, unit=measure, window_first=window.first,
                 window_last=window.last, counted=counted, gaps=gaps, label=member.name, part_kind="person")
 
