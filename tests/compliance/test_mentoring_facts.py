@@ -147,3 +147,43 @@ def test_the_panel_names_whose_part_each_line_of_a_person_rule_is(client, ctx):
     parts = rule[rule.index('class="parts"'):rule.index("</ul>", rule.index('class="parts"'))]
     assert '<span class="part-person">王師傅</span>' in parts and '<span class="part-person">趙初級</span>' in parts
     assert " of 1" not in parts  # a title is held or not: no "0 of 1"
+
+
+def _activity_on(team, day: dt.date, title: str):
+    """A held activity of the community on `day` (10:00–11:00 local), as its convener plans it."""
+    from workspace.activities import services as activities
+
+    starts = dt.datetime.combine(day, dt.time(10, 0))
+    activity = activities.create_activity(team.community, activities.ActivityFields(
+        title=title, method="co_teaching", starts_at=starts, ends_at=starts + dt.timedelta(hours=1),
+        tags=["同步課堂"], subjects=["數學"]), actor=team.convener)
+    db.session.commit()
+    return activity
+
+
+def test_activities_outside_an_urban_rural_agreement_s_term_do_not_count_and_the_panel_says_so(client, ctx):
+    """The agreement runs from 1 August 2026; the program's year began on 1 September 2025: an activity of March
+    2026 is not the partnership's work. Without a term every activity counts, and the panel asks for one."""
+    team, _mentor, _mentee, enrollment = urc_with_mentee()  # agreement 2026-08-01 – 2028-07-31
+    before = _activity_on(team, dt.date(2026, 3, 2), "協議前的同步課堂")
+    within = _activity_on(team, dt.date(2026, 8, 10), "協議中的同步課堂")
+    facts = services.standings([enrollment])[0].facts
+    assert [activity.id for activity in facts.activities] == [within.id] and facts.outside_agreement == 1
+    client.login(team.convener)
+    panel = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
+    assert "covers only part of the program's period" in panel and "1 activity of the period is outside it" in panel
+    team.community.agreement_starts_on = team.community.agreement_ends_on = None
+    db.session.commit()
+    facts = services.standings([db.session.get(Enrollment, enrollment.id)])[0].facts
+    assert {activity.id for activity in facts.activities} == {before.id, within.id}
+    panel = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
+    assert "The agreement's term is not set" in panel and f'href="/c/{team.community.slug}/settings"' in panel
+
+
+def test_an_agreement_wholly_outside_the_program_s_period_is_said_plainly(client, ctx):
+    team, _mentor, _mentee, _enrollment = urc_with_mentee()
+    team.community.agreement_starts_on, team.community.agreement_ends_on = dt.date(2029, 9, 1), dt.date(2031, 8, 31)
+    db.session.commit()
+    client.login(team.convener)
+    panel = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
+    assert "lies outside the program's period" in panel and "covers only part" not in panel

@@ -117,6 +117,11 @@ class CommunityRow:
     agreement_starts_on: dt.date | None = None
     agreement_ends_on: dt.date | None = None
 
+    @property
+    def is_urban_rural(self) -> bool:
+        """Whether it is an urban–rural education community (a core school and member schools, an agreement)."""
+        return self.kind == CommunityType.URBAN_RURAL.value
+
 
 def communities(community_ids: Collection[int]) -> list[CommunityRow]:
     """The communities with these ids, archived ones included, by id (one query)."""

@@ -151,6 +151,11 @@ class CommunityFacts:
     mentees: tuple[int, ...] = ()  # user ids of new teachers paired with a mentor
     mentors: tuple[int, ...] = ()  # user ids of the mentors of those pairings (the role "mentor" counts too)
     pairing_terms: tuple[PairingTermFact, ...] = ()  # the terms of those pairings (the mentoring term's rule)
+    # An urban–rural community's agreement term (None until set): its activities outside it are not the
+    # partnership's and are left out of `activities`; how many were left out, for the panel to say.
+    agreement_first: dt.date | None = None
+    agreement_last: dt.date | None = None
+    outside_agreement: int = 0
     book_list: tuple[BookFact, ...] = ()
     exchanged_teachers: tuple[ExchangedTeacherFact, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)  # for kinds added later; the engine ignores unknown keys

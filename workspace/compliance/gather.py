@@ -75,6 +75,22 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
     return facts
 
 
+def _agreement(row: community_records.CommunityRow) -> dict[str, dt.date | None]:
+    """An urban–rural community's agreement term as the facts carry it (none for other communities)."""
+    if not row.is_urban_rural:
+        return {}
+    return {"agreement_first": row.agreement_starts_on, "agreement_last": row.agreement_ends_on}
+
+
+def _within_agreement(row: community_records.CommunityRow, day: dt.date) -> bool:
+    """Whether an activity of that day belongs to the community's partnership: always, but in an urban–rural
+    community with an agreement term, only within it (an activity before the agreement began is not its work)."""
+    if not row.is_urban_rural:
+        return True
+    first, last = row.agreement_starts_on, row.agreement_ends_on
+    return (first is None or first <= day) and (last is None or day <= last)
+
+
 def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *,
                    attendance: bool = True, mentoring: bool = True) -> dict[int, CommunityFacts]:
     rows = {row.id: row for row in community_records.communities(community_ids)}
@@ -102,8 +118,12 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
     activity_schools = activity_records.activity_schools(community_ids, period)
     activities: dict[int, list[ActivityFact]] = defaultdict(list)
     videos: dict[int, list[DeliverableFact]] = defaultdict(list)
+    outside: dict[int, int] = defaultdict(int)
     for activity in activity_records.activities(community_ids, period, now=now):
         day = local_day(activity.starts_at)
+        if not _within_agreement(rows[activity.community_id], day):
+            outside[activity.community_id] += 1
+            continue
         activities[activity.community_id].append(ActivityFact(
             id=activity.id, title=activity.title, day=day,
             minutes=int((activity.ends_at - activity.starts_at).total_seconds() // 60),
@@ -139,7 +159,8 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
             deliverables=tuple(videos[community_id]), monthly_plans=tuple(plans[community_id]),
             exchanged_teachers=tuple(exchanged[community_id]), public_lessons=tuple(lessons[community_id]),
             mentees=tuple(mentees[community_id]), mentors=tuple(mentors[community_id]),
-            pairing_terms=tuple(terms[community_id]))
+            pairing_terms=tuple(terms[community_id]), outside_agreement=outside[community_id],
+            **_agreement(rows[community_id]))
         for community_id in community_ids if community_id in rows}
 
 

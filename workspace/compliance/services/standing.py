@@ -16,6 +16,8 @@ from workspace.compliance.services.enrolment import live_waivers
 from workspace.core.database import utcnow
 from workspace.core.records import local_day
 
+URBAN_RURAL = "urban_rural"  # the community type whose agreement term bounds what counts (communities.records)
+
 
 @dataclass(frozen=True)
 class Standing:
@@ -28,6 +30,22 @@ class Standing:
     burn_up: Any  # engine BurnUp, or None when the program has no activity count
     titles: dict[int, str]  # activity id → title, for the records that count
     facts: CommunityFacts  # what it was judged on (the reviewers' table counts activities and people from it)
+
+    @property
+    def agreement_notice(self) -> str:
+        """What the panel says of an urban–rural community's agreement term against the program's period: "unset"
+        (no term: every activity counts), "partial" (it covers only part of the period: activities outside it are
+        left out), "outside" (none of it: no activity counts) or "" (nothing to say: another kind of community,
+        or a term covering the period)."""
+        facts, program = self.facts, self.enrollment.program
+        if facts.community_type != URBAN_RURAL:
+            return ""
+        first, last = facts.agreement_first, facts.agreement_last
+        if first is None or last is None:
+            return "unset"
+        if first > program.last_day or last < program.first_day:
+            return "outside"
+        return "partial" if first > program.first_day or last < program.last_day else ""
 
     @property
     def ledger(self) -> engine.Ledger:
