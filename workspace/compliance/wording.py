@@ -266,6 +266,11 @@ def gap_text(gap: Gap, currency: str = "TWD") -> str:
         return _("The activity of %(day)s (%(title)s) has no %(missing)s.", day=day_text(p["day"]), title=p["title"],
                  missing=evidence_text(p["missing"]))
     if code == "count_short":
+        if p.get("expected"):
+            return ngettext("Behind the even pace, which asks for %(expected)s by today: %(num)d more activity is "
+                            "needed by %(day)s.", "Behind the even pace, which asks for %(expected)s by today: "
+                            "%(num)d more activities are needed by %(day)s.", p["needed"], expected=p["expected"],
+                            day=day_text(p["by"]))
         return ngettext("%(num)d more activity is needed by %(day)s.", "%(num)d more activities are needed by "
                         "%(day)s.", p["needed"], day=day_text(p["by"]))
     if code == "not_covered":

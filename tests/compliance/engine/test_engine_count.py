@@ -111,6 +111,15 @@ def test_a_short_count_says_how_many_more_and_by_when():
     assert gap.params == {"needed": 14, "by": LAST, "unit": "activities"}
 
 
+def test_a_count_behind_the_pace_says_what_the_even_pace_asks_by_today():
+    """1 held on 1 June 2011, 151 of the period's 547 days gone: an even pace asks for 18 × 151 / 547 = 4.97,
+    so 5 by today (rounded up), which is what makes the rule at risk."""
+    found = one(program(EIGHTEEN), facts(activities(1)), dt.date(2011, 6, 1))
+    assert found.status is Status.AT_RISK
+    [gap] = [g for g in found.gaps if g.code == "count_short"]
+    assert gap.params == {"needed": 17, "by": LAST, "unit": "activities", "expected": 5}
+
+
 def test_per_semester_windows_have_parts_and_a_missed_semester_stays_missed():
     rules = program({"kind": "count", "target": 3, "window": "semester"})
     spring = activities(3, first=dt.date(2011, 2, 1))  # the spring semester of 2011 (1 Feb – 31 Jul)

@@ -81,6 +81,7 @@ def test_every_gap_code_the_engine_gives_has_words(language):
     day = dt.date(2011, 5, 3)
     gaps = [
         Gap("count_short", {"needed": 4, "by": day, "unit": "activities"}),
+        Gap("count_short", {"needed": 4, "by": day, "unit": "activities", "expected": 6}),
         Gap("not_covered", {"of": "schools", "missing": ("溪口小學",), "needed": 1, "by": day}),
         Gap("not_covered", {"of": "subjects", "missing": (), "needed": 1, "by": day}),
         Gap("membership_short", {"measure": "members", "figure": 3, "min": 4}),

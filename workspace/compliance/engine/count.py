@@ -53,7 +53,12 @@ def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: 
     max_per_day = rule.get("max_per_day", context.parameters["max_activities_per_day"])
     status = pace_status(len(counted), target, window, context.today, max_per_day)
     if status is not Status.MET and window.started(context.today):
-        gaps.append(Gap("count_short", {"needed": target - len(counted), "by": window.last, "unit": "activities"}))
+        short: dict[str, Any] = {"needed": target - len(counted), "by": window.last, "unit": "activities"}
+        if status is Status.AT_RISK:
+            # what an even pace asks by today, rounded up: the status's own measure, said beside the burn-up
+            # chart's projection at the recent pace (which may well reach the target: both are true)
+            short["expected"] = -(-target * window.days_gone(context.today) // window.days)
+        gaps.append(Gap("count_short", short))
     return part(whole, status, figure=len(counted), target=target, unit="activities", window_first=window.first,
                 window_last=window.last, counted=ids, gaps=tuple(gaps), label=window.label)
 
