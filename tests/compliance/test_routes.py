@@ -707,3 +707,17 @@ def test_the_program_s_name_is_in_the_reader_s_script_on_the_panel_the_budget_an
                                                                             "approved_amount": "100"})
     assert enrolled_again.status_code == 302
     assert script_converter("t2s").convert(other.name) in _text(client.get(f"/c/{setup.slug}/compliance/"))
+
+
+def test_the_submission_page_says_when_it_was_sent_as_the_reader_writes_a_moment(client, ctx):
+    from workspace.compliance.services import review, standings
+
+    setup = enrolled()
+    submission = review.submit(standings([setup.enrollment])[0], "第一次送審", setup.club.convener)
+    submission.submitted_at = dt.datetime(2026, 12, 3, 16, 4, 41, tzinfo=dt.UTC)  # 00:04:41 in Taipei
+    reader = setup.club.convener
+    reader.locale = "zh_Hant"
+    db.session.commit()
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/submissions/{submission.id}"))
+    assert "2026年12月4日 00:04" in html and "凌晨" not in html and "00:04:41" not in html
