@@ -35,6 +35,7 @@ from workspace.compliance.models import (
     Submission,
     SubmissionStatus,
 )
+from workspace.compliance.services import notices
 from workspace.compliance.services.standing import Standing, standings
 from workspace.core.cache import SITE_SCOPE, CacheCounter, community_scope, store
 from workspace.core.database import utcnow
@@ -138,7 +139,7 @@ def _note(text: str | None, field: str = "note") -> str:
 
 
 def submit(standing: Standing, note: str, actor: Any) -> Submission:
-    """Hand the enrolment's standing to the reviewers (a new round after a return)."""
+    """Hand the enrolment's standing to the reviewers (a new round after a return); the reviewers in scope are told."""
     enrollment = standing.enrollment
     if not enrollment.confirmed:
         raise ValidationError(_("The enrolment is not confirmed yet: it cannot be submitted."))
@@ -156,11 +157,13 @@ def submit(standing: Standing, note: str, actor: Any) -> Submission:
     db.session.flush()
     record_event(actor, "submission.submitted", submission, enrollment.community, program=enrollment.program.name,
                  number=submission.number)
+    notices.submitted(submission, actor)
     return submission
 
 
 def decide(submission: Submission, approve: bool, comment: str, actor: Any) -> None:
-    """A reviewer approves the submission, or returns it with comments (required) for the convener to answer."""
+    """A reviewer approves the submission, or returns it with comments (required) for the convener to answer; the
+    community's conveners are told, with the comment."""
     if submission.status != SubmissionStatus.SUBMITTED.value:
         raise Conflict(_("This submission was already decided."))
     text = _note(comment, "comment")
@@ -174,6 +177,7 @@ def decide(submission: Submission, approve: bool, comment: str, actor: Any) -> N
     enrollment = submission.enrollment
     record_event(actor, "submission.approved" if approve else "submission.returned", submission,
                  enrollment.community, program=enrollment.program.name, number=submission.number)
+    notices.decided(submission, actor)
 
 
 # --- appraisal and deliverables ----------------------------------------------------------------------------
