@@ -686,3 +686,18 @@ def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
     labels = [label for label, _value in rows]
     assert labels[0] == "Held so far" and "Target" in labels
     assert re.fullmatch(r"\d+ by .+", dict(rows)["Target"])
+
+
+def test_a_deliverable_sent_twice_shows_once_on_the_panel(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/deliverables"
+    for _ in range(2):  # a double submit of the same form
+        response = client.post_form(url, {"item": "application", "done_on": "2026-07-20", "note": "",
+                                          "file": (io.BytesIO(png_bytes()), "申請書.png")},
+                                    content_type="multipart/form-data")
+        assert response.status_code == 302
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    section = html[html.index(f'id="deliverables-{setup.enrollment.id}"'):]
+    section = section[:section.index("</ul>")]
+    assert section.count("申請書.png") == 1
