@@ -701,3 +701,17 @@ def test_a_deliverable_sent_twice_shows_once_on_the_panel(client, ctx):
     section = html[html.index(f'id="deliverables-{setup.enrollment.id}"'):]
     section = section[:section.index("</ul>")]
     assert section.count("申請書.png") == 1
+
+
+@pytest.mark.parametrize(("locale", "joined", "wrong"), [
+    ("zh_Hant", "：", ("。：", "。:")), ("zh_Hans", "：", ("。：", "。:")), ("en", ": ", (".:", ". :"))])
+def test_the_screen_reader_status_joins_the_rule_and_its_status_as_the_language_does(client, ctx, locale, joined,
+                                                                                     wrong):
+    setup = enrolled()
+    setup.club.convener.locale = locale
+    db.session.commit()
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    spoken = re.findall(r'data-status-text="([^"]*)"', html)
+    assert spoken and all(joined in text for text in spoken)
+    assert not [text for text in spoken if any(mark in text for mark in wrong)]

@@ -96,6 +96,16 @@ def rule_message(program: dict[str, Any], result: RuleResult) -> str:
     return rule_text(rule) or result.message
 
 
+SENTENCE_ENDS = ".。．!！?？;；:："  # what a rule's message may end with, dropped before a status is joined to it
+
+
+def status_text(program: dict[str, Any], result: RuleResult) -> str:
+    """The rule and its status as one phrase for a screen reader, joined as the reader's language joins a label to
+    its value (「…至少18次：未達成」, "… at least 18 activities: Not met"), without the message's own full stop."""
+    message = rule_message(program, result).rstrip().rstrip(SENTENCE_ENDS).rstrip()
+    return _("%(label)s: %(value)s", label=message, value=status_label(result.status))
+
+
 def rule_text(rule: dict[str, Any]) -> str:
     """A rule of a program's definition in the reader's language: its `messages` entry for the reader's language,
     else the other Chinese script's, else its `message`; the funder's Chinese in the reader's script."""
