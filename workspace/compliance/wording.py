@@ -265,6 +265,10 @@ def _budget(code: str, p: dict[str, Any], currency: str) -> str:
     return texts[code]() if code in texts else code
 
 
+MARKED_BY_HAND = frozenset({"application", "implementation_plan"})  # deliverables the panel's form marks (with
+# the results report, said on its own); the others count from records (an activity's video, the monthly plans)
+
+
 def gap_text(gap: Gap, currency: str = "TWD") -> str:
     """A gap in the reader's language: the activity of 3 May 2011 has no photo; 林老師 has no public lesson …"""
     code, p = gap.code, gap.params
@@ -298,6 +302,14 @@ def gap_text(gap: Gap, currency: str = "TWD") -> str:
         if code == "deliverable_late":
             return _("The %(item)s was done after its due day, %(day)s.", item=item_text(p["item"]),
                      day=day_text(p["due"]))
+        if p["item"] == "results_report":  # building or submitting the report does not mark it: the funder's copy does
+            return _("The results report is due on %(day)s. Once it is handed to the funder, mark it delivered under "
+                     "Deliverables on this panel (or with “Mark the results report delivered” beside the report "
+                     "frozen with a submission): building or submitting the report does not mark it.",
+                     day=day_text(p["due"]))
+        if p["item"] in MARKED_BY_HAND:
+            return _("The %(item)s is due on %(day)s. Once it is handed in, mark it delivered under Deliverables on "
+                     "this panel.", item=item_text(p["item"]), day=day_text(p["due"]))
         return _("The %(item)s is due on %(day)s.", item=item_text(p["item"]), day=day_text(p["due"]))
     if code == "person_short":
         return _person(p)

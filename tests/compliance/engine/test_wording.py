@@ -105,6 +105,22 @@ def test_every_gap_code_the_engine_gives_has_words(language):
         assert text and "%(" not in text and text != gap.code, gap
 
 
+def test_a_missing_results_report_says_to_mark_it_delivered_on_the_panel(english):
+    day = dt.date(2012, 6, 30)
+    text = wording.gap_text(Gap("deliverable_missing", {"item": "results_report", "due": day}))
+    assert "Jun 30, 2012" in text and "mark it delivered under Deliverables" in text
+    assert "building or submitting the report does not mark it" in text
+    application = wording.gap_text(Gap("deliverable_missing", {"item": "application", "due": day}))
+    assert "mark it delivered under Deliverables" in application
+    video = wording.gap_text(Gap("deliverable_missing", {"item": "activity_video", "due": day}))
+    assert "Deliverables" not in video  # an activity's video counts by itself
+
+
+def test_a_missing_results_report_says_what_to_do_in_chinese(hant):
+    text = wording.gap_text(Gap("deliverable_missing", {"item": "results_report", "due": dt.date(2012, 6, 30)}))
+    assert "繳交項目" in text and "成果報告" in text
+
+
 def test_budget_breaches_with_their_numbers(english):
     breach = Breach("plc.budget.external_hourly", "", "per_hour", {"amount": 1800, "cap": 1600, "hours": 2}, 7)
     assert wording.breach_text(breach) == "Per-hour fee NT$1,800 > cap NT$1,600."
