@@ -87,7 +87,7 @@ def snapshot(standing: Standing) -> dict[str, Any]:
             "ledger": {"approved": ledger.approved, "spent": ledger.spent, "remaining": ledger.remaining}}
 
 
-DAY_PARAMS = frozenset({"day", "by", "due", "month", "joined", "left"})  # gap parameters that are days
+DAY_PARAMS = frozenset({"day", "by", "due", "month", "joined", "left", "spent_on"})  # gap parameters that are days
 
 
 def _day(key: str, value: Any) -> Any:
