@@ -7,11 +7,13 @@ import io
 
 import pytest
 from flask import g
+from sqlalchemy import func, select
 
 from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, result
 from tests.factories import make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.compliance import services
+from workspace.compliance.models import Deliverable
 from workspace.compliance.services import budget, review
 from workspace.core import cache
 from workspace.core.errors import Conflict, ValidationError
@@ -104,6 +106,66 @@ def test_a_results_report_marked_done_meets_its_deliverable_rule(ctx):
     review.unmark(marked, setup.club.convener)
     db.session.commit()
     assert result(judge(setup), "plc.results_report").status == "not_met"
+
+
+def test_the_same_deliverable_marked_twice_the_same_day_is_one_record(ctx):
+    setup = enrolled()
+    day = PAST_LAST - dt.timedelta(days=2)
+    first = review.mark_done(setup.enrollment, "application", day, "", setup.club.convener,
+                             stored=store_upload(io.BytesIO(png_bytes()), "申請書.png"))
+    for _ in range(3):  # the same form sent again (a double submit): the same file, or no file
+        again = review.mark_done(setup.enrollment, "application", day, "", setup.club.convener,
+                                 stored=store_upload(io.BytesIO(png_bytes()), "申請書.png"))
+        assert again.id == first.id
+    assert review.mark_done(setup.enrollment, "application", day, "", setup.club.convener).id == first.id
+    db.session.commit()
+    assert [(found.item, found.done_on) for found in review.deliverables_of([setup.enrollment.id])[
+        setup.enrollment.id]] == [("application", day)]
+    assert db.session.scalar(select(func.count(Deliverable.id))) == 1
+
+
+def test_a_mark_racing_another_request_for_the_same_item_finds_its_record(ctx, monkeypatch):
+    """Two presses read "nothing marked" before either wrote: the unique live row per item keeps them one."""
+    setup = enrolled()
+    day = PAST_LAST - dt.timedelta(days=2)
+    first = review.mark_done(setup.enrollment, "application", day, "", setup.club.convener)
+    db.session.commit()
+    looked = []
+    real = review._live_deliverable
+
+    def stale_read(enrollment, item):
+        looked.append(item)
+        return None if len(looked) == 1 else real(enrollment, item)  # the first read came before the other commit
+
+    monkeypatch.setattr(review, "_live_deliverable", stale_read)
+    assert review.mark_done(setup.enrollment, "application", day, "", setup.club.convener).id == first.id
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Deliverable.id))) == 1
+
+
+def test_a_corrected_deliverable_supersedes_the_old_one_which_is_kept_and_still_dates_the_rule(ctx):
+    setup = enrolled()
+    on_time = PAST_LAST - dt.timedelta(days=2)
+    first = review.mark_done(setup.enrollment, "results_report", on_time, "", setup.club.convener,
+                             stored=store_upload(io.BytesIO(png_bytes()), "成果報告.png"))
+    db.session.commit()
+    assert result(judge(setup), "plc.results_report").status == "met"
+    corrected = review.mark_done(setup.enrollment, "results_report", PAST_LAST + dt.timedelta(days=20), "修正版",
+                                 setup.club.convener,
+                                 stored=store_upload(io.BytesIO(png_bytes(color=(0, 0, 255))), "成果報告-修正.png"))
+    db.session.commit()
+    assert corrected.id != first.id
+    [shown] = review.deliverables_of([setup.enrollment.id])[setup.enrollment.id]
+    assert (shown.id, shown.filename) == (corrected.id, "成果報告-修正.png")  # one line: the latest
+    db.session.refresh(first)
+    assert first.deleted_at is not None and first.superseded_by_id == corrected.id  # kept in the history
+    # The funder had the report on time: the corrected file does not make it late.
+    assert result(judge(setup), "plc.results_report").status == "met"
+    # Taking the latest back leaves the item undelivered (the one it replaced does not come back by itself).
+    review.unmark(corrected, setup.club.convener)
+    db.session.commit()
+    assert result(judge(setup), "plc.results_report").status == "not_met"
+    assert review.deliverables_of([setup.enrollment.id]).get(setup.enrollment.id, []) == []
 
 
 def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_and_school_totals(ctx):

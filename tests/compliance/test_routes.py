@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from flask import url_for
 
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
@@ -721,3 +722,66 @@ def test_the_submission_page_says_when_it_was_sent_as_the_reader_writes_a_moment
     client.login(reader)
     html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/submissions/{submission.id}"))
     assert "2026年12月4日 00:04" in html and "凌晨" not in html and "00:04:41" not in html
+
+
+def test_a_deliverable_sent_twice_shows_once_on_the_panel(client, ctx):
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/deliverables"
+    for _ in range(2):  # a double submit of the same form
+        response = client.post_form(url, {"item": "application", "done_on": "2026-07-20", "note": "",
+                                          "file": (io.BytesIO(png_bytes()), "申請書.png")},
+                                    content_type="multipart/form-data")
+        assert response.status_code == 302
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    section = html[html.index(f'id="deliverables-{setup.enrollment.id}"'):]
+    section = section[:section.index("</ul>")]
+    assert section.count("申請書.png") == 1
+
+
+@pytest.mark.parametrize(("locale", "joined", "wrong"), [
+    ("zh_Hant", "：", ("。：", "。:")), ("zh_Hans", "：", ("。：", "。:")), ("en", ": ", (".:", ". :"))])
+def test_the_screen_reader_status_joins_the_rule_and_its_status_as_the_language_does(client, ctx, locale, joined,
+                                                                                     wrong):
+    setup = enrolled()
+    setup.club.convener.locale = locale
+    db.session.commit()
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    spoken = re.findall(r'data-status-text="([^"]*)"', html)
+    assert spoken and all(joined in text for text in spoken)
+    assert not [text for text in spoken if any(mark in text for mark in wrong)]
+
+
+def _gaps_html(html: str, enrollment_id: int, rule_id: str) -> str:
+    """The gaps list of one rule on the panel."""
+    rule = html[html.index(f'id="rule-{enrollment_id}-{rule_id}"'):]
+    return rule[rule.index('<ul class="gaps">'):rule.index("</ul>", rule.index('<ul class="gaps">'))]
+
+
+def test_a_gap_names_its_expense_and_links_where_it_is_fixed(client, ctx):
+    from workspace.compliance.services import budget
+
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, budget.ExpenseFields(
+        "printing_materials", PAST_FIRST + dt.timedelta(days=9), 200, payee="大同影印行"), setup.club.convener)
+    db.session.commit()
+    eid = setup.enrollment.id
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    receipts = _gaps_html(html, eid, "plc.budget.earmarked")
+    edit = url_for("compliance.edit_expense", slug=setup.slug, enrollment_id=eid, expense_id=expense.id)
+    assert f'href="{edit}#expense-form"' in receipts
+    assert "Aug 10, 2025" in receipts and "大同影印行" in receipts and "NT$200" in receipts
+    report = _gaps_html(html, eid, "plc.results_report")
+    assert f'href="/c/{setup.slug}/compliance/#deliver-{eid}"' in report
+    # A member reads the panel: the expense opens the budget page (not its edit form), no deliverable form.
+    client.login(setup.club.member)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    receipts = _gaps_html(html, eid, "plc.budget.earmarked")
+    assert edit not in receipts and url_for("compliance.budget_page", slug=setup.slug, enrollment_id=eid) in receipts
+    assert "href" not in _gaps_html(html, eid, "plc.results_report")
+    # A reviewer in scope as well.
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    receipts = _gaps_html(_text(client.get(f"/c/{setup.slug}/compliance/")), eid, "plc.budget.earmarked")
+    assert edit not in receipts and "大同影印行" in receipts

@@ -279,3 +279,36 @@ def test_others_may_write_while_a_job_builds(app, ctx, monkeypatch, kind):
     db.session.rollback()  # a fresh read: the worker wrote after this session's last one began
     assert db.session.get(ExportJob, queued[0]).status == "done"
     assert writes == [True]
+
+
+def test_the_frozen_report_is_marked_delivered_in_one_click_by_the_convener_only(client, ctx):
+    world = pack_world()
+    submission = submit(client, world)
+    frozen = files_of(submission)
+    report_row, pack_row = frozen["results_report"], frozen["evidence_pack"]
+    page_url = f"/c/{world.slug}/compliance/{world.enrollment.id}/submissions/{submission.id}"
+    deliver = file_url(world, submission, report_row) + "/deliver"
+    html = client.get(page_url).get_data(as_text=True)
+    assert deliver in html and "Mark the results report delivered" in html
+    assert file_url(world, submission, pack_row) + "/deliver" not in html  # the report only
+    standing = services.standings([world.enrollment])[0]
+    rule = next(found for found in standing.results if found.rule_id == "plc.results_report")
+    assert rule.status != "met"
+    # A reviewer reads the round and its files but marks nothing for the community.
+    reviewer = make_reviewer(world.enrolled.club.community.schools[0])
+    client.login(reviewer)
+    assert deliver not in client.get(page_url).get_data(as_text=True)
+    assert client.post_form(deliver, {}).status_code == 403
+    assert client.post_form(file_url(world, submission, pack_row) + "/deliver", {}).status_code == 403
+    client.login(world.convener)
+    assert client.post_form(file_url(world, submission, pack_row) + "/deliver", {}).status_code == 404
+    for _ in range(2):  # pressed twice: one deliverable
+        answer = client.post_form(deliver, {})
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(f"#deliverables-{world.enrollment.id}")
+    db.session.expire_all()
+    [marked] = review.deliverables_of([world.enrollment.id])[world.enrollment.id]
+    assert (marked.item, marked.blob_id, marked.filename) == ("results_report", report_row.blob_id,
+                                                              report_row.filename)
+    standing = services.standings([world.enrollment])[0]
+    rule = next(found for found in standing.results if found.rule_id == "plc.results_report")
+    assert ("deliverable", report_row.filename) in rule.counted

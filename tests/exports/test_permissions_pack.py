@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tests.compliance.helpers import program_copy
 from tests.permission_walk import FB, LOGIN, NF, Step, Table, World, build_world, route_test
 from workspace.compliance import services
+from workspace.compliance.models import Deliverable, Enrollment
 from workspace.compliance.services import review
 from workspace.exports import jobs
 from workspace.exports.models import SubmissionFile
@@ -35,6 +36,19 @@ def build_pack_world() -> World:
     return world
 
 
+def _delivered() -> int:
+    """How many deliverables the community's enrolment has marked now."""
+    enrollment_id = db.session.scalars(select(Enrollment.id)).one()
+    return len(review.deliverables_of([enrollment_id]).get(enrollment_id, []))
+
+
+def _take_back() -> None:
+    """Put the world back: no deliverable marked."""
+    for deliverable in db.session.scalars(select(Deliverable).where(Deliverable.live)):
+        db.session.delete(deliverable)
+    db.session.commit()
+
+
 EXPORTERS = dict(anonymous=LOGIN, outsider=NF, guest_expert=FB, member=FB)  # the others: 200
 
 STEPS = [
@@ -45,6 +59,13 @@ STEPS = [
     # The files are kept already: whoever may export is told there is nothing to prepare again (409).
     Step("POST", "exports.freeze_again", "/c/{slug}/compliance/{enrollment_id}/submissions/{submission_id}/freeze",
          {}, dict(EXPORTERS, default=409)),
+    # Marking the frozen report delivered is the deliverables' right (manage_budget): conveners and admins, not the
+    # reviewers who may download it.
+    Step("POST", "exports.deliver_report",
+         "/c/{slug}/compliance/{enrollment_id}/submissions/{submission_id}/files/{file_id}/deliver", {},
+         dict(EXPORTERS, reviewer=FB, default=302),
+         effect=(lambda world: _delivered() > 0, frozenset({"co_convener", "convener", "admin"})),
+         reset=lambda world: _take_back()),
 ]
 
 TABLE = Table(ROLES, build_pack_world, STEPS)

@@ -87,6 +87,9 @@ def test_no_email_is_queued_without_a_mail_server(ctx):
     ("reply", {"email_replies": False}, "none"),
     ("reply", {"email_mentions": False}, "pending"),
     ("mention", {"email_replies": False}, "pending"),
+    ("submitted", {}, "pending"),
+    ("returned", {"email_reviews": False}, "none"),
+    ("approved", {"email_replies": False, "email_mentions": False}, "pending"),
 ])
 def test_email_is_queued_only_for_the_kinds_the_user_wants(ctx, mail_on, kind, settings, state):
     user = make_user()
@@ -214,6 +217,7 @@ def test_unsubscribe_tokens_name_their_user_and_refuse_forgeries(ctx, app):
     services.stop_emails(user)
     settings = services.settings_for(user)
     assert not settings.email_mentions and not settings.email_replies and settings.notify_replies
+    assert not settings.email_reviews  # the submissions' emails stop too
 
 
 # --- the email batch ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import false, select, true
+from sqlalchemy import false, or_, select, true
 
 from workspace.communities.models import Community, ExchangedTeacher, Membership, ReviewerScope, community_schools
 from workspace.core.permissions import (
@@ -121,6 +121,20 @@ def of_same_school(column: Any, user: Any) -> Any:
     if not authenticated(user) or school_id is None:
         return false()
     return column.in_(select(community_schools.c.community_id).where(community_schools.c.school_id == school_id))
+
+
+def reviewers_of(column: Any, community: Any) -> Any:
+    """The condition that the user id in `column` reviews the community (reviews() turned around: who is in scope)."""
+    school_ids = sorted(school.id for school in community.schools)
+    return column.in_(select(ReviewerScope.user_id).where(
+        or_(ReviewerScope.school_id.is_(None), ReviewerScope.school_id.in_(school_ids))))
+
+
+def holders_of(column: Any, community: Any, roles: Collection[str]) -> Any:
+    """The condition that the user id in `column` holds one of `roles` in the community now (role_in() turned
+    around: who the conveners are)."""
+    return column.in_(select(Membership.user_id).where(
+        Membership.community_id == community.id, Membership.live, Membership.role.in_(sorted(roles))))
 
 
 # action -> (only while not archived, the roles it takes (None: any), whether reviewers in scope may)

@@ -26,6 +26,8 @@ MESSAGES = {
     "submission.returned": N_("returned the submission of %(community)s in %(program)s with comments (round "
                               "%(number)s)"),
     "deliverable.marked": N_("marked the %(item)s of %(community)s done in %(program)s"),
+    "deliverable.replaced": N_("marked the %(item)s of %(community)s done again in %(program)s (it replaces the one "
+                               "marked before, kept in the history)"),
     "deliverable.unmarked": N_("took back the %(item)s of %(community)s"),
     "expense.added": N_("added an expense to the budget of %(community)s in %(program)s"),
     "expense.changed": N_("changed an expense of %(community)s in %(program)s"),

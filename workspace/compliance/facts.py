@@ -78,6 +78,7 @@ class ExpenseFact:
     claimable: bool = True  # False: kept in the ledger, marked not claimable (it broke a cap)
     activity_id: int | None = None
     has_receipt: bool = False
+    payee: str = ""  # whom it was paid to: names the expense in a gap ("the expense of 3 May to 林講師")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from workspace.activities import records as activity_records
 from workspace.communities import records as community_records
@@ -172,13 +173,14 @@ def _budget(enrollment_ids: list[int]) -> tuple[dict[int, list[ExpenseFact]], di
         return expenses, books
     for row in db.session.execute(
             select(Expense.enrollment_id, Expense.id, Expense.category, Expense.spent_on, Expense.amount,
-                   Expense.hours, Expense.persons, Expense.claimable, Expense.activity_id, Expense.receipt_blob_id)
+                   Expense.hours, Expense.persons, Expense.claimable, Expense.activity_id, Expense.receipt_blob_id,
+                   Expense.payee)
             .where(Expense.enrollment_id.in_(enrollment_ids), Expense.live)
             .order_by(Expense.spent_on, Expense.id)):
         expenses[row.enrollment_id].append(ExpenseFact(
             id=row.id, category=row.category, day=row.spent_on, amount=row.amount, hours=row.hours,
             persons=row.persons, claimable=row.claimable, activity_id=row.activity_id,
-            has_receipt=row.receipt_blob_id is not None))
+            has_receipt=row.receipt_blob_id is not None, payee=row.payee or ""))
     for enrollment_id, title, relevance in db.session.execute(
             select(BookListItem.enrollment_id, BookListItem.title, BookListItem.relevance)
             .where(BookListItem.enrollment_id.in_(enrollment_ids), BookListItem.live).order_by(BookListItem.id)):
@@ -187,13 +189,28 @@ def _budget(enrollment_ids: list[int]) -> tuple[dict[int, list[ExpenseFact]], di
 
 
 def _deliverables(enrollment_ids: list[int]) -> dict[int, list[DeliverableFact]]:
-    """What the conveners marked done (the results report, the application …), by enrolment (one query)."""
+    """What the conveners marked done (the results report, the application …), by enrolment (one query).
+
+    One fact per live record, dated by the first delivery it corrects: a report marked on time and replaced later by
+    a corrected file stays on time (the records it superseded, followed back; taken-back ones break the chain)."""
     marked: dict[int, list[DeliverableFact]] = defaultdict(list)
-    if enrollment_ids:
-        for row in db.session.execute(
-                select(Deliverable.enrollment_id, Deliverable.item, Deliverable.done_on, Deliverable.filename,
-                       Deliverable.note)
-                .where(Deliverable.enrollment_id.in_(enrollment_ids), Deliverable.live)
-                .order_by(Deliverable.done_on, Deliverable.id)):
-            marked[row.enrollment_id].append(DeliverableFact(row.item, row.done_on, row.filename or row.note))
+    if not enrollment_ids:
+        return marked
+    rows = db.session.execute(
+        select(Deliverable.id, Deliverable.enrollment_id, Deliverable.item, Deliverable.done_on, Deliverable.filename,
+               Deliverable.note, Deliverable.deleted_at, Deliverable.superseded_by_id)
+        .where(Deliverable.enrollment_id.in_(enrollment_ids),
+               or_(Deliverable.live, Deliverable.superseded_by_id.is_not(None)))
+        .order_by(Deliverable.done_on, Deliverable.id)).all()
+    replaced: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.deleted_at is not None:
+            replaced[row.superseded_by_id].append(row)
+
+    def first_day(row: Any) -> dt.date:
+        return min([row.done_on, *(first_day(earlier) for earlier in replaced.get(row.id, ()))])
+
+    for row in rows:
+        if row.deleted_at is None:
+            marked[row.enrollment_id].append(DeliverableFact(row.item, first_day(row), row.filename or row.note))
     return marked

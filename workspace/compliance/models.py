@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -228,11 +229,18 @@ class Appraisal(db.Model):
 
 
 class Deliverable(db.Model):
-    """A deliverable marked done by the convener (a results report, the application …), with its file."""
+    """A deliverable marked done by the convener (a results report, the application …), with its file.
+
+    One live row per item: marking the item again (a corrected file, another day) keeps the old row out of the
+    live set (`deleted_at`) with `superseded_by_id` pointing at the new one, so the history stays."""
 
     __tablename__ = "deliverables"
     __cache_rule__ = like("enrollment_id")
-    __table_args__ = (Index("ix_deliverables_enrollment", "enrollment_id", "item"),)
+    __table_args__ = (
+        Index("ix_deliverables_enrollment", "enrollment_id", "item"),
+        Index("uq_deliverables_live_item", "enrollment_id", "item", unique=True,
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
@@ -244,6 +252,7 @@ class Deliverable(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("deliverables.id", ondelete="SET NULL"))
     live = unset("deleted_at")
 
     enrollment = relationship("Enrollment")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from flask import url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -94,6 +95,16 @@ def rule_message(program: dict[str, Any], result: RuleResult) -> str:
     language when the program gives one, else its `message`."""
     rule = next((rule for rule in program.get("rules", ()) if rule.get("id") == result.rule_id), {})
     return rule_text(rule) or result.message
+
+
+SENTENCE_ENDS = ".。．!！?？;；:："  # what a rule's message may end with, dropped before a status is joined to it
+
+
+def status_text(program: dict[str, Any], result: RuleResult) -> str:
+    """The rule and its status as one phrase for a screen reader, joined as the reader's language joins a label to
+    its value (「…至少18次：未達成」, "… at least 18 activities: Not met"), without the message's own full stop."""
+    message = rule_message(program, result).rstrip().rstrip(SENTENCE_ENDS).rstrip()
+    return _("%(label)s: %(value)s", label=message, value=status_label(result.status))
 
 
 def rule_text(rule: dict[str, Any]) -> str:
@@ -246,7 +257,7 @@ def _budget(code: str, p: dict[str, Any], currency: str) -> str:
         "category_not_allowed": lambda: _("Expenses of “%(category)s” are not fundable.", category=p["category"]),
         "unknown_category": lambda: _("“%(category)s” is not a budget category of this program.",
                                       category=p["category"]),
-        "missing_receipt": lambda: _("An expense of %(amount)s has no receipt.", **m),
+        "missing_receipt": lambda: missing_receipt(p, m),
         "no_book_list": lambda: _("Materials need a book list."),
         "book_without_relevance": lambda: _("The book list does not say why “%(title)s” matters to the community.",
                                             title=p["title"]),
@@ -257,6 +268,43 @@ def _budget(code: str, p: dict[str, Any], currency: str) -> str:
                                     last=day_text(dt.date.fromisoformat(p["last"]))),
     }
     return texts[code]() if code in texts else code
+
+
+MARKED_BY_HAND = frozenset({"application", "implementation_plan"})  # deliverables the panel's form marks (with
+# the results report, said on its own); the others count from records (an activity's video, the monthly plans)
+
+
+def missing_receipt(p: dict[str, Any], m: dict[str, str]) -> str:
+    """An expense without its receipt, named by its day and payee when the gap carries them (older snapshots
+    do not)."""
+    if p.get("spent_on") and p.get("payee"):
+        return _("The expense of %(day)s to %(payee)s (%(amount)s) has no receipt.", day=day_text(p["spent_on"]),
+                 payee=p["payee"], **m)
+    if p.get("spent_on"):
+        return _("The expense of %(day)s (%(amount)s) has no receipt.", day=day_text(p["spent_on"]), **m)
+    return _("An expense of %(amount)s has no receipt.", **m)
+
+
+def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_records: bool) -> str | None:
+    """Where a gap that names a record is fixed, for this reader: the activity's page (for those who read the
+    records), the expense's edit form (for those who manage the budget; the budget page for the others), the
+    panel's deliverable form, the members page; None when the gap names nothing to open."""
+    p = gap.params
+    if p.get("activity_id") and read_records:
+        return url_for("activities.show", slug=community.slug, activity_id=p["activity_id"])
+    if gap.code.startswith("budget_") and p.get("expense_id"):
+        if manage:
+            return url_for("compliance.edit_expense", slug=community.slug, enrollment_id=enrollment.id,
+                           expense_id=p["expense_id"], _anchor="expense-form")
+        return url_for("compliance.budget_page", slug=community.slug, enrollment_id=enrollment.id)
+    if gap.code.startswith("budget_") and gap.code in ("budget_no_book_list", "budget_book_without_relevance"):
+        return url_for("compliance.budget_page", slug=community.slug, enrollment_id=enrollment.id)
+    if gap.code in ("deliverable_missing", "deliverable_late") and not p.get("month") and manage \
+            and (p.get("item") == "results_report" or p.get("item") in MARKED_BY_HAND):
+        return url_for("compliance.panel", slug=community.slug, _anchor=f"deliver-{enrollment.id}")
+    if gap.code in ("membership_short", "membership_over") or (gap.code == "person_short" and p.get("user_id")):
+        return url_for("communities.members", slug=community.slug)
+    return None
 
 
 def gap_text(gap: Gap, currency: str = "TWD") -> str:
@@ -297,6 +345,14 @@ def gap_text(gap: Gap, currency: str = "TWD") -> str:
         if code == "deliverable_late":
             return _("The %(item)s was done after its due day, %(day)s.", item=item_text(p["item"]),
                      day=day_text(p["due"]))
+        if p["item"] == "results_report":  # building or submitting the report does not mark it: the funder's copy does
+            return _("The results report is due on %(day)s. Once it is handed to the funder, mark it delivered under "
+                     "Deliverables on this panel (or with “Mark the results report delivered” beside the report "
+                     "frozen with a submission): building or submitting the report does not mark it.",
+                     day=day_text(p["due"]))
+        if p["item"] in MARKED_BY_HAND:
+            return _("The %(item)s is due on %(day)s. Once it is handed in, mark it delivered under Deliverables on "
+                     "this panel.", item=item_text(p["item"]), day=day_text(p["due"]))
         return _("The %(item)s is due on %(day)s.", item=item_text(p["item"]), day=day_text(p["due"]))
     if code == "person_short":
         return _person(p)

@@ -2,7 +2,7 @@
 shown under the bell and, when SMTP is configured, sent by email in batches.
 
 A notification names its subject generically (type and id) and keeps the path to open, so every area
-(discussions now; plans, mentoring and activities later) notifies through the same table.
+(discussions, plans, mentoring, compliance's submissions) notifies through the same table.
 """
 
 from __future__ import annotations
@@ -57,4 +57,5 @@ class NotificationSettings(db.Model):
     notify_replies: Mapped[bool] = mapped_column(Boolean, default=True)  # replies in threads I watch
     email_mentions: Mapped[bool] = mapped_column(Boolean, default=True)
     email_replies: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_reviews: Mapped[bool] = mapped_column(Boolean, default=True)  # submissions handed in, returned, approved
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

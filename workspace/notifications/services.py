@@ -29,7 +29,8 @@ from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
-KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "observation")
+KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "observation",
+         "submitted", "returned", "approved")
 MAX_TITLE = 200
 MAX_EXCERPT = 300
 MAX_PATH = 500
@@ -47,10 +48,14 @@ MESSAGES = {
     "comment": N_("%(actor)s commented on “%(title)s”"),
     "paired": N_("%(actor)s paired you for mentoring: “%(title)s”"),
     "observation": N_("%(actor)s shared an observation with you: “%(title)s”"),
+    "submitted": N_("%(actor)s submitted “%(title)s” to the reviewers"),
+    "returned": N_("%(actor)s returned “%(title)s” with comments"),
+    "approved": N_("%(actor)s approved “%(title)s”"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Which setting lets a kind be emailed; kinds not named here are never emailed.
-EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies"}
+EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies", "submitted": "email_reviews",
+                 "returned": "email_reviews", "approved": "email_reviews"}
 
 
 @dataclass
@@ -80,7 +85,8 @@ def _clip(text: str | None, limit: int) -> str:
 
 def default_settings(user: User) -> NotificationSettings:
     """Return the defaults (every notification, every email) as an unsaved row."""
-    return NotificationSettings(user_id=user.id, notify_replies=True, email_mentions=True, email_replies=True)
+    return NotificationSettings(user_id=user.id, notify_replies=True, email_mentions=True, email_replies=True,
+                                email_reviews=True)
 
 
 def settings_for(user: User) -> NotificationSettings:
@@ -194,9 +200,9 @@ def mark_all_read(user: User) -> int:
     return len(unread)
 
 
-def update_settings(user: User, *, notify_replies: bool, email_mentions: bool,
-                    email_replies: bool) -> NotificationSettings:
-    """Save the user's choices (creating their row the first time)."""
+def update_settings(user: User, *, notify_replies: bool, email_mentions: bool, email_replies: bool,
+                    email_reviews: bool | None = None) -> NotificationSettings:
+    """Save the user's choices (creating their row the first time); `email_reviews` None keeps it as it was."""
     settings = db.session.get(NotificationSettings, user.id)
     if settings is None:
         settings = default_settings(user)
@@ -204,6 +210,8 @@ def update_settings(user: User, *, notify_replies: bool, email_mentions: bool,
     settings.notify_replies = bool(notify_replies)
     settings.email_mentions = bool(email_mentions)
     settings.email_replies = bool(email_replies)
+    if email_reviews is not None:
+        settings.email_reviews = bool(email_reviews)
     settings.updated_at = utcnow()
     db.session.flush()
     return settings
@@ -212,7 +220,8 @@ def update_settings(user: User, *, notify_replies: bool, email_mentions: bool,
 def stop_emails(user: User) -> NotificationSettings:
     """Turn off every notification email for the user (what the unsubscribe link does)."""
     current = settings_for(user)
-    return update_settings(user, notify_replies=current.notify_replies, email_mentions=False, email_replies=False)
+    return update_settings(user, notify_replies=current.notify_replies, email_mentions=False, email_replies=False,
+                           email_reviews=False)
 
 
 # --- what a notification says ---------------------------------------------------------------------

@@ -108,6 +108,44 @@ def test_every_gap_code_the_engine_gives_has_words(language):
         assert text and "%(" not in text and text != gap.code, gap
 
 
+def test_a_missing_results_report_says_to_mark_it_delivered_on_the_panel(english):
+    day = dt.date(2012, 6, 30)
+    text = wording.gap_text(Gap("deliverable_missing", {"item": "results_report", "due": day}))
+    assert "Jun 30, 2012" in text and "mark it delivered under Deliverables" in text
+    assert "building or submitting the report does not mark it" in text
+    application = wording.gap_text(Gap("deliverable_missing", {"item": "application", "due": day}))
+    assert "mark it delivered under Deliverables" in application
+    video = wording.gap_text(Gap("deliverable_missing", {"item": "activity_video", "due": day}))
+    assert "Deliverables" not in video  # an activity's video counts by itself
+
+
+def test_a_missing_results_report_says_what_to_do_in_chinese(hant):
+    text = wording.gap_text(Gap("deliverable_missing", {"item": "results_report", "due": dt.date(2012, 6, 30)}))
+    assert "繳交項目" in text and "成果報告" in text
+
+
+def test_a_gap_links_its_record_for_those_who_may_open_it(english):
+    from types import SimpleNamespace
+
+    community, enrollment = SimpleNamespace(slug="club"), SimpleNamespace(id=7)
+    evidence = Gap("activity_missing_evidence", {"activity_id": 3, "day": dt.date(2011, 5, 3), "title": "觀課",
+                                                 "missing": ("photo",)})
+    assert wording.gap_link(evidence, community, enrollment, manage=False, read_records=True) == \
+        "/c/club/activities/3"
+    assert wording.gap_link(evidence, community, enrollment, manage=False, read_records=False) is None
+    receipt = Gap("budget_missing_receipt", {"amount": 3200, "expense_id": 5, "spent_on": dt.date(2011, 5, 3),
+                                            "payee": "大同影印行"})
+    assert wording.gap_link(receipt, community, enrollment, manage=True, read_records=True) == \
+        "/c/club/compliance/7/expenses/5/edit#expense-form"
+    assert wording.gap_link(receipt, community, enrollment, manage=False, read_records=True) == \
+        "/c/club/compliance/7/budget"
+    assert wording.gap_text(receipt) == "The expense of May 3, 2011 to 大同影印行 (NT$3,200) has no receipt."
+    older = Gap("budget_missing_receipt", {"amount": 3200, "expense_id": 5})  # a snapshot kept before
+    assert wording.gap_text(older) == "An expense of NT$3,200 has no receipt."
+    assert wording.gap_link(Gap("count_short", {"needed": 2, "by": dt.date(2011, 5, 3)}), community, enrollment,
+                            manage=True, read_records=True) is None
+
+
 def test_budget_breaches_with_their_numbers(english):
     breach = Breach("plc.budget.external_hourly", "", "per_hour", {"amount": 1800, "cap": 1600, "hours": 2}, 7)
     assert wording.breach_text(breach) == "Per-hour fee NT$1,800 > cap NT$1,600."

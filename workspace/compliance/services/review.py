@@ -23,6 +23,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from workspace.communities.models import Community
@@ -35,6 +36,7 @@ from workspace.compliance.models import (
     Submission,
     SubmissionStatus,
 )
+from workspace.compliance.services import notices
 from workspace.compliance.services.standing import Standing, standings
 from workspace.core.cache import SITE_SCOPE, CacheCounter, community_scope, store
 from workspace.core.database import utcnow
@@ -85,7 +87,7 @@ def snapshot(standing: Standing) -> dict[str, Any]:
             "ledger": {"approved": ledger.approved, "spent": ledger.spent, "remaining": ledger.remaining}}
 
 
-DAY_PARAMS = frozenset({"day", "by", "due", "month", "joined", "left", "term_last"})  # gap parameters that are days
+DAY_PARAMS = frozenset({"day", "by", "due", "month", "joined", "left", "term_last", "spent_on"})  # gap params: days
 
 
 def _day(key: str, value: Any) -> Any:
@@ -138,7 +140,7 @@ def _note(text: str | None, field: str = "note") -> str:
 
 
 def submit(standing: Standing, note: str, actor: Any) -> Submission:
-    """Hand the enrolment's standing to the reviewers (a new round after a return)."""
+    """Hand the enrolment's standing to the reviewers (a new round after a return); the reviewers in scope are told."""
     enrollment = standing.enrollment
     if not enrollment.confirmed:
         raise ValidationError(_("The enrolment is not confirmed yet: it cannot be submitted."))
@@ -156,11 +158,13 @@ def submit(standing: Standing, note: str, actor: Any) -> Submission:
     db.session.flush()
     record_event(actor, "submission.submitted", submission, enrollment.community, program=enrollment.program.name,
                  number=submission.number)
+    notices.submitted(submission, actor)
     return submission
 
 
 def decide(submission: Submission, approve: bool, comment: str, actor: Any) -> None:
-    """A reviewer approves the submission, or returns it with comments (required) for the convener to answer."""
+    """A reviewer approves the submission, or returns it with comments (required) for the convener to answer; the
+    community's conveners are told, with the comment."""
     if submission.status != SubmissionStatus.SUBMITTED.value:
         raise Conflict(_("This submission was already decided."))
     text = _note(comment, "comment")
@@ -174,6 +178,7 @@ def decide(submission: Submission, approve: bool, comment: str, actor: Any) -> N
     enrollment = submission.enrollment
     record_event(actor, "submission.approved" if approve else "submission.returned", submission,
                  enrollment.community, program=enrollment.program.name, number=submission.number)
+    notices.decided(submission, actor)
 
 
 # --- appraisal and deliverables ----------------------------------------------------------------------------
@@ -205,9 +210,24 @@ def appraisals_of(enrollment_ids: Sequence[int]) -> dict[int, Appraisal]:
         select(Appraisal).where(Appraisal.enrollment_id.in_(list(enrollment_ids))))}
 
 
+def _live_deliverable(enrollment: Enrollment, item: str) -> Deliverable | None:
+    return db.session.scalar(select(Deliverable).where(Deliverable.enrollment_id == enrollment.id,
+                                                       Deliverable.item == item, Deliverable.live))
+
+
+def _same_mark(current: Deliverable | None, done_on: dt.date, stored: Any) -> bool:
+    """Whether marking again says nothing new: the same item, the same day and no other file (a double submit)."""
+    return (current is not None and current.done_on == done_on
+            and (stored is None or getattr(stored.blob, "id", None) == current.blob_id))
+
+
 def mark_done(enrollment: Enrollment, item: str, done_on: dt.date | None, note: str, actor: Any, *,
               stored: Any = None, today: dt.date | None = None) -> Deliverable:
-    """Mark a deliverable done on a day up to today (local), with its file (a results report, the application …)."""
+    """Mark a deliverable done on a day up to today (local), with its file (a results report, the application …).
+
+    An item has one live record. The same mark again (same day, no other file: a double submit) is that record;
+    a mark with another day or another file (a corrected report) supersedes it, the old one kept out of the live
+    set with a pointer to the new one (the funder's first delivery still dates the rule: see gather)."""
     if item not in DELIVERABLE_ITEMS:
         raise ValidationError(_("Choose what was delivered."), "item")
     if done_on is None:
@@ -221,14 +241,38 @@ def mark_done(enrollment: Enrollment, item: str, done_on: dt.date | None, note: 
     if not earliest <= done_on <= latest:  # a year either side of the period: a slip of the keyboard beyond
         raise ValidationError(_("Enter a day from %(first)s to %(last)s: the program's period, with a year either "
                                 "side.", first=local_date(earliest), last=local_date(latest)), "done_on")
-    deliverable = Deliverable(enrollment_id=enrollment.id, item=item, done_on=done_on,
-                              note=clean_line(note or "")[:500], created_by_id=getattr(actor, "id", None))
+    text = clean_line(note or "")[:500]
+    current = _live_deliverable(enrollment, item)
+    if _same_mark(current, done_on, stored):
+        if text and text != current.note:
+            current.note = text
+        return current
+    deliverable = Deliverable(enrollment_id=enrollment.id, item=item, done_on=done_on, note=text,
+                              created_by_id=getattr(actor, "id", None))
     if stored is not None:
         deliverable.blob, deliverable.filename = stored.blob, stored.filename
-    db.session.add(deliverable)
-    db.session.flush()
-    record_event(actor, "deliverable.marked", deliverable, enrollment.community, program=enrollment.program.name,
-                 item=item)
+    try:
+        with db.session.begin_nested():
+            if current is not None:
+                current.deleted_at = utcnow()
+                db.session.flush()  # out of the live set before the new row takes its place (one live per item)
+            db.session.add(deliverable)
+            db.session.flush()
+    except IntegrityError:  # the same item marked meanwhile by another request (two presses of "Mark done")
+        db.session.expire_all()
+        found = _live_deliverable(enrollment, item)
+        if _same_mark(found, done_on, stored):
+            return found
+        raise Conflict(_("This deliverable was marked meanwhile: look at the panel again before marking it.")) \
+            from None
+    if current is not None:
+        current.superseded_by_id = deliverable.id
+        db.session.flush()
+        record_event(actor, "deliverable.replaced", deliverable, enrollment.community,
+                     program=enrollment.program.name, item=item, replaced=current.id)
+    else:
+        record_event(actor, "deliverable.marked", deliverable, enrollment.community, program=enrollment.program.name,
+                     item=item)
     return deliverable
 
 
@@ -240,7 +284,8 @@ def unmark(deliverable: Deliverable, actor: Any) -> None:
 
 
 def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable]]:
-    """What was marked done for these enrolments, by enrolment, by day (one query)."""
+    """What is marked done for these enrolments (one live record per item: the latest), by enrolment, by day
+    (one query)."""
     found: dict[int, list[Deliverable]] = defaultdict(list)
     if enrollment_ids:
         for deliverable in db.session.scalars(

@@ -16,9 +16,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workspace.compliance.models import Submission
+from workspace.compliance.services import review
 from workspace.core.database import utcnow
+from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm
 from workspace.core.permissions import can, require
+from workspace.core.records import local_day
 from workspace.core.storage import content_disposition, send_blob
 from workspace.exports import audit, jobs, pack
 from workspace.exports.files import ZIP
@@ -58,6 +61,27 @@ def submission_file(slug: str, enrollment_id: int, submission_id: int, file_id: 
                    number=submission.number)
     db.session.commit()
     return send_blob(found.blob, found.filename)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>/files/<int:file_id>/deliver")
+def deliver_report(slug: str, enrollment_id: int, submission_id: int, file_id: int):
+    """Mark the results report delivered today with this round's frozen report (the deliverable the rule reads)."""
+    community, enrollment = load_enrollment(slug, enrollment_id, "manage_budget")
+    submission = db.session.get(Submission, submission_id)
+    found = db.session.get(SubmissionFile, file_id)
+    if submission is None or submission.enrollment_id != enrollment.id or found is None \
+            or found.submission_id != submission.id or found.kind != "results_report":
+        abort(404)
+    require(EmptyForm().validate())
+    try:
+        review.mark_done(enrollment, "results_report", local_day(utcnow()),
+                         _("Round %(number)d, as submitted", number=submission.number), current_user, stored=found)
+        db.session.commit()
+        flash(_("The results report is marked delivered."), "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("compliance.panel", slug=community.slug) + f"#deliverables-{enrollment.id}")
 
 
 def submission_files(submission: Any) -> list[SubmissionFile]:

@@ -1,0 +1,112 @@
+"""What compliance tells people about a submission (services/notices.py): who is told, who is not, what it says,
+where it opens and whether it is e-mailed."""
+
+from __future__ import annotations
+
+import flask_babel
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from tests.compliance.helpers import enrolled, judge
+from tests.factories import add_member, make_reviewer, make_school, make_user
+from workspace.communities.policy import reviews
+from workspace.compliance.services import review
+from workspace.core.permissions import can
+from workspace.extensions import db
+from workspace.notifications import services as notifications
+from workspace.notifications.models import Notification
+
+
+@pytest.fixture()
+def mail_on(app, monkeypatch):
+    """Pretend a mail server is configured (nothing is sent: the batch is not run)."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.test")
+
+
+def told(kind: str) -> dict[int, Notification]:
+    """The notifications of this kind, by recipient."""
+    return {found.user_id: found for found in db.session.scalars(select(Notification).where(Notification.kind == kind))}
+
+
+def people():
+    """A club in a program, its co-convener, the reviewers of its school, of all schools and of another school."""
+    setup = enrolled()
+    community = setup.club.community
+    co = add_member(community, make_user(display_name="周副召"), role="co_convener").user
+    school_reviewer = make_reviewer(community.schools[0], display_name="校內審查")
+    county = make_reviewer(None, display_name="縣市審查")
+    elsewhere = make_reviewer(make_school(name="別校"), display_name="別校審查")
+    admin = make_user(is_admin=True)
+    return setup, co, school_reviewer, county, elsewhere, admin
+
+
+def test_a_submission_tells_the_reviewers_in_scope_and_nobody_else(ctx):
+    setup, co, school_reviewer, county, elsewhere, admin = people()
+    submission = review.submit(judge(setup), "請審查", setup.club.convener)
+    db.session.commit()
+    heard = told("submitted")
+    assert set(heard) == {school_reviewer.id, county.id}
+    # The same people the policy lets decide as reviewers (the notice and the decide button never disagree).
+    everyone = [setup.club.convener, co, setup.club.member, setup.club.other, school_reviewer, county, elsewhere, admin]
+    g.pop("_reviewer_scopes", None)
+    in_scope = set()
+    for person in everyone:
+        g.pop("_reviewer_scopes", None)
+        if reviews(person, setup.club.community) and can(person, "decide", setup.enrollment):
+            in_scope.add(person.id)
+    assert set(heard) == in_scope
+    notice = heard[county.id]
+    assert notice.actor_id == setup.club.convener.id and notice.community_id == setup.club.community.id
+    assert notice.path == f"/c/{setup.club.community.slug}/compliance/#submissions-{setup.enrollment.id}"
+    assert notice.excerpt == "請審查" and notice.subject_id == submission.id
+    assert setup.program.name in notice.title
+
+
+def test_a_return_tells_the_conveners_with_the_comment_and_not_the_reviewers_or_members(ctx):
+    setup, co, school_reviewer, county, elsewhere, admin = people()
+    submission = review.submit(judge(setup), "", setup.club.convener)
+    review.decide(submission, approve=False, comment="請補上第3次活動的照片", actor=school_reviewer)
+    db.session.commit()
+    heard = told("returned")
+    assert set(heard) == {setup.club.convener.id, co.id}
+    assert all(notice.excerpt == "請補上第3次活動的照片" for notice in heard.values())
+    assert heard[co.id].path.endswith(f"#submissions-{setup.enrollment.id}")
+    with flask_babel.force_locale("zh_Hant"):
+        said = notifications.describe(heard[co.id])
+    assert "校內審查" in said and setup.program.name in said and "退回" in said
+    # Handed in again: the reviewers hear of it again (the one who acts never hears of their own action).
+    again = review.submit(judge(setup), "已補上", co)
+    db.session.commit()
+    assert [notice.user_id for notice in db.session.scalars(
+        select(Notification).where(Notification.kind == "submitted", Notification.subject_id == again.id))
+            ] == sorted([school_reviewer.id, county.id])
+    review.decide(again, approve=True, comment="通過", actor=county)
+    db.session.commit()
+    approved = told("approved")
+    assert set(approved) == {setup.club.convener.id, co.id} and approved[co.id].excerpt == "通過"
+    assert not told("returned").keys() & {school_reviewer.id, county.id, elsewhere.id, admin.id,
+                                          setup.club.member.id}
+
+
+def test_a_convener_who_is_also_a_reviewer_is_not_told_of_their_own_action(ctx):
+    setup = enrolled()
+    community = setup.club.community
+    both = make_reviewer(community.schools[0], display_name="兼任審查")
+    add_member(community, both, role="co_convener")
+    review.submit(judge(setup), "", both)
+    db.session.commit()
+    assert both.id not in told("submitted")
+
+
+@pytest.mark.parametrize(("wants", "state"), [(True, "pending"), (False, "none")])
+def test_the_notices_are_emailed_to_those_who_want_them(ctx, mail_on, wants, state):
+    setup = enrolled()
+    reviewer = make_reviewer(setup.club.community.schools[0])
+    notifications.update_settings(setup.club.convener, notify_replies=True, email_mentions=True, email_replies=True,
+                                  email_reviews=wants)
+    submission = review.submit(judge(setup), "", setup.club.convener)
+    assert told("submitted")[reviewer.id].email_state == "pending"
+    review.decide(submission, approve=False, comment="再補", actor=reviewer)
+    db.session.commit()
+    assert told("returned")[setup.club.convener.id].email_state == state

@@ -1,0 +1,54 @@
+"""What compliance tells people through the notifications area about a submission to the reviewers: the reviewers
+in scope hear that a round was handed in (or handed in again), the community's conveners hear that it was returned
+or approved, with the reviewer's comment.
+
+Who is told comes from the policy's own conditions (communities.policy.reviewers_of, holders_of), so a notice never
+reaches someone the panel would refuse; notify() leaves out the one who acted and closed accounts. The notice
+opens the panel's submission history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from workspace.auth.models import User
+from workspace.communities.policy import holders_of, reviewers_of
+from workspace.compliance.models import Submission, SubmissionStatus
+from workspace.core.permissions import MANAGERS
+from workspace.extensions import db
+from workspace.notifications import services as notifications
+
+
+def _history_path(submission: Submission) -> str:
+    """The panel's submission history of the enrolment (a path on this site: the email puts BASE_URL before it)."""
+    enrollment = submission.enrollment
+    return f"/c/{enrollment.community.slug}/compliance/#submissions-{enrollment.id}"
+
+
+def _title(submission: Submission) -> str:
+    """The program and the round, in no language (the message around it is translated for each reader)."""
+    return f"{submission.enrollment.program.name} · #{submission.number}"
+
+
+def _tell(people: list[User], kind: str, submission: Submission, excerpt: str, actor: Any) -> None:
+    notifications.notify(people, kind, actor=actor, community=submission.enrollment.community,
+                         subject_type="submission", subject_id=submission.id, title=_title(submission),
+                         excerpt=excerpt, path=_history_path(submission))
+
+
+def submitted(submission: Submission, actor: Any) -> None:
+    """Tell the reviewers in scope of the community (its schools' and the county-wide ones) that a round is in."""
+    community = submission.enrollment.community
+    reviewers = list(db.session.scalars(select(User).where(reviewers_of(User.id, community)).order_by(User.id)))
+    _tell(reviewers, "submitted", submission, submission.note, actor)
+
+
+def decided(submission: Submission, actor: Any) -> None:
+    """Tell the community's conveners and co-conveners that the round was returned or approved, with the comment."""
+    community = submission.enrollment.community
+    conveners = list(db.session.scalars(select(User).where(holders_of(User.id, community, MANAGERS))
+                                        .order_by(User.id)))
+    kind = "approved" if submission.status == SubmissionStatus.APPROVED.value else "returned"
+    _tell(conveners, kind, submission, submission.comment, actor)
