@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.compliance.helpers import enrolled
 from tests.exports.report_world import AFTER, report_world
 from workspace.activities import records
 from workspace.compliance import services as compliance
@@ -98,3 +99,17 @@ def test_feedback_comments_leave_out_blank_ones_and_carry_their_ids(ctx):
     comments = records.feedback_comments([world.enrollment.community_id], period, now=AFTER)
     assert [comment.id for comment in comments] == [world.chosen.id, world.unchosen.id]
     assert comments[0].satisfaction == 5 and comments[0].activity_id == world.activities[0].id
+
+
+def test_total_hours_add_the_minutes_and_round_once(ctx):
+    """Six held activities of 310 minutes in all are 5.17 hours in the report's figures and in each method's
+    line, not 5.16 or 5.15 from adding hours already rounded to two decimals."""
+    setup = enrolled("minutes")
+    club = setup.club
+    for day, minutes in enumerate((50, 50, 50, 50, 50, 60), start=1):
+        club.activity(f"短會 {day}", starts=dt.datetime(2025, 9, day, 14, 0), hours=minutes / 60,
+                      method="collaborative_planning" if minutes == 50 else "topic_study")
+    content = report_content(setup.enrollment)
+    assert content.held == 6 and content.hours == 5.17
+    assert {row.code: row.hours for row in content.by_method} == {"collaborative_planning": 4.17, "topic_study": 1}
+    assert {row.code: row.hours for row in content.by_mode} == {"offline": 5.17}

@@ -66,6 +66,7 @@ class ReportActivity:
     rate: float | None
     photos: int
     videos: int
+    length_minutes: float  # what totals add (`hours` is rounded, to show)
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                        row.activity.mode, row.activity.hours, texts[row.activity.id].place if row.activity.id in texts
                        else "", texts[row.activity.id].minutes if row.activity.id in texts else "",
                        texts[row.activity.id].outcomes if row.activity.id in texts else "", row.attended, row.members,
-                       row.rate, row.activity.photos, row.activity.videos)
+                       row.rate, row.activity.photos, row.activity.videos, row.activity.minutes)
         for row in participation.activities)
     titles = {activity.id: activity.title for activity in activities}
     days = {activity.id: activity.day for activity in activities}
@@ -271,7 +272,7 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
         members=len({member.user_id for member in facts.members}),
         activities=activities, by_method=_figures(activities, "method"), by_mode=_figures(activities, "mode"),
         by_month=_by_month(activities, period.first, min(period.last, local_day(now))),
-        hours=round(sum(hours for _method, hours in participation.hours_by_method), 2),
+        hours=activity_records.total_hours(row.activity for row in participation.activities),
         attended=sum(row.attended for row in participation.activities),
         expected=sum(row.members for row in participation.activities),
         attendance_rate=participation.average_rate,
@@ -285,10 +286,12 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
 
 
 def _figures(activities: tuple[ReportActivity, ...], attribute: str) -> tuple[MethodFigure, ...]:
+    """Activities and hours per method (or mode); the hours from the minutes added, rounded once."""
     counts: dict[str, list[float]] = {}
     for activity in activities:
-        counts.setdefault(getattr(activity, attribute), []).append(activity.hours)
-    return tuple(sorted((MethodFigure(code, len(hours), round(sum(hours), 2)) for code, hours in counts.items()),
+        counts.setdefault(getattr(activity, attribute), []).append(activity.length_minutes)
+    return tuple(sorted((MethodFigure(code, len(minutes), round(sum(minutes) / 60, 2))
+                         for code, minutes in counts.items()),
                         key=lambda figure: (-figure.activities, -figure.hours, figure.code)))
 
 

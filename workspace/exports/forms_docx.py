@@ -253,7 +253,7 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
              _("Held") if activity.held else _("Scheduled")] for activity in data.activities]
     builder.table(rows, header=[_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"),
                                 _("Status")])
-    total = sum(activity.hours for activity in data.activities)
+    total = activity_records.total_hours(data.activities)
     builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
                         hours=_format_hours(total)))
 
