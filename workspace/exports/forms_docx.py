@@ -41,7 +41,7 @@ from workspace.core.docx import DocxBuilder
 from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.records import Period, local_day
 from workspace.exports.files import DOCX, ExportFile, export_filename
-from workspace.exports.ledger import method_label, mode_label, time_span
+from workspace.exports.ledger import activity_status_label, method_label, mode_label, time_span
 from workspace.extensions import db
 from workspace.mentoring import records as mentoring_records
 
@@ -250,7 +250,7 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
         return
     rows = [[local_day(activity.starts_at).isoformat(), time_span(activity), activity.title,
              method_label(activity.method), mode_label(activity.mode), _format_hours(activity.hours),
-             _("Held") if activity.held else _("Scheduled")] for activity in data.activities]
+             activity_status_label(activity)] for activity in data.activities]
     builder.table(rows, header=[_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"),
                                 _("Status")])
     total = activity_records.total_hours(data.activities)
