@@ -82,10 +82,11 @@ class MethodFigure:
 class Material:
     """A material or curriculum developed in the period, with its absolute link in the library."""
 
-    kind: str  # resource (a library item) or plan (a co-planned lesson)
+    kind: str  # resource (a library item), plan (a co-planned lesson) or adaptation (of one made before)
     title: str
     detail: str  # subject and grade, when known
     url: str
+    adaptations: int = 0  # of a plan: its teachers' adaptations of the period, shown with it and not as rows
 
 
 @dataclass(frozen=True)
@@ -319,13 +320,25 @@ def _satisfaction(rows: list[activity_records.ActivityFeedback], titles: dict[in
 
 
 def _materials(enrollment: Enrollment, ids: list[int], period) -> tuple[Material, ...]:
+    """The resources shared in the period, then the finished plans (the plans area's `finished`: drafts and plans
+    under review are not developed material yet), each with the number of its adaptations; an adaptation is a
+    row of its own only when its plan is not of the period (made before, and not taught in it)."""
     slug = enrollment.community.slug
     found = [Material("resource", row.title, " ".join(part for part in (row.subject, row.grade) if part),
                       external_url("resources.show", slug=slug, resource_id=row.id))
              for row in resource_records.shared_resources(ids, period)]
-    found += [Material("plan", row.topic, " ".join(part for part in (row.subject, row.grade) if part),
-                       external_url("plans.show", slug=slug, plan_id=row.id))
-              for row in plan_records.plans(ids, period)]
+    plans = plan_records.plans(ids, period)
+    listed = {row.id: row for row in plans if not row.adaptation}
+    adapted: dict[int, int] = {}
+    for row in plans:
+        if row.adaptation and row.parent_id in listed:
+            adapted[row.parent_id] = adapted.get(row.parent_id, 0) + 1
+    for row in plans:
+        if not row.finished or (row.adaptation and row.parent_id in listed):
+            continue
+        found.append(Material("adaptation" if row.adaptation else "plan", row.topic,
+                              " ".join(part for part in (row.subject, row.grade) if part),
+                              external_url("plans.show", slug=slug, plan_id=row.id), adapted.get(row.id, 0)))
     return tuple(found)
 
 

@@ -248,8 +248,8 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         else f"{content.satisfaction.average:.2f}",
         "comments": [{"comment": xml_safe(row.comment), "activity": xml_safe(row.activity_title),
                       "satisfaction": row.satisfaction} for row in content.chosen_comments],
-        "materials": [{"title": xml_safe(row.title), "kind": row.kind, "detail": xml_safe(row.detail), "url": row.url}
-                      for row in content.materials],
+        "materials": [{"title": xml_safe(row.title), "kind": row.kind, "detail": xml_safe(row.detail), "url": row.url,
+                       "adaptations": row.adaptations} for row in content.materials],
         "photos": photos,
         "video": {"activity": xml_safe(content.video.activity_title), "date": local_date(content.video.day),
                   "file": xml_safe(content.video.filename)} if content.video else None,
