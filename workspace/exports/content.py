@@ -33,7 +33,7 @@ from workspace.extensions import db
 from workspace.plans import records as plan_records
 from workspace.resources import records as resource_records
 
-CONVENER_ORDER = ("convener", "co_convener")
+CONVENER, CO_CONVENER = "convener", "co_convener"
 
 
 def method_label(method: str) -> str:
@@ -159,7 +159,8 @@ class ReportContent:
     program_name: str
     period_first: dt.date
     period_last: dt.date
-    conveners: tuple[str, ...]
+    conveners: tuple[str, ...]  # the convener (召集人): one, by the rules, or none after they left
+    co_conveners: tuple[str, ...]  # the co-conveners (副召集人), by name
     member_names: tuple[str, ...]
     members: int  # people who were members during the period (the reviewers' "participants")
     activities: tuple[ReportActivity, ...]  # held, oldest first
@@ -215,8 +216,13 @@ class ReportContent:
 
     @property
     def convener(self) -> str:
-        """The conveners, on one line."""
+        """The convener (召集人), on one line; the co-conveners are `co_convener`."""
         return "、".join(self.conveners)
+
+    @property
+    def co_convener(self) -> str:
+        """The co-conveners (副召集人), on one line ("" when there are none)."""
+        return "、".join(self.co_conveners)
 
 
 def report_text_of(enrollment: Enrollment) -> ReportText | None:
@@ -262,13 +268,14 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                    cited.blob_id) if cited else None)
 
     ledger = standing.ledger
-    conveners = sorted((member for member in facts.members if member.role in MANAGERS and member.left_on is None),
-                       key=lambda member: (CONVENER_ORDER.index(member.role), member.name))
+    managers = sorted({(member.role, member.name) for member in facts.members
+                       if member.role in MANAGERS and member.left_on is None})
     return ReportContent(
         enrollment_id=enrollment.id, community_id=enrollment.community_id, community_name=facts.community_name,
         community_slug=enrollment.community.slug, schools=tuple(school.name for school in facts.schools),
         program_name=enrollment.program.name, period_first=period.first, period_last=period.last,
-        conveners=tuple(member.name for member in conveners),
+        conveners=tuple(name for role, name in managers if role == CONVENER),
+        co_conveners=tuple(name for role, name in managers if role == CO_CONVENER),
         member_names=tuple(sorted({member.name for member in facts.members})),
         members=len({member.user_id for member in facts.members}),
         activities=activities, by_method=_figures(activities, "method"), by_mode=_figures(activities, "mode"),

@@ -163,6 +163,8 @@ def _cover(builder: DocxBuilder, content: ReportContent) -> None:
         (_("Program"), content.program_name),
         (_("Period"), period_text(content)),
         (_("Convener"), content.convener),
+        *([(_("Co-convener") if len(content.co_conveners) == 1 else _("Co-conveners"), content.co_convener)]
+          if content.co_conveners else []),
         (_("Date"), local_date(content.generated_on)),
     ])
     builder.paragraph(_("Contents"), bold=True)
