@@ -280,3 +280,19 @@ def test_an_activity_of_named_people_counts_only_those_it_marks(club):
     people = {row.user_id: row for row in found.members}
     assert (people[club.other.id].attended, people[club.other.id].held) == (0, 1)  # only the one for everybody
     assert (people[club.member.id].attended, people[club.member.id].held) == (2, 2)
+
+
+def test_hours_are_added_as_minutes_and_rounded_once(club):
+    """310 minutes are 5.17 hours: adding each activity's hours rounded to two decimals would give 5.16."""
+    lengths = (50, 50, 50, 50, 50, 60)  # 0.83 × 5 + 1 = 5.15 if each were rounded first
+    for day, minutes in enumerate(lengths, start=2):
+        activity = club.activity(f"第{day}次", starts=dt.datetime(2026, 3, day, 14), hours=minutes / 60)
+        services.set_attendance(activity, {club.member.id: "present"}, actor=club.convener, now=activity.starts_at)
+    db.session.commit()
+
+    rows = records.activities([club.community.id], YEAR, now=AFTER)
+    assert sum(row.minutes for row in rows) == 310 and rows[0].hours == 0.83
+    assert records.total_hours(rows) == 5.17
+    report = records.participation([club.community.id], YEAR, now=AFTER)
+    assert report.hours_by_method == (("collaborative_planning", 5.17),)
+    assert {row.user_id: row.hours for row in report.members}[club.member.id] == 5.17

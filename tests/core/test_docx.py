@@ -224,3 +224,33 @@ def test_column_widths_share_the_total_even_when_nothing_fits():
     widths = column_widths([["x" * 200, "y" * 300]], 2, total=Mm(100))
     assert sum(widths) == Mm(100) and widths[0] < widths[1]
     assert column_widths([], 0) == []
+
+
+MATERIALS = [["標題", "類別", "學科與年級", "連結"],
+             ["五年級分數教學：等值分數與約分的生活情境設計", "資源庫資源", "數學 五年級",
+              "https://plc.example.edu.tw/c/grade5-math-club/resources/1234"],
+             ["分數教案", "共同備課教案", "數學 五年級", "https://plc.example.edu.tw/c/grade5-math-club/plans/56"],
+             ["觀課紀錄表與議課提問單（含學生學習單）", "資源庫資源", "—",
+              "https://plc.example.edu.tw/c/grade5-math-club/resources/1240"]]
+
+
+def test_a_column_of_long_links_leaves_the_titles_room_to_be_read():
+    """The report's materials table: a whole URL was measured as one unbreakable piece, so the link column took
+    three quarters of the width and each title wrapped every two or three characters. A URL wraps after its
+    slashes and asks for a modest width; the titles get the largest share."""
+    widths = column_widths(MATERIALS, 4, bold_first_row=True)
+    title, kind, detail, link = widths
+    assert sum(widths) == TEXT_WIDTH
+    assert title > link and title >= Pt(12 * 11)  # at least twelve characters of a title on a line
+    assert link <= TEXT_WIDTH * 0.35
+    assert link >= Pt(text_width("resources/") + 14)  # a piece of the URL still fits whole
+    assert min(kind, detail) >= Pt(text_width("學科與年級") / 2)
+
+
+def test_no_unbreakable_piece_leaves_the_other_columns_a_character_or_two():
+    """A checksum (no URL, nowhere to break) is broken at the cell's edge by Word anyway: it no longer takes all
+    but a sliver of the width, and the caption beside it keeps its line."""
+    digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    caption, checksum = column_widths([["分數教學的照片", digest]], 2)
+    assert caption >= Pt(text_width("分數教學的照片") + 14)
+    assert checksum > caption and sum((caption, checksum)) == TEXT_WIDTH

@@ -4,7 +4,11 @@ participation page's, and the activities' new reads (texts, feedback comments) a
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import docx
+
+from tests.compliance.helpers import enrolled
 from tests.exports.report_world import AFTER, report_world
 from workspace.activities import records
 from workspace.compliance import services as compliance
@@ -12,6 +16,7 @@ from workspace.compliance.gather import program_period
 from workspace.exports import report
 from workspace.exports.content import report_content
 from workspace.extensions import db
+from workspace.plans import services as plans
 
 
 def _save(world, **changes):
@@ -98,3 +103,66 @@ def test_feedback_comments_leave_out_blank_ones_and_carry_their_ids(ctx):
     comments = records.feedback_comments([world.enrollment.community_id], period, now=AFTER)
     assert [comment.id for comment in comments] == [world.chosen.id, world.unchosen.id]
     assert comments[0].satisfaction == 5 and comments[0].activity_id == world.activities[0].id
+
+
+def test_total_hours_add_the_minutes_and_round_once(ctx):
+    """Six held activities of 310 minutes in all are 5.17 hours in the report's figures and in each method's
+    line, not 5.16 or 5.15 from adding hours already rounded to two decimals."""
+    setup = enrolled("minutes")
+    club = setup.club
+    for day, minutes in enumerate((50, 50, 50, 50, 50, 60), start=1):
+        club.activity(f"短會 {day}", starts=dt.datetime(2025, 9, day, 14, 0), hours=minutes / 60,
+                      method="collaborative_planning" if minutes == 50 else "topic_study")
+    content = report_content(setup.enrollment)
+    assert content.held == 6 and content.hours == 5.17
+    assert {row.code: row.hours for row in content.by_method} == {"collaborative_planning": 4.17, "topic_study": 1}
+    assert {row.code: row.hours for row in content.by_mode} == {"offline": 5.17}
+
+
+def _plan(world, topic: str, *, final: bool, on: dt.date = dt.date(2025, 11, 3)):
+    """A shared plan of the club made in the period, its member among its teachers; final when told."""
+    club = world.setup.club
+    doc = plans.create_plan(club.community, plans.PlanFields(
+        topic=topic, subject="數學", grade="五年級", lead_id=club.convener.id,
+        teacher_ids=[club.convener.id, club.member.id]), actor=club.convener)
+    if final:
+        plans.set_status(doc, "final", actor=club.convener)
+    doc.created_at = dt.datetime.combine(on, dt.time(3, 0), tzinfo=dt.UTC)
+    db.session.commit()
+    return doc
+
+
+def test_materials_leave_out_unfinished_plans_and_show_an_adaptation_with_its_plan(ctx):
+    """A plan still in draft or under review is not developed material yet; a teacher's adaptation of a final
+    plan is counted on the plan's row, not listed again as an identical row."""
+    world = report_world()
+    club = world.setup.club
+    finished = _plan(world, "等值分數（定稿）", final=True)
+    adaptation = plans.adapt(finished, actor=club.member)
+    adaptation.created_at = dt.datetime(2025, 11, 10, 3, 0, tzinfo=dt.UTC)
+    _plan(world, "小數的乘法（草稿）", final=False)
+    reviewed = _plan(world, "體積（審閱中）", final=False)
+    plans.set_status(reviewed, "review", actor=club.convener)
+    db.session.commit()
+
+    content = report_content(world.enrollment)
+    rows = [(material.kind, material.title, material.adaptations) for material in content.materials]
+    assert rows == [("resource", "分數教案", 0), ("plan", "等值分數（定稿）", 1)]
+    assert f"/plans/{finished.id}" in content.materials[1].url
+
+    built = report.build_report(content, language="zh_Hant")
+    table = next(table for table in docx.Document(io.BytesIO(built.data)).tables
+                 if table.rows[0].cells[-1].text == "連結")
+    assert [row.cells[0].text for row in table.rows[1:]] == ["分數教案", "等值分數（定稿）"]
+    assert table.rows[2].cells[1].text == "共同備課教案（1 位教師二次備課）"
+
+
+def test_an_adaptation_of_a_plan_made_before_the_period_is_listed_as_an_adaptation(ctx):
+    world = report_world()
+    earlier = _plan(world, "分數的意義", final=True, on=dt.date(2024, 10, 1))  # before the period
+    adaptation = plans.adapt(earlier, actor=world.setup.club.member)
+    adaptation.created_at = dt.datetime(2025, 11, 10, 3, 0, tzinfo=dt.UTC)
+    db.session.commit()
+    content = report_content(world.enrollment)
+    assert [(material.kind, material.title) for material in content.materials] == [
+        ("resource", "分數教案"), ("adaptation", "分數的意義")]

@@ -1,6 +1,7 @@
 """The application form and the implementation plan, opened with python-docx: the convener, the members, the
-community's type and goals, what the program asks, the planned activities (held and still to come) and the budget
-plan; an urban–rural community's schools, exchanged teachers and mentor pairings."""
+community's type and goals in both; the application's activities in one list and its budget plan; the plan's
+requirements, schedule by month (who leads, what evidence) and speakers; an urban–rural community's schools,
+exchanged teachers and mentor pairings."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from workspace.activities.models import Speaker
 from workspace.communities import services as communities
 from workspace.communities.models import Membership
 from workspace.compliance import services as compliance_services
+from workspace.compliance.engine.activities import evidence_asked
+from workspace.compliance.facts import ActivityFact
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.exports import forms_docx
@@ -52,7 +55,7 @@ def year(ctx):
 
 
 @pytest.mark.parametrize("build", [forms_docx.application, forms_docx.implementation_plan])
-def test_the_form_holds_convener_members_type_goals_activities_and_budget(year, build):
+def test_each_form_holds_convener_members_type_goals_and_activities(year, build):
     enrollment = year.enrollment
     built = build(enrollment, "en")
     assert built.filename.endswith(".docx")
@@ -65,10 +68,17 @@ def test_the_form_holds_convener_members_type_goals_activities_and_budget(year, 
     for activity in year.held:
         assert activity.title in text
     assert "下學期共同備課" in text  # a planned one, still to come
+
+
+def test_the_application_asks_for_the_money_and_the_plan_does_not(year):
+    enrollment = year.enrollment
+    text = text_of(forms_docx.application(enrollment, "en").data)
     for category in budget.categories(enrollment):
         assert category["name"] in text
     assert "NT$50,000" in text  # the approved amount
     assert "at most NT$200 a session; at most NT$3,000 in all" in text  # a category's caps, in the rule's unit
+    plan = text_of(forms_docx.implementation_plan(enrollment, "en").data)
+    assert "NT$50,000" not in plan and "Budget plan" not in plan
 
 
 def test_the_members_table_names_each_member_with_role_and_school(year):
@@ -85,8 +95,8 @@ def test_the_members_table_names_each_member_with_role_and_school(year):
     assert sorted(row[2] for row in rows.values()).count("光華國小") == 2
 
 
-def test_the_activities_table_marks_held_and_scheduled(year):
-    tables = tables_of(forms_docx.implementation_plan(year.enrollment, "en").data)
+def test_the_application_s_activities_table_marks_held_and_scheduled(year):
+    tables = tables_of(forms_docx.application(year.enrollment, "en").data)
     planned = next(table for table in tables if table[0][:3] == ["Date", "Time", "Title"])
     assert [row[2] for row in planned[1:]] == [activity.title for activity in year.held] + ["下學期共同備課"]
     assert [row[6] for row in planned[1:]] == ["Held", "Held", "Held", "Scheduled"]
@@ -120,13 +130,13 @@ def test_a_community_without_activities_says_so(ctx):
     assert "No activity is planned in the program's period yet." in text
 
 
-def test_every_form_lists_what_the_program_asks_with_the_clause_it_comes_from(year):
+def test_the_plan_lists_what_the_program_asks_with_the_clause_it_comes_from(year):
     tables = tables_of(forms_docx.implementation_plan(year.enrollment, "en").data)
     asks = next(table for table in tables if table[0] == ["Requirement", "Source"])
     rules = year.enrollment.program.definition["rules"]
     assert [row[0] for row in asks[1:]] == [rule["message"] for rule in rules]
     assert asks[1][1] == rules[0]["citation"]
-    hans = tables_of(forms_docx.application(year.enrollment, "zh_Hans").data)
+    hans = tables_of(forms_docx.implementation_plan(year.enrollment, "zh_Hans").data)
     asks = next(table for table in hans if table[0] == ["要求", "依据"])
     assert asks[1] == [rules[0]["messages"]["zh_Hans"],  # the citation in the reader's script
                        "24班(含)以下学校每一社群以4人为原则，25班(含)以上学校每一社群以6人为原则"]
@@ -170,28 +180,34 @@ def urban_rural_enrolment():
     return team, mentor, mentee, enrollment
 
 
-@pytest.mark.parametrize("build", [forms_docx.application, forms_docx.implementation_plan])
-def test_an_urban_rural_form_names_its_schools_roles_exchanged_teachers_and_pairings(ctx, build):
+URBAN_RURAL_SECTIONS = {
+    "application": ["共同願景與目標", "學校與角色", "成員", "交流教師", "活動規劃"],
+    "implementation_plan": ["共同願景與目標", "學校與角色", "成員", "交流教師", "師徒結對", "計畫規定", "每月進度"],
+}
+
+
+@pytest.mark.parametrize("kind", ["application", "implementation_plan"])
+def test_an_urban_rural_form_names_its_schools_roles_and_exchanged_teachers(ctx, kind):
     team, _mentor, _mentee, enrollment = urban_rural_enrolment()
-    built = build(enrollment, "zh_Hant")
+    built = getattr(forms_docx, kind)(enrollment, "zh_Hant")
     tables = tables_of(built.data)
     schools = next(table for table in tables if table[0] == ["學校", "角色", "班級數"])
     assert [row[:2] for row in schools[1:]] == [[team.core.name, "核心學校"],
                                                  *sorted([school.name, "成員學校"] for school in team.members)]
     assert next(table for table in tables if table[0] == ["姓名", "學校", "學科"])[1:] == [
         ["何老師", team.members[0].name, "數學"]]
-    pairings = next(table for table in tables if table[0][:2] == ["導師", "新進教師"])
-    assert pairings[1] == ["王師傅", "林新進", "2025年9月1日", "2027年8月31日"]
     text = text_of(built.data)
     assert f"{team.core.name}（核心學校）" in text  # on the cover
     assert "協議期程：2026年8月1日至2028年7月31日" in text
-    assert "全年至少20節同步課堂，每節都有照片與課堂記錄。" in text
     headings = [paragraph.text for paragraph in docx.Document(io.BytesIO(built.data)).paragraphs
                 if paragraph.style.name == "Heading 1"]
     assert not any("經費" in heading for heading in headings)  # URC funds no categories and nothing was approved
-    assert [heading.split(". ")[1] for heading in headings] == [
-        "共同願景與目標", "學校與角色", "成員", "交流教師", "師徒結對", "計畫規定", "活動規劃"]
+    assert [heading.split(". ")[1] for heading in headings] == URBAN_RURAL_SECTIONS[kind]
     assert [heading.split(". ")[0] for heading in headings] == [str(n) for n in range(1, len(headings) + 1)]
+    if kind == "implementation_plan":  # how it runs: the pairings and what the program asks
+        pairings = next(table for table in tables if table[0][:2] == ["導師", "新進教師"])
+        assert pairings[1] == ["王師傅", "林新進", "2025年9月1日", "2027年8月31日"]
+        assert "全年至少20節同步課堂，每節都有照片與課堂記錄。" in text
 
 
 def test_a_form_names_a_mentor_who_has_left_since(ctx):
@@ -199,7 +215,7 @@ def test_a_form_names_a_mentor_who_has_left_since(ctx):
     membership = db.session.scalar(select(Membership).filter_by(community_id=team.community.id, user_id=mentor.id))
     membership.left_at = utcnow()
     db.session.commit()
-    pairings = next(table for table in tables_of(forms_docx.application(enrollment, "en").data)
+    pairings = next(table for table in tables_of(forms_docx.implementation_plan(enrollment, "en").data)
                     if table[0][:2] == ["Mentor", "New teacher"])
     assert pairings[1][:2] == ["王師傅", "林新進"]
 
@@ -210,4 +226,42 @@ def test_a_community_of_one_school_has_no_schools_or_exchanged_teachers_section(
         if paragraph.style.name.startswith("Heading")]
     assert not any("Schools and their roles" in heading or "Exchanged teachers" in heading
                    or "Mentor pairings" in heading for heading in headings)
-    assert any("Budget plan" in heading for heading in headings)
+    application = [paragraph.text for paragraph in docx.Document(io.BytesIO(
+        forms_docx.application(year.enrollment, "en").data)).paragraphs]
+    assert any(heading.endswith("Budget plan") for heading in application)
+
+
+def test_the_plan_schedules_each_month_with_who_leads_and_the_evidence_to_keep(year):
+    """How the year runs: a heading per month, each activity with its speakers (else the convener) leading it,
+    and the evidence the program's rules will ask of it (PLC-100: minutes and photos of every activity)."""
+    first = year.held[0]
+    db.session.add(Speaker(activity_id=first.id, position=0, name="張教授", affiliation="師範大學", external=True,
+                           hours=2, topic="分數的概念發展"))
+    db.session.commit()
+    built = forms_docx.implementation_plan(year.enrollment, "en")
+    document = docx.Document(io.BytesIO(built.data))
+    months = [paragraph.text for paragraph in document.paragraphs
+              if paragraph.style.name == "Heading 2" and paragraph.text != "Description"]
+    assert months[:3] == ["September 2025", "October 2025", "March 2026"] and len(months) == 4
+    rows = [row for table in tables_of(built.data) if table[0][:2] == ["Date", "Time"] and "Led by" in table[0]
+            for row in table[1:]]
+    header = next(table[0] for table in tables_of(built.data) if "Led by" in table[0])
+    assert header == ["Date", "Time", "Title", "Method and mode", "Led by", "Evidence to keep", "Status"]
+    assert [row[2] for row in rows] == [activity.title for activity in year.held] + ["下學期共同備課"]
+    assert rows[0][4] == "張教授" and rows[1][4] == "陳召集"  # a speaker, else the convener
+    assert rows[0][3] == "Collaborative lesson planning · In person"
+    assert {row[5] for row in rows} == {"minutes, photo"}
+    assert [row[6] for row in rows] == ["Held", "Held", "Held", "Scheduled"]
+    application = text_of(forms_docx.application(year.enrollment, "en").data)
+    assert "Led by" not in application and "Requirement" not in application
+
+
+def test_urban_rural_evidence_follows_the_rules_that_count_the_activity(ctx):
+    """A synchronous class (tag 同步課堂) must keep a photo and a class record; an online research session photos."""
+    _team, _mentor, _mentee, enrollment = urban_rural_enrolment()
+    program = enrollment.program.definition
+    fact = ActivityFact(1, "同步課堂：分數", dt.date(2026, 3, 4), 45, "co_teaching", "online", False,
+                        ("數學",), ("同步課堂",))
+    assert evidence_asked(fact, program) == ["photo", "minutes|document"]
+    research = ActivityFact(2, "網路教研", dt.date(2026, 3, 5), 60, "topic_study", "online", False, (), ("教研",))
+    assert evidence_asked(research, program) == ["photo"]

@@ -44,7 +44,7 @@ def test_the_four_sheets_with_their_headers_in_english(ctx):
     year = community_year()
     book = workbook(ledger.ledger_xlsx(year.enrollment, "en").data)
     assert book.sheetnames == ["Activities", "Attendance", "Feedback", "Expenses"]
-    assert rows(book["Activities"])[0] == ["Date", "Time", "Title", "Method", "Mode", "Hours", "Attended",
+    assert rows(book["Activities"])[0] == ["Date", "Time", "Title", "Status", "Method", "Mode", "Hours", "Attendees",
                                            "Members expected", "Attendance rate", "Minutes", "Photos", "Videos",
                                            "Subjects", "Tags"]
     assert rows(book["Expenses"])[0][:7] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable", None]
@@ -68,25 +68,25 @@ def test_activities_are_listed_with_date_cells_and_the_participation_figures(ctx
     year = community_year()
     enrollment = year.enrollment
     book = workbook(ledger.ledger_xlsx(enrollment, "en").data)
-    body = list(book["Activities"].iter_rows(min_row=2))
+    body = list(book["Activities"].iter_rows(min_row=2))[:-1]  # the last row: the held ones' totals
     assert [row[2].value for row in body] == [activity.title for activity in year.held] + ["下學期共同備課"]
     for row in body:
         assert row[0].is_date and isinstance(row[0].value, dt.datetime)
         assert row[0].number_format == "yyyy-mm-dd"
     assert body[0][0].value.date() == dt.date(2025, 9, 10)
     assert body[0][1].value == "14:00–16:00"
-    assert body[0][3].value == "Collaborative lesson planning" and body[0][4].value == "In person"
-    assert body[0][5].value == 2
+    assert body[0][4].value == "Collaborative lesson planning" and body[0][5].value == "In person"
+    assert body[0][6].value == 2
     counted = {row.activity.id: row for row in activity_records.participation(
         [enrollment.community_id], program_period(enrollment.program)).activities}
     for row, activity in zip(body, year.held, strict=False):
-        assert (row[6].value, row[7].value, row[8].value) == (
+        assert (row[7].value, row[8].value, row[9].value) == (
             counted[activity.id].attended, counted[activity.id].members, counted[activity.id].rate)
-        assert "%" in row[8].number_format
-    assert (body[0][6].value, body[0][7].value) == (4, 6)  # present, late, left early, present: of six
-    assert [row[9].value for row in body] == ["Yes", "Yes", "No", "No"]
-    assert [row[10].value for row in body] == [1, 0, 1, 0]
-    assert body[3][6].value is None  # still to come: no attendance yet
+        assert "%" in row[9].number_format
+    assert (body[0][7].value, body[0][8].value) == (4, 6)  # present, late, left early, present: of six
+    assert [row[10].value for row in body] == ["Yes", "Yes", "No", None]  # none written yet for the one to come
+    assert [row[11].value for row in body] == [1, 0, 1, 0]
+    assert body[3][7].value is None  # still to come: no attendance yet
 
 
 def test_the_attendance_matrix_has_each_status_in_words_and_the_totals(ctx):
@@ -107,7 +107,7 @@ def test_the_attendance_matrix_has_each_status_in_words_and_the_totals(ctx):
         assert by_name[member.display_name][4:7] == [member.attended, member.held, member.rate]
     assert by_name["林老師"][4:6] == [2, 3]
     totals = table[-8:]
-    assert totals[0] == ["Attended", 4, 2, 0, None, None, None]
+    assert totals[0] == ["Attendees", 4, 2, 0, None, None, None]
     assert totals[1] == ["Members expected", 6, 6, 6, None, None, None]
     assert totals[2][1:4] == [row.rate for row in participation.activities]
     assert [row[:4] for row in totals[3:]] == [["Present", 2, 2, 0], ["Late", 1, 0, 0], ["Left early", 1, 0, 0],
@@ -217,7 +217,8 @@ def test_the_csv_has_a_bom_the_same_headers_iso_dates_and_neutralized_text(ctx):
                                              local_day(year.later.starts_at).isoformat()]
     assert [row[2] for row in table[1:4]] == ["'" + title for title in RISKY_TITLES[:3]]
     assert table[4][2] == "下學期共同備課"
-    assert table[1][6:9] == ["4", "6", "66.7%"]
+    assert table[1][7:10] == ["4", "6", "66.7%"]
+    assert len(table) == 5  # the rows alone: the totals are the workbook's
 
 
 def test_the_csv_of_a_minus_two_title_gets_the_quote(ctx):
@@ -273,3 +274,53 @@ def test_each_activity_carries_its_subjects_and_the_tags_a_funder_counts_by(ctx)
     sheet = rows(workbook(ledger.ledger_xlsx(year.enrollment, "en").data).worksheets[0])
     assert sheet[0][-2:] == ["Subjects", "Tags"]
     assert next(row for row in sheet[1:] if row[2] == first.title)[-2:] == ["數學、國語", "同步課堂、=HYPERLINK(\"x\")"]
+
+
+def test_each_activity_says_whether_it_was_held_and_the_totals_count_held_ones_only(ctx):
+    """An activity still to come is marked as such (not read as held without attendance or minutes), and the
+    totals under the activities are those of the held ones, as the panel, the report and 附件1 count them."""
+    year = community_year()
+    enrollment = year.enrollment
+    for language, held, scheduled in (("en", "Held", "Scheduled"), ("zh_Hant", "已辦理", "已排定"),
+                                      ("zh_Hans", "已开展", "已安排")):
+        table = rows(workbook(ledger.ledger_xlsx(enrollment, language).data).worksheets[0])
+        assert table[0][3] == {"en": "Status", "zh_Hant": "狀態", "zh_Hans": "状态"}[language]
+        assert [row[3] for row in table[1:5]] == [held, held, held, scheduled]
+        csv_table = list(csv.reader(io.StringIO(ledger.ledger_csv(enrollment, language).data.decode("utf-8-sig"))))
+        assert [row[3] for row in csv_table[1:]] == [held, held, held, scheduled]
+
+    table = rows(workbook(ledger.ledger_xlsx(enrollment, "en").data)["Activities"])
+    totals = table[-1]
+    participation = activity_records.participation([enrollment.community_id], program_period(enrollment.program))
+    standing = compliance.standings([enrollment])[0]
+    assert totals[0] == "Total of 3 held activities"
+    assert len([activity for activity in standing.facts.activities if activity.held]) == 3
+    assert totals[6] == 6  # three held activities of two hours; the one to come (two hours) is not counted
+    assert totals[7:10] == [6, 18, round(6 / 18, 3)]
+    assert totals[7] == sum(row.attended for row in participation.activities)
+    assert totals[10:13] == [2, 2, 0]  # minutes of two held ones, a photo each of two
+
+
+def test_attendance_counts_people_in_its_own_words(ctx):
+    """The activities sheet's count of who came is a number of people (出席人數), not the times a member came
+    (出席次數), which the attendance sheet keeps beside each member."""
+    year = community_year()
+    for language, people, times in (("zh_Hant", "出席人數", "出席次數"), ("zh_Hans", "出席人数", "出席次数")):
+        book = workbook(ledger.ledger_xlsx(year.enrollment, language).data)
+        assert rows(book.worksheets[0])[0][7] == people
+        csv_table = list(csv.reader(io.StringIO(ledger.ledger_csv(year.enrollment, language).data.decode("utf-8-sig"))))
+        assert csv_table[0][7] == people
+        attendance = rows(book.worksheets[1])
+        assert attendance[0][-3] == times  # a member's attended activities
+        assert attendance[-8][0] == people  # an activity's attendees
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(ctx):
+    year = community_year()
+    book = workbook(ledger.ledger_xlsx(year.enrollment, "zh_Hant").data)
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1: the default
+        assert sheet.print_title_rows.replace("$", "") == "1:1"

@@ -4,6 +4,7 @@ budget, three languages, and minutes full of naughty strings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -13,6 +14,7 @@ from docx.oxml.ns import qn
 from PIL import Image
 
 from tests.exports.report_world import report_world
+from tests.factories import add_member, make_user
 from workspace.compliance import services as compliance
 from workspace.compliance import wording as compliance_wording
 from workspace.exports import report
@@ -54,6 +56,38 @@ def test_the_cover_names_community_school_program_period_and_convener(ctx):
     assert values["補助計畫"] == content.program_name
     assert values["召集人"] == "陳召集"
     assert document.paragraphs[0].style.name == "Title"
+
+
+def test_the_cover_names_the_co_conveners_apart_from_the_convener(ctx):
+    """召集人 is the convener alone; the co-conveners are named as 副召集人 (they were joined to the convener)."""
+    world = report_world()
+    community = world.setup.club.community
+
+    def co_convener(name: str) -> None:  # a co-convener since before the period
+        add_member(community, make_user(display_name=name), role="co_convener").joined_at = dt.datetime(
+            2025, 1, 1, tzinfo=dt.UTC)
+        db.session.commit()
+
+    co_convener("林志豪")
+    content, built = _built(world)
+    assert content.conveners == ("陳召集",) and content.co_conveners == ("林志豪",)
+    values = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[0].rows}
+    assert values["召集人"] == "陳召集" and values["副召集人"] == "林志豪"
+    english = {row.cells[0].text: row.cells[1].text
+               for row in _open(build_report(content, language="en")).tables[0].rows}
+    assert english["Convener"] == "陳召集" and english["Co-convener"] == "林志豪"
+    co_convener("王副召")
+    content = report_content(world.enrollment)
+    english = {row.cells[0].text: row.cells[1].text
+               for row in _open(build_report(content, language="en")).tables[0].rows}
+    assert english["Co-conveners"] == "林志豪、王副召" and english["Convener"] == "陳召集"
+
+
+def test_a_cover_without_co_conveners_has_no_empty_line_for_them(ctx):
+    world = report_world()
+    _content, built = _built(world, language="en")
+    labels = [row.cells[0].text for row in _open(built).tables[0].rows]
+    assert "Convener" in labels and not {"Co-convener", "Co-conveners"} & set(labels)
 
 
 def test_headings_use_word_styles_and_a_table_of_contents_field_opens_it(ctx):

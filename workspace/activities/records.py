@@ -9,7 +9,7 @@ period its start falls in. Nothing here checks who asks: the caller has decided 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Row, ScalarSelect, func, select
@@ -58,13 +58,24 @@ class ActivityRecord:
     named_only: bool = False  # only those marked were expected (a pair's meeting recorded by mentoring)
 
     @property
+    def minutes(self) -> float:
+        """The length in minutes, from the UTC times (right across midnight and DST changes)."""
+        return (self.ends_at - self.starts_at).total_seconds() / 60
+
+    @property
     def hours(self) -> float:
-        """The length in hours, from the UTC times (right across midnight and DST changes)."""
-        return round((self.ends_at - self.starts_at).total_seconds() / 3600, 2)
+        """The length in hours, rounded to two decimals: to show, never to add up (`total_hours` adds)."""
+        return round(self.minutes / 60, 2)
 
     @property
     def status(self) -> str:
         return "held" if self.held else "scheduled"
+
+
+def total_hours(activities: Iterable[ActivityRecord]) -> float:
+    """The hours of `activities` together: their minutes added, then turned into hours and rounded once (310
+    minutes are 5.17 hours; adding each activity's rounded hours would give 5.16)."""
+    return round(sum(activity.minutes for activity in activities) / 60, 2)
 
 
 @dataclass(frozen=True)
@@ -288,19 +299,19 @@ def participation(community_ids: Collection[int], period: Period, *,
         if member.left_at is not None and not attended:
             continue  # left before anything counted: not listed
         members.append(MemberAttendance(member.community_id, member.user_id, member.display_name, member.role,
-                                        len(attended), len(during),
-                                        round(sum(activity.hours for activity in attended), 2)))
+                                        len(attended), len(during), total_hours(attended)))
     members.sort(key=lambda row: (-(row.rate or 0), -row.hours, row.display_name))
     rows = tuple(ActivityAttendance(
         activity, len(came.get(activity.id, set())), sum(1 for member in memberships if counts_for(member, activity)),
         tuple((status.value, statuses[activity.id][status.value]) for status in AttendanceStatus
               if statuses.get(activity.id, {}).get(status.value)))
         for activity in held)
-    by_method: dict[str, float] = {}
+    by_method: dict[str, list[ActivityRecord]] = {}
     for activity in held:
-        by_method[activity.method] = round(by_method.get(activity.method, 0) + activity.hours, 2)
+        by_method.setdefault(activity.method, []).append(activity)
+    hours = {method: total_hours(activities) for method, activities in by_method.items()}
     return Participation(period.first, period.last, tuple(members), rows,
-                         tuple(sorted(by_method.items(), key=lambda item: -item[1])))
+                         tuple(sorted(hours.items(), key=lambda item: -item[1])))
 
 
 def feedback(community_ids: Collection[int], period: Period, *,

@@ -76,6 +76,9 @@ FONT_SIZE_PT = 11.0
 CELL_PADDING_PT = 14.0
 LATIN_EM = 0.62  # generous: LibreOffice without Calibri shows Latin text in a wider font (DejaVu)
 SHORT_CJK_RUN = 4  # a CJK label this short ("類別", "簽名") is kept on one line, like a word
+LONG_WORD_EMS = 16  # a word longer than this (a URL: about 26 Latin characters) wraps rather than widen its column
+LONG_WORD_KEPT = 0.1  # of its width beyond LONG_WORD_EMS, what such a word still asks for
+MAX_UNBREAKABLE_SHARE = 0.4  # of a table's width, for one unbreakable piece (see column_widths)
 MAX_LABEL_WIDTH = Mm(70)  # a fields table's labels never take more than this
 
 # Characters XML 1.0 allows: tab, LF, CR, and everything from space up but surrogates, U+FFFE and U+FFFF.
@@ -295,17 +298,36 @@ def text_width(text: str, *, bold: bool = False) -> float:
 
 _TOKENS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|[^\s\u2e80-\u9fff\uac00-\ud7af"
                      r"\uf900-\ufaff\uff00-\uffef]+")
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)", re.IGNORECASE)
+_URL_PIECES = re.compile(r"[^/?&#=._~-]*[/?&#=._~-]*")  # a URL wraps after its punctuation: /c/ | math- | club/
 
 
 def _unbreakable_width(text: str, *, bold: bool = False) -> float:
     """The width of the longest piece of `text` a line cannot break in: a word, a number or an amount
-    ("NT$1,600", "16:00–16:50"); a run of CJK breaks between any two characters, but a short one is kept whole."""
+    ("NT$1,600", "16:00–16:50"); a run of CJK breaks between any two characters, but a short one is kept whole;
+    a URL breaks after its slashes, dots and hyphens, as Word and LibreOffice wrap one in a narrow cell."""
     widest = 0.0
     for token in _TOKENS.findall(text):
         cjk = unicodedata.east_asian_width(token[0]) in "WF"
-        piece = token if not cjk or len(token) <= SHORT_CJK_RUN else token[:1]
-        widest = max(widest, text_width(piece, bold=bold))
+        if cjk:
+            pieces = [token if len(token) <= SHORT_CJK_RUN else token[:1]]
+        elif _URL.match(token):
+            pieces = _URL_PIECES.findall(token)
+        else:
+            pieces = [token]
+        widest = max(widest, *(text_width(piece, bold=bold) for piece in pieces))
     return widest
+
+
+def _wanted_width(text: str, *, bold: bool = False) -> float:
+    """How wide `text` would like to be, on one line; a word longer than LONG_WORD_EMS (a URL, a checksum, a
+    path) asks for a tenth of its length beyond that, wrapping: it is copied or clicked, not read, and a long
+    link on one line took a table's width from its titles. A longer word still asks for more than a shorter."""
+    width = text_width(text, bold=bold)
+    for token in _TOKENS.findall(text):
+        if unicodedata.east_asian_width(token[0]) not in "WF":
+            width -= (1 - LONG_WORD_KEPT) * max(text_width(token, bold=bold) - LONG_WORD_EMS * FONT_SIZE_PT, 0.0)
+    return width
 
 
 def column_widths(rows: Sequence[Sequence[str]], columns: int, *, total: Length = TEXT_WIDTH,
@@ -323,7 +345,12 @@ def column_widths(rows: Sequence[Sequence[str]], columns: int, *, total: Length 
         for column, text in enumerate(row[:columns]):
             for line in text.split("\n"):
                 least[column] = max(least[column], _unbreakable_width(line, bold=bold))
-                most[column] = max(most[column], text_width(line, bold=bold))
+                most[column] = max(most[column], _wanted_width(line, bold=bold))
+    # One piece a line cannot break in never claims more than MAX_UNBREAKABLE_SHARE of the table (a hash, a long
+    # file name): Word breaks it at the cell's edge anyway, and the other columns keep room to be read.
+    if columns > 1:
+        longest = max(Length(total).pt * MAX_UNBREAKABLE_SHARE - CELL_PADDING_PT, 0.0)
+        least = [min(width, longest) for width in least]
     least = [Pt(width + CELL_PADDING_PT) for width in least]
     most = [max(Pt(width + CELL_PADDING_PT), low) for width, low in zip(most, least, strict=True)]
     if sum(most) <= total:

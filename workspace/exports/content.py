@@ -33,7 +33,7 @@ from workspace.extensions import db
 from workspace.plans import records as plan_records
 from workspace.resources import records as resource_records
 
-CONVENER_ORDER = ("convener", "co_convener")
+CONVENER, CO_CONVENER = "convener", "co_convener"
 
 
 def method_label(method: str) -> str:
@@ -66,6 +66,7 @@ class ReportActivity:
     rate: float | None
     photos: int
     videos: int
+    length_minutes: float  # what totals add (`hours` is rounded, to show)
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,11 @@ class MethodFigure:
 class Material:
     """A material or curriculum developed in the period, with its absolute link in the library."""
 
-    kind: str  # resource (a library item) or plan (a co-planned lesson)
+    kind: str  # resource (a library item), plan (a co-planned lesson) or adaptation (of one made before)
     title: str
     detail: str  # subject and grade, when known
     url: str
+    adaptations: int = 0  # of a plan: its teachers' adaptations of the period, shown with it and not as rows
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ class ReportContent:
     program_name: str
     period_first: dt.date
     period_last: dt.date
-    conveners: tuple[str, ...]
+    conveners: tuple[str, ...]  # the convener (召集人): one, by the rules, or none after they left
+    co_conveners: tuple[str, ...]  # the co-conveners (副召集人), by name
     member_names: tuple[str, ...]
     members: int  # people who were members during the period (the reviewers' "participants")
     activities: tuple[ReportActivity, ...]  # held, oldest first
@@ -213,8 +216,13 @@ class ReportContent:
 
     @property
     def convener(self) -> str:
-        """The conveners, on one line."""
+        """The convener (召集人), on one line; the co-conveners are `co_convener`."""
         return "、".join(self.conveners)
+
+    @property
+    def co_convener(self) -> str:
+        """The co-conveners (副召集人), on one line ("" when there are none)."""
+        return "、".join(self.co_conveners)
 
 
 def report_text_of(enrollment: Enrollment) -> ReportText | None:
@@ -239,7 +247,7 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                        row.activity.mode, row.activity.hours, texts[row.activity.id].place if row.activity.id in texts
                        else "", texts[row.activity.id].minutes if row.activity.id in texts else "",
                        texts[row.activity.id].outcomes if row.activity.id in texts else "", row.attended, row.members,
-                       row.rate, row.activity.photos, row.activity.videos)
+                       row.rate, row.activity.photos, row.activity.videos, row.activity.minutes)
         for row in participation.activities)
     titles = {activity.id: activity.title for activity in activities}
     days = {activity.id: activity.day for activity in activities}
@@ -260,18 +268,19 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                    cited.blob_id) if cited else None)
 
     ledger = standing.ledger
-    conveners = sorted((member for member in facts.members if member.role in MANAGERS and member.left_on is None),
-                       key=lambda member: (CONVENER_ORDER.index(member.role), member.name))
+    managers = sorted({(member.role, member.name) for member in facts.members
+                       if member.role in MANAGERS and member.left_on is None})
     return ReportContent(
         enrollment_id=enrollment.id, community_id=enrollment.community_id, community_name=facts.community_name,
         community_slug=enrollment.community.slug, schools=tuple(school.name for school in facts.schools),
         program_name=enrollment.program.name, period_first=period.first, period_last=period.last,
-        conveners=tuple(member.name for member in conveners),
+        conveners=tuple(name for role, name in managers if role == CONVENER),
+        co_conveners=tuple(name for role, name in managers if role == CO_CONVENER),
         member_names=tuple(sorted({member.name for member in facts.members})),
         members=len({member.user_id for member in facts.members}),
         activities=activities, by_method=_figures(activities, "method"), by_mode=_figures(activities, "mode"),
         by_month=_by_month(activities, period.first, min(period.last, local_day(now))),
-        hours=round(sum(hours for _method, hours in participation.hours_by_method), 2),
+        hours=activity_records.total_hours(row.activity for row in participation.activities),
         attended=sum(row.attended for row in participation.activities),
         expected=sum(row.members for row in participation.activities),
         attendance_rate=participation.average_rate,
@@ -285,10 +294,12 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
 
 
 def _figures(activities: tuple[ReportActivity, ...], attribute: str) -> tuple[MethodFigure, ...]:
+    """Activities and hours per method (or mode); the hours from the minutes added, rounded once."""
     counts: dict[str, list[float]] = {}
     for activity in activities:
-        counts.setdefault(getattr(activity, attribute), []).append(activity.hours)
-    return tuple(sorted((MethodFigure(code, len(hours), round(sum(hours), 2)) for code, hours in counts.items()),
+        counts.setdefault(getattr(activity, attribute), []).append(activity.length_minutes)
+    return tuple(sorted((MethodFigure(code, len(minutes), round(sum(minutes) / 60, 2))
+                         for code, minutes in counts.items()),
                         key=lambda figure: (-figure.activities, -figure.hours, figure.code)))
 
 
@@ -316,13 +327,25 @@ def _satisfaction(rows: list[activity_records.ActivityFeedback], titles: dict[in
 
 
 def _materials(enrollment: Enrollment, ids: list[int], period) -> tuple[Material, ...]:
+    """The resources shared in the period, then the finished plans (the plans area's `finished`: drafts and plans
+    under review are not developed material yet), each with the number of its adaptations; an adaptation is a
+    row of its own only when its plan is not of the period (made before, and not taught in it)."""
     slug = enrollment.community.slug
     found = [Material("resource", row.title, " ".join(part for part in (row.subject, row.grade) if part),
                       external_url("resources.show", slug=slug, resource_id=row.id))
              for row in resource_records.shared_resources(ids, period)]
-    found += [Material("plan", row.topic, " ".join(part for part in (row.subject, row.grade) if part),
-                       external_url("plans.show", slug=slug, plan_id=row.id))
-              for row in plan_records.plans(ids, period)]
+    plans = plan_records.plans(ids, period)
+    listed = {row.id: row for row in plans if not row.adaptation}
+    adapted: dict[int, int] = {}
+    for row in plans:
+        if row.adaptation and row.parent_id in listed:
+            adapted[row.parent_id] = adapted.get(row.parent_id, 0) + 1
+    for row in plans:
+        if not row.finished or (row.adaptation and row.parent_id in listed):
+            continue
+        found.append(Material("adaptation" if row.adaptation else "plan", row.topic,
+                              " ".join(part for part in (row.subject, row.grade) if part),
+                              external_url("plans.show", slug=slug, plan_id=row.id), adapted.get(row.id, 0)))
     return tuple(found)
 
 

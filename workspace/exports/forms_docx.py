@@ -1,19 +1,21 @@
 """The application form (申請書) and the implementation plan (實施計畫) as DOCX, written from the community's own
-data through the one DOCX builder (core/docx.py): its convener(s), type, schools, shared vision and goals,
-members, the activities planned in the program's period (held ones and those still to come), and the budget plan
-(the program's categories with their caps, and the approved amount).
+data through the one DOCX builder (core/docx.py). The two answer different questions, each in its own order, from
+sections they share:
 
-What the community and its program have decides what else is written, so that a form says what its funder asks
-and nothing empty: an urban–rural community (教共體) adds its schools with their roles and the agreement's term,
-and its exchanged teachers (交流教師); a community with mentor pairings in the period lists them (師徒結對); every
-form lists what the program asks (its rules in the reader's language, each with the clause it comes from) and,
-when the planned activities have speakers, whom and on what (PLC-100 pays speakers' fees only for a plan that
-names them); the budget plan is written only for a program with budget categories or an approved amount.
+- the **application** is what the community asks for: who it is (its convener(s), type, schools, shared vision
+  and goals, its members now), what it means to do (the activities planned in the program's period, in one list
+  with their count and hours) and the money it asks (the budget plan: the program's categories with their caps,
+  and the approved amount);
+- the **implementation plan** is how it will run them: its goals, who does what (everyone who was a member during
+  the period, with their roles; mentor pairings), what the program asks (its rules in the reader's language, each
+  with the clause it comes from), the schedule by month (each activity with who leads it, its speakers or else the
+  convener, and the evidence the program's rules will ask of it) and the speakers (whom and on what: PLC-100 pays
+  speakers' fees only for a plan that names them).
 
-The two documents hold the same facts in the order each form asks: the application presents the community and
-asks for the money; the plan says how the year will run (its goals, who does what, the schedule, the budget).
-The members of the application are the community's now; those of the plan are everyone who was a member during
-the period (a plan handed in at the end names them all).
+What the community and its program have decides what else is written, so that a form says nothing empty: an
+urban–rural community (教共體) adds its schools with their roles and the agreement's term, and its exchanged
+teachers (交流教師), in both; the budget plan is written only for a program with budget categories or an approved
+amount; the speakers only when the planned activities have any.
 """
 
 from __future__ import annotations
@@ -33,15 +35,17 @@ from workspace.communities import records as community_records
 from workspace.communities.labels import community_type_label, role_label, school_role_label
 from workspace.communities.models import Role, School
 from workspace.compliance import wording as compliance_wording
+from workspace.compliance.engine.activities import evidence_asked
+from workspace.compliance.facts import ActivityFact
 from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder
-from workspace.core.i18n import in_reader_script, local_date
+from workspace.core.i18n import in_reader_script, local_date, month_year
 from workspace.core.records import Period, local_day
 from workspace.exports.files import DOCX, ExportFile, export_filename
-from workspace.exports.ledger import method_label, mode_label, time_span
+from workspace.exports.ledger import activity_status_label, method_label, mode_label, time_span
 from workspace.extensions import db
 from workspace.mentoring import records as mentoring_records
 
@@ -122,15 +126,17 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
         title = document_title(kind)
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
                               footer=f"{community.name} · {program.name}")
-        builder.cover(title, subtitle=community.name, fields=_cover_fields(data))
-        for number, section in enumerate(_sections(data), start=1):
+        builder.cover(title, subtitle=community.name, fields=_cover_fields(data, kind))
+        sections = _application_sections(data) if kind == "application" else _plan_sections(data)
+        for number, section in enumerate(sections, start=1):
             section(builder, data, number)
         _signatures(builder, data)
         filename = export_filename(title, community.name, day=data.today, extension="docx")
         return ExportFile(filename, DOCX, data=builder.to_bytes())
 
 
-def _cover_fields(data: FormData) -> list[tuple[str, str]]:
+def _cover_fields(data: FormData, kind: str) -> list[tuple[str, str]]:
+    """The community, its conveners and program; the application adds the amount (the money is what it asks)."""
     enrollment = data.enrollment
     program = enrollment.program
     currency = data.ledger.currency
@@ -145,7 +151,8 @@ def _cover_fields(data: FormData) -> list[tuple[str, str]]:
         (_("Members"), str(len(data.members))),
         (_("Program"), program.name),
         (_("Period"), f"{local_date(program.first_day)} – {local_date(program.last_day)}"),
-        (_("Approved amount"), compliance_wording.money(enrollment.approved_amount, currency)),
+        *([(_("Approved amount"), compliance_wording.money(enrollment.approved_amount, currency))]
+          if kind == "application" else []),
     ]
 
 
@@ -153,8 +160,23 @@ def _urban_rural(data: FormData) -> bool:
     return data.enrollment.community.is_urban_rural
 
 
-def _sections(data: FormData) -> list[Any]:
-    """The form's sections, in order, for what this community and program have."""
+def _application_sections(data: FormData) -> list[Any]:
+    """The application's sections, in order: who the community is, what it will do, the money it asks."""
+    sections: list[Any] = [_goals]
+    if _urban_rural(data):
+        sections.append(_schools)
+    sections.append(_members)
+    if _urban_rural(data) or data.exchanged:
+        sections.append(_exchanged_teachers)
+    sections.append(_activities)
+    if budget.categories(data.enrollment) or data.ledger.approved:
+        sections.append(_budget)
+    return sections
+
+
+def _plan_sections(data: FormData) -> list[Any]:
+    """The implementation plan's sections, in order: goals, who does what, what the program asks, the schedule by
+    month (who leads, what evidence), the speakers."""
     sections: list[Any] = [_goals]
     if _urban_rural(data):
         sections.append(_schools)
@@ -165,11 +187,9 @@ def _sections(data: FormData) -> list[Any]:
         sections.append(_pairings)
     if data.enrollment.program.definition.get("rules"):
         sections.append(_requirements)
-    sections.append(_activities)
+    sections.append(_schedule)
     if data.speakers:
         sections.append(_speakers)
-    if budget.categories(data.enrollment) or data.ledger.approved:
-        sections.append(_budget)
     return sections
 
 
@@ -250,12 +270,50 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
         return
     rows = [[local_day(activity.starts_at).isoformat(), time_span(activity), activity.title,
              method_label(activity.method), mode_label(activity.mode), _format_hours(activity.hours),
-             _("Held") if activity.held else _("Scheduled")] for activity in data.activities]
+             activity_status_label(activity)] for activity in data.activities]
     builder.table(rows, header=[_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"),
                                 _("Status")])
-    total = sum(activity.hours for activity in data.activities)
+    total = activity_records.total_hours(data.activities)
     builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
                         hours=_format_hours(total)))
+
+
+def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
+    """The activities month by month, each with who leads it and the evidence the program will ask of it."""
+    _heading(builder, number, _("Schedule by month"))
+    if not data.activities:
+        builder.paragraph(_("No activity is planned in the program's period yet."))
+        return
+    leads = _leads(data)
+    program = data.enrollment.program.definition
+    months: dict[dt.date, list[activity_records.ActivityRecord]] = {}
+    for activity in data.activities:
+        months.setdefault(local_day(activity.starts_at).replace(day=1), []).append(activity)
+    for month, activities in months.items():
+        builder.heading(month_year(month), level=2)
+        builder.table([[local_day(activity.starts_at).isoformat(), time_span(activity), activity.title,
+                        f"{method_label(activity.method)} · {mode_label(activity.mode)}", leads[activity.id],
+                        compliance_wording.evidence_text(evidence_asked(_fact(activity), program)) or None,
+                        activity_status_label(activity)] for activity in activities],
+                      header=[_("Date"), _("Time"), _("Title"), _("Method and mode"), _("Led by"),
+                              _("Evidence to keep"), _("Status")])
+    builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
+                        hours=_format_hours(activity_records.total_hours(data.activities))))
+
+
+def _leads(data: FormData) -> dict[int, str]:
+    """Who leads each activity: its speakers when it has any, else the convener."""
+    named: dict[int, list[str]] = {}
+    for speaker in data.speakers:
+        named.setdefault(speaker.activity_id, []).append(speaker.name)
+    convener = "、".join(member.display_name for member in data.conveners if member.role == Role.CONVENER.value)
+    return {activity.id: "、".join(named.get(activity.id, ())) or convener or "—" for activity in data.activities}
+
+
+def _fact(activity: activity_records.ActivityRecord) -> ActivityFact:
+    """The activity as the compliance engine reads one (what its rules filter on)."""
+    return ActivityFact(activity.id, activity.title, local_day(activity.starts_at), int(activity.minutes),
+                        activity.method, activity.mode, activity.held, activity.subjects, activity.tags)
 
 
 def _speakers(builder: DocxBuilder, data: FormData, number: int) -> None:

@@ -2,15 +2,17 @@
 
 XLSX sheets, headers in the chosen language:
 
-1. activities: each activity of the period (held and still to come), with its day as a date cell, times, method
-   and mode in the activities area's words, hours, attendance (attended, expected, rate), minutes and evidence;
+1. activities: each activity of the period (held and still to come) with its status, its day as a date cell,
+   times, method and mode in the activities area's words, hours, attendance (attendees, expected, rate), minutes
+   and evidence, then a row of totals over the held ones only (what the panel, the report and 附件1 count);
 2. attendance: members × held activities, each cell the member's mark in words, with totals per member and per
    activity, as Moodle's attendance export lays it out;
 3. feedback: per held activity, the answers, the average and the distribution 1–5 (no names);
 4. expenses: each expense, then each category with its caps, spent, claimable and what is left, and the totals
    of the budget: the compliance panel's own ledger.
 
-The CSV is the activities sheet alone (UTF-8 with a BOM, the same headers, text neutralized, ISO dates).
+The CSV is the activities sheet's rows alone (UTF-8 with a BOM, the same headers, text neutralized, ISO dates).
+Every sheet prints on A4 landscape, one page wide, its header row repeated on each page.
 Every figure comes from the activities read module and the compliance engine's standing: nothing is counted
 here a second time.
 """
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from workspace.activities import records as activity_records
@@ -86,6 +88,11 @@ def status_label(status: str) -> str:
     return _(label) if label else status
 
 
+def activity_status_label(activity: activity_records.ActivityRecord) -> str:
+    """Whether an activity was held or is still to come, in words (the read module leaves cancelled ones out)."""
+    return _("Held") if activity.held else _("Scheduled")
+
+
 def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
@@ -95,24 +102,46 @@ def time_span(activity: activity_records.ActivityRecord) -> str:
     return f"{to_local(activity.starts_at):%H:%M}–{to_local(activity.ends_at):%H:%M}"
 
 
+def attendees_label() -> str:
+    """The header of an activity's attendance: how many people came (出席人數), not how many times one person
+    came (出席次數, the participation page's "Attended" beside a member's name)."""
+    return _("Attendees")
+
+
 def activity_header() -> list[str]:
-    return [_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"), _("Attended"),
+    return [_("Date"), _("Time"), _("Title"), _("Status"), _("Method"), _("Mode"), _("Hours"), attendees_label(),
             _("Members expected"), _("Attendance rate"), _("Minutes"), _("Photos"), _("Videos"), _("Subjects"),
             _("Tags")]
 
 
 def activity_rows(data: LedgerData) -> list[list[Any]]:
-    """A row per activity of the period; attendance is left empty for one still to come."""
+    """A row per activity of the period, with its status (held or still to come); for one still to come,
+    attendance is left empty, and so are its minutes until some are written (nothing is missing yet)."""
     held = {row.activity.id: row for row in data.participation.activities}
     rows = []
     for activity in data.activities:
         counted = held.get(activity.id)
-        rows.append([local_day(activity.starts_at), time_span(activity), activity.title, method_label(activity.method),
-                     mode_label(activity.mode), activity.hours,
-                     counted.attended if counted else None, counted.members if counted else None,
-                     Percent(counted.rate) if counted else None, yes_no(activity.has_minutes),
+        minutes = yes_no(activity.has_minutes) if activity.held or activity.has_minutes else None
+        rows.append([local_day(activity.starts_at), time_span(activity), activity.title,
+                     activity_status_label(activity), method_label(activity.method), mode_label(activity.mode),
+                     activity.hours, counted.attended if counted else None, counted.members if counted else None,
+                     Percent(counted.rate) if counted else None, minutes,
                      activity.photos, activity.videos, "、".join(activity.subjects), "、".join(activity.tags)])
     return rows
+
+
+def held_totals(data: LedgerData) -> list[Any]:
+    """The activities sheet's totals row, under the same columns, over the held activities only (those the
+    compliance panel, the report and 附件1 count): how many, their hours, attendees of members expected and the
+    overall rate, how many have minutes, their photos and videos."""
+    held = [activity for activity in data.activities if activity.held]
+    rows = data.participation.activities
+    attended, expected = sum(row.attended for row in rows), sum(row.members for row in rows)
+    return [ngettext("Total of %(num)d held activity", "Total of %(num)d held activities", len(held)), None, None,
+            None, None, None, activity_records.total_hours(held), attended, expected,
+            Percent(round(attended / expected, 3) if expected else None),
+            sum(1 for activity in held if activity.has_minutes), sum(activity.photos for activity in held),
+            sum(activity.videos for activity in held)]
 
 
 def _file_name(enrollment: Enrollment, extension: str, today: dt.date) -> str:
@@ -147,16 +176,22 @@ def sheet_names() -> tuple[str, str, str, str]:
 
 
 def _activities_sheet(book: Workbook, data: LedgerData) -> None:
+    """Every activity with its status, then a bold row of the held ones' totals (the CSV, for other tools, has
+    the rows alone)."""
     sheet = book.sheet(sheet_names()[0])
+    sheet.print_wide()
     sheet.header(activity_header())
     for row in activity_rows(data):
         sheet.row(row)
+    if data.activities:
+        sheet.row(held_totals(data), bold=True)
 
 
 def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
     """Members (rows, by name) × held activities (columns: day and title); the member's totals at the row's end,
     the activity's totals in the rows below (attended, expected, rate, then the marks of each status)."""
     sheet = book.sheet(sheet_names()[1])
+    sheet.print_wide()
     held = data.participation.activities
     marks = {(mark.activity_id, mark.user_id): mark.status for mark in data.marks}
     sheet.header([_("Member"), *(f"{local_day(row.activity.starts_at).isoformat()} {row.activity.title}"
@@ -165,7 +200,7 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
         statuses = [status_label(marks[(row.activity.id, member.user_id)])
                     if (row.activity.id, member.user_id) in marks else None for row in held]
         sheet.row([member.display_name, *statuses, member.attended, member.held, Percent(member.rate)])
-    sheet.row([_("Attended"), *(row.attended for row in held)], bold=True)
+    sheet.row([attendees_label(), *(row.attended for row in held)], bold=True)
     sheet.row([_("Members expected"), *(row.members for row in held)], bold=True)
     sheet.row([_("Attendance rate"), *(Percent(row.rate) for row in held)], bold=True)
     for status in STATUS_LABELS:  # each mark counted per activity, as the read module tallies them
@@ -174,6 +209,7 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
 
 def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
     sheet = book.sheet(sheet_names()[2])
+    sheet.print_wide()
     sheet.header([_("Date"), _("Title"), _("Responses"), _("Average satisfaction"),
                   *(_("Satisfaction %(score)s", score=score) for score in range(1, 6))])
     by_id = {activity.id: activity for activity in data.activities}
@@ -192,6 +228,7 @@ def expense_header() -> list[str]:
 def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     """Each expense, then each category's caps and figures, then the budget's totals: the panel's ledger."""
     sheet = book.sheet(sheet_names()[3])
+    sheet.print_wide()
     ledger = data.standing.ledger
     currency = ledger.currency
     names = {line.key: compliance_wording.category_name(line.name) for line in ledger.lines}

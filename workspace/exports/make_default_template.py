@@ -19,8 +19,12 @@ def build(target: Path = TARGET) -> Path:
     document.add_heading("{{ community }}", level=0)
     document.add_paragraph("成果報告 Results report")
     for label, name in (("學校 School", "school"), ("方案 Program", "program"), ("期間 Period", "period"),
-                        ("召集人 Convener", "convener"), ("日期 Date", "date")):
+                        ("召集人 Convener", "convener")):
         document.add_paragraph(f"{label}: {{{{ {name} }}}}")
+    document.add_paragraph("{%p if co_convener %}")  # no empty line where a community has no co-convener
+    document.add_paragraph("副召集人 Co-conveners: {{ co_convener }}")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("日期 Date: {{ date }}")
     document.add_heading("前言 Preface", level=1)
     document.add_paragraph("{{ preface }}")
     document.add_heading("量化資料 Figures", level=1)

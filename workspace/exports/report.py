@@ -29,6 +29,7 @@ from workspace.core.i18n import format_hours, local_date, month_year
 from workspace.core.models import record_event
 from workspace.exports import templates
 from workspace.exports.content import (
+    Material,
     ReportContent,
     method_label,
     mode_label,
@@ -162,6 +163,8 @@ def _cover(builder: DocxBuilder, content: ReportContent) -> None:
         (_("Program"), content.program_name),
         (_("Period"), period_text(content)),
         (_("Convener"), content.convener),
+        *([(_("Co-convener") if len(content.co_conveners) == 1 else _("Co-conveners"), content.co_convener)]
+          if content.co_conveners else []),
         (_("Date"), local_date(content.generated_on)),
     ])
     builder.paragraph(_("Contents"), bold=True)
@@ -215,8 +218,7 @@ def _qualitative(builder: DocxBuilder, content: ReportContent, progress: Progres
 
     builder.heading(_("Materials and curricula developed"), 1)
     if content.materials:
-        builder.table([(row.title, _("Library resource") if row.kind == "resource" else _("Co-planned lesson"),
-                        row.detail or "—", row.url) for row in content.materials],
+        builder.table([(row.title, material_kind(row), row.detail or "—", row.url) for row in content.materials],
                       header=[_("Title"), _("Kind"), _("Subject and grade"), _("Link")])
     else:
         builder.paragraph(_("No material was shared in the period."))
@@ -239,6 +241,19 @@ def _qualitative(builder: DocxBuilder, content: ReportContent, progress: Progres
         for comment in content.chosen_comments:
             builder.paragraph(comment.comment, style="Quote")
             builder.paragraph(f"— {comment.activity_title} ({comment.satisfaction}/5)", italic=True)
+
+
+def material_kind(material: Material) -> str:
+    """What a material is, in words: a library resource, a co-planned lesson (with how many teachers adapted it
+    for their classes), or an adaptation of a lesson planned before the period."""
+    if material.kind == "resource":
+        return _("Library resource")
+    if material.kind == "adaptation":
+        return _("Adaptation of a co-planned lesson")
+    if material.adaptations:
+        return ngettext("Co-planned lesson, adapted by %(num)d teacher",
+                        "Co-planned lesson, adapted by %(num)d teachers", material.adaptations)
+    return _("Co-planned lesson")
 
 
 def _photos(builder: DocxBuilder, content: ReportContent, progress: Progress) -> None:

@@ -43,6 +43,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_SHEET_NAME = 31  # Excel's limit
 MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of one cell
+A4 = 9  # Excel's paper code
 _SHEET_NAME_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
 
 
@@ -95,13 +96,21 @@ class Sheet:
         self._widths: dict[int, float] = {}
 
     def header(self, labels: Sequence[str], *, freeze: bool = True) -> None:
-        """The header row (bold, frozen so it stays in view)."""
+        """The header row (bold, frozen so it stays in view, and printed again at the top of every page)."""
         for column, label in enumerate(labels):
             self._text(column, str(label), self._book.formats["header"])
             self._widen(column, str(label))
         if freeze:
             self.worksheet.freeze_panes(self.row_number + 1, 0)
+        self.worksheet.repeat_rows(self.row_number)
         self.row_number += 1
+
+    def print_wide(self) -> None:
+        """Print on A4 landscape, as many pages tall as it takes but one page wide: a sheet of a dozen columns
+        otherwise prints its last columns on pages of their own, away from the rows they belong to."""
+        self.worksheet.set_paper(A4)
+        self.worksheet.set_landscape()
+        self.worksheet.fit_to_pages(1, 0)
 
     def row(self, values: Iterable[Any], *, bold: bool = False) -> None:
         """A row of values written by their type (text, number, Money, Percent, date, time, bool, None)."""

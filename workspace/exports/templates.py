@@ -59,10 +59,10 @@ PHOTO_WIDTH = Mm(120)
 # Every name a template may use (the keys of fill_context); the docs list them with what they hold.
 CONTEXT_NAMES = (
     "community", "school", "schools", "program", "period", "period_first", "period_last", "convener", "conveners",
-    "date", "preface", "culture_change", "members", "member_names", "activities_held", "activities", "by_method",
-    "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate", "overall_attendance_rate",
-    "satisfaction_answers", "satisfaction_average", "comments", "materials", "photos", "video", "approved", "spent",
-    "remaining", "not_claimable", "budget",
+    "co_convener", "co_conveners", "date", "preface", "culture_change", "members", "member_names", "activities_held",
+    "activities", "by_method", "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate",
+    "overall_attendance_rate", "satisfaction_answers", "satisfaction_average", "comments", "materials", "photos",
+    "video", "approved", "spent", "remaining", "not_claimable", "budget",
 )
 
 
@@ -226,7 +226,8 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "schools": [xml_safe(name) for name in content.schools], "program": xml_safe(content.program_name),
         "period": period_text(content), "period_first": local_date(content.period_first),
         "period_last": local_date(content.period_last), "convener": xml_safe(content.convener),
-        "conveners": [xml_safe(name) for name in content.conveners], "date": local_date(content.generated_on),
+        "conveners": [xml_safe(name) for name in content.conveners], "co_convener": xml_safe(content.co_convener),
+        "co_conveners": [xml_safe(name) for name in content.co_conveners], "date": local_date(content.generated_on),
         "preface": _plain(content.preface), "culture_change": _plain(content.culture_change),
         "members": content.members, "member_names": [xml_safe(name) for name in content.member_names],
         "activities_held": content.held,
@@ -248,8 +249,8 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         else f"{content.satisfaction.average:.2f}",
         "comments": [{"comment": xml_safe(row.comment), "activity": xml_safe(row.activity_title),
                       "satisfaction": row.satisfaction} for row in content.chosen_comments],
-        "materials": [{"title": xml_safe(row.title), "kind": row.kind, "detail": xml_safe(row.detail), "url": row.url}
-                      for row in content.materials],
+        "materials": [{"title": xml_safe(row.title), "kind": row.kind, "detail": xml_safe(row.detail), "url": row.url,
+                       "adaptations": row.adaptations} for row in content.materials],
         "photos": photos,
         "video": {"activity": xml_safe(content.video.activity_title), "date": local_date(content.video.day),
                   "file": xml_safe(content.video.filename)} if content.video else None,

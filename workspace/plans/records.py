@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from workspace.core.records import Period
 from workspace.extensions import db
-from workspace.plans.models import LessonTaught, PlanDoc
+from workspace.plans.models import LessonTaught, PlanDoc, PlanKind, PlanStatus
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,17 @@ class PlanRecord:
     updated_at: dt.datetime
     lessons: int  # taught in the period
     reflections: int  # of those, with a reflection written
+
+    @property
+    def adaptation(self) -> bool:
+        """One teacher's copy of a shared plan (二次備課), not a plan of its own."""
+        return self.kind == PlanKind.ADAPTATION.value
+
+    @property
+    def finished(self) -> bool:
+        """Final (定稿): a draft or a plan under review is still being written. An adaptation keeps the status its
+        shared plan had when it was copied (a teacher's copy is never submitted or finalized itself)."""
+        return self.status == PlanStatus.FINAL.value
 
 
 def _has_reflection() -> ColumnElement[bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable
 from typing import Any
@@ -49,6 +50,23 @@ def missing_evidence(activity: ActivityFact, required: Iterable[str | list[str]]
         if not any(has_evidence(activity, kind) for kind in options):
             missing.append("|".join(options))
     return missing
+
+
+def evidence_asked(activity: ActivityFact, program: dict[str, Any]) -> list[str]:
+    """The evidence the program's rules will ask of this activity once held (each entry a kind, or kinds joined
+    by "|" of which any one will do), in the rules' order, each once: what a plan promises to keep."""
+    parameters = program.get("parameters", {})
+    held = dataclasses.replace(activity, held=True)
+    asked: list[str] = []
+    for rule in program.get("rules", []):
+        if rule.get("kind") not in ("count", "distinct") or not rule.get("evidence") or not matches(held, rule,
+                                                                                                     parameters):
+            continue
+        for need in rule["evidence"]:
+            key = need if isinstance(need, str) else "|".join(need)
+            if key not in asked:
+                asked.append(key)
+    return asked
 
 
 def mode_matches(activity: ActivityFact, modes: list[str] | None, hybrid_counts_as: str) -> bool:
