@@ -265,3 +265,17 @@ def test_urban_rural_evidence_follows_the_rules_that_count_the_activity(ctx):
     assert evidence_asked(fact, program) == ["photo", "minutes|document"]
     research = ActivityFact(2, "網路教研", dt.date(2026, 3, 5), 60, "topic_study", "online", False, (), ("教研",))
     assert evidence_asked(research, program) == ["photo"]
+
+
+def test_the_program_s_name_is_in_the_document_s_script(year):
+    from workspace.core.i18n import script_converter
+
+    name = year.enrollment.program.name
+    simplified = script_converter("t2s").convert(name)
+    assert simplified != name  # the preset's name is written in Traditional
+    for build in (forms_docx.application, forms_docx.implementation_plan):
+        hans = build(year.enrollment, "zh_Hans").data
+        footer = " ".join(paragraph.text for section in docx.Document(io.BytesIO(hans)).sections
+                          for paragraph in section.footer.paragraphs)
+        assert simplified in text_of(hans) + footer and name not in text_of(hans) + footer
+        assert name in text_of(build(year.enrollment, "zh_Hant").data)

@@ -23,7 +23,7 @@ from workspace.compliance import wording as compliance_wording
 from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.core.database import utcnow
-from workspace.core.i18n import local_date
+from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.permissions import MANAGERS
 from workspace.core.records import local_day
 from workspace.core.urls import external_url
@@ -273,7 +273,7 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
     return ReportContent(
         enrollment_id=enrollment.id, community_id=enrollment.community_id, community_name=facts.community_name,
         community_slug=enrollment.community.slug, schools=tuple(school.name for school in facts.schools),
-        program_name=enrollment.program.name, period_first=period.first, period_last=period.last,
+        program_name=in_reader_script(enrollment.program.name), period_first=period.first, period_last=period.last,
         conveners=tuple(name for role, name in managers if role == CONVENER),
         co_conveners=tuple(name for role, name in managers if role == CO_CONVENER),
         member_names=tuple(sorted({member.name for member in facts.members})),

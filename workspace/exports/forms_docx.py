@@ -125,7 +125,7 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
         community, program = enrollment.community, enrollment.program
         title = document_title(kind)
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
-                              footer=f"{community.name} · {program.name}")
+                              footer=f"{community.name} · {in_reader_script(program.name)}")
         builder.cover(title, subtitle=community.name, fields=_cover_fields(data, kind))
         sections = _application_sections(data) if kind == "application" else _plan_sections(data)
         for number, section in enumerate(sections, start=1):
@@ -149,7 +149,7 @@ def _cover_fields(data: FormData, kind: str) -> list[tuple[str, str]]:
         (_("Convener"), "、".join(member.display_name for member in conveners)),
         (_("Co-conveners"), "、".join(member.display_name for member in co_conveners)),
         (_("Members"), str(len(data.members))),
-        (_("Program"), program.name),
+        (_("Program"), in_reader_script(program.name)),
         (_("Period"), f"{local_date(program.first_day)} – {local_date(program.last_day)}"),
         *([(_("Approved amount"), compliance_wording.money(enrollment.approved_amount, currency))]
           if kind == "application" else []),

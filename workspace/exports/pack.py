@@ -39,6 +39,7 @@ from zipstream import ZipStream
 
 from workspace.activities import records as activity_records
 from workspace.core.database import utcnow
+from workspace.core.i18n import in_reader_script
 from workspace.core.records import Period, local_day
 from workspace.core.storage import blob_path
 from workspace.exports import ledger, report
@@ -333,7 +334,7 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
                 name = _unique(safe_name(item.filename, fallback=f"{item.kind}-{item.id}"), taken)
                 members.append(Member(f"{folder}/{name}", item.kind, item.media_type, size=source.stat().st_size,
                                       sha256=item.sha256, source=source, activity=about))
-    about = {"community": enrollment.community.name, "program": program.name,
+    about = {"community": enrollment.community.name, "program": in_reader_script(program.name),
              "period": {"first": program.first_day.isoformat(), "last": program.last_day.isoformat()},
              "language": language}
     return EvidencePack(filename=pack_filename(enrollment, language), language=language, about=about,

@@ -26,7 +26,7 @@ from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.core.database import utcnow
 from workspace.core.docx import TEXT_WIDTH, DocxBuilder
-from workspace.core.i18n import local_span
+from workspace.core.i18n import in_reader_script, local_span
 from workspace.core.records import local_day
 from workspace.exports.files import DOCX, ExportFile, export_filename
 from workspace.exports.ledger import method_label
@@ -50,7 +50,7 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
         names = [member.display_name for member in community_members(community)]
         title = _("Sign-in sheets")
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
-                              footer=f"{community.name} · {program.name}")
+                              footer=f"{community.name} · {in_reader_script(program.name)}")
         if not activities:
             builder.heading(title)
             builder.paragraph(_("No activity is planned in the program's period yet."))

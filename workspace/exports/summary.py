@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from workspace.compliance import wording as compliance_wording
 from workspace.compliance.services import review
 from workspace.core.database import utcnow
+from workspace.core.i18n import in_reader_script
 from workspace.core.records import local_day
 from workspace.exports.files import XLSX, ExportFile, export_filename
 from workspace.exports.spreadsheet import Money, Workbook
@@ -75,7 +76,7 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
             figures = row.figures
             tally = row.tally
             sheet.row([compliance_wording.listing(row.schools), row.enrollment.community.name,
-                       row.enrollment.program.name,
+                       in_reader_script(row.enrollment.program.name),
                        compliance_wording.status_label(row.worst), *(tally.get(status, 0) for status in STATUSES),
                        figures.held, figures.participants, figures.currency, Money(figures.approved, figures.currency),
                        Money(figures.spent, figures.currency), Money(figures.remaining, figures.currency),
