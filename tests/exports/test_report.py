@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import docx
@@ -264,3 +265,15 @@ def test_the_month_table_writes_months_as_the_language_does(ctx):
     english = [[cell.text for cell in row.cells] for table in _open(_built(world, "en")[1]).tables
                for row in table.rows]
     assert ["September 2025", "1"] in english
+
+
+def test_an_activity_without_attendance_taken_says_so_instead_of_nobody_came(ctx):
+    world = report_world()
+    club = world.setup.club
+    club.activity("未點名的讀書會", starts=dt.datetime(2025, 11, 5, 14, 0), method="topic_study")
+    text = _text(_open(_built(world, "zh_Hant")[1]))
+    after = text[text.index("未點名的讀書會"):]
+    unmarked = after[:after.index("尚未撰寫會議記錄")]
+    assert "本次活動未點名。" in unmarked and "出席：" not in unmarked
+    marked = text[text.index("共同備課：分數"):]
+    assert re.search(r"出席：\d+ 人中 2 人", marked[:300])  # the marked ones keep their figures

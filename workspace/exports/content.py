@@ -67,6 +67,7 @@ class ReportActivity:
     photos: int
     videos: int
     length_minutes: float  # what totals add (`hours` is rounded, to show)
+    attendance_taken: bool = True  # False: no one was marked (the report says so rather than "0 of 6")
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,8 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                        row.activity.mode, row.activity.hours, texts[row.activity.id].place if row.activity.id in texts
                        else "", texts[row.activity.id].minutes if row.activity.id in texts else "",
                        texts[row.activity.id].outcomes if row.activity.id in texts else "", row.attended, row.members,
-                       row.rate, row.activity.photos, row.activity.videos, row.activity.minutes)
+                       row.rate, row.activity.photos, row.activity.videos, row.activity.minutes,
+                       attendance_taken=bool(row.statuses))
         for row in participation.activities)
     titles = {activity.id: activity.title for activity in activities}
     days = {activity.id: activity.day for activity in activities}

@@ -208,8 +208,11 @@ def _qualitative(builder: DocxBuilder, content: ReportContent, progress: Progres
         if activity.place.strip():
             facts.append(activity.place)
         builder.paragraph(" · ".join(facts), italic=True)
-        builder.paragraph(_("Attendance: %(attended)d of %(expected)d (%(rate)s)", attended=activity.attended,
-                            expected=activity.expected, rate=percent(activity.rate)))
+        if activity.attendance_taken:
+            builder.paragraph(_("Attendance: %(attended)d of %(expected)d (%(rate)s)", attended=activity.attended,
+                                expected=activity.expected, rate=percent(activity.rate)))
+        else:
+            builder.paragraph(_("Attendance was not taken."))
         builder.markdown(activity.minutes, heading_offset=2, empty=_("No minutes were written."))
         if activity.outcomes.strip():
             builder.paragraph(_("Outcomes"), bold=True)
