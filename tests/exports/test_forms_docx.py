@@ -91,7 +91,7 @@ def test_the_members_table_names_each_member_with_role_and_school(year):
     members = next(table for table in tables if table[0][:3] == ["Full name", "Role", "School"])
     rows = {row[0]: row for row in members[1:]}
     assert rows["陳召集"][1] == "Convener" and rows["林老師"][1] == "Member"
-    assert len(rows) == 6
+    assert len(rows) == 6 and members[1][0] == "陳召集"  # the convener first, whatever the names' order
     assert sorted(row[2] for row in rows.values()).count("光華國小") == 2
 
 
@@ -100,7 +100,7 @@ def test_the_application_s_activities_table_marks_held_and_scheduled(year):
     planned = next(table for table in tables if table[0][:3] == ["Date", "Time", "Title"])
     assert [row[2] for row in planned[1:]] == [activity.title for activity in year.held] + ["下學期共同備課"]
     assert [row[6] for row in planned[1:]] == ["Held", "Held", "Held", "Scheduled"]
-    assert planned[1][0] == "2025-09-10" and planned[1][3] == "Collaborative lesson planning"
+    assert planned[1][0] == "Sep 10, 2025" and planned[1][3] == "Collaborative lesson planning"  # as the cover
 
 
 def test_the_plan_names_a_member_who_left_during_the_period_and_the_application_does_not(year):
@@ -152,8 +152,8 @@ def test_the_plan_names_each_speaker_with_affiliation_topic_and_hours(year):
     db.session.commit()
     tables = tables_of(forms_docx.implementation_plan(year.enrollment, "zh_Hant").data)
     speakers = next(table for table in tables if table[0][:3] == ["日期", "活動", "講者"])
-    assert speakers[1:] == [["2025-09-10", first.title, "張教授", "師範大學", "外聘", "分數的概念發展", "2"],
-                            ["2025-09-10", first.title, "林老師", "—", "內聘", "課堂實例", "1"]]
+    assert speakers[1:] == [["2025年9月10日", first.title, "張教授", "師範大學", "外聘", "分數的概念發展", "2"],
+                            ["2025年9月10日", first.title, "林老師", "—", "內聘", "課堂實例", "1"]]
 
 
 def test_a_plan_without_speakers_has_no_speakers_section(year):

@@ -33,7 +33,7 @@ from workspace.activities import records as activity_records
 from workspace.auth.labels import title_label
 from workspace.communities import records as community_records
 from workspace.communities.labels import community_type_label, role_label, school_role_label
-from workspace.communities.models import Role, School
+from workspace.communities.models import ROLE_ORDER, Role, School
 from workspace.compliance import wording as compliance_wording
 from workspace.compliance.engine.activities import evidence_asked
 from workspace.compliance.facts import ActivityFact
@@ -88,6 +88,9 @@ def read(enrollment: Enrollment, kind: str, *, now: dt.datetime | None = None) -
     ids = [enrollment.community_id]
     members = (community_records.current_members(ids) if kind == "application"
                else community_records.members_during(ids, period))
+    # The convener first, as a form lists its people: by role (convener, co-convener, …), then by name.
+    ranks = {role.value: rank for role, rank in ROLE_ORDER.items()}
+    members = sorted(members, key=lambda member: ranks.get(member.role, len(ranks)))
     school_ids = {member.school_id for member in members if member.school_id is not None}
     names = dict(db.session.execute(select(School.id, School.name).where(School.id.in_(school_ids))).all()) \
         if school_ids else {}
@@ -268,7 +271,7 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
     if not data.activities:
         builder.paragraph(_("No activity is planned in the program's period yet."))
         return
-    rows = [[local_day(activity.starts_at).isoformat(), time_span(activity), activity.title,
+    rows = [[local_date(local_day(activity.starts_at)), time_span(activity), activity.title,
              method_label(activity.method), mode_label(activity.mode), _format_hours(activity.hours),
              activity_status_label(activity)] for activity in data.activities]
     builder.table(rows, header=[_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"),
@@ -291,7 +294,7 @@ def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
         months.setdefault(local_day(activity.starts_at).replace(day=1), []).append(activity)
     for month, activities in months.items():
         builder.heading(month_year(month), level=2)
-        builder.table([[local_day(activity.starts_at).isoformat(), time_span(activity), activity.title,
+        builder.table([[local_date(local_day(activity.starts_at)), time_span(activity), activity.title,
                         f"{method_label(activity.method)} · {mode_label(activity.mode)}", leads[activity.id],
                         compliance_wording.evidence_text(evidence_asked(_fact(activity), program)) or None,
                         activity_status_label(activity)] for activity in activities],
@@ -323,7 +326,7 @@ def _speakers(builder: DocxBuilder, data: FormData, number: int) -> None:
     rows = []
     for speaker in data.speakers:
         activity = activities.get(speaker.activity_id)
-        rows.append([local_day(activity.starts_at).isoformat() if activity else "", activity.title if activity else "",
+        rows.append([local_date(local_day(activity.starts_at)) if activity else "", activity.title if activity else "",
                      speaker.name, speaker.affiliation or None, _("External") if speaker.external else _("Internal"),
                      speaker.topic, _format_hours(speaker.hours)])
     builder.table(rows, header=[_("Date"), _("Activity"), _("Speaker"), _("Affiliation"), _("Internal or external"),
