@@ -34,6 +34,7 @@ from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from workspace.core.text import render_markdown
 
@@ -127,6 +128,7 @@ class DocxBuilder:
         _set_up(self.document, title=one_line(title), footer=one_line(footer), east_asian_font=font,
                 language=self.language)
         self._writer = _Writer(self.document, image_source)
+        self._contents: tuple[Run, Paragraph, tuple[int, int]] | None = None  # the TOC field's shown result
 
     def cover(self, title: str, *, subtitle: str = "", fields: Sequence[tuple[str, str]] = ()) -> None:
         """The document's title (Word's Title style), an optional subtitle line and a table of label/value fields."""
@@ -266,8 +268,12 @@ class DocxBuilder:
         instruction.text = f' TOC \\o "{one_line(levels) or "1-3"}" \\h \\z \\u '
         paragraph.add_run()._r.append(instruction)
         char("separate")
-        paragraph.add_run(one_line(placeholder) or EMPTY)
+        # The field's shown result until it is updated: the placeholder now, the headings once the document is
+        # written (_fill_contents), so a reader that does not update fields (LibreOffice converting to PDF)
+        # still shows the contents.
+        shown = paragraph.add_run(one_line(placeholder) or EMPTY)
         char("end")
+        self._contents = (shown, paragraph, _levels(levels))
         settings = self.document.settings.element
         if settings.find(qn("w:updateFields")) is None:
             update = OxmlElement("w:updateFields")
@@ -282,12 +288,48 @@ class DocxBuilder:
     def to_bytes(self) -> bytes:
         """The document as DOCX bytes."""
         out = io.BytesIO()
-        self.document.save(out)
+        self.save(out)
         return out.getvalue()
 
     def save(self, target: str | os.PathLike[str] | IO[bytes]) -> None:
         """Write the DOCX to a path or a binary stream."""
+        self._fill_contents()
         self.document.save(target)
+
+    def _fill_contents(self) -> None:
+        """Write the headings after the table of contents into its field's shown result, one line each, indented
+        by level (no page numbers: only a word processor knows them; Word updates the field on opening)."""
+        contents = self._contents
+        if contents is None:
+            return
+        shown, field_paragraph, (low, high) = contents
+        entries = []
+        after = False
+        for paragraph in self.document.paragraphs:
+            if paragraph._p is field_paragraph._p:
+                after = True
+                continue
+            name = paragraph.style.name if paragraph.style is not None else ""
+            if after and name.startswith("Heading ") and name[8:].isdigit() and low <= int(name[8:]) <= high:
+                entries.append("\u3000" * (int(name[8:]) - low) + paragraph.text)
+        if not entries:
+            return
+        for child in list(shown._r):
+            if child.tag != qn("w:rPr"):
+                shown._r.remove(child)
+        for index, entry in enumerate(entries):
+            if index:
+                shown.add_break()
+            shown.add_text(entry)
+
+
+def _levels(levels: str) -> tuple[int, int]:
+    """The heading levels of a TOC switch ("1-3" → (1, 3)); 1–3 when it cannot be read."""
+    first, _dash, last = one_line(levels).partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        return 1, 3
 
 
 def text_width(text: str, *, bold: bool = False) -> float:
