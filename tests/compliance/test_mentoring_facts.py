@@ -172,7 +172,11 @@ def test_activities_outside_an_urban_rural_agreement_s_term_do_not_count_and_the
     client.login(team.convener)
     panel = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
     assert "covers only part of the program's period" in panel and "1 activity of the period is outside it" in panel
-    team.community.agreement_starts_on = team.community.agreement_ends_on = None
+    team.community.agreement_ends_on = None  # half a term, kept from before both days were asked: no term
+    db.session.commit()
+    facts = services.standings([db.session.get(Enrollment, enrollment.id)])[0].facts
+    assert {activity.id for activity in facts.activities} == {before.id, within.id}
+    team.community.agreement_starts_on = None
     db.session.commit()
     facts = services.standings([db.session.get(Enrollment, enrollment.id)])[0].facts
     assert {activity.id for activity in facts.activities} == {before.id, within.id}
@@ -187,3 +191,16 @@ def test_an_agreement_wholly_outside_the_program_s_period_is_said_plainly(client
     client.login(team.convener)
     panel = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
     assert "lies outside the program's period" in panel and "covers only part" not in panel
+    notice = panel[panel.index("lies outside the program's period"):]
+    assert f'href="/c/{team.community.slug}/settings"' in notice[:800]
+
+
+def test_a_pairing_set_to_end_short_links_the_convener_to_the_pairings(client, ctx):
+    team, _mentor, mentee, _enrollment = urc_with_mentee()
+    pairing = db.session.scalar(select(Pairing).where(Pairing.mentee_id == mentee.id))
+    pairing.ends_on = PAST_FIRST + dt.timedelta(days=699)
+    db.session.commit()
+    client.login(team.convener)
+    panel = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
+    gap = panel[panel.index("The pairing of 林新進 is set to end on") - 300:]
+    assert f'href="/c/{team.community.slug}/mentoring/"' in gap[:600]

@@ -301,7 +301,7 @@ def check_partnership(community: Community, schools: Sequence[School], school_ro
                       starts_on: dt.date | None, ends_on: dt.date | None) -> dict[int, str]:
     """The roles of an urban–rural community's schools (every school: core or member), or one ValidationError
     naming each rule broken: exactly one core school, at least one member school, no school with exchanged
-    teachers left out, the agreement ending after it starts (both days in the accepted years)."""
+    teachers left out, the agreement ending after it starts (both days in the accepted years, or neither)."""
     roles = {school.id: school_roles.get(school.id, SchoolRole.MEMBER.value) for school in schools}
     checks = Checks()
     with checks:
@@ -330,6 +330,12 @@ def check_partnership(community: Community, schools: Sequence[School], school_ro
         check_in_range(ends_on, "agreement_ends_on")
         if starts_on is not None and ends_on is not None and ends_on <= starts_on:
             raise ValidationError(str(_l("The agreement must end after it starts.")), field="agreement_ends_on")
+    with checks:
+        # A term is both days or none: the rules count the activities within it, and half a term bounds nothing
+        # the panel could state plainly.
+        if (starts_on is None) != (ends_on is None):
+            missing = "agreement_ends_on" if ends_on is None else "agreement_starts_on"
+            raise ValidationError(str(_l("Enter both days of the agreement, or leave both empty.")), field=missing)
     checks.done()
     return roles
 

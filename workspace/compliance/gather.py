@@ -89,7 +89,9 @@ def _within_agreement(row: community_records.CommunityRow, day: dt.date) -> bool
     if not row.is_urban_rural:
         return True
     first, last = row.agreement_starts_on, row.agreement_ends_on
-    return (first is None or first <= day) and (last is None or day <= last)
+    if first is None or last is None:  # no term (or half of one, kept from before both were asked): all count
+        return True
+    return first <= day <= last
 
 
 def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *,

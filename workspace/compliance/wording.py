@@ -227,8 +227,8 @@ def _person(p: dict[str, Any]) -> str:
         return _("The professional title of %(name)s (%(title)s) is not one the rule accepts.", name=name,
                  title=title_label(p.get("title")) or _("No title"))
     if p.get("term_last"):
-        return _("The pairing of %(name)s ends on %(last)s: %(planned)s days of the %(target)s-day term asked for "
-                 "(%(figure)s served). Move its end on the pairing's page, or pair again.", name=name,
+        return _("The pairing of %(name)s is set to end on %(last)s, after %(planned)s days in all of the %(target)s "
+                 "asked for (%(figure)s served so far). Move its end on the pairing's page, or pair again.", name=name,
                  last=local_date(p["term_last"]), planned=p["planned"], target=p["target"], figure=p["figure"])
     return _("%(name)s served %(figure)s days of a %(target)s-day term.", name=name, figure=p["figure"],
              target=p["target"])
@@ -288,7 +288,8 @@ def missing_receipt(p: dict[str, Any], m: dict[str, str]) -> str:
 def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_records: bool) -> str | None:
     """Where a gap that names a record is fixed, for this reader: the activity's page (for those who read the
     records), the expense's edit form (for those who manage the budget; the budget page for the others), the
-    panel's deliverable form, the members page; None when the gap names nothing to open."""
+    panel's deliverable form, the pairings (a mentoring term set to end short, for those who keep them), the
+    members page; None when the gap names nothing to open."""
     p = gap.params
     if p.get("activity_id") and read_records:
         return url_for("activities.show", slug=community.slug, activity_id=p["activity_id"])
@@ -302,6 +303,8 @@ def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_re
     if gap.code in ("deliverable_missing", "deliverable_late") and not p.get("month") and manage \
             and (p.get("item") == "results_report" or p.get("item") in MARKED_BY_HAND):
         return url_for("compliance.panel", slug=community.slug, _anchor=f"deliver-{enrollment.id}")
+    if gap.code == "person_short" and p.get("term_last"):  # a pairing set to end short: moved on its page
+        return url_for("mentoring.index", slug=community.slug) if manage else None
     if gap.code in ("membership_short", "membership_over") or (gap.code == "person_short" and p.get("user_id")):
         return url_for("communities.members", slug=community.slug)
     return None
