@@ -110,3 +110,19 @@ def test_the_notices_are_emailed_to_those_who_want_them(ctx, mail_on, wants, sta
     review.decide(submission, approve=False, comment="再補", actor=reviewer)
     db.session.commit()
     assert told("returned")[setup.club.convener.id].email_state == state
+
+
+def test_the_program_s_name_in_a_notice_is_in_the_reader_s_script(ctx):
+    from workspace.core.i18n import script_converter
+
+    setup, _co, _school_reviewer, county, _elsewhere, _admin = people()
+    review.submit(judge(setup), "請審查", setup.club.convener)
+    db.session.commit()
+    notice = told("submitted")[county.id]
+    name = setup.enrollment.program.name
+    with flask_babel.force_locale("zh_Hans"):
+        simplified = notifications.describe(notice)
+    with flask_babel.force_locale("zh_Hant"):
+        traditional = notifications.describe(notice)
+    assert script_converter("t2s").convert(name) in simplified and name not in simplified
+    assert name in traditional

@@ -81,8 +81,9 @@ def test_activities_are_listed_with_date_cells_and_the_participation_figures(ctx
         [enrollment.community_id], program_period(enrollment.program)).activities}
     for row, activity in zip(body, year.held, strict=False):
         assert (row[7].value, row[8].value, row[9].value) == (
-            counted[activity.id].attended, counted[activity.id].members, counted[activity.id].rate)
-        assert "%" in row[9].number_format
+            counted[activity.id].attended, counted[activity.id].members,
+            counted[activity.id].rate if counted[activity.id].statuses else "Not taken")
+        assert "%" in row[9].number_format or row[9].value == "Not taken"
     assert (body[0][7].value, body[0][8].value) == (4, 6)  # present, late, left early, present: of six
     assert [row[10].value for row in body] == ["Yes", "Yes", "No", None]  # none written yet for the one to come
     assert [row[11].value for row in body] == [1, 0, 1, 0]
@@ -324,3 +325,15 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1: the default
         assert sheet.print_title_rows.replace("$", "") == "1:1"
+
+
+def test_a_held_activity_where_nobody_was_marked_says_attendance_was_not_taken(ctx):
+    """The third held activity of the year has no attendance marks: its rate says so instead of 0%, in the
+    workbook and the CSV; the marked ones keep their rates."""
+    year = community_year()
+    table = rows(workbook(ledger.ledger_xlsx(year.enrollment, "zh_Hant").data).worksheets[0])
+    rates = {row[2]: row[9] for row in table[1:5]}
+    unmarked, marked = year.held[2].title, year.held[0].title
+    assert rates[unmarked] == "未點名" and rates[marked] != "未點名"
+    csv_table = list(csv.reader(io.StringIO(ledger.ledger_csv(year.enrollment, "en").data.decode("utf-8-sig"))))
+    assert {row[2]: row[9] for row in csv_table[1:]}[unmarked] == "Not taken"

@@ -298,3 +298,14 @@ def test_an_activity_still_to_come_with_nothing_yet_has_no_empty_folder(ctx):
     assert not any(folder.startswith(f"{year.later.starts_at:%Y}") and "下學期共同備課" in folder
                    for folder in built.folders)
     assert len(built.folders) == len(year.held)
+
+
+def test_the_manifest_names_the_program_in_the_pack_s_script_whatever_the_reader_s(client, ctx):
+    from workspace.core.i18n import script_converter
+
+    world = pack_world()
+    world.convener.locale = "zh_Hant"  # the reader reads Traditional; the pack is asked in Simplified
+    db.session.commit()
+    manifest = json.loads(open_zip(download(client, world, "zh_Hans")).read("manifest.json"))
+    name = world.enrollment.program.name
+    assert manifest["program"] == script_converter("t2s").convert(name) != name

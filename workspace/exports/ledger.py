@@ -116,7 +116,8 @@ def activity_header() -> list[str]:
 
 def activity_rows(data: LedgerData) -> list[list[Any]]:
     """A row per activity of the period, with its status (held or still to come); for one still to come,
-    attendance is left empty, and so are its minutes until some are written (nothing is missing yet)."""
+    attendance is left empty, and so are its minutes until some are written (nothing is missing yet); a held one
+    where nobody was marked says its attendance was not taken."""
     held = {row.activity.id: row for row in data.participation.activities}
     rows = []
     for activity in data.activities:
@@ -125,9 +126,17 @@ def activity_rows(data: LedgerData) -> list[list[Any]]:
         rows.append([local_day(activity.starts_at), time_span(activity), activity.title,
                      activity_status_label(activity), method_label(activity.method), mode_label(activity.mode),
                      activity.hours, counted.attended if counted else None, counted.members if counted else None,
-                     Percent(counted.rate) if counted else None, minutes,
+                     _rate_cell(counted), minutes,
                      activity.photos, activity.videos, "、".join(activity.subjects), "、".join(activity.tags)])
     return rows
+
+
+def _rate_cell(counted: activity_records.ActivityAttendance | None) -> Any:
+    """An activity's attendance rate; "Not taken" for a held one where nobody was marked (its 0 attendees are
+    marks never made, not people who stayed away: the rate says so, the counts stay as the totals add them)."""
+    if counted is None:
+        return None
+    return Percent(counted.rate) if counted.statuses else _("Not taken")
 
 
 def held_totals(data: LedgerData) -> list[Any]:

@@ -334,7 +334,9 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
                 name = _unique(safe_name(item.filename, fallback=f"{item.kind}-{item.id}"), taken)
                 members.append(Member(f"{folder}/{name}", item.kind, item.media_type, size=source.stat().st_size,
                                       sha256=item.sha256, source=source, activity=about))
-    about = {"community": enrollment.community.name, "program": in_reader_script(program.name),
+    with force_locale(language):  # the program's name in the pack's script, as its documents write it
+        program_name = in_reader_script(program.name)
+    about = {"community": enrollment.community.name, "program": program_name,
              "period": {"first": program.first_day.isoformat(), "last": program.last_day.isoformat()},
              "language": language}
     return EvidencePack(filename=pack_filename(enrollment, language), language=language, about=about,

@@ -22,7 +22,7 @@ from workspace.communities.models import Community
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
-from workspace.core.i18n import LOCALES, N_, gettext
+from workspace.core.i18n import LOCALES, N_, gettext, in_reader_script
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.text import clean_line
 from workspace.core.urls import absolute_path, external_url
@@ -53,6 +53,9 @@ MESSAGES = {
     "approved": N_("%(actor)s approved “%(title)s”"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
+# Kinds whose title is a funder's text (a program's name), shown in the reader's script like the pages show it;
+# other titles are what people wrote (a thread, a plan), shown as written.
+FUNDER_TITLES = frozenset({"submitted", "returned", "approved"})
 # Which setting lets a kind be emailed; kinds not named here are never emailed.
 EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies", "submitted": "email_reviews",
                  "returned": "email_reviews", "approved": "email_reviews"}
@@ -234,7 +237,8 @@ def describe(notification: Notification, translate: Callable[..., str] | None = 
     message = MESSAGES.get(notification.kind)
     if message is None:
         return notification.title
-    return translate(message, actor=actor, title=notification.title)
+    title = in_reader_script(notification.title) if notification.kind in FUNDER_TITLES else notification.title
+    return translate(message, actor=actor, title=title)
 
 
 # --- unsubscribe links ----------------------------------------------------------------------------
