@@ -312,3 +312,5 @@ def test_the_frozen_report_is_marked_delivered_in_one_click_by_the_convener_only
     standing = services.standings([world.enrollment])[0]
     rule = next(found for found in standing.results if found.rule_id == "plc.results_report")
     assert ("deliverable", report_row.filename) in rule.counted
+    html = client.get(page_url).get_data(as_text=True)  # marked: the page says so instead of offering it again
+    assert deliver not in html and "Marked delivered on" in html

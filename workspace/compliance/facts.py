@@ -79,6 +79,7 @@ class ExpenseFact:
     activity_id: int | None = None
     has_receipt: bool = False
     payee: str = ""  # whom it was paid to: names the expense in a gap ("the expense of 3 May to 林講師")
+    description: str = ""  # what it was for: names it when no payee was typed ("the 研習茶水 of 3 May")
 
 
 @dataclass(frozen=True)

@@ -176,13 +176,13 @@ def _budget(enrollment_ids: list[int]) -> tuple[dict[int, list[ExpenseFact]], di
     for row in db.session.execute(
             select(Expense.enrollment_id, Expense.id, Expense.category, Expense.spent_on, Expense.amount,
                    Expense.hours, Expense.persons, Expense.claimable, Expense.activity_id, Expense.receipt_blob_id,
-                   Expense.payee)
+                   Expense.payee, Expense.description)
             .where(Expense.enrollment_id.in_(enrollment_ids), Expense.live)
             .order_by(Expense.spent_on, Expense.id)):
         expenses[row.enrollment_id].append(ExpenseFact(
             id=row.id, category=row.category, day=row.spent_on, amount=row.amount, hours=row.hours,
             persons=row.persons, claimable=row.claimable, activity_id=row.activity_id,
-            has_receipt=row.receipt_blob_id is not None, payee=row.payee or ""))
+            has_receipt=row.receipt_blob_id is not None, payee=row.payee or "", description=row.description or ""))
     for enrollment_id, title, relevance in db.session.execute(
             select(BookListItem.enrollment_id, BookListItem.title, BookListItem.relevance)
             .where(BookListItem.enrollment_id.in_(enrollment_ids), BookListItem.live).order_by(BookListItem.id)):

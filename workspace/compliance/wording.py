@@ -275,11 +275,14 @@ MARKED_BY_HAND = frozenset({"application", "implementation_plan"})  # deliverabl
 
 
 def missing_receipt(p: dict[str, Any], m: dict[str, str]) -> str:
-    """An expense without its receipt, named by its day and payee when the gap carries them (older snapshots
-    do not)."""
+    """An expense without its receipt, named by its day and payee (else what it was for) when the gap carries
+    them (older snapshots do not)."""
     if p.get("spent_on") and p.get("payee"):
         return _("The expense of %(day)s to %(payee)s (%(amount)s) has no receipt.", day=day_text(p["spent_on"]),
                  payee=p["payee"], **m)
+    if p.get("spent_on") and p.get("description"):
+        return _("The expense of %(day)s for %(description)s (%(amount)s) has no receipt.",
+                 day=day_text(p["spent_on"]), description=p["description"], **m)
     if p.get("spent_on"):
         return _("The expense of %(day)s (%(amount)s) has no receipt.", day=day_text(p["spent_on"]), **m)
     return _("An expense of %(amount)s has no receipt.", **m)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 
 from workspace.compliance import wording
 from workspace.compliance.engine import Breach, Gap, Status
@@ -140,6 +141,14 @@ def test_a_gap_links_its_record_for_those_who_may_open_it(english):
     assert wording.gap_link(receipt, community, enrollment, manage=False, read_records=True) == \
         "/c/club/compliance/7/budget"
     assert wording.gap_text(receipt) == "The expense of May 3, 2011 to 大同影印行 (NT$3,200) has no receipt."
+    unpaid_to = Gap("budget_missing_receipt", {"amount": 140, "expense_id": 6, "spent_on": dt.date(2011, 5, 3),
+                                              "payee": "", "description": "研習茶水"})
+    assert wording.gap_text(unpaid_to) == "The expense of May 3, 2011 for 研習茶水 (NT$140) has no receipt."
+    with force_locale("zh_Hant"):
+        assert wording.gap_text(unpaid_to) == "2011年5月3日「研習茶水」的支出（NT$140）尚無單據。"
+        assert wording.gap_text(Gap("budget_missing_receipt", {"amount": 140, "expense_id": 6,
+                                                               "spent_on": dt.date(2011, 5, 3)})) == \
+            "2011年5月3日的支出（NT$140）尚無單據。"  # no space before 的
     older = Gap("budget_missing_receipt", {"amount": 3200, "expense_id": 5})  # a snapshot kept before
     assert wording.gap_text(older) == "An expense of NT$3,200 has no receipt."
     assert wording.gap_link(Gap("count_short", {"needed": 2, "by": dt.date(2011, 5, 3)}), community, enrollment,

@@ -148,7 +148,8 @@ def evaluate_budget_cap(rule: dict[str, Any], context: Context) -> RuleResult:
     found = rule_breaches(rule, context.program, context.facts, expenses)
     closed = context.period.closed(context.today)
     figure, target, unit = _figure(rule, context.program, expenses)
-    named = {expense.id: {"spent_on": expense.day, "payee": expense.payee} for expense in expenses}
+    named = {expense.id: {"spent_on": expense.day, "payee": expense.payee, "description": expense.description}
+             for expense in expenses}
     # A gap names its expense (day and payee), so the panel can say which one and link to it.
     gaps = [Gap(f"budget_{b.code}", {**b.params, "expense_id": b.expense_id, **named.get(b.expense_id, {})})
             for b in found]

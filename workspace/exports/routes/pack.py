@@ -133,8 +133,17 @@ def freeze_again(slug: str, enrollment_id: int, submission_id: int):
                             submission_id=submission.id) + f"#frozen-files-{submission.id}")
 
 
+def delivered_report(enrollment: Any) -> Any:
+    """The results report marked delivered for the enrolment (its one live record), or None: the submission's
+    page says a frozen report is the one delivered instead of offering to mark it again."""
+    if enrollment is None or getattr(enrollment, "id", None) is None:
+        return None
+    return next((item for item in review.deliverables_of([enrollment.id]).get(enrollment.id, ())
+                 if item.item == "results_report"), None)
+
+
 @bp.app_context_processor
 def _frozen_files_helpers() -> dict[str, Any]:
     """The compliance pages list a submission's frozen files through these (templates/exports/_submission_files)."""
     return {"submission_files": submission_files, "submission_freeze": submission_freeze,
-            "freeze_may_restart": freeze_may_restart}
+            "freeze_may_restart": freeze_may_restart, "delivered_report": delivered_report}
