@@ -22,7 +22,7 @@ from workspace.communities.models import Community
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
-from workspace.core.i18n import LOCALES, N_, gettext, in_reader_script
+from workspace.core.i18n import LOCALES, N_, gettext, in_reader_script, local_moment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.text import clean_line
 from workspace.core.urls import absolute_path, external_url
@@ -287,7 +287,7 @@ def compose_email(user: User, notifications: Sequence[Notification]) -> tuple[st
                                   "Here is what happened while you were away (%(num)d items):", count), ""]
     for notification in notifications:
         lines.append("• " + describe(notification, _))
-        where = [flask_babel.format_datetime(notification.created_at, "short")]
+        where = [local_moment(notification.created_at)]
         if notification.community is not None:
             where.insert(0, notification.community.name)
         lines.append("  " + " · ".join(where))
