@@ -18,7 +18,7 @@ from tests.mentoring.helpers import make_pair
 from workspace.activities.models import Activity, Attendance
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
-from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
 from workspace.core.storage import store_upload
 from workspace.extensions import db
@@ -137,6 +137,23 @@ def test_the_status_moves_draft_shared_finalized_and_reopens_with_a_trail(ctx):
     services.finalize(observation, actor=pair.mentor)
     services.reopen(observation, "管理者", actor=admin)
     assert observation.status == ObservationStatus.SHARED.value
+
+
+def test_a_reflection_sent_after_finalizing_is_a_conflict_for_the_observed_teacher_alone(ctx):
+    """Finalized while the observed teacher was writing: her reflection is refused as a conflict that says who
+    may reopen it (nothing stored); anyone else is still simply not allowed."""
+    pair = make_pair()
+    observation = observe(pair)
+    services.share_with_observed(observation, actor=pair.mentor)
+    services.finalize(observation, actor=pair.mentor)
+    db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        services.reflect(observation, "晚到的省思", actor=pair.mentee)
+    assert pair.mentor.display_name in refused.value.message and "reopen" in refused.value.message
+    assert observation.reflection == ""
+    for other in (pair.mentor, pair.colleague, pair.convener, make_user(is_admin=True)):
+        with pytest.raises(NotAllowed):
+            services.reflect(observation, "x", actor=other)
 
 
 def test_finalizing_records_one_activity_without_content(ctx):
@@ -398,6 +415,30 @@ def test_the_flow_through_the_pages_and_what_each_reads(client, ctx):
     assert client.post_form(url(pair, observation, "/reopen"), {"reason": "補評分"}).status_code == 302
     page = client.get(url(pair, observation)).get_data(as_text=True)
     assert "補評分" in page and "reopened it" in page
+
+
+def test_a_reflection_saved_after_the_mentor_finalized_answers_409_with_the_text_kept(client, make_client, ctx):
+    """The QA case: the mentor finalizes while the new teacher writes; her save explains and keeps the text."""
+    pair = make_pair()
+    observation = observe(pair)
+    services.share_with_observed(observation, actor=pair.mentor)
+    db.session.commit()
+    teacher = make_client().login(pair.mentee)
+    assert 'name="reflection"' in teacher.get(url(pair, observation)).get_data(as_text=True)
+    mentor = make_client().login(pair.mentor)
+    assert mentor.post_form(url(pair, observation, "/finalize")).status_code == 302
+    response = teacher.post_form(url(pair, observation, "/reflection"), {"reflection": "REFLWORD <b>after</b>"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    kept = re.search(r'<textarea id="reflection-kept"[^>]*readonly>(.*?)</textarea>', body, re.S)
+    assert kept and "REFLWORD &lt;b&gt;after&lt;/b&gt;" in kept.group(1)
+    assert 'id="reflection-conflict"' in body and pair.mentor.display_name in body and "reopen" in body
+    assert 'data-status="finalized"' in body and 'name="reflection"' not in body
+    db.session.expire_all()
+    assert db.session.get(Observation, observation.id).reflection == ""
+    for other in (pair.mentor, pair.convener):  # never allowed to reflect: the refusal stays
+        assert make_client().login(other).post_form(url(pair, observation, "/reflection"),
+                                                    {"reflection": "x"}).status_code == 403
 
 
 def test_the_list_is_a_page_and_a_fragment(client, ctx):

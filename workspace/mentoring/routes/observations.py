@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.core import audit
-from workspace.core.errors import DomainError, NotAllowed
+from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.i18n import N_, in_reader_script
@@ -192,7 +192,8 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         "community": community, "observation": observation, "form": form, "readable": readable,
         "notes": services.notes_of(observation) if readable else [], "trail": services.trail_of(observation),
         "note_form": note_form, "plan_form": plan_form, "feedback_form": feedback_form,
-        "reflection_form": reflection_form, "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
+        "reflection_form": reflection_form, "reflection_conflict": forms.get("reflection_conflict"),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
         "action_form": EmptyForm(formdata=None), "status_labels": services.STATUS_LABELS,
         "trail_labels": services.TRAIL_LABELS,
         "ratings": forms.get("ratings", observation.ratings or {}), "rating_errors": forms.get("rating_errors", {}),
@@ -343,12 +344,19 @@ def update_feedback(slug: str, observation_id: int):
 
 @bp.post(ONE + "/reflection")
 def reflect_observation(slug: str, observation_id: int):
-    """The observed teacher's reflection."""
-    community, observation = _load(slug, observation_id, "reflect")
+    """The observed teacher's reflection; one sent after the observation was finalized is kept and explained (409)."""
+    community, observation = _load(slug, observation_id, "view")
+    # Finalized while the teacher was writing: their right stands, the observation moved on. Anyone else: 403.
+    late = not can(current_user, "reflect", observation)
+    require(not late or can(current_user, "reflect_once_reopened", observation))
     form = ReflectionForm()
-    if form.validate():
+    status, conflict = 422, None
+    if form.validate() or late:  # a late reflection is explained whatever it holds, and never stored
         try:
             services.reflect(observation, form.reflection.data or "", actor=current_user)
+        except Conflict as error:
+            db.session.rollback()
+            status, conflict = 409, error.message
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -356,8 +364,8 @@ def reflect_observation(slug: str, observation_id: int):
             db.session.commit()
             flash(_("Your reflection is saved."), "success")
             return _back(community, observation, "#post-conference")
-    community, observation = _load(slug, observation_id, "reflect")
-    return _show(community, observation, 422, reflection_form=form)
+    community, observation = _load(slug, observation_id, "view")
+    return _show(community, observation, status, reflection_form=form, reflection_conflict=conflict)
 
 
 def _act(slug: str, observation_id: int, action: str, act: Any, message: str, anchor: str = "") -> Any:

@@ -23,7 +23,7 @@ from workspace.activities.services import ActivityFields, record_activity, to_lo
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core.database import utcnow
-from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import local_date
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.parsing import check_in_range
@@ -247,7 +247,16 @@ def update_feedback(observation: Observation, strengths: str, suggestions: str, 
 
 
 def reflect(observation: Observation, reflection: str, *, actor: User) -> None:
-    """The observed teacher's reflection, once the observer shared the observation with them."""
+    """The observed teacher's reflection, once the observer shared the observation with them.
+
+    Sent after the observer finalized it (the observed teacher was still writing), it is refused as a conflict
+    that names who may reopen it, not as a lack of right: the teacher keeps the text and asks."""
+    if not can(actor, "reflect", observation) and can(actor, "reflect_once_reopened", observation):
+        observer = observation.observer.display_name
+        raise Conflict(str(_l("%(observer)s finalized this observation while you were writing, so your reflection "
+                              "was not saved. Only %(observer)s or a site admin can reopen it: copy your text from "
+                              "below, ask them to reopen the observation, then save your reflection again.",
+                              observer=observer)))
     if not can(actor, "reflect", observation):
         raise NotAllowed(str(_l("Only the observed teacher writes the reflection, once the observation is "
                                 "shared with them.")))
