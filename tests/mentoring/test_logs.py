@@ -5,6 +5,7 @@ per role, bounded queries)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -316,6 +317,39 @@ def test_a_stale_edit_answers_409_with_the_typed_text_kept(client, ctx):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(MeetingLog, log.id).topics == "我的修改"
+
+
+def _base_version(body: str) -> str:
+    found = re.search(r'name="base_version" value="(\d+)"', body)
+    assert found, "the editor carries the version it saves over"
+    return found.group(1)
+
+
+def test_after_a_conflict_the_page_shows_the_saved_log_and_saving_again_works(client, make_client, ctx):
+    """The QA case: two edit the same log; the second sees the first's saved version and can save over it."""
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    teacher, mentor = make_client().login(pair.mentee), make_client().login(pair.mentor)
+    started = _base_version(teacher.get(_url(pair, f"{log.id}/edit")).get_data(as_text=True))
+    mentor_base = _base_version(mentor.get(_url(pair, f"{log.id}/edit")).get_data(as_text=True))
+    assert mentor.post_form(_url(pair, f"{log.id}/edit"), _form(notes="WANGNOTES 座位", base_version=mentor_base,
+                                                               private_notes=SECRET)).status_code == 302
+    mine = _form(topics="我的修改", notes="HUANGNOTES", private_notes="", base_version=started)
+    refused = teacher.post_form(_url(pair, f"{log.id}/edit"), dict(mine, duration_minutes="abc"))
+    assert refused.status_code == 422 and _base_version(refused.get_data(as_text=True)) == started
+    conflict = teacher.post_form(_url(pair, f"{log.id}/edit"), mine)
+    body = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409 and "HUANGNOTES" in body and "我的修改" in body
+    saved = body.split(f'id="log-{log.id}-saved"')[1].split("</details>")[0]
+    assert "WANGNOTES" in saved and SECRET not in body  # the mentor's private notes stay hers
+    db.session.expire_all()
+    assert _base_version(body) == str(db.session.get(MeetingLog, log.id).version) != started
+    again = teacher.post_form(_url(pair, f"{log.id}/edit"), dict(mine, base_version=_base_version(body)))
+    assert again.status_code == 302
+    db.session.expire_all()
+    saved_log = db.session.get(MeetingLog, log.id)
+    assert saved_log.topics == "我的修改" and "HUANGNOTES" in saved_log.notes and saved_log.private_notes == SECRET
 
 
 def test_editing_in_place_answers_the_list(client, ctx):
