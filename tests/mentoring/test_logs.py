@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import add_member, make_community, make_user
-from tests.mentoring.helpers import make_pair
+from tests.mentoring.helpers import freeze_clock, make_pair
 from workspace.activities.models import Activity, Attendance
 from workspace.activities.services import to_local
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
@@ -350,6 +350,18 @@ def test_after_a_conflict_the_page_shows_the_saved_log_and_saving_again_works(cl
     db.session.expire_all()
     saved_log = db.session.get(MeetingLog, log.id)
     assert saved_log.topics == "我的修改" and "HUANGNOTES" in saved_log.notes and saved_log.private_notes == SECRET
+
+
+def test_the_new_log_is_dated_the_deployment_s_day_late_in_the_utc_evening(client, ctx, monkeypatch):
+    """At 23:30 UTC on 31 July it is already 1 August in Taipei (the QA case: 00:42 Taipei showed yesterday):
+    the new log's date and the school year of the handbook the page links to are Taipei's."""
+    freeze_clock(monkeypatch)
+    pair = make_pair(starts_on=dt.date(2030, 7, 1))
+    client.login(pair.mentor)
+    page = client.get(_url(pair)).get_data(as_text=True)
+    held_on = re.search(r'<input[^>]*name="held_on"[^>]*>', page)
+    assert held_on and 'value="2030-08-01"' in held_on.group(0)
+    assert f"/handbooks/{pair.mentee.id}/2030" in page
 
 
 def test_editing_in_place_answers_the_list(client, ctx):
