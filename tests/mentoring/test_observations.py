@@ -70,7 +70,7 @@ def test_an_observation_of_the_pairing_ticks_its_milestone_both_ways(ctx):
 
 @pytest.mark.parametrize(("change", "field"), [
     ("self", "observed_id"), ("non_member", "observed_id"), ("departed", "observed_id"), ("no_date", "observed_on"),
-    ("far_date", "observed_on"), ("other_pairing", "pairing_id"), ("not_the_pair", "pairing_id"),
+    ("far_date", "observed_on"), ("other_pairing", None), ("not_the_pair", "observed_id"),
     ("other_form", "form_id"),
 ])
 def test_the_pre_conference_is_checked_beside_each_field(ctx, change, field):
@@ -294,6 +294,32 @@ def test_starting_an_observation_from_the_form_and_422_keeps_what_was_typed(clie
     assert done.status_code == 302
     observation = db.session.scalar(select(Observation))
     assert done.headers["Location"].endswith(url(pair, observation)) and observation.pairing_id == pair.pairing.id
+
+
+def test_from_a_pairing_the_teacher_is_the_pair_s_other_and_a_refusal_shows_beside_the_field(client, ctx):
+    """The QA case: started from a pairing, the list offered every member and choosing another one answered a
+    bare 422 (the message sat on the hidden pairing field). Now the list holds the pair's other one, a link
+    starts an observation outside the pairing, and a post naming someone else says why beside the teacher."""
+    pair = make_pair()
+    client.login(pair.mentor)
+    page = client.get(url(pair, tail=f"new?pairing={pair.pairing.id}")).get_data(as_text=True)
+    teacher = page.split('id="observed_id"')[1].split("</select>")[0]
+    assert f'value="{pair.mentee.id}"' in teacher and f'value="{pair.colleague.id}"' not in teacher
+    assert 'id="pairing-observed"' in page and f'href="{url(pair, tail="new")}"' in page
+    outside = client.get(url(pair, tail="new")).get_data(as_text=True).split('id="observed_id"')[1]
+    assert f'value="{pair.colleague.id}"' in outside.split("</select>")[0]
+    data = {"observed_id": str(pair.colleague.id), "observed_on": "2026-10-05", "lesson_starts_at": "09:00",
+            "subject": "國語", "focus": "朗讀的節奏", "form_id": "", "pairing_id": str(pair.pairing.id),
+            "public_lesson_id": ""}
+    refused = client.post_form(url(pair, tail="new"), data)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "朗讀的節奏" in body
+    error = re.search(r'<p class="field-error" id="observed_id-error">(.*?)</p>', body, re.S)
+    assert error and "observe each other" in error.group(1)
+    foreign = client.post_form(url(pair, tail="new"), dict(data, pairing_id="", observed_id=str(pair.mentee.id),
+                                                           public_lesson_id="99999"))
+    assert foreign.status_code == 422 and "Choose a public lesson of this community." in foreign.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
 
 
 def test_the_button_to_start_one_is_offered_only_where_it_opens(client, make_client, ctx):
