@@ -303,6 +303,18 @@ def test_a_bad_log_answers_422_with_the_input_kept_and_the_error_beside_the_fiel
     assert db.session.scalar(select(MeetingLog)) is None
 
 
+@pytest.mark.parametrize("typed", ["0", "601"])
+def test_a_length_out_of_range_gets_the_range_s_message_not_required(client, ctx, typed):
+    """0 is a number typed, not an empty field: it is told the range, as 601 is (DataRequired took 0 for empty)."""
+    pair = make_pair()
+    client.login(pair.mentor)
+    body = client.post_form(_url(pair), _form(duration_minutes=typed)).get_data(as_text=True)
+    error = re.search(r'<p class="field-error" id="duration_minutes-error">(.*?)</p>', body, re.S)
+    assert error and "between 1 and 600" in error.group(1) and "required" not in error.group(1)
+    empty = client.post_form(_url(pair), _form(duration_minutes="")).get_data(as_text=True)
+    assert "This field is required." in empty.split('id="duration_minutes-error"')[1].split("</p>")[0]
+
+
 def test_a_stale_edit_answers_409_with_the_typed_text_kept(client, ctx):
     pair = make_pair()
     log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
