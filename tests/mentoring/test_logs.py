@@ -54,6 +54,30 @@ def test_a_log_keeps_its_next_steps_and_the_next_log_ticks_them_off(ctx):
     assert [step.text for step in services.open_steps(pair.pairing)] == ["提供教案範例"]
 
 
+def test_a_step_ticked_at_a_backdated_meeting_is_done_on_the_meeting_s_day(client, ctx, monkeypatch):
+    """The QA case: a meeting held on the 10th, logged on the 20th, ticks a step: it was done at the meeting,
+    so it says the 10th (and follows an edit of that date). A step ticked on its own is done the day it is
+    ticked, in Taipei: at 23:30 UTC on the 19th, that is the 20th."""
+    freeze_clock(monkeypatch, dt.datetime(2026, 9, 19, 23, 30, tzinfo=dt.UTC))
+    pair = make_pair()
+    services.create_log(pair.pairing, _fields(held_on=dt.date(2026, 9, 3)), actor=pair.mentor)
+    first, second = services.open_steps(pair.pairing)
+    later = services.create_log(pair.pairing, _fields(held_on=DAY, next_steps=[], done_step_ids=[first.id]),
+                                actor=pair.mentee)
+    services.tick_step(second, True, actor=pair.mentor)
+    db.session.commit()
+    logs = services.logs_of(pair.pairing, pair.mentor)
+    assert services.done_days(logs) == {first.id: DAY, second.id: dt.date(2026, 9, 20)}
+    services.update_log(later, _fields(held_on=dt.date(2026, 9, 11), next_steps=[]), actor=pair.mentor,
+                        base_version=later.version)
+    db.session.commit()
+    assert services.done_days(services.logs_of(pair.pairing, pair.mentor))[first.id] == dt.date(2026, 9, 11)
+    client.login(pair.mentee)
+    page = client.get(_url(pair)).get_data(as_text=True)
+    step = page.split(f'id="step-{first.id}"')[1].split("</li>")[0]
+    assert "done Sep 11, 2026" in step
+
+
 def test_a_step_of_another_pairing_is_not_ticked(ctx):
     pair, other = make_pair(), make_pair()
     services.create_log(other.pairing, _fields(), actor=other.mentor)

@@ -80,10 +80,11 @@ def _new_log_form(pairing: Pairing, form: LogForm | None = None) -> tuple[LogFor
 def _logs_context(community: Any, pairing: Pairing, form: LogForm | None = None) -> dict[str, Any]:
     writable = can(current_user, "write", pairing)
     reads_content = can(current_user, "read", pairing)
+    logs = log_services.logs_of(pairing, current_user)
     context: dict[str, Any] = {
         **_head(community, pairing), "writable": writable, "reads_content": reads_content,
         "see_private": log_services.may_read_private(current_user, pairing),
-        "logs": log_services.logs_of(pairing, current_user),
+        "logs": logs, "done_on": log_services.done_days(logs),
         "dates": [] if reads_content else log_services.log_dates(pairing, current_user),
         "trashed": log_services.logs_of(pairing, current_user, trashed=True) if writable else [],
         "owner_labels": log_services.OWNER_LABELS,
