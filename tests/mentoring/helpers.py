@@ -4,11 +4,15 @@ and a pairing of the two."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
+
+import pytest
 
 from tests.factories import add_member, make_community, make_user
 from workspace.auth.models import User
 from workspace.communities.models import Community
+from workspace.core import database
 from workspace.extensions import db
 from workspace.mentoring.models import Pairing
 
@@ -42,3 +46,17 @@ def make_pair(starts_on: dt.date | None = None, ends_on: dt.date | None = None) 
     db.session.add(pairing)
     db.session.commit()
     return Pair(community, convener, mentor, mentee, colleague, pairing)
+
+
+# 23:30 UTC on 31 July is already 1 August in Taipei: another day, another school year, another semester.
+LATE_EVENING_UTC = dt.datetime(2030, 7, 31, 23, 30, tzinfo=dt.UTC)
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime = LATE_EVENING_UTC) -> dt.datetime:
+    """Stop the clock at `moment` (aware, UTC) for every module of the app that reads it through
+    core.database.utcnow; the server's own date (dt.date.today()) keeps running, so code reading it is caught."""
+    real = database.utcnow
+    for name, module in list(sys.modules.items()):
+        if name.startswith("workspace") and getattr(module, "utcnow", None) is real:
+            monkeypatch.setattr(module, "utcnow", lambda: moment)
+    return moment

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_user
-from tests.mentoring.helpers import make_pair
+from tests.mentoring.helpers import freeze_clock, make_pair
 from workspace.core import links
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.records import local_day
 from workspace.extensions import db
 from workspace.mentoring.models import Goal, Milestone, MilestoneKind, Observation, ObservationForm
 from workspace.mentoring.services import goals as services
@@ -46,6 +47,17 @@ def test_a_goal_is_added_checked_and_ticks_its_milestone(ctx):
     db.session.commit()
     goal = _goal(pair)
     assert goal.status == "open" and goal.created_by_id == pair.mentee.id
+    assert db.session.scalar(select(Milestone.done_at)) is not None
+
+
+def test_a_goal_set_on_the_pairing_s_first_local_day_ticks_its_milestone(ctx, monkeypatch):
+    """At 23:30 UTC it is already the next day in Taipei: a pairing starting that day counts the goal."""
+    moment = freeze_clock(monkeypatch)
+    pair = make_pair(starts_on=local_day(moment))
+    db.session.add(Milestone(pairing_id=pair.pairing.id, title="Goals set", due_on=local_day(moment),
+                             kind=MilestoneKind.GOAL))
+    db.session.commit()
+    _goal(pair)
     assert db.session.scalar(select(Milestone.done_at)) is not None
 
 

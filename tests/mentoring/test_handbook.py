@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import add_member, make_user
-from tests.mentoring.helpers import make_pair
+from tests.mentoring.helpers import freeze_clock, make_pair
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
+from workspace.core.records import local_day
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, HandbookSection, Milestone, MilestoneKind
 from workspace.mentoring.services import handbook as services
@@ -126,6 +127,23 @@ def test_only_the_school_years_of_the_teacher_s_pairings_open_a_handbook(client,
     assert db.session.scalar(select(func.count(Handbook.id))) == 0
     assert client.get(_url(pair)).status_code == 200
     assert db.session.scalar(select(func.count(Handbook.id))) == 1
+
+
+def test_the_handbook_reads_the_deployment_s_day_not_the_server_s(client, ctx, monkeypatch):
+    """At 23:30 UTC on 31 July it is 1 August in Taipei: the new school year's first summary is due, and a
+    pairing starting that day counts the first text as its handbook milestone."""
+    moment = freeze_clock(monkeypatch)
+    day = local_day(moment)
+    pair = make_pair(starts_on=day)
+    db.session.add(Milestone(pairing_id=pair.pairing.id, title="Handbook", due_on=day, kind=MilestoneKind.HANDBOOK))
+    db.session.commit()
+    handbook = services.open_handbook(pair.community, pair.mentee.id, day.year, actor=pair.mentee)
+    services.save_section(_section(handbook, "strengths"), "善於提問", actor=pair.mentee, base_version=1)
+    db.session.commit()
+    assert db.session.scalar(select(Milestone.done_at)) is not None
+    client.login(pair.mentee)
+    page = client.get(_url(pair, year=day.year)).get_data(as_text=True)
+    assert 'class="card handbook-section is-due" id="handbook-summary_1"' in page
 
 
 def test_saving_a_section_in_place_and_a_conflict_keeps_the_text(client, ctx):

@@ -5,12 +5,13 @@ per role, bounded queries)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
 
 from tests.factories import add_member, make_community, make_user
-from tests.mentoring.helpers import make_pair
+from tests.mentoring.helpers import freeze_clock, make_pair
 from workspace.activities.models import Activity, Attendance
 from workspace.activities.services import to_local
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
@@ -51,6 +52,30 @@ def test_a_log_keeps_its_next_steps_and_the_next_log_ticks_them_off(ctx):
     ticked = db.session.get(NextStep, open_steps[0].id)
     assert ticked.done_at is not None and ticked.done_in_log_id == second.id
     assert [step.text for step in services.open_steps(pair.pairing)] == ["提供教案範例"]
+
+
+def test_a_step_ticked_at_a_backdated_meeting_is_done_on_the_meeting_s_day(client, ctx, monkeypatch):
+    """The QA case: a meeting held on the 10th, logged on the 20th, ticks a step: it was done at the meeting,
+    so it says the 10th (and follows an edit of that date). A step ticked on its own is done the day it is
+    ticked, in Taipei: at 23:30 UTC on the 19th, that is the 20th."""
+    freeze_clock(monkeypatch, dt.datetime(2026, 9, 19, 23, 30, tzinfo=dt.UTC))
+    pair = make_pair()
+    services.create_log(pair.pairing, _fields(held_on=dt.date(2026, 9, 3)), actor=pair.mentor)
+    first, second = services.open_steps(pair.pairing)
+    later = services.create_log(pair.pairing, _fields(held_on=DAY, next_steps=[], done_step_ids=[first.id]),
+                                actor=pair.mentee)
+    services.tick_step(second, True, actor=pair.mentor)
+    db.session.commit()
+    logs = services.logs_of(pair.pairing, pair.mentor)
+    assert services.done_days(logs) == {first.id: DAY, second.id: dt.date(2026, 9, 20)}
+    services.update_log(later, _fields(held_on=dt.date(2026, 9, 11), next_steps=[]), actor=pair.mentor,
+                        base_version=later.version)
+    db.session.commit()
+    assert services.done_days(services.logs_of(pair.pairing, pair.mentor))[first.id] == dt.date(2026, 9, 11)
+    client.login(pair.mentee)
+    page = client.get(_url(pair)).get_data(as_text=True)
+    step = page.split(f'id="step-{first.id}"')[1].split("</li>")[0]
+    assert "done Sep 11, 2026" in step
 
 
 def test_a_step_of_another_pairing_is_not_ticked(ctx):
@@ -302,6 +327,18 @@ def test_a_bad_log_answers_422_with_the_input_kept_and_the_error_beside_the_fiel
     assert db.session.scalar(select(MeetingLog)) is None
 
 
+@pytest.mark.parametrize("typed", ["0", "601"])
+def test_a_length_out_of_range_gets_the_range_s_message_not_required(client, ctx, typed):
+    """0 is a number typed, not an empty field: it is told the range, as 601 is (DataRequired took 0 for empty)."""
+    pair = make_pair()
+    client.login(pair.mentor)
+    body = client.post_form(_url(pair), _form(duration_minutes=typed)).get_data(as_text=True)
+    error = re.search(r'<p class="field-error" id="duration_minutes-error">(.*?)</p>', body, re.S)
+    assert error and "between 1 and 600" in error.group(1) and "required" not in error.group(1)
+    empty = client.post_form(_url(pair), _form(duration_minutes="")).get_data(as_text=True)
+    assert "This field is required." in empty.split('id="duration_minutes-error"')[1].split("</p>")[0]
+
+
 def test_a_stale_edit_answers_409_with_the_typed_text_kept(client, ctx):
     pair = make_pair()
     log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
@@ -316,6 +353,51 @@ def test_a_stale_edit_answers_409_with_the_typed_text_kept(client, ctx):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(MeetingLog, log.id).topics == "我的修改"
+
+
+def _base_version(body: str) -> str:
+    found = re.search(r'name="base_version" value="(\d+)"', body)
+    assert found, "the editor carries the version it saves over"
+    return found.group(1)
+
+
+def test_after_a_conflict_the_page_shows_the_saved_log_and_saving_again_works(client, make_client, ctx):
+    """The QA case: two edit the same log; the second sees the first's saved version and can save over it."""
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    teacher, mentor = make_client().login(pair.mentee), make_client().login(pair.mentor)
+    started = _base_version(teacher.get(_url(pair, f"{log.id}/edit")).get_data(as_text=True))
+    mentor_base = _base_version(mentor.get(_url(pair, f"{log.id}/edit")).get_data(as_text=True))
+    assert mentor.post_form(_url(pair, f"{log.id}/edit"), _form(notes="WANGNOTES 座位", base_version=mentor_base,
+                                                               private_notes=SECRET)).status_code == 302
+    mine = _form(topics="我的修改", notes="HUANGNOTES", private_notes="", base_version=started)
+    refused = teacher.post_form(_url(pair, f"{log.id}/edit"), dict(mine, duration_minutes="abc"))
+    assert refused.status_code == 422 and _base_version(refused.get_data(as_text=True)) == started
+    conflict = teacher.post_form(_url(pair, f"{log.id}/edit"), mine)
+    body = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409 and "HUANGNOTES" in body and "我的修改" in body
+    saved = body.split(f'id="log-{log.id}-saved"')[1].split("</details>")[0]
+    assert "WANGNOTES" in saved and SECRET not in body  # the mentor's private notes stay hers
+    db.session.expire_all()
+    assert _base_version(body) == str(db.session.get(MeetingLog, log.id).version) != started
+    again = teacher.post_form(_url(pair, f"{log.id}/edit"), dict(mine, base_version=_base_version(body)))
+    assert again.status_code == 302
+    db.session.expire_all()
+    saved_log = db.session.get(MeetingLog, log.id)
+    assert saved_log.topics == "我的修改" and "HUANGNOTES" in saved_log.notes and saved_log.private_notes == SECRET
+
+
+def test_the_new_log_is_dated_the_deployment_s_day_late_in_the_utc_evening(client, ctx, monkeypatch):
+    """At 23:30 UTC on 31 July it is already 1 August in Taipei (the QA case: 00:42 Taipei showed yesterday):
+    the new log's date and the school year of the handbook the page links to are Taipei's."""
+    freeze_clock(monkeypatch)
+    pair = make_pair(starts_on=dt.date(2030, 7, 1))
+    client.login(pair.mentor)
+    page = client.get(_url(pair)).get_data(as_text=True)
+    held_on = re.search(r'<input[^>]*name="held_on"[^>]*>', page)
+    assert held_on and 'value="2030-08-01"' in held_on.group(0)
+    assert f"/handbooks/{pair.mentee.id}/2030" in page
 
 
 def test_editing_in_place_answers_the_list(client, ctx):

@@ -18,7 +18,7 @@ from tests.mentoring.helpers import make_pair
 from workspace.activities.models import Activity, Attendance
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
-from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
 from workspace.core.storage import store_upload
 from workspace.extensions import db
@@ -70,7 +70,7 @@ def test_an_observation_of_the_pairing_ticks_its_milestone_both_ways(ctx):
 
 @pytest.mark.parametrize(("change", "field"), [
     ("self", "observed_id"), ("non_member", "observed_id"), ("departed", "observed_id"), ("no_date", "observed_on"),
-    ("far_date", "observed_on"), ("other_pairing", "pairing_id"), ("not_the_pair", "pairing_id"),
+    ("far_date", "observed_on"), ("other_pairing", None), ("not_the_pair", "observed_id"),
     ("other_form", "form_id"),
 ])
 def test_the_pre_conference_is_checked_beside_each_field(ctx, change, field):
@@ -137,6 +137,23 @@ def test_the_status_moves_draft_shared_finalized_and_reopens_with_a_trail(ctx):
     services.finalize(observation, actor=pair.mentor)
     services.reopen(observation, "管理者", actor=admin)
     assert observation.status == ObservationStatus.SHARED.value
+
+
+def test_a_reflection_sent_after_finalizing_is_a_conflict_for_the_observed_teacher_alone(ctx):
+    """Finalized while the observed teacher was writing: her reflection is refused as a conflict that says who
+    may reopen it (nothing stored); anyone else is still simply not allowed."""
+    pair = make_pair()
+    observation = observe(pair)
+    services.share_with_observed(observation, actor=pair.mentor)
+    services.finalize(observation, actor=pair.mentor)
+    db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        services.reflect(observation, "晚到的省思", actor=pair.mentee)
+    assert pair.mentor.display_name in refused.value.message and "reopen" in refused.value.message
+    assert observation.reflection == ""
+    for other in (pair.mentor, pair.colleague, pair.convener, make_user(is_admin=True)):
+        with pytest.raises(NotAllowed):
+            services.reflect(observation, "x", actor=other)
 
 
 def test_finalizing_records_one_activity_without_content(ctx):
@@ -279,6 +296,32 @@ def test_starting_an_observation_from_the_form_and_422_keeps_what_was_typed(clie
     assert done.headers["Location"].endswith(url(pair, observation)) and observation.pairing_id == pair.pairing.id
 
 
+def test_from_a_pairing_the_teacher_is_the_pair_s_other_and_a_refusal_shows_beside_the_field(client, ctx):
+    """The QA case: started from a pairing, the list offered every member and choosing another one answered a
+    bare 422 (the message sat on the hidden pairing field). Now the list holds the pair's other one, a link
+    starts an observation outside the pairing, and a post naming someone else says why beside the teacher."""
+    pair = make_pair()
+    client.login(pair.mentor)
+    page = client.get(url(pair, tail=f"new?pairing={pair.pairing.id}")).get_data(as_text=True)
+    teacher = page.split('id="observed_id"')[1].split("</select>")[0]
+    assert f'value="{pair.mentee.id}"' in teacher and f'value="{pair.colleague.id}"' not in teacher
+    assert 'id="pairing-observed"' in page and f'href="{url(pair, tail="new")}"' in page
+    outside = client.get(url(pair, tail="new")).get_data(as_text=True).split('id="observed_id"')[1]
+    assert f'value="{pair.colleague.id}"' in outside.split("</select>")[0]
+    data = {"observed_id": str(pair.colleague.id), "observed_on": "2026-10-05", "lesson_starts_at": "09:00",
+            "subject": "國語", "focus": "朗讀的節奏", "form_id": "", "pairing_id": str(pair.pairing.id),
+            "public_lesson_id": ""}
+    refused = client.post_form(url(pair, tail="new"), data)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "朗讀的節奏" in body
+    error = re.search(r'<p class="field-error" id="observed_id-error">(.*?)</p>', body, re.S)
+    assert error and "observe each other" in error.group(1)
+    foreign = client.post_form(url(pair, tail="new"), dict(data, pairing_id="", observed_id=str(pair.mentee.id),
+                                                           public_lesson_id="99999"))
+    assert foreign.status_code == 422 and "Choose a public lesson of this community." in foreign.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
 def test_the_button_to_start_one_is_offered_only_where_it_opens(client, make_client, ctx):
     """A pairing's list offers "Start an observation" to its two, not to the convener or an administrator who
     may read the list but not observe within the pairing (the button would answer 403)."""
@@ -398,6 +441,30 @@ def test_the_flow_through_the_pages_and_what_each_reads(client, ctx):
     assert client.post_form(url(pair, observation, "/reopen"), {"reason": "補評分"}).status_code == 302
     page = client.get(url(pair, observation)).get_data(as_text=True)
     assert "補評分" in page and "reopened it" in page
+
+
+def test_a_reflection_saved_after_the_mentor_finalized_answers_409_with_the_text_kept(client, make_client, ctx):
+    """The QA case: the mentor finalizes while the new teacher writes; her save explains and keeps the text."""
+    pair = make_pair()
+    observation = observe(pair)
+    services.share_with_observed(observation, actor=pair.mentor)
+    db.session.commit()
+    teacher = make_client().login(pair.mentee)
+    assert 'name="reflection"' in teacher.get(url(pair, observation)).get_data(as_text=True)
+    mentor = make_client().login(pair.mentor)
+    assert mentor.post_form(url(pair, observation, "/finalize")).status_code == 302
+    response = teacher.post_form(url(pair, observation, "/reflection"), {"reflection": "REFLWORD <b>after</b>"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    kept = re.search(r'<textarea id="reflection-kept"[^>]*readonly>(.*?)</textarea>', body, re.S)
+    assert kept and "REFLWORD &lt;b&gt;after&lt;/b&gt;" in kept.group(1)
+    assert 'id="reflection-conflict"' in body and pair.mentor.display_name in body and "reopen" in body
+    assert 'data-status="finalized"' in body and 'name="reflection"' not in body
+    db.session.expire_all()
+    assert db.session.get(Observation, observation.id).reflection == ""
+    for other in (pair.mentor, pair.convener):  # never allowed to reflect: the refusal stays
+        assert make_client().login(other).post_form(url(pair, observation, "/reflection"),
+                                                    {"reflection": "x"}).status_code == 403
 
 
 def test_the_list_is_a_page_and_a_fragment(client, ctx):

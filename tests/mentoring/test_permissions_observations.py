@@ -6,8 +6,9 @@ guest expert, a plain member, the observer and the observed teacher (members), c
 and guest experts are refused (403); outsiders do not learn that it exists (404). An observation is known (its
 day, the two people, its status) to the two, the conveners and admins; a plain member gets 404. Its content is
 read by its observer and admins, by the observed teacher once shared with them, by conveners only when the pair
-shared it. Only the observer writes it; the observed teacher reflects; either shares it with the conveners;
-the observer or an admin reopens it. Conveners (and admins) keep the community's forms.
+shared it. Only the observer writes it; the observed teacher reflects (once finalized: 409, the text kept);
+either shares it with the conveners; the observer or an admin reopens it. Conveners (and admins) keep the
+community's forms.
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ STEPS = [
          OBSERVER),
     Step("POST", "mentoring.reflect_observation", SHARED + "/reflection", {"reflection": "下次改進"},
          dict(KNOWN, default=FB, observed=DONE)),
+    # finalized while the observed teacher wrote: a conflict kept on the page for her, the same refusal for others
+    Step("POST", "mentoring.reflect_observation", FINAL + "/reflection", {"reflection": "來不及的省思"},
+         dict(KNOWN, default=FB, observed=409)),
     Step("POST", "mentoring.share_with_observed", DRAFT + "/share-with-observed", {}, OBSERVER, consuming=True,
          effect=(_status_of("draft_id", ObservationStatus.SHARED.value), frozenset({"observer"}))),
     Step("POST", "mentoring.finalize_observation", SHARED + "/finalize", {}, OBSERVER, consuming=True,

@@ -175,6 +175,8 @@ def observation_rule(user: Any, action: str, observation: Observation) -> bool:
         return observer and status == ObservationStatus.DRAFT.value
     if action == "reflect":
         return observed and status == ObservationStatus.SHARED.value
+    if action == "reflect_once_reopened":  # the observed teacher, too late: finalized while they were writing
+        return observed and status == ObservationStatus.FINALIZED.value
     if action == "finalize":
         return observer and status == ObservationStatus.SHARED.value
     if action == "reopen":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import REQUIRED, DateField, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
 from workspace.mentoring.services.goals import MAX_CRITERIA, MAX_TITLE, STATUS_LABELS
@@ -19,7 +19,7 @@ class LogForm(WorkspaceForm):
 
     held_on = DateField(_l("Date of the meeting"), validators=[DataRequired(REQUIRED)])
     duration_minutes = IntegerField(_l("Duration (minutes)"),
-                                    validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_MINUTES)])
+                                    validators=[InputRequired(REQUIRED), NumberRange(min=1, max=MAX_MINUTES)])
     topics = StringField(_l("Topics"), validators=[Optional(), Length(max=MAX_TOPICS)],
                          description=_l("Such as: classroom management, the unit plan for week 5."))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=MAX_NOTES)],

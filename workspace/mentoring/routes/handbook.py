@@ -8,7 +8,6 @@ exported as a Word file in the teacher's language.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, abort, flash, redirect, url_for
@@ -29,6 +28,7 @@ from workspace.mentoring.models import Handbook, HandbookSection
 from workspace.mentoring.routes import bp
 from workspace.mentoring.services import handbook as services
 from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names
+from workspace.mentoring.services.pairings import today
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BASE = "/c/<slug>/mentoring/handbooks/<int:teacher_id>/<int:school_year>"
@@ -77,7 +77,7 @@ def _context(handbook: Handbook, **extra: Any) -> dict[str, Any]:
                    writes=handbook.id is not None and can(current_user, "write", handbook),
                    comments=handbook.id is not None and can(current_user, "comment", handbook),
                    shares=handbook.id is not None and can(current_user, "share", handbook),
-                   due=services.summary_due(handbook.school_year, dt.date.today()),
+                   due=services.summary_due(handbook.school_year, today()),
                    section_title=services.section_title, guidance=services.GUIDANCE,
                    title=handbook_title(handbook), forms={}, comment_forms={}, conflicts=set(),
                    handbook_form=lambda section: HandbookSectionForm(formdata=None, body=section.body),

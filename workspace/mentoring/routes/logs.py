@@ -7,7 +7,6 @@ through the services, commits once and answers htmx with the region it changed (
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -26,6 +25,7 @@ from workspace.mentoring.models import Goal, MeetingLog, NextStep, Owner, Pairin
 from workspace.mentoring.routes import bp, load_pairing, load_record
 from workspace.mentoring.services import goals as goal_services
 from workspace.mentoring.services import logs as log_services
+from workspace.mentoring.services.pairings import today
 from workspace.mentoring.services.terms import school_year_of
 
 
@@ -47,7 +47,7 @@ def _load_goal(slug: str, pairing_id: int, goal_id: int, action: str = "read") -
 
 def _head(community: Any, pairing: Pairing) -> dict[str, Any]:
     """What every page of a pairing's logs and goals shows in its header."""
-    return {"community": community, "pairing": pairing, "current_school_year": school_year_of(dt.date.today())}
+    return {"community": community, "pairing": pairing, "current_school_year": school_year_of(today())}
 
 
 def _shared_value() -> bool:
@@ -69,7 +69,7 @@ def _log_fields(form: LogForm, *, private: bool) -> log_services.LogFields:
 
 def _new_log_form(pairing: Pairing, form: LogForm | None = None) -> tuple[LogForm, list[NextStep]]:
     """The new-log form and the open next steps of earlier logs it lists to tick off."""
-    form = form or LogForm(formdata=None, held_on=dt.date.today())
+    form = form or LogForm(formdata=None, held_on=today())  # the deployment's day, not the server's
     steps = log_services.open_steps(pairing)
     form.done_steps.choices = [(step.id, step.text) for step in steps]
     if form.done_steps.data is None:
@@ -80,10 +80,11 @@ def _new_log_form(pairing: Pairing, form: LogForm | None = None) -> tuple[LogFor
 def _logs_context(community: Any, pairing: Pairing, form: LogForm | None = None) -> dict[str, Any]:
     writable = can(current_user, "write", pairing)
     reads_content = can(current_user, "read", pairing)
+    logs = log_services.logs_of(pairing, current_user)
     context: dict[str, Any] = {
         **_head(community, pairing), "writable": writable, "reads_content": reads_content,
         "see_private": log_services.may_read_private(current_user, pairing),
-        "logs": log_services.logs_of(pairing, current_user),
+        "logs": logs, "done_on": log_services.done_days(logs),
         "dates": [] if reads_content else log_services.log_dates(pairing, current_user),
         "trashed": log_services.logs_of(pairing, current_user, trashed=True) if writable else [],
         "owner_labels": log_services.OWNER_LABELS,

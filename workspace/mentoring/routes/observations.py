@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.core import audit
-from workspace.core.errors import DomainError, NotAllowed
+from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.i18n import N_, in_reader_script
@@ -89,9 +89,9 @@ def observations(slug: str):
 # --- starting one --------------------------------------------------------------------------------
 
 
-def _plan_choices(form: PlanForm, community: Any) -> None:
-    form.observed_id.choices = [("", "—")] + [(str(user.id), user.display_name)
-                                              for user in services.members_for_observation(community, current_user)]
+def _plan_choices(form: PlanForm, community: Any, pairing: Pairing | None = None) -> None:
+    people = services.members_for_observation(community, current_user, pairing)
+    form.observed_id.choices = [("", "—")] + [(str(user.id), user.display_name) for user in people]
     form.form_id.choices = [(str(item.id), item.shown_title if item.version == 1
                              else f"{item.shown_title} (v{item.version})")
                             for item in rubrics.forms_for(community, current_user)]
@@ -111,13 +111,14 @@ def new_observation(slug: str):
     community = load_community(slug, "use_mentoring")
     require(can(current_user, "contribute", community))
     form = PlanForm(formdata=None)
-    _plan_choices(form, community)
-    db.session.commit()  # the default form, made on first need: its id is in the choices
     observed_id = arg("observed", parse_id)
     pairing_id, lesson_id = arg("pairing", parse_id), arg("public_lesson", parse_id)
-    lesson = None
+    lesson = pairing = None
     if pairing_id is not None:
         pairing = load_record(community, Pairing, pairing_id, "write")
+    _plan_choices(form, community, pairing)
+    db.session.commit()  # the default form, made on first need: its id is in the choices
+    if pairing is not None:
         form.pairing_id.data = str(pairing.id)
         observed_id = pairing.mentee_id if pairing.mentor_id == current_user.id else pairing.mentor_id
     if lesson_id is not None:
@@ -135,7 +136,15 @@ def new_observation(slug: str):
         form.observed_id.data = str(observed_id)
     if form.observed_on.data is None:
         form.observed_on.data = services.to_local(services.utcnow()).date()
-    return render_page("mentoring/observation_new.html", community=community, form=form, lesson=lesson)
+    return render_page("mentoring/observation_new.html", community=community, form=form, lesson=lesson,
+                       pairing=pairing)
+
+
+def _posted_pairing(community: Any, form: PlanForm) -> Pairing | None:
+    """The pairing the form was started from, when it is one of this community's (the service checks the rest)."""
+    pairing_id = parse_id(form.pairing_id.data)
+    pairing = db.session.get(Pairing, pairing_id) if pairing_id else None
+    return pairing if pairing is not None and pairing.community_id == community.id else None
 
 
 @bp.post(BASE + "/new")
@@ -144,7 +153,7 @@ def create_observation(slug: str):
     community = load_community(slug, "use_mentoring")
     require(can(current_user, "contribute", community))
     form = PlanForm()
-    _plan_choices(form, community)
+    _plan_choices(form, community, _posted_pairing(community, form))
     if form.validate():
         try:
             observation = services.create_observation(community, _plan_fields(form), actor=current_user)
@@ -160,7 +169,8 @@ def create_observation(slug: str):
             return _back(community, observation)
     lesson = db.session.get(PublicLesson, parse_id(form.public_lesson_id.data)) \
         if parse_id(form.public_lesson_id.data) else None
-    return render_page("mentoring/observation_new.html", community=community, form=form, lesson=lesson, status=422)
+    return render_page("mentoring/observation_new.html", community=community, form=form, lesson=lesson,
+                       pairing=_posted_pairing(community, form), status=422)
 
 
 # --- one observation -----------------------------------------------------------------------------
@@ -192,7 +202,8 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         "community": community, "observation": observation, "form": form, "readable": readable,
         "notes": services.notes_of(observation) if readable else [], "trail": services.trail_of(observation),
         "note_form": note_form, "plan_form": plan_form, "feedback_form": feedback_form,
-        "reflection_form": reflection_form, "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
+        "reflection_form": reflection_form, "reflection_conflict": forms.get("reflection_conflict"),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
         "action_form": EmptyForm(formdata=None), "status_labels": services.STATUS_LABELS,
         "trail_labels": services.TRAIL_LABELS,
         "ratings": forms.get("ratings", observation.ratings or {}), "rating_errors": forms.get("rating_errors", {}),
@@ -343,12 +354,19 @@ def update_feedback(slug: str, observation_id: int):
 
 @bp.post(ONE + "/reflection")
 def reflect_observation(slug: str, observation_id: int):
-    """The observed teacher's reflection."""
-    community, observation = _load(slug, observation_id, "reflect")
+    """The observed teacher's reflection; one sent after the observation was finalized is kept and explained (409)."""
+    community, observation = _load(slug, observation_id, "view")
+    # Finalized while the teacher was writing: their right stands, the observation moved on. Anyone else: 403.
+    late = not can(current_user, "reflect", observation)
+    require(not late or can(current_user, "reflect_once_reopened", observation))
     form = ReflectionForm()
-    if form.validate():
+    status, conflict = 422, None
+    if form.validate() or late:  # a late reflection is explained whatever it holds, and never stored
         try:
             services.reflect(observation, form.reflection.data or "", actor=current_user)
+        except Conflict as error:
+            db.session.rollback()
+            status, conflict = 409, error.message
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -356,8 +374,8 @@ def reflect_observation(slug: str, observation_id: int):
             db.session.commit()
             flash(_("Your reflection is saved."), "success")
             return _back(community, observation, "#post-conference")
-    community, observation = _load(slug, observation_id, "reflect")
-    return _show(community, observation, 422, reflection_form=form)
+    community, observation = _load(slug, observation_id, "view")
+    return _show(community, observation, status, reflection_form=form, reflection_conflict=conflict)
 
 
 def _act(slug: str, observation_id: int, action: str, act: Any, message: str, anchor: str = "") -> Any:

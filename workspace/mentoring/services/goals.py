@@ -21,6 +21,7 @@ from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import local_date
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
+from workspace.core.records import local_day
 from workspace.core.text import checked_line, checked_text
 from workspace.extensions import db
 from workspace.mentoring.models import Goal, GoalStatus, MilestoneKind, Observation, Pairing
@@ -81,7 +82,7 @@ def create_goal(pairing: Pairing, fields: GoalFields, *, actor: Any) -> Goal:
     goal.pairing = pairing
     db.session.add(goal)
     db.session.flush()
-    note_progress(pairing, MilestoneKind.GOAL, dt.date.today(), actor_id=actor.id)
+    note_progress(pairing, MilestoneKind.GOAL, local_day(utcnow()), actor_id=actor.id)
     return goal
 
 

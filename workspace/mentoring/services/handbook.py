@@ -19,6 +19,7 @@ from workspace.core.errors import Conflict, NotAllowed
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import can
+from workspace.core.records import local_day
 from workspace.core.text import checked_text, render_markdown
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, HandbookSection, MilestoneKind, Pairing, PairingStatus
@@ -116,7 +117,7 @@ def save_section(section: HandbookSection, body: str | None, *, actor: Any, base
         for pairing in db.session.scalars(select(Pairing).where(
                 Pairing.community_id == handbook.community_id, Pairing.mentee_id == handbook.teacher_id,
                 Pairing.status == PairingStatus.ACTIVE.value)):
-            note_progress(pairing, MilestoneKind.HANDBOOK, dt.date.today(), actor_id=actor.id)
+            note_progress(pairing, MilestoneKind.HANDBOOK, local_day(utcnow()), actor_id=actor.id)
     return section
 
 

@@ -278,6 +278,17 @@ def logs_of(pairing: Pairing, viewer: Any, *, trashed: bool = False) -> list[Mee
         selectinload(MeetingLog.next_steps)).order_by(MeetingLog.held_on.desc(), MeetingLog.id.desc())))
 
 
+def done_days(logs: Sequence[MeetingLog]) -> dict[int, dt.date]:
+    """The day each done step of `logs` was done: the date of the meeting whose log ticked it off (a log typed
+    days later still says the meeting's day, and follows an edit of that date), else the day it was ticked on
+    its own, in the deployment's time zone. One query, for the meetings' dates."""
+    done = [step for log in logs for step in log.next_steps if step.done_at is not None]
+    meeting_ids = {step.done_in_log_id for step in done if step.done_in_log_id is not None}
+    held = {row.id: row.held_on for row in db.session.execute(select(MeetingLog.id, MeetingLog.held_on).where(
+        MeetingLog.id.in_(meeting_ids)))} if meeting_ids else {}
+    return {step.id: held.get(step.done_in_log_id) or local_day(step.done_at) for step in done}
+
+
 def log_dates(pairing: Pairing, viewer: Any) -> list[tuple[dt.date, int]]:
     """The dates and lengths of the pairing's meetings (what a convener sees without the content)."""
     return [(row.held_on, row.duration_minutes) for row in db.session.execute(

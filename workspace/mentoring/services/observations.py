@@ -23,7 +23,7 @@ from workspace.activities.services import ActivityFields, record_activity, to_lo
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core.database import utcnow
-from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import local_date
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.parsing import check_in_range
@@ -85,12 +85,15 @@ def _is_member(community: Community, user_id: int | None) -> bool:
         Membership.role.in_(sorted(CONTRIBUTORS)))) is not None
 
 
-def members_for_observation(community: Community, user: User) -> list[User]:
-    """The members `user` may observe in `community` (everyone taking part but themselves), by name."""
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.live, User.id != user.id,
-               Membership.role.in_(sorted(CONTRIBUTORS))).order_by(User.display_name)))
+def members_for_observation(community: Community, user: User, pairing: Pairing | None = None) -> list[User]:
+    """The members `user` may observe in `community` (everyone taking part but themselves), by name; within a
+    pairing of which `user` is one, only the other one (the pair observe each other)."""
+    query = (select(User).join(Membership, Membership.user_id == User.id)
+             .where(Membership.community_id == community.id, Membership.live, User.id != user.id,
+                    Membership.role.in_(sorted(CONTRIBUTORS))).order_by(User.display_name))
+    if pairing is not None and pairing.community_id == community.id and user.id in pairing.member_ids():
+        query = query.where(User.id.in_(pairing.member_ids()))
+    return list(db.session.scalars(query))
 
 
 def _starts(day: dt.date, at: dt.time | None) -> dt.datetime | None:
@@ -116,17 +119,18 @@ def _check_plan(community: Community, fields: PlanFields, *, actor: User,
     with checks:
         if fields.pairing_id is not None:
             pairing = db.session.get(Pairing, fields.pairing_id)
+            # The pairing is a hidden field: its refusals are shown above the form, or beside the teacher.
             if pairing is None or pairing.community_id != community.id:
-                raise ValidationError(str(_l("Choose a pairing of this community.")), field="pairing_id")
+                raise ValidationError(str(_l("Choose a pairing of this community.")))
             if {actor.id, fields.observed_id} != set(pairing.member_ids()) and (
                     observation is None or {observation.observer_id, fields.observed_id} != set(pairing.member_ids())):
                 raise ValidationError(str(_l("In a pairing's observation, the mentor and the new teacher observe "
-                                             "each other.")), field="pairing_id")
+                                             "each other.")), field="observed_id")
     with checks:
         if fields.public_lesson_id is not None:
             lesson = db.session.get(PublicLesson, fields.public_lesson_id)
             if lesson is None or lesson.community_id != community.id:
-                raise ValidationError(str(_l("Choose a public lesson of this community.")), field="public_lesson_id")
+                raise ValidationError(str(_l("Choose a public lesson of this community.")))
             if lesson.teacher_id != fields.observed_id:
                 raise ValidationError(str(_l("At a public lesson you observe the teacher who gives it.")),
                                       field="observed_id")
@@ -247,7 +251,16 @@ def update_feedback(observation: Observation, strengths: str, suggestions: str, 
 
 
 def reflect(observation: Observation, reflection: str, *, actor: User) -> None:
-    """The observed teacher's reflection, once the observer shared the observation with them."""
+    """The observed teacher's reflection, once the observer shared the observation with them.
+
+    Sent after the observer finalized it (the observed teacher was still writing), it is refused as a conflict
+    that names who may reopen it, not as a lack of right: the teacher keeps the text and asks."""
+    if not can(actor, "reflect", observation) and can(actor, "reflect_once_reopened", observation):
+        observer = observation.observer.display_name
+        raise Conflict(str(_l("%(observer)s finalized this observation while you were writing, so your reflection "
+                              "was not saved. Only %(observer)s or a site admin can reopen it: copy your text from "
+                              "below, ask them to reopen the observation, then save your reflection again.",
+                              observer=observer)))
     if not can(actor, "reflect", observation):
         raise NotAllowed(str(_l("Only the observed teacher writes the reflection, once the observation is "
                                 "shared with them.")))
