@@ -163,14 +163,21 @@ def _urban_rural(data: FormData) -> bool:
     return data.enrollment.community.is_urban_rural
 
 
-def _application_sections(data: FormData) -> list[Any]:
-    """The application's sections, in order: who the community is, what it will do, the money it asks."""
+def _who(data: FormData) -> list[Any]:
+    """The sections both forms open with: the goals, then who the community is (its schools when urban–rural,
+    its members, its exchanged teachers)."""
     sections: list[Any] = [_goals]
     if _urban_rural(data):
         sections.append(_schools)
     sections.append(_members)
     if _urban_rural(data) or data.exchanged:
         sections.append(_exchanged_teachers)
+    return sections
+
+
+def _application_sections(data: FormData) -> list[Any]:
+    """The application's sections, in order: who the community is, what it will do, the money it asks."""
+    sections = _who(data)
     sections.append(_activities)
     if budget.categories(data.enrollment) or data.ledger.approved:
         sections.append(_budget)
@@ -180,12 +187,7 @@ def _application_sections(data: FormData) -> list[Any]:
 def _plan_sections(data: FormData) -> list[Any]:
     """The implementation plan's sections, in order: goals, who does what, what the program asks, the schedule by
     month (who leads, what evidence), the speakers."""
-    sections: list[Any] = [_goals]
-    if _urban_rural(data):
-        sections.append(_schools)
-    sections.append(_members)
-    if _urban_rural(data) or data.exchanged:
-        sections.append(_exchanged_teachers)
+    sections = _who(data)
     if data.pairings:
         sections.append(_pairings)
     if data.enrollment.program.definition.get("rules"):
