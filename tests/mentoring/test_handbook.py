@@ -146,6 +146,19 @@ def test_the_handbook_reads_the_deployment_s_day_not_the_server_s(client, ctx, m
     assert 'class="card handbook-section is-due" id="handbook-summary_1"' in page
 
 
+def test_a_section_refused_for_its_input_keeps_the_version_it_started_from(client, ctx):
+    """Refused as too long while another device saved meanwhile: the form still carries the version it started
+    from, so fixing the text and saving again is told of the other save instead of overwriting it."""
+    pair = make_pair()
+    _open(pair)
+    client.login(pair.mentee)
+    assert client.hx("POST", _url(pair, "/sections/strengths"), {"body": "另一台裝置", "base_version": "1"}) \
+        .status_code == 200  # saved elsewhere meanwhile: version 2
+    refused = client.hx("POST", _url(pair, "/sections/strengths"), {"body": "長" * 50_001, "base_version": "1"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'name="base_version" value="1"' in body
+
+
 def test_saving_a_section_in_place_and_a_conflict_keeps_the_text(client, ctx):
     pair = make_pair()
     _open(pair)
