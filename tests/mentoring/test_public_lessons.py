@@ -381,3 +381,22 @@ def test_the_list_runs_a_bounded_number_of_queries(client, ctx, count_queries):
         lesson = schedule(pair, FUTURE + dt.timedelta(days=index + 1))
         observe(pair, lesson, pair.colleague)
     assert queries() == one
+
+
+def test_a_shared_plan_and_a_teacher_s_adaptation_of_it_are_told_apart_in_the_choices(ctx):
+    """Both carry the same topic: the adaptation's choice names whose it is (the lesson's plan list and a goal's
+    evidence list alike)."""
+    from workspace.mentoring.forms.public_lessons import LessonForm
+    from workspace.mentoring.services import goals
+
+    pair = make_pair()
+    shared = make_plan(pair, "分數的加減")
+    copy = make_plan(pair, "分數的加減", kind="adaptation", parent_id=shared.id, owner_id=pair.mentee.id)
+    form = LessonForm(formdata=None)
+    form.set_choices([], services.plans_to_link(pair.community, pair.mentor), [])
+    labels = dict(form.plan_id.choices)
+    assert labels[str(shared.id)] == "分數的加減"
+    assert labels[str(copy.id)] == f"分數的加減 (adaptation by {pair.mentee.display_name})"
+    evidence = dict(goals.evidence_choices(pair.pairing, pair.mentor))
+    assert evidence[f"plan:{copy.id}"] == f"Plan: 分數的加減 (adaptation by {pair.mentee.display_name})"
+    assert evidence[f"plan:{shared.id}"] == "Plan: 分數的加減"

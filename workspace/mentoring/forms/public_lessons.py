@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from workspace.core.forms import REQUIRED, DateField, WorkspaceForm
 from workspace.core.parsing import parse_id
-from workspace.mentoring.services.public_lessons import MAX_TOPIC, LessonFields
+from workspace.mentoring.services.public_lessons import MAX_TOPIC, LessonFields, plan_label
 
 
 class LessonForm(WorkspaceForm):
@@ -27,7 +27,9 @@ class LessonForm(WorkspaceForm):
     def set_choices(self, teachers: list[Any], plans: list[Any], forms: list[Any]) -> None:
         """The people, plans and observation forms this person may choose from."""
         self.teacher_id.choices = [(str(teacher.user_id), teacher.display_name) for teacher in teachers]
-        self.plan_id.choices = [("", "—")] + [(str(plan.id), plan.topic) for plan in plans]
+        self.plan_id.choices = [("", "—")] + [
+            (str(plan.id), plan_label(plan.topic, plan.adaptation, plan.owner.display_name if plan.owner else None))
+            for plan in plans]
         self.form_id.choices = [("", "—")] + [(str(form.id), form.shown_title) for form in forms]
 
     def fields(self) -> LessonFields:

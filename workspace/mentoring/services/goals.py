@@ -194,7 +194,9 @@ def evidence_of(goals: Sequence[Goal]) -> dict[int, list[tuple[links.Link, Any]]
 def evidence_choices(pairing: Pairing, viewer: Any, limit: int = 50) -> list[tuple[str, str]]:
     """The records a goal may link, as (kind:id, label): the community's newest resources and plan documents and
     the pairing's observations that `viewer` may read (the policy's list scopes: not the other's draft)."""
-    from workspace.plans.models import PlanDoc
+    from workspace.auth.models import User
+    from workspace.mentoring.services.public_lessons import plan_label
+    from workspace.plans.models import PlanDoc, PlanKind
     from workspace.resources.models import Resource
 
     choices: list[tuple[str, str]] = []
@@ -202,10 +204,12 @@ def evidence_choices(pairing: Pairing, viewer: Any, limit: int = 50) -> list[tup
             Resource.community_id == pairing.community_id, Resource.live, scope(viewer, "view", Resource))
             .order_by(Resource.id.desc()).limit(limit)):
         choices.append((f"resource:{item.id}", str(_l("Resource: %(title)s", title=item.title))))
-    for item in db.session.execute(select(PlanDoc.id, PlanDoc.topic).where(
+    for item in db.session.execute(select(PlanDoc.id, PlanDoc.topic, PlanDoc.kind, User.display_name)
+                                   .outerjoin(User, User.id == PlanDoc.owner_id).where(
             PlanDoc.community_id == pairing.community_id, PlanDoc.live, scope(viewer, "view", PlanDoc))
             .order_by(PlanDoc.id.desc()).limit(limit)):
-        choices.append((f"plan:{item.id}", str(_l("Plan: %(title)s", title=item.topic))))
+        label = plan_label(item.topic, item.kind == PlanKind.ADAPTATION.value, item.display_name)
+        choices.append((f"plan:{item.id}", str(_l("Plan: %(title)s", title=label))))
     for item in db.session.execute(select(Observation.id, Observation.observed_on, Observation.subject).where(
             Observation.pairing_id == pairing.id, Observation.live, scope(viewer, "read", Observation))
             .order_by(Observation.observed_on.desc()).limit(limit)):

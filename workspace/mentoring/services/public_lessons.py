@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
 
 from workspace.activities.models import Activity, Method
 from workspace.activities.services import feedback_summary, to_local, to_utc
@@ -132,10 +133,20 @@ def may_schedule(community: Community, actor: Any) -> bool:
 
 
 def plans_to_link(community: Community, actor: Any) -> list[PlanDoc]:
-    """The community's plan documents `actor` may read, most recently changed first (the form's choices)."""
+    """The community's plan documents `actor` may read, most recently changed first (the form's choices), with
+    the owners of adaptations loaded (a choice names whose adaptation it is)."""
     return list(db.session.scalars(select(PlanDoc).where(
         PlanDoc.community_id == community.id, PlanDoc.live, scope(actor, "view", PlanDoc))
+        .options(selectinload(PlanDoc.owner))
         .order_by(PlanDoc.updated_at.desc(), PlanDoc.id.desc()).limit(200)))
+
+
+def plan_label(topic: str, adaptation: bool, owner_name: str | None) -> str:
+    """A plan as a choice names it: its topic, and whose adaptation (二次備課) it is, so that a shared plan and a
+    teacher's copy of it (the same topic) can be told apart."""
+    if not adaptation:
+        return topic
+    return str(_l("%(title)s (adaptation by %(name)s)", title=topic, name=owner_name or _l("a former member")))
 
 
 def forms_to_use(community: Community, actor: Any) -> list[ObservationForm]:
