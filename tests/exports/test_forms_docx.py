@@ -240,9 +240,16 @@ def test_the_plan_schedules_each_month_with_who_leads_and_the_evidence_to_keep(y
     db.session.commit()
     built = forms_docx.implementation_plan(year.enrollment, "en")
     document = docx.Document(io.BytesIO(built.data))
-    months = [paragraph.text for paragraph in document.paragraphs
+    paragraphs = document.paragraphs
+    months = [paragraph.text for paragraph in paragraphs
               if paragraph.style.name == "Heading 2" and paragraph.text != "Description"]
-    assert months[:3] == ["September 2025", "October 2025", "March 2026"] and len(months) == 4
+    # every month of the period (1 August 2025 to a year from now), in order, those without activities saying so
+    period = year.enrollment.program
+    expected = (period.last_day.year - period.first_day.year) * 12 + period.last_day.month - period.first_day.month + 1
+    assert months[:4] == ["August 2025", "September 2025", "October 2025", "November 2025"]
+    assert len(months) == expected
+    august = next(index for index, paragraph in enumerate(paragraphs) if paragraph.text == "August 2025")
+    assert paragraphs[august + 1].text == "No activity is scheduled in this month yet."
     rows = [row for table in tables_of(built.data) if table[0][:2] == ["Date", "Time"] and "Led by" in table[0]
             for row in table[1:]]
     header = next(table[0] for table in tables_of(built.data) if "Led by" in table[0])

@@ -284,18 +284,23 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
 
 
 def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
-    """The activities month by month, each with who leads it and the evidence the program will ask of it."""
+    """The activities month by month over the whole period (a month with none says so), each with who leads it and
+    the evidence the program will ask of it."""
     _heading(builder, number, _("Schedule by month"))
     if not data.activities:
         builder.paragraph(_("No activity is planned in the program's period yet."))
         return
     leads = _leads(data)
     program = data.enrollment.program.definition
-    months: dict[dt.date, list[activity_records.ActivityRecord]] = {}
+    months: dict[dt.date, list[activity_records.ActivityRecord]] = {
+        month: [] for month in _months(data.enrollment.program.first_day, data.enrollment.program.last_day)}
     for activity in data.activities:
         months.setdefault(local_day(activity.starts_at).replace(day=1), []).append(activity)
-    for month, activities in months.items():
+    for month, activities in sorted(months.items()):
         builder.heading(month_year(month), level=2)
+        if not activities:  # every month of the period: a plan says where the year is still open
+            builder.paragraph(_("No activity is scheduled in this month yet."))
+            continue
         builder.table([[local_date(local_day(activity.starts_at)), time_span(activity), activity.title,
                         f"{method_label(activity.method)} · {mode_label(activity.mode)}", leads[activity.id],
                         compliance_wording.evidence_text(evidence_asked(_fact(activity), program)) or None,
@@ -304,6 +309,15 @@ def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
                               _("Evidence to keep"), _("Status")])
     builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
                         hours=_format_hours(activity_records.total_hours(data.activities))))
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first day of each calendar month from `first`'s to `last`'s."""
+    found, month = [], first.replace(day=1)
+    while month <= last:
+        found.append(month)
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return found
 
 
 def _leads(data: FormData) -> dict[int, str]:
