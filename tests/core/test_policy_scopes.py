@@ -32,7 +32,8 @@ from workspace.resources.models import Resource, Visibility
 # model -> the actions a list asks about
 LISTED: dict[type, tuple[str, ...]] = {
     Community: ("view", "review", "read_material", "read_activities", "view_audit", "contribute", "edit",
-                "moderate", "manage_activities", "manage_plan_templates"),
+                "moderate", "manage_activities", "manage_plan_templates", "use_mentoring", "manage_mentoring",
+                "view_pairings"),
     Resource: ("view", "restore"),
     Thread: ("view",),
     Post: ("view",),

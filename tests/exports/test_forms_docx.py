@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import enrolled, program_copy
 from tests.exports.sheets_data import community_year
-from tests.factories import add_member, make_school, make_user
+from tests.factories import add_member, make_reviewer, make_school, make_user
 from workspace.activities.models import Speaker
 from workspace.communities import services as communities
 from workspace.communities.models import Membership
@@ -286,3 +286,23 @@ def test_the_program_s_name_is_in_the_document_s_script(year):
                           for paragraph in section.footer.paragraphs)
         assert simplified in text_of(hans) + footer and name not in text_of(hans) + footer
         assert name in text_of(build(year.enrollment, "zh_Hant").data)
+
+
+def test_a_reviewers_copy_of_the_plan_counts_the_pairs_without_naming_them(client, ctx):
+    """Who guides whom, and when, is the pair's and the conveners' (the user guide's "Who sees what"): a reviewer
+    in scope may download the plan, and their copy says how many new teachers are paired, not who or when."""
+    team, mentor, mentee, enrollment = urban_rural_enrolment()
+    reviewer = make_reviewer(team.core)
+    db.session.commit()
+    path = f"/c/{team.community.slug}/exports/{enrollment.id}/implementation-plan.docx?lang=en"
+    client.login(reviewer)
+    reviewed = client.get(path)
+    assert reviewed.status_code == 200
+    text = text_of(reviewed.data)
+    assert "Mentor pairings" in text and "1 new teacher is paired with a mentor in the period." in text
+    assert mentor.display_name not in text and mentee.display_name not in text and "2027" not in text
+    assert not any(table[0][:2] == ["Mentor", "New teacher"] for table in tables_of(reviewed.data))
+    client.logout()
+    client.login(team.convener)
+    convened = tables_of(client.get(path).data)
+    assert next(table for table in convened if table[0][:2] == ["Mentor", "New teacher"])[1][:2] == ["王師傅", "林新進"]

@@ -151,6 +151,7 @@ _LISTED_ACTIONS: dict[str, tuple[bool, frozenset[str] | None, bool]] = {
     "manage_plan_templates": (True, MANAGERS, False),
     "use_mentoring": (False, CONTRIBUTORS, False),
     "manage_mentoring": (True, MANAGERS, False),
+    "view_pairings": (False, MANAGERS, False),
 }
 
 
@@ -226,6 +227,8 @@ def community_rule(user: Any, action: str, community: Community) -> bool:
         return admin or role in CONTRIBUTORS
     if action == "manage_mentoring":  # pair, end, re-pair; the term, default milestones and observation forms
         return not archived and (admin or role in MANAGERS)
+    if action == "view_pairings":  # who guides whom and when, across the community (reviewers: the counts only)
+        return admin or role in MANAGERS
     raise ValueError(f"unknown community action {action!r}")
 
 

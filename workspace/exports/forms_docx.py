@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -68,6 +68,7 @@ class FormData:
     exchanged: tuple[community_records.ExchangedTeacherRow, ...] = ()
     pairings: tuple[mentoring_records.MenteeRow, ...] = ()
     people: dict[int, str] = field(default_factory=dict)  # the names of the pairings' mentors and new teachers
+    pairings_named: bool = True  # False for a reader who may see only how many pairs there are (a reviewer)
 
     @property
     def community_schools(self) -> tuple[str, ...]:
@@ -113,18 +114,21 @@ def application(enrollment: Enrollment, language: str, *, now: dt.datetime | Non
     return _build(enrollment, "application", language, now=now)
 
 
-def implementation_plan(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
-    """The implementation plan (實施計畫) in `language`."""
-    return _build(enrollment, "implementation_plan", language, now=now)
+def implementation_plan(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None,
+                        pairings_named: bool = True) -> ExportFile:
+    """The implementation plan (實施計畫) in `language`. Without `pairings_named` (a reader who may not see who
+    guides whom, as a reviewer), its mentoring section says how many pairs there are, not who or when."""
+    return _build(enrollment, "implementation_plan", language, now=now, pairings_named=pairings_named)
 
 
 def document_title(kind: str) -> str:
     return _("Application form") if kind == "application" else _("Implementation plan")
 
 
-def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime | None) -> ExportFile:
+def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime | None,
+           pairings_named: bool = True) -> ExportFile:
     with force_locale(language):
-        data = read(enrollment, kind, now=now)
+        data = replace(read(enrollment, kind, now=now), pairings_named=pairings_named)
         community, program = enrollment.community, enrollment.program
         title = document_title(kind)
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
@@ -253,8 +257,14 @@ def _exchanged_teachers(builder: DocxBuilder, data: FormData, number: int) -> No
 
 
 def _pairings(builder: DocxBuilder, data: FormData, number: int) -> None:
-    """The mentor pairings in the program's period: who guides whom, from when to when."""
+    """The mentor pairings in the program's period: who guides whom, from when to when (for a reader who may not
+    see that, how many new teachers are paired)."""
     _heading(builder, number, _("Mentor pairings"))
+    if not data.pairings_named:
+        builder.paragraph(ngettext("%(num)d new teacher is paired with a mentor in the period.",
+                                   "%(num)d new teachers are paired with mentors in the period.",
+                                   len({pairing.user_id for pairing in data.pairings})))
+        return
     builder.table([[data.people.get(pairing.mentor_id, "—"), data.people.get(pairing.user_id, "—"),
                     local_date(pairing.starts_on), local_date(pairing.ends_on)] for pairing in data.pairings],
                   header=[_("Mentor"), _("New teacher"), _("Starts"), _("Ends")])

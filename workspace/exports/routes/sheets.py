@@ -59,7 +59,10 @@ def application(slug: str, enrollment_id: int):
 @limit_builds
 def implementation_plan(slug: str, enrollment_id: int):
     """The implementation plan (實施計畫) from the community's data."""
-    return _answer(slug, enrollment_id, "implementation_plan", forms_docx.implementation_plan)
+    # Who guides whom, and when, is the pair's and the conveners' to know: a reviewer's copy counts the pairs.
+    return _answer(slug, enrollment_id, "implementation_plan",
+                   lambda enrollment, language: forms_docx.implementation_plan(
+                       enrollment, language, pairings_named=can(current_user, "view_pairings", enrollment.community)))
 
 
 @bp.get("/c/<slug>/exports/<int:enrollment_id>/sign-in-sheets.docx")
