@@ -10,12 +10,13 @@ import re
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.communities.models import Membership
-from workspace.compliance.models import Enrollment, Expense, Program
+from workspace.compliance.models import Enrollment, Expense, Program, Submission
 from workspace.compliance.services import budget
 from workspace.core.i18n import script_converter
 from workspace.extensions import db
@@ -261,6 +262,30 @@ def test_a_reviewer_returns_the_submission_the_convener_reads_the_comment_and_su
     assert client.post_form(f"{base}/submit", {"note": "已補照片"}).status_code == 302
     kept = _text(client.get(f"{base}/submissions/{submission_id}"))
     assert "請審查" in kept and "第1次活動缺照片" in kept and "has no photo" in kept
+
+
+def test_a_submit_or_decision_the_round_has_moved_past_says_why_and_keeps_what_was_typed(client, ctx):
+    """A second tab, a double click, a second reviewer: the form is gone from the page once the round moved, so the
+    refusal (409) says why above the rounds and gives back what was typed."""
+    setup = enrolled()
+    first, second = (make_reviewer(setup.club.community.schools[0]) for _ in range(2))
+    base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    client.login(setup.club.convener)
+    assert client.post_form(f"{base}/submit", {"note": "請審查"}).status_code == 302
+    again = client.post_form(f"{base}/submit", {"note": "召集人的第二次說明"})
+    assert again.status_code == 409
+    html = _text(again)
+    assert "This enrolment is already with the reviewers." in html and "召集人的第二次說明" in html
+    submission_id = db.session.scalar(select(Submission.id).filter_by(enrollment_id=setup.enrollment.id))
+    client.login(first)
+    assert client.post_form(f"{base}/submissions/{submission_id}/decide", {"decision": "approve"}).status_code == 302
+    client.login(second)
+    late = client.post_form(f"{base}/submissions/{submission_id}/decide",
+                            {"decision": "return", "comment": "我的審查意見很長很重要"})
+    assert late.status_code == 409
+    html = _text(late)
+    assert "This submission was already decided." in html and "我的審查意見很長很重要" in html
+    assert db.session.get(Submission, submission_id).status == "approved"  # the first decision stands
 
 
 def test_the_reviewers_table_shows_the_communities_in_scope_and_the_school_totals(client, ctx):

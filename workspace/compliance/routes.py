@@ -34,7 +34,7 @@ from workspace.compliance.models import BookListItem, Deliverable, Enrollment, E
 from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
-from workspace.core.errors import DomainError
+from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_file, hold_chosen_file
 from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
@@ -626,6 +626,8 @@ def submit(slug: str, enrollment_id: int):
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
+            if isinstance(error, Conflict):  # the round moved meanwhile (another tab): said above the rounds
+                return _panel_with(community, status=409, submit_form=form, submit_for=enrollment.id)
     return _panel_with(community, submit_form=form, submit_for=enrollment.id)
 
 
@@ -652,6 +654,8 @@ def decide(slug: str, enrollment_id: int, submission_id: int):
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
+            if isinstance(error, Conflict):  # another reviewer decided meanwhile: said above the rounds
+                return _panel_with(community, status=409, decision_form=form, decision_for=submission.id)
     return _panel_with(community, decision_form=form, decision_for=submission.id)
 
 
