@@ -29,7 +29,7 @@ from workspace.extensions import db
 # Expected answers. LOGIN is a redirect to the login page; DONE a redirect anywhere else (after a write,
 # or a page that sends its visitor on); HXL the htmx form of LOGIN (401 with HX-Redirect to the login page).
 LOGIN = "login"
-DONE, NF, FB, OK, CREATED, NONE, BAD, HXL = 302, 404, 403, 200, 201, 204, 422, 401
+DONE, NF, FB, OK, CREATED, NONE, BAD, HXL, CONFLICT = 302, 404, 403, 200, 201, 204, 422, 401, 409
 
 # The people of a world, in the order they are made. Anonymous is nobody; the convener makes the community;
 # the community roles are memberships; any other name a table lists (author, recorder, teacher, lead...) is

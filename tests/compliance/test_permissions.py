@@ -16,7 +16,7 @@ import json
 from tests.compliance.helpers import PAST_FIRST, program_copy
 from tests.media import png_bytes
 from tests.permission_walk import (
-    BAD,
+    CONFLICT,
     DONE,
     FB,
     LOGIN,
@@ -102,7 +102,8 @@ STEPS = [
          {"title": "教學觀察", "author": "", "relevance": "Observation rubric"}, dict(MANAGERS_ONLY, default=DONE)),
     Step("POST", "compliance.remove_book", ONE + "/books/{book_id}/remove", {}, dict(MANAGERS_ONLY, default=DONE),
          consuming=True),
-    Step("POST", "compliance.submit", ONE + "/submit", {"note": "Answered"}, dict(MANAGERS_ONLY, default=409)),  # already with the reviewers
+    # the world's round is already with the reviewers: a second submit is a conflict
+    Step("POST", "compliance.submit", ONE + "/submit", {"note": "Answered"}, dict(MANAGERS_ONLY, default=CONFLICT)),
     Step("POST", "compliance.decide", ONE + "/submissions/{submission_id}/decide",
          {"decision": "return", "comment": "Add the photos"}, dict(CONFIRMERS, default=DONE), consuming=True),
     Step("GET", "compliance.submission", ONE + "/submissions/{submission_id}", None, READERS),
