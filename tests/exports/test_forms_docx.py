@@ -17,7 +17,7 @@ from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import enrolled, program_copy
 from tests.exports.sheets_data import community_year
 from tests.factories import add_member, make_reviewer, make_school, make_user
-from workspace.activities.models import Speaker
+from workspace.activities.models import Activity, Speaker
 from workspace.communities import services as communities
 from workspace.communities.models import Membership
 from workspace.compliance import services as compliance_services
@@ -28,6 +28,7 @@ from workspace.core.database import utcnow
 from workspace.exports import forms_docx
 from workspace.extensions import db
 from workspace.mentoring.models import Pairing
+from workspace.mentoring.services import logs
 
 
 def text_of(data: bytes) -> str:
@@ -249,7 +250,9 @@ def test_the_plan_schedules_each_month_with_who_leads_and_the_evidence_to_keep(y
     assert months[:4] == ["August 2025", "September 2025", "October 2025", "November 2025"]
     assert len(months) == expected
     august = next(index for index, paragraph in enumerate(paragraphs) if paragraph.text == "August 2025")
-    assert paragraphs[august + 1].text == "No activity is scheduled in this month yet."
+    assert paragraphs[august + 1].text == "No activity was held in this month."  # a month gone by
+    last_month = next(index for index, paragraph in enumerate(paragraphs) if paragraph.text == months[-1])
+    assert paragraphs[last_month + 1].text == "No activity is scheduled in this month yet."  # a month to come
     rows = [row for table in tables_of(built.data) if table[0][:2] == ["Date", "Time"] and "Led by" in table[0]
             for row in table[1:]]
     header = next(table[0] for table in tables_of(built.data) if "Led by" in table[0])
@@ -306,3 +309,21 @@ def test_a_reviewers_copy_of_the_plan_counts_the_pairs_without_naming_them(clien
     client.login(team.convener)
     convened = tables_of(client.get(path).data)
     assert next(table for table in convened if table[0][:2] == ["Mentor", "New teacher"])[1][:2] == ["王師傅", "林新進"]
+
+
+def test_a_pairs_meeting_in_the_schedule_is_led_by_the_mentor(year):
+    """A meeting a pair recorded as an activity is the mentor's to lead, not the convener's."""
+    people = {user.display_name: user for user in year.members()}
+    mentor, mentee = people["王老師"], people["林老師"]
+    pairing = Pairing(community_id=year.enrollment.community_id, mentor_id=mentor.id, mentee_id=mentee.id,
+                      starts_on=dt.date(2025, 8, 1), ends_on=dt.date(2027, 7, 31), created_by_id=mentor.id)
+    db.session.add(pairing)
+    db.session.flush()
+    log = logs.create_log(pairing, logs.LogFields(held_on=dt.date(2025, 11, 5), duration_minutes=50, topics="班級經營",
+                                                  as_activity=True, starts_at=dt.time(16, 0)), actor=mentor)
+    db.session.commit()
+    title = db.session.get(Activity, log.activity_id).title
+    rows = [row for table in tables_of(forms_docx.implementation_plan(year.enrollment, "en").data)
+            if "Led by" in table[0] for row in table[1:]]
+    assert next(row for row in rows if row[2] == title)[4] == "王老師"
+    assert next(row for row in rows if row[2] == year.held[1].title)[4] == "陳召集"  # no speaker: the convener

@@ -69,6 +69,7 @@ class FormData:
     pairings: tuple[mentoring_records.MenteeRow, ...] = ()
     people: dict[int, str] = field(default_factory=dict)  # the names of the pairings' mentors and new teachers
     pairings_named: bool = True  # False for a reader who may see only how many pairs there are (a reviewer)
+    pair_leads: dict[int, str] = field(default_factory=dict)  # a pair's meeting or observation: the mentor/observer
 
     @property
     def community_schools(self) -> tuple[str, ...]:
@@ -106,7 +107,9 @@ def read(enrollment: Enrollment, kind: str, *, now: dt.datetime | None = None) -
                     tuple(activity_records.activities(ids, period, now=now)), budget.ledger(enrollment),
                     local_day(now), speakers=tuple(activity_records.speakers(ids, period)),
                     exchanged=tuple(community_records.exchanged_teachers(ids)),
-                    pairings=pairings, people=people)
+                    pairings=pairings, people=people,
+                    pair_leads={activity_id: names[0] for activity_id, names
+                                in mentoring_records.pair_activities(ids, period).items() if names})
 
 
 def application(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
@@ -309,7 +312,8 @@ def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
     for month, activities in sorted(months.items()):
         builder.heading(month_year(month), level=2)
         if not activities:  # every month of the period: a plan says where the year is still open
-            builder.paragraph(_("No activity is scheduled in this month yet."))
+            builder.paragraph(_("No activity was held in this month.") if month < data.today.replace(day=1)
+                              else _("No activity is scheduled in this month yet."))
             continue
         builder.table([[local_date(local_day(activity.starts_at)), time_span(activity), activity.title,
                         f"{method_label(activity.method)} · {mode_label(activity.mode)}", leads[activity.id],
@@ -331,12 +335,14 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def _leads(data: FormData) -> dict[int, str]:
-    """Who leads each activity: its speakers when it has any, else the convener."""
+    """Who leads each activity: its speakers when it has any; a pair's meeting or observation, the mentor or the
+    observer; else the convener."""
     named: dict[int, list[str]] = {}
     for speaker in data.speakers:
         named.setdefault(speaker.activity_id, []).append(speaker.name)
     convener = "、".join(member.display_name for member in data.conveners if member.role == Role.CONVENER.value)
-    return {activity.id: "、".join(named.get(activity.id, ())) or convener or "—" for activity in data.activities}
+    return {activity.id: "、".join(named.get(activity.id, ())) or data.pair_leads.get(activity.id) or convener or "—"
+            for activity in data.activities}
 
 
 def _fact(activity: activity_records.ActivityRecord) -> ActivityFact:
