@@ -73,6 +73,8 @@ def test_frozen_files_stay_the_same_after_the_records_change(client, ctx):
     db.session.commit()
     answer = client.get(file_url(world, submission, row))
     assert answer.status_code == 200
+    assert answer.mimetype == "application/zip"  # as the live pack is (not octet-stream), still an attachment
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
     data = answer.get_data()
     assert hashlib.sha256(data).hexdigest() == recorded
     assert "2025-09-10 五年級數學共同備課/教室.png" in open_zip(data).namelist()

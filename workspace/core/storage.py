@@ -102,6 +102,8 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 
 INLINE_CATEGORIES = frozenset({"image", "video", "audio"})
 INLINE_TYPES = frozenset({"application/pdf"})
+# Files the app builds but nobody may upload (an evidence pack): served with their own type, always as attachments.
+BUILT_TYPES = frozenset({"application/zip"})
 # Audio takes the video limit: an hour of meeting recording is larger than the document limit.
 LARGE_CATEGORIES = frozenset({"video", "audio"})
 
@@ -980,7 +982,7 @@ def send_blob(blob: Blob, filename: str, *, inline: bool = False) -> Response:
     show_inline = inline and (category in INLINE_CATEGORIES or blob.media_type in INLINE_TYPES)
     response = send_file(
         path,
-        mimetype=blob.media_type if category else "application/octet-stream",
+        mimetype=blob.media_type if category or blob.media_type in BUILT_TYPES else "application/octet-stream",
         conditional=True,  # If-None-Match / If-Modified-Since, and Range for seeking in video
         etag=blob.sha256,
         last_modified=blob.created_at,
