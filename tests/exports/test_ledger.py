@@ -151,6 +151,13 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     for line in panel.lines:
         assert lines[line.name][3:6] == [line.spent, line.claimable, line.claims]
     assert lines["印刷費－學習資料"][6] == 3000 - 150  # what is left under the category's total cap
+    # sundries: at most 6 % of the operating costs claimable so far (150), as the panel's rule says: 9 left
+    sundries = next(line for line in panel.lines if line.key == "sundries")
+    sundries_rule = next(result for result in standing.results if result.rule_id == "plc.budget.sundries")
+    assert lines[sundries.name][6] == sundries_rule.target == 9
+    # the results-report printing range: what is left below its top
+    report_printing = next(line for line in panel.lines if line.key == "printing_report")
+    assert lines[report_printing.name][6] == report_printing.ceiling - report_printing.claimable > 0
     # Every expense is counted beside the amount that adds them all: the kept, unclaimable one too.
     refreshments = next(line for line in panel.lines if line.key == "refreshments")
     assert lines[refreshments.name][2:4] == [1, 4800] and refreshments.claims == 0

@@ -255,8 +255,7 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
         counts[expense.category] = counts.get(expense.category, 0) + 1
     for line in ledger.lines:
         caps = compliance_wording.caps_text(line.caps, currency)
-        total_caps = [cap.params["cap"] for cap in line.caps if cap.code == "total_max"]
-        left = Money(min(total_caps) - line.claimable, currency) if total_caps else None
+        left = None if line.left_under_ceiling is None else Money(line.left_under_ceiling, currency)
         sheet.row([names[line.key], caps, counts.get(line.key, 0), Money(line.spent, currency),
                    Money(line.claimable, currency), line.claims, left])
     sheet.blank_row()

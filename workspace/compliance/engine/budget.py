@@ -14,6 +14,7 @@ out of the base), `max_percent_of_approved` with `until` (spending before the se
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -185,6 +186,12 @@ class CategoryLine:
     claimable: int
     claims: int
     hours: float
+    ceiling: int | None = None  # the most its claimable total may reach today (its tightest money cap), if any
+
+    @property
+    def left_under_ceiling(self) -> int | None:
+        """What may still be claimed in the category before its tightest money cap (None without one)."""
+        return None if self.ceiling is None else self.ceiling - self.claimable
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,24 @@ def caps_of(program: dict[str, Any], key: str) -> tuple[Gap, ...]:
     return tuple(caps)
 
 
+def ceiling_of(program: dict[str, Any], key: str, expenses: Sequence[ExpenseFact]) -> int | None:
+    """The tightest cap on a category's claimable total: a total, the top of a range, or a share of other
+    categories' claimable spending as it stands (sundries: 6 % of operating costs); None when nothing caps it."""
+    ceilings = []
+    for rule in program.get("rules", []):
+        scope = rule_categories(rule)
+        if rule["kind"] != "budget_cap" or scope is None or key not in scope:
+            continue
+        if "total_max" in rule:
+            ceilings.append(rule["total_max"])
+        if "max" in rule.get("range", {}):
+            ceilings.append(rule["range"]["max"])
+        if "share" in rule:
+            ceilings.append(int(share_base(rule, program, list(expenses))
+                                * Fraction(str(rule["share"]["max_percent"])) / 100))
+    return min(ceilings) if ceilings else None
+
+
 def ledger(program: dict[str, Any], facts: CommunityFacts) -> Ledger:
     """The ledger of a community's expenses under a program (unknown categories get a line of their own)."""
     known = categories_of(program)
@@ -238,7 +263,8 @@ def ledger(program: dict[str, Any], facts: CommunityFacts) -> Ledger:
         lines.append(CategoryLine(key=key, name=category.get("name", key), group=category.get("group", ""),
                                   caps=caps_of(program, key), spent=sum(e.amount for e in mine),
                                   claimable=sum(e.amount for e in claimable), claims=len(claimable),
-                                  hours=float(sum(Fraction(str(e.hours or 0)) for e in claimable))))
+                                  hours=float(sum(Fraction(str(e.hours or 0)) for e in claimable)),
+                                  ceiling=ceiling_of(program, key, facts.expenses)))
     spent = sum(line.claimable for line in lines)
     return Ledger(lines=tuple(lines), approved=facts.approved_amount, spent=spent,
                   not_claimable=sum(line.spent - line.claimable for line in lines),
