@@ -6,11 +6,12 @@ from __future__ import annotations
 import flask_babel
 import pytest
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tests.compliance.helpers import enrolled, judge
+from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, program_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from workspace.communities.policy import reviews
+from workspace.compliance import services
 from workspace.compliance.services import review
 from workspace.core.permissions import can
 from workspace.extensions import db
@@ -126,3 +127,42 @@ def test_the_program_s_name_in_a_notice_is_in_the_reader_s_script(ctx):
         traditional = notifications.describe(notice)
     assert script_converter("t2s").convert(name) in simplified and name not in simplified
     assert name in traditional
+
+
+def test_an_enrolment_tells_the_reviewers_its_confirmation_and_an_amount_change_tell_the_conveners(ctx):
+    """The county's reviewers should not have to find a small "waiting" badge: an enrolment tells them, with the
+    amount asked; the conveners hear that it is confirmed, and when a reviewer changes the approved amount, from
+    what to what (only they can set expenses aside when it falls below what is claimable)."""
+    setup, co, school_reviewer, county, _elsewhere, _admin = people()
+    community = setup.club.community
+    second = program_copy("plc-100", PAST_FIRST, PAST_LAST)
+    enrollment = services.enrol(community, second, 30_000, setup.club.convener)
+    db.session.commit()
+    heard = told("enrolled")
+    assert set(heard) == {school_reviewer.id, county.id}  # not the reviewer of another school, not the convener
+    notice = heard[county.id]
+    assert notice.title == second.name and notice.excerpt == f"{community.name} · NT$30,000"
+    assert notice.path == f"/c/{community.slug}/compliance/#enrollment-{enrollment.id}"
+    with flask_babel.force_locale("zh_Hant"):
+        assert "等待您確認" in notifications.describe(notice)
+    services.confirm(enrollment, county)
+    db.session.commit()
+    assert set(told("confirmed")) == {setup.club.convener.id, co.id}
+    services.change_amount(enrollment, 3_000, school_reviewer)
+    services.change_amount(enrollment, 3_000, school_reviewer)  # the same amount again: nothing to tell
+    db.session.commit()
+    changed = told("amount_changed")
+    assert set(changed) == {setup.club.convener.id, co.id}
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.kind == "amount_changed")) == 2
+    assert changed[co.id].excerpt == f"{community.name} · NT$30,000 → NT$3,000"
+
+
+def test_enrolment_notices_are_emailed_by_the_reviews_setting(ctx, mail_on):
+    setup, _co, school_reviewer, county, _elsewhere, _admin = people()
+    notifications.update_settings(county, notify_replies=True, email_mentions=True, email_replies=True,
+                                  email_reviews=False)
+    services.enrol(setup.club.community, program_copy("plc-100", PAST_FIRST, PAST_LAST), 1_000, setup.club.convener)
+    db.session.commit()
+    heard = told("enrolled")
+    assert heard[county.id].email_state == "none" and heard[school_reviewer.id].email_state == "pending"

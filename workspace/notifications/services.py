@@ -30,7 +30,7 @@ from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
 KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "observation",
-         "submitted", "returned", "approved")
+         "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed")
 MAX_TITLE = 200
 MAX_EXCERPT = 300
 MAX_PATH = 500
@@ -51,14 +51,18 @@ MESSAGES = {
     "submitted": N_("%(actor)s submitted “%(title)s” to the reviewers"),
     "returned": N_("%(actor)s returned “%(title)s” with comments"),
     "approved": N_("%(actor)s approved “%(title)s”"),
+    "enrolled": N_("%(actor)s enrolled a community in “%(title)s”: it waits for your confirmation"),
+    "confirmed": N_("%(actor)s confirmed the enrolment in “%(title)s”"),
+    "amount_changed": N_("%(actor)s changed the approved amount of “%(title)s”"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Kinds whose title is a funder's text (a program's name), shown in the reader's script like the pages show it;
 # other titles are what people wrote (a thread, a plan), shown as written.
-FUNDER_TITLES = frozenset({"submitted", "returned", "approved"})
+FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed"})
 # Which setting lets a kind be emailed; kinds not named here are never emailed.
-EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies", "submitted": "email_reviews",
-                 "returned": "email_reviews", "approved": "email_reviews"}
+EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies",
+                 **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed"),
+                                 "email_reviews")}
 
 
 @dataclass

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from workspace.compliance.models import Enrollment, EnrollmentStatus, Expense, Program, Waiver
+from workspace.compliance.services import notices
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
 from workspace.core.models import record_event
@@ -48,6 +49,7 @@ def enrol(community: Any, program: Program, approved_amount: int | None, actor: 
     enrollment.confirmed_by_id = enrollment.confirmed_at = enrollment.withdrawn_at = None
     db.session.flush()
     record_event(actor, "enrollment.requested", enrollment, community, program=program.name, amount=amount)
+    notices.enrolled(enrollment, actor)
     return enrollment
 
 
@@ -58,6 +60,7 @@ def confirm(enrollment: Enrollment, actor: Any) -> None:
     enrollment.confirmed_at = utcnow()
     record_event(actor, "enrollment.confirmed", enrollment, enrollment.community, program=enrollment.program.name,
                  amount=enrollment.approved_amount)
+    notices.confirmed(enrollment, actor)
 
 
 def claimable_total(enrollment: Enrollment) -> int:
@@ -80,6 +83,8 @@ def change_amount(enrollment: Enrollment, amount: int | None, actor: Any) -> int
     record_event(actor, "enrollment.amount_changed", enrollment, enrollment.community,
                  program=enrollment.program.name, before=before, after=enrollment.approved_amount,
                  claimable=claimable)
+    if enrollment.approved_amount != before:
+        notices.amount_changed(enrollment, before, actor)
     return claimable
 
 

@@ -1,6 +1,7 @@
-"""What compliance tells people through the notifications area about a submission to the reviewers: the reviewers
-in scope hear that a round was handed in (or handed in again), the community's conveners hear that it was returned
-or approved, with the reviewer's comment.
+"""What compliance tells people through the notifications area about an enrolment and a submission to the
+reviewers: the reviewers in scope hear that a community enrolled (it waits for their confirmation) and that a round
+was handed in (or handed in again); the community's conveners hear that the enrolment was confirmed or its approved
+amount changed (from what to what), and that a round was returned or approved, with the reviewer's comment.
 
 Who is told comes from the policy's own conditions (communities.policy.reviewers_of, holders_of), so a notice never
 reaches someone the panel would refuse; notify() leaves out the one who acted and closed accounts. The notice
@@ -15,7 +16,8 @@ from sqlalchemy import select
 
 from workspace.auth.models import User
 from workspace.communities.policy import holders_of, reviewers_of
-from workspace.compliance.models import Submission, SubmissionStatus
+from workspace.compliance import wording
+from workspace.compliance.models import Enrollment, Submission, SubmissionStatus
 from workspace.core.permissions import MANAGERS
 from workspace.extensions import db
 from workspace.notifications import services as notifications
@@ -52,3 +54,42 @@ def decided(submission: Submission, actor: Any) -> None:
                                         .order_by(User.id)))
     kind = "approved" if submission.status == SubmissionStatus.APPROVED.value else "returned"
     _tell(conveners, kind, submission, submission.comment, actor)
+
+
+def _reviewers(community: Any) -> list[User]:
+    return list(db.session.scalars(select(User).where(reviewers_of(User.id, community)).order_by(User.id)))
+
+
+def _conveners(community: Any) -> list[User]:
+    return list(db.session.scalars(select(User).where(holders_of(User.id, community, MANAGERS)).order_by(User.id)))
+
+
+def _tell_enrolment(people: list[User], kind: str, enrollment: Enrollment, excerpt: str, actor: Any) -> None:
+    community = enrollment.community
+    notifications.notify(people, kind, actor=actor, community=community, subject_type="enrollment",
+                         subject_id=enrollment.id, title=enrollment.program.name,
+                         excerpt=f"{community.name} · {excerpt}" if excerpt else community.name,
+                         path=f"/c/{community.slug}/compliance/#enrollment-{enrollment.id}")
+
+
+def _amount(enrollment: Enrollment, amount: int | None) -> str:
+    return wording.money(amount or 0, enrollment.program.currency)
+
+
+def enrolled(enrollment: Enrollment, actor: Any) -> None:
+    """Tell the reviewers in scope that a community enrolled with an amount that waits for their confirmation."""
+    _tell_enrolment(_reviewers(enrollment.community), "enrolled", enrollment,
+                    _amount(enrollment, enrollment.approved_amount), actor)
+
+
+def confirmed(enrollment: Enrollment, actor: Any) -> None:
+    """Tell the community's conveners that the enrolment (and its approved amount) is confirmed."""
+    _tell_enrolment(_conveners(enrollment.community), "confirmed", enrollment,
+                    _amount(enrollment, enrollment.approved_amount), actor)
+
+
+def amount_changed(enrollment: Enrollment, before: int | None, actor: Any) -> None:
+    """Tell the community's conveners that the approved amount changed, from what to what (an amount below what is
+    already claimable shows as an overrun on their panel, and only they can set expenses aside)."""
+    change = f"{_amount(enrollment, before)} → {_amount(enrollment, enrollment.approved_amount)}"
+    _tell_enrolment(_conveners(enrollment.community), "amount_changed", enrollment, change, actor)
