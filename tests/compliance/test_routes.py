@@ -785,3 +785,26 @@ def test_a_gap_names_its_expense_and_links_where_it_is_fixed(client, ctx):
     client.login(make_reviewer(setup.club.community.schools[0]))
     receipts = _gaps_html(_text(client.get(f"/c/{setup.slug}/compliance/")), eid, "plc.budget.earmarked")
     assert edit not in receipts and "大同影印行" in receipts
+
+
+def test_the_monthly_plan_rule_names_each_month_and_its_due_day_and_a_gone_day_is_not_an_instruction(client, ctx):
+    """Each month's part reads "2026年5月的月計畫（期限2026年4月20日）", never a range that ends before it starts
+    (county QA, M4); the months whose day has passed without a plan say it was not handed in by then."""
+    from workspace.compliance import services
+
+    setup = enrolled()
+    document = dict(setup.program.definition)
+    document["rules"] = [*document["rules"], {"id": "monthly", "version": 1, "kind": "deliverable",
+                                              "message": "每月20日前上報次月計畫。", "item": "monthly_plan",
+                                              "each_month": {"day": 20, "months_before": 1}}]
+    services.update_program(setup.program, document, None, version=setup.program.version)
+    db.session.commit()
+    reader = make_user(locale="zh_Hant")
+    add_member(setup.club.community, reader)
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    rule = html.split(f'id="rule-{setup.enrollment.id}-monthly"')[1].split('class="rule ')[0]
+    assert "2026年5月的月計畫（期限2026年4月20日）" in rule
+    assert "2025年8月的月計畫未於2025年7月20日前上報。" in rule
+    assert "須於" not in rule  # every day is gone: nothing is an instruction any more
+    assert "2026年5月1日至2026年4月20日" not in rule and "至" not in rule

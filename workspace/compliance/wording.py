@@ -197,6 +197,25 @@ def part_label(part: RuleResult) -> str:
     return window_text(part)
 
 
+def is_monthly_part(part: RuleResult) -> bool:
+    """Whether a part is one month's plan of a monthly deliverable (its window: the month, then its due day)."""
+    return part.kind == "deliverable" and part.part_kind == "window" and bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}",
+                                                                                          part.label))
+
+
+def part_text(part: RuleResult, currency: str = "TWD") -> str:
+    """What a window's part covers, with its figure: 1 Sep 2011 to 31 Jan 2012 3 of 4 activities; a month's plan
+    as the month and its due day (The monthly plan for December 2026 (due 20 November 2026)), never as a range
+    that ends before it starts."""
+    if is_monthly_part(part) and part.window_first and part.window_last:
+        return _("The monthly plan for %(month)s (due %(day)s)", month=month_year(part.window_first),
+                 day=day_text(part.window_last))
+    span = _("%(first)s to %(last)s", first=day_text(part.window_first),
+             last=day_text(part.window_last)) if part.window_first and part.window_last else ""
+    figure = figure_text(part, currency)
+    return f"{span} {figure}".strip()
+
+
 def _membership(code: str, p: dict[str, Any]) -> str:
     measure = p.get("measure")
     if code == "membership_short":
@@ -346,6 +365,9 @@ def gap_text(gap: Gap, currency: str = "TWD") -> str:
             if code == "deliverable_late":
                 return _("The monthly plan for %(month)s was submitted after %(day)s.", month=month_year(p["month"]),
                          day=day_text(p["due"]))
+            if p.get("overdue"):
+                return _("The monthly plan for %(month)s was not submitted by %(day)s.",
+                         month=month_year(p["month"]), day=day_text(p["due"]))
             return _("The monthly plan for %(month)s is due on %(day)s.", month=month_year(p["month"]),
                      day=day_text(p["due"]))
         if code == "deliverable_late":
