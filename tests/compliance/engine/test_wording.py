@@ -265,3 +265,29 @@ def test_a_monthly_plan_is_handed_in_with_one_verb_and_a_gone_day_is_not_an_inst
                 "zh_Hant": "2026年8月的月計畫未於2026年7月20日前上報。",
                 "zh_Hans": "2026年8月的月计划未于2026年7月20日前上报。"}[language]
     assert gaps[dt.date(2026, 8, 1)] == expected
+
+
+@pytest.mark.parametrize(("edit", "form"), [
+    (('"first": "2024-08-01"', '"first": "民國113年13月1日"'), "date"),
+    (('"key": "school-plc"', '"key": "School PLC"'), "key"),
+    (('"period"', '"currency": "twd", "period"'), "currency"),
+    (('"period"', '"semesters": [{"key": "First!", "first": "08-01", "last": "01-31"}], "period"'), "semester_key"),
+    (('"period"', '"semesters": [{"key": "first", "first": "8/1", "last": "01-31"}], "period"'), "month_day"),
+])
+def test_a_value_not_in_its_form_is_told_the_form_in_words_never_a_regular_expression(language, edit, form):
+    from tests.compliance.engine.test_schema import _edit
+
+    _, [error] = parse_program_text(_edit(*edit))
+    assert error.params["form"] == form
+    text = wording.program_error_text(error)
+    assert not any(mark in text for mark in ("^", "$", "[0-9]", "{4}", "(?", "\\d")), text
+    if form == "date":
+        assert {"en": "write a day as 2026-08-01 or 民國115年8月1日",
+                "zh_Hant": "日期請寫成2026-08-01或民國115年8月1日",
+                "zh_Hans": "日期请写成2026-08-01或民国115年8月1日"}[language] in text
+
+
+def test_a_pattern_the_wording_does_not_know_is_still_told_in_words(english):
+    unknown = ProgramError("x", 3, "schema", {"kind": "pattern", "value": "abc", "form": ""}, "no match")
+    assert wording.program_error_text(unknown) == \
+        '"abc" is not written the way this value is (the rules guide describes each value).'
