@@ -844,3 +844,24 @@ def test_when_nothing_is_running_the_panel_says_why_nothing_is_offered(client, c
     client.login(setup.club.convener)
     enrol = _text(client.get(f"/c/{setup.slug}/compliance/")).split('id="enrol"')[1]
     assert 'name="program_id"' not in enrol and "whose period has ended takes no new enrolments" in enrol
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant", "zh_Hans"])
+def test_the_burn_up_chart_says_its_figures_with_the_rules_counter_and_no_spaces_around_dates(client, ctx, locale):
+    """"目標是2026年7月31日前辦理18次", not "目標是 2026年7月31日 前辦理 18 場": the counter word of the rules below
+    it (次), and no spaces between Chinese text and its dates and numbers (county QA, L8)."""
+    setup = enrolled(first=dt.date.today() - dt.timedelta(days=200), last=dt.date.today() + dt.timedelta(days=165))
+    setup.activity(dt.date.today() - dt.timedelta(days=10))
+    reader = make_user(locale=locale)
+    add_member(setup.club.community, reader)
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    chart = html.split('class="burn-up"')[1].split("</figure>")[0]
+    label = re.search(r'<svg class="chart"[^>]*aria-label="([^"]+)"', chart).group(1)
+    words = [label, *re.findall(r"<title>([^<]+)</title>", chart),
+             *re.findall(r"<td>([^<]+)</td>", chart.split('class="burn-up-figures"')[1])]
+    last = setup.program.last_day
+    assert f"{last.year}年{last.month}月{last.day}日前" in label and "18次" in label
+    for text in words:
+        assert "場" not in text and "场" not in text, text
+        assert not re.search(r"[\u4e00-\u9fff：，（] [0-9]|[0-9日] [\u4e00-\u9fff]", text), text
