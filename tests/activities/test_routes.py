@@ -372,6 +372,36 @@ def test_a_plan_handed_in_late_says_so_in_one_badge(client, club):
     card = client.get("/c/club/activities/plans").get_data(as_text=True).split(
         f'id="plan-{this_month.isoformat()}"')[1].split("</section>")[0]
     assert plan.submitted_at and "after the deadline of" in card and card.count('class="badge') == 1
+    # late is the at-risk mark, not the tick of a plan handed in on time (county QA, M4)
+    assert '<span aria-hidden="true">!</span>' in card and "✓" not in card
+
+
+@pytest.mark.parametrize(("locale", "verb"), [("zh_Hant", "上報"), ("zh_Hans", "上报")])
+def test_handing_a_monthly_plan_in_is_one_word_on_the_page(client, club, locale, verb):
+    """The funder's word (每月20號前上報次月計劃) for every mark, button and message of the page: not 送出 for
+    one month and 提交 for the next."""
+    today = services.to_local(services.utcnow()).date()
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    upcoming = services.next_month(today)
+    club.activity("本月的觀課", starts=dt.datetime.combine(this_month.replace(day=28), dt.time(14)))
+    club.activity("下個月的觀課", starts=dt.datetime.combine(upcoming.replace(day=3), dt.time(14)))
+    services.submit_monthly_plan(club.community, this_month, "", actor=club.convener,
+                                 now=services.to_utc(dt.datetime.combine(this_month, dt.time(9))))  # late
+    db.session.commit()
+    club.convener.locale = locale
+    db.session.commit()
+    client.login(club.convener)
+    page = client.get("/c/club/activities/plans").get_data(as_text=True)
+    main = page.split('<div class="page-head">')[1]
+    cards = dict(re.findall(r'<section class="card plan-card" id="plan-([\d-]+)">(.*?)</section>', main, re.S))
+    assert verb in main.split("</p>")[0]  # the lead: due by the 20th of the month before
+    assert verb in cards[this_month.isoformat()] and verb in cards[last_month.isoformat()]  # late; not handed in
+    assert verb in cards[upcoming.isoformat()]  # the button
+    assert "送出" not in main and "提交" not in main
+    done = client.post_form("/c/club/activities/plans", {"month": upcoming.isoformat(), "note": ""},
+                            follow_redirects=True).get_data(as_text=True)
+    assert ("月計畫已上報" if locale == "zh_Hant" else "月计划已上报") in done
 
 
 def test_a_monthly_plan_for_a_month_outside_the_years_kept_is_not_found(client, club):

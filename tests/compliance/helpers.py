@@ -22,6 +22,9 @@ from workspace.extensions import db
 
 # A school year that is over by now (2026-12-02): every activity in it is held, and its windows are closed.
 PAST_FIRST, PAST_LAST = dt.date(2025, 8, 1), dt.date(2026, 7, 31)
+# A period running today, whatever day the tests run on: a program a convener is offered to enrol in.
+RUNNING_FIRST = dt.date.today() - dt.timedelta(days=120)
+RUNNING_LAST = dt.date.today() + dt.timedelta(days=240)
 
 
 def preset(key: str = "plc-100") -> Program:
@@ -39,6 +42,11 @@ def program_copy(key: str = "plc-100", first: dt.date = PAST_FIRST, last: dt.dat
     program = services.create_program(document, actor)
     db.session.commit()
     return program
+
+
+def running_copy(key: str = "plc-100") -> Program:
+    """A copy of a preset whose period runs today: one a convener may enrol in (an ended one is not offered)."""
+    return program_copy(key, RUNNING_FIRST, RUNNING_LAST)
 
 
 @dataclass

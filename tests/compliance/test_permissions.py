@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import json
 
-from tests.compliance.helpers import PAST_FIRST, program_copy
+from tests.compliance.helpers import PAST_FIRST, program_copy, running_copy
 from tests.media import png_bytes
 from tests.permission_walk import (
     CONFLICT,
@@ -41,11 +41,11 @@ ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_exper
 def build_compliance_world() -> World:
     """Every role; the community enrolled (confirmed) in a copy of PLC-100 over a past school year, with an
     expense (and its receipt), a title on the book list, a waived rule, a submission with the reviewers, the
-    application marked delivered with its file, and a second program to enrol in."""
+    application marked delivered with its file, and a second program, running today, to enrol in."""
     world = build_world(ROLES, name="comply")
     convener, reviewer = world.users["convener"], world.users["reviewer"]
     program = program_copy()
-    other = program_copy()
+    other = running_copy()  # a convener may enrol in it: its period runs today
     enrollment = services.enrol(world.community(), program, 50_000, convener)
     expense = budget.add_expense(enrollment, budget.ExpenseFields(
         "printing_materials", PAST_FIRST + dt.timedelta(days=9), 150), convener,
@@ -176,3 +176,23 @@ def test_an_archived_community_s_panel_is_read_but_nothing_is_changed(client, ct
     assert client.post_form((ONE + "/expenses").format(**fields), EXPENSE).status_code == FB
     client.login(world.users["reviewer"])
     assert client.post_form((ONE + "/confirm").format(**fields)).status_code == FB
+
+
+def test_a_program_is_open_for_enrolment_while_its_period_runs_and_to_an_admin_after(ctx):
+    """One predicate decides the enrol list and the enrol action: a program is open while it is not archived and
+    its period has not ended (its last day included); an admin may enrol in an ended one, never an archived one."""
+    from tests.factories import make_user
+    from workspace.core.database import utcnow
+    from workspace.core.permissions import can
+    from workspace.core.records import local_day
+
+    convener, admin = make_user(), make_user(is_admin=True)
+    today = local_day(utcnow())  # the deployment's day (Taipei's), not the machine's
+    ends_today = program_copy(first=today - dt.timedelta(days=30), last=today)
+    ended = program_copy(first=today - dt.timedelta(days=30), last=today - dt.timedelta(days=1))
+    archived = running_copy()
+    services.set_archived(archived, True, admin)
+    db.session.commit()
+    assert can(convener, "enrol", ends_today) and can(admin, "enrol", ends_today)
+    assert not can(convener, "enrol", ended) and can(admin, "enrol", ended)
+    assert not can(convener, "enrol", archived) and not can(admin, "enrol", archived)

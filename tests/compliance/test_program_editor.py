@@ -240,3 +240,33 @@ def test_archiving_and_bringing_back_a_program_says_what_happened(client, ctx):
     assert f"“{program.name}” is archived: it takes no new enrolments" in _text(archived)
     back = client.post_form(f"/admin/programs/{program.id}/archive?restore=1", follow_redirects=True)
     assert f"“{program.name}” is back among the current programs" in _text(back)
+
+
+def test_a_copy_takes_its_period_in_roc_dates_and_a_day_written_wrong_is_told_in_words_beside_its_line(client, ctx):
+    """Copy → set the period as the funder writes it → saved with 2026-08-01; a day that is none is refused beside
+    its line in words, never with a regular expression, and the text is kept (county QA, L5)."""
+    source = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    copied = client.get(f"/admin/programs/new?from={source.id}")
+    document = html_module.unescape(re.search(r'<textarea[^>]*name="definition"[^>]*>(.*?)</textarea>',
+                                              _text(copied), re.S).group(1)).lstrip("\n")
+    data = json.loads(document)
+
+    def with_period(first: str, last: str) -> str:
+        text = document.replace(f'"first": "{data["period"]["first"]}"', f'"first": "{first}"', 1)
+        text = text.replace(f'"last": "{data["period"]["last"]}"', f'"last": "{last}"', 1)
+        assert json.loads(text)["period"] == {"first": first, "last": last}
+        return text
+
+    wrong = with_period("民國115年13月1日", "116/07/31")
+    response = client.post_form("/admin/programs/new", {"definition": wrong})
+    html = _text(response)
+    assert response.status_code == 422 and "民國115年13月1日" in html  # kept as typed
+    errors = _editor_errors(html)
+    assert "日期請寫成2026-08-01或民國115年8月1日" in errors and "^[0-9]" not in html and "expected form" not in html
+    assert re.search(r'data-line="\d+".*?<p class="field-error">period\.first: ', html, re.S)
+    right = with_period("民國115年8月1日", "116/07/31")
+    assert client.post_form("/admin/programs/new", {"definition": right}).status_code == 302
+    saved = db.session.scalar(db.select(Program).where(Program.key == data["key"]))
+    assert (saved.first_day.isoformat(), saved.last_day.isoformat()) == ("2026-08-01", "2027-07-31")
+    assert saved.definition["period"] == {"first": "2026-08-01", "last": "2027-07-31"}

@@ -12,7 +12,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy
+from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy, running_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.communities.models import Membership
@@ -28,7 +28,7 @@ def _text(response) -> str:
 
 def test_a_convener_enrols_and_a_reviewer_of_the_school_confirms(client, ctx):
     setup = enrolled(confirmed=False)
-    other = program_copy()
+    other = running_copy()
     client.login(setup.club.convener)
     page = client.get(f"/c/{setup.slug}/compliance/")
     assert page.status_code == 200 and "Waiting for confirmation" in _text(page)
@@ -46,7 +46,7 @@ def test_a_convener_enrols_and_a_reviewer_of_the_school_confirms(client, ctx):
 
 def test_enrolling_without_a_program_or_with_a_negative_amount_shows_the_error_beside_the_field(client, ctx):
     setup = enrolled()
-    program_copy()
+    running_copy()
     client.login(setup.club.convener)
     response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": "", "approved_amount": "-5"})
     assert response.status_code == 422
@@ -389,7 +389,7 @@ def test_a_program_s_error_is_told_in_words(ctx):
 def test_amounts_are_typed_in_the_programs_currency_and_kept_in_its_minor_units(client, ctx):
     # URC's preset is in yuan (kept in fen): 50,000 typed is ¥50,000.00, not ¥500.00.
     setup = enrolled(confirmed=False)
-    urc = program_copy("urc")
+    urc = running_copy("urc")
     client.login(setup.club.convener)
     panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
     assert f'<option value="{urc.id}">{urc.name} (CN¥)</option>' in panel  # CLDR's English sign
@@ -717,7 +717,7 @@ def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
 
 def test_the_program_s_name_is_in_the_reader_s_script_on_the_panel_the_budget_and_the_enrol_list(client, ctx):
     setup = enrolled()
-    other = program_copy()
+    other = running_copy()
     reader = setup.club.convener
     reader.locale = "zh_Hans"
     db.session.commit()
@@ -810,3 +810,83 @@ def test_a_gap_names_its_expense_and_links_where_it_is_fixed(client, ctx):
     client.login(make_reviewer(setup.club.community.schools[0]))
     receipts = _gaps_html(_text(client.get(f"/c/{setup.slug}/compliance/")), eid, "plc.budget.earmarked")
     assert edit not in receipts and "大同影印行" in receipts
+
+
+def test_the_monthly_plan_rule_names_each_month_and_its_due_day_and_a_gone_day_is_not_an_instruction(client, ctx):
+    """Each month's part reads "2026年5月的月計畫（期限2026年4月20日）", never a range that ends before it starts
+    (county QA, M4); the months whose day has passed without a plan say it was not handed in by then."""
+    from workspace.compliance import services
+
+    setup = enrolled()
+    document = dict(setup.program.definition)
+    document["rules"] = [*document["rules"], {"id": "monthly", "version": 1, "kind": "deliverable",
+                                              "message": "每月20日前上報次月計畫。", "item": "monthly_plan",
+                                              "each_month": {"day": 20, "months_before": 1}}]
+    services.update_program(setup.program, document, None, version=setup.program.version)
+    db.session.commit()
+    reader = make_user(locale="zh_Hant")
+    add_member(setup.club.community, reader)
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    rule = html.split(f'id="rule-{setup.enrollment.id}-monthly"')[1].split('class="rule ')[0]
+    assert "2026年5月的月計畫（期限2026年4月20日）" in rule
+    assert "2025年8月的月計畫未於2025年7月20日前上報。" in rule
+    assert "須於" not in rule  # every day is gone: nothing is an instruction any more
+    assert "2026年5月1日至2026年4月20日" not in rule and "至" not in rule
+
+
+def test_a_convener_is_offered_only_programs_still_running_and_an_admin_may_enrol_in_an_ended_one(client, ctx):
+    """The shipped presets (2011–2012, 2021–2022) and last year's copy are not offered for a new enrolment; one
+    posted all the same is refused beside the field. An admin still enrols a community in an ended program, and
+    an enrolment in one stays judged on the panel (county QA, L6)."""
+    setup = enrolled()  # in a copy over the past school year: still shown and judged
+    presets = [preset("plc-100"), preset("urc")]
+    ended = program_copy()
+    running = running_copy()
+    client.login(setup.club.convener)
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    offered = re.findall(r'<option value="(\d+)"', panel.split('id="enrol"')[1])
+    assert offered == [str(running.id)]
+    assert f'id="enrollment-{setup.enrollment.id}"' in panel  # the enrolment in an ended program stays
+    refused = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": ended.id, "approved_amount": "100"})
+    html = _text(refused)
+    assert refused.status_code == 422 and 'id="program_id-error"' in html and "ended on" in html
+    assert db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == ended.id)) is None
+    admin = make_user(is_admin=True)
+    client.login(admin)
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    offered = re.findall(r'<option value="(\d+)">([^<]*)', panel.split('id="enrol"')[1])
+    assert {int(value) for value, _ in offered} == {running.id, ended.id, *(p.id for p in presets)}
+    assert all(("ended" in label) == (int(value) != running.id) for value, label in offered)
+    answer = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": ended.id, "approved_amount": "100"})
+    assert answer.status_code == 302
+    assert db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == ended.id)) is not None
+
+
+def test_when_nothing_is_running_the_panel_says_why_nothing_is_offered(client, ctx):
+    setup = enrolled()
+    program_copy()  # ended
+    client.login(setup.club.convener)
+    enrol = _text(client.get(f"/c/{setup.slug}/compliance/")).split('id="enrol"')[1]
+    assert 'name="program_id"' not in enrol and "whose period has ended takes no new enrolments" in enrol
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant", "zh_Hans"])
+def test_the_burn_up_chart_says_its_figures_with_the_rules_counter_and_no_spaces_around_dates(client, ctx, locale):
+    """"目標是2026年7月31日前辦理18次", not "目標是 2026年7月31日 前辦理 18 場": the counter word of the rules below
+    it (次), and no spaces between Chinese text and its dates and numbers (county QA, L8)."""
+    setup = enrolled(first=dt.date.today() - dt.timedelta(days=200), last=dt.date.today() + dt.timedelta(days=165))
+    setup.activity(dt.date.today() - dt.timedelta(days=10))
+    reader = make_user(locale=locale)
+    add_member(setup.club.community, reader)
+    client.login(reader)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    chart = html.split('class="burn-up"')[1].split("</figure>")[0]
+    label = re.search(r'<svg class="chart"[^>]*aria-label="([^"]+)"', chart).group(1)
+    words = [label, *re.findall(r"<title>([^<]+)</title>", chart),
+             *re.findall(r"<td>([^<]+)</td>", chart.split('class="burn-up-figures"')[1])]
+    last = setup.program.last_day
+    assert f"{last.year}年{last.month}月{last.day}日前" in label and "18次" in label
+    for text in words:
+        assert "場" not in text and "场" not in text, text
+        assert not re.search(r"[\u4e00-\u9fff：，（] [0-9]|[0-9日] [\u4e00-\u9fff]", text), text

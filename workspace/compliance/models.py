@@ -58,6 +58,10 @@ class Program(db.Model):
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     live = unset("archived_at")  # offered for new enrolments; an archived program still judges its enrolments
 
+    def ended(self, today: dt.date) -> bool:
+        """Whether the period is over on this local day (its last day is still in it): no new enrolment then."""
+        return self.last_day < today
+
     def __repr__(self) -> str:
         return f"<Program {self.id} {self.key}>"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from workspace.communities.policy import in_communities, reviews, role_in
 from workspace.compliance.models import Enrollment, Program, Waiver
+from workspace.core.database import utcnow
 from workspace.core.permissions import (
     CONTRIBUTORS,
     MANAGERS,
@@ -21,6 +22,7 @@ from workspace.core.permissions import (
     register_scope,
     register_site_action,
 )
+from workspace.core.records import local_day
 
 
 def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
@@ -64,9 +66,16 @@ def waiver_rule(user: Any, action: str, waiver: Waiver) -> bool:
 
 
 def program_rule(user: Any, action: str, program: Program) -> bool:
-    """Programs are read by anyone signed in (a convener chooses one to enrol in); only admins edit them."""
+    """Programs are read by anyone signed in (a convener chooses one to enrol in); only admins edit them.
+
+    `enrol`: whether a program is open to this person for a new enrolment (who may enrol the community at all is
+    the community's `manage_activities`): not archived, and its period not ended; an admin may still enrol a
+    community in an ended one (a past year recorded afterwards). An enrolment made stays judged either way.
+    """
     if action == "view":
         return user.is_authenticated
+    if action == "enrol":
+        return program.archived_at is None and (is_admin(user) or not program.ended(local_day(utcnow())))
     if action in {"edit", "archive", "copy"}:
         return is_admin(user)
     raise ValueError(f"unknown program action {action!r}")

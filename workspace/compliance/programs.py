@@ -1,7 +1,8 @@
 """Program documents: the JSON Schema check, the checks a schema cannot express, line numbers, the presets.
 
 `parse_program_text()` serves the admin's raw-JSON editor: every error carries its JSON path and the line of
-the text it belongs to (a syntax error its own line), so the editor shows it beside that line. Errors are
+the text it belongs to (a syntax error its own line), so the editor shows it beside that line. Days may be typed
+in the ROC calendar (民國115年8月1日, 115/08/01): the document is kept with 2026-08-01 (`normalise_dates`). Errors are
 codes with parameters (`wording.program_error_text` says them in the reader's language): a schema error
 carries the jsonschema validator that refused it (`kind`: minimum, type, required …) with its limit and the
 offending value, a syntax error json's own problem; their English (`detail`) is kept for logs only.
@@ -23,6 +24,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 
 from workspace.core.i18n import is_known_currency
+from workspace.core.parsing import parse_roc_date
 
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "schema" / "program.schema.json"
@@ -166,10 +168,25 @@ _LIMITED = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximu
                       "maxProperties", "uniqueItems"})
 
 
+@cache
+def _pattern_forms() -> dict[str, str]:
+    """The schema's patterns by the form of value they stand for (a pattern is never shown to a person: the
+    wording says the form in words)."""
+    doc = schema()
+    defs = doc["$defs"]
+    semester_key = doc["properties"]["semesters"]["items"]["properties"]["key"]["pattern"]
+    return {defs["date"]["pattern"]: "date", defs["month_day"]["pattern"]: "month_day",
+            defs["key"]["pattern"]: "key", doc["properties"]["currency"]["pattern"]: "currency",
+            semester_key: "semester_key"}
+
+
 def _schema_params(error: SchemaError) -> dict[str, Any]:
-    """What a schema error's message needs: the validator (`kind`), the value refused and the limit it broke."""
+    """What a schema error's message needs: the validator (`kind`), the value refused and the limit it broke (for
+    a pattern, the form of value it stands for instead: `date`, `key` …)."""
     params: dict[str, Any] = {"kind": error.validator, "value": error.instance}
-    if error.validator in _LIMITED:
+    if error.validator == "pattern":
+        params["form"] = _pattern_forms().get(error.validator_value, "")
+    elif error.validator in _LIMITED:
         params["limit"] = error.validator_value
     elif error.validator == "enum":
         params["choices"] = list(error.validator_value)
@@ -253,6 +270,36 @@ def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> li
     return found
 
 
+def _date_values(data: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Where a program document holds a day (the period's ends, a rule's window ends, `due` and `until`), as
+    (the object, its key)."""
+    found: list[tuple[dict[str, Any], str]] = []
+    period = data.get("period")
+    if isinstance(period, dict):
+        found += [(period, end) for end in ("first", "last") if end in period]
+    for rule in data.get("rules") or ():
+        if not isinstance(rule, dict):
+            continue
+        window = rule.get("window")
+        if isinstance(window, dict):
+            found += [(window, end) for end in ("first", "last") if end in window]
+        found += [(rule, key) for key in ("due", "until") if isinstance(rule.get(key), str)]
+    return found
+
+
+def normalise_dates(data: object) -> None:
+    """Write each day of a document as the program keeps it (2026-08-01), however it was typed: in the ROC calendar
+    as funders write it (民國115年8月1日, 115/08/01, full-width digits) or as 2026/8/1 (core.parsing.parse_roc_date).
+    A text that is no day is left as typed, for the checks to point out."""
+    if not isinstance(data, dict):
+        return
+    for holder, key in _date_values(data):
+        value = holder[key]
+        day = parse_roc_date(value) if isinstance(value, str) else None
+        if day is not None:
+            holder[key] = day.isoformat()
+
+
 def validate_program(data: object, lines: dict[Path_, int] | None = None) -> list[ProgramError]:
     """Everything wrong with a program document: the schema's errors, then (if it passes) the semantic ones."""
     errors = _schema_errors(data, lines)
@@ -274,6 +321,7 @@ def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramEr
         lines: dict[Path_, int] | None = positions(text)
     except RecursionError:  # deep enough for json, too deep for the walk: the errors go without their lines
         lines = None
+    normalise_dates(data)  # ROC dates welcome; the document is saved with 2026-08-01 (same paths, same lines)
     errors = validate_program(data, lines)
     return (None, errors) if errors else (data, [])
 

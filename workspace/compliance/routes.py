@@ -34,12 +34,14 @@ from workspace.compliance.models import BookListItem, Deliverable, Enrollment, E
 from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
+from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_file, hold_chosen_file
 from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
 from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, public, require
+from workspace.core.records import local_day
 from workspace.core.security import login_redirect
 from workspace.core.storage import send_blob
 from workspace.extensions import db
@@ -75,8 +77,24 @@ def _amount_form(enrollment: Enrollment, **kwargs: Any) -> AmountForm:
 
 
 def _program_choices(programs: Any) -> list[tuple[int, str]]:
-    """Programs to enrol in, each with its currency: the approved amount is typed in it."""
-    return [(program.id, with_currency(in_reader_script(program.name), program.currency)) for program in programs]
+    """Programs to enrol in, each with its currency: the approved amount is typed in it. One whose period has
+    ended (offered to an admin only) says so."""
+    today = local_day(utcnow())
+    choices = []
+    for program in programs:
+        label = with_currency(in_reader_script(program.name), program.currency)
+        if program.ended(today):
+            label = _("%(program)s, ended %(date)s", program=label, date=local_date(program.last_day))
+        choices.append((program.id, label))
+    return choices
+
+
+def _open_programs(enrollments: list[Enrollment]) -> list[Program]:
+    """The programs this person may enrol the community in: not archived, not enrolled in already, and (for all
+    but an admin) whose period has not ended: a preset kept as a template, or last year's program, is not offered."""
+    taken = {enrollment.program_id for enrollment in enrollments}
+    return [program for program in services.programs()
+            if program.id not in taken and can(current_user, "enrol", program)]
 
 
 def _appraisal_form(form: AppraisalForm) -> AppraisalForm:
@@ -89,8 +107,7 @@ def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> di
     enrollments = services.enrollments_of(community.id)
     standings = services.standings(enrollments)
     ids = [enrollment.id for enrollment in enrollments]
-    open_programs = [program for program in services.programs()
-                     if program.id not in {enrollment.program_id for enrollment in enrollments}]
+    open_programs = _open_programs(enrollments)
     form = enrol_form or EnrolForm(formdata=None)
     form.program_id.choices = _program_choices(open_programs)
     amount_forms = {enrollment.id: _amount_form(enrollment, formdata=None,
@@ -148,11 +165,15 @@ def enrol(slug: str):
     program_id = parse_id(request.form.get("program_id"))
     program = db.session.get(Program, program_id) if program_id is not None else None
     form = EnrolForm(meta=_money(program) if program is not None else None)  # the amount is in its currency
-    form.program_id.choices = _program_choices(services.programs())
+    form.program_id.choices = _program_choices(_open_programs(services.enrollments_of(community.id)))
     if form.validate():
         try:
             if program is None:
                 raise DomainError(_("Choose a program."), "program_id")
+            if not can(current_user, "enrol", program) and program.archived_at is None:
+                raise DomainError(_("The period of %(program)s ended on %(date)s: it takes no new enrolments. "
+                                    "Choose a program that is still running.", program=in_reader_script(program.name),
+                                    date=local_date(program.last_day)), "program_id")
             services.enrol(community, program, form.approved_amount.data, current_user)
             db.session.commit()
             flash(_("The community is enrolled in %(program)s. An administrator or reviewer confirms it.",

@@ -197,6 +197,25 @@ def part_label(part: RuleResult) -> str:
     return window_text(part)
 
 
+def is_monthly_part(part: RuleResult) -> bool:
+    """Whether a part is one month's plan of a monthly deliverable (its window: the month, then its due day)."""
+    return part.kind == "deliverable" and part.part_kind == "window" and bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}",
+                                                                                          part.label))
+
+
+def part_text(part: RuleResult, currency: str = "TWD") -> str:
+    """What a window's part covers, with its figure: 1 Sep 2011 to 31 Jan 2012 3 of 4 activities; a month's plan
+    as the month and its due day (The monthly plan for December 2026 (due 20 November 2026)), never as a range
+    that ends before it starts."""
+    if is_monthly_part(part) and part.window_first and part.window_last:
+        return _("The monthly plan for %(month)s (due %(day)s)", month=month_year(part.window_first),
+                 day=day_text(part.window_last))
+    span = _("%(first)s to %(last)s", first=day_text(part.window_first),
+             last=day_text(part.window_last)) if part.window_first and part.window_last else ""
+    figure = figure_text(part, currency)
+    return f"{span} {figure}".strip()
+
+
 def _membership(code: str, p: dict[str, Any]) -> str:
     measure = p.get("measure")
     if code == "membership_short":
@@ -346,6 +365,9 @@ def gap_text(gap: Gap, currency: str = "TWD") -> str:
             if code == "deliverable_late":
                 return _("The monthly plan for %(month)s was submitted after %(day)s.", month=month_year(p["month"]),
                          day=day_text(p["due"]))
+            if p.get("overdue"):
+                return _("The monthly plan for %(month)s was not submitted by %(day)s.",
+                         month=month_year(p["month"]), day=day_text(p["due"]))
             return _("The monthly plan for %(month)s is due on %(day)s.", month=month_year(p["month"]),
                      day=day_text(p["due"]))
         if code == "deliverable_late":
@@ -478,6 +500,24 @@ def _syntax_text(error: ProgramError) -> str:
     return _("JSON syntax error: %(detail)s", detail=problem)
 
 
+def _pattern_text(value: str, form: str) -> str:
+    """A value not in the form it takes, the form said in words (the schema's regular expression never shown)."""
+    texts = {
+        "date": lambda: _("%(value)s is not a day: write a day as 2026-08-01 or 民國115年8月1日.", value=value),
+        "month_day": lambda: _("%(value)s is not a month and day: write it as 08-01 (1 August), the month first.",
+                               value=value),
+        "key": lambda: _("%(value)s is not a key: use small letters a–z, digits and - _ . (at most 64 characters), "
+                         "starting with a letter or a digit.", value=value),
+        "semester_key": lambda: _("%(value)s is not a semester key: use small letters a–z, digits, - and _ (at "
+                                  "most 32 characters).", value=value),
+        "currency": lambda: _("%(value)s is not a currency code: write three capital letters, such as TWD, CNY or "
+                              "USD.", value=value),
+    }
+    if form in texts:
+        return texts[form]()
+    return _("%(value)s is not written the way this value is (the rules guide describes each value).", value=value)
+
+
 def _schema_text(error: ProgramError) -> str:
     """A schema error in the reader's language, from the validator that refused the value (its `kind`)."""
     p = error.params
@@ -495,7 +535,7 @@ def _schema_text(error: ProgramError) -> str:
         "const": lambda: _("%(value)s must be %(limit)s.", value=value, limit=_shown(limit)),
         "enum": lambda: _("%(value)s is not one of: %(choices)s.", value=value,
                           choices=listing(_shown(choice) for choice in p.get("choices", ()))),
-        "pattern": lambda: _("%(value)s is not in the expected form (%(pattern)s).", value=value, pattern=limit),
+        "pattern": lambda: _pattern_text(value, p.get("form", "")),
         "format": lambda: _("%(value)s is not in the %(format)s format.", value=value, format=limit),
         "required": lambda: _("The key “%(key)s” is required here.", key=p.get("missing", "")),
         "minItems": lambda: ngettext("The list needs at least %(num)d item.", "The list needs at least %(num)d "
@@ -525,7 +565,8 @@ def program_error_text(error: ProgramError) -> str:
         "duplicate_id": lambda: _("Another rule already has the id “%(id)s”.", id=p["id"]),
         "period_order": lambda: _("The period ends before it starts."),
         "window_order": lambda: _("The window ends before it starts."),
-        "invalid_date": lambda: _("“%(value)s” is not a date (YYYY-MM-DD).", value=p["value"]),
+        "invalid_date": lambda: _("“%(value)s” is not a day of the calendar: write a day as 2026-08-01 or "
+                                  "民國115年8月1日.", value=p["value"]),
         "invalid_month_day": lambda: _("“%(value)s” is not a month and day (MM-DD).", value=p["value"]),
         "window_outside": lambda: _("The window is not inside the program's period."),
         "range_order": lambda: _("The highest amount is less than the lowest."),

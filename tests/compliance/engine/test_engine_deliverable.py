@@ -62,3 +62,16 @@ def test_monthly_plans_by_the_20th_of_the_month_before():
     assert found.status is Status.NOT_MET
     assert found.parts[1].gaps[0].params == {"item": "monthly_plan", "due": dt.date(2011, 3, 20),
                                              "month": dt.date(2011, 4, 1)}
+
+
+def test_a_month_whose_plan_was_not_handed_in_by_its_day_says_so_and_one_still_due_does_not():
+    rule = {"kind": "deliverable", "item": "monthly_plan", "each_month": {"day": 20, "months_before": 1}}
+    rules = program(rule, first=dt.date(2011, 3, 1), last=dt.date(2011, 5, 31))
+    found = one(rules, facts(), dt.date(2011, 4, 5))
+    march, april, may = found.parts
+    assert (march.status, april.status, may.status) == (Status.NOT_MET, Status.NOT_MET, Status.ON_TRACK)
+    assert march.gaps[0].params == {"item": "monthly_plan", "due": dt.date(2011, 2, 20), "month": dt.date(2011, 3, 1),
+                                    "overdue": True}
+    assert "overdue" not in may.gaps[0].params  # due on 20 April: still to be handed in
+    # each part is the month's plan and its due day in the month before (window_first, window_last), not a range
+    assert (may.window_first, may.window_last, may.label) == (dt.date(2011, 5, 1), dt.date(2011, 4, 20), "2011-05")

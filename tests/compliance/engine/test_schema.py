@@ -150,3 +150,27 @@ def test_a_document_nested_deep_still_answers():
     deep = "[" * 900 + "]" * 900
     data, errors = parse_program_text(GOOD.replace('"rules": [', f'"x": {deep}, "rules": ['))
     assert data is None and errors
+
+
+def test_days_in_the_roc_calendar_are_read_and_kept_as_the_program_keeps_a_day():
+    """The period, a window, `due` and `until` may be typed as funders write a day: the document comes back with
+    2026-08-01, so the program, its engine and its figures form read one form (county QA, L5)."""
+    text = (_edit('"first": "2024-08-01", "last": "2025-07-31"', '"first": "民國113年8月1日", "last": "114/07/31"')
+            .replace('"target": 6,', '"target": 6, "window": {"first": "１１３年９月１日", "last": "2024/12/31"},', 1)
+            .replace('"item": "results_report",', '"item": "results_report", "due": "民国114年8月14日",', 1))
+    document, errors = parse_program_text(text)
+    assert errors == []
+    assert document["period"] == {"first": "2024-08-01", "last": "2025-07-31"}
+    assert document["rules"][0]["window"] == {"first": "2024-09-01", "last": "2024-12-31"}
+    assert document["rules"][1]["due"] == "2025-08-14"
+    # the checks still read the days: a ROC period that ends before it starts is refused on its line
+    _, [error] = parse_program_text(_edit('"last": "2025-07-31"', '"last": "112/07/31"'))
+    assert (error.code, error.path, error.line) == ("period_order", "period.last", 4)
+
+
+@pytest.mark.parametrize("typed", ["民國113年13月1日", "113/02/30", "next August", "2024-8"])
+def test_a_text_that_is_no_day_is_left_as_typed_and_refused_by_the_form_it_should_take(typed):
+    _, [error] = parse_program_text(_edit('"first": "2024-08-01"', f'"first": "{typed}"'))
+    assert (error.path, error.line) == ("period.first", 4)
+    assert error.params.get("form") == "date" or error.code == "invalid_date"
+    assert "limit" not in error.params  # the regular expression goes nowhere near the reader

@@ -96,6 +96,7 @@ def test_every_gap_code_the_engine_gives_has_words(language):
         Gap("deliverable_late", {"item": "results_report", "due": day}),
         Gap("deliverable_missing", {"item": "monthly_plan", "due": day, "month": dt.date(2011, 6, 1)}),
         Gap("deliverable_late", {"item": "monthly_plan", "due": day, "month": dt.date(2011, 6, 1)}),
+        Gap("deliverable_missing", {"item": "monthly_plan", "due": day, "month": dt.date(2011, 6, 1), "overdue": True}),
         *[Gap("person_short", {"name": "林老師", "user_id": 1, "measure": measure, "figure": 1, "target": 2,
                                "window": "", "title": "junior"})
           for measure in ("public_lessons", "attendance_percent", "title", "tenure_days")],
@@ -215,3 +216,78 @@ def test_the_parts_of_a_result(hant):
                                       public_lessons=(PublicLessonFact(lin.user_id, dt.date(2011, 3, 1)),)),
                        dt.date(2011, 4, 1))
     assert [wording.part_label(p) for p in found.parts] == ["林老師"]
+
+
+def _monthly_plans(today):
+    from tests.compliance.engine.builders import facts, program
+    from workspace.compliance.engine import evaluate
+    from workspace.compliance.facts import MonthlyPlanFact
+
+    rule = {"kind": "deliverable", "item": "monthly_plan", "each_month": {"day": 20, "months_before": 1}}
+    plans = (MonthlyPlanFact(dt.date(2026, 12, 1), dt.date(2026, 12, 4)),)  # the December plan, late
+    [found] = evaluate(program(rule, first=dt.date(2026, 8, 1), last=dt.date(2027, 1, 31)), facts(monthly_plans=plans),
+                       today)
+    return found
+
+
+@pytest.mark.parametrize(("language", "december"), [
+    ("en", "The monthly plan for December 2026 (due Nov 20, 2026)"),
+    ("zh_Hant", "2026年12月的月計畫（期限2026年11月20日）"),
+    ("zh_Hans", "2026年12月的月计划（期限2026年11月20日）"),
+])
+def test_a_months_plan_is_drawn_as_the_month_and_its_due_day_not_a_backwards_range(app, language, december):
+    found = _monthly_plans(dt.date(2026, 12, 4))
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[language]}):
+        texts = [wording.part_text(part) for part in found.parts]
+    assert texts[4] == december
+    assert not any("至" in text or " to " in text for text in texts)
+
+
+def test_the_parts_of_a_window_are_still_drawn_as_their_days(hant):
+    from tests.compliance.engine.builders import facts, program
+    from workspace.compliance.engine import evaluate
+
+    [found] = evaluate(program({"kind": "count", "target": 1, "window": "semester"}), facts([]), dt.date(2011, 3, 1))
+    assert wording.part_text(found.parts[1]) == "2011年2月1日至2011年7月31日 0／1 次活動"
+
+
+@pytest.mark.parametrize(("language", "verb", "others"), [
+    ("en", "submitted", ("handed in", "reported")), ("zh_Hant", "上報", ("送出", "提交")),
+    ("zh_Hans", "上报", ("送出", "提交")),
+])
+def test_a_monthly_plan_is_handed_in_with_one_verb_and_a_gone_day_is_not_an_instruction(app, language, verb, others):
+    found = _monthly_plans(dt.date(2026, 12, 4))
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[language]}):
+        gaps = {gap.params["month"]: wording.gap_text(gap) for gap in found.gaps}
+    assert set(gaps) == {dt.date(2026, month, 1) for month in (8, 9, 10, 11, 12)}  # January is still due
+    assert all(verb in text and not any(other in text for other in others) for text in gaps.values()), gaps
+    expected = {"en": "The monthly plan for August 2026 was not submitted by Jul 20, 2026.",
+                "zh_Hant": "2026年8月的月計畫未於2026年7月20日前上報。",
+                "zh_Hans": "2026年8月的月计划未于2026年7月20日前上报。"}[language]
+    assert gaps[dt.date(2026, 8, 1)] == expected
+
+
+@pytest.mark.parametrize(("edit", "form"), [
+    (('"first": "2024-08-01"', '"first": "民國113年13月1日"'), "date"),
+    (('"key": "school-plc"', '"key": "School PLC"'), "key"),
+    (('"period"', '"currency": "twd", "period"'), "currency"),
+    (('"period"', '"semesters": [{"key": "First!", "first": "08-01", "last": "01-31"}], "period"'), "semester_key"),
+    (('"period"', '"semesters": [{"key": "first", "first": "8/1", "last": "01-31"}], "period"'), "month_day"),
+])
+def test_a_value_not_in_its_form_is_told_the_form_in_words_never_a_regular_expression(language, edit, form):
+    from tests.compliance.engine.test_schema import _edit
+
+    _, [error] = parse_program_text(_edit(*edit))
+    assert error.params["form"] == form
+    text = wording.program_error_text(error)
+    assert not any(mark in text for mark in ("^", "$", "[0-9]", "{4}", "(?", "\\d")), text
+    if form == "date":
+        assert {"en": "write a day as 2026-08-01 or 民國115年8月1日",
+                "zh_Hant": "日期請寫成2026-08-01或民國115年8月1日",
+                "zh_Hans": "日期请写成2026-08-01或民国115年8月1日"}[language] in text
+
+
+def test_a_pattern_the_wording_does_not_know_is_still_told_in_words(english):
+    unknown = ProgramError("x", 3, "schema", {"kind": "pattern", "value": "abc", "form": ""}, "no match")
+    assert wording.program_error_text(unknown) == \
+        '"abc" is not written the way this value is (the rules guide describes each value).'

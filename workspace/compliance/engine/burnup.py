@@ -14,6 +14,8 @@ from typing import Any
 
 from workspace.compliance.engine.context import Context
 from workspace.compliance.engine.count import evaluate_count
+from workspace.compliance.engine.pace import expected_by
+from workspace.compliance.engine.windows import Window
 from workspace.compliance.facts import CommunityFacts
 
 RECENT_DAYS = 28
@@ -35,11 +37,11 @@ class BurnUp:
 
     @property
     def expected_today(self) -> int | None:
-        """How many the pace needed asks for by today (None outside the period): the chart's text alternative."""
+        """How many the pace needed asks for by today (None outside the period): the chart's text alternative,
+        the very figure the count rule's status and its "behind the even pace" gap read (`pace.expected_by`)."""
         if not self.first <= self.today <= self.last:
             return None
-        span = max((self.last - self.first).days, 1)
-        return round(self.target * (self.today - self.first).days / span)
+        return expected_by(self.target, Window(self.first, self.last, "period"), self.today)
 
 
 def main_rule(program: dict[str, Any]) -> dict[str, Any] | None:

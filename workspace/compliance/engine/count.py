@@ -12,7 +12,7 @@ from typing import Any
 
 from workspace.compliance.engine.activities import matches, missing_evidence
 from workspace.compliance.engine.context import Context, by_windows, part
-from workspace.compliance.engine.pace import pace_status
+from workspace.compliance.engine.pace import expected_by, pace_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status
 from workspace.compliance.engine.windows import Window
 from workspace.compliance.facts import ActivityFact
@@ -55,9 +55,9 @@ def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: 
     if status is not Status.MET and window.started(context.today):
         short: dict[str, Any] = {"needed": target - len(counted), "by": window.last, "unit": "activities"}
         if status is Status.AT_RISK:
-            # what an even pace asks by today, rounded up: the status's own measure, said beside the burn-up
-            # chart's projection at the recent pace (which may well reach the target: both are true)
-            short["expected"] = -(-target * window.days_gone(context.today) // window.days)
+            # what an even pace asks by today: the status's own measure and the burn-up chart's figure, said
+            # beside the chart's projection at the recent pace (which may well reach the target: both are true)
+            short["expected"] = expected_by(target, window, context.today)
         gaps.append(Gap("count_short", short))
     return part(whole, status, figure=len(counted), target=target, unit="activities", window_first=window.first,
                 window_last=window.last, counted=ids, gaps=tuple(gaps), label=window.label)

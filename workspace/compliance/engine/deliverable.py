@@ -3,7 +3,8 @@
 `due` is a date, or a number of `days` after the period's `first` or `last` day ({"after": "period_last",
 "days": 14}: within two weeks of the end). `or_activity_with: video` also accepts a held activity carrying
 that evidence (one activity's video is the video of the results report). `each_month: {"day": 20,
-"months_before": 1}` asks for the monthly plan of every month of the period by the 20th of the month before.
+"months_before": 1}` asks for the monthly plan of every month of the period by the 20th of the month before: a part
+per month, whose `window_first` is the month and `window_last` its due day (in the month before, so not a range).
 Status: done by the due day → met; done late or not done once the day has passed → not met; not done yet →
 on track, at risk within the program's `deliverable_warning_days` (14 by default) of the day.
 """
@@ -79,7 +80,12 @@ def _monthly(rule: dict[str, Any], context: Context) -> RuleResult:
             gaps = (Gap("deliverable_late", {"item": rule["item"], "due": due, "month": month}),)
         else:
             status = _waiting(due, context)
-            gaps = (Gap("deliverable_missing", {"item": rule["item"], "due": due, "month": month}),)
+            missing: dict[str, object] = {"item": rule["item"], "due": due, "month": month}
+            if context.today > due:  # the day has gone: the gap says it was not handed in by then, not "due on"
+                missing["overdue"] = True
+            gaps = (Gap("deliverable_missing", missing),)
+        # a month's part is the plan of that month (window_first, its first day) and its due day (window_last, in
+        # the month before): not a range of days, and drawn as such (wording.part_text)
         parts.append(part(whole, status, figure=int(status is Status.MET), target=1, unit="items", window_first=month,
                           window_last=due, counted=(("monthly_plan", f"{month:%Y-%m}"),) if submitted else (),
                           gaps=gaps, label=f"{month:%Y-%m}"))
