@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from flask import g
@@ -263,6 +264,95 @@ def test_school_totals_never_add_yuan_to_new_taiwan_dollars(ctx):
         ("CNY", 1, 5_000_000), ("TWD", 1, 30_000)]
 
 
+def _one_school(name: str, *setups) -> object:
+    """Put the setups' communities in one new school, its name given."""
+    school = make_school(name=name)
+    for setup in setups:
+        setup.club.community.schools = [school]
+    db.session.commit()
+    return school
+
+
+def test_an_amount_waiting_for_confirmation_is_no_approved_grant_in_the_totals(ctx):
+    """The convener typed the amount: until a reviewer or an admin confirms it, the totals name it apart."""
+    confirmed = enrolled("club-ok", amount=30_000)
+    waiting = enrolled("club-wait", amount=20_345, confirmed=False)
+    school = _one_school("光華國小", confirmed, waiting)
+    reviewer = make_reviewer(school)
+    rows = as_new_request(review.review_table, reviewer)
+    assert len(rows) == 2  # the row itself stays in the table (with its badge)
+    [total] = review.school_totals(rows)
+    assert total.communities == (confirmed.club.community.name,) and total.participants == 6
+    assert total.waiting == (waiting.club.community.name,)
+    assert total.funds == (review.Funds("TWD", 30_000, 30_000, overrun=0, waiting=20_345),)
+    assert review.currency_totals(rows) == [review.CurrencyTotal("TWD", 1, 6, 30_000, 30_000, waiting=20_345)]
+    services.confirm(waiting.enrollment, make_user(is_admin=True))
+    db.session.commit()
+    rows = as_new_request(review.review_table, reviewer)
+    [total] = review.school_totals(rows)
+    assert (len(total.communities), total.waiting, total.participants) == (2, (), 12)
+    assert total.funds == (review.Funds("TWD", 50_345, 50_345),)
+
+
+def test_a_community_with_one_grant_confirmed_counts_and_its_other_amount_waits_apart(ctx):
+    from tests.compliance.helpers import program_copy
+
+    setup = enrolled("twice-waiting", amount=30_000)
+    school = _one_school("光華國小", setup)
+    services.enrol(setup.club.community, program_copy(), 8_000, setup.club.convener)
+    db.session.commit()
+    [total] = review.school_totals(as_new_request(review.review_table, make_reviewer(school)))
+    assert (total.communities, total.waiting) == ((setup.club.community.name,), ())
+    assert total.funds == (review.Funds("TWD", 30_000, 30_000, waiting=8_000),)
+
+
+def test_an_overrun_is_totalled_apart_and_never_eats_another_community_s_funds(ctx):
+    over, left = enrolled("club-over", amount=30_000), enrolled("club-left", amount=8_000)
+    budget.add_expense(over.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       over.club.convener)
+    services.change_amount(over.enrollment, 130, make_user(is_admin=True))  # lowered below what is claimed
+    db.session.commit()
+    school = _one_school("光華國小", over, left)
+    rows = as_new_request(review.review_table, make_reviewer(school))
+    assert {row.enrollment.community.slug: row.ledger.remaining for row in rows} == {"club-over": -70,
+                                                                                     "club-left": 8_000}
+    [total] = review.school_totals(rows)
+    assert total.funds == (review.Funds("TWD", 8_130, 8_000, overrun=70),)  # not 7,930
+    assert review.currency_totals(rows) == [review.CurrencyTotal("TWD", 2, 12, 8_130, 8_000, overrun=70)]
+
+
+def test_the_reviewers_page_and_summary_show_waiting_amounts_and_overruns_apart(client, ctx):
+    import openpyxl
+
+    from workspace.exports import summary
+
+    over, waiting = enrolled("club-over", amount=30_000), enrolled("club-wait", amount=20_345, confirmed=False)
+    budget.add_expense(over.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       over.club.convener)
+    services.change_amount(over.enrollment, 130, make_user(is_admin=True))
+    db.session.commit()
+    reviewer = make_reviewer(_one_school("光華國小", over, waiting))
+    client.login(reviewer)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert re.search(r'<td class="num over" data-label="Remaining">-NT\$70 <span class="visually-hidden">over the '
+                     r'approved amount</span></td>', page)  # the overrun marked as on the panel
+    assert "Waiting for confirmation</span>" in page  # the row keeps its badge
+    totals = page[page.index('<table class="table school-totals">'):]
+    assert f"Waiting for confirmation, not counted: {waiting.club.community.name}" in totals
+    assert "1 community:" in totals and "Waiting for confirmation: NT$20,345" in totals
+    assert "Overrun: NT$70" in totals and "NT$20,475" not in totals and "-NT$70" not in totals
+    book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(reviewer, "en").data))
+    sheet = [[cell.value for cell in row] for row in book["Totals per school"].iter_rows()]
+    assert sheet[1:] == [
+        ["光華國小", 1, f"{over.club.community.name}, {waiting.club.community.name} (waiting for confirmation, not "
+                     "counted)", 6, "TWD", 130, 0, 70, 20_345],
+        ["All communities (NT$)", 1, None, 6, "TWD", 130, 0, 70, 20_345]]
+    communities = [[cell.value for cell in row] for row in book["Communities"].iter_rows()]
+    enrolment = communities[0].index("Enrolment")
+    assert sorted((row[1], row[enrolment]) for row in communities[1:]) == sorted(
+        [(over.club.community.name, "Confirmed"), (waiting.club.community.name, "Waiting for confirmation")])
+
+
 def _enrolled_twice():
     """光華國小's one community of six, enrolled in a PLC-100 copy (NT$30,000) and in another (NT$20,000)."""
     from tests.compliance.helpers import program_copy
@@ -302,9 +392,9 @@ def test_the_reviewers_page_and_summary_agree_on_a_community_in_two_programs(cli
     book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(reviewer, "en").data))
     sheet = [[cell.value for cell in row] for row in book["Totals per school"].iter_rows()]
     assert sheet == [["School", "Number of communities", "Communities", "Participants", "Currency", "Approved",
-                      "Left over"],
-                     ["光華國小", 1, first.club.community.name, 6, "TWD", 50_000, 50_000],
-                     ["All communities (NT$)", 1, None, 6, "TWD", 50_000, 50_000]]
+                      "Left over", "Overrun", "Waiting for confirmation (not approved)"],
+                     ["光華國小", 1, first.club.community.name, 6, "TWD", 50_000, 50_000, None, None],
+                     ["All communities (NT$)", 1, None, 6, "TWD", 50_000, 50_000, None, None]]
 
 
 def test_a_school_with_communities_in_two_currencies_has_one_row_and_a_total_per_currency(client, ctx):
@@ -340,7 +430,8 @@ def test_a_community_of_several_schools_counts_once_at_its_core_school(ctx):
     from tests.compliance.helpers import program_copy
 
     team = make_partnership(2)
-    services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener)
+    services.confirm(services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener),
+                     make_user(is_admin=True))
     db.session.commit()
     rows = as_new_request(review.review_table, make_user(is_admin=True))
     totals = {total.school: total for total in review.school_totals(rows)}
@@ -362,7 +453,8 @@ def test_the_reviewers_page_and_summary_say_where_a_shared_community_is_counted(
     from workspace.exports import summary
 
     team = make_partnership(1)
-    services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener)
+    services.confirm(services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener),
+                     make_user(is_admin=True))
     db.session.commit()
     admin = make_user(is_admin=True)
     client.login(admin)

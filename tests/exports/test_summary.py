@@ -68,11 +68,13 @@ def test_totals_per_school_and_over_all_for_an_admin(ctx):
     admin = make_user(is_admin=True)
     rows = table(opened(admin)["Totals per school"])
     assert rows[0] == ["School", "Number of communities", "Communities", "Participants", "Currency", "Approved",
-                       "Left over"]
+                       "Left over", "Overrun", "Waiting for confirmation (not approved)"]
     by_school = {row[0]: row for row in rows[1:-1]}
-    assert by_school["光華國小 north"][1:] == [1, north.enrollment.community.name, 6, "TWD", 50_000, 49_850]
-    assert by_school["光華國小 south"][1:] == [1, south.enrollment.community.name, 6, "TWD", 50_000, 49_850]
-    assert rows[-1] == ["All communities (NT$)", 2, None, 12, "TWD", 100_000, 99_700]
+    assert by_school["光華國小 north"][1:] == [1, north.enrollment.community.name, 6, "TWD", 50_000, 49_850, None,
+                                            None]
+    assert by_school["光華國小 south"][1:] == [1, south.enrollment.community.name, 6, "TWD", 50_000, 49_850, None,
+                                            None]
+    assert rows[-1] == ["All communities (NT$)", 2, None, 12, "TWD", 100_000, 99_700, None, None]
     expected = review.school_totals(review.review_table(admin))
     assert [(total.school, total.participants, total.funds[0].approved, total.funds[0].remaining)
             for total in expected] == [(row[0], row[3], row[5], row[6]) for row in rows[1:-1]]

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -378,36 +378,46 @@ class ReviewRow:
 
 @dataclass(frozen=True)
 class Funds:
-    """Money of one currency in a total: approved and left over (NT$ and ¥ are never added together)."""
+    """Money of one currency in a total (NT$ and ¥ are never added together): approved and left over, of the
+    confirmed enrolments only; what is left sums the enrolments with something left, their overruns summed apart
+    (`overrun`: one community's overspending never eats another's unspent funds); and the amounts of enrolments
+    waiting for confirmation (`waiting`: a figure the convener typed, not an approved grant), never added in."""
 
     currency: str
     approved: int
     remaining: int
+    overrun: int = 0
+    waiting: int = 0
 
 
 @dataclass(frozen=True)
 class SchoolTotal:
-    """The county's figures for one school (附件1): the communities it leads and their names (each once, however
-    many programs it is enrolled in), their participants (each community's people once), the funds approved and
-    left in each currency; and the communities it takes part in that another school leads (`partners`:
-    (community, lead school)), whose figures are counted at that school."""
+    """The county's figures for one school (附件1): the communities it leads with a confirmed enrolment and their
+    names (each once, however many programs it is enrolled in), their participants (each community's people once),
+    the funds approved and left in each currency; the communities it takes part in that another school leads
+    (`partners`: (community, lead school)), whose figures are counted at that school; and its communities whose
+    enrolments all wait for confirmation (`waiting`), named apart, their amounts in `Funds.waiting`."""
 
     school: str
     communities: tuple[str, ...]
     participants: int
     funds: tuple[Funds, ...] = ()
     partners: tuple[tuple[str, str], ...] = ()
+    waiting: tuple[str, ...] = ()  # its communities with no confirmed enrolment yet: named apart, not counted
 
 
 @dataclass(frozen=True)
 class CurrencyTotal:
-    """All the rows funded in one currency: the communities (each once), their participants, approved, left."""
+    """All the rows funded in one currency: the communities with a confirmed enrolment (each once, their
+    participants once), approved, left, overrun, and the amounts waiting for confirmation (as `Funds`)."""
 
     currency: str
     communities: int
     participants: int
     approved: int
     remaining: int
+    overrun: int = 0
+    waiting: int = 0
 
 
 def _row_keys(enrollments: Sequence[Enrollment], now: dt.datetime) -> dict[int, str]:
@@ -469,7 +479,7 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
                       appraisals.get(enrollment.id)) for enrollment in enrollments]
 
 
-def _community_people(rows: Sequence[ReviewRow]) -> dict[int, set[int]]:
+def _community_people(rows: Iterable[ReviewRow]) -> dict[int, set[int]]:
     """The people of each community across its enrolments (one set per community, whatever its programs)."""
     people: dict[int, set[int]] = defaultdict(set)
     for row in rows:
@@ -477,8 +487,28 @@ def _community_people(rows: Sequence[ReviewRow]) -> dict[int, set[int]]:
     return people
 
 
-def _funds(money: dict[str, list[int]]) -> tuple[Funds, ...]:
-    return tuple(Funds(currency, approved, remaining) for currency, (approved, remaining) in sorted(money.items()))
+MONEY = ("approved", "remaining", "overrun", "waiting")  # the amounts a total adds up, in Funds' order
+
+
+def row_money(row: ReviewRow) -> dict[str, int]:
+    """What one row adds to a total: a confirmed enrolment its approved amount, what is left (nothing when it is
+    overspent) and its overrun (how far past the approved amount); an enrolment waiting for confirmation only its
+    amount as `waiting`, which is not an approved grant (the convener typed it)."""
+    figures = row.figures
+    if not row.enrollment.confirmed:
+        return {"approved": 0, "remaining": 0, "overrun": 0, "waiting": figures.approved}
+    return {"approved": figures.approved, "remaining": max(figures.remaining, 0),
+            "overrun": max(-figures.remaining, 0), "waiting": 0}
+
+
+def _add(money: dict[str, int], row: ReviewRow) -> None:
+    for key, amount in row_money(row).items():
+        money[key] = money.get(key, 0) + amount
+
+
+def _funds(money: dict[str, dict[str, int]]) -> tuple[Funds, ...]:
+    return tuple(Funds(currency, *(amounts.get(key, 0) for key in MONEY)) for currency, amounts
+                 in sorted(money.items()))
 
 
 def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
@@ -487,42 +517,49 @@ def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
     (each is a grant). A community of several schools (an urban–rural one: a core school and member schools) counts
     once, at its first school (the core school), so that the column of approved amounts adds up to what was granted;
     the other schools list it among the communities they take part in. Money is totalled per currency (NT$ and ¥
-    never add up)."""
-    people = _community_people(rows)
+    never add up). Only confirmed enrolments are grants: a community whose enrolments all wait for confirmation is
+    named apart (`waiting`) and not counted, and amounts waiting for confirmation are summed apart (see row_money).
+    Pass every row in scope: the totals must not follow a display filter."""
+    people = _community_people(row for row in rows if row.enrollment.confirmed)
     totals: dict[str, dict[str, Any]] = {}
 
     def entry(school: str) -> dict[str, Any]:
-        return totals.setdefault(school, {"communities": {}, "money": {}, "partners": {}})
+        return totals.setdefault(school, {"communities": {}, "waiting": {}, "money": {}, "partners": {}})
 
     for row in rows:
         community = row.enrollment.community
         lead, *others = row.schools or (_("(no school)"),)
         counted = entry(lead)
-        counted["communities"].setdefault(community.id, community.name)
-        money = counted["money"].setdefault(row.figures.currency, [0, 0])
-        money[0] += row.figures.approved
-        money[1] += row.figures.remaining
-        for school in others:
-            entry(school)["partners"].setdefault(community.id, (community.name, lead))
+        if row.enrollment.confirmed:
+            counted["communities"].setdefault(community.id, community.name)
+            for school in others:
+                entry(school)["partners"].setdefault(community.id, (community.name, lead))
+        else:
+            counted["waiting"].setdefault(community.id, community.name)
+        _add(counted["money"].setdefault(row.figures.currency, {}), row)
     return [SchoolTotal(school, tuple(values["communities"].values()),
                         sum(len(people[community_id]) for community_id in values["communities"]),
-                        _funds(values["money"]), tuple(values["partners"].values()))
+                        _funds(values["money"]), tuple(values["partners"].values()),
+                        tuple(name for community_id, name in values["waiting"].items()
+                              if community_id not in values["communities"]))
             for school, values in sorted(totals.items())]
 
 
 def currency_totals(rows: Sequence[ReviewRow]) -> list[CurrencyTotal]:
-    """All the rows summed per currency: the communities funded in it (each once, its participants once), the
-    amounts approved and left over."""
-    people = _community_people(rows)
+    """All the rows summed per currency: the communities funded in it by a confirmed enrolment (each once, its
+    participants once), the amounts approved, left over and overrun, and those waiting for confirmation apart
+    (see row_money). Pass every row in scope."""
+    people = _community_people(row for row in rows if row.enrollment.confirmed)
     totals: dict[str, dict[str, Any]] = {}
     for row in rows:
-        entry = totals.setdefault(row.figures.currency, {"communities": set(), "approved": 0, "remaining": 0})
-        entry["communities"].add(row.enrollment.community_id)
-        entry["approved"] += row.figures.approved
-        entry["remaining"] += row.figures.remaining
+        entry = totals.setdefault(row.figures.currency, {"communities": set(), "money": {}})
+        if row.enrollment.confirmed:
+            entry["communities"].add(row.enrollment.community_id)
+        _add(entry["money"], row)
     return [CurrencyTotal(currency, len(values["communities"]),
                           sum(len(people[community_id]) for community_id in values["communities"]),
-                          values["approved"], values["remaining"]) for currency, values in sorted(totals.items())]
+                          *(values["money"].get(key, 0) for key in MONEY))
+            for currency, values in sorted(totals.items())]
 
 
 def pending_count(viewer: Any) -> int:
