@@ -353,6 +353,61 @@ def test_the_reviewers_page_and_summary_show_waiting_amounts_and_overruns_apart(
         [(over.club.community.name, "Confirmed"), (waiting.club.community.name, "Waiting for confirmation")])
 
 
+def test_a_money_sort_groups_the_rows_by_currency(ctx):
+    """¥100.00 is kept as 10,000 fen: compared with NT$ dollars it would sort between NT$12,000 and NT$8,000."""
+    small, large = enrolled("club-8000", amount=8_000), enrolled("club-12000", amount=12_000)
+    yuan = enrolled("club-yuan", key="urc", amount=10_000)
+    rows = as_new_request(review.review_table, make_reviewer(_one_school("光華國小", small, large, yuan)))
+    ordered = review.sort_rows(rows, "remaining")
+    assert [(row.figures.currency, row.enrollment.community.slug) for row in ordered] == [
+        ("CNY", "club-yuan"), ("TWD", "club-12000"), ("TWD", "club-8000")]
+    assert [row.enrollment.community.slug for row in review.sort_rows(rows, "nonsense")] == [
+        row.enrollment.community.slug for row in review.sort_rows(rows, "status")]
+
+
+def _needing_no_attention(setup) -> None:
+    """Waive every rule of the enrolment that is at risk or not met, as a reviewer may."""
+    reviewer = make_user(is_admin=True)
+    for found in judge(setup).results:
+        if found.status in {"not_met", "at_risk"}:
+            services.waive(setup.enrollment, found.rule_id, "縣市同意免辦", reviewer)
+    db.session.commit()
+
+
+def test_the_totals_do_not_follow_the_attention_filter(client, ctx):
+    fine, failing = enrolled("club-fine", amount=30_000), enrolled("club-failing", amount=8_000)
+    _needing_no_attention(fine)
+    reviewer = make_reviewer(_one_school("光華國小", fine, failing))
+    rows = as_new_request(review.review_table, reviewer)
+    assert [row.enrollment.community.slug for row in review.needing_attention(rows)] == ["club-failing"]
+    client.login(reviewer)
+    whole = client.get("/review/compliance/").get_data(as_text=True)
+    filtered = client.get("/review/compliance/?attention=1").get_data(as_text=True)
+    assert fine.club.community.name in whole.split('<table class="table school-totals">')[0]
+    assert fine.club.community.name not in filtered.split('<table class="table school-totals">')[0]
+    def totals_of(page: str) -> str:
+        return page[page.index('<table class="table school-totals">'):page.index("</table>", page.index(
+            '<table class="table school-totals">'))]
+
+    totals = totals_of(filtered)
+    assert totals == totals_of(whole)
+    assert "2 communities" in totals and "NT$38,000" in totals
+    assert "not only those needing attention" in filtered and "not only those needing attention" not in whole
+    _needing_no_attention(failing)  # none left to show: the totals stay
+    empty = client.get("/review/compliance/?attention=1").get_data(as_text=True)
+    assert "No community you review" in empty and "NT$38,000" in empty
+
+
+def test_the_table_sorted_by_funds_remaining_groups_the_currencies(client, ctx):
+    small, large = enrolled("club-8000", amount=8_000), enrolled("club-12000", amount=12_000)
+    yuan = enrolled("club-yuan", key="urc", amount=10_000)
+    client.login(make_reviewer(_one_school("光華國小", small, large, yuan)))
+    page = client.get("/review/compliance/?sort=remaining").get_data(as_text=True)
+    table = page[:page.index('<table class="table school-totals">')]
+    assert table.index(yuan.club.community.name) < table.index(large.club.community.name) < table.index(
+        small.club.community.name)
+
+
 def _enrolled_twice():
     """光華國小's one community of six, enrolled in a PLC-100 copy (NT$30,000) and in another (NT$20,000)."""
     from tests.compliance.helpers import program_copy

@@ -479,6 +479,35 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
                       appraisals.get(enrollment.id)) for enrollment in enrollments]
 
 
+STATUS_ORDER = ("not_met", "at_risk", "on_track", "met", "waived", "not_applicable")  # the worst first
+ATTENTION = frozenset({"not_met", "at_risk"})
+
+
+def _money_order(row: ReviewRow, amount: int) -> tuple[str, int, str]:
+    """A money sort's key: the currency first (¥ kept in fen and NT$ in dollars never compared), then the amount,
+    the largest first, then the name."""
+    return row.figures.currency, -amount, row.enrollment.community.name
+
+
+ROW_ORDERS: dict[str, Any] = {
+    "status": lambda row: (STATUS_ORDER.index(row.worst), row.enrollment.community.name),
+    "name": lambda row: (row.enrollment.community.name,),
+    "activities": lambda row: (-row.held, row.enrollment.community.name),
+    "remaining": lambda row: _money_order(row, row.figures.remaining),
+}
+"""How the reviewers' table may be sorted (?sort=): every money sort groups the rows by currency."""
+
+
+def sort_rows(rows: Sequence[ReviewRow], order: str) -> list[ReviewRow]:
+    """The rows in one of ROW_ORDERS (an unknown one: by status, the worst first)."""
+    return sorted(rows, key=ROW_ORDERS.get(order, ROW_ORDERS["status"]))
+
+
+def needing_attention(rows: Sequence[ReviewRow]) -> list[ReviewRow]:
+    """The rows with a rule at risk or not met (a display filter: the totals are counted from every row)."""
+    return [row for row in rows if row.worst in ATTENTION]
+
+
 def _community_people(rows: Iterable[ReviewRow]) -> dict[int, set[int]]:
     """The people of each community across its enrolments (one set per community, whatever its programs)."""
     people: dict[int, set[int]] = defaultdict(set)
