@@ -193,6 +193,25 @@ def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_a
     assert as_new_request(review.review_table, make_user()) == []
 
 
+def test_a_row_tells_every_activity_held_from_those_the_activity_rule_counts(client, ctx):
+    """The panel's chart counts what the main rule accepts; the table shows that figure beside every activity held,
+    each under its own label (one label on both showed 2 and 0 for the same community)."""
+    setup = enrolled("club-counted", key="urc", amount=100)
+    for activity in (setup.activity(PAST_FIRST + dt.timedelta(days=3)),
+                     setup.activity(PAST_FIRST + dt.timedelta(days=10), photo=False)):  # held, without its photo
+        activity.tags = ["同步課堂"]
+    db.session.commit()
+    reviewer = make_reviewer(setup.club.community.schools[0])
+    [row] = as_new_request(review.review_table, reviewer)
+    standing = judge(setup)
+    assert (row.held, row.counted, row.figures.target) == (2, standing.burn_up.counted, 20)
+    assert row.counted == 1 == result(standing, "urc.sync_classes").figure
+    client.login(reviewer)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert re.search(r'data-label="All activities held">2</td>\s*<td class="num" data-label="Counted toward the '
+                     r'activity target">1 of 20</td>', page)
+
+
 def test_the_reviewers_table_costs_the_same_queries_for_two_or_five_communities(ctx, count_queries):
     school = make_school(name="計數學校")
     setups = [enrolled(f"count-{number}") for number in range(5)]

@@ -293,12 +293,12 @@ def test_the_reviewers_table_shows_the_communities_in_scope_and_the_school_total
     client.login(make_reviewer(setup.club.community.schools[0]))
     html = _text(client.get("/review/compliance/?sort=remaining&attention=1"))
     assert setup.club.community.name in html and "NT$30,000" in html
-    held = re.search(r'<td class="num" data-label="Activities held">(\d+)</td>', html)
+    held = re.search(r'<td class="num" data-label="All activities held">(\d+)</td>', html)
     assert held and held.group(1) == "0"  # nothing held yet
     assert client.get("/review/compliance/?program=abc").status_code == 404
     setup.activity(PAST_FIRST + dt.timedelta(days=5))  # a write in the community: the table shows it at once
     again = _text(client.get("/review/compliance/?sort=remaining&attention=1"))
-    assert re.search(r'<td class="num" data-label="Activities held">1</td>', again)
+    assert re.search(r'<td class="num" data-label="All activities held">1</td>', again)
     client.login(make_reviewer(make_school(name="別校")))
     assert setup.club.community.name not in _text(client.get("/review/compliance/"))
 

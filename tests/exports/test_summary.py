@@ -53,7 +53,8 @@ def test_the_rows_carry_the_review_table_s_figures(ctx):
     header = table(opened(reviewer)["Communities"])[0]
     values = dict(zip(header, row, strict=True))
     assert values["Schools"] == "光華國小 north" and values["Program"] == north.enrollment.program.name
-    assert values["Activities held"] == figures.held == 3
+    assert values["All activities held"] == figures.held == 3
+    assert values["Counted toward the activity target"] == figures.counted == standing.burn_up.counted
     assert values["Participants"] == figures.participants == 6
     assert (values["Approved"], values["Spent"], values["Remaining"]) == (50_000, 150, 49_850)
     with force_locale("en"):

@@ -3,8 +3,8 @@ viewer's scope, and its totals per school, as the county's form asks (GRANT_RULE
 collects": per school the communities, their names and count, participants, funds approved and left over).
 
 Sheet 1, a row per enrolled community: its schools, name, program, how many rules are in each status and the
-worst, activities held, participants, the currency, approved, spent, remaining, the last submission's state and
-whether the enrolment is confirmed.
+worst, every activity held and those the program's main count rule accepts (the panel's chart), participants,
+the currency, approved, spent, remaining, the last submission's state and whether the enrolment is confirmed.
 Sheet 2, a row per school (a community counts once, at its core school, however many programs it is enrolled in),
 with a further row for each other currency its communities are funded in (the amounts of a currency beside its
 code: NT$ and ¥ are never added); then a total row per currency, labelled with it. Only confirmed enrolments are
@@ -47,7 +47,8 @@ def sheet_names() -> tuple[str, str]:
 def community_header() -> list[str]:
     return [_("Schools"), _("Community"), _("Program"), _("Status"),
             *(compliance_wording.status_label(status) for status in STATUSES),
-            _("Activities held"), _("Participants"), _("Currency"), _("Approved"), _("Spent"), _("Remaining"),
+            _("All activities held"), _("Counted toward the activity target"), _("Participants"), _("Currency"),
+            _("Approved"), _("Spent"), _("Remaining"),
             _("Submission"), _("Enrolment")]
 
 
@@ -83,7 +84,8 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
             sheet.row([compliance_wording.listing(row.schools), row.enrollment.community.name,
                        in_reader_script(row.enrollment.program.name),
                        compliance_wording.status_label(row.worst), *(tally.get(status, 0) for status in STATUSES),
-                       figures.held, figures.participants, figures.currency, Money(figures.approved, figures.currency),
+                       figures.held, figures.counted, figures.participants, figures.currency,
+                       Money(figures.approved, figures.currency),
                        Money(figures.spent, figures.currency), Money(figures.remaining, figures.currency),
                        submission_label(row),
                        _("Confirmed") if row.enrollment.confirmed else _("Waiting for confirmation")])

@@ -298,7 +298,7 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
 ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
-ROW_FORMAT = 2  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+ROW_FORMAT = 3  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ class RowFigures:
 
     tally: tuple[tuple[str, int], ...]  # (status, how many rules), in the order of the program's rules
     worst: str  # the worst status of its rules (waived and not applicable left out)
-    held: int  # activities held in the period so far
+    held: int  # every activity held in the period so far
     participants: int  # members during the period
     schools: tuple[str, ...]
     approved: int
@@ -315,17 +315,21 @@ class RowFigures:
     remaining: int
     currency: str
     members: tuple[int, ...] = ()  # who they are (user ids): a community in two programs counts its people once
+    counted: int | None = None  # the activities the program's main count rule accepts so far (the panel's chart)
+    target: int | None = None  # that rule's target (None: the program has no activity count)
 
     @classmethod
     def of(cls, standing: Standing) -> RowFigures:
         """The figures of a standing judged now."""
         ledger = standing.ledger
         members = tuple(sorted({member.user_id for member in standing.facts.members}))
+        chart = standing.burn_up
         return cls(tuple(standing.tally.items()),
                    engine.results.worst([result.status for result in standing.results]).value,
                    sum(1 for activity in standing.facts.activities if activity.held), len(members),
                    tuple(school.name for school in standing.facts.schools),
-                   ledger.approved, ledger.spent, ledger.remaining, ledger.currency, members)
+                   ledger.approved, ledger.spent, ledger.remaining, ledger.currency, members,
+                   chart.counted if chart is not None else None, chart.target if chart is not None else None)
 
     def to_json(self) -> bytes:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False).encode()
@@ -360,7 +364,13 @@ class ReviewRow:
 
     @property
     def held(self) -> int:
+        """Every activity held in the period so far (whether or not a rule counts it)."""
         return self.figures.held
+
+    @property
+    def counted(self) -> int | None:
+        """The activities the main count rule accepts so far, as the panel's chart counts them (None: no such rule)."""
+        return self.figures.counted
 
     @property
     def participants(self) -> int:
