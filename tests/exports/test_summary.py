@@ -105,3 +105,20 @@ def test_the_file_is_named_with_a_proper_title_in_each_language(ctx):
     admin = make_user(is_admin=True)
     assert summary.review_summary(admin, "en").filename.startswith("Review summary (附件1)-")
     assert summary.review_summary(admin, "zh_Hant").filename.startswith("審查彙整表（附件1）-")
+
+
+def test_both_sheets_print_landscape_one_page_wide_with_their_header_on_each_page(ctx):
+    """As the ledger prints: portrait with no scaling put each column of 附件1 on a page of its own."""
+    community_year("north")
+    book = opened(make_user(is_admin=True), "zh_Hant")
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1: the default
+        assert sheet.print_title_rows.replace("$", "") == "1:1"
+
+
+def test_the_file_has_a_meaningful_ascii_name_for_old_clients(ctx):
+    built = summary.review_summary(make_user(is_admin=True), "zh_Hant")
+    assert built.ascii_name.startswith("review-summary-") and built.ascii_name.endswith(".xlsx")

@@ -11,6 +11,7 @@ code: NT$ and ¥ are never added); then a total row per currency, labelled with 
 approved funds: the amounts still waiting for confirmation have a column of their own, never added to the approved
 or left-over ones, and so do the overruns (left over sums what is left where something is left).
 The rows are the review page's own (`compliance.services.review.review_table`): the viewer's scope, judged today.
+Both sheets print as the ledger's do: A4 landscape, one page wide, the header row repeated on every page.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         book = Workbook(title=title)
         communities, schools = sheet_names()
         sheet = book.sheet(communities)
+        sheet.print_wide()  # a dozen columns or more: landscape, one page wide, the header row on every page
         sheet.header(community_header())
         for row in rows:
             figures = row.figures
@@ -90,6 +92,7 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
                        submission_label(row),
                        _("Confirmed") if row.enrollment.confirmed else _("Waiting for confirmation")])
         sheet = book.sheet(schools)
+        sheet.print_wide()
         sheet.header(school_header())
         for total in totals:
             names = [*total.communities, *(_("Also in %(community)s (counted at %(school)s)", community=community,
@@ -104,5 +107,7 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         for overall in review.currency_totals(rows) or [review.CurrencyTotal("TWD", 0, 0, 0, 0)]:
             sheet.row([compliance_wording.all_communities(overall.currency), overall.communities, "",
                        overall.participants, *_funds(overall)], bold=True)
-        filename = export_filename(title, day=local_day(now), extension="xlsx")
-        return ExportFile(filename, XLSX, data=book.to_bytes())
+        day = local_day(now)
+        filename = export_filename(title, day=day, extension="xlsx")
+        # The Chinese title's ASCII is only "(1)": old clients get a name that says what the file is.
+        return ExportFile(filename, XLSX, data=book.to_bytes(), ascii_name=f"review-summary-{day.isoformat()}.xlsx")
