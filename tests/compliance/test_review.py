@@ -212,6 +212,16 @@ def test_a_row_tells_every_activity_held_from_those_the_activity_rule_counts(cli
                      r'activity target">1 of 20</td>', page)
 
 
+def test_a_row_s_rule_tally_comes_in_one_order_the_worst_first(ctx):
+    setup = enrolled("club-tally")
+    setup.activity(PAST_FIRST + dt.timedelta(days=3))
+    [row] = as_new_request(review.review_table, make_reviewer(setup.club.community.schools[0]))
+    assert list(row.tally) == [status for status in review.STATUS_ORDER if status in row.tally]
+    assert len(row.tally) > 1 and sum(row.tally.values()) == len(judge(setup).results)
+    assert review.in_status_order({"met": 1, "waived": 2, "not_met": 3, "on_track": 4, "at_risk": 5}) == (
+        ("not_met", 3), ("at_risk", 5), ("on_track", 4), ("met", 1), ("waived", 2))
+
+
 def test_the_reviewers_table_costs_the_same_queries_for_two_or_five_communities(ctx, count_queries):
     school = make_school(name="計數學校")
     setups = [enrolled(f"count-{number}") for number in range(5)]

@@ -122,11 +122,12 @@ def snapshot_results(submission: Submission) -> list[RuleResult]:
 
 
 def submissions_of(enrollment_ids: Sequence[int]) -> dict[int, list[Submission]]:
-    """Every round of submission of these enrolments, oldest first (one query)."""
+    """Every round of submission of these enrolments, oldest first, with who decided each (two queries)."""
     found: dict[int, list[Submission]] = defaultdict(list)
     if enrollment_ids:
         for submission in db.session.scalars(
                 select(Submission).where(Submission.enrollment_id.in_(list(enrollment_ids)))
+                .options(selectinload(Submission.decided_by))
                 .order_by(Submission.enrollment_id, Submission.number)):
             found[submission.enrollment_id].append(submission)
     return found
@@ -298,14 +299,21 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
 ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
-ROW_FORMAT = 3  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+ROW_FORMAT = 4  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+STATUS_ORDER = ("not_met", "at_risk", "on_track", "met", "waived", "not_applicable")  # the worst first
+
+
+def in_status_order(tally: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """A tally of rules per status in one fixed order, the worst first, so that a column reads down alike."""
+    return tuple(sorted(tally.items(), key=lambda item: STATUS_ORDER.index(item[0])
+                        if item[0] in STATUS_ORDER else len(STATUS_ORDER)))
 
 
 @dataclass(frozen=True)
 class RowFigures:
     """What the reviewers' table shows of one enrolment's standing: small enough to keep per enrolment."""
 
-    tally: tuple[tuple[str, int], ...]  # (status, how many rules), in the order of the program's rules
+    tally: tuple[tuple[str, int], ...]  # (status, how many rules), the worst first (STATUS_ORDER)
     worst: str  # the worst status of its rules (waived and not applicable left out)
     held: int  # every activity held in the period so far
     participants: int  # members during the period
@@ -324,7 +332,7 @@ class RowFigures:
         ledger = standing.ledger
         members = tuple(sorted({member.user_id for member in standing.facts.members}))
         chart = standing.burn_up
-        return cls(tuple(standing.tally.items()),
+        return cls(in_status_order(standing.tally),
                    engine.results.worst([result.status for result in standing.results]).value,
                    sum(1 for activity in standing.facts.activities if activity.held), len(members),
                    tuple(school.name for school in standing.facts.schools),
@@ -359,8 +367,8 @@ class ReviewRow:
 
     @property
     def tally(self) -> dict[str, int]:
-        """How many rules are in each status."""
-        return dict(self.figures.tally)
+        """How many rules are in each status, the worst first (not met, at risk, on track, met)."""
+        return dict(in_status_order(dict(self.figures.tally)))
 
     @property
     def held(self) -> int:
@@ -489,7 +497,6 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
                       appraisals.get(enrollment.id)) for enrollment in enrollments]
 
 
-STATUS_ORDER = ("not_met", "at_risk", "on_track", "met", "waived", "not_applicable")  # the worst first
 ATTENTION = frozenset({"not_met", "at_risk"})
 
 
