@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from flask import g
@@ -192,6 +193,35 @@ def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_a
     assert as_new_request(review.review_table, make_user()) == []
 
 
+def test_a_row_tells_every_activity_held_from_those_the_activity_rule_counts(client, ctx):
+    """The panel's chart counts what the main rule accepts; the table shows that figure beside every activity held,
+    each under its own label (one label on both showed 2 and 0 for the same community)."""
+    setup = enrolled("club-counted", key="urc", amount=100)
+    for activity in (setup.activity(PAST_FIRST + dt.timedelta(days=3)),
+                     setup.activity(PAST_FIRST + dt.timedelta(days=10), photo=False)):  # held, without its photo
+        activity.tags = ["同步課堂"]
+    db.session.commit()
+    reviewer = make_reviewer(setup.club.community.schools[0])
+    [row] = as_new_request(review.review_table, reviewer)
+    standing = judge(setup)
+    assert (row.held, row.counted, row.figures.target) == (2, standing.burn_up.counted, 20)
+    assert row.counted == 1 == result(standing, "urc.sync_classes").figure
+    client.login(reviewer)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert re.search(r'data-label="All activities held">2</td>\s*<td class="num" data-label="Counted toward the '
+                     r'activity target">1 of 20</td>', page)
+
+
+def test_a_row_s_rule_tally_comes_in_one_order_the_worst_first(ctx):
+    setup = enrolled("club-tally")
+    setup.activity(PAST_FIRST + dt.timedelta(days=3))
+    [row] = as_new_request(review.review_table, make_reviewer(setup.club.community.schools[0]))
+    assert list(row.tally) == [status for status in review.STATUS_ORDER if status in row.tally]
+    assert len(row.tally) > 1 and sum(row.tally.values()) == len(judge(setup).results)
+    assert review.in_status_order({"met": 1, "waived": 2, "not_met": 3, "on_track": 4, "at_risk": 5}) == (
+        ("not_met", 3), ("at_risk", 5), ("on_track", 4), ("met", 1), ("waived", 2))
+
+
 def test_the_reviewers_table_costs_the_same_queries_for_two_or_five_communities(ctx, count_queries):
     school = make_school(name="計數學校")
     setups = [enrolled(f"count-{number}") for number in range(5)]
@@ -263,6 +293,150 @@ def test_school_totals_never_add_yuan_to_new_taiwan_dollars(ctx):
         ("CNY", 1, 5_000_000), ("TWD", 1, 30_000)]
 
 
+def _one_school(name: str, *setups) -> object:
+    """Put the setups' communities in one new school, its name given."""
+    school = make_school(name=name)
+    for setup in setups:
+        setup.club.community.schools = [school]
+    db.session.commit()
+    return school
+
+
+def test_an_amount_waiting_for_confirmation_is_no_approved_grant_in_the_totals(ctx):
+    """The convener typed the amount: until a reviewer or an admin confirms it, the totals name it apart."""
+    confirmed = enrolled("club-ok", amount=30_000)
+    waiting = enrolled("club-wait", amount=20_345, confirmed=False)
+    school = _one_school("光華國小", confirmed, waiting)
+    reviewer = make_reviewer(school)
+    rows = as_new_request(review.review_table, reviewer)
+    assert len(rows) == 2  # the row itself stays in the table (with its badge)
+    [total] = review.school_totals(rows)
+    assert total.communities == (confirmed.club.community.name,) and total.participants == 6
+    assert total.waiting == (waiting.club.community.name,)
+    assert total.funds == (review.Funds("TWD", 30_000, 30_000, overrun=0, waiting=20_345),)
+    assert review.currency_totals(rows) == [review.CurrencyTotal("TWD", 1, 6, 30_000, 30_000, waiting=20_345)]
+    services.confirm(waiting.enrollment, make_user(is_admin=True))
+    db.session.commit()
+    rows = as_new_request(review.review_table, reviewer)
+    [total] = review.school_totals(rows)
+    assert (len(total.communities), total.waiting, total.participants) == (2, (), 12)
+    assert total.funds == (review.Funds("TWD", 50_345, 50_345),)
+
+
+def test_a_community_with_one_grant_confirmed_counts_and_its_other_amount_waits_apart(ctx):
+    from tests.compliance.helpers import program_copy
+
+    setup = enrolled("twice-waiting", amount=30_000)
+    school = _one_school("光華國小", setup)
+    services.enrol(setup.club.community, program_copy(), 8_000, setup.club.convener)
+    db.session.commit()
+    [total] = review.school_totals(as_new_request(review.review_table, make_reviewer(school)))
+    assert (total.communities, total.waiting) == ((setup.club.community.name,), ())
+    assert total.funds == (review.Funds("TWD", 30_000, 30_000, waiting=8_000),)
+
+
+def test_an_overrun_is_totalled_apart_and_never_eats_another_community_s_funds(ctx):
+    over, left = enrolled("club-over", amount=30_000), enrolled("club-left", amount=8_000)
+    budget.add_expense(over.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       over.club.convener)
+    services.change_amount(over.enrollment, 130, make_user(is_admin=True))  # lowered below what is claimed
+    db.session.commit()
+    school = _one_school("光華國小", over, left)
+    rows = as_new_request(review.review_table, make_reviewer(school))
+    assert {row.enrollment.community.slug: row.ledger.remaining for row in rows} == {"club-over": -70,
+                                                                                     "club-left": 8_000}
+    [total] = review.school_totals(rows)
+    assert total.funds == (review.Funds("TWD", 8_130, 8_000, overrun=70),)  # not 7,930
+    assert review.currency_totals(rows) == [review.CurrencyTotal("TWD", 2, 12, 8_130, 8_000, overrun=70)]
+
+
+def test_the_reviewers_page_and_summary_show_waiting_amounts_and_overruns_apart(client, ctx):
+    import openpyxl
+
+    from workspace.exports import summary
+
+    over, waiting = enrolled("club-over", amount=30_000), enrolled("club-wait", amount=20_345, confirmed=False)
+    budget.add_expense(over.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       over.club.convener)
+    services.change_amount(over.enrollment, 130, make_user(is_admin=True))
+    db.session.commit()
+    reviewer = make_reviewer(_one_school("光華國小", over, waiting))
+    client.login(reviewer)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert re.search(r'<td class="num over" data-label="Remaining">-NT\$70 <span class="visually-hidden">over the '
+                     r'approved amount</span></td>', page)  # the overrun marked as on the panel
+    assert "Waiting for confirmation</span>" in page  # the row keeps its badge
+    totals = page[page.index('<table class="table school-totals">'):]
+    assert f"Waiting for confirmation, not counted: {waiting.club.community.name}" in totals
+    assert "1 community:" in totals and "Waiting for confirmation: NT$20,345" in totals
+    assert "Overrun: NT$70" in totals and "NT$20,475" not in totals and "-NT$70" not in totals
+    book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(reviewer, "en").data))
+    sheet = [[cell.value for cell in row] for row in book["Totals per school"].iter_rows()]
+    assert sheet[1:] == [
+        ["光華國小", 1, f"{over.club.community.name}, {waiting.club.community.name} (waiting for confirmation, not "
+                     "counted)", 6, "TWD", 130, 0, 70, 20_345],
+        ["All communities (NT$)", 1, None, 6, "TWD", 130, 0, 70, 20_345]]
+    communities = [[cell.value for cell in row] for row in book["Communities"].iter_rows()]
+    enrolment = communities[0].index("Enrolment")
+    assert sorted((row[1], row[enrolment]) for row in communities[1:]) == sorted(
+        [(over.club.community.name, "Confirmed"), (waiting.club.community.name, "Waiting for confirmation")])
+
+
+def test_a_money_sort_groups_the_rows_by_currency(ctx):
+    """¥100.00 is kept as 10,000 fen: compared with NT$ dollars it would sort between NT$12,000 and NT$8,000."""
+    small, large = enrolled("club-8000", amount=8_000), enrolled("club-12000", amount=12_000)
+    yuan = enrolled("club-yuan", key="urc", amount=10_000)
+    rows = as_new_request(review.review_table, make_reviewer(_one_school("光華國小", small, large, yuan)))
+    ordered = review.sort_rows(rows, "remaining")
+    assert [(row.figures.currency, row.enrollment.community.slug) for row in ordered] == [
+        ("CNY", "club-yuan"), ("TWD", "club-12000"), ("TWD", "club-8000")]
+    assert [row.enrollment.community.slug for row in review.sort_rows(rows, "nonsense")] == [
+        row.enrollment.community.slug for row in review.sort_rows(rows, "status")]
+
+
+def _needing_no_attention(setup) -> None:
+    """Waive every rule of the enrolment that is at risk or not met, as a reviewer may."""
+    reviewer = make_user(is_admin=True)
+    for found in judge(setup).results:
+        if found.status in {"not_met", "at_risk"}:
+            services.waive(setup.enrollment, found.rule_id, "縣市同意免辦", reviewer)
+    db.session.commit()
+
+
+def test_the_totals_do_not_follow_the_attention_filter(client, ctx):
+    fine, failing = enrolled("club-fine", amount=30_000), enrolled("club-failing", amount=8_000)
+    _needing_no_attention(fine)
+    reviewer = make_reviewer(_one_school("光華國小", fine, failing))
+    rows = as_new_request(review.review_table, reviewer)
+    assert [row.enrollment.community.slug for row in review.needing_attention(rows)] == ["club-failing"]
+    client.login(reviewer)
+    whole = client.get("/review/compliance/").get_data(as_text=True)
+    filtered = client.get("/review/compliance/?attention=1").get_data(as_text=True)
+    assert fine.club.community.name in whole.split('<table class="table school-totals">')[0]
+    assert fine.club.community.name not in filtered.split('<table class="table school-totals">')[0]
+    def totals_of(page: str) -> str:
+        return page[page.index('<table class="table school-totals">'):page.index("</table>", page.index(
+            '<table class="table school-totals">'))]
+
+    totals = totals_of(filtered)
+    assert totals == totals_of(whole)
+    assert "2 communities" in totals and "NT$38,000" in totals
+    assert "not only those needing attention" in filtered and "not only those needing attention" not in whole
+    _needing_no_attention(failing)  # none left to show: the totals stay
+    empty = client.get("/review/compliance/?attention=1").get_data(as_text=True)
+    assert "No community you review" in empty and "NT$38,000" in empty
+
+
+def test_the_table_sorted_by_funds_remaining_groups_the_currencies(client, ctx):
+    small, large = enrolled("club-8000", amount=8_000), enrolled("club-12000", amount=12_000)
+    yuan = enrolled("club-yuan", key="urc", amount=10_000)
+    client.login(make_reviewer(_one_school("光華國小", small, large, yuan)))
+    page = client.get("/review/compliance/?sort=remaining").get_data(as_text=True)
+    table = page[:page.index('<table class="table school-totals">')]
+    assert table.index(yuan.club.community.name) < table.index(large.club.community.name) < table.index(
+        small.club.community.name)
+
+
 def _enrolled_twice():
     """光華國小's one community of six, enrolled in a PLC-100 copy (NT$30,000) and in another (NT$20,000)."""
     from tests.compliance.helpers import program_copy
@@ -302,9 +476,9 @@ def test_the_reviewers_page_and_summary_agree_on_a_community_in_two_programs(cli
     book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(reviewer, "en").data))
     sheet = [[cell.value for cell in row] for row in book["Totals per school"].iter_rows()]
     assert sheet == [["School", "Number of communities", "Communities", "Participants", "Currency", "Approved",
-                      "Left over"],
-                     ["光華國小", 1, first.club.community.name, 6, "TWD", 50_000, 50_000],
-                     ["All communities (NT$)", 1, None, 6, "TWD", 50_000, 50_000]]
+                      "Left over", "Overrun", "Waiting for confirmation (not approved)"],
+                     ["光華國小", 1, first.club.community.name, 6, "TWD", 50_000, 50_000, None, None],
+                     ["All communities (NT$)", 1, None, 6, "TWD", 50_000, 50_000, None, None]]
 
 
 def test_a_school_with_communities_in_two_currencies_has_one_row_and_a_total_per_currency(client, ctx):
@@ -340,7 +514,8 @@ def test_a_community_of_several_schools_counts_once_at_its_core_school(ctx):
     from tests.compliance.helpers import program_copy
 
     team = make_partnership(2)
-    services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener)
+    services.confirm(services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener),
+                     make_user(is_admin=True))
     db.session.commit()
     rows = as_new_request(review.review_table, make_user(is_admin=True))
     totals = {total.school: total for total in review.school_totals(rows)}
@@ -362,7 +537,8 @@ def test_the_reviewers_page_and_summary_say_where_a_shared_community_is_counted(
     from workspace.exports import summary
 
     team = make_partnership(1)
-    services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener)
+    services.confirm(services.enrol(team.community, program_copy("urc"), 5_000_000, team.convener),
+                     make_user(is_admin=True))
     db.session.commit()
     admin = make_user(is_admin=True)
     client.login(admin)

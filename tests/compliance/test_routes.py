@@ -288,17 +288,63 @@ def test_a_submit_or_decision_the_round_has_moved_past_says_why_and_keeps_what_w
     assert db.session.get(Submission, submission_id).status == "approved"  # the first decision stands
 
 
+def test_a_round_names_its_reviewer_and_the_as_submitted_page_shows_the_money_it_kept(client, ctx):
+    setup = enrolled(amount=30_000)
+    budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                       setup.club.convener)
+    db.session.commit()
+    reviewer = make_reviewer(setup.club.community.schools[0], display_name="許文彬", locale="zh_Hant")
+    base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    client.login(setup.club.convener)
+    assert client.post_form(f"{base}/submit", {"note": "請審查"}).status_code == 302
+    first = db.session.scalar(select(Submission.id).filter_by(enrollment_id=setup.enrollment.id))
+    client.login(reviewer)
+    assert client.post_form(f"{base}/submissions/{first}/decide",
+                            {"decision": "return", "comment": "請補上照片"}).status_code == 302
+    budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 150),
+                       setup.club.convener)  # after the first round: its page keeps NT$200
+    db.session.commit()
+    client.login(setup.club.convener)
+    assert client.post_form(f"{base}/submit", {"note": "已補上"}).status_code == 302
+    second = db.session.scalar(select(Submission.id).filter_by(enrollment_id=setup.enrollment.id, number=2))
+    client.login(reviewer)
+    assert client.post_form(f"{base}/submissions/{second}/decide", {"decision": "approve"}).status_code == 302
+    when = r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}"
+    returned = _text(client.get(f"{base}/submissions/{first}"))
+    assert re.search(rf'<p class="comment"><span class="muted">許文彬（{when}）</span>：請補上照片</p>', returned)
+    approved = _text(client.get(f"{base}/submissions/{second}"))
+    assert re.search(rf'<p class="comment"><span class="muted">許文彬（{when}）</span></p>', approved)  # no "—"
+    for page, spent, remaining in ((returned, "NT$200", "NT$29,800"), (approved, "NT$350", "NT$29,650")):
+        money = page[page.index('<dl class="figures submission-money"'):]
+        money = money[:money.index("</dl>")]
+        assert "NT$30,000" in money and spent in money and remaining in money
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert len(re.findall(rf'<p class="comment"><span class="muted">許文彬（{when}）</span>', panel)) == 2
+    assert "：請補上照片" in panel and "： " not in panel
+
+
+def test_the_reviewers_table_lists_each_row_s_rule_tally_worst_first(client, ctx):
+    setup = enrolled()
+    setup.activity(PAST_FIRST + dt.timedelta(days=3))
+    client.login(make_reviewer(setup.club.community.schools[0]))
+    page = _text(client.get("/review/compliance/"))
+    tally = re.search(r'<ul class="tally">(.*?)</ul>', page).group(1)
+    statuses = re.findall(r'<li class="status status-(\w+)">', tally)
+    order = ["not_met", "at_risk", "on_track", "met", "waived", "not_applicable"]
+    assert len(statuses) > 1 and statuses == sorted(statuses, key=order.index)
+
+
 def test_the_reviewers_table_shows_the_communities_in_scope_and_the_school_totals(client, ctx):
     setup = enrolled(amount=30_000)
     client.login(make_reviewer(setup.club.community.schools[0]))
     html = _text(client.get("/review/compliance/?sort=remaining&attention=1"))
     assert setup.club.community.name in html and "NT$30,000" in html
-    held = re.search(r'<td class="num" data-label="Activities held">(\d+)</td>', html)
+    held = re.search(r'<td class="num" data-label="All activities held">(\d+)</td>', html)
     assert held and held.group(1) == "0"  # nothing held yet
     assert client.get("/review/compliance/?program=abc").status_code == 404
     setup.activity(PAST_FIRST + dt.timedelta(days=5))  # a write in the community: the table shows it at once
     again = _text(client.get("/review/compliance/?sort=remaining&attention=1"))
-    assert re.search(r'<td class="num" data-label="Activities held">1</td>', again)
+    assert re.search(r'<td class="num" data-label="All activities held">1</td>', again)
     client.login(make_reviewer(make_school(name="別校")))
     assert setup.club.community.name not in _text(client.get("/review/compliance/"))
 

@@ -551,6 +551,14 @@ def test_a_chinese_name_gets_a_readable_ascii_fallback(name, fallback):
     assert content_disposition(name).split('filename="')[1].split('"')[0] == fallback
 
 
+def test_a_given_ascii_name_replaces_a_fallback_that_would_say_nothing():
+    """審查彙整表（附件1） has only "(1)" in ASCII: the export names itself for clients that read only filename."""
+    header = content_disposition("審查彙整表（附件1）-2026-12-04.xlsx", ascii_name="review-summary-2026-12-04.xlsx")
+    assert header.split('filename="')[1].split('"')[0] == "review-summary-2026-12-04.xlsx"
+    assert "filename*=UTF-8''%E5%AF%A9" in header
+    assert 'filename="x.xlsx"' in content_disposition("a.xlsx", ascii_name='x".xlsx')  # cleaned: no quote in it
+
+
 def test_ranges_and_conditional_requests(app):
     body = mp4_bytes(bytes(range(256)) * 10)
     stored = _store(body, "lesson.mp4")

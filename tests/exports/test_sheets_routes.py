@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import unquote
 
 import docx
@@ -117,6 +118,9 @@ def test_the_review_summary_is_downloaded_and_recorded_without_a_community(clien
     [event] = events("export.review_summary")
     assert event.community_id is None and event.actor_id == admin.id
     assert event.data["document"] == "review_summary" and event.data["language"] == "en"
+    chinese = client.get("/review/compliance/summary.xlsx?lang=zh_Hant").headers["Content-Disposition"]
+    assert re.search(r'filename="review-summary-\d{4}-\d{2}-\d{2}\.xlsx"', chinese)  # not download-(1)-…
+    assert "filename*=UTF-8''%E5%AF%A9%E6%9F%A5" in chinese  # 審查彙整表（附件1）-… in the reader's language
 
 
 def test_the_review_summary_filters_by_program_and_refuses_a_malformed_one(client, ctx):

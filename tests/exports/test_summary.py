@@ -53,7 +53,8 @@ def test_the_rows_carry_the_review_table_s_figures(ctx):
     header = table(opened(reviewer)["Communities"])[0]
     values = dict(zip(header, row, strict=True))
     assert values["Schools"] == "光華國小 north" and values["Program"] == north.enrollment.program.name
-    assert values["Activities held"] == figures.held == 3
+    assert values["All activities held"] == figures.held == 3
+    assert values["Counted toward the activity target"] == figures.counted == standing.burn_up.counted
     assert values["Participants"] == figures.participants == 6
     assert (values["Approved"], values["Spent"], values["Remaining"]) == (50_000, 150, 49_850)
     with force_locale("en"):
@@ -68,11 +69,13 @@ def test_totals_per_school_and_over_all_for_an_admin(ctx):
     admin = make_user(is_admin=True)
     rows = table(opened(admin)["Totals per school"])
     assert rows[0] == ["School", "Number of communities", "Communities", "Participants", "Currency", "Approved",
-                       "Left over"]
+                       "Left over", "Overrun", "Waiting for confirmation (not approved)"]
     by_school = {row[0]: row for row in rows[1:-1]}
-    assert by_school["光華國小 north"][1:] == [1, north.enrollment.community.name, 6, "TWD", 50_000, 49_850]
-    assert by_school["光華國小 south"][1:] == [1, south.enrollment.community.name, 6, "TWD", 50_000, 49_850]
-    assert rows[-1] == ["All communities (NT$)", 2, None, 12, "TWD", 100_000, 99_700]
+    assert by_school["光華國小 north"][1:] == [1, north.enrollment.community.name, 6, "TWD", 50_000, 49_850, None,
+                                            None]
+    assert by_school["光華國小 south"][1:] == [1, south.enrollment.community.name, 6, "TWD", 50_000, 49_850, None,
+                                            None]
+    assert rows[-1] == ["All communities (NT$)", 2, None, 12, "TWD", 100_000, 99_700, None, None]
     expected = review.school_totals(review.review_table(admin))
     assert [(total.school, total.participants, total.funds[0].approved, total.funds[0].remaining)
             for total in expected] == [(row[0], row[3], row[5], row[6]) for row in rows[1:-1]]
@@ -102,3 +105,20 @@ def test_the_file_is_named_with_a_proper_title_in_each_language(ctx):
     admin = make_user(is_admin=True)
     assert summary.review_summary(admin, "en").filename.startswith("Review summary (附件1)-")
     assert summary.review_summary(admin, "zh_Hant").filename.startswith("審查彙整表（附件1）-")
+
+
+def test_both_sheets_print_landscape_one_page_wide_with_their_header_on_each_page(ctx):
+    """As the ledger prints: portrait with no scaling put each column of 附件1 on a page of its own."""
+    community_year("north")
+    book = opened(make_user(is_admin=True), "zh_Hant")
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1: the default
+        assert sheet.print_title_rows.replace("$", "") == "1:1"
+
+
+def test_the_file_has_a_meaningful_ascii_name_for_old_clients(ctx):
+    built = summary.review_summary(make_user(is_admin=True), "zh_Hant")
+    assert built.ascii_name.startswith("review-summary-") and built.ascii_name.endswith(".xlsx")

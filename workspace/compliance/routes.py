@@ -759,15 +759,6 @@ def deliverable_file(slug: str, enrollment_id: int, deliverable_id: int):
 
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
-SORTS = {
-    "name": lambda row: (row.enrollment.community.name,),
-    "status": lambda row: (["not_met", "at_risk", "on_track", "met", "not_applicable"].index(row.worst),
-                           row.enrollment.community.name),
-    "activities": lambda row: (-row.held, row.enrollment.community.name),
-    "remaining": lambda row: (-row.ledger.remaining, row.enrollment.community.name),
-}
-
-
 @bp.get("/review/compliance/")
 @cache_page(depends=[EVERYTHING], expires=SECONDS_TO_MIDNIGHT_BUCKET)  # every community in scope: any write
 def review_table():
@@ -779,15 +770,15 @@ def review_table():
     if request.args.get("program") and program_id is None:
         abort(404)
     sort = request.args.get("sort", "status")
-    if sort not in SORTS:
+    if sort not in review.ROW_ORDERS:
         sort = "status"
-    rows = review.review_table(current_user, program_id=program_id)
-    if request.args.get("attention") == "1":
-        rows = [row for row in rows if row.worst in {"not_met", "at_risk"}]
-    rows.sort(key=SORTS[sort])
-    return render_page("compliance/review.html", rows=rows, totals=review.school_totals(rows),
-                       overall=review.currency_totals(rows), sort=sort,
-                       program_id=program_id, attention=request.args.get("attention") == "1",
+    attention = request.args.get("attention") == "1"
+    every = review.review_table(current_user, program_id=program_id)
+    rows = review.sort_rows(review.needing_attention(every) if attention else every, sort)
+    # The totals (附件1) from every row in scope: a display filter never changes the county's figures, and they
+    # agree with the summary download beside them.
+    return render_page("compliance/review.html", rows=rows, totals=review.school_totals(every),
+                       overall=review.currency_totals(every), sort=sort, program_id=program_id, attention=attention,
                        programs=services.programs() + services.programs(archived=True), wording=wording)
 
 

@@ -370,12 +370,15 @@ def _ascii_fallback(name: str) -> str:
     return simple + (extension if len(extension) > 1 else "")
 
 
-def content_disposition(filename: str, *, inline: bool = False) -> str:
-    """Return a Content-Disposition value with an ASCII fallback and the RFC 5987 UTF-8 name."""
+def content_disposition(filename: str, *, inline: bool = False, ascii_name: str | None = None) -> str:
+    """Return a Content-Disposition value with an ASCII fallback and the RFC 5987 UTF-8 name. `ascii_name` names
+    the file for clients that read only the plain filename when the name's own ASCII would say nothing (a Chinese
+    title); it is cleaned as the fallback is."""
     name = clean_filename(filename)
     kind = "inline" if inline else "attachment"
     encoded = quote(name, safe="!#$&+-.^_`|~")
-    return f"{kind}; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{encoded}"
+    fallback = _ascii_fallback(clean_filename(ascii_name) if ascii_name else name)
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
 # Sniffing

@@ -33,6 +33,7 @@ class ExportFile:
     media_type: str
     data: bytes | None = None
     path: Path | None = None
+    ascii_name: str | None = None  # the plain `filename` for old clients, when the title's ASCII says nothing
 
     def __post_init__(self) -> None:
         if (self.data is None) == (self.path is None):

@@ -3,11 +3,15 @@ viewer's scope, and its totals per school, as the county's form asks (GRANT_RULE
 collects": per school the communities, their names and count, participants, funds approved and left over).
 
 Sheet 1, a row per enrolled community: its schools, name, program, how many rules are in each status and the
-worst, activities held, participants, the currency, approved, spent, remaining, the last submission's state.
+worst, every activity held and those the program's main count rule accepts (the panel's chart), participants,
+the currency, approved, spent, remaining, the last submission's state and whether the enrolment is confirmed.
 Sheet 2, a row per school (a community counts once, at its core school, however many programs it is enrolled in),
 with a further row for each other currency its communities are funded in (the amounts of a currency beside its
-code: NT$ and ¥ are never added); then a total row per currency, labelled with it.
+code: NT$ and ¥ are never added); then a total row per currency, labelled with it. Only confirmed enrolments are
+approved funds: the amounts still waiting for confirmation have a column of their own, never added to the approved
+or left-over ones, and so do the overruns (left over sums what is left where something is left).
 The rows are the review page's own (`compliance.services.review.review_table`): the viewer's scope, judged today.
+Both sheets print as the ledger's do: A4 landscape, one page wide, the header row repeated on every page.
 """
 
 from __future__ import annotations
@@ -44,20 +48,23 @@ def sheet_names() -> tuple[str, str]:
 def community_header() -> list[str]:
     return [_("Schools"), _("Community"), _("Program"), _("Status"),
             *(compliance_wording.status_label(status) for status in STATUSES),
-            _("Activities held"), _("Participants"), _("Currency"), _("Approved"), _("Spent"), _("Remaining"),
-            _("Submission")]
+            _("All activities held"), _("Counted toward the activity target"), _("Participants"), _("Currency"),
+            _("Approved"), _("Spent"), _("Remaining"),
+            _("Submission"), _("Enrolment")]
 
 
 def school_header() -> list[str]:
     return [_("School"), _("Number of communities"), _("Communities"), _("Participants"), _("Currency"),
-            _("Approved"), _("Left over")]
+            _("Approved"), _("Left over"), _("Overrun"), _("Waiting for confirmation (not approved)")]
 
 
-def _funds(funds: review.Funds | None) -> list[Any]:
-    """The currency, approved and left over cells of a school's row (empty for a school that only takes part)."""
+def _funds(funds: review.Funds | review.CurrencyTotal | None) -> list[Any]:
+    """The currency, approved, left over, overrun and waiting cells of a total's row (empty for a school that only
+    takes part; an overrun or a waiting amount of nothing left blank)."""
     if funds is None:
-        return [None, None, None]
-    return [funds.currency, Money(funds.approved, funds.currency), Money(funds.remaining, funds.currency)]
+        return [None] * 5
+    return [funds.currency, Money(funds.approved, funds.currency), Money(funds.remaining, funds.currency),
+            *(Money(amount, funds.currency) if amount else None for amount in (funds.overrun, funds.waiting))]
 
 
 def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
@@ -71,6 +78,7 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         book = Workbook(title=title)
         communities, schools = sheet_names()
         sheet = book.sheet(communities)
+        sheet.print_wide()  # a dozen columns or more: landscape, one page wide, the header row on every page
         sheet.header(community_header())
         for row in rows:
             figures = row.figures
@@ -78,14 +86,19 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
             sheet.row([compliance_wording.listing(row.schools), row.enrollment.community.name,
                        in_reader_script(row.enrollment.program.name),
                        compliance_wording.status_label(row.worst), *(tally.get(status, 0) for status in STATUSES),
-                       figures.held, figures.participants, figures.currency, Money(figures.approved, figures.currency),
+                       figures.held, figures.counted, figures.participants, figures.currency,
+                       Money(figures.approved, figures.currency),
                        Money(figures.spent, figures.currency), Money(figures.remaining, figures.currency),
-                       submission_label(row)])
+                       submission_label(row),
+                       _("Confirmed") if row.enrollment.confirmed else _("Waiting for confirmation")])
         sheet = book.sheet(schools)
+        sheet.print_wide()
         sheet.header(school_header())
         for total in totals:
             names = [*total.communities, *(_("Also in %(community)s (counted at %(school)s)", community=community,
-                                              school=lead) for community, lead in total.partners)]
+                                              school=lead) for community, lead in total.partners),
+                     *(_("%(community)s (waiting for confirmation, not counted)", community=community)
+                       for community in total.waiting)]
             first, *more = total.funds or (None,)
             sheet.row([total.school, len(total.communities), compliance_wording.listing(names), total.participants,
                        *_funds(first)])
@@ -93,7 +106,8 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
                 sheet.row([total.school, None, None, None, *_funds(funds)])
         for overall in review.currency_totals(rows) or [review.CurrencyTotal("TWD", 0, 0, 0, 0)]:
             sheet.row([compliance_wording.all_communities(overall.currency), overall.communities, "",
-                       overall.participants, overall.currency, Money(overall.approved, overall.currency),
-                       Money(overall.remaining, overall.currency)], bold=True)
-        filename = export_filename(title, day=local_day(now), extension="xlsx")
-        return ExportFile(filename, XLSX, data=book.to_bytes())
+                       overall.participants, *_funds(overall)], bold=True)
+        day = local_day(now)
+        filename = export_filename(title, day=day, extension="xlsx")
+        # The Chinese title's ASCII is only "(1)": old clients get a name that says what the file is.
+        return ExportFile(filename, XLSX, data=book.to_bytes(), ascii_name=f"review-summary-{day.isoformat()}.xlsx")

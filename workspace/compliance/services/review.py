@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,11 +122,12 @@ def snapshot_results(submission: Submission) -> list[RuleResult]:
 
 
 def submissions_of(enrollment_ids: Sequence[int]) -> dict[int, list[Submission]]:
-    """Every round of submission of these enrolments, oldest first (one query)."""
+    """Every round of submission of these enrolments, oldest first, with who decided each (two queries)."""
     found: dict[int, list[Submission]] = defaultdict(list)
     if enrollment_ids:
         for submission in db.session.scalars(
                 select(Submission).where(Submission.enrollment_id.in_(list(enrollment_ids)))
+                .options(selectinload(Submission.decided_by))
                 .order_by(Submission.enrollment_id, Submission.number)):
             found[submission.enrollment_id].append(submission)
     return found
@@ -298,16 +299,23 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
 ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
-ROW_FORMAT = 2  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+ROW_FORMAT = 4  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+STATUS_ORDER = ("not_met", "at_risk", "on_track", "met", "waived", "not_applicable")  # the worst first
+
+
+def in_status_order(tally: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """A tally of rules per status in one fixed order, the worst first, so that a column reads down alike."""
+    return tuple(sorted(tally.items(), key=lambda item: STATUS_ORDER.index(item[0])
+                        if item[0] in STATUS_ORDER else len(STATUS_ORDER)))
 
 
 @dataclass(frozen=True)
 class RowFigures:
     """What the reviewers' table shows of one enrolment's standing: small enough to keep per enrolment."""
 
-    tally: tuple[tuple[str, int], ...]  # (status, how many rules), in the order of the program's rules
+    tally: tuple[tuple[str, int], ...]  # (status, how many rules), the worst first (STATUS_ORDER)
     worst: str  # the worst status of its rules (waived and not applicable left out)
-    held: int  # activities held in the period so far
+    held: int  # every activity held in the period so far
     participants: int  # members during the period
     schools: tuple[str, ...]
     approved: int
@@ -315,17 +323,21 @@ class RowFigures:
     remaining: int
     currency: str
     members: tuple[int, ...] = ()  # who they are (user ids): a community in two programs counts its people once
+    counted: int | None = None  # the activities the program's main count rule accepts so far (the panel's chart)
+    target: int | None = None  # that rule's target (None: the program has no activity count)
 
     @classmethod
     def of(cls, standing: Standing) -> RowFigures:
         """The figures of a standing judged now."""
         ledger = standing.ledger
         members = tuple(sorted({member.user_id for member in standing.facts.members}))
-        return cls(tuple(standing.tally.items()),
+        chart = standing.burn_up
+        return cls(in_status_order(standing.tally),
                    engine.results.worst([result.status for result in standing.results]).value,
                    sum(1 for activity in standing.facts.activities if activity.held), len(members),
                    tuple(school.name for school in standing.facts.schools),
-                   ledger.approved, ledger.spent, ledger.remaining, ledger.currency, members)
+                   ledger.approved, ledger.spent, ledger.remaining, ledger.currency, members,
+                   chart.counted if chart is not None else None, chart.target if chart is not None else None)
 
     def to_json(self) -> bytes:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False).encode()
@@ -355,12 +367,18 @@ class ReviewRow:
 
     @property
     def tally(self) -> dict[str, int]:
-        """How many rules are in each status."""
-        return dict(self.figures.tally)
+        """How many rules are in each status, the worst first (not met, at risk, on track, met)."""
+        return dict(in_status_order(dict(self.figures.tally)))
 
     @property
     def held(self) -> int:
+        """Every activity held in the period so far (whether or not a rule counts it)."""
         return self.figures.held
+
+    @property
+    def counted(self) -> int | None:
+        """The activities the main count rule accepts so far, as the panel's chart counts them (None: no such rule)."""
+        return self.figures.counted
 
     @property
     def participants(self) -> int:
@@ -378,36 +396,46 @@ class ReviewRow:
 
 @dataclass(frozen=True)
 class Funds:
-    """Money of one currency in a total: approved and left over (NT$ and ¥ are never added together)."""
+    """Money of one currency in a total (NT$ and ¥ are never added together): approved and left over, of the
+    confirmed enrolments only; what is left sums the enrolments with something left, their overruns summed apart
+    (`overrun`: one community's overspending never eats another's unspent funds); and the amounts of enrolments
+    waiting for confirmation (`waiting`: a figure the convener typed, not an approved grant), never added in."""
 
     currency: str
     approved: int
     remaining: int
+    overrun: int = 0
+    waiting: int = 0
 
 
 @dataclass(frozen=True)
 class SchoolTotal:
-    """The county's figures for one school (附件1): the communities it leads and their names (each once, however
-    many programs it is enrolled in), their participants (each community's people once), the funds approved and
-    left in each currency; and the communities it takes part in that another school leads (`partners`:
-    (community, lead school)), whose figures are counted at that school."""
+    """The county's figures for one school (附件1): the communities it leads with a confirmed enrolment and their
+    names (each once, however many programs it is enrolled in), their participants (each community's people once),
+    the funds approved and left in each currency; the communities it takes part in that another school leads
+    (`partners`: (community, lead school)), whose figures are counted at that school; and its communities whose
+    enrolments all wait for confirmation (`waiting`), named apart, their amounts in `Funds.waiting`."""
 
     school: str
     communities: tuple[str, ...]
     participants: int
     funds: tuple[Funds, ...] = ()
     partners: tuple[tuple[str, str], ...] = ()
+    waiting: tuple[str, ...] = ()  # its communities with no confirmed enrolment yet: named apart, not counted
 
 
 @dataclass(frozen=True)
 class CurrencyTotal:
-    """All the rows funded in one currency: the communities (each once), their participants, approved, left."""
+    """All the rows funded in one currency: the communities with a confirmed enrolment (each once, their
+    participants once), approved, left, overrun, and the amounts waiting for confirmation (as `Funds`)."""
 
     currency: str
     communities: int
     participants: int
     approved: int
     remaining: int
+    overrun: int = 0
+    waiting: int = 0
 
 
 def _row_keys(enrollments: Sequence[Enrollment], now: dt.datetime) -> dict[int, str]:
@@ -469,7 +497,35 @@ def review_table(viewer: Any, *, program_id: int | None = None) -> list[ReviewRo
                       appraisals.get(enrollment.id)) for enrollment in enrollments]
 
 
-def _community_people(rows: Sequence[ReviewRow]) -> dict[int, set[int]]:
+ATTENTION = frozenset({"not_met", "at_risk"})
+
+
+def _money_order(row: ReviewRow, amount: int) -> tuple[str, int, str]:
+    """A money sort's key: the currency first (¥ kept in fen and NT$ in dollars never compared), then the amount,
+    the largest first, then the name."""
+    return row.figures.currency, -amount, row.enrollment.community.name
+
+
+ROW_ORDERS: dict[str, Any] = {
+    "status": lambda row: (STATUS_ORDER.index(row.worst), row.enrollment.community.name),
+    "name": lambda row: (row.enrollment.community.name,),
+    "activities": lambda row: (-row.held, row.enrollment.community.name),
+    "remaining": lambda row: _money_order(row, row.figures.remaining),
+}
+"""How the reviewers' table may be sorted (?sort=): every money sort groups the rows by currency."""
+
+
+def sort_rows(rows: Sequence[ReviewRow], order: str) -> list[ReviewRow]:
+    """The rows in one of ROW_ORDERS (an unknown one: by status, the worst first)."""
+    return sorted(rows, key=ROW_ORDERS.get(order, ROW_ORDERS["status"]))
+
+
+def needing_attention(rows: Sequence[ReviewRow]) -> list[ReviewRow]:
+    """The rows with a rule at risk or not met (a display filter: the totals are counted from every row)."""
+    return [row for row in rows if row.worst in ATTENTION]
+
+
+def _community_people(rows: Iterable[ReviewRow]) -> dict[int, set[int]]:
     """The people of each community across its enrolments (one set per community, whatever its programs)."""
     people: dict[int, set[int]] = defaultdict(set)
     for row in rows:
@@ -477,8 +533,28 @@ def _community_people(rows: Sequence[ReviewRow]) -> dict[int, set[int]]:
     return people
 
 
-def _funds(money: dict[str, list[int]]) -> tuple[Funds, ...]:
-    return tuple(Funds(currency, approved, remaining) for currency, (approved, remaining) in sorted(money.items()))
+MONEY = ("approved", "remaining", "overrun", "waiting")  # the amounts a total adds up, in Funds' order
+
+
+def row_money(row: ReviewRow) -> dict[str, int]:
+    """What one row adds to a total: a confirmed enrolment its approved amount, what is left (nothing when it is
+    overspent) and its overrun (how far past the approved amount); an enrolment waiting for confirmation only its
+    amount as `waiting`, which is not an approved grant (the convener typed it)."""
+    figures = row.figures
+    if not row.enrollment.confirmed:
+        return {"approved": 0, "remaining": 0, "overrun": 0, "waiting": figures.approved}
+    return {"approved": figures.approved, "remaining": max(figures.remaining, 0),
+            "overrun": max(-figures.remaining, 0), "waiting": 0}
+
+
+def _add(money: dict[str, int], row: ReviewRow) -> None:
+    for key, amount in row_money(row).items():
+        money[key] = money.get(key, 0) + amount
+
+
+def _funds(money: dict[str, dict[str, int]]) -> tuple[Funds, ...]:
+    return tuple(Funds(currency, *(amounts.get(key, 0) for key in MONEY)) for currency, amounts
+                 in sorted(money.items()))
 
 
 def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
@@ -487,42 +563,49 @@ def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
     (each is a grant). A community of several schools (an urban–rural one: a core school and member schools) counts
     once, at its first school (the core school), so that the column of approved amounts adds up to what was granted;
     the other schools list it among the communities they take part in. Money is totalled per currency (NT$ and ¥
-    never add up)."""
-    people = _community_people(rows)
+    never add up). Only confirmed enrolments are grants: a community whose enrolments all wait for confirmation is
+    named apart (`waiting`) and not counted, and amounts waiting for confirmation are summed apart (see row_money).
+    Pass every row in scope: the totals must not follow a display filter."""
+    people = _community_people(row for row in rows if row.enrollment.confirmed)
     totals: dict[str, dict[str, Any]] = {}
 
     def entry(school: str) -> dict[str, Any]:
-        return totals.setdefault(school, {"communities": {}, "money": {}, "partners": {}})
+        return totals.setdefault(school, {"communities": {}, "waiting": {}, "money": {}, "partners": {}})
 
     for row in rows:
         community = row.enrollment.community
         lead, *others = row.schools or (_("(no school)"),)
         counted = entry(lead)
-        counted["communities"].setdefault(community.id, community.name)
-        money = counted["money"].setdefault(row.figures.currency, [0, 0])
-        money[0] += row.figures.approved
-        money[1] += row.figures.remaining
-        for school in others:
-            entry(school)["partners"].setdefault(community.id, (community.name, lead))
+        if row.enrollment.confirmed:
+            counted["communities"].setdefault(community.id, community.name)
+            for school in others:
+                entry(school)["partners"].setdefault(community.id, (community.name, lead))
+        else:
+            counted["waiting"].setdefault(community.id, community.name)
+        _add(counted["money"].setdefault(row.figures.currency, {}), row)
     return [SchoolTotal(school, tuple(values["communities"].values()),
                         sum(len(people[community_id]) for community_id in values["communities"]),
-                        _funds(values["money"]), tuple(values["partners"].values()))
+                        _funds(values["money"]), tuple(values["partners"].values()),
+                        tuple(name for community_id, name in values["waiting"].items()
+                              if community_id not in values["communities"]))
             for school, values in sorted(totals.items())]
 
 
 def currency_totals(rows: Sequence[ReviewRow]) -> list[CurrencyTotal]:
-    """All the rows summed per currency: the communities funded in it (each once, its participants once), the
-    amounts approved and left over."""
-    people = _community_people(rows)
+    """All the rows summed per currency: the communities funded in it by a confirmed enrolment (each once, its
+    participants once), the amounts approved, left over and overrun, and those waiting for confirmation apart
+    (see row_money). Pass every row in scope."""
+    people = _community_people(row for row in rows if row.enrollment.confirmed)
     totals: dict[str, dict[str, Any]] = {}
     for row in rows:
-        entry = totals.setdefault(row.figures.currency, {"communities": set(), "approved": 0, "remaining": 0})
-        entry["communities"].add(row.enrollment.community_id)
-        entry["approved"] += row.figures.approved
-        entry["remaining"] += row.figures.remaining
+        entry = totals.setdefault(row.figures.currency, {"communities": set(), "money": {}})
+        if row.enrollment.confirmed:
+            entry["communities"].add(row.enrollment.community_id)
+        _add(entry["money"], row)
     return [CurrencyTotal(currency, len(values["communities"]),
                           sum(len(people[community_id]) for community_id in values["communities"]),
-                          values["approved"], values["remaining"]) for currency, values in sorted(totals.items())]
+                          *(values["money"].get(key, 0) for key in MONEY))
+            for currency, values in sorted(totals.items())]
 
 
 def pending_count(viewer: Any) -> int:

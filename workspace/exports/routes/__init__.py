@@ -55,7 +55,7 @@ def send_export(built: ExportFile) -> Response:
     else:
         body = _read_and_remove(built.path)
     response = Response(body, mimetype=built.media_type)
-    response.headers["Content-Disposition"] = content_disposition(built.filename)
+    response.headers["Content-Disposition"] = content_disposition(built.filename, ascii_name=built.ascii_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
