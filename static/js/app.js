@@ -12,6 +12,17 @@
     area.replaceChildren(p);
   }
 
+  // The main menu marks the page it is on (aria-current), as the community tabs do: the menu is cached per reader,
+  // not per page, so the mark is set here. A section's pages (the library's, the administration's) mark its entry.
+  function markCurrentPage() {
+    var here = window.location.pathname;
+    document.querySelectorAll("#site-nav a[href]").forEach(function (link) {
+      var path = new URL(link.href, window.location.href).pathname;
+      var current = path === here || (path !== "/" && here.indexOf(path) === 0 && path.slice(-1) === "/");
+      if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+    });
+  }
+
   function enhance(root) {
     var toggle = document.querySelector(".nav-toggle");
     if (toggle && toggle.hidden) {
@@ -19,7 +30,21 @@
       document.body.classList.add("nav-collapsible");
       document.body.classList.remove("nav-open");  // a boosted swap keeps <body>'s own classes
     }
+    markCurrentPage();
   }
+
+  // The phone menu (☰) closes as a disclosure does: on Escape, the focus back on its button; and on a tap outside it.
+  function closeMenu(focusToggle) {
+    var toggle = document.querySelector(".nav-toggle");
+    if (!toggle || toggle.getAttribute("aria-expanded") !== "true") return false;
+    toggle.setAttribute("aria-expanded", "false");
+    document.body.classList.remove("nav-open");
+    if (focusToggle) toggle.focus();
+    return true;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && closeMenu(true)) event.preventDefault();
+  });
 
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest(".nav-toggle");
@@ -29,6 +54,7 @@
       document.body.classList.toggle("nav-open", open);
       return;
     }
+    if (!event.target.closest("#site-nav")) closeMenu(false);
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var input = document.querySelector(copy.getAttribute("data-copy"));
@@ -355,6 +381,22 @@
     var messages = Array.prototype.slice.call(area.children);
     area.replaceChildren();
     window.setTimeout(function () { area.replaceChildren.apply(area, messages); }, 150);
+  });
+
+  // A page change (a boosted link or form) leaves the focus on <body>, and nothing tells a screen reader that the page
+  // changed (only <title> does). Move the focus to the new page's main heading, else to <main>, as a full page load
+  // starts there; a link to a part of the page (#expenses) goes to that part. A refused form is left to the rule
+  // above (its first invalid field), and a field the new page focused itself (autofocus) keeps the focus.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig, xhr = event.detail.xhr;
+    if (!config || !config.boosted || (xhr && (xhr.status === 422 || xhr.status === 409))) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var main = document.querySelector("main");
+    if (!main) return;
+    var part = window.location.hash.length > 1 ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+    var target = part || main.querySelector("h1") || main;
+    focusable(target).focus({ preventScroll: !part });
   });
 
   document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });

@@ -224,6 +224,29 @@ def test_the_calendar_shows_the_month_and_refuses_odd_months(client, club):
         assert client.get(f"/c/club/activities/calendar?month={month}").status_code == 404, month
 
 
+def test_the_calendar_says_today_and_a_cancellation_in_words_not_only_in_colour(client, club):
+    """Today is marked for screen readers (aria-current="date"), not only by a border; a cancelled activity says so
+    before its title, not only by a line through it."""
+    from tests.stacked import element
+    from workspace.core.database import utcnow
+
+    today = services.to_local(utcnow()).date()
+    held = club.activity("照常舉行的活動", starts=dt.datetime.combine(today, dt.time(9, 0)))
+    called_off = club.activity("取消的活動", starts=dt.datetime.combine(today, dt.time(13, 0)))
+    services.cancel_activity(called_off, "颱風停課", actor=club.convener)
+    db.session.commit()
+    client.login(club.member)
+    page = client.get("/c/club/activities/calendar").get_data(as_text=True)
+    [current] = element(page, "//td[@aria-current]")
+    assert current.get("aria-current") == "date"
+    assert current.xpath("./span[@class='month-day']")[0].text == str(today.day)
+    links = {link.text_content().split()[-1]: link for link in current.xpath(".//a")}
+    hidden = links["取消的活動"].xpath("./span[@class='visually-hidden']")
+    assert [span.text_content().strip() for span in hidden] == ["Cancelled:"]
+    assert not links["照常舉行的活動"].xpath("./span[@class='visually-hidden']")
+    assert held.id
+
+
 def test_the_calendar_stops_at_the_first_and_last_month_it_keeps(client, club):
     client.login(club.member)
     first = client.get("/c/club/activities/calendar?month=1900-01").get_data(as_text=True)

@@ -384,6 +384,38 @@ def test_the_panel_polls_every_10_seconds_unless_the_config_says_otherwise(clien
         app.config.pop("COMPLIANCE_POLL_SECONDS", None)
 
 
+def test_an_expense_over_its_cap_is_refused_beside_the_amount_so_the_focus_goes_there(client, ctx):
+    """A refused expense marks the field its breach concerns (the amount, for a fee over its cap) with the breach
+    beside it, as every refused field is marked: app.js moves the focus to the first such field."""
+    from tests.stacked import element
+
+    setup = enrolled()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                                _expense(category="external_speaker_hourly", amount="4000", hours="2"))
+    assert response.status_code == 422
+    html = _text(response)
+    invalid = [field.get("id") for field in element(html, "//*[@aria-invalid='true']")]
+    assert invalid == ["amount"]
+    [error] = element(html, "//p[@id='amount-error']")
+    assert "NT$" in error.text_content() and error.text_content() in " ".join(
+        item.text_content() for item in element(html, "//div[contains(@class, 'form-errors')]//li"))
+    assert 'value="4000"' in html
+
+
+def test_the_program_editor_shows_each_rule_message_whole(client, ctx):
+    """A rule message's box has room for its text on a phone (two rows cut the English message mid-line)."""
+    from tests.stacked import element
+
+    program = program_copy()
+    client.login(make_user(is_admin=True))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    boxes = element(page, "//details[contains(@class, 'rule-messages')]//textarea")
+    assert boxes
+    for box in boxes:
+        assert int(box.get("rows")) >= 3 and int(box.get("rows")) * 30 >= len(box.text_content()), box.get("name")
+
+
 def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(client, ctx):
     program = program_copy()
     client.login(make_user(is_admin=True))

@@ -267,6 +267,49 @@ def test_phone_menu_closes_after_following_a_link(new_context, data) -> None:
     expect(page.locator("#site-nav").get_by_role("link", name="My communities")).to_be_hidden(timeout=1000)
 
 
+def test_phone_menu_closes_on_escape_and_on_a_tap_outside(new_context, data) -> None:
+    """The ☰ menu closes as a disclosure does: Escape closes it and puts the focus back on its button; a tap
+    outside it closes it too."""
+    user = data.user(name="黃老師")
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, user)
+    toggle = page.locator(".nav-toggle")
+    library = page.locator("#site-nav").get_by_role("link", name="Library")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(library).to_be_hidden()
+    expect(toggle).to_be_focused()
+    toggle.tap()
+    expect(library).to_be_visible()
+    page.locator("main h1").tap()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(library).to_be_hidden()
+
+
+def test_a_page_change_moves_the_focus_to_the_new_page_and_the_menu_marks_it(page: Page, data) -> None:
+    """After a boosted page change the focus is on the new page's main heading (a screen reader announces it), not
+    left on <body>; the main menu marks the current page with aria-current, as the community tabs do."""
+    user = data.user(name="黃老師")
+    log_in(page, user)
+    menu = page.locator("#site-nav")
+    expect(menu.get_by_role("link", name="My communities")).to_have_attribute("aria-current", "page")
+    menu.get_by_role("link", name="Library").click()
+    expect(page).to_have_url(re.compile(r"/library/$"))
+    heading = page.locator("main h1")
+    expect(heading).to_be_focused()
+    expect(menu.get_by_role("link", name="Library")).to_have_attribute("aria-current", "page")
+    expect(menu.get_by_role("link", name="My communities")).not_to_have_attribute("aria-current", "page")
+    menu.get_by_role("link", name="New community").click()
+    expect(page).to_have_url(re.compile(r"/communities/new$"))
+    expect(page.locator(":focus")).to_have_count(1)
+    assert page.evaluate("document.activeElement !== document.body")
+
+
 def test_convener_changes_a_role(page: Page, data) -> None:
     convener = data.user(name="吳召集人")
     member = data.user(name="周老師")

@@ -453,6 +453,26 @@ def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, d
     no_problems(console)
 
 
+def test_a_refused_expense_puts_the_focus_on_the_refused_field(new_context, data: Data, console: ConsoleLog) -> None:
+    """An expense over its cap comes back with the breach beside the amount and the focus there, as the other
+    refused forms do (it stayed on <body>); on a phone the fields stand one under the other, whole."""
+    enrolled = _enrolled(data, photos=1, held=1)
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    _log_in(page, enrolled.convener)
+    page.goto(enrolled.budget)
+    page.locator("#category").select_option("external_speaker_hourly")
+    page.locator("#spent_on").fill(FIRST_DAY.replace(day=20).isoformat())
+    page.locator("#amount").fill("4000")
+    page.locator("#hours").fill("2")
+    category, date = page.locator("#category").bounding_box(), page.locator("#spent_on").bounding_box()
+    assert category and date and date["y"] >= category["y"] + category["height"], (category, date)
+    page.locator("#expense-form + form button[type=submit]").click()
+    expect(page.locator("#amount")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#amount")).to_be_focused()
+    expect(page.locator("#amount")).to_have_value("4000")
+    no_problems(console, expected=(422,))
+
+
 # --- 4. what is typed survives the poll -----------------------------------------------------------
 
 

@@ -354,6 +354,12 @@ def test_the_observation_page_fits_a_phone(new_context, data: Data, live_app: Fl
     phone.locator("#note-form button[type=submit]").click()
     expect(phone.locator("#note-list li.note")).to_have_count(1)
     fits(phone, "the observation on a phone")
+    # The rubric's levels are tapped during the lesson: chips of a finger's size, as the attendance statuses.
+    levels = phone.locator(".rubric-level")
+    assert levels.count() > 0
+    for index in range(levels.count()):
+        box = levels.nth(index).bounding_box()
+        assert box is not None and box["height"] >= 43.5, (levels.nth(index).inner_text(), box)
     phone.goto(f"/c/{slug}/mentoring/observations/")
     fits(phone, "the observations on a phone")
     phone.goto(f"/c/{slug}/mentoring/observation-forms/")
@@ -407,6 +413,40 @@ def test_the_mentors_home_shows_each_new_teacher_and_what_is_overdue(new_context
     log_in(phone, mentor)
     phone.goto("/mentoring/")
     fits(phone, "the mentor's home on a phone")
+
+
+def test_the_pairs_shortcuts_and_goal_buttons_are_a_fingers_size_on_a_phone(new_context, data: Data, live_app: Flask,
+                                                                            console: ConsoleLog) -> None:
+    """On a phone the home card's partner and shortcuts are 44-px tap targets (they were 19 px), and a goal's Link
+    button does not sit on its Edit button."""
+    world = _paired(data, live_app)
+
+    def goal() -> None:
+        from workspace.auth.models import User
+        from workspace.extensions import db
+        from workspace.mentoring.models import Pairing
+        from workspace.mentoring.services import goals
+
+        goals.create_goal(db.session.get(Pairing, world["pairing_id"]), goals.GoalFields(title="提問引導學生說出想法"),
+                          actor=db.session.get(User, world["mentee"]["id"]))
+
+    data._run(goal)
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-TW").new_page()
+    log_in_zh(phone, world["mentor"])
+    phone.goto("/mentoring/")
+    card = phone.locator(f"#home-pairing-{world['pairing_id']}")
+    targets = card.locator("h3 > a, .button-row > a")
+    assert targets.count() >= 5
+    for index in range(targets.count()):
+        box = targets.nth(index).bounding_box()
+        assert box is not None and box["height"] >= 43.5, (targets.nth(index).inner_text(), box)
+    phone.goto(f"/c/{world['community']['slug']}/mentoring/pairings/{world['pairing_id']}/goals/")
+    phone.locator(".goal-add-evidence > summary").first.tap()
+    link = phone.locator(".goal-add-evidence button[type=submit]").first.bounding_box()
+    edit = phone.locator(".goal .button-row > a").first.bounding_box()
+    assert link and edit and edit["y"] - (link["y"] + link["height"]) >= 6, (link, edit)
+    fits(phone, "the goals on a phone")
+    no_problems(console)
 
 
 def test_a_meeting_log_is_written_ticked_and_edited_in_place(new_context, data: Data, live_app: Flask,

@@ -7,7 +7,10 @@ adding it here. On each page:
 - nothing makes the page scroll sideways (`document.documentElement.scrollWidth <= window.innerWidth`);
 - nothing is cut off inside a box that scrolls sideways, unless the box is a deliberate scroll region
   (`.scroll-x`, which shows that it scrolls);
-- every text box, select and date or time input is at least 44 px tall, a finger's tap target.
+- every text box, select and date or time input is at least 44 px tall, a finger's tap target, and so is a link
+  that is a table row's only way in, an export download, a post's number, a resource's tag and a rubric level;
+- each cell of a stacked table says its column (its data-label), a row heading has no stray border under its words,
+  fields set in a row (.row-fields) stand one under the other, and a date is never broken across two lines.
 
 A failure names the page and the innermost elements that stick out.
 """
@@ -124,6 +127,60 @@ _SMALL_INPUTS = """() => [...document.querySelectorAll(
   .slice(0, 4)"""
 
 
+# Tap targets smaller than a fingertip (44 px) where the pointer is one: a table row's only link (the way into a
+# pairing, a community), an export download, a post's number, a resource's tag, a rubric level tapped in a lesson.
+_SMALL_TARGETS = """() => {
+  const onlyLinks = [...document.querySelectorAll(".table tbody tr")]
+    .map(row => row.querySelectorAll("a[href]")).filter(links => links.length === 1).map(links => links[0]);
+  const named = [...document.querySelectorAll(".export-links a, .post-number, a.tag, .rubric-level")];
+  return [...onlyLinks, ...named]
+    .filter(e => e.getClientRects().length && !e.closest(".visually-hidden"))
+    .filter(e => e.getBoundingClientRect().height < 43.5)
+    .map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className.split(" ").join(".") : "") + " “" +
+              e.textContent.trim().slice(0, 20) + "” " + Math.round(e.getBoundingClientRect().height) + "px")
+    .slice(0, 4);
+}"""
+
+# Stacked tables: a cell that shows no heading beside its value (the heading row is hidden on a phone), unless it
+# is a row's buttons (.actions), a labelled chip (.choice), or the one value of a row heading; a row heading
+# whose border draws a short line under its words.
+_STACKED = """() => {
+  const out = [];
+  for (const td of document.querySelectorAll(".table tbody td, .table tfoot td")) {
+    if (!td.getClientRects().length || td.matches(".actions, .choice") || !td.textContent.trim()) continue;
+    const row = td.parentElement;
+    if (row.querySelector(":scope > th[scope=row]") && row.querySelectorAll(":scope > td").length === 1) continue;
+    if (["none", "normal", '""'].includes(getComputedStyle(td, "::before").content)) {
+      out.push("a cell without its heading: “" + td.textContent.trim().slice(0, 30) + "”");
+    }
+  }
+  for (const th of document.querySelectorAll(".table th[scope=row]")) {
+    if (!th.getClientRects().length) continue;
+    const line = parseFloat(getComputedStyle(th).borderBottomWidth);
+    if (line > 0 && th.getBoundingClientRect().width < th.parentElement.getBoundingClientRect().width - 2) {
+      out.push("a row heading underlined short: “" + th.textContent.trim().slice(0, 30) + "”");
+    }
+  }
+  return out.slice(0, 4);
+}"""
+
+# Fields of a .row-fields side by side (a select 146 px wide cut what was chosen), and dates broken over two lines.
+_SQUEEZED = """() => {
+  const out = [];
+  for (const row of document.querySelectorAll(".row-fields")) {
+    const tops = [...row.children].filter(e => e.getClientRects().length)
+      .map(e => Math.round(e.getBoundingClientRect().top));
+    if (new Set(tops).size < tops.length) {
+      out.push("fields side by side in .row-fields: " + row.textContent.trim().slice(0, 30));
+    }
+  }
+  for (const time of document.querySelectorAll("main time, main .nowrap")) {
+    if (time.getClientRects().length > 1) out.push("a date broken over two lines: “" + time.textContent.trim() + "”");
+  }
+  return out.slice(0, 4);
+}"""
+
+
 @pytest.fixture(scope="module")
 def world(data: Data) -> World:
     return build_world(data)
@@ -188,6 +245,12 @@ def _problems_of(page: Page, where: str) -> list[str]:
     small = page.evaluate(_SMALL_INPUTS)
     if small:
         problems.append(f"{where}: inputs smaller than a 44px tap target: {small}")
+    targets = page.evaluate(_SMALL_TARGETS)
+    if targets:
+        problems.append(f"{where}: tap targets smaller than 44px: {targets}")
+    for found in (page.evaluate(_STACKED), page.evaluate(_SQUEEZED)):
+        if found:
+            problems.append(f"{where}: {found}")
     return problems
 
 

@@ -296,6 +296,7 @@ def _compliance(community: Any, convener: Any, admin: Any, reviewer: Any, today:
                                    convener, stored=store_upload(io.BytesIO(PHOTO), f"申請表-{LONG_WORD}.png"))
     compliance.waive(enrollment, "plc.activity_video", f"本校無錄影設備，以照片代替。{LONG_WORD}", reviewer)
     first = review.submit(compliance.standings([enrollment])[0], f"請審查。{LONG_URL}", convener)
+    _frozen_files(first)
     review.decide(first, approve=False, comment=f"請補上會議記錄。{LONG_WORD}", actor=reviewer)
     db.session.flush()
     db.session.expire_all()
@@ -305,6 +306,23 @@ def _compliance(community: Any, convener: Any, admin: Any, reviewer: Any, today:
     db.session.flush()
     return {"program_id": program.id, "enrollment_id": enrollment.id, "expense_id": expense.id,
             "submission_id": first.id, "deliverable_id": deliverable.id}
+
+
+def _frozen_files(submission: Any) -> None:
+    """The files kept with a round, as its background job keeps them: a results report the convener may mark
+    delivered (its button sat beside a 64-character checksum, half out of the card on a phone), a ledger, a pack."""
+    from workspace.core.storage import store_built
+    from workspace.exports.files import DOCX, XLSX, ZIP
+    from workspace.exports.models import SubmissionFile
+    from workspace.extensions import db
+
+    for kind, media_type, name in (("results_report", DOCX, f"成果報告-{COMMUNITY_NAME}-{LONG_WORD}.docx"),
+                                   ("ledger_xlsx", XLSX, f"活動紀錄-{COMMUNITY_NAME}.xlsx"),
+                                   ("evidence_pack", ZIP, f"佐證資料包-{COMMUNITY_NAME}.zip")):
+        blob = store_built(f"PK {kind} {uuid.uuid4().hex}".encode(), media_type)
+        db.session.add(SubmissionFile(submission_id=submission.id, kind=kind, blob=blob, filename=name,
+                                      sha256=blob.sha256, size=blob.size))
+    db.session.flush()
 
 
 def _exports(community: Any, convener: Any, enrollment_id: int) -> dict[str, int]:

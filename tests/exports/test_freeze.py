@@ -316,3 +316,22 @@ def test_the_frozen_report_is_marked_delivered_in_one_click_by_the_convener_only
     assert ("deliverable", report_row.filename) in rule.counted
     html = client.get(page_url).get_data(as_text=True)  # marked: the page says so instead of offering it again
     assert deliver not in html and "Marked delivered on" in html
+
+
+def test_each_frozen_file_names_its_values_and_the_delivery_has_a_line_of_its_own(client, ctx):
+    """On a phone each value of the files table names its column (File, Size, SHA-256), and the convener's button
+    that marks the report delivered sits in a cell of its own (the row's actions), not beside the checksum, where it
+    was pushed half out of the card."""
+    from tests.stacked import element, unlabelled_cells
+
+    world = pack_world()
+    submission = submit(client, world)
+    report_row = files_of(submission)["results_report"]
+    html = client.get(f"/c/{world.slug}/compliance/{world.enrollment.id}/submissions/{submission.id}").get_data(
+        as_text=True)
+    assert unlabelled_cells(html, within=f"frozen-files-{submission.id}") == []
+    deliver = file_url(world, submission, report_row) + "/deliver"
+    [form] = element(html, f"//form[@action='{deliver}']")
+    cell = form.getparent()
+    assert cell.tag == "td" and "actions" in cell.get("class")
+    assert not cell.xpath(".//code") and cell.getparent().xpath("./td[@data-label='SHA-256']/code")

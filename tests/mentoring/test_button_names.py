@@ -27,4 +27,27 @@ def test_repeated_buttons_name_their_item(client, ctx):
         assert f'aria-label="{label}: 提升提問技巧"' in goals, label
     assert goal.id
     pairing = client.get(base).get_data(as_text=True)
-    assert re.search(r'aria-pressed="false"\s+aria-label="Tick off: 第一次入班觀察">Tick off</button>', pairing)
+    assert re.search(r'aria-pressed="false"\s+aria-label="Done: 第一次入班觀察">', pairing)
+
+
+def test_a_milestone_is_one_toggle_whose_name_does_not_change(client, ctx):
+    """Ticked or not, the milestone's button is the same toggle, "Done: …", its state said by aria-pressed: the name
+    "Take back the tick" with pressed=true read as a double negative."""
+    import datetime as dt
+
+    from tests.stacked import element
+
+    pair = make_pair()
+    milestone = world.milestone(pair.pairing, dt.date(2026, 10, 1), title="第一次入班觀察")
+    client.login(pair.mentor)
+    base = f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}"
+    tick = f"{base}/milestones/{milestone.id}/tick"
+    states = []
+    for done in ("1", "0"):
+        [button] = element(client.get(base).get_data(as_text=True), f"//li[@id='milestone-{milestone.id}']//button")
+        states.append((button.get("aria-label"), button.get("aria-pressed"), button.text_content().split()[-1]))
+        assert client.post_form(tick, {"done": done}).status_code in (200, 302)
+    [button] = element(client.get(base).get_data(as_text=True), f"//li[@id='milestone-{milestone.id}']//button")
+    states.append((button.get("aria-label"), button.get("aria-pressed"), button.text_content().split()[-1]))
+    assert states == [("Done: 第一次入班觀察", "false", "Done"), ("Done: 第一次入班觀察", "true", "Done"),
+                      ("Done: 第一次入班觀察", "false", "Done")]

@@ -314,3 +314,25 @@ def test_the_handbook_page_runs_the_same_queries_empty_or_full(client, ctx, coun
         services.save_comment(section, "評語", actor=full.mentor, base_comment="")
     db.session.commit()
     assert measure(full) == measure(empty)
+
+
+def test_the_hints_under_empty_sections_speak_to_whoever_reads(client, ctx):
+    """The new teacher reads hints addressed to them, their mentor hints about their new teacher (not "the goals you
+    set with your mentor"), anyone else hints in the third person."""
+    pair = make_pair()
+    handbook = _open(pair)
+    assert services.section_guidance(handbook, pair.mentee.id, comments=False)["goals"] == \
+        "The goals you set with your mentor for this year."
+    assert services.section_guidance(handbook, pair.mentor.id, comments=True)["goals"] == \
+        "The goals your new teacher sets with you for this year."
+    assert services.section_guidance(handbook, None, comments=False)["goals"] == \
+        "The goals the new teacher sets with their mentor for this year."
+    seen = {}
+    for role, person in (("teacher", pair.mentee), ("mentor", pair.mentor), ("admin", make_user(is_admin=True))):
+        client.logout().login(person)
+        seen[role] = client.get(_url(pair)).get_data(as_text=True)
+    assert "The goals you set with your mentor" in seen["teacher"]
+    assert "The goals your new teacher sets with you" in seen["mentor"]
+    assert "The goals you set with your mentor" not in seen["mentor"]
+    assert "The goals the new teacher sets with their mentor" in seen["admin"]
+    assert "you" not in services.section_guidance(handbook, None, comments=False)["cases"].lower().split()

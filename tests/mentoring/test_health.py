@@ -156,3 +156,22 @@ def test_the_overview_and_the_home_run_the_same_number_of_queries_for_1_and_20_p
         assert len(page.rows) == size and len(home.mentoring) == size
         counts.append((len(overview_statements), len(home_statements)))
     assert counts[0] == counts[1]
+
+
+def test_the_overview_keeps_dates_whole_and_explains_the_badge_on_a_tap(client, ctx):
+    """On a phone: the term's dates are <time> elements (kept on one line, not broken inside 2028年10月22 / 日), and
+    the reason of 'Mentor not eligible' opens on a tap (a details), not only in a title tooltip."""
+    from tests.stacked import element, unlabelled_cells
+
+    pair = make_pair()
+    compliance.enrol(pair.community, program_copy("urc"), 10_000, pair.convener)
+    db.session.commit()
+    client.login(pair.convener)
+    page = client.get(f"/c/{pair.community.slug}/mentoring/").get_data(as_text=True)
+    assert unlabelled_cells(page, within="pairings-overview") == []
+    [term] = element(page, "//td[@data-label='Term']")
+    assert [time.get("datetime") for time in term.xpath(".//time")] == [pair.pairing.starts_on.isoformat(),
+                                                                       pair.pairing.ends_on.isoformat()]
+    [badge] = element(page, "//*[contains(@class, 'badge-warn')][normalize-space()='Mentor not eligible']")
+    assert badge.tag == "summary" and not badge.get("title")
+    assert "asks for a mentor of a higher professional title" in badge.getparent().text_content()

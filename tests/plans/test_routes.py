@@ -547,3 +547,27 @@ def test_the_link_picker_loads_its_options_when_opened_and_searches_them(team, c
 
     assert client.post_form(plan_url(doc, "/links"), {"target": f"resource:{sheet.id}"}).status_code == 302
     assert [item.target.id for item in services.links_of(doc)] == [sheet.id]
+
+
+def test_history_tables_name_each_value_and_label_the_compare_radios(team, client):
+    """On a phone the history's column heads are hidden: each value names its column, and the two radios of a row
+    say which end of the comparison they are, in a label a finger can hit."""
+    from tests.stacked import element, unlabelled_cells
+
+    doc = services.create_plan(team.community, services.PlanFields(topic="分數", lead_id=team.lead.id), actor=team.lead)
+    section = doc.sections[0]
+    services.save_section(section, "一、知識", actor=team.lead, base_version=section.version)
+    db.session.commit()
+    client.login(team.lead)
+    plan_history = client.get(plan_url(doc, "/history")).get_data(as_text=True)
+    section_history = client.get(plan_url(doc, f"/sections/{section.id}/history")).get_data(as_text=True)
+    assert element(plan_history, "//table//tbody/tr") and unlabelled_cells(plan_history) == []
+    assert unlabelled_cells(section_history) == []
+    for end, name in (("from", "Compare from"), ("to", "Compare to")):
+        radios = element(section_history, f"//input[@type='radio'][@name='{end}']")
+        assert len(radios) == 2
+        for radio in radios:
+            label = radio.getparent()
+            assert label.tag == "label" and "radio-cell" in label.get("class")  # the 44-px chip of attendance
+            assert label.text_content().strip() == name
+            assert name.lower() in radio.get("aria-label").lower()  # the name read contains the words seen

@@ -73,12 +73,14 @@ def _load_section(handbook: Handbook, key: str) -> HandbookSection:
 
 def _context(handbook: Handbook, **extra: Any) -> dict[str, Any]:
     reads = can(current_user, "read", handbook)
+    comments = handbook.id is not None and can(current_user, "comment", handbook)
     context = dict(community=handbook.community, handbook=handbook, reads=reads,
                    writes=handbook.id is not None and can(current_user, "write", handbook),
-                   comments=handbook.id is not None and can(current_user, "comment", handbook),
+                   comments=comments,
                    shares=handbook.id is not None and can(current_user, "share", handbook),
                    due=services.summary_due(handbook.school_year, today()),
-                   section_title=services.section_title, guidance=services.GUIDANCE,
+                   section_title=services.section_title,
+                   guidance=services.section_guidance(handbook, current_user.id, comments=comments),
                    title=handbook_title(handbook), forms={}, comment_forms={}, conflicts=set(),
                    handbook_form=lambda section: HandbookSectionForm(formdata=None, body=section.body),
                    handbook_comment_form=lambda section: HandbookCommentForm(formdata=None, comment=section.comment))

@@ -39,7 +39,7 @@ SECTIONS: dict[str, Any] = {  # key → its heading (the words of the source doc
     "summary_1": _l("First semester summary"),
     "summary_2": _l("Second semester summary"),
 }
-GUIDANCE: dict[str, Any] = {
+GUIDANCE: dict[str, Any] = {  # the hint under an empty section, addressed to the new teacher who writes it
     "strengths": _l("What you already do well in teaching, class management and working with colleagues."),
     "weaknesses": _l("What you want to get better at this year."),
     "goals": _l("The goals you set with your mentor for this year."),
@@ -49,6 +49,26 @@ GUIDANCE: dict[str, Any] = {
     "summary_1": _l("Looking back on the first semester (due at its end)."),
     "summary_2": _l("Looking back on the second semester and the year (due at its end)."),
 }
+MENTOR_GUIDANCE: dict[str, Any] = {  # the same hints for the mentor, who comments ("you" is the mentor)
+    **GUIDANCE,
+    "strengths": _l("What your new teacher already does well in teaching, class management and working with "
+                    "colleagues."),
+    "weaknesses": _l("What your new teacher wants to get better at this year."),
+    "goals": _l("The goals your new teacher sets with you for this year."),
+    "measures": _l("What your new teacher will do to reach them: observations, readings, trying new methods."),
+    "cases": _l("Cases from your new teacher's classes and what they learned from them."),
+    "evaluations": _l("Observations, feedback and other evaluations of your new teacher's teaching."),
+}
+READER_GUIDANCE: dict[str, Any] = {  # and for anyone else who reads it (a convener it is shared with, an admin)
+    **GUIDANCE,
+    "strengths": _l("What the new teacher already does well in teaching, class management and working with "
+                    "colleagues."),
+    "weaknesses": _l("What the new teacher wants to get better at this year."),
+    "goals": _l("The goals the new teacher sets with their mentor for this year."),
+    "measures": _l("What the new teacher will do to reach them: observations, readings, trying new methods."),
+    "cases": _l("Cases from the new teacher's classes and what they learned from them."),
+    "evaluations": _l("Observations, feedback and other evaluations of the new teacher's teaching."),
+}
 SUMMARY_SOON_DAYS = 31  # a semester summary is "due" in the semester's last month
 
 
@@ -56,6 +76,14 @@ def section_title(section: HandbookSection | str) -> str:
     """A section's heading in the reader's language."""
     key = section if isinstance(section, str) else section.key
     return str(SECTIONS.get(key, key))
+
+
+def section_guidance(handbook: Handbook, reader_id: int | None, *, comments: bool) -> dict[str, Any]:
+    """The hints under the empty sections, addressed to whoever reads: the teacher, their mentor (who comments), or
+    anyone else (in the third person)."""
+    if reader_id is not None and reader_id == handbook.teacher_id:
+        return GUIDANCE
+    return MENTOR_GUIDANCE if comments else READER_GUIDANCE
 
 
 def valid_year(year: int) -> bool:
