@@ -401,6 +401,21 @@ def breach_text(breach: Breach, currency: str = "TWD") -> str:
     return _budget(breach.code, breach.params, currency)
 
 
+# The expense form's field each breach concerns: a cap on hours to the hours, a category or a claim count to the
+# category, a day outside the period to the date, a missing receipt to the receipt; every other cap to the amount.
+BREACH_FIELDS = {"hours": "hours", "claims": "category", "category_not_allowed": "category",
+                 "unknown_category": "category", "no_book_list": "category", "book_without_relevance": "category",
+                 "outside_period": "spent_on", "missing_receipt": "receipt"}
+
+
+def breaches_by_field(breaches: Iterable[Breach], currency: str = "TWD") -> dict[str, list[str]]:
+    """A refused expense's breaches in words, by the form field each concerns (shown beside it)."""
+    found: dict[str, list[str]] = {}
+    for breach in breaches:
+        found.setdefault(BREACH_FIELDS.get(breach.code, "amount"), []).append(breach_text(breach, currency))
+    return found
+
+
 def total_breach(p: dict[str, Any], m: dict[str, str]) -> str:
     """A category's total over its cap: with what was already claimed and this expense when an expense made it."""
     if p.get("already"):
