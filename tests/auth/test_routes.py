@@ -592,6 +592,23 @@ def test_account_profile_refuses_an_empty_name(client, ctx):
     assert user.display_name == "林老師"
 
 
+@pytest.mark.parametrize(("locale", "words"), [("en", "A name cannot contain a web address"),
+                                               ("zh_Hant", "姓名不能含有網址"), ("zh_Hans", "姓名不能含有网址")])
+def test_account_profile_refuses_a_link_in_the_name_beside_the_field_keeping_it(client, ctx, locale, words):
+    """A name with a web address would reach other people's notification e-mails as a link (phishing)."""
+    user = make_user(display_name="林老師", locale=locale)
+    client.login(user)
+    typed = "系統通知：密碼已過期，請至 http://evil.example 重設"
+    response = client.post_form("/account", {"display_name": typed, "school_id": "", "locale": locale})
+    assert response.status_code == 422
+    page = _page(response)
+    error = re.search(r'id="display_name-error"[^>]*>(.*?)</p>', page, re.S)
+    assert error and words in error.group(1)
+    assert "http://evil.example" in page  # what was typed is kept in the field
+    db.session.refresh(user)
+    assert user.display_name == "林老師"
+
+
 def test_password_change_with_a_wrong_current_password(client, ctx):
     user = make_user()
     client.login(user)
