@@ -142,10 +142,13 @@ def load_config() -> dict[str, Any]:
         "LOGIN_DELAY_SECONDS": _int("LOGIN_DELAY_SECONDS", 5),
         "LOGIN_DELAY_MAX_SECONDS": _int("LOGIN_DELAY_MAX_SECONDS", 900),
         "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 1440),
-        # Failed logins for one account from browsers that never logged in to it, within the window, before
-        # password logins from such browsers pause (a reset link and known browsers still get in).
+        # Failed logins for one account from browsers that never logged in to it, within the window, before each
+        # further one makes such browsers wait, doubling up to LOGIN_DELAY_MAX_SECONDS (a reset link and known
+        # browsers are not held back).
         "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 100),
-        # Failed logins from one address over all accounts; also the limit on sign-up and reset requests.
+        # Failed logins from one address over all accounts before that address loses its free tries (it waits from
+        # the first failure on each account; a right password for an account nobody guessed still gets in, so a
+        # school's shared address is never locked); also the limit on sign-up and reset requests.
         "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
         # Markdown previews per person (the live preview asks after each pause in typing).
         "PREVIEW_RATE_LIMIT": os.environ.get("PREVIEW_RATE_LIMIT") or "120 per minute",

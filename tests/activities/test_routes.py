@@ -136,6 +136,18 @@ def test_a_speakers_hours_that_are_not_a_number_are_refused_in_the_speakers_box(
     assert input_value(page, "speakers-0-name") == "張教授" and input_value(page, "speakers-0-hours") == "一小時"
 
 
+def test_a_mode_that_is_not_offered_is_refused_beside_the_field(client, club):
+    """No browser sends it, but the answer still says what is wrong, where, and keeps what was typed."""
+    client.login(club.convener)
+    response = client.post_form("/c/club/activities/new", plan_form(mode="underwater"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'id="mode-error">([^<]+)<', page)
+    assert error and error.group(1).strip()
+    assert input_value(page, "title") == plan_form()["title"]
+    assert db.session.scalar(select(func.count(Activity.id)).where(Activity.title == plan_form()["title"])) == 0
+
+
 def test_speakers_are_saved_and_shown(client, club):
     client.login(club.convener)
     response = client.post_form("/c/club/activities/new", plan_form(**{

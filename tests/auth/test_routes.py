@@ -218,8 +218,8 @@ def test_a_forged_known_browser_cookie_counts_for_nothing(client, make_client, c
     assert _login(client, "lin@school.test", environ_base=STRANGER).status_code == 429
 
 
-def test_guessing_from_many_addresses_pauses_unknown_browsers_but_a_reset_link_gets_in(client, make_client, config,
-                                                                                       ctx):
+def test_guessing_from_many_addresses_pauses_unknown_browsers_briefly_and_a_reset_link_gets_in(client, make_client,
+                                                                                               config, ctx):
     config(LOGIN_FAILURES_PER_ACCOUNT=6)
     user = make_user(email="lin@school.test")
     for n in range(6):
@@ -227,7 +227,8 @@ def test_guessing_from_many_addresses_pauses_unknown_browsers_but_a_reset_link_g
     response = _login(client, "lin@school.test", environ_base=TEACHER)
     assert response.status_code == 429
     page = _page(response)
-    assert "logging in to this account with its password is paused for 1 day" in page
+    assert "logging in to this account with its password is paused for 5 seconds" in page
+    assert response.headers["Retry-After"] == "5"
     assert "Forgot your password?" in page
     # Proving control of the mailbox (or an administrator's link) gets her in, and her browser is known from then on.
     token = _reset_token(user)
@@ -237,15 +238,30 @@ def test_guessing_from_many_addresses_pauses_unknown_browsers_but_a_reset_link_g
     assert _login(client, "lin@school.test", NEW_PASSWORD, environ_base=TEACHER).status_code == 302
 
 
-def test_one_address_trying_many_accounts_is_held_back_but_not_others(client, make_client, config, ctx):
+def test_made_up_addresses_from_the_school_network_do_not_stop_a_teacher_on_a_new_browser(client, make_client,
+                                                                                          ctx):
+    """Everyone at a school shares one address: 50 failures with invented addresses from it (a student on the
+    Wi-Fi) leave a teacher with the right password free to log in there, from a browser never used here."""
+    make_user(email="lin@school.test")
+    student = make_client()
+    answers = {_login(student, f"nobody{n}@x.example", "any password!", environ_base=STRANGER).status_code
+               for n in range(50)}
+    assert answers == {422}  # each one was checked and failed; nothing is refused wholesale
+    assert client.get_cookie("known_browser", domain="workspace.test") is None
+    assert _login(client, "lin@school.test", environ_base=STRANGER).status_code == 302
+    assert _logged_in(client)
+
+
+def test_a_busy_address_guessing_one_account_is_slowed_from_its_first_failure(client, make_client, config, ctx):
     config(LOGIN_RATE_LIMIT_PER_ADDRESS="3 per minute")
     make_user(email="lin@school.test")
     for number in range(3):
         assert _login(client, f"someone{number}@school.test", "wrong password!",
                       environ_base=STRANGER).status_code == 422
-    response = _login(client, "lin@school.test", environ_base=STRANGER)  # right password, but this network waits
-    assert response.status_code == 429
-    assert "Too many failed logins from this network. Wait 1 minute, then try again." in _page(response)
+    assert _login(client, "lin@school.test", "a guess!", environ_base=STRANGER).status_code == 422
+    response = _login(client, "lin@school.test", "another guess!", environ_base=STRANGER)
+    assert response.status_code == 429 and response.headers["Retry-After"] == "5"
+    assert "Too many failed attempts. Wait 5 seconds, then try again." in _page(response)
     assert not _logged_in(client)
     assert _login(make_client(), "lin@school.test", environ_base=TEACHER).status_code == 302
 
@@ -572,6 +588,23 @@ def test_account_profile_refuses_an_empty_name(client, ctx):
     response = client.post_form("/account", {"display_name": "   ", "school_id": "", "locale": ""})
     assert response.status_code == 422
     assert 'id="display_name-error"' in _page(response)
+    db.session.refresh(user)
+    assert user.display_name == "林老師"
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "A name cannot contain a web address"),
+                                               ("zh_Hant", "姓名不能含有網址"), ("zh_Hans", "姓名不能含有网址")])
+def test_account_profile_refuses_a_link_in_the_name_beside_the_field_keeping_it(client, ctx, locale, words):
+    """A name with a web address would reach other people's notification e-mails as a link (phishing)."""
+    user = make_user(display_name="林老師", locale=locale)
+    client.login(user)
+    typed = "系統通知：密碼已過期，請至 http://evil.example 重設"
+    response = client.post_form("/account", {"display_name": typed, "school_id": "", "locale": locale})
+    assert response.status_code == 422
+    page = _page(response)
+    error = re.search(r'id="display_name-error"[^>]*>(.*?)</p>', page, re.S)
+    assert error and words in error.group(1)
+    assert "http://evil.example" in page  # what was typed is kept in the field
     db.session.refresh(user)
     assert user.display_name == "林老師"
 

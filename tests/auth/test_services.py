@@ -72,6 +72,21 @@ def test_register_user_refuses_an_empty_name(name):
     assert caught.value.field == "display_name"
 
 
+@pytest.mark.parametrize("name", ["系統通知：密碼已過期，請至 http://evil.example 重設", "請至 evil.com重設",
+                                  "www.evil", "ｅｖｉｌ．ｃｏｍ", "chen@evil.tw", "Dr.Chen", "HTTPS://X"])
+def test_a_name_a_mail_program_would_make_a_link_of_is_refused(name):
+    """Names are quoted in other people's notification e-mails: none may carry a link there."""
+    with pytest.raises(ValidationError) as caught:
+        _register(display_name=name)
+    assert caught.value.field == "display_name" and "web address" in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["Dr. Chen", "J.R.R. Tolkien", "陳怡君", "王 小明 (Ms.)", "Mary-Jane O'Neil",
+                                  "阿沙·布農"])
+def test_names_with_full_stops_and_other_signs_are_kept(name):
+    assert _register(display_name=name).display_name == name
+
+
 @pytest.mark.parametrize(
     ("password", "words"),
     [
@@ -488,6 +503,11 @@ def test_create_admin_creates_a_new_administrator():
     assert user.display_name == "Boss"
     assert user.is_admin and user.active
     assert services.verify_password(user, "an admin passphrase")
+
+
+def test_create_admin_without_a_name_takes_one_from_the_address_without_its_dots():
+    user = services.create_admin("chen.yijun@school.test", "an admin passphrase")
+    assert user.display_name == "chen yijun"
 
 
 def test_create_admin_promotes_an_existing_account():

@@ -3,8 +3,10 @@
 Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
 guest expert, member, co-convener, convener, reviewer (scope over the community's school), site admin. The
 panel and the budget are read like activities (members, conveners, reviewers in scope, admins); conveners
-enrol, withdraw and keep the budget; an admin or a reviewer in scope confirms and waives; only admins see and
-edit programs (others get 404: the admin pages are not advertised).
+enrol, withdraw and keep the budget; receipts and deliverable files (personal data: a speaker's ID number, address,
+bank account) go only to those who export the records in full (conveners, reviewers in scope, admins); an admin or
+a reviewer in scope confirms and waives; only admins see and edit programs (others get 404: the admin pages are not
+advertised).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def build_compliance_world() -> World:
 
 READERS = dict(anonymous=LOGIN, outsider=NF, guest_expert=FB)  # read_activities: members, reviewers, admins
 MANAGERS_ONLY = dict(READERS, member=FB, reviewer=FB)
+FULL_RECORDS = dict(READERS, member=FB)  # export: conveners, reviewers in scope, admins (receipts carry personal data)
 CONFIRMERS = dict(READERS, member=FB, co_convener=FB, convener=FB)  # reviewers in scope and admins
 ADMIN_ONLY = dict(anonymous=LOGIN, default=NF, admin=OK)
 BASE = "/c/{slug}/compliance"
@@ -97,7 +100,7 @@ STEPS = [
          dict(MANAGERS_ONLY, default=DONE), consuming=True),
     Step("POST", "compliance.trash_expense", ONE + "/expenses/{expense_id}/trash", {},
          dict(MANAGERS_ONLY, default=DONE)),
-    Step("GET", "compliance.receipt", ONE + "/expenses/{expense_id}/receipt", None, READERS),
+    Step("GET", "compliance.receipt", ONE + "/expenses/{expense_id}/receipt", None, FULL_RECORDS),
     Step("POST", "compliance.add_book", ONE + "/books",
          {"title": "教學觀察", "author": "", "relevance": "Observation rubric"}, dict(MANAGERS_ONLY, default=DONE)),
     Step("POST", "compliance.remove_book", ONE + "/books/{book_id}/remove", {}, dict(MANAGERS_ONLY, default=DONE),
@@ -113,7 +116,7 @@ STEPS = [
          {"item": "results_report", "done_on": "115/07/20", "note": ""}, dict(MANAGERS_ONLY, default=DONE)),
     Step("POST", "compliance.unmark_deliverable", ONE + "/deliverables/{deliverable_id}/remove", {},
          dict(MANAGERS_ONLY, default=DONE), consuming=True),
-    Step("GET", "compliance.deliverable_file", ONE + "/deliverables/{deliverable_id}/file", None, READERS),
+    Step("GET", "compliance.deliverable_file", ONE + "/deliverables/{deliverable_id}/file", None, FULL_RECORDS),
     # The reviewers' table: reviewers and admins (everyone else: 404, it is not advertised).
     Step("GET", "compliance.review_table", "/review/compliance/", None,
          dict(anonymous=LOGIN, default=NF, reviewer=OK, reviewer_elsewhere=OK, admin=OK)),
@@ -153,6 +156,28 @@ def test_another_community_s_enrolment_expense_and_waiver_are_not_found(client, 
     own = dict(fields, enrollment_id=world.ids["enrollment_id"])
     assert client.post_form((ONE + "/waivers/{waiver_id}/revoke").format(**own)).status_code == NF
     assert client.post_form((ONE + "/expenses/{expense_id}/trash").format(**own)).status_code == NF
+
+
+def test_members_see_that_a_receipt_or_file_is_on_record_but_no_link_to_it(client, ctx):
+    """The pages offer the receipt and the deliverable's file only to those the routes serve them to."""
+    world = build_compliance_world()
+    fields = world.fields()
+    receipt = (ONE + "/expenses/{expense_id}/receipt").format(**fields)
+    delivered = (ONE + "/deliverables/{deliverable_id}/file").format(**fields)
+    for role, shown in (("member", False), ("guest_expert", False), ("convener", True), ("co_convener", True),
+                        ("reviewer", True), ("admin", True)):
+        client.login(world.users[role])
+        budget_page = client.get((ONE + "/budget").format(**fields))
+        panel = client.get((BASE + "/").format(**fields))
+        if role == "guest_expert":
+            assert budget_page.status_code == FB and panel.status_code == FB
+            continue
+        assert (receipt in budget_page.get_data(as_text=True)) is shown, role
+        assert (delivered in panel.get_data(as_text=True)) is shown, role
+        if not shown:
+            assert "Receipt on file" in budget_page.get_data(as_text=True)
+            assert "file on record" in panel.get_data(as_text=True)
+        assert client.get(receipt).status_code == (OK if shown else FB), role
 
 
 def test_malformed_and_unknown_ids_answer_404(client, ctx):

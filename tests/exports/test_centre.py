@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from tests.compliance.helpers import enrolled
@@ -105,3 +106,67 @@ def test_someone_elses_job_is_hidden(client, ctx):
     job = _job(club, club.club.convener)
     client.login(make_user(is_admin=False))
     assert client.get(f"/c/{club.slug}/exports/jobs/{job.id}").status_code == 404
+
+
+def _templates(club):
+    """Three usable funder's templates: one for the club's program, one for no program, one for another program."""
+    from tests.compliance.helpers import program_copy
+    from tests.exports.report_world import docx_bytes
+    from workspace.core.storage import store_upload
+    from workspace.exports import templates
+
+    admin = make_user(is_admin=True)
+    other = program_copy("urc")
+
+    def add(name, program_id):
+        stored = store_upload(io.BytesIO(docx_bytes("{{ community }}")), f"{name}.docx")
+        return templates.add_template(stored, name, admin, program_id=program_id)
+
+    made = add("本計畫格式", club.program.id), add("通用格式", None), add("城鄉格式", other.id)
+    db.session.commit()
+    return (*made, other)
+
+
+def test_a_template_is_offered_only_to_enrolments_in_its_program_or_to_all_without_one(client, ctx):
+    from workspace.compliance import services as compliance
+    from workspace.exports import report
+
+    club = enrolled()
+    own, common, elsewhere, other = _templates(club)
+    second = compliance.enrol(club.club.community, other, 1000, club.club.convener)
+    db.session.commit()
+    offered = report.offered_templates([club.enrollment, second])
+    assert offered[club.enrollment.id] == [own, common]
+    assert offered[second.id] == [elsewhere, common]
+    client.login(club.club.convener)
+    html = client.get(f"/c/{club.slug}/exports/").get_data(as_text=True)
+    first_form = re.search(rf'<select name="template_id" id="template-{club.enrollment.id}">(.*?)</select>', html,
+                           re.S).group(1)
+    assert "本計畫格式" in first_form and "通用格式" in first_form and "城鄉格式" not in first_form
+
+
+def test_building_with_another_programs_template_is_refused_beside_the_field(client, ctx):
+    club = enrolled()
+    own, _common, elsewhere, _other = _templates(club)
+    client.login(club.club.convener)
+    base = f"/c/{club.slug}/exports/{club.enrollment.id}/jobs"
+    answer = client.post_form(base, {"kind": "results_report", "template_id": str(elsewhere.id),
+                                     "photos_per_activity": "4"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    error = re.search(rf'id="template-{club.enrollment.id}-error">([^<]+)<', html)
+    assert error and "not offered for this program" in error.group(1)
+    assert db.session.scalar(db.select(db.func.count()).select_from(ExportJob)) == 0
+    answer = client.post_form(base, {"kind": "results_report", "template_id": str(own.id), "photos_per_activity": "4"})
+    assert answer.status_code == 302
+
+
+def test_a_job_started_with_another_programs_template_fails_as_it_runs(ctx):
+    from workspace.exports import jobs
+
+    club = enrolled()
+    _own, _common, elsewhere, _other = _templates(club)
+    job = jobs.start("results_report", club.club.convener, enrollment=club.enrollment,
+                     options={"template_id": elsewhere.id})
+    db.session.refresh(job)
+    assert job.status == "failed" and job.error.startswith("ValidationError")

@@ -106,6 +106,28 @@ def test_only_the_mentor_writes_private_notes(ctx):
         assert not services.may_read_private(other, pair.pairing)
 
 
+def test_only_a_log_s_author_or_an_admin_moves_it_to_the_trash(client, ctx):
+    """The mentor's log holds her private notes: the new teacher cannot make it disappear (nor sees the button);
+    the new teacher's own log is hers to trash; an admin may trash and restore either."""
+    pair = make_pair()
+    mine = services.create_log(pair.pairing, _fields(private_notes=SECRET), actor=pair.mentor)
+    theirs = services.create_log(pair.pairing, _fields(topics="新教師的紀錄"), actor=pair.mentee)
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        services.trash_log(mine, actor=pair.mentee)
+    client.login(pair.mentee)
+    page = client.get(_url(pair)).get_data(as_text=True)
+    assert _url(pair, f"{mine.id}/trash") not in page and _url(pair, f"{theirs.id}/trash") in page
+    assert client.post_form(_url(pair, f"{mine.id}/trash")).status_code == 403
+    assert db.session.get(MeetingLog, mine.id).live
+    assert client.post_form(_url(pair, f"{theirs.id}/trash")).status_code == 302
+    admin = make_user(is_admin=True)
+    services.trash_log(mine, actor=admin)
+    services.restore_log(mine, actor=admin)
+    db.session.commit()
+    assert db.session.get(MeetingLog, mine.id).live
+
+
 def test_a_stale_edit_is_refused_and_changes_nothing(ctx):
     pair = make_pair()
     log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
@@ -270,7 +292,7 @@ def test_the_list_shows_the_convener_only_shared_logs(ctx):
 def test_trash_and_restore(ctx):
     pair = make_pair()
     log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
-    services.trash_log(log, actor=pair.mentee)
+    services.trash_log(log, actor=pair.mentor)  # its author (the mentee may not: see above)
     db.session.commit()
     assert services.logs_of(pair.pairing, pair.mentor) == []
     assert services.open_steps(pair.pairing) == []

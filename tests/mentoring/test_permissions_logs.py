@@ -4,9 +4,11 @@ Roles: anonymous, outsider (and, answering as outsiders, a departed member and a
 guest expert and reviewer (they see the community, not its mentoring: 403), member (not of the pair: the pairing
 is not theirs to know, 404), the mentor and the mentee (the pair: they read and write), co-convener and convener
 (they see the pairing and the handbook's state, not the unshared content: 403 on reads of content, and they
-write nothing of the pair's) and the site admin (reads the pair's content, writes none of it). The privacy
-boundaries: the unshared log's editor, a next step of it, the goals' editor, the handbook's print and export
-refuse the conveners; the handbook comment is the mentor's, its sections and sharing the mentee's.
+write nothing of the pair's) and the site admin (reads the pair's content, writes none of it, but may move a
+meeting log to the trash and back). The privacy boundaries: the unshared log's editor, a next step of it, the
+goals' editor, the handbook's print and export refuse the conveners; the handbook comment is the mentor's, its
+sections and sharing the mentee's; a meeting log (it holds the mentor's private notes) goes to the trash only by
+its author's hand (the mentor's here: the mentee 403) or an admin's.
 """
 
 from __future__ import annotations
@@ -96,8 +98,10 @@ STEPS = [
     Step("GET", "mentoring.edit_log", LOGS + "{log_id}/edit", None, dict(PAIR_READS, admin=FB)),
     Step("POST", "mentoring.update_log", LOGS + "{log_id}/edit", dict(LOG_FORM, base_version="{log_version}"),
          PAIR_WRITES),
-    Step("POST", "mentoring.trash_log", LOGS + "{log_id}/trash", {}, PAIR_WRITES, consuming=True),
-    Step("POST", "mentoring.restore_log", LOGS + "{trashed_log_id}/restore", {}, PAIR_WRITES,
+    # the log is the mentor's (it holds her private notes): only its author, or an admin, moves it to the trash
+    Step("POST", "mentoring.trash_log", LOGS + "{log_id}/trash", {}, dict(PAIR_WRITES, mentee=FB, admin=DONE),
+         consuming=True),
+    Step("POST", "mentoring.restore_log", LOGS + "{trashed_log_id}/restore", {}, dict(PAIR_WRITES, admin=DONE),
          reset=_trash_again(MeetingLog, "trashed_log_id")),
     Step("POST", "mentoring.share_log", LOGS + "{log_id}/share", {"shared": "0"}, PAIR_WRITES),
     # A step of an unshared log: the conveners may not even know it (404), the admin reads but does not tick it.

@@ -70,8 +70,6 @@ def _refusal_message(refusal: throttle.Refusal) -> str:
         return _("After many failed attempts from elsewhere, logging in to this account with its password is "
                  "paused for %(wait)s. To get in now, use “Forgot your password?”, or log in from a device you "
                  "have used here before.", wait=text)
-    if refusal.reason == throttle.ADDRESS:
-        return _("Too many failed logins from this network. Wait %(wait)s, then try again.", wait=text)
     return _("Too many failed attempts. Wait %(wait)s, then try again.", wait=text)
 
 
@@ -90,7 +88,7 @@ def login():
 @bp.post("/login")
 @public
 def login_post():
-    """Log in, throttled per account and browser or address, per account and per address (auth/throttle.py)."""
+    """Log in, throttled per account and browser or address; a busy address or account only slows (auth/throttle.py)."""
     form = LoginForm()
     context = {"form": form, "allow_registration": current_app.config["ALLOW_REGISTRATION"],
                "purpose": activity_services.sign_in_purpose(safe_next(form.next.data, ""))}

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -348,10 +349,28 @@ def check_password_strength(password: str, *, field: str = "password", personal:
     raise ValidationError(str(message), field=field)
 
 
+# A web address, or a host name that a mail program turns into a link ("evil.example/reset", "www.x", "a@b.tw"):
+# a scheme, "www.", or labels joined by dots ending in letters right after the last dot ("Dr. Chen" has a space).
+_LINK_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:/|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63}(?![a-z0-9-])",
+                        re.IGNORECASE)
+
+
+def looks_like_a_link(text: str) -> bool:
+    """Whether a mail program could make a link of this text: a web address, "www." or a domain, also when it is
+    typed in full-width letters (ｅｖｉｌ．ｃｏｍ, folded first)."""
+    return _LINK_LIKE.search(unicodedata.normalize("NFKC", text)) is not None
+
+
 def _checked_name(display_name: str) -> str:
+    """The name as it is stored: one line with visible text and nothing a mail program would turn into a link
+    (names are quoted in other people's notification e-mails, where a link would be a phishing lure)."""
     display_name = clean_line(display_name)
     if not has_visible_text(display_name):
         raise ValidationError(str(_l("Enter your name.")), field="display_name")
+    if looks_like_a_link(display_name):
+        raise ValidationError(str(_l("A name cannot contain a web address or a domain (http://…, www.…, "
+                                     "example.com): it is shown in other people's e-mails. After a full stop, "
+                                     "leave a space (“Dr. Chen”).")), field="display_name")
     return display_name
 
 
@@ -542,11 +561,16 @@ def set_user_admin(user: User, is_admin: bool, *, actor: Any) -> None:
     record_event(actor, "user.admin_granted" if is_admin else "user.admin_revoked", user)
 
 
+def _name_from(email: str) -> str:
+    """A name made of an address's local part ("chen.yijun" → "chen yijun": no dot a mail program could link)."""
+    return re.sub(r"[._+]+", " ", email.split("@")[0]).strip() or "admin"
+
+
 def create_admin(email: str, password: str, display_name: str | None = None) -> User:
     """Create a site administrator, or make an existing account one (used by the CLI)."""
     user = find_user_by_email(email)
     if user is None:
-        user = register_user(email=email, display_name=display_name or email.split("@")[0], password=password)
+        user = register_user(email=email, display_name=display_name or _name_from(email), password=password)
     else:
         set_password(user, password)
     user.is_admin = True

@@ -1,12 +1,20 @@
-"""Login throttling that a stranger cannot turn against a teacher.
+"""Login throttling that a stranger cannot turn against a teacher: it slows guessing, it never locks anyone out.
 
 Failures are counted per account *and client*: the client is the browser when it has logged in to that
-account before (the known-browser cookie), else the network address. Each client gets a few free tries,
-then waits that grow with every further failure, up to a cap: a stranger's guesses slow the stranger
-down, never the teacher's own browser or network. Two ceilings catch guessing spread over many clients
-(not known browsers): failed logins for one account (distributed guessing: password logins from unknown
-browsers pause; a reset link and the browsers that logged in before still get in) and failed logins
-from one address over all accounts (one password tried on many accounts).
+account before (the known-browser cookie, OWASP's "device cookie"), else the network address. Each client gets
+a few free tries, then waits that grow with every further failure, up to a cap (LOGIN_DELAY_MAX_SECONDS): a
+stranger's guesses slow the stranger down, never the teacher's own browser, and never her on another network.
+
+Two ceilings catch guessing spread over many clients, and both only *slow* (OWASP: throttle, don't lock):
+- per account (distributed guessing): past LOGIN_FAILURES_PER_ACCOUNT failures from unknown browsers within the
+  window, password logins to that account from unknown browsers wait after each further failure, doubling up to
+  the same cap: a new device waits minutes at most and is told until when; a reset link and the browsers that
+  logged in before are not held back at all.
+- per address (one password tried on many accounts): an address past LOGIN_RATE_LIMIT_PER_ADDRESS failures loses
+  its free tries, so every account it fails on from then on waits from the first failure. The address is never
+  refused as a whole: on a school's shared network (one NAT address for every teacher, and students on the same
+  Wi-Fi) failures with made-up addresses must not stop a teacher with the right password, so a login for an
+  account that has not failed from there is checked as usual.
 
 Every count lives where every worker and every instance sees it: Redis when REDIS_URL is set, otherwise
 the database (the `LoginAttempt` rows that record each login). Nothing is kept in a process's memory.
@@ -34,8 +42,7 @@ from workspace.core.database import utcnow
 from workspace.extensions import db
 
 DELAY = "delay"  # this client failed too often for this account: wait, then try again
-ADDRESS = "address"  # too many failed logins from this network address, over all accounts
-ACCOUNT = "account"  # too many failed logins for this account from unknown browsers
+ACCOUNT = "account"  # too many failed logins for this account from unknown browsers: those wait a while
 
 logger = logging.getLogger(__name__)
 
@@ -95,18 +102,20 @@ def _settings() -> _Settings:
     )
 
 
-def delay_after(failures: int, settings: _Settings | None = None) -> float:
-    """Seconds to wait after this many failures in a row: none for the first few, then doubling up to the cap."""
+def delay_after(failures: int, settings: _Settings | None = None, *, free: int | None = None) -> float:
+    """Seconds to wait after this many failures in a row: none for the first `free` (the configured few), then
+    doubling up to the cap."""
     settings = settings or _settings()
-    if failures < settings.free:
+    free = settings.free if free is None else free
+    if failures < max(free, 1):
         return 0.0
-    return min(settings.first_delay * 2 ** (failures - settings.free), settings.max_delay)
+    return min(settings.first_delay * 2 ** (failures - max(free, 1)), settings.max_delay)
 
 
 class _Store(Protocol):
     def streak(self, email: str, client: Client, since: dt.datetime) -> tuple[int, dt.datetime | None]: ...
 
-    def nth_latest_account_failure(self, email: str, n: int, since: dt.datetime) -> dt.datetime | None: ...
+    def account_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]: ...
 
     def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None: ...
 
@@ -126,18 +135,22 @@ def check(email: str, client: Client, *, now: dt.datetime | None = None) -> Refu
 
 def _check(store: _Store, email: str, client: Client, now: dt.datetime) -> Refusal | None:
     settings = _settings()
+    # A busy address (one password tried on many accounts) loses its free tries: each account it fails on waits
+    # from the first failure. It is never refused as a whole, so a teacher on the same school network whose
+    # account nobody guessed logs in as usual.
+    busy = client.browser is None and store.nth_latest_address_failure(
+        client.address, settings.per_address, now - settings.address_period) is not None
+    free = 0 if busy else settings.free
     waits: list[tuple[float, str]] = []
     failures, last = store.streak(email, client, now - settings.window)
-    if last is not None and failures >= settings.free:
-        waits.append(((last - now).total_seconds() + delay_after(failures, settings), DELAY))
-    if client.browser is None:  # a browser that logged in to this account before is spared the ceilings
-        reopens = store.nth_latest_account_failure(email, settings.per_account, now - settings.window)
-        if reopens is not None:
-            waits.append(((reopens + settings.window - now).total_seconds(), ACCOUNT))
-        reopens = store.nth_latest_address_failure(client.address, settings.per_address,
-                                                   now - settings.address_period)
-        if reopens is not None:
-            waits.append(((reopens + settings.address_period - now).total_seconds(), ADDRESS))
+    if last is not None:
+        waits.append(((last - now).total_seconds() + delay_after(failures, settings, free=free), DELAY))
+    if client.browser is None:  # a browser that logged in to this account before is spared the account's ceiling
+        failures, last = store.account_failures(email, now - settings.window)
+        if last is not None and failures >= settings.per_account:
+            # Past the ceiling every further failure doubles the wait, up to the cap: slowed, never locked for long.
+            pause = delay_after(failures - settings.per_account + 1, settings, free=1)
+            waits.append(((last - now).total_seconds() + pause, ACCOUNT))
     seconds, reason = max(waits, default=(0.0, DELAY))
     return Refusal(reason, math.ceil(seconds)) if seconds > 0 else None
 
@@ -198,8 +211,13 @@ class DatabaseStore:
                    LoginAttempt.attempted_at > since)
             .order_by(LoginAttempt.attempted_at.desc()).offset(max(n - 1, 0)).limit(1))
 
-    def nth_latest_account_failure(self, email: str, n: int, since: dt.datetime) -> dt.datetime | None:
-        return self._nth_latest(LoginAttempt.email == email, n, since)
+    def account_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+        count, last = db.session.execute(
+            select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
+                LoginAttempt.email == email, LoginAttempt.succeeded.is_(False), LoginAttempt.browser.is_(None),
+                LoginAttempt.attempted_at > since)
+        ).one()
+        return count or 0, last
 
     def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None:
         return self._nth_latest(LoginAttempt.address == address, n, since)
@@ -249,8 +267,13 @@ class RedisStore:
                                             withscores=True)
         return self._time(found[0][1]) if found else None
 
-    def nth_latest_account_failure(self, email: str, n: int, since: dt.datetime) -> dt.datetime | None:
-        return self._nth_latest(self._account_key(email), n, since)
+    def account_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+        key = self._account_key(email)
+        pipe = self.redis.pipeline()
+        pipe.zcount(key, f"({since.timestamp()}", "+inf")
+        pipe.zrange(key, -1, -1, withscores=True)
+        count, last = pipe.execute()
+        return int(count), (self._time(last[0][1]) if count and last else None)
 
     def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None:
         return self._nth_latest(self._address_key(address), n, since)

@@ -4,7 +4,8 @@ who confirms an enrolment or waives a rule, and who edits programs.
 The panel reads like the activities it counts (DESIGN.md's matrix puts compliance beside activities,
 attendance and evidence): contributors, the conveners, reviewers in scope and admins. A convener enrols
 and withdraws; an admin or a reviewer of the community's school confirms and waives; only admins edit
-programs.
+programs. The records in full (the ledger, the report, frozen files, and the receipts and deliverable files they
+are built from) go only to those who export: the conveners, reviewers in scope and admins.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
     if action in {"manage_budget", "submit", "write_report"}:  # expenses, receipts, book list, deliverables;
         # handing it in; the results report's own texts (preface, change in school culture)
         return open_ and (admin or role in MANAGERS)
-    if action == "export":  # the report, ledgers, evidence pack and frozen files: the records in full
+    if action == "export":  # the report, ledgers, evidence pack, frozen files, receipts and deliverable files: the
+        # records in full (a speaker's receipt carries a national ID number, a home address and a bank account)
         return admin or role in MANAGERS or reviewer
     if action == "withdraw":  # the convener takes the community out of the program (kept, judged no more)
         return open_ and (admin or role in MANAGERS)

@@ -580,8 +580,9 @@ def trash_expense(slug: str, enrollment_id: int, expense_id: int):
 
 @bp.get("/c/<slug>/compliance/<int:enrollment_id>/expenses/<int:expense_id>/receipt")
 def receipt(slug: str, enrollment_id: int, expense_id: int):
-    """The receipt of an expense, as an attachment."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    """The receipt of an expense, as an attachment, for those who see the records in full (it may carry a speaker's
+    ID number, address and bank account)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "export")
     expense = db.session.get(Expense, expense_id)
     if expense is None or expense.enrollment_id != enrollment.id or expense.receipt is None:
         abort(404)
@@ -749,8 +750,8 @@ def unmark_deliverable(slug: str, enrollment_id: int, deliverable_id: int):
 
 @bp.get("/c/<slug>/compliance/<int:enrollment_id>/deliverables/<int:deliverable_id>/file")
 def deliverable_file(slug: str, enrollment_id: int, deliverable_id: int):
-    """A deliverable's file, as an attachment."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    """A deliverable's file, as an attachment, for those who see the records in full (it may carry personal data)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "export")
     deliverable = _load_deliverable(enrollment, deliverable_id)
     if deliverable.blob is None:
         abort(404)

@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import or_
 
 from workspace.activities import records as activity_records
 from workspace.compliance import wording as compliance_wording
@@ -93,6 +94,32 @@ def save_texts(enrollment: Enrollment, *, preface: str, culture_change: str, cho
     return kept
 
 
+# -- the funders' templates offered ----------------------------------------------------------------------------
+
+
+def offered_templates(enrollments: Sequence[Enrollment]) -> dict[int, list[FunderTemplate]]:
+    """The funders' templates each enrolment may be built with (by its id): live, usable, and made for its program
+    or for no program in particular (a county's format for one program is no other program's); one query."""
+    program_ids = {enrollment.program_id for enrollment in enrollments}
+    rows = [template for template in db.session.scalars(
+        db.select(FunderTemplate).where(FunderTemplate.live, or_(FunderTemplate.program_id.is_(None),
+                                                                 FunderTemplate.program_id.in_(program_ids)))
+        .order_by(FunderTemplate.name, FunderTemplate.id)) if template.usable]
+    return {enrollment.id: [template for template in rows
+                            if template.program_id is None or template.program_id == enrollment.program_id]
+            for enrollment in enrollments}
+
+
+def offered_template(enrollment: Enrollment, template_id: int) -> FunderTemplate:
+    """The template chosen for an enrolment, or a ValidationError (field `template_id`) when it is not offered for
+    it: trashed, with problems, unknown, or made for another program."""
+    for template in offered_templates([enrollment])[enrollment.id]:
+        if template.id == template_id:
+            return template
+    raise ValidationError(_("This format is not offered for this program: choose another one."),
+                          field="template_id")
+
+
 # -- the document ----------------------------------------------------------------------------------------------
 
 
@@ -129,9 +156,8 @@ def results_report(enrollment: Enrollment, language: str, *, progress: Progress 
         progress(0, 1, "figures")
         content = report_content(enrollment).photos_per_activity(photos_per_activity)
         if template_id:
-            template = db.session.get(FunderTemplate, template_id)
-            if template is None or template.deleted_at is not None or not template.usable:
-                raise ValueError("the funder's template is no longer offered")
+            # Asked again as the job runs: the template may have been trashed, or the job started elsewhere.
+            template = offered_template(enrollment, template_id)
             return templates.fill(template, content, language=language, progress=progress)
         return build_report(content, language=language, progress=progress, photos_inline=photos_inline)
 

@@ -2,7 +2,8 @@
 
 - A pairing is seen (who, dates, counts, statuses) by the pair, the community's conveners and admins; its
   content (logs, goals, observations, the handbook) is read by the pair and admins only, and by the conveners
-  where the pair shared that item. The mentor's private notes are read by the mentor alone.
+  where the pair shared that item. The mentor's private notes are read by the mentor alone. A meeting log goes
+  to the trash only by its author's hand (or an admin's): it holds the mentor's private notes.
 - An observation is the observer's draft until shared with the observed teacher, who then writes a reflection;
   after the post-conference it is finalized and reopened only by its observer or an admin.
 - Reviewers see none of it here: the counts that feed compliance reach them through the compliance panel.
@@ -109,10 +110,17 @@ def _pair_item_rule(user: Any, action: str, item: Any) -> bool:
         if is_admin(user) or in_pair(user, pairing):
             return True
         return bool(item.shared) and item.live and role_in(user, pairing.community) in MANAGERS
+    if action == "delete" and isinstance(item, MeetingLog):
+        # A meeting log holds the mentor's private notes: only whoever wrote it (the mentor when nobody is named)
+        # moves it to the trash, or an admin; the other of the pair cannot make it disappear.
+        writer = item.author_id if item.author_id is not None else pairing.mentor_id
+        return _open(pairing.community) and (is_admin(user) or (
+            pairing_rule(user, "write", pairing) and _uid(user) == writer))
     if action in {"edit", "delete", "share"}:
         return pairing_rule(user, "write", pairing) and (item.live or action == "delete")
     if action == "restore":
-        return not item.live and pairing_rule(user, "write", pairing)
+        return not item.live and (pairing_rule(user, "write", pairing) or (
+            isinstance(item, MeetingLog) and is_admin(user) and _open(pairing.community)))
     if action == "read_private":  # the mentor's private notes of a meeting
         return isinstance(item, MeetingLog) and _uid(user) == pairing.mentor_id and in_pair(user, pairing)
     raise ValueError(f"unknown action {action!r} on {type(item).__name__}")

@@ -3,19 +3,22 @@ language; and the background jobs with their progress and file."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from typing import Any
+
+from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.compliance import services as compliance
+from workspace.core.errors import ValidationError
 from workspace.core.forms import EmptyForm
 from workspace.core.htmx import render_page
 from workspace.core.parsing import form_value, parse_id
 from workspace.core.permissions import can, require
 from workspace.core.storage import send_blob
-from workspace.exports import jobs, wording
+from workspace.exports import jobs, report, wording
 from workspace.exports.files import LANGUAGES
-from workspace.exports.models import ExportJob, FunderTemplate
+from workspace.exports.models import ExportJob
 from workspace.exports.routes import bp, export_language, limit_builds, load_enrollment
 from workspace.extensions import db
 
@@ -26,23 +29,25 @@ PHOTO_CHOICES = ("2", "4", "all")  # photos of each activity the report places (
 @bp.get("/c/<slug>/exports/")
 def centre(slug: str):
     """Every enrolment the reader may export, with its documents; their own recent background jobs."""
-    community = load_community(slug)
+    return _centre_page(load_community(slug))
+
+
+def _centre_page(community: Any, *, status: int = 200, template_errors: dict[int, str] | None = None) -> Response:
     enrollments = [enrollment for enrollment in compliance.enrollments_of(community.id)
                    if can(current_user, "export", enrollment)]
     require(bool(enrollments) or can(current_user, "read_activities", community))
-    templates = list(db.session.scalars(db.select(FunderTemplate).where(FunderTemplate.live)
-                                        .order_by(FunderTemplate.name)))
     recent = [job for job in jobs.jobs_of(current_user) if job.community_id == community.id]
     return render_page("exports/centre.html", community=community, enrollments=enrollments,
-                       templates=[template for template in templates if template.usable],
+                       templates=report.offered_templates(enrollments), template_errors=template_errors or {},
                        jobs=recent, language=export_language(), languages=LANGUAGES,
-                       language_names=wording.LANGUAGE_NAMES, wording=wording, form=EmptyForm(formdata=None))
+                       language_names=wording.LANGUAGE_NAMES, wording=wording, form=EmptyForm(formdata=None),
+                       status=status)
 
 
 @bp.post("/c/<slug>/exports/<int:enrollment_id>/jobs")
 @limit_builds
 def start_job(slug: str, enrollment_id: int):
-    """Build the results report in the background (with a funder's template when one is chosen)."""
+    """Build the results report in the background (with a funder's template offered for its program)."""
     community, enrollment = load_enrollment(slug, enrollment_id)
     require(EmptyForm().validate())
     kind = request.form.get("kind", "")
@@ -51,10 +56,10 @@ def start_job(slug: str, enrollment_id: int):
     options = {}
     template_id = form_value("template_id", parse_id)  # no id at all: 404, as a malformed address
     if template_id:
-        template = db.session.get(FunderTemplate, template_id)
-        if template is None or template.deleted_at is not None or not template.usable:
-            abort(422)
-        options["template_id"] = template.id
+        try:
+            options["template_id"] = report.offered_template(enrollment, template_id).id
+        except ValidationError as error:  # trashed, with problems, unknown, or another program's
+            return _centre_page(community, status=422, template_errors={enrollment.id: error.message})
     most = request.form.get("photos_per_activity", "all")
     if most not in PHOTO_CHOICES:
         abort(422)
