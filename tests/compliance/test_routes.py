@@ -810,3 +810,35 @@ def test_a_gap_names_its_expense_and_links_where_it_is_fixed(client, ctx):
     client.login(make_reviewer(setup.club.community.schools[0]))
     receipts = _gaps_html(_text(client.get(f"/c/{setup.slug}/compliance/")), eid, "plc.budget.earmarked")
     assert edit not in receipts and "大同影印行" in receipts
+
+
+@pytest.mark.parametrize("what", ["book", "deliverable"])
+def test_a_title_or_deliverable_taken_off_twice_says_it_is_already_off(client, ctx, what):
+    """A second tab or the back button: the second removal is answered as done, not as a missing page."""
+    from workspace.compliance.models import BookListItem, Deliverable
+    from workspace.compliance.services import review
+
+    setup = enrolled()
+    if what == "book":
+        item = budget.add_book(setup.enrollment, "教學觀察", "", "觀課的依據", setup.club.convener)
+        url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/books/{item.id}/remove"
+        already, model = "The title is already off the book list.", BookListItem
+    else:
+        item = review.mark_done(setup.enrollment, "application", dt.date(2026, 7, 20), "", setup.club.convener)
+        url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/deliverables/{item.id}/remove"
+        already, model = "The deliverable is already no longer marked done.", Deliverable
+    db.session.commit()
+    client.login(setup.club.convener)
+    first = client.post_form(url)
+    assert first.status_code == 302
+    db.session.expire_all()
+    removed_at = db.session.get(model, item.id).deleted_at
+    second = client.post_form(url)
+    assert second.status_code == 302 and second.location == first.location
+    assert already in _text(client.get(second.location))
+    db.session.expire_all()
+    assert db.session.get(model, item.id).deleted_at == removed_at
+    member = make_user()
+    add_member(setup.club.community, member)
+    client.logout().login(member)  # a plain member never could: still refused
+    assert client.post_form(url).status_code == 403

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from workspace.communities.policy import in_communities, reviews, role_in
-from workspace.compliance.models import Enrollment, Program, Waiver
+from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Program, Waiver
 from workspace.core.permissions import (
     CONTRIBUTORS,
     MANAGERS,
+    StateChange,
     is_admin,
     register_rule,
     register_scope,
@@ -63,6 +66,21 @@ def waiver_rule(user: Any, action: str, waiver: Waiver) -> bool:
     raise ValueError(f"unknown waiver action {action!r}")
 
 
+def enrollment_item_rule(user: Any, action: str, item: BookListItem | Deliverable) -> bool:
+    """A title of the book list or a deliverable marked done: read with its enrolment's panel, removed by those who
+    manage its budget (from the list only: _removal)."""
+    if action == "view":
+        return enrollment_rule(user, "view", item.enrollment)
+    if action == "remove":
+        return enrollment_rule(user, "manage_budget", item.enrollment)
+    raise ValueError(f"unknown action {action!r} on {type(item).__name__}")
+
+
+def _removal(already: Any) -> dict[str, StateChange]:
+    """Taking an item off its list: a second time (a second tab) is answered as done, not as a missing page."""
+    return {"remove": StateChange(lambda item: item.live, lambda item: not item.live, already)}
+
+
 def program_rule(user: Any, action: str, program: Program) -> bool:
     """Programs are read by anyone signed in (a convener chooses one to enrol in); only admins edit them."""
     if action == "view":
@@ -75,5 +93,8 @@ def program_rule(user: Any, action: str, program: Program) -> bool:
 register_rule(Enrollment, enrollment_rule)
 register_scope(Enrollment, enrollment_scope)
 register_rule(Waiver, waiver_rule)
+register_rule(BookListItem, enrollment_item_rule, changes=_removal(_l("The title is already off the book list.")))
+register_rule(Deliverable, enrollment_item_rule,
+              changes=_removal(_l("The deliverable is already no longer marked done.")))
 register_rule(Program, program_rule)
 register_site_action("manage_programs", is_admin)

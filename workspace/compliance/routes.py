@@ -39,7 +39,7 @@ from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_f
 from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
 from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
-from workspace.core.permissions import admin_required, can, public, require
+from workspace.core.permissions import admin_required, can, change_state, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import send_blob
 from workspace.extensions import db
@@ -586,14 +586,16 @@ def add_book(slug: str, enrollment_id: int):
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/books/<int:book_id>/remove")
 def remove_book(slug: str, enrollment_id: int, book_id: int):
-    """Take a title off the book list."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    """Take a title off the book list (a second time: it is already off, said so)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
     item = db.session.get(BookListItem, book_id)
-    if item is None or item.enrollment_id != enrollment.id or item.deleted_at is not None:
+    if item is None or item.enrollment_id != enrollment.id:
         abort(404)
-    budget.remove_book(item, current_user)
-    db.session.commit()
-    flash(_("The title is off the book list."), "success")
+    already = change_state(current_user, "remove", item)
+    if already is None:
+        budget.remove_book(item, current_user)
+        db.session.commit()
+    flash(already or _("The title is off the book list."), "info" if already else "success")
     return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
 
 
@@ -718,11 +720,16 @@ def _load_deliverable(enrollment: Enrollment, deliverable_id: int) -> Deliverabl
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/deliverables/<int:deliverable_id>/remove")
 def unmark_deliverable(slug: str, enrollment_id: int, deliverable_id: int):
-    """Take a deliverable back (it was marked by mistake)."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
-    review.unmark(_load_deliverable(enrollment, deliverable_id), current_user)
-    db.session.commit()
-    flash(_("The deliverable is no longer marked done."), "success")
+    """Take a deliverable back (it was marked by mistake; a second time: it is already taken back, said so)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    deliverable = db.session.get(Deliverable, deliverable_id)
+    if deliverable is None or deliverable.enrollment_id != enrollment.id:
+        abort(404)
+    already = change_state(current_user, "remove", deliverable)
+    if already is None:
+        review.unmark(deliverable, current_user)
+        db.session.commit()
+    flash(already or _("The deliverable is no longer marked done."), "info" if already else "success")
     return redirect(url_for("compliance.panel", slug=slug) + f"#deliverables-{enrollment.id}")
 
 

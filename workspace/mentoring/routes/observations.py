@@ -23,7 +23,7 @@ from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.i18n import N_, in_reader_script
 from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
-from workspace.core.permissions import can, require
+from workspace.core.permissions import can, change_state, require
 from workspace.core.storage import UploadRejected, send_blob, store_uploads
 from workspace.extensions import db
 from workspace.mentoring.forms.observations import (
@@ -379,15 +379,18 @@ def reflect_observation(slug: str, observation_id: int):
 
 
 def _act(slug: str, observation_id: int, action: str, act: Any, message: str, anchor: str = "") -> Any:
-    community, observation = _load(slug, observation_id, action)
-    try:
-        act(observation)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(community, observation, anchor)
-    db.session.commit()
-    flash(message, "success")
+    """Do `action`; repeated (a second tab, a double click), answer as done, with the message that says so."""
+    community, observation = _load(slug, observation_id, "view")
+    already = change_state(current_user, action, observation)
+    if already is None:
+        try:
+            act(observation)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _back(community, observation, anchor)
+        db.session.commit()
+    flash(already or message, "info" if already else "success")
     if action == "delete":
         return redirect(url_for("mentoring.observations", slug=community.slug))
     return _back(community, observation, anchor)
@@ -410,8 +413,12 @@ def finalize_observation(slug: str, observation_id: int):
 
 @bp.post(ONE + "/reopen")
 def reopen_observation(slug: str, observation_id: int):
-    """Open a finalized observation again, with the reason in its trail."""
-    community, observation = _load(slug, observation_id, "reopen")
+    """Open a finalized observation again, with the reason in its trail (a second time: it is open, said so)."""
+    community, observation = _load(slug, observation_id, "view")
+    already = change_state(current_user, "reopen", observation)
+    if already is not None:
+        flash(already, "info")
+        return _back(community, observation, "#trail")
     form = ReopenForm()
     if form.validate():
         try:
