@@ -38,6 +38,7 @@ from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_file, hold_chosen_file
 from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
 from workspace.core.permissions import admin_required, can, change_state, public, require
 from workspace.core.security import login_redirect
@@ -489,17 +490,24 @@ def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Resp
     receipt = chosen_file(form, "receipt", current_user.id, check=budget.check_receipt)
     if valid and fields is not None and not form.receipt.errors:
         activity_ids = {int(value) for value, _label in form.activity_id.choices if value}
+        ledger = url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses"
         try:
             if expense is None:
+                once = claim(form.once_token, current_user, fallback=ledger)
+                if once.repeat is not None:
+                    db.session.rollback()
+                    flash(ALREADY_SAVED, "info")
+                    return redirect(once.repeat)
                 expense = budget.add_expense(enrollment, fields, current_user, receipt=receipt,
                                              activity_ids=activity_ids)
+                once.answered(ledger)
             else:
                 budget.update_expense(expense, fields, current_user, version=form.version.data or 0,
                                       receipt=receipt, activity_ids=activity_ids)
             db.session.commit()
             flash(_("The expense is saved.") if expense.claimable
                   else _("The expense is kept, marked not claimable."), "success")
-            return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses")
+            return redirect(ledger)
         except budget.BudgetRefused as refused:
             breaches = refused.breaches
         except DomainError as error:
@@ -573,11 +581,18 @@ def add_book(slug: str, enrollment_id: int):
     community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
     form = BookForm()
     if form.validate():
+        books = url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books"
         try:
+            once = claim(form.once_token, current_user, fallback=books)
+            if once.repeat is not None:
+                db.session.rollback()
+                flash(ALREADY_SAVED, "info")
+                return redirect(once.repeat)
             budget.add_book(enrollment, form.title.data, form.author.data, form.relevance.data, current_user)
+            once.answered(books)
             db.session.commit()
             flash(_("The title is on the book list."), "success")
-            return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
+            return redirect(books)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

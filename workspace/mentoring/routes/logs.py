@@ -17,6 +17,7 @@ from workspace.core import links
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import numbers, parse_id, read
 from workspace.core.permissions import can, change_state, require
 from workspace.extensions import db
@@ -108,17 +109,19 @@ def create_log(slug: str, pairing_id: int):
     form, _steps = _new_log_form(pairing, LogForm())
     private = log_services.may_read_private(current_user, pairing)
     if form.validate():
+        once = claim(form.once_token, current_user)
+        if once.repeat is not None:  # sent twice: answered as the first was, the log kept once
+            db.session.rollback()
+            return _after_log_change(slug, pairing_id, str(ALREADY_SAVED), category="info")
         try:
             log_services.create_log(pairing, _log_fields(form, private=private), actor=current_user)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
+            once.answered(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id))
             db.session.commit()
-            flash(_("The meeting is logged."), "success")
-            if not wants_fragment():
-                return redirect(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id))
-            return render_page("mentoring/_log_list.html", **_logs_context(community, pairing))
+            return _after_log_change(slug, pairing_id, _("The meeting is logged."))
     community, pairing = load_pairing(slug, pairing_id, "write")
     return render_page("mentoring/logs.html", "mentoring/_log_list.html", status=422,
                        **_logs_context(community, pairing, form))
@@ -280,12 +283,17 @@ def create_goal(slug: str, pairing_id: int):
     community, pairing = load_pairing(slug, pairing_id, "write")
     form = GoalForm()
     if form.validate():
+        once = claim(form.once_token, current_user)
+        if once.repeat is not None:  # sent twice: answered as the first was, the goal kept once
+            db.session.rollback()
+            return _after_goal_change(slug, pairing_id, str(ALREADY_SAVED), category="info")
         try:
             goal_services.create_goal(pairing, _goal_fields(form), actor=current_user)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
+            once.answered(url_for("mentoring.goals", slug=slug, pairing_id=pairing_id))
             db.session.commit()
             return _after_goal_change(slug, pairing_id, _("The goal is added."))
     community, pairing = load_pairing(slug, pairing_id, "write")

@@ -22,6 +22,7 @@ from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.i18n import N_, in_reader_script
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
 from workspace.core.permissions import can, change_state, require
 from workspace.core.storage import UploadRejected, send_blob, store_uploads
@@ -155,6 +156,11 @@ def create_observation(slug: str):
     form = PlanForm()
     _plan_choices(form, community, _posted_pairing(community, form))
     if form.validate():
+        once = claim(form.once_token, current_user, fallback=url_for("mentoring.observations", slug=slug))
+        if once.repeat is not None:  # started twice: one observation, answered as the first was
+            db.session.rollback()
+            flash(ALREADY_SAVED, "info")
+            return redirect(once.repeat)
         try:
             observation = services.create_observation(community, _plan_fields(form), actor=current_user)
         except NotAllowed:
@@ -164,6 +170,7 @@ def create_observation(slug: str):
             db.session.rollback()
             attach_error(form, error)
         else:
+            once.answered(url_for("mentoring.observation", slug=slug, observation_id=observation.id))
             db.session.commit()
             flash(_("The observation is started. Take notes during the lesson."), "success")
             return _back(community, observation)
