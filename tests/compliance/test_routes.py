@@ -842,3 +842,28 @@ def test_a_title_or_deliverable_taken_off_twice_says_it_is_already_off(client, c
     add_member(setup.club.community, member)
     client.logout().login(member)  # a plain member never could: still refused
     assert client.post_form(url).status_code == 403
+
+
+def _field_messages(html: str, field: str) -> str:
+    found = re.search(rf'id="{field}-error"[^>]*>(.*?)</', html, re.S)
+    return found.group(1).strip() if found else ""
+
+
+@pytest.mark.parametrize(("values", "field", "said"), [
+    ({"hours": "999999999"}, "hours", "Field cannot be longer than 8 characters."),
+    ({"activity_id": "abc"}, "activity_id", None),
+    ({"activity_id": "-1"}, "activity_id", None),
+    ({"spent_on": "9999-12-31"}, "spent_on", "Give a date between 1900 and 2200."),
+    ({"spent_on": "民國999年1月1日"}, "spent_on", "Give a date between 1900 and 2200."),
+])
+def test_a_refused_expense_field_says_one_thing(client, ctx, values, field, said):
+    """One message per field (no "Not a valid choice. Choose an activity from the list."), and a date that exists
+    outside the accepted years is told the years, not that it does not exist."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses", _expense(**values))
+    assert response.status_code == 422
+    shown = _field_messages(_text(response), field)
+    assert shown and shown.count(".") == 1, shown
+    if said is not None:
+        assert shown == said

@@ -34,12 +34,12 @@ from workspace.compliance.models import BookListItem, Deliverable, Enrollment, E
 from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
-from workspace.core.errors import Conflict, DomainError
+from workspace.core.errors import Conflict, DomainError, ValidationError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_file, hold_chosen_file
 from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
 from workspace.core.once import ALREADY_SAVED, claim
-from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
+from workspace.core.parsing import arg, in_range, parse_decimal, parse_id, parse_roc_date, range_message
 from workspace.core.permissions import admin_required, can, change_state, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import send_blob
@@ -369,10 +369,14 @@ def update_figures(program_id: int):
     for name in messages.keys() & typed.keys():
         if (text := " ".join(typed[name].split())) != messages[name]:
             values[name] = text
-    first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
+    first = parse_roc_date(request.form.get("first", ""), any_year=True)
+    last = parse_roc_date(request.form.get("last", ""), any_year=True)
     for field, day in (("first", first), ("last", last)):
         if day is None:
             errors[field] = str(RocDateField.unreadable)
+        elif not in_range(day):  # it exists: say the years allowed
+            errors[field] = range_message()
+    first, last = (day if day is not None and in_range(day) else None for day in (first, last))
     if first is not None and last is not None and last < first:
         errors["last"] = _("The period ends before it starts.")
     name = " ".join(request.form.get("name", "").split())[:200]
@@ -461,12 +465,12 @@ def _expense_fields(form: ExpenseForm) -> budget.ExpenseFields | None:
     spent_on = form.spent_on.data  # a date, or None with its error beside the field already
     readable = True
     hours = parse_decimal(form.hours.data) if form.hours.data else None
-    if form.hours.data and hours is None:
-        form.hours.errors = [*form.hours.errors, _("Enter the hours as a number, such as 2 or 1.5.")]
+    if form.hours.data and hours is None:  # beside a field its own validators refused already: one message
+        attach_error(form, ValidationError(_("Enter the hours as a number, such as 2 or 1.5."), "hours"))
         readable = False
     activity_id = parse_id(form.activity_id.data) if form.activity_id.data else None
     if form.activity_id.data and activity_id is None:
-        form.activity_id.errors = [*form.activity_id.errors, _("Choose an activity from the list.")]
+        attach_error(form, ValidationError(_("Choose an activity from the list."), "activity_id"))
         readable = False
     if not readable:
         return None
