@@ -867,3 +867,34 @@ def test_a_refused_expense_field_says_one_thing(client, ctx, values, field, said
     assert shown and shown.count(".") == 1, shown
     if said is not None:
         assert shown == said
+
+
+def test_confirming_a_confirmed_enrolment_keeps_who_confirmed_it_and_says_so(client, ctx):
+    """A second tab or a second reviewer: nothing is rewritten, and the page says who confirmed it and when."""
+    from workspace.core.models import AuditEvent
+
+    setup = enrolled(confirmed=False)
+    school = setup.club.community.schools[0]
+    first, second = make_reviewer(school), make_reviewer(school)
+    first.display_name = "許文彬"
+    db.session.commit()
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/confirm"
+    client.login(first)
+    assert client.post_form(url).status_code == 302
+    db.session.expire_all()
+    confirmed = db.session.get(Enrollment, setup.enrollment.id)
+    kept = (confirmed.confirmed_by_id, confirmed.confirmed_at)
+    assert kept[0] == first.id
+    client.logout().login(second)
+    again = client.post_form(url)
+    assert again.status_code == 302
+    assert "The enrolment was already confirmed by 許文彬 on" in _text(client.get(again.location))
+    db.session.expire_all()
+    confirmed = db.session.get(Enrollment, setup.enrollment.id)
+    assert (confirmed.confirmed_by_id, confirmed.confirmed_at) == kept
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "enrollment.confirmed")) == 1
+    member = make_user()
+    add_member(setup.club.community, member)
+    client.logout().login(member)  # never could confirm: still refused
+    assert client.post_form(url).status_code == 403

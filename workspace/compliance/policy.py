@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from workspace.communities.policy import in_communities, reviews, role_in
 from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Program, Waiver
+from workspace.core.i18n import local_date
 from workspace.core.permissions import (
     CONTRIBUTORS,
     MANAGERS,
@@ -44,9 +46,22 @@ def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
         return open_ and (admin or role in MANAGERS)
     if action == "edit_amount":  # until it is confirmed; then only the one who confirms changes it
         return open_ and (admin or reviewer or (role in MANAGERS and not enrollment.confirmed))
-    if action in {"confirm", "waive", "decide", "appraise"}:
+    if action in {"confirm", "waive", "decide", "appraise"}:  # confirm: once (ENROLLMENT_CHANGES)
         return open_ and (admin or reviewer)
     raise ValueError(f"unknown enrolment action {action!r}")
+
+
+def _already_confirmed(enrollment: Enrollment) -> str:
+    """Who confirmed the enrolment, and when: said to a second confirmer, whose click changes nothing."""
+    if enrollment.confirmed_by is None:
+        return gettext("The enrolment is already confirmed.")
+    return gettext("The enrolment was already confirmed by %(name)s on %(date)s.",
+                   name=enrollment.confirmed_by.display_name, date=local_date(enrollment.confirmed_at))
+
+
+# Confirmed once: a second tab or a second reviewer leaves who confirmed it, and when, as they are.
+ENROLLMENT_CHANGES = {"confirm": StateChange(lambda enrollment: not enrollment.confirmed,
+                                             lambda enrollment: enrollment.confirmed, _already_confirmed)}
 
 
 def enrollment_scope(user: Any, action: str) -> Any:
@@ -90,7 +105,7 @@ def program_rule(user: Any, action: str, program: Program) -> bool:
     raise ValueError(f"unknown program action {action!r}")
 
 
-register_rule(Enrollment, enrollment_rule)
+register_rule(Enrollment, enrollment_rule, changes=ENROLLMENT_CHANGES)
 register_scope(Enrollment, enrollment_scope)
 register_rule(Waiver, waiver_rule)
 register_rule(BookListItem, enrollment_item_rule, changes=_removal(_l("The title is already off the book list.")))

@@ -174,11 +174,14 @@ def _enrollment_action(slug: str, enrollment_id: int, action: str) -> tuple[Any,
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/confirm")
 def confirm(slug: str, enrollment_id: int):
-    """An admin or a reviewer of the community's school confirms the enrolment and its amount."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "confirm")
-    services.confirm(enrollment, current_user)
-    db.session.commit()
-    flash(_("The enrolment is confirmed."), "success")
+    """An admin or a reviewer of the community's school confirms the enrolment and its amount (once: a second
+    confirmation says who confirmed it, and changes nothing)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    already = change_state(current_user, "confirm", enrollment)
+    if already is None:
+        services.confirm(enrollment, current_user)
+        db.session.commit()
+    flash(already or _("The enrolment is confirmed."), "info" if already else "success")
     return redirect(url_for("compliance.panel", slug=slug))
 
 

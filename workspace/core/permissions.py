@@ -53,7 +53,7 @@ class StateChange:
 
     starts_from: Callable[[Any], bool]
     done: Callable[[Any], bool]
-    already: Any  # a (lazy) message
+    already: Any  # a (lazy) message, or a function of the record giving it ("… confirmed by 許文彬 on …")
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def change_state(user: Any, action: str, obj: Any) -> str | None:
     change = registered.changes.get(action) if registered is not None else None
     if change is None or not authenticated(user) or not change.done(obj) or not registered.rule(user, action, obj):
         deny()
-    return str(change.already)
+    return str(change.already(obj) if callable(change.already) else change.already)
 
 
 def _refuse(action: str, obj: Any) -> bool:
