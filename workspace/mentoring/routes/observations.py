@@ -102,7 +102,7 @@ def _plan_fields(form: PlanForm) -> services.PlanFields:
     return services.PlanFields(
         observed_id=parse_id(form.observed_id.data), observed_on=form.observed_on.data,
         lesson_starts_at=form.lesson_starts_at.data, subject=form.subject.data or "", focus=form.focus.data or "",
-        form_id=parse_id(form.form_id.data), pairing_id=read(form.pairing_id.data, parse_id),
+        form_id=read(form.form_id.data, parse_id), pairing_id=read(form.pairing_id.data, parse_id),
         public_lesson_id=read(form.public_lesson_id.data, parse_id))
 
 
@@ -313,11 +313,13 @@ def add_note(slug: str, observation_id: int):
 
 @bp.get(ONE + "/notes/<int:note_id>/photo")
 def note_photo(slug: str, observation_id: int, note_id: int):
-    """A note's photo, shown to those who read the observation (the checks of every blob)."""
-    _community, observation = _load(slug, observation_id, "read")
+    """A note's photo, shown to those who read the observation (the checks of every blob); a note that is not
+    there (or has no photo) is 404 for anyone who may know of the observation, before asking whether they read it."""
+    _community, observation = _load(slug, observation_id, "view")
     note = db.session.get(ObservationNote, note_id)
     if note is None or note.observation_id != observation.id or note.photo is None:
         abort(404)
+    require(can(current_user, "read", observation))
     extension = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}.get(note.photo.media_type, "jpg")
     return send_blob(note.photo, f"observation-{observation.id}-minute-{note.minute}.{extension}", inline=True)
 
