@@ -6,7 +6,7 @@ import datetime as dt
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from workspace.core.search import include_name  # also registers the search model
 from workspace.extensions import db
@@ -196,3 +196,27 @@ def test_the_named_only_migration_marks_what_mentoring_recorded(app, ctx):
         db.session.remove()
         upgrade()
     assert db.session.get(Activity, ids["recorded"]).named_only
+
+
+def test_school_domains_registered_in_punycode_are_stored_in_unicode(app, ctx):
+    """e4b8d1f6a930: 學校.tw registered as xn--n9so80a.tw is stored as 學校.tw, the form addresses are compared in."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.factories import make_school
+    from workspace.communities.models import SchoolEmailDomain
+
+    school_id = make_school(name="學校").id
+    db.session.commit()
+    db.session.remove()
+    try:
+        downgrade(revision="d7a3c9e2b514")
+        db.session.execute(text("INSERT INTO school_email_domains (school_id, domain, created_at) "
+                                "VALUES (:school, 'xn--n9so80a.tw', CURRENT_TIMESTAMP), "
+                                "(:school, 'guanghua.edu.tw', CURRENT_TIMESTAMP)"), {"school": school_id})
+        db.session.commit()
+        db.session.remove()
+        upgrade(revision="e4b8d1f6a930")
+    finally:
+        db.session.remove()
+        upgrade()
+    assert set(db.session.scalars(select(SchoolEmailDomain.domain))) == {"學校.tw", "guanghua.edu.tw"}

@@ -222,6 +222,16 @@ def test_a_bad_or_taken_domain_is_refused_beside_the_field(client, admin):
     assert response.status_code == 422 and 'value="no such thing"' in _page(response)
 
 
+def test_a_public_mail_domain_is_refused_beside_the_field_with_the_text_kept(client, admin):
+    school = make_school(name="桃嶺村小學")
+    response = client.post_form(f"/admin/schools/{school.id}/domains", {"domain": "Gmail.com"})
+    assert response.status_code == 422
+    page = _page(response)
+    assert 'id="domain-error"' in page and "gmail.com is a public mail service" in page
+    assert 'value="Gmail.com"' in page
+    assert db.session.scalar(select(func.count(SchoolEmailDomain.id))) == 0
+
+
 def test_a_domain_of_another_school_cannot_be_removed_through_this_one(client, admin):
     school, other = make_school(name="光華國小"), make_school(name="Other")
     client.post_form(f"/admin/schools/{school.id}/domains", {"domain": "guanghua.edu.tw"})

@@ -219,3 +219,35 @@ def test_a_made_up_school_id_is_refused_beside_the_field(client, ctx):
         assert response.status_code == 422, value
         assert 'id="school_id-error"' in response.get_data(as_text=True)
     assert services.verify_password(user, PASSWORD)
+
+
+@pytest.mark.parametrize("domain", ["gmail.com", "@Yahoo.com.TW", "qq.com", "163.com", "outlook.com", "icloud.com"])
+def test_a_public_mail_service_is_no_school_s_domain(guanghua, domain):
+    """Registered, it would move every confirmed person with an address there into the school (robustness QA)."""
+    admin = make_user(is_admin=True)
+    drifter = make_user(email=f"someone@{domain.lstrip('@').lower()}")
+    with force_locale("en"), pytest.raises(ValidationError) as caught:
+        services.add_school_domain(guanghua["school"], domain, actor=admin)
+    assert caught.value.field == "domain" and "public mail service" in caught.value.message
+    assert drifter.school_id is None
+
+
+def test_an_internationalised_domain_is_one_whichever_spelling_is_typed(guanghua):
+    admin = make_user(is_admin=True)
+    row = services.add_school_domain(guanghua["school"], "XN--N9SO80A.tw", actor=admin)  # 學校.tw
+    assert row.domain == "學校.tw"
+    with pytest.raises(ValidationError):
+        services.add_school_domain(make_school(name="Other"), "學校.TW", actor=admin)
+    for address in ("lin@學校.tw", "chen@xn--n9so80a.tw"):
+        person = make_user(email=address)
+        services.choose_school(person, guanghua["school"].id)
+        assert person.school_id == guanghua["school"].id, address
+    assert services.school_of_address("wang@XN--N9SO80A.TW").id == guanghua["school"].id
+
+
+def test_registering_an_internationalised_domain_brings_in_both_spellings(guanghua):
+    admin = make_user(is_admin=True)
+    typed_ascii, typed_unicode = make_user(email="lin@xn--n9so80a.tw"), make_user(email="chen@學校.tw")
+    services.add_school_domain(guanghua["school"], "學校.tw", actor=admin)
+    db.session.flush()
+    assert typed_ascii.school_id == typed_unicode.school_id == guanghua["school"].id

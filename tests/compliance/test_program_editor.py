@@ -7,6 +7,8 @@ import html as html_module
 import json
 import re
 
+import pytest
+
 from tests.compliance.helpers import program_copy
 from tests.factories import make_user
 from workspace.compliance.models import Program
@@ -119,6 +121,35 @@ def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_
     assert re.search(beside, html, re.S)
     db.session.expire_all()
     assert db.session.get(Program, program.id).definition["rules"][index]["range"] == {"min": 1000, "max": 1500}
+
+
+@pytest.mark.parametrize(("locale", "said"), [("zh_Hant", "下限不能大於上限。"), ("zh_Hans", "下限不能大于上限。"),
+                                              ("en", "The minimum cannot be above the maximum.")])
+def test_a_member_minimum_above_its_maximum_is_refused_beside_the_minimum(client, ctx, locale, said):
+    """At least 5 conveners and at most 2: no community could meet it (robustness QA)."""
+    program = program_copy()
+    index = _index(program, "plc.convener")
+    client.login(make_user(is_admin=True, locale=locale))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    low = f"rules.{index}.min"
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), low: "5", f"rules.{index}.max": "2", "name": program.name,
+        "first": program.first_day.isoformat(), "last": program.last_day.isoformat(), "version": "1"})
+    assert response.status_code == 422
+    assert _field_error(_text(response), low) == said
+    document = program.definition | {"rules": [dict(rule, min=3, max=1) if number == index else rule
+                                               for number, rule in enumerate(program.definition["rules"])]}
+    response = client.post_form(f"/admin/programs/{program.id}/edit",
+                                {"definition": json.dumps(document, ensure_ascii=False, indent=2), "version": "1"})
+    assert response.status_code == 422 and f"rules[{index}].min: {said}" in _editor_errors(_text(response))
+    members = dict(program.definition["rules"][_index(program, "plc.members")], max=5)  # 6 from 25 classes
+    document = program.definition | {"rules": [members if rule["id"] == "plc.members" else rule
+                                               for rule in program.definition["rules"]]}
+    response = client.post_form(f"/admin/programs/{program.id}/edit",
+                                {"definition": json.dumps(document, ensure_ascii=False), "version": "1"})
+    assert response.status_code == 422 and said in _editor_errors(_text(response))
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1
 
 
 def test_a_program_s_currency_is_a_code_babel_knows_in_use_today(client, ctx):

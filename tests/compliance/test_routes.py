@@ -968,3 +968,91 @@ def test_the_burn_up_chart_says_its_figures_with_the_rules_counter_and_no_spaces
     for text in words:
         assert "場" not in text and "场" not in text, text
         assert not re.search(r"[\u4e00-\u9fff：，（] [0-9]|[0-9日] [\u4e00-\u9fff]", text), text
+
+
+@pytest.mark.parametrize("what", ["book", "deliverable"])
+def test_a_title_or_deliverable_taken_off_twice_says_it_is_already_off(client, ctx, what):
+    """A second tab or the back button: the second removal is answered as done, not as a missing page."""
+    from workspace.compliance.models import BookListItem, Deliverable
+    from workspace.compliance.services import review
+
+    setup = enrolled()
+    if what == "book":
+        item = budget.add_book(setup.enrollment, "教學觀察", "", "觀課的依據", setup.club.convener)
+        url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/books/{item.id}/remove"
+        already, model = "The title is already off the book list.", BookListItem
+    else:
+        item = review.mark_done(setup.enrollment, "application", dt.date(2026, 7, 20), "", setup.club.convener)
+        url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/deliverables/{item.id}/remove"
+        already, model = "The deliverable is already no longer marked done.", Deliverable
+    db.session.commit()
+    client.login(setup.club.convener)
+    first = client.post_form(url)
+    assert first.status_code == 302
+    db.session.expire_all()
+    removed_at = db.session.get(model, item.id).deleted_at
+    second = client.post_form(url)
+    assert second.status_code == 302 and second.location == first.location
+    assert already in _text(client.get(second.location))
+    db.session.expire_all()
+    assert db.session.get(model, item.id).deleted_at == removed_at
+    member = make_user()
+    add_member(setup.club.community, member)
+    client.logout().login(member)  # a plain member never could: still refused
+    assert client.post_form(url).status_code == 403
+
+
+def _field_messages(html: str, field: str) -> str:
+    found = re.search(rf'id="{field}-error"[^>]*>(.*?)</', html, re.S)
+    return found.group(1).strip() if found else ""
+
+
+@pytest.mark.parametrize(("values", "field", "said"), [
+    ({"hours": "999999999"}, "hours", "Field cannot be longer than 8 characters."),
+    ({"activity_id": "abc"}, "activity_id", None),
+    ({"activity_id": "-1"}, "activity_id", None),
+    ({"spent_on": "9999-12-31"}, "spent_on", "Give a date between 1900 and 2200."),
+    ({"spent_on": "民國999年1月1日"}, "spent_on", "Give a date between 1900 and 2200."),
+])
+def test_a_refused_expense_field_says_one_thing(client, ctx, values, field, said):
+    """One message per field (no "Not a valid choice. Choose an activity from the list."), and a date that exists
+    outside the accepted years is told the years, not that it does not exist."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses", _expense(**values))
+    assert response.status_code == 422
+    shown = _field_messages(_text(response), field)
+    assert shown and shown.count(".") == 1, shown
+    if said is not None:
+        assert shown == said
+
+
+def test_confirming_a_confirmed_enrolment_keeps_who_confirmed_it_and_says_so(client, ctx):
+    """A second tab or a second reviewer: nothing is rewritten, and the page says who confirmed it and when."""
+    from workspace.core.models import AuditEvent
+
+    setup = enrolled(confirmed=False)
+    school = setup.club.community.schools[0]
+    first, second = make_reviewer(school), make_reviewer(school)
+    first.display_name = "許文彬"
+    db.session.commit()
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/confirm"
+    client.login(first)
+    assert client.post_form(url).status_code == 302
+    db.session.expire_all()
+    confirmed = db.session.get(Enrollment, setup.enrollment.id)
+    kept = (confirmed.confirmed_by_id, confirmed.confirmed_at)
+    assert kept[0] == first.id
+    client.logout().login(second)
+    again = client.post_form(url)
+    assert again.status_code == 302
+    assert "The enrolment was already confirmed by 許文彬 on" in _text(client.get(again.location))
+    db.session.expire_all()
+    confirmed = db.session.get(Enrollment, setup.enrollment.id)
+    assert (confirmed.confirmed_by_id, confirmed.confirmed_at) == kept
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "enrollment.confirmed")) == 1
+    member = make_user()
+    add_member(setup.club.community, member)
+    client.logout().login(member)  # never could confirm: still refused
+    assert client.post_form(url).status_code == 403

@@ -80,3 +80,15 @@ def test_the_form_field_refuses_what_is_no_date_once_and_keeps_the_typed_text(ct
 def test_the_form_field_shows_a_stored_date_as_iso(ctx):
     form = _DeadlineForm(formdata=None, due_on=dt.date(2027, 3, 5))
     assert 'value="2027-03-05"' in str(form.due_on())
+
+
+def test_any_year_gives_a_date_that_exists_outside_the_accepted_years():
+    """For the form to say the years allowed, not that 9999-12-31 does not exist."""
+    import datetime as dt
+
+    from workspace.core.parsing import parse_roc_date
+
+    assert parse_roc_date("9999-12-31") is None
+    assert parse_roc_date("9999-12-31", any_year=True) == dt.date(9999, 12, 31)
+    assert parse_roc_date("民國999年1月1日", any_year=True) == dt.date(2910, 1, 1)
+    assert parse_roc_date("116/02/30", any_year=True) is None  # it does not exist, whatever the year

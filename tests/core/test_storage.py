@@ -841,3 +841,14 @@ def test_a_held_upload_note_is_refused_to_another_person_when_altered_old_or_its
     monkeypatch.setattr(storage, "HELD_UPLOAD_MAX_AGE", 3600)
     blob_path(stored.blob).unlink()
     assert storage.held_upload(note, owner_id=7) is None
+
+
+def test_a_document_that_is_not_what_its_name_says_is_told_so():
+    """Named .docx, it is told it is no Word document that can be read, not that Word files are refused."""
+    for data, name, kind in ((b"\x00\x01\x02 binary, no document" * 10, "縣市格式.docx", "Word"),
+                             (b"\x00\x01\x02" * 50, "ledger.xlsx", "Excel")):
+        refused = _reject(data, name)
+        assert f"not a {kind} document that can be read" in refused.message and "Upload PDF" not in refused.message
+    assert "Upload PDF" in _reject(b"\x00\x01\x02" * 50, "blob.dat").message  # no document name: the list
+    encrypted = storage.OLE_SIGNATURE + b"\x00" * 600
+    assert "password" in _reject(encrypted, "secret.docx").message  # a locked document keeps its own reason

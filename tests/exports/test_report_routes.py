@@ -8,6 +8,7 @@ import io
 import re
 
 import docx
+import pytest
 from sqlalchemy import select
 
 from tests.exports.report_world import docx_bytes, report_world
@@ -186,3 +187,14 @@ def test_the_convener_chooses_how_many_photos_of_each_activity_the_report_places
     answer = client.post_form(f"/c/{world.slug}/exports/{world.enrollment.id}/jobs",
                               {"kind": "results_report", "photos_per_activity": "7"})
     assert answer.status_code == 422
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01not a zip at all" * 20, b"PK\x03\x04" + b"\x00" * 200])
+def test_a_damaged_docx_template_is_said_to_be_no_word_document_that_can_be_read(client, ctx, content):
+    """It was told that this kind of file is not accepted and to upload Word, when Word is what it was named."""
+    client.login(make_user(is_admin=True))
+    answer = client.post_form("/admin/exports/templates", {"name": "壞的", "file": (io.BytesIO(content), "縣市.docx")},
+                              content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'id="file-error"' in html
+    assert ("not a Word document that can be read" in html or "damaged" in html) and "Upload PDF, Word" not in html

@@ -57,7 +57,7 @@ def test_a_goal_set_on_the_pairing_s_first_local_day_ticks_its_milestone(ctx, mo
     db.session.add(Milestone(pairing_id=pair.pairing.id, title="Goals set", due_on=local_day(moment),
                              kind=MilestoneKind.GOAL))
     db.session.commit()
-    _goal(pair)
+    _goal(pair, due_on=local_day(moment) + dt.timedelta(days=90))  # due within the pairing, which starts today
     assert db.session.scalar(select(Milestone.done_at)) is not None
 
 

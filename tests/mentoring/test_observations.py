@@ -656,3 +656,27 @@ def test_a_colleague_observes_a_public_lesson_prefilled_and_the_teacher_may_not(
     services.share_with_observed(observation, actor=pair.colleague)
     services.finalize(observation, actor=pair.colleague)
     assert observation.activity_id is None  # the public lesson is the activity already
+
+
+def test_a_note_that_is_not_there_is_404_before_whether_its_observation_is_read(client, ctx):
+    """The convener sees that the observation exists, not its notes: a note id that names nothing is 404, a real
+    note's photo stays refused."""
+    pair = make_pair()
+    observation = observe(pair)
+    client.login(pair.convener)
+    assert client.get(url(pair, observation, "/notes/99999999/photo")).status_code == 404
+    client.logout().login(pair.mentor)
+    assert client.get(url(pair, observation, "/notes/99999999/photo")).status_code == 404
+
+
+@pytest.mark.parametrize(("form_id", "status"), [("abc", 404), ("-1", 404), ("99999999", 422)])
+def test_a_malformed_or_unknown_form_id_is_refused_not_replaced_by_the_default(client, ctx, form_id, status):
+    pair = make_pair()
+    client.login(pair.mentor)
+    response = client.post_form(url(pair, tail="new"), {
+        "observed_id": str(pair.mentee.id), "observed_on": "2026-10-05", "pairing_id": str(pair.pairing.id),
+        "form_id": form_id})
+    assert response.status_code == status
+    if status == 422:
+        assert 'id="form_id-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0

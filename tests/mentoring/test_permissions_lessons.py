@@ -23,7 +23,7 @@ def build_lessons_world() -> World:
     world = build_world(ROLES, name="lessons")
     mentor, teacher = world.users["mentor"], world.users["teacher"]
     db.session.add(Pairing(community_id=world.community_id, mentor_id=mentor.id, mentee_id=teacher.id,
-                           starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2028, 8, 31)))
+                           starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2038, 7, 31)))  # holds 2037's lesson
     db.session.commit()
     lesson = lessons.schedule_lesson(world.community(), lessons.LessonFields(
         teacher_id=teacher.id, topic="分數的加減", day=dt.date(2037, 3, 10), starts=dt.time(10, 0),

@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import add_member, make_community, make_user
-from tests.mentoring.helpers import Pair, make_pair
+from tests.mentoring import helpers
+from tests.mentoring.helpers import Pair
 from workspace.activities import services as activities
 from workspace.activities.models import Activity, Attendance
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.records import local_day
 from workspace.extensions import db
 from workspace.mentoring.models import (
     Milestone,
@@ -26,10 +28,16 @@ from workspace.mentoring.models import (
     PublicLesson,
 )
 from workspace.mentoring.services import public_lessons as services
+from workspace.mentoring.services.terms import school_year_around
 from workspace.plans.models import PlanDoc
 
 FUTURE = dt.date(2037, 3, 10)  # a day in a semester still to come, whatever the clock says
 PAST = dt.date(2026, 10, 14)  # a day of the first semester of 2026, already over
+
+
+def make_pair(starts_on: dt.date | None = None, ends_on: dt.date | None = None) -> Pair:
+    """A pair whose pairing spans PAST and FUTURE: a lesson is dated within its teacher's pairing."""
+    return helpers.make_pair(starts_on or dt.date(2026, 9, 1), ends_on or dt.date(2038, 7, 31))
 
 
 def fields(pair: Pair, day: dt.date = FUTURE, **overrides) -> services.LessonFields:
@@ -100,7 +108,8 @@ def test_scheduling_ticks_the_pairing_s_public_lesson_milestone(ctx):
 
 def test_a_convener_schedules_for_a_member_but_a_colleague_cannot_schedule(ctx):
     pair = make_pair()
-    lesson = schedule(pair, actor=pair.convener, teacher_id=pair.colleague.id)  # not a mentee: a convener may
+    this_year = school_year_around(local_day(utcnow())).last  # a teacher in no pairing: within this school year
+    lesson = schedule(pair, this_year, actor=pair.convener, teacher_id=pair.colleague.id)  # not a mentee: convener may
     assert lesson.teacher_id == pair.colleague.id and lesson.pairing_id is None
     with pytest.raises(NotAllowed):
         services.schedule_lesson(pair.community, fields(pair, teacher_id=pair.colleague.id), actor=pair.colleague)

@@ -719,7 +719,9 @@ def approve_account(user: User, *, actor: Any) -> None:
 
 
 def _domain_of(email: str) -> str:
-    return normalize_email(email).rpartition("@")[2]
+    """The domain of an address, in the form school domains are stored in (canonical_domain)."""
+    domain = normalize_email(email).rpartition("@")[2]
+    return canonical_domain(domain) if domain else ""
 
 
 def school_of_address(email: str) -> School | None:
@@ -803,13 +805,38 @@ def refuse_school_request(user: User, *, actor: Any) -> None:
         record_event(actor, "user.school_refused", user, name=name)
 
 
+# Mail services where anyone may open an address: such a domain says nothing of a school, and registered for one
+# it would move every confirmed person at it into that school (addresses are compared in canonical_domain's form).
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.com.tw", "yahoo.com.hk", "yahoo.co.jp", "ymail.com",
+    "hotmail.com", "hotmail.com.tw", "outlook.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
+    "aol.com", "gmx.com", "mail.com", "proton.me", "protonmail.com", "yandex.com", "zoho.com", "qq.com",
+    "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com", "sina.cn", "sohu.com", "aliyun.com", "139.com",
+    "189.cn", "hinet.net", "msa.hinet.net", "pchome.com.tw", "seed.net.tw",
+})
+
+
+def canonical_domain(domain: str) -> str:
+    """A mail domain in the one form it is stored and compared in: lower-case Unicode (學校.tw, not its
+    xn--… spelling), so that an address typed either way finds its school."""
+    try:
+        return validate_email(f"someone@{domain}", check_deliverability=False).domain.lower()
+    except EmailNotValidError:
+        return domain.lower()
+
+
 def valid_domain(text: str | None) -> str:
-    """An email domain as an administrator types it ("guanghua.edu.tw", "@guanghua.edu.tw"), or refused."""
+    """An email domain as an administrator types it ("guanghua.edu.tw", "@guanghua.edu.tw", 學校.tw or its
+    xn--… spelling), in canonical_domain's form; refused when it is no domain or a public mail service's."""
     domain = clean_line(text).lower().removeprefix("@").strip().rstrip(".")
     try:
-        validate_email(f"someone@{domain}", check_deliverability=False)
+        domain = validate_email(f"someone@{domain}", check_deliverability=False).domain.lower()
     except EmailNotValidError:
         raise ValidationError(str(_l("Enter a domain such as guanghua.edu.tw.")), field="domain") from None
+    if domain in PUBLIC_MAIL_DOMAINS:
+        raise ValidationError(str(_l(
+            "%(domain)s is a public mail service: anyone can open an address there, so it cannot tell a school's "
+            "teachers. Add the school's own domain, such as guanghua.edu.tw.", domain=domain)), field="domain")
     return domain
 
 
@@ -827,8 +854,10 @@ def add_school_domain(school: School, text: str, *, actor: Any) -> SchoolEmailDo
     db.session.add(row)
     db.session.flush()
     record_event(actor, "school.domain_added", school, name=domain)
+    spellings = {domain, validate_email(f"someone@{domain}", check_deliverability=False).ascii_domain}
     people = db.session.scalars(
-        select(User).where(User.email.like(f"%@{domain}"), User.email_confirmed_at.is_not(None),
+        select(User).where(or_(*(User.email.like(f"%@{spelling}") for spelling in spellings)),
+                           User.email_confirmed_at.is_not(None),
                            or_(User.school_id.is_(None), User.requested_school_id == school.id)))
     for user in people:
         if _domain_of(user.email) == domain:  # LIKE's "_" matches any character: check exactly

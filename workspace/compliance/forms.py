@@ -11,6 +11,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import REQUIRED, IntegerField, MoneyField, RocDateField, WorkspaceForm, coerce_id
+from workspace.core.once import OnceTokenField
 
 
 class EnrolForm(WorkspaceForm):
@@ -61,10 +62,13 @@ class ExpenseForm(WorkspaceForm):
         "Kept in the ledger, outside the claimable total: for an expense that breaks a limit, or that the funder "
         "will not pay."))
     version = IntegerField(validators=[Optional()])
+    once_token = OnceTokenField()  # a new expense sent twice is kept once (core/once.py)
 
 
 class BookForm(WorkspaceForm):
     """A title of the materials book list."""
+
+    once_token = OnceTokenField()  # sent twice: one title (core/once.py)
 
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=300)])
     author = StringField(_l("Author"), validators=[Optional(), Length(max=200)])

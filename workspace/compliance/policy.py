@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from workspace.communities.policy import in_communities, reviews, role_in
-from workspace.compliance.models import Enrollment, Program, Waiver
+from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Program, Waiver
 from workspace.core.database import utcnow
+from workspace.core.i18n import local_date
 from workspace.core.permissions import (
     CONTRIBUTORS,
     MANAGERS,
+    StateChange,
     is_admin,
     register_rule,
     register_scope,
@@ -45,9 +50,22 @@ def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
         return open_ and (admin or role in MANAGERS)
     if action == "edit_amount":  # until it is confirmed; then only the one who confirms changes it
         return open_ and (admin or reviewer or (role in MANAGERS and not enrollment.confirmed))
-    if action in {"confirm", "waive", "decide", "appraise"}:
+    if action in {"confirm", "waive", "decide", "appraise"}:  # confirm: once (ENROLLMENT_CHANGES)
         return open_ and (admin or reviewer)
     raise ValueError(f"unknown enrolment action {action!r}")
+
+
+def _already_confirmed(enrollment: Enrollment) -> str:
+    """Who confirmed the enrolment, and when: said to a second confirmer, whose click changes nothing."""
+    if enrollment.confirmed_by is None:
+        return gettext("The enrolment is already confirmed.")
+    return gettext("The enrolment was already confirmed by %(name)s on %(date)s.",
+                   name=enrollment.confirmed_by.display_name, date=local_date(enrollment.confirmed_at))
+
+
+# Confirmed once: a second tab or a second reviewer leaves who confirmed it, and when, as they are.
+ENROLLMENT_CHANGES = {"confirm": StateChange(lambda enrollment: not enrollment.confirmed,
+                                             lambda enrollment: enrollment.confirmed, _already_confirmed)}
 
 
 def enrollment_scope(user: Any, action: str) -> Any:
@@ -67,6 +85,21 @@ def waiver_rule(user: Any, action: str, waiver: Waiver) -> bool:
     raise ValueError(f"unknown waiver action {action!r}")
 
 
+def enrollment_item_rule(user: Any, action: str, item: BookListItem | Deliverable) -> bool:
+    """A title of the book list or a deliverable marked done: read with its enrolment's panel, removed by those who
+    manage its budget (from the list only: _removal)."""
+    if action == "view":
+        return enrollment_rule(user, "view", item.enrollment)
+    if action == "remove":
+        return enrollment_rule(user, "manage_budget", item.enrollment)
+    raise ValueError(f"unknown action {action!r} on {type(item).__name__}")
+
+
+def _removal(already: Any) -> dict[str, StateChange]:
+    """Taking an item off its list: a second time (a second tab) is answered as done, not as a missing page."""
+    return {"remove": StateChange(lambda item: item.live, lambda item: not item.live, already)}
+
+
 def program_rule(user: Any, action: str, program: Program) -> bool:
     """Programs are read by anyone signed in (a convener chooses one to enrol in); only admins edit them.
 
@@ -83,8 +116,11 @@ def program_rule(user: Any, action: str, program: Program) -> bool:
     raise ValueError(f"unknown program action {action!r}")
 
 
-register_rule(Enrollment, enrollment_rule)
+register_rule(Enrollment, enrollment_rule, changes=ENROLLMENT_CHANGES)
 register_scope(Enrollment, enrollment_scope)
 register_rule(Waiver, waiver_rule)
+register_rule(BookListItem, enrollment_item_rule, changes=_removal(_l("The title is already off the book list.")))
+register_rule(Deliverable, enrollment_item_rule,
+              changes=_removal(_l("The deliverable is already no longer marked done.")))
 register_rule(Program, program_rule)
 register_site_action("manage_programs", is_admin)

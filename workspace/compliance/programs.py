@@ -208,6 +208,20 @@ def _date(value: object) -> dt.date | None:
         return None
 
 
+def _bounds(rule: dict[str, Any]) -> list[tuple[Path_, Any, Any, str]]:
+    """A rule's lower bounds, each with the upper bound it may not pass, the path its error is shown beside and the
+    error's code: a membership rule's min (and each min by class count) against its max, beside the min; a budget
+    range's min against its max, beside the max (said as amounts)."""
+    if rule.get("kind") == "membership":
+        pairs: list[tuple[Path_, Any, Any, str]] = [(("min",), rule.get("min"), rule.get("max"), "min_above_max")]
+        pairs += [(("min_by_class_count", index, "min"), step.get("min"), rule.get("max"), "min_above_max")
+                  for index, step in enumerate(rule.get("min_by_class_count") or []) if isinstance(step, dict)]
+        return pairs
+    if rule.get("kind") == "budget_cap" and isinstance(rule.get("range"), dict):
+        return [(("range", "max"), rule["range"].get("min"), rule["range"].get("max"), "range_order")]
+    return []
+
+
 def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> list[ProgramError]:
     found: list[ProgramError] = []
 
@@ -254,10 +268,10 @@ def _semantic_errors(data: dict[str, Any], lines: dict[Path_, int] | None) -> li
         for key in ("due", "until"):
             if isinstance(rule.get(key), str) and _date(rule[key]) is None:
                 error((*where, key), "invalid_date", value=rule[key])
-        if rule.get("kind") == "budget_cap":
-            low, high = (rule.get("range") or {}).get("min"), (rule.get("range") or {}).get("max")
+        for path, low, high, code in _bounds(rule):
             if isinstance(low, int) and isinstance(high, int) and low > high:
-                error((*where, "range", "max"), "range_order", min=low, max=high)
+                error((*where, *path), code, min=low, max=high)
+        if rule.get("kind") == "budget_cap":
             named = [("category", rule["category"])] if "category" in rule else []
             named += [(("categories", i), key) for i, key in enumerate(rule.get("categories", []))]
             named += [(("allowed_categories", i), key) for i, key in enumerate(rule.get("allowed_categories", []))]

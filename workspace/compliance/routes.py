@@ -35,12 +35,13 @@ from workspace.compliance.programs import parse_program_text
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow
-from workspace.core.errors import Conflict, DomainError
+from workspace.core.errors import Conflict, DomainError, ValidationError
 from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_file, hold_chosen_file
 from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
-from workspace.core.parsing import arg, parse_decimal, parse_id, parse_roc_date
-from workspace.core.permissions import admin_required, can, public, require
+from workspace.core.once import ALREADY_SAVED, claim
+from workspace.core.parsing import arg, in_range, parse_decimal, parse_id, parse_roc_date, range_message
+from workspace.core.permissions import admin_required, can, change_state, public, require
 from workspace.core.records import local_day
 from workspace.core.security import login_redirect
 from workspace.core.storage import send_blob
@@ -194,11 +195,14 @@ def _enrollment_action(slug: str, enrollment_id: int, action: str) -> tuple[Any,
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/confirm")
 def confirm(slug: str, enrollment_id: int):
-    """An admin or a reviewer of the community's school confirms the enrolment and its amount."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "confirm")
-    services.confirm(enrollment, current_user)
-    db.session.commit()
-    flash(_("The enrolment is confirmed."), "success")
+    """An admin or a reviewer of the community's school confirms the enrolment and its amount (once: a second
+    confirmation says who confirmed it, and changes nothing)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    already = change_state(current_user, "confirm", enrollment)
+    if already is None:
+        services.confirm(enrollment, current_user)
+        db.session.commit()
+    flash(already or _("The enrolment is confirmed."), "info" if already else "success")
     return redirect(url_for("compliance.panel", slug=slug))
 
 
@@ -389,10 +393,14 @@ def update_figures(program_id: int):
     for name in messages.keys() & typed.keys():
         if (text := " ".join(typed[name].split())) != messages[name]:
             values[name] = text
-    first, last = parse_roc_date(request.form.get("first", "")), parse_roc_date(request.form.get("last", ""))
+    first = parse_roc_date(request.form.get("first", ""), any_year=True)
+    last = parse_roc_date(request.form.get("last", ""), any_year=True)
     for field, day in (("first", first), ("last", last)):
         if day is None:
             errors[field] = str(RocDateField.unreadable)
+        elif not in_range(day):  # it exists: say the years allowed
+            errors[field] = range_message()
+    first, last = (day if day is not None and in_range(day) else None for day in (first, last))
     if first is not None and last is not None and last < first:
         errors["last"] = _("The period ends before it starts.")
     name = " ".join(request.form.get("name", "").split())[:200]
@@ -481,12 +489,12 @@ def _expense_fields(form: ExpenseForm) -> budget.ExpenseFields | None:
     spent_on = form.spent_on.data  # a date, or None with its error beside the field already
     readable = True
     hours = parse_decimal(form.hours.data) if form.hours.data else None
-    if form.hours.data and hours is None:
-        form.hours.errors = [*form.hours.errors, _("Enter the hours as a number, such as 2 or 1.5.")]
+    if form.hours.data and hours is None:  # beside a field its own validators refused already: one message
+        attach_error(form, ValidationError(_("Enter the hours as a number, such as 2 or 1.5."), "hours"))
         readable = False
     activity_id = parse_id(form.activity_id.data) if form.activity_id.data else None
     if form.activity_id.data and activity_id is None:
-        form.activity_id.errors = [*form.activity_id.errors, _("Choose an activity from the list.")]
+        attach_error(form, ValidationError(_("Choose an activity from the list."), "activity_id"))
         readable = False
     if not readable:
         return None
@@ -510,17 +518,24 @@ def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Resp
     receipt = chosen_file(form, "receipt", current_user.id, check=budget.check_receipt)
     if valid and fields is not None and not form.receipt.errors:
         activity_ids = {int(value) for value, _label in form.activity_id.choices if value}
+        ledger = url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses"
         try:
             if expense is None:
+                once = claim(form.once_token, current_user, fallback=ledger)
+                if once.repeat is not None:
+                    db.session.rollback()
+                    flash(ALREADY_SAVED, "info")
+                    return redirect(once.repeat)
                 expense = budget.add_expense(enrollment, fields, current_user, receipt=receipt,
                                              activity_ids=activity_ids)
+                once.answered(ledger)
             else:
                 budget.update_expense(expense, fields, current_user, version=form.version.data or 0,
                                       receipt=receipt, activity_ids=activity_ids)
             db.session.commit()
             flash(_("The expense is saved.") if expense.claimable
                   else _("The expense is kept, marked not claimable."), "success")
-            return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#expenses")
+            return redirect(ledger)
         except budget.BudgetRefused as refused:
             breaches = refused.breaches
         except DomainError as error:
@@ -595,11 +610,18 @@ def add_book(slug: str, enrollment_id: int):
     community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
     form = BookForm()
     if form.validate():
+        books = url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books"
         try:
+            once = claim(form.once_token, current_user, fallback=books)
+            if once.repeat is not None:
+                db.session.rollback()
+                flash(ALREADY_SAVED, "info")
+                return redirect(once.repeat)
             budget.add_book(enrollment, form.title.data, form.author.data, form.relevance.data, current_user)
+            once.answered(books)
             db.session.commit()
             flash(_("The title is on the book list."), "success")
-            return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
+            return redirect(books)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -608,14 +630,16 @@ def add_book(slug: str, enrollment_id: int):
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/books/<int:book_id>/remove")
 def remove_book(slug: str, enrollment_id: int, book_id: int):
-    """Take a title off the book list."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
+    """Take a title off the book list (a second time: it is already off, said so)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
     item = db.session.get(BookListItem, book_id)
-    if item is None or item.enrollment_id != enrollment.id or item.deleted_at is not None:
+    if item is None or item.enrollment_id != enrollment.id:
         abort(404)
-    budget.remove_book(item, current_user)
-    db.session.commit()
-    flash(_("The title is off the book list."), "success")
+    already = change_state(current_user, "remove", item)
+    if already is None:
+        budget.remove_book(item, current_user)
+        db.session.commit()
+    flash(already or _("The title is off the book list."), "info" if already else "success")
     return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
 
 
@@ -740,11 +764,16 @@ def _load_deliverable(enrollment: Enrollment, deliverable_id: int) -> Deliverabl
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/deliverables/<int:deliverable_id>/remove")
 def unmark_deliverable(slug: str, enrollment_id: int, deliverable_id: int):
-    """Take a deliverable back (it was marked by mistake)."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "manage_budget")
-    review.unmark(_load_deliverable(enrollment, deliverable_id), current_user)
-    db.session.commit()
-    flash(_("The deliverable is no longer marked done."), "success")
+    """Take a deliverable back (it was marked by mistake; a second time: it is already taken back, said so)."""
+    _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
+    deliverable = db.session.get(Deliverable, deliverable_id)
+    if deliverable is None or deliverable.enrollment_id != enrollment.id:
+        abort(404)
+    already = change_state(current_user, "remove", deliverable)
+    if already is None:
+        review.unmark(deliverable, current_user)
+        db.session.commit()
+    flash(already or _("The deliverable is no longer marked done."), "info" if already else "success")
     return redirect(url_for("compliance.panel", slug=slug) + f"#deliverables-{enrollment.id}")
 
 

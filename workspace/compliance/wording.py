@@ -585,6 +585,7 @@ def program_error_text(error: ProgramError) -> str:
         "invalid_month_day": lambda: _("“%(value)s” is not a month and day (MM-DD).", value=p["value"]),
         "window_outside": lambda: _("The window is not inside the program's period."),
         "range_order": lambda: _("The highest amount is less than the lowest."),
+        "min_above_max": lambda: _("The minimum cannot be above the maximum."),
         "unknown_currency": lambda: _("“%(currency)s” is not a currency code in use (ISO 4217, such as TWD, CNY or "
                                       "USD).", currency=p["currency"]),
         "unknown_category": lambda: _("“%(category)s” is not one of the budget categories.", category=p["category"]),

@@ -6,6 +6,7 @@ database or the calendar cannot hold is an error beside its field, with what was
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -290,7 +291,8 @@ class RocDateField(_InAcceptedYears, wtforms.StringField):
     民國116年3月5日 (core/parsing.parse_roc_date); `data` is the date, the typed text is kept on an error."""
 
     unreadable = _l("Enter a date that exists, such as 2027-03-05 or 116/03/05.")
-    parse = staticmethod(parsing.parse_roc_date)
+    # Any year: a date that exists outside the accepted years is told the years allowed (range_message).
+    parse = staticmethod(functools.partial(parsing.parse_roc_date, any_year=True))
 
     def _value(self) -> str:
         if self.raw_data:

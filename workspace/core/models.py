@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import NEUTRAL, of_community
@@ -67,3 +67,19 @@ class Blob(db.Model):
 
     def __repr__(self) -> str:
         return f"<Blob {self.sha256[:12]} {self.media_type} {self.size}>"
+
+
+class FormSubmission(db.Model):
+    """A create form's one-time token, used once by one person, with where its answer sent them (core/once.py).
+
+    Kept a day: a form sent twice is sent within seconds, or after the back button within minutes."""
+
+    __tablename__ = "form_submissions"
+    __cache_rule__ = NEUTRAL  # bookkeeping: the record the form created bumps its own counters
+    __table_args__ = (UniqueConstraint("user_id", "token", name="uq_form_submissions_user_token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

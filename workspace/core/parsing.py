@@ -204,10 +204,13 @@ _GREGORIAN = re.compile(r"([0-9]{4})([/.-])([0-9]{1,2})\2([0-9]{1,2})")
 _GREGORIAN_WORDS = re.compile(r"(?:西元|公元)?\s*([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*日?")
 
 
-def parse_roc_date(value: object) -> dt.date | None:
+def parse_roc_date(value: object, *, any_year: bool = False) -> dt.date | None:
     """A date written in the ROC calendar (民國100年1月1日, 100/01/01, 100-1-1, 100.01.01, full-width digits too)
     or as a Gregorian date with a four-digit year (2011-01-01, 2011年1月1日, as the pages show dates); None for
     anything else, year 0 or a day that does not exist (100/02/30), or a year outside the accepted ones.
+
+    With `any_year`, a well-formed date outside the accepted years is returned too (a form then says the years
+    allowed, not that the date does not exist); one past what the calendar holds (民國9000年) as `dt.date.max`.
     """
     if not isinstance(value, str):
         return None
@@ -223,16 +226,18 @@ def parse_roc_date(value: object) -> dt.date | None:
             date = dt.date(*numbers)
         except ValueError:
             return None
-        return date if in_range(date) else None
+        return date if any_year or in_range(date) else None
     else:
         return None
     if year < 1:
         return None
+    if year + ROC_OFFSET > dt.MAXYEAR:
+        return dt.date.max if any_year and 1 <= month <= 12 and 1 <= day <= 31 else None
     try:
         date = dt.date(year + ROC_OFFSET, month, day)
     except ValueError:  # 100/02/30, month 13
         return None
-    return date if in_range(date) else None
+    return date if any_year or in_range(date) else None
 
 
 def roc_date(value: dt.date) -> str:

@@ -9,13 +9,19 @@ can() dispatches on the object's class (walking its MRO); the permission tests p
 role by role, that scope() selects exactly the rows can() allows. Routes call can() through require() or
 load_community(); templates get the same can(), so a button and its route never disagree. A community the
 user may not see answers 404, not 403.
+
+A state change (finalize, trash, restore, remove) is registered with `changes=`: the rule then answers who may do
+it to the record whatever its state, and each StateChange names the states it starts from and the state it leads
+to. can() asks both; change_state() tells a repeat (the record already is where the action leads: a second tab, a
+double click) from a refusal, so that the route answers "already done" to a person who could have done it, and keeps
+403 for the people who never could.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
 from flask import abort
@@ -40,9 +46,21 @@ GRANTABLE_ROLES = ("co_convener", "member", "mentor", "guest_expert")
 
 
 @dataclass(frozen=True)
+class StateChange:
+    """An action that moves a record from some states to another: `starts_from(record)` says whether the record is
+    in a state the action starts from, `done(record)` whether it already is where the action leads, and `already`
+    says so to the person who repeats it ("The observation is already finalized.")."""
+
+    starts_from: Callable[[Any], bool]
+    done: Callable[[Any], bool]
+    already: Any  # a (lazy) message, or a function of the record giving it ("… confirmed by 許文彬 on …")
+
+
+@dataclass(frozen=True)
 class _Registered:
     rule: Rule
     visitors: bool  # whether visitors who are not logged in are asked at all (public resources)
+    changes: Mapping[str, StateChange] = field(default_factory=dict)
 
 
 _RULES: dict[type, _Registered] = {}
@@ -51,12 +69,14 @@ _SITE_RULES: dict[str, SiteRule] = {}
 _STANDINGS: dict[type, Standing] = {}
 
 
-def register_rule(model: type, rule: Rule, *, visitors: bool = False) -> None:
+def register_rule(model: type, rule: Rule, *, visitors: bool = False,
+                  changes: Mapping[str, StateChange] | None = None) -> None:
     """Make `rule(user, action, obj)` answer can() for instances of `model` (and its subclasses).
 
-    Visitors (not logged in) are refused without asking the rule unless `visitors` is true.
+    Visitors (not logged in) are refused without asking the rule unless `visitors` is true. For an action of
+    `changes` the rule says who may do it to the record, whatever its state; can() adds the state it starts from.
     """
-    _RULES[model] = _Registered(rule, visitors)
+    _RULES[model] = _Registered(rule, visitors, dict(changes or {}))
 
 
 def register_scope(model: type, scope_rule: Scope) -> None:
@@ -125,7 +145,24 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         raise TypeError(f"no policy for {type(obj).__name__}")
     if not registered.visitors and not authenticated(user):
         return False
-    return registered.rule(user, action, obj)
+    change = registered.changes.get(action)
+    return registered.rule(user, action, obj) and (change is None or change.starts_from(obj))
+
+
+def change_state(user: Any, action: str, obj: Any) -> str | None:
+    """Let `user` do `action` to `obj` (None), or, when the record already is where the action leads and the person
+    may do such changes to it, answer the message that says so: the route then answers as after the change (a
+    redirect or its partial, with the message), not with an error. Anyone else gets 403 as require() gives.
+
+    An action registered without a StateChange is simply require()d.
+    """
+    if can(user, action, obj):
+        return None
+    registered = _lookup(_RULES, type(obj))
+    change = registered.changes.get(action) if registered is not None else None
+    if change is None or not authenticated(user) or not change.done(obj) or not registered.rule(user, action, obj):
+        deny()
+    return str(change.already(obj) if callable(change.already) else change.already)
 
 
 def _refuse(action: str, obj: Any) -> bool:

@@ -180,6 +180,9 @@ def _reject(reason: str, **values: object) -> UploadRejected:
         ),
         "program": _l("This file looks like a program or a script, which cannot be uploaded."),
         "damaged": _l("The file seems to be damaged and cannot be read."),
+        "not_document": _l("This file is not a %(kind)s document that can be read, though its name ends in "
+                           "%(extension)s: it may be damaged or another kind of file. Open it in %(kind)s, save it "
+                           "again and upload it.", **values),
         "not_media": _l(
             "This file starts like an MP4 or WebM video (or M4A audio) but is not a complete one: it may be "
             "damaged, cut short or another kind of file. Export it again and upload it once more."
@@ -190,7 +193,7 @@ def _reject(reason: str, **values: object) -> UploadRejected:
         "archive_size": _l("The document has too many parts or is too large when unpacked."),
         "archive_paths": _l("The document contains unsafe file paths and was refused."),
     }
-    public_reason = {"legacy_office": "type", "animation": "pixels"}.get(reason, reason)
+    public_reason = {"legacy_office": "type", "animation": "pixels", "not_document": "type"}.get(reason, reason)
     if reason.startswith("archive"):
         public_reason = "archive"
     return UploadRejected(str(messages[reason]), public_reason)
@@ -516,15 +519,26 @@ def _text_type(path: Path, filename: str) -> str | None:
     return "text/plain"
 
 
+# The documents whose name says what they must be: one that is not is told so, not that Word files are refused.
+DOCUMENT_KINDS = {".docx": "Word", ".xlsx": "Excel", ".pptx": "PowerPoint", ".odt": "OpenDocument",
+                  ".ods": "OpenDocument", ".odp": "OpenDocument"}
+
+
 def _identify(path: Path, head: bytes, filename: str) -> str:
     """Return the allowed media type of the complete file at `path`, or raise UploadRejected."""
-    media_type = _sniff_head(head)
-    if media_type is None and head.startswith(b"PK\x03\x04"):
-        media_type = _inspect_zip(path)
-    if media_type is None:
-        media_type = _text_type(path, filename)
-    if media_type is None or media_type not in ALLOWED_TYPES:
-        raise _reject("type")
+    try:
+        media_type = _sniff_head(head)
+        if media_type is None and head.startswith(b"PK\x03\x04"):
+            media_type = _inspect_zip(path)
+        if media_type is None:
+            media_type = _text_type(path, filename)
+        if media_type is None or media_type not in ALLOWED_TYPES:
+            raise _reject("type")
+    except UploadRejected as refused:
+        extension = _extension(filename)
+        if refused.reason == "type" and extension in DOCUMENT_KINDS and not head.startswith(OLE_SIGNATURE):
+            raise _reject("not_document", kind=DOCUMENT_KINDS[extension], extension=extension) from refused
+        raise
     return media_type
 
 

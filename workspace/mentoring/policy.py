@@ -16,10 +16,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, extract, false, or_, select, true
 
 from workspace.communities.policy import in_communities, member_of, role_in
-from workspace.core.permissions import CONTRIBUTORS, MANAGERS, authenticated, is_admin, register_rule, register_scope
+from workspace.core.permissions import (
+    CONTRIBUTORS,
+    MANAGERS,
+    StateChange,
+    authenticated,
+    is_admin,
+    register_rule,
+    register_scope,
+)
 from workspace.extensions import db
 from workspace.mentoring.models import (
     Goal,
@@ -118,12 +127,17 @@ def _pair_item_rule(user: Any, action: str, item: Any) -> bool:
             pairing_rule(user, "write", pairing) and _uid(user) == writer))
     if action in {"edit", "delete", "share"}:
         return pairing_rule(user, "write", pairing) and (item.live or action == "delete")
-    if action == "restore":
-        return not item.live and (pairing_rule(user, "write", pairing) or (
-            isinstance(item, MeetingLog) and is_admin(user) and _open(pairing.community)))
+    if action == "restore":  # from the trash only: _restore_from_trash()
+        return pairing_rule(user, "write", pairing) or (
+            isinstance(item, MeetingLog) and is_admin(user) and _open(pairing.community))
     if action == "read_private":  # the mentor's private notes of a meeting
         return isinstance(item, MeetingLog) and _uid(user) == pairing.mentor_id and in_pair(user, pairing)
     raise ValueError(f"unknown action {action!r} on {type(item).__name__}")
+
+
+def _restore_from_trash(already: Any) -> dict[str, StateChange]:
+    """The restore of a goal or a log: from the trash, and said to be done already when it is out of it."""
+    return {"restore": StateChange(lambda item: not item.live, lambda item: item.live, already)}
 
 
 def _pair_item_scope(model: type) -> Any:
@@ -156,8 +170,32 @@ def milestone_rule(user: Any, action: str, milestone: Milestone) -> bool:
 # --- observations --------------------------------------------------------------------------------
 
 
+def _status_is(*statuses: ObservationStatus) -> Any:
+    values = {status.value for status in statuses}
+    return lambda observation: observation.live and observation.status in values
+
+
+# Where each change of an observation starts from and leads to: repeated (a second tab, a double click), it is
+# answered as already done to the one who could do it (core.permissions.change_state), not refused.
+OBSERVATION_CHANGES = {
+    "share_with_observed": StateChange(
+        _status_is(ObservationStatus.DRAFT), _status_is(ObservationStatus.SHARED, ObservationStatus.FINALIZED),
+        _l("The observed teacher can already read this observation.")),
+    "finalize": StateChange(_status_is(ObservationStatus.SHARED), _status_is(ObservationStatus.FINALIZED),
+                            _l("The observation is already finalized.")),
+    "reopen": StateChange(_status_is(ObservationStatus.FINALIZED),
+                          _status_is(ObservationStatus.DRAFT, ObservationStatus.SHARED),
+                          _l("The observation is already open.")),
+    "delete": StateChange(_status_is(ObservationStatus.DRAFT), lambda observation: not observation.live,
+                          _l("The observation is already in the trash.")),
+    "restore": StateChange(lambda observation: not observation.live, lambda observation: observation.live,
+                           _l("The observation is already out of the trash.")),
+}
+
+
 def observation_rule(user: Any, action: str, observation: Observation) -> bool:
-    """An observation: the observer's draft, then shared with the observed teacher, then finalized."""
+    """An observation: the observer's draft, then shared with the observed teacher, then finalized (the states each
+    change starts from: OBSERVATION_CHANGES)."""
     uid = _uid(user)
     admin = is_admin(user)
     community = observation.community
@@ -175,26 +213,22 @@ def observation_rule(user: Any, action: str, observation: Observation) -> bool:
             return status != ObservationStatus.DRAFT.value
         return observation.shared and live and status != ObservationStatus.DRAFT.value \
             and role_in(user, community) in MANAGERS
-    if not _open(community) or (not live and action != "restore"):
+    if not _open(community):
+        return False
+    if action in {"share_with_observed", "finalize", "delete", "restore"}:  # whatever its state: OBSERVATION_CHANGES
+        return observer
+    if action == "reopen":
+        return observer or admin
+    if not live:
         return False
     if action in {"edit", "add_note"}:  # the focus, notes, ratings, strengths and suggestions
         return observer and status != ObservationStatus.FINALIZED.value
-    if action == "share_with_observed":
-        return observer and status == ObservationStatus.DRAFT.value
     if action == "reflect":
         return observed and status == ObservationStatus.SHARED.value
     if action == "reflect_once_reopened":  # the observed teacher, too late: finalized while they were writing
         return observed and status == ObservationStatus.FINALIZED.value
-    if action == "finalize":
-        return observer and status == ObservationStatus.SHARED.value
-    if action == "reopen":
-        return (observer or admin) and status == ObservationStatus.FINALIZED.value
     if action == "share":  # let the conveners read it: either of the two, once the observed teacher has it
         return (observer or observed) and status != ObservationStatus.DRAFT.value
-    if action == "delete":
-        return observer and status == ObservationStatus.DRAFT.value
-    if action == "restore":
-        return observer and not live
     raise ValueError(f"unknown observation action {action!r}")
 
 
@@ -336,11 +370,12 @@ def handbook_scope(user: Any, action: str) -> Any:
 
 register_rule(Pairing, pairing_rule)
 register_scope(Pairing, pairing_scope)
+register_rule(Goal, _pair_item_rule, changes=_restore_from_trash(_l("The goal is already out of the trash.")))
+register_rule(MeetingLog, _pair_item_rule, changes=_restore_from_trash(_l("The log is already out of the trash.")))
 for _model in (Goal, MeetingLog):
-    register_rule(_model, _pair_item_rule)
     register_scope(_model, _pair_item_scope(_model))
 register_rule(Milestone, milestone_rule)
-register_rule(Observation, observation_rule)
+register_rule(Observation, observation_rule, changes=OBSERVATION_CHANGES)
 register_scope(Observation, observation_scope)
 register_rule(ObservationForm, observation_form_rule)
 register_scope(ObservationForm, observation_form_scope)

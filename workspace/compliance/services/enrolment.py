@@ -53,14 +53,18 @@ def enrol(community: Any, program: Program, approved_amount: int | None, actor: 
     return enrollment
 
 
-def confirm(enrollment: Enrollment, actor: Any) -> None:
-    """An admin or reviewer confirms the enrolment (and the approved amount)."""
+def confirm(enrollment: Enrollment, actor: Any) -> bool:
+    """An admin or reviewer confirms the enrolment (and the approved amount). One already confirmed is left as it
+    is, its confirmer and time kept (False)."""
+    if enrollment.confirmed:
+        return False
     enrollment.status = EnrollmentStatus.CONFIRMED.value
     enrollment.confirmed_by_id = getattr(actor, "id", None)
     enrollment.confirmed_at = utcnow()
     record_event(actor, "enrollment.confirmed", enrollment, enrollment.community, program=enrollment.program.name,
                  amount=enrollment.approved_amount)
     notices.confirmed(enrollment, actor)
+    return True
 
 
 def claimable_total(enrollment: Enrollment) -> int:

@@ -8,6 +8,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import REQUIRED, DateField, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
+from workspace.core.once import OnceTokenField
 from workspace.mentoring.services.goals import MAX_CRITERIA, MAX_TITLE, STATUS_LABELS
 from workspace.mentoring.services.logs import MAX_MINUTES, MAX_NOTES, MAX_TOPICS
 
@@ -37,6 +38,7 @@ class LogForm(WorkspaceForm):
     starts_at = TimeField(_l("Started at"), validators=[Optional()],
                           description=_l("For the activity's time; 16:00 when left empty."))
     base_version = IntegerField(validators=[Optional()])
+    once_token = OnceTokenField()  # a new log sent twice is kept once (core/once.py)
 
 
 class GoalForm(WorkspaceForm):
@@ -48,6 +50,7 @@ class GoalForm(WorkspaceForm):
     due_on = DateField(_l("Due date"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), validators=[DataRequired(REQUIRED)])
     base_version = IntegerField(validators=[Optional()])
+    once_token = OnceTokenField()  # a new goal sent twice is kept once (core/once.py)
 
 
 class EvidenceForm(WorkspaceForm):

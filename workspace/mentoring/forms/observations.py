@@ -8,6 +8,7 @@ from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import REQUIRED, DateField, IntegerField, WorkspaceForm
+from workspace.core.once import OnceTokenField
 
 
 class PlanForm(WorkspaceForm):
@@ -23,6 +24,7 @@ class PlanForm(WorkspaceForm):
     form_id = SelectField(_l("Observation form"), validate_choice=False)
     pairing_id = HiddenField()
     public_lesson_id = HiddenField()
+    once_token = OnceTokenField()  # a new observation started twice is one (core/once.py)
 
 
 class NoteForm(WorkspaceForm):

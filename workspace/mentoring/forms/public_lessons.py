@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from workspace.core.forms import REQUIRED, DateField, WorkspaceForm
+from workspace.core.once import OnceTokenField
 from workspace.core.parsing import parse_id
 from workspace.mentoring.services.public_lessons import MAX_TOPIC, LessonFields, plan_label
 
@@ -23,6 +24,7 @@ class LessonForm(WorkspaceForm):
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     plan_id = SelectField(_l("Plan document (集體備課)"), choices=[], validators=[Optional()])
     form_id = SelectField(_l("Observation form"), choices=[], validators=[Optional()])
+    once_token = OnceTokenField()  # scheduled twice: one lesson, one activity (core/once.py)
 
     def set_choices(self, teachers: list[Any], plans: list[Any], forms: list[Any]) -> None:
         """The people, plans and observation forms this person may choose from."""

@@ -17,8 +17,9 @@ from workspace.core import links
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import numbers, parse_id, read
-from workspace.core.permissions import can, require
+from workspace.core.permissions import can, change_state, require
 from workspace.extensions import db
 from workspace.mentoring.forms.logs import EvidenceForm, GoalForm, LogForm, ShareForm
 from workspace.mentoring.models import Goal, MeetingLog, NextStep, Owner, Pairing
@@ -108,17 +109,19 @@ def create_log(slug: str, pairing_id: int):
     form, _steps = _new_log_form(pairing, LogForm())
     private = log_services.may_read_private(current_user, pairing)
     if form.validate():
+        once = claim(form.once_token, current_user)
+        if once.repeat is not None:  # sent twice: answered as the first was, the log kept once
+            db.session.rollback()
+            return _after_log_change(slug, pairing_id, str(ALREADY_SAVED), category="info")
         try:
             log_services.create_log(pairing, _log_fields(form, private=private), actor=current_user)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
+            once.answered(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id))
             db.session.commit()
-            flash(_("The meeting is logged."), "success")
-            if not wants_fragment():
-                return redirect(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id))
-            return render_page("mentoring/_log_list.html", **_logs_context(community, pairing))
+            return _after_log_change(slug, pairing_id, _("The meeting is logged."))
     community, pairing = load_pairing(slug, pairing_id, "write")
     return render_page("mentoring/logs.html", "mentoring/_log_list.html", status=422,
                        **_logs_context(community, pairing, form))
@@ -188,8 +191,8 @@ def update_log(slug: str, pairing_id: int, log_id: int):
                        **_edit_context(community, pairing, log, form, conflict=conflict))
 
 
-def _after_log_change(slug: str, pairing_id: int, message: str, anchor: str = ""):
-    flash(message, "success")  # htmx: render_page puts it into the page's live #flashes region
+def _after_log_change(slug: str, pairing_id: int, message: str, anchor: str = "", category: str = "success"):
+    flash(message, category)  # htmx: render_page puts it into the page's live #flashes region
     if not wants_fragment():
         return redirect(url_for("mentoring.logs", slug=slug, pairing_id=pairing_id) + anchor)
     community, pairing = load_pairing(slug, pairing_id)
@@ -207,11 +210,14 @@ def trash_log(slug: str, pairing_id: int, log_id: int):
 
 @bp.post("/c/<slug>/mentoring/pairings/<int:pairing_id>/logs/<int:log_id>/restore")
 def restore_log(slug: str, pairing_id: int, log_id: int):
-    """Take a log out of the trash."""
-    _community, _pairing, log = _load_log(slug, pairing_id, log_id, "restore")
-    log_services.restore_log(log, actor=current_user)
-    db.session.commit()
-    return _after_log_change(slug, pairing_id, _("The log is restored."), f"#log-{log_id}")
+    """Take a log out of the trash (a second time: it is out already, said so)."""
+    _community, _pairing, log = _load_log(slug, pairing_id, log_id, "view")
+    already = change_state(current_user, "restore", log)
+    if already is None:
+        log_services.restore_log(log, actor=current_user)
+        db.session.commit()
+    return _after_log_change(slug, pairing_id, already or _("The log is restored."), f"#log-{log_id}",
+                             category="info" if already else "success")
 
 
 @bp.post("/c/<slug>/mentoring/pairings/<int:pairing_id>/logs/<int:log_id>/share")
@@ -277,12 +283,17 @@ def create_goal(slug: str, pairing_id: int):
     community, pairing = load_pairing(slug, pairing_id, "write")
     form = GoalForm()
     if form.validate():
+        once = claim(form.once_token, current_user)
+        if once.repeat is not None:  # sent twice: answered as the first was, the goal kept once
+            db.session.rollback()
+            return _after_goal_change(slug, pairing_id, str(ALREADY_SAVED), category="info")
         try:
             goal_services.create_goal(pairing, _goal_fields(form), actor=current_user)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
+            once.answered(url_for("mentoring.goals", slug=slug, pairing_id=pairing_id))
             db.session.commit()
             return _after_goal_change(slug, pairing_id, _("The goal is added."))
     community, pairing = load_pairing(slug, pairing_id, "write")
@@ -290,8 +301,8 @@ def create_goal(slug: str, pairing_id: int):
                        **_goals_context(community, pairing, form))
 
 
-def _after_goal_change(slug: str, pairing_id: int, message: str, anchor: str = ""):
-    flash(message, "success")  # htmx: render_page puts it into the page's live #flashes region
+def _after_goal_change(slug: str, pairing_id: int, message: str, anchor: str = "", category: str = "success"):
+    flash(message, category)  # htmx: render_page puts it into the page's live #flashes region
     if not wants_fragment():
         return redirect(url_for("mentoring.goals", slug=slug, pairing_id=pairing_id) + anchor)
     community, pairing = load_pairing(slug, pairing_id)
@@ -347,11 +358,14 @@ def trash_goal(slug: str, pairing_id: int, goal_id: int):
 
 @bp.post("/c/<slug>/mentoring/pairings/<int:pairing_id>/goals/<int:goal_id>/restore")
 def restore_goal(slug: str, pairing_id: int, goal_id: int):
-    """Take a goal out of the trash."""
-    _community, _pairing, goal = _load_goal(slug, pairing_id, goal_id, "restore")
-    goal_services.restore_goal(goal, actor=current_user)
-    db.session.commit()
-    return _after_goal_change(slug, pairing_id, _("The goal is restored."), f"#goal-{goal_id}")
+    """Take a goal out of the trash (a second time: it is out already, said so)."""
+    _community, _pairing, goal = _load_goal(slug, pairing_id, goal_id, "view")
+    already = change_state(current_user, "restore", goal)
+    if already is None:
+        goal_services.restore_goal(goal, actor=current_user)
+        db.session.commit()
+    return _after_goal_change(slug, pairing_id, already or _("The goal is restored."), f"#goal-{goal_id}",
+                              category="info" if already else "success")
 
 
 @bp.post("/c/<slug>/mentoring/pairings/<int:pairing_id>/goals/<int:goal_id>/share")

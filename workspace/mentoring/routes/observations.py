@@ -22,8 +22,9 @@ from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
 from workspace.core.i18n import N_, in_reader_script
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
-from workspace.core.permissions import can, require
+from workspace.core.permissions import can, change_state, require
 from workspace.core.storage import UploadRejected, send_blob, store_uploads
 from workspace.extensions import db
 from workspace.mentoring.forms.observations import (
@@ -101,7 +102,7 @@ def _plan_fields(form: PlanForm) -> services.PlanFields:
     return services.PlanFields(
         observed_id=parse_id(form.observed_id.data), observed_on=form.observed_on.data,
         lesson_starts_at=form.lesson_starts_at.data, subject=form.subject.data or "", focus=form.focus.data or "",
-        form_id=parse_id(form.form_id.data), pairing_id=read(form.pairing_id.data, parse_id),
+        form_id=read(form.form_id.data, parse_id), pairing_id=read(form.pairing_id.data, parse_id),
         public_lesson_id=read(form.public_lesson_id.data, parse_id))
 
 
@@ -155,6 +156,11 @@ def create_observation(slug: str):
     form = PlanForm()
     _plan_choices(form, community, _posted_pairing(community, form))
     if form.validate():
+        once = claim(form.once_token, current_user, fallback=url_for("mentoring.observations", slug=slug))
+        if once.repeat is not None:  # started twice: one observation, answered as the first was
+            db.session.rollback()
+            flash(ALREADY_SAVED, "info")
+            return redirect(once.repeat)
         try:
             observation = services.create_observation(community, _plan_fields(form), actor=current_user)
         except NotAllowed:
@@ -164,6 +170,7 @@ def create_observation(slug: str):
             db.session.rollback()
             attach_error(form, error)
         else:
+            once.answered(url_for("mentoring.observation", slug=slug, observation_id=observation.id))
             db.session.commit()
             flash(_("The observation is started. Take notes during the lesson."), "success")
             return _back(community, observation)
@@ -306,11 +313,13 @@ def add_note(slug: str, observation_id: int):
 
 @bp.get(ONE + "/notes/<int:note_id>/photo")
 def note_photo(slug: str, observation_id: int, note_id: int):
-    """A note's photo, shown to those who read the observation (the checks of every blob)."""
-    _community, observation = _load(slug, observation_id, "read")
+    """A note's photo, shown to those who read the observation (the checks of every blob); a note that is not
+    there (or has no photo) is 404 for anyone who may know of the observation, before asking whether they read it."""
+    _community, observation = _load(slug, observation_id, "view")
     note = db.session.get(ObservationNote, note_id)
     if note is None or note.observation_id != observation.id or note.photo is None:
         abort(404)
+    require(can(current_user, "read", observation))
     extension = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}.get(note.photo.media_type, "jpg")
     return send_blob(note.photo, f"observation-{observation.id}-minute-{note.minute}.{extension}", inline=True)
 
@@ -379,15 +388,18 @@ def reflect_observation(slug: str, observation_id: int):
 
 
 def _act(slug: str, observation_id: int, action: str, act: Any, message: str, anchor: str = "") -> Any:
-    community, observation = _load(slug, observation_id, action)
-    try:
-        act(observation)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(community, observation, anchor)
-    db.session.commit()
-    flash(message, "success")
+    """Do `action`; repeated (a second tab, a double click), answer as done, with the message that says so."""
+    community, observation = _load(slug, observation_id, "view")
+    already = change_state(current_user, action, observation)
+    if already is None:
+        try:
+            act(observation)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _back(community, observation, anchor)
+        db.session.commit()
+    flash(already or message, "info" if already else "success")
     if action == "delete":
         return redirect(url_for("mentoring.observations", slug=community.slug))
     return _back(community, observation, anchor)
@@ -410,8 +422,12 @@ def finalize_observation(slug: str, observation_id: int):
 
 @bp.post(ONE + "/reopen")
 def reopen_observation(slug: str, observation_id: int):
-    """Open a finalized observation again, with the reason in its trail."""
-    community, observation = _load(slug, observation_id, "reopen")
+    """Open a finalized observation again, with the reason in its trail (a second time: it is open, said so)."""
+    community, observation = _load(slug, observation_id, "view")
+    already = change_state(current_user, "reopen", observation)
+    if already is not None:
+        flash(already, "info")
+        return _back(community, observation, "#trail")
     form = ReopenForm()
     if form.validate():
         try:

@@ -15,6 +15,7 @@ from workspace.communities.access import load_community
 from workspace.core.errors import DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.permissions import require
 from workspace.extensions import db
 from workspace.mentoring.forms.public_lessons import CancelLessonForm, LessonForm
@@ -78,6 +79,11 @@ def schedule_public_lesson(slug: str):
     form = LessonForm()
     _choices(form, community)
     if validate_all(form, lambda: services.check_lesson(community, form.fields(), actor=current_user)):
+        once = claim(form.once_token, current_user, fallback=url_for("mentoring.public_lessons", slug=slug))
+        if once.repeat is not None:  # sent twice: one lesson, one activity; answered as the first was
+            db.session.rollback()
+            flash(ALREADY_SAVED, "info")
+            return redirect(once.repeat)
         try:
             lesson = services.schedule_lesson(community, form.fields(), actor=current_user)
         except NotAllowed:
@@ -86,6 +92,7 @@ def schedule_public_lesson(slug: str):
             db.session.rollback()
             attach_error(form, error)
         else:
+            once.answered(url_for("mentoring.public_lesson", slug=slug, lesson_id=lesson.id))
             db.session.commit()
             flash(_("The public lesson is scheduled. It is in the activities calendar too."), "success")
             return redirect(url_for("mentoring.public_lesson", slug=slug, lesson_id=lesson.id))

@@ -19,13 +19,14 @@ from workspace.core import links
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import local_date
-from workspace.core.parsing import check_in_range
+from workspace.core.parsing import LAST_DAY, check_in_range
 from workspace.core.permissions import can, scope
-from workspace.core.records import local_day
+from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line, checked_text
 from workspace.extensions import db
 from workspace.mentoring.models import Goal, GoalStatus, MilestoneKind, Observation, Pairing
 from workspace.mentoring.services.milestones import note_progress
+from workspace.mentoring.services.terms import check_within
 
 EVIDENCE = "evidence"  # the role of a goal's links
 MAX_TITLE = 200
@@ -52,8 +53,9 @@ class GoalFields:
     status: str = GoalStatus.OPEN.value
 
 
-def check_goal(fields: GoalFields) -> GoalFields:
-    """The fields cleaned, or one ValidationError naming every field that breaks a rule."""
+def check_goal(fields: GoalFields, pairing: Pairing | None = None, kept: dt.date | None = None) -> GoalFields:
+    """The fields cleaned, or one ValidationError naming every field that breaks a rule. With the pairing, a due
+    date is not before it starts (a due date `kept` from before is kept)."""
     checks = Checks()
     with checks:
         title = checked_line(fields.title, "title", MAX_TITLE, required=True)
@@ -61,6 +63,9 @@ def check_goal(fields: GoalFields) -> GoalFields:
         criteria = checked_text(fields.success_criteria, "success_criteria", MAX_CRITERIA)
     with checks:
         check_in_range(fields.due_on, "due_on")
+        if pairing is not None and fields.due_on is not None and fields.due_on != kept:
+            check_within(fields.due_on, Period(pairing.starts_on, LAST_DAY), "due_on",
+                         _l("Set the due date on %(first)s or later: the pairing starts then."))
     with checks:
         if fields.status not in STATUS_LABELS:
             raise ValidationError(str(_l("Choose from the list.")), field="status")
@@ -76,7 +81,7 @@ def _require(allowed: bool) -> None:
 def create_goal(pairing: Pairing, fields: GoalFields, *, actor: Any) -> Goal:
     """Add a goal to the pairing (either of the pair); the first goal ticks the pairing's goal milestone."""
     _require(can(actor, "write", pairing))
-    checked = check_goal(fields)
+    checked = check_goal(fields, pairing)
     goal = Goal(pairing_id=pairing.id, title=checked.title, success_criteria=checked.success_criteria,
                 due_on=checked.due_on, status=checked.status, created_by_id=actor.id)
     goal.pairing = pairing
@@ -89,7 +94,7 @@ def create_goal(pairing: Pairing, fields: GoalFields, *, actor: Any) -> Goal:
 def update_goal(goal: Goal, fields: GoalFields, *, actor: Any, base_version: int) -> Goal:
     """Change a goal; an edit started from an older version is refused and nothing is overwritten."""
     _require(can(actor, "edit", goal))
-    checked = check_goal(fields)
+    checked = check_goal(fields, goal.pairing, kept=goal.due_on)
     if base_version != goal.version or not advance(goal, expected=base_version):
         raise Conflict(str(_l("Someone changed this goal while you were editing it. Look at the saved goal and "
                               "make your change again; your text is kept below.")))

@@ -29,14 +29,15 @@ from workspace.activities.services import (
 from workspace.activities.services.checks import ActivityFields
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
-from workspace.core.i18n import gettext, local_date
+from workspace.core.i18n import gettext
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
-from workspace.core.records import local_day
+from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line, checked_text, clean_line, has_visible_text, render_markdown
 from workspace.extensions import db
 from workspace.mentoring.models import MeetingLog, MilestoneKind, NextStep, Owner, Pairing
 from workspace.mentoring.services.milestones import note_progress
+from workspace.mentoring.services.terms import check_within
 
 MAX_MINUTES = 600  # a meeting of more than ten hours is a typo
 MAX_TOPICS = 500
@@ -83,11 +84,9 @@ def check_log(fields: LogFields, pairing: Pairing | None = None) -> LogFields:
             raise ValidationError(str(_l("This field is required.")), field="held_on")
         check_in_range(fields.held_on, "held_on")
         if pairing is not None:
-            last = min(pairing.ends_on, local_day(utcnow()))
-            if not pairing.starts_on <= fields.held_on <= last:
-                raise ValidationError(str(_l("Date the meeting from %(first)s to %(last)s: within the pairing and "
-                                             "not after today.", first=local_date(pairing.starts_on),
-                                             last=local_date(last))), field="held_on")
+            check_within(fields.held_on, Period(pairing.starts_on, min(pairing.ends_on, local_day(utcnow()))),
+                         "held_on", _l("Date the meeting from %(first)s to %(last)s: within the pairing and not "
+                                       "after today."))
     with checks:
         if fields.duration_minutes is None:
             raise ValidationError(str(_l("This field is required.")), field="duration_minutes")

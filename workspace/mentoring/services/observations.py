@@ -28,6 +28,7 @@ from workspace.core.i18n import local_date
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import CONTRIBUTORS, can, scope
+from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line, checked_text, clean_line
 from workspace.extensions import db
 from workspace.mentoring.models import (
@@ -42,6 +43,7 @@ from workspace.mentoring.models import (
 from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.rubrics import check_ratings, default_form
+from workspace.mentoring.services.terms import check_within, school_year_around
 
 MAX_TEXT = 20_000
 MAX_NOTE = 4_000
@@ -105,10 +107,12 @@ def _check_plan(community: Community, fields: PlanFields, *, actor: User,
     """Check the pre-conference's fields; every refusal at once, each beside its field."""
     checks = Checks()
     pairing = lesson = None
+    dated = False
     with checks:
         if fields.observed_on is None:
             raise ValidationError(str(_l("Give the date of the lesson.")), field="observed_on")
         check_in_range(fields.observed_on, "observed_on")
+        dated = True
     with checks:
         if fields.observed_id is None:
             raise ValidationError(str(_l("Choose the teacher you observe.")), field="observed_id")
@@ -134,6 +138,14 @@ def _check_plan(community: Community, fields: PlanFields, *, actor: User,
             if lesson.teacher_id != fields.observed_id:
                 raise ValidationError(str(_l("At a public lesson you observe the teacher who gives it.")),
                                       field="observed_id")
+    with checks:  # a plausible day: a pair's within its pairing, another within the school year (a day kept: kept)
+        if dated and (observation is None or fields.observed_on != observation.observed_on):
+            if pairing is not None:
+                check_within(fields.observed_on, Period(pairing.starts_on, pairing.ends_on), "observed_on",
+                             _l("Date the lesson from %(first)s to %(last)s: within the pairing."))
+            else:
+                check_within(fields.observed_on, school_year_around(local_day(utcnow())), "observed_on",
+                             _l("Date the lesson from %(first)s to %(last)s: within this school year."))
     with checks:
         form = db.session.get(ObservationForm, fields.form_id) if fields.form_id is not None else default_form()
         if form is None or form.community_id not in (None, community.id) or not form.live or (

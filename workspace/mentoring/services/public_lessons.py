@@ -31,7 +31,7 @@ from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.permissions import CONTRIBUTORS, can, scope
-from workspace.core.records import Period
+from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line
 from workspace.extensions import db
 from workspace.mentoring import records
@@ -44,7 +44,7 @@ from workspace.mentoring.models import (
     PublicLesson,
 )
 from workspace.mentoring.services.milestones import note_progress
-from workspace.mentoring.services.terms import semester_of
+from workspace.mentoring.services.terms import check_within, school_year_around, semester_of
 from workspace.plans.models import PlanDoc
 
 PLAN = "plan"  # the role of the plan document a public lesson links (links.Link)
@@ -196,6 +196,17 @@ def _check_free(teacher_id: int, starts: dt.datetime, ends: dt.datetime, *, besi
         raise ValidationError(str(_l("This teacher already gives a public lesson at this time.")), field="day")
 
 
+def _check_day(day: dt.date, pairing: Pairing | None) -> None:
+    """A plausible day, beside `day`: within the teacher's pairing, or (a teacher in no pairing) the school year
+    around today."""
+    if pairing is not None:
+        check_within(day, Period(pairing.starts_on, pairing.ends_on), "day",
+                     _l("Date the lesson from %(first)s to %(last)s: within the pairing."))
+    else:
+        check_within(day, school_year_around(local_day(utcnow())), "day",
+                     _l("Date the lesson from %(first)s to %(last)s: within this school year."))
+
+
 def _teacher(community: Community, fields: LessonFields, actor: Any) -> tuple[User, Pairing | None]:
     allowed = {teacher.user_id: teacher for teacher in teachers_for(community, actor)}
     chosen = allowed.get(fields.teacher_id) if fields.teacher_id is not None else None
@@ -211,6 +222,7 @@ def _teacher(community: Community, fields: LessonFields, actor: Any) -> tuple[Us
 def check_lesson(community: Community, fields: LessonFields, *, actor: Any) -> CheckedLesson:
     """Check every field of a public lesson and refuse them together (one ValidationError naming each)."""
     checks = Checks()
+    pairing = None  # the teacher's, once they are one who may give it
     with checks:
         teacher, pairing = _teacher(community, fields, actor)
     with checks:
@@ -221,6 +233,7 @@ def check_lesson(community: Community, fields: LessonFields, *, actor: Any) -> C
         place = checked_line(fields.place, "place", 200)
     with checks:
         starts_at, ends_at = _times(fields)
+        _check_day(fields.day, pairing)
         if teacher_id := fields.teacher_id:
             _check_free(teacher_id, starts_at, ends_at)
     with checks:
@@ -308,6 +321,8 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
         place = checked_line(fields.place, "place", 200)
     with checks:
         starts_at, ends_at = _times(fields)
+        if fields.day != to_local(lesson.activity.starts_at).date():  # a day kept is kept, whatever today is
+            _check_day(fields.day, db.session.get(Pairing, lesson.pairing_id) if lesson.pairing_id else None)
         _check_free(lesson.teacher_id, starts_at, ends_at, besides=lesson.id)
     with checks:
         plan = None

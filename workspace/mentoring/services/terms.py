@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from workspace.core.errors import ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.records import Period
 
 
@@ -36,3 +39,17 @@ def month_period(day: dt.date) -> Period:
     first = day.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return Period(first, following - dt.timedelta(days=1))
+
+
+def check_within(day: dt.date, period: Period, field: str, message: Any) -> None:
+    """Refuse `day` outside `period` beside `field`. `message` (lazy) names the days allowed as %(first)s and
+    %(last)s, written in the reader's locale (2026年9月1日): a pair's logs, observations and goals, and public
+    lessons, are held to the pairing's term (or the school year) this way, not only to the app's 1900–2200."""
+    if not period.first <= day <= period.last:
+        raise ValidationError(str(message) % {"first": local_date(period.first), "last": local_date(period.last)},
+                              field=field)
+
+
+def school_year_around(day: dt.date) -> Period:
+    """The school year `day` falls in (a public lesson or an observation outside a pairing is dated in it)."""
+    return school_year_period(school_year_of(day))
