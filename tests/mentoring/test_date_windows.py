@@ -16,7 +16,7 @@ from workspace.core.records import local_day
 from workspace.extensions import db
 from workspace.mentoring.models import Goal, Observation, PublicLesson
 from workspace.mentoring.services import goals, observations, public_lessons
-from workspace.mentoring.services.terms import school_year_around
+from workspace.mentoring.services.terms import school_years_ahead
 
 FIRST, LAST = dt.date(2026, 9, 1), dt.date(2028, 8, 31)  # make_pair's default term
 
@@ -51,11 +51,17 @@ def test_a_pair_s_observation_in_1900_is_refused_with_the_pairing_s_term(ctx, lo
 
 def test_an_observation_outside_a_pairing_is_held_to_the_school_year(ctx):
     pair = make_pair()
-    year = school_year_around(local_day(utcnow()))
+    year = school_years_ahead(local_day(utcnow()))
     with pytest.raises(ValidationError) as caught:
         observations.create_observation(pair.community, _plan(pair, year.first - dt.timedelta(days=1), paired=False),
                                         actor=pair.mentor)
-    assert caught.value.field == "observed_on" and "within this school year" in caught.value.message
+    assert caught.value.field == "observed_on" and "within this school year or the next" in caught.value.message
+    with pytest.raises(ValidationError):  # past the next school year
+        observations.create_observation(pair.community, _plan(pair, year.last + dt.timedelta(days=1), paired=False),
+                                        actor=pair.mentor)
+    # planned ahead: the next school year's first week is within reach (in July a teacher plans September)
+    observations.create_observation(pair.community, _plan(pair, year.last - dt.timedelta(days=330), paired=False),
+                                    actor=pair.mentor)
     kept = observations.create_observation(pair.community, _plan(pair, year.first, paired=False), actor=pair.mentor)
     kept.observed_on = dt.date(2001, 5, 5)  # recorded before the window was held: its day stays editable around it
     db.session.commit()
@@ -71,7 +77,7 @@ def test_a_public_lesson_is_held_to_the_teacher_s_pairing_or_the_school_year(ctx
     error = _refused(lambda: public_lessons.schedule_lesson(pair.community, _lesson(pair.colleague.id,
                                                                                      dt.date(1900, 1, 1)),
                                                             actor=pair.convener))
-    assert error.field == "day" and "within this school year" in error.message
+    assert error.field == "day" and "within this school year or the next" in error.message
     assert db.session.query(PublicLesson).count() == 0
 
 

@@ -43,7 +43,7 @@ from workspace.mentoring.models import (
 from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.rubrics import check_ratings, default_form
-from workspace.mentoring.services.terms import check_within, school_year_around
+from workspace.mentoring.services.terms import check_within, school_years_ahead
 
 MAX_TEXT = 20_000
 MAX_NOTE = 4_000
@@ -144,8 +144,8 @@ def _check_plan(community: Community, fields: PlanFields, *, actor: User,
                 check_within(fields.observed_on, Period(pairing.starts_on, pairing.ends_on), "observed_on",
                              _l("Date the lesson from %(first)s to %(last)s: within the pairing."))
             else:
-                check_within(fields.observed_on, school_year_around(local_day(utcnow())), "observed_on",
-                             _l("Date the lesson from %(first)s to %(last)s: within this school year."))
+                check_within(fields.observed_on, school_years_ahead(local_day(utcnow())), "observed_on",
+                             _l("Date the lesson from %(first)s to %(last)s: within this school year or the next."))
     with checks:
         form = db.session.get(ObservationForm, fields.form_id) if fields.form_id is not None else default_form()
         if form is None or form.community_id not in (None, community.id) or not form.live or (

@@ -44,7 +44,7 @@ from workspace.mentoring.models import (
     PublicLesson,
 )
 from workspace.mentoring.services.milestones import note_progress
-from workspace.mentoring.services.terms import check_within, school_year_around, semester_of
+from workspace.mentoring.services.terms import check_within, school_years_ahead, semester_of
 from workspace.plans.models import PlanDoc
 
 PLAN = "plan"  # the role of the plan document a public lesson links (links.Link)
@@ -203,8 +203,8 @@ def _check_day(day: dt.date, pairing: Pairing | None) -> None:
         check_within(day, Period(pairing.starts_on, pairing.ends_on), "day",
                      _l("Date the lesson from %(first)s to %(last)s: within the pairing."))
     else:
-        check_within(day, school_year_around(local_day(utcnow())), "day",
-                     _l("Date the lesson from %(first)s to %(last)s: within this school year."))
+        check_within(day, school_years_ahead(local_day(utcnow())), "day",
+                     _l("Date the lesson from %(first)s to %(last)s: within this school year or the next."))
 
 
 def _teacher(community: Community, fields: LessonFields, actor: Any) -> tuple[User, Pairing | None]:

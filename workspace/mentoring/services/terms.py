@@ -51,5 +51,11 @@ def check_within(day: dt.date, period: Period, field: str, message: Any) -> None
 
 
 def school_year_around(day: dt.date) -> Period:
-    """The school year `day` falls in (a public lesson or an observation outside a pairing is dated in it)."""
+    """The school year `day` falls in."""
     return school_year_period(school_year_of(day))
+
+
+def school_years_ahead(day: dt.date) -> Period:
+    """The school year `day` falls in and the next (a public lesson or an observation outside a pairing is dated
+    in them: in July a teacher plans September's lesson)."""
+    return Period(school_year_around(day).first, school_year_period(school_year_of(day) + 1).last)
