@@ -43,6 +43,22 @@ class Year:
     def slug(self) -> str:
         return self.enrolled.slug
 
+    def pair_meeting(self, held_on: dt.date = dt.date(2025, 11, 5)) -> Activity:
+        """王老師 mentors 林老師 over the period; their meeting of `held_on`, recorded as a community activity."""
+        from workspace.mentoring.models import Pairing
+        from workspace.mentoring.services import logs
+
+        people = {user.display_name: user for user in self.members()}
+        mentor, mentee = people["王老師"], people["林老師"]
+        pairing = Pairing(community_id=self.enrollment.community_id, mentor_id=mentor.id, mentee_id=mentee.id,
+                          starts_on=dt.date(2025, 8, 1), ends_on=dt.date(2027, 7, 31), created_by_id=mentor.id)
+        db.session.add(pairing)
+        db.session.flush()
+        log = logs.create_log(pairing, logs.LogFields(held_on=held_on, duration_minutes=50, topics="班級經營",
+                                                      as_activity=True, starts_at=dt.time(16, 0)), actor=mentor)
+        db.session.commit()
+        return db.session.get(Activity, log.activity_id)
+
     def members(self) -> list[User]:
         return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
             Membership.community_id == self.enrolled.club.community.id).order_by(User.display_name)))

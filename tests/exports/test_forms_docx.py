@@ -17,7 +17,7 @@ from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import enrolled, program_copy
 from tests.exports.sheets_data import community_year
 from tests.factories import add_member, make_reviewer, make_school, make_user
-from workspace.activities.models import Activity, Speaker
+from workspace.activities.models import Speaker
 from workspace.communities import services as communities
 from workspace.communities.models import Membership
 from workspace.compliance import services as compliance_services
@@ -28,7 +28,6 @@ from workspace.core.database import utcnow
 from workspace.exports import forms_docx
 from workspace.extensions import db
 from workspace.mentoring.models import Pairing
-from workspace.mentoring.services import logs
 
 
 def text_of(data: bytes) -> str:
@@ -313,16 +312,7 @@ def test_a_reviewers_copy_of_the_plan_counts_the_pairs_without_naming_them(clien
 
 def test_a_pairs_meeting_in_the_schedule_is_led_by_the_mentor(year):
     """A meeting a pair recorded as an activity is the mentor's to lead, not the convener's."""
-    people = {user.display_name: user for user in year.members()}
-    mentor, mentee = people["王老師"], people["林老師"]
-    pairing = Pairing(community_id=year.enrollment.community_id, mentor_id=mentor.id, mentee_id=mentee.id,
-                      starts_on=dt.date(2025, 8, 1), ends_on=dt.date(2027, 7, 31), created_by_id=mentor.id)
-    db.session.add(pairing)
-    db.session.flush()
-    log = logs.create_log(pairing, logs.LogFields(held_on=dt.date(2025, 11, 5), duration_minutes=50, topics="班級經營",
-                                                  as_activity=True, starts_at=dt.time(16, 0)), actor=mentor)
-    db.session.commit()
-    title = db.session.get(Activity, log.activity_id).title
+    title = year.pair_meeting().title
     rows = [row for table in tables_of(forms_docx.implementation_plan(year.enrollment, "en").data)
             if "Led by" in table[0] for row in table[1:]]
     assert next(row for row in rows if row[2] == title)[4] == "王老師"

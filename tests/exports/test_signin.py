@@ -3,7 +3,6 @@ cancelled ones left out), each with its title, date and time, place and every me
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import docx
@@ -12,11 +11,8 @@ from docx.oxml.ns import qn
 from tests.compliance.helpers import enrolled
 from tests.exports.sheets_data import community_year
 from workspace.activities import services as activities
-from workspace.activities.models import Activity
 from workspace.exports import signin
 from workspace.extensions import db
-from workspace.mentoring.models import Pairing
-from workspace.mentoring.services import logs
 
 MEMBERS = ("陳召集", "林老師", "王老師", "張老師", "李老師", "吳老師")
 
@@ -75,22 +71,14 @@ def test_chinese_sheets(ctx):
 
 def test_a_pairs_meeting_lists_the_two_it_is_for_and_other_sheets_every_member(ctx):
     year = community_year()
-    people = {user.display_name: user for user in year.members()}
-    mentor, mentee = people["王老師"], people["林老師"]
-    pairing = Pairing(community_id=year.enrollment.community_id, mentor_id=mentor.id, mentee_id=mentee.id,
-                      starts_on=dt.date(2025, 8, 1), ends_on=dt.date(2027, 7, 31), created_by_id=mentor.id)
-    db.session.add(pairing)
-    db.session.flush()
-    log = logs.create_log(pairing, logs.LogFields(held_on=dt.date(2025, 11, 5), duration_minutes=50, topics="班級經營",
-                                                  as_activity=True, starts_at=dt.time(16, 0)), actor=mentor)
-    db.session.commit()
+    meeting = year.pair_meeting()
     document = docx.Document(io.BytesIO(signin.sign_in_sheets(year.enrollment, "zh_Hant").data))
     names_by_activity = {}
     tables = document.tables
     for fields, names in zip(tables[0::2], tables[1::2], strict=True):
         names_by_activity[fields.rows[1].cells[1].text] = [row.cells[1].text for row in names.rows[1:]
                                                            if row.cells[1].text]
-    pair_sheet = names_by_activity.pop(db.session.get(Activity, log.activity_id).title)
+    pair_sheet = names_by_activity.pop(meeting.title)
     assert pair_sheet == ["王老師", "林老師"]
     assert all(sorted(names) == sorted(MEMBERS) for names in names_by_activity.values())
 
