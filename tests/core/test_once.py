@@ -89,6 +89,25 @@ def test_an_expense_and_a_title_sent_twice_are_kept_once(client, ctx):
     assert _count(Expense) == 2
 
 
+def test_two_views_of_a_kept_page_are_two_forms(client, ctx):
+    """The budget page is kept by the page cache: a second tab (or a later visit before any change) is answered from
+    it, and its forms must carry their own tokens, or a second expense typed there would be taken for a repeat of
+    the first and not saved."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    budget = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    client.get(budget + "/budget")  # the session's first form (its CSRF token set): a page with a cookie is not kept
+    first_tab, second_tab = (client.get(budget + "/budget") for _ in range(2))
+    first_tab, second_tab = first_tab.get_data(as_text=True), second_tab.get_data(as_text=True)
+    first, second = (_token(page[page.index('id="expenses"'):]) for page in (first_tab, second_tab))
+    assert first != second
+    for amount, token in (("150", first), ("90", second)):
+        answer = client.post_form(budget + "/expenses", {"category": "printing_materials", "spent_on": "114/09/20",
+                                                         "amount": amount, "payee": "印刷行", "once_token": token})
+        assert answer.status_code == 302
+    assert _count(Expense) == 2
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_a_log_and_a_goal_sent_twice_are_kept_once(client, ctx, htmx):
     pair = make_pair(starts_on=dt.date.today() - dt.timedelta(days=30))

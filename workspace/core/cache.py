@@ -490,8 +490,22 @@ def _key(depends: tuple[str, ...], expires: float | None, vary: Callable[[Connec
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+# What a kept page must not repeat from one view to the next (a create form's one-time token: core/once.py registers
+# it), rewritten in each hit's copy. Registered by the module that renders it: the cache imports no such module.
+_HIT_FILTERS: list[Callable[[bytes], bytes]] = []
+
+
+def register_hit_filter(rewrite: Callable[[bytes], bytes]) -> None:
+    """Rewrite every page answered from the cache with `rewrite(body)` first (e.g. fresh one-time tokens)."""
+    if rewrite not in _HIT_FILTERS:
+        _HIT_FILTERS.append(rewrite)
+
+
 def _hit(page: tuple[bytes, str]) -> Response:
-    response = Response(page[0], mimetype=page[1])
+    body = page[0]
+    for rewrite in _HIT_FILTERS:
+        body = rewrite(body)
+    response = Response(body, mimetype=page[1])
     response.vary.add("HX-Request")
     # What set_security_headers adds for a loaded user: a hit answered before the load says it too.
     response.headers["Cache-Control"] = "private, no-store"

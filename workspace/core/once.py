@@ -16,7 +16,8 @@ token once the form is valid, just before the service creates:
 The claim is a row of `form_submissions` (person, token) written in the request's transaction: a refusal rolls it
 back with the rest, and two requests with the same token at the same moment meet on its unique key, the second
 waiting for the first and then reading its answer. A form posted without a token (an older page, a script) is
-saved as before. Rows older than a day are deleted as the person claims the next one.
+saved as before. Rows older than a day are deleted as the person claims the next one. A page the page cache
+keeps is served with fresh tokens at each view (`fresh_tokens`), so two tabs of one kept page are two forms.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField
 
+from workspace.core.cache import register_hit_filter
 from workspace.core.database import utcnow
 from workspace.core.models import FormSubmission
 from workspace.extensions import db
 
 ALREADY_SAVED = _l("This was already saved: the form was sent twice and is kept once.")
+# A token as a form renders it (OnceTokenField with no id): rewritten in each view of a page kept by the page cache.
+_RENDERED = re.compile(rb'(<input name="once_token" type="hidden" value=")[A-Za-z0-9_-]*(")')
 KEEP = dt.timedelta(days=1)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -44,6 +48,15 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 def new_token() -> str:
     """A fresh token for a form about to be shown."""
     return secrets.token_urlsafe(18)
+
+
+def fresh_tokens(body: bytes) -> bytes:
+    """The page with a new token in each create form: a page kept by the page cache is shown again (two tabs, a
+    later visit), and a second record typed there must not be taken for a repeat of the first."""
+    return _RENDERED.sub(lambda found: found.group(1) + new_token().encode() + found.group(2), body)
+
+
+register_hit_filter(fresh_tokens)
 
 
 class OnceTokenField(HiddenField):
