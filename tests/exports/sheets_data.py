@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -102,3 +103,14 @@ def community_year(slug: str = "club", *, risky: bool = False, later: bool = Tru
 
 def make_outsider() -> User:
     return make_user(display_name="路人")
+
+
+def assert_prints_wide(book: Any) -> None:
+    """Every sheet of a workbook prints as the funders' forms do: A4 landscape, one page wide, its header row on
+    each page."""
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1: the default
+        assert sheet.print_title_rows.replace("$", "") == "1:1"

@@ -15,7 +15,7 @@ import pytest
 from flask_babel import force_locale
 
 from tests.compliance.helpers import enrolled
-from tests.exports.sheets_data import RISKY_TITLES, community_year
+from tests.exports.sheets_data import RISKY_TITLES, assert_prints_wide, community_year
 from workspace.activities import records as activity_records
 from workspace.activities import services as activities
 from workspace.compliance import services as compliance
@@ -326,12 +326,7 @@ def test_attendance_counts_people_in_its_own_words(ctx):
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(ctx):
     year = community_year()
     book = workbook(ledger.ledger_xlsx(year.enrollment, "zh_Hant").data)
-    for sheet in book.worksheets:
-        assert sheet.page_setup.orientation == "landscape"
-        assert sheet.page_setup.paperSize == 9  # A4
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1: the default
-        assert sheet.print_title_rows.replace("$", "") == "1:1"
+    assert_prints_wide(book)
 
 
 def test_a_held_activity_where_nobody_was_marked_says_attendance_was_not_taken(ctx):

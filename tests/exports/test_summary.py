@@ -9,7 +9,7 @@ import openpyxl
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tests.exports.sheets_data import community_year
+from tests.exports.sheets_data import assert_prints_wide, community_year
 from tests.factories import make_reviewer, make_school, make_user
 from workspace.communities.models import School
 from workspace.compliance import services as compliance
@@ -111,12 +111,7 @@ def test_both_sheets_print_landscape_one_page_wide_with_their_header_on_each_pag
     """As the ledger prints: portrait with no scaling put each column of 附件1 on a page of its own."""
     community_year("north")
     book = opened(make_user(is_admin=True), "zh_Hant")
-    for sheet in book.worksheets:
-        assert sheet.page_setup.orientation == "landscape"
-        assert sheet.page_setup.paperSize == 9  # A4
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1: the default
-        assert sheet.print_title_rows.replace("$", "") == "1:1"
+    assert_prints_wide(book)
 
 
 def test_the_file_has_a_meaningful_ascii_name_for_old_clients(ctx):
