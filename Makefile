@@ -60,13 +60,15 @@ reset-demo:
 	rm -rf instance/uploads
 	@echo "The demo starts afresh at the next 'make run'."
 
-## test: lint, the whole suite on SQLite (browser tests when Chromium is there), then on PostgreSQL
+## test: lint, the whole suite on SQLite (browser tests when Chromium is there), then on PostgreSQL; one pytest
+## worker per core (TEST_WORKERS=0 runs in one process, e.g. to read a failure's output in order)
+TEST_WORKERS ?= auto
 test: install-test translations
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL =="; \
-		WORKSPACE_TEST_DB=postgres $(BIN)/python -m pytest --ignore=tests/e2e; \
+		WORKSPACE_TEST_DB=postgres $(BIN)/python -m pytest -n $(TEST_WORKERS) --ignore=tests/e2e; \
 	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
 		echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"; exit 1; \
 	else \

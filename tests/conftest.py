@@ -21,7 +21,7 @@ os.environ.setdefault("JOBS_IMMEDIATE", "1")
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import event, text, update
 
 from workspace import create_app
 from workspace.core import cache
@@ -42,8 +42,28 @@ def _database_url(tmp_dir: Path) -> str:
             pytest.skip("TEST_DATABASE_URL is not set (REQUIRE_POSTGRES=1 makes this fail)")
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        return url
+        return _worker_database(url)
     return f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist, each worker gets a database of its own beside TEST_DATABASE_URL's (made when missing):
+    the suite empties and rebuilds its schema, which two workers may not do to one database at once."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres_schema(url: str) -> None:
@@ -110,14 +130,31 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 def _empty_tables() -> None:
+    """Delete every row (referencing tables first) and, on PostgreSQL, start the used sequences again."""
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{table.name}"' for table in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        _empty_postgres_tables(tables)
     else:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
+
+
+def _empty_postgres_tables(tables: list) -> None:
+    """DELETE from the tables that hold rows (one query finds them), not TRUNCATE of all of them: a TRUNCATE of the
+    79 tables makes new files for each table and index and took 0.3-0.6 s per test, most of the PostgreSQL run."""
+    probe = " UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")" for table in tables)  # noqa: S608
+    names = set(db.session.scalars(text(probe)))
+    filled = [table for table in tables if table.name in names]
+    for table in filled:  # a foreign key in a cycle (a resource's current version) is let go first
+        for column in [fk.parent for fk in table.foreign_keys if fk.use_alter or fk.constraint.use_alter]:
+            db.session.execute(update(table).where(column.isnot(None)).values({column.name: None}))
+    for table in filled:
+        db.session.execute(table.delete())
+    # Ids start again at 1, as after TRUNCATE ... RESTART IDENTITY (a sequence never read shows no last_value).
+    db.session.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                            "FROM pg_sequences WHERE last_value IS NOT NULL"))
 
 
 @pytest.fixture(autouse=True)
