@@ -21,7 +21,8 @@ os.environ.setdefault("JOBS_IMMEDIATE", "1")
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import event, text, update
+from sqlalchemy import Table, create_engine, event, text, update
+from sqlalchemy.engine import make_url
 
 from workspace import create_app
 from workspace.core import cache
@@ -52,9 +53,6 @@ def _worker_database(url: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return url
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
     base = make_url(url)
     name = f"{base.database}_{worker}"
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -67,8 +65,6 @@ def _worker_database(url: str) -> str:
 
 
 def _reset_postgres_schema(url: str) -> None:
-    from sqlalchemy import create_engine
-
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -140,7 +136,7 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
-def _empty_postgres_tables(tables: list) -> None:
+def _empty_postgres_tables(tables: list[Table]) -> None:
     """DELETE from the tables that hold rows (one query finds them), not TRUNCATE of all of them: a TRUNCATE of the
     79 tables makes new files for each table and index and took 0.3-0.6 s per test, most of the PostgreSQL run."""
     probe = " UNION ALL ".join(
