@@ -21,8 +21,9 @@ os.environ.setdefault("JOBS_IMMEDIATE", "1")
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import Table, create_engine, event, text, update
+from sqlalchemy import Column, Table, create_engine, event, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from workspace import create_app
 from workspace.core import cache
@@ -56,11 +57,16 @@ def _worker_database(url: str) -> str:
     base = make_url(url)
     name = f"{base.database}_{worker}"
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except ProgrammingError as error:  # most often: the role may not create databases
+        pytest.fail(f"could not make the worker database {name} ({error.orig}); grant CREATEDB to the test role, "
+                    "make the database yourself, or run in one process (TEST_WORKERS=0)", pytrace=False)
+    finally:
+        engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
 
 
@@ -136,6 +142,12 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def cyclic_columns(table: Table) -> list[Column]:
+    """The columns of `table` whose foreign key is in a cycle (a resource's current version, a thread's answer):
+    set after both rows exist, and let go before either is deleted."""
+    return [fk.parent for fk in table.foreign_keys if fk.use_alter or fk.constraint.use_alter]
+
+
 def _empty_postgres_tables(tables: list[Table]) -> None:
     """DELETE from the tables that hold rows (one query finds them), not TRUNCATE of all of them: a TRUNCATE of the
     79 tables makes new files for each table and index and took 0.3-0.6 s per test, most of the PostgreSQL run."""
@@ -144,7 +156,7 @@ def _empty_postgres_tables(tables: list[Table]) -> None:
     names = set(db.session.scalars(text(probe)))
     filled = [table for table in tables if table.name in names]
     for table in filled:  # a foreign key in a cycle (a resource's current version) is let go first
-        for column in [fk.parent for fk in table.foreign_keys if fk.use_alter or fk.constraint.use_alter]:
+        for column in cyclic_columns(table):
             db.session.execute(update(table).where(column.isnot(None)).values({column.name: None}))
     for table in filled:
         db.session.execute(table.delete())

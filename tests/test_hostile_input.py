@@ -38,7 +38,7 @@ from sqlalchemy import Column, Integer, Table, insert, select, text, update
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
-from tests.conftest import _empty_tables
+from tests.conftest import _empty_tables, cyclic_columns
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.activities import feeds
@@ -414,8 +414,7 @@ class Snapshot:
             rows = self.rows[table.name]
             if not rows:
                 continue
-            # A foreign key in a cycle (a resource's current version, a thread's answer) is set once both exist.
-            cyclic = [fk.parent for fk in table.foreign_keys if fk.use_alter or fk.constraint.use_alter]
+            cyclic = cyclic_columns(table)
             db.session.execute(insert(table), [{**row, **{column.name: None for column in cyclic}} for row in rows])
             later.extend((table, column, rows) for column in cyclic)
         for table, column, rows in later:
