@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workspace.activities.models import Activity
 from workspace.activities.services import STATUS_LABELS
 from workspace.core import audit
 from workspace.core.i18n import N_, gettext
@@ -28,3 +29,5 @@ def _attendance_change(data: dict[str, Any], _names: audit.EventNames) -> dict[s
 def register() -> None:
     """Give the trail this area's sentences and how an attendance change is said."""
     audit.register_messages(MESSAGES, {"attendance.changed": _attendance_change})
+    # A cancellation is news for whoever reads the activities; attendance and evidence stay with the managers.
+    audit.register_news(("activity.cancelled", "activity.reinstated"), audit.viewers_of(Activity))

@@ -124,3 +124,8 @@ def register() -> None:
     audit.register_subject("school", school_names, subject_type="School", data_keys=("school_id",))
     audit.register_subject("invitation", invitation_names, subject_type="Invitation")
     audit.register_label("role", role_label)
+    # What every member reads on their home page; the rest of the trail (roles, removals, invitations) is the
+    # managers'.
+    audit.register_news(("community.created", "community.archived", "community.unarchived",
+                         "community.renamed_address", "community.convenership_transferred", "invitation.accepted",
+                         "membership.left"), audit.everyone)

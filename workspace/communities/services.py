@@ -34,7 +34,8 @@ from workspace.communities.models import (
     SchoolRole,
     community_schools,
 )
-from workspace.communities.policy import forget_memberships
+from workspace.communities.policy import forget_memberships, in_communities
+from workspace.core import audit
 from workspace.core.cache import community_scope, note_change
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
@@ -849,17 +850,19 @@ def membership_for(community: Community, user: User) -> Membership | None:
 
 
 def recent_events_for_user(user: User, community_ids: Sequence[int], limit: int = 12) -> list[AuditEvent]:
-    """What happened lately in the user's communities (one query, actors and communities loaded)."""
+    """What happened lately in the user's communities (one query, actors and communities loaded): the whole
+    trail of the communities they manage, and of the others only the news they may read (audit.register_news)."""
     from sqlalchemy.orm import joinedload
 
     if not community_ids:
         return []
+    readable = in_communities(AuditEvent.community_id, user, "view_audit") | audit.news_condition(user)
     return list(
         db.session.scalars(
             select(AuditEvent)
             .options(joinedload(AuditEvent.actor).load_only(User.id, User.display_name),
                      joinedload(AuditEvent.community).load_only(*CARD_COLUMNS))
-            .where(AuditEvent.community_id.in_(community_ids))
+            .where(AuditEvent.community_id.in_(community_ids), readable)
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )

@@ -12,7 +12,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import false, or_, select, true
+
 from workspace.core.i18n import gettext
+from workspace.core.models import AuditEvent
+from workspace.core.permissions import scope
 
 # What the trail knows of the areas, registered by each area when its blueprint is registered
 # (`<area>/audit.py`), so that core imports no area and a new area edits no core module.
@@ -49,6 +53,42 @@ def register_messages(messages: Mapping[str, str], changes: Mapping[str, Change]
     """Give actions their sentences, and (`changes`) how an action's old and new values are said."""
     EVENT_MESSAGES.update(messages)
     _CHANGES.update(changes or {})
+
+
+# The news members read on their home page: the trail is the managers' (view_audit); of it, members see only
+# the actions an area registered as news, each event only by those its audience condition lets in (a pairing's
+# events by the pair, an activity's by whoever reads the activities), so the feed never tells what a page hides.
+Audience = Callable[[Any], Any]  # viewer -> condition on AuditEvent
+_NEWS: dict[str, Audience] = {}
+
+
+def register_news(actions: Iterable[str], audience: Audience) -> None:
+    """Show `actions` to members on their home page, each event to those `audience(viewer)` lets in."""
+    for action in actions:
+        _NEWS[action] = audience
+
+
+def everyone(_viewer: Any) -> Any:
+    """The audience of news every member of the community may read (a community archived, a member joined)."""
+    return true()
+
+
+def viewers_of(model: type, action: str = "view") -> Audience:
+    """The audience of news about a row of `model`: whoever its list scope lets see that row."""
+    def audience(viewer: Any) -> Any:
+        return AuditEvent.subject_id.in_(select(model.id).where(scope(viewer, action, model)))
+    return audience
+
+
+def news_condition(viewer: Any) -> Any:
+    """The condition on AuditEvent that `viewer` may read the event as news (whatever the community)."""
+    by_audience: dict[Audience, list[str]] = {}
+    for action, audience in _NEWS.items():
+        by_audience.setdefault(audience, []).append(action)
+    if not by_audience:
+        return false()
+    return or_(*(AuditEvent.action.in_(sorted(actions)) & audience(viewer)
+                 for audience, actions in by_audience.items()))
 
 
 def register_label(kind: str, label: Callable[[Any], str]) -> None:

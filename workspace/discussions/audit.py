@@ -57,3 +57,6 @@ def register() -> None:
     audit.register_messages(MESSAGES, {"discussions.report_resolved": _resolution})
     audit.register_subject("thread", thread_titles, data_keys=("thread",))
     audit.register_subject("post", post_authors, subject_type="Post")
+    # What the conveners did to a thread is news for whoever reads it; reports and edits stay with the managers.
+    audit.register_news(("discussions.pinned", "discussions.unpinned", "discussions.locked", "discussions.unlocked",
+                         "discussions.moved"), audit.viewers_of(Thread))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from workspace.communities.policy import in_communities
 from workspace.core import audit
 from workspace.core.i18n import N_, gettext
+from workspace.core.models import AuditEvent
 from workspace.plans.services import STATUS_LABELS
 
 MESSAGES = {
@@ -31,3 +33,9 @@ def _status_change(data: dict[str, Any], _names: audit.EventNames) -> dict[str, 
 def register() -> None:
     """Give the trail this area's sentences and how a status change is said."""
     audit.register_messages(MESSAGES, {"plans.status_changed": _status_change})
+    # New plans and rounds are news for those who read the community's material.
+    audit.register_news(("plans.created", "plans.published", "plans.adapted", "plans.new_round"), _material_readers)
+
+
+def _material_readers(viewer: Any) -> Any:
+    return in_communities(AuditEvent.community_id, viewer, "read_material")

@@ -16,9 +16,11 @@ from flask_login import current_user
 from workspace.communities.access import load_community
 from workspace.core.permissions import can, require
 from workspace.extensions import db
+from workspace.mentoring import audit
 from workspace.mentoring.models import Pairing
 
 bp = Blueprint("mentoring", __name__)
+bp.record_once(lambda _setup: audit.register())
 T = TypeVar("T")
 
 
