@@ -166,3 +166,31 @@ def test_enrolment_notices_are_emailed_by_the_reviews_setting(ctx, mail_on):
     db.session.commit()
     heard = told("enrolled")
     assert heard[county.id].email_state == "none" and heard[school_reviewer.id].email_state == "pending"
+
+
+def test_a_withdrawal_tells_both_sides_but_not_whoever_withdrew(ctx):
+    """A community leaving a program changes the reviewers' table and the convener's panel: both hear of it."""
+    setup, co, school_reviewer, county, _elsewhere, _admin = people()
+    services.withdraw(setup.enrollment, school_reviewer)
+    db.session.commit()
+    heard = told("withdrawn")
+    assert set(heard) == {setup.club.convener.id, co.id, county.id}
+    assert heard[co.id].title == setup.program.name
+    with flask_babel.force_locale("zh_Hant"):
+        assert setup.program.name in notifications.describe(heard[co.id])
+
+
+def test_a_convener_may_withdraw_an_enrolment_until_it_is_confirmed(ctx):
+    setup, co, school_reviewer, _county, elsewhere, admin = people()
+    convener = setup.club.convener
+
+    def may_withdraw(person, enrollment) -> bool:
+        g.pop("_reviewer_scopes", None)  # one person per request: the request's cache is theirs
+        return can(person, "withdraw", enrollment)
+
+    assert not may_withdraw(convener, setup.enrollment) and not may_withdraw(co, setup.enrollment)
+    assert may_withdraw(school_reviewer, setup.enrollment) and may_withdraw(admin, setup.enrollment)
+    assert not may_withdraw(elsewhere, setup.enrollment)
+    waiting = services.enrol(setup.club.community, program_copy("plc-100", PAST_FIRST, PAST_LAST), 1_000, convener)
+    db.session.commit()
+    assert may_withdraw(convener, waiting)

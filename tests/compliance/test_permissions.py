@@ -3,10 +3,10 @@
 Roles: anonymous, outsider (and, answering as outsiders, a departed member and a reviewer of another school),
 guest expert, member, co-convener, convener, reviewer (scope over the community's school), site admin. The
 panel and the budget are read like activities (members, conveners, reviewers in scope, admins); conveners
-enrol, withdraw and keep the budget; receipts and deliverable files (personal data: a speaker's ID number, address,
-bank account) go only to those who export the records in full (conveners, reviewers in scope, admins); an admin or
-a reviewer in scope confirms and waives; only admins see and edit programs (others get 404: the admin pages are not
-advertised).
+enrol, withdraw until the enrolment is confirmed, and keep the budget; receipts and deliverable files (personal
+data: a speaker's ID number, address, bank account) go only to those who export the records in full (conveners,
+reviewers in scope, admins); an admin or a reviewer in scope confirms, waives and withdraws a confirmed
+enrolment; only admins see and edit programs (others get 404: the admin pages are not advertised).
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ STEPS = [
     Step("POST", "compliance.confirm", ONE + "/confirm", {}, dict(CONFIRMERS, default=DONE)),
     Step("POST", "compliance.change_amount", ONE + "/amount", {"enrollment-{enrollment_id}-approved_amount": "60000"},
          dict(READERS, member=FB, co_convener=FB, convener=FB, default=DONE), consuming=True),
-    Step("POST", "compliance.withdraw", ONE + "/withdraw", {}, dict(MANAGERS_ONLY, default=DONE), consuming=True),
+    # confirmed: the funder's side agreed to it, so only the confirmers take it back
+    Step("POST", "compliance.withdraw", ONE + "/withdraw", {}, dict(CONFIRMERS, default=DONE), consuming=True),
     Step("POST", "compliance.waive", ONE + "/waivers", {"rule_id": "plc.minutes", "reason": "Minutes kept on paper"},
          dict(CONFIRMERS, default=DONE), consuming=True),
     Step("POST", "compliance.revoke", ONE + "/waivers/{waiver_id}/revoke", {}, dict(CONFIRMERS, default=DONE),
@@ -136,7 +137,7 @@ STEPS = [
 ]
 
 REVIEWERS_STEPS = {"compliance.confirm", "compliance.waive", "compliance.revoke", "compliance.decide",
-                   "compliance.appraise"}
+                   "compliance.appraise", "compliance.withdraw"}
 TABLE = Table(ROLES, build_compliance_world, STEPS,
               csrf_as=lambda step: "admin" if "program" in step.endpoint else "convener"
               if step.endpoint not in REVIEWERS_STEPS else "reviewer")

@@ -3,7 +3,8 @@ who confirms an enrolment or waives a rule, and who edits programs.
 
 The panel reads like the activities it counts (DESIGN.md's matrix puts compliance beside activities,
 attendance and evidence): contributors, the conveners, reviewers in scope and admins. A convener enrols
-and withdraws; an admin or a reviewer of the community's school confirms and waives; only admins edit
+and withdraws until the enrolment is confirmed; an admin or a reviewer of the community's school confirms, waives
+and withdraws a confirmed enrolment; only admins edit
 programs. The records in full (the ledger, the report, frozen files, and the receipts and deliverable files they
 are built from) go only to those who export: the conveners, reviewers in scope and admins.
 """
@@ -46,8 +47,9 @@ def enrollment_rule(user: Any, action: str, enrollment: Enrollment) -> bool:
     if action == "export":  # the report, ledgers, evidence pack, frozen files, receipts and deliverable files: the
         # records in full (a speaker's receipt carries a national ID number, a home address and a bank account)
         return admin or role in MANAGERS or reviewer
-    if action == "withdraw":  # the convener takes the community out of the program (kept, judged no more)
-        return open_ and (admin or role in MANAGERS)
+    if action == "withdraw":  # out of the program (kept, judged no more): the convener until it is confirmed; then
+        # the funder's side has agreed to it, and only those who confirm may take it back (like the amount)
+        return open_ and (admin or reviewer or (role in MANAGERS and not enrollment.confirmed))
     if action == "edit_amount":  # until it is confirmed; then only the one who confirms changes it
         return open_ and (admin or reviewer or (role in MANAGERS and not enrollment.confirmed))
     if action in {"confirm", "waive", "decide", "appraise"}:  # confirm: once (ENROLLMENT_CHANGES)

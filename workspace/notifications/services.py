@@ -30,7 +30,8 @@ from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
 KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "observation",
-         "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed")
+         "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
+         "withdrawn")
 MAX_TITLE = 200
 MAX_EXCERPT = 300
 MAX_PATH = 500
@@ -54,14 +55,16 @@ MESSAGES = {
     "enrolled": N_("%(actor)s enrolled a community in “%(title)s”: it waits for your confirmation"),
     "confirmed": N_("%(actor)s confirmed the enrolment in “%(title)s”"),
     "amount_changed": N_("%(actor)s changed the approved amount of “%(title)s”"),
+    "withdrawn": N_("%(actor)s withdrew a community from “%(title)s”"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Kinds whose title is a funder's text (a program's name), shown in the reader's script like the pages show it;
 # other titles are what people wrote (a thread, a plan), shown as written.
-FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed"})
+FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed", "withdrawn"})
 # Which setting lets a kind be emailed; kinds not named here are never emailed.
 EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies",
-                 **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed"),
+                 **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
+                                  "withdrawn"),
                                  "email_reviews")}
 
 

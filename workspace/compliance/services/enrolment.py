@@ -96,6 +96,7 @@ def withdraw(enrollment: Enrollment, actor: Any) -> None:
     """Take the community out of the program: kept, with its waivers, and judged no more."""
     enrollment.withdrawn_at = utcnow()
     record_event(actor, "enrollment.withdrawn", enrollment, enrollment.community, program=enrollment.program.name)
+    notices.withdrawn(enrollment, actor)
 
 
 def enrollments_of(community_id: int) -> list[Enrollment]:

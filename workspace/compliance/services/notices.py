@@ -88,6 +88,13 @@ def confirmed(enrollment: Enrollment, actor: Any) -> None:
                     _amount(enrollment, enrollment.approved_amount), actor)
 
 
+def withdrawn(enrollment: Enrollment, actor: Any) -> None:
+    """Tell both sides, the community's conveners and the reviewers in scope, that the community left the program
+    (whoever did it is not told): the reviewers' table and the panel stop judging it."""
+    people = {user.id: user for user in [*_conveners(enrollment.community), *_reviewers(enrollment.community)]}
+    _tell_enrolment(list(people.values()), "withdrawn", enrollment, "", actor)
+
+
 def amount_changed(enrollment: Enrollment, before: int | None, actor: Any) -> None:
     """Tell the community's conveners that the approved amount changed, from what to what (an amount below what is
     already claimable shows as an overrun on their panel, and only they can set expenses aside)."""
