@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import add_member, make_user
-from tests.mentoring.helpers import make_pair
+from tests.mentoring.helpers import freeze_clock, make_pair
 from workspace.core.errors import ValidationError
 from workspace.core.models import AuditEvent
 from workspace.extensions import db
@@ -135,7 +135,7 @@ def test_a_second_mentor_at_once_is_allowed_and_named_as_a_notice(ctx):
     later = pairings.create_pairings(pair.community, third.id, [pair.mentee.id], dt.date(2029, 2, 1), None,
                                      pair.convener)
     assert pairings.other_mentors(later) == []
-    pairings.end_pairing(pair.pairing, dt.date(2027, 1, 31), "", pair.convener)
+    pairings.end_pairing(pair.pairing, dt.date(2026, 11, 30), "", pair.convener)
     assert pairings.other_mentors(made) == []
     assert pairings.other_mentors([]) == []
 
@@ -145,12 +145,66 @@ def test_ending_keeps_the_pairing_with_its_reason_and_refuses_an_end_before_its_
     with pytest.raises(ValidationError) as caught:
         pairings.end_pairing(pair.pairing, START - dt.timedelta(days=3), "", pair.convener)
     assert "ends_on" in _fields(caught.value)
-    pairings.end_pairing(pair.pairing, dt.date(2026, 12, 31), "  moved   school ", pair.convener)
+    pairings.end_pairing(pair.pairing, dt.date(2026, 11, 30), "  moved   school ", pair.convener)
     db.session.commit()
     pairing = db.session.get(Pairing, pair.pairing.id)
-    assert (pairing.status, pairing.ends_on, pairing.end_reason) == ("ended", dt.date(2026, 12, 31), "moved school")
+    assert (pairing.status, pairing.ends_on, pairing.end_reason) == ("ended", dt.date(2026, 11, 30), "moved school")
     with pytest.raises(ValidationError):
         pairings.end_pairing(pairing, None, "", pair.convener)
+
+
+def test_the_last_day_falls_within_the_term_and_not_after_today(ctx, monkeypatch):
+    """Ending is now: a last day after today would mark ended a pair still meeting, and one after the planned end
+    would stretch the term the convener agreed to."""
+    freeze_clock(monkeypatch, dt.datetime(2027, 1, 15, 4, 0, tzinfo=dt.UTC))
+    pair = make_pair(START, dt.date(2027, 6, 30))
+    for day in (dt.date(2027, 1, 16), dt.date(2027, 7, 1)):
+        with pytest.raises(ValidationError) as caught:
+            pairings.end_pairing(pair.pairing, day, "", pair.convener)
+        assert list(_fields(caught.value)) == ["ends_on"], day
+    assert pair.pairing.active
+    pairings.end_pairing(pair.pairing, None, "", pair.convener)  # today, by default
+    assert (pair.pairing.status, pair.pairing.ends_on) == ("ended", dt.date(2027, 1, 15))
+
+
+def test_a_pairing_that_has_not_started_ends_on_its_first_day(ctx, monkeypatch):
+    freeze_clock(monkeypatch, dt.datetime(2026, 8, 20, 4, 0, tzinfo=dt.UTC))
+    pair = make_pair(START)
+    pairings.end_pairing(pair.pairing, None, "changed plans", pair.convener)
+    assert pair.pairing.ends_on == START
+
+
+def test_a_milestone_falls_due_within_the_term_and_an_ended_pairing_s_list_no_longer_changes(ctx):
+    pair = make_pair(START, dt.date(2027, 6, 30))
+    for day in (START - dt.timedelta(days=1), dt.date(2027, 7, 1)):
+        with pytest.raises(ValidationError) as caught:
+            milestones.add_milestone(pair.pairing, "共讀", day, "mentee", "other", pair.convener)
+        assert list(_fields(caught.value)) == ["due_on"], day
+    item = milestones.add_milestone(pair.pairing, "共讀", dt.date(2027, 6, 30), "mentee", "other", pair.convener)
+    with pytest.raises(ValidationError) as caught:
+        milestones.update_milestone(item, "共讀", dt.date(2027, 8, 1), "mentee", "other", pair.convener)
+    assert list(_fields(caught.value)) == ["due_on"]
+    pairings.end_pairing(pair.pairing, dt.date(2026, 11, 30), "", pair.convener)
+    for change in (lambda: milestones.add_milestone(pair.pairing, "再讀", dt.date(2026, 10, 1), "mentee", "other",
+                                                    pair.convener),
+                   lambda: milestones.update_milestone(item, "共讀", dt.date(2026, 10, 1), "mentee", "other",
+                                                       pair.convener)):
+        with pytest.raises(ValidationError) as caught:
+            change()
+        assert None in _fields(caught.value)
+    assert item.due_on == dt.date(2027, 6, 30)
+
+
+def test_an_ended_pairing_s_open_milestones_are_not_overdue(ctx):
+    from workspace.mentoring.services import health
+
+    pair = make_pair(START, dt.date(2027, 6, 30))
+    milestones.add_milestone(pair.pairing, "共讀", dt.date(2026, 9, 10), "mentee", "other", pair.convener)
+    db.session.commit()
+    assert health.health_of(pair.pairing).milestones_overdue >= 1
+    pairings.end_pairing(pair.pairing, dt.date(2026, 11, 30), "", pair.convener)
+    db.session.commit()
+    assert health.health_of(pair.pairing).milestones_overdue == 0
 
 
 def test_re_pairing_ends_the_old_pairing_the_day_before_and_links_the_new_one(ctx):

@@ -209,7 +209,8 @@ def fill_figures(rows: Sequence[Health], day: dt.date | None = None) -> None:
         row.last_lesson, row.public_lesson_done, row.public_lesson_scheduled = _as_date(last), bool(done), bool(
             scheduled)
     for pairing_id, count in db.session.execute(overdue, values):
-        by_id[pairing_id].milestones_overdue = int(count)
+        if by_id[pairing_id].active:  # an ended pairing owes nothing more: its open milestones are not late
+            by_id[pairing_id].milestones_overdue = int(count)
 
 
 def mentor_titles_asked(community_id: int) -> set[str] | None:

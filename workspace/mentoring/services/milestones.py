@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
+from workspace.core.i18n import local_date
 from workspace.extensions import db
 from workspace.mentoring.models import Milestone, MilestoneKind, Owner, Pairing
 
@@ -34,22 +35,35 @@ def _clean_title(title: str) -> str:
     return title[:200]
 
 
-def add_milestone(pairing: Pairing, title: str, due_on: dt.date | None, owner: str, kind: str,
-                  actor: Any) -> Milestone:
-    """Add a milestone to one pairing (a convener changes the list the pairing started with)."""
+def _check(pairing: Pairing, title: str, due_on: dt.date | None, owner: str, kind: str) -> None:
+    """Every problem of a milestone's fields at once: a title, a due day within the pairing's term (an ended
+    pairing's milestones no longer change), an owner and a kind."""
     errors = []
+    if not pairing.active:
+        errors.append(ValidationError(_("This pairing has ended: its milestones no longer change."), None))
     try:
-        title = _clean_title(title)
+        _clean_title(title)
     except ValidationError as error:
         errors.append(error)
     if due_on is None:
         errors.append(ValidationError(_("Enter the day it is due."), "due_on"))
+    elif not pairing.starts_on <= due_on <= pairing.ends_on:
+        errors.append(ValidationError(_("Choose a day within the pairing's term, %(first)s to %(last)s.",
+                                        first=local_date(pairing.starts_on), last=local_date(pairing.ends_on)),
+                                      "due_on"))
     if owner not in {item.value for item in Owner}:
         errors.append(ValidationError(_("Choose who it falls to."), "owner"))
     if kind not in {item.value for item in MilestoneKind}:
         errors.append(ValidationError(_("Choose what ticks it off."), "kind"))
     if errors:
         raise ValidationError.combine(errors)
+
+
+def add_milestone(pairing: Pairing, title: str, due_on: dt.date | None, owner: str, kind: str,
+                  actor: Any) -> Milestone:
+    """Add a milestone to one pairing (a convener changes the list the pairing started with)."""
+    _check(pairing, title, due_on, owner, kind)
+    title = _clean_title(title)
     position = db.session.scalar(select(func.coalesce(func.max(Milestone.position), -1)).where(
         Milestone.pairing_id == pairing.id)) + 1
     milestone = Milestone(pairing_id=pairing.id, title=title, due_on=due_on, owner=owner, kind=kind,
@@ -62,19 +76,8 @@ def add_milestone(pairing: Pairing, title: str, due_on: dt.date | None, owner: s
 def update_milestone(milestone: Milestone, title: str, due_on: dt.date | None, owner: str, kind: str,
                      actor: Any) -> Milestone:
     """Change a milestone's title, due day, owner or kind."""
-    errors = []
-    try:
-        title = _clean_title(title)
-    except ValidationError as error:
-        errors.append(error)
-    if due_on is None:
-        errors.append(ValidationError(_("Enter the day it is due."), "due_on"))
-    if owner not in {item.value for item in Owner}:
-        errors.append(ValidationError(_("Choose who it falls to."), "owner"))
-    if kind not in {item.value for item in MilestoneKind}:
-        errors.append(ValidationError(_("Choose what ticks it off."), "kind"))
-    if errors:
-        raise ValidationError.combine(errors)
+    _check(milestone.pairing, title, due_on, owner, kind)
+    title = _clean_title(title)
     milestone.title, milestone.due_on, milestone.owner, milestone.kind = title, due_on, owner, kind
     db.session.flush()
     return milestone

@@ -20,7 +20,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
-from workspace.core.i18n import N_
+from workspace.core.i18n import N_, local_date
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import local_day
@@ -218,16 +218,31 @@ def create_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[
 
 
 def end_pairing(pairing: Pairing, ends_on: dt.date | None, reason: str, actor: Any) -> Pairing:
-    """End a pairing on `ends_on` (default today), saying why; everything the pair wrote is kept."""
+    """End a pairing on `ends_on` (default today), saying why; everything the pair wrote is kept.
+
+    The last day falls within the term (from its start to its planned end) and not after today: the pairing
+    ends now, so a later last day would be a pair still meeting marked ended.
+    """
     reason = " ".join((reason or "").split())[:500]
-    ends_on = ends_on or today()
+    ends_on = ends_on or min(max(today(), pairing.starts_on), pairing.ends_on)
     errors = []
     if not pairing.active:
         errors.append(ValidationError(_("This pairing has already ended."), None))
     if ends_on < pairing.starts_on:
         errors.append(ValidationError(_("The end must not come before the start."), "ends_on"))
+    elif ends_on > pairing.ends_on:
+        errors.append(ValidationError(_("The last day must be on or before the end of the term, %(day)s.",
+                                        day=local_date(pairing.ends_on)), "ends_on"))
+    elif ends_on > max(today(), pairing.starts_on):
+        errors.append(ValidationError(_("The last day must not be after today: end the pairing on the day it "
+                                        "ends."), "ends_on"))
     if errors:
         raise ValidationError.combine(errors)
+    return _close(pairing, ends_on, reason, actor)
+
+
+def _close(pairing: Pairing, ends_on: dt.date, reason: str, actor: Any) -> Pairing:
+    """Mark the pairing ended on `ends_on` (checked by the caller: a re-pairing hands over on a later day)."""
     pairing.status = PairingStatus.ENDED.value
     pairing.ends_on = ends_on
     pairing.end_reason = reason
@@ -264,7 +279,7 @@ def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, r
     db.session.add(new)
     copy_milestones(new, settings.milestones)
     db.session.flush()
-    end_pairing(pairing, starts_on - dt.timedelta(days=1), reason, actor)
+    _close(pairing, starts_on - dt.timedelta(days=1), " ".join((reason or "").split())[:500], actor)
     pairing.replaced_by_id = new.id
     record_event(actor, "pairing.repaired", new, pairing.community, user_id=pairing.mentee_id,
                  name=_names(mentor_id).get(mentor_id), replaces=pairing.id)
