@@ -102,6 +102,26 @@ def test_the_pre_conference_is_checked_beside_each_field(ctx, change, field):
     assert field in fields_of(error.value)
 
 
+def test_an_observation_between_a_pair_started_from_the_community_list_counts_for_their_pairing(ctx):
+    """Started without the pairing (the community's "observe a colleague"), it is linked all the same: the
+    milestone ticks and the overview counts it; between two who are not a pair, it stays the community's."""
+    pair = make_pair()
+    milestone = Milestone(pairing_id=pair.pairing.id, title="第一次觀課", due_on=DAY + dt.timedelta(days=7),
+                          owner="mentor", kind=MilestoneKind.OBSERVATION.value, position=0)
+    db.session.add(milestone)
+    db.session.flush()
+    linked = services.create_observation(pair.community, plan(pair, pairing_id=None), actor=pair.mentor)
+    back = services.create_observation(pair.community, plan(pair, pairing_id=None, observed_id=pair.mentor.id),
+                                       actor=pair.mentee)
+    assert linked.pairing_id == pair.pairing.id and back.pairing_id == pair.pairing.id
+    assert milestone.done_at is not None
+    apart = services.create_observation(pair.community, plan(pair, pairing_id=None, observed_id=pair.colleague.id),
+                                        actor=pair.mentor)
+    before = services.create_observation(pair.community, plan(
+        pair, pairing_id=None, observed_on=pair.pairing.starts_on - dt.timedelta(days=3)), actor=pair.mentor)
+    assert apart.pairing_id is None and before.pairing_id is None
+
+
 def test_a_non_member_may_not_observe_in_the_community(ctx):
     pair = make_pair()
     with pytest.raises(NotAllowed):

@@ -38,6 +38,7 @@ from workspace.mentoring.models import (
     ObservationNote,
     ObservationStatus,
     Pairing,
+    PairingStatus,
     PublicLesson,
 )
 from workspace.mentoring.services import notices
@@ -158,6 +159,17 @@ def _check_plan(community: Community, fields: PlanFields, *, actor: User,
     return fields.observed_on, pairing, lesson, form  # type: ignore[return-value]
 
 
+def _pairing_between(community_id: int, observer_id: int, observed_id: int | None, day: dt.date) -> Pairing | None:
+    """The two's active pairing over `day`, if they are a pair: an observation between a mentor and their new
+    teacher counts for the pairing (its milestone, the overview, the handbook) from wherever it was started."""
+    pair = {observer_id, observed_id}
+    return db.session.scalar(
+        select(Pairing).where(Pairing.community_id == community_id, Pairing.status == PairingStatus.ACTIVE.value,
+                              Pairing.mentor_id.in_(pair), Pairing.mentee_id.in_(pair),
+                              Pairing.starts_on <= day, Pairing.ends_on >= day)
+        .order_by(Pairing.starts_on.desc(), Pairing.id.desc()).limit(1))
+
+
 def create_observation(community: Community, fields: PlanFields, *, actor: User) -> Observation:
     """Start an observation (the observer's draft) from the pre-conference; tick the pairing's milestone."""
     if community.archived_at is not None:
@@ -170,6 +182,8 @@ def create_observation(community: Community, fields: PlanFields, *, actor: User)
     with checks:
         subject, focus = _texts(fields)
     checks.done()
+    if pairing is None and lesson is None:
+        pairing = _pairing_between(community.id, actor.id, fields.observed_id, day)
     observation = Observation(
         community_id=community.id, pairing_id=pairing.id if pairing else None,
         public_lesson_id=lesson.id if lesson else None, observer_id=actor.id, observed_id=fields.observed_id,
