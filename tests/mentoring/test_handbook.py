@@ -336,3 +336,21 @@ def test_the_hints_under_empty_sections_speak_to_whoever_reads(client, ctx):
     assert "The goals you set with your mentor" not in seen["mentor"]
     assert "The goals the new teacher sets with their mentor" in seen["admin"]
     assert "you" not in services.section_guidance(handbook, None, comments=False)["cases"].lower().split()
+
+
+def test_the_school_year_is_said_as_each_script_s_readers_count_it(ctx):
+    """Taiwan counts school years from the ROC founding (115 學年度); mainland readers count by the calendar: a
+    simplified-Chinese handbook says 2026–2027 学年, never the ROC year."""
+    import flask_babel
+
+    from workspace.mentoring.services import handbook_export
+
+    pair = make_pair()
+    handbook = _open(pair)
+    with flask_babel.force_locale("zh_Hant"):
+        traditional = handbook_export.handbook_title(handbook)
+    with flask_babel.force_locale("zh_Hans"):
+        simplified = handbook_export.handbook_title(handbook)
+    year = handbook.school_year
+    assert f"{year - 1911} 學年度（{year}–{year + 1}）" in traditional
+    assert f"{year}–{year + 1} 学年" in simplified and str(year - 1911) not in simplified

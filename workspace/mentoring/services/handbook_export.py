@@ -12,6 +12,7 @@ from sqlalchemy import select
 from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.docx import EMPTY, DocxBuilder
+from workspace.core.i18n import current_locale_code
 from workspace.core.storage import clean_filename
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, Pairing
@@ -30,6 +31,10 @@ def handbook_title(handbook: Handbook) -> str:
 
 
 def _school_year_label(year: int) -> str:
+    # Taiwan counts school years from the founding of the ROC (115 學年度); a reader of simplified Chinese counts
+    # by the calendar, to whom an ROC year says nothing.
+    if current_locale_code() == "zh_Hans":
+        return _("%(start)d–%(end)d school year", start=year, end=year + 1)
     return _("%(start)d–%(end)d (ROC %(roc)d)", start=year, end=year + 1, roc=year - 1911)
 
 
