@@ -55,6 +55,15 @@ def test_clean_line_normalises_and_strips_controls():
     assert clean_line(None) == ""
 
 
+@pytest.mark.parametrize("clean", [clean_line, clean_text])
+def test_bidi_overrides_and_isolates_are_dropped_but_the_marks_stay(clean):
+    """A right-to-left override in a title turned the rest of a notification around it backwards: the overrides,
+    embeddings and isolates go; LRM and RLM, which reorder nothing beyond their neighbours, stay."""
+    assert clean("\u202e第三次觀課\u202c 紀錄") == "第三次觀課 紀錄"
+    assert clean("a\u202ab\u202bc\u202dd\u2066e\u2067f\u2068g\u2069h") == "abcdefgh"
+    assert clean("שלום\u200f 老師\u200e") == "שלום\u200f 老師\u200e"
+
+
 def test_clean_text_keeps_newlines_and_unifies_line_ends():
     assert clean_text("a\r\nb\rc\x07\n") == "a\nb\nc"
 

@@ -78,11 +78,14 @@ def render_markdown(source: str) -> Markup:
     return Markup(_cleaner().clean(html))  # noqa: S704 - this is the sanitizer
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): one
+# right-to-left override in a title turned the rest of a notification or a feed line around it backwards (the
+# "Trojan Source" trick). The marks LRM and RLM (U+200E, U+200F) stay: they change no text but their own neighbours.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_line(value: str | None) -> str:
-    """Normalise a one-line field: NFC, no control characters, no surrounding space."""
+    """Normalise a one-line field: NFC, no control characters (nor bidi overrides), no surrounding space."""
     if value is None:
         return ""
     value = unicodedata.normalize("NFC", value)
@@ -91,7 +94,8 @@ def clean_line(value: str | None) -> str:
 
 
 def clean_text(value: str | None) -> str:
-    """Normalise a multi-line field: NFC, Unix line ends, no control characters but tab and newline."""
+    """Normalise a multi-line field: NFC, Unix line ends, no control characters (nor bidi overrides) but tab and
+    newline."""
     if value is None:
         return ""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
