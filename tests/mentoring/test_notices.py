@@ -43,7 +43,9 @@ def test_a_new_pairing_tells_the_mentor_and_the_new_teacher(ctx):
 
 
 def test_an_observation_shared_and_reflected_on_tells_the_other_without_its_content(ctx):
+    """Each notice names the lesson's day as its reader reads dates (2026年10月1日), not as the database keeps it."""
     pair = make_pair()
+    pair.mentee.locale, pair.mentor.locale = "zh_Hant", "en"
     observation = observations.create_observation(pair.community, observations.PlanFields(
         observed_id=pair.mentee.id, observed_on=dt.date(2026, 10, 1), focus=FOCUS, form_id=rubrics.default_form().id,
         pairing_id=pair.pairing.id), actor=pair.mentor)
@@ -52,13 +54,14 @@ def test_an_observation_shared_and_reflected_on_tells_the_other_without_its_cont
     observations.share_with_observed(observation, actor=pair.mentor)
     db.session.commit()
     (shared,) = _notices(pair.mentee)
-    assert shared.kind == "observation" and "2026-10-01" in shared.title
+    assert shared.kind == "observation" and "2026年10月1日" in shared.title and "2026-10-01" not in shared.title
     assert shared.path == f"/c/{pair.community.slug}/mentoring/observations/{observation.id}"
     observations.reflect(observation, REFLECTION, actor=pair.mentee)
     observations.reflect(observation, REFLECTION + " 再改", actor=pair.mentee)  # an edit tells no one again
     db.session.commit()
     (reflected,) = _notices(pair.mentor)
-    assert reflected.kind == "reflection"
+    assert reflected.kind == "reflection" and "2026" in reflected.title and "2026-10-01" not in reflected.title
+    assert reflected.title != shared.title  # the mentor reads English, the new teacher Chinese
     for notice in (shared, reflected):
         _no_content(notice)
 

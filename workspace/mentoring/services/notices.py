@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask import current_app
+from flask_babel import force_locale, gettext
 
 from workspace.auth.models import User
+from workspace.core.i18n import local_date
 from workspace.extensions import db
 from workspace.mentoring.models import HandbookSection, Observation, Pairing
 from workspace.notifications import services as notifications
@@ -32,8 +34,11 @@ def paired(pairing: Pairing, actor: Any) -> None:
                          path=f"/c/{pairing.community.slug}/mentoring/pairings/{pairing.id}")
 
 
-def _observation_title(observation: Observation) -> str:
-    return gettext("Observation of %(day)s", day=observation.observed_on.isoformat())
+def _observation_title(observation: Observation, reader: User | None) -> str:
+    """The observation named by its day, in the reader's language and date format (a title is kept as made)."""
+    language = (reader.locale if reader is not None else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        return gettext("Observation of %(day)s", day=local_date(observation.observed_on))
 
 
 def _observation_path(observation: Observation) -> str:
@@ -42,16 +47,20 @@ def _observation_path(observation: Observation) -> str:
 
 def observation_shared(observation: Observation, actor: Any) -> None:
     """Tell the observed teacher that the observer shared the observation with them (to read and reflect on)."""
-    notifications.notify(_people(observation.observed_id), "observation", actor=actor,
+    people = _people(observation.observed_id)
+    notifications.notify(people, "observation", actor=actor,
                          community=observation.community, subject_type="observation", subject_id=observation.id,
-                         title=_observation_title(observation), excerpt="", path=_observation_path(observation))
+                         title=_observation_title(observation, people[0] if people else None), excerpt="",
+                         path=_observation_path(observation))
 
 
 def reflection_written(observation: Observation, actor: Any) -> None:
     """Tell the observer that the observed teacher wrote their reflection."""
-    notifications.notify(_people(observation.observer_id), "reflection", actor=actor,
+    people = _people(observation.observer_id)
+    notifications.notify(people, "reflection", actor=actor,
                          community=observation.community, subject_type="observation", subject_id=observation.id,
-                         title=_observation_title(observation), excerpt="", path=_observation_path(observation))
+                         title=_observation_title(observation, people[0] if people else None), excerpt="",
+                         path=_observation_path(observation))
 
 
 def handbook_commented(section: HandbookSection, title: str, actor: Any) -> None:
