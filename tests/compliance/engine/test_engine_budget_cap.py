@@ -103,6 +103,24 @@ def test_the_results_report_printing_range(amount, today, status):
     assert one(rules, facts(expenses=spent), today).status is status
 
 
+def test_a_single_claim_under_the_minimum_is_final_while_the_period_runs():
+    """One claim of NT$1,000–1,500: a NT$500 claim uses it, and no second one can make up the rest; the panel
+    says so now, not at the end of the year. A second claim allowed, it is only short while the period runs."""
+    one_claim = budget({"category": "printing_report", "range": {"min": 1000, "max": 1500}, "claims_max": 1})
+    found = one(one_claim, facts(expenses=(expense("printing_report", 500),)), OPEN)
+    assert found.status is Status.NOT_MET
+    assert [(g.code, g.params["total"], g.params["min"], g.params["cap"]) for g in found.gaps] == [
+        ("budget_range_low_final", 500, 1000, 1)]
+    assert one(one_claim, facts(expenses=(expense("printing_report", 1200),)), OPEN).status is Status.MET
+    assert one(one_claim, facts(), OPEN).status is Status.MET
+    not_claimed = expense("printing_report", 500, claimable=False)  # set aside: the claim is free again
+    assert one(one_claim, facts(expenses=(not_claimed,)), OPEN).status is Status.MET
+    two_claims = budget({"category": "printing_report", "range": {"min": 1000, "max": 1500}, "claims_max": 2})
+    assert one(two_claims, facts(expenses=(expense("printing_report", 500),)), OPEN).status is Status.MET
+    closed = one(one_claim, facts(expenses=(expense("printing_report", 500),)), CLOSED)
+    assert closed.status is Status.NOT_MET and [g.code for g in closed.gaps] == ["budget_range_low"]
+
+
 def test_only_operating_expenses_are_fundable():
     rules = budget({"allowed_groups": ["operating"]})
     assert one(rules, facts(expenses=(expense("materials", 100),)), OPEN).status is Status.MET

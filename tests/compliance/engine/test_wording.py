@@ -171,8 +171,9 @@ def test_every_breach_code_has_words(language):
               "min": 1000, "base": 100, "percent": 6, "approved": 1000, "category": "gifts", "title": "書",
               "day": dt.date(2011, 1, 1), "first": "2011-01-01", "last": "2012-06-30"}
     codes = ["per_item", "per_hour", "per_person_session", "claims", "hours", "total", "range_high", "range_low",
-             "share", "share_of_approved", "category_not_allowed", "unknown_category", "missing_receipt",
-             "no_book_list", "book_without_relevance", "hours_missing", "persons_missing", "outside_period"]
+             "range_low_final", "share", "share_of_approved", "category_not_allowed", "unknown_category",
+             "missing_receipt", "no_book_list", "book_without_relevance", "hours_missing", "persons_missing",
+             "outside_period"]
     for code in codes:
         text = wording.breach_text(Breach("r", "", code, params))
         assert text and text != code and "%(" not in text, code

@@ -155,18 +155,23 @@ def evaluate_budget_cap(rule: dict[str, Any], context: Context) -> RuleResult:
     gaps = [Gap(f"budget_{b.code}", {**b.params, "expense_id": b.expense_id, **named.get(b.expense_id, {})})
             for b in found]
     hard = [b for b in found if b.code != "missing_receipt"]
-    if "range" in rule and "min" in rule["range"] and figure < rule["range"]["min"] and closed:
-        low = {"total": figure, "min": rule["range"]["min"]}
-        hard.append(Breach(rule["id"], rule.get("message", ""), "range_low", low))
-        gaps.append(Gap("budget_range_low", {"total": figure, "min": rule["range"]["min"]}))
+    minimum = rule.get("range", {}).get("min")
+    # Under its minimum, a total is final once the period is over, or once every claim the rule allows is made
+    # (the results report's printing: one claim of NT$1,000–1,500; a single NT$500 claim can never be made up).
+    scope = rule_categories(rule)
+    counted = tuple(("expense", e.id) for e in _ordered(expenses) if scope is None or e.category in scope)
+    claims_used = "claims_max" in rule and len(counted) >= rule["claims_max"]
+    if minimum is not None and figure < minimum and (closed or claims_used):
+        code = "range_low" if closed or not claims_used else "range_low_final"
+        low = {"total": figure, "min": minimum, **({"cap": rule["claims_max"]} if code == "range_low_final" else {})}
+        hard.append(Breach(rule["id"], rule.get("message", ""), code, low))
+        gaps.append(Gap(f"budget_{code}", low))
     if hard or (found and closed):
         status = Status.NOT_MET
     elif found:
         status = Status.AT_RISK
     else:
         status = Status.MET
-    scope = rule_categories(rule)
-    counted = tuple(("expense", e.id) for e in _ordered(expenses) if scope is None or e.category in scope)
     return result(rule, status, figure=figure, target=target, unit=unit, window_first=context.period.first,
                   window_last=context.period.last, counted=counted, gaps=tuple(gaps))
 

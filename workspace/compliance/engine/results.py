@@ -76,8 +76,9 @@ class Breach:
     rule_id: str
     message: str
     code: str  # per_item, per_hour, per_person_session, total, claims, hours, share, range_high, range_low,
-    # category_not_allowed, unknown_category, outside_period, no_book_list, book_without_relevance,
-    # missing_receipt, share_of_approved, over_approved (the claimable total past the approved amount)
+    # range_low_final (under the minimum with every claim made), category_not_allowed, unknown_category,
+    # outside_period, no_book_list, book_without_relevance, missing_receipt, share_of_approved, over_approved
+    # (the claimable total past the approved amount)
     params: dict[str, Any] = field(default_factory=dict)
     expense_id: int | None = None
 
