@@ -170,3 +170,25 @@ def test_an_uploaded_markdown_file_is_previewed_rendered(page: Page, data) -> No
     form.locator("[data-upload-list]").get_by_role("link", name=SLIDES_TITLE).click()
     expect(page.get_by_role("heading", level=2, name=SLIDES_TITLE)).to_be_visible()
     expect(page.locator("#preview strong")).to_have_text("小組討論", timeout=1000)
+
+
+def test_on_a_phone_a_refused_file_keeps_its_name_readable(new_context, data) -> None:
+    """A refused file loses its bar and its Cancel button, and its reason can be long: the name keeps the row's
+    width on a 375-px phone (it was squeezed to one character a line beside the reason)."""
+    teacher, community = _member_in_community(data)
+    page = new_context(viewport={"width": 375, "height": 740}).new_page()
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/resources/new")
+    form = page.locator("form[data-upload]")
+    name = "第三次共同備課會議紀錄與教學觀察回饋.exe"
+    page.set_input_files("#files", {"name": name, "mimeType": "application/octet-stream",
+                                    "buffer": b"MZ\x90\x00\x03" + bytes(200)})
+    form.get_by_label("Kind").select_option("lesson_plan")
+    form.get_by_role("button", name="Add", exact=True).click()
+    row = form.locator("[data-upload-list] .upload-row")
+    expect(row).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(row.locator(".upload-status")).to_contain_text("Not added")
+    name_box, row_box = row.locator(".upload-name").bounding_box(), row.bounding_box()
+    assert name_box and row_box and name_box["width"] > row_box["width"] * 0.6, (name_box, row_box)
+    assert name_box["height"] < 80, name_box  # two or three lines at most, not one character a line
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
