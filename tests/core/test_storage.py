@@ -191,6 +191,16 @@ def test_text_without_extension_gets_txt():
     assert _store(b"plain words", "README").filename == "README.txt"
 
 
+def test_text_named_as_another_kind_of_file_is_named_as_text():
+    """Text called "photo.png" showed a PNG badge and opened in an image viewer that failed: it is text, and it
+    is named so; its own extensions (.py, .log) stay."""
+    for name in ("photo.png", "報告.pdf", "clip.mp4", "scan.JPG"):
+        stored = _store("其實是文字".encode(), name)
+        assert (stored.media_type, stored.filename) == ("text/plain", name + ".txt"), name
+    assert _store(b"print('hi')", "lesson.py").filename == "lesson.py"
+    assert _store(b"a log line", "server.log").filename == "server.log"
+
+
 def test_binary_or_invalid_text_is_refused():
     assert _reject(b"abc\x00def", "data.txt").reason == "type"
     assert _reject(b"invalid utf-8 \xc3\x28", "notes.txt").reason == "type"

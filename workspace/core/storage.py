@@ -100,6 +100,10 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "audio/mp4": (".m4a", ".m4b"),
 }
 
+# The extensions that promise a kind of file plain text is not (what _fit_extension renames).
+_BINARY_EXTENSIONS = frozenset(extension for media_type, extensions in EXTENSIONS.items()
+                               if not media_type.startswith("text/") for extension in extensions)
+
 INLINE_CATEGORIES = frozenset({"image", "video", "audio"})
 INLINE_TYPES = frozenset({"application/pdf"})
 # Files the app builds but nobody may upload (an evidence pack): served with their own type, always as attachments.
@@ -352,7 +356,11 @@ def _fit_extension(name: str, media_type: str) -> str:
     """Give the name an extension that matches the sniffed type, so that the OS opens it correctly."""
     extension = _extension(name)
     if media_type == "text/plain":
-        return name if extension else clean_filename(name + ".txt")
+        # Plain text keeps its own extension (.py, .log, .tex …), but not one that names a kind of file it is not:
+        # text called "photo.png" became a PNG badge and an image viewer's error.
+        if extension and extension not in _BINARY_EXTENSIONS:
+            return name
+        return clean_filename(name[: MAX_FILENAME_LENGTH - 4] + ".txt")
     expected = EXTENSIONS[media_type]
     if extension in expected:
         return name
