@@ -109,6 +109,16 @@ def test_a_results_report_marked_done_meets_its_deliverable_rule(ctx):
     assert result(judge(setup), "plc.results_report").status == "not_met"
 
 
+def test_a_deliverable_is_dated_within_the_period_and_a_calendar_year_either_side(ctx):
+    """A year either side is a calendar year (1 August 2024 for a period from 1 August 2025), not 366 days."""
+    setup = enrolled()
+    with pytest.raises(ValidationError) as refused:
+        review.mark_done(setup.enrollment, "application", PAST_FIRST - dt.timedelta(days=366), "", setup.club.convener)
+    assert refused.value.field == "done_on" and "2024" in str(refused.value)
+    marked = review.mark_done(setup.enrollment, "application", dt.date(2024, 8, 1), "", setup.club.convener)
+    assert marked.done_on == dt.date(2024, 8, 1)
+
+
 def test_the_same_deliverable_marked_twice_the_same_day_is_one_record(ctx):
     setup = enrolled()
     day = PAST_LAST - dt.timedelta(days=2)

@@ -55,6 +55,22 @@ def test_each_unreadable_amount_gets_the_message_that_says_what_to_change(app):
             assert form.amount.errors == [message], typed
 
 
+class ExpenseAmountForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    amount = MoneyField("Amount", validators=[InputRequired()], minimum=1)
+
+
+def test_a_negative_amount_is_told_the_field_s_own_least_amount(app):
+    """An expense is at least NT$1 (CN¥0.01): "-5" is told that, as 0 is, not "0 or more" that 0 then fails."""
+    with app.test_request_context(), force_locale("en"):
+        for currency, least in (("TWD", "NT$1"), ("CNY", "CN¥0.01")):
+            form = ExpenseAmountForm(formdata=MultiDict({"amount": "-5"}), meta={"currency": currency})
+            assert not form.validate()
+            assert form.amount.errors == [f"Enter an amount of at least {least}."], currency
+
+
 class CheckedForm(FlaskForm):
     class Meta:
         csrf = False

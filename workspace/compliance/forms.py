@@ -48,7 +48,7 @@ class ExpenseForm(WorkspaceForm):
     category = SelectField(_l("Budget category"), choices=[], validators=[DataRequired(REQUIRED)])
     spent_on = RocDateField(_l("Date"), validators=[InputRequired(REQUIRED)],
                            description=_l("Such as 2027-03-05, 116/03/05 or 民國116年3月5日."))
-    amount = MoneyField(_l("Amount"), validators=[InputRequired(REQUIRED)])
+    amount = MoneyField(_l("Amount"), validators=[InputRequired(REQUIRED)], minimum=1)
     hours = StringField(_l("Hours"), validators=[Optional(), Length(max=8)],
                         description=_l("For a speaker's fee paid by the hour."))
     persons = IntegerField(_l("Persons"), validators=[Optional(), NumberRange(min=1)],

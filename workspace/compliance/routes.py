@@ -490,7 +490,8 @@ def _expense_fields(form: ExpenseForm) -> budget.ExpenseFields | None:
     readable = True
     hours = parse_decimal(form.hours.data) if form.hours.data else None
     if form.hours.data and hours is None:  # beside a field its own validators refused already: one message
-        attach_error(form, ValidationError(_("Enter the hours as a number, such as 2 or 1.5."), "hours"))
+        # the service's own words: "-2" and "two" are both told what is wanted (more than 0)
+        attach_error(form, ValidationError(_("Enter the hours as a number more than 0, such as 2 or 1.5."), "hours"))
         readable = False
     activity_id = parse_id(form.activity_id.data) if form.activity_id.data else None
     if form.activity_id.data and activity_id is None:

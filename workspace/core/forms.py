@@ -188,9 +188,12 @@ class MoneyField(wtforms.Field):
 
     widget = wtforms.widgets.TextInput()
 
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+    def __init__(self, label: Any = None, validators: Any = None, *, minimum: int = 0, **kwargs: Any) -> None:
+        """`minimum`: the least amount, in minor units, that a negative one is told to reach (an expense: NT$1; an
+        approved amount: 0); the service still decides."""
         kwargs["render_kw"] = {"inputmode": "decimal", "autocomplete": "off", **(kwargs.get("render_kw") or {})}
         super().__init__(label, validators, **kwargs)
+        self.minimum = minimum
 
     @property
     def currency(self) -> str:
@@ -214,7 +217,9 @@ class MoneyField(wtforms.Field):
     def _problem(self, raw: str, digits: int) -> Any:
         """The message for an amount that cannot be read, saying what to change."""
         problem = parsing.money_problem(raw, digits)
-        if problem == "negative":
+        if problem == "negative":  # said as the service says an amount below the field's least
+            if self.minimum > 0:
+                return _l("Enter an amount of at least %(min)s.", min=format_money(self.minimum, self.currency))
             return _l("Enter the amount, 0 or more.")
         if problem == "too_large":
             return _l("Enter an amount of at most %(max)s.", max=format_money(parsing.MAX_MONEY, self.currency))

@@ -8,6 +8,7 @@ day is inside, midnight after it is not, and two adjacent periods never count a 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from workspace.core.parsing import bounded
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or earlier for a negative count (the month's last day where it is shorter:
+    29 February a year on is 28 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def local_midnight(day: dt.date) -> dt.datetime:

@@ -44,7 +44,7 @@ from workspace.core.errors import Conflict, ValidationError
 from workspace.core.i18n import local_date
 from workspace.core.models import record_event
 from workspace.core.permissions import scope
-from workspace.core.records import local_day
+from workspace.core.records import add_months, local_day
 from workspace.core.text import clean_line
 from workspace.extensions import db
 
@@ -237,8 +237,8 @@ def mark_done(enrollment: Enrollment, item: str, done_on: dt.date | None, note: 
     if done_on > today:  # a deliverable marked ahead would count as on time before it exists
         raise ValidationError(_("A deliverable is marked done once it is done: enter a day up to today, %(today)s.",
                                 today=local_date(today)), "done_on")
-    earliest = enrollment.program.first_day - dt.timedelta(days=366)
-    latest = enrollment.program.last_day + dt.timedelta(days=366)
+    earliest = add_months(enrollment.program.first_day, -12)
+    latest = add_months(enrollment.program.last_day, 12)
     if not earliest <= done_on <= latest:  # a year either side of the period: a slip of the keyboard beyond
         raise ValidationError(_("Enter a day from %(first)s to %(last)s: the program's period, with a year either "
                                 "side.", first=local_date(earliest), last=local_date(latest)), "done_on")

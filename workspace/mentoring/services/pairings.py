@@ -6,7 +6,6 @@ Plain Python: the actor is passed in, refusals are ValidationErrors beside their
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from workspace.core.errors import ValidationError
 from workspace.core.i18n import N_, local_date
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS
-from workspace.core.records import local_day
+from workspace.core.records import add_months, local_day
 from workspace.extensions import db
 from workspace.mentoring.models import MentoringSettings, Milestone, MilestoneKind, Owner, Pairing, PairingStatus
 from workspace.mentoring.services import notices
@@ -76,13 +75,6 @@ def settings_of(community_id: int) -> Settings:
     if stored is None:
         return Settings(DEFAULT_TERM_MONTHS, default_milestones(), False)
     return Settings(stored.term_months or DEFAULT_TERM_MONTHS, list(stored.milestones or []), True)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (the month's last day where it is shorter)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def default_end(starts_on: dt.date, term_months: int) -> dt.date:
