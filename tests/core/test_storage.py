@@ -554,6 +554,8 @@ def test_content_disposition_escapes_quotes_and_keeps_ascii_names():
     ("活動帳冊-五年級數學-2026-12-03.csv", "download-2026-12-03.csv"),
     ("教師專業發展手冊 黃美玲 2026.docx", "download-2026.docx"),
     ("成果報告.docx", "download.docx"),
+    ("教師專業發展手冊（黃美玲）.docx", "download.docx"),  # its brackets alone said nothing: "download-().docx"
+    ("審查彙整表（附件1） 2026-12-03.xlsx", "download-1-2026-12-03.xlsx"),
     ("Results report - 五年級 - 2026-12-03.docx", "Results report - 2026-12-03.docx"),
 ])
 def test_a_chinese_name_gets_a_readable_ascii_fallback(name, fallback):

@@ -375,7 +375,9 @@ def _ascii_fallback(name: str) -> str:
     simple = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
     simple = " ".join(ASCII_UNSAFE.sub("_", simple).split())
     simple = re.sub(r"(?:\s+-)+\s+", " - ", simple).strip(" ._-")  # "report - 五年級 - day": one dash left
-    if not re.search(r"[A-Za-z]", simple):  # nothing left to name it by but digits and dashes
+    if not re.search(r"[A-Za-z]", simple):  # nothing left to name it by but its numbers (a date, a year): the
+        # brackets and dashes of a Chinese title's ASCII say nothing ("download-().docx")
+        simple = re.sub(r"[^0-9]+", "-", simple).strip("-")
         simple = f"download-{simple}" if simple else "download"
     extension = ASCII_UNSAFE.sub("", extension.encode("ascii", "ignore").decode("ascii"))
     return simple + (extension if len(extension) > 1 else "")
