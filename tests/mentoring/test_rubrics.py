@@ -48,6 +48,8 @@ def test_a_convener_adds_a_form_and_a_member_may_not(ctx):
     ("a | x |\na | y |", "1 | a\n2 | b", "rows"),
     ("a |  | hint", "1 | a\n2 | b", "rows"),
     (" | only a hint", "1 | a\n2 | b", "rows"),
+    ("教學實施 | 提問\n教學實施 | 回饋", "1 | a\n2 | b", "rows"),  # the same row twice: which one was rated?
+    ("Teaching\nteaching | hint", "1 | a\n2 | b", "rows"),
     ("x", "1 | only one", "levels"),
     ("x", "one | a\n2 | b", "levels"),
     ("x", "1 | a\n1 | b", "levels"),

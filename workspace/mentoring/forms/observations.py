@@ -62,6 +62,7 @@ class ObservationFormForm(WorkspaceForm):
 
     title = StringField(_l("Title"), validators=[InputRequired(REQUIRED), Length(max=200)])
     rows = TextAreaField(_l("Rubric rows"), render_kw={"rows": 8},
-                         description=_l("One row a line: label | hint, e.g. 教學實施 | 提問引導思考"))
+                         description=_l("One row a line: label | hint, e.g. 教學實施 | 提問引導思考. A row "
+                                                     "of three parts starts with its own key: key | label | hint."))
     levels = TextAreaField(_l("Levels"), render_kw={"rows": 5},
                            description=_l("One level a line, lowest first: value | label, e.g. 4 | 優良"))

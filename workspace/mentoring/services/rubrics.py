@@ -162,6 +162,11 @@ def check_form(fields: FormFields) -> tuple[str, list[dict[str, str]], list[dict
                 row["key"] = f"row-{number}"
         if not rows:
             raise ValidationError(str(_l("Give at least one row.")), field="rows")
+        labels = [row["label"].casefold() for row in rows]
+        twice = next((row["label"] for index, row in enumerate(rows) if labels.index(labels[index]) != index), None)
+        if twice is not None:  # two rows read alike on the observation page: which one was rated?
+            raise ValidationError(str(_l("Each row needs its own label: “%(label)s” is there twice.", label=twice)),
+                                  field="rows")
         if len(rows) > MAX_ROWS or len({row["key"] for row in rows}) != len(rows):
             raise ValidationError(str(_l("Give each row its own key (at most %(count)d rows).", count=MAX_ROWS)),
                                   field="rows")
