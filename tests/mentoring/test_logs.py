@@ -349,6 +349,17 @@ def test_a_bad_log_answers_422_with_the_input_kept_and_the_error_beside_the_fiel
     assert db.session.scalar(select(MeetingLog)) is None
 
 
+def test_a_bad_duration_and_a_day_outside_the_pairing_are_told_at_once(client, ctx):
+    """The day outside the pairing (a service rule) is said beside its field with the duration's problem, not
+    after the duration is fixed."""
+    pair = make_pair()
+    client.login(pair.mentor)
+    body = client.post_form(_url(pair), _form(duration_minutes="0", held_on="2026-08-01")).get_data(as_text=True)
+    assert 'id="duration_minutes-error"' in body
+    error = re.search(r'<p class="field-error" id="held_on-error">(.*?)</p>', body, re.S)
+    assert error and "within the pairing" in error.group(1)
+
+
 @pytest.mark.parametrize("typed", ["0", "601"])
 def test_a_length_out_of_range_gets_the_range_s_message_not_required(client, ctx, typed):
     """0 is a number typed, not an empty field: it is told the range, as 601 is (DataRequired took 0 for empty)."""

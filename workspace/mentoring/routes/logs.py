@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from workspace.core import links
 from workspace.core.errors import Conflict, DomainError
-from workspace.core.forms import attach_error
+from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import numbers, parse_id, read
@@ -108,7 +108,8 @@ def create_log(slug: str, pairing_id: int):
     community, pairing = load_pairing(slug, pairing_id, "write")
     form, _steps = _new_log_form(pairing, LogForm())
     private = log_services.may_read_private(current_user, pairing)
-    if form.validate():
+    # every problem at once: a bad duration no longer hides a date outside the pairing until the next try
+    if validate_all(form, lambda: log_services.check_log(_log_fields(form, private=private), pairing)):
         once = claim(form.once_token, current_user)
         if once.repeat is not None:  # sent twice: answered as the first was, the log kept once
             db.session.rollback()
@@ -165,7 +166,7 @@ def update_log(slug: str, pairing_id: int, log_id: int):
     form.done_steps.choices = []
     private = log_services.may_read_private(current_user, pairing)
     conflict = False
-    if form.validate():
+    if validate_all(form, lambda: log_services.check_log(_log_fields(form, private=private), pairing)):
         try:
             log_services.update_log(log, _log_fields(form, private=private), actor=current_user,
                                     base_version=read(str(form.base_version.data or ""), numbers(), 0))
