@@ -99,12 +99,27 @@ def test_malformed_and_strangers_ids_are_not_found(client, ctx):
     assert not events("export.downloaded")
 
 
-def test_a_withdrawn_enrolment_is_not_found(client, ctx):
+def test_a_withdrawn_enrolment_s_records_stay_readable_and_nothing_more_is_written(client, ctx):
+    """Withdrawn, the enrolment is judged no more, but its ledger, budget and exports are still there for the
+    funder who asks: listed apart on the panel and on the exports page, written to no more."""
     year = community_year(later=False)
-    services.withdraw(year.enrollment, year.enrolled.club.convener)
+    admin = make_user(is_admin=True)
+    services.withdraw(year.enrollment, admin)
     db.session.commit()
     client.login(year.enrolled.club.convener)
-    assert client.get(f"/c/{year.slug}/exports/{year.enrollment.id}/ledger.xlsx").status_code == 404
+    base = f"/c/{year.slug}"
+    assert client.get(f"{base}/exports/{year.enrollment.id}/ledger.xlsx").status_code == 200
+    panel = client.get(f"{base}/compliance/").get_data(as_text=True)
+    assert 'id="withdrawn"' in panel and f'id="enrollment-{year.enrollment.id}"' in panel
+    budget = client.get(f"{base}/compliance/{year.enrollment.id}/budget")
+    assert budget.status_code == 200 and 'id="withdrawn-notice"' in budget.get_data(as_text=True)
+    assert f"/compliance/{year.enrollment.id}/expenses\"" not in budget.get_data(as_text=True)  # no form to add
+    centre = client.get(f"{base}/exports/").get_data(as_text=True)
+    assert f'id="exports-{year.enrollment.id}"' in centre and "withdrawn on" in centre
+    refused = client.post_form(f"{base}/compliance/{year.enrollment.id}/expenses",
+                               {"category": "printing_materials", "spent_on": "2026-01-05", "amount": "100"})
+    assert refused.status_code == 404
+    assert client.get(f"{base}/exports/{year.enrollment.id}/texts").status_code == 404
 
 
 def test_the_review_summary_is_downloaded_and_recorded_without_a_community(client, ctx):

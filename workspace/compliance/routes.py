@@ -54,7 +54,11 @@ POLL_SECONDS = 10  # how often an open panel asks whether anything changed (COMP
 
 def _load_enrollment(community: Any, enrollment_id: int, action: str = "view") -> Enrollment:
     enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.community_id != community.id or enrollment.withdrawn_at is not None:
+    if enrollment is None or enrollment.community_id != community.id:
+        abort(404)
+    # A withdrawn enrolment's records stay readable (its ledger, its rounds, its receipts): the funder may still
+    # ask for them. Nothing is written to it any more.
+    if enrollment.withdrawn_at is not None and (request.method != "GET" or action not in {"view", "export"}):
         abort(404)
     require(can(current_user, action, enrollment))
     return enrollment
@@ -117,7 +121,10 @@ def _panel_context(community: Any, *, enrol_form: EnrolForm | None = None) -> di
     appraisal_form = _appraisal_form(AppraisalForm(formdata=None))
     deliverable_form = DeliverableForm(formdata=None)
     deliverable_form.item.choices = [(item, wording.item_text(item)) for item in review.DELIVERABLE_ITEMS]
+    withdrawn = [enrollment for enrollment in services.withdrawn_enrollments_of(community.id)
+                 if can(current_user, "view", enrollment)]
     return {"community": community, "standings": standings, "enrol_form": form, "open_programs": open_programs,
+            "withdrawn": withdrawn,
             "generation": current_generation(), "poll_seconds": _poll_seconds(), "wording": wording,
             "action_form": EmptyForm(formdata=None),
             "waiver_form": WaiverForm(formdata=None), "amount_forms": amount_forms,

@@ -36,6 +36,7 @@ from workspace.compliance.services.enrolment import (
     revoke,
     waive,
     withdraw,
+    withdrawn_enrollments_of,
 )
 from workspace.compliance.services.standing import Standing, standings
 
@@ -43,4 +44,4 @@ __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amo
            "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figure_errors",
            "figures_of",
            "install_presets", "live_waivers", "programs", "revoke", "set_archived", "stale_messages", "standings",
-           "update_program", "waive", "withdraw"]
+           "update_program", "waive", "withdraw", "withdrawn_enrollments_of"]

@@ -36,7 +36,9 @@ def load_enrollment(slug: str, enrollment_id: int, action: str = "export") -> tu
     """The community at /c/<slug>/ and its enrolment (404 for outsiders and strangers' ids, 403 without `action`)."""
     community = load_community(slug)
     enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.community_id != community.id or enrollment.withdrawn_at is not None:
+    if enrollment is None or enrollment.community_id != community.id:
+        abort(404)
+    if enrollment.withdrawn_at is not None and action != "export":  # its records are still exported, not written
         abort(404)
     require(can(current_user, action, enrollment))
     return community, enrollment

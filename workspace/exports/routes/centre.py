@@ -33,7 +33,9 @@ def centre(slug: str):
 
 
 def _centre_page(community: Any, *, status: int = 200, template_errors: dict[int, str] | None = None) -> Response:
-    enrollments = [enrollment for enrollment in compliance.enrollments_of(community.id)
+    # the withdrawn ones after the live: judged no more, their records still asked for
+    enrollments = [enrollment for enrollment in [*compliance.enrollments_of(community.id),
+                                                 *compliance.withdrawn_enrollments_of(community.id)]
                    if can(current_user, "export", enrollment)]
     require(bool(enrollments) or can(current_user, "read_activities", community))
     recent = [job for job in jobs.jobs_of(current_user) if job.community_id == community.id]
