@@ -181,7 +181,10 @@ def test_finalizing_records_one_activity_without_content(ctx):
     observation = observe(pair)
     services.share_with_observed(observation, actor=pair.mentor)
     services.finalize(observation, actor=pair.mentor)
-    services.reopen(observation, "", actor=pair.mentor)
+    with pytest.raises(ValidationError) as refused:  # a finalized record reopened says why
+        services.reopen(observation, " ", actor=pair.mentor)
+    assert fields_of(refused.value) == {"reason"}
+    services.reopen(observation, "補評分", actor=pair.mentor)
     services.finalize(observation, actor=pair.mentor)
     db.session.commit()
     activities = list(db.session.scalars(select(Activity)))

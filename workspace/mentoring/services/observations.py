@@ -333,7 +333,8 @@ def reopen(observation: Observation, reason: str, *, actor: User) -> None:
     """Open a finalized observation again (its observer or an admin), with the reason in the trail."""
     if not can(actor, "reopen", observation):
         raise NotAllowed(str(_l("Only the observer or a site admin reopens an observation.")))
-    reason = checked_line(reason, "reason", 500)
+    # a finalized observation is the pair's record (and maybe a counted activity): reopening it says why
+    reason = checked_line(reason, "reason", 500, required=True)
     observation.status = ObservationStatus.SHARED.value
     observation.finalized_at = None
     _touch(observation)
