@@ -153,6 +153,18 @@ def test_ending_keeps_the_pairing_with_its_reason_and_refuses_an_end_before_its_
         pairings.end_pairing(pairing, None, "", pair.convener)
 
 
+def test_two_people_are_not_each_the_other_s_mentor_at_once(ctx):
+    pair = make_pair(START, dt.date(2027, 6, 30))
+    with pytest.raises(ValidationError) as caught:
+        pairings.create_pairings(pair.community, pair.mentee.id, [pair.mentor.id], dt.date(2027, 1, 1), None,
+                                 pair.convener)
+    assert "other way round" in dict(caught.value.errors)["mentee_ids"]
+    # after the first pairing's term, the new teacher may grow into the other's mentor
+    made = pairings.create_pairings(pair.community, pair.mentee.id, [pair.mentor.id], dt.date(2027, 7, 1), None,
+                                    pair.convener)
+    assert made[0].mentor_id == pair.mentee.id
+
+
 def test_the_last_day_falls_within_the_term_and_not_after_today(ctx, monkeypatch):
     """Ending is now: a last day after today would mark ended a pair still meeting, and one after the planned end
     would stretch the term the convener agreed to."""

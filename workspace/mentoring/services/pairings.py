@@ -104,7 +104,7 @@ def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[i
                    mentee_field: str = "mentee_ids") -> None:
     """Refuse a pairing of someone with themselves, of a person who is not an active member (guest experts
     neither mentor nor are mentored), an end before the start, or one that overlaps an active pairing of the
-    same two people. Every refusal at once, each beside its field."""
+    same two people (either way round). Every refusal at once, each beside its field."""
     errors: list[ValidationError] = []
     mentee_ids = list(dict.fromkeys(mentee_ids))
     if mentor_id is None:
@@ -134,6 +134,11 @@ def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[i
             if _overlapping(community.id, mentor_id, mentee_id, starts_on, ends_on, besides=besides):
                 errors.append(ValidationError(
                     _("These two are already paired over some of these days."), mentee_field))
+                break
+            if _overlapping(community.id, mentee_id, mentor_id, starts_on, ends_on, besides=besides):
+                # each the other's mentor: whose milestones, whose handbook, who observes whom?
+                errors.append(ValidationError(
+                    _("These two are already paired the other way round over some of these days."), mentee_field))
                 break
     if errors:
         raise ValidationError.combine(errors)
