@@ -47,7 +47,8 @@ def test_the_four_sheets_with_their_headers_in_english(ctx):
     assert rows(book["Activities"])[0] == ["Date", "Time", "Title", "Status", "Method", "Mode", "Hours", "Attendees",
                                            "Members expected", "Attendance rate", "Minutes", "Photos", "Videos",
                                            "Subjects", "Tags"]
-    assert rows(book["Expenses"])[0][:7] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable", None]
+    assert rows(book["Expenses"])[0] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable",
+                                        "Hours", "Persons", "Receipt"]
 
 
 @pytest.mark.parametrize("language", ["zh_Hant", "zh_Hans", "en"])
@@ -144,6 +145,10 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     assert table[1][0] == dt.datetime(2025, 9, 12) and table[1][1] == "印刷費－學習資料"
     assert table[1][4] == 150 and table[1][5] == "Yes"
     assert table[2][4] == 4800 and table[2][5] == "No"
+    expenses = {expense.id: expense for expense in compliance.budget.expenses_of(enrollment)}
+    for row, expense in zip(table[1:3], sorted(expenses.values(), key=lambda e: (e.spent_on, e.id)), strict=True):
+        assert row[6:9] == [expense.hours, expense.persons, "Yes" if expense.receipt_blob_id else "No"]
+    assert table[2][7] == next(e.persons for e in expenses.values() if e.amount == 4800)
     lines = {row[0]: row for row in table if row and row[0] in {line.name for line in panel.lines}
              and row[1] != row[0] and not isinstance(row[0], dt.datetime)}
     header = next(row for row in table if row and row[0] == "Category")

@@ -8,8 +8,9 @@ XLSX sheets, headers in the chosen language:
 2. attendance: members × held activities, each cell the member's mark in words, with totals per member and per
    activity, as Moodle's attendance export lays it out;
 3. feedback: per held activity, the answers, the average and the distribution 1–5 (no names);
-4. expenses: each expense, then each category with its caps, spent, claimable and what is left, and the totals
-   of the budget: the compliance panel's own ledger.
+4. expenses: each expense (with its hours, persons and whether its receipt is attached), then each category
+   with its caps, spent, claimable and what is left, and the totals of the budget: the compliance panel's own
+   ledger.
 
 The CSV is the activities sheet's rows alone (UTF-8 with a BOM, the same headers, text neutralized, ISO dates).
 Every sheet prints on A4 landscape, one page wide, its header row repeated on each page.
@@ -231,7 +232,10 @@ def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
 
 
 def expense_header() -> list[str]:
-    return [_("Date"), _("Category"), _("Payee"), _("Description"), _("Amount"), _("Claimable")]
+    # the hours and persons the per-hour and per-person caps were judged on, and whether the receipt is attached:
+    # what a funder's auditor ticks off against the paper receipts
+    return [_("Date"), _("Category"), _("Payee"), _("Description"), _("Amount"), _("Claimable"), _("Hours"),
+            _("Persons"), _("Receipt")]
 
 
 def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
@@ -244,7 +248,8 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     sheet.header(expense_header())
     for expense in data.expenses:
         sheet.row([expense.spent_on, names.get(expense.category, expense.category), expense.payee,
-                   expense.description, Money(expense.amount, currency), yes_no(expense.claimable)])
+                   expense.description, Money(expense.amount, currency), yes_no(expense.claimable), expense.hours,
+                   expense.persons, yes_no(expense.receipt_blob_id is not None)])
     sheet.blank_row()
     # "Spent" adds every expense of the category, kept-but-not-claimable ones too, so its count beside it does as
     # well ("Number of expenses"); the engine's claims count only the claimable ones (what a claims cap limits).
