@@ -64,6 +64,16 @@ def test_bidi_overrides_and_isolates_are_dropped_but_the_marks_stay(clean):
     assert clean("שלום\u200f 老師\u200e") == "שלום\u200f 老師\u200e"
 
 
+def test_a_title_saved_with_an_override_is_fenced_in_an_isolate_inside_our_sentences(ctx):
+    """A title saved before the overrides were dropped cannot turn a notification around it backwards."""
+    from workspace.core.audit import quoted
+    from workspace.core.text import isolate_bidi
+
+    assert isolate_bidi("第三次觀課") == "第三次觀課"
+    assert isolate_bidi("\u202e觀課") == "\u2068\u202e觀課\u2069"
+    assert "\u2068\u202etxt.exe\u2069" in quoted("\u202etxt.exe")
+
+
 def test_clean_text_keeps_newlines_and_unifies_line_ends():
     assert clean_text("a\r\nb\rc\x07\n") == "a\nb\nc"
 

@@ -176,6 +176,16 @@ def test_describe_says_who_did_what_where(ctx):
     assert services.describe(orphan) == "Someone mentioned you in “分數”"
 
 
+def test_a_title_saved_with_a_right_to_left_override_stays_inside_its_quotes(ctx):
+    """New titles lose their bidi overrides (clean_line); one saved before is fenced in an isolate, so the rest of
+    the sentence reads in its own order."""
+    actor, user = make_user(display_name="林美玲"), make_user()
+    assert notify_one(user, actor, title="\u202e分數").title == "分數"
+    legacy = notify_one(user, actor, title="分數")
+    legacy.title = "\u202e分數"
+    assert services.describe(legacy) == "林美玲 mentioned you in “\u2068\u202e分數\u2069”"
+
+
 # --- settings and unsubscribe tokens -------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import false, or_, select, true
 from workspace.core.i18n import gettext
 from workspace.core.models import AuditEvent
 from workspace.core.permissions import scope
+from workspace.core.text import isolate_bidi
 
 # What the trail knows of the areas, registered by each area when its blueprint is registered
 # (`<area>/audit.py`), so that core imports no area and a new area edits no core module.
@@ -130,7 +131,7 @@ def load_event_names(events: Sequence[Any]) -> EventNames:
 
 def quoted(text: Any) -> str:
     """A name or title as the trail quotes it (「…」 in Traditional Chinese); "…" when there is none."""
-    return gettext("“%(text)s”", text=text if text not in (None, "") else "…")
+    return gettext("“%(text)s”", text=isolate_bidi(str(text)) if text not in (None, "") else "…")
 
 
 def person(names: EventNames, user_id: Any) -> str:

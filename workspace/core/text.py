@@ -93,6 +93,16 @@ def clean_line(value: str | None) -> str:
     return value.strip()
 
 
+_BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def isolate_bidi(text: str) -> str:
+    """A name or title put into a sentence of ours, fenced in a directional isolate (FSI … PDI) when it holds bidi
+    controls: one saved before clean_line dropped them can no longer turn the rest of the sentence backwards.
+    Text without them is returned as it is."""
+    return f"\u2068{text}\u2069" if _BIDI_CONTROLS.search(text) else text
+
+
 def clean_text(value: str | None) -> str:
     """Normalise a multi-line field: NFC, Unix line ends, no control characters (nor bidi overrides) but tab and
     newline."""

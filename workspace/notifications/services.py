@@ -24,7 +24,7 @@ from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
 from workspace.core.i18n import LOCALES, N_, gettext, in_reader_script, local_moment
 from workspace.core.mail import mail_configured, send_mail
-from workspace.core.text import clean_line
+from workspace.core.text import clean_line, isolate_bidi
 from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
@@ -245,7 +245,7 @@ def describe(notification: Notification, translate: Callable[..., str] | None = 
     if message is None:
         return notification.title
     title = in_reader_script(notification.title) if notification.kind in FUNDER_TITLES else notification.title
-    return translate(message, actor=actor, title=title)
+    return translate(message, actor=isolate_bidi(actor), title=isolate_bidi(title))
 
 
 # --- unsubscribe links ----------------------------------------------------------------------------
