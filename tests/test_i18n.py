@@ -100,6 +100,14 @@ def test_translations_keep_the_placeholders(locale):
     assert not problems, f"placeholders differ from the English in {locale}: {problems}"
 
 
+@pytest.mark.parametrize("locale", CATALOG_LOCALES)
+def test_the_catalogs_pass_the_checks_their_compilation_runs(locale):
+    """`pybabel compile` refuses a catalog whose translation names a placeholder its message lacks (an
+    ngettext's %(num)d kept in Chinese's single form, say): `make run` and CI then stop before any test runs."""
+    problems = [(_singular(message), [str(error) for error in errors]) for message, errors in _read(locale).check()]
+    assert not problems, f"{locale}: {problems}"
+
+
 def test_required_translations():
     """Words the browser tests and the teachers rely on."""
     hant = {m.id: m.string for m in _messages(_read("zh_Hant"))}

@@ -267,10 +267,9 @@ def _budget(code: str, p: dict[str, Any], currency: str) -> str:
         "total": lambda: total_breach(p, m),
         "range_high": lambda: total_breach(p, m),
         "range_low": lambda: _("The total of %(total)s is under the %(min)s required.", **m),
-        "range_low_final": lambda: ngettext(
-            "The total of %(total)s is under the %(min)s required, and the one claim allowed is made: correct its "
-            "amount.", "The total of %(total)s is under the %(min)s required, and all %(num)d claims allowed are "
-            "made: correct their amounts.", p["cap"], **m),
+        "range_low_final": lambda: _("The total of %(total)s is under the %(min)s required, and every claim "
+                                     "allowed is made (at most %(claims)s): correct the amount.", claims=p["cap"],
+                                     **m),
         "share": lambda: _("%(total)s is over %(percent)s%% of %(base)s (at most %(allowed)s).",
                            percent=p["percent"], **m),
         "share_of_approved": lambda: _("%(total)s spent is over %(percent)s%% of the %(approved)s approved (at most "
