@@ -3,10 +3,10 @@ who confirms an enrolment or waives a rule, and who edits programs.
 
 The panel reads like the activities it counts (DESIGN.md's matrix puts compliance beside activities,
 attendance and evidence): contributors, the conveners, reviewers in scope and admins. A convener enrols
-and withdraws until the enrolment is confirmed; an admin or a reviewer of the community's school confirms, waives
-and withdraws a confirmed enrolment; only admins edit
-programs. The records in full (the ledger, the report, frozen files, and the receipts and deliverable files they
-are built from) go only to those who export: the conveners, reviewers in scope and admins.
+and withdraws until the enrolment is confirmed; an admin or a reviewer of the community's school confirms,
+waives and withdraws a confirmed enrolment; only admins edit programs. The records in full (the ledger, the
+report, frozen files, and the receipts and deliverable files they are built from) go only to those who export:
+the conveners, reviewers in scope and admins.
 """
 
 from __future__ import annotations
