@@ -38,7 +38,7 @@ from sqlalchemy import Column, Integer, Table, insert, select, text, update
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
-from tests.conftest import _empty_tables, cyclic_columns
+from tests.conftest import _empty_tables, columns_set_after_insert
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.activities import feeds
@@ -414,7 +414,7 @@ class Snapshot:
             rows = self.rows[table.name]
             if not rows:
                 continue
-            cyclic = cyclic_columns(table)
+            cyclic = columns_set_after_insert(table)
             db.session.execute(insert(table), [{**row, **{column.name: None for column in cyclic}} for row in rows])
             later.extend((table, column, rows) for column in cyclic)
         for table, column, rows in later:
