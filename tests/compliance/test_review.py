@@ -14,7 +14,7 @@ from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, res
 from tests.factories import make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.compliance import services
-from workspace.compliance.models import Deliverable
+from workspace.compliance.models import Deliverable, Submission
 from workspace.compliance.services import budget, review
 from workspace.core import cache
 from workspace.core.errors import Conflict, ValidationError
@@ -152,6 +152,19 @@ def test_a_mark_racing_another_request_for_the_same_item_finds_its_record(ctx, m
     assert review.mark_done(setup.enrollment, "application", day, "", setup.club.convener).id == first.id
     db.session.commit()
     assert db.session.scalar(select(func.count(Deliverable.id))) == 1
+
+
+def test_a_submission_racing_another_press_of_the_button_is_one_round(ctx, monkeypatch):
+    """Two presses read "no round yet" before either wrote: the second meets the first's round on its unique number
+    and is told the enrolment is with the reviewers (409 on the page), not a server error."""
+    setup = enrolled()
+    first = review.submit(judge(setup), "", setup.club.convener)
+    db.session.commit()
+    monkeypatch.setattr(review, "submissions_of", lambda ids: {})  # read before the other request's commit
+    with pytest.raises(Conflict, match="already with the reviewers"):
+        review.submit(judge(setup), "", setup.club.convener)
+    db.session.commit()
+    assert db.session.scalars(select(Submission.id)).all() == [first.id]
 
 
 def test_a_corrected_deliverable_supersedes_the_old_one_which_is_kept_and_still_dates_the_rule(ctx):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tests.communities.urban_rural import make_partnership
@@ -17,6 +17,7 @@ from workspace.communities import services as communities
 from workspace.communities.models import Membership
 from workspace.compliance import services
 from workspace.compliance.models import Enrollment, Program
+from workspace.compliance.services import enrolment
 from workspace.core.errors import Conflict, ValidationError
 from workspace.extensions import db
 
@@ -92,6 +93,27 @@ def test_enrolling_twice_an_archived_program_or_a_negative_amount_is_refused(ctx
     services.set_archived(other, True, None)
     with pytest.raises(ValidationError, match="no new enrolments"):
         services.enrol(community, other, 10, setup.club.convener)
+
+
+def test_an_enrolment_racing_another_press_of_the_button_is_one(ctx, monkeypatch):
+    """Two presses read "not enrolled" before either wrote: the unique key keeps one enrolment, the same request is
+    answered with it, and a different one (another amount) is told the community is enrolled."""
+    setup = enrolled(confirmed=False)
+    community, convener = setup.club.community, setup.club.convener
+    real, looked = enrolment._enrollment_in, []
+
+    def stale_read(community_id, program_id):
+        looked.append(program_id)
+        return None if len(looked) == 1 else real(community_id, program_id)  # read before the other's commit
+
+    monkeypatch.setattr(enrolment, "_enrollment_in", stale_read)
+    assert services.enrol(community, setup.program, 50_000, convener).id == setup.enrollment.id
+    looked.clear()
+    with pytest.raises(ValidationError, match="already enrolled") as refused:
+        services.enrol(community, setup.program, 10, convener)
+    assert refused.value.field == "program"
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Enrollment.id))) == 1
 
 
 def test_a_withdrawn_enrolment_is_taken_up_again_unconfirmed(ctx):

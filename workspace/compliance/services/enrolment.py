@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from workspace.compliance.models import Enrollment, EnrollmentStatus, Expense, Program, Waiver
@@ -31,24 +32,43 @@ def check_amount(amount: int | None) -> int:
     return amount
 
 
+def _enrollment_in(community_id: int, program_id: int) -> Enrollment | None:
+    return db.session.scalar(select(Enrollment).where(
+        Enrollment.community_id == community_id, Enrollment.program_id == program_id))
+
+
+def _same_request(enrollment: Enrollment | None, amount: int, actor: Any) -> bool:
+    """Whether `enrollment` is the one this very request asked for, made by the other press of the button."""
+    return (enrollment is not None and enrollment.withdrawn_at is None
+            and enrollment.status == EnrollmentStatus.REQUESTED.value and enrollment.approved_amount == amount
+            and enrollment.requested_by_id == getattr(actor, "id", None))
+
+
 def enrol(community: Any, program: Program, approved_amount: int | None, actor: Any) -> Enrollment:
     """Enrol a community in a program (to be confirmed); a withdrawn enrolment in it is taken up again."""
     amount = check_amount(approved_amount)
     if program.archived_at is not None:
         raise ValidationError(_("This program takes no new enrolments."), "program")
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.community_id == community.id, Enrollment.program_id == program.id))
+    enrollment = _enrollment_in(community.id, program.id)
     if enrollment is not None and enrollment.withdrawn_at is None:
         raise ValidationError(_("The community is already enrolled in this program."), "program")
-    if enrollment is None:
+    fresh = enrollment is None
+    if fresh:
         enrollment = Enrollment(community_id=community.id, program_id=program.id)
-        db.session.add(enrollment)
     enrollment.approved_amount = amount
     enrollment.status = EnrollmentStatus.REQUESTED.value
     enrollment.requested_by_id = getattr(actor, "id", None)
     enrollment.requested_at = utcnow()
     enrollment.confirmed_by_id = enrollment.confirmed_at = enrollment.withdrawn_at = None
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrollment)
+            db.session.flush()
+    except IntegrityError:  # enrolled by another request meanwhile (the button pressed twice on a slow line)
+        earlier = _enrollment_in(community.id, program.id)
+        if fresh and _same_request(earlier, amount, actor):
+            return earlier  # type: ignore[return-value]
+        raise ValidationError(_("The community is already enrolled in this program."), "program") from None
     record_event(actor, "enrollment.requested", enrollment, community, program=program.name, amount=amount)
     notices.enrolled(enrollment, actor)
     return enrollment

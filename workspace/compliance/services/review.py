@@ -155,8 +155,12 @@ def submit(standing: Standing, note: str, actor: Any) -> Submission:
         raise ValidationError(_("Answer the reviewer's comments before submitting again."), "note")
     submission = Submission(enrollment_id=enrollment.id, number=len(rounds) + 1, note=text,
                             snapshot=snapshot(standing), submitted_by_id=getattr(actor, "id", None))
-    db.session.add(submission)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(submission)
+            db.session.flush()
+    except IntegrityError:  # the same round sent by another request meanwhile (a double click on a slow line)
+        raise Conflict(_("This enrolment is already with the reviewers.")) from None
     record_event(actor, "submission.submitted", submission, enrollment.community, program=enrollment.program.name,
                  number=submission.number)
     notices.submitted(submission, actor)
