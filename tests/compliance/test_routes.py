@@ -16,6 +16,7 @@ from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, pr
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.communities.models import Membership
+from workspace.compliance import services as compliance_services
 from workspace.compliance.models import Enrollment, Expense, Program, Submission
 from workspace.compliance.services import budget
 from workspace.core.i18n import script_converter
@@ -454,7 +455,6 @@ def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(cl
 
 
 def test_a_program_s_error_is_told_in_words(ctx):
-    from workspace.compliance import services as compliance_services
     from workspace.core.errors import ValidationError
 
     program = program_copy()
@@ -500,6 +500,35 @@ def test_the_convener_changes_the_approved_amount_until_it_is_confirmed(client, 
     assert client.post_form(url, {field: "NT$48,000"}).status_code == 302
     db.session.refresh(setup.enrollment)
     assert setup.enrollment.approved_amount == 48_000
+
+
+def test_a_convener_whose_page_predates_the_confirmation_is_told_who_confirmed_and_keeps_the_amount(client, ctx):
+    """The panel offered the amount and Withdraw while the enrolment waited; a reviewer confirmed meanwhile. The
+    convener's press is answered with who confirmed and when, and the amount typed, not a 403 saying to ask the
+    convener; a member still gets 403."""
+    setup = enrolled(confirmed=False, amount=50_000)
+    reviewer = make_reviewer(setup.club.community.schools[0], display_name="許文彬")
+    client.login(setup.club.convener)
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    amount_url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/amount"
+    withdraw_url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/withdraw"
+    assert f'action="{amount_url}"' in panel and f'action="{withdraw_url}"' in panel
+    compliance_services.confirm(setup.enrollment, reviewer)
+    db.session.commit()
+    field = f"enrollment-{setup.enrollment.id}-approved_amount"
+    response = client.post_form(amount_url, {field: "1,200"}, follow_redirects=True)
+    html = _text(response)
+    assert response.status_code == 200
+    assert "許文彬 confirmed the enrolment on" in html and "while this page was open." in html
+    assert "The amount you typed, NT$1,200, was not saved: ask a reviewer of your school to set it." in html
+    response = client.post_form(withdraw_url, {}, follow_redirects=True)
+    html = _text(response)
+    assert "only a reviewer or an administrator withdraws a confirmed enrolment now" in html
+    db.session.refresh(setup.enrollment)
+    assert setup.enrollment.approved_amount == 50_000 and setup.enrollment.withdrawn_at is None
+    client.login(setup.club.member)
+    assert client.post_form(amount_url, {field: "1,200"}).status_code == 403
+    assert client.post_form(withdraw_url, {}).status_code == 403
 
 
 def test_an_expense_amount_is_read_with_thousands_separators_and_full_width_digits(client, ctx):

@@ -213,11 +213,33 @@ def confirm(slug: str, enrollment_id: int):
     return redirect(url_for("compliance.panel", slug=slug))
 
 
+def _confirmed_meanwhile(community: Any, enrollment: Enrollment, action: str) -> str | None:
+    """Whether a convener's page was opened before a reviewer confirmed the enrolment, so that what it offered
+    (the amount, withdrawing) is now the reviewer's: said with who confirmed and when, instead of a bare 403 that
+    told the convener to ask the convener."""
+    if (can(current_user, action, enrollment) or not enrollment.confirmed
+            or not can(current_user, "manage_activities", community)):
+        return None
+    if enrollment.confirmed_by is None:
+        return _("The enrolment was confirmed while this page was open.")
+    return _("%(name)s confirmed the enrolment on %(date)s, while this page was open.",
+             name=enrollment.confirmed_by.display_name, date=local_date(enrollment.confirmed_at))
+
+
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/amount")
 def change_amount(slug: str, enrollment_id: int):
     """Change the approved amount (the convener until it is confirmed; then an admin or reviewer)."""
-    community, enrollment = _enrollment_action(slug, enrollment_id, "edit_amount")
+    community = load_community(slug, "read_activities")
+    enrollment = _load_enrollment(community, enrollment_id)
     form = _amount_form(enrollment)
+    meanwhile = _confirmed_meanwhile(community, enrollment, "edit_amount")
+    if meanwhile is not None:  # what was typed goes back in the message: nothing is lost
+        flash(meanwhile, "warning")
+        flash(_("The amount you typed, %(amount)s, was not saved: ask a reviewer of your school to set it.",
+                amount=wording.money(form.approved_amount.data, enrollment.program.currency))
+              if form.validate() else _("The amount you typed was not saved: ask a reviewer of your school."), "warning")
+        return redirect(url_for("compliance.panel", slug=slug))
+    require(can(current_user, "edit_amount", enrollment))
     if form.validate():
         try:
             claimable = services.change_amount(enrollment, form.approved_amount.data, current_user)
@@ -243,7 +265,16 @@ def change_amount(slug: str, enrollment_id: int):
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/withdraw")
 def withdraw(slug: str, enrollment_id: int):
     """Take the community out of the program (kept, judged no more)."""
-    _community, enrollment = _enrollment_action(slug, enrollment_id, "withdraw")
+    community = load_community(slug, "read_activities")
+    enrollment = _load_enrollment(community, enrollment_id)
+    meanwhile = _confirmed_meanwhile(community, enrollment, "withdraw")
+    if meanwhile is not None:
+        flash(meanwhile, "warning")
+        flash(_("The community is still enrolled: only a reviewer or an administrator withdraws a confirmed "
+                "enrolment now. Ask one if it should leave %(program)s.",
+                program=in_reader_script(enrollment.program.name)), "warning")
+        return redirect(url_for("compliance.panel", slug=slug))
+    require(can(current_user, "withdraw", enrollment))
     services.withdraw(enrollment, current_user)
     db.session.commit()
     flash(_("The community is no longer enrolled in %(program)s.", program=in_reader_script(enrollment.program.name)),
