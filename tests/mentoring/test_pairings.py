@@ -219,7 +219,8 @@ def test_an_ended_pairing_s_open_milestones_are_not_overdue(ctx):
     assert health.health_of(pair.pairing).milestones_overdue == 0
 
 
-def test_re_pairing_ends_the_old_pairing_the_day_before_and_links_the_new_one(ctx):
+def test_re_pairing_ends_the_old_pairing_the_day_before_and_links_the_new_one(ctx, monkeypatch):
+    freeze_clock(monkeypatch, dt.datetime(2027, 2, 1, 4, 0, tzinfo=dt.UTC))
     pair = make_pair(START)
     new = pairings.repair(pair.pairing, pair.colleague.id, dt.date(2027, 2, 1), "mentor left", pair.convener)
     db.session.commit()
@@ -238,6 +239,25 @@ def test_re_pairing_refuses_the_same_mentor_a_start_too_early_and_a_non_member(c
     with pytest.raises(ValidationError) as caught:
         pairings.repair(pair.pairing, make_user().id, dt.date(2027, 2, 1), "", pair.convener)
     assert "mentor_id" in _fields(caught.value)
+
+
+def test_re_pairing_hands_over_today_or_a_day_past_within_the_old_term(ctx, monkeypatch):
+    """The old pairing ends as it is handed over: a later day left the teacher with neither mentor until then, and
+    a day past the term stretched the old pairing over years it never ran (2026 – 2029, then a one-day pairing)."""
+    freeze_clock(monkeypatch, dt.datetime(2027, 2, 1, 4, 0, tzinfo=dt.UTC))
+    pair = make_pair(START)
+    term_end = pair.pairing.ends_on
+    for day, message in ((term_end + dt.timedelta(days=1), "by the end of this pairing's term"),
+                         (dt.date(2030, 1, 1), "by the end of this pairing's term"),
+                         (dt.date(2027, 2, 2), "today at the latest")):
+        with pytest.raises(ValidationError, match=message) as caught:
+            pairings.repair(pair.pairing, pair.colleague.id, day, "", pair.convener)
+        assert list(_fields(caught.value)) == ["starts_on"]
+    db.session.expire_all()
+    old = db.session.get(Pairing, pair.pairing.id)
+    assert old.active and old.ends_on == term_end  # untouched by the refusals
+    new = pairings.repair(old, pair.colleague.id, dt.date(2026, 12, 1), "", pair.convener)  # recorded afterwards
+    assert (new.starts_on, new.ends_on, old.ends_on) == (dt.date(2026, 12, 1), term_end, dt.date(2026, 11, 30))
 
 
 def test_milestones_are_added_changed_trashed_restored_and_ticked(ctx):

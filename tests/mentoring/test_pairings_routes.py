@@ -125,7 +125,7 @@ def test_ending_and_re_pairing(client, ctx):
     assert refused.status_code == 422 and 'id="ends_on-error"' in refused.get_data(as_text=True)
     assert 'value="搬家"' in refused.get_data(as_text=True)
     moved = client.post_form(f"{_page(pair)}/repair", {"mentor_id": str(pair.colleague.id),
-                                                       "starts_on": "2027-02-01", "reason": "換導師"})
+                                                       "starts_on": "2026-11-02", "reason": "換導師"})
     assert moved.status_code == 302
     db.session.expire_all()
     old = db.session.get(Pairing, pair.pairing.id)

@@ -56,7 +56,7 @@ STEPS = [
     Step("POST", "mentoring.end_pairing", ONE + "/end", {"ends_on": "2026-10-31", "reason": "moved"},
          MANAGE_PAIRING, consuming=True),
     Step("POST", "mentoring.repair_pairing", ONE + "/repair",
-         {"mentor_id": "{member_id}", "starts_on": "2027-02-01", "reason": "moved"}, MANAGE_PAIRING, consuming=True),
+         {"mentor_id": "{member_id}", "starts_on": "2026-11-02", "reason": "moved"}, MANAGE_PAIRING, consuming=True),
     Step("POST", "mentoring.add_milestone", ONE + "/milestones", EDIT, MANAGE_PAIRING),
     Step("POST", "mentoring.update_milestone", MILESTONE, EDIT, MANAGE_PAIRING),
     Step("POST", "mentoring.trash_milestone", MILESTONE + "/trash", {}, MANAGE_PAIRING),

@@ -234,10 +234,11 @@ def change_amount(slug: str, enrollment_id: int):
     form = _amount_form(enrollment)
     meanwhile = _confirmed_meanwhile(community, enrollment, "edit_amount")
     if meanwhile is not None:  # what was typed goes back in the message: nothing is lost
+        typed = (_("The amount you typed, %(amount)s, was not saved: ask a reviewer of your school to set it.",
+                   amount=wording.money(form.approved_amount.data, enrollment.program.currency))
+                 if form.validate() else _("The amount you typed was not saved: ask a reviewer of your school."))
         flash(meanwhile, "warning")
-        flash(_("The amount you typed, %(amount)s, was not saved: ask a reviewer of your school to set it.",
-                amount=wording.money(form.approved_amount.data, enrollment.program.currency))
-              if form.validate() else _("The amount you typed was not saved: ask a reviewer of your school."), "warning")
+        flash(typed, "warning")
         return redirect(url_for("compliance.panel", slug=slug))
     require(can(current_user, "edit_amount", enrollment))
     if form.validate():

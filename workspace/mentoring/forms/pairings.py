@@ -69,7 +69,8 @@ class RepairForm(WorkspaceForm):
     id_prefix = "repair"  # beside the form that ends the pairing, which has a reason too
 
     mentor_id = SelectField(_l("New mentor"), choices=[], coerce=_coerce_optional_id, validate_choice=False)
-    starts_on = DateField(_l("From"), validators=[Optional()], description=_l("Today when left empty."))
+    starts_on = DateField(_l("From"), validators=[Optional()],
+                          description=_l("Today when left empty; not after today, nor after the term ends."))
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 

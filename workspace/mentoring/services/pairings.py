@@ -260,8 +260,17 @@ def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, r
         errors.append(ValidationError(_("This pairing has already ended."), None))
     if mentor_id is not None and mentor_id == pairing.mentor_id:
         errors.append(ValidationError(_("Choose another mentor."), "mentor_id"))
+    # The old pairing ends as it is handed over (its status changes now), so the handover day is today or a day
+    # past, within the old term: a later day left the new teacher with neither mentor until then, and a day past
+    # the term stretched the old pairing over years it never ran.
     if starts_on <= pairing.starts_on:
         errors.append(ValidationError(_("The new pairing must start after the old one started."), "starts_on"))
+    elif starts_on > pairing.ends_on:
+        errors.append(ValidationError(_("The new pairing must start by the end of this pairing's term, %(day)s.",
+                                        day=local_date(pairing.ends_on)), "starts_on"))
+    elif starts_on > max(today(), pairing.starts_on + dt.timedelta(days=1)):
+        errors.append(ValidationError(_("The new mentor takes over today at the latest: pair them on the day of "
+                                        "the handover."), "starts_on"))
     ends_on = max(pairing.ends_on, starts_on)
     try:
         check_pairings(pairing.community, mentor_id, [pairing.mentee_id], starts_on, ends_on, mentee_field="mentor_id")
