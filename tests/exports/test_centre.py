@@ -54,7 +54,11 @@ def test_bad_job_requests_answer_422_and_start_nothing(client, ctx):
     club = enrolled()
     client.login(club.club.convener)
     base = f"/c/{club.slug}/exports/{club.enrollment.id}/jobs"
-    assert client.post_form(base, {"kind": "rm -rf"}).status_code == 422
+    for bad in ({"kind": "rm -rf"}, {"kind": "results_report", "photos_per_activity": "abc"}):
+        answer = client.post_form(base, bad)
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)  # said as what it is, not as a fault of the server
+        assert "This choice is not one the page offers" in page and "Something went wrong on our side" not in page
     assert client.post_form(base, {"kind": "results_report", "template_id": "999999"}).status_code == 422
     for template_id in ("abc", "99999999999999999999", "-1", "１"):  # a big one overflowed the database: 500
         answer = client.post_form(base, {"kind": "results_report", "template_id": template_id})
