@@ -541,3 +541,20 @@ def test_the_recorded_activity_shows_the_convener_nothing_of_the_log(client, ctx
     assert "林老師" in body
     for text in (SECRET, "座位", "觀摩王老師的課"):
         assert text not in body
+
+
+def test_a_log_recorded_as_an_activity_says_whether_the_conveners_read_it(client, ctx):
+    """The note under a log recorded as an activity said "this log stays between the two of you" to a convener
+    reading it once the pair had shared it."""
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(as_activity=True), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.mentor)
+    assert "this log stays between the two of you" in client.get(_url(pair)).get_data(as_text=True)
+    services.share_log(log, True, actor=pair.mentor)
+    db.session.commit()
+    for person in (pair.mentor, pair.convener):
+        client.logout().login(person)
+        body = client.get(_url(pair)).get_data(as_text=True)
+        assert "this log is shared with the conveners (the mentor's private notes are not)" in body
+        assert "stays between the two of you" not in body
