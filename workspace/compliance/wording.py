@@ -159,6 +159,15 @@ def figure_text(result: RuleResult, currency: str = "TWD") -> str:
         return _("%(figure)s of %(target)s", figure=money(figure, currency), target=money(target, currency))
     if unit == "activities":
         return ngettext("%(figure)s of %(num)d activity", "%(figure)s of %(num)d activities", n, figure=figure)
+    if unit in ("members", "in_evaluation_programme", "conveners") and figure > target:
+        # Past the target: "6 of 4 members" read as a fraction. The engine's target is the maximum only where the
+        # count is over it (a gap says so), else the minimum.
+        over = any(gap.code == "membership_over" for gap in result.gaps)
+        if unit == "conveners":
+            return (_("%(figure)s conveners (at most %(target)s)", figure=figure, target=target) if over
+                    else _("%(figure)s conveners (at least %(target)s)", figure=figure, target=target))
+        return (_("%(figure)s members (at most %(target)s)", figure=figure, target=target) if over
+                else _("%(figure)s members (at least %(target)s)", figure=figure, target=target))
     if unit in ("members", "in_evaluation_programme"):
         return ngettext("%(figure)s of %(num)d member", "%(figure)s of %(num)d members", n, figure=figure)
     if unit == "conveners":

@@ -53,11 +53,16 @@ def test_figures(english):
     assert wording.figure_text(result(figure=1, target=1, unit="activities")) == "1 of 1 activity"
     assert wording.figure_text(result(figure=1200, target=1500, unit="money")) == "NT$1,200 of NT$1,500"
     assert wording.figure_text(result(figure=3, target=4, unit="members")) == "3 of 4 members"
+    # Past the target, not a fraction ("6 of 4 members"): past the minimum, or over the maximum (a gap says so).
+    assert wording.figure_text(result(figure=6, target=4, unit="members")) == "6 members (at least 4)"
+    over = Gap("membership_over", {"measure": "conveners", "figure": 2, "max": 1, "names": ("甲", "乙")})
+    assert wording.figure_text(result(figure=2, target=1, unit="conveners", gaps=(over,))) == "2 conveners (at most 1)"
     assert wording.figure_text(result(figure=None)) == ""
 
 
 def test_figures_in_chinese(hant):
     assert wording.figure_text(result(figure=14, target=18, unit="activities")) == "14／18 次活動"
+    assert wording.figure_text(result(figure=6, target=4, unit="members")) == "6 位成員（至少 4 位）"
     assert wording.figure_text(result(figure=66, target=75, unit="attendance_percent")) == "出席 66%（至少 75%）"
 
 
