@@ -87,7 +87,7 @@ def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_lang
     response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, target: "1.5", share: "150"})
     assert response.status_code == 422
     html = _text(response)
-    assert _field_error(html, target) == "请输入 0 或以上的整数，例如 18。"  # no decimal offered for a count
+    assert _field_error(html, target) == "请输入整数，例如 18。"  # no decimal offered for a count
     assert _field_error(html, share) == "150 大于最大值 100。"
     assert f'name="{target}" value="1.5"' in html and f'name="{share}" value="150"' in html
     assert "is not of type" not in html and "greater than the maximum" not in html
@@ -108,16 +108,16 @@ def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_
         "first": program.first_day.isoformat(), "last": program.last_day.isoformat(), "version": "1"})
     assert response.status_code == 422
     html = _text(response)
-    assert _field_error(html, high) == "最高金額小於最低金額。"
+    assert _field_error(html, low) == "最低金額高於最高金額。"  # beside the minimum, as a member minimum is
     assert f'name="{low}" value="2000"' in html and f'name="{high}" value="1500"' in html
     document = json.dumps(program.definition, ensure_ascii=False, indent=2).replace(
         '"min": 1000,\n        "max": 1500', '"min": 2000,\n        "max": 1000', 1)
     assert '"min": 2000' in document
-    line = document.splitlines().index('        "max": 1000') + 1
+    line = document.splitlines().index('        "min": 2000,') + 1
     response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
     assert response.status_code == 422
     html = _text(response)
-    beside = rf'data-line="{line}".*?<p class="field-error">rules\[{index}\]\.range\.max: 最高金額小於最低金額。'
+    beside = rf'data-line="{line}".*?<p class="field-error">rules\[{index}\]\.range\.min: 最低金額高於最高金額。'
     assert re.search(beside, html, re.S)
     db.session.expire_all()
     assert db.session.get(Program, program.id).definition["rules"][index]["range"] == {"min": 1000, "max": 1500}
@@ -216,7 +216,7 @@ def test_the_figures_form_changes_the_member_minimum_by_class_count(client, ctx)
             "last": program.last_day.isoformat(), "version": "1"}
     refused = client.post_form(f"/admin/programs/{program.id}/figures",
                                {**base, f"rules.{index}.min_by_class_count.1.min": "6.5"})
-    assert _field_error(_text(refused), f"rules.{index}.min_by_class_count.1.min") == "請輸入 0 或以上的整數，例如 18。"
+    assert _field_error(_text(refused), f"rules.{index}.min_by_class_count.1.min") == "請輸入整數，例如 18。"
     saved = client.post_form(f"/admin/programs/{program.id}/figures", {
         **base, f"rules.{index}.min_by_class_count.0.up_to": "30", f"rules.{index}.min_by_class_count.0.min": "5",
         f"rules.{index}.min_by_class_count.1.min": "7"})
@@ -301,3 +301,52 @@ def test_a_copy_takes_its_period_in_roc_dates_and_a_day_written_wrong_is_told_in
     saved = db.session.scalar(db.select(Program).where(Program.key == data["key"]))
     assert (saved.first_day.isoformat(), saved.last_day.isoformat()) == ("2026-08-01", "2027-07-31")
     assert saved.definition["period"] == {"first": "2026-08-01", "last": "2027-07-31"}
+
+
+def _line_of(document: str, text: str) -> int:
+    return next(number for number, line in enumerate(document.splitlines(), start=1) if text in line)
+
+
+def test_a_figure_too_large_a_window_day_that_is_none_and_a_key_taken_are_told_beside_their_lines(client, ctx):
+    """Admin QA: a target of 10^30 was saved and then made the figures form refuse every save; a window's impossible
+    day was told as "not one of period, semester, month"; a key another program has was said under the text box,
+    without a line, while the summary above still read as before the save."""
+    program = program_copy()
+    other = program_copy("urc")
+    client.login(make_user(is_admin=True, locale="en"))
+    index = next(number for number, rule in enumerate(program.definition["rules"]) if "target" in rule)
+    data = json.loads(json.dumps(program.definition))
+    data["rules"][index]["target"] = 10**30
+    data["rules"][index]["window"] = {"first": "民國100年2月30日", "last": "101/02/01"}
+    document = json.dumps(data, ensure_ascii=False, indent=2)
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+    assert response.status_code == 422
+    html = _text(response)
+    target_line, first_line = _line_of(document, str(10**30)), _line_of(document, "民國100年2月30日")
+    assert re.search(rf'data-line="{target_line}".*?<p class="field-error">rules\[{index}\]\.target: '
+                     rf'{10**30} is too large: at most 1000000000000\.', html, re.S)
+    assert re.search(rf'data-line="{first_line}".*?<p class="field-error">rules\[{index}\]\.window\.first: ', html,
+                     re.S)
+    assert "is not one of" not in _editor_errors(html) and "2026-08-01" in _editor_errors(html)
+    data = json.loads(json.dumps(program.definition))
+    data["key"] = other.key
+    document = json.dumps(data, ensure_ascii=False, indent=2)
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+    assert response.status_code == 422
+    assert re.search(rf'data-line="{_line_of(document, other.key)}".*?<p class="field-error">key: Another program '
+                     rf'already has the key “{other.key}”', _text(response), re.S)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1
+
+
+def test_the_figures_form_hint_does_not_promise_what_the_rule_refuses(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="en"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    index = next(number for number, rule in enumerate(program.definition["rules"]) if "target" in rule)
+    target = f"rules.{index}.target"
+    base = {"name": program.name, "first": program.first_day.isoformat(), "last": program.last_day.isoformat(),
+            "version": "1"}
+    said = _field_error(_text(client.post_form(f"/admin/programs/{program.id}/figures",
+                                               {**_figures_form(page), **base, target: "abc"})), target)
+    assert said == "Enter a whole number, such as 18."  # not "0 or more", which a target of 0 is then refused for

@@ -29,6 +29,7 @@ from workspace.core.parsing import parse_roc_date
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "schema" / "program.schema.json"
 PRESETS = HERE / "presets"
+MAX_NUMBER = 10**12  # any figure of a program: far above any count or grant (minor units), within a BIGINT
 
 Path_ = tuple[str | int, ...]
 
@@ -40,7 +41,7 @@ class ProgramError:
     path: str  # e.g. rules[3].target; "" for the document itself
     line: int | None
     code: str  # syntax, schema, duplicate_id, period_order, invalid_date, window_outside, window_order,
-    # unknown_category, duplicate_category, invalid_month_day, range_order, unknown_currency
+    # unknown_category, duplicate_category, invalid_month_day, range_order, unknown_currency, key_taken, too_large
     params: dict[str, Any] = field(default_factory=dict)
     detail: str = ""  # jsonschema's or json's own English message
 
@@ -145,11 +146,22 @@ def _line(lines: dict[Path_, int] | None, path: Path_) -> int | None:
 # --- the checks -------------------------------------------------------------------------------------------
 
 
+def _nearest(error: SchemaError) -> SchemaError:
+    """The error of the oneOf / anyOf branch meant: for an object or a list, a branch of that shape (a window given
+    as dates whose first day is no day: that day, not "not one of period, semester, month")."""
+    branches = list(error.context or ())
+    if isinstance(error.instance, (dict, list)):
+        shaped = [found for found in branches
+                  if found.relative_path or found.validator not in {"enum", "type", "const"}]
+        branches = shaped or branches
+    return best_match(branches) or error
+
+
 def _schema_errors(data: object, lines: dict[Path_, int] | None) -> list[ProgramError]:
     found = []
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         if error.context:  # oneOf / anyOf: the branch that came nearest says more than "not valid under any"
-            error = best_match(error.context) or error
+            error = _nearest(error)
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
@@ -210,15 +222,15 @@ def _date(value: object) -> dt.date | None:
 
 def _bounds(rule: dict[str, Any]) -> list[tuple[Path_, Any, Any, str]]:
     """A rule's lower bounds, each with the upper bound it may not pass, the path its error is shown beside and the
-    error's code: a membership rule's min (and each min by class count) against its max, beside the min; a budget
-    range's min against its max, beside the max (said as amounts)."""
+    error's code: a membership rule's min (and each min by class count) against its max, and a budget range's min
+    against its max (said as amounts), each beside the min, where the person who typed it looks."""
     if rule.get("kind") == "membership":
         pairs: list[tuple[Path_, Any, Any, str]] = [(("min",), rule.get("min"), rule.get("max"), "min_above_max")]
         pairs += [(("min_by_class_count", index, "min"), step.get("min"), rule.get("max"), "min_above_max")
                   for index, step in enumerate(rule.get("min_by_class_count") or []) if isinstance(step, dict)]
         return pairs
     if rule.get("kind") == "budget_cap" and isinstance(rule.get("range"), dict):
-        return [(("range", "max"), rule["range"].get("min"), rule["range"].get("max"), "range_order")]
+        return [(("range", "min"), rule["range"].get("min"), rule["range"].get("max"), "range_order")]
     return []
 
 
@@ -314,12 +326,38 @@ def normalise_dates(data: object) -> None:
             holder[key] = day.isoformat()
 
 
+def _too_large(data: object, lines: dict[Path_, int] | None) -> list[ProgramError]:
+    """Numbers past MAX_NUMBER (the figures form reads no more, and a column holds no more), each beside its line.
+    A walk with its own stack: a document nested 900 deep is refused by the schema, not by Python's recursion."""
+    found, stack = [], [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            found.append(ProgramError(path_text(path), _line(lines, path), "too_large",
+                                      {"value": value, "limit": MAX_NUMBER}, f"{value} is greater than {MAX_NUMBER}"))
+    return found
+
+
 def validate_program(data: object, lines: dict[Path_, int] | None = None) -> list[ProgramError]:
-    """Everything wrong with a program document: the schema's errors, then (if it passes) the semantic ones."""
-    errors = _schema_errors(data, lines)
+    """Everything wrong with a program document: the schema's errors and numbers too large, then (if there are
+    none) the semantic ones."""
+    errors = _schema_errors(data, lines) + _too_large(data, lines)
     if errors or not isinstance(data, dict):
         return errors
     return _semantic_errors(data, lines)
+
+
+def key_taken(text: str, key: str) -> ProgramError:
+    """The error of a document whose key another program has, beside the key's line (found on saving)."""
+    try:
+        line = positions(text).get(("key",))
+    except RecursionError:
+        line = None
+    return ProgramError("key", line, "key_taken", {"key": key})
 
 
 def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramError]]:

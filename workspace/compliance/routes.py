@@ -31,7 +31,7 @@ from workspace.compliance.forms import (
     WaiverForm,
 )
 from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Expense, Program, Submission, Waiver
-from workspace.compliance.programs import parse_program_text
+from workspace.compliance.programs import key_taken, parse_program_text
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow
@@ -381,7 +381,10 @@ def _save_program(program: Program | None) -> Response:
             return redirect(url_for("compliance.programs"))
         except DomainError as error:
             db.session.rollback()
-            attach_error(form, error)
+            if error.field == "key":  # listed with the document's other errors, beside the key's line
+                errors = [key_taken(form.definition.data, document["key"])]
+            else:
+                attach_error(form, error)
     return _program_page(form, program, errors, 422)
 
 

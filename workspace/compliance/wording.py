@@ -596,11 +596,14 @@ def program_error_text(error: ProgramError) -> str:
                                   "民國115年8月1日.", value=p["value"]),
         "invalid_month_day": lambda: _("“%(value)s” is not a month and day (MM-DD).", value=p["value"]),
         "window_outside": lambda: _("The window is not inside the program's period."),
-        "range_order": lambda: _("The highest amount is less than the lowest."),
+        "range_order": lambda: _("The lowest amount is above the highest."),
         "min_above_max": lambda: _("The minimum cannot be above the maximum."),
         "unknown_currency": lambda: _("“%(currency)s” is not a currency code in use (ISO 4217, such as TWD, CNY or "
                                       "USD).", currency=p["currency"]),
         "unknown_category": lambda: _("“%(category)s” is not one of the budget categories.", category=p["category"]),
         "duplicate_category": lambda: _("Two budget categories have the key “%(key)s”.", key=p["key"]),
+        "key_taken": lambda: _("Another program already has the key “%(key)s”: give this one a key of its own.",
+                               key=p["key"]),
+        "too_large": lambda: _("%(value)s is too large: at most %(limit)s.", value=p["value"], limit=p["limit"]),
     }
     return texts[error.code]() if error.code in texts else error.detail

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from workspace.compliance.models import Program
-from workspace.compliance.programs import load_presets, validate_program
+from workspace.compliance.programs import MAX_NUMBER, load_presets, validate_program
 from workspace.compliance.wording import listing, program_error_text, rule_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
@@ -48,7 +48,7 @@ def _check_document(document: dict[str, Any], *, program: Program | None = None)
                                        first=program_error_text(errors[0])), "definition")
     taken = db.session.scalar(select(Program.id).where(Program.key == document["key"]))
     if taken is not None and (program is None or taken != program.id):
-        raise ValidationError(_("Another program already has the key %(key)s.", key=document["key"]), "definition")
+        raise ValidationError(_("Another program already has the key %(key)s.", key=document["key"]), "key")
 
 
 def install_presets() -> list[Program]:
@@ -159,7 +159,7 @@ class Figure:
         """A typed value of this figure (money in minor units), or None when it cannot be read."""
         if self.currency:
             return parse_money(typed, currency_digits(self.currency))
-        number = parse_decimal(typed, maximum=10**12)
+        number = parse_decimal(typed, maximum=MAX_NUMBER)
         if number is None or (self.whole and number != int(number)):
             return None
         return int(number) if number == int(number) else number
@@ -170,8 +170,8 @@ class Figure:
         if self.currency:
             return _("Enter an amount, 0 or more, such as 1600 or 16.50.")
         if self.whole:
-            return _("Enter a whole number, 0 or more, such as 18.")
-        return _("Enter a number, 0 or more, such as 4 or 1.5.")
+            return _("Enter a whole number, such as 18.")  # its least (0 or 1) the program's checks say
+        return _("Enter a number, such as 4 or 1.5.")
 
 
 @dataclass(frozen=True)
