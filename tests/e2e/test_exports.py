@@ -132,6 +132,8 @@ def test_the_job_page_announces_only_that_the_file_is_ready_and_focuses_it(new_c
     expect(progress).to_have_attribute("aria-labelledby", f"export-job-{job_id}-step")
     page.wait_for_timeout(2500)  # polls that change nothing say nothing
     expect(news).to_have_text("")
+    leave = page.locator(".while-building")
+    expect(leave).to_be_visible()  # "You may leave this page" while it is built
 
     def finish() -> None:
         from workspace.exports.models import ExportJob
@@ -145,4 +147,5 @@ def test_the_job_page_announces_only_that_the_file_is_ready_and_focuses_it(new_c
     expect(link).to_be_visible(timeout=8000)
     expect(news).to_have_text("Ready: 成果報告.docx")
     expect(link).to_be_focused()
+    expect(leave).to_be_hidden()  # and no longer under the finished file
     no_problems(console)

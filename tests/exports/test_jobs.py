@@ -233,3 +233,17 @@ def test_what_the_exports_enqueue_are_background_jobs_and_nothing_else_is():
     assert isinstance(freeze.freeze_job, TaskWrapper) and isinstance(jobs.run_export, TaskWrapper)
     queued = {name for name, value in vars(freeze).items() if isinstance(value, TaskWrapper)}
     assert queued == {"freeze_job"}
+
+
+def test_the_bar_only_moves_forward_over_a_report_s_steps():
+    """Each step counts its own items (5 of 5 activities, then 4 of 16 photos): the bar read 99 % after the
+    activities and 25 % at the fourth photo. It now moves within each step's share of the whole."""
+    seen = []
+    for step, total in (("figures", 1), ("activities", 5), ("photos", 16)):
+        for done in range(total + 1):
+            seen.append(ExportJob(status=JobStatus.RUNNING.value, step=step, done=done, total=total).percent)
+    assert seen == sorted(seen) and seen[0] == 0 and seen[-1] == 95
+    assert ExportJob(status=JobStatus.DONE.value, step="saving", done=1, total=1).percent == 100
+    # A frozen submission counts its steps over the job as a whole: unchanged.
+    assert [ExportJob(status=JobStatus.RUNNING.value, step=step, done=done, total=4).percent
+            for done, step in enumerate(("report", "ledger", "pack"))] == [0, 25, 50]

@@ -13,6 +13,10 @@ from workspace.core.cache import NEUTRAL, like, site_wide
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
 from workspace.extensions import db
 
+# The share of a report's build each of its steps takes (percent from, to): the photos are most of the work. A step
+# not named (a frozen submission's report, ledger, pack: counted over the job as a whole) spans the whole bar.
+STEP_SPANS = {"figures": (0, 5), "activities": (5, 35), "photos": (35, 95)}
+
 
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
@@ -62,10 +66,13 @@ class ExportJob(db.Model):
 
     @property
     def percent(self) -> int:
-        """How far it is, 0–100 (a finished job is 100)."""
+        """How far the whole job is, 0–100 (a finished job is 100): each step's count (5 of 16 photos) moves the
+        bar within the step's share of the job, so the bar never runs back when the next step starts."""
         if self.status == JobStatus.DONE.value:
             return 100
-        return min(99, round(100 * self.done / self.total)) if self.total else 0
+        share = self.done / self.total if self.total else 0
+        first, last = STEP_SPANS.get(self.step, (0, 99))
+        return min(99, round(first + (last - first) * min(share, 1)))
 
     @property
     def finished(self) -> bool:
