@@ -60,6 +60,17 @@ MESSAGES = {
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Kinds whose title is a funder's text (a program's name), shown in the reader's script like the pages show it;
 # other titles are what people wrote (a thread, a plan), shown as written.
+# Titles worded as each notice is read (a subject type → how its kept title reads): an observation is kept as its
+# day (2026-10-01) and read as "Observation of Oct 1, 2026" or 「2026年10月1日的觀課」 in the reader's own language,
+# which the writer of the notice cannot know (a reader who never chose one reads as their browser asks).
+_TITLE_WORDS: dict[str, Callable[[str], str]] = {}
+
+
+def register_title_words(subject_type: str, words: Callable[[str], str]) -> None:
+    """Have notices about `subject_type` read their kept title through `words`, in the reader's language."""
+    _TITLE_WORDS[subject_type] = words
+
+
 FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed", "withdrawn"})
 # Which setting lets a kind be emailed; kinds not named here are never emailed.
 EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies",
@@ -244,7 +255,11 @@ def describe(notification: Notification, translate: Callable[..., str] | None = 
     message = MESSAGES.get(notification.kind)
     if message is None:
         return notification.title
-    title = in_reader_script(notification.title) if notification.kind in FUNDER_TITLES else notification.title
+    words = _TITLE_WORDS.get(notification.subject_type or "")
+    if words is not None:
+        title = words(notification.title)
+    else:
+        title = in_reader_script(notification.title) if notification.kind in FUNDER_TITLES else notification.title
     return translate(message, actor=isolate_bidi(actor), title=isolate_bidi(title))
 
 

@@ -8,10 +8,10 @@ the pages they open.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
 from workspace.auth.models import User
 from workspace.core.i18n import local_date
@@ -34,11 +34,22 @@ def paired(pairing: Pairing, actor: Any) -> None:
                          path=f"/c/{pairing.community.slug}/mentoring/pairings/{pairing.id}")
 
 
-def _observation_title(observation: Observation, reader: User | None) -> str:
-    """The observation named by its day, in the reader's language and date format (a title is kept as made)."""
-    language = (reader.locale if reader is not None else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
-        return gettext("Observation of %(day)s", day=local_date(observation.observed_on))
+def _observation_title(observation: Observation) -> str:
+    """The observation kept as its day (2026-10-01): each reader reads it in their language (`observation_words`)."""
+    return observation.observed_on.isoformat()
+
+
+def observation_words(kept: str) -> str:
+    """An observation's notice title as its reader reads it: "Observation of Oct 1, 2026" (a title kept before the
+    day was, already worded, is shown as kept)."""
+    try:
+        day = dt.date.fromisoformat(kept)
+    except ValueError:
+        return kept
+    return gettext("Observation of %(day)s", day=local_date(day))
+
+
+notifications.register_title_words("observation", observation_words)
 
 
 def _observation_path(observation: Observation) -> str:
@@ -50,7 +61,7 @@ def observation_shared(observation: Observation, actor: Any) -> None:
     people = _people(observation.observed_id)
     notifications.notify(people, "observation", actor=actor,
                          community=observation.community, subject_type="observation", subject_id=observation.id,
-                         title=_observation_title(observation, people[0] if people else None), excerpt="",
+                         title=_observation_title(observation), excerpt="",
                          path=_observation_path(observation))
 
 
@@ -59,7 +70,7 @@ def reflection_written(observation: Observation, actor: Any) -> None:
     people = _people(observation.observer_id)
     notifications.notify(people, "reflection", actor=actor,
                          community=observation.community, subject_type="observation", subject_id=observation.id,
-                         title=_observation_title(observation, people[0] if people else None), excerpt="",
+                         title=_observation_title(observation), excerpt="",
                          path=_observation_path(observation))
 
 
