@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from tests.exports.pack_helpers import blob_bytes, open_zip, pack_world
 from workspace.activities import records
@@ -43,7 +44,8 @@ def test_the_pack_holds_a_folder_per_activity_with_its_minutes_and_evidence_byte
                                                    "簽到表.png"], strict=True):
         assert archive.read(first + name) == blob_bytes(evidence), name
     minutes = archive.read(first + "會議記錄.txt").decode("utf-8")
-    assert "# 五年級數學共同備課" in minutes and "討論了教學觀察的重點。" in minutes and "2025-09-10" in minutes
+    assert "# 五年級數學共同備課" in minutes and "討論了教學觀察的重點。" in minutes
+    assert "- 日期：2025年9月10日" in minutes and "2025-09-10" not in minutes  # the reader's day and colon
     assert "2025-10-08 觀議課/會議記錄.txt" not in names  # no minutes written: no minutes file
     # Photos and video stored as they are; text deflated.
     assert archive.getinfo(first + "公開課錄影.mp4").compress_type == 0
@@ -309,3 +311,14 @@ def test_the_manifest_names_the_program_in_the_pack_s_script_whatever_the_reader
     manifest = json.loads(open_zip(download(client, world, "zh_Hans")).read("manifest.json"))
     name = world.enrollment.program.name
     assert manifest["program"] == script_converter("t2s").convert(name) != name
+
+
+def test_the_minutes_own_headings_sit_under_the_file_s_sections(app):
+    """「## 會議記錄」 followed at once by the minutes' own 「## 觀察」 read as an empty section; code is left as is."""
+    text = records.ActivityText(activity_id=1, place="", minutes="## 觀察\n重點\n```\n## 程式碼\n```\n#不是標題",
+                                outcomes="# 成果一\n## 細節")
+    with app.test_request_context(), force_locale("en"):
+        written = pack.minutes_text("共同備課", dt.date(2025, 9, 10), text)
+    assert "- Date: Sep 10, 2025" in written
+    assert "## Minutes\n\n### 觀察\n重點\n```\n## 程式碼\n```\n#不是標題" in written
+    assert "## Outcomes\n\n### 成果一\n#### 細節" in written

@@ -39,7 +39,7 @@ from zipstream import ZipStream
 
 from workspace.activities import records as activity_records
 from workspace.core.database import utcnow
-from workspace.core.i18n import in_reader_script
+from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.records import Period, local_day
 from workspace.core.storage import blob_path
 from workspace.exports import ledger, report
@@ -238,16 +238,39 @@ def _document_member(kind: str, built: ExportFile, *, taken: set[str]) -> Member
     return Member(name, kind, built.media_type, size=built.path.stat().st_size, source=built.path)
 
 
+_HEADING = re.compile(r"^(#{1,6})(?=\s)")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+def _below_sections(markdown: str) -> str:
+    """The minutes' own headings moved under the file's sections, their highest at ### (## 觀察 right under
+    ## 會議記錄 read as an empty section followed by its sibling); fenced code is left as written."""
+    lines = markdown.splitlines()
+    heading_lines, fenced = [], False
+    for index, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and (found := _HEADING.match(line)):
+            heading_lines.append((index, len(found.group(1))))
+    if not heading_lines:
+        return markdown
+    shift = max(0, 3 - min(level for _index, level in heading_lines))
+    for index, level in heading_lines:
+        lines[index] = "#" * min(6, level + shift) + lines[index][level:]
+    return "\n".join(lines)
+
+
 def minutes_text(title: str, day: dt.date, text: activity_records.ActivityText) -> str:
-    """An activity's minutes and outcomes as Markdown, with its title, day and place (in the current locale)."""
-    date, place, minutes, outcomes = _("Date"), _("Place"), _("Minutes"), _("Outcomes")
-    lines = [f"# {title}", "", f"- {date}: {day.isoformat()}"]
+    """An activity's minutes and outcomes as Markdown, with its title, day and place (in the current locale: the
+    day as the reader writes one, 2025年9月10日, and the label's colon in their punctuation)."""
+    minutes, outcomes = _("Minutes"), _("Outcomes")
+    lines = [f"# {title}", "", "- " + _("%(label)s: %(value)s", label=_("Date"), value=local_date(day))]
     if text.place.strip():
-        lines.append(f"- {place}: {text.place.strip()}")
+        lines.append("- " + _("%(label)s: %(value)s", label=_("Place"), value=text.place.strip()))
     if text.minutes.strip():
-        lines += ["", f"## {minutes}", "", text.minutes.strip()]
+        lines += ["", f"## {minutes}", "", _below_sections(text.minutes.strip())]
     if text.outcomes.strip():
-        lines += ["", f"## {outcomes}", "", text.outcomes.strip()]
+        lines += ["", f"## {outcomes}", "", _below_sections(text.outcomes.strip())]
     return "\n".join(lines) + "\n"
 
 
