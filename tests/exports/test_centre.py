@@ -84,7 +84,8 @@ def test_a_running_job_polls_itself_and_a_finished_one_stops(client, ctx):
     client.login(club.club.convener)
     partial = client.get(f"/c/{club.slug}/exports/jobs/{job.id}", headers={"HX-Request": "true"})
     html = partial.get_data(as_text=True)
-    assert "<html" not in html and 'hx-trigger="every 1s"' in html and 'value="25"' in html
+    assert "<html" not in html and 'hx-trigger="every 1s"' in html
+    assert 'value="50"' in html and "3 of 12" in html  # the photos' share of the bar: 35 + 60 × 3/12
     job.status, job.blob, job.filename = JobStatus.DONE.value, store_built(b"PK", DOCX), "成果報告.docx"
     db.session.commit()
     html = client.get(f"/c/{club.slug}/exports/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
