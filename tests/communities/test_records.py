@@ -159,3 +159,23 @@ def test_the_agreement_term_comes_with_the_community(ctx):
 
     assert (row.kind, row.agreement_starts_on, row.agreement_ends_on) == (
         "urban_rural", dt.date(2026, 8, 1), dt.date(2028, 7, 31))
+
+
+def test_the_records_language_is_the_one_most_members_read(ctx):
+    """Who chose no language reads the deployment's default (zh_Hant); a tie with it keeps it; departed members and
+    other communities do not count."""
+    convener = make_user(locale=None)
+    community = make_community(convener)
+    assert records.records_language(community.id) == "zh_Hant"
+    english = [make_user(locale="en") for _ in range(2)]
+    for person in english:
+        add_member(community, person)
+    assert records.records_language(community.id) == "en"  # two English readers, one who chose nothing
+    add_member(community, make_user(locale="zh_Hant"))
+    assert records.records_language(community.id) == "zh_Hant"  # two and two: the default
+    db.session.execute(db.update(Membership).where(Membership.user_id == english[0].id)
+                       .values(left_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    add_member(make_community(make_user(locale="en")), make_user(locale="en"))
+    assert records.records_language(community.id) == "zh_Hant"
+    hans = make_community(make_user(locale="zh_Hans"))
+    assert records.records_language(hans.id) == "zh_Hans"

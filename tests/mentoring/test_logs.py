@@ -197,12 +197,14 @@ def test_only_the_pair_of_an_active_pairing_logs(ctx):
 
 def test_a_meeting_recorded_as_an_activity_has_no_content_and_the_pair_present(ctx):
     pair = make_pair()
+    pair.mentor.locale = "en"
     log = services.create_log(pair.pairing, _fields(as_activity=True, private_notes=SECRET, starts_at=dt.time(15, 30)),
                               actor=pair.mentor)
     db.session.commit()
     activity = db.session.get(Activity, log.activity_id)
     assert activity.method == "new_teacher_mentoring" and activity.mode == "offline"
-    assert "林老師" in activity.title
+    # In the community's records language (its members read the default), not the mentor's English.
+    assert activity.title == "新進教師輔導：林老師"
     for text in ("座位", "班級經營", SECRET, "觀摩"):
         assert text not in " ".join([activity.title, activity.agenda or "", activity.minutes or ""])
     present = set(db.session.scalars(select(Attendance.user_id).where(Attendance.activity_id == activity.id)))

@@ -12,7 +12,8 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, literal, select
+from flask import current_app
+from sqlalchemy import Select, case, func, literal, select
 
 from workspace.auth.models import User, title_level
 from workspace.communities.models import (
@@ -25,6 +26,7 @@ from workspace.communities.models import (
     SchoolRole,
     community_schools,
 )
+from workspace.core.i18n import LOCALES
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
 from workspace.extensions import db
@@ -186,3 +188,21 @@ def exchanged_teachers(community_ids: Collection[int]) -> list[ExchangedTeacherR
         .outerjoin(User, User.id == ExchangedTeacher.user_id)
         .where(ExchangedTeacher.community_id.in_(list(community_ids)))
         .order_by(ExchangedTeacher.community_id, School.name, ExchangedTeacher.name, ExchangedTeacher.id))]
+
+
+def records_language(community_id: int) -> str:
+    """The language of what the app writes into the community's records itself (the activity a meeting log, an
+    observation or a public lesson records, which the funder reads): the one most of its members read, a member who
+    chose none reading the deployment's default; the default on a tie with it (one query). Not the writer's own:
+    a mentor reading English made 「New-teacher mentoring: 黃美玲」 in a Chinese community's records."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    counts: dict[str, int] = {}
+    for locale, count in db.session.execute(
+            select(User.locale, func.count()).join(Membership, Membership.user_id == User.id)
+            .where(Membership.community_id == community_id, Membership.live).group_by(User.locale)):
+        language = locale if locale in LOCALES else default
+        counts[language] = counts.get(language, 0) + count
+    if not counts:
+        return default
+    most = max(counts.values())
+    return default if counts.get(default) == most else min(language for language, n in counts.items() if n == most)

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,7 @@ from workspace.activities.services import (
     to_local,
 )
 from workspace.activities.services.checks import ActivityFields
+from workspace.communities.records import records_language
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import gettext
@@ -157,7 +159,9 @@ def _add_steps(log: MeetingLog, steps: Sequence[tuple[str, str]], start: int = 0
 
 
 def _meeting_title(pairing: Pairing) -> str:
-    return gettext("New-teacher mentoring: %(name)s", name=pairing.mentee.display_name)
+    """The recorded activity's title, in the community's records language (not the writer's)."""
+    with force_locale(records_language(pairing.community_id)):
+        return gettext("New-teacher mentoring: %(name)s", name=pairing.mentee.display_name)
 
 
 def _activity_fields(pairing: Pairing, checked: LogFields, start: dt.time | None = None) -> ActivityFields:

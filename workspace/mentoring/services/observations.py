@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ from workspace.activities.models import Method
 from workspace.activities.services import ActivityFields, record_activity, to_local, to_utc
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
+from workspace.communities.records import records_language
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import local_date
@@ -323,7 +325,9 @@ def finalize(observation: Observation, *, actor: User) -> None:
 def _record_as_activity(observation: Observation, actor: User) -> Any:
     starts = to_local(observation.lesson_starts_at).replace(tzinfo=None) if observation.lesson_starts_at \
         else dt.datetime.combine(observation.observed_on, dt.time(8, 0))
-    fields = ActivityFields(title=str(_l("Classroom observation")), method=Method.OBSERVATION_FEEDBACK.value,
+    with force_locale(records_language(observation.community_id)):  # the community's records, not the writer's
+        title = str(_l("Classroom observation"))
+    fields = ActivityFields(title=title, method=Method.OBSERVATION_FEEDBACK.value,
                             starts_at=starts, ends_at=starts + dt.timedelta(minutes=50))
     return record_activity(observation.community, fields, actor=actor,
                            present=[observation.observer_id, observation.observed_id])

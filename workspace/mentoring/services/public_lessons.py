@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,7 @@ from workspace.activities.services.planning import (
 )
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
+from workspace.communities.records import records_language
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
@@ -252,9 +254,10 @@ def check_lesson(community: Community, fields: LessonFields, *, actor: Any) -> C
     return CheckedLesson(teacher, pairing, topic, subject, place, starts_at, ends_at, plan, form)
 
 
-def _activity_fields(checked: CheckedLesson) -> ActivityFields:
-    title = str(_l("Public lesson: %(topic)s (%(teacher)s)", topic=checked.topic,
-                   teacher=checked.teacher.display_name))[:200]
+def _activity_fields(checked: CheckedLesson, community_id: int) -> ActivityFields:
+    with force_locale(records_language(community_id)):  # the community's records, not the writer's language
+        title = str(_l("Public lesson: %(topic)s (%(teacher)s)", topic=checked.topic,
+                       teacher=checked.teacher.display_name))[:200]
     return ActivityFields(title=title, method=Method.OBSERVATION_FEEDBACK.value, starts_at=checked.starts_at,
                           ends_at=checked.ends_at, place=checked.place,
                           subjects=[checked.subject] if checked.subject else [], tags=[TAG])
@@ -279,7 +282,8 @@ def schedule_lesson(community: Community, fields: LessonFields, *, actor: User) 
     if not may_schedule(community, actor):
         raise NotAllowed(str(_l("Only a new teacher of a pairing, or a convener, schedules a public lesson.")))
     checked = check_lesson(community, fields, actor=actor)
-    activity = record_activity(community, _activity_fields(checked), actor=actor, present=[checked.teacher.id])
+    activity = record_activity(community, _activity_fields(checked, community.id), actor=actor,
+                               present=[checked.teacher.id])
     lesson = PublicLesson(community_id=community.id, teacher_id=checked.teacher.id,
                           pairing_id=checked.pairing.id if checked.pairing else None, activity_id=activity.id,
                           topic=checked.topic, subject=checked.subject,
@@ -340,7 +344,8 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
                 raise ValidationError(str(_l("Choose from the list.")), field="form_id")
     checks.done()
     checked = CheckedLesson(lesson.teacher, None, topic, subject, place, starts_at, ends_at, plan, form)
-    move_recorded_activity(lesson.activity, replace(_activity_fields(checked), tags=_tags(lesson.activity)),
+    move_recorded_activity(lesson.activity, replace(_activity_fields(checked, lesson.community_id),
+                                                     tags=_tags(lesson.activity)),
                            actor=actor)
     lesson.topic, lesson.subject = topic, subject
     lesson.form_id = fields.form_id
