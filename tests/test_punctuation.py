@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -114,3 +116,14 @@ def test_no_template_writes_its_own_colon_after_a_translated_label():
                  for path in sorted(Path("templates").rglob("*.html"))
                  for text in [path.read_text(encoding="utf-8")] for match in LABEL_THEN_COLON.finditer(text)]
     assert offenders == []
+
+
+def test_the_presets_own_chinese_messages_use_full_width_brackets():
+    """Our plain-language rule messages in Chinese write （含）, not (含) (a funder's citation is quoted as written)."""
+    found = []
+    for preset in sorted(Path("workspace/compliance/presets").glob("*.json")):
+        for rule in json.loads(preset.read_text(encoding="utf-8"))["rules"]:
+            for language, text in (rule.get("messages") or {}).items():
+                if language.startswith("zh") and re.search(r"[()]", text):
+                    found.append(f"{preset.name} {rule['id']} {language}: {text}")
+    assert found == []
