@@ -197,6 +197,15 @@ def test_columns_without_given_widths_follow_their_content_and_never_break_an_am
     assert len(set(widths)) == 4
 
 
+def test_a_day_written_the_chinese_way_is_never_broken_in_a_narrow_column():
+    """An application form's schedule wrapped 「2026 年 / 10 月 25 / 日」: the day is one piece, as an amount is."""
+    rows = [("2026年10月25日", "新進教師輔導：黃美玲" * 6, "新進教師輔導", "線上"),
+            ("2027年1月", "共同備課" * 12, "專業對話", "實體")]
+    widths = column_widths(rows, 4)
+    assert widths[0] >= Pt(text_width("2026年10月25日") + 14)
+    assert column_widths([("10月25日", "很長的標題" * 20)], 2)[0] >= Pt(text_width("10月25日") + 14)
+
+
 def test_partly_given_widths_leave_the_rest_of_the_text_width_to_the_other_columns():
     builder = DocxBuilder()
     builder.table([("1", "張老師", "")], widths=[Mm(12)])

@@ -341,14 +341,18 @@ def text_width(text: str, *, bold: bool = False) -> float:
 _TOKENS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|[^\s\u2e80-\u9fff\uac00-\ud7af"
                      r"\uf900-\ufaff\uff00-\uffef]+")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)", re.IGNORECASE)
+# A day or a month written the Chinese way (2026年10月25日, 10月25日, 2027年1月): read as one piece, as an
+# amount is; a narrow column broke it into 「2026 年 / 10 月 25 / 日」.
+_CJK_DAY = re.compile(r"(?:\d{1,4}\s?年\s?)?\d{1,2}\s?月(?:\s?\d{1,2}\s?日)?|\d{1,4}\s?年\s?\d{1,2}\s?月")
 _URL_PIECES = re.compile(r"[^/?&#=._~-]*[/?&#=._~-]*")  # a URL wraps after its punctuation: /c/ | math- | club/
 
 
 def _unbreakable_width(text: str, *, bold: bool = False) -> float:
     """The width of the longest piece of `text` a line cannot break in: a word, a number or an amount
     ("NT$1,600", "16:00–16:50"); a run of CJK breaks between any two characters, but a short one is kept whole;
-    a URL breaks after its slashes, dots and hyphens, as Word and LibreOffice wrap one in a narrow cell."""
-    widest = 0.0
+    a URL breaks after its slashes, dots and hyphens, as Word and LibreOffice wrap one in a narrow cell; a day
+    written the Chinese way (2026年10月25日) is kept whole."""
+    widest = max((text_width(day.group(), bold=bold) for day in _CJK_DAY.finditer(text)), default=0.0)
     for token in _TOKENS.findall(text):
         cjk = unicodedata.east_asian_width(token[0]) in "WF"
         if cjk:
