@@ -241,6 +241,10 @@ def test_a_row_s_rule_tally_comes_in_one_order_the_worst_first(ctx):
     [row] = as_new_request(review.review_table, make_reviewer(setup.club.community.schools[0]))
     assert list(row.tally) == [status for status in review.STATUS_ORDER if status in row.tally]
     assert len(row.tally) > 1 and sum(row.tally.values()) == len(judge(setup).results)
+    # The panel's tally reads in the same order (it listed Met first and On track after Waived).
+    standing = judge(setup)
+    assert list(standing.tally) == [status for status in review.STATUS_ORDER if status in standing.tally]
+    assert list(standing.tally) == [status for status, _count in row.tally.items()]
     assert review.in_status_order({"met": 1, "waived": 2, "not_met": 3, "on_track": 4, "at_risk": 5}) == (
         ("not_met", 3), ("at_risk", 5), ("on_track", 4), ("met", 1), ("waived", 2))
 

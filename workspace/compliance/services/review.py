@@ -37,7 +37,7 @@ from workspace.compliance.models import (
     SubmissionStatus,
 )
 from workspace.compliance.services import notices
-from workspace.compliance.services.standing import Standing, standings
+from workspace.compliance.services.standing import STATUS_ORDER, Standing, standings
 from workspace.core.cache import SITE_SCOPE, CacheCounter, community_scope, store
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
@@ -304,7 +304,6 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 
 ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
 ROW_FORMAT = 4  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
-STATUS_ORDER = ("not_met", "at_risk", "on_track", "met", "waived", "not_applicable")  # the worst first
 
 
 def in_status_order(tally: dict[str, int]) -> tuple[tuple[str, int], ...]:

@@ -18,6 +18,8 @@ from workspace.core.records import local_day
 
 URBAN_RURAL = "urban_rural"  # the community type whose agreement term bounds what counts (communities.records)
 
+STATUS_ORDER = ("not_met", "at_risk", "on_track", "met", "waived", "not_applicable")  # the worst first
+
 
 @dataclass(frozen=True)
 class Standing:
@@ -54,11 +56,12 @@ class Standing:
 
     @property
     def tally(self) -> dict[str, int]:
-        """How many rules are in each status."""
+        """How many rules are in each status, the worst first (STATUS_ORDER, as the reviewers' table reads)."""
         counts: dict[str, int] = {}
         for result in self.results:
             counts[str(result.status)] = counts.get(str(result.status), 0) + 1
-        return counts
+        return dict(sorted(counts.items(), key=lambda item: STATUS_ORDER.index(item[0])
+                           if item[0] in STATUS_ORDER else len(STATUS_ORDER)))
 
 
 def standings(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None) -> list[Standing]:
