@@ -40,6 +40,25 @@ def test_the_printing_range_is_labelled_as_amounts_not_dates_in_chinese(client, 
         assert (_label(html, f"rules.{index}.range.min"), _label(html, f"rules.{index}.range.max")) == (low, high)
 
 
+def test_a_cap_per_time_and_a_due_day_say_what_they_are_reckoned_by(client, ctx):
+    """Admin QA: the introduction fee, capped per time (每次), read "At most an item"; a deliverable's days read
+    "Days after the date" without saying which."""
+    program = program_copy()
+    per_time = _index(program, next(rule["id"] for rule in program.definition["rules"]
+                                    if rule.get("per_item_unit") == "time"))
+    per_session = _index(program, next(rule["id"] for rule in program.definition["rules"]
+                                       if rule.get("per_item_unit") == "session"))
+    due = next(number for number, rule in enumerate(program.definition["rules"])
+               if isinstance(rule.get("due"), dict) and "days" in rule["due"])
+    after = program.definition["rules"][due]["due"]["after"]
+    client.login(make_user(is_admin=True, locale="en"))
+    html = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    assert _label(html, f"rules.{per_time}.per_item_max") == "At most a time (NT$)"
+    assert _label(html, f"rules.{per_session}.per_item_max") == "At most a session (NT$)"
+    assert _label(html, f"rules.{due}.due.days") == {"period_first": "Days after the period starts",
+                                                      "period_last": "Days after the period ends"}[after]
+
+
 def _figures_form(html: str) -> dict[str, str]:
     return dict(re.findall(r'name="(rules\.[^"]+)" value="([^"]*)"', html))
 

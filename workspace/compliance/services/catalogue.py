@@ -131,6 +131,18 @@ FIGURE_LABELS = {
 # The member minimum by the school's class count: each band's class limit and minimum (the last has no limit).
 BAND_LABELS = {"up_to": _l("Up to (classes)"), "min": _l("Members at least"),
                "last": _l("Members at least, more classes")}
+# Labels that say what the figure is reckoned by, from the rule: a cap per time (每次) or per session (每場), a day
+# counted from the period's first or last day.
+PER_ITEM_LABELS = {"time": _l("At most a time"), "session": _l("At most a session")}
+DUE_LABELS = {"period_first": _l("Days after the period starts"), "period_last": _l("Days after the period ends")}
+
+
+def _figure_label(key: str, rule: dict[str, Any]) -> str:
+    if key == "per_item_max":
+        return str(PER_ITEM_LABELS.get(rule.get("per_item_unit"), FIGURE_LABELS[key]))
+    if key == "due.days" and isinstance(rule.get("due"), dict):
+        return str(DUE_LABELS.get(rule["due"].get("after"), FIGURE_LABELS[key]))
+    return str(FIGURE_LABELS[key])
 
 
 # The figures that are money: kept in the program's minor units, typed and shown in its main unit (¥16.00).
@@ -211,15 +223,16 @@ def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
     currency = document.get("currency") or "TWD"
     for index, rule in enumerate(document.get("rules", [])):
         figures = []
-        for key, label in FIGURE_LABELS.items():
+        for key in FIGURE_LABELS:
+            label = _figure_label(key, rule)
             head, _dot, sub = key.partition(".")
             value = rule.get(head)
             if sub:
                 value = value.get(sub) if isinstance(value, dict) else None
             if isinstance(value, int | float) and not isinstance(value, bool):
                 money = key in MONEY_FIGURES and rule.get("kind") == "budget_cap"
-                figures.append(Figure(f"rules.{index}.{key}", with_currency(str(label), currency) if money
-                                      else str(label), value, currency if money else None,
+                figures.append(Figure(f"rules.{index}.{key}", with_currency(label, currency) if money
+                                      else label, value, currency if money else None,
                                       whole=key not in DECIMAL_FIGURES))
         bands = rule.get("min_by_class_count")
         for band, limits in enumerate(bands if rule.get("kind") == "membership" and isinstance(bands, list) else []):
