@@ -842,6 +842,13 @@ def test_the_program_s_name_is_in_the_reader_s_script_on_the_panel_the_budget_an
                                                                             "approved_amount": "100"})
     assert enrolled_again.status_code == 302
     assert script_converter("t2s").convert(other.name) in _text(client.get(f"/c/{setup.slug}/compliance/"))
+    # The admin's list too (it showed the stored script while every other page converted); the editor keeps it.
+    admin = make_user(is_admin=True, locale="zh_Hans")
+    client.login(admin)
+    listing = _text(client.get("/admin/programs/"))
+    assert simplified in listing and setup.enrollment.program.name not in listing
+    editor = _text(client.get(f"/admin/programs/{setup.enrollment.program.id}/edit"))
+    assert f'value="{setup.enrollment.program.name}"' in editor
 
 
 def test_the_submission_page_says_when_it_was_sent_as_the_reader_writes_a_moment(client, ctx):
