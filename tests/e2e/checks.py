@@ -21,12 +21,14 @@ _WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll("body *")]
   .slice(0, 8)"""
 
 
-def no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = ()) -> None:
-    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon, and
-    the `expected` statuses the test asked for)."""
+def no_problems(console: ConsoleLog, *, expected: tuple[int, ...] = (), went_offline: bool = False) -> None:
+    """No script errors or CSP violations, and no resource that failed to load (apart from a favicon, the
+    `expected` statuses the test asked for, and, in a test that cut the connection itself, what the browser could
+    not reach while it was cut)."""
     failed = [message for message in console.messages
               if "Failed to load resource" in message and "favicon" not in message
-              and not any(f"status of {status} " in message for status in expected)]
+              and not any(f"status of {status} " in message for status in expected)
+              and not (went_offline and "net::ERR_INTERNET_DISCONNECTED" in message)]
     assert not console.problems, console.problems
     assert not failed, failed
 
