@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import flask
 import flask_babel
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from tests.factories import add_member, make_community, make_user
 from tests.plans.helpers import make_team
 from tests.test_naughty_strings import markup_problems
 from workspace.activities import services as activities
 from workspace.communities import services as communities
+from workspace.communities.models import Membership
+from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
 from workspace.core.text import clean_line, clean_text, has_visible_text
@@ -499,6 +502,25 @@ def test_a_new_comment_tells_the_lead_planner_and_the_assignee_once(team):
     adaptation = services.adapt(doc, actor=team.teacher)
     services.add_comment(adaptation.sections[0], "這一段改得好", actor=team.lead)
     assert told("comment") == [team.teacher.id]  # an adaptation's teacher answers for it
+
+
+def test_no_notice_of_a_plan_goes_to_someone_who_has_left_the_community(team):
+    """QA: the assignee left, a convener then commented on their section, and the comment's text reached their
+    bell (and e-mail) although the plan answers them 404. Neither a comment, a reply, nor an assignment does now."""
+    doc = team.plan()
+    section = doc.sections[2]
+    first = services.add_comment(section, "學情分析可以再具體一點", actor=team.teacher)
+    services.assign_section(section, team.teacher.id, actor=team.lead)
+    db.session.execute(update(Membership).where(Membership.user_id == team.teacher.id,
+                                                Membership.community_id == doc.community_id)
+                       .values(left_at=utcnow()))
+    db.session.execute(delete(Notification))
+    db.session.expire_all()
+    flask.g.pop("_memberships", None)  # the departure was another request: this one reads memberships afresh
+    services.add_comment(section, "機密：這節請改成分組", actor=team.member)  # the assignee would hear of it
+    services.add_comment(section, "同意", actor=team.lead, parent=first)  # and of a reply to their comment
+    told = set(db.session.scalars(select(Notification.user_id)))
+    assert told == {team.lead.id}  # the lead planner still hears of the comment; the one who left, of nothing
 
 
 # --- status --------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.communities.models import Community
 from workspace.core.errors import NotAllowed
 from workspace.core.i18n import N_
+from workspace.core.permissions import can
 from workspace.plans.models import PlanDoc, PlanSection, PlanStatus, TemplateSection
 
 # --- the domain: templates, plans, sections, history, comments, adaptations, lessons, links ------------
@@ -84,3 +88,9 @@ def _lines(text: str) -> list[str]:
 def section_path(doc: PlanDoc, section: PlanSection) -> str:
     community = doc.community
     return f"/c/{community.slug}/plans/{doc.id}#section-{section.id}"
+
+
+def readers_of(doc: PlanDoc, people: Iterable[Any]) -> list[Any]:
+    """Those of `people` who may read the plan now: a notice about it (a comment, with its text; an assignment;
+    a reflection) goes to no one who has left the community since they led it, were assigned or replied."""
+    return [person for person in people if can(person, "view", doc)]

@@ -15,7 +15,7 @@ from workspace.core.text import checked_text, has_visible_text, markdown_to_text
 from workspace.extensions import db
 from workspace.notifications import services as notifications
 from workspace.plans.models import PlanComment, PlanDoc, PlanSection
-from workspace.plans.services._common import MAX_COMMENT, section_path, section_title
+from workspace.plans.services._common import MAX_COMMENT, readers_of, section_path, section_title
 from workspace.plans.services.plans import plan_members
 
 # --- comments ------------------------------------------------------------------------------------
@@ -78,15 +78,16 @@ def add_comment(section: PlanSection, body: str | None, *, actor: User,
     if parent is not None:
         earlier = db.session.scalars(select(User).join(PlanComment, PlanComment.author_id == User.id).where(
             (PlanComment.id == parent.id) | (PlanComment.parent_id == parent.id))).unique().all()
-        others = [user for user in earlier if user.id not in told]
+        others = readers_of(doc, [user for user in earlier if user.id not in told])
         if others:
             notifications.notify(others, "reply", **common)
     else:
         # Whoever answers for the text hears of a new comment on it, as a document's owner would.
         responsible = {doc.owner_id if doc.adaptation else doc.lead_id, section.assignee_id} - told - {None}
-        if responsible:
-            notifications.notify(db.session.scalars(select(User).where(User.id.in_(responsible))), "comment",
-                                 **common)
+        readers = readers_of(doc, db.session.scalars(select(User).where(User.id.in_(responsible)))) \
+            if responsible else []
+        if readers:
+            notifications.notify(readers, "comment", **common)
     return comment
 
 
