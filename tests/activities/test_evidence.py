@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from tests.activities.helpers import make_club
 from tests.core.test_storage import _png_header_only
-from tests.media import mp4_of_size
+from tests.media import mp4_of_size, png_bytes
 from workspace.activities.models import Evidence
+from workspace.activities.services.evidence import remove_evidence
 from workspace.extensions import db
 
 MB = 1024 * 1024
@@ -62,3 +63,21 @@ def test_a_video_of_exactly_the_limit_passes(client, ctx, app, monkeypatch):
     exact = mp4_of_size(MB)
     assert _upload(client, activity, "剛好.mp4", exact).status_code == 201
     assert _upload(client, activity, "多一點.mp4", exact + b"\x00").status_code == 413
+
+
+def test_a_removed_photo_is_opened_neither_whole_nor_as_a_thumbnail_by_a_member(client, ctx):
+    """QA: after the convener removed a photo, its file answered 404 to a member but its thumbnail 200 (and ids
+    are sequential). Both are the convener's alone now, to bring it back."""
+    club = make_club()
+    activity = club.activity()
+    client.login(club.convener)
+    assert _upload(client, activity, "教室.png", png_bytes(64, 48)).status_code == 201
+    evidence = db.session.scalar(select(Evidence))
+    base = f"/c/club/activities/{activity.id}/evidence/{evidence.id}"
+    client.login(club.member)
+    assert client.get(base).status_code == 200 and client.get(base + "/thumbnail").status_code == 200
+    remove_evidence(evidence, actor=club.convener)
+    db.session.commit()
+    assert client.get(base).status_code == 404 and client.get(base + "/thumbnail").status_code == 404
+    client.login(club.convener)
+    assert client.get(base).status_code == 200 and client.get(base + "/thumbnail").status_code == 200

@@ -627,17 +627,24 @@ def evidence_gallery(slug: str, activity_id: int):
 def evidence_file(slug: str, activity_id: int, evidence_id: int):
     """A photo or video shown in place, any other file downloaded (with the checks of every blob)."""
     activity = load_activity(slug, activity_id)
+    evidence = _readable_evidence(activity, evidence_id)
+    return send_blob(evidence.blob, evidence.filename, inline=evidence.kind in {"photo", "video", "sheet"})
+
+
+def _readable_evidence(activity: Any, evidence_id: int) -> Any:
+    """An item of evidence the viewer may open: one removed only by those who manage the activity (to restore it),
+    its file and its thumbnail alike."""
     evidence = _load_evidence(activity, evidence_id)
     if not evidence.live and not can(current_user, "manage", activity):
         abort(404)
-    return send_blob(evidence.blob, evidence.filename, inline=evidence.kind in {"photo", "video", "sheet"})
+    return evidence
 
 
 @bp.get("/c/<slug>/activities/<int:activity_id>/evidence/<int:evidence_id>/thumbnail")
 def evidence_thumbnail(slug: str, activity_id: int, evidence_id: int):
     """A small image of a photo for the gallery (made once, kept as its own blob)."""
     activity = load_activity(slug, activity_id)
-    evidence = _load_evidence(activity, evidence_id)
+    evidence = _readable_evidence(activity, evidence_id)
     if not evidence.media_type.startswith("image/"):
         abort(404)
     small = make_thumbnail(evidence.blob)
