@@ -4,6 +4,7 @@ standing judged from the records the other areas keep (read through their read m
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import PAST_FIRST, PAST_LAST, add_photo, enrolled, judge, preset, program_copy, result
 from tests.factories import add_member, make_community, make_user
+from tests.media import mp4_of_size
 from workspace.activities import services as activities
 from workspace.communities import services as communities
 from workspace.communities.models import Membership
@@ -19,6 +21,7 @@ from workspace.compliance import services
 from workspace.compliance.models import Enrollment, Program
 from workspace.compliance.services import enrolment
 from workspace.core.errors import Conflict, ValidationError
+from workspace.core.storage import store_upload
 from workspace.extensions import db
 
 
@@ -286,3 +289,17 @@ def test_the_attendance_marks_are_gathered_only_for_a_program_whose_rules_read_t
     assert result(read, "own.attendance").status == "met"
     assert [(found.rule_id, found.status, found.figure) for found in read.results[:-1]] == [
         (found.rule_id, found.status, found.figure) for found in plc.results]
+
+
+def test_a_held_activity_s_video_counts_once_for_the_activity_video_rule(ctx):
+    """QA: one video read 2 of 1 (the gatherer made it a deliverable and the rule's `or_activity_with: video` counted
+    the activity again); two activities with a video read 4 of 1."""
+    setup = enrolled()
+    for offset in (3, 10):
+        activity = setup.activity(PAST_FIRST + dt.timedelta(days=offset))
+        activities.add_evidence(activity, store_upload(io.BytesIO(mp4_of_size(2048)), "錄影.mp4"),
+                                actor=setup.club.convener)
+        db.session.commit()
+        video = result(judge(setup), "plc.activity_video")
+        assert video.figure == 1 if offset == 3 else video.figure == 2
+    assert sorted(kind for kind, _id in video.counted) == ["activity", "activity"]

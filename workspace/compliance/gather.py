@@ -120,7 +120,6 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
             held_by[mark.activity_id].add(mark.user_id)
     activity_schools = activity_records.activity_schools(community_ids, period)
     activities: dict[int, list[ActivityFact]] = defaultdict(list)
-    videos: dict[int, list[DeliverableFact]] = defaultdict(list)
     outside: dict[int, int] = defaultdict(int)
     for activity in activity_records.activities(community_ids, period, now=now):
         day = local_day(activity.starts_at)
@@ -136,9 +135,6 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
             documents=activity.documents, sheets=activity.sheets,
             attendees=frozenset(held_by.get(activity.id, ())), attendance_taken=activity.id in marked,
             marked=frozenset(marked_by.get(activity.id, ())), named_only=activity.named_only))
-        if activity.held and activity.videos:
-            # A video of a held activity is the results report's "video of one community activity".
-            videos[activity.community_id].append(DeliverableFact("activity_video", day, activity.title))
     plans: dict[int, list[MonthlyPlanFact]] = defaultdict(list)
     for plan in activity_records.monthly_plans(community_ids, period):
         plans[plan.community_id].append(MonthlyPlanFact(
@@ -159,7 +155,7 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
             community_id=community_id, community_name=rows[community_id].name,
             community_type=rows[community_id].kind, schools=tuple(schools[community_id]),
             members=tuple(members[community_id]), activities=tuple(activities[community_id]),
-            deliverables=tuple(videos[community_id]), monthly_plans=tuple(plans[community_id]),
+            monthly_plans=tuple(plans[community_id]),
             exchanged_teachers=tuple(exchanged[community_id]), public_lessons=tuple(lessons[community_id]),
             mentees=tuple(mentees[community_id]), mentors=tuple(mentors[community_id]),
             pairing_terms=tuple(terms[community_id]), outside_agreement=outside[community_id],
