@@ -249,7 +249,8 @@ def test_the_schools_an_activity_went_to_and_the_monthly_plans_of_the_period(clu
     club.activity("校內研習", starts=dt.datetime(2026, 4, 9, 9))
     outside = club.activity("明年", starts=dt.datetime(2027, 1, 5, 9), school_ids=[rural.id])
     club.activity("五月讀書會", starts=dt.datetime(2026, 5, 12, 14))
-    plan = services.submit_monthly_plan(club.community, dt.date(2026, 5, 1), "五月", actor=club.convener)
+    plan = services.submit_monthly_plan(club.community, dt.date(2026, 5, 1), "五月", actor=club.convener,
+                                        now=dt.datetime(2026, 4, 15, 2, tzinfo=dt.UTC))  # handed in in April
     db.session.commit()
     community_id, sent_id, outside_id = club.community.id, sent.id, outside.id
     with count_queries() as queries:

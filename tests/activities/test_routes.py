@@ -439,6 +439,28 @@ def test_handing_a_monthly_plan_in_is_one_word_on_the_page(client, club, locale,
     assert ("月計畫已上報" if locale == "zh_Hant" else "月计划已上报") in done
 
 
+def test_a_plan_handed_in_again_keeps_its_first_day_and_a_month_over_takes_none(client, club):
+    """QA: handing an on-time plan in again made it late (the new day replaced the first), and a tab left open since
+    the month before handed in a plan for a month that was over."""
+    today = services.to_local(services.utcnow()).date()
+    upcoming = services.next_month(today)
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    club.activity("下個月的觀課", starts=dt.datetime.combine(upcoming.replace(day=3), dt.time(14)))
+    club.activity("上個月的觀課", starts=dt.datetime.combine(last_month.replace(day=3), dt.time(14)))
+    first = services.to_utc(dt.datetime.combine(today - dt.timedelta(days=40), dt.time(9)))
+    plan = services.submit_monthly_plan(club.community, upcoming, "初稿", actor=club.convener, now=first)
+    db.session.commit()
+    client.login(club.convener)
+    again = client.post_form("/c/club/activities/plans", {"month": upcoming.isoformat(), "note": "補上一場"})
+    assert again.status_code == 302
+    db.session.refresh(plan)
+    assert plan.note == "補上一場" and plan.submitted_at == first  # corrected, still handed in that day
+    over = client.post_form("/c/club/activities/plans", {"month": last_month.isoformat(), "note": "晚了"})
+    assert over.status_code == 422 and "That month is over" in over.get_data(as_text=True)
+    assert "What you typed: 晚了" in over.get_data(as_text=True)
+    assert services.monthly_plan(club.community, last_month) is None
+
+
 def test_a_monthly_plan_for_a_month_outside_the_years_kept_is_not_found(client, club):
     client.login(club.convener)
     for month in ("9999-12-01", "0001-01-01", "2026-13-01", "²", ""):

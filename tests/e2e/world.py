@@ -215,6 +215,9 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
             month.replace(day=10), dt.time(14, 0)), ends_at=dt.datetime.combine(month.replace(day=10), dt.time(16, 0)),
         place="自然教室"), actor=convener)
     activities.submit_monthly_plan(community, month, f"本月重點 {LONG_WORD}", actor=convener)
+    # This month's plan, handed in now: after its deadline (the 20th of the month before), so the page shows the
+    # long "handed in …, after the deadline of …" mark that must wrap on a phone.
+    activities.submit_monthly_plan(community, now.date().replace(day=1), "補交", actor=convener)
 
     # Compliance: enrolled in a copy of PLC-100 over a period running now (the burn-up chart with today's
     # marker), an expense with its receipt and one kept not claimable, a book, a deliverable with its file, a

@@ -50,10 +50,15 @@ def monthly_plan(community: Community, month: dt.date) -> MonthlyPlan | None:
 
 def submit_monthly_plan(community: Community, month: dt.date, note: str, *, actor: User,
                         now: dt.datetime | None = None) -> MonthlyPlan:
-    """Submit (or submit again) the plan for a month: the activities planned in it so far, and a note."""
+    """Submit (or submit again) the plan for a month: the activities planned in it so far, and a note. Submitted
+    again, it keeps the day it was first handed in, which the deadline is judged on (a correction does not make an
+    on-time plan late); a month that is over takes no plan."""
     _check_manager(community, actor)
     check_in_range(month, "month")
     month = month.replace(day=1)
+    now = now or utcnow()
+    if month < to_local(now).date().replace(day=1):  # a tab left open since the month before
+        raise ValidationError(str(_l("That month is over: its plan can no longer be submitted.")), field="note")
     planned = [activity for activity in activities_in_month(community, month) if not activity.cancelled]
     if not planned:
         raise ValidationError(str(_l("Plan the month's activities first; the plan lists them.")), field="note")
@@ -64,7 +69,8 @@ def submit_monthly_plan(community: Community, month: dt.date, note: str, *, acto
     plan.note = _text(note, "note", 5_000)
     plan.planned = [{"id": activity.id, "title": activity.title, "starts_at": activity.starts_at.isoformat(),
                      "method": activity.method} for activity in planned]
-    plan.submitted_at, plan.submitted_by_id = now or utcnow(), actor.id
+    if plan.submitted_at is None:
+        plan.submitted_at, plan.submitted_by_id = now, actor.id
     record_event(actor, "monthly_plan.submitted", plan, community, month=month.isoformat(), count=len(planned))
     db.session.flush()
     return plan
