@@ -248,9 +248,14 @@ def test_status_adapt_lesson_round_publish_export_print(team, make_client):
     copy = services.adaptation_by(doc, team.teacher)
     assert made.headers["Location"].endswith(f"/plans/{copy.id}")
     assert member.post_form(plan_url(doc, "/adapt")).status_code == 403
-    lesson = teacher.post_form(plan_url(copy, "/lessons"), {"taught_on": "2026-12-11", "class_name": "五年二班",
-                                                            "reflection": "通分的步驟要再放慢"})
-    assert lesson.status_code == 302
+    page = teacher.get(plan_url(copy)).get_data(as_text=True)
+    token = re.search(r'name="once_token" type="hidden" value="([^"]+)"', page[page.index('id="taught_on"') - 2000:])
+    sent = {"taught_on": "2026-12-11", "class_name": "五年二班", "reflection": "通分的步驟要再放慢",
+            "once_token": token.group(1)}
+    lesson = teacher.post_form(plan_url(copy, "/lessons"), sent)
+    again = teacher.post_form(plan_url(copy, "/lessons"), sent)  # a double click: recorded once
+    assert lesson.status_code == again.status_code == 302 and again.location == lesson.location
+    assert len(services.lessons_of(copy)) == 1
     shown = lead.get(plan_url(doc)).get_data(as_text=True)
     assert "通分的步驟要再放慢" in shown and "五年二班" in shown
     bad = teacher.post_form(plan_url(copy, "/lessons"), {"taught_on": "", "class_name": "五年三班",
@@ -268,6 +273,9 @@ def test_status_adapt_lesson_round_publish_export_print(team, make_client):
     following = lead.post_form(plan_url(doc, "/round"))
     assert following.status_code == 302
     new_id = int(re.search(r"/plans/(\d+)", following.headers["Location"]).group(1))
+    pressed_again = lead.post_form(plan_url(doc, "/round"), follow_redirects=True)  # the round already started
+    assert pressed_again.request.path == f"/c/team/plans/{new_id}"
+    assert "Round 2 was already started from this plan" in pressed_again.get_data(as_text=True)
     assert "通分的步驟要再放慢" in lead.get(f"/c/team/plans/{new_id}").get_data(as_text=True)
 
 

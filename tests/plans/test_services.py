@@ -732,13 +732,17 @@ def test_a_new_round_starts_from_a_final_plan_with_its_reflections(team):
     assert following.sections[0].body == "學生能通分。"
     reflection = following.sections[6].body
     assert reflection.startswith("第一輪的初步想法\n\nReflections from round 1:")
-    assert "- 林老師, 五年乙班, 2026-10-01: 例題太難 下次先用圖示" in reflection
-    assert "- 王老師, 五年甲班, 2026-10-02: 分組時間不夠" in reflection
+    assert "- 林老師, 五年乙班, Oct 1, 2026: 例題太難 下次先用圖示" in reflection  # the day as the reader writes one
+    assert "- 王老師, 五年甲班, Oct 2, 2026: 分組時間不夠" in reflection
     assert reflection.index("林老師") < reflection.index("王老師")
     assert all([(r.version, r.how) for r in revisions(section)] == [(1, "created")]
                for section in following.sections)
     assert (doc.round, doc.status) == (1, "final")
     assert services.reflections_for(following) == []
+    # Pressed again (a double click, a second tab): the round already started, not a second copy.
+    assert services.start_new_round(doc, actor=team.lead).id == following.id
+    assert services.next_round_of(doc).id == following.id
+    assert db.session.scalar(select(func.count()).select_from(PlanDoc).where(PlanDoc.previous_round_id == doc.id)) == 1
 
 
 def test_a_new_round_and_a_reflection_notice_in_chinese_use_chinese_punctuation(team):
@@ -750,7 +754,7 @@ def test_a_new_round_and_a_reflection_notice_in_chinese_use_chinese_punctuation(
         finalize(doc, team.lead)
         following = services.start_new_round(doc, actor=team.lead)
     db.session.commit()
-    assert "- 王老師，五年甲班，2026-10-02：分組時間不夠" in following.sections[6].body
+    assert "- 王老師，五年甲班，2026年10月2日：分組時間不夠" in following.sections[6].body
     notice = db.session.scalar(select(Notification).where(Notification.kind == "reflection"))
     assert notice.excerpt == "五年甲班：分組時間不夠"
 

@@ -7,6 +7,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from workspace.core.forms import DateField, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
+from workspace.core.once import OnceTokenField
 
 # Lengths are checked by the services (with the error beside the field and the text kept), not here:
 # a form validator would refuse silently-trimmed text with a less helpful message.
@@ -40,6 +41,7 @@ class CommentForm(WorkspaceForm):
 
 
 class LessonForm(WorkspaceForm):
+    once_token = OnceTokenField()  # a lesson recorded twice (a double click) is kept once (core/once.py)
     taught_on = DateField(_l("Taught on"), validators=[Optional()])
     class_name = StringField(_l("Class"), description=_l("e.g. 五年二班"))
     reflection = TextAreaField(_l("Reflection (課後反思)"),

@@ -25,6 +25,7 @@ from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.i18n import current_locale_code
 from workspace.core.models import record_event
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, require
 from workspace.core.storage import clean_filename, content_disposition
@@ -542,9 +543,16 @@ def record_lesson(slug: str, plan_id: int):
     form = LessonForm()
     if validate_all(form, lambda: services.check_lesson(form.taught_on.data, form.class_name.data,
                                                         form.reflection.data)):
+        lessons = _plan_path(doc) + "#lessons"
         try:
+            once = claim(form.once_token, current_user, fallback=lessons)
+            if once.repeat is not None:
+                db.session.rollback()
+                flash(ALREADY_SAVED, "info")
+                return redirect(once.repeat)
             services.record_lesson(doc, taught_on=form.taught_on.data, class_name=form.class_name.data,
                                    reflection=form.reflection.data, actor=current_user)
+            once.answered(lessons)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -585,6 +593,10 @@ def edit_lesson(slug: str, plan_id: int, lesson_id: int):
 def new_round(slug: str, plan_id: int):
     """Start the next round from this final plan and the reflections on it."""
     doc = load_plan(slug, plan_id, "new_round")
+    started = services.next_round_of(doc)
+    if started is not None:  # pressed twice, or from a second tab: the round that was started
+        flash(_("Round %(round)d was already started from this plan: here it is.", round=started.round), "info")
+        return redirect(_plan_path(started))
     following = services.start_new_round(doc, actor=current_user)
     db.session.commit()
     flash(_("Round %(round)d starts from the final plan; the reflections are in its last section.",

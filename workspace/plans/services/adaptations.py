@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.models import record_event
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can
@@ -203,11 +204,21 @@ def reflections_for(doc: PlanDoc) -> list[LessonTaught]:
         .options(joinedload(LessonTaught.author)).order_by(LessonTaught.taught_on, LessonTaught.id)))
 
 
+def next_round_of(doc: PlanDoc) -> PlanDoc | None:
+    """The live plan that continues this one (its next round), if one was started."""
+    return db.session.scalar(select(PlanDoc).where(PlanDoc.previous_round_id == doc.id, PlanDoc.live)
+                             .order_by(PlanDoc.id).limit(1))
+
+
 def start_new_round(doc: PlanDoc, *, actor: User) -> PlanDoc:
     """A new shared plan from a final one: the same fields and sections, the reflections gathered into the
-    reflection section (or appended at the end), round + 1, linked to the plan it continues."""
+    reflection section (or appended at the end), round + 1, linked to the plan it continues. A round already
+    started (the button pressed twice, a second tab) is answered with that plan, not a second copy."""
     if not can(actor, "new_round", doc):
         raise NotAllowed(str(_l("A new round starts from a final plan, by its lead planner or a convener.")))
+    started = next_round_of(doc)
+    if started is not None:
+        return started
     reflections = reflections_for(doc)
     summary = ""
     if reflections:
@@ -216,7 +227,7 @@ def start_new_round(doc: PlanDoc, *, actor: User) -> PlanDoc:
             author = lesson.author.display_name if lesson.author else str(_("a former member"))
             text = " ".join(markdown_to_text(lesson.reflection).split()) or "—"
             lines.append("- " + _("%(author)s, %(class_name)s, %(date)s: %(text)s", author=author,
-                                  class_name=lesson.class_name, date=lesson.taught_on.isoformat(), text=text))
+                                  class_name=lesson.class_name, date=local_date(lesson.taught_on), text=text))
         summary = "\n".join(lines)
     following = PlanDoc(community_id=doc.community_id, kind=PlanKind.SHARED.value, topic=doc.topic,
                         subject=doc.subject, grade=doc.grade, unit=doc.unit, lead_id=doc.lead_id,
