@@ -579,3 +579,20 @@ def test_history_tables_name_each_value_and_label_the_compare_radios(team, clien
             assert label.tag == "label" and "radio-cell" in label.get("class")  # the 44-px chip of attendance
             assert label.text_content().strip() == name
             assert name.lower() in radio.get("aria-label").lower()  # the name read contains the words seen
+
+
+def test_a_plan_trashed_or_restored_again_from_a_second_tab_is_told_it_already_is(team, make_client):
+    """QA: the second press answered 403 "your role does not allow it" (with a "restored" banner on the 403 page)."""
+    doc = team.plan()
+    lead, member = make_client().login(team.lead), make_client().login(team.member)
+    assert member.post_form(plan_url(doc, "/delete")).status_code == 403  # a member who does not lead it, still
+    for _press in range(2):
+        answer = lead.post_form(plan_url(doc, "/delete"), follow_redirects=True)
+        assert answer.status_code == 200
+    assert "The plan is already in the trash." in answer.get_data(as_text=True)
+    for _press in range(2):
+        answer = lead.post_form(plan_url(doc, "/restore"), follow_redirects=True)
+        assert answer.status_code == 200
+    assert "The plan is already restored." in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(PlanDoc, doc.id).live

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select, true
 
 from workspace.communities.models import Community
@@ -13,6 +14,7 @@ from workspace.communities.policy import in_communities, member_of, role_in
 from workspace.core.permissions import (
     CONTRIBUTORS,
     MANAGERS,
+    StateChange,
     authenticated,
     is_admin,
     register_rule,
@@ -35,14 +37,16 @@ def plan_rule(user: Any, action: str, doc: PlanDoc) -> bool:
         if not doc.live:
             return managing or (role in CONTRIBUTORS and (lead or owner))
         return writer
+    # Moving to and from the trash: who may, whatever the plan's state now; where it starts from is PLAN_CHANGES'
+    # (pressed again from a second tab, it is answered as done, not with a 403).
     if action == "restore":
-        return open_ and not doc.live and (managing or (role in CONTRIBUTORS and (lead or owner)))
+        return open_ and (managing or (role in CONTRIBUTORS and (lead or owner)))
+    if action == "delete":
+        return open_ and (managing or (role in CONTRIBUTORS and (owner if doc.adaptation else lead)))
     if not open_ or not doc.live:
         return False
     if action == "comment":
         return writer
-    if action == "delete":
-        return managing or (role in CONTRIBUTORS and (owner if doc.adaptation else lead))
     if doc.adaptation:  # the teacher's own copy
         if action in {"edit", "edit_fields", "link", "record_lesson"}:
             return owner or (admin and action != "record_lesson")
@@ -86,5 +90,10 @@ def plan_scope(user: Any, action: str) -> Any:
                                   & in_communities(PlanDoc.community_id, user, "read_material"))
 
 
-register_rule(PlanDoc, plan_rule)
+PLAN_CHANGES = {
+    "delete": StateChange(lambda doc: doc.live, lambda doc: not doc.live, _l("The plan is already in the trash.")),
+    "restore": StateChange(lambda doc: not doc.live, lambda doc: doc.live, _l("The plan is already restored.")),
+}
+
+register_rule(PlanDoc, plan_rule, changes=PLAN_CHANGES)
 register_scope(PlanDoc, plan_scope)
