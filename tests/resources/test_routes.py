@@ -390,3 +390,25 @@ def test_member_sees_community_resources_of_other_authors_in_the_list(client, co
     member = add_member(community).user
     body = results(make_client().login(member).get("/c/lib/resources/").get_data(as_text=True))
     assert "Shared plan" in body
+
+
+def test_a_resource_trashed_or_restored_again_from_a_second_tab_is_told_it_already_is(client, ctx):
+    """QA: the second press answered 403 "your role does not allow it"."""
+    author = make_user()
+    community = make_community(make_user())
+    add_member(community, author)
+    resource = make_text(community, author, title="分數條")
+    client.login(author)
+    base = f"/c/{community.slug}/resources/{resource.id}"
+    for _press in range(2):
+        answer = client.post_form(base + "/delete", follow_redirects=True)
+        assert answer.status_code == 200
+    assert "It is already in the trash." in answer.get_data(as_text=True)
+    for _press in range(2):
+        answer = client.post_form(base + "/restore", follow_redirects=True)
+        assert answer.status_code == 200
+    assert "It is already restored." in answer.get_data(as_text=True)
+    stranger = make_user()
+    add_member(community, stranger)
+    client.login(stranger)  # a member who is not its author: still refused
+    assert client.post_form(base + "/delete").status_code == 403

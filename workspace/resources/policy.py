@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, true
 
 from workspace.communities.policy import member_of, of_same_school, role_in, same_school
@@ -15,6 +16,7 @@ from workspace.core.permissions import (
     CONTRIBUTORS,
     MANAGERS,
     TRASH_DAYS,
+    StateChange,
     authenticated,
     is_admin,
     register_rule,
@@ -42,17 +44,19 @@ def resource_rule(user: Any, action: str, resource: Resource) -> bool:
         if resource.visibility == "public" or admin or role in CONTRIBUTORS:
             return True
         return resource.visibility == "school" and logged_in and same_school(user, community)
+    # Moving to and from the trash: who may, whatever the resource's state now; where it starts from is
+    # RESOURCE_CHANGES' (pressed again from a second tab, it is answered as done, not with a 403).
     if action == "restore":
-        if resource.live:
-            return False
         # The author and conveners have 30 days; after that only a site administrator can.
-        recent = resource.deleted_at > _trash_cutoff()
+        recent = resource.live or resource.deleted_at > _trash_cutoff()
         return admin or (recent and role is not None and (author or role in MANAGERS))
+    if action == "delete":
+        return community.archived_at is None and (managing or (author and role in CONTRIBUTORS))
     if action == "purge":
         return admin
     if not resource.live or community.archived_at is not None:
         return False
-    if action in {"edit", "add_version", "delete"}:
+    if action in {"edit", "add_version"}:
         return managing or (author and role in CONTRIBUTORS)
     if action == "comment":
         return admin or role in CONTRIBUTORS
@@ -79,5 +83,13 @@ def resource_scope(user: Any, action: str) -> Any:
     return (trashed & keepers) | (Resource.live & readers)
 
 
-register_rule(Resource, resource_rule, visitors=True)  # public resources are open to visitors too
+RESOURCE_CHANGES = {
+    "delete": StateChange(lambda resource: resource.live, lambda resource: not resource.live,
+                          _l("It is already in the trash.")),
+    "restore": StateChange(lambda resource: not resource.live, lambda resource: resource.live,
+                           _l("It is already restored.")),
+}
+
+# Public resources are open to visitors too.
+register_rule(Resource, resource_rule, visitors=True, changes=RESOURCE_CHANGES)
 register_scope(Resource, resource_scope)
