@@ -938,9 +938,22 @@ def test_leave_is_asked_then_approved_on_the_page(client, club):
     leave = db.session.scalar(select(LeaveRequest))
     client.login(club.convener)
     assert "帶學生校外教學" in client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    table = client.get(f"/c/club/activities/{activity.id}/attendance").get_data(as_text=True)
+    assert "Leave: 帶學生校外教學 (waiting for the conveners)" in " ".join(table.split())
+    assert client.post_form(f"/c/club/activities/{activity.id}/leave/{leave.id}",
+                            {"decision": "bogus"}).status_code == 422  # not taken as a refusal
     assert client.post_form(f"/c/club/activities/{activity.id}/leave/{leave.id}",
                             {"decision": "approve"}).status_code == 302
     assert db.session.scalar(select(Attendance.status).where(Attendance.user_id == club.member.id)) == "excused"
+    # A second convener's page, opened before the approval: declining there is told, and changes nothing.
+    stale = client.post_form(f"/c/club/activities/{activity.id}/leave/{leave.id}", {"decision": "decline"},
+                             follow_redirects=True).get_data(as_text=True)
+    assert "陳召集 already approved this request" in stale and "nothing was changed" in stale
+    db.session.expire_all()
+    assert db.session.scalar(select(Attendance.status).where(Attendance.user_id == club.member.id)) == "excused"
+    assert leave.status == "approved"
+    table = client.get(f"/c/club/activities/{activity.id}/attendance").get_data(as_text=True)
+    assert "Leave: 帶學生校外教學 (approved)" in " ".join(table.split())
 
 
 def test_leave_after_the_start_is_refused_with_the_reason_kept(client, club):

@@ -30,6 +30,7 @@ from workspace.activities.forms import (
     PeriodForm,
 )
 from workspace.activities.models import Activity, AttendanceStatus, Evidence, LeaveRequest
+from workspace.auth.models import User
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core import links
@@ -38,7 +39,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
-from workspace.core.i18n import local_span
+from workspace.core.i18n import local_datetime, local_span
 from workspace.core.parsing import (
     FIRST_DAY,
     LAST_DAY,
@@ -508,11 +509,23 @@ def decide_leave(slug: str, activity_id: int, leave_id: int):
     leave = db.session.get(LeaveRequest, leave_id)
     if leave is None or leave.activity_id != activity.id:
         abort(404)
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if decision not in {"approve", "decline"}:
+        abort(422)
+    back = redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
+    if leave.status != "pending":  # decided meanwhile (another convener, a second tab): said, not reversed
+        decider = db.session.get(User, leave.decided_by_id) if leave.decided_by_id else None
+        name, when = (decider.display_name if decider else _("Someone")), local_datetime(leave.decided_at)
+        flash(_("%(name)s already approved this request (%(when)s); nothing was changed.", name=name, when=when)
+              if leave.status == "approved" else
+              _("%(name)s already declined this request (%(when)s); nothing was changed.", name=name, when=when),
+              "info")
+        return back
+    approve = decision == "approve"
     services.decide_leave(leave, approve, actor=current_user)
     db.session.commit()
     flash(_("Leave approved.") if approve else _("Leave declined."), "success")
-    return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
+    return back
 
 
 @bp.get("/c/<slug>/activities/<int:activity_id>/sheet")

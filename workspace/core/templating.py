@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_login import current_user
 
 from workspace.core.fragments import decisions, fragment
@@ -50,6 +50,7 @@ def install(app: Flask) -> None:
         external_url=external_url,
         htmx_script=HTMX_SCRIPT,
         zone_label=zone_label,  # the time zone times are typed in, in the reader's words
+        pgettext=pgettext,  # a word that means two things in English ("Leave": 請假 or 退出)
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  span=local_span,
