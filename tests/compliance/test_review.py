@@ -11,7 +11,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, result
-from tests.factories import make_reviewer, make_school, make_user
+from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.compliance import services
 from workspace.compliance.models import Deliverable, Submission
@@ -202,6 +202,8 @@ def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_a
     school = make_school(name="審查學校")
     for setup in (first, second):
         setup.club.community.schools = [school]
+    guest = add_member(first.club.community, make_user(display_name="外聘專家"), "guest_expert")  # no participant
+    guest.joined_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)  # there all the period, as the members are
     db.session.commit()
     reviewer = make_reviewer(school)
     rows = as_new_request(review.review_table, reviewer)

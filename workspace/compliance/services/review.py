@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from workspace.communities.models import Community
 from workspace.compliance import engine
 from workspace.compliance.engine import RuleResult, Status
+from workspace.compliance.engine.membership import MEMBER_ROLES
 from workspace.compliance.models import (
     Appraisal,
     Deliverable,
@@ -303,7 +304,7 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
 ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
-ROW_FORMAT = 4  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+ROW_FORMAT = 5  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
 
 
 def in_status_order(tally: dict[str, int]) -> tuple[tuple[str, int], ...]:
@@ -333,7 +334,9 @@ class RowFigures:
     def of(cls, standing: Standing) -> RowFigures:
         """The figures of a standing judged now."""
         ledger = standing.ledger
-        members = tuple(sorted({member.user_id for member in standing.facts.members}))
+        # The community's people, as its member rule counts them: a guest expert is no participant (the panel's
+        # "6 members" and the table's 7 disagreed).
+        members = tuple(sorted({member.user_id for member in standing.facts.members if member.role in MEMBER_ROLES}))
         chart = standing.burn_up
         return cls(in_status_order(standing.tally),
                    engine.results.worst([result.status for result in standing.results]).value,
