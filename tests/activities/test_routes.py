@@ -1000,6 +1000,7 @@ def test_the_sheet_is_in_chinese_for_a_user_who_reads_chinese(client, club):
     page = client.get(f"/c/club/activities/{activity.id}/sheet").get_data(as_text=True)
     assert '<html lang="zh-Hant">' in page
     assert "2037年12月2日" in page  # the date in the reader's locale
+    assert f"{activity.title}（" in page and f"{activity.title} (" not in page  # its method in full-width brackets
     for name in ("陳召集", "林老師", "王老師"):
         assert name in page
     assert page.count('<td class="signature">') == 3 + 3  # the members and three blank rows
