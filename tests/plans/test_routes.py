@@ -596,3 +596,19 @@ def test_a_plan_trashed_or_restored_again_from_a_second_tab_is_told_it_already_i
     assert "The plan is already restored." in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(PlanDoc, doc.id).live
+
+
+def test_a_final_plan_s_editor_says_why_and_final_pressed_again_is_no_error(team, make_client):
+    """QA: opening a section's editor on a plan made final meanwhile answered "your role does not allow it, ask the
+    convener" (even to its lead planner); marking it final again showed a red "cannot change to that status"."""
+    doc = team.plan()
+    lead = make_client().login(team.lead)
+    assert lead.post_form(plan_url(doc, "/status"), {"status": "final"}).status_code == 302
+    again = lead.post_form(plan_url(doc, "/status"), {"status": "final"}, follow_redirects=True)
+    text = again.get_data(as_text=True)
+    assert "The plan is already: Final." in text and "flash-error" not in text
+    editor = lead.get(plan_url(doc, f"/sections/{doc.sections[0].id}/edit"))
+    page = editor.get_data(as_text=True)
+    assert editor.status_code == 403
+    assert "This plan is final. The lead planner or a convener can reopen it for changes." in page
+    assert "Ask the convener if you think it should" not in page

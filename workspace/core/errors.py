@@ -178,7 +178,9 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
-        response = _render_error(error.code)
+        # A reason given with the abort (deny(reason=…): "This plan is final …") is said instead of the default.
+        reason = error.description if error.description != type(error).description else None
+        response = _render_error(error.code, reason)
         if error.code == 429 and getattr(error, "retry_after", None):
             response.headers["Retry-After"] = str(error.retry_after)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

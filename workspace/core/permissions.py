@@ -192,9 +192,12 @@ def scope(user: Any, action: str, model: type) -> Any:
     return scope_rule(user, action)
 
 
-def deny(*, hide: bool = False) -> NoReturn:
-    """Abort with 403, or with 404 when the thing must not be known to exist."""
-    abort(404 if hide else 403)
+def deny(*, hide: bool = False, reason: str | None = None) -> NoReturn:
+    """Abort with 403, or with 404 when the thing must not be known to exist; `reason` (in the reader's language)
+    is said on the 403 page instead of "your role does not allow it" when the role is not why."""
+    if hide:
+        abort(404)
+    abort(403, description=reason) if reason else abort(403)
 
 
 def require(allowed: bool, *, hide: bool = False) -> None:

@@ -27,7 +27,7 @@ from workspace.core.i18n import current_locale_code
 from workspace.core.models import record_event
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
-from workspace.core.permissions import can, change_state, require
+from workspace.core.permissions import can, change_state, deny, require
 from workspace.core.storage import clean_filename, content_disposition
 from workspace.core.text import clean_line
 from workspace.extensions import db
@@ -237,9 +237,15 @@ def section(slug: str, plan_id: int, section_id: int):
 
 @bp.get("/c/<slug>/plans/<int:plan_id>/sections/<int:section_id>/edit")
 def edit_section(slug: str, plan_id: int, section_id: int):
-    """The section's editor, started from its current version (the save carries that version back)."""
-    doc = load_plan(slug, plan_id, "edit")
+    """The section's editor, started from its current version (the save carries that version back). A plan made
+    final meanwhile (a page opened before) says so and how to reopen it, as its save does, not "your role"."""
+    doc = load_plan(slug, plan_id)
     item = load_section(doc, section_id)
+    if not can(current_user, "edit", doc):
+        try:
+            services.check_editable(item, current_user)
+        except DomainError as error:
+            deny(reason=error.message)
     form = SectionForm(formdata=None, body=item.body, base_version=item.version)
     template = "plans/_section_editor.html" if wants_fragment() else "plans/section_edit.html"
     return render_page(template, **_section_context(doc, item, form=form))
@@ -504,6 +510,10 @@ def resolve_comment(slug: str, plan_id: int, comment_id: int, action: str):
 @bp.post("/c/<slug>/plans/<int:plan_id>/status")
 def set_status(slug: str, plan_id: int):
     doc = load_plan(slug, plan_id)
+    wanted = request.form.get("status", "")
+    if wanted == doc.status and wanted in services.STATUS_LABELS:  # pressed again, or from a second tab
+        flash(_("The plan is already: %(status)s.", status=_(services.STATUS_LABELS[doc.status])), "info")
+        return redirect(_plan_path(doc))
     try:
         services.set_status(doc, request.form.get("status", ""), actor=current_user)
     except DomainError as error:

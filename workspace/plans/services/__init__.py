@@ -47,6 +47,7 @@ from workspace.plans.services._common import (
     section_path,
     section_title,
 )
+from workspace.plans.services._writing import check_editable
 from workspace.plans.services.adaptations import (
     SectionChange,
     adapt,
@@ -191,6 +192,7 @@ __all__ = [
     "add_comment",
     "add_template_section",
     "assign_section",
+    "check_editable",
     "check_fields",
     "check_lesson",
     "comments_of",

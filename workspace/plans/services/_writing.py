@@ -49,7 +49,8 @@ def _first_revisions(doc: PlanDoc, actor: User, how: str = "created") -> None:
                                        author_id=actor.id, how=how, created_at=section.updated_at))
 
 
-def _editable(section: PlanSection, actor: User) -> PlanDoc:
+def check_editable(section: PlanSection, actor: User) -> PlanDoc:
+    """The section's plan if `actor` may edit it now, else NotAllowed saying why (archived, final, not theirs)."""
     doc = section.doc
     if can(actor, "edit", doc):
         return doc

@@ -22,7 +22,7 @@ from workspace.core.text import checked_line, checked_text, has_visible_text, ma
 from workspace.extensions import db
 from workspace.plans.models import LessonTaught, PlanDoc, PlanKind, PlanSection, SectionRevision
 from workspace.plans.services._common import MAX_CLASS, MAX_REFLECTION
-from workspace.plans.services._writing import _after_save, _editable, _first_revisions, _new_section, _store, _tell
+from workspace.plans.services._writing import _after_save, _first_revisions, _new_section, _store, _tell, check_editable
 from workspace.plans.services.history import DiffLine, diff_lines
 from workspace.plans.services.listing import reindex
 from workspace.plans.services.merge import SaveOutcome, merge_texts
@@ -113,7 +113,7 @@ def section_changes(adaptation: PlanDoc) -> list[SectionChange]:
 def take_shared_changes(section: PlanSection, *, actor: User) -> SectionSave:
     """Bring the shared section's changes since the copy into an adaptation's section: a three-way merge with
     the teacher's own changes (the copied text as base). A conflict is answered like one between editors."""
-    _editable(section, actor)
+    check_editable(section, actor)
     if not section.source_section_id:
         raise ValidationError(str(_l("This section was not copied from a shared plan.")), field="body")
     shared = db.session.get(PlanSection, section.source_section_id)
@@ -137,7 +137,7 @@ def take_shared_changes(section: PlanSection, *, actor: User) -> SectionSave:
 def mark_shared_taken(section: PlanSection, version: int | None, *, actor: User) -> None:
     """After a settled conflict with the shared text, note the shared version the section now includes
     (the one the conflict was shown with: a shared save made since stays flagged as new)."""
-    _editable(section, actor)
+    check_editable(section, actor)
     shared = db.session.get(PlanSection, section.source_section_id) if section.source_section_id else None
     if shared is not None and version is not None and (section.source_version or 0) < version <= shared.version:
         section.source_version = version

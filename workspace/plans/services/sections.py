@@ -19,7 +19,7 @@ from workspace.core.text import clean_text
 from workspace.extensions import db
 from workspace.plans.models import PlanDoc, PlanSection, SectionPresence, SectionRevision
 from workspace.plans.services._common import PRESENCE_SECONDS, max_section_length, section_guidance
-from workspace.plans.services._writing import _after_save, _editable, _members_by_id, _store, _tell
+from workspace.plans.services._writing import _after_save, _members_by_id, _store, _tell, check_editable
 from workspace.plans.services.merge import SaveOutcome, reconcile
 
 # --- saving a section ----------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def save_section(section: PlanSection, body: str | None, *, actor: User, base_ve
 
     `resolving` marks the save of a settled conflict (its base is the version the conflict was shown at).
     """
-    _editable(section, actor)
+    check_editable(section, actor)
     text = _check_section_text(body)
     for _attempt in range(5):  # another save can land between the read and the swap: read again
         db.session.refresh(section)
@@ -100,7 +100,7 @@ def save_section(section: PlanSection, body: str | None, *, actor: User, base_ve
 
 def restore_revision(section: PlanSection, version: int, *, actor: User) -> SectionSave:
     """Bring back an earlier body as a new revision (history is never rewritten)."""
-    _editable(section, actor)
+    check_editable(section, actor)
     old = revision_body(section.id, version)
     if old is None:
         raise ValidationError(str(_l("This section has no such version.")), field="version")
