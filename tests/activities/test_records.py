@@ -237,6 +237,13 @@ def test_the_participation_page_reads_the_same_report(client, ctx):
     page = client.get("/c/page/activities/participation?start=2026-01-01&end=2026-12-31").get_data(as_text=True)
 
     assert "頁面上的觀課" in page and "林老師" in page and "1 / 1" in page
+    # An activity where nobody was marked has no bar (a 0 % bar said everyone was absent): a dash, "Not marked".
+    club.activity("只有簽到表", starts=dt.datetime(2026, 3, 11, 14), hours=2)
+    db.session.commit()
+    page = client.get("/c/page/activities/participation?start=2026-01-01&end=2026-12-31").get_data(as_text=True)
+    chart = page.split('class="chart"')[1].split("</svg>")[0]
+    assert "<title>只有簽到表: Not marked</title>" in chart and "只有簽到表: 0%" not in chart
+    assert chart.count('class="bar"') == 1
 
 
 def test_the_schools_an_activity_went_to_and_the_monthly_plans_of_the_period(club, count_queries):
