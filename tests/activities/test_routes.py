@@ -1184,5 +1184,6 @@ def test_the_resource_picker_loads_when_opened_and_leaves_out_linked_and_foreign
     assert f'value="{slides.id}"' not in options  # linked already
     assert f'value="{foreign.id}"' not in options
     assert f'value="{sheet.id}"' not in client.get(f"{base}/links/choices?q=簡").get_data(as_text=True)
+    assert f'value="{sheet.id}"' in client.get(f"{base}/links/choices?q=分数学习").get_data(as_text=True)  # 简体
     client.login(club.member)
     assert client.get(f"{base}/links/choices").status_code == 403

@@ -548,6 +548,9 @@ def test_the_link_picker_loads_its_options_when_opened_and_searches_them(team, c
     searched = client.get(plan_url(doc, "/links/choices?q=分數")).get_data(as_text=True)
     assert f"resource:{sheet.id}" in searched and f"activity:{meeting.id}" in searched
     assert f"resource:{percent.id}" not in searched
+    simplified = client.get(plan_url(doc, "/links/choices?q=分数")).get_data(as_text=True)  # typed in Simplified
+    assert f"resource:{sheet.id}" in simplified and f"activity:{meeting.id}" in simplified
+    assert f"resource:{foreign.id}" not in simplified
     literal = client.get(plan_url(doc, "/links/choices?q=%25")).get_data(as_text=True)  # % is a character
     assert f"resource:{percent.id}" in literal and f"resource:{sheet.id}" not in literal
     nothing = client.get(plan_url(doc, "/links/choices?q=沒有這個")).get_data(as_text=True)

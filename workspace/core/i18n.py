@@ -124,6 +124,12 @@ def in_reader_script(text: str | None) -> str:
     return text
 
 
+def script_variants(text: str) -> tuple[str, ...]:
+    """`text` as typed, in Simplified and in Traditional (each once): what a short title filter matches, so that
+    分数 finds 分數 (the search index folds; a picker's LIKE does not)."""
+    return tuple(dict.fromkeys((text, script_converter("t2s").convert(text), script_converter("s2tw").convert(text))))
+
+
 def zone_label() -> str:
     """The deployment's time zone as the reader's language names it, with its offset now: 台北時間（UTC+8）,
     Taiwan Time (UTC+8). Forms that take a time say it, not the zone database's "Asia/Taipei"."""

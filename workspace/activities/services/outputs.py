@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from workspace.activities.models import Activity
 from workspace.auth.models import User
 from workspace.core import links
 from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.i18n import script_variants
 from workspace.core.permissions import can
 from workspace.extensions import db
 from workspace.resources.models import Resource
@@ -52,7 +53,7 @@ def resources_to_link(activity: Activity, query: str = "", limit: int = 50) -> l
     (the choices of the link picker, loaded when it is opened; ordered on ix_resources_community_recent)."""
     condition = [Resource.community_id == activity.community_id, Resource.live,
                  Resource.id.not_in(links.linked_ids(activity, "resource", roles=(OUTPUT,)))]
-    if query:
-        condition.append(Resource.title.icontains(query, autoescape=True))
+    if query:  # in either script: 分数 finds 分數
+        condition.append(or_(*(Resource.title.icontains(text, autoescape=True) for text in script_variants(query))))
     return list(db.session.scalars(select(Resource).where(*condition)
                                    .order_by(Resource.updated_at.desc()).limit(limit)))

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from workspace.activities.models import Activity, Method
 from workspace.auth.models import User
 from workspace.core import links
 from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.i18n import script_variants
 from workspace.core.permissions import can
 from workspace.extensions import db
 from workspace.plans.models import PlanDoc
@@ -83,9 +84,10 @@ def link_choices(doc: PlanDoc, query: str = "") -> dict[str, list[Any]]:
     (latest first, then the planning meetings moved to the top, as the picker always showed them)."""
     resource_filter = [Resource.community_id == doc.community_id, Resource.live]
     activity_filter = [Activity.community_id == doc.community_id, Activity.live]
-    if query:
-        resource_filter.append(Resource.title.icontains(query, autoescape=True))
-        activity_filter.append(Activity.title.icontains(query, autoescape=True))
+    if query:  # in either script: 分数 finds 分數, as the search does
+        variants = script_variants(query)
+        resource_filter.append(or_(*(Resource.title.icontains(text, autoescape=True) for text in variants)))
+        activity_filter.append(or_(*(Activity.title.icontains(text, autoescape=True) for text in variants)))
     resources = list(db.session.scalars(select(Resource).where(*resource_filter)
                                         .order_by(Resource.updated_at.desc()).limit(CHOICES_LIMIT)))
     activities = list(db.session.scalars(select(Activity).where(*activity_filter)
