@@ -41,7 +41,7 @@ from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, in_range, parse_decimal, parse_id, parse_roc_date, range_message
-from workspace.core.permissions import admin_required, can, change_state, public, require
+from workspace.core.permissions import admin_required, can, change_and_say, public, require
 from workspace.core.records import local_day
 from workspace.core.security import login_redirect
 from workspace.core.storage import send_blob
@@ -205,11 +205,8 @@ def confirm(slug: str, enrollment_id: int):
     """An admin or a reviewer of the community's school confirms the enrolment and its amount (once: a second
     confirmation says who confirmed it, and changes nothing)."""
     _community, enrollment = _enrollment_action(slug, enrollment_id, "view")
-    already = change_state(current_user, "confirm", enrollment)
-    if already is None:
-        services.confirm(enrollment, current_user)
-        db.session.commit()
-    flash(already or _("The enrolment is confirmed."), "info" if already else "success")
+    change_and_say(current_user, "confirm", enrollment, lambda: services.confirm(enrollment, current_user),
+                   _("The enrolment is confirmed."))
     return redirect(url_for("compliance.panel", slug=slug))
 
 
@@ -678,11 +675,8 @@ def remove_book(slug: str, enrollment_id: int, book_id: int):
     item = db.session.get(BookListItem, book_id)
     if item is None or item.enrollment_id != enrollment.id:
         abort(404)
-    already = change_state(current_user, "remove", item)
-    if already is None:
-        budget.remove_book(item, current_user)
-        db.session.commit()
-    flash(already or _("The title is off the book list."), "info" if already else "success")
+    change_and_say(current_user, "remove", item, lambda: budget.remove_book(item, current_user),
+                   _("The title is off the book list."))
     return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
 
 
@@ -812,11 +806,8 @@ def unmark_deliverable(slug: str, enrollment_id: int, deliverable_id: int):
     deliverable = db.session.get(Deliverable, deliverable_id)
     if deliverable is None or deliverable.enrollment_id != enrollment.id:
         abort(404)
-    already = change_state(current_user, "remove", deliverable)
-    if already is None:
-        review.unmark(deliverable, current_user)
-        db.session.commit()
-    flash(already or _("The deliverable is no longer marked done."), "info" if already else "success")
+    change_and_say(current_user, "remove", deliverable, lambda: review.unmark(deliverable, current_user),
+                   _("The deliverable is no longer marked done."))
     return redirect(url_for("compliance.panel", slug=slug) + f"#deliverables-{enrollment.id}")
 
 

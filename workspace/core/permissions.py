@@ -24,8 +24,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
-from flask import abort
+from flask import abort, flash
 from flask_login import current_user
+
+from workspace.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 Rule = Callable[[Any, str, Any], bool]  # (user, action, obj) -> allowed
@@ -163,6 +165,16 @@ def change_state(user: Any, action: str, obj: Any) -> str | None:
     if change is None or not authenticated(user) or not change.done(obj) or not registered.rule(user, action, obj):
         deny()
     return str(change.already(obj) if callable(change.already) else change.already)
+
+
+def change_and_say(user: Any, action: str, obj: Any, change: Callable[[], Any], done: str) -> None:
+    """Do `change()` and commit, saying `done`, unless `obj` already is where `action` leads (pressed again from a
+    second tab, a second reviewer): then say so (change_state's message) and change nothing. Anyone else: 403."""
+    already = change_state(user, action, obj)
+    if already is None:
+        change()
+        db.session.commit()
+    flash(already or done, "info" if already else "success")
 
 
 def _refuse(action: str, obj: Any) -> bool:

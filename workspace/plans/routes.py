@@ -27,7 +27,7 @@ from workspace.core.i18n import current_locale_code
 from workspace.core.models import record_event
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
-from workspace.core.permissions import can, change_state, deny, require
+from workspace.core.permissions import can, change_and_say, deny, require
 from workspace.core.storage import clean_filename, content_disposition
 from workspace.core.text import clean_line
 from workspace.extensions import db
@@ -677,22 +677,16 @@ def publish(slug: str, plan_id: int):
 @bp.post("/c/<slug>/plans/<int:plan_id>/delete")
 def delete(slug: str, plan_id: int):
     doc = load_plan(slug, plan_id)
-    already = change_state(current_user, "delete", doc)  # pressed again (a second tab): said, not refused
-    if already is None:
-        services.trash_plan(doc, actor=current_user)
-        db.session.commit()
-    flash(already or _("The plan is in the trash; it can be restored from there."), "info" if already else "success")
+    change_and_say(current_user, "delete", doc, lambda: services.trash_plan(doc, actor=current_user),
+                   _("The plan is in the trash; it can be restored from there."))
     return redirect(url_for("plans.index", slug=slug))
 
 
 @bp.post("/c/<slug>/plans/<int:plan_id>/restore")
 def restore(slug: str, plan_id: int):
     doc = load_plan(slug, plan_id)
-    already = change_state(current_user, "restore", doc)
-    if already is None:
-        services.restore_plan(doc, actor=current_user)
-        db.session.commit()
-    flash(already or _("The plan is restored."), "info" if already else "success")
+    change_and_say(current_user, "restore", doc, lambda: services.restore_plan(doc, actor=current_user),
+                   _("The plan is restored."))
     return redirect(_plan_path(doc))
 
 

@@ -18,7 +18,7 @@ from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.models import Blob
 from workspace.core.parsing import arg, numbers, parse_id, parse_page
-from workspace.core.permissions import can, change_state, deny, public, require
+from workspace.core.permissions import can, change_and_say, deny, public, require
 from workspace.core.storage import (
     UploadRejected,
     clean_filename,
@@ -351,11 +351,8 @@ def favourite(slug: str, resource_id: int):
 def delete(slug: str, resource_id: int):
     """Move the resource to the trash."""
     resource = load_resource(slug, resource_id)
-    already = change_state(current_user, "delete", resource)  # pressed again (a second tab): said, not refused
-    if already is None:
-        services.trash_resource(resource, actor=current_user)
-        db.session.commit()
-    flash(already or _("Moved to the trash. It can be restored for 30 days."), "info" if already else "success")
+    change_and_say(current_user, "delete", resource, lambda: services.trash_resource(resource, actor=current_user),
+                   _("Moved to the trash. It can be restored for 30 days."))
     return redirect(url_for("resources.index", slug=slug))
 
 
@@ -363,11 +360,8 @@ def delete(slug: str, resource_id: int):
 def restore(slug: str, resource_id: int):
     """Bring the resource back from the trash."""
     resource = load_resource(slug, resource_id)
-    already = change_state(current_user, "restore", resource)
-    if already is None:
-        services.restore_resource(resource, actor=current_user)
-        db.session.commit()
-    flash(already or _("Restored."), "info" if already else "success")
+    change_and_say(current_user, "restore", resource,
+                   lambda: services.restore_resource(resource, actor=current_user), _("Restored."))
     return redirect(url_for("resources.show", slug=slug, resource_id=resource.id))
 
 
