@@ -471,7 +471,13 @@ def test_a_meeting_log_is_written_ticked_and_edited_in_place(new_context, data: 
     logs.get_by_role("link", name="Edit").first.click()
     editing = page.locator("section.card", has=page.get_by_role("heading", name=re.compile("Edit the log")))
     expect(editing).to_be_visible()
-    editing.get_by_label("Topics").fill("班級經營與提問")
+    # Type once htmx has settled the editor in (as a person does): typed within its settle, the value was now and
+    # then put back to the one the editor came with, and the save kept the old topics (a flaky failure).
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, "
+                           ".htmx-added')")
+    topics = editing.get_by_label("Topics")
+    topics.fill("班級經營與提問")
+    expect(topics).to_have_value("班級經營與提問")
     editing.get_by_role("button", name="Save").click()
     # the save swaps the list back in: a loaded CI machine once took longer than the default wait for it
     expect(editing).to_have_count(0, timeout=15_000)
