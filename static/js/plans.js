@@ -98,10 +98,15 @@
   });
 
   // Never swap a section someone is working in: opened for editing (or asked for its editor) after the poll
-  // left, or with the focus or typed text in it (a comment being written). It comes in at a later poll.
+  // left, or with a field focused or typed text in it (a comment being written). It comes in at a later poll.
+  // The focus on a button or link (Edit, History, after a save) is not work in progress: the section comes in.
+  function typing(element) {
+    return element.isContentEditable || /^(TEXTAREA|INPUT|SELECT)$/.test(element.tagName);
+  }
+
   function busy(section) {
     if (section.classList.contains("is-editing") || section.querySelector(".htmx-request")) return true;
-    if (section.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    if (section.contains(document.activeElement) && typing(document.activeElement)) return true;
     return Array.prototype.some.call(section.querySelectorAll("textarea, input[type=text]"), function (field) {
       return field.value !== "";
     });
