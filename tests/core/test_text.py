@@ -46,6 +46,23 @@ def test_ordinary_markdown_still_renders():
     assert 'href="https://example.com"' in html  # bare URLs become links too
 
 
+@pytest.mark.parametrize("opening", ["<div>", "<DIV class='x'>", "<section>", "  <blockquote>"])
+def test_a_block_tag_never_closed_leaves_the_rest_of_the_post_rendered(opening):
+    """A tag like <div> opening a line and never closed made Markdown keep everything after it as raw HTML: the
+    sanitizer stripped the tag and the post's headings and lists read as their Markdown source."""
+    html = str(render_markdown(f"{opening}\n## 教學反思\n\n- 先通分\n- 再約分\n\n**重點**"))
+    assert "<h2>教學反思</h2>" in html
+    assert "<li>先通分</li>" in html and "<strong>重點</strong>" in html
+    assert "##" not in html and "**" not in html
+
+
+def test_closed_raw_html_blocks_keep_their_shape():
+    """A definition list typed as HTML and closed stays a definition list, not one paragraph with line breaks."""
+    html = str(render_markdown("<dl>\n<dt>通分</dt>\n<dd>分母相同</dd>\n</dl>\n\n**後記**"))
+    assert "<dl>\n<dt>通分</dt>\n<dd>分母相同</dd>\n</dl>" in html
+    assert "<br>" not in html and "<p><strong>後記</strong></p>" in html
+
+
 def test_empty_markdown_is_empty():
     assert str(render_markdown("   ")) == ""
 

@@ -69,13 +69,32 @@ def _cleaner() -> bleach.Cleaner:
     return cleaner
 
 
+# A block-level tag opening a line starts a raw HTML block that Markdown leaves alone until the tag is closed.
+_BLOCK_TAG_AT_LINE_START = re.compile(r"^ {0,3}<([a-zA-Z][a-zA-Z0-9]*)(?=[\s/>])", re.MULTILINE)
+_VOID_TAGS = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+
+
+def _unclosed_raw_block(source: str, block_tags: Iterable[str]) -> bool:
+    """Whether a block-level tag opens a line and is never closed: Markdown would then keep every line after it,
+    to the end, as raw HTML (a post's headings and lists shown as their Markdown source once the tag is stripped)."""
+    lowered = source.lower()
+    for tag in {match.group(1).lower() for match in _BLOCK_TAG_AT_LINE_START.finditer(source)}:
+        if tag in block_tags and tag not in _VOID_TAGS and lowered.count(f"</{tag}") < len(
+                re.findall(rf"<{tag}(?=[\s/>])", lowered)):
+            return True
+    return False
+
+
 def render_markdown(source: str) -> Markup:
     """Turn the user's Markdown into safe HTML: no scripts, handlers, styles or odd URLs survive."""
     if not source or not source.strip():
         return Markup("")
-    html = markdown_lib.markdown(source, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIGS,
-                                 output_format="html")
-    return Markup(_cleaner().clean(html))  # noqa: S704 - this is the sanitizer
+    md = markdown_lib.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIGS,
+                               output_format="html")
+    if _unclosed_raw_block(source, md.block_level_elements):
+        # Read as Markdown with the tags inline: the stray tag is stripped below and the rest renders.
+        md.preprocessors.deregister("html_block")
+    return Markup(_cleaner().clean(md.convert(source)))  # noqa: S704 - this is the sanitizer
 
 
 # Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): one
