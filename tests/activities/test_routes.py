@@ -174,6 +174,25 @@ def test_a_stale_edit_is_refused_with_the_values_kept(client, club):
     assert activity.title == "第一次修改" and activity.version == 2
 
 
+def test_moving_a_held_activity_ahead_asks_for_a_second_word_and_keeps_what_was_typed(client, club):
+    activity = club.activity(starts=dt.datetime(2025, 3, 5, 14, 0))
+    client.login(club.convener)
+    edit = client.get(f"/c/club/activities/{activity.id}/edit").get_data(as_text=True)
+    assert 'name="move_ahead"' not in edit  # the box appears only once it is needed
+    typed = plan_form(title="改到明年", starts_at="2037-03-05T14:00", ends_at="2037-03-05T16:00", base_version="1")
+    response = client.post_form(f"/c/club/activities/{activity.id}/edit", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="move_ahead"' in page and 'aria-invalid="true"' in page and "was held on Mar 5, 2025" in page
+    assert input_value(page, "title") == "改到明年" and input_value(page, "starts_at") == "2037-03-05T14:00"
+    db.session.refresh(activity)
+    assert activity.starts_at.year == 2025
+    moved = client.post_form(f"/c/club/activities/{activity.id}/edit", {**typed, "move_ahead": "y"})
+    assert moved.status_code == 302
+    db.session.refresh(activity)
+    assert activity.title == "改到明年" and activity.starts_at.year == 2037
+
+
 def test_a_series_redirects_to_the_list_which_shows_every_activity(client, club):
     client.login(club.convener)
     response = client.post_form("/c/club/activities/new", plan_form(repeat="weekly", count="4"))

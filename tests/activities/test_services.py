@@ -166,6 +166,33 @@ def test_a_stale_edit_is_refused_and_changes_nothing(club):
     assert activity.title == "第一次修改" and activity.version == 2
 
 
+def test_a_held_activity_moves_to_a_time_still_to_come_only_when_the_convener_says_so(club):
+    """Moved into the future, a held activity leaves the counts and the reports until then: refused beside the box
+    that moves it anyway, naming the day it was held and its attendance marks; with the box, it moves."""
+    activity = club.activity(starts=dt.datetime(2025, 3, 5, 14, 0))
+    services.set_attendance(activity, {club.member.id: "present"}, actor=club.convener)
+    ahead = fields(starts_at=dt.datetime(2037, 3, 5, 14, 0), ends_at=dt.datetime(2037, 3, 5, 16, 0))
+    with pytest.raises(ValidationError) as caught:
+        services.update_activity(activity, ahead, actor=club.convener, base_version=1)
+    assert caught.value.field == "move_ahead"
+    assert "Mar 5, 2025, with 1 attendance mark." in caught.value.message
+    db.session.rollback()
+    db.session.refresh(activity)
+    assert activity.starts_at.year == 2025 and activity.version == 1  # nothing changed
+    # Within the past, or with the second word, it moves.
+    earlier = fields(starts_at=dt.datetime(2025, 3, 4, 14, 0), ends_at=dt.datetime(2025, 3, 4, 16, 0))
+    services.update_activity(activity, earlier, actor=club.convener, base_version=1)
+    services.update_activity(activity, ahead, actor=club.convener, base_version=2, move_ahead=True)
+    assert activity.starts_at.year == 2037 and activity.version == 3
+
+
+def test_an_activity_still_to_come_moves_freely(club):
+    activity = club.activity(starts=dt.datetime(2037, 3, 5, 14, 0))
+    later = fields(starts_at=dt.datetime(2038, 3, 5, 14, 0), ends_at=dt.datetime(2038, 3, 5, 16, 0))
+    services.update_activity(activity, later, actor=club.convener, base_version=1)
+    assert activity.starts_at.year == 2038
+
+
 def test_fields_of_gives_local_times_back(club):
     activity = club.activity(starts=dt.datetime(2026, 12, 2, 22, 0), hours=3, subjects="數學")
     values = services.fields_of(activity)

@@ -62,6 +62,8 @@ class ActivityForm(WorkspaceForm):
     count = IntegerField(_l("How many times"), default=1,
                          validators=[Optional(), NumberRange(min=1, max=MAX_SERIES)])
     base_version = HiddenField()
+    # Shown only once moving a held activity to a time still to come was refused: the second word that moves it.
+    move_ahead = BooleanField(_l("Move it anyway"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

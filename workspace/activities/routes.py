@@ -218,7 +218,8 @@ def update(slug: str, activity_id: int):
     if validate_all(form, lambda: services.check_activity(activity.community, _fields(form))):
         try:
             services.update_activity(activity, _fields(form), actor=current_user,
-                                     base_version=read(form.base_version.data, numbers(), 0))
+                                     base_version=read(form.base_version.data, numbers(), 0),
+                                     move_ahead=bool(form.move_ahead.data))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

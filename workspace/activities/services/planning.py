@@ -8,15 +8,18 @@ import uuid
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, select
 
 from workspace.activities.models import Activity, Attendance, AttendanceStatus
-from workspace.activities.services._common import _check_manager, _line, to_local
+from workspace.activities.services._common import _check_manager, _line, to_local, to_utc
 from workspace.activities.services.checks import ActivityFields, SpeakerFields, check_activity
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.communities.policy import role_in
 from workspace.core.database import advance, utcnow
-from workspace.core.errors import Conflict, NotAllowed
+from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, can
 from workspace.core.text import render_markdown
@@ -155,10 +158,36 @@ def fields_of(activity: Activity) -> ActivityFields:
                   for item in activity.speakers])
 
 
-def update_activity(activity: Activity, fields: ActivityFields, *, actor: User, base_version: int) -> Activity:
-    """Change an activity; an edit that started from an older version is refused (nothing overwritten)."""
+def held_moved_ahead(activity: Activity, fields: ActivityFields, *, now: dt.datetime | None = None) -> str | None:
+    """Why moving an activity that was held to a time still to come needs a second word, or None: it then counts as
+    held (for the funder's rules, the attendance rates, the reports) only once that time has passed, with its
+    attendance marks. None when it was not held, or stays in the past, or the new start is not a valid time."""
+    now = now or utcnow()
+    if activity.cancelled or activity.ends_at > now or fields.starts_at is None:
+        return None
+    try:
+        starts_at = to_utc(fields.starts_at)
+    except (ValueError, OverflowError):
+        return None  # check_activity refuses it beside the field
+    if starts_at <= now:
+        return None
+    marks = db.session.scalar(select(func.count()).select_from(Attendance)
+                              .where(Attendance.activity_id == activity.id)) or 0
+    return str(ngettext("This activity was held on %(day)s, with %(num)d attendance mark. Moved to a time still "
+                        "to come, it leaves the counts and the reports until then. Tick “Move it anyway” to move it.",
+                        "This activity was held on %(day)s, with %(num)d attendance marks. Moved to a time still "
+                        "to come, it leaves the counts and the reports until then. Tick “Move it anyway” to move it.",
+                        marks, day=local_date(activity.starts_at)))
+
+
+def update_activity(activity: Activity, fields: ActivityFields, *, actor: User, base_version: int,
+                    move_ahead: bool = False) -> Activity:
+    """Change an activity; an edit that started from an older version is refused (nothing overwritten). An activity
+    that was held is moved to a time still to come only with `move_ahead` (the person said so)."""
     if not can(actor, "manage", activity):
         raise NotAllowed(str(_l("Only conveners can change activities.")))
+    if not move_ahead and (why := held_moved_ahead(activity, fields)):
+        raise ValidationError(why, field="move_ahead")
     # The version moves in the database, only from the one the form was loaded at (a compare-and-swap).
     if base_version != activity.version or not advance(activity, expected=base_version):
         raise Conflict(str(_l("Someone changed this activity while you were editing. Look at the saved "
