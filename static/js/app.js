@@ -395,7 +395,8 @@
     var main = document.querySelector("main");
     if (!main) return;
     var part = window.location.hash.length > 1 ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
-    var target = part || main.querySelector("h1") || main;
+    // Not a heading someone wrote inside a description or a post (.prose): the page's own.
+    var target = part || main.querySelector("h1:not(.prose h1)") || main;
     focusable(target).focus({ preventScroll: !part });
   });
 

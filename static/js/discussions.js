@@ -59,9 +59,20 @@
     return match ? match[2] : null;
   }
 
+  // The highlighted name is the textarea's active descendant: a screen reader reads it as the arrows move.
+  function highlight(menu, option) {
+    var area = menu.closest("[data-editor]").querySelector("textarea");
+    menu.querySelectorAll("[role=option]").forEach(function (each) {
+      each.setAttribute("aria-selected", each === option ? "true" : "false");
+    });
+    if (option) area.setAttribute("aria-activedescendant", option.id);
+    else area.removeAttribute("aria-activedescendant");
+  }
+
   function closeMenu(menu) {
     menu.hidden = true;
     menu.replaceChildren();
+    highlight(menu, null);
   }
 
   function suggest(editor, area) {
@@ -78,8 +89,11 @@
           menu.innerHTML = html;  // server-rendered, escaped names
           var first = menu.querySelector("[role=option]");
           if (!first) { closeMenu(menu); return; }
-          first.setAttribute("aria-selected", "true");
+          menu.querySelectorAll("[role=option]").forEach(function (option, index) {
+            option.id = (menu.id || "mentions") + "-" + index;
+          });
           menu.hidden = false;
+          highlight(menu, first);
         });
     }, 150);
   }
@@ -177,7 +191,7 @@
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       var next = (current + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
-      options.forEach(function (option, index) { option.setAttribute("aria-selected", index === next ? "true" : "false"); });
+      highlight(menu, options[next]);
     } else if ((event.key === "Enter" || event.key === "Tab") && current >= 0) {
       event.preventDefault();
       choose(editor, options[current]);

@@ -278,7 +278,7 @@
 
   // --- the form ---------------------------------------------------------------------------------------
 
-  function setMinuteError(form, field, message) {
+  function setFieldError(form, field, message) {
     var wrapper = field.closest(".field") || field.parentNode;
     var errorId = field.id + "-error";
     var error = wrapper.querySelector(".field-error");
@@ -316,10 +316,12 @@
     var row = form.querySelector("[name=row_key]");
     var file = form.querySelector("input[type=file][name=photo]");
     var photo = file && file.files && file.files[0];
+    // Nothing to keep: said beside the note, in the server's words (pressing Add did nothing, silently).
+    setFieldError(form, text, !text.value.trim() && !photo ? form.getAttribute("data-note-empty") : null);
     if (!text.value.trim() && !photo) { text.focus(); return; }
     var typed = minute.value.trim();
     var problem = minuteProblem(form, typed);
-    setMinuteError(form, minute, problem);
+    setFieldError(form, minute, problem);
     if (problem) { minute.focus(); return; }
     var entry = {
       key: newKey(),
@@ -354,7 +356,7 @@
     text.value = text.value.trim() ? text.value + "\n" + (entry.text || "") : (entry.text || "");
     minute.value = entry.minute === null || entry.minute === undefined ? "" : String(entry.minute);
     minute.setAttribute("data-touched", "");
-    setMinuteError(form, minute, minuteProblem(form, minute.value.trim()));
+    setFieldError(form, minute, minuteProblem(form, minute.value.trim()));
     if (row) row.value = entry.row_key || "";
     var photoBack = !entry.photo ? Promise.resolve(true) : getPhoto(key).then(function (photo) {
       if (!photo || !photo.blob || !file || !window.DataTransfer) return false;

@@ -474,6 +474,12 @@ def test_a_plan_handed_in_again_keeps_its_first_day_and_a_month_over_takes_none(
     assert again.status_code == 302
     db.session.refresh(plan)
     assert plan.note == "補上一場" and plan.submitted_at == first  # corrected, still handed in that day
+    assert plan.corrected_at is not None and plan.corrected_at > first
+    page = client.get("/c/club/activities/plans").get_data(as_text=True)
+    first_day, corrected_day = (f"{day:%b} {day.day}, {day.year}" for day in (
+        services.to_local(first).date(), services.to_local(plan.corrected_at).date()))
+    assert f"Submitted {first_day}" in page  # the badge: the first hand-in
+    assert f"Submitted again (corrected) {corrected_day}" in page  # and the day of the correction beside it
     over = client.post_form("/c/club/activities/plans", {"month": last_month.isoformat(), "note": "晚了"})
     assert over.status_code == 422 and "That month is over" in over.get_data(as_text=True)
     assert "What you typed: 晚了" in over.get_data(as_text=True)
@@ -728,12 +734,10 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def written(moment: dt.datetime, language: str) -> str:
-    """A local wall-clock moment as the board writes it (2027年1月5日 15:00 / Jan 5, 2027, 3:00 PM)."""
+    """A local wall-clock moment as the board writes it (2027年1月5日 15:00 / Jan 5, 2027, 15:00)."""
     if language.startswith("zh"):
         return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
-    hour = moment.hour % 12 or 12
-    return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}, {hour}:{moment:%M} " + (
-        "AM" if moment.hour < 12 else "PM")
+    return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}, {moment:%H:%M}"
 
 
 def board_code(page: str) -> str:

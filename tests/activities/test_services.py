@@ -320,10 +320,12 @@ def test_month_calendar_files_a_late_activity_under_its_local_day(club, app, mon
     monkeypatch.setitem(app.config, "TIMEZONE", "America/Los_Angeles")
     late = club.activity("月底夜間研習", starts=dt.datetime(2027, 1, 31, 23, 30), hours=1)
     assert late.starts_at.date() == dt.date(2027, 2, 1)  # the UTC date is the next month's
-    january = {day.date: day for week in services.month_calendar(club.community, 2027, 1) for day in week}
+    january = {day.date: day
+               for week in services.month_calendar(club.community, 2027, 1, club.convener) for day in week}
     assert [item.id for item in january[dt.date(2027, 1, 31)].activities] == [late.id]
     assert january[dt.date(2027, 1, 31)].in_month
-    february = {day.date: day for week in services.month_calendar(club.community, 2027, 2) for day in week}
+    february = {day.date: day
+                for week in services.month_calendar(club.community, 2027, 2, club.convener) for day in week}
     assert all(late not in day.activities for day in february.values())
 
 
@@ -331,11 +333,11 @@ def test_month_calendar_in_taipei_an_early_morning_on_the_1st_belongs_to_the_1st
     monkeypatch.setitem(app.config, "TIMEZONE", "Asia/Taipei")
     early = club.activity("晨會", starts=dt.datetime(2027, 4, 1, 7, 0), hours=1)
     assert early.starts_at.date() == dt.date(2027, 3, 31)  # the UTC date is the month before
-    weeks = services.month_calendar(club.community, 2027, 4)
+    weeks = services.month_calendar(club.community, 2027, 4, club.convener)
     days = {day.date: day for week in weeks for day in week}
     assert days[dt.date(2027, 4, 1)].activities == [early]
     assert all(len(week) == 7 for week in weeks) and weeks[0][0].date.weekday() == 0
-    march = {day.date: day for week in services.month_calendar(club.community, 2027, 3) for day in week}
+    march = {day.date: day for week in services.month_calendar(club.community, 2027, 3, club.convener) for day in week}
     assert march[dt.date(2027, 3, 31)].activities == []
     assert march[dt.date(2027, 4, 1)].activities == [early] and not march[dt.date(2027, 4, 1)].in_month
 
@@ -437,10 +439,10 @@ def test_a_regenerated_code_voids_the_old_one(club, meeting):
 def test_the_code_works_only_inside_its_window_and_says_when_with_the_date(club, meeting):
     before = at(meeting, -30) - MINUTE
     message = sign_in_error(meeting, services.sign_in_token(meeting, before), club.member, before)
-    assert spaced(message) == "Sign-in opens at Dec 2, 2026, 1:30 PM."  # 14:00 in Taipei, less 30 minutes
+    assert spaced(message) == "Sign-in opens at Dec 2, 2026, 13:30."  # 14:00 in Taipei, less 30 minutes
     after_end = meeting.ends_at + dt.timedelta(minutes=30) + MINUTE
     message = sign_in_error(meeting, services.sign_in_token(meeting, after_end), club.member, after_end)
-    assert spaced(message) == "Sign-in closed at Dec 2, 2026, 4:30 PM. Ask the convener to mark you."
+    assert spaced(message) == "Sign-in closed at Dec 2, 2026, 16:30. Ask the convener to mark you."
     last_moment = meeting.ends_at + dt.timedelta(minutes=30)
     last = services.sign_in(meeting, services.sign_in_token(meeting, last_moment), actor=club.other, now=last_moment)
     assert last.status == "late"
@@ -728,6 +730,29 @@ def test_saving_the_minutes_bumps_the_version_and_a_stale_save_is_refused(club):
     with pytest.raises(Conflict) as caught:
         services.save_minutes(activity, "舊版", "", actor=club.convener, base_version=1)
     assert caught.value.field == "minutes" and activity.minutes.startswith("## 決議")
+
+
+def test_the_templates_sections_left_unfilled_are_not_shown_nor_counted_as_minutes(club):
+    """QA: the minutes start from ## 議程 / ## 討論 / ## 決議 / ## 後續工作; the sections left unfilled printed bare
+    headings on the page and in the report, and the template saved untouched counted as minutes for the rules."""
+    from workspace.activities import records
+    from workspace.core.records import Period
+
+    activity = club.activity(starts=dt.datetime(2025, 3, 5, 14, 0))
+    template = services.minutes_template(activity, lambda text: text)
+    services.save_minutes(activity, template, "", actor=club.convener, base_version=1)
+    assert activity.minutes == template.strip()  # kept, to fill in later
+    assert activity.minutes_html == "" and not services.checklist(activity).minutes
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert not records.activities([club.community.id], period)[0].has_minutes
+    filled = template.replace("## Discussion\n", "## Discussion\n\n大家同意先用紙條操作。\n")
+    services.save_minutes(activity, filled, "", actor=club.convener, base_version=2)
+    assert "<h2>Discussion</h2>" in activity.minutes_html and "大家同意" in activity.minutes_html
+    for empty in ("Agenda", "Decisions", "Next steps"):
+        assert empty not in activity.minutes_html
+        assert f"## {empty}" not in records.activity_texts([club.community.id], period)[activity.id].minutes
+    assert services.checklist(activity).minutes
+    assert records.activities([club.community.id], period)[0].has_minutes
 
 
 def test_only_managers_and_the_named_recorder_write_the_minutes(club):

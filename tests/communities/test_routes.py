@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
@@ -400,3 +402,18 @@ def test_a_rename_into_a_duplicate_is_refused(client, ctx):
     assert 'id="name-error"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Community, mine.id).name == "Book Club"
+
+
+def test_each_members_buttons_are_named_for_the_member(client, ctx):
+    """QA: the evaluation-programme toggle was named "No" (not pressed: a double negative, without whose) and every
+    row's Remove read the same; each now names the member, the toggle's state in aria-pressed."""
+    convener = make_user()
+    community = make_community(convener)
+    member = add_member(community, make_user(display_name="黃美玲"))
+    client.login(convener)
+    page = client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
+    row = page.split(f'id="member-{member.id}"')[1].split("</tr>")[0]
+    toggle = re.search(r'<button type="submit" class="toggle" aria-pressed="false">(.*?)</button>', row, re.S).group(1)
+    assert '<span aria-hidden="true">No</span>' in toggle
+    assert '<span class="visually-hidden">黃美玲 takes part in the teacher-evaluation programme</span>' in toggle
+    assert 'Remove<span class="visually-hidden"> 黃美玲</span></button>' in row

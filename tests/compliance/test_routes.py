@@ -1094,3 +1094,42 @@ def test_confirming_a_confirmed_enrolment_keeps_who_confirmed_it_and_says_so(cli
     add_member(setup.club.community, member)
     client.logout().login(member)  # never could confirm: still refused
     assert client.post_form(url).status_code == 403
+
+
+def test_a_pairs_private_activity_counts_on_the_panel_but_is_named_only_to_those_who_see_the_pairings(client, ctx):
+    """A pair's meeting recorded by mentoring counts for the activities rule; its gap (no photo) is told to a
+    reviewer without the title that names the new teacher, and without a link to a page they may not open."""
+    from workspace.activities import services as activities
+
+    setup = enrolled()
+    club = setup.club
+    day = PAST_FIRST + dt.timedelta(days=30)
+    starts = dt.datetime.combine(day, dt.time(15, 0))
+    meeting = activities.record_activity(club.community, activities.ActivityFields(
+        title="新進教師輔導：吳老師", method="new_teacher_mentoring", starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1)), actor=club.convener, present=[club.member.id], private=True)
+    db.session.commit()
+    client.login(make_reviewer(club.community.schools[0]))
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert "a mentoring record kept to the pair" in page  # the gap is there, counted, not named
+    assert "新進教師輔導：吳老師" not in page and f"/activities/{meeting.id}\"" not in page
+    client.login(club.convener)
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert "新進教師輔導：吳老師" in page and f"/activities/{meeting.id}\"" in page
+
+
+def test_a_trashed_expense_says_what_it_was_for_and_each_rows_buttons_name_their_expense(client, ctx):
+    """QA: the trash listed "date · category · amount" only (two 3,200 fees could not be told apart), and every
+    row's Edit and Move to the trash read the same to a screen reader."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    for description in ("講義", "學習單"):
+        assert client.post_form(f"{base}/expenses", _expense(description=description)).status_code == 302
+    page = _text(client.get(f"{base}/budget"))
+    assert re.search(r'Edit<span class="visually-hidden"> · [^<]* · 講義 · NT\$180</span></a>', page)
+    assert re.search(r'Move to the trash<span class="visually-hidden"> · [^<]* · 學習單 · NT\$180</span>', page)
+    expense = db.session.scalar(db.select(Expense).where(Expense.description == "講義"))
+    assert client.post_form(f"{base}/expenses/{expense.id}/trash", {}).status_code == 302
+    trash = _text(client.get(f"{base}/budget")).split('id="trash-title"')[1]
+    assert "講義" in trash and "Paid to 影印店" in trash and "學習單" not in trash

@@ -59,3 +59,21 @@ def test_a_funders_text_is_shown_in_the_readers_script(app, locale, expected):
     with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
         assert in_reader_script("開展城鄉同步課堂，年内不少于2门学科") == expected
         assert in_reader_script(None) == "" and in_reader_script("") == ""
+
+
+@pytest.mark.parametrize(("locale", "moment", "stamp"), [
+    ("en", "Jan 5, 2027, 15:07", "Jan 5, 2027, 15:07:09"),
+    ("zh_Hant", "2027年1月5日 15:07", "2027年1月5日 15:07:09"),
+    ("zh_Hans", "2027年1月5日 15:07", "2027年1月5日 15:07:09")])
+def test_times_of_day_read_on_the_24_hour_clock_in_every_language(app, monkeypatch, locale, moment, stamp):
+    """The activities' times read 15:00 in each language; a moment or a saved-at beside them read 3:07 PM in
+    English and 下午3:07:09 in Traditional Chinese. One clock for all (spaces compared as plain spaces)."""
+    from workspace.core.i18n import local_datetime, local_moment
+
+    monkeypatch.setitem(app.config, "TIMEZONE", "Asia/Taipei")
+    at = dt.datetime(2027, 1, 5, 7, 7, 9, tzinfo=dt.UTC)  # 15:07:09 in Taipei
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
+        assert " ".join(local_moment(at).split()) == moment
+        assert " ".join(local_datetime(at).split()) == stamp
+        for written in (local_moment(at), local_datetime(at), local_datetime(at, "short"), local_datetime(at, "long")):
+            assert "PM" not in written and "午" not in written, written

@@ -19,7 +19,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from tests.factories import add_member, make_community, make_reviewer, make_school, make_user
-from workspace.activities.models import Activity
+from workspace.activities.models import Activity, Attendance
 from workspace.communities.models import Community, ExchangedTeacher
 from workspace.communities.policy import forget_memberships
 from workspace.core.database import utcnow
@@ -70,6 +70,14 @@ def _records(community: Community, people: dict[str, Any]) -> None:
     for cancelled_at in (None, lately):
         db.session.add(Activity(community_id=community.id, title="Lesson study", method="topic_study",
                                 starts_at=now, ends_at=now + dt.timedelta(hours=1), cancelled_at=cancelled_at))
+        # A pair's meeting: the mentor and the member it marks read it (not the departed one), the conveners, admins.
+        meeting = Activity(community_id=community.id, title="新進教師輔導", method="new_teacher_mentoring",
+                           starts_at=now, ends_at=now + dt.timedelta(hours=1), cancelled_at=cancelled_at,
+                           named_only=True, private=True)
+        db.session.add(meeting)
+        db.session.flush()
+        for person in ("mentor", "member", "departed"):
+            db.session.add(Attendance(activity_id=meeting.id, user_id=people[person].id, status="present"))
     shared = []
     for status in (PlanStatus.DRAFT, PlanStatus.FINAL):
         for lead, maker in ((people["member"], people["convener"]), (people["convener"], people["member"]),

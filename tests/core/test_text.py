@@ -63,6 +63,19 @@ def test_closed_raw_html_blocks_keep_their_shape():
     assert "<br>" not in html and "<p><strong>後記</strong></p>" in html
 
 
+@pytest.mark.parametrize(("source", "kept"), [
+    ("## 議程\n\n## 討論\n\n討論了重點\n\n## 決議\n\n## 後續工作\n", "\n## 討論\n\n討論了重點\n\n\n"),
+    ("# 紀錄\n\n## 觀察\n\n## 建議\n提供句型鷹架", "# 紀錄\n\n\n## 建議\n提供句型鷹架"),  # a parent over a filled child
+    ("# 紀錄\n\n## 觀察\n\n", "\n\n"),  # a parent whose children are all empty goes too
+    ("```\n# 不是標題\n```\n## 空的\n", "```\n# 不是標題\n```\n"),  # code is left alone
+    ("#標籤 不是標題\n", "#標籤 不是標題\n"),
+])
+def test_headings_with_nothing_under_them_are_left_out(source, kept):
+    from workspace.core.text import without_empty_sections
+
+    assert without_empty_sections(source) == kept
+
+
 def test_empty_markdown_is_empty():
     assert str(render_markdown("   ")) == ""
 

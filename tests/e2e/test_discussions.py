@@ -122,8 +122,13 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     option = menu.locator("[role=option]", has_text="王老師")
     expect(option).to_be_visible()
     expect(option).to_have_attribute("aria-selected", "true")
+    # A screen reader hears the highlighted name: it is the textarea's active descendant, in the list it controls.
+    expect(area).to_have_attribute("aria-activedescendant", option.get_attribute("id") or "-")
+    expect(area).to_have_attribute("aria-controls", menu.get_attribute("id") or "-")
+    expect(area).to_have_attribute("aria-autocomplete", "list")
     area.press("Enter")
     expect(menu).to_be_hidden()
+    assert area.get_attribute("aria-activedescendant") is None
     expect(area).to_have_value("謝謝分享！@王老師 ")
     area.press_sequentially("我們用色紙折出分數，效果很好。", delay=10)
     text = "謝謝分享！@王老師 我們用色紙折出分數，效果很好。"

@@ -212,6 +212,12 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     status = mentor.locator("[data-observe-status]")
     notes = mentor.locator("#note-list li.note")
 
+    # Nothing typed: Add says so beside the note, in the server's words (it did nothing, silently), and queues none.
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(mentor.locator("#text-error")).to_have_text("Write a note or add a photo.")
+    expect(text).to_have_attribute("aria-invalid", "true")
+    assert _device_store(mentor, "queue", observation_id) == []
+
     # Posted as without JavaScript, a minute outside the lesson comes back beside the field as typed: the running
     # clock does not overwrite it.
     minute.fill("700")

@@ -130,6 +130,37 @@ def test_chart_labels_stay_inside_their_charts_and_clear_of_the_bars(new_context
         phone.goto(f"/c/{community['slug']}/activities/participation")
         assert phone.evaluate(_CHART_PROBLEMS) == [], locale
         fits(phone, "participation on a phone")
+        # QA: the labels were 10 units, drawn about 9 px on a phone: now at least 11 px as drawn.
+        drawn = phone.evaluate("""() => [...document.querySelectorAll('svg.chart .tick')].map(text => {
+            const svg = text.ownerSVGElement;
+            return parseFloat(getComputedStyle(text).fontSize) * svg.getBoundingClientRect().width
+                   / svg.viewBox.baseVal.width; })""")
+        assert drawn and min(drawn) >= 11, (locale, min(drawn))
+        # A member's name and their hours are not broken across lines in the members' table.
+        for cell in phone.locator(".participation-members th[scope=row], .participation-members td.hours").all():
+            box = cell.evaluate("node => { const r = document.createRange(); r.selectNodeContents(node); "
+                                "return r.getClientRects().length; }")
+            assert box == 1, (locale, cell.inner_text())
+    no_problems(console)
+
+
+def test_the_month_calendar_lists_its_activities_whole_on_a_phone(new_context, data, console: ConsoleLog) -> None:
+    """QA: on a phone a day's column is a finger wide and a title showed its first three characters; the month's
+    activities are listed under the grid there, each whole with its day and time (and not on a wide screen)."""
+    convener, community, members = _community(data, locale="zh_Hans")
+    title = "网络教研：送教下乡回顾与下学期的同步课堂安排"
+    _held(data, community, convener, members, title=title, method="collaborative_planning", days_ago=0, hours=1)
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(phone, convener)
+    phone.goto(f"/c/{community['slug']}/activities/calendar")
+    agenda = phone.locator(".month-agenda")
+    expect(agenda).to_be_visible()
+    expect(agenda.get_by_role("link", name=title)).to_be_visible()
+    fits(phone, "the month calendar on a phone")
+    wide = new_context().new_page()
+    log_in(wide, convener)
+    wide.goto(f"/c/{community['slug']}/activities/calendar")
+    expect(wide.locator(".month-agenda")).to_be_hidden()
     no_problems(console)
 
 

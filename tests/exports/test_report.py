@@ -280,3 +280,35 @@ def test_an_activity_without_attendance_taken_says_so_instead_of_nobody_came(ctx
 
     assert under("未點名的讀書會")[1] == "本次活動未點名。"
     assert re.fullmatch(r"出席：\d+ 人中 2 人（.+）", under("共同備課：分數")[1])  # the marked keep their figures
+
+
+@pytest.mark.parametrize(("language", "heading", "status"), [
+    ("zh_Hant", "計畫規定", "未達成"), ("zh_Hans", "计划规定", "未达成"), ("en", "The program's rules", "Not met")])
+def test_the_report_states_each_rule_as_the_panel_judged_it_and_the_book_list(ctx, language, heading, status):
+    """QA: the urban–rural report left out every figure its own rules ask for (同步課堂 1 of 20 …), and the book
+    list that the materials rule requires was in no export: the report lists each rule with the panel's figure
+    and status and what is missing, and the book list under the budget."""
+    from flask_babel import force_locale
+
+    from workspace.compliance.services import budget
+
+    world = report_world()
+    budget.add_book(world.enrollment, "教學評量：素養導向的設計", "吳毓瑩", "社群的評量共備用書", world.convener)
+    db.session.commit()
+    standing = compliance.standings([world.enrollment])[0]
+    with force_locale(language):
+        content = report_content(world.enrollment)
+        built = build_report(content, language=language)
+        expected = {(compliance_wording.rule_message(world.enrollment.program.definition, result),
+                     compliance_wording.figure_text(result) or "—", compliance_wording.status_label(result.status))
+                    for result in standing.results}
+    document = _open(built)
+    headings = [paragraph.text for paragraph in document.paragraphs if paragraph.style.name.startswith("Heading")]
+    assert heading in headings
+    rules = next(table for table in document.tables if len(table.rows) == len(standing.results) + 1
+                 and len(table.columns) == 3)
+    assert {tuple(cell.text for cell in row.cells) for row in rules.rows[1:]} == expected
+    assert any(row.cells[2].text == status for row in rules.rows[1:])  # a past period: some rule was not met
+    books = next(table for table in document.tables if table.rows[0].cells[0].text and any(
+        cell.text == "教學評量：素養導向的設計" for row in table.rows for cell in row.cells))
+    assert [cell.text for cell in books.rows[1].cells] == ["教學評量：素養導向的設計", "吳毓瑩", "社群的評量共備用書"]

@@ -94,6 +94,13 @@ def test_the_default_template_is_clean_and_fills_with_the_report_s_figures(ctx):
     assert f"{content.held}" in text and content.program_name in text
     assert len(filled.inline_shapes) == 3  # the photos, as InlineImages
     assert steps.count("photos") == 3
+    # QA: the template said "Attended 15 / Expected 16 / Attendance rate 95.8%" (the average per activity): the
+    # overall rate is attended over expected, and the average is named as what it is.
+    overall = f"{content.attended / content.expected * 100:.1f}%"
+    assert f"出席率 Overall attendance rate: {overall}" in text
+    assert f"每場平均出席率 Average rate per activity: {content.attendance_rate * 100:.1f}%" in text
+    assert "期間（民國）Period (ROC): 民國114年8月1日至民國115年7月31日" in text  # the past period 2025-08 … 2026-07
+    assert all(line.message in text and line.status in text for line in content.rules) and content.rules
 
 
 def test_every_name_of_the_context_is_documented_and_filled(ctx):
@@ -101,6 +108,7 @@ def test_every_name_of_the_context_is_documented_and_filled(ctx):
     context = templates.fill_context(report_content(world.enrollment))
     assert set(context) == set(templates.CONTEXT_NAMES)
     assert context["members"] == 6 and context["activities_held"] == 3
+    assert context["date_roc"].startswith("民國") and context["period_first_roc"] == "民國114年8月1日"
 
 
 def test_filling_escapes_what_people_typed(ctx):

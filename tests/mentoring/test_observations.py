@@ -409,6 +409,15 @@ def test_a_plain_note_post_redirects_and_a_bad_one_keeps_the_text(client, ctx):
     assert photo.status_code == 200 and photo.mimetype.startswith("image/")
     bad = client.post_form(url(pair, observation, "/notes"), {"client_key": "x2", "text": "下課前", "minute": "abc"})
     assert bad.status_code == 422 and "下課前" in bad.get_data(as_text=True)
+    # QA: an SVG was answered with every kind of file the site takes; this field takes photos, and says so.
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    for name, data in (("p.svg", svg), ("p.pdf", b"%PDF-1.4\n%%EOF\n")):
+        refused = client.post_form(url(pair, observation, "/notes"), {
+            "client_key": f"x-{name}", "minute": "", "row_key": "", "text": "板書", "typed_at": "",
+            "photo": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "Add a photo (JPEG, PNG, GIF or WebP)." in page, name
+        assert "PowerPoint" not in page and "板書" in page
 
 
 def test_a_rating_outside_the_levels_is_a_422_beside_its_row(client, ctx):

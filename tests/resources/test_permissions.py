@@ -150,3 +150,18 @@ def test_archived_community_refuses_changes_but_keeps_reading(client, ctx):
     text = f"/c/{world.slug}/resources/{world.ids['text_id']}"
     assert client.post_form(f"{text}/edit", EDIT_FORM).status_code == FB
     assert client.post_form(f"{text}/comments", {"body": "x"}).status_code == FB
+
+
+def test_a_resource_is_the_pages_main_heading_for_a_reader_from_the_library(client, ctx):
+    """QA: a colleague at the school opening a resource from the library found no heading of its own on the page (the
+    title was an h2 under no h1) and the description's own "# Fractions" was the only h1. Members read it under the
+    community's name (h1), the title an h2."""
+    world = build_library_world("school")
+    url = f"/c/{world.slug}/resources/{world.ids['text_id']}"
+    client.login(world.users["colleague"])
+    page = client.get(url).get_data(as_text=True)
+    assert '<h1 class="resource-title">Fractions plan</h1>' in page
+    assert page.index('<h1 class="resource-title">') < page.index("<h1>Fractions</h1>")  # before the description's
+    client.login(world.users["member"])
+    page = client.get(url).get_data(as_text=True)
+    assert '<h2 class="resource-title">Fractions plan</h2>' in page

@@ -140,6 +140,10 @@ def test_no_file_chosen_is_answered_beside_the_files_field(client, convener):
     response = client.post_form("/c/lib/resources/new", FORM)
     assert response.status_code == 422
     assert "Choose at least one file" in field_error(response.get_data(as_text=True), "files")
+    # The field itself is marked and described (a screen reader hears why), and the page opens on it.
+    field = re.search(r'<input type="file" id="files"[^>]*>', response.get_data(as_text=True)).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="files-error files-help"' in field
+    assert "autofocus" in field
 
 
 # --- bad form fields -----------------------------------------------------------------------------

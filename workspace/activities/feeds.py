@@ -190,7 +190,8 @@ def feed_activities(feed: CalendarFeed, *, now: dt.datetime | None = None) -> li
     # The community rides along in the same query: url_of() needs its slug.
     return list(db.session.scalars(
         select(Activity).options(joinedload(Activity.community).lazyload(Community.schools))
-        .where(Activity.community_id.in_([community.id for community in communities]), Activity.starts_at >= since)
+        .where(Activity.community_id.in_([community.id for community in communities]), Activity.starts_at >= since,
+               scope(owner, "view", Activity))  # a pair's private meeting only in the pair's (and conveners') feeds
         .order_by(Activity.starts_at, Activity.id).limit(MAX_EVENTS)
     ))
 

@@ -117,6 +117,9 @@ class Activity(db.Model):
     # Only the people it marks were expected (a pair's meeting or observation, a public lesson, recorded by another
     # area): the other members' attendance rates do not count it as missed.
     named_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A pair's meeting or observation recorded by mentoring: who guides whom and when is the pair's. Only the people
+    # it marks, the conveners and admins read it; it counts for the funder's rules all the same.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     outcomes: Mapped[str] = mapped_column(Text, default="")
     outcomes_html: Mapped[str] = mapped_column(Text, default="")
     sign_in_nonce: Mapped[str] = mapped_column(String(32), default="")  # a new one voids every issued QR code
@@ -256,8 +259,9 @@ class MonthlyPlan(db.Model):
     month: Mapped[dt.date] = mapped_column(Date)  # the first day of the planned month
     note: Mapped[str] = mapped_column(Text, default="")
     planned: Mapped[list[dict]] = mapped_column(JSON, default=list)  # the activities as submitted (id, title, start)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the first hand-in: the deadline's
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # submitted again last (None: never)
 
 
 class CalendarFeed(db.Model):

@@ -1,13 +1,25 @@
-"""The activities' part of the policy: who reads an activity (its contributors and the reviewers in scope),
-who manages it, and what a member does for themself (sign in, ask for leave, give feedback)."""
+"""The activities' part of the policy: who reads an activity (its contributors and the reviewers in scope; a pair's
+private one, only the pair, the conveners and admins), who manages it, and what a member does for themself (sign in,
+ask for leave, give feedback)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from workspace.activities.models import Activity
+from sqlalchemy import select
+
+from workspace.activities.models import Activity, Attendance
 from workspace.communities.policy import in_communities, reviews, role_in
-from workspace.core.permissions import CONTRIBUTORS, MANAGERS, is_admin, register_rule, register_scope
+from workspace.core.permissions import CONTRIBUTORS, MANAGERS, authenticated, is_admin, register_rule, register_scope
+from workspace.extensions import db
+
+
+def _marked(user: Any, activity: Activity) -> bool:
+    """Whether the activity marks the person (present, excused …): one of those a private activity is for."""
+    if not authenticated(user):
+        return False
+    return db.session.scalar(select(Attendance.id).where(Attendance.activity_id == activity.id,
+                                                         Attendance.user_id == user.id).limit(1)) is not None
 
 
 def activity_rule(user: Any, action: str, activity: Activity) -> bool:
@@ -17,6 +29,9 @@ def activity_rule(user: Any, action: str, activity: Activity) -> bool:
     admin = is_admin(user)
     open_ = community.archived_at is None
     managing = open_ and (admin or role in MANAGERS)
+    # A pair's meeting or observation: the pair, the conveners (who see the pairings) and admins, nobody else.
+    if activity.private and not (admin or role in MANAGERS or (role in CONTRIBUTORS and _marked(user, activity))):
+        return False
     if action == "view":
         return admin or role in CONTRIBUTORS or reviews(user, community)
     if action == "manage":
@@ -26,17 +41,25 @@ def activity_rule(user: Any, action: str, activity: Activity) -> bool:
     if not open_ or activity.cancelled:
         return False
     if action in {"sign_in", "request_leave", "give_feedback"}:  # only for oneself, as a member
-        return role in CONTRIBUTORS
+        return role in CONTRIBUTORS and (not activity.private or _marked(user, activity))
     if action == "write_minutes":  # the conveners, or the recorder they named
         return managing or (activity.recorder_id == user.id and role in CONTRIBUTORS)
     raise ValueError(f"unknown activity action {action!r}")
 
 
 def activity_scope(user: Any, action: str) -> Any:
-    """The activities the person may read (view; cancelled ones too), as a condition on Activity."""
+    """The activities the person may read (view; cancelled ones too), as a condition on Activity: a private one
+    only where they manage the community (or are an admin) or it marks them."""
     if action != "view":
         raise ValueError(f"no list scope for the activity action {action!r}")
-    return in_communities(Activity.community_id, user, "read_activities")
+    readable = in_communities(Activity.community_id, user, "read_activities")
+    if is_admin(user):
+        return readable
+    shown = Activity.private.is_(False) | in_communities(Activity.community_id, user, "view_pairings")
+    if authenticated(user):
+        shown = shown | (Activity.id.in_(select(Attendance.activity_id).where(Attendance.user_id == user.id))
+                         & in_communities(Activity.community_id, user, "use_mentoring"))
+    return readable & shown
 
 
 register_rule(Activity, activity_rule)

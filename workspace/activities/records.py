@@ -30,7 +30,7 @@ from workspace.core.database import utcnow
 from workspace.core.models import Blob
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
-from workspace.core.text import has_visible_text
+from workspace.core.text import has_visible_text, without_empty_sections
 from workspace.extensions import db
 
 ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY})
@@ -56,6 +56,7 @@ class ActivityRecord:
     documents: int
     sheets: int  # scanned sign-in sheets
     named_only: bool = False  # only those marked were expected (a pair's meeting recorded by mentoring)
+    private: bool = False  # a pair's meeting or observation: read by the pair, the conveners and admins only
 
     @property
     def minutes(self) -> float:
@@ -223,7 +224,9 @@ def activities(community_ids: Collection[int], period: Period, *,
     rows = db.session.execute(
         select(Activity.id, Activity.community_id, Activity.title, Activity.method, Activity.mode,
                Activity.starts_at, Activity.ends_at, Activity.subjects, Activity.tags,
-               (func.length(func.trim(Activity.minutes)) > 0).label("has_minutes"), Activity.named_only)
+               # minutes as the page shows them: the template's headings left unfilled are not minutes yet
+               (func.length(func.trim(Activity.minutes_html)) > 0).label("has_minutes"), Activity.named_only,
+               Activity.private)
         .where(_in_period(community_ids, period)).order_by(Activity.starts_at, Activity.id)).all()
     if not rows:
         return []
@@ -236,7 +239,8 @@ def activities(community_ids: Collection[int], period: Period, *,
     return [ActivityRecord(row.id, row.community_id, row.title, row.method, row.mode, row.starts_at, row.ends_at,
                          tuple(row.subjects or ()), tuple(row.tags or ()), row.ends_at <= now, bool(row.has_minutes),
                          counts.get((row.id, "photo"), 0), counts.get((row.id, "video"), 0),
-                         counts.get((row.id, "document"), 0), counts.get((row.id, "sheet"), 0), bool(row.named_only))
+                         counts.get((row.id, "document"), 0), counts.get((row.id, "sheet"), 0), bool(row.named_only),
+                           bool(row.private))
             for row in rows]
 
 
@@ -381,8 +385,10 @@ def evidence_files(community_ids: Collection[int], period: Period, *,
 
 
 def activity_texts(community_ids: Collection[int], period: Period) -> dict[int, ActivityText]:
-    """The minutes, outcomes and place of each activity of the period (cancelled left out), by id (one query)."""
-    return {row.id: ActivityText(row.id, row.minutes or "", row.outcomes or "", row.place or "")
+    """The minutes, outcomes and place of each activity of the period (cancelled left out), by id (one query); the
+    minutes as the page shows them, without the template's sections left unfilled."""
+    return {row.id: ActivityText(row.id, without_empty_sections(row.minutes or ""), row.outcomes or "",
+                                 row.place or "")
             for row in db.session.execute(
                 select(Activity.id, Activity.minutes, Activity.outcomes, Activity.place)
                 .where(_in_period(community_ids, period)))}

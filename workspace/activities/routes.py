@@ -66,10 +66,12 @@ SCAN_COOKIE = "sign_in_scan"  # a visitor's browser, to which the scan receipt i
 
 
 def load_activity(slug: str, activity_id: int, action: str = "view") -> Activity:
-    """Return the activity if the user reads this community's activities (else 404) and may do `action` (else 403)."""
+    """Return the activity if the user reads this community's activities and this one (else 404: a pair's private
+    meeting is not there for the others) and may do `action` (else 403)."""
     community = load_community(slug, "read_activities")
     activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.community_id != community.id:
+    if activity is None or activity.community_id != community.id or (activity.private and not can(
+            current_user, "view", activity)):
         abort(404)
     if action != "view":
         require(can(current_user, action, activity))
@@ -113,8 +115,8 @@ def calendar(slug: str):
     previous = (first - dt.timedelta(days=1)).replace(day=1) if first > FIRST_DAY else None
     following = (first + dt.timedelta(days=32)).replace(day=1) if first < LAST_DAY.replace(day=1) else None
     return render_page("activities/calendar.html", community=community, first=first, today=today,
-                       weeks=services.month_calendar(community, first.year, first.month), previous=previous,
-                       following=following, **_labels())
+                       weeks=services.month_calendar(community, first.year, first.month, current_user),
+                       previous=previous, following=following, **_labels())
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -785,7 +787,8 @@ def participation(slug: str):
     if start > end:
         start, end = end, start
     return render_page("activities/participation.html", community=community, form=form,
-                       report=services.participation(community, start, end), status=200 if valid else 422,
+                       report=services.participation(community, start, end, viewer=current_user),
+                       status=200 if valid else 422,
                        **_labels())
 
 

@@ -63,6 +63,7 @@ class ActivityFact:
     attendance_taken: bool = False  # anyone marked at all
     marked: frozenset[int] = frozenset()  # user ids with any mark (come or not)
     named_only: bool = False  # only those marked were expected (a pair's meeting recorded by mentoring)
+    private: bool = False  # a pair's meeting or observation: named only to the pair, the conveners and admins
 
 
 @dataclass(frozen=True)

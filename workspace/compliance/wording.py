@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from flask import url_for
@@ -344,11 +344,13 @@ def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_re
     return None
 
 
-def gap_text(gap: Gap, currency: str = "TWD") -> str:
-    """A gap in the reader's language: the activity of 3 May 2011 has no photo; 林老師 has no public lesson …"""
+def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = ()) -> str:
+    """A gap in the reader's language: the activity of 3 May 2011 has no photo; 林老師 has no public lesson …
+    An activity in `hidden` (a pair's private one, for a reader who does not see the pairings) is not named."""
     code, p = gap.code, gap.params
     if code == "activity_missing_evidence":
-        return _("The activity of %(day)s (%(title)s) has no %(missing)s.", day=day_text(p["day"]), title=p["title"],
+        title = _("a mentoring record kept to the pair") if p.get("activity_id") in hidden else p["title"]
+        return _("The activity of %(day)s (%(title)s) has no %(missing)s.", day=day_text(p["day"]), title=title,
                  missing=evidence_text(p["missing"]))
     if code == "count_short":
         if p.get("expected"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -94,7 +95,20 @@ def _patterns(locale: Locale, style: str) -> tuple[str, DateTimePattern, DateTim
     asked for the same three fifty times.
     """
     return (get_datetime_format(style, locale=locale).replace("'", ""),
-            parse_pattern(get_date_format(style, locale=locale)), parse_pattern(get_time_format(style, locale=locale)))
+            parse_pattern(get_date_format(style, locale=locale)),
+            parse_pattern(_twenty_four_hours(get_time_format(style, locale=locale).pattern)))
+
+
+def _twenty_four_hours(pattern: str) -> str:
+    """A CLDR time pattern on the 24-hour clock of school timetables: English's h:mm:ss a and Traditional
+    Chinese's Bh:mm:ss (下午3:00:00) read HH:mm:ss, as the activities' times and Simplified Chinese do (a saved-at
+    beside a 15:00 activity read 3:00:00 PM)."""
+    if "h" not in pattern:
+        return pattern
+    # The day period (a: AM/PM, B: 下午) goes with the space around it, one space kept between two parts.
+    without = re.sub(r"[\s\u202f]*[aB]+[\s\u202f]*",
+                     lambda match: " " if match.start() > 0 and match.end() < len(match.string) else "", pattern)
+    return re.sub(r"h+", "HH", without)
 
 
 def _reader_locale() -> Locale:
@@ -169,7 +183,7 @@ def local_date(value: dt.datetime | dt.date | None, style: str = "medium") -> st
 def local_moment(value: dt.datetime | None) -> str:
     """Show a UTC timestamp as a date and a time to the minute, in the deployment's zone and the user's locale.
 
-    2027年1月5日 15:00 in Chinese (the 24-hour clock of school timetables), Jan 5, 2027, 3:00 PM in English.
+    2027年1月5日 15:00 in Chinese, Jan 5, 2027, 15:00 in English (the 24-hour clock of school timetables).
     """
     if value is None:
         return ""
@@ -177,7 +191,7 @@ def local_moment(value: dt.datetime | None) -> str:
     local = value.astimezone(_zone())
     layout, day_pattern, _time = _patterns(locale, "medium")
     day = day_pattern.apply(local.date(), locale)
-    return layout.replace("{1}", day).replace("{0}", _clock(local, locale))
+    return layout.replace("{1}", day).replace("{0}", _clock(local))
 
 
 def local_span(start: dt.datetime, end: dt.datetime, style: str = "medium") -> str:
@@ -192,11 +206,10 @@ def local_span(start: dt.datetime, end: dt.datetime, style: str = "medium") -> s
     return f"{day} {starts:%H:%M} – {local_date(ends.date(), style)} {ends:%H:%M}"
 
 
-def _clock(local: dt.datetime, locale: Locale) -> str:
-    """A time of day to the minute: the 24-hour clock of school timetables in Chinese, 3:00 PM in English."""
-    if str(locale).startswith("zh"):
-        return f"{local:%H:%M}"
-    return _patterns(locale, "short")[2].apply(local.time(), locale)
+def _clock(local: dt.datetime) -> str:
+    """A time of day to the minute on the 24-hour clock of school timetables, in every language: the activities'
+    times (local_span) read 15:00 in English too, and a moment beside them read 3:00 PM."""
+    return f"{local:%H:%M}"
 
 
 def month_year(value: dt.date | dt.datetime | None) -> str:

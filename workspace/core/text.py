@@ -97,6 +97,34 @@ def render_markdown(source: str) -> Markup:
     return Markup(_cleaner().clean(md.convert(source)))  # noqa: S704 - this is the sanitizer
 
 
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def without_empty_sections(source: str) -> str:
+    """Markdown without the headings that nothing follows before the next heading of their level or above (nor at
+    the end): the minutes start from a template (## 議程, ## 討論, ## 決議, ## 後續工作) and a section left unfilled
+    printed a bare heading on the page and in the report handed to the funder. Code blocks are left alone."""
+    lines = source.split("\n")
+    while True:
+        headings, fenced = [], False
+        for index, line in enumerate(lines):
+            if _FENCE.match(line):
+                fenced = not fenced
+            elif not fenced and (match := _ATX_HEADING.match(line)):
+                headings.append((index, len(match.group(1))))
+        empty = None
+        for position, (index, level) in enumerate(headings):
+            following = headings[position + 1] if position + 1 < len(headings) else None
+            end = following[0] if following else len(lines)
+            if all(not line.strip() for line in lines[index + 1:end]) and (following is None or following[1] <= level):
+                empty = index
+                break
+        if empty is None:
+            return "\n".join(lines)
+        del lines[empty]
+
+
 # Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): one
 # right-to-left override in a title turned the rest of a notification or a feed line around it backwards (the
 # "Trojan Source" trick). The marks LRM and RLM (U+200E, U+200F) stay: they change no text but their own neighbours.

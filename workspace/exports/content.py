@@ -22,6 +22,7 @@ from workspace.compliance import services as compliance
 from workspace.compliance import wording as compliance_wording
 from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
+from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.permissions import MANAGERS
@@ -149,6 +150,27 @@ class BudgetLine:
 
 
 @dataclass(frozen=True)
+class RuleLine:
+    """One of the funder's rules as the panel shows it on the report's day: what it asks, where it comes from, the
+    figure, the status in words and what is missing (the gaps, in the report's language)."""
+
+    message: str
+    citation: str
+    figure: str
+    status: str
+    gaps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BookLine:
+    """A title of the materials book list (書單) with why it matters to the community: the funder asks for it."""
+
+    title: str
+    author: str
+    relevance: str
+
+
+@dataclass(frozen=True)
 class ReportContent:
     """Everything the results report says about one enrolment, read once (see the module's docstring)."""
 
@@ -185,6 +207,8 @@ class ReportContent:
     generated_on: dt.date
     currency: str = "TWD"
     photos_left_out: int = 0  # photos of the period not placed (photos_per_activity): the evidence pack has them
+    rules: tuple[RuleLine, ...] = ()  # the program's rules, in its order, as the panel judged them
+    books: tuple[BookLine, ...] = ()  # the book list, as kept on the budget page
 
     @property
     def overall_rate(self) -> float | None:
@@ -292,7 +316,18 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                                                line.spent - line.claimable, tuple(line.caps))
                                     for line in ledger.lines),
         preface=kept.preface if kept else "", culture_change=kept.culture_change if kept else "",
-        generated_on=local_day(now), currency=ledger.currency)
+        generated_on=local_day(now), currency=ledger.currency, rules=_rules(enrollment, standing, ledger.currency),
+        books=tuple(BookLine(book.title, book.author, book.relevance) for book in budget.books_of(enrollment)))
+
+
+def _rules(enrollment: Enrollment, standing: compliance.Standing, currency: str) -> tuple[RuleLine, ...]:
+    """The program's rules as the convener's panel shows them, in the language the report is written in."""
+    program = enrollment.program.definition
+    return tuple(RuleLine(compliance_wording.rule_message(program, result), in_reader_script(result.citation),
+                          compliance_wording.figure_text(result, currency) or "—",
+                          compliance_wording.status_label(result.status),
+                          tuple(compliance_wording.gap_text(gap, currency) for gap in result.gaps))
+                 for result in standing.results)
 
 
 def _figures(activities: tuple[ReportActivity, ...], attribute: str) -> tuple[MethodFigure, ...]:

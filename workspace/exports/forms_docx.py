@@ -132,6 +132,10 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
            pairings_named: bool = True) -> ExportFile:
     with force_locale(language):
         data = replace(read(enrollment, kind, now=now), pairings_named=pairings_named)
+        if not pairings_named:  # a pair's meetings and observations are listed and counted, not named
+            data = replace(data, pair_leads={}, activities=tuple(
+                replace(activity, title=_("A mentoring record kept to the pair")) if activity.private else activity
+                for activity in data.activities))
         community, program = enrollment.community, enrollment.program
         title = document_title(kind)
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",

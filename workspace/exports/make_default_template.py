@@ -19,7 +19,7 @@ def build(target: Path = TARGET) -> Path:
     document.add_heading("{{ community }}", level=0)
     document.add_paragraph("成果報告 Results report")
     for label, name in (("學校 School", "school"), ("方案 Program", "program"), ("期間 Period", "period"),
-                        ("召集人 Convener", "convener")):
+                        ("期間（民國）Period (ROC)", "period_roc"), ("召集人 Convener", "convener")):
         document.add_paragraph(f"{label}: {{{{ {name} }}}}")
     document.add_paragraph("{%p if co_convener %}")  # no empty line where a community has no co-convener
     document.add_paragraph("副召集人 Co-conveners: {{ co_convener }}")
@@ -30,7 +30,8 @@ def build(target: Path = TARGET) -> Path:
     document.add_heading("量化資料 Figures", level=1)
     for label, name in (("成員 Members", "members"), ("活動次數 Activities held", "activities_held"),
                         ("總時數 Total hours", "hours"), ("出席 Attended", "attended"),
-                        ("應出席 Expected", "expected"), ("出席率 Attendance rate", "attendance_rate")):
+                        ("應出席 Expected", "expected"), ("出席率 Overall attendance rate", "overall_attendance_rate"),
+                        ("每場平均出席率 Average rate per activity", "attendance_rate")):
         document.add_paragraph(f"{label}: {{{{ {name} }}}}")
     table = document.add_table(rows=3, cols=3)
     table.style = document.styles["Table Grid"]
@@ -43,6 +44,15 @@ def build(target: Path = TARGET) -> Path:
     # the closing tag goes on its own row, docxtpl removes the rows that hold only a {%tr %} tag
     closing = table.add_row()
     closing.cells[0].text = "{%tr endfor %}"
+    document.add_heading("計畫規定 The program's rules", level=1)
+    rules = document.add_table(rows=3, cols=3)
+    rules.style = document.styles["Table Grid"]
+    for cell, text in zip(rules.rows[0].cells, ("規定 Rule", "數據 Figure", "狀態 Status"), strict=True):
+        cell.text = text
+    rules.rows[1].cells[0].text = "{%tr for r in rules %}"
+    for cell, text in zip(rules.rows[2].cells, ("{{ r.rule }}", "{{ r.figure }}", "{{ r.status }}"), strict=True):
+        cell.text = text
+    rules.add_row().cells[0].text = "{%tr endfor %}"
     document.add_heading("歷次活動 Activities", level=1)
     document.add_paragraph("{%p for a in activities %}")
     document.add_paragraph("{{ a.date }} {{ a.title }} ({{ a.method }}, {{ a.hours }})")
@@ -74,6 +84,12 @@ def build(target: Path = TARGET) -> Path:
     document.add_paragraph("{%p for line in budget %}")
     document.add_paragraph("{{ line.category }}: {{ line.spent }} ({{ line.claims }})")
     document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p if books %}")
+    document.add_paragraph("書單 Book list")
+    document.add_paragraph("{%p for b in books %}")
+    document.add_paragraph("{{ b.title }}（{{ b.author }}）：{{ b.relevance }}")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p endif %}")
     document.save(target)
     return target
 

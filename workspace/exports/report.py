@@ -172,6 +172,7 @@ def build_report(content: ReportContent, *, language: str = "zh_Hant",
                               footer=f"{content.community_name} · {content.program_name}")
         _cover(builder, content)
         _quantitative(builder, content)
+        _rules(builder, content)
         _qualitative(builder, content, progress)
         if photos_inline:
             _photos(builder, content, progress)
@@ -224,6 +225,25 @@ def _quantitative(builder: DocxBuilder, content: ReportContent) -> None:
                       header=[_("Month"), _("Activities")])
 
 
+def _rules(builder: DocxBuilder, content: ReportContent) -> None:
+    """The funder's rules as the panel judged them on the report's day: each one's figure and status, and what is
+    missing, so the report says in the program's own terms (同步課堂, 送教下鄉 …) where the community stands."""
+    if not content.rules:
+        return
+    builder.heading(_("The program's rules"), 1)
+    builder.paragraph(_("As the compliance panel judged them on %(day)s.", day=local_date(content.generated_on)),
+                      italic=True)
+    builder.table([(line.message, line.figure, line.status) for line in content.rules],
+                  header=[_("Rule"), _("Figure"), _("Status")])
+    missing = [line for line in content.rules if line.gaps]
+    if missing:
+        builder.heading(_("What is still missing"), 2)
+        for line in missing:
+            builder.paragraph(line.message, bold=True)
+            for gap in line.gaps:
+                builder.paragraph(gap, style="List Bullet")
+
+
 def _qualitative(builder: DocxBuilder, content: ReportContent, progress: Progress) -> None:
     builder.heading(_("Activities and their minutes"), 1)
     if not content.activities:
@@ -270,7 +290,8 @@ def _qualitative(builder: DocxBuilder, content: ReportContent, progress: Progres
         builder.heading(_("What the teachers said"), 2)
         for comment in content.chosen_comments:
             builder.paragraph(comment.comment, style="Quote")
-            builder.paragraph(f"— {comment.activity_title} ({comment.satisfaction}/5)", italic=True)
+            builder.paragraph("— " + _("%(text)s (%(detail)s)", text=comment.activity_title,
+                                       detail=f"{comment.satisfaction}/5"), italic=True)
 
 
 def material_kind(material: Material) -> str:
@@ -342,6 +363,10 @@ def _budget(builder: DocxBuilder, content: ReportContent) -> None:
                         compliance_wording.caps_text(line.caps, content.currency) or "—", line.claims,
                         money(line.spent, content)) for line in content.budget],
                       header=[_("Category"), _("Limits"), _("Claims"), _("Spent")])
+    if content.books:  # the materials' book list (書單): the funder asks for each title and why it matters
+        builder.heading(_("Book list"), 2)
+        builder.table([(book.title, book.author or "—", book.relevance or "—") for book in content.books],
+                      header=[_("Title"), _("Author"), _("Why it matters to the community")])
 
 
 # -- pictures --------------------------------------------------------------------------------------------------

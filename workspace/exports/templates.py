@@ -44,6 +44,7 @@ from workspace.core.docx import xml_safe
 from workspace.core.errors import ValidationError
 from workspace.core.i18n import format_hours, local_date, month_year
 from workspace.core.models import record_event
+from workspace.core.parsing import roc_date
 from workspace.core.storage import blob_path
 from workspace.core.text import render_markdown
 from workspace.exports.content import (
@@ -74,7 +75,8 @@ CONTEXT_NAMES = (
     "co_convener", "co_conveners", "date", "preface", "culture_change", "members", "member_names", "activities_held",
     "activities", "by_method", "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate",
     "overall_attendance_rate", "satisfaction_answers", "satisfaction_average", "comments", "materials", "photos",
-    "video", "approved", "spent", "remaining", "not_claimable", "budget",
+    "video", "approved", "spent", "remaining", "not_claimable", "budget", "period_roc", "period_first_roc",
+    "period_last_roc", "date_roc", "rules", "books",
 )
 
 
@@ -293,6 +295,14 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "budget": [{"category": xml_safe(compliance_wording.category_name(line.name)), "claims": line.claims,
                     "spent": money(line.spent, content)}
                    for line in content.budget],
+        # A county's form dates its reports in the ROC calendar: 民國115年8月1日 (a date before 1912 stays ISO).
+        "period_roc": f"{roc_date(content.period_first)}至{roc_date(content.period_last)}",
+        "period_first_roc": roc_date(content.period_first), "period_last_roc": roc_date(content.period_last),
+        "date_roc": roc_date(content.generated_on),
+        "rules": [{"rule": xml_safe(line.message), "citation": xml_safe(line.citation), "figure": xml_safe(line.figure),
+                   "status": line.status, "missing": [xml_safe(gap) for gap in line.gaps]} for line in content.rules],
+        "books": [{"title": xml_safe(book.title), "author": xml_safe(book.author),
+                   "relevance": xml_safe(book.relevance)} for book in content.books],
     }
 
 

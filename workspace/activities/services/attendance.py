@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import record_event
 from workspace.core.parsing import bounded
-from workspace.core.permissions import CONTRIBUTORS, can
+from workspace.core.permissions import CONTRIBUTORS, can, scope
 from workspace.core.records import Period
 from workspace.extensions import db
 
@@ -160,7 +161,16 @@ def my_attendance(activity: Activity, user: Any) -> Attendance | None:
 # --- participation -------------------------------------------------------------------------------
 
 
-def participation(community: Community, start: dt.date, end: dt.date, *,
+def participation(community: Community, start: dt.date, end: dt.date, *, viewer: Any = None,
                   now: dt.datetime | None = None) -> records.Participation:
-    """Who came to what between two local dates (inclusive): the participation page's one community."""
-    return records.participation([community.id], Period(bounded(start), bounded(end)), now=now)
+    """Who came to what between two local dates (inclusive): the participation page's one community. Given a
+    viewer, the activities they may not read (a pair's private meeting) are left out of the per-activity rows;
+    every member's rate still counts them."""
+    report = records.participation([community.id], Period(bounded(start), bounded(end)), now=now)
+    private = [row.activity.id for row in report.activities if row.activity.private]
+    if viewer is None or not private:
+        return report
+    readable = set(db.session.scalars(select(Activity.id).where(Activity.id.in_(private),
+                                                                scope(viewer, "view", Activity))))
+    return dataclasses.replace(report, activities=tuple(
+        row for row in report.activities if not row.activity.private or row.activity.id in readable))

@@ -16,7 +16,7 @@ from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.models import record_event
 from workspace.core.permissions import can
-from workspace.core.text import has_visible_text
+from workspace.core.text import has_visible_text, html_to_text
 from workspace.extensions import db
 
 # --- evidence ------------------------------------------------------------------------------------
@@ -99,5 +99,7 @@ def checklist(activity: Activity, evidence: Sequence[Evidence] | None = None,
     if feedback_count is None:
         feedback_count = db.session.scalar(select(func.count()).select_from(Feedback).where(
             Feedback.activity_id == activity.id)) or 0
-    return Checklist(minutes=bool(activity.minutes and has_visible_text(activity.minutes)), attendance=attended > 0,
+    # Minutes as the page shows them: the template's headings saved unfilled are not minutes yet.
+    return Checklist(minutes=bool(activity.minutes_html and has_visible_text(html_to_text(activity.minutes_html))),
+                     attendance=attended > 0,
                      photo=any(item.kind == "photo" for item in evidence), feedback=feedback_count > 0)

@@ -16,6 +16,7 @@ from workspace.activities.services._common import PER_PAGE, to_local, to_utc
 from workspace.communities.models import Community
 from workspace.core.database import utcnow
 from workspace.core.parsing import bounded
+from workspace.core.permissions import scope
 from workspace.extensions import db
 
 # --- listing -------------------------------------------------------------------------------------
@@ -34,9 +35,10 @@ class ActivityPage:
 
 def list_activities(community: Community, viewer: Any, *, when: str = "upcoming", page: int = 1,
                     per_page: int = PER_PAGE, now: dt.datetime | None = None) -> ActivityPage:
-    """Upcoming activities soonest first, or past ones latest first, with attendance counts (4 queries)."""
+    """Upcoming activities soonest first, or past ones latest first, with attendance counts (4 queries); those the
+    viewer may read (a pair's private meeting only for the pair and the conveners)."""
     now = now or utcnow()
-    query = select(Activity).where(Activity.community_id == community.id)
+    query = select(Activity).where(Activity.community_id == community.id, scope(viewer, "view", Activity))
     if when == "past":
         query = query.where(Activity.ends_at < now).order_by(Activity.starts_at.desc(), Activity.id.desc())
     else:
@@ -67,8 +69,8 @@ class MonthDay:
     activities: list[Activity]
 
 
-def month_calendar(community: Community, year: int, month: int) -> list[list[MonthDay]]:
-    """The weeks (Monday first) of a month with each local day's activities (one query)."""
+def month_calendar(community: Community, year: int, month: int, viewer: Any) -> list[list[MonthDay]]:
+    """The weeks (Monday first) of a month with each local day's activities the viewer may read (one query)."""
     first = bounded(dt.date(year, month, 1))
     year, month = first.year, first.month
     start = first - dt.timedelta(days=first.weekday())
@@ -79,7 +81,8 @@ def month_calendar(community: Community, year: int, month: int) -> list[list[Mon
     by_day: dict[dt.date, list[Activity]] = {}
     for activity in db.session.scalars(
             select(Activity).where(Activity.community_id == community.id, Activity.starts_at >= window_start,
-                                   Activity.starts_at < window_end).order_by(Activity.starts_at)):
+                                   Activity.starts_at < window_end, scope(viewer, "view", Activity))
+            .order_by(Activity.starts_at)):
         by_day.setdefault(to_local(activity.starts_at).date(), []).append(activity)
     weeks, day = [], start
     while day <= end:

@@ -12,7 +12,7 @@ from workspace.auth.models import User
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Conflict, NotAllowed
 from workspace.core.permissions import can
-from workspace.core.text import render_markdown
+from workspace.core.text import render_markdown, without_empty_sections
 
 # --- minutes -------------------------------------------------------------------------------------
 
@@ -35,7 +35,8 @@ def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User
         raise Conflict(str(_l("Someone saved the minutes while you were writing. Your text is below; "
                               "compare it with the saved version and save again.")), field="minutes")
     activity.minutes = _text(minutes, "minutes")
-    activity.minutes_html = str(render_markdown(activity.minutes))
+    # The template's sections left unfilled are not shown (nor exported): the text keeps them, to fill later.
+    activity.minutes_html = str(render_markdown(without_empty_sections(activity.minutes)))
     activity.outcomes = _text(outcomes, "outcomes")
     activity.outcomes_html = str(render_markdown(activity.outcomes))
     activity.minutes_updated_at, activity.minutes_updated_by_id = utcnow(), actor.id

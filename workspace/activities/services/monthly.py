@@ -71,6 +71,8 @@ def submit_monthly_plan(community: Community, month: dt.date, note: str, *, acto
                      "method": activity.method} for activity in planned]
     if plan.submitted_at is None:
         plan.submitted_at, plan.submitted_by_id = now, actor.id
+    else:
+        plan.corrected_at = now  # shown beside the first hand-in, which stays what the deadline is judged on
     record_event(actor, "monthly_plan.submitted", plan, community, month=month.isoformat(), count=len(planned))
     db.session.flush()
     return plan

@@ -34,6 +34,12 @@ class Standing:
     facts: CommunityFacts  # what it was judged on (the reviewers' table counts activities and people from it)
 
     @property
+    def private_ids(self) -> frozenset[int]:
+        """The pairs' private activities (meetings, observations) among the facts: a reader who does not see the
+        pairings gets them counted, not named."""
+        return frozenset(activity.id for activity in self.facts.activities if activity.private)
+
+    @property
     def agreement_notice(self) -> str:
         """What the panel says of an urban–rural community's agreement term against the program's period: "unset"
         (no term: every activity counts), "partial" (it covers only part of the period: activities outside it are

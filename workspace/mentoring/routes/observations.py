@@ -290,6 +290,8 @@ def add_note(slug: str, observation_id: int):
                 actor=current_user, photo=stored)
         except UploadRejected as error:
             db.session.rollback()
+            if error.reason == "type":  # a kind the site takes nowhere (an SVG): this field takes photos
+                error = UploadRejected(str(services.PHOTO_ONLY), error.reason)
             problem = error
             form.photo.errors = [error.message]
         except DomainError as error:

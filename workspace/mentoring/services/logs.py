@@ -175,7 +175,7 @@ def _activity_fields(pairing: Pairing, checked: LogFields, start: dt.time | None
 def _record_activity(pairing: Pairing, checked: LogFields, actor: Any) -> Any:
     """Record the meeting as a community activity, the pair present."""
     return record_activity(pairing.community, _activity_fields(pairing, checked), actor=actor,
-                           present=list(pairing.member_ids()))
+                           present=list(pairing.member_ids()), private=True)
 
 
 def _recorded_activity(log: MeetingLog) -> Activity | None:

@@ -330,7 +330,7 @@ def _record_as_activity(observation: Observation, actor: User) -> Any:
     fields = ActivityFields(title=title, method=Method.OBSERVATION_FEEDBACK.value,
                             starts_at=starts, ends_at=starts + dt.timedelta(minutes=50))
     return record_activity(observation.community, fields, actor=actor,
-                           present=[observation.observer_id, observation.observed_id])
+                           present=[observation.observer_id, observation.observed_id], private=True)
 
 
 def reopen(observation: Observation, reason: str, *, actor: User) -> None:
@@ -391,6 +391,10 @@ def minute_of(observation: Observation, moment: dt.datetime) -> int:
     return max(0, min(minutes, MAX_MINUTE))
 
 
+# A note's file is a photo: a file of another kind (an SVG, a PDF) is told so, not listed every kind the site takes.
+PHOTO_ONLY = _l("Add a photo (JPEG, PNG, GIF or WebP).")
+
+
 def add_note(observation: Observation, fields: NoteFields, *, actor: User, photo: Any = None
              ) -> tuple[ObservationNote, bool]:
     """Store a note once per (observation, client key): a repeat answers the stored note (and False).
@@ -424,7 +428,7 @@ def add_note(observation: Observation, fields: NoteFields, *, actor: User, photo
                                   field="minute")
     with checks:
         if photo is not None and not photo.media_type.startswith("image/"):
-            raise ValidationError(str(_l("Add a photo (JPEG, PNG, GIF or WebP).")), field="photo")
+            raise ValidationError(str(PHOTO_ONLY), field="photo")
     checks.done()
     typed_at = fields.typed_at if fields.typed_at and abs(fields.typed_at - utcnow()) < dt.timedelta(days=30) \
         else None

@@ -83,7 +83,8 @@ def link_choices(doc: PlanDoc, query: str = "") -> dict[str, list[Any]]:
     ix_resources_community_recent (most recently changed first), activities on their starts_at indexes
     (latest first, then the planning meetings moved to the top, as the picker always showed them)."""
     resource_filter = [Resource.community_id == doc.community_id, Resource.live]
-    activity_filter = [Activity.community_id == doc.community_id, Activity.live]
+    activity_filter = [Activity.community_id == doc.community_id, Activity.live,
+                       Activity.private.is_(False)]  # a pair's meeting is not a plan's to link
     if query:  # in either script: 分数 finds 分數, as the search does
         variants = script_variants(query)
         resource_filter.append(or_(*(Resource.title.icontains(text, autoescape=True) for text in variants)))
