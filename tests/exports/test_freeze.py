@@ -98,6 +98,11 @@ def test_each_round_gets_its_own_files(client, ctx):
     names_two = open_zip(blob_path(two.blob).read_bytes()).namelist()
     assert "2025-09-10 五年級數學共同備課/教室 (2).png" in names_one
     assert "2025-09-10 五年級數學共同備課/教室 (2).png" not in names_two
+    # QA: both rounds' files were named alike (two downloads of one name): each is named for its round.
+    for kind in ("results_report", "ledger_xlsx", "evidence_pack"):
+        named = files_of(first)[kind].filename, files_of(second)[kind].filename
+        assert named[0] != named[1], kind
+        assert named[0].rpartition(".")[0].endswith("-round-1") and named[1].rpartition(".")[0].endswith("-round-2")
     client.login(reviewer)
     for submission, row in ((first, one), (second, two)):
         answer = client.get(file_url(world, submission, row))

@@ -13,16 +13,17 @@ The pack is written to a temporary file in the store's own folder while it is ha
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workspace.compliance.models import Submission
 from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
-from workspace.core.storage import build_file, store_built
+from workspace.core.storage import build_file, clean_filename, store_built
 from workspace.exports import audit, ledger, pack, report
 from workspace.exports.files import ZIP, ExportFile, Progress, no_progress
 from workspace.exports.models import ExportJob, JobStatus, SubmissionFile
@@ -74,7 +75,18 @@ def build_submission_files(submission: Submission, language: str,
     frozen = [Frozen("results_report", built_report), Frozen("ledger_xlsx", ledger_xlsx)]
     frozen.append(Frozen("evidence_pack", ExportFile(planned.filename, ZIP, path=path)))
     progress(total, total, "saving")
-    return frozen
+    # Each round's files are named for their round: a reviewer downloading rounds 1 and 2 got two files of one name.
+    return [Frozen(item.kind, replace(item.built, filename=round_filename(item.built.filename, submission.number)))
+            for item in frozen]
+
+
+def round_filename(filename: str, number: int) -> str:
+    """成果報告-社群-2026-12-05.docx as the file of a submission's round: 成果報告-社群-2026-12-05-第2次送審.docx."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    label = _("round-%(number)d", number=number)
+    return clean_filename(f"{stem}-{label}" + (f".{extension}" if extension else ""))
 
 
 def keep(submission: Submission, frozen: list[Frozen]) -> list[SubmissionFile]:
