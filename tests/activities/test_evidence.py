@@ -81,3 +81,18 @@ def test_a_removed_photo_is_opened_neither_whole_nor_as_a_thumbnail_by_a_member(
     assert client.get(base).status_code == 404 and client.get(base + "/thumbnail").status_code == 404
     client.login(club.convener)
     assert client.get(base).status_code == 200 and client.get(base + "/thumbnail").status_code == 200
+
+
+def test_the_gallery_refreshed_after_an_upload_brings_the_checklist_along(client, ctx):
+    """QA: after a photo was uploaded the gallery showed it but the checklist still said "○ At least one photo" until
+    the page was reloaded: the refreshed gallery sends the checklist out of band."""
+    club = make_club()
+    activity = club.activity()
+    client.login(club.convener)
+    gallery = f"/c/club/activities/{activity.id}/evidence/"
+    before = client.get(gallery, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<section class="card checklist" id="checklist" hx-swap-oob="true">' in before
+    assert '<span class="count">0/4</span>' in before
+    assert _upload(client, activity, "photo.png", png_bytes()).status_code == 201
+    after = client.get(gallery, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<span class="count">1/4</span>' in after and 'class="is-done">✓ At least one photo' in after

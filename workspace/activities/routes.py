@@ -632,11 +632,13 @@ def add_evidence(slug: str, activity_id: int):
 
 @bp.get("/c/<slug>/activities/<int:activity_id>/evidence/")
 def evidence_gallery(slug: str, activity_id: int):
-    """The gallery and files (refreshed by htmx when uploads finish)."""
+    """The gallery and files (refreshed by htmx when uploads finish), with the evidence checklist out of band."""
     activity = load_activity(slug, activity_id)
+    evidence = services.evidence_of(activity)
     return render_page("activities/_evidence.html", community=activity.community, activity=activity,
-                       evidence=services.evidence_of(activity), may_add=_may_add_evidence(activity),
-                       managing=can(current_user, "manage", activity), **_labels())
+                       evidence=evidence, may_add=_may_add_evidence(activity),
+                       managing=can(current_user, "manage", activity), refreshed=True,
+                       checklist=services.checklist(activity, evidence), **_labels())
 
 
 @bp.get("/c/<slug>/activities/<int:activity_id>/evidence/<int:evidence_id>")
