@@ -103,6 +103,15 @@ def test_the_default_template_is_clean_and_fills_with_the_report_s_figures(ctx):
     assert all(line.message in text and line.status in text for line in content.rules) and content.rules
 
 
+def test_a_link_in_the_preface_keeps_its_address_and_a_list_its_bullets(ctx, app):
+    """QA: the built report printed "詳見 計畫網站 (https://…)" and the template's "詳見 計畫網站。", the address lost."""
+    from flask_babel import force_locale
+
+    with force_locale("zh_Hant"):
+        text = templates._plain("詳見 [計畫網站](https://example.org/a?b=1&c=2)。\n\n- 第一點\n- 第二點 https://x.example")
+    assert text == "詳見 計畫網站（https://example.org/a?b=1&c=2）。\n\n• 第一點\n\n• 第二點 https://x.example"
+
+
 def test_every_name_of_the_context_is_documented_and_filled(ctx):
     world = report_world()
     context = templates.fill_context(report_content(world.enrollment))

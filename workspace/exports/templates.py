@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -309,10 +309,22 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
 def _plain(markdown: str) -> str:
     """Markdown as the plain text a template's run shows (the sanitized page's text, paragraphs on lines)."""
     html = str(render_markdown(xml_safe(markdown)))
+    # A link keeps its address, as the built report's does ("詳見 計畫網站（https://…）"), and a list item its bullet.
+    html = re.sub(r'<a href="([^"]*)"[^>]*>(.*?)</a>', _link_text, html, flags=re.S)
+    html = re.sub(r"<li>", "• ", html)
     text = re.sub(r"</(p|li|h[1-6]|tr|blockquote|pre)>", "\n", html)
     text = re.sub(r"<br\s*/?>", "\n", text)
     text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"\n[ \t]*\n(\s*\n)+", "\n\n", text)  # a block's end and the line after it: one blank line
     return xml_safe(unescape(text)).strip()
+
+
+def _link_text(match: re.Match[str]) -> str:
+    """A link as plain text: its words and its address (only the address when the words are the address)."""
+    address, words = unescape(match.group(1)), match.group(2)
+    if unescape(re.sub(r"<[^>]+>", "", words)).strip() in (address, address.removeprefix("mailto:")):
+        return words
+    return _("%(text)s (%(detail)s)", text=words, detail=escape(address))  # HTML still: the tags go next
 
 
 def fill_bytes(data: bytes, content: ReportContent, *, progress: Progress = no_progress) -> bytes:
