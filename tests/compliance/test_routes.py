@@ -1133,3 +1133,14 @@ def test_a_trashed_expense_says_what_it_was_for_and_each_rows_buttons_name_their
     assert client.post_form(f"{base}/expenses/{expense.id}/trash", {}).status_code == 302
     trash = _text(client.get(f"{base}/budget")).split('id="trash-title"')[1]
     assert "講義" in trash and "Paid to 影印店" in trash and "學習單" not in trash
+
+
+def test_a_budget_rule_lists_the_expenses_it_counted(client, ctx):
+    """QA: only activities were listed under "Records that count": a budget rule's figure (NT$180 of …) named no
+    expense. It lists each, with its day, payee and amount, linked to the budget page."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    assert client.post_form(f"{base}/expenses", _expense(payee="光華影印店", description="講義")).status_code == 302
+    page = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert re.search(r'<a href="[^"]*/budget#expenses">[^<]* · 光華影印店 · NT\$180</a>', page)

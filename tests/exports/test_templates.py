@@ -104,7 +104,7 @@ def test_the_default_template_is_clean_and_fills_with_the_report_s_figures(ctx):
 
 
 def test_a_link_in_the_preface_keeps_its_address_and_a_list_its_bullets(ctx, app):
-    """QA: the built report printed "詳見 計畫網站 (https://…)" and the template's "詳見 計畫網站。", the address lost."""
+    """QA: the built report kept "計畫網站 (https://…)"; the template printed "詳見 計畫網站。", no address."""
     from flask_babel import force_locale
 
     with force_locale("zh_Hant"):

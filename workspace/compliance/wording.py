@@ -122,6 +122,39 @@ def counted_ids(result: RuleResult, kind: str) -> list[int]:
     return [record_id for record_kind, record_id in result.counted if record_kind == kind]
 
 
+def counted_records(result: RuleResult, facts: Any, currency: str = "TWD") -> list[tuple[str, str]]:
+    """The records other than activities that count for a rule, each (kind, words): an expense ("2025年9月20日 ·
+    影印店 · NT$180"), an exchanged teacher ("林老師 · 石門國小 · 數學"), a member, a public lesson. A budget rule's
+    figure, or a school covered, now shows what it was counted from, as an activity rule's does."""
+    expenses = {expense.id: expense for expense in facts.expenses}
+    members = {member.user_id: member.name for member in facts.members}
+    schools = {school.id: school.name for school in facts.schools}
+    rows = []
+    for kind, record in result.counted:
+        if kind == "expense" and record in expenses:
+            expense = expenses[record]
+            rows.append((kind, " · ".join(part for part in (day_text(expense.day), expense.payee or expense.description,
+                                                            money(expense.amount, currency)) if part)))
+        elif kind == "exchanged_teacher" and isinstance(record, int) and record < len(facts.exchanged_teachers):
+            teacher = facts.exchanged_teachers[record]
+            rows.append((kind, " · ".join(part for part in (teacher.name, schools.get(teacher.school_id, ""),
+                                                            teacher.subject) if part)))
+        elif kind == "member" and record in members:
+            rows.append((kind, members[record]))
+        elif kind == "public_lesson" and isinstance(record, str) and ":" in record:
+            teacher_id, _colon, day = record.partition(":")
+            name = members.get(int(teacher_id)) if teacher_id.isdigit() else None
+            rows.append((kind, " · ".join(part for part in (name or "", day_text(_day(day))) if part)))
+    return rows
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def day_text(day: dt.date | None) -> str:
     """A day as the reader's language writes it."""
     return local_date(day) if day else ""
