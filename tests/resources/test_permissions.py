@@ -162,6 +162,7 @@ def test_a_resource_is_the_pages_main_heading_for_a_reader_from_the_library(clie
     page = client.get(url).get_data(as_text=True)
     assert '<h1 class="resource-title">Fractions plan</h1>' in page
     assert page.index('<h1 class="resource-title">') < page.index("<h1>Fractions</h1>")  # before the description's
+    assert "<h2>Versions</h2>" in page and "<h3>Versions</h3>" not in page  # no level skipped under it
     client.login(world.users["member"])
     page = client.get(url).get_data(as_text=True)
     assert '<h2 class="resource-title">Fractions plan</h2>' in page
