@@ -25,6 +25,7 @@ from workspace.compliance.engine.activities import evidence_asked
 from workspace.compliance.facts import ActivityFact
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
+from workspace.core.parsing import roc_date
 from workspace.exports import forms_docx
 from workspace.extensions import db
 from workspace.mentoring.models import Pairing
@@ -68,6 +69,8 @@ def test_each_form_holds_convener_members_type_goals_and_activities(year, build)
     for activity in year.held:
         assert activity.title in text
     assert "下學期共同備課" in text  # a planned one, still to come
+    program = enrollment.program  # a Taiwanese funder's (NT$): the period in the ROC calendar on the cover too
+    assert f"Period (ROC calendar)\n{roc_date(program.first_day)} to {roc_date(program.last_day)}" in text
 
 
 def test_the_application_asks_for_the_money_and_the_plan_does_not(year):

@@ -56,6 +56,8 @@ def test_the_cover_names_community_school_program_period_and_convener(ctx):
     assert values["學校"] == content.school and content.school
     assert values["補助計畫"] == content.program_name
     assert values["召集人"] == "陳召集"
+    # QA: no 民國 date anywhere; a Taiwanese funder's program (NT$) gets its period in the ROC calendar too.
+    assert values["計畫期程（民國紀年）"] == "民國114年8月1日至民國115年7月31日"
     assert document.paragraphs[0].style.name == "Title"
 
 

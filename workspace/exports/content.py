@@ -25,6 +25,7 @@ from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.i18n import in_reader_script, local_date
+from workspace.core.parsing import roc_date
 from workspace.core.permissions import MANAGERS
 from workspace.core.records import local_day
 from workspace.core.urls import external_url
@@ -403,6 +404,15 @@ def percent(rate: float | None) -> str:
 def period_text(content: ReportContent) -> str:
     """The program's period, first and last day, in the reader's words."""
     return f"{local_date(content.period_first)} – {local_date(content.period_last)}"
+
+
+def roc_period_field(first: dt.date, last: dt.date, currency: str) -> list[tuple[str, str]]:
+    """A cover's line with the period in the ROC calendar (民國114年8月1日至民國115年7月31日), for a program of a
+    Taiwanese funder (in NT$), whose forms date everything so; none for another funder."""
+    if currency != "TWD":
+        return []
+    return [(gettext("Period (ROC calendar)"),
+             gettext("%(first)s to %(last)s", first=roc_date(first), last=roc_date(last)))]
 
 
 def money(amount: int, content: ReportContent) -> str:

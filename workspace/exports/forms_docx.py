@@ -44,6 +44,7 @@ from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder
 from workspace.core.i18n import in_reader_script, local_date, month_year
 from workspace.core.records import Period, local_day
+from workspace.exports.content import roc_period_field
 from workspace.exports.files import DOCX, ExportFile, export_filename
 from workspace.exports.ledger import activity_status_label, method_label, mode_label, time_span
 from workspace.extensions import db
@@ -165,6 +166,7 @@ def _cover_fields(data: FormData, kind: str) -> list[tuple[str, str]]:
         (_("Members"), str(len(data.members))),
         (_("Program"), in_reader_script(program.name)),
         (_("Period"), f"{local_date(program.first_day)} – {local_date(program.last_day)}"),
+        *roc_period_field(program.first_day, program.last_day, currency),
         *([(_("Approved amount"), compliance_wording.money(enrollment.approved_amount, currency))]
           if kind == "application" else []),
     ]

@@ -40,6 +40,7 @@ from workspace.exports.content import (
     report_content,
     report_filename,
     report_text_of,
+    roc_period_field,
 )
 from workspace.exports.files import DOCX, ExportFile, Progress, language_or_default, no_progress
 from workspace.exports.models import ExportJob, FunderTemplate, ReportText
@@ -189,6 +190,7 @@ def _cover(builder: DocxBuilder, content: ReportContent) -> None:
         (_("School"), content.school),
         (_("Program"), content.program_name),
         (_("Period"), period_text(content)),
+        *roc_period_field(content.period_first, content.period_last, content.currency),
         (_("Convener"), content.convener),
         *([(_("Co-convener") if len(content.co_conveners) == 1 else _("Co-conveners"), content.co_convener)]
           if content.co_conveners else []),
