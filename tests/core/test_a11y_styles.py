@@ -68,7 +68,8 @@ def test_a_refused_editor_keeps_its_help_in_its_description(client, ctx):
 
 
 def test_the_chart_s_tick_labels_are_legible_on_a_phone():
-    """The burn-up's SVG shrinks with its viewBox (340 wide): on a 375-px phone (about 310 px drawn) its tick labels
-    must still come out at 12 px or more."""
-    narrow = re.search(r"@media \(max-width: 600px\) \{ \.burn-up \.chart \.tick \{ font-size: (\d+)px; \} \}", CSS)
-    assert narrow and int(narrow.group(1)) * 310 / 340 >= 12
+    """The charts' SVGs shrink with their viewBox (340 wide): on a 375-px phone (about 310 px drawn) the burn-up's
+    tick labels must still come out at 12 px or more, the other charts' (participation) at 11 px or more."""
+    narrow = re.search(r"@media \(max-width: 600px\) \{ \.chart \.tick \{ font-size: (\d+)px; \} "
+                       r"\.burn-up \.chart \.tick \{ font-size: (\d+)px; \} \}", CSS)
+    assert narrow and int(narrow.group(1)) * 310 / 340 >= 11 and int(narrow.group(2)) * 310 / 340 >= 12

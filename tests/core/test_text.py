@@ -172,3 +172,14 @@ def test_markdown_rendered_in_several_threads_at_once_comes_out_whole_and_apart(
     for thread in threads:
         thread.join()
     assert problems == []
+
+
+def test_headings_start_where_the_page_puts_them():
+    """A text's own "# 標題" is shown under the page's headings: # at the level asked, ## below it, never past h6."""
+    from workspace.core.text import headings_from
+
+    html = str(render_markdown("# 標題\n\n## 小節\n\n###### 最深\n\n<header>不是標題</header>"))
+    assert str(headings_from(html, 3)) == html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace(
+        "<h2>", "<h4>").replace("</h2>", "</h4>")
+    assert "<h6>最深</h6>" in str(headings_from(html, 3))
+    assert str(headings_from(html, 1)) == html and str(headings_from("", 3)) == ""

@@ -27,7 +27,7 @@ def test_text_resource_is_added_found_and_shown(client, ctx):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     resource = db.session.scalar(select(Resource))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "分數的加減 教案" in page and "<h1>分數的加減</h1>" in page
+    assert "分數的加減 教案" in page and "<h4>分數的加減</h4>" in page  # the text's own # under the page's h3
     listing = client.get(f"/c/{community.slug}/resources/?q=分数").get_data(as_text=True)
     assert f"resource-{resource.id}" in listing and "<mark>" in listing
     fragment = client.get(f"/c/{community.slug}/resources/?q=通分", headers={"HX-Request": "true"})

@@ -25,6 +25,7 @@ from workspace.core.i18n import (
     zone_label,
 )
 from workspace.core.render_memo import fixed_url, page_can, page_csrf_token
+from workspace.core.text import headings_from
 from workspace.core.urls import external_url
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -54,7 +55,8 @@ def install(app: Flask) -> None:
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  span=local_span,
-                                 hours=format_hours, money=format_money, reader_script=in_reader_script)
+                                 hours=format_hours, money=format_money, reader_script=in_reader_script,
+                                 headings_from=headings_from)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:

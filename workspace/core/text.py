@@ -125,6 +125,19 @@ def without_empty_sections(source: str) -> str:
         del lines[empty]
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+
+
+def headings_from(html: str | Markup, level: int) -> Markup:
+    """Sanitized HTML whose headings start at `level` (# becomes <h{level}>, ## the next, never past h6): a
+    description's own "# 分數的加減" sat as a second h1 beside the page's, and out of order under its sections."""
+    shift = max(level, 1) - 1
+    if not shift or not html:
+        return Markup(html or "")  # noqa: S704 - already sanitized HTML (stored by render_markdown)
+    return Markup(_HEADING_TAG.sub(lambda match: f"<{match.group(1)}h{min(int(match.group(2)) + shift, 6)}",  # noqa: S704
+                                   str(html)))
+
+
 # Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): one
 # right-to-left override in a title turned the rest of a notification or a feed line around it backwards (the
 # "Trojan Source" trick). The marks LRM and RLM (U+200E, U+200F) stay: they change no text but their own neighbours.
