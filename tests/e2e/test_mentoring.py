@@ -102,7 +102,7 @@ def test_an_observation_on_a_tablet_survives_a_dropped_connection(new_context, d
     text = mentor.get_by_label("Note", exact=True)
 
     text.fill("開場以生活情境引起動機")
-    mentor.get_by_label("Rubric row").select_option(label="教學實施")
+    mentor.get_by_label("Rubric row").select_option(label="Teaching")
     mentor.get_by_role("button", name="Add the note").click()
     expect(notes).to_have_count(1)
     expect(notes.first.locator(".note-minute")).to_have_text(re.compile(r"1[1-3]′"))
@@ -242,7 +242,7 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     mentor.route(f"**/observations/{observation_id}/notes", lambda route: route.fulfill(
         status=422, content_type="text/html", body=f'<p class="field-error note-problem">{reason}</p>'))
     minute.fill("3")
-    mentor.get_by_label("Rubric row").select_option(label="教學實施")
+    mentor.get_by_label("Rubric row").select_option(label="Teaching")
     mentor.get_by_role("button", name="Add the note").click()
     expect(mentor.locator("#minute-error")).to_have_count(0)
     refused = mentor.locator("#note-list li.note-refused")
@@ -256,7 +256,7 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     refused.get_by_role("button", name="Put it back in the form").click()
     expect(text).to_have_value("板書設計清楚")
     expect(minute).to_have_value("3")
-    expect(mentor.get_by_label("Rubric row").locator("option:checked")).to_have_text("教學實施")
+    expect(mentor.get_by_label("Rubric row").locator("option:checked")).to_have_text("Teaching")
     expect(refused).to_have_count(0)
     expect(status).not_to_contain_text(reason)
     mentor.unroute(f"**/observations/{observation_id}/notes")

@@ -30,6 +30,26 @@ def test_the_default_form_is_made_once_in_the_default_language(ctx):
     assert db.session.scalar(select(func.count()).select_from(ObservationForm)) == 1
 
 
+@pytest.mark.parametrize(("locale", "title", "first_row", "levels"), [
+    ("en", "Classroom observation form", "Lesson preparation", ["Needs improvement", "Fair", "Good", "Excellent"]),
+    ("zh_Hant", "教學觀察紀錄表", "教學準備", ["待改進", "尚可", "良好", "優良"]),
+    ("zh_Hans", "教学观察纪录表", "教学准备", ["待改进", "尚可", "良好", "优良"])])
+def test_the_default_form_reads_in_the_readers_language(app, ctx, locale, title, first_row, levels):
+    """QA: an English interface showed the shipped form as 教學準備 … 待改進 尚可 良好 優良. Stored in Chinese, it is shown
+    in English to an English reader (in the reader's script to a Chinese one); a community's own form as written."""
+    from flask_babel import force_locale
+
+    form = rubrics.default_form()
+    pair = make_pair()
+    own = rubrics.create_form(pair.community, FIELDS, actor=pair.convener)
+    with force_locale(locale):
+        assert form.shown_title == title and form.shown_rows[0]["label"] == first_row
+        assert [level["label"] for level in form.shown_levels] == levels
+        assert all(row["hint"] for row in form.shown_rows)
+        assert [row["label"] for row in own.shown_rows] == [row["label"] for row in own.rows]  # as the convener typed
+    assert form.rows[0]["label"] == "教學準備"  # stored as shipped
+
+
 def test_a_convener_adds_a_form_and_a_member_may_not(ctx):
     pair = make_pair()
     form = rubrics.create_form(pair.community, FIELDS, actor=pair.convener)
@@ -143,4 +163,5 @@ def test_the_default_form_is_shown_in_the_reader_s_script_and_a_community_s_own_
     new = client.get(f"{base}/observations/new", headers=hans).get_data(as_text=True)  # the form's choices too
     assert "教学观察" in new and "教學觀察" not in new
     english = client.get(f"{base}/observations/{observation.id}", headers={"Accept-Language": "en"})
-    assert "教學準備" in english.get_data(as_text=True)  # the deployment's own script for other readers
+    assert "Lesson preparation" in english.get_data(as_text=True)  # the shipped form's English words
+    assert "教學準備" not in english.get_data(as_text=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import like, of_community
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
-from workspace.core.i18n import in_reader_script
+from workspace.core.i18n import current_locale_code, in_reader_script
 from workspace.core.links import register_kind
 from workspace.extensions import db
 
@@ -261,9 +262,14 @@ class ObservationForm(db.Model):
     community = relationship("Community")
 
     # What readers see of the form: the default one ships in the deployment's script (Traditional) and is shown in
-    # the reader's, as the funders' clauses are; a community's own forms are people's words, shown as written.
+    # the reader's, as the funders' clauses are (in English, its shipped English words); a community's own forms
+    # are people's words, shown as written.
     def _shown(self, text: str) -> str:
-        return in_reader_script(text) if self.community_id is None else text
+        if self.community_id is not None:
+            return text
+        if current_locale_code() == "en" and text in DEFAULT_FORM_ENGLISH:
+            return str(DEFAULT_FORM_ENGLISH[text])
+        return in_reader_script(text)
 
     @property
     def shown_title(self) -> str:
@@ -277,6 +283,31 @@ class ObservationForm(db.Model):
     @property
     def shown_levels(self) -> list[dict]:
         return [{**level, "label": self._shown(level.get("label", ""))} for level in self.levels]
+
+
+# The shipped default form's words in English (the form itself is stored in Chinese, as the funders' form is): an
+# English reader saw 教學準備 … 待改進 尚可 良好 優良 on every observation.
+DEFAULT_FORM_ENGLISH = {
+    "教學觀察紀錄表": _l("Classroom observation form"),
+    "教學準備": _l("Lesson preparation"),
+    "教學目標明確，教材與活動設計符合學生程度": _l(
+        "Clear goals; materials and activities suited to the students' level"),
+    "教學實施": _l("Teaching"),
+    "講解清楚、提問引導思考，善用教學策略與媒材": _l(
+        "Clear explanations, questions that make students think, good use of strategies and media"),
+    "班級經營": _l("Classroom management"),
+    "常規建立、時間掌握，營造安全專注的學習氣氛": _l(
+        "Routines in place, time well kept, a safe and focused atmosphere for learning"),
+    "學習評量": _l("Assessment"),
+    "適時檢核學習成效並給予回饋": _l("Checks learning as it happens and gives feedback"),
+    "學生學習": _l("Student learning"),
+    "學生參與投入、互動討論，能展現學習成果": _l(
+        "Students take part, discuss with each other and show what they have learned"),
+    "待改進": _l("Needs improvement"),
+    "尚可": _l("Fair"),
+    "良好": _l("Good"),
+    "優良": _l("Excellent"),
+}
 
 
 class Observation(db.Model):
