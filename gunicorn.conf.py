@@ -11,8 +11,15 @@ Read from the same environment variables as the app. Two choices matter for safe
 import os
 import subprocess
 import sys
+import time
 
 from workspace.config import _bool as flag
+
+# The server's processes (and the job consumer started below, which inherits this) run on the deployment's clock,
+# TIMEZONE, whatever zone the machine is set to (often UTC): what the standard library dates from the local clock
+# (a ZIP entry's time in the evidence pack, the log's lines) then reads as the school's, as the pages do.
+os.environ["TZ"] = os.environ.get("TIMEZONE") or "Asia/Taipei"
+time.tzset()
 
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}"
 workers = int(os.environ.get("WORKERS") or 2)

@@ -144,3 +144,14 @@ def test_the_consumer_can_be_left_out(tmp_path):
     with _gunicorn(tmp_path, JOBS_IMMEDIATE="0", JOBS_WORKER="0") as (address, _log):
         time.sleep(0.5)
         assert _children_running(_server_pid(address), "huey_consumer") == []
+
+
+def test_the_servers_processes_run_on_the_deployments_clock():
+    """An evidence pack's entries were dated on the machine's clock (UTC: 17:16 where the manifest said 01:16+08:00):
+    gunicorn.conf.py puts its processes, and the job consumer it starts, on TIMEZONE's."""
+    probe = ("import runpy, time; runpy.run_path('gunicorn.conf.py'); "
+             "print(time.strftime('%z', time.localtime(1800000000)))")
+    for zone, offset in (("Asia/Taipei", "+0800"), ("America/Caracas", "-0400")):
+        out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+                             env={**os.environ, "TZ": "UTC", "TIMEZONE": zone, "JOBS_WORKER": "0"})
+        assert out.stdout.strip().splitlines()[-1] == offset, (zone, out.stdout, out.stderr)
