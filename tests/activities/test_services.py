@@ -186,6 +186,16 @@ def test_a_held_activity_moves_to_a_time_still_to_come_only_when_the_convener_sa
     assert activity.starts_at.year == 2037 and activity.version == 3
 
 
+def test_a_held_activity_moved_to_a_time_under_way_asks_too(club):
+    """QA: moved to start a minute ago and end tonight, it left the counts (held is ended) with no question asked."""
+    activity = club.activity(starts=dt.datetime(2025, 3, 5, 14, 0))
+    now = services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    under_way = fields(starts_at=now - dt.timedelta(minutes=1), ends_at=now + dt.timedelta(hours=2))
+    with pytest.raises(ValidationError) as caught:
+        services.update_activity(activity, under_way, actor=club.convener, base_version=1)
+    assert caught.value.field == "move_ahead"
+
+
 def test_an_activity_still_to_come_moves_freely(club):
     activity = club.activity(starts=dt.datetime(2037, 3, 5, 14, 0))
     later = fields(starts_at=dt.datetime(2038, 3, 5, 14, 0), ends_at=dt.datetime(2038, 3, 5, 16, 0))

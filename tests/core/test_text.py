@@ -68,7 +68,9 @@ def test_closed_raw_html_blocks_keep_their_shape():
     ("# 紀錄\n\n## 觀察\n\n## 建議\n提供句型鷹架", "# 紀錄\n\n\n## 建議\n提供句型鷹架"),  # a parent over a filled child
     ("# 紀錄\n\n## 觀察\n\n", "\n\n"),  # a parent whose children are all empty goes too
     ("```\n# 不是標題\n```\n## 空的\n", "```\n# 不是標題\n```\n"),  # code is left alone
-    ("#標籤 不是標題\n", "#標籤 不是標題\n"),
+    ("##議程\n\n##討論\n大家同意\n", "\n##討論\n大家同意\n"),  # no space after the hashes: still a heading
+    ("## 空的\n<!-- 待補 -->\n\n## 有的\n內容", "<!-- 待補 -->\n\n## 有的\n內容"),  # a comment shows nothing
+    ("  ## 縮排不是標題\n", "  ## 縮排不是標題\n"),
 ])
 def test_headings_with_nothing_under_them_are_left_out(source, kept):
     from workspace.core.text import without_empty_sections
@@ -183,3 +185,7 @@ def test_headings_start_where_the_page_puts_them():
         "<h2>", "<h4>").replace("</h2>", "</h4>")
     assert "<h6>最深</h6>" in str(headings_from(html, 3))
     assert str(headings_from(html, 1)) == html and str(headings_from("", 3)) == ""
+    # Minutes that start at ## under the page's h3: their highest heading is the h4, the rest below it.
+    minutes = str(render_markdown("## 討論\n\n內容\n\n### 細節"))
+    assert str(headings_from(minutes, 4)) == minutes.replace("h2>", "h4>").replace("h3>", "h5>")
+    assert str(headings_from("<p>沒有標題</p>", 4)) == "<p>沒有標題</p>"

@@ -8,7 +8,8 @@ adding it here. On each page:
 - nothing is cut off inside a box that scrolls sideways, unless the box is a deliberate scroll region
   (`.scroll-x`, which shows that it scrolls);
 - every text box, select and date or time input is at least 44 px tall, a finger's tap target, and so is a link
-  that is a table row's only way in, an export download, a post's number, a resource's tag and a rubric level;
+  that is a table row's only way in, an export download, a post's number, a resource's tag, a rubric level and the
+  link up to a page's list;
 - each cell of a stacked table says its column (its data-label), a row heading has no stray border under its words,
   fields set in a row (.row-fields) stand one under the other, and a date is never broken across two lines.
 
@@ -128,11 +129,12 @@ _SMALL_INPUTS = """() => [...document.querySelectorAll(
 
 
 # Tap targets smaller than a fingertip (44 px) where the pointer is one: a table row's only link (the way into a
-# pairing, a community), an export download, a post's number, a resource's tag, a rubric level tapped in a lesson.
+# pairing, a community), an export download, a post's number, a resource's tag, a rubric level tapped in a lesson,
+# the link up to a page's list (Co-planning › a plan).
 _SMALL_TARGETS = """() => {
   const onlyLinks = [...document.querySelectorAll(".table tbody tr")]
     .map(row => row.querySelectorAll("a[href]")).filter(links => links.length === 1).map(links => links[0]);
-  const named = [...document.querySelectorAll(".export-links a, .post-number, a.tag, .rubric-level")];
+  const named = [...document.querySelectorAll(".export-links a, .post-number, a.tag, .rubric-level, .up-link > a")];
   return [...onlyLinks, ...named]
     .filter(e => e.getClientRects().length && !e.closest(".visually-hidden"))
     .filter(e => e.getBoundingClientRect().height < 43.5)

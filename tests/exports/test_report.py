@@ -314,3 +314,17 @@ def test_the_report_states_each_rule_as_the_panel_judged_it_and_the_book_list(ct
     books = next(table for table in document.tables if table.rows[0].cells[0].text and any(
         cell.text == "教學評量：素養導向的設計" for row in table.rows for cell in row.cells))
     assert [cell.text for cell in books.rows[1].cells] == ["教學評量：素養導向的設計", "吳毓瑩", "社群的評量共備用書"]
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh_Hant", "民國114年8月1日至民國115年7月31日"), ("zh_Hans", "民国114年8月1日至民国115年7月31日"),
+    ("en", "ROC 114/8/1 to ROC 115/7/31")])
+def test_the_roc_period_is_written_in_the_documents_language(ctx, language, expected):
+    """QA: the Simplified report wrote 民國 in Traditional and the English one 民國…日 to 民國…日."""
+    from flask_babel import force_locale
+
+    world = report_world()
+    with force_locale(language):
+        built = build_report(report_content(world.enrollment), language=language)
+    values = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[0].rows}
+    assert expected in values.values()

@@ -9,6 +9,7 @@ import io
 import docx
 import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from flask_babel import force_locale
 
 from tests.exports.report_world import docx_bytes, report_world
 from tests.factories import make_user
@@ -99,7 +100,7 @@ def test_the_default_template_is_clean_and_fills_with_the_report_s_figures(ctx):
     overall = f"{content.attended / content.expected * 100:.1f}%"
     assert f"出席率 Overall attendance rate: {overall}" in text
     assert f"每場平均出席率 Average rate per activity: {content.attendance_rate * 100:.1f}%" in text
-    assert "期間（民國）Period (ROC): 民國114年8月1日至民國115年7月31日" in text  # the past period 2025-08 … 2026-07
+    assert "期間（民國）Period (ROC): ROC 114/8/1 to ROC 115/7/31" in text  # the past period 2025-08 … 2026-07
     assert all(line.message in text and line.status in text for line in content.rules) and content.rules
 
 
@@ -117,7 +118,9 @@ def test_every_name_of_the_context_is_documented_and_filled(ctx):
     context = templates.fill_context(report_content(world.enrollment))
     assert set(context) == set(templates.CONTEXT_NAMES)
     assert context["members"] == 6 and context["activities_held"] == 3
-    assert context["date_roc"].startswith("民國") and context["period_first_roc"] == "民國114年8月1日"
+    assert context["date_roc"].startswith("ROC ") and context["period_first_roc"] == "ROC 114/8/1"  # English
+    with force_locale("zh_Hant"):
+        assert templates.fill_context(report_content(world.enrollment))["period_first_roc"] == "民國114年8月1日"
 
 
 def test_filling_escapes_what_people_typed(ctx):

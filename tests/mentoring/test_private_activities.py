@@ -16,6 +16,7 @@ from tests.mentoring.helpers import make_pair
 from workspace.activities import feeds
 from workspace.activities import services as activities
 from workspace.activities.models import Activity, Feedback
+from workspace.core.errors import ValidationError
 from workspace.core.permissions import can
 from workspace.extensions import db
 from workspace.mentoring.services import logs
@@ -69,9 +70,11 @@ def test_a_colleague_and_a_reviewer_neither_open_nor_list_it(client, recorded):
         assert "林老師" not in past and "林老師" not in calendar  # (participation lists her as a member, as before)
     client.login(recorded.convener)
     for path in (f"/c/{slug}/activities/{meeting.id}", f"/c/{slug}/activities/?when=past",
-                 f"/c/{slug}/activities/calendar?month=2026-09",
-                 f"/c/{slug}/activities/participation?start=2026-09-01&end=2026-09-30"):
+                 f"/c/{slug}/activities/calendar?month=2026-09"):
         assert meeting.title in client.get(path).get_data(as_text=True), path
+    # The participation page reads the records, which call it by a neutral name (as every report does).
+    participation = client.get(f"/c/{slug}/activities/participation?start=2026-09-01&end=2026-09-30")
+    assert "A mentoring record kept to the pair" in participation.get_data(as_text=True)
 
 
 def test_a_colleagues_feedback_on_it_is_refused_and_not_stored(client, recorded):
@@ -88,3 +91,44 @@ def test_the_calendar_feeds_hold_it_only_for_the_pair(recorded):
                                                                   now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))}
         assert recorded.open_meeting.id in held
         assert (recorded.meeting.id in held) is expected, person.display_name
+
+
+def test_its_sign_in_page_and_its_month_are_not_there_for_the_others(client, recorded):
+    """QA: the sign-in page (403, titled with the pair) and the monthly plans page (planned and held, linked) named
+    it to every member and reviewer."""
+    slug, meeting = recorded.community.slug, recorded.meeting
+    for outsider in (recorded.colleague, recorded.reviewer):
+        client.login(outsider)
+        assert client.get(f"/c/{slug}/activities/{meeting.id}/sign-in").status_code == 404
+        assert client.get(f"/c/{slug}/activities/{meeting.id}/sign-in?t=x").status_code == 404
+    assert activities.activities_in_month(recorded.community, DAY) == [recorded.open_meeting]
+
+
+def test_a_plan_cannot_link_it_by_a_post_the_picker_would_not_make(client, recorded):
+    """QA: the picker hid it, but a direct POST linked it and the plan then showed it to every member."""
+    from workspace.core import links
+    from workspace.plans import services as plans
+
+    doc = plans.create_plan(recorded.community, plans.PlanFields(topic="分數"), actor=recorded.convener)
+    db.session.commit()
+    client.login(recorded.mentor)
+    answer = client.post_form(f"/c/{recorded.community.slug}/plans/{doc.id}/links",
+                              {"target": f"activity:{recorded.meeting.id}", "role": "meeting"})
+    assert answer.status_code == 302  # back to the plan, which says why (as for any activity it cannot link)
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Choose one of this community" in page and "activities." in page
+    with pytest.raises(ValidationError):  # nor the convener, through the service
+        plans.link_target(doc, "activity", recorded.meeting.id, "meeting", actor=recorded.convener)
+    assert links.links_from(doc, to_kind="activity") == []
+
+
+def test_the_ledgers_attendance_counts_it_without_marking_names(recorded, app):
+    """The activity ledger's attendance matrix counts it (its column, its totals) but marks no one against it."""
+    from workspace.activities import records
+    from workspace.core.records import Period
+
+    period = Period(dt.date(2026, 8, 1), dt.date(2027, 7, 31))
+    report = records.participation([recorded.community.id], period, now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
+    row = next(row for row in report.activities if row.activity.id == recorded.meeting.id)
+    assert row.activity.private and row.activity.title == "A mentoring record kept to the pair"
+    assert row.attended == 2

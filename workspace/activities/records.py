@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Row, ScalarSelect, func, select
 
 from workspace.activities.models import (
@@ -217,6 +218,12 @@ def _held_ids(community_ids: Collection[int], period: Period, now: dt.datetime) 
     return select(Activity.id).where(_in_period(community_ids, period), Activity.ends_at <= now).scalar_subquery()
 
 
+def private_title() -> str:
+    """What the records, and so every export and the panel, call a pair's private meeting or observation: it
+    counts as an activity; its own title names the pair, which is theirs (the reports go to the reviewers)."""
+    return str(_l("A mentoring record kept to the pair"))
+
+
 def activities(community_ids: Collection[int], period: Period, *,
                now: dt.datetime | None = None) -> list[ActivityRecord]:
     """The activities starting in the period, cancelled ones left out, oldest first (two queries)."""
@@ -236,11 +243,11 @@ def activities(community_ids: Collection[int], period: Period, *,
             .where(Evidence.live, Evidence.activity_id.in_(
                 select(Activity.id).where(_in_period(community_ids, period)).scalar_subquery()))
             .group_by(Evidence.activity_id, Evidence.kind))}
-    return [ActivityRecord(row.id, row.community_id, row.title, row.method, row.mode, row.starts_at, row.ends_at,
-                         tuple(row.subjects or ()), tuple(row.tags or ()), row.ends_at <= now, bool(row.has_minutes),
-                         counts.get((row.id, "photo"), 0), counts.get((row.id, "video"), 0),
-                         counts.get((row.id, "document"), 0), counts.get((row.id, "sheet"), 0), bool(row.named_only),
-                           bool(row.private))
+    return [ActivityRecord(row.id, row.community_id, private_title() if row.private else row.title, row.method,
+                           row.mode, row.starts_at, row.ends_at, tuple(row.subjects or ()), tuple(row.tags or ()),
+                           row.ends_at <= now, bool(row.has_minutes), counts.get((row.id, "photo"), 0),
+                           counts.get((row.id, "video"), 0), counts.get((row.id, "document"), 0),
+                           counts.get((row.id, "sheet"), 0), bool(row.named_only), bool(row.private))
             for row in rows]
 
 

@@ -308,6 +308,8 @@ def _activity_for_sign_in(slug: str, activity_id: int, token: str) -> Activity:
     activity = db.session.get(Activity, activity_id)
     if activity is None or activity.community.slug != slug:
         abort(404)
+    if activity.private and not can(current_user, "view", activity):
+        abort(404)  # a pair's meeting: not there for the others, code or not (its title names the pair)
     if not can(current_user, "read_activities", activity.community) and not services.token_names(activity, token):
         abort(404)
     return activity

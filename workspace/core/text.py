@@ -97,7 +97,9 @@ def render_markdown(source: str) -> Markup:
     return Markup(_cleaner().clean(md.convert(source)))  # noqa: S704 - this is the sanitizer
 
 
-_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+# A heading as python-markdown reads one: hashes at the very start of a line, a space after them or not (##議程).
+_ATX_HEADING = re.compile(r"^(#{1,6})")
+_NOTHING_SHOWN = re.compile(r"^\s*(?:<!--.*?-->\s*)*$")  # a blank line, or only HTML comments
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
@@ -117,7 +119,8 @@ def without_empty_sections(source: str) -> str:
         for position, (index, level) in enumerate(headings):
             following = headings[position + 1] if position + 1 < len(headings) else None
             end = following[0] if following else len(lines)
-            if all(not line.strip() for line in lines[index + 1:end]) and (following is None or following[1] <= level):
+            if all(_NOTHING_SHOWN.match(line) for line in lines[index + 1:end]) and (
+                    following is None or following[1] <= level):
                 empty = index
                 break
         if empty is None:
@@ -129,10 +132,12 @@ _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 
 
 def headings_from(html: str | Markup, level: int) -> Markup:
-    """Sanitized HTML whose headings start at `level` (# becomes <h{level}>, ## the next, never past h6): a
-    description's own "# 分數的加減" sat as a second h1 beside the page's, and out of order under its sections."""
-    shift = max(level, 1) - 1
-    if not shift or not html:
+    """Sanitized HTML whose headings start at `level`: the text's highest heading becomes <h{level}>, the others
+    keep their depth below it, never past h6. A description's own "# 分數的加減" sat as a second h1 beside the
+    page's; minutes that start at "## 討論" under the page's h3 come out as h4, not h5."""
+    found = [int(match.group(2)) for match in _HEADING_TAG.finditer(str(html or "")) if not match.group(1)]
+    shift = max(level, 1) - min(found) if found else 0
+    if shift <= 0 or not html:
         return Markup(html or "")  # noqa: S704 - already sanitized HTML (stored by render_markdown)
     return Markup(_HEADING_TAG.sub(lambda match: f"<{match.group(1)}h{min(int(match.group(2)) + shift, 6)}",  # noqa: S704
                                    str(html)))

@@ -24,7 +24,7 @@ from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
-from workspace.core.i18n import in_reader_script, local_date
+from workspace.core.i18n import current_locale_code, in_reader_script, local_date
 from workspace.core.parsing import roc_date
 from workspace.core.permissions import MANAGERS
 from workspace.core.records import local_day
@@ -406,13 +406,25 @@ def period_text(content: ReportContent) -> str:
     return f"{local_date(content.period_first)} – {local_date(content.period_last)}"
 
 
+def roc_day(value: dt.date) -> str:
+    """A day in the ROC calendar as the document's language writes it: 民國115年8月1日, 民国115年8月1日, ROC 115/8/1
+    (a day before 1912 stays ISO)."""
+    written = roc_date(value)
+    if not written.startswith("民國"):
+        return written
+    locale = current_locale_code()
+    if locale == "en":
+        return f"ROC {value.year - 1911}/{value.month}/{value.day}"
+    return in_reader_script(written)
+
+
 def roc_period_field(first: dt.date, last: dt.date, currency: str) -> list[tuple[str, str]]:
     """A cover's line with the period in the ROC calendar (民國114年8月1日至民國115年7月31日), for a program of a
     Taiwanese funder (in NT$), whose forms date everything so; none for another funder."""
     if currency != "TWD":
         return []
     return [(gettext("Period (ROC calendar)"),
-             gettext("%(first)s to %(last)s", first=roc_date(first), last=roc_date(last)))]
+             gettext("%(first)s to %(last)s", first=roc_day(first), last=roc_day(last)))]
 
 
 def money(amount: int, content: ReportContent) -> str:

@@ -70,7 +70,6 @@ class FormData:
     pairings: tuple[mentoring_records.MenteeRow, ...] = ()
     people: dict[int, str] = field(default_factory=dict)  # the names of the pairings' mentors and new teachers
     pairings_named: bool = True  # False for a reader who may see only how many pairs there are (a reviewer)
-    pair_leads: dict[int, str] = field(default_factory=dict)  # a pair's meeting or observation: the mentor/observer
 
     @property
     def community_schools(self) -> tuple[str, ...]:
@@ -104,13 +103,12 @@ def read(enrollment: Enrollment, kind: str, *, now: dt.datetime | None = None) -
         # the period) was a member during the pairings' terms
         terms = Period(min(pairing.starts_on for pairing in pairings), max(pairing.ends_on for pairing in pairings))
         people |= {member.user_id: member.display_name for member in community_records.members_during(ids, terms)}
+    activities = tuple(activity_records.activities(ids, period, now=now))
     return FormData(enrollment, tuple(members), names, tuple(community_records.schools_of(ids)),
-                    tuple(activity_records.activities(ids, period, now=now)), budget.ledger(enrollment),
+                    activities, budget.ledger(enrollment),
                     local_day(now), speakers=tuple(activity_records.speakers(ids, period)),
                     exchanged=tuple(community_records.exchanged_teachers(ids)),
-                    pairings=pairings, people=people,
-                    pair_leads={activity_id: names[0] for activity_id, names
-                                in mentoring_records.pair_activities(ids, period).items() if names})
+                    pairings=pairings, people=people)
 
 
 def application(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
@@ -133,10 +131,6 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
            pairings_named: bool = True) -> ExportFile:
     with force_locale(language):
         data = replace(read(enrollment, kind, now=now), pairings_named=pairings_named)
-        if not pairings_named:  # a pair's meetings and observations are listed and counted, not named
-            data = replace(data, pair_leads={}, activities=tuple(
-                replace(activity, title=_("A mentoring record kept to the pair")) if activity.private else activity
-                for activity in data.activities))
         community, program = enrollment.community, enrollment.program
         title = document_title(kind)
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
@@ -341,13 +335,13 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def _leads(data: FormData) -> dict[int, str]:
-    """Who leads each activity: its speakers when it has any; a pair's meeting or observation, the mentor or the
-    observer; else the convener."""
+    """Who leads each activity: its speakers when it has any, else the convener; a pair's private meeting or
+    observation nobody named (it is counted, the pair not named)."""
     named: dict[int, list[str]] = {}
     for speaker in data.speakers:
         named.setdefault(speaker.activity_id, []).append(speaker.name)
     convener = "、".join(member.display_name for member in data.conveners if member.role == Role.CONVENER.value)
-    return {activity.id: "、".join(named.get(activity.id, ())) or data.pair_leads.get(activity.id) or convener or "—"
+    return {activity.id: "—" if activity.private else ("、".join(named.get(activity.id, ())) or convener or "—")
             for activity in data.activities}
 
 

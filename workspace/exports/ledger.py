@@ -207,8 +207,10 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
     sheet.header([_("Member"), *(f"{local_day(row.activity.starts_at).isoformat()} {row.activity.title}"
                                  for row in held), _("Attended"), _("Held"), _("Attendance rate")])
     for member in sorted(data.participation.members, key=lambda row: (row.display_name, row.user_id)):
+        # a pair's private meeting: counted below and in each member's totals, not marked against names
         statuses = [status_label(marks[(row.activity.id, member.user_id)])
-                    if (row.activity.id, member.user_id) in marks else None for row in held]
+                    if (row.activity.id, member.user_id) in marks and not row.activity.private else None
+                    for row in held]
         sheet.row([member.display_name, *statuses, member.attended, member.held, Percent(member.rate)])
     sheet.row([attendees_label(), *(row.attended for row in held)], bold=True)
     sheet.row([_("Members expected"), *(row.members for row in held)], bold=True)

@@ -3,11 +3,10 @@ held or still to come (cancelled ones left out), with its title, method, date an
 writes them: 2026年9月30日 16:00–16:50), place, and a table of names with a signature column.
 
 The names are those of the activities area's paper sheet (`activities.services.members_for_sheet`: the
-community's members who take part in activities, by name), except for an activity a mentor pair recorded (a
-meeting log or a classroom observation, `mentoring.records.pair_activities`): its sheet names the two it is for.
-The community's names are the same on every other page, so they are read once (`community_members`), and their
-table is built once and copied (python-docx builds a cell in about 0.2 ms: 300 sheets of 60 names took 14 s built
-one by one, 4 s copied).
+community's members who take part in activities, by name). A pair's private meeting or observation has no sheet:
+mentoring marked the two present, and a sheet would name them to whoever prints the sheets. The names are the
+same on every page, so they are read once (`community_members`), and their table is built once and copied
+(python-docx builds a cell in about 0.2 ms: 300 sheets of 60 names took 14 s built one by one, 4 s copied).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from workspace.core.i18n import in_reader_script, local_span
 from workspace.core.records import local_day
 from workspace.exports.files import DOCX, ExportFile, export_filename
 from workspace.exports.ledger import method_label
-from workspace.mentoring import records as mentoring_records
 
 SPARE_ROWS = 3  # empty rows for a guest or a newcomer, as on the paper sheet
 ROW_HEIGHT = Mm(11)  # room to sign
@@ -44,9 +42,11 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
         community, program = enrollment.community, enrollment.program
         period = program_period(program)
         ids = [enrollment.community_id]
-        activities = activity_records.activities(ids, period, now=now)
+        # A pair's private meeting or observation has no sheet: mentoring marked the two present, and a sheet
+        # would name them to whoever prints the sheets (the reviewers too).
+        activities = [activity for activity in activity_records.activities(ids, period, now=now)
+                      if not activity.private]
         places = activity_records.activity_texts(ids, period)
-        pairs = mentoring_records.pair_activities(ids, period)
         names = [member.display_name for member in community_members(community)]
         title = _("Sign-in sheets")
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
@@ -68,9 +68,7 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
                 (_("Place"), text.place if text else ""),
             ])
             spacer = builder.paragraph()
-            if activity.id in pairs:  # the pair's own two names
-                _names_table(builder, list(pairs[activity.id]))
-            elif template is None:
+            if template is None:
                 template = _names_table(builder, names)
             else:  # the same names on every page: a copy of the first page's table, not a table built again
                 spacer._p.addnext(copy.deepcopy(template))

@@ -44,7 +44,6 @@ from workspace.core.docx import xml_safe
 from workspace.core.errors import ValidationError
 from workspace.core.i18n import format_hours, local_date, month_year
 from workspace.core.models import record_event
-from workspace.core.parsing import roc_date
 from workspace.core.storage import blob_path
 from workspace.core.text import render_markdown
 from workspace.exports.content import (
@@ -55,6 +54,7 @@ from workspace.exports.content import (
     percent,
     period_text,
     report_filename,
+    roc_day,
 )
 from workspace.exports.files import DOCX, ExportFile, Progress, no_progress
 from workspace.exports.models import FunderTemplate
@@ -296,9 +296,10 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
                     "spent": money(line.spent, content)}
                    for line in content.budget],
         # A county's form dates its reports in the ROC calendar: 民國115年8月1日 (a date before 1912 stays ISO).
-        "period_roc": f"{roc_date(content.period_first)}至{roc_date(content.period_last)}",
-        "period_first_roc": roc_date(content.period_first), "period_last_roc": roc_date(content.period_last),
-        "date_roc": roc_date(content.generated_on),
+        "period_roc": _("%(first)s to %(last)s", first=roc_day(content.period_first),
+                        last=roc_day(content.period_last)),
+        "period_first_roc": roc_day(content.period_first), "period_last_roc": roc_day(content.period_last),
+        "date_roc": roc_day(content.generated_on),
         "rules": [{"rule": xml_safe(line.message), "citation": xml_safe(line.citation), "figure": xml_safe(line.figure),
                    "status": line.status, "missing": [xml_safe(gap) for gap in line.gaps]} for line in content.rules],
         "books": [{"title": xml_safe(book.title), "author": xml_safe(book.author),

@@ -13,10 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from workspace.activities.models import Activity
-from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.records import Period, local_day
 from workspace.extensions import db
@@ -134,25 +132,3 @@ def pairing_counts(community_ids: Collection[int], period: Period) -> list[Pairi
         .group_by(Observation.community_id)).all())
     return [PairingCounts(community_id, pairings.get(community_id, 0), logs.get(community_id, 0),
                           observations.get(community_id, 0)) for community_id in ids]
-
-
-
-def pair_activities(community_ids: Collection[int], period: Period) -> dict[int, tuple[str, ...]]:
-    """The activities of the period that a pair's meeting log or classroom observation recorded, with the names
-    of the two people they are for (mentor then new teacher; observer then observed): activity id → names.
-    Trashed logs and observations are left out (two queries). A public lesson is the community's: not here."""
-    if not community_ids:
-        return {}
-    first, second = aliased(User), aliased(User)
-    in_period = Activity.community_id.in_(list(community_ids)) & period.holds(Activity.starts_at)
-    logs = db.session.execute(
-        select(MeetingLog.activity_id, first.display_name, second.display_name)
-        .join(Pairing, Pairing.id == MeetingLog.pairing_id).join(Activity, Activity.id == MeetingLog.activity_id)
-        .join(first, first.id == Pairing.mentor_id).join(second, second.id == Pairing.mentee_id)
-        .where(MeetingLog.live, in_period)).all()
-    observations = db.session.execute(
-        select(Observation.activity_id, first.display_name, second.display_name)
-        .join(Activity, Activity.id == Observation.activity_id)
-        .join(first, first.id == Observation.observer_id).join(second, second.id == Observation.observed_id)
-        .where(Observation.live, in_period)).all()
-    return {activity_id: tuple(dict.fromkeys(names)) for activity_id, *names in [*logs, *observations]}

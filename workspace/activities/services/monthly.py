@@ -37,10 +37,12 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def activities_in_month(community: Community, month: dt.date) -> list[Activity]:
+    """The community's activities of a month, for its plan: not a pair's private meeting or observation (the plan
+    is the community's, handed to the reviewers, and the meeting's title names the pair)."""
     start, end = month_bounds(month)
     return list(db.session.scalars(select(Activity).where(
-        Activity.community_id == community.id, Activity.starts_at >= start, Activity.starts_at < end)
-        .order_by(Activity.starts_at)))
+        Activity.community_id == community.id, Activity.starts_at >= start, Activity.starts_at < end,
+        Activity.private.is_(False)).order_by(Activity.starts_at)))
 
 
 def monthly_plan(community: Community, month: dt.date) -> MonthlyPlan | None:
@@ -115,6 +117,16 @@ class PlanStatus:
         return {item["id"] for item in (self.plan.planned if self.plan else [])}
 
     @property
+    def planned(self) -> list[dict]:
+        """The activities the plan listed when it was handed in, a pair's private one left out (a plan submitted
+        before such activities were kept private may hold one)."""
+        shown = {activity.id for activity in self.activities}
+        return [item for item in (self.plan.planned if self.plan else [])
+                if item["id"] in shown or item["id"] not in self.private_ids]
+
+    private_ids: frozenset[int] = frozenset()
+
+    @property
     def held(self) -> list[Activity]:
         now = utcnow()
         return [activity for activity in self.activities if not activity.cancelled and activity.ends_at <= now]
@@ -127,8 +139,11 @@ class PlanStatus:
 def plan_status(community: Community, month: dt.date, today: dt.date | None = None) -> PlanStatus:
     month = month.replace(day=1)
     today = today or to_local(utcnow()).date()
-    return PlanStatus(month, plan_deadline(month), monthly_plan(community, month),
-                      activities_in_month(community, month), today)
+    plan = monthly_plan(community, month)
+    listed = [item["id"] for item in (plan.planned if plan else [])]
+    private = frozenset(db.session.scalars(select(Activity.id).where(Activity.id.in_(listed), Activity.private))
+                        ) if listed else frozenset()
+    return PlanStatus(month, plan_deadline(month), plan, activities_in_month(community, month), today, private)
 
 
 def next_month(today: dt.date) -> dt.date:

@@ -163,15 +163,15 @@ def fields_of(activity: Activity) -> ActivityFields:
 def held_moved_ahead(activity: Activity, fields: ActivityFields, *, now: dt.datetime | None = None) -> str | None:
     """Why moving an activity that was held to a time still to come needs a second word, or None: it then counts as
     held (for the funder's rules, the attendance rates, the reports) only once that time has passed, with its
-    attendance marks. None when it was not held, or stays in the past, or the new start is not a valid time."""
+    attendance marks. None when it was not held, or still ends in the past, or the new end is not a valid time."""
     now = now or utcnow()
-    if activity.cancelled or activity.ends_at > now or fields.starts_at is None:
+    if activity.cancelled or activity.ends_at > now or fields.ends_at is None:
         return None
     try:
-        starts_at = to_utc(fields.starts_at)
+        ends_at = to_utc(fields.ends_at)
     except (ValueError, OverflowError):
         return None  # check_activity refuses it beside the field
-    if starts_at <= now:
+    if ends_at <= now:  # held is ended: moved to a time under way, it is not held until it ends either
         return None
     marks = db.session.scalar(select(func.count()).select_from(Attendance)
                               .where(Attendance.activity_id == activity.id)) or 0

@@ -50,7 +50,9 @@ def link_target(doc: PlanDoc, target_type: str, target_id: int | None, role: str
     role = role if role in LINK_ROLES[target_type] else LINK_ROLES[target_type][0]
     model = links.kind(target_type).model
     target = db.session.get(model, target_id) if target_id else None
-    if target is None or target.community_id != doc.community_id or getattr(target, "deleted_at", None):
+    # A pair's private meeting is no plan's to link (the picker does not offer it; a plan shows its links to all).
+    if (target is None or target.community_id != doc.community_id or getattr(target, "deleted_at", None)
+            or getattr(target, "private", False)):
         raise ValidationError(str(_l("Choose one of this community's resources.")) if target_type == "resource"
                               else str(_l("Choose one of this community's activities.")), field="target_id")
     existing = next((link for link in links.links_from(doc, to_kind=target_type, roles=PLAN_ROLES)
