@@ -102,6 +102,8 @@ def test_the_default_template_is_clean_and_fills_with_the_report_s_figures(ctx):
     assert f"每場平均出席率 Average rate per activity: {content.attendance_rate * 100:.1f}%" in text
     assert "期間（民國）Period (ROC): ROC 114/8/1 to ROC 115/7/31" in text  # the past period 2025-08 … 2026-07
     assert all(line.message in text and line.status in text for line in content.rules) and content.rules
+    missing = [gap for line in content.rules for gap in line.gaps]
+    assert missing and all(f"• {gap}" in text for gap in missing)  # what is still missing, under its rule
 
 
 def test_a_link_in_the_preface_keeps_its_address_and_a_list_its_bullets(ctx, app):

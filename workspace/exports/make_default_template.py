@@ -53,6 +53,12 @@ def build(target: Path = TARGET) -> Path:
     for cell, text in zip(rules.rows[2].cells, ("{{ r.rule }}", "{{ r.figure }}", "{{ r.status }}"), strict=True):
         cell.text = text
     rules.add_row().cells[0].text = "{%tr endfor %}"
+    document.add_paragraph("{%p for r in rules if r.missing %}")  # what is still missing, under each rule
+    document.add_paragraph("{{ r.rule }}")
+    document.add_paragraph("{%p for m in r.missing %}")
+    document.add_paragraph("• {{ m }}")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p endfor %}")
     document.add_heading("歷次活動 Activities", level=1)
     document.add_paragraph("{%p for a in activities %}")
     document.add_paragraph("{{ a.date }} {{ a.title }} ({{ a.method }}, {{ a.hours }})")
