@@ -416,3 +416,20 @@ def test_a_resource_trashed_or_restored_again_from_a_second_tab_is_told_it_alrea
     add_member(community, stranger)
     client.login(stranger)  # a member who is not its author: still refused
     assert client.post_form(base + "/delete").status_code == 403
+
+
+def test_the_edit_form_shows_the_tags_and_saving_it_unchanged_keeps_them(client, convener, community):
+    """QA: the tag field was filled with "[<Tag 18>, <Tag 17>]" (WTForms took the Tag rows from the resource) and
+    saving the form unchanged made those the resource's tags."""
+    added = add_text(client, tags="浮力, 探究")
+    assert added.status_code == 302
+    resource = db.session.scalar(select(Resource).order_by(Resource.id.desc()))
+    page = client.get(f"/c/lib/resources/{resource.id}/edit").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="tags"[^>]*>', page).group(0)
+    assert re.search(r'value="(浮力, 探究|探究, 浮力)"', field) and "Tag" not in field
+    values = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    form = {name: values.get(name, "") for name in ("title", "subject", "grade", "tags")}
+    form.update(kind=resource.kind, visibility=resource.visibility, description="")
+    assert client.post_form(f"/c/lib/resources/{resource.id}/edit", form).status_code == 302
+    db.session.refresh(resource)
+    assert sorted(tag.name for tag in resource.tags) == ["探究", "浮力"]

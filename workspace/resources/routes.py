@@ -216,7 +216,10 @@ def show(slug: str, resource_id: int):
 def edit(slug: str, resource_id: int):
     """Show the form to change the resource's details."""
     resource = load_resource(slug, resource_id, "edit")
-    form = ResourceForm(obj=resource, tags=", ".join(tag.name for tag in resource.tags))
+    form = ResourceForm(obj=resource)
+    # Set after: WTForms takes a field from `obj` before a keyword, and the resource's tags are Tag rows (the field
+    # showed "[<Tag 18>, <Tag 17>]", and saving the form unchanged made those the tags).
+    form.tags.data = ", ".join(tag.name for tag in resource.tags)
     return render_page("resources/edit.html", community=resource.community, resource=resource, form=form)
 
 
