@@ -278,6 +278,17 @@ def test_archive_makes_community_read_only(client, ctx):
         f"/c/{community.slug}/members/invitations", {"how": "link", "role": "member", "days": "3"}
     )
     assert response.status_code == 403
+    # QA: the 403 said "your role does not allow it … ask the convener", to the convener too.
+    assert "This community is archived: it can be read, not changed." in response.get_data(as_text=True)
+    # QA: the settings page, the only one with "Bring back from the archive", answered 403 once archived.
+    settings = client.get(f"/c/{community.slug}/settings")
+    page = settings.get_data(as_text=True)
+    assert settings.status_code == 200 and "Bring back from the archive" in page
+    assert f'action="/c/{community.slug}/settings"' not in page  # nothing else to change while archived
+    member = add_member(community)
+    client.login(member.user)
+    assert client.get(f"/c/{community.slug}/settings").status_code == 403
+    client.login(convener)
     assert client.post_form(f"/c/{community.slug}/unarchive").status_code == 302
     db.session.refresh(community)
     assert community.archived_at is None

@@ -6,11 +6,13 @@ Every area's routes start with load_community(slug): outsiders get 404, as if it
 from __future__ import annotations
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from workspace.communities.models import Community, ExchangedTeacher, Invitation, Membership
-from workspace.core.permissions import can, require
+from workspace.communities.policy import changes_community
+from workspace.core.permissions import can, deny, require
 from workspace.extensions import db
 
 
@@ -20,8 +22,12 @@ def load_community(slug: str, action: str = "view") -> Community:
     if community is None:
         abort(404)
     require(can(current_user, "view", community), hide=True)
-    if action != "view":
-        require(can(current_user, action, community))
+    if action != "view" and not can(current_user, action, community):
+        if community.archived_at is not None and changes_community(action):
+            # Not "ask the convener": the convener is refused too, until they bring it back.
+            deny(reason=_("This community is archived: it can be read, not changed. Its convener can bring it "
+                          "back from its settings."))
+        deny()
     return community
 
 

@@ -155,6 +155,17 @@ _LISTED_ACTIONS: dict[str, tuple[bool, frozenset[str] | None, bool]] = {
 }
 
 
+def changes_community(action: str) -> bool:
+    """Whether a community action changes something (refused to everyone while the community is archived)."""
+    if action in _LISTED_ACTIONS:
+        return _LISTED_ACTIONS[action][0]
+    return action not in _READING_ACTIONS
+
+
+_READING_ACTIONS = frozenset({"view", "review", "read_material", "read_activities", "view_audit", "use_mentoring",
+                              "view_pairings", "leave"})
+
+
 def community_scope(user: Any, action: str) -> Any:
     """The communities on which can(user, action, community) is true, as a condition on Community."""
     if action not in _LISTED_ACTIONS:

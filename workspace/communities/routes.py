@@ -175,8 +175,10 @@ def _school_roles(form: CommunityForm) -> dict[int, str]:
 
 @bp.get("/c/<slug>/settings")
 def edit(slug: str):
-    """Show the community settings form."""
-    community = load_community(slug, "edit")
+    """Show the community settings form; an archived community's, to its convener and admins, with the button that
+    brings it back (its only way back: the page refused them once it was archived)."""
+    community = load_community(slug, "view")
+    require(can(current_user, "edit", community) or can(current_user, "archive", community))
     form = CommunityForm(obj=community)
     _school_choices(form)
     _partnership_choices(form)
