@@ -318,3 +318,30 @@ def test_the_email_uses_the_recipients_catalogue_even_inside_another_request(ctx
     [(_to, _subject, body)] = mail_on
     assert "某位用户" in body and "Someone" not in body
     assert services.describe(notify_one(reader, None)) == "Someone mentioned you in “分數的教學”"  # the page's own
+
+
+def test_what_was_read_or_is_gone_is_not_emailed(ctx, mail_on):
+    """QA: the evening email quoted a post deleted after the mention, and a mention already opened from the bell."""
+    reader, gone_reader, actor = make_user(), make_user(), make_user()
+    opened = notify_one(reader, actor)
+    services.mark_read(opened, reader)
+    notify_one(gone_reader, actor)  # about post 7
+    services.withdraw_emails("post", 7)  # deleted meanwhile
+    db.session.commit()
+    assert services.send_pending_emails(now=utcnow() + dt.timedelta(minutes=6)) == 0
+    assert mail_on == [] and _count(email_state="pending") == 0
+
+
+def test_the_email_of_someone_who_never_chose_a_language_is_in_the_language_of_their_last_login(client, ctx,
+                                                                                               mail_on):
+    """QA: a mainland teacher who left the language on "as the browser" read the site in Simplified and got her
+    emails in Traditional (the default): the language of her last login is kept for them."""
+    teacher = make_user(locale=None, password="correct horse battery 9")
+    client.post_form("/login", {"email": teacher.email, "password": "correct horse battery 9"},
+                     headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    db.session.refresh(teacher)
+    assert teacher.locale is None and teacher.mail_locale == "zh_Hans"
+    notify_one(teacher, make_user())
+    assert services.send_pending_emails(now=utcnow() + dt.timedelta(minutes=6)) == 1
+    (_to, subject, body), = mail_on
+    assert "教师专业学习社群平台" in subject and "教師" not in subject + body

@@ -39,7 +39,8 @@ class User(UserMixin, db.Model):
     """A person with an account. Emails are stored lower-cased, so uniqueness ignores case."""
 
     __tablename__ = "users"
-    __cache_rule__ = site_wide(ignoring=("last_login_at",))  # names show on every page; a login changes none
+    # names show on every page; a login changes none (nor the language it was made in)
+    __cache_rule__ = site_wide(ignoring=("last_login_at", "mail_locale"))
     __table_args__ = (one_of("title", Title),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +48,9 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The language of the last login, for emails to someone who never chose one (the pages follow their browser;
+    # an email has no browser to follow, and went out in the deployment's default).
+    mail_locale: Mapped[str | None] = mapped_column(String(10))
     # The school the person belongs to, as granted: by an administrator, by accepting an invitation from one of
     # its communities, or by a confirmed address at one of its email domains. Only this one opens the school's
     # school-wide material; a school the person picks only asks for it (requested_school_id).

@@ -30,7 +30,7 @@ from workspace.communities import services as community_services
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error, safe_next, validate_all
 from workspace.core.htmx import render_page
-from workspace.core.i18n import LOCALES
+from workspace.core.i18n import LOCALES, choose_locale
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import can, public, require
@@ -47,6 +47,7 @@ def _login_limit() -> str:
 def _start_session(user: services.User, remember: bool = False) -> None:
     """Log the user in on a fresh session (no fixation) with a login of its own, keeping only the language."""
     locale = session.get("locale")
+    user.mail_locale = choose_locale(None)  # as the login page was read: the session's choice, else the browser's
     session.clear()
     if locale and not user.locale:
         user.locale = locale

@@ -456,6 +456,7 @@ def delete_post(post: Post, *, actor: User) -> None:
     if not can(actor, "delete", post):
         raise NotAllowed(str(_l("You cannot delete this post.")))
     post.deleted_at, post.deleted_by_id = utcnow(), actor.id
+    notifications.withdraw_emails("post", post.id)  # a deleted post is not quoted in tonight's email
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
     if post.author_id != actor.id:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import flask_babel
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from workspace.auth.models import User
@@ -179,6 +179,14 @@ def notify(
     return created
 
 
+def withdraw_emails(subject_type: str, subject_id: int) -> None:
+    """Send no email about a record that is gone (a post deleted before the batch went out): its notifications'
+    pending emails are dropped; the bell keeps them, where the post says it was deleted."""
+    db.session.execute(update(Notification).where(
+        Notification.subject_type == subject_type, Notification.subject_id == subject_id,
+        Notification.email_state == "pending").values(email_state="none"))
+
+
 def unread_count(user: User) -> int:
     """Count the user's unread notifications (one query, on the unread index)."""
     return db.session.scalar(
@@ -295,7 +303,11 @@ def unsubscribe_url(user: User) -> str:
 
 
 def _locale_of(user: User) -> str:
-    return user.locale if user.locale in LOCALES else current_app.config["BABEL_DEFAULT_LOCALE"]
+    """The language of a person's emails: the one they chose, else the one of their last login, else the
+    deployment's default."""
+    if user.locale in LOCALES:
+        return user.locale
+    return user.mail_locale if user.mail_locale in LOCALES else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def compose_email(user: User, notifications: Sequence[Notification]) -> tuple[str, str]:
@@ -357,8 +369,11 @@ def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta |
     for user_id, notifications in pending.items():
         user = users[user_id]
         settings = chosen.get(user_id) or default_settings(user)
-        wanted = [item for item in notifications if user.active and _wants_email(item.kind, settings)]
-        for item in notifications:  # turned off since (or the account was closed): never email these
+        # Read in the app meanwhile (opened from the bell), or turned off since (or the account was closed): never
+        # email these.
+        wanted = [item for item in notifications
+                  if user.active and item.read_at is None and _wants_email(item.kind, settings)]
+        for item in notifications:
             if item not in wanted:
                 item.email_state = "none"
         if not wanted:
