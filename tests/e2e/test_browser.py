@@ -226,6 +226,23 @@ def test_the_page_language_follows_the_content_after_login_account_change_and_lo
         "Something went wrong. Reload the page and try again.")
 
 
+def test_back_after_logging_out_shows_no_page_of_the_account(new_context, data) -> None:
+    """QA, on a shared school laptop: after Log out, the browser's Back showed the account page again (email,
+    school, devices) from htmx's saved history, without asking the server. Pages are no longer kept in the tab:
+    Back asks the server, which answers the login page."""
+    user = data.user(name="林老師")
+    page = new_context().new_page()
+    log_in(page, user)
+    page.goto("/account")
+    expect(page.locator("main")).to_contain_text(user["email"])
+    page.locator("#site-nav").get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.go_back()
+    expect(page.locator("#login").get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.locator("body")).not_to_contain_text(user["email"])
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") in (None, "[]")
+
+
 def test_phone_menu_and_no_sideways_scrolling(new_context, data) -> None:
     user = data.user(name="黃老師")
     community = data.community(
