@@ -180,6 +180,23 @@ def test_htmx_invitation_returns_the_region_with_the_link(client, ctx):
     assert 'id="flashes" class="flashes" role="status" aria-live="polite" hx-swap-oob="innerHTML"' in page
 
 
+def test_an_address_invited_is_not_invited_twice(client, ctx):
+    """QA: after an email invitation the address stayed in the field, and a second press sent the same person a
+    second invitation and a second email."""
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    data = {"how": "email", "email": "new.teacher@school.example", "role": "member", "days": "14"}
+    first = client.hx("post", f"/c/{community.slug}/members/invitations", data=data)
+    assert first.status_code == 200
+    field = re.search(r'<input[^>]*name="email"[^>]*>', first.get_data(as_text=True)).group(0)
+    assert "new.teacher@school.example" not in field  # the field is empty again
+    again = client.hx("post", f"/c/{community.slug}/members/invitations", data=data)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422 and "An invitation to this address is already waiting" in page
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
+
+
 def test_invalid_invitation_email_is_refused_beside_the_field(client, ctx):
     convener = make_user()
     community = make_community(convener)

@@ -373,7 +373,9 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "members": members,
         "membership": _my_membership(members),
         "managing": managing,
-        "invitation_form": invitation_form or InvitationForm(roles=roles),
+        # A fresh form is empty even when drawn after a POST (Flask-WTF fills a form from the request's form): the
+        # address of the invitation just sent stayed in the field, and a second press sent a second invitation.
+        "invitation_form": invitation_form or InvitationForm(formdata=None, roles=roles),
         "invitations": services.open_invitations(community) if managing else [],
         "new_invitation": new_invitation,
         "transfer_form": transfer_form,

@@ -39,6 +39,7 @@ from workspace.core import audit
 from workspace.core.cache import community_scope, note_change
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.i18n import local_date
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
@@ -637,6 +638,14 @@ def create_invitation(
         )
         if existing is not None:
             raise ValidationError(str(_l("This person is already a member.")), field="email")
+        # A second press of Create (the address still in the field) sent the same person a second invitation.
+        waiting = db.session.scalar(select(Invitation).where(
+            Invitation.community_id == community.id, Invitation.email == address, Invitation.revoked_at.is_(None),
+            Invitation.use_count == 0, Invitation.expires_at > utcnow()).limit(1))
+        if waiting is not None:
+            raise ValidationError(str(_l("An invitation to this address is already waiting, until %(date)s. Revoke "
+                                         "it first to send another.", date=local_date(waiting.expires_at))),
+                                  field="email")
     invitation = Invitation(
         community_id=community.id,
         token=secrets.token_urlsafe(24),
