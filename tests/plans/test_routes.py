@@ -265,6 +265,13 @@ def test_status_adapt_lesson_round_publish_export_print(team, make_client):
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
     word = Document(io.BytesIO(exported.data))
     assert any(table.cell(1, 0).text == "通分" for table in word.tables if len(table.rows) > 1)
+    # QA: the adaptation's file was named and titled like the shared plan's, without the lesson and its reflection.
+    text = "\n".join(paragraph.text for paragraph in word.paragraphs)
+    owner = copy.owner.display_name
+    assert f"(adaptation by {owner})" in word.paragraphs[0].text or f"(adaptation by {owner})" in text
+    assert f"(adaptation by {owner})" in exported.headers["Content-Disposition"] or "adaptation" in \
+        exported.headers["Content-Disposition"]
+    assert "Lesson taught on" in text and "五年二班" in text and "通分的步驟要再放慢" in text
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "plans.exported")).subject_id == copy.id
     printed = lead.get(plan_url(doc, "/print")).get_data(as_text=True)
     assert "<table>" in printed or "<table" in printed

@@ -699,9 +699,17 @@ def export_docx(slug: str, plan_id: int):
     doc = load_plan(slug, plan_id)
     footer = _("%(community)s · exported %(date)s", community=doc.community.name,
                date=format_date(utcnow(), "medium"))
-    data = plan_docx(title=doc.topic, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
-                     sections=[DocxSection(services.section_title(item), item.body) for item in doc.sections])
-    name = clean_filename(f"{doc.topic}.docx")
+    # An adaptation says whose it is (its file was named like the shared plan's) and holds the lessons taught from
+    # it with their reflections, as its page does.
+    title = (_("%(title)s (adaptation by %(name)s)", title=doc.topic,
+               name=doc.owner.display_name if doc.owner else _("a former member")) if doc.adaptation else doc.topic)
+    sections = [DocxSection(services.section_title(item), item.body) for item in doc.sections]
+    sections += [DocxSection(_("Lesson taught on %(date)s, %(class_name)s", date=format_date(lesson.taught_on),
+                                class_name=lesson.class_name), lesson.reflection or "—")
+                 for lesson in services.lessons_of(doc)]
+    data = plan_docx(title=title, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
+                     sections=sections)
+    name = clean_filename(f"{title}.docx")
     record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
     db.session.commit()
     response = Response(data, mimetype=DOCX_TYPE)
