@@ -345,3 +345,23 @@ def test_the_email_of_someone_who_never_chose_a_language_is_in_the_language_of_t
     assert services.send_pending_emails(now=utcnow() + dt.timedelta(minutes=6)) == 1
     (_to, subject, body), = mail_on
     assert "教师专业学习社群平台" in subject and "教師" not in subject + body
+
+
+def test_a_section_to_write_and_a_mentor_are_emailed_as_a_mention_is(ctx, mail_on):
+    """QA: a new teacher given a plan's section to write learned of it only from the bell (no email, no setting)."""
+    teacher, convener = make_user(), make_user()
+    for kind in ("assigned", "paired"):
+        services.notify([teacher], kind, actor=convener, community=None, subject_type="plan", subject_id=3,
+                        title="三維目標", excerpt="",
+                        path="/c/maths/plans/3")
+    db.session.commit()
+    assert services.send_pending_emails(now=utcnow() + dt.timedelta(minutes=6)) == 1
+    (_to, _subject, body), = mail_on
+    assert body.count("三維目標") == 2
+    services.update_settings(teacher, notify_replies=True, email_mentions=False, email_replies=True,
+                             email_reviews=True)
+    services.notify([teacher], "assigned", actor=convener, community=None, subject_type="plan", subject_id=3,
+                    title="教學流程", excerpt="",
+                    path="/c/maths/plans/3")
+    db.session.commit()
+    assert services.send_pending_emails(now=utcnow() + dt.timedelta(minutes=12)) == 0  # the same setting stops it

@@ -10,7 +10,8 @@ from workspace.core.forms import WorkspaceForm
 
 class SettingsForm(WorkspaceForm):
     notify_replies = BooleanField(_l("Tell me about replies in discussions I watch"))
-    email_mentions = BooleanField(_l("Email me when someone mentions me"))
+    email_mentions = BooleanField(_l("Email me when someone mentions me, gives me a section to write or pairs me "
+                                     "with a mentor"))
     email_replies = BooleanField(_l("Email me about replies in discussions I watch"))
     email_reviews = BooleanField(_l("Email me about the community's grant: enrolments (enrolled, confirmed, the "
                                     "amount changed) and submissions to the reviewers (handed in, returned, approved)"))

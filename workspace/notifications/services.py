@@ -73,7 +73,10 @@ def register_title_words(subject_type: str, words: Callable[[str], str]) -> None
 
 FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed", "withdrawn"})
 # Which setting lets a kind be emailed; kinds not named here are never emailed.
-EMAIL_SETTING = {"mention": "email_mentions", "reply": "email_replies",
+# Being given a plan's section to write or a mentor is addressed to the person, as a mention is: emailed with it
+# (a new teacher learned of the section they were to write only from the bell).
+EMAIL_SETTING = {"mention": "email_mentions", "assigned": "email_mentions", "paired": "email_mentions",
+                 "reply": "email_replies",
                  **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
                                   "withdrawn"),
                                  "email_reviews")}
