@@ -25,7 +25,7 @@ from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.i18n import current_locale_code, in_reader_script, local_date
-from workspace.core.parsing import roc_date
+from workspace.core.parsing import ROC_OFFSET, roc_date
 from workspace.core.permissions import MANAGERS
 from workspace.core.records import local_day
 from workspace.core.urls import external_url
@@ -414,7 +414,7 @@ def roc_day(value: dt.date) -> str:
         return written
     locale = current_locale_code()
     if locale == "en":
-        return f"ROC {value.year - 1911}/{value.month}/{value.day}"
+        return f"ROC {value.year - ROC_OFFSET}/{value.month}/{value.day}"
     return in_reader_script(written)
 
 

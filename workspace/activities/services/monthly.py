@@ -120,9 +120,7 @@ class PlanStatus:
     def planned(self) -> list[dict]:
         """The activities the plan listed when it was handed in, a pair's private one left out (a plan submitted
         before such activities were kept private may hold one)."""
-        shown = {activity.id for activity in self.activities}
-        return [item for item in (self.plan.planned if self.plan else [])
-                if item["id"] in shown or item["id"] not in self.private_ids]
+        return [item for item in (self.plan.planned if self.plan else []) if item["id"] not in self.private_ids]
 
     private_ids: frozenset[int] = frozenset()
 
