@@ -93,6 +93,84 @@ def _thread_url(community: dict[str, Any], thread_id: int) -> str:
 
 
 
+# --- text typed and not sent is kept in the browser ------------------------------------------------
+
+
+def test_a_reply_typed_when_the_login_ended_comes_back_after_logging_in(new_context, data,
+                                                                        console: ConsoleLog) -> None:
+    """王老師 writes a long reply and her login ends meanwhile (logged out elsewhere, or it expired). Post reply
+    sends her to the login page; once logged in again she is back in the thread and the reply form offers her
+    text, which posts. The kept text is then gone; 林老師, logging in on the same laptop, is never offered it, and
+    logging out forgets what this browser kept."""
+    lin, wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="分數加減的引導提問", body="大家怎麼引導學生通分？")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, wang)
+    page.goto(_thread_url(community, thread_id))
+    mine = "我會先用**分數條**讓學生看見等值分數，\n再請他們自己找出公分母。"
+    page.locator("#reply").get_by_label("Message").fill(mine)
+    context.clear_cookies()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator("#reply").get_by_role("button", name="Post reply").click()
+
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Email").fill(wang["email"])
+    page.get_by_label("Password").fill(wang["password"])
+    page.locator("#login").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(rf"/discussions/{thread_id}$"))
+    reply = page.locator("#reply")
+    offer = reply.locator("[data-draft-offer]")
+    expect(offer).to_be_visible()
+    offer.get_by_role("button", name="Bring it back").click()
+    expect(reply.get_by_label("Message")).to_have_value(mine)
+    expect(offer).to_be_hidden()
+    reply.get_by_role("button", name="Post reply").click()
+    expect(page.locator("#post-2")).to_contain_text("分數條")
+    expect(page.locator("#reply").get_by_label("Message")).to_have_value("")
+    assert page.evaluate(f"localStorage.getItem('draft:{wang['id']}:reply:{thread_id}')") is None
+
+    # Typed again and left unsent: kept for 王老師 only. 林老師 on the same browser is offered nothing.
+    page.locator("#reply").get_by_label("Message").fill("還沒寫完的想法")
+    assert "還沒寫完的想法" in page.evaluate(f"localStorage.getItem('draft:{wang['id']}:reply:{thread_id}')")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    # Logging out forgot what this browser kept.
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('draft:')).length") == 0
+    page.evaluate(f"localStorage.setItem('draft:{wang['id']}:reply:{thread_id}', "
+                  "JSON.stringify({fields: {body: '王老師的草稿'}, base: null, at: Date.now()}))")
+    log_in(page, lin)
+    page.goto(_thread_url(community, thread_id))
+    expect(page.locator("#reply").get_by_label("Message")).to_be_visible()
+    expect(page.locator("#reply [data-draft-offer]")).to_be_hidden()
+    no_problems(console, expected=(401,))
+
+
+def test_a_new_thread_typed_and_left_is_offered_again_and_forgotten_once_started(page: Page, data,
+                                                                                 console: ConsoleLog) -> None:
+    """A new thread's title and text, typed and left (a tab closed), are offered on the next New thread page;
+    once the thread is started, the next New thread page offers nothing."""
+    _lin, wang, community = _two_teachers(data)
+    log_in(page, wang)
+    page.goto(f"/c/{community['slug']}/discussions/new")
+    page.get_by_label("Title").fill("課堂提問的層次")
+    page.get_by_label("Message").fill("想請教大家如何設計**高層次**提問。")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("about:blank")
+    page.goto(f"/c/{community['slug']}/discussions/new")
+    offer = page.locator("[data-draft-offer]")
+    expect(offer).to_be_visible()
+    offer.get_by_role("button", name="Bring it back").click()
+    expect(page.get_by_label("Title")).to_have_value("課堂提問的層次")
+    expect(page.get_by_label("Message")).to_have_value("想請教大家如何設計**高層次**提問。")
+    page.get_by_role("button", name="Start the thread").click()
+    expect(page.locator("#post-1")).to_contain_text("高層次")
+    page.goto(f"/c/{community['slug']}/discussions/new")
+    expect(page.get_by_label("Title")).to_have_value("")
+    expect(page.locator("[data-draft-offer]")).to_be_hidden()
+    no_problems(console)
+
+
 # --- a live thread between two people ------------------------------------------------------------
 
 

@@ -448,7 +448,7 @@ def test_text_typed_and_not_saved_comes_back_and_merges_with_saves_made_since(ne
     assert _body_of(data, section_id) == "\n".join([lines[0] + "（王）", *lines[1:-1], lines[-1] + "（林）"])
     # Saved: the kept text is gone (htmx announces the answer from a parent once the form is swapped out; the
     # draft was once kept for ever because of it), and the editor opens on the saved text with nothing to offer.
-    assert page.evaluate(f"localStorage.getItem('plan-draft:{section_id}')") is None
+    assert page.evaluate(f"localStorage.getItem('draft:{wang['id']}:section:{section_id}')") is None
     section.get_by_role("link", name="Edit", exact=True).click()
     expect(section.locator("textarea[name=body]")).to_be_visible()
     expect(section.locator("[data-draft-offer]")).to_be_hidden()
