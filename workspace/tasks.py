@@ -16,6 +16,7 @@ from workspace.core.database import reads_first
 from workspace.core.jobs import crontab, huey, periodic_job, use_app_factory
 from workspace.exports import jobs as export_jobs  # also registers the exports' background jobs
 from workspace.extensions import db
+from workspace.mentoring.services.pairings import end_finished_terms
 from workspace.notifications.services import send_pending_emails
 from workspace.resources.services import purge_expired_trash
 
@@ -54,6 +55,14 @@ def send_notifications() -> int:
 def send_notifications_job() -> int:
     """Every five minutes: the pending notification emails."""
     return send_notifications()
+
+
+@periodic_job(crontab(minute="7"))
+def end_finished_terms_job() -> int:
+    """Every hour: end the pairings whose term is over (mentoring), so that none reads as active after its term."""
+    ended = end_finished_terms()
+    db.session.commit()
+    return ended
 
 
 @periodic_job(crontab(hour="3", minute="17"))

@@ -765,6 +765,26 @@ def test_the_templates_sections_left_unfilled_are_not_shown_nor_counted_as_minut
     assert records.activities([club.community.id], period)[0].has_minutes
 
 
+def test_the_template_saved_with_only_its_agenda_is_not_minutes(club):
+    """QA: the template copies the activity's agenda in; saved as it came (or with an empty bullet under a
+    heading) it read as minutes written, and the evidence pack got minutes holding the agenda alone."""
+    from workspace.activities import records
+    from workspace.core.records import Period
+
+    activity = club.activity(starts=dt.datetime(2025, 3, 5, 14, 0), agenda="1. 報告\n2. 分組討論")
+    template = services.minutes_template(activity, lambda text: text)
+    services.save_minutes(activity, template.replace("## Decisions\n", "## Decisions\n\n- \n"), "",
+                          actor=club.convener, base_version=1)
+    assert activity.minutes_html == "" and not services.checklist(activity).minutes
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert not records.activities([club.community.id], period)[0].has_minutes
+    assert records.activity_texts([club.community.id], period)[activity.id].minutes == ""
+    filled = template.replace("## Decisions\n", "## Decisions\n\n- 下週試教\n")
+    services.save_minutes(activity, filled, "", actor=club.convener, base_version=2)
+    assert "下週試教" in activity.minutes_html and "分組討論" in activity.minutes_html  # the agenda shown with them
+    assert records.activities([club.community.id], period)[0].has_minutes
+
+
 def test_only_managers_and_the_named_recorder_write_the_minutes(club):
     activity = club.activity(recorder_id=club.member.id)
     services.save_minutes(activity, "記錄者寫的", "", actor=club.member, base_version=1)

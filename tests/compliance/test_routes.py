@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+from html import unescape
 
 import pytest
 from flask import url_for
@@ -125,6 +126,10 @@ def test_an_expense_over_its_cap_is_refused_then_kept_not_claimable_on_purpose(c
     assert response.status_code == 422
     html = _text(response)
     assert "breaks the program" in html and 'name="keep_unclaimable"' in html and 'value="4000"' in html
+    # The refusal names the rule it breaks and the funder's clause, as the panel does, not only the numbers.
+    rule = next(rule for rule in setup.enrollment.program.definition["rules"]
+                if rule["id"] == "plc.budget.external_hourly")
+    assert f"Rule: {rule['message']}" in unescape(html) and rule["citation"] in html
     assert db.session.scalar(db.select(Expense)) is None
     assert client.post_form(url, dict(over, keep_unclaimable="y")).status_code == 302
     expense = db.session.scalar(db.select(Expense))

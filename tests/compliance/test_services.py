@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import PAST_FIRST, PAST_LAST, add_photo, enrolled, judge, preset, program_copy, result
-from tests.factories import add_member, make_community, make_user
+from tests.factories import add_member, make_community, make_reviewer, make_user
 from tests.media import mp4_of_size
 from workspace.activities import services as activities
 from workspace.communities import services as communities
@@ -128,6 +128,23 @@ def test_a_withdrawn_enrolment_is_taken_up_again_unconfirmed(ctx):
     db.session.commit()
     assert again.id == setup.enrollment.id
     assert (again.status, again.approved_amount, again.withdrawn_at) == ("requested", 80_000, None)
+
+
+def test_an_enrolment_with_a_submission_under_review_is_not_withdrawn_until_it_is_decided(ctx):
+    """QA: withdrawn while a submission was with the reviewers, the community left their table and the submission
+    stayed "under review" with nobody able to decide it."""
+    from workspace.compliance.services import review
+
+    setup = enrolled()
+    submission = review.submit(judge(setup), "請審查", setup.club.convener)
+    db.session.commit()
+    with pytest.raises(ValidationError, match="with the reviewers"):
+        services.withdraw(setup.enrollment, setup.club.convener)
+    assert setup.enrollment.withdrawn_at is None
+    review.decide(submission, False, "請補上照片", make_reviewer(None))
+    db.session.commit()
+    services.withdraw(setup.enrollment, setup.club.convener)  # returned: it may leave now
+    assert setup.enrollment.withdrawn_at is not None
 
 
 def test_a_waiver_needs_a_reason_and_a_rule_of_the_program_and_shows_on_the_standing(ctx):

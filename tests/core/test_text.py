@@ -71,6 +71,10 @@ def test_closed_raw_html_blocks_keep_their_shape():
     ("##議程\n\n##討論\n大家同意\n", "\n##討論\n大家同意\n"),  # no space after the hashes: still a heading
     ("## 空的\n<!-- 待補 -->\n\n## 有的\n內容", "<!-- 待補 -->\n\n## 有的\n內容"),  # a comment shows nothing
     ("  ## 縮排不是標題\n", "  ## 縮排不是標題\n"),
+    # a list item with nothing in it (the template's "- " to fill in) is nothing under a heading, and goes
+    ("## 討論\n\n- \n\n## 決議\n\n1.\n-\n", "\n\n\n"),
+    ("## 討論\n\n- 先通分\n- \n", "## 討論\n\n- 先通分\n"),
+    ("```\n- \n```\n", "```\n- \n```\n"),  # but not inside code
 ])
 def test_headings_with_nothing_under_them_are_left_out(source, kept):
     from workspace.core.text import without_empty_sections

@@ -152,20 +152,21 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     lines = {row[0]: row for row in table if row and row[0] in {line.name for line in panel.lines}
              and row[1] != row[0] and not isinstance(row[0], dt.datetime)}
     header = next(row for row in table if row and row[0] == "Category")
-    assert header[2:6] == ["Number of expenses", "Spent", "Claimable", "Claimable claims"]
+    # The page's and the report's words and figures: claims and claimable spending, the kept rest beside them.
+    assert header[2:6] == ["Claims", "Spent (claimable)", "Not claimable", "Remaining under the cap"]
     for line in panel.lines:
-        assert lines[line.name][3:6] == [line.spent, line.claimable, line.claims]
-    assert lines["印刷費－學習資料"][6] == 3000 - 150  # what is left under the category's total cap
+        assert lines[line.name][2:5] == [line.claims, line.claimable, line.spent - line.claimable]
+    assert lines["印刷費－學習資料"][5] == 3000 - 150  # what is left under the category's total cap
     # sundries: at most 6 % of the operating costs claimable so far (150), as the panel's rule says: 9 left
     sundries = next(line for line in panel.lines if line.key == "sundries")
     sundries_rule = next(result for result in standing.results if result.rule_id == "plc.budget.sundries")
-    assert lines[sundries.name][6] == sundries_rule.target == 9
+    assert lines[sundries.name][5] == sundries_rule.target == 9
     # the results-report printing range: what is left below its top
     report_printing = next(line for line in panel.lines if line.key == "printing_report")
-    assert lines[report_printing.name][6] == report_printing.ceiling - report_printing.claimable > 0
-    # Every expense is counted beside the amount that adds them all: the kept, unclaimable one too.
+    assert lines[report_printing.name][5] == report_printing.ceiling - report_printing.claimable > 0
+    # The expense kept but not claimable is beside the claimable figures, not added into them.
     refreshments = next(line for line in panel.lines if line.key == "refreshments")
-    assert lines[refreshments.name][2:4] == [1, 4800] and refreshments.claims == 0
+    assert lines[refreshments.name][2:5] == [0, 0, 4800] and refreshments.claims == 0
     totals = {row[0]: row[1] for row in table[-4:]}
     assert totals == {"Approved": panel.approved, "Spent (claimable)": panel.spent,
                       "Not claimable": panel.not_claimable, "Remaining": panel.remaining}

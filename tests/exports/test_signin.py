@@ -81,7 +81,7 @@ def test_a_pairs_private_meeting_has_no_sheet_and_other_sheets_list_every_member
     for fields, names in zip(tables[0::2], tables[1::2], strict=True):
         names_by_activity[fields.rows[1].cells[1].text] = [row.cells[1].text for row in names.rows[1:]
                                                            if row.cells[1].text]
-    assert meeting.title not in names_by_activity and "師徒間的輔導紀錄（僅限師徒雙方）" not in names_by_activity
+    assert meeting.title not in names_by_activity and "僅限師徒雙方的輔導紀錄" not in names_by_activity
     assert names_by_activity and all(sorted(names) == sorted(MEMBERS) for names in names_by_activity.values())
 
 

@@ -51,6 +51,22 @@ def test_the_figures_count_live_records_of_this_month_and_semester(ctx):
     assert not row.mentor_ineligible
 
 
+def test_a_pairing_counts_only_what_falls_within_its_own_days(ctx):
+    """QA: re-paired on the 1st, the ended pairing showed an observation dated the 4th as its last contact."""
+    pair = make_pair()
+    _started_long_ago(pair)
+    today = health.today()
+    pair.pairing.ends_on = today - dt.timedelta(days=3)
+    db.session.commit()
+    form = world.form()
+    world.observation(pair.pairing, today - dt.timedelta(days=1), form.id)  # after its last day
+    world.log(pair.pairing, today - dt.timedelta(days=2))
+    row = health.health_of(pair.pairing)
+    assert row.last_observation is None and row.last_meeting is None
+    world.log(pair.pairing, today - dt.timedelta(days=4))
+    assert health.health_of(pair.pairing).last_meeting == today - dt.timedelta(days=4)
+
+
 def test_a_public_lesson_to_come_is_scheduled_not_done_and_a_cancelled_one_is_neither(ctx):
     pair = make_pair()
     _started_long_ago(pair)

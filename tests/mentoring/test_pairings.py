@@ -313,3 +313,26 @@ def test_the_demo_pairs_the_demo_mentors(ctx):
         (people["wang"].id, people["huang"].id), (people["liu"].id, people["sun"].id),
         (people["zhao"].id, people["wu"].id)}
     assert any(m.done_at for m in milestones.milestones_of(made[0].id))
+
+
+def test_a_pairing_whose_term_ran_out_is_ended_and_one_recorded_after_its_term_is_ended_at_once(ctx):
+    """QA: a term over without anyone pressing End read as active on the overview and both homes, with every
+    milestone overdue and "no meeting in 30 days" for a pair that had finished months before."""
+    from workspace.mentoring.services import health
+
+    pair = make_pair()
+    other = add_member(pair.community, make_user(display_name="吳老師")).user
+    past = pairings.create_pairings(pair.community, pair.mentor.id, [other.id], dt.date(2024, 9, 1),
+                                    dt.date(2026, 6, 30), pair.convener)[0]
+    db.session.commit()
+    assert not past.active and past.ends_on == dt.date(2026, 6, 30)
+    row = health.health_of(past)
+    assert not row.active and row.milestones_overdue == 0
+    # One still running, and one whose last day was yesterday: the hourly job ends the second only.
+    pair.pairing.ends_on = dt.date(2026, 12, 3)
+    running = pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], START,
+                                       dt.date(2027, 8, 31), pair.convener)[0]
+    db.session.commit()
+    assert pairings.end_finished_terms(dt.date(2026, 12, 4)) == 1
+    assert not pair.pairing.active and pair.pairing.ends_on == dt.date(2026, 12, 3) and running.active
+    assert pairings.end_finished_terms(dt.date(2026, 12, 4)) == 0

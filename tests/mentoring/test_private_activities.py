@@ -122,13 +122,105 @@ def test_a_plan_cannot_link_it_by_a_post_the_picker_would_not_make(client, recor
     assert links.links_from(doc, to_kind="activity") == []
 
 
-def test_the_ledgers_attendance_counts_it_without_marking_names(recorded, app):
-    """The activity ledger's attendance matrix counts it (its column, its totals) but marks no one against it."""
+def test_it_counts_as_held_but_in_no_members_tally(recorded, app):
+    """The read module counts it among the held activities (its row, its attendees unnamed) and its hours, but no
+    member's attended / held counts it: counted against the two names, the figures told every reader who mentors
+    whom (QA: 王淑芬 4 / 4 and 黃美玲 4 / 4 beside "2 activities held" and everyone else's 2 / 2)."""
     from workspace.activities import records
     from workspace.core.records import Period
 
     period = Period(dt.date(2026, 8, 1), dt.date(2027, 7, 31))
+    _mark_everyone_present(recorded)
     report = records.participation([recorded.community.id], period, now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
     row = next(row for row in report.activities if row.activity.id == recorded.meeting.id)
     assert row.activity.private and row.activity.title == "A mentoring record kept to the pair"
     assert row.attended == 2
+    tallies = {member.user_id: (member.attended, member.held) for member in report.members}
+    assert tallies[recorded.mentor.id] == tallies[recorded.colleague.id] == (1, 1)  # the open meeting only
+    assert dict(report.hours_by_method)["new_teacher_mentoring"] == 0.75
+
+
+def _mark_everyone_present(recorded) -> None:
+    statuses = {user.id: "present" for user in (recorded.mentor, recorded.mentee, recorded.colleague,
+                                                 recorded.convener)}
+    activities.set_attendance(recorded.open_meeting, statuses, actor=recorded.convener,
+                              now=dt.datetime(2026, 9, 10, 11, 0, tzinfo=dt.UTC))
+    db.session.commit()
+
+
+def test_the_participation_page_adds_up_to_what_the_reader_sees(client, recorded):
+    """A colleague's participation page neither lists it nor counts its hours by method."""
+    client.login(recorded.colleague)
+    page = client.get(f"/c/{recorded.community.slug}/activities/participation?start=2026-09-01&end=2026-09-30")
+    from workspace.activities import services as activity_services
+
+    report = activity_services.participation(recorded.community, dt.date(2026, 9, 1), dt.date(2026, 9, 30),
+                                             viewer=recorded.colleague,
+                                             now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
+    assert [row.activity.id for row in report.activities] == [recorded.open_meeting.id]
+    assert [method for method, _hours in report.hours_by_method] == ["collaborative_planning"]
+    assert page.status_code == 200
+    convener = activity_services.participation(recorded.community, dt.date(2026, 9, 1), dt.date(2026, 9, 30),
+                                               viewer=recorded.convener,
+                                               now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
+    assert {method for method, _hours in convener.hours_by_method} == {"collaborative_planning",
+                                                                       "new_teacher_mentoring"}
+
+
+def test_its_minutes_files_and_feedback_stay_out_of_the_records_other_areas_read(recorded, app):
+    """What the exports read of it: that it was held, whether it has minutes and how many files; never what the
+    minutes say, the files or the feedback (QA: the pair's minutes went to the county in the evidence pack and
+    the results report)."""
+    from workspace.activities import records
+    from workspace.core.records import Period
+
+    meeting = recorded.meeting
+    activities.save_minutes(meeting, "## 討論\n\n黃老師談到與家長溝通的壓力。", "", actor=recorded.convener,
+                            base_version=meeting.minutes_version)
+    db.session.add(Feedback(activity_id=meeting.id, user_id=recorded.mentee.id, satisfaction=5, comment="很有幫助"))
+    db.session.commit()
+    period = Period(dt.date(2026, 8, 1), dt.date(2027, 7, 31))
+    ids = [recorded.community.id]
+    row = next(row for row in records.activities(ids, period) if row.id == meeting.id)
+    assert row.has_minutes
+    assert meeting.id not in records.activity_texts(ids, period)
+    assert recorded.open_meeting.id in records.activity_texts(ids, period)
+    now = dt.datetime(2026, 9, 11, tzinfo=dt.UTC)
+    assert all(item.activity_id != meeting.id for item in records.feedback(ids, period, now=now))
+    assert all(item.activity_id != meeting.id for item in records.feedback_comments(ids, period, now=now))
+    assert all(item.activity_id != meeting.id for item in records.evidence_files(ids, period))
+
+
+def test_its_attendance_page_lists_only_the_pair_and_gives_no_one_else_a_mark(client, recorded):
+    """A mark is what lets a member read it: the conveners' table lists the pair only, and a mark posted for a
+    colleague is not given (QA: marking a colleague absent opened the meeting to them)."""
+    meeting, slug = recorded.meeting, recorded.community.slug
+    assert {row.user.id for row in activities.roster(meeting)} == {recorded.mentor.id, recorded.mentee.id}
+    client.login(recorded.convener)
+    page = client.get(f"/c/{slug}/activities/{meeting.id}/attendance").get_data(as_text=True)
+    assert recorded.colleague.display_name not in page
+    response = client.post_form(f"/c/{slug}/activities/{meeting.id}/attendance",
+                                data={f"status-{recorded.colleague.id}": "absent",
+                                      f"status-{recorded.mentee.id}": ""})
+    assert response.status_code == 302
+    assert not can(recorded.colleague, "view", db.session.get(Activity, meeting.id))
+    assert can(recorded.mentee, "view", db.session.get(Activity, meeting.id))  # not taken off it either
+
+
+def test_it_has_no_paper_sheet_no_copy_and_no_thread_about_it(client, recorded):
+    """Its paper sign-in sheet would list every member under the pair's title; a copy of it would be an open
+    activity named for the pair; a thread about it would be everyone's (QA: each prefilled the pair's names)."""
+    meeting, slug = recorded.meeting, recorded.community.slug
+    client.login(recorded.convener)
+    assert client.get(f"/c/{slug}/activities/{meeting.id}/sheet").status_code == 404
+    page = client.get(f"/c/{slug}/activities/{meeting.id}").get_data(as_text=True)
+    assert f"copy={meeting.id}" not in page and f"/activities/{meeting.id}/sheet" not in page
+    copy = client.get(f"/c/{slug}/activities/new?copy={meeting.id}").get_data(as_text=True)
+    assert meeting.title not in copy
+    open_copy = client.get(f"/c/{slug}/activities/new?copy={recorded.open_meeting.id}").get_data(as_text=True)
+    assert "全體共同備課" in open_copy
+    client.login(recorded.mentee)
+    page = client.get(f"/c/{slug}/activities/{meeting.id}").get_data(as_text=True)
+    assert f"discussions/new?activity={meeting.id}" not in page
+    thread = client.get(f"/c/{slug}/discussions/new?activity={meeting.id}").get_data(as_text=True)
+    assert meeting.title not in thread

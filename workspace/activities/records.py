@@ -9,6 +9,7 @@ period its start falls in. Nothing here checks who asks: the caller has decided 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -218,6 +219,10 @@ def _held_ids(community_ids: Collection[int], period: Period, now: dt.datetime) 
     return select(Activity.id).where(_in_period(community_ids, period), Activity.ends_at <= now).scalar_subquery()
 
 
+# What the pair keeps to itself: a private activity's minutes, files and feedback are not read out of the area.
+_shared = Activity.private.is_(False)
+
+
 def private_title() -> str:
     """What the records, and so every export and the panel, call a pair's private meeting or observation: it
     counts as an activity; its own title names the pair, which is theirs (the reports go to the reviewers)."""
@@ -273,8 +278,9 @@ def participation(community_ids: Collection[int], period: Period, *,
 
     Held = not cancelled and already ended. A member counts for the activities held while they were a
     member, and for any that marked them (records entered after the fact count whom the convener marked); an
-    activity of named people (`named_only`: a pair's meeting recorded by mentoring) counts only those it marked;
-    one who left before anything counted is not listed. Four queries, whatever the data.
+    activity of named people (`named_only`: a public lesson recorded by mentoring) counts only those it marked;
+    a pair's private activity is in no member's tally (its row counts its attendees, unnamed); one who left
+    before anything counted is not listed. Four queries, whatever the data.
     """
     now = now or utcnow()
     held = held_activities(community_ids, period, now=now)
@@ -293,8 +299,10 @@ def participation(community_ids: Collection[int], period: Period, *,
             came.setdefault(mark.activity_id, set()).add(mark.user_id)
 
     def counts_for(member: Row, activity: ActivityRecord) -> bool:
-        """A member of its community then, or marked (only marked, for an activity of named people)."""
-        if member.community_id != activity.community_id:
+        """A member of its community then, or marked (only marked, for an activity of named people). A pair's
+        private meeting or observation is in no one's tally: counted against the two names, it would tell every
+        reader of the figures who mentors whom."""
+        if member.community_id != activity.community_id or activity.private:
             return False
         if member.user_id in marked.get(activity.id, set()):
             return True
@@ -333,7 +341,7 @@ def feedback(community_ids: Collection[int], period: Period, *,
     for activity_id, satisfaction, comment in db.session.execute(
             select(Feedback.activity_id, Feedback.satisfaction, Feedback.comment)
             .join(Activity, Activity.id == Feedback.activity_id)
-            .where(Feedback.activity_id.in_(_held_ids(community_ids, period, now)))
+            .where(Feedback.activity_id.in_(_held_ids(community_ids, period, now)), _shared)
             .order_by(Activity.starts_at, Activity.id, Feedback.created_at, Feedback.id)):
         gathered.setdefault(activity_id, []).append((satisfaction, comment))
     summaries = []
@@ -381,24 +389,39 @@ def monthly_plans(community_ids: Collection[int], period: Period) -> list[Monthl
 
 def evidence_files(community_ids: Collection[int], period: Period, *,
                    kinds: Collection[str] = ("photo", "video", "document", "sheet")) -> list[EvidenceFile]:
-    """The evidence of the period's activities (cancelled ones and removed files left out), by activity start,
-    then kind and upload order (one query)."""
+    """The evidence of the period's activities (cancelled ones, removed files and a pair's private activities
+    left out: how many files they have is in `activities`, the files are the pair's), by activity start, then
+    kind and upload order (one query)."""
     return [EvidenceFile(*row) for row in db.session.execute(
         select(Evidence.id, Evidence.activity_id, Evidence.kind, Evidence.filename, Evidence.media_type,
                Evidence.size, Evidence.caption, Evidence.blob_id, Blob.sha256)
         .join(Blob, Blob.id == Evidence.blob_id).join(Activity, Activity.id == Evidence.activity_id)
-        .where(_in_period(community_ids, period), Evidence.live, Evidence.kind.in_(list(kinds)))
+        .where(_in_period(community_ids, period), _shared, Evidence.live, Evidence.kind.in_(list(kinds)))
         .order_by(Activity.starts_at, Activity.id, Evidence.kind, Evidence.created_at, Evidence.id))]
+
+
+_HEADING_LINE = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
+
+
+def minutes_written(minutes: str | None, agenda: str | None) -> str:
+    """The minutes as they are shown, exported and counted: the template's unfilled sections left out, and nothing
+    at all when what is left is only the agenda the template copied in (the template saved unchanged is not a
+    record of the meeting)."""
+    shown = without_empty_sections(minutes or "")
+    content = [line.strip() for line in shown.split("\n") if line.strip() and not _HEADING_LINE.match(line)]
+    planned = [line.strip() for line in (agenda or "").split("\n") if line.strip()]
+    return "" if content == planned else shown
 
 
 def activity_texts(community_ids: Collection[int], period: Period) -> dict[int, ActivityText]:
     """The minutes, outcomes and place of each activity of the period (cancelled left out), by id (one query); the
-    minutes as the page shows them, without the template's sections left unfilled."""
-    return {row.id: ActivityText(row.id, without_empty_sections(row.minutes or ""), row.outcomes or "",
+    minutes as the page shows them, without the template's sections left unfilled. A pair's private activity
+    has none here: whether it has minutes is in `activities`, what they say is the pair's."""
+    return {row.id: ActivityText(row.id, minutes_written(row.minutes, row.agenda), row.outcomes or "",
                                  row.place or "")
             for row in db.session.execute(
-                select(Activity.id, Activity.minutes, Activity.outcomes, Activity.place)
-                .where(_in_period(community_ids, period)))}
+                select(Activity.id, Activity.minutes, Activity.agenda, Activity.outcomes, Activity.place)
+                .where(_in_period(community_ids, period), _shared))}
 
 
 def feedback_comments(community_ids: Collection[int], period: Period, *,
@@ -408,6 +431,6 @@ def feedback_comments(community_ids: Collection[int], period: Period, *,
     return [FeedbackComment(*row) for row in db.session.execute(
         select(Feedback.id, Feedback.activity_id, Feedback.satisfaction, Feedback.comment)
         .join(Activity, Activity.id == Feedback.activity_id)
-        .where(Feedback.activity_id.in_(_held_ids(community_ids, period, now)))
+        .where(Feedback.activity_id.in_(_held_ids(community_ids, period, now)), _shared)
         .order_by(Activity.starts_at, Activity.id, Feedback.created_at, Feedback.id))
         if row.comment and has_visible_text(row.comment)]

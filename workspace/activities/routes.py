@@ -164,7 +164,8 @@ def new(slug: str):
     copied = arg("copy", parse_id)
     if copied is not None:
         source = db.session.get(Activity, copied)
-        if source is not None and source.community_id == community.id:
+        # A pair's private meeting is not copied: its title names the pair, and the copy would be everyone's.
+        if source is not None and source.community_id == community.id and not source.private:
             fields = services.fields_of(source)
             fields.starts_at += dt.timedelta(weeks=1)
             fields.ends_at += dt.timedelta(weeks=1)
@@ -535,8 +536,11 @@ def decide_leave(slug: str, activity_id: int, leave_id: int):
 
 @bp.get("/c/<slug>/activities/<int:activity_id>/sheet")
 def sheet(slug: str, activity_id: int):
-    """The printable paper sign-in sheet (簽到表) with every member's name and a signature column."""
+    """The printable paper sign-in sheet (簽到表) with every member's name and a signature column; a pair's private
+    meeting or observation has none (names are never marked against it)."""
     activity = load_activity(slug, activity_id, "manage")
+    if activity.private:
+        abort(404)
     return render_page("activities/sheet.html", community=activity.community, activity=activity,
                        members=services.members_for_sheet(activity), **_labels())
 

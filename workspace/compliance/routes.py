@@ -273,7 +273,12 @@ def withdraw(slug: str, enrollment_id: int):
                 program=in_reader_script(enrollment.program.name)), "warning")
         return redirect(url_for("compliance.panel", slug=slug))
     require(can(current_user, "withdraw", enrollment))
-    services.withdraw(enrollment, current_user)
+    try:
+        services.withdraw(enrollment, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("compliance.panel", slug=slug))
     db.session.commit()
     flash(_("The community is no longer enrolled in %(program)s.", program=in_reader_script(enrollment.program.name)),
           "success")

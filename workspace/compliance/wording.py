@@ -382,7 +382,8 @@ def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = ()) -
     An activity in `hidden` (a pair's private one, for a reader who does not see the pairings) is not named."""
     code, p = gap.code, gap.params
     if code == "activity_missing_evidence":
-        title = _("a mentoring record kept to the pair") if p.get("activity_id") in hidden else p["title"]
+        private = p.get("private") or p.get("activity_id") in hidden
+        title = _("a mentoring record kept to the pair") if private else p["title"]
         return _("The activity of %(day)s (%(title)s) has no %(missing)s.", day=day_text(p["day"]), title=title,
                  missing=evidence_text(p["missing"]))
     if code == "count_short":
@@ -446,6 +447,16 @@ def stored_breach_text(stored: dict[str, Any], currency: str = "TWD") -> str:
 def breach_text(breach: Breach, currency: str = "TWD") -> str:
     """What an expense breaks, with the numbers: Per-hour fee NT$1,800 > cap NT$1,600."""
     return _budget(breach.code, breach.params, currency)
+
+
+def breach_rule(definition: dict[str, Any], breach: Breach) -> tuple[str, str]:
+    """The rule a breach breaks as the panel names it: its message in the reader's language and its citation
+    (the funder's clause), each "" when the breach is not of one of the program's rules (the approved amount, the
+    period)."""
+    rule = next((rule for rule in definition.get("rules", ()) if rule.get("id") == breach.rule_id), None)
+    if rule is None:
+        return "", ""
+    return rule_text(rule), in_reader_script(rule.get("citation") or "")
 
 
 # The expense form's field each breach concerns: a cap on hours to the hours, a category or a claim count to the

@@ -100,14 +100,21 @@ def render_markdown(source: str) -> Markup:
 # A heading as python-markdown reads one: hashes at the very start of a line, a space after them or not (##議程).
 _ATX_HEADING = re.compile(r"^(#{1,6})")
 _NOTHING_SHOWN = re.compile(r"^\s*(?:<!--.*?-->\s*)*$")  # a blank line, or only HTML comments
+_BARE_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*$")  # the "- " a template leaves to fill in
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
 def without_empty_sections(source: str) -> str:
     """Markdown without the headings that nothing follows before the next heading of their level or above (nor at
     the end): the minutes start from a template (## 議程, ## 討論, ## 決議, ## 後續工作) and a section left unfilled
-    printed a bare heading on the page and in the report handed to the funder. Code blocks are left alone."""
-    lines = source.split("\n")
+    printed a bare heading on the page and in the report handed to the funder. A list item with nothing in it
+    goes too (an empty bullet). Code blocks are left alone."""
+    lines, fenced = [], False
+    for line in source.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        if fenced or not _BARE_LIST_ITEM.match(line):
+            lines.append(line)
     while True:
         headings, fenced = [], False
         for index, line in enumerate(lines):

@@ -141,6 +141,8 @@ def _shown(community: Community, record: Any) -> Linked | None:
     """The record as the thread shows it, or None when it is of another community or hidden from the user."""
     if record is None or record.community_id != community.id or not can(current_user, "view", record):
         return None
+    if getattr(record, "private", False):  # a pair's meeting: the board is everyone's, the meeting is theirs
+        return None
     kind = links.kind_of(record)
     if kind not in LINKABLE:
         return None

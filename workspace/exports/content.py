@@ -70,6 +70,8 @@ class ReportActivity:
     videos: int
     length_minutes: float  # what totals add (`hours` is rounded, to show)
     attendance_taken: bool = True  # False: no one was marked (the report says so rather than "0 of 6")
+    private: bool = False  # a pair's meeting or observation: counted, its minutes and photos kept to the pair
+    has_minutes: bool = False  # whether minutes were written (for a private one, not what they say)
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,8 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                        else "", texts[row.activity.id].minutes if row.activity.id in texts else "",
                        texts[row.activity.id].outcomes if row.activity.id in texts else "", row.attended, row.members,
                        row.rate, row.activity.photos, row.activity.videos, row.activity.minutes,
-                       attendance_taken=bool(row.statuses))
+                       attendance_taken=bool(row.statuses), private=row.activity.private,
+                       has_minutes=row.activity.has_minutes)
         for row in participation.activities)
     titles = {activity.id: activity.title for activity in activities}
     days = {activity.id: activity.day for activity in activities}

@@ -199,24 +199,31 @@ def _activities_sheet(book: Workbook, data: LedgerData) -> None:
 
 def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
     """Members (rows, by name) × held activities (columns: day and title); the member's totals at the row's end,
-    the activity's totals in the rows below (attended, expected, rate, then the marks of each status)."""
+    the activity's totals in the rows below (attended, expected, rate, then the marks of each status). A pair's
+    private meetings and observations have no column (marks or totals under them would name the pair, and no
+    member's totals count them); a line under the table says how many there were."""
     sheet = book.sheet(sheet_names()[1])
     sheet.print_wide()
-    held = data.participation.activities
+    held = [row for row in data.participation.activities if not row.activity.private]
+    kept_to_pairs = len(data.participation.activities) - len(held)
     marks = {(mark.activity_id, mark.user_id): mark.status for mark in data.marks}
     sheet.header([_("Member"), *(f"{local_day(row.activity.starts_at).isoformat()} {row.activity.title}"
                                  for row in held), _("Attended"), _("Held"), _("Attendance rate")])
     for member in sorted(data.participation.members, key=lambda row: (row.display_name, row.user_id)):
-        # a pair's private meeting: counted below and in each member's totals, not marked against names
         statuses = [status_label(marks[(row.activity.id, member.user_id)])
-                    if (row.activity.id, member.user_id) in marks and not row.activity.private else None
-                    for row in held]
+                    if (row.activity.id, member.user_id) in marks else None for row in held]
         sheet.row([member.display_name, *statuses, member.attended, member.held, Percent(member.rate)])
     sheet.row([attendees_label(), *(row.attended for row in held)], bold=True)
     sheet.row([_("Members expected"), *(row.members for row in held)], bold=True)
     sheet.row([_("Attendance rate"), *(Percent(row.rate) for row in held)], bold=True)
     for status in STATUS_LABELS:  # each mark counted per activity, as the read module tallies them
         sheet.row([status_label(status), *(dict(row.statuses).get(status.value, 0) for row in held)])
+    if kept_to_pairs:
+        sheet.blank_row()
+        sheet.row([ngettext("%(num)d mentoring meeting or observation kept to its pair is not listed here; it "
+                            "counts among the activities held.",
+                            "%(num)d mentoring meetings or observations kept to their pairs are not listed here; "
+                            "they count among the activities held.", kept_to_pairs)])
 
 
 def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
@@ -253,18 +260,16 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
                    expense.description, Money(expense.amount, currency), yes_no(expense.claimable), expense.hours,
                    expense.persons, yes_no(expense.receipt_blob_id is not None)])
     sheet.blank_row()
-    # "Spent" adds every expense of the category, kept-but-not-claimable ones too, so its count beside it does as
-    # well ("Number of expenses"); the engine's claims count only the claimable ones (what a claims cap limits).
-    sheet.row([_("Category"), _("Caps"), _("Number of expenses"), _("Spent"), _("Claimable"), _("Claimable claims"),
+    # The same figures, under the same words, as the ledger page and the results report: the claims and the
+    # amount that count against the caps and the approved amount, then what is kept but not claimable beside
+    # them (a "Spent" that added both once read 2,700 here against the page's 1,200).
+    sheet.row([_("Category"), _("Caps"), _("Claims"), _("Spent (claimable)"), _("Not claimable"),
                _("Remaining under the cap")], bold=True)
-    counts: dict[str, int] = {}
-    for expense in data.expenses:
-        counts[expense.category] = counts.get(expense.category, 0) + 1
     for line in ledger.lines:
         caps = compliance_wording.caps_text(line.caps, currency)
         left = None if line.left_under_ceiling is None else Money(line.left_under_ceiling, currency)
-        sheet.row([names[line.key], caps, counts.get(line.key, 0), Money(line.spent, currency),
-                   Money(line.claimable, currency), line.claims, left])
+        sheet.row([names[line.key], caps, line.claims, Money(line.claimable, currency),
+                   Money(line.spent - line.claimable, currency), left])
     sheet.blank_row()
     for label, amount in budget_totals(ledger):
         sheet.row([label, Money(amount, currency)], bold=True)

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from blinker import Namespace
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from zipstream import ZipStream
 
@@ -56,6 +56,8 @@ WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in r
 # Plain text (the minutes are written in Markdown, which reads as text): a school PC opens .txt with a double
 # click, and asks what to do with .md.
 MINUTES_NAMES = {"zh_Hant": "會議記錄.txt", "zh_Hans": "会议记录.txt", "en": "minutes.txt"}
+# A pair's private meeting or observation: its folder holds this note instead of its minutes and files.
+KEPT_TO_THE_PAIR_NAMES = {"zh_Hant": "僅限師徒雙方.txt", "zh_Hans": "仅限师徒双方.txt", "en": "kept-to-the-pair.txt"}
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 
@@ -274,6 +276,17 @@ def minutes_text(title: str, day: dt.date, text: activity_records.ActivityText) 
     return "\n".join(lines) + "\n"
 
 
+def kept_to_the_pair_text(activity: activity_records.ActivityRecord) -> str:
+    """The note in a private activity's folder: that it was held and counted, and what the pair keeps of it."""
+    files = activity.photos + activity.videos + activity.documents + activity.sheets
+    return "\n".join([
+        _("This mentoring meeting or observation counts among the community's activities; its records are kept "
+          "to the mentor and the new teacher and are not in this pack."),
+        _("Minutes written: %(answer)s", answer=_("Yes") if activity.has_minutes else _("No")),
+        ngettext("%(num)d file kept with it", "%(num)d files kept with it", files),
+    ]) + "\n"
+
+
 def build_ledger(kind: str, enrollment: Any, language: str) -> ExportFile:
     """The activity ledger as XLSX (`ledger_xlsx`) or CSV (`ledger_csv`)."""
     builders = {"ledger_xlsx": ledger.ledger_xlsx, "ledger_csv": ledger.ledger_csv}
@@ -339,13 +352,17 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
         for activity in activities:
             text = texts.get(activity.id)
             has_minutes = text is not None and bool(text.minutes.strip() or text.outcomes.strip())
-            if not activity.held and not has_minutes and activity.id not in evidence:
+            if not activity.held and (activity.private or (not has_minutes and activity.id not in evidence)):
                 continue  # an activity still to come with nothing yet: no empty folder
             day = local_day(activity.starts_at)
             folder = _unique(folder_name(day, activity.title), taken_folders)
             folders.append(folder + "/")
             about = {"id": activity.id, "date": day.isoformat(), "title": activity.title}
             taken: set[str] = set()
+            if activity.private:  # counted; what it holds is the pair's: a note says what there is
+                name = _unique(KEPT_TO_THE_PAIR_NAMES.get(language, "kept-to-the-pair.txt"), taken)
+                members.append(Member(f"{folder}/{name}", "note", "text/plain",
+                                      data=kept_to_the_pair_text(activity).encode("utf-8"), activity=about))
             if has_minutes:
                 name = _unique(MINUTES_NAMES.get(language, "minutes.txt"), taken)
                 members.append(Member(f"{folder}/{name}", "minutes", "text/plain",

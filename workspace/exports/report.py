@@ -261,7 +261,10 @@ def _qualitative(builder: DocxBuilder, content: ReportContent, progress: Progres
                                 expected=activity.expected, rate=percent(activity.rate)))
         else:
             builder.paragraph(_("Attendance was not taken."))
-        builder.markdown(activity.minutes, heading_offset=2, empty=_("No minutes were written."))
+        if activity.private and activity.has_minutes:  # written, and the pair's to read
+            builder.paragraph(_("Minutes were written; they are kept to the pair."))
+        else:
+            builder.markdown(activity.minutes, heading_offset=2, empty=_("No minutes were written."))
         if activity.outcomes.strip():
             builder.paragraph(_("Outcomes"), bold=True)
             builder.markdown(activity.outcomes, heading_offset=2)
@@ -364,7 +367,7 @@ def _budget(builder: DocxBuilder, content: ReportContent) -> None:
         builder.table([(compliance_wording.category_name(line.name),
                         compliance_wording.caps_text(line.caps, content.currency) or "—", line.claims,
                         money(line.spent, content)) for line in content.budget],
-                      header=[_("Category"), _("Limits"), _("Claims"), _("Spent")])
+                      header=[_("Category"), _("Limits"), _("Claims"), _("Spent (claimable)")])
     if content.books:  # the materials' book list (書單): the funder asks for each title and why it matters
         builder.heading(_("Book list"), 2)
         builder.table([(book.title, book.author or "—", book.relevance or "—") for book in content.books],

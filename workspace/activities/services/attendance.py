@@ -38,8 +38,9 @@ class RosterRow:
 
 
 def roster(activity: Activity) -> list[RosterRow]:
-    """Every current member (and anyone who was marked, even if they left since), with status and leave."""
-    members = db.session.execute(
+    """Every current member (and anyone who was marked, even if they left since), with status and leave. A pair's
+    private meeting or observation lists only the pair (those it marks): a mark is what lets a member read it."""
+    members = [] if activity.private else db.session.execute(
         select(User, Membership.role).join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id == activity.community_id, Membership.live,
                Membership.role.in_(CONTRIBUTORS))
@@ -85,6 +86,8 @@ def set_attendance(activity: Activity, statuses: dict[int, str], *, actor: User,
         before = mark.status if mark else ""
         if status == before or (user_id not in members and mark is None):
             continue
+        if activity.private and (mark is None or not status):
+            continue  # a private one's marks are the pair's: changed, never given to another or taken away
         if not status:
             db.session.delete(mark)
         elif mark is None:
@@ -164,13 +167,19 @@ def my_attendance(activity: Activity, user: Any) -> Attendance | None:
 def participation(community: Community, start: dt.date, end: dt.date, *, viewer: Any = None,
                   now: dt.datetime | None = None) -> records.Participation:
     """Who came to what between two local dates (inclusive): the participation page's one community. Given a
-    viewer, the activities they may not read (a pair's private meeting) are left out of the per-activity rows;
-    every member's rate still counts them."""
+    viewer, the activities they may not read (a pair's private meeting) are left out of the per-activity rows
+    and the hours by method, so that the page's figures add up to what it lists; no member's rate counts them
+    (records.participation)."""
     report = records.participation([community.id], Period(bounded(start), bounded(end)), now=now)
     private = [row.activity.id for row in report.activities if row.activity.private]
     if viewer is None or not private:
         return report
     readable = set(db.session.scalars(select(Activity.id).where(Activity.id.in_(private),
                                                                 scope(viewer, "view", Activity))))
-    return dataclasses.replace(report, activities=tuple(
-        row for row in report.activities if not row.activity.private or row.activity.id in readable))
+    shown = tuple(row for row in report.activities if not row.activity.private or row.activity.id in readable)
+    by_method: dict[str, list[records.ActivityRecord]] = {}
+    for row in shown:
+        by_method.setdefault(row.activity.method, []).append(row.activity)
+    hours = sorted(((method, records.total_hours(rows)) for method, rows in by_method.items()),
+                   key=lambda item: -item[1])
+    return dataclasses.replace(report, activities=shown, hours_by_method=tuple(hours))

@@ -7,12 +7,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from workspace.activities.models import Activity
+from workspace.activities.records import minutes_written
 from workspace.activities.services._common import MINUTES_TEMPLATE, _text, community_members
 from workspace.auth.models import User
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Conflict, NotAllowed
 from workspace.core.permissions import can
-from workspace.core.text import render_markdown, without_empty_sections
+from workspace.core.text import render_markdown
 
 # --- minutes -------------------------------------------------------------------------------------
 
@@ -35,8 +36,9 @@ def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User
         raise Conflict(str(_l("Someone saved the minutes while you were writing. Your text is below; "
                               "compare it with the saved version and save again.")), field="minutes")
     activity.minutes = _text(minutes, "minutes")
-    # The template's sections left unfilled are not shown (nor exported): the text keeps them, to fill later.
-    activity.minutes_html = str(render_markdown(without_empty_sections(activity.minutes)))
+    # The template's sections left unfilled are not shown (nor exported): the text keeps them, to fill later. The
+    # template saved as it came (headings and the agenda it copied in) is not minutes yet (records.minutes_written).
+    activity.minutes_html = str(render_markdown(minutes_written(activity.minutes, activity.agenda)))
     activity.outcomes = _text(outcomes, "outcomes")
     activity.outcomes_html = str(render_markdown(activity.outcomes))
     activity.minutes_updated_at, activity.minutes_updated_by_id = utcnow(), actor.id

@@ -20,8 +20,10 @@ from workspace.compliance.facts import ActivityFact
 
 def missing_gap(activity: ActivityFact, missing: list[str], **extra: Any) -> Gap:
     """The gap of an activity that matches a rule but lacks evidence."""
-    return Gap("activity_missing_evidence", {"activity_id": activity.id, "day": activity.day,
-                                             "title": activity.title, "missing": tuple(missing), **extra})
+    params = {"activity_id": activity.id, "day": activity.day, "title": activity.title, "missing": tuple(missing)}
+    if activity.private:  # worded as such in any language, whoever reads it (wording.gap_text)
+        params["private"] = True
+    return Gap("activity_missing_evidence", {**params, **extra})
 
 
 def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:

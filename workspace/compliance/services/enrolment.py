@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from workspace.compliance.models import Enrollment, EnrollmentStatus, Expense, Program, Waiver
+from workspace.compliance.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Expense,
+    Program,
+    Submission,
+    SubmissionStatus,
+    Waiver,
+)
 from workspace.compliance.services import notices
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
@@ -114,7 +122,12 @@ def change_amount(enrollment: Enrollment, amount: int | None, actor: Any) -> int
 
 
 def withdraw(enrollment: Enrollment, actor: Any) -> None:
-    """Take the community out of the program: kept, with its waivers, and judged no more."""
+    """Take the community out of the program: kept, with its waivers, and judged no more. Refused while one of its
+    submissions is with the reviewers: withdrawn, it left their table and nobody could decide it."""
+    if db.session.scalar(select(Submission.id).where(Submission.enrollment_id == enrollment.id,
+                                                     Submission.status == SubmissionStatus.SUBMITTED.value).limit(1)):
+        raise ValidationError(_("A submission of this enrolment is with the reviewers: it is approved or returned "
+                                "before the community leaves the program."), "enrollment")
     enrollment.withdrawn_at = utcnow()
     record_event(actor, "enrollment.withdrawn", enrollment, enrollment.community, program=enrollment.program.name)
     notices.withdrawn(enrollment, actor)

@@ -159,14 +159,20 @@ def _figure_statements() -> tuple[Any, Any, Any, Any]:
     day = bindparam("day", type_=Date)
     in_month = and_(MeetingLog.held_on >= bindparam("month_first", type_=Date),
                     MeetingLog.held_on <= bindparam("month_last", type_=Date))
+    # What a pairing counts falls within its own days: an observation dated after a handover is not the ended
+    # pairing's last contact (QA: "last contact 4 Dec" on a pairing ended on 30 Nov).
     meetings = (select(MeetingLog.pairing_id, func.max(MeetingLog.held_on), func.sum(case((in_month, 1), else_=0)))
-                .where(MeetingLog.pairing_id.in_(ids), MeetingLog.live, MeetingLog.held_on <= day)
+                .join(Pairing, Pairing.id == MeetingLog.pairing_id)
+                .where(MeetingLog.pairing_id.in_(ids), MeetingLog.live, MeetingLog.held_on <= day,
+                       MeetingLog.held_on.between(Pairing.starts_on, Pairing.ends_on))
                 .group_by(MeetingLog.pairing_id))
     in_semester = and_(Observation.observed_on >= bindparam("semester_first", type_=Date),
                        Observation.observed_on <= bindparam("semester_last", type_=Date))
     observations = (select(Observation.pairing_id, func.max(Observation.observed_on),
                            func.sum(case((in_semester, 1), else_=0)))
-                    .where(Observation.pairing_id.in_(ids), Observation.live, Observation.observed_on <= day)
+                    .join(Pairing, Pairing.id == Observation.pairing_id)
+                    .where(Observation.pairing_id.in_(ids), Observation.live, Observation.observed_on <= day,
+                           Observation.observed_on.between(Pairing.starts_on, Pairing.ends_on))
                     .group_by(Observation.pairing_id))
     lesson_live = Activity.live
     this_semester = and_(lesson_live, Activity.starts_at >= bindparam("first", type_=UTCDateTime),

@@ -211,6 +211,8 @@ def create_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[
         record_event(actor, "pairing.created", pairing, community, user_id=mentee_id, name=names.get(mentor_id))
         notices.paired(pairing, actor)
         made.append(pairing)
+    if ends_on < today():  # recorded after its term: ended, as the hourly job would end it
+        end_finished_terms()
     return made
 
 
@@ -249,6 +251,23 @@ def _close(pairing: Pairing, ends_on: dt.date, reason: str, actor: Any) -> Pairi
     record_event(actor, "pairing.ended", pairing, pairing.community, user_id=pairing.mentee_id,
                  name=_names(pairing.mentor_id).get(pairing.mentor_id), reason=reason, ends_on=ends_on.isoformat())
     return pairing
+
+
+def end_finished_terms(day: dt.date | None = None) -> int:
+    """End every active pairing whose term is over (its last day before `day`, default today), as if someone had
+    pressed End on that day: a term that ran out no longer counts as active, nor its milestones as overdue, on
+    the overview or either home. The queue runs it every hour; a pairing recorded after its term is ended at
+    once. Answers how many were ended."""
+    day = day or today()
+    ended = 0
+    for pairing in db.session.scalars(select(Pairing).where(Pairing.status == PairingStatus.ACTIVE.value,
+                                                            Pairing.ends_on < day)):
+        pairing.status = PairingStatus.ENDED.value
+        pairing.ended_at = utcnow()
+        pairing.version += 1
+        ended += 1
+    db.session.flush()
+    return ended
 
 
 def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, reason: str, actor: Any) -> Pairing:
