@@ -77,3 +77,17 @@ def test_times_of_day_read_on_the_24_hour_clock_in_every_language(app, monkeypat
         assert " ".join(local_datetime(at).split()) == stamp
         for written in (local_moment(at), local_datetime(at), local_datetime(at, "short"), local_datetime(at, "long")):
             assert "PM" not in written and "午" not in written, written
+
+
+def test_a_document_built_in_another_language_inside_a_request_reads_that_language_s_catalog(app):
+    """The catalog is kept per request for speed; a Chinese reader's request that builds an English document
+    (force_locale) once read the Chinese catalog inside it: the English form listed "(核心學校)"."""
+    from flask_babel import force_locale
+
+    from workspace.communities.labels import school_role_label
+
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}), force_locale("zh_Hant"):
+        assert school_role_label("core") == "核心學校"
+        with force_locale("en"):
+            assert school_role_label("core") == "Core school"
+        assert school_role_label("core") == "核心學校"

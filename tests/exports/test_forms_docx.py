@@ -201,6 +201,12 @@ def test_an_urban_rural_form_names_its_schools_roles_and_exchanged_teachers(ctx,
         ["何老師", team.members[0].name, "數學"]]
     text = text_of(built.data)
     assert f"{team.core.name}（核心學校）" in text  # on the cover
+    members = sorted(team.members, key=lambda school: school.name)
+    assert f"{team.core.name}（核心學校）、" in text
+    assert "、".join(f"{school.name}（成員學校）" for school in members) in text
+    # In English the schools are listed with an English comma (QA: "… (Core school)、… (Member school)").
+    english = text_of(getattr(forms_docx, kind)(enrollment, "en").data)
+    assert f"{team.core.name} (Core school), " in english and "(Member school)、" not in english
     assert "協議期程：2026年8月1日至2028年7月31日" in text
     headings = [paragraph.text for paragraph in docx.Document(io.BytesIO(built.data)).paragraphs
                 if paragraph.style.name == "Heading 1"]

@@ -83,7 +83,10 @@ def test_the_cover_names_the_co_conveners_apart_from_the_convener(ctx):
     content = report_content(world.enrollment)
     english = {row.cells[0].text: row.cells[1].text
                for row in _open(build_report(content, language="en")).tables[0].rows}
-    assert english["Co-conveners"] == "林志豪、王副召" and english["Convener"] == "陳召集"
+    assert english["Co-conveners"] == "林志豪, 王副召" and english["Convener"] == "陳召集"  # the language's comma
+    chinese = {row.cells[0].text: row.cells[1].text
+               for row in _open(build_report(content, language="zh_Hant")).tables[0].rows}
+    assert chinese["副召集人"] == "林志豪、王副召"
 
 
 def test_a_cover_without_co_conveners_has_no_empty_line_for_them(ctx):

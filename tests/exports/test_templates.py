@@ -122,7 +122,29 @@ def test_every_name_of_the_context_is_documented_and_filled(ctx):
     assert context["members"] == 6 and context["activities_held"] == 3
     assert context["date_roc"].startswith("ROC ") and context["period_first_roc"] == "ROC 114/8/1"  # English
     with force_locale("zh_Hant"):
-        assert templates.fill_context(report_content(world.enrollment))["period_first_roc"] == "民國114年8月1日"
+        chinese = templates.fill_context(report_content(world.enrollment))
+        assert chinese["period_first_roc"] == "民國114年8月1日"
+        # An activity and a title of the book list on one line, in the language's brackets and separator.
+        first = chinese["activities"][0]
+        assert first["summary"] == f"{first['date']} {first['title']}（{first['method']}、{first['hours']}）"
+        book = templates._book_line(type("Book", (), {"title": "教學的勇氣", "author": "", "relevance": "共讀"}))
+        assert book == "教學的勇氣：共讀"  # no empty brackets for a book without its author
+    english = templates.fill_context(report_content(world.enrollment))["activities"][0]
+    assert english["summary"].endswith(f" ({english['method']}, {english['hours']})")
+
+
+def test_a_program_of_another_funder_fills_no_roc_days_and_the_default_template_leaves_the_line_out(ctx):
+    """QA: the urban–rural (CN¥) report filled into the default template read "期間（民國）: 民国115年9月1日…"."""
+    world = report_world()
+    program = world.enrollment.program
+    program.currency, program.definition = "CNY", {**program.definition, "currency": "CNY"}
+    db.session.commit()
+    content = report_content(world.enrollment)
+    context = templates.fill_context(content)
+    assert {context[name] for name in ("period_roc", "period_first_roc", "period_last_roc", "date_roc")} == {""}
+    filled = docx.Document(io.BytesIO(templates.fill_default(content)))
+    text = "\n".join(paragraph.text for paragraph in filled.paragraphs)
+    assert "Period (ROC)" not in text and "Period: " in text
 
 
 def test_filling_escapes_what_people_typed(ctx):

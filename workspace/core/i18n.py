@@ -249,13 +249,16 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for
 
 
 def translations() -> Any:
-    """The current request's catalog, looked up once per request (Flask-Babel's lookup is costly)."""
+    """The current request's catalog, looked up once per request and language (Flask-Babel's lookup is costly).
+    Kept with the locale it is of: a request that builds a document in another language (force_locale) once read
+    the page's catalog inside it, and an English form listed its schools' roles in Chinese."""
     if not has_request_context():
         return flask_babel.get_translations()
+    locale = flask_babel.get_locale()
     cached = g.get("_workspace_translations")
-    if cached is None:
-        cached = g._workspace_translations = flask_babel.get_translations()
-    return cached
+    if cached is None or cached[0] is not locale:
+        cached = g._workspace_translations = (locale, flask_babel.get_translations())
+    return cached[1]
 
 
 

@@ -240,17 +240,17 @@ class ReportContent:
     @property
     def school(self) -> str:
         """The schools, on one line."""
-        return "、".join(self.schools)
+        return compliance_wording.listing(self.schools)
 
     @property
     def convener(self) -> str:
         """The convener (召集人), on one line; the co-conveners are `co_convener`."""
-        return "、".join(self.conveners)
+        return compliance_wording.listing(self.conveners)
 
     @property
     def co_convener(self) -> str:
         """The co-conveners (副召集人), on one line ("" when there are none)."""
-        return "、".join(self.co_conveners)
+        return compliance_wording.listing(self.co_conveners)
 
 
 def report_text_of(enrollment: Enrollment) -> ReportText | None:

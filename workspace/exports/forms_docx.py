@@ -155,8 +155,8 @@ def _cover_fields(data: FormData, kind: str) -> list[tuple[str, str]]:
         (_("Community"), enrollment.community.name),
         (_("Community type"), community_type_label(enrollment.community.kind)),
         (_("Schools"), _school_list(data)),
-        (_("Convener"), "、".join(member.display_name for member in conveners)),
-        (_("Co-conveners"), "、".join(member.display_name for member in co_conveners)),
+        (_("Convener"), compliance_wording.listing(member.display_name for member in conveners)),
+        (_("Co-conveners"), compliance_wording.listing(member.display_name for member in co_conveners)),
         (_("Members"), str(len(data.members))),
         (_("Program"), in_reader_script(program.name)),
         (_("Period"), f"{local_date(program.first_day)} – {local_date(program.last_day)}"),
@@ -208,9 +208,9 @@ def _plan_sections(data: FormData) -> list[Any]:
 def _school_list(data: FormData) -> str:
     """The schools, each with its role in an urban–rural community: 光華國小（核心學校）、山腰國小（成員學校）."""
     if not _urban_rural(data):
-        return "、".join(data.community_schools)
-    return "、".join(_("%(school)s (%(role)s)", school=school.name, role=school_role_label(school.role))
-                    for school in data.schools)
+        return compliance_wording.listing(data.community_schools)
+    return compliance_wording.listing(
+        _("%(school)s (%(role)s)", school=school.name, role=school_role_label(school.role)) for school in data.schools)
 
 
 def _heading(builder: DocxBuilder, number: int, title: str) -> None:
@@ -229,7 +229,7 @@ def _goals(builder: DocxBuilder, data: FormData, number: int) -> None:
 def _members(builder: DocxBuilder, data: FormData, number: int) -> None:
     _heading(builder, number, _("Members"))
     rows = [[member.display_name, role_label(member.role), data.school_names.get(member.school_id or 0, ""),
-             title_label(member.title), "、".join(member.subjects)] for member in data.members]
+             title_label(member.title), compliance_wording.listing(member.subjects)] for member in data.members]
     builder.table(rows, header=[_("Full name"), _("Role"), _("School"), _("Professional title"), _("Subjects")])
 
 
@@ -340,8 +340,10 @@ def _leads(data: FormData) -> dict[int, str]:
     named: dict[int, list[str]] = {}
     for speaker in data.speakers:
         named.setdefault(speaker.activity_id, []).append(speaker.name)
-    convener = "、".join(member.display_name for member in data.conveners if member.role == Role.CONVENER.value)
-    return {activity.id: "—" if activity.private else ("、".join(named.get(activity.id, ())) or convener or "—")
+    convener = compliance_wording.listing(member.display_name for member in data.conveners
+                                          if member.role == Role.CONVENER.value)
+    return {activity.id: "—" if activity.private
+            else (compliance_wording.listing(named.get(activity.id, ())) or convener or "—")
             for activity in data.activities}
 
 

@@ -128,7 +128,8 @@ def activity_rows(data: LedgerData) -> list[list[Any]]:
                      activity_status_label(activity), method_label(activity.method), mode_label(activity.mode),
                      activity.hours, counted.attended if counted else None, counted.members if counted else None,
                      _rate_cell(counted), minutes,
-                     activity.photos, activity.videos, "、".join(activity.subjects), "、".join(activity.tags)])
+                     activity.photos, activity.videos, compliance_wording.listing(activity.subjects),
+                     compliance_wording.listing(activity.tags)])
     return rows
 
 

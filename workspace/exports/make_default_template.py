@@ -18,9 +18,12 @@ def build(target: Path = TARGET) -> Path:
     document = docx.Document()
     document.add_heading("{{ community }}", level=0)
     document.add_paragraph("成果報告 Results report")
-    for label, name in (("學校 School", "school"), ("方案 Program", "program"), ("期間 Period", "period"),
-                        ("期間（民國）Period (ROC)", "period_roc"), ("召集人 Convener", "convener")):
+    for label, name in (("學校 School", "school"), ("方案 Program", "program"), ("期間 Period", "period")):
         document.add_paragraph(f"{label}: {{{{ {name} }}}}")
+    document.add_paragraph("{%p if period_roc %}")  # a Taiwanese funder's (NT$) only
+    document.add_paragraph("期間（民國）Period (ROC): {{ period_roc }}")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("召集人 Convener: {{ convener }}")
     document.add_paragraph("{%p if co_convener %}")  # no empty line where a community has no co-convener
     document.add_paragraph("副召集人 Co-conveners: {{ co_convener }}")
     document.add_paragraph("{%p endif %}")
@@ -61,7 +64,7 @@ def build(target: Path = TARGET) -> Path:
     document.add_paragraph("{%p endfor %}")
     document.add_heading("歷次活動 Activities", level=1)
     document.add_paragraph("{%p for a in activities %}")
-    document.add_paragraph("{{ a.date }} {{ a.title }} ({{ a.method }}, {{ a.hours }})")
+    document.add_paragraph("{{ a.summary }}")
     document.add_paragraph("{{ a.minutes }}")
     document.add_paragraph("{%p endfor %}")
     document.add_heading("研發之課程或教材 Materials", level=1)
@@ -93,7 +96,7 @@ def build(target: Path = TARGET) -> Path:
     document.add_paragraph("{%p if books %}")
     document.add_paragraph("書單 Book list")
     document.add_paragraph("{%p for b in books %}")
-    document.add_paragraph("{{ b.title }}（{{ b.author }}）：{{ b.relevance }}")
+    document.add_paragraph("{{ b.line }}")
     document.add_paragraph("{%p endfor %}")
     document.add_paragraph("{%p endif %}")
     document.save(target)

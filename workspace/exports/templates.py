@@ -270,7 +270,8 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "activities": [{"title": xml_safe(row.title), "date": local_date(row.day), "method": method_label(row.method),
                         "mode": mode_label(row.mode), "hours": format_hours(row.hours), "place": xml_safe(row.place),
                         "minutes": _plain(row.minutes), "outcomes": _plain(row.outcomes), "attended": row.attended,
-                        "expected": row.expected, "attendance_rate": percent(row.rate)}
+                        "expected": row.expected, "attendance_rate": percent(row.rate),
+                        "summary": xml_safe(_activity_summary(row))}
                        for row in content.activities],
         "by_method": [{"method": method_label(row.code), "activities": row.activities, "hours": format_hours(row.hours)}
                       for row in content.by_method],
@@ -295,16 +296,36 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "budget": [{"category": xml_safe(compliance_wording.category_name(line.name)), "claims": line.claims,
                     "spent": money(line.spent, content)}
                    for line in content.budget],
-        # A county's form dates its reports in the ROC calendar: 民國115年8月1日 (a date before 1912 stays ISO).
-        "period_roc": _("%(first)s to %(last)s", first=roc_day(content.period_first),
-                        last=roc_day(content.period_last)),
-        "period_first_roc": roc_day(content.period_first), "period_last_roc": roc_day(content.period_last),
-        "date_roc": roc_day(content.generated_on),
+        # A county's form dates its reports in the ROC calendar: 民國115年8月1日 (a date before 1912 stays ISO); a
+        # program of another funder (not in NT$) has none, so that `{%p if period_roc %}` leaves the line out.
+        **_roc_days(content),
         "rules": [{"rule": xml_safe(line.message), "citation": xml_safe(line.citation), "figure": xml_safe(line.figure),
                    "status": line.status, "missing": [xml_safe(gap) for gap in line.gaps]} for line in content.rules],
         "books": [{"title": xml_safe(book.title), "author": xml_safe(book.author),
-                   "relevance": xml_safe(book.relevance)} for book in content.books],
+                   "relevance": xml_safe(book.relevance), "line": xml_safe(_book_line(book))}
+                  for book in content.books],
     }
+
+
+def _roc_days(content: ReportContent) -> dict[str, str]:
+    if content.currency != "TWD":
+        return dict.fromkeys(("period_roc", "period_first_roc", "period_last_roc", "date_roc"), "")
+    return {"period_roc": _("%(first)s to %(last)s", first=roc_day(content.period_first),
+                            last=roc_day(content.period_last)),
+            "period_first_roc": roc_day(content.period_first), "period_last_roc": roc_day(content.period_last),
+            "date_roc": roc_day(content.generated_on)}
+
+
+def _activity_summary(row: Any) -> str:
+    """An activity on one line, in the language's brackets and separator: 2026年9月10日 共同備課（協同備課、2 小時）."""
+    return _("%(text)s (%(detail)s)", text=f"{local_date(row.day)} {row.title}",
+             detail=compliance_wording.listing([method_label(row.method), format_hours(row.hours)]))
+
+
+def _book_line(book: Any) -> str:
+    """A title of the book list on one line: the title, its author in brackets when known, why it matters."""
+    line = _("%(text)s (%(detail)s)", text=book.title, detail=book.author) if book.author.strip() else book.title
+    return _("%(label)s: %(value)s", label=line, value=book.relevance) if book.relevance.strip() else line
 
 
 def _plain(markdown: str) -> str:
