@@ -241,8 +241,13 @@ def test_the_figures_form_changes_the_member_minimum_by_class_count(client, ctx)
         f"rules.{index}.min_by_class_count.1.min": "7"})
     assert saved.status_code == 302
     db.session.expire_all()
-    changed = db.session.get(Program, program.id).definition["rules"][index]
+    definition = db.session.get(Program, program.id).definition
+    changed = definition["rules"][index]
     assert changed["min_by_class_count"] == [{"up_to": 30, "min": 5}, {"min": 7}]
+    # What the rule asks changed: its version went up (a submission names a rule by id and version); the rules
+    # whose figures stayed keep theirs.
+    assert changed["version"] == members.get("version", 1) + 1
+    assert all(rule["version"] == 1 for position, rule in enumerate(definition["rules"]) if position != index)
 
 
 def test_a_changed_cap_that_the_rule_s_messages_still_write_is_refused_until_they_say_the_new_one(client, ctx):
@@ -369,3 +374,18 @@ def test_the_figures_form_hint_does_not_promise_what_the_rule_refuses(client, ct
     said = _field_error(_text(client.post_form(f"/admin/programs/{program.id}/figures",
                                                {**_figures_form(page), **base, target: "abc"})), target)
     assert said == "Enter a whole number, such as 18."  # not "0 or more", which a target of 0 is then refused for
+
+
+def test_a_rule_s_version_goes_up_with_its_meaning_not_with_its_wording(ctx):
+    from workspace.compliance.services.catalogue import with_versions_raised
+
+    before = {"rules": [{"id": "a", "version": 2, "kind": "count", "target": 18, "message": "至少18次"},
+                        {"id": "b", "version": 1, "kind": "count", "target": 4, "message": "四次"}]}
+    after = {"rules": [{"id": "a", "version": 2, "kind": "count", "target": 20, "message": "至少20次"},
+                       {"id": "b", "version": 1, "kind": "count", "target": 4, "message": "至少四次",
+                        "citation": "第3條"},
+                       {"id": "c", "version": 1, "kind": "count", "target": 1, "message": "new"}]}
+    raised = with_versions_raised(before, after)
+    assert [rule["version"] for rule in raised["rules"]] == [3, 1, 1]
+    after["rules"][0]["version"] = 5  # raised by the editor already: kept
+    assert with_versions_raised(before, after)["rules"][0]["version"] == 5

@@ -84,11 +84,32 @@ def update_program(program: Program, document: dict[str, Any], actor: Any, *, ve
     if version != program.version:
         raise Conflict(_("Someone else saved this program after you opened it. Reload to see their changes."))
     _check_document(document, program=program)
+    document = with_versions_raised(program.definition, document)
     _apply_document(program, document)
     program.version += 1
     program.updated_at = utcnow()
     record_event(actor, "program.changed", program, name=program.name)
     return program
+
+
+# What a rule says in words: changing these leaves what it asks, and so its version, as it was.
+_WORDING = frozenset({"message", "messages", "citation", "version"})
+
+
+def with_versions_raised(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """`after`, each rule whose meaning changed from `before` (the same id, other figures or conditions) carrying a
+    version above its old one unless the editor raised it already: a submission names a rule by id and version,
+    and "plc.budget.external_hourly v1" once named a cap of NT$1,600 and, after the figures form, one of NT$1,500."""
+    old = {rule.get("id"): rule for rule in before.get("rules", ()) if isinstance(rule, dict)}
+    raised = copy.deepcopy(after)
+    for rule in raised.get("rules", ()):
+        earlier = old.get(rule.get("id")) if isinstance(rule, dict) else None
+        if earlier is None:
+            continue
+        meaning = {key: value for key, value in rule.items() if key not in _WORDING}
+        if meaning != {key: value for key, value in earlier.items() if key not in _WORDING}:
+            rule["version"] = max(int(rule.get("version", 1)), int(earlier.get("version", 1)) + 1)
+    return raised
 
 
 def copy_document(program: Program) -> dict[str, Any]:
