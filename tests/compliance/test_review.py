@@ -307,6 +307,24 @@ def test_the_reviewers_table_keeps_each_row_until_its_community_is_written_in(ct
     assert {slug: row.figures for slug, row in table().items()} == {slug: row.figures for slug, row in after.items()}
 
 
+def test_a_teacher_in_two_communities_of_a_school_is_one_of_its_participants(ctx):
+    """QA: 光華國小 showed 11 participants (6 + 5) for 8 teachers, three of them in both communities."""
+    first, second = enrolled("club-one", amount=30_000), enrolled("club-two", amount=20_000)
+    school = make_school(name="共同學校")
+    for setup in (first, second):
+        setup.club.community.schools = [school]
+    shared = [first.club.member, first.club.other]
+    for teacher in shared:  # in the second community since before the period, as in the first
+        add_member(second.club.community, teacher).joined_at = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    db.session.commit()
+    rows = as_new_request(review.review_table, make_reviewer(school))
+    [total] = review.school_totals(rows)
+    separate = sum(row.participants for row in rows)
+    assert total.participants == separate - len(shared)
+    [currency] = review.currency_totals(rows)
+    assert currency.participants == total.participants
+
+
 def test_school_totals_never_add_yuan_to_new_taiwan_dollars(ctx):
     # A school with a community in the PLC grant (NT$, whole dollars) and one in URC (¥, kept in fen).
     dollars, yuan = enrolled("club-twd", amount=30_000), enrolled("club-cny", key="urc", amount=5_000_000)

@@ -539,6 +539,12 @@ def _community_people(rows: Iterable[ReviewRow]) -> dict[int, set[int]]:
     return people
 
 
+def _headcount(people: dict[int, set[int]], community_ids: Iterable[int]) -> int:
+    """The teachers taking part in these communities, each once: one in two communities of a school is one of its
+    participants (QA: 6 + 5 made 11 for 8 teachers)."""
+    return len(set().union(*(people[community_id] for community_id in community_ids)))
+
+
 MONEY = ("approved", "remaining", "overrun", "waiting")  # the amounts a total adds up, in Funds' order
 
 
@@ -565,9 +571,10 @@ def _funds(money: dict[str, dict[str, int]]) -> tuple[Funds, ...]:
 
 def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
     """The rows summed per school, as the county's form asks. A community counts once at its school, however many
-    programs it is enrolled in: its name and its participants once, the amounts of each of its enrolments added
-    (each is a grant). A community of several schools (an urban–rural one: a core school and member schools) counts
-    once, at its first school (the core school), so that the column of approved amounts adds up to what was granted;
+    programs it is enrolled in: its name once, its participants each once over all the school's communities (a
+    teacher in two of them is one participant), the amounts of each of its enrolments added (each is a grant). A
+    community of several schools (an urban–rural one: a core school and member schools) counts once, at its first
+    school (the core school), so that the column of approved amounts adds up to what was granted;
     the other schools list it among the communities they take part in. Money is totalled per currency (NT$ and ¥
     never add up). Only confirmed enrolments are grants: a community whose enrolments all wait for confirmation is
     named apart (`waiting`) and not counted, and amounts waiting for confirmation are summed apart (see row_money).
@@ -590,7 +597,7 @@ def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
             counted["waiting"].setdefault(community.id, community.name)
         _add(counted["money"].setdefault(row.figures.currency, {}), row)
     return [SchoolTotal(school, tuple(values["communities"].values()),
-                        sum(len(people[community_id]) for community_id in values["communities"]),
+                        _headcount(people, values["communities"]),
                         _funds(values["money"]), tuple(values["partners"].values()),
                         tuple(name for community_id, name in values["waiting"].items()
                               if community_id not in values["communities"]))
@@ -598,8 +605,8 @@ def school_totals(rows: Sequence[ReviewRow]) -> list[SchoolTotal]:
 
 
 def currency_totals(rows: Sequence[ReviewRow]) -> list[CurrencyTotal]:
-    """All the rows summed per currency: the communities funded in it by a confirmed enrolment (each once, its
-    participants once), the amounts approved, left over and overrun, and those waiting for confirmation apart
+    """All the rows summed per currency: the communities funded in it by a confirmed enrolment (each once, every
+    participant once), the amounts approved, left over and overrun, and those waiting for confirmation apart
     (see row_money). Pass every row in scope."""
     people = _community_people(row for row in rows if row.enrollment.confirmed)
     totals: dict[str, dict[str, Any]] = {}
@@ -608,8 +615,7 @@ def currency_totals(rows: Sequence[ReviewRow]) -> list[CurrencyTotal]:
         if row.enrollment.confirmed:
             entry["communities"].add(row.enrollment.community_id)
         _add(entry["money"], row)
-    return [CurrencyTotal(currency, len(values["communities"]),
-                          sum(len(people[community_id]) for community_id in values["communities"]),
+    return [CurrencyTotal(currency, len(values["communities"]), _headcount(people, values["communities"]),
                           *(values["money"].get(key, 0) for key in MONEY))
             for currency, values in sorted(totals.items())]
 
