@@ -30,6 +30,7 @@ def test_a_month_of_a_timestamp_is_the_month_where_the_school_is(app, monkeypatc
 
 @pytest.mark.parametrize(("locale", "zone", "expected"), [
     ("zh_Hant", "Asia/Taipei", "台北時間（UTC+8）"), ("zh_Hans", "Asia/Shanghai", "中国时间（UTC+8）"),
+    ("zh_Hans", "Asia/Taipei", "UTC+8"),  # a mainland reader of a deployment on Taiwan's clock
     ("en", "Asia/Taipei", "Taiwan Time (UTC+8)"), ("en", "Asia/Kolkata", "India Time (UTC+5:30)"),
     ("en", "America/Caracas", "Venezuela Time (UTC-4)")])
 def test_the_zone_times_are_typed_in_is_named_in_the_readers_words(app, monkeypatch, locale, zone, expected):

@@ -264,7 +264,18 @@ def test_the_recorded_activity_follows_the_log_into_a_new_day_and_the_trash(ctx)
     assert activity.ends_at - activity.starts_at == dt.timedelta(minutes=60)
     services.trash_log(log, actor=pair.mentor)
     db.session.commit()
-    assert db.session.get(Activity, log.activity_id).cancelled
+    cancelled = db.session.get(Activity, log.activity_id)
+    assert cancelled.cancelled
+    # The reason the app gave is read in each reader's language, whoever trashed the log (QA: an English admin's
+    # trash left "The meeting log was moved to the trash." on a 简体中文 convener's page).
+    import flask_babel
+    from flask import g
+
+    for locale, reason in (("zh_Hant", "輔導紀錄已移到資源回收筒。"),
+                           ("en", "The meeting log was moved to the trash.")):
+        with flask_babel.force_locale(locale):
+            g.pop("_workspace_translations", None)
+            assert cancelled.cancel_reason_shown == reason
     services.restore_log(log, actor=pair.mentor)
     db.session.commit()
     assert not db.session.get(Activity, log.activity_id).cancelled

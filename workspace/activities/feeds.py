@@ -220,7 +220,7 @@ def _description(activity: Activity, url: str) -> str:
     gettext = flask_babel.gettext
     lines = [gettext(METHOD_LABELS[activity.method]) if activity.method in METHOD_LABELS else activity.method]
     if activity.cancelled and activity.cancel_reason:
-        lines.append(gettext("Cancelled: %(reason)s", reason=activity.cancel_reason))
+        lines.append(gettext("Cancelled: %(reason)s", reason=activity.cancel_reason_shown))
     if activity.mode == Mode.HYBRID and activity.meeting_url:
         lines.append(gettext("Online: %(url)s", url=activity.meeting_url))
     if activity.agenda.strip():

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import like, of_community, of_user
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
+from workspace.core.i18n import gettext
 from workspace.core.links import register_kind
 from workspace.extensions import db
 
@@ -134,6 +135,12 @@ class Activity(db.Model):
     recorder = relationship("User", foreign_keys=[recorder_id])
     speakers = relationship("Speaker", order_by="Speaker.position", cascade="all, delete-orphan",
                             back_populates="activity")
+
+    @property
+    def cancel_reason_shown(self) -> str:
+        """The reason as the reader reads it: a reason the app gave (a meeting log moved to the trash) is stored as
+        its English message and read in the reader's language; one a person typed is shown as typed."""
+        return gettext(self.cancel_reason) if self.cancel_reason else ""
 
     @property
     def cancelled(self) -> bool:

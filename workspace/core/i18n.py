@@ -144,6 +144,11 @@ def script_variants(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((text, script_converter("t2s").convert(text), script_converter("s2tw").convert(text))))
 
 
+# Zones a Simplified Chinese reader is told by their offset alone: a deployment on Taiwan's clock serving an
+# urban–rural community on the mainland showed its teachers 时间以台北时间（UTC+8）为准.
+NAMED_BY_OFFSET_IN_SIMPLIFIED = frozenset({"Asia/Taipei"})
+
+
 def zone_label() -> str:
     """The deployment's time zone as the reader's language names it, with its offset now: 台北時間（UTC+8）,
     Taiwan Time (UTC+8). Forms that take a time say it, not the zone database's "Asia/Taipei"."""
@@ -152,7 +157,10 @@ def zone_label() -> str:
     minutes = int(offset.total_seconds() // 60)
     hours, rest = divmod(abs(minutes), 60)
     written = f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
-    name = get_timezone_name(zone, locale=_reader_locale())
+    locale = _reader_locale()
+    if str(locale) == "zh_Hans" and str(zone) in NAMED_BY_OFFSET_IN_SIMPLIFIED:
+        return written  # a mainland reader of a Taiwanese deployment reads UTC+8, not 台北时间
+    name = get_timezone_name(zone, locale=locale)
     return flask_babel.gettext("%(zone)s (%(offset)s)", zone=name, offset=written)
 
 

@@ -31,7 +31,7 @@ from workspace.activities.services.checks import ActivityFields
 from workspace.communities.records import records_language
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
-from workspace.core.i18n import gettext
+from workspace.core.i18n import N_, gettext
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
 from workspace.core.records import Period, local_day
@@ -245,7 +245,8 @@ def trash_log(log: MeetingLog, *, actor: Any) -> None:
     log.deleted_at = log.deleted_at or utcnow()
     activity = _recorded_activity(log)
     if activity is not None:  # a meeting in the trash counts for nothing: its activity is cancelled, and kept
-        cancel_recorded_activity(activity, gettext("The meeting log was moved to the trash."), actor=actor)
+        # Stored as the message, read in the reader's language (Activity.cancel_reason_shown).
+        cancel_recorded_activity(activity, N_("The meeting log was moved to the trash."), actor=actor)
 
 
 def restore_log(log: MeetingLog, *, actor: Any) -> None:
