@@ -291,3 +291,19 @@ def test_the_home_card_leads_to_the_public_lessons_and_this_year_s_handbook(clie
     later = make_pair(starts_on=today + dt.timedelta(days=800))
     client.login(later.mentee)
     assert "/mentoring/handbooks/" not in client.get("/mentoring/").get_data(as_text=True)
+
+
+def test_a_refused_milestone_change_keeps_its_own_field_ids_apart_from_the_add_form(client, ctx):
+    """QA: refused (a due day after the term), the edit form took the WTForms ids (title, due_on …) that the add
+    form on the same page has too: two fields per id, and the add form's labels named the edit form's fields."""
+    import re
+
+    pair = make_pair()
+    item = world.milestone(pair.pairing, dt.date(2026, 9, 15), title="第一次見面")
+    client.login(pair.convener)
+    response = client.post_form(f"{_page(pair)}/milestones/{item.id}", {
+        "title": "第一次見面", "due_on": "2099-01-01", "owner": "mentor", "kind": "meeting"})
+    assert response.status_code == 422
+    ids = re.findall(r'\bid="([^"]+)"', response.get_data(as_text=True))
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    assert f'id="m{item.id}-due"' in response.get_data(as_text=True)
