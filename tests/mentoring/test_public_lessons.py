@@ -138,6 +138,19 @@ def test_an_end_before_the_start_and_missing_fields_are_refused_together(ctx):
     assert db.session.scalar(select(PublicLesson.id)) is None
 
 
+def test_a_lesson_of_a_whole_day_is_refused_beside_its_end(ctx):
+    """QA: 00:00–23:59 was saved, and recorded as a 24-hour activity counting toward the program's hours."""
+    pair = make_pair()
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, starts=dt.time(0, 0), ends=dt.time(23, 59)),
+                                 actor=pair.mentee)
+    assert [name for name, _message in refused.value.errors] == ["ends"]
+    assert "at most 4 hours" in refused.value.message
+    assert db.session.scalar(select(PublicLesson.id)) is None
+    services.schedule_lesson(pair.community, fields(pair, starts=dt.time(9, 0), ends=dt.time(13, 0)),
+                             actor=pair.mentee)  # four hours, conferences included: taken
+
+
 def test_the_plan_is_linked_once_through_the_link_table_and_only_a_readable_plan_of_the_community(ctx):
     pair = make_pair()
     plan = make_plan(pair)

@@ -161,6 +161,8 @@ def forms_to_use(community: Community, actor: Any) -> list[ObservationForm]:
 
 # --- checks --------------------------------------------------------------------------------------
 
+MAX_LESSON = dt.timedelta(hours=4)
+
 
 def _times(fields: LessonFields) -> tuple[dt.datetime, dt.datetime]:
     """The lesson's local start and end from its day and times, refused beside `day`, `starts` or `ends`."""
@@ -183,6 +185,9 @@ def _times(fields: LessonFields) -> tuple[dt.datetime, dt.datetime]:
         renamed = {"starts_at": "starts", "ends_at": "ends"}
         raise ValidationError.combine([ValidationError(message, field=renamed.get(name or "", "day"))
                                        for name, message in error.errors]) from None
+    if ends - starts > MAX_LESSON:  # a lesson, with its pre- and post-conference, not a whole day (00:00–23:59)
+        raise ValidationError(str(_l("A public lesson lasts at most %(hours)d hours: check the end.",
+                                     hours=MAX_LESSON.seconds // 3600)), field="ends")
     return starts, ends
 
 
