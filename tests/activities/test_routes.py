@@ -399,6 +399,11 @@ def test_a_participation_period_typed_wrong_is_pointed_out_beside_it(client, clu
         assert "Attendance over time" in page or "No activity held" in page  # the past year is shown meanwhile
     shown = client.get("/c/club/activities/participation?start=2026-01-01&end=2037-12-31")
     assert shown.status_code == 200 and input_value(shown.get_data(as_text=True), "start") == "2026-01-01"
+    # An end before the start is said beside the end (it was turned round without a word), both days kept.
+    reversed_ = client.get("/c/club/activities/participation?start=2027-03-01&end=2026-01-01")
+    page = reversed_.get_data(as_text=True)
+    assert reversed_.status_code == 422 and field_error(page, "end") == "The end must not come before the start."
+    assert input_value(page, "start") == "2027-03-01" and input_value(page, "end") == "2026-01-01"
 
 
 def test_a_refused_monthly_plan_keeps_the_note_beside_the_reason(client, club):

@@ -16,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from workspace.activities.models import Method, Mode
 from workspace.activities.services import MAX_SERIES, MAX_TITLE, METHOD_LABELS, MODE_LABELS
@@ -100,6 +100,11 @@ class PeriodForm(WorkspaceSubform):
 
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
+
+    def validate_end(self, field: DateField) -> None:
+        """A period that ends before it starts is said beside the end (it was once turned round silently)."""
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(str(_l("The end must not come before the start.")))
 
 
 class MonthlyPlanForm(WorkspaceForm):

@@ -792,8 +792,8 @@ def participation(slug: str):
     valid = form.validate()
     end = (form.end.data if valid else None) or today
     start = (form.start.data if valid else None) or end - dt.timedelta(days=364)
-    if start > end:
-        start, end = end, start
+    if start > end:  # only a start after today with no end given: the year from that start
+        end = start + dt.timedelta(days=364)
     return render_page("activities/participation.html", community=community, form=form,
                        report=services.participation(community, start, end, viewer=current_user),
                        status=200 if valid else 422,
