@@ -305,6 +305,12 @@ def test_archive_makes_community_read_only(client, ctx):
     member = add_member(community)
     client.login(member.user)
     assert client.get(f"/c/{community.slug}/settings").status_code == 403
+    # A co-convener, who edits the settings of an open community, is told why: it is archived, not their role.
+    co_convener = add_member(community, role="co_convener")
+    client.login(co_convener.user)
+    refused = client.get(f"/c/{community.slug}/settings")
+    assert refused.status_code == 403
+    assert "This community is archived: it can be read, not changed." in refused.get_data(as_text=True)
     client.login(convener)
     assert client.post_form(f"/c/{community.slug}/unarchive").status_code == 302
     db.session.refresh(community)

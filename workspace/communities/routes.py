@@ -178,7 +178,8 @@ def edit(slug: str):
     """Show the community settings form; an archived community's, to its convener and admins, with the button that
     brings it back (its only way back: the page refused them once it was archived)."""
     community = load_community(slug, "view")
-    require(can(current_user, "edit", community) or can(current_user, "archive", community))
+    if not (can(current_user, "edit", community) or can(current_user, "archive", community)):
+        load_community(slug, "edit")  # refused with the reason: archived (a co-convener's), or the role
     form = CommunityForm(obj=community)
     _school_choices(form)
     _partnership_choices(form)
