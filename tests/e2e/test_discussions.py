@@ -390,6 +390,20 @@ def test_a_thread_fits_a_phone(new_context, data, console: ConsoleLog) -> None:
     no_problems(console)
 
 
+def test_a_post_of_the_naughty_strings_fits_a_phone(new_context, data, naughty: list[str],
+                                                    console: ConsoleLog) -> None:
+    """The Big List of Naughty Strings pasted as one post: nothing in it widens the page on a phone (QA: a Thai
+    letter carrying hundreds of combining marks cannot break, and scrolled the handbook sideways to 888 px)."""
+    lin, _wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="Naughty strings", body="\n".join(naughty))
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, lin)
+    page.goto(_thread_url(community, thread_id))
+    expect(page.locator("#post-1")).to_contain_text("田中さんにあげて下さい")
+    fits(page)
+    no_problems(console, expected=(404,))  # its <img src=1 …> asks for a picture that is not there
+
+
 # --- screenshots for the docs --------------------------------------------------------------------
 
 

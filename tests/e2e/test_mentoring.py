@@ -489,3 +489,37 @@ def test_a_meeting_log_is_written_ticked_and_edited_in_place(new_context, data: 
     expect(editing).to_have_count(0, timeout=15_000)
     expect(logs.locator(".meta").first).to_contain_text("班級經營與提問")
     no_problems(console)
+
+
+def test_a_handbook_holding_the_naughty_strings_fits_a_phone(new_context, data: Data, live_app: Flask,
+                                                              naughty: list[str], console: ConsoleLog) -> None:
+    """QA: a handbook section holding the Big List of Naughty Strings scrolled the page sideways to 888 px at
+    375 px: a Thai letter carrying hundreds of combining marks is one piece a line cannot break."""
+    world = _paired(data, live_app)
+    today = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])).date()
+
+    def work() -> int:
+        from workspace.auth.models import User
+        from workspace.communities.models import Community
+        from workspace.extensions import db
+        from workspace.mentoring.services import handbook
+        from workspace.mentoring.services.terms import school_year_of
+
+        mentee = db.session.get(User, world["mentee"]["id"])
+        year = school_year_of(today)
+        book = handbook.open_handbook(db.session.get(Community, world["community"]["id"]), mentee.id, year,
+                                      actor=mentee)
+        section = book.sections[0]
+        handbook.save_section(section, "\n\n".join(naughty[100:131]), actor=mentee, base_version=section.version)
+        return year
+
+    year = data._run(work)
+    page = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True).new_page()
+    log_in(page, world["mentee"])
+    page.goto(f"/c/{world['community']['slug']}/mentoring/handbooks/{world['mentee']['id']}/{year}")
+    expect(page.locator(".handbook-section").first).to_contain_text("田中さんにあげて下さい")
+    fits(page)
+    page.goto(f"/c/{world['community']['slug']}/mentoring/handbooks/{world['mentee']['id']}/{year}/print")
+    expect(page.locator("body")).to_contain_text("田中さんにあげて下さい")
+    fits(page)
+    no_problems(console)
