@@ -56,18 +56,28 @@ def build_compliance_world() -> World:
     book = budget.add_book(enrollment, "學習共同體", "佐藤學", "共讀書目", convener)
     waiver = services.waive(enrollment, "plc.photos", "Photos were lost in a flood", reviewer)
     services.confirm(enrollment, reviewer)
+    # A second confirmed enrolment with nothing under review, to be withdrawn (the first has a submission with the
+    # reviewers, which keeps it from being withdrawn until it is decided).
+    spare = services.enrol(world.community(), program_copy(), 10_000, convener)
+    services.confirm(spare, reviewer)
     submitted = review.submit(services.standings([enrollment])[0], "Our first round", convener)
     deliverable = review.mark_done(enrollment, "application", PAST_FIRST, "", convener,
                                    stored=store_upload(io.BytesIO(png_bytes()), "application.png"))
     db.session.commit()
     document = services.copy_document(program)
     document["key"] = f"walk-{world.slug}"
-    world.ids = {"enrollment_id": enrollment.id, "program_id": program.id, "other_program_id": other.id,
+    world.ids = {"enrollment_id": enrollment.id, "spare_enrollment_id": spare.id, "program_id": program.id,
+                 "other_program_id": other.id,
                  "expense_id": expense.id, "book_id": book.id, "waiver_id": waiver.id,
                  "submission_id": submitted.id, "deliverable_id": deliverable.id,
                  "program_json": json.dumps(document, ensure_ascii=False)}
     world.computed = {"program_version": lambda: str(db.session.get(type(program), program.id).version)}
     return world
+
+
+def _spare(world: World) -> Enrollment:
+    db.session.expire_all()
+    return db.session.get(Enrollment, world.ids["spare_enrollment_id"])
 
 
 def _enrollment(world: World) -> Enrollment:
@@ -83,6 +93,7 @@ ADMIN_ONLY = dict(anonymous=LOGIN, default=NF, admin=OK)
 CONFIRMING = frozenset({"reviewer", "admin"})
 BASE = "/c/{slug}/compliance"
 ONE = BASE + "/{enrollment_id}"
+SPARE = BASE + "/{spare_enrollment_id}"
 EXPENSE = {"category": "printing_materials", "spent_on": "114/09/20", "amount": "180", "hours": "", "persons": "",
            "payee": "影印店", "description": "講義", "activity_id": "", "version": ""}
 
@@ -99,8 +110,8 @@ STEPS = [
     Step("POST", "compliance.change_amount", ONE + "/amount", {"enrollment-{enrollment_id}-approved_amount": "60000"},
          dict(READERS, member=FB, default=DONE), consuming=True,
          effect=(lambda world: _enrollment(world).approved_amount == 60000, CONFIRMING)),
-    Step("POST", "compliance.withdraw", ONE + "/withdraw", {}, dict(READERS, member=FB, default=DONE), consuming=True,
-         effect=(lambda world: _enrollment(world).withdrawn_at is not None, CONFIRMING)),
+    Step("POST", "compliance.withdraw", SPARE + "/withdraw", {}, dict(READERS, member=FB, default=DONE),
+         consuming=True, effect=(lambda world: _spare(world).withdrawn_at is not None, CONFIRMING)),
     Step("POST", "compliance.waive", ONE + "/waivers", {"rule_id": "plc.minutes", "reason": "Minutes kept on paper"},
          dict(CONFIRMERS, default=DONE), consuming=True),
     Step("POST", "compliance.revoke", ONE + "/waivers/{waiver_id}/revoke", {}, dict(CONFIRMERS, default=DONE),

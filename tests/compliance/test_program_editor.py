@@ -327,6 +327,22 @@ def test_a_copy_takes_its_period_in_roc_dates_and_a_day_written_wrong_is_told_in
     assert saved.definition["period"] == {"first": "2026-08-01", "last": "2027-07-31"}
 
 
+def test_a_deliverable_s_due_day_written_wrong_is_told_as_a_day_not_as_no_object(client, ctx):
+    """QA: "2027/13/01" as a deliverable's `due` (a day, or {"after": …}) read "is not an object ({…})"."""
+    source = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    copied = client.get(f"/admin/programs/new?from={source.id}")
+    document = html_module.unescape(re.search(r'<textarea[^>]*name="definition"[^>]*>(.*?)</textarea>',
+                                              _text(copied), re.S).group(1)).lstrip("\n")
+    data = json.loads(document)
+    rule = next(rule for rule in data["rules"] if "due" in rule)
+    rule["due"] = "2027/13/01"
+    response = client.post_form("/admin/programs/new", {"definition": json.dumps(data, ensure_ascii=False, indent=2)})
+    html = _text(response)
+    assert response.status_code == 422
+    assert "日期請寫成2026-08-01或民國115年8月1日" in _editor_errors(html) and "object" not in _editor_errors(html)
+
+
 def _line_of(document: str, text: str) -> int:
     return next(number for number, line in enumerate(document.splitlines(), start=1) if text in line)
 

@@ -1150,3 +1150,18 @@ def test_a_budget_rule_lists_the_expenses_it_counted(client, ctx):
     assert client.post_form(f"{base}/expenses", _expense(payee="光華影印店", description="講義")).status_code == 302
     page = _text(client.get(f"/c/{setup.slug}/compliance/"))
     assert re.search(r'<a href="[^"]*/budget#expenses">[^<]* · 光華影印店 · NT\$180</a>', page)
+
+
+def test_withdrawing_while_a_submission_is_under_review_is_refused_with_the_reason(client, ctx):
+    from tests.compliance.helpers import judge
+    from tests.factories import make_reviewer
+    from workspace.compliance.services import review
+
+    setup = enrolled()
+    review.submit(judge(setup), "請審查", setup.club.convener)
+    db.session.commit()
+    client.login(make_reviewer(None))
+    response = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/withdraw", follow_redirects=True)
+    assert "is with the reviewers" in _text(response)
+    db.session.expire_all()
+    assert setup.enrollment.withdrawn_at is None

@@ -154,6 +154,9 @@ def _nearest(error: SchemaError) -> SchemaError:
         shaped = [found for found in branches
                   if found.relative_path or found.validator not in {"enum", "type", "const"}]
         branches = shaped or branches
+    else:  # a string or a number: the branch of its type ("2027/13/01" is a day written wrong, not "no object")
+        typed = [found for found in branches if found.validator != "type"]
+        branches = typed or branches
     return best_match(branches) or error
 
 
