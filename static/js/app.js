@@ -400,6 +400,24 @@
     focusable(target).focus({ preventScroll: !part });
   });
 
+  // "Line 175" beside an error of a text typed in a box (a program's JSON): the caret goes to that line of the box,
+  // selected, scrolled into view (the link alone took the focus to the box, wherever its caret was).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-line][href^='#']") : null;
+    var area = link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+    if (!area || area.tagName !== "TEXTAREA") return;
+    event.preventDefault();
+    var lines = area.value.split("\n"), wanted = Math.max(1, Math.min(parseInt(link.getAttribute("data-line"), 10) || 1,
+                                                                      lines.length));
+    var start = 0;
+    for (var i = 0; i < wanted - 1; i++) start += lines[i].length + 1;
+    area.focus();
+    area.setSelectionRange(start, start + lines[wanted - 1].length);
+    var height = parseFloat(window.getComputedStyle(area).lineHeight) || 18;
+    area.scrollTop = Math.max(0, (wanted - 3) * height);
+    area.scrollIntoView({ block: "nearest" });
+  });
+
   document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 })();

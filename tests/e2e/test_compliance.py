@@ -599,3 +599,41 @@ def test_withdrawing_asks_first_and_a_no_keeps_the_enrolment(new_context, data: 
     expect(page.locator(".flash, [role=status]").first).to_contain_text("no longer enrolled")
     expect(withdraw).to_have_count(0)
     no_problems(console)
+
+
+def test_a_line_named_beside_a_program_error_puts_the_caret_on_that_line(new_context, data: Data,
+                                                                          console: ConsoleLog) -> None:
+    """QA: "Line 175" beside an error of the raw program text went to the box, its caret left on the last line."""
+    admin = data.user(name="系統管理員")
+
+    def work() -> int:
+        from sqlalchemy import select
+
+        from workspace.auth.models import User
+        from workspace.compliance import services as compliance
+        from workspace.compliance.models import Program
+        from workspace.extensions import db
+
+        db.session.get(User, admin["id"]).is_admin = True
+        compliance.install_presets()
+        return db.session.scalar(select(Program.id).where(Program.key == "plc-100"))
+
+    preset_id = data._run(work)
+    page = new_context().new_page()
+    _log_in(page, admin)
+    page.goto(f"/admin/programs/new?from={preset_id}")
+    area = page.locator("textarea#definition")
+    text = area.input_value()
+    lines = text.split("\n")
+    wrong = next(number for number, line in enumerate(lines, start=1) if '"target"' in line)
+    lines[wrong - 1] = lines[wrong - 1].replace('"target": ', '"target": -', 1)
+    area.fill("\n".join(lines))
+    page.get_by_role("button", name="Save the program").click()
+    link = page.locator(f".json-errors a[data-line='{wrong}']")
+    expect(link).to_be_visible()
+    link.click()
+    expect(area).to_be_focused()
+    selected = page.evaluate("(() => { const a = document.getElementById('definition');"
+                             " return a.value.slice(a.selectionStart, a.selectionEnd); })()")
+    assert selected == area.input_value().split("\n")[wrong - 1]
+    no_problems(console, expected=(422,))  # the refused program
