@@ -433,7 +433,14 @@ def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = ()) -
     if code == "person_short":
         return _person(p)
     if code.startswith("budget_"):
-        return _budget(code.removeprefix("budget_"), p, currency)
+        text = _budget(code.removeprefix("budget_"), p, currency)
+        if not p.get("spent_on") or code == "budget_missing_receipt":  # the ledger as a whole, or named already
+            return text
+        # Which expense: two claims over a cap lowered after they were kept read as two identical lines.
+        day = p["spent_on"] if isinstance(p["spent_on"], dt.date) else dt.date.fromisoformat(str(p["spent_on"])[:10])
+        which = (_("The expense of %(day)s to %(payee)s", day=day_text(day), payee=p["payee"]) if p.get("payee")
+                 else _("The expense of %(day)s", day=day_text(day)))
+        return _("%(label)s: %(value)s", label=which, value=text)
     return code
 
 

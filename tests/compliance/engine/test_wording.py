@@ -297,3 +297,15 @@ def test_a_pattern_the_wording_does_not_know_is_still_told_in_words(english):
     unknown = ProgramError("x", 3, "schema", {"kind": "pattern", "value": "abc", "form": ""}, "no match")
     assert wording.program_error_text(unknown) == \
         '"abc" is not written the way this value is (the rules guide describes each value).'
+
+
+def test_a_claim_over_its_cap_names_its_expense(english):
+    """QA: two claims over a cap lowered after they were kept read as two identical lines on the panel."""
+    first = Gap("budget_per_hour", {"per_hour": 1600, "max": 1500, "expense_id": 5,
+                                    "spent_on": dt.date(2026, 10, 2), "payee": "林講師"})
+    second = Gap("budget_per_hour", {"per_hour": 1600, "max": 1500, "expense_id": 6,
+                                     "spent_on": "2026-11-06", "payee": ""})  # as a snapshot keeps it
+    first_text, second_text = wording.gap_text(first), wording.gap_text(second)
+    assert first_text.startswith("The expense of Oct 2, 2026 to 林講師: ")
+    assert second_text.startswith("The expense of Nov 6, 2026: ")
+    assert first_text.split(": ", 1)[1] == second_text.split(": ", 1)[1]  # the breach itself, in the same words
