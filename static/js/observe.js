@@ -82,10 +82,15 @@
     return photoStore("readwrite", function (store) { return store.delete(key); }).catch(function () { return null; });
   }
 
+  // The clock runs for three hours from the lesson's start (the server's CLOCK_RUNS_MINUTES); after that the lesson
+  // is over: no running minute ("Minute 600" on yesterday's lesson), notes are minute 0 unless typed.
+  var CLOCK_RUNS_MINUTES = 180;
+
   function lessonMinute(start) {
     if (!start) return null;
     var minutes = Math.floor((Date.now() - Date.parse(start)) / 60000);
-    return Math.max(0, Math.min(minutes, MAX_MINUTE));
+    if (minutes > CLOCK_RUNS_MINUTES) return null;
+    return Math.max(0, minutes);
   }
 
   // --- the list: stored notes from the server, and those still on this device --------------------------
@@ -325,7 +330,7 @@
     if (problem) { minute.focus(); return; }
     var entry = {
       key: newKey(),
-      minute: typed === "" ? lessonMinute(form.getAttribute("data-lesson-start")) : parseInt(typed, 10),
+      minute: typed === "" ? (lessonMinute(form.getAttribute("data-lesson-start")) || 0) : parseInt(typed, 10),
       row_key: row ? row.value : "", row_label: row && row.value ? row.options[row.selectedIndex].text : "",
       text: text.value, typed_at: new Date().toISOString().slice(0, 19), photo: !!photo,
       user: list ? list.getAttribute("data-user") : undefined
@@ -391,6 +396,7 @@
     var minute = lessonMinute(start);
     var clock = document.querySelector("[data-lesson-clock]");
     if (clock && minute !== null) clock.textContent = clock.getAttribute("data-label").replace("{n}", minute);
+    if (clock && minute === null) clock.textContent = clock.getAttribute("data-over");
     var field = form.querySelector("[name=minute]");
     if (field && minute !== null && !field.hasAttribute("data-touched") && document.activeElement !== field) {
       field.value = String(minute);

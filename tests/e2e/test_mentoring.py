@@ -523,3 +523,22 @@ def test_a_handbook_holding_the_naughty_strings_fits_a_phone(new_context, data: 
     expect(page.locator("body")).to_contain_text("田中さんにあげて下さい")
     fits(page)
     no_problems(console)
+
+
+def test_the_clock_of_a_lesson_long_over_stops_and_a_note_is_minute_0_unless_typed(new_context, data: Data,
+                                                                                     live_app: Flask,
+                                                                                     console: ConsoleLog) -> None:
+    """QA: an observation of yesterday's lesson read "Minute 600 of the lesson" and stamped its notes 600."""
+    world = _paired(data, live_app)
+    page = new_context().new_page()
+    log_in(page, world["mentor"])
+    yesterday = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])) - dt.timedelta(days=1)
+    observation_id = _open_observation(page, world, yesterday.replace(hour=10, minute=0))
+    expect(page.locator("[data-lesson-clock]")).to_contain_text("The lesson is over")
+    assert page.locator("#note-form [name=minute]").input_value() == ""
+    page.locator("#text").fill("學生分組討論時間不足")
+    page.locator("#note-form button[type=submit]").click()
+    expect(page.locator("#note-list li.note")).to_have_count(1)
+    expect(page.locator("#note-list li.note .note-minute")).to_have_text("0′")
+    assert observation_id
+    no_problems(console)

@@ -250,6 +250,10 @@ def test_notes_are_stamped_with_the_minute_of_the_lesson_and_checked(ctx):
     early, _ = services.add_note(observation, services.NoteFields(
         client_key="e", text="x", typed_at=observation.lesson_starts_at - dt.timedelta(minutes=5)), actor=pair.mentor)
     assert early.minute == 0
+    # Long after the lesson (written up later, yesterday's lesson) the clock no longer runs: minute 0, not 600.
+    late, _ = services.add_note(observation, services.NoteFields(
+        client_key="l", text="x", typed_at=observation.lesson_starts_at + dt.timedelta(hours=20)), actor=pair.mentor)
+    assert late.minute == 0
     for fields, field in ((services.NoteFields(client_key="", text="x"), "client_key"),
                           (services.NoteFields(client_key="a", text="  "), "text"),
                           (services.NoteFields(client_key="b", text="x", row_key="nope"), "row_key"),

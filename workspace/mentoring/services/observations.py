@@ -51,6 +51,9 @@ from workspace.mentoring.services.terms import check_within, school_years_ahead
 MAX_TEXT = 20_000
 MAX_NOTE = 4_000
 MAX_MINUTE = 600  # a lesson (or a school day's block of them) lasts under ten hours
+# How long after its start a lesson's clock still runs: a note typed later (written up after the lesson, an
+# observation of yesterday's lesson) is not "minute 600" but minute 0, unless its minute is typed.
+CLOCK_RUNS_MINUTES = 180
 MAX_KEY = 64
 
 STATUS_LABELS = {
@@ -384,11 +387,12 @@ class NoteFields:
 
 
 def minute_of(observation: Observation, moment: dt.datetime) -> int:
-    """The minute of the lesson at `moment` (0 before the start, or when no start was given)."""
+    """The minute of the lesson at `moment` (0 before the start, when no start was given, or once the lesson is
+    long over: CLOCK_RUNS_MINUTES)."""
     if observation.lesson_starts_at is None:
         return 0
     minutes = int((moment - observation.lesson_starts_at).total_seconds() // 60)
-    return max(0, min(minutes, MAX_MINUTE))
+    return minutes if 0 <= minutes <= CLOCK_RUNS_MINUTES else 0
 
 
 # A note's file is a photo: a file of another kind (an SVG, a PDF) is told so, not listed every kind the site takes.
