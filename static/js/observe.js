@@ -131,7 +131,7 @@
       body.appendChild(element("p", "field-error note-problem",
                                list.getAttribute("data-refused").replace("{reason}", entry.reason || "")));
       var buttons = element("div", "button-row note-actions");
-      if (formOf(list.getAttribute("data-observation"))) {
+      if (formOf(list.getAttribute("data-observation")) && !entry.closed) {
         var restore = element("button", "button button-small", list.getAttribute("data-restore"));
         restore.type = "button";
         restore.setAttribute("data-note-restore", entry.key);
@@ -225,9 +225,12 @@
   }
 
   // Keep a note the server will not take, with the reason, apart from the queue; false if the device is full.
-  function refuse(id, entry, reason) {
+  // `closed`: refused because the observation takes no more notes (finalized, removed): there is no form to put it
+  // back into, even on a page opened before, so only "Discard" is offered.
+  function refuse(id, entry, reason, closed) {
     var refused = readStore(refusedName(id));
-    refused.push(Object.assign({}, entry, { reason: reason, refused_at: new Date().toISOString().slice(0, 19) }));
+    refused.push(Object.assign({}, entry, { reason: reason, closed: Boolean(closed),
+                                            refused_at: new Date().toISOString().slice(0, 19) }));
     if (!writeStore(refusedName(id), refused)) return false;
     return without(queueName(id), entry.key);
   }
@@ -269,7 +272,7 @@
           next = refuse(id, entry, problemOf(body) || String(status));
           stuck[id] = null;
         } else if (status === 403 || status === 404 || status === 410) {
-          next = refuse(id, entry, list.getAttribute("data-closed"));
+          next = refuse(id, entry, list.getAttribute("data-closed"), true);
           stuck[id] = null;
         }  // else kept and sent again later: a busy server, a lost answer
         showStatus(id);

@@ -280,6 +280,9 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     expect(refused).to_contain_text("小組回報時間不足")
     expect(refused).to_contain_text(closed)
     expect(status).to_contain_text(closed)
+    # On the page opened before, whose form is still there: nothing to put back into (QA), only Discard.
+    expect(refused.get_by_role("button", name="Put it back in the form")).to_have_count(0)
+    expect(refused.get_by_role("button", name="Discard")).to_have_count(1)
     assert _notes_of(data, observation_id) == ["板書設計清楚"]
 
     # Opened again the form is gone; the refused note is still shown, and can be discarded.
