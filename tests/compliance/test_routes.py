@@ -1165,3 +1165,23 @@ def test_withdrawing_while_a_submission_is_under_review_is_refused_with_the_reas
     assert "is with the reviewers" in _text(response)
     db.session.expire_all()
     assert setup.enrollment.withdrawn_at is None
+
+
+def test_a_materials_expense_without_a_book_list_is_kept_and_the_list_asked_for_at_once(client, ctx):
+    """QA: with the book list emptied after a first purchase, a second was saved with no word (the missing list
+    was no new breach); the panel only later turned the materials rule red. Kept, and the list asked for now."""
+    setup = enrolled()
+    book = budget.add_book(setup.enrollment, "學習共同體", "佐藤學", "共讀書目", setup.club.convener)
+    budget.add_expense(setup.enrollment, budget.ExpenseFields("materials", PAST_FIRST, 300), setup.club.convener)
+    budget.remove_book(book, setup.club.convener)
+    db.session.commit()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    saved = client.post_form(url, _expense(category="materials", amount="500", payee="書局", description="共讀書"))
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("#books")
+    page = _text(client.get(saved.headers["Location"]))
+    assert "The program asks for a book list with 資料蒐集費" in page
+    budget.add_book(setup.enrollment, "教學的勇氣", "", "共讀", setup.club.convener)
+    db.session.commit()
+    again = client.post_form(url, _expense(category="materials", amount="300", payee="書局"))
+    assert again.status_code == 302 and again.headers["Location"].endswith("#expenses")

@@ -580,6 +580,12 @@ def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Resp
             db.session.commit()
             flash(_("The expense is saved.") if expense.claimable
                   else _("The expense is kept, marked not claimable."), "success")
+            names = budget.category_names(enrollment)
+            if names.get(expense.category) in budget.needs(enrollment).book_list and not budget.books_of(enrollment):
+                # Not refused (the titles may come after the purchase), but said now, not only later on the panel.
+                flash(_("The program asks for a book list with %(category)s: add its titles under Book list, or "
+                        "its rule stays not met.", category=names[expense.category]), "warning")
+                return redirect(url_for("compliance.budget_page", slug=slug, enrollment_id=enrollment.id) + "#books")
             return redirect(ledger)
         except budget.BudgetRefused as refused:
             breaches = refused.breaches
