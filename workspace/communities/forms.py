@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role, School
@@ -83,7 +83,7 @@ class InvitationForm(WorkspaceForm):
     role = SelectField(_l("Role"), choices=[], default="member")
     single_use = BooleanField(_l("The link works only once"), default=True)
     days = IntegerField(_l("Valid for (days)"), default=14,
-                        validators=[DataRequired(REQUIRED), NumberRange(1, 90, _l("Choose between 1 and 90 days."))])
+                        validators=[InputRequired(REQUIRED), NumberRange(1, 90, _l("Choose between 1 and 90 days."))])
 
     def __init__(self, *args, roles: Sequence[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

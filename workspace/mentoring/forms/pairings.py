@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import (
     REQUIRED,
@@ -103,7 +103,7 @@ class SettingsForm(WorkspaceForm):
     """The community's mentoring term and the milestones each new pairing starts with."""
 
     term_months = IntegerField(_l("Term (months)"),
-                               validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_TERM_MONTHS)])
+                               validators=[InputRequired(REQUIRED), NumberRange(min=1, max=MAX_TERM_MONTHS)])
     milestones = FieldList(FormField(MilestoneRowForm), min_entries=1, max_entries=31)
 
     def items(self) -> list[dict[str, Any]]:
