@@ -62,7 +62,7 @@
       forget(form.getAttribute("data-draft-key"));
       return;
     }
-    if (!write(form.getAttribute("data-draft-key"), draft)) form.setAttribute("data-unkept", "1");
+    write(form.getAttribute("data-draft-key"), draft);  // storage full or off: no draft (leaving still asks)
   }
 
   function offer(form) {
