@@ -322,3 +322,21 @@ def test_the_minutes_own_headings_sit_under_the_file_s_sections(app):
     assert "- Date: Sep 10, 2025" in written
     assert "## Minutes\n\n### 觀察\n重點\n```\n## 程式碼\n```\n#不是標題" in written
     assert "## Outcomes\n\n### 成果一\n#### 細節" in written
+
+
+def test_a_pairs_private_meeting_has_a_note_in_its_folder_never_its_minutes_or_files(client, ctx):
+    """QA: the county reviewer's pack held a pair's meeting minutes ("黃老師談到與家長溝通的壓力…") under the
+    neutral title. Its folder now says it was held and counted, and what the pair keeps, in the pack's language."""
+    world = pack_world()
+    meeting = world.activities[0]
+    meeting.private = True
+    db.session.commit()
+    archive = open_zip(download(client, world))
+    folder = "2025-09-10 僅限師徒雙方的輔導紀錄/"
+    names = [name for name in archive.namelist() if name.startswith(folder) and name != folder]
+    assert names == [folder + "僅限師徒雙方.txt"]
+    note = archive.read(folder + "僅限師徒雙方.txt").decode("utf-8")
+    assert "已撰寫會議記錄：是" in note and "5 個檔案" in note
+    manifest = json.loads(archive.read("manifest.json"))
+    about = [entry for entry in manifest["files"] if (entry.get("activity") or {}).get("id") == meeting.id]
+    assert [entry["path"] for entry in about] == [folder + "僅限師徒雙方.txt"]

@@ -340,7 +340,8 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
     program = enrollment.program
     period = Period(program.first_day, program.last_day)
     community_ids = [enrollment.community_id]
-    activities = activity_records.activities(community_ids, period)
+    with force_locale(language):  # a pair's private activity is named in the pack's language (private_title)
+        activities = activity_records.activities(community_ids, period)
     texts = activity_records.activity_texts(community_ids, period)
     evidence: dict[int, list[activity_records.EvidenceFile]] = {}
     for item in activity_records.evidence_files(community_ids, period):
