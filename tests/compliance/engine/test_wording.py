@@ -309,3 +309,27 @@ def test_a_claim_over_its_cap_names_its_expense(english):
     assert first_text.startswith("The expense of Oct 2, 2026 to 林講師: ")
     assert second_text.startswith("The expense of Nov 6, 2026: ")
     assert first_text.split(": ", 1)[1] == second_text.split(": ", 1)[1]  # the breach itself, in the same words
+
+
+def test_a_program_s_errors_are_told_all_at_once(english):
+    """QA: eight mistakes read "The program has 6 errors"; the unknown currency and a convener minimum above its
+    maximum came only once the schema's errors were fixed."""
+    import json
+    from pathlib import Path
+
+    import workspace.compliance as compliance_package
+
+    preset = Path(compliance_package.__file__).with_name("presets") / "plc-100.json"
+    document = json.loads(preset.read_text(encoding="utf-8"))
+    document["currency"] = "XXX"
+    activities = next(rule for rule in document["rules"] if rule.get("kind") == "count")
+    activities["target"] = -5
+    convener = next(rule for rule in document["rules"] if rule.get("measure") == "conveners")
+    convener["min"], convener["max"] = 3, 1
+    data, errors = parse_program_text(json.dumps(document, ensure_ascii=False, indent=2))
+    assert data is None
+    codes = {(error.path.split("[")[0] if error.path.startswith("rules") else error.path, error.code)
+             for error in errors}
+    assert ("currency", "unknown_currency") in codes and ("rules", "schema") in codes
+    assert any(error.code == "min_above_max" for error in errors)
+    assert len({error.path for error in errors}) == len(errors)  # no place told twice
