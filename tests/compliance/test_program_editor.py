@@ -297,14 +297,19 @@ def test_archiving_and_bringing_back_a_program_says_what_happened(client, ctx):
     assert f"“{program.name}” is back among the current programs" in _text(back)
 
 
-def test_a_copy_takes_its_period_in_roc_dates_and_a_day_written_wrong_is_told_in_words_beside_its_line(client, ctx):
-    """Copy → set the period as the funder writes it → saved with 2026-08-01; a day that is none is refused beside
-    its line in words, never with a regular expression, and the text is kept (county QA, L5)."""
+def _copied_in_the_editor(client) -> str:
+    """A copy of the preset as the JSON editor offers it to a 繁體中文 administrator (logged in on `client`)."""
     source = program_copy()
     client.login(make_user(is_admin=True, locale="zh_Hant"))
     copied = client.get(f"/admin/programs/new?from={source.id}")
-    document = html_module.unescape(re.search(r'<textarea[^>]*name="definition"[^>]*>(.*?)</textarea>',
-                                              _text(copied), re.S).group(1)).lstrip("\n")
+    return html_module.unescape(re.search(r'<textarea[^>]*name="definition"[^>]*>(.*?)</textarea>',
+                                          _text(copied), re.S).group(1)).lstrip("\n")
+
+
+def test_a_copy_takes_its_period_in_roc_dates_and_a_day_written_wrong_is_told_in_words_beside_its_line(client, ctx):
+    """Copy → set the period as the funder writes it → saved with 2026-08-01; a day that is none is refused beside
+    its line in words, never with a regular expression, and the text is kept (county QA, L5)."""
+    document = _copied_in_the_editor(client)
     data = json.loads(document)
 
     def with_period(first: str, last: str) -> str:
@@ -329,12 +334,7 @@ def test_a_copy_takes_its_period_in_roc_dates_and_a_day_written_wrong_is_told_in
 
 def test_a_deliverable_s_due_day_written_wrong_is_told_as_a_day_not_as_no_object(client, ctx):
     """QA: "2027/13/01" as a deliverable's `due` (a day, or {"after": …}) read "is not an object ({…})"."""
-    source = program_copy()
-    client.login(make_user(is_admin=True, locale="zh_Hant"))
-    copied = client.get(f"/admin/programs/new?from={source.id}")
-    document = html_module.unescape(re.search(r'<textarea[^>]*name="definition"[^>]*>(.*?)</textarea>',
-                                              _text(copied), re.S).group(1)).lstrip("\n")
-    data = json.loads(document)
+    data = json.loads(_copied_in_the_editor(client))
     rule = next(rule for rule in data["rules"] if "due" in rule)
     rule["due"] = "2027/13/01"
     response = client.post_form("/admin/programs/new", {"definition": json.dumps(data, ensure_ascii=False, indent=2)})
