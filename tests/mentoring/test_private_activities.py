@@ -137,7 +137,7 @@ def test_it_counts_as_held_but_in_no_members_tally(recorded, app):
     report = records.participation([recorded.community.id], period, now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
     row = next(row for row in report.activities if row.activity.id == recorded.meeting.id)
     assert row.activity.private and row.activity.title == "A mentoring record kept to the pair"
-    assert row.attended == 2
+    assert (row.attended, row.members, row.rate) == (2, 2, 1)  # the pair expected, unnamed
     tallies = {member.user_id: (member.attended, member.held) for member in report.members}
     assert tallies[recorded.mentor.id] == tallies[recorded.colleague.id] == (1, 1)  # the open meeting only
     assert dict(report.hours_by_method)["new_teacher_mentoring"] == 0.75

@@ -320,8 +320,15 @@ def participation(community_ids: Collection[int], period: Period, *,
         members.append(MemberAttendance(member.community_id, member.user_id, member.display_name, member.role,
                                         len(attended), len(during), total_hours(attended)))
     members.sort(key=lambda row: (-(row.rate or 0), -row.hours, row.display_name))
+    def expected_at(member: Row, activity: ActivityRecord) -> bool:
+        """Whom the activity's own row expects: as the tallies, and for a private one the pair it marks (its row
+        names no one: "2 of 2", not "2 of 0")."""
+        if activity.private:
+            return member.community_id == activity.community_id and member.user_id in marked.get(activity.id, set())
+        return counts_for(member, activity)
+
     rows = tuple(ActivityAttendance(
-        activity, len(came.get(activity.id, set())), sum(1 for member in memberships if counts_for(member, activity)),
+        activity, len(came.get(activity.id, set())), sum(1 for member in memberships if expected_at(member, activity)),
         tuple((status.value, statuses[activity.id][status.value]) for status in AttendanceStatus
               if statuses.get(activity.id, {}).get(status.value)))
         for activity in held)
