@@ -38,7 +38,8 @@
     if (!s) return;
     for (var i = s.length - 1; i >= 0; i--) {
       var name = s.key(i);
-      if (name && name.indexOf(PREFIX) === 0) s.removeItem(name);
+      // "plan-draft:": a section's text kept before every form's drafts came here (no reader in its key)
+      if (name && (name.indexOf(PREFIX) === 0 || name.indexOf("plan-draft:") === 0)) s.removeItem(name);
     }
   }
 

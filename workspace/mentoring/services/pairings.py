@@ -211,8 +211,10 @@ def create_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[
         record_event(actor, "pairing.created", pairing, community, user_id=mentee_id, name=names.get(mentor_id))
         notices.paired(pairing, actor)
         made.append(pairing)
-    if ends_on < today():  # recorded after its term: ended, as the hourly job would end it
-        end_finished_terms()
+    if ends_on < today():  # recorded after its term: these pairings ended, as the hourly job would end them
+        for pairing in made:
+            _term_over(pairing)
+        db.session.flush()
     return made
 
 
@@ -262,12 +264,17 @@ def end_finished_terms(day: dt.date | None = None) -> int:
     ended = 0
     for pairing in db.session.scalars(select(Pairing).where(Pairing.status == PairingStatus.ACTIVE.value,
                                                             Pairing.ends_on < day)):
-        pairing.status = PairingStatus.ENDED.value
-        pairing.ended_at = utcnow()
-        pairing.version += 1
+        _term_over(pairing)
         ended += 1
     db.session.flush()
     return ended
+
+
+def _term_over(pairing: Pairing) -> None:
+    """Mark a pairing whose term ran out ended (its last day stays the term's)."""
+    pairing.status = PairingStatus.ENDED.value
+    pairing.ended_at = utcnow()
+    pairing.version += 1
 
 
 def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, reason: str, actor: Any) -> Pairing:
