@@ -1185,3 +1185,32 @@ def test_a_materials_expense_without_a_book_list_is_kept_and_the_list_asked_for_
     db.session.commit()
     again = client.post_form(url, _expense(category="materials", amount="300", payee="書局"))
     assert again.status_code == 302 and again.headers["Location"].endswith("#expenses")
+
+
+def test_an_expense_kept_claimable_before_its_cap_was_lowered_is_marked_on_its_row(client, ctx):
+    """QA: the panel named such an expense, but its row on the ledger looked like every other claimable one."""
+    setup = enrolled()
+    budget.add_expense(setup.enrollment, budget.ExpenseFields("external_speaker_hourly", PAST_FIRST, 3_200, hours=2,
+                                                              payee="林講師", description="閱讀理解研習"),
+                       setup.club.convener)
+    within = budget.add_expense(setup.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST, 200),
+                                setup.club.convener)
+    db.session.commit()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    assert "Breaks a cap now" not in _text(client.get(url))
+    definition = json.loads(json.dumps(setup.program.definition))
+    for rule in definition["rules"]:
+        if rule["id"] == "plc.budget.external_hourly":
+            rule["per_hour_max"] = 1_500  # the funder lowered it after the fee was paid
+    setup.program.definition = definition
+    db.session.commit()
+    page = _text(client.get(url))
+    assert page.count("Breaks a cap now") == 1
+    row = page.split("閱讀理解研習", 1)[1].split("</tr>", 1)[0]
+    assert "Breaks a cap now" in row and "NT$1,600" in row and "NT$1,500" in row
+    assert "Change it, or mark it not claimable." in row
+    other = page.split(f"/expenses/{within.id}/edit", 1)[0].rsplit("<tr", 1)[1]
+    assert "Breaks a cap now" not in other
+    assert budget.ledger(setup.enrollment).breaking.keys() == {
+        expense.id for expense in budget.expenses_of(setup.enrollment) if expense.category == "external_speaker_hourly"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import zipfile
 
@@ -48,7 +49,7 @@ def test_the_four_sheets_with_their_headers_in_english(ctx):
                                            "Members expected", "Attendance rate", "Minutes", "Photos", "Videos",
                                            "Subjects", "Tags"]
     assert rows(book["Expenses"])[0] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable",
-                                        "Hours", "Persons", "Receipt"]
+                                        "Hours", "Persons", "Receipt", "Note"]
 
 
 @pytest.mark.parametrize("language", ["zh_Hant", "zh_Hans", "en"])
@@ -149,6 +150,8 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     for row, expense in zip(table[1:3], sorted(expenses.values(), key=lambda e: (e.spent_on, e.id)), strict=True):
         assert row[6:9] == [expense.hours, expense.persons, "Yes" if expense.receipt_blob_id else "No"]
     assert table[2][7] == next(e.persons for e in expenses.values() if e.amount == 4800)
+    assert table[1][9] is None  # claimable within its caps: nothing to note
+    assert table[2][9] and "4,800" in table[2][9]  # kept not claimable: the cap it broke, with its numbers
     lines = {row[0]: row for row in table if row and row[0] in {line.name for line in panel.lines}
              and row[1] != row[0] and not isinstance(row[0], dt.datetime)}
     header = next(row for row in table if row and row[0] == "Category")
@@ -346,3 +349,18 @@ def test_a_held_activity_where_nobody_was_marked_says_attendance_was_not_taken(c
     assert rates[unmarked] == "未點名" and rates[marked] != "未點名"
     csv_table = list(csv.reader(io.StringIO(ledger.ledger_csv(year.enrollment, "en").data.decode("utf-8-sig"))))
     assert {row[2]: row[9] for row in csv_table[1:]}[unmarked] == "Not taken"
+
+
+def test_a_claimable_expense_over_a_cap_lowered_since_is_noted_in_the_expenses_sheet(ctx):
+    """The ledger page marks such a row; the sheet an auditor reads says the same beside it."""
+    year = community_year()
+    enrollment = year.enrollment
+    definition = json.loads(json.dumps(enrollment.program.definition))
+    for rule in definition["rules"]:
+        if rule["id"] == "plc.budget.printing_materials":
+            rule["total_max"] = 100  # lowered below the NT$150 already claimed
+    enrollment.program.definition = definition
+    db.session.commit()
+    table = rows(workbook(ledger.ledger_xlsx(enrollment, "en").data)["Expenses"])
+    assert table[1][4] == 150 and table[1][5] == "Yes"
+    assert table[1][9].startswith("Breaks a cap now: ") and "NT$100" in table[1][9]

@@ -243,9 +243,22 @@ def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
 
 def expense_header() -> list[str]:
     # the hours and persons the per-hour and per-person caps were judged on, and whether the receipt is attached:
-    # what a funder's auditor ticks off against the paper receipts
+    # what a funder's auditor ticks off against the paper receipts; the note says why one is not claimable, or
+    # which cap a claimable one breaks since the cap was lowered (as the ledger page marks its row)
     return [_("Date"), _("Category"), _("Payee"), _("Description"), _("Amount"), _("Claimable"), _("Hours"),
-            _("Persons"), _("Receipt")]
+            _("Persons"), _("Receipt"), _("Note")]
+
+
+def expense_note(expense: Any, ledger: Any) -> str | None:
+    """Why an expense is not claimable (the caps it broke when kept), or what a claimable one breaks now."""
+    currency = ledger.currency
+    if not expense.claimable:
+        return " ".join(compliance_wording.stored_breach_text(breach, currency) for breach in expense.breaches) or None
+    now = ledger.breaking.get(expense.id)
+    if not now:
+        return None
+    return _("%(label)s: %(value)s", label=_("Breaks a cap now"),
+             value=" ".join(compliance_wording.breach_text(breach, currency) for breach in now))
 
 
 def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
@@ -259,7 +272,7 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     for expense in data.expenses:
         sheet.row([expense.spent_on, names.get(expense.category, expense.category), expense.payee,
                    expense.description, Money(expense.amount, currency), yes_no(expense.claimable), expense.hours,
-                   expense.persons, yes_no(expense.receipt_blob_id is not None)])
+                   expense.persons, yes_no(expense.receipt_blob_id is not None), expense_note(expense, ledger)])
     sheet.blank_row()
     # The same figures, under the same words, as the ledger page and the results report: the claims and the
     # amount that count against the caps and the approved amount, then what is kept but not claimable beside

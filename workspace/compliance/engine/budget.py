@@ -14,8 +14,9 @@ out of the base), `max_percent_of_approved` with `until` (spending before the se
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -209,6 +210,9 @@ class Ledger:
     not_claimable: int
     remaining: int
     currency: str
+    # What each claimable expense breaks now, by expense id: one kept within a cap that was lowered afterwards is
+    # marked on the ledger's row, not only named on the panel (a missing receipt has the row's own badge).
+    breaking: Mapping[int, tuple[Breach, ...]] = field(default_factory=dict)
 
     @property
     def over_approved(self) -> int:
@@ -271,9 +275,17 @@ def ledger(program: dict[str, Any], facts: CommunityFacts) -> Ledger:
                                   hours=float(sum(Fraction(str(e.hours or 0)) for e in claimable)),
                                   ceiling=ceiling_of(program, key, facts.expenses)))
     spent = sum(line.claimable for line in lines)
+    breaking: dict[int, list[Breach]] = defaultdict(list)
+    for rule in program.get("rules", []):
+        if rule.get("kind") == "budget_cap":
+            for breach in rule_breaches(rule, program, facts, list(facts.expenses)):
+                if breach.expense_id is not None and breach.code != "missing_receipt" \
+                        and breach not in breaking[breach.expense_id]:
+                    breaking[breach.expense_id].append(breach)
     return Ledger(lines=tuple(lines), approved=facts.approved_amount, spent=spent,
                   not_claimable=sum(line.spent - line.claimable for line in lines),
-                  remaining=facts.approved_amount - spent, currency=program.get("currency", "TWD"))
+                  remaining=facts.approved_amount - spent, currency=program.get("currency", "TWD"),
+                  breaking={expense_id: tuple(found) for expense_id, found in breaking.items()})
 
 
 def _key(breach: Breach) -> tuple[str, str, int | None]:
