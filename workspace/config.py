@@ -148,8 +148,12 @@ def load_config() -> dict[str, Any]:
         "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 100),
         # Failed logins from one address over all accounts before that address loses its free tries (it waits from
         # the first failure on each account; a right password for an account nobody guessed still gets in, so a
-        # school's shared address is never locked); also the limit on sign-up and reset requests.
+        # school's shared address is never locked); also the limit on sign-up and reset requests per address and
+        # account.
         "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS") or "20 per 10 minutes",
+        # sign-up and reset requests from one address over every account and link (a flood of made-up addresses)
+        "ACCOUNT_REQUESTS_LIMIT_PER_ADDRESS": os.environ.get("ACCOUNT_REQUESTS_LIMIT_PER_ADDRESS")
+        or "200 per 10 minutes",
         # Markdown previews per person (the live preview asks after each pause in typing).
         "PREVIEW_RATE_LIMIT": os.environ.get("PREVIEW_RATE_LIMIT") or "120 per minute",
         # Documents built on request per person (exports: the evidence pack, ledgers, forms, sheets, summary, jobs).

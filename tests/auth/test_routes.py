@@ -733,3 +733,26 @@ def test_error_message_text_is_escaped(client, ctx):
     assert "<script>alert(1)</script>" not in page
     assert response.status_code == 422
     assert "<script>alert(1)</script>" in unescape(page)  # shown, as text
+
+
+def test_a_pupil_using_up_reset_requests_does_not_stop_teachers_at_the_same_address(client, make_client, config,
+                                                                                    ctx):
+    """A school's teachers share one address behind its NAT: the limit on sign-up and reset requests is per address
+    and account (or link), with a far higher one per address over them all for a flood of made-up addresses."""
+    config(LOGIN_RATE_LIMIT_PER_ADDRESS="3 per 10 minutes", ACCOUNT_REQUESTS_LIMIT_PER_ADDRESS="8 per 10 minutes")
+    make_user(email="lin@school.test")
+    pupil = make_client()
+
+    def forgot(who, email: str) -> int:
+        return who.post_form("/forgot", {"email": email}, environ_base=STRANGER).status_code
+
+    assert [forgot(pupil, "lin@school.test") for _ in range(4)] == [200, 200, 200, 429]
+    assert forgot(pupil, "LIN@school.test ") == 429  # the same account however it is typed
+    assert forgot(client, "wang@school.test") == 200  # another teacher's request from the same address
+    assert client.post_form("/forgot", {"email": "lin@school.test"}, environ_base=TEACHER).status_code == 200
+    answers = [forgot(pupil, f"made-up-{number}@school.test") for number in range(6)]
+    # the address's ceiling over every account: eight requests in all, the refused ones counted too
+    assert answers == [200, 200, 429, 429, 429, 429]
+    assert forgot(client, "chen@school.test") == 429
+    register = client.post_form("/register", {"email": "new@school.test"}, environ_base=STRANGER)
+    assert register.status_code == 429  # one allowance for sign-up and reset requests together

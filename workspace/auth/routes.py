@@ -4,7 +4,10 @@ language."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import force_locale, format_timedelta
@@ -42,6 +45,37 @@ bp = Blueprint("auth", __name__)
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"]
+
+
+def _flood_limit() -> str:
+    return current_app.config["ACCOUNT_REQUESTS_LIMIT_PER_ADDRESS"]
+
+
+def _address_and_target() -> str:
+    """A sign-up's or reset's rate-limit key: the address (an IPv6 one by its /64) and what is asked about (the
+    typed email, or the link's token), hashed. A school's teachers share one address behind its NAT: counted by
+    address alone, one pupil's twenty requests kept every teacher there from asking for a reset link."""
+    target = request.view_args.get("token") if request.view_args else None
+    target = target or services.normalize_email(request.form.get("email"))
+    digest = hashlib.sha256(target.encode()).hexdigest()[:24]
+    return f"{throttle.network_of(request.remote_addr)}|{digest}"
+
+
+def _network() -> str:
+    return throttle.network_of(request.remote_addr)
+
+
+# Sign-up and reset requests: a limit per address and account (or link), and a far higher one per address over
+# them all, which only a flood of made-up addresses reaches (what the per-address limit alone once was).
+_account_requests = (limiter.limit(_login_limit, key_func=_address_and_target, methods=["POST"]),
+                    limiter.shared_limit(_flood_limit, scope="account-requests", key_func=_network, methods=["POST"]))
+
+
+def _limit_account_requests(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Both limits of a sign-up or reset request (see `_account_requests`)."""
+    for decorate in reversed(_account_requests):
+        view = decorate(view)
+    return view
 
 
 def _start_session(user: services.User, remember: bool = False) -> None:
@@ -172,7 +206,7 @@ def register():
 
 @bp.post("/register")
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@_limit_account_requests
 def register_post():
     """Sign up: the address is confirmed by a mailed link (or the account approved by an administrator) before
     it is used; the answer is the same whether or not the address already has an account. An invitation sent
@@ -256,7 +290,7 @@ def confirm_email(token: str):
 
 @bp.post("/confirm/<token>")
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@_limit_account_requests
 def confirm_email_post(token: str):
     """Confirm the address with the sign-up's password, log in, and join the inviting community if any."""
     form = ConfirmEmailForm()
@@ -293,7 +327,7 @@ def forgot_password():
 
 @bp.post("/forgot")
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@_limit_account_requests
 def forgot_password_post():
     """Email a reset link when the address has an account; the answer is the same either way."""
     form = ForgotPasswordForm()
@@ -327,7 +361,7 @@ def reset_password(token: str):
 
 @bp.post("/reset/<token>")
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@_limit_account_requests
 def reset_password_post(token: str):
     """Set the new password through the link and log in."""
     form = ResetPasswordForm()
