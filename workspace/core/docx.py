@@ -71,6 +71,8 @@ MAX_LIST_LEVEL = 3  # "List Bullet 3" is the deepest list style used
 MAX_HEADING_LEVEL = 9  # Word's "Heading 9"
 MAX_COLUMNS = 63  # Word's limit; further cells go into the last column
 MAX_PROPERTY = 255  # python-docx refuses longer core properties
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"  # what a .docx is sent as
+
 # Measuring text for column widths, in points: the body font is about 11 pt, a full-width (CJK) character is one
 # em, a Latin one a little over half; a cell adds its margins (Table Grid: 108 twips a side) and a little air.
 FONT_SIZE_PT = 11.0

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 from urllib.parse import quote
 
 from flask import Flask, Request, Response, abort, current_app, g, send_file
@@ -997,6 +997,16 @@ def make_thumbnail(blob: Blob, size: int = 320) -> Blob | None:
 
 
 # Downloads
+
+
+def send_built(body: Any, filename: str, media_type: str, *, ascii_name: str | None = None) -> Response:
+    """Send a file built for this request (bytes, or chunks to stream) as an attachment named in the reader's
+    language, never cached or sniffed: a Word document, a ledger, an evidence pack, a text resource."""
+    response = Response(body, mimetype=media_type)
+    response.headers["Content-Disposition"] = content_disposition(filename, ascii_name=ascii_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def send_blob(blob: Blob, filename: str, *, inline: bool = False) -> Response:

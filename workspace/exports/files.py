@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workspace.core.docx import DOCX_TYPE
 from workspace.core.storage import clean_filename
 
 LANGUAGES = ("zh_Hant", "zh_Hans", "en")  # what a report, a ledger or a plan may be written in
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = DOCX_TYPE
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 ZIP = "application/zip"

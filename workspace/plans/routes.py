@@ -20,6 +20,7 @@ from workspace.communities.models import Community
 from workspace.core import links
 from workspace.core.cache import COMMUNITY, cache_page
 from workspace.core.database import utcnow
+from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
@@ -28,7 +29,7 @@ from workspace.core.models import record_event
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, change_and_say, deny, require
-from workspace.core.storage import clean_filename, content_disposition
+from workspace.core.storage import clean_filename, send_built
 from workspace.core.text import clean_line
 from workspace.extensions import db
 from workspace.plans import audit, services
@@ -46,7 +47,6 @@ from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanSecti
 
 bp = Blueprint("plans", __name__)
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def load_plan(slug: str, plan_id: int, action: str = "view") -> PlanDoc:
@@ -712,10 +712,7 @@ def export_docx(slug: str, plan_id: int):
     name = clean_filename(f"{title}.docx")
     record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
     db.session.commit()
-    response = Response(data, mimetype=DOCX_TYPE)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_built(data, name, DOCX_TYPE)
 
 
 @bp.get("/c/<slug>/plans/<int:plan_id>/print")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,26 +13,31 @@ from workspace.communities.access import load_community
 from workspace.communities.models import Community
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page
 from workspace.core.database import unless_busy
+from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Checks, DomainError, ValidationError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
+from workspace.core.i18n import current_locale_code
 from workspace.core.models import Blob
 from workspace.core.parsing import arg, numbers, parse_id, parse_page
 from workspace.core.permissions import can, change_and_say, deny, public, require
 from workspace.core.storage import (
     UploadRejected,
     clean_filename,
-    content_disposition,
     make_thumbnail,
     send_blob,
+    send_built,
     store_uploads,
 )
 from workspace.core.text import clean_line
 from workspace.discussions import services as discussions
 from workspace.extensions import db
 from workspace.resources import audit, services
+from workspace.resources.export import resource_docx
 from workspace.resources.forms import CommentForm, NewResourceForm, ResourceForm, VersionForm
 from workspace.resources.models import Resource, ResourceVersion
+
+TEXT_FORMATS = {"md": "md", "docx": "docx"}  # how a text resource may be downloaded (?format=)
 
 bp = Blueprint("resources", __name__)
 
@@ -276,17 +281,21 @@ def add_version(slug: str, resource_id: int):
 @bp.get("/c/<slug>/resources/<int:resource_id>/download")
 @public
 def download(slug: str, resource_id: int):
-    """Download a version (the newest unless ?version=N) as an attachment, counting the download."""
+    """Download a version (the newest unless ?version=N) as an attachment, counting the download. A text resource
+    comes as Markdown, or as a Word document with `?format=docx` (what the page offers first)."""
     resource = load_resource(slug, resource_id)
     version = _version(resource)
+    word = arg("format", TEXT_FORMATS.get, "md") == "docx"
+    if word and not version.is_text:
+        abort(404)  # a file is sent as it was uploaded
     with unless_busy():  # a busy database skips the count, not the download
         services.count_download(resource)
         db.session.commit()
+    if word:
+        return send_built(resource_docx(resource, version, language=current_locale_code()),
+                          clean_filename(f"{resource.title}.docx"), DOCX_TYPE)
     if version.is_text:
-        response = Response(version.body or "", mimetype="text/markdown")
-        response.headers["Content-Disposition"] = content_disposition(clean_filename(f"{resource.title}.md"))
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return send_built(version.body or "", clean_filename(f"{resource.title}.md"), "text/markdown")
     return send_blob(version.blob, version.filename)
 
 

@@ -17,7 +17,7 @@ from flask_login import current_user
 from workspace.communities.access import load_community
 from workspace.compliance.models import Enrollment
 from workspace.core.permissions import can, require
-from workspace.core.storage import content_disposition
+from workspace.core.storage import send_built
 from workspace.exports import audit
 from workspace.exports.files import ExportFile, language_or_default
 from workspace.extensions import db, limiter, per_person
@@ -56,11 +56,7 @@ def send_export(built: ExportFile) -> Response:
         body: Any = built.data
     else:
         body = _read_and_remove(built.path)
-    response = Response(body, mimetype=built.media_type)
-    response.headers["Content-Disposition"] = content_disposition(built.filename, ascii_name=built.ascii_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_built(body, built.filename, built.media_type, ascii_name=built.ascii_name)
 
 
 def _read_and_remove(path: Any):

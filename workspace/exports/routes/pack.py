@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, abort, flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm
 from workspace.core.permissions import can, require
 from workspace.core.records import local_day
-from workspace.core.storage import content_disposition, send_blob
+from workspace.core.storage import send_blob, send_built
 from workspace.exports import audit, jobs, pack
 from workspace.exports.files import ZIP
 from workspace.exports.models import ExportJob, JobStatus, SubmissionFile
@@ -39,10 +39,7 @@ def evidence_pack(slug: str, enrollment_id: int):
     planned = pack.plan_pack(enrollment, language)  # every row read now: the stream reads only files
     audit.exported(current_user, "evidence_pack", enrollment, community, language=language)
     db.session.commit()
-    response = Response(planned.chunks(), mimetype=ZIP)
-    response.headers["Content-Disposition"] = content_disposition(planned.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
+    response = send_built(planned.chunks(), planned.filename, ZIP)
     response.headers["X-Accel-Buffering"] = "no"  # a proxy passes the stream on as it comes
     return response
 

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from workspace.auth.models import User
 from workspace.communities.access import load_community
+from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.parsing import numbers, read
 from workspace.core.permissions import can, require
-from workspace.core.storage import content_disposition
+from workspace.core.storage import send_built
 from workspace.extensions import db
 from workspace.mentoring.forms.logs import HandbookCommentForm, HandbookSectionForm, ShareForm
 from workspace.mentoring.models import Handbook, HandbookSection
@@ -30,7 +31,6 @@ from workspace.mentoring.services import handbook as services
 from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names
 from workspace.mentoring.services.pairings import today
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BASE = "/c/<slug>/mentoring/handbooks/<int:teacher_id>/<int:school_year>"
 
 
@@ -193,10 +193,7 @@ def handbook_export(slug: str, teacher_id: int, school_year: int):
     data, name = handbook_docx(item, mentor_names(item))
     services.record_export(item, actor=current_user)
     db.session.commit()
-    response = Response(data, mimetype=DOCX_TYPE)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_built(data, name, DOCX_TYPE)
 
 
 bp.record_once(lambda _setup: services.register_audit())
