@@ -37,6 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    from workspace.core.urls import LowercaseHosts
+
+    app.wsgi_app = LowercaseHosts(app.wsgi_app)  # type: ignore[method-assign]
 
     _init_extensions(app)
     from workspace.core import parsing

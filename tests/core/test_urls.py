@@ -189,3 +189,16 @@ def test_no_code_builds_an_absolute_link_from_the_request():
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"_external\s*=|request\.(host_url|url_root|base_url)\b", line)]
     assert offenders == []
+
+
+def test_a_trusted_host_is_trusted_in_any_case(app):
+    """QA: `Host: LOCALHOST` got 400; host names are case-insensitive. An untrusted one stays refused."""
+    proxied = _second_app(app, BEHIND_PROXY=True, BASE_URL="https://plc.school.example.tw", SERVER_NAME=None)
+    client = proxied.test_client()
+    assert client.get("/login", headers={"Host": "127.0.0.1:5000", "X-Forwarded-Host": "PLC.School.Example.TW",
+                                         "X-Forwarded-Proto": "https"}).status_code == 200
+    assert client.get("/login", headers={"Host": "127.0.0.1:5000", "X-Forwarded-Host": "EVIL.example",
+                                         "X-Forwarded-Proto": "https"}).status_code == 400
+    direct = _second_app(app, BASE_URL="https://plc.school.example.tw", SERVER_NAME=None).test_client()
+    assert direct.get("/login", headers={"Host": "PLC.SCHOOL.EXAMPLE.TW"}).status_code == 200
+    assert direct.get("/login", headers={"Host": "Evil.Example"}).status_code == 400

@@ -56,3 +56,18 @@ def trusted_hosts(config: Mapping[str, Any]) -> list[str]:
         if name and name not in hosts:
             hosts.append(name)
     return hosts
+
+
+class LowercaseHosts:
+    """WSGI middleware: the Host (and X-Forwarded-Host) in lower case before Flask checks it against the trusted
+    hosts, which Werkzeug compares as typed: host names are case-insensitive, and `Host: LOCALHOST` got 400."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        for key in ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "SERVER_NAME"):
+            value = environ.get(key)
+            if isinstance(value, str) and value != value.lower():
+                environ[key] = value.lower()
+        return self.wsgi_app(environ, start_response)
