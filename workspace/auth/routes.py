@@ -101,6 +101,10 @@ def _refusal_message(refusal: throttle.Refusal) -> str:
     else:
         wait = dt.timedelta(seconds=max(seconds, 1))
     text = format_timedelta(wait, threshold=1)
+    if refusal.reason == throttle.ACCOUNT and not mail_configured():  # no reset link can be mailed: say who can
+        return _("After many failed attempts from elsewhere, logging in to this account with its password is "
+                 "paused for %(wait)s. To get in now, log in from a device you have used here before, or ask a site "
+                 "administrator for a link to choose a new password.", wait=text)
     if refusal.reason == throttle.ACCOUNT:
         return _("After many failed attempts from elsewhere, logging in to this account with its password is "
                  "paused for %(wait)s. To get in now, use “Forgot your password?”, or log in from a device you "
