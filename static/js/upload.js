@@ -3,11 +3,12 @@
 (function () {
   "use strict";
 
-  function uploadOne(form, file, row, texts) {
+  function uploadOne(form, file, row, texts, batch) {
     return new Promise(function (resolve) {
       var data = new FormData(form);
       data.delete("files");
       data.append("files", file, file.name);
+      data.set("batch", String(batch));  // one title over several files names each after its file too
       var xhr = new XMLHttpRequest();
       var bar = row.querySelector("progress");
       var status = row.querySelector(".upload-status");
@@ -63,18 +64,26 @@
                   failedBecause: textsNode.dataset.failedBecause || textsNode.dataset.failed + ": {reason}" };
     list.innerHTML = "";
     var files = Array.prototype.slice.call(input.files);
-    var chain = Promise.resolve();
+    var chain = Promise.resolve(true);
     files.forEach(function (file) {
       var row = template.content.firstElementChild.cloneNode(true);
       row.querySelector(".upload-name").textContent = file.name;
       list.append(row);
-      chain = chain.then(function () { return uploadOne(form, file, row, texts); });
+      chain = chain.then(function (allAdded) {
+        return uploadOne(form, file, row, texts, files.length).then(function (added) { return allAdded && added; });
+      });
     });
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;  // a double click must not upload every file twice
-    chain.then(function () {
+    chain.then(function (allAdded) {
       input.value = "";
       if (button) button.disabled = false;
+      // Every file added: the messages of an earlier refused try ("Choose at least one file") no longer hold.
+      if (allAdded) {
+        form.querySelectorAll(".field-error, .form-errors").forEach(function (node) { node.remove(); });
+        form.querySelectorAll(".has-error").forEach(function (node) { node.classList.remove("has-error"); });
+        form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
+      }
       // Whatever lists the uploads (an activity's gallery) refreshes itself on this event.
       form.dispatchEvent(new CustomEvent("uploads-done", { bubbles: true }));
     });

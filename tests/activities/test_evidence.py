@@ -96,3 +96,19 @@ def test_the_gallery_refreshed_after_an_upload_brings_the_checklist_along(client
     assert _upload(client, activity, "photo.png", png_bytes()).status_code == 201
     after = client.get(gallery, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert '<span class="count">1/4</span>' in after and 'class="is-done">✓ At least one photo' in after
+
+
+def test_a_member_is_told_who_adds_the_photos_instead_of_looking_for_a_button(client, ctx):
+    """QA: a teacher who came had no upload control and nothing said why (the checklist still asked for a photo)."""
+    club = make_club()
+    activity = club.activity()
+    activity.recorder_id = club.other.id
+    db.session.commit()
+    client.login(club.member)
+    page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    assert 'id="evidence-files"' not in page
+    assert "The conveners and the recorder of the minutes add photos, videos and documents." in page
+    assert "The recorder: 王老師." in page
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    assert 'id="evidence-files"' in page and "The conveners and the recorder of the minutes add" not in page

@@ -1104,6 +1104,13 @@ def test_feedback_without_a_score_and_with_a_too_long_comment_is_refused_beside_
     assert response.status_code == 422
     assert "Choose from 1 (not at all) to 5 (very)." in page and field_error(page, "comment")
     assert comment in page
+    # QA: the score's error was tied to nothing and the focus was lost; every choice now says it was refused
+    # (the first takes the focus) and names the error.
+    choices = re.findall(r'<input[^>]*name="satisfaction"[^>]*>', page)
+    assert len(choices) == 5
+    assert all('aria-invalid="true"' in choice and 'aria-describedby="satisfaction-error satisfaction-help"' in choice
+               for choice in choices)
+    assert 'id="satisfaction-error"' in page and 'id="satisfaction-help"' in page
 
 
 @pytest.mark.parametrize(("locale", "two", "one", "half"), [

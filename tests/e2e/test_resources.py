@@ -192,3 +192,30 @@ def test_on_a_phone_a_refused_file_keeps_its_name_readable(new_context, data) ->
     assert name_box and row_box and name_box["width"] > row_box["width"] * 0.6, (name_box, row_box)
     assert name_box["height"] < 80, name_box  # two or three lines at most, not one character a line
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_one_title_over_two_files_and_an_earlier_refusal_cleared(new_context, data) -> None:
+    """QA: a lesson plan and its photo uploaded with one title made two identical entries, and the "choose at least
+    one file" of an earlier try stayed on the page after both were added."""
+    teacher, community = _member_in_community(data)
+    page = new_context().new_page()
+    log_in(page, teacher)
+    slug = community["slug"]
+    page.goto(f"/c/{slug}/resources/new")
+    form = page.locator("form[data-upload]")
+    form.get_by_label("Title").fill("分數乘法")
+    form.get_by_label("Kind").select_option("lesson_plan")
+    form.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#files-error")).to_contain_text("Choose at least one file.")
+    form = page.locator("form[data-upload]")
+    page.set_input_files("#files", [
+        {"name": "教案.txt", "mimeType": "text/plain", "buffer": PLAN_TEXT.encode()},
+        {"name": "板書.txt", "mimeType": "text/plain", "buffer": "板書".encode()},
+    ])
+    form.get_by_role("button", name="Add", exact=True).click()
+    rows = form.locator("[data-upload-list] .upload-row")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).get_by_role("link", name="分數乘法 (教案)")).to_be_visible()
+    expect(rows.nth(1).get_by_role("link", name="分數乘法 (板書)")).to_be_visible()
+    expect(page.locator("#files-error")).to_have_count(0)
+    expect(form.locator(".has-error, [aria-invalid]")).to_have_count(0)

@@ -21,8 +21,7 @@ def visibility_choices() -> list[tuple[str, str]]:
 
 
 class ResourceForm(WorkspaceForm):
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=MAX_TITLE)],
-                        description=_l("Left empty, each file is named after the file."))
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=MAX_TITLE)])
     kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired(REQUIRED)])
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=60)])
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=30)])
@@ -41,6 +40,10 @@ class ResourceForm(WorkspaceForm):
 
 
 class NewResourceForm(ResourceForm):
+    # Only a new resource may be left untitled (its file names it); an edited one keeps a title.
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=MAX_TITLE)],
+                        description=_l("Left empty, each file is named after the file. With several files, each "
+                                       "is named after the title and its file."))
     source = RadioField(_l("Add"), choices=[("files", _l("Files")), ("text", _l("A text written here"))],
                         default="files")
     files = MultipleFileField(_l("Files"))

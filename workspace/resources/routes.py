@@ -19,7 +19,7 @@ from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.i18n import current_locale_code
 from workspace.core.models import Blob
-from workspace.core.parsing import arg, numbers, parse_id, parse_page
+from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_page
 from workspace.core.permissions import can, change_and_say, deny, public, require
 from workspace.core.storage import (
     UploadRejected,
@@ -184,10 +184,23 @@ def _create_from_form(community: Community, form: NewResourceForm) -> list[Resou
     if not uploads:
         raise ValidationError(_("Choose at least one file."), field="files")
     created = []
+    # upload.js sends the files of one choice one request each, saying how many there were (`batch`)
+    several = len(uploads) > 1 or form_value("batch", numbers(1, 1000), 1) > 1
     for stored in store_uploads(uploads, extract_text=True):  # every file checked before the first write
-        title = form.title.data if form.title.data and len(uploads) == 1 else _file_title(stored.filename)
-        created.append(services.create_file_resource(community, _fields(form, title), stored, actor=current_user))
+        created.append(services.create_file_resource(community, _fields(form, _upload_title(
+            form.title.data, stored.filename, several=several)), stored, actor=current_user))
     return created
+
+
+def _upload_title(typed: str | None, filename: str, *, several: bool) -> str:
+    """An uploaded file's title: the one typed, the file's name when none was, and both when several files were
+    chosen with one title (the same title on a lesson plan and its photo made two identical entries)."""
+    typed = clean_line(typed)
+    if not typed:
+        return _file_title(filename)
+    if not several:
+        return typed
+    return _("%(title)s (%(file)s)", title=typed, file=_file_title(filename))[: services.MAX_TITLE]
 
 
 # --- one resource --------------------------------------------------------------------------------
