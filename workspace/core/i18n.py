@@ -233,11 +233,24 @@ def month_year(value: dt.date | dt.datetime | None) -> str:
 
 
 def format_hours(value: float | int | Decimal | None) -> str:
-    """A length in hours in the reader's language: 1 hour, 1.5 hours, 3 小時, 3 小时 (no "3 h", no "1.0").
+    """A length in hours in the reader's language: 1 hour, 1.5 hours, 3 小時, 3 小时 (no "3 h", no "1.0"); under an
+    hour in minutes (40 minutes, 40 分鐘), and a whole number of minutes that is not a half hour in both (1 hour
+    40 minutes, 1 小時 40 分鐘).
 
     The number takes the locale's decimals (at most two places); the word its plural form.
     """
     number = float(value or 0)
+    minutes = round(number * 60)
+    # A length that is not a whole or half hour reads in minutes, as a teacher says it: a 40-minute lesson was
+    # "0.67 小時", 100 minutes "1.67 hours".
+    if 0 < minutes < 60:
+        return translations().ungettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
+    if minutes % 30 and abs(number * 60 - minutes) < 0.01:
+        whole, rest = divmod(minutes, 60)
+        # the extractor reads a literal message: the join is marked below for the catalogs
+        return translations().ugettext(HOURS_AND_MINUTES) % {
+            "hours": format_hours(whole),
+            "minutes": translations().ungettext("%(num)d minute", "%(num)d minutes", rest) % {"num": rest}}
     shown = format_decimal(round(number, 2), format="#,##0.##")
     # gettext chooses a plural form by a whole number; a fraction reads as plural in English ("1.5 hours")
     # and Chinese has one form, so a fraction chooses with 2.
@@ -254,6 +267,9 @@ def _zone() -> dt.tzinfo:
 def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for translation"
     """Mark a message for extraction; it is translated where it is shown, with gettext()."""
     return message
+
+
+HOURS_AND_MINUTES = N_("%(hours)s %(minutes)s")  # "1 hour 40 minutes", "1 小時 40 分鐘"
 
 
 def translations() -> Any:
