@@ -340,3 +340,28 @@ def test_each_frozen_file_names_its_values_and_the_delivery_has_a_line_of_its_ow
     cell = form.getparent()
     assert cell.tag == "td" and "actions" in cell.get("class")
     assert not cell.xpath(".//code") and cell.getparent().xpath("./td[@data-label='SHA-256']/code")
+
+
+def test_a_returned_round_is_said_at_the_top_of_the_panel_and_its_report_is_not_marked_delivered(client, ctx):
+    """QA: after the county returned the round, the panel's head still read only "Confirmed"; the return and its
+    comment were under all eighteen rules, and the returned report could still be marked delivered."""
+    world = pack_world()
+    submission = submit(client, world)
+    report_row = files_of(submission)["results_report"]
+    reviewer = make_reviewer(world.enrolled.club.community.schools[0])
+    review.decide(submission, approve=False, comment="請補上第3次活動的照片", actor=reviewer)
+    db.session.commit()
+    client.login(world.convener)
+    panel = client.get(f"/c/{world.slug}/compliance/").get_data(as_text=True)
+    head = panel.split(f'id="enrollment-{world.enrollment.id}"', 1)[1].split('class="tally"', 1)[0]
+    assert "The reviewers returned round 1." in head and "請補上第3次活動的照片" in head
+    assert f'href="#submissions-{world.enrollment.id}">Answer and submit again</a>' in head
+    assert "Returned" in head
+    page_url = f"/c/{world.slug}/compliance/{world.enrollment.id}/submissions/{submission.id}"
+    page = client.get(page_url).get_data(as_text=True)
+    assert '<p class="submission-status"><span class="badge badge-warn">Returned</span></p>' in page
+    deliver = file_url(world, submission, report_row) + "/deliver"
+    assert deliver not in page and "its report is not the one to hand to the funder" in page
+    answer = client.post_form(deliver, {})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(page_url)
+    assert review.deliverables_of([world.enrollment.id]).get(world.enrollment.id, []) == []

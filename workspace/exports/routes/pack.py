@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from workspace.compliance.models import Submission
+from workspace.compliance.models import Submission, SubmissionStatus
 from workspace.compliance.services import review
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
@@ -70,6 +70,10 @@ def deliver_report(slug: str, enrollment_id: int, submission_id: int, file_id: i
             or found.submission_id != submission.id or found.kind != "results_report":
         abort(404)
     require(EmptyForm().validate())
+    if submission.status == SubmissionStatus.RETURNED.value:  # sent back: not the report to hand to the funder
+        flash(returned_report_text(), "error")
+        return redirect(url_for("compliance.submission", slug=community.slug, enrollment_id=enrollment.id,
+                                submission_id=submission.id))
     try:
         review.mark_done(enrollment, "results_report", local_day(utcnow()),
                          _("Round %(number)d, as submitted", number=submission.number), current_user, stored=found)
@@ -79,6 +83,12 @@ def deliver_report(slug: str, enrollment_id: int, submission_id: int, file_id: i
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for("compliance.panel", slug=community.slug) + f"#deliverables-{enrollment.id}")
+
+
+def returned_report_text() -> str:
+    """Why a returned round's report is not marked delivered, in the reader's language."""
+    return _("The reviewers returned this round: its report is not the one to hand to the funder. Submit again, "
+             "then mark the new round's report delivered.")
 
 
 def submission_files(submission: Any) -> list[SubmissionFile]:
@@ -143,4 +153,5 @@ def delivered_report(enrollment: Any) -> Any:
 def _frozen_files_helpers() -> dict[str, Any]:
     """The compliance pages list a submission's frozen files through these (templates/exports/_submission_files)."""
     return {"submission_files": submission_files, "submission_freeze": submission_freeze,
+            "returned_report_text": returned_report_text,
             "freeze_may_restart": freeze_may_restart, "delivered_report": delivered_report}
