@@ -317,6 +317,17 @@ def test_the_report_states_each_rule_as_the_panel_judged_it_and_the_book_list(ct
     books = next(table for table in document.tables if table.rows[0].cells[0].text and any(
         cell.text == "教學評量：素養導向的設計" for row in table.rows for cell in row.cells))
     assert [cell.text for cell in books.rows[1].cells] == ["教學評量：素養導向的設計", "吳毓瑩", "社群的評量共備用書"]
+    # What is missing reads as the funder needs it, without the panel's instructions (QA: "mark it delivered under
+    # Deliverables on this panel" was printed in the report handed to the county).
+    report_gaps = [gap for result in standing.results for gap in result.gaps
+                   if gap.code == "deliverable_missing" and gap.params.get("item") == "results_report"]
+    assert report_gaps  # a past period without the report marked delivered
+    with force_locale(language):
+        on_the_panel = compliance_wording.gap_text(report_gaps[0])
+        in_the_report = compliance_wording.gap_text(report_gaps[0], in_document=True)
+    printed = [gap for rule in content.rules for gap in rule.gaps]
+    assert in_the_report in printed and on_the_panel not in printed
+    assert on_the_panel not in _text(document) and in_the_report in _text(document)
 
 
 @pytest.mark.parametrize(("language", "expected"), [

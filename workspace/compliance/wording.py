@@ -377,9 +377,10 @@ def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_re
     return None
 
 
-def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = ()) -> str:
+def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = (), in_document: bool = False) -> str:
     """A gap in the reader's language: the activity of 3 May 2011 has no photo; 林老師 has no public lesson …
-    An activity in `hidden` (a pair's private one, for a reader who does not see the pairings) is not named."""
+    An activity in `hidden` (a pair's private one, for a reader who does not see the pairings) is not named.
+    `in_document`: for a document handed to the funder, what is missing without how to mark it on the panel."""
     code, p = gap.code, gap.params
     if code == "activity_missing_evidence":
         private = p.get("private") or p.get("activity_id") in hidden
@@ -421,6 +422,8 @@ def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = ()) -
         if code == "deliverable_late":
             return _("The %(item)s was done after its due day, %(day)s.", item=item_text(p["item"]),
                      day=day_text(p["due"]))
+        if in_document:  # the funder reads what is due, not the panel's buttons
+            return _("The %(item)s is due on %(day)s.", item=item_text(p["item"]), day=day_text(p["due"]))
         if p["item"] == "results_report":  # building or submitting the report does not mark it: the funder's copy does
             return _("The results report is due on %(day)s. Once it is handed to the funder, mark it delivered under "
                      "Deliverables on this panel (or with “Mark the results report delivered” beside the report "

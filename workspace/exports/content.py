@@ -330,7 +330,7 @@ def _rules(enrollment: Enrollment, standing: compliance.Standing, currency: str)
     return tuple(RuleLine(compliance_wording.rule_message(program, result), in_reader_script(result.citation),
                           compliance_wording.figure_text(result, currency) or "—",
                           compliance_wording.status_label(result.status),
-                          tuple(compliance_wording.gap_text(gap, currency) for gap in result.gaps))
+                          tuple(compliance_wording.gap_text(gap, currency, in_document=True) for gap in result.gaps))
                  for result in standing.results)
 
 

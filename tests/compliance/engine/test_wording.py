@@ -124,6 +124,10 @@ def test_a_missing_results_report_says_to_mark_it_delivered_on_the_panel(english
     assert "mark it delivered under Deliverables" in application
     video = wording.gap_text(Gap("deliverable_missing", {"item": "activity_video", "due": day}))
     assert "Deliverables" not in video  # an activity's video counts by itself
+    # QA: the results report handed to the funder printed the panel's instructions ("on this page", a button)
+    for item in ("results_report", "application"):
+        in_document = wording.gap_text(Gap("deliverable_missing", {"item": item, "due": day}), in_document=True)
+        assert in_document.endswith("is due on Jun 30, 2012.") and "panel" not in in_document
 
 
 def test_a_missing_results_report_says_what_to_do_in_chinese(hant):
