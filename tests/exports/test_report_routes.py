@@ -111,9 +111,10 @@ def test_the_report_fills_a_funder_s_template_when_one_is_chosen(client, ctx):
     template = db.session.scalar(select(FunderTemplate).where(FunderTemplate.name == "縣市格式"))
     assert template.usable
     client.login(world.convener)
-    _job, data = _build(client, world, template_id=str(template.id))
+    job, data = _build(client, world, template_id=str(template.id))
     text = "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(data)).paragraphs)
-    assert world.setup.club.community.name in text and "成果報告 Results report" in text
+    assert world.setup.club.community.name in text and "\n成果報告\n" in text and "Results report" not in text
+    assert "縣市格式" in job.filename  # not the name of our own report of the same day
 
 
 def test_the_templates_page_checks_an_upload_and_names_its_problems(client, ctx):
@@ -198,3 +199,16 @@ def test_a_damaged_docx_template_is_said_to_be_no_word_document_that_can_be_read
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and 'id="file-error"' in html
     assert ("not a Word document that can be read" in html or "damaged" in html) and "Upload PDF, Word" not in html
+
+
+def test_the_templates_page_names_each_program_in_the_reader_s_script(client, ctx):
+    """QA: the program list of the funders' templates page read 城乡教育共同体 to a Traditional reader (the name as
+    stored), where every other page reads it in the reader's script."""
+    from tests.compliance.helpers import program_copy
+
+    program = program_copy()
+    program.name = "2026—2027学年城乡教育共同体年度工作"
+    db.session.commit()
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    page = client.get("/admin/exports/templates").get_data(as_text=True)
+    assert "2026—2027學年城鄉教育共同體年度工作" in page and "城乡教育" not in page

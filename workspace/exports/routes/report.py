@@ -14,7 +14,7 @@ from workspace.compliance.models import Program
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
-from workspace.core.i18n import local_date
+from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.permissions import can, require
 from workspace.core.storage import UploadRejected, store_uploads
 from workspace.exports import report
@@ -93,7 +93,8 @@ def _require_manager() -> None:
 def _templates_page(form: TemplateForm, status: int = 200):
     rows = list(db.session.scalars(select(FunderTemplate).order_by(FunderTemplate.name, FunderTemplate.id)))
     programs = list(db.session.scalars(select(Program).where(Program.live).order_by(Program.name)))
-    form.program_id.choices = [("", _("Any program"))] + [(program.id, program.name) for program in programs]
+    form.program_id.choices = [("", _("Any program"))] + [(program.id, in_reader_script(program.name))
+                                                         for program in programs]
     return render_page("exports/templates.html", form=form, status=status,
                        live=[row for row in rows if row.deleted_at is None],
                        trashed=[row for row in rows if row.deleted_at is not None],
