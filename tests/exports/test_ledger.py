@@ -48,7 +48,7 @@ def test_the_four_sheets_with_their_headers_in_english(ctx):
     assert rows(book["Activities"])[0] == ["Date", "Time", "Title", "Status", "Method", "Mode", "Hours", "Attendees",
                                            "Members expected", "Attendance rate", "Minutes", "Photos", "Videos",
                                            "Subjects", "Tags"]
-    assert rows(book["Expenses"])[0] == ["Date", "Category", "Payee", "Description", "Amount", "Claimable",
+    assert rows(book["Expenses"])[0] == ["Date", "Category", "Payee", "What it was for", "Amount", "Claimable",
                                         "Hours", "Persons", "Receipt", "Note"]
 
 

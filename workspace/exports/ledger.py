@@ -245,7 +245,7 @@ def expense_header() -> list[str]:
     # the hours and persons the per-hour and per-person caps were judged on, and whether the receipt is attached:
     # what a funder's auditor ticks off against the paper receipts; the note says why one is not claimable, or
     # which cap a claimable one breaks since the cap was lowered (as the ledger page marks its row)
-    return [_("Date"), _("Category"), _("Payee"), _("Description"), _("Amount"), _("Claimable"), _("Hours"),
+    return [_("Date"), _("Category"), _("Payee"), _("What it was for"), _("Amount"), _("Claimable"), _("Hours"),
             _("Persons"), _("Receipt"), _("Note")]
 
 
