@@ -111,7 +111,7 @@ def test_the_report_fills_a_funder_s_template_when_one_is_chosen(client, ctx):
     template = db.session.scalar(select(FunderTemplate).where(FunderTemplate.name == "縣市格式"))
     assert template.usable
     client.login(world.convener)
-    job, data = _build(client, world, template_id=str(template.id))
+    job, data = _build(client, world, template_id=str(template.id), language="zh_Hant")
     text = "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(data)).paragraphs)
     assert world.setup.club.community.name in text and "\n成果報告\n" in text and "Results report" not in text
     assert "縣市格式" in job.filename  # not the name of our own report of the same day

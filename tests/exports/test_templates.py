@@ -4,16 +4,23 @@ name, a file that is no DOCX refused), and filled with the report's one content 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
+import re
 
 import docx
 import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from tests.compliance.helpers import PAST_FIRST
 from tests.exports.report_world import docx_bytes, report_world
 from tests.factories import make_user
 from tests.media import png_bytes
+from workspace.activities.models import Evidence
+from workspace.compliance.services import budget
+from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
 from workspace.core.storage import store_upload
 from workspace.exports import templates
@@ -98,12 +105,75 @@ def test_the_default_template_is_clean_and_fills_with_the_report_s_figures(ctx):
     # QA: the template said "Attended 15 / Expected 16 / Attendance rate 95.8%" (the average per activity): the
     # overall rate is attended over expected, and the average is named as what it is.
     overall = f"{content.attended / content.expected * 100:.1f}%"
-    assert f"出席率 Overall attendance rate: {overall}" in text
-    assert f"每場平均出席率 Average rate per activity: {content.attendance_rate * 100:.1f}%" in text
-    assert "期間（民國）Period (ROC): ROC 114/8/1 to ROC 115/7/31" in text  # the past period 2025-08 … 2026-07
+    assert f"Overall attendance rate: {overall}" in text
+    assert f"Average attendance rate per activity: {content.attendance_rate * 100:.1f}%" in text
+    assert "Period (ROC calendar): ROC 114/8/1 to ROC 115/7/31" in text  # the past period 2025-08 … 2026-07
     assert all(line.message in text and line.status in text for line in content.rules) and content.rules
     missing = [gap for line in content.rules for gap in line.gaps]
     assert missing and all(f"• {gap}" in text for gap in missing)  # what is still missing, under its rule
+
+
+def _text(data: bytes) -> str:
+    """A filled DOCX's text: its paragraphs, then its tables' cells."""
+    filled = docx.Document(io.BytesIO(data))
+    return "\n".join([paragraph.text for paragraph in filled.paragraphs]
+                     + [cell.text for table in filled.tables for row in table.rows for cell in row.cells])
+
+
+def test_the_default_template_reads_in_the_report_s_language_only(ctx):
+    """QA (a Taiwanese county's convener): the default template read "成果報告 Results report", "學校 School:",
+    "外聘講座引言費: NT$0 (0)", and its video heading stood alone. Its words are the context's `labels`, in the
+    report's language with its own colon; a budget line names its count; an empty section says so."""
+    world = report_world()
+    budget.add_expense(world.enrollment, budget.ExpenseFields("printing_materials", PAST_FIRST + dt.timedelta(days=41),
+                                                              4800, keep_unclaimable=True), world.convener)
+    db.session.commit()
+    with force_locale("zh_Hant"):
+        content = report_content(world.enrollment)
+        text = _text(templates.fill_default(content))
+    assert text.startswith(content.community_name) and "\n成果報告\n" in text
+    assert f"學校：{content.school}" in text and "核定金額：NT$50,000" in text
+    assert "印刷費－學習資料：NT$150（筆數：1）" in text  # the count of claims named, in Chinese brackets
+    assert "外聘講座引言費：NT$0\n" in text  # a category without claims: its amount only, no "(0)"
+    assert "分數教案：http://" in text and "保留但不可核銷：NT$4,800" in text
+    # No English word but what people named (the community, its school, the program, files) and NT$ or addresses.
+    rest = text
+    for name in (content.community_name, content.school, content.program_name, content.video.filename,
+                 *(material.url for material in content.materials)):
+        rest = rest.replace(name, "")
+    assert not re.findall(r"[A-Za-z]{2,}", rest.replace("NT$", "")), rest
+    assert not re.search(r"[\u4e00-\u9fff][:;,]|[:;,][\u4e00-\u9fff]", rest)  # no half-width colon in Chinese
+    english = _text(templates.fill_default(report_content(world.enrollment)))
+    assert "School: " in english and "Kept, not claimable: NT$4,800" in english
+    assert ": NT$150 (Claims: 1)\n" in english and "Attendance: 6 of 18 expected" in english
+
+
+def test_the_default_template_leaves_out_what_is_not_there(ctx):
+    """No money kept outside the claimable total: no line for it. No video: the section says so, no bare heading."""
+    world = report_world()
+    for video in db.session.scalars(select(Evidence).where(Evidence.kind == "video")):
+        video.deleted_at = utcnow()  # removed from the activity
+    db.session.commit()
+    with force_locale("zh_Hant"):
+        content = report_content(world.enrollment)
+        assert content.video is None and content.ledger.not_claimable == 0
+        text = _text(templates.fill_default(content))
+    assert "不可核銷" not in text
+    assert "活動影音檔\n沒有保存影音檔。\n經費" in text
+    assert not content.preface and "前言\n—\n量化資料" in text  # a text not written yet: a dash, as the built report
+
+
+def test_a_report_in_a_funder_s_template_is_named_after_it(ctx):
+    """QA: our own report and the funder's format downloaded under the same name."""
+    world = report_world()
+    admin = make_user(is_admin=True)
+    template = templates.add_template(store_upload(io.BytesIO(docx_bytes("{{ community }}")), "county.docx"),
+                                      "縣市格式", admin)
+    db.session.commit()
+    with force_locale("zh_Hant"):
+        content = report_content(world.enrollment)
+        built = templates.fill(template, content, language="zh_Hant")
+    assert built.filename == f"成果報告-{content.community_name}-縣市格式-{content.generated_on.isoformat()}.docx"
 
 
 def test_a_link_in_the_preface_keeps_its_address_and_a_list_its_bullets(ctx, app):
@@ -144,7 +214,7 @@ def test_a_program_of_another_funder_fills_no_roc_days_and_the_default_template_
     assert {context[name] for name in ("period_roc", "period_first_roc", "period_last_roc", "date_roc")} == {""}
     filled = docx.Document(io.BytesIO(templates.fill_default(content)))
     text = "\n".join(paragraph.text for paragraph in filled.paragraphs)
-    assert "Period (ROC)" not in text and "Period: " in text
+    assert "Period (ROC" not in text and "Period: " in text
 
 
 def test_filling_escapes_what_people_typed(ctx):

@@ -1,7 +1,7 @@
 """Funders' own DOCX templates for the results report: checked on upload, filled with docxtpl.
 
 A template holds Jinja placeholders (`{{ community }}`, `{% for a in activities %}…{% endfor %}`) that the report's
-`ReportContent` fills (`fill_context` lists every name; docs/exports/report.md documents them). On upload the
+`ReportContent` fills (`fill_context` lists every name; docs/exports.md documents them). On upload the
 file is checked, and each problem is kept on the row by name, before anyone depends on it:
 
 - `not_docx`: the file is no Word document (refused at once, beside the field: nothing is kept);
@@ -53,10 +53,9 @@ from workspace.exports.content import (
     money,
     percent,
     period_text,
-    report_filename,
     roc_day,
 )
-from workspace.exports.files import DOCX, ExportFile, Progress, no_progress
+from workspace.exports.files import DOCX, ExportFile, Progress, export_filename, no_progress
 from workspace.exports.models import FunderTemplate
 from workspace.exports.photos import blobs_by_id, print_photo
 from workspace.extensions import db
@@ -75,8 +74,8 @@ CONTEXT_NAMES = (
     "co_convener", "co_conveners", "date", "preface", "culture_change", "members", "member_names", "activities_held",
     "activities", "by_method", "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate",
     "overall_attendance_rate", "satisfaction_answers", "satisfaction_average", "comments", "materials", "photos",
-    "video", "approved", "spent", "remaining", "not_claimable", "budget", "period_roc", "period_first_roc",
-    "period_last_roc", "date_roc", "rules", "books",
+    "video", "approved", "spent", "remaining", "not_claimable", "has_not_claimable", "budget", "period_roc",
+    "period_first_roc", "period_last_roc", "date_roc", "rules", "books", "attendance", "labels",
 )
 
 
@@ -279,6 +278,8 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
                     for row in content.by_mode],
         "by_month": [{"month": month_year(month), "activities": count} for month, count in content.by_month],
         "hours": format_hours(content.hours), "attended": content.attended, "expected": content.expected,
+        "attendance": _("%(attended)d of %(expected)d expected", attended=content.attended,
+                        expected=content.expected),
         "attendance_rate": percent(content.attendance_rate),
         "overall_attendance_rate": percent(content.overall_rate),
         "satisfaction_answers": content.satisfaction.responses,
@@ -287,14 +288,17 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "comments": [{"comment": xml_safe(row.comment), "activity": xml_safe(row.activity_title),
                       "satisfaction": row.satisfaction} for row in content.chosen_comments],
         "materials": [{"title": xml_safe(row.title), "kind": row.kind, "detail": xml_safe(row.detail), "url": row.url,
-                       "adaptations": row.adaptations} for row in content.materials],
+                       "adaptations": row.adaptations, "line": xml_safe(_field(row.title, row.url))}
+                      for row in content.materials],
         "photos": photos,
         "video": {"activity": xml_safe(content.video.activity_title), "date": local_date(content.video.day),
                   "file": xml_safe(content.video.filename)} if content.video else None,
         "approved": money(ledger.approved, content), "spent": money(ledger.spent, content),
         "remaining": money(ledger.remaining, content), "not_claimable": money(ledger.not_claimable, content),
+        "has_not_claimable": bool(ledger.not_claimable),
         "budget": [{"category": xml_safe(compliance_wording.category_name(line.name)), "claims": line.claims,
-                    "spent": money(line.spent, content)}
+                    "spent": money(line.spent, content), "not_claimable": money(line.not_claimable, content),
+                    "line": xml_safe(_budget_line(line, content))}
                    for line in content.budget],
         # A county's form dates its reports in the ROC calendar: 民國115年8月1日 (a date before 1912 stays ISO); a
         # program of another funder (not in NT$) has none, so that `{%p if period_roc %}` leaves the line out.
@@ -304,7 +308,50 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "books": [{"title": xml_safe(book.title), "author": xml_safe(book.author),
                    "relevance": xml_safe(book.relevance), "line": xml_safe(_book_line(book))}
                   for book in content.books],
+        "labels": _labels(content),
     }
+
+
+def _labels(content: ReportContent) -> dict[str, str]:
+    """The words a template writes around the names (headings, labels, the sentences of an empty section), in the
+    report's language, as the built report words them: `{{ labels.school }}{{ labels.colon }}{{ school }}` reads
+    學校：… in Chinese and School: … in English. None is named as a dict's method (`items`, `values` …), which
+    Jinja would find first."""
+    return {
+        "colon": _("%(label)s: %(value)s", label="", value=""),  # "：" in Chinese, ": " in English
+        "title": _("Results report"), "community": _("Community"), "school": _("School"), "program": _("Program"),
+        "period": _("Period"), "period_roc": _("Period (ROC calendar)"), "convener": _("Convener"),
+        "co_convener": _("Co-convener") if len(content.co_conveners) == 1 else _("Co-conveners"),
+        "date": _("Date"), "preface": _("Preface"), "figures": _("Figures"), "members": _("Members"),
+        "activities_held": _("Activities held"), "hours": _("Total hours"), "attendance": _("Attendance"),
+        "overall_attendance_rate": _("Overall attendance rate"),
+        "attendance_rate": _("Average attendance rate per activity"), "by_method": _("Activities by method"),
+        "by_mode": _("Activities by mode"), "method": _("Method"), "mode": _("Mode"), "activities": _("Activities"),
+        "hours_column": _("Hours"), "rules": _("The program's rules"), "rule": _("Rule"), "figure": _("Figure"),
+        "status": _("Status"), "missing": _("What is still missing"),
+        "activity_list": _("Activities and their minutes"), "no_activities": _("No activity was held in the period."),
+        "materials": _("Materials and curricula developed"),
+        "no_materials": _("No material was shared in the period."),
+        "culture_change": _("Change in school culture"), "satisfaction": _("Teacher satisfaction"),
+        "answers": _("Answers"), "average": _("Average (1–5)"), "comments": _("What the teachers said"),
+        "photos": _("Photos"), "no_photos": _("No photo was kept."), "video": _("Activity video"),
+        "no_video": _("No video was kept."), "activity": _("Activity"), "file": _("File"), "budget": _("Budget"),
+        "approved": _("Approved"), "spent": _("Spent (claimable)"), "remaining": _("Remaining"),
+        "not_claimable": _("Kept, not claimable"), "claims": _("Claims"), "books": _("Book list"),
+    }
+
+
+def _field(label: str, value: str) -> str:
+    """`label：value` with the language's colon (the label alone when there is no value)."""
+    return _("%(label)s: %(value)s", label=label, value=value) if value.strip() else label
+
+
+def _budget_line(line: Any, content: ReportContent) -> str:
+    """A budget category on one line: 講義印刷費：NT$150（筆數：1）; a category without claims: its amount only."""
+    spent = money(line.spent, content)
+    if line.claims:
+        spent = _("%(text)s (%(detail)s)", text=spent, detail=_field(_("Claims"), str(line.claims)))
+    return _field(compliance_wording.category_name(line.name), spent)
 
 
 def _roc_days(content: ReportContent) -> dict[str, str]:
@@ -325,7 +372,7 @@ def _activity_summary(row: Any) -> str:
 def _book_line(book: Any) -> str:
     """A title of the book list on one line: the title, its author in brackets when known, why it matters."""
     line = _("%(text)s (%(detail)s)", text=book.title, detail=book.author) if book.author.strip() else book.title
-    return _("%(label)s: %(value)s", label=line, value=book.relevance) if book.relevance.strip() else line
+    return _field(line, book.relevance)
 
 
 def _plain(markdown: str) -> str:
@@ -370,7 +417,11 @@ def fill(template: FunderTemplate, content: ReportContent, *, language: str,
     """The results report in a funder's template (the caller has set the locale to `language`)."""
     with open(blob_path(template.blob), "rb") as handle:
         data = handle.read()
-    return ExportFile(report_filename(content), DOCX, data=fill_bytes(data, content, progress=progress))
+    # Named after the template too: a report built in the funder's format and our own report of the same day are
+    # two files (成果報告-社群-縣市格式-2026-07-31.docx beside 成果報告-社群-2026-07-31.docx).
+    filename = export_filename(_("Results report"), content.community_name, template.name, day=content.generated_on,
+                               extension="docx")
+    return ExportFile(filename, DOCX, data=fill_bytes(data, content, progress=progress))
 
 
 def fill_default(content: ReportContent, *, progress: Progress = no_progress) -> bytes:
