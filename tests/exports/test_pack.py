@@ -287,7 +287,7 @@ def test_planning_the_pack_takes_the_same_queries_whatever_the_number_of_files(c
     with count_queries() as many:
         planned = pack.plan_pack(enrollment, "zh_Hant", documents=[])
     assert len(planned.members) > 10
-    assert len(many) == len(few) == 4
+    assert len(many) == len(few) == 5  # activities, their texts, their files, the receipts, the program (once)
 
 
 def test_an_activity_still_to_come_with_nothing_yet_has_no_empty_folder(ctx):
@@ -299,7 +299,7 @@ def test_an_activity_still_to_come_with_nothing_yet_has_no_empty_folder(ctx):
     built = pack.plan_pack(year.enrollment, "en")
     assert not any(folder.startswith(f"{year.later.starts_at:%Y}") and "下學期共同備課" in folder
                    for folder in built.folders)
-    assert len(built.folders) == len(year.held)
+    assert len([folder for folder in built.folders if folder != "receipts/"]) == len(year.held)
 
 
 def test_the_manifest_names_the_program_in_the_pack_s_script_whatever_the_reader_s(client, ctx):
@@ -340,3 +340,34 @@ def test_a_pairs_private_meeting_has_a_note_in_its_folder_never_its_minutes_or_f
     manifest = json.loads(archive.read("manifest.json"))
     about = [entry for entry in manifest["files"] if (entry.get("activity") or {}).get("id") == meeting.id]
     assert [entry["path"] for entry in about] == [folder + "僅限師徒雙方.txt"]
+
+
+def test_each_receipt_is_filed_under_its_expense_for_the_funder_s_audit(client, ctx):
+    """QA: the earmarking rule (專款專用) asks for the receipts, and the pack held none of the ones on file."""
+    import io
+
+    from tests.media import png_bytes
+    from workspace.compliance.services import budget
+    from workspace.core.storage import blob_path, store_upload
+
+    world = pack_world()
+    spent = world.enrollment.program.first_day + dt.timedelta(days=30)
+    photo = png_bytes(color="purple")
+    kept = budget.add_expense(world.enrollment, budget.ExpenseFields(
+        "external_speaker_hourly", spent, 3_200, hours=2, payee="林講師"), world.convener,
+        receipt=store_upload(io.BytesIO(photo), "IMG_0001.PNG"))
+    budget.add_expense(world.enrollment, budget.ExpenseFields("printing_materials", spent, 150), world.convener)
+    gone = budget.add_expense(world.enrollment, budget.ExpenseFields("printing_materials", spent, 100), world.convener,
+                              receipt=store_upload(io.BytesIO(png_bytes(color="gray")), "trashed.png"))
+    budget.trash_expense(gone, world.convener)
+    db.session.commit()
+    archive = open_zip(download(client, world))
+    receipts = [name for name in archive.namelist() if name.startswith("經費單據/") and not name.endswith("/")]
+    assert receipts == [f"經費單據/{spent.isoformat()} 外聘講座鐘點費 林講師.png"]  # the trashed one and none left out
+    assert archive.read(receipts[0]) == blob_path(kept.receipt).read_bytes()  # the stored receipt, as the ledger has it
+    manifest = json.loads(archive.read("manifest.json"))
+    [entry] = [item for item in manifest["files"] if item["kind"] == "receipt"]
+    assert entry["expense"] == {"id": kept.id, "date": spent.isoformat(), "category": "外聘講座鐘點費",
+                                "payee": "林講師", "amount": 3_200, "claimable": True}
+    english = open_zip(download(client, world, "en"))
+    assert any(name.startswith("receipts/") for name in english.namelist())

@@ -38,6 +38,7 @@ from flask_babel import gettext as _
 from zipstream import ZipStream
 
 from workspace.activities import records as activity_records
+from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.records import Period, local_day
@@ -58,6 +59,8 @@ WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in r
 MINUTES_NAMES = {"zh_Hant": "會議記錄.txt", "zh_Hans": "会议记录.txt", "en": "minutes.txt"}
 # A pair's private meeting or observation: its folder holds this note instead of its minutes and files.
 KEPT_TO_THE_PAIR_NAMES = {"zh_Hant": "僅限師徒雙方.txt", "zh_Hans": "仅限师徒双方.txt", "en": "kept-to-the-pair.txt"}
+# The expenses' receipts, for the funder's audit of earmarked spending (專款專用): a folder after the activities'.
+RECEIPTS_FOLDERS = {"zh_Hant": "經費單據", "zh_Hans": "经费单据", "en": "receipts"}
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 
@@ -124,11 +127,13 @@ class Member:
     data: bytes | None = None
     activity: dict[str, Any] | None = None  # {"id", "date", "title"}
     remove_after: bool = False  # a builder's temporary file, deleted once streamed
+    expense: dict[str, Any] | None = None  # a receipt's expense: {"id", "date", "category", "payee", "amount"}
 
     def describe(self) -> dict[str, Any]:
-        """The member as manifest.json lists it."""
-        return {"path": self.path, "size": self.size, "sha256": self.sha256, "kind": self.kind,
-                "media_type": self.media_type, "activity": self.activity}
+        """The member as manifest.json lists it (a receipt with its expense)."""
+        described = {"path": self.path, "size": self.size, "sha256": self.sha256, "kind": self.kind,
+                     "media_type": self.media_type, "activity": self.activity}
+        return {**described, "expense": self.expense} if self.expense else described
 
 
 Document = Callable[[], ExportFile]  # a builder of the report or a ledger, run when its turn comes
@@ -332,7 +337,7 @@ def pack_filename(enrollment: Any, language: str) -> str:
 
 def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Document]] | None = None,
               keep_built: bool = False) -> EvidencePack:
-    """Read everything the pack of `enrollment` holds (four queries, whatever the number of files), in
+    """Read everything the pack of `enrollment` holds (five queries, whatever the number of files), in
     `language`; nothing is streamed yet.
 
     `documents` are the report and ledgers to add after the folders (default: built when reached);
@@ -375,6 +380,9 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
                 name = _unique(safe_name(item.filename, fallback=f"{item.kind}-{item.id}"), taken)
                 members.append(Member(f"{folder}/{name}", item.kind, item.media_type, size=source.stat().st_size,
                                       sha256=item.sha256, source=source, activity=about))
+    folders_of_receipts, receipts = _receipts(enrollment, language)
+    folders += folders_of_receipts
+    members += receipts
     with force_locale(language):  # the program's name in the pack's script, as its documents write it
         program_name = in_reader_script(program.name)
     about = {"community": enrollment.community.name, "program": program_name,
@@ -384,6 +392,35 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
                         folders=folders, members=members,
                         documents=default_documents(enrollment, language) if documents is None else documents,
                         keep_built=keep_built, zone=ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def _receipts(enrollment: Any, language: str) -> tuple[list[str], list[Member]]:
+    """The receipts folder and its files: each live expense's receipt, named by its day, category and payee in the
+    pack's language (`2026-10-02 外聘講座鐘點費 林講師.jpg`). None without a receipt: no folder."""
+    expenses = budget.receipts_of(enrollment)
+    if not expenses:
+        return [], []
+    with force_locale(language):
+        names = budget.category_names(enrollment)
+    folder = RECEIPTS_FOLDERS.get(language, "receipts")
+    members: list[Member] = []
+    taken: set[str] = set()
+    for expense in expenses:
+        source = blob_path(expense.receipt)
+        if not source.is_file():
+            logger.error("the receipt of expense %s (blob %s) is missing from the store: left out of the pack",
+                         expense.id, expense.receipt.sha256)
+            continue
+        category = names.get(expense.category, expense.category)
+        extension = Path(expense.receipt_filename or "").suffix.lower()[:10]
+        name = safe_name(" ".join(part for part in (expense.spent_on.isoformat(), category, expense.payee) if part)
+                         + extension)
+        members.append(Member(f"{folder}/{_unique(name, taken)}", "receipt", expense.receipt.media_type,
+                              size=source.stat().st_size, sha256=expense.receipt.sha256, source=source,
+                              expense={"id": expense.id, "date": expense.spent_on.isoformat(), "category": category,
+                                       "payee": expense.payee, "amount": expense.amount,
+                                       "claimable": expense.claimable}))
+    return ([folder + "/"] if members else []), members
 
 
 def _blob_file(item: activity_records.EvidenceFile) -> Path | None:
