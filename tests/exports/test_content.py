@@ -169,3 +169,16 @@ def test_an_adaptation_of_a_plan_made_before_the_period_is_listed_as_an_adaptati
     content = report_content(world.enrollment)
     assert [(material.kind, material.title) for material in content.materials] == [
         ("resource", "分數教案"), ("adaptation", "分數的意義")]
+
+
+def test_the_period_is_written_as_the_panel_writes_it(ctx):
+    """QA: the panel read 2025年8月1日至2026年7月31日, the exports page and the documents
+    2025年8月1日 – 2026年7月31日."""
+    from flask_babel import force_locale
+
+    from workspace.exports.content import period_text
+
+    world = report_world()
+    for language, expected in (("zh_Hant", "2025年8月1日至2026年7月31日"), ("en", "Aug 1, 2025 to Jul 31, 2026")):
+        with force_locale(language):
+            assert period_text(report_content(world.enrollment)) == expected

@@ -405,8 +405,10 @@ def percent(rate: float | None) -> str:
 
 
 def period_text(content: ReportContent) -> str:
-    """The program's period, first and last day, in the reader's words."""
-    return f"{local_date(content.period_first)} – {local_date(content.period_last)}"
+    """The program's period, first and last day, in the reader's words, as the panel writes it
+    (2026年8月1日至2027年7月31日, Aug 1, 2026 to Jul 31, 2027)."""
+    return gettext("%(first)s to %(last)s", first=local_date(content.period_first),
+                   last=local_date(content.period_last))
 
 
 def roc_day(value: dt.date) -> str:
