@@ -168,6 +168,12 @@ def test_the_participation_page_adds_up_to_what_the_reader_sees(client, recorded
                                                now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
     assert {method for method, _hours in convener.hours_by_method} == {"collaborative_planning",
                                                                        "new_teacher_mentoring"}
+    # QA: the convener read the pair's rows without their meetings as a mistake; the page says why
+    note = "1 mentoring record kept to the pair counts in the community's figures, not in any member's row."
+    assert note not in page.get_data(as_text=True)
+    client.login(recorded.convener)
+    convener_page = client.get(f"/c/{recorded.community.slug}/activities/participation?start=2026-09-01&end=2026-09-30")
+    assert note in convener_page.get_data(as_text=True)
 
 
 def test_its_minutes_files_and_feedback_stay_out_of_the_records_other_areas_read(recorded, app):
