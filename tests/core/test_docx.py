@@ -13,7 +13,17 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from PIL import Image
 
-from workspace.core.docx import LABEL_WIDTH, MAX_LABEL_WIDTH, TEXT_WIDTH, DocxBuilder, column_widths, text_width
+from workspace.core.docx import (
+    DENSE_CELL_MARGIN,
+    DENSE_FONT_PT,
+    LABEL_WIDTH,
+    MAX_LABEL_WIDTH,
+    TEXT_WIDTH,
+    DocxBuilder,
+    column_widths,
+    table_widths,
+    text_width,
+)
 
 
 def reopen(builder: DocxBuilder) -> DocumentObject:
@@ -263,3 +273,51 @@ def test_no_unbreakable_piece_leaves_the_other_columns_a_character_or_two():
     caption, checksum = column_widths([["分數教學的照片", digest]], 2)
     assert caption >= Pt(text_width("分數教學的照片") + 14)
     assert checksum > caption and sum((caption, checksum)) == TEXT_WIDTH
+
+
+@pytest.mark.parametrize(("language", "words"), [("zh_Hant", "第 1 頁"), ("zh_Hans", "第 1 页"), ("en", "Page 1")])
+def test_every_page_footer_holds_its_number_as_a_page_field_in_the_document_s_language(language, words):
+    """A printed report of seven pages had no page numbers: the footer keeps its line and numbers its pages."""
+    builder = DocxBuilder(language=language, footer="五年級數學社群")
+    builder.paragraph("一")
+    footer = reopen(builder).sections[0].footer
+    assert footer.paragraphs[0].text == "五年級數學社群"
+    number = footer.paragraphs[1]
+    assert number.text == words  # the field's shown result until a word processor fills it in
+    assert [mark.get(qn("w:fldCharType")) for mark in number._p.iter(qn("w:fldChar"))] == ["begin", "separate", "end"]
+    assert [code.text.strip() for code in number._p.iter(qn("w:instrText"))] == ["PAGE"]
+    assert reopen(DocxBuilder(language=language)).sections[0].footer.paragraphs[0].text == words
+
+
+SCHEDULE = [["日期", "時間", "標題", "進行方式與辦理形式", "負責人", "應留存佐證資料", "狀態"],
+            ["10月2日", "16:00–16:50", "僅限師徒雙方的輔導紀錄", "協同備課 · 實體", "陳召集", "會議記錄、照片",
+             "已辦理"],
+            ["10月25日", "14:00–16:00", "觀課與議課：分數的等值概念與學生迷思", "教學觀察與回饋 · 實體", "陳召集",
+             "會議記錄、照片", "已排定"]]
+
+
+def test_a_schedule_gives_its_titles_the_most_room_and_never_breaks_a_date_or_a_time():
+    """A plan's schedule (its days under their month's heading) broke 「2026 年 10 月 2 / 日」 (the gaps LibreOffice
+    shows between Chinese and digits were not measured), 「會議記 / 錄、照 / 片」, and gave its times more room than
+    its titles."""
+    builder = DocxBuilder()
+    builder.table(SCHEDULE[1:], header=SCHEDULE[0])
+    table = reopen(builder).tables[0]
+    date, time, title, method, lead, evidence, status = (column.w for column in table._tbl.tblGrid.gridCol_lst)
+    assert sum((date, time, title, method, lead, evidence, status)) == pytest.approx(TEXT_WIDTH, abs=Mm(0.2))
+    assert title == max(date, time, title, method, lead, evidence, status)
+    size = DENSE_FONT_PT / 11  # a table of seven columns is set in the smaller font
+    assert date >= Pt(text_width("10月25日") * size + 2 * DENSE_CELL_MARGIN.pt)
+    assert time >= Pt(text_width("16:00–16:50") * size + 2 * DENSE_CELL_MARGIN.pt)
+    assert evidence >= Pt(text_width("會議記錄、照片") * size + 2 * DENSE_CELL_MARGIN.pt)  # a short list on one line
+    assert text_width("2026年10月2日") > text_width("2026 10 2") + text_width("年月日")  # the gaps are measured
+    assert all(run.font.size == Pt(DENSE_FONT_PT) for cell in table.rows[1].cells for run in cell.paragraphs[0].runs)
+
+
+def test_a_link_gives_up_its_width_before_the_text_that_is_read():
+    """The report's materials: 「數學 五年 / 級」 wrapped while the link column was the widest."""
+    title, kind, detail, link = table_widths(
+        [["標題", "類型", "科目與年級", "連結"], ["分數教學的生活情境設計與學習單", "共同備課教案", "數學 五年級",
+                                       "https://plc.example.edu.tw/c/grade5-math-club/resources/1234"]], header=True)
+    assert detail >= Pt(text_width("數學 五年級") + 14) and kind >= Pt(text_width("共同備課教案") + 14)
+    assert title > link

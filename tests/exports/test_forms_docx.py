@@ -328,3 +328,25 @@ def test_a_pairs_meeting_in_the_schedule_is_counted_without_naming_the_pair(year
     assert title not in text_of(plan)
     assert next(row for row in rows if row[2] == "A mentoring record kept to the pair")[4] == "—"
     assert next(row for row in rows if row[2] == year.held[1].title)[4] == "陳召集"  # no speaker: the convener
+
+
+def test_the_plan_s_months_share_one_set_of_widths_that_gives_the_titles_the_most_room(year):
+    """Each month's table had widths of its own, its times wider than its titles and its days broken: one set
+    for all the months, from all their rows; a day (without its year, under its month) and a time never break."""
+    from docx.shared import Pt
+
+    from workspace.core.docx import DENSE_CELL_MARGIN, DENSE_FONT_PT, text_width
+
+    year.held[0].title = "僅限師徒雙方的輔導紀錄：分數教學的觀課"
+    db.session.commit()
+    document = docx.Document(io.BytesIO(forms_docx.implementation_plan(year.enrollment, "zh_Hant").data))
+    months = [table for table in document.tables if len(table.columns) == 7]
+    grids = [[column.w for column in table._tbl.tblGrid.gridCol_lst] for table in months]
+    assert len(grids) >= 3 and all(grid == grids[0] for grid in grids)
+    date, time, title, *_rest = grids[0]
+    assert title == max(grids[0]) and title > time
+    days = [row.cells[0].text for table in months for row in table.rows[1:]]
+    assert all("年" not in day and day.endswith("日") for day in days)
+    size = DENSE_FONT_PT / 11
+    assert date >= max(Pt(text_width(day) * size + 2 * DENSE_CELL_MARGIN.pt) for day in days)
+    assert time >= Pt(text_width("14:00–16:00") * size + 2 * DENSE_CELL_MARGIN.pt)

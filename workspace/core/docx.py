@@ -47,6 +47,7 @@ class DocumentLanguage:
     language: str  # the document's language (core property)
     latin_language: str  # w:lang w:val: the Latin text in it (words, numbers, amounts)
     east_asian_language: str  # w:lang w:eastAsia
+    page_words: tuple[str, str] = ("Page ", "")  # what the footer writes before and after the page's number
 
 
 # 微軟正黑體 for Traditional Chinese, 微軟雅黑 for Simplified; an English document keeps a Traditional font for the
@@ -54,9 +55,9 @@ class DocumentLanguage:
 # as Word in Taiwan writes it: tagged zh-TW, LibreOffice's Chinese line breaker breaks it between any two
 # characters, numbers included ("NT$1,60" | "0" in a table cell).
 LANGUAGES = {
-    "zh_Hant": DocumentLanguage("Microsoft JhengHei", "zh-TW", "en-US", "zh-TW"),
-    "zh_Hans": DocumentLanguage("Microsoft YaHei", "zh-CN", "en-US", "zh-CN"),
-    "en": DocumentLanguage("Microsoft JhengHei", "en-US", "en-US", "zh-TW"),
+    "zh_Hant": DocumentLanguage("Microsoft JhengHei", "zh-TW", "en-US", "zh-TW", ("第 ", " 頁")),
+    "zh_Hans": DocumentLanguage("Microsoft YaHei", "zh-CN", "en-US", "zh-CN", ("第 ", " 页")),
+    "en": DocumentLanguage("Microsoft JhengHei", "en-US", "en-US", "zh-TW", ("Page ", "")),
 }
 DEFAULT_LANGUAGE = "zh_Hant"
 EAST_ASIAN_FONT = LANGUAGES[DEFAULT_LANGUAGE].east_asian_font
@@ -78,16 +79,29 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 FONT_SIZE_PT = 11.0
 CELL_PADDING_PT = 14.0
 LATIN_EM = 0.62  # generous: LibreOffice without Calibri shows Latin text in a wider font (DejaVu)
+DIGIT_EM = 0.64
+NARROW_EM = 0.4  # a colon, a comma, a full stop
+CJK_LATIN_GAP = 0.25  # between a Chinese character and a Latin letter or digit (Word's and LibreOffice's autospace)
 SHORT_CJK_RUN = 4  # a CJK label this short ("類別", "簽名") is kept on one line, like a word
+SHORT_TEXT_EMS = 8  # a column whose texts are all this short gets one line before the titles share the rest
 LONG_WORD_EMS = 16  # a word longer than this (a URL: about 26 Latin characters) wraps rather than widen its column
 LONG_WORD_KEPT = 0.1  # of its width beyond LONG_WORD_EMS, what such a word still asks for
 MAX_UNBREAKABLE_SHARE = 0.4  # of a table's width, for one unbreakable piece (see column_widths)
 MAX_LABEL_WIDTH = Mm(70)  # a fields table's labels never take more than this
+FOOTER_SIZE_PT = 9
+# A table of this many columns or more (a plan's schedule: date, time, title, method, lead, evidence, status) is set in
+# DENSE_FONT_PT with narrow cell margins (Word's "Narrow", 0.1 cm a side): in the body font with Table Grid's margins,
+# its dates, times, names and statuses alone took the page's width, and each title wrapped every four characters.
+DENSE_COLUMNS = 6
+DENSE_FONT_PT = 10.0
+DENSE_CELL_MARGIN = Mm(1)
+DENSE_CELL_PADDING_PT = 2 * DENSE_CELL_MARGIN.pt + 3.0
 
 # Characters XML 1.0 allows: tab, LF, CR, and everything from space up but surrogates, U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # what HTML collapses (never U+3000 or no-break space)
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
+_NARROW = frozenset(":;,.'|!")
 
 _VOID = frozenset({"br", "hr", "img", "wbr", "input", "meta", "link", "area", "base", "col", "embed", "source"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -120,6 +134,7 @@ class DocxBuilder:
     language: zh_Hant, zh_Hans or en (any other falls back to zh_Hant); it picks the East Asian font set on
     every style and the language tags. title: the document's core property. footer: a line in every page footer.
     image_source: resolves the `src` of images in HTML; without it (or when it answers None) an image shows its alt.
+    Every page's footer ends with its number in the language's words (第 3 頁, 第 3 页, Page 3), under the footer line.
     """
 
     def __init__(self, *, language: str = DEFAULT_LANGUAGE, title: str = "", footer: str = "",
@@ -191,8 +206,7 @@ class DocxBuilder:
         # The new grid's cells in one pass: python-docx's table.cell() rebuilds every cell of the table on each
         # call, which made a large table quadratic (a minute for thirty sign-in sheets of sixty names).
         grid = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
-        texts = [[EMPTY if value is None else xml_safe(str(value)).strip() for value in values[:columns]]
-                 for values in all_rows]
+        texts = _cell_texts(all_rows, columns)
         for index, values in enumerate(texts):
             is_header = bool(header) and index == 0
             if is_header:
@@ -202,10 +216,14 @@ class DocxBuilder:
                     run = grid[index][column].paragraphs[0].add_run(text)
                     if is_header:
                         run.bold = True
-        given = list(widths or ())[:columns]
-        rest = column_widths([values[len(given):] for values in texts], columns - len(given),
-                             total=max(TEXT_WIDTH - sum(given), 0), bold_first_row=bool(header))
-        set_column_widths(table, [*given, *rest])
+        dense = columns >= DENSE_COLUMNS
+        if dense:  # many columns: smaller text in narrower cell margins, so that each column has room to be read
+            for row in grid:
+                for cell in row:
+                    for run in cell.paragraphs[0].runs:
+                        run.font.size = Pt(DENSE_FONT_PT)
+            _set_cell_margins(table, DENSE_CELL_MARGIN)
+        set_column_widths(table, table_widths(texts, columns, header=bool(header), widths=widths))
         return table
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> Table:
@@ -334,31 +352,87 @@ def _levels(levels: str) -> tuple[int, int]:
         return 1, 3
 
 
+def _cell_texts(rows: Sequence[Sequence[object]], columns: int) -> list[list[str]]:
+    return [[EMPTY if value is None else xml_safe(str(value)).strip() for value in values[:columns]] for values in rows]
+
+
+def table_widths(rows: Sequence[Sequence[object]], columns: int | None = None, *, header: bool = False,
+                 widths: Sequence[Length] | None = None) -> list[Length]:
+    """The column widths `DocxBuilder.table` gives a table of these rows (the header first when `header`): the
+    given `widths` of the first columns, the others from their content (`column_widths`) in the table's font. To
+    give several tables one set of widths (a plan's months), measure all their rows here and pass the result."""
+    columns = columns or min(max((len(row) for row in rows), default=1), MAX_COLUMNS)
+    texts = _cell_texts(rows, columns)
+    dense = columns >= DENSE_COLUMNS
+    given = list(widths or ())[:columns]
+    rest = column_widths([values[len(given):] for values in texts], columns - len(given),
+                         total=Length(max(TEXT_WIDTH - sum(given), 0)), bold_first_row=header,
+                         font_size=DENSE_FONT_PT if dense else FONT_SIZE_PT,
+                         padding=DENSE_CELL_PADDING_PT if dense else CELL_PADDING_PT)
+    return [*given, *rest]
+
+
+def _set_cell_margins(table: Table, margin: Length) -> None:
+    """The left and right margins of every cell of the table (`w:tblCellMar`)."""
+    tbl_pr = table._tbl.tblPr
+    margins = tbl_pr.find(qn("w:tblCellMar"))
+    if margins is None:
+        margins = OxmlElement("w:tblCellMar")
+        tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
+    for side in ("left", "right"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(int(margin / 635)))  # EMU to twips
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+
+
 def text_width(text: str, *, bold: bool = False) -> float:
-    """About how wide `text` is on one line in the body font, in points (full-width characters one em)."""
-    ems = sum(1.0 if unicodedata.east_asian_width(char) in "WF" else LATIN_EM for char in text)
+    """About how wide `text` is on one line in the body font, in points: a full-width (CJK) character one em, a
+    Latin one LATIN_EM, a colon or a comma less; and the gap Word and LibreOffice put between a Chinese character
+    and a Latin letter or digit (autospace: 2026年10月2日 shows as 「2026 年 10 月 2 日」, a quarter em wider per
+    change, which broke a date measured without them)."""
+    ems = 0.0
+    previous = ""
+    for char in text:
+        wide = unicodedata.east_asian_width(char) in "WF"
+        ems += 1.0 if wide else DIGIT_EM if char.isdigit() else NARROW_EM if char in _NARROW else LATIN_EM
+        if previous and ((_ideograph(char) and _latin(previous)) or (_latin(char) and _ideograph(previous))):
+            ems += CJK_LATIN_GAP
+        previous = char
     return ems * FONT_SIZE_PT * (1.08 if bold else 1.0)
 
 
-_TOKENS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|[^\s\u2e80-\u9fff\uac00-\ud7af"
-                     r"\uf900-\ufaff\uff00-\uffef]+")
+def _ideograph(char: str) -> bool:
+    return unicodedata.category(char) == "Lo" and unicodedata.east_asian_width(char) in "WF"
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_TOKENS = re.compile(f"[{_CJK}]+|[^\\s{_CJK}]+")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)", re.IGNORECASE)
-# A day or a month written the Chinese way (2026年10月25日, 10月25日, 2027年1月): read as one piece, as an
-# amount is; a narrow column broke it into 「2026 年 / 10 月 25 / 日」.
-_CJK_DAY = re.compile(r"(?:\d{1,4}\s?年\s?)?\d{1,2}\s?月(?:\s?\d{1,2}\s?日)?|\d{1,4}\s?年\s?\d{1,2}\s?月")
+# A day or a month written the Chinese way (2026年10月25日, 10月25日, 2027年1月, with or without spaces) or the
+# English way (Oct 2, 2026; 2 October 2026): read as one piece, as an amount is; a narrow column broke it into
+# 「2026 年 10 月 2 / 日」 and "Sep / 10, / 2025".
+_DAYS = re.compile(r"(?:\d{1,4}\s?年\s?)?\d{1,2}\s?月(?:\s?\d{1,2}\s?日)?|\d{1,4}\s?年\s?\d{1,2}\s?月"
+                   r"|\b[A-Z][a-z]{2,8}\.? \d{1,2}(?:, \d{4})?\b|\b\d{1,2} [A-Z][a-z]{2,8}\.?(?: \d{4})?\b")
 _URL_PIECES = re.compile(r"[^/?&#=._~-]*[/?&#=._~-]*")  # a URL wraps after its punctuation: /c/ | math- | club/
+_LIST_MARKS = "、，；：。／"
+_CJK_ITEMS = re.compile(f"[^{_LIST_MARKS}]+[{_LIST_MARKS}]*|[{_LIST_MARKS}]+")  # 會議記錄、| 照片
 
 
 def _unbreakable_width(text: str, *, bold: bool = False) -> float:
-    """The width of the longest piece of `text` a line cannot break in: a word, a number or an amount
-    ("NT$1,600", "16:00–16:50"); a run of CJK breaks between any two characters, but a short one is kept whole;
-    a URL breaks after its slashes, dots and hyphens, as Word and LibreOffice wrap one in a narrow cell; a day
-    written the Chinese way (2026年10月25日) is kept whole."""
-    widest = max((text_width(day.group(), bold=bold) for day in _CJK_DAY.finditer(text)), default=0.0)
+    """The width of the longest piece of `text` a line cannot break in: a word, a number, an amount or a time
+    ("NT$1,600", "16:00–16:50"); a day (2026年10月25日, Oct 25, 2026); a run of CJK breaks between any two
+    characters, but a short one (a label, an item of a list: 會議記錄、照片 is 「會議記錄、」 and 「照片」) is kept
+    whole; a URL breaks after its slashes, dots and hyphens, as Word and LibreOffice wrap one in a narrow cell."""
+    widest = max((text_width(day.group(), bold=bold) for day in _DAYS.finditer(text)), default=0.0)
     for token in _TOKENS.findall(text):
-        cjk = unicodedata.east_asian_width(token[0]) in "WF"
-        if cjk:
-            pieces = [token if len(token) <= SHORT_CJK_RUN else token[:1]]
+        if unicodedata.east_asian_width(token[0]) in "WF":
+            pieces = [item if len(item.rstrip(_LIST_MARKS)) <= SHORT_CJK_RUN else item[:1]
+                      for item in _CJK_ITEMS.findall(token)]
         elif _URL.match(token):
             pieces = _URL_PIECES.findall(token)
         else:
@@ -367,53 +441,89 @@ def _unbreakable_width(text: str, *, bold: bool = False) -> float:
     return widest
 
 
-def _wanted_width(text: str, *, bold: bool = False) -> float:
+def _wanted_width(text: str, *, bold: bool = False, links: bool = True) -> float:
     """How wide `text` would like to be, on one line; a word longer than LONG_WORD_EMS (a URL, a checksum, a
     path) asks for a tenth of its length beyond that, wrapping: it is copied or clicked, not read, and a long
-    link on one line took a table's width from its titles. A longer word still asks for more than a shorter."""
+    link on one line took a table's width from its titles. A longer word still asks for more than a shorter.
+    Without `links`, what it asks for with its links counted as their longest piece (what is read of it)."""
     width = text_width(text, bold=bold)
     for token in _TOKENS.findall(text):
         if unicodedata.east_asian_width(token[0]) not in "WF":
-            width -= (1 - LONG_WORD_KEPT) * max(text_width(token, bold=bold) - LONG_WORD_EMS * FONT_SIZE_PT, 0.0)
+            beyond = max(text_width(token, bold=bold) - LONG_WORD_EMS * FONT_SIZE_PT, 0.0)
+            if not links and _URL.match(token):
+                width -= text_width(token, bold=bold) - _unbreakable_width(token, bold=bold)
+            else:
+                width -= (1 - LONG_WORD_KEPT) * beyond
     return width
 
 
 def column_widths(rows: Sequence[Sequence[str]], columns: int, *, total: Length = TEXT_WIDTH,
-                  bold_first_row: bool = False) -> list[Length]:
-    """Widths of `columns` columns sharing `total`, from the text of their cells, as a browser lays out a table:
-    each column gets at least its longest unbreakable piece (so an amount never breaks mid-number), what is left
-    goes to the columns whose text would wrap, in proportion to how much; when everything fits on one line, the
-    spare width is shared in proportion to the content."""
+                  bold_first_row: bool = False, font_size: float = FONT_SIZE_PT,
+                  padding: float = CELL_PADDING_PT) -> list[Length]:
+    """Widths of `columns` columns sharing `total`, from the text of their cells, much as a browser lays out a
+    table, in three rounds:
+
+    1. each column gets its longest unbreakable piece (so a date, a time or an amount never breaks), and a column
+       of short texts (none over SHORT_TEXT_EMS: 會議記錄、照片, 數學 五年級) its line, which a narrower
+       column broke one character before its end (「會議記錄、照 / 片」);
+    2. what is left goes to the text that is read (a title), up to one line each, in proportion to how much each
+       would wrap: the longest text (an activity's title) gets the most room;
+    3. links and other long words get what is still left (they may break anywhere: they are clicked or copied,
+       not read), and what is left after that is shared in proportion to the text.
+
+    font_size: of the table's text, in points; padding: what a cell adds to its text (its margins and some air).
+    """
     if columns <= 0:
         return []
     least = [0.0] * columns
+    plain = [0.0] * columns
+    body = [0.0] * columns  # plain, without the header (which may wrap: 進行方式與 / 辦理形式)
     most = [0.0] * columns
     for index, row in enumerate(rows):
         bold = bold_first_row and index == 0
         for column, text in enumerate(row[:columns]):
             for line in text.split("\n"):
                 least[column] = max(least[column], _unbreakable_width(line, bold=bold))
+                wanted = _wanted_width(line, bold=bold, links=False)
+                plain[column] = max(plain[column], wanted)
+                body[column] = body[column] if bold else max(body[column], wanted)
                 most[column] = max(most[column], _wanted_width(line, bold=bold))
+    scale = font_size / FONT_SIZE_PT  # measured in the body font
+    least, plain, body, most = ([width * scale for width in widths] for widths in (least, plain, body, most))
     # One piece a line cannot break in never claims more than MAX_UNBREAKABLE_SHARE of the table (a hash, a long
     # file name): Word breaks it at the cell's edge anyway, and the other columns keep room to be read.
     if columns > 1:
-        longest = max(Length(total).pt * MAX_UNBREAKABLE_SHARE - CELL_PADDING_PT, 0.0)
+        longest = max(Length(total).pt * MAX_UNBREAKABLE_SHARE - padding, 0.0)
         least = [min(width, longest) for width in least]
-    least = [Pt(width + CELL_PADDING_PT) for width in least]
-    most = [max(Pt(width + CELL_PADDING_PT), low) for width, low in zip(most, least, strict=True)]
-    if sum(most) <= total:
-        shares = [float(width) for width in most]
-        spare, widths = total - sum(most), list(most)
-    elif sum(least) >= total:
-        shares = [float(width) for width in least]
-        spare, widths = total, [0] * columns
+    least_emu = [float(Pt(width + padding)) for width in least]
+    plain_emu = [max(float(Pt(width + padding)), low) for width, low in zip(plain, least_emu, strict=True)]
+    most_emu = [max(float(Pt(width + padding)), low) for width, low in zip(most, plain_emu, strict=True)]
+    room = float(total)
+    if sum(least_emu) >= room:  # nothing fits: each column in proportion to its unbreakable piece
+        weight = sum(least_emu) or 1.0
+        widths = [room * width / weight for width in least_emu]
     else:
-        shares = [float(high - low) for high, low in zip(most, least, strict=True)]
-        spare, widths = total - sum(least), list(least)
-    weight = sum(shares) or 1.0
-    out = [Length(int(width + spare * share / weight)) for width, share in zip(widths, shares, strict=True)]
+        widths = list(least_emu)
+        short = [max(float(Pt(high + padding)), low) if high <= SHORT_TEXT_EMS * font_size
+                 else low for high, low in zip(body, least_emu, strict=True)]
+        for wanted in (short, plain_emu, most_emu):
+            widths = _grow(widths, wanted, room - sum(widths))
+        spare = room - sum(widths)
+        weight = sum(plain_emu) or 1.0
+        widths = [width + spare * share / weight for width, share in zip(widths, plain_emu, strict=True)]
+    out = [Length(round(width)) for width in widths]
     out[-1] = Length(out[-1] + total - sum(out))  # rounding: the columns add up to the total exactly
     return out
+
+
+def _grow(widths: list[float], wanted: Sequence[float], spare: float) -> list[float]:
+    """`widths` grown towards `wanted` by at most `spare` in all, each in proportion to what it lacks."""
+    lacking = [max(goal - width, 0.0) for width, goal in zip(widths, wanted, strict=True)]
+    need = sum(lacking)
+    if need <= 0 or spare <= 0:
+        return widths
+    part = min(spare / need, 1.0)
+    return [width + lack * part for width, lack in zip(widths, lacking, strict=True)]
 
 
 def set_column_widths(table: Table, widths: Sequence[Length]) -> None:
@@ -462,10 +572,12 @@ def _set_up(document: DocumentObject, *, title: str, footer: str, east_asian_fon
         section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
         section.left_margin = section.right_margin = MARGIN_SIDE
         section.top_margin = section.bottom_margin = MARGIN_TOP_BOTTOM
+        paragraph = section.footer.paragraphs[0]
         if footer:
-            paragraph = section.footer.paragraphs[0]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            paragraph.add_run(footer).font.size = Pt(9)
+            paragraph.add_run(footer).font.size = Pt(FOOTER_SIZE_PT)
+            paragraph = section.footer.add_paragraph()
+        _page_number(paragraph, language)
 
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
@@ -483,6 +595,38 @@ def _set_up(document: DocumentObject, *, title: str, footer: str, east_asian_fon
     for r_fonts in styles.iter(qn("w:rFonts")):
         if r_fonts.get(qn("w:eastAsiaTheme")) is not None:
             _set_east_asian_fonts(r_fonts, east_asian_font)
+
+
+def _page_number(paragraph: Paragraph, language: DocumentLanguage) -> None:
+    """The page's number, centred on a line of its own in the language's words (第 3 頁, Page 3): Word's PAGE
+    field, written as `table_of_contents` writes its field (python-docx has no API for fields), with "1" as its
+    shown result until a word processor fills it in (Word and LibreOffice do on every page)."""
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, after = language.page_words
+
+    def text(value: str) -> None:
+        if value:
+            paragraph.add_run(value).font.size = Pt(FOOTER_SIZE_PT)
+
+    def char(kind: str) -> None:
+        run = paragraph.add_run()
+        run.font.size = Pt(FOOTER_SIZE_PT)
+        mark = OxmlElement("w:fldChar")
+        mark.set(qn("w:fldCharType"), kind)
+        run._r.append(mark)
+
+    text(before)
+    char("begin")
+    instruction = paragraph.add_run()
+    instruction.font.size = Pt(FOOTER_SIZE_PT)
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = " PAGE "
+    instruction._r.append(code)
+    char("separate")
+    text("1")
+    char("end")
+    text(after)
 
 
 def _set_east_asian(r_pr, font: str) -> None:

@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask_babel import force_locale, ngettext
+from babel.dates import format_skeleton
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
-from workspace.core.docx import DocxBuilder
+from workspace.core.docx import DocxBuilder, table_widths
 from workspace.core.i18n import in_reader_script, local_date, month_year
 from workspace.core.records import Period, local_day
 from workspace.exports.content import roc_period_field
@@ -309,20 +310,29 @@ def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
         month: [] for month in _months(data.enrollment.program.first_day, data.enrollment.program.last_day)}
     for activity in data.activities:
         months.setdefault(local_day(activity.starts_at).replace(day=1), []).append(activity)
+    header = [_("Date"), _("Time"), _("Title"), _("Method and mode"), _("Led by"), _("Evidence to keep"), _("Status")]
+    rows = {activity.id: [_day_of_month(local_day(activity.starts_at)), time_span(activity), activity.title,
+                          f"{method_label(activity.method)} · {mode_label(activity.mode)}", leads[activity.id],
+                          compliance_wording.evidence_text(evidence_asked(_fact(activity), program)) or None,
+                          activity_status_label(activity)] for activity in data.activities}
+    # One set of widths for every month, from all the months' rows: each month's table measured alone had widths
+    # of its own, and a month of short titles gave its titles less room than its times. Under its month's heading
+    # a day is written without its year (10月15日, Oct 15), leaving the titles the room.
+    widths = table_widths([header, *rows.values()], header=True)
     for month, activities in sorted(months.items()):
         builder.heading(month_year(month), level=2)
         if not activities:  # every month of the period: a plan says where the year is still open
             builder.paragraph(_("No activity was held in this month.") if month < data.today.replace(day=1)
                               else _("No activity is scheduled in this month yet."))
             continue
-        builder.table([[local_date(local_day(activity.starts_at)), time_span(activity), activity.title,
-                        f"{method_label(activity.method)} · {mode_label(activity.mode)}", leads[activity.id],
-                        compliance_wording.evidence_text(evidence_asked(_fact(activity), program)) or None,
-                        activity_status_label(activity)] for activity in activities],
-                      header=[_("Date"), _("Time"), _("Title"), _("Method and mode"), _("Led by"),
-                              _("Evidence to keep"), _("Status")])
+        builder.table([rows[activity.id] for activity in activities], header=header, widths=widths)
     builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
                         hours=_format_hours(activity_records.total_hours(data.activities))))
+
+
+def _day_of_month(day: dt.date) -> str:
+    """A day under its month's heading: 10月15日, Oct 15 (the reader's locale)."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "zh_Hant")
 
 
 def _months(first: dt.date, last: dt.date) -> list[dt.date]:
