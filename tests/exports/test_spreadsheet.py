@@ -133,3 +133,21 @@ def test_characters_no_file_can_hold_are_dropped_before_the_formula_check(ctx):
 def test_a_money_column_is_wide_enough_for_the_amount_and_its_sign(ctx):
     sheet = build([[Money(1_234_567_890, "TWD")]]).active
     assert sheet.column_dimensions["A"].width >= len("NT$1,234,567,890")  # never ##### for want of room
+
+
+def test_a_long_text_wraps_in_a_column_of_bounded_width_and_a_note_widens_nothing(ctx):
+    """QA: one long cell made its column 60 wide, and the reviewers' 19-column summary printed at 4 pt on one page;
+    the ledger's line under its attendance table made the members' column as wide as the sentence."""
+    from workspace.exports.spreadsheet import MAX_COLUMN_WIDTH, Workbook
+
+    book = Workbook()
+    sheet = book.sheet("Sheet")
+    sheet.header(["成員", "學校"])
+    sheet.row(["林老師", "光華國小、城關國小、石門國小、大同國小、中正國小、仁愛國小"])
+    sheet.note("2 場僅限師徒雙方的輔導或觀課未列於此表；已計入舉辦的活動次數。" * 2)
+    opened = openpyxl.load_workbook(io.BytesIO(book.to_bytes())).active
+    assert opened.column_dimensions["A"].width < 20  # the note ran over the empty cells, the column kept its names
+    assert opened.column_dimensions["B"].width <= MAX_COLUMN_WIDTH + 1
+    assert opened["B2"].alignment.wrap_text  # the long list wraps in its cell
+    assert not opened["A2"].alignment.wrap_text
+    assert opened["A3"].value.startswith("2 場僅限師徒雙方")

@@ -221,10 +221,10 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
         sheet.row([status_label(status), *(dict(row.statuses).get(status.value, 0) for row in held)])
     if kept_to_pairs:
         sheet.blank_row()
-        sheet.row([ngettext("%(num)d mentoring meeting or observation kept to its pair is not listed here; it "
+        sheet.note(ngettext("%(num)d mentoring meeting or observation kept to its pair is not listed here; it "
                             "counts among the activities held.",
                             "%(num)d mentoring meetings or observations kept to their pairs are not listed here; "
-                            "they count among the activities held.", kept_to_pairs)])
+                            "they count among the activities held.", kept_to_pairs))
 
 
 def _feedback_sheet(book: Workbook, data: LedgerData) -> None:

@@ -86,6 +86,14 @@ class Percent:
     value: float | None
 
 
+MAX_COLUMN_WIDTH = 36.0  # characters (a CJK one counts two): about 18 Chinese characters
+
+
+def display_width(text: str) -> int:
+    """How many Latin characters wide `text` is on one line (a CJK character is about two)."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
 class Sheet:
     """One worksheet, written top to bottom: `header(...)`, then `row(...)` for each row."""
 
@@ -145,8 +153,17 @@ class Sheet:
             self.worksheet.write_number(row, column, float(value), formats["bold"] if bold else None)
         else:
             text = str(value)[:MAX_CELL_TEXT]
-            self._text(column, text, formats["bold"] if bold else None)
+            if display_width(text) > MAX_COLUMN_WIDTH:
+                self._text(column, text, formats["wrap_bold" if bold else "wrap"])
+            else:
+                self._text(column, text, formats["bold"] if bold else None)
             self._widen(column, text)
+
+    def note(self, text: str) -> None:
+        """A line of its own under a table (a count left out, a remark): in the first column without widening it,
+        so the text runs over the empty cells beside it instead of making the column a page wide."""
+        self._text(0, str(text)[:MAX_CELL_TEXT], None)
+        self.row_number += 1
 
     def _text(self, column: int, text: str, cell_format: Any) -> None:
         """Text as a string cell, never a formula; a risky one with Excel's quote prefix (see the module's rule)."""
@@ -157,8 +174,9 @@ class Sheet:
         self.worksheet.write_string(self.row_number, column, text, cell_format)
 
     def _widen(self, column: int, text: str) -> None:
-        """Fit the column to its longest value (a CJK character is about two Latin ones wide), up to a limit."""
-        width = min(60.0, 2 + sum(2 if ord(char) > 0x2E80 else 1 for char in text.split("\n")[0][:80]))
+        """Fit the column to its longest value (a CJK character is about two Latin ones wide), up to a limit: a
+        longer text wraps (a column 60 wide left the reviewers' 19-column summary at 4 pt on the printed page)."""
+        width = min(MAX_COLUMN_WIDTH, 2 + display_width(text.split("\n")[0][:80]))
         if width > self._widths.get(column, 8.0):
             self._widths[column] = width
             self.worksheet.set_column(column, column, width)
@@ -186,6 +204,9 @@ class Workbook:
             "date": self.book.add_format({"num_format": DATE_FORMAT}),
             "datetime": self.book.add_format({"num_format": DATETIME_FORMAT}),
             "percent": self.book.add_format({"num_format": "0.0%"}),
+            # a text longer than a column may be wide wraps in its cell, the row growing as Excel opens it
+            "wrap": self.book.add_format({"text_wrap": True, "valign": "top"}),
+            "wrap_bold": self.book.add_format({"text_wrap": True, "valign": "top", "bold": True}),
         }
         self._money: dict[tuple[str, bool], Any] = {}
         self._signs: dict[str, str] = {}
