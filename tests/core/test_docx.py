@@ -130,6 +130,9 @@ def test_image_is_scaled_to_the_text_width_with_its_caption():
     assert wide.width == TEXT_WIDTH and abs(wide.height - TEXT_WIDTH // 4) <= 1
     assert small.width <= Mm(20)
     assert ("Caption", "共同備課的照片") in styled(document)
+    # QA: a chart's caption began the next page alone; the picture keeps with it, one without a caption need not
+    pictures = [paragraph for paragraph in document.paragraphs if paragraph._p.xpath(".//w:drawing")]
+    assert [paragraph.paragraph_format.keep_with_next for paragraph in pictures] == [True, None]
 
 
 def test_bytes_that_are_no_image_raise_and_leave_nothing_behind():

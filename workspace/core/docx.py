@@ -265,6 +265,7 @@ class DocxBuilder:
             raise ValueError("not an image") from error
         _fit(picture, min(width or TEXT_WIDTH, TEXT_WIDTH))
         if caption.strip():
+            paragraph.paragraph_format.keep_with_next = True  # the caption never starts a page of its own
             self.document.add_paragraph(one_line(caption), style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
         return paragraph
 
