@@ -64,3 +64,24 @@ def test_the_edit_form_does_not_offer_to_leave_the_title_empty(client, ctx):
     resource = db.session.scalar(select(Resource))
     edit_page = client.get(f"/c/{community.slug}/resources/{resource.id}/edit").get_data(as_text=True)
     assert "Left empty" not in edit_page
+
+
+def test_a_photo_s_page_shows_a_smaller_copy_and_links_the_original(client, ctx):
+    """QA: a phone's 4 MB, 3024×4032 photo was sent whole to a 375-px screen."""
+    from PIL import Image
+
+    from tests.media import png_bytes
+
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    photo = png_bytes(2400, 1800)
+    assert _post(client, community.slug, [(io.BytesIO(photo), "黑板.png")], title="板書").status_code == 302
+    resource = db.session.scalar(select(Resource))
+    base = f"/c/{community.slug}/resources/{resource.id}"
+    page = client.get(base).get_data(as_text=True)
+    assert f'src="{base}/thumbnail?size=large"' in page and f'<a href="{base}/file"' in page
+    large = client.get(f"{base}/thumbnail?size=large")
+    assert large.status_code == 200 and max(Image.open(io.BytesIO(large.data)).size) == 1280
+    assert max(Image.open(io.BytesIO(client.get(f"{base}/thumbnail").data)).size) == 320
+    assert client.get(f"{base}/thumbnail?size=huge").status_code == 404

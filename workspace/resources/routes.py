@@ -38,6 +38,7 @@ from workspace.resources.forms import CommentForm, NewResourceForm, ResourceForm
 from workspace.resources.models import Resource, ResourceVersion
 
 TEXT_FORMATS = {"md": "md", "docx": "docx"}  # how a text resource may be downloaded (?format=)
+THUMBNAIL_SIZES = {"small": 320, "large": 1280}  # the longest side of an image resource's smaller copies (?size=)
 
 bp = Blueprint("resources", __name__)
 
@@ -326,12 +327,14 @@ def inline_file(slug: str, resource_id: int):
 @bp.get("/c/<slug>/resources/<int:resource_id>/thumbnail")
 @public
 def thumbnail(slug: str, resource_id: int):
-    """Serve a small image of an image resource (made once, then kept as its own blob)."""
+    """Serve a small image of an image resource (kept as its own blob): 320 px for the lists, or `?size=large`
+    (1280 px) for the resource's page, which sent a phone's 4 MB original to a 375-px screen."""
     resource = load_resource(slug, resource_id)
+    size = arg("size", THUMBNAIL_SIZES.get, THUMBNAIL_SIZES["small"])
     version = resource.current_version
     if version is None or version.is_text or not version.media_type.startswith("image/"):
         abort(404)
-    small: Blob | None = make_thumbnail(version.blob)
+    small: Blob | None = make_thumbnail(version.blob, size=size)
     db.session.commit()
     if small is None:
         abort(404)
