@@ -956,10 +956,13 @@ def test_changing_attendance_after_the_activity_leaves_an_audit_event(client, cl
 def test_leave_is_asked_then_approved_on_the_page(client, club):
     activity = club.activity(starts=START)
     client.login(club.member)
+    before = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    assert "You are expected at this activity. If you cannot come, ask to be excused below." in before
     response = client.post_form(f"/c/club/activities/{activity.id}/leave", {"reason": "帶學生校外教學"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "帶學生校外教學" in page and "waiting for the conveners" in page
+    assert "You are expected at this activity." not in page  # the request says where they stand now
     empty = client.post_form(f"/c/club/activities/{activity.id}/leave", {"reason": ""})
     assert empty.status_code == 422 and "This field is required." in field_error(empty.get_data(as_text=True),
                                                                                  "reason")
