@@ -219,3 +219,19 @@ def test_one_title_over_two_files_and_an_earlier_refusal_cleared(new_context, da
     expect(rows.nth(1).get_by_role("link", name="分數乘法 (板書)")).to_be_visible()
     expect(page.locator("#files-error")).to_have_count(0)
     expect(form.locator(".has-error, [aria-invalid]")).to_have_count(0)
+
+
+def test_a_refused_comment_after_resizing_its_box_breaks_no_content_security_rule(new_context, data) -> None:
+    """QA: after a refused comment the console showed "Applying inline style violates … style-src 'self'": htmx
+    settled the swapped form by copying the old elements' `style` attribute (a box the reader resized has one) with
+    setAttribute, which the policy refuses. The console fixture fails the test on any such report."""
+    teacher, community = _member_in_community(data)
+    resource_id = data.text_resource(community, teacher, title="分數教案", body="# 分數\n")
+    page = new_context().new_page()
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/resources/{resource_id}")
+    box = page.locator("#comments textarea")
+    box.evaluate("element => { element.style.height = '12rem'; }")  # as dragging its corner does
+    page.locator("#comments").get_by_role("button", name="Comment").click()
+    expect(page.locator("#comments .field-error")).to_be_visible()
+    expect(page.locator("#comments textarea")).to_be_focused()
