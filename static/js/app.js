@@ -333,7 +333,9 @@
     if (first.matches("input, select, textarea")) first.focus({ preventScroll: true });
     return true;
   }
-  var swapping = null;
+  // Each request's swap is noted apart (keyed by its XMLHttpRequest): a thread's poll answering while a reply's
+  // swap settled once overwrote the reply's note, and the focus fell to <body> after every reply.
+  var swaps = new WeakMap();
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail, config = detail.requestConfig || {};
     var refused = detail.xhr && (detail.xhr.status === 422 || detail.xhr.status === 409);
@@ -342,21 +344,23 @@
       // were (not the top of the page, htmx's choice for a boosted answer).
       detail.swapOverride = "innerHTML show:none";
     }
-    if (!detail.shouldSwap || (config.boosted && !refused)) { swapping = null; return; }
+    if (!detail.xhr) return;
+    if (!detail.shouldSwap || (config.boosted && !refused)) { swaps.delete(detail.xhr); return; }
     var target = detail.target, active = document.activeElement;
     var trigger = config.elt || detail.elt;
     var held = active && active !== document.body && target && target.contains(active) ? active :
       (trigger && target && trigger !== target && target.contains(trigger) ? trigger : null);
-    swapping = {
+    swaps.set(detail.xhr, {
       refused: refused, targetId: target && target.id, key: keyOf(held),
       opens: config.verb === "get" && trigger && trigger.matches && trigger.matches("a, button") &&
         !(target && target.hasAttribute("data-live")),
-    };
+    });
   });
-  document.addEventListener("htmx:afterSettle", function () {
-    var swap = swapping;
-    swapping = null;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var swap = xhr && swaps.get(xhr);
     if (!swap) return;
+    swaps.delete(xhr);
     var region = (swap.targetId && document.getElementById(swap.targetId)) || document.querySelector("main") || document.body;
     if (swap.refused || region.querySelector("[aria-invalid='true']")) {
       if (focusFirstError(region) || focusFirstError(document.querySelector("main"))) return;

@@ -483,3 +483,34 @@ def _fraction_strips() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def test_a_reply_posted_with_the_keyboard_keeps_the_focus_and_is_announced(new_context, data) -> None:
+    """axe QA: after Enter on Post reply the focus fell to <body> and nothing was said: the reply's answer sets
+    off the thread's poll, whose swap overwrote the one note of where the focus was."""
+    convener = data.user(name="陳召集人")
+    community = data.community(convener, name="國語領域社群")
+    teacher = data.user(name="林老師")
+    data.member(community, teacher)
+    thread_id = _thread(data, community, convener, title="朗讀教學", body="大家怎麼練習朗讀？")
+    page = new_context().new_page()
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/discussions/{thread_id}")
+    # The race as QA traced it, made certain: another request's swap (the poll's) begins while the reply's settles.
+    page.evaluate("""() => document.addEventListener("htmx:beforeSwap", (event) => {
+        const config = event.detail.requestConfig || {};
+        if (!String(config.path || "").endsWith("/reply")) return;
+        setTimeout(() => {
+            const poll = document.getElementById("thread-poll");
+            document.dispatchEvent(new CustomEvent("htmx:beforeSwap", {detail: {
+                xhr: new XMLHttpRequest(), target: poll, elt: poll, shouldSwap: true,
+                requestConfig: {verb: "get", elt: poll}}}));
+        }, 0);
+    })""")
+    reply = page.locator("#reply")
+    reply.locator("textarea").fill("我們每天晨讀十分鐘。")
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/reply")):
+        reply.get_by_role("button", name="Post reply").press("Enter")
+    expect(page.locator("#post-2")).to_contain_text("我們每天晨讀十分鐘。")
+    expect(page.locator("#flashes")).to_contain_text("Your reply is posted.")
+    expect(page.locator("#reply").get_by_role("button", name="Post reply")).to_be_focused()

@@ -336,6 +336,8 @@ def add_reply(slug: str, thread_id: int):
         else:
             db.session.commit()
             if wants_fragment():  # a fresh form; the thread's own poll fetches the new post at once
+                # Said in the page's live region: the form only empties, and a screen reader heard nothing.
+                flash(_("Your reply is posted."), "success")
                 # Replying makes one watch the thread: the button says so, out of band.
                 response = render_page("discussions/_reply_form.html", refresh_watch=True,
                                        **_board_context(thread.community, thread=thread, reply_form=PostForm(
