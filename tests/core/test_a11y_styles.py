@@ -73,3 +73,15 @@ def test_the_chart_s_tick_labels_are_legible_on_a_phone():
     narrow = re.search(r"@media \(max-width: 600px\) \{ \.chart \.tick \{ font-size: (\d+)px; \} "
                        r"\.burn-up \.chart \.tick \{ font-size: (\d+)px; \} \}", CSS)
     assert narrow and int(narrow.group(1)) * 310 / 340 >= 11 and int(narrow.group(2)) * 310 / 340 >= 12
+
+
+def test_the_focus_ring_and_a_field_s_edge_stand_out_from_every_background():
+    """axe QA: the light green ring was 1.7–1.9:1 on the cards, the page and the brand tint, a field's border
+    1.8:1; WCAG 1.4.11 asks 3:1 of what shows a control and its focus."""
+    variables = dict(re.findall(r"--([a-z-]+): #([0-9a-f]{6})", CSS))
+    rule = next(line for line in CSS.splitlines() if "a:focus-visible" in line and "outline: 3px" in line)
+    assert "var(--focus)" in rule and "[tabindex]:focus-visible" in rule
+    for background in ("ffffff", "f5f7f6", variables["brand-soft"]):
+        assert _contrast(variables["focus"], background) >= 3, background
+        assert _contrast(variables["field-line"], background) >= 3, background
+    assert "#b9c6c3" not in CSS  # no control keeps the faint edge

@@ -141,6 +141,17 @@ def test_chart_labels_stay_inside_their_charts_and_clear_of_the_bars(new_context
             box = cell.evaluate("node => { const r = document.createRange(); r.selectNodeContents(node); "
                                 "return r.getClientRects().length; }")
             assert box == 1, (locale, cell.inner_text())
+        # axe QA: the tables scroll sideways there; each box takes the focus, named by its heading, so a keyboard
+        # reaches the last columns (the members' table has nothing else to focus).
+        for region in phone.locator(".scroll-x").all():
+            assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"
+            assert phone.locator("#" + (region.get_attribute("aria-labelledby") or "-")).count() == 1
+        members = phone.locator(".scroll-x", has=phone.locator(".participation-members"))
+        members.focus()
+        members.press("ArrowRight")
+        # the keys scroll it (smoothly: waited for)
+        phone.wait_for_function("node => node.scrollWidth <= node.clientWidth || node.scrollLeft > 0",
+                                arg=members.element_handle(), timeout=3000)
     no_problems(console)
 
 
