@@ -162,7 +162,7 @@ def test_a_resource_is_the_pages_main_heading_for_a_reader_from_the_library(clie
     page = client.get(url).get_data(as_text=True)
     assert '<h1 class="resource-title">Fractions plan</h1>' in page
     assert page.count("<h1") == 1  # the text's own "# Fractions" sits under the page's headings
-    assert "<h3>Fractions</h3>" in page and "<h2>Versions</h2>" in page
+    assert "<h2>Fractions</h2>" in page and "<h2>Versions</h2>" in page  # the text's sections, then its versions
     assert "<h3>Versions</h3>" not in page  # no level skipped under the title
     client.login(world.users["member"])
     page = client.get(url).get_data(as_text=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+import re
 
 from sqlalchemy import select
 
@@ -27,7 +29,10 @@ def test_text_resource_is_added_found_and_shown(client, ctx):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     resource = db.session.scalar(select(Resource))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "分數的加減 教案" in page and "<h4>分數的加減</h4>" in page  # the text's own # under the page's h3
+    assert "分數的加減 教案" in page and "<h3>分數的加減</h3>" in page  # the text's own # under the page's h2 title
+    # axe QA: the outline went h2 (title), h4 (the text's #), h3 (Versions): no level is skipped now
+    levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
+    assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(levels)), levels
     listing = client.get(f"/c/{community.slug}/resources/?q=分数").get_data(as_text=True)
     assert f"resource-{resource.id}" in listing and "<mark>" in listing
     fragment = client.get(f"/c/{community.slug}/resources/?q=通分", headers={"HX-Request": "true"})
@@ -148,3 +153,16 @@ def test_text_download_keeps_a_clean_unicode_name(client, ctx):
     disposition = client.get(f"/c/{community.slug}/resources/{resource.id}/download").headers["Content-Disposition"]
     assert disposition.startswith("attachment")
     assert "filename*=UTF-8''" + quote("分數 教案.md") in disposition
+
+
+def test_the_library_s_outline_skips_no_level(client, ctx):
+    """axe QA: /library/'s h1 was followed by an h3 per resource; a community's list keeps its h3 under its h2."""
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    _new_text(client, community.slug, visibility="public")
+    for url in ("/library/", f"/c/{community.slug}/resources/"):
+        page = client.get(url).get_data(as_text=True)
+        levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
+        assert levels and all(later - earlier <= 1 for earlier, later in itertools.pairwise(levels)), \
+            (url, levels)
