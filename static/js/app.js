@@ -399,8 +399,17 @@
     var main = document.querySelector("main");
     if (!main) return;
     var part = window.location.hash.length > 1 ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
-    // Not a heading someone wrote inside a description or a post (.prose): the page's own.
-    var target = part || main.querySelector("h1:not(.prose h1)") || main;
+    // Not a heading someone wrote inside a description or a post (.prose): the page's own. Under a community's header
+    // (its name is the h1 of every tab) that is the page's first h2: after saving attendance the focus landed on
+    // the community's name, not on "Attendance".
+    var heading = main.querySelector("h1:not(.prose h1)");
+    if (heading && heading.closest(".community-head")) {
+      var own = Array.prototype.find.call(main.querySelectorAll("h2"), function (h2) {
+        return !h2.closest(".prose, .community-head") && visible(h2);
+      });
+      if (own) heading = own;
+    }
+    var target = part || heading || main;
     focusable(target).focus({ preventScroll: !part });
   });
 

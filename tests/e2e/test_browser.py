@@ -329,6 +329,14 @@ def test_a_page_change_moves_the_focus_to_the_new_page_and_the_menu_marks_it(pag
     expect(page).to_have_url(re.compile(r"/communities/new$"))
     expect(page.locator(":focus")).to_have_count(1)
     assert page.evaluate("document.activeElement !== document.body")
+    # A community's tab: its name is every tab's h1, so the focus goes to the tab's own heading (axe QA: after a
+    # save the focus was on the community's name).
+    community = data.community(user, name="閱讀推動社群")
+    page.goto(f"/c/{community['slug']}/")
+    page.locator(".tabs").get_by_role("link", name="Resources").click()
+    expect(page).to_have_url(re.compile(r"/resources/$"))
+    expect(page.locator("main h2").first).to_be_focused()
+    expect(page.locator("main h2").first).to_have_text("Resource library")
 
 
 def test_convener_changes_a_role(page: Page, data) -> None:
