@@ -98,3 +98,17 @@ def test_a_document_built_in_another_language_inside_a_request_reads_that_langua
         with force_locale("en"):
             assert school_role_label("core") == "Core school"
         assert school_role_label("core") == "核心學校"
+
+
+@pytest.mark.parametrize(("locale", "text", "expected"), [
+    ("en", "Results report (成果報告)", 'Results report (<span lang="zh-Hant">成果報告</span>)'),
+    ("en", "a day as 民國100年1月1日, kept", 'a day as <span lang="zh-Hant">民國100年1月1日</span>, kept'),
+    ("en", "the summary (附件1, Excel) <b>", 'the summary (<span lang="zh-Hant">附件</span>1, Excel) &lt;b&gt;'),
+    ("zh_Hant", "成果報告", "成果報告"),
+])
+def test_chinese_terms_in_an_english_sentence_are_marked_as_chinese(app, locale, text, expected):
+    """axe QA: a screen reader read 成果報告 in "Results report (成果報告)" with the English voice."""
+    from workspace.core.templating import chinese_terms
+
+    with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
+        assert str(chinese_terms(text)) == expected

@@ -175,3 +175,17 @@ def test_a_job_started_with_another_programs_template_fails_as_it_runs(ctx):
                      options={"template_id": elsewhere.id})
     db.session.refresh(job)
     assert job.status == "failed" and job.error.startswith("ValidationError")
+
+
+def test_the_funder_s_terms_in_the_english_page_are_marked_chinese(client, ctx):
+    """axe QA: "Application form (申請書, Word)" was read with the English voice; a Chinese page is unchanged."""
+    club = enrolled()
+    club.club.convener.locale = "en"
+    db.session.commit()
+    client.login(club.club.convener)
+    html = client.get(f"/c/{club.slug}/exports/").get_data(as_text=True)
+    assert 'Application form (<span lang="zh-Hant">申請書</span>, Word)' in html
+    assert 'Results report (<span lang="zh-Hant">成果報告</span>)' in html
+    club.club.convener.locale = "zh_Hant"
+    db.session.commit()
+    assert 'lang="zh-Hant">申請書' not in client.get(f"/c/{club.slug}/exports/").get_data(as_text=True)

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, request
 from flask_babel import get_locale, pgettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from workspace.core.fragments import decisions, fragment
 from workspace.core.i18n import (
@@ -36,6 +38,22 @@ def current_locale() -> str:
     return str(locale) if locale else "zh_Hant"
 
 
+# A run of Chinese in an English sentence: the funder's and the teachers' own terms (成果報告, 二次備課, 附件1's 附件).
+# Digits between Chinese characters belong to the term (民國100年1月1日 is one date).
+_CHINESE_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff](?:[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
+                          r"|\d+(?=[\u3400-\u9fff\uf900-\ufaff]))*")
+
+
+def chinese_terms(text: str) -> Markup:
+    """In an English page, each Chinese term of a sentence marked `lang="zh-Hant"`, so that a screen reader reads it
+    with a Chinese voice (it spelled "CJK character" or skipped it); a Chinese page's text is left as it is. For
+    element text only, never an attribute's value."""
+    escaped = escape(text)  # the text is escaped first; a run of Chinese characters holds no markup to escape
+    if current_locale() != "en":
+        return escaped
+    return Markup(_CHINESE_RUN.sub(lambda run: f'<span lang="zh-Hant">{run.group()}</span>', str(escaped)))  # noqa: S704
+
+
 def install(app: Flask) -> None:
     """Expose the shared helpers to every template."""
     app.jinja_env.globals.update(
@@ -56,7 +74,7 @@ def install(app: Flask) -> None:
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  span=local_span,
                                  hours=format_hours, money=format_money, reader_script=in_reader_script,
-                                 headings_from=headings_from)
+                                 headings_from=headings_from, chinese_terms=chinese_terms)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:
