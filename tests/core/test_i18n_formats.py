@@ -42,12 +42,12 @@ def test_the_zone_times_are_typed_in_is_named_in_the_readers_words(app, monkeypa
 
 @pytest.mark.parametrize(("locale", "value", "expected"), [
     ("en", 1, "1 hour"), ("en", 1.0, "1 hour"), ("en", 3, "3 hours"), ("en", 1.5, "1.5 hours"),
-    ("en", 2.5, "2.5 hours"), ("en", 2.2345, "2.23 hours"), ("en", Decimal("2.50"), "2.5 hours"),
+    ("en", 2.5, "2.5 hours"), ("en", 5.17, "5 hours 10 minutes"), ("en", Decimal("2.50"), "2.5 hours"),
     ("en", 1234, "1,234 hours"), ("en", None, "0 hours"),
     ("zh_Hant", 3, "3 小時"), ("zh_Hant", 1.0, "1 小時"), ("zh_Hant", 1.5, "1.5 小時"),
     ("zh_Hans", 3, "3 小时"), ("zh_Hans", 1.0, "1 小时"), ("zh_Hans", 1.5, "1.5 小时"),
     # QA: a 40-minute lesson read "0.67 小時": under an hour in minutes, and minutes beside the hours where they
-    # are not a half hour (a figure that is not whole minutes keeps its decimals)
+    # are not a half hour (a sum arrives rounded to two places: 5.17 is 310 minutes)
     ("en", 0.5, "30 minutes"), ("en", 2 / 3, "40 minutes"), ("en", 1 / 60, "1 minute"),
     ("en", 5 / 3, "1 hour 40 minutes"), ("en", 2.25, "2 hours 15 minutes"),
     ("zh_Hant", 2 / 3, "40 分鐘"), ("zh_Hant", 5 / 3, "1 小時 40 分鐘"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import docx
 import pytest
@@ -155,8 +156,8 @@ def test_the_plan_names_each_speaker_with_affiliation_topic_and_hours(year):
     db.session.commit()
     tables = tables_of(forms_docx.implementation_plan(year.enrollment, "zh_Hant").data)
     speakers = next(table for table in tables if table[0][:3] == ["日期", "活動", "講者"])
-    assert speakers[1:] == [["2025年9月10日", first.title, "張教授", "師範大學", "外聘", "分數的概念發展", "2"],
-                            ["2025年9月10日", first.title, "林老師", "—", "內聘", "課堂實例", "1"]]
+    assert speakers[1:] == [["2025年9月10日", first.title, "張教授", "師範大學", "外聘", "分數的概念發展", "2 小時"],
+                            ["2025年9月10日", first.title, "林老師", "—", "內聘", "課堂實例", "1 小時"]]
 
 
 def test_a_plan_without_speakers_has_no_speakers_section(year):
@@ -350,3 +351,22 @@ def test_the_plan_s_months_share_one_set_of_widths_that_gives_the_titles_the_mos
     size = DENSE_FONT_PT / 11
     assert date >= max(Pt(text_width(day) * size + 2 * DENSE_CELL_MARGIN.pt) for day in days)
     assert time >= Pt(text_width("14:00–16:00") * size + 2 * DENSE_CELL_MARGIN.pt)
+
+
+def test_the_forms_write_lengths_in_minutes_and_the_period_with_its_word(year):
+    """QA: the forms read 0.83 for a 50-minute meeting, "8.83 小時" in all, and 2026年8月1日 – … above the ROC
+    line's …至…: the same words as every page and the report."""
+    import docx as python_docx
+
+    from workspace.exports.forms_docx import application
+
+    built = application(year.enrollment, "zh_Hant").data
+    text = "\n".join(paragraph.text for paragraph in python_docx.Document(io.BytesIO(built)).paragraphs)
+    cells = [cell for table in tables_of(built) for row in table for cell in row]
+    program = year.enrollment.program
+    with force_locale("zh_Hant"):
+        from workspace.core.i18n import local_date
+
+        assert f"{local_date(program.first_day)}至{local_date(program.last_day)}" in cells
+    assert not any(re.fullmatch(r"\d+\.\d+", cell) for cell in cells)  # no bare decimal hours
+    assert re.search(r"合計 .*(小時|分鐘)。", text) and "小時 小時" not in text

@@ -234,8 +234,8 @@ def month_year(value: dt.date | dt.datetime | None) -> str:
 
 def format_hours(value: float | int | Decimal | None) -> str:
     """A length in hours in the reader's language: 1 hour, 1.5 hours, 3 小時, 3 小时 (no "3 h", no "1.0"); under an
-    hour in minutes (40 minutes, 40 分鐘), and a whole number of minutes that is not a half hour in both (1 hour
-    40 minutes, 1 小時 40 分鐘).
+    hour in minutes (40 minutes, 40 分鐘), and a length that is not a whole or half hour in both, to the nearest
+    minute (1 hour 40 minutes, 1 小時 40 分鐘).
 
     The number takes the locale's decimals (at most two places); the word its plural form.
     """
@@ -245,7 +245,7 @@ def format_hours(value: float | int | Decimal | None) -> str:
     # "0.67 小時", 100 minutes "1.67 hours".
     if 0 < minutes < 60:
         return translations().ungettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
-    if minutes % 30 and abs(number * 60 - minutes) < 0.01:
+    if minutes % 30:  # a sum arrives rounded (5.17 for 310 minutes): read to the nearest minute
         whole, rest = divmod(minutes, 60)
         # the extractor reads a literal message: the join is marked below for the catalogs
         return translations().ugettext(HOURS_AND_MINUTES) % {

@@ -43,7 +43,7 @@ from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder, table_widths
-from workspace.core.i18n import in_reader_script, local_date, month_year
+from workspace.core.i18n import format_hours, in_reader_script, local_date, month_year
 from workspace.core.records import Period, local_day
 from workspace.exports.content import roc_period_field
 from workspace.exports.files import DOCX, ExportFile, export_filename
@@ -160,7 +160,8 @@ def _cover_fields(data: FormData, kind: str) -> list[tuple[str, str]]:
         (_("Co-conveners"), compliance_wording.listing(member.display_name for member in co_conveners)),
         (_("Members"), str(len(data.members))),
         (_("Program"), in_reader_script(program.name)),
-        (_("Period"), f"{local_date(program.first_day)} – {local_date(program.last_day)}"),
+        (_("Period"), _("%(first)s to %(last)s", first=local_date(program.first_day),
+                        last=local_date(program.last_day))),
         *roc_period_field(program.first_day, program.last_day, currency),
         *([(_("Approved amount"), compliance_wording.money(enrollment.approved_amount, currency))]
           if kind == "application" else []),
@@ -288,13 +289,13 @@ def _activities(builder: DocxBuilder, data: FormData, number: int) -> None:
         builder.paragraph(_("No activity is planned in the program's period yet."))
         return
     rows = [[local_date(local_day(activity.starts_at)), time_span(activity), activity.title,
-             method_label(activity.method), mode_label(activity.mode), _format_hours(activity.hours),
+             method_label(activity.method), mode_label(activity.mode), format_hours(activity.hours),
              activity_status_label(activity)] for activity in data.activities]
     builder.table(rows, header=[_("Date"), _("Time"), _("Title"), _("Method"), _("Mode"), _("Hours"),
                                 _("Status")])
     total = activity_records.total_hours(data.activities)
-    builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
-                        hours=_format_hours(total)))
+    builder.paragraph(_("%(count)s activities, %(length)s in all.", count=len(data.activities),
+                        length=format_hours(total)))
 
 
 def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
@@ -326,8 +327,8 @@ def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
                               else _("No activity is scheduled in this month yet."))
             continue
         builder.table([rows[activity.id] for activity in activities], header=header, widths=widths)
-    builder.paragraph(_("%(count)s activities, %(hours)s hours in all.", count=len(data.activities),
-                        hours=_format_hours(activity_records.total_hours(data.activities))))
+    builder.paragraph(_("%(count)s activities, %(length)s in all.", count=len(data.activities),
+                        length=format_hours(activity_records.total_hours(data.activities))))
 
 
 def _day_of_month(day: dt.date) -> str:
@@ -372,7 +373,7 @@ def _speakers(builder: DocxBuilder, data: FormData, number: int) -> None:
         activity = activities.get(speaker.activity_id)
         rows.append([local_date(local_day(activity.starts_at)) if activity else "", activity.title if activity else "",
                      speaker.name, speaker.affiliation or None, _("External") if speaker.external else _("Internal"),
-                     speaker.topic, _format_hours(speaker.hours)])
+                     speaker.topic, format_hours(speaker.hours)])
     builder.table(rows, header=[_("Date"), _("Activity"), _("Speaker"), _("Affiliation"), _("Internal or external"),
                                 _("Topic"), _("Hours")])
 
@@ -399,5 +400,3 @@ def _signatures(builder: DocxBuilder, data: FormData) -> None:
                     for member in names] or [(_("Convener"), "______________________")])
 
 
-def _format_hours(hours: float) -> str:
-    return f"{hours:g}"
