@@ -296,3 +296,30 @@ def test_an_expense_dated_after_today_is_refused_beside_its_date(ctx):
     with pytest.raises(ValidationError):
         budget.update_expense(kept, _fields("printing_materials", 100, spent_on=today + dt.timedelta(days=1)),
                               setup.club.convener, version=kept.version, today=today)
+
+
+def test_a_claimable_expense_over_a_cap_lowered_since_takes_its_receipt(ctx):
+    """QA: filing the receipt of a fee paid under the old cap was refused as over the new one, so the evidence pack
+    could never hold it. An edit that leaves what the caps judge unchanged makes no breach; changing the amount
+    still does."""
+    import json
+
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, _fields("external_speaker_hourly", 3_200, hours=2, payee="林講師"),
+                                 setup.club.convener)
+    db.session.commit()
+    definition = json.loads(json.dumps(setup.program.definition))
+    for rule in definition["rules"]:
+        if rule["id"] == "plc.budget.external_hourly":
+            rule["per_hour_max"] = 1_500
+    setup.program.definition = definition
+    db.session.commit()
+    receipt = store_upload(io.BytesIO(png_bytes()), "收據.png")
+    budget.update_expense(expense, _fields("external_speaker_hourly", 3_200, hours=2, payee="林講師（師大）"),
+                          setup.club.convener, version=expense.version, receipt=receipt)
+    db.session.commit()
+    assert expense.claimable and expense.receipt_blob_id is not None and expense.payee == "林講師（師大）"
+    assert budget.ledger(setup.enrollment).breaking[expense.id]  # still marked on the ledger
+    with pytest.raises(budget.BudgetRefused):
+        budget.update_expense(expense, _fields("external_speaker_hourly", 3_100, hours=2), setup.club.convener,
+                              version=expense.version)

@@ -357,16 +357,19 @@ def test_each_receipt_is_filed_under_its_expense_for_the_funder_s_audit(client, 
         "external_speaker_hourly", spent, 3_200, hours=2, payee="林講師"), world.convener,
         receipt=store_upload(io.BytesIO(photo), "IMG_0001.PNG"))
     budget.add_expense(world.enrollment, budget.ExpenseFields("printing_materials", spent, 150), world.convener)
+    budget.add_expense(world.enrollment, budget.ExpenseFields("printing_materials", spent, 120, description="講義"),
+                       world.convener, receipt=store_upload(io.BytesIO(png_bytes(color="teal")), "scan.png"))
     gone = budget.add_expense(world.enrollment, budget.ExpenseFields("printing_materials", spent, 100), world.convener,
                               receipt=store_upload(io.BytesIO(png_bytes(color="gray")), "trashed.png"))
     budget.trash_expense(gone, world.convener)
     db.session.commit()
     archive = open_zip(download(client, world))
     receipts = [name for name in archive.namelist() if name.startswith("經費單據/") and not name.endswith("/")]
-    assert receipts == [f"經費單據/{spent.isoformat()} 外聘講座鐘點費 林講師.png"]  # the trashed one and none left out
+    assert receipts == [f"經費單據/{spent.isoformat()} 外聘講座鐘點費 林講師.png",  # the trashed one left out
+                        f"經費單據/{spent.isoformat()} 印刷費－學習資料 講義.png"]  # no payee: what it was for
     assert archive.read(receipts[0]) == blob_path(kept.receipt).read_bytes()  # the stored receipt, as the ledger has it
     manifest = json.loads(archive.read("manifest.json"))
-    [entry] = [item for item in manifest["files"] if item["kind"] == "receipt"]
+    entry = next(item for item in manifest["files"] if item["kind"] == "receipt" and item["expense"]["id"] == kept.id)
     assert entry["expense"] == {"id": kept.id, "date": spent.isoformat(), "category": "外聘講座鐘點費",
                                 "payee": "林講師", "amount": 3_200, "claimable": True}
     english = open_zip(download(client, world, "en"))

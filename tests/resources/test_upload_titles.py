@@ -81,6 +81,7 @@ def test_a_photo_s_page_shows_a_smaller_copy_and_links_the_original(client, ctx)
     base = f"/c/{community.slug}/resources/{resource.id}"
     page = client.get(base).get_data(as_text=True)
     assert f'src="{base}/thumbnail?size=large"' in page and f'<a href="{base}/file"' in page
+    assert "srcset" not in page  # a picture smaller than 1280 px is drawn at its own size, not as a 1280w one
     large = client.get(f"{base}/thumbnail?size=large")
     assert large.status_code == 200 and max(Image.open(io.BytesIO(large.data)).size) == 1280
     assert max(Image.open(io.BytesIO(client.get(f"{base}/thumbnail").data)).size) == 320

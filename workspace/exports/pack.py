@@ -395,8 +395,9 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
 
 
 def _receipts(enrollment: Any, language: str) -> tuple[list[str], list[Member]]:
-    """The receipts folder and its files: each live expense's receipt, named by its day, category and payee in the
-    pack's language (`2026-10-02 外聘講座鐘點費 林講師.jpg`). None without a receipt: no folder."""
+    """The receipts folder and its files: each live expense's receipt, named by its day, category and payee (else
+    what it was for) in the pack's language (`2026-10-02 外聘講座鐘點費 林講師.jpg`). None without a receipt: no
+    folder."""
     expenses = budget.receipts_of(enrollment)
     if not expenses:
         return [], []
@@ -413,7 +414,9 @@ def _receipts(enrollment: Any, language: str) -> tuple[list[str], list[Member]]:
             continue
         category = names.get(expense.category, expense.category)
         extension = Path(expense.receipt_filename or "").suffix.lower()[:10]
-        name = safe_name(" ".join(part for part in (expense.spent_on.isoformat(), category, expense.payee) if part)
+        # the payee tells two receipts of a day apart; without one, what it was for does (研討茶水, 期末分享會點心)
+        which = expense.payee or expense.description
+        name = safe_name(" ".join(part for part in (expense.spent_on.isoformat(), category, which) if part)
                          + extension)
         members.append(Member(f"{folder}/{_unique(name, taken)}", "receipt", expense.receipt.media_type,
                               size=source.stat().st_size, sha256=expense.receipt.sha256, source=source,

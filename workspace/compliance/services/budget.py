@@ -238,6 +238,14 @@ def update_expense(expense: Expense, fields: ExpenseFields, actor: Any, *, versi
     _category, payee, description = _checked(enrollment, fields, today)
     _check_activity(enrollment, fields.activity_id, activity_ids or set())
     breaches = _breaches(enrollment, fields, expense.id, receipt is not None or expense.receipt_blob_id is not None)
+    # An edit that leaves what the caps judge as it was (a receipt filed, a payee corrected) makes no breach: a
+    # claimable expense over a cap lowered since it was kept stays claimable, marked on the ledger, and takes its
+    # receipt (QA: its receipt was refused, so the evidence pack could never hold it).
+    judged_as_before = expense.claimable and not fields.keep_unclaimable and (
+        fields.category, fields.spent_on, fields.amount, fields.hours, fields.persons) == (
+        expense.category, expense.spent_on, expense.amount, expense.hours, expense.persons)
+    if judged_as_before:
+        breaches = []
     if breaches and not fields.keep_unclaimable:
         raise BudgetRefused(breaches)
     _apply(expense, fields, payee, description, breaches)
