@@ -260,3 +260,24 @@ def test_a_template_pointing_outside_itself_is_a_problem_but_a_hyperlink_is_not(
     _placeholders, problems = templates.check_template(out.getvalue())
     assert problems == [{"code": "external", "name": "file://evil.example/share/macros.dotm"}]
     assert "evil.example" in templates.problem_text(problems[0])
+
+
+def test_the_default_template_numbers_its_pages_and_gives_the_rules_their_room(ctx):
+    """QA: a report filled from the default template had no page numbers (the built report has 第 n 頁), and its
+    rules table's three equal columns wrapped each rule every eight characters."""
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+
+    world = report_world()
+    for language, words in (("zh_Hant", ("第 ", " 頁")), ("en", ("Page ", ""))):
+        with force_locale(language):
+            filled = docx.Document(io.BytesIO(templates.fill_default(report_content(world.enrollment))))
+        footer = filled.sections[0].footer.paragraphs[0]
+        assert " PAGE " in [node.text for node in footer._p.iter(qn("w:instrText"))]
+        texts = [run.text for run in footer.runs if run.text]
+        assert texts[0] == words[0] and (texts[-1] == words[1] if words[1] else texts[-1] == "1")
+    rules = next(table for table in filled.tables if table.rows[0].cells[0].text == "Rule")
+    widths = [int(column.get(qn("w:w"))) for column in rules._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert widths[0] > widths[1] > widths[2] and widths[0] >= 2 * widths[1]  # the rule's words take the room

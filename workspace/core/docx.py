@@ -599,11 +599,15 @@ def _set_up(document: DocumentObject, *, title: str, footer: str, east_asian_fon
 
 
 def _page_number(paragraph: Paragraph, language: DocumentLanguage) -> None:
-    """The page's number, centred on a line of its own in the language's words (第 3 頁, Page 3): Word's PAGE
-    field, written as `table_of_contents` writes its field (python-docx has no API for fields), with "1" as its
-    shown result until a word processor fills it in (Word and LibreOffice do on every page)."""
+    """The page's number, centred on a line of its own in the language's words (第 3 頁, Page 3)."""
+    page_number(paragraph, *language.page_words)
+
+
+def page_number(paragraph: Paragraph, before: str, after: str) -> None:
+    """Word's PAGE field between `before` and `after`, centred: written as `table_of_contents` writes its field
+    (python-docx has no API for fields), with "1" as its shown result until a word processor fills it in (Word and
+    LibreOffice do on every page). The default funder template writes its words as placeholders."""
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    before, after = language.page_words
 
     def text(value: str) -> None:
         if value:

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import docx
 import docx.document
+from docx.shared import Cm
+
+from workspace.core.docx import page_number, set_column_widths
 
 TARGET = Path(__file__).with_name("default_report_template.docx")
 
@@ -32,6 +35,8 @@ def texts(document: docx.document.Document, name: str) -> None:
 def build(target: Path = TARGET) -> Path:
     """Write the template to `target`."""
     document = docx.Document()
+    # Every page numbered in the report's words (第 3 頁, Page 3), as the built report is.
+    page_number(document.sections[0].footer.paragraphs[0], "{{ labels.page_before }}", "{{ labels.page_after }}")
     document.add_heading("{{ community }}", level=0)
     document.add_paragraph("{{ labels.title }}")
     for name in ("school", "program", "period"):
@@ -72,6 +77,9 @@ def build(target: Path = TARGET) -> Path:
     for cell, text in zip(rules.rows[2].cells, ("{{ r.rule }}", "{{ r.figure }}", "{{ r.status }}"), strict=True):
         cell.text = text
     rules.add_row().cells[0].text = "{%tr endfor %}"
+    # The rule's words take the room; its figure and status are short (three equal columns wrapped each rule
+    # every eight characters).
+    set_column_widths(rules, [Cm(9.5), Cm(4.5), Cm(2.5)])
     document.add_paragraph("{%p for r in rules if r.missing %}")  # what is still missing, under each rule
     document.add_paragraph(field("missing", "r.rule"))
     document.add_paragraph("{%p for m in r.missing %}")

@@ -40,9 +40,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from workspace.compliance import wording as compliance_wording
 from workspace.core.database import utcnow
-from workspace.core.docx import xml_safe
+from workspace.core.docx import DEFAULT_LANGUAGE, xml_safe
+from workspace.core.docx import LANGUAGES as DOCUMENT_LANGUAGES
 from workspace.core.errors import ValidationError
-from workspace.core.i18n import format_hours, local_date, month_year
+from workspace.core.i18n import current_locale_code, format_hours, local_date, month_year
 from workspace.core.models import record_event
 from workspace.core.storage import blob_path
 from workspace.core.text import render_markdown
@@ -317,6 +318,7 @@ def _labels(content: ReportContent) -> dict[str, str]:
     report's language, as the built report words them: `{{ labels.school }}{{ labels.colon }}{{ school }}` reads
     學校：… in Chinese and School: … in English. None is named as a dict's method (`items`, `values` …), which
     Jinja would find first."""
+    page_words = DOCUMENT_LANGUAGES.get(current_locale_code(), DOCUMENT_LANGUAGES[DEFAULT_LANGUAGE]).page_words
     return {
         "colon": _("%(label)s: %(value)s", label="", value=""),  # "：" in Chinese, ": " in English
         "title": _("Results report"), "community": _("Community"), "school": _("School"), "program": _("Program"),
@@ -338,6 +340,8 @@ def _labels(content: ReportContent) -> dict[str, str]:
         "no_video": _("No video was kept."), "activity": _("Activity"), "file": _("File"), "budget": _("Budget"),
         "approved": _("Approved"), "spent": _("Spent (claimable)"), "remaining": _("Remaining"),
         "not_claimable": _("Kept, not claimable"), "claims": _("Claims"), "books": _("Book list"),
+        # the footer's page number, in the words the built report's footer uses (第 3 頁, Page 3)
+        "page_before": page_words[0], "page_after": page_words[1],
     }
 
 
