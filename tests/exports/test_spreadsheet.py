@@ -151,3 +151,25 @@ def test_a_long_text_wraps_in_a_column_of_bounded_width_and_a_note_widens_nothin
     assert opened["B2"].alignment.wrap_text  # the long list wraps in its cell
     assert not opened["A2"].alignment.wrap_text
     assert opened["A3"].value.startswith("2 場僅限師徒雙方")
+
+
+def test_a_wrapped_row_is_tall_enough_and_a_wide_sheet_prints_legibly(ctx):
+    """QA: LibreOffice cut a wrapped school list after its first line (rows do not grow as the file opens), and
+    the reviewers' 19 columns fitted to one landscape page printed at about 4 pt."""
+    from workspace.exports.spreadsheet import LINE_HEIGHT, Workbook
+
+    book = Workbook()
+    narrow = book.sheet("narrow")
+    narrow.print_wide()
+    narrow.header(["學校", "人數"])
+    narrow.row(["光華國小、城關國小、石門國小、大同國小、中正國小、仁愛國小、民生國小", 3])
+    narrow.row(["光華國小", 3])
+    wide = book.sheet("wide")
+    wide.print_wide()
+    wide.header([f"第 {number} 欄的標題文字很長" for number in range(19)])
+    wide.row(["光華國小城關國小石門國小大同國小" for _ in range(19)])
+    opened = openpyxl.load_workbook(io.BytesIO(book.to_bytes()))
+    rows = opened["narrow"].row_dimensions
+    assert rows[2].height == 2 * LINE_HEIGHT and rows[3].height is None
+    assert opened["narrow"].page_setup.fitToWidth in (None, 1)  # two columns: one page wide
+    assert opened["wide"].page_setup.fitToWidth >= 2 and opened["wide"].print_title_cols == "$A:$A"

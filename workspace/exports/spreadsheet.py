@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -87,6 +88,9 @@ class Percent:
 
 
 MAX_COLUMN_WIDTH = 36.0  # characters (a CJK one counts two): about 18 Chinese characters
+LEGIBLE_PAGE_WIDTH = 200.0  # characters of columns on one A4 landscape page at about 8 pt or more
+LINE_HEIGHT = 15.0  # points, a line of the default 11-pt font
+MAX_ROW_LINES = 20  # Excel's rows stop at 409 pt
 
 
 def display_width(text: str) -> int:
@@ -114,14 +118,33 @@ class Sheet:
         self.row_number += 1
 
     def print_wide(self) -> None:
-        """Print on A4 landscape, as many pages tall as it takes but one page wide: a sheet of a dozen columns
-        otherwise prints its last columns on pages of their own, away from the rows they belong to."""
+        """Print on A4 landscape, as many pages tall as it takes and as few wide as keep the text legible: a sheet
+        of a dozen columns otherwise prints its last columns on pages of their own, away from the rows they belong
+        to; fitted to one page, the reviewers' 19 columns printed at 4 pt. The pages across are decided when the
+        workbook is written (`Workbook.to_bytes`), once every column's width is known."""
         self.worksheet.set_paper(A4)
         self.worksheet.set_landscape()
         self.worksheet.fit_to_pages(1, 0)
+        self._book.printed_wide.append(self)
+
+    def fit_legibly(self) -> None:
+        """One page wide when the columns fit at a legible size, else as many pages across as that takes, each
+        with the first column (the school, the member, the date) repeated at its left."""
+        total = sum(self._widths.get(column, 8.43) for column in range(max(self._widths, default=0) + 1))
+        pages = max(1, math.ceil(total / LEGIBLE_PAGE_WIDTH))
+        if pages > 1:
+            self.worksheet.fit_to_pages(pages, 0)
+            self.worksheet.repeat_columns(0, 0)
 
     def row(self, values: Iterable[Any], *, bold: bool = False) -> None:
-        """A row of values written by their type (text, number, Money, Percent, date, time, bool, None)."""
+        """A row of values written by their type (text, number, Money, Percent, date, time, bool, None). A row
+        with wrapped text is as tall as its longest cell needs: LibreOffice does not grow it when it opens the file
+        (a school list was cut after its first line)."""
+        values = list(values)
+        lines = max((math.ceil(display_width(str(value)[:MAX_CELL_TEXT]) / MAX_COLUMN_WIDTH) for value in values
+                     if isinstance(value, str)), default=1)
+        if lines > 1:
+            self.worksheet.set_row(self.row_number, LINE_HEIGHT * min(lines, MAX_ROW_LINES))
         for column, value in enumerate(values):
             self.cell(column, value, bold=bold)
         self.row_number += 1
@@ -209,6 +232,7 @@ class Workbook:
             "wrap_bold": self.book.add_format({"text_wrap": True, "valign": "top", "bold": True}),
         }
         self._money: dict[tuple[str, bool], Any] = {}
+        self.printed_wide: list[Sheet] = []
         self._signs: dict[str, str] = {}
 
     def money_sign(self, currency: str) -> str:
@@ -235,6 +259,8 @@ class Workbook:
 
     def to_bytes(self) -> bytes:
         """The workbook as XLSX bytes."""
+        for sheet in self.printed_wide:
+            sheet.fit_legibly()
         self.book.close()
         return self._out.getvalue()
 
