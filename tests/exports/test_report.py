@@ -342,3 +342,18 @@ def test_the_roc_period_is_written_in_the_documents_language(ctx, language, expe
         built = build_report(report_content(world.enrollment), language=language)
     values = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[0].rows}
     assert expected in values.values()
+
+
+def test_a_material_s_link_is_under_its_title_in_the_widest_column(ctx):
+    """QA: the link's own column was squeezed until each address broke over five lines beside a half-empty "Kind"."""
+    from docx.oxml.ns import qn as namespaced
+
+    world = report_world()
+    content = report_content(world.enrollment)
+    document = _open(build_report(content, language="en"))
+    table = next(table for table in document.tables if table.rows[0].cells[0].text == "Title"
+                 and [cell.text for cell in table.rows[0].cells][1:] == ["Kind", "Subject and grade"])
+    material = content.materials[0]
+    assert table.rows[1].cells[0].text.splitlines() == [material.title, material.url]
+    widths = [int(column.get(namespaced("w:w"))) for column in table._tbl.tblGrid.findall(namespaced("w:gridCol"))]
+    assert widths[0] == max(widths)
