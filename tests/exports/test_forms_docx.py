@@ -370,3 +370,17 @@ def test_the_forms_write_lengths_in_minutes_and_the_period_with_its_word(year):
         assert f"{local_date(program.first_day)}至{local_date(program.last_day)}" in cells
     assert not any(re.fullmatch(r"\d+\.\d+", cell) for cell in cells)  # no bare decimal hours
     assert re.search(r"合計 .*(小時|分鐘)。", text) and "小時 小時" not in text
+
+
+def test_the_signature_lines_stay_on_one_page(year):
+    """QA: the convener's signature line ended page 2 and 副召集人 stood alone on page 3."""
+    from docx.oxml.ns import qn
+
+    from workspace.exports.forms_docx import application
+
+    document = docx.Document(io.BytesIO(application(year.enrollment, "zh_Hant").data))
+    signatures = document.tables[-1]
+    assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+               for row in signatures.rows)
+    assert all(paragraph.paragraph_format.keep_with_next for row in signatures.rows[:-1] for cell in row.cells
+               for paragraph in cell.paragraphs)

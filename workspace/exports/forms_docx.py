@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from babel.dates import format_skeleton
+from docx.oxml import OxmlElement
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -394,9 +395,17 @@ def _budget(builder: DocxBuilder, data: FormData, number: int) -> None:
 
 
 def _signatures(builder: DocxBuilder, data: FormData) -> None:
-    builder.paragraph()
+    """The signature lines, kept on one page (QA: the convener's line ended page 2 and 副召集人 stood alone on 3)."""
+    builder.paragraph().paragraph_format.keep_with_next = True
     names: Sequence[community_records.MemberDuring] = data.conveners
-    builder.fields([(role_label(member.role), f"{member.display_name}    ______________________")
-                    for member in names] or [(_("Convener"), "______________________")])
+    table = builder.fields([(role_label(member.role), f"{member.display_name}    ______________________")
+                            for member in names] or [(_("Convener"), "______________________")])
+    for row in table.rows[:-1]:  # each row keeps with the next, and none breaks across a page
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
+    for row in table.rows:
+        properties = row._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))
 
 
