@@ -232,6 +232,16 @@ def month_year(value: dt.date | dt.datetime | None) -> str:
     return format_skeleton("yMMMM", value, locale=flask_babel.get_locale() or "en")
 
 
+def month_day(value: dt.date | dt.datetime | None) -> str:
+    """A day under its month's heading, without its year: 10月15日 in both Chinese scripts, Oct 15 (CLDR's
+    month-day skeleton, as `month_year` uses the year-month one)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_zone()).date()
+    return format_skeleton("MMMd", value, locale=flask_babel.get_locale() or "en")
+
+
 def format_hours(value: float | int | Decimal | None) -> str:
     """A length in hours in the reader's language: 1 hour, 1.5 hours, 3 小時, 3 小时 (no "3 h", no "1.0"); under an
     hour in minutes (40 minutes, 40 分鐘), and a length that is not a whole or half hour in both, to the nearest

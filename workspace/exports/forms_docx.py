@@ -25,9 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from babel.dates import format_skeleton
 from docx.oxml import OxmlElement
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -44,7 +43,7 @@ from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder, table_widths
-from workspace.core.i18n import format_hours, in_reader_script, local_date, month_year
+from workspace.core.i18n import format_hours, in_reader_script, local_date, month_day, month_year
 from workspace.core.records import Period, local_day
 from workspace.exports.content import roc_period_field
 from workspace.exports.files import DOCX, ExportFile, export_filename
@@ -313,7 +312,7 @@ def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
     for activity in data.activities:
         months.setdefault(local_day(activity.starts_at).replace(day=1), []).append(activity)
     header = [_("Date"), _("Time"), _("Title"), _("Method and mode"), _("Led by"), _("Evidence to keep"), _("Status")]
-    rows = {activity.id: [_day_of_month(local_day(activity.starts_at)), time_span(activity), activity.title,
+    rows = {activity.id: [month_day(local_day(activity.starts_at)), time_span(activity), activity.title,
                           f"{method_label(activity.method)} · {mode_label(activity.mode)}", leads[activity.id],
                           compliance_wording.evidence_text(evidence_asked(_fact(activity), program)) or None,
                           activity_status_label(activity)] for activity in data.activities}
@@ -330,11 +329,6 @@ def _schedule(builder: DocxBuilder, data: FormData, number: int) -> None:
         builder.table([rows[activity.id] for activity in activities], header=header, widths=widths)
     builder.paragraph(_("%(count)s activities, %(length)s in all.", count=len(data.activities),
                         length=format_hours(activity_records.total_hours(data.activities))))
-
-
-def _day_of_month(day: dt.date) -> str:
-    """A day under its month's heading: 10月15日, Oct 15 (the reader's locale)."""
-    return format_skeleton("MMMd", day, locale=get_locale() or "zh_Hant")
 
 
 def _months(first: dt.date, last: dt.date) -> list[dt.date]:

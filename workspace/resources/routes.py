@@ -201,7 +201,7 @@ def _upload_title(typed: str | None, filename: str, *, several: bool) -> str:
         return _file_title(filename)
     if not several:
         return typed
-    return _("%(title)s (%(file)s)", title=typed, file=_file_title(filename))[: services.MAX_TITLE]
+    return _("%(text)s (%(detail)s)", text=typed, detail=_file_title(filename))[: services.MAX_TITLE]
 
 
 # --- one resource --------------------------------------------------------------------------------
