@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import flask_babel
 import pytest
 
 from tests.compliance.helpers import PAST_FIRST, PAST_LAST, enrolled, judge, result
@@ -228,7 +229,11 @@ def test_an_approved_amount_of_0_holds_no_ceiling_only_the_caps(ctx):
 
 def test_the_help_follows_the_program_s_categories(ctx):
     plc = enrolled()
-    needs = budget.needs(plc.enrollment)
+    needs = budget.needs(plc.enrollment)  # in the reader's language: the preset names each category in English too
+    assert needs.hourly == ("External speaker hourly fee", "Internal speaker hourly fee")
+    assert needs.per_person == ("Refreshments",) and needs.book_list == ("Materials (books and media)",)
+    with flask_babel.force_locale("zh_Hant"):
+        needs = budget.needs(plc.enrollment)
     assert needs.hourly == ("外聘講座鐘點費", "內聘講座鐘點費") and needs.per_person == ("膳食費（茶水費）",)
     assert needs.book_list == ("資料蒐集費",)
     urc = enrolled("urc-club", key="urc", amount=0)

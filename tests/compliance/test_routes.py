@@ -647,7 +647,7 @@ def test_a_program_without_budget_categories_says_so_and_offers_no_expense_form_
     client.login(setup.club.convener)
     html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
     assert f"{setup.program.name} sets no budget categories" in html
-    for absent in ("Save the expense", "By category", "Book list", "116/03/05", "資料蒐集費", "speaker",
+    for absent in ("Save the expense", "By category", "Book list", "116/03/05", "資料蒐集費", "Materials", "speaker",
                    "refreshments"):
         assert absent not in html, absent
 
@@ -656,8 +656,8 @@ def test_the_expense_form_s_help_follows_the_program_s_categories(client, ctx):
     setup = enrolled()
     client.login(setup.club.convener)
     html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
-    assert "Needed for a fee paid by the hour: 外聘講座鐘點費, 內聘講座鐘點費." in html
-    assert "116/03/05" in html and "資料蒐集費: for books and media" in html
+    assert "Needed for a fee paid by the hour: External speaker hourly fee, Internal speaker hourly fee." in html
+    assert "116/03/05" in html and "Materials (books and media): for books and media" in html
 
 
 def test_a_simplified_reader_reads_the_budget_categories_in_simplified_everywhere_on_the_budget_page(client, ctx):
@@ -1180,7 +1180,7 @@ def test_a_materials_expense_without_a_book_list_is_kept_and_the_list_asked_for_
     saved = client.post_form(url, _expense(category="materials", amount="500", payee="書局", description="共讀書"))
     assert saved.status_code == 302 and saved.headers["Location"].endswith("#books")
     page = _text(client.get(saved.headers["Location"]))
-    assert "The program asks for a book list with 資料蒐集費" in page
+    assert "The program asks for a book list with Materials (books and media)" in page
     budget.add_book(setup.enrollment, "教學的勇氣", "", "共讀", setup.club.convener)
     db.session.commit()
     again = client.post_form(url, _expense(category="materials", amount="300", payee="書局"))

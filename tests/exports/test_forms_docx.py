@@ -77,8 +77,8 @@ def test_each_form_holds_convener_members_type_goals_and_activities(year, build)
 def test_the_application_asks_for_the_money_and_the_plan_does_not(year):
     enrollment = year.enrollment
     text = text_of(forms_docx.application(enrollment, "en").data)
-    for category in budget.categories(enrollment):
-        assert category["name"] in text
+    for category in budget.categories(enrollment):  # named in the form's language
+        assert category["names"]["en"] in text and category["name"] not in text
     assert "NT$50,000" in text  # the approved amount
     assert "at most NT$200 a session; at most NT$3,000 in all" in text  # a category's caps, in the rule's unit
     plan = text_of(forms_docx.implementation_plan(enrollment, "en").data)

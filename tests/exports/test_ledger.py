@@ -143,7 +143,7 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     table = rows(workbook(ledger.ledger_xlsx(enrollment, "en").data)["Expenses"])
     standing = compliance.standings([enrollment])[0]
     panel = standing.ledger
-    assert table[1][0] == dt.datetime(2025, 9, 12) and table[1][1] == "印刷費－學習資料"
+    assert table[1][0] == dt.datetime(2025, 9, 12) and table[1][1] == "Printing, learning materials"  # in English
     assert table[1][4] == 150 and table[1][5] == "Yes"
     assert table[2][4] == 4800 and table[2][5] == "No"
     expenses = {expense.id: expense for expense in compliance.budget.expenses_of(enrollment)}
@@ -152,24 +152,24 @@ def test_expenses_and_category_totals_equal_the_panel_s_ledger(ctx):
     assert table[2][7] == next(e.persons for e in expenses.values() if e.amount == 4800)
     assert table[1][9] is None  # claimable within its caps: nothing to note
     assert table[2][9] and "4,800" in table[2][9]  # kept not claimable: the cap it broke, with its numbers
-    lines = {row[0]: row for row in table if row and row[0] in {line.name for line in panel.lines}
+    english = {line.key: line.names["en"] for line in panel.lines}  # the program names each in English
+    lines = {row[0]: row for row in table if row and row[0] in set(english.values())
              and row[1] != row[0] and not isinstance(row[0], dt.datetime)}
     header = next(row for row in table if row and row[0] == "Category")
     # The page's and the report's words and figures: claims and claimable spending, the kept rest beside them.
     assert header[2:6] == ["Claims", "Spent (claimable)", "Not claimable", "Remaining under the cap"]
     for line in panel.lines:
-        assert lines[line.name][2:5] == [line.claims, line.claimable, line.spent - line.claimable]
-    assert lines["印刷費－學習資料"][5] == 3000 - 150  # what is left under the category's total cap
+        assert lines[english[line.key]][2:5] == [line.claims, line.claimable, line.spent - line.claimable]
+    assert lines["Printing, learning materials"][5] == 3000 - 150  # what is left under the category's total cap
     # sundries: at most 6 % of the operating costs claimable so far (150), as the panel's rule says: 9 left
-    sundries = next(line for line in panel.lines if line.key == "sundries")
     sundries_rule = next(result for result in standing.results if result.rule_id == "plc.budget.sundries")
-    assert lines[sundries.name][5] == sundries_rule.target == 9
+    assert lines["Sundries"][5] == sundries_rule.target == 9
     # the results-report printing range: what is left below its top
     report_printing = next(line for line in panel.lines if line.key == "printing_report")
-    assert lines[report_printing.name][5] == report_printing.ceiling - report_printing.claimable > 0
+    assert lines[english["printing_report"]][5] == report_printing.ceiling - report_printing.claimable > 0
     # The expense kept but not claimable is beside the claimable figures, not added into them.
     refreshments = next(line for line in panel.lines if line.key == "refreshments")
-    assert lines[refreshments.name][2:5] == [0, 0, 4800] and refreshments.claims == 0
+    assert lines["Refreshments"][2:5] == [0, 0, 4800] and refreshments.claims == 0
     totals = {row[0]: row[1] for row in table[-4:]}
     assert totals == {"Approved": panel.approved, "Spent (claimable)": panel.spent,
                       "Not claimable": panel.not_claimable, "Remaining": panel.remaining}

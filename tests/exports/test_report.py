@@ -10,6 +10,7 @@ import re
 import zipfile
 
 import docx
+import flask_babel
 import pytest
 from docx.oxml.ns import qn
 from PIL import Image
@@ -39,7 +40,8 @@ def _text(document) -> str:
 
 def _built(world, language="zh_Hant", steps=None):
     progress = (lambda done, total, step: steps.append((done, total, step))) if steps is not None else None
-    content = report_content(world.enrollment)
+    with flask_babel.force_locale(language):  # as results_report does: the content is read in the report's language
+        content = report_content(world.enrollment)
     if progress is None:
         return content, build_report(content, language=language)
     return content, build_report(content, language=language, progress=progress)
@@ -189,11 +191,18 @@ def test_the_chosen_comment_is_quoted_and_an_unchosen_one_is_not(ctx):
     assert "本社群的前言" in text and "老師們開始互相觀課" in text
 
 
-@pytest.mark.parametrize(("language", "heading"), [("zh_Hant", "經費"), ("zh_Hans", "经费"), ("en", "Budget")])
-def test_each_language_writes_its_own_words(ctx, language, heading):
+@pytest.mark.parametrize(("language", "heading", "category", "others"), [
+    ("zh_Hant", "經費", "膳食費（茶水費）", ("膳食费", "Refreshments")),
+    ("zh_Hans", "经费", "膳食费（茶水费）", ("膳食費", "Refreshments")),
+    ("en", "Budget", "Refreshments", ("膳食",)),
+])
+def test_each_language_writes_its_own_words(ctx, language, heading, category, others):
     world = report_world()
     document = _open(_built(world, language)[1])
     assert any(heading in paragraph.text for paragraph in document.paragraphs if paragraph.style.name == "Heading 1")
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert category in cells  # the budget's categories too, as the program names them in each language
+    assert not any(other in cell for cell in cells for other in others)
 
 
 def test_naughty_minutes_do_not_break_the_report(ctx, naughty):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from flask import url_for
@@ -79,10 +79,12 @@ def money(amount: int, currency: str = "TWD") -> str:
     return format_money(amount, currency)
 
 
-def category_name(name: str) -> str:
-    """A budget category's name in the reader's script: the funder defines it (PLC-100's ship in Traditional, 外聘講座
-    鐘點費), so a Simplified reader reads 外聘讲座钟点费, as the rule messages and citations are shown."""
-    return in_reader_script(name)
+def category_name(name: str, names: Mapping[str, str] | None = None) -> str:
+    """A budget category's name in the reader's language: its `names` entry for the reader's language when the
+    program gives one, else the other Chinese script's, else its `name`, in the reader's script (the funder defines
+    it: PLC-100's 外聘講座鐘點費 reads 外聘讲座钟点费 to a Simplified reader, "External speaker hourly fee" in
+    English), as rule messages are chosen."""
+    return _in_reader_language(names or {}, name)
 
 
 def all_communities(currency: str) -> str:
@@ -110,11 +112,17 @@ def status_text(program: dict[str, Any], result: RuleResult) -> str:
 def rule_text(rule: dict[str, Any]) -> str:
     """A rule of a program's definition in the reader's language: its `messages` entry for the reader's language,
     else the other Chinese script's, else its `message`; the funder's Chinese in the reader's script."""
-    messages, locale = rule.get("messages") or {}, current_locale()
-    if messages.get(locale):
-        return messages[locale]
+    return _in_reader_language(rule.get("messages") or {}, rule.get("message", ""))
+
+
+def _in_reader_language(texts: Mapping[str, str], fallback: str) -> str:
+    """A program's text in the reader's language: the entry of `texts` for it, else the other Chinese script's, else
+    `fallback`, in the reader's script."""
+    locale = current_locale()
+    if texts.get(locale):
+        return texts[locale]
     other = {"zh_Hant": "zh_Hans", "zh_Hans": "zh_Hant"}.get(locale)
-    return in_reader_script(messages.get(other) if other and messages.get(other) else rule.get("message", ""))
+    return in_reader_script(texts.get(other) if other and texts.get(other) else fallback)
 
 
 def counted_ids(result: RuleResult, kind: str) -> list[int]:

@@ -145,7 +145,7 @@ class BudgetLine:
     """One budget category: what is spent and claimable, how many claims, and its caps (engine codes)."""
 
     key: str
-    name: str
+    name: str  # in the report's language
     claims: int
     spent: int  # claimable, minor units (what counts against the approved amount)
     not_claimable: int
@@ -316,8 +316,9 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
         attendance_rate=participation.average_rate,
         satisfaction=_satisfaction(activity_records.feedback(ids, period, now=now), titles),
         chosen_comments=comments, materials=_materials(enrollment, ids, period), photos=photos, video=video,
-        ledger=ledger, budget=tuple(BudgetLine(line.key, line.name, line.claims, line.claimable,
-                                               line.spent - line.claimable, tuple(line.caps))
+        ledger=ledger, budget=tuple(BudgetLine(line.key, compliance_wording.category_name(line.name, line.names),
+                                               line.claims, line.claimable, line.spent - line.claimable,
+                                               tuple(line.caps))
                                     for line in ledger.lines),
         preface=kept.preface if kept else "", culture_change=kept.culture_change if kept else "",
         generated_on=local_day(now), currency=ledger.currency, rules=_rules(enrollment, standing, ledger.currency),

@@ -382,7 +382,8 @@ def _budget(builder: DocxBuilder, data: FormData, number: int) -> None:
     for category in budget.categories(data.enrollment):
         line = lines.get(category["key"])
         caps = compliance_wording.caps_text(line.caps, ledger.currency) if line else ""
-        rows.append([compliance_wording.category_name(category.get("name", category["key"])), caps])
+        name = compliance_wording.category_name(category.get("name", category["key"]), category.get("names"))
+        rows.append([name, caps])
     if rows:  # a program may fund without categories: then the approved amount alone
         builder.table(rows, header=[_("Category"), _("Caps")])
     builder.fields([(_("Approved amount"), compliance_wording.money(ledger.approved, ledger.currency))])

@@ -267,7 +267,7 @@ def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     sheet.print_wide()
     ledger = data.standing.ledger
     currency = ledger.currency
-    names = {line.key: compliance_wording.category_name(line.name) for line in ledger.lines}
+    names = {line.key: compliance_wording.category_name(line.name, line.names) for line in ledger.lines}
     sheet.header(expense_header())
     for expense in data.expenses:
         sheet.row([expense.spent_on, names.get(expense.category, expense.category), expense.payee,

@@ -365,7 +365,7 @@ def _budget(builder: DocxBuilder, content: ReportContent) -> None:
         (_("Kept, not claimable"), money(ledger.not_claimable, content)),
     ])
     if content.budget:  # a program without budget categories (URC) has no lines: no header over nothing
-        builder.table([(compliance_wording.category_name(line.name),
+        builder.table([(line.name,
                         compliance_wording.caps_text(line.caps, content.currency) or "—", line.claims,
                         money(line.spent, content)) for line in content.budget],
                       header=[_("Category"), _("Limits"), _("Claims"), _("Spent (claimable)")])

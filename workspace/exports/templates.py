@@ -297,7 +297,7 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         "approved": money(ledger.approved, content), "spent": money(ledger.spent, content),
         "remaining": money(ledger.remaining, content), "not_claimable": money(ledger.not_claimable, content),
         "has_not_claimable": bool(ledger.not_claimable),
-        "budget": [{"category": xml_safe(compliance_wording.category_name(line.name)), "claims": line.claims,
+        "budget": [{"category": xml_safe(line.name), "claims": line.claims,
                     "spent": money(line.spent, content), "not_claimable": money(line.not_claimable, content),
                     "line": xml_safe(_budget_line(line, content))}
                    for line in content.budget],
@@ -355,7 +355,7 @@ def _budget_line(line: Any, content: ReportContent) -> str:
     spent = money(line.spent, content)
     if line.claims:
         spent = _("%(text)s (%(detail)s)", text=spent, detail=_field(_("Claims"), str(line.claims)))
-    return _field(compliance_wording.category_name(line.name), spent)
+    return _field(line.name, spent)
 
 
 def _roc_days(content: ReportContent) -> dict[str, str]:

@@ -193,6 +193,7 @@ class CategoryLine:
     claims: int
     hours: float
     ceiling: int | None = None  # the most its claimable total may reach today (its tightest money cap), if any
+    names: Mapping[str, str] = field(default_factory=dict)  # the name in each language the program gives
 
     @property
     def left_under_ceiling(self) -> int | None:
@@ -269,7 +270,8 @@ def ledger(program: dict[str, Any], facts: CommunityFacts) -> Ledger:
         mine = [e for e in facts.expenses if e.category == key]
         claimable = [e for e in mine if e.claimable]
         category = known.get(key, {})
-        lines.append(CategoryLine(key=key, name=category.get("name", key), group=category.get("group", ""),
+        lines.append(CategoryLine(key=key, name=category.get("name", key), names=category.get("names") or {},
+                                  group=category.get("group", ""),
                                   caps=caps_of(program, key), spent=sum(e.amount for e in mine),
                                   claimable=sum(e.amount for e in claimable), claims=len(claimable),
                                   hours=float(sum(Fraction(str(e.hours or 0)) for e in claimable)),

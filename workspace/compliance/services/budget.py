@@ -72,7 +72,7 @@ def categories(enrollment: Enrollment) -> list[dict[str, Any]]:
 
 def category_names(enrollment: Enrollment) -> dict[str, str]:
     """The program's category names by key, in its order and in the reader's script (wording.category_name)."""
-    return {category["key"]: wording.category_name(category.get("name", category["key"]))
+    return {category["key"]: wording.category_name(category.get("name", category["key"]), category.get("names"))
             for category in categories(enrollment)}
 
 
