@@ -6,7 +6,9 @@ import io
 import re
 
 from tests.compliance.helpers import enrolled
-from tests.factories import make_community, make_user
+from tests.factories import add_member, make_community, make_user
+from workspace.auth.models import User
+from workspace.communities import records as community_records
 from workspace.core.models import AuditEvent
 from workspace.core.storage import store_built
 from workspace.exports.files import DOCX, LANGUAGES
@@ -189,3 +191,22 @@ def test_the_funder_s_terms_in_the_english_page_are_marked_chinese(client, ctx):
     club.club.convener.locale = "zh_Hant"
     db.session.commit()
     assert 'lang="zh-Hant">申請書' not in client.get(f"/c/{club.slug}/exports/").get_data(as_text=True)
+
+
+def test_the_page_names_the_members_whose_subjects_the_application_lacks(client, ctx):
+    club = enrolled()
+    for member in community_records.current_members([club.club.community.id]):
+        db.session.get(User, member.user_id).subjects = ["數學"]
+    missing = sorted((make_user(display_name="鄭老師"), make_user(display_name="Ann Lee")),
+                     key=lambda user: user.display_name)
+    for user in missing:
+        add_member(club.club.community, user)
+    db.session.commit()
+    client.login(club.club.convener)
+    html = client.get(f"/c/{club.slug}/exports/?lang=en").get_data(as_text=True)
+    assert "2 members have no subjects in their profile (Ann Lee, 鄭老師)" in html
+    for user in missing:
+        user.subjects = ["國語"]
+    db.session.commit()
+    html = client.get(f"/c/{club.slug}/exports/").get_data(as_text=True)
+    assert "no subjects in their profile" not in html

@@ -8,8 +8,10 @@ from typing import Any
 from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
+from workspace.communities import records as community_records
 from workspace.communities.access import load_community
 from workspace.compliance import services as compliance
+from workspace.compliance import wording as compliance_wording
 from workspace.core.errors import ValidationError
 from workspace.core.forms import EmptyForm
 from workspace.core.htmx import render_page
@@ -39,7 +41,13 @@ def _centre_page(community: Any, *, status: int = 200, template_errors: dict[int
                    if can(current_user, "export", enrollment)]
     require(bool(enrollments) or can(current_user, "read_activities", community))
     recent = [job for job in jobs.jobs_of(current_user) if job.community_id == community.id]
+    # The application's members table reads each member's subjects from their profile: say whose are missing here,
+    # where the convener can still have them added, not in a form already handed in with gaps.
+    without_subjects = [member.display_name for member in community_records.current_members([community.id])
+                        if not member.subjects] if enrollments else []
+    without_subjects_names = compliance_wording.listing(without_subjects)
     return render_page("exports/centre.html", community=community, enrollments=enrollments,
+                       without_subjects=without_subjects, without_subjects_names=without_subjects_names,
                        templates=report.offered_templates(enrollments), template_errors=template_errors or {},
                        jobs=recent, language=export_language(), languages=LANGUAGES,
                        language_names=wording.LANGUAGE_NAMES, wording=wording, form=EmptyForm(formdata=None),
