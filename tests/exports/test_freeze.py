@@ -3,8 +3,11 @@ their checksums and stay the same bytes whatever happens to the records afterwar
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import io
 
+import docx
 import pytest
 from sqlalchemy import select, text
 
@@ -18,7 +21,7 @@ from workspace.compliance.models import Submission
 from workspace.compliance.services import review
 from workspace.core.models import AuditEvent
 from workspace.core.storage import blob_path
-from workspace.exports import jobs
+from workspace.exports import jobs, report
 from workspace.exports.models import ExportJob, SubmissionFile
 from workspace.exports.report import DEFAULT_PHOTOS_PER_ACTIVITY
 from workspace.extensions import db
@@ -365,3 +368,34 @@ def test_a_returned_round_is_said_at_the_top_of_the_panel_and_its_report_is_not_
     answer = client.post_form(deliver, {})
     assert answer.status_code == 302 and answer.headers["Location"].endswith(page_url)
     assert review.deliverables_of([world.enrollment.id]).get(world.enrollment.id, []) == []
+
+
+def _docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([paragraph.text for paragraph in document.paragraphs] + cells)
+
+
+def test_the_frozen_files_follow_the_program_and_amount_the_round_was_judged_under(ctx):
+    """QA: the files are built by a job after the round is committed; a rule changed in that minute (18 activities
+    made 20, the approved amount raised) reached the kept report, which then contradicted the round's own page."""
+    world = pack_world()
+    submission = review.submit(services.standings([world.enrollment])[0], "", world.convener)
+    db.session.commit()
+    program = world.enrollment.program
+    definition = copy.deepcopy(program.definition)
+    rule = next(rule for rule in definition["rules"] if rule["id"] == "plc.activities")
+    assert rule["target"] == 18
+    rule["target"] = 20
+    program.definition = definition
+    world.enrollment.approved_amount = 99_000
+    db.session.commit()
+    started = jobs.start_freeze(submission, world.convener, "en")
+    db.session.expire_all()
+    assert db.session.get(ExportJob, started.id).status == "done"
+    kept = files_of(db.session.get(Submission, submission.id))
+    text = _docx_text(blob_path(kept["results_report"].blob).read_bytes())
+    assert " of 18 activities" in text and " of 20 activities" not in text
+    assert "NT$99,000" not in text and "NT$50,000" in text
+    live = report.results_report(db.session.get(type(world.enrollment), world.enrollment.id), "en")
+    assert " of 20 activities" in _docx_text(live.data)  # the live report follows the program as it is now

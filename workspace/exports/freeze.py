@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workspace.compliance.models import Submission
+from workspace.compliance.services import review
 from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
 from workspace.core.storage import build_file, clean_filename, store_built
@@ -48,21 +49,26 @@ def build_submission_files(submission: Submission, language: str,
     """Build the files of a submission (reads only: nothing is written to the database here).
 
     The report and the XLSX ledger are built once and go both into the pack and beside it; a document that
-    cannot be built fails the whole (the job says so): a submission's files are complete or not made."""
-    enrollment = submission.enrollment
+    cannot be built fails the whole (the job says so): a submission's files are complete or not made.
+
+    They are judged as the round was: under the program as the submission kept it (a rule changed since does not
+    reach them) and on the day it was handed in; the records are read as they are when the job runs, moments later.
+    """
+    enrollment = review.EnrollmentAsSubmitted(submission.enrollment, submission)
+    now = submission.submitted_at
     total = len(STEPS)
     progress(0, total, "report")
     # A document that fails fails the job. The photos as the exports page places them first (the pack has all).
-    built_report = report.results_report(enrollment, language,
+    built_report = report.results_report(enrollment, language, now=now,  # type: ignore[arg-type]
                                          photos_per_activity=report.DEFAULT_PHOTOS_PER_ACTIVITY)
     progress(1, total, "ledger")
-    ledger_xlsx = ledger.ledger_xlsx(enrollment, language)
-    ledger_csv = ledger.ledger_csv(enrollment, language)
+    ledger_xlsx = ledger.ledger_xlsx(enrollment, language, now=now)  # type: ignore[arg-type]
+    ledger_csv = ledger.ledger_csv(enrollment, language, now=now)  # type: ignore[arg-type]
     progress(2, total, "pack")
     documents: list[tuple[str, pack.Document]] = [
         (kind, lambda built=built: built) for kind, built in
         (("results_report", built_report), ("ledger_xlsx", ledger_xlsx), ("ledger_csv", ledger_csv))]
-    planned = pack.plan_pack(enrollment, language, documents=documents, keep_built=True)
+    planned = pack.plan_pack(enrollment, language, documents=documents, keep_built=True)  # type: ignore[arg-type]
     path = build_file(".zip")
     try:
         planned.write_to(path)

@@ -143,7 +143,7 @@ DEFAULT_PHOTOS_PER_ACTIVITY = 4
 
 def results_report(enrollment: Enrollment, language: str, *, progress: Progress = no_progress,
                    template_id: int | None = None, photos_inline: bool = True,
-                   photos_per_activity: int | None = None) -> ExportFile:
+                   photos_per_activity: int | None = None, now: dt.datetime | None = None) -> ExportFile:
     """The results report of an enrolment in `language`: our own document, or the funder's template filled.
 
     `photos_per_activity` places at most that many photos of each activity (the convener's choice on the exports
@@ -151,11 +151,12 @@ def results_report(enrollment: Enrollment, language: str, *, progress: Progress 
 
     `photos_inline=False` lists the photos instead of placing them (the evidence pack, whose activity folders
     hold them already): a Word file holds its pictures in memory as it is written, so a report of thousands
-    of photos inside a streamed pack would make the pack's memory grow with them."""
+    of photos inside a streamed pack would make the pack's memory grow with them. `now`: the day it is judged on
+    (a submission's files: the day it was handed in)."""
     language = language_or_default(language)
     with force_locale(language):
         progress(0, 1, "figures")
-        content = report_content(enrollment).photos_per_activity(photos_per_activity)
+        content = report_content(enrollment, now=now).photos_per_activity(photos_per_activity)
         if template_id:
             # Asked again as the job runs: the template may have been trashed, or the job started elsewhere.
             template = offered_template(enrollment, template_id)

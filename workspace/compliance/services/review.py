@@ -34,6 +34,7 @@ from workspace.compliance.models import (
     Appraisal,
     Deliverable,
     Enrollment,
+    Program,
     Submission,
     SubmissionStatus,
 )
@@ -86,6 +87,33 @@ def snapshot(standing: Standing) -> dict[str, Any]:
             "program_version": enrollment.program.version, "approved_amount": enrollment.approved_amount,
             "results": [_plain(result) for result in standing.results],
             "ledger": {"approved": ledger.approved, "spent": ledger.spent, "remaining": ledger.remaining}}
+
+
+class EnrollmentAsSubmitted:
+    """An enrolment as one of its submissions saw it: the program's definition, period, name and currency, and the
+    approved amount, as the snapshot kept them; everything else (its community, its records) read live.
+
+    The files frozen with a submission are built by a job that runs after the round is committed: built from the
+    live program, a rule changed in that minute made the kept report contradict the round's own page. Its program
+    is a Program never added to a session (nothing of it can be written)."""
+
+    def __init__(self, enrollment: Enrollment, submission: Submission) -> None:
+        kept = submission.snapshot or {}
+        definition = kept.get("program") or enrollment.program.definition
+        live = enrollment.program
+        period = definition.get("period") or {}
+        self._enrollment = enrollment
+        self.program = Program(
+            id=live.id, key=live.key, name=definition.get("name", live.name),
+            currency=definition.get("currency", live.currency),
+            first_day=dt.date.fromisoformat(period["first"]) if period.get("first") else live.first_day,
+            last_day=dt.date.fromisoformat(period["last"]) if period.get("last") else live.last_day,
+            definition=definition, preset_key=live.preset_key,
+            version=kept.get("program_version", live.version), archived_at=live.archived_at)
+        self.approved_amount = kept.get("approved_amount", enrollment.approved_amount)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._enrollment, name)
 
 
 DAY_PARAMS = frozenset({"day", "by", "due", "month", "joined", "left", "term_last", "spent_on"})  # gap params: days
