@@ -26,6 +26,9 @@ workers = int(os.environ.get("WORKERS") or 2)
 threads = int(os.environ.get("THREADS") or 4)
 forwarded_allow_ips = (os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1") if flag("BEHIND_PROXY", False) else ""
 accesslog = "-" if flag("ACCESS_LOG", False) else None
+# gunicorn 27's control socket sits at one path per user (~/.gunicorn/gunicorn.ctl): two installations run by one
+# account (a county hosting two) would share it, and nothing here uses it.
+control_socket_disable = True
 
 # The job queue's consumer (background exports, notification emails, emptying the trash) runs beside the web server,
 # so `make run` is all a school starts. JOBS_WORKER=0 leaves it out (a deployment that runs `huey_consumer

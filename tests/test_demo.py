@@ -137,6 +137,7 @@ def test_print_logins_prints_nothing_without_demo_users(ctx):
 
 
 def test_cli_loads_and_prints_logins(app):
+    app.config["BASE_URL"] = "http://127.0.0.1:5000"  # make run on this machine
     result = app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "Demo data loaded." in result.output
@@ -145,7 +146,7 @@ def test_cli_loads_and_prints_logins(app):
     with app.app_context():
         assert _count(Community) == 3  # committed by the command
     again = app.test_cli_runner().invoke(args=["demo-data"])
-    assert again.exit_code == 0 and "nothing loaded" in again.output
+    assert again.exit_code == 0 and "no demo data loaded" in again.output
     assert "admin@demo.example" in again.output
 
 
@@ -428,3 +429,43 @@ def test_an_editor_opened_in_place_brings_no_id_the_page_has(client, ctx, email)
                 clashes.append((path, url, sorted((ids & page_ids) - replaced)))
     assert opened, "no editor opened in place was found"
     assert clashes == []
+
+
+def test_a_deployment_gets_no_demo_accounts_unless_asked(app, monkeypatch):
+    """QA: following the deployment guide, `make run` loaded the demo into the school's empty database, a site
+    administrator with the README's password among its accounts."""
+    app.config["BASE_URL"] = "https://plc.school.edu.tw"
+    result = app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "No demo data: BASE_URL is https://plc.school.edu.tw" in result.output
+    assert demo.DEMO_PASSWORD not in result.output
+    with app.app_context():
+        assert _count(Community) == 0 and not demo.demo_accounts_exist()
+    monkeypatch.setenv("DEMO_DATA", "1")  # asked for: loaded, with a warning and the way to lock them
+    result = app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])
+    assert "Demo data loaded." in result.output
+    assert "WARNING: the demo accounts can log in at https://plc.school.edu.tw" in result.output
+    assert "lock-demo-accounts" in result.output
+
+
+def test_demo_data_0_loads_nothing_even_on_this_machine(app, monkeypatch):
+    app.config["BASE_URL"] = "http://localhost:5000"
+    monkeypatch.setenv("DEMO_DATA", "0")
+    result = app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])
+    assert "No demo data (DEMO_DATA=0)." in result.output
+    with app.app_context():
+        assert _count(Community) == 0
+
+
+def test_locked_demo_accounts_cannot_log_in_and_their_records_stay(app, client, ctx):
+    demo.load_demo_data()
+    db.session.commit()
+    email = next(person.email for person in demo.PEOPLE if person.key == "admin")
+    result = app.test_cli_runner().invoke(args=["lock-demo-accounts"])
+    assert result.exit_code == 0 and f"Demo accounts locked: {len(demo.PEOPLE)}." in result.output
+    db.session.expire_all()
+    assert not demo.demo_accounts_exist() and _count(Community) == 3
+    response = client.post_form("/login", {"email": email, "password": demo.DEMO_PASSWORD})
+    assert response.status_code != 302
+    again = app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])
+    assert demo.DEMO_PASSWORD not in again.output  # no logins printed for accounts that cannot log in

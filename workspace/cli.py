@@ -1,14 +1,17 @@
-"""Command-line tools: create-admin, demo-data, backup, restore, purge-trash, send-notifications."""
+"""Command-line tools: create-admin, demo-data, lock-demo-accounts, backup, restore, purge-trash, send-notifications."""
 
 from __future__ import annotations
 
+import os
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from workspace import demo, tasks
 from workspace.auth.services import create_admin
 from workspace.compliance import services as compliance
+from workspace.config import is_local_url
 from workspace.core.backup import make_backup, restore_backup
 from workspace.core.errors import DomainError
 from workspace.extensions import db
@@ -35,11 +38,38 @@ def create_admin_command(email: str, password: str, display_name: str | None) ->
 @click.option("--if-empty", is_flag=True, help="Load only into a database that has no users yet.")
 @with_appcontext
 def demo_data_command(if_empty: bool) -> None:
-    """Load the demo schools, communities and people, and print the demo logins."""
-    loaded = demo.load_demo_data(only_if_empty=if_empty)
+    """Load the demo schools, communities and people, and print the demo logins.
+
+    `make run` asks for it on every start (--if-empty). Its accounts share one public password, an administrator
+    among them: on a deployment (BASE_URL not this machine's own address) they are loaded only when DEMO_DATA=1
+    says so, and DEMO_DATA=0 never loads them."""
+    base_url = current_app.config["BASE_URL"]
+    wanted = os.environ.get("DEMO_DATA", "").strip()
+    if wanted == "0" or (if_empty and wanted != "1" and not is_local_url(base_url)):
+        if not demo.demo_accounts_exist():
+            click.echo(f"No demo data: BASE_URL is {base_url}, a deployment (the demo accounts' password is public; "
+                       "DEMO_DATA=1 loads them anyway)." if wanted != "0" else "No demo data (DEMO_DATA=0).")
+            return
+        loaded = False
+    else:
+        loaded = demo.load_demo_data(only_if_empty=if_empty)
+        db.session.commit()
+        click.echo("Demo data loaded." if loaded else "The database already has data; no demo data loaded.")
+    if demo.demo_accounts_exist():
+        demo.print_logins(click.echo)
+        if not is_local_url(base_url):
+            click.echo(f"WARNING: the demo accounts can log in at {base_url} with their public password, "
+                       "admin@demo.example as a site administrator. Before others can reach this site: "
+                       "flask --app wsgi lock-demo-accounts", err=True)
+
+
+@click.command("lock-demo-accounts")
+@with_appcontext
+def lock_demo_accounts_command() -> None:
+    """Stop every demo account from logging in (their password is public); their records stay."""
+    locked = demo.lock_demo_accounts()
     db.session.commit()
-    click.echo("Demo data loaded." if loaded else "The database already has data; nothing loaded.")
-    demo.print_logins(click.echo)
+    click.echo(f"Demo accounts locked: {locked}." if locked else "No demo account could still log in.")
 
 
 @click.command("install-presets")
@@ -102,6 +132,6 @@ def send_notifications_command() -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to `flask --app wsgi …`."""
-    for command in (create_admin_command, demo_data_command, install_presets_command, backup_command, restore_command,
-                    purge_trash_command, send_notifications_command):
+    for command in (create_admin_command, demo_data_command, lock_demo_accounts_command, install_presets_command,
+                    backup_command, restore_command, purge_trash_command, send_notifications_command):
         app.cli.add_command(command)

@@ -15,6 +15,44 @@ def _instance_dir() -> Path:
     return Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance")).resolve()
 
 
+ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104 - naming the addresses, not binding: a server on every one
+
+
+def default_base_url(host: str, port: str) -> str:
+    """The address links are built on when BASE_URL is not set: the host served, or, for a server listening on
+    every address (`make run HOST=0.0.0.0`, to try it on the school network), this machine's own address on its
+    network: http://0.0.0.0:5000 in an invitation or a QR code opens nothing on anyone's phone."""
+    if host in ANY_ADDRESS:
+        host = _own_address()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _own_address() -> str:
+    """The machine's address on the network it would reach others through (no packet is sent: connecting a UDP
+    socket only picks the route); 127.0.0.1 on a machine without one."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
+            return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def is_local_url(url: str) -> bool:
+    """Whether an address is this machine's alone (localhost, 127.x, ::1): a try-out, not a deployment."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
+
+
 def _secret_key(instance: Path) -> str:
     """Return SECRET_KEY, or a key generated on first run and kept in instance/ (mode 0600).
 
@@ -72,8 +110,8 @@ def load_config() -> dict[str, Any]:
     mail_server = os.environ.get("MAIL_SERVER") or None
     secure_cookies = _bool("SESSION_COOKIE_SECURE", False)
     # Every absolute link (emails, feeds, QR codes) is built on BASE_URL, never on the request's Host.
-    base_url = os.environ.get("BASE_URL") or (
-        f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}")
+    base_url = os.environ.get("BASE_URL") or default_base_url(os.environ.get("HOST") or "127.0.0.1",
+                                                              os.environ.get("PORT") or "5000")
     return {
         "INSTANCE_DIR": str(instance),
         "SECRET_KEY": _secret_key(instance),

@@ -236,6 +236,22 @@ def _demo_users_exist() -> bool:
     return db.session.scalar(select(User.id).where(User.email.in_(DEMO_EMAILS)).limit(1)) is not None
 
 
+def demo_accounts_exist() -> bool:
+    """Whether a demo account can still log in (with the public password)."""
+    return db.session.scalar(select(User.id).where(User.email.in_(DEMO_EMAILS), User.active.is_(True))
+                             .limit(1)) is not None
+
+
+def lock_demo_accounts() -> int:
+    """Stop the demo accounts from logging in (a deployment that started with the demo): made inactive, so their
+    open logins end at their next request too; what they wrote stays. Answers how many were locked."""
+    accounts = list(db.session.scalars(select(User).where(User.email.in_(DEMO_EMAILS), User.active.is_(True))))
+    for account in accounts:
+        account.active = False
+    db.session.flush()
+    return len(accounts)
+
+
 def _school(spec: DemoSchool, admin: User) -> School:
     # An administrator may already have entered the school under the same name: reuse it.
     existing = db.session.scalar(select(School).where(School.name == spec.name))

@@ -202,3 +202,17 @@ def test_a_trusted_host_is_trusted_in_any_case(app):
     direct = _second_app(app, BASE_URL="https://plc.school.example.tw", SERVER_NAME=None).test_client()
     assert direct.get("/login", headers={"Host": "PLC.SCHOOL.EXAMPLE.TW"}).status_code == 200
     assert direct.get("/login", headers={"Host": "Evil.Example"}).status_code == 400
+
+
+def test_links_of_a_server_on_every_address_name_the_machine_not_0_0_0_0():
+    """QA: `make run HOST=0.0.0.0` without BASE_URL put http://0.0.0.0:5000 in every invitation and QR code."""
+    from workspace.config import ANY_ADDRESS, default_base_url, is_local_url
+
+    assert default_base_url("127.0.0.1", "5000") == "http://127.0.0.1:5000"
+    for everywhere in ANY_ADDRESS - {""}:
+        url = default_base_url(everywhere, "5163")
+        assert everywhere not in url.split("//")[1].split(":5163")[0].strip("[]") and url.endswith(":5163")
+    assert default_base_url("::1", "5000") == "http://[::1]:5000"
+    assert is_local_url("http://localhost:5000") and is_local_url("http://127.0.0.1:5000")
+    assert is_local_url("http://[::1]:5000")
+    assert not is_local_url("https://plc.school.edu.tw") and not is_local_url("http://192.168.1.20:5000")
