@@ -29,6 +29,7 @@ from workspace.core.storage import (
     open_blob,
     send_blob,
     store_upload,
+    titled_filename,
 )
 from workspace.extensions import db
 
@@ -864,3 +865,15 @@ def test_a_document_that_is_not_what_its_name_says_is_told_so():
     assert "Upload PDF" in _reject(b"\x00\x01\x02" * 50, "blob.dat").message  # no document name: the list
     encrypted = storage.OLE_SIGNATURE + b"\x00" * 600
     assert "password" in _reject(encrypted, "secret.docx").message  # a locked document keeps its own reason
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("分數/小數的乘法", "分數／小數的乘法.docx"),
+    ("1/2 的加法", "1／2 的加法.docx"),
+    ("a\\b", "a＼b.docx"),
+    ("-cmd|' /C calc'!A0", "-cmd_' ／C calc'!A0.docx"),
+    ("", "file.docx"),
+])
+def test_a_title_s_slash_stays_in_the_file_name(title, expected):
+    """QA: a plan titled 1/2 的加法 downloaded as 2 的加法.docx: a title's slash is a word, not a folder."""
+    assert titled_filename(title, "docx") == expected

@@ -32,7 +32,8 @@ MEMBER_NAMES = (
 )
 COMMUNITY_NAME = "新進教師師徒共學暨跨校公開授課觀課議課專業學習社群（Interdisciplinary Co-planning Studio）"
 LONG_URL = "https://www.example.edu.tw/plc/resources/2026/a-very-long-path-that-does-not-wrap/lesson-plan.pdf"
-LONG_WORD = "Interdisciplinary-project-based-learning-co-planning-materials"
+# One unbreakable word (no hyphen, no space: a pasted link, a run of letters) wider than a phone.
+LONG_WORD = "Interdisciplinaryprojectbasedlearningcoplanningmaterials"
 
 
 PHOTO = png_bytes(320, 200, (46, 125, 50))  # a photo-sized picture for the library and the evidence

@@ -25,8 +25,8 @@ from workspace.exports.spreadsheet import (
 )
 
 RISKY = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1", "-2", "@SUM(A1:A9)", "\t=1+1", "\r=1+1",
-         "=cmd|' /C calc'!A0"]
-SAFE = ["共同備課", "a=b", "1+1", "", " =1", "'quoted"]
+         "=cmd|' /C calc'!A0", "＝1+1", "＋1", "－2", "＠SUM(A1:A9)"]  # the full-width ones of a Chinese keyboard too
+SAFE = ["共同備課", "a=b", "1+1", "", " =1", "'quoted", "１+1", "（＝）"]
 
 
 @pytest.mark.parametrize("text", RISKY)

@@ -348,6 +348,14 @@ def clean_filename(name: str) -> str:
     return name
 
 
+def titled_filename(title: str, extension: str) -> str:
+    """A file name built from a title (a plan's topic, a report's community): `分數／小數的乘法.docx`. A slash in a
+    title is part of its words, not a folder: clean_filename, made for names that arrive with a path, kept only what
+    followed the last one (`1/2 的加法` downloaded as `2 的加法.docx`)."""
+    words = (title or "").replace("/", "／").replace("\\", "＼").strip() or "file"
+    return clean_filename(f"{words}.{extension.lstrip('.')}")
+
+
 def _extension(name: str) -> str:
     return _split_extension(name)[1].lower()
 

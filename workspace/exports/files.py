@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workspace.core.docx import DOCX_TYPE
-from workspace.core.storage import clean_filename
+from workspace.core.storage import titled_filename
 
 LANGUAGES = ("zh_Hant", "zh_Hans", "en")  # what a report, a ledger or a plan may be written in
 DOCX = DOCX_TYPE
@@ -46,7 +46,7 @@ def export_filename(*parts: str, day: dt.date | None = None, extension: str) -> 
     words = [part.strip() for part in parts if part and part.strip()]
     if day is not None:
         words.append(day.isoformat())
-    return clean_filename("-".join(words) + "." + extension.lstrip("."))
+    return titled_filename("-".join(words), extension)
 
 
 def language_or_default(value: str | None, default: str = "zh_Hant") -> str:

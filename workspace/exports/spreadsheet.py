@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import io
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,8 +50,9 @@ _SHEET_NAME_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
 
 
 def is_risky(text: str) -> bool:
-    """Whether a spreadsheet could read `text` as a formula (it starts with = + - @, a tab or a CR)."""
-    return text.startswith(FORMULA_LEADS)
+    """Whether a spreadsheet could read `text` as a formula (it starts with = + - @, a tab or a CR), the full-width
+    ＝ ＋ － ＠ included: a Chinese keyboard's, which Excel takes for its ASCII twin when the cell is entered."""
+    return text.startswith(FORMULA_LEADS) or unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_LEADS)
 
 
 def neutralize(text: str) -> str:

@@ -29,7 +29,7 @@ from workspace.core.models import record_event
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
 from workspace.core.permissions import can, change_and_say, deny, require
-from workspace.core.storage import clean_filename, send_built
+from workspace.core.storage import send_built, titled_filename
 from workspace.core.text import clean_line
 from workspace.extensions import db
 from workspace.plans import audit, services
@@ -709,7 +709,7 @@ def export_docx(slug: str, plan_id: int):
                  for lesson in services.lessons_of(doc)]
     data = plan_docx(title=title, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
                      sections=sections)
-    name = clean_filename(f"{title}.docx")
+    name = titled_filename(title, "docx")
     record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
     db.session.commit()
     return send_built(data, name, DOCX_TYPE)

@@ -23,11 +23,11 @@ from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_pag
 from workspace.core.permissions import can, change_and_say, deny, public, require
 from workspace.core.storage import (
     UploadRejected,
-    clean_filename,
     make_thumbnail,
     send_blob,
     send_built,
     store_uploads,
+    titled_filename,
 )
 from workspace.core.text import clean_line
 from workspace.discussions import services as discussions
@@ -307,9 +307,9 @@ def download(slug: str, resource_id: int):
         db.session.commit()
     if word:
         return send_built(resource_docx(resource, version, language=current_locale_code()),
-                          clean_filename(f"{resource.title}.docx"), DOCX_TYPE)
+                          titled_filename(resource.title, "docx"), DOCX_TYPE)
     if version.is_text:
-        return send_built(version.body or "", clean_filename(f"{resource.title}.md"), "text/markdown")
+        return send_built(version.body or "", titled_filename(resource.title, "md"), "text/markdown")
     return send_blob(version.blob, version.filename)
 
 

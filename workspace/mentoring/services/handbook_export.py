@@ -13,7 +13,7 @@ from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.docx import EMPTY, DocxBuilder
 from workspace.core.i18n import current_locale_code
-from workspace.core.storage import clean_filename
+from workspace.core.storage import titled_filename
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, Pairing
 from workspace.mentoring.services.handbook import section_title
@@ -59,8 +59,8 @@ def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, s
             if section.comment:
                 builder.heading(_("Mentor's comment"), level=2)
                 builder.markdown(section.comment)
-        name = clean_filename(_("Development handbook %(name)s %(year)d", name=handbook.teacher.display_name,
-                                year=handbook.school_year) + ".docx")
+        name = titled_filename(_("Development handbook %(name)s %(year)d", name=handbook.teacher.display_name,
+                                 year=handbook.school_year), "docx")
     return builder.to_bytes(), name
 
 
