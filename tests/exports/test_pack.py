@@ -134,9 +134,16 @@ def test_safe_name(raw, safe):
     assert pack.safe_name(raw) == safe
 
 
-def test_a_very_long_name_keeps_its_extension():
+def test_a_very_long_name_keeps_its_extension_and_fits_a_file_system_in_bytes():
+    """QA: a receipt named by a 200-character purpose was 328 bytes long, over the 255 of ext4 and APFS: unzip
+    refused it."""
     name = pack.safe_name("長" * 300 + ".jpg")
-    assert len(name) == pack.MAX_NAME and name.endswith(".jpg")
+    assert name.endswith(".jpg") and len(name.encode()) <= pack.MAX_NAME_BYTES < 255 - len(" (99)")
+    assert len(name.encode()) > pack.MAX_NAME_BYTES - 3  # cut at the bytes, not shorter
+    latin = pack.safe_name("a" * 300 + ".jpg")
+    assert len(latin) == pack.MAX_NAME and latin.endswith(".jpg")  # the character limit still holds
+    folder = pack.folder_name(dt.date(2026, 11, 20), "教" * 200)
+    assert folder.startswith("2026-11-20 教") and len(folder.encode()) <= pack.MAX_NAME_BYTES
 
 
 def test_english_minutes_and_an_unknown_language_falls_back(client, ctx):

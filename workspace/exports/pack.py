@@ -51,6 +51,9 @@ logger = logging.getLogger(__name__)
 CHUNK = 256 * 1024  # bytes read from disk at a time
 MAX_TITLE = 80  # characters of an activity's title kept in its folder's name
 MAX_NAME = 120  # characters of a file's name inside a folder
+# A name's bytes in UTF-8: ext4 and APFS refuse a name over 255 (120 Chinese characters are 360), and the name may
+# still take " (2)" to be told from another.
+MAX_NAME_BYTES = 240
 UNSAFE = re.compile(r'[/\\:*?"<>|]')  # not allowed in a file name on Windows, or a path separator elsewhere
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
                               *(f"LPT{n}" for n in range(1, 10))})
@@ -72,20 +75,24 @@ entry_started = signals.signal("exports.pack.entry_started")
 # --- names -------------------------------------------------------------------------------------------------
 
 
-def safe_name(text: str, *, limit: int = MAX_NAME, fallback: str = "_") -> str:
+def safe_name(text: str, *, limit: int = MAX_NAME, fallback: str = "_", max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file or folder name every OS accepts: no control characters (NUL …), none of / \\ : * ? \" < > |, no
-    leading or trailing dots and spaces, not a reserved Windows device name, at most `limit` characters."""
+    leading or trailing dots and spaces, not a reserved Windows device name, at most `limit` characters and
+    `max_bytes` bytes in UTF-8 (its extension kept)."""
     text = unicodedata.normalize("NFC", text or "")
     text = "".join(char for char in text if not unicodedata.category(char).startswith("C"))
     text = UNSAFE.sub("_", text)
     text = " ".join(text.split())
     text = text.strip(" .")
-    if len(text) > limit:
+    if len(text) > limit or len(text.encode()) > max_bytes:
         stem, dot, extension = text.rpartition(".")
-        if dot and stem and 1 <= len(extension) <= 8:
-            text = stem[: limit - len(extension) - 1].rstrip(" .") + "." + extension
-        else:
-            text = text[:limit].rstrip(" .")
+        if not (dot and stem and 1 <= len(extension) <= 8):
+            stem, extension = text, ""
+        suffix = "." + extension if extension else ""
+        stem = stem[: limit - len(suffix)]
+        while stem and len((stem + suffix).encode()) > max_bytes:
+            stem = stem[:-1]
+        text = stem.rstrip(" .") + suffix
     if not text or (set(text) <= {"_"} and fallback != "_"):
         return fallback
     if text.split(".")[0].upper() in WINDOWS_RESERVED:
@@ -108,7 +115,8 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def folder_name(day: dt.date, title: str) -> str:
     """`2027-03-15 共同備課`: the activity's local day and its title, cleaned for every OS."""
-    return f"{day.isoformat()} {safe_name(title, limit=MAX_TITLE, fallback='')}".rstrip()
+    prefix = f"{day.isoformat()} "
+    return (prefix + safe_name(title, limit=MAX_TITLE, fallback="", max_bytes=MAX_NAME_BYTES - len(prefix))).rstrip()
 
 
 # --- the plan: every row read before the first byte is sent ------------------------------------------------
