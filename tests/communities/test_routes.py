@@ -451,3 +451,16 @@ def test_each_members_buttons_are_named_for_the_member(client, ctx):
     assert '<span aria-hidden="true">No</span>' in toggle
     assert '<span class="visually-hidden">黃美玲 takes part in the teacher-evaluation programme</span>' in toggle
     assert 'Remove<span class="visually-hidden"> 黃美玲</span></button>' in row
+
+
+def test_a_shareable_link_is_offered_for_several_people_unless_ticked(client, ctx):
+    """QA: the members page ticked "works only once" for a shareable link, meant for a staff meeting: the second
+    teacher to open it found it used."""
+    convener = make_user()
+    community = make_community(convener)
+    client.login(convener)
+    page = client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="single_use"[^>]*>', page).group(0)
+    assert "checked" not in box
+    client.post_form(f"/c/{community.slug}/members/invitations", {"how": "link", "role": "member", "days": "7"})
+    assert db.session.scalar(select(Invitation)).single_use is False

@@ -557,3 +557,16 @@ def test_a_thread_shows_its_record_only_while_the_reader_may_see_it(client, boar
     db.session.commit()
     assert f"/c/board/resources/{resource.id}" not in client.get(url).get_data(as_text=True)
     assert services.threads_about(resource) == [thread]  # the link stays, and shows again once restored
+
+
+def test_a_new_thread_is_offered_an_everyday_section_first_even_to_a_convener(client, board):
+    """QA: a convener's question was filed under Announcements, the first section, without her choosing it."""
+    questions = board.category("questions").id
+    for person in (board.convener, board.member):
+        client.login(person)
+        page = client.get("/c/board/discussions/new").get_data(as_text=True)
+        assert re.search(rf'<option selected value="{questions}">|<option value="{questions}" selected>', page)
+    client.login(board.convener)
+    sharing = board.category("sharing").id
+    page = client.get(f"/c/board/discussions/new?category={sharing}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{sharing}">|<option value="{sharing}" selected>', page)

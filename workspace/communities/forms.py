@@ -81,7 +81,8 @@ class InvitationForm(WorkspaceForm):
     )
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[], default="member")
-    single_use = BooleanField(_l("The link works only once"), default=True)
+    # A shareable link is for a staff meeting or a group chat (several people): once only is the exception.
+    single_use = BooleanField(_l("The link works only once"), default=False)
     days = IntegerField(_l("Valid for (days)"), default=14,
                         validators=[InputRequired(REQUIRED), NumberRange(1, 90, _l("Choose between 1 and 90 days."))])
 

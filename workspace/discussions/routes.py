@@ -112,6 +112,8 @@ def new(slug: str):
     form.category_id.choices = _category_choices(community, starting=True)
     if request.args.get("category"):
         form.category_id.data = request.args["category"]
+    else:  # a convener's first choice would be Announcements: a question became an announcement unchosen
+        form.category_id.data = services.everyday_category_id(community)
     kind = next((name for name in LINKABLE if request.args.get(name)), "")
     linked = _linked_record(community, kind, arg(kind, parse_id) if kind else None)
     if linked is not None:

@@ -99,6 +99,15 @@ def add_default_categories(community: Community) -> None:
                                 questions=questions, managers_only=managers_only))
 
 
+def everyday_category_id(community: Community) -> str | None:
+    """The section a new thread is offered first: the board's first that everyone may start threads in (not
+    Announcements, a conveners' section), else its first."""
+    categories = categories_of(community)
+    everyday = next((category for category in categories if not category.managers_only), None)
+    first = everyday or (categories[0] if categories else None)
+    return str(first.id) if first is not None else None
+
+
 def category_label(category: Category) -> str:
     """A section's name: as the convener typed it, else the default name in the reader's language."""
     return section_name(category.name, category.key)
