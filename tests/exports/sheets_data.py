@@ -105,14 +105,15 @@ def make_outsider() -> User:
     return make_user(display_name="路人")
 
 
-def assert_prints_wide(book: Any) -> None:
+def assert_prints_wide(book: Any, naming: dict[str, str] | None = None) -> None:
     """Every sheet of a workbook prints as the funders' forms do: A4 landscape, its header row on each page, one
-    page wide, or as few pages across as keep it legible (then with its first column repeated on each)."""
+    page wide, or as few pages across as keep it legible (then with its first column repeated on each, or the
+    columns `naming` gives for the sheet's title, e.g. {"社群": "A:C"})."""
     for sheet in book.worksheets:
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.page_setup.paperSize == 9  # A4
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         across = sheet.page_setup.fitToWidth or 1  # 1: the default
         assert sheet.page_setup.fitToHeight == 0 and 1 <= across <= 3
-        assert across == 1 or sheet.print_title_cols.replace("$", "") == "A:A"
+        assert across == 1 or sheet.print_title_cols.replace("$", "") == (naming or {}).get(sheet.title, "A:A")
         assert sheet.print_title_rows.replace("$", "") == "1:1"

@@ -108,6 +108,7 @@ class Sheet:
         self.worksheet = workbook.book.add_worksheet(sheet_name(name, workbook.names))
         self.row_number = 0
         self._widths: dict[int, float] = {}
+        self._naming_columns = 1  # the first columns repeated on each page across (print_wide)
 
     def header(self, labels: Sequence[str], *, freeze: bool = True) -> None:
         """The header row (bold, frozen so it stays in view, and printed again at the top of every page)."""
@@ -119,24 +120,31 @@ class Sheet:
         self.worksheet.repeat_rows(self.row_number)
         self.row_number += 1
 
-    def print_wide(self) -> None:
+    def print_wide(self, *, naming_columns: int = 1) -> None:
         """Print on A4 landscape, as many pages tall as it takes and as few wide as keep the text legible: a sheet
         of a dozen columns otherwise prints its last columns on pages of their own, away from the rows they belong
         to; fitted to one page, the reviewers' 19 columns printed at 4 pt. The pages across are decided when the
-        workbook is written (`Workbook.to_bytes`), once every column's width is known."""
+        workbook is written (`Workbook.to_bytes`), once every column's width is known. `naming_columns`: how many
+        first columns say what a row is (the school, the community and the program of the reviewers' summary),
+        repeated at the left of every page across."""
         self.worksheet.set_paper(A4)
         self.worksheet.set_landscape()
         self.worksheet.fit_to_pages(1, 0)
+        self._naming_columns = naming_columns
         self._book.printed_wide.append(self)
 
     def fit_legibly(self) -> None:
         """One page wide when the columns fit at a legible size, else as many pages across as that takes, each
-        with the first column (the school, the member, the date) repeated at its left."""
+        with the columns that name a row (the school, the member, the date) repeated at its left: a second page of
+        three rows all reading 光華國小 said nothing of which community each was."""
+        naming = self._naming_columns
         total = sum(self._widths.get(column, 8.43) for column in range(max(self._widths, default=0) + 1))
+        kept = sum(self._widths.get(column, 8.43) for column in range(naming))
         pages = max(1, math.ceil(total / LEGIBLE_PAGE_WIDTH))
-        if pages > 1:
+        if pages > 1:  # the repeated columns take room on every page after the first
+            pages = max(1, math.ceil((total + kept * (pages - 1)) / LEGIBLE_PAGE_WIDTH))
             self.worksheet.fit_to_pages(pages, 0)
-            self.worksheet.repeat_columns(0, 0)
+            self.worksheet.repeat_columns(0, naming - 1)
 
     def row(self, values: Iterable[Any], *, bold: bool = False) -> None:
         """A row of values written by their type (text, number, Money, Percent, date, time, bool, None). A row

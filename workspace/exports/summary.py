@@ -78,7 +78,9 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         book = Workbook(title=title)
         communities, schools = sheet_names()
         sheet = book.sheet(communities)
-        sheet.print_wide()  # a dozen columns or more: landscape, one page wide, the header row on every page
+        # a dozen columns or more: landscape, as few pages wide as legible, the header row on every page and the
+        # school, community and program at the left of each page across
+        sheet.print_wide(naming_columns=3)
         sheet.header(community_header())
         for row in rows:
             figures = row.figures
