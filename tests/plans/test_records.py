@@ -63,3 +63,18 @@ def test_several_communities_at_once_in_a_fixed_number_of_queries(ctx, count_que
     assert len(few) == len(many) == 2
     assert len(rows) == 12 and {row.community_id for row in rows} == set(large)
     assert all((row.lessons, row.reflections) == (1, 1) for row in rows)
+
+
+def test_an_adaptation_goes_with_its_shared_plan_to_the_trash(ctx):
+    """QA: trashing a shared plan put a teacher's adaptation into the results report's materials in its place."""
+    community = make_community(make_user())
+    made = dt.datetime(2026, 3, 1, tzinfo=UTC)
+    shared = plan(community, "分數的加減", made, status="final")
+    adaptation = plan(community, "分數的加減", made, status="final", kind="adaptation", parent_id=shared.id)
+    assert [row.id for row in records.plans([community.id], SPRING)] == [shared.id, adaptation.id]
+    shared.deleted_at = dt.datetime(2026, 3, 5, tzinfo=UTC)
+    db.session.commit()
+    assert records.plans([community.id], SPRING) == []
+    shared.deleted_at = None
+    db.session.commit()
+    assert [row.id for row in records.plans([community.id], SPRING)] == [shared.id, adaptation.id]

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import aliased
 
 from workspace.core.records import Period
 from workspace.extensions import db
@@ -80,17 +81,21 @@ def lessons_taught(community_ids: Collection[int], period: Period) -> list[Lesso
 
 
 def plans(community_ids: Collection[int], period: Period) -> list[PlanRecord]:
-    """The live plans of these communities made in the period or taught from in it, oldest first (two queries)."""
+    """The live plans of these communities made in the period or taught from in it, oldest first (two queries). An
+    adaptation of a plan in the trash goes with it: the results report listed a teacher's copy as the community's
+    developed material once its shared plan was trashed."""
     lessons = lessons_taught(community_ids, period)
     taught: dict[int, list[LessonRecord]] = {}
     for lesson in lessons:
         taught.setdefault(lesson.plan_id, []).append(lesson)
     taught_from = select(LessonTaught.doc_id).where(period.holds_day(LessonTaught.taught_on)).scalar_subquery()
+    parent = aliased(PlanDoc)
     rows = db.session.execute(
         select(PlanDoc.id, PlanDoc.community_id, PlanDoc.kind, PlanDoc.topic, PlanDoc.subject, PlanDoc.grade,
                PlanDoc.status, PlanDoc.lead_id, PlanDoc.owner_id, PlanDoc.parent_id, PlanDoc.planned_on,
                PlanDoc.created_at, PlanDoc.updated_at)
         .where(PlanDoc.community_id.in_(list(community_ids)), PlanDoc.live,
+               or_(PlanDoc.parent_id.is_(None), PlanDoc.parent_id.in_(select(parent.id).where(parent.live))),
                or_(period.holds(PlanDoc.created_at), PlanDoc.id.in_(taught_from)))
         .order_by(PlanDoc.created_at, PlanDoc.id)).all()
     return [PlanRecord(*row, len(taught.get(row.id, ())),
