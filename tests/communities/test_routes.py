@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from tests.factories import add_member, make_community, make_school, make_user
 from workspace.auth import services as auth_services
+from workspace.auth.models import User
+from workspace.communities import services
 from workspace.communities.models import Community, Invitation, Membership
 from workspace.core.models import AuditEvent
 from workspace.extensions import db
@@ -141,20 +143,23 @@ def test_invite_by_link_and_accept(client, make_client, ctx):
         "display_name": "新老師", "email": "New.Teacher@School.test", "password": "a long enough pass",
         "password_confirm": "a long enough pass", "invite": invitation.token, "school_id": "", "locale": "",
     })
-    # A link invitation names nobody: the new account waits to be let in (no mail here: by an administrator),
-    # then its owner opens the link again and joins.
+    # A link invitation names nobody: the new account waits to be let in (no mail here: by an administrator), who
+    # sees which invitation it came through; let in, it joins the community (QA: it was left on "not in a
+    # community yet", its owner to find the link again).
     assert response.status_code == 200
-    assert "open your invitation link again" in response.get_data(as_text=True)
-    auth_services.approve_account(auth_services.find_user_by_email("new.teacher@school.test"), actor=convener)
-    db.session.commit()
+    assert f"You join {community.name} as soon as they do" in response.get_data(as_text=True)
+    waiting = auth_services.find_user_by_email("new.teacher@school.test")
+    admin = make_client()
+    admin.login(make_user(is_admin=True))
+    page = admin.get(f"/admin/users/{waiting.id}").get_data(as_text=True)
+    assert f"It signed up through an invitation to {community.name} made by {convener.display_name}" in page
+    assert admin.post_form(f"/admin/users/{waiting.id}/approve").status_code == 302
+    assert "as the invitation said" in admin.get(f"/admin/users/{waiting.id}").get_data(as_text=True)
     assert guest.post_form("/login", {"email": "new.teacher@school.test", "password": "a long enough pass"}
                            ).status_code == 302
-    guest._csrf = None
-    response = guest.post_form(f"/invite/{invitation.token}")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/c/{community.slug}/")
     assert guest.get(f"/c/{community.slug}/").status_code == 200
     db.session.expire_all()
+    assert db.session.get(User, waiting.id).pending_invitation_id is None
     membership = db.session.scalar(
         select(Membership).where(Membership.community_id == community.id, Membership.role == "mentor")
     )
@@ -464,3 +469,26 @@ def test_a_shareable_link_is_offered_for_several_people_unless_ticked(client, ct
     assert "checked" not in box
     client.post_form(f"/c/{community.slug}/members/invitations", {"how": "link", "role": "member", "days": "7"})
     assert db.session.scalar(select(Invitation)).single_use is False
+
+
+def test_an_invitation_withdrawn_while_its_sign_up_waited_is_said_when_let_in(client, make_client, ctx):
+    convener = make_user()
+    community = make_community(convener)
+    invitation = services.create_invitation(community, actor=convener, role="member", single_use=False)
+    db.session.commit()
+    guest = make_client()
+    guest.post_form("/register", {"display_name": "晚來的老師", "email": "late@school.test",
+                                  "password": "a long enough pass", "password_confirm": "a long enough pass",
+                                  "invite": invitation.token, "school_id": "", "locale": ""})
+    services.revoke_invitation(invitation, actor=convener)
+    db.session.commit()
+    waiting = auth_services.find_user_by_email("late@school.test")
+    client.login(make_user(is_admin=True))
+    client.post_form(f"/admin/users/{waiting.id}/approve")
+    page = client.get(f"/admin/users/{waiting.id}").get_data(as_text=True)
+    assert "The invitation it signed up through could not be used: This invitation was withdrawn." in page
+    db.session.expire_all()
+    user = db.session.get(User, waiting.id)
+    assert user.approved and user.pending_invitation_id is None
+    assert db.session.scalar(select(Membership).where(Membership.community_id == community.id,
+                                                      Membership.user_id == user.id)) is None

@@ -243,6 +243,7 @@ def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset
     scopes = db.session.scalars(select(ReviewerScope).where(ReviewerScope.user_id == user.id)).all()
     return {
         "target": user,
+        "pending_invitation": community_services.pending_invitation(user) if not user.approved else None,
         "scopes": scopes,
         "scope_form": scope_form,
         "actions": EmptyForm(),
@@ -288,8 +289,24 @@ def set_active(user_id: int):
 @bp.post("/users/<int:user_id>/approve")
 @admin_required
 def approve_user(user_id: int):
-    """Let in an account waiting for its address to be confirmed."""
-    return _user_action(user_id, lambda user: auth_services.approve_account(user, actor=current_user))
+    """Let in an account waiting for its address to be confirmed; one that signed up through an invitation joins
+    its community now (or the page says why it could not)."""
+    user = db.get_or_404(User, user_id)
+    if not EmptyForm().validate():
+        abort(400)
+    was_waiting = not user.approved
+    auth_services.approve_account(user, actor=current_user)
+    membership, problem = community_services.accept_pending_invitation(user) if was_waiting else (None, None)
+    db.session.commit()
+    if membership is not None:
+        flash(_("Let in, and a member of %(community)s, as the invitation said.", community=membership.community.name),
+              "success")
+    elif problem:
+        flash(_("Let in. The invitation it signed up through could not be used: %(problem)s", problem=problem),
+              "warning")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("admin.show_user", user_id=user_id))
 
 
 @bp.post("/users/<int:user_id>/school")

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import NEUTRAL, of_user, site_wide
@@ -51,6 +51,9 @@ class User(UserMixin, db.Model):
     # The language of the last login, for emails to someone who never chose one (the pages follow their browser;
     # an email has no browser to follow, and went out in the deployment's default).
     mail_locale: Mapped[str | None] = mapped_column(String(10))
+    # The invitation a person signed up through while the site sends no email: joined when an administrator lets
+    # the account in (communities.services.accept_pending_invitation). A plain id: the invitation may be gone.
+    pending_invitation_id: Mapped[int | None] = mapped_column(Integer)
     # The school the person belongs to, as granted: by an administrator, by accepting an invitation from one of
     # its communities, or by a confirmed address at one of its email domains. Only this one opens the school's
     # school-wide material; a school the person picks only asks for it (requested_school_id).

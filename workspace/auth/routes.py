@@ -233,7 +233,7 @@ def register_post():
         signed_up = services.sign_up(
             email=form.email.data, display_name=form.display_name.data, password=form.password.data,
             locale=form.locale.data or session.get("locale"), school_id=parse_id(form.school_id.data),
-            invited=invited)
+            invited=invited, invitation_id=invitation.id if invitation is not None else None)
         membership = community_services.accept_invitation(invitation, signed_up.user) if invited else None
     except DomainError as error:
         db.session.rollback()
@@ -311,6 +311,7 @@ def confirm_email_post(token: str):
         attach_error(form, error)
         return render_page("auth/confirm.html", status=422, **context)
     membership = None
+    user.pending_invitation_id = None  # confirmed by mail: the link's own invitation is taken up here, if any
     invitation = community_services.find_invitation(confirmation.invite) if confirmation.invite else None
     if invitation is not None and community_services.invitation_problem(invitation, user) is None:
         membership = community_services.accept_invitation(invitation, user)

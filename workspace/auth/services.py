@@ -591,7 +591,7 @@ class SignUp:
 
 
 def sign_up(*, email: str, display_name: str, password: str, locale: str | None = None,
-            school_id: int | None = None, invited: bool = False) -> SignUp:
+            school_id: int | None = None, invited: bool = False, invitation_id: int | None = None) -> SignUp:
     """Register from the sign-up form, answering alike whether or not the address already has an account.
 
     The form is checked first, the same way for everyone; the password is then hashed whatever happens (the
@@ -600,6 +600,7 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str | None 
     details (the latest one counts, earlier links stop working). An account in use is left alone: the route
     tells its owner by mail instead. `invited`: an invitation sent to this very address, whose holder may learn
     that the account exists, and whose account needs no further confirmation (the convener named the address).
+    `invitation_id`: a shareable link it came through, kept with the waiting account (`pending_invitation_id`).
     """
     email = valid_email(email)
     display_name = _checked_name(display_name)
@@ -622,6 +623,7 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str | None 
         user.display_name, user.password_hash, user.locale = display_name, password_hash, locale
     if invited:
         user.approved_at = utcnow()
+    user.pending_invitation_id = None if invited else invitation_id
     choose_school(user, school_id)
     return SignUp(user=user, taken=False)
 

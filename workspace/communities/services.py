@@ -722,6 +722,25 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     return membership
 
 
+def pending_invitation(user: User) -> Invitation | None:
+    """The invitation a person signed up through while the site sends no email, until they are let in."""
+    return db.session.get(Invitation, user.pending_invitation_id) if user.pending_invitation_id else None
+
+
+def accept_pending_invitation(user: User) -> tuple[Membership | None, str | None]:
+    """When an administrator lets in an account that signed up through an invitation: join its community (the
+    person was left on "not in a community yet", to find the link again). Answers the membership, or why the
+    invitation could not be used (withdrawn, expired, used up meanwhile); the invitation is forgotten either way."""
+    invitation = pending_invitation(user)
+    user.pending_invitation_id = None
+    if invitation is None:
+        return None, None
+    try:
+        return accept_invitation(invitation, user), None
+    except ValidationError as error:
+        return None, error.message
+
+
 def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
     """Withdraw an invitation so its link stops working."""
     if invitation.revoked_at is None:
