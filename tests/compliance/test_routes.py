@@ -1214,3 +1214,22 @@ def test_an_expense_kept_claimable_before_its_cap_was_lowered_is_marked_on_its_r
     assert "Breaks a cap now" not in other
     assert budget.ledger(setup.enrollment).breaking.keys() == {
         expense.id for expense in budget.expenses_of(setup.enrollment) if expense.category == "external_speaker_hourly"}
+
+
+def test_a_reviewer_decides_from_the_as_submitted_page_and_only_a_reviewer_sees_the_form(client, ctx):
+    """QA: the page a reviewer reads before deciding had no decision: back to the panel, find the round."""
+    setup = enrolled()
+    reviewer = make_reviewer(setup.club.community.schools[0])
+    base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    client.login(setup.club.convener)
+    assert client.post_form(f"{base}/submit", {"note": "請審查"}).status_code == 302
+    submission_id = re.search(r"/submissions/(\d+)\"", _text(client.get(f"/c/{setup.slug}/compliance/"))).group(1)
+    page = _text(client.get(f"{base}/submissions/{submission_id}"))
+    assert "/decide" not in page and "Your decision" not in page  # the convener reads it, does not decide it
+    client.login(reviewer)
+    page = _text(client.get(f"{base}/submissions/{submission_id}"))
+    assert f'action="{base}/submissions/{submission_id}/decide"' in page and "Return with comments" in page
+    assert client.post_form(f"{base}/submissions/{submission_id}/decide",
+                            {"decision": "approve", "comment": ""}).status_code == 302
+    page = _text(client.get(f"{base}/submissions/{submission_id}"))
+    assert "/decide" not in page and "Approved by the reviewers" in page  # decided: the form is gone
