@@ -35,7 +35,7 @@ def test_a_pairing_of_several_new_teachers_makes_one_each_with_the_default_term_
     assert [(m.kind, m.owner, m.due_on) for m in items] == [
         ("meeting", "mentor", START + dt.timedelta(days=14)),
         ("observation", "mentor", START + dt.timedelta(days=42)),
-        ("observation", "mentee", START + dt.timedelta(days=60)),
+        ("observe_mentor", "mentee", START + dt.timedelta(days=60)),
         ("goal", "mentee", START + dt.timedelta(days=30)),
         ("public_lesson", "mentee", START + dt.timedelta(days=120)),
         ("handbook", "mentee", START + dt.timedelta(days=30)),
@@ -278,12 +278,17 @@ def test_milestones_are_added_changed_trashed_restored_and_ticked(ctx):
     assert item in milestones.milestones_of(pair.pairing.id)
 
 
-def test_note_progress_ticks_the_open_milestones_of_its_kind(ctx):
+def test_note_progress_ticks_the_earliest_open_milestone_of_its_kind_only(ctx):
     pair = make_pair()
     made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], START, None, pair.convener)
+    later = milestones.add_milestone(made[0], "第二次會談", START + dt.timedelta(days=60), "mentor", "meeting",
+                                     pair.convener)
     milestones.note_progress(made[0], MilestoneKind.MEETING, START + dt.timedelta(days=3), actor_id=pair.mentor.id)
-    done = {m.kind for m in milestones.milestones_of(made[0].id) if m.done_at}
-    assert done == {"meeting"}
+    done = [(m.kind, m.title) for m in milestones.milestones_of(made[0].id) if m.done_at]
+    assert done == [("meeting", "First meeting")]
+    assert later.done_at is None
+    milestones.note_progress(made[0], MilestoneKind.MEETING, START + dt.timedelta(days=9), actor_id=pair.mentor.id)
+    assert later.done_at is not None
 
 
 def test_has_pairings_and_the_candidates(ctx):

@@ -46,10 +46,13 @@ class Owner(enum.StrEnum):
 
 
 class MilestoneKind(enum.StrEnum):
-    """What ticks a milestone off by itself: the first record of its kind after the pairing starts."""
+    """What ticks a milestone off by itself: a record of its kind after the pairing starts ticks the earliest open
+    milestone of that kind, one record one milestone. An observation has a direction: the mentor's observation of
+    the new teacher ticks OBSERVATION, the new teacher's observation of the mentor OBSERVE_MENTOR."""
 
     MEETING = "meeting"
-    OBSERVATION = "observation"
+    OBSERVATION = "observation"  # the mentor observes the new teacher
+    OBSERVE_MENTOR = "observe_mentor"  # the new teacher observes the mentor
     PUBLIC_LESSON = "public_lesson"
     GOAL = "goal"
     HANDBOOK = "handbook"

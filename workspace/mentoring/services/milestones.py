@@ -1,5 +1,6 @@
-"""Milestones of a pairing: steps due a set time after it starts, ticked by hand or by the first record of
-their kind (a meeting log ticks "first meeting", an observation "first observation")."""
+"""Milestones of a pairing: steps due a set time after it starts, ticked by hand or by a record of their kind (a
+meeting log ticks "first meeting", the mentor's observation "first observation of the new teacher", the new
+teacher's observation "the new teacher observes the mentor"): each record the earliest open milestone of its kind."""
 
 from __future__ import annotations
 
@@ -17,15 +18,23 @@ from workspace.mentoring.models import Milestone, MilestoneKind, Owner, Pairing
 
 
 def note_progress(pairing: Pairing, kind: MilestoneKind | str, day: dt.date, *, actor_id: int | None = None) -> None:
-    """Tick off the pairing's open milestones of `kind` now that a record of that kind dated `day` exists
-    (a record dated before the pairing started ticks nothing)."""
+    """Tick off the pairing's earliest open milestone of `kind` now that a record of that kind dated `day` exists:
+    one record meets one milestone (a second observation is for "the second observation", not ticked at once by
+    the first); a record dated before the pairing started ticks nothing."""
     if day < pairing.starts_on:
         return
-    for milestone in db.session.scalars(select(Milestone).where(
-            Milestone.pairing_id == pairing.id, Milestone.kind == str(kind), Milestone.done_at.is_(None),
-            Milestone.live)):
+    milestone = db.session.scalar(select(Milestone).where(
+        Milestone.pairing_id == pairing.id, Milestone.kind == str(kind), Milestone.done_at.is_(None),
+        Milestone.live).order_by(Milestone.due_on, Milestone.position, Milestone.id).limit(1))
+    if milestone is not None:
         milestone.done_at = utcnow()
         milestone.done_by_id = actor_id
+
+
+def observation_kind(pairing: Pairing, observer_id: int) -> MilestoneKind:
+    """Which milestones an observation of the pair counts for: the new teacher observing the mentor, or the mentor
+    observing the new teacher."""
+    return MilestoneKind.OBSERVE_MENTOR if observer_id == pairing.mentee_id else MilestoneKind.OBSERVATION
 
 
 def _clean_title(title: str) -> str:

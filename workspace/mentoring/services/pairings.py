@@ -36,7 +36,7 @@ MAX_MILESTONES = 30
 DEFAULT_MILESTONES: tuple[dict[str, Any], ...] = (
     {"title": N_("First meeting"), "days": 14, "owner": "mentor", "kind": "meeting"},
     {"title": N_("First observation of the new teacher"), "days": 42, "owner": "mentor", "kind": "observation"},
-    {"title": N_("The new teacher observes the mentor"), "days": 60, "owner": "mentee", "kind": "observation"},
+    {"title": N_("The new teacher observes the mentor"), "days": 60, "owner": "mentee", "kind": "observe_mentor"},
     {"title": N_("First goals"), "days": 30, "owner": "mentee", "kind": "goal"},
     {"title": N_("Public lesson scheduled"), "days": 120, "owner": "mentee", "kind": "public_lesson"},
     {"title": N_("Development handbook begun"), "days": 30, "owner": "mentee", "kind": "handbook"},
