@@ -110,6 +110,11 @@ def _managed_pair_ids(user: Any) -> Any:
 # --- what a pair writes: goals, meeting logs, milestones -------------------------------------------
 
 
+def _log_writer(log: MeetingLog) -> int:
+    """Who wrote a meeting log: its author, the mentor when nobody is named."""
+    return log.author_id if log.author_id is not None else log.pairing.mentor_id
+
+
 def _pair_item_rule(user: Any, action: str, item: Any) -> bool:
     """Goals and meeting logs: the pair reads and writes them; conveners read the ones the pair shared."""
     pairing = item.pairing
@@ -122,9 +127,12 @@ def _pair_item_rule(user: Any, action: str, item: Any) -> bool:
     if action == "delete" and isinstance(item, MeetingLog):
         # A meeting log holds the mentor's private notes: only whoever wrote it (the mentor when nobody is named)
         # moves it to the trash, or an admin; the other of the pair cannot make it disappear.
-        writer = item.author_id if item.author_id is not None else pairing.mentor_id
         return _open(pairing.community) and (is_admin(user) or (
-            pairing_rule(user, "write", pairing) and _uid(user) == writer))
+            pairing_rule(user, "write", pairing) and _uid(user) == _log_writer(item)))
+    if action == "share" and isinstance(item, MeetingLog):
+        # Letting the conveners read a log is its writer's choice: the new teacher shared the mentor's notes with
+        # the conveners, the mentor neither asked nor told (QA).
+        return pairing_rule(user, "write", pairing) and item.live and _uid(user) == _log_writer(item)
     if action in {"edit", "delete", "share"}:
         return pairing_rule(user, "write", pairing) and (item.live or action == "delete")
     if action == "restore":  # from the trash only: _restore_from_trash()
