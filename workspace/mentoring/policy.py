@@ -35,6 +35,7 @@ from workspace.mentoring.models import (
     Handbook,
     MeetingLog,
     Milestone,
+    NextStep,
     Observation,
     ObservationForm,
     ObservationStatus,
@@ -162,6 +163,18 @@ def _pair_item_scope(model: type) -> Any:
         raise ValueError(f"no list scope for the {model.__name__} action {action!r}")
 
     return scope_rule
+
+
+def next_step_rule(user: Any, action: str, step: NextStep) -> bool:
+    """A next step goes with its meeting log; one that a re-pairing carried on is the new pairing's: its pair reads
+    and ticks it, the outgoing mentor no longer does."""
+    if not step.carried:
+        return _pair_item_rule(user, action, step.log)
+    if action in {"view", "read"}:
+        return pairing_rule(user, action, step.pairing)
+    if action == "edit":
+        return pairing_rule(user, "write", step.pairing)
+    raise ValueError(f"unknown next step action {action!r}")
 
 
 def milestone_rule(user: Any, action: str, milestone: Milestone) -> bool:
@@ -382,6 +395,7 @@ register_rule(Goal, _pair_item_rule, changes=_restore_from_trash(_l("The goal is
 register_rule(MeetingLog, _pair_item_rule, changes=_restore_from_trash(_l("The log is already out of the trash.")))
 for _model in (Goal, MeetingLog):
     register_scope(_model, _pair_item_scope(_model))
+register_rule(NextStep, next_step_rule)
 register_rule(Milestone, milestone_rule)
 register_rule(Observation, observation_rule, changes=OBSERVATION_CHANGES)
 register_scope(Observation, observation_scope)

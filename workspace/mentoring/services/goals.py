@@ -122,6 +122,19 @@ def share_goal(goal: Goal, shared: bool, *, actor: Any) -> None:
     goal.shared = shared
 
 
+def carry_goals(old: Pairing, new: Pairing) -> list[Goal]:
+    """Move the old pairing's unfinished goals (not started, in progress) to the pairing that takes over from it:
+    they are the new teacher's, and go on with the new mentor. Achieved and dropped goals stay the record of the
+    pairing they were met in (its mentor no longer reads the ones moved: the policy follows the pairing)."""
+    moved = list(db.session.scalars(select(Goal).where(
+        Goal.pairing_id == old.id, Goal.live, Goal.status.in_([GoalStatus.OPEN.value, GoalStatus.IN_PROGRESS.value]))
+        .order_by(Goal.id)))
+    for goal in moved:
+        goal.pairing_id, goal.pairing = new.id, new
+    db.session.flush()
+    return moved
+
+
 def goals_of(pairing: Pairing, viewer: Any, *, trashed: bool = False) -> list[Goal]:
     """The pairing's goals the viewer may read (in the trash, when `trashed`), by due date then newest."""
     live = ~Goal.live if trashed else Goal.live
