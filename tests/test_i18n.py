@@ -100,6 +100,18 @@ def test_translations_keep_the_placeholders(locale):
     assert not problems, f"placeholders differ from the English in {locale}: {problems}"
 
 
+# A person's name or a day written before 的 takes no space in Chinese (QA: 「2026年12月5日 的觀課」,
+# 「黃美玲 的省思」); an amount, an address or a program's key may keep one.
+NAME_OR_DAY = re.compile(r"%\((?:name|observed|date|day)\)s 的")
+
+
+@pytest.mark.parametrize("locale", CATALOG_LOCALES)
+def test_no_space_between_a_name_or_a_day_and_de(locale):
+    spaced = [translation for message in _messages(_read(locale)) for translation in _translations(message)
+              if NAME_OR_DAY.search(translation)]
+    assert not spaced, f"a space before 的 in {locale}: {spaced}"
+
+
 @pytest.mark.parametrize("locale", CATALOG_LOCALES)
 def test_the_catalogs_pass_the_checks_their_compilation_runs(locale):
     """`pybabel compile` refuses a catalog whose translation names a placeholder its message lacks (an

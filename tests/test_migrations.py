@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -220,3 +221,59 @@ def test_school_domains_registered_in_punycode_are_stored_in_unicode(app, ctx):
         db.session.remove()
         upgrade()
     assert set(db.session.scalars(select(SchoolEmailDomain.domain))) == {"學校.tw", "guanghua.edu.tw"}
+
+
+def test_the_observe_mentor_migration_gives_the_new_teacher_s_observation_milestones_their_own_kind(app, ctx):
+    """d4f7a1c3e8b2: an observation milestone that falls to the new teacher (the default list's "the new teacher
+    observes the mentor") becomes observe_mentor, in the pairings and in a community's saved default list; the
+    mentor's stays observation. Down again, both are observation as before."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.mentoring.helpers import make_pair
+    from workspace.mentoring.models import MentoringSettings, Milestone
+
+    pair = make_pair()
+    db.session.commit()
+    ids = {"pairing": pair.pairing.id, "community": pair.community.id}
+    db.session.remove()
+    saved = [{"title": "第一次觀察新進教師教學", "days": 42, "owner": "mentor", "kind": "observation"},
+             {"title": "新進教師觀摩導師教學", "days": 60, "owner": "mentee", "kind": "observation"},
+             {"title": "第一次會談", "days": 14, "owner": "mentor", "kind": "meeting"}]
+
+    def milestones() -> list[tuple]:
+        return [tuple(row) for row in db.session.execute(text(
+            "SELECT title, owner, kind FROM pairing_milestones WHERE pairing_id = :pairing ORDER BY position"), ids)]
+
+    def settings() -> list[dict]:
+        value = db.session.execute(text("SELECT milestones FROM mentoring_settings WHERE community_id = :community"),
+                                   ids).scalar_one()
+        return json.loads(value) if isinstance(value, str) else value
+
+    try:
+        downgrade(revision="b7e1c4d2a905")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO pairing_milestones (pairing_id, title, due_on, owner, kind, position) VALUES "
+                "(:pairing, '第一次觀察新進教師教學', '2026-10-13', 'mentor', 'observation', 0), "
+                "(:pairing, '新進教師觀摩導師教學', '2026-10-31', 'mentee', 'observation', 1), "
+                "(:pairing, '第一次會談', '2026-09-15', 'mentor', 'meeting', 2)"), ids)
+            connection.execute(text(
+                "INSERT INTO mentoring_settings (community_id, term_months, milestones, updated_at) "
+                "VALUES (:community, 24, :items, '2026-09-01 00:00:00')"), dict(ids, items=json.dumps(saved)))
+        upgrade(revision="d4f7a1c3e8b2")
+        assert milestones() == [("第一次觀察新進教師教學", "mentor", "observation"),
+                                ("新進教師觀摩導師教學", "mentee", "observe_mentor"),
+                                ("第一次會談", "mentor", "meeting")]
+        assert [item["kind"] for item in settings()] == ["observation", "observe_mentor", "meeting"]
+        db.session.remove()
+        downgrade(revision="b7e1c4d2a905")
+        assert [kind for _title, _owner, kind in milestones()] == ["observation", "observation", "meeting"]
+        assert [item["kind"] for item in settings()] == ["observation", "observation", "meeting"]
+        db.session.remove()
+    finally:
+        db.session.remove()
+        upgrade()
+    kinds = dict(db.session.execute(select(Milestone.title, Milestone.kind).where(
+        Milestone.pairing_id == ids["pairing"])).all())
+    assert kinds["新進教師觀摩導師教學"] == "observe_mentor"
+    assert db.session.get(MentoringSettings, ids["community"]).milestones[1]["kind"] == "observe_mentor"

@@ -51,3 +51,22 @@ def test_a_milestone_is_one_toggle_whose_name_does_not_change(client, ctx):
     states.append((button.get("aria-label"), button.get("aria-pressed"), button.text_content().split()[-1]))
     assert states == [("Done: 第一次入班觀察", "false", "Done"), ("Done: 第一次入班觀察", "true", "Done"),
                       ("Done: 第一次入班觀察", "false", "Done")]
+
+
+def test_the_mentor_s_comment_is_called_a_comment_on_every_label(client, ctx):
+    """QA: the button said 留言 (a message), the heading 導師評語 and the edit button 修改評語: the mentor writes a
+    評語 (撰寫評語) from the first click to the last."""
+    from tests.stacked import element
+    from workspace.extensions import db
+    from workspace.mentoring.services import handbook
+
+    pair = make_pair()
+    book = handbook.open_handbook(pair.community, pair.mentee.id, 2026, actor=pair.mentee)
+    db.session.commit()
+    pair.mentor.locale = "zh_Hant"
+    db.session.commit()
+    client.login(pair.mentor)
+    page = client.get(f"/c/{pair.community.slug}/mentoring/handbooks/{pair.mentee.id}/2026").get_data(as_text=True)
+    [summary] = element(page, f"//section[@id='handbook-{book.sections[0].key}']//details[contains(@class, "
+                              "'handbook-comment-edit')]/summary")
+    assert summary.text_content().strip() == "撰寫評語"

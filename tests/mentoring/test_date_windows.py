@@ -94,6 +94,20 @@ def test_a_goal_due_before_the_pairing_starts_is_refused_but_a_kept_one_stays(ct
     assert db.session.get(Goal, goal.id).title == "提問技巧"
 
 
+def test_a_goal_due_after_the_pairing_ends_is_refused_beside_the_field(ctx):
+    """QA: a goal due 2099 was saved on a pairing ending 2028; logs, milestones and observations are bounded."""
+    pair = make_pair()
+    last = pair.pairing.ends_on
+    error = _refused(lambda: goals.create_goal(pair.pairing, goals.GoalFields("很遠的目標", "", dt.date(2099, 1, 1)),
+                                               actor=pair.mentee))
+    assert error.field == "due_on" and "Sep 1, 2026" in error.message and "Aug 31, 2028" in error.message
+    goal = goals.create_goal(pair.pairing, goals.GoalFields("提問", "", last), actor=pair.mentee)
+    error = _refused(lambda: goals.update_goal(goal, goals.GoalFields("提問", "", last + dt.timedelta(days=1)),
+                                               actor=pair.mentee, base_version=goal.version))
+    assert error.field == "due_on"
+    assert db.session.get(Goal, goal.id).due_on == last
+
+
 def test_the_forms_say_the_window_beside_the_field_in_the_reader_s_language(client, ctx):
     pair = make_pair()
     pair.mentor.locale = "zh_Hant"

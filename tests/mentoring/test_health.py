@@ -67,6 +67,27 @@ def test_a_pairing_counts_only_what_falls_within_its_own_days(ctx):
     assert health.health_of(pair.pairing).last_meeting == today - dt.timedelta(days=4)
 
 
+def test_a_new_pairing_s_last_contact_is_not_a_public_lesson_from_before_it_started(ctx):
+    """QA: re-paired today, the new pairing showed yesterday's public lesson (under the previous mentor) as its
+    last contact. The lesson stays the teacher's for the semester; the last contact keeps to the pairing's days."""
+    pair = make_pair()
+    _started_long_ago(pair)
+    today = health.today()
+    old = pair.pairing
+    old.ends_on = today - dt.timedelta(days=1)
+    new = Pairing(community_id=pair.community.id, mentor_id=pair.colleague.id, mentee_id=pair.mentee.id,
+                  starts_on=today, ends_on=today + dt.timedelta(days=300))
+    db.session.add(new)
+    db.session.commit()
+    yesterday = today - dt.timedelta(days=1)
+    world.public_lesson(old, health._start_of(yesterday) + dt.timedelta(hours=10))
+    assert health.health_of(old).last_contact == yesterday
+    row = health.health_of(new)
+    assert row.last_lesson is None and row.last_contact is None
+    if semester_of(yesterday) == semester_of(today):  # the teacher gave this semester's lesson all the same
+        assert row.public_lesson_done and row.public_lesson_scheduled
+
+
 def test_a_public_lesson_to_come_is_scheduled_not_done_and_a_cancelled_one_is_neither(ctx):
     pair = make_pair()
     _started_long_ago(pair)

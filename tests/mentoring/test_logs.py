@@ -294,12 +294,35 @@ def test_the_list_shows_the_convener_only_shared_logs(ctx):
     pair = make_pair()
     shown = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
     services.create_log(pair.pairing, _fields(), actor=pair.mentor)
-    services.share_log(shown, True, actor=pair.mentee)
+    services.share_log(shown, True, actor=pair.mentor)
     db.session.commit()
     assert [log.id for log in services.logs_of(pair.pairing, pair.convener)] == [shown.id]
     assert len(services.logs_of(pair.pairing, pair.mentee)) == 2
     assert services.logs_of(pair.pairing, pair.colleague) == []
     assert len(services.log_dates(pair.pairing, pair.convener)) == 2
+
+
+def test_only_the_author_shares_a_log_with_the_conveners(client, ctx):
+    """QA: the new teacher shared the mentor's log with the conveners, unasked and untold. A log is shared (and
+    unshared) by whoever wrote it: the other of the pair gets 403 and no button."""
+    pair = make_pair()
+    mentors = services.create_log(pair.pairing, _fields(topics="導師寫的"), actor=pair.mentor)
+    mentees = services.create_log(pair.pairing, _fields(topics="新進教師寫的"), actor=pair.mentee)
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        services.share_log(mentors, True, actor=pair.mentee)
+    with pytest.raises(NotAllowed):
+        services.share_log(mentees, True, actor=pair.mentor)
+    services.share_log(mentees, True, actor=pair.mentee)
+    db.session.commit()
+    client.login(pair.mentee)
+    assert client.post_form(_url(pair, f"{mentors.id}/share"), {"shared": "1"}).status_code == 403
+    assert not db.session.get(MeetingLog, mentors.id).shared
+    body = client.get(_url(pair)).get_data(as_text=True)
+    assert _url(pair, f"{mentors.id}/share") not in body and _url(pair, f"{mentees.id}/share") in body
+    client.logout().login(pair.mentor)
+    body = client.get(_url(pair)).get_data(as_text=True)
+    assert _url(pair, f"{mentors.id}/share") in body and _url(pair, f"{mentees.id}/share") not in body
 
 
 def test_trash_and_restore(ctx):

@@ -102,6 +102,27 @@ def test_the_pre_conference_is_checked_beside_each_field(ctx, change, field):
     assert field in fields_of(error.value)
 
 
+def test_an_observation_ticks_one_milestone_of_its_direction_the_earliest_open(ctx):
+    """QA: the first observation ticked both directions' milestones and a later one of the next semester. The
+    mentor's observation ticks the earliest open "observe the new teacher" milestone only; the new teacher's
+    ticks the earliest open "observe the mentor" one only."""
+    pair = make_pair()
+    first, second, back = (
+        Milestone(pairing_id=pair.pairing.id, title=title, due_on=due, owner=owner, kind=kind, position=position)
+        for position, (title, due, owner, kind) in enumerate((
+            ("第一次觀課", DAY + dt.timedelta(days=7), "mentor", MilestoneKind.OBSERVATION.value),
+            ("第二次觀課（下學期）", dt.date(2027, 3, 15), "mentor", MilestoneKind.OBSERVATION.value),
+            ("新進教師觀摩導師教學", DAY + dt.timedelta(days=30), "mentee", MilestoneKind.OBSERVE_MENTOR.value))))
+    db.session.add_all([first, second, back])
+    db.session.flush()
+    observe(pair)
+    assert (first.done_at is not None, second.done_at, back.done_at) == (True, None, None)
+    services.create_observation(pair.community, plan(pair, observed_id=pair.mentor.id), actor=pair.mentee)
+    assert second.done_at is None and back.done_at is not None
+    observe(pair, observed_on=DAY + dt.timedelta(days=1))
+    assert second.done_at is not None
+
+
 def test_an_observation_between_a_pair_started_from_the_community_list_counts_for_their_pairing(ctx):
     """Started without the pairing (the community's "observe a colleague"), it is linked all the same: the
     milestone ticks and the overview counts it; between two who are not a pair, it stays the community's."""

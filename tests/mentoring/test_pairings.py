@@ -35,7 +35,7 @@ def test_a_pairing_of_several_new_teachers_makes_one_each_with_the_default_term_
     assert [(m.kind, m.owner, m.due_on) for m in items] == [
         ("meeting", "mentor", START + dt.timedelta(days=14)),
         ("observation", "mentor", START + dt.timedelta(days=42)),
-        ("observation", "mentee", START + dt.timedelta(days=60)),
+        ("observe_mentor", "mentee", START + dt.timedelta(days=60)),
         ("goal", "mentee", START + dt.timedelta(days=30)),
         ("public_lesson", "mentee", START + dt.timedelta(days=120)),
         ("handbook", "mentee", START + dt.timedelta(days=30)),
@@ -278,12 +278,17 @@ def test_milestones_are_added_changed_trashed_restored_and_ticked(ctx):
     assert item in milestones.milestones_of(pair.pairing.id)
 
 
-def test_note_progress_ticks_the_open_milestones_of_its_kind(ctx):
+def test_note_progress_ticks_the_earliest_open_milestone_of_its_kind_only(ctx):
     pair = make_pair()
     made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.colleague.id], START, None, pair.convener)
+    later = milestones.add_milestone(made[0], "第二次會談", START + dt.timedelta(days=60), "mentor", "meeting",
+                                     pair.convener)
     milestones.note_progress(made[0], MilestoneKind.MEETING, START + dt.timedelta(days=3), actor_id=pair.mentor.id)
-    done = {m.kind for m in milestones.milestones_of(made[0].id) if m.done_at}
-    assert done == {"meeting"}
+    done = [(m.kind, m.title) for m in milestones.milestones_of(made[0].id) if m.done_at]
+    assert done == [("meeting", "First meeting")]
+    assert later.done_at is None
+    milestones.note_progress(made[0], MilestoneKind.MEETING, START + dt.timedelta(days=9), actor_id=pair.mentor.id)
+    assert later.done_at is not None
 
 
 def test_has_pairings_and_the_candidates(ctx):
@@ -336,3 +341,109 @@ def test_a_pairing_whose_term_ran_out_is_ended_and_one_recorded_after_its_term_i
     assert pairings.end_finished_terms(dt.date(2026, 12, 4)) == 1
     assert not pair.pairing.active and pair.pairing.ends_on == dt.date(2026, 12, 3) and running.active
     assert pairings.end_finished_terms(dt.date(2026, 12, 4)) == 0
+
+
+def _handover(monkeypatch):
+    """A pair of 2026-09-01 with goals of each status, a log with an open and a done step and a handbook begun,
+    handed to another mentor on 2027-02-01 (today)."""
+    from tests.mentoring import pairings_world as world
+    from workspace.mentoring.services import handbook
+
+    freeze_clock(monkeypatch, dt.datetime(2027, 2, 1, 4, 0, tzinfo=dt.UTC))
+    pair = make_pair(START)
+    for title, status in (("提問技巧", "open"), ("班級經營", "in_progress"), ("聯絡簿", "achieved"),
+                          ("舊目標", "dropped")):
+        world.goal(pair.pairing, title, status)
+    log = world.log(pair.pairing, dt.date(2026, 12, 1), steps=("試教引入活動", "寫三則聯絡簿範例"))
+    log.next_steps[1].done_at = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
+    book = handbook.open_handbook(pair.community, pair.mentee.id, 2026, actor=pair.mentee)
+    handbook.save_section(book.sections[0], "我的優勢", actor=pair.mentee, base_version=book.sections[0].version)
+    new_mentor = add_member(pair.community, make_user(display_name="林志豪"), "mentor").user
+    db.session.commit()
+    new = pairings.repair(pair.pairing, new_mentor.id, dt.date(2027, 2, 1), "借調", pair.convener)
+    db.session.commit()
+    return pair, new, new_mentor, log
+
+
+def test_re_pairing_carries_the_goals_in_progress_and_the_open_steps_to_the_new_pairing(ctx, monkeypatch):
+    """QA: after the handover the new teacher's goals and open steps were gone from her home, the new pairing's
+    goals page and the new log form. The unfinished ones follow her; the achieved and dropped stay on the record
+    of the pairing they were met in."""
+    from workspace.mentoring.models import Goal
+    from workspace.mentoring.services import goals, health, logs
+
+    pair, new, new_mentor, _log = _handover(monkeypatch)
+    carried = {goal.title for goal in goals.goals_of(new, pair.mentee)}
+    assert carried == {"提問技巧", "班級經營"}
+    assert {goal.title for goal in goals.goals_of(new, new_mentor)} == carried
+    assert set(db.session.scalars(select(Goal.title).where(Goal.pairing_id == pair.pairing.id))) == {"聯絡簿", "舊目標"}
+    assert [step.text for step in logs.open_steps(new)] == ["試教引入活動"]
+    assert logs.open_steps(pair.pairing) == []
+    home = health.home(pair.mentee)
+    assert [step.text for step in home.steps[new.id]] == ["試教引入活動"]
+    assert {goal.title for goal in home.goals[new.id]} == carried
+
+
+def test_re_pairing_keeps_the_carried_records_to_the_new_pair(ctx, monkeypatch):
+    """The outgoing mentor no longer reads the goals nor ticks the steps that went on; the new mentor does."""
+    from workspace.core.errors import NotAllowed
+    from workspace.core.permissions import can
+    from workspace.mentoring.services import goals, logs
+
+    pair, new, new_mentor, _log = _handover(monkeypatch)
+    goal = goals.goals_of(new, pair.mentee)[0]
+    step = logs.open_steps(new)[0]
+    assert not can(pair.mentor, "read", goal) and goals.goals_of(new, pair.mentor) == []
+    assert not can(pair.mentor, "view", step) and not can(pair.mentor, "edit", step)
+    with pytest.raises(NotAllowed):
+        logs.tick_step(step, True, actor=pair.mentor)
+    assert can(new_mentor, "read", goal) and can(new_mentor, "edit", step)
+    logs.tick_step(step, True, actor=new_mentor)
+    assert step.done_at is not None
+    entry = logs.create_log(new, logs.LogFields(held_on=dt.date(2027, 2, 1), duration_minutes=30), actor=new_mentor)
+    logs.tick_step(step, False, actor=pair.mentee)
+    logs._tick(new, [step.id], entry)
+    assert step.done_in_log_id == entry.id
+
+
+def test_re_pairing_ticks_the_milestones_that_existing_records_already_meet(ctx, monkeypatch):
+    """QA: the new pairing's "handbook begun" and "first goals" opened again (and would show overdue) although
+    both existed; what the new mentor has not done yet (a meeting, an observation) stays open."""
+    _pair, new, _new_mentor, _log = _handover(monkeypatch)
+    done = {m.kind: m.done_at is not None for m in milestones.milestones_of(new.id)}
+    assert done == {"meeting": False, "observation": False, "observe_mentor": False, "goal": True,
+                    "public_lesson": False, "handbook": True}
+
+
+def test_a_new_pairing_of_a_teacher_whose_handbook_is_begun_starts_with_that_milestone_ticked(ctx):
+    from workspace.mentoring.services import handbook
+
+    pair = make_pair(START)
+    book = handbook.open_handbook(pair.community, pair.mentee.id, 2026, actor=pair.mentee)
+    handbook.save_section(book.sections[0], "我的優勢", actor=pair.mentee, base_version=book.sections[0].version)
+    (made,) = pairings.create_pairings(pair.community, pair.colleague.id, [pair.mentee.id], START, None,
+                                       pair.convener)
+    done = {m.kind for m in milestones.milestones_of(made.id) if m.done_at is not None}
+    assert done == {"handbook"}
+
+
+def test_re_pairing_tells_the_outgoing_mentor_that_the_pairing_ended(ctx, monkeypatch):
+    """QA: the former mentor learned of the handover only when the handbook answered 404."""
+    from workspace.notifications.models import Notification
+
+    pair, new, new_mentor, _log = _handover(monkeypatch)
+    told = {(row.user_id, row.kind, row.subject_id) for row in db.session.scalars(select(Notification))}
+    assert (pair.mentor.id, "unpaired", pair.pairing.id) in told
+    assert {(new_mentor.id, "paired", new.id), (pair.mentee.id, "paired", new.id)} <= told
+    assert not any(user == pair.mentor.id and kind == "paired" for user, kind, _id in told)
+    notice = db.session.scalar(select(Notification).where(Notification.kind == "unpaired"))
+    assert notice.path.endswith(f"/mentoring/pairings/{pair.pairing.id}") and notice.excerpt == ""
+
+
+def test_ending_a_pairing_tells_the_pair(ctx):
+    from workspace.notifications.models import Notification
+
+    pair = make_pair(START)
+    pairings.end_pairing(pair.pairing, None, "調校", pair.convener)
+    told = {(row.user_id, row.kind) for row in db.session.scalars(select(Notification))}
+    assert told == {(pair.mentor.id, "unpaired"), (pair.mentee.id, "unpaired")}

@@ -11,7 +11,7 @@ from tests.factories import make_user
 from tests.mentoring import pairings_world as world
 from tests.mentoring.helpers import make_pair
 from workspace.extensions import db
-from workspace.mentoring.models import MentoringSettings, Milestone, Pairing
+from workspace.mentoring.models import MentoringSettings, Milestone, NextStep, Pairing
 
 
 def _index(pair) -> str:
@@ -311,3 +311,36 @@ def test_a_refused_milestone_change_keeps_its_own_field_ids_apart_from_the_add_f
     ids = re.findall(r'\bid="([^"]+)"', response.get_data(as_text=True))
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     assert f'id="m{item.id}-due"' in response.get_data(as_text=True)
+
+
+def test_a_step_carried_to_a_new_pairing_is_ticked_by_the_new_pair_and_shown_as_carried_on_the_old_log(client, ctx):
+    """After a re-pairing the new mentor ticks the open step from the new pairing; the outgoing mentor reads their
+    log with the step marked as carried over (not whether it was done since) and cannot tick it (404)."""
+    from workspace.mentoring.services import pairings as pairing_services
+
+    pair = make_pair(dt.date(2026, 9, 1))
+    world.log(pair.pairing, dt.date(2026, 10, 1), steps=("試教引入活動",))
+    new_mentor = make_user(display_name="林志豪")
+    from tests.factories import add_member
+    add_member(pair.community, new_mentor, "mentor")
+    new = pairing_services.repair(pair.pairing, new_mentor.id, None, "", pair.convener)
+    db.session.commit()
+    step_id = db.session.scalar(select(NextStep.id))
+    tick = f"/c/{pair.community.slug}/mentoring/pairings/{new.id}/steps/{step_id}/tick"
+    old_tick = f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/steps/{step_id}/tick"
+    client.login(pair.mentor)
+    assert client.post_form(tick, {"done": "1"}).status_code == 404
+    assert client.post_form(old_tick, {"done": "1"}).status_code == 404
+    body = client.get(_page(pair) + "/logs/").get_data(as_text=True)
+    assert "試教引入活動" in body and "Carried over to the next pairing" in body and old_tick not in body
+    client.logout().login(new_mentor)
+    assert client.post_form(tick, {"done": "1"}).status_code in (200, 302)
+    assert db.session.get(NextStep, step_id).done_at is not None
+    client.logout().login(pair.mentee)
+    assert client.post_form(tick, {"done": "0"}).status_code in (200, 302)
+    assert db.session.get(NextStep, step_id).done_at is None
+    admin = make_user(is_admin=True)
+    for person, status in ((pair.convener, 404), (pair.colleague, 404), (admin, 403)):
+        client.logout().login(person)  # the conveners may not know it (unshared), the admin reads, ticks nothing
+        assert client.post_form(tick, {"done": "1"}).status_code == status, person.display_name
+    assert db.session.get(NextStep, step_id).done_at is None

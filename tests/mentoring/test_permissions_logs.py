@@ -8,7 +8,8 @@ write nothing of the pair's) and the site admin (reads the pair's content, write
 meeting log to the trash and back). The privacy boundaries: the unshared log's editor, a next step of it, the
 goals' editor, the handbook's print and export refuse the conveners; the handbook comment is the mentor's, its
 sections and sharing the mentee's; a meeting log (it holds the mentor's private notes) goes to the trash only by
-its author's hand (the mentor's here: the mentee 403) or an admin's.
+its author's hand (the mentor's here: the mentee 403) or an admin's, and is shared with the conveners by its author
+alone.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ STEPS = [
          consuming=True),
     Step("POST", "mentoring.restore_log", LOGS + "{trashed_log_id}/restore", {}, dict(PAIR_WRITES, admin=DONE),
          reset=_trash_again(MeetingLog, "trashed_log_id")),
-    Step("POST", "mentoring.share_log", LOGS + "{log_id}/share", {"shared": "0"}, PAIR_WRITES),
+    # the log is the mentor's: only its author lets the conveners read it (the new teacher 403)
+    Step("POST", "mentoring.share_log", LOGS + "{log_id}/share", {"shared": "0"}, dict(PAIR_WRITES, mentee=FB)),
     # A step of an unshared log: the conveners may not even know it (404), the admin reads but does not tick it.
     Step("POST", "mentoring.tick_step", "/c/{slug}/mentoring/pairings/{pairing_id}/steps/{step_id}/tick",
          {"done": "1"}, dict(PAIR_WRITES, co_convener=NF, convener=NF)),

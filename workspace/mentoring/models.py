@@ -46,10 +46,13 @@ class Owner(enum.StrEnum):
 
 
 class MilestoneKind(enum.StrEnum):
-    """What ticks a milestone off by itself: the first record of its kind after the pairing starts."""
+    """What ticks a milestone off by itself: a record of its kind after the pairing starts ticks the earliest open
+    milestone of that kind, one record one milestone. An observation has a direction: the mentor's observation of
+    the new teacher ticks OBSERVATION, the new teacher's observation of the mentor OBSERVE_MENTOR."""
 
     MEETING = "meeting"
-    OBSERVATION = "observation"
+    OBSERVATION = "observation"  # the mentor observes the new teacher
+    OBSERVE_MENTOR = "observe_mentor"  # the new teacher observes the mentor
     PUBLIC_LESSON = "public_lesson"
     GOAL = "goal"
     HANDBOOK = "handbook"
@@ -212,7 +215,11 @@ class MeetingLog(db.Model):
 
 
 class NextStep(db.Model):
-    """A step agreed at a meeting; open until ticked off (the next meeting's log starts from the open ones)."""
+    """A step agreed at a meeting; open until ticked off (the next meeting's log starts from the open ones).
+
+    `pairing_id` is the pairing the step is open in: its log's, unless a re-pairing carried it on to the new
+    pairing (the log stays where the meeting was held; policy: a carried step is the new pair's).
+    """
 
     __tablename__ = "meeting_next_steps"
     __cache_rule__ = like("pairing_id")
@@ -228,6 +235,12 @@ class NextStep(db.Model):
     done_in_log_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_logs.id", ondelete="SET NULL"))
 
     log = relationship("MeetingLog", foreign_keys=[log_id], back_populates="next_steps")
+    pairing = relationship("Pairing")
+
+    @property
+    def carried(self) -> bool:
+        """Whether a re-pairing carried the step on from its log's pairing to a later one."""
+        return self.pairing_id != self.log.pairing_id
 
 
 class ObservationForm(db.Model):

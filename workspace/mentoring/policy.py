@@ -35,6 +35,7 @@ from workspace.mentoring.models import (
     Handbook,
     MeetingLog,
     Milestone,
+    NextStep,
     Observation,
     ObservationForm,
     ObservationStatus,
@@ -110,6 +111,11 @@ def _managed_pair_ids(user: Any) -> Any:
 # --- what a pair writes: goals, meeting logs, milestones -------------------------------------------
 
 
+def _log_writer(log: MeetingLog) -> int:
+    """Who wrote a meeting log: its author, the mentor when nobody is named."""
+    return log.author_id if log.author_id is not None else log.pairing.mentor_id
+
+
 def _pair_item_rule(user: Any, action: str, item: Any) -> bool:
     """Goals and meeting logs: the pair reads and writes them; conveners read the ones the pair shared."""
     pairing = item.pairing
@@ -122,9 +128,12 @@ def _pair_item_rule(user: Any, action: str, item: Any) -> bool:
     if action == "delete" and isinstance(item, MeetingLog):
         # A meeting log holds the mentor's private notes: only whoever wrote it (the mentor when nobody is named)
         # moves it to the trash, or an admin; the other of the pair cannot make it disappear.
-        writer = item.author_id if item.author_id is not None else pairing.mentor_id
         return _open(pairing.community) and (is_admin(user) or (
-            pairing_rule(user, "write", pairing) and _uid(user) == writer))
+            pairing_rule(user, "write", pairing) and _uid(user) == _log_writer(item)))
+    if action == "share" and isinstance(item, MeetingLog):
+        # Letting the conveners read a log is its writer's choice: the new teacher shared the mentor's notes with
+        # the conveners, the mentor neither asked nor told (QA).
+        return pairing_rule(user, "write", pairing) and item.live and _uid(user) == _log_writer(item)
     if action in {"edit", "delete", "share"}:
         return pairing_rule(user, "write", pairing) and (item.live or action == "delete")
     if action == "restore":  # from the trash only: _restore_from_trash()
@@ -154,6 +163,18 @@ def _pair_item_scope(model: type) -> Any:
         raise ValueError(f"no list scope for the {model.__name__} action {action!r}")
 
     return scope_rule
+
+
+def next_step_rule(user: Any, action: str, step: NextStep) -> bool:
+    """A next step goes with its meeting log; one that a re-pairing carried on is the new pairing's: its pair reads
+    and ticks it, the outgoing mentor no longer does."""
+    if not step.carried:
+        return _pair_item_rule(user, action, step.log)
+    if action in {"view", "read"}:
+        return pairing_rule(user, action, step.pairing)
+    if action == "edit":
+        return pairing_rule(user, "write", step.pairing)
+    raise ValueError(f"unknown next step action {action!r}")
 
 
 def milestone_rule(user: Any, action: str, milestone: Milestone) -> bool:
@@ -374,6 +395,7 @@ register_rule(Goal, _pair_item_rule, changes=_restore_from_trash(_l("The goal is
 register_rule(MeetingLog, _pair_item_rule, changes=_restore_from_trash(_l("The log is already out of the trash.")))
 for _model in (Goal, MeetingLog):
     register_scope(_model, _pair_item_scope(_model))
+register_rule(NextStep, next_step_rule)
 register_rule(Milestone, milestone_rule)
 register_rule(Observation, observation_rule, changes=OBSERVATION_CHANGES)
 register_scope(Observation, observation_scope)

@@ -29,7 +29,8 @@ from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
-KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "observation",
+KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "unpaired",
+         "observation",
          "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
          "withdrawn")
 MAX_TITLE = 200
@@ -48,6 +49,7 @@ MESSAGES = {
     "reflection": N_("%(actor)s wrote a reflection on “%(title)s”"),
     "comment": N_("%(actor)s commented on “%(title)s”"),
     "paired": N_("%(actor)s paired you for mentoring: “%(title)s”"),
+    "unpaired": N_("%(actor)s ended your mentoring pairing: “%(title)s”"),
     "observation": N_("%(actor)s shared an observation with you: “%(title)s”"),
     "submitted": N_("%(actor)s submitted “%(title)s” to the reviewers"),
     "returned": N_("%(actor)s returned “%(title)s” with comments"),
@@ -76,6 +78,7 @@ FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "con
 # Being given a plan's section to write or a mentor is addressed to the person, as a mention is: emailed with it
 # (a new teacher learned of the section they were to write only from the bell).
 EMAIL_SETTING = {"mention": "email_mentions", "assigned": "email_mentions", "paired": "email_mentions",
+                 "unpaired": "email_mentions",
                  "reply": "email_replies",
                  **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
                                   "withdrawn"),

@@ -24,7 +24,8 @@ from workspace.mentoring.services.pairings import MAX_TERM_MONTHS
 OWNER_LABELS = {Owner.MENTOR.value: _l("Mentor"), Owner.MENTEE.value: _l("New teacher")}
 KIND_LABELS = {
     MilestoneKind.MEETING.value: _l("A meeting log"),
-    MilestoneKind.OBSERVATION.value: _l("An observation"),
+    MilestoneKind.OBSERVATION.value: _l("The mentor's observation of the new teacher"),
+    MilestoneKind.OBSERVE_MENTOR.value: _l("The new teacher's observation of the mentor"),
     MilestoneKind.PUBLIC_LESSON.value: _l("A public lesson"),
     MilestoneKind.GOAL.value: _l("A goal"),
     MilestoneKind.HANDBOOK.value: _l("The development handbook"),

@@ -239,9 +239,9 @@ def tick_step(slug: str, pairing_id: int, step_id: int):
     step = db.session.get(NextStep, step_id)
     if step is None or step.pairing_id != pairing.id:
         abort(404)
-    require(can(current_user, "view", step.log), hide=True)
-    require(can(current_user, "read", step.log), hide=True)
-    require(can(current_user, "edit", step.log))
+    require(can(current_user, "view", step), hide=True)
+    require(can(current_user, "read", step), hide=True)
+    require(can(current_user, "edit", step))
     log_services.tick_step(step, request.form.get("done", "1") == "1", actor=current_user)
     db.session.commit()
     return _after_log_change(slug, pairing_id, _("Saved."), f"#log-{step.log_id}")

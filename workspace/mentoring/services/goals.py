@@ -19,7 +19,7 @@ from workspace.core import links
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import local_date
-from workspace.core.parsing import LAST_DAY, check_in_range
+from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
 from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line, checked_text
@@ -55,7 +55,7 @@ class GoalFields:
 
 def check_goal(fields: GoalFields, pairing: Pairing | None = None, kept: dt.date | None = None) -> GoalFields:
     """The fields cleaned, or one ValidationError naming every field that breaks a rule. With the pairing, a due
-    date is not before it starts (a due date `kept` from before is kept)."""
+    date falls within its term, as a milestone's does (a due date `kept` from before is kept)."""
     checks = Checks()
     with checks:
         title = checked_line(fields.title, "title", MAX_TITLE, required=True)
@@ -64,8 +64,8 @@ def check_goal(fields: GoalFields, pairing: Pairing | None = None, kept: dt.date
     with checks:
         check_in_range(fields.due_on, "due_on")
         if pairing is not None and fields.due_on is not None and fields.due_on != kept:
-            check_within(fields.due_on, Period(pairing.starts_on, LAST_DAY), "due_on",
-                         _l("Set the due date on %(first)s or later: the pairing starts then."))
+            check_within(fields.due_on, Period(pairing.starts_on, pairing.ends_on), "due_on",
+                         _l("Choose a day within the pairing's term, %(first)s to %(last)s."))
     with checks:
         if fields.status not in STATUS_LABELS:
             raise ValidationError(str(_l("Choose from the list.")), field="status")
@@ -120,6 +120,19 @@ def share_goal(goal: Goal, shared: bool, *, actor: Any) -> None:
     """Let the community's conveners read the goal (or stop)."""
     _require(can(actor, "share", goal))
     goal.shared = shared
+
+
+def carry_goals(old: Pairing, new: Pairing) -> list[Goal]:
+    """Move the old pairing's unfinished goals (not started, in progress) to the pairing that takes over from it:
+    they are the new teacher's, and go on with the new mentor. Achieved and dropped goals stay the record of the
+    pairing they were met in (its mentor no longer reads the ones moved: the policy follows the pairing)."""
+    moved = list(db.session.scalars(select(Goal).where(
+        Goal.pairing_id == old.id, Goal.live, Goal.status.in_([GoalStatus.OPEN.value, GoalStatus.IN_PROGRESS.value]))
+        .order_by(Goal.id)))
+    for goal in moved:
+        goal.pairing_id, goal.pairing = new.id, new
+    db.session.flush()
+    return moved
 
 
 def goals_of(pairing: Pairing, viewer: Any, *, trashed: bool = False) -> list[Goal]:

@@ -178,14 +178,16 @@ def _figure_statements() -> tuple[Any, Any, Any, Any]:
     this_semester = and_(lesson_live, Activity.starts_at >= bindparam("first", type_=UTCDateTime),
                          Activity.starts_at < bindparam("after", type_=UTCDateTime))
     held = and_(lesson_live, Activity.ends_at < bindparam("now", type_=UTCDateTime))
-    # A public lesson is the new teacher's in the community, whichever pairing it was planned under.
-    lessons = (select(Pairing.id, func.max(case((held, Activity.starts_at))),
-                      func.sum(case((and_(this_semester, held), 1), else_=0)),
-                      func.sum(case((this_semester, 1), else_=0)))
+    # A public lesson is the new teacher's in the community, whichever pairing it was planned under: this
+    # semester's is done or scheduled whoever the mentor was. As a contact it counts only within the pairing's own
+    # days, compared as local days in fill_figures (the lesson's time is stored in UTC, the pairing's days are
+    # local): one row per held lesson, the semester's counted in the same rows.
+    lessons = (select(Pairing.id, Pairing.starts_on, Pairing.ends_on, case((held, Activity.starts_at)),
+                      case((and_(this_semester, held), 1), else_=0), case((this_semester, 1), else_=0))
                .join(PublicLesson, and_(PublicLesson.teacher_id == Pairing.mentee_id,
                                         PublicLesson.community_id == Pairing.community_id))
                .join(Activity, Activity.id == PublicLesson.activity_id)
-               .where(Pairing.id.in_(ids)).group_by(Pairing.id))
+               .where(Pairing.id.in_(ids), lesson_live))
     overdue = (select(Milestone.pairing_id, func.count())
                .where(Milestone.pairing_id.in_(ids), Milestone.live, Milestone.done_at.is_(None),
                       Milestone.due_on < day)
@@ -210,10 +212,13 @@ def fill_figures(rows: Sequence[Health], day: dt.date | None = None) -> None:
     for pairing_id, last, count in db.session.execute(observations, values):
         by_id[pairing_id].last_observation = _as_date(last)
         by_id[pairing_id].observations_this_semester = int(count or 0)
-    for pairing_id, last, done, scheduled in db.session.execute(lessons, values):
+    for pairing_id, starts_on, ends_on, held_at, done, scheduled in db.session.execute(lessons, values):
         row = by_id[pairing_id]
-        row.last_lesson, row.public_lesson_done, row.public_lesson_scheduled = _as_date(last), bool(done), bool(
-            scheduled)
+        held_on = _as_date(held_at)
+        if held_on is not None and _as_date(starts_on) <= held_on <= _as_date(ends_on):
+            row.last_lesson = max(row.last_lesson or held_on, held_on)
+        row.public_lesson_done = row.public_lesson_done or bool(done)
+        row.public_lesson_scheduled = row.public_lesson_scheduled or bool(scheduled)
     for pairing_id, count in db.session.execute(overdue, values):
         if by_id[pairing_id].active:  # an ended pairing owes nothing more: its open milestones are not late
             by_id[pairing_id].milestones_overdue = int(count)

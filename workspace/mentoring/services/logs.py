@@ -264,9 +264,20 @@ def share_log(log: MeetingLog, shared: bool, *, actor: Any) -> None:
     log.shared = shared
 
 
+def carry_open_steps(old: Pairing, new: Pairing) -> list[NextStep]:
+    """Carry the old pairing's open next steps on to the pairing that takes over from it: the new pair ticks them
+    (at a meeting or on their own); each stays under the log of the meeting that agreed it, which the outgoing
+    mentor still reads, marked as carried on."""
+    moved = open_steps(old)
+    for step in moved:
+        step.pairing_id, step.pairing = new.id, new
+    db.session.flush()
+    return moved
+
+
 def tick_step(step: NextStep, done: bool, *, actor: Any) -> None:
     """Tick a next step off outside a meeting (or open it again)."""
-    _require(can(actor, "edit", step.log))
+    _require(can(actor, "edit", step))
     if done and step.done_at is None:
         step.done_at, step.done_in_log_id = utcnow(), None
     elif not done:

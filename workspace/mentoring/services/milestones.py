@@ -1,5 +1,6 @@
-"""Milestones of a pairing: steps due a set time after it starts, ticked by hand or by the first record of
-their kind (a meeting log ticks "first meeting", an observation "first observation")."""
+"""Milestones of a pairing: steps due a set time after it starts, ticked by hand or by a record of their kind (a
+meeting log ticks "first meeting", the mentor's observation "first observation of the new teacher", the new
+teacher's observation "the new teacher observes the mentor"): each record the earliest open milestone of its kind."""
 
 from __future__ import annotations
 
@@ -9,23 +10,62 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from workspace.activities.models import Activity
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
 from workspace.core.i18n import local_date
+from workspace.core.records import local_midnight
 from workspace.extensions import db
-from workspace.mentoring.models import Milestone, MilestoneKind, Owner, Pairing
+from workspace.mentoring.models import (
+    Goal,
+    Handbook,
+    HandbookSection,
+    Milestone,
+    MilestoneKind,
+    Owner,
+    Pairing,
+    PublicLesson,
+)
 
 
 def note_progress(pairing: Pairing, kind: MilestoneKind | str, day: dt.date, *, actor_id: int | None = None) -> None:
-    """Tick off the pairing's open milestones of `kind` now that a record of that kind dated `day` exists
-    (a record dated before the pairing started ticks nothing)."""
+    """Tick off the pairing's earliest open milestone of `kind` now that a record of that kind dated `day` exists:
+    one record meets one milestone (a second observation is for "the second observation", not ticked at once by
+    the first); a record dated before the pairing started ticks nothing."""
     if day < pairing.starts_on:
         return
-    for milestone in db.session.scalars(select(Milestone).where(
-            Milestone.pairing_id == pairing.id, Milestone.kind == str(kind), Milestone.done_at.is_(None),
-            Milestone.live)):
+    milestone = db.session.scalar(select(Milestone).where(
+        Milestone.pairing_id == pairing.id, Milestone.kind == str(kind), Milestone.done_at.is_(None),
+        Milestone.live).order_by(Milestone.due_on, Milestone.position, Milestone.id).limit(1))
+    if milestone is not None:
         milestone.done_at = utcnow()
         milestone.done_by_id = actor_id
+
+
+def note_existing(pairing: Pairing) -> None:
+    """Tick the new pairing's milestones that records existing when it is made already meet (each its earliest
+    open one of the kind): goals of the pairing (carried on from the pairing it takes over from), the new teacher's
+    handbook begun in the community, a public lesson of theirs within the pairing's days. A meeting or an
+    observation with the new mentor is still to come, so those stay open."""
+    goals = select(Goal.id).where(Goal.pairing_id == pairing.id, Goal.live)
+    begun = (select(HandbookSection.id).join(Handbook, Handbook.id == HandbookSection.handbook_id)
+             .where(Handbook.community_id == pairing.community_id, Handbook.teacher_id == pairing.mentee_id,
+                    HandbookSection.body != ""))
+    lesson = (select(PublicLesson.id).join(Activity, Activity.id == PublicLesson.activity_id)
+              .where(PublicLesson.community_id == pairing.community_id, PublicLesson.teacher_id == pairing.mentee_id,
+                     Activity.live, Activity.starts_at >= local_midnight(pairing.starts_on),
+                     Activity.starts_at < local_midnight(pairing.ends_on + dt.timedelta(days=1))))
+    met = db.session.execute(select(goals.exists(), begun.exists(), lesson.exists())).one()
+    for kind, found in zip((MilestoneKind.GOAL, MilestoneKind.HANDBOOK, MilestoneKind.PUBLIC_LESSON), met,
+                           strict=True):
+        if found:
+            note_progress(pairing, kind, pairing.starts_on)
+
+
+def observation_kind(pairing: Pairing, observer_id: int) -> MilestoneKind:
+    """Which milestones an observation of the pair counts for: the new teacher observing the mentor, or the mentor
+    observing the new teacher."""
+    return MilestoneKind.OBSERVE_MENTOR if observer_id == pairing.mentee_id else MilestoneKind.OBSERVATION
 
 
 def _clean_title(title: str) -> str:

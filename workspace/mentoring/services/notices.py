@@ -1,5 +1,6 @@
-"""What mentoring tells the pair through the notifications area: a new pairing, an observation shared with the
-observed teacher, the reflection written on it, the mentor's comment on the handbook.
+"""What mentoring tells the pair through the notifications area: a new pairing, a pairing ended (to the outgoing
+mentor on a handover), an observation shared with the observed teacher, the reflection written on it, the
+mentor's comment on the handbook.
 
 A notice names the record (the two people, an observation's day, a handbook section) and opens its page; it
 never carries what the pair wrote (no excerpt), so the notifications list and any e-mail stay as private as
@@ -24,14 +25,24 @@ def _people(*user_ids: int) -> list[User]:
     return [user for user in (db.session.get(User, user_id) for user_id in user_ids) if user is not None]
 
 
-def paired(pairing: Pairing, actor: Any) -> None:
-    """Tell the mentor and the new teacher that the convener paired them."""
-    people = _people(pairing.mentor_id, pairing.mentee_id)
-    names = {user.id: user.display_name for user in people}
+def _pairing_notice(pairing: Pairing, kind: str, people: list[User], actor: Any) -> None:
+    names = {user.id: user.display_name for user in _people(pairing.mentor_id, pairing.mentee_id)}
     title = f"{names.get(pairing.mentor_id, '')} · {names.get(pairing.mentee_id, '')}"
-    notifications.notify(people, "paired", actor=actor, community=pairing.community, subject_type="pairing",
+    notifications.notify(people, kind, actor=actor, community=pairing.community, subject_type="pairing",
                          subject_id=pairing.id, title=title, excerpt="",
                          path=f"/c/{pairing.community.slug}/mentoring/pairings/{pairing.id}")
+
+
+def paired(pairing: Pairing, actor: Any) -> None:
+    """Tell the mentor and the new teacher that the convener paired them."""
+    _pairing_notice(pairing, "paired", _people(pairing.mentor_id, pairing.mentee_id), actor)
+
+
+def pairing_ended(pairing: Pairing, actor: Any, *, handed_over: bool = False) -> None:
+    """Tell the pair that the convener ended their pairing; on a handover to another mentor, the outgoing mentor
+    alone (the new teacher hears of the new pairing). The notice opens the ended pairing, which the two still see."""
+    people = _people(pairing.mentor_id) if handed_over else _people(pairing.mentor_id, pairing.mentee_id)
+    _pairing_notice(pairing, "unpaired", people, actor)
 
 
 def _observation_title(observation: Observation) -> str:

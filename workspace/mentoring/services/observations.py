@@ -34,7 +34,6 @@ from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line, checked_text, clean_line
 from workspace.extensions import db
 from workspace.mentoring.models import (
-    MilestoneKind,
     Observation,
     ObservationForm,
     ObservationNote,
@@ -44,7 +43,7 @@ from workspace.mentoring.models import (
     PublicLesson,
 )
 from workspace.mentoring.services import notices
-from workspace.mentoring.services.milestones import note_progress
+from workspace.mentoring.services.milestones import note_progress, observation_kind
 from workspace.mentoring.services.rubrics import check_ratings, default_form
 from workspace.mentoring.services.terms import check_within, school_years_ahead
 
@@ -198,7 +197,7 @@ def create_observation(community: Community, fields: PlanFields, *, actor: User)
     db.session.add(observation)
     db.session.flush()
     if pairing is not None:
-        note_progress(pairing, MilestoneKind.OBSERVATION, day, actor_id=actor.id)
+        note_progress(pairing, observation_kind(pairing, actor.id), day, actor_id=actor.id)
     return observation
 
 

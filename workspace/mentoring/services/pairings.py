@@ -25,7 +25,7 @@ from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import add_months, local_day
 from workspace.extensions import db
 from workspace.mentoring.models import MentoringSettings, Milestone, MilestoneKind, Owner, Pairing, PairingStatus
-from workspace.mentoring.services import notices
+from workspace.mentoring.services import goals, logs, milestones, notices
 
 DEFAULT_TERM_MONTHS = 24  # 師徒結對: two years
 MAX_TERM_MONTHS = 120  # the longest term a community may set (PairingSettingsForm.term_months)
@@ -36,7 +36,7 @@ MAX_MILESTONES = 30
 DEFAULT_MILESTONES: tuple[dict[str, Any], ...] = (
     {"title": N_("First meeting"), "days": 14, "owner": "mentor", "kind": "meeting"},
     {"title": N_("First observation of the new teacher"), "days": 42, "owner": "mentor", "kind": "observation"},
-    {"title": N_("The new teacher observes the mentor"), "days": 60, "owner": "mentee", "kind": "observation"},
+    {"title": N_("The new teacher observes the mentor"), "days": 60, "owner": "mentee", "kind": "observe_mentor"},
     {"title": N_("First goals"), "days": 30, "owner": "mentee", "kind": "goal"},
     {"title": N_("Public lesson scheduled"), "days": 120, "owner": "mentee", "kind": "public_lesson"},
     {"title": N_("Development handbook begun"), "days": 30, "owner": "mentee", "kind": "handbook"},
@@ -208,6 +208,7 @@ def create_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[
         db.session.add(pairing)
         copy_milestones(pairing, settings.milestones)
         db.session.flush()
+        milestones.note_existing(pairing)
         record_event(actor, "pairing.created", pairing, community, user_id=mentee_id, name=names.get(mentor_id))
         notices.paired(pairing, actor)
         made.append(pairing)
@@ -239,7 +240,9 @@ def end_pairing(pairing: Pairing, ends_on: dt.date | None, reason: str, actor: A
                                         "ends."), "ends_on"))
     if errors:
         raise ValidationError.combine(errors)
-    return _close(pairing, ends_on, reason, actor)
+    _close(pairing, ends_on, reason, actor)
+    notices.pairing_ended(pairing, actor)
+    return pairing
 
 
 def _close(pairing: Pairing, ends_on: dt.date, reason: str, actor: Any) -> Pairing:
@@ -279,7 +282,11 @@ def _term_over(pairing: Pairing) -> None:
 
 def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, reason: str, actor: Any) -> Pairing:
     """End the pairing the day before `starts_on` and pair its new teacher with another mentor from that day to
-    the end of the old term (the new pairing gets the default milestones; `replaced_by_id` links the two)."""
+    the end of the old term (the new pairing gets the default milestones; `replaced_by_id` links the two).
+
+    What goes on goes with the new teacher: the unfinished goals and the open next steps move to the new pairing,
+    whose milestones that existing records already meet (goals set, the handbook begun) are ticked at once. The
+    outgoing mentor is told that the pairing ended; the new pair that they are paired."""
     starts_on = starts_on or today()
     errors = []
     if not pairing.active:
@@ -313,10 +320,14 @@ def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, r
     db.session.flush()
     _close(pairing, starts_on - dt.timedelta(days=1), " ".join((reason or "").split())[:500], actor)
     pairing.replaced_by_id = new.id
+    goals.carry_goals(pairing, new)
+    logs.carry_open_steps(pairing, new)
+    milestones.note_existing(new)
     record_event(actor, "pairing.repaired", new, pairing.community, user_id=pairing.mentee_id,
                  name=_names(mentor_id).get(mentor_id), replaces=pairing.id)
     db.session.flush()
     notices.paired(new, actor)
+    notices.pairing_ended(pairing, actor, handed_over=True)
     return new
 
 
