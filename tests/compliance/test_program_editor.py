@@ -116,6 +116,33 @@ def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_lang
     assert db.session.get(Program, program.id).version == 1
 
 
+@pytest.mark.parametrize(("locale", "said"), [
+    ("zh_Hans", "规则须注明出处：补助计划中的条文（例如：社群活动次数不得少于18次）。"),
+    ("zh_Hant", "規則須註明出處：補助計畫中的條文（例如：社群活動次數不得少於18次）。"),
+    ("en", "A rule needs its citation: the funder's clause it comes from (such as 社群活動次數不得少於18次)."),
+])
+def test_a_rule_without_its_citation_is_refused_beside_its_line_in_the_reader_s_language(client, ctx, locale, said):
+    program = program_copy()
+    index = _index(program, "plc.activities")
+    client.login(make_user(is_admin=True, locale=locale))
+    for citation in (None, "", "  "):
+        data = json.loads(json.dumps(program.definition))
+        if citation is None:
+            del data["rules"][index]["citation"]
+        else:
+            data["rules"][index]["citation"] = citation
+        document = json.dumps(data, ensure_ascii=False, indent=2)
+        response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+        assert response.status_code == 422
+        line = (_line_of(document, '"id": "plc.activities"') - 1 if citation is None
+                else _line_of(document, f'"citation": "{citation}"'))
+        path = f"rules[{index}]" if citation is None else f"rules[{index}].citation"
+        found = re.search(rf'data-line="{line}".*?<p class="field-error">([^<]*)</p>', _text(response), re.S)
+        assert found and html_module.unescape(found.group(1)) == f"{path}: {said}", (citation, found)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1
+
+
 def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_field_and_line(client, ctx):
     program = program_copy()
     index = _index(program, "plc.budget.printing_report")

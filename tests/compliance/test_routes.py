@@ -941,7 +941,8 @@ def test_the_monthly_plan_rule_names_each_month_and_its_due_day_and_a_gone_day_i
     setup = enrolled()
     document = dict(setup.program.definition)
     document["rules"] = [*document["rules"], {"id": "monthly", "version": 1, "kind": "deliverable",
-                                              "message": "每月20日前上報次月計畫。", "item": "monthly_plan",
+                                              "message": "每月20日前上報次月計畫。", "citation": "每月20日前上報",
+                                              "item": "monthly_plan",
                                               "each_month": {"day": 20, "months_before": 1}}]
     services.update_program(setup.program, document, None, version=setup.program.version)
     db.session.commit()

@@ -161,11 +161,15 @@ def _nearest(error: SchemaError) -> SchemaError:
 
 
 def _schema_errors(data: object, lines: dict[Path_, int] | None) -> list[ProgramError]:
-    found = []
+    found: list[ProgramError] = []
+    refused: set[Path_] = set()
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         if error.context:  # oneOf / anyOf: the branch that came nearest says more than "not valid under any"
             error = _nearest(error)
         path = tuple(error.absolute_path)
+        if path in refused and error.validator != "additionalProperties":
+            continue  # one fix, one message: an empty citation is too short and blank, said once
+        refused.add(path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
             for extra in [key for key in error.instance if key not in allowed]:

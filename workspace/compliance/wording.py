@@ -614,6 +614,8 @@ def _schema_text(error: ProgramError) -> str:
     p = error.params
     if "key" in p:
         return _("Unknown key “%(key)s”.", key=p["key"])
+    if p.get("missing") == "citation" or error.path.endswith(".citation"):  # absent, empty or blank: one fix
+        return _("A rule needs its citation: the funder's clause it comes from (such as 社群活動次數不得少於18次).")
     kind, value, limit = p.get("kind"), _shown(p.get("value")), p.get("limit")
     number = limit if isinstance(limit, int) and not isinstance(limit, bool) else 0
     texts = {

@@ -20,14 +20,14 @@ GOOD = """{
       "version": 1,
       "kind": "count",
       "target": 6,
-      "message": "At least 6 meetings."
+      "message": "At least 6 meetings.", "citation": "每學期至少6次"
     },
     {
       "id": "report",
       "version": 1,
       "kind": "deliverable",
       "item": "results_report",
-      "message": "The report."
+      "message": "The report.", "citation": "期末繳交成果報告"
     }
   ],
   "budget": {"categories": [{"key": "materials", "name": "資料"}]}
@@ -77,6 +77,14 @@ def test_a_missing_parameter_names_the_rule():
     assert [(e.path, e.line, e.message) for e in errors] == [("rules[0]", 6, "'target' is a required property")]
 
 
+def test_a_rule_without_its_citation_or_with_an_empty_one_is_refused_beside_the_rule():
+    """Every rule carries the funder's clause it comes from (QA: a rule without one was saved)."""
+    _, errors = parse_program_text(_edit(', "citation": "每學期至少6次"', ""))
+    assert [(e.path, e.line, e.params.get("missing")) for e in errors] == [("rules[0]", 6, "citation")]
+    _, errors = parse_program_text(_edit('"citation": "每學期至少6次"', '"citation": ""'))
+    assert [(e.path, e.line, e.params.get("kind")) for e in errors] == [("rules[0].citation", 11, "minLength")]
+
+
 def test_duplicate_ids():
     _, [error] = parse_program_text(_edit('"id": "report"', '"id": "meetings"'))
     assert (error.code, error.path, error.line, error.params) == ("duplicate_id", "rules[1].id", 14, {"id": "meetings"})
@@ -99,7 +107,7 @@ def test_a_window_inside_the_period():
 
 def test_a_budget_rule_naming_an_unknown_category():
     rule = ('{"id": "cap", "version": 1, "kind": "budget_cap", "category": "snacks", "total_max": 10, '
-            '"message": "m"}')
+            '"message": "m", "citation": "c"}')
     text = _edit("  ],\n", f"  ,\n{rule}\n  ],\n").replace("}\n  ,\n", "},\n", 1)
     _, [error] = parse_program_text(text)
     assert (error.code, error.path, error.params) == ("unknown_category", "rules[2].category", {"category": "snacks"})
