@@ -94,6 +94,37 @@ def test_the_json_editor_says_schema_and_syntax_errors_in_the_reader_s_language(
     assert "缺少逗號（,）" in _editor_errors(html)
 
 
+def test_a_missing_closing_brace_or_comma_is_told_beside_the_line_where_it_is_typed(client, ctx):
+    """QA: without the final } the editor said "1 error, shown beside its line", then "at character 1, a comma is
+    missing" beside no line; a comma missing at a line's end was told on the next line."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2)
+    url = f"/admin/programs/{program.id}/edit"
+    html = _text(client.post_form(url, {"definition": document.rstrip()[:-1] + "\n", "version": "1"}))
+    last = len(document.splitlines()) - 1
+    said = "JSON 语法错误：文字提前结束，结尾缺少 }。"
+    assert re.search(rf'data-line="{last}".*?<p class="field-error">{re.escape(said)}</p>', html, re.S), \
+        _editor_errors(html)
+    assert "逗号" not in _editor_errors(html)
+    alert = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', html, re.S).group(1)
+    assert "<p>" not in alert.split("</p>", 1)[1]  # nothing left over below the summary: it is beside its line
+    missing = document.replace('"target": 18,', '"target": 18', 1)
+    html = _text(client.post_form(url, {"definition": missing, "version": "1"}))
+    line = _line_of(missing, '"target": 18')
+    said = r"JSON 语法错误：第 \d+ 个字符处缺少逗号"
+    assert re.search(rf'data-line="{line}".*?<p class="field-error">{said}', html, re.S), _editor_errors(html)
+
+
+def test_an_error_with_no_line_is_not_said_to_be_beside_its_line(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="en"))
+    html = _text(client.post_form(f"/admin/programs/{program.id}/edit",
+                                  {"definition": "[" * 100_000 + "]" * 100_000, "version": "1"}))
+    alert = html_module.unescape(re.search(r'<div class="form-errors" role="alert">(.*?)</div>', html, re.S).group(1))
+    assert "The program has 1 error:" in alert and "beside" not in alert and "nested too deeply" in alert
+
+
 def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_language(client, ctx):
     program = program_copy()
     client.login(make_user(is_admin=True, locale="zh_Hans"))

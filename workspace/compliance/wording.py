@@ -582,6 +582,9 @@ def _type_text(names: str | list[str]) -> str:
 
 
 def _syntax_text(error: ProgramError) -> str:
+    if error.params.get("problem") == "end":
+        return _("JSON syntax error: the text ends too early: %(marks)s is missing at its end.",
+                 marks=error.params.get("marks", "}"))
     problem = next((text for start, text in SYNTAX_PROBLEMS.items()
                     if str(error.params.get("problem", "")).startswith(start)), None)
     problem = str(problem) if problem is not None else _("the text is not valid JSON")

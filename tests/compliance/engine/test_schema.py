@@ -55,6 +55,23 @@ def test_an_unclosed_document_gives_a_line():
     assert error.code == "syntax" and error.line is not None
 
 
+def test_a_document_that_ends_too_early_is_told_at_its_last_line_with_what_closes_it():
+    """QA: without its final } the error's line was past the last line ("at character 1, a comma is missing")."""
+    for text, marks in ((GOOD.rstrip()[:-1], "}"), (GOOD.rstrip()[:-1] + "\n\n", "}"),
+                        (GOOD[:GOOD.index("  ],")], "]}")):
+        _, [error] = parse_program_text(text)
+        last = len(text.rstrip().splitlines())
+        assert (error.code, error.line, error.params["problem"]) == ("syntax", last, "end")
+        assert error.params["marks"] == marks
+        assert error.params["column"] == len(text.rstrip().splitlines()[-1]) + 1
+
+
+def test_a_comma_missing_at_the_end_of_a_line_is_told_on_that_line_where_it_is_typed():
+    _, [error] = parse_program_text(_edit('"target": 6,', '"target": 6'))
+    assert (error.line, error.params["column"]) == (10, len('      "target": 6') + 1)
+    assert error.params["problem"] == "Expecting ',' delimiter"
+
+
 def test_a_wrong_value_is_reported_on_its_line_with_its_path():
     _, [error] = parse_program_text(_edit('"target": 6,', '"target": "six",'))
     assert (error.code, error.path, error.line) == ("schema", "rules[0].target", 10)
