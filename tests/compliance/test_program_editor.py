@@ -174,6 +174,53 @@ def test_a_rule_without_its_citation_is_refused_beside_its_line_in_the_reader_s_
     assert db.session.get(Program, program.id).version == 1
 
 
+def _changed_events(program: Program) -> list:
+    from workspace.core.models import AuditEvent
+
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "program.changed",
+                                                               AuditEvent.subject_id == program.id)))
+
+
+def test_saving_the_figures_or_the_json_unchanged_says_nothing_changed_and_adds_no_version(client, ctx):
+    """QA: save on an untouched figures form, the same dates typed as 民國115年8月1日 / 116/07/31, or １８ for 18, each
+    added a version and an audit line "changed the program"."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    for typed in ({}, {"first": "民國114年8月1日", "last": "115/07/31", target: "１８"}):
+        response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, **typed},
+                                    follow_redirects=True)
+        assert "没有任何修改" in _text(response) and "已保存" not in _text(response)
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2)
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"},
+                                follow_redirects=True)
+    assert "没有任何修改" in _text(response)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1 and _changed_events(program) == []
+
+
+def test_a_change_is_logged_with_what_changed_and_the_trail_says_it(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    index = _index(program, "plc.activities")
+    messages = {f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
+                f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
+                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+        "last": program.last_day.isoformat(), "version": "1", target: "20", **messages})
+    assert response.status_code == 302
+    [event] = _changed_events(program)
+    assert {"rule": "plc.activities", "field": "target", "before": 18, "after": 20} in event.data["changes"]
+    trail = html_module.unescape(_text(client.get("/admin/audit/")))
+    assert "plc.activities 的 target：18 → 20" in trail, trail
+
+
 def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_field_and_line(client, ctx):
     program = program_copy()
     index = _index(program, "plc.budget.printing_report")

@@ -676,3 +676,35 @@ def program_error_text(error: ProgramError) -> str:
         "too_large": lambda: _("%(value)s is too large: at most %(limit)s.", value=p["value"], limit=p["limit"]),
     }
     return texts[error.code]() if error.code in texts else error.detail
+
+
+MAX_CHANGES_SAID = 5  # the trail's line names the first few changes of a save; the event keeps them all
+
+
+def _change_value(value: Any) -> str:
+    if value is None:
+        return _("(none)")
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def program_changes_text(changes: Any) -> str:
+    """What a program's save changed, for its audit line: "plc.activities target: 18 → 20; period.last: …"."""
+    if not isinstance(changes, list) or not changes:
+        return "…"
+    said = []
+    for change in changes[:MAX_CHANGES_SAID]:
+        rule = change.get("rule")
+        if change.get("change") == "added":
+            said.append(_("rule %(rule)s added", rule=rule))
+        elif change.get("change") == "removed":
+            said.append(_("rule %(rule)s removed", rule=rule))
+        else:
+            values = {"field": change.get("field"), "before": _change_value(change.get("before")),
+                      "after": _change_value(change.get("after"))}
+            said.append(_("%(rule)s %(field)s: %(before)s → %(after)s", rule=rule, **values) if rule
+                        else _("%(field)s: %(before)s → %(after)s", **values))
+    more = len(changes) - MAX_CHANGES_SAID
+    if more > 0:
+        said.append(ngettext("%(num)d more change", "%(num)d more changes", more))
+    return _("; ").join(said)
