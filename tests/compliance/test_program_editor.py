@@ -221,6 +221,34 @@ def test_a_change_is_logged_with_what_changed_and_the_trail_says_it(client, ctx)
     assert "plc.activities 的 target：18 → 20" in trail, trail
 
 
+def test_the_figures_form_says_what_is_wrong_with_a_number_not_how_to_write_one(client, ctx):
+    """QA: -18 read "enter a whole number, such as 18" (it is one: it is below the least), an NT$ amount of 1700.5
+    was offered "such as 1600 or 16.50" (NT$ has no cents), and a number too large was told how to write one."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    due = next(f"rules.{number}.due.days" for number, rule in enumerate(program.definition["rules"])
+               if isinstance(rule.get("due"), dict) and "days" in rule["due"])
+    cap = f"rules.{_index(program, 'plc.budget.external_hourly')}.per_hour_max"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    cases = (({target: "-18"}, target, "-18 小于最小值 1。"),
+             ({target: "－18"}, target, "-18 小于最小值 1。"),
+             ({due: "-3"}, due, "-3 小于最小值 0。"),
+             ({target: "10000000000000"}, target, "10000000000000 太大：最多 1000000000000。"),
+             ({target: "abc"}, target, "请输入整数，例如 18。"),
+             ({cap: "1700.5"}, cap, "请输入整数金额，例如 1200。"),
+             ({cap: "-5"}, cap, "请输入金额，须为 0 或以上。"),
+             ({cap: "10000000000000"}, cap, "金额最多为 NT$1,000,000,000,000。"))
+    for typed, field, said in cases:
+        response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, **typed})
+        assert response.status_code == 422
+        assert _field_error(_text(response), field) == said, (typed, _field_error(_text(response), field))
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1
+
+
 def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_field_and_line(client, ctx):
     program = program_copy()
     index = _index(program, "plc.budget.printing_report")

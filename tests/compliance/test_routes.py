@@ -573,7 +573,8 @@ def test_the_figures_form_shows_and_reads_money_caps_in_the_programs_currency(cl
     base = {"name": program.name, "first": program.first_day.isoformat(), "last": program.last_day.isoformat(),
             "version": "1"}
     refused = client.post_form(f"/admin/programs/{program.id}/figures", {**form, **base, field: "16.005"})
-    assert refused.status_code == 422 and "Enter an amount, 0 or more, such as 1600 or 16.50." in _text(refused)
+    assert refused.status_code == 422
+    assert "Enter the amount with at most 2 decimals, such as 1200 or 12.50." in _text(refused)  # ¥: fen, no more
     saved = client.post_form(f"/admin/programs/{program.id}/figures", {**form, **base, field: "1,600"})
     assert saved.status_code == 302
     db.session.expire_all()

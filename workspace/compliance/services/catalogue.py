@@ -17,13 +17,14 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from workspace.compliance.models import Program
-from workspace.compliance.programs import MAX_NUMBER, load_presets, validate_program
+from workspace.compliance.programs import load_presets, validate_program
 from workspace.compliance.wording import listing, program_error_text, rule_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
+from workspace.core.forms import money_refusal
 from workspace.core.i18n import LOCALE_NAMES, currency_digits, money_input, with_currency
 from workspace.core.models import record_event
-from workspace.core.parsing import parse_decimal, parse_money
+from workspace.core.parsing import parse_money, parse_signed_decimal
 from workspace.extensions import db
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")
@@ -235,21 +236,23 @@ class Figure:
         return money_input(int(self.value), self.currency) if self.currency else str(self.value)
 
     def read(self, typed: str) -> int | float | None:
-        """A typed value of this figure (money in minor units), or None when it cannot be read."""
+        """A typed value of this figure (money in minor units), or None when it cannot be read. A number below its
+        least or past MAX_NUMBER is read: the program's checks then say so beside the field ("-18 is less than the
+        minimum of 1", "… is too large"), where a hint on how to write a number would mislead."""
         if self.currency:
             return parse_money(typed, currency_digits(self.currency))
-        number = parse_decimal(typed, maximum=MAX_NUMBER)
-        if number is None or (self.whole and number != int(number)):
+        number = parse_signed_decimal(typed)
+        if number is None or (self.whole and not isinstance(number, int)):
             return None
-        return int(number) if number == int(number) else number
+        return number
 
-    @property
-    def hint(self) -> str:
-        """What to type when the value cannot be read: an example this figure accepts."""
+    def refusal(self, typed: str) -> str:
+        """Why a typed value cannot be read, with an example this figure accepts: an amount in the program's
+        currency (whole NT$; ¥ with at most two decimals), a whole number, or a number with decimals."""
         if self.currency:
-            return _("Enter an amount, 0 or more, such as 1600 or 16.50.")
+            return str(money_refusal(typed, self.currency))
         if self.whole:
-            return _("Enter a whole number, such as 18.")  # its least (0 or 1) the program's checks say
+            return _("Enter a whole number, such as 18.")
         return _("Enter a number, such as 4 or 1.5.")
 
 
