@@ -249,6 +249,31 @@ def test_the_figures_form_says_what_is_wrong_with_a_number_not_how_to_write_one(
     assert db.session.get(Program, program.id).version == 1
 
 
+def test_the_program_s_name_is_in_the_reader_s_script_in_the_heading_the_flashes_and_the_trail(client, ctx):
+    """QA: lists said 中小学 to a Simplified reader, the save flash, the edit page's heading and the trail 中小學."""
+    program = program_copy()
+    traditional = program.name
+    assert "中小學" in traditional and "專業學習" in traditional
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert "中小学" in heading and "專業學習" not in re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert f'name="name" value="{traditional}"' in page  # what is edited stays as the funder wrote it
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    index = _index(program, "plc.activities")
+    saved = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+        "last": program.last_day.isoformat(), "version": "1", target: "20",
+        f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
+        f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
+        f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}, follow_redirects=True)
+    assert "中小学" in _text(saved) and "中小學" not in _text(saved)
+    archived = _text(client.post_form(f"/admin/programs/{program.id}/archive", follow_redirects=True))
+    assert "中小學" not in archived
+    trail = _text(client.get("/admin/audit/"))
+    assert "中小学" in trail and "中小學" not in trail
+
+
 def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_field_and_line(client, ctx):
     program = program_copy()
     index = _index(program, "plc.budget.printing_report")
@@ -319,7 +344,7 @@ def test_a_program_s_currency_is_a_code_babel_knows_in_use_today(client, ctx):
     line = document.splitlines().index('  "currency": "XXX",') + 1
     response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
     assert response.status_code == 422
-    beside = rf'data-line="{line}".*?<p class="field-error">currency: 「XXX」不是使用中的货币代码'
+    beside = rf'data-line="{line}".*?<p class="field-error">currency: “XXX”不是使用中的货币代码'
     assert re.search(beside, _text(response), re.S)
     db.session.expire_all()
     assert db.session.get(Program, program.id).currency == "TWD"

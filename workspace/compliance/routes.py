@@ -488,8 +488,9 @@ def archive_program(program_id: int):
     archiving = request.args.get("restore") != "1"
     services.set_archived(program, archiving, current_user)
     db.session.commit()
-    flash(_("“%(name)s” is archived: it takes no new enrolments. Bring it back below.", name=program.name)
-          if archiving else _("“%(name)s” is back among the current programs.", name=program.name), "success")
+    name = in_reader_script(program.name)
+    flash(_("“%(name)s” is archived: it takes no new enrolments. Bring it back below.", name=name)
+          if archiving else _("“%(name)s” is back among the current programs.", name=name), "success")
     return redirect(url_for("compliance.programs"))
 
 
