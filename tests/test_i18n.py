@@ -130,6 +130,13 @@ def test_required_translations():
     assert hans["Log in"] == "登录"
 
 
+def test_simplified_chinese_says_no_taiwan_words_nor_corner_quotes():
+    """QA: 栏位 (字段), 辨识 (识别) and 「」 (“”) had leaked from Taiwan's usage into the Simplified catalogue."""
+    for message in _messages(_read("zh_Hans")):
+        for text in _translations(message):
+            assert not any(word in text for word in ("栏位", "辨识", "「", "」")), (message.id, text)
+
+
 def test_catalogs_are_in_step_with_the_code(tmp_path):
     """Every string in the code and templates, extracted afresh as `make extract-messages` does, is translated."""
     pot = tmp_path / "messages.pot"

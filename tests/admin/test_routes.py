@@ -163,7 +163,16 @@ def test_duplicate_school_name_says_so(client, admin):
     make_school(name="光華國小")
     client.login(admin)
     page = _page(client.post_form("/admin/schools/", {"name": "光華國小", "class_count": "10"}))
-    assert "A school with this name already exists." in _field_error(page, "name")
+    assert "A school called “光華國小” already exists." in _field_error(page, "name")
+
+
+def test_a_school_name_in_the_other_script_is_the_same_school(client, admin):
+    make_school(name="光華國小")
+    client.login(admin)
+    response = client.post_form("/admin/schools/", {"name": "光华国小", "class_count": "10"})
+    assert response.status_code == 422
+    assert "A school called “光華國小” already exists." in _field_error(_page(response), "name")
+    assert db.session.scalar(select(func.count(School.id))) == 1
 
 
 def test_edit_school(client, admin):

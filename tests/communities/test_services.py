@@ -233,6 +233,18 @@ def test_school_names_are_unique_and_counts_bounded(ctx):
     assert error.value.field == "class_count"
 
 
+def test_school_names_that_differ_only_in_script_width_or_spaces_are_one_school(ctx):
+    """Admin QA: 光華國小 existed and 光华国小 was accepted as a second school."""
+    admin = make_user(is_admin=True)
+    school = services.save_school(None, actor=admin, name="光華國小", class_count=18, in_evaluation_programme=True)
+    for other in ("光华国小", "光華 國小", "光華国小"):
+        with pytest.raises(ValidationError) as error:
+            services.save_school(None, actor=admin, name=other, class_count=3, in_evaluation_programme=False)
+        assert error.value.field == "name" and "光華國小" in error.value.message
+    renamed = services.save_school(school, actor=admin, name="光华国小", class_count=18, in_evaluation_programme=True)
+    assert renamed.name == "光华国小"  # its own name in the other script is no clash
+
+
 def test_membership_rows_are_unique_per_person(ctx):
     community = make_community()
     user = make_user()

@@ -94,6 +94,37 @@ def test_the_json_editor_says_schema_and_syntax_errors_in_the_reader_s_language(
     assert "缺少逗號（,）" in _editor_errors(html)
 
 
+def test_a_missing_closing_brace_or_comma_is_told_beside_the_line_where_it_is_typed(client, ctx):
+    """QA: without the final } the editor said "1 error, shown beside its line", then "at character 1, a comma is
+    missing" beside no line; a comma missing at a line's end was told on the next line."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2)
+    url = f"/admin/programs/{program.id}/edit"
+    html = _text(client.post_form(url, {"definition": document.rstrip()[:-1] + "\n", "version": "1"}))
+    last = len(document.splitlines()) - 1
+    said = "JSON 语法错误：文字提前结束，结尾缺少 }。"
+    assert re.search(rf'data-line="{last}".*?<p class="field-error">{re.escape(said)}</p>', html, re.S), \
+        _editor_errors(html)
+    assert "逗号" not in _editor_errors(html)
+    alert = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', html, re.S).group(1)
+    assert "<p>" not in alert.split("</p>", 1)[1]  # nothing left over below the summary: it is beside its line
+    missing = document.replace('"target": 18,', '"target": 18', 1)
+    html = _text(client.post_form(url, {"definition": missing, "version": "1"}))
+    line = _line_of(missing, '"target": 18')
+    said = r"JSON 语法错误：第 \d+ 个字符处缺少逗号"
+    assert re.search(rf'data-line="{line}".*?<p class="field-error">{said}', html, re.S), _editor_errors(html)
+
+
+def test_an_error_with_no_line_is_not_said_to_be_beside_its_line(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="en"))
+    html = _text(client.post_form(f"/admin/programs/{program.id}/edit",
+                                  {"definition": "[" * 100_000 + "]" * 100_000, "version": "1"}))
+    alert = html_module.unescape(re.search(r'<div class="form-errors" role="alert">(.*?)</div>', html, re.S).group(1))
+    assert "The program has 1 error:" in alert and "beside" not in alert and "nested too deeply" in alert
+
+
 def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_language(client, ctx):
     program = program_copy()
     client.login(make_user(is_admin=True, locale="zh_Hans"))
@@ -114,6 +145,133 @@ def test_the_figures_form_refuses_a_figure_beside_its_field_in_the_reader_s_lang
     assert _field_error(_text(response), target) == "0 小于最小值 1。"
     db.session.expire_all()
     assert db.session.get(Program, program.id).version == 1
+
+
+@pytest.mark.parametrize(("locale", "said"), [
+    ("zh_Hans", "规则须注明出处：补助计划中的条文（例如：社群活动次数不得少于18次）。"),
+    ("zh_Hant", "規則須註明出處：補助計畫中的條文（例如：社群活動次數不得少於18次）。"),
+    ("en", "A rule needs its citation: the funder's clause it comes from (such as 社群活動次數不得少於18次)."),
+])
+def test_a_rule_without_its_citation_is_refused_beside_its_line_in_the_reader_s_language(client, ctx, locale, said):
+    program = program_copy()
+    index = _index(program, "plc.activities")
+    client.login(make_user(is_admin=True, locale=locale))
+    for citation in (None, "", "  "):
+        data = json.loads(json.dumps(program.definition))
+        if citation is None:
+            del data["rules"][index]["citation"]
+        else:
+            data["rules"][index]["citation"] = citation
+        document = json.dumps(data, ensure_ascii=False, indent=2)
+        response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
+        assert response.status_code == 422
+        line = (_line_of(document, '"id": "plc.activities"') - 1 if citation is None
+                else _line_of(document, f'"citation": "{citation}"'))
+        path = f"rules[{index}]" if citation is None else f"rules[{index}].citation"
+        found = re.search(rf'data-line="{line}".*?<p class="field-error">([^<]*)</p>', _text(response), re.S)
+        assert found and html_module.unescape(found.group(1)) == f"{path}: {said}", (citation, found)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1
+
+
+def _changed_events(program: Program) -> list:
+    from workspace.core.models import AuditEvent
+
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "program.changed",
+                                                               AuditEvent.subject_id == program.id)))
+
+
+def test_saving_the_figures_or_the_json_unchanged_says_nothing_changed_and_adds_no_version(client, ctx):
+    """QA: save on an untouched figures form, the same dates typed as 民國115年8月1日 / 116/07/31, or １８ for 18, each
+    added a version and an audit line "changed the program"."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    for typed in ({}, {"first": "民國114年8月1日", "last": "115/07/31", target: "１８"}):
+        response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, **typed},
+                                    follow_redirects=True)
+        assert "没有任何修改" in _text(response) and "已保存" not in _text(response)
+    document = json.dumps(program.definition, ensure_ascii=False, indent=2)
+    response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"},
+                                follow_redirects=True)
+    assert "没有任何修改" in _text(response)
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1 and _changed_events(program) == []
+
+
+def test_a_change_is_logged_with_what_changed_and_the_trail_says_it(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    index = _index(program, "plc.activities")
+    messages = {f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
+                f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
+                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+        "last": program.last_day.isoformat(), "version": "1", target: "20", **messages})
+    assert response.status_code == 302
+    [event] = _changed_events(program)
+    assert {"rule": "plc.activities", "field": "target", "before": 18, "after": 20} in event.data["changes"]
+    trail = html_module.unescape(_text(client.get("/admin/audit/")))
+    assert "plc.activities 的 target：18 → 20" in trail, trail
+
+
+def test_the_figures_form_says_what_is_wrong_with_a_number_not_how_to_write_one(client, ctx):
+    """QA: -18 read "enter a whole number, such as 18" (it is one: it is below the least), an NT$ amount of 1700.5
+    was offered "such as 1600 or 16.50" (NT$ has no cents), and a number too large was told how to write one."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    due = next(f"rules.{number}.due.days" for number, rule in enumerate(program.definition["rules"])
+               if isinstance(rule.get("due"), dict) and "days" in rule["due"])
+    cap = f"rules.{_index(program, 'plc.budget.external_hourly')}.per_hour_max"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    cases = (({target: "-18"}, target, "-18 小于最小值 1。"),
+             ({target: "－18"}, target, "-18 小于最小值 1。"),
+             ({due: "-3"}, due, "-3 小于最小值 0。"),
+             ({target: "10000000000000"}, target, "10000000000000 太大：最多 1000000000000。"),
+             ({target: "abc"}, target, "请输入整数，例如 18。"),
+             ({cap: "1700.5"}, cap, "请输入整数金额，例如 1200。"),
+             ({cap: "-5"}, cap, "请输入金额，须为 0 或以上。"),
+             ({cap: "10000000000000"}, cap, "金额最多为 NT$1,000,000,000,000。"))
+    for typed, field, said in cases:
+        response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, **typed})
+        assert response.status_code == 422
+        assert _field_error(_text(response), field) == said, (typed, _field_error(_text(response), field))
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).version == 1
+
+
+def test_the_program_s_name_is_in_the_reader_s_script_in_the_heading_the_flashes_and_the_trail(client, ctx):
+    """QA: lists said 中小学 to a Simplified reader, the save flash, the edit page's heading and the trail 中小學."""
+    program = program_copy()
+    traditional = program.name
+    assert "中小學" in traditional and "專業學習" in traditional
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert "中小学" in heading and "專業學習" not in re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert f'name="name" value="{traditional}"' in page  # what is edited stays as the funder wrote it
+    target = f"rules.{_index(program, 'plc.activities')}.target"
+    index = _index(program, "plc.activities")
+    saved = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+        "last": program.last_day.isoformat(), "version": "1", target: "20",
+        f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
+        f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
+        f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}, follow_redirects=True)
+    assert "中小学" in _text(saved) and "中小學" not in _text(saved)
+    archived = _text(client.post_form(f"/admin/programs/{program.id}/archive", follow_redirects=True))
+    assert "中小學" not in archived
+    trail = _text(client.get("/admin/audit/"))
+    assert "中小学" in trail and "中小學" not in trail
 
 
 def test_a_printing_range_that_ends_below_where_it_starts_is_refused_beside_its_field_and_line(client, ctx):
@@ -186,7 +344,7 @@ def test_a_program_s_currency_is_a_code_babel_knows_in_use_today(client, ctx):
     line = document.splitlines().index('  "currency": "XXX",') + 1
     response = client.post_form(f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})
     assert response.status_code == 422
-    beside = rf'data-line="{line}".*?<p class="field-error">currency: 「XXX」不是使用中的货币代码'
+    beside = rf'data-line="{line}".*?<p class="field-error">currency: “XXX”不是使用中的货币代码'
     assert re.search(beside, _text(response), re.S)
     db.session.expire_all()
     assert db.session.get(Program, program.id).currency == "TWD"

@@ -573,7 +573,8 @@ def test_the_figures_form_shows_and_reads_money_caps_in_the_programs_currency(cl
     base = {"name": program.name, "first": program.first_day.isoformat(), "last": program.last_day.isoformat(),
             "version": "1"}
     refused = client.post_form(f"/admin/programs/{program.id}/figures", {**form, **base, field: "16.005"})
-    assert refused.status_code == 422 and "Enter an amount, 0 or more, such as 1600 or 16.50." in _text(refused)
+    assert refused.status_code == 422
+    assert "Enter the amount with at most 2 decimals, such as 1200 or 12.50." in _text(refused)  # ¥: fen, no more
     saved = client.post_form(f"/admin/programs/{program.id}/figures", {**form, **base, field: "1,600"})
     assert saved.status_code == 302
     db.session.expire_all()
@@ -941,7 +942,8 @@ def test_the_monthly_plan_rule_names_each_month_and_its_due_day_and_a_gone_day_i
     setup = enrolled()
     document = dict(setup.program.definition)
     document["rules"] = [*document["rules"], {"id": "monthly", "version": 1, "kind": "deliverable",
-                                              "message": "每月20日前上報次月計畫。", "item": "monthly_plan",
+                                              "message": "每月20日前上報次月計畫。", "citation": "每月20日前上報",
+                                              "item": "monthly_plan",
                                               "each_month": {"day": 20, "months_before": 1}}]
     services.update_program(setup.program, document, None, version=setup.program.version)
     db.session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -77,6 +78,46 @@ def test_an_edit_from_an_older_version_is_refused_and_a_save_moves_the_version(c
     assert (program.name, program.version) == ("PLC 114", 2)
     with pytest.raises(Conflict):
         services.update_program(program, dict(document, name="Stale"), None, version=1)
+
+
+def _program_events(program) -> list:
+    from workspace.core.models import AuditEvent
+
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "program.changed",
+                                                               AuditEvent.subject_id == program.id)))
+
+
+def test_a_save_that_changes_nothing_adds_no_version_and_no_event(ctx):
+    """QA: pressing save on an untouched program, or typing its dates in the ROC calendar, added a version each time
+    (a program reached v8 in minutes, and the submission page then said "judged by version 7")."""
+    from workspace.compliance.programs import parse_program_text
+
+    program = program_copy()
+    assert services.update_program(program, json.loads(json.dumps(program.definition)), None, version=1) == []
+    data = json.loads(json.dumps(program.definition))
+    data["period"] = {"first": "民國114年8月1日", "last": "115/07/31"}  # PAST_FIRST, PAST_LAST as the funder writes
+    document, errors = parse_program_text(json.dumps(data, ensure_ascii=False))
+    assert errors == [] and services.update_program(program, document, None, version=1) == []
+    db.session.commit()
+    assert program.version == 1 and _program_events(program) == []
+
+
+def test_a_real_change_is_logged_with_each_rule_field_and_value_it_changed(ctx):
+    program = program_copy()
+    document = json.loads(json.dumps(program.definition))
+    index = next(i for i, rule in enumerate(document["rules"]) if rule["id"] == "plc.activities")
+    document["rules"][index]["target"] = 20
+    document["period"]["last"] = "2026-06-30"
+    removed = document["rules"].pop()
+    changes = services.update_program(program, document, None, version=1)
+    db.session.commit()
+    assert program.version == 2
+    assert {"rule": "plc.activities", "field": "target", "before": 18, "after": 20} in changes
+    assert {"rule": "plc.activities", "field": "version", "before": 1, "after": 2} in changes  # its meaning moved
+    assert {"rule": None, "field": "period.last", "before": "2026-07-31", "after": "2026-06-30"} in changes
+    assert {"rule": removed["id"], "change": "removed"} in changes
+    [event] = _program_events(program)
+    assert event.data["changes"] == changes and event.data["name"] == program.name
 
 
 # --- enrolments and waivers -----------------------------------------------------------------------------

@@ -816,7 +816,7 @@ def communities_of(user: User, *, include_archived: bool = False) -> list[Commun
 def save_school(
     school: School | None, *, actor: User, name: str, class_count: int, in_evaluation_programme: bool
 ) -> School:
-    """Create or update a school; names are unique."""
+    """Create or update a school; names are unique, whatever their script, width, case or spaces."""
     name = clean_line(name)
     if not has_visible_text(name):
         raise ValidationError(str(_l("Enter a name.")), field="name")
@@ -824,9 +824,12 @@ def save_school(
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_NAME)), field="name")
     if class_count < 0 or class_count > 1000:
         raise ValidationError(str(_l("Enter a number between 0 and 1000.")), field="class_count")
-    clash = db.session.scalar(select(School.id).where(School.name == name))
-    if clash is not None and (school is None or clash != school.id):
-        raise ValidationError(str(_l("A school with this name already exists.")), field="name")
+    # Told apart as people tell names apart (name_key): 光华国小 typed in Simplified is the 光華國小 already listed.
+    key = name_key(name)
+    clash = next((other for other_id, other in db.session.execute(select(School.id, School.name))
+                  if name_key(other) == key and (school is None or other_id != school.id)), None)
+    if clash is not None:
+        raise ValidationError(str(_l("A school called “%(name)s” already exists.", name=clash)), field="name")
     if school is None:
         school = School()
         db.session.add(school)

@@ -9,7 +9,7 @@ from workspace.core.i18n import N_
 
 MESSAGES = {
     "program.created": N_("created the program %(name)s"),
-    "program.changed": N_("changed the program %(name)s"),
+    "program.changed": N_("changed the program %(name)s (%(changes)s)"),
     "program.archived": N_("archived the program %(name)s"),
     "program.unarchived": N_("brought back the program %(name)s"),
     "enrollment.requested": N_("enrolled %(community)s in the program %(program)s"),
@@ -39,6 +39,9 @@ MESSAGES = {
 
 
 def register() -> None:
-    """Give the trail this area's sentences, and the deliverables' names in the reader's language."""
+    """Give the trail this area's sentences, the deliverables' names in the reader's language and what a program's
+    save changed."""
     audit.register_messages(MESSAGES)
     audit.register_label("item", wording.item_text)
+    audit.register_label("changes", wording.program_changes_text)
+    audit.register_funder_names(action for action in MESSAGES if action.startswith("program."))

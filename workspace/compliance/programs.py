@@ -161,11 +161,15 @@ def _nearest(error: SchemaError) -> SchemaError:
 
 
 def _schema_errors(data: object, lines: dict[Path_, int] | None) -> list[ProgramError]:
-    found = []
+    found: list[ProgramError] = []
+    refused: set[Path_] = set()
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         if error.context:  # oneOf / anyOf: the branch that came nearest says more than "not valid under any"
             error = _nearest(error)
         path = tuple(error.absolute_path)
+        if path in refused and error.validator != "additionalProperties":
+            continue  # one fix, one message: an empty citation is too short and blank, said once
+        refused.add(path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
             for extra in [key for key in error.instance if key not in allowed]:
@@ -370,13 +374,59 @@ def key_taken(text: str, key: str) -> ProgramError:
     return ProgramError("key", line, "key_taken", {"key": key})
 
 
+_CLOSERS = {"{": "}", "[": "]"}
+
+
+def _unclosed(text: str) -> str:
+    """The closing marks a JSON text still needs at its end, innermost first ("]}"), strings skipped."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in _CLOSERS:
+            stack.append(char)
+        elif char in "}]" and stack:
+            stack.pop()
+    return "".join(_CLOSERS[char] for char in reversed(stack))
+
+
+def _place(text: str, offset: int) -> tuple[int, int]:
+    """The line and column (both from 1) of an offset in the text."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _syntax_error(text: str, error: json.JSONDecodeError) -> ProgramError:
+    """json's error, placed where the person types the fix: a text that ends too early at the end of its last line
+    (json reports the end, a line past the last, as "a comma is missing"), a comma missing at the end of a line at
+    that line's end (json reports the next value, on the next line)."""
+    end = len(text.rstrip())
+    marks = _unclosed(text) if error.pos >= end else ""
+    if marks:
+        line, column = _place(text, end)
+        return ProgramError("", line, "syntax", {"column": column, "problem": "end", "marks": marks}, error.msg)
+    offset = error.pos
+    if error.msg.startswith("Expecting ',' delimiter"):
+        before = len(text[:offset].rstrip())
+        if "\n" in text[before:offset]:
+            offset = before
+    line, column = _place(text, min(offset, end))
+    return ProgramError("", line, "syntax", {"column": column, "problem": error.msg}, error.msg)
+
+
 def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramError]]:
     """Read a program document typed in the raw-JSON editor: (the document, []) or (None, errors with lines)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        return None, [ProgramError("", error.lineno, "syntax", {"column": error.colno, "problem": error.msg},
-                                   error.msg)]
+        return None, [_syntax_error(text, error)]
     except RecursionError:
         return None, [ProgramError("", None, "syntax", {"problem": "nested"}, "nested too deeply")]
     try:

@@ -365,6 +365,13 @@ def new_program():
     return _program_page(form, None, [])
 
 
+def _flash_saved(program: Program, changed: bool) -> None:
+    if changed:
+        flash(_("The program %(name)s is saved.", name=in_reader_script(program.name)), "success")
+    else:
+        flash(_("Nothing changed: the program %(name)s is as it was.", name=in_reader_script(program.name)), "info")
+
+
 def _save_program(program: Program | None) -> Response:
     """Save a new program, or a program's changed document (refused if someone saved it since it was opened):
     each error beside its line, the text kept."""
@@ -376,10 +383,12 @@ def _save_program(program: Program | None) -> Response:
         try:
             if program is None:
                 program = services.create_program(document, current_user)
+                changed = True
             else:
-                services.update_program(program, document, current_user, version=form.version.data or 0)
+                changed = bool(services.update_program(program, document, current_user,
+                                                       version=form.version.data or 0))
             db.session.commit()
-            flash(_("The program %(name)s is saved.", name=program.name), "success")
+            _flash_saved(program, changed)
             return redirect(url_for("compliance.programs"))
         except DomainError as error:
             db.session.rollback()
@@ -431,7 +440,7 @@ def update_figures(program_id: int):
     for name in known.keys() & typed.keys():  # a figure the form did not send keeps its value
         number = known[name].read(typed[name])
         if number is None:
-            errors[name] = known[name].hint
+            errors[name] = known[name].refusal(typed[name])
         else:
             values[name] = number
     for name in messages.keys() & typed.keys():
@@ -458,10 +467,10 @@ def update_figures(program_id: int):
         errors.setdefault(field, message)
     if not errors:
         try:
-            services.update_program(program, document, current_user,
-                                    version=parse_id(request.form.get("version", "")) or 0)
+            changes = services.update_program(program, document, current_user,
+                                              version=parse_id(request.form.get("version", "")) or 0)
             db.session.commit()
-            flash(_("The program %(name)s is saved.", name=program.name), "success")
+            _flash_saved(program, bool(changes))
             return redirect(url_for("compliance.programs"))
         except DomainError as error:
             db.session.rollback()
@@ -479,8 +488,9 @@ def archive_program(program_id: int):
     archiving = request.args.get("restore") != "1"
     services.set_archived(program, archiving, current_user)
     db.session.commit()
-    flash(_("“%(name)s” is archived: it takes no new enrolments. Bring it back below.", name=program.name)
-          if archiving else _("“%(name)s” is back among the current programs.", name=program.name), "success")
+    name = in_reader_script(program.name)
+    flash(_("“%(name)s” is archived: it takes no new enrolments. Bring it back below.", name=name)
+          if archiving else _("“%(name)s” is back among the current programs.", name=name), "success")
     return redirect(url_for("compliance.programs"))
 
 

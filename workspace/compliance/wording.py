@@ -582,6 +582,9 @@ def _type_text(names: str | list[str]) -> str:
 
 
 def _syntax_text(error: ProgramError) -> str:
+    if error.params.get("problem") == "end":
+        return _("JSON syntax error: the text ends too early: %(marks)s is missing at its end.",
+                 marks=error.params.get("marks", "}"))
     problem = next((text for start, text in SYNTAX_PROBLEMS.items()
                     if str(error.params.get("problem", "")).startswith(start)), None)
     problem = str(problem) if problem is not None else _("the text is not valid JSON")
@@ -614,6 +617,8 @@ def _schema_text(error: ProgramError) -> str:
     p = error.params
     if "key" in p:
         return _("Unknown key “%(key)s”.", key=p["key"])
+    if p.get("missing") == "citation" or error.path.endswith(".citation"):  # absent, empty or blank: one fix
+        return _("A rule needs its citation: the funder's clause it comes from (such as 社群活動次數不得少於18次).")
     kind, value, limit = p.get("kind"), _shown(p.get("value")), p.get("limit")
     number = limit if isinstance(limit, int) and not isinstance(limit, bool) else 0
     texts = {
@@ -671,3 +676,35 @@ def program_error_text(error: ProgramError) -> str:
         "too_large": lambda: _("%(value)s is too large: at most %(limit)s.", value=p["value"], limit=p["limit"]),
     }
     return texts[error.code]() if error.code in texts else error.detail
+
+
+MAX_CHANGES_SAID = 5  # the trail's line names the first few changes of a save; the event keeps them all
+
+
+def _change_value(value: Any) -> str:
+    if value is None:
+        return _("(none)")
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def program_changes_text(changes: Any) -> str:
+    """What a program's save changed, for its audit line: "plc.activities target: 18 → 20; period.last: …"."""
+    if not isinstance(changes, list) or not changes:
+        return "…"
+    said = []
+    for change in changes[:MAX_CHANGES_SAID]:
+        rule = change.get("rule")
+        if change.get("change") == "added":
+            said.append(_("rule %(rule)s added", rule=rule))
+        elif change.get("change") == "removed":
+            said.append(_("rule %(rule)s removed", rule=rule))
+        else:
+            values = {"field": change.get("field"), "before": _change_value(change.get("before")),
+                      "after": _change_value(change.get("after"))}
+            said.append(_("%(rule)s %(field)s: %(before)s → %(after)s", rule=rule, **values) if rule
+                        else _("%(field)s: %(before)s → %(after)s", **values))
+    more = len(changes) - MAX_CHANGES_SAID
+    if more > 0:
+        said.append(ngettext("%(num)d more change", "%(num)d more changes", more))
+    return _("; ").join(said)

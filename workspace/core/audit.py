@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import false, or_, select, true
 
-from workspace.core.i18n import gettext
+from workspace.core.i18n import gettext, in_reader_script
 from workspace.core.models import AuditEvent
 from workspace.core.permissions import scope
 from workspace.core.text import isolate_bidi
@@ -42,6 +42,8 @@ class Subject:
 _SUBJECTS: dict[str, Subject] = {}
 _CHANGES: dict[str, Change] = {}
 _LABELS: dict[str, Callable[[Any], str]] = {}
+# Actions whose %(name)s is a funder's text (a program's name): said in the reader's script, as lists show it.
+_FUNDER_NAMES: set[str] = set()
 
 
 def register_subject(kind: str, load: NameLoader, *, subject_type: str | None = None,
@@ -90,6 +92,11 @@ def news_condition(viewer: Any) -> Any:
         return false()
     return or_(*(AuditEvent.action.in_(sorted(actions)) & audience(viewer)
                  for audience, actions in by_audience.items()))
+
+
+def register_funder_names(actions: Iterable[str]) -> None:
+    """Say the %(name)s of `actions` in the reader's script (a funder's name, not a person's words)."""
+    _FUNDER_NAMES.update(actions)
 
 
 def register_label(kind: str, label: Callable[[Any], str]) -> None:
@@ -185,7 +192,8 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
             title = names.get("thread", data["thread"])
         fields["title"] = quoted(title)
     if "name" in wanted:
-        fields["name"] = quoted(data.get("filename") if action.startswith("evidence.") else data.get("name"))
+        name = data.get("filename") if action.startswith("evidence.") else data.get("name")
+        fields["name"] = quoted(in_reader_script(name) if action in _FUNDER_NAMES and name else name)
     if "number" in wanted:
         fields["number"] = str(data.get("number") or "…")
     if "school" in wanted:
@@ -207,8 +215,9 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
     if "count" in wanted:
         fields["count"] = str(data.get("round") if action == "plans.new_round" else data.get("count", "…"))
     for key in ("program", "rule"):  # names kept in the event's data as they were (a program, a rule's id)
-        if key in wanted:
-            fields[key] = quoted(data.get(key))
+        if key in wanted:  # a program's name is the funder's: in the reader's script, as the lists show it
+            fields[key] = quoted(in_reader_script(data.get(key)) if key == "program" and data.get(key)
+                                 else data.get(key))
     for key in wanted - fields.keys() - {"role", "before", "after"}:
         if key in _LABELS:  # a kind of thing an area names in the reader's language (a deliverable, a document)
             fields[key] = label(key, data.get(key))

@@ -177,6 +177,25 @@ class IntegerField(wtforms.IntegerField):
         _stop_after_parse_error(self)
 
 
+def money_refusal(raw: str, currency: str, minimum: int = 0) -> Any:
+    """Why an amount typed in `currency` cannot be read, saying what to change: below `minimum` (minor units), too
+    large, in words, or with decimals the currency does not keep (NT$: whole amounts only; ¥: at most 2)."""
+    digits = currency_digits(currency)
+    problem = parsing.money_problem(raw, digits)
+    if problem == "negative":  # said as the service says an amount below the field's least
+        if minimum > 0:
+            return _l("Enter an amount of at least %(min)s.", min=format_money(minimum, currency))
+        return _l("Enter the amount, 0 or more.")
+    if problem == "too_large":
+        return _l("Enter an amount of at most %(max)s.", max=format_money(parsing.MAX_MONEY, currency))
+    if problem == "exponent":
+        return _l("Write the amount out in digits, such as 1000000000.")
+    if problem == "text":
+        return _l("Enter the amount in digits, such as 1200.")
+    return (_l("Enter a whole amount, such as 1200.") if digits == 0 else
+            _l("Enter the amount with at most %(digits)s decimals, such as 1200 or 12.50.", digits=digits))
+
+
 class MoneyField(wtforms.Field):
     """An amount typed in a currency's main unit (1,200 · 12.50 · ＮＴ$1200), kept as an integer of minor units
     (core.i18n.currency_digits: NT$ whole dollars, ¥ fen), shown back in the main unit.
@@ -216,19 +235,7 @@ class MoneyField(wtforms.Field):
 
     def _problem(self, raw: str, digits: int) -> Any:
         """The message for an amount that cannot be read, saying what to change."""
-        problem = parsing.money_problem(raw, digits)
-        if problem == "negative":  # said as the service says an amount below the field's least
-            if self.minimum > 0:
-                return _l("Enter an amount of at least %(min)s.", min=format_money(self.minimum, self.currency))
-            return _l("Enter the amount, 0 or more.")
-        if problem == "too_large":
-            return _l("Enter an amount of at most %(max)s.", max=format_money(parsing.MAX_MONEY, self.currency))
-        if problem == "exponent":
-            return _l("Write the amount out in digits, such as 1000000000.")
-        if problem == "text":
-            return _l("Enter the amount in digits, such as 1200.")
-        return (_l("Enter a whole amount, such as 1200.") if digits == 0 else
-                _l("Enter the amount with at most %(digits)s decimals, such as 1200 or 12.50.", digits=digits))
+        return money_refusal(raw, self.currency, self.minimum)
 
     def pre_validate(self, form: Any) -> None:
         _stop_after_parse_error(self)

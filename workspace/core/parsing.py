@@ -93,6 +93,23 @@ def parse_decimal(value: object, maximum: float = 1_000_000) -> float | None:
     return number if number <= maximum else None
 
 
+def parse_signed_decimal(value: object) -> int | float | None:
+    """A number as typed, below zero or past any limit included (-18, －18, −3, 1.5, 1,5, 10000000000000): an int when
+    it is whole, a float with at most two decimals; None for what is no number (words, 1e3, nan, 1.234). For a
+    figure whose limits the caller's own checks then name ("-18 is less than the minimum of 1") rather than a
+    message on how to write a number, which -18 already is."""
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().replace("\u2212", "-").replace(",", ".")
+    match = re.fullmatch(r"(-?)\s*(\d{1,30})(?:\.(\d{1,2}))?", text)
+    if match is None:
+        return None
+    sign, whole, fraction = match.groups()
+    if fraction is None or not fraction.strip("0"):
+        return -int(whole) if sign else int(whole)
+    return float(f"{sign}{whole}.{fraction}")
+
+
 MAX_MONEY = 10**12  # minor units: far above any grant or expense, far below a BIGINT column's limit
 # What may come before or after a typed amount: a currency's sign, code or word (NT$1,200 · ¥12.50 · 1200元).
 _MONEY_SIGNS = re.compile(r"^(?:NT\$|US\$|HK\$|\$|¥|RMB|CNY|TWD|USD)\s*|\s*(?:元|圓|块|塊)$", re.IGNORECASE)

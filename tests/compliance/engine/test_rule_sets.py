@@ -19,7 +19,7 @@ AFTER = LAST + dt.timedelta(days=1)
 def program(*rules: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """A school's own rule set, checked against the schema before use."""
     document = {"key": "school", "name": "校內社群", "period": {"first": FIRST.isoformat(), "last": LAST.isoformat()},
-                "rules": [{"version": 1, "message": "m", **rule} for rule in rules], **extra}
+                "rules": [{"version": 1, "message": "m", "citation": "c", **rule} for rule in rules], **extra}
     assert validate_program(document) == []
     return document
 

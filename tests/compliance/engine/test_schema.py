@@ -20,14 +20,14 @@ GOOD = """{
       "version": 1,
       "kind": "count",
       "target": 6,
-      "message": "At least 6 meetings."
+      "message": "At least 6 meetings.", "citation": "每學期至少6次"
     },
     {
       "id": "report",
       "version": 1,
       "kind": "deliverable",
       "item": "results_report",
-      "message": "The report."
+      "message": "The report.", "citation": "期末繳交成果報告"
     }
   ],
   "budget": {"categories": [{"key": "materials", "name": "資料"}]}
@@ -55,6 +55,23 @@ def test_an_unclosed_document_gives_a_line():
     assert error.code == "syntax" and error.line is not None
 
 
+def test_a_document_that_ends_too_early_is_told_at_its_last_line_with_what_closes_it():
+    """QA: without its final } the error's line was past the last line ("at character 1, a comma is missing")."""
+    for text, marks in ((GOOD.rstrip()[:-1], "}"), (GOOD.rstrip()[:-1] + "\n\n", "}"),
+                        (GOOD[:GOOD.index("  ],")], "]}")):
+        _, [error] = parse_program_text(text)
+        last = len(text.rstrip().splitlines())
+        assert (error.code, error.line, error.params["problem"]) == ("syntax", last, "end")
+        assert error.params["marks"] == marks
+        assert error.params["column"] == len(text.rstrip().splitlines()[-1]) + 1
+
+
+def test_a_comma_missing_at_the_end_of_a_line_is_told_on_that_line_where_it_is_typed():
+    _, [error] = parse_program_text(_edit('"target": 6,', '"target": 6'))
+    assert (error.line, error.params["column"]) == (10, len('      "target": 6') + 1)
+    assert error.params["problem"] == "Expecting ',' delimiter"
+
+
 def test_a_wrong_value_is_reported_on_its_line_with_its_path():
     _, [error] = parse_program_text(_edit('"target": 6,', '"target": "six",'))
     assert (error.code, error.path, error.line) == ("schema", "rules[0].target", 10)
@@ -75,6 +92,14 @@ def test_an_unknown_kind():
 def test_a_missing_parameter_names_the_rule():
     _, errors = parse_program_text(_edit('      "target": 6,\n', ""))
     assert [(e.path, e.line, e.message) for e in errors] == [("rules[0]", 6, "'target' is a required property")]
+
+
+def test_a_rule_without_its_citation_or_with_an_empty_one_is_refused_beside_the_rule():
+    """Every rule carries the funder's clause it comes from (QA: a rule without one was saved)."""
+    _, errors = parse_program_text(_edit(', "citation": "每學期至少6次"', ""))
+    assert [(e.path, e.line, e.params.get("missing")) for e in errors] == [("rules[0]", 6, "citation")]
+    _, errors = parse_program_text(_edit('"citation": "每學期至少6次"', '"citation": ""'))
+    assert [(e.path, e.line, e.params.get("kind")) for e in errors] == [("rules[0].citation", 11, "minLength")]
 
 
 def test_duplicate_ids():
@@ -99,7 +124,7 @@ def test_a_window_inside_the_period():
 
 def test_a_budget_rule_naming_an_unknown_category():
     rule = ('{"id": "cap", "version": 1, "kind": "budget_cap", "category": "snacks", "total_max": 10, '
-            '"message": "m"}')
+            '"message": "m", "citation": "c"}')
     text = _edit("  ],\n", f"  ,\n{rule}\n  ],\n").replace("}\n  ,\n", "},\n", 1)
     _, [error] = parse_program_text(text)
     assert (error.code, error.path, error.params) == ("unknown_category", "rules[2].category", {"category": "snacks"})

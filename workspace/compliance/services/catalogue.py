@@ -17,13 +17,14 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from workspace.compliance.models import Program
-from workspace.compliance.programs import MAX_NUMBER, load_presets, validate_program
+from workspace.compliance.programs import load_presets, validate_program
 from workspace.compliance.wording import listing, program_error_text, rule_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
+from workspace.core.forms import money_refusal
 from workspace.core.i18n import LOCALE_NAMES, currency_digits, money_input, with_currency
 from workspace.core.models import record_event
-from workspace.core.parsing import parse_decimal, parse_money
+from workspace.core.parsing import parse_money, parse_signed_decimal
 from workspace.extensions import db
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")
@@ -79,17 +80,63 @@ def create_program(document: dict[str, Any], actor: Any) -> Program:
     return program
 
 
-def update_program(program: Program, document: dict[str, Any], actor: Any, *, version: int) -> Program:
-    """Replace a program's document (validated); `version` is the one the editor started from."""
+def update_program(program: Program, document: dict[str, Any], actor: Any, *, version: int) -> list[dict[str, Any]]:
+    """Replace a program's document (validated); `version` is the one the editor started from. What changed
+    (`program_changes`) is logged with the event and returned; a document that changes nothing is not saved: no new
+    version, no event (QA: an untouched save, or the same days typed in the ROC calendar, added a version each)."""
     if version != program.version:
         raise Conflict(_("Someone else saved this program after you opened it. Reload to see their changes."))
     _check_document(document, program=program)
     document = with_versions_raised(program.definition, document)
+    changes = program_changes(program.definition, document)
+    if not changes:
+        return []
     _apply_document(program, document)
     program.version += 1
     program.updated_at = utcnow()
-    record_event(actor, "program.changed", program, name=program.name)
-    return program
+    record_event(actor, "program.changed", program, name=program.name, changes=changes)
+    return changes
+
+
+_ABSENT = object()
+
+
+def _value_changes(before: Any, after: Any, path: str) -> list[tuple[str, Any, Any]]:
+    """Each value that differs between two JSON values, by its path (a key absent on one side is None there)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found = []
+        for key in dict.fromkeys([*before, *after]):
+            found += _value_changes(before.get(key, _ABSENT), after.get(key, _ABSENT), f"{path}.{key}" if path else key)
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [change for index, (old, new) in enumerate(zip(before, after, strict=True))
+                for change in _value_changes(old, new, f"{path}[{index}]")]
+    if before is not _ABSENT and after is not _ABSENT and before == after and type(before) is type(after):
+        return []
+    return [(path, None if before is _ABSENT else before, None if after is _ABSENT else after)]
+
+
+def program_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a save changes in a program's document, for its audit event: each changed value as {"rule": the rule's
+    id (None outside the rules), "field": its path in the rule or document, "before", "after"}, a rule added or
+    removed as {"rule", "change": "added" | "removed"}; rules are matched by id, so moving one is no change of its
+    values (a new order is one change of "rules", the ids before and after). [] when nothing changed."""
+    rest = ({key: value for key, value in document.items() if key != "rules"} for document in (before, after))
+    changes: list[dict[str, Any]] = [{"rule": None, "field": field, "before": old, "after": new}
+                                     for field, old, new in _value_changes(*rest, "")]
+    old_rules = {rule.get("id"): rule for rule in before.get("rules", ())}
+    new_rules = {rule.get("id"): rule for rule in after.get("rules", ())}
+    for rule_id, rule in new_rules.items():
+        if rule_id not in old_rules:
+            changes.append({"rule": rule_id, "change": "added"})
+            continue
+        changes += [{"rule": rule_id, "field": field, "before": old, "after": new}
+                    for field, old, new in _value_changes(old_rules[rule_id], rule, "")]
+    changes += [{"rule": rule_id, "change": "removed"} for rule_id in old_rules if rule_id not in new_rules]
+    kept = [rule_id for rule_id in new_rules if rule_id in old_rules]
+    if kept != [rule_id for rule_id in old_rules if rule_id in new_rules]:
+        changes.append({"rule": None, "field": "rules", "before": list(old_rules), "after": list(new_rules)})
+    return changes
 
 
 # What a rule says in words: changing these leaves what it asks, and so its version, as it was.
@@ -189,21 +236,23 @@ class Figure:
         return money_input(int(self.value), self.currency) if self.currency else str(self.value)
 
     def read(self, typed: str) -> int | float | None:
-        """A typed value of this figure (money in minor units), or None when it cannot be read."""
+        """A typed value of this figure (money in minor units), or None when it cannot be read. A number below its
+        least or past MAX_NUMBER is read: the program's checks then say so beside the field ("-18 is less than the
+        minimum of 1", "… is too large"), where a hint on how to write a number would mislead."""
         if self.currency:
             return parse_money(typed, currency_digits(self.currency))
-        number = parse_decimal(typed, maximum=MAX_NUMBER)
-        if number is None or (self.whole and number != int(number)):
+        number = parse_signed_decimal(typed)
+        if number is None or (self.whole and not isinstance(number, int)):
             return None
-        return int(number) if number == int(number) else number
+        return number
 
-    @property
-    def hint(self) -> str:
-        """What to type when the value cannot be read: an example this figure accepts."""
+    def refusal(self, typed: str) -> str:
+        """Why a typed value cannot be read, with an example this figure accepts: an amount in the program's
+        currency (whole NT$; ¥ with at most two decimals), a whole number, or a number with decimals."""
         if self.currency:
-            return _("Enter an amount, 0 or more, such as 1600 or 16.50.")
+            return str(money_refusal(typed, self.currency))
         if self.whole:
-            return _("Enter a whole number, such as 18.")  # its least (0 or 1) the program's checks say
+            return _("Enter a whole number, such as 18.")
         return _("Enter a number, such as 4 or 1.5.")
 
 
