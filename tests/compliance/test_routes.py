@@ -1214,3 +1214,44 @@ def test_an_expense_kept_claimable_before_its_cap_was_lowered_is_marked_on_its_r
     assert "Breaks a cap now" not in other
     assert budget.ledger(setup.enrollment).breaking.keys() == {
         expense.id for expense in budget.expenses_of(setup.enrollment) if expense.category == "external_speaker_hourly"}
+
+
+def test_an_amount_typed_in_another_currency_is_refused_beside_its_field_with_the_text_kept(client, ctx):
+    """QA: ¥30000 typed as the approved amount of an NT$ program was kept as NT$30,000; so was an expense's."""
+    setup = enrolled(confirmed=False, amount=50_000)
+    other = running_copy()
+    client.login(setup.club.convener)
+    said = "This program counts in NT$: type the amount in NT$."
+    enrol = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": other.id, "approved_amount": "¥30000"})
+    assert enrol.status_code == 422
+    assert said in _text(enrol) and 'value="¥30000"' in _text(enrol)
+    assert db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == other.id)) is None
+    field = f"enrollment-{setup.enrollment.id}-approved_amount"
+    changed = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/amount", {field: "US$30000"})
+    assert changed.status_code == 422 and said in _text(changed) and 'value="US$30000"' in _text(changed)
+    db.session.refresh(setup.enrollment)
+    assert setup.enrollment.approved_amount == 50_000
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    refused = client.post_form(url, _expense(amount="RMB180"))
+    assert refused.status_code == 422 and said in _text(refused) and 'value="RMB180"' in _text(refused)
+    assert budget.expenses_of(setup.enrollment) == []
+    # The program's own signs are still read: NT$, TWD, 元 and $.
+    for typed in ("NT$180", "TWD 180", "180元", "$180"):
+        assert client.post_form(url, _expense(amount=typed)).status_code == 302, typed
+    assert [expense.amount for expense in budget.expenses_of(setup.enrollment)] == [180] * 4
+
+
+def test_a_yuan_program_refuses_nt_dollars_in_the_reader_s_language(client, ctx):
+    setup = enrolled(confirmed=False)
+    urc = running_copy("urc")
+    client.login(setup.club.convener)
+    setup.club.convener.locale = "zh_Hant"
+    db.session.commit()
+    response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": urc.id,
+                                                                      "approved_amount": "NT$30000"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert "本計畫以CN¥計價：請以CN¥輸入金額。" in html and 'value="NT$30000"' in html
+    saved = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": urc.id, "approved_amount": "¥300"})
+    assert saved.status_code == 302
+    assert db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == urc.id)).approved_amount == 30_000

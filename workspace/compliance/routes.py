@@ -431,7 +431,7 @@ def update_figures(program_id: int):
     for name in known.keys() & typed.keys():  # a figure the form did not send keeps its value
         number = known[name].read(typed[name])
         if number is None:
-            errors[name] = known[name].hint
+            errors[name] = known[name].refusal(typed[name])
         else:
             values[name] = number
     for name in messages.keys() & typed.keys():

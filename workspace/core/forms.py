@@ -23,7 +23,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
-from workspace.core.i18n import currency_digits, format_money, money_input, translations, with_currency
+from workspace.core.i18n import (
+    currency_digits,
+    format_money,
+    money_input,
+    other_currency_message,
+    translations,
+    with_currency,
+)
 from workspace.core.storage import StoredFile, held_upload, hold_upload, store_uploads
 
 
@@ -209,14 +216,16 @@ class MoneyField(wtforms.Field):
         self.data = None
         if not raw:
             return
-        digits = currency_digits(self.currency)
-        self.data = parsing.parse_money(raw, digits)
+        self.data = parsing.parse_money(raw, self.currency)
         if self.data is None:
-            raise ValueError(self._problem(raw, digits))
+            raise ValueError(self._problem(raw))
 
-    def _problem(self, raw: str, digits: int) -> Any:
+    def _problem(self, raw: str) -> Any:
         """The message for an amount that cannot be read, saying what to change."""
-        problem = parsing.money_problem(raw, digits)
+        digits = currency_digits(self.currency)
+        problem = parsing.money_problem(raw, self.currency)
+        if problem == "currency":
+            return other_currency_message(self.currency)
         if problem == "negative":  # said as the service says an amount below the field's least
             if self.minimum > 0:
                 return _l("Enter an amount of at least %(min)s.", min=format_money(self.minimum, self.currency))

@@ -21,9 +21,9 @@ from workspace.compliance.programs import MAX_NUMBER, load_presets, validate_pro
 from workspace.compliance.wording import listing, program_error_text, rule_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
-from workspace.core.i18n import LOCALE_NAMES, currency_digits, money_input, with_currency
+from workspace.core.i18n import LOCALE_NAMES, currency_digits, money_input, other_currency_message, with_currency
 from workspace.core.models import record_event
-from workspace.core.parsing import parse_decimal, parse_money
+from workspace.core.parsing import money_problem, parse_decimal, parse_money
 from workspace.extensions import db
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")
@@ -191,11 +191,18 @@ class Figure:
     def read(self, typed: str) -> int | float | None:
         """A typed value of this figure (money in minor units), or None when it cannot be read."""
         if self.currency:
-            return parse_money(typed, currency_digits(self.currency))
+            return parse_money(typed, self.currency)
         number = parse_decimal(typed, maximum=MAX_NUMBER)
         if number is None or (self.whole and number != int(number)):
             return None
         return int(number) if number == int(number) else number
+
+    def refusal(self, typed: str) -> str:
+        """Why a typed value of this figure cannot be read: money in another currency (¥ for an NT$ program) says
+        the program's sign; anything else gets the hint."""
+        if self.currency and money_problem(typed, self.currency) == "currency":
+            return other_currency_message(self.currency)
+        return self.hint
 
     @property
     def hint(self) -> str:
