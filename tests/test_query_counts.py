@@ -88,3 +88,35 @@ def test_review_page_is_bounded(client, ctx, count_queries):
         _community_with_members(3, [school])
     large = measure(client, count_queries, "/review/")
     assert small == large, (small, large)
+
+
+def test_budget_page_is_bounded_whatever_the_number_of_expenses(client, ctx, count_queries):
+    """Each expense set aside is judged again by the caps as they are now, and each claimable one of a cancelled
+    activity is asked about, in the engine: no query per expense."""
+    import datetime as dt
+
+    from tests.compliance.helpers import PAST_FIRST, enrolled
+    from workspace.activities import services as activities
+    from workspace.compliance.services import budget
+
+    setup = enrolled(amount=0)
+    convener = setup.club.convener
+
+    def add(count: int, offset: int) -> None:
+        for number in range(offset, offset + count):
+            day = PAST_FIRST + dt.timedelta(days=number + 1)
+            activity = setup.activity(day, photo=False, minutes=False)
+            budget.add_expense(setup.enrollment, budget.ExpenseFields(
+                "printing_materials", day, 100, persons=None, activity_id=activity.id), convener,
+                activity_ids={activity.id})
+            budget.add_expense(setup.enrollment, budget.ExpenseFields(
+                "internal_speaker_hourly", day, 2_000, hours=2, keep_unclaimable=True), convener)
+            activities.cancel_activity(activity, "停課", actor=convener)
+        db.session.commit()
+
+    add(1, 0)
+    path = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    few = measure(client.login(convener), count_queries, path)
+    add(12, 1)
+    many = measure(client, count_queries, path)
+    assert few == many, (few, many)

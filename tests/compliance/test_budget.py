@@ -328,3 +328,103 @@ def test_a_claimable_expense_over_a_cap_lowered_since_takes_its_receipt(ctx):
     with pytest.raises(budget.BudgetRefused):
         budget.update_expense(expense, _fields("external_speaker_hourly", 3_100, hours=2), setup.club.convener,
                               version=expense.version)
+
+
+def _set_cap(setup, rule_id: str, key: str, value: int) -> None:
+    """Change one figure of the enrolment's program, as the admin's figures form does."""
+    import json
+
+    definition = json.loads(json.dumps(setup.program.definition))
+    for rule in definition["rules"]:
+        if rule["id"] == rule_id:
+            rule[key] = value
+    setup.program.definition = definition
+    db.session.commit()
+
+
+def test_an_expense_kept_not_claimable_is_judged_again_by_the_caps_as_they_are_now(ctx):
+    """QA: refused as NT$1,000 an hour over the NT$800 cap and kept not claimable, it still said so after the cap
+    was raised to NT$1,000; nothing said it could now be claimed."""
+    from workspace.compliance import wording
+
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, _fields("internal_speaker_hourly", 2_000, hours=2,
+                                                           keep_unclaimable=True), setup.club.convener)
+    db.session.commit()
+    with flask_babel.force_locale("en"):
+        ledger = budget.ledger(setup.enrollment)
+        assert [breach.code for breach in ledger.if_claimed[expense.id]] == ["per_hour"]
+        assert wording.not_claimable_reasons(expense, ledger) == ["Per-hour fee NT$1,000 > cap NT$800."]
+        _set_cap(setup, "plc.budget.internal_hourly", "per_hour_max", 900)  # raised, not enough: today's numbers
+        assert wording.not_claimable_reasons(expense, budget.ledger(setup.enrollment)) == [
+            "Per-hour fee NT$1,000 > cap NT$900."]
+        _set_cap(setup, "plc.budget.internal_hourly", "per_hour_max", 1_000)
+        ledger = budget.ledger(setup.enrollment)
+        assert ledger.if_claimed[expense.id] == ()
+        assert wording.not_claimable_reasons(expense, ledger) == ["Within the caps now: it can be marked claimable."]
+    assert expense.breaches[0]["params"]["cap"] == 800  # what it broke on its day stays in its record
+    # and claiming it is indeed accepted now
+    budget.update_expense(expense, _fields("internal_speaker_hourly", 2_000, hours=2), setup.club.convener,
+                          version=expense.version)
+    assert expense.claimable and expense.breaches == []
+
+
+def test_an_expense_set_aside_by_hand_that_breaks_nothing_gives_no_reason(ctx):
+    from workspace.compliance import wording
+
+    setup = enrolled()
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 150, keep_unclaimable=True),
+                                 setup.club.convener)
+    db.session.commit()
+    ledger = budget.ledger(setup.enrollment)
+    assert ledger.if_claimed[expense.id] == () and wording.not_claimable_reasons(expense, ledger) == []
+
+
+def test_an_expense_keeps_its_activity_once_cancelled_and_the_ledger_asks_whether_it_is_still_claimable(ctx):
+    """QA: the edit form offered only live activities of the period, so saving an expense whose activity was
+    cancelled (to file its receipt) dropped its link, and reinstating the activity did not bring it back."""
+    from workspace.activities import services as activities
+
+    setup = enrolled()
+    activity = setup.activity(DAY)
+    other = setup.activity(DAY + dt.timedelta(days=7))
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 150, activity_id=activity.id),
+                                 setup.club.convener, activity_ids={activity.id, other.id})
+    db.session.commit()
+    assert budget.ledger(setup.enrollment).activity_doubts == {}
+    activities.cancel_activity(activity, "颱風停課", actor=setup.club.convener)
+    db.session.commit()
+    # Not offered to a new expense; offered, marked cancelled, to the one that belongs to it.
+    assert [choice.id for choice in budget.activity_choices(setup.enrollment)] == [other.id]
+    kept = budget.activity_choices(setup.enrollment, keep=activity.id)
+    assert [(choice.id, choice.state) for choice in kept] == [(activity.id, "cancelled"), (other.id, "")]
+    doubt = budget.ledger(setup.enrollment).activity_doubts[expense.id]
+    assert doubt.code == "budget_activity_cancelled" and doubt.params["activity_day"] == DAY
+    receipt = store_upload(io.BytesIO(png_bytes()), "收據.png")
+    budget.update_expense(expense, _fields("printing_materials", 150, activity_id=activity.id), setup.club.convener,
+                          version=expense.version, receipt=receipt, activity_ids={choice.id for choice in kept})
+    db.session.commit()
+    assert expense.activity_id == activity.id and expense.receipt_blob_id is not None
+    activities.reinstate_activity(activity, actor=setup.club.convener)
+    db.session.commit()
+    assert expense.activity_id == activity.id and budget.ledger(setup.enrollment).activity_doubts == {}
+
+
+def test_an_expense_whose_activity_moved_out_of_the_period_is_asked_about(ctx):
+    setup = enrolled()
+    activity = setup.activity(DAY)
+    expense = budget.add_expense(setup.enrollment, _fields("printing_materials", 150, activity_id=activity.id),
+                                 setup.club.convener, activity_ids={activity.id})
+    db.session.commit()
+    moved = dt.timedelta(days=(DAY - PAST_FIRST).days + 10)
+    activity.starts_at, activity.ends_at = activity.starts_at - moved, activity.ends_at - moved
+    db.session.commit()
+    kept = budget.activity_choices(setup.enrollment, keep=activity.id)
+    assert [(choice.id, choice.state) for choice in kept] == [(activity.id, "outside_period")]
+    assert budget.ledger(setup.enrollment).activity_doubts[expense.id].code == "budget_activity_outside_period"
+    # A claimable expense only: one set aside already is not asked about.
+    budget.update_expense(expense, _fields("printing_materials", 150, activity_id=activity.id,
+                                           keep_unclaimable=True), setup.club.convener, version=expense.version,
+                          activity_ids={activity.id})
+    db.session.commit()
+    assert budget.ledger(setup.enrollment).activity_doubts == {}

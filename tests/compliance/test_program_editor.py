@@ -563,3 +563,24 @@ def test_a_rule_s_version_goes_up_with_its_meaning_not_with_its_wording(ctx):
     assert [rule["version"] for rule in raised["rules"]] == [3, 1, 1]
     after["rules"][0]["version"] = 5  # raised by the editor already: kept
     assert with_versions_raised(before, after)["rules"][0]["version"] == 5
+
+
+def test_a_cap_typed_in_another_currency_is_refused_beside_its_field(client, ctx):
+    """QA: a cap typed ¥1000 in an NT$ program's figures form was saved as NT$1,000."""
+    program = program_copy()
+    index = next(number for number, rule in enumerate(program.definition["rules"]) if "per_hour_max" in rule)
+    cap = f"rules.{index}.per_hour_max"
+    before = program.definition["rules"][index]["per_hour_max"]
+    client.login(make_user(is_admin=True, locale="en"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    base = {"name": program.name, "first": program.first_day.isoformat(), "last": program.last_day.isoformat(),
+            "version": "1"}
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**_figures_form(page), **base, cap: "¥1000"})
+    assert response.status_code == 422
+    assert _field_error(_text(response), cap) == "This program counts in NT$: type the amount in NT$."
+    db.session.expire_all()
+    assert db.session.get(Program, program.id).definition["rules"][index]["per_hour_max"] == before
+    # The program's own sign is read (the same cap: its messages still say it).
+    saved = client.post_form(f"/admin/programs/{program.id}/figures",
+                             {**_figures_form(page), **base, cap: f"NT${before:,}"})
+    assert saved.status_code == 302

@@ -1235,3 +1235,124 @@ def test_a_reviewer_decides_from_the_as_submitted_page_and_only_a_reviewer_sees_
                             {"decision": "approve", "comment": ""}).status_code == 302
     page = _text(client.get(f"{base}/submissions/{submission_id}"))
     assert "/decide" not in page and "Approved by the reviewers" in page  # decided: the form is gone
+
+
+def test_an_amount_typed_in_another_currency_is_refused_beside_its_field_with_the_text_kept(client, ctx):
+    """QA: ¥30000 typed as the approved amount of an NT$ program was kept as NT$30,000; so was an expense's."""
+    setup = enrolled(confirmed=False, amount=50_000)
+    other = running_copy()
+    client.login(setup.club.convener)
+    said = "This program counts in NT$: type the amount in NT$."
+    enrol = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": other.id, "approved_amount": "¥30000"})
+    assert enrol.status_code == 422
+    assert said in _text(enrol) and 'value="¥30000"' in _text(enrol)
+    assert db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == other.id)) is None
+    field = f"enrollment-{setup.enrollment.id}-approved_amount"
+    changed = client.post_form(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/amount", {field: "US$30000"})
+    assert changed.status_code == 422 and said in _text(changed) and 'value="US$30000"' in _text(changed)
+    db.session.refresh(setup.enrollment)
+    assert setup.enrollment.approved_amount == 50_000
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    refused = client.post_form(url, _expense(amount="RMB180"))
+    assert refused.status_code == 422 and said in _text(refused) and 'value="RMB180"' in _text(refused)
+    assert budget.expenses_of(setup.enrollment) == []
+    # The program's own signs are still read: NT$, TWD, 元 and $.
+    for typed in ("NT$180", "TWD 180", "180元", "$180"):
+        assert client.post_form(url, _expense(amount=typed)).status_code == 302, typed
+    assert [expense.amount for expense in budget.expenses_of(setup.enrollment)] == [180] * 4
+
+
+def test_a_yuan_program_refuses_nt_dollars_in_the_reader_s_language(client, ctx):
+    setup = enrolled(confirmed=False)
+    urc = running_copy("urc")
+    client.login(setup.club.convener)
+    setup.club.convener.locale = "zh_Hant"
+    db.session.commit()
+    response = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": urc.id,
+                                                                      "approved_amount": "NT$30000"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert "本計畫以CN¥計價：請以CN¥輸入金額。" in html and 'value="NT$30000"' in html
+    saved = client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": urc.id, "approved_amount": "¥300"})
+    assert saved.status_code == 302
+    assert db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == urc.id)).approved_amount == 30_000
+
+
+def _form_values(html: str) -> dict:
+    """The expense form as the browser would send it back: each input's value and each select's selected option."""
+    form = html[html.index('id="expense-form"'):]
+    values = dict(re.findall(r'<input[^>]*\bname="(\w+)"[^>]*\bvalue="([^"]*)"', form))
+    for name, options in re.findall(r'<select[^>]*\bname="(\w+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option[^>]*\bselected[^>]*\bvalue="([^"]*)"|<option[^>]*\bvalue="([^"]*)"[^>]*\bselected',
+                           options)
+        values[name] = (chosen.group(1) or chosen.group(2) or "") if chosen else ""
+    values.pop("keep_unclaimable", None)
+    return {key: unescape(value) for key, value in values.items()}
+
+
+def test_saving_an_expense_of_a_cancelled_activity_keeps_its_link_and_the_ledger_asks_about_it(client, ctx):
+    """QA: once its activity was cancelled, the expense's edit form showed (none), so saving it to attach the
+    receipt dropped the link for good; nothing asked whether the expense was still claimable."""
+    from workspace.activities import services as activities
+
+    setup = enrolled()
+    activity = setup.activity(PAST_FIRST + dt.timedelta(days=91))  # 31 October 2025
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    assert client.post_form(url, _expense(spent_on="2025-10-31", activity_id=str(activity.id))).status_code == 302
+    expense = db.session.scalar(db.select(Expense))
+    activities.cancel_activity(activity, "颱風停課", actor=setup.club.convener)
+    db.session.commit()
+    edit = _text(client.get(f"{url}/{expense.id}/edit"))
+    option = re.search(rf'<option[^>]*value="{activity.id}"[^>]*>([^<]*)</option>', edit)
+    assert option and "selected" in option.group(0) and option.group(1).endswith("(cancelled)")
+    question = "The activity of Oct 31, 2025 was cancelled: is this expense still claimable?"
+    assert question in unescape(edit)
+    sent = _form_values(edit)
+    assert sent["activity_id"] == str(activity.id)
+    sent["receipt"] = (io.BytesIO(png_bytes()), "收據.png")
+    saved = client.post_form(f"{url}/{expense.id}/edit", sent, content_type="multipart/form-data")
+    assert saved.status_code == 302, _text(saved)
+    db.session.refresh(expense)
+    assert expense.activity_id == activity.id and expense.receipt_blob_id is not None
+    panel = unescape(_text(client.get(f"/c/{setup.slug}/compliance/")))
+    assert ("The activity of Oct 31, 2025 was cancelled: is the expense of Oct 31, 2025 to 影印店 (NT$180) still "
+            "claimable?") in panel
+    # A new expense is not offered the cancelled activity.
+    refused = client.post_form(url, _expense(activity_id=str(activity.id)))
+    assert refused.status_code == 422 and 'id="activity_id-error"' in _text(refused)
+    activities.reinstate_activity(activity, actor=setup.club.convener)
+    db.session.commit()
+    page = unescape(_text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget")))
+    assert "was cancelled" not in page
+    db.session.refresh(expense)
+    assert expense.activity_id == activity.id
+
+
+def test_a_not_claimable_expense_says_what_the_caps_say_now_on_the_page_and_in_the_ledger(client, ctx):
+    """QA: kept not claimable as NT$1,000 an hour over the NT$800 cap, it still said so after the cap was raised
+    to NT$1,000, on the page and in the Excel ledger's note."""
+    import json as json_module
+
+    from workspace.exports import ledger as ledger_export
+
+    setup = enrolled()
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"
+    over = _expense(category="internal_speaker_hourly", amount="2000", hours="2", keep_unclaimable="y")
+    assert client.post_form(url, over).status_code == 302
+    page = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    assert "Per-hour fee NT$1,000 &gt; cap NT$800." in _text(client.get(page))
+    definition = json_module.loads(json_module.dumps(setup.program.definition))
+    for rule in definition["rules"]:
+        if rule["id"] == "plc.budget.internal_hourly":
+            rule["per_hour_max"] = 1_000
+    setup.program.definition = definition
+    db.session.commit()
+    html = _text(client.get(page))
+    assert "cap NT$800" not in html and "Within the caps now: it can be marked claimable." in html
+    book = ledger_export.ledger_xlsx(setup.enrollment, "en").data
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(book))["Expenses"]
+    assert [cell.value for cell in sheet[2]][9] == "Within the caps now: it can be marked claimable."

@@ -87,3 +87,17 @@ def test_a_value_that_cannot_be_read_gets_its_own_message_only(app):
         assert [len(form.amount.errors), len(form.persons.errors), len(form.day.errors)] == [1, 1, 1]
         form = CheckedForm(formdata=MultiDict({"amount": "3", "persons": "0", "day": "114/02/03"}))
         assert not form.validate() and len(form.persons.errors) == 1  # a read value still meets its validators
+
+
+def test_an_amount_with_another_currency_s_sign_is_refused_with_the_program_s_sign(app):
+    """QA: ¥30000 typed for an NT$ program was read as NT$30,000."""
+    with app.test_request_context(), force_locale("en"):
+        form = AmountForm(formdata=MultiDict({"amount": "¥30000"}), meta={"currency": "TWD"})
+        assert not form.validate()
+        assert form.amount.errors == ["This program counts in NT$: type the amount in NT$."]
+        assert 'value="¥30000"' in form.amount()
+        for typed in ("NT$30,000", "TWD 30000", "30000元", "$30000"):
+            form = AmountForm(formdata=MultiDict({"amount": typed}), meta={"currency": "TWD"})
+            assert form.validate() and form.amount.data == 30_000, typed
+        form = AmountForm(formdata=MultiDict({"amount": "NT$300"}), meta={"currency": "CNY"})
+        assert not form.validate() and form.amount.errors == ["This program counts in CN¥: type the amount in CN¥."]

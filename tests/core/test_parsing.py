@@ -156,11 +156,39 @@ def test_a_live_polls_counter_that_does_not_parse_counts_as_unknown(client, libr
     assert client.get(f"/c/lib/discussions/{thread.id}/posts?after=²").status_code == 200
 
 
-@pytest.mark.parametrize(("typed", "digits", "minor"), [
-    ("1200", 0, 1200), ("1,200", 0, 1200), ("１２００", 0, 1200), ("NT$1,200", 0, 1200), ("1200元", 0, 1200),
-    ("1200.00", 0, 1200), ("12.50", 2, 1250), ("¥12.5", 2, 1250), ("50,000", 2, 5_000_000), ("0", 2, 0),
-    ("12.50", 0, None), ("1.234", 2, None), ("-5", 0, None), ("12,00", 0, None), ("1e3", 0, None), ("", 0, None),
-    (".5", 2, None), ("١٢", 0, None), ("1" * 16, 0, None), (None, 0, None),
+@pytest.mark.parametrize(("typed", "currency", "minor"), [
+    ("1200", "TWD", 1200), ("1,200", "TWD", 1200), ("１２００", "TWD", 1200), ("NT$1,200", "TWD", 1200),
+    ("1200元", "TWD", 1200), ("1200.00", "TWD", 1200), ("12.50", "CNY", 1250), ("¥12.5", "CNY", 1250),
+    ("50,000", "CNY", 5_000_000), ("0", "CNY", 0),
+    ("12.50", "TWD", None), ("1.234", "CNY", None), ("-5", "TWD", None), ("12,00", "TWD", None), ("1e3", "TWD", None),
+    ("", "TWD", None), (".5", "CNY", None), ("١٢", "TWD", None), ("1" * 16, "TWD", None), (None, "TWD", None),
 ])
-def test_money_is_read_in_the_currencys_main_unit_and_kept_in_minor_units(typed, digits, minor):
-    assert parsing.parse_money(typed, digits) == minor
+def test_money_is_read_in_the_currencys_main_unit_and_kept_in_minor_units(typed, currency, minor):
+    assert parsing.parse_money(typed, currency) == minor
+
+
+@pytest.mark.parametrize(("typed", "currency", "minor"), [
+    ("NT$30,000", "TWD", 30_000), ("TWD 30000", "TWD", 30_000), ("30000 twd", "TWD", 30_000), ("$30000", "TWD", 30_000),
+    ("30000元", "TWD", 30_000), ("ＮＴ＄30000", "TWD", 30_000),
+    ("¥300", "CNY", 30_000), ("￥300", "CNY", 30_000), ("RMB300", "CNY", 30_000), ("CNY 300", "CNY", 30_000),
+    ("300元", "CNY", 30_000), ("CN¥300", "CNY", 30_000), ("$300", "USD", 30_000), ("US$300", "USD", 30_000),
+])
+def test_an_amount_may_carry_its_own_currency_s_sign_or_code(typed, currency, minor):
+    assert parsing.parse_money(typed, currency) == minor
+
+
+@pytest.mark.parametrize(("typed", "currency"), [
+    ("¥30000", "TWD"), ("￥30000", "TWD"), ("RMB30000", "TWD"), ("CNY 30000", "TWD"), ("US$30000", "TWD"),
+    ("USD 30000", "TWD"), ("HK$30000", "TWD"), ("€30000", "TWD"), ("30000 usd", "TWD"), ("30000円", "TWD"),
+    ("NT$300", "CNY"), ("$300", "CNY"), ("TWD 300", "CNY"), ("US$300", "CNY"), ("JP¥300", "CNY"),
+    ("NT$300", "USD"), ("300元", "USD"),
+])
+def test_a_sign_or_code_of_another_currency_is_refused_not_read_as_the_program_s(typed, currency):
+    """QA: ¥30000 typed as the approved amount of an NT$ program was kept as NT$30,000."""
+    assert parsing.parse_money(typed, currency) is None
+    assert parsing.money_problem(typed, currency) == "currency"
+
+
+def test_letters_that_name_no_currency_are_text_not_a_currency():
+    assert parsing.parse_money("abc300", "TWD") is None
+    assert parsing.money_problem("abc300", "TWD") == "text"

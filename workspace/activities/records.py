@@ -256,6 +256,29 @@ def activities(community_ids: Collection[int], period: Period, *,
             for row in rows]
 
 
+@dataclass(frozen=True)
+class LinkedActivity:
+    """An activity another record names by id (an expense's), cancelled or not, wherever its day falls."""
+
+    id: int
+    community_id: int
+    title: str  # a pair's private activity: private_title()
+    starts_at: dt.datetime
+    cancelled: bool
+
+
+def linked_activities(activity_ids: Collection[int]) -> list[LinkedActivity]:
+    """The activities with these ids, cancelled ones and those of any period included (one query; none without
+    ids): what a record linked to one says of it once it was cancelled or moved."""
+    if not activity_ids:
+        return []
+    return [LinkedActivity(row.id, row.community_id, private_title() if row.private else row.title, row.starts_at,
+                           row.cancelled_at is not None) for row in db.session.execute(
+        select(Activity.id, Activity.community_id, Activity.title, Activity.starts_at, Activity.cancelled_at,
+               Activity.private).where(Activity.id.in_(sorted(activity_ids))).order_by(Activity.starts_at,
+                                                                                      Activity.id))]
+
+
 def held_activities(community_ids: Collection[int], period: Period, *,
                     now: dt.datetime | None = None) -> list[ActivityRecord]:
     """Activities held in the period: started in it, not cancelled, ended by `now` (two queries)."""

@@ -84,6 +84,15 @@ class ExpenseFact:
 
 
 @dataclass(frozen=True)
+class LinkedActivityFact:
+    """An activity an expense belongs to that counts for nothing: cancelled, or dated outside the period."""
+
+    id: int
+    day: dt.date  # the local day it starts
+    cancelled: bool  # False: not cancelled, but outside the period (moved out of it)
+
+
+@dataclass(frozen=True)
 class DeliverableFact:
     """A deliverable that exists: a results report, a video, a book list, an application …, by the day it was done."""
 
@@ -160,5 +169,8 @@ class CommunityFacts:
     agreement_last: dt.date | None = None
     outside_agreement: int = 0
     book_list: tuple[BookFact, ...] = ()
+    # The activities the expenses belong to that are cancelled or dated outside the period (`activities` leaves
+    # them out): a claimable expense of one is asked about on the ledger.
+    linked_activities: tuple[LinkedActivityFact, ...] = ()
     exchanged_teachers: tuple[ExchangedTeacherFact, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)  # for kinds added later; the engine ignores unknown keys

@@ -27,6 +27,7 @@ from workspace.compliance.facts import (
     DeliverableFact,
     ExchangedTeacherFact,
     ExpenseFact,
+    LinkedActivityFact,
     MemberFact,
     MonthlyPlanFact,
     PairingTermFact,
@@ -48,8 +49,9 @@ def program_period(program: Program) -> Period:
 def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None) -> dict[int, CommunityFacts]:
     """The facts of each enrolment's community over its program's period, by enrolment id.
 
-    Eight queries per distinct program period and three for the budgets and deliverables, whatever the number
-    of communities, members, activities or expenses; seven per period when no rule of the period's programs
+    Eight queries per distinct program period and three for the budgets and deliverables (four when an expense
+    belongs to an activity: the state of those activities), whatever the number of communities, members,
+    activities or expenses; seven per period when no rule of the period's programs
     reads attendance (engine.reads_attendance): the marks, the largest read, are then left out and every
     activity's attendees are empty. Two more per period when a rule reads mentoring (engine.reads_mentoring):
     the pairings (mentees and mentors) and the public lessons.
@@ -59,6 +61,8 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
     for enrollment in enrollments:
         by_period[program_period(enrollment.program)].append(enrollment)
     expenses, books = _budget([enrollment.id for enrollment in enrollments])
+    linked = {activity.id: activity for activity in activity_records.linked_activities(
+        {expense.activity_id for found in expenses.values() for expense in found if expense.activity_id is not None})}
     marked = _deliverables([enrollment.id for enrollment in enrollments])
     facts: dict[int, CommunityFacts] = {}
     for period, group in by_period.items():
@@ -71,9 +75,24 @@ def gather(enrollments: Sequence[Enrollment], *, now: dt.datetime | None = None)
                                            approved_amount=enrollment.approved_amount,
                                            expenses=tuple(expenses.get(enrollment.id, ())),
                                            book_list=tuple(books.get(enrollment.id, ())),
+                                           linked_activities=_gone(expenses.get(enrollment.id, ()), linked, period),
                                            deliverables=per_community[enrollment.community_id].deliverables
                                            + tuple(marked.get(enrollment.id, ())))
     return facts
+
+
+def _gone(expenses: Sequence[ExpenseFact], linked: dict[int, activity_records.LinkedActivity],
+          period: Period) -> tuple[LinkedActivityFact, ...]:
+    """The activities these expenses belong to that count for nothing: cancelled, or dated outside the period."""
+    found = {}
+    for expense in expenses:
+        activity = linked.get(expense.activity_id) if expense.activity_id is not None else None
+        if activity is None:
+            continue
+        day = local_day(activity.starts_at)
+        if activity.cancelled or not period.first <= day <= period.last:
+            found[activity.id] = LinkedActivityFact(activity.id, day, activity.cancelled)
+    return tuple(found.values())
 
 
 def _agreement(row: community_records.CommunityRow) -> dict[str, dt.date | None]:

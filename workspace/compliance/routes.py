@@ -497,15 +497,23 @@ def archive_program(program_id: int):
 # --- the budget ledger -------------------------------------------------------------------------------------
 
 
-def _activity_choices(enrollment: Enrollment) -> list[tuple[str, str]]:
-    return [("", _("(none)"))] + [(str(activity_id), _("%(label)s: %(value)s", label=local_date(day), value=title))
-                                  for activity_id, day, title in budget.activity_choices(enrollment)]
+def _activity_choices(enrollment: Enrollment, expense: Expense | None) -> list[tuple[str, str]]:
+    """The activity select's options: (none), then each activity by day; the edited expense's own activity is kept
+    among them with why it is no longer offered to others (cancelled, outside the period)."""
+    choices = [("", _("(none)"))]
+    for choice in budget.activity_choices(enrollment, keep=expense.activity_id if expense is not None else None):
+        label = _("%(label)s: %(value)s", label=local_date(choice.day), value=choice.title)
+        if choice.state:
+            label = _("%(text)s (%(detail)s)", text=label, detail=wording.activity_state_text(choice.state))
+        choices.append((str(choice.id), label))
+    return choices
 
 
-def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, **values: Any) -> ExpenseForm:
+def _expense_form(enrollment: Enrollment, form: ExpenseForm | None = None, expense: Expense | None = None,
+                  **values: Any) -> ExpenseForm:
     form = form or ExpenseForm(formdata=None, meta=_money(enrollment.program), **values)
     form.category.choices = [("", _("Choose…")), *budget.category_names(enrollment).items()]
-    form.activity_id.choices = _activity_choices(enrollment)
+    form.activity_id.choices = _activity_choices(enrollment, expense)
     # Help that fits the program: ROC dates where the funder is Taiwanese (it pays in NT$), the hours and the
     # number of people only for the categories whose caps need them.
     if enrollment.program.currency != "TWD":
@@ -525,7 +533,8 @@ def _budget_page(community: Any, enrollment: Enrollment, *, form: ExpenseForm | 
         "compliance/budget.html", community=community, enrollment=enrollment, program=enrollment.program,
         ledger=budget.ledger(enrollment), expenses=budget.expenses_of(enrollment),
         trashed=budget.expenses_of(enrollment, trashed=True), books=budget.books_of(enrollment),
-        form=_expense_form(enrollment, form), book_form=book_form or BookForm(formdata=None), breaches=breaches or [],
+        form=_expense_form(enrollment, form, editing), book_form=book_form or BookForm(formdata=None),
+        breaches=breaches or [],
         editing=editing, names=budget.category_names(enrollment), needs=budget.needs(enrollment),
         wording=wording, action_form=EmptyForm(formdata=None), status=status, held_receipt=held_receipt)
 
@@ -566,7 +575,7 @@ def _save_expense(slug: str, enrollment_id: int, expense_id: int | None) -> Resp
         expense = db.session.get(Expense, expense_id)
         if expense is None or expense.enrollment_id != enrollment.id or expense.deleted_at is not None:
             abort(404)
-    form = _expense_form(enrollment, ExpenseForm(meta=_money(enrollment.program)))
+    form = _expense_form(enrollment, ExpenseForm(meta=_money(enrollment.program)), expense)
     breaches: list[Any] = []
     valid = form.validate()
     fields = _expense_fields(form)
@@ -620,7 +629,7 @@ def edit_expense(slug: str, enrollment_id: int, expense_id: int):
     expense = db.session.get(Expense, expense_id)
     if expense is None or expense.enrollment_id != enrollment.id or expense.deleted_at is not None:
         abort(404)
-    form = _expense_form(enrollment, category=expense.category, spent_on=expense.spent_on.isoformat(),
+    form = _expense_form(enrollment, expense=expense, category=expense.category, spent_on=expense.spent_on.isoformat(),
                          amount=expense.amount, hours=f"{expense.hours:g}" if expense.hours is not None else "",
                          persons=expense.persons, payee=expense.payee, description=expense.description,
                          activity_id=str(expense.activity_id or ""), keep_unclaimable=not expense.claimable,

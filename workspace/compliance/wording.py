@@ -462,6 +462,49 @@ def stored_breach_text(stored: dict[str, Any], currency: str = "TWD") -> str:
     return _budget(stored.get("code", ""), params, currency)
 
 
+def not_claimable_reasons(expense: Any, ledger: Any) -> list[str]:
+    """Why an expense kept not claimable is set aside, judged by the rules as they are now (`Ledger.if_claimed`),
+    not as they were on the day it was kept: what claiming it would break, with today's numbers; for one kept
+    because it broke a cap that it breaks none now (a cap raised since), that it may be marked claimable; nothing
+    for one marked by hand that breaks nothing. The budget page and the ledger's Excel note say the same."""
+    now = ledger.if_claimed.get(expense.id)
+    if now is None:  # a ledger that did not judge it: the reason kept with it
+        return [stored_breach_text(breach, ledger.currency) for breach in expense.breaches]
+    if now:
+        return [breach_text(breach, ledger.currency) for breach in now]
+    return [_("Within the caps now: it can be marked claimable.")] if expense.breaches else []
+
+
+ACTIVITY_STATES = {"cancelled": _l("cancelled"), "outside_period": _l("outside the program's period")}
+
+
+def activity_state_text(state: str) -> str:
+    """Why an activity may no longer be chosen for an expense: cancelled, or outside the program's period."""
+    return str(ACTIVITY_STATES.get(state, state))
+
+
+def activity_doubt_text(gap: Gap, currency: str = "TWD", *, named: bool = False) -> str:
+    """The question a claimable expense of a cancelled activity (or one dated outside the period) raises: on its
+    ledger row, or `named` with the expense's day, payee and amount (the panel)."""
+    p = gap.params
+    day = day_text(p["activity_day"])
+    cancelled = gap.code == "budget_activity_cancelled"
+    if not named:
+        return (_("The activity of %(day)s was cancelled: is this expense still claimable?", day=day) if cancelled
+                else _("The activity of %(day)s is outside the program's period: is this expense still claimable?",
+                       day=day))
+    expense = {"spent_on": day_text(p["spent_on"]), "amount": money(p["amount"], currency)}
+    if p.get("payee"):
+        return (_("The activity of %(day)s was cancelled: is the expense of %(spent_on)s to %(payee)s (%(amount)s) "
+                  "still claimable?", day=day, payee=p["payee"], **expense) if cancelled
+                else _("The activity of %(day)s is outside the program's period: is the expense of %(spent_on)s to "
+                       "%(payee)s (%(amount)s) still claimable?", day=day, payee=p["payee"], **expense))
+    return (_("The activity of %(day)s was cancelled: is the expense of %(spent_on)s (%(amount)s) still claimable?",
+              day=day, **expense) if cancelled
+            else _("The activity of %(day)s is outside the program's period: is the expense of %(spent_on)s "
+                   "(%(amount)s) still claimable?", day=day, **expense))
+
+
 def breach_text(breach: Breach, currency: str = "TWD") -> str:
     """What an expense breaks, with the numbers: Per-hour fee NT$1,800 > cap NT$1,600."""
     return _budget(breach.code, breach.params, currency)

@@ -23,7 +23,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from workspace.core import parsing
 from workspace.core.errors import DomainError, ValidationError
-from workspace.core.i18n import currency_digits, format_money, money_input, translations, with_currency
+from workspace.core.i18n import (
+    currency_digits,
+    format_money,
+    money_input,
+    other_currency_message,
+    translations,
+    with_currency,
+)
 from workspace.core.storage import StoredFile, held_upload, hold_upload, store_uploads
 
 
@@ -178,10 +185,13 @@ class IntegerField(wtforms.IntegerField):
 
 
 def money_refusal(raw: str, currency: str, minimum: int = 0) -> Any:
-    """Why an amount typed in `currency` cannot be read, saying what to change: below `minimum` (minor units), too
-    large, in words, or with decimals the currency does not keep (NT$: whole amounts only; ¥: at most 2)."""
+    """Why an amount typed in `currency` cannot be read, saying what to change: another currency's sign, below
+    `minimum` (minor units), too large, in words, or with decimals the currency does not keep (NT$: whole amounts
+    only; ¥: at most 2)."""
     digits = currency_digits(currency)
-    problem = parsing.money_problem(raw, digits)
+    problem = parsing.money_problem(raw, currency)
+    if problem == "currency":  # ¥30000 for an NT$ program: the program's sign, not a number hint
+        return other_currency_message(currency)
     if problem == "negative":  # said as the service says an amount below the field's least
         if minimum > 0:
             return _l("Enter an amount of at least %(min)s.", min=format_money(minimum, currency))
@@ -228,12 +238,11 @@ class MoneyField(wtforms.Field):
         self.data = None
         if not raw:
             return
-        digits = currency_digits(self.currency)
-        self.data = parsing.parse_money(raw, digits)
+        self.data = parsing.parse_money(raw, self.currency)
         if self.data is None:
-            raise ValueError(self._problem(raw, digits))
+            raise ValueError(self._problem(raw))
 
-    def _problem(self, raw: str, digits: int) -> Any:
+    def _problem(self, raw: str) -> Any:
         """The message for an amount that cannot be read, saying what to change."""
         return money_refusal(raw, self.currency, self.minimum)
 

@@ -371,6 +371,12 @@ def currency_sign(currency: str) -> str:
     return get_currency_symbol(currency, locale=_reader_locale())
 
 
+def other_currency_message(currency: str) -> str:
+    """What an amount typed with another currency's sign is told (¥30000 for an NT$ program): the sign to use."""
+    return flask_babel.gettext("This program counts in %(sign)s: type the amount in %(sign)s.",
+                               sign=currency_sign(currency))
+
+
 def with_currency(text: str, currency: str) -> str:
     """A label or a name with the currency's sign after it, as the reader's language writes it: 金額（NT$）."""
     return flask_babel.gettext("%(text)s (%(sign)s)", text=text, sign=currency_sign(currency))

@@ -26,17 +26,21 @@ message beside the field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from babel import Locale
+from babel.numbers import get_currency_symbol
 from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as RouteMismatch
 
 from workspace.core.errors import ValidationError
+from workspace.core.i18n import currency_digits
 
 MAX_ID = 2**31 - 1  # the largest INTEGER on every database we run on (PostgreSQL's is 32-bit)
 MAX_PAGE = 1_000_000  # far past any list's last page, far below an OFFSET the database would refuse
@@ -111,21 +115,66 @@ def parse_signed_decimal(value: object) -> int | float | None:
 
 
 MAX_MONEY = 10**12  # minor units: far above any grant or expense, far below a BIGINT column's limit
-# What may come before or after a typed amount: a currency's sign, code or word (NT$1,200 · ¥12.50 · 1200元).
-_MONEY_SIGNS = re.compile(r"^(?:NT\$|US\$|HK\$|\$|¥|RMB|CNY|TWD|USD)\s*|\s*(?:元|圓|块|塊)$", re.IGNORECASE)
+# What may come before or after a typed amount: a currency's sign, code or word (NT$1,200 · ¥12.50 · 1200元 ·
+# TWD 1200). Only the signs of the amount's own currency are taken off (`money_signs`); one of another currency
+# (¥30000 typed for an NT$ program) is refused, never read as the program's money.
+_LEADING_SIGN = re.compile(r"^([A-Za-z]{0,3}\$|[A-Za-z]{2}¥|[¥€£₩₹₱฿]|[A-Za-z]{3})\s*")
+_TRAILING_SIGN = re.compile(r"\s*(元|圓|块|塊|円|[A-Za-z]{3})$")
+# The signs a reader types that CLDR does not give the currency (its code and symbols are taken from Babel).
+_MORE_SIGNS = {"TWD": frozenset({"NT$", "$", "元", "圓", "块", "塊"}),
+               "CNY": frozenset({"¥", "RMB", "元", "圓", "块", "塊"})}
+_OTHER_SIGNS = frozenset({"RMB", "元", "圓", "块", "塊", "円"})  # no ISO code, yet they name a currency
 
 
-def parse_money(value: object, digits: int, maximum: int = MAX_MONEY) -> int | None:
-    """An amount typed in a currency's main unit, as an integer of its minor units (`digits` decimals: 0 for
-    NT$, 2 for ¥): 1200, 1,200, 12.50, 1200.00, full-width digits, a currency sign or 元 around it. None for
-    anything else: a negative amount, more decimals than the currency keeps (other than zeros), commas that do
-    not group thousands, more than `maximum` minor units."""
+@functools.cache
+def money_signs(currency: str) -> frozenset[str]:
+    """The signs, codes and words an amount of `currency` may be typed with, upper case: for TWD NT$, $, TWD, 元;
+    for CNY ¥, CN¥, RMB, CNY, 元; for any other its ISO code and its symbols in the interface's languages."""
+    symbols = {get_currency_symbol(currency, locale) for locale in ("en", "zh_Hant", "zh_Hans")}
+    return frozenset(sign.upper() for sign in {currency, *symbols, *_MORE_SIGNS.get(currency, ())})
+
+
+@functools.cache
+def _currency_codes() -> frozenset[str]:
+    return frozenset(code.upper() for code in Locale("en").currencies)
+
+
+def _names_a_currency(token: str) -> bool:
+    """Whether a word typed beside an amount is some currency's sign (NT$, ¥, €, USD, RMB, 元), not just letters."""
+    upper = token.upper()
+    return not upper.isalpha() or upper in _currency_codes() or upper in _OTHER_SIGNS
+
+
+def _signs_apart(text: str) -> tuple[str, list[str]]:
+    """A typed amount without the currency signs before and after it, and those signs (upper case)."""
+    signs = []
+    if (match := _LEADING_SIGN.match(text)) and _names_a_currency(match[1]):
+        signs.append(match[1].upper())
+        text = text[match.end():]
+    if (match := _TRAILING_SIGN.search(text)) and _names_a_currency(match[1]):
+        signs.append(match[1].upper())
+        text = text[:match.start()]
+    return text.strip(), signs
+
+
+def _typed_money(value: object, currency: str) -> tuple[str, bool]:
+    """The amount's text (NFKC, without its signs) and whether every sign typed is the currency's own."""
+    text, signs = _signs_apart(unicodedata.normalize("NFKC", value if isinstance(value, str) else "").strip())
+    return text, all(sign in money_signs(currency) for sign in signs)
+
+
+def parse_money(value: object, currency: str, maximum: int = MAX_MONEY) -> int | None:
+    """An amount typed in `currency`'s main unit, as an integer of its minor units (0 decimals for NT$, 2 for ¥):
+    1200, 1,200, 12.50, 1200.00, full-width digits, the currency's own sign, code or 元 around it. None for anything
+    else: another currency's sign (¥ for NT$), a negative amount, more decimals than the currency keeps (other than
+    zeros), commas that do not group thousands, more than `maximum` minor units."""
     if not isinstance(value, str):
         return None
-    text = _MONEY_SIGNS.sub("", unicodedata.normalize("NFKC", value).strip()).strip()
+    text, own = _typed_money(value, currency)
     match = re.fullmatch(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,15})(?:\.([0-9]+))?", text)  # ASCII: not ١٢
-    if match is None:
+    if match is None or not own:
         return None
+    digits = currency_digits(currency)
     whole, fraction = match.group(1).replace(",", ""), (match.group(2) or "")
     if fraction[digits:].strip("0"):  # 1200.00 is NT$1,200; 12.50 is no NT$ amount
         return None
@@ -133,12 +182,14 @@ def parse_money(value: object, digits: int, maximum: int = MAX_MONEY) -> int | N
     return amount if amount <= maximum else None
 
 
-def money_problem(value: object, digits: int, maximum: int = MAX_MONEY) -> str:
-    """Why `parse_money` refused a typed amount, so the message can say what to change: `negative`, `too_large`,
-    `exponent` (1e9), `decimals` (more than the currency keeps, or commas that do not group thousands) or `text`
-    (words, 三萬, anything else)."""
-    text = _MONEY_SIGNS.sub("", unicodedata.normalize("NFKC", value if isinstance(value, str) else "").strip())
-    text = text.strip()
+def money_problem(value: object, currency: str, maximum: int = MAX_MONEY) -> str:
+    """Why `parse_money` refused a typed amount, so the message can say what to change: `currency` (a sign or
+    code of another currency: ¥30000 for NT$), `negative`, `too_large`, `exponent` (1e9), `decimals` (more than the
+    currency keeps, or commas that do not group thousands) or `text` (words, 三萬, anything else)."""
+    text, own = _typed_money(value, currency)
+    if not own:
+        return "currency"
+    digits = currency_digits(currency)
     if re.fullmatch(r"[-−]\s*[0-9][0-9,]*(?:\.[0-9]+)?", text):
         return "negative"
     if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+", text):

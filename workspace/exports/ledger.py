@@ -250,15 +250,19 @@ def expense_header() -> list[str]:
 
 
 def expense_note(expense: Any, ledger: Any) -> str | None:
-    """Why an expense is not claimable (the caps it broke when kept), or what a claimable one breaks now."""
+    """What the ledger page says on the expense's row: why a not-claimable one is set aside, judged by the rules as
+    they are now (or that it may be claimed again); what a claimable one breaks now; and the question on a claimable
+    one whose activity was cancelled or moved out of the period."""
     currency = ledger.currency
     if not expense.claimable:
-        return " ".join(compliance_wording.stored_breach_text(breach, currency) for breach in expense.breaches) or None
-    now = ledger.breaking.get(expense.id)
-    if not now:
-        return None
-    return _("%(label)s: %(value)s", label=_("Breaks a cap now"),
-             value=" ".join(compliance_wording.breach_text(breach, currency) for breach in now))
+        return " ".join(compliance_wording.not_claimable_reasons(expense, ledger)) or None
+    notes = []
+    if now := ledger.breaking.get(expense.id):
+        notes.append(_("%(label)s: %(value)s", label=_("Breaks a cap now"),
+                       value=" ".join(compliance_wording.breach_text(breach, currency) for breach in now)))
+    if doubt := ledger.activity_doubts.get(expense.id):
+        notes.append(compliance_wording.activity_doubt_text(doubt, currency))
+    return " ".join(notes) or None
 
 
 def _expenses_sheet(book: Workbook, data: LedgerData) -> None:

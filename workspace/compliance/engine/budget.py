@@ -214,6 +214,13 @@ class Ledger:
     # What each claimable expense breaks now, by expense id: one kept within a cap that was lowered afterwards is
     # marked on the ledger's row, not only named on the panel (a missing receipt has the row's own badge).
     breaking: Mapping[int, tuple[Breach, ...]] = field(default_factory=dict)
+    # What claiming each not-claimable expense would break under the rules as they are now, by expense id (an empty
+    # tuple: nothing, it may be claimed again): the reason kept when it was set aside may be stale (a cap raised).
+    if_claimed: Mapping[int, tuple[Breach, ...]] = field(default_factory=dict)
+    # A question on each claimable expense whose activity counts for nothing (cancelled, or dated outside the
+    # period), by expense id: is the expense still claimable? (a gap, `budget_activity_cancelled` or
+    # `budget_activity_outside_period`).
+    activity_doubts: Mapping[int, Gap] = field(default_factory=dict)
 
     @property
     def over_approved(self) -> int:
@@ -284,10 +291,31 @@ def ledger(program: dict[str, Any], facts: CommunityFacts) -> Ledger:
                 if breach.expense_id is not None and breach.code != "missing_receipt" \
                         and breach not in breaking[breach.expense_id]:
                     breaking[breach.expense_id].append(breach)
+    # Each expense set aside is judged again as a claim made now (check_expense), so that its row says what it
+    # would break today, not what it broke on the day it was kept.
+    if_claimed = {expense.id: tuple(check_expense(program, facts, expense))
+                  for expense in facts.expenses if not expense.claimable}
     return Ledger(lines=tuple(lines), approved=facts.approved_amount, spent=spent,
                   not_claimable=sum(line.spent - line.claimable for line in lines),
                   remaining=facts.approved_amount - spent, currency=program.get("currency", "TWD"),
-                  breaking={expense_id: tuple(found) for expense_id, found in breaking.items()})
+                  breaking={expense_id: tuple(found) for expense_id, found in breaking.items()},
+                  if_claimed=if_claimed, activity_doubts=activity_doubts(facts))
+
+
+def activity_doubts(facts: CommunityFacts) -> dict[int, Gap]:
+    """The claimable expenses whose activity counts for nothing, by expense id: it was cancelled, or it is dated
+    outside the period (the facts' `linked_activities`). Not a breach: the funder may still pay for it (a speaker
+    paid for a session called off), so it is asked, not refused."""
+    gone = {activity.id: activity for activity in facts.linked_activities}
+    doubts = {}
+    for expense in facts.expenses:
+        activity = gone.get(expense.activity_id) if expense.activity_id is not None else None
+        if expense.claimable and activity is not None:
+            code = "budget_activity_cancelled" if activity.cancelled else "budget_activity_outside_period"
+            doubts[expense.id] = Gap(code, {"activity_id": activity.id, "activity_day": activity.day,
+                                            "expense_id": expense.id, "spent_on": expense.day,
+                                            "payee": expense.payee, "amount": expense.amount})
+    return doubts
 
 
 def _key(breach: Breach) -> tuple[str, str, int | None]:

@@ -126,11 +126,33 @@ def books_of(enrollment: Enrollment) -> list[BookListItem]:
         BookListItem.enrollment_id == enrollment.id, BookListItem.live).order_by(BookListItem.id)))
 
 
-def activity_choices(enrollment: Enrollment) -> list[tuple[int, dt.date, str]]:
-    """The activities an expense may belong to: the community's, in the program's period, not cancelled (id, local
-    day, title), read from the activities area alone (the ledger's facts are not gathered a second time)."""
-    return [(row.id, local_day(row.starts_at), row.title) for row in activity_records.activities(
-        [enrollment.community_id], program_period(enrollment.program))]
+@dataclass(frozen=True)
+class ActivityChoice:
+    """An activity the expense form offers: its id, local day and title, and why it may not be chosen anew
+    (`cancelled`, `outside_period`; "" for one that may)."""
+
+    id: int
+    day: dt.date
+    title: str
+    state: str = ""
+
+
+def activity_choices(enrollment: Enrollment, keep: int | None = None) -> list[ActivityChoice]:
+    """The activities an expense may belong to: the community's, in the program's period, not cancelled, read from
+    the activities area alone (the ledger's facts are not gathered a second time); and the one an edited expense
+    belongs to (`keep`) even when it was cancelled or moved out of the period since, marked so, so that saving the
+    expense (to file its receipt) keeps its link instead of dropping it."""
+    period = program_period(enrollment.program)
+    choices = [ActivityChoice(row.id, local_day(row.starts_at), row.title)
+               for row in activity_records.activities([enrollment.community_id], period)]
+    if keep is None or any(choice.id == keep for choice in choices):
+        return choices
+    for row in activity_records.linked_activities([keep]):
+        if row.community_id == enrollment.community_id:
+            day = local_day(row.starts_at)
+            choices.append(ActivityChoice(row.id, day, row.title, "cancelled" if row.cancelled else
+                                          "outside_period" if not period.first <= day <= period.last else ""))
+    return sorted(choices, key=lambda choice: (choice.day, choice.id))
 
 
 def ledger(enrollment: Enrollment) -> engine.Ledger:

@@ -240,7 +240,7 @@ class Figure:
         least or past MAX_NUMBER is read: the program's checks then say so beside the field ("-18 is less than the
         minimum of 1", "… is too large"), where a hint on how to write a number would mislead."""
         if self.currency:
-            return parse_money(typed, currency_digits(self.currency))
+            return parse_money(typed, self.currency)
         number = parse_signed_decimal(typed)
         if number is None or (self.whole and not isinstance(number, int)):
             return None
