@@ -163,6 +163,29 @@ def test_a_member_who_left_counts_for_the_time_they_were_one(club):
     assert (rows[before.id].members, rows[after.id].members) == (3, 2)
 
 
+def test_an_activity_nobody_was_marked_at_is_left_out_of_every_total(club):
+    """QA: an activity held without a roll call said 未點名 for itself, yet every total counted it as 0 of 3: the
+    members' "1 / 2", the average and the expected person-times. It is not taken, and counted nowhere but its
+    own row, which says so."""
+    joined_long_ago(club)
+    marked = club.activity("點了名", starts=dt.datetime(2026, 3, 4, 14))
+    unmarked = club.activity("沒點名", starts=dt.datetime(2026, 3, 11, 14))
+    services.set_attendance(marked, {club.member.id: "present", club.other.id: "absent", club.convener.id: "present"},
+                            actor=club.convener, now=marked.starts_at)
+    db.session.commit()
+
+    report = records.participation([club.community.id], YEAR, now=AFTER)
+
+    rows = {row.activity.id: row for row in report.activities}
+    assert rows[marked.id].taken and (rows[marked.id].attended, rows[marked.id].members) == (2, 3)
+    assert not rows[unmarked.id].taken and rows[unmarked.id].rate is None
+    assert rows[unmarked.id].members == 3  # the members then, shown beside "not taken"
+    assert {row.user_id: (row.attended, row.held) for row in report.members} == {
+        club.member.id: (1, 1), club.other.id: (0, 1), club.convener.id: (1, 1)}
+    assert (report.attended, report.expected, report.not_taken) == (2, 3, 1)
+    assert report.average_rate == report.overall_rate == round(2 / 3, 3)
+
+
 def test_several_communities_at_once_keep_their_own_members(ctx):
     north, south = make_club("north"), make_club("south")
     a = north.activity("北", starts=dt.datetime(2026, 3, 4, 14))
@@ -244,6 +267,27 @@ def test_the_participation_page_reads_the_same_report(client, ctx):
     chart = page.split('class="chart"')[1].split("</svg>")[0]
     assert "<title>只有簽到表: Not marked</title>" in chart and "只有簽到表: 0%" not in chart
     assert chart.count('class="bar"') == 1
+
+
+def test_the_participation_page_leaves_an_activity_without_a_roll_call_out_of_its_figures(client, ctx):
+    club = make_club("page")
+    joined_long_ago(club)
+    marked = club.activity("點了名", starts=dt.datetime(2026, 3, 4, 14), hours=2)
+    club.activity("沒點名", starts=dt.datetime(2026, 3, 11, 14), hours=2)
+    club.activity("也沒點名", starts=dt.datetime(2026, 3, 18, 14), hours=2)
+    services.set_attendance(marked, {club.member.id: "present", club.other.id: "absent", club.convener.id: "present"},
+                            actor=club.convener, now=marked.starts_at)
+    db.session.commit()
+    client.login(club.convener)
+
+    page = client.get("/c/page/activities/participation?start=2026-01-01&end=2026-12-31").get_data(as_text=True)
+
+    assert "3 activities held" in page and "average attendance 67%" in page
+    assert "2 activities without a roll call are not counted in the attendance figures." in page
+    members = page.split('class="data participation-members"')[1].split("</table>")[0]
+    assert "1 / 1" in members and "0 / 1" in members and "/ 3" not in members
+    activities = page.split('id="participation-activities-title"')[1].split("</table>")[0]
+    assert activities.count("Not taken") == 2
 
 
 def test_the_schools_an_activity_went_to_and_the_monthly_plans_of_the_period(club, count_queries):

@@ -121,7 +121,7 @@ def test_resources_and_discussions_linked_to_an_activity(client, ctx):
     category = client.get("/c/links/discussions/new").get_data(as_text=True)
     import re
 
-    section = re.search(r'<option value="(\d+)">Questions</option>', category).group(1)
+    section = re.search(r'<option (?:selected )?value="(\d+)"(?: selected)?>Questions</option>', category).group(1)
     response = client.post_form("/c/links/discussions/new", {
         "category_id": section, "title": "About: 五年級數學共同備課", "body": "會後討論", "submission_key": "k",
         "link_kind": "activity", "link_id": str(activity.id)})

@@ -377,6 +377,24 @@ def test_the_members_page_loads_the_formation_rules_which_follow_the_members(cli
     assert "5 of 6 members" in html
 
 
+def test_members_removed_today_leave_the_formation_rules_at_once(client, ctx):
+    """QA: the convener removed 3 of 6 members; the members page listed 3 while the formation box above it said
+    ✓ 6 members until the next day. Removed now, they are not counted now."""
+    from workspace.communities import services as community_services
+
+    setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))  # this school year: judged today
+    community = setup.club.community
+    removed = db.session.scalars(db.select(Membership).where(
+        Membership.community_id == community.id, Membership.role != "convener").limit(3)).all()
+    for membership in removed:
+        community_services.remove_member(membership, actor=setup.club.convener)
+    db.session.commit()
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
+    assert "3 of 4 members" in html and "6 of 4" not in html
+    assert re.search(r'status-at_risk">.*?At risk</span>\s*A community has at least 4', html, re.S)
+
+
 def test_the_panel_polls_every_10_seconds_unless_the_config_says_otherwise(client, ctx, app):
     setup = enrolled()
     client.login(setup.club.convener)

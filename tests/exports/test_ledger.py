@@ -70,7 +70,7 @@ def test_activities_are_listed_with_date_cells_and_the_participation_figures(ctx
     year = community_year()
     enrollment = year.enrollment
     book = workbook(ledger.ledger_xlsx(enrollment, "en").data)
-    body = list(book["Activities"].iter_rows(min_row=2))[:-1]  # the last row: the held ones' totals
+    body = list(book["Activities"].iter_rows(min_row=2))[:-2]  # the last rows: the held ones' totals, the note
     assert [row[2].value for row in body] == [activity.title for activity in year.held] + ["下學期共同備課"]
     for row in body:
         assert row[0].is_date and isinstance(row[0].value, dt.datetime)
@@ -82,9 +82,10 @@ def test_activities_are_listed_with_date_cells_and_the_participation_figures(ctx
     counted = {row.activity.id: row for row in activity_records.participation(
         [enrollment.community_id], program_period(enrollment.program)).activities}
     for row, activity in zip(body, year.held, strict=False):
+        taken = counted[activity.id].taken
         assert (row[7].value, row[8].value, row[9].value) == (
-            counted[activity.id].attended, counted[activity.id].members,
-            counted[activity.id].rate if counted[activity.id].statuses else "Not taken")
+            (counted[activity.id].attended, counted[activity.id].members, counted[activity.id].rate) if taken
+            else (None, None, "Not taken"))  # no roll call: no count that a total would add
         assert "%" in row[9].number_format or row[9].value == "Not taken"
     assert (body[0][7].value, body[0][8].value) == (4, 6)  # present, late, left early, present: of six
     assert [row[10].value for row in body] == ["Yes", "Yes", "No", None]  # none written yet for the one to come
@@ -108,11 +109,13 @@ def test_the_attendance_matrix_has_each_status_in_words_and_the_totals(ctx):
     participation = activity_records.participation([enrollment.community_id], program_period(enrollment.program))
     for member in participation.members:
         assert by_name[member.display_name][4:7] == [member.attended, member.held, member.rate]
-    assert by_name["林老師"][4:6] == [2, 3]
-    totals = table[-8:]
-    assert totals[0] == ["Attendees", 4, 2, 0, None, None, None]
-    assert totals[1] == ["Members expected", 6, 6, 6, None, None, None]
-    assert totals[2][1:4] == [row.rate for row in participation.activities]
+    assert by_name["林老師"][4:6] == [2, 2]  # the third activity had no roll call: not one they missed
+    start = next(index for index, row in enumerate(table) if row[0] == "Attendees")
+    totals = table[start:start + 8]
+    assert totals[0] == ["Attendees", 4, 2, None, None, None, None]
+    assert totals[1] == ["Members expected", 6, 6, None, None, None, None]
+    assert totals[2][1:4] == [*(row.rate for row in participation.activities[:2]), "Not taken"]
+    assert table[-1][0] == "1 held activity without a roll call is not counted in the attendance figures."
     assert [row[:4] for row in totals[3:]] == [["Present", 2, 2, 0], ["Late", 1, 0, 0], ["Left early", 1, 0, 0],
                                                ["Excused", 1, 0, 0], ["Absent", 1, 0, 0]]
 
@@ -308,14 +311,16 @@ def test_each_activity_says_whether_it_was_held_and_the_totals_count_held_ones_o
         assert [row[3] for row in csv_table[1:]] == [held, held, held, scheduled]
 
     table = rows(workbook(ledger.ledger_xlsx(enrollment, "en").data)["Activities"])
-    totals = table[-1]
+    totals = table[-2]  # the last row: how many had no roll call
     participation = activity_records.participation([enrollment.community_id], program_period(enrollment.program))
     standing = compliance.standings([enrollment])[0]
     assert totals[0] == "Total of 3 held activities"
     assert len([activity for activity in standing.facts.activities if activity.held]) == 3
     assert totals[6] == 6  # three held activities of two hours; the one to come (two hours) is not counted
-    assert totals[7:10] == [6, 18, round(6 / 18, 3)]
-    assert totals[7] == sum(row.attended for row in participation.activities)
+    assert totals[7:10] == [6, 12, 0.5]  # the third, without a roll call, is not 0 of 6 more expected
+    assert totals[7:9] == [participation.attended, participation.expected]
+    assert table[-1] == ["1 held activity without a roll call is not counted in the attendance figures.",
+                         *[None] * 14]
     assert totals[10:13] == [2, 2, 0]  # minutes of two held ones, a photo each of two
 
 
@@ -330,7 +335,7 @@ def test_attendance_counts_people_in_its_own_words(ctx):
         assert csv_table[0][7] == people
         attendance = rows(book.worksheets[1])
         assert attendance[0][-3] == times  # a member's attended activities
-        assert attendance[-8][0] == people  # an activity's attendees
+        assert people in [row[0] for row in attendance[-10:]]  # an activity's attendees
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(ctx):

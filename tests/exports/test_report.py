@@ -128,7 +128,7 @@ def test_the_figures_are_the_panel_s(ctx):
     text = _text(_open(built))
     standing = compliance.standings([world.enrollment])[0]
     figures = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[1].rows}
-    assert figures["Members"] == str(len({member.user_id for member in standing.facts.members}))
+    assert figures["Members during the period"] == str(len({member.user_id for member in standing.facts.members}))
     assert figures["Activities held"] == str(sum(1 for activity in standing.facts.activities if activity.held))
     # Both rates, each named for what it is: attended over expected, and the mean of the activities' rates.
     assert figures["Average attendance rate per activity"] == f"{content.attendance_rate * 100:.1f}%"
@@ -366,3 +366,38 @@ def test_a_material_s_link_is_under_its_title_in_the_widest_column(ctx):
     assert table.rows[1].cells[0].text.splitlines() == [material.title, material.url]
     widths = [int(column.get(namespaced("w:w"))) for column in table._tbl.tblGrid.findall(namespaced("w:gridCol"))]
     assert widths[0] == max(widths)
+
+
+def test_an_activity_without_a_roll_call_is_left_out_of_the_attendance_figures(ctx):
+    """QA: a fourth activity held where nobody was marked said 未點名 under its own heading, yet the figures counted it
+    as 0 of 3 more expected (整體出席率 and the average per activity both fell). It is left out, and the figures
+    say how many were."""
+    from workspace.activities import services as activities
+
+    world = report_world()
+    unmarked = world.setup.club.activity("沒有點名的讀書會", starts=dt.datetime(2025, 11, 5, 14))
+    db.session.commit()
+    content = report_content(world.enrollment)
+    assert content.held == 4 and content.not_taken == 1
+    assert (content.attended, content.expected) == (6, 18)  # three activities of six members, two came to each
+    assert content.attendance_rate == round(2 / 6, 3) and content.overall_rate == 6 / 18
+    assert not next(row for row in content.activities if row.id == unmarked.id).attendance_taken
+    built = build_report(content, language="en")
+    figures = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[1].rows}
+    assert figures["Attendance"] == "6 of 18 expected" and figures["Overall attendance rate"] == "33.3%"
+    assert figures["Average attendance rate per activity"] == "33.3%"  # not the mean with a fourth 0%
+    assert "1 activity without a roll call is not counted in the attendance figures." in _text(_open(built))
+    activities.set_attendance(unmarked, {world.setup.club.member.id: "present"}, actor=world.setup.club.convener,
+                              now=unmarked.starts_at)
+    db.session.commit()
+    assert report_content(world.enrollment).not_taken == 0
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("en", "Members during the period"), ("zh_Hant", "期間內參與成員"), ("zh_Hans", "期间内参与成员")])
+def test_the_figures_name_the_members_of_the_whole_period_as_such(ctx, language, label):
+    """QA: the figures said 成員 6 (everyone of the period, departed ones too) and the rules 5 位成員 (today's)."""
+    world = report_world()
+    content, built = _built(world, language)
+    figures = {row.cells[0].text: row.cells[1].text for row in _open(built).tables[1].rows}
+    assert figures[label] == str(content.members)

@@ -281,3 +281,18 @@ def test_the_default_template_numbers_its_pages_and_gives_the_rules_their_room(c
     rules = next(table for table in filled.tables if table.rows[0].cells[0].text == "Rule")
     widths = [int(column.get(qn("w:w"))) for column in rules._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert widths[0] > widths[1] > widths[2] and widths[0] >= 2 * widths[1]  # the rule's words take the room
+
+
+def test_the_default_template_says_how_many_activities_had_no_roll_call_and_names_the_period_s_members(ctx):
+    world = report_world()
+    english = _text(templates.fill_default(report_content(world.enrollment)))
+    assert "roll call" not in english  # every activity had one: no line
+    world.setup.club.activity("沒有點名的讀書會", starts=dt.datetime(2025, 11, 5, 14))
+    db.session.commit()
+    content = report_content(world.enrollment)
+    english = _text(templates.fill_default(content))
+    assert "\n1 activity without a roll call is not counted in the attendance figures.\n" in english
+    assert f"Members during the period: {content.members}" in english
+    with force_locale("zh_Hant"):
+        chinese = _text(templates.fill_default(report_content(world.enrollment)))
+    assert "1 場未點名的活動不計入出席統計。" in chinese and f"期間內參與成員：{content.members}" in chinese

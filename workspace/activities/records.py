@@ -103,7 +103,7 @@ class MemberAttendance:
     display_name: str
     role: str
     attended: int
-    held: int  # activities held while they were a member (or that marked them)
+    held: int  # activities held with attendance taken while they were a member (or that marked them)
     hours: float  # hours of the activities attended
 
     @property
@@ -121,8 +121,14 @@ class ActivityAttendance:
     statuses: tuple[tuple[str, int], ...]  # (status, marks), in AttendanceStatus order, zeros left out
 
     @property
+    def taken(self) -> bool:
+        """Whether attendance was taken: anyone marked at all. Nobody marked is no roll call, not everyone absent:
+        such an activity counts in no total (docs/rules.md, attendance_percent)."""
+        return bool(self.statuses)
+
+    @property
     def rate(self) -> float | None:
-        return round(self.attended / self.members, 3) if self.members else None
+        return round(self.attended / self.members, 3) if self.taken and self.members else None
 
 
 @dataclass(frozen=True)
@@ -137,8 +143,30 @@ class Participation:
 
     @property
     def average_rate(self) -> float | None:
+        """The mean of the rates of the activities with attendance taken."""
         rates = [row.rate for row in self.activities if row.rate is not None]
         return round(sum(rates) / len(rates), 3) if rates else None
+
+    @property
+    def not_taken(self) -> int:
+        """Held activities where nobody was marked: left out of every attendance figure (the pages say how many)."""
+        return sum(1 for row in self.activities if not row.taken)
+
+    @property
+    def attended(self) -> int:
+        """Person-times attended, over the activities with attendance taken."""
+        return sum(row.attended for row in self.activities if row.taken)
+
+    @property
+    def expected(self) -> int:
+        """Person-times expected, over the activities with attendance taken."""
+        return sum(row.members for row in self.activities if row.taken)
+
+    @property
+    def overall_rate(self) -> float | None:
+        """Attended over expected, the activities with attendance taken together (beside `average_rate`, which
+        weighs a two-person meeting as much as a meeting of the whole community)."""
+        return round(self.attended / self.expected, 3) if self.expected else None
 
 
 @dataclass(frozen=True)
@@ -299,11 +327,12 @@ def participation(community_ids: Collection[int], period: Period, *,
                   now: dt.datetime | None = None) -> Participation:
     """Who came to what in the period: per member of each community, per held activity, hours by method.
 
-    Held = not cancelled and already ended. A member counts for the activities held while they were a
-    member, and for any that marked them (records entered after the fact count whom the convener marked); an
-    activity of named people (`named_only`: a public lesson recorded by mentoring) counts only those it marked;
-    a pair's private activity is in no member's tally (its row counts its attendees, unnamed); one who left
-    before anything counted is not listed. Four queries, whatever the data.
+    Held = not cancelled and already ended. A member's tally counts the held activities with attendance taken
+    (anyone marked: one where nobody was marked had no roll call, and is in no total, only in its own row as not
+    taken) while they were a member, and any that marked them (records entered after the fact count whom the
+    convener marked); an activity of named people (`named_only`: a public lesson recorded by mentoring) counts
+    only those it marked; a pair's private activity is in no member's tally (its row counts its attendees,
+    unnamed); one who left before anything counted is not listed. Four queries, whatever the data.
     """
     now = now or utcnow()
     held = held_activities(community_ids, period, now=now)
@@ -336,7 +365,7 @@ def participation(community_ids: Collection[int], period: Period, *,
 
     members = []
     for member in memberships:
-        during = [activity for activity in held if counts_for(member, activity)]
+        during = [activity for activity in held if activity.id in marked and counts_for(member, activity)]
         attended = [activity for activity in during if member.user_id in came.get(activity.id, set())]
         if member.left_at is not None and not attended:
             continue  # left before anything counted: not listed

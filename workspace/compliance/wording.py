@@ -385,6 +385,18 @@ def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_re
     return None
 
 
+def _overdue(p: dict[str, Any], *, in_document: bool) -> str:
+    """A deliverable not done by its day, once the day has gone (on the panel, with how to mark it done late)."""
+    day = day_text(p["due"])
+    if in_document or p["item"] not in MARKED_BY_HAND | {"results_report"}:
+        return _("The %(item)s was not done by %(day)s.", item=item_text(p["item"]), day=day)
+    if p["item"] == "results_report":
+        return _("The results report was not delivered by %(day)s. Once it is handed to the funder, mark it delivered "
+                 "under Deliverables on this panel: building or submitting the report does not mark it.", day=day)
+    return _("The %(item)s was not done by %(day)s. Once it is handed in, mark it delivered under Deliverables on "
+             "this panel.", item=item_text(p["item"]), day=day)
+
+
 def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = (), in_document: bool = False) -> str:
     """A gap in the reader's language: the activity of 3 May 2011 has no photo; 林老師 has no public lesson …
     An activity in `hidden` (a pair's private one, for a reader who does not see the pairings) is not named.
@@ -430,6 +442,8 @@ def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = (), i
         if code == "deliverable_late":
             return _("The %(item)s was done after its due day, %(day)s.", item=item_text(p["item"]),
                      day=day_text(p["due"]))
+        if p.get("overdue"):  # the day has gone: what was not done by then, never "due on" a day in the past
+            return _overdue(p, in_document=in_document)
         if in_document:  # the funder reads what is due, not the panel's buttons
             return _("The %(item)s is due on %(day)s.", item=item_text(p["item"]), day=day_text(p["due"]))
         if p["item"] == "results_report":  # building or submitting the report does not mark it: the funder's copy does

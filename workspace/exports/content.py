@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from workspace.activities import records as activity_records
@@ -188,15 +188,16 @@ class ReportContent:
     conveners: tuple[str, ...]  # the convener (召集人): one, by the rules, or none after they left
     co_conveners: tuple[str, ...]  # the co-conveners (副召集人), by name
     member_names: tuple[str, ...]
-    members: int  # people who were members during the period (the reviewers' "participants")
+    members: int  # people who were members during the period, departed ones too (the reviewers' "participants"):
+    # labelled "Members during the period", beside the rules' members of today
     activities: tuple[ReportActivity, ...]  # held, oldest first
     by_method: tuple[MethodFigure, ...]  # most activities first
     by_mode: tuple[MethodFigure, ...]
     by_month: tuple[tuple[dt.date, int], ...]  # (first day of the month, activities held), each month of the period
     # up to the report's day: a report of a program still running does not chart the months to come as zeros
     hours: float  # hours of held activities
-    attended: int  # attendance marks present / late / left early, over held activities
-    expected: int  # members expected, over held activities
+    attended: int  # attendance marks present / late / left early, over held activities with attendance taken
+    expected: int  # members expected, over held activities with attendance taken
     attendance_rate: float | None  # the participation page's average rate (0–1): the mean of each activity's rate
     satisfaction: Satisfaction
     chosen_comments: tuple[Comment, ...]
@@ -212,6 +213,7 @@ class ReportContent:
     photos_left_out: int = 0  # photos of the period not placed (photos_per_activity): the evidence pack has them
     rules: tuple[RuleLine, ...] = ()  # the program's rules, in its order, as the panel judged them
     books: tuple[BookLine, ...] = ()  # the book list, as kept on the budget page
+    not_taken: int = 0  # held activities where nobody was marked: in no attendance figure (the report says how many)
 
     @property
     def overall_rate(self) -> float | None:
@@ -311,9 +313,8 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
         activities=activities, by_method=_figures(activities, "method"), by_mode=_figures(activities, "mode"),
         by_month=_by_month(activities, period.first, min(period.last, local_day(now))),
         hours=activity_records.total_hours(row.activity for row in participation.activities),
-        attended=sum(row.attended for row in participation.activities),
-        expected=sum(row.members for row in participation.activities),
-        attendance_rate=participation.average_rate,
+        attended=participation.attended, expected=participation.expected,
+        attendance_rate=participation.average_rate, not_taken=participation.not_taken,
         satisfaction=_satisfaction(activity_records.feedback(ids, period, now=now), titles),
         chosen_comments=comments, materials=_materials(enrollment, ids, period), photos=photos, video=video,
         ledger=ledger, budget=tuple(BudgetLine(line.key, compliance_wording.category_name(line.name, line.names),
@@ -410,6 +411,21 @@ def period_text(content: ReportContent) -> str:
     (2026年8月1日至2027年7月31日, Aug 1, 2026 to Jul 31, 2027)."""
     return gettext("%(first)s to %(last)s", first=local_date(content.period_first),
                    last=local_date(content.period_last))
+
+
+def members_label() -> str:
+    """The figures' member count is everyone of the period, departed ones too: named so beside the rules' members of
+    today (成員 6 above 5 位成員 read as a mistake)."""
+    return gettext("Members during the period")
+
+
+def not_taken_text(content: ReportContent) -> str:
+    """How many held activities had no roll call and are left out of the attendance figures ("" when none)."""
+    if not content.not_taken:
+        return ""
+    return ngettext("%(num)d activity without a roll call is not counted in the attendance figures.",
+                    "%(num)d activities without a roll call are not counted in the attendance figures.",
+                    content.not_taken)
 
 
 def roc_day(value: dt.date) -> str:

@@ -3,8 +3,10 @@
 XLSX sheets, headers in the chosen language:
 
 1. activities: each activity of the period (held and still to come) with its status, its day as a date cell,
-   times, method and mode in the activities area's words, hours, attendance (attendees, expected, rate), minutes
-   and evidence, then a row of totals over the held ones only (what the panel, the report and 附件1 count);
+   times, method and mode in the activities area's words, hours, attendance (attendees, expected, rate; "not
+   taken" for a held one where nobody was marked), minutes and evidence, then a row of totals over the held ones
+   only (what the panel, the report and 附件1 count; attendance over those with a roll call, and a line saying how
+   many had none);
 2. attendance: members × held activities, each cell the member's mark in words, with totals per member and per
    activity, as Moodle's attendance export lays it out;
 3. feedback: per held activity, the answers, the average and the distribution 1–5 (no names);
@@ -118,7 +120,8 @@ def activity_header() -> list[str]:
 def activity_rows(data: LedgerData) -> list[list[Any]]:
     """A row per activity of the period, with its status (held or still to come); for one still to come,
     attendance is left empty, and so are its minutes until some are written (nothing is missing yet); a held one
-    where nobody was marked says its attendance was not taken."""
+    where nobody was marked says its attendance was not taken, with no attendees or members expected (its 0 of 6
+    are marks never made, which no total counts: the columns add up to the totals row)."""
     held = {row.activity.id: row for row in data.participation.activities}
     rows = []
     for activity in data.activities:
@@ -126,8 +129,8 @@ def activity_rows(data: LedgerData) -> list[list[Any]]:
         minutes = yes_no(activity.has_minutes) if activity.held or activity.has_minutes else None
         rows.append([local_day(activity.starts_at), time_span(activity), activity.title,
                      activity_status_label(activity), method_label(activity.method), mode_label(activity.mode),
-                     activity.hours, counted.attended if counted else None, counted.members if counted else None,
-                     _rate_cell(counted), minutes,
+                     activity.hours, counted.attended if counted and counted.taken else None,
+                     counted.members if counted and counted.taken else None, _rate_cell(counted), minutes,
                      activity.photos, activity.videos, compliance_wording.listing(activity.subjects),
                      compliance_wording.listing(activity.tags)])
     return rows
@@ -135,22 +138,31 @@ def activity_rows(data: LedgerData) -> list[list[Any]]:
 
 def _rate_cell(counted: activity_records.ActivityAttendance | None) -> Any:
     """An activity's attendance rate; "Not taken" for a held one where nobody was marked (its 0 attendees are
-    marks never made, not people who stayed away: the rate says so, the counts stay as the totals add them)."""
+    marks never made, not people who stayed away)."""
     if counted is None:
         return None
-    return Percent(counted.rate) if counted.statuses else _("Not taken")
+    return Percent(counted.rate) if counted.taken else _("Not taken")
+
+
+def not_taken_note(data: LedgerData) -> str | None:
+    """The line under the attendance totals saying how many held activities had no roll call (None: all had)."""
+    left_out = data.participation.not_taken
+    if not left_out:
+        return None
+    return ngettext("%(num)d held activity without a roll call is not counted in the attendance figures.",
+                    "%(num)d held activities without a roll call are not counted in the attendance figures.",
+                    left_out)
 
 
 def held_totals(data: LedgerData) -> list[Any]:
     """The activities sheet's totals row, under the same columns, over the held activities only (those the
     compliance panel, the report and 附件1 count): how many, their hours, attendees of members expected and the
-    overall rate, how many have minutes, their photos and videos."""
+    overall rate over those with attendance taken, how many have minutes, their photos and videos."""
     held = [activity for activity in data.activities if activity.held]
-    rows = data.participation.activities
-    attended, expected = sum(row.attended for row in rows), sum(row.members for row in rows)
+    participation = data.participation
     return [ngettext("Total of %(num)d held activity", "Total of %(num)d held activities", len(held)), None, None,
-            None, None, None, activity_records.total_hours(held), attended, expected,
-            Percent(round(attended / expected, 3) if expected else None),
+            None, None, None, activity_records.total_hours(held), participation.attended, participation.expected,
+            Percent(participation.overall_rate),
             sum(1 for activity in held if activity.has_minutes), sum(activity.photos for activity in held),
             sum(activity.videos for activity in held)]
 
@@ -196,6 +208,9 @@ def _activities_sheet(book: Workbook, data: LedgerData) -> None:
         sheet.row(row)
     if data.activities:
         sheet.row(held_totals(data), bold=True)
+        note = not_taken_note(data)
+        if note:
+            sheet.note(note)
 
 
 def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
@@ -214,9 +229,10 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
         statuses = [status_label(marks[(row.activity.id, member.user_id)])
                     if (row.activity.id, member.user_id) in marks else None for row in held]
         sheet.row([member.display_name, *statuses, member.attended, member.held, Percent(member.rate)])
-    sheet.row([attendees_label(), *(row.attended for row in held)], bold=True)
-    sheet.row([_("Members expected"), *(row.members for row in held)], bold=True)
-    sheet.row([_("Attendance rate"), *(Percent(row.rate) for row in held)], bold=True)
+    # an activity without a roll call: no attendees or members expected, "not taken" (no member's total counts it)
+    sheet.row([attendees_label(), *(row.attended if row.taken else None for row in held)], bold=True)
+    sheet.row([_("Members expected"), *(row.members if row.taken else None for row in held)], bold=True)
+    sheet.row([_("Attendance rate"), *(_rate_cell(row) for row in held)], bold=True)
     for status in STATUS_LABELS:  # each mark counted per activity, as the read module tallies them
         sheet.row([status_label(status), *(dict(row.statuses).get(status.value, 0) for row in held)])
     if kept_to_pairs:
@@ -225,6 +241,11 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
                             "counts among the activities held.",
                             "%(num)d mentoring meetings or observations kept to their pairs are not listed here; "
                             "they count among the activities held.", kept_to_pairs))
+    note = not_taken_note(data)
+    if note:
+        if not kept_to_pairs:
+            sheet.blank_row()
+        sheet.note(note)
 
 
 def _feedback_sheet(book: Workbook, data: LedgerData) -> None:

@@ -54,6 +54,9 @@ def build(target: Path = TARGET) -> Path:
     document.add_heading("{{ labels.figures }}", level=1)
     for name in ("members", "activities_held", "hours", "attendance", "overall_attendance_rate", "attendance_rate"):
         document.add_paragraph(field(name, name))
+    document.add_paragraph("{%p if attendance_not_counted %}")  # activities without a roll call: how many left out
+    document.add_paragraph("{{ attendance_not_counted }}")
+    document.add_paragraph("{%p endif %}")
     document.add_heading("{{ labels.by_method }}", level=2)
     table = document.add_table(rows=3, cols=3)
     table.style = document.styles["Table Grid"]

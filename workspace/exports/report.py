@@ -32,9 +32,11 @@ from workspace.exports import templates
 from workspace.exports.content import (
     Material,
     ReportContent,
+    members_label,
     method_label,
     mode_label,
     money,
+    not_taken_text,
     percent,
     period_text,
     report_content,
@@ -207,7 +209,7 @@ def _cover(builder: DocxBuilder, content: ReportContent) -> None:
 def _quantitative(builder: DocxBuilder, content: ReportContent) -> None:
     builder.heading(_("Figures"), 1)
     builder.fields([
-        (_("Members"), str(content.members)),
+        (members_label(), str(content.members)),
         (_("Activities held"), str(content.held)),
         (_("Total hours"), format_hours(content.hours)),
         (_("Attendance"), _("%(attended)d of %(expected)d expected", attended=content.attended,
@@ -215,6 +217,9 @@ def _quantitative(builder: DocxBuilder, content: ReportContent) -> None:
         (_("Overall attendance rate"), percent(content.overall_rate)),
         (_("Average attendance rate per activity"), percent(content.attendance_rate)),
     ])
+    note = not_taken_text(content)
+    if note:
+        builder.paragraph(note, italic=True)
     builder.heading(_("Activities by method"), 2)
     builder.table([(method_label(row.code), row.activities, format_hours(row.hours)) for row in content.by_method]
                   or [("—", 0, format_hours(0))], header=[_("Method"), _("Activities"), _("Hours")])

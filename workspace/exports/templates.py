@@ -49,9 +49,11 @@ from workspace.core.storage import blob_path
 from workspace.core.text import render_markdown
 from workspace.exports.content import (
     ReportContent,
+    members_label,
     method_label,
     mode_label,
     money,
+    not_taken_text,
     percent,
     period_text,
     roc_day,
@@ -76,7 +78,8 @@ CONTEXT_NAMES = (
     "activities", "by_method", "by_mode", "by_month", "hours", "attended", "expected", "attendance_rate",
     "overall_attendance_rate", "satisfaction_answers", "satisfaction_average", "comments", "materials", "photos",
     "video", "approved", "spent", "remaining", "not_claimable", "has_not_claimable", "budget", "period_roc",
-    "period_first_roc", "period_last_roc", "date_roc", "rules", "books", "attendance", "labels",
+    "period_first_roc", "period_last_roc", "date_roc", "rules", "books", "attendance", "attendance_not_counted",
+    "labels",
 )
 
 
@@ -283,6 +286,7 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
                         expected=content.expected),
         "attendance_rate": percent(content.attendance_rate),
         "overall_attendance_rate": percent(content.overall_rate),
+        "attendance_not_counted": not_taken_text(content),  # "" when every held activity had a roll call
         "satisfaction_answers": content.satisfaction.responses,
         "satisfaction_average": "—" if content.satisfaction.average is None
         else f"{content.satisfaction.average:.2f}",
@@ -324,7 +328,7 @@ def _labels(content: ReportContent) -> dict[str, str]:
         "title": _("Results report"), "community": _("Community"), "school": _("School"), "program": _("Program"),
         "period": _("Period"), "period_roc": _("Period (ROC calendar)"), "convener": _("Convener"),
         "co_convener": _("Co-convener") if len(content.co_conveners) == 1 else _("Co-conveners"),
-        "date": _("Date"), "preface": _("Preface"), "figures": _("Figures"), "members": _("Members"),
+        "date": _("Date"), "preface": _("Preface"), "figures": _("Figures"), "members": members_label(),
         "activities_held": _("Activities held"), "hours": _("Total hours"), "attendance": _("Attendance"),
         "overall_attendance_rate": _("Overall attendance rate"),
         "attendance_rate": _("Average attendance rate per activity"), "by_method": _("Activities by method"),

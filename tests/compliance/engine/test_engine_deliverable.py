@@ -75,3 +75,13 @@ def test_a_month_whose_plan_was_not_handed_in_by_its_day_says_so_and_one_still_d
     assert "overdue" not in may.gaps[0].params  # due on 20 April: still to be handed in
     # each part is the month's plan and its due day in the month before (window_first, window_last), not a range
     assert (may.window_first, may.window_last, may.label) == (dt.date(2011, 5, 1), dt.date(2011, 4, 20), "2011-05")
+
+
+def test_a_deliverable_not_done_by_its_day_says_its_day_has_gone_and_one_still_due_does_not():
+    rule = {"kind": "deliverable", "item": "activity_video", "due": "2011-12-04"}
+    due = dt.date(2011, 12, 4)
+    before = one(program(rule), facts(), due)
+    assert before.gaps[0].params == {"item": "activity_video", "due": due}  # the day itself: still due
+    after = one(program(rule), facts(), due + dt.timedelta(days=1))
+    assert after.status is Status.NOT_MET
+    assert after.gaps[0].params == {"item": "activity_video", "due": due, "overdue": True}

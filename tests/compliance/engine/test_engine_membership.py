@@ -65,7 +65,7 @@ def test_the_evaluation_rule_counts_flagged_members_when_the_school_takes_part(f
 def test_a_member_who_left_counts_for_their_time_only():
     people = [member() for _ in range(3)] + [member(left=dt.date(2011, 5, 31))]
     rules = program(MEMBERS)
-    assert one(rules, facts(members=people), dt.date(2011, 5, 31)).status is Status.MET  # the day they left
+    assert one(rules, facts(members=people), dt.date(2011, 5, 30)).status is Status.MET  # the day before they left
     assert one(rules, facts(members=people), dt.date(2011, 6, 1)).status is Status.AT_RISK
     late_joiner = [member() for _ in range(3)] + [member(joined=dt.date(2011, 9, 1))]
     assert one(rules, facts(members=late_joiner), dt.date(2011, 8, 31)).figure == 3
@@ -73,7 +73,33 @@ def test_a_member_who_left_counts_for_their_time_only():
 
 def test_a_closed_window_is_reckoned_on_its_last_day():
     rules = program({**MEMBERS, "window": "semester"})
-    people = [member() for _ in range(3)] + [member(left=dt.date(2011, 1, 31))]
+    people = [member() for _ in range(3)] + [member(left=dt.date(2011, 2, 1))]  # a member to the end of January
     found = one(rules, facts(members=people), dt.date(2011, 3, 1))
     assert [p.status for p in found.parts[:2]] == [Status.MET, Status.AT_RISK]
     assert found.parts[0].window_first == FIRST
+
+
+def test_members_removed_today_no_longer_count_today():
+    """QA: the convener removed 3 of 6 members; the members page listed 3, the formation rule said 6 until the next
+    day. One who left on a day is not a member at the end of it; one who joined on a day is."""
+    today = dt.date(2011, 6, 1)
+    people = [member() for _ in range(3)] + [member(left=today) for _ in range(3)]
+    found = one(program(MEMBERS), facts(members=people), today)
+    assert (found.figure, found.status) == (3, Status.AT_RISK)
+    assert len(found.counted) == 3
+    joined_today = [member() for _ in range(3)] + [member(joined=today)]
+    assert one(program(MEMBERS), facts(members=joined_today), today).figure == 4
+    same_day = [member() for _ in range(3)] + [member(joined=today, left=today)]
+    assert one(program(MEMBERS), facts(members=same_day), today).figure == 3
+
+
+def test_a_days_figure_does_not_change_once_the_day_is_over():
+    """A window that closes today says the same figure tomorrow, reckoned on its last day: one who left on that day
+    is not counted on it then either (it used to read 3 today and 4 from tomorrow on)."""
+    rules = program({**MEMBERS, "window": "semester"})
+    last = dt.date(2011, 1, 31)  # the first semester's part ends here
+    people = [member() for _ in range(3)] + [member(left=last)]
+    today = one(rules, facts(members=people), last).parts[0]
+    tomorrow = one(rules, facts(members=people), last + dt.timedelta(days=1)).parts[0]
+    assert today.figure == tomorrow.figure == 3
+    assert tomorrow.status is Status.NOT_MET

@@ -123,3 +123,57 @@ def test_a_re_pairing_continues_the_term_and_two_mentors_at_once_count_once():
     assert found.status is Status.ON_TRACK and found.parts[0].figure == 375
     assert one(program(rule), facts(members=[lin], mentees=(lin.user_id,), pairing_terms=(first, co_mentor)),
                dt.date(2012, 1, 10)).status is Status.NOT_MET
+
+
+ATTENDANCE = {"kind": "per_person", "who": "members", "measure": "attendance_percent", "target": 75}
+
+
+def test_attendance_on_the_day_a_member_left_counts_only_if_they_were_marked():
+    """As the participation page counts them: an activity with the roll taken on the day one left expects them only
+    when it marked them (they are not a member at the end of that day); one marked before they joined counts."""
+    left_on = dt.date(2011, 3, 31)
+    leaves = member(left=left_on, name="陳老師")
+    before = activity(dt.date(2011, 3, 1), attendance_taken=True, attendees=frozenset({leaves.user_id}),
+                      marked=frozenset({leaves.user_id}))
+    that_day = activity(left_on, attendance_taken=True, marked=frozenset({999}))
+    found = one(program(ATTENDANCE), facts([before, that_day], members=[leaves]), dt.date(2011, 5, 1))
+    assert found.parts[0].figure == 100  # 1 of 1: the activity of the day they left did not expect them
+    marked_absent = activity(left_on, attendance_taken=True, marked=frozenset({leaves.user_id}))
+    found = one(program(ATTENDANCE), facts([before, marked_absent], members=[leaves]), dt.date(2011, 5, 1))
+    assert found.parts[0].figure == 50
+    late_joiner = member(joined=dt.date(2011, 4, 1), name="王老師")
+    recorded_after = activity(dt.date(2011, 3, 20), attendance_taken=True, attendees=frozenset({late_joiner.user_id}),
+                              marked=frozenset({late_joiner.user_id}))
+    missed = activity(dt.date(2011, 4, 2), attendance_taken=True, marked=frozenset({999}))
+    found = one(program(ATTENDANCE), facts([recorded_after, missed], members=[late_joiner]), dt.date(2011, 5, 1))
+    assert found.parts[0].figure == 50  # the one that marked them before they joined counts, as on the page
+
+
+def test_a_pair_s_private_meeting_is_in_no_one_s_attendance():
+    """The participation page keeps a pair's private meeting out of every member's row (it would tell who mentors
+    whom); the rule's per-person figures agree with it."""
+    mentor, other = member(name="林老師"), member(name="陳老師")
+    everyone = [activity(dt.date(2011, 3, d), attendance_taken=True, attendees=frozenset({other.user_id}),
+                         marked=frozenset({mentor.user_id, other.user_id})) for d in (1, 15)]
+    private = [activity(dt.date(2011, 4, d), attendance_taken=True, attendees=frozenset({mentor.user_id}),
+                        marked=frozenset({mentor.user_id}), named_only=True, private=True) for d in (1, 8, 15)]
+    found = one(program(ATTENDANCE), facts(everyone + private, members=[mentor, other]), dt.date(2011, 5, 1))
+    assert {p.label: p.figure for p in found.parts} == {"林老師": 0, "陳老師": 100}  # 0 of 2, not 3 of 5
+
+
+def test_a_member_who_left_on_a_window_s_first_day_is_not_asked_about_in_it():
+    rule = {**ATTENDANCE, "window": "semester"}
+    gone = member(left=dt.date(2011, 2, 1), name="陳老師")  # the second semester starts on 1 February
+    stays = member(name="林老師")
+    found = one(program(rule), facts(members=[gone, stays]), dt.date(2011, 3, 1))
+    assert [p.label for p in found.parts[1].parts] == ["林老師"]
+
+
+def test_the_term_served_ends_the_day_before_the_member_left():
+    rule = {"kind": "per_person", "who": "members", "measure": "tenure_days", "target": 730}
+    gone = member(left=FIRST + dt.timedelta(days=730))  # a member at the end of 730 days, gone on the 731st
+    found = one(program(rule), facts(members=[gone]), FIRST + dt.timedelta(days=800))
+    assert (found.parts[0].figure, found.status) == (730, Status.MET)
+    short = member(left=FIRST + dt.timedelta(days=729))
+    found = one(program(rule), facts(members=[short]), FIRST + dt.timedelta(days=800))
+    assert (found.parts[0].figure, found.status) == (729, Status.NOT_MET)

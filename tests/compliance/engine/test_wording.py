@@ -337,3 +337,29 @@ def test_a_program_s_errors_are_told_all_at_once(english):
     assert ("currency", "unknown_currency") in codes and ("rules", "schema") in codes
     assert any(error.code == "min_above_max" for error in errors)
     assert len({error.path for error in errors}) == len(errors)  # no place told twice
+
+
+@pytest.mark.parametrize("in_document", [False, True])
+def test_a_deliverable_whose_day_has_gone_is_not_worded_as_still_due(english, in_document):
+    day = dt.date(2026, 12, 4)
+    for item in ("activity_video", "results_report", "application"):
+        gap = Gap("deliverable_missing", {"item": item, "due": day, "overdue": True})
+        text = wording.gap_text(gap, in_document=in_document)
+        assert "was not done by Dec 4, 2026." in text or "was not delivered by Dec 4, 2026." in text, text
+        assert "is due on" not in text
+    video = wording.gap_text(Gap("deliverable_missing", {"item": "activity_video", "due": day, "overdue": True}),
+                             in_document=in_document)
+    assert video == "The activity video was not done by Dec 4, 2026."
+
+
+def test_a_deliverable_whose_day_has_gone_in_chinese(app):
+    gap = Gap("deliverable_missing", {"item": "activity_video", "due": dt.date(2026, 12, 4), "overdue": True})
+    for tag, expected in (("zh-TW", "活動影音檔未於2026年12月4日前完成。"), ("zh-CN", "未于2026年12月4日前完成。")):
+        with app.test_request_context(headers={"Accept-Language": tag}):
+            for in_document in (False, True):
+                text = wording.gap_text(gap, in_document=in_document)
+                assert text.endswith(expected) and "須於" not in text and "须于" not in text, text
+    report = Gap("deliverable_missing", {"item": "results_report", "due": dt.date(2026, 12, 4), "overdue": True})
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        text = wording.gap_text(report)
+        assert text.startswith("成果報告未於2026年12月4日前") and "繳交項目" in text, text

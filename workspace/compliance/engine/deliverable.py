@@ -54,7 +54,10 @@ def _single(rule: dict[str, Any], context: Context) -> RuleResult:
         gaps.append(Gap("deliverable_late", {"item": rule["item"], "due": due}))
     else:
         status = _waiting(due, context)
-        gaps.append(Gap("deliverable_missing", {"item": rule["item"], "due": due}))
+        missing: dict[str, object] = {"item": rule["item"], "due": due}
+        if context.today > due:  # the day has gone: the gap says it was not done by then, not "due on"
+            missing["overdue"] = True
+        gaps.append(Gap("deliverable_missing", missing))
     return result(rule, status, figure=len(on_time), target=needed, unit="items", window_first=context.period.first,
                   window_last=due, counted=tuple(record for _, record in done), gaps=tuple(gaps))
 

@@ -1,10 +1,12 @@
 """The membership kind: how many members (of some roles, or flagged in the teacher-evaluation programme) on a day.
 
-Members are counted on the window's day of reckoning: today, or the window's last day once it has closed. A
-member counts from the day they joined through the day they left, both included (a member who left counts
-for their time only). The minimum may depend on the community's school's class count (`min_by_class_count`:
-24 classes or fewer → 4 members, 25 or more → 6); `applies_if: school_in_evaluation_programme` makes the rule
-not applicable when none of the community's schools takes part in the teacher-evaluation programme.
+Members are counted on the window's day of reckoning: today, or the window's last day once it has closed, as they
+are at the end of that day: a member counts from the day they joined up to the day before they left (one removed
+today is not counted today, as the members page no longer lists them; a member who left counts for their time
+only), so a day's figure never changes once the day is over. The minimum may depend on the community's school's
+class count (`min_by_class_count`: 24 classes or fewer → 4 members, 25 or more → 6); `applies_if:
+school_in_evaluation_programme` makes the rule not applicable when none of the community's schools takes part in
+the teacher-evaluation programme.
 Status: met, else at risk while the window runs (a member can join tomorrow), not met once it has closed.
 """
 
@@ -23,8 +25,8 @@ MEMBER_ROLES = ("convener", "co_convener", "member", "mentor")  # a guest expert
 
 
 def member_on(member: MemberFact, day: dt.date) -> bool:
-    """Whether the person was a member on that day (joined and left days included)."""
-    return member.joined_on <= day and (member.left_on is None or member.left_on >= day)
+    """Whether the person was a member at the end of that day: joined on it or before, not left on it or before."""
+    return member.joined_on <= day and (member.left_on is None or member.left_on > day)
 
 
 def _minimum(rule: dict[str, Any], context: Context) -> int:

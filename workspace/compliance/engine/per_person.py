@@ -3,13 +3,16 @@
 `who`: mentees (the facts' mentees: new teachers of pairings), mentors (the mentors of pairings, and members with
 the mentor role though they mentor nobody yet) or members. `measure`:
 - `public_lessons`: held public lessons in the window ≥ target (each mentee, one a semester), paced like a count;
-- `attendance_percent`: the share of the window's activities with attendance taken, held while the person
-  was a member (a member who left counts for their time; an activity of named people, such as a pair's
-  meeting, only for those it marked), that they attended, in whole percent rounded down, ≥ target; met, else
-  at risk while the window runs, not met once closed;
+- `attendance_percent`: the share of the window's activities with attendance taken that expected the person,
+  that they attended, in whole percent rounded down, ≥ target; met, else at risk while the window runs, not met
+  once closed. As the participation page counts them (activities/records.participation): an activity expects
+  those it marked, and the members of the day it was held (`member_on`: not on the day they left, unless
+  marked); an activity of named people only those it marked; a pair's private meeting or observation nobody
+  (counted against the two, it would tell every reader who mentors whom);
 - `title`: the person's professional title is one of `titles` (the mentor holds an intermediate title or above);
 - `tenure_days`: a mentee's pairing term (of the mentees: their pairings' days, a re-pairing continuing the
-  term) or else a person's membership has lasted ≥ target days (a two-year mentoring term). Met once served;
+  term) or else a person's membership has lasted ≥ target days (a two-year mentoring term: the days at whose
+  end they were a member, so not the day they left). Met once served;
   a mentee whose pairings as set end short of it is at risk while the last runs (its end can be moved) and not
   met once it is over; a member who left short of it is not met; else on track.
 Each window has a part per person; a window's status is the worst of its people's.
@@ -21,11 +24,11 @@ import datetime as dt
 from typing import Any
 
 from workspace.compliance.engine.context import Context, by_windows, part, result
-from workspace.compliance.engine.membership import MEMBER_ROLES
+from workspace.compliance.engine.membership import MEMBER_ROLES, member_on
 from workspace.compliance.engine.pace import pace_status, standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status, worst
 from workspace.compliance.engine.windows import Window
-from workspace.compliance.facts import MemberFact, PairingTermFact
+from workspace.compliance.facts import ActivityFact, MemberFact, PairingTermFact
 
 
 def people(rule: dict[str, Any], context: Context) -> list[MemberFact]:
@@ -41,7 +44,17 @@ def people(rule: dict[str, Any], context: Context) -> list[MemberFact]:
 
 
 def _overlaps(member: MemberFact, window: Window) -> bool:
-    return member.joined_on <= window.last and (member.left_on is None or member.left_on >= window.first)
+    """Whether the person was a member at the end of some day of the window (one who left on its first day was not)."""
+    return member.joined_on <= window.last and (member.left_on is None or member.left_on > window.first)
+
+
+def _expects(activity: ActivityFact, member: MemberFact) -> bool:
+    """Whether a held activity with attendance taken expected the person (see the module: as the page counts)."""
+    if activity.private:
+        return False
+    if member.user_id in activity.marked:
+        return True
+    return not activity.named_only and member_on(member, activity.day)
 
 
 def pairing_term_days(terms: list[PairingTermFact], today: dt.date) -> tuple[int, int, dt.date]:
@@ -72,9 +85,8 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
         status = pace_status(figure, target, window, today)
         counted = tuple(("public_lesson", f"{lesson.teacher_id}:{lesson.day}") for lesson in lessons)
     elif measure == "attendance_percent":
-        last = member.left_on or window.last
         due = [a for a in context.facts.activities if a.held and a.attendance_taken and window.holds(a.day)
-               and member.joined_on <= a.day <= last and (not a.named_only or member.user_id in a.marked)]
+               and _expects(a, member)]
         attended = [a for a in due if member.user_id in a.attendees]
         figure = 100 if not due else 100 * len(attended) // len(due)
         status = standing_status(figure >= target, window, today)
@@ -90,7 +102,8 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
                 Status.ON_TRACK if planned >= target else Status.NOT_MET if term_last < today else Status.AT_RISK)
             extra = {"planned": planned, "term_last": term_last}
         else:
-            end = min(member.left_on or today, today)
+            # the days at whose end they were a member: up to today, or to the day before they left
+            end = min(member.left_on - dt.timedelta(days=1), today) if member.left_on else today
             figure = max((end - member.joined_on).days + 1, 0)
             status = Status.MET if figure >= target else (Status.NOT_MET if member.left_on and member.left_on < today
                                                           else Status.ON_TRACK)
