@@ -193,3 +193,15 @@ def test_headings_start_where_the_page_puts_them():
     minutes = str(render_markdown("## 討論\n\n內容\n\n### 細節"))
     assert str(headings_from(minutes, 4)) == minutes.replace("h2>", "h4>").replace("h3>", "h5>")
     assert str(headings_from("<p>沒有標題</p>", 4)) == "<p>沒有標題</p>"
+
+
+def test_a_list_typed_on_the_line_after_a_sentence_is_a_list():
+    """QA: 討論：, then "- 先寫…" on the next line, rendered as one paragraph of dashes; a teacher types lists so."""
+    html = str(render_markdown("討論了**聯絡簿**的寫法：\n- 先寫孩子做得好的地方\n- 再寫需要家長配合的事"))
+    assert "<ul>" in html and "<li>先寫孩子做得好的地方</li>" in html and "<br />\n- " not in html
+    assert "<strong>聯絡簿</strong>" in html and "<p>討論了" in html
+    numbered = str(render_markdown("流程\n1. 暖身\n2. 分組"))
+    assert "<ol>" in numbered and "<li>暖身</li>" in numbered
+    code = str(render_markdown("```\n說明\n- 不是清單\n```"))
+    assert "<ul>" not in code and "- 不是清單" in code
+    assert "<ul>" not in str(render_markdown("Scores: 3 - 2 today"))  # a dash inside a line is a dash

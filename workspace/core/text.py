@@ -89,12 +89,32 @@ def render_markdown(source: str) -> Markup:
     """Turn the user's Markdown into safe HTML: no scripts, handlers, styles or odd URLs survive."""
     if not source or not source.strip():
         return Markup("")
+    source = lists_after_text(source)
     md = markdown_lib.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIGS,
                                output_format="html")
     if _unclosed_raw_block(source, md.block_level_elements):
         # Read as Markdown with the tags inline: the stray tag is stripped below and the rest renders.
         md.preprocessors.deregister("html_block")
     return Markup(_cleaner().clean(md.convert(source)))  # noqa: S704 - this is the sanitizer
+
+
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S")  # "- 先寫…", "1. 暖身": a list item's first line
+
+
+def lists_after_text(source: str) -> str:
+    """Markdown in which a list that starts on the line after a sentence is a list, as teachers type one (and as
+    GitHub reads it): python-markdown wants a blank line first, and rendered "討論：<br>- 先寫…<br>- 再寫…" as one
+    paragraph of dashes. A blank line is put before such a list's first item; code blocks are left alone."""
+    lines, fenced, previous = [], False, ""
+    for line in source.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif (not fenced and _LIST_ITEM.match(line) and previous.strip() and not _LIST_ITEM.match(previous)
+              and not previous.startswith((" ", "\t", ">", "|"))):
+            lines.append("")
+        lines.append(line)
+        previous = line if not fenced else ""
+    return "\n".join(lines)
 
 
 # A heading as python-markdown reads one: hashes at the very start of a line, a space after them or not (##議程).
