@@ -447,3 +447,44 @@ def test_ending_a_pairing_tells_the_pair(ctx):
     pairings.end_pairing(pair.pairing, None, "調校", pair.convener)
     told = {(row.user_id, row.kind) for row in db.session.scalars(select(Notification))}
     assert told == {(pair.mentor.id, "unpaired"), (pair.mentee.id, "unpaired")}
+
+
+@pytest.mark.parametrize("who", ["mentee", "mentor"])
+def test_a_pairing_ends_when_its_mentor_or_new_teacher_leaves_the_community(ctx, who):
+    """QA: the new teacher left; her pairing read as active, the mentor's home still alerted "no meeting in 30
+    days", while the public lessons page said the community had no paired teacher."""
+    from sqlalchemy import select
+
+    from workspace.communities import services as community_services
+    from workspace.communities.models import Membership
+    from workspace.notifications.models import Notification
+
+    pair = make_pair(starts_on=dt.date(2026, 1, 5))
+    person = getattr(pair, who)
+    membership = db.session.scalar(select(Membership).where(Membership.community_id == pair.community.id,
+                                                            Membership.user_id == person.id))
+    community_services.leave_community(membership, actor=person)
+    db.session.commit()
+    db.session.refresh(pair.pairing)
+    assert pair.pairing.status == "ended" and pair.pairing.ends_on <= dt.date.today() + dt.timedelta(days=1)
+    assert person.display_name in pair.pairing.end_reason
+    told = {notice.user_id for notice in db.session.scalars(select(Notification).where(
+        Notification.kind == "unpaired"))}
+    assert told == {pair.mentor.id, pair.mentee.id} - {person.id}  # the other of the pair (who left knows)
+    other = make_pair(starts_on=dt.date(2026, 1, 5))  # another community's pairing is left as it was
+    assert other.pairing.status == "active"
+
+
+def test_a_colleague_leaving_ends_no_pairing(ctx):
+    from sqlalchemy import select
+
+    from workspace.communities import services as community_services
+    from workspace.communities.models import Membership
+
+    pair = make_pair(starts_on=dt.date(2026, 1, 5))
+    membership = db.session.scalar(select(Membership).where(Membership.community_id == pair.community.id,
+                                                            Membership.user_id == pair.colleague.id))
+    community_services.remove_member(membership, actor=pair.convener)
+    db.session.commit()
+    db.session.refresh(pair.pairing)
+    assert pair.pairing.status == "active"

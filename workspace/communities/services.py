@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -544,6 +545,11 @@ def set_evaluation_flag(membership: Membership, flagged: bool, *, actor: User) -
                      user_id=membership.user_id, flagged=flagged)
 
 
+# Sent when a member leaves or is removed (the membership, `actor=`), inside the transaction: other areas end what
+# the person took part in (mentoring ends their pairings) without this area knowing them.
+member_departed = Namespace().signal("communities.member-departed")
+
+
 def remove_member(membership: Membership, *, actor: User) -> None:
     """Remove a member (the row stays, marked left, so past records keep their names)."""
     _membership_for_update(membership)
@@ -552,6 +558,7 @@ def remove_member(membership: Membership, *, actor: User) -> None:
     membership.left_at = utcnow()
     record_event(actor, "membership.removed", membership, membership.community, user_id=membership.user_id)
     forget_memberships()
+    member_departed.send(membership, actor=actor)
 
 
 def leave_community(membership: Membership, *, actor: User) -> None:
@@ -564,6 +571,7 @@ def leave_community(membership: Membership, *, actor: User) -> None:
     membership.left_at = utcnow()
     record_event(actor, "membership.left", membership, membership.community, user_id=membership.user_id)
     forget_memberships()
+    member_departed.send(membership, actor=actor)
 
 
 def transfer_convenership(community: Community, new_convener: Membership, *, actor: User) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from workspace.auth.models import User
+from workspace.communities import services as community_services
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
@@ -243,6 +244,22 @@ def end_pairing(pairing: Pairing, ends_on: dt.date | None, reason: str, actor: A
     _close(pairing, ends_on, reason, actor)
     notices.pairing_ended(pairing, actor)
     return pairing
+
+
+@community_services.member_departed.connect
+def end_pairings_of_departed(membership: Membership, *, actor: Any) -> list[Pairing]:
+    """A mentor or new teacher who leaves the community (or is removed) ends their active pairings there that day,
+    and the pair is told: the pairing read as active, its health alerts went to the mentor, while the public
+    lessons page said the community had no paired teacher. What the pair wrote is kept."""
+    ended = list(db.session.scalars(select(Pairing).where(
+        Pairing.community_id == membership.community_id, Pairing.status == PairingStatus.ACTIVE.value,
+        or_(Pairing.mentor_id == membership.user_id, Pairing.mentee_id == membership.user_id))))
+    name = membership.user.display_name if membership.user else ""
+    for pairing in ended:
+        _close(pairing, min(max(today(), pairing.starts_on), pairing.ends_on),
+               _("%(name)s left the community.", name=name), actor)
+        notices.pairing_ended(pairing, actor)
+    return ended
 
 
 def _close(pairing: Pairing, ends_on: dt.date, reason: str, actor: Any) -> Pairing:
