@@ -541,16 +541,32 @@ def test_a_school_with_communities_in_two_currencies_has_one_row_and_a_total_per
     reviewer = make_reviewer(school)
     book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(reviewer, "zh_Hant").data))
     rows = [[cell.value for cell in row] for row in book.worksheets[1].iter_rows()][1:]
-    assert [row[0] for row in rows] == ["兩種幣別學校", "兩種幣別學校", "全部社群（CN¥）", "全部社群（NT$）"]
-    assert [row[1] for row in rows] == [2, None, 1, 1] and [row[3] for row in rows] == [12, None, 6, 6]
+    assert [row[0] for row in rows] == ["兩種幣別學校", "兩種幣別學校", "全部社群（CN¥）", "全部社群（NT$）",
+                                        "全部社群（所有幣別）"]
+    assert [row[1] for row in rows] == [2, None, 1, 1, 2] and [row[3] for row in rows] == [12, None, 6, 6, 12]
     assert [(row[4], row[5]) for row in rows] == [("CNY", 50_000), ("TWD", 30_000), ("CNY", 50_000),
-                                                  ("TWD", 30_000)]
+                                                  ("TWD", 30_000), (None, None)]
     communities = [[cell.value for cell in row] for row in book.worksheets[0].iter_rows()]
     currency = communities[0].index("幣別")
     assert sorted(row[currency] for row in communities[1:]) == ["CNY", "TWD"]
     client.login(reviewer)
     page = client.get("/review/compliance/").get_data(as_text=True)
     assert "All communities (CN¥)" in page and "All communities (NT$)" in page
+    assert "All communities, every currency" in page
+
+
+def test_a_community_in_programs_of_two_currencies_is_counted_once_overall(client, ctx):
+    """QA: a community in an NT$ and a ¥ program was in both currencies' totals; added up, the county's form
+    counted it, and its participants, twice."""
+    from tests.compliance.helpers import program_copy
+
+    setup = enrolled("club-both", amount=30_000)
+    services.confirm(services.enrol(setup.club.community, program_copy("urc"), 5_000_000, setup.club.convener),
+                     make_user(is_admin=True))
+    db.session.commit()
+    rows = as_new_request(review.review_table, make_user(is_admin=True))
+    assert [total.communities for total in review.currency_totals(rows)] == [1, 1]
+    assert review.headcount(rows) == (1, 6)
 
 
 def test_a_community_of_several_schools_counts_once_at_its_core_school(ctx):

@@ -872,7 +872,8 @@ def review_table():
     # The totals (附件1) from every row in scope: a display filter never changes the county's figures, and they
     # agree with the summary download beside them.
     return render_page("compliance/review.html", rows=rows, totals=review.school_totals(every),
-                       overall=review.currency_totals(every), sort=sort, program_id=program_id, attention=attention,
+                       overall=review.currency_totals(every), headcount=review.headcount(every), sort=sort,
+                       program_id=program_id, attention=attention,
                        programs=services.programs() + services.programs(archived=True), wording=wording)
 
 

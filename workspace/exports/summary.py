@@ -106,9 +106,14 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
                        *_funds(first)])
             for funds in more:  # the school's communities funded in another currency: its amounts, counted once above
                 sheet.row([total.school, None, None, None, *_funds(funds)])
-        for overall in review.currency_totals(rows) or [review.CurrencyTotal("TWD", 0, 0, 0, 0)]:
+        per_currency = review.currency_totals(rows) or [review.CurrencyTotal("TWD", 0, 0, 0, 0)]
+        for overall in per_currency:
             sheet.row([compliance_wording.all_communities(overall.currency), overall.communities, "",
                        overall.participants, *_funds(overall)], bold=True)
+        if len(per_currency) > 1:  # the communities and people once: the lines above would count one twice
+            communities_count, participants = review.headcount(rows)
+            sheet.row([_("All communities, every currency"), communities_count, "", participants, *_funds(None)],
+                      bold=True)
         day = local_day(now)
         filename = export_filename(title, day=day, extension="xlsx")
         # The Chinese title's ASCII is only "(1)": old clients get a name that says what the file is.

@@ -648,6 +648,15 @@ def currency_totals(rows: Sequence[ReviewRow]) -> list[CurrencyTotal]:
             for currency, values in sorted(totals.items())]
 
 
+def headcount(rows: Sequence[ReviewRow]) -> tuple[int, int]:
+    """The communities funded by a confirmed enrolment and their participants, each once whatever the currency:
+    the line under the per-currency totals when there are several (a community in an NT$ and a ¥ program was in
+    both, and adding the two lines counted it, and its people, twice)."""
+    confirmed = [row for row in rows if row.enrollment.confirmed]
+    communities = {row.enrollment.community_id for row in confirmed}
+    return len(communities), _headcount(_community_people(confirmed), communities)
+
+
 def pending_count(viewer: Any) -> int:
     """How many submissions wait for this reviewer (one query)."""
     return db.session.scalar(
