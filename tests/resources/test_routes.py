@@ -159,6 +159,13 @@ def test_a_thousand_tags_are_refused_and_the_typed_text_kept(client, convener):
     assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
 
 
+def test_one_very_long_tag_is_told_the_length_of_a_tag_too(client, convener):
+    """QA: one tag of 3,000 letters, no comma, was told "at most 20 tags": the person had typed one."""
+    response = add_text(client, tags="A" * 3000)
+    assert response.status_code == 422
+    assert "each of at most 40 characters" in field_error(response.get_data(as_text=True), "tags")
+
+
 def test_too_many_short_tags_are_refused_with_the_limit(client, convener):
     response = add_text(client, tags=", ".join(f"t{number}" for number in range(25)))
     assert response.status_code == 422

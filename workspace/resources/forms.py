@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from workspace.communities.labels import lazy_label
 from workspace.core.forms import REQUIRED, WorkspaceForm
 from workspace.resources.models import ResourceKind, Visibility
-from workspace.resources.services import KIND_LABELS, MAX_TAGS, MAX_TITLE, VISIBILITY_LABELS
+from workspace.resources.services import KIND_LABELS, MAX_TAG, MAX_TAGS, MAX_TITLE, VISIBILITY_LABELS
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -25,9 +25,11 @@ class ResourceForm(WorkspaceForm):
     kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired(REQUIRED)])
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=60)])
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=30)])
-    # Far too long to hold 20 tags: say so in the words the service uses, not WTForms' character count.
+    # Far too long to hold 20 tags: say both limits (one 3,000-letter tag was told "at most 20 tags"), not
+    # WTForms' character count.
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=2000, message=_l(
-                           "Use at most %(count)d tags.", count=MAX_TAGS))],
+                           "Use at most %(count)d tags, each of at most %(length)d characters.", count=MAX_TAGS,
+                           length=MAX_TAG))],
                        description=_l("Separate tags with commas, for example: 分數, 五年級, 差異化教學"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown: **bold**, lists, links."))
