@@ -59,9 +59,11 @@ def load_post(slug: str, thread_id: int, post_id: int, action: str | None = None
 
 
 
-def _category_choices(community: Community, *, starting: bool = False) -> list[tuple[str, str]]:
+def _category_choices(community: Community, *, starting: bool = False,
+                      categories: list | None = None) -> list[tuple[str, str]]:
     moderator = can(current_user, "moderate", community)
-    return [(str(category.id), services.category_label(category)) for category in services.categories_of(community)
+    categories = services.categories_of(community) if categories is None else categories
+    return [(str(category.id), services.category_label(category)) for category in categories
             if not (starting and category.managers_only and not moderator)]
 
 
@@ -109,11 +111,12 @@ def new(slug: str):
     """The form to start a thread (in a section, or about a resource: "Discuss this")."""
     community = load_community(slug, "contribute")
     form = ThreadForm()
-    form.category_id.choices = _category_choices(community, starting=True)
+    categories = services.categories_of(community)  # read once: the choices and the one offered first
+    form.category_id.choices = _category_choices(community, starting=True, categories=categories)
     if request.args.get("category"):
         form.category_id.data = request.args["category"]
     else:  # a convener's first choice would be Announcements: a question became an announcement unchosen
-        form.category_id.data = services.everyday_category_id(community)
+        form.category_id.data = services.everyday_category_id(categories)
     kind = next((name for name in LINKABLE if request.args.get(name)), "")
     linked = _linked_record(community, kind, arg(kind, parse_id) if kind else None)
     if linked is not None:

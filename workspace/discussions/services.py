@@ -99,10 +99,9 @@ def add_default_categories(community: Community) -> None:
                                 questions=questions, managers_only=managers_only))
 
 
-def everyday_category_id(community: Community) -> str | None:
-    """The section a new thread is offered first: the board's first that everyone may start threads in (not
-    Announcements, a conveners' section), else its first."""
-    categories = categories_of(community)
+def everyday_category_id(categories: Sequence[Category]) -> str | None:
+    """The section a new thread is offered first among a board's sections (in order): the first that everyone may
+    start threads in (not Announcements, a conveners' section), else the first."""
     everyday = next((category for category in categories if not category.managers_only), None)
     first = everyday or (categories[0] if categories else None)
     return str(first.id) if first is not None else None
