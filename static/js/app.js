@@ -31,7 +31,24 @@
       document.body.classList.remove("nav-open");  // a boosted swap keeps <body>'s own classes
     }
     markCurrentPage();
+    scrollRegions();
   }
+
+  // A table that scrolls sideways sits in a box the keyboard can focus (tabindex="0", role="region", named by its
+  // heading), so the arrow keys reach its last columns. Where the table fits (a wide screen), the box scrolls nothing
+  // and was one more stop on the way through the page: it takes the focus only while it has something to scroll.
+  function scrollRegions() {
+    document.querySelectorAll(".scroll-x[role='region']").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && box.getAttribute("tabindex") !== "0") box.setAttribute("tabindex", "0");
+      else if (!scrolls && box.hasAttribute("tabindex") && document.activeElement !== box) box.removeAttribute("tabindex");
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(scrollRegions, 150);
+  });
 
   // The phone menu (☰) closes as a disclosure does: on Escape, the focus back on its button; and on a tap outside it.
   function closeMenu(focusToggle) {

@@ -118,6 +118,13 @@ def test_chart_labels_stay_inside_their_charts_and_clear_of_the_bars(new_context
         log_in(page, convener)
         page.goto(f"/c/{community['slug']}/activities/participation")
         expect(page.locator("svg.chart")).to_have_count(2)
+        # QA: on a wide screen the tables fit, and their boxes were stops for the keyboard that scrolled nothing:
+        # a box takes the focus only while it scrolls.
+        boxes = page.locator(".scroll-x[role=region]")
+        fitting = [box.evaluate("node => node.scrollWidth <= node.clientWidth + 1") for box in boxes.all()]
+        assert fitting and any(fitting), (locale, fitting)
+        for box, fits_whole in zip(boxes.all(), fitting, strict=True):
+            assert (box.get_attribute("tabindex") is None) == fits_whole, (locale, fitting)
         problems = page.evaluate(_CHART_PROBLEMS)
         assert not problems, (locale, problems)
         page.goto(f"/c/{community['slug']}/activities/{last}")
@@ -141,11 +148,16 @@ def test_chart_labels_stay_inside_their_charts_and_clear_of_the_bars(new_context
             box = cell.evaluate("node => { const r = document.createRange(); r.selectNodeContents(node); "
                                 "return r.getClientRects().length; }")
             assert box == 1, (locale, cell.inner_text())
-        # axe QA: the tables scroll sideways there; each box takes the focus, named by its heading, so a keyboard
-        # reaches the last columns (the members' table has nothing else to focus).
+        # axe QA: a table that scrolls sideways there takes the focus in its box, named by its heading, so a keyboard
+        # reaches the last columns (the members' table has nothing else to focus); one that fits does not.
+        scrolling = 0
         for region in phone.locator(".scroll-x").all():
-            assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"
+            assert region.get_attribute("role") == "region"
             assert phone.locator("#" + (region.get_attribute("aria-labelledby") or "-")).count() == 1
+            scrolls = region.evaluate("node => node.scrollWidth > node.clientWidth + 1")
+            assert (region.get_attribute("tabindex") == "0") == scrolls, locale
+            scrolling += scrolls
+        assert scrolling, locale  # the activities' table at least is wider than a phone
         members = phone.locator(".scroll-x", has=phone.locator(".participation-members"))
         members.focus()
         members.press("ArrowRight")
