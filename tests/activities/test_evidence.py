@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from tests.activities.helpers import make_club
 from tests.core.test_storage import _png_header_only
+from tests.factories import add_member, make_user
 from tests.media import mp4_of_size, png_bytes
 from workspace.activities.models import Evidence
 from workspace.activities.services.evidence import remove_evidence
@@ -109,6 +110,10 @@ def test_a_member_is_told_who_adds_the_photos_instead_of_looking_for_a_button(cl
     assert 'id="evidence-files"' not in page
     assert "The conveners and the recorder of the minutes add photos, videos and documents." in page
     assert "The recorder: 王老師." in page
+    # QA: by name, the conveners too (a co-convener as well; not a member who left that role)
+    co = add_member(club.community, make_user(display_name="許協同"), role="co_convener").user
+    page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    assert f"The conveners: {co.display_name}, 陳召集." in page  # by name, as the members page lists them
     client.login(club.convener)
     page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
     assert 'id="evidence-files"' in page and "The conveners and the recorder of the minutes add" not in page

@@ -31,8 +31,9 @@ from workspace.activities.forms import (
 )
 from workspace.activities.models import Activity, AttendanceStatus, Evidence, LeaveRequest
 from workspace.auth.models import User
+from workspace.communities import records as community_records
 from workspace.communities.access import load_community
-from workspace.communities.models import Community
+from workspace.communities.models import Community, Role
 from workspace.core import links
 from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow
@@ -270,6 +271,7 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     evidence = services.evidence_of(activity, include_deleted=managing)
     summary = services.feedback_summary(activity) if can(current_user, "view_feedback", activity) else None
     live = [item for item in evidence if item.live]
+    may_add = _may_add_evidence(activity)
     return {
         "community": activity.community, "activity": activity, "managing": managing,
         "mine": services.my_attendance(activity, current_user), "leave": services.my_leave(activity, current_user),
@@ -278,7 +280,9 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
         "my_feedback": services.my_feedback(activity, current_user),
         "cancel_form": CancelForm(formdata=None), "came": services.signed_in(activity),
         "pending": services.pending_leave(activity) if managing else [], "now": utcnow(),
-        "evidence": evidence, "may_add": _may_add_evidence(activity), "summary": summary,
+        "evidence": evidence, "may_add": may_add, "summary": summary,
+        # whom a member without the upload sends their photos to (read only for them)
+        "evidence_keepers": [] if may_add else _evidence_keepers(activity),
         "resources": services.linked_resources(activity),
         "threads": discussions.threads_about(activity),
         "plans": co_planning.plans_linked_to(activity)
@@ -597,6 +601,13 @@ def _load_evidence(activity: Activity, evidence_id: int) -> Evidence:
 
 def _may_add_evidence(activity: Activity) -> bool:
     return can(current_user, "manage", activity) or can(current_user, "write_minutes", activity)
+
+
+def _evidence_keepers(activity: Activity) -> list[str]:
+    """The names of the conveners and co-conveners, who add an activity's photos (with the minutes' recorder)."""
+    managing = {Role.CONVENER.value, Role.CO_CONVENER.value}
+    return [member.display_name for member in community_records.current_members([activity.community_id])
+            if member.role in managing]
 
 
 @bp.post("/c/<slug>/activities/<int:activity_id>/evidence")
