@@ -11,7 +11,7 @@ from html import unescape
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy, running_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
@@ -477,6 +477,43 @@ def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(cl
     html = _text(backwards)  # beside the last day, in words, the days typed kept
     assert 'id="figure-last-error"' in html and "The period ends before it starts." in html
     assert 'value="116/08/01"' in html and "datetime.date" not in html and "period_order" not in html
+
+
+def test_a_copy_for_next_year_is_set_in_the_figures_form_and_saved_as_a_new_program(client, ctx):
+    """QA: copying a program opened the JSON alone; the name, period and numbers of next year's round were typed
+    into the JSON, or saved first and changed after. The copy's page has the figures form, which saves the copy."""
+    program = program_copy()
+    client.login(make_user(is_admin=True))
+    page = _text(client.get(f"/admin/programs/new?from={program.id}"))
+    index = next(number for number, rule in enumerate(program.definition["rules"]) if rule["id"] == "plc.activities")
+    field = f"rules.{index}.target"
+    assert 'id="figures"' in page and f'name="{field}" value="18"' in page
+    assert f'value="{program.first_day.isoformat()}"' in page and "(copy)" in page and 'name="version"' not in page
+    form = {key: value for key, value in re.findall(r'name="(rules\.[^"]+)" value="([^"]*)"', page)}
+    action = f"/admin/programs/new/figures?from={program.id}"
+    assert action in page
+    count = db.session.scalar(select(func.count(Program.id)))
+    refused = client.post_form(action, {**form, field: "十二", "name": "PLC 116", "first": "116/08/01",
+                                        "last": "117/07/31"})
+    assert refused.status_code == 422
+    html = _text(refused)  # beside the field, what was typed kept, nothing saved
+    assert 'value="十二"' in html and f'id="figure-{field.replace(".", "-")}-error"' in html
+    assert 'value="PLC 116"' in html and db.session.scalar(select(func.count(Program.id))) == count
+    messages = {f"rules.{index}.message": "Hold at least 12 community activities within the execution period.",
+                f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理12次社群活動。",
+                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办12次社群活动。"}
+    saved = client.post_form(action, {**form, **messages, field: "12", "name": "PLC 116", "first": "116/08/01",
+                                      "last": "117/07/31"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    made = db.session.scalar(select(Program).where(Program.name == "PLC 116"))
+    assert (made.first_day, made.last_day, made.key) == (dt.date(2027, 8, 1), dt.date(2028, 7, 31),
+                                                         f"{program.key[:50]}-copy")
+    assert made.definition["rules"][index]["target"] == 12
+    source = db.session.get(Program, program.id)  # the program copied is as it was
+    assert source.definition["rules"][index]["target"] == 18 and source.name != "PLC 116"
+    assert client.post_form("/admin/programs/new/figures?from=x", form).status_code == 404
+    assert client.post_form("/admin/programs/new/figures", form).status_code == 404
 
 
 def test_a_program_s_error_is_told_in_words(ctx):

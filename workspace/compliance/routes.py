@@ -8,6 +8,7 @@ nothing changed there.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -331,7 +332,10 @@ def programs():
 
 
 def _program_page(form: ProgramForm, program: Program | None, errors: list[Any], status: int = 200, *,
-                  typed: dict[str, str] | None = None, figure_errors: dict[str, str] | None = None) -> Response:
+                  typed: dict[str, str] | None = None, figure_errors: dict[str, str] | None = None,
+                  source: Program | None = None, copied: dict[str, Any] | None = None) -> Response:
+    """The program editor: the figures form (of the program, or of the copy of `source` a new one starts from) above
+    the whole document as JSON."""
     lines = form.definition.data.splitlines() if form.definition.data else []
     by_line: dict[int, list[str]] = {}
     loose = []
@@ -343,8 +347,25 @@ def _program_page(form: ProgramForm, program: Program | None, errors: list[Any],
     return render_page("compliance/program_edit.html", form=form, program=program, errors=errors, lines=lines,
                        by_line=by_line, loose=loose, status=status, typed=typed or {},
                        figure_errors=figure_errors or {},
-                       figures=services.figures_of(program.definition) if program is not None else [],
-                       action_form=EmptyForm(formdata=None))
+                       figures=services.figures_of(program.definition if program is not None else copied or {}),
+                       shown=_shown(program.definition if program is not None else copied),
+                       source=source, action_form=EmptyForm(formdata=None))
+
+
+def _shown(document: dict[str, Any] | None) -> dict[str, str] | None:
+    """The name and period the figures form starts from."""
+    if not document:
+        return None
+    return {"name": document["name"], "first": document["period"]["first"], "last": document["period"]["last"]}
+
+
+def _copy_source() -> Program:
+    """The program a new one is copied from (?from=<id>): 404 without one."""
+    source_id = arg("from", parse_id)
+    source = db.session.get(Program, source_id) if source_id is not None else None
+    if source is None:
+        abort(404)
+    return source
 
 
 def _error_text(error: Any) -> str:
@@ -356,13 +377,10 @@ def _error_text(error: Any) -> str:
 @admin_required
 def new_program():
     """A new program, copied from an existing one (?from=<id>) to change and save."""
-    source_id = arg("from", parse_id)
-    source = db.session.get(Program, source_id) if source_id is not None else None
-    if source is None:
-        abort(404)
-    form = ProgramForm(formdata=None, definition=json.dumps(services.copy_document(source), ensure_ascii=False,
-                                                               indent=2))
-    return _program_page(form, None, [])
+    source = _copy_source()
+    copied = services.copy_document(source)
+    form = ProgramForm(formdata=None, definition=json.dumps(copied, ensure_ascii=False, indent=2))
+    return _program_page(form, None, [], source=source, copied=copied)
 
 
 def _flash_saved(program: Program, changed: bool) -> None:
@@ -423,21 +441,17 @@ def update_program(program_id: int):
     return _save_program(db.get_or_404(Program, program_id))
 
 
-@bp.post("/admin/programs/<int:program_id>/figures")
-@admin_required
-def update_figures(program_id: int):
-    """Save a program's name, period (ROC dates welcome) and rules' numbers and messages from the figures form:
-    each value that cannot be read, that the program's checks refuse, or that a message still writes the old way,
-    is shown beside its field with what was typed."""
-    program = db.get_or_404(Program, program_id)
-    require(EmptyForm().validate())
+def _figures_typed(before: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The document `before` with the figures form's name, period (ROC dates welcome) and rules' numbers and messages
+    applied, and what is wrong with them, each by its field: a value that cannot be read, that the program's checks
+    refuse, or that a message still writes the old way. A figure the form did not send keeps its value."""
     typed = {key: value for key, value in request.form.items() if key.startswith("rules.")}
-    shown = services.figures_of(program.definition)
+    shown = services.figures_of(before)
     known = {figure.name: figure for rule in shown for figure in rule.figures}
     messages = {name: text for rule in shown for name, _label, text in rule.messages}
     errors: dict[str, str] = {}
     values: dict[str, int | float | str] = {}
-    for name in known.keys() & typed.keys():  # a figure the form did not send keeps its value
+    for name in known.keys() & typed.keys():
         number = known[name].read(typed[name])
         if number is None:
             errors[name] = known[name].refusal(typed[name])
@@ -460,11 +474,24 @@ def update_figures(program_id: int):
     if not name:
         errors["name"] = _("Enter the program's name.")
     # The values that could be read are checked with the rest of the program at once, beside their fields too.
-    document = services.apply_figures(program.definition, name=name or program.name, first=first or program.first_day,
-                                      last=last or program.last_day, values=values)
+    period = before["period"]
+    document = services.apply_figures(before, name=name or before["name"],
+                                      first=first or dt.date.fromisoformat(period["first"]),
+                                      last=last or dt.date.fromisoformat(period["last"]), values=values)
     checked = services.figure_errors(document, {"name", "first", "last", *known, *messages})
-    for field, message in (services.stale_messages(program.definition, document) | checked).items():
+    for field, message in (services.stale_messages(before, document) | checked).items():
         errors.setdefault(field, message)
+    return document, errors
+
+
+@bp.post("/admin/programs/<int:program_id>/figures")
+@admin_required
+def update_figures(program_id: int):
+    """Save a program's name, period and rules' numbers and messages from the figures form: each value refused is
+    shown beside its field with what was typed."""
+    program = db.get_or_404(Program, program_id)
+    require(EmptyForm().validate())
+    document, errors = _figures_typed(program.definition)
     if not errors:
         try:
             changes = services.update_program(program, document, current_user,
@@ -478,6 +505,29 @@ def update_figures(program_id: int):
     form = ProgramForm(formdata=None, definition=json.dumps(program.definition, ensure_ascii=False, indent=2),
                        version=program.version)
     return _program_page(form, program, [], 422, typed=dict(request.form), figure_errors=errors)
+
+
+@bp.post("/admin/programs/new/figures")
+@admin_required
+def create_from_figures():
+    """A new program copied from another (?from=<id>) with the figures form's name, period and numbers: next year's
+    round of a funder's program is its copy with new days and figures, set in the form rather than in the JSON."""
+    source = _copy_source()
+    require(EmptyForm().validate())
+    copied = services.copy_document(source)
+    document, errors = _figures_typed(copied)
+    if not errors:
+        try:
+            program = services.create_program(document, current_user)
+            db.session.commit()
+            _flash_saved(program, True)
+            return redirect(url_for("compliance.programs"))
+        except DomainError as error:
+            db.session.rollback()
+            errors[""] = error.message
+    form = ProgramForm(formdata=None, definition=json.dumps(copied, ensure_ascii=False, indent=2))
+    return _program_page(form, None, [], 422, typed=dict(request.form), figure_errors=errors, source=source,
+                         copied=copied)
 
 
 @bp.post("/admin/programs/<int:program_id>/archive")
