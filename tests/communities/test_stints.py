@@ -164,3 +164,14 @@ def test_the_rejoined_person_is_a_member_once_with_their_new_role(club, client):
     client.logout().login(club.member)  # the page's header names the reader: a colleague reads it
     page = client.get(f"/c/{club.community.slug}/members/").get_data(as_text=True)
     assert page.count("王老師") == 1
+
+
+def test_the_members_page_says_when_someone_who_came_back_was_a_member_before(club, client):
+    first_stint(club)
+    rejoin(club)
+    client.login(club.convener)
+    page = client.get(f"/c/{club.community.slug}/members/").get_data(as_text=True)
+    row = page[page.index(f'id="member-{services.membership_for(club.community, club.other).id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Earlier: joined Jan 5, 2026, left May 1, 2026" in row
+    assert "Earlier" not in page.replace(row, "")  # nobody else came back

@@ -483,6 +483,20 @@ def active_members(community: Community) -> list[Membership]:
     return list(db.session.scalars(_members_query(community)))
 
 
+def earlier_stints(community: Community) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """The ended stints of the people who are members now, by person, oldest first (one query): the members page
+    says when someone who came back was a member before. A stint of no length (folded by a migration) is none."""
+    live = select(Membership.user_id).where(Membership.community_id == community.id, Membership.live)
+    stints: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for user_id, joined_at, left_at in db.session.execute(
+            select(Membership.user_id, Membership.joined_at, Membership.left_at)
+            .where(Membership.community_id == community.id, ~Membership.live, Membership.user_id.in_(live),
+                   Membership.left_at > Membership.joined_at)
+            .order_by(Membership.user_id, Membership.joined_at, Membership.id)):
+        stints.setdefault(user_id, []).append((joined_at, left_at))
+    return stints
+
+
 def member_preview(community: Community, limit: int = 12) -> tuple[list[Membership], int]:
     """The first members to show on the community home, and how many there are (one query)."""
     total = func.count().over().label("total")
