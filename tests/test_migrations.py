@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
@@ -277,3 +278,62 @@ def test_the_observe_mentor_migration_gives_the_new_teacher_s_observation_milest
         Milestone.pairing_id == ids["pairing"])).all())
     assert kinds["新進教師觀摩導師教學"] == "observe_mentor"
     assert db.session.get(MentoringSettings, ids["community"]).milestones[1]["kind"] == "observe_mentor"
+
+
+# --- memberships: one live stint per person (f5a8c2e9d317) --------------------------------------------------------
+
+STINTS_REVISION, BEFORE_STINTS = "f5a8c2e9d317", "d4f7a1c3e8b2"
+
+
+def test_the_stints_migration_keeps_one_live_row_per_person_and_gives_the_index_back(app, ctx):
+    """Up: two live rows of one person (written past the service) fold into the oldest, the other closed at its own
+    joined_at; then the database refuses a second live row, while a past stint beside the live one is fine. Down:
+    the index goes, and a second live row is taken again."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import add_member, make_community, make_user
+
+    community = make_community(make_user())
+    member = add_member(community, make_user())
+    db.session.commit()
+    ids = {"community": community.id, "user": member.user_id, "row": member.id}
+    db.session.remove()
+
+    def stints() -> list[tuple]:
+        return [(str(joined)[:10], None if left is None else str(left)[:10]) for joined, left in db.session.execute(
+            text("SELECT joined_at, left_at FROM memberships WHERE community_id = :community AND user_id = :user "
+                 "ORDER BY joined_at, id"), ids)]
+
+    def second_live_row() -> None:
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO memberships (community_id, user_id, role, in_evaluation_programme, joined_at) "
+                "VALUES (:community, :user, 'member', false, '2026-11-01 08:00:00')"), ids)
+
+    try:
+        downgrade(revision=BEFORE_STINTS)
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO memberships (community_id, user_id, role, in_evaluation_programme, joined_at, left_at) "
+                "VALUES (:community, :user, 'member', false, '2024-09-01 08:00:00', '2025-01-20 08:00:00'), "
+                "(:community, :user, 'mentor', false, '2025-09-01 08:00:00', NULL)"), ids)
+        db.session.remove()
+        upgrade(revision=STINTS_REVISION)
+        rows = stints()
+        assert rows[:2] == [("2024-09-01", "2025-01-20"), ("2025-09-01", None)]  # the oldest live row kept
+        assert len(rows) == 3 and rows[2][0] == rows[2][1]  # the other closed at its joined_at: a stint of no length
+        db.session.remove()
+        with pytest.raises(IntegrityError):
+            second_live_row()
+        downgrade(revision=BEFORE_STINTS)
+        second_live_row()  # no index: taken
+        with db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM memberships WHERE joined_at = '2026-11-01 08:00:00'"))
+        db.session.remove()
+    finally:
+        db.session.remove()
+        upgrade()
+    from workspace.communities.models import Membership
+    live = db.session.scalars(select(Membership).where(Membership.user_id == ids["user"], Membership.live)).all()
+    assert [(row.role, row.joined_at.date()) for row in live] == [("mentor", dt.date(2025, 9, 1))]

@@ -109,7 +109,9 @@ def test_removed_member_keeps_the_row_and_can_come_back(ctx):
     assert member.left_at is not None
     assert services.membership_for(community, member.user) is None
     again = services.add_member(community, member.user, "member")
-    assert again.id == member.id and again.left_at is None and again.role == "member"
+    assert again.id != member.id and again.left_at is None and again.role == "member"  # a new stint
+    db.session.refresh(member)
+    assert member.left_at is not None and member.role == "mentor"  # the first one as it was
 
 
 def test_evaluation_flag(ctx):

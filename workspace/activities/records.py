@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Row, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 
 from workspace.activities.models import (
     Activity,
@@ -26,8 +26,8 @@ from workspace.activities.models import (
     Speaker,
 )
 from workspace.activities.models import activity_schools as activity_schools_table
-from workspace.auth.models import User
-from workspace.communities.models import Membership
+from workspace.communities import records as community_records
+from workspace.communities.records import MemberDuring
 from workspace.core.database import utcnow
 from workspace.core.models import Blob
 from workspace.core.permissions import CONTRIBUTORS
@@ -336,10 +336,7 @@ def participation(community_ids: Collection[int], period: Period, *,
     """
     now = now or utcnow()
     held = held_activities(community_ids, period, now=now)
-    memberships = db.session.execute(
-        select(Membership.community_id, Membership.user_id, Membership.role, Membership.joined_at,
-               Membership.left_at, User.display_name).join(User, User.id == Membership.user_id)
-        .where(Membership.community_id.in_(list(community_ids)), Membership.role.in_(CONTRIBUTORS))).all()
+    memberships = community_records.members_ever(community_ids, CONTRIBUTORS)  # one per person, their stints
     came: dict[int, set[int]] = {}
     marked: dict[int, set[int]] = {}  # anyone with a mark, come or not: they were expected
     statuses: dict[int, dict[str, int]] = {}
@@ -350,7 +347,7 @@ def participation(community_ids: Collection[int], period: Period, *,
         if mark.attended:
             came.setdefault(mark.activity_id, set()).add(mark.user_id)
 
-    def counts_for(member: Row, activity: ActivityRecord) -> bool:
+    def counts_for(member: MemberDuring, activity: ActivityRecord) -> bool:
         """A member of its community then, or marked (only marked, for an activity of named people). A pair's
         private meeting or observation is in no one's tally: counted against the two names, it would tell every
         reader of the figures who mentors whom."""
@@ -360,8 +357,7 @@ def participation(community_ids: Collection[int], period: Period, *,
             return True
         if activity.named_only:
             return False
-        return member.joined_at <= activity.starts_at and (
-            member.left_at is None or member.left_at > activity.starts_at)
+        return member.member_at(activity.starts_at)  # within one of their stints: a gap between two is not
 
     members = []
     for member in memberships:
@@ -372,7 +368,7 @@ def participation(community_ids: Collection[int], period: Period, *,
         members.append(MemberAttendance(member.community_id, member.user_id, member.display_name, member.role,
                                         len(attended), len(during), total_hours(attended)))
     members.sort(key=lambda row: (-(row.rate or 0), -row.hours, row.display_name))
-    def expected_at(member: Row, activity: ActivityRecord) -> bool:
+    def expected_at(member: MemberDuring, activity: ActivityRecord) -> bool:
         """Whom the activity's own row expects: as the tallies, and for a private one the pair it marks (its row
         names no one: "2 of 2", not "2 of 0")."""
         if activity.private:

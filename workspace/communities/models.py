@@ -132,7 +132,8 @@ class Community(db.Model):
 
 
 class Membership(db.Model):
-    """A person's place in a community. Leaving keeps the row (left_at) for the records."""
+    """A stint of a person in a community, from joined_at to left_at. Leaving keeps the row (left_at) for the
+    records; coming back starts a new row, so the first stint stays as it was (a past period reads the same)."""
 
     __tablename__ = "memberships"
     __cache_rule__ = of_community() | of_user()  # the community's pages and what the member may see
@@ -147,6 +148,15 @@ class Membership(db.Model):
             unique=True,
             sqlite_where=text("role = 'convener' AND left_at IS NULL"),
             postgresql_where=text("role = 'convener' AND left_at IS NULL"),
+        ),
+        # At most one live stint per person and community: a rejoin adds a row, never a second live one.
+        Index(
+            "uq_memberships_one_live",
+            "community_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
         ),
     )
 

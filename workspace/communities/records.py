@@ -3,7 +3,9 @@ and exchanged teachers, for compliance, exports and the other areas.
 
 Communities and a Period (core/records.py: first and last day included, local time) in, frozen rows out,
 in one query whatever the number of members. A membership counts for the period when it shares a moment
-with it: joined before the period ended and left (if at all) after it began. Nothing here checks who asks.
+with it: joined before the period ended and left (if at all) after it began. A person who left and came back has
+a row per stint; the reads answer one row per person and community, with the stints of the period (`stints`), so
+a person is counted once and is a member only within a stint. Nothing here checks who asks.
 """
 
 from __future__ import annotations
@@ -34,7 +36,11 @@ from workspace.extensions import db
 
 @dataclass(frozen=True)
 class MemberDuring:
-    """A person who was a member of a community at some moment of the period, with their role."""
+    """A person who was a member of a community at some moment of the period, with their role.
+
+    One per person: `joined_at` is the start of their first stint read, `left_at` the end of their last (None: a
+    member still), `role` and `in_evaluation_programme` those of the last; `stints` every (joined_at, left_at) read,
+    oldest first (one for most people; a gap between two is not membership)."""
 
     community_id: int
     user_id: int
@@ -46,6 +52,12 @@ class MemberDuring:
     left_at: dt.datetime | None  # None: a member still
     title: str = "none"  # the person's professional title (auth.models.Title): none, junior … professor
     subjects: tuple[str, ...] = ()  # the subjects they teach, as they typed them
+    stints: tuple[tuple[dt.datetime, dt.datetime | None], ...] = ()  # empty: the one (joined_at, left_at)
+
+    @property
+    def spans(self) -> tuple[tuple[dt.datetime, dt.datetime | None], ...]:
+        """Their stints, oldest first: (joined_at, left_at or None)."""
+        return self.stints or ((self.joined_at, self.left_at),)
 
     @property
     def current(self) -> bool:
@@ -57,8 +69,8 @@ class MemberDuring:
         return title_level(self.title)
 
     def member_at(self, moment: dt.datetime) -> bool:
-        """Whether they were a member at `moment` (joined by then, not yet left)."""
-        return self.joined_at <= moment and (self.left_at is None or self.left_at > moment)
+        """Whether they were a member at `moment`: within one of their stints (joined by then, not yet left)."""
+        return any(joined <= moment and (left is None or left > moment) for joined, left in self.spans)
 
 
 def _members() -> Select:
@@ -68,9 +80,23 @@ def _members() -> Select:
             .join(User, User.id == Membership.user_id))
 
 
-def _member(row: tuple) -> MemberDuring:
-    *fields, title, subjects = row
-    return MemberDuring(*fields, title=title, subjects=tuple(subjects or ()))
+def _people(rows) -> list[MemberDuring]:
+    """One MemberDuring per community and person from rows of `_members()` ordered by community, name, person and
+    joined_at (their stints side by side), in that order."""
+    people: list[MemberDuring] = []
+    stints: list[tuple[dt.datetime, dt.datetime | None]] = []
+    for row in rows:
+        community_id, user_id, name, school_id, role, flagged, joined_at, left_at, title, subjects = row
+        if not stints or people[-1].community_id != community_id or people[-1].user_id != user_id:
+            stints = []
+            first = joined_at
+        else:
+            people.pop()
+            first = stints[0][0]
+        stints.append((joined_at, left_at))
+        people.append(MemberDuring(community_id, user_id, name, school_id, role, flagged, first, left_at,
+                                   title=title, subjects=tuple(subjects or ()), stints=tuple(stints)))
+    return people
 
 
 def members_during(community_ids: Collection[int], period: Period) -> list[MemberDuring]:
@@ -80,19 +106,31 @@ def members_during(community_ids: Collection[int], period: Period) -> list[Membe
     listed; one who left during it is, with `left_at` (a rule counts a member who left for the time they
     were one).
     """
-    return [_member(row) for row in db.session.execute(
+    return _people(db.session.execute(
         _members()
         .where(Membership.community_id.in_(list(community_ids)),
                period.overlaps(Membership.joined_at, Membership.left_at))
-        .order_by(Membership.community_id, User.display_name, Membership.user_id))]
+        .order_by(Membership.community_id, User.display_name, Membership.user_id, Membership.joined_at,
+                  Membership.id)))
+
+
+def members_ever(community_ids: Collection[int], roles: Collection[str] | None = None) -> list[MemberDuring]:
+    """Everyone who was ever a member of these communities (of these roles: the stints they held one of), with all
+    their stints, by community, then name (one query): for a read that asks of each record whether its person
+    was a member at its moment (`member_at`)."""
+    query = _members().where(Membership.community_id.in_(list(community_ids)))
+    if roles is not None:
+        query = query.where(Membership.role.in_(sorted(roles)))
+    return _people(db.session.execute(query.order_by(
+        Membership.community_id, User.display_name, Membership.user_id, Membership.joined_at, Membership.id)))
 
 
 def current_members(community_ids: Collection[int]) -> list[MemberDuring]:
     """The members of these communities now (not departed), by community, then name (one query)."""
-    return [_member(row) for row in db.session.execute(
+    return _people(db.session.execute(
         _members()
         .where(Membership.community_id.in_(list(community_ids)), Membership.live)
-        .order_by(Membership.community_id, User.display_name, Membership.user_id))]
+        .order_by(Membership.community_id, User.display_name, Membership.user_id)))
 
 
 # Not a period read: the people of a community now, as the forms and @-mentions need them (the accounts).

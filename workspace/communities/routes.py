@@ -373,6 +373,7 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "community": community,
         "members": members,
         "membership": _my_membership(members),
+        "earlier_stints": services.earlier_stints(community),  # of those who left and came back
         "managing": managing,
         # A fresh form is empty even when drawn after a POST (Flask-WTF fills a form from the request's form): the
         # address of the invitation just sent stayed in the field, and a second press sent a second invitation.

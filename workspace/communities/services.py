@@ -483,6 +483,20 @@ def active_members(community: Community) -> list[Membership]:
     return list(db.session.scalars(_members_query(community)))
 
 
+def earlier_stints(community: Community) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """The ended stints of the people who are members now, by person, oldest first (one query): the members page
+    says when someone who came back was a member before. A stint of no length (folded by a migration) is none."""
+    live = select(Membership.user_id).where(Membership.community_id == community.id, Membership.live)
+    stints: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for user_id, joined_at, left_at in db.session.execute(
+            select(Membership.user_id, Membership.joined_at, Membership.left_at)
+            .where(Membership.community_id == community.id, ~Membership.live, Membership.user_id.in_(live),
+                   Membership.left_at > Membership.joined_at)
+            .order_by(Membership.user_id, Membership.joined_at, Membership.id)):
+        stints.setdefault(user_id, []).append((joined_at, left_at))
+    return stints
+
+
 def member_preview(community: Community, limit: int = 12) -> tuple[list[Membership], int]:
     """The first members to show on the community home, and how many there are (one query)."""
     total = func.count().over().label("total")
@@ -599,19 +613,24 @@ def transfer_convenership(community: Community, new_convener: Membership, *, act
 
 
 def add_member(community: Community, user: User, role: str) -> Membership:
-    """Add a person (or bring back one who left) with a role; an active member keeps their role."""
-    membership = db.session.scalar(
-        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
-    )
-    if membership is not None and membership.live:
+    """Add a person with a role; an active member keeps their place and role. One who left comes back in a new
+    row (a new stint): the row of their earlier stint keeps its dates, so what was counted then stays counted."""
+    def live() -> Membership | None:
+        return db.session.scalar(select(Membership).where(
+            Membership.community_id == community.id, Membership.user_id == user.id, Membership.live))
+
+    membership = live()
+    if membership is not None:
         return membership
-    if membership is None:
-        membership = Membership(community_id=community.id, user_id=user.id, role=role)
-        db.session.add(membership)
-    else:
-        membership.role, membership.left_at, membership.joined_at = role, None, utcnow()
-        membership.in_evaluation_programme = False
-    db.session.flush()
+    membership = Membership(community_id=community.id, user_id=user.id, role=role)
+    try:
+        with db.session.begin_nested():
+            db.session.add(membership)
+            db.session.flush()
+    except IntegrityError:  # let in by another request meanwhile (uq_memberships_one_live): that place is theirs
+        membership = live()
+        if membership is None:
+            raise
     forget_memberships()
     return membership
 

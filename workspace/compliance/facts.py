@@ -27,7 +27,10 @@ class SchoolFact:
 
 @dataclass(frozen=True)
 class MemberFact:
-    """A person who was a member at some time in the period (a member who left counts for their time)."""
+    """A person who was a member at some time in the period (a member who left counts for their time).
+
+    One per person: one who left and came back has `stints` (joined_on, left_on) of the period, oldest first, and
+    is a member only within them; `joined_on` is the first stint's, `left_on` the last's."""
 
     user_id: int
     name: str
@@ -38,6 +41,12 @@ class MemberFact:
     left_on: dt.date | None  # None: still a member
     title: str = ""  # professional title (職稱), e.g. 中級 / intermediate; URC's mentor rule reads it
     subjects: tuple[str, ...] = ()
+    stints: tuple[tuple[dt.date, dt.date | None], ...] = ()  # empty: the one (joined_on, left_on)
+
+    @property
+    def spans(self) -> tuple[tuple[dt.date, dt.date | None], ...]:
+        """Their stints, oldest first: (joined_on, left_on or None)."""
+        return self.stints or ((self.joined_on, self.left_on),)
 
 
 @dataclass(frozen=True)

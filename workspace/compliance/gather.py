@@ -125,7 +125,9 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
         members[member.community_id].append(MemberFact(
             member.user_id, member.display_name, member.role, member.school_id, member.in_evaluation_programme,
             local_day(member.joined_at), local_day(member.left_at) if member.left_at is not None else None,
-            member.title, tuple(member.subjects)))
+            member.title, tuple(member.subjects),
+            stints=tuple((local_day(joined), local_day(left) if left is not None else None)
+                         for joined, left in member.spans) if len(member.spans) > 1 else ()))
     exchanged: dict[int, list[ExchangedTeacherFact]] = defaultdict(list)
     for teacher in community_records.exchanged_teachers(community_ids):
         exchanged[teacher.community_id].append(ExchangedTeacherFact(teacher.name, teacher.school_id, teacher.subject))

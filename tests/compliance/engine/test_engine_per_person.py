@@ -177,3 +177,20 @@ def test_the_term_served_ends_the_day_before_the_member_left():
     short = member(left=FIRST + dt.timedelta(days=729))
     found = one(program(rule), facts(members=[short]), FIRST + dt.timedelta(days=800))
     assert (found.parts[0].figure, found.status) == (729, Status.NOT_MET)
+
+
+def test_a_member_who_left_and_came_back_is_expected_and_counted_only_within_their_stints():
+    """Between two stints a person was not a member: an activity of the gap does not expect them, and the days
+    served are those of the stints."""
+    first_left, back = dt.date(2011, 3, 1), dt.date(2011, 5, 1)
+    lin = member(name="林老師", stints=((FIRST, first_left), (back, None)))
+    during = activity(dt.date(2011, 2, 10), attendance_taken=True, attendees=frozenset({lin.user_id}),
+                      marked=frozenset({lin.user_id}))
+    gap = activity(dt.date(2011, 4, 1), attendance_taken=True, marked=frozenset({999}))
+    again = activity(dt.date(2011, 5, 10), attendance_taken=True, attendees=frozenset({lin.user_id}),
+                     marked=frozenset({lin.user_id}))
+    found = one(program(ATTENDANCE), facts([during, gap, again], members=[lin]), dt.date(2011, 6, 1))
+    assert found.parts[0].figure == 100  # 2 of 2: the gap's activity did not expect them
+    tenure = {"kind": "per_person", "who": "members", "measure": "tenure_days", "target": 730}
+    served = one(program(tenure), facts(members=[lin]), dt.date(2011, 5, 10)).parts[0].figure
+    assert served == (first_left - FIRST).days + 10  # the first stint, then 1–10 May

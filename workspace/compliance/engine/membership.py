@@ -25,8 +25,9 @@ MEMBER_ROLES = ("convener", "co_convener", "member", "mentor")  # a guest expert
 
 
 def member_on(member: MemberFact, day: dt.date) -> bool:
-    """Whether the person was a member at the end of that day: joined on it or before, not left on it or before."""
-    return member.joined_on <= day and (member.left_on is None or member.left_on > day)
+    """Whether the person was a member at the end of that day: within one of their stints, joined on it or before,
+    not left on it or before (between two stints they were not)."""
+    return any(joined <= day and (left is None or left > day) for joined, left in member.spans)
 
 
 def _minimum(rule: dict[str, Any], context: Context) -> int:

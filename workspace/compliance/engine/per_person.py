@@ -44,8 +44,9 @@ def people(rule: dict[str, Any], context: Context) -> list[MemberFact]:
 
 
 def _overlaps(member: MemberFact, window: Window) -> bool:
-    """Whether the person was a member at the end of some day of the window (one who left on its first day was not)."""
-    return member.joined_on <= window.last and (member.left_on is None or member.left_on > window.first)
+    """Whether the person was a member at the end of some day of the window (one who left on its first day was not),
+    in any of their stints."""
+    return any(joined <= window.last and (left is None or left > window.first) for joined, left in member.spans)
 
 
 def _expects(activity: ActivityFact, member: MemberFact) -> bool:
@@ -102,9 +103,9 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
                 Status.ON_TRACK if planned >= target else Status.NOT_MET if term_last < today else Status.AT_RISK)
             extra = {"planned": planned, "term_last": term_last}
         else:
-            # the days at whose end they were a member: up to today, or to the day before they left
-            end = min(member.left_on - dt.timedelta(days=1), today) if member.left_on else today
-            figure = max((end - member.joined_on).days + 1, 0)
+            # the days at whose end they were a member: up to today, or to the day before they left, stint by stint
+            figure = sum(max(((min(left - dt.timedelta(days=1), today) if left else today) - joined).days + 1, 0)
+                         for joined, left in member.spans)
             status = Status.MET if figure >= target else (Status.NOT_MET if member.left_on and member.left_on < today
                                                           else Status.ON_TRACK)
     gaps = ()
