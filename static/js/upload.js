@@ -103,7 +103,37 @@
     event.preventDefault();
     zone.classList.remove("is-over");
     var input = zone.querySelector("input[type=file]");
-    if (input && event.dataTransfer.files.length) input.files = event.dataTransfer.files;
+    if (input && event.dataTransfer.files.length) {
+      input.files = event.dataTransfer.files;
+      followKind(input);  // set by the script: no change event
+    }
+  });
+
+  // "Add a resource": the kind follows the files picked (the server's kinds by media type and extension, on the
+  // form), unless the person chose one; files of different kinds leave "From the file", each filed by its own.
+  // Without the script the server decides the same from the type it sniffs.
+  function followKind(input) {
+    var form = input.form;
+    var select = form && form.dataset.kindsByFile && form.querySelector("select[name=kind]");
+    if (!select || select.dataset.chosen || (select.value && select.value !== select.dataset.followed)) return;
+    var kinds = JSON.parse(form.dataset.kindsByFile);
+    var found = null;
+    Array.prototype.forEach.call(input.files, function (file) {
+      var dot = file.name.lastIndexOf(".");
+      var kind = kinds[file.type] || (dot > 0 ? kinds[file.name.slice(dot).toLowerCase()] : "") || "";
+      found = found === null || found === kind ? kind : "";
+    });
+    select.value = found || "";
+    select.dataset.followed = select.value;
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.closest || !target.closest("form[data-kinds-by-file]")) return;
+    if (target.matches("select[name=kind]")) {
+      target.dataset.chosen = target.value ? "1" : "";  // back on "From the file": it follows the files again
+    } else if (target.matches("input[type=file][name=files]")) {
+      followKind(target);
+    }
   });
 
   // Live Markdown preview: the server renders with the same sanitizer that saves.

@@ -172,6 +172,33 @@ def test_an_uploaded_markdown_file_is_previewed_rendered(page: Page, data) -> No
     expect(page.locator("#preview strong")).to_have_text("小組討論", timeout=1000)
 
 
+def test_the_kind_follows_the_file_picked_unless_chosen(page: Page, data) -> None:
+    from tests.media import png_bytes
+
+    teacher, community = _member_in_community(data)
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/resources/new")
+    form = page.locator("form[data-upload]")
+    kind = form.get_by_label("Kind")
+    expect(kind).to_have_value("")  # "From the file"
+    photo = {"name": "黑板.png", "mimeType": "image/png", "buffer": png_bytes()}
+    page.set_input_files("#files", photo)
+    expect(kind).to_have_value("courseware")  # a photo is not a lesson plan
+    page.set_input_files("#files", {"name": "公開課.mp4", "mimeType": "video/mp4", "buffer": b"x"})
+    expect(kind).to_have_value("video")  # followed again: nobody chose
+    page.set_input_files("#files", [photo, {"name": PLAN_NAME, "mimeType": "text/plain", "buffer": b"x"}])
+    expect(kind).to_have_value("")  # two kinds: each file is filed by its own
+    kind.select_option("test_paper")
+    page.set_input_files("#files", photo)
+    expect(kind).to_have_value("test_paper")  # the person's choice is kept
+    form.get_by_role("button", name="Add", exact=True).click()
+    row = form.locator("[data-upload-list] .upload-row")
+    expect(row.locator(".upload-status")).to_contain_text("Added")
+    kind.select_option("")
+    page.set_input_files("#files", photo)
+    expect(kind).to_have_value("courseware")  # back on "From the file", it follows the file again
+
+
 def test_on_a_phone_a_refused_file_keeps_its_name_readable(new_context, data) -> None:
     """A refused file loses its bar and its Cancel button, and its reason can be long: the name keeps the row's
     width on a 375-px phone (it was squeezed to one character a line beside the reason)."""

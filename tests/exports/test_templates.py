@@ -173,7 +173,8 @@ def test_a_report_in_a_funder_s_template_is_named_after_it(ctx):
     with force_locale("zh_Hant"):
         content = report_content(world.enrollment)
         built = templates.fill(template, content, language="zh_Hant")
-    assert built.filename == f"成果報告-{content.community_name}-縣市格式-{content.generated_on.isoformat()}.docx"
+    assert built.filename == (f"成果報告-{content.community_name}-縣市格式-{content.program_code}-"
+                              f"{content.generated_on.isoformat()}.docx")
 
 
 def test_a_link_in_the_preface_keeps_its_address_and_a_list_its_bullets(ctx, app):

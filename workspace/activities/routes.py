@@ -189,11 +189,15 @@ def create(slug: str):
                                               count=form.count.data or 1)
             else:
                 made = [services.create_activity(community, fields, actor=current_user)]
+            notices = list(dict.fromkeys(notice for activity in made
+                                         for notice in services.dating_notices(activity, None)))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
+            for notice in notices:  # outside every enrolled program's period: planned all the same
+                flash(notice, "warning")
             if len(made) > 1:
                 flash(_("%(count)d activities planned.", count=len(made)), "success")
                 return redirect(url_for("activities.index", slug=slug))
@@ -220,16 +224,20 @@ def update(slug: str, activity_id: int):
     form = ActivityForm()
     _form_choices(form, activity.community)
     if validate_all(form, lambda: services.check_activity(activity.community, _fields(form))):
+        before = activity.starts_at
         try:
             services.update_activity(activity, _fields(form), actor=current_user,
                                      base_version=read(form.base_version.data, numbers(), 0),
                                      move_ahead=bool(form.move_ahead.data))
+            notices = services.dating_notices(activity, before)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
+            for notice in notices:  # it left a program's period: saved all the same, the convener told
+                flash(notice, "warning")
             return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
     activity = load_activity(slug, activity_id, "manage")
     _form_choices(form, activity.community)

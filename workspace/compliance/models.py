@@ -58,6 +58,12 @@ class Program(db.Model):
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     live = unset("archived_at")  # offered for new enrolments; an archived program still judges its enrolments
 
+    @property
+    def code(self) -> str:
+        """Its short name, where the whole name is too long (a file's name, a notice): the key in capitals
+        (PLC-100, URC). Keys are lower case and unique, so two programs never share a code."""
+        return (self.key or "").upper()
+
     def ended(self, today: dt.date) -> bool:
         """Whether the period is over on this local day (its last day is still in it): no new enrolment then."""
         return self.last_day < today

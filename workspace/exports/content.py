@@ -214,6 +214,7 @@ class ReportContent:
     rules: tuple[RuleLine, ...] = ()  # the program's rules, in its order, as the panel judged them
     books: tuple[BookLine, ...] = ()  # the book list, as kept on the budget page
     not_taken: int = 0  # held activities where nobody was marked: in no attendance figure (the report says how many)
+    program_code: str = ""  # PLC-100: in the file's name (a community in two programs gets two reports)
 
     @property
     def overall_rate(self) -> float | None:
@@ -305,7 +306,8 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
     return ReportContent(
         enrollment_id=enrollment.id, community_id=enrollment.community_id, community_name=facts.community_name,
         community_slug=enrollment.community.slug, schools=tuple(school.name for school in facts.schools),
-        program_name=in_reader_script(enrollment.program.name), period_first=period.first, period_last=period.last,
+        program_name=in_reader_script(enrollment.program.name), program_code=enrollment.program.code,
+        period_first=period.first, period_last=period.last,
         conveners=tuple(name for role, name in managers if role == CONVENER),
         co_conveners=tuple(name for role, name in managers if role == CO_CONVENER),
         member_names=tuple(sorted({member.name for member in facts.members})),
@@ -396,9 +398,9 @@ def _materials(enrollment: Enrollment, ids: list[int], period) -> tuple[Material
 
 
 def report_filename(content: ReportContent) -> str:
-    """成果報告-<community>-<day>.docx, in the reader's language."""
-    return export_filename(gettext("Results report"), content.community_name, day=content.generated_on,
-                           extension="docx")
+    """成果報告-<community>-<program>-<day>.docx, in the reader's language."""
+    return export_filename(gettext("Results report"), content.community_name, program=content.program_code,
+                           day=content.generated_on, extension="docx")
 
 
 def percent(rate: float | None) -> str:

@@ -9,13 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workspace.core.docx import DOCX_TYPE
-from workspace.core.storage import titled_filename
+from workspace.core.storage import MAX_FILENAME_LENGTH, titled_filename
 
 LANGUAGES = ("zh_Hant", "zh_Hans", "en")  # what a report, a ledger or a plan may be written in
 DOCX = DOCX_TYPE
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 ZIP = "application/zip"
+
+# A name's bytes in UTF-8: ext4 and APFS refuse a name over 255 (120 Chinese characters are 360), and the name may
+# still take " (2)" to be told from another.
+MAX_NAME_BYTES = 240
+# An export's own name leaves room for a submission round's label after it (-第12次送審: freeze.round_filename).
+EXPORT_NAME_BYTES = MAX_NAME_BYTES - 32
 
 Progress = Callable[[int, int, str], None]
 """Called by a long builder as it goes: (steps done, steps in all, what it is doing: a code such as `photos`)."""
@@ -41,12 +47,25 @@ class ExportFile:
             raise ValueError("an ExportFile holds either bytes or a path")
 
 
-def export_filename(*parts: str, day: dt.date | None = None, extension: str) -> str:
-    """`成果報告-五年級數學社群-2027-06-30.docx`: the parts that are not blank, the day, cleaned for every system."""
+def export_filename(*parts: str, program: str = "", day: dt.date | None = None, extension: str) -> str:
+    """`成果報告-五年級數學社群-PLC-100-2027-06-30.docx`: the parts that are not blank, the program's code (a
+    community in two programs downloads two files, not one file twice), the day, cleaned for every system.
+
+    At most EXPORT_NAME_BYTES in UTF-8: a long name (a community's, a template's) is shortened, never the first
+    part (what the file is), the program or the day, which tell one file from another."""
     words = [part.strip() for part in parts if part and part.strip()]
-    if day is not None:
-        words.append(day.isoformat())
-    return titled_filename("-".join(words), extension)
+    tail = [word for word in (program.strip(), day.isoformat() if day is not None else "") if word]
+    while True:
+        joined = "-".join(words + tail)
+        name = titled_filename(joined, extension)
+        cuttable = range(1, len(words))
+        fits = len(name.encode()) <= EXPORT_NAME_BYTES and len(joined) + len(extension) < MAX_FILENAME_LENGTH
+        if fits or not cuttable:
+            return name
+        longest = max(cuttable, key=lambda index: len(words[index].encode()))
+        words[longest] = words[longest][:-1].rstrip()
+        if not words[longest]:
+            del words[longest]
 
 
 def language_or_default(value: str | None, default: str = "zh_Hant") -> str:

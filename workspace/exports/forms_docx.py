@@ -141,7 +141,7 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
         for number, section in enumerate(sections, start=1):
             section(builder, data, number)
         _signatures(builder, data)
-        filename = export_filename(title, community.name, day=data.today, extension="docx")
+        filename = export_filename(title, community.name, program=program.code, day=data.today, extension="docx")
         return ExportFile(filename, DOCX, data=builder.to_bytes())
 
 

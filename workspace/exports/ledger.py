@@ -168,7 +168,8 @@ def held_totals(data: LedgerData) -> list[Any]:
 
 
 def _file_name(enrollment: Enrollment, extension: str, today: dt.date) -> str:
-    return export_filename(_("Activity ledger"), enrollment.community.name, day=today, extension=extension)
+    return export_filename(_("Activity ledger"), enrollment.community.name, program=enrollment.program.code,
+                           day=today, extension=extension)
 
 
 def ledger_xlsx(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:

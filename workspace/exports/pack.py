@@ -44,16 +44,13 @@ from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.records import Period, local_day
 from workspace.core.storage import blob_path
 from workspace.exports import ledger, report
-from workspace.exports.files import CSV, ZIP, ExportFile, Progress, export_filename, no_progress
+from workspace.exports.files import CSV, MAX_NAME_BYTES, ZIP, ExportFile, Progress, export_filename, no_progress
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024  # bytes read from disk at a time
 MAX_TITLE = 80  # characters of an activity's title kept in its folder's name
 MAX_NAME = 120  # characters of a file's name inside a folder
-# A name's bytes in UTF-8: ext4 and APFS refuse a name over 255 (120 Chinese characters are 360), and the name may
-# still take " (2)" to be told from another.
-MAX_NAME_BYTES = 240
 UNSAFE = re.compile(r'[/\\:*?"<>|]')  # not allowed in a file name on Windows, or a path separator elsewhere
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
                               *(f"LPT{n}" for n in range(1, 10))})
@@ -336,11 +333,11 @@ def default_documents(enrollment: Any, language: str, progress: Progress = no_pr
 
 
 def pack_filename(enrollment: Any, language: str) -> str:
-    """`佐證資料-五年級數學社群-2026-12-03.zip`, in the pack's language, dated the day it is made (as the report and
-    the ledgers beside it are: the program's last day read as a date in the future)."""
+    """`佐證資料-五年級數學社群-PLC-100-2026-12-03.zip`, in the pack's language, dated the day it is made (as the
+    report and the ledgers beside it are: the program's last day read as a date in the future)."""
     with force_locale(language):
-        return export_filename(_("Evidence pack"), enrollment.community.name, day=local_day(utcnow()),
-                               extension="zip")
+        return export_filename(_("Evidence pack"), enrollment.community.name, program=enrollment.program.code,
+                               day=local_day(utcnow()), extension="zip")
 
 
 def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Document]] | None = None,

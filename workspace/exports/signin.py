@@ -74,7 +74,8 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
                 spacer._p.addnext(copy.deepcopy(template))
             builder.paragraph()
             builder.paragraph(_("%(label)s: %(value)s", label=_("Convener's signature"), value="____________________"))
-        filename = export_filename(title, community.name, day=local_day(now), extension="docx")
+        filename = export_filename(title, community.name, program=program.code, day=local_day(now),
+                                   extension="docx")
         return ExportFile(filename, DOCX, data=builder.to_bytes())
 
 

@@ -23,12 +23,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from workspace.compliance import wording as compliance_wording
+from workspace.compliance.models import Program
 from workspace.compliance.services import review
 from workspace.core.database import utcnow
 from workspace.core.i18n import in_reader_script
 from workspace.core.records import local_day
 from workspace.exports.files import XLSX, ExportFile, export_filename
 from workspace.exports.spreadsheet import Money, Workbook
+from workspace.extensions import db
 
 STATUSES = tuple(status.value for status in compliance_wording.STATUS_LABELS)
 
@@ -115,6 +117,10 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
             sheet.row([_("All communities, every currency"), communities_count, "", participants, *_funds(None)],
                       bold=True)
         day = local_day(now)
-        filename = export_filename(title, day=day, extension="xlsx")
+        # One program's summary names it (PLC-100): the summaries of two programs are two files.
+        program = db.session.get(Program, program_id) if program_id is not None else None
+        code = program.code if program is not None else ""
+        filename = export_filename(title, program=code, day=day, extension="xlsx")
         # The Chinese title's ASCII is only "(1)": old clients get a name that says what the file is.
-        return ExportFile(filename, XLSX, data=book.to_bytes(), ascii_name=f"review-summary-{day.isoformat()}.xlsx")
+        ascii_name = "-".join(word for word in ("review-summary", code, day.isoformat()) if word) + ".xlsx"
+        return ExportFile(filename, XLSX, data=book.to_bytes(), ascii_name=ascii_name)

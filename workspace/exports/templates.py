@@ -426,9 +426,9 @@ def fill(template: FunderTemplate, content: ReportContent, *, language: str,
     with open(blob_path(template.blob), "rb") as handle:
         data = handle.read()
     # Named after the template too: a report built in the funder's format and our own report of the same day are
-    # two files (成果報告-社群-縣市格式-2026-07-31.docx beside 成果報告-社群-2026-07-31.docx).
-    filename = export_filename(_("Results report"), content.community_name, template.name, day=content.generated_on,
-                               extension="docx")
+    # two files (成果報告-社群-縣市格式-PLC-100-2026-07-31.docx beside 成果報告-社群-PLC-100-2026-07-31.docx).
+    filename = export_filename(_("Results report"), content.community_name, template.name,
+                               program=content.program_code, day=content.generated_on, extension="docx")
     return ExportFile(filename, DOCX, data=fill_bytes(data, content, progress=progress))
 
 

@@ -46,11 +46,21 @@ class NewResourceForm(ResourceForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=MAX_TITLE)],
                         description=_l("Left empty, each file is named after the file. With several files, each "
                                        "is named after the title and its file."))
+    # "From the file" first and chosen: the server files a photo as courseware, a video as a video (kind_of_file);
+    # the form's script shows that kind as soon as a file is picked, unless the person chose one.
+    kind = SelectField(_l("Kind"), choices=[], default="", validators=[Optional()],
+                       description=_l("From the file: a video as a video; a picture, a recording or slides as "
+                                      "courseware; another document or a text as a lesson plan."))
     source = RadioField(_l("Add"), choices=[("files", _l("Files")), ("text", _l("A text written here"))],
                         default="files")
     files = MultipleFileField(_l("Files"))
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=200000)],
                          description=_l("Markdown. The preview shows how it will look."))
+
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("From the file")), *kind_choices()]
 
 
 class VersionForm(WorkspaceForm):

@@ -114,7 +114,8 @@ def tag_suggestions(slug: str):
 def new(slug: str):
     """Show the form to add files or a text."""
     community = load_community(slug, "contribute")
-    return render_page("resources/new.html", community=community, form=NewResourceForm())
+    return render_page("resources/new.html", community=community, form=NewResourceForm(),
+                       kinds_by_file=services.kinds_by_file())
 
 
 def _fields(form: ResourceForm, title: str | None = None) -> services.ResourceFields:
@@ -157,7 +158,8 @@ def create(slug: str):
             return redirect(target)
     if one_by_one:
         return render_page("resources/_upload_errors.html", form=form, status=status)
-    return render_page("resources/new.html", community=community, form=form, status=status)
+    return render_page("resources/new.html", community=community, form=form, status=status,
+                       kinds_by_file=services.kinds_by_file())
 
 
 def _uploads(form: NewResourceForm) -> list[Any]:
@@ -170,7 +172,7 @@ def _check_new(form: NewResourceForm) -> None:
     checks = Checks()
     with checks:
         services.check_fields(_fields(form), body=(form.body.data or "") if written else None,
-                              title_required=written)
+                              title_required=written, kind_from_file=True)
     with checks:
         if not written and not _uploads(form):
             raise ValidationError(_("Choose at least one file."), field="files")

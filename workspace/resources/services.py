@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from workspace.core.extract import extract_text
 from workspace.core.i18n import N_
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS, scope
-from workspace.core.storage import StoredFile, blob_path
+from workspace.core.storage import ALLOWED_TYPES, EXTENSIONS, StoredFile, blob_path
 from workspace.core.text import (
     checked_line,
     checked_text,
@@ -65,6 +65,32 @@ KIND_LABELS = {
     ResourceKind.READING: N_("Reading"),
     ResourceKind.RESEARCH_OUTPUT: N_("Research output"),
 }
+# The kind a new resource is filed under when nobody chose one ("From the file"), by what the storage layer sniffed
+# its file to be: a photo uploaded was filed as a lesson plan, the form's first kind. There is no kind of its own
+# for a picture or a recording (a new one would change the kinds' CHECK constraint): they are teaching material.
+SLIDES = frozenset({"application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                    "application/vnd.oasis.opendocument.presentation"})
+KIND_BY_CATEGORY = {"video": ResourceKind.VIDEO, "image": ResourceKind.COURSEWARE, "audio": ResourceKind.COURSEWARE}
+DOCUMENT_KIND = ResourceKind.LESSON_PLAN  # any other document, and a text written in the form
+
+
+def kind_of_file(media_type: str | None) -> str:
+    """The kind of a file nobody chose one for, by its sniffed media type: a video is a video; a picture, a
+    recording or slides are courseware; any other document (PDF, DOCX, a spreadsheet, text) a lesson plan."""
+    if media_type in SLIDES:
+        return ResourceKind.COURSEWARE.value
+    return KIND_BY_CATEGORY.get(ALLOWED_TYPES.get(media_type or "", ""), DOCUMENT_KIND).value
+
+
+def kinds_by_file() -> dict[str, str]:
+    """kind_of_file for each media type and extension the library takes (".png": "courseware"), for the form's
+    script, which sets the kind as soon as a file is picked (the server decides again from the sniffed type)."""
+    kinds = {media_type: kind_of_file(media_type) for media_type in ALLOWED_TYPES}
+    kinds.update({extension: kind_of_file(media_type) for media_type, extensions in EXTENSIONS.items()
+                  for extension in extensions})
+    return kinds
+
+
 VISIBILITY_LABELS = {
     Visibility.COMMUNITY: N_("Community members"),
     Visibility.SCHOOL: N_("Everyone at the community's schools"),
@@ -147,14 +173,16 @@ class CheckedFields:
     tags: list[str]
 
 
-def check_fields(fields: ResourceFields, *, body: str | None = None, title_required: bool = True) -> CheckedFields:
+def check_fields(fields: ResourceFields, *, body: str | None = None, title_required: bool = True,
+                 kind_from_file: bool = False) -> CheckedFields:
     """Check every field of a resource (and the text of a written one, when `body` is given) and refuse them
-    together: one ValidationError naming each field. A file's title may be left empty (it comes from the name)."""
+    together: one ValidationError naming each field. A file's title may be left empty (it comes from the name);
+    with `kind_from_file` (a new resource), so may its kind (kind_of_file decides it)."""
     checks = Checks()
     with checks:
         title = _line(fields.title, "title", MAX_TITLE, required=title_required)
     with checks:
-        kind = _choice(fields.kind, ResourceKind, "kind")
+        kind = "" if kind_from_file and not fields.kind else _choice(fields.kind, ResourceKind, "kind")
     with checks:
         subject = _line(fields.subject, "subject", MAX_FIELD)
     with checks:
@@ -241,10 +269,11 @@ def _add_version(resource: Resource, version: ResourceVersion) -> ResourceVersio
 
 def create_file_resource(community: Community, fields: ResourceFields, stored: StoredFile, *, actor: User,
                          note: str = "") -> Resource:
-    """Share an uploaded file as a new resource (its first version)."""
+    """Share an uploaded file as a new resource (its first version); without a kind chosen, its file's
+    (kind_of_file: a photo is not a lesson plan)."""
     _check_contributor(community, actor)
     resource = Resource(community=community, author_id=actor.id)
-    _apply_fields(resource, fields)
+    _apply_fields(resource, replace(fields, kind=fields.kind or kind_of_file(stored.media_type)))
     db.session.add(resource)
     db.session.flush()
     _add_version(resource, _file_version(resource, stored, actor, note))
@@ -253,10 +282,11 @@ def create_file_resource(community: Community, fields: ResourceFields, stored: S
 
 
 def create_text_resource(community: Community, fields: ResourceFields, body: str, *, actor: User) -> Resource:
-    """Share a resource written in Markdown (its first version)."""
+    """Share a resource written in Markdown (its first version); without a kind chosen, a lesson plan."""
     _check_contributor(community, actor)
     resource = Resource(community=community, author_id=actor.id)
-    _apply_fields(resource, fields, body=body)  # the title and the text are refused together
+    # the title and the text are refused together
+    _apply_fields(resource, replace(fields, kind=fields.kind or DOCUMENT_KIND.value), body=body)
     version = _text_version(resource, body, actor, "")
     db.session.add(resource)
     db.session.flush()

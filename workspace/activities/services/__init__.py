@@ -113,10 +113,12 @@ from workspace.activities.services.outputs import (
     unlink,
 )
 from workspace.activities.services.planning import (
+    activity_dated,
     cancel_activity,
     cancel_recorded_activity,
     create_activity,
     create_series,
+    dating_notices,
     fields_of,
     move_recorded_activity,
     record_activity,
@@ -179,6 +181,7 @@ __all__ = [
     "SignInPurpose",
     "SpeakerFields",
     "activities_in_month",
+    "activity_dated",
     "add_evidence",
     "browser_mark",
     "cancel_activity",
@@ -195,6 +198,7 @@ __all__ = [
     "community_members",
     "create_activity",
     "create_series",
+    "dating_notices",
     "decide_leave",
     "evidence_kind",
     "evidence_of",

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
@@ -24,6 +25,24 @@ from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, can
 from workspace.core.text import render_markdown
 from workspace.extensions import db
+
+# Sent when an activity is planned or its start is changed (the activity, at its new start; `before=`: where it
+# started, None for a new one), inside the transaction. An area that reads activities by their day (compliance:
+# the periods of the programs the community is enrolled in) answers with what the day means to it, a list of
+# sentences for the person who saved; activities imports none of those areas (dating_notices gathers them).
+activity_dated = Namespace().signal("activities.activity-dated")
+
+
+def dating_notices(activity: Activity, before: dt.datetime | None) -> list[str]:
+    """What the areas that read activities by their day say of `activity` now starting where it does (it started
+    at `before`; None: planned now), each sentence once: warnings to show beside a save that is made all the same.
+    Nothing when its start did not move."""
+    if before is not None and before == activity.starts_at:
+        return []
+    said: list[str] = []
+    for _receiver, notices in activity_dated.send(activity, before=before):
+        said += [notice for notice in notices or () if notice not in said]
+    return said
 
 
 def _apply(activity: Activity, community: Community, fields: ActivityFields) -> None:

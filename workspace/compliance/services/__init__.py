@@ -8,10 +8,13 @@ package re-exports their public names (`services.enrol`, `services.standings`):
 - `standing`: each enrolment judged today by the engine from the gathered facts.
 - `budget`: expenses checked against the program's caps, the book list, the ledger.
 - `review`: submissions and their rounds, appraisals, deliverables, the reviewers' table and school totals.
+- `activity_days`: the warning when an activity is moved out of an enrolled program's period (or planned outside
+  every one), answered to activities' `activity_dated` signal (imported here, so that it is connected).
 """
 
 from __future__ import annotations
 
+from workspace.compliance.services.activity_days import period_notices
 from workspace.compliance.services.catalogue import (
     KEY_PATTERN,
     apply_figures,
@@ -43,5 +46,6 @@ from workspace.compliance.services.standing import Standing, standings
 __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amount", "check_amount",
            "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figure_errors",
            "figures_of",
-           "install_presets", "live_waivers", "programs", "revoke", "set_archived", "stale_messages", "standings",
+           "install_presets", "live_waivers", "period_notices", "programs", "revoke", "set_archived",
+           "stale_messages", "standings",
            "update_program", "waive", "withdraw", "withdrawn_enrollments_of"]

@@ -1,0 +1,61 @@
+"""What an activity's day means to the programs its community is enrolled in, said when the activity is planned or
+moved (activities.services.activity_dated): activities knows nothing of programs, and compliance reads activities.
+
+A program counts an activity by the local day it starts (the read modules' Period), so an activity moved out of a
+period no longer counts toward that program's rules, and one planned outside every period counts toward none. The
+save is made all the same: these are warnings, in the reader's language, naming the program and its period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workspace.activities.services import activity_dated
+from workspace.compliance.gather import program_period
+from workspace.compliance.models import Enrollment, Program
+from workspace.core.i18n import in_reader_script, local_date
+from workspace.core.records import local_day
+from workspace.extensions import db
+
+
+def _holds(program: Program, day: dt.date) -> bool:
+    period = program_period(program)
+    return period.first <= day <= period.last
+
+
+def left_period_text(program: Program) -> str:
+    """The warning of an activity moved out of the program's period."""
+    return _("This activity is no longer within the period of %(program)s (%(first)s to %(last)s): it no longer "
+             "counts toward its rules.", program=in_reader_script(program.name), first=local_date(program.first_day),
+             last=local_date(program.last_day))
+
+
+def outside_period_text(program: Program) -> str:
+    """The warning of an activity planned outside the period of every program the community is enrolled in."""
+    return _("This activity is outside the period of %(program)s (%(first)s to %(last)s): it does not count toward "
+             "its rules.", program=in_reader_script(program.name), first=local_date(program.first_day),
+             last=local_date(program.last_day))
+
+
+@activity_dated.connect
+def period_notices(activity: Any, *, before: dt.datetime | None) -> list[str]:
+    """Moved (`before`, its former start): each program whose period held its former day and not its new one.
+    Planned (`before` None): each program of the community, when none of their periods holds its day. A community
+    in no program (or a cancelled activity) hears nothing."""
+    if activity.cancelled:
+        return []
+    programs = [enrollment.program for enrollment in db.session.scalars(
+        select(Enrollment).where(Enrollment.community_id == activity.community_id, Enrollment.live)
+        .options(selectinload(Enrollment.program)).order_by(Enrollment.id))]
+    day = local_day(activity.starts_at)
+    if before is None:
+        if any(_holds(program, day) for program in programs):
+            return []
+        return [outside_period_text(program) for program in programs]
+    was = local_day(before)
+    return [left_period_text(program) for program in programs if _holds(program, was) and not _holds(program, day)]
