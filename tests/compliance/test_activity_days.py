@@ -128,3 +128,13 @@ def test_a_series_running_past_the_period_warns_once(client, ctx):
                                 plan_form("2037-09-01T14:00", repeat="weekly", count="3"))
     assert response.status_code == 302
     assert len(flashes(client.get(response.headers["Location"]).get_data(as_text=True))) == 1
+
+
+def test_a_program_already_over_does_not_warn_of_a_new_plan(client, ctx):
+    """A community's past round (last year's enrolment) is not what a new activity is planned for: planning after it
+    ended said "outside the period of" it on every activity planned since."""
+    made = enrolled(first=dt.date(2020, 2, 1), last=dt.date(2020, 7, 31))
+    client.login(made.club.convener)
+    response = client.post_form(f"/c/{made.slug}/activities/new", plan_form("2037-09-01T14:00"))
+    assert response.status_code == 302
+    assert flashes(client.get(response.headers["Location"]).get_data(as_text=True)) == []

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from workspace.activities.services import activity_dated
 from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment, Program
+from workspace.core.database import utcnow
 from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.records import local_day
 from workspace.extensions import db
@@ -45,8 +46,8 @@ def outside_period_text(program: Program) -> str:
 @activity_dated.connect
 def period_notices(activity: Any, *, before: dt.datetime | None) -> list[str]:
     """Moved (`before`, its former start): each program whose period held its former day and not its new one.
-    Planned (`before` None): each program of the community, when none of their periods holds its day. A community
-    in no program (or a cancelled activity) hears nothing."""
+    Planned (`before` None): each program of the community not yet over, when none of their periods holds its day.
+    A community in no program (or a cancelled activity) hears nothing."""
     if activity.cancelled:
         return []
     programs = [enrollment.program for enrollment in db.session.scalars(
@@ -54,8 +55,11 @@ def period_notices(activity: Any, *, before: dt.datetime | None) -> list[str]:
         .options(selectinload(Enrollment.program)).order_by(Enrollment.id))]
     day = local_day(activity.starts_at)
     if before is None:
-        if any(_holds(program, day) for program in programs):
+        # Only the programs still running or to come: a community's past rounds (last year's enrolment) are not
+        # what a new activity is planned for, and "outside the period of 2025's program" would be said of them all.
+        current = [program for program in programs if program_period(program).last >= local_day(utcnow())]
+        if not current or any(_holds(program, day) for program in current):
             return []
-        return [outside_period_text(program) for program in programs]
+        return [outside_period_text(program) for program in current]
     was = local_day(before)
     return [left_period_text(program) for program in programs if _holds(program, was) and not _holds(program, day)]
