@@ -138,6 +138,9 @@ def new_observation(slug: str):
         form.observed_id.data = str(observed_id)
     if form.observed_on.data is None:
         form.observed_on.data = services.to_local(services.utcnow()).date()
+    if not form.form_id.data:  # the new teacher observing the mentor starts on the form to learn by
+        form.form_id.data = str(services.form_by_default(community, current_user.id, observed_id,
+                                                         form.observed_on.data, pairing).id)
     return render_page("mentoring/observation_new.html", community=community, form=form, lesson=lesson,
                        pairing=pairing)
 

@@ -34,6 +34,7 @@ class RecordRow:
     value: int | None = None
     level: str = ""
     notes_only: bool = False
+    notes: list[str] = field(default_factory=list)  # on a form of notes only: the notes tied to the row
 
 
 @dataclass
@@ -80,12 +81,15 @@ def read_record(observation: Observation) -> ObservationRecord:
         rows.append(RecordRow(key=row["key"], label=row["label"], hint=row.get("hint") or "",
                               value=value if value in levels else None, level=levels.get(value, ""),
                               notes_only=not levels))
-    labels = {row.key: row.label for row in rows}
+    by_key = {row.key: row for row in rows}
     notes, shown = [], 0
     for note in notes_of(observation):
         show = bool(note.photo_blob_id) and shown < MAX_PHOTOS_SHOWN
         shown += show
-        notes.append(RecordNote(note=note, row_label=labels.get(note.row_key, ""), photo_shown=show))
+        row = by_key.get(note.row_key)
+        notes.append(RecordNote(note=note, row_label=row.label if row else "", photo_shown=show))
+        if row is not None and row.notes_only and note.text:
+            row.notes.append(_("%(num)d′", num=note.minute) + " " + note.text)
     finalized = observation.finalized_at if observation.status == ObservationStatus.FINALIZED.value else None
     return ObservationRecord(
         observation=observation, form=form, title=record_title(), state=str(STATUS_LABELS[observation.status]),
@@ -131,7 +135,8 @@ def observation_docx(observation: Observation) -> tuple[bytes, str]:
     builder.heading(_("Ratings"), level=1)
     if record.rows and record.rows[0].notes_only:
         builder.paragraph(_("This form has no levels: its rows are filled with the notes tied to them."), italic=True)
-        builder.table([[row.label, row.hint] for row in record.rows], header=[_("Row"), _("What to look for")])
+        builder.table([[row.label, row.hint, "；".join(row.notes) or EMPTY] for row in record.rows],
+                      header=[_("Row"), _("What to look for"), _("Notes")])
     else:
         builder.table([[row.label, f"{row.value} {row.level}" if row.value is not None else _("Not rated"), row.hint]
                        for row in record.rows], header=[_("Row"), _("Level"), _("Description")])
