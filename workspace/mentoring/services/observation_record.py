@@ -125,10 +125,10 @@ def observation_docx(observation: Observation) -> tuple[bytes, str]:
         (_("Teacher observed"), observation.observed.display_name),
         (_("Observer"), observation.observer.display_name),
         (_("Date"), local_date(observation.observed_on, "long")),
-        (_("Class and subject"), observation.subject),
+        (_("Subject and class"), observation.subject),
         (_("Community"), observation.community.name),
         (_("Observation form"), f"{record.form.shown_title} (v{record.form.version})"),
-        (_("State"), state_line(record)),
+        (_("Status"), state_line(record)),
     ])
     builder.heading(_("Focus agreed at the pre-conference"), level=1)
     builder.paragraph(observation.focus or EMPTY)
