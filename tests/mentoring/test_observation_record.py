@@ -180,3 +180,17 @@ def test_the_docx_opens_in_libreoffice(client, ctx, tmp_path):
     text = office.pdf_text(pdf)
     assert "林老師" in text and "下次我會等久一點" in text
     assert office.has_cjk_font(pdf)
+
+
+def test_the_record_of_a_form_to_learn_by_shows_each_row_with_its_notes_and_no_level(client, ctx):
+    pair = make_pair()
+    pair.mentee.locale = "en"
+    observation = services.create_observation(pair.community, services.PlanFields(
+        observed_id=pair.mentor.id, observed_on=DAY, pairing_id=pair.pairing.id), actor=pair.mentee)
+    services.add_note(observation, services.NoteFields(client_key="a", text="先讓學生猜", minute=7, row_key="learned"),
+                      actor=pair.mentee)
+    db.session.commit()
+    client.login(pair.mentee)
+    text = _docx_text(client.get(_url(pair, observation, "/export.docx")).data)
+    assert "Observing to learn" in text and "What I learned" in text and "7′ 先讓學生猜" in text
+    assert "Not rated" not in text and "Ratings" not in text

@@ -132,12 +132,13 @@ def observation_docx(observation: Observation) -> tuple[bytes, str]:
     ])
     builder.heading(_("Focus agreed at the pre-conference"), level=1)
     builder.paragraph(observation.focus or EMPTY)
-    builder.heading(_("Ratings"), level=1)
     if record.rows and record.rows[0].notes_only:
+        builder.heading(_("The form's rows"), level=1)
         builder.paragraph(_("This form has no levels: its rows are filled with the notes tied to them."), italic=True)
         builder.table([[row.label, row.hint, "；".join(row.notes) or EMPTY] for row in record.rows],
                       header=[_("Row"), _("What to look for"), _("Notes")])
     else:
+        builder.heading(_("Ratings"), level=1)
         builder.table([[row.label, f"{row.value} {row.level}" if row.value is not None else _("Not rated"), row.hint]
                        for row in record.rows], header=[_("Row"), _("Level"), _("Description")])
         if record.levels:
