@@ -453,7 +453,27 @@
       flush(id);
     });
   }, RETRY_MS);
-  function startAll() { document.querySelectorAll("[data-observe-list]").forEach(start); }
+  // A list of observations (the pair's, the community's) says, per row, how many notes typed on this device wait
+  // to be sent: they go from the observation's page only, which someone may have closed while offline.
+  function showWaiting(section) {
+    var user = section.getAttribute("data-user");
+    section.querySelectorAll("[data-waiting-for]").forEach(function (line) {
+      var count = readStore(queueName(line.getAttribute("data-waiting-for"))).filter(function (entry) {
+        return entry.user === undefined || String(entry.user) === user;
+      }).length;
+      var text = section.getAttribute(count === 1 ? "data-waiting-one" : "data-waiting-many") || "";
+      line.textContent = count ? text.replace(MINUTE_MARK, String(count)) : "";
+      line.hidden = count === 0;
+    });
+  }
+  function showAllWaiting() { document.querySelectorAll("[data-observe-waiting]").forEach(showWaiting); }
+  window.addEventListener("storage", showAllWaiting);  // the observation's page, in another tab, sent them
+  setInterval(showAllWaiting, RETRY_MS);
+
+  function startAll() {
+    document.querySelectorAll("[data-observe-list]").forEach(start);
+    showAllWaiting();
+  }
   document.addEventListener("DOMContentLoaded", startAll);
   document.addEventListener("htmx:load", startAll);
 })();

@@ -324,3 +324,17 @@ def test_a_link_gives_up_its_width_before_the_text_that_is_read():
                                        "https://plc.example.edu.tw/c/grade5-math-club/resources/1234"]], header=True)
     assert detail >= Pt(text_width("數學 五年級") + 14) and kind >= Pt(text_width("共同備課教案") + 14)
     assert title > link
+
+
+def test_signature_lines_sit_side_by_side_in_a_row_that_never_splits():
+    builder = DocxBuilder(language="en")
+    builder.table([["a", "b"]])  # a table just before: the signatures stay a table of their own
+    builder.signatures([("Observer's signature", "王老師"), ("Observed teacher's signature", "林老師")],
+                       date_line="Date: ____")
+    document = reopen(builder)
+    table = document.tables[-1]
+    assert len(document.tables) == 2 and len(table.rows) == 1 and len(table.columns) == 2
+    assert table.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
+    first = [paragraph.text for paragraph in table.rows[0].cells[0].paragraphs]
+    assert first[0] == "Observer's signature" and "王老師" in first and first[-1] == "Date: ____"
+    assert all(paragraph.paragraph_format.keep_with_next for paragraph in table.rows[0].cells[0].paragraphs[:-1])

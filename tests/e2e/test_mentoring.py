@@ -4,7 +4,8 @@ says they are not yet sent) and gets it back (each arrives once, the photo too);
 a reflection; the convener's list counts it (date, status) without its notes.
 Nothing typed leaves the device unseen: a minute out of range is refused on the phone; a note the server refuses
 (422, or 403 once the observation is finalized elsewhere) stays in the list with its reason and goes back to the
-form or is discarded; a note answered by the login page (a session that ended) waits for a new login.
+form or is discarded; a note answered by the login page (a session that ended) waits for a new login; notes
+left waiting when the observation's page was closed are counted on the pair's observations list.
 And the observation page fits a 375-px phone.
 
 SCREENSHOTS=1 writes docs/screenshots/mentoring-observation-tablet.png.
@@ -545,3 +546,38 @@ def test_the_clock_of_a_lesson_long_over_stops_and_a_note_is_minute_0_unless_typ
     expect(page.locator("#note-list li.note .note-minute")).to_have_text("0′")
     assert observation_id
     no_problems(console)
+
+
+def test_the_pairs_list_says_how_many_notes_wait_on_this_device(new_context, data: Data, live_app: Flask,
+                                                                 console: ConsoleLog) -> None:
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    mentor = context.new_page()
+    log_in(mentor, world["mentor"])
+    starts = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])) - dt.timedelta(minutes=5)
+    other_id = _open_observation(mentor, world, starts)
+    observation_id = _open_observation(mentor, world, starts)
+    context.set_offline(True)
+    for text in ("第一則離線筆記", "第二則離線筆記"):
+        mentor.get_by_label("Note", exact=True).fill(text)
+        mentor.get_by_role("button", name="Add the note").click()
+    expect(mentor.locator("#note-list li.note-pending")).to_have_count(2)
+    mentor.close()  # the page that would send them is gone
+    context.set_offline(False)
+
+    listing = context.new_page()
+    listing.goto(f"/c/{slug}/mentoring/observations/?pairing={world['pairing_id']}")
+    waiting = listing.locator(f"[data-waiting-for='{observation_id}']")
+    expect(waiting).to_be_visible()
+    expect(waiting).to_have_text("2 notes on this device are not yet sent")
+    expect(listing.locator(f"[data-waiting-for='{other_id}']")).to_be_hidden()
+    fits(listing, "the pair's observations on a phone")
+    assert _notes_of(data, observation_id) == []
+
+    sender = context.new_page()  # opening the observation sends them; the list, in its own tab, follows
+    sender.goto(f"/c/{slug}/mentoring/observations/{observation_id}")
+    expect(sender.locator("#note-list li.note-pending")).to_have_count(0, timeout=15000)
+    expect(waiting).to_be_hidden(timeout=10000)
+    assert sorted(_notes_of(data, observation_id)) == ["第一則離線筆記", "第二則離線筆記"]
+    no_problems(console, went_offline=True)

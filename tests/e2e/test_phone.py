@@ -64,6 +64,7 @@ NOT_PAGES = {
     "compliance.receipt": "an expense's receipt",
     "compliance.deliverable_file": "a deliverable's file",
     "mentoring.handbook_export": "a Word file",
+    "mentoring.observation_export": "a Word file (the observation record)",
     "mentoring.note_photo": "an observation note's photo",
     "exports.job_file": "a built export (Word)",
     "exports.ledger": "an Excel or CSV file",

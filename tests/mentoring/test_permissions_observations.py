@@ -4,11 +4,11 @@ Roles: anonymous, outsider (and, answering as outsiders, a departed member and a
 guest expert, a plain member, the observer and the observed teacher (members), co-convener, convener, reviewer
 (scope over the community's school), site admin. Mentoring is used by the community's contributors: reviewers
 and guest experts are refused (403); outsiders do not learn that it exists (404). An observation is known (its
-day, the two people, its status) to the two, the conveners and admins; a plain member gets 404. Its content is
-read by its observer and admins, by the observed teacher once shared with them, by conveners only when the pair
-shared it. Only the observer writes it; the observed teacher reflects (once finalized: 409, the text kept);
-either shares it with the conveners; the observer or an admin reopens it. Conveners (and admins) keep the
-community's forms.
+day, the two people, its status) to the two, the conveners and admins; a plain member gets 404. Its content
+(and its record: the print page and the Word file) is read by its observer and admins, by the observed teacher
+once shared with them, by conveners only when the pair shared it. Only the observer writes it; the observed
+teacher reflects (once finalized: 409, the text kept); either shares it with the conveners; the observer or an
+admin reopens it. Conveners (and admins) keep the community's forms.
 """
 
 from __future__ import annotations
@@ -50,12 +50,15 @@ def build_observations_world() -> World:
     shared_id, shared_note = _observation(world, ObservationStatus.SHARED.value)
     final_id, _final_note = _observation(world, ObservationStatus.FINALIZED.value)
     trashed_id, _trashed_note = _observation(world, ObservationStatus.DRAFT.value, trashed=True)
+    convened_id, _convened_note = _observation(world, ObservationStatus.SHARED.value)
+    db.session.get(Observation, convened_id).shared = True  # the pair let the conveners read it
     levels = [{"value": 1, "label": "待加強"}, {"value": 2, "label": "良好"}]
     form = rubrics.create_form(world.community(), rubrics.FormFields("語文觀課表", [{"key": "read", "label": "朗讀"}],
                                                                      levels), actor=world.users["convener"])
     db.session.commit()
     world.ids = {"draft_id": draft_id, "draft_note": draft_note, "shared_id": shared_id, "shared_note": shared_note,
-                 "final_id": final_id, "trashed_id": trashed_id, "form_id": form.id}
+                 "final_id": final_id, "trashed_id": trashed_id, "form_id": form.id,
+                 "convened_id": convened_id}
     return world
 
 
@@ -85,6 +88,17 @@ STEPS = [
     Step("GET", "mentoring.observation", DRAFT, None, KNOWN),
     Step("GET", "mentoring.observation", SHARED, None, KNOWN),
     Step("GET", "mentoring.observation", BASE + "/{trashed_id}", None, dict(KNOWN, default=NF, observer=OK)),
+    *[step for tail, endpoint in (("/print", "mentoring.observation_print"),
+                                  ("/export.docx", "mentoring.observation_export"))
+      for step in (
+          # the record is the page's content: read by whoever reads the page, known-but-unread is refused
+          Step("GET", endpoint, DRAFT + tail, None, dict(KNOWN, default=FB, observer=OK, admin=OK)),
+          Step("GET", endpoint, SHARED + tail, None, dict(KNOWN, default=FB, observer=OK, observed=OK, admin=OK)),
+          Step("GET", endpoint, BASE + "/{convened_id}" + tail, None,
+               dict(KNOWN, default=FB, observer=OK, observed=OK, co_convener=OK, convener=OK, admin=OK)),
+          Step("GET", endpoint, BASE + "/{trashed_id}" + tail, None, dict(KNOWN, default=NF, observer=OK)),
+          Step("GET", endpoint, BASE + "/999999" + tail, None, dict(USERS, default=NF)),
+      )],
     Step("POST", "mentoring.update_observation", DRAFT, PLAN, OBSERVER),
     Step("POST", "mentoring.add_note", DRAFT + "/notes", {"client_key": "{role}-key", "text": "第 5 分鐘"}, OBSERVER),
     # its start is set, so the observer is told so (a redirect with the reason); nobody else may start the clock

@@ -57,7 +57,7 @@ def test_a_convener_adds_a_form_and_a_member_may_not(ctx):
     with pytest.raises(NotAllowed):
         rubrics.create_form(pair.community, FIELDS, actor=pair.mentor)
     listed = rubrics.forms_for(pair.community, pair.mentor)
-    assert [item.id for item in listed] == [rubrics.default_form().id, form.id]
+    assert [item.id for item in listed] == [rubrics.default_form().id, rubrics.learning_form().id, form.id]
     other = make_community(make_user())
     assert form.id not in [item.id for item in rubrics.forms_for(other, pair.mentor)]
 
@@ -124,7 +124,7 @@ def test_an_unused_version_is_edited_in_place_a_used_one_gets_a_new_version(ctx)
     assert newer.id != form.id and newer.family_id == form.id and newer.version == 2
     assert form.superseded_at is not None and len(form.rows) == 2
     assert observation.form_id == form.id  # the observation keeps the version it was made on
-    assert [item.id for item in rubrics.forms_for(pair.community, pair.mentor)][1:] == [newer.id]
+    assert [item.id for item in rubrics.forms_for(pair.community, pair.mentor)][2:] == [newer.id]
     with pytest.raises(ValidationError):
         rubrics.update_form(form, FIELDS, actor=pair.convener)  # the old version is no longer edited
     with pytest.raises(NotAllowed):
@@ -165,3 +165,140 @@ def test_the_default_form_is_shown_in_the_reader_s_script_and_a_community_s_own_
     english = client.get(f"{base}/observations/{observation.id}", headers={"Accept-Language": "en"})
     assert "Lesson preparation" in english.get_data(as_text=True)  # the shipped form's English words
     assert "教學準備" not in english.get_data(as_text=True)
+
+
+# --- the form to learn by: the new teacher observing the mentor ----------------------------------
+
+
+def test_the_form_to_learn_by_ships_beside_the_rubric_with_rows_and_no_levels(ctx):
+    default, learning = rubrics.default_form(), rubrics.learning_form()
+    again = rubrics.learning_form()
+    db.session.commit()
+    assert learning.id == again.id != default.id and learning.community_id is None
+    assert learning.family_id == learning.id and learning.levels == []
+    assert [row["key"] for row in learning.rows] == ["teacher_moves", "student_responses", "learned", "try_next"]
+    assert rubrics.default_form().id == default.id  # the rubric is still the default, whichever was made first
+    assert db.session.scalar(select(func.count()).select_from(ObservationForm)) == 2
+
+
+def test_the_form_to_learn_by_reads_in_english(app, ctx):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        form = rubrics.learning_form()
+        assert form.shown_title == "Observing to learn"
+        assert [row["label"] for row in form.shown_rows] == [
+            "What the teacher did", "How the students answered", "What I learned", "What I will try in my own class"]
+
+
+def test_a_form_may_have_no_levels_but_not_one(ctx):
+    pair = make_pair()
+    notes_only = rubrics.create_form(pair.community, rubrics.FormFields("共備觀課", FIELDS.rows, []),
+                                     actor=pair.convener)
+    assert notes_only.levels == []
+    with pytest.raises(ValidationError) as error:
+        rubrics.create_form(pair.community, rubrics.FormFields("一級", FIELDS.rows, [{"value": 1, "label": "好"}]),
+                            actor=pair.convener)
+    assert error.value.field == "levels"
+
+
+def test_a_row_of_a_form_without_levels_takes_no_rating(ctx):
+    form = rubrics.learning_form()
+    assert rubrics.check_ratings(form, {"learned": ""}) == {}
+    with pytest.raises(ValidationError) as error:
+        rubrics.check_ratings(form, {"learned": "3"})
+    assert error.value.field == "rating_learned"
+
+
+def test_a_shipped_form_s_first_version_is_never_edited_in_place(ctx):
+    admin = make_user(is_admin=True)
+    learning = rubrics.learning_form()
+    changed = rubrics.update_form(learning, rubrics.FormFields("我的學習單", LEARN_ROWS, []), actor=admin)
+    db.session.commit()
+    assert changed.id != learning.id and changed.version == 2
+    assert rubrics.learning_form().id == changed.id  # still found as the form to learn by
+
+
+LEARN_ROWS = [dict(row) for row in rubrics.LEARN_ROWS]
+
+
+def _plan(pair, observed, **overrides) -> observations.PlanFields:
+    values = dict(observed_id=observed.id, observed_on=dt.date(2026, 10, 5))
+    values.update(overrides)
+    return observations.PlanFields(**values)
+
+
+def test_the_new_teacher_observing_the_mentor_starts_on_the_form_to_learn_by(ctx):
+    pair = make_pair()
+    from_pairing = observations.create_observation(pair.community, _plan(pair, pair.mentor, pairing_id=pair.pairing.id),
+                                                   actor=pair.mentee)
+    from_list = observations.create_observation(pair.community, _plan(pair, pair.mentor), actor=pair.mentee)
+    assert from_pairing.form_id == from_list.form_id == rubrics.learning_form().id
+
+
+def test_the_mentor_observing_the_new_teacher_keeps_the_rubric_and_so_does_a_colleague(ctx):
+    pair = make_pair()
+    mentor = observations.create_observation(pair.community, _plan(pair, pair.mentee, pairing_id=pair.pairing.id),
+                                             actor=pair.mentor)
+    colleague = observations.create_observation(pair.community, _plan(pair, pair.mentor), actor=pair.colleague)
+    assert mentor.form_id == colleague.form_id == rubrics.default_form().id
+
+
+def test_a_community_s_own_form_chosen_is_kept_in_both_directions(ctx):
+    pair = make_pair()
+    own = rubrics.create_form(pair.community, FIELDS, actor=pair.convener)
+    learner = observations.create_observation(pair.community, _plan(pair, pair.mentor, form_id=own.id),
+                                              actor=pair.mentee)
+    mentor = observations.create_observation(pair.community, _plan(pair, pair.mentee, form_id=own.id),
+                                             actor=pair.mentor)
+    assert learner.form_id == mentor.form_id == own.id
+
+
+def test_an_observation_made_before_keeps_its_form(ctx):
+    pair = make_pair()
+    earlier = observations.create_observation(pair.community, _plan(pair, pair.mentor,
+                                                                     form_id=rubrics.default_form().id),
+                                              actor=pair.mentee)
+    rubrics.learning_form()
+    db.session.commit()
+    assert db.session.get(type(earlier), earlier.id).form_id == rubrics.default_form().id
+
+
+def _new_page(client, pair, query: str) -> str:
+    return client.get(f"/c/{pair.community.slug}/mentoring/observations/new?{query}").get_data(as_text=True)
+
+
+def _selected_form(page: str) -> str:
+    select_html = page.split('id="form_id"')[1].split("</select>")[0]
+    return select_html.split("<option selected")[1].split('value="', 1)[1].split('"')[0]
+
+
+def test_the_new_observation_page_chooses_the_form_by_direction(client, ctx):
+    pair = make_pair()
+    own = rubrics.create_form(pair.community, FIELDS, actor=pair.convener)
+    db.session.commit()
+    client.login(pair.mentee)
+    page = _new_page(client, pair, f"pairing={pair.pairing.id}")
+    assert _selected_form(page) == str(rubrics.learning_form().id)
+    assert f'value="{own.id}"' in page and f'value="{rubrics.default_form().id}"' in page  # others still offered
+    client.login(pair.mentor)
+    assert _selected_form(_new_page(client, pair, f"pairing={pair.pairing.id}")) == str(rubrics.default_form().id)
+
+
+def test_a_form_without_levels_shows_its_rows_with_their_notes_and_asks_no_level(client, ctx):
+    pair = make_pair()
+    pair.mentee.locale = "en"
+    observation = observations.create_observation(pair.community, _plan(pair, pair.mentor), actor=pair.mentee)
+    observations.add_note(observation, observations.NoteFields(client_key="a", text="先讓學生猜", minute=7,
+                                                               row_key="teacher_moves"), actor=pair.mentee)
+    db.session.commit()
+    client.login(pair.mentee)
+    base = f"/c/{pair.community.slug}/mentoring/observations/{observation.id}"
+    page = client.get(base).get_data(as_text=True)
+    section = page.split('id="ratings"')[1].split('id="post-conference"')[0]
+    assert "What the teacher did" in section and "先讓學生猜" in section
+    assert 'type="radio"' not in section and "Save the ratings" not in section
+    refused = client.post_form(base + "/ratings", {"rating_learned": "3"})
+    assert refused.status_code == 422
+    record = client.get(base + "/print").get_data(as_text=True)
+    assert "先讓學生猜" in record.split('id="print-row-teacher_moves"')[1].split("</tr>")[0]

@@ -302,6 +302,27 @@ class DocxBuilder:
             settings.append(update)
         return paragraph
 
+    def signatures(self, people: Sequence[tuple[str, str]], *, date_line: str = "") -> Table:
+        """Signature lines side by side, one column per (label, name), kept on one page: a table of one row that
+        may not split across pages, held to the paragraph before it (a record never ends with one lone line)."""
+        self._apart_from_a_table()
+        self.document.add_paragraph().paragraph_format.keep_with_next = True
+        table = self.document.add_table(rows=1, cols=max(len(people), 1))
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        row = table.rows[0]
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell, (label, name) in zip(row.cells, people, strict=False):
+            lines = [(one_line(label), True), ("", False), ("_" * 24, False), (one_line(name), False)]
+            if date_line:  # e.g. "日期：____", written by the caller in the document's language
+                lines.append((one_line(date_line), False))
+            for index, (text, bold) in enumerate(lines):
+                paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+                paragraph.paragraph_format.keep_with_next = index < len(lines) - 1
+                if text:
+                    paragraph.add_run(text).bold = bold or None
+        set_column_widths(table, [Length(TEXT_WIDTH // max(len(people), 1))] * max(len(people), 1))
+        return table
+
     def page_break(self) -> None:
         """Start a new page."""
         self.document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)

@@ -320,6 +320,17 @@ DEFAULT_FORM_ENGLISH = {
     "尚可": _l("Fair"),
     "良好": _l("Good"),
     "優良": _l("Excellent"),
+    "觀課學習單": _l("Observing to learn"),
+    "老師的做法": _l("What the teacher did"),
+    "老師說了什麼、問了什麼，怎麼安排活動與時間": _l(
+        "What the teacher said and asked, how the activities and the time were arranged"),
+    "學生的回應": _l("How the students answered"),
+    "學生怎麼回答、討論、練習，哪裡卡住、哪裡想通": _l(
+        "How the students answered, discussed and practised; where they got stuck, where it clicked"),
+    "我學到的": _l("What I learned"),
+    "這堂課讓我看見或想通的一件事": _l("One thing this lesson showed me or made clear to me"),
+    "我想在自己班上試試": _l("What I will try in my own class"),
+    "下一堂課我打算怎麼用在自己的學生身上": _l("How I mean to use it with my own students in my next lessons"),
 }
 
 

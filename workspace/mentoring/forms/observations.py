@@ -65,4 +65,5 @@ class ObservationFormForm(WorkspaceForm):
                          description=_l("One row a line: label | hint, e.g. 教學實施 | 提問引導思考. A row "
                                                      "of three parts starts with its own key: key | label | hint."))
     levels = TextAreaField(_l("Levels"), render_kw={"rows": 5},
-                           description=_l("One level a line, lowest first: value | label, e.g. 4 | 優良"))
+                           description=_l("One level a line, lowest first: value | label, e.g. 4 | 優良. Leave it "
+                                       "empty for a form of notes only, whose rows are not rated."))

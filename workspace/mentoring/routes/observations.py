@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from workspace.communities.access import load_community
 from workspace.core import audit
+from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
@@ -25,7 +26,7 @@ from workspace.core.i18n import N_, in_reader_script
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
 from workspace.core.permissions import can, change_state, require
-from workspace.core.storage import UploadRejected, send_blob, store_uploads
+from workspace.core.storage import UploadRejected, send_blob, send_built, store_uploads
 from workspace.extensions import db
 from workspace.mentoring.forms.observations import (
     FeedbackForm,
@@ -37,8 +38,8 @@ from workspace.mentoring.forms.observations import (
 )
 from workspace.mentoring.models import Observation, ObservationForm, ObservationNote, Pairing, PublicLesson
 from workspace.mentoring.routes import bp, load_record
+from workspace.mentoring.services import observation_record, rubrics
 from workspace.mentoring.services import observations as services
-from workspace.mentoring.services import rubrics
 
 BASE = "/c/<slug>/mentoring/observations"
 ONE = BASE + "/<int:observation_id>"
@@ -137,6 +138,9 @@ def new_observation(slug: str):
         form.observed_id.data = str(observed_id)
     if form.observed_on.data is None:
         form.observed_on.data = services.to_local(services.utcnow()).date()
+    if not form.form_id.data:  # the new teacher observing the mentor starts on the form to learn by
+        form.form_id.data = str(services.form_by_default(community, current_user.id, observed_id,
+                                                         form.observed_on.data, pairing).id)
     return render_page("mentoring/observation_new.html", community=community, form=form, lesson=lesson,
                        pairing=pairing)
 
@@ -226,6 +230,23 @@ def observation(slug: str, observation_id: int):
     """One observation: pre-conference focus, notes, ratings, post-conference."""
     community, observation = _load(slug, observation_id, "view")
     return _show(community, observation)
+
+
+@bp.get(ONE + "/print")
+def observation_print(slug: str, observation_id: int):
+    """The observation record (教學觀察紀錄表) laid out for paper (A4) and a phone, without the page's controls."""
+    community, observation = _load(slug, observation_id, "read")
+    return render_page("mentoring/observation_print.html", community=community, observation=observation,
+                       record=observation_record.read_record(observation),
+                       state_line=observation_record.state_line)
+
+
+@bp.get(ONE + "/export.docx")
+def observation_export(slug: str, observation_id: int):
+    """The observation record as a Word file in the reader's language."""
+    _community, observation = _load(slug, observation_id, "read")
+    data, name = observation_record.observation_docx(observation)
+    return send_built(data, name, DOCX_TYPE)
 
 
 @bp.post(ONE)

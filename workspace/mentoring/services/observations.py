@@ -44,7 +44,7 @@ from workspace.mentoring.models import (
 )
 from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress, observation_kind
-from workspace.mentoring.services.rubrics import check_ratings, default_form
+from workspace.mentoring.services.rubrics import check_ratings, default_form, learning_form
 from workspace.mentoring.services.terms import check_within, school_years_ahead
 
 MAX_TEXT = 20_000
@@ -152,7 +152,8 @@ def _check_plan(community: Community, fields: PlanFields, *, actor: User,
                 check_within(fields.observed_on, school_years_ahead(local_day(utcnow())), "observed_on",
                              _l("Date the lesson from %(first)s to %(last)s: within this school year or the next."))
     with checks:
-        form = db.session.get(ObservationForm, fields.form_id) if fields.form_id is not None else default_form()
+        form = db.session.get(ObservationForm, fields.form_id) if fields.form_id is not None else form_by_default(
+            community, actor.id, fields.observed_id, fields.observed_on if dated else None, pairing)
         if form is None or form.community_id not in (None, community.id) or not form.live or (
                 form.superseded_at is not None and (observation is None or observation.form_id != form.id)):
             raise ValidationError(str(_l("Choose one of the community's observation forms.")), field="form_id")
@@ -172,6 +173,17 @@ def _pairing_between(community_id: int, observer_id: int, observed_id: int | Non
                               Pairing.mentor_id.in_(pair), Pairing.mentee_id.in_(pair),
                               Pairing.starts_on <= day, Pairing.ends_on >= day)
         .order_by(Pairing.starts_on.desc(), Pairing.id.desc()).limit(1))
+
+
+def form_by_default(community: Community, observer_id: int, observed_id: int | None, day: dt.date | None,
+                    pairing: Pairing | None = None) -> ObservationForm:
+    """The form an observation starts on when none is chosen: the form to learn by when the observer is the new
+    teacher of a pairing with the observed (the pairing given, else theirs over `day`), else the rubric."""
+    if pairing is None and day is not None and observed_id is not None:
+        pairing = _pairing_between(community.id, observer_id, observed_id, day)
+    if pairing is not None and pairing.mentee_id == observer_id and pairing.mentor_id == observed_id:
+        return learning_form()
+    return default_form()
 
 
 def create_observation(community: Community, fields: PlanFields, *, actor: User) -> Observation:

@@ -1,4 +1,5 @@
-"""Observation forms (觀課紀錄表): the shipped default, a community's own forms, their versions, and ratings.
+"""Observation forms (觀課紀錄表): the two shipped forms (the default rubric; a form of notes only to learn by, the
+default when the new teacher observes the mentor), a community's own forms, their versions, and ratings.
 
 A form's rows and levels are data, not interface text: the default form is stored in the deployment's default
 language (zh_Hant), as a convener's own form is stored as they typed it. Editing a version that an observation
@@ -15,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from workspace.auth.models import User
 from workspace.communities.models import Community
@@ -39,6 +41,15 @@ DEFAULT_LEVELS: tuple[dict[str, Any], ...] = (
     {"value": 3, "label": "良好"},
     {"value": 4, "label": "優良"},
 )
+# The second shipped form, for observing to learn (the new teacher in the mentor's classroom): rows to write notes
+# on, no levels: a new teacher does not grade the mentor. Stored, like the first, in the deployment's script.
+LEARN_TITLE = "觀課學習單"
+LEARN_ROWS: tuple[dict[str, str], ...] = (
+    {"key": "teacher_moves", "label": "老師的做法", "hint": "老師說了什麼、問了什麼，怎麼安排活動與時間"},
+    {"key": "student_responses", "label": "學生的回應", "hint": "學生怎麼回答、討論、練習，哪裡卡住、哪裡想通"},
+    {"key": "learned", "label": "我學到的", "hint": "這堂課讓我看見或想通的一件事"},
+    {"key": "try_next", "label": "我想在自己班上試試", "hint": "下一堂課我打算怎麼用在自己的學生身上"},
+)
 MAX_ROWS = 30
 MAX_LEVELS = 10
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -54,36 +65,54 @@ class FormFields:
     levels: Sequence[Mapping[str, Any]] = field(default_factory=list)
 
 
-def default_form() -> ObservationForm:
-    """The shipped default form's current version, made on first need (idempotent, also under a race)."""
-    found = db.session.scalar(select(ObservationForm).where(
-        ObservationForm.community_id.is_(None), ObservationForm.current, ObservationForm.live)
-        .order_by(ObservationForm.id).limit(1))
+def _shipped(learning: bool) -> Any:
+    """The condition naming one shipped family by its first version's title (kept: see update_form)."""
+    first = aliased(ObservationForm)
+    named = first.title == LEARN_TITLE if learning else first.title != LEARN_TITLE
+    return (select(ObservationForm).join(first, first.id == ObservationForm.family_id)
+            .where(ObservationForm.community_id.is_(None), ObservationForm.current, ObservationForm.live, named)
+            .order_by(ObservationForm.id).limit(1))
+
+
+def _shipped_form(learning: bool) -> ObservationForm:
+    """A shipped form's current version, made on first need (idempotent, also under a race)."""
+    found = db.session.scalar(_shipped(learning))
     if found is not None:
         return found
+    title, rows, levels = (LEARN_TITLE, LEARN_ROWS, ()) if learning else (DEFAULT_TITLE, DEFAULT_ROWS, DEFAULT_LEVELS)
     try:
         with db.session.begin_nested():
-            form = ObservationForm(community_id=None, version=1, title=DEFAULT_TITLE,
-                                   rows=[dict(row) for row in DEFAULT_ROWS],
-                                   levels=[dict(level) for level in DEFAULT_LEVELS])
+            form = ObservationForm(community_id=None, version=1, title=title, rows=[dict(row) for row in rows],
+                                   levels=[dict(level) for level in levels])
             db.session.add(form)
             db.session.flush()
             form.family_id = form.id
             db.session.flush()
     except IntegrityError:
         pass
-    return db.session.scalar(select(ObservationForm).where(
-        ObservationForm.community_id.is_(None), ObservationForm.current, ObservationForm.live)
-        .order_by(ObservationForm.id).limit(1))
+    return db.session.scalar(_shipped(learning))
+
+
+def default_form() -> ObservationForm:
+    """The shipped default form's current version (a rubric with levels), made on first need."""
+    return _shipped_form(learning=False)
+
+
+def learning_form() -> ObservationForm:
+    """The shipped form to observe by and learn from (rows for notes, no levels), made on first need: the default
+    when the new teacher observes the mentor."""
+    default_form()  # the rubric first: its family keeps the lower id, as it had before this form shipped
+    return _shipped_form(learning=True)
 
 
 def forms_for(community: Community, user: User) -> list[ObservationForm]:
-    """The forms one may observe with in `community`: the default, then the community's own (current versions)."""
-    default = default_form()
+    """The forms one may observe with in `community`: the two shipped (the rubric, the form to learn by), then the
+    community's own (current versions)."""
+    default, learning = default_form(), learning_form()
     own = db.session.scalars(select(ObservationForm).where(
         ObservationForm.community_id == community.id, ObservationForm.current, ObservationForm.live,
         scope(user, "view", ObservationForm)).order_by(ObservationForm.title, ObservationForm.id))
-    return [default, *own]
+    return [default, learning, *own]
 
 
 def parse_rows(text: str) -> list[dict[str, Any]]:
@@ -178,9 +207,10 @@ def check_form(fields: FormFields) -> tuple[str, list[dict[str, str]], list[dict
                 raise ValidationError(str(_l("Start each level with a whole number from 0 to 100 "
                                              "(e.g. 4 | Excellent).")), field="levels")
             levels.append({"value": value, "label": checked_line(level.get("label"), "levels", 100, required=True)})
-        if len(levels) < 2 or len(levels) > MAX_LEVELS or len({level["value"] for level in levels}) != len(levels):
-            raise ValidationError(str(_l("Give from 2 to %(count)d levels, each with its own value.",
-                                         count=MAX_LEVELS)), field="levels")
+        # No levels at all is a form of notes only (a form to learn by): its rows are not rated.
+        if len(levels) == 1 or len(levels) > MAX_LEVELS or len({level["value"] for level in levels}) != len(levels):
+            raise ValidationError(str(_l("Give from 2 to %(count)d levels, each with its own value, or none for a "
+                                         "form of notes only.", count=MAX_LEVELS)), field="levels")
         levels.sort(key=lambda level: level["value"])
     checks.done()
     return title, rows, levels
@@ -213,7 +243,8 @@ def update_form(form: ObservationForm, fields: FormFields, *, actor: User) -> Ob
     if form.superseded_at is not None:
         raise ValidationError(str(_l("A newer version of this form exists: edit that one.")), field="title")
     title, rows, levels = check_form(fields)
-    if not is_used(form):
+    # A shipped form's first version names its family (_shipped): changed, it becomes a new version, never in place.
+    if not is_used(form) and not (form.community_id is None and form.id == form.family_id):
         form.title, form.rows, form.levels = title, rows, levels
         db.session.flush()
         return form
@@ -244,6 +275,9 @@ def check_ratings(form: ObservationForm, ratings: Mapping[str, Any]) -> dict[str
                 value = int(str(raw).strip()) if not isinstance(raw, int) else raw
             except ValueError:
                 value = None
+            if not allowed:  # a form of notes only: nothing to rate (the page offers no levels)
+                raise ValidationError(str(_l("This form has no levels: write notes on this row instead.")),
+                                      field=f"rating_{key}")
             if value not in allowed:
                 raise ValidationError(str(_l("Choose one of the form's levels.")), field=f"rating_{key}")
             checked[key] = value
