@@ -34,6 +34,10 @@ class LogForm(WorkspaceForm):
                                  description=STEPS_HELP)
     done_steps = MultiCheckboxField(_l("Done since the last meeting"), choices=[], coerce=coerce_id,
                                     validate_choice=False)
+    # The editor's done steps of the log: each listed one with a box, left ticked to keep it done.
+    listed_done = MultiCheckboxField(choices=[], coerce=coerce_id, validate_choice=False)
+    kept_done = MultiCheckboxField(_l("Done steps: untick one to open it again"), choices=[], coerce=coerce_id,
+                                   validate_choice=False)
     as_activity = BooleanField(_l("Record it as a community activity (新進教師輔導), with the two of you present"))
     starts_at = TimeField(_l("Started at"), validators=[Optional()],
                           description=_l("For the activity's time; 16:00 when left empty."))
