@@ -28,8 +28,9 @@ from workspace.mentoring.forms.logs import HandbookCommentForm, HandbookSectionF
 from workspace.mentoring.models import Handbook, HandbookSection
 from workspace.mentoring.routes import bp
 from workspace.mentoring.services import handbook as services
-from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names
+from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names, signers
 from workspace.mentoring.services.pairings import today
+from workspace.mentoring.services.terms import school_year_label
 
 BASE = "/c/<slug>/mentoring/handbooks/<int:teacher_id>/<int:school_year>"
 
@@ -179,9 +180,12 @@ def share_handbook(slug: str, teacher_id: int, school_year: int):
 
 @bp.get(BASE + "/print")
 def handbook_print(slug: str, teacher_id: int, school_year: int):
-    """The handbook laid out for paper (A4), without the page's controls."""
+    """The handbook laid out for paper (A4), without the page's controls: the school year on top, the signature
+    lines of the new teacher, the mentor and the convener at the end, kept on one page."""
     item = _load(slug, teacher_id, school_year, "read")
-    return render_page("mentoring/handbook_print.html", **_context(item, mentors=mentor_names(item)))
+    mentors = mentor_names(item)
+    return render_page("mentoring/handbook_print.html", **_context(
+        item, mentors=mentors, year_label=school_year_label(item.school_year), signers=signers(item, mentors)))
 
 
 @bp.get(BASE + "/export.docx")
