@@ -45,6 +45,7 @@ from workspace.mentoring.models import (
     PairingStatus,
     PublicLesson,
 )
+from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.terms import check_within, school_years_ahead, semester_of
 from workspace.plans.models import PlanDoc
@@ -299,6 +300,7 @@ def schedule_lesson(community: Community, fields: LessonFields, *, actor: User) 
     _link_plan(lesson, checked.plan, actor)
     if checked.pairing is not None:
         note_progress(checked.pairing, MilestoneKind.PUBLIC_LESSON, checked.starts_at.date(), actor_id=actor.id)
+    notices.lesson_scheduled(lesson, actor)
     return lesson
 
 
@@ -349,6 +351,7 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
                 raise ValidationError(str(_l("Choose from the list.")), field="form_id")
     checks.done()
     checked = CheckedLesson(lesson.teacher, None, topic, subject, place, starts_at, ends_at, plan, form)
+    was = (lesson.activity.starts_at, lesson.activity.ends_at, lesson.activity.place)
     move_recorded_activity(lesson.activity, replace(_activity_fields(checked, lesson.community_id),
                                                      tags=_tags(lesson.activity)),
                            actor=actor)
@@ -356,6 +359,8 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
     lesson.form_id = fields.form_id
     _link_plan(lesson, plan, actor)
     db.session.flush()
+    if (lesson.activity.starts_at, lesson.activity.ends_at, lesson.activity.place) != was:
+        notices.lesson_moved(lesson, actor)  # another time or place; a save that changed neither tells nobody
     return lesson
 
 
@@ -369,7 +374,10 @@ def cancel_lesson(lesson: PublicLesson, reason: str, *, actor: User) -> None:
     """Cancel a lesson: its activity is cancelled and kept, with the reason."""
     if not can(actor, "cancel", lesson):
         raise NotAllowed(str(_l("Only the teacher and the conveners cancel a public lesson.")))
+    if lesson.activity.cancelled:
+        return  # cancelled already (sent twice): nobody is told again
     cancel_recorded_activity(lesson.activity, reason, actor=actor)
+    notices.lesson_cancelled(lesson, actor)
 
 
 # --- reading -------------------------------------------------------------------------------------
