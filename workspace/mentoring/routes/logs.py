@@ -23,11 +23,10 @@ from workspace.core.permissions import can, change_state, require
 from workspace.extensions import db
 from workspace.mentoring.forms.logs import EvidenceForm, GoalForm, LogForm, ShareForm
 from workspace.mentoring.models import Goal, MeetingLog, NextStep, Owner, Pairing
-from workspace.mentoring.routes import bp, load_pairing, load_record
+from workspace.mentoring.routes import bp, load_pairing, load_record, pair_nav
 from workspace.mentoring.services import goals as goal_services
 from workspace.mentoring.services import logs as log_services
 from workspace.mentoring.services.pairings import today
-from workspace.mentoring.services.terms import school_year_of
 
 
 def _load_log(slug: str, pairing_id: int, log_id: int, action: str = "read") -> tuple[Any, Pairing, MeetingLog]:
@@ -48,7 +47,7 @@ def _load_goal(slug: str, pairing_id: int, goal_id: int, action: str = "read") -
 
 def _head(community: Any, pairing: Pairing) -> dict[str, Any]:
     """What every page of a pairing's logs and goals shows in its header."""
-    return {"community": community, "pairing": pairing, "current_school_year": school_year_of(today())}
+    return {"community": community, "pairing": pairing, "pair_nav": pair_nav(community, pairing)}
 
 
 def _shared_value() -> bool:
