@@ -42,6 +42,8 @@ from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.terms import check_within
 
 MAX_MINUTES = 600  # a meeting of more than ten hours is a typo
+# One way to say a length's limits, on the form (NumberRange fills %(min)d and %(max)d) and in the service.
+MINUTES_RANGE = _l("Give the length, between %(min)d and %(max)d minutes.")
 MAX_TOPICS = 500
 MAX_NOTES = 20_000
 MAX_STEP = 500
@@ -97,8 +99,7 @@ def check_log(fields: LogFields, pairing: Pairing | None = None) -> LogFields:
         if fields.duration_minutes is None:
             raise ValidationError(str(_l("This field is required.")), field="duration_minutes")
         if not 0 < fields.duration_minutes <= MAX_MINUTES:
-            raise ValidationError(str(_l("Give the minutes, between 1 and %(count)d.", count=MAX_MINUTES)),
-                                  field="duration_minutes")
+            raise ValidationError(str(MINUTES_RANGE % {"min": 1, "max": MAX_MINUTES}), field="duration_minutes")
     with checks:
         topics = checked_line(fields.topics, "topics", MAX_TOPICS)
     with checks:

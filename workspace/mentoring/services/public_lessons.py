@@ -32,6 +32,7 @@ from workspace.communities.records import records_language
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.i18n import format_hours
 from workspace.core.permissions import CONTRIBUTORS, can, scope
 from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line
@@ -187,8 +188,8 @@ def _times(fields: LessonFields) -> tuple[dt.datetime, dt.datetime]:
         raise ValidationError.combine([ValidationError(message, field=renamed.get(name or "", "day"))
                                        for name, message in error.errors]) from None
     if ends - starts > MAX_LESSON:  # a lesson, with its pre- and post-conference, not a whole day (00:00–23:59)
-        raise ValidationError(str(_l("A public lesson lasts at most %(hours)d hours: check the end.",
-                                     hours=MAX_LESSON.seconds // 3600)), field="ends")
+        raise ValidationError(str(_l("A public lesson lasts at most %(length)s: check the end.",
+                                     length=format_hours(MAX_LESSON.total_seconds() / 3600))), field="ends")
     return starts, ends
 
 
