@@ -124,3 +124,18 @@ def test_the_nav_wraps_on_a_phone():
         css = sheet.read()
     phones = css[css.index("Phones (issue 11)"):]
     assert ".tabs { flex-wrap: wrap;" in phones
+
+
+def test_a_page_whose_route_passes_no_links_gets_them_from_the_partial(client, ctx, app):
+    """The observations' pages add one line: the partial asks the policy itself, given the pairing (or none)."""
+    from flask import g, render_template_string
+
+    pair = make_pair()
+    line = '{% with pair_current="observations" %}{% include "mentoring/_pair_nav.html" %}{% endwith %}'
+    with app.test_request_context("/"):
+        g._login_user = pair.mentee  # what Flask-Login's current_user reads
+        keys, current, _urls = _nav(render_template_string(line, community=pair.community, pairing=pair.pairing))
+        assert keys == ALL and current == ["observations"]
+        assert _nav(render_template_string(line, community=pair.community, pairing=None)) is None
+        g._login_user = pair.colleague  # not of the pair, no convener: nothing
+        assert _nav(render_template_string(line, community=pair.community, pairing=pair.pairing)) is None

@@ -107,4 +107,7 @@ def pair_nav(community: Any, pairing: Pairing) -> list[PairLink]:
     return [PairLink(key, _PAIR_LABELS[key], urls[key]) for key in PAIR_PAGES if urls[key]]
 
 
+# A page whose route does not pass `pair_nav` (the observations') gets it from the partial itself, by this name.
+bp.add_app_template_global(pair_nav, "pair_links")
+
 from workspace.mentoring.routes import handbook, logs, observations, pairings, public_lessons  # noqa: E402,F401  (they add to bp)
