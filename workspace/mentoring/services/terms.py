@@ -20,7 +20,7 @@ def school_year_of(day: dt.date) -> int:
 
 def school_year_label(year: int) -> str:
     """School year `year` as the reader counts it: Taiwan from the founding of the ROC (115 學年度（2026–2027）), a
-    reader of simplified Chinese by the calendar (2026–2027 学年度), to whom an ROC year says nothing, and an English
+    reader of simplified Chinese by the calendar (2026–2027 学年), to whom an ROC year says nothing, and an English
     reader as "2026–27" (after the words "School year")."""
     locale = current_locale_code()
     if locale == "zh_Hans":
