@@ -21,6 +21,9 @@ from workspace.core.permissions import can, require, scope
 from workspace.extensions import db
 from workspace.mentoring import audit
 from workspace.mentoring.models import Goal, Handbook, MeetingLog, Observation, Pairing
+from workspace.mentoring.services import handbook as handbook_services
+from workspace.mentoring.services.pairings import today
+from workspace.mentoring.services.terms import school_year_of
 
 bp = Blueprint("mentoring", __name__)
 bp.record_once(lambda _setup: audit.register())
@@ -67,9 +70,6 @@ _PAIR_LABELS = {"pairing": _l("Overview"), "logs": _l("Meeting logs"), "goals": 
 def handbook_year(pairing: Pairing) -> int:
     """The school year a pairing's handbook link opens: this one, or the nearest the pairing spans (an ended
     pairing opens its last year's, a pairing still to start its first)."""
-    from workspace.mentoring.services.pairings import today
-    from workspace.mentoring.services.terms import school_year_of
-
     return school_year_of(min(max(today(), pairing.starts_on), pairing.ends_on))
 
 
@@ -78,8 +78,6 @@ def pair_nav(community: Any, pairing: Pairing) -> list[PairLink]:
     policy: the pair (and admins) get them all; a convener the overview and public lessons, and a page of the
     pair's only once the pair shared something there (a log, a goal, an observation, the handbook); a mentor whose
     pairing ended, no handbook. At most four queries, once per page."""
-    from workspace.mentoring.services import handbook as handbook_services
-
     if not can(current_user, "view", pairing):
         return []
     reads = can(current_user, "read", pairing)
