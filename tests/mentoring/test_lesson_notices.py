@@ -185,3 +185,15 @@ def test_scheduling_through_the_form_notifies(client, ctx):
         "starts": "10:00", "ends": "10:40", "place": "五年甲班", "once_token": token.group(1) if token else ""})
     assert response.status_code == 302
     assert _told() == {pair.convener.id, pair.mentor.id, pair.colleague.id}
+
+
+def test_long_names_are_shortened_so_the_notice_still_reads_its_time(ctx):
+    pair = make_pair()
+    pair.mentee.display_name = "林" * 100
+    db.session.commit()
+    schedule(pair, subject="數" * 60, actor=pair.convener)
+    notice = _notices("lesson")[0]
+    assert len(notice.title) <= notifications.MAX_TITLE
+    with flask_babel.force_locale("en"):
+        said = notifications.describe(notice)
+    assert "Mar 10, 2037 10:00–10:40" in said and "林林林" in said and "…" in said
