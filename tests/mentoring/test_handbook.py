@@ -354,3 +354,73 @@ def test_the_school_year_is_said_as_each_script_s_readers_count_it(ctx):
     year = handbook.school_year
     assert f"{year - 1911} 學年度（{year}–{year + 1}）" in traditional
     assert f"{year}–{year + 1} 学年" in simplified and str(year - 1911) not in simplified
+
+
+# --- the school year and the signatures on paper and in Word ---------------------------------------
+
+
+def test_the_school_year_is_said_in_the_reader_s_calendar(ctx):
+    import flask_babel
+
+    from workspace.mentoring.services.terms import school_year_label
+
+    with flask_babel.force_locale("en"):
+        assert school_year_label(2026) == "2026–27"
+    with flask_babel.force_locale("zh_Hant"):
+        assert school_year_label(2026).startswith("115 學年度")
+    with flask_babel.force_locale("zh_Hans"):
+        assert "115" not in school_year_label(2026) and "2026–2027" in school_year_label(2026)
+
+
+def test_the_print_page_carries_the_school_year_on_top_and_three_signature_lines_kept_together(client, ctx):
+    pair = make_pair()
+    _open(pair)
+    client.login(pair.mentee)
+    body = client.get(_url(pair, "/print")).get_data(as_text=True)
+    fields = body.split('class="sheet-table plan-fields"')[1].split("</table>")[0]
+    first_row = fields.split("<tr>")[1]
+    assert "School year" in first_row and "2026–27" in first_row
+    signatures = body.split('class="handbook-signatures"')[1].split("</section>")[0]
+    rows = signatures.split("<tbody>")[1].split("<tr>")[1:]
+    assert [row.split("</th>")[0].rsplit(">", 1)[1] for row in rows] == ["New teacher", "Mentor", "Convener"]
+    assert "林老師" in rows[0] and "王老師" in rows[1] and "召集人" in rows[2]
+    assert "Signature" in signatures and "Date" in signatures
+    assert body.index("handbook-signatures") > body.index("plan-print-section")  # at the end
+    css = (client.application.static_folder + "/css/sheet.css")
+    with open(css, encoding="utf-8") as sheet:
+        assert ".handbook-signatures { break-inside: avoid" in sheet.read()
+
+
+def test_the_print_page_in_traditional_chinese_says_the_roc_school_year(client, ctx):
+    pair = make_pair()
+    pair.mentee.locale = "zh_Hant"
+    _open(pair)
+    client.login(pair.mentee)
+    body = client.get(_url(pair, "/print")).get_data(as_text=True)
+    assert "115 學年度" in body.split('class="sheet-table plan-fields"')[1].split("</tr>")[0]
+    assert "簽名" in body and "召集人" in body
+
+
+def test_the_docx_carries_the_school_year_and_three_signature_lines_that_keep_together(client, ctx):
+    pair = make_pair()
+    pair.mentee.locale = "en"
+    _open(pair)
+    client.login(pair.mentee)
+    document = docx.Document(io.BytesIO(client.get(_url(pair, "/export.docx")).data))
+    cover = document.tables[0]
+    cells = [[cell.text for cell in row.cells] for row in cover.rows]
+    assert ["School year", "2026–27"] in cells
+    signatures = document.tables[-1]
+    rows = [[cell.text for cell in row.cells] for row in signatures.rows]
+    assert rows[0] == ["Role", "Name", "Signature", "Date"]
+    assert [row[0] for row in rows[1:]] == ["New teacher", "Mentor", "Convener"]
+    assert [row[1] for row in rows[1:]] == ["林老師", "王老師", "召集人"]
+    for row in signatures.rows:
+        assert row._tr.trPr is not None and row._tr.trPr.find(docx.oxml.ns.qn("w:cantSplit")) is not None
+    for row in signatures.rows[:-1]:
+        assert all(paragraph.paragraph_format.keep_with_next for cell in row.cells for paragraph in cell.paragraphs)
+    # the heading before the table keeps with it, so the block starts on the page it ends on
+    body = document.element.body
+    before = signatures._tbl.getprevious()
+    assert before is not None and before.tag == docx.oxml.ns.qn("w:p")
+    assert docx.text.paragraph.Paragraph(before, body).paragraph_format.keep_with_next

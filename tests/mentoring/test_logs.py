@@ -594,3 +594,79 @@ def test_a_log_recorded_as_an_activity_says_whether_the_conveners_read_it(client
         body = client.get(_url(pair)).get_data(as_text=True)
         assert "this log is shared with the conveners (the mentor's private notes are not)" in body
         assert "stays between the two of you" not in body
+
+
+# --- done steps in the editor --------------------------------------------------------------------
+
+
+def test_an_edit_that_lists_a_done_step_unticked_opens_it_again_and_one_left_ticked_stays_done(ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    first, second = log.next_steps
+    services.tick_step(first, True, actor=pair.mentee)
+    services.tick_step(second, True, actor=pair.mentee)
+    db.session.commit()
+    done_at = first.done_at
+    services.update_log(log, _fields(next_steps=[], listed_done_ids=[first.id, second.id],
+                                     kept_done_ids=[first.id]), actor=pair.mentor, base_version=1)
+    db.session.commit()
+    db.session.expire_all()
+    kept, reopened = db.session.get(NextStep, first.id), db.session.get(NextStep, second.id)
+    assert kept.done_at == done_at and kept.log_id == log.id
+    assert reopened.done_at is None and reopened.log_id == log.id
+    assert [step.text for step in services.open_steps(pair.pairing)] == ["提供教案範例"]
+
+
+def test_a_done_step_not_listed_in_the_editor_stays_done_and_its_text_typed_again_is_a_new_step(ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    done = log.next_steps[0]
+    services.tick_step(done, True, actor=pair.mentee)  # ticked in another tab after the editor opened
+    db.session.commit()
+    services.update_log(log, _fields(next_steps=[("觀摩王老師的課", "mentee")]), actor=pair.mentor, base_version=1)
+    db.session.commit()
+    db.session.expire_all()
+    steps = db.session.get(MeetingLog, log.id).next_steps
+    assert db.session.get(NextStep, done.id).done_at is not None
+    assert sorted((step.text, step.done_at is None) for step in steps) == [("觀摩王老師的課", False),
+                                                                             ("觀摩王老師的課", True)]
+
+
+def test_the_editor_shows_the_done_steps_ticked_with_their_day_and_saving_keeps_or_reopens_them(client, ctx):
+    pair = make_pair()
+    log = services.create_log(pair.pairing, _fields(), actor=pair.mentor)
+    db.session.commit()
+    first = log.next_steps[0]
+    services.tick_step(first, True, actor=pair.mentee)
+    db.session.commit()
+    client.login(pair.mentee)
+    page = client.get(_url(pair, f"{log.id}/edit")).get_data(as_text=True)
+    listed = page.split('class="field checks done-steps"')[1].split("</fieldset>")[0]
+    assert "觀摩王老師的課" in listed and "提供教案範例" not in listed
+    assert re.search(rf'name="kept_done" value="{first.id}"[^>]*checked', listed)
+    assert f'name="listed_done" value="{first.id}"' in listed
+    assert re.search(r'<time class="muted small" datetime="\d{4}-\d\d-\d\d">done ', listed)
+    open_box = page.split('name="mentee_steps"')[1].split("</textarea>")[0]
+    assert "觀摩王老師的課" not in open_box
+    # saved with the box still ticked: the step stays done
+    saved = client.post_form(_url(pair, f"{log.id}/edit"), _form(
+        mentee_steps="", mentor_steps="提供教案範例", base_version="1", listed_done=str(first.id),
+        kept_done=str(first.id)))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(NextStep, first.id).done_at is not None
+    # a refused save keeps the box as it was left (unticked)
+    refused = client.post_form(_url(pair, f"{log.id}/edit"), _form(
+        duration_minutes="0", mentee_steps="", mentor_steps="提供教案範例", base_version="2",
+        listed_done=str(first.id)))
+    assert refused.status_code == 422
+    box = re.search(rf'<input[^>]*name="kept_done" value="{first.id}"[^>]*>', refused.get_data(as_text=True))
+    assert box and "checked" not in box.group(0)
+    # unticked and saved: open again, back in the open steps
+    client.post_form(_url(pair, f"{log.id}/edit"), _form(mentee_steps="", mentor_steps="提供教案範例",
+                                                         base_version="2", listed_done=str(first.id)))
+    db.session.expire_all()
+    assert db.session.get(NextStep, first.id).done_at is None
+    assert sorted(step.text for step in services.open_steps(pair.pairing)) == ["提供教案範例", "觀摩王老師的課"]

@@ -186,7 +186,7 @@ def test_the_settings_save_the_term_and_the_milestones_and_refuse_bad_input(clie
     assert bad.status_code == 422 and 'id="term_months-error"' in text and 'value="見面"' in text
     # A term of 0 is told its range, not that nothing was typed (QA: 0 read "This field is required").
     term_error = re.search(r'id="term_months-error"[^>]*>([^<]*)<', text).group(1)
-    assert term_error == "Number must be between 1 and 120."
+    assert term_error == "Give the term, between 1 and 120 months."
     done = client.post_form(url, {"term_months": "12", "milestones-0-title": "見面", "milestones-0-days": "7",
                                   "milestones-0-owner": "mentee", "milestones-0-kind": "meeting",
                                   "milestones-1-title": "", "milestones-1-days": ""})

@@ -134,13 +134,13 @@ def test_settings_show_the_defaults_and_save_choices(client, ctx):
     page = client.get("/notifications/settings")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert len(re.findall(r'<input checked[^>]*type="checkbox"', html)) == 4
+    assert len(re.findall(r'<input checked[^>]*type="checkbox"', html)) == 6  # public lessons: bell and email
     assert "Mail is not set up" in html
     response = client.post_form("/notifications/settings", {"email_mentions": "y"})
     assert response.status_code == 302 and response.headers["Location"] == "/notifications/settings"
     settings = services.settings_for(user)
     assert (settings.notify_replies, settings.email_mentions, settings.email_replies) == (False, True, False)
-    assert not settings.email_reviews
+    assert not settings.email_reviews and not settings.notify_lessons and not settings.email_lessons
     html = client.get("/notifications/settings").get_data(as_text=True)
     assert "Notification settings saved." in html
     assert len(re.findall(r'<input checked[^>]*type="checkbox"', html)) == 1

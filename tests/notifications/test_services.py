@@ -227,7 +227,7 @@ def test_unsubscribe_tokens_name_their_user_and_refuse_forgeries(ctx, app):
     services.stop_emails(user)
     settings = services.settings_for(user)
     assert not settings.email_mentions and not settings.email_replies and settings.notify_replies
-    assert not settings.email_reviews  # the submissions' emails stop too
+    assert not settings.email_reviews and not settings.email_lessons  # the submissions' and public lessons' too
 
 
 # --- the email batch ------------------------------------------------------------------------------

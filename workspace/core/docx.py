@@ -567,6 +567,24 @@ def set_column_widths(table: Table, widths: Sequence[Length]) -> None:
     table.autofit = False
 
 
+def keep_together(table: Table, *, row_height: Length | None = None) -> None:
+    """Keep a table on one page (signature lines: the convener's line once ended page 2 and 副召集人 stood alone on
+    3): no row breaks across a page, each row keeps with the next, and the paragraph before it (its heading) keeps
+    with the table. `row_height`: the least height of each row (room to sign)."""
+    previous = table._tbl.getprevious()
+    if previous is not None and previous.tag == qn("w:p"):
+        Paragraph(previous, table._parent).paragraph_format.keep_with_next = True
+    rows = list(table.rows)
+    for index, row in enumerate(rows):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if row_height is not None:
+            row.height = row_height
+        if index < len(rows) - 1:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
+
 def _fit(picture, width: Length) -> None:
     """Scale a picture down (never up) to `width`, keeping its proportions."""
     if picture.width and picture.width > width:

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from docx.oxml import OxmlElement
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -42,7 +41,7 @@ from workspace.compliance.gather import program_period
 from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
-from workspace.core.docx import DocxBuilder, table_widths
+from workspace.core.docx import DocxBuilder, keep_together, table_widths
 from workspace.core.i18n import format_hours, in_reader_script, local_date, month_day, month_year
 from workspace.core.records import Period, local_day
 from workspace.exports.content import roc_period_field
@@ -395,12 +394,6 @@ def _signatures(builder: DocxBuilder, data: FormData) -> None:
     names: Sequence[community_records.MemberDuring] = data.conveners
     table = builder.fields([(role_label(member.role), f"{member.display_name}    ______________________")
                             for member in names] or [(_("Convener"), "______________________")])
-    for row in table.rows[:-1]:  # each row keeps with the next, and none breaks across a page
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                paragraph.paragraph_format.keep_with_next = True
-    for row in table.rows:
-        properties = row._tr.get_or_add_trPr()
-        properties.append(OxmlElement("w:cantSplit"))
+    keep_together(table)
 
 

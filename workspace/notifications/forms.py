@@ -10,11 +10,14 @@ from workspace.core.forms import WorkspaceForm
 
 class SettingsForm(WorkspaceForm):
     notify_replies = BooleanField(_l("Tell me about replies in discussions I watch"))
+    notify_lessons = BooleanField(_l("Tell me about colleagues' public lessons in my communities (scheduled, moved "
+                                     "or cancelled)"))
     email_mentions = BooleanField(_l("Email me when someone mentions me, gives me a section to write or pairs me "
                                      "with a mentor"))
     email_replies = BooleanField(_l("Email me about replies in discussions I watch"))
     email_reviews = BooleanField(_l("Email me about the community's grant: enrolments (enrolled, confirmed, the "
                                     "amount changed) and submissions to the reviewers (handed in, returned, approved)"))
+    email_lessons = BooleanField(_l("Email me about colleagues' public lessons in my communities"))
 
 
 class UnsubscribeForm(WorkspaceForm):

@@ -58,4 +58,6 @@ class NotificationSettings(db.Model):
     email_mentions: Mapped[bool] = mapped_column(Boolean, default=True)
     email_replies: Mapped[bool] = mapped_column(Boolean, default=True)
     email_reviews: Mapped[bool] = mapped_column(Boolean, default=True)  # submissions handed in, returned, approved
+    notify_lessons: Mapped[bool] = mapped_column(Boolean, default=True)  # public lessons in my communities
+    email_lessons: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -102,7 +102,8 @@ def update_settings():
         return render_page("notifications/settings.html", form=form, mail=mail_configured(), status=422)
     services.update_settings(current_user, notify_replies=form.notify_replies.data,
                              email_mentions=form.email_mentions.data, email_replies=form.email_replies.data,
-                             email_reviews=form.email_reviews.data)
+                             email_reviews=form.email_reviews.data, notify_lessons=form.notify_lessons.data,
+                             email_lessons=form.email_lessons.data)
     db.session.commit()
     flash(_("Notification settings saved."), "success")
     return redirect(url_for("notifications.settings"))
@@ -122,7 +123,7 @@ def unsubscribe(token: str):
     person = _unsubscriber(token)
     settings = services.settings_for(person)
     return render_page("notifications/unsubscribe.html", form=UnsubscribeForm(), person=person, token=token,
-                       stopped=not (settings.email_mentions or settings.email_replies or settings.email_reviews))
+                       stopped=services.emails_stopped(settings))
 
 
 @bp.post("/notifications/unsubscribe/<token>")

@@ -30,7 +30,7 @@ from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings
 
 KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "unpaired",
-         "observation",
+         "observation", "lesson", "lesson_moved", "lesson_cancelled",
          "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
          "withdrawn")
 MAX_TITLE = 200
@@ -51,6 +51,10 @@ MESSAGES = {
     "paired": N_("%(actor)s paired you for mentoring: “%(title)s”"),
     "unpaired": N_("%(actor)s ended your mentoring pairing: “%(title)s”"),
     "observation": N_("%(actor)s shared an observation with you: “%(title)s”"),
+    # A public lesson's title reads as its teacher, subject and time in the reader's language (title words).
+    "lesson": N_("%(actor)s scheduled a public lesson: %(title)s"),
+    "lesson_moved": N_("%(actor)s moved a public lesson: %(title)s"),
+    "lesson_cancelled": N_("%(actor)s cancelled a public lesson: %(title)s"),
     "submitted": N_("%(actor)s submitted “%(title)s” to the reviewers"),
     "returned": N_("%(actor)s returned “%(title)s” with comments"),
     "approved": N_("%(actor)s approved “%(title)s”"),
@@ -80,6 +84,7 @@ FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "con
 EMAIL_SETTING = {"mention": "email_mentions", "assigned": "email_mentions", "paired": "email_mentions",
                  "unpaired": "email_mentions",
                  "reply": "email_replies",
+                 **dict.fromkeys(("lesson", "lesson_moved", "lesson_cancelled"), "email_lessons"),
                  **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
                                   "withdrawn"),
                                  "email_reviews")}
@@ -113,7 +118,7 @@ def _clip(text: str | None, limit: int) -> str:
 def default_settings(user: User) -> NotificationSettings:
     """Return the defaults (every notification, every email) as an unsaved row."""
     return NotificationSettings(user_id=user.id, notify_replies=True, email_mentions=True, email_replies=True,
-                                email_reviews=True)
+                                email_reviews=True, notify_lessons=True, email_lessons=True)
 
 
 def settings_for(user: User) -> NotificationSettings:
@@ -126,6 +131,18 @@ def _settings_by_user(user_ids: Sequence[int]) -> dict[int, NotificationSettings
         return {}
     rows = db.session.scalars(select(NotificationSettings).where(NotificationSettings.user_id.in_(user_ids)))
     return {row.user_id: row for row in rows}
+
+
+# Which setting lets a kind show under the bell at all; kinds not named here always do (a mention, a report). A
+# colleague's public lesson is an invitation to the whole community: each member may turn those off.
+BELL_SETTING = {"reply": "notify_replies",
+                **dict.fromkeys(("lesson", "lesson_moved", "lesson_cancelled"), "notify_lessons")}
+
+
+def wants(kind: str, settings: NotificationSettings) -> bool:
+    """Whether a person with these settings hears of `kind` under the bell."""
+    setting = BELL_SETTING.get(kind)
+    return setting is None or bool(getattr(settings, setting))
 
 
 def _wants_email(kind: str, settings: NotificationSettings) -> bool:
@@ -148,8 +165,8 @@ def notify(
     """Tell each recipient (once, never the actor, never an inactive account) that something happened.
 
     `title` and `excerpt` are plain text; `path` is a path on this site, opened by the "open" button.
-    A reply is skipped for people who turned replies off; email waits for the batch only when mail is
-    configured and the person wants email for this kind.
+    A reply (a public lesson) is skipped for people who turned replies (public lessons) off (BELL_SETTING); email
+    waits for the batch only when mail is configured and the person wants email for this kind.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -171,7 +188,7 @@ def notify(
     created = []
     for user in targets:
         settings = chosen.get(user.id) or default_settings(user)
-        if kind == "reply" and not settings.notify_replies:
+        if not wants(kind, settings):
             continue
         notification = Notification(
             user_id=user.id, kind=kind, actor_id=actor.id if actor is not None else None,
@@ -183,6 +200,14 @@ def notify(
         created.append(notification)
     db.session.flush()
     return created
+
+
+def notified_about(subject_type: str, subject_id: int, kinds: Iterable[str]) -> list[User]:
+    """The people told of a record by notices of `kinds` (to tell the same people what became of it), by id."""
+    return list(db.session.scalars(select(User).where(User.id.in_(
+        select(Notification.user_id).where(Notification.subject_type == subject_type,
+                                           Notification.subject_id == subject_id,
+                                           Notification.kind.in_(sorted(kinds))))).order_by(User.id)))
 
 
 def withdraw_emails(subject_type: str, subject_id: int) -> None:
@@ -236,8 +261,9 @@ def mark_all_read(user: User) -> int:
 
 
 def update_settings(user: User, *, notify_replies: bool, email_mentions: bool, email_replies: bool,
-                    email_reviews: bool | None = None) -> NotificationSettings:
-    """Save the user's choices (creating their row the first time); `email_reviews` None keeps it as it was."""
+                    email_reviews: bool | None = None, notify_lessons: bool | None = None,
+                    email_lessons: bool | None = None) -> NotificationSettings:
+    """Save the user's choices (creating their row the first time); a choice given as None keeps it as it was."""
     settings = db.session.get(NotificationSettings, user.id)
     if settings is None:
         settings = default_settings(user)
@@ -247,6 +273,10 @@ def update_settings(user: User, *, notify_replies: bool, email_mentions: bool, e
     settings.email_replies = bool(email_replies)
     if email_reviews is not None:
         settings.email_reviews = bool(email_reviews)
+    if notify_lessons is not None:
+        settings.notify_lessons = bool(notify_lessons)
+    if email_lessons is not None:
+        settings.email_lessons = bool(email_lessons)
     settings.updated_at = utcnow()
     db.session.flush()
     return settings
@@ -256,7 +286,12 @@ def stop_emails(user: User) -> NotificationSettings:
     """Turn off every notification email for the user (what the unsubscribe link does)."""
     current = settings_for(user)
     return update_settings(user, notify_replies=current.notify_replies, email_mentions=False, email_replies=False,
-                           email_reviews=False)
+                           email_reviews=False, email_lessons=False)
+
+
+def emails_stopped(settings: NotificationSettings) -> bool:
+    """Whether every notification email is off (what the unsubscribe page says)."""
+    return not any(getattr(settings, setting) for setting in sorted(set(EMAIL_SETTING.values())))
 
 
 # --- what a notification says ---------------------------------------------------------------------

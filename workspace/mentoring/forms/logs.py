@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from workspace.core.forms import REQUIRED, DateField, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
 from workspace.core.once import OnceTokenField
 from workspace.mentoring.services.goals import MAX_CRITERIA, MAX_TITLE, STATUS_LABELS
-from workspace.mentoring.services.logs import MAX_MINUTES, MAX_NOTES, MAX_TOPICS
+from workspace.mentoring.services.logs import MAX_MINUTES, MAX_NOTES, MAX_TOPICS, MINUTES_RANGE
 
 STEPS_HELP = _l("One step per line.")
 
@@ -20,7 +20,8 @@ class LogForm(WorkspaceForm):
 
     held_on = DateField(_l("Date of the meeting"), validators=[DataRequired(REQUIRED)])
     duration_minutes = IntegerField(_l("Duration (minutes)"),
-                                    validators=[InputRequired(REQUIRED), NumberRange(min=1, max=MAX_MINUTES)])
+                                    validators=[InputRequired(REQUIRED),
+                                                NumberRange(min=1, max=MAX_MINUTES, message=MINUTES_RANGE)])
     topics = StringField(_l("Topics"), validators=[Optional(), Length(max=MAX_TOPICS)],
                          description=_l("Such as: classroom management, the unit plan for week 5."))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=MAX_NOTES)],
@@ -34,6 +35,10 @@ class LogForm(WorkspaceForm):
                                  description=STEPS_HELP)
     done_steps = MultiCheckboxField(_l("Done since the last meeting"), choices=[], coerce=coerce_id,
                                     validate_choice=False)
+    # The editor's done steps of the log: each listed one with a box, left ticked to keep it done.
+    listed_done = MultiCheckboxField(choices=[], coerce=coerce_id, validate_choice=False)
+    kept_done = MultiCheckboxField(_l("Done steps: untick one to open it again"), choices=[], coerce=coerce_id,
+                                   validate_choice=False)
     as_activity = BooleanField(_l("Record it as a community activity (新進教師輔導), with the two of you present"))
     starts_at = TimeField(_l("Started at"), validators=[Optional()],
                           description=_l("For the activity's time; 16:00 when left empty."))

@@ -19,7 +19,7 @@ from workspace.core.forms import (
     coerce_id,
 )
 from workspace.mentoring.models import MilestoneKind, Owner
-from workspace.mentoring.services.pairings import MAX_TERM_MONTHS
+from workspace.mentoring.services.pairings import DAYS_RANGE, MAX_MILESTONE_DAYS, MAX_TERM_MONTHS, MONTHS_RANGE
 
 OWNER_LABELS = {Owner.MENTOR.value: _l("Mentor"), Owner.MENTEE.value: _l("New teacher")}
 KIND_LABELS = {
@@ -94,7 +94,8 @@ class MilestoneRowForm(WorkspaceSubform):
     """One default milestone of the community (a blank title drops the row)."""
 
     title = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
-    days = IntegerField(_l("Days after the start"), validators=[Optional(), NumberRange(min=0, max=3650)])
+    days = IntegerField(_l("Days after the start"),
+                        validators=[Optional(), NumberRange(min=0, max=MAX_MILESTONE_DAYS, message=_l(DAYS_RANGE))])
     # A blank row is dropped whatever its selects say; the service checks the choices of the rows kept.
     owner = SelectField(_l("Falls to"), choices=owner_choices(), validate_choice=False)
     kind = SelectField(_l("Ticked off by"), choices=kind_choices(), validate_choice=False)
@@ -104,7 +105,8 @@ class SettingsForm(WorkspaceForm):
     """The community's mentoring term and the milestones each new pairing starts with."""
 
     term_months = IntegerField(_l("Term (months)"),
-                               validators=[InputRequired(REQUIRED), NumberRange(min=1, max=MAX_TERM_MONTHS)])
+                               validators=[InputRequired(REQUIRED),
+                                           NumberRange(min=1, max=MAX_TERM_MONTHS, message=_l(MONTHS_RANGE))])
     milestones = FieldList(FormField(MilestoneRowForm), min_entries=1, max_entries=31)
 
     def items(self) -> list[dict[str, Any]]:

@@ -8,16 +8,22 @@ here (a record of another community, or one the person may not see, is 404), the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import exists, select
 
 from workspace.communities.access import load_community
-from workspace.core.permissions import can, require
+from workspace.core.permissions import can, require, scope
 from workspace.extensions import db
 from workspace.mentoring import audit
-from workspace.mentoring.models import Pairing
+from workspace.mentoring.models import Goal, Handbook, MeetingLog, Observation, Pairing
+from workspace.mentoring.services import handbook as handbook_services
+from workspace.mentoring.services.pairings import today
+from workspace.mentoring.services.terms import school_year_of
 
 bp = Blueprint("mentoring", __name__)
 bp.record_once(lambda _setup: audit.register())
@@ -44,5 +50,62 @@ def load_pairing(slug: str, pairing_id: int, action: str = "view") -> tuple[Any,
     community = load_community(slug, "use_mentoring")
     return community, load_record(community, Pairing, pairing_id, action)
 
+
+@dataclass(frozen=True)
+class PairLink:
+    """One link of a pairing's navigation (templates/mentoring/_pair_nav.html)."""
+
+    key: str
+    label: Any
+    url: str
+
+
+# The pair's pages, in the one order every pair page shows them.
+PAIR_PAGES = ("pairing", "logs", "goals", "observations", "handbook", "public_lessons")
+_PAIR_LABELS = {"pairing": _l("Overview"), "logs": _l("Meeting logs"), "goals": _l("Goals"),
+                "observations": _l("Observations"), "handbook": _l("Development handbook"),
+                "public_lessons": _l("Public lessons")}
+
+
+def handbook_year(pairing: Pairing) -> int:
+    """The school year a pairing's handbook link opens: this one, or the nearest the pairing spans (an ended
+    pairing opens its last year's, a pairing still to start its first)."""
+    return school_year_of(min(max(today(), pairing.starts_on), pairing.ends_on))
+
+
+def pair_nav(community: Any, pairing: Pairing) -> list[PairLink]:
+    """The links between a pairing's pages that lead the viewer to something they may read, each asked of the
+    policy: the pair (and admins) get them all; a convener the overview and public lessons, and a page of the
+    pair's only once the pair shared something there (a log, a goal, an observation, the handbook); a mentor whose
+    pairing ended, no handbook. At most four queries, once per page."""
+    if not can(current_user, "view", pairing):
+        return []
+    reads = can(current_user, "read", pairing)
+
+    def shared(model: Any) -> bool:  # something of the pair's the viewer reads though not one of the two
+        return reads or db.session.scalar(select(exists().where(
+            model.pairing_id == pairing.id, model.live, scope(current_user, "read", model)))) is True
+
+    slug = community.slug
+    year = handbook_year(pairing)
+    book = handbook_services.find_handbook(community.id, pairing.mentee_id, year) or Handbook(
+        community_id=community.id, teacher_id=pairing.mentee_id, school_year=year, shared=False,
+        community=community, teacher=pairing.mentee)
+    urls = {
+        "pairing": url_for("mentoring.pairing", slug=slug, pairing_id=pairing.id),
+        "logs": url_for("mentoring.logs", slug=slug, pairing_id=pairing.id) if shared(MeetingLog) else None,
+        "goals": url_for("mentoring.goals", slug=slug, pairing_id=pairing.id) if shared(Goal) else None,
+        "observations": url_for("mentoring.observations", slug=slug, pairing=pairing.id)
+        if shared(Observation) else None,
+        "handbook": url_for("mentoring.handbook", slug=slug, teacher_id=pairing.mentee_id, school_year=year)
+        if can(current_user, "read", book) else None,
+        "public_lessons": url_for("mentoring.public_lessons", slug=slug)
+        if can(current_user, "use_mentoring", community) else None,
+    }
+    return [PairLink(key, _PAIR_LABELS[key], urls[key]) for key in PAIR_PAGES if urls[key]]
+
+
+# A page whose route does not pass `pair_nav` (the observations') gets it from the partial itself, by this name.
+bp.add_app_template_global(pair_nav, "pair_links")
 
 from workspace.mentoring.routes import handbook, logs, observations, pairings, public_lessons  # noqa: E402,F401  (they add to bp)

@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from workspace.auth.models import User
 from workspace.communities.access import load_community
@@ -21,15 +22,16 @@ from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.parsing import numbers, read
-from workspace.core.permissions import can, require
+from workspace.core.permissions import can, require, scope
 from workspace.core.storage import send_built
 from workspace.extensions import db
 from workspace.mentoring.forms.logs import HandbookCommentForm, HandbookSectionForm, ShareForm
-from workspace.mentoring.models import Handbook, HandbookSection
-from workspace.mentoring.routes import bp
+from workspace.mentoring.models import Handbook, HandbookSection, Pairing, PairingStatus
+from workspace.mentoring.routes import bp, pair_nav
 from workspace.mentoring.services import handbook as services
-from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names
+from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names, signers
 from workspace.mentoring.services.pairings import today
+from workspace.mentoring.services.terms import school_year_label, school_year_period
 
 BASE = "/c/<slug>/mentoring/handbooks/<int:teacher_id>/<int:school_year>"
 
@@ -71,6 +73,17 @@ def _load_section(handbook: Handbook, key: str) -> HandbookSection:
     abort(404)
 
 
+def _pairing_of(handbook: Handbook) -> Pairing | None:
+    """The pairing whose navigation the handbook shows: the teacher's in the community over its school year that
+    the viewer sees, a running one first, then the latest (one query)."""
+    year = school_year_period(handbook.school_year)
+    return db.session.scalar(select(Pairing).where(
+        Pairing.community_id == handbook.community_id, Pairing.mentee_id == handbook.teacher_id,
+        Pairing.starts_on <= year.last, Pairing.ends_on >= year.first, scope(current_user, "view", Pairing))
+        .order_by((Pairing.status == PairingStatus.ACTIVE.value).desc(), Pairing.starts_on.desc(), Pairing.id.desc())
+        .limit(1))
+
+
 def _context(handbook: Handbook, **extra: Any) -> dict[str, Any]:
     reads = can(current_user, "read", handbook)
     comments = handbook.id is not None and can(current_user, "comment", handbook)
@@ -84,6 +97,8 @@ def _context(handbook: Handbook, **extra: Any) -> dict[str, Any]:
                    title=handbook_title(handbook), forms={}, comment_forms={}, conflicts=set(),
                    handbook_form=lambda section: HandbookSectionForm(formdata=None, body=section.body),
                    handbook_comment_form=lambda section: HandbookCommentForm(formdata=None, comment=section.comment))
+    pairing = _pairing_of(handbook)
+    context["pair_nav"] = pair_nav(handbook.community, pairing) if pairing is not None else []
     context.update(extra)
     return context
 
@@ -179,9 +194,12 @@ def share_handbook(slug: str, teacher_id: int, school_year: int):
 
 @bp.get(BASE + "/print")
 def handbook_print(slug: str, teacher_id: int, school_year: int):
-    """The handbook laid out for paper (A4), without the page's controls."""
+    """The handbook laid out for paper (A4), without the page's controls: the school year on top, the signature
+    lines of the new teacher, the mentor and the convener at the end, kept on one page."""
     item = _load(slug, teacher_id, school_year, "read")
-    return render_page("mentoring/handbook_print.html", **_context(item, mentors=mentor_names(item)))
+    mentors = mentor_names(item)
+    return render_page("mentoring/handbook_print.html", **_context(
+        item, mentors=mentors, year_label=school_year_label(item.school_year), signers=signers(item, mentors)))
 
 
 @bp.get(BASE + "/export.docx")

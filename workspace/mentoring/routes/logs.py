@@ -23,11 +23,10 @@ from workspace.core.permissions import can, change_state, require
 from workspace.extensions import db
 from workspace.mentoring.forms.logs import EvidenceForm, GoalForm, LogForm, ShareForm
 from workspace.mentoring.models import Goal, MeetingLog, NextStep, Owner, Pairing
-from workspace.mentoring.routes import bp, load_pairing, load_record
+from workspace.mentoring.routes import bp, load_pairing, load_record, pair_nav
 from workspace.mentoring.services import goals as goal_services
 from workspace.mentoring.services import logs as log_services
 from workspace.mentoring.services.pairings import today
-from workspace.mentoring.services.terms import school_year_of
 
 
 def _load_log(slug: str, pairing_id: int, log_id: int, action: str = "read") -> tuple[Any, Pairing, MeetingLog]:
@@ -48,7 +47,7 @@ def _load_goal(slug: str, pairing_id: int, goal_id: int, action: str = "read") -
 
 def _head(community: Any, pairing: Pairing) -> dict[str, Any]:
     """What every page of a pairing's logs and goals shows in its header."""
-    return {"community": community, "pairing": pairing, "current_school_year": school_year_of(today())}
+    return {"community": community, "pairing": pairing, "pair_nav": pair_nav(community, pairing)}
 
 
 def _shared_value() -> bool:
@@ -65,7 +64,9 @@ def _log_fields(form: LogForm, *, private: bool) -> log_services.LogFields:
         held_on=form.held_on.data, duration_minutes=form.duration_minutes.data, topics=form.topics.data or "",
         notes=form.notes.data or "", private_notes=(form.private_notes.data or "") if private else None,
         next_steps=steps, done_step_ids=[step_id for step_id in form.done_steps.data or [] if step_id],
-        as_activity=bool(form.as_activity.data), starts_at=form.starts_at.data)
+        as_activity=bool(form.as_activity.data), starts_at=form.starts_at.data,
+        listed_done_ids=[step_id for step_id in form.listed_done.data or [] if step_id],
+        kept_done_ids=[step_id for step_id in form.kept_done.data or [] if step_id])
 
 
 def _new_log_form(pairing: Pairing, form: LogForm | None = None) -> tuple[LogForm, list[NextStep]]:
@@ -136,7 +137,14 @@ def _edit_form(log: MeetingLog, private: bool) -> LogForm:
                    mentee_steps=steps[Owner.MENTEE.value], mentor_steps=steps[Owner.MENTOR.value],
                    base_version=log.version, id_prefix=_edit_prefix(log))
     form.done_steps.choices = []
+    done = [step.id for step in _done_steps(log)]
+    form.listed_done.data, form.kept_done.data = done, done
     return form
+
+
+def _done_steps(log: MeetingLog) -> list[NextStep]:
+    """The log's next steps already done, shown ticked in its editor (untick one to open it again)."""
+    return [step for step in log.next_steps if step.done_at is not None]
 
 
 def _edit_prefix(log: MeetingLog) -> str:
@@ -145,8 +153,10 @@ def _edit_prefix(log: MeetingLog) -> str:
 
 
 def _edit_context(community: Any, pairing: Pairing, log: MeetingLog, form: LogForm, **extra: Any) -> dict[str, Any]:
+    done = _done_steps(log)
     return dict(_head(community, pairing), log=log, form=form, inline=wants_fragment(),
-                see_private=log_services.may_read_private(current_user, pairing), **extra)
+                see_private=log_services.may_read_private(current_user, pairing), done_steps=done,
+                done_on=log_services.done_days([log]), owner_labels=log_services.OWNER_LABELS, **extra)
 
 
 @bp.get("/c/<slug>/mentoring/pairings/<int:pairing_id>/logs/<int:log_id>/edit")

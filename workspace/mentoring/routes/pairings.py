@@ -35,9 +35,8 @@ from workspace.mentoring.forms.pairings import (
     owner_choices,
 )
 from workspace.mentoring.models import Milestone, Pairing
-from workspace.mentoring.routes import bp, load_pairing, load_record
+from workspace.mentoring.routes import bp, load_pairing, load_record, pair_nav
 from workspace.mentoring.services import health, milestones, pairings
-from workspace.mentoring.services.terms import school_year_of
 
 T = TypeVar("T")
 bp.record_once(lambda _setup: audit.register_messages(pairings.MESSAGES))
@@ -127,7 +126,7 @@ def _pairing_page(community: Any, pairing: Pairing, *, status: int = 200, end_fo
                        milestone_form=milestone_form or MilestoneForm(formdata=None),
                        action_form=EmptyForm(formdata=None), owner_labels=dict(owner_choices()),
                        kind_labels=dict(kind_choices()), edit_form=edit_form, editing_id=editing_id,
-                       school_year=school_year_of(health.today()))
+                       pair_nav=pair_nav(community, pairing))
 
 
 @bp.get("/c/<slug>/mentoring/pairings/<int:pairing_id>")

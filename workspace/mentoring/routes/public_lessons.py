@@ -19,8 +19,8 @@ from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.permissions import require
 from workspace.extensions import db
 from workspace.mentoring.forms.public_lessons import CancelLessonForm, LessonForm
-from workspace.mentoring.models import PublicLesson
-from workspace.mentoring.routes import bp, load_record
+from workspace.mentoring.models import Pairing, PublicLesson
+from workspace.mentoring.routes import bp, load_record, pair_nav
 from workspace.mentoring.services import public_lessons as services
 
 
@@ -41,12 +41,19 @@ def _choices(form: LessonForm, community: Any, lesson: PublicLesson | None = Non
     form.set_choices(teachers, plans, services.forms_to_use(community, current_user))
 
 
+def _pair_nav(community: Any, lesson: PublicLesson) -> list[Any]:
+    """A lesson given within a pairing shows the pair's navigation (to whoever sees that pairing)."""
+    pairing = db.session.get(Pairing, lesson.pairing_id) if lesson.pairing_id is not None else None
+    return pair_nav(community, pairing) if pairing is not None else []
+
+
 def _show(community: Any, lesson: PublicLesson, status: int = 200, cancel_form: CancelLessonForm | None = None):
     return render_page(
         "mentoring/public_lesson.html", fragment="mentoring/_public_lesson.html", status=status,
         community=community, lesson=lesson, lesson_status=services.status_of(lesson),
         plan=services.linked_plan(lesson, current_user), observations=services.observations_of(lesson, current_user),
-        feedback=services.feedback_of(lesson), cancel_form=cancel_form or CancelLessonForm(formdata=None))
+        feedback=services.feedback_of(lesson), cancel_form=cancel_form or CancelLessonForm(formdata=None),
+        pair_nav=_pair_nav(community, lesson))
 
 
 @bp.get("/c/<slug>/mentoring/public-lessons/")

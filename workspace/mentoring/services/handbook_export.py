@@ -1,22 +1,26 @@
 """The development handbook as a Word document, through the one builder (core/docx.DocxBuilder), in the new
-teacher's language (their User.locale), whoever exports it."""
+teacher's language (their User.locale), whoever exports it; and what its paper and Word forms share: the school
+year in the reader's calendar and the signature lines of the new teacher, the mentor and the convener."""
 
 from __future__ import annotations
 
 import flask_babel
+from docx.shared import Mm
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workspace.auth.models import User
+from workspace.communities.models import Role
+from workspace.communities.records import current_members
 from workspace.core.database import utcnow
-from workspace.core.docx import EMPTY, DocxBuilder
-from workspace.core.i18n import current_locale_code
+from workspace.core.docx import EMPTY, DocxBuilder, keep_together
 from workspace.core.storage import titled_filename
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, Pairing
 from workspace.mentoring.services.handbook import section_title
+from workspace.mentoring.services.terms import school_year_label
 
 
 def teacher_language(handbook: Handbook) -> str:
@@ -27,15 +31,20 @@ def teacher_language(handbook: Handbook) -> str:
 def handbook_title(handbook: Handbook) -> str:
     """'Development handbook of <teacher>, school year <year>' in the current language."""
     return _("Development handbook of %(name)s, school year %(year)s", name=handbook.teacher.display_name,
-             year=_school_year_label(handbook.school_year))
+             year=school_year_label(handbook.school_year))
 
 
-def _school_year_label(year: int) -> str:
-    # Taiwan counts school years from the founding of the ROC (115 學年度); a reader of simplified Chinese counts
-    # by the calendar, to whom an ROC year says nothing.
-    if current_locale_code() == "zh_Hans":
-        return _("%(start)d–%(end)d school year", start=year, end=year + 1)
-    return _("%(start)d–%(end)d (ROC %(roc)d)", start=year, end=year + 1, roc=year - 1911)
+def signers(handbook: Handbook, mentor_names: list[str]) -> list[tuple[str, str]]:
+    """Who signs the handbook, as (role, name) in the current language: the new teacher who wrote it, the mentor
+    who guided it and the convener who reviews it for the community (names left blank where nobody holds the
+    role, to be written by hand)."""
+    conveners = [member.display_name for member in current_members([handbook.community_id])
+                 if member.role == Role.CONVENER.value]
+    return [(_("New teacher"), handbook.teacher.display_name), (_("Mentor"), "、".join(mentor_names)),
+            (_("Convener"), "、".join(conveners))]
+
+
+SIGNATURE_ROW = Mm(14)  # room to sign by hand
 
 
 def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, str]:
@@ -48,10 +57,10 @@ def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, s
                    date=format_date(utcnow(), "medium"))
         builder = DocxBuilder(language=language, title=title, footer=footer)
         builder.cover(title, fields=[
+            (_("School year"), school_year_label(handbook.school_year)),
             (_("New teacher"), handbook.teacher.display_name),
             (_("Mentor"), "、".join(mentor_names) or EMPTY),
             (_("Community"), handbook.community.name),
-            (_("School year"), _school_year_label(handbook.school_year)),
         ])
         for section in handbook.sections:
             builder.heading(section_title(section), level=1)
@@ -59,6 +68,11 @@ def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, s
             if section.comment:
                 builder.heading(_("Mentor's comment"), level=2)
                 builder.markdown(section.comment)
+        builder.heading(_("Signatures"), level=1)
+        table = builder.table([(role, name, "", "") for role, name in signers(handbook, mentor_names)],
+                              header=[_("Role"), _("Name"), _("Signature"), _("Date")],
+                              widths=[Mm(28), Mm(45), Mm(60)])
+        keep_together(table, row_height=SIGNATURE_ROW)
         name = titled_filename(_("Development handbook %(name)s %(year)d", name=handbook.teacher.display_name,
                                  year=handbook.school_year), "docx")
     return builder.to_bytes(), name

@@ -42,6 +42,8 @@ from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.terms import check_within
 
 MAX_MINUTES = 600  # a meeting of more than ten hours is a typo
+# One way to say a length's limits, on the form (NumberRange fills %(min)d and %(max)d) and in the service.
+MINUTES_RANGE = _l("Give the length, between %(min)d and %(max)d minutes.")
 MAX_TOPICS = 500
 MAX_NOTES = 20_000
 MAX_STEP = 500
@@ -54,7 +56,9 @@ OWNER_LABELS = {Owner.MENTEE.value: _l("New teacher"), Owner.MENTOR.value: _l("M
 @dataclass
 class LogFields:
     """What the pair types about a meeting. `next_steps` are (text, owner); `done_step_ids` the open steps of
-    earlier meetings ticked off at this one; `private_notes` None leaves the stored ones as they are."""
+    earlier meetings ticked off at this one; `private_notes` None leaves the stored ones as they are. An edit lists
+    the log's done steps (`listed_done_ids`) with a box each: those left ticked (`kept_done_ids`) stay done, the
+    others open again; a done step the editor did not list (ticked meanwhile) stays done."""
 
     held_on: dt.date | None
     duration_minutes: int | None
@@ -65,6 +69,8 @@ class LogFields:
     done_step_ids: Collection[int] = ()
     as_activity: bool = False
     starts_at: dt.time | None = None
+    listed_done_ids: Collection[int] = ()
+    kept_done_ids: Collection[int] = ()
 
 
 def steps_from_lines(text: str | None, owner: str) -> list[tuple[str, str]]:
@@ -93,8 +99,7 @@ def check_log(fields: LogFields, pairing: Pairing | None = None) -> LogFields:
         if fields.duration_minutes is None:
             raise ValidationError(str(_l("This field is required.")), field="duration_minutes")
         if not 0 < fields.duration_minutes <= MAX_MINUTES:
-            raise ValidationError(str(_l("Give the minutes, between 1 and %(count)d.", count=MAX_MINUTES)),
-                                  field="duration_minutes")
+            raise ValidationError(str(MINUTES_RANGE % {"min": 1, "max": MAX_MINUTES}), field="duration_minutes")
     with checks:
         topics = checked_line(fields.topics, "topics", MAX_TOPICS)
     with checks:
@@ -116,7 +121,8 @@ def check_log(fields: LogFields, pairing: Pairing | None = None) -> LogFields:
             steps += mine
     checks.done()
     return LogFields(fields.held_on, fields.duration_minutes, topics, notes, private, steps,
-                     list(fields.done_step_ids), fields.as_activity, fields.starts_at)
+                     list(fields.done_step_ids), fields.as_activity, fields.starts_at,
+                     list(fields.listed_done_ids), list(fields.kept_done_ids))
 
 
 def _require(allowed: bool) -> None:
@@ -203,8 +209,9 @@ def create_log(pairing: Pairing, fields: LogFields, *, actor: Any) -> MeetingLog
 
 
 def update_log(log: MeetingLog, fields: LogFields, *, actor: Any, base_version: int) -> MeetingLog:
-    """Change a log (its next steps: done ones stay, removed open ones go, new lines are added); an edit started
-    from an older version is refused and nothing is overwritten. Only the mentor changes the private notes."""
+    """Change a log (its next steps: done ones stay unless unticked in the editor, removed open ones go, new lines
+    are added); an edit started from an older version is refused and nothing is overwritten. Only the mentor
+    changes the private notes."""
     _require(can(actor, "edit", log))
     checked = check_log(fields, log.pairing)
     if base_version != log.version or not advance(log, expected=base_version):
@@ -217,12 +224,18 @@ def update_log(log: MeetingLog, fields: LogFields, *, actor: Any, base_version: 
         log.private_notes = checked.private_notes
     wanted = list(checked.next_steps)
     kept: list[NextStep] = []
+    reopened = set(checked.listed_done_ids) - set(checked.kept_done_ids)
     for step in list(log.next_steps):
-        if (step.text, step.owner) in wanted:
+        if step.done_at is not None:
+            # What was done stays on the record (a line typed with its text is a new step, not this one), unless
+            # the editor listed it and its box was unticked: then it is open again (a step carried on to another
+            # pairing is that pairing's to reopen).
+            if step.id in reopened and step.pairing_id == log.pairing_id:
+                step.done_at, step.done_in_log_id = None, None
+            kept.append(step)
+        elif (step.text, step.owner) in wanted:
             wanted.remove((step.text, step.owner))
             kept.append(step)
-        elif step.done_at is not None:
-            kept.append(step)  # what was done stays on the record
         else:
             log.next_steps.remove(step)
     for position, step in enumerate(kept):

@@ -1,23 +1,29 @@
-"""What mentoring tells the pair through the notifications area: a new pairing, a pairing ended (to the outgoing
-mentor on a handover), an observation shared with the observed teacher, the reflection written on it, the
-mentor's comment on the handbook.
+"""What mentoring tells people through the notifications area: the pair of a new pairing, a pairing ended (to the
+outgoing mentor on a handover), an observation shared with the observed teacher, the reflection written on it, the
+mentor's comment on the handbook; and the community's colleagues of a public lesson scheduled (they are meant to
+come and observe it), then moved or cancelled (to those told of it).
 
-A notice names the record (the two people, an observation's day, a handbook section) and opens its page; it
+A pair's notice names the record (the two people, an observation's day, a handbook section) and opens its page; it
 never carries what the pair wrote (no excerpt), so the notifications list and any e-mail stay as private as
-the pages they open.
+the pages they open. A public lesson is open to the community: its notice names the teacher, the subject, the time
+(read in each reader's language and the deployment's zone) and, as excerpt, the topic and the place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from flask_babel import gettext
+from sqlalchemy import select
 
 from workspace.auth.models import User
-from workspace.core.i18n import local_date
+from workspace.communities.policy import holders_of
+from workspace.core.i18n import local_date, local_span
+from workspace.core.permissions import CONTRIBUTORS, can
 from workspace.extensions import db
-from workspace.mentoring.models import HandbookSection, Observation, Pairing
+from workspace.mentoring.models import HandbookSection, Observation, Pairing, PublicLesson
 from workspace.notifications import services as notifications
 
 
@@ -92,3 +98,83 @@ def handbook_commented(section: HandbookSection, title: str, actor: Any) -> None
                          subject_type="handbook", subject_id=handbook.id, title=title, excerpt="",
                          path=f"/c/{handbook.community.slug}/mentoring/handbooks/{handbook.teacher_id}/"
                               f"{handbook.school_year}#handbook-{section.key}")
+
+
+# --- public lessons ------------------------------------------------------------------------------
+
+LESSON = "public_lesson"  # the notices' subject type
+
+
+def _lesson_title(lesson: PublicLesson) -> str:
+    """The lesson kept as data (teacher, subject, start and end in UTC), worded by each reader (`lesson_words`);
+    names shortened until it fits the notice's title."""
+    activity = lesson.activity
+    teacher, subject = lesson.teacher.display_name, lesson.subject or lesson.topic
+    while True:
+        kept = json.dumps({"teacher": teacher, "subject": subject,
+                           "starts": activity.starts_at.astimezone(dt.UTC).isoformat(timespec="minutes"),
+                           "ends": activity.ends_at.astimezone(dt.UTC).isoformat(timespec="minutes")},
+                          ensure_ascii=False, separators=(",", ":"))
+        if len(kept) <= notifications.MAX_TITLE:
+            return kept
+        if len(subject) >= len(teacher):
+            subject = subject[:-10] + "…"
+        else:
+            teacher = teacher[:-10] + "…"
+
+
+def lesson_words(kept: str) -> str:
+    """A public lesson's notice title as its reader reads it: "林老師, Mathematics, Oct 1, 2026 10:00–10:50" (the time
+    in the deployment's zone, the day in the reader's language)."""
+    try:
+        data = json.loads(kept)
+        when = local_span(dt.datetime.fromisoformat(data["starts"]), dt.datetime.fromisoformat(data["ends"]))
+        return gettext("%(teacher)s, %(subject)s, %(when)s", teacher=data["teacher"], subject=data["subject"],
+                       when=when)
+    except (ValueError, KeyError, TypeError):
+        return kept
+
+
+notifications.register_title_words(LESSON, lesson_words)
+
+
+def _lesson_excerpt(lesson: PublicLesson) -> str:
+    return " · ".join(part for part in (lesson.topic, lesson.activity.place) if part)
+
+
+def _may_read(people: list[User], lesson: PublicLesson) -> list[User]:
+    """Only those the policy lets open the lesson (a member still, with a role that reads the community's
+    material): a notice never opens onto a 404."""
+    return [person for person in people if can(person, "view", lesson)]
+
+
+def _tell_lesson(people: list[User], kind: str, lesson: PublicLesson, actor: Any) -> None:
+    notifications.notify(_may_read(people, lesson), kind, actor=actor, community=lesson.community,
+                         subject_type=LESSON, subject_id=lesson.id, title=_lesson_title(lesson),
+                         excerpt=_lesson_excerpt(lesson),
+                         path=f"/c/{lesson.community.slug}/mentoring/public-lessons/{lesson.id}")
+
+
+def lesson_scheduled(lesson: PublicLesson, actor: Any) -> None:
+    """Tell the community's members (those who read its material: the colleagues who may come and observe) that a
+    public lesson is scheduled; not whoever scheduled it. The teacher hears of it when a convener scheduled it."""
+    colleagues = list(db.session.scalars(select(User).where(
+        holders_of(User.id, lesson.community, CONTRIBUTORS), User.active.is_(True)).order_by(User.id)))
+    _tell_lesson(colleagues, "lesson", lesson, actor)
+
+
+def _told(lesson: PublicLesson) -> list[User]:
+    return notifications.notified_about(LESSON, lesson.id, ("lesson",))
+
+
+def lesson_moved(lesson: PublicLesson, actor: Any) -> None:
+    """Tell those told of the lesson that it moved (another time or place); an email of the old time not yet sent
+    is withdrawn, so that nobody comes at the old time."""
+    notifications.withdraw_emails(LESSON, lesson.id)
+    _tell_lesson(_told(lesson), "lesson_moved", lesson, actor)
+
+
+def lesson_cancelled(lesson: PublicLesson, actor: Any) -> None:
+    """Tell those told of the lesson that it is cancelled (an email about it not yet sent is withdrawn)."""
+    notifications.withdraw_emails(LESSON, lesson.id)
+    _tell_lesson(_told(lesson), "lesson_cancelled", lesson, actor)

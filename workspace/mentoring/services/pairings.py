@@ -31,6 +31,10 @@ from workspace.mentoring.services import goals, logs, milestones, notices
 DEFAULT_TERM_MONTHS = 24  # 師徒結對: two years
 MAX_TERM_MONTHS = 120  # the longest term a community may set (PairingSettingsForm.term_months)
 MAX_MILESTONE_DAYS = 3650
+# One way to say a length's limits, with its unit, on the form (NumberRange fills %(min)d and %(max)d) and in the
+# service: a milestone's days after the start, a term's months (as a meeting log's minutes, logs.MINUTES_RANGE).
+DAYS_RANGE = N_("Give the days after the start, between %(min)d and %(max)d days.")
+MONTHS_RANGE = N_("Give the term, between %(min)d and %(max)d months.")
 MAX_MILESTONES = 30
 
 # The milestones of a community that set none (title in English source, translated when copied).
@@ -357,8 +361,7 @@ def check_milestone_items(items: Sequence[dict[str, Any]], field: str = "milesto
             continue
         days = item.get("days")
         if not isinstance(days, int) or not 0 <= days <= MAX_MILESTONE_DAYS:
-            raise ValidationError(_("Give each milestone a number of days from 0 to %(max)s.",
-                                    max=MAX_MILESTONE_DAYS), field)
+            raise ValidationError(_(DAYS_RANGE, min=0, max=MAX_MILESTONE_DAYS), field)
         owner = item.get("owner") or Owner.MENTOR.value
         kind = item.get("kind") or MilestoneKind.OTHER.value
         if owner not in {o.value for o in Owner} or kind not in {k.value for k in MilestoneKind}:
@@ -374,8 +377,7 @@ def save_settings(community: Any, term_months: int | None, items: Sequence[dict[
     """Save the community's term (months) and default milestones; pairings made before keep theirs."""
     errors = []
     if term_months is None or not 1 <= term_months <= MAX_TERM_MONTHS:
-        errors.append(ValidationError(_("Enter a term from 1 to %(max)s months.", max=MAX_TERM_MONTHS),
-                                      "term_months"))
+        errors.append(ValidationError(_(MONTHS_RANGE, min=1, max=MAX_TERM_MONTHS), "term_months"))
     try:
         cleaned = check_milestone_items(items)
     except ValidationError as error:

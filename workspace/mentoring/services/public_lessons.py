@@ -32,6 +32,7 @@ from workspace.communities.records import records_language
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
+from workspace.core.i18n import format_hours
 from workspace.core.permissions import CONTRIBUTORS, can, scope
 from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line
@@ -45,6 +46,7 @@ from workspace.mentoring.models import (
     PairingStatus,
     PublicLesson,
 )
+from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.terms import check_within, school_years_ahead, semester_of
 from workspace.plans.models import PlanDoc
@@ -186,8 +188,8 @@ def _times(fields: LessonFields) -> tuple[dt.datetime, dt.datetime]:
         raise ValidationError.combine([ValidationError(message, field=renamed.get(name or "", "day"))
                                        for name, message in error.errors]) from None
     if ends - starts > MAX_LESSON:  # a lesson, with its pre- and post-conference, not a whole day (00:00–23:59)
-        raise ValidationError(str(_l("A public lesson lasts at most %(hours)d hours: check the end.",
-                                     hours=MAX_LESSON.seconds // 3600)), field="ends")
+        raise ValidationError(str(_l("A public lesson lasts at most %(length)s: check the end.",
+                                     length=format_hours(MAX_LESSON.total_seconds() / 3600))), field="ends")
     return starts, ends
 
 
@@ -299,6 +301,7 @@ def schedule_lesson(community: Community, fields: LessonFields, *, actor: User) 
     _link_plan(lesson, checked.plan, actor)
     if checked.pairing is not None:
         note_progress(checked.pairing, MilestoneKind.PUBLIC_LESSON, checked.starts_at.date(), actor_id=actor.id)
+    notices.lesson_scheduled(lesson, actor)
     return lesson
 
 
@@ -349,6 +352,7 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
                 raise ValidationError(str(_l("Choose from the list.")), field="form_id")
     checks.done()
     checked = CheckedLesson(lesson.teacher, None, topic, subject, place, starts_at, ends_at, plan, form)
+    was = (lesson.activity.starts_at, lesson.activity.ends_at, lesson.activity.place)
     move_recorded_activity(lesson.activity, replace(_activity_fields(checked, lesson.community_id),
                                                      tags=_tags(lesson.activity)),
                            actor=actor)
@@ -356,6 +360,8 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
     lesson.form_id = fields.form_id
     _link_plan(lesson, plan, actor)
     db.session.flush()
+    if (lesson.activity.starts_at, lesson.activity.ends_at, lesson.activity.place) != was:
+        notices.lesson_moved(lesson, actor)  # another time or place; a save that changed neither tells nobody
     return lesson
 
 
@@ -369,7 +375,10 @@ def cancel_lesson(lesson: PublicLesson, reason: str, *, actor: User) -> None:
     """Cancel a lesson: its activity is cancelled and kept, with the reason."""
     if not can(actor, "cancel", lesson):
         raise NotAllowed(str(_l("Only the teacher and the conveners cancel a public lesson.")))
+    if lesson.activity.cancelled:
+        return  # cancelled already (sent twice): nobody is told again
     cancel_recorded_activity(lesson.activity, reason, actor=actor)
+    notices.lesson_cancelled(lesson, actor)
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -6,14 +6,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
+
 from workspace.core.errors import ValidationError
-from workspace.core.i18n import local_date
+from workspace.core.i18n import current_locale_code, local_date
 from workspace.core.records import Period
 
 
 def school_year_of(day: dt.date) -> int:
     """The school year `day` falls in, as the year it started in (2026 for 2026-08-01 … 2027-07-31)."""
     return day.year if day.month >= 8 else day.year - 1
+
+
+def school_year_label(year: int) -> str:
+    """School year `year` as the reader counts it: Taiwan from the founding of the ROC (115 學年度（2026–2027）), a
+    reader of simplified Chinese by the calendar (2026–2027 学年), to whom an ROC year says nothing, and an English
+    reader as "2026–27" (after the words "School year")."""
+    locale = current_locale_code()
+    if locale == "zh_Hans":
+        return _("%(start)d–%(end)d school year", start=year, end=year + 1)
+    if locale == "zh_Hant":
+        return _("%(start)d–%(end)d (ROC %(roc)d)", start=year, end=year + 1, roc=year - 1911)
+    return f"{year}–{(year + 1) % 100:02d}"
 
 
 def school_year_period(year: int) -> Period:
