@@ -2,7 +2,7 @@
 community's members when one is scheduled, moved or cancelled; on by default, as the other choices.
 
 Revision ID: e5a9c2d7b4f1
-Revises: d4f7a1c3e8b2
+Revises: f5a8c2e9d317
 Create Date: 2026-12-05 06:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5a9c2d7b4f1'
-down_revision = 'd4f7a1c3e8b2'
+down_revision = 'f5a8c2e9d317'
 branch_labels = None
 depends_on = None
 

@@ -18,6 +18,7 @@ from workspace.core.docx import (
     DENSE_FONT_PT,
     LABEL_WIDTH,
     MAX_LABEL_WIDTH,
+    SIGNATURE_ROW,
     TEXT_WIDTH,
     DocxBuilder,
     column_widths,
@@ -326,15 +327,22 @@ def test_a_link_gives_up_its_width_before_the_text_that_is_read():
     assert title > link
 
 
-def test_signature_lines_sit_side_by_side_in_a_row_that_never_splits():
+def test_signature_lines_are_one_table_kept_on_a_page_with_room_to_sign():
+    """The handbook and the observation record sign alike: a row per person, none split across pages, each kept with
+    the next and the heading with the table, tall enough to sign by hand."""
     builder = DocxBuilder(language="en")
-    builder.table([["a", "b"]])  # a table just before: the signatures stay a table of their own
-    builder.signatures([("Observer's signature", "王老師"), ("Observed teacher's signature", "林老師")],
-                       date_line="Date: ____")
+    builder.heading("Signatures", level=1)
+    builder.signature_table([("Teacher observed", "林老師"), ("Observer", "王老師")])
     document = reopen(builder)
     table = document.tables[-1]
-    assert len(document.tables) == 2 and len(table.rows) == 1 and len(table.columns) == 2
-    assert table.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
-    first = [paragraph.text for paragraph in table.rows[0].cells[0].paragraphs]
-    assert first[0] == "Observer's signature" and "王老師" in first and first[-1] == "Date: ____"
-    assert all(paragraph.paragraph_format.keep_with_next for paragraph in table.rows[0].cells[0].paragraphs[:-1])
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows[0] == ["Role", "Name", "Signature", "Date"]
+    assert rows[1][:2] == ["Teacher observed", "林老師"] and rows[2][:2] == ["Observer", "王老師"]
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+    assert all(abs(row.height - SIGNATURE_ROW) < Mm(0.1) for row in table.rows)  # kept in twips
+    assert all(paragraph.paragraph_format.keep_with_next
+               for row in list(table.rows)[:-1] for cell in row.cells for paragraph in cell.paragraphs)
+    heading = next(paragraph for paragraph in document.paragraphs if paragraph.text == "Signatures")
+    assert heading.paragraph_format.keep_with_next
+
+

@@ -224,7 +224,7 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     minute.fill("700")
     text.fill("板書設計清楚")
     mentor.evaluate("document.getElementById('note-form').submit()")
-    expect(mentor.locator("#minute-error")).to_have_text("Number must be between 0 and 600.")
+    expect(mentor.locator("#minute-error")).to_have_text("Give the minute of the lesson, between 0 and 600.")
     mentor.wait_for_timeout(5500)
     expect(minute).to_have_value("700")
 
@@ -233,13 +233,13 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     mentor.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     mentor.locator("#minute-error").evaluate("node => node.remove()")
     mentor.get_by_role("button", name="Add the note").click()
-    expect(mentor.locator("#minute-error")).to_have_text("Number must be between 0 and 600.")
+    expect(mentor.locator("#minute-error")).to_have_text("Give the minute of the lesson, between 0 and 600.")
     expect(minute).to_have_attribute("aria-invalid", "true")
     expect(text).to_have_value("板書設計清楚")
     assert _device_store(mentor, "queue", observation_id) == [] and posts == []
 
     # The server refuses one (a rule the phone does not know): it stays, with the reason, and goes back to the form.
-    reason = "Give the minute of the lesson, from 0 to 600."
+    reason = "Give the minute of the lesson, between 0 and 600."
     mentor.route(f"**/observations/{observation_id}/notes", lambda route: route.fulfill(
         status=422, content_type="text/html", body=f'<p class="field-error note-problem">{reason}</p>'))
     minute.fill("3")

@@ -138,7 +138,7 @@ def test_the_frozen_report_places_the_photos_the_exports_page_places_first(ctx):
     db.session.expire_all()
     frozen = files_of(submission)
     report = open_zip(blob_path(frozen["results_report"].blob).read_bytes())
-    # Photos go into the report as JPEGs (exports/photos.py re-encodes them); the one PNG is the report's chart.
+    # Photos go into the report as JPEGs (core/photos.py re-encodes them); the one PNG is the report's chart.
     placed = [name for name in report.namelist() if name.startswith("word/media/") and name.endswith(".jpg")]
     assert len(placed) == DEFAULT_PHOTOS_PER_ACTIVITY + 1  # four of the first activity, the second's one
     assert "1 more photo of these activities is not placed here" in report.read("word/document.xml").decode()

@@ -19,9 +19,9 @@ from tests.exports.report_world import report_world
 from tests.factories import add_member, make_user
 from workspace.compliance import services as compliance
 from workspace.compliance import wording as compliance_wording
+from workspace.core.photos import PRINT_SIDE
 from workspace.exports import report
 from workspace.exports.content import report_content
-from workspace.exports.photos import PRINT_SIDE
 from workspace.exports.report import build_report, month_chart
 from workspace.extensions import db
 

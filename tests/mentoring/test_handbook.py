@@ -380,7 +380,7 @@ def test_the_print_page_carries_the_school_year_on_top_and_three_signature_lines
     fields = body.split('class="sheet-table plan-fields"')[1].split("</table>")[0]
     first_row = fields.split("<tr>")[1]
     assert "School year" in first_row and "2026–27" in first_row
-    signatures = body.split('class="handbook-signatures"')[1].split("</section>")[0]
+    signatures = body.split('id="handbook-signatures"')[1].split("</section>")[0]
     rows = signatures.split("<tbody>")[1].split("<tr>")[1:]
     assert [row.split("</th>")[0].rsplit(">", 1)[1] for row in rows] == ["New teacher", "Mentor", "Convener"]
     assert "林老師" in rows[0] and "王老師" in rows[1] and "召集人" in rows[2]
@@ -388,7 +388,7 @@ def test_the_print_page_carries_the_school_year_on_top_and_three_signature_lines
     assert body.index("handbook-signatures") > body.index("plan-print-section")  # at the end
     css = (client.application.static_folder + "/css/sheet.css")
     with open(css, encoding="utf-8") as sheet:
-        assert ".handbook-signatures { break-inside: avoid" in sheet.read()
+        assert ".record-signatures { break-inside: avoid" in sheet.read()
 
 
 def test_the_print_page_in_traditional_chinese_says_the_roc_school_year(client, ctx):

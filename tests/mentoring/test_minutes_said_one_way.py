@@ -75,3 +75,29 @@ def test_a_public_lesson_s_longest_length_is_said_in_hours(ctx):
         public_lessons.check_lesson(pair.community, fields(pair, starts=dt.time(8, 0), ends=dt.time(13, 0)),
                                     actor=pair.mentee)
     assert dict(refused.value.errors)["ends"] == "A public lesson lasts at most 4 hours: check the end."
+
+
+def test_a_note_s_minute_is_refused_in_one_way_by_the_form_the_script_and_the_service(client, ctx):
+    """The pair helper's list: the note form said WTForms' "Number must be between 0 and 600.", the service "from 0 to
+    600", the script its own copy of the form's; one message now, as a meeting log's length."""
+    from workspace.mentoring.forms.observations import NoteForm
+    from workspace.mentoring.services import observations
+
+    said = "Give the minute of the lesson, between 0 and 600."
+    assert NoteForm.minute_range() == said
+    pair = make_pair()
+    observation = observations.create_observation(pair.community, observations.PlanFields(
+        observed_id=pair.mentee.id, observed_on=dt.date(2026, 10, 5), lesson_starts_at=dt.time(9, 0), subject="數學",
+        focus="", pairing_id=pair.pairing.id), actor=pair.mentor)
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        observations.add_note(observation, observations.NoteFields(client_key="k", text="板書", minute=700),
+                              actor=pair.mentor)
+    assert dict(refused.value.errors)["minute"] == said
+    db.session.rollback()
+    client.login(pair.mentor)
+    page = client.get(f"/c/{pair.community.slug}/mentoring/observations/{observation.id}").get_data(as_text=True)
+    assert f'data-minute-range="{said}"' in page and 'max="600"' in page
+    body = client.post_form(f"/c/{pair.community.slug}/mentoring/observations/{observation.id}/notes",
+                            {"client_key": "k2", "minute": "700", "text": "板書"}).get_data(as_text=True)
+    assert said in body and "Number must be between" not in body

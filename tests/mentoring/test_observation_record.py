@@ -73,8 +73,8 @@ def test_the_print_page_holds_the_whole_record_in_minute_order(client, ctx):
     assert "3 Good" in teaching and "Clear explanations" in teaching
     assert "Not rated" in body.split('id="print-row-assessment"')[1].split("</tr>")[0]
     assert "Finalized on" in body and "October 5, 2026" in body
-    signatures = body.split('id="print-signatures"')[1]
-    assert "signature" in signatures and signatures.index("王老師") < signatures.index("林老師")
+    signatures = body.split('id="print-signatures"')[1]  # the teacher observed signs first, then the observer
+    assert "Signature" in signatures and signatures.index("林老師") < signatures.index("王老師")
     assert 'class="record-photo"' in body and "/photo" in body
     assert 'name="viewport"' in body and "hx-post" not in body  # no controls on paper
 
@@ -139,10 +139,9 @@ def test_the_docx_is_in_the_reader_s_language_named_by_the_one_builder(client, c
     document = docx.Document(io.BytesIO(response.data))
     assert len(document.inline_shapes) == 1  # the one photo, small
     assert document.inline_shapes[0].width <= docx.shared.Mm(observation_record.PHOTO_WIDTH_MM) + 1
-    signatures = document.tables[-1]
-    assert signatures.rows[0]._tr.trPr is not None and signatures.rows[0]._tr.trPr.find(
-        docx.oxml.ns.qn("w:cantSplit")) is not None  # the two signatures never split across pages
-    assert "王老師" in signatures.rows[0].cells[0].text and "林老師" in signatures.rows[0].cells[1].text
+    signatures = document.tables[-1]  # the handbook's signature table: the teacher observed, then the observer
+    assert all(row._tr.trPr.find(docx.oxml.ns.qn("w:cantSplit")) is not None for row in signatures.rows)
+    assert [row.cells[1].text for row in signatures.rows][1:] == ["林老師", "王老師"]
 
 
 def test_bad_ids_and_another_community_s_observation_are_not_found(client, ctx):

@@ -13,6 +13,7 @@ from workspace.extensions import db
 from workspace.mentoring.models import Goal, MeetingLog, PairingStatus
 from workspace.mentoring.routes import PAIR_PAGES
 from workspace.mentoring.services import handbook as handbook_services
+from workspace.mentoring.services import observations as mentoring_services
 
 ALL = list(PAIR_PAGES)  # pairing, logs, goals, observations, handbook, public_lessons
 
@@ -35,7 +36,13 @@ def _pages(pair, lesson) -> dict[str, str]:
     goal = Goal(pairing_id=pair.pairing.id, title="班級經營")
     db.session.add_all([log, goal])
     db.session.commit()
+    observation = mentoring_services.create_observation(pair.community, mentoring_services.PlanFields(
+        observed_id=pair.mentee.id, observed_on=dt.date(2026, 10, 5), lesson_starts_at=dt.time(9, 0),
+        subject="數學", focus="提問", pairing_id=pair.pairing.id), actor=pair.mentor)
+    db.session.commit()
     return {
+        "observations": f"{base}/observations/?pairing={pair.pairing.id}",
+        "observation": f"{base}/observations/{observation.id}",
         "pairing": pairing,
         "logs": f"{pairing}/logs/",
         "log_edit": f"{pairing}/logs/{log.id}/edit",
@@ -46,7 +53,8 @@ def _pages(pair, lesson) -> dict[str, str]:
     }
 
 
-CURRENT = {"pairing": "pairing", "logs": "logs", "log_edit": "logs", "goals": "goals", "goal_edit": "goals",
+CURRENT = {"observations": "observations", "observation": "observations",
+           "pairing": "pairing", "logs": "logs", "log_edit": "logs", "goals": "goals", "goal_edit": "goals",
            "handbook": "handbook", "public_lessons": "public_lessons"}
 
 

@@ -35,6 +35,7 @@ from docx.shared import Length, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+from flask_babel import gettext as _
 
 from workspace.core.text import render_markdown
 
@@ -302,25 +303,13 @@ class DocxBuilder:
             settings.append(update)
         return paragraph
 
-    def signatures(self, people: Sequence[tuple[str, str]], *, date_line: str = "") -> Table:
-        """Signature lines side by side, one column per (label, name), kept on one page: a table of one row that
-        may not split across pages, held to the paragraph before it (a record never ends with one lone line)."""
-        self._apart_from_a_table()
-        self.document.add_paragraph().paragraph_format.keep_with_next = True
-        table = self.document.add_table(rows=1, cols=max(len(people), 1))
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        row = table.rows[0]
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        for cell, (label, name) in zip(row.cells, people, strict=False):
-            lines = [(one_line(label), True), ("", False), ("_" * 24, False), (one_line(name), False)]
-            if date_line:  # e.g. "日期：____", written by the caller in the document's language
-                lines.append((one_line(date_line), False))
-            for index, (text, bold) in enumerate(lines):
-                paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
-                paragraph.paragraph_format.keep_with_next = index < len(lines) - 1
-                if text:
-                    paragraph.add_run(text).bold = bold or None
-        set_column_widths(table, [Length(TEXT_WIDTH // max(len(people), 1))] * max(len(people), 1))
+    def signature_table(self, signers: Sequence[tuple[str, str]]) -> Table:
+        """The signature lines of a record (a handbook, an observation record): a row per (role, name), with room to
+        sign and date by hand, under the heading before it and kept on one page with it (`keep_together`)."""
+        table = self.table([(role, name, "", "") for role, name in signers],
+                           header=[_("Role"), _("Name"), _("Signature"), _("Date")],
+                           widths=[Mm(28), Mm(45), Mm(60)])
+        keep_together(table, row_height=SIGNATURE_ROW)
         return table
 
     def page_break(self) -> None:
@@ -565,6 +554,9 @@ def set_column_widths(table: Table, widths: Sequence[Length]) -> None:
     table_width.set(qn("w:type"), "dxa")
     table_width.set(qn("w:w"), str(int(sum(widths) / 635)))  # EMU to twips
     table.autofit = False
+
+
+SIGNATURE_ROW = Mm(14)  # room to sign by hand
 
 
 def keep_together(table: Table, *, row_height: Length | None = None) -> None:

@@ -28,6 +28,7 @@ from workspace.core.docx import DocxBuilder
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.i18n import format_hours, local_date, month_year
 from workspace.core.models import record_event
+from workspace.core.photos import blobs_by_id, print_photo
 from workspace.exports import templates
 from workspace.exports.content import (
     Material,
@@ -46,7 +47,6 @@ from workspace.exports.content import (
 )
 from workspace.exports.files import DOCX, ExportFile, Progress, language_or_default, no_progress
 from workspace.exports.models import ExportJob, FunderTemplate, ReportText
-from workspace.exports.photos import blobs_by_id, print_photo
 from workspace.extensions import db
 
 MAX_TEXT = 200_000  # characters of a preface or a culture-change text

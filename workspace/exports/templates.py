@@ -45,6 +45,7 @@ from workspace.core.docx import LANGUAGES as DOCUMENT_LANGUAGES
 from workspace.core.errors import ValidationError
 from workspace.core.i18n import current_locale_code, format_hours, local_date, month_year
 from workspace.core.models import record_event
+from workspace.core.photos import blobs_by_id, print_photo
 from workspace.core.storage import blob_path
 from workspace.core.text import render_markdown
 from workspace.exports.content import (
@@ -60,7 +61,6 @@ from workspace.exports.content import (
 )
 from workspace.exports.files import DOCX, ExportFile, Progress, export_filename, no_progress
 from workspace.exports.models import FunderTemplate
-from workspace.exports.photos import blobs_by_id, print_photo
 from workspace.extensions import db
 
 DEFAULT_TEMPLATE = Path(__file__).with_name("default_report_template.docx")

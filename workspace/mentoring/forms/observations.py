@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import REQUIRED, DateField, IntegerField, WorkspaceForm
 from workspace.core.once import OnceTokenField
+from workspace.mentoring.services.observations import MAX_MINUTE, MINUTE_RANGE
 
 
 class PlanForm(WorkspaceForm):
@@ -31,11 +32,18 @@ class NoteForm(WorkspaceForm):
     """A note taken during the lesson (the device's key makes a repeat harmless)."""
 
     client_key = HiddenField()
-    minute = IntegerField(_l("Minute"), validators=[Optional(), NumberRange(min=0, max=600)])
+    minute = IntegerField(_l("Minute"),
+                          validators=[Optional(), NumberRange(min=0, max=MAX_MINUTE, message=MINUTE_RANGE)])
     row_key = SelectField(_l("Rubric row"), validate_choice=False)
     text = TextAreaField(_l("Note"), validators=[Length(max=4_000)], render_kw={"rows": 3})
     photo = FileField(_l("Photo"))
     typed_at = HiddenField()
+
+    @staticmethod
+    def minute_range() -> str:
+        """How a minute out of range is refused, as here and in the service: for the note script, which checks a
+        note before it is queued offline."""
+        return str(MINUTE_RANGE % {"min": 0, "max": MAX_MINUTE})
 
 
 class FeedbackForm(WorkspaceForm):

@@ -238,6 +238,7 @@ def observation_print(slug: str, observation_id: int):
     community, observation = _load(slug, observation_id, "read")
     return render_page("mentoring/observation_print.html", community=community, observation=observation,
                        record=observation_record.read_record(observation),
+                       signers=observation_record.signers(observation),
                        state_line=observation_record.state_line)
 
 

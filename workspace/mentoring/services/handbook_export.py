@@ -5,7 +5,6 @@ year in the reader's calendar and the signature lines of the new teacher, the me
 from __future__ import annotations
 
 import flask_babel
-from docx.shared import Mm
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Role
 from workspace.communities.records import current_members
 from workspace.core.database import utcnow
-from workspace.core.docx import EMPTY, DocxBuilder, keep_together
+from workspace.core.docx import EMPTY, DocxBuilder
 from workspace.core.storage import titled_filename
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, Pairing
@@ -44,9 +43,6 @@ def signers(handbook: Handbook, mentor_names: list[str]) -> list[tuple[str, str]
             (_("Convener"), "、".join(conveners))]
 
 
-SIGNATURE_ROW = Mm(14)  # room to sign by hand
-
-
 def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, str]:
     """The DOCX bytes of the handbook and its file name, in the teacher's language: a title, the teacher, mentor,
     community and year, then each section as a Heading 1 with the teacher's text and the mentor's comment."""
@@ -69,10 +65,7 @@ def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, s
                 builder.heading(_("Mentor's comment"), level=2)
                 builder.markdown(section.comment)
         builder.heading(_("Signatures"), level=1)
-        table = builder.table([(role, name, "", "") for role, name in signers(handbook, mentor_names)],
-                              header=[_("Role"), _("Name"), _("Signature"), _("Date")],
-                              widths=[Mm(28), Mm(45), Mm(60)])
-        keep_together(table, row_height=SIGNATURE_ROW)
+        builder.signature_table(signers(handbook, mentor_names))
         name = titled_filename(_("Development handbook %(name)s %(year)d", name=handbook.teacher.display_name,
                                  year=handbook.school_year), "docx")
     return builder.to_bytes(), name

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from workspace.core.database import utcnow
 from workspace.core.docx import EMPTY, DocxBuilder
 from workspace.core.i18n import current_locale_code, local_date
+from workspace.core.photos import print_photo
 from workspace.core.storage import titled_filename
-from workspace.exports.photos import print_photo
 from workspace.mentoring.models import Observation, ObservationForm, ObservationNote, ObservationStatus
 from workspace.mentoring.services.observations import STATUS_LABELS, notes_of
 
@@ -104,6 +104,12 @@ def state_line(record: ObservationRecord) -> str:
     return record.state
 
 
+def signers(observation: Observation) -> list[tuple[str, str]]:
+    """Who signs the record, as (role, name) in the current language: the teacher observed and the observer."""
+    return [(_("Teacher observed"), observation.observed.display_name),
+            (_("Observer"), observation.observer.display_name)]
+
+
 def record_filename(observation: Observation) -> str:
     """`教學觀察紀錄表 林老師 2026-10-05.docx`, through the one filename builder."""
     return titled_filename(_("Classroom observation record %(name)s %(date)s", name=observation.observed.display_name,
@@ -171,7 +177,6 @@ def observation_docx(observation: Observation) -> tuple[bytes, str]:
     builder.paragraph(observation.suggestions or EMPTY)
     builder.heading(_("Reflection of %(name)s", name=observation.observed.display_name), level=2)
     builder.paragraph(observation.reflection or EMPTY)
-    builder.signatures([(_("Observer's signature"), observation.observer.display_name),
-                        (_("Observed teacher's signature"), observation.observed.display_name)],
-                       date_line=_("%(label)s: %(value)s", label=_("Date"), value="_" * 12))
+    builder.heading(_("Signatures"), level=1)
+    builder.signature_table(signers(observation))
     return builder.to_bytes(), record_filename(observation)

@@ -50,6 +50,9 @@ from workspace.mentoring.services.terms import check_within, school_years_ahead
 MAX_TEXT = 20_000
 MAX_NOTE = 4_000
 MAX_MINUTE = 600  # a lesson (or a school day's block of them) lasts under ten hours
+# One way to say a note's minute's limits, on the form (NumberRange fills %(min)d and %(max)d), in the note script
+# (before a note is queued) and in the service, as a meeting log's length (logs.MINUTES_RANGE).
+MINUTE_RANGE = _l("Give the minute of the lesson, between %(min)d and %(max)d.")
 # How long after its start a lesson's clock still runs: a note typed later (written up after the lesson, an
 # observation of yesterday's lesson) is not "minute 600" but minute 0, unless its minute is typed.
 CLOCK_RUNS_MINUTES = 180
@@ -439,7 +442,7 @@ def add_note(observation: Observation, fields: NoteFields, *, actor: User, photo
         if minute is None:
             minute = minute_of(observation, fields.typed_at or utcnow())
         if not 0 <= minute <= MAX_MINUTE:
-            raise ValidationError(str(_l("Give the minute of the lesson, from 0 to %(count)d.", count=MAX_MINUTE)),
+            raise ValidationError(str(MINUTE_RANGE % {"min": 0, "max": MAX_MINUTE}),
                                   field="minute")
     with checks:
         if photo is not None and not photo.media_type.startswith("image/"):

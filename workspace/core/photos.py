@@ -1,5 +1,5 @@
-"""Photos for print: a stored picture turned upright, resized and saved as JPEG, for the results report and the
-funders' templates alike."""
+"""Photos for print: a stored picture turned upright, resized and saved as JPEG, for the results report, the
+funders' templates and the observation record alike (core: exports and mentoring both print photos)."""
 
 from __future__ import annotations
 
