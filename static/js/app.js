@@ -448,6 +448,24 @@
     area.scrollIntoView({ block: "nearest" });
   });
 
+  // A list whose default follows another's choice (data-follows="<the other's id>", data-choice-map='{"<its value>":
+  // "<this value>"}', data-choice-else: the value for the rest): the observation form follows the person observed (the
+  // new teacher observing their mentor starts on the form to learn by), until the person chooses this list themselves.
+  document.addEventListener("change", function (event) {
+    var changed = event.target;
+    if (!changed || changed.tagName !== "SELECT") return;
+    if (changed.hasAttribute("data-follows")) { changed.setAttribute("data-chosen", ""); return; }
+    if (!changed.id) return;
+    document.querySelectorAll("select[data-follows='" + changed.id + "']").forEach(function (follower) {
+      if (follower.hasAttribute("data-chosen")) return;
+      var map = {};
+      try { map = JSON.parse(follower.getAttribute("data-choice-map") || "{}"); } catch (error) { map = {}; }
+      var value = map[changed.value] || follower.getAttribute("data-choice-else");
+      var known = Array.prototype.some.call(follower.options, function (option) { return option.value === value; });
+      if (value && known) follower.value = value;
+    });
+  });
+
   document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 })();

@@ -581,3 +581,31 @@ def test_the_pairs_list_says_how_many_notes_wait_on_this_device(new_context, dat
     expect(waiting).to_be_hidden(timeout=10000)
     assert sorted(_notes_of(data, observation_id)) == ["第一則離線筆記", "第二則離線筆記"]
     no_problems(console, went_offline=True)
+
+
+def test_the_new_teacher_choosing_their_mentor_gets_the_form_to_learn_by(new_context, data: Data, live_app: Flask,
+                                                                         console: ConsoleLog) -> None:
+    """The obs helper's limit: a new teacher who started from the community's list (no one chosen yet) and then chose
+    their mentor kept the rubric that grades the mentor; the form list follows the person until it is chosen."""
+    world = _paired(data, live_app)
+    colleague = data.user(name="張同事")
+    data.member(world["community"], colleague, "member")
+    slug = world["community"]["slug"]
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, world["mentee"])
+    page.goto(f"/c/{slug}/mentoring/observations/new")
+    person, form = page.get_by_label("Teacher observed"), page.get_by_label("Observation form")
+    rubric = form.input_value()
+    person.select_option(str(world["mentor"]["id"]))
+    learning = form.input_value()
+    assert learning != rubric
+    assert form.locator("option:checked").inner_text() == "Observing to learn"
+    person.select_option(str(colleague["id"]))
+    expect(form).to_have_value(rubric)  # a colleague who is not their mentor: the rubric
+    person.select_option(str(world["mentor"]["id"]))
+    expect(form).to_have_value(learning)
+    form.select_option(rubric)  # chosen by the teacher: it stays, whoever is observed
+    person.select_option(str(colleague["id"]))
+    person.select_option(str(world["mentor"]["id"]))
+    expect(form).to_have_value(rubric)
+    no_problems(console)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -283,6 +286,21 @@ def test_the_new_observation_page_chooses_the_form_by_direction(client, ctx):
     assert f'value="{own.id}"' in page and f'value="{rubrics.default_form().id}"' in page  # others still offered
     client.login(pair.mentor)
     assert _selected_form(_new_page(client, pair, f"pairing={pair.pairing.id}")) == str(rubrics.default_form().id)
+
+
+def test_from_the_community_s_list_the_form_follows_the_person_chosen(client, ctx):
+    """Started with no one chosen, the page tells its script which person starts which form: the new teacher's mentor
+    the form to learn by, anyone else the rubric (the mentor's own page has no one to learn from)."""
+    pair = make_pair()
+    client.login(pair.mentee)
+    page = _new_page(client, pair, "")
+    select = re.search(r'<select[^>]*data-follows="observed_id"[^>]*>', page).group(0)
+    mapping = json.loads(html.unescape(re.search(r"data-choice-map=\"([^\"]*)\"", select).group(1)))
+    assert mapping == {str(pair.mentor.id): str(rubrics.learning_form().id)}
+    assert f'data-choice-else="{rubrics.default_form().id}"' in select
+    client.login(pair.mentor)
+    select = re.search(r'<select[^>]*data-follows="observed_id"[^>]*>', _new_page(client, pair, "")).group(0)
+    assert "data-choice-map=\"{}\"" in select
 
 
 def test_a_form_without_levels_shows_its_rows_with_their_notes_and_asks_no_level(client, ctx):

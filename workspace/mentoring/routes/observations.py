@@ -9,6 +9,7 @@ answer is the note's fragment: 201 when stored, 200 when that key was stored bef
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -141,6 +142,12 @@ def new_observation(slug: str):
     if not form.form_id.data:  # the new teacher observing the mentor starts on the form to learn by
         form.form_id.data = str(services.form_by_default(community, current_user.id, observed_id,
                                                          form.observed_on.data, pairing).id)
+        if lesson is None:  # the person chosen on the page chooses the form too, until the form is chosen (app.js)
+            by_observed, otherwise = services.default_forms_by_observed(community, current_user.id,
+                                                                        form.observed_on.data)
+            form.form_id.render_kw = {"data-follows": form.observed_id.id, "data-choice-else": str(otherwise),
+                                      "data-choice-map": json.dumps({str(key): str(value)
+                                                                     for key, value in by_observed.items()})}
     return render_page("mentoring/observation_new.html", community=community, form=form, lesson=lesson,
                        pairing=pairing)
 

@@ -189,6 +189,19 @@ def form_by_default(community: Community, observer_id: int, observed_id: int | N
     return default_form()
 
 
+def default_forms_by_observed(community: Community, observer_id: int, day: dt.date) -> tuple[dict[int, int], int]:
+    """The form an observation starts on by the person observed, for the new-observation page's form list to follow
+    the person list: {observed id: form id} for those who differ from the rest (the observer's mentors, when they
+    are the new teacher of a pairing over `day`: the form to learn by), and the form of everyone else (the rubric).
+    One query; the same rule as `form_by_default`."""
+    mentors = db.session.scalars(
+        select(Pairing.mentor_id).where(Pairing.community_id == community.id, Pairing.mentee_id == observer_id,
+                                        Pairing.status == PairingStatus.ACTIVE.value, Pairing.starts_on <= day,
+                                        Pairing.ends_on >= day)).all()
+    learning = learning_form().id if mentors else None
+    return {mentor_id: learning for mentor_id in mentors if learning is not None}, default_form().id
+
+
 def create_observation(community: Community, fields: PlanFields, *, actor: User) -> Observation:
     """Start an observation (the observer's draft) from the pre-conference; tick the pairing's milestone."""
     if community.archived_at is not None:
