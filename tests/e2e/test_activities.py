@@ -296,7 +296,26 @@ def test_the_printable_sheet_lists_every_member_and_prints_to_pdf(new_context, d
     assert pdf.startswith(b"%PDF"), pdf[:16]
     assert 5_000 < len(pdf) < 5_000_000, len(pdf)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "seven names fit on one page"
+    # QA: on paper the table's right border was cut off at the page margin (a collapsed border lies half outside).
+    assert _vertical_lines(tmp_path / "sheet.pdf") == 5, "number, name, signature, note: five lines, the right one too"
     no_problems(console)
+
+
+def _vertical_lines(pdf: Path) -> int:
+    """How many vertical lines cross the first table row of the PDF's first page (rendered by poppler at 100 dpi)."""
+    import subprocess
+
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(pdf.with_suffix(""))], check=True)
+    with Image.open(pdf.with_suffix(".png")) as opened:
+        image = opened.convert("L")
+    width, height = image.size
+    rule = next(y for y in range(height) if sum(image.getpixel((x, y)) < 120 for x in range(width)) > width // 2)
+    band = range(rule + 4, rule + 24)  # inside the header row, under its top border
+    columns = [x for x in range(width) if sum(image.getpixel((x, y)) < 120 for y in band) > 15]
+    return sum(1 for index, x in enumerate(columns) if index == 0 or x - columns[index - 1] > 2)
 
 
 # --- the attendance table by keyboard ------------------------------------------------------------
