@@ -113,7 +113,7 @@ def test_a_member_is_told_who_adds_the_photos_instead_of_looking_for_a_button(cl
     # QA: by name, the conveners too (a co-convener as well; not a member who left that role)
     co = add_member(club.community, make_user(display_name="許協同"), role="co_convener").user
     page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
-    assert f"The conveners: {co.display_name}, 陳召集." in page  # by name, as the members page lists them
+    assert f"The conveners: 陳召集, {co.display_name}." in page  # the convener first (QA), then by name
     client.login(club.convener)
     page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
     assert 'id="evidence-files"' in page and "The conveners and the recorder of the minutes add" not in page

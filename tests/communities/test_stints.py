@@ -68,6 +68,22 @@ def test_a_rejoin_makes_a_new_row_and_the_first_stint_keeps_its_dates(club):
     assert len(rows_of(club.community, club.other)) == 2
 
 
+def test_one_who_comes_back_keeps_the_teacher_evaluation_flag_of_their_last_stint(club):
+    """QA: the flag fell to No on a rejoin, and the rule "two members in the programme" turned behind silently."""
+    first = first_stint(club)
+    first.in_evaluation_programme = True
+    db.session.commit()
+    assert rejoin(club).in_evaluation_programme is True
+    services.leave_community(services.membership_for(club.community, club.other), actor=club.other)
+    db.session.commit()
+    latest = services.membership_for(club.community, club.other)
+    assert latest is None
+    rows = rows_of(club.community, club.other)
+    rows[-1].in_evaluation_programme = False  # untick before leaving: the next stint starts at No
+    db.session.commit()
+    assert rejoin(club).in_evaluation_programme is False
+
+
 def test_leaving_again_ends_only_the_live_row(club):
     first = first_stint(club)
     again = rejoin(club)

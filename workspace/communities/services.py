@@ -622,7 +622,15 @@ def add_member(community: Community, user: User, role: str) -> Membership:
     membership = live()
     if membership is not None:
         return membership
-    membership = Membership(community_id=community.id, user_id=user.id, role=role)
+    # One who comes back is still in the teacher-evaluation programme if they were when they left (QA: the flag fell
+    # to No, and the formation rule "two members in the programme" turned behind without a word); the convener can
+    # untick it on their row.
+    earlier = db.session.scalar(
+        select(Membership.in_evaluation_programme)
+        .where(Membership.community_id == community.id, Membership.user_id == user.id)
+        .order_by(Membership.joined_at.desc(), Membership.id.desc()).limit(1))
+    membership = Membership(community_id=community.id, user_id=user.id, role=role,
+                            in_evaluation_programme=bool(earlier))
     try:
         with db.session.begin_nested():
             db.session.add(membership)

@@ -54,6 +54,12 @@ def chinese_terms(text: str) -> Markup:
     return Markup(_CHINESE_RUN.sub(lambda run: f'<span lang="zh-Hant">{run.group()}</span>', str(escaped)))  # noqa: S704
 
 
+def sentence_gap() -> str:
+    """What stands between two sentences written one after the other: a space in English, nothing in Chinese
+    (「…傳給他們。召集人：…」, not 「…傳給他們。 召集人：…」)."""
+    return " " if current_locale() == "en" else ""
+
+
 def install(app: Flask) -> None:
     """Expose the shared helpers to every template."""
     app.jinja_env.globals.update(
@@ -70,6 +76,7 @@ def install(app: Flask) -> None:
         htmx_script=HTMX_SCRIPT,
         zone_label=zone_label,  # the time zone times are typed in, in the reader's words
         pgettext=pgettext,  # a word that means two things in English ("Leave": 請假 or 退出)
+        sentence_gap=sentence_gap,  # {{ _("One.") }}{{ sentence_gap() }}{{ _("Two.") }}
     )
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  span=local_span,
