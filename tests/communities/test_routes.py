@@ -492,3 +492,22 @@ def test_an_invitation_withdrawn_while_its_sign_up_waited_is_said_when_let_in(cl
     assert user.approved and user.pending_invitation_id is None
     assert db.session.scalar(select(Membership).where(Membership.community_id == community.id,
                                                       Membership.user_id == user.id)) is None
+
+
+def test_a_member_removed_in_place_updates_the_count_and_the_formation_rules(client, ctx):
+    """QA: after *Remove* (htmx) the heading still said 6 members and the formation rules above kept their figures
+    until a reload; a role or evaluation change in place did not refresh the rules either."""
+    convener = make_user(display_name="陳召集")
+    community = make_community(convener, slug="club-count")
+    first, second = add_member(community), add_member(community)
+    client.login(convener)
+    page = client.get("/c/club-count/members/").get_data(as_text=True)
+    assert '<span class="count" id="members-count">3</span>' in page
+    assert 'hx-trigger="load, members-changed from:body"' in page  # the formation rules listen
+    removed = client.hx("post", f"/c/club-count/members/{first.id}/remove", data={})
+    assert removed.status_code == 200 and removed.headers["HX-Trigger"] == "members-changed"
+    body = removed.get_data(as_text=True)
+    assert '<span class="count" id="members-count" hx-swap-oob="true">2</span>' in body
+    assert 'id="flashes"' in body and "removed from the community" in body and "<tr" not in body
+    flagged = client.hx("post", f"/c/club-count/members/{second.id}/evaluation", data={"flagged": "1"})
+    assert flagged.status_code == 200 and flagged.headers["HX-Trigger"] == "members-changed"

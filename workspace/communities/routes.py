@@ -461,10 +461,17 @@ def _require_grant(community: Community, role: str | None) -> None:
         require(can(current_user, f"grant_{role}", community))
 
 
+# Sent with every in-place change of the members (a role, the evaluation flag, a removal): the formation rules above
+# the table (compliance's #formation) read the members again (QA: they kept the numbers of before until a reload).
+MEMBERS_CHANGED = "members-changed"
+
+
 def _member_answer(community: Community, membership, status: int = 200):
     if wants_fragment():
         context = _members_context(community)
-        return render_page("communities/_member_row.html", member=membership, status=status, **context)
+        response = render_page("communities/_member_row.html", member=membership, status=status, **context)
+        response.headers["HX-Trigger"] = MEMBERS_CHANGED
+        return response
     return redirect(url_for("communities.members", slug=community.slug))
 
 
@@ -517,8 +524,11 @@ def remove_member(slug: str, membership_id: int):
         services.remove_member(membership, actor=current_user)
         db.session.commit()
         flash(_("%(name)s was removed from the community.", name=membership.user.display_name), "success")
-    if wants_fragment():
-        return render_page("core/_flashes.html", oob=True)
+    if wants_fragment():  # the row goes; the heading's count and the formation rules follow
+        response = render_page("communities/_member_removed.html", oob=True,
+                               count=len(services.active_members(community)))
+        response.headers["HX-Trigger"] = MEMBERS_CHANGED
+        return response
     return redirect(url_for("communities.members", slug=slug))
 
 
