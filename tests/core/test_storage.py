@@ -558,6 +558,7 @@ def test_content_disposition_escapes_quotes_and_keeps_ascii_names():
     ("教師專業發展手冊（黃美玲）.docx", "download.docx"),  # its brackets alone said nothing: "download-().docx"
     ("審查彙整表（附件1） 2026-12-03.xlsx", "download-1-2026-12-03.xlsx"),
     ("Results report - 五年級 - 2026-12-03.docx", "Results report - 2026-12-03.docx"),
+    ("Activity ledger-五年級數學社群-PLC-115-2026-12-05.xlsx", "Activity ledger-PLC-115-2026-12-05.xlsx"),  # QA: "--"
 ])
 def test_a_chinese_name_gets_a_readable_ascii_fallback(name, fallback):
     """Clients that read only the plain filename got "--2026-12-03.csv" (the Chinese dropped)."""

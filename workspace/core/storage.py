@@ -383,6 +383,7 @@ def _ascii_fallback(name: str) -> str:
     simple = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
     simple = " ".join(ASCII_UNSAFE.sub("_", simple).split())
     simple = re.sub(r"(?:\s+-)+\s+", " - ", simple).strip(" ._-")  # "report - 五年級 - day": one dash left
+    simple = re.sub(r"-{2,}", "-", simple)  # "Activity ledger-社群-PLC-115": one dash where the Chinese was
     if not re.search(r"[A-Za-z]", simple):  # nothing left to name it by but its numbers (a date, a year): the
         # brackets and dashes of a Chinese title's ASCII say nothing ("download-().docx")
         simple = re.sub(r"[^0-9]+", "-", simple).strip("-")
