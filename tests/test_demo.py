@@ -73,6 +73,19 @@ def test_each_community_has_one_convener_and_enough_members(ctx):
         assert "<strong>" in community.vision_html and "<li>" in community.vision_html
 
 
+def test_demo_members_joined_before_the_activities_and_pairings_they_take_part_in(ctx):
+    """QA: every demo member had joined today, while they had attended in October (and were paired 20 weeks ago)."""
+    from workspace.activities.models import Activity
+    from workspace.mentoring.models import Pairing
+
+    demo.load_demo_data()
+    earliest_activity = db.session.scalar(select(func.min(Activity.starts_at)))
+    earliest_pairing = db.session.scalar(select(func.min(Pairing.starts_on)))
+    for membership in db.session.scalars(select(Membership)):
+        assert membership.joined_at <= earliest_activity, membership.community_id
+        assert membership.joined_at.date() <= earliest_pairing
+
+
 def test_math_community_has_roles_flags_and_an_open_link(ctx):
     demo.load_demo_data()
     math = _communities()["math-grade5"]

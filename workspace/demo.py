@@ -305,7 +305,20 @@ def _community(spec: DemoCommunity, people: dict[str, User], schools: dict[str, 
         communities.set_evaluation_flag(memberships[key], True, actor=convener)
     if spec.open_invitation:
         communities.create_invitation(community, actor=convener, role=Role.MEMBER.value, single_use=False, days=30)
+    # The members have been members since before the demo's past activities and pairings (QA: everyone had joined
+    # today while they attended in October, so a member's stints could not be tried on the demo).
+    joined = _demo_joined()
+    for membership in db.session.scalars(select(Membership).where(Membership.community_id == community.id)):
+        membership.joined_at = joined
     return community
+
+
+def _demo_joined() -> dt.datetime:
+    """When the demo's members joined: the start of this school year, or 150 days ago if that is earlier (the
+    demo's oldest activity is 30 days old, its oldest pairing 20 weeks)."""
+    today = activities.to_local(utcnow()).date()
+    day = min(school_year_of(today)[0], today - dt.timedelta(days=150))
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
 
 
 # (person key, professional title, subjects): what the urban–rural rules read of the teachers. 赵磊 is a junior
