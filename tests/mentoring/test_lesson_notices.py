@@ -69,13 +69,23 @@ def test_the_notice_names_the_teacher_subject_and_time_in_the_reader_s_language_
     lesson = schedule(pair)
     [notice] = [item for item in _notices("lesson") if item.user_id == pair.colleague.id]
     assert notice.path == f"/c/{pair.community.slug}/mentoring/public-lessons/{lesson.id}"
-    assert "分數的加減" in notice.excerpt and "五年甲班" in notice.excerpt
+    assert notice.excerpt == "五年甲班"  # where; the topic is in the title
     with flask_babel.force_locale("en"):
         said = notifications.describe(notice)
+    # QA: the teacher who scheduled it was named twice, and the topic sat under the time
     assert said.replace("\u2068", "").replace("\u2069", "") == (
-        "林老師 scheduled a public lesson: 林老師, 數學, Mar 10, 2037 10:00–10:40")
+        "林老師 scheduled a public lesson: 分數的加減 (數學), Mar 10, 2037 10:00–10:40")
     with flask_babel.force_locale("zh_Hant"):
         assert "2037年3月10日 10:00–10:40" in notifications.describe(notice)
+
+
+def test_a_notice_of_a_lesson_scheduled_by_a_convener_names_its_teacher(ctx):
+    pair = make_pair()
+    schedule(pair, actor=pair.convener)
+    [notice] = [item for item in _notices("lesson") if item.user_id == pair.colleague.id]
+    with flask_babel.force_locale("en"):
+        said = notifications.describe(notice).replace("\u2068", "").replace("\u2069", "")
+    assert said.endswith("a public lesson: 林老師's 分數的加減 (數學), Mar 10, 2037 10:00–10:40"), said
 
 
 def test_the_email_links_to_the_lesson_from_base_url(ctx, app, monkeypatch):

@@ -105,32 +105,39 @@ def handbook_commented(section: HandbookSection, title: str, actor: Any) -> None
 LESSON = "public_lesson"  # the notices' subject type
 
 
-def _lesson_title(lesson: PublicLesson) -> str:
-    """The lesson kept as data (teacher, subject, start and end in UTC), worded by each reader (`lesson_words`);
-    names shortened until it fits the notice's title."""
+def _lesson_title(lesson: PublicLesson, actor: Any) -> str:
+    """The lesson kept as data (its topic and subject, start and end in UTC, and its teacher when someone else
+    scheduled it: the notice names whoever acted already), worded by each reader (`lesson_words`); the longest text
+    shortened until it fits the notice's title."""
     activity = lesson.activity
-    teacher, subject = lesson.teacher.display_name, lesson.subject or lesson.topic
+    texts = {"teacher": "" if getattr(actor, "id", None) == lesson.teacher_id else lesson.teacher.display_name,
+             "topic": lesson.topic or "", "subject": lesson.subject or ""}
     while True:
-        kept = json.dumps({"teacher": teacher, "subject": subject,
-                           "starts": activity.starts_at.astimezone(dt.UTC).isoformat(timespec="minutes"),
+        kept = json.dumps({**texts, "starts": activity.starts_at.astimezone(dt.UTC).isoformat(timespec="minutes"),
                            "ends": activity.ends_at.astimezone(dt.UTC).isoformat(timespec="minutes")},
                           ensure_ascii=False, separators=(",", ":"))
         if len(kept) <= notifications.MAX_TITLE:
             return kept
-        if len(subject) >= len(teacher):
-            subject = subject[:-10] + "…"
-        else:
-            teacher = teacher[:-10] + "…"
+        longest = max(texts, key=lambda key: len(texts[key]))
+        texts[longest] = texts[longest][:-10] + "…"
 
 
 def lesson_words(kept: str) -> str:
-    """A public lesson's notice title as its reader reads it: "林老師, Mathematics, Oct 1, 2026 10:00–10:50" (the time
-    in the deployment's zone, the day in the reader's language)."""
+    """A public lesson's notice title as its reader reads it: "Adding fractions (Mathematics), Oct 1, 2026
+    10:00–10:50", its teacher first when someone else scheduled it ("林老師's …"); the time in the deployment's zone,
+    the day in the reader's language. A title kept before the topic was (teacher, subject) reads as it did."""
     try:
         data = json.loads(kept)
         when = local_span(dt.datetime.fromisoformat(data["starts"]), dt.datetime.fromisoformat(data["ends"]))
-        return gettext("%(teacher)s, %(subject)s, %(when)s", teacher=data["teacher"], subject=data["subject"],
-                       when=when)
+        if "topic" not in data:
+            return gettext("%(teacher)s, %(subject)s, %(when)s", teacher=data["teacher"], subject=data["subject"],
+                           when=when)
+        lesson = data["topic"] or data["subject"]
+        if data["topic"] and data["subject"]:
+            lesson = gettext("%(text)s (%(detail)s)", text=data["topic"], detail=data["subject"])
+        if data["teacher"]:
+            return gettext("%(teacher)s's %(lesson)s, %(when)s", teacher=data["teacher"], lesson=lesson, when=when)
+        return gettext("%(lesson)s, %(when)s", lesson=lesson, when=when)
     except (ValueError, KeyError, TypeError):
         return kept
 
@@ -139,7 +146,8 @@ notifications.register_title_words(LESSON, lesson_words)
 
 
 def _lesson_excerpt(lesson: PublicLesson) -> str:
-    return " · ".join(part for part in (lesson.topic, lesson.activity.place) if part)
+    """Where: the topic is in the title."""
+    return lesson.activity.place or ""
 
 
 def _may_read(people: list[User], lesson: PublicLesson) -> list[User]:
@@ -150,7 +158,7 @@ def _may_read(people: list[User], lesson: PublicLesson) -> list[User]:
 
 def _tell_lesson(people: list[User], kind: str, lesson: PublicLesson, actor: Any) -> None:
     notifications.notify(_may_read(people, lesson), kind, actor=actor, community=lesson.community,
-                         subject_type=LESSON, subject_id=lesson.id, title=_lesson_title(lesson),
+                         subject_type=LESSON, subject_id=lesson.id, title=_lesson_title(lesson, actor),
                          excerpt=_lesson_excerpt(lesson),
                          path=f"/c/{lesson.community.slug}/mentoring/public-lessons/{lesson.id}")
 
