@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from tests.communities.urban_rural import make_partnership
 from tests.compliance.helpers import enrolled, program_copy
+from tests.documents import docx_text
 from tests.exports.sheets_data import community_year
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from workspace.activities.models import Speaker
@@ -29,15 +30,6 @@ from workspace.core.database import utcnow
 from workspace.exports import forms_docx
 from workspace.extensions import db
 from workspace.mentoring.models import Pairing
-
-
-def text_of(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
 
 
 def tables_of(data: bytes) -> list[list[list[str]]]:
@@ -60,7 +52,7 @@ def test_each_form_holds_convener_members_type_goals_and_activities(year, build)
     enrollment = year.enrollment
     built = build(enrollment, "en")
     assert built.filename.endswith(".docx")
-    text = text_of(built.data)
+    text = docx_text(built.data)
     assert "陳召集" in text  # the convener, on the cover and the signature line
     for name in ("林老師", "王老師", "張老師", "李老師", "吳老師"):
         assert name in text
@@ -76,12 +68,12 @@ def test_each_form_holds_convener_members_type_goals_and_activities(year, build)
 
 def test_the_application_asks_for_the_money_and_the_plan_does_not(year):
     enrollment = year.enrollment
-    text = text_of(forms_docx.application(enrollment, "en").data)
+    text = docx_text(forms_docx.application(enrollment, "en").data)
     for category in budget.categories(enrollment):  # named in the form's language
         assert category["names"]["en"] in text and category["name"] not in text
     assert "NT$50,000" in text  # the approved amount
     assert "at most NT$200 a session; at most NT$3,000 in all" in text  # a category's caps, in the rule's unit
-    plan = text_of(forms_docx.implementation_plan(enrollment, "en").data)
+    plan = docx_text(forms_docx.implementation_plan(enrollment, "en").data)
     assert "NT$50,000" not in plan and "Budget plan" not in plan
 
 
@@ -112,8 +104,8 @@ def test_the_plan_names_a_member_who_left_during_the_period_and_the_application_
         Membership.community_id == year.enrollment.community_id)) if membership.user.display_name == "吳老師")
     leaving.left_at = utcnow()
     db.session.commit()
-    assert "吳老師" not in text_of(forms_docx.application(year.enrollment, "en").data)
-    assert "吳老師" in text_of(forms_docx.implementation_plan(year.enrollment, "en").data)
+    assert "吳老師" not in docx_text(forms_docx.application(year.enrollment, "en").data)
+    assert "吳老師" in docx_text(forms_docx.implementation_plan(year.enrollment, "en").data)
 
 
 @pytest.mark.parametrize("language", ["zh_Hant", "zh_Hans", "en"])
@@ -123,14 +115,14 @@ def test_each_language_titles_the_document_and_keeps_chinese(year, language):
     with force_locale(language):
         title = forms_docx.document_title("application")
     assert document.paragraphs[0].text == title
-    assert "共同備課：分數的教學" in text_of(built.data)
+    assert "共同備課：分數的教學" in docx_text(built.data)
     headings = [paragraph.text for paragraph in document.paragraphs if paragraph.style.name.startswith("Heading")]
     assert len(headings) >= 4
 
 
 def test_a_community_without_activities_says_so(ctx):
     made = enrolled("quiet")
-    text = text_of(forms_docx.implementation_plan(made.enrollment, "en").data)
+    text = docx_text(forms_docx.implementation_plan(made.enrollment, "en").data)
     assert "No activity is planned in the program's period yet." in text
 
 
@@ -200,13 +192,13 @@ def test_an_urban_rural_form_names_its_schools_roles_and_exchanged_teachers(ctx,
                                                  *sorted([school.name, "成員學校"] for school in team.members)]
     assert next(table for table in tables if table[0] == ["姓名", "學校", "學科"])[1:] == [
         ["何老師", team.members[0].name, "數學"]]
-    text = text_of(built.data)
+    text = docx_text(built.data)
     assert f"{team.core.name}（核心學校）" in text  # on the cover
     members = sorted(team.members, key=lambda school: school.name)
     assert f"{team.core.name}（核心學校）、" in text
     assert "、".join(f"{school.name}（成員學校）" for school in members) in text
     # In English the schools are listed with an English comma (QA: "… (Core school)、… (Member school)").
-    english = text_of(getattr(forms_docx, kind)(enrollment, "en").data)
+    english = docx_text(getattr(forms_docx, kind)(enrollment, "en").data)
     assert f"{team.core.name} (Core school), " in english and "(Member school)、" not in english
     assert "協議期程：2026年8月1日至2028年7月31日" in text
     headings = [paragraph.text for paragraph in docx.Document(io.BytesIO(built.data)).paragraphs
@@ -271,7 +263,7 @@ def test_the_plan_schedules_each_month_with_who_leads_and_the_evidence_to_keep(y
     assert rows[0][3] == "Collaborative lesson planning · In person"
     assert {row[5] for row in rows} == {"minutes, photo"}
     assert [row[6] for row in rows] == ["Held", "Held", "Held", "Scheduled"]
-    application = text_of(forms_docx.application(year.enrollment, "en").data)
+    application = docx_text(forms_docx.application(year.enrollment, "en").data)
     assert "Led by" not in application and "Requirement" not in application
 
 
@@ -296,8 +288,8 @@ def test_the_program_s_name_is_in_the_document_s_script(year):
         hans = build(year.enrollment, "zh_Hans").data
         footer = " ".join(paragraph.text for section in docx.Document(io.BytesIO(hans)).sections
                           for paragraph in section.footer.paragraphs)
-        assert simplified in text_of(hans) + footer and name not in text_of(hans) + footer
-        assert name in text_of(build(year.enrollment, "zh_Hant").data)
+        assert simplified in docx_text(hans) + footer and name not in docx_text(hans) + footer
+        assert name in docx_text(build(year.enrollment, "zh_Hant").data)
 
 
 def test_a_reviewers_copy_of_the_plan_counts_the_pairs_without_naming_them(client, ctx):
@@ -310,7 +302,7 @@ def test_a_reviewers_copy_of_the_plan_counts_the_pairs_without_naming_them(clien
     client.login(reviewer)
     reviewed = client.get(path)
     assert reviewed.status_code == 200
-    text = text_of(reviewed.data)
+    text = docx_text(reviewed.data)
     assert "Mentor pairings" in text and "1 new teacher is paired with a mentor in the period." in text
     assert mentor.display_name not in text and mentee.display_name not in text and "2027" not in text
     assert not any(table[0][:2] == ["Mentor", "New teacher"] for table in tables_of(reviewed.data))
@@ -326,7 +318,7 @@ def test_a_pairs_meeting_in_the_schedule_is_counted_without_naming_the_pair(year
     title = year.pair_meeting().title
     plan = forms_docx.implementation_plan(year.enrollment, "en").data
     rows = [row for table in tables_of(plan) if "Led by" in table[0] for row in table[1:]]
-    assert title not in text_of(plan)
+    assert title not in docx_text(plan)
     assert next(row for row in rows if row[2] == "A mentoring record kept to the pair")[4] == "—"
     assert next(row for row in rows if row[2] == year.held[1].title)[4] == "陳召集"  # no speaker: the convener
 

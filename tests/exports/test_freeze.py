@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 
-import docx
 import pytest
 from sqlalchemy import select, text
 
+from tests.documents import docx_text
 from tests.exports.pack_helpers import add_file, open_zip, pack_world
 from tests.factories import make_reviewer
 from tests.media import png_bytes
@@ -370,12 +369,6 @@ def test_a_returned_round_is_said_at_the_top_of_the_panel_and_its_report_is_not_
     assert review.deliverables_of([world.enrollment.id]).get(world.enrollment.id, []) == []
 
 
-def _docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join([paragraph.text for paragraph in document.paragraphs] + cells)
-
-
 def test_the_frozen_files_follow_the_program_and_amount_the_round_was_judged_under(ctx):
     """QA: the files are built by a job after the round is committed; a rule changed in that minute (18 activities
     made 20, the approved amount raised) reached the kept report, which then contradicted the round's own page."""
@@ -394,8 +387,8 @@ def test_the_frozen_files_follow_the_program_and_amount_the_round_was_judged_und
     db.session.expire_all()
     assert db.session.get(ExportJob, started.id).status == "done"
     kept = files_of(db.session.get(Submission, submission.id))
-    text = _docx_text(blob_path(kept["results_report"].blob).read_bytes())
+    text = docx_text(blob_path(kept["results_report"].blob).read_bytes())
     assert " of 18 activities" in text and " of 20 activities" not in text
     assert "NT$99,000" not in text and "NT$50,000" in text
     live = report.results_report(db.session.get(type(world.enrollment), world.enrollment.id), "en")
-    assert " of 20 activities" in _docx_text(live.data)  # the live report follows the program as it is now
+    assert " of 20 activities" in docx_text(live.data)  # the live report follows the program as it is now

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import docx
 import pytest
 
+from tests.documents import docx_text
 from tests.exports import office
 from tests.media import png_bytes
 from tests.mentoring.helpers import make_pair
@@ -46,15 +47,6 @@ def _observed(pair, *, notes: int = 2, photos: int = 1) -> Observation:
 
 def _url(pair, observation, tail: str) -> str:
     return f"/c/{pair.community.slug}/mentoring/observations/{observation.id}{tail}"
-
-
-def _docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
 
 
 def test_the_print_page_holds_the_whole_record_in_minute_order(client, ctx):
@@ -131,7 +123,7 @@ def test_the_docx_is_in_the_reader_s_language_named_by_the_one_builder(client, c
     disposition = unquote(response.headers["Content-Disposition"])
     assert "attachment" in disposition and "林老師 2026-10-05.docx" in disposition
     assert response.headers["Cache-Control"] == "private, no-store"
-    text = _docx_text(response.data)
+    text = docx_text(response.data)
     assert title in text and level in text
     for expected in ("林老師", "王老師", "提問後的等待時間", "提問清楚", "多等學生三秒", "下次我會等久一點"):
         assert expected in text, expected
@@ -190,6 +182,6 @@ def test_the_record_of_a_form_to_learn_by_shows_each_row_with_its_notes_and_no_l
                       actor=pair.mentee)
     db.session.commit()
     client.login(pair.mentee)
-    text = _docx_text(client.get(_url(pair, observation, "/export.docx")).data)
+    text = docx_text(client.get(_url(pair, observation, "/export.docx")).data)
     assert "Observing to learn" in text and "What I learned" in text and "7′ 先讓學生猜" in text
     assert "Not rated" not in text and "Ratings" not in text
