@@ -308,9 +308,11 @@
     field.setAttribute("aria-describedby", errorId);
   }
 
-  // What the server says of a typed minute (NoteForm.minute), or null when it takes it.
+  // What the server says of a typed minute (NoteForm.minute), or null when it takes it. A number below zero ("-3",
+  // "－3") is a whole number out of range, as core.forms.IntegerField says it: the range sentence.
   function minuteProblem(form, typed) {
     if (typed === "") return null;
+    if (/^[-\u2212]\s*\p{Nd}+$/u.test(typed.normalize("NFKC"))) return form.getAttribute("data-minute-range");
     if (!/^[0-9]{1,19}$/.test(typed)) return form.getAttribute("data-minute-whole");
     if (parseInt(typed, 10) > MAX_MINUTE) return form.getAttribute("data-minute-range");
     return null;

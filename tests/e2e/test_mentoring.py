@@ -237,6 +237,15 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     expect(minute).to_have_attribute("aria-invalid", "true")
     expect(text).to_have_value("板書設計清楚")
     assert _device_store(mentor, "queue", observation_id) == [] and posts == []
+    # A minute below zero is a whole number out of range: the same sentence as the server's, not "a whole number".
+    for typed in ("-3", "-0003"):
+        minute.fill(typed)
+        mentor.get_by_role("button", name="Add the note").click()
+        expect(mentor.locator("#minute-error")).to_have_text("Give the minute of the lesson, between 0 and 600.")
+    minute.fill("2.5")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(mentor.locator("#minute-error")).to_have_text("Enter a whole number, such as 3.")
+    assert _device_store(mentor, "queue", observation_id) == [] and posts == []
 
     # The server refuses one (a rule the phone does not know): it stays, with the reason, and goes back to the form.
     reason = "Give the minute of the lesson, between 0 and 600."
