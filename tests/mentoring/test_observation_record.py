@@ -193,3 +193,51 @@ def test_the_record_of_a_form_to_learn_by_shows_each_row_with_its_notes_and_no_l
     text = _docx_text(client.get(_url(pair, observation, "/export.docx")).data)
     assert "Observing to learn" in text and "What I learned" in text and "7′ 先讓學生猜" in text
     assert "Not rated" not in text and "Ratings" not in text
+
+
+def test_the_form_to_learn_by_reads_as_learning_not_as_an_evaluation_of_the_mentor(client, ctx):
+    """QA 9: the new teacher's 觀課學習單 printed as a graded 教學觀察紀錄表 with strengths and suggestions about the
+    mentor, and its note form asked for a "Rubric row". Its record is titled and named after the form, its
+    post-conference asks what worked and what to ask (the same two columns), and its row picker says "Row"."""
+    pair = make_pair()
+    pair.mentee.locale = "en"
+    observation = services.create_observation(pair.community, services.PlanFields(
+        observed_id=pair.mentor.id, observed_on=DAY, pairing_id=pair.pairing.id), actor=pair.mentee)
+    services.add_note(observation, services.NoteFields(client_key="a", text="先讓學生猜", minute=7, row_key="learned"),
+                      actor=pair.mentee)
+    services.update_feedback(observation, "學生很投入", "為什麼先分組？", actor=pair.mentee)
+    db.session.commit()
+    client.login(pair.mentee)
+    response = client.get(_url(pair, observation, "/export.docx"))
+    disposition = unquote(response.headers["Content-Disposition"])
+    assert "Observing to learn 王老師 2026-10-05.docx" in disposition, disposition
+    document = docx.Document(io.BytesIO(response.data))
+    assert document.core_properties.title == "Observing to learn"
+    text = _docx_text(response.data)
+    assert "Classroom observation record" not in text
+    assert "What worked well" in text and "Questions for the teacher" in text
+    assert "Strengths" not in text and "Suggestions" not in text
+    assert text.index("What worked well") < text.index("學生很投入") < text.index("Questions for the teacher")
+    printed = client.get(_url(pair, observation, "/print")).get_data(as_text=True)
+    assert "<h1>Observing to learn</h1>" in printed and "Classroom observation record" not in printed
+    assert "What worked well" in printed and "Questions for the teacher" in printed and "Strengths" not in printed
+    page = client.get(_url(pair, observation, "")).get_data(as_text=True)
+    assert '<label class="label" for="strengths">What worked well</label>' in page
+    assert '<label class="label" for="suggestions">Questions for the teacher</label>' in page
+    assert '<label class="label" for="row_key">Row</label>' in page and "Rubric row" not in page
+    client.login(pair.mentor)  # the observed mentor reads it, not as an edit form
+    page = client.get(_url(pair, observation, "")).get_data(as_text=True)
+    assert "Strengths" not in page
+
+
+def test_a_rubric_observation_keeps_its_record_title_and_post_conference(client, ctx):
+    pair = make_pair()
+    observation = _observed(pair)
+    draft = services.create_observation(pair.community, services.PlanFields(
+        observed_id=pair.mentee.id, observed_on=DAY, pairing_id=pair.pairing.id), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.mentor)
+    page = client.get(_url(pair, draft, "")).get_data(as_text=True)
+    assert "Rubric row" in page and '<label class="label" for="strengths">Strengths</label>' in page
+    printed = client.get(_url(pair, observation, "/print")).get_data(as_text=True)
+    assert "<h1>Classroom observation record</h1>" in printed and "Strengths" in printed
