@@ -177,6 +177,14 @@
     place(list, document.importNode(item, true));
     var empty = document.getElementById("no-notes");
     if (empty) empty.hidden = true;
+    // What the note changed elsewhere on the page comes with it, out of band (a row of the form to learn by, now
+    // holding the note): it takes the place of the page's element of the same id.
+    doc.querySelectorAll("[hx-swap-oob][id]").forEach(function (fresh) {
+      var shown = document.getElementById(fresh.id);
+      if (!shown) return;
+      fresh.removeAttribute("hx-swap-oob");
+      shown.replaceWith(document.importNode(fresh, true));
+    });
     return true;
   }
 

@@ -241,3 +241,27 @@ def test_a_rubric_observation_keeps_its_record_title_and_post_conference(client,
     assert "Rubric row" in page and '<label class="label" for="strengths">Strengths</label>' in page
     printed = client.get(_url(pair, observation, "/print")).get_data(as_text=True)
     assert "<h1>Classroom observation record</h1>" in printed and "Strengths" in printed
+
+
+def test_a_note_added_by_the_script_sends_its_row_of_the_form_to_learn_by_out_of_band(client, ctx):
+    """QA 9: a row of the form to learn by kept "No notes on this row yet" after a note was added to it, until a
+    reload. The note script's answer carries the row, filled, marked to replace the page's (observe.js)."""
+    pair = make_pair()
+    pair.mentee.locale = "en"
+    observation = services.create_observation(pair.community, services.PlanFields(
+        observed_id=pair.mentor.id, observed_on=DAY, pairing_id=pair.pairing.id), actor=pair.mentee)
+    services.add_note(observation, services.NoteFields(client_key="a", text="先讓學生猜", minute=7, row_key="learned"),
+                      actor=pair.mentee)
+    db.session.commit()
+    client.login(pair.mentee)
+    response = client.post_form(_url(pair, observation, "/notes"), {
+        "client_key": "b", "minute": "15", "row_key": "learned", "text": "等學生三秒"}, headers={"X-Observe": "1"})
+    assert response.status_code == 201
+    body = response.get_data(as_text=True)
+    assert 'data-note-key="b"' in body
+    row = body[body.index('id="rubric-learned"'):]
+    assert 'hx-swap-oob="true"' in body[body.rindex("<section", 0, body.index('id="rubric-learned"')):][:200]
+    assert "先讓學生猜" in row and "等學生三秒" in row and "No notes on this row yet" not in row
+    plain = client.post_form(_url(pair, observation, "/notes"), {"client_key": "c", "minute": "16", "text": "x"},
+                             headers={"X-Observe": "1"}).get_data(as_text=True)
+    assert "rubric-" not in plain  # a note tied to no row changes no row

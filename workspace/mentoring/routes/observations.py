@@ -334,9 +334,13 @@ def add_note(slug: str, observation_id: int):
             attach_error(form, error)
         else:
             db.session.commit()
-            if script:
-                return render_page("mentoring/_note.html", community=community, observation=observation, note=note,
-                                   rows_by_key={row["key"]: row["label"] for row in observation.form.shown_rows},
+            if script:  # the note, and the row of a form to learn by it fills (the page shows it filled)
+                shown_rows = observation.form.shown_rows
+                tied = next((item for item in shown_rows if item["key"] == note.row_key), None) \
+                    if services.learns_by(observation.form) else None
+                return render_page("mentoring/_note_added.html", community=community, observation=observation,
+                                   note=note, rows_by_key={row["key"]: row["label"] for row in shown_rows}, row=tied,
+                                   notes=services.notes_of(observation) if tied else [],
                                    status=201 if created else 200)
             flash(_("The note is saved.") if created else _("This note was already saved."), "success")
             return _back(community, observation, "#notes")
