@@ -265,3 +265,23 @@ def test_a_note_added_by_the_script_sends_its_row_of_the_form_to_learn_by_out_of
     plain = client.post_form(_url(pair, observation, "/notes"), {"client_key": "c", "minute": "16", "text": "x"},
                              headers={"X-Observe": "1"}).get_data(as_text=True)
     assert "rubric-" not in plain  # a note tied to no row changes no row
+
+
+def test_the_signature_table_asks_for_a_person_s_name_on_paper_and_in_word(client, ctx, app, monkeypatch):
+    """QA 9: the column read 名稱 (a thing's name): it is a person's, 姓名. The column is its own message, "Name" in the
+    context "person" (the catalog entry here stands for the lead's merge of tr-mfix.json)."""
+    from flask_babel import get_translations
+
+    pair = make_pair()
+    pair.mentee.locale = "zh_Hant"
+    observation = _observed(pair)
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        catalog = get_translations()._catalog
+        assert catalog.get("Name") == "名稱"  # the thing's name stays as it is elsewhere
+    monkeypatch.setitem(catalog, "person\x04Name", "人的姓名")
+    client.login(pair.mentee)
+    printed = client.get(_url(pair, observation, "/print")).get_data(as_text=True)
+    head = printed[printed.index('id="print-signatures"'):]
+    assert '<th scope="col">人的姓名</th>' in head[:600]
+    signatures = docx.Document(io.BytesIO(client.get(_url(pair, observation, "/export.docx")).data)).tables[-1]
+    assert [cell.text for cell in signatures.rows[0].cells][:2] == ["角色", "人的姓名"]
