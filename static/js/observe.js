@@ -177,6 +177,14 @@
     place(list, document.importNode(item, true));
     var empty = document.getElementById("no-notes");
     if (empty) empty.hidden = true;
+    // What the note changed elsewhere on the page comes with it, out of band (a row of the form to learn by, now
+    // holding the note): it takes the place of the page's element of the same id.
+    doc.querySelectorAll("[hx-swap-oob][id]").forEach(function (fresh) {
+      var shown = document.getElementById(fresh.id);
+      if (!shown) return;
+      fresh.removeAttribute("hx-swap-oob");
+      shown.replaceWith(document.importNode(fresh, true));
+    });
     return true;
   }
 
@@ -308,9 +316,11 @@
     field.setAttribute("aria-describedby", errorId);
   }
 
-  // What the server says of a typed minute (NoteForm.minute), or null when it takes it.
+  // What the server says of a typed minute (NoteForm.minute), or null when it takes it. A number below zero ("-3",
+  // "－3") is a whole number out of range, as core.forms.IntegerField says it: the range sentence.
   function minuteProblem(form, typed) {
     if (typed === "") return null;
+    if (/^[-\u2212]\s*\p{Nd}+$/u.test(typed.normalize("NFKC"))) return form.getAttribute("data-minute-range");
     if (!/^[0-9]{1,19}$/.test(typed)) return form.getAttribute("data-minute-whole");
     if (parseInt(typed, 10) > MAX_MINUTE) return form.getAttribute("data-minute-range");
     return null;

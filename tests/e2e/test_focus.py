@@ -86,10 +86,10 @@ def test_in_place_actions_keep_the_focus_and_announce_what_they_did(new_context,
     page.locator("#new-log button[type=submit]").click()
     expect(page.locator("#duration_minutes")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#duration_minutes")).to_be_focused()
-    # A duration below zero: the message says how small it may be, not how to write a number.
+    # A duration below zero: the length's own range sentence, as for 0 or 601, not how to write a number.
     page.locator("#duration_minutes").fill("-5")
     page.locator("#new-log button[type=submit]").click()
-    expect(page.locator("#duration_minutes-error")).to_have_text("Number must be at least 1.")
+    expect(page.locator("#duration_minutes-error")).to_have_text("Give the length, between 1 and 600 minutes.")
     expect(page.locator("#duration_minutes")).to_be_focused()
 
     page.locator("#duration_minutes").fill("40")

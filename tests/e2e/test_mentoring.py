@@ -237,6 +237,15 @@ def test_a_refused_note_stays_on_the_device_with_its_reason(new_context, data: D
     expect(minute).to_have_attribute("aria-invalid", "true")
     expect(text).to_have_value("板書設計清楚")
     assert _device_store(mentor, "queue", observation_id) == [] and posts == []
+    # A minute below zero is a whole number out of range: the same sentence as the server's, not "a whole number".
+    for typed in ("-3", "-0003"):
+        minute.fill(typed)
+        mentor.get_by_role("button", name="Add the note").click()
+        expect(mentor.locator("#minute-error")).to_have_text("Give the minute of the lesson, between 0 and 600.")
+    minute.fill("2.5")
+    mentor.get_by_role("button", name="Add the note").click()
+    expect(mentor.locator("#minute-error")).to_have_text("Enter a whole number, such as 3.")
+    assert _device_store(mentor, "queue", observation_id) == [] and posts == []
 
     # The server refuses one (a rule the phone does not know): it stays, with the reason, and goes back to the form.
     reason = "Give the minute of the lesson, between 0 and 600."
@@ -608,4 +617,28 @@ def test_the_new_teacher_choosing_their_mentor_gets_the_form_to_learn_by(new_con
     person.select_option(str(colleague["id"]))
     person.select_option(str(world["mentor"]["id"]))
     expect(form).to_have_value(rubric)
+    no_problems(console)
+
+
+def test_a_row_of_the_form_to_learn_by_fills_when_a_note_is_added_to_it(new_context, data: Data, live_app: Flask,
+                                                                        console: ConsoleLog) -> None:
+    """QA 9: the row kept "No notes on this row yet: choose it when you add a note." after the new teacher did just
+    that, until a reload."""
+    world = _paired(data, live_app)
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, world["mentee"])
+    starts = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])) - dt.timedelta(minutes=20)
+    observation_id = _open_observation(page, world, starts)
+    row = page.locator("#rubric-student_responses")
+    expect(row).to_contain_text("No notes on this row yet")
+    page.get_by_label("Minute", exact=True).fill("15")
+    page.get_by_label("Row", exact=True).select_option("student_responses")
+    page.get_by_label("Note", exact=True).fill("學生先猜再驗證")
+    page.get_by_role("button", name="Add the note").click()
+    expect(page.locator("#note-list li.note:not(.note-pending)")).to_have_count(1)
+    expect(row).to_contain_text("15′ 學生先猜再驗證")
+    expect(row).not_to_contain_text("No notes on this row yet")
+    expect(row).not_to_have_attribute("hx-swap-oob", "true")
+    expect(page.locator("#rubric-teacher_moves")).to_contain_text("No notes on this row yet")
+    assert observation_id
     no_problems(console)

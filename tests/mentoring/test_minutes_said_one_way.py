@@ -23,7 +23,7 @@ def _log_url(pair, suffix: str = "") -> str:
     return f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/logs/{suffix}"
 
 
-@pytest.mark.parametrize("typed", ["0", "601"])
+@pytest.mark.parametrize("typed", ["0", "601", "-5", "－5"])
 def test_a_meeting_s_length_out_of_range_is_told_once_with_its_unit(client, ctx, typed):
     pair = make_pair()
     client.login(pair.mentor)
@@ -101,3 +101,20 @@ def test_a_note_s_minute_is_refused_in_one_way_by_the_form_the_script_and_the_se
     body = client.post_form(f"/c/{pair.community.slug}/mentoring/observations/{observation.id}/notes",
                             {"client_key": "k2", "minute": "700", "text": "板書"}).get_data(as_text=True)
     assert said in body and "Number must be between" not in body
+
+
+@pytest.mark.parametrize("typed", ["-3", "−3", "700"])
+def test_a_note_s_minute_below_zero_gets_the_range_sentence_too(client, ctx, typed):
+    """QA 9: "-3" read "Number must be at least 0." without JavaScript: a whole number out of range, said as one."""
+    from workspace.mentoring.services import observations
+
+    pair = make_pair()
+    observation = observations.create_observation(pair.community, observations.PlanFields(
+        observed_id=pair.mentee.id, observed_on=dt.date(2026, 10, 5), lesson_starts_at=dt.time(9, 0), subject="數學",
+        focus="", pairing_id=pair.pairing.id), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.mentor)
+    body = client.post_form(f"/c/{pair.community.slug}/mentoring/observations/{observation.id}/notes",
+                            {"client_key": "k3", "minute": typed, "text": "板書"}).get_data(as_text=True)
+    error = re.search(r'<p class="field-error" id="minute-error">(.*?)</p>', body, re.S).group(1)
+    assert error.strip() == "Give the minute of the lesson, between 0 and 600."

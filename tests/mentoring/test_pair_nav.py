@@ -6,13 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
-
 from tests.mentoring.test_public_lessons import make_pair, schedule
 from workspace.extensions import db
 from workspace.mentoring.models import Goal, MeetingLog, PairingStatus
 from workspace.mentoring.routes import PAIR_PAGES
-from workspace.mentoring.services import handbook as handbook_services
 from workspace.mentoring.services import observations as mentoring_services
 
 ALL = list(PAIR_PAGES)  # pairing, logs, goals, observations, handbook, public_lessons
@@ -50,12 +47,15 @@ def _pages(pair, lesson) -> dict[str, str]:
         "goal_edit": f"{pairing}/goals/{goal.id}/edit",
         "handbook": f"{base}/handbooks/{pair.mentee.id}/2026",
         "public_lessons": f"{base}/public-lessons/{lesson.id}",
+        "public_list": f"{base}/public-lessons/?pairing={pair.pairing.id}",
+        "observation_new": f"{base}/observations/new?pairing={pair.pairing.id}",
     }
 
 
 CURRENT = {"observations": "observations", "observation": "observations",
            "pairing": "pairing", "logs": "logs", "log_edit": "logs", "goals": "goals", "goal_edit": "goals",
-           "handbook": "handbook", "public_lessons": "public_lessons"}
+           "handbook": "handbook", "public_lessons": "public_lessons", "public_list": "public_lessons",
+           "observation_new": "observations"}
 
 
 def test_every_pair_page_carries_the_same_links_in_the_same_order_with_its_own_marked(client, ctx):
@@ -87,22 +87,32 @@ def test_the_observations_link_narrows_to_the_pairing_and_the_handbook_opens_its
     assert re.search(rf"/handbooks/{pair.mentee.id}/\d{{4}}$", urls[4])
 
 
-def test_a_convener_s_nav_holds_only_what_the_pair_shared(client, ctx):
+def test_a_convener_s_nav_lists_every_page_they_may_open_and_marks_the_one_shown(client, ctx):
+    """QA 9: a convener opened the pair's logs, goals, observations and handbook (their dates, counts and states),
+    while the nav on those pages showed only Overview · Public lessons, nothing marked. The nav asks what the
+    routes ask; what the pages show stays the metadata."""
     pair = make_pair()
     lesson = schedule(pair)
     pages = _pages(pair, lesson)
     client.login(pair.convener)
-    keys, current, urls = _nav(client.get(pages["pairing"]).get_data(as_text=True))
-    assert keys == ["pairing", "public_lessons"] and current == ["pairing"]  # nothing shared: nothing to read
-    log = db.session.scalar(select(MeetingLog).where(MeetingLog.pairing_id == pair.pairing.id))
-    log.shared = True
-    book = handbook_services.open_handbook(pair.community, pair.mentee.id, 2026, actor=pair.mentee)
-    book.shared = True
-    db.session.commit()
-    keys, current, urls = _nav(client.get(pages["logs"]).get_data(as_text=True))
-    assert keys == ["pairing", "logs", "handbook", "public_lessons"] and current == ["logs"]
-    for url in urls:
-        assert client.get(url).status_code == 200, url
+    for page in ("pairing", "logs", "goals", "observations", "handbook", "public_list"):
+        response = client.get(pages[page])
+        assert response.status_code == 200, page
+        keys, current, urls = _nav(response.get_data(as_text=True))
+        assert keys == ALL and current == [CURRENT[page]], (page, keys, current)
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+    body = client.get(pages["logs"]).get_data(as_text=True)
+    assert 'id="new-log"' not in body  # nothing to write: the page is the convener's metadata view
+
+
+def test_the_convener_s_observations_list_says_what_it_shows(client, ctx):
+    pair = make_pair()
+    pages = _pages(pair, schedule(pair))
+    client.login(pair.convener)
+    body = client.get(pages["observations"]).get_data(as_text=True)
+    assert "Only the date, the number of notes and the status are shown" in body
+    assert "Only the date and status are shown" not in body
 
 
 def test_a_mentor_whose_pairing_ended_no_longer_gets_the_handbook_link(client, ctx):

@@ -111,7 +111,10 @@ def test_the_convener_sees_counts_not_content_and_the_pair_gets_the_links(client
         text = client.get(url).get_data(as_text=True)
         assert world.SECRET not in text
     text = client.get(_page(pair)).get_data(as_text=True)
-    assert "Meeting logs" not in text and "End the pairing" in text
+    # The logs page answers the convener (dates and lengths, not what was said): the nav links it, the secret stays.
+    assert f"/mentoring/pairings/{pair.pairing.id}/logs/" in text and "End the pairing" in text
+    assert client.get(f"{_page(pair)}/logs/").status_code == 200
+    assert world.SECRET not in client.get(f"{_page(pair)}/logs/").get_data(as_text=True)
     client.login(pair.mentor)
     text = client.get(_page(pair)).get_data(as_text=True)
     assert f"/mentoring/pairings/{pair.pairing.id}/logs/" in text and "End the pairing" not in text

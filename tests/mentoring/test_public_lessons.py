@@ -422,3 +422,23 @@ def test_a_shared_plan_and_a_teacher_s_adaptation_of_it_are_told_apart_in_the_ch
     evidence = dict(goals.evidence_choices(pair.pairing, pair.mentor))
     assert evidence[f"plan:{copy.id}"] == f"Plan: 分數的加減 (adaptation by {pair.mentee.display_name})"
     assert evidence[f"plan:{shared.id}"] == "Plan: 分數的加減"
+
+
+def test_cancelling_asks_first_and_a_cancelled_lesson_invites_no_feedback(client, ctx):
+    """QA 9: one click cancelled the lesson and told the whole community, with no confirmation (the activities'
+    cancel asks); and the cancelled page still said "Activity: sign in and feedback" and "Give feedback…"."""
+    pair = make_pair()
+    lesson = schedule(pair)
+    client.login(pair.mentee)
+    page = client.get(url(pair, lesson=lesson)).text
+    form = page[page.index('id="public-lesson-cancel"'):]
+    assert 'hx-confirm="Cancel this public lesson?' in form[:800]
+    assert "Give feedback on the activity&#39;s page" in page or "Give feedback on the activity's page" in page
+    services.cancel_lesson(lesson, "颱風", actor=pair.mentee)
+    db.session.commit()
+    for person in (pair.mentee, pair.mentor, pair.convener):
+        client.login(person)
+        page = client.get(url(pair, lesson=lesson)).text
+        assert "This public lesson was cancelled." in page
+        assert "Give feedback" not in page and "sign in and feedback" not in page, person
+        assert 'id="public-lesson-feedback"' not in page  # no feedback was given: nothing to show

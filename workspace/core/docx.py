@@ -36,6 +36,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from workspace.core.text import render_markdown
 
@@ -307,7 +308,7 @@ class DocxBuilder:
         """The signature lines of a record (a handbook, an observation record): a row per (role, name), with room to
         sign and date by hand, under the heading before it and kept on one page with it (`keep_together`)."""
         table = self.table([(role, name, "", "") for role, name in signers],
-                           header=[_("Role"), _("Name"), _("Signature"), _("Date")],
+                           header=[_("Role"), pgettext("person", "Name"), _("Signature"), _("Date")],
                            widths=[Mm(28), Mm(45), Mm(60)])
         keep_together(table, row_height=SIGNATURE_ROW)
         return table

@@ -174,10 +174,13 @@ class IntegerField(wtforms.IntegerField):
         self.data = parsing.parse_number(raw)
         if self.data is None:
             if isinstance(raw, str) and _NEGATIVE.fullmatch(unicodedata.normalize("NFKC", raw)):
-                # A whole number below zero is a whole number: say how small it may be, not how to write one.
-                lowest = next((validator.min for validator in self.validators
-                               if isinstance(validator, NumberRange) and validator.min is not None), 0)
-                raise ValueError(_l("Number must be at least %(min)s.", min=lowest))
+                # A whole number below zero is a whole number: say how small it may be, not how to write one; a
+                # range with its own sentence ("between 1 and 600 minutes") says it here as for any value out of it.
+                bounds = next((validator for validator in self.validators
+                               if isinstance(validator, NumberRange) and validator.min is not None), None)
+                if bounds is not None and bounds.message:
+                    raise ValueError(bounds.message % {"min": bounds.min, "max": bounds.max})
+                raise ValueError(_l("Number must be at least %(min)s.", min=bounds.min if bounds else 0))
             raise ValueError(_l("Enter a whole number, such as 3."))
 
     def pre_validate(self, form: Any) -> None:

@@ -14,13 +14,12 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import exists, select
 
 from workspace.communities.access import load_community
-from workspace.core.permissions import can, require, scope
+from workspace.core.permissions import can, require
 from workspace.extensions import db
 from workspace.mentoring import audit
-from workspace.mentoring.models import Goal, Handbook, MeetingLog, Observation, Pairing
+from workspace.mentoring.models import Handbook, Pairing
 from workspace.mentoring.services import handbook as handbook_services
 from workspace.mentoring.services.pairings import today
 from workspace.mentoring.services.terms import school_year_of
@@ -74,18 +73,12 @@ def handbook_year(pairing: Pairing) -> int:
 
 
 def pair_nav(community: Any, pairing: Pairing) -> list[PairLink]:
-    """The links between a pairing's pages that lead the viewer to something they may read, each asked of the
-    policy: the pair (and admins) get them all; a convener the overview and public lessons, and a page of the
-    pair's only once the pair shared something there (a log, a goal, an observation, the handbook); a mentor whose
-    pairing ended, no handbook. At most four queries, once per page."""
+    """The links between a pairing's pages that the viewer may open, each asked as its route asks: whoever sees
+    the pairing (the pair, admins, the conveners) opens its logs, goals and observations (a convener their dates,
+    counts and states, not what was written); the handbook as its own rule says (not a mentor whose pairing ended).
+    One query at most, once per page."""
     if not can(current_user, "view", pairing):
         return []
-    reads = can(current_user, "read", pairing)
-
-    def shared(model: Any) -> bool:  # something of the pair's the viewer reads though not one of the two
-        return reads or db.session.scalar(select(exists().where(
-            model.pairing_id == pairing.id, model.live, scope(current_user, "read", model)))) is True
-
     slug = community.slug
     year = handbook_year(pairing)
     book = handbook_services.find_handbook(community.id, pairing.mentee_id, year) or Handbook(
@@ -93,13 +86,12 @@ def pair_nav(community: Any, pairing: Pairing) -> list[PairLink]:
         community=community, teacher=pairing.mentee)
     urls = {
         "pairing": url_for("mentoring.pairing", slug=slug, pairing_id=pairing.id),
-        "logs": url_for("mentoring.logs", slug=slug, pairing_id=pairing.id) if shared(MeetingLog) else None,
-        "goals": url_for("mentoring.goals", slug=slug, pairing_id=pairing.id) if shared(Goal) else None,
-        "observations": url_for("mentoring.observations", slug=slug, pairing=pairing.id)
-        if shared(Observation) else None,
+        "logs": url_for("mentoring.logs", slug=slug, pairing_id=pairing.id),
+        "goals": url_for("mentoring.goals", slug=slug, pairing_id=pairing.id),
+        "observations": url_for("mentoring.observations", slug=slug, pairing=pairing.id),
         "handbook": url_for("mentoring.handbook", slug=slug, teacher_id=pairing.mentee_id, school_year=year)
-        if can(current_user, "read", book) else None,
-        "public_lessons": url_for("mentoring.public_lessons", slug=slug)
+        if can(current_user, "view", book) else None,
+        "public_lessons": url_for("mentoring.public_lessons", slug=slug, pairing=pairing.id)
         if can(current_user, "use_mentoring", community) else None,
     }
     return [PairLink(key, _PAIR_LABELS[key], urls[key]) for key in PAIR_PAGES if urls[key]]

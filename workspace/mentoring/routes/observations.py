@@ -201,6 +201,8 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
     note_form = forms.get("note_form") or NoteForm(formdata=None)
     note_form.client_key.data = uuid.uuid4().hex  # a plain post sent twice is stored once too
     note_form.row_key.choices = [("", "—")] + [(row["key"], row["label"]) for row in form.shown_rows]
+    words = services.form_words(form)  # a form to learn by asks to learn, not to rate (觀課學習單)
+    note_form.row_key.label.text = words["row_key"]
     plan_form = forms.get("plan_form")
     if plan_form is None:
         plan_form = PlanForm(formdata=None, obj=None)
@@ -214,6 +216,8 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         plan_form.form_id.choices.append((str(form.id), f"{form.shown_title} (v{form.version})"))
     feedback_form = forms.get("feedback_form") or FeedbackForm(formdata=None, data={
         "strengths": observation.strengths, "suggestions": observation.suggestions})
+    feedback_form.strengths.label.text = words["strengths"]
+    feedback_form.suggestions.label.text = words["suggestions"]
     reflection_form = forms.get("reflection_form") or ReflectionForm(formdata=None,
                                                                      data={"reflection": observation.reflection})
     context = {
@@ -224,6 +228,7 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
         "action_form": EmptyForm(formdata=None), "status_labels": services.STATUS_LABELS,
         "trail_labels": services.TRAIL_LABELS,
+        "form_words": words,
         "ratings": forms.get("ratings", observation.ratings or {}), "rating_errors": forms.get("rating_errors", {}),
         "rows_by_key": {row["key"]: row["label"] for row in form.shown_rows},
         "lesson_start": services.to_local(observation.lesson_starts_at) if observation.lesson_starts_at else None,
@@ -329,9 +334,13 @@ def add_note(slug: str, observation_id: int):
             attach_error(form, error)
         else:
             db.session.commit()
-            if script:
-                return render_page("mentoring/_note.html", community=community, observation=observation, note=note,
-                                   rows_by_key={row["key"]: row["label"] for row in observation.form.shown_rows},
+            if script:  # the note, and the row of a form to learn by it fills (the page shows it filled)
+                shown_rows = observation.form.shown_rows
+                tied = next((item for item in shown_rows if item["key"] == note.row_key), None) \
+                    if services.learns_by(observation.form) else None
+                return render_page("mentoring/_note_added.html", community=community, observation=observation,
+                                   note=note, rows_by_key={row["key"]: row["label"] for row in shown_rows}, row=tied,
+                                   notes=services.notes_of(observation) if tied else [],
                                    status=201 if created else 200)
             flash(_("The note is saved.") if created else _("This note was already saved."), "success")
             return _back(community, observation, "#notes")

@@ -16,6 +16,7 @@ from workspace.core.errors import DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page
 from workspace.core.once import ALREADY_SAVED, claim
+from workspace.core.parsing import arg, parse_id
 from workspace.core.permissions import require
 from workspace.extensions import db
 from workspace.mentoring.forms.public_lessons import CancelLessonForm, LessonForm
@@ -58,11 +59,14 @@ def _show(community: Any, lesson: PublicLesson, status: int = 200, cancel_form: 
 
 @bp.get("/c/<slug>/mentoring/public-lessons/")
 def public_lessons(slug: str):
-    """The community's public lessons, upcoming first."""
+    """The community's public lessons, upcoming first (?pairing=<id>: opened from that pairing, whose navigation
+    it shows)."""
     community = load_community(slug, "use_mentoring")
+    pairing_id = arg("pairing", parse_id)
+    pairing = load_record(community, Pairing, pairing_id, "view") if pairing_id is not None else None
     listing = services.lesson_list(community, current_user)
     return render_page("mentoring/public_lessons.html", fragment="mentoring/_public_lesson_list.html",
-                       community=community, listing=listing,
+                       community=community, listing=listing, pairing=pairing,
                        may_schedule=services.may_schedule(community, current_user))
 
 

@@ -1,6 +1,8 @@
 """The observation record (教學觀察紀錄表) on paper and in Word: one reading of an observation (who, when, the focus,
 each rubric row with its level, the notes in minute order, the post-conference, the state, signature lines) that
 the print page and the DOCX both lay out, in the reader's language (the request's: whoever prints it reads it).
+An observation on a form to learn by (觀課學習單, no levels) is titled and named after its form, and its
+post-conference reads as learning (observations.form_words), not as an evaluation of the teacher observed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from workspace.core.i18n import current_locale_code, local_date
 from workspace.core.photos import print_photo
 from workspace.core.storage import titled_filename
 from workspace.mentoring.models import Observation, ObservationForm, ObservationNote, ObservationStatus
-from workspace.mentoring.services.observations import STATUS_LABELS, notes_of
+from workspace.mentoring.services.observations import STATUS_LABELS, form_words, learns_by, notes_of
 
 # Photos beyond this many are listed by their minute rather than shown: the record stays a few pages, not an album.
 MAX_PHOTOS_SHOWN = 12
@@ -58,6 +60,7 @@ class ObservationRecord:
     rows: list[RecordRow] = field(default_factory=list)
     notes: list[RecordNote] = field(default_factory=list)
     levels: str = ""
+    words: dict[str, str] = field(default_factory=dict)  # the post-conference's labels (form_words)
 
     @property
     def listed_photos(self) -> list[RecordNote]:
@@ -65,8 +68,11 @@ class ObservationRecord:
         return [item for item in self.notes if item.note.photo_blob_id and not item.photo_shown]
 
 
-def record_title() -> str:
-    """The funder's name of the record, in the current language."""
+def record_title(form: ObservationForm | None = None) -> str:
+    """The funder's name of the record, in the current language; a form to learn by's own title (觀課學習單): it
+    is the observer's learning, not the funder's record of a lesson rated."""
+    if form is not None and learns_by(form):
+        return form.shown_title
     return _("Classroom observation record")
 
 
@@ -92,9 +98,10 @@ def read_record(observation: Observation) -> ObservationRecord:
             row.notes.append(_("%(num)d′", num=note.minute) + " " + note.text)
     finalized = observation.finalized_at if observation.status == ObservationStatus.FINALIZED.value else None
     return ObservationRecord(
-        observation=observation, form=form, title=record_title(), state=str(STATUS_LABELS[observation.status]),
+        observation=observation, form=form, title=record_title(form), state=str(STATUS_LABELS[observation.status]),
         finalized_on=finalized.date() if finalized else None, rows=rows, notes=notes,
-        levels=" · ".join(f"{level['value']} {level['label']}" for level in form.shown_levels))
+        levels=" · ".join(f"{level['value']} {level['label']}" for level in form.shown_levels),
+        words=form_words(form))
 
 
 def state_line(record: ObservationRecord) -> str:
@@ -111,9 +118,12 @@ def signers(observation: Observation) -> list[tuple[str, str]]:
 
 
 def record_filename(observation: Observation) -> str:
-    """`教學觀察紀錄表 林老師 2026-10-05.docx`, through the one filename builder."""
-    return titled_filename(_("Classroom observation record %(name)s %(date)s", name=observation.observed.display_name,
-                             date=observation.observed_on.isoformat()), "docx")
+    """`教學觀察紀錄表 林老師 2026-10-05.docx` (a form to learn by: `觀課學習單 王老師 2026-10-05.docx`), through the
+    one filename builder."""
+    name, date = observation.observed.display_name, observation.observed_on.isoformat()
+    if learns_by(observation.form):
+        return titled_filename(f"{record_title(observation.form)} {name} {date}", "docx")
+    return titled_filename(_("Classroom observation record %(name)s %(date)s", name=name, date=date), "docx")
 
 
 def _photo_caption(note: ObservationNote) -> str:
@@ -171,9 +181,9 @@ def observation_docx(observation: Observation) -> tuple[bytes, str]:
         builder.paragraph(_("Photos not shown here (see the observation page): %(list)s",
                             list="、".join(_photo_caption(item.note) for item in record.listed_photos)), italic=True)
     builder.heading(_("Post-conference"), level=1)
-    builder.heading(_("Strengths"), level=2)
+    builder.heading(record.words["strengths"], level=2)
     builder.paragraph(observation.strengths or EMPTY)
-    builder.heading(_("Suggestions"), level=2)
+    builder.heading(record.words["suggestions"], level=2)
     builder.paragraph(observation.suggestions or EMPTY)
     builder.heading(_("Reflection of %(name)s", name=observation.observed.display_name), level=2)
     builder.paragraph(observation.reflection or EMPTY)

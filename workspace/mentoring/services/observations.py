@@ -64,6 +64,24 @@ STATUS_LABELS = {
     ObservationStatus.FINALIZED.value: _l("Finalized"),
 }
 
+# The post-conference's two columns (strengths, suggestions) and the note form's row picker, said per form: a form
+# without levels (the form to learn by, 觀課學習單) is the observer's learning, not an evaluation of the teacher
+# observed, so it asks what worked and what to ask; a rubric keeps the funder's words.
+_RUBRIC_WORDS = {"strengths": _l("Strengths"), "suggestions": _l("Suggestions"), "row_key": _l("Rubric row")}
+_LEARNING_WORDS = {"strengths": _l("What worked well"), "suggestions": _l("Questions for the teacher"),
+                   "row_key": _l("Row")}
+
+
+def learns_by(form: ObservationForm) -> bool:
+    """Whether the form is one to learn by (rows for notes, no levels) rather than a rubric that rates."""
+    return not form.levels
+
+
+def form_words(form: ObservationForm) -> dict[str, str]:
+    """The post-conference's and the row picker's labels for an observation on `form` (the page, print, DOCX)."""
+    return {key: str(label) for key, label in (_LEARNING_WORDS if learns_by(form) else _RUBRIC_WORDS).items()}
+
+
 TRAIL_LABELS = {
     "observation.shared_with_observed": _l("shared it with the observed teacher"),
     "observation.finalized": _l("finalized it"),
