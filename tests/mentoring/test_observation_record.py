@@ -205,7 +205,7 @@ def test_the_form_to_learn_by_reads_as_learning_not_as_an_evaluation_of_the_ment
     assert "Observing to learn 王老師 2026-10-05.docx" in disposition, disposition
     document = docx.Document(io.BytesIO(response.data))
     assert document.core_properties.title == "Observing to learn"
-    text = _docx_text(response.data)
+    text = docx_text(response.data)
     assert "Classroom observation record" not in text
     assert "What worked well" in text and "Questions for the teacher" in text
     assert "Strengths" not in text and "Suggestions" not in text
