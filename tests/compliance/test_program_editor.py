@@ -213,7 +213,8 @@ def test_a_change_is_logged_with_what_changed_and_the_trail_says_it(client, ctx)
                 f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}
     response = client.post_form(f"/admin/programs/{program.id}/figures", {
         **_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
-        "last": program.last_day.isoformat(), "version": "1", target: "20", **messages})
+        "last": program.last_day.isoformat(), "version": "1", target: "20", **messages,
+        f"rules.{index}.citation": "於執行期限內，社群活動次數不得少於20次"})
     assert response.status_code == 302
     [event] = _changed_events(program)
     assert {"rule": "plc.activities", "field": "target", "before": 18, "after": 20} in event.data["changes"]
@@ -266,7 +267,8 @@ def test_the_program_s_name_is_in_the_reader_s_script_in_the_heading_the_flashes
         "last": program.last_day.isoformat(), "version": "1", target: "20",
         f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
         f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
-        f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}, follow_redirects=True)
+        f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。",
+        f"rules.{index}.citation": "於執行期限內，社群活動次數不得少於20次"}, follow_redirects=True)
     assert "中小学" in _text(saved) and "中小學" not in _text(saved)
     archived = _text(client.post_form(f"/admin/programs/{program.id}/archive", follow_redirects=True))
     assert "中小學" not in archived
@@ -396,7 +398,8 @@ def test_the_figures_form_changes_the_member_minimum_by_class_count(client, ctx)
     assert _field_error(_text(refused), f"rules.{index}.min_by_class_count.1.min") == "請輸入整數，例如 18。"
     saved = client.post_form(f"/admin/programs/{program.id}/figures", {
         **base, f"rules.{index}.min_by_class_count.0.up_to": "30", f"rules.{index}.min_by_class_count.0.min": "5",
-        f"rules.{index}.min_by_class_count.1.min": "7"})
+        f"rules.{index}.min_by_class_count.1.min": "7",
+        f"rules.{index}.citation": "30班(含)以下學校每一社群以5人為原則，31班(含)以上學校每一社群以7人為原則"})
     assert saved.status_code == 302
     db.session.expire_all()
     definition = db.session.get(Program, program.id).definition
@@ -436,7 +439,8 @@ def test_a_changed_cap_that_the_rule_s_messages_still_write_is_refused_until_the
     saved = client.post_form(f"/admin/programs/{program.id}/figures", {
         **base, cap: "1700", f"rules.{index}.message": english,
         f"rules.{index}.messages.zh_Hant": "外聘講座鐘點費每小時最高1,700元，最多申請2次，合計最多4小時。",
-        f"rules.{index}.messages.zh_Hans": "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。"})
+        f"rules.{index}.messages.zh_Hans": "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。",
+        f"rules.{index}.citation": "外聘講座最高不超過1700元；最多申請2次，申請講座之時數最多為4小時"})
     assert saved.status_code == 302
     db.session.expire_all()
     rule = db.session.get(Program, program.id).definition["rules"][index]
