@@ -420,3 +420,23 @@ def test_a_figure_that_the_rule_s_citation_still_states_is_told_beside_the_citat
     rule = next(rule for rule in services.figures_of(before) if rule.rule_id == "plc.activities")
     assert citation in rule.fields
     assert (rule.citation[0], rule.citation[2]) == (citation, "於執行期限內，社群活動次數不得少於18次")
+
+
+def test_a_new_clause_that_states_the_new_figure_is_taken_though_it_writes_the_old_number_elsewhere(ctx):
+    """A funder's clause cannot be reworded like a message: 成果報告 from 1 copy to 2 keeps 每1個社群 in the new
+    clause. A changed clause that states the new figure is the new clause; one changed but still stating only the
+    old figure is not."""
+    program = program_copy()
+    before = program.definition
+    index = next(number for number, rule in enumerate(before["rules"]) if rule["id"] == "plc.budget.printing_report")
+    rule = before["rules"][index]
+    assert rule["claims_max"] == 1 and "每1個社群" in rule["citation"]
+    claims, citation = f"rules.{index}.claims_max", f"rules.{index}.citation"
+    period = {"name": "PLC 116", "first": dt.date(2027, 8, 1), "last": dt.date(2028, 7, 31)}
+    words = {f"rules.{index}.{name}": "The results report, printed." for name in ("message", "messages.zh_Hant",
+                                                                                  "messages.zh_Hans", "messages.en")}
+    old_clause = rule["citation"]
+    for clause, stale in ((old_clause, True), (old_clause.replace("1份", "1 份"), True),
+                          (old_clause.replace("1份", "2份"), False)):
+        after = services.apply_figures(before, **period, values={claims: 2, **words, citation: clause})
+        assert (citation in services.stale_messages(before, after)) is stale, clause

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Collection
@@ -376,8 +377,9 @@ def _says(text: str, forms: list[str]) -> str | None:
 def stale_messages(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
     """The figures changed while a message of their rule still writes the old value (NT$1,600 an hour after the
     cap became 1,700), each by the figure's field, and while the rule's citation still states it (不得少於18次 for a
-    target of 20, which the printed plan would quote beside it), by the citation's field: the admin changes the
-    messages and the citation (the funder's new clause) in the same form."""
+    target of 20, which the printed plan would quote beside it), by the citation's field, unless the citation was
+    changed and states the new value too: the admin changes the messages and the citation (the funder's new clause)
+    in the same form."""
     errors: dict[str, str] = {}
     for rule_figures in figures_of(before):
         for figure in rule_figures.figures:
@@ -397,8 +399,14 @@ def stale_messages(before: dict[str, Any], after: dict[str, Any]) -> dict[str, s
                 errors[figure.name] = _("The rule's message still says %(old)s (%(languages)s): change the message "
                                         "in each language below too.", old=found[0][1],
                                         languages=listing(language for language, _said in found))
-            citation = rule.get("citation")
-            if isinstance(citation, str) and (said := _says(citation, forms)):
+            # A funder's clause cannot be reworded to avoid a number (每1個社群 stays when 1 report becomes 2): a
+            # changed clause that states the new figure is the funder's new clause.
+            citation, earlier = rule.get("citation"), before["rules"][int(steps[1])].get("citation")
+            value = place.get(last)
+            new = (_written(dataclasses.replace(figure, value=value))
+                   if isinstance(value, int | float) and not isinstance(value, bool) else [])
+            if (isinstance(citation, str) and (said := _says(citation, forms))
+                    and (citation == earlier or not _says(citation, new))):
                 errors.setdefault(f"rules.{steps[1]}.citation", _(
                     "The funder's clause still states %(old)s: enter the clause for the new figure (the printed plan "
                     "quotes it beside the rule).", old=said))
