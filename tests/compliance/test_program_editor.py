@@ -213,7 +213,8 @@ def test_a_change_is_logged_with_what_changed_and_the_trail_says_it(client, ctx)
                 f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}
     response = client.post_form(f"/admin/programs/{program.id}/figures", {
         **_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
-        "last": program.last_day.isoformat(), "version": "1", target: "20", **messages})
+        "last": program.last_day.isoformat(), "version": "1", target: "20", **messages,
+        f"rules.{index}.citation": "於執行期限內，社群活動次數不得少於20次"})
     assert response.status_code == 302
     [event] = _changed_events(program)
     assert {"rule": "plc.activities", "field": "target", "before": 18, "after": 20} in event.data["changes"]
@@ -266,7 +267,8 @@ def test_the_program_s_name_is_in_the_reader_s_script_in_the_heading_the_flashes
         "last": program.last_day.isoformat(), "version": "1", target: "20",
         f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
         f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
-        f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}, follow_redirects=True)
+        f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。",
+        f"rules.{index}.citation": "於執行期限內，社群活動次數不得少於20次"}, follow_redirects=True)
     assert "中小学" in _text(saved) and "中小學" not in _text(saved)
     archived = _text(client.post_form(f"/admin/programs/{program.id}/archive", follow_redirects=True))
     assert "中小學" not in archived
@@ -396,7 +398,8 @@ def test_the_figures_form_changes_the_member_minimum_by_class_count(client, ctx)
     assert _field_error(_text(refused), f"rules.{index}.min_by_class_count.1.min") == "請輸入整數，例如 18。"
     saved = client.post_form(f"/admin/programs/{program.id}/figures", {
         **base, f"rules.{index}.min_by_class_count.0.up_to": "30", f"rules.{index}.min_by_class_count.0.min": "5",
-        f"rules.{index}.min_by_class_count.1.min": "7"})
+        f"rules.{index}.min_by_class_count.1.min": "7",
+        f"rules.{index}.citation": "30班(含)以下學校每一社群以5人為原則，31班(含)以上學校每一社群以7人為原則"})
     assert saved.status_code == 302
     db.session.expire_all()
     definition = db.session.get(Program, program.id).definition
@@ -436,7 +439,8 @@ def test_a_changed_cap_that_the_rule_s_messages_still_write_is_refused_until_the
     saved = client.post_form(f"/admin/programs/{program.id}/figures", {
         **base, cap: "1700", f"rules.{index}.message": english,
         f"rules.{index}.messages.zh_Hant": "外聘講座鐘點費每小時最高1,700元，最多申請2次，合計最多4小時。",
-        f"rules.{index}.messages.zh_Hans": "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。"})
+        f"rules.{index}.messages.zh_Hans": "外聘讲座钟点费每小时最高1,700元，最多申请2次，合计最多4小时。",
+        f"rules.{index}.citation": "外聘講座最高不超過1700元；最多申請2次，申請講座之時數最多為4小時"})
     assert saved.status_code == 302
     db.session.expire_all()
     rule = db.session.get(Program, program.id).definition["rules"][index]
@@ -584,3 +588,129 @@ def test_a_cap_typed_in_another_currency_is_refused_beside_its_field(client, ctx
     saved = client.post_form(f"/admin/programs/{program.id}/figures",
                              {**_figures_form(page), **base, cap: f"NT${before:,}"})
     assert saved.status_code == 302
+
+
+def _activities_20(index: int) -> dict[str, str]:
+    """The activities rule's messages for a target of 20, in each language (the citation left as it was)."""
+    return {f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
+            f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
+            f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}
+
+
+def _textareas(html: str) -> dict[str, str]:
+    return {name: html_module.unescape(text) for name, text
+            in re.findall(r'<textarea id="figure-[^"]*" name="([^"]+)"[^>]*>([^<]*)</textarea>', html)}
+
+
+@pytest.mark.parametrize("copying", [True, False], ids=["the copy's page", "a saved program's page"])
+def test_a_figure_the_rule_s_citation_still_states_is_refused_beside_the_citation_until_it_changes(client, ctx,
+                                                                                                  copying):
+    """QA 9 (1): 18 → 20 activities with the messages changed left the citation (the funder's clause, which the
+    printed implementation plan quotes beside the rule) saying 不得少於18次: the plan said 20 beside 18."""
+    program = program_copy()
+    index = _index(program, "plc.activities")
+    target, citation = f"rules.{index}.target", f"rules.{index}.citation"
+    client.login(make_user(is_admin=True, locale="en"))
+    page = _text(client.get(f"/admin/programs/new?from={program.id}" if copying
+                            else f"/admin/programs/{program.id}/edit"))
+    details = html_module.unescape(re.search(r'<details class="rule-messages">.*?</details>',
+                                             page.split(f'name="{target}"', 1)[1], re.S).group(0))
+    assert f'name="{citation}"' in details and "The funder's clause (citation)" in details
+    assert _textareas(page)[citation] == "於執行期限內，社群活動次數不得少於18次"
+    url = f"/admin/programs/new/figures?from={program.id}" if copying else f"/admin/programs/{program.id}/figures"
+    base = {**_figures_form(page), **_textareas(page), "name": "PLC 116" if copying else program.name,
+            "first": "116/08/01", "last": "117/07/31", **({} if copying else {"version": "1"})}
+    count = db.session.scalar(db.select(db.func.count(Program.id)))
+    response = client.post_form(url, {**base, **_activities_20(index), target: "20"})
+    assert response.status_code == 422
+    html = _text(response)
+    said = _field_error(html, citation)
+    assert "18" in said and "funder" in said, said
+    assert _field_error(html, target) == "" and f'name="{target}" value="20"' in html
+    assert re.search(r'<details class="rule-messages" open>\s*<summary>', html)
+    assert _textareas(html)[f"rules.{index}.messages.zh_Hant"] == "執行期間內至少辦理20次社群活動。"  # kept
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Program.id))) == count
+    assert db.session.get(Program, program.id).definition["rules"][index]["target"] == 18
+    new_clause = "於執行期限內，社群活動次數不得少於20次"
+    saved = client.post_form(url, {**base, **_activities_20(index), target: "20", citation: new_clause})
+    assert saved.status_code == 302, _field_error(_text(saved), citation)
+    db.session.expire_all()
+    made = (db.session.scalar(db.select(Program).where(Program.name == "PLC 116")) if copying
+            else db.session.get(Program, program.id))
+    assert (made.definition["rules"][index]["target"], made.definition["rules"][index]["citation"]) == (20, new_clause)
+
+
+def test_a_blank_citation_is_refused_beside_its_field(client, ctx):
+    program = program_copy()
+    index = _index(program, "plc.activities")
+    citation = f"rules.{index}.citation"
+    client.login(make_user(is_admin=True, locale="en"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {
+        **_figures_form(page), **_textareas(page), citation: "  ", "name": program.name,
+        "first": program.first_day.isoformat(), "last": program.last_day.isoformat(), "version": "1"})
+    assert response.status_code == 422
+    assert "A rule needs its citation" in _field_error(_text(response), citation)
+
+
+def test_the_copy_s_key_is_set_in_the_figures_form_and_checked_as_the_json_s(client, ctx):
+    """QA 9 (2): next year's copy kept the key plc-115-copy, and every file it exports is named …-PLC-115-COPY-…
+    (the program's code). The copy's figures form has the key; a saved program's has not (its key names its
+    files)."""
+    program = program_copy()
+    other = program_copy("urc")
+    client.login(make_user(is_admin=True, locale="en"))
+    page = _text(client.get(f"/admin/programs/new?from={program.id}"))
+    assert f'name="key" value="{program.key[:50]}-copy"' in page and "plc-116" in page
+    assert 'name="key"' not in _text(client.get(f"/admin/programs/{program.id}/edit")).split("</form>", 1)[0]
+    url = f"/admin/programs/new/figures?from={program.id}"
+    base = {**_figures_form(page), **_textareas(page), "name": "PLC 116", "first": "116/08/01",
+            "last": "117/07/31"}
+    for typed, said in (("PLC 116", "is not a key"), ("", "Enter the program's key."),
+                        (other.key, f"Another program already has the key “{other.key}”")):
+        response = client.post_form(url, {**base, "key": typed})
+        assert response.status_code == 422, typed
+        html = _text(response)
+        assert said in _field_error(html, "key"), (typed, _field_error(html, "key"))
+        assert f'name="key" value="{typed}"' in html
+    saved = client.post_form(url, {**base, "key": " plc-116 "})
+    assert saved.status_code == 302
+    made = db.session.scalar(db.select(Program).where(Program.name == "PLC 116"))
+    assert (made.key, made.code, made.definition["key"]) == ("plc-116", "PLC-116", "plc-116")
+
+
+def test_a_name_another_program_has_is_refused_beside_the_name_and_in_the_json(client, ctx):
+    """QA 9 (3): a copy saved with its source's name gave two identical rows in Programs, the enrol list and the
+    reviewers' filter. Case and surrounding spaces do not make a name another; an archived program keeps its."""
+    program = program_copy()
+    other = program_copy("urc")
+    client.login(make_user(is_admin=True, locale="en"))
+    client.post_form(f"/admin/programs/{other.id}/archive")
+    page = _text(client.get(f"/admin/programs/new?from={program.id}"))
+    url = f"/admin/programs/new/figures?from={program.id}"
+    base = {**_figures_form(page), **_textareas(page), "first": "116/08/01", "last": "117/07/31",
+            "key": "plc-116"}
+    for name in (program.name, f"  {other.name.upper()} "):
+        response = client.post_form(url, {**base, "name": name})
+        assert response.status_code == 422
+        assert "Another program already has the name" in _field_error(_text(response), "name"), name
+    assert db.session.scalar(db.select(Program).where(Program.key == "plc-116")) is None
+    # a saved program: its own name is no clash, another's is
+    edit = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    own = {**_figures_form(edit), **_textareas(edit), "first": program.first_day.isoformat(),
+           "last": program.last_day.isoformat(), "version": "1"}
+    assert client.post_form(f"/admin/programs/{program.id}/figures", {**own, "name": program.name}).status_code == 302
+    response = client.post_form(f"/admin/programs/{program.id}/figures", {**own, "name": other.name})
+    assert "Another program already has the name" in _field_error(_text(response), "name")
+    # the JSON editor: an error of the document, beside the name's line
+    data = json.loads(json.dumps(program.definition))
+    data.update(key="plc-116", name=f" {other.name} ")
+    document = json.dumps(data, ensure_ascii=False, indent=2)
+    for url, form in (("/admin/programs/new", {"definition": document}),
+                      (f"/admin/programs/{program.id}/edit", {"definition": document, "version": "1"})):
+        response = client.post_form(url, form)
+        assert response.status_code == 422
+        assert re.search(rf'data-line="{_line_of(document, other.name)}".*?<p class="field-error">name: Another '
+                         rf'program already has the name “{re.escape(other.name)}”', _text(response), re.S), \
+            (url, _editor_errors(_text(response)))

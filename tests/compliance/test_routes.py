@@ -458,7 +458,8 @@ def test_the_figures_form_changes_the_period_in_roc_dates_and_a_rule_s_target(cl
     assert 'value="十二"' in html and 'value="115/02/30"' in html and 'id="figure-first-error"' in html
     messages = {f"rules.{index}.message": "Hold at least 12 community activities within the execution period.",
                 f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理12次社群活動。",
-                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办12次社群活动。"}  # they said 18
+                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办12次社群活动。",  # they said 18
+                f"rules.{index}.citation": "於執行期限內，社群活動次數不得少於12次"}  # the funder's clause too
     saved = client.post_form(f"/admin/programs/{program.id}/figures",
                              {**form, **messages, field: "12", "name": "PLC 115", "first": "115/08/01",
                               "last": "116/07/31", "version": "1"})
@@ -501,7 +502,8 @@ def test_a_copy_for_next_year_is_set_in_the_figures_form_and_saved_as_a_new_prog
     assert 'value="PLC 116"' in html and db.session.scalar(select(func.count(Program.id))) == count
     messages = {f"rules.{index}.message": "Hold at least 12 community activities within the execution period.",
                 f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理12次社群活動。",
-                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办12次社群活动。"}
+                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办12次社群活动。",
+                f"rules.{index}.citation": "於執行期限內，社群活動次數不得少於12次"}
     saved = client.post_form(action, {**form, **messages, field: "12", "name": "PLC 116", "first": "116/08/01",
                                       "last": "117/07/31"})
     assert saved.status_code == 302

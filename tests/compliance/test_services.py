@@ -361,3 +361,82 @@ def test_a_held_activity_s_video_counts_once_for_the_activity_video_rule(ctx):
         video = result(judge(setup), "plc.activity_video")
         assert video.figure == 1 if offset == 3 else video.figure == 2
     assert sorted(kind for kind, _id in video.counted) == ["activity", "activity"]
+
+
+def test_a_copy_takes_a_free_name_too(ctx):
+    """QA 9 (3): a copy saved unchanged gave two programs of the same name; the copy's name is free, like its key."""
+    plc = preset()
+    first = services.copy_document(plc)
+    assert first["name"] == f"{plc.name} (copy)"
+    services.create_program(first, None)
+    db.session.commit()
+    assert services.copy_document(plc)["name"] == f"{plc.name} (copy 2)"
+
+
+def test_a_name_another_program_has_is_refused_whatever_its_case_spaces_or_archiving(ctx):
+    """QA 9 (3): two programs of one name are two identical rows in Programs, the enrol list and the reviewers'
+    filter. A program's own name is no clash with itself."""
+    plc = preset()
+    first = services.copy_document(plc)
+    first.update(key="plc-116", name="PLC 116")
+    made = services.create_program(first, None)
+    services.set_archived(made, True, None)
+    db.session.commit()
+    for name in ("PLC 116", "  plc 116 ", plc.name):
+        taken = services.copy_document(plc)
+        taken.update(key="plc-117", name=name)
+        with pytest.raises(ValidationError) as refused:
+            services.create_program(taken, None)
+        assert refused.value.field == "name"
+        assert list(services.taken_fields(taken)) == ["name"]
+    again = dict(made.definition, name="plc 116 ")  # its own name, written another way
+    services.update_program(made, again, None, version=made.version)
+    with pytest.raises(ValidationError) as refused:
+        services.update_program(made, dict(made.definition, name=plc.name), None, version=made.version)
+    assert refused.value.field == "name"
+    both = services.copy_document(plc)
+    both.update(key=plc.key, name=plc.name)
+    assert services.taken_fields(both) == {"key": plc.key, "name": plc.name}
+    assert services.taken_fields(both, program=plc) == {}
+
+
+def test_a_figure_that_the_rule_s_citation_still_states_is_told_beside_the_citation(ctx):
+    """QA 9 (1): the activities target went from 18 to 20 and the messages said 20, while the citation (the
+    funder's clause the printed plan quotes) still said 不得少於18次."""
+    program = program_copy()
+    before = program.definition
+    index = next(number for number, rule in enumerate(before["rules"]) if rule["id"] == "plc.activities")
+    messages = {f"rules.{index}.message": "Hold at least 20 community activities within the execution period.",
+                f"rules.{index}.messages.zh_Hant": "執行期間內至少辦理20次社群活動。",
+                f"rules.{index}.messages.zh_Hans": "执行期间内至少举办20次社群活动。"}
+    period = {"name": "PLC 116", "first": dt.date(2027, 8, 1), "last": dt.date(2028, 7, 31)}
+    after = services.apply_figures(before, **period, values={f"rules.{index}.target": 20, **messages})
+    citation = f"rules.{index}.citation"
+    assert list(services.stale_messages(before, after)) == [citation]
+    assert "18" in services.stale_messages(before, after)[citation]
+    after = services.apply_figures(before, **period, values={f"rules.{index}.target": 20, **messages,
+                                                             citation: "於執行期限內，社群活動次數不得少於20次"})
+    assert services.stale_messages(before, after) == {}
+    rule = next(rule for rule in services.figures_of(before) if rule.rule_id == "plc.activities")
+    assert citation in rule.fields
+    assert (rule.citation[0], rule.citation[2]) == (citation, "於執行期限內，社群活動次數不得少於18次")
+
+
+def test_a_new_clause_that_states_the_new_figure_is_taken_though_it_writes_the_old_number_elsewhere(ctx):
+    """A funder's clause cannot be reworded like a message: 成果報告 from 1 copy to 2 keeps 每1個社群 in the new
+    clause. A changed clause that states the new figure is the new clause; one changed but still stating only the
+    old figure is not."""
+    program = program_copy()
+    before = program.definition
+    index = next(number for number, rule in enumerate(before["rules"]) if rule["id"] == "plc.budget.printing_report")
+    rule = before["rules"][index]
+    assert rule["claims_max"] == 1 and "每1個社群" in rule["citation"]
+    claims, citation = f"rules.{index}.claims_max", f"rules.{index}.citation"
+    period = {"name": "PLC 116", "first": dt.date(2027, 8, 1), "last": dt.date(2028, 7, 31)}
+    words = {f"rules.{index}.{name}": "The results report, printed." for name in ("message", "messages.zh_Hant",
+                                                                                  "messages.zh_Hans", "messages.en")}
+    old_clause = rule["citation"]
+    for clause, stale in ((old_clause, True), (old_clause.replace("1份", "1 份"), True),
+                          (old_clause.replace("1份", "2份"), False)):
+        after = services.apply_figures(before, **period, values={claims: 2, **words, citation: clause})
+        assert (citation in services.stale_messages(before, after)) is stale, clause

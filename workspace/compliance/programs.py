@@ -41,7 +41,8 @@ class ProgramError:
     path: str  # e.g. rules[3].target; "" for the document itself
     line: int | None
     code: str  # syntax, schema, duplicate_id, period_order, invalid_date, window_outside, window_order,
-    # unknown_category, duplicate_category, invalid_month_day, range_order, unknown_currency, key_taken, too_large
+    # unknown_category, duplicate_category, invalid_month_day, range_order, unknown_currency, key_taken, name_taken,
+    # too_large
     params: dict[str, Any] = field(default_factory=dict)
     detail: str = ""  # jsonschema's or json's own English message
 
@@ -365,13 +366,14 @@ def validate_program(data: object, lines: dict[Path_, int] | None = None) -> lis
     return errors + [error for error in semantic if error.path not in refused]
 
 
-def key_taken(text: str, key: str) -> ProgramError:
-    """The error of a document whose key another program has, beside the key's line (found on saving)."""
+def taken(text: str, field: str, value: str) -> ProgramError:
+    """The error of a document whose key or name (`field`) another program has, beside that line (found on
+    saving): key_taken, name_taken."""
     try:
-        line = positions(text).get(("key",))
+        line = positions(text).get((field,))
     except RecursionError:
         line = None
-    return ProgramError("key", line, "key_taken", {"key": key})
+    return ProgramError(field, line, f"{field}_taken", {field: value})
 
 
 _CLOSERS = {"{": "}", "[": "]"}

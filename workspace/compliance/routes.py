@@ -32,7 +32,7 @@ from workspace.compliance.forms import (
     WaiverForm,
 )
 from workspace.compliance.models import BookListItem, Deliverable, Enrollment, Expense, Program, Submission, Waiver
-from workspace.compliance.programs import key_taken, parse_program_text
+from workspace.compliance.programs import parse_program_text, taken
 from workspace.compliance.services import budget, review
 from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page, current_generation, poll_unchanged
 from workspace.core.database import utcnow
@@ -356,7 +356,8 @@ def _shown(document: dict[str, Any] | None) -> dict[str, str] | None:
     """The name and period the figures form starts from."""
     if not document:
         return None
-    return {"name": document["name"], "first": document["period"]["first"], "last": document["period"]["last"]}
+    return {"name": document["name"], "key": document["key"], "first": document["period"]["first"],
+            "last": document["period"]["last"]}
 
 
 def _copy_source() -> Program:
@@ -410,8 +411,10 @@ def _save_program(program: Program | None) -> Response:
             return redirect(url_for("compliance.programs"))
         except DomainError as error:
             db.session.rollback()
-            if error.field == "key":  # listed with the document's other errors, beside the key's line
-                errors = [key_taken(form.definition.data, document["key"])]
+            if error.field in ("key", "name"):  # listed with the document's other errors, beside their lines
+                errors = [taken(form.definition.data, field, value)
+                          for field, value in services.taken_fields(document, program=program).items()] or [
+                    taken(form.definition.data, error.field, document[error.field])]
             else:
                 attach_error(form, error)
     return _program_page(form, program, errors, 422)
@@ -441,14 +444,16 @@ def update_program(program_id: int):
     return _save_program(db.get_or_404(Program, program_id))
 
 
-def _figures_typed(before: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The document `before` with the figures form's name, period (ROC dates welcome) and rules' numbers and messages
-    applied, and what is wrong with them, each by its field: a value that cannot be read, that the program's checks
-    refuse, or that a message still writes the old way. A figure the form did not send keeps its value."""
+def _figures_typed(before: dict[str, Any], *, program: Program | None = None,
+                   with_key: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+    """The document `before` with the figures form's name, period (ROC dates welcome), rules' numbers, messages and
+    citations (and, `with_key`, a copy's key) applied, and what is wrong with them, each by its field: a value that
+    cannot be read, that the program's checks refuse, that a message or citation still writes the old way, or a key
+    or name that another program than `program` has. A figure the form did not send keeps its value."""
     typed = {key: value for key, value in request.form.items() if key.startswith("rules.")}
     shown = services.figures_of(before)
     known = {figure.name: figure for rule in shown for figure in rule.figures}
-    messages = {name: text for rule in shown for name, _label, text in rule.messages}
+    messages = {name: text for rule in shown for name, _label, text in rule.texts}
     errors: dict[str, str] = {}
     values: dict[str, int | float | str] = {}
     for name in known.keys() & typed.keys():
@@ -458,7 +463,7 @@ def _figures_typed(before: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
         else:
             values[name] = number
     for name in messages.keys() & typed.keys():
-        if (text := " ".join(typed[name].split())) != messages[name]:
+        if (text := " ".join(typed[name].split())) != " ".join(messages[name].split()):  # a text left as it was
             values[name] = text
     first = parse_roc_date(request.form.get("first", ""), any_year=True)
     last = parse_roc_date(request.form.get("last", ""), any_year=True)
@@ -473,14 +478,21 @@ def _figures_typed(before: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
     name = " ".join(request.form.get("name", "").split())[:200]
     if not name:
         errors["name"] = _("Enter the program's name.")
+    key = request.form.get("key", "").strip() if with_key and "key" in request.form else None
+    if key == "":
+        errors["key"] = _("Enter the program's key.")
     # The values that could be read are checked with the rest of the program at once, beside their fields too.
     period = before["period"]
-    document = services.apply_figures(before, name=name or before["name"],
+    document = services.apply_figures(before, name=name or before["name"], key=key or None,
                                       first=first or dt.date.fromisoformat(period["first"]),
                                       last=last or dt.date.fromisoformat(period["last"]), values=values)
-    checked = services.figure_errors(document, {"name", "first", "last", *known, *messages})
+    fields = {"name", "first", "last", *known, *messages, *(("key",) if with_key else ())}
+    checked = services.figure_errors(document, fields)
     for field, message in (services.stale_messages(before, document) | checked).items():
         errors.setdefault(field, message)
+    for field, value in services.taken_fields(document, program=program).items():
+        if field in fields:  # a key the form does not show is the program's own
+            errors.setdefault(field, wording.taken_text(field, value))
     return document, errors
 
 
@@ -491,7 +503,7 @@ def update_figures(program_id: int):
     shown beside its field with what was typed."""
     program = db.get_or_404(Program, program_id)
     require(EmptyForm().validate())
-    document, errors = _figures_typed(program.definition)
+    document, errors = _figures_typed(program.definition, program=program)
     if not errors:
         try:
             changes = services.update_program(program, document, current_user,
@@ -501,7 +513,7 @@ def update_figures(program_id: int):
             return redirect(url_for("compliance.programs"))
         except DomainError as error:
             db.session.rollback()
-            errors[""] = error.message
+            errors[error.field if error.field in ("key", "name") else ""] = error.message
     form = ProgramForm(formdata=None, definition=json.dumps(program.definition, ensure_ascii=False, indent=2),
                        version=program.version)
     return _program_page(form, program, [], 422, typed=dict(request.form), figure_errors=errors)
@@ -515,7 +527,7 @@ def create_from_figures():
     source = _copy_source()
     require(EmptyForm().validate())
     copied = services.copy_document(source)
-    document, errors = _figures_typed(copied)
+    document, errors = _figures_typed(copied, with_key=True)
     if not errors:
         try:
             program = services.create_program(document, current_user)
@@ -524,7 +536,7 @@ def create_from_figures():
             return redirect(url_for("compliance.programs"))
         except DomainError as error:
             db.session.rollback()
-            errors[""] = error.message
+            errors[error.field if error.field in ("key", "name") else ""] = error.message
     form = ProgramForm(formdata=None, definition=json.dumps(copied, ensure_ascii=False, indent=2))
     return _program_page(form, None, [], 422, typed=dict(request.form), figure_errors=errors, source=source,
                          copied=copied)

@@ -730,9 +730,16 @@ def program_error_text(error: ProgramError) -> str:
         "duplicate_category": lambda: _("Two budget categories have the key “%(key)s”.", key=p["key"]),
         "key_taken": lambda: _("Another program already has the key “%(key)s”: give this one a key of its own.",
                                key=p["key"]),
+        "name_taken": lambda: _("Another program already has the name “%(name)s”: give this one a name of its own.",
+                                name=p["name"]),
         "too_large": lambda: _("%(value)s is too large: at most %(limit)s.", value=p["value"], limit=p["limit"]),
     }
     return texts[error.code]() if error.code in texts else error.detail
+
+
+def taken_text(field: str, value: str) -> str:
+    """That another program has this key or name (`field`), in the reader's language."""
+    return program_error_text(ProgramError(field, None, f"{field}_taken", {field: value}))
 
 
 MAX_CHANGES_SAID = 5  # the trail's line names the first few changes of a save; the event keeps them all

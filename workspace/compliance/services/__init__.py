@@ -26,6 +26,7 @@ from workspace.compliance.services.catalogue import (
     programs,
     set_archived,
     stale_messages,
+    taken_fields,
     update_program,
 )
 from workspace.compliance.services.enrolment import (
@@ -47,5 +48,5 @@ __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amo
            "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figure_errors",
            "figures_of",
            "install_presets", "live_waivers", "period_notices", "programs", "revoke", "set_archived",
-           "stale_messages", "standings",
+           "stale_messages", "standings", "taken_fields",
            "update_program", "waive", "withdraw", "withdrawn_enrollments_of"]

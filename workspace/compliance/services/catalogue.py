@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Collection
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from workspace.compliance.models import Program
 from workspace.compliance.programs import load_presets, validate_program
-from workspace.compliance.wording import listing, program_error_text, rule_text
+from workspace.compliance.wording import listing, program_error_text, rule_text, taken_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.forms import money_refusal
@@ -41,15 +42,36 @@ def _apply_document(program: Program, document: dict[str, Any]) -> None:
     program.definition = document
 
 
+def _same_name(name: str) -> str:
+    """A name as two programs' names are compared: case and spaces around and between words ignored."""
+    return " ".join(name.split()).casefold()
+
+
+def taken_fields(document: dict[str, Any], *, program: Program | None = None) -> dict[str, str]:
+    """The fields of the document ("key", "name") that another program than `program` has already, archived ones
+    too, each with that program's value: a key names a program's files, and two programs of one name are two
+    identical rows in Programs, the enrol list and the reviewers' filter (QA 9)."""
+    others = select(Program.key, Program.name).order_by(Program.id)
+    if program is not None and program.id is not None:
+        others = others.where(Program.id != program.id)
+    rows = db.session.execute(others).all()
+    found = {}
+    if (key := document.get("key")) in {other for other, _name in rows}:
+        found["key"] = key
+    name = document.get("name")
+    if isinstance(name, str) and (same := [other for _key, other in rows if _same_name(other) == _same_name(name)]):
+        found["name"] = same[0]
+    return found
+
+
 def _check_document(document: dict[str, Any], *, program: Program | None = None) -> None:
     errors = validate_program(document)
     if errors:
         raise ValidationError(ngettext("The program has %(num)d error: %(first)s",
                                        "The program has %(num)d errors: %(first)s", len(errors),
                                        first=program_error_text(errors[0])), "definition")
-    taken = db.session.scalar(select(Program.id).where(Program.key == document["key"]))
-    if taken is not None and (program is None or taken != program.id):
-        raise ValidationError(_("Another program already has the key %(key)s.", key=document["key"]), "key")
+    for field, value in taken_fields(document, program=program).items():
+        raise ValidationError(taken_text(field, value), field)
 
 
 def install_presets() -> list[Program]:
@@ -160,7 +182,8 @@ def with_versions_raised(before: dict[str, Any], after: dict[str, Any]) -> dict[
 
 
 def copy_document(program: Program) -> dict[str, Any]:
-    """The program's document under a free key and name "… (copy)", for an admin to change and save."""
+    """The program's document under a free key and a free name ("… (copy)", "… (copy 2)"), for an admin to change
+    and save."""
     document = copy.deepcopy(program.definition)  # the copy is changed by its editor, never the original
     base = program.key[:50]
     taken = set(db.session.scalars(select(Program.key).where(Program.key.like(f"{base}-copy%"))))
@@ -168,7 +191,12 @@ def copy_document(program: Program) -> dict[str, Any]:
     while (key := f"{base}-copy" + (f"-{number}" if number > 1 else "")) in taken:
         number += 1
     document["key"] = key
-    document["name"] = _("%(name)s (copy)", name=program.name)
+    names = {_same_name(name) for name in db.session.scalars(select(Program.name))}
+    number = 1
+    while _same_name(name := _("%(name)s (copy %(number)d)", name=program.name, number=number) if number > 1
+                     else _("%(name)s (copy)", name=program.name)) in names:
+        number += 1
+    document["name"] = name
     return document
 
 
@@ -264,11 +292,18 @@ class RuleFigures:
     message: str
     figures: tuple[Figure, ...]
     messages: tuple[tuple[str, str, str], ...] = ()  # (field, label, text): the rule's message in each language
+    # (field, label, text): the funder's clause the rule comes from, which the printed plan quotes beside it
+    citation: tuple[str, str, str] | None = None
+
+    @property
+    def texts(self) -> tuple[tuple[str, str, str], ...]:
+        """The rule's words the form shows: its messages, then its citation."""
+        return (*self.messages, *((self.citation,) if self.citation else ()))
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """The form's fields of this rule: its figures and its messages."""
-        return (*(figure.name for figure in self.figures), *(name for name, _label, _text in self.messages))
+        """The form's fields of this rule: its figures, its messages and its citation."""
+        return (*(figure.name for figure in self.figures), *(name for name, _label, _text in self.texts))
 
 
 # The languages a rule's message is written in (`messages`), besides its default `message`.
@@ -312,7 +347,9 @@ def figures_of(document: dict[str, Any]) -> list[RuleFigures]:
                     label = BAND_LABELS["last" if key == "min" and "up_to" not in limits else key]
                     figures.append(Figure(f"rules.{index}.min_by_class_count.{band}.{key}", str(label), value))
         if figures:
-            found.append(RuleFigures(rule.get("id", ""), rule_text(rule), tuple(figures), _message_fields(index, rule)))
+            citation = (f"rules.{index}.citation", _("The funder's clause (citation)"), rule.get("citation", ""))
+            found.append(RuleFigures(rule.get("id", ""), rule_text(rule), tuple(figures), _message_fields(index, rule),
+                                     citation))
     return found
 
 
@@ -339,7 +376,10 @@ def _says(text: str, forms: list[str]) -> str | None:
 
 def stale_messages(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
     """The figures changed while a message of their rule still writes the old value (NT$1,600 an hour after the
-    cap became 1,700), each by the figure's field: the admin changes the messages in the same form."""
+    cap became 1,700), each by the figure's field, and while the rule's citation still states it (不得少於18次 for a
+    target of 20, which the printed plan would quote beside it), by the citation's field, unless the citation was
+    changed and states the new value too: the admin changes the messages and the citation (the funder's new clause)
+    in the same form."""
     errors: dict[str, str] = {}
     for rule_figures in figures_of(before):
         for figure in rule_figures.figures:
@@ -359,6 +399,17 @@ def stale_messages(before: dict[str, Any], after: dict[str, Any]) -> dict[str, s
                 errors[figure.name] = _("The rule's message still says %(old)s (%(languages)s): change the message "
                                         "in each language below too.", old=found[0][1],
                                         languages=listing(language for language, _said in found))
+            # A funder's clause cannot be reworded to avoid a number (每1個社群 stays when 1 report becomes 2): a
+            # changed clause that states the new figure is the funder's new clause.
+            citation, earlier = rule.get("citation"), before["rules"][int(steps[1])].get("citation")
+            value = place.get(last)
+            new = (_written(dataclasses.replace(figure, value=value))
+                   if isinstance(value, int | float) and not isinstance(value, bool) else [])
+            if (isinstance(citation, str) and (said := _says(citation, forms))
+                    and (citation == earlier or not _says(citation, new))):
+                errors.setdefault(f"rules.{steps[1]}.citation", _(
+                    "The funder's clause still states %(old)s: enter the clause for the new figure (the printed plan "
+                    "quotes it beside the rule).", old=said))
     return errors
 
 
@@ -383,11 +434,13 @@ def figure_errors(document: dict[str, Any], fields: Collection[str]) -> dict[str
 
 
 def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: dt.date,
-                  values: dict[str, int | float | str]) -> dict[str, Any]:
-    """A copy of the document with its name, period and the rules' numbers and messages changed (`values` by
-    field name)."""
+                  values: dict[str, int | float | str], key: str | None = None) -> dict[str, Any]:
+    """A copy of the document with its name, period, the rules' numbers, messages and citations (`values` by field
+    name) and, when given, its key changed."""
     changed = copy.deepcopy(document)
     changed["name"] = name
+    if key is not None:
+        changed["key"] = key
     changed["period"] = {"first": first.isoformat(), "last": last.isoformat()}
     for field, value in values.items():
         *steps, last = field.split(".")  # rules.3.range.max, rules.0.min_by_class_count.1.min
