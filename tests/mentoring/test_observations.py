@@ -677,7 +677,7 @@ def test_the_observation_page_speaks_the_reader_s_language(client, ctx):
     page = client.get(url(pair, observation), headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
     assert "觀課前會談" in page and "課堂觀察筆記" in page and "尚未送出" in page
     page = client.get(url(pair, observation), headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "课前会谈" in page and "尚未送出" in page
+    assert "课前会谈" in page and "尚未发送" in page and "尚未送出" not in page  # one way: 条/发送
 
 
 def _public_lesson(pair):
