@@ -110,9 +110,12 @@ def test_the_page_shows_no_links_to_a_convener_who_may_not_read_it(client, ctx):
     assert client.get(_url(pair, observation, "/export.docx")).status_code == 200
 
 
-@pytest.mark.parametrize("locale, title, level", [("en", "Classroom observation record", "3 Good"),
-                                                   ("zh_Hant", "教學", "3 良好")])
-def test_the_docx_is_in_the_reader_s_language_named_by_the_one_builder(client, ctx, locale, title, level):
+@pytest.mark.parametrize("locale, title, level, form, finalized", [
+    ("en", "Classroom observation record", "3 Good", " (Version 1)", "Finalized on "),
+    ("zh_Hant", "教學", "3 良好", "（第 1 版）", "已定稿（"),  # QA: "(v1)" and "2026年10月5日 定稿"
+])
+def test_the_docx_is_in_the_reader_s_language_named_by_the_one_builder(client, ctx, locale, title, level, form,
+                                                                       finalized):
     pair = make_pair()
     pair.mentee.locale = locale
     observation = _observed(pair)
@@ -124,7 +127,7 @@ def test_the_docx_is_in_the_reader_s_language_named_by_the_one_builder(client, c
     assert "attachment" in disposition and "林老師 2026-10-05.docx" in disposition
     assert response.headers["Cache-Control"] == "private, no-store"
     text = docx_text(response.data)
-    assert title in text and level in text
+    assert title in text and level in text and form in text and finalized in text and "(v1)" not in text
     for expected in ("林老師", "王老師", "提問後的等待時間", "提問清楚", "多等學生三秒", "下次我會等久一點"):
         assert expected in text, expected
     assert text.index("第 29 分鐘") < text.index("第 30 分鐘")

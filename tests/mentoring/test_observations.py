@@ -482,6 +482,10 @@ def test_the_flow_through_the_pages_and_what_each_reads(client, ctx):
     client.login(pair.mentee)
     draft = client.get(url(pair, observation)).get_data(as_text=True)  # a draft: the observer's content
     assert "秘密筆記" not in draft and "observation-private" in draft
+    # QA: the observed teacher is told who is writing it and that it comes to them, not "until shared with the
+    # conveners"
+    assert f"{pair.mentor.display_name} is still writing this observation: you can read it once they share it" in draft
+    assert "until they share it with the conveners" not in draft
     client.login(pair.mentor)
     assert client.post_form(url(pair, observation, "/share-with-observed")).status_code == 302
     client.login(pair.mentee)
@@ -492,6 +496,7 @@ def test_the_flow_through_the_pages_and_what_each_reads(client, ctx):
     page = client.get(url(pair, observation))
     assert page.status_code == 200 and "秘密筆記" not in page.get_data(as_text=True)
     assert "observation-private" in page.get_data(as_text=True)
+    assert "until they share it with the conveners" in page.get_data(as_text=True)
     assert client.get(url(pair, observation, f"/notes/{observation.notes[0].id}/photo")).status_code in (403, 404)
     client.login(pair.mentor)
     assert client.post_form(url(pair, observation, "/finalize")).status_code == 302

@@ -143,7 +143,8 @@ def observation_docx(observation: Observation) -> tuple[bytes, str]:
         (_("Date"), local_date(observation.observed_on, "long")),
         (_("Subject and class"), observation.subject),
         (_("Community"), observation.community.name),
-        (_("Observation form"), f"{record.form.shown_title} (v{record.form.version})"),
+        (_("Observation form"), _("%(text)s (%(detail)s)", text=record.form.shown_title,
+                                  detail=_("Version %(number)d", number=record.form.version))),
         (_("Status"), state_line(record)),
     ])
     builder.heading(_("Focus agreed at the pre-conference"), level=1)
