@@ -613,9 +613,8 @@ def _may_add_evidence(activity: Activity) -> bool:
 
 def _evidence_keepers(activity: Activity) -> list[str]:
     """The names of the conveners and co-conveners, who add an activity's photos (with the minutes' recorder)."""
-    managing = {Role.CONVENER.value, Role.CO_CONVENER.value}
-    keepers = [member for member in community_records.current_members([activity.community_id])
-               if member.role in managing]
+    keepers = community_records.current_members([activity.community_id],
+                                                roles=(Role.CONVENER.value, Role.CO_CONVENER.value))
     keepers.sort(key=lambda member: member.role != Role.CONVENER.value)  # the convener first, then by name
     return [member.display_name for member in keepers]
 

@@ -125,12 +125,14 @@ def members_ever(community_ids: Collection[int], roles: Collection[str] | None =
         Membership.community_id, User.display_name, Membership.user_id, Membership.joined_at, Membership.id)))
 
 
-def current_members(community_ids: Collection[int]) -> list[MemberDuring]:
-    """The members of these communities now (not departed), by community, then name (one query)."""
-    return _people(db.session.execute(
-        _members()
-        .where(Membership.community_id.in_(list(community_ids)), Membership.live)
-        .order_by(Membership.community_id, User.display_name, Membership.user_id)))
+def current_members(community_ids: Collection[int], roles: Collection[str] | None = None) -> list[MemberDuring]:
+    """The members of these communities now (not departed; of these roles when given: the conveners), by
+    community, then name (one query)."""
+    query = _members().where(Membership.community_id.in_(list(community_ids)), Membership.live)
+    if roles is not None:
+        query = query.where(Membership.role.in_(sorted(roles)))
+    return _people(db.session.execute(query.order_by(Membership.community_id, User.display_name,
+                                                     Membership.user_id)))
 
 
 # Not a period read: the people of a community now, as the forms and @-mentions need them (the accounts).

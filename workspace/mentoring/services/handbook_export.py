@@ -37,8 +37,8 @@ def signers(handbook: Handbook, mentor_names: list[str]) -> list[tuple[str, str]
     """Who signs the handbook, as (role, name) in the current language: the new teacher who wrote it, the mentor
     who guided it and the convener who reviews it for the community (names left blank where nobody holds the
     role, to be written by hand)."""
-    conveners = [member.display_name for member in current_members([handbook.community_id])
-                 if member.role == Role.CONVENER.value]
+    conveners = [member.display_name for member in current_members([handbook.community_id],
+                                                                   roles=(Role.CONVENER.value,))]
     return [(_("New teacher"), handbook.teacher.display_name), (_("Mentor"), "、".join(mentor_names)),
             (_("Convener"), "、".join(conveners))]
 
