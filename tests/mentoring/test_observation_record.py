@@ -176,11 +176,16 @@ def test_the_docx_opens_in_libreoffice(client, ctx, tmp_path):
     assert office.has_cjk_font(pdf)
 
 
-def test_the_record_of_a_form_to_learn_by_shows_each_row_with_its_notes_and_no_level(client, ctx):
+def _learning() -> tuple:
+    """The new teacher (reading English) observing the mentor, on the form to learn by chosen for that direction."""
     pair = make_pair()
     pair.mentee.locale = "en"
-    observation = services.create_observation(pair.community, services.PlanFields(
+    return pair, services.create_observation(pair.community, services.PlanFields(
         observed_id=pair.mentor.id, observed_on=DAY, pairing_id=pair.pairing.id), actor=pair.mentee)
+
+
+def test_the_record_of_a_form_to_learn_by_shows_each_row_with_its_notes_and_no_level(client, ctx):
+    pair, observation = _learning()
     services.add_note(observation, services.NoteFields(client_key="a", text="先讓學生猜", minute=7, row_key="learned"),
                       actor=pair.mentee)
     db.session.commit()
@@ -194,10 +199,7 @@ def test_the_form_to_learn_by_reads_as_learning_not_as_an_evaluation_of_the_ment
     """QA 9: the new teacher's 觀課學習單 printed as a graded 教學觀察紀錄表 with strengths and suggestions about the
     mentor, and its note form asked for a "Rubric row". Its record is titled and named after the form, its
     post-conference asks what worked and what to ask (the same two columns), and its row picker says "Row"."""
-    pair = make_pair()
-    pair.mentee.locale = "en"
-    observation = services.create_observation(pair.community, services.PlanFields(
-        observed_id=pair.mentor.id, observed_on=DAY, pairing_id=pair.pairing.id), actor=pair.mentee)
+    pair, observation = _learning()
     services.add_note(observation, services.NoteFields(client_key="a", text="先讓學生猜", minute=7, row_key="learned"),
                       actor=pair.mentee)
     services.update_feedback(observation, "學生很投入", "為什麼先分組？", actor=pair.mentee)
@@ -241,10 +243,7 @@ def test_a_rubric_observation_keeps_its_record_title_and_post_conference(client,
 def test_a_note_added_by_the_script_sends_its_row_of_the_form_to_learn_by_out_of_band(client, ctx):
     """QA 9: a row of the form to learn by kept "No notes on this row yet" after a note was added to it, until a
     reload. The note script's answer carries the row, filled, marked to replace the page's (observe.js)."""
-    pair = make_pair()
-    pair.mentee.locale = "en"
-    observation = services.create_observation(pair.community, services.PlanFields(
-        observed_id=pair.mentor.id, observed_on=DAY, pairing_id=pair.pairing.id), actor=pair.mentee)
+    pair, observation = _learning()
     services.add_note(observation, services.NoteFields(client_key="a", text="先讓學生猜", minute=7, row_key="learned"),
                       actor=pair.mentee)
     db.session.commit()
