@@ -127,7 +127,33 @@ def test_a_series_running_past_the_period_warns_once(client, ctx):
     response = client.post_form(f"/c/{made.slug}/activities/new",
                                 plan_form("2037-09-01T14:00", repeat="weekly", count="3"))
     assert response.status_code == 302
-    assert len(flashes(client.get(response.headers["Location"]).get_data(as_text=True))) == 1
+    [warning] = flashes(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"The 3 activities planned are outside the period of {made.program.name}" in warning
+
+
+def test_a_series_partly_past_the_period_says_how_many_are_outside(client, ctx):
+    made = enrolled(first=FIRST, last=LAST)
+    client.login(made.club.convener)
+    response = client.post_form(f"/c/{made.slug}/activities/new",  # 20 and 27 July in it, 3 and 10 August not
+                                plan_form("2037-07-20T14:00", repeat="weekly", count="4"))
+    [warning] = flashes(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"2 of the 4 activities planned are outside the period of {made.program.name}" in warning
+    assert "they do not count toward its rules" in warning
+
+
+def test_a_series_reads_the_community_s_programs_once(client, ctx, count_queries):
+    """The programs are read once for the save, not once per activity of the series."""
+    made = enrolled(first=FIRST, last=LAST)
+    client.login(made.club.convener)
+    client.get(f"/c/{made.slug}/activities/new")
+    reads = {}
+    for count in (2, 12):
+        with count_queries() as queries:
+            response = client.post_form(f"/c/{made.slug}/activities/new",
+                                        plan_form("2037-09-01T14:00", repeat="monthly", count=str(count)))
+        assert response.status_code == 302
+        reads[count] = sum(1 for statement in queries if "FROM enrollments" in str(statement))
+    assert reads[2] == reads[12] >= 1
 
 
 def test_a_program_already_over_does_not_warn_of_a_new_plan(client, ctx):

@@ -189,8 +189,7 @@ def create(slug: str):
                                               count=form.count.data or 1)
             else:
                 made = [services.create_activity(community, fields, actor=current_user)]
-            notices = list(dict.fromkeys(notice for activity in made
-                                         for notice in services.dating_notices(activity, None)))
+            notices = services.dating_notices(made)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -229,7 +228,7 @@ def update(slug: str, activity_id: int):
             services.update_activity(activity, _fields(form), actor=current_user,
                                      base_version=read(form.base_version.data, numbers(), 0),
                                      move_ahead=bool(form.move_ahead.data))
-            notices = services.dating_notices(activity, before)
+            notices = services.dating_notices([activity], before)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

@@ -26,21 +26,22 @@ from workspace.core.permissions import CONTRIBUTORS, can
 from workspace.core.text import render_markdown
 from workspace.extensions import db
 
-# Sent when an activity is planned or its start is changed (the activity, at its new start; `before=`: where it
-# started, None for a new one), inside the transaction. An area that reads activities by their day (compliance:
-# the periods of the programs the community is enrolled in) answers with what the day means to it, a list of
-# sentences for the person who saved; activities imports none of those areas (dating_notices gathers them).
+# Sent when activities are planned or one's start is changed (`activities`: those of one save, at their new starts, all
+# of one community; `before=`: where the one moved started, None for new ones), inside the transaction. An area that
+# reads activities by their day (compliance: the periods of the programs the community is enrolled in) answers with
+# what the days mean to it, a list of sentences for the person who saved, reading what it needs once for the whole
+# save (a series of 20 is one read, not 20); activities imports none of those areas (dating_notices gathers them).
 activity_dated = Namespace().signal("activities.activity-dated")
 
 
-def dating_notices(activity: Activity, before: dt.datetime | None) -> list[str]:
-    """What the areas that read activities by their day say of `activity` now starting where it does (it started
-    at `before`; None: planned now), each sentence once: warnings to show beside a save that is made all the same.
-    Nothing when its start did not move."""
-    if before is not None and before == activity.starts_at:
+def dating_notices(activities: Sequence[Activity], before: dt.datetime | None = None) -> list[str]:
+    """What the areas that read activities by their day say of `activities` (one save: a planned activity or series,
+    `before` None; or one activity moved from `before`) starting where they do now, each sentence once: warnings to
+    show beside a save that is made all the same. Nothing when no start moved."""
+    if not activities or (before is not None and all(before == activity.starts_at for activity in activities)):
         return []
     said: list[str] = []
-    for _receiver, notices in activity_dated.send(activity, before=before):
+    for _receiver, notices in activity_dated.send(None, activities=list(activities), before=before):
         said += [notice for notice in notices or () if notice not in said]
     return said
 
