@@ -47,13 +47,10 @@ def outside_period_text(program: Program) -> str:
 
 def series_outside_text(program: Program, outside: int, planned: int) -> str:
     """The warning of a series some (or all) of whose activities fall outside the period of every enrolled program."""
-    if outside == planned:
-        return ngettext("The activity planned is outside the period of %(program)s (%(first)s to %(last)s): it does "
-                        "not count toward its rules.",
-                        "The %(num)d activities planned are outside the period of %(program)s (%(first)s to %(last)s): "
-                        "they do not count toward its rules.",
-                        outside, program=in_reader_script(program.name), first=local_date(program.first_day),
-                        last=local_date(program.last_day))
+    if outside == planned:  # a series has two or more
+        return _("The %(num)d activities planned are outside the period of %(program)s (%(first)s to %(last)s): they "
+                 "do not count toward its rules.", num=outside, program=in_reader_script(program.name),
+                 first=local_date(program.first_day), last=local_date(program.last_day))
     return ngettext("%(num)d of the %(planned)d activities planned is outside the period of %(program)s (%(first)s "
                     "to %(last)s): it does not count toward its rules.",
                     "%(num)d of the %(planned)d activities planned are outside the period of %(program)s (%(first)s "
