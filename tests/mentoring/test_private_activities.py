@@ -77,6 +77,23 @@ def test_a_colleague_and_a_reviewer_neither_open_nor_list_it(client, recorded):
     assert "A mentoring record kept to the pair" in participation.get_data(as_text=True)
 
 
+def test_the_participation_page_counts_it_for_everyone_and_links_it_for_those_who_open_it(client, recorded):
+    """QA: a reviewer's participation page said 2 activities held where the panel and the report they approve said
+    4 (the pair's records were left out of its figures): the figures are the community's for every reader; the
+    row is there by its neutral name, linked only for those who may open it."""
+    slug, meeting = recorded.community.slug, recorded.meeting
+    path = f"/c/{slug}/activities/participation?start=2026-09-01&end=2026-09-30"
+    link = f'href="/c/{slug}/activities/{meeting.id}"'
+    for reader, linked in ((recorded.convener, True), (recorded.mentor, True), (recorded.colleague, False),
+                           (recorded.reviewer, False)):
+        client.login(reader)
+        page = client.get(path).get_data(as_text=True)
+        assert "2 activities held" in page, reader.display_name
+        assert "A mentoring record kept to the pair" in page and meeting.title not in page
+        assert (link in page) is linked, reader.display_name
+        assert f'href="/c/{slug}/activities/{recorded.open_meeting.id}"' in page
+
+
 def test_a_colleagues_feedback_on_it_is_refused_and_not_stored(client, recorded):
     client.login(recorded.colleague)
     response = client.post_form(f"/c/{recorded.community.slug}/activities/{recorded.meeting.id}/feedback",
@@ -151,29 +168,27 @@ def _mark_everyone_present(recorded) -> None:
     db.session.commit()
 
 
-def test_the_participation_page_adds_up_to_what_the_reader_sees(client, recorded):
-    """A colleague's participation page neither lists it nor counts its hours by method."""
-    client.login(recorded.colleague)
-    page = client.get(f"/c/{recorded.community.slug}/activities/participation?start=2026-09-01&end=2026-09-30")
+def test_the_participation_page_adds_up_to_the_community_s_figures_for_every_reader(client, recorded):
+    """A colleague's participation page counts it as the panel does (its hours by method too), unlinked, and says
+    under the members why no member's row counts it."""
     from workspace.activities import services as activity_services
 
-    report = activity_services.participation(recorded.community, dt.date(2026, 9, 1), dt.date(2026, 9, 30),
-                                             viewer=recorded.colleague,
-                                             now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
-    assert [row.activity.id for row in report.activities] == [recorded.open_meeting.id]
-    assert [method for method, _hours in report.hours_by_method] == ["collaborative_planning"]
-    assert page.status_code == 200
-    convener = activity_services.participation(recorded.community, dt.date(2026, 9, 1), dt.date(2026, 9, 30),
-                                               viewer=recorded.convener,
-                                               now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC))
-    assert {method for method, _hours in convener.hours_by_method} == {"collaborative_planning",
-                                                                       "new_teacher_mentoring"}
-    # QA: the convener read the pair's rows without their meetings as a mistake; the page says why
+    reports = {reader.id: activity_services.participation(
+        recorded.community, dt.date(2026, 9, 1), dt.date(2026, 9, 30), viewer=reader,
+        now=dt.datetime(2026, 9, 11, tzinfo=dt.UTC)) for reader in (recorded.colleague, recorded.convener)}
+    colleague, convener = reports[recorded.colleague.id], reports[recorded.convener.id]
+    assert colleague.unlinked == {recorded.meeting.id} and convener.unlinked == frozenset()
+    assert ([row.activity.id for row in colleague.activities] == [row.activity.id for row in convener.activities]
+            == [recorded.meeting.id, recorded.open_meeting.id] or
+            {row.activity.id for row in colleague.activities} == {recorded.meeting.id, recorded.open_meeting.id})
+    assert colleague.hours_by_method == convener.hours_by_method
+    assert {method for method, _hours in colleague.hours_by_method} == {"collaborative_planning",
+                                                                        "new_teacher_mentoring"}
     note = "1 mentoring record kept to the pair counts in the community's figures, not in any member's row."
-    assert note not in page.get_data(as_text=True)
-    client.login(recorded.convener)
-    convener_page = client.get(f"/c/{recorded.community.slug}/activities/participation?start=2026-09-01&end=2026-09-30")
-    assert note in convener_page.get_data(as_text=True)
+    for reader in (recorded.colleague, recorded.convener):
+        client.login(reader)
+        page = client.get(f"/c/{recorded.community.slug}/activities/participation?start=2026-09-01&end=2026-09-30")
+        assert note in page.get_data(as_text=True), reader.display_name
 
 
 def test_its_minutes_files_and_feedback_stay_out_of_the_records_other_areas_read(recorded, app):

@@ -140,6 +140,9 @@ class Participation:
     members: tuple[MemberAttendance, ...]  # best attendance first
     activities: tuple[ActivityAttendance, ...]  # oldest first
     hours_by_method: tuple[tuple[str, float], ...]  # (method, hours held), largest first
+    # Activities the reader may not open (a pair's private meeting, to a member or reviewer): listed by their neutral
+    # name without a link, and counted in every figure, as the panel and the reports count them.
+    unlinked: frozenset[int] = frozenset()
 
     @property
     def average_rate(self) -> float | None:

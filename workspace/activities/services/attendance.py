@@ -166,20 +166,15 @@ def my_attendance(activity: Activity, user: Any) -> Attendance | None:
 
 def participation(community: Community, start: dt.date, end: dt.date, *, viewer: Any = None,
                   now: dt.datetime | None = None) -> records.Participation:
-    """Who came to what between two local dates (inclusive): the participation page's one community. Given a
-    viewer, the activities they may not read (a pair's private meeting) are left out of the per-activity rows
-    and the hours by method, so that the page's figures add up to what it lists; no member's rate counts them
-    (records.participation)."""
+    """Who came to what between two local dates (inclusive): the participation page's one community, with the
+    figures of the compliance panel and the reports. Given a viewer, the activities they may not open (a pair's
+    private meeting, already named neutrally by the records) are marked `unlinked`: listed and counted, not linked
+    (the page once left them out, and a reviewer read 2 activities where the report they approve says 4). No
+    member's rate counts them (records.participation)."""
     report = records.participation([community.id], Period(bounded(start), bounded(end)), now=now)
     private = [row.activity.id for row in report.activities if row.activity.private]
     if viewer is None or not private:
         return report
     readable = set(db.session.scalars(select(Activity.id).where(Activity.id.in_(private),
                                                                 scope(viewer, "view", Activity))))
-    shown = tuple(row for row in report.activities if not row.activity.private or row.activity.id in readable)
-    by_method: dict[str, list[records.ActivityRecord]] = {}
-    for row in shown:
-        by_method.setdefault(row.activity.method, []).append(row.activity)
-    hours = sorted(((method, records.total_hours(rows)) for method, rows in by_method.items()),
-                   key=lambda item: -item[1])
-    return dataclasses.replace(report, activities=shown, hours_by_method=tuple(hours))
+    return dataclasses.replace(report, unlinked=frozenset(private) - readable)
