@@ -742,3 +742,20 @@ def test_a_malformed_or_unknown_form_id_is_refused_not_replaced_by_the_default(c
     if status == 422:
         assert 'id="form_id-error"' in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
+def test_the_observed_teacher_s_list_says_the_draft_is_waiting_for_them(client, ctx):
+    """QA: the observed teacher read, under a draft of their own observation, the conveners' sentence ("the content
+    belongs to the two teachers until they share it"), as if locked out of their own pair's record; they get the
+    observation page's own words. A convener still reads the conveners' sentence."""
+    pair = make_pair()
+    observe(pair)
+    path = f"/c/{pair.community.slug}/mentoring/observations/?pairing={pair.pairing.id}"
+    client.login(pair.mentee)
+    body = client.get(path).get_data(as_text=True)
+    assert f"{pair.mentor.display_name} is still writing this observation: you can read it once they share it" in body
+    assert "the content belongs to the two teachers" not in body
+    client.login(pair.convener)
+    body = client.get(path).get_data(as_text=True)
+    assert "the content belongs to the two teachers until they share it" in body
+    assert "is still writing this observation" not in body

@@ -537,6 +537,7 @@ class ObservationRow:
     note_count: int
     pairing_id: int | None
     public_lesson_id: int | None
+    for_reader: bool = False  # the reader is the observed teacher: waiting for the observer to share it with them
 
 
 def list_observations(community: Community, user: User, *, pairing_id: int | None = None,
@@ -550,7 +551,7 @@ def list_observations(community: Community, user: User, *, pairing_id: int | Non
     query = (select(Observation.id, Observation.observed_on, Observation.status, Observation.shared,
                     Observation.deleted_at, observer.display_name, observed.display_name, readable,
                     Observation.subject, Observation.focus, notes, Observation.pairing_id,
-                    Observation.public_lesson_id)
+                    Observation.public_lesson_id, Observation.observed_id)
              .join(observer, observer.id == Observation.observer_id)
              .join(observed, observed.id == Observation.observed_id)
              .where(Observation.community_id == community.id, scope(user, "view", Observation)))
@@ -561,11 +562,11 @@ def list_observations(community: Community, user: User, *, pairing_id: int | Non
     if pairing_id is not None:
         query = query.where(Observation.pairing_id == pairing_id)
     rows = []
+    ordered = query.order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(500)
     for (id_, day, status, shared, deleted_at, observer_name, observed_name, can_read, subject, focus, count,
-         pairing, lesson) in db.session.execute(query.order_by(Observation.observed_on.desc(), Observation.id.desc())
-                                               .limit(500)):
+         pairing, lesson, observed_id) in db.session.execute(ordered):
         can_read = bool(can_read)
         rows.append(ObservationRow(id_, day, status, bool(shared), deleted_at is None, observer_name, observed_name,
                                    can_read, subject if can_read else "", focus if can_read else "", count or 0,
-                                   pairing, lesson))
+                                   pairing, lesson, for_reader=observed_id == user.id))
     return rows
