@@ -390,7 +390,8 @@ def test_a_participation_period_typed_wrong_is_pointed_out_beside_it(client, clu
     client.login(club.convener)
     for typed, message in (("0001-01-01", "Give a date between 1900 and 2200."),
                            ("9999-12-31", "Give a date between 1900 and 2200."),
-                           ("2026-02-30", "Enter a date such as 2026-03-05."),
+                           ("2026-02-30", "2026-02-30 is not a date: that month has 28 days."),
+                           ("2026-04-31", "2026-04-31 is not a date: that month has 30 days."),
                            ("garbage", "Enter a date such as 2026-03-05.")):
         response = client.get(f"/c/club/activities/participation?start={typed}&end=2037-12-31")
         page = response.get_data(as_text=True)

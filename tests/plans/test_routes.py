@@ -96,7 +96,7 @@ def test_a_lesson_without_date_or_class_is_refused_beside_both(team, client):
                                                               "reflection": "留著"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert field_errors(page) == {"taught_on": "Enter a date such as 2026-03-05.",
+    assert field_errors(page) == {"taught_on": "2026-13-01 is not a date: there is no month 13.",
                                   "class_name": "This field is required."}
     assert "留著" in page
 
@@ -109,7 +109,9 @@ def _error_beside(page: str, field_id: str) -> str:
 
 @pytest.mark.parametrize(("typed", "message"), [("9999-12-31", "Give a date between 1900 and 2200."),
                                                 ("0001-01-01", "Give a date between 1900 and 2200."),
-                                                ("2026-02-30", "Enter a date such as 2026-03-05.")])
+                                                ("2026-02-30", "2026-02-30 is not a date: that month has 28 days."),
+                                                ("2028-02-30", "2028-02-30 is not a date: that month has 29 days."),
+                                                ("2026-3-5x", "Enter a date such as 2026-03-05.")])
 def test_a_planned_date_outside_the_years_kept_is_refused_beside_it(team, client, typed, message):
     client.login(team.lead)
     response = client.post_form("/c/team/plans/new", {"template": "default", "topic": "分數的加減",

@@ -275,7 +275,7 @@ class _InAcceptedYears:
             return
         value = self.parse(raw)
         if value is None:
-            raise ValueError(self.unreadable)
+            raise ValueError(parsing.missing_day_message(raw) or self.unreadable)
         if not parsing.in_range(value):
             raise ValueError(parsing.range_message())
         self.data = value

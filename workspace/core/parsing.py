@@ -318,6 +318,23 @@ def roc_date(value: dt.date) -> str:
 # --- dates that stay in the calendar -------------------------------------------------------------
 
 
+def missing_day_message(value: object) -> str | None:
+    """What to say of text written as a date (YYYY-MM-DD, a time after it allowed) whose day is not in the
+    calendar (2026-02-30, month 13), in the reader's language; None for anything else. "Enter a date such as …"
+    told a teacher who had typed the right form that the form was wrong."""
+    match = _DATE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return str(_l("%(text)s is not a date: there is no month %(month)d.", text=match.group(0), month=month))
+    days = ((dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+            if 1 <= year <= 9998 else 31)
+    if not 1 <= day <= days:
+        return str(_l("%(text)s is not a date: that month has %(days)d days.", text=match.group(0), days=days))
+    return None
+
+
 def range_message() -> str:
     """What to say about a date outside the accepted years, in the reader's language."""
     return str(_l("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
