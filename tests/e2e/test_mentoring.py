@@ -642,3 +642,45 @@ def test_a_row_of_the_form_to_learn_by_fills_when_a_note_is_added_to_it(new_cont
     expect(page.locator("#rubric-teacher_moves")).to_contain_text("No notes on this row yet")
     assert observation_id
     no_problems(console)
+
+
+# Where the pair's tabs start on the page, and the header's box, measured from the top of the document.
+_PAIR_NAV_TOP = """() => {
+  const nav = document.querySelector(".pair-head .pair-nav"), head = document.querySelector(".pair-head");
+  return nav && head ? {nav: Math.round(nav.getBoundingClientRect().top + window.scrollY),
+                        head: Math.round(head.getBoundingClientRect().top + window.scrollY),
+                        heads: document.querySelectorAll(".pair-head").length} : null;
+}"""
+
+
+def test_the_pair_s_tabs_stay_put_from_page_to_page_on_a_phone(new_context, data: Data, live_app: Flask,
+                                                               console: ConsoleLog) -> None:
+    """Issue 14: every page of a pairing opens with the one header (the pair, its term, its tabs), so on a 375-px
+    phone the tabs are at the same height on each page as one taps through them, for the mentor (in 繁體中文) and
+    the new teacher (in English), no page scrolls sideways, and each page's own title takes the focus."""
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    for person, locale in ((world["mentor"], "zh-TW"), (world["mentee"], "en-US")):
+        phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale).new_page()
+        if locale == "zh-TW":
+            log_in_zh(phone, person)
+        else:
+            log_in(phone, person)
+        phone.goto(f"/c/{slug}/mentoring/pairings/{world['pairing_id']}")
+        tabs = phone.locator(".pair-head .pair-nav a")
+        keys = [tabs.nth(index).get_attribute("data-pair-page") for index in range(tabs.count())]
+        assert keys == ["pairing", "logs", "goals", "observations", "handbook", "public_lessons"], keys
+        first = phone.evaluate(_PAIR_NAV_TOP)
+        assert first is not None and first["heads"] == 1
+        fits(phone, f"the pairing's overview ({locale})")
+        for key in keys[1:] + keys[:1]:  # tap through every tab and back to the overview
+            phone.locator(f'.pair-head .pair-nav a[data-pair-page="{key}"]').tap()
+            expect(phone.locator(f'.pair-head .pair-nav a[data-pair-page="{key}"]')).to_have_attribute(
+                "aria-current", "page")
+            phone.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+            where = phone.evaluate(_PAIR_NAV_TOP)
+            assert where == first, (key, locale, where, first)
+            # the page's own title takes the focus (a screen reader announces it), not the pair's names above it
+            expect(phone.locator("main h2").first).to_be_focused()
+            fits(phone, f"the pair's {key} ({locale})")
+    no_problems(console)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from workspace.communities.access import load_community
 from workspace.core.permissions import can, require
@@ -27,12 +28,15 @@ from workspace.mentoring.services.terms import school_year_of
 bp = Blueprint("mentoring", __name__)
 bp.record_once(lambda _setup: audit.register())
 T = TypeVar("T")
+# A pairing is read with its two people in the same query: every page of it names them in its header
+# (templates/mentoring/_pair_head.html), which would otherwise load each of them by a query of its own.
+WITH_PAIR = (joinedload(Pairing.mentor), joinedload(Pairing.mentee))
 
 
 def load_record(community: Any, model: type[T], record_id: int, action: str = "read") -> T:
     """The `model` record `record_id` of `community` (by its community_id, or its pairing's), 404 when it is of
     another community or the person may not even know it exists, 403 when they may see it but not do `action`."""
-    record = db.session.get(model, record_id)
+    record = db.session.get(model, record_id, options=WITH_PAIR if model is Pairing else None)
     if record is None:
         abort(404)
     owner = record if hasattr(record, "community_id") else getattr(record, "pairing", None)

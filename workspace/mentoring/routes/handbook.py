@@ -27,7 +27,7 @@ from workspace.core.storage import send_built
 from workspace.extensions import db
 from workspace.mentoring.forms.logs import HandbookCommentForm, HandbookSectionForm, ShareForm
 from workspace.mentoring.models import Handbook, HandbookSection, Pairing, PairingStatus
-from workspace.mentoring.routes import bp, pair_nav
+from workspace.mentoring.routes import WITH_PAIR, bp, pair_nav
 from workspace.mentoring.services import handbook as services
 from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names, signers
 from workspace.mentoring.services.pairings import today
@@ -81,7 +81,7 @@ def _pairing_of(handbook: Handbook) -> Pairing | None:
         Pairing.community_id == handbook.community_id, Pairing.mentee_id == handbook.teacher_id,
         Pairing.starts_on <= year.last, Pairing.ends_on >= year.first, scope(current_user, "view", Pairing))
         .order_by((Pairing.status == PairingStatus.ACTIVE.value).desc(), Pairing.starts_on.desc(), Pairing.id.desc())
-        .limit(1))
+        .options(*WITH_PAIR).limit(1))
 
 
 def _context(handbook: Handbook, **extra: Any) -> dict[str, Any]:
@@ -98,6 +98,7 @@ def _context(handbook: Handbook, **extra: Any) -> dict[str, Any]:
                    handbook_form=lambda section: HandbookSectionForm(formdata=None, body=section.body),
                    handbook_comment_form=lambda section: HandbookCommentForm(formdata=None, comment=section.comment))
     pairing = _pairing_of(handbook)
+    context["pairing"] = pairing  # its header: the pair, its term and navigation (templates/mentoring/_pair_head.html)
     context["pair_nav"] = pair_nav(handbook.community, pairing) if pairing is not None else []
     context.update(extra)
     return context

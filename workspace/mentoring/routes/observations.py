@@ -38,7 +38,7 @@ from workspace.mentoring.forms.observations import (
     ReopenForm,
 )
 from workspace.mentoring.models import Observation, ObservationForm, ObservationNote, Pairing, PublicLesson
-from workspace.mentoring.routes import bp, load_record
+from workspace.mentoring.routes import WITH_PAIR, bp, load_record, pair_nav
 from workspace.mentoring.services import observation_record, rubrics
 from workspace.mentoring.services import observations as services
 
@@ -155,7 +155,7 @@ def new_observation(slug: str):
 def _posted_pairing(community: Any, form: PlanForm) -> Pairing | None:
     """The pairing the form was started from, when it is one of this community's (the service checks the rest)."""
     pairing_id = parse_id(form.pairing_id.data)
-    pairing = db.session.get(Pairing, pairing_id) if pairing_id else None
+    pairing = db.session.get(Pairing, pairing_id, options=WITH_PAIR) if pairing_id else None
     return pairing if pairing is not None and pairing.community_id == community.id else None
 
 
@@ -233,6 +233,9 @@ def _show(community: Any, observation: Observation, status: int = 200, **forms: 
         "rows_by_key": {row["key"]: row["label"] for row in form.shown_rows},
         "lesson_start": services.to_local(observation.lesson_starts_at) if observation.lesson_starts_at else None,
         "today": services.to_local(services.utcnow()).date(),
+        # An observation within a pairing opens under the pair's header (to whoever sees the pairing).
+        "pairing": observation.pairing,
+        "pair_nav": pair_nav(community, observation.pairing) if observation.pairing is not None else [],
     }
     return render_page("mentoring/observation.html", status=status, **context)
 

@@ -21,7 +21,7 @@ from workspace.core.permissions import require
 from workspace.extensions import db
 from workspace.mentoring.forms.public_lessons import CancelLessonForm, LessonForm
 from workspace.mentoring.models import Pairing, PublicLesson
-from workspace.mentoring.routes import bp, load_record, pair_nav
+from workspace.mentoring.routes import WITH_PAIR, bp, load_record, pair_nav
 from workspace.mentoring.services import public_lessons as services
 
 
@@ -42,10 +42,11 @@ def _choices(form: LessonForm, community: Any, lesson: PublicLesson | None = Non
     form.set_choices(teachers, plans, services.forms_to_use(community, current_user))
 
 
-def _pair_nav(community: Any, lesson: PublicLesson) -> list[Any]:
-    """A lesson given within a pairing shows the pair's navigation (to whoever sees that pairing)."""
-    pairing = db.session.get(Pairing, lesson.pairing_id) if lesson.pairing_id is not None else None
-    return pair_nav(community, pairing) if pairing is not None else []
+def _pair_head(community: Any, lesson: PublicLesson) -> dict[str, Any]:
+    """A lesson given within a pairing opens under the pair's header and navigation (to whoever sees that
+    pairing): the pairing and its links, for templates/mentoring/_pair_head.html."""
+    pairing = db.session.get(Pairing, lesson.pairing_id, options=WITH_PAIR) if lesson.pairing_id is not None else None
+    return {"pairing": pairing, "pair_nav": pair_nav(community, pairing) if pairing is not None else []}
 
 
 def _show(community: Any, lesson: PublicLesson, status: int = 200, cancel_form: CancelLessonForm | None = None):
@@ -54,7 +55,7 @@ def _show(community: Any, lesson: PublicLesson, status: int = 200, cancel_form: 
         community=community, lesson=lesson, lesson_status=services.status_of(lesson),
         plan=services.linked_plan(lesson, current_user), observations=services.observations_of(lesson, current_user),
         feedback=services.feedback_of(lesson), cancel_form=cancel_form or CancelLessonForm(formdata=None),
-        pair_nav=_pair_nav(community, lesson))
+        **_pair_head(community, lesson))
 
 
 @bp.get("/c/<slug>/mentoring/public-lessons/")
