@@ -603,9 +603,10 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
 
 
 def _either_script(column: Any, typed: str) -> Any:
-    """`column` is `typed` in either Chinese script and any letter case (数学 is 數學, Maths is maths): compared in
-    SQL with the spellings script_variants gives, so it runs on an index-free column alike on SQLite and
-    PostgreSQL. The facet groups by search.fold, which these spellings fold to."""
+    """`column` is `typed` in either Chinese script and any letter case (数学 is 數學, Maths is maths), compared in
+    SQL (the same on SQLite and PostgreSQL) with the spellings script_variants gives: typed, Simplified,
+    Traditional. These fold alike, so the facet's one option lists them all; a spelling OpenCC does not give back
+    (a mixed 數学, or 臺 where it writes 台) is not matched."""
     return func.lower(column).in_(list(dict.fromkeys(text.lower() for text in script_variants(typed))))
 
 
