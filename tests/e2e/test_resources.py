@@ -262,3 +262,36 @@ def test_a_refused_comment_after_resizing_its_box_breaks_no_content_security_rul
     page.locator("#comments").get_by_role("button", name="Comment").click()
     expect(page.locator("#comments .field-error")).to_be_visible()
     expect(page.locator("#comments textarea")).to_be_focused()
+
+
+def test_a_favourite_says_so_and_my_favourites_lists_it(page: Page, data) -> None:
+    """QA10: the star's label follows its state, and ticking "My favourites only" lists the marked resource in
+    place, keeping the choice in the address."""
+    teacher, community = _member_in_community(data)
+    slug = community["slug"]
+    log_in(page, teacher)
+    titles = []
+    for title in ("通分教案", "板書照片說明"):
+        page.goto(f"/c/{slug}/resources/new")
+        form = page.locator("form[data-upload]")
+        form.get_by_label("A text written here").check()
+        form.get_by_label("Text", exact=True).fill(f"{title}的內容")
+        form.get_by_label("Title").fill(title)
+        form.get_by_role("button", name="Add", exact=True).click()
+        expect(page).to_have_url(re.compile(rf"/c/{slug}/resources/\d+$"))
+        titles.append(title)
+    button = page.locator("#favourite button")
+    expect(button).to_have_text("☆ Favourite")
+    button.click()
+    expect(page.locator("#favourite button")).to_have_text("★ Favourited")
+    expect(page.locator("#favourite button")).to_have_attribute("aria-pressed", "true")
+
+    page.goto(f"/c/{slug}/resources/")
+    results = page.locator("#results")
+    expect(results.get_by_role("link", name="通分教案")).to_be_visible()
+    page.get_by_label("My favourites only").check()
+    expect(page).to_have_url(re.compile(r"favourites=1"))
+    expect(results.get_by_role("link", name="通分教案")).to_have_count(0)
+    expect(results.get_by_role("link", name="板書照片說明")).to_be_visible()
+    page.get_by_label("My favourites only").uncheck()
+    expect(results.get_by_role("link", name="通分教案")).to_be_visible()

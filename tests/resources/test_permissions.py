@@ -31,6 +31,7 @@ from workspace.core.database import utcnow
 from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services
+from workspace.resources.models import Resource
 
 ROLES = ("anonymous", "outsider", "departed", "reviewer_elsewhere", "guest_expert", "member", "author", "co_convener",
          "convener", "reviewer", "admin")
@@ -167,3 +168,40 @@ def test_a_resource_is_the_pages_main_heading_for_a_reader_from_the_library(clie
     client.login(world.users["member"])
     page = client.get(url).get_data(as_text=True)
     assert '<h2 class="resource-title">Fractions plan</h2>' in page
+
+
+# Who reads the world's resources of each visibility (as the read routes above answer them).
+READS = {"community": {"member", "author", "co_convener", "convener", "admin"},
+         "school": {"member", "author", "co_convener", "convener", "admin", "colleague"}}
+
+
+@pytest.mark.parametrize("visibility", ["community", "school"])
+def test_my_favourites_list_only_what_each_role_may_read(client, ctx, visibility):
+    """Every role marked every resource (the trashed one too); ?favourites=1 lists a role's marks only where the
+    policy's list scope lets it read them, in /library/ and in the community's list alike."""
+    world = build_library_world(visibility)
+    resources = [db.session.get(Resource, world.ids[key]) for key in ("text_id", "image_id", "trashed_id")]
+    for role in ROLES[1:]:
+        for resource in resources:
+            services.toggle_favourite(resource, world.users[role])
+    db.session.commit()
+    for role in ROLES[1:]:
+        client.logout()
+        client.login(world.users[role])
+        page = client.get("/library/?favourites=1").get_data(as_text=True).split('id="results"', 1)[1]
+        reads = role in READS[visibility]
+        assert ("Fractions plan" in page, "Board photo" in page) == (reads, reads), f"{role}: {page[:300]}"
+        assert "Old plan" not in page, role  # the trash is never listed
+        listing = client.get(f"/c/{world.slug}/resources/?favourites=1")
+        if listing.status_code == OK:
+            assert ("Fractions plan" in listing.get_data(as_text=True)) == reads, role
+
+
+def test_another_persons_favourites_are_not_mine(client, ctx):
+    world = build_library_world()
+    services.toggle_favourite(db.session.get(Resource, world.ids["text_id"]), world.users["author"])
+    db.session.commit()
+    client.login(world.users["member"])
+    page = client.get(f"/c/{world.slug}/resources/?favourites=1").get_data(as_text=True)
+    assert "Fractions plan" not in page and "None of your favourites is here" in page
+    assert "Fractions plan" in client.get(f"/c/{world.slug}/resources/").get_data(as_text=True)

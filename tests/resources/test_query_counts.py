@@ -54,7 +54,8 @@ def test_library_lists_do_not_grow_with_the_number_of_resources(client, make_cli
     visitor = make_client()
     paths = [(client, "/c/counted/resources/"), (client, "/c/counted/resources/?q=Resource&sort=downloads"),
              (client, "/library/"), (client, "/c/counted/resources/?tag=common"), (colleague, "/library/"),
-             (visitor, "/library/")]
+             (visitor, "/library/"), (client, "/c/counted/resources/?favourites=1&subject=s0"),
+             (client, "/library/?favourites=1&grade=G0&tag=標籤0"), (visitor, "/library/?favourites=1")]
     add_resources(community, authors, 0, 3)
     add_resources(other, [other_convener(other)], 1000, 2)
     few = [measure(who, count_queries, path) for who, path in paths]

@@ -257,8 +257,12 @@ def test_favourite_toggles_and_answers_htmx_with_the_button(client, convener, co
     assert 'id="favourite"' in page and 'aria-pressed="true"' in page and "<html" not in page
     listing = client.get("/c/lib/resources/").get_data(as_text=True)
     assert "★" in results(listing)
+    assert "★ Favourited</button>" in page  # the label says the state too, not only aria-pressed
+    assert "Plan" in results(client.get("/c/lib/resources/?favourites=1").get_data(as_text=True))
     second = client.hx("post", url).get_data(as_text=True)
-    assert 'aria-pressed="false"' in second
+    assert 'aria-pressed="false"' in second and "☆ Favourite</button>" in second
+    # the page cache knows the mark is gone
+    assert "resource-row" not in results(client.get("/c/lib/resources/?favourites=1").get_data(as_text=True))
     assert client.post_form(url).status_code == 302  # without JavaScript: back to the resource
 
 
@@ -382,6 +386,57 @@ def test_filters_by_kind_subject_grade_and_tag(client, convener, community):
         assert shown in body and hidden not in body, query
     body = results(client.get("/c/lib/resources/?kind=video").get_data(as_text=True))
     assert "Alpha" not in body and "Beta" not in body
+
+
+def subject_options(page: str) -> list[str]:
+    select_ = page.split('name="subject"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select_)
+
+
+def test_one_subject_in_both_scripts_is_one_option_and_either_lists_both(client, convener, community):
+    make_text(community, convener, title="Mainland plan", subject="数学", grade="五年级")
+    make_text(community, convener, title="Taiwan plan", subject="數學", grade="五年級")
+    make_text(community, convener, title="Reading plan", subject="語文")
+    simplified = {"Accept-Language": "zh-CN"}
+    for list_url in ("/c/lib/resources/", "/library/"):
+        page = client.get(list_url, headers=simplified).get_data(as_text=True)
+        assert subject_options(page)[1:] == ["数学", "语文"], list_url
+        for typed in ("数学", "數學", quote("數學")):
+            body = client.get(f"{list_url}?subject={typed}", headers=simplified).get_data(as_text=True)
+            assert "Mainland plan" in results(body) and "Taiwan plan" in results(body), (list_url, typed)
+            assert "Reading plan" not in results(body)
+            assert "<option selected>数学</option>" in body  # the choice stays shown, in the reader's script
+        traditional = client.get(f"{list_url}?grade=五年级", headers={"Accept-Language": "zh-TW"})
+        body = traditional.get_data(as_text=True)
+        assert "<option selected>五年級</option>" in body and "Taiwan plan" in results(body)
+        assert "Mainland plan" in results(body)
+
+
+def test_my_favourites_filter_is_a_checkbox_kept_in_the_url_and_the_pages(client, convener, community):
+    for number in range(30):
+        resource = make_text(community, convener, title=f"Item {number:02d}")
+        if number % 10:
+            services.toggle_favourite(resource, convener)
+    make_text(community, convener, title="Not marked")
+    db.session.commit()
+    plain = client.get("/c/lib/resources/").get_data(as_text=True)
+    assert 'id="favourites-only" name="favourites" value="1" >' in plain  # shown, not ticked
+    for list_url in ("/c/lib/resources/", "/library/"):
+        first = client.get(f"{list_url}?favourites=1").get_data(as_text=True)
+        assert 'name="favourites" value="1" checked' in first, list_url
+        assert "27 resources" in results(first) and "Not marked" not in results(first)
+        assert "Item 00" not in results(first) and "Item 10" not in results(first)
+        assert re.search(r'href="[^"]*\?[^"]*favourites=1[^"]*page=2', results(first)), "the next page keeps it"
+        second = client.hx("get", f"{list_url}?favourites=1&page=2").get_data(as_text=True)
+        assert second.count('class="resource-row"') == 3 and "<html" not in second
+    assert client.get("/library/?favourites=1&sort=newest").status_code == 200
+
+
+def test_visitors_get_no_favourites_checkbox_and_an_empty_favourites_list(client, community):
+    make_text(community, community_convener(community), title="Open plan", visibility="public")
+    page = client.get("/library/?favourites=1").get_data(as_text=True)
+    assert 'name="favourites"' not in page and "Open plan" not in results(page)
+    assert "Open plan" in results(client.get("/library/").get_data(as_text=True))
 
 
 def test_pagination_shows_24_a_page(client, convener, community):

@@ -305,3 +305,108 @@ def test_facet_values_list_subjects_and_grades_in_use(ctx):
                                                              "grades": ["G5", "G6", "G9"]}
     assert services.facet_values(AnonymousUserMixin()) == {"subjects": [], "grades": []}
     assert services.facet_values(convener)["subjects"] == ["Maths", "Science", "Secret"]
+
+
+# --- one subject in either script (QA10 finding 2) -----------------------------------------------
+
+
+def listed(viewer, **filters):
+    return sorted(item.title for item in services.list_resources(viewer, services.ResourceFilters(**filters)).items)
+
+
+def test_facets_group_the_two_scripts_of_a_subject_as_one_option_in_the_readers_script(ctx):
+    from flask_babel import force_locale
+
+    convener = make_user()
+    community = make_community(convener)
+    text_resource(community, convener, "Mainland plan", subject="数学", grade="五年级")
+    text_resource(community, convener, "Taiwan plan", subject="數學", grade="五年級")
+    text_resource(community, convener, "Maths plan", subject="Maths")
+    text_resource(community, convener, "Lower plan", subject="maths")
+    with force_locale("zh_Hans"):
+        assert services.facet_values(convener, community.id) == {"subjects": ["Maths", "数学"], "grades": ["五年级"]}
+    with force_locale("zh_Hant"):
+        assert services.facet_values(convener, community.id) == {"subjects": ["Maths", "數學"], "grades": ["五年級"]}
+    # In English each group shows one of the spellings people typed.
+    assert len(services.facet_values(convener, community.id)["subjects"]) == 2
+
+
+def test_filtering_by_either_script_lists_both_subjects_grades_and_tags(ctx):
+    convener = make_user()
+    community = make_community(convener)
+    text_resource(community, convener, "Mainland plan", subject="数学", grade="五年级", tags="分数")
+    text_resource(community, convener, "Taiwan plan", subject="數學", grade="五年級", tags="分數")
+    text_resource(community, convener, "Chinese plan", subject="語文", grade="六年級", tags="閱讀")
+    both = ["Mainland plan", "Taiwan plan"]
+    for typed in ("数学", "數學"):
+        assert listed(convener, subject=typed) == both, typed
+    for typed in ("五年级", "五年級"):
+        assert listed(convener, grade=typed) == both, typed
+    for typed in ("分数", "分數"):
+        assert listed(convener, tag=typed) == both, typed
+    assert listed(convener, subject="语文") == ["Chinese plan"]
+    assert listed(convener, subject="Maths") == []
+
+
+def test_a_facet_filter_is_spelled_as_its_option(ctx):
+    filters = services.ResourceFilters(subject="數學", grade="g5")
+    spelled = services.in_facet_spelling(filters, {"subjects": ["Maths", "数学"], "grades": ["G5"]})
+    assert (spelled.subject, spelled.grade) == ("数学", "G5")
+    unknown = services.ResourceFilters(subject="物理")
+    assert services.in_facet_spelling(unknown, {"subjects": ["数学"], "grades": []}).subject == "物理"
+
+
+# --- my favourites (QA10 finding 3) --------------------------------------------------------------
+
+
+def test_my_favourites_lists_only_the_readers_own_marks(ctx):
+    convener = make_user()
+    community = make_community(convener)
+    member = add_member(community).user
+    liked = text_resource(community, convener, "Liked")
+    other = text_resource(community, convener, "Other's favourite")
+    text_resource(community, convener, "Unmarked")
+    services.toggle_favourite(liked, member)
+    services.toggle_favourite(other, convener)
+    db.session.commit()
+    assert listed(member, favourites=True) == ["Liked"]
+    assert listed(convener, favourites=True) == ["Other's favourite"]
+    assert listed(member, favourites=True, community_id=community.id) == ["Liked"]
+    assert listed(member, favourites=True, subject="nothing") == []
+    assert listed(AnonymousUserMixin(), favourites=True) == []
+    assert len(listed(member)) == 3  # without the filter, everything
+
+
+def test_my_favourites_keep_to_what_each_role_may_read(ctx):
+    """A favourite no longer readable (left the community, narrowed, trashed) is not listed; per role."""
+    school = make_school()
+    convener = make_user(school_id=school.id)
+    community = make_community(convener, schools=[school])
+    public = text_resource(community, convener, "Public", visibility="public")
+    school_wide = text_resource(community, convener, "School", visibility="school")
+    members_only = text_resource(community, convener, "Community", visibility="community")
+    trashed = text_resource(community, convener, "Trashed", visibility="public")
+    member = add_member(community).user
+    departed = add_member(community).user
+    colleague = make_user(school_id=school.id)
+    outsider = make_user()
+    guest = add_member(community, role="guest_expert").user
+    admin = make_user(is_admin=True)
+    for user in (member, departed, colleague, outsider, guest, admin):
+        for resource in (public, school_wide, members_only, trashed):
+            services.toggle_favourite(resource, user)
+    services.trash_resource(trashed, actor=convener)
+    from workspace.communities.models import Membership
+
+    db.session.scalar(select(Membership).where(Membership.user_id == departed.id)).left_at = utcnow()
+    db.session.commit()
+    expected = {
+        "member": (member, ["Community", "Public", "School"]),
+        "departed": (departed, ["Public"]),
+        "colleague": (colleague, ["Public", "School"]),
+        "outsider": (outsider, ["Public"]),
+        "guest expert": (guest, ["Public"]),
+        "admin": (admin, ["Community", "Public", "School"]),
+    }
+    for name, (user, titles) in expected.items():
+        assert listed(user, favourites=True) == titles, name

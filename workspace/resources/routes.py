@@ -53,7 +53,7 @@ def _filters(community_id: int | None = None) -> services.ResourceFilters:
         q=clean_line(args.get("q", ""))[:200], kind=args.get("kind", ""), subject=clean_line(args.get("subject", "")),
         grade=clean_line(args.get("grade", "")), tag=clean_line(args.get("tag", ""))[:40],
         author_id=arg("author", parse_id), community_id=community_id,
-        sort=args.get("sort", ""), page=arg("page", parse_page, 1),
+        sort=args.get("sort", ""), page=arg("page", parse_page, 1), favourites=args.get("favourites") == "1",
     )
 
 
@@ -97,8 +97,9 @@ def index(slug: str):
     filters = _filters(community.id)
     visible = services.visible_condition(current_user)
     page = services.list_resources(current_user, filters, visible=visible)
+    facets = services.facet_values(current_user, community.id, visible=visible)
     return render_page("resources/index.html", "resources/_results.html", community=community, page=page,
-                       filters=filters, facets=services.facet_values(current_user, community.id, visible=visible),
+                       filters=services.in_facet_spelling(filters, facets), facets=facets,
                        kinds=services.KIND_LABELS, list_url=url_for("resources.index", slug=slug))
 
 
@@ -425,9 +426,10 @@ def library():
     filters = _filters()
     visible = services.visible_condition(current_user)
     page = services.list_resources(current_user, filters, visible=visible)
-    return render_page("resources/library.html", "resources/_results.html", page=page, filters=filters,
-                       facets=services.facet_values(current_user, visible=visible), kinds=services.KIND_LABELS,
-                       community=None, list_url=url_for("resources.library"))
+    facets = services.facet_values(current_user, visible=visible)
+    return render_page("resources/library.html", "resources/_results.html", page=page,
+                       filters=services.in_facet_spelling(filters, facets), facets=facets,
+                       kinds=services.KIND_LABELS, community=None, list_url=url_for("resources.library"))
 
 
 # What core shows of this area is registered with its blueprint: core imports no area.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import false, func, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from workspace.auth.models import User
@@ -22,7 +22,7 @@ from workspace.core import links, search
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.extract import extract_text
-from workspace.core.i18n import N_
+from workspace.core.i18n import N_, in_reader_script, script_variants
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS, scope
 from workspace.core.storage import ALLOWED_TYPES, EXTENSIONS, StoredFile, blob_path
@@ -489,6 +489,7 @@ class ResourceFilters:
     community_id: int | None = None
     sort: str = ""
     page: int = 1
+    favourites: bool = False  # only the reader's own favourites
 
 
 @dataclass(frozen=True)
@@ -546,13 +547,15 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
     if filters.kind:
         query = query.where(Resource.kind == filters.kind)
     if filters.subject:
-        query = query.where(Resource.subject == filters.subject)
+        query = query.where(_either_script(Resource.subject, filters.subject))
     if filters.grade:
-        query = query.where(Resource.grade == filters.grade)
+        query = query.where(_either_script(Resource.grade, filters.grade))
     if filters.author_id:
         query = query.where(Resource.author_id == filters.author_id)
     if filters.tag:
-        query = query.where(Resource.tags.any(func.lower(Tag.name) == filters.tag.lower()))
+        query = query.where(Resource.tags.any(_either_script(Tag.name, filters.tag)))
+    if filters.favourites:
+        query = query.where(_favourites_of(viewer))
     snippets: dict[int, Any] = {}
     titles: dict[int, Any] = {}
     ranks: dict[int, int] = {}
@@ -599,8 +602,44 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
                         favourites, {key: value for key, value in titles.items() if key in shown})
 
 
+def _either_script(column: Any, typed: str) -> Any:
+    """`column` is `typed` in either Chinese script and any letter case (数学 is 數學, Maths is maths), compared in
+    SQL (the same on SQLite and PostgreSQL) with the spellings script_variants gives: typed, Simplified,
+    Traditional. These fold alike, so the facet's one option lists them all; a spelling OpenCC does not give back
+    (a mixed 數学, or 臺 where it writes 台) is not matched."""
+    return func.lower(column).in_(list(dict.fromkeys(text.lower() for text in script_variants(typed))))
+
+
+def _favourites_of(viewer: Any) -> Any:
+    """The resources the viewer marked (none for a visitor); what they may read is the list's own scope."""
+    if not getattr(viewer, "is_authenticated", False):
+        return false()
+    return Resource.id.in_(select(Favourite.resource_id).where(Favourite.user_id == viewer.id))
+
+
+def _grouped(values: Iterable[str]) -> list[str]:
+    """One option per subject (or grade) whatever its script or case, as search folds them (數學 and 数学, Maths
+    and maths), shown in the reader's script; the first spelling stands for its group."""
+    groups: dict[str, str] = {}
+    for value in values:
+        groups.setdefault(search.fold(value), value)
+    return sorted(dict.fromkeys(in_reader_script(value) for value in groups.values()))
+
+
+def in_facet_spelling(filters: ResourceFilters, facets: dict[str, list[str]]) -> ResourceFilters:
+    """The filters with the subject and grade spelled as the option that groups them (數學 chosen from a link,
+    数学 offered to a Simplified reader), so that the select shows the choice; the list matches either."""
+    def spelled(typed: str, options: list[str]) -> str:
+        key = search.fold(typed) if typed else ""
+        return next((option for option in options if key and search.fold(option) == key), typed)
+
+    return replace(filters, subject=spelled(filters.subject, facets.get("subjects", [])),
+                   grade=spelled(filters.grade, facets.get("grades", [])))
+
+
 def facet_values(viewer: Any, community_id: int | None = None, *, visible: Any = None) -> dict[str, list[str]]:
-    """The subjects and grades in use among the resources the viewer may read (for the filter selects)."""
+    """The subjects and grades in use among the resources the viewer may read (for the filter selects), the two
+    Chinese scripts of one grouped as one option in the reader's script."""
     base = select(Resource).where(visible if visible is not None else visible_condition(viewer))
     if community_id is not None:
         base = base.where(Resource.community_id == community_id)
@@ -615,7 +654,7 @@ def facet_values(viewer: Any, community_id: int | None = None, *, visible: Any =
     for facet, value in db.session.execute(select(both.c.facet, both.c.value).order_by(both.c.facet,
                                                                                        both.c.value)):
         facets[facet].append(value)
-    return facets
+    return {facet: _grouped(values) for facet, values in facets.items()}
 
 
 def recent_in(community: Community, limit: int = 5) -> list[Resource]:
