@@ -19,6 +19,7 @@ from workspace.activities.models import Activity, Feedback
 from workspace.core.errors import ValidationError
 from workspace.core.permissions import can
 from workspace.extensions import db
+from workspace.mentoring.models import MeetingLog
 from workspace.mentoring.services import logs
 from workspace.mentoring.services.logs import LogFields
 
@@ -248,3 +249,52 @@ def test_it_has_no_paper_sheet_no_copy_and_no_thread_about_it(client, recorded):
     assert f"discussions/new?activity={meeting.id}" not in page
     thread = client.get(f"/c/{slug}/discussions/new?activity={meeting.id}").get_data(as_text=True)
     assert meeting.title not in thread
+
+
+def _record_of(recorded, activity_id: int):
+    from workspace.activities import records
+    from workspace.core.records import Period
+
+    rows = records.activities([recorded.community.id], Period(dt.date(2026, 8, 1), dt.date(2027, 7, 31)),
+                              now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    return next(row for row in rows if row.id == activity_id)
+
+
+def test_the_meeting_s_log_is_its_minutes(recorded):
+    """QA: the pair's meetings counted among the activities and stayed "no minutes" on the panel, in the report and
+    in the submission, though the log of the meeting is its minutes: the convener could only clear the gap by
+    writing into the pair's private record. A log with topics or notes is the minutes; one with neither, or in the
+    trash, is not; what it says stays out of the records."""
+    meeting = recorded.meeting
+    assert _record_of(recorded, meeting.id).has_minutes  # its topics: 班級經營
+    log = db.session.scalar(select(MeetingLog).where(MeetingLog.activity_id == meeting.id))
+    log.topics, log.notes = " ", ""
+    db.session.commit()
+    assert not _record_of(recorded, meeting.id).has_minutes
+    log.notes = "談了與家長溝通的方式"
+    db.session.commit()
+    assert _record_of(recorded, meeting.id).has_minutes
+    log.deleted_at = dt.datetime(2026, 9, 12, tzinfo=dt.UTC)
+    db.session.commit()
+    assert not _record_of(recorded, meeting.id).has_minutes
+    assert not _record_of(recorded, recorded.open_meeting.id).has_minutes  # the open meeting: its own minutes only
+
+
+def test_an_observation_s_notes_are_its_minutes_and_their_photos_its_photos(recorded):
+    import io
+
+    from tests.media import png_bytes
+    from workspace.core.storage import store_upload
+    from workspace.mentoring.services import observations
+
+    observation = observations.create_observation(recorded.community, observations.PlanFields(
+        observed_id=recorded.mentee.id, observed_on=dt.date(2026, 10, 5), lesson_starts_at=dt.time(9, 0),
+        subject="數學", focus="提問", pairing_id=recorded.pairing.id), actor=recorded.mentor)
+    photo = store_upload(io.BytesIO(png_bytes()), "板書.png")
+    observations.add_note(observation, observations.NoteFields(client_key="p", text="板書清楚"),
+                          actor=recorded.mentor, photo=photo)
+    observations.share_with_observed(observation, actor=recorded.mentor)
+    observations.finalize(observation, actor=recorded.mentor)
+    db.session.commit()
+    row = _record_of(recorded, observation.activity_id)
+    assert row.private and row.has_minutes and row.photos == 1

@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 
@@ -260,9 +261,38 @@ def private_title() -> str:
     return str(_l("A mentoring record kept to the pair"))
 
 
+@dataclass(frozen=True)
+class KeptRecord:
+    """What another area keeps of a pair's private activity it recorded: its minutes (a meeting's log with topics or
+    notes, an observation's notes) and its photos (taken during an observed lesson)."""
+
+    minutes: bool = False
+    photos: int = 0
+
+
+# Asked, once per read, of the pair's private activities among the activities read (`activity_ids`): an area that
+# recorded such an activity and keeps its record (mentoring: the meeting log, the observation) answers
+# {activity id: KeptRecord}. The log of a meeting is its minutes: asking the pair to write them again on the
+# activity (the convener could not, and the rules "minutes and photos of every activity" stayed not met) was a fact
+# typed twice. Activities imports none of those areas.
+record_kept = Namespace().signal("activities.record-kept")
+
+
+def _kept_elsewhere(activity_ids: list[int]) -> dict[int, KeptRecord]:
+    kept: dict[int, KeptRecord] = {}
+    if not activity_ids:
+        return kept
+    for _receiver, answer in record_kept.send(None, activity_ids=activity_ids):
+        for activity_id, record in (answer or {}).items():
+            before = kept.get(activity_id, KeptRecord())
+            kept[activity_id] = KeptRecord(before.minutes or record.minutes, before.photos + record.photos)
+    return kept
+
+
 def activities(community_ids: Collection[int], period: Period, *,
                now: dt.datetime | None = None) -> list[ActivityRecord]:
-    """The activities starting in the period, cancelled ones left out, oldest first (two queries)."""
+    """The activities starting in the period, cancelled ones left out, oldest first (two queries, and one per area
+    keeping the record of a pair's private activity among them: `record_kept`)."""
     now = now or utcnow()
     rows = db.session.execute(
         select(Activity.id, Activity.community_id, Activity.title, Activity.method, Activity.mode,
@@ -279,9 +309,12 @@ def activities(community_ids: Collection[int], period: Period, *,
             .where(Evidence.live, Evidence.activity_id.in_(
                 select(Activity.id).where(_in_period(community_ids, period)).scalar_subquery()))
             .group_by(Evidence.activity_id, Evidence.kind))}
+    kept = _kept_elsewhere([row.id for row in rows if row.private])
+    nothing = KeptRecord()
     return [ActivityRecord(row.id, row.community_id, private_title() if row.private else row.title, row.method,
                            row.mode, row.starts_at, row.ends_at, tuple(row.subjects or ()), tuple(row.tags or ()),
-                           row.ends_at <= now, bool(row.has_minutes), counts.get((row.id, "photo"), 0),
+                           row.ends_at <= now, bool(row.has_minutes) or kept.get(row.id, nothing).minutes,
+                           counts.get((row.id, "photo"), 0) + kept.get(row.id, nothing).photos,
                            counts.get((row.id, "video"), 0), counts.get((row.id, "document"), 0),
                            counts.get((row.id, "sheet"), 0), bool(row.named_only), bool(row.private))
             for row in rows]

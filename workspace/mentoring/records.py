@@ -12,13 +12,14 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
+from workspace.activities import records as activity_records
 from workspace.activities.models import Activity
 from workspace.core.database import utcnow
 from workspace.core.records import Period, local_day
 from workspace.extensions import db
-from workspace.mentoring.models import MeetingLog, Observation, Pairing, PublicLesson
+from workspace.mentoring.models import MeetingLog, Observation, ObservationNote, Pairing, PublicLesson
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,27 @@ def pairing_counts(community_ids: Collection[int], period: Period) -> list[Pairi
         .group_by(Observation.community_id)).all())
     return [PairingCounts(community_id, pairings.get(community_id, 0), logs.get(community_id, 0),
                           observations.get(community_id, 0)) for community_id in ids]
+
+
+@activity_records.record_kept.connect
+def kept_records(_sender: object, *, activity_ids: list[int]) -> dict[int, activity_records.KeptRecord]:
+    """The record the pair keeps of their private activities among `activity_ids` (two queries): a live meeting log
+    with topics or notes is the meeting's minutes; a live observation with notes, strengths or suggestions is the
+    lesson's, its notes' photos its photos. What they say stays the pair's: only that they exist is answered."""
+    kept: dict[int, activity_records.KeptRecord] = {}
+    written = or_(func.length(func.trim(MeetingLog.topics)) > 0, func.length(func.trim(MeetingLog.notes)) > 0)
+    for activity_id in db.session.scalars(select(MeetingLog.activity_id).where(
+            MeetingLog.activity_id.in_(activity_ids), MeetingLog.live, written)):
+        kept[activity_id] = activity_records.KeptRecord(minutes=True)
+    notes = (select(func.count(ObservationNote.id)).where(ObservationNote.observation_id == Observation.id)
+             .correlate(Observation).scalar_subquery())
+    photos = (select(func.count(ObservationNote.id)).where(ObservationNote.observation_id == Observation.id,
+                                                           ObservationNote.photo_blob_id.is_not(None))
+              .correlate(Observation).scalar_subquery())
+    for activity_id, note_count, photo_count, strengths, suggestions in db.session.execute(
+            select(Observation.activity_id, notes, photos, Observation.strengths, Observation.suggestions)
+            .where(Observation.activity_id.in_(activity_ids), Observation.live)):
+        minutes = bool(note_count) or bool((strengths or "").strip()) or bool((suggestions or "").strip())
+        before = kept.get(activity_id, activity_records.KeptRecord())
+        kept[activity_id] = activity_records.KeptRecord(before.minutes or minutes, before.photos + (photo_count or 0))
+    return kept
