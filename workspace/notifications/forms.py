@@ -18,6 +18,9 @@ class SettingsForm(WorkspaceForm):
     email_reviews = BooleanField(_l("Email me about the community's grant: enrolments (enrolled, confirmed, the "
                                     "amount changed) and submissions to the reviewers (handed in, returned, approved)"))
     email_lessons = BooleanField(_l("Email me about colleagues' public lessons in my communities"))
+    notify_deadlines = BooleanField(_l("Remind me of deadlines in the communities I convene (a deliverable due in 7 "
+                                       "days, due tomorrow, or overdue)"))
+    email_deadlines = BooleanField(_l("Email me the reminders of deadlines"))
 
 
 class UnsubscribeForm(WorkspaceForm):
