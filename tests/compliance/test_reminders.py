@@ -195,3 +195,64 @@ def test_the_daily_job_acts_only_at_the_reminder_hour(ctx):
     assert heard() == {}
     assert tasks.send_reminders_job.call_local(morning(13)) == 4
     assert tasks.send_reminders_job.call_local(morning(13) + dt.timedelta(minutes=30)) == 0
+
+
+def test_the_job_reads_a_bounded_number_of_times_whatever_the_number_of_conveners(ctx, count_queries):
+    """The standings are read once for all the enrolments, the conveners of every community in one query: a second
+    community with three times the conveners reads no more than the first did (the first's reminders, given already,
+    cost nothing), never a read per person; what grows is the notices written, one row each (the ORM's inserts on
+    SQLite)."""
+    club("club-a")
+    with count_queries() as one:
+        assert run(13) == 4
+    setup_b, _co = club("club-b")
+    for _ in range(4):
+        add_member(setup_b.club.community, make_user(), role="co_convener")
+    with count_queries() as two:
+        assert run(13) == 12  # nothing again for club-a; club-b's six conveners, two reminders each
+
+    def reads(statements: list[str]) -> int:
+        return sum(1 for statement in statements if not statement.lstrip().upper().startswith("INSERT"))
+
+    assert reads(two) <= reads(one), (reads(one), reads(two))
+    written = [statement for statement in two if statement.lstrip().upper().startswith("INSERT")]
+    notices = [statement for statement in written if "INTO notifications" in statement]
+    assert len(notices) == 12 and len(written) - len(notices) <= 3  # the guard's rows (a statement per reminder), the
+    # cache counters
+
+
+def test_the_cron_command_reminds_and_commits_and_a_second_run_gives_nothing(ctx, app, monkeypatch):
+    club()
+    monkeypatch.setattr(reminders, "utcnow", lambda: morning(13))  # the command reads the clock: this morning's
+    result = app.test_cli_runner().invoke(args=["send-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "Deadline reminders given: 4" in result.output
+    db.session.expire_all()
+    assert sum(len(notices) for notices in heard().values()) == 4  # committed by the command
+    result = app.test_cli_runner().invoke(args=["send-reminders"])
+    assert "Deadline reminders given: 0" in result.output
+
+
+def test_the_reminder_job_is_scheduled_hourly_to_act_once_a_day():
+    periodic = {task.name: task for task in tasks.huey._registry.periodic_tasks}
+    job = next(task for name, task in periodic.items() if name.endswith("send_reminders_job"))
+    assert job.validate_datetime(dt.datetime(2027, 1, 4, 23, 23))  # 07:23 in Taipei
+    assert job.validate_datetime(dt.datetime(2027, 1, 4, 5, 23))  # every hour: it checks the local hour itself
+    assert not job.validate_datetime(dt.datetime(2027, 1, 4, 23, 24))
+
+
+def test_the_reminder_reads_on_the_notifications_page_and_opens_the_rule(client, ctx):
+    setup, co = club()
+    co.locale = "en"
+    db.session.commit()
+    run(13)
+    client.login(co)
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert "Reminder: The monthly plan for December 2026 is due on Nov 20, 2026" in html
+    assert setup.club.community.name in html
+    notice = next(item for item in heard()[co.id] if item.path.endswith("-monthly"))
+    response = client.post_form(f"/notifications/{notice.id}/open")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].endswith(f"/c/{setup.slug}/compliance/#rule-{setup.enrollment.id}-monthly")
+    panel = client.get(f"/c/{setup.slug}/compliance/").get_data(as_text=True)
+    assert f'id="rule-{setup.enrollment.id}-monthly"' in panel  # the anchor the notice opens
