@@ -134,9 +134,9 @@ def send_notifications_command() -> None:
 @click.command("send-reminders")
 @with_appcontext
 def send_reminders_command() -> None:
-    """Remind the conveners of deadlines: a deliverable due in 7 days, due tomorrow or overdue, each person once (the
-    job queue runs it daily at REMINDER_HOUR; this is for cron, once a day, or by hand: a second run sends nothing
-    twice)."""
+    """Remind the conveners of deliverables due in 7 days, due tomorrow or overdue, and each mentoring milestone's
+    owner of one due in 3 days or overdue, each person once (the job queue runs it daily at REMINDER_HOUR; this is
+    for cron, once a day, or by hand: a second run sends nothing twice)."""
     count = tasks.send_reminders()
     click.echo(f"Deadline reminders given: {count}")
 

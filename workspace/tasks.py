@@ -22,6 +22,7 @@ from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import crontab, huey, periodic_job, use_app_factory
 from workspace.exports import jobs as export_jobs  # also registers the exports' background jobs
 from workspace.extensions import db
+from workspace.mentoring.services.notices import remind_milestones
 from workspace.mentoring.services.pairings import end_finished_terms
 from workspace.notifications.services import send_pending_emails
 from workspace.resources.services import purge_expired_trash
@@ -64,9 +65,10 @@ def send_notifications_job() -> int:
 
 
 def send_reminders(now: dt.datetime | None = None) -> int:
-    """Remind the conveners of the deadlines reached today (each person once per deadline and threshold, however
-    often it runs); the number of notices given. Their emails go with the next batch."""
-    count = len(remind_deadlines(now=now))
+    """Remind the conveners of the deadlines reached today (compliance's deliverables) and each milestone's owner of
+    theirs (mentoring), each person once per deadline and threshold, however often it runs; the number of notices
+    given. Their emails go with the next batch."""
+    count = len(remind_deadlines(now=now)) + len(remind_milestones(now=now))
     db.session.commit()
     return count
 

@@ -71,10 +71,10 @@ def run(day: int, month: int = 11) -> int:
 
 def test_the_thresholds(ctx):
     assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 12)) is None  # 8 days: not yet
-    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 13)) == "week"
-    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 18)) == "week"
-    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 19)) == "tomorrow"
-    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 20)) == "tomorrow"  # a missed run: still
+    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 13)) == "due-7"
+    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 18)) == "due-7"
+    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 19)) == "due-1"
+    assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 20)) == "due-1"  # a missed run: still
     assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 21)) == "overdue"
     assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 27)) == "overdue"
     assert reminders.threshold(dt.date(2026, 11, 20), dt.date(2026, 11, 28)) is None  # long gone: never a backlog

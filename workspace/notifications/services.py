@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import flask_babel
@@ -167,12 +167,14 @@ def notify(
     title: str,
     excerpt: str,
     path: str,
+    settings: Mapping[int, NotificationSettings] | None = None,
 ) -> list[Notification]:
     """Tell each recipient (once, never the actor, never an inactive account) that something happened.
 
     `title` and `excerpt` are plain text; `path` is a path on this site, opened by the "open" button.
     A reply (a public lesson) is skipped for people who turned replies (public lessons) off (BELL_SETTING); email
-    waits for the batch only when mail is configured and the person wants email for this kind.
+    waits for the batch only when mail is configured and the person wants email for this kind. `settings`: the
+    people's saved settings when the caller read them already (by user id; the defaults for one not in it).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -187,7 +189,7 @@ def notify(
         targets.append(user)
     if not targets:
         return []
-    chosen = _settings_by_user([user.id for user in targets])
+    chosen = settings if settings is not None else _settings_by_user([user.id for user in targets])
     mail = mail_configured()
     title, excerpt = _clip(title, MAX_TITLE), _clip(excerpt, MAX_EXCERPT)
     path = safe_next(path, "/")[:MAX_PATH]
@@ -206,6 +208,22 @@ def notify(
         created.append(notification)
     db.session.flush()
     return created
+
+
+OVERDUE = "overdue"
+CATCH_UP_DAYS = 7  # an overdue reminder goes out up to a week late (the queue down some days), never for one long gone
+
+
+def reached_threshold(due: dt.date, today: dt.date, ahead: Sequence[int]) -> str | None:
+    """The one threshold a deadline has reached today, so that a run after missed days gives the latest only: the
+    nearest of `ahead` (days before the due day) at or above the days left, as "due-7" (for ahead (7, 1): due in 2 to
+    7 days) or "due-1" (due tomorrow, or today after a missed run); OVERDUE from the day after it up to CATCH_UP_DAYS
+    (the first run after an upgrade lists no year of past deadlines); else None."""
+    days = (due - today).days
+    if days < 0:
+        return OVERDUE if days >= -CATCH_UP_DAYS else None
+    fitting = [before for before in ahead if before >= days]
+    return f"due-{min(fitting)}" if fitting else None
 
 
 @dataclass(frozen=True)
@@ -227,14 +245,15 @@ class Reminder:
 def send_reminders(reminders: Sequence[Reminder], *, now: dt.datetime | None = None) -> list[Notification]:
     """Give each reminder to each of its recipients who was not given it before (by person and key), and note it
     given (reminders_sent): a job run twice, or late, tells nobody twice. A person who turned the kind off is noted
-    too, so that turning it on again brings no burst of old reminders. One query for what was given already, then
-    one `notify` per reminder (its people's settings in one query)."""
+    too, so that turning it on again brings no burst of old reminders. Two reads whatever their number (what was
+    given already, the people's settings), then the rows written."""
     keys = sorted({reminder.key for reminder in reminders})
     if not keys:
         return []
     given = {(user_id, key) for user_id, key in db.session.execute(
         select(ReminderSent.user_id, ReminderSent.key).where(ReminderSent.key.in_(keys)))}
     now = now or utcnow()
+    chosen = _settings_by_user(sorted({user.id for reminder in reminders for user in reminder.recipients}))
     created: list[Notification] = []
     for reminder in reminders:
         people = [user for user in reminder.recipients if (user.id, reminder.key) not in given]
@@ -245,7 +264,7 @@ def send_reminders(reminders: Sequence[Reminder], *, now: dt.datetime | None = N
             db.session.add(ReminderSent(user_id=user.id, key=reminder.key, sent_at=now))
         created += notify(people, reminder.kind, actor=None, community=reminder.community,
                           subject_type=reminder.subject_type, subject_id=reminder.subject_id, title=reminder.title,
-                          excerpt=reminder.excerpt, path=reminder.path)
+                          excerpt=reminder.excerpt, path=reminder.path, settings=chosen)
     db.session.flush()
     return created
 

@@ -37,27 +37,17 @@ from workspace.notifications import services as notifications
 from workspace.notifications.models import Notification
 
 SUBJECT = "deliverable"  # the notices' subject type (their subject id: the enrolment)
-WEEK, TOMORROW, OVERDUE = "week", "tomorrow", "overdue"
+AHEAD = (7, 1)  # a week before the due day, and the day before
 # A deadline may fall before a program's period (a month's plan is due the month before) or after it (the results
 # report): enrolments are judged from this long before their first day to this long after their last.
 REACH = dt.timedelta(days=62)
-# An overdue reminder goes out up to a week after the due day (a queue down for some days still tells), never for
-# a deadline gone long ago (the first run after an upgrade does not list a year of past deadlines).
-CATCH_UP_DAYS = 7
 _SETTLED = frozenset({Status.MET, Status.WAIVED, Status.NOT_APPLICABLE})
 
 
 def threshold(due: dt.date, today: dt.date) -> str | None:
-    """The one threshold a deadline has reached today: WEEK (due in 2 to 7 days), TOMORROW (due tomorrow, or today
-    after a missed run), OVERDUE (the day has gone, within CATCH_UP_DAYS), else None."""
-    days = (due - today).days
-    if 2 <= days <= 7:
-        return WEEK
-    if 0 <= days <= 1:
-        return TOMORROW
-    if -CATCH_UP_DAYS <= days <= -1:
-        return OVERDUE
-    return None
+    """The one threshold a deliverable's due day has reached today: "due-7" (due in 2 to 7 days), "due-1" (due
+    tomorrow, or today after a missed run), "overdue" (within a week after the day), else None."""
+    return notifications.reached_threshold(due, today, AHEAD)
 
 
 def enrolments_to_remind(today: dt.date) -> list[Enrollment]:
@@ -144,6 +134,6 @@ def remind_deadlines(*, now: dt.datetime | None = None) -> list[Notification]:
                 reminders.append(notifications.Reminder(
                     key=f"{SUBJECT}:{enrollment.id}:{result.rule_id}:{month}:{gap.params['due'].isoformat()}:{reached}",
                     recipients=recipients, kind="due", community=enrollment.community, subject_type=SUBJECT,
-                    subject_id=enrollment.id, title=_title(gap, enrollment.program, reached == OVERDUE),
+                    subject_id=enrollment.id, title=_title(gap, enrollment.program, reached == notifications.OVERDUE),
                     path=f"/c/{enrollment.community.slug}/compliance/#rule-{enrollment.id}-{result.rule_id}"))
     return notifications.send_reminders(reminders, now=now)
