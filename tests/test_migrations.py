@@ -337,3 +337,54 @@ def test_the_stints_migration_keeps_one_live_row_per_person_and_gives_the_index_
     from workspace.communities.models import Membership
     live = db.session.scalars(select(Membership).where(Membership.user_id == ids["user"], Membership.live)).all()
     assert [(row.role, row.joined_at.date()) for row in live] == [("mentor", dt.date(2025, 9, 1))]
+
+
+# --- deadline reminders (a7d3e9c1b5f2): two settings on for everyone, and the once-only guard -------------------
+
+REMINDERS_REVISION, BEFORE_REMINDERS = "a7d3e9c1b5f2", "e5a9c2d7b4f1"
+
+
+def test_the_reminders_migration_turns_reminders_on_for_everyone_and_guards_each_reminder_once(app, ctx):
+    """Up: a person's saved settings (one email choice off) gain both reminder choices, on; the guard refuses a
+    second (person, key). Down: the columns and the table go, the other choices stay."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import make_user
+
+    user = make_user()
+    db.session.commit()
+    ids = {"user": user.id}
+    db.session.remove()
+
+    def settings(columns: str) -> list[tuple]:
+        return [tuple(row) for row in db.session.execute(
+            text(f"SELECT {columns} FROM notification_settings WHERE user_id = :user"), ids)]  # noqa: S608
+
+    def guard() -> None:
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO reminders_sent (user_id, key, sent_at) "
+                                    "VALUES (:user, 'deliverable:1:monthly::2026-11-20:week', '2026-11-12 23:05:00')"),
+                               ids)
+
+    try:
+        downgrade(revision=BEFORE_REMINDERS)
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO notification_settings (user_id, notify_replies, email_mentions, email_replies, "
+                "email_reviews, notify_lessons, email_lessons, updated_at) "
+                "VALUES (:user, true, true, false, true, true, true, '2026-11-01 08:00:00')"), ids)
+        db.session.remove()
+        upgrade(revision=REMINDERS_REVISION)
+        assert settings("email_replies, notify_deadlines, email_deadlines") == [(False, True, True)]
+        guard()
+        with pytest.raises(IntegrityError):
+            guard()
+        db.session.remove()
+        downgrade(revision=BEFORE_REMINDERS)
+        assert settings("email_replies") == [(False,)]
+        db.session.remove()
+    finally:
+        db.session.remove()
+        upgrade()
+    assert _rows("SELECT count(*) FROM reminders_sent") == [(0,)]

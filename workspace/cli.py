@@ -1,4 +1,5 @@
-"""Command-line tools: create-admin, demo-data, lock-demo-accounts, backup, restore, purge-trash, send-notifications."""
+"""Command-line tools: create-admin, demo-data, lock-demo-accounts, backup, restore, purge-trash, send-notifications,
+send-reminders."""
 
 from __future__ import annotations
 
@@ -130,8 +131,19 @@ def send_notifications_command() -> None:
     click.echo(f"Notification emails sent: {count}")
 
 
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """Remind the conveners of deliverables due in 7 days, due tomorrow or overdue, and each mentoring milestone's
+    owner of one due in 3 days or overdue, each person once (the job queue runs it daily at REMINDER_HOUR; this is
+    for cron, once a day, or by hand: a second run sends nothing twice)."""
+    count = tasks.send_reminders()
+    click.echo(f"Deadline reminders given: {count}")
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask --app wsgi …`."""
     for command in (create_admin_command, demo_data_command, lock_demo_accounts_command, install_presets_command,
-                    backup_command, restore_command, purge_trash_command, send_notifications_command):
+                    backup_command, restore_command, purge_trash_command, send_notifications_command,
+                    send_reminders_command):
         app.cli.add_command(command)

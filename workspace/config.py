@@ -154,6 +154,8 @@ def load_config() -> dict[str, Any]:
         # A notification waits this long before its email, so that a busy thread makes one email, not ten.
         "NOTIFY_EMAIL_DELAY_MINUTES": _int("NOTIFY_EMAIL_DELAY_MINUTES", 5),
         "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Taipei",
+        # The hour (local, in TIMEZONE) at which the queue reminds of deadlines, once a day.
+        "REMINDER_HOUR": _int("REMINDER_HOUR", 7),
         "BABEL_DEFAULT_LOCALE": "zh_Hant",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Taipei",
         "ALLOW_REGISTRATION": _bool("ALLOW_REGISTRATION", True),

@@ -1,21 +1,28 @@
-"""The jobs the queue runs: the periodic upkeep (notification emails, emptying the trash) and, imported from the
-areas, their background jobs (exports). `huey_consumer workspace.tasks.huey` runs them; `make run` starts that
-consumer beside the web server (gunicorn.conf.py), so a school needs no cron.
+"""The jobs the queue runs: the periodic upkeep (notification emails, the daily reminders of deadlines, emptying the
+trash) and, imported from the areas, their background jobs (exports). `huey_consumer workspace.tasks.huey` runs them;
+`make run` starts that consumer beside the web server (gunicorn.conf.py), so a school needs no cron.
 
-The CLI's `purge-trash` and `send-notifications` call the same functions, for a deployment that prefers cron.
+The CLI's `purge-trash`, `send-notifications` and `send-reminders` call the same functions, for a deployment that
+prefers cron.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from workspace import create_app
 from workspace.auth.services import purge_sessions
 from workspace.auth.throttle import purge_attempts
-from workspace.core.database import reads_first
+from workspace.compliance.services import remind_deadlines
+from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import crontab, huey, periodic_job, use_app_factory
 from workspace.exports import jobs as export_jobs  # also registers the exports' background jobs
 from workspace.extensions import db
+from workspace.mentoring.services.notices import remind_milestones
 from workspace.mentoring.services.pairings import end_finished_terms
 from workspace.notifications.services import send_pending_emails
 from workspace.resources.services import purge_expired_trash
@@ -55,6 +62,29 @@ def send_notifications() -> int:
 def send_notifications_job() -> int:
     """Every five minutes: the pending notification emails."""
     return send_notifications()
+
+
+def send_reminders(now: dt.datetime | None = None) -> int:
+    """Remind the conveners of the deadlines reached today (compliance's deliverables) and each milestone's owner of
+    theirs (mentoring), each person once per deadline and threshold, however often it runs; the number of notices
+    given. Their emails go with the next batch."""
+    count = len(remind_deadlines(now=now)) + len(remind_milestones(now=now))
+    db.session.commit()
+    return count
+
+
+def reminder_hour(now: dt.datetime) -> bool:
+    """Whether `now` is in the hour of the day (REMINDER_HOUR, in the deployment's TIMEZONE) the reminders go out."""
+    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).hour == current_app.config["REMINDER_HOUR"]
+
+
+@periodic_job(crontab(minute="23"))
+def send_reminders_job(now: dt.datetime | None = None) -> int:
+    """Every hour, acting once a day: at 07:00 local time (REMINDER_HOUR) the reminders of deadlines. The queue
+    keeps UTC, the deployment its TIMEZONE: the hour is checked here, so that a change of zone (or summer time)
+    needs no other schedule. A day missed is caught up the next (the latest threshold reached)."""
+    now = now or utcnow()
+    return send_reminders(now) if reminder_hour(now) else 0
 
 
 @periodic_job(crontab(minute="7"))

@@ -134,7 +134,9 @@ def test_settings_show_the_defaults_and_save_choices(client, ctx):
     page = client.get("/notifications/settings")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert len(re.findall(r'<input checked[^>]*type="checkbox"', html)) == 6  # public lessons: bell and email
+    # every choice on by default (public lessons and deadline reminders: bell and email)
+    assert len(re.findall(r'<input checked[^>]*type="checkbox"', html)) == 8
+    assert 'id="notify_deadlines"' in html and 'id="email_deadlines"' in html
     assert "Mail is not set up" in html
     response = client.post_form("/notifications/settings", {"email_mentions": "y"})
     assert response.status_code == 302 and response.headers["Location"] == "/notifications/settings"
@@ -144,6 +146,30 @@ def test_settings_show_the_defaults_and_save_choices(client, ctx):
     html = client.get("/notifications/settings").get_data(as_text=True)
     assert "Notification settings saved." in html
     assert len(re.findall(r'<input checked[^>]*type="checkbox"', html)) == 1
+    assert not settings.notify_deadlines and not settings.email_deadlines
+
+
+def test_deadline_reminders_are_turned_off_and_on_again_on_the_settings_page(client, ctx):
+    user = make_user(locale="zh_Hant")
+    client.login(user)
+    html = client.get("/notifications/settings").get_data(as_text=True)
+    assert re.search(r'<input checked id="notify_deadlines"', html)
+    assert re.search(r'<input checked id="email_deadlines"', html)
+    kept = {"notify_replies": "y", "notify_lessons": "y", "email_mentions": "y", "email_replies": "y",
+            "email_reviews": "y", "email_lessons": "y"}
+    response = client.post_form("/notifications/settings", {**kept, "notify_deadlines": "y"})
+    assert response.status_code == 302
+    settings = services.settings_for(user)
+    assert settings.notify_deadlines and not settings.email_deadlines and settings.email_lessons
+    html = client.get("/notifications/settings").get_data(as_text=True)
+    assert re.search(r'<input checked id="notify_deadlines"', html) and 'id="email_deadlines"' in html
+    assert not re.search(r'<input checked id="email_deadlines"', html)
+    client.post_form("/notifications/settings", {**kept, "email_deadlines": "y"})
+    settings = services.settings_for(user)
+    assert not settings.notify_deadlines and settings.email_deadlines
+    assert not services.emails_stopped(settings)
+    services.stop_emails(user)  # the unsubscribe link stops the reminders' emails too
+    assert not services.settings_for(user).email_deadlines
 
 
 def test_unsubscribe_asks_then_stops_the_emails(make_client, ctx):

@@ -18,6 +18,9 @@ class SettingsForm(WorkspaceForm):
     email_reviews = BooleanField(_l("Email me about the community's grant: enrolments (enrolled, confirmed, the "
                                     "amount changed) and submissions to the reviewers (handed in, returned, approved)"))
     email_lessons = BooleanField(_l("Email me about colleagues' public lessons in my communities"))
+    notify_deadlines = BooleanField(_l("Remind me of deadlines: a deliverable of a community I convene (due in 7 days, "
+                                       "due tomorrow, overdue) and my mentoring milestones (due in 3 days, overdue)"))
+    email_deadlines = BooleanField(_l("Email me the reminders of deadlines"))
 
 
 class UnsubscribeForm(WorkspaceForm):

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.core.cache import of_user
+from workspace.core.cache import NEUTRAL, of_user
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.extensions import db
 
@@ -60,4 +60,18 @@ class NotificationSettings(db.Model):
     email_reviews: Mapped[bool] = mapped_column(Boolean, default=True)  # submissions handed in, returned, approved
     notify_lessons: Mapped[bool] = mapped_column(Boolean, default=True)  # public lessons in my communities
     email_lessons: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_deadlines: Mapped[bool] = mapped_column(Boolean, default=True)  # reminders of what is due (deliverables)
+    email_deadlines: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReminderSent(db.Model):
+    """That one person was reminded of one thing at one threshold (`key`, e.g. "deliverable:12:plc.report:
+    2026-07-31:week"): a reminder job run twice, or late, tells nobody twice. The primary key is the guard."""
+
+    __tablename__ = "reminders_sent"
+    __cache_rule__ = NEUTRAL  # bookkeeping no page shows (the notice it guards bumps its reader)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -103,7 +103,8 @@ def update_settings():
     services.update_settings(current_user, notify_replies=form.notify_replies.data,
                              email_mentions=form.email_mentions.data, email_replies=form.email_replies.data,
                              email_reviews=form.email_reviews.data, notify_lessons=form.notify_lessons.data,
-                             email_lessons=form.email_lessons.data)
+                             email_lessons=form.email_lessons.data, notify_deadlines=form.notify_deadlines.data,
+                             email_deadlines=form.email_deadlines.data)
     db.session.commit()
     flash(_("Notification settings saved."), "success")
     return redirect(url_for("notifications.settings"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import flask_babel
@@ -27,12 +27,12 @@ from workspace.core.mail import mail_configured, send_mail
 from workspace.core.text import clean_line, isolate_bidi
 from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
-from workspace.notifications.models import Notification, NotificationSettings
+from workspace.notifications.models import Notification, NotificationSettings, ReminderSent
 
 KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "unpaired",
          "observation", "lesson", "lesson_moved", "lesson_cancelled",
          "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
-         "withdrawn")
+         "withdrawn", "due")
 MAX_TITLE = 200
 MAX_EXCERPT = 300
 MAX_PATH = 500
@@ -62,6 +62,8 @@ MESSAGES = {
     "confirmed": N_("%(actor)s confirmed the enrolment in “%(title)s”"),
     "amount_changed": N_("%(actor)s changed the approved amount of “%(title)s”"),
     "withdrawn": N_("%(actor)s withdrew a community from “%(title)s”"),
+    # A reminder has no actor: its title is what is due and when, worded by its area for each reader (title words).
+    "due": N_("Reminder: %(title)s"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Kinds whose title is a funder's text (a program's name), shown in the reader's script like the pages show it;
@@ -87,7 +89,8 @@ EMAIL_SETTING = {"mention": "email_mentions", "assigned": "email_mentions", "pai
                  **dict.fromkeys(("lesson", "lesson_moved", "lesson_cancelled"), "email_lessons"),
                  **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
                                   "withdrawn"),
-                                 "email_reviews")}
+                                 "email_reviews"),
+                 "due": "email_deadlines"}
 
 
 @dataclass
@@ -118,7 +121,8 @@ def _clip(text: str | None, limit: int) -> str:
 def default_settings(user: User) -> NotificationSettings:
     """Return the defaults (every notification, every email) as an unsaved row."""
     return NotificationSettings(user_id=user.id, notify_replies=True, email_mentions=True, email_replies=True,
-                                email_reviews=True, notify_lessons=True, email_lessons=True)
+                                email_reviews=True, notify_lessons=True, email_lessons=True, notify_deadlines=True,
+                                email_deadlines=True)
 
 
 def settings_for(user: User) -> NotificationSettings:
@@ -134,9 +138,11 @@ def _settings_by_user(user_ids: Sequence[int]) -> dict[int, NotificationSettings
 
 
 # Which setting lets a kind show under the bell at all; kinds not named here always do (a mention, a report). A
-# colleague's public lesson is an invitation to the whole community: each member may turn those off.
+# colleague's public lesson is an invitation to the whole community: each member may turn those off; so is a reminder
+# of a deadline (a convener may keep their own calendar).
 BELL_SETTING = {"reply": "notify_replies",
-                **dict.fromkeys(("lesson", "lesson_moved", "lesson_cancelled"), "notify_lessons")}
+                **dict.fromkeys(("lesson", "lesson_moved", "lesson_cancelled"), "notify_lessons"),
+                "due": "notify_deadlines"}
 
 
 def wants(kind: str, settings: NotificationSettings) -> bool:
@@ -161,12 +167,14 @@ def notify(
     title: str,
     excerpt: str,
     path: str,
+    settings: Mapping[int, NotificationSettings] | None = None,
 ) -> list[Notification]:
     """Tell each recipient (once, never the actor, never an inactive account) that something happened.
 
     `title` and `excerpt` are plain text; `path` is a path on this site, opened by the "open" button.
     A reply (a public lesson) is skipped for people who turned replies (public lessons) off (BELL_SETTING); email
-    waits for the batch only when mail is configured and the person wants email for this kind.
+    waits for the batch only when mail is configured and the person wants email for this kind. `settings`: the
+    people's saved settings when the caller read them already (by user id; the defaults for one not in it).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -181,7 +189,7 @@ def notify(
         targets.append(user)
     if not targets:
         return []
-    chosen = _settings_by_user([user.id for user in targets])
+    chosen = settings if settings is not None else _settings_by_user([user.id for user in targets])
     mail = mail_configured()
     title, excerpt = _clip(title, MAX_TITLE), _clip(excerpt, MAX_EXCERPT)
     path = safe_next(path, "/")[:MAX_PATH]
@@ -198,6 +206,65 @@ def notify(
         )
         db.session.add(notification)
         created.append(notification)
+    db.session.flush()
+    return created
+
+
+OVERDUE = "overdue"
+CATCH_UP_DAYS = 7  # an overdue reminder goes out up to a week late (the queue down some days), never for one long gone
+
+
+def reached_threshold(due: dt.date, today: dt.date, ahead: Sequence[int]) -> str | None:
+    """The one threshold a deadline has reached today, so that a run after missed days gives the latest only: the
+    nearest of `ahead` (days before the due day) at or above the days left, as "due-7" (for ahead (7, 1): due in 2 to
+    7 days) or "due-1" (due tomorrow, or today after a missed run); OVERDUE from the day after it up to CATCH_UP_DAYS
+    (the first run after an upgrade lists no year of past deadlines); else None."""
+    days = (due - today).days
+    if days < 0:
+        return OVERDUE if days >= -CATCH_UP_DAYS else None
+    fitting = [before for before in ahead if before >= days]
+    return f"due-{min(fitting)}" if fitting else None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder to give once per person: `key` names what it is about and the threshold reached (an area's
+    own words, e.g. "deliverable:12:plc.results_report:2026-07-31:week"); the rest is what `notify` takes."""
+
+    key: str
+    recipients: tuple[User, ...]
+    kind: str
+    community: Community | None
+    subject_type: str
+    subject_id: int | None
+    title: str
+    path: str
+    excerpt: str = ""
+
+
+def send_reminders(reminders: Sequence[Reminder], *, now: dt.datetime | None = None) -> list[Notification]:
+    """Give each reminder to each of its recipients who was not given it before (by person and key), and note it
+    given (reminders_sent): a job run twice, or late, tells nobody twice. A person who turned the kind off is noted
+    too, so that turning it on again brings no burst of old reminders. Two reads whatever their number (what was
+    given already, the people's settings), then the rows written."""
+    keys = sorted({reminder.key for reminder in reminders})
+    if not keys:
+        return []
+    given = {(user_id, key) for user_id, key in db.session.execute(
+        select(ReminderSent.user_id, ReminderSent.key).where(ReminderSent.key.in_(keys)))}
+    now = now or utcnow()
+    chosen = _settings_by_user(sorted({user.id for reminder in reminders for user in reminder.recipients}))
+    created: list[Notification] = []
+    for reminder in reminders:
+        people = [user for user in reminder.recipients if (user.id, reminder.key) not in given]
+        if not people:
+            continue
+        for user in people:
+            given.add((user.id, reminder.key))
+            db.session.add(ReminderSent(user_id=user.id, key=reminder.key, sent_at=now))
+        created += notify(people, reminder.kind, actor=None, community=reminder.community,
+                          subject_type=reminder.subject_type, subject_id=reminder.subject_id, title=reminder.title,
+                          excerpt=reminder.excerpt, path=reminder.path, settings=chosen)
     db.session.flush()
     return created
 
@@ -262,7 +329,8 @@ def mark_all_read(user: User) -> int:
 
 def update_settings(user: User, *, notify_replies: bool, email_mentions: bool, email_replies: bool,
                     email_reviews: bool | None = None, notify_lessons: bool | None = None,
-                    email_lessons: bool | None = None) -> NotificationSettings:
+                    email_lessons: bool | None = None, notify_deadlines: bool | None = None,
+                    email_deadlines: bool | None = None) -> NotificationSettings:
     """Save the user's choices (creating their row the first time); a choice given as None keeps it as it was."""
     settings = db.session.get(NotificationSettings, user.id)
     if settings is None:
@@ -277,6 +345,10 @@ def update_settings(user: User, *, notify_replies: bool, email_mentions: bool, e
         settings.notify_lessons = bool(notify_lessons)
     if email_lessons is not None:
         settings.email_lessons = bool(email_lessons)
+    if notify_deadlines is not None:
+        settings.notify_deadlines = bool(notify_deadlines)
+    if email_deadlines is not None:
+        settings.email_deadlines = bool(email_deadlines)
     settings.updated_at = utcnow()
     db.session.flush()
     return settings
@@ -286,7 +358,7 @@ def stop_emails(user: User) -> NotificationSettings:
     """Turn off every notification email for the user (what the unsubscribe link does)."""
     current = settings_for(user)
     return update_settings(user, notify_replies=current.notify_replies, email_mentions=False, email_replies=False,
-                           email_reviews=False, email_lessons=False)
+                           email_reviews=False, email_lessons=False, email_deadlines=False)
 
 
 def emails_stopped(settings: NotificationSettings) -> bool:

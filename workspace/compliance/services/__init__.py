@@ -8,6 +8,7 @@ package re-exports their public names (`services.enrol`, `services.standings`):
 - `standing`: each enrolment judged today by the engine from the gathered facts.
 - `budget`: expenses checked against the program's caps, the book list, the ledger.
 - `review`: submissions and their rounds, appraisals, deliverables, the reviewers' table and school totals.
+- `reminders`: the daily reminders of deliverables due in a week, due tomorrow or overdue, to the conveners.
 - `activity_days`: the warning when an activity is moved out of an enrolled program's period (or planned outside
   every one), answered to activities' `activity_dated` signal (imported here, so that it is connected).
 """
@@ -42,11 +43,12 @@ from workspace.compliance.services.enrolment import (
     withdraw,
     withdrawn_enrollments_of,
 )
+from workspace.compliance.services.reminders import remind_deadlines
 from workspace.compliance.services.standing import Standing, standings
 
 __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amount", "check_amount",
            "confirm", "copy_document", "create_program", "enrol", "enrollments_of", "figure_errors",
            "figures_of",
-           "install_presets", "live_waivers", "period_notices", "programs", "revoke", "set_archived",
-           "stale_messages", "standings", "taken_fields",
+           "install_presets", "live_waivers", "period_notices", "programs", "remind_deadlines", "revoke",
+           "set_archived", "stale_messages", "standings", "taken_fields",
            "update_program", "waive", "withdraw", "withdrawn_enrollments_of"]

@@ -7,6 +7,10 @@ A pair's notice names the record (the two people, an observation's day, a handbo
 never carries what the pair wrote (no excerpt), so the notifications list and any e-mail stay as private as
 the pages they open. A public lesson is open to the community: its notice names the teacher, the subject, the time
 (read in each reader's language and the deployment's zone) and, as excerpt, the topic and the place.
+
+A milestone's owner (the mentor or the new teacher) is reminded of it 3 days before its due day and once overdue,
+through the daily reminders (`remind_milestones`, beside compliance's deadlines): only an open milestone of an active
+pairing in a community not archived, and only while the owner is still a member, i.e. one who sees the pairing.
 """
 
 from __future__ import annotations
@@ -19,12 +23,25 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from workspace.auth.models import User
+from workspace.communities.models import Community
 from workspace.communities.policy import holders_of
+from workspace.communities.records import current_members
+from workspace.core.database import utcnow
 from workspace.core.i18n import local_date, local_span
 from workspace.core.permissions import CONTRIBUTORS
+from workspace.core.records import local_day
 from workspace.extensions import db
-from workspace.mentoring.models import HandbookSection, Observation, Pairing, PublicLesson
+from workspace.mentoring.models import (
+    HandbookSection,
+    Milestone,
+    Observation,
+    Owner,
+    Pairing,
+    PairingStatus,
+    PublicLesson,
+)
 from workspace.notifications import services as notifications
+from workspace.notifications.models import Notification
 
 
 def _people(*user_ids: int) -> list[User]:
@@ -189,3 +206,76 @@ def lesson_cancelled(lesson: PublicLesson, actor: Any) -> None:
     """Tell those told of the lesson that it is cancelled (an email about it not yet sent is withdrawn)."""
     notifications.withdraw_emails(LESSON, lesson.id)
     _tell_lesson(_told(lesson), "lesson_cancelled", lesson, actor)
+
+
+# --- milestone reminders -------------------------------------------------------------------------
+
+MILESTONE = "milestone"  # the reminders' subject type
+MILESTONE_AHEAD = (3,)  # days before the due day
+
+
+def _milestone_title(milestone: Milestone, overdue: bool) -> str:
+    """The milestone kept as data (its title, its day, overdue or not), worded by each reader (`milestone_words`);
+    a long title shortened until it fits the notice's title."""
+    title = milestone.title
+    while True:
+        data: dict[str, Any] = {"title": title, "due": milestone.due_on.isoformat()}
+        if overdue:
+            data["overdue"] = True
+        kept = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(kept) <= notifications.MAX_TITLE:
+            return kept
+        title = title[:-10] + "…"
+
+
+def milestone_words(kept: str) -> str:
+    """A milestone reminder's title as its reader reads it: "First meeting (due Nov 20, 2026)", "Overdue: First
+    meeting (due Nov 20, 2026)"."""
+    try:
+        data = json.loads(kept)
+        text = gettext("%(text)s (%(detail)s)", text=data["title"],
+                       detail=gettext("due %(date)s", date=local_date(dt.date.fromisoformat(data["due"]))))
+    except (ValueError, KeyError, TypeError):
+        return kept
+    return gettext("%(label)s: %(value)s", label=gettext("Overdue"), value=text) if data.get("overdue") else text
+
+
+notifications.register_title_words(MILESTONE, milestone_words)
+
+
+def remind_milestones(*, now: dt.datetime | None = None) -> list[Notification]:
+    """Remind each open milestone's owner, 3 days before its due day (or nearer, after a missed run) and once
+    overdue, each once (notifications.send_reminders). Read in three queries whatever their number: the milestones
+    due near today with their pairings and communities, the live members among their pairs, the pairs' accounts."""
+    now = now or utcnow()
+    today = local_day(now)
+    rows = db.session.execute(
+        select(Milestone, Pairing, Community).join(Pairing, Pairing.id == Milestone.pairing_id)
+        .join(Community, Community.id == Pairing.community_id)
+        .where(Milestone.live, Milestone.done_at.is_(None),
+               Milestone.due_on >= today - dt.timedelta(days=notifications.CATCH_UP_DAYS),
+               Milestone.due_on <= today + dt.timedelta(days=max(MILESTONE_AHEAD)),
+               Pairing.status == PairingStatus.ACTIVE.value, Community.archived_at.is_(None))
+        .order_by(Milestone.due_on, Milestone.id)).all()
+    if not rows:
+        return []
+    # The owner sees the pairing (policy.in_pair) only while a member of its community: one who left hears nothing.
+    members = {(member.community_id, member.user_id)
+               for member in current_members({pairing.community_id for _m, pairing, _c in rows})}
+    people = {user.id: user for user in db.session.scalars(select(User).where(
+        User.id.in_({user_id for _m, pairing, _c in rows for user_id in (pairing.mentor_id, pairing.mentee_id)})))}
+    reminders = []
+    for milestone, pairing, community in rows:
+        owner_id = pairing.mentee_id if milestone.owner == Owner.MENTEE.value else pairing.mentor_id
+        reached = notifications.reached_threshold(milestone.due_on, today, MILESTONE_AHEAD)
+        owner = people.get(owner_id)
+        if reached is None or owner is None or not owner.active or (community.id, owner_id) not in members:
+            continue
+        names = [people[user_id].display_name if user_id in people else ""
+                 for user_id in (pairing.mentor_id, pairing.mentee_id)]
+        reminders.append(notifications.Reminder(
+            key=f"{MILESTONE}:{milestone.id}:{milestone.due_on.isoformat()}:{reached}", recipients=(owner,),
+            kind="due", community=community, subject_type=MILESTONE, subject_id=milestone.id,
+            title=_milestone_title(milestone, reached == notifications.OVERDUE), excerpt=" · ".join(names),
+            path=f"/c/{community.slug}/mentoring/pairings/{pairing.id}#milestone-{milestone.id}"))
+    return notifications.send_reminders(reminders, now=now)
