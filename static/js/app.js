@@ -214,28 +214,47 @@
       if (heading) message = heading.textContent.trim();
       explanation = doc.querySelector(".error-page p:not(.error-code)");
     } catch (e) { /* keep the generic message */ }
+    var form = formOf(event.detail.elt);
+    if (form && xhr.status >= 500) {
+      unsentNotice(form, message, explanation ? explanation.textContent.trim() : "");
+      return;
+    }
     flash(message, "error");
-    if (xhr.status === 503) busyNotice(event.detail.elt, explanation ? explanation.textContent.trim() : message);
   });
 
-  // A save that met a busy database (503) is not swapped, so the form keeps what was typed; say so in the
-  // form itself too, where the person is looking (the flash sits at the top of a possibly long page).
-  function busyNotice(elt, message) {
-    var form = elt && elt.closest ? elt.closest("form") : null;
-    if (!form) return;
-    var notice = form.querySelector(".form-busy");
+  // A save in place that did not reach the server (no connection: htmx:sendError) or that the server could not
+  // complete (5xx: a busy database, a fault) is not swapped, so its form keeps what was typed. The message goes
+  // beside that form's button, where the person is looking: the page's flash sits at the top, on a phone 1,300 to
+  // 2,000 px above a reply box or a plan section, and nothing seemed to happen (QA10). One rule for every form htmx
+  // sends (a reply, a plan section, a comment, a meeting log...); a request without a form (a poll, a link) still
+  // says it at the top. The message goes when the form is sent again, and a form the answer replaces takes it along.
+  function formOf(elt) {
+    return elt && elt.closest ? elt.closest("form") : null;
+  }
+  function unsentNotice(form, message, detail) {
+    var notice = form.querySelector(".form-unsent");
     if (!notice) {
+      // The existing style of a form's errors, above the button's row (not squeezed into the row beside it).
       notice = document.createElement("p");
-      notice.className = "notice notice-error form-busy";
+      notice.className = "form-errors form-unsent";
       notice.setAttribute("role", "alert");
       var button = form.querySelector("button[type=submit], button:not([type])");
-      if (button) button.parentNode.insertBefore(notice, button); else form.append(notice);
+      var row = button && button.parentNode !== form ? button.closest(".button-row") : null;
+      var before = row && form.contains(row) ? row : button;
+      if (before) before.parentNode.insertBefore(notice, before); else form.append(notice);
     }
-    notice.textContent = message;
+    if (detail) {
+      var heading = document.createElement("strong");
+      heading.textContent = message;
+      notice.replaceChildren(heading, " " + detail);
+    } else {
+      notice.textContent = message;
+    }
+    notice.scrollIntoView({ block: "nearest" });
   }
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
-    if (form) form.querySelectorAll(".form-busy").forEach(function (notice) { notice.remove(); });
+    var form = formOf(event.detail.elt);
+    if (form) form.querySelectorAll(".form-unsent").forEach(function (notice) { notice.remove(); });
   });
 
   // A region that follows another field (the web address follows the community's name) is not replaced
@@ -248,8 +267,10 @@
     }
   });
 
-  document.addEventListener("htmx:sendError", function () {
-    flash(document.body.getAttribute("data-offline-message"), "error");
+  document.addEventListener("htmx:sendError", function (event) {
+    var message = document.body.getAttribute("data-offline-message");
+    var form = formOf(event.detail.elt);
+    if (form) unsentNotice(form, message, ""); else flash(message, "error");
   });
 
   // <html lang> and the messages the scripts show come with each page, inside <body> (#page-language): a boosted

@@ -390,6 +390,48 @@ def test_a_thread_fits_a_phone(new_context, data, console: ConsoleLog) -> None:
     no_problems(console)
 
 
+def test_a_reply_that_cannot_be_sent_says_so_beside_its_button_on_a_phone(new_context, data,
+                                                                        console: ConsoleLog) -> None:
+    """QA10: the connection dropped as a member sent a reply on a phone; the only message went to the top of the
+    page, 1,300 px above the screen, and nothing seemed to happen. It is said beside the button now, the text stays
+    in the box, and sending again once the connection is back posts it and takes the message away."""
+    lin, wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="同步課堂的分組討論", body="大家怎麼安排分組？" * 20)
+    for number in range(5):  # a long thread: the reply box is far below the top of the page
+        _reply(data, thread_id, lin if number % 2 else wang, f"第 {number + 1} 則回覆：" + "先讓學生自己試一試。" * 30)
+    context = new_context(viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, wang)
+    page.goto(_thread_url(community, thread_id))
+    area = page.locator("#reply-body")
+    area.scroll_into_view_if_needed()
+    text = "網路斷了也不會遺失：\n我下次再試一次。"
+    area.fill(text)
+    button = page.locator("#reply").get_by_role("button", name="Post reply")
+    assert page.evaluate("window.scrollY") > 1000  # the top of the page, where the flash is, is out of sight
+
+    context.set_offline(True)
+    button.click()
+    notice = page.locator("#reply form [role=alert]")
+    expect(notice).to_have_text("The server cannot be reached. Check the connection and try again.")
+    expect(notice).to_be_in_viewport()
+    expect(button).to_be_in_viewport()
+    said, pressed = notice.bounding_box(), button.bounding_box()
+    assert said and pressed and abs(pressed["y"] - (said["y"] + said["height"])) < 120, (said, pressed)  # beside it
+    expect(area).to_have_value(text)
+    expect(page.locator("#post-7")).to_have_count(0)
+
+    context.set_offline(False)
+    button.click()
+    expect(page.locator("#post-7")).to_contain_text("我下次再試一次。", timeout=10_000)
+    expect(page.locator("#reply [role=alert]")).to_have_count(0)
+    expect(area).to_have_value("")
+    # htmx logs every request that could not be sent (the reply, the thread's polls); they were the point of the test.
+    console.problems[:] = [problem for problem in console.problems
+                           if "htmx:sendError" not in problem and "htmx:afterRequest" not in problem]
+    no_problems(console, went_offline=True)
+
+
 def test_a_post_of_the_naughty_strings_fits_a_phone(new_context, data, naughty: list[str],
                                                     console: ConsoleLog) -> None:
     """The Big List of Naughty Strings pasted as one post: nothing in it widens the page on a phone (QA: a Thai

@@ -386,6 +386,38 @@ def test_the_observation_page_fits_a_phone(new_context, data: Data, live_app: Fl
     no_problems(console)
 
 
+# How many lines each signer's role and name take in the printed record's signature table: [text, lines].
+_SIGNER_LINES = """() => [...document.querySelectorAll(".record-signatures tbody tr")].flatMap(row =>
+  [row.cells[0], row.cells[1]].map(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    return [cell.textContent.trim(), tops.size];
+  }))"""
+
+
+def test_the_printed_observation_s_signatures_keep_roles_and_names_on_one_line_on_a_phone(
+        new_context, data: Data, live_app: Flask, console: ConsoleLog) -> None:
+    """QA10: at 375 px the signature table kept its paper widths for the empty signing columns, and the role and
+    the name were squeezed to a character a line (被/觀/課/教/師, 王/淑/芬)."""
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    phone = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True,
+                        locale="zh-TW").new_page()
+    log_in_zh(phone, world["mentor"])
+    phone.goto(f"/c/{slug}/mentoring/observations/new?pairing={world['pairing_id']}")
+    phone.locator("#lesson_starts_at").fill("08:00")
+    phone.locator("main form button[type=submit]").first.click()
+    expect(phone).to_have_url(re.compile(r"/mentoring/observations/\d+$"))
+    phone.goto(phone.url + "/print")
+    expect(phone.locator(".record-signatures tbody tr")).to_have_count(2)
+    lines = phone.evaluate(_SIGNER_LINES)
+    assert {text for text, _count in lines} >= {"王導師", "林新進"}, lines
+    assert all(count == 1 for _text, count in lines), lines
+    fits(phone, "the printed observation on a phone")
+    no_problems(console)
+
+
 def log_in_zh(page: Any, user: dict[str, Any]) -> None:
     """Log in on a page whose browser asks for Traditional Chinese (the form's fields by their ids)."""
     page.goto("/login")

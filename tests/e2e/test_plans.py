@@ -367,6 +367,47 @@ def test_a_plan_fits_a_phone_and_a_section_can_be_edited_there(new_context, data
     no_problems(console)
 
 
+def test_a_section_saved_without_a_connection_says_so_beside_its_buttons_on_a_phone(new_context, data,
+                                                                                    console: ConsoleLog) -> None:
+    """QA10: a plan section saved as the connection dropped told the teacher so only at the top of the page, about
+    2,000 px above the editor on a phone. It is said beside the Save button now; the text stays in the box; saving
+    once the connection is back saves it."""
+    from workspace.extensions import db
+    from workspace.plans.models import PlanDoc
+
+    lin, wang, community = _team(data)
+    plan_id, _first = _plan(data, community, lin, (wang,))
+    last = data._run(lambda: db.session.get(PlanDoc, plan_id).sections[-1].id)
+    context = new_context(viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    area = _open_editor(page, last, "")
+    text = "- 教室的網路斷了\n- 文字仍在框裡"
+    area.fill(text)
+    section = page.locator(f"#section-{last}")
+    save = section.get_by_role("button", name="Save", exact=True)
+    assert page.evaluate("window.scrollY") > 800  # the flash's place at the top of the page is out of sight
+
+    context.set_offline(True)
+    save.click()
+    notice = section.locator("form [role=alert]")
+    expect(notice).to_have_text("The server cannot be reached. Check the connection and try again.")
+    expect(notice).to_be_in_viewport()
+    said, pressed = notice.bounding_box(), save.bounding_box()
+    assert said and pressed and abs(pressed["y"] - (said["y"] + said["height"])) < 120, (said, pressed)
+    expect(area).to_have_value(text)
+
+    context.set_offline(False)
+    assert _save(page, last) == 200
+    _shown(page, last, ["- 教室的網路斷了", "- 文字仍在框裡"])
+    expect(section.locator("[role=alert]")).to_have_count(0)
+    # htmx logs every request that could not be sent (the save, the editor's heartbeat); they were the point here.
+    console.problems[:] = [problem for problem in console.problems
+                           if "htmx:sendError" not in problem and "htmx:afterRequest" not in problem]
+    no_problems(console, went_offline=True)
+
+
 # --- the Word export -----------------------------------------------------------------------------
 
 

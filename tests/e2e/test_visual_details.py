@@ -167,6 +167,33 @@ def test_chart_labels_stay_inside_their_charts_and_clear_of_the_bars(new_context
     no_problems(console)
 
 
+def test_the_participation_activities_give_the_title_the_width_and_write_dates_as_the_other_pages(
+        new_context, data, console: ConsoleLog) -> None:
+    """QA10: on a phone the activities' table squeezed the title to two characters a line (同步/課堂/研討/...) while
+    the date had room, and wrote its dates 2026/12/5 where every other page of the Traditional Chinese interface
+    writes 2026年12月5日 (the chart's axis too)."""
+    convener, community, members = _community(data, locale="zh_Hant")
+    title = "同步課堂研討：分數的初步認識"
+    _held(data, community, convener, members, title=title, method="observation_feedback", days_ago=3)
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(phone, convener)
+    phone.goto(f"/c/{community['slug']}/activities/participation")
+    row = phone.locator("[aria-labelledby=participation-activities-title] tbody tr").first
+    date, name = row.locator("td").nth(0), row.locator("td").nth(1)
+    expect(name).to_have_text(title)
+    lines = """node => { const r = document.createRange(); r.selectNodeContents(node);
+        return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.top))).size; }"""
+    assert date.evaluate(lines) == 1, date.inner_text()
+    assert name.evaluate(lines) <= 2, name.bounding_box()  # 14 characters: at most two lines, not eight
+    same_day = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+    expect(date).to_have_text(same_day)
+    for tick in phone.locator("svg.chart").first.locator("text.tick").all()[-2:]:  # the axis's first and last day
+        assert same_day.match(tick.text_content() or ""), tick.text_content()
+    assert phone.evaluate(_CHART_PROBLEMS) == []
+    fits(phone, "participation on a phone")
+    no_problems(console)
+
+
 def test_the_month_calendar_lists_its_activities_whole_on_a_phone(new_context, data, console: ConsoleLog) -> None:
     """QA: on a phone a day's column is a finger wide and a title showed its first three characters; the month's
     activities are listed under the grid there, each whole with its day and time (and not on a wide screen)."""
