@@ -320,11 +320,14 @@ def test_the_refusal_of_a_far_date_is_in_the_readers_language(client, club):
 
 def test_a_time_that_is_no_time_is_refused_beside_its_field(client, club):
     client.login(club.convener)
-    for typed in ("2026-02-30T14:00", "garbage", "２０３７-12-02T14:00", "2037-12-02T25:00"):
+    form_message = "Enter a date and time such as 2026-03-05 14:00."
+    for typed, message in (("2026-02-30T14:00", "2026-02-30 is not a date: that month has 28 days."),
+                           ("garbage", form_message), ("２０３７-12-02T14:00", form_message),
+                           ("2037-12-02T25:00", form_message)):
         response = client.post_form("/c/club/activities/new", plan_form(starts_at=typed))
         page = response.get_data(as_text=True)
         assert response.status_code == 422, typed
-        assert field_error(page, "starts_at") == "Enter a date and time such as 2026-03-05 14:00.", typed
+        assert field_error(page, "starts_at") == message, typed
         assert input_value(page, "starts_at") == typed
 
 

@@ -63,7 +63,7 @@ def test_bad_settings_answer_422_beside_their_fields(client, ctx):
         ({"school_ids": [str(core.id), str(member.id)], "core_school_id": "2147483647"}, "Not a valid choice"),
         ({"school_ids": [str(core.id), str(member.id)], "core_school_id": "abc"}, "Not a valid choice"),
         ({"school_ids": [str(core.id), str(member.id)], "core_school_id": str(core.id),
-          "agreement_ends_on": "2026-02-30"}, "Enter a date such as"),
+          "agreement_ends_on": "2026-02-30"}, "2026-02-30 is not a date: that month has 28 days."),
         ({"school_ids": [str(core.id), str(member.id)], "core_school_id": str(core.id),
           "agreement_starts_on": "2026-11-10", "agreement_ends_on": ""},
          'id="agreement_ends_on-error">Enter both days of the agreement, or leave both empty.'),
