@@ -624,3 +624,35 @@ def test_a_final_plan_s_editor_says_why_and_final_pressed_again_is_no_error(team
     assert editor.status_code == 403
     assert "This plan is final. The lead planner or a convener can reopen it for changes." in page
     assert "Ask the convener if you think it should" not in page
+
+
+def test_the_word_file_lists_the_plan_s_resources_and_activities(team, client):
+    """QA: the printed plan did not say which courseware and meeting it goes with (its page does)."""
+    from tests.documents import docx_text
+    from workspace.activities import services as activities
+    from workspace.resources import services as resources
+
+    doc = team.plan()
+    bare = docx_text(client_get_docx(team, client, doc))
+    assert "Resources and activities" not in bare  # nothing linked: no empty heading
+    sheet = resources.create_text_resource(team.community, resources.ResourceFields(title="分數學習單",
+                                                                                    kind="courseware"),
+                                           "內容", actor=team.lead)
+    starts = dt.datetime(2026, 12, 2, 14, 0)
+    meeting = activities.create_activity(team.community, activities.ActivityFields(
+        title="分數共同備課", method="collaborative_planning", starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2)), actor=team.convener)
+    services.link_target(doc, "resource", sheet.id, actor=team.lead)
+    services.link_target(doc, "activity", meeting.id, "meeting", actor=team.lead)
+    db.session.commit()
+    text = docx_text(client_get_docx(team, client, doc))
+    assert "Resources and activities" in text
+    assert "分數學習單" in text and "分數共同備課" in text and "Planning meeting" in text
+    assert "Dec 2, 2026" in text  # when the meeting was, in the reader's language
+
+
+def client_get_docx(team, client, doc) -> bytes:
+    client.login(team.lead)
+    response = client.get(plan_url(doc, "/export.docx"))
+    assert response.status_code == 200
+    return response.data

@@ -24,7 +24,7 @@ from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
-from workspace.core.i18n import current_locale_code
+from workspace.core.i18n import current_locale_code, local_span
 from workspace.core.models import record_event
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
@@ -33,7 +33,7 @@ from workspace.core.storage import send_built, titled_filename
 from workspace.core.text import clean_line
 from workspace.extensions import db
 from workspace.plans import audit, services
-from workspace.plans.export import DocxSection, plan_docx
+from workspace.plans.export import DocxLinked, DocxSection, plan_docx
 from workspace.plans.forms import (
     CommentForm,
     LessonForm,
@@ -693,6 +693,18 @@ def restore(slug: str, plan_id: int):
 # --- export and print ----------------------------------------------------------------------------
 
 
+def _linked_rows(doc: PlanDoc) -> DocxLinked:
+    """The plan's resources and activities as its page lists them (the same words), for its Word file."""
+    rows = []
+    for item in services.links_of(doc):
+        if item.link.to_type == "resource":
+            rows.append((_("Resource"), item.target.title, ""))
+        else:
+            rows.append((_("Planning meeting") if item.link.role == "meeting" else _("Observation"), item.target.title,
+                         local_span(item.target.starts_at, item.target.ends_at, "medium")))
+    return DocxLinked(_("Resources and activities"), (_("Kind"), _("Title"), _("When")), rows)
+
+
 @bp.get("/c/<slug>/plans/<int:plan_id>/export.docx")
 def export_docx(slug: str, plan_id: int):
     """The plan as a Word document (headings and tables kept)."""
@@ -708,7 +720,7 @@ def export_docx(slug: str, plan_id: int):
                                 class_name=lesson.class_name), lesson.reflection or "—")
                  for lesson in services.lessons_of(doc)]
     data = plan_docx(title=title, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
-                     sections=sections)
+                     sections=sections, linked=_linked_rows(doc))
     name = titled_filename(title, "docx")
     record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
     db.session.commit()
