@@ -28,6 +28,7 @@ from workspace.core.i18n import (
 )
 from workspace.core.render_memo import fixed_url, page_can, page_csrf_token
 from workspace.core.text import headings_from
+from workspace.core.text_language import lang_attribute
 from workspace.core.urls import external_url
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -81,7 +82,10 @@ def install(app: Flask) -> None:
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  span=local_span,
                                  hours=format_hours, money=format_money, reader_script=in_reader_script,
-                                 headings_from=headings_from, chinese_terms=chinese_terms)
+                                 headings_from=headings_from, chinese_terms=chinese_terms,
+                                 # <div class="prose"{{ post.body|lang_attr }}>: ` lang="zh-Hant"` when the text's
+                                 # language is not the page's (core/text_language.py)
+                                 lang_attr=lang_attribute)
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:
