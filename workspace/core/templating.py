@@ -28,7 +28,7 @@ from workspace.core.i18n import (
 )
 from workspace.core.render_memo import fixed_url, page_can, page_csrf_token
 from workspace.core.text import headings_from
-from workspace.core.text_language import lang_attribute
+from workspace.core.text_language import lang_attribute, lang_span
 from workspace.core.urls import external_url
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -85,7 +85,8 @@ def install(app: Flask) -> None:
                                  headings_from=headings_from, chinese_terms=chinese_terms,
                                  # <div class="prose"{{ post.body|lang_attr }}>: ` lang="zh-Hant"` when the text's
                                  # language is not the page's (core/text_language.py)
-                                 lang_attr=lang_attribute)
+                                 lang_attr=lang_attribute,
+                                 lang_span=lang_span)  # {{ doc.topic|lang_span }}: the same, for a title inline
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:

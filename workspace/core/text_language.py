@@ -20,7 +20,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Hashable
 
 from flask import current_app, has_app_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from workspace.core.i18n import HTML_LANG, current_locale_code, script_converter
 
@@ -158,3 +158,11 @@ def lang_attribute(text: str | None) -> Markup:
     if not language or language == page:
         return Markup("")
     return Markup(f' lang="{language}"')  # noqa: S704 - one of three fixed tags
+
+
+def lang_span(text: str | None) -> Markup:
+    """`text` escaped, inside `<span lang="…">` when its language differs from the page's: for a title written
+    inline among the interface's own words (a heading that also holds badges), where no element is its own."""
+    attribute = lang_attribute(text)
+    escaped = escape(text or "")
+    return Markup(f"<span{attribute}>{escaped}</span>") if attribute else escaped  # noqa: S704 - escaped above
