@@ -28,6 +28,9 @@ LANGUAGES = {"zh_Hant": "zh-TW", "zh_Hans": "zh-CN", "en": "en"}
     # no Han at all
     ("Hello, team!", None), ("2027-01-05 15:00", None), ("👍🎉🙂", None), ("", None), (None, None),
     ("   ", None), ("Ｆｕｌｌｗｉｄｔｈ　ｌａｔｉｎ", None), ("ひらがなカタカナ", None), ("한국어", None),
+    # Japanese is left to the page, not taken for Chinese by its kanji (学 and 国 are Simplified Chinese too)
+    ("日本語の学校に行きます", None), ("パーティーへ行かないか", None), ("表ポあA鷗ŒéＢ逍Üßªąñ丂㐀𠀀", None),
+    ("中文課・第三單元", "zh-Hant"),  # the middle dot is no kana
     ("\u200b\u200d\ufeff", None),
 ])
 def test_the_script_of_a_text_is_told_by_its_characters(text, expected):

@@ -6,7 +6,8 @@ English voice, and a 简体 reader's browser drew Traditional text with Simplifi
 
 `text_language(text)` tells: no Han character → None (the page's language stands); Han → zh-Hant or zh-Hans by
 the characters that only one script writes (counted one character at a time with OpenCC: 們 changes under t2s,
-们 under s2tw); neither or a tie → the fallback given. Kana is not told apart (a Japanese text reads as Chinese).
+们 under s2tw); neither or a tie → the fallback given. Japanese is not told (no `ja`): a text with kana among
+its Han characters is left to the page.
 `lang_attribute(text)` (the template filter `|lang_attr`) writes ` lang="zh-Hant"` only when that differs from
 the page's language. The answer depends on the text, the page's language and the deployment's default language
 only, so a cached fragment (keyed by its versions and the language, core/fragments.py) may hold it.
@@ -18,7 +19,9 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Hashable
+from typing import Any
 
+import flask_babel
 from flask import current_app, has_app_context
 from markupsafe import Markup, escape
 
@@ -26,6 +29,7 @@ from workspace.core.i18n import HTML_LANG, current_locale_code, script_converter
 
 # CJK ideographs: the unified blocks and extensions A–H, and the compatibility ideographs.
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_KANA = re.compile("[\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d]")  # not ・ (U+30FB)
 
 # Characters Traditional text writes too (台灣, 公里, 核准, 皇后, 若干, 游泳; names such as 范, 余, 游, 杰, 岳, 涂),
 # which s2tw turns into another all the same: counted as Simplified, they made 「台北的天氣」 a tie and a short
@@ -91,10 +95,12 @@ def _evidence(characters: set[str]) -> None:
 
 
 def _script(text: str) -> str | None:
-    """zh-Hant, zh-Hans, _UNDECIDED for Han text of neither script, None for text without Han."""
+    """zh-Hant, zh-Hans, _UNDECIDED for Han text of neither script, None for text without Han (or Japanese)."""
     counts = Counter(_HAN.findall(text))
     if not counts:
         return None
+    if len(_KANA.findall(text)) * 10 >= counts.total():
+        return None  # Japanese (its kanji read as 学 or 国 would have made it Simplified Chinese): left to the page
     unknown = {char for char in counts if char not in _CHARACTERS}
     if unknown:
         _evidence(unknown)
@@ -132,9 +138,21 @@ def text_language(text: str | None, fallback: str | None = None) -> str | None:
     return script
 
 
+# The page's tag by its Babel locale object (the request keeps one): str(Locale) cost more than all else here.
+_PAGE_TAGS: dict[int, tuple[Any, str]] = {}
+_ATTRIBUTES = {tag: Markup(f' lang="{tag}"') for tag in ("zh-Hant", "zh-Hans")}  # noqa: S704 - fixed tags
+_NOTHING = Markup("")
+
+
 def page_language() -> str:
     """The page's `<html lang>`: the reader's interface language as a tag (zh-Hant, zh-Hans, en)."""
-    return HTML_LANG.get(current_locale_code(), "zh-Hant")
+    locale = flask_babel.get_locale()
+    hit = _PAGE_TAGS.get(id(locale))
+    if hit is None or hit[0] is not locale:
+        if len(_PAGE_TAGS) > 32:  # a locale object per request, or a few kept by Babel: either way bounded
+            _PAGE_TAGS.clear()
+        hit = _PAGE_TAGS[id(locale)] = (locale, HTML_LANG.get(current_locale_code(), "zh-Hant"))
+    return hit[1]
 
 
 def _default_language() -> str | None:
@@ -153,11 +171,15 @@ def lang_attribute(text: str | None) -> Markup:
     otherwise in the other script), and as the deployment's default language on an English page: the
     community's own records language would cost a query per page, and would have to join every fragment's key.
     """
+    script = written_script(text)
+    if script is None:
+        return _NOTHING
     page = page_language()
-    language = text_language(text, fallback=page if page.startswith("zh") else _default_language())
-    if not language or language == page:
-        return Markup("")
-    return Markup(f' lang="{language}"')  # noqa: S704 - one of three fixed tags
+    if script == _UNDECIDED:
+        if page.startswith("zh"):
+            return _NOTHING
+        script = _default_language()
+    return _ATTRIBUTES[script] if script and script != page else _NOTHING
 
 
 def lang_span(text: str | None) -> Markup:
