@@ -164,17 +164,18 @@ def _default_language() -> str | None:
     return tag if tag and tag.startswith("zh") else None
 
 
-def lang_attribute(text: str | None) -> Markup:
+def lang_attribute(text: str | None, page: str | None = None) -> Markup:
     """` lang="zh-Hant"` for an element holding `text` when its language differs from the page's, else nothing.
 
     Han text that does not tell its script reads as the page's on a Chinese page (no character of it is drawn
     otherwise in the other script), and as the deployment's default language on an English page: the
     community's own records language would cost a query per page, and would have to join every fragment's key.
+    `page` is the page's language when the caller knows it (the template filter reads it from the context).
     """
     script = written_script(text)
     if script is None:
         return _NOTHING
-    page = page_language()
+    page = page or page_language()
     if script == _UNDECIDED:
         if page.startswith("zh"):
             return _NOTHING
@@ -182,9 +183,9 @@ def lang_attribute(text: str | None) -> Markup:
     return _ATTRIBUTES[script] if script and script != page else _NOTHING
 
 
-def lang_span(text: str | None) -> Markup:
+def lang_span(text: str | None, page: str | None = None) -> Markup:
     """`text` escaped, inside `<span lang="…">` when its language differs from the page's: for a title written
     inline among the interface's own words (a heading that also holds badges), where no element is its own."""
-    attribute = lang_attribute(text)
+    attribute = lang_attribute(text, page)
     escaped = escape(text or "")
     return Markup(f"<span{attribute}>{escaped}</span>") if attribute else escaped  # noqa: S704 - escaped above
