@@ -105,7 +105,7 @@ def _script_count(page: str) -> int:
 
 def _outside_user_html(page: str) -> str:
     """The page without the sanitized Markdown areas (where allowed markup is meant to be live)."""
-    return re.sub(r'<div class="prose" hx-disable>.*?</div>', "", page, flags=re.S)
+    return re.sub(r'<div class="prose"(?: lang="zh-Han[st]")? hx-disable>.*?</div>', "", page, flags=re.S)
 
 
 @pytest.mark.parametrize("part", range(PARTS))

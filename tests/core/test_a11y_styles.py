@@ -85,3 +85,13 @@ def test_the_focus_ring_and_a_field_s_edge_stand_out_from_every_background():
         assert _contrast(variables["focus"], background) >= 3, background
         assert _contrast(variables["field-line"], background) >= 3, background
     assert "#b9c6c3" not in CSS  # no control keeps the faint edge
+
+
+def test_text_marked_traditional_or_simplified_takes_that_scripts_fonts():
+    """A Traditional post marked lang="zh-Hant" on a 简体 page (core/text_language) drew with the page's Simplified
+    fonts: the mark must bring its own script's fonts, on screen and on paper."""
+    assert re.search(r'^\[lang="zh-Hant"\] \{ font-family: [^}]*"PingFang TC", "Noto Sans TC"[^}]*\}', CSS, re.M)
+    assert re.search(r'^:lang\(zh-Hans\) \{ font-family: [^}]*"PingFang SC", "Noto Sans SC"[^}]*\}', CSS, re.M)
+    sheet = (Path(__file__).resolve().parents[2] / "static" / "css" / "sheet.css").read_text(encoding="utf-8")
+    assert re.search(r'^\[lang="zh-Hant"\] \{ font-family: "Noto Sans CJK TC"', sheet, re.M)
+    assert re.search(r'^\[lang="zh-Hans"\] \{ font-family: "Noto Sans CJK SC"', sheet, re.M)

@@ -556,3 +556,28 @@ def test_a_reply_posted_with_the_keyboard_keeps_the_focus_and_is_announced(new_c
     expect(page.locator("#post-2")).to_contain_text("我們每天晨讀十分鐘。")
     expect(page.locator("#flashes")).to_contain_text("Your reply is posted.")
     expect(page.locator("#reply").get_by_role("button", name="Post reply")).to_be_focused()
+
+
+# --- the language of what people write ------------------------------------------------------------
+
+
+def test_a_traditional_post_reads_as_traditional_for_a_simplified_reader(new_context, data,
+                                                                         console: ConsoleLog) -> None:
+    """WCAG 3.1.2: the post's container says zh-Hant and takes the Traditional fonts, inside a zh-Hans page that
+    draws its own words with the Simplified ones (core/text_language, app.css)."""
+    lin, _wang, community = _two_teachers(data)
+    reader = data.user(name="张老师", locale="zh_Hans")
+    data.member(community, reader)
+    thread_id = _thread(data, community, lin, title="分數教學怎麼開始？", body="我們下週二在台中開會，請帶教案。")
+    page = new_context().new_page()
+    log_in(page, reader)  # the login form in the browser's English; the pages after it in the reader's 简体
+    page.goto(_thread_url(community, thread_id))
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    body = page.locator("#post-1 .post-body")
+    expect(body).to_have_attribute("lang", "zh-Hant")
+    expect(page.locator("h2.thread-title")).to_have_attribute("lang", "zh-Hant")
+    fonts = body.locator("p").first.evaluate("element => getComputedStyle(element).fontFamily")
+    assert "PingFang TC" in fonts and "PingFang SC" not in fonts, fonts
+    page_fonts = page.locator(".up-link").first.evaluate("element => getComputedStyle(element).fontFamily")
+    assert "PingFang SC" in page_fonts, page_fonts
+    no_problems(console)

@@ -171,8 +171,10 @@ def test_naughty_strings_through_the_plan_fields(client, team, naughty):
         if shown is None or shown.status_code != 200:
             failures.append((index, "plan page", "not shown"))
             continue
+        # the topic in its own language's span where that is not the page's (core/text_language.lang_span)
+        page = re.sub(r'<h2><span lang="zh-Han[st]">(.*?)</span>', r"<h2>\1", shown.get_data(as_text=True), flags=re.S)
         failures += [(index, "plan page", problem) for problem in shown_problems(
-            shown.get_data(as_text=True), value, page_scripts,
+            page, value, page_scripts,
             f"<title>{escape(line)} · ", f"<h2>{escape(line)}\n", f"<dd>{escape(line) or '—'}</dd>")]
     assert not failures, _report(naughty, failures)
 

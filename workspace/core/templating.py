@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import get_locale, pgettext
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from workspace.core.fragments import decisions, fragment
@@ -28,6 +29,7 @@ from workspace.core.i18n import (
 )
 from workspace.core.render_memo import fixed_url, page_can, page_csrf_token
 from workspace.core.text import headings_from
+from workspace.core.text_language import lang_attribute, lang_span, page_language
 from workspace.core.urls import external_url
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -52,6 +54,19 @@ def chinese_terms(text: str) -> Markup:
     if current_locale() != "en":
         return escaped
     return Markup(_CHINESE_RUN.sub(lambda run: f'<span lang="zh-Hant">{run.group()}</span>', str(escaped)))  # noqa: S704
+
+
+@pass_context
+def template_lang_attr(context: Any, text: str | None) -> Markup:
+    """`|lang_attr`: the page's language read from the render's context (a dict lookup; Babel's locale costs
+    a few proxies per call, and a thread page asks fifty times), else asked."""
+    return lang_attribute(text, context.get("_page_lang"))
+
+
+@pass_context
+def template_lang_span(context: Any, text: str | None) -> Markup:
+    """`|lang_span`, as `|lang_attr`."""
+    return lang_span(text, context.get("_page_lang"))
 
 
 def sentence_gap() -> str:
@@ -81,7 +96,11 @@ def install(app: Flask) -> None:
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  span=local_span,
                                  hours=format_hours, money=format_money, reader_script=in_reader_script,
-                                 headings_from=headings_from, chinese_terms=chinese_terms)
+                                 headings_from=headings_from, chinese_terms=chinese_terms,
+                                 # <div class="prose"{{ post.body|lang_attr }}>: ` lang="zh-Hant"` when the text's
+                                 # language is not the page's (core/text_language.py)
+                                 lang_attr=template_lang_attr,
+                                 lang_span=template_lang_span)  # {{ doc.topic|lang_span }}: the same, inline
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:
@@ -90,4 +109,5 @@ def install(app: Flask) -> None:
         # global, and a page drew the token through it once per form (and a cached fragment needs the memo's
         # placeholder).
         return {"user": current_user._get_current_object(), "csrf_token": page_csrf_token,
-                "current_path": request.full_path.rstrip("?") if request else "/"}
+                "current_path": request.full_path.rstrip("?") if request else "/",
+                "_page_lang": page_language()}  # once per render, for |lang_attr
