@@ -652,3 +652,24 @@ def test_the_summary_button_is_one_text_in_english(client, ctx):
     page = client.get("/review/compliance/").get_data(as_text=True)
     assert re.search(r'<a class="button" [^>]*download><span>Download the summary \(<span lang="zh-Hant">附件</span>'
                      r'1, Excel\)</span></a>', page)
+
+
+@pytest.mark.parametrize("item", ["application", "implementation_plan", "results_report"])
+def test_a_deliverable_dated_ahead_is_refused_naming_the_item(app, ctx, item):
+    """QA 10: the refusal said 成果須完成後… for the application too; it names the item marked."""
+    from flask_babel import force_locale
+
+    from workspace.compliance import wording
+
+    setup = enrolled()
+    today = dt.date(2026, 12, 5)
+    for language in ("en", "zh_Hant"):
+        with force_locale(language):
+            with pytest.raises(ValidationError) as refused:
+                review.mark_done(setup.enrollment, item, today + dt.timedelta(days=1), "", setup.club.convener,
+                                 today=today)
+            said = str(refused.value)
+            assert wording.item_text(item) in said, said
+            assert refused.value.field == "done_on"
+            if item != "results_report":
+                assert "成果" not in said, said
