@@ -47,7 +47,8 @@ def submission_words(kept: str) -> str:
     found = _KEPT_ROUND.fullmatch(kept)
     if found is None:
         return in_reader_script(kept)
-    return f"{in_reader_script(found['program'])} · {gettext('Round %(number)d', number=int(found['number']))}"
+    round_words = gettext("Round %(number)d", number=int(found["number"]))
+    return f"{in_reader_script(found['program'])} · {round_words}"
 
 
 def _tell(people: list[User], kind: str, submission: Submission, excerpt: str, actor: Any) -> None:
