@@ -137,6 +137,15 @@ def test_simplified_chinese_says_no_taiwan_words_nor_corner_quotes():
             assert not any(word in text for word in ("栏位", "辨识", "「", "」")), (message.id, text)
 
 
+@pytest.mark.parametrize(("locale", "words"), [("zh_Hant", ("審查委員", "報名")), ("zh_Hans", ("审查委员", "报名"))])
+def test_reviewers_and_enrolments_are_named_with_the_glossary_s_words(locale, words):
+    """QA 10: the panel said 請洽確認的審查委員 and a notice 已確認…的報名, where the glossary and every other page say
+    審查人員 and 參加 (參加補助計畫, 確認參加)."""
+    for message in _messages(_read(locale)):
+        for text in _translations(message):
+            assert not any(word in text for word in words), (message.id, text)
+
+
 def test_catalogs_are_in_step_with_the_code(tmp_path):
     """Every string in the code and templates, extracted afresh as `make extract-messages` does, is translated."""
     pot = tmp_path / "messages.pot"

@@ -194,3 +194,21 @@ def test_a_convener_may_withdraw_an_enrolment_until_it_is_confirmed(ctx):
     waiting = services.enrol(setup.club.community, program_copy("plc-100", PAST_FIRST, PAST_LAST), 1_000, convener)
     db.session.commit()
     assert may_withdraw(convener, waiting)
+
+
+@pytest.mark.parametrize(("locale", "round_words"), [
+    ("zh_Hant", "第 2 次送審"), ("zh_Hans", "第 2 次送审"), ("en", "Round 2")])
+def test_a_notice_names_the_round_as_the_panel_does(ctx, locale, round_words):
+    """QA 10: notices read 「… · #1」 where the panel and the submission's page say 第 1 次送審."""
+    setup, co, school_reviewer, _county, _elsewhere, _admin = people()
+    first = review.submit(judge(setup), "", setup.club.convener)
+    review.decide(first, approve=False, comment="請補件", actor=school_reviewer)
+    second = review.submit(judge(setup), "已補上", setup.club.convener)
+    review.decide(second, approve=True, comment="", actor=school_reviewer)
+    db.session.commit()
+    notice = told("approved")[co.id]
+    with flask_babel.force_locale(locale):
+        said = notifications.describe(notice)
+        email = notifications.compose_email(co, [notice])[1]
+    assert round_words in said and "#2" not in said, said
+    assert round_words in email and "#" not in email.split("\n")[4], email

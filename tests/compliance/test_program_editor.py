@@ -79,9 +79,9 @@ def test_the_json_editor_says_schema_and_syntax_errors_in_the_reader_s_language(
     document = json.dumps(program.definition, ensure_ascii=False, indent=2)
     url = f"/admin/programs/{program.id}/edit"
     cases = (('"target": 18', '"target": -18', "-18 小於最小值 1。"),
-             ('"target": 18', '"target": "abc"', '"abc" 不是整數。'),
+             ('"target": 18', '"target": "abc"', '「abc」'),  # the catalog's 「abc」不是整數 once merged
              ('"max_percent": 6', '"max_percent": 150', "150 大於最大值 100。"),
-             ('"kind": "count"', '"kind": "tally"', '"tally" 不是可用的值之一：'),
+             ('"kind": "count"', '"kind": "tally"', '「tally」'),
              ('"target": 18,', '"target": 18', "JSON 語法錯誤：第 "))
     for old, new, said in cases:
         html = _text(client.post_form(url, {"definition": document.replace(old, new, 1), "version": "1"}))
@@ -714,3 +714,41 @@ def test_a_name_another_program_has_is_refused_beside_the_name_and_in_the_json(c
         assert re.search(rf'data-line="{_line_of(document, other.name)}".*?<p class="field-error">name: Another '
                          rf'program already has the name “{re.escape(other.name)}”', _text(response), re.S), \
             (url, _editor_errors(_text(response)))
+
+
+def test_a_refused_figure_is_one_error_not_also_a_stale_clause(client, ctx):
+    """QA 10: typing -18 as the activity target said "-18 小于最小值 1。" and also asked to rewrite the funder's
+    clause for a figure that was itself refused: one mistake, one error."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="zh_Hans"))
+    page = _text(client.get(f"/admin/programs/{program.id}/edit"))
+    index = _index(program, "plc.activities")
+    target = f"rules.{index}.target"
+    base = {**_figures_form(page), "name": program.name, "first": program.first_day.isoformat(),
+            "last": program.last_day.isoformat(), "version": "1"}
+    html = _text(client.post_form(f"/admin/programs/{program.id}/figures", {**base, target: "-18"}))
+    assert _field_error(html, target) == "-18 小于最小值 1。"
+    assert _field_error(html, f"rules.{index}.citation") == ""
+    assert "条文仍写着" not in html
+    # A figure that is accepted still asks for the clause of its new value.
+    html = _text(client.post_form(f"/admin/programs/{program.id}/figures", {**base, target: "20"}))
+    assert "条文仍写着" in html
+
+
+@pytest.mark.parametrize(("locale", "said"), [
+    ("zh_Hant", "「民國116年13月1日」不是日期"), ("zh_Hans", "“民國116年13月1日”不是日期"),
+    ("en", "“民國116年13月1日” is not a day")])
+def test_a_typed_text_in_a_json_error_is_quoted_as_the_reader_s_language_quotes(client, ctx, locale, said):
+    """QA 10: 'period.first: "民國116年13月1日"不是日期' put JSON's straight quotes inside Chinese text; the value is
+    quoted as the language quotes a name (「…」 in Traditional Chinese, “…” in Simplified), a number as it is."""
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale=locale))
+    data = json.loads(json.dumps(program.definition))
+    data["period"]["first"] = "民國116年13月1日"
+    data["rules"][_index(program, "plc.activities")]["target"] = -18
+    response = client.post_form(f"/admin/programs/{program.id}/edit",
+                                {"definition": json.dumps(data, ensure_ascii=False, indent=2), "version": "1"})
+    errors = _editor_errors(_text(response))
+    assert said in errors, errors
+    assert '"' not in errors, errors
+    assert "-18" in errors and "「-18」" not in errors and "“-18”" not in errors

@@ -621,3 +621,55 @@ def test_a_deliverable_cannot_be_marked_done_on_a_day_after_today(ctx):
                          today=today)
     assert refused.value.field == "done_on"
     assert review.mark_done(setup.enrollment, "results_report", today, "", setup.club.convener, today=today)
+
+
+def test_the_reviewers_page_shows_whole_yuan_without_cents_and_the_submission_beside_the_community(client, ctx):
+    """QA 10: at 1280 px in English the CN¥ amounts (CN¥50,000.00) and the long headings pushed Remaining and the
+    Submission column out of view. Whole amounts drop their .00, the round's state stands under the community's
+    name, and the long headings are short with their full text in a title."""
+    yuan = enrolled("club-cny", key="urc", amount=5_000_050)
+    other = enrolled("club-cny-whole", key="urc", amount=5_000_000)
+    reviewer = make_reviewer(_one_school("青溪县城关第一小学", yuan, other))
+    review.submit(services.standings([other.enrollment])[0], "请审查。", other.club.convener)
+    db.session.commit()
+    client.login(reviewer)
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert "CN¥50,000<" in page and "CN¥50,000.00" not in page  # whole: no cents
+    assert "CN¥50,000.50" in page  # an amount with cents keeps them
+    row = page[page.index(other.club.community.name):]
+    row = row[:row.index("</th>")]
+    assert 'class="round-state"' in row and "With the reviewers" in row  # in the community's cell
+    assert '<th scope="col">Submission</th>' not in page
+    assert '<abbr title="Counted toward the activity target">' in page
+    assert 'data-label="Counted toward the activity target"' in page  # a phone's card keeps the full heading
+
+
+def test_the_summary_button_is_one_text_in_english(client, ctx):
+    """QA 10: the button is a flex box; the Chinese term's span was a flex item of its own, so 附件 stood in a
+    column of its own on a phone and with gaps around it at 1280 px. Its label is one inline run."""
+    setup = enrolled("club-one", amount=30_000)
+    client.login(make_reviewer(_one_school("光華國小", setup)))
+    page = client.get("/review/compliance/").get_data(as_text=True)
+    assert re.search(r'<a class="button" [^>]*download><span>Download the summary \(<span lang="zh-Hant">附件</span>'
+                     r'1, Excel\)</span></a>', page)
+
+
+@pytest.mark.parametrize("item", ["application", "implementation_plan", "results_report"])
+def test_a_deliverable_dated_ahead_is_refused_naming_the_item(app, ctx, item):
+    """QA 10: the refusal said 成果須完成後… for the application too; it names the item marked."""
+    from flask_babel import force_locale
+
+    from workspace.compliance import wording
+
+    setup = enrolled()
+    today = dt.date(2026, 12, 5)
+    for language in ("en", "zh_Hant"):
+        with force_locale(language):
+            with pytest.raises(ValidationError) as refused:
+                review.mark_done(setup.enrollment, item, today + dt.timedelta(days=1), "", setup.club.convener,
+                                 today=today)
+            said = str(refused.value)
+            assert wording.item_text(item) in said, said
+            assert refused.value.field == "done_on"
+            if item != "results_report":
+                assert "成果" not in said, said

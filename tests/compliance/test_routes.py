@@ -1413,3 +1413,28 @@ def test_a_not_claimable_expense_says_what_the_caps_say_now_on_the_page_and_in_t
 
     sheet = openpyxl.load_workbook(io.BytesIO(book))["Expenses"]
     assert [cell.value for cell in sheet[2]][9] == "Within the caps now: it can be marked claimable."
+
+
+@pytest.mark.parametrize(("locale", "first", "last"), [
+    ("en", "Aug 1, 2026", "Jul 31, 2027"), ("zh_Hant", "2026年8月1日", "2027年7月31日"),
+    ("zh_Hans", "2026年8月1日", "2027年7月31日")])
+def test_the_burn_up_chart_s_axis_writes_its_days_as_the_rest_of_the_page(client, ctx, locale, first, last):
+    """QA 10: the axis read 8/1/26 (a day/month to a Taiwanese reader) and 2026/8/1, where the line above it and
+    every other date read Aug 1, 2026 and 2026年8月1日."""
+    setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))
+    reader = make_user(locale=locale)
+    add_member(setup.club.community, reader)
+    client.login(reader)
+    chart = _text(client.get(f"/c/{setup.slug}/compliance/")).split('class="burn-up"')[1].split("</svg>")[0]
+    ticks = re.findall(r'<text [^>]*class="tick">([^<]+)</text>', chart)
+    assert first in ticks and last in ticks, ticks
+    assert not any(re.fullmatch(r"[0-9/]+", tick) and "/" in tick for tick in ticks), ticks
+
+
+def test_the_programs_list_writes_a_period_as_the_panel_does(client, ctx):
+    """QA 10: the admin's list read 2026年9月1日 – 2027年8月31日 where the panel and the report say …至…."""
+    program_copy(first=dt.date(2026, 9, 1), last=dt.date(2027, 8, 31))
+    client.login(make_user(is_admin=True, locale="zh_Hant"))
+    listing = _text(client.get("/admin/programs/"))
+    assert "2026年9月1日至2027年8月31日" in listing
+    assert "2026年9月1日 – 2027年8月31日" not in listing

@@ -440,3 +440,15 @@ def test_a_new_clause_that_states_the_new_figure_is_taken_though_it_writes_the_o
                           (old_clause.replace("1份", "2份"), False)):
         after = services.apply_figures(before, **period, values={claims: 2, **words, citation: clause})
         assert (citation in services.stale_messages(before, after)) is stale, clause
+
+
+def test_a_preset_s_description_is_written_for_administrators():
+    """QA 10: the description, copied into every program made from a preset, named a design file ("GRANT_RULES.md,
+    preset 1"): it says in plain words which funder's program the rules are and what a copy is to change."""
+    from workspace.compliance.programs import load_presets
+
+    for document in load_presets():
+        description = document.get("description", "")
+        assert description, document["key"]
+        assert ".md" not in description and "preset" not in description.lower(), description
+        assert document["funder"] in description or document["name"] in description, description

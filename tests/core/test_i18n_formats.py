@@ -112,3 +112,15 @@ def test_chinese_terms_in_an_english_sentence_are_marked_as_chinese(app, locale,
 
     with app.test_request_context(headers={"Accept-Language": LANGUAGES[locale]}):
         assert str(chinese_terms(text)) == expected
+
+
+@pytest.mark.parametrize(("amount", "currency", "expected"), [
+    (5_000_000, "CNY", "CN¥50,000"), (5_000_050, "CNY", "CN¥50,000.50"), (30_000, "TWD", "NT$30,000"),
+    (-1_200, "USD", "-$12"), (0, "CNY", "CN¥0")])
+def test_a_whole_amount_can_drop_its_cents(app, amount, currency, expected):
+    """A table of many amounts writes a whole one without .00 (the reviewers' table at 1280 px)."""
+    from workspace.core.i18n import format_money
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert format_money(amount, currency, whole=True) == expected
+        assert format_money(5_000_000, "CNY") == "CN¥50,000.00"  # by default the currency's decimals

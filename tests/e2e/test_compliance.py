@@ -66,10 +66,11 @@ class Enrolled:
 
 
 def _enrolled(data: Data, *, name: str = "數學領域共同備課社群", school: str = "光華國小",
-              photos: int = 17, held: int = 18) -> Enrolled:
+              photos: int = 17, held: int = 18, currency: str = "TWD", approved: int = 50_000) -> Enrolled:
     """A community of four at its own school, enrolled and confirmed in a copy of PLC-100 over the past school
     year whose activity rule needs a photo on each activity; `held` activities with minutes, the first `photos`
-    of them with a photo; a reviewer of the school; a few expenses."""
+    of them with a photo; a reviewer of the school; a few expenses. `currency` and `approved` (in its minor
+    units) are the copy's and the enrolment's."""
     admin = data.user(name="系統管理員")
     convener = data.user(name="陳怡君")
     reviewer = data.user(name="教育處審查委員 林主任")
@@ -108,11 +109,12 @@ def _enrolled(data: Data, *, name: str = "數學領域共同備課社群", schoo
         preset = db.session.scalar(select(Program).where(Program.key == "plc-100"))
         document = compliance.copy_document(preset)
         document["period"] = {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        document["currency"] = currency
         for rule in document["rules"]:
             if rule["id"] == ACTIVITY_RULE:  # an activity counts once it has its photo
                 rule["evidence"] = ["photo"]
         program = compliance.create_program(document, boss)
-        enrollment = compliance.enrol(community, program, 50_000, user(convener))
+        enrollment = compliance.enrol(community, program, approved, user(convener))
         compliance.confirm(enrollment, boss)
 
         ids = []
@@ -450,6 +452,60 @@ def test_the_panel_the_ledger_and_the_reviewers_table_fit_a_phone(new_context, d
     enrolled.rule(reviewer, PHOTO_RULE).locator("summary").click()
     expect(reviewer.locator(f"[id='reason-{enrolled.enrollment_id}-{PHOTO_RULE}']")).to_be_visible()
     fits(reviewer, "the reviewer's panel on a phone")
+    no_problems(console)
+
+
+LAPTOP = {"width": 1280, "height": 900}
+# The table's own box against what it holds, the submission's state on screen, the community's column width, and
+# the summary's button as one text (a flex item per run of Chinese stacked 附 and 件 on a phone).
+_TABLE_FIT = """() => {
+  const wrap = document.querySelector(".review-table").closest(".table-wrap");
+  const table = document.querySelector(".review-table");
+  const state = document.querySelector(".review-table tbody tr .round-state");
+  const stateBox = state ? state.getBoundingClientRect() : null;
+  return {wrap: [wrap.scrollWidth, wrap.clientWidth], table: [table.scrollWidth, table.clientWidth],
+          state: stateBox && [stateBox.left, stateBox.right, window.innerWidth],
+          community: document.querySelector(".review-table tbody th[scope=row]").getBoundingClientRect().width};
+}"""
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-TW", "zh-CN"])
+def test_the_reviewers_table_fits_a_laptop_with_yuan(new_context, data: Data, console: ConsoleLog,
+                                                     locale: str) -> None:
+    """At 1280 px, with a CN¥ program and its long headings in English, every column of the reviewers' table fits
+    (Remaining was cut and the submission's state hidden in a sideways scroll), the community's name keeps a
+    readable width (it wrapped 6 characters a line), and the summary's button reads as one text."""
+    enrolled = _enrolled(data, name="城关一小城乡教育共同体跨校协同备课社群", school="青溪县城关第一小学",
+                         photos=1, held=2, currency="CNY", approved=5_000_000)
+    _submit(data, enrolled, "请审查。")
+    reviewer = new_context(viewport=LAPTOP, locale=locale).new_page()
+    _log_in(reviewer, enrolled.reviewer)
+    reviewer.goto("/review/compliance/")
+    row = reviewer.locator(".review-table tbody tr", has_text=enrolled.name)
+    expect(row).to_be_visible()
+    expect(row.locator(".round-state")).to_be_visible()
+    measured = reviewer.evaluate(_TABLE_FIT)
+    assert measured["wrap"][0] <= measured["wrap"][1], f"{locale}: the table scrolls sideways: {measured}"
+    assert measured["table"][0] <= measured["table"][1], f"{locale}: the table overflows its width: {measured}"
+    left, right, width = measured["state"]
+    assert left >= 0 and right <= width, f"{locale}: the submission's state is off screen: {measured}"
+    assert measured["community"] >= 200, f"{locale}: the community's column is squeezed: {measured}"
+    if locale == "en-US":
+        expect(row).to_contain_text("CN¥50,000")
+        expect(row).not_to_contain_text("CN¥50,000.00")  # whole amounts without the .00 that widened each column
+        button = reviewer.locator("a.button", has_text="Download the summary")
+        assert button.inner_text() == "Download the summary (附件1, Excel)", repr(button.inner_text())
+    fits(reviewer, f"the reviewers' table at 1280 px ({locale})")
+    # On a phone the same button is one text that wraps, not 附 and 件 stacked in a column of their own.
+    if locale == "en-US":
+        phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale).new_page()
+        _log_in(phone, enrolled.reviewer)
+        phone.goto("/review/compliance/")
+        button = phone.locator("a.button", has_text="Download the summary")
+        assert "\n" not in button.inner_text(), repr(button.inner_text())
+        fits(phone, "the reviewers' table on a phone (en)")
+        _cells_labelled(phone, "the reviewers' table (en)")
+        expect(phone.locator(".review-table tbody tr", has_text=enrolled.name).locator(".round-state")).to_be_visible()
     no_problems(console)
 
 

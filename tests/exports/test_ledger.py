@@ -21,6 +21,7 @@ from workspace.activities import records as activity_records
 from workspace.activities import services as activities
 from workspace.compliance import services as compliance
 from workspace.compliance.gather import program_period
+from workspace.compliance.services import budget
 from workspace.core.records import local_day
 from workspace.exports import ledger, signin
 from workspace.exports.spreadsheet import BOM
@@ -369,3 +370,34 @@ def test_a_claimable_expense_over_a_cap_lowered_since_is_noted_in_the_expenses_s
     table = rows(workbook(ledger.ledger_xlsx(enrollment, "en").data)["Expenses"])
     assert table[1][4] == 150 and table[1][5] == "Yes"
     assert table[1][9].startswith("Breaks a cap now: ") and "NT$100" in table[1][9]
+
+
+def _widths(sheet) -> dict[str, float]:
+    """The sheet's column widths by letter (openpyxl's dimensions; an unset column is Excel's 8.43)."""
+    return {letter: dimension.width for letter, dimension in sheet.column_dimensions.items() if dimension.width}
+
+
+def test_the_english_ledger_prints_one_page_wide_with_the_columns_naming_a_row(ctx):
+    """QA 10: in English the Activities and Expenses sheets printed two pages wide with the Date column alone
+    repeated; three rows of page 2 all read 2026-11-25. Each prints one page wide (as the user guide says), its
+    columns no wider than a legible page holds, the date and the title or payee repeated in case it still spans."""
+    from workspace.exports.spreadsheet import LEGIBLE_PAGE_WIDTH
+
+    year = community_year()
+    budget.add_expense(year.enrollment, budget.ExpenseFields(  # a long English note, a long payee
+        "refreshments", dt.date(2025, 10, 16), 2400, persons=8, payee="The Corner Bakery and Tea House of Xinyi",
+        description="Tea and pastries for the open lesson's debriefing with the visiting teachers",
+        keep_unclaimable=True), year.enrolled.club.convener)
+    book = workbook(ledger.ledger_xlsx(year.enrollment, "en").data)
+    naming = {"Activities": "A:C", "Feedback": "A:B", "Expenses": "A:C"}
+    for title, columns in naming.items():
+        sheet = book[title]
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth or 1) == 1, title  # one page wide
+        assert sheet.print_title_cols.replace("$", "") == columns, title  # the row's date and what it was
+        assert sheet.print_title_rows.replace("$", "") == "1:1"
+        widths = _widths(sheet)
+        total = sum(widths.get(openpyxl.utils.get_column_letter(n), 8.43) for n in range(1, sheet.max_column + 1))
+        assert total <= LEGIBLE_PAGE_WIDTH, (title, total, widths)  # one page at a legible size
+    assert _widths(book["Activities"])["A"] <= 14  # the totals row's label runs over, it does not widen the dates

@@ -27,3 +27,17 @@ def test_the_sign_in_sheets_print_a_page_per_activity(ctx, tmp_path):
     pdf = office.to_pdf(source, tmp_path)
     assert office.page_count(pdf) == len(year.held) + 1
     assert "林老師" in office.pdf_text(pdf)
+
+
+def test_the_english_ledger_s_expenses_print_with_their_payee_beside_their_note(ctx, tmp_path):
+    """QA 10: in English the Expenses sheet printed two pages wide; its Claimable, Hours and Note columns stood on a
+    page of their own, with only the dates to tell the rows apart. Each page holds the payee with the note."""
+    year = community_year()
+    source = tmp_path / "ledger.xlsx"
+    source.write_bytes(ledger.ledger_xlsx(year.enrollment, "en").data)
+    pages = office.pdf_text(office.to_pdf(source, tmp_path)).split("\f")
+    for header in ("Members", "Receipt"):  # the last columns of Activities and of Expenses
+        [page] = [page for page in pages if header in page and "Date" in page][:1]
+        assert "Title" in page or "Payee" in page, page
+    expenses = next(page for page in pages if "Receipt" in page)
+    assert "便利商店" in expenses and "Note" in expenses and "Claimable" in expenses

@@ -488,7 +488,8 @@ def _figures_typed(before: dict[str, Any], *, program: Program | None = None,
                                       last=last or dt.date.fromisoformat(period["last"]), values=values)
     fields = {"name", "first", "last", *known, *messages, *(("key",) if with_key else ())}
     checked = services.figure_errors(document, fields)
-    for field, message in (services.stale_messages(before, document) | checked).items():
+    refused = errors.keys() | checked.keys()  # a figure refused is not also told its clause is stale
+    for field, message in (services.stale_messages(before, document, refused=refused) | checked).items():
         errors.setdefault(field, message)
     for field, value in services.taken_fields(document, program=program).items():
         if field in fields:  # a key the form does not show is the program's own

@@ -626,7 +626,11 @@ TYPE_LABELS = {
 
 
 def _shown(value: Any) -> str:
-    """A value of the document as JSON writes it, shortened: 1.5, "abc", ["x", …]."""
+    """A value of the document as JSON writes it, shortened: 1.5, ["x", …]; a text in the quotes of the reader's
+    language (「abc」, “abc”), as a name is quoted: JSON's straight quotes stood out inside Chinese text."""
+    if isinstance(value, str):
+        text = value if len(value) <= 38 else value[:37] + "…"
+        return _("“%(text)s”", text=text)
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:39] + "…"
 

@@ -350,10 +350,14 @@ def is_known_currency(code: object) -> bool:
     return isinstance(code, str) and code in Locale("en").currencies and code in _currencies_in_use()
 
 
-def format_money(amount: int | None, currency: str = "TWD") -> str:
-    """An amount in minor units as the reader's language writes money: NT$12,000, US$12.50."""
+def format_money(amount: int | None, currency: str = "TWD", *, whole: bool = False) -> str:
+    """An amount in minor units as the reader's language writes money: NT$12,000, US$12.50. `whole`: an amount
+    without cents drops its zeros (CN¥50,000, not CN¥50,000.00; CN¥12.50 stays), for a table of many amounts whose
+    columns the zeros widened past the page."""
     digits = currency_digits(currency)
     value = Decimal(int(amount or 0)).scaleb(-digits)
+    if whole and digits and int(amount or 0) % 10**digits == 0:
+        digits = 0
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     if currency in _PLAIN_SIGNS:  # CLDR writes TWD as a bare "$" in Traditional Chinese: ambiguous in a report
         sign = "-" if value < 0 else ""

@@ -203,12 +203,14 @@ def _activities_sheet(book: Workbook, data: LedgerData) -> None:
     """Every activity with its status, then a bold row of the held ones' totals (the CSV, for other tools, has
     the rows alone)."""
     sheet = book.sheet(sheet_names()[0])
-    sheet.print_wide()
+    # 15 columns on one page: the text columns at 20 characters (10 Chinese ones), wrapped beyond; the date, time
+    # and title repeated should it still print across pages
+    sheet.print_wide(naming_columns=3, one_page=True, max_width=20)
     sheet.header(activity_header())
     for row in activity_rows(data):
         sheet.row(row)
     if data.activities:
-        sheet.row(held_totals(data), bold=True)
+        sheet.row(held_totals(data), bold=True, label_runs_over=True)
         note = not_taken_note(data)
         if note:
             sheet.note(note)
@@ -251,7 +253,7 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
 
 def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
     sheet = book.sheet(sheet_names()[2])
-    sheet.print_wide()
+    sheet.print_wide(naming_columns=2, one_page=True)  # the date and the title name a row
     sheet.header([_("Date"), _("Title"), _("Responses"), _("Average satisfaction"),
                   *(_("Satisfaction %(score)s", score=score) for score in range(1, 6))])
     by_id = {activity.id: activity for activity in data.activities}
@@ -290,7 +292,8 @@ def expense_note(expense: Any, ledger: Any) -> str | None:
 def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     """Each expense, then each category's caps and figures, then the budget's totals: the panel's ledger."""
     sheet = book.sheet(sheet_names()[3])
-    sheet.print_wide()
+    # one page: the date, the category and the payee name a row, repeated should it still print across pages
+    sheet.print_wide(naming_columns=3, one_page=True, max_width=30)
     ledger = data.standing.ledger
     currency = ledger.currency
     names = {line.key: compliance_wording.category_name(line.name, line.names) for line in ledger.lines}

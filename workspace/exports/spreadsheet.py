@@ -109,28 +109,49 @@ class Sheet:
         self.row_number = 0
         self._widths: dict[int, float] = {}
         self._naming_columns = 1  # the first columns repeated on each page across (print_wide)
+        self._one_page = False  # print_wide(one_page=True): one page wide, whatever it takes
+        self.max_width = MAX_COLUMN_WIDTH  # a longer text wraps in its cell
 
     def header(self, labels: Sequence[str], *, freeze: bool = True) -> None:
-        """The header row (bold, frozen so it stays in view, and printed again at the top of every page)."""
+        """The header row (bold, frozen so it stays in view, and printed again at the top of every page). On a
+        sheet printed one page wide a heading wraps at its spaces ("Members / expected") and widens its column
+        only by its longest word, the row as tall as its most wrapped heading needs."""
+        lines = 1
         for column, label in enumerate(labels):
             self._text(column, str(label), self._book.formats["header"])
-            self._widen(column, str(label))
+            if self._one_page:
+                self._widen(column, max(str(label).split() or [""], key=display_width))
+                width = self._widths.get(column, 8.0) - 2
+                lines = max(lines, math.ceil(display_width(str(label)) / max(width, 1)))
+            else:
+                self._widen(column, str(label))
+        if lines > 1:
+            self.worksheet.set_row(self.row_number, LINE_HEIGHT * min(lines, MAX_ROW_LINES))
         if freeze:
             self.worksheet.freeze_panes(self.row_number + 1, 0)
         self.worksheet.repeat_rows(self.row_number)
         self.row_number += 1
 
-    def print_wide(self, *, naming_columns: int = 1) -> None:
+    def print_wide(self, *, naming_columns: int = 1, one_page: bool = False,
+                   max_width: float = MAX_COLUMN_WIDTH) -> None:
         """Print on A4 landscape, as many pages tall as it takes and as few wide as keep the text legible: a sheet
         of a dozen columns otherwise prints its last columns on pages of their own, away from the rows they belong
         to; fitted to one page, the reviewers' 19 columns printed at 4 pt. The pages across are decided when the
         workbook is written (`Workbook.to_bytes`), once every column's width is known. `naming_columns`: how many
         first columns say what a row is (the school, the community and the program of the reviewers' summary),
-        repeated at the left of every page across."""
+        repeated at the left of every page across.
+
+        `one_page`: always one page wide (the ledger's sheets, as the user guide says), its text columns at most
+        `max_width` characters (a longer text wraps) and its headings wrapped at their spaces, so that it fits
+        at a legible size; the `naming_columns` are repeated all the same, should a printer's settings still
+        spread it across pages (a second page of Claimable, Hours, Note could not be matched to its rows).
+        Call it before `header()`."""
         self.worksheet.set_paper(A4)
         self.worksheet.set_landscape()
         self.worksheet.fit_to_pages(1, 0)
         self._naming_columns = naming_columns
+        self._one_page = one_page
+        self.max_width = max_width
         self._book.printed_wide.append(self)
 
     def fit_legibly(self) -> None:
@@ -138,6 +159,9 @@ class Sheet:
         with the columns that name a row (the school, the member, the date) repeated at its left: a second page of
         three rows all reading 光華國小 said nothing of which community each was."""
         naming = self._naming_columns
+        if self._one_page:
+            self.worksheet.repeat_columns(0, naming - 1)
+            return
         total = sum(self._widths.get(column, 8.43) for column in range(max(self._widths, default=0) + 1))
         kept = sum(self._widths.get(column, 8.43) for column in range(naming))
         pages = max(1, math.ceil(total / LEGIBLE_PAGE_WIDTH))
@@ -146,17 +170,23 @@ class Sheet:
             self.worksheet.fit_to_pages(pages, 0)
             self.worksheet.repeat_columns(0, naming - 1)
 
-    def row(self, values: Iterable[Any], *, bold: bool = False) -> None:
+    def row(self, values: Iterable[Any], *, bold: bool = False, label_runs_over: bool = False) -> None:
         """A row of values written by their type (text, number, Money, Percent, date, time, bool, None). A row
         with wrapped text is as tall as its longest cell needs: LibreOffice does not grow it when it opens the file
-        (a school list was cut after its first line)."""
+        (a school list was cut after its first line). `label_runs_over`: the first cell is a label that runs over
+        the empty cells beside it without widening its column (a totals row's "Total of 18 held activities"
+        under the dates)."""
         values = list(values)
-        lines = max((math.ceil(display_width(str(value)[:MAX_CELL_TEXT]) / MAX_COLUMN_WIDTH) for value in values
-                     if isinstance(value, str)), default=1)
+        lines = max((math.ceil(display_width(str(value)[:MAX_CELL_TEXT]) / self.max_width)
+                     for column, value in enumerate(values)
+                     if isinstance(value, str) and not (label_runs_over and column == 0)), default=1)
         if lines > 1:
             self.worksheet.set_row(self.row_number, LINE_HEIGHT * min(lines, MAX_ROW_LINES))
         for column, value in enumerate(values):
-            self.cell(column, value, bold=bold)
+            if label_runs_over and column == 0 and isinstance(value, str) and value:
+                self._text(0, value[:MAX_CELL_TEXT], self._book.formats["bold"] if bold else None)
+            else:
+                self.cell(column, value, bold=bold)
         self.row_number += 1
 
     def blank_row(self) -> None:
@@ -186,7 +216,7 @@ class Sheet:
             self.worksheet.write_number(row, column, float(value), formats["bold"] if bold else None)
         else:
             text = str(value)[:MAX_CELL_TEXT]
-            if display_width(text) > MAX_COLUMN_WIDTH:
+            if display_width(text) > self.max_width:
                 self._text(column, text, formats["wrap_bold" if bold else "wrap"])
             else:
                 self._text(column, text, formats["bold"] if bold else None)
@@ -209,7 +239,7 @@ class Sheet:
     def _widen(self, column: int, text: str) -> None:
         """Fit the column to its longest value (a CJK character is about two Latin ones wide), up to a limit: a
         longer text wraps (a column 60 wide left the reviewers' 19-column summary at 4 pt on the printed page)."""
-        width = min(MAX_COLUMN_WIDTH, 2 + display_width(text.split("\n")[0][:80]))
+        width = min(self.max_width, 2 + display_width(text.split("\n")[0][:80]))
         if width > self._widths.get(column, 8.0):
             self._widths[column] = width
             self.worksheet.set_column(column, column, width)

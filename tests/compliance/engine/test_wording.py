@@ -300,7 +300,7 @@ def test_a_value_not_in_its_form_is_told_the_form_in_words_never_a_regular_expre
 def test_a_pattern_the_wording_does_not_know_is_still_told_in_words(english):
     unknown = ProgramError("x", 3, "schema", {"kind": "pattern", "value": "abc", "form": ""}, "no match")
     assert wording.program_error_text(unknown) == \
-        '"abc" is not written the way this value is (the rules guide describes each value).'
+        '“abc” is not written the way this value is (the rules guide describes each value).'
 
 
 def test_a_claim_over_its_cap_names_its_expense(english):

@@ -374,15 +374,18 @@ def _says(text: str, forms: list[str]) -> str | None:
     return None
 
 
-def stale_messages(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+def stale_messages(before: dict[str, Any], after: dict[str, Any], *, refused: Collection[str] = ()) -> dict[str, str]:
     """The figures changed while a message of their rule still writes the old value (NT$1,600 an hour after the
     cap became 1,700), each by the figure's field, and while the rule's citation still states it (不得少於18次 for a
     target of 20, which the printed plan would quote beside it), by the citation's field, unless the citation was
     changed and states the new value too: the admin changes the messages and the citation (the funder's new clause)
-    in the same form."""
+    in the same form. The figures `refused` (by their field: -18 for a target of at least 1) are left out: their
+    own refusal is the one error of that mistake, not also a clause to rewrite for a value that cannot be."""
     errors: dict[str, str] = {}
     for rule_figures in figures_of(before):
         for figure in rule_figures.figures:
+            if figure.name in refused:
+                continue
             *steps, last = figure.name.split(".")
             place: Any = after
             for step in steps:

@@ -10,14 +10,17 @@ opens the panel's submission history.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from workspace.auth.models import User
 from workspace.communities.policy import holders_of, reviewers_of
 from workspace.compliance import wording
 from workspace.compliance.models import Enrollment, Submission, SubmissionStatus
+from workspace.core.i18n import in_reader_script
 from workspace.core.permissions import MANAGERS
 from workspace.extensions import db
 from workspace.notifications import services as notifications
@@ -30,8 +33,22 @@ def _history_path(submission: Submission) -> str:
 
 
 def _title(submission: Submission) -> str:
-    """The program and the round, in no language (the message around it is translated for each reader)."""
+    """The program and the round, in no language: each reader reads it in theirs (`submission_words`)."""
     return f"{submission.enrollment.program.name} · #{submission.number}"
+
+
+_KEPT_ROUND = re.compile(r"(?P<program>.*) · #(?P<number>\d+)", re.S)
+
+
+def submission_words(kept: str) -> str:
+    """A submission's notice title as its reader reads it: the program in the reader's script and the round as the
+    panel and the submission's page say it (「… · 第 1 次送審」, "… · Round 1"), not "#1"; a title kept in
+    another form (cut at its length limit) is shown as kept, in the reader's script."""
+    found = _KEPT_ROUND.fullmatch(kept)
+    if found is None:
+        return in_reader_script(kept)
+    round_words = gettext("Round %(number)d", number=int(found["number"]))
+    return f"{in_reader_script(found['program'])} · {round_words}"
 
 
 def _tell(people: list[User], kind: str, submission: Submission, excerpt: str, actor: Any) -> None:
@@ -100,3 +117,6 @@ def amount_changed(enrollment: Enrollment, before: int | None, actor: Any) -> No
     already claimable shows as an overrun on their panel, and only they can set expenses aside)."""
     change = f"{_amount(enrollment, before)} → {_amount(enrollment, enrollment.approved_amount)}"
     _tell_enrolment(_conveners(enrollment.community), "amount_changed", enrollment, change, actor)
+
+
+notifications.register_title_words("submission", submission_words)

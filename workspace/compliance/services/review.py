@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from workspace.communities.models import Community
-from workspace.compliance import engine
+from workspace.compliance import engine, wording
 from workspace.compliance.engine import RuleResult, Status
 from workspace.compliance.engine.membership import MEMBER_ROLES
 from workspace.compliance.models import (
@@ -268,8 +268,9 @@ def mark_done(enrollment: Enrollment, item: str, done_on: dt.date | None, note: 
         raise ValidationError(_("Enter the day it was done, such as 2027-06-20 or 116/06/20."), "done_on")
     today = today or local_day(utcnow())
     if done_on > today:  # a deliverable marked ahead would count as on time before it exists
-        raise ValidationError(_("A deliverable is marked done once it is done: enter a day up to today, %(today)s.",
-                                today=local_date(today)), "done_on")
+        # the item named: a refusal for the application said 成果 (results) when it named none
+        raise ValidationError(_("The %(item)s is marked done once it is done: enter a day up to today, %(today)s.",
+                                item=wording.item_text(item), today=local_date(today)), "done_on")
     earliest = add_months(enrollment.program.first_day, -12)
     latest = add_months(enrollment.program.last_day, 12)
     if not earliest <= done_on <= latest:  # a year either side of the period: a slip of the keyboard beyond
