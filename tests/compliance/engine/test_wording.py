@@ -203,7 +203,7 @@ def test_program_errors(hant):
     assert wording.program_error_text(unknown) == "無法辨識的欄位「tagz」。"
     wrong_type = ProgramError("x", 3, "schema", {"kind": "type", "value": 6, "limit": "string"},
                               "6 is not of type 'string'")
-    assert wording.program_error_text(wrong_type) == "6 不是加雙引號的文字。"  # jsonschema's English is for the logs
+    assert wording.program_error_text(wrong_type) == "6不是加雙引號的文字。"  # jsonschema's English is for the logs
 
 
 def test_the_parts_of_a_result(hant):
