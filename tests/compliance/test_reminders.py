@@ -109,9 +109,9 @@ def test_a_run_after_missed_days_sends_only_the_latest_threshold(ctx):
     assert run(19) == 4  # first run on the 19th: the plan due tomorrow (no week notice), the application overdue
     with flask_babel.force_locale("en"):
         said = sorted(notifications.describe(notice) for notice in heard()[co.id])
-    code = setup.program.code
-    assert said == [f"Reminder: The application form was not done by Nov 14, 2026 ({code})",
-                    f"Reminder: The monthly plan for December 2026 is due on Nov 20, 2026 ({code})"]
+    name = setup.program.name  # as its panel names it (QA: the file code "PLC-115" the convener never sees there)
+    assert said == [f"Reminder: The application form was not done by Nov 14, 2026 ({name})",
+                    f"Reminder: The monthly plan for December 2026 is due on Nov 20, 2026 ({name})"]
 
 
 def test_a_done_deliverable_or_a_plan_handed_in_reminds_of_nothing(ctx):

@@ -174,7 +174,8 @@ def test_the_participation_activities_give_the_title_the_width_and_write_dates_a
     writes 2026年12月5日 (the chart's axis too)."""
     convener, community, members = _community(data, locale="zh_Hant")
     title = "同步課堂研討：分數的初步認識"
-    _held(data, community, convener, members, title=title, method="observation_feedback", days_ago=3)
+    # 2 小時 20 分鐘: the hours by method once ran past the chart's right edge on a phone (QA10, its last character cut)
+    _held(data, community, convener, members, title=title, method="observation_feedback", days_ago=3, hours=7 / 3)
     phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     log_in(phone, convener)
     phone.goto(f"/c/{community['slug']}/activities/participation")

@@ -230,7 +230,7 @@ def test_whoever_recorded_the_meeting_may_give_its_activity_a_record_and_photos(
     db.session.commit()
     assert db.session.get(Activity, activity.id).minutes == "新進教師輔導：討論班級常規。"
     client.login(pair.mentor)
-    assert "For the funder it needs its own short record" in client.get(_url(pair)).get_data(as_text=True)
+    assert "For the funder this log serves as the meeting's minutes" in client.get(_url(pair)).get_data(as_text=True)
 
 
 def test_a_log_s_editor_opened_in_place_has_ids_of_its_own(client, ctx):
@@ -586,13 +586,13 @@ def test_a_log_recorded_as_an_activity_says_whether_the_conveners_read_it(client
     log = services.create_log(pair.pairing, _fields(as_activity=True), actor=pair.mentor)
     db.session.commit()
     client.login(pair.mentor)
-    assert "this log stays between the two of you" in client.get(_url(pair)).get_data(as_text=True)
+    assert "This log stays between the two of you" in client.get(_url(pair)).get_data(as_text=True)
     services.share_log(log, True, actor=pair.mentor)
     db.session.commit()
     for person in (pair.mentor, pair.convener):
         client.logout().login(person)
         body = client.get(_url(pair)).get_data(as_text=True)
-        assert "this log is shared with the conveners (the mentor's private notes are not)" in body
+        assert "This log is shared with the conveners (the mentor's private notes are not)" in body
         assert "stays between the two of you" not in body
 
 

@@ -298,3 +298,16 @@ def test_an_observation_s_notes_are_its_minutes_and_their_photos_its_photos(reco
     db.session.commit()
     row = _record_of(recorded, observation.activity_id)
     assert row.private and row.has_minutes and row.photos == 1
+
+
+def test_the_activity_page_says_the_pair_s_record_is_its_minutes(client, recorded):
+    """QA: the panel counted the meeting's log as its minutes while the activity page said "No minutes yet." and its
+    checklist left minutes unticked: the page and the panel say the same."""
+    meeting = recorded.meeting
+    client.login(recorded.mentor)
+    page = client.get(f"/c/{recorded.community.slug}/activities/{meeting.id}").get_data(as_text=True)
+    assert "serves as its minutes" in page and "No minutes yet." not in page
+    assert "✓ Minutes written" in page
+    open_page = client.get(f"/c/{recorded.community.slug}/activities/{recorded.open_meeting.id}").get_data(
+        as_text=True)
+    assert "No minutes yet." in open_page and "○ Minutes written" in open_page

@@ -289,6 +289,14 @@ def _kept_elsewhere(activity_ids: list[int]) -> dict[int, KeptRecord]:
     return kept
 
 
+def kept_record(activity: Activity) -> KeptRecord:
+    """What another area keeps of one of the pair's private activities (its minutes, its photos); nothing asked of
+    an open one (one query per answering area)."""
+    if not activity.private:
+        return KeptRecord()
+    return _kept_elsewhere([activity.id]).get(activity.id, KeptRecord())
+
+
 def activities(community_ids: Collection[int], period: Period, *,
                now: dt.datetime | None = None) -> list[ActivityRecord]:
     """The activities starting in the period, cancelled ones left out, oldest first (two queries, and one per area

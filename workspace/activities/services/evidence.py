@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from workspace.activities.models import Activity, Attendance, Evidence, Feedback
+from workspace.activities.records import KeptRecord, kept_record
 from workspace.activities.services._common import _line
 from workspace.auth.models import User
 from workspace.core.database import utcnow
@@ -80,6 +81,7 @@ class Checklist:
     attendance: bool
     photo: bool
     feedback: bool
+    kept: KeptRecord = field(default_factory=KeptRecord)  # what the pair's own record holds (a private activity)
 
     @property
     def done(self) -> int:
@@ -99,7 +101,12 @@ def checklist(activity: Activity, evidence: Sequence[Evidence] | None = None,
     if feedback_count is None:
         feedback_count = db.session.scalar(select(func.count()).select_from(Feedback).where(
             Feedback.activity_id == activity.id)) or 0
+    # A pair's meeting or observation: its log or its notes are its minutes, their photos its photos, as the
+    # compliance panel counts them (records.record_kept); the page said "no minutes" where the panel said met.
+    kept = kept_record(activity)
     # Minutes as the page shows them: the template's headings saved unfilled are not minutes yet.
-    return Checklist(minutes=bool(activity.minutes_html and has_visible_text(html_to_text(activity.minutes_html))),
+    return Checklist(minutes=bool(activity.minutes_html and has_visible_text(html_to_text(activity.minutes_html)))
+                     or kept.minutes,
                      attendance=attended > 0,
-                     photo=any(item.kind == "photo" for item in evidence), feedback=feedback_count > 0)
+                     photo=any(item.kind == "photo" for item in evidence) or kept.photos > 0,
+                     feedback=feedback_count > 0, kept=kept)

@@ -30,6 +30,7 @@ from workspace.compliance.engine.results import Gap, RuleResult
 from workspace.compliance.models import Enrollment, EnrollmentStatus, Program
 from workspace.compliance.services.standing import standings
 from workspace.core.database import utcnow
+from workspace.core.i18n import in_reader_script
 from workspace.core.permissions import MANAGERS
 from workspace.core.records import local_day
 from workspace.extensions import db
@@ -41,6 +42,7 @@ AHEAD = (7, 1)  # a week before the due day, and the day before
 # A deadline may fall before a program's period (a month's plan is due the month before) or after it (the results
 # report): enrolments are judged from this long before their first day to this long after their last.
 REACH = dt.timedelta(days=62)
+PROGRAM_NAME_KEPT = 80
 _SETTLED = frozenset({Status.MET, Status.WAIVED, Status.NOT_APPLICABLE})
 
 
@@ -72,7 +74,10 @@ def _missing(result: RuleResult) -> list[Gap]:
 def _title(gap: Gap, program: Program, overdue: bool) -> str:
     """What is due, kept as data for each reader to read in their language (`deadline_words`)."""
     params = gap.params
-    kept = {"item": params["item"], "due": params["due"].isoformat(), "program": program.code}
+    # The program by the name its panel shows (its file code, "PLC-115", the convener never sees there), cut short
+    # enough that the kept JSON stays within a notice's title.
+    kept = {"item": params["item"], "due": params["due"].isoformat(), "program": program.code,
+            "name": program.name[:PROGRAM_NAME_KEPT]}
     if params.get("month"):
         kept["month"] = params["month"].isoformat()
     if overdue:
@@ -83,7 +88,7 @@ def _title(gap: Gap, program: Program, overdue: bool) -> str:
 def deadline_words(kept: str) -> str:
     """A reminder's title as its reader reads it: the panel's sentence for the deliverable (The monthly plan for
     December 2026 is due on 20 November 2026; The results report was not done by 31 July 2026), then the program's
-    code."""
+    name as the panel shows it (in the reader's script; a reminder kept before names came, its code)."""
     try:
         data = json.loads(kept)
         params: dict[str, object] = {"item": data["item"], "due": dt.date.fromisoformat(data["due"])}
@@ -93,7 +98,7 @@ def deadline_words(kept: str) -> str:
             params["overdue"] = True
         sentence = wording.gap_text(Gap("deliverable_missing", params), in_document=True)
         return gettext("%(text)s (%(detail)s)", text=sentence.rstrip().rstrip(wording.SENTENCE_ENDS),
-                       detail=data["program"])
+                       detail=in_reader_script(data.get("name") or data["program"]))
     except (ValueError, KeyError, TypeError):
         return kept
 
