@@ -229,15 +229,16 @@ def _milestone_title(milestone: Milestone, overdue: bool) -> str:
 
 
 def milestone_words(kept: str) -> str:
-    """A milestone reminder's title as its reader reads it: "First meeting (due Nov 20, 2026)", "Overdue: First
-    meeting (due Nov 20, 2026)"."""
+    """A milestone reminder's title as its reader reads it: "First meeting (due Nov 20, 2026)", once overdue "First
+    meeting (overdue: it was due Nov 20, 2026)" (not "Reminder: Overdue: …", two labels in a row)."""
     try:
         data = json.loads(kept)
-        text = gettext("%(text)s (%(detail)s)", text=data["title"],
-                       detail=gettext("due %(date)s", date=local_date(dt.date.fromisoformat(data["due"]))))
+        day = local_date(dt.date.fromisoformat(data["due"]))
+        detail = (gettext("overdue: it was due %(date)s", date=day) if data.get("overdue")
+                  else gettext("due %(date)s", date=day))
+        return gettext("%(text)s (%(detail)s)", text=data["title"], detail=detail)
     except (ValueError, KeyError, TypeError):
         return kept
-    return gettext("%(label)s: %(value)s", label=gettext("Overdue"), value=text) if data.get("overdue") else text
 
 
 notifications.register_title_words(MILESTONE, milestone_words)
