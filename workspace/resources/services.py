@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import flask_babel
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
@@ -22,7 +24,7 @@ from workspace.core import links, search
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.extract import extract_text
-from workspace.core.i18n import N_, in_reader_script, script_variants
+from workspace.core.i18n import N_, current_locale_code, in_reader_script, script_variants
 from workspace.core.models import record_event
 from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS, scope
 from workspace.core.storage import ALLOWED_TYPES, EXTENSIONS, StoredFile, blob_path
@@ -617,13 +619,21 @@ def _favourites_of(viewer: Any) -> Any:
     return Resource.id.in_(select(Favourite.resource_id).where(Favourite.user_id == viewer.id))
 
 
+CHINESE = ("zh_Hant", "zh_Hans")
+
+
 def _grouped(values: Iterable[str]) -> list[str]:
     """One option per subject (or grade) whatever its script or case, as search folds them (數學 and 数学, Maths
-    and maths), shown in the reader's script; the first spelling stands for its group."""
+    and maths), shown in the reader's script; the first spelling stands for its group. A reader of the English
+    interface sees Chinese in the site's own script (a Taiwanese school's English reader was offered 数学 where
+    every resource of theirs said 數學)."""
     groups: dict[str, str] = {}
     for value in values:
         groups.setdefault(search.fold(value), value)
-    return sorted(dict.fromkeys(in_reader_script(value) for value in groups.values()))
+    reader = current_locale_code()
+    site = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with flask_babel.force_locale(site if reader not in CHINESE and site in CHINESE else reader):
+        return sorted(dict.fromkeys(in_reader_script(value) for value in groups.values()))
 
 
 def in_facet_spelling(filters: ResourceFilters, facets: dict[str, list[str]]) -> ResourceFilters:
