@@ -41,7 +41,15 @@ from workspace.core.forms import EmptyForm, RocDateField, attach_error, chosen_f
 from workspace.core.htmx import render_page
 from workspace.core.i18n import in_reader_script, local_date, with_currency
 from workspace.core.once import ALREADY_SAVED, claim
-from workspace.core.parsing import arg, in_range, parse_decimal, parse_id, parse_roc_date, range_message
+from workspace.core.parsing import (
+    arg,
+    in_range,
+    missing_day_message,
+    parse_decimal,
+    parse_id,
+    parse_roc_date,
+    range_message,
+)
 from workspace.core.permissions import admin_required, can, change_and_say, public, require
 from workspace.core.records import local_day
 from workspace.core.security import login_redirect
@@ -468,8 +476,8 @@ def _figures_typed(before: dict[str, Any], *, program: Program | None = None,
     first = parse_roc_date(request.form.get("first", ""), any_year=True)
     last = parse_roc_date(request.form.get("last", ""), any_year=True)
     for field, day in (("first", first), ("last", last)):
-        if day is None:
-            errors[field] = str(RocDateField.unreadable)
+        if day is None:  # 2026-02-30 is told it has no such day, as every date field tells it
+            errors[field] = missing_day_message(request.form.get(field, "")) or str(RocDateField.unreadable)
         elif not in_range(day):  # it exists: say the years allowed
             errors[field] = range_message()
     first, last = (day if day is not None and in_range(day) else None for day in (first, last))
