@@ -487,6 +487,24 @@
     });
   });
 
+  // A select that saves when picked (data-keys-wait: a member's role) is marked while worked by keys: each arrow key is a
+  // change in Chromium, and browsing the roles saved each one; its form's Save (shown while it has the focus) saves
+  // then. A pointer clears the mark, so that a role picked with the mouse or a finger still saves at once.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (target && target.tagName === "SELECT" && target.hasAttribute("data-keys-wait")) target.dataset.keyed = "1";
+  }, true);
+  document.addEventListener("pointerdown", function (event) {
+    var target = event.target && event.target.closest ? event.target.closest("select[data-keys-wait]") : null;
+    if (target) delete target.dataset.keyed;
+  }, true);
+  document.addEventListener("htmx:confirm", function (event) {
+    var trigger = event.detail && event.detail.triggeringEvent;
+    if (trigger && trigger.type === "change" && trigger.target && trigger.target.dataset && trigger.target.dataset.keyed) {
+      event.preventDefault();  // not sent: the keys only browsed (Save sends it)
+    }
+  });
+
   document.addEventListener("htmx:afterSettle", function () { adoptPageLanguage(); enhance(document); });
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 })();

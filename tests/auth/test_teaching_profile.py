@@ -59,7 +59,7 @@ def test_the_account_page_saves_title_and_subjects(client, ctx):
     assert response.status_code == 302
     db.session.refresh(user)
     assert (user.title, user.subjects) == ("senior", ["數學", "自然"])
-    assert 'value="數學、自然"' in client.get("/account").get_data(as_text=True)
+    assert 'value="數學, 自然"' in client.get("/account").get_data(as_text=True)  # an English reader's list
 
 
 def test_the_account_page_refuses_beside_the_fields_in_the_readers_language(client, ctx):
@@ -105,7 +105,7 @@ def test_the_members_page_shows_title_and_subjects_beside_the_name(client, ctx):
 
     page = client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
 
-    assert "Intermediate title · 數學、語文" in page
+    assert "Intermediate title · 數學, 語文" in page  # an English reader's list
     assert page.count('class="muted small member-profile"') == 1  # nothing shown for a teacher without either
 
 

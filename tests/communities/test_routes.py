@@ -511,3 +511,26 @@ def test_a_member_removed_in_place_updates_the_count_and_the_formation_rules(cli
     assert 'id="flashes"' in body and "removed from the community" in body and "<tr" not in body
     flagged = client.hx("post", f"/c/club-count/members/{second.id}/evaluation", data={"flagged": "1"})
     assert flagged.status_code == 200 and flagged.headers["HX-Trigger"] == "members-changed"
+
+
+def test_the_last_school_is_not_taken_off_a_community(client, ctx):
+    """QA: unticking every school saved, and the school's reviewer lost an enrolled community (404) while its
+    evaluation-programme rule turned "not applicable". A community without schools may keep none."""
+    school = make_school()
+    convener = make_user()
+    mine = make_community(convener, name="Book Club", slug="book-club", schools=[school])
+    client.login(convener)
+    form = {"name": "Book Club", "kind": "subject", "slug": "book-club", "description": "", "vision": "我打的字"}
+    response = client.post_form(f"/c/{mine.slug}/settings", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="school_ids-error"' in page and "Keep at least one school" in page and "我打的字" in page
+    db.session.expire_all()
+    assert [item.id for item in db.session.get(Community, mine.id).schools] == [school.id]
+    other = make_school()
+    response = client.post_form(f"/c/{mine.slug}/settings", {**form, "school_ids": [str(other.id)]})
+    assert response.status_code == 302  # another school instead: saved
+    schoolless = make_community(convener, name="County Circle", slug="county-circle")
+    response = client.post_form(f"/c/{schoolless.slug}/settings", {**form, "name": "County Circle",
+                                                                   "slug": "county-circle"})
+    assert response.status_code == 302

@@ -361,6 +361,36 @@ def test_convener_changes_a_role(page: Page, data) -> None:
     expect(page.locator(f"#member-{membership_id}").get_by_label("Role of 周老師")).to_have_value("mentor")
 
 
+def test_browsing_the_roles_with_the_keyboard_saves_nothing_until_save(page: Page, data) -> None:
+    """QA: each arrow key on the role list was a change, saved at once: browsing the roles gave 張家瑋 two roles in a
+    row, both in the audit trail. Keys now wait for the form's Save (shown while the form has the focus)."""
+    convener = data.user(name="吳召集人")
+    member = data.user(name="張老師")
+    community = data.community(convener, name="鍵盤瀏覽社群")
+    membership_id = data.member(community, member)
+    log_in(page, convener)
+    page.goto(f"/c/{community['slug']}/members/")
+    row = page.locator(f"#member-{membership_id}")
+    select = row.get_by_label("Role of 張老師")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.url.endswith("/role") else None)
+    select.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(400)
+    assert sent == [] and data.role_of(membership_id) == "member"
+    chosen = select.input_value()
+    assert chosen != "member"
+    save = row.get_by_role("button", name="Save Role of 張老師")
+    expect(save).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(save).to_be_focused()
+    with page.expect_response(lambda r: r.url.endswith(f"/members/{membership_id}/role")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 200
+    assert data.role_of(membership_id) == chosen
+
+
 # --- screenshots for the docs ----------------------------------------------------------------------
 
 

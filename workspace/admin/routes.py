@@ -21,6 +21,7 @@ from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error, validate_all
 from workspace.core.htmx import render_page
+from workspace.core.i18n import listing
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.models import AuditEvent
 from workspace.core.parsing import arg, parse_id, parse_page, read
@@ -234,7 +235,7 @@ def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset
                   profile_form: TeachingProfileForm | None = None) -> dict:
     scope_form = scope_form or ReviewerScopeForm()
     profile_form = with_titles(profile_form or TeachingProfileForm(
-        title=user.title, subjects="、".join(user.subjects or []), formdata=None))
+        title=user.title, subjects=listing(user.subjects or []), formdata=None))
     school_form = school_form or UserSchoolForm(
         school_id=str(user.requested_school_id or user.school_id or ""), formdata=None)
     school_form.school_id.choices = school_choices(_("— no school —"))

@@ -33,7 +33,7 @@ from workspace.communities import services as community_services
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error, safe_next, validate_all
 from workspace.core.htmx import render_page
-from workspace.core.i18n import LOCALES, choose_locale
+from workspace.core.i18n import LOCALES, choose_locale, listing
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import can, public, require
@@ -393,7 +393,7 @@ def _profile_forms(profile: ProfileForm | None = None, password: ChangePasswordF
         school_id=str(current_user.requested_school_id or current_user.school_id or ""),
         locale=current_user.locale or "",
         title=current_user.title,
-        subjects="、".join(current_user.subjects or []),
+        subjects=listing(current_user.subjects or []),
     )
     return with_school_and_language(profile), password or ChangePasswordForm()
 

@@ -375,6 +375,9 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "membership": _my_membership(members),
         "earlier_stints": services.earlier_stints(community),  # of those who left and came back
         "managing": managing,
+        # what Remove would also end, said in its confirmation (mentoring: the person's pairings)
+        "departure_notes": services.departure_notes(community, [item.user_id for item in members]) if managing
+        else {},
         # A fresh form is empty even when drawn after a POST (Flask-WTF fills a form from the request's form): the
         # address of the invitation just sent stayed in the field, and a second press sent a second invitation.
         "invitation_form": invitation_form or InvitationForm(formdata=None, roles=roles),

@@ -40,7 +40,7 @@ from workspace.core import audit
 from workspace.core.cache import community_scope, note_change
 from workspace.core.database import advance, utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
-from workspace.core.i18n import local_date
+from workspace.core.i18n import listing, local_date
 from workspace.core.models import AuditEvent, record_event
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
@@ -252,6 +252,11 @@ def update_community(
     roles and the term are left as they were (a community turned back into one keeps them)."""
     name = _check_name(name)
     ids = {int(school_id) for school_id in school_ids} | {int(school_id) for school_id in (school_roles or {})}
+    if not ids and community.schools:
+        # Its schools are how their reviewers read it and which formation rules apply: unticking them all hid an
+        # enrolled community from its school's reviewer and turned a rule at risk into "not applicable".
+        raise ValidationError(str(_l("Keep at least one school: the schools' reviewers and the formation rules read "
+                                     "the community through its schools.")), field="school_ids")
     schools = _schools(ids)
     kind = _check_kind(kind)
     urban_rural = kind == CommunityType.URBAN_RURAL.value
@@ -564,6 +569,26 @@ def set_evaluation_flag(membership: Membership, flagged: bool, *, actor: User) -
 member_departed = Namespace().signal("communities.member-departed")
 
 
+# Asked when a convener's members page is drawn (`community`, `user_ids=`: its members): an area that ends what a
+# person took part in when they leave (mentoring: their pairings) answers {user id: [sentence, …]} in the reader's
+# language, so that "Remove … from the community?" says what else ends (QA: a mentor's removal ended a two-year
+# pairing without a word).
+departure_asked = Namespace().signal("communities.departure-asked")
+
+
+def departure_notes(community: Community, user_ids: Iterable[int]) -> dict[int, str]:
+    """What removing each of these members would also end, one text per person who has something (the areas'
+    sentences joined), for the confirmation of Remove."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    said: dict[int, list[str]] = {}
+    for _receiver, answer in departure_asked.send(community, user_ids=ids):
+        for user_id, sentences in (answer or {}).items():
+            said.setdefault(user_id, []).extend(sentences)
+    return {user_id: " ".join(sentences) for user_id, sentences in said.items() if sentences}
+
+
 def remove_member(membership: Membership, *, actor: User) -> None:
     """Remove a member (the row stays, marked left, so past records keep their names)."""
     _membership_for_update(membership)
@@ -825,7 +850,7 @@ class CommunityCard:
 
     @property
     def school_names(self) -> str:
-        return "、".join(school.name for school in self.community.schools)
+        return listing(school.name for school in self.community.schools)
 
 
 def communities_of(user: User, *, include_archived: bool = False) -> list[CommunityCard]:

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from workspace.auth.labels import title_label
 from workspace.compliance.engine.results import Breach, Gap, RuleResult, Status
 from workspace.compliance.programs import ProgramError
-from workspace.core.i18n import format_money, in_reader_script, local_date, month_year, with_currency
+from workspace.core.i18n import format_money, in_reader_script, listing, local_date, month_year, with_currency
 from workspace.core.templating import current_locale
 
 STATUS_LABELS = {
@@ -166,11 +166,6 @@ def _day(text: str) -> dt.date | None:
 def day_text(day: dt.date | None) -> str:
     """A day as the reader's language writes it."""
     return local_date(day) if day else ""
-
-
-def listing(items: Iterable[object]) -> str:
-    """Items joined by the language's list separator (、 in Chinese)."""
-    return _(", ").join(str(item) for item in items)
 
 
 def evidence_text(missing: Iterable[str]) -> str:

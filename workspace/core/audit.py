@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import false, or_, select, true
 
-from workspace.core.i18n import gettext, in_reader_script
+from workspace.core.i18n import gettext, in_reader_script, listing
 from workspace.core.models import AuditEvent
 from workspace.core.permissions import scope
 from workspace.core.text import isolate_bidi
@@ -161,7 +161,7 @@ def _community_phrase(names: EventNames, community_id: Any) -> str:
         return gettext("a community that no longer exists")
     name, schools = entry
     if schools:
-        return gettext("%(community)s (%(schools)s)", community=quoted(name), schools="、".join(schools))
+        return gettext("%(community)s (%(schools)s)", community=quoted(name), schools=listing(schools))
     return quoted(name)
 
 

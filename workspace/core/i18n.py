@@ -124,6 +124,12 @@ def script_converter(config: str) -> Any:
     return opencc.OpenCC(config)
 
 
+def listing(items: Any) -> str:
+    """Items joined by the reader's list separator: ", " in English, 、 in Chinese (English pages read
+    "Maths、Science" when every list was joined with 、)."""
+    return flask_babel.gettext(", ").join(str(item) for item in items)
+
+
 def in_reader_script(text: str | None) -> str:
     """Chinese text written by a funder or shipped with the app (a rule's citation, the default observation
     form) in the reader's script: Simplified for zh_Hans, Traditional for zh_Hant, as it is for English. Not

@@ -24,7 +24,7 @@ from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Conflict, DomainError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
-from workspace.core.i18n import current_locale_code, local_span
+from workspace.core.i18n import current_locale_code, listing, local_span
 from workspace.core.models import record_event
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_number, parse_page, read
@@ -283,7 +283,7 @@ def save_section(slug: str, plan_id: int, section_id: int):
     notice = None
     if saved.outcome.merged:
         notice = _("Merged with the changes %(names)s saved meanwhile.",
-                   names="、".join(saved.theirs_authors) or _("someone"))
+                   names=listing(saved.theirs_authors) or _("someone"))
     if not wants_fragment():
         flash(notice or _("Saved."), "success")
         return redirect(_plan_path(doc, item))

@@ -17,7 +17,7 @@ from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Checks, DomainError, ValidationError
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
-from workspace.core.i18n import current_locale_code
+from workspace.core.i18n import current_locale_code, listing
 from workspace.core.models import Blob
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_page
 from workspace.core.permissions import can, change_and_say, deny, public, require
@@ -153,7 +153,7 @@ def create(slug: str):
             db.session.commit()
             if one_by_one:
                 return render_page("resources/_uploaded.html", resources=created, community=community, status=201)
-            flash(_("Added: %(titles)s", titles="、".join(resource.title for resource in created)), "success")
+            flash(_("Added: %(titles)s", titles=listing(resource.title for resource in created)), "success")
             target = url_for("resources.show", slug=slug, resource_id=created[0].id) if len(created) == 1 \
                 else url_for("resources.index", slug=slug)
             return redirect(target)

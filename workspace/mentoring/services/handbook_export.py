@@ -15,6 +15,7 @@ from workspace.communities.models import Role
 from workspace.communities.records import current_members
 from workspace.core.database import utcnow
 from workspace.core.docx import EMPTY, DocxBuilder
+from workspace.core.i18n import listing
 from workspace.core.storage import titled_filename
 from workspace.extensions import db
 from workspace.mentoring.models import Handbook, Pairing
@@ -39,8 +40,8 @@ def signers(handbook: Handbook, mentor_names: list[str]) -> list[tuple[str, str]
     role, to be written by hand)."""
     conveners = [member.display_name for member in current_members([handbook.community_id],
                                                                    roles=(Role.CONVENER.value,))]
-    return [(_("New teacher"), handbook.teacher.display_name), (_("Mentor"), "、".join(mentor_names)),
-            (_("Convener"), "、".join(conveners))]
+    return [(_("New teacher"), handbook.teacher.display_name), (_("Mentor"), listing(mentor_names)),
+            (_("Convener"), listing(conveners))]
 
 
 def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, str]:
@@ -55,7 +56,7 @@ def handbook_docx(handbook: Handbook, mentor_names: list[str]) -> tuple[bytes, s
         builder.cover(title, fields=[
             (_("School year"), school_year_label(handbook.school_year)),
             (_("New teacher"), handbook.teacher.display_name),
-            (_("Mentor"), "、".join(mentor_names) or EMPTY),
+            (_("Mentor"), listing(mentor_names) or EMPTY),
             (_("Community"), handbook.community.name),
         ])
         for section in handbook.sections:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from workspace.core.database import utcnow
 from workspace.core.docx import EMPTY, DocxBuilder
-from workspace.core.i18n import current_locale_code, local_date
+from workspace.core.i18n import current_locale_code, listing, local_date
 from workspace.core.photos import print_photo
 from workspace.core.storage import titled_filename
 from workspace.mentoring.models import Observation, ObservationForm, ObservationNote, ObservationStatus
@@ -180,7 +180,7 @@ def observation_docx(observation: Observation) -> tuple[bytes, str]:
                 item.photo_shown = False
     if record.listed_photos:
         builder.paragraph(_("Photos not shown here (see the observation page): %(list)s",
-                            list="、".join(_photo_caption(item.note) for item in record.listed_photos)), italic=True)
+                            list=listing(_photo_caption(item.note) for item in record.listed_photos)), italic=True)
     builder.heading(_("Post-conference"), level=1)
     builder.heading(record.words["strengths"], level=2)
     builder.paragraph(observation.strengths or EMPTY)

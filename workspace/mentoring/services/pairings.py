@@ -250,6 +250,25 @@ def end_pairing(pairing: Pairing, ends_on: dt.date | None, reason: str, actor: A
     return pairing
 
 
+@community_services.departure_asked.connect
+def pairings_ending_with(community: Any, *, user_ids: list[int]) -> dict[int, list[str]]:
+    """What removing each of `user_ids` from `community` would end: their active pairings there, named by the other
+    person (one query), in the reader's language."""
+    mentor, mentee = aliased(User), aliased(User)
+    said: dict[int, list[str]] = {}
+    for mentor_id, mentee_id, mentor_name, mentee_name in db.session.execute(
+            select(Pairing.mentor_id, Pairing.mentee_id, mentor.display_name, mentee.display_name)
+            .join(mentor, mentor.id == Pairing.mentor_id).join(mentee, mentee.id == Pairing.mentee_id)
+            .where(Pairing.community_id == community.id, Pairing.status == PairingStatus.ACTIVE.value,
+                   or_(Pairing.mentor_id.in_(user_ids), Pairing.mentee_id.in_(user_ids)))
+            .order_by(Pairing.id)):
+        said.setdefault(mentor_id, []).append(
+            _("This also ends their mentoring pairing with %(name)s.", name=mentee_name))
+        said.setdefault(mentee_id, []).append(
+            _("This also ends their mentoring pairing with %(name)s.", name=mentor_name))
+    return {user_id: sentences for user_id, sentences in said.items() if user_id in user_ids}
+
+
 @community_services.member_departed.connect
 def end_pairings_of_departed(membership: Membership, *, actor: Any) -> list[Pairing]:
     """A mentor or new teacher who leaves the community (or is removed) ends their active pairings there that day,

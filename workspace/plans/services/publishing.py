@@ -12,6 +12,7 @@ from workspace.auth.models import User
 from workspace.core import search
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
+from workspace.core.i18n import listing
 from workspace.core.models import record_event
 from workspace.core.permissions import can
 from workspace.extensions import db
@@ -71,7 +72,7 @@ def field_rows(doc: PlanDoc) -> list[tuple[str, str]]:
     if doc.adaptation:  # one teacher's copy: who adapted it, rather than the shared plan's teachers
         rows.append((str(_("Adapted by")), doc.owner.display_name if doc.owner is not None else ""))
     else:
-        rows.append((str(_("Teachers")), "、".join(user.display_name for user in doc.teachers)))
+        rows.append((str(_("Teachers")), listing(user.display_name for user in doc.teachers)))
     return rows
 
 

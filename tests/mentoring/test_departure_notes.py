@@ -1,0 +1,30 @@
+"""Removing a mentor or a new teacher ends their pairings (communities' member_departed): the convener's Remove asks
+with that said (QA: "Remove 王淑芬 from the community?" ended a two-year pairing without a word)."""
+
+from __future__ import annotations
+
+import html
+
+from flask_babel import force_locale
+
+from tests.mentoring.helpers import make_pair
+from workspace.communities import services as communities
+
+
+def test_the_notes_name_the_pairing_each_removal_ends(ctx):
+    pair = make_pair()
+    notes = communities.departure_notes(pair.community, [pair.mentor.id, pair.mentee.id, pair.colleague.id,
+                                                         pair.convener.id])
+    assert notes == {pair.mentor.id: "This also ends their mentoring pairing with 林老師.",
+                     pair.mentee.id: "This also ends their mentoring pairing with 王老師."}
+    with force_locale("zh_Hant"):
+        said = communities.departure_notes(pair.community, [pair.mentor.id])[pair.mentor.id]
+    assert "林老師" in said and "師徒結對" in said
+
+
+def test_the_convener_s_remove_asks_with_the_pairing_said(client, ctx):
+    pair = make_pair()
+    client.login(pair.convener)
+    page = html.unescape(client.get(f"/c/{pair.community.slug}/members/").get_data(as_text=True))
+    assert "Remove 王老師 from the community? This also ends their mentoring pairing with 林老師." in page
+    assert "Remove 陳老師 from the community?\"" in page  # a colleague: nothing more to say
