@@ -28,3 +28,14 @@ def test_the_convener_s_remove_asks_with_the_pairing_said(client, ctx):
     page = html.unescape(client.get(f"/c/{pair.community.slug}/members/").get_data(as_text=True))
     assert "Remove 王老師 from the community? This also ends their mentoring pairing with 林老師." in page
     assert "Remove 陳老師 from the community?\"" in page  # a colleague: nothing more to say
+
+
+def test_in_chinese_the_two_sentences_follow_without_a_space(client, ctx):
+    pair = make_pair()
+    pair.convener.locale = "zh_Hant"
+    from workspace.extensions import db
+
+    db.session.commit()
+    client.login(pair.convener)
+    page = html.unescape(client.get(f"/c/{pair.community.slug}/members/").get_data(as_text=True))
+    assert "要將王老師移出社群嗎？這也會結束此人與林老師的師徒結對。" in page

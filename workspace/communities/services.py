@@ -45,6 +45,7 @@ from workspace.core.models import AuditEvent, record_event
 from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
 from workspace.core.search import fold
+from workspace.core.templating import sentence_gap
 from workspace.core.text import checked_line, clean_line, clean_text, has_visible_text, render_markdown
 from workspace.discussions.services import add_default_categories
 from workspace.extensions import db
@@ -578,7 +579,7 @@ departure_asked = Namespace().signal("communities.departure-asked")
 
 def departure_notes(community: Community, user_ids: Iterable[int]) -> dict[int, str]:
     """What removing each of these members would also end, one text per person who has something (the areas'
-    sentences joined), for the confirmation of Remove."""
+    sentences one after the other, as the reader's language writes them), for the confirmation of Remove."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
@@ -586,7 +587,7 @@ def departure_notes(community: Community, user_ids: Iterable[int]) -> dict[int, 
     for _receiver, answer in departure_asked.send(community, user_ids=ids):
         for user_id, sentences in (answer or {}).items():
             said.setdefault(user_id, []).extend(sentences)
-    return {user_id: " ".join(sentences) for user_id, sentences in said.items() if sentences}
+    return {user_id: sentence_gap().join(sentences) for user_id, sentences in said.items() if sentences}
 
 
 def remove_member(membership: Membership, *, actor: User) -> None:

@@ -127,7 +127,7 @@ def script_converter(config: str) -> Any:
 def listing(items: Any) -> str:
     """Items joined by the reader's list separator: ", " in English, 、 in Chinese (English pages read
     "Maths、Science" when every list was joined with 、)."""
-    return flask_babel.gettext(", ").join(str(item) for item in items)
+    return gettext(", ").join(str(item) for item in items)
 
 
 def in_reader_script(text: str | None) -> str:

@@ -19,9 +19,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Hashable
-from typing import Any
 
-import flask_babel
 from flask import current_app, has_app_context
 from markupsafe import Markup, escape
 
@@ -138,21 +136,14 @@ def text_language(text: str | None, fallback: str | None = None) -> str | None:
     return script
 
 
-# The page's tag by its Babel locale object (the request keeps one): str(Locale) cost more than all else here.
-_PAGE_TAGS: dict[int, tuple[Any, str]] = {}
 _ATTRIBUTES = {tag: Markup(f' lang="{tag}"') for tag in ("zh-Hant", "zh-Hans")}  # noqa: S704 - fixed tags
 _NOTHING = Markup("")
 
 
 def page_language() -> str:
-    """The page's `<html lang>`: the reader's interface language as a tag (zh-Hant, zh-Hans, en)."""
-    locale = flask_babel.get_locale()
-    hit = _PAGE_TAGS.get(id(locale))
-    if hit is None or hit[0] is not locale:
-        if len(_PAGE_TAGS) > 32:  # a locale object per request, or a few kept by Babel: either way bounded
-            _PAGE_TAGS.clear()
-        hit = _PAGE_TAGS[id(locale)] = (locale, HTML_LANG.get(current_locale_code(), "zh-Hant"))
-    return hit[1]
+    """The page's `<html lang>`: the reader's interface language as a tag (zh-Hant, zh-Hans, en). Read once per
+    render (core/templating puts it in the context as `_page_lang`), not once per marked text."""
+    return HTML_LANG.get(current_locale_code(), "zh-Hant")
 
 
 def _default_language() -> str | None:
