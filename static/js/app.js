@@ -30,6 +30,9 @@
       document.body.classList.add("nav-collapsible");
       document.body.classList.remove("nav-open");  // a boosted swap keeps <body>'s own classes
     }
+    // A pair's pages fold the community's tabs on a phone behind one button (communities/_nav.html): shown only
+    // where a script can open it.
+    document.querySelectorAll(".tabs-toggle[hidden]").forEach(function (button) { button.hidden = false; });
     markCurrentPage();
     scrollRegions();
   }
@@ -69,6 +72,11 @@
       var open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
       document.body.classList.toggle("nav-open", open);
+      return;
+    }
+    var tabsToggle = event.target.closest(".tabs-toggle");
+    if (tabsToggle) {
+      tabsToggle.setAttribute("aria-expanded", tabsToggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
       return;
     }
     if (!event.target.closest("#site-nav")) closeMenu(false);

@@ -716,3 +716,39 @@ def test_the_pair_s_tabs_stay_put_from_page_to_page_on_a_phone(new_context, data
             expect(phone.locator("main h2").first).to_be_focused()
             fits(phone, f"the pair's {key} ({locale})")
     no_problems(console)
+
+
+def test_a_pair_page_folds_the_community_s_tabs_on_a_phone(new_context, data: Data, live_app: Flask,
+                                                           console: ConsoleLog) -> None:
+    """QA: on a phone the community's tabs (three rows of chips) and the pair's came before a pair page's title,
+    which sat at the bottom of the first screen. There the community's tabs fold behind one button naming the area;
+    it opens them in place (a disclosure: aria-expanded), and the page's title is in the top half of the screen.
+    On a wide screen the tabs show as on every other page and the button does not."""
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-TW").new_page()
+    log_in_zh(phone, world["mentor"])
+    phone.goto(f"/c/{slug}/mentoring/pairings/{world['pairing_id']}/goals/")
+    toggle = phone.locator(".community-head .tabs-toggle")
+    community_tabs = phone.locator(".community-head nav.tabs")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_contain_text("師徒結對")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(community_tabs).to_be_hidden()
+    title_top = phone.evaluate("() => document.querySelector('main h2').getBoundingClientRect().top + window.scrollY")
+    assert title_top < PHONE["height"] * 0.65, title_top
+    toggle.tap()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(community_tabs.get_by_role("link", name="討論區")).to_be_visible()
+    fits(phone, "a pair page with the community's tabs open")
+    community_tabs.get_by_role("link", name="討論區").tap()
+    expect(phone).to_have_url(re.compile(f"/c/{slug}/discussions/"))
+    expect(phone.locator(".community-head .tabs-toggle")).to_have_count(0)  # the area's own pages show the tabs
+    expect(phone.locator(".community-head nav.tabs")).to_be_visible()
+
+    wide = new_context(viewport={"width": 1280, "height": 800}, locale="zh-TW").new_page()
+    log_in_zh(wide, world["mentor"])
+    wide.goto(f"/c/{slug}/mentoring/pairings/{world['pairing_id']}/goals/")
+    expect(wide.locator(".community-head .tabs-toggle")).to_be_hidden()
+    expect(wide.locator(".community-head nav.tabs").get_by_role("link", name="討論區")).to_be_visible()
+    no_problems(console)
