@@ -374,6 +374,7 @@ def test_the_school_year_is_said_in_the_reader_s_calendar(ctx):
 
 def test_the_print_page_carries_the_school_year_on_top_and_three_signature_lines_kept_together(client, ctx):
     pair = make_pair()
+    pair.mentee.mail_locale = "en"  # never chose a language; logged in last in English: their print is English
     _open(pair)
     client.login(pair.mentee)
     body = client.get(_url(pair, "/print")).get_data(as_text=True)
@@ -424,3 +425,19 @@ def test_the_docx_carries_the_school_year_and_three_signature_lines_that_keep_to
     before = signatures._tbl.getprevious()
     assert before is not None and before.tag == docx.oxml.ns.qn("w:p")
     assert docx.text.paragraph.Paragraph(before, body).paragraph_format.keep_with_next
+
+
+def test_the_print_page_is_in_the_teacher_s_language_as_the_word_file_is(client, ctx):
+    """QA: the Word file was in the teacher's language and the print in the reader's, so a mentor reading the site
+    in English printed an English handbook of a teacher who writes in Chinese, with 115 學年度 on the file only.
+    Both are the teacher's handbook: the print reads as the file does, whoever prints it."""
+    pair = make_pair()
+    pair.mentee.locale = "zh_Hant"
+    pair.mentor.locale = "en"
+    _open(pair)
+    client.login(pair.mentor)
+    body = client.get(_url(pair, "/print")).get_data(as_text=True)
+    assert '<html lang="zh-Hant">' in body
+    assert "115 學年度" in body and "簽名" in body and "School year" not in body
+    page = client.get(_url(pair)).get_data(as_text=True)  # the handbook's own page stays in the reader's language
+    assert "School year" in page or "Development handbook" in page

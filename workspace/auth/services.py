@@ -374,6 +374,14 @@ def _checked_name(display_name: str) -> str:
     return display_name
 
 
+def language_of(user: User) -> str:
+    """The language a person reads in when no request says it (their emails, a document of theirs built for
+    someone else): the one they chose, else the one of their last login, else the deployment's default."""
+    if user.locale in LOCALES:
+        return user.locale
+    return user.mail_locale if user.mail_locale in LOCALES else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def register_user(*, email: str, display_name: str, password: str, locale: str | None = None) -> User:
     """Create an account usable at once (the CLI's administrator, the demo); the same address twice is refused.
 

@@ -18,11 +18,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from workspace.auth.models import User
+from workspace.auth.services import language_of
 from workspace.communities.models import Community
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
-from workspace.core.i18n import LOCALES, N_, gettext, in_reader_script, local_moment
+from workspace.core.i18n import N_, gettext, in_reader_script, local_moment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.text import clean_line, isolate_bidi
 from workspace.core.urls import absolute_path, external_url
@@ -415,14 +416,6 @@ def unsubscribe_url(user: User) -> str:
 # --- the email batch ------------------------------------------------------------------------------
 
 
-def _locale_of(user: User) -> str:
-    """The language of a person's emails: the one they chose, else the one of their last login, else the
-    deployment's default."""
-    if user.locale in LOCALES:
-        return user.locale
-    return user.mail_locale if user.mail_locale in LOCALES else current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def compose_email(user: User, notifications: Sequence[Notification]) -> tuple[str, str]:
     """Write the subject and plain-text body of one email listing `notifications`, in the current locale."""
     _ = flask_babel.gettext
@@ -491,7 +484,7 @@ def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta |
                 item.email_state = "none"
         if not wanted:
             continue
-        with flask_babel.force_locale(_locale_of(user)):
+        with flask_babel.force_locale(language_of(user)):
             subject, body = compose_email(user, wanted)
         if send_mail(user.email, subject, body, headers={"List-Unsubscribe": f"<{unsubscribe_url(user)}>"}):
             for item in wanted:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,7 +30,13 @@ from workspace.mentoring.forms.logs import HandbookCommentForm, HandbookSectionF
 from workspace.mentoring.models import Handbook, HandbookSection, Pairing, PairingStatus
 from workspace.mentoring.routes import WITH_PAIR, bp, pair_nav
 from workspace.mentoring.services import handbook as services
-from workspace.mentoring.services.handbook_export import handbook_docx, handbook_title, mentor_names, signers
+from workspace.mentoring.services.handbook_export import (
+    handbook_docx,
+    handbook_title,
+    mentor_names,
+    signers,
+    teacher_language,
+)
 from workspace.mentoring.services.pairings import today
 from workspace.mentoring.services.terms import school_year_label, school_year_period
 
@@ -196,11 +203,13 @@ def share_handbook(slug: str, teacher_id: int, school_year: int):
 @bp.get(BASE + "/print")
 def handbook_print(slug: str, teacher_id: int, school_year: int):
     """The handbook laid out for paper (A4), without the page's controls: the school year on top, the signature
-    lines of the new teacher, the mentor and the convener at the end, kept on one page."""
+    lines of the new teacher, the mentor and the convener at the end, kept on one page. In the teacher's language,
+    as the Word file is: the handbook is theirs, and its paper and its file read the same whoever prints it."""
     item = _load(slug, teacher_id, school_year, "read")
     mentors = mentor_names(item)
-    return render_page("mentoring/handbook_print.html", **_context(
-        item, mentors=mentors, year_label=school_year_label(item.school_year), signers=signers(item, mentors)))
+    with force_locale(teacher_language(item)):
+        return render_page("mentoring/handbook_print.html", **_context(
+            item, mentors=mentors, year_label=school_year_label(item.school_year), signers=signers(item, mentors)))
 
 
 @bp.get(BASE + "/export.docx")

@@ -5,12 +5,12 @@ year in the reader's calendar and the signature lines of the new teacher, the me
 from __future__ import annotations
 
 import flask_babel
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workspace.auth.models import User
+from workspace.auth.services import language_of
 from workspace.communities.models import Role
 from workspace.communities.records import current_members
 from workspace.core.database import utcnow
@@ -24,8 +24,9 @@ from workspace.mentoring.services.terms import school_year_label
 
 
 def teacher_language(handbook: Handbook) -> str:
-    """The language the teacher reads the site in (the site's default when they never chose)."""
-    return handbook.teacher.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    """The language the teacher reads the site in: the one they chose, else that of their last login (their
+    browser's), else the site's default."""
+    return language_of(handbook.teacher)
 
 
 def handbook_title(handbook: Handbook) -> str:
