@@ -570,7 +570,10 @@ def test_a_given_ascii_name_replaces_a_fallback_that_would_say_nothing():
     header = content_disposition("審查彙整表（附件1）-2026-12-04.xlsx", ascii_name="review-summary-2026-12-04.xlsx")
     assert header.split('filename="')[1].split('"')[0] == "review-summary-2026-12-04.xlsx"
     assert "filename*=UTF-8''%E5%AF%A9" in header
-    assert 'filename="x.xlsx"' in content_disposition("a.xlsx", ascii_name='x".xlsx')  # cleaned: no quote in it
+    assert 'filename="x.xlsx"' in content_disposition("表.xlsx", ascii_name='x".xlsx')  # cleaned: no quote in it
+    # an English name says what the file is itself: the given one is for names whose ASCII would not
+    assert 'filename="Activity ledger-Grade 5-2026-12-03.xlsx"' in content_disposition(
+        "Activity ledger-Grade 5-2026-12-03.xlsx", ascii_name="activity-ledger-2026-12-03.xlsx")
 
 
 def test_ranges_and_conditional_requests(app):

@@ -63,6 +63,31 @@ def test_each_download_names_its_program_and_two_programs_give_two_names(client,
     assert plc_utf8 != urc_utf8 and plc_ascii != urc_ascii
 
 
+ASCII_KINDS = {"ledger.xlsx": "activity-ledger-", "ledger.csv": "activity-ledger-", "application.docx": "application-",
+               "implementation-plan.docx": "implementation-plan-", "sign-in-sheets.docx": "sign-in-sheet-",
+               "evidence.zip": "evidence-pack-"}
+
+
+@pytest.mark.parametrize("path", sorted(ASCII_KINDS))
+def test_a_chinese_download_s_plain_name_says_what_the_file_is(client, ctx, path):
+    """QA: old clients (curl -OJ, some mail programs) read only the plain filename, whose ASCII of a Chinese title
+    was the program and the day (PLC-100-2026-12-03.xlsx): four files of one day told apart by their extension
+    only. The plain name starts with what the file is, in English; an English download keeps its own name."""
+    year = community_year()
+    client.login(year.enrolled.club.convener)
+    url = f"/c/{year.slug}/exports/{year.enrollment.id}/{path}"
+    response = client.get(url + "?lang=zh_Hant")
+    assert response.status_code == 200
+    utf8, fallback = names_of(response)
+    response.close()
+    assert not utf8.isascii() and fallback.startswith(ASCII_KINDS[path]), (utf8, fallback)
+    assert year.enrollment.program.code in fallback and fallback.isascii()
+    response = client.get(url + "?lang=en")
+    utf8, fallback = names_of(response)
+    response.close()
+    assert utf8.isascii() and fallback == utf8  # an English name is its own fallback
+
+
 def test_the_results_report_built_in_the_background_names_its_program(client, ctx):
     year, plc, urc = in_two_programs()
     client.login(year.enrolled.club.convener)
@@ -76,7 +101,14 @@ def test_the_results_report_built_in_the_background_names_its_program(client, ct
         assert job.status == "done", job.error
         utf8, fallback = names_of(client.get(f"/c/{year.slug}/exports/jobs/{job.id}/file"))
         assert utf8.startswith("Results report-") and enrollment.program.code in utf8
-        assert enrollment.program.code in fallback
+        assert enrollment.program.code in fallback and fallback.startswith("Results report-")
+        answer = client.post_form(f"/c/{year.slug}/exports/{enrollment.id}/jobs",
+                                  {"kind": "results_report", "language": "zh_Hant"})
+        job = db.session.scalars(select(ExportJob).order_by(ExportJob.id.desc())).first()
+        db.session.refresh(job)
+        utf8, fallback = names_of(client.get(f"/c/{year.slug}/exports/jobs/{job.id}/file"))
+        # a Chinese report's plain name says what it is (it was the program and day alone)
+        assert utf8.startswith("成果報告-") and fallback.startswith(f"results-report-{enrollment.program.code}-")
         names.append(utf8)
     assert names[0] != names[1]
 

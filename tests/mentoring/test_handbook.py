@@ -441,3 +441,13 @@ def test_the_print_page_is_in_the_teacher_s_language_as_the_word_file_is(client,
     assert "115 學年度" in body and "簽名" in body and "School year" not in body
     page = client.get(_url(pair)).get_data(as_text=True)  # the handbook's own page stays in the reader's language
     assert "School year" in page or "Development handbook" in page
+
+
+def test_the_word_file_s_plain_name_says_what_it_is(client, ctx):
+    """Old clients read only the plain filename: a Chinese handbook's was download-2026.docx."""
+    pair = make_pair()
+    pair.mentee.locale = "zh_Hant"
+    _open(pair)
+    client.login(pair.mentee)
+    disposition = client.get(_url(pair, "/export.docx")).headers["Content-Disposition"]
+    assert 'filename="development-handbook-2026.docx"' in disposition and "filename*=UTF-8''" in disposition

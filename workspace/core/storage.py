@@ -394,12 +394,12 @@ def _ascii_fallback(name: str) -> str:
 
 def content_disposition(filename: str, *, inline: bool = False, ascii_name: str | None = None) -> str:
     """Return a Content-Disposition value with an ASCII fallback and the RFC 5987 UTF-8 name. `ascii_name` names
-    the file for clients that read only the plain filename when the name's own ASCII would say nothing (a Chinese
-    title); it is cleaned as the fallback is."""
+    the file for clients that read only the plain filename when the name is not all ASCII (a Chinese title, whose
+    ASCII would say nothing of what the file is); it is cleaned as the fallback is. An English name is its own."""
     name = clean_filename(filename)
     kind = "inline" if inline else "attachment"
     encoded = quote(name, safe="!#$&+-.^_`|~")
-    fallback = _ascii_fallback(clean_filename(ascii_name) if ascii_name else name)
+    fallback = _ascii_fallback(clean_filename(ascii_name) if ascii_name and not name.isascii() else name)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
@@ -1018,8 +1018,9 @@ def send_built(body: Any, filename: str, media_type: str, *, ascii_name: str | N
     return response
 
 
-def send_blob(blob: Blob, filename: str, *, inline: bool = False) -> Response:
-    """Send the blob's bytes with safe headers; the calling route has already checked permission."""
+def send_blob(blob: Blob, filename: str, *, inline: bool = False, ascii_name: str | None = None) -> Response:
+    """Send the blob's bytes with safe headers; the calling route has already checked permission. `ascii_name`:
+    as `content_disposition`'s."""
     path = blob_path(blob)
     if not path.is_file():
         current_app.logger.error("blob %s is missing from %s", blob.sha256, path)
@@ -1034,7 +1035,7 @@ def send_blob(blob: Blob, filename: str, *, inline: bool = False) -> Response:
         last_modified=blob.created_at,
         max_age=None,
     )
-    response.headers["Content-Disposition"] = content_disposition(filename, inline=show_inline)
+    response.headers["Content-Disposition"] = content_disposition(filename, inline=show_inline, ascii_name=ascii_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = FILE_CSP
     # Our own resource page shows a PDF in a frame; the site-wide DENY would forbid that.

@@ -68,6 +68,14 @@ def export_filename(*parts: str, program: str = "", day: dt.date | None = None, 
             del words[longest]
 
 
+def ascii_export_name(kind: str, *, program: str = "", day: dt.date | None = None, extension: str) -> str:
+    """The plain `filename` of an export for clients that read only it (curl -OJ, some mail programs), where a
+    Chinese title's ASCII says nothing (活動帳冊-社群-PLC-100-2026-12-03 → PLC-100-2026-12-03): what the file is in
+    English (`kind`: activity-ledger), then the program's code and the day, as `export_filename` names them."""
+    return "-".join(word for word in (kind, program.strip(), day.isoformat() if day is not None else "") if word) \
+        + "." + extension
+
+
 def language_or_default(value: str | None, default: str = "zh_Hant") -> str:
     """One of LANGUAGES: `value` when it is one, else the default (an unknown ?lang= never fails an export)."""
     return value if value in LANGUAGES else (default if default in LANGUAGES else "zh_Hant")

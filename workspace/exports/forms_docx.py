@@ -45,7 +45,7 @@ from workspace.core.docx import DocxBuilder, keep_together, table_widths
 from workspace.core.i18n import format_hours, in_reader_script, local_date, month_day, month_year
 from workspace.core.records import Period, local_day
 from workspace.exports.content import roc_period_field
-from workspace.exports.files import DOCX, ExportFile, export_filename
+from workspace.exports.files import DOCX, ExportFile, ascii_export_name, export_filename
 from workspace.exports.ledger import activity_status_label, method_label, mode_label, time_span
 from workspace.extensions import db
 from workspace.mentoring import records as mentoring_records
@@ -141,7 +141,9 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
             section(builder, data, number)
         _signatures(builder, data)
         filename = export_filename(title, community.name, program=program.code, day=data.today, extension="docx")
-        return ExportFile(filename, DOCX, data=builder.to_bytes())
+        return ExportFile(filename, DOCX, data=builder.to_bytes(),
+                          ascii_name=ascii_export_name(kind.replace("_", "-"), program=program.code, day=data.today,
+                                                       extension="docx"))
 
 
 def _cover_fields(data: FormData, kind: str) -> list[tuple[str, str]]:

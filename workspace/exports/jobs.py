@@ -19,8 +19,9 @@ from workspace.compliance.models import Submission
 from workspace.compliance.services import review
 from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
+from workspace.core.records import local_day
 from workspace.exports import audit, freeze, report
-from workspace.exports.files import ExportFile, Progress, language_or_default
+from workspace.exports.files import ExportFile, Progress, ascii_export_name, language_or_default
 from workspace.exports.models import ExportJob, JobStatus
 from workspace.exports.progress import JobProgress, fail, keep_result
 from workspace.extensions import db
@@ -136,3 +137,12 @@ def start_freeze(submission: Submission, actor: Any, language: str) -> ExportJob
 def _freeze_when_submitted(submission: Submission, *, actor: Any, language: str) -> None:
     """Compliance says a round was submitted (and committed): its files are frozen for the reviewers."""
     start_freeze(submission, actor, language)
+
+
+def plain_file_name(export_job: ExportJob) -> str:
+    """The ASCII name of a finished job's file for clients that read only the plain filename: what it is in
+    English, the program's code and the day it was asked for (results-report-PLC-100-2027-06-30.docx)."""
+    extension = export_job.filename.rpartition(".")[2] or "bin"
+    program = export_job.enrollment.program.code if export_job.enrollment is not None else ""
+    return ascii_export_name(export_job.kind.replace("_", "-"), program=program,
+                             day=local_day(export_job.created_at), extension=extension)

@@ -39,7 +39,7 @@ from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.records import local_day
-from workspace.exports.files import CSV, XLSX, ExportFile, export_filename
+from workspace.exports.files import CSV, XLSX, ExportFile, ascii_export_name, export_filename
 from workspace.exports.spreadsheet import Money, Percent, Workbook, csv_bytes
 
 
@@ -167,9 +167,11 @@ def held_totals(data: LedgerData) -> list[Any]:
             sum(activity.videos for activity in held)]
 
 
-def _file_name(enrollment: Enrollment, extension: str, today: dt.date) -> str:
-    return export_filename(_("Activity ledger"), enrollment.community.name, program=enrollment.program.code,
-                           day=today, extension=extension)
+def _ledger_file(enrollment: Enrollment, media_type: str, extension: str, today: dt.date, data: bytes) -> ExportFile:
+    return ExportFile(export_filename(_("Activity ledger"), enrollment.community.name, program=enrollment.program.code,
+                                      day=today, extension=extension), media_type, data=data,
+                      ascii_name=ascii_export_name("activity-ledger", program=enrollment.program.code, day=today,
+                                                   extension=extension))
 
 
 def ledger_xlsx(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
@@ -182,7 +184,7 @@ def ledger_xlsx(enrollment: Enrollment, language: str, *, now: dt.datetime | Non
         _attendance_sheet(book, data)
         _feedback_sheet(book, data)
         _expenses_sheet(book, data)
-        return ExportFile(_file_name(enrollment, "xlsx", data.today), XLSX, data=book.to_bytes())
+        return _ledger_file(enrollment, XLSX, "xlsx", data.today, book.to_bytes())
 
 
 def ledger_csv(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
@@ -191,7 +193,7 @@ def ledger_csv(enrollment: Enrollment, language: str, *, now: dt.datetime | None
         data = read(enrollment, now=now)
         body = csv_bytes(activity_header(), activity_rows(data))
         # the media type alone: the response adds "; charset=utf-8" to a text type (once)
-        return ExportFile(_file_name(enrollment, "csv", data.today), CSV, data=body)
+        return _ledger_file(enrollment, CSV, "csv", data.today, body)
 
 
 def sheet_names() -> tuple[str, str, str, str]:

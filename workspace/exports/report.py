@@ -45,7 +45,7 @@ from workspace.exports.content import (
     report_text_of,
     roc_period_field,
 )
-from workspace.exports.files import DOCX, ExportFile, Progress, language_or_default, no_progress
+from workspace.exports.files import DOCX, ExportFile, Progress, ascii_export_name, language_or_default, no_progress
 from workspace.exports.models import ExportJob, FunderTemplate, ReportText
 from workspace.extensions import db
 
@@ -184,7 +184,9 @@ def build_report(content: ReportContent, *, language: str = "zh_Hant",
             _photo_list(builder, content)
         _video(builder, content)
         _budget(builder, content)
-        return ExportFile(report_filename(content), DOCX, data=builder.to_bytes())
+        return ExportFile(report_filename(content), DOCX, data=builder.to_bytes(),
+                          ascii_name=ascii_export_name("results-report", program=content.program_code,
+                                                       day=content.generated_on, extension="docx"))
 
 
 def _cover(builder: DocxBuilder, content: ReportContent) -> None:

@@ -27,7 +27,7 @@ from workspace.core.database import utcnow
 from workspace.core.docx import TEXT_WIDTH, DocxBuilder
 from workspace.core.i18n import in_reader_script, local_span
 from workspace.core.records import local_day
-from workspace.exports.files import DOCX, ExportFile, export_filename
+from workspace.exports.files import DOCX, ExportFile, ascii_export_name, export_filename
 from workspace.exports.ledger import method_label
 
 SPARE_ROWS = 3  # empty rows for a guest or a newcomer, as on the paper sheet
@@ -76,7 +76,9 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
             builder.paragraph(_("%(label)s: %(value)s", label=_("Convener's signature"), value="____________________"))
         filename = export_filename(title, community.name, program=program.code, day=local_day(now),
                                    extension="docx")
-        return ExportFile(filename, DOCX, data=builder.to_bytes())
+        return ExportFile(filename, DOCX, data=builder.to_bytes(),
+                          ascii_name=ascii_export_name("sign-in-sheet", program=program.code, day=local_day(now),
+                                                       extension="docx"))
 
 
 def _names_table(builder: DocxBuilder, names: list[str]) -> Any:

@@ -28,7 +28,7 @@ from workspace.compliance.services import review
 from workspace.core.database import utcnow
 from workspace.core.i18n import in_reader_script
 from workspace.core.records import local_day
-from workspace.exports.files import XLSX, ExportFile, export_filename
+from workspace.exports.files import XLSX, ExportFile, ascii_export_name, export_filename
 from workspace.exports.spreadsheet import Money, Workbook
 from workspace.extensions import db
 
@@ -122,5 +122,5 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         code = program.code if program is not None else ""
         filename = export_filename(title, program=code, day=day, extension="xlsx")
         # The Chinese title's ASCII is only "(1)": old clients get a name that says what the file is.
-        ascii_name = "-".join(word for word in ("review-summary", code, day.isoformat()) if word) + ".xlsx"
-        return ExportFile(filename, XLSX, data=book.to_bytes(), ascii_name=ascii_name)
+        return ExportFile(filename, XLSX, data=book.to_bytes(),
+                          ascii_name=ascii_export_name("review-summary", program=code, day=day, extension="xlsx"))

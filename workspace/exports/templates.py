@@ -59,7 +59,7 @@ from workspace.exports.content import (
     period_text,
     roc_day,
 )
-from workspace.exports.files import DOCX, ExportFile, Progress, export_filename, no_progress
+from workspace.exports.files import DOCX, ExportFile, Progress, ascii_export_name, export_filename, no_progress
 from workspace.exports.models import FunderTemplate
 from workspace.extensions import db
 
@@ -429,7 +429,9 @@ def fill(template: FunderTemplate, content: ReportContent, *, language: str,
     # two files (成果報告-社群-縣市格式-PLC-100-2026-07-31.docx beside 成果報告-社群-PLC-100-2026-07-31.docx).
     filename = export_filename(_("Results report"), content.community_name, template.name,
                                program=content.program_code, day=content.generated_on, extension="docx")
-    return ExportFile(filename, DOCX, data=fill_bytes(data, content, progress=progress))
+    return ExportFile(filename, DOCX, data=fill_bytes(data, content, progress=progress),
+                      ascii_name=ascii_export_name("results-report-template", program=content.program_code,
+                                                   day=content.generated_on, extension="docx"))
 
 
 def fill_default(content: ReportContent, *, progress: Progress = no_progress) -> bytes:

@@ -724,7 +724,7 @@ def export_docx(slug: str, plan_id: int):
     name = titled_filename(title, "docx")
     record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
     db.session.commit()
-    return send_built(data, name, DOCX_TYPE)
+    return send_built(data, name, DOCX_TYPE, ascii_name=f"lesson-plan-{doc.id}.docx")
 
 
 @bp.get("/c/<slug>/plans/<int:plan_id>/print")

@@ -102,4 +102,4 @@ def job_file(slug: str, job_id: int):
     _community, found = _load_job(slug, job_id)
     if found.blob is None:
         abort(404)
-    return send_blob(found.blob, found.filename)
+    return send_blob(found.blob, found.filename, ascii_name=jobs.plain_file_name(found))

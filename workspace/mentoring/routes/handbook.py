@@ -221,7 +221,7 @@ def handbook_export(slug: str, teacher_id: int, school_year: int):
     data, name = handbook_docx(item, mentor_names(item))
     services.record_export(item, actor=current_user)
     db.session.commit()
-    return send_built(data, name, DOCX_TYPE)
+    return send_built(data, name, DOCX_TYPE, ascii_name=f"development-handbook-{item.school_year}.docx")
 
 
 bp.record_once(lambda _setup: services.register_audit())

@@ -262,7 +262,8 @@ def observation_export(slug: str, observation_id: int):
     """The observation record as a Word file in the reader's language."""
     _community, observation = _load(slug, observation_id, "read")
     data, name = observation_record.observation_docx(observation)
-    return send_built(data, name, DOCX_TYPE)
+    return send_built(data, name, DOCX_TYPE,
+                      ascii_name=f"observation-record-{observation.observed_on.isoformat()}.docx")
 
 
 @bp.post(ONE)
