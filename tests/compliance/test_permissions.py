@@ -206,6 +206,19 @@ def test_members_see_that_a_receipt_or_file_is_on_record_but_no_link_to_it(clien
         assert client.get(receipt).status_code == (OK if shown else FB), role
 
 
+def test_a_trashed_expense_s_receipt_only_for_those_who_may_put_it_back(client, ctx):
+    """QA (security): a reviewer downloaded the receipt of an expense moved to the trash by its sequential id; the
+    trash is the conveners' (and admins'), who may restore it and look at the receipt first."""
+    world = build_compliance_world()
+    fields = world.fields()
+    receipt = (ONE + "/expenses/{expense_id}/receipt").format(**fields)
+    client.login(world.users["convener"])
+    assert client.post_form((ONE + "/expenses/{expense_id}/trash").format(**fields)).status_code == 302
+    for role, status in (("member", FB), ("reviewer", NF), ("convener", OK), ("co_convener", OK), ("admin", OK)):
+        client.login(world.users[role])
+        assert client.get(receipt).status_code == status, role
+
+
 def test_malformed_and_unknown_ids_answer_404(client, ctx):
     world = build_compliance_world()
     client.login(world.users["admin"])

@@ -742,6 +742,10 @@ def receipt(slug: str, enrollment_id: int, expense_id: int):
     expense = db.session.get(Expense, expense_id)
     if expense is None or expense.enrollment_id != enrollment.id or expense.receipt is None:
         abort(404)
+    # A trashed expense is out of the ledger every reviewer reads: its receipt only for those who may put it back
+    # (QA: a reviewer downloaded a trashed one by its sequential id).
+    if expense.deleted_at is not None and not can(current_user, "manage_budget", enrollment):
+        abort(404)
     return send_blob(expense.receipt, expense.receipt_filename or "receipt")
 
 
