@@ -178,6 +178,19 @@ def _milestones_answer(community: Any, pairing: Pairing):
     return redirect(url_for("mentoring.pairing", slug=community.slug, pairing_id=pairing.id) + "#milestones")
 
 
+@bp.get("/c/<slug>/mentoring/pairings/<int:pairing_id>/milestones/<int:milestone_id>")
+def show_milestone(slug: str, pairing_id: int, milestone_id: int):
+    """Go to a milestone on its pairing's page (a reminder's link), saying so when it has since gone to the trash."""
+    community, found = load_pairing(slug, pairing_id)
+    milestone = _load_milestone(community, found, milestone_id, "view")
+    page = url_for("mentoring.pairing", slug=slug, pairing_id=found.id)
+    if not milestone.live:
+        # A reminder given before it was trashed: a silent landing on the list would look like a lost milestone.
+        flash(_("The milestone “%(title)s” was moved to the trash.", title=milestone.title), "warning")
+        return redirect(page + "#milestones")
+    return redirect(page + f"#milestone-{milestone.id}")
+
+
 @bp.post("/c/<slug>/mentoring/pairings/<int:pairing_id>/milestones")
 def add_milestone(slug: str, pairing_id: int):
     """Add a milestone to this pairing."""
