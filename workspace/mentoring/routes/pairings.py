@@ -67,10 +67,7 @@ def _pairing_form(community: Any, form: PairingForm | None = None) -> PairingFor
 def index(slug: str):
     """The community's mentoring page: the convener's overview, or one's own pairings."""
     community = load_community(slug, "use_mentoring")
-    page = arg("page", parse_page, 1)
-    overview = health.overview(current_user, community, page)
-    if page > overview.pages:
-        abort(404)
+    overview = health.overview(current_user, community, arg("page", parse_page, 1))
     return render_page("mentoring/index.html", "mentoring/_overview.html", community=community, overview=overview,
                        managing=can(current_user, "manage_mentoring", community))
 
