@@ -388,3 +388,44 @@ def test_the_reminders_migration_turns_reminders_on_for_everyone_and_guards_each
         db.session.remove()
         upgrade()
     assert _rows("SELECT count(*) FROM reminders_sent") == [(0,)]
+
+
+# --- milestone reminders open the milestone (b6e2d4a8c913): old anchors rewritten, and back ----------------------
+
+MILESTONE_PATHS_REVISION, BEFORE_MILESTONE_PATHS = "b6e2d4a8c913", "a7d3e9c1b5f2"
+
+
+def test_the_milestone_paths_migration_points_old_reminders_at_the_milestone_and_back(app, ctx):
+    """Up: a milestone reminder's anchor on the pairing's page becomes the milestone's own address (which says when it
+    was trashed); other notices keep theirs. Down: the anchor comes back."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.factories import make_user
+    from workspace.notifications.models import Notification
+
+    user, at = make_user(), dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    old = Notification(user_id=user.id, kind="due", subject_type="milestone", subject_id=7, title="x", excerpt="",
+                       path="/c/pair/mentoring/pairings/3#milestone-7", created_at=at)
+    post = Notification(user_id=user.id, kind="reply", subject_type="post", subject_id=7, title="x", excerpt="",
+                        path="/c/pair/discussions/3?page=2#post-7", created_at=at)
+    db.session.add_all([old, post])
+    db.session.commit()
+    ids = (old.id, post.id)
+    db.session.remove()
+
+    def paths() -> list[str]:
+        return [row[0] for row in db.session.execute(
+            text(f"SELECT path FROM notifications WHERE id IN {ids} ORDER BY id"))]  # noqa: S608
+
+    try:
+        downgrade(revision=BEFORE_MILESTONE_PATHS)
+        db.session.remove()
+        upgrade(revision=MILESTONE_PATHS_REVISION)
+        assert paths() == ["/c/pair/mentoring/pairings/3/milestones/7", "/c/pair/discussions/3?page=2#post-7"]
+        db.session.remove()
+        downgrade(revision=BEFORE_MILESTONE_PATHS)
+        assert paths() == ["/c/pair/mentoring/pairings/3#milestone-7", "/c/pair/discussions/3?page=2#post-7"]
+        db.session.remove()
+    finally:
+        db.session.remove()
+        upgrade()

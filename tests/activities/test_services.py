@@ -18,6 +18,7 @@ from workspace.activities import services
 from workspace.activities.models import Attendance, LeaveRequest, Method
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
+from workspace.core.pagination import PageNotFound
 from workspace.extensions import db
 
 START = dt.datetime(2026, 12, 2, 14, 0)  # local wall-clock time (Asia/Taipei unless a test says otherwise)
@@ -842,8 +843,10 @@ def test_upcoming_soonest_first_and_past_latest_first_with_counts(club):
     past = services.list_activities(club.community, club.member, when="past", now=now)
     assert [item.id for item in past.items] == [old.id, older.id]
     assert past.attendance == {old.id: 1} and past.mine == {old.id: "present"}
-    paged = services.list_activities(club.community, club.member, when="past", page=9, per_page=1, now=now)
+    paged = services.list_activities(club.community, club.member, when="past", page=2, per_page=1, now=now)
     assert (paged.page, paged.pages, paged.total, [item.id for item in paged.items]) == (2, 2, 2, [older.id])
+    with pytest.raises(PageNotFound):  # past the last page
+        services.list_activities(club.community, club.member, when="past", page=3, per_page=1, now=now)
 
 
 def test_editing_the_activity_does_not_make_open_minutes_stale_nor_the_reverse(club, meeting):

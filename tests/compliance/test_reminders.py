@@ -91,8 +91,8 @@ def test_the_conveners_hear_a_week_before_the_day_before_and_once_overdue_each_o
     assert notice.community_id == setup.club.community.id and notice.actor_id is None
     assert notice.subject_type == "deliverable" and notice.subject_id == setup.enrollment.id
     paths = {item.path for item in told[co.id]}
-    assert paths == {f"/c/{setup.slug}/compliance/#rule-{setup.enrollment.id}-monthly",
-                     f"/c/{setup.slug}/compliance/#rule-{setup.enrollment.id}-application"}
+    assert paths == {f"/c/{setup.slug}/compliance/#due-{setup.enrollment.id}-monthly-2026-12",
+                     f"/c/{setup.slug}/compliance/#due-{setup.enrollment.id}-application"}
     assert run(13) == 0  # the job run twice
     assert run(14) == 0  # the application is due today (tomorrow given already), the plan still in its week
     assert run(15) == 2  # the application is overdue: once
@@ -168,7 +168,7 @@ def test_each_reader_reads_the_reminder_in_their_language_and_the_email_too(ctx,
     bodies = {to: body for to, _subject, body in mail_on}
     assert "2026年11月20日" in bodies[setup.club.convener.email] and "申請書" in bodies[setup.club.convener.email]
     assert "申请书" in bodies[co.email] and setup.club.community.name in bodies[co.email]
-    assert f"/c/{setup.slug}/compliance/#rule-{setup.enrollment.id}-application" in bodies[co.email]
+    assert f"/c/{setup.slug}/compliance/#due-{setup.enrollment.id}-application" in bodies[co.email]
 
 
 def test_a_person_who_turned_reminders_off_hears_nothing_and_email_follows_its_own_setting(ctx, mail_on):
@@ -249,9 +249,51 @@ def test_the_reminder_reads_on_the_notifications_page_and_opens_the_rule(client,
     html = client.get("/notifications/").get_data(as_text=True)
     assert "Reminder: The monthly plan for December 2026 is due on Nov 20, 2026" in html
     assert setup.club.community.name in html
-    notice = next(item for item in heard()[co.id] if item.path.endswith("-monthly"))
+    notice = next(item for item in heard()[co.id] if item.path.endswith("-monthly-2026-12"))
     response = client.post_form(f"/notifications/{notice.id}/open")
     assert response.status_code in (302, 303)
-    assert response.headers["Location"].endswith(f"/c/{setup.slug}/compliance/#rule-{setup.enrollment.id}-monthly")
+    assert response.headers["Location"].endswith(
+        f"/c/{setup.slug}/compliance/#due-{setup.enrollment.id}-monthly-2026-12")
     panel = client.get(f"/c/{setup.slug}/compliance/").get_data(as_text=True)
-    assert f'id="rule-{setup.enrollment.id}-monthly"' in panel  # the anchor the notice opens
+    assert f'id="due-{setup.enrollment.id}-monthly-2026-12"' in panel  # the anchor the notice opens
+
+
+def test_open_lands_on_the_deliverable_under_its_program_with_its_due_day_in_a_community_in_two_programs(
+        client, ctx):
+    """The club is in two programs, each asking for an application form (by 14 and by 18 November): each reminder's
+    Open lands on that program's line, which says the day, under a heading that names that program only."""
+    import lxml.html
+
+    from tests.compliance.helpers import program_copy
+
+    setup, co = club()
+    co.locale = "en"
+    first = dict(setup.program.definition, name="甲縣教師專業學習社群計畫")
+    services.update_program(setup.program, first, None, version=setup.program.version)
+    other = program_copy(first=FIRST, last=LAST)
+    document = dict(other.definition, name="乙縣城鄉共學計畫")
+    document["rules"] = [*document["rules"], dict(APPLICATION, due="2026-11-18")]
+    services.update_program(other, document, None, version=other.version)
+    second = services.enrol(setup.club.community, other, 30_000, setup.club.convener)
+    services.confirm(second, make_user(is_admin=True))
+    db.session.commit()
+    run(13)  # the first program's form is due tomorrow, the second's in five days
+    client.login(co)
+    expected = {setup.enrollment.id: ("甲縣教師專業學習社群計畫", "Nov 14, 2026", "乙縣城鄉共學計畫"),
+                second.id: ("乙縣城鄉共學計畫", "Nov 18, 2026", "甲縣教師專業學習社群計畫")}
+    notices = [item for item in heard()[co.id] if item.path.endswith("-application")]
+    assert sorted(notice.subject_id for notice in notices) == sorted(expected)
+    for notice in notices:
+        name, day, other_name = expected[notice.subject_id]
+        location = client.post_form(f"/notifications/{notice.id}/open").headers["Location"]
+        address, anchor = location.split("#")
+        assert anchor == f"due-{notice.subject_id}-application"
+        root = lxml.html.fromstring(client.get(address).get_data(as_text=True))
+        target = root.get_element_by_id(anchor)
+        said = " ".join(target.text_content().split())
+        assert day in said, said  # the day, in the panel's sentence (due on it, or not done by it once past)
+        section = next(element for element in target.iterancestors("section")
+                       if element.get("id", "").startswith("deliverables-"))
+        assert section.get("id") == f"deliverables-{notice.subject_id}"
+        heading = " ".join(section.find("h4").text_content().split())
+        assert name in heading and other_name not in heading, heading

@@ -134,8 +134,8 @@ def test_query_numbers_that_name_nothing_are_not_found(client, library):
     client.login(convener)
     for path in ("/c/lib/resources/", "/library/", f"/c/lib/discussions/{thread.id}", "/c/lib/discussions/",
                  "/notifications/", "/c/lib/activities/", "/c/lib/plans/"):
-        assert client.get(f"{path}?page=2").status_code == 200, path
-        for value in ("²", "0", "-5", str(10**30), "abc"):
+        assert client.get(f"{path}?page=1").status_code == 200, path
+        for value in ("²", "0", "-5", str(10**30), "abc", "2"):  # 2: past the last page of these short lists
             assert client.get(f"{path}?page={value}").status_code == 404, (path, value)
     for query in ("author=²", "author=99999999999999999999", "community=١٢", "community=0"):
         assert client.get(f"/library/?{query}").status_code == 404, query

@@ -62,7 +62,7 @@ def test_the_owner_hears_three_days_before_and_once_overdue_each_once(ctx):
     assert [notice.subject_id for notice in told[pair.mentor.id]] == [meeting.id]
     assert [notice.subject_id for notice in told[pair.mentee.id]] == [observe.id]
     notice = told[pair.mentor.id][0]
-    assert notice.path == f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}#milestone-{meeting.id}"
+    assert notice.path == f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/milestones/{meeting.id}"
     assert notice.community_id == pair.community.id and notice.excerpt == "王老師 · 林老師"
     assert run(13) == 0  # run twice
     assert run(15) == 1  # the new teacher's is overdue
@@ -127,3 +127,95 @@ def test_the_reminders_read_the_same_whatever_the_number_of_pairings(ctx, count_
         return sum(1 for statement in statements if statement.lstrip().upper().startswith("SELECT"))
 
     assert reads(three) <= reads(one), (reads(one), reads(three))
+
+
+# --- a milestone trashed, a pairing ended: no reminder, no email waiting, and an earlier link says what became of it
+
+
+@pytest.fixture()
+def mail_on(app, monkeypatch):
+    """Pretend a mail server is configured, so that reminders wait for the nightly email batch."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.test")
+
+
+def emails_waiting(milestone: Milestone) -> int:
+    return len(db.session.scalars(select(Notification).where(
+        Notification.subject_type == notices.MILESTONE, Notification.subject_id == milestone.id,
+        Notification.email_state == "pending")).all())
+
+
+def test_a_milestone_trashed_after_its_reminder_is_reminded_no_more_and_its_email_stays_unsent(ctx, mail_on):
+    from workspace.mentoring.services import milestones
+
+    pair, meeting, _observe = pair_with_milestones()
+    assert run(13) == 2  # the mentor's 3 days ahead, the new teacher's 1 day ahead
+    assert emails_waiting(meeting) == 1
+    milestones.trash_milestone(meeting, pair.convener)
+    db.session.commit()
+    assert emails_waiting(meeting) == 0  # the bell keeps the notice; tonight's email does not go out
+    run(17)  # the day after its due day: it would be overdue
+    assert [notice.subject_id for notice in heard()[pair.mentor.id]] == [meeting.id]  # the first notice only
+
+
+@pytest.mark.parametrize("how", ["ended", "term_over"])
+def test_a_pairing_ended_after_a_reminder_sends_no_email_and_no_further_reminder(ctx, mail_on, how):
+    from workspace.mentoring.services import pairings
+
+    pair, meeting, observe = pair_with_milestones()
+    run(13)
+    assert emails_waiting(meeting) == 1 and emails_waiting(observe) == 1
+    if how == "ended":
+        pairings.end_pairing(pair.pairing, dt.date(2026, 11, 13), "", pair.convener)
+    else:
+        pair.pairing.ends_on = dt.date(2026, 11, 12)
+        pairings.end_finished_terms(dt.date(2026, 11, 13))
+    db.session.commit()
+    assert emails_waiting(meeting) == 0 and emails_waiting(observe) == 0
+    assert run(15) == 0 and run(17) == 0
+
+
+def open_notice(client, notice: Notification):
+    """Open a notice from the bell as its reader does, following every redirect."""
+    return client.post_form(f"/notifications/{notice.id}/open", follow_redirects=True)
+
+
+def test_a_reminder_opens_its_milestone_and_once_trashed_says_so_in_the_reader_s_language(client, ctx):
+    from workspace.mentoring.services import milestones
+
+    pair, meeting, _observe = pair_with_milestones()
+    run(13)
+    notice = heard()[pair.mentor.id][0]
+    client.login(pair.mentor)
+    answer = open_notice(client, notice)
+    assert answer.status_code == 200 and f'id="milestone-{meeting.id}"' in answer.text
+    assert "moved to the trash" not in answer.text
+    first = client.get(notice.path)  # the reminder's own address, as the email links it
+    assert first.status_code == 302
+    assert first.headers["Location"].endswith(f"/mentoring/pairings/{pair.pairing.id}#milestone-{meeting.id}")
+
+    milestones.trash_milestone(meeting, pair.convener)
+    db.session.commit()
+    gone = client.get(notice.path)
+    assert gone.status_code == 302 and gone.headers["Location"].endswith(f"/pairings/{pair.pairing.id}#milestones")
+    answer = open_notice(client, notice)
+    assert answer.status_code == 200
+    assert "The milestone “第一次會談” was moved to the trash." in answer.text
+    assert f'id="milestone-{meeting.id}"' not in answer.text
+
+    pair.mentor.locale = "zh_Hant"
+    db.session.commit()
+    answer = open_notice(client, notice)
+    assert "里程碑「第一次會談」已移到資源回收筒。" in answer.text
+
+
+def test_a_milestone_s_address_is_for_those_who_see_its_pairing_only(client, ctx):
+    pair, meeting, _observe = pair_with_milestones()
+    other, *_rest = pair_with_milestones()
+    path = f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/milestones/{meeting.id}"
+    client.login(pair.colleague)  # a member who is not of the pair
+    assert client.get(path).status_code == 404
+    client.login(pair.mentee)
+    assert client.get(path).status_code == 302
+    # a milestone of another pairing, under this pairing's address
+    assert client.get(f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/milestones/"
+                      f"{other.pairing.id * 1000}").status_code == 404

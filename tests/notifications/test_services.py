@@ -12,6 +12,7 @@ from tests.factories import make_community, make_user
 from tests.notifications.conftest import notify_one
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
+from workspace.core.pagination import PageNotFound
 from workspace.extensions import db
 from workspace.notifications import services
 from workspace.notifications.models import Notification, NotificationSettings
@@ -158,7 +159,8 @@ def test_recent_pages_newest_first_with_actor_and_community_loaded(ctx, count_qu
     assert names[0] == ("Actor 34", community.name)
     second = services.recent(user, page=2)
     assert [item.title for item in second.items] == [f"Thread {index}" for index in range(4, -1, -1)]
-    assert services.recent(user, page=99).page == 2
+    with pytest.raises(PageNotFound):  # past the last page: 404, never the last page under another number
+        services.recent(user, page=99)
 
 
 def test_describe_says_who_did_what_where(ctx):

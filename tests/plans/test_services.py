@@ -397,7 +397,7 @@ def test_diff_lines_numbers_changed_lines_and_folds_unchanged_runs():
 
 
 def last_page(doc: PlanDoc) -> services.HistoryPage:
-    return services.document_history(doc, page=99)
+    return services.document_history(doc, page=services.document_history(doc).pages)
 
 
 def test_document_history_spans_sections_newest_first_in_pages(team):

@@ -447,8 +447,7 @@ def test_pagination_shows_24_a_page(client, convener, community):
     assert first.count('class="resource-row"') == 24 and second.count('class="resource-row"') == 6
     assert "Page 1 of 2" in first and "page=2" in first
     assert not set(re.findall(r"Item \d\d", first)) & set(re.findall(r"Item \d\d", second))
-    beyond = results(client.get("/c/lib/resources/?page=99").get_data(as_text=True))
-    assert beyond.count('class="resource-row"') == 6  # past the end shows the last page
+    assert client.get("/c/lib/resources/?page=3").status_code == 404  # past the last page (core.pagination)
 
 
 def test_member_sees_community_resources_of_other_authors_in_the_list(client, convener, community, make_client):

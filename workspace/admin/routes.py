@@ -24,6 +24,7 @@ from workspace.core.htmx import render_page
 from workspace.core.i18n import listing
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.models import AuditEvent
+from workspace.core.pagination import require_page
 from workspace.core.parsing import arg, parse_id, parse_page, read
 from workspace.core.permissions import admin_required
 from workspace.core.text import clean_line
@@ -172,6 +173,7 @@ def users():
     elif show == "requests":
         query = query.where(User.requested_school_id.is_not(None))
     page = db.paginate(query, page=arg("page", parse_page, 1), per_page=PER_PAGE, error_out=False)
+    require_page(page.page, page.total or 0, PER_PAGE)
     return render_page("admin/users.html", "admin/_user_rows.html", page=page, q=query_text, show=show,
                        pending=auth_services.pending_counts())
 
@@ -421,4 +423,5 @@ def audit():
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )
     page = db.paginate(query, page=arg("page", parse_page, 1), per_page=PER_PAGE, error_out=False)
+    require_page(page.page, page.total or 0, PER_PAGE)
     return render_page("admin/audit.html", page=page, described=describe_events(page.items))

@@ -380,6 +380,38 @@ def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_re
     return None
 
 
+def missing_deliverables(result: RuleResult) -> list[tuple[RuleResult, Gap]]:
+    """A deliverable rule's parts not done yet (the single item, or each month's plan) with their gap, in order: one
+    done late is done and is missing nothing."""
+    return [(unit, gap) for unit in (result.parts or (result,)) for gap in unit.gaps
+            if gap.code == "deliverable_missing"]
+
+
+def due_anchor(enrollment_id: int, rule_id: str, gap: Gap) -> str:
+    """The id of a deliverable part's line among the enrolment's deliverables still due (`still_due`), where a
+    reminder's Open lands: due-<enrolment>-<rule>, and -YYYY-MM for a month's plan."""
+    month = gap.params.get("month")
+    return f"due-{enrollment_id}-{rule_id}" + (f"-{month:%Y-%m}" if month else "")
+
+
+def still_due(enrollment_id: int, results: Iterable[RuleResult]) -> list[tuple[str, str, Gap]]:
+    """The enrolment's deliverables not done yet that a convener acts on, by due day, as (anchor, status, gap): every
+    part overdue or at risk, and each rule's next part (so the one a reminder names, a week before at most, is here
+    whatever the program's warning days). A deliverable settled (met, waived, not applicable) is not listed."""
+    due: list[tuple[dt.date, str, str, Gap]] = []
+    for result in results:
+        if result.kind != "deliverable" or result.status in (Status.MET, Status.WAIVED, Status.NOT_APPLICABLE):
+            continue
+        next_found = False
+        for unit, gap in missing_deliverables(result):
+            upcoming = not gap.params.get("overdue")
+            if unit.status == Status.ON_TRACK and upcoming and next_found:
+                continue
+            next_found = next_found or upcoming
+            due.append((gap.params["due"], due_anchor(enrollment_id, result.rule_id, gap), str(unit.status), gap))
+    return [(anchor, status, gap) for _day_due, anchor, status, gap in sorted(due, key=lambda row: row[0])]
+
+
 def _overdue(p: dict[str, Any], *, in_document: bool) -> str:
     """A deliverable not done by its day, once the day has gone (on the panel, with how to mark it done late)."""
     day = day_text(p["due"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.mentions import find_mentions, match_members
 from workspace.core.models import record_event
+from workspace.core.pagination import require_page
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can
 from workspace.core.storage import StoredFile, clean_filename
@@ -777,8 +777,7 @@ def list_threads(community: Community, viewer: User, *, category: Category | Non
     values = {"viewer_id": viewer.id, "community_id": community.id,
               "category_id": category.id if category is not None else None}
     total = db.session.scalar(count, values) or 0
-    pages = max(math.ceil(total / per_page), 1)
-    page = min(max(page, 1), pages)
+    pages = require_page(page, total, per_page)
     rows = db.session.execute(rows_statement, {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
     unread_total = db.session.scalar(unread_statement, values) or 0
     return ThreadPage(
@@ -805,8 +804,7 @@ class PostPage:
 def posts_page(thread: Thread, viewer: Any, page: int) -> PostPage:
     """The posts of one page of a thread, authors loaded, with the viewer's "helpful" marks."""
     per_page = posts_per_page()
-    pages = max(page_of(thread.last_number), 1)
-    page = min(max(page, 1), pages)
+    pages = require_page(page, thread.last_number, per_page)  # pages by post number, as page_of counts them
     first, last = (page - 1) * per_page + 1, page * per_page
     return _with_marks(thread, viewer, list(db.session.scalars(
         select(Post).where(Post.thread_id == thread.id, Post.number.between(first, last))

@@ -7,7 +7,6 @@ translated when shown (the bell, the list, the email), so each reader sees their
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
 from workspace.core.i18n import N_, gettext, in_reader_script, local_moment
 from workspace.core.mail import mail_configured, send_mail
+from workspace.core.pagination import require_page
 from workspace.core.text import clean_line, isolate_bidi
 from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
@@ -298,8 +298,7 @@ def recent(user: User, *, page: int = 1, per_page: int = PER_PAGE) -> Notificati
     """Return a page of the user's notifications, newest first, actor and community loaded (2 queries)."""
     total = db.session.scalar(
         select(func.count()).select_from(Notification).where(Notification.user_id == user.id)) or 0
-    pages = max(math.ceil(total / per_page), 1)
-    page = min(max(page, 1), pages)
+    pages = require_page(page, total, per_page)
     items = list(db.session.scalars(
         select(Notification).where(Notification.user_id == user.id)
         .options(joinedload(Notification.actor), joinedload(Notification.community).lazyload(Community.schools))

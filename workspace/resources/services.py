@@ -26,6 +26,7 @@ from workspace.core.errors import Checks, NotAllowed, ValidationError
 from workspace.core.extract import extract_text
 from workspace.core.i18n import N_, current_locale_code, in_reader_script, script_variants
 from workspace.core.models import record_event
+from workspace.core.pagination import require_page
 from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS, scope
 from workspace.core.storage import ALLOWED_TYPES, EXTENSIONS, StoredFile, blob_path
 from workspace.core.text import (
@@ -568,8 +569,8 @@ def list_resources(viewer: Any, filters: ResourceFilters, *, per_page: int = PER
         titles = {hit.object_id: hit.title_html for hit in hits}
         query = query.where(Resource.id.in_(list(ranks) or [-1]))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, filters.page), pages)
+    page = filters.page
+    pages = require_page(page, total, per_page)
     sort = filters.sort if filters.sort in SORTS else ("relevance" if ranks else "newest")
     if sort == "relevance" and ranks:
         from sqlalchemy import case

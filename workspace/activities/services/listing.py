@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from workspace.activities.records import ATTENDED
 from workspace.activities.services._common import PER_PAGE, to_local, to_utc
 from workspace.communities.models import Community
 from workspace.core.database import utcnow
+from workspace.core.pagination import require_page
 from workspace.core.parsing import bounded
 from workspace.core.permissions import scope
 from workspace.extensions import db
@@ -45,8 +45,7 @@ def list_activities(community: Community, viewer: Any, *, when: str = "upcoming"
         when = "upcoming"
         query = query.where(Activity.ends_at >= now).order_by(Activity.starts_at, Activity.id)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(math.ceil(total / per_page), 1)
-    page = min(max(page, 1), pages)
+    pages = require_page(page, total, per_page)
     items = list(db.session.scalars(query.options(selectinload(Activity.speakers))
                                     .limit(per_page).offset((page - 1) * per_page)))
     ids = [item.id for item in items]

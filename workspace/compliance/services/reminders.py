@@ -26,7 +26,7 @@ from workspace.communities.models import Community
 from workspace.communities.records import current_members
 from workspace.compliance import wording
 from workspace.compliance.engine import Status
-from workspace.compliance.engine.results import Gap, RuleResult
+from workspace.compliance.engine.results import Gap
 from workspace.compliance.models import Enrollment, EnrollmentStatus, Program
 from workspace.compliance.services.standing import standings
 from workspace.core.database import utcnow
@@ -62,13 +62,6 @@ def enrolments_to_remind(today: dt.date) -> list[Enrollment]:
                Program.first_day <= today + REACH, Program.last_day >= today - REACH)
         .options(selectinload(Enrollment.program), selectinload(Enrollment.community))
         .order_by(Enrollment.id)))
-
-
-def _missing(result: RuleResult) -> list[Gap]:
-    """The deliverable's parts not done yet (a single one, or each month's plan), as the engine's gaps: one done late
-    is done and reminds of nothing."""
-    units = result.parts or (result,)
-    return [gap for unit in units for gap in unit.gaps if gap.code == "deliverable_missing"]
 
 
 def _title(gap: Gap, program: Program, overdue: bool) -> str:
@@ -131,7 +124,7 @@ def remind_deadlines(*, now: dt.datetime | None = None) -> list[Notification]:
         for result in standing.results:
             if result.kind != "deliverable" or result.status in _SETTLED:
                 continue
-            for gap in _missing(result):
+            for _unit, gap in wording.missing_deliverables(result):
                 reached = threshold(gap.params["due"], today)
                 if reached is None:
                     continue
@@ -140,5 +133,7 @@ def remind_deadlines(*, now: dt.datetime | None = None) -> list[Notification]:
                     key=f"{SUBJECT}:{enrollment.id}:{result.rule_id}:{month}:{gap.params['due'].isoformat()}:{reached}",
                     recipients=recipients, kind="due", community=enrollment.community, subject_type=SUBJECT,
                     subject_id=enrollment.id, title=_title(gap, enrollment.program, reached == notifications.OVERDUE),
-                    path=f"/c/{enrollment.community.slug}/compliance/#rule-{enrollment.id}-{result.rule_id}"))
+                    # the deliverable's own line under its program's Deliverables, with its due day
+                    path=f"/c/{enrollment.community.slug}/compliance/"
+                         f"#{wording.due_anchor(enrollment.id, result.rule_id, gap)}"))
     return notifications.send_reminders(reminders, now=now)

@@ -67,10 +67,7 @@ def _pairing_form(community: Any, form: PairingForm | None = None) -> PairingFor
 def index(slug: str):
     """The community's mentoring page: the convener's overview, or one's own pairings."""
     community = load_community(slug, "use_mentoring")
-    page = arg("page", parse_page, 1)
-    overview = health.overview(current_user, community, page)
-    if page > overview.pages:
-        abort(404)
+    overview = health.overview(current_user, community, arg("page", parse_page, 1))
     return render_page("mentoring/index.html", "mentoring/_overview.html", community=community, overview=overview,
                        managing=can(current_user, "manage_mentoring", community))
 
@@ -176,6 +173,19 @@ def _milestones_answer(community: Any, pairing: Pairing):
     if htmx:
         return _pairing_page(community, pairing, fragment="mentoring/_milestones.html")
     return redirect(url_for("mentoring.pairing", slug=community.slug, pairing_id=pairing.id) + "#milestones")
+
+
+@bp.get("/c/<slug>/mentoring/pairings/<int:pairing_id>/milestones/<int:milestone_id>")
+def show_milestone(slug: str, pairing_id: int, milestone_id: int):
+    """Go to a milestone on its pairing's page (a reminder's link), saying so when it has since gone to the trash."""
+    community, found = load_pairing(slug, pairing_id)
+    milestone = _load_milestone(community, found, milestone_id, "view")
+    page = url_for("mentoring.pairing", slug=slug, pairing_id=found.id)
+    if not milestone.live:
+        # A reminder given before it was trashed: a silent landing on the list would look like a lost milestone.
+        flash(_("The milestone “%(title)s” was moved to the trash.", title=milestone.title), "warning")
+        return redirect(page + "#milestones")
+    return redirect(page + f"#milestone-{milestone.id}")
 
 
 @bp.post("/c/<slug>/mentoring/pairings/<int:pairing_id>/milestones")

@@ -23,6 +23,7 @@ from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.compliance import services as compliance
 from workspace.core.database import UTCDateTime, utcnow
+from workspace.core.pagination import require_page
 from workspace.core.permissions import scope
 from workspace.extensions import db
 from workspace.mentoring.models import (
@@ -248,7 +249,7 @@ def overview(user: Any, community: Any, page: int = 1, per_page: int = PER_PAGE)
     with their health: a page of at most `per_page`."""
     condition = and_(Pairing.community_id == community.id, scope(user, "view", Pairing))
     total = db.session.scalar(select(func.count()).select_from(Pairing).where(condition)) or 0
-    pages = max(1, -(-total // per_page))
+    pages = require_page(page, total, per_page)
     rows = _health_rows(_select(condition).order_by(
         case((Pairing.status == PairingStatus.ACTIVE.value, 0), else_=1), _mentee.display_name, Pairing.id)
         .limit(per_page).offset((page - 1) * per_page))

@@ -26,6 +26,7 @@ from workspace.mentoring.models import (
     Pairing,
     PublicLesson,
 )
+from workspace.mentoring.services import notices
 
 
 def note_progress(pairing: Pairing, kind: MilestoneKind | str, day: dt.date, *, actor_id: int | None = None) -> None:
@@ -124,8 +125,9 @@ def update_milestone(milestone: Milestone, title: str, due_on: dt.date | None, o
 
 
 def trash_milestone(milestone: Milestone, actor: Any) -> None:
-    """Move a milestone to the trash (put back with restore_milestone)."""
+    """Move a milestone to the trash (put back with restore_milestone); a reminder email not sent yet stays unsent."""
     milestone.deleted_at = utcnow()
+    notices.withdraw_milestone_reminders([milestone.id])
     db.session.flush()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext
@@ -244,6 +245,13 @@ def milestone_words(kept: str) -> str:
 notifications.register_title_words(MILESTONE, milestone_words)
 
 
+def withdraw_milestone_reminders(milestone_ids: Iterable[int]) -> None:
+    """Send no reminder email still waiting for the nightly batch about these milestones (moved to the trash, or of a
+    pairing that ended): the bell keeps the notice, whose link then says what became of the milestone."""
+    for milestone_id in sorted(set(milestone_ids)):
+        notifications.withdraw_emails(MILESTONE, milestone_id)
+
+
 def remind_milestones(*, now: dt.datetime | None = None) -> list[Notification]:
     """Remind each open milestone's owner, 3 days before its due day (or nearer, after a missed run) and once
     overdue, each once (notifications.send_reminders). Read in three queries whatever their number: the milestones
@@ -278,5 +286,5 @@ def remind_milestones(*, now: dt.datetime | None = None) -> list[Notification]:
             key=f"{MILESTONE}:{milestone.id}:{milestone.due_on.isoformat()}:{reached}", recipients=(owner,),
             kind="due", community=community, subject_type=MILESTONE, subject_id=milestone.id,
             title=_milestone_title(milestone, reached == notifications.OVERDUE), excerpt=" · ".join(names),
-            path=f"/c/{community.slug}/mentoring/pairings/{pairing.id}#milestone-{milestone.id}"))
+            path=f"/c/{community.slug}/mentoring/pairings/{pairing.id}/milestones/{milestone.id}"))
     return notifications.send_reminders(reminders, now=now)

@@ -285,6 +285,12 @@ def end_pairings_of_departed(membership: Membership, *, actor: Any) -> list[Pair
     return ended
 
 
+def _withdraw_reminders(pairing: Pairing) -> None:
+    """An ended pairing's milestones remind nobody: their reminder emails not sent yet stay unsent."""
+    notices.withdraw_milestone_reminders(db.session.scalars(
+        select(Milestone.id).where(Milestone.pairing_id == pairing.id, Milestone.done_at.is_(None))))
+
+
 def _close(pairing: Pairing, ends_on: dt.date, reason: str, actor: Any) -> Pairing:
     """Mark the pairing ended on `ends_on` (checked by the caller: a re-pairing hands over on a later day)."""
     pairing.status = PairingStatus.ENDED.value
@@ -292,6 +298,7 @@ def _close(pairing: Pairing, ends_on: dt.date, reason: str, actor: Any) -> Pairi
     pairing.end_reason = reason
     pairing.ended_at = utcnow()
     pairing.version += 1
+    _withdraw_reminders(pairing)
     db.session.flush()
     record_event(actor, "pairing.ended", pairing, pairing.community, user_id=pairing.mentee_id,
                  name=_names(pairing.mentor_id).get(pairing.mentor_id), reason=reason, ends_on=ends_on.isoformat())
@@ -318,6 +325,7 @@ def _term_over(pairing: Pairing) -> None:
     pairing.status = PairingStatus.ENDED.value
     pairing.ended_at = utcnow()
     pairing.version += 1
+    _withdraw_reminders(pairing)
 
 
 def repair(pairing: Pairing, mentor_id: int | None, starts_on: dt.date | None, reason: str, actor: Any) -> Pairing:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from workspace.core.pagination import require_page
 from workspace.extensions import db
 from workspace.plans.models import PlanDoc, PlanSection, SectionRevision
 from workspace.plans.services._common import HISTORY_PER_PAGE, _lines, section_title
@@ -30,8 +30,7 @@ class HistoryPage:
 def _history(condition: Any, newest_first: Any, page: int) -> HistoryPage:
     """One page of revisions with their authors (two queries whatever the length of the history)."""
     total = db.session.scalar(select(func.count()).select_from(SectionRevision).where(condition)) or 0
-    pages = max(1, math.ceil(total / HISTORY_PER_PAGE))
-    page = min(max(1, page), pages)
+    pages = require_page(page, total, HISTORY_PER_PAGE)
     revisions = list(db.session.scalars(
         select(SectionRevision).where(condition).options(joinedload(SectionRevision.author))
         .order_by(newest_first).limit(HISTORY_PER_PAGE).offset((page - 1) * HISTORY_PER_PAGE)))

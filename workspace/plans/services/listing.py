@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.core import search
+from workspace.core.pagination import require_page
 from workspace.core.permissions import scope
 from workspace.core.text import html_to_text
 from workspace.extensions import db
@@ -52,8 +52,7 @@ def list_plans(community: Community, viewer: Any, *, status: str = "", mine: boo
         writing = select(PlanSection.doc_id).where(PlanSection.assignee_id == viewer.id)
         conditions.append((PlanDoc.lead_id == viewer.id) | PlanDoc.id.in_(teaching) | PlanDoc.id.in_(writing))
     total = db.session.scalar(select(func.count()).select_from(PlanDoc).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(1, page), pages)
+    pages = require_page(page, total, PER_PAGE)
     docs = list(db.session.scalars(select(PlanDoc).where(*conditions).options(joinedload(PlanDoc.lead))
                                    .order_by(PlanDoc.updated_at.desc(), PlanDoc.id.desc())
                                    .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
