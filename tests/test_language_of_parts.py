@@ -95,3 +95,93 @@ def test_a_mentoring_goal_marks_its_title(ctx, client):
     path = f"/c/{pair.community.slug}/mentoring/pairings/{pair.pairing.id}/goals/"
     assert 'lang="zh-Hant"' in _attribute_before(_page(client, pair.mentee, "zh_Hans", path), "班級經營")
     assert "lang=" not in _attribute_before(_page(client, pair.mentee, "zh_Hant", path), "班級經營")
+
+
+def test_the_community_home_marks_its_description_and_what_is_new(ctx, client):
+    """The home's description and vision, the recent resources' and threads' titles carry their language."""
+    from workspace.discussions import services as discussion_services
+
+    convener = make_user()
+    community = make_community(convener, slug="home")
+    community.description, community.description_html = TRADITIONAL, f"<p>{TRADITIONAL}</p>"
+    community.vision, community.vision_html = SIMPLIFIED, f"<p>{SIMPLIFIED}</p>"
+    reader = add_member(community, make_user()).user
+    resource_services.create_text_resource(
+        community, resource_services.ResourceFields(title="分數教案", kind="lesson_plan"), "內容", actor=convener)
+    from sqlalchemy import select
+
+    from workspace.discussions.models import Category
+
+    sharing = db.session.scalar(select(Category).where(Category.community_id == community.id))
+    discussion_services.create_thread(community, category=sharing, title="我们这周的公开课", body="大家好",
+                                      actor=convener)
+    db.session.commit()
+    client.login(reader)
+
+    english = _page(client, reader, "en", "/c/home/")
+    assert 'lang="zh-Hant"' in _attribute_before(english, TRADITIONAL)
+    assert 'lang="zh-Hans"' in _attribute_before(english, SIMPLIFIED)
+    assert 'lang="zh-Hant">分數教案</a>' in english
+    assert 'lang="zh-Hans">我们这周的公开课</a>' in english
+
+    simplified = _page(client, reader, "zh_Hans", "/c/home/")
+    assert 'lang="zh-Hant"' in _attribute_before(simplified, TRADITIONAL)
+    assert "lang=" not in _attribute_before(simplified, SIMPLIFIED)
+    assert 'lang="zh-Hant">分數教案</a>' in simplified and 'lang="zh-Hans">我们' not in simplified
+
+    traditional = _page(client, reader, "zh_Hant", "/c/home/")
+    assert "lang=" not in _attribute_before(traditional, TRADITIONAL)
+    assert 'lang="zh-Hans">我们这周的公开课</a>' in traditional and 'lang="zh-Hant">分數教案' not in traditional
+
+
+def test_what_is_new_marks_the_titles_people_wrote(ctx, client):
+    """The news on the landing page names an activity or a thread inside a sentence of ours: the title is marked."""
+    from workspace.activities import services as activity_services
+
+    club = make_club(slug="news")
+    club.community.name = "五年級數學社群"
+    activity = club.activity(title="五年級數學共同備課")
+    activity_services.cancel_activity(activity, "颱風停課", actor=club.convener)
+    db.session.commit()
+    client.login(club.member)
+    english = _page(client, club.member, "en", "/")
+    assert 'cancelled the activity <span lang="zh-Hant">“五年級數學共同備課”</span> of “五年級數學社群”' in english
+    assert '<h2 lang="zh-Hant">五年級數學社群</h2>' in english  # the community's card
+    assert 'lang="zh-Hant">五年級數學社群</a>' in english  # where the news happened
+    traditional = _page(client, club.member, "zh_Hant", "/")
+    assert "五年級數學共同備課" in traditional and '<span lang="zh-Hant">' not in traditional
+
+
+def test_the_notifications_list_marks_quoted_titles_and_excerpts(ctx, client):
+    from workspace.notifications import services as notifications
+
+    reader, actor = make_user(), make_user(display_name="林美玲")
+    community = make_community(actor, name="五年級數學社群")
+    notifications.notify([reader], "reply", actor=actor, community=community, subject_type="post", subject_id=1,
+                         title="我们的讨论", excerpt=TRADITIONAL, path="/")
+    db.session.commit()
+    client.login(reader)
+    simplified = _page(client, reader, "zh_Hans", "/notifications/")
+    assert '<span lang="zh-Hant">五年級數學社群</span>' in simplified
+    assert 'lang="zh-Hant"' in _attribute_before(simplified, TRADITIONAL)
+    assert "我们的讨论" in simplified and '<span lang="zh-Hans">' not in simplified
+    traditional = _page(client, reader, "zh_Hant", "/notifications/")
+    assert '<span lang="zh-Hans">我们的讨论</span>' in traditional
+    assert "lang=" not in _attribute_before(traditional, TRADITIONAL)
+
+
+def test_the_compliance_panel_marks_the_records_that_count(ctx, client):
+    import datetime as dt
+
+    from tests.compliance.helpers import PAST_FIRST, enrolled
+
+    setup = enrolled(slug="panel")
+    activity = setup.club.activity(title="我们的集体备课", starts=dt.datetime.combine(
+        PAST_FIRST + dt.timedelta(days=40), dt.time(14, 0)))
+    client.login(setup.club.convener)
+    english = _page(client, setup.club.convener, "en", "/c/panel/compliance/")
+    assert re.search(rf'<a href="[^"]*/activities/{activity.id}" lang="zh-Hans">我们的集体备课</a>', english)
+    traditional = _page(client, setup.club.convener, "zh_Hant", "/c/panel/compliance/")
+    assert re.search(rf'<a href="[^"]*/activities/{activity.id}" lang="zh-Hans">我们的集体备课</a>', traditional)
+    simplified = _page(client, setup.club.convener, "zh_Hans", "/c/panel/compliance/")
+    assert re.search(rf'<a href="[^"]*/activities/{activity.id}">我们的集体备课</a>', simplified)

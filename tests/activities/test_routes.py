@@ -70,7 +70,7 @@ def test_plan_one_activity_and_land_on_it(client, club):
     ({"starts_at": ""}, "starts_at", "Give the start."),
     ({"title": ""}, "title", "This field is required."),
     ({"method": ""}, "method", "This field is required."),
-    ({"method": "dancing"}, "method", "Not a valid choice"),
+    ({"method": "dancing"}, "method", "Choose from the list."),
     ({"meeting_url": "javascript:alert(1)"}, "meeting_url", "https://"),
     ({"count": "99", "repeat": "weekly"}, "count", "52"),
 ])

@@ -114,6 +114,31 @@ def test_invalid_fields_are_refused_beside_them(client, admin, data, field):
     assert db.session.scalar(select(func.count(User.id))) == 1
 
 
+def test_every_refused_field_is_told_at_once(client, admin):
+    """A bad address was told only once the missing name and the made-up school were fixed (the form's own checks
+    stopped before the service's)."""
+    school = make_school(name="光華國小")
+    for data in ({"email": "not an address", "display_name": "", "school_id": "999999"},
+                 {"email": "not an address", "display_name": "", "school_id": str(school.id)},
+                 {"email": "not an address", "display_name": "http://example.com", "school_id": ""}):
+        response = _create(client, **data)
+        assert response.status_code == 422, data
+        page = _page(response)
+        assert 'id="email-error">Enter a valid email address.' in page, data
+        assert 'id="display_name-error">' in page, data
+        assert 'value="not an address"' in page
+    assert 'id="school_id-error">Choose a school from the list.' in _page(_create(
+        client, email="x y", display_name="", school_id="999999"))
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_a_duplicate_address_and_a_missing_name_are_told_together(client, admin):
+    make_user(email="lin.meiling@guanghua.edu.tw")
+    page = _page(_create(client, display_name=""))
+    assert "An account with this email address already exists." in page
+    assert 'id="display_name-error">This field is required.' in page
+
+
 def test_the_messages_are_in_the_admins_language(client, admin):
     admin.locale = "zh_Hant"
     db.session.commit()

@@ -60,8 +60,9 @@ def test_bad_settings_answer_422_beside_their_fields(client, ctx):
         ({"school_ids": [str(core.id)], "core_school_id": str(core.id)}, "Choose at least one member school"),
         ({"school_ids": [str(core.id), str(member.id)], "core_school_id": str(core.id),
           "agreement_starts_on": "2026-08-01", "agreement_ends_on": "2026-07-01"}, "must end after it starts"),
-        ({"school_ids": [str(core.id), str(member.id)], "core_school_id": "2147483647"}, "Not a valid choice"),
-        ({"school_ids": [str(core.id), str(member.id)], "core_school_id": "abc"}, "Not a valid choice"),
+        ({"school_ids": [str(core.id), str(member.id)], "core_school_id": "2147483647"},
+         "Choose a school from the list."),
+        ({"school_ids": [str(core.id), str(member.id)], "core_school_id": "abc"}, "Choose a school from the list."),
         ({"school_ids": [str(core.id), str(member.id)], "core_school_id": str(core.id),
           "agreement_ends_on": "2026-02-30"}, "2026-02-30 is not a date: that month has 28 days."),
         ({"school_ids": [str(core.id), str(member.id)], "core_school_id": str(core.id),
@@ -139,12 +140,12 @@ def test_bad_teachers_answer_422_with_every_message_beside_its_field(client, ctx
                                                         'school_id-error">This field is required.',
                                                         'subject-error">This field is required.']),
         ({"name": "x" * 201, "school_id": str(team.members[0].id), "subject": "數學"}, ["longer than 100 characters"]),
-        ({"name": "林", "school_id": "abc", "subject": "數學"}, ["Not a valid choice"]),
-        ({"name": "林", "school_id": str(make_school().id), "subject": "數學"}, ["Not a valid choice"]),
+        ({"name": "林", "school_id": "abc", "subject": "數學"}, ["Choose a school from the list."]),
+        ({"name": "林", "school_id": str(make_school().id), "subject": "數學"}, ["Choose a school from the list."]),
         ({"name": "林", "school_id": str(team.members[0].id), "subject": "數學", "user_id": str(make_user().id)},
-         ["Not a valid choice"]),
+         ["Choose from the list."]),
         ({"name": "林", "school_id": str(team.members[0].id), "subject": "數學", "user_id": "99999999999"},
-         ["Not a valid choice"]),
+         ["Choose from the list."]),
     ]
     for values, messages in cases:
         response = client.post_form(f"/c/{slug}/exchange/", values)

@@ -72,7 +72,8 @@ def test_the_live_panel_answers_204_until_a_record_changes_then_shows_the_new_st
     changed = client.get(poll)
     assert changed.status_code == 200
     assert re.search(r'class="rule status-met" id="rule-\d+-plc.photos"', _text(changed))
-    counted = f'<a href="/c/{setup.slug}/activities/{activity.id}">{activity.title}</a>'  # the record that counts
+    # the record that counts, its title marked with its language on an English page
+    counted = f'<a href="/c/{setup.slug}/activities/{activity.id}" lang="zh-Hant">{activity.title}</a>'
     assert counted in _text(changed)
 
 

@@ -85,6 +85,12 @@ def test_the_mentors_first_comment_on_a_handbook_section_tells_the_new_teacher(c
     handbook.save_comment(section, COMMENT, actor=pair.mentor, base_comment="")
     db.session.commit()
     (notice,) = _notices(pair.mentee)
-    assert notice.kind == "comment" and notice.title == handbook.section_title(section)
+    assert notice.kind == "comment" and notice.title == "strengths"  # a key: worded by each reader
+    said = {}
+    for language in ("en", "zh_Hans"):
+        with current_app.test_request_context(), force_locale(language):
+            said[language] = notification_services.describe(notice)
+    assert said["en"] == f"{pair.mentor.display_name} commented on “Strengths”"
+    assert "“优势”" in said["zh_Hans"] and "strengths" not in said["zh_Hans"]
     assert notice.path.endswith("/2026#handbook-strengths")
     _no_content(notice)

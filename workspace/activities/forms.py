@@ -11,8 +11,6 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
-    RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -27,8 +25,11 @@ from workspace.core.forms import (
     DateTimeLocalField,
     IntegerField,
     MultiCheckboxField,
+    RadioField,
+    SelectField,
     WorkspaceForm,
     WorkspaceSubform,
+    coerce_id,
 )
 
 
@@ -54,7 +55,8 @@ class ActivityForm(WorkspaceForm):
                            description=_l("Separate with commas, e.g. 數學, 自然"))
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=600)],
                        description=_l("What a funder counts, e.g. 同步課堂, 送教下鄉"))
-    school_ids = MultiCheckboxField(_l("Schools involved"), choices=[], coerce=int, validate_choice=False)
+    school_ids = MultiCheckboxField(_l("Schools involved"), choices=[], coerce=coerce_id, validate_choice=False,
+                                    invalid=_l("Choose schools from the list."))
     recorder_id = SelectField(_l("Writes the minutes"), choices=[], validators=[Optional()])
     speakers = FieldList(FormField(SpeakerForm), min_entries=2, max_entries=6)
     repeat = SelectField(_l("Repeat"), choices=[("", _l("Once")), ("weekly", _l("Every week")),

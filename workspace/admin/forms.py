@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from workspace.core.forms import REQUIRED, IntegerField, WorkspaceForm
+from workspace.core.forms import CHOOSE_SCHOOL, REQUIRED, IntegerField, SelectField, WorkspaceForm
 
 
 class SchoolForm(WorkspaceForm):
@@ -21,7 +21,7 @@ class SchoolForm(WorkspaceForm):
 
 class ReviewerScopeForm(WorkspaceForm):
     id_prefix = "scope"  # beside the user's school form, which has a school_id too
-    school_id = SelectField(_l("Reviews"), choices=[], validators=[DataRequired(REQUIRED)])
+    school_id = SelectField(_l("Reviews"), choices=[], invalid=CHOOSE_SCHOOL, validators=[DataRequired(REQUIRED)])
 
 
 class SchoolDomainForm(WorkspaceForm):
@@ -31,12 +31,12 @@ class SchoolDomainForm(WorkspaceForm):
 
 
 class UserSchoolForm(WorkspaceForm):
-    school_id = SelectField(_l("Belongs to"), choices=[], validators=[Optional()])
+    school_id = SelectField(_l("Belongs to"), choices=[], invalid=CHOOSE_SCHOOL, validators=[Optional()])
 
 
 class NewUserForm(WorkspaceForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
     display_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=100)])
-    school_id = SelectField(_l("School"), choices=[], validators=[Optional()])
+    school_id = SelectField(_l("School"), choices=[], invalid=CHOOSE_SCHOOL, validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
     is_admin = BooleanField(_l("Site administrator"))

@@ -195,7 +195,10 @@ def create_user():
     """Create an account (let in, its school granted) and invite its owner to choose a password: by mail, or
     with a one-time link shown to the administrator to hand over when the site sends no mail."""
     form = _new_user_form(NewUserForm())
-    if form.validate():
+    # The service's checks run too when the form refuses something: a bad address is told beside the name's.
+    if validate_all(form, lambda: auth_services.check_new_user(email=form.email.data,
+                                                               display_name=form.display_name.data,
+                                                               school_id=parse_id(form.school_id.data or ""))):
         try:
             user = auth_services.create_user(
                 email=form.email.data, display_name=form.display_name.data,

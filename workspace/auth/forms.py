@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from workspace.auth.labels import title_choices
 from workspace.communities.forms import school_choices
-from workspace.core.forms import REQUIRED, WorkspaceForm
+from workspace.core.forms import CHOOSE_SCHOOL, REQUIRED, SelectField, WorkspaceForm
 from workspace.core.i18n import LOCALE_NAMES, LOCALES
 
 
@@ -44,7 +44,7 @@ class RegisterForm(WorkspaceForm):
         _l("Repeat the password"),
         validators=[InputRequired(REQUIRED), EqualTo("password", _l("The two passwords differ."))],
     )
-    school_id = SelectField(_l("School"), coerce=str, validators=[Optional()])
+    school_id = SelectField(_l("School"), coerce=str, invalid=CHOOSE_SCHOOL, validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
     invite = HiddenField()
 
@@ -67,6 +67,7 @@ class ResetPasswordForm(WorkspaceForm):
 
 def _title_field() -> SelectField:
     return SelectField(_l("Professional title"), choices=[], default="none",
+                       invalid=_l("Choose a title from the list."),
                        description=_l("Urban–rural rules ask that mentors hold an intermediate title or above."))
 
 
@@ -83,7 +84,7 @@ def with_titles(form: Any) -> Any:
 
 class ProfileForm(WorkspaceForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=100)])
-    school_id = SelectField(_l("School"), coerce=str, validators=[Optional()])
+    school_id = SelectField(_l("School"), coerce=str, invalid=CHOOSE_SCHOOL, validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
     title = _title_field()  # the teaching profile: what the urban–rural and mentoring rules read
     subjects = _subjects_field()

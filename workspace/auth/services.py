@@ -891,19 +891,31 @@ def pending_counts() -> dict[str, int]:
 # --- accounts an administrator creates -------------------------------------------------------------
 
 
-def create_user(*, email: str, display_name: str, school_id: int | None, locale: str | None, is_admin: bool,
-                actor: Any) -> User:
-    """Create an account for someone (let in at once, its school granted); they choose their password through
-    the link of an invitation (create_password_reset). A duplicate address is refused beside the field."""
-    email = valid_email(email)
-    display_name = _checked_name(display_name)
-    if find_user_by_email(email) is not None:
-        raise ValidationError(str(_l("An account with this email address already exists.")), field="email")
+def check_new_user(*, email: str | None, display_name: str | None,
+                   school_id: int | None) -> tuple[str, str, School | None]:
+    """The address, name and school of an account an administrator creates, checked together: every refusal at once,
+    beside its field (a bad address was told only once the name was given). Returns them as stored."""
+    checks = Checks()
+    with checks:
+        email = valid_email(email)
+        if find_user_by_email(email) is not None:
+            raise ValidationError(str(_l("An account with this email address already exists.")), field="email")
+    with checks:
+        display_name = _checked_name(display_name or "")
     school = None
     if school_id is not None:
         school = db.session.get(School, school_id)
         if school is None:
-            raise ValidationError(str(_l("Choose a school from the list.")), field="school_id")
+            checks.found.append(ValidationError(str(_l("Choose a school from the list.")), field="school_id"))
+    checks.done()
+    return str(email), str(display_name), school
+
+
+def create_user(*, email: str, display_name: str, school_id: int | None, locale: str | None, is_admin: bool,
+                actor: Any) -> User:
+    """Create an account for someone (let in at once, its school granted); they choose their password through
+    the link of an invitation (create_password_reset). A duplicate address is refused beside the field."""
+    email, display_name, school = check_new_user(email=email, display_name=display_name, school_id=school_id)
     user = User(
         email=email,
         display_name=display_name,

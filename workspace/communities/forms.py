@@ -9,8 +9,6 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     EmailField,
-    RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -19,10 +17,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role, School
 from workspace.core.forms import (
+    CHOOSE_SCHOOL,
     REQUIRED,
     DateField,
     IntegerField,
     MultiCheckboxField,
+    RadioField,
+    SelectField,
     WorkspaceForm,
     coerce_id,
 )
@@ -59,10 +60,11 @@ class CommunityForm(WorkspaceForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown: **bold**, lists, links."))
     vision = TextAreaField(_l("Shared vision and goals"), validators=[Optional(), Length(max=20000)])
-    school_ids = MultiCheckboxField(_l("Schools"), coerce=coerce_id, choices=[], validate_choice=False)
+    school_ids = MultiCheckboxField(_l("Schools"), coerce=coerce_id, choices=[], validate_choice=False,
+                                    invalid=_l("Choose schools from the list."))
     # An urban–rural community only (the settings page shows them for that type): the core school among its
     # schools (the others are member schools) and the agreement's term.
-    core_school_id = SelectField(_l("Core school"), choices=[], validators=[Optional()],
+    core_school_id = SelectField(_l("Core school"), choices=[], invalid=CHOOSE_SCHOOL, validators=[Optional()],
                                  description=_l("The school that leads; the other schools ticked above are "
                                                 "member schools."))
     agreement_starts_on = DateField(_l("Agreement starts"), validators=[Optional()])
@@ -108,7 +110,7 @@ class ExchangedTeacherForm(WorkspaceForm):
 
     name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)],
                        description=_l("Left empty, the linked member's name is used."))
-    school_id = SelectField(_l("School"), choices=[], validators=[DataRequired(REQUIRED)])
+    school_id = SelectField(_l("School"), choices=[], invalid=CHOOSE_SCHOOL, validators=[DataRequired(REQUIRED)])
     subject = StringField(_l("Subject"), validators=[DataRequired(REQUIRED), Length(max=60)],
                           description=_l("e.g. 數學"))
     user_id = SelectField(_l("Member account"), choices=[], validators=[Optional()])

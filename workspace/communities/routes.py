@@ -52,7 +52,8 @@ def index():
         # A school or county officer with no community of their own came for the review, not for an
         # offer to start a community.
         return redirect(url_for("communities.review"))
-    events = describe_events(services.recent_events_for_user(current_user, [card.community.id for card in cards]))
+    events = describe_events(services.recent_events_for_user(current_user, [card.community.id for card in cards]),
+                             marked=True)
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
     # One query, on this (cached) page only: the layout stays free of it.

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from workspace.core.forms import REQUIRED, IntegerField, MoneyField, RocDateField, WorkspaceForm, coerce_id
+from workspace.core.forms import REQUIRED, IntegerField, MoneyField, RocDateField, SelectField, WorkspaceForm, coerce_id
 from workspace.core.once import OnceTokenField
 
 
 class EnrolForm(WorkspaceForm):
     """A convener enrols the community in a program with the amount the funder approved."""
 
-    program_id = SelectField(_l("Program"), choices=[], coerce=coerce_id, validate_choice=False)
+    program_id = SelectField(_l("Program"), choices=[], coerce=coerce_id, validate_choice=False,
+                             invalid=_l("Choose a program from the list."))
     approved_amount = MoneyField(_l("Approved amount"), validators=[Optional()],
                                  description=_l("In the program's currency, as the funder approved it."))
 
@@ -55,7 +56,8 @@ class ExpenseForm(WorkspaceForm):
                            description=_l("For refreshments: how many people at the session."))
     payee = StringField(_l("Paid to"), validators=[Optional(), Length(max=200)])
     description = StringField(_l("What it was for"), validators=[Optional(), Length(max=500)])
-    activity_id = SelectField(_l("Activity"), choices=[], validators=[Optional()])
+    activity_id = SelectField(_l("Activity"), choices=[], invalid=_l("Choose an activity from the list."),
+                              validators=[Optional()])
     receipt = FileField(_l("Receipt"), description=_l("A photo, a scan or a PDF of the receipt."))
     receipt_held = HiddenField()  # the receipt of a refused try (core.storage.hold_upload), not chosen again
     keep_unclaimable = BooleanField(_l("Not claimable"), description=_l(

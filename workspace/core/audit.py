@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import false, or_, select, true
 
 from workspace.core.i18n import gettext, in_reader_script, listing
 from workspace.core.models import AuditEvent
 from workspace.core.permissions import scope
 from workspace.core.text import isolate_bidi
+from workspace.core.text_language import lang_span, page_language
 
 # What the trail knows of the areas, registered by each area when its blueprint is registered
 # (`<area>/audit.py`), so that core imports no area and a new area edits no core module.
@@ -227,16 +229,28 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
     return fields
 
 
-def describe_event(event: Any, names: EventNames | None = None) -> str:
-    """Say in the reader's language what an audit event records (names read now unless given)."""
+# The values of a sentence that people wrote (a thread's or an activity's title, a file's name), marked with their
+# language on a page that asks for it (`marked`): an English reader's screen reader reads 「分數教學」 in Chinese.
+_WRITTEN = frozenset({"title", "name"})
+
+
+def describe_event(event: Any, names: EventNames | None = None, *, marked: bool = False) -> str:
+    """Say in the reader's language what an audit event records (names read now unless given). `marked`: as Markup
+    for a page, what people wrote in it inside `lang_span` where its language is not the page's."""
     message = EVENT_MESSAGES.get(event.action)
     if message is None:
         return event.action
     names = names if names is not None else load_event_names([event])
-    return gettext(message, **_fields(event, names, message))
+    fields = _fields(event, names, message)
+    if not marked:
+        return gettext(message, **fields)
+    page = page_language()
+    written = {key: lang_span(value, page) for key, value in fields.items() if key in _WRITTEN}
+    return escape(gettext(message)) % {**fields, **written}
 
 
-def describe_events(events: Sequence[Any]) -> list[tuple[Any, str]]:
-    """Each event with its sentence; the names of all of them read together (a fixed number of queries)."""
+def describe_events(events: Sequence[Any], *, marked: bool = False) -> list[tuple[Any, str]]:
+    """Each event with its sentence; the names of all of them read together (a fixed number of queries). `marked`:
+    what people wrote marked with its language (describe_event)."""
     names = load_event_names(events)
-    return [(event, describe_event(event, names)) for event in events]
+    return [(event, describe_event(event, names, marked=marked)) for event in events]

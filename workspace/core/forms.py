@@ -17,7 +17,7 @@ import wtforms
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField
+from wtforms import Field
 from wtforms.validators import NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -134,12 +134,53 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+# What a choice field says of a value it did not offer (a tampered id, "abc" for a school, an option removed since
+# the page was loaded): our words, in the reader's language, never WTForms' ("Not a valid choice", "Invalid Choice:
+# could not coerce", "'x' is not a valid choice for this field", which also echoed what was sent).
+CHOOSE_FROM_LIST = _l("Choose from the list.")
+CHOOSE_SCHOOL = _l("Choose a school from the list.")  # the `invalid=` of every school select
+
+
+class _ChoiceRefusal:
+    """A choice field that refuses a value it did not offer, or cannot read, with one message of ours beside it:
+    `invalid=` (e.g. "Choose a school from the list."), else CHOOSE_FROM_LIST."""
+
+    def __init__(self, *args: Any, invalid: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid or CHOOSE_FROM_LIST
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)  # type: ignore[misc]
+        except ValueError as error:  # the coerce refused it: not an id, a number no column holds
+            raise ValueError(self.invalid_message) from error
+
+    def pre_validate(self, form: Any) -> None:
+        _stop_after_parse_error(self)  # type: ignore[arg-type]  # one message, not "could not coerce" and "not a choice"
+        try:
+            super().pre_validate(form)  # type: ignore[misc]
+        except wtforms.validators.ValidationError as error:
+            raise wtforms.validators.ValidationError(self.invalid_message) from error
+
+
+class SelectField(_ChoiceRefusal, wtforms.SelectField):
+    """WTForms' select, refusing a value not offered in our words (`invalid=`); every form's selects are these."""
+
+
+class RadioField(_ChoiceRefusal, wtforms.RadioField):
+    """WTForms' radio buttons, refusing a value not offered in our words (`invalid=`)."""
+
+
 def coerce_id(value: Any) -> int:
     """The `coerce` of a select or checkbox list of records: an id, else ValueError (an error beside the field)."""
     number = parsing.parse_id(value)
     if number is None:
         raise ValueError(value)
     return number
+
+
+class SelectMultipleField(_ChoiceRefusal, wtforms.SelectMultipleField):
+    """WTForms' multiple choice, refusing values not offered in our words (`invalid=`), without echoing them."""
 
 
 class MultiCheckboxField(SelectMultipleField):

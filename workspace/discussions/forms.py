@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from workspace.core.forms import REQUIRED, IntegerField, WorkspaceForm
+from workspace.core.forms import REQUIRED, IntegerField, SelectField, WorkspaceForm
 from workspace.discussions.services import MAX_CATEGORY, MAX_REASON, MAX_TITLE
 
 BODY_HELP = _l("Markdown: **bold**, lists, tables, links. Type @ and a name to mention a member.")

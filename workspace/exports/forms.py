@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from workspace.core.forms import IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
+from workspace.core.forms import IntegerField, MultiCheckboxField, SelectField, WorkspaceForm, coerce_id
 from workspace.exports.report import MAX_TEXT
 
 
@@ -37,5 +37,6 @@ class TemplateForm(WorkspaceForm):
 
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)],
                        description=_l("Such as the county's 成果報告 format. The file's name when left blank."))
-    program_id = SelectField(_l("For the program"), choices=[], coerce=_optional_id, validate_choice=False)
+    program_id = SelectField(_l("For the program"), choices=[], coerce=_optional_id, validate_choice=False,
+                             invalid=_l("Choose a program from the list."))
     file = FileField(_l("Word document (.docx)"))

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from workspace.core.forms import safe_next
 from workspace.core.htmx import render_page
@@ -32,9 +33,16 @@ def unread_notifications() -> int:
 
 
 @bp.app_template_global()
-def describe_notification(notification: Notification) -> str:
-    """Say in the reader's language what a notification is about."""
-    return services.describe(notification)
+def describe_notification(notification: Notification) -> Markup:
+    """Say in the reader's language what a notification is about, what people wrote in it marked with its
+    language (lang="zh-Hant" on an English or 简体 page)."""
+    return services.describe_marked(notification)
+
+
+@bp.app_template_global()
+def notification_excerpt(notification: Notification) -> str:
+    """A notification's excerpt in the reader's words (a built-in text, e.g. a section's guidance, translated)."""
+    return services.excerpt_of(notification)
 
 
 def _own_notification(notification_id: int) -> Notification:

@@ -7,12 +7,14 @@ translated when shown (the bell, the list, the email), so each reader sees their
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import flask_babel
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup, escape
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +28,7 @@ from workspace.core.i18n import N_, gettext, in_reader_script, local_moment
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.pagination import require_page
 from workspace.core.text import clean_line, isolate_bidi
+from workspace.core.text_language import lang_span
 from workspace.core.urls import absolute_path, external_url
 from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings, ReminderSent
@@ -75,9 +78,54 @@ SOMEONE = N_("Someone")  # the actor's account was deleted
 _TITLE_WORDS: dict[str, Callable[[str], str]] = {}
 
 
-def register_title_words(subject_type: str, words: Callable[[str], str]) -> None:
-    """Have notices about `subject_type` read their kept title through `words`, in the reader's language."""
+# Titles whose words mark what people wrote in them (`words(kept, mark=…)`): a plan's topic among a section's
+# built-in name, each part marked with its own language on the list (WCAG 3.1.2) and left bare in an e-mail.
+_MARKED_WORDS: set[str] = set()
+# Excerpts worded as each notice is read, likewise: a plan section's built-in guidance is kept as its key.
+_EXCERPT_WORDS: dict[str, Callable[[str], str]] = {}
+
+
+def register_title_words(subject_type: str, words: Callable[..., str], *, marks: bool = False) -> None:
+    """Have notices about `subject_type` read their kept title through `words`, in the reader's language.
+
+    `marks`: `words` also takes `mark=`, a function it passes each part people wrote through (the list marks
+    their language; a bare e-mail leaves them as they are), and returns the joined parts."""
     _TITLE_WORDS[subject_type] = words
+    if marks:
+        _MARKED_WORDS.add(subject_type)
+    else:
+        _MARKED_WORDS.discard(subject_type)
+
+
+def register_excerpt_words(subject_type: str, words: Callable[[str], str]) -> None:
+    """Have notices about `subject_type` read their kept excerpt through `words`, in the reader's language."""
+    _EXCERPT_WORDS[subject_type] = words
+
+
+def keep_data(data: Mapping[str, object], limit: int = MAX_TITLE) -> str:
+    """`data` kept as compact JSON for words registered for a subject type, its longest text shortened (with an
+    ellipsis) until it fits `limit`: a title or excerpt cut by `notify` would no longer read as JSON."""
+    data = dict(data)
+    while True:
+        kept = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        texts = [key for key, value in data.items() if isinstance(value, str) and len(value) > 1]
+        if len(kept) <= limit or not texts:
+            return kept
+        longest = max(texts, key=lambda key: len(str(data[key])))
+        value = str(data[longest])
+        data[longest] = value[: max(len(value) - max(len(kept) - limit, 10), 0)].rstrip() + "…"
+
+
+def read_data(kept: str) -> dict | None:
+    """A title or excerpt kept by `keep_data`, else None (one kept before its words were registered: shown as
+    kept)."""
+    if not kept.startswith("{"):
+        return None
+    try:
+        data = json.loads(kept)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed", "withdrawn"})
@@ -369,6 +417,18 @@ def emails_stopped(settings: NotificationSettings) -> bool:
 # --- what a notification says ---------------------------------------------------------------------
 
 
+def _title(notification: Notification, mark: Callable[[str], str] | None = None) -> str:
+    """The notice's title in the reader's words; `mark` (the list's) wraps what people wrote in it."""
+    kept = notification.title
+    words = _TITLE_WORDS.get(notification.subject_type or "")
+    if words is not None:
+        if notification.subject_type in _MARKED_WORDS:
+            return words(kept, mark=mark or isolate_bidi)
+        return isolate_bidi(words(kept))
+    title = isolate_bidi(in_reader_script(kept) if notification.kind in FUNDER_TITLES else kept)
+    return mark(title) if mark is not None else title
+
+
 def describe(notification: Notification, translate: Callable[..., str] | None = None) -> str:
     """Say in the reader's language what happened ("Lin mentioned you in “Fractions”")."""
     translate = translate or gettext
@@ -376,12 +436,24 @@ def describe(notification: Notification, translate: Callable[..., str] | None = 
     message = MESSAGES.get(notification.kind)
     if message is None:
         return notification.title
-    words = _TITLE_WORDS.get(notification.subject_type or "")
-    if words is not None:
-        title = words(notification.title)
-    else:
-        title = in_reader_script(notification.title) if notification.kind in FUNDER_TITLES else notification.title
-    return translate(message, actor=isolate_bidi(actor), title=isolate_bidi(title))
+    return translate(message, actor=isolate_bidi(actor), title=_title(notification))
+
+
+def describe_marked(notification: Notification, page: str | None = None) -> Markup:
+    """`describe` for a page: the title people wrote (a thread's, a plan's topic) marked with its language where it
+    is not the page's (`lang_span`), the sentence around it escaped."""
+    actor = notification.actor.display_name if notification.actor is not None else gettext(SOMEONE)
+    message = MESSAGES.get(notification.kind)
+    if message is None:
+        return lang_span(notification.title, page)
+    title = _title(notification, mark=lambda text: lang_span(isolate_bidi(text), page))
+    return escape(gettext(message)) % {"actor": isolate_bidi(actor), "title": title}
+
+
+def excerpt_of(notification: Notification) -> str:
+    """The notice's excerpt in the reader's words (a built-in text kept as its key), else as it was kept."""
+    words = _EXCERPT_WORDS.get(notification.subject_type or "")
+    return words(notification.excerpt) if words is not None and notification.excerpt else notification.excerpt
 
 
 # --- unsubscribe links ----------------------------------------------------------------------------
@@ -430,8 +502,9 @@ def compose_email(user: User, notifications: Sequence[Notification]) -> tuple[st
         if notification.community is not None:
             where.insert(0, notification.community.name)
         lines.append("  " + " · ".join(where))
-        if notification.excerpt:
-            lines.append("  « " + notification.excerpt + " »")
+        excerpt = excerpt_of(notification)
+        if excerpt:
+            lines.append("  « " + excerpt + " »")
         lines.append("  " + absolute_path(notification.path))
         lines.append("")
     lines += [

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from workspace.core.forms import DateField, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
+from workspace.core.forms import DateField, IntegerField, MultiCheckboxField, SelectField, WorkspaceForm, coerce_id
 from workspace.core.once import OnceTokenField
 
 # Lengths are checked by the services (with the error beside the field and the text kept), not here:

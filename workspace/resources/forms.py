@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from workspace.communities.labels import lazy_label
-from workspace.core.forms import REQUIRED, WorkspaceForm
+from workspace.core.forms import REQUIRED, RadioField, SelectField, WorkspaceForm
 from workspace.resources.models import ResourceKind, Visibility
 from workspace.resources.services import KIND_LABELS, MAX_TAG, MAX_TAGS, MAX_TITLE, VISIBILITY_LABELS
 

@@ -4,10 +4,18 @@ the field of each refusal); the forms read what was typed, keeping it for the pa
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from workspace.core.forms import REQUIRED, DateField, IntegerField, MultiCheckboxField, WorkspaceForm, coerce_id
+from workspace.core.forms import (
+    REQUIRED,
+    DateField,
+    IntegerField,
+    MultiCheckboxField,
+    SelectField,
+    WorkspaceForm,
+    coerce_id,
+)
 from workspace.core.once import OnceTokenField
 from workspace.mentoring.services.goals import MAX_CRITERIA, MAX_TITLE, STATUS_LABELS
 from workspace.mentoring.services.logs import MAX_MINUTES, MAX_NOTES, MAX_TOPICS, MINUTES_RANGE

@@ -4,10 +4,10 @@ and an observation form's rows and levels. The services check the rules; these r
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import FileField, HiddenField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from workspace.core.forms import REQUIRED, DateField, IntegerField, WorkspaceForm
+from workspace.core.forms import REQUIRED, DateField, IntegerField, SelectField, WorkspaceForm
 from workspace.core.once import OnceTokenField
 from workspace.mentoring.services.observations import MAX_MINUTE, MINUTE_RANGE
 

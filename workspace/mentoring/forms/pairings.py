@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, HiddenField, SelectField, StringField
+from wtforms import FieldList, FormField, HiddenField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workspace.core.forms import (
@@ -14,6 +14,7 @@ from workspace.core.forms import (
     DateField,
     IntegerField,
     MultiCheckboxField,
+    SelectField,
     WorkspaceForm,
     WorkspaceSubform,
     coerce_id,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TimeField
+from wtforms import StringField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
-from workspace.core.forms import REQUIRED, DateField, WorkspaceForm
+from workspace.core.forms import REQUIRED, DateField, SelectField, WorkspaceForm
 from workspace.core.once import OnceTokenField
 from workspace.core.parsing import parse_id
 from workspace.mentoring.services.public_lessons import MAX_TOPIC, LessonFields, plan_label

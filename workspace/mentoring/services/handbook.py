@@ -26,6 +26,7 @@ from workspace.mentoring.models import Handbook, HandbookSection, MilestoneKind,
 from workspace.mentoring.services import notices
 from workspace.mentoring.services.milestones import note_progress
 from workspace.mentoring.services.terms import school_year_period, semester_number, semester_of
+from workspace.notifications import services as notifications
 
 MAX_BODY = 50_000
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the school years a handbook URL may name
@@ -76,6 +77,11 @@ def section_title(section: HandbookSection | str) -> str:
     """A section's heading in the reader's language."""
     key = section if isinstance(section, str) else section.key
     return str(SECTIONS.get(key, key))
+
+
+# A notice of the mentor's comment keeps the section's key; each reader reads its heading in their own language (a
+# notice kept before, already worded, is not a key and reads as kept).
+notifications.register_title_words(notices.HANDBOOK, section_title)
 
 
 def section_guidance(handbook: Handbook, reader_id: int | None, *, comments: bool) -> dict[str, Any]:
@@ -162,7 +168,7 @@ def save_comment(section: HandbookSection, comment: str | None, *, actor: Any, b
     section.comment, section.comment_html = text, str(render_markdown(text))
     section.updated_at = utcnow()
     if first and text:
-        notices.handbook_commented(section, section_title(section), actor)
+        notices.handbook_commented(section, actor)
     return section
 
 

@@ -109,11 +109,15 @@ def reflection_written(observation: Observation, actor: Any) -> None:
                          path=_observation_path(observation))
 
 
-def handbook_commented(section: HandbookSection, title: str, actor: Any) -> None:
-    """Tell the new teacher that their mentor commented on a section of their handbook (`title`: its name)."""
+HANDBOOK = "handbook"  # the notices' subject type; its title is the section's key, worded by handbook.py
+
+
+def handbook_commented(section: HandbookSection, actor: Any) -> None:
+    """Tell the new teacher that their mentor commented on a section of their handbook: the section kept as its key,
+    read as its heading in the reader's language (handbook.section_title), not the mentor's."""
     handbook = section.handbook
     notifications.notify(_people(handbook.teacher_id), "comment", actor=actor, community=handbook.community,
-                         subject_type="handbook", subject_id=handbook.id, title=title, excerpt="",
+                         subject_type=HANDBOOK, subject_id=handbook.id, title=section.key, excerpt="",
                          path=f"/c/{handbook.community.slug}/mentoring/handbooks/{handbook.teacher_id}/"
                               f"{handbook.school_year}#handbook-{section.key}")
 

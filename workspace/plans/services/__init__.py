@@ -18,9 +18,11 @@ or `from workspace.plans.services import STATUS_LABELS` without knowing the modu
 - `listing`: lists of plans, a person's adaptations, the search documents and plan search.
 - `_common`: limits, the default sections, labels, section titles, guidance and paths (shared by all).
 - `_writing`: the private helpers that write sections, shared by `plans`, `sections` and `adaptations`.
+- `notices`: what a notice about a plan keeps (a built-in section's key, not its name in the actor's language) and
+  how each reader reads it (registered with the notifications area).
 
 The modules import each other directly (never this `__init__`), in one direction: `_common` first, then
-`listing` and `_writing`, then the topics.
+`notices`, `listing` and `_writing`, then the topics.
 """
 
 from __future__ import annotations

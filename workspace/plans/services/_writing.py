@@ -19,7 +19,8 @@ from workspace.core.text import render_markdown
 from workspace.extensions import db
 from workspace.notifications import services as notifications
 from workspace.plans.models import PlanDoc, PlanSection, SectionRevision
-from workspace.plans.services._common import readers_of, section_path, section_title
+from workspace.plans.services import notices
+from workspace.plans.services._common import readers_of, section_path
 from workspace.plans.services.listing import reindex
 
 
@@ -88,11 +89,12 @@ def _after_save(section: PlanSection) -> None:
 
 def _tell(people: Sequence[User], kind: str, doc: PlanDoc, section: PlanSection | None, actor: User,
           excerpt: str, anchor: str = "") -> None:
-    """A notification about a plan (or one of its sections), opening the plan there (or at `anchor`)."""
-    title = f"{doc.topic} · {section_title(section)}" if section is not None else doc.topic
+    """A notification about a plan (or one of its sections), opening the plan there (or at `anchor`); `excerpt` is
+    kept by `notices` (its built-in words worded by each reader)."""
+    title = notices.notice_title(doc, section)
     path = section_path(doc, section) if section is not None else f"/c/{doc.community.slug}/plans/{doc.id}{anchor}"
     people = readers_of(doc, people)
     if not people:
         return
-    notifications.notify(people, kind, actor=actor, community=doc.community, subject_type="plan",
-                         subject_id=doc.id, title=title, excerpt=excerpt[:300], path=path)
+    notifications.notify(people, kind, actor=actor, community=doc.community, subject_type=notices.PLAN,
+                         subject_id=doc.id, title=title, excerpt=excerpt, path=path)

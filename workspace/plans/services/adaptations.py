@@ -21,6 +21,7 @@ from workspace.core.permissions import can
 from workspace.core.text import checked_line, checked_text, has_visible_text, markdown_to_text, render_markdown
 from workspace.extensions import db
 from workspace.plans.models import LessonTaught, PlanDoc, PlanKind, PlanSection, SectionRevision
+from workspace.plans.services import notices
 from workspace.plans.services._common import MAX_CLASS, MAX_REFLECTION
 from workspace.plans.services._writing import _after_save, _first_revisions, _new_section, _store, _tell, check_editable
 from workspace.plans.services.history import DiffLine, diff_lines
@@ -180,7 +181,7 @@ def record_lesson(doc: PlanDoc, *, taught_on: dt.date | None, class_name: str | 
     shared = doc.parent
     if shared is not None and shared.lead is not None and has_visible_text(reflection):
         _tell([shared.lead], "reflection", shared, None, actor,
-              _("%(label)s: %(value)s", label=class_name, value=markdown_to_text(reflection)), anchor="#reflections")
+              notices.reflection_excerpt(class_name, markdown_to_text(reflection)), anchor="#reflections")
     return lesson
 
 

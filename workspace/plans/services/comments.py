@@ -15,7 +15,8 @@ from workspace.core.text import checked_text, has_visible_text, markdown_to_text
 from workspace.extensions import db
 from workspace.notifications import services as notifications
 from workspace.plans.models import PlanComment, PlanDoc, PlanSection
-from workspace.plans.services._common import MAX_COMMENT, readers_of, section_path, section_title
+from workspace.plans.services import notices
+from workspace.plans.services._common import MAX_COMMENT, readers_of, section_path
 from workspace.plans.services.plans import plan_members
 
 # --- comments ------------------------------------------------------------------------------------
@@ -68,8 +69,8 @@ def add_comment(section: PlanSection, body: str | None, *, actor: User,
         parent.resolved_at, parent.resolved_by_id = None, None  # a reply reopens the discussion
     db.session.flush()
     community = doc.community
-    common = dict(actor=actor, community=community, subject_type="plan_comment", subject_id=comment.id,
-                  title=f"{doc.topic} · {section_title(section)}", excerpt=markdown_to_text(body)[:300],
+    common = dict(actor=actor, community=community, subject_type=notices.PLAN_COMMENT, subject_id=comment.id,
+                  title=notices.notice_title(doc, section), excerpt=markdown_to_text(body)[:300],
                   path=section_path(doc, section))
     mentioned = find_mentions(body, plan_members(community))
     if mentioned:

@@ -18,7 +18,8 @@ from workspace.core.permissions import can
 from workspace.core.text import clean_text
 from workspace.extensions import db
 from workspace.plans.models import PlanDoc, PlanSection, SectionPresence, SectionRevision
-from workspace.plans.services._common import PRESENCE_SECONDS, max_section_length, section_guidance
+from workspace.plans.services import notices
+from workspace.plans.services._common import PRESENCE_SECONDS, max_section_length
 from workspace.plans.services._writing import _after_save, _members_by_id, _store, _tell, check_editable
 from workspace.plans.services.merge import SaveOutcome, reconcile
 
@@ -125,7 +126,8 @@ def assign_section(section: PlanSection, assignee_id: int | None, *, actor: User
         if int(assignee_id) not in members:
             raise ValidationError(str(_l("Choose a member of this community.")), field="assignee_id")
         if section.assignee_id != int(assignee_id):
-            _tell([members[int(assignee_id)]], "assigned", doc, section, actor, section_guidance(section))
+            _tell([members[int(assignee_id)]], "assigned", doc, section, actor,
+                  notices.assignment_excerpt(section))
         section.assignee_id = int(assignee_id)
     else:
         section.assignee_id = None
