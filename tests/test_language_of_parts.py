@@ -185,3 +185,18 @@ def test_the_compliance_panel_marks_the_records_that_count(ctx, client):
     assert re.search(rf'<a href="[^"]*/activities/{activity.id}" lang="zh-Hans">我们的集体备课</a>', traditional)
     simplified = _page(client, setup.club.convener, "zh_Hans", "/c/panel/compliance/")
     assert re.search(rf'<a href="[^"]*/activities/{activity.id}">我们的集体备课</a>', simplified)
+
+
+def test_the_community_s_name_and_an_activity_s_place_carry_their_language(ctx, client):
+    """QA (accessibility): the community's name, every community page's h1, and an activity's place were read as
+    the page's language (an English screen reader spelled 光華國小 out; 简体 glyphs drew a Traditional name)."""
+    club = make_club()
+    club.community.name = "光華國小五年級數學社群"
+    activity = club.activity(title="共同備課", place="五年級辦公室")
+    db.session.commit()
+    client.login(club.member)
+    page = _page(client, club.member, "en", f"/c/club/activities/{activity.id}")
+    assert '<h1 lang="zh-Hant">光華國小五年級數學社群</h1>' in page
+    assert '<span lang="zh-Hant">五年級辦公室</span>' in page
+    page = _page(client, club.member, "zh_Hant", f"/c/club/activities/{activity.id}")
+    assert "<h1>光華國小五年級數學社群</h1>" in page and '<span lang="zh-Hant">五年級辦公室' not in page
