@@ -3,13 +3,19 @@ send-reminders."""
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
 
 from workspace import demo, tasks
+from workspace.auth.models import User
 from workspace.auth.services import create_admin
 from workspace.compliance import services as compliance
 from workspace.config import is_local_url
@@ -18,12 +24,38 @@ from workspace.core.errors import DomainError
 from workspace.extensions import db
 
 
+def require_migrated_database() -> None:
+    """Stop with one line that says what to do when the database cannot be reached or has no tables yet.
+
+    The commands an administrator types first on a new server (create-admin right after installing) would
+    otherwise end in a long traceback ("relation users does not exist"): only `make run` migrates."""
+    try:
+        ready = inspect(db.engine).has_table(User.__tablename__)
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise click.ClickException(f"cannot reach the database: {reason}") from None
+    if not ready:
+        raise click.ClickException("the database is not set up yet: run `flask --app wsgi db upgrade` first")
+
+
+def needs_migrated_database(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Check the database (`require_migrated_database`) before a command that reads or writes its tables."""
+
+    @functools.wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        require_migrated_database()
+        return command(*args, **kwargs)
+
+    return checked
+
+
 @click.command("create-admin")
 @click.option("--email", required=True, help="The administrator's email address.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Asked for when left out.")
 @click.option("--name", "display_name", default=None, help="The name shown in the interface.")
 @with_appcontext
+@needs_migrated_database
 def create_admin_command(email: str, password: str, display_name: str | None) -> None:
     """Create the first site administrator (or make an existing account one)."""
     try:
@@ -38,6 +70,7 @@ def create_admin_command(email: str, password: str, display_name: str | None) ->
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Load only into a database that has no users yet.")
 @with_appcontext
+@needs_migrated_database
 def demo_data_command(if_empty: bool) -> None:
     """Load the demo schools, communities and people, and print the demo logins.
 
@@ -66,6 +99,7 @@ def demo_data_command(if_empty: bool) -> None:
 
 @click.command("lock-demo-accounts")
 @with_appcontext
+@needs_migrated_database
 def lock_demo_accounts_command() -> None:
     """Stop every demo account from logging in (their password is public); their records stay."""
     locked = demo.lock_demo_accounts()
@@ -75,6 +109,7 @@ def lock_demo_accounts_command() -> None:
 
 @click.command("install-presets")
 @with_appcontext
+@needs_migrated_database
 def install_presets_command() -> None:
     """Add the funders' programs shipped with the app (PLC-100, URC) that were never installed here."""
     added = compliance.install_presets()
@@ -112,6 +147,7 @@ def restore_command(path: str, yes: bool) -> None:
 
 @click.command("purge-trash")
 @with_appcontext
+@needs_migrated_database
 def purge_trash_command() -> None:
     """Delete for good what has been in a trash for more than 30 days, ended or expired logins, and login attempts
     the throttle no longer counts (the job queue runs it nightly; this is for cron or by hand)."""
@@ -124,6 +160,7 @@ def purge_trash_command() -> None:
 
 @click.command("send-notifications")
 @with_appcontext
+@needs_migrated_database
 def send_notifications_command() -> None:
     """Email each person their pending notifications in one message (the job queue runs it every five minutes;
     this is for cron or by hand)."""
@@ -133,6 +170,7 @@ def send_notifications_command() -> None:
 
 @click.command("send-reminders")
 @with_appcontext
+@needs_migrated_database
 def send_reminders_command() -> None:
     """Remind the conveners of deliverables due in 7 days, due tomorrow or overdue, and each mentoring milestone's
     owner of one due in 3 days or overdue, each person once (the job queue runs it daily at REMINDER_HOUR; this is
