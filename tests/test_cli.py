@@ -43,3 +43,36 @@ def test_create_admin_on_a_database_it_cannot_reach_says_so_in_one_line(tmp_path
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot reach the database: ")
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_prepare_migrates_installs_the_presets_and_announces_base_url(tmp_path, monkeypatch):
+    monkeypatch.delenv("DEMO_DATA", raising=False)
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "5163")
+    app = _app_on(tmp_path, f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    app.config["BASE_URL"] = "https://plc.school.test"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["prepare"])
+    assert result.exit_code == 0, result.output
+    assert "Programs installed: plc-100, urc" in result.output
+    assert "No demo data: BASE_URL is https://plc.school.test" in result.output
+    # What the journal shows under systemd: the address people use, and where gunicorn listens behind the proxy.
+    assert "The workspace is at https://plc.school.test/ (gunicorn on 127.0.0.1:5163)" in result.output
+    assert "http://127.0.0.1:5163/" not in result.output
+    # A second start finds everything in place, and the commands that need the tables now work.
+    again = runner.invoke(args=["prepare"])
+    assert again.exit_code == 0, again.output
+    assert "The shipped programs are installed already." in again.output
+    admin = runner.invoke(args=["create-admin", "--email", "boss@school.test", "--password", "a good long password"])
+    assert admin.exit_code == 0, admin.output
+
+
+def test_prepare_on_this_machine_announces_its_own_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEMO_DATA", "0")
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "5000")
+    app = _app_on(tmp_path, f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    app.config["BASE_URL"] = "http://127.0.0.1:5000"
+    result = app.test_cli_runner().invoke(args=["prepare"])
+    assert result.exit_code == 0, result.output
+    assert "The workspace is at http://127.0.0.1:5000/   (Ctrl-C stops it)" in result.output

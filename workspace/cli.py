@@ -1,5 +1,5 @@
-"""Command-line tools: create-admin, demo-data, lock-demo-accounts, backup, restore, purge-trash, send-notifications,
-send-reminders."""
+"""Command-line tools: create-admin, demo-data, lock-demo-accounts, install-presets, prepare, backup, restore,
+purge-trash, send-notifications, send-reminders."""
 
 from __future__ import annotations
 
@@ -118,6 +118,36 @@ def install_presets_command() -> None:
                else "The shipped programs are installed already.")
 
 
+@click.command("prepare")
+@with_appcontext
+@click.pass_context
+def prepare_command(ctx: click.Context) -> None:
+    """Migrate, add new presets and load the demo into an empty try-out database, then say where the site is.
+
+    What `make run` does before gunicorn starts, in one process: each `flask` command loads the whole app (seconds
+    on a busy server), and a proxy in front answers 502 until gunicorn listens."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    for step, options in ((install_presets_command, {}), (demo_data_command, {"if_empty": True})):
+        ctx.invoke(step, **options)
+        # A step's last words may read a committed row again, which begins a transaction (on SQLite, one that holds
+        # the write lock): end it, as the end of a process of its own would.
+        db.session.close()
+    click.echo("")
+    click.echo(f"  {announcement(current_app.config['BASE_URL'])}")
+    click.echo("")
+
+
+def announcement(base_url: str) -> str:
+    """The line `make run` prints before serving: the address every link is built on, and, when that is not the
+    address gunicorn listens on (a deployment behind a proxy), the latter too."""
+    listening = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}"
+    if base_url.rstrip("/") == f"http://{listening}":
+        return f"The workspace is at {base_url.rstrip('/')}/   (Ctrl-C stops it)"
+    return f"The workspace is at {base_url.rstrip('/')}/ (gunicorn on {listening})"
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext
@@ -182,6 +212,6 @@ def send_reminders_command() -> None:
 def register(app: Flask) -> None:
     """Add the commands to `flask --app wsgi …`."""
     for command in (create_admin_command, demo_data_command, lock_demo_accounts_command, install_presets_command,
-                    backup_command, restore_command, purge_trash_command, send_notifications_command,
+                    prepare_command, backup_command, restore_command, purge_trash_command, send_notifications_command,
                     send_reminders_command):
         app.cli.add_command(command)
