@@ -44,13 +44,9 @@ install-test: $(VENV)/.installed-test
 translations: $(MO_FILES)
 
 ## run: set up, migrate, load demo data into an empty database, serve with gunicorn
+## (`prepare` does the database's part in one process and prints the address: BASE_URL, or http://HOST:PORT/)
 run: install translations
-	$(FLASK) db upgrade
-	$(FLASK) install-presets
-	$(FLASK) demo-data --if-empty
-	@echo ""
-	@echo "  The workspace is at http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
-	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) prepare
 	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 ## reset-demo: delete the local SQLite database and uploaded files, so that `make run` loads the demo afresh
