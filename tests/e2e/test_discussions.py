@@ -298,6 +298,58 @@ def test_the_preview_tab_renders_markdown(page: Page, data, console: ConsoleLog)
     no_problems(console, expected=(422,))
 
 
+def test_the_editor_tabs_follow_the_tab_keyboard_model(page: Page, data, console: ConsoleLog) -> None:
+    """QA 11: Write/Preview were role="tab" but the arrow keys did nothing and both were Tab stops. Now ←/→ and
+    Home/End move to a tab and select it, and only the selected tab is in the Tab order."""
+    lin, _wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="教學分享", body="第一篇", section="sharing")
+    log_in(page, lin)
+    page.goto(_thread_url(community, thread_id))
+    reply = page.locator("#reply")
+    area = reply.get_by_label("Message")
+    area.fill("這是**粗體**的重點。")
+    write, preview_tab = reply.get_by_role("tab", name="Write"), reply.get_by_role("tab", name="Preview")
+    expect(write).to_have_attribute("tabindex", "0")
+    expect(preview_tab).to_have_attribute("tabindex", "-1")
+    panel = reply.locator(".editor-preview")
+
+    write.focus()
+    with page.expect_response(lambda r: r.url.endswith("/markdown/preview")):
+        page.keyboard.press("ArrowRight")
+    expect(preview_tab).to_be_focused()
+    expect(preview_tab).to_have_attribute("aria-selected", "true")
+    expect(preview_tab).to_have_attribute("tabindex", "0")
+    expect(write).to_have_attribute("tabindex", "-1")
+    expect(panel.locator("strong")).to_have_text("粗體")
+    expect(area).to_be_hidden()
+
+    page.keyboard.press("ArrowRight")  # wraps round to Write, and the focus stays on the tabs
+    expect(write).to_be_focused()
+    expect(write).to_have_attribute("aria-selected", "true")
+    expect(area).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith("/markdown/preview")):
+        page.keyboard.press("End")
+    expect(preview_tab).to_be_focused()
+    page.keyboard.press("Home")
+    expect(write).to_be_focused()
+    expect(write).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")  # wraps to the last
+    expect(preview_tab).to_be_focused()
+    expect(preview_tab).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")
+    expect(write).to_be_focused()
+
+    # One Tab stop for the two tabs: Tab from Write goes into the text, Shift+Tab back lands on Write.
+    page.keyboard.press("Tab")
+    expect(area).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(write).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(preview_tab).not_to_be_focused()
+    expect(area).to_have_value("這是**粗體**的重點。")
+    no_problems(console)
+
+
 def test_an_image_uploaded_in_the_editor_shows_in_the_post(page: Page, data, console: ConsoleLog) -> None:
     lin, _wang, community = _two_teachers(data)
     slug = community["slug"]
