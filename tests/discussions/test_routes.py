@@ -397,6 +397,23 @@ def test_board_search_finds_replies_and_links_to_them(client, board):
     assert "<mark>" in page and f"/c/board/discussions/{thread.id}?page=1#post-2" in page.replace("&amp;", "&")
 
 
+def test_the_boards_count_is_a_status_outside_the_list_that_htmx_fills_out_of_band(client, board):
+    """QA 11: #threads was its own live region, replaced by every swap of the filter: the count went unannounced."""
+    board.thread(title="課堂管理")
+    board.thread(title="分組學習")
+    client.login(board.member)
+    page = client.get("/c/board/discussions/").get_data(as_text=True)
+    assert re.findall(r'<p id="threads-status"[^>]*role="status"[^>]*>([^<]*)</p>', page) == ["2 threads"]
+    assert page.index('id="threads-status"') < page.index('<section id="threads"')
+    assert "aria-live" not in re.search(r'<section id="threads"[^>]*>', page).group(0)
+    found = client.get("/c/board/discussions/?q=課堂", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert found.startswith('<section id="threads"') and "aria-live" not in found.split(">", 1)[0]
+    assert re.findall(r'<p id="threads-status"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>', found) == ["1 match"]
+    listed = client.get("/c/board/discussions/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert re.findall(r'<p id="threads-status"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>', listed) == [
+        "2 threads"]
+
+
 def test_mark_all_read(client, board):
     board.thread(author=board.convener, key="sharing")
     client.login(board.member)

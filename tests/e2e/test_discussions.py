@@ -254,6 +254,38 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     no_problems(console)
 
 
+def test_the_boards_and_the_searchs_counts_are_announced_by_a_status_that_stays(page: Page, data,
+                                                                                console: ConsoleLog) -> None:
+    """QA 11: #threads and #search-results were their own live regions, replaced by each swap, so nothing (or the
+    whole list) was announced. One permanent status outside each list says the count, and stays the same element."""
+    lin, _wang, community = _two_teachers(data)
+    _thread(data, community, lin, title="分數的教學順序", body="先講通分", section="sharing")
+    _thread(data, community, lin, title="課堂管理", body="計時器", section="sharing")
+    log_in(page, lin)
+    page.goto(f"/c/{community['slug']}/discussions/")
+    status = page.locator("[role=status]#threads-status")
+    expect(status).to_have_count(1)
+    expect(status).to_have_text("2 threads")
+    status.evaluate("element => { element.dataset.kept = 'yes'; }")
+    with page.expect_response(lambda r: "q=" in r.url):
+        page.locator("#board-q").press_sequentially("通分", delay=30)
+    expect(page.locator("#threads .thread-row")).to_have_count(1)
+    expect(page.locator("#threads-status")).to_have_count(1)
+    expect(page.locator("#threads-status[data-kept=yes]")).to_have_text("1 match")
+    expect(page.locator("#threads")).not_to_have_attribute("aria-live", re.compile(".*"))
+
+    page.goto("/search")
+    status = page.locator("[role=status]#search-status")
+    expect(status).to_have_count(1)
+    status.evaluate("element => { element.dataset.kept = 'yes'; }")
+    with page.expect_response(lambda r: "q=" in r.url):
+        page.locator("#search-q").press_sequentially("課堂", delay=30)
+    expect(page.locator("#search-status[data-kept=yes]")).to_have_text(
+        "Found: 0 resources, 1 thread or reply, 0 plans")
+    expect(page.locator("#search-status")).to_have_count(1)
+    no_problems(console)
+
+
 # --- the editor ----------------------------------------------------------------------------------
 
 
