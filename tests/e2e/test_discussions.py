@@ -188,6 +188,9 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     expect(page_b.locator("#post-1")).to_contain_text("異分母分數")
     expect(page_b.locator("#bell")).to_be_visible()
     expect(page_b.locator("#bell .bell-count")).to_have_count(0)
+    news_b = page_b.locator("[role=status]#thread-news")  # who replied, for a screen reader (QA 11)
+    expect(news_b).to_have_text("")
+    news_b.evaluate("element => { element.dataset.kept = 'yes'; }")
     page_b.evaluate("window.__sameDocument = true")
     page_a.evaluate("window.__sameDocument = true")
 
@@ -221,10 +224,12 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     expect(page_a.locator("#post-2")).to_contain_text("我們用色紙折出分數", timeout=LIVE_WAIT)
     expect(page_a.locator("#post-2 .post-author")).to_have_text("林老師")
     expect(page_a.locator("#post-2")).to_have_count(1)
+    expect(page_a.locator("#thread-news")).to_have_text("")  # one's own reply is not announced as news
 
-    # 王老師: the reply and the bell, without reloading.
+    # 王老師: the reply and the bell, without reloading; the thread's status says who replied, in the same region.
     post = page_b.locator("#post-2")
     expect(post).to_contain_text("我們用色紙折出分數", timeout=LIVE_WAIT)
+    expect(page_b.locator("#thread-news[data-kept=yes]")).to_have_text("1 new reply from 林老師")
     expect(post.locator(".post-author")).to_have_text("林老師")
     expect(post.locator(".post-body")).to_contain_text("@王老師")
     expect(page_b.locator("#bell .bell-count")).to_have_text("1", timeout=LIVE_WAIT)
