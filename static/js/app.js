@@ -101,9 +101,24 @@
     }
   });
 
+  // A select that goes where it is set (data-autosubmit: the language) goes at once when picked with the mouse or a
+  // finger; worked by keys (data-keys-wait, below) each arrow key is a change, so it goes on Enter or when the
+  // focus leaves it, if it was moved off the choice the page was drawn with (QA: the first ↓ reloaded the page).
+  function submitMoved(select) {
+    var drawn = Array.prototype.find.call(select.options, function (option) { return option.defaultSelected; });
+    if (select.form && drawn && drawn.value !== select.value) select.form.requestSubmit();
+  }
   document.addEventListener("change", function (event) {
     var select = event.target.closest("select[data-autosubmit]");
-    if (select && select.form) select.form.requestSubmit();
+    if (select && select.form && !select.dataset.keyed) select.form.requestSubmit();
+  });
+  document.addEventListener("keydown", function (event) {
+    var select = event.target.closest ? event.target.closest("select[data-autosubmit]") : null;
+    if (select && event.key === "Enter") { event.preventDefault(); submitMoved(select); }
+  });
+  document.addEventListener("focusout", function (event) {
+    var select = event.target.closest ? event.target.closest("select[data-autosubmit][data-keyed]") : null;
+    if (select) submitMoved(select);
   });
 
   document.addEventListener("focusin", function (event) {
@@ -495,9 +510,10 @@
     });
   });
 
-  // A select that saves when picked (data-keys-wait: a member's role) is marked while worked by keys: each arrow key is a
-  // change in Chromium, and browsing the roles saved each one; its form's Save (shown while it has the focus) saves
-  // then. A pointer clears the mark, so that a role picked with the mouse or a finger still saves at once.
+  // A select that saves when picked (data-keys-wait: a member's role, the language) is marked while worked by keys:
+  // each arrow key is a change in Chromium, and browsing the roles saved each one; its form's Save (shown while it
+  // has the focus) saves then. A pointer clears the mark, so that a role picked with the mouse or a finger still
+  // saves at once.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (target && target.tagName === "SELECT" && target.hasAttribute("data-keys-wait")) target.dataset.keyed = "1";

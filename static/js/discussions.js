@@ -22,16 +22,20 @@
     });
   }
 
-  function showTab(editor, which) {
+  // keyed: chosen with the arrow keys, the focus stays on the tab (a click on Write goes on into the text).
+  function showTab(editor, which, keyed) {
     var area = editor.querySelector("textarea");
     var preview = editor.querySelector(".editor-preview");
     editor.querySelectorAll("[data-tab]").forEach(function (tab) {
-      tab.setAttribute("aria-selected", tab.getAttribute("data-tab") === which ? "true" : "false");
+      var chosen = tab.getAttribute("data-tab") === which;
+      tab.setAttribute("aria-selected", chosen ? "true" : "false");
+      tab.setAttribute("tabindex", chosen ? "0" : "-1");  // roving: only the selected tab is a Tab stop
+      if (chosen && keyed) tab.focus();
     });
     if (which === "write") {
       preview.hidden = true;
       area.hidden = false;
-      area.focus();
+      if (!keyed) area.focus();
       return;
     }
     var data = new FormData();
@@ -173,6 +177,22 @@
     if (tab) { showTab(tab.closest("[data-editor]"), tab.getAttribute("data-tab")); return; }
     var option = event.target.closest(".mention-menu [role=option]");
     if (option) { event.preventDefault(); choose(option.closest("[data-editor]"), option); }
+  });
+
+  // The tabs' keyboard model (WAI-ARIA tabs, selection follows focus): ←/→ move to the other tab (wrapping),
+  // Home/End to the first/last, and select it.
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest ? event.target.closest("[data-editor] [role=tab]") : null;
+    if (!tab || event.altKey || event.ctrlKey || event.metaKey) return;
+    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+    var at = tabs.indexOf(tab);
+    var next = {
+      ArrowRight: (at + 1) % tabs.length, ArrowLeft: (at + tabs.length - 1) % tabs.length,
+      Home: 0, End: tabs.length - 1
+    }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    showTab(tab.closest("[data-editor]"), tabs[next].getAttribute("data-tab"), true);
   });
 
   document.addEventListener("input", function (event) {

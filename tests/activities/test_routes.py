@@ -1027,6 +1027,17 @@ def test_the_printable_sheet_lists_every_member(client, club):
     assert "Signature" in page and "Wednesday, December 2, 2037" in page
 
 
+def test_the_sheet_has_one_main_landmark_and_one_icon(client, club):
+    activity = club.activity(starts=START)
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/sheet").get_data(as_text=True)
+    # axe (QA 11): every part of a page in a landmark, and one <main>; the icon was written twice
+    assert page.count("<main>") == 1 and page.count("</main>") == 1
+    body = page.split("<body", 1)[1]
+    assert body.index("<main>") < body.index("<h1>") and body.index("</footer>") < body.index("</main>")
+    assert page.count('rel="icon"') == 1
+
+
 def test_the_sheet_is_in_chinese_for_a_user_who_reads_chinese(client, club):
     activity = club.activity(starts=START)
     club.convener.locale = "zh_Hant"

@@ -13,6 +13,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from tests.activities.helpers import make_club
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy, running_copy
 from tests.factories import add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
@@ -376,6 +377,30 @@ def test_the_members_page_loads_the_formation_rules_which_follow_the_members(cli
     html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
     assert re.search(r'status-at_risk">.*?At risk</span>\s*A community has at least 4', html, re.S)
     assert "5 of 6 members" in html
+
+
+def test_the_formation_rules_are_a_full_page_at_their_own_address_and_a_fragment_for_htmx(client, ctx):
+    """QA 11: opened directly, the members page's fragment came bare (no layout, no viewport: 980 px on a phone)."""
+    setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))
+    client.login(setup.club.convener)
+    url = f"/c/{setup.slug}/compliance/formation"
+    response = client.get(url)
+    page = _text(response)
+    assert response.status_code == 200 and page.startswith("<!doctype html>")
+    assert '<meta name="viewport"' in page and "<title>Formation rules · " in page and '<main id="main"' in page
+    assert 'class="tabs' in page and setup.club.community.name in page  # the community's own navigation
+    assert re.search(r'status-\w+">.*?</span>\s*A community has at least 4', page, re.S)
+    fragment = _text(client.hx("get", url))
+    assert "<html" not in fragment and "<main" not in fragment and "<nav" not in fragment
+    assert fragment.lstrip().startswith('<section class="card formation"')
+    assert response.vary and "HX-Request" in response.headers["Vary"]
+
+
+def test_the_formation_page_of_a_community_without_a_program_says_so(client, ctx):
+    club = make_club("loose")
+    client.login(club.convener)
+    page = _text(client.get("/c/loose/compliance/formation"))
+    assert "No formation rules: the community is not enrolled" in page and "<main" in page
 
 
 def test_members_removed_today_leave_the_formation_rules_at_once(client, ctx):

@@ -54,6 +54,9 @@ def test_the_editor_tabs_control_their_panels(client, ctx):
         assert f'id="{controls}"' in html
     panel = re.search(r'<div class="prose preview editor-preview"[^>]*>', html).group(0)
     assert 'role="tabpanel"' in panel and f'aria-labelledby="{tab_id}"' in panel
+    # roving tabindex: only the selected tab (Write, at first) is a Tab stop; the arrow keys reach the other
+    assert [('aria-selected="true"' in tab, re.search(r'tabindex="(-?\d)"', tab).group(1)) for tab in tabs] == [
+        (True, "0"), (False, "-1")]
 
 
 def test_a_refused_editor_keeps_its_help_in_its_description(client, ctx):

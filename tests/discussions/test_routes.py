@@ -176,6 +176,31 @@ def test_the_poll_answers_204_until_something_new_arrives(client, board):
     assert client.hx("GET", poller_url(page)).status_code == 204
 
 
+def test_replies_that_arrive_by_the_poll_are_said_in_the_threads_status(client, board):
+    """QA 11: a reply arriving in an open thread changed no live region: a screen-reader user never knew."""
+    thread = board.thread(author=board.member)
+    client.login(board.member)
+    page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+    news = re.findall(r'<p id="thread-news"([^>]*)>([^<]*)</p>', page)
+    assert len(news) == 1 and news[0][1] == "" and 'role="status"' in news[0][0]  # there before anything comes
+    assert page.index("</ol>", page.index('id="posts"')) < page.index('id="thread-news"')  # outside the list
+    poll = poller_url(page)
+    board.reply(thread, "第一則", author=board.other)
+    answer = client.hx("GET", poll).get_data(as_text=True)
+    said = r'<p id="thread-news"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>'
+    assert re.findall(said, answer) == ["1 new reply from 王老師"]
+    poll = poller_url(answer)
+    board.reply(thread, "第二則", author=board.other)
+    board.reply(thread, "第三則", author=board.convener)
+    board.reply(thread, "第四則", author=board.other)
+    answer = client.hx("GET", poll).get_data(as_text=True)
+    assert re.findall(said, answer) == ["3 new replies from 王老師, 陳召集"]  # each name once
+    poll = poller_url(answer)
+    board.reply(thread, "我自己的回覆", author=board.member)  # one's own reply: said as it was sent, not again
+    answer = client.hx("GET", poll).get_data(as_text=True)
+    assert "我自己的回覆" in answer and 'id="thread-news"' not in answer
+
+
 def test_a_stale_counter_without_new_posts_gets_a_fresh_poller_not_posts(client, board):
     thread = board.thread(author=board.member)
     client.login(board.member)
@@ -395,6 +420,23 @@ def test_board_search_finds_replies_and_links_to_them(client, board):
     client.login(board.member)
     page = client.get("/c/board/discussions/?q=計時器").get_data(as_text=True)
     assert "<mark>" in page and f"/c/board/discussions/{thread.id}?page=1#post-2" in page.replace("&amp;", "&")
+
+
+def test_the_boards_count_is_a_status_outside_the_list_that_htmx_fills_out_of_band(client, board):
+    """QA 11: #threads was its own live region, replaced by every swap of the filter: the count went unannounced."""
+    board.thread(title="課堂管理")
+    board.thread(title="分組學習")
+    client.login(board.member)
+    page = client.get("/c/board/discussions/").get_data(as_text=True)
+    assert re.findall(r'<p id="threads-status"[^>]*role="status"[^>]*>([^<]*)</p>', page) == ["2 threads"]
+    assert page.index('id="threads-status"') < page.index('<section id="threads"')
+    assert "aria-live" not in re.search(r'<section id="threads"[^>]*>', page).group(0)
+    found = client.get("/c/board/discussions/?q=課堂", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert found.startswith('<section id="threads"') and "aria-live" not in found.split(">", 1)[0]
+    assert re.findall(r'<p id="threads-status"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>', found) == ["1 match"]
+    listed = client.get("/c/board/discussions/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert re.findall(r'<p id="threads-status"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>', listed) == [
+        "2 threads"]
 
 
 def test_mark_all_read(client, board):

@@ -42,7 +42,8 @@ def _club(data: Any, names: tuple[str, ...] = MEMBER_NAMES[:2]) -> tuple[dict[st
 
 
 def _activity(data: Any, community: dict[str, Any], convener: dict[str, Any], *, title: str = "五年級數學共同備課",
-              started_minutes_ago: int = 5, hours: float = 2, days_ahead: int = 0, place: str = "自然教室") -> int:
+              started_minutes_ago: int = 5, hours: float = 2, days_ahead: int = 0, place: str = "自然教室",
+              method: str = "collaborative_planning") -> int:
     """Plan an activity as `convener` (by default one that started a few minutes ago); return its id."""
     from workspace.activities import services
     from workspace.auth.models import User
@@ -52,7 +53,7 @@ def _activity(data: Any, community: dict[str, Any], convener: dict[str, Any], *,
     def work() -> int:
         now = services.to_local(services.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
         starts = now - dt.timedelta(minutes=started_minutes_ago) + dt.timedelta(days=days_ahead)
-        fields = services.ActivityFields(title=title, method="collaborative_planning", starts_at=starts,
+        fields = services.ActivityFields(title=title, method=method, starts_at=starts,
                                          ends_at=starts + dt.timedelta(hours=hours), place=place)
         return services.create_activity(db.session.get(Community, community["id"]), fields,
                                         actor=db.session.get(User, convener["id"])).id
@@ -420,4 +421,21 @@ def test_the_activity_list_and_the_month_calendar_fit_a_phone(new_context, data,
     page.locator(".page-head nav a").nth(2).click()
     expect(page).to_have_url(re.compile(r"/calendar\?month=\d{4}-\d{2}$"))
     fits(page, "the next month on a phone")
+    no_problems(console)
+
+
+def test_the_activity_list_fits_320_px_in_english(new_context, data, console: ConsoleLog) -> None:
+    """QA 11: at 320 px (the reflow width, 1280 px at 400 %) the English method badge "Teaching observation and
+    feedback" did not wrap and pushed the row 14 px past the edge."""
+    convener, community, (lin, _wang) = _club(data)
+    _activity(data, community, convener, title="Observation of a fractions lesson", method="observation_feedback",
+              days_ahead=1)
+    page = new_context(locale="en-US", viewport={"width": 320, "height": 640}).new_page()
+    page.goto("/login")
+    _log_in_form(page, lin)
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto(_url(community))
+    badge = page.locator("#activities .activity-row .badge", has_text="Teaching observation and feedback")
+    expect(badge).to_be_visible()
+    fits(page, "the activity list at 320 px in English")
     no_problems(console)

@@ -194,6 +194,40 @@ def test_switch_language_with_the_footer_select(page: Page, data) -> None:
     expect(nav.get_by_role("link", name="My communities")).to_be_visible()
 
 
+def test_the_language_select_browsed_with_the_keys_waits_for_enter_or_leaving(page: Page, data) -> None:
+    """QA 11: the first ↓ on the footer's language select reloaded the page in the next language (WCAG 3.2.2).
+    Browsed with the arrow keys it waits; Enter, or the focus leaving, applies what was chosen."""
+    user = data.user(name="林志豪")
+    log_in(page, user)
+    html = page.locator("html")
+    select = page.locator("#locale-select")
+    expect(html).to_have_attribute("lang", "en")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    select.focus()
+    page.keyboard.press("ArrowUp")  # English → 简体中文, only browsed
+    page.wait_for_timeout(500)
+    assert sent == [], sent
+    expect(html).to_have_attribute("lang", "en")
+    expect(select).to_have_value("zh_Hans")
+    expect(select).to_be_focused()
+    expect(page.locator(".locale-form").get_by_role("button", name="Switch")).to_be_visible()  # how to confirm
+    page.keyboard.press("ArrowDown")  # back to English: nothing to apply when the focus leaves
+    page.keyboard.press("Shift+Tab")
+    page.wait_for_timeout(500)
+    assert sent == [], sent
+    select.focus()
+    page.keyboard.press("ArrowUp")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(html).to_have_attribute("lang", "zh-Hans")
+    select.focus()
+    page.keyboard.press("ArrowUp")  # 简体中文 → 繁體中文, then Tab away: applied on leaving
+    with page.expect_navigation():
+        page.keyboard.press("Tab")
+    expect(html).to_have_attribute("lang", "zh-Hant")
+
+
 def test_the_page_language_follows_the_content_after_login_account_change_and_logout(new_context, data) -> None:
     """A boosted form swaps the body but not <html lang>: the language of the page must follow its content."""
     user = data.user(name="赵老师", locale="zh_Hans")  # saved choice: 简体, the browser says English

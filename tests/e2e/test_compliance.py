@@ -657,6 +657,27 @@ def test_withdrawing_asks_first_and_a_no_keeps_the_enrolment(new_context, data: 
     no_problems(console)
 
 
+def test_the_amount_summary_is_as_tall_as_the_buttons_beside_it(new_context, data: Data, console: ConsoleLog) -> None:
+    """QA 11: "Change the approved amount" (a <summary> drawn as a button) was 36 px tall with its text at the top,
+    beside 44-px buttons."""
+    enrolled = _enrolled(data, held=1, photos=1)
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _log_in(page, enrolled.reviewer)
+    page.goto(enrolled.panel)
+    summary = page.locator(".amount-change > summary")
+    withdraw = page.locator(f'form[action$="/{enrolled.enrollment_id}/withdraw"] button')
+    expect(summary).to_be_visible()
+    expect(withdraw).to_be_visible()
+    box, beside = summary.bounding_box(), withdraw.bounding_box()
+    assert box and beside and abs(box["height"] - beside["height"]) <= 1 and box["height"] >= 44, (box, beside)
+    assert abs(box["y"] - beside["y"]) <= 1, (box, beside)  # one row, tops aligned
+    style = summary.evaluate("s => [getComputedStyle(s).display, getComputedStyle(s).alignItems]")
+    assert "flex" in style[0] and style[1] == "center", style  # the text in the middle, as on the buttons
+    summary.click()  # opened, the form comes below it
+    expect(page.locator(".amount-change .amount-form")).to_be_visible()
+    no_problems(console)
+
+
 def test_a_line_named_beside_a_program_error_puts_the_caret_on_that_line(new_context, data: Data,
                                                                           console: ConsoleLog) -> None:
     """QA: "Line 175" beside an error of the raw program text went to the box, its caret left on the last line."""

@@ -188,6 +188,9 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     expect(page_b.locator("#post-1")).to_contain_text("異分母分數")
     expect(page_b.locator("#bell")).to_be_visible()
     expect(page_b.locator("#bell .bell-count")).to_have_count(0)
+    news_b = page_b.locator("[role=status]#thread-news")  # who replied, for a screen reader (QA 11)
+    expect(news_b).to_have_text("")
+    news_b.evaluate("element => { element.dataset.kept = 'yes'; }")
     page_b.evaluate("window.__sameDocument = true")
     page_a.evaluate("window.__sameDocument = true")
 
@@ -221,10 +224,12 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     expect(page_a.locator("#post-2")).to_contain_text("我們用色紙折出分數", timeout=LIVE_WAIT)
     expect(page_a.locator("#post-2 .post-author")).to_have_text("林老師")
     expect(page_a.locator("#post-2")).to_have_count(1)
+    expect(page_a.locator("#thread-news")).to_have_text("")  # one's own reply is not announced as news
 
-    # 王老師: the reply and the bell, without reloading.
+    # 王老師: the reply and the bell, without reloading; the thread's status says who replied, in the same region.
     post = page_b.locator("#post-2")
     expect(post).to_contain_text("我們用色紙折出分數", timeout=LIVE_WAIT)
+    expect(page_b.locator("#thread-news[data-kept=yes]")).to_have_text("1 new reply from 林老師")
     expect(post.locator(".post-author")).to_have_text("林老師")
     expect(post.locator(".post-body")).to_contain_text("@王老師")
     expect(page_b.locator("#bell .bell-count")).to_have_text("1", timeout=LIVE_WAIT)
@@ -251,6 +256,38 @@ def test_a_reply_with_a_mention_reaches_the_other_reader_live(new_context, data,
     expect(page_a.locator("#posts > li.post")).to_have_count(3)
     expect(page_b.locator("#posts > li.post")).to_have_count(3)
     assert page_b.evaluate("window.__sameDocument") is True
+    no_problems(console)
+
+
+def test_the_boards_and_the_searchs_counts_are_announced_by_a_status_that_stays(page: Page, data,
+                                                                                console: ConsoleLog) -> None:
+    """QA 11: #threads and #search-results were their own live regions, replaced by each swap, so nothing (or the
+    whole list) was announced. One permanent status outside each list says the count, and stays the same element."""
+    lin, _wang, community = _two_teachers(data)
+    _thread(data, community, lin, title="分數的教學順序", body="先講通分", section="sharing")
+    _thread(data, community, lin, title="課堂管理", body="計時器", section="sharing")
+    log_in(page, lin)
+    page.goto(f"/c/{community['slug']}/discussions/")
+    status = page.locator("[role=status]#threads-status")
+    expect(status).to_have_count(1)
+    expect(status).to_have_text("2 threads")
+    status.evaluate("element => { element.dataset.kept = 'yes'; }")
+    with page.expect_response(lambda r: "q=" in r.url):
+        page.locator("#board-q").press_sequentially("通分", delay=30)
+    expect(page.locator("#threads .thread-row")).to_have_count(1)
+    expect(page.locator("#threads-status")).to_have_count(1)
+    expect(page.locator("#threads-status[data-kept=yes]")).to_have_text("1 match")
+    expect(page.locator("#threads")).not_to_have_attribute("aria-live", re.compile(".*"))
+
+    page.goto("/search")
+    status = page.locator("[role=status]#search-status")
+    expect(status).to_have_count(1)
+    status.evaluate("element => { element.dataset.kept = 'yes'; }")
+    with page.expect_response(lambda r: "q=" in r.url):
+        page.locator("#search-q").press_sequentially("課堂", delay=30)
+    expect(page.locator("#search-status[data-kept=yes]")).to_have_text(
+        "Found: 0 resources, 1 thread or reply, 0 plans")
+    expect(page.locator("#search-status")).to_have_count(1)
     no_problems(console)
 
 
@@ -296,6 +333,58 @@ def test_the_preview_tab_renders_markdown(page: Page, data, console: ConsoleLog)
     expect(page.locator("#reply").get_by_role("tab", name="Preview")).to_be_visible()
     expect(page.locator("#posts > li.post")).to_have_count(1)
     no_problems(console, expected=(422,))
+
+
+def test_the_editor_tabs_follow_the_tab_keyboard_model(page: Page, data, console: ConsoleLog) -> None:
+    """QA 11: Write/Preview were role="tab" but the arrow keys did nothing and both were Tab stops. Now ←/→ and
+    Home/End move to a tab and select it, and only the selected tab is in the Tab order."""
+    lin, _wang, community = _two_teachers(data)
+    thread_id = _thread(data, community, lin, title="教學分享", body="第一篇", section="sharing")
+    log_in(page, lin)
+    page.goto(_thread_url(community, thread_id))
+    reply = page.locator("#reply")
+    area = reply.get_by_label("Message")
+    area.fill("這是**粗體**的重點。")
+    write, preview_tab = reply.get_by_role("tab", name="Write"), reply.get_by_role("tab", name="Preview")
+    expect(write).to_have_attribute("tabindex", "0")
+    expect(preview_tab).to_have_attribute("tabindex", "-1")
+    panel = reply.locator(".editor-preview")
+
+    write.focus()
+    with page.expect_response(lambda r: r.url.endswith("/markdown/preview")):
+        page.keyboard.press("ArrowRight")
+    expect(preview_tab).to_be_focused()
+    expect(preview_tab).to_have_attribute("aria-selected", "true")
+    expect(preview_tab).to_have_attribute("tabindex", "0")
+    expect(write).to_have_attribute("tabindex", "-1")
+    expect(panel.locator("strong")).to_have_text("粗體")
+    expect(area).to_be_hidden()
+
+    page.keyboard.press("ArrowRight")  # wraps round to Write, and the focus stays on the tabs
+    expect(write).to_be_focused()
+    expect(write).to_have_attribute("aria-selected", "true")
+    expect(area).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith("/markdown/preview")):
+        page.keyboard.press("End")
+    expect(preview_tab).to_be_focused()
+    page.keyboard.press("Home")
+    expect(write).to_be_focused()
+    expect(write).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")  # wraps to the last
+    expect(preview_tab).to_be_focused()
+    expect(preview_tab).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")
+    expect(write).to_be_focused()
+
+    # One Tab stop for the two tabs: Tab from Write goes into the text, Shift+Tab back lands on Write.
+    page.keyboard.press("Tab")
+    expect(area).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(write).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(preview_tab).not_to_be_focused()
+    expect(area).to_have_value("這是**粗體**的重點。")
+    no_problems(console)
 
 
 def test_an_image_uploaded_in_the_editor_shows_in_the_post(page: Page, data, console: ConsoleLog) -> None:

@@ -149,3 +149,29 @@ def test_the_job_page_announces_only_that_the_file_is_ready_and_focuses_it(new_c
     expect(link).to_be_focused()
     expect(leave).to_be_hidden()  # and no longer under the finished file
     no_problems(console)
+
+
+def test_the_files_language_browsed_with_the_keys_waits_for_enter(new_context, data: Data,
+                                                                  console: ConsoleLog) -> None:
+    """QA 11: ↑ on "Language of the files" reloaded the centre at once and took the focus away. Browsed with the
+    keys it waits for Enter; a pick with the mouse still applies at once (the test above)."""
+    enrolled = _enrolled(data, held=1, photos=1)
+    eid = enrolled.enrollment_id
+    page = new_context().new_page()
+    _log_in(page, enrolled.convener)
+    page.goto(f"/c/{enrolled.slug}/exports/")
+    section = page.locator(f"#exports-{eid}")
+    choice = section.get_by_label("Language of the files")
+    first = choice.input_value()
+    choice.focus()
+    page.keyboard.press("ArrowUp" if first == "en" else "ArrowDown")  # English is the last choice
+    page.wait_for_timeout(500)
+    assert "lang=" not in page.url, page.url
+    expect(choice).to_be_focused()
+    browsed = choice.input_value()
+    assert browsed != first
+    expect(section.get_by_role("button", name="Choose")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"lang={browsed}#exports-{eid}$"))
+    expect(section.locator("input[name=language]").first).to_have_value(browsed)
+    no_problems(console)

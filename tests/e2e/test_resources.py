@@ -66,10 +66,19 @@ def test_upload_two_files_search_and_add_a_version(new_context, data) -> None:
     page.goto(f"/c/{slug}/resources/")
     results = page.locator("#results")
     expect(results.locator(".resource-row")).to_have_count(2)
+    # The count a screen reader hears: one permanent status outside the list, the same element after each swap
+    # (QA 11: the list was its own live region and replaced itself).
+    status = page.locator("[role=status]#results-status")
+    expect(status).to_have_count(1)
+    expect(status).to_have_text("2 resources")
+    status.evaluate("element => { element.dataset.kept = 'yes'; }")
+    expect(results).not_to_have_attribute("aria-live", re.compile(".*"))
     page.evaluate("window.__sameDocument = true")
     with page.expect_response(lambda r: "/resources/" in r.url and "q=" in r.url):
         page.locator("#q").press_sequentially("通分", delay=30)
     expect(results.locator(".resource-row")).to_have_count(1)
+    expect(page.locator("#results-status")).to_have_count(1)
+    expect(page.locator("#results-status[data-kept=yes]")).to_have_text("1 resource")
     row = results.locator(".resource-row")
     expect(row.get_by_role("link", name=PLAN_TITLE)).to_be_visible()
     expect(row.locator("mark").first).to_have_text("通分")

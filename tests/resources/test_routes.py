@@ -354,6 +354,26 @@ def test_list_fragment_for_htmx_has_no_page_around_it(client, convener, communit
     assert "<html" not in library and "Listed" in library
 
 
+def test_the_count_is_a_status_outside_the_list_that_htmx_fills_out_of_band(client, convener, community):
+    """QA 11: the list was its own live region and was replaced by every swap, so the new count was not announced."""
+    for title in ("分數教學", "分數評量", "幾何"):
+        make_text(community, convener, title=title)
+    page = client.get("/c/lib/resources/?q=分數").get_data(as_text=True)
+    statuses = re.findall(r'<p id="results-status"([^>]*)>([^<]*)</p>', page)
+    assert [text for _attrs, text in statuses] == ["2 resources"]
+    assert 'role="status"' in statuses[0][0] and "hx-swap-oob" not in statuses[0][0]
+    assert page.index('id="results-status"') < page.index('<section id="results"')  # not inside the list
+    assert "aria-live" not in re.search(r'<section id="results"[^>]*>', page).group(0)
+    fragment = client.get("/c/lib/resources/?q=幾何", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.startswith('<section id="results"')
+    assert re.findall(r'<p id="results-status"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>', fragment) == [
+        "1 resource"]
+    boosted = client.get("/c/lib/resources/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.get_data(as_text=True).count('id="results-status"') == 1  # a page: the region, no swap
+    library = client.get("/library/?q=分數").get_data(as_text=True)
+    assert library.count('id="results-status"') == 1
+
+
 def _order(page: str, titles: list[str]) -> list[str]:
     body = results(page)
     return sorted(titles, key=body.index)

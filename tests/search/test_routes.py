@@ -34,6 +34,27 @@ def test_search_finds_resources_and_posts_across_scripts_but_only_what_the_perso
     assert client.get("/search").status_code == 200
 
 
+def test_the_search_count_is_a_status_outside_the_results_that_htmx_fills_out_of_band(client, ctx):
+    """QA 11: #search-results was the live region and was replaced as one typed: nothing was announced, or the
+    whole list (1,179 characters) was."""
+    board = make_board()
+    board.thread(title="分組討論", body="請分享")
+    sheet = resources.ResourceFields(title="分組學習單範例", kind="courseware")
+    resources.create_text_resource(board.community, sheet, "學習單", actor=board.member)
+    db.session.commit()
+    client.login(board.member)
+    page = client.get("/search").get_data(as_text=True)
+    assert re.findall(r'<p id="search-status"[^>]*role="status"[^>]*>([^<]*)</p>', page) == [""]  # there, empty
+    assert page.index('id="search-status"') < page.index('<div id="search-results"')
+    assert "aria-live" not in re.search(r'<div id="search-results"[^>]*>', page).group(0)
+    fragment = client.hx("GET", "/search?q=分組").get_data(as_text=True)
+    status = re.findall(r'<p id="search-status"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>', fragment)
+    assert status == ["Found: 1 resource, 1 thread or reply, 0 plans"]
+    nothing = client.hx("GET", "/search?q=沒有這個詞").get_data(as_text=True)
+    assert re.findall(r'<p id="search-status"[^>]*>([^<]*)</p>', nothing) == [
+        "Nothing found. Try fewer words, or another spelling."]
+
+
 def test_a_plan_and_its_adaptation_are_told_apart_in_the_results(client, ctx):
     import re
 

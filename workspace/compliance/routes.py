@@ -166,13 +166,14 @@ def live(slug: str):
 @bp.get("/c/<slug>/compliance/formation")
 def formation(slug: str):
     """The formation rules of the programs the community is enrolled in (member minimum by the school's class
-    count, one convener, evaluation-programme members), for the members page as the convener edits members."""
+    count, one convener, evaluation-programme members), for the members page as the convener edits members; a full
+    page of the community when opened at its own address."""
     community = load_community(slug, "read_activities")
     standings = services.standings(services.enrollments_of(community.id))
     checks = [(standing, [result for result in standing.results if result.kind == "membership"])
               for standing in standings]
-    return render_page("compliance/_formation.html", community=community, checks=[pair for pair in checks if pair[1]],
-                       wording=wording)
+    return render_page("compliance/formation.html", "compliance/_formation.html", community=community,
+                       checks=[pair for pair in checks if pair[1]], wording=wording)
 
 
 @bp.post("/c/<slug>/compliance/enrol")
