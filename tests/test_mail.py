@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import email
+import logging
 import re
 import socket
+import socketserver
+import threading
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -17,6 +22,7 @@ from tests.factories import make_community, make_user
 from workspace.auth import services
 from workspace.auth.models import PasswordReset
 from workspace.communities.models import Invitation, Membership
+from workspace.core.mail import send_mail
 from workspace.extensions import db
 
 NEW_PASSWORD = "a fresh and long passphrase"
@@ -211,3 +217,72 @@ def test_an_unreachable_mail_server_breaks_nothing(client, app, ctx):
     members = client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
     assert "Invitation sent" not in members
     assert invitation.token in members  # the convener can still copy the link
+
+
+class _PlainAuthServer(socketserver.StreamRequestHandler):
+    """An SMTP server that offers AUTH but no STARTTLS, and keeps every line a client sends it."""
+
+    lines: list[bytes]
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 plain.test ESMTP\r\n")
+        while line := self.rfile.readline():
+            self.lines.append(line)
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.wfile.write(b"250-plain.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            elif verb == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+            else:
+                self.wfile.write(b"250 OK\r\n")
+
+
+@pytest.fixture()
+def plain_auth_server(app) -> Iterator[list[bytes]]:
+    """A server without STARTTLS the app is configured to log in to with MAIL_USE_TLS on (the default)."""
+    lines: list[bytes] = []
+    handler = type("Handler", (_PlainAuthServer,), {"lines": lines})
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    saved = {key: app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
+                                                  "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1], MAIL_USE_TLS=True,
+                      MAIL_USE_SSL=False, MAIL_USERNAME="plc@school.test", MAIL_PASSWORD="S3cret-Mail-Pw",
+                      MAIL_DEFAULT_SENDER="workspace@school.test")
+    try:
+        yield lines
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.config.update(saved)
+
+
+def test_with_tls_required_a_server_without_starttls_never_gets_the_password(ctx, plain_auth_server, caplog):
+    with caplog.at_level(logging.ERROR):
+        assert send_mail("lin@school.test", "Hello", "Body") is False
+    received = b"".join(plain_auth_server)
+    assert received.lower().startswith(b"ehlo")
+    assert b"AUTH" not in received and b"MAIL FROM" not in received  # no login, no message, in clear
+    assert base64.b64encode(b"\x00plc@school.test\x00S3cret-Mail-Pw") not in received
+    assert any("offers no STARTTLS" in record.getMessage() or "offers no STARTTLS" in (record.exc_text or "")
+               for record in caplog.records)
+
+
+def test_a_notification_email_refused_for_want_of_starttls_stays_pending(ctx, plain_auth_server):
+    from workspace.notifications.models import Notification
+    from workspace.notifications.services import send_pending_emails
+
+    author, reader = make_user(), make_user(email="reader@school.test")
+    community = make_community(convener=author)
+    db.session.add(Notification(user_id=reader.id, actor_id=author.id, community_id=community.id, kind="mention",
+                                subject_type="post", path="/c/x/", email_state="pending"))
+    db.session.commit()
+    assert send_pending_emails(delay=dt.timedelta(0)) == 0
+    assert db.session.scalar(select(Notification.email_state)) == "pending"
+    assert b"AUTH" not in b"".join(plain_auth_server)
+

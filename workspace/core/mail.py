@@ -10,6 +10,10 @@ from email.utils import make_msgid
 from flask import current_app
 
 
+class StartTLSRefused(smtplib.SMTPException):
+    """MAIL_USE_TLS is set but the server offers no STARTTLS: nothing (above all no password) is sent in clear."""
+
+
 def mail_configured() -> bool:
     """Whether an SMTP server is configured."""
     return bool(current_app.config.get("MAIL_SERVER"))
@@ -36,7 +40,13 @@ def send_mail(to: str, subject: str, body: str, *, headers: dict[str, str] | Non
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     try:
         with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
-            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"] and smtp.has_extn("starttls"):
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+                smtp.ehlo()
+                # STARTTLS or nothing: a server without it (or someone on the path who strips it from the EHLO
+                # answer) would otherwise get the password and the mail in clear.
+                if not smtp.has_extn("starttls"):
+                    raise StartTLSRefused(f"{config['MAIL_SERVER']}:{config['MAIL_PORT']} offers no STARTTLS "
+                                          "although MAIL_USE_TLS is on; nothing was sent")
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
