@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email
+import email.utils
 import logging
 import re
 import socket
@@ -22,7 +23,7 @@ from tests.factories import make_community, make_user
 from workspace.auth import services
 from workspace.auth.models import PasswordReset
 from workspace.communities.models import Invitation, Membership
-from workspace.core.mail import send_mail
+from workspace.core.mail import build_message, send_mail
 from workspace.extensions import db
 
 NEW_PASSWORD = "a fresh and long passphrase"
@@ -286,3 +287,26 @@ def test_a_notification_email_refused_for_want_of_starttls_stays_pending(ctx, pl
     assert db.session.scalar(select(Notification.email_state)) == "pending"
     assert b"AUTH" not in b"".join(plain_auth_server)
 
+
+def test_every_email_has_a_date_a_message_id_and_a_literal_list_unsubscribe(ctx):
+    url = "https://plc.qa-deploy.example/notifications/unsubscribe/Mw.CF7CNrc201CgYlzbucDbQ5PfSHw"
+    message = build_message("lin@school.test", "新的提及", "內文", headers={"List-Unsubscribe": f"<{url}>"})
+    raw = message.as_bytes()
+    assert f"List-Unsubscribe: <{url}>".encode() in raw  # one literal line: mail programs read no encoded words here
+    assert b"=?utf-8?" not in raw.split(b"Subject:")[0]
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["List-Unsubscribe"] == f"<{url}>"
+    assert parsed["Date"].endswith(" -0000")  # UTC (RFC 5322: the sender's own zone is not told)
+    sent_at = email.utils.parsedate_to_datetime(parsed["Date"]).replace(tzinfo=dt.UTC)
+    assert abs((sent_at - dt.datetime.now(dt.UTC)).total_seconds()) < 60
+    assert re.fullmatch(r"<[^@<>\s]+@[^@<>\s]+>", parsed["Message-ID"])
+    assert parsed["Subject"] == "新的提及"
+
+
+def test_the_sent_email_arrives_with_its_date_and_list_unsubscribe(ctx, smtp):
+    url = "http://127.0.0.1:5000/notifications/unsubscribe/Mw.CF7CNrc201CgYlzbucDbQ5PfSHwAAAAAAAAAAAAAAAA"
+    assert send_mail("lin@school.test", "Hello", "Body", headers={"List-Unsubscribe": f"<{url}>"})
+    (envelope,) = smtp.envelopes
+    assert f"List-Unsubscribe: <{url}>".encode() in envelope.original_content
+    (message,) = smtp.messages
+    assert message["Date"] and message["Message-ID"].endswith("@school.test>")
