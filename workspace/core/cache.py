@@ -409,7 +409,7 @@ def _make_store(app: Flask) -> PageStore:
     if config.get("REDIS_URL"):
         import redis
 
-        prefix = (config.get("RATELIMIT_KEY_PREFIX") or "plc-workspace") + ":page"
+        prefix = config["REDIS_PREFIX"] + ":page"
         return RedisStore(redis.Redis.from_url(config["REDIS_URL"]), prefix, max_age)
     return FileStore(Path(config["INSTANCE_DIR"]) / "page-cache", max_age=max_age,
                      max_bytes=int(config.get("PAGE_CACHE_MAX_BYTES", 256 * 1024 * 1024)))
