@@ -26,7 +26,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
+from workspace.core.cache import start_new_epoch
 from workspace.core.errors import ValidationError
+from workspace.core.fragments import fragment_store
 from workspace.extensions import db
 
 FORMAT_VERSION = 1
@@ -116,6 +118,9 @@ def restore_backup(path: str) -> None:
             _swap_in(new_uploads, upload_dir, staging / "previous")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    # The restored counters are those of backup time: pages kept since would match them again (QA11 #1).
+    start_new_epoch()
+    fragment_store().clear()  # this process's; fragments' keys hold the versions they draw (created_at …)
     revision = manifest.get("alembic_revision")
     current_app.logger.info("restored backup %s (alembic revision %s)", path, revision)
 
