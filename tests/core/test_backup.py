@@ -180,6 +180,35 @@ def test_a_restore_makes_pages_kept_by_another_instance_stale(app, ctx, client, 
     assert "Written after the restore" in client.get(path).get_data(as_text=True)
 
 
+def test_a_backup_older_than_the_schema_restores_over_tables_it_does_not_know(ctx, uploads, tmp_path):
+    """QA11 #2: going back after an upgrade. A newer migration's table referencing an old one (reminders_sent → users)
+    blocked pg_restore's drop of users; the restore empties the whole schema first, then loads the backup, whose
+    alembic revision says where `db upgrade` continues."""
+    make_user(email="before@school.test")
+    revision = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    written = make_backup(str(tmp_path / "snapshot.tar.gz"))
+    newer = make_user(email="after-upgrade@school.test")
+    try:
+        db.session.execute(text("CREATE TABLE upgrade_reminders_sent (id INTEGER PRIMARY KEY, "
+                                "user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE)"))
+        db.session.execute(text("INSERT INTO upgrade_reminders_sent (id, user_id) VALUES (1, :user)"),
+                           {"user": newer.id})
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'f00dfacecafe'"))
+        db.session.commit()
+
+        restore_backup(written)
+
+        assert _emails() == {"before@school.test"}
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == revision
+        assert "upgrade_reminders_sent" not in db.inspect(db.engine).get_table_names()
+        make_user(email="after-restore@school.test")  # the restored schema takes writes
+        assert "after-restore@school.test" in _emails()
+    finally:
+        db.session.rollback()
+        db.session.execute(text("DROP TABLE IF EXISTS upgrade_reminders_sent"))
+        db.session.commit()
+
+
 def test_backup_is_one_archive_with_manifest_dump_and_uploads(ctx, uploads, tmp_path):
     make_user()
     target = tmp_path / "snapshot.tar.gz"
