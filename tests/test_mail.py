@@ -224,6 +224,7 @@ class _PlainAuthServer(socketserver.StreamRequestHandler):
     """An SMTP server that offers AUTH but no STARTTLS, and keeps every line a client sends it."""
 
     lines: list[bytes]
+    starttls = False  # offer STARTTLS (and then refuse it: the test only needs to see it asked for)
 
     def handle(self) -> None:
         self.wfile.write(b"220 plain.test ESMTP\r\n")
@@ -231,7 +232,10 @@ class _PlainAuthServer(socketserver.StreamRequestHandler):
             self.lines.append(line)
             verb = line[:4].upper()
             if verb in (b"EHLO", b"HELO"):
-                self.wfile.write(b"250-plain.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+                offer = b"250-STARTTLS\r\n" if self.starttls else b""
+                self.wfile.write(b"250-plain.test\r\n" + offer + b"250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+            elif line.upper().startswith(b"STARTTLS"):
+                self.wfile.write(b"454 TLS not available now\r\n")
             elif verb == b"QUIT":
                 self.wfile.write(b"221 bye\r\n")
                 return
@@ -241,11 +245,11 @@ class _PlainAuthServer(socketserver.StreamRequestHandler):
                 self.wfile.write(b"250 OK\r\n")
 
 
-@pytest.fixture()
-def plain_auth_server(app) -> Iterator[list[bytes]]:
+@pytest.fixture(params=[False])
+def plain_auth_server(app, request) -> Iterator[list[bytes]]:
     """A server without STARTTLS the app is configured to log in to with MAIL_USE_TLS on (the default)."""
     lines: list[bytes] = []
-    handler = type("Handler", (_PlainAuthServer,), {"lines": lines})
+    handler = type("Handler", (_PlainAuthServer,), {"lines": lines, "starttls": request.param})
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -272,6 +276,15 @@ def test_with_tls_required_a_server_without_starttls_never_gets_the_password(ctx
     assert base64.b64encode(b"\x00plc@school.test\x00S3cret-Mail-Pw") not in received
     assert any("offers no STARTTLS" in record.getMessage() or "offers no STARTTLS" in (record.exc_text or "")
                for record in caplog.records)
+
+
+@pytest.mark.parametrize("plain_auth_server", [True], indirect=True)
+def test_with_tls_required_starttls_is_asked_for_before_anything_else(ctx, plain_auth_server):
+    """The STARTTLS offer is read from the EHLO answer (has_extn before any EHLO never saw it: no TLS at all)."""
+    assert send_mail("lin@school.test", "Hello", "Body") is False  # this server then refuses to start TLS
+    verbs = [line.split()[0].upper() for line in plain_auth_server if line.strip()]
+    assert verbs[:2] == [b"EHLO", b"STARTTLS"]
+    assert b"AUTH" not in verbs
 
 
 def test_a_notification_email_refused_for_want_of_starttls_stays_pending(ctx, plain_auth_server):
