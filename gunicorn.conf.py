@@ -11,6 +11,7 @@ Read from the same environment variables as the app. Two choices matter for safe
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from workspace.config import _bool as flag
@@ -33,23 +34,70 @@ control_socket_disable = True
 # The job queue's consumer (background exports, notification emails, emptying the trash) runs beside the web server,
 # so `make run` is all a school starts. JOBS_WORKER=0 leaves it out (a deployment that runs `huey_consumer
 # workspace.tasks.huey` as its own service, or several web servers sharing one Redis queue with one consumer).
+# A watchdog thread in gunicorn's master starts it again when it dies (killed for memory, a crash): gunicorn itself
+# would go on serving with a dead queue and say nothing. It checks every JOBS_WATCH_SECONDS (5) and waits longer
+# (doubling up to 5 minutes) while the consumer keeps dying within a minute of its start.
 _consumer = None
+_consumer_lock = threading.Lock()
+_stopping = threading.Event()
+_RESTART_DELAY_MAX = 300.0
+_STABLE_AFTER = 60.0  # a consumer that ran this long died of something new: start it again at once
+
+
+def _start_consumer():
+    command = [sys.executable, "-m", "huey.bin.huey_consumer", "workspace.tasks.huey",
+               "--workers", os.environ.get("JOBS_WORKERS") or "2", "--worker-type", "thread",
+               "--quiet", "--flush-locks"]
+    return subprocess.Popen(command)  # noqa: S603 - our own interpreter and module, no outside input
+
+
+def _shutting_down(server):
+    # gunicorn's stop() empties LISTENERS first: a consumer ending then was stopped with the server (systemd sends
+    # SIGTERM to the whole group), not lost.
+    return _stopping.is_set() or not server.LISTENERS
+
+
+def _watch_consumer(server):
+    """Start the consumer again whenever it has ended, and say so in the log (an error: jobs stopped meanwhile)."""
+    global _consumer
+    interval = float(os.environ.get("JOBS_WATCH_SECONDS") or 5)
+    delay = 0.0
+    started = time.monotonic()
+    while not _stopping.wait(interval):
+        with _consumer_lock:
+            if _consumer is None or _consumer.poll() is None:
+                continue
+            pid = _consumer.pid
+        if _stopping.wait(max(interval, 1.0)) or _shutting_down(server):
+            return
+        ran = time.monotonic() - started
+        delay = 0.0 if ran >= _STABLE_AFTER else min(max(delay * 2, interval), _RESTART_DELAY_MAX)
+        server.log.error("The job queue's consumer (pid %s) has ended after %.0f s; starting it again%s", pid, ran,
+                         f" in {delay:.0f} s" if delay else "")
+        if delay and _stopping.wait(delay):
+            return
+        with _consumer_lock:
+            if _shutting_down(server):
+                return
+            _consumer = _start_consumer()
+            started = time.monotonic()
+            server.log.error("The job queue's consumer runs again (pid %s)", _consumer.pid)
 
 
 def on_starting(server):
     global _consumer
     if not flag("JOBS_WORKER", True) or flag("JOBS_IMMEDIATE", False):
         return
-    command = [sys.executable, "-m", "huey.bin.huey_consumer", "workspace.tasks.huey",
-               "--workers", os.environ.get("JOBS_WORKERS") or "2", "--worker-type", "thread",
-               "--quiet", "--flush-locks"]
-    _consumer = subprocess.Popen(command)  # noqa: S603 - our own interpreter and module, no outside input
+    _consumer = _start_consumer()
+    threading.Thread(target=_watch_consumer, args=(server,), name="consumer-watchdog", daemon=True).start()
 
 
 def on_exit(server):
-    if _consumer is not None and _consumer.poll() is None:
-        _consumer.terminate()
-        try:
-            _consumer.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            _consumer.kill()
+    _stopping.set()
+    with _consumer_lock:
+        if _consumer is not None and _consumer.poll() is None:
+            _consumer.terminate()
+            try:
+                _consumer.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                _consumer.kill()

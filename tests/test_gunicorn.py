@@ -6,10 +6,12 @@ These start the real server on a free port and talk to it over HTTP, as a browse
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -155,3 +157,37 @@ def test_the_servers_processes_run_on_the_deployments_clock():
         out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
                              env={**os.environ, "TZ": "UTC", "TIMEZONE": zone, "JOBS_WORKER": "0"})
         assert out.stdout.strip().splitlines()[-1] == offset, (zone, out.stdout, out.stderr)
+
+
+def _until(found, seconds: float = 30.0):
+    """Poll `found()` until it gives something truthy (or fail after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = found()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("waited in vain")
+
+
+def _ready(address: str) -> int:
+    try:
+        with urllib.request.urlopen(f"{address}/healthz/ready", timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_dead_consumer_is_started_again_and_the_log_says_so(tmp_path):
+    """QA11 #4: a consumer killed (for memory, say) left the queue dead while gunicorn and /healthz said nothing."""
+    with _gunicorn(tmp_path, JOBS_IMMEDIATE="0", JOBS_DB=str(tmp_path / "queue.sqlite3"),
+                   JOBS_WATCH_SECONDS="0.2") as (address, log):
+        master = _server_pid(address)
+        (first,) = _until(lambda: _children_running(master, "huey_consumer"))
+        _until(lambda: _ready(address) == 200)  # the consumer beat at its start
+        os.kill(first, signal.SIGKILL)
+        (second,) = _until(lambda: [pid for pid in _children_running(master, "huey_consumer") if pid != first])
+        text = _until(lambda: "runs again" in log.read_text() and log.read_text())
+        assert f"The job queue's consumer (pid {first}) has ended" in text
+        assert _ready(address) == 200
+    _until(lambda: not _alive(second), 15)  # and it stops with the server

@@ -68,6 +68,7 @@ MATRIX = [
     # A reviewer with no community of their own is sent to /review/.
     Step("GET", "communities.index", "/", None, dict(anonymous=LOGIN, reviewer=DONE, reviewer_elsewhere=DONE)),
     Step("GET", "core.health", "/healthz", None, {}),
+    Step("GET", "core.ready", "/healthz/ready", None, {}),
     Step("GET", "communities.new_community", "/communities/new", None, dict(anonymous=LOGIN)),
     Step("POST", "communities.create_community", "/communities/new",
          {"name": "New of {role}", "kind": "grade", "slug": "new-of-{role_key}"},

@@ -27,6 +27,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if overrides:
         app.config.update(overrides)
+    from workspace.config import default_redis_prefix
+
+    # Derived after the overrides, from the BASE_URL in force; Flask-Limiter reads its own name for it.
+    app.config["REDIS_PREFIX"] = app.config.get("REDIS_PREFIX") or default_redis_prefix(app.config["BASE_URL"])
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
     from workspace.core.urls import trusted_hosts
 
     # Flask answers a request for any other host with 400 (X-Forwarded-Host too, behind ProxyFix).

@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,14 @@ def default_base_url(host: str, port: str) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+def default_redis_prefix(base_url: str) -> str:
+    """What every Redis key the app writes starts with when REDIS_PREFIX is not set: `plc-workspace:` and BASE_URL's
+    host, port and path, so that two installations on one Redis (each reached at its own address) never share page
+    cache, login-throttle or rate-limit keys."""
+    parts = urlsplit(base_url)
+    return f"plc-workspace:{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
 def _own_address() -> str:
@@ -138,7 +147,13 @@ def load_config() -> dict[str, Any]:
         # The form around the file (boundary, fields) needs room too: a video of exactly the limit must pass.
         "MAX_CONTENT_LENGTH": (max(max_upload_mb, _int("MAX_VIDEO_UPLOAD_MB", 500)) + 1) * 1024 * 1024,
         "REDIS_URL": redis_url,
+        # What every Redis key the app writes starts with (page cache, login throttle, rate limits; the job queue's
+        # keys are named by JOBS_QUEUE); create_app derives it from BASE_URL when unset (default_redis_prefix) and
+        # gives it to Flask-Limiter as RATELIMIT_KEY_PREFIX.
+        "REDIS_PREFIX": os.environ.get("REDIS_PREFIX") or None,
         "JOBS_IMMEDIATE": _bool("JOBS_IMMEDIATE", False),  # run background jobs at once, in the caller (tests)
+        # /healthz/ready fails when no job queue consumer has beaten (every minute) for this long; 0 turns it off.
+        "JOBS_HEARTBEAT_MAX_AGE_SECONDS": _int("JOBS_HEARTBEAT_MAX_AGE_SECONDS", 180),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAIL_SERVER": mail_server,

@@ -19,7 +19,7 @@ from workspace.auth.services import purge_sessions
 from workspace.auth.throttle import purge_attempts
 from workspace.compliance.services import remind_deadlines
 from workspace.core.database import reads_first, utcnow
-from workspace.core.jobs import crontab, huey, periodic_job, use_app_factory
+from workspace.core.jobs import beat, crontab, huey, periodic_job, use_app_factory
 from workspace.exports import jobs as export_jobs  # also registers the exports' background jobs
 from workspace.extensions import db
 from workspace.mentoring.services.notices import remind_milestones
@@ -56,6 +56,18 @@ def send_notifications() -> int:
         count = send_pending_emails(after_each=db.session.commit)  # each email's state is saved as it goes
         db.session.commit()
     return count
+
+
+@huey.on_startup()
+def first_heartbeat() -> None:
+    """A consumer that has just started is ready before its first minute is up."""
+    beat()
+
+
+@periodic_job(crontab())
+def heartbeat_job() -> None:
+    """Every minute: the heartbeat /healthz/ready reads (it proves that a consumer takes jobs from the queue)."""
+    beat()
 
 
 @periodic_job(crontab(minute="*/5"))

@@ -22,7 +22,7 @@ WORKER = textwrap.dedent("""
     from workspace.extensions import db
     from flask_migrate import upgrade
     app = create_app({"TESTING": False, "PASSWORD_HASH_PROFILE": "fast", "SQLALCHEMY_DATABASE_URI": os.environ["DB"],
-                      "LOGIN_RATE_LIMIT_PER_ADDRESS": "3 per 10 minutes", "RATELIMIT_KEY_PREFIX": os.environ["PREFIX"]})
+                      "LOGIN_RATE_LIMIT_PER_ADDRESS": "3 per 10 minutes", "REDIS_PREFIX": os.environ["PREFIX"]})
     with app.app_context():
         upgrade()
     client = app.test_client()
@@ -78,3 +78,26 @@ def test_two_worker_processes_share_the_limit_on_reset_requests(tmp_path):
     assert _worker(tmp_path, 3, prefix, "/forgot", email="x0@school.test") == [200, 200, 200]
     assert _worker(tmp_path, 1, prefix, "/forgot", email="x0@school.test") == [429]
     assert _worker(tmp_path, 1, prefix, "/forgot", email="x1@school.test") == [200]  # per address and account
+
+
+def test_two_installations_on_one_redis_keep_apart(tmp_path):
+    """REDIS_PREFIX: two installations sharing one Redis database count their limits and failed logins apart, and
+    every key they write starts with their own prefix."""
+    if not _redis_reachable():
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379 (REQUIRE_REDIS=1 makes this fail)")
+    import redis
+
+    first, second = f"test-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex}"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert _worker(tmp_path / "a", 3, first, "/forgot", email="x0@school.test") == [200, 200, 200]
+    assert _worker(tmp_path / "a", 1, first, "/forgot", email="x0@school.test") == [429]
+    assert _worker(tmp_path / "b", 1, second, "/forgot", email="x0@school.test") == [200]  # not the other's count
+    assert _worker(tmp_path / "a", 2, first, "/login", email="x0@school.test") == [422, 422]
+    client = redis.Redis.from_url(REDIS)
+    written = [key.decode() for key in client.scan_iter(f"*{first}*")]
+    assert any(":login:" in key for key in written) and any("LIMITER" in key for key in written)
+    assert all(key.startswith(f"{first}:") or f"LIMITER/{first}" in key for key in written)
+    assert not [key for key in client.scan_iter(f"*{second}*") if b":login:" in key]  # b never failed a login

@@ -44,7 +44,7 @@ def store(request, app, ctx, monkeypatch) -> str:
         if not redis_reachable():
             pytest.skip("Redis is not reachable on 127.0.0.1:6379 (REQUIRE_REDIS=1 makes this fail)")
         monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
-        monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex}")
+        monkeypatch.setitem(app.config, "REDIS_PREFIX", f"test-{uuid.uuid4().hex}")
         monkeypatch.delitem(app.extensions, "login_throttle_redis", raising=False)
     return request.param
 
@@ -210,7 +210,7 @@ def test_the_throttle_keeps_nothing_in_the_process(store, app, ctx):
     other = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"], "PASSWORD_HASH_PROFILE": "fast",
                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                         "INSTANCE_DIR": app.config["INSTANCE_DIR"],
-                        **{key: app.config[key] for key in ("REDIS_URL", "RATELIMIT_KEY_PREFIX")
+                        **{key: app.config[key] for key in ("REDIS_URL", "REDIS_PREFIX")
                            if app.config.get(key)}})
     with other.test_request_context():
         assert other.config.get("REDIS_URL") == app.config.get("REDIS_URL")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
 import tarfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from sqlalchemy import delete, make_url, select, text
 from tests.factories import make_community, make_user
 from workspace.auth.models import User
 from workspace.communities.models import Community
-from workspace.core import backup
+from workspace.core import backup, cache
 from workspace.core.backup import BackupError, make_backup, restore_backup
 from workspace.extensions import db
 
@@ -98,6 +101,112 @@ def test_restored_database_accepts_writes(ctx, uploads, tmp_path):
 
     make_user(email="after@school.test")
     assert _emails() == {"before@school.test", "after@school.test"}
+
+
+def _redis_url() -> str:
+    """The test Redis (TEST_REDIS_URL), or a skip (REQUIRE_REDIS=1: a failure) when nothing answers."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            pass
+    except OSError:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379 (REQUIRE_REDIS=1 makes this fail)")
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def page_cache(request, app, monkeypatch) -> str:
+    """The page store of each kind: files under instance/page-cache, or Redis under a prefix of the test's own."""
+    if request.param == "redis":
+        monkeypatch.setitem(app.config, "REDIS_URL", _redis_url())
+        monkeypatch.setitem(app.config, "REDIS_PREFIX", f"test-{uuid.uuid4().hex}")
+    monkeypatch.delitem(app.extensions, "page_store", raising=False)
+    yield request.param
+    app.extensions.pop("page_store", None)
+
+
+def _rename(community_id: int, name: str) -> None:
+    db.session.get(Community, community_id).name = name  # through the ORM: the community's counter moves
+    db.session.commit()
+
+
+def test_a_restore_makes_every_kept_page_stale(app, ctx, client, uploads, tmp_path, page_cache):
+    """QA11 #1: the restored counters are those of backup time, so the first write after a restore brought them back
+    to values a page of the discarded timeline was kept under, and that page was served again."""
+    convener = make_user()
+    community = make_community(convener=convener, name="Before the backup")
+    client.login(convener)
+    community_id, path = community.id, f"/c/{community.slug}/"
+    client.get(path)  # the session's CSRF secret, before the snapshot holds the login
+    written = make_backup(str(tmp_path / "snapshot.tar.gz"))
+
+    _rename(community_id, "Written after the backup")
+    assert "Written after the backup" in client.get(path).get_data(as_text=True)  # now kept in the store
+    assert "Written after the backup" in client.get(path).get_data(as_text=True)
+    kept = _kept_pages(app)
+    assert kept
+
+    restore_backup(written)
+    assert _kept_pages(app) == 0  # the store was emptied
+    assert "Before the backup" in client.get(path).get_data(as_text=True)
+    _rename(community_id, "Written after the restore")  # the counter reaches the value of the discarded write
+    page = client.get(path).get_data(as_text=True)
+    assert "Written after the restore" in page
+    assert "Written after the backup" not in page
+
+
+def _kept_pages(app) -> int:
+    found = cache.page_store(app)
+    if isinstance(found, cache.RedisStore):
+        return len(list(found.redis.scan_iter(f"{found.prefix}:*")))
+    return len(list(found.directory.glob("*/*")))
+
+
+def test_a_restore_makes_pages_kept_by_another_instance_stale(app, ctx, client, uploads, tmp_path, monkeypatch):
+    """A store the restoring process cannot empty (another instance's files) holds no page a key asks for again."""
+    convener = make_user()
+    community = make_community(convener=convener, name="Before the backup")
+    client.login(convener)
+    community_id, path = community.id, f"/c/{community.slug}/"
+    client.get(path)
+    written = make_backup(str(tmp_path / "snapshot.tar.gz"))
+    _rename(community_id, "Written after the backup")
+    client.get(path)
+    client.get(path)
+    monkeypatch.setattr(cache.FileStore, "clear", lambda _self: None)  # as if it were another machine's
+    restore_backup(written)
+    _rename(community_id, "Written after the restore")
+    assert "Written after the restore" in client.get(path).get_data(as_text=True)
+
+
+def test_a_backup_older_than_the_schema_restores_over_tables_it_does_not_know(ctx, uploads, tmp_path):
+    """QA11 #2: going back after an upgrade. A newer migration's table referencing an old one (reminders_sent → users)
+    blocked pg_restore's drop of users; the restore empties the whole schema first, then loads the backup, whose
+    alembic revision says where `db upgrade` continues."""
+    make_user(email="before@school.test")
+    revision = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    written = make_backup(str(tmp_path / "snapshot.tar.gz"))
+    newer = make_user(email="after-upgrade@school.test")
+    try:
+        db.session.execute(text("CREATE TABLE upgrade_reminders_sent (id INTEGER PRIMARY KEY, "
+                                "user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE)"))
+        db.session.execute(text("INSERT INTO upgrade_reminders_sent (id, user_id) VALUES (1, :user)"),
+                           {"user": newer.id})
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'f00dfacecafe'"))
+        db.session.commit()
+
+        restore_backup(written)
+
+        assert _emails() == {"before@school.test"}
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == revision
+        assert "upgrade_reminders_sent" not in db.inspect(db.engine).get_table_names()
+        make_user(email="after-restore@school.test")  # the restored schema takes writes
+        assert "after-restore@school.test" in _emails()
+    finally:
+        db.session.rollback()
+        db.session.execute(text("DROP TABLE IF EXISTS upgrade_reminders_sent"))
+        db.session.commit()
 
 
 def test_backup_is_one_archive_with_manifest_dump_and_uploads(ctx, uploads, tmp_path):

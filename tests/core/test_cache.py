@@ -461,7 +461,7 @@ def test_with_redis_the_pages_live_in_redis(app, client, ctx, count_queries, mon
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     prefix = f"test-{uuid.uuid4().hex}"
     monkeypatch.setitem(app.config, "REDIS_URL", url)
-    monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", prefix)
+    monkeypatch.setitem(app.config, "REDIS_PREFIX", prefix)
     monkeypatch.delitem(app.extensions, "page_store", raising=False)
     try:
         convener = make_user()

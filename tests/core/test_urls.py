@@ -216,3 +216,19 @@ def test_links_of_a_server_on_every_address_name_the_machine_not_0_0_0_0():
     assert is_local_url("http://localhost:5000") and is_local_url("http://127.0.0.1:5000")
     assert is_local_url("http://[::1]:5000")
     assert not is_local_url("https://plc.school.edu.tw") and not is_local_url("http://192.168.1.20:5000")
+
+
+def test_the_redis_prefix_is_derived_from_base_url_unless_set(app):
+    from workspace import create_app
+    from workspace.config import default_redis_prefix
+
+    assert default_redis_prefix("https://PLC.school.edu.tw/") == "plc-workspace:plc.school.edu.tw"
+    assert default_redis_prefix("http://127.0.0.1:5000") != default_redis_prefix("http://127.0.0.1:5001")
+    assert default_redis_prefix("https://county.tw/a") != default_redis_prefix("https://county.tw/b")
+    base = {"TESTING": True, "SECRET_KEY": "k" * 32, "INSTANCE_DIR": app.config["INSTANCE_DIR"],
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    derived = create_app({**base, "BASE_URL": "https://plc.county.tw", "REDIS_PREFIX": None})
+    assert derived.config["REDIS_PREFIX"] == "plc-workspace:plc.county.tw"
+    assert derived.config["RATELIMIT_KEY_PREFIX"] == "plc-workspace:plc.county.tw"  # Flask-Limiter's keys too
+    chosen = create_app({**base, "BASE_URL": "https://plc.county.tw", "REDIS_PREFIX": "county-b"})
+    assert chosen.config["REDIS_PREFIX"] == chosen.config["RATELIMIT_KEY_PREFIX"] == "county-b"

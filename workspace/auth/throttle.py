@@ -306,5 +306,5 @@ def _store() -> _Store:
         import redis
 
         client = current_app.extensions["login_throttle_redis"] = redis.Redis.from_url(url)
-    prefix = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "plc-workspace") + ":login"
+    prefix = current_app.config["REDIS_PREFIX"] + ":login"
     return RedisStore(client, prefix)

@@ -26,7 +26,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
+from workspace.core.cache import start_new_epoch
 from workspace.core.errors import ValidationError
+from workspace.core.fragments import fragment_store
 from workspace.extensions import db
 
 FORMAT_VERSION = 1
@@ -116,6 +118,9 @@ def restore_backup(path: str) -> None:
             _swap_in(new_uploads, upload_dir, staging / "previous")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    # The restored counters are those of backup time: pages kept since would match them again (QA11 #1).
+    start_new_epoch()
+    fragment_store().clear()  # this process's; fragments' keys hold the versions they draw (created_at …)
     revision = manifest.get("alembic_revision")
     current_app.logger.info("restored backup %s (alembic revision %s)", path, revision)
 
@@ -215,13 +220,31 @@ def _dump_postgres(dump: Path) -> None:
     _run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", f"--dbname={uri}"], env)
 
 
+# Every table of the schema goes, not only those the dump knows: a table a newer migration added (the backup is
+# older than the database, e.g. going back after an upgrade) may reference one of the dump's tables, and would
+# block dropping it (QA11 #2). The backup's alembic_version then says where `db upgrade` continues.
+_DROP_EVERY_TABLE = """
+DO $$
+DECLARE item record;
+BEGIN
+  FOR item IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', current_schema(), item.tablename);
+  END LOOP;
+END $$;
+"""
+
+
 def _restore_postgres(dump: Path) -> None:
+    """Empty the schema of every table and load the dump, in one transaction (psql -1): an error keeps the old."""
     uri, env = _libpq_target(db.engine.url)
     # Fail instead of hanging when a running app holds a lock; one transaction rolls back on error.
     env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout={PG_LOCK_TIMEOUT}".strip()
+    # The dump as SQL first, complete, beside it: psql would commit whatever part of a broken pipe it had read.
+    script = dump.with_suffix(".sql")
+    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--file={script}", str(dump)], env)
     _release_engine()
-    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          f"--dbname={uri}", str(dump)], env)
+    _run(["psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction", f"--dbname={uri}",
+          f"--command={_DROP_EVERY_TABLE}", f"--file={script}"], env)
 
 
 def _release_engine() -> None:

@@ -8,6 +8,11 @@ counter, site-wide records (users, schools) the site counter. Every write also b
 counter, which the few pages that show every community (the library) depend on. Counters are rows
 (kind, scope_id, value) of `cache_counters`, created by an upsert on first use.
 
+Epoch. A restore (core/backup.py) puts the counters back to their values at backup time, so the next writes would
+bring them to values pages of the discarded timeline are kept under. It therefore sets the epoch row ("epoch", 0)
+to a new random value, which every key holds (it is read with the other counters, in the same query): every page
+kept before, in any worker or instance, is stale at once. It also empties the store (start_new_epoch()).
+
 Rules. Each mapped model says what a change to one of its records bumps with a class attribute
 `__cache_rule__` (see Rule and the helpers below: of_community(), of_user(), like(), site_wide(),
 NEUTRAL); tests/core/test_cache.py fails for a model without one. A write made with a Core statement
@@ -31,6 +36,7 @@ import functools
 import hashlib
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -55,6 +61,7 @@ logger = logging.getLogger(__name__)
 
 EVERYTHING_SCOPE: Scope = ("any", 0)
 SITE_SCOPE: Scope = ("site", 0)
+EPOCH_SCOPE: Scope = ("epoch", 0)  # set anew by each restore: see the module's docstring
 
 
 def community_scope(community_id: int) -> Scope:
@@ -215,6 +222,26 @@ def note_change(*scopes: Scope, session: Session | None = None) -> None:
         g.pop("_community_generation", None)
 
 
+_NEW_EPOCH = text("INSERT INTO cache_counters (kind, scope_id, value) VALUES (:kind, :scope_id, :value) "
+                  "ON CONFLICT (kind, scope_id) DO UPDATE SET value = excluded.value")
+
+
+def start_new_epoch() -> None:
+    """After a restore: make every kept page stale and empty the page store.
+
+    The epoch is random, not counted up: a second restore of the same backup must not come back to the first one's
+    value. Pages in the store of another instance without shared storage go stale through the epoch in their keys.
+    """
+    kind, scope_id = EPOCH_SCOPE
+    db.session.execute(_NEW_EPOCH, {"kind": kind, "scope_id": scope_id, "value": secrets.randbits(62)})
+    db.session.commit()
+    current_app.extensions.pop("recent_generation", None)
+    try:
+        page_store().clear()
+    except _store_errors() as error:  # the epoch alone already makes every kept page stale
+        logger.warning("page cache: could not empty the store after a restore (%s)", error)
+
+
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _end_of_transaction(session: Session) -> None:
@@ -238,7 +265,7 @@ _DEPENDENCY_SQL = {
 
 @functools.lru_cache(maxsize=32)
 def _counters_statement(depends: tuple[str, ...], viewer: bool) -> Any:
-    conditions = ["(kind = 'site' AND scope_id = 0)"]
+    conditions = ["(kind = 'site' AND scope_id = 0)", "(kind = 'epoch' AND scope_id = 0)"]
     if viewer:
         conditions.append("(kind = 'user' AND scope_id = :user)")
     conditions += [_DEPENDENCY_SQL[name] for name in depends]
@@ -409,7 +436,7 @@ def _make_store(app: Flask) -> PageStore:
     if config.get("REDIS_URL"):
         import redis
 
-        prefix = (config.get("RATELIMIT_KEY_PREFIX") or "plc-workspace") + ":page"
+        prefix = config["REDIS_PREFIX"] + ":page"
         return RedisStore(redis.Redis.from_url(config["REDIS_URL"]), prefix, max_age)
     return FileStore(Path(config["INSTANCE_DIR"]) / "page-cache", max_age=max_age,
                      max_bytes=int(config.get("PAGE_CACHE_MAX_BYTES", 256 * 1024 * 1024)))

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.constants import EmptyData
 
 from workspace.config import PROJECT_ROOT
 
@@ -104,4 +106,22 @@ def periodic_job(schedule: Any) -> Callable[[Function], Any]:
     return decorate
 
 
-__all__ = ["crontab", "huey", "job", "periodic_job", "use_app_factory"]
+# The consumer's heartbeat, kept where the queue is (Redis under JOBS_QUEUE's keys, or instance/jobs.sqlite3), so that
+# every web server sharing the queue reads the same one: /healthz/ready fails when it is too old (a dead consumer).
+HEARTBEAT_KEY = "consumer-heartbeat"
+
+
+def beat() -> None:
+    """Say that a consumer of this queue runs jobs now (at its start, then every minute: workspace.tasks)."""
+    huey.storage.put_data(HEARTBEAT_KEY, repr(time.time()).encode())
+
+
+def heartbeat_age() -> float | None:
+    """Seconds since a consumer of this queue last beat, or None when none ever did."""
+    data = huey.storage.peek_data(HEARTBEAT_KEY)
+    if data is EmptyData:
+        return None
+    return max(0.0, time.time() - float(data))
+
+
+__all__ = ["beat", "crontab", "heartbeat_age", "huey", "job", "periodic_job", "use_app_factory"]

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 from flask import current_app
+
+# SMTP's line length (RFC 5321/5322 allow 998): the default policy's 78 folds a long header "word" such as
+# List-Unsubscribe's <https://…> into RFC 2047 encoded words, which mail programs do not decode in that header.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+class StartTLSRefused(smtplib.SMTPException):
+    """MAIL_USE_TLS is set but the server offers no STARTTLS: nothing (above all no password) is sent in clear."""
 
 
 def mail_configured() -> bool:
@@ -25,18 +34,17 @@ def send_mail(to: str, subject: str, body: str, *, headers: dict[str, str] | Non
     config = current_app.config
     if not mail_configured():
         return False
-    message = EmailMessage()
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(body, charset="utf-8")
+    message = build_message(to, subject, body, headers=headers)
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     try:
         with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
-            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"] and smtp.has_extn("starttls"):
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+                smtp.ehlo()
+                # STARTTLS or nothing: a server without it (or someone on the path who strips it from the EHLO
+                # answer) would otherwise get the password and the mail in clear.
+                if not smtp.has_extn("starttls"):
+                    raise StartTLSRefused(f"{config['MAIL_SERVER']}:{config['MAIL_PORT']} offers no STARTTLS "
+                                          "although MAIL_USE_TLS is on; nothing was sent")
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
@@ -45,3 +53,18 @@ def send_mail(to: str, subject: str, body: str, *, headers: dict[str, str] | Non
         current_app.logger.exception("could not send mail to %s", to)
         return False
     return True
+
+
+def build_message(to: str, subject: str, body: str, *, headers: dict[str, str] | None = None) -> EmailMessage:
+    """The message send_mail() sends: From, To, Subject, Date (UTC), Message-ID, the extra `headers`, a UTF-8 body."""
+    config = current_app.config
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)  # RFC 5322 requires it; some relays add none
+    message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body, charset="utf-8")
+    return message

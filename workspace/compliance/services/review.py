@@ -40,7 +40,7 @@ from workspace.compliance.models import (
 )
 from workspace.compliance.services import notices
 from workspace.compliance.services.standing import STATUS_ORDER, Standing, standings
-from workspace.core.cache import SITE_SCOPE, CacheCounter, community_scope, store
+from workspace.core.cache import EPOCH_SCOPE, SITE_SCOPE, CacheCounter, community_scope, store
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
 from workspace.core.i18n import local_date
@@ -481,8 +481,9 @@ def _row_keys(enrollments: Sequence[Enrollment], now: dt.datetime) -> dict[int, 
     counters = {(kind, scope_id): value for kind, scope_id, value in db.session.execute(
         select(CacheCounter.kind, CacheCounter.scope_id, CacheCounter.value).where(or_(
             and_(CacheCounter.kind == community_scope(0)[0], CacheCounter.scope_id.in_(community_ids)),
-            and_(CacheCounter.kind == SITE_SCOPE[0], CacheCounter.scope_id == SITE_SCOPE[1]))))}
-    site = counters.get(SITE_SCOPE, 0)
+            and_(CacheCounter.kind == SITE_SCOPE[0], CacheCounter.scope_id == SITE_SCOPE[1]),
+            and_(CacheCounter.kind == EPOCH_SCOPE[0], CacheCounter.scope_id == EPOCH_SCOPE[1]))))}
+    site = f"{counters.get(SITE_SCOPE, 0)}.{counters.get(EPOCH_SCOPE, 0)}"  # a restore makes every kept row stale
     bucket = int(now.timestamp() // ROW_SECONDS)
     return {enrollment.id: hashlib.sha256(
         f"compliance-row/{ROW_FORMAT}/{enrollment.id}/{enrollment.program_id}/"
