@@ -14,6 +14,7 @@ from tests.factories import make_community, make_user
 from workspace.auth.models import User
 from workspace.communities.models import Community
 from workspace.core.text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_line, clean_text, render_markdown
+from workspace.core.text_language import lang_attribute
 from workspace.extensions import db
 
 SCRIPT_TAG = re.compile(r"<script\b", re.IGNORECASE)
@@ -182,8 +183,11 @@ def test_naughty_strings_in_every_free_text_field(app, client, ctx, naughty, par
                 if home.status_code != 200:
                     fail(index, "community home", f"status {home.status_code}")
                 else:
-                    check_page(index, "community home", home.get_data(as_text=True), name,
-                               f"<title>{escape(name)} · ", f"<h1>{escape(name)}</h1>", nav_user(display_name))
+                    body = home.get_data(as_text=True)
+                    # the name's h1 carries its language where it is not the page's (和製漢語 on an English page)
+                    page_lang = re.search(r'<html lang="([^"]+)"', body).group(1)
+                    check_page(index, "community home", body, name, f"<title>{escape(name)} · ",
+                               f"<h1{lang_attribute(name, page_lang)}>{escape(name)}</h1>", nav_user(display_name))
         elif response is not None and response.status_code == 422:
             page = response.get_data(as_text=True)
             if not FIELD_ERROR.search(page):

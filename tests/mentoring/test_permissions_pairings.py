@@ -57,6 +57,8 @@ STEPS = [
          MANAGE_PAIRING, consuming=True),
     Step("POST", "mentoring.repair_pairing", ONE + "/repair",
          {"mentor_id": "{member_id}", "starts_on": "2026-11-02", "reason": "moved"}, MANAGE_PAIRING, consuming=True),
+    # a reminder's link: whoever sees the pairing goes to the milestone on its page
+    Step("GET", "mentoring.show_milestone", MILESTONE, None, dict(PAIRING, default=DONE)),
     Step("POST", "mentoring.add_milestone", ONE + "/milestones", EDIT, MANAGE_PAIRING),
     Step("POST", "mentoring.update_milestone", MILESTONE, EDIT, MANAGE_PAIRING),
     Step("POST", "mentoring.trash_milestone", MILESTONE + "/trash", {}, MANAGE_PAIRING),
