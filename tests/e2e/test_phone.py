@@ -42,6 +42,7 @@ VIEWERS = ("visitor", "convener", "admin")
 NOT_PAGES = {
     "static": "the stylesheet, scripts and images",
     "core.health": "the health check for the load balancer",
+    "core.ready": "the readiness check (JSON: the database and the job queue)",
     "activities.calendar_feed": "an .ics calendar feed",
     "activities.board_attendees": "the sign-in board's live list (a polled fragment)",
     "activities.board_code": "the sign-in board's rotating code (a polled fragment)",
@@ -51,7 +52,6 @@ NOT_PAGES = {
     "discussions.attachment_file": "an attached file",
     "discussions.mention_suggestions": "the @mention picker (a fragment)",
     "plans.editing": "the plan's presence poll (a fragment)",
-    "compliance.formation": "the members page's formation rules, loaded into it (a fragment)",
     "plans.link_choices": "the plan's link picker options, loaded when it is opened (a fragment)",
     "activities.link_choices": "the activity's link picker options, loaded when it is opened (a fragment)",
     "plans.export_docx": "a Word file",

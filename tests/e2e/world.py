@@ -389,6 +389,15 @@ def _mentoring(community: Any, convener: Any, mentor: Any, mentee: Any, today: d
     book = handbook.open_handbook(community, mentee.id, year, actor=mentee)
     strengths = next(section for section in book.sections if section.key == "strengths")
     handbook.save_section(strengths, f"和學生的關係好 {LONG_WORD}", actor=mentee, base_version=strengths.version)
-    return {"pairing_id": pairing.id, "log_id": log.id, "goal_id": goal.id, "observation_id": observation.id,
+    from sqlalchemy import select
+
+    from workspace.extensions import db
+    from workspace.mentoring.models import Milestone
+
+    # the default list's first milestone (a reminder's link)
+    milestone = db.session.scalars(select(Milestone).where(Milestone.pairing_id == pairing.id)
+                                   .order_by(Milestone.id)).first()
+    return {"pairing_id": pairing.id, "milestone_id": milestone.id, "log_id": log.id, "goal_id": goal.id,
+            "observation_id": observation.id,
             "note_id": note.id, "form_id": form.id, "public_lesson_id": lesson.id, "teacher_id": mentee.id,
             "school_year": year}
