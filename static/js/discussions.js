@@ -45,6 +45,9 @@
       headers: { "X-CSRFToken": window.csrfToken(), "HX-Request": "true" }
     }).then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
+        // The writer went back to Write before the answer came: it must not hide the text box they are in.
+        var previewTab = editor.querySelector('[data-tab="preview"]');
+        if (previewTab && previewTab.getAttribute("aria-selected") !== "true") return;
         preview.innerHTML = html;  // rendered and sanitized by the server's one allowlist
         preview.style.minHeight = area.offsetHeight + "px";
         area.hidden = true;
