@@ -247,6 +247,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "auth.reset_password": {"token": reset_token},
         "auth.confirm_email": {"token": confirmation},
         "notifications.unsubscribe": {"token": unsubscribe},
+        "notifications.one_click_unsubscribe_page": {"token": unsubscribe},
         "activities.calendar_feed": {"token": feed},
         # The lesson belongs to the convener's adaptation, not to the shared plan.
         "plans.edit_lesson": {"plan_id": adaptation.id},

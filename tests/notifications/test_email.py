@@ -60,7 +60,9 @@ def test_the_batch_sends_one_utf8_email_per_person_with_working_links(ctx, smtp,
     assert _pending() == 0
 
     [link] = re.findall(re.escape(BASE_URL) + r"/notifications/unsubscribe/\S+", body)
-    assert message["List-Unsubscribe"] == f"<{link}>"  # mail programs show their own unsubscribe button
+    # Mail programs show their own button, one click (RFC 8058): the header names the same token's one-click address.
+    assert message["List-Unsubscribe"] == f"<{link}/one-click>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = link.removeprefix(BASE_URL)
     browser = make_client()  # not logged in: the link works from any mail client
     page = browser.get(path)

@@ -191,6 +191,34 @@ def test_unsubscribe_asks_then_stops_the_emails(make_client, ctx):
     assert "You will get no more notification emails." in html and "Stop the emails" not in html
 
 
+def test_the_mail_programs_one_click_stops_the_emails_without_a_page_or_a_cookie(make_client, ctx):
+    """RFC 8058: the mail program POSTs List-Unsubscribe=One-Click, with no session and no CSRF token."""
+    user = make_user(display_name="林美玲")
+    path = f"/notifications/unsubscribe/{services.unsubscribe_token(user)}/one-click"
+    program = make_client()
+    response = program.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    settings = services.settings_for(user)
+    assert services.emails_stopped(settings) and not settings.email_deadlines
+
+
+def test_one_click_needs_its_post_body_so_link_checkers_unsubscribe_nobody(make_client, ctx):
+    user = make_user()
+    token = services.unsubscribe_token(user)
+    browser = make_client()
+    # A scanner or a person opening the address is sent to the page that asks first.
+    opened = browser.get(f"/notifications/unsubscribe/{token}/one-click")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/notifications/unsubscribe/{token}")
+    assert browser.post(f"/notifications/unsubscribe/{token}/one-click").status_code == 400
+    assert browser.post(f"/notifications/unsubscribe/{token}/one-click",
+                        data={"List-Unsubscribe": "Yes"}).status_code == 400
+    assert not services.emails_stopped(services.settings_for(user))
+    # A forged token stops nobody's emails.
+    assert browser.post("/notifications/unsubscribe/not-a-token/one-click",
+                        data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert browser.get("/notifications/unsubscribe/not-a-token/one-click").status_code == 404
+
+
 def test_a_bad_unsubscribe_token_gets_a_friendly_404(make_client, ctx):
     browser = make_client()
     response = browser.get("/notifications/unsubscribe/not-a-token")

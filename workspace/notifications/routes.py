@@ -13,7 +13,7 @@ from workspace.core.htmx import render_page
 from workspace.core.mail import mail_configured
 from workspace.core.parsing import arg, parse_number, parse_page
 from workspace.core.permissions import public
-from workspace.extensions import db
+from workspace.extensions import csrf, db
 from workspace.notifications import services
 from workspace.notifications.forms import SettingsForm, UnsubscribeForm
 from workspace.notifications.models import Notification
@@ -148,3 +148,29 @@ def confirm_unsubscribe(token: str):
     db.session.commit()
     flash(_("You will get no more notification emails."), "success")
     return redirect(url_for("notifications.unsubscribe", token=token))
+
+
+@bp.get("/notifications/unsubscribe/<token>/one-click")
+@public
+def one_click_unsubscribe_page(token: str):
+    """The one-click address opened in a browser (copied from the header): the page that asks first."""
+    _unsubscriber(token)
+    return redirect(url_for("notifications.unsubscribe", token=token))
+
+
+@bp.post("/notifications/unsubscribe/<token>/one-click")
+@public
+@csrf.exempt
+def one_click_unsubscribe(token: str):
+    """RFC 8058 one-click unsubscribe: the mail program's own button POSTs `List-Unsubscribe=One-Click` here.
+
+    Exempt from CSRF because the mail program sends no cookie and no form token; the signed token in the address is
+    what authorises, as on the page, and the only thing it can do is turn emails off. A link checker that opens
+    addresses (GET) never unsubscribes anyone: only this POST with its body does.
+    """
+    person = _unsubscriber(token)
+    if request.form.get("List-Unsubscribe") != "One-Click":
+        abort(400)
+    services.stop_emails(person)
+    db.session.commit()
+    return Response("Unsubscribed.\n", mimetype="text/plain")
