@@ -381,3 +381,21 @@ def test_each_receipt_is_filed_under_its_expense_for_the_funder_s_audit(client, 
                                 "payee": "林講師", "amount": 3_200, "claimable": True}
     english = open_zip(download(client, world, "en"))
     assert any(name.startswith("receipts/") for name in english.namelist())
+
+
+def test_both_file_names_carry_the_same_day_when_the_pack_is_made_at_midnight(client, ctx, monkeypatch):
+    """The day is read once: the UTF-8 name and the plain ASCII name of one download never say two days."""
+    world = pack_world()
+    clock = iter([dt.datetime(2026, 12, 3, 15, 59, 59, 999000), dt.datetime(2026, 12, 3, 16, 0, 0, 1000)])
+    last = [dt.datetime(2026, 12, 3, 16, 0, 0, 1000)]
+
+    def ticking() -> dt.datetime:  # Taipei midnight (16:00 UTC) falls between the first read and any later one
+        last[0] = next(clock, last[0])
+        return last[0]
+
+    monkeypatch.setattr(pack, "utcnow", ticking)
+    client.login(world.convener)
+    disposition = client.get(world.url()).headers["Content-Disposition"]
+    plain = disposition.split("filename=")[1].split(";")[0]
+    assert "2026-12-03" in plain and "2026-12-03" in disposition.split("filename*=UTF-8''")[1]
+    assert "2026-12-04" not in disposition

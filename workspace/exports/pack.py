@@ -158,6 +158,7 @@ class EvidencePack:
     streamed: list[Member] = field(default_factory=list)
     keep_built: bool = False  # a document's temporary file stays after streaming (the freezer keeps it next)
     zone: dt.tzinfo = dt.UTC  # the deployment's time zone (TIMEZONE), for generated_at
+    day: dt.date | None = None  # the day the pack is dated: its file name and the plain ASCII name say the same day
 
     def chunks(self) -> Iterator[bytes]:
         """The ZIP's bytes, in order: folders, documents, manifest.json, SHA256SUMS."""
@@ -332,12 +333,12 @@ def default_documents(enrollment: Any, language: str, progress: Progress = no_pr
             ("ledger_csv", in_own_context(lambda found: build_ledger("ledger_csv", found, language)))]
 
 
-def pack_filename(enrollment: Any, language: str) -> str:
-    """`佐證資料-五年級數學社群-PLC-100-2026-12-03.zip`, in the pack's language, dated the day it is made (as the
-    report and the ledgers beside it are: the program's last day read as a date in the future)."""
+def pack_filename(enrollment: Any, language: str, day: dt.date) -> str:
+    """`佐證資料-五年級數學社群-PLC-100-2026-12-03.zip`, in the pack's language, dated `day`, the day it is made (as
+    the report and the ledgers beside it are: the program's last day read as a date in the future)."""
     with force_locale(language):
         return export_filename(_("Evidence pack"), enrollment.community.name, program=enrollment.program.code,
-                               day=local_day(utcnow()), extension="zip")
+                               day=day, extension="zip")
 
 
 def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Document]] | None = None,
@@ -393,7 +394,8 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
     about = {"community": enrollment.community.name, "program": program_name,
              "period": {"first": program.first_day.isoformat(), "last": program.last_day.isoformat()},
              "language": language}
-    return EvidencePack(filename=pack_filename(enrollment, language), language=language, about=about,
+    today = local_day(utcnow())  # read once: a pack made at midnight is not dated two days in its two names
+    return EvidencePack(filename=pack_filename(enrollment, language, today), day=today, language=language, about=about,
                         folders=folders, members=members,
                         documents=default_documents(enrollment, language) if documents is None else documents,
                         keep_built=keep_built, zone=ZoneInfo(current_app.config["TIMEZONE"]))

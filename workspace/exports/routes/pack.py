@@ -41,7 +41,7 @@ def evidence_pack(slug: str, enrollment_id: int):
     db.session.commit()
     response = send_built(planned.chunks(), planned.filename, ZIP,
                           ascii_name=ascii_export_name("evidence-pack", program=enrollment.program.code,
-                                                       day=local_day(utcnow()), extension="zip"))
+                                                       day=planned.day, extension="zip"))
     response.headers["X-Accel-Buffering"] = "no"  # a proxy passes the stream on as it comes
     return response
 
