@@ -69,12 +69,42 @@ def test_the_form_field_reads_each_way_of_writing_a_date(ctx, typed, expected):
     assert form.validate() and form.due_on.data == expected
 
 
-@pytest.mark.parametrize("typed", ["116/02/30", "next Tuesday", "9" * 50])
+@pytest.mark.parametrize("typed", ["next Tuesday", "9" * 50, "Smarch 5, 2027", "5 Dec"])
 def test_the_form_field_refuses_what_is_no_date_once_and_keeps_the_typed_text(ctx, typed):
     form = _DeadlineForm(formdata=MultiDict({"due_on": typed}))
     assert not form.validate()
     assert len(form.due_on.errors) == 1 and "116/03/05" in str(form.due_on.errors[0])
     assert f'value="{typed}"' in str(form.due_on())
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("116/02/30", "116/02/30 is not a date: that month has 28 days."),
+    ("民國116年13月1日", "民國116年13月1日 is not a date: there is no month 13."),
+    ("Feb 30, 2027", "Feb 30, 2027 is not a date: that month has 28 days."),
+    ("2027年4月31日", "2027年4月31日 is not a date: that month has 30 days."),
+])
+def test_a_day_missing_from_the_calendar_is_told_so_in_any_form_it_was_typed(ctx, typed, said):
+    """The form was right: "Enter a date such as …" would tell the teacher otherwise."""
+    form = _DeadlineForm(formdata=MultiDict({"due_on": typed}))
+    assert not form.validate()
+    assert form.due_on.errors == [said]
+    assert f'value="{typed}"' in str(form.due_on())
+
+
+@pytest.mark.parametrize("text", [
+    "Dec 3, 2026", "Dec 3 2026", "Dec. 3, 2026", "December 3, 2026", "december 3, 2026", "3 Dec 2026",
+    "3 December 2026", "3rd December 2026", "Dec 3rd, 2026", "Thu, Dec 3, 2026", "Thursday, 3 December 2026",
+    " Dec 3, 2026 ",
+])
+def test_a_date_as_the_english_pages_write_it(text):
+    """The English pages write Dec 3, 2026: what a teacher copies from them is read, as 2026年12月3日 is."""
+    assert parse_roc_date(text) == dt.date(2026, 12, 3)
+
+
+@pytest.mark.parametrize("text", ["Dec 32, 2026", "Feb 29, 2027", "Decembre 3, 2026", "Dec 3, 26", "3 Dec",
+                                  "Dec, 2026", "12 3 2026"])
+def test_english_looking_text_that_is_no_date(text):
+    assert parse_roc_date(text) is None
 
 
 def test_the_form_field_shows_a_stored_date_as_iso(ctx):

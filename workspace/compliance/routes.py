@@ -478,7 +478,8 @@ def _figures_typed(before: dict[str, Any], *, program: Program | None = None,
     last = parse_roc_date(request.form.get("last", ""), any_year=True)
     for field, day in (("first", first), ("last", last)):
         if day is None:  # 2026-02-30 is told it has no such day, as every date field tells it
-            errors[field] = missing_day_message(request.form.get(field, "")) or str(RocDateField.unreadable)
+            typed = request.form.get(field, "")
+            errors[field] = missing_day_message(typed, any_form=True) or str(RocDateField.unreadable)
         elif not in_range(day):  # it exists: say the years allowed
             errors[field] = range_message()
     first, last = (day if day is not None and in_range(day) else None for day in (first, last))

@@ -304,6 +304,7 @@ class _InAcceptedYears:
     or lies outside the accepted years (beside the field, the typed text kept)."""
 
     unreadable: Any = None  # the message for text that is no date
+    any_form = False  # whether a day missing from the calendar is told in every form parse reads, or ISO only
 
     @staticmethod
     def parse(raw: str) -> Any:
@@ -316,7 +317,7 @@ class _InAcceptedYears:
             return
         value = self.parse(raw)
         if value is None:
-            raise ValueError(parsing.missing_day_message(raw) or self.unreadable)
+            raise ValueError(parsing.missing_day_message(raw, any_form=self.any_form) or self.unreadable)
         if not parsing.in_range(value):
             raise ValueError(parsing.range_message())
         self.data = value
@@ -353,9 +354,11 @@ class DateTimeLocalField(_InAcceptedYears, wtforms.DateTimeLocalField):
 
 class RocDateField(_InAcceptedYears, wtforms.StringField):
     """A date typed as the funders' documents write it: 2027-03-05, the ROC calendar's 116/03/05 or
-    民國116年3月5日 (core/parsing.parse_roc_date); `data` is the date, the typed text is kept on an error."""
+    民國116年3月5日, or as the pages show one (2027年3月5日, Mar 5, 2027) (core/parsing.parse_roc_date); `data` is
+    the date, the typed text is kept on an error."""
 
-    unreadable = _l("Enter a date that exists, such as 2027-03-05 or 116/03/05.")
+    unreadable = _l("Enter a date such as 2027-03-05 or 116/03/05.")
+    any_form = True
     # Any year: a date that exists outside the accepted years is told the years allowed (range_message).
     parse = staticmethod(functools.partial(parsing.parse_roc_date, any_year=True))
 

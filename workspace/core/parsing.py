@@ -272,37 +272,55 @@ _GREGORIAN = re.compile(r"([0-9]{4})([/.-])([0-9]{1,2})\2([0-9]{1,2})")
 _GREGORIAN_WORDS = re.compile(r"(?:西元|公元)?\s*([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*日?")
 
 
+# Dec 5, 2026 / December 5, 2026 / 5 Dec 2026 / Sat, Dec 5, 2026: as the English pages write a date
+_ENGLISH_MONTHS = {name: number for number, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december")), start=1) for name in names}
+_WEEKDAY = r"(?:[A-Za-z]{3,9}\.?,\s*)?"
+_ENGLISH_MONTH_FIRST = re.compile(_WEEKDAY + r"([A-Za-z]{3,9})\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})")
+_ENGLISH_DAY_FIRST = re.compile(_WEEKDAY + r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+([0-9]{4})")
+
+
+def written_date(value: object) -> tuple[int, int, int] | None:
+    """(year, month, day) of text written in one of the forms parse_roc_date() reads, the ROC year made Gregorian,
+    the numbers as written (whether that day exists is not checked); None for text in no such form or ROC year 0."""
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip()
+    if (match := _ROC_WORDS.fullmatch(text)) or (match := _ROC_MARKS.fullmatch(text)):
+        year, month, day = (int(part) for part in match.groups() if part.isdigit())
+        return (year + ROC_OFFSET, month, day) if year >= 1 else None
+    if (match := _GREGORIAN.fullmatch(text)) or (match := _GREGORIAN_WORDS.fullmatch(text)):
+        year, month, day = (int(part) for part in match.groups() if part.isdigit())
+        return year, month, day
+    if match := _ENGLISH_MONTH_FIRST.fullmatch(text):
+        month_name, day_text, year_text = match.groups()
+    elif match := _ENGLISH_DAY_FIRST.fullmatch(text):
+        day_text, month_name, year_text = match.groups()
+    else:
+        return None
+    month = _ENGLISH_MONTHS.get(month_name.lower())
+    return (int(year_text), month, int(day_text)) if month is not None else None
+
+
 def parse_roc_date(value: object, *, any_year: bool = False) -> dt.date | None:
-    """A date written in the ROC calendar (民國100年1月1日, 100/01/01, 100-1-1, 100.01.01, full-width digits too)
-    or as a Gregorian date with a four-digit year (2011-01-01, 2011年1月1日, as the pages show dates); None for
-    anything else, year 0 or a day that does not exist (100/02/30), or a year outside the accepted ones.
+    """A date written in the ROC calendar (民國100年1月1日, 100/01/01, 100-1-1, 100.01.01, full-width digits too),
+    as a Gregorian date with a four-digit year (2011-01-01, 2011年1月1日) or in English (Jan 1, 2011, 1 January
+    2011): every way the pages show a date, in each language; None for anything else, year 0 or a day that does
+    not exist (100/02/30, Feb 30, 2027), or a year outside the accepted ones.
 
     With `any_year`, a well-formed date outside the accepted years is returned too (a form then says the years
     allowed, not that the date does not exist); one past what the calendar holds (民國9000年) as `dt.date.max`.
     """
-    if not isinstance(value, str):
+    parts = written_date(value)
+    if parts is None:
         return None
-    text = unicodedata.normalize("NFKC", value).strip()
-    match = _ROC_WORDS.fullmatch(text)
-    if match:
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _ROC_MARKS.fullmatch(text):
-        year, month, day = int(match[1]), int(match[3]), int(match[4])
-    elif (match := _GREGORIAN.fullmatch(text)) or (match := _GREGORIAN_WORDS.fullmatch(text)):
-        numbers = [int(part) for part in match.groups() if part.isdigit()]
-        try:
-            date = dt.date(*numbers)
-        except ValueError:
-            return None
-        return date if any_year or in_range(date) else None
-    else:
-        return None
-    if year < 1:
-        return None
-    if year + ROC_OFFSET > dt.MAXYEAR:
+    year, month, day = parts
+    if year > dt.MAXYEAR:
         return dt.date.max if any_year and 1 <= month <= 12 and 1 <= day <= 31 else None
     try:
-        date = dt.date(year + ROC_OFFSET, month, day)
+        date = dt.date(year, month, day)
     except ValueError:  # 100/02/30, month 13
         return None
     return date if any_year or in_range(date) else None
@@ -318,20 +336,29 @@ def roc_date(value: dt.date) -> str:
 # --- dates that stay in the calendar -------------------------------------------------------------
 
 
-def missing_day_message(value: object) -> str | None:
-    """What to say of text written as a date (YYYY-MM-DD, a time after it allowed) whose day is not in the
-    calendar (2026-02-30, month 13), in the reader's language; None for anything else. "Enter a date such as …"
-    told a teacher who had typed the right form that the form was wrong."""
-    match = _DATE.match(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        return None
-    year, month, day = (int(part) for part in match.groups())
+def missing_day_message(value: object, *, any_form: bool = False) -> str | None:
+    """What to say of text written as a date (YYYY-MM-DD, a time after it allowed; with `any_form`, every form
+    parse_roc_date() reads: 116/02/30, Feb 30, 2027) whose day is not in the calendar (2026-02-30, month 13), in
+    the reader's language; None for anything else. "Enter a date such as …" told a teacher who had typed the right
+    form that the form was wrong."""
+    if any_form:
+        parts = written_date(value)
+        if parts is None:
+            return None
+        year, month, day = parts
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+    else:
+        match = _DATE.match(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            return None
+        year, month, day = (int(part) for part in match.groups())
+        text = match.group(0)
     if not 1 <= month <= 12:
-        return str(_l("%(text)s is not a date: there is no month %(month)d.", text=match.group(0), month=month))
+        return str(_l("%(text)s is not a date: there is no month %(month)d.", text=text, month=month))
     days = ((dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
             if 1 <= year <= 9998 else 31)
     if not 1 <= day <= days:
-        return str(_l("%(text)s is not a date: that month has %(days)d days.", text=match.group(0), days=days))
+        return str(_l("%(text)s is not a date: that month has %(days)d days.", text=text, days=days))
     return None
 
 
