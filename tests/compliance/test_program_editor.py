@@ -243,7 +243,8 @@ def test_the_figures_form_says_what_is_wrong_with_a_number_not_how_to_write_one(
              ({cap: "-5"}, cap, "请输入金额，须为 0 或以上。"),
              ({cap: "10000000000000"}, cap, "金额最多为 NT$1,000,000,000,000。"),
              ({"last": "2027-02-30"}, "last", "2027-02-30 不是日期：那个月只有 28 天。"),  # QA: not "enter a date"
-             ({"first": "民國116年2月30日"}, "first", "请输入实际存在的日期，例如 2027-03-05。"))
+             ({"first": "民國116年2月30日"}, "first", "民國116年2月30日 不是日期：那个月只有 28 天。"),
+             ({"first": "in spring"}, "first", "请输入日期，例如 2027-03-05。"))
     for typed, field, said in cases:
         response = client.post_form(f"/admin/programs/{program.id}/figures", {**base, **typed})
         assert response.status_code == 422
