@@ -17,9 +17,9 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import text
@@ -42,6 +42,48 @@ PG_LOCK_TIMEOUT = "60s"
 
 class BackupError(ValidationError):
     """The archive cannot be made or restored (not a backup, wrong database, unsafe member …)."""
+
+
+class Keeper(NamedTuple):
+    """What the world outside has already been told, kept across a restore (see keep_across_restore)."""
+
+    name: str
+    capture: Callable[[], Any]
+    reapply: Callable[[Any], None]
+
+
+_KEEPERS: list[Keeper] = []
+
+
+def keep_across_restore(name: str, capture: Callable[[], Any], reapply: Callable[[Any], None]) -> None:
+    """Register what a restore must not undo because it already left the app (an email sent, a reminder given):
+    `capture()` reads it from the database about to be replaced, `reapply(captured)` writes it into the restored
+    one, so that nothing is sent twice. Areas register at import (core imports no area). Either failing (the old
+    database is damaged, which may be why it is restored; the backup predates the table) is logged, never fatal:
+    the restore itself matters more."""
+    _KEEPERS.append(Keeper(name, capture, reapply))
+
+
+def _capture_kept() -> list[tuple[Keeper, Any]]:
+    captured = []
+    for keeper in _KEEPERS:
+        try:
+            captured.append((keeper, keeper.capture()))
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            current_app.logger.warning("restore: could not read %s before the restore (%s)", keeper.name, error)
+    db.session.remove()
+    return captured
+
+
+def _reapply_kept(captured: list[tuple[Keeper, Any]]) -> None:
+    for keeper, value in captured:
+        try:
+            keeper.reapply(value)
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            current_app.logger.warning("restore: could not keep %s after the restore (%s)", keeper.name, error)
 
 
 def make_backup(path: str) -> str:
@@ -111,6 +153,7 @@ def restore_backup(path: str) -> None:
             dump = staging / manifest["database_file"]
             if not dump.is_file():
                 raise BackupError("The archive holds no database snapshot.")
+            kept = _capture_kept()
             if dialect == "sqlite":
                 _restore_sqlite(dump)
             else:
@@ -118,6 +161,7 @@ def restore_backup(path: str) -> None:
             _swap_in(new_uploads, upload_dir, staging / "previous")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    _reapply_kept(kept)
     # The restored counters are those of backup time: pages kept since would match them again (QA11 #1).
     start_new_epoch()
     fragment_store().clear()  # this process's; fragments' keys hold the versions they draw (created_at …)

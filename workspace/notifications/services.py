@@ -15,13 +15,14 @@ import flask_babel
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import joinedload
 
 from workspace.auth.models import User
 from workspace.auth.services import language_of
 from workspace.communities.models import Community
-from workspace.core.database import utcnow
+from workspace.core.backup import keep_across_restore
+from workspace.core.database import UTCDateTime, utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
 from workspace.core.i18n import N_, gettext, in_reader_script, local_moment
@@ -574,3 +575,43 @@ def send_pending_emails(*, now: dt.datetime | None = None, delay: dt.timedelta |
             after_each()
     db.session.flush()
     return sent
+
+
+# --- across a restore ---------------------------------------------------------------------------------
+
+# An email sent this long ago or longer is not looked for after a restore (a backup that old held it as sent).
+KEEP_SENT_ACROSS_RESTORE = dt.timedelta(days=90)
+
+_MARK_SENT = text("UPDATE notifications SET email_state = 'sent' WHERE id = :id AND user_id = :user_id "
+                  "AND created_at = :created_at AND email_state = 'pending'"
+                  ).bindparams(bindparam("created_at", type_=UTCDateTime()))
+# Only for a person the restored database has (one who signed up after the backup is gone with it).
+_GIVEN = text("INSERT INTO reminders_sent (user_id, key, sent_at) SELECT :user_id, :key, :sent_at "
+              "WHERE EXISTS (SELECT 1 FROM users WHERE id = :user_id) ON CONFLICT DO NOTHING"
+              ).bindparams(bindparam("sent_at", type_=UTCDateTime()))
+
+
+def told_before_restore() -> tuple[list[dict], list[dict]]:
+    """What the people were already told, read from the database a restore is about to replace: the notification
+    emails sent (id, person, when made) and every reminder given (core/backup.keep_across_restore)."""
+    since = utcnow() - KEEP_SENT_ACROSS_RESTORE
+    sent = [{"id": row.id, "user_id": row.user_id, "created_at": row.created_at} for row in db.session.execute(
+        select(Notification.id, Notification.user_id, Notification.created_at)
+        .where(Notification.email_state == "sent", Notification.created_at >= since))]
+    given = [{"user_id": row.user_id, "key": row.key, "sent_at": row.sent_at}
+             for row in db.session.execute(select(ReminderSent.user_id, ReminderSent.key, ReminderSent.sent_at))]
+    return sent, given
+
+
+def still_told_after_restore(told: tuple[list[dict], list[dict]]) -> None:
+    """Write into the restored database what was told since its backup: an email pending in the backup but sent
+    since is marked sent (the same notification: id, person and the moment it was made), a reminder given since is
+    noted as given. Without this, the next batch sent those emails and reminders a second time."""
+    sent, given = told
+    if sent:
+        db.session.execute(_MARK_SENT, sent)
+    if given:
+        db.session.execute(_GIVEN, given)
+
+
+keep_across_restore("emails and reminders already sent", told_before_restore, still_told_after_restore)
