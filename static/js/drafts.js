@@ -1,5 +1,6 @@
 // Drafts: what is typed in a form that keeps them (form[data-draft-key]: a reply, a new thread, a post being
-// edited, a co-planning section or comment, a meeting log, a handbook section, the report's texts) is kept in this
+// edited, a co-planning section or comment, a meeting log, a handbook section, the report's texts, an activity,
+// its minutes, a resource, a lesson's reflection, an observation's texts) is kept in this
 // browser until the server has taken it, so that a closed tab, a lost connection or a login that ended while
 // typing never loses it. Opening the form again offers the kept text back; a section's draft brings back the
 // version it was typed from too (the server then merges it with later saves, or shows the conflict: restoring a
@@ -132,13 +133,45 @@
     }
   });
 
+  // A form sent by the browser itself, not htmx (the resource form: hx-boost="false"): no answer to read here. The
+  // next page tells: a success message and no such form on it, the server took it; the form again (refused), the
+  // login page or an error page, the draft stays.
+  var SENT = "draft-sent";
+
+  function noteSent(form) {
+    try {
+      window.sessionStorage.setItem(SENT, JSON.stringify({ key: form.getAttribute("data-draft-key"), at: Date.now() }));
+    } catch (e) { /* no storage: the draft stays until discarded */ }
+  }
+
+  function settleSent() {
+    var sent = null;
+    try {
+      sent = JSON.parse(window.sessionStorage.getItem(SENT) || "null");
+      window.sessionStorage.removeItem(SENT);
+    } catch (e) { return; }
+    if (!sent || !sent.key || Date.now() - sent.at > 10 * 60 * 1000) return;
+    var again = Array.prototype.some.call(document.querySelectorAll("form[data-draft-key]"), function (form) {
+      return form.getAttribute("data-draft-key") === sent.key;
+    });
+    if (!again && document.querySelector(".flash-success")) forget(sent.key);
+  }
+
   document.addEventListener("submit", function (event) {
     var form = formOf(event.target);
     if (form) form.removeAttribute("data-dirty");  // sent on purpose: leaving is what was asked
+    // htmx (a boosted form) or a script (the uploads) took it over: its answer is read above.
+    if (form && !event.defaultPrevented) noteSent(form);
     if (event.target.matches && event.target.matches("form[data-logout]")) forgetAll();
   });
 
+  // The uploads (static/js/upload.js): every file added, the title and description typed with them have served.
+  document.addEventListener("uploads-done", function (event) {
+    var form = formOf(event.target);
+    if (form && event.detail && event.detail.allAdded) forget(form.getAttribute("data-draft-key"));
+  });
+
   // A form on a page of its own, or swapped in by htmx (an Edit clicked, a reply form after a reply).
-  document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  document.addEventListener("DOMContentLoaded", function () { settleSent(); setup(document); });
   document.addEventListener("htmx:afterSettle", function (event) { setup(event.target); });
 })();

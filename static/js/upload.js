@@ -85,7 +85,8 @@
         form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
       }
       // Whatever lists the uploads (an activity's gallery) refreshes itself on this event.
-      form.dispatchEvent(new CustomEvent("uploads-done", { bubbles: true }));
+      // drafts.js forgets the text kept for the form once every file was added.
+      form.dispatchEvent(new CustomEvent("uploads-done", { bubbles: true, detail: { allAdded: allAdded } }));
     });
   });
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tests.activities.helpers import make_club
 from tests.compliance.helpers import PAST_FIRST, add_photo, enrolled, preset, program_copy, running_copy
-from tests.factories import add_member, make_reviewer, make_school, make_user
+from tests.factories import PASSWORD, add_member, make_reviewer, make_school, make_user
 from tests.media import png_bytes
 from workspace.communities.models import Membership
 from workspace.compliance import services as compliance_services
@@ -1465,3 +1465,45 @@ def test_the_programs_list_writes_a_period_as_the_panel_does(client, ctx):
     listing = _text(client.get("/admin/programs/"))
     assert "2026年9月1日至2027年8月31日" in listing
     assert "2026年9月1日 – 2027年8月31日" not in listing
+
+
+@pytest.mark.parametrize("form", ["expenses", "books"])
+def test_a_boosted_form_sent_after_the_login_ended_comes_back_to_its_page_not_to_a_405(client, ctx, form):
+    """QA 12 #1: the expense form and the book list post to addresses with no page. After the login ended, the
+    person was sent to log in with next=<that address>, and the boosted login then hit a 405 and stayed put."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    page = f"http://{ctx.config['SERVER_NAME']}/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    client.logout()
+    response = client.post(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/{form}",
+                           data={"csrf_token": "from-the-old-session", "title": "過期書單"},
+                           headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Current-URL": page})
+    assert response.status_code == 401
+    login_page = response.headers["HX-Redirect"]
+    budget_path = f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    assert login_page == "/login?next=" + budget_path
+    response = client.get(login_page)
+    response = client.post_form("/login", {"email": setup.club.convener.email, "password": PASSWORD,
+                                           "next": budget_path}, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert response.status_code == 302 and response.headers["Location"] == budget_path
+    assert client.get(budget_path).status_code == 200
+
+
+@pytest.mark.parametrize("headers", [
+    {"HX-Request": "true", "HX-Boosted": "true", "HX-Current-URL": "https://evil.example/c/club/"},
+    {"HX-Request": "true", "HX-Boosted": "true"},
+    {},
+])
+def test_a_form_sent_after_the_login_ended_never_returns_to_another_site_or_a_post_only_address(client, ctx, headers):
+    setup = enrolled()
+    response = client.post(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses",
+                           data={"csrf_token": "old"}, headers=headers)
+    login_page = response.headers.get("HX-Redirect") or response.headers["Location"]
+    assert login_page.endswith("/login?next=/"), login_page
+
+
+def test_logging_in_with_a_next_that_is_no_page_goes_to_the_communities(client, ctx):
+    setup = enrolled()
+    response = client.post_form("/login", {"email": setup.club.convener.email, "password": PASSWORD,
+                                           "next": f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"})
+    assert response.status_code == 302 and response.headers["Location"] == "/communities/"

@@ -4,19 +4,24 @@ first was; the token belongs to one person; a form without one is saved as befor
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.activities.helpers import make_club
 from tests.compliance.helpers import enrolled
 from tests.factories import make_user
 from tests.mentoring.helpers import make_pair
+from workspace.activities.models import Activity
 from workspace.compliance.models import BookListItem, Expense
 from workspace.core import once
 from workspace.core.models import FormSubmission
 from workspace.extensions import db
 from workspace.mentoring.models import Goal, MeetingLog, Observation, PublicLesson
+from workspace.plans.models import PlanDoc
+from workspace.resources.models import Resource
 
 ALREADY = "This was already saved: the form was sent twice and is kept once."
 
@@ -144,6 +149,50 @@ def test_a_public_lesson_and_an_observation_started_twice_are_one(client, ctx):
     answers = [client.post_form(f"/c/{slug}/mentoring/observations/new", plan) for _ in range(2)]
     assert [answer.status_code for answer in answers] == [302, 302] and answers[0].location == answers[1].location
     assert _count(Observation) == 1
+
+
+def test_an_activity_a_plan_and_a_written_resource_sent_again_are_kept_once(client, ctx):
+    """QA 12 #3: a create form sent again (Send again after a lost answer, not a double click) made two
+    activities, two co-planning plans, two library resources; each now saves once and the repeat goes where the
+    first answer went."""
+    club = make_club()
+    client.login(club.convener)
+    base = f"/c/{club.community.slug}"
+    activity = {"title": "重送活動", "method": "collaborative_planning", "mode": "offline",
+                "starts_at": "2037-12-02T14:00", "ends_at": "2037-12-02T16:00", "place": "自然教室",
+                "agenda": "- 暖身", "repeat": "", "count": "1",
+                "once_token": _token(client.get(base + "/activities/new").get_data(as_text=True))}
+    plan = {"template": "default", "topic": "重送教案", "subject": "數學", "grade": "五年級",
+            "lead_id": str(club.convener.id), "teacher_ids": [str(club.convener.id)],
+            "once_token": _token(client.get(base + "/plans/new").get_data(as_text=True))}
+    resource = {"source": "text", "title": "重送資源", "kind": "lesson_plan", "visibility": "community",
+                "body": "# 分數", "once_token": _token(client.get(base + "/resources/new").get_data(as_text=True))}
+    for url, data, model in ((base + "/activities/new", activity, Activity), (base + "/plans/new", plan, PlanDoc),
+                             (base + "/resources/new", resource, Resource)):
+        first, second = client.post_form(url, data), client.post_form(url, data)
+        assert first.status_code == second.status_code == 302, url
+        assert second.location == first.location, url
+        assert _count(model) == 1, url
+        assert ALREADY in client.get(second.location).get_data(as_text=True)
+        # The next form is a new one: a second record.
+        fresh = _token(client.get(url).get_data(as_text=True))
+        assert client.post_form(url, dict(data, once_token=fresh)).status_code == 302
+        assert _count(model) == 2, url
+
+
+def test_files_uploaded_one_by_one_from_one_form_are_each_added(client, ctx):
+    """The upload script sends each file in its own request with the page's one token: not repeats."""
+    club = make_club()
+    client.login(club.convener)
+    base = f"/c/{club.community.slug}"
+    token = _token(client.get(base + "/resources/new").get_data(as_text=True))
+    for name in ("a.txt", "b.txt"):
+        data = {"source": "files", "kind": "courseware", "visibility": "community", "once_token": token,
+                "files": (io.BytesIO(b"hello"), name)}
+        answer = client.post_form(base + "/resources/new", data, headers={"X-Upload": "1"},
+                                  content_type="multipart/form-data")
+        assert answer.status_code == 201, answer.get_data(as_text=True)[:400]
+    assert _count(Resource) == 2
 
 
 def test_the_form_submissions_table_migrates_down_and_up(app, ctx):

@@ -439,3 +439,89 @@ def test_the_activity_list_fits_320_px_in_english(new_context, data, console: Co
     expect(badge).to_be_visible()
     fits(page, "the activity list at 320 px in English")
     no_problems(console)
+
+
+# --- text typed and not sent is kept in the browser ------------------------------------------------
+
+
+def test_minutes_typed_when_the_login_ended_are_offered_back_after_logging_in(new_context, data,
+                                                                              console: ConsoleLog) -> None:
+    """QA 12 #6: 陳怡君 writes the minutes and her login ends meanwhile. Save sends her to the login page; once logged
+    in again she is back on the minutes form, which offers her text; saved, the kept text is gone."""
+    convener, community, _members = _club(data)
+    activity_id = _activity(data, community, convener)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, convener)
+    minutes_url = f"/c/{community['slug']}/activities/{activity_id}/minutes"
+    page.goto(minutes_url)
+    mine = "## 決議\n\n過期會議記錄 EXPIRE-MIN：下次觀課改在星期三。"
+    page.get_by_label("Minutes").fill(mine)
+    page.get_by_label("Outcomes").fill("共同教案第二版")
+    context.clear_cookies()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Save the minutes").click()
+
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Email").fill(convener["email"])
+    page.get_by_label("Password").fill(convener["password"])
+    page.locator("#login").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(rf"/activities/{activity_id}/minutes$"))
+    offer = page.locator("[data-draft-offer]")
+    expect(offer).to_be_visible()
+    offer.get_by_role("button", name="Bring it back").click()
+    expect(page.get_by_label("Minutes")).to_have_value(mine)
+    expect(page.get_by_label("Outcomes")).to_have_value("共同教案第二版")
+    page.get_by_role("button", name="Save the minutes").click()
+    expect(page).to_have_url(re.compile(rf"/activities/{activity_id}$"))
+    expect(page.locator("main")).to_contain_text("EXPIRE-MIN")
+    assert page.evaluate(f"localStorage.getItem('draft:{convener['id']}:minutes:{activity_id}')") is None
+    page.goto(minutes_url)
+    expect(page.locator("[data-draft-offer]")).to_be_hidden()
+    no_problems(console, expected=(401,))
+
+
+def test_a_new_activity_and_a_written_resource_left_unsent_are_offered_again_and_forgotten_once_saved(
+        page: Page, data, console: ConsoleLog) -> None:
+    """The new-activity form (title, agenda) is sent by htmx; the resource form by the browser itself
+    (hx-boost="false"): both keep what was typed until the server has it, and forget it once saved."""
+    convener, community, _members = _club(data)
+    log_in(page, convener)
+    page.on("dialog", lambda dialog: dialog.accept())
+    new_activity = f"/c/{community['slug']}/activities/new"
+    page.goto(new_activity)
+    page.get_by_label("Title").fill("分數教學共備 DRAFT-ACT")
+    page.get_by_label("Agenda").fill("- 暖身\n- 分數條示範")
+    page.goto("about:blank")
+    page.goto(new_activity)
+    offer = page.locator("[data-draft-offer]")
+    expect(offer).to_be_visible()
+    offer.get_by_role("button", name="Bring it back").click()
+    expect(page.get_by_label("Agenda")).to_have_value("- 暖身\n- 分數條示範")
+    page.get_by_label("Method").select_option("collaborative_planning")
+    page.get_by_label("Starts").fill("2037-12-02T14:00")
+    page.get_by_label("Ends").fill("2037-12-02T16:00")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/activities/\d+$"))
+    page.goto(new_activity)
+    expect(page.locator("[data-draft-offer]")).to_be_hidden()
+
+    new_resource = f"/c/{community['slug']}/resources/new"
+    page.goto(new_resource)
+    page.get_by_label("A text written here").check()
+    page.get_by_label("Title").fill("分數教案 DRAFT-RES")
+    page.get_by_label("Text", exact=True).fill("# 分數\n\n先用分數條。")
+    page.goto("about:blank")
+    page.goto(new_resource)
+    offer = page.locator("[data-draft-offer]")
+    expect(offer).to_be_visible()
+    offer.get_by_role("button", name="Bring it back").click()
+    page.get_by_label("A text written here").check()
+    expect(page.get_by_label("Text", exact=True)).to_have_value("# 分數\n\n先用分數條。")
+    page.get_by_label("Kind").select_option("lesson_plan")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/resources/\d+$"))
+    assert page.evaluate(f"localStorage.getItem('draft:{convener['id']}:resource:new-{community['id']}')") is None
+    page.goto(new_resource)
+    expect(page.locator("[data-draft-offer]")).to_be_hidden()
+    no_problems(console)

@@ -31,6 +31,7 @@ from workspace.core.forms import (
     WorkspaceSubform,
     coerce_id,
 )
+from workspace.core.once import OnceTokenField
 
 
 class SpeakerForm(WorkspaceSubform):
@@ -71,6 +72,10 @@ class ActivityForm(WorkspaceForm):
         super().__init__(*args, **kwargs)
         self.method.choices = [("", "—")] + [(method.value, lazy_label(METHOD_LABELS[method])) for method in Method]
         self.mode.choices = [(mode.value, lazy_label(MODE_LABELS[mode])) for mode in Mode]
+
+
+class NewActivityForm(ActivityForm):
+    once_token = OnceTokenField()  # planned twice (Send again after a lost answer): kept once (core/once.py)
 
 
 class CancelForm(WorkspaceForm):

@@ -27,6 +27,7 @@ from workspace.activities.forms import (
     LeaveForm,
     MinutesForm,
     MonthlyPlanForm,
+    NewActivityForm,
     PeriodForm,
 )
 from workspace.activities.models import Activity, AttendanceStatus, Evidence, LeaveRequest
@@ -41,6 +42,7 @@ from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.i18n import local_datetime, local_span
+from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import (
     FIRST_DAY,
     LAST_DAY,
@@ -160,7 +162,7 @@ def _fill(form: ActivityForm, fields: services.ActivityFields) -> None:
 def new(slug: str):
     """The form to plan an activity (?copy=<id> starts from an earlier one, a week later)."""
     community = load_community(slug, "manage_activities")
-    form = ActivityForm(formdata=None)
+    form = NewActivityForm(formdata=None)
     _form_choices(form, community)
     copied = arg("copy", parse_id)
     if copied is not None:
@@ -178,11 +180,16 @@ def new(slug: str):
 def create(slug: str):
     """Plan one activity, or a weekly or monthly series."""
     community = load_community(slug, "manage_activities")
-    form = ActivityForm()
+    form = NewActivityForm()
     _form_choices(form, community)
     if validate_all(form, lambda: services.check_activity(community, _fields(form), repeat=form.repeat.data or None,
                                                           count=form.count.data or 1)):
         try:
+            once = claim(form.once_token, current_user, fallback=url_for("activities.index", slug=slug))
+            if once.repeat is not None:
+                db.session.rollback()
+                flash(ALREADY_SAVED, "info")
+                return redirect(once.repeat)
             fields = _fields(form)
             if form.repeat.data:
                 made = services.create_series(community, fields, actor=current_user, repeat=form.repeat.data,
@@ -190,6 +197,8 @@ def create(slug: str):
             else:
                 made = [services.create_activity(community, fields, actor=current_user)]
             notices = services.dating_notices(made)
+            once.answered(url_for("activities.show", slug=slug, activity_id=made[0].id) if len(made) == 1
+                          else url_for("activities.index", slug=slug))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

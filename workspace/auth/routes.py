@@ -37,7 +37,7 @@ from workspace.core.i18n import LOCALES, choose_locale, listing
 from workspace.core.mail import mail_configured, send_mail
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import can, public, require
-from workspace.core.urls import external_url
+from workspace.core.urls import external_url, page_to_show
 from workspace.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -116,7 +116,7 @@ def _refusal_message(refusal: throttle.Refusal) -> str:
 @public
 def login():
     """Show the login form (a logged-in user goes straight on)."""
-    target = safe_next(request.args.get("next"), url_for("communities.index"))
+    target = page_to_show(request.args.get("next"), url_for("communities.index"))
     if current_user.is_authenticated:
         return redirect(target)
     form = LoginForm(next=target)
@@ -151,7 +151,7 @@ def login_post():
         return _not_yet_approved(user, form, context)
     _start_session(user, remember=bool(form.remember.data))
     db.session.commit()
-    return redirect(safe_next(form.next.data, url_for("communities.index")))
+    return redirect(page_to_show(form.next.data, url_for("communities.index")))
 
 
 def _not_yet_approved(user: services.User, form: LoginForm, context: dict):

@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 
 from workspace.core.cache import answer_from_cache
-from workspace.core.forms import safe_next
+from workspace.core.urls import page_to_show
 from workspace.extensions import htmx
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -65,17 +65,26 @@ def require_login() -> Response | None:
     return login_redirect()
 
 
+def _this_site_path(url: str | None) -> str | None:
+    """The path (and query) of an address on this site, None for another host or no address."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _page_to_return_to() -> str:
     """Where the person goes back to once logged in: the address asked for, or, for an htmx request from a
-    page (a poll, a save, a swap), that page; after logging in again, /notifications/bell or a section's
-    save address would show a bare fragment or nothing at all."""
+    page (a poll, a save, a swap) and for any form sent, that page; after logging in again,
+    /notifications/bell, a section's save address or a POST-only address (an expense) would show a bare
+    fragment, a 405 or nothing at all. Only a page of this site a GET can show (core/urls.page_to_show)."""
     target = request.full_path if request.query_string else request.path
-    current = request.headers.get("HX-Current-URL", "")
-    if htmx and not htmx.boosted and current:  # a boosted link asks for the page it names
-        parts = urlsplit(current)
-        if parts.netloc == request.host and parts.path.startswith("/"):
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-    return safe_next(target, "/")
+    current = _this_site_path(request.headers.get("HX-Current-URL")) if htmx else None
+    if request.method != "GET":  # a form sent: the page it was sent from (a boosted form, a plain one)
+        target = current or _this_site_path(request.referrer) or target
+    elif htmx and not htmx.boosted and current:  # a boosted link asks for the page it names
+        target = current
+    return page_to_show(target, "/")
 
 
 def login_redirect() -> Response:

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from workspace.core.forms import safe_next
 
@@ -32,6 +34,26 @@ def external_url(endpoint: str, **values: Any) -> str:
 def absolute_path(path: str) -> str:
     """Turn a stored path on this site into an absolute link on BASE_URL (anything else becomes the home page)."""
     return current_app.config["BASE_URL"].rstrip("/") + safe_next(path, "/")
+
+
+def page_to_show(target: str | None, default: str) -> str:
+    """Return `target` when it is a page of this site a browser can open (a GET route), else `default`.
+
+    Where someone is sent after logging in: a form's POST-only address (an expense, the book list) would answer
+    405 there, and the boosted login form would leave them on the login page as if it had failed."""
+    path = safe_next(target, "")
+    if not path:
+        return default
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return path
+    try:
+        adapter.match(urlsplit(path).path, method="GET")
+    except (NotFound, MethodNotAllowed):
+        return default
+    except RequestRedirect:  # a missing trailing slash: the page is one redirect away
+        return path
+    return path
 
 
 def host_of(url: str | None) -> str | None:

@@ -27,6 +27,10 @@ class PlanForm(WorkspaceForm):
     base_version = HiddenField()
 
 
+class NewPlanForm(PlanForm):
+    once_token = OnceTokenField()  # a plan started twice (Send again after a lost answer) is made once (core/once.py)
+
+
 class SectionForm(WorkspaceForm):
     body = TextAreaField(_l("Section text"), description=_l("Markdown: headings, lists and tables are kept in the "
                                                            "Word export."))

@@ -38,6 +38,7 @@ from workspace.plans.forms import (
     CommentForm,
     LessonForm,
     LinkForm,
+    NewPlanForm,
     PlanForm,
     SectionForm,
     TemplateForm,
@@ -108,8 +109,8 @@ def _fields(form: PlanForm) -> services.PlanFields:
                                teacher_ids=list(form.teacher_ids.data or []))
 
 
-def _new_form(community: Community) -> PlanForm:
-    form = PlanForm()
+def _new_form(community: Community) -> NewPlanForm:
+    form = NewPlanForm()
     _member_choices(form, community)
     form.template.choices = [("default", _("Default (集體備課)"))] + [
         (str(template.id), template.name) for template in services.templates_of(community)]
@@ -128,8 +129,14 @@ def new(slug: str):
         return render_page("plans/new.html", community=community, form=form)
     if validate_all(form, lambda: services.check_fields(community, _fields(form))):
         try:
+            once = claim(form.once_token, current_user, fallback=url_for("plans.index", slug=slug))
+            if once.repeat is not None:
+                db.session.rollback()
+                flash(ALREADY_SAVED, "info")
+                return redirect(once.repeat)
             doc = services.create_plan(community, _fields(form), actor=current_user,
                                        template=services.load_template(community, form.template.data))
+            once.answered(_plan_path(doc))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

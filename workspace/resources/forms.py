@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from workspace.communities.labels import lazy_label
 from workspace.core.forms import REQUIRED, RadioField, SelectField, WorkspaceForm
+from workspace.core.once import OnceTokenField
 from workspace.resources.models import ResourceKind, Visibility
 from workspace.resources.services import KIND_LABELS, MAX_TAG, MAX_TAGS, MAX_TITLE, VISIBILITY_LABELS
 
@@ -56,6 +57,9 @@ class NewResourceForm(ResourceForm):
     files = MultipleFileField(_l("Files"))
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=200000)],
                          description=_l("Markdown. The preview shows how it will look."))
+    # Sent twice (Send again after a lost answer): added once (core/once.py). The upload script sends each file
+    # in a request of its own with the page's one token: those requests do not claim it.
+    once_token = OnceTokenField()
 
 
     def __init__(self, *args, **kwargs) -> None:

@@ -19,6 +19,7 @@ from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.i18n import current_locale_code, listing
 from workspace.core.models import Blob
+from workspace.core.once import ALREADY_SAVED, Claim, claim
 from workspace.core.parsing import arg, form_value, numbers, parse_id, parse_page
 from workspace.core.permissions import can, change_and_say, deny, public, require
 from workspace.core.storage import (
@@ -140,7 +141,15 @@ def create(slug: str):
     status = 422
     if validate_all(form, lambda: _check_new(form)):
         try:
+            once = claim(form.once_token, current_user, fallback=url_for("resources.index", slug=slug)) \
+                if not one_by_one else Claim(None)
+            if once.repeat is not None:
+                db.session.rollback()
+                flash(ALREADY_SAVED, "info")
+                return redirect(once.repeat)
             created = _create_from_form(community, form)
+            once.answered(url_for("resources.show", slug=slug, resource_id=created[0].id) if len(created) == 1
+                          else url_for("resources.index", slug=slug))
         except UploadRejected as error:
             db.session.rollback()
             error.field = form.files.name  # this form's file field holds several files
