@@ -612,3 +612,23 @@ def test_a_new_thread_is_offered_an_everyday_section_first_even_to_a_convener(cl
     sharing = board.category("sharing").id
     page = client.get(f"/c/board/discussions/new?category={sharing}").get_data(as_text=True)
     assert re.search(rf'<option selected value="{sharing}">|<option value="{sharing}" selected>', page)
+
+
+def test_the_bell_stops_quoting_a_deleted_post_and_follows_an_edit(client, board):
+    thread = board.thread()  # the member opened it, so she watches it
+    post = board.reply(thread, "回覆一下 REPLYX")
+    board.member.locale = "zh_Hant"
+    db.session.commit()
+    client.login(board.member)
+    assert "回覆一下 REPLYX" in client.get("/notifications/").get_data(as_text=True)
+    services.edit_post(post, "改過的內容 EDITED", actor=board.other, base_version=1)
+    db.session.commit()
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert "改過的內容 EDITED" in bell and "REPLYX" not in bell
+    services.delete_post(post, actor=board.other)
+    db.session.commit()
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert "EDITED" not in bell and "這則貼文已被刪除。" in bell and '"deleted"' not in bell
+    services.restore_post(post, actor=board.convener)
+    db.session.commit()
+    assert "改過的內容 EDITED" in client.get("/notifications/").get_data(as_text=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from workspace.auth.models import User
 from workspace.auth.services import language_of
 from workspace.communities.models import Community
+from workspace.core.cache import note_change, user_scope
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
@@ -332,6 +333,19 @@ def withdraw_emails(subject_type: str, subject_id: int) -> None:
     db.session.execute(update(Notification).where(
         Notification.subject_type == subject_type, Notification.subject_id == subject_id,
         Notification.email_state == "pending").values(email_state="none"))
+
+
+def requote(subject_type: str, subject_id: int, kinds: Iterable[str], excerpt: str) -> None:
+    """Have the notices of `kinds` about a record quote `excerpt` instead of the words kept when they were made
+    (a post edited or deleted since: the bell never shows words their writer took back). One UPDATE; the
+    readers' pages are invalidated."""
+    readers = db.session.scalars(update(Notification).where(
+        Notification.subject_type == subject_type, Notification.subject_id == subject_id,
+        Notification.kind.in_(sorted(kinds)), Notification.excerpt != _clip(excerpt, MAX_EXCERPT))
+        .values(excerpt=_clip(excerpt, MAX_EXCERPT)).returning(Notification.user_id)
+        .execution_options(synchronize_session="fetch")).all()
+    if readers:
+        note_change(*(user_scope(user_id) for user_id in set(readers)))
 
 
 def unread_count(user: User) -> int:
