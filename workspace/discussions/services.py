@@ -459,11 +459,12 @@ def edit_post(post: Post, body: str, *, actor: User, base_version: int, title: s
     # once from the same version, the second is refused rather than silently overwriting the first.
     if not advance(post, expected=base_version):
         raise changed_meanwhile
+    # The text replaced is kept under the name of whoever wrote it (not of this editor), with the title it had.
     db.session.add(PostRevision(post_id=post.id, version=base_version, body=post.body, body_html=post.body_html,
-                                editor_id=post.author_id if base_version == 1 else actor.id,
+                                title=thread.title if post.number == 1 else None, editor_id=post.writer_id,
                                 written_at=post.edited_at or post.created_at))
     post.body, post.body_html = body, str(render_markdown(body))
-    post.edited_at = utcnow()
+    post.edited_at, post.edited_by_id = utcnow(), actor.id
     if post.author_id != actor.id:
         record_event(actor, "discussions.post_edited", post, thread.community, thread=thread.id, number=post.number)
     thread.title = new_title
