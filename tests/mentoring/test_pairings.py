@@ -469,7 +469,7 @@ def test_a_pairing_ends_when_its_mentor_or_new_teacher_leaves_the_community(ctx,
     assert pair.pairing.status == "ended" and pair.pairing.ends_on <= dt.date.today() + dt.timedelta(days=1)
     assert person.display_name in pair.pairing.end_reason
     told = {notice.user_id for notice in db.session.scalars(select(Notification).where(
-        Notification.kind == "unpaired"))}
+        Notification.kind == "partner_left"))}  # told that the other left, not that they ended it
     assert told == {pair.mentor.id, pair.mentee.id} - {person.id}  # the other of the pair (who left knows)
     other = make_pair(starts_on=dt.date(2026, 1, 5))  # another community's pairing is left as it was
     assert other.pairing.status == "active"

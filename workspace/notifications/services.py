@@ -35,6 +35,7 @@ from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings, ReminderSent
 
 KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "unpaired",
+         "partner_left",
          "observation", "lesson", "lesson_moved", "lesson_cancelled",
          "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
          "withdrawn", "due")
@@ -55,6 +56,8 @@ MESSAGES = {
     "comment": N_("%(actor)s commented on “%(title)s”"),
     "paired": N_("%(actor)s paired you for mentoring: “%(title)s”"),
     "unpaired": N_("%(actor)s ended your mentoring pairing: “%(title)s”"),
+    # the other of the pair left the community (they did not end it: their leaving did)
+    "partner_left": N_("%(actor)s left the community, which ends your mentoring pairing: “%(title)s”"),
     "observation": N_("%(actor)s shared an observation with you: “%(title)s”"),
     # A public lesson's title reads as its teacher, subject and time in the reader's language (title words).
     "lesson": N_("%(actor)s scheduled a public lesson: %(title)s"),
@@ -134,7 +137,7 @@ FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "con
 # Being given a plan's section to write or a mentor is addressed to the person, as a mention is: emailed with it
 # (a new teacher learned of the section they were to write only from the bell).
 EMAIL_SETTING = {"mention": "email_mentions", "assigned": "email_mentions", "paired": "email_mentions",
-                 "unpaired": "email_mentions",
+                 "unpaired": "email_mentions", "partner_left": "email_mentions",
                  "reply": "email_replies",
                  **dict.fromkeys(("lesson", "lesson_moved", "lesson_cancelled"), "email_lessons"),
                  **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",

@@ -272,9 +272,9 @@ def end_pairing(pairing: Pairing, ends_on: dt.date | None, reason: str, actor: A
 
 
 @community_services.departure_asked.connect
-def pairings_ending_with(community: Any, *, user_ids: list[int]) -> dict[int, list[str]]:
+def pairings_ending_with(community: Any, *, user_ids: list[int], own: bool = False) -> dict[int, list[str]]:
     """What removing each of `user_ids` from `community` would end: their active pairings there, named by the other
-    person (one query), in the reader's language."""
+    person (one query), in the reader's language; `own`: said to the person leaving ("your pairing")."""
     mentor, mentee = aliased(User), aliased(User)
     said: dict[int, list[str]] = {}
     for mentor_id, mentee_id, mentor_name, mentee_name in db.session.execute(
@@ -283,10 +283,10 @@ def pairings_ending_with(community: Any, *, user_ids: list[int]) -> dict[int, li
             .where(Pairing.community_id == community.id, Pairing.status == PairingStatus.ACTIVE.value,
                    or_(Pairing.mentor_id.in_(user_ids), Pairing.mentee_id.in_(user_ids)))
             .order_by(Pairing.id)):
-        said.setdefault(mentor_id, []).append(
-            _("This also ends their mentoring pairing with %(name)s.", name=mentee_name))
-        said.setdefault(mentee_id, []).append(
-            _("This also ends their mentoring pairing with %(name)s.", name=mentor_name))
+        for user_id, name in ((mentor_id, mentee_name), (mentee_id, mentor_name)):
+            said.setdefault(user_id, []).append(
+                _("This also ends your mentoring pairing with %(name)s.", name=name) if own
+                else _("This also ends their mentoring pairing with %(name)s.", name=name))
     return {user_id: sentences for user_id, sentences in said.items() if user_id in user_ids}
 
 
@@ -302,7 +302,7 @@ def end_pairings_of_departed(membership: Membership, *, actor: Any) -> list[Pair
     for pairing in ended:
         _close(pairing, min(max(today(), pairing.starts_on), pairing.ends_on),
                _("%(name)s left the community.", name=name), actor)
-        notices.pairing_ended(pairing, actor)
+        notices.pairing_ended(pairing, actor, left=getattr(actor, "id", None) == membership.user_id)
     return ended
 
 
