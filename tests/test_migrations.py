@@ -429,3 +429,44 @@ def test_the_milestone_paths_migration_points_old_reminders_at_the_milestone_and
     finally:
         db.session.remove()
         upgrade()
+
+
+# --- board history credits (c3d9e1f7a254): each version to its writer, best effort for rows kept before ------------
+
+WRITERS_REVISION, BEFORE_WRITERS = "c3d9e1f7a254", "b6e2d4a8c913"
+
+
+def test_the_writers_migration_credits_earlier_versions_to_who_wrote_them_and_back(app, ctx):
+    """Down: the old (shifted) names, each text under whoever replaced it. Up: each text under its writer, where the
+    old rows allow it (version 2's writer was never recorded: its author)."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.discussions.helpers import make_board
+    from workspace.discussions import services
+    from workspace.discussions.models import Post
+
+    board = make_board()
+    thread = board.thread(author=board.member)
+    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    for version, actor in ((1, board.member), (2, board.convener), (3, board.member)):
+        services.edit_post(post, f"第{version + 1}版", actor=actor, base_version=version, title=f"標題{version + 1}")
+        db.session.commit()
+    member, convener, post_id = board.member.id, board.convener.id, post.id
+    db.session.remove()
+
+    def credits() -> list[tuple]:
+        return [tuple(row) for row in db.session.execute(text(
+            f"SELECT version, editor_id FROM post_revisions WHERE post_id = {post_id} ORDER BY version"))]  # noqa: S608
+
+    assert credits() == [(1, member), (2, member), (3, convener)]
+    try:
+        downgrade(revision=BEFORE_WRITERS)
+        db.session.remove()
+        assert credits() == [(1, member), (2, convener), (3, member)]  # as the old code stored them
+        upgrade(revision=WRITERS_REVISION)
+        db.session.remove()
+        assert credits() == [(1, member), (2, member), (3, convener)]
+        assert db.session.scalar(text(f"SELECT edited_by_id FROM posts WHERE id = {post_id}")) == member  # noqa: S608
+    finally:
+        db.session.remove()
+        upgrade()

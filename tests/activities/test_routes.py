@@ -172,6 +172,16 @@ def test_a_stale_edit_is_refused_with_the_values_kept(client, club):
     assert input_value(page, "title") == "我從舊版改的" and input_value(page, "place") == "新地點"
     db.session.refresh(activity)
     assert activity.title == "第一次修改" and activity.version == 2
+    # The saved version is shown in words, and the next save starts from it (no endless conflict).
+    saved = page[page.index('class="conflict"'):]
+    assert "The version saved meanwhile" in saved and "第一次修改" in saved[:saved.index("</div>")]
+    assert input_value(page, "base_version") == "2"
+    again = client.post_form(f"/c/club/activities/{activity.id}/edit",
+                             plan_form(title="我從舊版改的", place="新地點",
+                                       base_version=input_value(page, "base_version")))
+    assert again.status_code == 302
+    db.session.refresh(activity)
+    assert activity.title == "我從舊版改的" and activity.place == "新地點" and activity.version == 3
 
 
 def test_moving_a_held_activity_ahead_asks_for_a_second_word_and_keeps_what_was_typed(client, club):

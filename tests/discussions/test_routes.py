@@ -612,3 +612,42 @@ def test_a_new_thread_is_offered_an_everyday_section_first_even_to_a_convener(cl
     sharing = board.category("sharing").id
     page = client.get(f"/c/board/discussions/new?category={sharing}").get_data(as_text=True)
     assert re.search(rf'<option selected value="{sharing}">|<option value="{sharing}" selected>', page)
+
+
+def test_the_bell_stops_quoting_a_deleted_post_and_follows_an_edit(client, board):
+    thread = board.thread()  # the member opened it, so she watches it
+    post = board.reply(thread, "回覆一下 REPLYX")
+    board.member.locale = "zh_Hant"
+    db.session.commit()
+    client.login(board.member)
+    assert "回覆一下 REPLYX" in client.get("/notifications/").get_data(as_text=True)
+    services.edit_post(post, "改過的內容 EDITED", actor=board.other, base_version=1)
+    db.session.commit()
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert "改過的內容 EDITED" in bell and "REPLYX" not in bell
+    services.delete_post(post, actor=board.other)
+    db.session.commit()
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert "EDITED" not in bell and "這則貼文已被刪除。" in bell and '"deleted"' not in bell
+    services.restore_post(post, actor=board.convener)
+    db.session.commit()
+    assert "改過的內容 EDITED" in client.get("/notifications/").get_data(as_text=True)
+
+
+def test_history_credits_each_version_to_its_writer_and_keeps_earlier_titles(client, board):
+    thread = board.thread(title="網址測試 URLTEST", body="第一版內容 EDIT1", author=board.member)
+    opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1))
+    edits = (("網址測試 v2", "第二版內容 EDIT2"), ("網址測試 v3", "第三版內容 EDIT3"))
+    for version, (title, body) in enumerate(edits, 1):
+        services.edit_post(opening, body, actor=board.member, base_version=version, title=title)
+        db.session.commit()
+    services.edit_post(opening, "召集人修改 CONVENER-EDIT", actor=board.convener, base_version=3, title="網址測試 v3")
+    db.session.commit()
+    page = client.login(board.convener).get(f"/c/board/discussions/{thread.id}/posts/{opening.id}/history")
+    cards = page.get_data(as_text=True).split('<section class="card">')[1:]
+    assert len(cards) == 4
+    assert "召集人修改" in cards[0] and "陳召集" in cards[0] and "網址測試 v3" in cards[0]
+    for card, (version, title, body) in zip(cards[1:], ((3, "網址測試 v3", "EDIT3"), (2, "網址測試 v2", "EDIT2"),
+                                                        (1, "網址測試 URLTEST", "EDIT1")), strict=True):
+        assert f"Version {version}" in card and body in card and title in card
+        assert "林老師" in card and "陳召集" not in card

@@ -469,7 +469,7 @@ def test_a_pairing_ends_when_its_mentor_or_new_teacher_leaves_the_community(ctx,
     assert pair.pairing.status == "ended" and pair.pairing.ends_on <= dt.date.today() + dt.timedelta(days=1)
     assert person.display_name in pair.pairing.end_reason
     told = {notice.user_id for notice in db.session.scalars(select(Notification).where(
-        Notification.kind == "unpaired"))}
+        Notification.kind == "partner_left"))}  # told that the other left, not that they ended it
     assert told == {pair.mentor.id, pair.mentee.id} - {person.id}  # the other of the pair (who left knows)
     other = make_pair(starts_on=dt.date(2026, 1, 5))  # another community's pairing is left as it was
     assert other.pairing.status == "active"
@@ -488,3 +488,18 @@ def test_a_colleague_leaving_ends_no_pairing(ctx):
     db.session.commit()
     db.session.refresh(pair.pairing)
     assert pair.pairing.status == "active"
+
+
+def test_a_re_pairing_of_the_same_two_may_not_overlap_their_ended_pairing(ctx):
+    """They left and came back: the ended pairing keeps its days, so a new one starts after its last day."""
+    pair = make_pair(START, dt.date(2027, 8, 31))
+    pair.pairing.status, pair.pairing.ends_on = "ended", dt.date(2026, 12, 5)
+    db.session.commit()
+    for mentor, mentee in ((pair.mentor, pair.mentee), (pair.mentee, pair.mentor)):
+        with pytest.raises(ValidationError) as caught:
+            pairings.create_pairings(pair.community, mentor.id, [mentee.id], dt.date(2026, 12, 1), None,
+                                     pair.convener)
+        assert "paired until Dec 5, 2026" in _fields(caught.value)["starts_on"]
+    made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.mentee.id], dt.date(2026, 12, 6), None,
+                                    pair.convener)
+    assert made[0].id

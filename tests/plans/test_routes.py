@@ -657,3 +657,21 @@ def client_get_docx(team, client, doc) -> bytes:
     response = client.get(plan_url(doc, "/export.docx"))
     assert response.status_code == 200
     return response.data
+
+
+def test_an_adaptation_of_a_trashed_shared_plan_says_so_instead_of_linking_to_a_404(team, client):
+    doc = team.plan()
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    services.trash_plan(doc, actor=team.lead)
+    db.session.commit()
+    client.login(team.teacher)
+    page = client.get(plan_url(copy)).get_data(as_text=True)
+    assert f'href="/c/team/plans/{doc.id}"' not in page
+    assert "is in the trash: its lead planner or a convener can restore it" in page
+    assert "As in the shared plan" not in page
+    assert client.get(plan_url(doc)).status_code == 404  # what the link led to
+    services.restore_plan(doc, actor=team.lead)
+    db.session.commit()
+    page = client.get(plan_url(copy)).get_data(as_text=True)
+    assert f'href="/c/team/plans/{doc.id}"' in page and "As in the shared plan" in page

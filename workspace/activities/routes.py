@@ -231,6 +231,7 @@ def update(slug: str, activity_id: int):
     activity = load_activity(slug, activity_id, "manage")
     form = ActivityForm()
     _form_choices(form, activity.community)
+    conflict = False
     if validate_all(form, lambda: services.check_activity(activity.community, _fields(form))):
         before = activity.starts_at
         try:
@@ -238,6 +239,10 @@ def update(slug: str, activity_id: int):
                                      base_version=read(form.base_version.data, numbers(), 0),
                                      move_ahead=bool(form.move_ahead.data))
             notices = services.dating_notices([activity], before)
+        except Conflict as error:
+            db.session.rollback()
+            attach_error(form, error)
+            conflict = True
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -249,8 +254,10 @@ def update(slug: str, activity_id: int):
             return redirect(url_for("activities.show", slug=slug, activity_id=activity.id))
     activity = load_activity(slug, activity_id, "manage")
     _form_choices(form, activity.community)
+    if conflict:  # the saved version is shown above the form, and the next save starts from it
+        form.base_version.raw_data, form.base_version.data = None, str(activity.version)
     return render_page("activities/edit.html", community=activity.community, activity=activity, form=form,
-                       status=422, **_labels())
+                       conflict=conflict, status=422, **_labels())
 
 
 @bp.post("/c/<slug>/activities/<int:activity_id>/cancel")

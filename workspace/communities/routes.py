@@ -379,6 +379,9 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         # what Remove would also end, said in its confirmation (mentoring: the person's pairings)
         "departure_notes": services.departure_notes(community, [item.user_id for item in members]) if managing
         else {},
+        # and what Leave would end for the reader, in its confirmation ("This also ends your mentoring pairing …")
+        "leave_note": services.departure_notes(community, [current_user.id], own=True).get(current_user.id, "")
+        if _my_membership(members) is not None else "",
         # A fresh form is empty even when drawn after a POST (Flask-WTF fills a form from the request's form): the
         # address of the invitation just sent stayed in the field, and a second press sent a second invitation.
         "invitation_form": invitation_form or InvitationForm(formdata=None, roles=roles),

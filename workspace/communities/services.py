@@ -570,21 +570,23 @@ def set_evaluation_flag(membership: Membership, flagged: bool, *, actor: User) -
 member_departed = Namespace().signal("communities.member-departed")
 
 
-# Asked when a convener's members page is drawn (`community`, `user_ids=`: its members): an area that ends what a
+# Asked when a members page is drawn (`community`, `user_ids=`: its members; `own=`: the reader is the one leaving,
+# for Leave's confirmation): an area that ends what a
 # person took part in when they leave (mentoring: their pairings) answers {user id: [sentence, …]} in the reader's
 # language, so that "Remove … from the community?" says what else ends (QA: a mentor's removal ended a two-year
 # pairing without a word).
 departure_asked = Namespace().signal("communities.departure-asked")
 
 
-def departure_notes(community: Community, user_ids: Iterable[int]) -> dict[int, str]:
+def departure_notes(community: Community, user_ids: Iterable[int], *, own: bool = False) -> dict[int, str]:
     """What removing each of these members would also end, one text per person who has something (the areas'
-    sentences one after the other, as the reader's language writes them), for the confirmation of Remove."""
+    sentences one after the other, as the reader's language writes them), for the confirmation of Remove; `own`:
+    worded for the person leaving themselves ("your pairing"), for the confirmation of Leave."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
     said: dict[int, list[str]] = {}
-    for _receiver, answer in departure_asked.send(community, user_ids=ids):
+    for _receiver, answer in departure_asked.send(community, user_ids=ids, own=own):
         for user_id, sentences in (answer or {}).items():
             said.setdefault(user_id, []).extend(sentences)
     return {user_id: sentence_gap().join(sentences) for user_id, sentences in said.items() if sentences}

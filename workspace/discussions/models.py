@@ -98,9 +98,18 @@ class Post(db.Model):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     live = unset("deleted_at")  # not deleted (a deleted post keeps its number and place)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who wrote the current text: empty while the author's first text stands (an edit keeps the text it replaces
+    # under this name, so the history credits each version to its writer).
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     thread = relationship("Thread", foreign_keys=[thread_id])
     author = relationship("User", foreign_keys=[author_id])
+    edited_by = relationship("User", foreign_keys=[edited_by_id])
+
+    @property
+    def writer_id(self) -> int | None:
+        """Who wrote the current text: the last editor, else the author."""
+        return self.edited_by_id if self.edited_by_id is not None else self.author_id
 
     @property
     def deleted(self) -> bool:
@@ -119,7 +128,9 @@ class PostRevision(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The thread's title at this version (opening posts; empty for replies and for versions kept before titles were)
+    title: Mapped[str | None] = mapped_column(String(200))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # who wrote this text
     written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when this text was saved
 
     editor = relationship("User")

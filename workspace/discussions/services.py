@@ -284,7 +284,7 @@ def _record_mentions(post: Post, community: Community, actor: User) -> list[User
 def _notify(post: Post, thread: Thread, actor: User, mentioned: Sequence[User], *, replies: bool) -> None:
     community = thread.community
     common = dict(actor=actor, community=community, subject_type="post", subject_id=post.id,
-                  title=thread.title, excerpt=markdown_to_text(post.body)[:300],
+                  title=thread.title, excerpt=_excerpt(post),
                   path=post_path(community, thread.id, post.number))
     if mentioned:
         notifications.notify(mentioned, "mention", **common)
@@ -298,6 +298,30 @@ def _notify(post: Post, thread: Thread, actor: User, mentioned: Sequence[User], 
             if user.id not in told]
         if watchers:
             notifications.notify(watchers, "reply", **common)
+
+
+# Notices that quote a post's words (a report quotes the reporter's reason instead): they follow the post.
+QUOTING = ("mention", "reply", "answer")
+DELETED_EXCERPT = notifications.keep_data({"deleted": True}, notifications.MAX_EXCERPT)
+
+
+def _excerpt(post: Post) -> str:
+    """The first words of a post, as its notices quote them."""
+    return markdown_to_text(post.body)[:300]
+
+
+def _requote(post: Post) -> None:
+    """Have the post's notices quote what it says now: its current text, or that it was deleted."""
+    notifications.requote("post", post.id, QUOTING, DELETED_EXCERPT if post.deleted else _excerpt(post))
+
+
+def post_excerpt_words(kept: str) -> str:
+    """A post notice's excerpt as its reader reads it: "This post was deleted." in their language, else as kept."""
+    data = notifications.read_data(kept)
+    return _("This post was deleted.") if data is not None and data.get("deleted") is True else kept
+
+
+notifications.register_excerpt_words("post", post_excerpt_words)
 
 
 # --- threads and posts ---------------------------------------------------------------------------
@@ -435,15 +459,17 @@ def edit_post(post: Post, body: str, *, actor: User, base_version: int, title: s
     # once from the same version, the second is refused rather than silently overwriting the first.
     if not advance(post, expected=base_version):
         raise changed_meanwhile
+    # The text replaced is kept under the name of whoever wrote it (not of this editor), with the title it had.
     db.session.add(PostRevision(post_id=post.id, version=base_version, body=post.body, body_html=post.body_html,
-                                editor_id=post.author_id if base_version == 1 else actor.id,
+                                title=thread.title if post.number == 1 else None, editor_id=post.writer_id,
                                 written_at=post.edited_at or post.created_at))
     post.body, post.body_html = body, str(render_markdown(body))
-    post.edited_at = utcnow()
+    post.edited_at, post.edited_by_id = utcnow(), actor.id
     if post.author_id != actor.id:
         record_event(actor, "discussions.post_edited", post, thread.community, thread=thread.id, number=post.number)
     thread.title = new_title
     db.session.flush()
+    _requote(post)  # the bell quotes the new text, not words taken back
     _notify(post, thread, actor, _record_mentions(post, thread.community, actor), replies=False)
     if post.number == 1:
         reindex_thread(thread, post)
@@ -465,6 +491,7 @@ def delete_post(post: Post, *, actor: User) -> None:
         raise NotAllowed(str(_l("You cannot delete this post.")))
     post.deleted_at, post.deleted_by_id = utcnow(), actor.id
     notifications.withdraw_emails("post", post.id)  # a deleted post is not quoted in tonight's email
+    _requote(post)  # nor under the bell: its notices say it was deleted
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
     if post.author_id != actor.id:
@@ -480,6 +507,7 @@ def restore_post(post: Post, *, actor: User) -> None:
     if not can(actor, "restore", post):
         raise NotAllowed(str(_l("You cannot restore this post.")))
     post.deleted_at = post.deleted_by_id = None
+    _requote(post)
     record_event(actor, "discussions.post_restored", post, thread.community, thread=thread.id, number=post.number)
     if post.number == 1:
         reindex_thread(thread, post)
@@ -522,7 +550,7 @@ def mark_answer(thread: Thread, post: Post, *, actor: User) -> bool:
     thread.answer_post_id = post.id
     if post.author is not None and post.author_id != actor.id:
         notifications.notify([post.author], "answer", actor=actor, community=thread.community, subject_type="post",
-                             subject_id=post.id, title=thread.title, excerpt=markdown_to_text(post.body)[:300],
+                             subject_id=post.id, title=thread.title, excerpt=_excerpt(post),
                              path=post_path(thread.community, thread.id, post.number))
     return True
 

@@ -22,6 +22,7 @@ from workspace.auth.models import User
 from workspace.auth.services import language_of
 from workspace.communities.models import Community
 from workspace.core.backup import keep_across_restore
+from workspace.core.cache import note_change, user_scope
 from workspace.core.database import UTCDateTime, utcnow
 from workspace.core.errors import NotAllowed
 from workspace.core.forms import safe_next
@@ -35,6 +36,7 @@ from workspace.extensions import db
 from workspace.notifications.models import Notification, NotificationSettings, ReminderSent
 
 KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comment", "paired", "unpaired",
+         "partner_left",
          "observation", "lesson", "lesson_moved", "lesson_cancelled",
          "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
          "withdrawn", "due")
@@ -55,6 +57,8 @@ MESSAGES = {
     "comment": N_("%(actor)s commented on “%(title)s”"),
     "paired": N_("%(actor)s paired you for mentoring: “%(title)s”"),
     "unpaired": N_("%(actor)s ended your mentoring pairing: “%(title)s”"),
+    # the other of the pair left the community (they did not end it: their leaving did)
+    "partner_left": N_("%(actor)s left the community, which ends your mentoring pairing: “%(title)s”"),
     "observation": N_("%(actor)s shared an observation with you: “%(title)s”"),
     # A public lesson's title reads as its teacher, subject and time in the reader's language (title words).
     "lesson": N_("%(actor)s scheduled a public lesson: %(title)s"),
@@ -134,7 +138,7 @@ FUNDER_TITLES = frozenset({"submitted", "returned", "approved", "enrolled", "con
 # Being given a plan's section to write or a mentor is addressed to the person, as a mention is: emailed with it
 # (a new teacher learned of the section they were to write only from the bell).
 EMAIL_SETTING = {"mention": "email_mentions", "assigned": "email_mentions", "paired": "email_mentions",
-                 "unpaired": "email_mentions",
+                 "unpaired": "email_mentions", "partner_left": "email_mentions",
                  "reply": "email_replies",
                  **dict.fromkeys(("lesson", "lesson_moved", "lesson_cancelled"), "email_lessons"),
                  **dict.fromkeys(("submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
@@ -333,6 +337,19 @@ def withdraw_emails(subject_type: str, subject_id: int) -> None:
     db.session.execute(update(Notification).where(
         Notification.subject_type == subject_type, Notification.subject_id == subject_id,
         Notification.email_state == "pending").values(email_state="none"))
+
+
+def requote(subject_type: str, subject_id: int, kinds: Iterable[str], excerpt: str) -> None:
+    """Have the notices of `kinds` about a record quote `excerpt` instead of the words kept when they were made
+    (a post edited or deleted since: the bell never shows words their writer took back). One UPDATE; the
+    readers' pages are invalidated."""
+    readers = db.session.scalars(update(Notification).where(
+        Notification.subject_type == subject_type, Notification.subject_id == subject_id,
+        Notification.kind.in_(sorted(kinds)), Notification.excerpt != _clip(excerpt, MAX_EXCERPT))
+        .values(excerpt=_clip(excerpt, MAX_EXCERPT)).returning(Notification.user_id)
+        .execution_options(synchronize_session="fetch")).all()
+    if readers:
+        note_change(*(user_scope(user_id) for user_id in set(readers)))
 
 
 def unread_count(user: User) -> int:

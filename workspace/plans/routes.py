@@ -159,8 +159,13 @@ def _show_context(doc: PlanDoc) -> dict[str, Any]:
         editing=services.editors_now(doc, current_user), links=services.links_of(doc),
         field_rows=services.field_rows(doc), next_statuses=services.next_statuses(doc), **_labels())
     if doc.adaptation:
-        context.update(parent=doc.parent, lessons=services.lessons_of(doc),
-                       changes={change.section.id: change for change in services.section_changes(doc)},
+        parent = doc.parent
+        # A shared plan in the trash is named, not linked (a 404 for most) nor compared with section by section:
+        # the page says where it is and who can bring it back.
+        parent_trashed = parent is not None and not parent.live
+        context.update(parent=parent, parent_trashed=parent_trashed, lessons=services.lessons_of(doc),
+                       changes={} if parent_trashed else
+                       {change.section.id: change for change in services.section_changes(doc)},
                        lesson_form=LessonForm())
     else:
         context.update(adaptations=services.adaptations_of(doc), reflections=services.reflections_for(doc),

@@ -62,11 +62,12 @@ def paired(pairing: Pairing, actor: Any) -> None:
     _pairing_notice(pairing, "paired", _people(pairing.mentor_id, pairing.mentee_id), actor)
 
 
-def pairing_ended(pairing: Pairing, actor: Any, *, handed_over: bool = False) -> None:
+def pairing_ended(pairing: Pairing, actor: Any, *, handed_over: bool = False, left: bool = False) -> None:
     """Tell the pair that the convener ended their pairing; on a handover to another mentor, the outgoing mentor
-    alone (the new teacher hears of the new pairing). The notice opens the ended pairing, which the two still see."""
+    alone (the new teacher hears of the new pairing); `left`: the actor, one of the pair, left the community (the
+    other is told so, not that they ended it). The notice opens the ended pairing, which the two still see."""
     people = _people(pairing.mentor_id) if handed_over else _people(pairing.mentor_id, pairing.mentee_id)
-    _pairing_notice(pairing, "unpaired", people, actor)
+    _pairing_notice(pairing, "partner_left" if left else "unpaired", people, actor)
 
 
 def _observation_title(observation: Observation) -> str:

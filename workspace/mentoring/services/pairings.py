@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from workspace.auth.models import User
@@ -104,12 +104,27 @@ def _overlapping(community_id: int, mentor_id: int, mentee_id: int, starts_on: d
     return bool(db.session.scalar(select(exists().where(condition))))
 
 
+def _ended_overlap(community_id: int, one_id: int, other_id: int, starts_on: dt.date, ends_on: dt.date,
+                   *, besides: int | None = None) -> dt.date | None:
+    """The last day of an ended pairing of the same two people (either way round) over some of these days, else
+    None: its days are counted (meetings, milestones, the panel) for that pairing, and the guide promises the same
+    two are never paired twice over the same days. Pairings are never trashed, so every ended one counts."""
+    pair = ((Pairing.mentor_id == one_id) & (Pairing.mentee_id == other_id)) | (
+        (Pairing.mentor_id == other_id) & (Pairing.mentee_id == one_id))
+    condition = (Pairing.community_id == community_id) & pair & (Pairing.status == PairingStatus.ENDED.value) & (
+        Pairing.starts_on <= ends_on) & (Pairing.ends_on >= starts_on)
+    if besides is not None:
+        condition &= Pairing.id != besides
+    return db.session.scalar(select(func.max(Pairing.ends_on)).where(condition))
+
+
 def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[int], starts_on: dt.date | None,
                    ends_on: dt.date | None, *, besides: int | None = None,
                    mentee_field: str = "mentee_ids") -> None:
     """Refuse a pairing of someone with themselves, of a person who is not an active member (guest experts
-    neither mentor nor are mentored), an end before the start, or one that overlaps an active pairing of the
-    same two people (either way round). Every refusal at once, each beside its field."""
+    neither mentor nor are mentored), an end before the start, or one that overlaps a pairing of the same two people
+    (either way round; an ended one beside the start, with its last day). Every refusal at once, each beside its
+    field."""
     errors: list[ValidationError] = []
     mentee_ids = list(dict.fromkeys(mentee_ids))
     if mentor_id is None:
@@ -144,6 +159,12 @@ def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[i
                 # each the other's mentor: whose milestones, whose handbook, who observes whom?
                 errors.append(ValidationError(
                     _("These two are already paired the other way round over some of these days."), mentee_field))
+                break
+            ended = _ended_overlap(community.id, mentor_id, mentee_id, starts_on, ends_on, besides=besides)
+            if ended is not None:
+                errors.append(ValidationError(
+                    _("These two were paired until %(day)s: start the new pairing after that day.",
+                      day=local_date(ended)), "starts_on"))
                 break
     if errors:
         raise ValidationError.combine(errors)
@@ -251,9 +272,9 @@ def end_pairing(pairing: Pairing, ends_on: dt.date | None, reason: str, actor: A
 
 
 @community_services.departure_asked.connect
-def pairings_ending_with(community: Any, *, user_ids: list[int]) -> dict[int, list[str]]:
+def pairings_ending_with(community: Any, *, user_ids: list[int], own: bool = False) -> dict[int, list[str]]:
     """What removing each of `user_ids` from `community` would end: their active pairings there, named by the other
-    person (one query), in the reader's language."""
+    person (one query), in the reader's language; `own`: said to the person leaving ("your pairing")."""
     mentor, mentee = aliased(User), aliased(User)
     said: dict[int, list[str]] = {}
     for mentor_id, mentee_id, mentor_name, mentee_name in db.session.execute(
@@ -262,10 +283,10 @@ def pairings_ending_with(community: Any, *, user_ids: list[int]) -> dict[int, li
             .where(Pairing.community_id == community.id, Pairing.status == PairingStatus.ACTIVE.value,
                    or_(Pairing.mentor_id.in_(user_ids), Pairing.mentee_id.in_(user_ids)))
             .order_by(Pairing.id)):
-        said.setdefault(mentor_id, []).append(
-            _("This also ends their mentoring pairing with %(name)s.", name=mentee_name))
-        said.setdefault(mentee_id, []).append(
-            _("This also ends their mentoring pairing with %(name)s.", name=mentor_name))
+        for user_id, name in ((mentor_id, mentee_name), (mentee_id, mentor_name)):
+            said.setdefault(user_id, []).append(
+                _("This also ends your mentoring pairing with %(name)s.", name=name) if own
+                else _("This also ends their mentoring pairing with %(name)s.", name=name))
     return {user_id: sentences for user_id, sentences in said.items() if user_id in user_ids}
 
 
@@ -281,7 +302,7 @@ def end_pairings_of_departed(membership: Membership, *, actor: Any) -> list[Pair
     for pairing in ended:
         _close(pairing, min(max(today(), pairing.starts_on), pairing.ends_on),
                _("%(name)s left the community.", name=name), actor)
-        notices.pairing_ended(pairing, actor)
+        notices.pairing_ended(pairing, actor, left=getattr(actor, "id", None) == membership.user_id)
     return ended
 
 
