@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import docx
 
@@ -181,3 +182,57 @@ def test_the_period_is_written_as_the_panel_writes_it(ctx):
     for language, expected in (("zh_Hant", "2025年8月1日至2026年7月31日"), ("en", "Aug 1, 2025 to Jul 31, 2026")):
         with force_locale(language):
             assert period_text(report_content(world.enrollment)) == expected
+
+
+def test_a_video_on_a_pairs_private_record_is_not_the_report_s_video_on_the_panel_nor_in_the_report(client, ctx):
+    """QA: a video on a pair's private mentoring record met "keep one activity video for the results report" (1/1
+    met) while the same report said "no video was kept". An activity video for the report is one definition, the
+    activities read module's (`report_videos`): the panel counts it, the report cites it, the texts page offers it."""
+    world = report_world()
+    period, ids = program_period(world.enrollment.program), [world.enrollment.community_id]
+    filmed = world.activities[1]  # the only video of the period
+
+    def video_rule():
+        standing = compliance.standings([world.enrollment])[0]
+        return next(result for result in standing.results if result.rule_id == "plc.activity_video")
+
+    counted = {row.id: row for row in records.activities(ids, period)}
+    assert counted[filmed.id].videos == counted[filmed.id].report_videos == 1
+    assert [row.activity_id for row in records.report_videos(ids, period)] == [filmed.id]
+    assert video_rule().counted == (("activity", filmed.id),) and report_content(world.enrollment).video is not None
+
+    filmed.private = True  # now a pair's private observation: its video is the pair's
+    db.session.commit()
+    counted = {row.id: row for row in records.activities(ids, period)}
+    assert (counted[filmed.id].videos, counted[filmed.id].report_videos) == (1, 0)  # the ledger still counts it
+    assert records.report_videos(ids, period) == []
+    rule = video_rule()
+    assert rule.status.value == "not_met" and rule.figure == 0 and rule.counted == ()
+    assert rule.gaps[0].params["not_shareable"] == 1
+    content = report_content(world.enrollment)
+    assert content.video is None
+    line = next(line for line in content.rules if "video" in line.message)
+    assert line.status == "Not met" and line.gaps == (
+        "No shareable video was kept by Jul 31, 2026: the video on 1 mentoring record kept to its pair stays with "
+        "the pair, and no report can carry it.",)
+    client.login(world.convener)
+    panel = client.get(f"/c/{world.slug}/compliance/").get_data(as_text=True)
+    assert "No shareable video was kept by Jul 31, 2026" in panel
+    texts = client.get(f"/c/{world.slug}/exports/{world.enrollment.id}/texts").get_data(as_text=True)
+    offered = re.search(r'<select[^>]*name="video_activity_id".*?</select>', texts, re.S).group(0)
+    assert offered.count("<option") == 1  # "the first activity with a video": none whose video the report lacks
+
+
+def test_the_gap_of_a_video_only_a_pair_keeps_says_there_is_no_shareable_one_yet(app):
+    """While the day is still to come, the panel says there is no shareable video yet, and what to do."""
+    from flask_babel import force_locale
+
+    from workspace.compliance import wording
+    from workspace.compliance.engine.results import Gap
+
+    gap = Gap("deliverable_missing", {"item": "activity_video", "due": dt.date(2027, 7, 31), "evidence": "video",
+                                      "not_shareable": 2})
+    with app.test_request_context(), force_locale("en"):
+        assert wording.gap_text(gap) == (
+            "No shareable video yet: the videos on 2 mentoring records kept to their pairs stay with the "
+            "pairs, and no report can carry them. Add a video to another activity by Jul 31, 2027.")

@@ -71,7 +71,8 @@ def test_activities_are_listed_with_date_cells_and_the_participation_figures(ctx
     year = community_year()
     enrollment = year.enrollment
     book = workbook(ledger.ledger_xlsx(enrollment, "en").data)
-    body = list(book["Activities"].iter_rows(min_row=2))[:-2]  # the last rows: the held ones' totals, the note
+    body = list(book["Activities"].iter_rows(min_row=2))[:-4]  # the last rows: the held ones' totals, the two
+    # rates, the note
     assert [row[2].value for row in body] == [activity.title for activity in year.held] + ["下學期共同備課"]
     for row in body:
         assert row[0].is_date and isinstance(row[0].value, dt.datetime)
@@ -312,17 +313,38 @@ def test_each_activity_says_whether_it_was_held_and_the_totals_count_held_ones_o
         assert [row[3] for row in csv_table[1:]] == [held, held, held, scheduled]
 
     table = rows(workbook(ledger.ledger_xlsx(enrollment, "en").data)["Activities"])
-    totals = table[-2]  # the last row: how many had no roll call
+    totals = table[-4]  # under it, the two rates by name; the last row: how many had no roll call
     participation = activity_records.participation([enrollment.community_id], program_period(enrollment.program))
     standing = compliance.standings([enrollment])[0]
     assert totals[0] == "Total of 3 held activities"
     assert len([activity for activity in standing.facts.activities if activity.held]) == 3
     assert totals[6] == 6  # three held activities of two hours; the one to come (two hours) is not counted
-    assert totals[7:10] == [6, 12, 0.5]  # the third, without a roll call, is not 0 of 6 more expected
+    assert totals[7:10] == [6, 12, None]  # the third, without a roll call, is not 0 of 6 more expected
     assert totals[7:9] == [participation.attended, participation.expected]
+    assert table[-3][0] == "Overall attendance rate" and table[-3][9] == 0.5
     assert table[-1] == ["1 held activity without a roll call is not counted in the attendance figures.",
                          *[None] * 14]
     assert totals[10:13] == [2, 2, 0]  # minutes of two held ones, a photo each of two
+
+
+def test_the_totals_give_the_overall_rate_and_the_average_rate_each_by_its_name(ctx):
+    """QA: the totals row's "Attendance rate 93.8%" (attended over expected) was read against the participation
+    page's 平均出席率 96% (the average of the activities' rates). Under the totals, each rate has its name, as the
+    report names them: 整體出席率 and 各場活動平均出席率."""
+    year = community_year()
+    participation = activity_records.participation([year.enrollment.community_id],
+                                                   program_period(year.enrollment.program))
+    for language, overall, average in (("en", "Overall attendance rate", "Average attendance rate per activity"),
+                                       ("zh_Hant", "整體出席率", "各場活動平均出席率"),
+                                       ("zh_Hans", "整体出勤率", "各场活动平均出勤率")):
+        sheet = workbook(ledger.ledger_xlsx(year.enrollment, language).data).worksheets[0]
+        table = rows(sheet)
+        labelled = {row[0]: (index, row[9]) for index, row in enumerate(table, 1) if row[0] in (overall, average)}
+        assert {label: rate for label, (_row, rate) in labelled.items()} == {
+            overall: participation.overall_rate, average: participation.average_rate}, language
+        assert all(sheet.cell(row=row, column=10).number_format == "0.0%" for row, _rate in labelled.values())
+        totals = table[min(row for row, _rate in labelled.values()) - 2]
+        assert totals[6] is not None and totals[9] is None  # no bare "Attendance rate" on the totals row
 
 
 def test_attendance_counts_people_in_its_own_words(ctx):

@@ -272,6 +272,48 @@ def test_a_report_places_at_most_the_chosen_photos_of_each_activity_and_says_how
     assert "not placed here" not in _text(_open(build_report(content, language="en")))
 
 
+def test_the_report_says_in_one_line_that_a_pairs_private_records_keep_their_photos(ctx):
+    """QA: the panel counted 4 activities with photos and the report placed photos of 3 without saying why. A pair's
+    private record keeps its photos; the report says how many such records have some, as the pack's note does."""
+    world = report_world()
+    kept = "The photos of 1 mentoring meeting or observation kept to its pair stay with the pair: the compliance " \
+           "panel counts them, and this report does not carry them."
+    assert kept not in _text(_open(_built(world, "en")[1]))
+    world.activities[0].private = True
+    db.session.commit()
+    content, built = _built(world, "en")
+    assert content.photos_kept_to_pairs == 1 and len(content.photos) == 2  # the two others' photos are placed
+    assert len(_open(built).inline_shapes) == 3  # the chart and two photos
+    assert _text(_open(built)).count(kept) == 1
+    assert kept in _text(_open(build_report(content, language="en", photos_inline=False)))  # the pack's report
+    assert kept in _text_of_filled(content)  # the default funder template
+
+
+def _text_of_filled(content) -> str:
+    from workspace.exports import templates
+
+    return _text(docx.Document(io.BytesIO(templates.fill_default(content))))
+
+
+def test_the_budget_leaves_out_kept_not_claimable_when_nothing_is_kept_as_the_default_template_does(ctx):
+    """QA: the built report printed "Kept, not claimable NT$0" with nothing kept; the default funder template leaves
+    the line out at zero."""
+    from workspace.compliance.services import budget
+
+    world = report_world()
+    content, built = _built(world, "en")
+    assert content.ledger.not_claimable == 0
+    assert "Kept, not claimable" not in _text(_open(built)) and "Kept, not claimable" not in _text_of_filled(content)
+    expense = budget.add_expense(world.enrollment, budget.ExpenseFields(
+        "printing_materials", world.activities[0].starts_at.date(), 200, keep_unclaimable=True), world.convener)
+    db.session.commit()
+    content, built = _built(world, "en")
+    assert expense.claimable is False and content.ledger.not_claimable == 200
+    budget_figures = {row.cells[0].text: row.cells[1].text for table in _open(built).tables for row in table.rows
+                      if len(row.cells) == 2}
+    assert budget_figures["Kept, not claimable"] == "NT$200"
+
+
 def test_the_month_table_writes_months_as_the_language_does(ctx):
     world = report_world()
     tables = [[cell.text for cell in row.cells] for table in _open(_built(world)[1]).tables for row in table.rows]

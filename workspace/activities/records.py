@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, select
 
 from workspace.activities.models import (
     Activity,
@@ -60,6 +60,7 @@ class ActivityRecord:
     sheets: int  # scanned sign-in sheets
     named_only: bool = False  # only those marked were expected (a pair's meeting recorded by mentoring)
     private: bool = False  # a pair's meeting or observation: read by the pair, the conveners and admins only
+    report_videos: int = 0  # of `videos`, those a results report may cite (`report_videos`): none of a private one
 
     @property
     def minutes(self) -> float:
@@ -254,6 +255,12 @@ def _held_ids(community_ids: Collection[int], period: Period, now: dt.datetime) 
 # What the pair keeps to itself: a private activity's minutes, files and feedback are not read out of the area.
 _shared = Activity.private.is_(False)
 
+# An activity video for the results report: a video not removed, of an activity whose files leave the area (a pair's
+# private record keeps its own). The one definition: `activities` counts them (`report_videos`), `report_videos`
+# lists them, and the compliance rule "keep an activity's video for the results report" and the report itself both
+# read it from here, so the panel never counts a video the report cannot cite.
+_REPORT_VIDEO = and_(Evidence.kind == "video", Evidence.live, _shared)
+
 
 def private_title() -> str:
     """What the records, and so every export and the panel, call a pair's private meeting or observation: it
@@ -311,12 +318,15 @@ def activities(community_ids: Collection[int], period: Period, *,
         .where(_in_period(community_ids, period)).order_by(Activity.starts_at, Activity.id)).all()
     if not rows:
         return []
-    counts: dict[tuple[int, str], int] = {
-        (activity_id, kind): number for activity_id, kind, number in db.session.execute(
-            select(Evidence.activity_id, Evidence.kind, func.count())
-            .where(Evidence.live, Evidence.activity_id.in_(
-                select(Activity.id).where(_in_period(community_ids, period)).scalar_subquery()))
-            .group_by(Evidence.activity_id, Evidence.kind))}
+    counts: dict[tuple[int, str], int] = {}
+    for_report: dict[int, int] = {}
+    for activity_id, kind, number, reportable in db.session.execute(
+            select(Evidence.activity_id, Evidence.kind, func.count(), func.sum(case((_REPORT_VIDEO, 1), else_=0)))
+            .join(Activity, Activity.id == Evidence.activity_id)
+            .where(Evidence.live, _in_period(community_ids, period))
+            .group_by(Evidence.activity_id, Evidence.kind)):
+        counts[(activity_id, kind)] = number
+        for_report[activity_id] = for_report.get(activity_id, 0) + int(reportable or 0)
     kept = _kept_elsewhere([row.id for row in rows if row.private])
     nothing = KeptRecord()
     return [ActivityRecord(row.id, row.community_id, private_title() if row.private else row.title, row.method,
@@ -324,7 +334,8 @@ def activities(community_ids: Collection[int], period: Period, *,
                            row.ends_at <= now, bool(row.has_minutes) or kept.get(row.id, nothing).minutes,
                            counts.get((row.id, "photo"), 0) + kept.get(row.id, nothing).photos,
                            counts.get((row.id, "video"), 0), counts.get((row.id, "document"), 0),
-                           counts.get((row.id, "sheet"), 0), bool(row.named_only), bool(row.private))
+                           counts.get((row.id, "sheet"), 0), bool(row.named_only), bool(row.private),
+                           for_report.get(row.id, 0))
             for row in rows]
 
 
@@ -486,17 +497,31 @@ def monthly_plans(community_ids: Collection[int], period: Period) -> list[Monthl
                 .order_by(MonthlyPlan.community_id, MonthlyPlan.month))]
 
 
+def _evidence_rows(*conditions: ColumnElement[bool]) -> list[EvidenceFile]:
+    """The evidence files meeting `conditions`, by activity start, then kind and upload order (one query)."""
+    return [EvidenceFile(*row) for row in db.session.execute(
+        select(Evidence.id, Evidence.activity_id, Evidence.kind, Evidence.filename, Evidence.media_type,
+               Evidence.size, Evidence.caption, Evidence.blob_id, Blob.sha256)
+        .join(Blob, Blob.id == Evidence.blob_id).join(Activity, Activity.id == Evidence.activity_id)
+        .where(*conditions)
+        .order_by(Activity.starts_at, Activity.id, Evidence.kind, Evidence.created_at, Evidence.id))]
+
+
 def evidence_files(community_ids: Collection[int], period: Period, *,
                    kinds: Collection[str] = ("photo", "video", "document", "sheet")) -> list[EvidenceFile]:
     """The evidence of the period's activities (cancelled ones, removed files and a pair's private activities
     left out: how many files they have is in `activities`, the files are the pair's), by activity start, then
     kind and upload order (one query)."""
-    return [EvidenceFile(*row) for row in db.session.execute(
-        select(Evidence.id, Evidence.activity_id, Evidence.kind, Evidence.filename, Evidence.media_type,
-               Evidence.size, Evidence.caption, Evidence.blob_id, Blob.sha256)
-        .join(Blob, Blob.id == Evidence.blob_id).join(Activity, Activity.id == Evidence.activity_id)
-        .where(_in_period(community_ids, period), _shared, Evidence.live, Evidence.kind.in_(list(kinds)))
-        .order_by(Activity.starts_at, Activity.id, Evidence.kind, Evidence.created_at, Evidence.id))]
+    return _evidence_rows(_in_period(community_ids, period), _shared, Evidence.live, Evidence.kind.in_(list(kinds)))
+
+
+def report_videos(community_ids: Collection[int], period: Period, *,
+                  now: dt.datetime | None = None) -> list[EvidenceFile]:
+    """The videos of the activities held in the period that a results report may cite and the evidence pack
+    carries (a pair's private record's are the pair's; `ActivityRecord.report_videos` counts the same), oldest
+    activity first, then upload order (one query)."""
+    now = now or utcnow()
+    return _evidence_rows(_in_period(community_ids, period), Activity.ends_at <= now, _REPORT_VIDEO)
 
 
 _HEADING_LINE = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")

@@ -73,6 +73,7 @@ class ActivityFact:
     marked: frozenset[int] = frozenset()  # user ids with any mark (come or not)
     named_only: bool = False  # only those marked were expected (a pair's meeting recorded by mentoring)
     private: bool = False  # a pair's meeting or observation: named only to the pair, the conveners and admins
+    report_videos: int = 0  # of `videos`, those the results report may cite (activities.records: none of a private one)
 
 
 @dataclass(frozen=True)

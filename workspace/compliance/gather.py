@@ -156,7 +156,7 @@ def _gather_period(community_ids: list[int], period: Period, now: dt.datetime, *
             documents=activity.documents, sheets=activity.sheets,
             attendees=frozenset(held_by.get(activity.id, ())), attendance_taken=activity.id in marked,
             marked=frozenset(marked_by.get(activity.id, ())), named_only=activity.named_only,
-            private=activity.private))
+            private=activity.private, report_videos=activity.report_videos))
     plans: dict[int, list[MonthlyPlanFact]] = defaultdict(list)
     for plan in activity_records.monthly_plans(community_ids, period):
         plans[plan.community_id].append(MonthlyPlanFact(

@@ -424,6 +424,22 @@ def _overdue(p: dict[str, Any], *, in_document: bool) -> str:
              "this panel.", item=item_text(p["item"]), day=day)
 
 
+def _not_shareable(p: dict[str, Any]) -> str:
+    """A video for the results report still missing although an activity has one: only a pair's private record
+    has a video, which stays with the pair (no report or evidence pack carries it)."""
+    if p.get("overdue"):
+        return ngettext("No shareable video was kept by %(day)s: the video on %(num)d mentoring record kept to its "
+                        "pair stays with the pair, and no report can carry it.",
+                        "No shareable video was kept by %(day)s: the videos on %(num)d mentoring records kept to "
+                        "their pairs stay with the pairs, and no report can carry them.",
+                        p["not_shareable"], day=day_text(p["due"]))
+    return ngettext("No shareable video yet: the video on %(num)d mentoring record kept to its pair stays with the "
+                    "pair, and no report can carry it. Add a video to another activity by %(day)s.",
+                    "No shareable video yet: the videos on %(num)d mentoring records kept to their pairs stay with "
+                    "the pairs, and no report can carry them. Add a video to another activity by %(day)s.",
+                    p["not_shareable"], day=day_text(p["due"]))
+
+
 def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = (), in_document: bool = False) -> str:
     """A gap in the reader's language: the activity of 3 May 2011 has no photo; 林老師 has no public lesson …
     An activity in `hidden` (a pair's private one, for a reader who does not see the pairings) is not named.
@@ -469,6 +485,8 @@ def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = (), i
         if code == "deliverable_late":
             return _("The %(item)s was done after its due day, %(day)s.", item=item_text(p["item"]),
                      day=day_text(p["due"]))
+        if p.get("not_shareable"):  # only a pair's private record has the video: the report cannot carry it
+            return _not_shareable(p)
         if p.get("overdue"):  # the day has gone: what was not done by then, never "due on" a day in the past
             return _overdue(p, in_document=in_document)
         if in_document:  # the funder reads what is due, not the panel's buttons

@@ -29,7 +29,8 @@ from workspace.core.parsing import ROC_OFFSET, roc_date
 from workspace.core.permissions import MANAGERS
 from workspace.core.records import local_day
 from workspace.core.urls import external_url
-from workspace.exports.files import export_filename
+from workspace.exports import wording as export_wording
+from workspace.exports.files import ascii_export_name, export_filename
 from workspace.exports.models import ReportText
 from workspace.extensions import db
 from workspace.plans import records as plan_records
@@ -215,6 +216,10 @@ class ReportContent:
     books: tuple[BookLine, ...] = ()  # the book list, as kept on the budget page
     not_taken: int = 0  # held activities where nobody was marked: in no attendance figure (the report says how many)
     program_code: str = ""  # PLC-100: in the file's name (a community in two programs gets two reports)
+    # The day the enrolment was withdrawn (wording.withdrawn_on): the report says so at its top, and gives its rules
+    # without a status, the panel judging them no more.
+    withdrawn_on: dt.date | None = None
+    built_at: dt.datetime | None = None  # a background build's moment: its file's name carries the local time too
 
     @property
     def overall_rate(self) -> float | None:
@@ -234,6 +239,12 @@ class ReportContent:
             if placed[photo.activity_id] <= most:
                 kept.append(photo)
         return replace(self, photos=tuple(kept), photos_left_out=self.photos_left_out + len(self.photos) - len(kept))
+
+    @property
+    def photos_kept_to_pairs(self) -> int:
+        """Held activities whose photos stay with their pair (a pair's private meeting or observation): the panel
+        counts them among the activities with photos, and the report places none of theirs."""
+        return sum(1 for activity in self.activities if activity.private and activity.photos)
 
     @property
     def held(self) -> int:
@@ -261,9 +272,10 @@ def report_text_of(enrollment: Enrollment) -> ReportText | None:
     return db.session.scalar(select(ReportText).where(ReportText.enrollment_id == enrollment.id))
 
 
-def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) -> ReportContent:
+def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None, timed: bool = False) -> ReportContent:
     """Gather the report of `enrollment` as of `now`: the standing's facts and ledger, and the read modules'
-    rows of the program's period (one `now` for all, so every figure is of the same moment)."""
+    rows of the program's period (one `now` for all, so every figure is of the same moment). `timed`: a background
+    build, whose file's name carries the time of `now` as well as its day."""
     now = now or utcnow()
     standing = compliance.standings([enrollment], now=now)[0]
     facts = standing.facts
@@ -290,11 +302,12 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
     comments = tuple(Comment(row.id, row.activity_id, titles.get(row.activity_id, ""), row.satisfaction, row.comment)
                      for row in activity_records.feedback_comments(ids, period, now=now) if row.id in chosen)
 
-    evidence = [row for row in activity_records.evidence_files(ids, period, kinds=("photo", "video"))
-                if row.activity_id in held_ids]
     photos = tuple(Photo(row.id, row.activity_id, titles[row.activity_id], days[row.activity_id], row.caption,
-                         row.filename, row.blob_id, row.sha256) for row in evidence if row.kind == "photo")
-    videos = [row for row in evidence if row.kind == "video"]
+                         row.filename, row.blob_id, row.sha256)
+                   for row in activity_records.evidence_files(ids, period, kinds=("photo",))
+                   if row.activity_id in held_ids)
+    # the videos the compliance rule "an activity video for the results report" counts, and no other
+    videos = activity_records.report_videos(ids, period, now=now)
     wanted = kept.video_activity_id if kept else None
     cited = next((row for row in videos if row.activity_id == wanted), None) or (videos[0] if videos else None)
     video = (Video(cited.activity_id, titles[cited.activity_id], days[cited.activity_id], cited.filename,
@@ -325,7 +338,8 @@ def report_content(enrollment: Enrollment, *, now: dt.datetime | None = None) ->
                                     for line in ledger.lines),
         preface=kept.preface if kept else "", culture_change=kept.culture_change if kept else "",
         generated_on=local_day(now), currency=ledger.currency, rules=_rules(enrollment, standing, ledger.currency),
-        books=tuple(BookLine(book.title, book.author, book.relevance) for book in budget.books_of(enrollment)))
+        books=tuple(BookLine(book.title, book.author, book.relevance) for book in budget.books_of(enrollment)),
+        withdrawn_on=export_wording.withdrawn_on(enrollment, now), built_at=now if timed else None)
 
 
 def _rules(enrollment: Enrollment, standing: compliance.Standing, currency: str) -> tuple[RuleLine, ...]:
@@ -397,10 +411,40 @@ def _materials(enrollment: Enrollment, ids: list[int], period) -> tuple[Material
 # -- how the report words its figures (the builder and the funders' templates alike) ----------------------
 
 
-def report_filename(content: ReportContent) -> str:
-    """成果報告-<community>-<program>-<day>.docx, in the reader's language."""
-    return export_filename(gettext("Results report"), content.community_name, program=content.program_code,
-                           day=content.generated_on, extension="docx")
+def report_filename(content: ReportContent, *parts: str) -> str:
+    """成果報告-<community>[-<parts>]-<program>[-已退出]-<day>[-<time>].docx, in the reader's language: the time
+    for a background build, the mark for a withdrawn enrolment."""
+    return export_filename(gettext("Results report"), content.community_name, *parts, program=content.program_code,
+                           mark=export_wording.withdrawn_mark(content.withdrawn_on), day=content.generated_on,
+                           at=content.built_at, extension="docx")
+
+
+def report_ascii_name(content: ReportContent, kind: str) -> str:
+    """The report's plain ASCII name (`kind`: results-report, results-report-template), as `report_filename`."""
+    return ascii_export_name(kind, program=content.program_code, withdrawn=content.withdrawn_on is not None,
+                             day=content.generated_on, at=content.built_at, extension="docx")
+
+
+def rules_note(content: ReportContent) -> str:
+    """The line over the rules: the day the panel judged them, or, for a withdrawn enrolment, that they are no longer
+    checked and so have no status (the panel gives none since; the records may have changed after that day)."""
+    if content.withdrawn_on is not None:
+        return gettext("The community was withdrawn from this program on %(withdrawn)s: its rules have not been "
+                       "checked since, and no status is given. The figures are those of the records on %(day)s.",
+                       withdrawn=local_date(content.withdrawn_on), day=local_date(content.generated_on))
+    return gettext("As the compliance panel judged them on %(day)s.", day=local_date(content.generated_on))
+
+
+def photos_kept_to_pairs_text(content: ReportContent) -> str:
+    """Why the report places photos of fewer activities than the panel counts: a pair's private records keep
+    theirs ("" when none has any), as the evidence pack's note in their folders says."""
+    kept = content.photos_kept_to_pairs
+    if not kept:
+        return ""
+    return ngettext("The photos of %(num)d mentoring meeting or observation kept to its pair stay with the pair: the "
+                    "compliance panel counts them, and this report does not carry them.",
+                    "The photos of %(num)d mentoring meetings or observations kept to their pairs stay with the "
+                    "pairs: the compliance panel counts them, and this report does not carry them.", kept)
 
 
 def percent(rate: float | None) -> str:

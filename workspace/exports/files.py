@@ -7,6 +7,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from workspace.core.docx import DOCX_TYPE
 from workspace.core.storage import MAX_FILENAME_LENGTH, titled_filename
@@ -47,14 +50,30 @@ class ExportFile:
             raise ValueError("an ExportFile holds either bytes or a path")
 
 
-def export_filename(*parts: str, program: str = "", day: dt.date | None = None, extension: str) -> str:
+def _tail(program: str, mark: str, day: dt.date | None, at: dt.datetime | None) -> list[str]:
+    """What follows a name's words, never shortened: the program's code, a mark (withdrawn), the day, and for a
+    built export the local time it was built (2314), the day being that moment's."""
+    clock = ""
+    if at is not None:
+        local = at.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+        day, clock = day or local.date(), f"{local:%H%M}"
+    return [word for word in (program.strip(), mark.strip(), day.isoformat() if day is not None else "", clock)
+            if word]
+
+
+def export_filename(*parts: str, program: str = "", day: dt.date | None = None, extension: str,
+                    mark: str = "", at: dt.datetime | None = None) -> str:
     """`成果報告-五年級數學社群-PLC-100-2027-06-30.docx`: the parts that are not blank, the program's code (a
     community in two programs downloads two files, not one file twice), the day, cleaned for every system.
 
+    `mark`: a word after the program's code (已退出: a withdrawn enrolment's files say so in their names). `at`: the
+    moment a background build was made: its local time follows the day (…-2027-06-30-2314.docx), so that two
+    builds of one day are two names, not a file and its "(1)" copy.
+
     At most EXPORT_NAME_BYTES in UTF-8: a long name (a community's, a template's) is shortened, never the first
-    part (what the file is), the program or the day, which tell one file from another."""
+    part (what the file is), the program, the mark, the day or the time, which tell one file from another."""
     words = [part.strip() for part in parts if part and part.strip()]
-    tail = [word for word in (program.strip(), day.isoformat() if day is not None else "") if word]
+    tail = _tail(program, mark, day, at)
     while True:
         joined = "-".join(words + tail)
         name = titled_filename(joined, extension)
@@ -68,12 +87,13 @@ def export_filename(*parts: str, program: str = "", day: dt.date | None = None, 
             del words[longest]
 
 
-def ascii_export_name(kind: str, *, program: str = "", day: dt.date | None = None, extension: str) -> str:
+def ascii_export_name(kind: str, *, program: str = "", day: dt.date | None = None, extension: str,
+                      withdrawn: bool = False, at: dt.datetime | None = None) -> str:
     """The plain `filename` of an export for clients that read only it (curl -OJ, some mail programs), where a
     Chinese title's ASCII says nothing (活動帳冊-社群-PLC-100-2026-12-03 → PLC-100-2026-12-03): what the file is in
-    English (`kind`: activity-ledger), then the program's code and the day, as `export_filename` names them."""
-    return "-".join(word for word in (kind, program.strip(), day.isoformat() if day is not None else "") if word) \
-        + "." + extension
+    English (`kind`: activity-ledger), then the program's code, `withdrawn` for a withdrawn enrolment's file, the
+    day and a built export's time, as `export_filename` names them."""
+    return "-".join([kind, *_tail(program, "withdrawn" if withdrawn else "", day, at)]) + "." + extension
 
 
 def language_or_default(value: str | None, default: str = "zh_Hant") -> str:

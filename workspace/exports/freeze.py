@@ -68,7 +68,8 @@ def build_submission_files(submission: Submission, language: str,
     documents: list[tuple[str, pack.Document]] = [
         (kind, lambda built=built: built) for kind, built in
         (("results_report", built_report), ("ledger_xlsx", ledger_xlsx), ("ledger_csv", ledger_csv))]
-    planned = pack.plan_pack(enrollment, language, documents=documents, keep_built=True)  # type: ignore[arg-type]
+    planned = pack.plan_pack(enrollment, language, documents=documents, keep_built=True,  # type: ignore[arg-type]
+                             now=now)
     path = build_file(".zip")
     try:
         planned.write_to(path)

@@ -19,8 +19,8 @@ from workspace.compliance.models import Submission
 from workspace.compliance.services import review
 from workspace.core.database import reads_first, utcnow
 from workspace.core.jobs import job
-from workspace.core.records import local_day
 from workspace.exports import audit, freeze, report
+from workspace.exports import wording as export_wording
 from workspace.exports.files import ExportFile, Progress, ascii_export_name, language_or_default
 from workspace.exports.models import ExportJob, JobStatus
 from workspace.exports.progress import JobProgress, fail, keep_result
@@ -95,6 +95,8 @@ def run_export(job_id: int) -> None:
         return
     progress = JobProgress(job_id)
     db.session.rollback()  # end the read that found the row: on SQLite its lock would hold the progress writes up
+    # The moment the build is of: the builder reads the records as of it, and the file's names carry its day and
+    # local time (report.job_builder, plain_file_name), so that two builds of one evening are two names.
     progress.write(status=JobStatus.RUNNING.value, started_at=utcnow(), step="figures")
     try:
         with reads_first(), force_locale(export_job.language):
@@ -141,8 +143,12 @@ def _freeze_when_submitted(submission: Submission, *, actor: Any, language: str)
 
 def plain_file_name(export_job: ExportJob) -> str:
     """The ASCII name of a finished job's file for clients that read only the plain filename: what it is in
-    English, the program's code and the day it was asked for (results-report-PLC-100-2027-06-30.docx)."""
+    English, the program's code, `withdrawn` for a withdrawn enrolment's, and the day and local time of the build
+    (results-report-PLC-100-2027-06-30-2314.docx), as its builder named the file (report.job_builder)."""
     extension = export_job.filename.rpartition(".")[2] or "bin"
-    program = export_job.enrollment.program.code if export_job.enrollment is not None else ""
-    return ascii_export_name(export_job.kind.replace("_", "-"), program=program,
-                             day=local_day(export_job.created_at), extension=extension)
+    enrollment = export_job.enrollment
+    program = enrollment.program.code if enrollment is not None else ""
+    built_at = export_job.started_at or export_job.created_at
+    withdrawn = enrollment is not None and export_wording.withdrawn_on(enrollment, built_at) is not None
+    return ascii_export_name(export_job.kind.replace("_", "-"), program=program, withdrawn=withdrawn, at=built_at,
+                             extension=extension)

@@ -6,7 +6,8 @@ XLSX sheets, headers in the chosen language:
    times, method and mode in the activities area's words, hours, attendance (attendees, expected, rate; "not
    taken" for a held one where nobody was marked), minutes and evidence, then a row of totals over the held ones
    only (what the panel, the report and 附件1 count; attendance over those with a roll call, and a line saying how
-   many had none);
+   many had none), under it the two rates by their names, as the report names them (the overall rate, attended
+   over expected, and the average of the activities' rates, which the participation page shows);
 2. attendance: members × held activities, each cell the member's mark in words, with totals per member and per
    activity, as Moodle's attendance export lays it out;
 3. feedback: per held activity, the answers, the average and the distribution 1–5 (no names);
@@ -15,6 +16,8 @@ XLSX sheets, headers in the chosen language:
    ledger.
 
 The CSV is the activities sheet's rows alone (UTF-8 with a BOM, the same headers, text neutralized, ISO dates).
+A withdrawn enrolment's workbook says so on the first row of every sheet, and both files' names carry the mark
+(the CSV stays rows alone, for the tools that read it).
 Every sheet prints on A4 landscape, one page wide, its header row repeated on each page.
 Every figure comes from the activities read module and the compliance engine's standing: nothing is counted
 here a second time.
@@ -39,8 +42,9 @@ from workspace.compliance.models import Enrollment
 from workspace.compliance.services import budget
 from workspace.core.database import utcnow
 from workspace.core.records import local_day
+from workspace.exports import wording as export_wording
 from workspace.exports.files import CSV, XLSX, ExportFile, ascii_export_name, export_filename
-from workspace.exports.spreadsheet import Money, Percent, Workbook, csv_bytes
+from workspace.exports.spreadsheet import Money, Percent, Sheet, Workbook, csv_bytes
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class LedgerData:
     expenses: tuple[Any, ...]
     standing: compliance.Standing
     today: dt.date
+    withdrawn_on: dt.date | None = None  # the day the enrolment was withdrawn (export_wording.withdrawn_on)
 
 
 def read(enrollment: Enrollment, *, now: dt.datetime | None = None) -> LedgerData:
@@ -71,7 +76,7 @@ def read(enrollment: Enrollment, *, now: dt.datetime | None = None) -> LedgerDat
         tuple(activity_records.feedback(ids, period, now=now)),
         tuple(budget.expenses_of(enrollment)),
         compliance.standings([enrollment], now=now)[0],
-        local_day(now))
+        local_day(now), export_wording.withdrawn_on(enrollment, now))
 
 
 def method_label(method: str) -> str:
@@ -156,22 +161,37 @@ def not_taken_note(data: LedgerData) -> str | None:
 
 def held_totals(data: LedgerData) -> list[Any]:
     """The activities sheet's totals row, under the same columns, over the held activities only (those the
-    compliance panel, the report and 附件1 count): how many, their hours, attendees of members expected and the
-    overall rate over those with attendance taken, how many have minutes, their photos and videos."""
+    compliance panel, the report and 附件1 count): how many, their hours, attendees of members expected over those
+    with attendance taken, how many have minutes, their photos and videos. No rate: the rows under it give the
+    two, each by its name (`rate_rows`)."""
     held = [activity for activity in data.activities if activity.held]
     participation = data.participation
     return [ngettext("Total of %(num)d held activity", "Total of %(num)d held activities", len(held)), None, None,
             None, None, None, activity_records.total_hours(held), participation.attended, participation.expected,
-            Percent(participation.overall_rate),
-            sum(1 for activity in held if activity.has_minutes), sum(activity.photos for activity in held),
+            None, sum(1 for activity in held if activity.has_minutes), sum(activity.photos for activity in held),
             sum(activity.videos for activity in held)]
 
 
-def _ledger_file(enrollment: Enrollment, media_type: str, extension: str, today: dt.date, data: bytes) -> ExportFile:
+RATE_COLUMN = 9  # the activities sheet's "Attendance rate"
+
+
+def rate_rows(data: LedgerData) -> list[list[Any]]:
+    """The rates under the totals, in the attendance rate's column, each labelled as the report labels it: the
+    overall rate (attended over expected: 15 of 16, 93.8%) and the average of the activities' rates (95.8%, the
+    participation page's 平均出席率). A bare "Attendance rate" of 93.8% was read against the page's 96%."""
+    participation = data.participation
+    return [[label, *[None] * (RATE_COLUMN - 1), Percent(rate)] for label, rate in (
+        (_("Overall attendance rate"), participation.overall_rate),
+        (_("Average attendance rate per activity"), participation.average_rate))]
+
+
+def _ledger_file(ledger_data: LedgerData, media_type: str, extension: str, data: bytes) -> ExportFile:
+    enrollment, today, withdrawn = ledger_data.enrollment, ledger_data.today, ledger_data.withdrawn_on
     return ExportFile(export_filename(_("Activity ledger"), enrollment.community.name, program=enrollment.program.code,
-                                      day=today, extension=extension), media_type, data=data,
+                                      mark=export_wording.withdrawn_mark(withdrawn), day=today, extension=extension),
+                      media_type, data=data,
                       ascii_name=ascii_export_name("activity-ledger", program=enrollment.program.code, day=today,
-                                                   extension=extension))
+                                                   withdrawn=withdrawn is not None, extension=extension))
 
 
 def ledger_xlsx(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
@@ -184,7 +204,7 @@ def ledger_xlsx(enrollment: Enrollment, language: str, *, now: dt.datetime | Non
         _attendance_sheet(book, data)
         _feedback_sheet(book, data)
         _expenses_sheet(book, data)
-        return _ledger_file(enrollment, XLSX, "xlsx", data.today, book.to_bytes())
+        return _ledger_file(data, XLSX, "xlsx", book.to_bytes())
 
 
 def ledger_csv(enrollment: Enrollment, language: str, *, now: dt.datetime | None = None) -> ExportFile:
@@ -193,7 +213,7 @@ def ledger_csv(enrollment: Enrollment, language: str, *, now: dt.datetime | None
         data = read(enrollment, now=now)
         body = csv_bytes(activity_header(), activity_rows(data))
         # the media type alone: the response adds "; charset=utf-8" to a text type (once)
-        return _ledger_file(enrollment, CSV, "csv", data.today, body)
+        return _ledger_file(data, CSV, "csv", body)
 
 
 def sheet_names() -> tuple[str, str, str, str]:
@@ -201,10 +221,19 @@ def sheet_names() -> tuple[str, str, str, str]:
     return _("Activities"), _("Attendance"), _("Feedback"), _("Expenses")
 
 
+def _sheet(book: Workbook, data: LedgerData, index: int) -> Sheet:
+    """The ledger's sheet `index`; a withdrawn enrolment's starts with a line saying so, above its header (a sheet
+    handed on alone still says it)."""
+    sheet = book.sheet(sheet_names()[index])
+    if data.withdrawn_on is not None:
+        sheet.note(export_wording.withdrawn_text(data.withdrawn_on))
+    return sheet
+
+
 def _activities_sheet(book: Workbook, data: LedgerData) -> None:
     """Every activity with its status, then a bold row of the held ones' totals (the CSV, for other tools, has
     the rows alone)."""
-    sheet = book.sheet(sheet_names()[0])
+    sheet = _sheet(book, data, 0)
     # 15 columns on one page: the text columns at 20 characters (10 Chinese ones), wrapped beyond; the date, time
     # and title repeated should it still print across pages
     sheet.print_wide(naming_columns=3, one_page=True, max_width=20)
@@ -213,6 +242,8 @@ def _activities_sheet(book: Workbook, data: LedgerData) -> None:
         sheet.row(row)
     if data.activities:
         sheet.row(held_totals(data), bold=True, label_runs_over=True)
+        for row in rate_rows(data):
+            sheet.row(row, bold=True, label_runs_over=True)
         note = not_taken_note(data)
         if note:
             sheet.note(note)
@@ -223,7 +254,7 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
     the activity's totals in the rows below (attended, expected, rate, then the marks of each status). A pair's
     private meetings and observations have no column (marks or totals under them would name the pair, and no
     member's totals count them); a line under the table says how many there were."""
-    sheet = book.sheet(sheet_names()[1])
+    sheet = _sheet(book, data, 1)
     sheet.print_wide()
     held = [row for row in data.participation.activities if not row.activity.private]
     kept_to_pairs = len(data.participation.activities) - len(held)
@@ -254,7 +285,7 @@ def _attendance_sheet(book: Workbook, data: LedgerData) -> None:
 
 
 def _feedback_sheet(book: Workbook, data: LedgerData) -> None:
-    sheet = book.sheet(sheet_names()[2])
+    sheet = _sheet(book, data, 2)
     sheet.print_wide(naming_columns=2, one_page=True)  # the date and the title name a row
     sheet.header([_("Date"), _("Title"), _("Responses"), _("Average satisfaction"),
                   *(_("Satisfaction %(score)s", score=score) for score in range(1, 6))])
@@ -293,7 +324,7 @@ def expense_note(expense: Any, ledger: Any) -> str | None:
 
 def _expenses_sheet(book: Workbook, data: LedgerData) -> None:
     """Each expense, then each category's caps and figures, then the budget's totals: the panel's ledger."""
-    sheet = book.sheet(sheet_names()[3])
+    sheet = _sheet(book, data, 3)
     # one page: the date, the category and the payee name a row, repeated should it still print across pages
     sheet.print_wide(naming_columns=3, one_page=True, max_width=30)
     ledger = data.standing.ledger

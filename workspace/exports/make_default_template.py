@@ -37,6 +37,9 @@ def build(target: Path = TARGET) -> Path:
     document = docx.Document()
     # Every page numbered in the report's words (第 3 頁, Page 3), as the built report is.
     page_number(document.sections[0].footer.paragraphs[0], "{{ labels.page_before }}", "{{ labels.page_after }}")
+    document.add_paragraph("{%p if withdrawn %}")  # a withdrawn enrolment's report says so first
+    document.add_paragraph("{{ withdrawn }}")
+    document.add_paragraph("{%p endif %}")
     document.add_heading("{{ community }}", level=0)
     document.add_paragraph("{{ labels.title }}")
     for name in ("school", "program", "period"):
@@ -71,6 +74,7 @@ def build(target: Path = TARGET) -> Path:
     closing = table.add_row()
     closing.cells[0].text = "{%tr endfor %}"
     document.add_heading("{{ labels.rules }}", level=1)
+    document.add_paragraph("{{ rules_note }}")  # the day judged, or (withdrawn) that no status is given
     rules = document.add_table(rows=3, cols=3)
     rules.style = document.styles["Table Grid"]
     for cell, text in zip(rules.rows[0].cells, ("{{ labels.rule }}", "{{ labels.figure }}", "{{ labels.status }}"),
@@ -121,6 +125,9 @@ def build(target: Path = TARGET) -> Path:
     document.add_paragraph("{%p else %}")
     document.add_paragraph("{{ labels.no_photos }}")
     document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p if photos_kept_to_pairs %}")  # a pair's private records keep their photos
+    document.add_paragraph("{{ photos_kept_to_pairs }}")
+    document.add_paragraph("{%p endif %}")
     document.add_heading("{{ labels.video }}", level=1)
     document.add_paragraph("{%p if video %}")
     for label, name in (("activity", "video.activity"), ("date", "video.date"), ("file", "video.file")):

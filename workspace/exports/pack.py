@@ -44,7 +44,17 @@ from workspace.core.i18n import in_reader_script, local_date
 from workspace.core.records import Period, local_day
 from workspace.core.storage import blob_path
 from workspace.exports import ledger, report
-from workspace.exports.files import CSV, MAX_NAME_BYTES, ZIP, ExportFile, Progress, export_filename, no_progress
+from workspace.exports import wording as export_wording
+from workspace.exports.files import (
+    CSV,
+    MAX_NAME_BYTES,
+    ZIP,
+    ExportFile,
+    Progress,
+    ascii_export_name,
+    export_filename,
+    no_progress,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +169,7 @@ class EvidencePack:
     keep_built: bool = False  # a document's temporary file stays after streaming (the freezer keeps it next)
     zone: dt.tzinfo = dt.UTC  # the deployment's time zone (TIMEZONE), for generated_at
     day: dt.date | None = None  # the day the pack is dated: its file name and the plain ASCII name say the same day
+    withdrawn_on: dt.date | None = None  # the enrolment's withdrawal (both names carry the mark, the manifest the day)
 
     def chunks(self) -> Iterator[bytes]:
         """The ZIP's bytes, in order: folders, documents, manifest.json, SHA256SUMS."""
@@ -333,21 +344,29 @@ def default_documents(enrollment: Any, language: str, progress: Progress = no_pr
             ("ledger_csv", in_own_context(lambda found: build_ledger("ledger_csv", found, language)))]
 
 
-def pack_filename(enrollment: Any, language: str, day: dt.date) -> str:
-    """`佐證資料-五年級數學社群-PLC-100-2026-12-03.zip`, in the pack's language, dated `day`, the day it is made (as
-    the report and the ledgers beside it are: the program's last day read as a date in the future)."""
+def pack_filename(enrollment: Any, language: str, day: dt.date, withdrawn_on: dt.date | None = None) -> str:
+    """`佐證資料包-五年級數學社群-PLC-100-2026-12-03.zip`, in the pack's language, dated `day`, the day it is made (as
+    the report and the ledgers beside it are: the program's last day read as a date in the future); a withdrawn
+    enrolment's carries the mark after the program's code (…-PLC-100-已退出-2026-12-03.zip)."""
     with force_locale(language):
         return export_filename(_("Evidence pack"), enrollment.community.name, program=enrollment.program.code,
-                               day=day, extension="zip")
+                               mark=export_wording.withdrawn_mark(withdrawn_on), day=day, extension="zip")
+
+
+def ascii_pack_name(pack: EvidencePack, program_code: str) -> str:
+    """The pack's plain ASCII name, for clients that read only it: the same program, mark and day."""
+    return ascii_export_name("evidence-pack", program=program_code, withdrawn=pack.withdrawn_on is not None,
+                             day=pack.day, extension="zip")
 
 
 def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Document]] | None = None,
-              keep_built: bool = False) -> EvidencePack:
+              keep_built: bool = False, now: dt.datetime | None = None) -> EvidencePack:
     """Read everything the pack of `enrollment` holds (five queries, whatever the number of files), in
     `language`; nothing is streamed yet.
 
     `documents` are the report and ledgers to add after the folders (default: built when reached);
-    `keep_built` leaves a document's temporary file in place once streamed (else it is deleted)."""
+    `keep_built` leaves a document's temporary file in place once streamed (else it is deleted); `now`: the moment
+    the pack is of (a submission's: when it was handed in, as its report and ledger are), which dates it."""
     program = enrollment.program
     period = Period(program.first_day, program.last_day)
     community_ids = [enrollment.community_id]
@@ -389,14 +408,18 @@ def plan_pack(enrollment: Any, language: str, *, documents: list[tuple[str, Docu
     folders_of_receipts, receipts = _receipts(enrollment, language)
     folders += folders_of_receipts
     members += receipts
+    now = now or utcnow()  # read once: a pack made at midnight is not dated two days in its two names
+    today, withdrawn_on = local_day(now), export_wording.withdrawn_on(enrollment, now)
     with force_locale(language):  # the program's name in the pack's script, as its documents write it
         program_name = in_reader_script(program.name)
+        # a withdrawn enrolment's pack says so: the day (ISO) and the line its report and ledger open with
+        withdrawn = {"on": withdrawn_on.isoformat(), "note": export_wording.withdrawn_text(withdrawn_on)} \
+            if withdrawn_on is not None else None
     about = {"community": enrollment.community.name, "program": program_name,
              "period": {"first": program.first_day.isoformat(), "last": program.last_day.isoformat()},
-             "language": language}
-    today = local_day(utcnow())  # read once: a pack made at midnight is not dated two days in its two names
-    return EvidencePack(filename=pack_filename(enrollment, language, today), day=today, language=language, about=about,
-                        folders=folders, members=members,
+             "language": language, "withdrawn": withdrawn}
+    return EvidencePack(filename=pack_filename(enrollment, language, today, withdrawn_on), day=today,
+                        withdrawn_on=withdrawn_on, language=language, about=about, folders=folders, members=members,
                         documents=default_documents(enrollment, language) if documents is None else documents,
                         keep_built=keep_built, zone=ZoneInfo(current_app.config["TIMEZONE"]))
 
@@ -447,5 +470,5 @@ def stream(pack: EvidencePack) -> Iterable[bytes]:
     return pack.chunks()
 
 
-__all__ = ["ZIP", "EvidencePack", "Member", "build_ledger", "default_documents",
+__all__ = ["ZIP", "EvidencePack", "Member", "ascii_pack_name", "build_ledger", "default_documents",
            "entry_started", "folder_name", "minutes_text", "pack_filename", "plan_pack", "safe_name"]

@@ -40,13 +40,17 @@ from workspace.exports.content import (
     not_taken_text,
     percent,
     period_text,
+    photos_kept_to_pairs_text,
+    report_ascii_name,
     report_content,
     report_filename,
     report_text_of,
     roc_period_field,
+    rules_note,
 )
-from workspace.exports.files import DOCX, ExportFile, Progress, ascii_export_name, language_or_default, no_progress
+from workspace.exports.files import DOCX, ExportFile, Progress, language_or_default, no_progress
 from workspace.exports.models import ExportJob, FunderTemplate, ReportText
+from workspace.exports.wording import withdrawn_text
 from workspace.extensions import db
 
 MAX_TEXT = 200_000  # characters of a preface or a culture-change text
@@ -78,7 +82,7 @@ def save_texts(enrollment: Enrollment, *, preface: str, culture_change: str, cho
         problems.append(ValidationError(_("Choose comments given on this community's activities."),
                                         "chosen_feedback_ids"))
     if video_activity_id is not None and video_activity_id not in {
-            row.activity_id for row in activity_records.evidence_files(ids, period, kinds=("video",))}:
+            row.activity_id for row in activity_records.report_videos(ids, period)}:
         problems.append(ValidationError(_("Choose an activity of the period that has a video."), "video_activity_id"))
     if problems:
         raise ValidationError.combine(problems)
@@ -132,9 +136,12 @@ def job_builder(export_job: ExportJob, progress: Progress) -> ExportFile:
         raise ValueError("a results report needs an enrolment")
     options = export_job.options or {}
     template_id, most = options.get("template_id"), options.get("photos_per_activity")
+    # Judged as of the moment the job started (jobs.run_export records it), which its file's name carries: the
+    # plain ASCII name given at the download (jobs.plain_file_name) is read from the same moment.
     return results_report(export_job.enrollment, export_job.language, progress=progress,
                           template_id=int(template_id) if template_id else None,
-                          photos_per_activity=int(most) if most else None)
+                          photos_per_activity=int(most) if most else None,
+                          now=export_job.started_at or utcnow(), timed=True)
 
 
 # What the exports page offers first and what a submission's frozen report places: a report of a year's activities
@@ -145,7 +152,8 @@ DEFAULT_PHOTOS_PER_ACTIVITY = 4
 
 def results_report(enrollment: Enrollment, language: str, *, progress: Progress = no_progress,
                    template_id: int | None = None, photos_inline: bool = True,
-                   photos_per_activity: int | None = None, now: dt.datetime | None = None) -> ExportFile:
+                   photos_per_activity: int | None = None, now: dt.datetime | None = None,
+                   timed: bool = False) -> ExportFile:
     """The results report of an enrolment in `language`: our own document, or the funder's template filled.
 
     `photos_per_activity` places at most that many photos of each activity (the convener's choice on the exports
@@ -154,11 +162,12 @@ def results_report(enrollment: Enrollment, language: str, *, progress: Progress 
     `photos_inline=False` lists the photos instead of placing them (the evidence pack, whose activity folders
     hold them already): a Word file holds its pictures in memory as it is written, so a report of thousands
     of photos inside a streamed pack would make the pack's memory grow with them. `now`: the day it is judged on
-    (a submission's files: the day it was handed in)."""
+    (a submission's files: the day it was handed in). `timed`: a background build, whose file's name carries the
+    local time of `now` after its day (two builds of one evening are two names)."""
     language = language_or_default(language)
     with force_locale(language):
         progress(0, 1, "figures")
-        content = report_content(enrollment, now=now).photos_per_activity(photos_per_activity)
+        content = report_content(enrollment, now=now, timed=timed).photos_per_activity(photos_per_activity)
         if template_id:
             # Asked again as the job runs: the template may have been trashed, or the job started elsewhere.
             template = offered_template(enrollment, template_id)
@@ -185,11 +194,12 @@ def build_report(content: ReportContent, *, language: str = "zh_Hant",
         _video(builder, content)
         _budget(builder, content)
         return ExportFile(report_filename(content), DOCX, data=builder.to_bytes(),
-                          ascii_name=ascii_export_name("results-report", program=content.program_code,
-                                                       day=content.generated_on, extension="docx"))
+                          ascii_name=report_ascii_name(content, "results-report"))
 
 
 def _cover(builder: DocxBuilder, content: ReportContent) -> None:
+    if content.withdrawn_on is not None:  # the first thing a reader of the file sees, above the title
+        builder.paragraph(withdrawn_text(content.withdrawn_on), bold=True)
     builder.cover(_("Results report"), subtitle=content.community_name, fields=[
         (_("Community"), content.community_name),
         (_("School"), content.school),
@@ -237,12 +247,16 @@ def _quantitative(builder: DocxBuilder, content: ReportContent) -> None:
 
 def _rules(builder: DocxBuilder, content: ReportContent) -> None:
     """The funder's rules as the panel judged them on the report's day: each one's figure and status, and what is
-    missing, so the report says in the program's own terms (同步課堂, 送教下鄉 …) where the community stands."""
+    missing, so the report says in the program's own terms (同步課堂, 送教下鄉 …) where the community stands. Of a
+    withdrawn enrolment, each rule and its figure only: the panel judges it no more, so there is no status to give
+    (the engine judges the records as they are today, not as they were on the day it was withdrawn)."""
     if not content.rules:
         return
     builder.heading(_("The program's rules"), 1)
-    builder.paragraph(_("As the compliance panel judged them on %(day)s.", day=local_date(content.generated_on)),
-                      italic=True)
+    builder.paragraph(rules_note(content), italic=True)
+    if content.withdrawn_on is not None:
+        builder.table([(line.message, line.figure) for line in content.rules], header=[_("Rule"), _("Figure")])
+        return
     builder.table([(line.message, line.figure, line.status) for line in content.rules],
                   header=[_("Rule"), _("Figure"), _("Status")])
     missing = [line for line in content.rules if line.gaps]
@@ -340,6 +354,15 @@ def _photos(builder: DocxBuilder, content: ReportContent, progress: Progress) ->
                                    "of the evidence pack holds it.",
                                    "%(num)d more photos of these activities are not placed here: each activity's "
                                    "folder of the evidence pack holds them.", content.photos_left_out), italic=True)
+    _kept_to_pairs(builder, content)
+
+
+def _kept_to_pairs(builder: DocxBuilder, content: ReportContent) -> None:
+    """One line when a pair's private records have photos: the panel counts those activities, the report cannot
+    place their photos (the pack's folders say the same in their note)."""
+    note = photos_kept_to_pairs_text(content)
+    if note:
+        builder.paragraph(note, italic=True)
 
 
 def _photo_list(builder: DocxBuilder, content: ReportContent) -> None:
@@ -347,11 +370,13 @@ def _photo_list(builder: DocxBuilder, content: ReportContent) -> None:
     builder.heading(_("Photos"), 1)
     if not content.photos:
         builder.paragraph(_("No photo was kept."))
+        _kept_to_pairs(builder, content)
         return
     builder.paragraph(_("The %(count)d photos are in each activity's folder of this evidence pack.",
                         count=len(content.photos)))
     builder.table([[local_date(photo.day), photo.activity_title, photo.caption, photo.filename]
                    for photo in content.photos], header=[_("Date"), _("Activity"), _("Caption"), _("File")])
+    _kept_to_pairs(builder, content)
 
 
 def _video(builder: DocxBuilder, content: ReportContent) -> None:
@@ -370,7 +395,9 @@ def _budget(builder: DocxBuilder, content: ReportContent) -> None:
         (_("Approved"), money(ledger.approved, content)),
         (_("Spent (claimable)"), money(ledger.spent, content)),
         (_("Remaining"), money(ledger.remaining, content)),
-        (_("Kept, not claimable"), money(ledger.not_claimable, content)),
+        # only when some money is kept aside, as the default funder template writes it (a line of NT$0 read as if
+        # something had been set aside)
+        *([(_("Kept, not claimable"), money(ledger.not_claimable, content))] if ledger.not_claimable else []),
     ])
     if content.budget:  # a program without budget categories (URC) has no lines: no header over nothing
         builder.table([(line.name,

@@ -57,10 +57,15 @@ from workspace.exports.content import (
     not_taken_text,
     percent,
     period_text,
+    photos_kept_to_pairs_text,
+    report_ascii_name,
+    report_filename,
     roc_day,
+    rules_note,
 )
-from workspace.exports.files import DOCX, ExportFile, Progress, ascii_export_name, export_filename, no_progress
+from workspace.exports.files import DOCX, ExportFile, Progress, no_progress
 from workspace.exports.models import FunderTemplate
+from workspace.exports.wording import withdrawn_text
 from workspace.extensions import db
 
 DEFAULT_TEMPLATE = Path(__file__).with_name("default_report_template.docx")
@@ -79,7 +84,7 @@ CONTEXT_NAMES = (
     "overall_attendance_rate", "satisfaction_answers", "satisfaction_average", "comments", "materials", "photos",
     "video", "approved", "spent", "remaining", "not_claimable", "has_not_claimable", "budget", "period_roc",
     "period_first_roc", "period_last_roc", "date_roc", "rules", "books", "attendance", "attendance_not_counted",
-    "labels",
+    "withdrawn", "rules_note", "photos_kept_to_pairs", "labels",
 )
 
 
@@ -249,6 +254,7 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
     """What a template's placeholders read, from the one `ReportContent` (words in the current locale). With a
     `template`, `photos` holds docxtpl InlineImages resized for print; without, their captions only."""
     ledger = content.ledger
+    withdrawn = content.withdrawn_on is not None
     photos = []
     blobs = blobs_by_id([photo.blob_id for photo in content.photos]) if template is not None else {}
     for index, photo in enumerate(content.photos, 1):
@@ -308,8 +314,14 @@ def fill_context(content: ReportContent, *, template: DocxTemplate | None = None
         # A county's form dates its reports in the ROC calendar: 民國115年8月1日 (a date before 1912 stays ISO); a
         # program of another funder (not in NT$) has none, so that `{%p if period_roc %}` leaves the line out.
         **_roc_days(content),
+        # A withdrawn enrolment's rules are judged no more: each with its figure, no status and nothing "missing"
+        # (`rules_note` says why, `withdrawn` heads the document).
         "rules": [{"rule": xml_safe(line.message), "citation": xml_safe(line.citation), "figure": xml_safe(line.figure),
-                   "status": line.status, "missing": [xml_safe(gap) for gap in line.gaps]} for line in content.rules],
+                   "status": "" if withdrawn else line.status,
+                   "missing": [] if withdrawn else [xml_safe(gap) for gap in line.gaps]} for line in content.rules],
+        "withdrawn": withdrawn_text(content.withdrawn_on) if withdrawn else "",
+        "rules_note": rules_note(content),
+        "photos_kept_to_pairs": photos_kept_to_pairs_text(content),
         "books": [{"title": xml_safe(book.title), "author": xml_safe(book.author),
                    "relevance": xml_safe(book.relevance), "line": xml_safe(_book_line(book))}
                   for book in content.books],
@@ -427,11 +439,8 @@ def fill(template: FunderTemplate, content: ReportContent, *, language: str,
         data = handle.read()
     # Named after the template too: a report built in the funder's format and our own report of the same day are
     # two files (成果報告-社群-縣市格式-PLC-100-2026-07-31.docx beside 成果報告-社群-PLC-100-2026-07-31.docx).
-    filename = export_filename(_("Results report"), content.community_name, template.name,
-                               program=content.program_code, day=content.generated_on, extension="docx")
-    return ExportFile(filename, DOCX, data=fill_bytes(data, content, progress=progress),
-                      ascii_name=ascii_export_name("results-report-template", program=content.program_code,
-                                                   day=content.generated_on, extension="docx"))
+    return ExportFile(report_filename(content, template.name), DOCX, data=fill_bytes(data, content, progress=progress),
+                      ascii_name=report_ascii_name(content, "results-report-template"))
 
 
 def fill_default(content: ReportContent, *, progress: Progress = no_progress) -> bytes:

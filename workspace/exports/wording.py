@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+
+from workspace.core.i18n import local_date
+from workspace.core.records import local_day
 
 DOCUMENTS = {
     "results_report": _l("results report"),
@@ -42,3 +49,21 @@ def step_text(step: str) -> str:
     """What a running job is doing, in words."""
     label = STEPS.get(step)
     return str(label) if label is not None else _("Working…")
+
+
+def withdrawn_on(enrollment: Any, now: dt.datetime) -> dt.date | None:
+    """The day the enrolment was withdrawn from its program, when it was by `now` (None: enrolled then): what marks
+    its report, ledgers and evidence pack. A round's files frozen before the withdrawal are not marked."""
+    withdrawn_at = getattr(enrollment, "withdrawn_at", None)
+    return local_day(withdrawn_at) if withdrawn_at is not None and withdrawn_at <= now else None
+
+
+def withdrawn_text(day: dt.date) -> str:
+    """The line at the top of a withdrawn enrolment's report and ledger, in the file's language."""
+    return _("Withdrawn on %(date)s: the community left this program that day, and its rules are no longer checked.",
+             date=local_date(day))
+
+
+def withdrawn_mark(day: dt.date | None) -> str:
+    """The word a withdrawn enrolment's file names carry after the program's code ("" while enrolled)."""
+    return pgettext("in a file's name", "withdrawn") if day is not None else ""

@@ -43,11 +43,27 @@ def test_a_fixed_due_date_and_a_deliverable_not_yet_done_on_today():
 
 def test_an_activity_video_serves_as_the_deliverable():
     rule = {"kind": "deliverable", "item": "activity_video", "or_activity_with": "video"}
-    filmed = activity(dt.date(2011, 4, 1), videos=1)
+    filmed = activity(dt.date(2011, 4, 1), videos=1, report_videos=1)
     found = one(program(rule), facts([filmed]), dt.date(2011, 5, 1))
     assert found.status is Status.MET and found.counted == (("activity", filmed.id),)
     assert one(program(rule), facts([activity(dt.date(2011, 4, 1))]), LAST + dt.timedelta(days=1)).status \
         is Status.NOT_MET
+
+
+def test_a_video_the_results_report_cannot_carry_does_not_serve_and_its_gap_says_why():
+    """QA: a video on a pair's private mentoring record met "keep one activity video for the results report", and
+    the report then said no video was kept. Only a video the report may cite counts (`report_videos`, the
+    activities read module's); the gap says how many records have one the report cannot carry."""
+    rule = {"kind": "deliverable", "item": "activity_video", "or_activity_with": "video"}
+    private = activity(dt.date(2011, 4, 1), videos=1, report_videos=0, private=True)
+    found = one(program(rule), facts([private]), dt.date(2011, 5, 1))
+    assert found.status is Status.ON_TRACK and found.figure == 0 and found.counted == ()
+    assert found.gaps[0].code == "deliverable_missing"
+    assert found.gaps[0].params == {"item": "activity_video", "due": LAST, "evidence": "video", "not_shareable": 1}
+    late = one(program(rule), facts([private]), LAST + dt.timedelta(days=1))
+    assert late.status is Status.NOT_MET and late.gaps[0].params["overdue"] is True
+    shared = activity(dt.date(2011, 6, 1), videos=2, report_videos=2)
+    assert one(program(rule), facts([private, shared]), dt.date(2011, 7, 1)).counted == (("activity", shared.id),)
 
 
 def test_monthly_plans_by_the_20th_of_the_month_before():

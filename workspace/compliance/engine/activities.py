@@ -42,6 +42,15 @@ def has_evidence(activity: ActivityFact, kind: str) -> bool:
     }[kind]
 
 
+def has_evidence_for_report(activity: ActivityFact, kind: str) -> bool:
+    """Whether the activity carries this kind of evidence where the results report can carry it too (a deliverable's
+    `or_activity_with`: "keep an activity's video for the results report"): a video must be one the report may cite
+    (`report_videos`, as the activities read module counts them: a pair's private record keeps its own)."""
+    if kind == "video":
+        return activity.report_videos > 0
+    return has_evidence(activity, kind)
+
+
 def missing_evidence(activity: ActivityFact, required: Iterable[str | list[str]]) -> list[str]:
     """The required evidence the activity lacks; an entry that is a list is met by any one of its kinds."""
     missing = []

@@ -2,9 +2,11 @@
 
 `due` is a date, or a number of `days` after the period's `first` or `last` day ({"after": "period_last",
 "days": 14}: within two weeks of the end). `or_activity_with: video` also accepts a held activity carrying
-that evidence (one activity's video is the video of the results report). `each_month: {"day": 20,
-"months_before": 1}` asks for the monthly plan of every month of the period by the 20th of the month before: a part
-per month, whose `window_first` is the month and `window_last` its due day (in the month before, so not a range).
+that evidence where the report can carry it (one activity's video is the video of the results report: a video on
+a pair's private record is the pair's, and no report cites it; the gap then says how many such records have one).
+`each_month: {"day": 20, "months_before": 1}` asks for the monthly plan of every month of the period by the 20th of
+the month before: a part per month, whose `window_first` is the month and `window_last` its due day (in the month
+before, so not a range).
 Status: done by the due day → met; done late or not done once the day has passed → not met; not done yet →
 on track, at risk within the program's `deliverable_warning_days` (14 by default) of the day.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workspace.compliance.engine.activities import has_evidence
+from workspace.compliance.engine.activities import has_evidence, has_evidence_for_report
 from workspace.compliance.engine.context import Context, part, result
 from workspace.compliance.engine.results import Gap, RuleResult, Status, worst
 from workspace.compliance.engine.windows import months
@@ -42,9 +44,10 @@ def _single(rule: dict[str, Any], context: Context) -> RuleResult:
     done: list[tuple[dt.date, tuple[str, object]]] = [
         (item.done_on, ("deliverable", item.ref or item.kind))
         for item in context.facts.deliverables if item.kind == rule["item"] and item.done_on <= context.today]
-    if rule.get("or_activity_with"):
+    evidence = rule.get("or_activity_with")
+    if evidence:
         done += [(activity.day, ("activity", activity.id)) for activity in context.facts.activities
-                 if activity.held and has_evidence(activity, rule["or_activity_with"])]
+                 if activity.held and has_evidence_for_report(activity, evidence)]
     on_time = [record for day, record in done if day <= due]
     gaps: list[Gap] = []
     if len(on_time) >= needed:
@@ -57,6 +60,11 @@ def _single(rule: dict[str, Any], context: Context) -> RuleResult:
         missing: dict[str, object] = {"item": rule["item"], "due": due}
         if context.today > due:  # the day has gone: the gap says it was not done by then, not "due on"
             missing["overdue"] = True
+        if evidence:  # held activities with the evidence that the report cannot carry (a pair's private record)
+            kept = sum(1 for activity in context.facts.activities if activity.held
+                       and has_evidence(activity, evidence) and not has_evidence_for_report(activity, evidence))
+            if kept:
+                missing.update(evidence=evidence, not_shareable=kept)
         gaps.append(Gap("deliverable_missing", missing))
     return result(rule, status, figure=len(on_time), target=needed, unit="items", window_first=context.period.first,
                   window_last=due, counted=tuple(record for _, record in done), gaps=tuple(gaps))

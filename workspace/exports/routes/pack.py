@@ -24,7 +24,7 @@ from workspace.core.permissions import can, require
 from workspace.core.records import local_day
 from workspace.core.storage import send_blob, send_built
 from workspace.exports import audit, jobs, pack
-from workspace.exports.files import ZIP, ascii_export_name
+from workspace.exports.files import ZIP
 from workspace.exports.models import ExportJob, JobStatus, SubmissionFile
 from workspace.exports.routes import bp, export_language, limit_builds, load_enrollment
 from workspace.extensions import db
@@ -40,8 +40,7 @@ def evidence_pack(slug: str, enrollment_id: int):
     audit.exported(current_user, "evidence_pack", enrollment, community, language=language)
     db.session.commit()
     response = send_built(planned.chunks(), planned.filename, ZIP,
-                          ascii_name=ascii_export_name("evidence-pack", program=enrollment.program.code,
-                                                       day=planned.day, extension="zip"))
+                          ascii_name=pack.ascii_pack_name(planned, enrollment.program.code))
     response.headers["X-Accel-Buffering"] = "no"  # a proxy passes the stream on as it comes
     return response
 

@@ -33,7 +33,7 @@ def _texts_choices(form: ReportTextsForm, enrollment) -> dict:
     ids = [enrollment.community_id]
     held = {row.id: row for row in activity_records.held_activities(ids, period)}
     comments = [row for row in activity_records.feedback_comments(ids, period) if row.activity_id in held]
-    videos = [row for row in activity_records.evidence_files(ids, period, kinds=("video",)) if row.activity_id in held]
+    videos = activity_records.report_videos(ids, period)  # a pair's private record's video is not offered
     with_video = list(dict.fromkeys(row.activity_id for row in videos))
     form.chosen_feedback_ids.choices = [(row.id, row.comment) for row in comments]
     form.video_activity_id.choices = [("", _("The first activity with a video"))] + [
