@@ -6,17 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from tests.exports.sheets_data import community_year
 from tests.factories import add_member, make_community, make_user
 from tests.mentoring import helpers
 from tests.mentoring.helpers import Pair
+from workspace.activities import records as activity_records
 from workspace.activities import services as activities
 from workspace.activities.models import Activity, Attendance
+from workspace.communities.models import Community
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
-from workspace.core.records import local_day
+from workspace.core.records import Period, local_day
+from workspace.exports import ledger
 from workspace.extensions import db
 from workspace.mentoring.models import (
     Milestone,
@@ -94,6 +99,50 @@ def test_scheduling_records_a_community_activity_with_the_method_the_tag_and_the
                                .where(Attendance.activity_id == activity.id)).all()
     assert marks == [(pair.mentee.id, "present")]
     assert lesson.pairing_id == pair.pairing.id and lesson.created_by_id == pair.mentee.id
+
+
+def test_the_public_lesson_tag_is_read_in_the_reader_s_script_and_stored_as_shipped(client, ctx):
+    """QA: the tag was 公開課 on Simplified and English pages and in a Simplified ledger, where the form promised
+    #公开课. It is the app's word: stored as shipped (the rules fold the scripts), read in the reader's script, in
+    the records every export reads as on the activity's page; a tag people typed stays as typed."""
+    pair = make_pair()
+    lesson = schedule(pair)
+    typed = activities.create_activity(pair.community, activities.ActivityFields(
+        title="共同備課", method="collaborative_planning", starts_at=dt.datetime.combine(FUTURE, dt.time(14, 0)),
+        ends_at=dt.datetime.combine(FUTURE, dt.time(15, 0)), tags=["數學"]), actor=pair.convener)
+    db.session.commit()
+    assert lesson.activity.tags == ["公開課"]
+    that_day = Period(FUTURE, FUTURE)
+    for locale, tag in (("zh_Hans", "公开课"), ("zh_Hant", "公開課"), ("en", "公開課")):
+        with force_locale(locale):
+            read = {row.id: row.tags for row in activity_records.activities([pair.community.id], that_day)}
+        assert read == {lesson.activity_id: (tag,), typed.id: ("數學",)}, locale
+    client.login(pair.colleague)
+    path = f"/c/{pair.community.slug}/activities/{lesson.activity_id}"
+    pair.colleague.locale = "zh_Hans"
+    db.session.commit()
+    simplified = client.get(path).text
+    assert "#公开课" in simplified and "公開課</span>" not in simplified
+    assert '<span class="tag" lang="zh-Hant">#數學</span>' in client.get(
+        f"/c/{pair.community.slug}/activities/{typed.id}").text  # as typed, marked
+    pair.colleague.locale = "en"
+    db.session.commit()
+    assert '<span class="tag" lang="zh-Hant">#公開課</span>' in client.get(path).text
+
+
+def test_a_simplified_ledger_names_the_public_lesson_tag_in_simplified(ctx):
+    year = community_year()
+    enrollment = year.enrollment
+    community = db.session.get(Community, enrollment.community_id)
+    day = local_day(utcnow()) + dt.timedelta(days=30)
+    activities.record_activity(community, activities.ActivityFields(
+        title="公開課：分數的大小比較（林老師）", method="observation_feedback",
+        starts_at=dt.datetime.combine(day, dt.time(10, 0)), ends_at=dt.datetime.combine(day, dt.time(10, 40)),
+        tags=[services.TAG]), actor=year.enrolled.club.convener)
+    db.session.commit()
+    simplified = ledger.ledger_csv(enrollment, "zh_Hans").data.decode("utf-8-sig")
+    assert "公开课" in simplified and "公開課" not in simplified.replace("公開課：", "")  # the title is the records'
+    assert "公開課" in ledger.ledger_csv(enrollment, "zh_Hant").data.decode("utf-8-sig")
 
 
 def test_scheduling_ticks_the_pairing_s_public_lesson_milestone(ctx):

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
+from workspace.activities import records as activity_records
 from workspace.activities.models import Activity, Method
 from workspace.activities.services import feedback_summary, to_local, to_utc
 from workspace.activities.services.checks import ActivityFields, check_times
@@ -53,6 +54,7 @@ from workspace.plans.models import PlanDoc
 
 PLAN = "plan"  # the role of the plan document a public lesson links (links.Link)
 TAG = "公開課"  # the activity's tag: the calendar and the rules find public lessons by it
+activity_records.register_shipped_tag(TAG)  # the app's word, not the teacher's: read in the reader's script
 MAX_TOPIC = 150  # the activity's title is "Public lesson: <topic> (<teacher>)", at most 200 characters
 
 
