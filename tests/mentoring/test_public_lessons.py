@@ -187,6 +187,22 @@ def test_an_end_before_the_start_and_missing_fields_are_refused_together(ctx):
     assert db.session.scalar(select(PublicLesson.id)) is None
 
 
+def test_an_end_before_the_start_does_not_hide_a_day_outside_the_pairing(ctx):
+    """QA: a day outside the pairing with an end before the start was told only the end; the day was told after the
+    times were fixed, on a second send. Both are told at once, scheduling and changing a lesson alike."""
+    pair = make_pair()
+    outside = dt.date(2039, 3, 1)  # the pairing ends 2038-07-31
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, outside, starts=dt.time(10, 40), ends=dt.time(10, 0)),
+                                 actor=pair.mentee)
+    assert {name for name, _message in refused.value.errors} == {"day", "ends"}
+    lesson = schedule(pair)
+    with pytest.raises(ValidationError) as refused:
+        services.update_lesson(lesson, fields(pair, outside, starts=dt.time(10, 40), ends=dt.time(10, 0)),
+                               actor=pair.mentee)
+    assert {name for name, _message in refused.value.errors} == {"day", "ends"}
+
+
 def test_a_lesson_of_a_whole_day_is_refused_beside_its_end(ctx):
     """QA: 00:00–23:59 was saved, and recorded as a 24-hour activity counting toward the program's hours."""
     pair = make_pair()
@@ -402,6 +418,16 @@ def test_a_bad_form_answers_422_with_the_errors_beside_the_fields_and_the_input_
     response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.colleague.id)))
     assert response.status_code == 422 and 'id="teacher_id-error"' in response.text
     assert db.session.scalar(select(PublicLesson.id)) is None
+
+
+def test_the_form_shows_a_day_outside_the_pairing_and_an_end_before_the_start_together(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentee)
+    response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.mentee.id), day="2039-03-01",
+                                                       starts="10:40", ends="10:00", topic="保留的課題"))
+    assert response.status_code == 422
+    assert 'id="day-error"' in response.text and 'id="ends-error"' in response.text
+    assert "保留的課題" in response.text and 'value="2039-03-01"' in response.text
 
 
 def test_a_colleague_who_is_no_new_teacher_may_not_schedule(client, ctx):
