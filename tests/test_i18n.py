@@ -131,10 +131,13 @@ def test_required_translations():
 
 
 def test_simplified_chinese_says_no_taiwan_words_nor_corner_quotes():
-    """QA: 栏位 (字段), 辨识 (识别) and 「」 (“”) had leaked from Taiwan's usage into the Simplified catalogue."""
+    """QA: 栏位 (字段), 辨识 (识别), 装置 (设备), 分页 for a browser tab (标签页: 分页 is a list's pages) and 「」
+    (“”) had leaked from Taiwan's usage into the Simplified catalogue."""
     for message in _messages(_read("zh_Hans")):
+        tab = re.search(r"\btabs?\b", " ".join(message.id) if message.pluralizable else message.id) is not None
         for text in _translations(message):
-            assert not any(word in text for word in ("栏位", "辨识", "「", "」")), (message.id, text)
+            assert not any(word in text for word in ("栏位", "辨识", "装置", "「", "」")), (message.id, text)
+            assert not (tab and "分页" in text), (message.id, text)
 
 
 @pytest.mark.parametrize(("locale", "words"), [("zh_Hant", ("審查委員", "報名")), ("zh_Hans", ("审查委员", "报名"))])

@@ -1001,6 +1001,26 @@ def test_leave_is_asked_then_approved_on_the_page(client, club):
     assert "Leave: 帶學生校外教學 (approved)" in " ".join(table.split())
 
 
+def test_an_activity_of_named_people_invites_a_colleague_without_asking_for_leave(client, club):
+    """QA: a public lesson's activity (named_only: only its teacher is expected) told every colleague "You are
+    expected at this activity" and gave them the leave form. The teacher it marks is expected; a colleague is
+    welcome, and a leave request from them is refused (the form and the route ask the same policy)."""
+    activity = services.record_activity(club.community, services.ActivityFields(
+        title="公開課：分數的大小比較（林老師）", method="observation_feedback", starts_at=START,
+        ends_at=START + dt.timedelta(minutes=40), tags=["公開課"]), actor=club.member, present=[club.member.id])
+    db.session.commit()
+    client.login(club.other)
+    page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
+    card = page.split('id="my-status"')[1].split("</section>")[0]
+    assert "You are expected" not in card and "Ask to be excused" not in card and 'id="my-invited"' in card
+    assert client.post_form(f"/c/club/activities/{activity.id}/leave", {"reason": "要上課"}).status_code == 403
+    assert db.session.scalar(select(LeaveRequest.id)) is None
+    assert services.is_expected(activity, club.member) and not services.is_expected(activity, club.other)
+    planned = club.activity(starts=START)  # an activity the convener planned expects every member
+    assert services.is_expected(planned, club.other)
+    assert "You are expected" in client.get(f"/c/club/activities/{planned.id}").get_data(as_text=True)
+
+
 def test_leave_after_the_start_is_refused_with_the_reason_kept(client, club):
     activity = club.activity(starts=now_local(-5))
     client.login(club.member)

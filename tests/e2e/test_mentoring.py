@@ -386,6 +386,49 @@ def test_the_observation_page_fits_a_phone(new_context, data: Data, live_app: Fl
     no_problems(console)
 
 
+def test_a_refused_reopen_and_a_late_reflection_leave_the_observation_s_address_in_the_bar(
+        new_context, data: Data, live_app: Flask, console: ConsoleLog) -> None:
+    """QA: the observation's forms were plain posts, so a refusal left …/reopen or …/reflection in the bar: a reload
+    sent the form again and opening that address was 405. Refused, each is shown beside its field (the reflection
+    kept) under the observation's own address, which a reload opens as a page."""
+    world = _paired(data, live_app)
+    starts = dt.datetime.now(ZoneInfo(live_app.config["TIMEZONE"])) - dt.timedelta(minutes=5)
+    mentor = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(mentor, world["mentor"])
+    observation_id = _open_observation(mentor, world, starts)
+    address = re.compile(rf"/mentoring/observations/{observation_id}(#[\w-]*)?$")
+    mentor.get_by_role("button", name=re.compile("Share with 林新進")).click()
+    expect(mentor.locator("[data-status]").first).to_have_attribute("data-status", "shared")
+    expect(mentor).to_have_url(address)
+
+    mentee = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(mentee, world["mentee"])
+    mentee.goto(f"/c/{world['community']['slug']}/mentoring/observations/{observation_id}")
+    mentee.get_by_label("Your reflection").fill("下次提問後多留等待時間。")
+    mentor.get_by_role("button", name="Finalize after the post-conference").click()
+    expect(mentor.locator("[data-status]").first).to_have_attribute("data-status", "finalized")
+    mentee.get_by_role("button", name="Save my reflection").click()
+    expect(mentee.locator("#reflection-conflict")).to_be_visible()
+    expect(mentee.locator("#reflection-kept")).to_have_value("下次提問後多留等待時間。")
+    expect(mentee).to_have_url(address)
+    mentee.reload()  # the page again, not the form sent again
+    expect(mentee.locator("[data-status]").first).to_have_attribute("data-status", "finalized")
+    expect(mentee.locator("#reflection-conflict")).to_have_count(0)
+
+    mentor.get_by_role("button", name="Reopen").click()
+    expect(mentor.locator("#reason-error")).to_be_visible()
+    expect(mentor.get_by_label("Reason for reopening")).to_be_focused()
+    expect(mentor).to_have_url(address)
+    mentor.reload()
+    expect(mentor.locator("[data-status]").first).to_have_attribute("data-status", "finalized")
+    mentor.get_by_label("Reason for reopening").fill("補上評分")
+    mentor.get_by_role("button", name="Reopen").click()
+    expect(mentor.locator("[data-status]").first).to_have_attribute("data-status", "shared")
+    expect(mentor).to_have_url(address)
+    assert _notes_of(data, observation_id) == [] and _reflection_of(data, observation_id) == ""
+    no_problems(console, expected=(409, 422))
+
+
 # How many lines each signer's role and name take in the printed record's signature table: [text, lines].
 _SIGNER_LINES = """() => [...document.querySelectorAll(".record-signatures tbody tr")].flatMap(row =>
   [row.cells[0], row.cells[1]].map(cell => {

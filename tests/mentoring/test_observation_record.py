@@ -139,6 +139,21 @@ def test_the_docx_is_in_the_reader_s_language_named_by_the_one_builder(client, c
     assert [row.cells[1].text for row in signatures.rows][1:] == ["林老師", "王老師"]
 
 
+def test_a_simplified_record_spells_its_title_and_its_form_alike(client, ctx):
+    """QA: the Simplified record was titled 教学观察记录表 and named its form 教学观察纪录表 (the shipped 紀錄 converted
+    character by character), on paper and in Word; the Traditional one says 紀錄 in both, as the glossary does."""
+    pair = make_pair()
+    observation = _observed(pair)
+    client.login(pair.mentee)
+    for locale, spelled, other in (("zh_Hans", "教学观察记录表", "纪录"), ("zh_Hant", "教學觀察紀錄表", "記錄")):
+        pair.mentee.locale = locale
+        db.session.commit()
+        page = client.get(_url(pair, observation, "/print")).get_data(as_text=True)
+        text = docx_text(client.get(_url(pair, observation, "/export.docx")).data)
+        for read in (page, text):
+            assert read.count(spelled) >= 2 and other not in read, locale  # the title, and the form's name
+
+
 def test_bad_ids_and_another_community_s_observation_are_not_found(client, ctx):
     pair, other = make_pair(), make_pair()
     observation = _observed(other)

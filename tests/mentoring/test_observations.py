@@ -529,6 +529,63 @@ def test_a_reflection_saved_after_the_mentor_finalized_answers_409_with_the_text
                                                     {"reflection": "x"}).status_code == 403
 
 
+BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+
+
+def _boosted(page: str, action: str) -> bool:
+    """Whether the form posting to `action` is boosted: the nearest `hx-boost` around it (the body's) says true."""
+    from html.parser import HTMLParser
+
+    class Boosts(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.stack: list[str | None] = []
+            self.found: list[str | None] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "form" and values.get("action") == action:
+                self.found.append(values.get("hx-boost") or next((v for v in reversed(self.stack) if v), None))
+            if tag not in {"input", "br", "img", "meta", "link", "hr", "source", "wbr"}:
+                self.stack.append(values.get("hx-boost"))
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.stack and tag not in {"input", "br", "img", "meta", "link", "hr", "source", "wbr"}:
+                self.stack.pop()
+
+    parser = Boosts()
+    parser.feed(page)
+    assert parser.found, f"no form posts to {action}"
+    return all(value == "true" for value in parser.found)
+
+
+def test_a_refused_reopen_or_late_reflection_keeps_the_observation_s_address(client, make_client, ctx):
+    """QA: a reopen without a reason and a reflection refused (finalized meanwhile) were plain posts: the bar kept
+    …/reopen or …/reflection, a reload sent the form again, and opening that address was 405. The page's forms are
+    boosted as the site's are, and a refusal, 422 or 409, tells htmx to keep the page's address."""
+    pair = make_pair()
+    observation = observe(pair)
+    services.share_with_observed(observation, actor=pair.mentor)
+    db.session.commit()
+    teacher = make_client().login(pair.mentee)
+    page = teacher.get(url(pair, observation)).get_data(as_text=True)
+    assert _boosted(page, url(pair, observation, "/reflection"))
+    assert mentor_finalizes(make_client().login(pair.mentor), pair, observation)
+    late = teacher.post_form(url(pair, observation, "/reflection"), {"reflection": "晚到的省思"}, headers=BOOSTED)
+    assert late.status_code == 409 and late.headers["HX-Push-Url"] == "false"
+    assert "晚到的省思" in late.get_data(as_text=True)
+    client.login(pair.mentor)
+    page = client.get(url(pair, observation)).get_data(as_text=True)
+    assert _boosted(page, url(pair, observation, "/reopen"))
+    refused = client.post_form(url(pair, observation, "/reopen"), {"reason": ""}, headers=BOOSTED)
+    assert refused.status_code == 422 and refused.headers["HX-Push-Url"] == "false"
+    assert 'id="reason-error"' in refused.get_data(as_text=True)
+
+
+def mentor_finalizes(mentor, pair, observation) -> bool:
+    return mentor.post_form(url(pair, observation, "/finalize")).status_code == 302
+
+
 def test_the_list_is_a_page_and_a_fragment(client, ctx):
     pair = make_pair()
     observe(pair)

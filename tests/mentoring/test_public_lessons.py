@@ -6,17 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from tests.exports.sheets_data import community_year
 from tests.factories import add_member, make_community, make_user
 from tests.mentoring import helpers
 from tests.mentoring.helpers import Pair
+from workspace.activities import records as activity_records
 from workspace.activities import services as activities
 from workspace.activities.models import Activity, Attendance
+from workspace.communities.models import Community
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
-from workspace.core.records import local_day
+from workspace.core.records import Period, local_day
+from workspace.exports import ledger
 from workspace.extensions import db
 from workspace.mentoring.models import (
     Milestone,
@@ -96,6 +101,50 @@ def test_scheduling_records_a_community_activity_with_the_method_the_tag_and_the
     assert lesson.pairing_id == pair.pairing.id and lesson.created_by_id == pair.mentee.id
 
 
+def test_the_public_lesson_tag_is_read_in_the_reader_s_script_and_stored_as_shipped(client, ctx):
+    """QA: the tag was 公開課 on Simplified and English pages and in a Simplified ledger, where the form promised
+    #公开课. It is the app's word: stored as shipped (the rules fold the scripts), read in the reader's script, in
+    the records every export reads as on the activity's page; a tag people typed stays as typed."""
+    pair = make_pair()
+    lesson = schedule(pair)
+    typed = activities.create_activity(pair.community, activities.ActivityFields(
+        title="共同備課", method="collaborative_planning", starts_at=dt.datetime.combine(FUTURE, dt.time(14, 0)),
+        ends_at=dt.datetime.combine(FUTURE, dt.time(15, 0)), tags=["數學"]), actor=pair.convener)
+    db.session.commit()
+    assert lesson.activity.tags == ["公開課"]
+    that_day = Period(FUTURE, FUTURE)
+    for locale, tag in (("zh_Hans", "公开课"), ("zh_Hant", "公開課"), ("en", "公開課")):
+        with force_locale(locale):
+            read = {row.id: row.tags for row in activity_records.activities([pair.community.id], that_day)}
+        assert read == {lesson.activity_id: (tag,), typed.id: ("數學",)}, locale
+    client.login(pair.colleague)
+    path = f"/c/{pair.community.slug}/activities/{lesson.activity_id}"
+    pair.colleague.locale = "zh_Hans"
+    db.session.commit()
+    simplified = client.get(path).text
+    assert "#公开课" in simplified and "公開課</span>" not in simplified
+    assert '<span class="tag" lang="zh-Hant">#數學</span>' in client.get(
+        f"/c/{pair.community.slug}/activities/{typed.id}").text  # as typed, marked
+    pair.colleague.locale = "en"
+    db.session.commit()
+    assert '<span class="tag" lang="zh-Hant">#公開課</span>' in client.get(path).text
+
+
+def test_a_simplified_ledger_names_the_public_lesson_tag_in_simplified(ctx):
+    year = community_year()
+    enrollment = year.enrollment
+    community = db.session.get(Community, enrollment.community_id)
+    day = local_day(utcnow()) + dt.timedelta(days=30)
+    activities.record_activity(community, activities.ActivityFields(
+        title="公開課：分數的大小比較（林老師）", method="observation_feedback",
+        starts_at=dt.datetime.combine(day, dt.time(10, 0)), ends_at=dt.datetime.combine(day, dt.time(10, 40)),
+        tags=[services.TAG]), actor=year.enrolled.club.convener)
+    db.session.commit()
+    simplified = ledger.ledger_csv(enrollment, "zh_Hans").data.decode("utf-8-sig")
+    assert "公开课" in simplified and "公開課" not in simplified.replace("公開課：", "")  # the title is the records'
+    assert "公開課" in ledger.ledger_csv(enrollment, "zh_Hant").data.decode("utf-8-sig")
+
+
 def test_scheduling_ticks_the_pairing_s_public_lesson_milestone(ctx):
     pair = make_pair()
     milestone = Milestone(pairing_id=pair.pairing.id, title="第一次公開課", due_on=dt.date(2027, 1, 31),
@@ -136,6 +185,22 @@ def test_an_end_before_the_start_and_missing_fields_are_refused_together(ctx):
         services.schedule_lesson(pair.community, fields(pair, day=None, starts=None), actor=pair.mentee)
     assert {name for name, _message in refused.value.errors} == {"day", "starts"}
     assert db.session.scalar(select(PublicLesson.id)) is None
+
+
+def test_an_end_before_the_start_does_not_hide_a_day_outside_the_pairing(ctx):
+    """QA: a day outside the pairing with an end before the start was told only the end; the day was told after the
+    times were fixed, on a second send. Both are told at once, scheduling and changing a lesson alike."""
+    pair = make_pair()
+    outside = dt.date(2039, 3, 1)  # the pairing ends 2038-07-31
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_lesson(pair.community, fields(pair, outside, starts=dt.time(10, 40), ends=dt.time(10, 0)),
+                                 actor=pair.mentee)
+    assert {name for name, _message in refused.value.errors} == {"day", "ends"}
+    lesson = schedule(pair)
+    with pytest.raises(ValidationError) as refused:
+        services.update_lesson(lesson, fields(pair, outside, starts=dt.time(10, 40), ends=dt.time(10, 0)),
+                               actor=pair.mentee)
+    assert {name for name, _message in refused.value.errors} == {"day", "ends"}
 
 
 def test_a_lesson_of_a_whole_day_is_refused_beside_its_end(ctx):
@@ -353,6 +418,16 @@ def test_a_bad_form_answers_422_with_the_errors_beside_the_fields_and_the_input_
     response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.colleague.id)))
     assert response.status_code == 422 and 'id="teacher_id-error"' in response.text
     assert db.session.scalar(select(PublicLesson.id)) is None
+
+
+def test_the_form_shows_a_day_outside_the_pairing_and_an_end_before_the_start_together(client, ctx):
+    pair = make_pair()
+    client.login(pair.mentee)
+    response = client.post_form(url(pair, "new"), dict(FORM, teacher_id=str(pair.mentee.id), day="2039-03-01",
+                                                       starts="10:40", ends="10:00", topic="保留的課題"))
+    assert response.status_code == 422
+    assert 'id="day-error"' in response.text and 'id="ends-error"' in response.text
+    assert "保留的課題" in response.text and 'value="2039-03-01"' in response.text
 
 
 def test_a_colleague_who_is_no_new_teacher_may_not_schedule(client, ctx):

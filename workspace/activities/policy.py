@@ -1,6 +1,6 @@
 """The activities' part of the policy: who reads an activity (its contributors and the reviewers in scope; a pair's
 private one, only the pair, the conveners and admins), who manages it, and what a member does for themself (sign in,
-ask for leave, give feedback)."""
+ask for leave where the activity expects them, give feedback)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workspace.activities import records
 from workspace.activities.models import Activity, Attendance
 from workspace.communities.policy import in_communities, reviews, role_in
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, authenticated, is_admin, register_rule, register_scope
@@ -41,7 +42,14 @@ def activity_rule(user: Any, action: str, activity: Activity) -> bool:
     if not open_ or activity.cancelled:
         return False
     if action in {"sign_in", "request_leave", "give_feedback"}:  # only for oneself, as a member
-        return role in CONTRIBUTORS and (not activity.private or _marked(user, activity))
+        if role not in CONTRIBUTORS:
+            return False
+        # whether it marks them, asked only where that decides: a private one, and leave from one of named people
+        marked = (activity.private or (action == "request_leave" and activity.named_only)) and _marked(user, activity)
+        if activity.private and not marked:
+            return False
+        # Leave only from what expects them: a colleague invited to a public lesson has nothing to be excused from.
+        return action != "request_leave" or records.expects(activity, marked=marked, member=True)
     if action == "write_minutes":  # the conveners, or the recorder they named
         return managing or (activity.recorder_id == user.id and role in CONTRIBUTORS)
     raise ValueError(f"unknown activity action {action!r}")

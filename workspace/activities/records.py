@@ -30,6 +30,7 @@ from workspace.activities.models import activity_schools as activity_schools_tab
 from workspace.communities import records as community_records
 from workspace.communities.records import MemberDuring
 from workspace.core.database import utcnow
+from workspace.core.i18n import in_reader_script
 from workspace.core.models import Blob
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
@@ -51,7 +52,7 @@ class ActivityRecord:
     starts_at: dt.datetime
     ends_at: dt.datetime
     subjects: tuple[str, ...]
-    tags: tuple[str, ...]
+    tags: tuple[str, ...]  # as typed; the app's own (公開課) in the reader's script, as read (`tag_label`)
     held: bool  # ended by the time asked about; False: still to come (or under way)
     has_minutes: bool
     photos: int  # evidence not removed, by kind
@@ -75,6 +76,31 @@ class ActivityRecord:
     @property
     def status(self) -> str:
         return "held" if self.held else "scheduled"
+
+
+# Tags the app itself puts on the activities other areas record (a public lesson's 公開課, by mentoring): the app's
+# own words, shown in the reader's script as its other shipped names are (#公开课 on a Simplified page, in a
+# Simplified ledger); a tag people typed is shown as they typed it. Stored as shipped: the rules fold the scripts.
+_SHIPPED_TAGS: set[str] = set()
+
+
+def register_shipped_tag(tag: str) -> None:
+    """Say that `tag` is the app's own word: an area that records activities tags them with it."""
+    _SHIPPED_TAGS.add(tag)
+
+
+def tag_label(tag: str) -> str:
+    """A tag as the reader reads it: one the app ships in the reader's script, one people typed as typed."""
+    return in_reader_script(tag) if tag in _SHIPPED_TAGS else tag
+
+
+def expects(activity: ActivityRecord | Activity, *, marked: bool, member: bool) -> bool:
+    """Whether the activity expects a person: anyone it marks (present, excused …), and a member of its community at
+    its start unless only the people it marks were expected (`named_only`: what another area recorded, a pair's
+    meeting, an observation, a public lesson that colleagues are invited to). The one answer to "expected": the
+    tallies and an activity's row count by it, and the activity's page tells by it who is expected and who may ask
+    to be excused (a colleague was asked to send a leave request for a public lesson they were never required at)."""
+    return marked or (member and not activity.named_only)
 
 
 def total_hours(activities: Iterable[ActivityRecord]) -> float:
@@ -307,7 +333,8 @@ def kept_record(activity: Activity) -> KeptRecord:
 def activities(community_ids: Collection[int], period: Period, *,
                now: dt.datetime | None = None) -> list[ActivityRecord]:
     """The activities starting in the period, cancelled ones left out, oldest first (two queries, and one per area
-    keeping the record of a pair's private activity among them: `record_kept`)."""
+    keeping the record of a pair's private activity among them: `record_kept`). Read in the language of what they
+    go into: a pair's private one by its neutral name, the app's own tags in that reader's script."""
     now = now or utcnow()
     rows = db.session.execute(
         select(Activity.id, Activity.community_id, Activity.title, Activity.method, Activity.mode,
@@ -330,7 +357,8 @@ def activities(community_ids: Collection[int], period: Period, *,
     kept = _kept_elsewhere([row.id for row in rows if row.private])
     nothing = KeptRecord()
     return [ActivityRecord(row.id, row.community_id, private_title() if row.private else row.title, row.method,
-                           row.mode, row.starts_at, row.ends_at, tuple(row.subjects or ()), tuple(row.tags or ()),
+                           row.mode, row.starts_at, row.ends_at, tuple(row.subjects or ()),
+                           tuple(tag_label(tag) for tag in row.tags or ()),
                            row.ends_at <= now, bool(row.has_minutes) or kept.get(row.id, nothing).minutes,
                            counts.get((row.id, "photo"), 0) + kept.get(row.id, nothing).photos,
                            counts.get((row.id, "video"), 0), counts.get((row.id, "document"), 0),
@@ -408,11 +436,9 @@ def participation(community_ids: Collection[int], period: Period, *,
         reader of the figures who mentors whom."""
         if member.community_id != activity.community_id or activity.private:
             return False
-        if member.user_id in marked.get(activity.id, set()):
-            return True
-        if activity.named_only:
-            return False
-        return member.member_at(activity.starts_at)  # within one of their stints: a gap between two is not
+        # a member within one of their stints (a gap between two is not)
+        return expects(activity, marked=member.user_id in marked.get(activity.id, set()),
+                       member=member.member_at(activity.starts_at))
 
     members = []
     for member in memberships:

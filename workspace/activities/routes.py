@@ -19,7 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import Connection, select
 
-from workspace.activities import audit, services
+from workspace.activities import audit, records, services
 from workspace.activities.forms import (
     ActivityForm,
     CancelForm,
@@ -89,7 +89,8 @@ def when_of(activity: Activity, style: str = "medium") -> str:
 
 def _labels() -> dict[str, Any]:
     return {"method_labels": services.METHOD_LABELS, "mode_labels": services.MODE_LABELS,
-            "status_labels": services.STATUS_LABELS, "to_local": services.to_local, "hours_of": services.hours_of}
+            "status_labels": services.STATUS_LABELS, "to_local": services.to_local, "hours_of": services.hours_of,
+            "tag_label": records.tag_label}
 
 
 
@@ -298,6 +299,7 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     return {
         "community": activity.community, "activity": activity, "managing": managing,
         "mine": services.my_attendance(activity, current_user), "leave": services.my_leave(activity, current_user),
+        "expected": services.is_expected(activity, current_user),
         "leave_form": extra.pop("leave_form", None) or LeaveForm(formdata=None),
         "feedback_form": extra.pop("feedback_form", None) or FeedbackForm(formdata=None),
         "my_feedback": services.my_feedback(activity, current_user),

@@ -8,6 +8,8 @@ from flask import Response, make_response, render_template, session
 
 from workspace.extensions import htmx
 
+REFUSED = frozenset({409, 422})  # a form answered again, not saved: its page's address stays in the bar
+
 
 def wants_fragment() -> bool:
     """Whether this request should get a fragment: htmx, not boosted, not a history restore."""
@@ -30,9 +32,9 @@ def render_page(template: str, fragment: str | None = None, status: int = 200, *
         body += render_template("core/_flashes.html", oob=True)
     response = make_response(body, status)
     response.vary.add("HX-Request")
-    if status == 422 and htmx and htmx.boosted:
-        # A refused boosted form: the page shows it again with its errors, but its address stays the page's
-        # (htmx would push the form's POST address, which a reload answers 405); app.js brings the first error
-        # into view instead of the top of the page.
+    if status in REFUSED and htmx and htmx.boosted:
+        # A refused boosted form (its input, or a change made meanwhile: 409 with what was typed kept): the page shows
+        # it again with its errors, but its address stays the page's (htmx would push the form's POST address, which
+        # a reload answers 405); app.js brings the first error into view instead of the top of the page.
         response.headers["HX-Push-Url"] = "false"
     return response

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.core.cache import like, of_community
 from workspace.core.database import UTCDateTime, one_of, unset, utcnow
-from workspace.core.i18n import current_locale_code, in_reader_script
+from workspace.core.i18n import in_reader_script
 from workspace.core.links import register_kind
 from workspace.extensions import db
 
@@ -274,14 +274,16 @@ class ObservationForm(db.Model):
 
     community = relationship("Community")
 
-    # What readers see of the form: the default one ships in the deployment's script (Traditional) and is shown in
-    # the reader's, as the funders' clauses are (in English, its shipped English words); a community's own forms
-    # are people's words, shown as written.
+    # What readers see of the form: a shipped one is stored in the deployment's script (Traditional) and read in the
+    # reader's words, the catalogue's (DEFAULT_FORM_WORDS: English, and the mainland's 教学观察记录表 where a
+    # character-by-character conversion gave 纪录 beside the record's own 记录); a word the catalogue does not know
+    # (a version an admin changed) in the reader's script, as the funders' clauses are. A community's own forms are
+    # people's words, shown as written.
     def _shown(self, text: str) -> str:
         if self.community_id is not None:
             return text
-        if current_locale_code() == "en" and text in DEFAULT_FORM_ENGLISH:
-            return str(DEFAULT_FORM_ENGLISH[text])
+        if text in DEFAULT_FORM_WORDS:
+            return str(DEFAULT_FORM_WORDS[text])
         return in_reader_script(text)
 
     @property
@@ -298,9 +300,10 @@ class ObservationForm(db.Model):
         return [{**level, "label": self._shown(level.get("label", ""))} for level in self.levels]
 
 
-# The shipped default form's words in English (the form itself is stored in Chinese, as the funders' form is): an
-# English reader saw 教學準備 … 待改進 尚可 良好 優良 on every observation.
-DEFAULT_FORM_ENGLISH = {
+# The shipped forms' words, stored in Chinese (as the funders' form is), by their English message: an English reader
+# saw 教學準備 … 待改進 尚可 良好 優良 on every observation, and a Simplified one 教学观察纪录表 (紀錄 converted) under
+# the record's title 教学观察记录表. The Traditional catalogue says each as stored.
+DEFAULT_FORM_WORDS = {
     "教學觀察紀錄表": _l("Classroom observation form"),
     "教學準備": _l("Lesson preparation"),
     "教學目標明確，教材與活動設計符合學生程度": _l(

@@ -50,6 +50,7 @@ from workspace.activities.services._common import (
 from workspace.activities.services.attendance import (
     RosterRow,
     decide_leave,
+    is_expected,
     my_attendance,
     my_leave,
     participation,
@@ -206,6 +207,7 @@ __all__ = [
     "fields_of",
     "give_feedback",
     "hours_of",
+    "is_expected",
     "link_resource",
     "linked_resources",
     "list_activities",

@@ -16,6 +16,7 @@ from workspace.activities.models import Activity, Attendance, AttendanceStatus, 
 from workspace.activities.services._common import _line, _member_ids
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
+from workspace.communities.policy import role_in
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.models import record_event
@@ -159,6 +160,16 @@ def my_attendance(activity: Activity, user: Any) -> Attendance | None:
         return None
     return db.session.scalar(select(Attendance).where(
         Attendance.activity_id == activity.id, Attendance.user_id == user.id))
+
+
+def is_expected(activity: Activity, user: Any) -> bool:
+    """Whether the activity expects `user` (`records.expects`): marked by it, or a member of its community unless only
+    those it marks were. Its page says "You are expected" by it; a colleague invited to a public lesson is welcome,
+    not expected."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return records.expects(activity, marked=my_attendance(activity, user) is not None,
+                           member=role_in(user, activity.community) in CONTRIBUTORS)
 
 
 # --- participation -------------------------------------------------------------------------------

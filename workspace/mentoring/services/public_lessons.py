@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
+from workspace.activities import records as activity_records
 from workspace.activities.models import Activity, Method
 from workspace.activities.services import feedback_summary, to_local, to_utc
 from workspace.activities.services.checks import ActivityFields, check_times
@@ -53,6 +54,7 @@ from workspace.plans.models import PlanDoc
 
 PLAN = "plan"  # the role of the plan document a public lesson links (links.Link)
 TAG = "公開課"  # the activity's tag: the calendar and the rules find public lessons by it
+activity_records.register_shipped_tag(TAG)  # the app's word, not the teacher's: read in the reader's script
 MAX_TOPIC = 150  # the activity's title is "Public lesson: <topic> (<teacher>)", at most 200 characters
 
 
@@ -240,11 +242,15 @@ def check_lesson(community: Community, fields: LessonFields, *, actor: Any) -> C
         subject = checked_line(fields.subject, "subject", 60)
     with checks:
         place = checked_line(fields.place, "place", 200)
+    times = None  # the lesson's times, once they hold: a clash is looked for only then
     with checks:
-        starts_at, ends_at = _times(fields)
-        _check_day(fields.day, pairing)
-        if teacher_id := fields.teacher_id:
-            _check_free(teacher_id, starts_at, ends_at)
+        times = _times(fields)
+    with checks:  # a day outside the pairing is told with an end before the start, not after it is fixed
+        if fields.day is not None:
+            _check_day(fields.day, pairing)
+    with checks:
+        if times is not None and (teacher_id := fields.teacher_id):
+            _check_free(teacher_id, *times)
     with checks:
         plan = None
         if fields.plan_id is not None:
@@ -258,6 +264,7 @@ def check_lesson(community: Community, fields: LessonFields, *, actor: Any) -> C
             if form is None:
                 raise ValidationError(str(_l("Choose from the list.")), field="form_id")
     checks.done()
+    starts_at, ends_at = times  # type: ignore[misc] - set: done() raised otherwise
     return CheckedLesson(teacher, pairing, topic, subject, place, starts_at, ends_at, plan, form)
 
 
@@ -331,11 +338,16 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
         subject = checked_line(fields.subject, "subject", 60)
     with checks:
         place = checked_line(fields.place, "place", 200)
+    times = None  # as when scheduling: the times, the day and a clash are each told
     with checks:
-        starts_at, ends_at = _times(fields)
-        if fields.day != to_local(lesson.activity.starts_at).date():  # a day kept is kept, whatever today is
+        times = _times(fields)
+    with checks:
+        if fields.day is not None and fields.day != to_local(lesson.activity.starts_at).date():
+            # a day kept is kept, whatever today is
             _check_day(fields.day, db.session.get(Pairing, lesson.pairing_id) if lesson.pairing_id else None)
-        _check_free(lesson.teacher_id, starts_at, ends_at, besides=lesson.id)
+    with checks:
+        if times is not None:
+            _check_free(lesson.teacher_id, *times, besides=lesson.id)
     with checks:
         plan = None
         if fields.plan_id is not None:
@@ -351,6 +363,7 @@ def update_lesson(lesson: PublicLesson, fields: LessonFields, *, actor: User) ->
             if form is None and fields.form_id != lesson.form_id:
                 raise ValidationError(str(_l("Choose from the list.")), field="form_id")
     checks.done()
+    starts_at, ends_at = times  # type: ignore[misc] - set: done() raised otherwise
     checked = CheckedLesson(lesson.teacher, None, topic, subject, place, starts_at, ends_at, plan, form)
     was = (lesson.activity.starts_at, lesson.activity.ends_at, lesson.activity.place)
     move_recorded_activity(lesson.activity, replace(_activity_fields(checked, lesson.community_id),
