@@ -16,7 +16,7 @@ from tests.mentoring.helpers import Pair
 from workspace.activities import records as activity_records
 from workspace.activities import services as activities
 from workspace.activities.models import Activity, Attendance
-from workspace.communities.models import Community
+from workspace.communities.models import Community, Membership
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
@@ -34,6 +34,7 @@ from workspace.mentoring.models import (
 )
 from workspace.mentoring.services import public_lessons as services
 from workspace.mentoring.services.terms import school_year_around
+from workspace.notifications.models import Notification
 from workspace.plans.models import PlanDoc
 
 FUTURE = dt.date(2037, 3, 10)  # a day in a semester still to come, whatever the clock says
@@ -517,3 +518,39 @@ def test_cancelling_asks_first_and_a_cancelled_lesson_invites_no_feedback(client
         assert "This public lesson was cancelled." in page
         assert "Give feedback" not in page and "sign in and feedback" not in page, person
         assert 'id="public-lesson-feedback"' not in page  # no feedback was given: nothing to show
+
+
+def _membership_of(pair: Pair, user) -> Membership:
+    return db.session.scalars(select(Membership).where(Membership.community_id == pair.community.id,
+                                                       Membership.user_id == user.id, Membership.live)).one()
+
+
+def test_a_teacher_who_leaves_gives_no_lesson_still_to_come_and_is_told_so_before_leaving(ctx):
+    """QA: a departed teacher's public lesson stayed on the list, scheduled, her attendance marked."""
+    from workspace.communities import services as communities
+
+    pair = make_pair()
+    given = schedule(pair, PAST)
+    coming = schedule(pair, FUTURE)
+    notes = communities.departure_notes(pair.community, [pair.mentee.id], own=True)
+    assert "This also cancels your public lesson of Mar 10, 2037." in notes[pair.mentee.id]
+    assert "public lesson" in communities.departure_notes(pair.community, [pair.mentee.id])[pair.mentee.id]
+    assert "public lesson" not in communities.departure_notes(pair.community, [pair.mentor.id]).get(pair.mentor.id, "")
+
+    communities.leave_community(_membership_of(pair, pair.mentee), actor=pair.mentee)
+    db.session.commit()
+
+    assert coming.activity.cancelled and coming.activity.cancel_reason == "林老師 left the community."
+    assert not given.activity.cancelled  # given already: a record of what happened
+    told = db.session.scalars(select(Notification.user_id).where(Notification.kind == "lesson_cancelled")).all()
+    assert pair.colleague.id in told
+
+
+def test_a_mentor_who_leaves_cancels_no_one_else_s_lesson(ctx):
+    from workspace.communities import services as communities
+
+    pair = make_pair()
+    coming = schedule(pair, FUTURE)
+    communities.remove_member(_membership_of(pair, pair.mentor), actor=pair.convener)
+    db.session.commit()
+    assert not coming.activity.cancelled

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
@@ -28,12 +29,13 @@ from workspace.activities.services.planning import (
     record_activity,
 )
 from workspace.auth.models import User
+from workspace.communities import services as community_services
 from workspace.communities.models import Community, Membership
 from workspace.communities.records import records_language
 from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, NotAllowed, ValidationError
-from workspace.core.i18n import format_hours
+from workspace.core.i18n import format_hours, local_date
 from workspace.core.permissions import CONTRIBUTORS, can, scope
 from workspace.core.records import Period, local_day
 from workspace.core.text import checked_line
@@ -392,6 +394,42 @@ def cancel_lesson(lesson: PublicLesson, reason: str, *, actor: User) -> None:
         return  # cancelled already (sent twice): nobody is told again
     cancel_recorded_activity(lesson.activity, reason, actor=actor)
     notices.lesson_cancelled(lesson, actor)
+
+
+def _lessons_to_come(community_id: int, teacher_ids: list[int]) -> list[PublicLesson]:
+    """The teachers' public lessons in the community that have not started and are not cancelled."""
+    return list(db.session.scalars(
+        select(PublicLesson).join(Activity, Activity.id == PublicLesson.activity_id)
+        .where(PublicLesson.community_id == community_id, PublicLesson.teacher_id.in_(teacher_ids),
+               Activity.live, Activity.starts_at > utcnow())
+        .order_by(Activity.starts_at, PublicLesson.id)))
+
+
+@community_services.departure_asked.connect
+def lessons_cancelled_with(community: Any, *, user_ids: list[int], own: bool = False) -> dict[int, list[str]]:
+    """What removing each of `user_ids` would also cancel: their public lessons still to come there (one query), for
+    the confirmation of Remove and of Leave, in the reader's language."""
+    said: dict[int, list[str]] = {}
+    for lesson in _lessons_to_come(community.id, user_ids):
+        day = local_date(lesson.activity.starts_at)
+        said.setdefault(lesson.teacher_id, []).append(
+            _("This also cancels your public lesson of %(day)s.", day=day) if own
+            else _("This also cancels their public lesson of %(day)s.", day=day))
+    return said
+
+
+@community_services.member_departed.connect
+def cancel_lessons_of_departed(membership: Membership, *, actor: Any) -> list[PublicLesson]:
+    """A teacher who leaves the community (or is removed) gives no public lesson there: their lessons still to come
+    are cancelled that day, with the reason, and those told of them are told (QA: a departed teacher's lesson stayed
+    on the list, her attendance marked). Lessons already given stay, as the records they are; one who comes back
+    schedules anew."""
+    lessons = _lessons_to_come(membership.community_id, [membership.user_id])
+    name = membership.user.display_name if membership.user else ""
+    for lesson in lessons:
+        cancel_recorded_activity(lesson.activity, _("%(name)s left the community.", name=name), actor=actor)
+        notices.lesson_cancelled(lesson, actor)
+    return lessons
 
 
 # --- reading -------------------------------------------------------------------------------------
