@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.mentoring.helpers import make_pair
+from tests.test_language_of_parts import _page
 from workspace.extensions import db
 from workspace.mentoring.models import NextStep
 from workspace.mentoring.services import goals as goal_services
@@ -59,14 +60,6 @@ def language_of(page: str, text: str) -> set[str | None]:
     found = {lang for data, lang in parser.texts if text in data}
     assert found, f"{text!r} is not shown"
     return found
-
-
-def _page(client, reader, locale: str, path: str) -> str:
-    reader.locale = locale
-    db.session.commit()
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])
