@@ -184,6 +184,22 @@ def test_a_stale_edit_is_refused_with_the_values_kept(client, club):
     assert activity.title == "我從舊版改的" and activity.place == "新地點" and activity.version == 3
 
 
+def test_the_saved_version_lists_its_speakers_as_the_reader_s_language_does(client, club):
+    """Review 12 #5: an English page read "Alice Chen、Bob Lee"."""
+    activity = club.activity()
+    client.login(club.convener)
+    speakers = {"speakers-0-name": "Alice Chen", "speakers-0-hours": "1", "speakers-1-name": "Bob Lee",
+                "speakers-1-hours": "1"}
+    assert client.post_form(f"/c/club/activities/{activity.id}/edit",
+                            plan_form(title="第一次修改", base_version="1", **speakers)).status_code == 302
+    page = client.post_form(f"/c/club/activities/{activity.id}/edit",
+                            plan_form(title="我從舊版改的", base_version="1")).get_data(as_text=True)
+    saved = page[page.index('class="conflict"'):]
+    saved = saved[:saved.index("</div>")]
+    assert "Alice Chen</span>, <span" in saved or "Alice Chen, Bob Lee" in saved, saved
+    assert "、" not in saved
+
+
 def test_moving_a_held_activity_ahead_asks_for_a_second_word_and_keeps_what_was_typed(client, club):
     activity = club.activity(starts=dt.datetime(2025, 3, 5, 14, 0))
     client.login(club.convener)

@@ -1508,3 +1508,25 @@ def test_logging_in_with_a_next_that_is_no_page_goes_to_the_communities(client, 
                                            "next": f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses"})
     # Not the POST-only address (a 405 there): the communities, the home page (communities.index is /).
     assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_served_under_a_sub_path_the_lost_login_comes_back_to_the_page_under_it(client, ctx):
+    """Review 12 #1: under /plc the return address kept its script root while the routes were matched without it,
+    so every real page was refused and the teacher landed on the host's root, outside the app."""
+    setup = enrolled()
+    mounted = f"http://{ctx.config['SERVER_NAME']}/plc"
+    budget = f"/plc/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"
+    response = client.post(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/expenses", base_url=mounted,
+                           data={"csrf_token": "old"},
+                           headers={"HX-Request": "true", "HX-Boosted": "true",
+                                    "HX-Current-URL": f"http://{ctx.config['SERVER_NAME']}{budget}"})
+    assert response.headers["HX-Redirect"] == "/plc/login?next=" + budget
+    plain = client.get(f"/c/{setup.slug}/", base_url=mounted)
+    assert plain.headers["Location"].endswith(f"/plc/login?next=/plc/c/{setup.slug}/")
+    client.get("/plc/login", base_url=mounted)
+    for asked, landed in ((budget, budget), (budget.replace("/budget", "/expenses"), "/plc/"),
+                          (f"/c/{setup.slug}/", "/plc/")):  # outside the script root: no page of this app
+        response = client.post_form("/login", {"email": setup.club.convener.email, "password": PASSWORD,
+                                               "next": asked}, base_url=mounted)
+        assert response.status_code == 302 and response.headers["Location"] == landed, asked
+        client.logout()

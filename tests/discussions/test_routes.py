@@ -651,3 +651,21 @@ def test_history_credits_each_version_to_its_writer_and_keeps_earlier_titles(cli
                                                         (1, "網址測試 URLTEST", "EDIT1")), strict=True):
         assert f"Version {version}" in card and body in card and title in card
         assert "林老師" in card and "陳召集" not in card
+
+
+def test_one_who_left_reads_no_word_edited_in_since_under_the_bell(client, board):
+    """Review 12 #2: the notices of a post follow its edits, but not into the bell of someone who has left."""
+    from workspace.communities import services as communities
+    from workspace.communities.models import Membership
+
+    thread = board.thread()  # the member opened it, so she watches it
+    post = board.reply(thread, "回覆一下 REPLYX")
+    membership = db.session.scalars(select(Membership).where(Membership.user_id == board.member.id,
+                                                             Membership.community_id == thread.community_id,
+                                                             Membership.live)).one()
+    communities.leave_community(membership, actor=board.member)
+    db.session.commit()
+    services.edit_post(post, "後來才寫的內容 LATER", actor=board.other, base_version=1)
+    db.session.commit()
+    bell = client.login(board.member).get("/notifications/").get_data(as_text=True)
+    assert "LATER" not in bell and "REPLYX" not in bell

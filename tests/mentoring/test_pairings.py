@@ -503,3 +503,16 @@ def test_a_re_pairing_of_the_same_two_may_not_overlap_their_ended_pairing(ctx):
     made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.mentee.id], dt.date(2026, 12, 6), None,
                                     pair.convener)
     assert made[0].id
+
+
+def test_a_pairing_ended_before_its_first_day_holds_no_day_of_a_re_pairing(ctx):
+    """Review 12 #4: paired from 1 Sep, one left on 25 Aug (the pairing's end is recorded as its first day) and came
+    back: pairing them again from 1 Sep was refused, over a day the ended pairing never ran."""
+    first_day = dt.date(2037, 9, 1)
+    pair = make_pair(first_day, dt.date(2039, 8, 31))
+    pair.pairing.status, pair.pairing.ends_on = "ended", first_day
+    pair.pairing.ended_at = dt.datetime(2037, 8, 25, 2, 0, tzinfo=dt.UTC)
+    db.session.commit()
+    made = pairings.create_pairings(pair.community, pair.mentor.id, [pair.mentee.id], first_day, None,
+                                    pair.convener)
+    assert made[0].starts_on == first_day

@@ -554,3 +554,26 @@ def test_a_mentor_who_leaves_cancels_no_one_else_s_lesson(ctx):
     communities.remove_member(_membership_of(pair, pair.mentor), actor=pair.convener)
     db.session.commit()
     assert not coming.activity.cancelled
+
+
+def test_the_lessons_a_departure_would_cancel_are_read_in_one_query(ctx):
+    """Review 12 #3: the members page asks this of every member; each lesson's activity was one more query."""
+    from sqlalchemy import event
+
+    from workspace.communities import services as communities
+
+    pair = make_pair()
+    for day in (FUTURE, FUTURE + dt.timedelta(days=7), FUTURE + dt.timedelta(days=14)):
+        schedule(pair, day)
+    db.session.expire_all()
+    statements: list[str] = []
+    engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        notes = services.lessons_cancelled_with(pair.community, user_ids=[pair.mentee.id], own=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    lessons_read = [statement for statement in statements if "activities" in statement]
+    assert len(notes[pair.mentee.id]) == 3 and len(lessons_read) == 1, lessons_read
+    assert communities.departure_notes(pair.community, [pair.mentee.id], own=True)

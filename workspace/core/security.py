@@ -78,13 +78,14 @@ def _page_to_return_to() -> str:
     page (a poll, a save, a swap) and for any form sent, that page; after logging in again,
     /notifications/bell, a section's save address or a POST-only address (an expense) would show a bare
     fragment, a 405 or nothing at all. Only a page of this site a GET can show (core/urls.page_to_show)."""
-    target = request.full_path if request.query_string else request.path
+    # As the browser has it: the script root (/plc) too, as in HX-Current-URL and the Referer.
+    target = request.script_root + (request.full_path if request.query_string else request.path)
     current = _this_site_path(request.headers.get("HX-Current-URL")) if htmx else None
     if request.method != "GET":  # a form sent: the page it was sent from (a boosted form, a plain one)
         target = current or _this_site_path(request.referrer) or target
     elif htmx and not htmx.boosted and current:  # a boosted link asks for the page it names
         target = current
-    return page_to_show(target, "/")
+    return page_to_show(target, request.script_root + "/")
 
 
 def login_redirect() -> Response:

@@ -40,15 +40,23 @@ def page_to_show(target: str | None, default: str) -> str:
     """Return `target` when it is a page of this site a browser can open (a GET route), else `default`.
 
     Where someone is sent after logging in: a form's POST-only address (an expense, the book list) would answer
-    405 there, and the boosted login form would leave them on the login page as if it had failed."""
+    405 there, and the boosted login form would leave them on the login page as if it had failed. `target` is the
+    address as the browser has it, the script root included (/plc/c/maths/ where the app is served under /plc):
+    the routes are matched without it, and an address outside it is no page of this app."""
     path = safe_next(target, "")
     if not path:
         return default
     adapter = current_app.create_url_adapter(request)
     if adapter is None:
         return path
+    root = request.script_root
+    route = urlsplit(path).path
+    if root:
+        if route != root and not route.startswith(root + "/"):
+            return default
+        route = route[len(root):] or "/"
     try:
-        adapter.match(urlsplit(path).path, method="GET")
+        adapter.match(route, method="GET")
     except (NotFound, MethodNotAllowed):
         return default
     except RequestRedirect:  # a missing trailing slash: the page is one redirect away

@@ -312,7 +312,10 @@ def _excerpt(post: Post) -> str:
 
 def _requote(post: Post) -> None:
     """Have the post's notices quote what it says now: its current text, or that it was deleted."""
-    notifications.requote("post", post.id, QUOTING, DELETED_EXCERPT if post.deleted else _excerpt(post))
+    if post.deleted:
+        notifications.requote("post", post.id, QUOTING, DELETED_EXCERPT)
+    else:  # new words: for those still in the community only
+        notifications.requote("post", post.id, QUOTING, _excerpt(post), readers_in=post.thread.community_id)
 
 
 def post_excerpt_words(kept: str) -> str:

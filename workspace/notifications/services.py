@@ -15,12 +15,12 @@ import flask_babel
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, bindparam, func, select, text, true, update
 from sqlalchemy.orm import joinedload
 
 from workspace.auth.models import User
 from workspace.auth.services import language_of
-from workspace.communities.models import Community
+from workspace.communities.models import Community, Membership
 from workspace.core.backup import keep_across_restore
 from workspace.core.cache import note_change, user_scope
 from workspace.core.database import UTCDateTime, utcnow
@@ -339,17 +339,27 @@ def withdraw_emails(subject_type: str, subject_id: int) -> None:
         Notification.email_state == "pending").values(email_state="none"))
 
 
-def requote(subject_type: str, subject_id: int, kinds: Iterable[str], excerpt: str) -> None:
+def requote(subject_type: str, subject_id: int, kinds: Iterable[str], excerpt: str, *,
+            readers_in: int | None = None) -> None:
     """Have the notices of `kinds` about a record quote `excerpt` instead of the words kept when they were made
-    (a post edited or deleted since: the bell never shows words their writer took back). One UPDATE; the
-    readers' pages are invalidated."""
-    readers = db.session.scalars(update(Notification).where(
-        Notification.subject_type == subject_type, Notification.subject_id == subject_id,
-        Notification.kind.in_(sorted(kinds)), Notification.excerpt != _clip(excerpt, MAX_EXCERPT))
-        .values(excerpt=_clip(excerpt, MAX_EXCERPT)).returning(Notification.user_id)
-        .execution_options(synchronize_session="fetch")).all()
+    (a post edited or deleted since: the bell never shows words their writer took back). `readers_in`: a community
+    whose live members alone may read `excerpt` (new words); the notices of those no longer in it quote nothing
+    (someone who left reads no word written since). One UPDATE each; the readers' pages are invalidated."""
+    clipped = _clip(excerpt, MAX_EXCERPT)
+    about = (Notification.subject_type == subject_type, Notification.subject_id == subject_id,
+             Notification.kind.in_(sorted(kinds)))
+    changes: list[tuple[ColumnElement[bool], str]] = [(true(), clipped)]
+    if readers_in is not None:
+        members = select(Membership.user_id).where(Membership.community_id == readers_in, Membership.live)
+        changes = [(Notification.user_id.in_(members), clipped), (Notification.user_id.not_in(members), "")]
+    readers: set[int] = set()
+    for condition, quoted in changes:
+        readers.update(db.session.scalars(
+            update(Notification).where(*about, condition, Notification.excerpt != quoted)
+            .values(excerpt=quoted).returning(Notification.user_id)
+            .execution_options(synchronize_session="fetch")).all())
     if readers:
-        note_change(*(user_scope(user_id) for user_id in set(readers)))
+        note_change(*(user_scope(user_id) for user_id in readers))
 
 
 def unread_count(user: User) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from workspace.auth.models import User
@@ -115,7 +115,11 @@ def _ended_overlap(community_id: int, one_id: int, other_id: int, starts_on: dt.
         Pairing.starts_on <= ends_on) & (Pairing.ends_on >= starts_on)
     if besides is not None:
         condition &= Pairing.id != besides
-    return db.session.scalar(select(func.max(Pairing.ends_on)).where(condition))
+    # One ended before its first day never ran (its end is recorded as that day): it holds no day of anyone's.
+    ran = [ends for starts, ends, ended_at in db.session.execute(
+        select(Pairing.starts_on, Pairing.ends_on, Pairing.ended_at).where(condition))
+        if ended_at is None or local_day(ended_at) >= starts]
+    return max(ran, default=None)
 
 
 def check_pairings(community: Any, mentor_id: int | None, mentee_ids: Sequence[int], starts_on: dt.date | None,

@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from workspace.activities import records as activity_records
 from workspace.activities.models import Activity, Method
@@ -397,9 +397,11 @@ def cancel_lesson(lesson: PublicLesson, reason: str, *, actor: User) -> None:
 
 
 def _lessons_to_come(community_id: int, teacher_ids: list[int]) -> list[PublicLesson]:
-    """The teachers' public lessons in the community that have not started and are not cancelled."""
+    """The teachers' public lessons in the community that have not started and are not cancelled, each with its
+    activity (one query)."""
     return list(db.session.scalars(
         select(PublicLesson).join(Activity, Activity.id == PublicLesson.activity_id)
+        .options(contains_eager(PublicLesson.activity))
         .where(PublicLesson.community_id == community_id, PublicLesson.teacher_id.in_(teacher_ids),
                Activity.live, Activity.starts_at > utcnow())
         .order_by(Activity.starts_at, PublicLesson.id)))
