@@ -455,8 +455,10 @@ def test_the_writers_migration_credits_earlier_versions_to_who_wrote_them_and_ba
     db.session.remove()
 
     def credits() -> list[tuple]:
-        return [tuple(row) for row in db.session.execute(text(
+        rows = [tuple(row) for row in db.session.execute(text(
             f"SELECT version, editor_id FROM post_revisions WHERE post_id = {post_id} ORDER BY version"))]  # noqa: S608
+        db.session.remove()  # no read left open: on PostgreSQL the migration's ALTER TABLE would wait for it forever
+        return rows
 
     assert credits() == [(1, member), (2, member), (3, convener)]
     try:
@@ -467,6 +469,7 @@ def test_the_writers_migration_credits_earlier_versions_to_who_wrote_them_and_ba
         db.session.remove()
         assert credits() == [(1, member), (2, member), (3, convener)]
         assert db.session.scalar(text(f"SELECT edited_by_id FROM posts WHERE id = {post_id}")) == member  # noqa: S608
+        db.session.remove()
     finally:
         db.session.remove()
         upgrade()
