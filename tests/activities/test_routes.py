@@ -1286,3 +1286,23 @@ def test_the_resource_picker_loads_when_opened_and_leaves_out_linked_and_foreign
     assert f'value="{sheet.id}"' in client.get(f"{base}/links/choices?q=分数学习").get_data(as_text=True)  # 简体
     client.login(club.member)
     assert client.get(f"{base}/links/choices").status_code == 403
+
+
+def test_the_page_reads_the_reader_s_own_mark_once(client, club):
+    """Whether the reader is expected is told from the mark the page already read, not by reading it again."""
+    from sqlalchemy import event
+
+    activity = club.activity()
+    client.login(club.member)
+    client.get(f"/c/club/activities/{activity.id}")  # warm: templates, statements
+    statements: list[str] = []
+    engine = db.engine
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/c/club/activities/{activity.id}")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert page.status_code == 200
+    own_marks = [sql for sql in statements if "FROM attendances" in sql and "attendances.user_id =" in sql]
+    assert len(own_marks) == 1, own_marks

@@ -296,10 +296,11 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     summary = services.feedback_summary(activity) if can(current_user, "view_feedback", activity) else None
     live = [item for item in evidence if item.live]
     may_add = _may_add_evidence(activity)
+    mine = services.my_attendance(activity, current_user)
     return {
         "community": activity.community, "activity": activity, "managing": managing,
-        "mine": services.my_attendance(activity, current_user), "leave": services.my_leave(activity, current_user),
-        "expected": services.is_expected(activity, current_user),
+        "mine": mine, "leave": services.my_leave(activity, current_user),
+        "expected": services.is_expected(activity, current_user, mine=mine),
         "leave_form": extra.pop("leave_form", None) or LeaveForm(formdata=None),
         "feedback_form": extra.pop("feedback_form", None) or FeedbackForm(formdata=None),
         "my_feedback": services.my_feedback(activity, current_user),

@@ -162,14 +162,17 @@ def my_attendance(activity: Activity, user: Any) -> Attendance | None:
         Attendance.activity_id == activity.id, Attendance.user_id == user.id))
 
 
-def is_expected(activity: Activity, user: Any) -> bool:
+_UNREAD: Any = object()  # is_expected's `mine` not given: read it
+
+
+def is_expected(activity: Activity, user: Any, *, mine: Attendance | None = _UNREAD) -> bool:
     """Whether the activity expects `user` (`records.expects`): marked by it, or a member of its community unless only
     those it marks were. Its page says "You are expected" by it; a colleague invited to a public lesson is welcome,
-    not expected."""
+    not expected. `mine`: their mark, when the caller has read it (`my_attendance`), so it is not read twice."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return records.expects(activity, marked=my_attendance(activity, user) is not None,
-                           member=role_in(user, activity.community) in CONTRIBUTORS)
+    marked = (my_attendance(activity, user) if mine is _UNREAD else mine) is not None
+    return records.expects(activity, marked=marked, member=role_in(user, activity.community) in CONTRIBUTORS)
 
 
 # --- participation -------------------------------------------------------------------------------
