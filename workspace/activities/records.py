@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
@@ -94,7 +95,14 @@ def tag_label(tag: str) -> str:
     return in_reader_script(tag) if tag in _SHIPPED_TAGS else tag
 
 
-def expects(activity: ActivityRecord | Activity, *, marked: bool, member: bool) -> bool:
+class NamesItsPeople(Protocol):
+    """Anything that says whether an activity expects only the people it marks (a record, a model, the engine's
+    fact)."""
+
+    named_only: bool
+
+
+def expects(activity: NamesItsPeople, *, marked: bool, member: bool) -> bool:
     """Whether the activity expects a person: anyone it marks (present, excused …), and a member of its community at
     its start unless only the people it marks were expected (`named_only`: what another area recorded, a pair's
     meeting, an observation, a public lesson that colleagues are invited to). The one answer to "expected": the

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from workspace.activities.records import expects
 from workspace.compliance.engine.context import Context, by_windows, part, result
 from workspace.compliance.engine.membership import MEMBER_ROLES, member_on
 from workspace.compliance.engine.pace import pace_status, standing_status
@@ -50,12 +51,11 @@ def _overlaps(member: MemberFact, window: Window) -> bool:
 
 
 def _expects(activity: ActivityFact, member: MemberFact) -> bool:
-    """Whether a held activity with attendance taken expected the person (see the module: as the page counts)."""
+    """Whether a held activity with attendance taken expected the person (see the module: as the page counts), by
+    the activities' one answer to "expected" (a pure rule: the engine stays without a database)."""
     if activity.private:
         return False
-    if member.user_id in activity.marked:
-        return True
-    return not activity.named_only and member_on(member, activity.day)
+    return expects(activity, marked=member.user_id in activity.marked, member=member_on(member, activity.day))
 
 
 def pairing_term_days(terms: list[PairingTermFact], today: dt.date) -> tuple[int, int, dt.date]:
