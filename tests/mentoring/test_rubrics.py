@@ -170,6 +170,21 @@ def test_the_default_form_is_shown_in_the_reader_s_script_and_a_community_s_own_
     assert "教學準備" not in english.get_data(as_text=True)
 
 
+def test_a_new_form_starts_from_the_default_s_rows_in_the_words_the_observations_show(client, ctx):
+    """QA 12: a Simplified convener's new form started from 学习评量 (converted character by character) while every
+    observation said 学习评价; an English convener's from the Traditional rows."""
+    pair = make_pair()
+    db.session.commit()
+    client.login(pair.convener)
+    new_form = f"/c/{pair.community.slug}/mentoring/observation-forms/new"
+    hans = client.get(new_form, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "学习评价" in hans and "学习评量" not in hans and "待改进" in hans and "教學準備" not in hans
+    english = client.get(new_form, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Assessment" in english and "Needs improvement" in english and "學習評量" not in english
+    hant = client.get(new_form, headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert "學習評量" in hant and "待改進" in hant
+
+
 # --- the form to learn by: the new teacher observing the mentor ----------------------------------
 
 

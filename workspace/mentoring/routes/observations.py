@@ -23,7 +23,7 @@ from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Conflict, DomainError, NotAllowed
 from workspace.core.forms import EmptyForm, attach_error
 from workspace.core.htmx import render_page
-from workspace.core.i18n import N_, in_reader_script
+from workspace.core.i18n import N_
 from workspace.core.once import ALREADY_SAVED, claim
 from workspace.core.parsing import arg, in_range, iso_datetime, parse_id, read
 from workspace.core.permissions import can, change_state, require
@@ -533,10 +533,11 @@ def new_observation_form(slug: str):
     """A new form, starting from the default's rows and levels."""
     community = load_community(slug, "manage_mentoring")
     default = rubrics.default_form()
-    # The default's rows, in the reader's script: the new form is the community's own from here on.
+    # The default's rows in the reader's words, as the observations show them (学习评价 in Simplified, not the
+    # character-by-character 学习评量; English in English): the new form is the community's own from here on.
     form = ObservationFormForm(formdata=None, data={
-        "title": "", "rows": in_reader_script(rubrics.rows_text(default.rows, keys=False)),
-        "levels": in_reader_script(rubrics.levels_text(default.levels))})
+        "title": "", "rows": rubrics.rows_text(default.shown_rows, keys=False),
+        "levels": rubrics.levels_text(default.shown_levels)})
     return render_page("mentoring/observation_form_edit.html", community=community, form=form, record=None)
 
 
