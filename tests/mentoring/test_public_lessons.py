@@ -3,6 +3,7 @@ is linked, the form refuses what it must (services), and the pages answer as pag
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -129,6 +130,24 @@ def test_the_public_lesson_tag_is_read_in_the_reader_s_script_and_stored_as_ship
     pair.colleague.locale = "en"
     db.session.commit()
     assert '<span class="tag" lang="zh-Hant">#公開課</span>' in client.get(path).text
+
+
+def test_a_simplified_convener_editing_the_lesson_s_activity_reads_and_keeps_the_shipped_tag(client, ctx):
+    """QA 12: the activity's edit form showed the stored 公開課 on a Simplified page; saved back as 公开课, the tag
+    would no longer be the app's word (a Traditional reader would read #公开课)."""
+    pair = make_pair()
+    lesson = schedule(pair)
+    pair.convener.locale = "zh_Hans"
+    db.session.commit()
+    client.login(pair.convener)
+    edit = f"/c/{pair.community.slug}/activities/{lesson.activity_id}/edit"
+    page = client.get(edit).text
+    assert 'value="公开课"' in page and "公開課</" not in page.split('name="tags"')[1].split(">")[0]
+    fields = dataclasses.replace(activities.fields_of(lesson.activity), tags="公开课, 数学, 公開課")
+    saved = activities.update_activity(lesson.activity, fields, actor=pair.convener,
+                                       base_version=lesson.activity.version)
+    db.session.commit()
+    assert saved.tags == ["公開課", "数学"]  # the shipped word as shipped, once; a typed one as typed
 
 
 def test_a_simplified_ledger_names_the_public_lesson_tag_in_simplified(ctx):

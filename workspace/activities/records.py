@@ -31,7 +31,7 @@ from workspace.activities.models import activity_schools as activity_schools_tab
 from workspace.communities import records as community_records
 from workspace.communities.records import MemberDuring
 from workspace.core.database import utcnow
-from workspace.core.i18n import in_reader_script
+from workspace.core.i18n import in_reader_script, script_variants
 from workspace.core.models import Blob
 from workspace.core.permissions import CONTRIBUTORS
 from workspace.core.records import Period
@@ -93,6 +93,15 @@ def register_shipped_tag(tag: str) -> None:
 def tag_label(tag: str) -> str:
     """A tag as the reader reads it: one the app ships in the reader's script, one people typed as typed."""
     return in_reader_script(tag) if tag in _SHIPPED_TAGS else tag
+
+
+def stored_tag(tag: str) -> str:
+    """A tag as it is kept: the app's own word as shipped when typed (or kept from the edit form) in either script
+    (a Simplified convener saving a public lesson's activity sends 公开课 back), any other as typed."""
+    for shipped in _SHIPPED_TAGS:
+        if tag in script_variants(shipped):
+            return shipped
+    return tag
 
 
 class NamesItsPeople(Protocol):

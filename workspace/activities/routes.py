@@ -148,7 +148,8 @@ def _fill(form: ActivityForm, fields: services.ActivityFields) -> None:
     form.title.data, form.method.data, form.mode.data = fields.title, fields.method, fields.mode
     form.starts_at.data, form.ends_at.data = fields.starts_at, fields.ends_at
     form.place.data, form.meeting_url.data, form.agenda.data = fields.place, fields.meeting_url, fields.agenda
-    form.subjects.data, form.tags.data = ", ".join(fields.subjects), ", ".join(fields.tags)
+    # the app's own tags in the reader's script (#公开课 on a Simplified page), kept as shipped when saved back
+    form.subjects.data, form.tags.data = ", ".join(fields.subjects), ", ".join(map(records.tag_label, fields.tags))
     form.school_ids.data = list(fields.school_ids)
     form.recorder_id.data = str(fields.recorder_id) if fields.recorder_id else ""
     while len(form.speakers) < max(len(fields.speakers) + 1, 2):

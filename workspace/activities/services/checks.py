@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from workspace.activities import records
 from workspace.activities.models import Method, Mode, Speaker
 from workspace.activities.services._common import (
     MAX_HOURS,
@@ -156,7 +157,7 @@ def check_activity(community: Community, fields: ActivityFields, *, repeat: str 
     with checks:
         subjects = checked_list(fields.subjects, "subjects")
     with checks:
-        tags = checked_list(fields.tags, "tags")
+        tags = list(dict.fromkeys(records.stored_tag(tag) for tag in checked_list(fields.tags, "tags")))
     members = _member_ids(community)
     with checks:
         if fields.recorder_id is not None and fields.recorder_id not in members:
