@@ -21,7 +21,7 @@ from tests.exports.report_world import report_world
 from workspace.compliance import services as compliance
 from workspace.core.i18n import local_date
 from workspace.core.records import local_day
-from workspace.exports import jobs, ledger, templates
+from workspace.exports import forms_docx, jobs, ledger, signin, templates
 from workspace.exports.content import report_content
 from workspace.exports.report import build_report
 from workspace.exports.wording import withdrawn_on
@@ -121,6 +121,25 @@ def test_the_evidence_pack_of_a_withdrawn_enrolment_says_so_in_its_manifest_and_
         chinese = client.get(world.url("zh_Hant")).headers["Content-Disposition"]
     assert re.search(r'filename="evidence-pack-PLC-100-COPY-withdrawn-\d{4}-\d{2}-\d{2}\.zip"', chinese), chinese
     assert "-withdrawn-" in next(name for name in archive.namelist() if name.endswith(".docx"))  # its report, too
+
+
+def test_the_application_the_implementation_plan_and_the_sign_in_sheets_of_a_withdrawn_enrolment_say_so(ctx):
+    """QA 12: the report, the ledgers and the pack said the community had been withdrawn; its application form,
+    implementation plan and sign-in sheets, downloaded beside them, did not."""
+    world = report_world()
+    built = [forms_docx.application(world.enrollment, "en"), forms_docx.implementation_plan(world.enrollment, "en"),
+             signin.sign_in_sheets(world.enrollment, "en")]
+    assert not any("withdrawn" in line.lower() for file in built for line in _text(file.data))
+    assert not any("withdrawn" in file.filename or "withdrawn" in file.ascii_name for file in built)
+    day = _withdraw(world)
+    note = f"Withdrawn on {day}: the community left this program that day, and its rules are no longer checked."
+    for file, kind in zip([forms_docx.application(world.enrollment, "en"),
+                           forms_docx.implementation_plan(world.enrollment, "en"),
+                           signin.sign_in_sheets(world.enrollment, "en")],
+                          ["application", "implementation-plan", "sign-in-sheet"], strict=True):
+        assert note in _text(file.data)[:8], kind  # on the first page
+        assert re.search(r"-PLC-100-COPY-withdrawn-\d{4}-\d{2}-\d{2}\.docx$", file.filename), file.filename
+        assert re.fullmatch(kind + r"-PLC-100-COPY-withdrawn-\d{4}-\d{2}-\d{2}\.docx", file.ascii_name)
 
 
 def test_two_background_builds_of_one_day_are_named_by_their_time(client, ctx, monkeypatch):

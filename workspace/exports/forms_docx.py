@@ -44,6 +44,7 @@ from workspace.core.database import utcnow
 from workspace.core.docx import DocxBuilder, keep_together, table_widths
 from workspace.core.i18n import format_hours, in_reader_script, local_date, month_day, month_year
 from workspace.core.records import Period, local_day
+from workspace.exports import wording as export_wording
 from workspace.exports.content import roc_period_field
 from workspace.exports.files import DOCX, ExportFile, ascii_export_name, export_filename
 from workspace.exports.ledger import activity_status_label, method_label, mode_label, time_span
@@ -136,14 +137,19 @@ def _build(enrollment: Enrollment, kind: str, language: str, *, now: dt.datetime
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
                               footer=f"{community.name} · {in_reader_script(program.name)}")
         builder.cover(title, subtitle=community.name, fields=_cover_fields(data, kind))
+        # a withdrawn enrolment's form says so first, and its name carries the mark, as its report and ledgers do
+        withdrawn = export_wording.withdrawn_on(enrollment, now or utcnow())
+        if withdrawn is not None:
+            builder.paragraph(export_wording.withdrawn_text(withdrawn), bold=True)
         sections = _application_sections(data) if kind == "application" else _plan_sections(data)
         for number, section in enumerate(sections, start=1):
             section(builder, data, number)
         _signatures(builder, data)
-        filename = export_filename(title, community.name, program=program.code, day=data.today, extension="docx")
+        filename = export_filename(title, community.name, program=program.code, day=data.today, extension="docx",
+                                   mark=export_wording.withdrawn_mark(withdrawn))
         return ExportFile(filename, DOCX, data=builder.to_bytes(),
                           ascii_name=ascii_export_name(kind.replace("_", "-"), program=program.code, day=data.today,
-                                                       extension="docx"))
+                                                       withdrawn=withdrawn is not None, extension="docx"))
 
 
 def _cover_fields(data: FormData, kind: str) -> list[tuple[str, str]]:

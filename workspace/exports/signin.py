@@ -27,6 +27,7 @@ from workspace.core.database import utcnow
 from workspace.core.docx import TEXT_WIDTH, DocxBuilder
 from workspace.core.i18n import in_reader_script, local_span
 from workspace.core.records import local_day
+from workspace.exports import wording as export_wording
 from workspace.exports.files import DOCX, ExportFile, ascii_export_name, export_filename
 from workspace.exports.ledger import method_label
 
@@ -51,6 +52,9 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
         title = _("Sign-in sheets")
         builder = DocxBuilder(language=language, title=f"{title} {community.name}",
                               footer=f"{community.name} · {in_reader_script(program.name)}")
+        withdrawn = export_wording.withdrawn_on(enrollment, now)
+        if withdrawn is not None:  # said first, and in the file's name, as the enrolment's other files say it
+            builder.paragraph(export_wording.withdrawn_text(withdrawn), bold=True)
         if not activities:
             builder.heading(title)
             builder.paragraph(_("No activity is planned in the program's period yet."))
@@ -75,10 +79,10 @@ def sign_in_sheets(enrollment: Enrollment, language: str, *, now: dt.datetime | 
             builder.paragraph()
             builder.paragraph(_("%(label)s: %(value)s", label=_("Convener's signature"), value="____________________"))
         filename = export_filename(title, community.name, program=program.code, day=local_day(now),
-                                   extension="docx")
+                                   mark=export_wording.withdrawn_mark(withdrawn), extension="docx")
         return ExportFile(filename, DOCX, data=builder.to_bytes(),
                           ascii_name=ascii_export_name("sign-in-sheet", program=program.code, day=local_day(now),
-                                                       extension="docx"))
+                                                       withdrawn=withdrawn is not None, extension="docx"))
 
 
 def _names_table(builder: DocxBuilder, names: list[str]) -> Any:
