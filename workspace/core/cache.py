@@ -51,6 +51,7 @@ from flask_login import current_user
 from sqlalchemy import BigInteger, Connection, Integer, String, event, inspect, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
+from workspace.core.fragments import fragment_store
 from workspace.core.i18n import choose_locale, current_locale_code
 from workspace.extensions import db
 
@@ -280,6 +281,9 @@ def read_counters(depends: Iterable[str], *, slug: str | None = None, user_id: i
     there instead of in the request's session (an early hit's own connection)."""
     statement = _counters_statement(tuple(sorted(set(depends))), user_id is not None)
     rows = (connection or db.session).execute(statement, {"slug": slug, "user": user_id}).all()
+    # The restore epoch is among them: this process's fragments follow it (another worker may have restored).
+    if has_app_context():
+        fragment_store().follow_epoch(next((value for kind, _scope, value in rows if kind == EPOCH_SCOPE[0]), 0))
     return tuple(sorted((kind, scope_id, value) for kind, scope_id, value in rows))
 
 

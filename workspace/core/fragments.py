@@ -58,6 +58,7 @@ class FragmentStore:
         self.misses = 0
         self._entries: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = threading.Lock()
+        self.epoch: int | None = None  # the restore epoch the entries were drawn under (see follow_epoch)
 
     def get(self, key: Hashable) -> str | None:
         """The fragment kept under `key` (now the most recently used), or None."""
@@ -87,6 +88,18 @@ class FragmentStore:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def follow_epoch(self, epoch: int) -> None:
+        """Forget every fragment when the database's restore epoch is not the one they were drawn under.
+
+        A restore puts records back with the versions they had at backup time, so a kept fragment's key (a post's
+        id, created_at, version …) can match a record whose text is another again. The worker that restores
+        empties its own store; every other worker learns of it here, from the counters each page reads anyway."""
+        with self._lock:
+            if self.epoch is not None and self.epoch != epoch:
+                self._entries.clear()
+                self.size = 0
+            self.epoch = epoch
 
     def clear(self) -> None:
         """Forget every fragment."""
