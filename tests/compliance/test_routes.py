@@ -47,6 +47,32 @@ def test_a_convener_enrols_and_a_reviewer_of_the_school_confirms(client, ctx):
     assert enrollment.status == "confirmed" and enrollment.confirmed_by_id == reviewer.id
 
 
+def test_a_confirmed_enrolment_is_no_longer_new_work_under_the_county_reviewer_s_bell(client, ctx):
+    """QA13 #1: 許文彬 corrected Emily's NT$20,345 to NT$20,000 and confirmed; the county officer's bell still said,
+    new, that the enrolment waited for her confirmation at NT$20,345."""
+    setup = enrolled()
+    other = running_copy()
+    school_reviewer = make_reviewer(setup.club.community.schools[0], display_name="許文彬")
+    county = make_reviewer(None, display_name="蔡佩珊")
+    client.login(setup.club.convener)
+    client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": other.id, "approved_amount": "20345"})
+    enrollment = db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == other.id))
+    client.login(county)
+    bell = _text(client.get("/notifications/"))
+    assert "it waits for your confirmation" in bell and "NT$20,345" in bell and ">New<" in bell
+    assert 'class="bell-count" aria-hidden="true">1<' in bell
+
+    client.login(school_reviewer)
+    assert client.post_form(f"/c/{setup.slug}/compliance/{enrollment.id}/amount",
+                            {f"enrollment-{enrollment.id}-approved_amount": "２０，０００元"}).status_code == 302
+    assert client.post_form(f"/c/{setup.slug}/compliance/{enrollment.id}/confirm").status_code == 302
+    for reader in (county, school_reviewer):
+        client.login(reader)
+        bell = _text(client.get("/notifications/"))
+        assert "Confirmed by 許文彬 at NT$20,000" in bell and "20,345" not in bell
+        assert ">New<" not in bell and "bell-count" not in bell
+
+
 def test_enrolling_without_a_program_or_with_a_negative_amount_shows_the_error_beside_the_field(client, ctx):
     setup = enrolled()
     running_copy()
