@@ -1037,6 +1037,26 @@ def test_an_activity_of_named_people_invites_a_colleague_without_asking_for_leav
     assert "You are expected" in client.get(f"/c/club/activities/{planned.id}").get_data(as_text=True)
 
 
+def test_a_public_lesson_weeks_away_shows_no_attendance_taken_on_its_page(client, club):
+    """QA13 #3: the reviewer read 「✓ 已登記出席 … 出席人員 1 黃美玲」 on a public lesson three weeks away: its
+    teacher is marked present when it is scheduled. The page says nobody came yet, and the teacher is expected."""
+    lesson = services.record_activity(club.community, services.ActivityFields(
+        title="公開課：分數的大小比較（林老師）", method="observation_feedback", starts_at=START,
+        ends_at=START + dt.timedelta(minutes=40), tags=["公開課"]), actor=club.member, present=[club.member.id])
+    db.session.commit()
+    client.login(make_reviewer(club.community.schools[0]))
+    page = client.get(f"/c/club/activities/{lesson.id}").get_data(as_text=True)
+    checklist = page.split('id="checklist"')[1].split("</section>")[0]
+    assert "0/4" in checklist and '<li class="is-missing">○ Attendance taken</li>' in checklist
+    came = page.split('id="came"')[1].split("</section>")[0]
+    assert '<span class="count">0</span>' in came and "Nobody has signed in yet." in came and "林老師" not in came
+    client.login(club.member)  # the teacher: expected, not yet "Present"
+    card = client.get(f"/c/club/activities/{lesson.id}").get_data(as_text=True).split('id="my-status"')[1]
+    card = card.split("</section>")[0]
+    assert 'id="my-expected"' in card and "Present" not in card
+    assert db.session.scalar(select(Attendance.status).where(Attendance.activity_id == lesson.id)) == "present"
+
+
 def test_leave_after_the_start_is_refused_with_the_reason_kept(client, club):
     activity = club.activity(starts=now_local(-5))
     client.login(club.member)

@@ -390,6 +390,36 @@ def test_signing_in_on_time_is_present_and_later_is_late(club, meeting):
     assert late.status == "late"
 
 
+def test_a_mark_given_ahead_is_no_attendance_until_the_activity_starts_and_a_sign_in_is(club):
+    """QA13 #3: a public lesson three weeks away showed "✓ Attendance taken" and its teacher among those who came (she
+    is marked present when it is scheduled, so that the counts have her once it is held). Until it starts such a
+    mark says nothing of who came; a sign-in in the window before the start does, and the mark stays for the
+    counts."""
+    lesson = services.record_activity(club.community, services.ActivityFields(
+        title="公開課：分數的大小比較（林老師）", method="observation_feedback", starts_at=START,
+        ends_at=START + dt.timedelta(minutes=40), tags=["公開課"]), actor=club.member, present=[club.member.id])
+    db.session.commit()
+    weeks_before = at(lesson, -21 * 24 * 60)
+    assert not services.checklist(lesson, now=weeks_before).attendance
+    assert services.signed_in(lesson, now=weeks_before) == []
+    upcoming = services.list_activities(club.community, club.member, now=weeks_before)
+    assert lesson.id in [item.id for item in upcoming.items] and upcoming.mine == {}
+    mark = services.my_attendance(lesson, club.member)
+    assert mark.status == "present" and services.is_marked_ahead(lesson, mark, weeks_before)
+
+    services.sign_in(lesson, services.sign_in_token(lesson, at(lesson, -20)), actor=club.other, now=at(lesson, -20))
+    db.session.commit()
+    early = at(lesson, -15)  # one who came early has signed in: that is attendance, the teacher's mark not yet
+    assert [item.user_id for item in services.signed_in(lesson, now=early)] == [club.other.id]
+    assert services.checklist(lesson, now=early).attendance
+
+    started = at(lesson, 1)
+    assert {item.user_id for item in services.signed_in(lesson, now=started)} == {club.member.id, club.other.id}
+    assert services.checklist(lesson, now=started).attendance
+    assert services.list_activities(club.community, club.member, now=started).mine == {lesson.id: "present"}
+    assert not services.is_marked_ahead(lesson, mark, started)
+
+
 def test_a_second_sign_in_changes_nothing(club, meeting):
     first = services.sign_in(meeting, services.sign_in_token(meeting, at(meeting, 1)), actor=club.member,
                              now=at(meeting, 1))

@@ -212,3 +212,82 @@ def test_a_notice_names_the_round_as_the_panel_does(ctx, locale, round_words):
         email = notifications.compose_email(co, [notice])[1]
     assert round_words in said and "#2" not in said, said
     assert round_words in email and "#" not in email.split("\n")[4], email
+
+
+def _said(notice: Notification, locale: str = "en") -> str:
+    """The notice's sentence and excerpt as its reader reads them under the bell."""
+    with flask_babel.force_locale(locale):
+        return f"{notifications.describe(notice)} · {notifications.excerpt_of(notice)}"
+
+
+def test_an_enrolment_confirmed_leaves_no_reviewer_a_notice_waiting_at_a_stale_amount(ctx, mail_on):
+    """QA13 #1: after 許文彬 corrected the amount and confirmed, both reviewers' bells still said, unread, that the
+    enrolment waited for their confirmation at NT$20,345, and the next e-mail batch would have said so too."""
+    setup, _co, school_reviewer, county, _elsewhere, _admin = people()
+    community = setup.club.community
+    enrollment = services.enrol(community, program_copy("plc-100", PAST_FIRST, PAST_LAST), 20_345,
+                                setup.club.convener)
+    db.session.commit()
+    services.change_amount(enrollment, 20_000, school_reviewer)  # still waiting: quoted anew, still to do
+    db.session.commit()
+    waiting = told("enrolled")
+    assert all(notice.read_at is None and notice.email_state == "pending" for notice in waiting.values())
+    assert "NT$20,000" in _said(waiting[county.id]) and "20,345" not in _said(waiting[county.id])
+
+    services.confirm(enrollment, school_reviewer)
+    db.session.commit()
+    done = told("enrolled")
+    assert set(done) == {school_reviewer.id, county.id}
+    for notice in done.values():  # the one who confirmed, and everyone else: read, worded, no e-mail
+        assert notice.read_at is not None and notice.email_state == "none"
+        assert f"{community.name} · Confirmed by 校內審查 at NT$20,000" in _said(notice)
+        assert "20,345" not in _said(notice)
+    assert notifications.unread_count(county) == 0 and notifications.unread_count(school_reviewer) == 0
+    # The conveners' own notices of the enrolment are theirs to read, and still e-mailed.
+    for kind in ("amount_changed", "confirmed"):
+        assert {notice.email_state for notice in told(kind).values()} == {"pending"}
+        assert all(notice.read_at is None for notice in told(kind).values())
+
+    services.change_amount(enrollment, 18_000, county)  # changed once confirmed: the confirmer is still named
+    db.session.commit()
+    assert "Confirmed by 校內審查 at NT$18,000" in _said(told("enrolled")[county.id])
+
+
+def test_an_enrolment_withdrawn_before_its_confirmation_leaves_no_notice_asking_for_it(ctx, mail_on):
+    setup, _co, _school_reviewer, county, _elsewhere, _admin = people()
+    enrollment = services.enrol(setup.club.community, program_copy("plc-100", PAST_FIRST, PAST_LAST), 1_000,
+                                setup.club.convener)
+    db.session.commit()
+    services.withdraw(enrollment, setup.club.convener)
+    db.session.commit()
+    asked = told("enrolled")
+    assert all(notice.read_at is not None and notice.email_state == "none" for notice in asked.values())
+    assert f"Withdrawn from the program by {setup.club.convener.display_name}" in _said(asked[county.id])
+    # The withdrawal itself is news to the reviewers: unread, e-mailed.
+    assert {(notice.read_at, notice.email_state) for notice in told("withdrawn").values()} == {(None, "pending")}
+
+
+def test_a_decided_round_leaves_no_reviewer_its_submitted_notice_as_open_work(ctx, mail_on):
+    """QA13 #1: the notices of a round 許文彬 had returned stayed new in the county's bell (and in its e-mail)."""
+    setup, co, school_reviewer, county, _elsewhere, _admin = people()
+    submission = review.submit(judge(setup), "請審查", setup.club.convener)
+    db.session.commit()
+    review.decide(submission, approve=False, comment="請補上照片", actor=school_reviewer)
+    db.session.commit()
+    asked = told("submitted")
+    assert set(asked) == {school_reviewer.id, county.id}
+    for notice in asked.values():
+        assert notice.read_at is not None and notice.email_state == "none"
+        assert _said(notice).endswith("Returned with comments by 校內審查 · 請審查")
+    returned = told("returned")
+    assert {(notice.read_at, notice.email_state) for notice in returned.values()} == {(None, "pending")}
+    assert returned[co.id].excerpt == "請補上照片"  # the comment, not the reviewers' notice's words
+
+    again = review.submit(judge(setup), "已補上", setup.club.convener)
+    review.decide(again, approve=True, comment="", actor=county)
+    db.session.commit()
+    second = db.session.scalars(select(Notification).where(Notification.kind == "submitted",
+                                                           Notification.subject_id == again.id)).all()
+    assert all(_said(notice).endswith("” to the reviewers · Approved by 縣市審查 · 已補上") for notice in second)
+    assert len(second) == 2
+    assert all(notice.read_at is not None for notice in second)

@@ -133,6 +133,9 @@ STEPS = [
     Step("POST", "compliance.decide", ONE + "/submissions/{submission_id}/decide",
          {"decision": "return", "comment": "Add the photos"}, dict(CONFIRMERS, default=DONE), consuming=True),
     Step("GET", "compliance.submission", ONE + "/submissions/{submission_id}", None, READERS),
+    # the same decision from the "As submitted" page, posted to the page's own address
+    Step("POST", "compliance.decide_as_submitted", ONE + "/submissions/{submission_id}",
+         {"decision": "return", "comment": "Add the photos"}, dict(CONFIRMERS, default=DONE), consuming=True),
     Step("POST", "compliance.appraise", ONE + "/appraisal", {"rating": "good", "comment": "Steady"},
          dict(CONFIRMERS, default=DONE)),
     Step("POST", "compliance.mark_deliverable", ONE + "/deliverables",
@@ -162,7 +165,7 @@ STEPS = [
 ]
 
 REVIEWERS_STEPS = {"compliance.confirm", "compliance.waive", "compliance.revoke", "compliance.decide",
-                   "compliance.appraise", "compliance.withdraw"}
+                   "compliance.decide_as_submitted", "compliance.appraise", "compliance.withdraw"}
 TABLE = Table(ROLES, build_compliance_world, STEPS,
               csrf_as=lambda step: "admin" if "program" in step.endpoint else "convener"
               if step.endpoint not in REVIEWERS_STEPS else "reviewer")

@@ -47,6 +47,32 @@ def test_a_convener_enrols_and_a_reviewer_of_the_school_confirms(client, ctx):
     assert enrollment.status == "confirmed" and enrollment.confirmed_by_id == reviewer.id
 
 
+def test_a_confirmed_enrolment_is_no_longer_new_work_under_the_county_reviewer_s_bell(client, ctx):
+    """QA13 #1: 許文彬 corrected Emily's NT$20,345 to NT$20,000 and confirmed; the county officer's bell still said,
+    new, that the enrolment waited for her confirmation at NT$20,345."""
+    setup = enrolled()
+    other = running_copy()
+    school_reviewer = make_reviewer(setup.club.community.schools[0], display_name="許文彬")
+    county = make_reviewer(None, display_name="蔡佩珊")
+    client.login(setup.club.convener)
+    client.post_form(f"/c/{setup.slug}/compliance/enrol", {"program_id": other.id, "approved_amount": "20345"})
+    enrollment = db.session.scalar(db.select(Enrollment).where(Enrollment.program_id == other.id))
+    client.login(county)
+    bell = _text(client.get("/notifications/"))
+    assert "it waits for your confirmation" in bell and "NT$20,345" in bell and ">New<" in bell
+    assert 'class="bell-count" aria-hidden="true">1<' in bell
+
+    client.login(school_reviewer)
+    assert client.post_form(f"/c/{setup.slug}/compliance/{enrollment.id}/amount",
+                            {f"enrollment-{enrollment.id}-approved_amount": "２０，０００元"}).status_code == 302
+    assert client.post_form(f"/c/{setup.slug}/compliance/{enrollment.id}/confirm").status_code == 302
+    for reader in (county, school_reviewer):
+        client.login(reader)
+        bell = _text(client.get("/notifications/"))
+        assert "Confirmed by 許文彬 at NT$20,000" in bell and "20,345" not in bell
+        assert ">New<" not in bell and "bell-count" not in bell
+
+
 def test_enrolling_without_a_program_or_with_a_negative_amount_shows_the_error_beside_the_field(client, ctx):
     setup = enrolled()
     running_copy()
@@ -1314,11 +1340,46 @@ def test_a_reviewer_decides_from_the_as_submitted_page_and_only_a_reviewer_sees_
     assert "/decide" not in page and "Your decision" not in page  # the convener reads it, does not decide it
     client.login(reviewer)
     page = _text(client.get(f"{base}/submissions/{submission_id}"))
-    assert f'action="{base}/submissions/{submission_id}/decide"' in page and "Return with comments" in page
-    assert client.post_form(f"{base}/submissions/{submission_id}/decide",
+    # The page's form posts to the page's own address (a refusal comes back there: see the test below).
+    assert f'action="{base}/submissions/{submission_id}"' in page and "Return with comments" in page
+    assert client.post_form(f"{base}/submissions/{submission_id}",
                             {"decision": "approve", "comment": ""}).status_code == 302
     page = _text(client.get(f"{base}/submissions/{submission_id}"))
-    assert "/decide" not in page and "Approved by the reviewers" in page  # decided: the form is gone
+    assert "Your decision" not in page and "Approved by the reviewers" in page  # decided: the form is gone
+
+
+def test_a_decision_refused_on_the_as_submitted_page_comes_back_on_that_page_at_its_address(client, ctx):
+    """QA13 #2: a Return without a comment sent from the "As submitted" page answered with the whole panel (its
+    chart, its 18 rules) under the page's address; so did a decision another reviewer had made meanwhile."""
+    setup = enrolled()
+    first, second = (make_reviewer(setup.club.community.schools[0]) for _ in range(2))
+    base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
+    client.login(setup.club.convener)
+    assert client.post_form(f"{base}/submit", {"note": "請審查"}).status_code == 302
+    submission_id = db.session.scalar(select(Submission.id).filter_by(enrollment_id=setup.enrollment.id))
+    page_address = f"{base}/submissions/{submission_id}"
+    client.login(first)
+    boosted = {"HX-Request": "true", "HX-Boosted": "true", "HX-Current-URL": f"http://localhost{page_address}"}
+    refused = client.post_form(page_address, {"decision": "return", "comment": ""}, headers=boosted)
+    assert refused.status_code == 422 and refused.headers.get("HX-Push-Url") == "false"
+    html = _text(refused)
+    assert "As submitted on" in html and "Submissions to the reviewers" not in html  # not the panel
+    assert f'action="{page_address}"' in html
+    assert re.search(r'<textarea id="decision-comment-\d+" name="comment" rows="3" maxlength="4000" '
+                     r'aria-invalid="true" aria-describedby="decision-comment-\d+-error">', html)
+    assert "Say what the convener should change" in html.split('id="decide"', 1)[1]
+    too_long = client.post_form(page_address, {"decision": "return", "comment": "補" * 4001})
+    assert too_long.status_code == 422 and "補" * 4001 in _text(too_long)  # the typed text, given back
+
+    assert client.post_form(page_address, {"decision": "approve"}).status_code == 302
+    client.login(second)
+    late = client.post_form(page_address, {"decision": "return", "comment": "我的審查意見很長很重要"}, headers=boosted)
+    assert late.status_code == 409 and late.headers.get("HX-Push-Url") == "false"
+    html = _text(late)
+    assert "As submitted on" in html and "Submissions to the reviewers" not in html
+    decided = html.split('id="decide"', 1)[1]
+    assert "This submission was already decided." in decided and "我的審查意見很長很重要" in decided
+    assert db.session.get(Submission, submission_id).status == "approved"  # the first decision stands
 
 
 def test_an_amount_typed_in_another_currency_is_refused_beside_its_field_with_the_text_kept(client, ctx):

@@ -9,6 +9,7 @@ import openpyxl
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from tests.compliance.helpers import preset
 from tests.exports.sheets_data import assert_prints_wide, community_year
 from tests.factories import make_reviewer, make_school, make_user
 from workspace.communities.models import School
@@ -55,6 +56,8 @@ def test_the_rows_carry_the_review_table_s_figures(ctx):
     assert values["Schools"] == "光華國小 north" and values["Program"] == north.enrollment.program.name
     assert values["All activities held"] == figures.held == 3
     assert values["Counted toward the activity target"] == figures.counted == standing.burn_up.counted
+    # QA13 #4: the page's 4／18 as two numbers a county officer can sort and add up; a bare 4 said nothing
+    assert values["Activity target"] == figures.target == standing.burn_up.target == 18
     assert values["Participants"] == figures.participants == 6
     assert (values["Approved"], values["Spent"], values["Remaining"]) == (50_000, 150, 49_850)
     with force_locale("en"):
@@ -81,11 +84,31 @@ def test_totals_per_school_and_over_all_for_an_admin(ctx):
             for total in expected] == [(row[0], row[3], row[5], row[6]) for row in rows[1:-1]]
 
 
-def test_a_reviewer_of_nothing_gets_an_empty_summary(ctx):
+def test_a_reviewer_of_nothing_gets_a_summary_that_says_so(ctx):
+    """QA13 #5: a school reviewer's summary of the ¥ program none of his communities is in had one total row,
+    「全部社群（NT$） 0 … TWD NT$0」; the page says no community is enrolled, and so does the file now."""
     community_year("north")
-    book = opened(make_reviewer(make_schoolless()), "zh_Hant")
-    assert len(table(book.worksheets[0])) == 1
-    assert table(book.worksheets[1])[-1][1] == 0
+    urban_rural = preset("urc")
+    assert urban_rural.currency == "CNY"
+    said = "您審查的社群中（依目前篩選）沒有參加計畫的社群。"
+    book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(
+        make_reviewer(make_schoolless()), "zh_Hant", program_id=urban_rural.id).data))
+    for sheet in book.worksheets:
+        rows = table(sheet)
+        assert len(rows) == 2 and rows[1][0] == said and set(rows[1][1:]) == {None}
+    assert "TWD" not in str(table(book.worksheets[1])) and "NT$" not in str(table(book.worksheets[1]))
+
+
+def test_a_community_that_has_not_submitted_says_so_in_the_submission_column(ctx):
+    """QA13 #4: the 送審 cell was blank where the page says 尚未送審."""
+    north = community_year("north")
+    reviewer = make_reviewer(school("north"))
+    header, row = table(opened(reviewer)["Communities"])[:2]
+    assert dict(zip(header, row, strict=True))["Submission"] == "Not submitted yet"
+    review.submit(compliance.standings([north.enrollment])[0], "請審查", north.enrolled.club.convener)
+    db.session.commit()
+    header, row = table(opened(reviewer)["Communities"])[:2]
+    assert dict(zip(header, row, strict=True))["Submission"] == "With the reviewers"
 
 
 def make_schoolless() -> School:
@@ -107,8 +130,9 @@ def test_the_file_is_named_with_a_proper_title_in_each_language(ctx):
     assert summary.review_summary(admin, "zh_Hant").filename.startswith("審查彙整表（附件1）-")
 
 
-def test_both_sheets_print_landscape_one_page_wide_with_their_header_on_each_page(ctx):
-    """As the ledger prints: portrait with no scaling put each column of 附件1 on a page of its own."""
+def test_both_sheets_print_landscape_with_their_header_on_each_page_the_communities_two_pages_wide(ctx):
+    """As the ledger prints: portrait with no scaling put each column of 附件1 on a page of its own. The totals fit
+    one page wide; the communities' 20 columns print two pages across, legible, their naming columns on each."""
     community_year("north")
     book = opened(make_user(is_admin=True), "zh_Hant")
     communities = book.worksheets[0]

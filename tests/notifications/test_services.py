@@ -334,6 +334,23 @@ def test_what_was_read_or_is_gone_is_not_emailed(ctx, mail_on):
     assert mail_on == [] and _count(email_state="pending") == 0
 
 
+def test_the_emails_of_some_kinds_are_withdrawn_and_notices_whose_work_is_done_are_marked_read(ctx, mail_on):
+    """QA13 #1: a reviewer's "waits for your confirmation" stayed unread, and was to be e-mailed, after another
+    reviewer confirmed it. `withdraw_emails(kinds=)` drops only those e-mails (the convener's own notice of the same
+    record still goes out); `requote(done=True)` re-words the notices and marks them read."""
+    reviewer, other, convener, actor = make_user(), make_user(), make_user(), make_user()
+    common = dict(COMMON, subject_type="enrollment", subject_id=3)
+    asked = services.notify([reviewer, other], "enrolled", actor=actor, **common)
+    told = services.notify([convener], "amount_changed", actor=actor, **common)
+    services.mark_read(asked[1], other)
+    services.withdraw_emails("enrollment", 3, ("enrolled",))
+    services.requote("enrollment", 3, ("enrolled",), "已確認", done=True)
+    db.session.commit()
+    assert [(n.excerpt, n.email_state, n.read_at is not None) for n in asked] == [("已確認", "none", True)] * 2
+    assert (told[0].excerpt, told[0].email_state, told[0].read_at) == ("E", "pending", None)
+    assert services.unread_count(reviewer) == 0 and services.unread_count(convener) == 1
+
+
 def test_the_email_of_someone_who_never_chose_a_language_is_in_the_language_of_their_last_login(client, ctx,
                                                                                                mail_on):
     """QA: a mainland teacher who left the language on "as the browser" read the site in Simplified and got her

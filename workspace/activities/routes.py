@@ -297,16 +297,19 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
     summary = services.feedback_summary(activity) if can(current_user, "view_feedback", activity) else None
     live = [item for item in evidence if item.live]
     may_add = _may_add_evidence(activity)
-    mine = services.my_attendance(activity, current_user)
+    now = utcnow()
+    mark = services.my_attendance(activity, current_user)
+    # A mark given ahead (the teacher of a public lesson to come) makes them expected, and says nothing yet of who came
+    mine = None if mark is None or services.is_marked_ahead(activity, mark, now) else mark
     return {
         "community": activity.community, "activity": activity, "managing": managing,
         "mine": mine, "leave": services.my_leave(activity, current_user),
-        "expected": services.is_expected(activity, current_user, mine=mine),
+        "expected": services.is_expected(activity, current_user, mine=mark),
         "leave_form": extra.pop("leave_form", None) or LeaveForm(formdata=None),
         "feedback_form": extra.pop("feedback_form", None) or FeedbackForm(formdata=None),
         "my_feedback": services.my_feedback(activity, current_user),
-        "cancel_form": CancelForm(formdata=None), "came": services.signed_in(activity),
-        "pending": services.pending_leave(activity) if managing else [], "now": utcnow(),
+        "cancel_form": CancelForm(formdata=None), "came": services.signed_in(activity, now=now),
+        "pending": services.pending_leave(activity) if managing else [], "now": now,
         "evidence": evidence, "may_add": may_add, "summary": summary,
         # whom a member without the upload sends their photos to (read only for them)
         "evidence_keepers": [] if may_add else _evidence_keepers(activity),
@@ -314,7 +317,8 @@ def _show_context(activity: Activity, **extra: Any) -> dict[str, Any]:
         "threads": discussions.threads_about(activity),
         "plans": co_planning.plans_linked_to(activity)
         if can(current_user, "read_material", activity.community) else [],
-        "checklist": services.checklist(activity, live, summary.count if summary else None), **_labels(), **extra,
+        "checklist": services.checklist(activity, live, summary.count if summary else None, now=now), **_labels(),
+        **extra,
     }
 
 

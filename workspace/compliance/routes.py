@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
@@ -828,9 +829,12 @@ def _load_submission(enrollment: Enrollment, submission_id: int) -> Submission:
     return submission
 
 
-@bp.post("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>/decide")
-def decide(slug: str, enrollment_id: int, submission_id: int):
-    """A reviewer approves the submission or returns it with comments."""
+Refused = Callable[[Any, Enrollment, Submission, DecisionForm, int], Response]
+
+
+def _decide(slug: str, enrollment_id: int, submission_id: int, refused: Refused) -> Response:
+    """Record a reviewer's decision; a refusal (no comment to a return, the round decided meanwhile: 409) is
+    answered by `refused`, the page the decision was sent from, with what was typed and why."""
     community, enrollment = _enrollment_action(slug, enrollment_id, "decide")
     submission = _load_submission(enrollment, submission_id)
     form = DecisionForm()
@@ -844,19 +848,47 @@ def decide(slug: str, enrollment_id: int, submission_id: int):
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-            if isinstance(error, Conflict):  # another reviewer decided meanwhile: said above the rounds
-                return _panel_with(community, status=409, decision_form=form, decision_for=submission.id)
-    return _panel_with(community, decision_form=form, decision_for=submission.id)
+            if isinstance(error, Conflict):  # another reviewer decided meanwhile: said where the form was
+                return refused(community, enrollment, submission, form, 409)
+    return refused(community, enrollment, submission, form, 422)
+
+
+def _refused_on_panel(community: Any, _enrollment: Enrollment, submission: Submission, form: DecisionForm,
+                      status: int) -> Response:
+    return _panel_with(community, status=status, decision_form=form, decision_for=submission.id)
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>/decide")
+def decide(slug: str, enrollment_id: int, submission_id: int):
+    """A reviewer approves the submission or returns it with comments, from the panel's rounds."""
+    return _decide(slug, enrollment_id, submission_id, _refused_on_panel)
+
+
+def _submission_page(community: Any, enrollment: Enrollment, found: Submission, status: int = 200,
+                     **refused: Any) -> Response:
+    return render_page("compliance/submission.html", status=status, community=community, enrollment=enrollment,
+                       submission=found, results=review.snapshot_results(found),
+                       program=found.snapshot.get("program", {}), wording=wording, **refused)
+
+
+def _refused_as_submitted(community: Any, enrollment: Enrollment, submission: Submission, form: DecisionForm,
+                          status: int) -> Response:
+    return _submission_page(community, enrollment, submission, status, decision_form=form)
 
 
 @bp.get("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>")
 def submission(slug: str, enrollment_id: int, submission_id: int):
     """A submission as it was handed in: every rule's result that day, under the rules as they were then."""
     community, enrollment = _enrollment_action(slug, enrollment_id, "view")
-    found = _load_submission(enrollment, submission_id)
-    return render_page("compliance/submission.html", community=community, enrollment=enrollment, submission=found,
-                       results=review.snapshot_results(found), program=found.snapshot.get("program", {}),
-                       wording=wording)
+    return _submission_page(community, enrollment, _load_submission(enrollment, submission_id))
+
+
+@bp.post("/c/<slug>/compliance/<int:enrollment_id>/submissions/<int:submission_id>")
+def decide_as_submitted(slug: str, enrollment_id: int, submission_id: int):
+    """A reviewer approves the submission or returns it with comments from its "As submitted" page, where a refusal
+    comes back at the page's own address, with the comment typed and the error beside it (QA13: the whole panel
+    came back in its place)."""
+    return _decide(slug, enrollment_id, submission_id, _refused_as_submitted)
 
 
 @bp.post("/c/<slug>/compliance/<int:enrollment_id>/appraisal")

@@ -3,15 +3,20 @@ viewer's scope, and its totals per school, as the county's form asks (GRANT_RULE
 collects": per school the communities, their names and count, participants, funds approved and left over).
 
 Sheet 1, a row per enrolled community: its schools, name, program, how many rules are in each status and the
-worst, every activity held and those the program's main count rule accepts (the panel's chart), participants,
-the currency, approved, spent, remaining, the last submission's state and whether the enrolment is confirmed.
+worst, every activity held, those the program's main count rule accepts (the panel's chart) and that rule's target
+(the page's 4／18 as two numbers, the programs' targets differing), participants, the currency, approved, spent,
+remaining, the last submission's state (尚未送審 when there is none) and whether the enrolment is confirmed.
 Sheet 2, a row per school (a community counts once, at its core school, however many programs it is enrolled in),
 with a further row for each other currency its communities are funded in (the amounts of a currency beside its
 code: NT$ and ¥ are never added); then a total row per currency, labelled with it. Only confirmed enrolments are
 approved funds: the amounts still waiting for confirmation have a column of their own, never added to the approved
 or left-over ones, and so do the overruns (left over sums what is left where something is left).
-The rows are the review page's own (`compliance.services.review.review_table`): the viewer's scope, judged today.
-Both sheets print as the ledger's do: A4 landscape, one page wide, the header row repeated on every page.
+The rows are the review page's own (`compliance.services.review.review_table`): the viewer's scope, judged today;
+with none (a program none of the viewer's communities is in), both sheets say so in the page's words, and no total
+of nothing is written in a currency the program may not count in.
+Both sheets print A4 landscape with the header row repeated on every page: the totals one page wide, the
+communities' 20 columns as few pages across as keep them legible (`Sheet.fit_legibly`: two for a usual table),
+the school, community and program repeated at the left of each.
 """
 
 from __future__ import annotations
@@ -36,11 +41,17 @@ STATUSES = tuple(status.value for status in compliance_wording.STATUS_LABELS)
 
 
 def submission_label(row: review.ReviewRow) -> str:
-    """The last submission's state in words, as the review page says it."""
+    """The last submission's state in words, as the review page says it (a blank cell said nothing)."""
     if row.last_submission is None:
-        return ""
+        return _("Not submitted yet")
     return {"submitted": _("With the reviewers"), "returned": _("Returned"),
             "approved": _("Approved by the reviewers")}.get(row.last_submission.status, row.last_submission.status)
+
+
+def no_community() -> str:
+    """What both sheets say when no community in the viewer's scope is enrolled (in the program asked for), as the
+    review page says it."""
+    return _("No community you review is enrolled in a program (with these filters).")
 
 
 def sheet_names() -> tuple[str, str]:
@@ -50,7 +61,8 @@ def sheet_names() -> tuple[str, str]:
 def community_header() -> list[str]:
     return [_("Schools"), _("Community"), _("Program"), _("Status"),
             *(compliance_wording.status_label(status) for status in STATUSES),
-            _("All activities held"), _("Counted toward the activity target"), _("Participants"), _("Currency"),
+            _("All activities held"), _("Counted toward the activity target"), _("Activity target"),
+            _("Participants"), _("Currency"),
             _("Approved"), _("Spent"), _("Remaining"),
             _("Submission"), _("Enrolment")]
 
@@ -84,13 +96,16 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
         # school, community and program at the left of each page across
         sheet.print_wide(naming_columns=3)
         sheet.header(community_header())
+        if not rows:
+            sheet.note(no_community())
         for row in rows:
             figures = row.figures
             tally = row.tally
             sheet.row([compliance_wording.listing(row.schools), row.enrollment.community.name,
                        in_reader_script(row.enrollment.program.name),
                        compliance_wording.status_label(row.worst), *(tally.get(status, 0) for status in STATUSES),
-                       figures.held, figures.counted, figures.participants, figures.currency,
+                       figures.held, figures.counted, figures.target,
+                       figures.participants, figures.currency,
                        Money(figures.approved, figures.currency),
                        Money(figures.spent, figures.currency), Money(figures.remaining, figures.currency),
                        submission_label(row),
@@ -108,7 +123,9 @@ def review_summary(viewer: Any, language: str, *, program_id: int | None = None,
                        *_funds(first)])
             for funds in more:  # the school's communities funded in another currency: its amounts, counted once above
                 sheet.row([total.school, None, None, None, *_funds(funds)])
-        per_currency = review.currency_totals(rows) or [review.CurrencyTotal("TWD", 0, 0, 0, 0)]
+        if not rows:  # no total of nothing, labelled NT$ for a ¥ program
+            sheet.note(no_community())
+        per_currency = review.currency_totals(rows)
         for overall in per_currency:
             sheet.row([compliance_wording.all_communities(overall.currency), overall.communities, "",
                        overall.participants, *_funds(overall)], bold=True)

@@ -331,20 +331,25 @@ def notified_about(subject_type: str, subject_id: int, kinds: Iterable[str]) -> 
                                            Notification.kind.in_(sorted(kinds))))).order_by(User.id)))
 
 
-def withdraw_emails(subject_type: str, subject_id: int) -> None:
-    """Send no email about a record that is gone (a post deleted before the batch went out): its notifications'
-    pending emails are dropped; the bell keeps them, where the post says it was deleted."""
-    db.session.execute(update(Notification).where(
-        Notification.subject_type == subject_type, Notification.subject_id == subject_id,
-        Notification.email_state == "pending").values(email_state="none"))
+def withdraw_emails(subject_type: str, subject_id: int, kinds: Iterable[str] | None = None) -> None:
+    """Send no email about a record that is gone (a post deleted before the batch went out), or that asks for what
+    was done meanwhile (an enrolment to confirm, confirmed): its notifications' pending emails (of `kinds`, else of
+    every kind) are dropped; the bell keeps them, where the post says it was deleted."""
+    about = [Notification.subject_type == subject_type, Notification.subject_id == subject_id,
+             Notification.email_state == "pending"]
+    if kinds is not None:
+        about.append(Notification.kind.in_(sorted(kinds)))
+    db.session.execute(update(Notification).where(*about).values(email_state="none"))
 
 
 def requote(subject_type: str, subject_id: int, kinds: Iterable[str], excerpt: str, *,
-            readers_in: int | None = None) -> None:
+            readers_in: int | None = None, done: bool = False) -> None:
     """Have the notices of `kinds` about a record quote `excerpt` instead of the words kept when they were made
     (a post edited or deleted since: the bell never shows words their writer took back). `readers_in`: a community
     whose live members alone may read `excerpt` (new words); the notices of those no longer in it quote nothing
-    (someone who left reads no word written since). One UPDATE each; the readers' pages are invalidated."""
+    (someone who left reads no word written since). `done`: what the notices asked of their readers is done (an
+    enrolment that waited for a reviewer's confirmation, confirmed): they are marked read as well, out of the bell's
+    count of open work. One UPDATE each; the readers' pages are invalidated."""
     clipped = _clip(excerpt, MAX_EXCERPT)
     about = (Notification.subject_type == subject_type, Notification.subject_id == subject_id,
              Notification.kind.in_(sorted(kinds)))
@@ -357,6 +362,11 @@ def requote(subject_type: str, subject_id: int, kinds: Iterable[str], excerpt: s
         readers.update(db.session.scalars(
             update(Notification).where(*about, condition, Notification.excerpt != quoted)
             .values(excerpt=quoted).returning(Notification.user_id)
+            .execution_options(synchronize_session="fetch")).all())
+    if done:
+        readers.update(db.session.scalars(
+            update(Notification).where(*about, Notification.read_at.is_(None))
+            .values(read_at=utcnow()).returning(Notification.user_id)
             .execution_options(synchronize_session="fetch")).all())
     if readers:
         note_change(*(user_scope(user_id) for user_id in readers))

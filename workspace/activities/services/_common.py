@@ -1,6 +1,6 @@
 """What every topic of the activities services shares: the limits, the labels, the deployment's time zone
-(local wall-clock times in, UTC stored), the line and text checks, the manager check, and the community's
-members.
+(local wall-clock times in, UTC stored), the line and text checks, the manager check, the community's
+members, and which marks say nothing yet of who came.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
-from workspace.activities.models import Activity, AttendanceStatus, Method, Mode
+from workspace.activities.models import Activity, Attendance, AttendanceStatus, Method, Mode
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
 from workspace.core.errors import NotAllowed
@@ -120,3 +120,21 @@ def community_members(community: Community) -> list[User]:
         select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id == community.id, Membership.live,
                Membership.role.in_(CONTRIBUTORS)).order_by(User.display_name)))
+
+
+# --- marks given ahead ---------------------------------------------------------------------------------
+
+
+def marked_ahead(now: dt.datetime) -> ColumnElement[bool]:
+    """The marks given ahead of their activity, as of `now`: of an activity not started yet, and no sign-in (one who
+    came early signs in within the window, SIGN_IN_OPENS before the start). A public lesson's teacher is marked
+    present when it is scheduled, so that the counts have her once it is held (records.py counts held activities
+    only); until it starts, such a mark says nothing of who came: the activity's page, its checklist and the list
+    leave it out (QA13: a reviewer read "✓ Attendance taken" three weeks before the lesson). The query joins
+    Activity; `is_marked_ahead` is the same rule on one mark."""
+    return and_(Activity.starts_at > now, Attendance.signed_at.is_(None))
+
+
+def is_marked_ahead(activity: Activity, mark: Attendance, now: dt.datetime) -> bool:
+    """`marked_ahead` for one mark of `activity`."""
+    return now < activity.starts_at and mark.signed_at is None

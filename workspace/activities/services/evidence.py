@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from workspace.activities.models import Activity, Attendance, Evidence, Feedback
 from workspace.activities.records import KeptRecord, kept_record
-from workspace.activities.services._common import _line
+from workspace.activities.services._common import _line, marked_ahead
 from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed
@@ -93,11 +94,14 @@ class Checklist:
 
 
 def checklist(activity: Activity, evidence: Sequence[Evidence] | None = None,
-              feedback_count: int | None = None) -> Checklist:
-    """Minutes written, attendance taken, at least one photo, feedback collected."""
+              feedback_count: int | None = None, *, now: dt.datetime | None = None) -> Checklist:
+    """Minutes written, attendance taken, at least one photo, feedback collected. A mark given ahead of an activity
+    still to come (a public lesson's teacher) is no attendance taken (`marked_ahead`)."""
     evidence = evidence if evidence is not None else evidence_of(activity)
-    attended = db.session.scalar(select(func.count()).select_from(Attendance).where(
-        Attendance.activity_id == activity.id)) or 0
+    attended = db.session.scalar(select(func.count()).select_from(Attendance)
+                                 .join(Activity, Activity.id == Attendance.activity_id)
+                                 .where(Attendance.activity_id == activity.id,
+                                        ~marked_ahead(now or utcnow()))) or 0
     if feedback_count is None:
         feedback_count = db.session.scalar(select(func.count()).select_from(Feedback).where(
             Feedback.activity_id == activity.id)) or 0

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from workspace.activities.models import Activity, Attendance
 from workspace.activities.records import ATTENDED
-from workspace.activities.services._common import PER_PAGE, to_local, to_utc
+from workspace.activities.services._common import PER_PAGE, marked_ahead, to_local, to_utc
 from workspace.communities.models import Community
 from workspace.core.database import utcnow
 from workspace.core.pagination import require_page
@@ -55,9 +55,10 @@ def list_activities(community: Community, viewer: Any, *, when: str = "upcoming"
             select(Attendance.activity_id, func.count()).where(
                 Attendance.activity_id.in_(ids), Attendance.status.in_([status.value for status in ATTENDED]))
             .group_by(Attendance.activity_id)).all())
-        if getattr(viewer, "is_authenticated", False):
-            mine = dict(db.session.execute(select(Attendance.activity_id, Attendance.status).where(
-                Attendance.activity_id.in_(ids), Attendance.user_id == viewer.id)).all())
+        if getattr(viewer, "is_authenticated", False):  # a mark given ahead is not "You: Present" yet
+            mine = dict(db.session.execute(
+                select(Attendance.activity_id, Attendance.status).join(Activity, Activity.id == Attendance.activity_id)
+                .where(Attendance.activity_id.in_(ids), Attendance.user_id == viewer.id, ~marked_ahead(now))).all())
     return ActivityPage(items=items, page=page, pages=pages, total=total, when=when, attendance=came, mine=mine)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from workspace.activities.models import Activity, Attendance, AttendanceStatus
 from workspace.activities.records import ATTENDED
-from workspace.activities.services._common import LATE_AFTER, SIGN_IN_CLOSES, SIGN_IN_OPENS
+from workspace.activities.services._common import LATE_AFTER, SIGN_IN_CLOSES, SIGN_IN_OPENS, marked_ahead
 from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError, NotAllowed, ValidationError
@@ -263,10 +263,15 @@ def regenerate_sign_in(activity: Activity, *, actor: User) -> None:
     activity.sign_in_nonce = secrets.token_hex(8)
 
 
-def signed_in(activity: Activity) -> list[Attendance]:
-    """Who signed in or was marked as come, in order of arrival (the live board)."""
+def signed_in(activity: Activity, *, now: dt.datetime | None = None) -> list[Attendance]:
+    """Who signed in or was marked as come, in order of arrival (the live board, in the room). `now`: as the
+    activity's page says it then: before the activity starts, those who signed in early, not a mark given ahead
+    (`marked_ahead`: a public lesson's teacher, marked present when it was scheduled)."""
+    query = select(Attendance).where(Attendance.activity_id == activity.id,
+                                     Attendance.status.in_([status.value for status in ATTENDED]))
+    if now is not None:
+        query = query.join(Activity, Activity.id == Attendance.activity_id).where(~marked_ahead(now))
     return list(db.session.scalars(
-        select(Attendance).where(Attendance.activity_id == activity.id,
-                                 Attendance.status.in_([status.value for status in ATTENDED]))
+        query
         .options(joinedload(Attendance.user)).order_by(Attendance.signed_at.is_(None), Attendance.signed_at,
                                                        Attendance.id)))
