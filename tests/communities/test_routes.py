@@ -608,3 +608,16 @@ def test_my_communities_lists_the_next_activities_across_them_in_one_list(client
     assert page.index('id="upcoming-activities"') < page.index('id="community-list"')
     # Nothing to come: no card.
     assert 'id="upcoming-activities"' not in client.login(make_user()).get("/").get_data(as_text=True)
+
+
+def test_a_community_without_a_description_asks_those_who_may_edit_it_to_write_one(client, make_client, ctx):
+    """QA13 #8: the convener saw "No description yet." with no way to it."""
+    convener = make_user()
+    community = make_community(convener, slug="undescribed", description="")
+    member = add_member(community).user
+    about = _card(client.login(convener).get("/c/undescribed/").get_data(as_text=True), "about")
+    assert "No description yet. Say what the community works on" in about
+    assert 'href="/c/undescribed/settings#description"' in about
+    assert 'id="description"' in client.get("/c/undescribed/settings").get_data(as_text=True)
+    about = _card(make_client().login(member).get("/c/undescribed/").get_data(as_text=True), "about")
+    assert "No description yet." in about and "/settings" not in about
