@@ -348,3 +348,30 @@ def test_hours_are_added_as_minutes_and_rounded_once(club):
     report = records.participation([club.community.id], YEAR, now=AFTER)
     assert report.hours_by_method == (("collaborative_planning", 5.17),)
     assert {row.user_id: row.hours for row in report.members}[club.member.id] == 5.17
+
+
+def test_the_next_activities_of_several_communities_in_one_query(ctx, count_queries):
+    """upcoming: not ended, not cancelled, soonest first across the communities, with the person's own mark and
+    leave request; a pair's private meeting only for those it marks."""
+    from tests.activities.helpers import now_local
+
+    first, second = make_club("next-a"), make_club("next-b")
+    soon = now_local(24 * 60)
+    later = first.activity("A 之後", starts=soon + dt.timedelta(days=2))
+    sooner = second.activity("B 先", starts=soon)
+    services.cancel_activity(first.activity("A 取消", starts=soon + dt.timedelta(days=1)), "颱風",
+                             actor=first.convener)
+    first.activity("A 已結束", starts=now_local(-600))
+    services.request_leave(later, "研習", actor=first.member)
+    services.record_activity(first.community, services.ActivityFields(
+        title="輔導", method="new_teacher_mentoring", starts_at=soon + dt.timedelta(days=3),
+        ends_at=soon + dt.timedelta(days=3, hours=1)), actor=first.convener, present=[first.member.id], private=True)
+    db.session.commit()
+    ids, person = [first.community.id, second.community.id], first.member.id
+    with count_queries() as queries:
+        rows = records.upcoming(ids, person_id=person, limit=5)
+    assert len(queries) == 1
+    assert [(row.title, row.leave, row.marked) for row in rows] == [
+        ("B 先", "", False), ("A 之後", "pending", False), ("輔導", "", True)]
+    assert [row.title for row in records.upcoming(ids, person_id=first.other.id)] == ["B 先", "A 之後"]
+    assert [row.id for row in records.upcoming(ids, person_id=None, limit=1)] == [sooner.id]

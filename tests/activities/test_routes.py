@@ -1326,3 +1326,14 @@ def test_the_page_reads_the_reader_s_own_mark_once(client, club):
     assert page.status_code == 200
     own_marks = [sql for sql in statements if "FROM attendances" in sql and "attendances.user_id =" in sql]
     assert len(own_marks) == 1, own_marks
+
+
+def test_an_empty_activity_list_tells_the_conveners_how_to_start(client, make_client, club):
+    """QA13 #8: the list said only "No activities planned yet." while the enrolled community was already behind."""
+    page = client.login(club.convener).get("/c/club/activities/").get_data(as_text=True)
+    assert "No activities planned yet. Plan the first one, or a weekly or monthly series at once" in page
+    assert page.count('href="/c/club/activities/new"') == 2  # beside the empty list, as in the page's head
+    page = make_client().login(club.member).get("/c/club/activities/").get_data(as_text=True)
+    assert "No activities planned yet." in page and "Plan the first one" not in page and "/activities/new" not in page
+    past = client.get("/c/club/activities/?when=past").get_data(as_text=True)
+    assert "No past activities yet." in past and "Plan the first one" not in past

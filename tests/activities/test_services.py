@@ -12,13 +12,14 @@ import flask_babel
 import pytest
 from sqlalchemy import select
 
-from tests.activities.helpers import make_club
+from tests.activities.helpers import make_club, now_local
 from tests.factories import add_member, make_reviewer, make_user
 from workspace.activities import services
-from workspace.activities.models import Attendance, LeaveRequest, Method
+from workspace.activities.models import Activity, Attendance, LeaveRequest, Method
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
 from workspace.core.models import AuditEvent
 from workspace.core.pagination import PageNotFound
+from workspace.core.permissions import can
 from workspace.extensions import db
 
 START = dt.datetime(2026, 12, 2, 14, 0)  # local wall-clock time (Asia/Taipei unless a test says otherwise)
@@ -907,3 +908,66 @@ def test_a_speaker_named_like_a_member_is_that_member(club):
         actor=club.convener)
     assert [(speaker.name, speaker.user_id) for speaker in activity.speakers] == [
         ("林老師", club.member.id), ("張教授", None)]
+
+
+# --- the next activities of a home ----------------------------------------------------------------
+
+
+def test_the_next_activities_are_the_soonest_not_cancelled_with_what_they_ask_of_the_reader(club):
+    """QA13 #6: the homes show what comes next, and the activity's page's "you are expected" and leave request."""
+    soon = now_local(24 * 60)
+    club.activity("明天的共備", starts=soon)
+    dropped = club.activity("取消的活動", starts=soon + dt.timedelta(hours=3))
+    services.cancel_activity(dropped, "颱風", actor=club.convener)
+    asked = club.activity("請過假的活動", starts=soon + dt.timedelta(days=1))
+    services.request_leave(asked, "校外教學", actor=club.member)
+    lesson = services.record_activity(club.community, fields(
+        title="公開課", method="observation_feedback", starts_at=soon + dt.timedelta(days=2),
+        ends_at=soon + dt.timedelta(days=2, hours=1)), actor=club.convener, present=[club.other.id])
+    lesson.named_only = True
+    club.activity("第四場", starts=soon + dt.timedelta(days=3))
+    club.activity("已結束", starts=now_local(-300))
+    db.session.commit()
+
+    found = services.next_activities(club.member, [club.community])
+
+    assert [item.activity.title for item in found] == ["明天的共備", "請過假的活動", "公開課"]  # three, soonest first
+    tomorrow, excused, public = found
+    assert (tomorrow.expected, tomorrow.may_ask_leave, tomorrow.started, tomorrow.activity.leave) == (
+        True, True, False, "")
+    assert (excused.activity.leave, excused.expected) == ("pending", True)
+    # Only the people it names are expected: a colleague is welcome, with nothing to be excused from.
+    assert (public.expected, public.may_ask_leave) == (False, False)
+    named = services.next_activities(club.other, [club.community])[2]
+    assert (named.activity.title, named.expected, named.may_ask_leave) == ("公開課", True, True)
+    # As the activity's page and the policy answer them.
+    for item, person in ((tomorrow, club.member), (public, club.member), (named, club.other)):
+        activity = db.session.get(Activity, item.activity.id)
+        assert item.expected == services.is_expected(activity, person)
+        assert item.may_ask_leave == can(person, "request_leave", activity)
+
+
+def test_a_pair_s_private_meeting_is_next_only_for_the_pair_and_a_reviewer_is_expected_nowhere(club):
+    soon = now_local(24 * 60)
+    meeting = services.record_activity(club.community, fields(
+        title="林老師與王老師的輔導", method="new_teacher_mentoring", starts_at=soon,
+        ends_at=soon + dt.timedelta(hours=1)), actor=club.convener, present=[club.member.id, club.other.id],
+        private=True)
+    club.activity("全體共備", starts=soon + dt.timedelta(days=1))
+    db.session.commit()
+    assert services.next_activities(club.member, [club.community])[0].activity.id == meeting.id
+    assert [item.activity.title for item in services.next_activities(club.convener, [club.community])] == ["全體共備"]
+    reviewer = make_reviewer(club.community.schools[0])
+    [item] = services.next_activities(reviewer, [club.community])
+    assert (item.expected, item.may_ask_leave) == (False, False)
+
+
+def test_an_activity_under_way_is_still_next_and_an_archived_community_takes_no_leave_request(club):
+    club.activity("進行中", starts=now_local(-30), hours=2)
+    db.session.commit()
+    [item] = services.next_activities(club.member, [club.community])
+    assert item.started  # the home says it is under way, not "you are expected"
+    club.activity("下週", starts=now_local(7 * 24 * 60))
+    club.community.archived_at = services.utcnow()
+    db.session.commit()
+    assert [item.may_ask_leave for item in services.next_activities(club.member, [club.community])] == [False, False]

@@ -477,3 +477,32 @@ def test_audit_page_lists_events(client, admin):
                  "saved the school “新生國小”"):
         assert text in page, text
     assert "Site Admin" in page
+
+
+# --- a fresh install's first steps (QA13 #8) -------------------------------------------------------
+
+
+def _first_steps(client) -> str:
+    page = _page(client.get("/admin/"))
+    if 'id="first-steps"' not in page:
+        return ""
+    start = page.index('id="first-steps"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_a_fresh_install_shows_its_first_steps_until_it_has_a_school_and_a_program(client, admin):
+    """/admin/ on a fresh install showed four zeros and no way on: a school, a program, accounts."""
+    from tests.compliance.helpers import preset, program_copy
+
+    preset()  # the shipped presets are there from the start: not a program of the site's own
+    client.login(admin)
+    steps = _first_steps(client)
+    assert "Add your school and its email domain" in steps and 'href="/admin/schools/"' in steps
+    assert 'href="/admin/programs/"' in steps and 'href="/admin/users/new"' in steps
+    assert "Done" not in steps
+    make_school(name="新校國小")
+    make_user(display_name="林佳蓉")
+    steps = _first_steps(client)
+    assert steps.count("Done") == 2 and 'href="/admin/schools/"' not in steps and 'href="/admin/programs/"' in steps
+    program_copy(actor=admin)
+    assert _first_steps(client) == ""  # a school and a program of its own: the overview as before

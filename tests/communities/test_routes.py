@@ -534,3 +534,90 @@ def test_the_last_school_is_not_taken_off_a_community(client, ctx):
     response = client.post_form(f"/c/{schoolless.slug}/settings", {**form, "name": "County Circle",
                                                                    "slug": "county-circle"})
     assert response.status_code == 302
+
+
+# --- the next activities (QA13 #6) -------------------------------------------------------------------
+
+
+def _card(page: str, card_id: str = "upcoming-activities") -> str:
+    start = page.index(f'id="{card_id}"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_the_community_home_shows_the_next_activities_and_what_they_ask_of_the_reader(client, make_client, ctx):
+    """A new teacher on his first login found the activity he was expected at only under the Activities tab."""
+    import datetime as dt
+
+    from tests.activities.helpers import make_club, now_local
+    from tests.factories import make_reviewer
+    from workspace.activities import services as activities
+
+    club = make_club("home-next")
+    soon = now_local(10 * 24 * 60)
+    expected = club.activity("分數乘法共備", starts=soon, place="五年級教室")
+    excused = club.activity("讀書會", starts=soon + dt.timedelta(days=7), mode="online", place="")
+    activities.request_leave(excused, "校外教學", actor=club.member)
+    dropped = club.activity("取消的活動", starts=soon + dt.timedelta(days=1))
+    activities.cancel_activity(dropped, "颱風", actor=club.convener)
+    db.session.commit()
+
+    card = _card(client.login(club.member).get("/c/home-next/").get_data(as_text=True))
+    assert "分數乘法共備" in card and "五年級教室" in card and "取消的活動" not in card
+    assert card.index("分數乘法共備") < card.index("讀書會")  # soonest first
+    assert "You are expected." in card
+    assert f'href="/c/home-next/activities/{expected.id}#my-status">Ask to be excused</a>' in card
+    assert "Leave request: waiting for the conveners" in card and "Online" in card
+    assert 'href="/c/home-next/activities/"' in card
+
+    reviewer = make_reviewer(club.community.schools[0])  # reads the activities; expected at none
+    card = _card(make_client().login(reviewer).get("/c/home-next/").get_data(as_text=True))
+    assert "分數乘法共備" in card and "You are expected" not in card and "Ask to be excused" not in card
+    guest = add_member(club.community, role="guest_expert").user  # reads no activities: no card
+    assert 'id="upcoming-activities"' not in make_client().login(guest).get("/c/home-next/").get_data(as_text=True)
+
+
+def test_a_community_without_activities_tells_its_convener_to_plan_one(client, make_client, ctx):
+    convener = make_user()
+    community = make_community(convener, slug="no-activities")
+    member = add_member(community).user
+    card = _card(client.login(convener).get("/c/no-activities/").get_data(as_text=True))
+    assert "No activities planned yet. Plan the first one" in card
+    assert 'href="/c/no-activities/activities/new"' in card
+    card = _card(make_client().login(member).get("/c/no-activities/").get_data(as_text=True))
+    assert "No activities planned yet." in card and "/activities/new" not in card
+
+
+def test_my_communities_lists_the_next_activities_across_them_in_one_list(client, ctx):
+    import datetime as dt
+
+    from tests.activities.helpers import make_club, now_local
+
+    first, second = make_club("mine-a"), make_club("mine-b")
+    add_member(second.community, first.member)
+    soon = now_local(3 * 24 * 60)
+    first.activity("A 社群的共備", starts=soon + dt.timedelta(days=2))
+    second.activity("B 社群的觀課", starts=soon)
+    for day in range(3, 6):
+        first.activity(f"之後的活動 {day}", starts=soon + dt.timedelta(days=day))
+    db.session.commit()
+    page = client.login(first.member).get("/").get_data(as_text=True)
+    card = _card(page)
+    assert card.index("B 社群的觀課") < card.index("A 社群的共備")  # soonest first, whatever the community
+    assert second.community.name in card and first.community.name in card
+    assert card.count("<li") == 3 and "You are expected." in card
+    assert page.index('id="upcoming-activities"') < page.index('id="community-list"')
+    # Nothing to come: no card.
+    assert 'id="upcoming-activities"' not in client.login(make_user()).get("/").get_data(as_text=True)
+
+
+def test_a_community_without_a_description_asks_those_who_may_edit_it_to_write_one(client, make_client, ctx):
+    """QA13 #8: the convener saw "No description yet." with no way to it."""
+    convener = make_user()
+    community = make_community(convener, slug="undescribed", description="")
+    member = add_member(community).user
+    about = _card(client.login(convener).get("/c/undescribed/").get_data(as_text=True), "about")
+    assert "No description yet. Say what the community works on" in about
+    assert 'href="/c/undescribed/settings#description"' in about
+    assert 'id="description"' in client.get("/c/undescribed/settings").get_data(as_text=True)
+    about = _card(make_client().login(member).get("/c/undescribed/").get_data(as_text=True), "about")
+    assert "No description yet." in about and "/settings" not in about

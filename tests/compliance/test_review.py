@@ -218,6 +218,27 @@ def test_the_reviewers_table_lists_the_communities_in_scope_with_their_figures_a
     assert as_new_request(review.review_table, make_user()) == []
 
 
+def test_a_participant_is_a_member_at_the_end_of_some_day_of_the_period(ctx):
+    """QA13 #4: the admin who created the community and left three minutes later made 6 participants of 5 members.
+    A member counts from the day they joined to the day before they left, as the panel's member rule counts."""
+    setup = enrolled("club-passing")
+    school = make_school(name="新校國小")
+    setup.club.community.schools = [school]
+    community = setup.club.community
+    passing = add_member(community, make_user(display_name="資訊組長"))  # created it, handed it on, left
+    passing.joined_at = dt.datetime(2025, 9, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 in Taipei
+    passing.left_at = dt.datetime(2025, 9, 1, 1, 3, tzinfo=dt.UTC)
+    one_day = add_member(community, make_user(display_name="代課老師"))  # a member at the end of 1 September
+    one_day.joined_at = dt.datetime(2025, 9, 1, 1, 0, tzinfo=dt.UTC)
+    one_day.left_at = dt.datetime(2025, 9, 2, 1, 0, tzinfo=dt.UTC)
+    db.session.commit()
+    [row] = as_new_request(review.review_table, make_reviewer(school))
+    assert row.participants == 7  # the six of the club and the one-day member, not the one of no day
+    assert passing.user_id not in row.figures.members and one_day.user_id in row.figures.members
+    [total] = review.school_totals([row])
+    assert (total.school, total.participants) == ("新校國小", 7)
+
+
 def test_a_row_tells_every_activity_held_from_those_the_activity_rule_counts(client, ctx):
     """The panel's chart counts what the main rule accepts; the table shows that figure beside every activity held,
     each under its own label (one label on both showed 2 and 0 for the same community)."""

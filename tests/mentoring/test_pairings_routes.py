@@ -347,3 +347,18 @@ def test_a_step_carried_to_a_new_pairing_is_ticked_by_the_new_pair_and_shown_as_
         client.logout().login(person)  # the conveners may not know it (unshared), the admin reads, ticks nothing
         assert client.post_form(tick, {"done": "1"}).status_code == status, person.display_name
     assert db.session.get(NextStep, step_id).done_at is None
+
+
+def test_a_community_without_pairings_tells_its_conveners_how_to_start(client, make_client, ctx):
+    """QA13 #8: the page said only "No pairings yet."; the way to pair was in the page's head only."""
+    from tests.factories import add_member, make_community
+
+    convener = make_user()
+    community = make_community(convener, slug="no-pairs")
+    member = add_member(community).user
+    overview = client.login(convener).get("/c/no-pairs/mentoring/").get_data(as_text=True)
+    overview = overview[overview.index('id="pairings-overview"'):]
+    assert "No pairings yet. Pair a mentor with a new teacher" in overview
+    assert 'href="/c/no-pairs/mentoring/pairings/new"' in overview
+    text = make_client().login(member).get("/c/no-pairs/mentoring/").get_data(as_text=True)
+    assert "You are in no pairing here." in text and "/pairings/new" not in text

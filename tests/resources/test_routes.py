@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import add_member, make_community, make_user
+from workspace.core.database import utcnow
 from workspace.core.models import Blob
 from workspace.extensions import db
 from workspace.resources import services
@@ -514,3 +515,27 @@ def test_the_edit_form_shows_the_tags_and_saving_it_unchanged_keeps_them(client,
     assert client.post_form(f"/c/lib/resources/{resource.id}/edit", form).status_code == 302
     db.session.refresh(resource)
     assert sorted(tag.name for tag in resource.tags) == ["探究", "浮力"]
+
+
+# --- empty libraries give the first step (QA13 #8) -------------------------------------------------
+
+
+def test_an_empty_community_library_tells_those_who_may_add_how_to_start(client, community, convener):
+    found = results(client.get("/c/lib/resources/").get_data(as_text=True))
+    assert "No resources yet. Add the first one" in found and 'href="/c/lib/resources/new"' in found
+    # Narrowed to a tag that nothing has: not a library to start.
+    found = results(client.get("/c/lib/resources/?tag=分數").get_data(as_text=True))
+    assert "No resources yet." in found and "Add the first one" not in found
+    community.archived_at = utcnow()  # read, but nothing added any more
+    db.session.commit()
+    found = results(client.get("/c/lib/resources/").get_data(as_text=True))
+    assert "No resources yet." in found and "Add the first one" not in found and "/resources/new" not in found
+
+
+def test_an_empty_site_library_says_where_resources_are_added(client, ctx):
+    client.login(make_user())
+    found = results(client.get("/library/").get_data(as_text=True))
+    assert "Resources are added in a community's resource library" in found and 'href="/"' in found
+    client.logout()
+    found = results(client.get("/library/").get_data(as_text=True))
+    assert "No resources yet." in found and "resource library;" not in found

@@ -23,6 +23,19 @@ def _marked(user: Any, activity: Activity) -> bool:
                                                          Attendance.user_id == user.id).limit(1)) is not None
 
 
+def may_ask_leave(role: str | None, community: Any, activity: Any, *, marked: bool) -> bool:
+    """Whether a person of `role` in the community may ask to be excused from the activity (`request_leave`), from
+    what a list already holds (the model, or a row of records.upcoming) and whether it marks them: only for oneself,
+    as a member of an open community, from an activity not cancelled, a pair's private one only if it marks them, and
+    only from what expects them (a colleague invited to a public lesson has nothing to be excused from). The rule
+    asks it of the model; a home's list of next activities asks it of its rows, so the two never disagree."""
+    if role not in CONTRIBUTORS or community.archived_at is not None or activity.cancelled:
+        return False
+    if activity.private and not marked:
+        return False
+    return records.expects(activity, marked=marked, member=True)
+
+
 def activity_rule(user: Any, action: str, activity: Activity) -> bool:
     """What a person may do with an activity."""
     community = activity.community
@@ -41,15 +54,14 @@ def activity_rule(user: Any, action: str, activity: Activity) -> bool:
         return admin or role in MANAGERS or reviews(user, community)
     if not open_ or activity.cancelled:
         return False
-    if action in {"sign_in", "request_leave", "give_feedback"}:  # only for oneself, as a member
+    if action == "request_leave":
+        # whether it marks them, asked only where that decides: a private one, and one of named people
+        return may_ask_leave(role, community, activity, marked=role in CONTRIBUTORS and (
+            activity.private or activity.named_only) and _marked(user, activity))
+    if action in {"sign_in", "give_feedback"}:  # only for oneself, as a member
         if role not in CONTRIBUTORS:
             return False
-        # whether it marks them, asked only where that decides: a private one, and leave from one of named people
-        marked = (activity.private or (action == "request_leave" and activity.named_only)) and _marked(user, activity)
-        if activity.private and not marked:
-            return False
-        # Leave only from what expects them: a colleague invited to a public lesson has nothing to be excused from.
-        return action != "request_leave" or records.expects(activity, marked=marked, member=True)
+        return not activity.private or _marked(user, activity)
     if action == "write_minutes":  # the conveners, or the recorder they named
         return managing or (activity.recorder_id == user.id and role in CONTRIBUTORS)
     raise ValueError(f"unknown activity action {action!r}")

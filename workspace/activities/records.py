@@ -16,7 +16,7 @@ from typing import Protocol
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, case, exists, false, func, literal, select
 
 from workspace.activities.models import (
     Activity,
@@ -24,6 +24,7 @@ from workspace.activities.models import (
     AttendanceStatus,
     Evidence,
     Feedback,
+    LeaveRequest,
     MonthlyPlan,
     Speaker,
 )
@@ -381,6 +382,58 @@ def activities(community_ids: Collection[int], period: Period, *,
                            counts.get((row.id, "video"), 0), counts.get((row.id, "document"), 0),
                            counts.get((row.id, "sheet"), 0), bool(row.named_only), bool(row.private),
                            for_report.get(row.id, 0))
+            for row in rows]
+
+
+@dataclass(frozen=True)
+class UpcomingActivity:
+    """An activity that has not ended (still to come, or under way), not cancelled, as a person's list of what comes
+    next shows it: when, where, and what it asks of that person (`marked`: it names them; `leave`: the status of
+    their leave request, pending, approved or declined, "" when they asked for none)."""
+
+    id: int
+    community_id: int
+    title: str
+    mode: str
+    place: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    named_only: bool
+    private: bool
+    marked: bool
+    leave: str
+
+    @property
+    def cancelled(self) -> bool:
+        """Never: a cancelled activity is not read (what the policy asks of an activity, `activity.cancelled`)."""
+        return False
+
+
+def upcoming(community_ids: Collection[int], *, person_id: int | None, now: dt.datetime | None = None,
+             limit: int = 3) -> list[UpcomingActivity]:
+    """The next `limit` activities of these communities that have not ended by `now` (the activity list's
+    "upcoming": under way included), cancelled ones left out, soonest first, with what each asks of the person
+    (one query, whatever the number of communities and activities). A pair's private meeting or observation is
+    read only when it marks the person: to anyone else it is no activity of theirs to come to."""
+    if not community_ids:
+        return []
+    now = now or utcnow()
+    if person_id is None:
+        marked: ColumnElement[bool] = false()
+        leave: ColumnElement[str] | ScalarSelect[str] = literal("")
+    else:
+        marked = exists().where(Attendance.activity_id == Activity.id, Attendance.user_id == person_id)
+        leave = (select(LeaveRequest.status).where(LeaveRequest.activity_id == Activity.id,
+                                                   LeaveRequest.user_id == person_id).scalar_subquery())
+    rows = db.session.execute(
+        select(Activity.id, Activity.community_id, Activity.title, Activity.mode, Activity.place,
+               Activity.starts_at, Activity.ends_at, Activity.named_only, Activity.private,
+               marked.label("marked"), leave.label("leave"))
+        .where(Activity.community_id.in_(sorted(community_ids)), Activity.live, Activity.ends_at >= now,
+               Activity.private.is_(False) | marked)
+        .order_by(Activity.starts_at, Activity.id).limit(limit))
+    return [UpcomingActivity(row.id, row.community_id, row.title, row.mode, row.place or "", row.starts_at,
+                             row.ends_at, bool(row.named_only), bool(row.private), bool(row.marked), row.leave or "")
             for row in rows]
 
 

@@ -17,6 +17,7 @@ from workspace.auth.models import User
 from workspace.communities import services as community_services
 from workspace.communities.forms import school_choices
 from workspace.communities.models import Community, ReviewerScope, School, SchoolEmailDomain
+from workspace.compliance import services as compliance_services
 from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error, validate_all
@@ -46,7 +47,18 @@ def index():
         "communities": db.session.scalar(select(func.count(Community.id)).where(Community.archived_at.is_(None))),
         "reviewers": db.session.scalar(select(func.count(func.distinct(ReviewerScope.user_id)))),
     }
-    return render_page("admin/index.html", figures=figures)
+    return render_page("admin/index.html", figures=figures, first_steps=_first_steps())
+
+
+def _first_steps() -> dict[str, bool] | None:
+    """What a fresh install has done of its first steps (admin/_first_steps.html), or None once it has a school and
+    a program of its own (a copy: the shipped presets are there from the start)."""
+    school = db.session.scalar(select(School.id).limit(1)) is not None
+    program = any(program.preset_key is None for program in compliance_services.programs())
+    if school and program:
+        return None
+    accounts = db.session.scalar(select(User.id).where(User.is_admin.is_(False)).limit(1)) is not None
+    return {"school": school, "program": program, "accounts": accounts}
 
 
 # --- schools -------------------------------------------------------------------------------------

@@ -49,6 +49,15 @@ def membership_of(user: Any, community: Any) -> Membership | None:
     return membership
 
 
+def remember_memberships(user: Any, memberships: Collection[Membership]) -> None:
+    """Keep the user's active memberships a page read already (My communities' cards) as membership_of's answers for
+    the rest of the request: the policy then asks nothing more of those communities."""
+    if has_app_context() and authenticated(user):
+        cache = g.setdefault("_memberships", {})
+        for membership in memberships:
+            cache[(user.id, membership.community_id)] = membership
+
+
 def forget_memberships() -> None:
     """Drop the per-request membership cache after memberships change."""
     if has_app_context():

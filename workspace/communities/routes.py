@@ -41,10 +41,10 @@ bp = Blueprint("communities", __name__)
 
 @bp.get("/")
 @public
-@cache_page(depends=[MY_COMMUNITIES])
+@cache_page(depends=[MY_COMMUNITIES], expires=300)  # the next activities turn past with time
 def index():
-    """Show the user's communities and what is new in them (visitors go to the login page, reviewers without
-    communities of their own to the review page)."""
+    """Show the user's communities, their next activities and what is new in them (visitors go to the login page,
+    reviewers without communities of their own to the review page)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     cards = services.communities_of(current_user, include_archived=True)
@@ -56,10 +56,14 @@ def index():
                              marked=True)
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
+    # One list of the next activities across the active communities (what a teacher on a phone looks for first),
+    # one query: the cards' memberships answer the policy.
+    upcoming = activity_services.next_activities(
+        current_user, [card.community for card in active if can(current_user, "read_activities", card.community)])
     # One query, on this (cached) page only: the layout stays free of it.
     mentoring = mentoring_pairings.has_pairings(current_user.id)
     return render_page("communities/index.html", cards=cards, active=active, archived=archived, events=events,
-                       mentoring=mentoring)
+                       mentoring=mentoring, upcoming=upcoming, mode_labels=activity_services.MODE_LABELS)
 
 
 def _school_choices(form: CommunityForm) -> None:
@@ -139,11 +143,13 @@ def suggest_slug():
 
 
 @bp.get("/c/<slug>/")
-@cache_page(depends=[COMMUNITY], expires=3600)  # the monthly plan falls due by the date
+@cache_page(depends=[COMMUNITY], expires=300)  # the next activities turn past; the monthly plan falls due
 def show(slug: str):
-    """Show the community home: description, vision, members and the areas that exist."""
+    """Show the community home: the next activities, description, vision, members and the areas that exist."""
     community = load_community(slug)
     members, member_count = services.member_preview(community)
+    upcoming = (activity_services.next_activities(current_user, [community])
+                if can(current_user, "read_activities", community) else None)
     reads_material = can(current_user, "read_material", community)
     recent = resource_services.recent_in(community) if reads_material else []
     board = discussion_services.list_threads(community, current_user, per_page=5) if reads_material else None
@@ -155,7 +161,8 @@ def show(slug: str):
     partner_schools = records.schools_of([community.id]) if community.is_urban_rural else []
     return render_page("communities/show.html", community=community, members=members, recent=recent, board=board,
                        plan=plan, reads_material=reads_material, member_count=member_count,
-                       membership=membership_of(current_user, community), partner_schools=partner_schools)
+                       membership=membership_of(current_user, community), partner_schools=partner_schools,
+                       upcoming=upcoming, mode_labels=activity_services.MODE_LABELS)
 
 
 def _my_membership(members: list) -> object | None:

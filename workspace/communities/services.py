@@ -35,7 +35,7 @@ from workspace.communities.models import (
     SchoolRole,
     community_schools,
 )
-from workspace.communities.policy import forget_memberships, in_communities
+from workspace.communities.policy import forget_memberships, in_communities, remember_memberships
 from workspace.core import audit
 from workspace.core.cache import community_scope, note_change
 from workspace.core.database import advance, utcnow
@@ -859,7 +859,7 @@ class CommunityCard:
 def communities_of(user: User, *, include_archived: bool = False) -> list[CommunityCard]:
     """The user's communities with their role and member count (a fixed number of queries)."""
     query = (
-        select(Community, Membership.role)
+        select(Community, Membership)
         .options(load_only(*CARD_COLUMNS))
         .join(Membership, Membership.community_id == Community.id)
         .where(Membership.user_id == user.id, Membership.live)
@@ -868,8 +868,9 @@ def communities_of(user: User, *, include_archived: bool = False) -> list[Commun
     if not include_archived:
         query = query.where(Community.archived_at.is_(None))
     rows = db.session.execute(query).all()
-    counts = member_counts([community.id for community, _role in rows])
-    return [CommunityCard(community, role, counts.get(community.id, 0)) for community, role in rows]
+    remember_memberships(user, [membership for _community, membership in rows])  # the policy asks them again
+    counts = member_counts([community.id for community, _membership in rows])
+    return [CommunityCard(community, membership.role, counts.get(community.id, 0)) for community, membership in rows]
 
 
 

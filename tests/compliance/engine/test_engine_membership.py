@@ -10,6 +10,7 @@ import pytest
 
 from tests.compliance.engine.builders import FIRST, LAST, facts, member, one, program, school
 from workspace.compliance.engine import Status
+from workspace.compliance.engine.membership import member_within
 
 MEMBERS = {"kind": "membership", "measure": "members", "min_by_class_count": [{"up_to": 24, "min": 4}, {"min": 6}]}
 CONVENER = {"kind": "membership", "measure": "conveners", "min": 1, "max": 1}
@@ -103,3 +104,24 @@ def test_a_days_figure_does_not_change_once_the_day_is_over():
     tomorrow = one(rules, facts(members=people), last + dt.timedelta(days=1)).parts[0]
     assert today.figure == tomorrow.figure == 3
     assert tomorrow.status is Status.NOT_MET
+
+
+@pytest.mark.parametrize(("joined", "left", "counted"), [
+    (FIRST + dt.timedelta(days=9), FIRST + dt.timedelta(days=9), False),  # joined and left on one day: no day
+    (FIRST + dt.timedelta(days=9), FIRST + dt.timedelta(days=10), True),  # a member at the end of one day
+    (FIRST - dt.timedelta(days=30), FIRST, False),  # left on the period's first day
+    (FIRST - dt.timedelta(days=30), FIRST + dt.timedelta(days=1), True),
+    (LAST, None, True),  # joined on the last day, a member still
+    (LAST + dt.timedelta(days=1), None, False),
+])
+def test_a_member_within_a_period_is_one_at_the_end_of_one_of_its_days(joined, left, counted):
+    """QA13 #4: the admin who created a community and left three minutes later counted as a participant."""
+    assert member_within(member(joined=joined, left=left), FIRST, LAST) is counted
+
+
+def test_a_stint_of_no_day_between_two_is_not_membership_within_a_window():
+    day = FIRST + dt.timedelta(days=20)
+    person = member(joined=FIRST - dt.timedelta(days=60), left=FIRST - dt.timedelta(days=30),
+                    stints=((FIRST - dt.timedelta(days=60), FIRST - dt.timedelta(days=30)), (day, day)))
+    assert not member_within(person, FIRST, LAST)
+    assert member_within(person, FIRST - dt.timedelta(days=40), LAST)

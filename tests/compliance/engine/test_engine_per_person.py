@@ -194,3 +194,13 @@ def test_a_member_who_left_and_came_back_is_expected_and_counted_only_within_the
     tenure = {"kind": "per_person", "who": "members", "measure": "tenure_days", "target": 730}
     served = one(program(tenure), facts(members=[lin]), dt.date(2011, 5, 10)).parts[0].figure
     assert served == (first_left - FIRST).days + 10  # the first stint, then 1–10 May
+
+
+def test_a_member_of_no_day_is_not_asked_about():
+    """A person who joined and left on one day was a member at the end of no day (QA13 #4): no part of theirs."""
+    rule = {**ATTENDANCE, "window": "semester"}
+    day = dt.date(2011, 3, 1)
+    passing = member(joined=day, left=day, name="資訊組長")
+    stays = member(name="林老師")
+    found = one(program(rule), facts(members=[passing, stays]), dt.date(2011, 3, 10))
+    assert [p.label for p in found.parts[1].parts] == ["林老師"]

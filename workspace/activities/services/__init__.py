@@ -11,7 +11,7 @@ or `from workspace.activities.services import METHOD_LABELS` without knowing the
 
 - `checks`: checking an activity's fields (times, speakers, participants).
 - `planning`: planning one activity or a series, changing, cancelling and reinstating.
-- `listing`: lists of activities and the month calendar.
+- `listing`: lists of activities, the month calendar and the next activities of a reader's homes.
 - `signin`: the sign-in window, the QR token, scan receipts and self sign-in.
 - `attendance`: the convener's attendance table, excused leave, participation between two dates.
 - `minutes`: the minutes and the members on the sign-in sheet.
@@ -89,8 +89,10 @@ from workspace.activities.services.feedback import (
 from workspace.activities.services.listing import (
     ActivityPage,
     MonthDay,
+    NextActivity,
     list_activities,
     month_calendar,
+    next_activities,
 )
 from workspace.activities.services.minutes import (
     members_for_sheet,
@@ -178,6 +180,7 @@ __all__ = [
     "CodeExpired",
     "FeedbackSummary",
     "MonthDay",
+    "NextActivity",
     "PlanStatus",
     "RosterRow",
     "SignInPurpose",
@@ -223,6 +226,7 @@ __all__ = [
     "my_attendance",
     "my_feedback",
     "my_leave",
+    "next_activities",
     "next_month",
     "participation",
     "pending_leave",

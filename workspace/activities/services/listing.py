@@ -1,22 +1,26 @@
-"""Lists of activities and the month calendar."""
+"""Lists of activities, the month calendar, and the next activities a reader's homes show."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from workspace.activities import records
 from workspace.activities.models import Activity, Attendance
+from workspace.activities.policy import may_ask_leave
 from workspace.activities.records import ATTENDED
 from workspace.activities.services._common import PER_PAGE, marked_ahead, to_local, to_utc
 from workspace.communities.models import Community
+from workspace.communities.policy import role_in
 from workspace.core.database import utcnow
 from workspace.core.pagination import require_page
 from workspace.core.parsing import bounded
-from workspace.core.permissions import scope
+from workspace.core.permissions import CONTRIBUTORS, scope
 from workspace.extensions import db
 
 # --- listing -------------------------------------------------------------------------------------
@@ -60,6 +64,39 @@ def list_activities(community: Community, viewer: Any, *, when: str = "upcoming"
                 select(Attendance.activity_id, Attendance.status).join(Activity, Activity.id == Attendance.activity_id)
                 .where(Attendance.activity_id.in_(ids), Attendance.user_id == viewer.id, ~marked_ahead(now))).all())
     return ActivityPage(items=items, page=page, pages=pages, total=total, when=when, attendance=came, mine=mine)
+
+
+@dataclass(frozen=True)
+class NextActivity:
+    """An activity still to come on a reader's home (the community's, or My communities), with what it asks of
+    them: a frozen row, so a kept fragment's key by itself (every value it draws is here)."""
+
+    activity: records.UpcomingActivity
+    slug: str  # its community's, for the links
+    community: str  # its community's name (My communities names it)
+    started: bool  # under way when the page was drawn: no more "you are expected"
+    expected: bool  # records.expects, as the activity's page says "You are expected"
+    may_ask_leave: bool  # the policy's request_leave, as the activity's page offers the form
+
+
+def next_activities(viewer: Any, communities: Sequence[Community], *, limit: int = 3,
+                    now: dt.datetime | None = None) -> list[NextActivity]:
+    """The next `limit` activities of these communities (whose activities the caller has let the viewer read), not
+    cancelled, soonest first, each with what it asks of the viewer, as the activity's page tells them: expected
+    (records.expects: marked, or a member unless only named people are) and whether they may ask to be excused
+    (the policy). One query: the viewer's role in each community is the policy's, read once per request."""
+    now = now or utcnow()
+    by_id = {community.id: community for community in communities}
+    person_id = viewer.id if getattr(viewer, "is_authenticated", False) else None
+    found = []
+    for row in records.upcoming(list(by_id), person_id=person_id, now=now, limit=limit):
+        community = by_id[row.community_id]
+        role = role_in(viewer, community)
+        found.append(NextActivity(
+            row, community.slug, community.name, row.starts_at <= now,
+            records.expects(row, marked=row.marked, member=role in CONTRIBUTORS),
+            may_ask_leave(role, community, row, marked=row.marked)))
+    return found
 
 
 @dataclass

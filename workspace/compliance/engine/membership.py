@@ -30,6 +30,13 @@ def member_on(member: MemberFact, day: dt.date) -> bool:
     return any(joined <= day and (left is None or left > day) for joined, left in member.spans)
 
 
+def member_within(member: MemberFact, first: dt.date, last: dt.date) -> bool:
+    """Whether the person was a member at the end of some day from `first` to `last` (`member_on` one of them): a
+    stint counts from its first day in the window, so one who joined and left on the same day, or left on the
+    window's first day, was a member within it on no day."""
+    return any(member_on(member, max(joined, first)) for joined, _left in member.spans if max(joined, first) <= last)
+
+
 def _minimum(rule: dict[str, Any], context: Context) -> int:
     if "min_by_class_count" not in rule:
         return rule.get("min", 0)

@@ -25,7 +25,7 @@ from typing import Any
 
 from workspace.activities.records import expects
 from workspace.compliance.engine.context import Context, by_windows, part, result
-from workspace.compliance.engine.membership import MEMBER_ROLES, member_on
+from workspace.compliance.engine.membership import MEMBER_ROLES, member_on, member_within
 from workspace.compliance.engine.pace import pace_status, standing_status
 from workspace.compliance.engine.results import Gap, RuleResult, Status, worst
 from workspace.compliance.engine.windows import Window
@@ -44,10 +44,6 @@ def people(rule: dict[str, Any], context: Context) -> list[MemberFact]:
     return [m for m in members if m.role in MEMBER_ROLES]
 
 
-def _overlaps(member: MemberFact, window: Window) -> bool:
-    """Whether the person was a member at the end of some day of the window (one who left on its first day was not),
-    in any of their stints."""
-    return any(joined <= window.last and (left is None or left > window.first) for joined, left in member.spans)
 
 
 def _expects(activity: ActivityFact, member: MemberFact) -> bool:
@@ -118,7 +114,8 @@ def _person(rule: dict[str, Any], context: Context, window: Window, member: Memb
 
 
 def _window_part(rule: dict[str, Any], context: Context, window: Window, whole: RuleResult) -> RuleResult:
-    persons = [_person(rule, context, window, m, whole) for m in people(rule, context) if _overlaps(m, window)]
+    persons = [_person(rule, context, window, m, whole) for m in people(rule, context)
+               if member_within(m, window.first, window.last)]
     met = sum(1 for p in persons if p.status is Status.MET)
     status = worst([p.status for p in persons]) if persons else Status.NOT_APPLICABLE
     return part(whole, status, figure=met, target=len(persons), unit="people", window_first=window.first,

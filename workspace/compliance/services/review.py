@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from workspace.communities.models import Community
 from workspace.compliance import engine, wording
 from workspace.compliance.engine import RuleResult, Status
-from workspace.compliance.engine.membership import MEMBER_ROLES
+from workspace.compliance.engine.membership import MEMBER_ROLES, member_within
 from workspace.compliance.models import (
     Appraisal,
     Deliverable,
@@ -333,7 +333,8 @@ def deliverables_of(enrollment_ids: Sequence[int]) -> dict[int, list[Deliverable
 # --- the reviewers' table ----------------------------------------------------------------------------------
 
 ROW_SECONDS = 3600  # as the panel's page: statuses move with the date (a window closes), so re-judged hourly
-ROW_FORMAT = 5  # bump when RowFigures changes, so that rows kept in the store under the old shape are not read
+ROW_FORMAT = 6  # bump when RowFigures changes (its shape, or how a figure is counted), so that rows kept in the
+# store before are not read
 
 
 def in_status_order(tally: dict[str, int]) -> tuple[tuple[str, int], ...]:
@@ -364,8 +365,11 @@ class RowFigures:
         """The figures of a standing judged now."""
         ledger = standing.ledger
         # The community's people, as its member rule counts them: a guest expert is no participant (the panel's
-        # "6 members" and the table's 7 disagreed).
-        members = tuple(sorted({member.user_id for member in standing.facts.members if member.role in MEMBER_ROLES}))
+        # "6 members" and the table's 7 disagreed), nor one who was a member at the end of no day of the period
+        # (QA13: the admin who created the community and left three minutes later made 6 of its 5 members).
+        program = standing.enrollment.program
+        members = tuple(sorted({member.user_id for member in standing.facts.members if member.role in MEMBER_ROLES
+                                and member_within(member, program.first_day, program.last_day)}))
         chart = standing.burn_up
         return cls(in_status_order(standing.tally),
                    engine.results.worst([result.status for result in standing.results]).value,
