@@ -310,14 +310,17 @@ def purge_sessions(user: User | None = None, *, now: dt.datetime | None = None) 
 
 
 def _personal_words(values: Iterable[str | None]) -> list[str]:
-    """The words of a person's email address and name that a guesser would try first."""
+    """The words of a person's email address and name that a guesser would try first: the whole, the address's
+    local part, each word, and the local part's (the name's) words run together ("linjiarong" of
+    lin.jiarong@…, "huangxiaoming" of "Huang Xiao-Ming"), which zxcvbn does not find from the words alone."""
     words: list[str] = []
     for value in values:
         value = (value or "").strip().lower()
         if not value:
             continue
         local = value.partition("@")[0]  # the name part of an email address, "lin.meiling" in lin.meiling@…
-        for word in (value, local, *re.split(r"[^\w]+", value)):
+        joined = "".join(re.split(r"[\W_]+", local))
+        for word in (value, local, joined, *re.split(r"[^\w]+", value)):
             if len(word) >= 3 and word not in words:
                 words.append(word)
     return words
