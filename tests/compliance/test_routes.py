@@ -379,6 +379,30 @@ def test_the_members_page_loads_the_formation_rules_which_follow_the_members(cli
     assert "5 of 6 members" in html
 
 
+def test_a_community_with_no_school_is_told_so_on_the_members_page_and_the_panel(client, ctx):
+    """QA 13: a community created with no school read "✓ Met … 5 members (at least 4)" even once its school had 25
+    classes: the rule fell back to the smallest band and never said the community had no school. The panel and the
+    members page say it now, with a link to the settings for those who may change them."""
+    setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))
+    community = setup.club.community
+    community.schools = []  # older data: a community made before the site had its school
+    leaver = db.session.scalar(db.select(Membership).where(Membership.community_id == community.id,
+                                                           Membership.user_id == setup.club.member.id))
+    leaver.left_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)  # five members: enough for 24 classes only
+    db.session.commit()
+    settings = f'href="/c/{setup.slug}/settings"'
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
+    assert re.search(r'status-at_risk">.*?At risk</span>\s*A community has at least 4', html, re.S)
+    assert "This community has no school yet" in html and settings in html
+    assert "5 members" in html and "at least 4" not in html.split("A community has at least 4", 1)[1][:400]
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert "This community has no school yet" in panel and settings in panel
+    client.login(setup.club.other)  # a member: told, with no link to a page they may not open
+    html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
+    assert "This community has no school yet" in html and settings not in html
+
+
 def test_the_formation_rules_are_a_full_page_at_their_own_address_and_a_fragment_for_htmx(client, ctx):
     """QA 11: opened directly, the members page's fragment came bare (no layout, no viewport: 980 px on a phone)."""
     setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))
