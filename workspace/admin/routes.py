@@ -17,6 +17,7 @@ from workspace.auth.models import User
 from workspace.communities import services as community_services
 from workspace.communities.forms import school_choices
 from workspace.communities.models import Community, ReviewerScope, School, SchoolEmailDomain
+from workspace.compliance import services as compliance_services
 from workspace.core.audit import describe_events
 from workspace.core.errors import DomainError
 from workspace.core.forms import EmptyForm, attach_error, validate_all
@@ -46,7 +47,10 @@ def index():
         "communities": db.session.scalar(select(func.count(Community.id)).where(Community.archived_at.is_(None))),
         "reviewers": db.session.scalar(select(func.count(func.distinct(ReviewerScope.user_id)))),
     }
-    return render_page("admin/index.html", figures=figures)
+    # What waits for an administrator, each with its way in: on a new school's site nobody else can do it.
+    waiting = {"accounts": auth_services.pending_counts()["accounts"],
+               "enrollments": compliance_services.waiting_enrollments()}
+    return render_page("admin/index.html", figures=figures, waiting=waiting)
 
 
 # --- schools -------------------------------------------------------------------------------------
