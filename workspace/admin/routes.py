@@ -91,7 +91,7 @@ def edit_school(school_id: int):
     """Show a school's form and its email domains."""
     school = db.get_or_404(School, school_id)
     return render_page("admin/school.html", school=school, form=SchoolForm(obj=school),
-                       domain_form=SchoolDomainForm(), actions=EmptyForm())
+                       domain_form=SchoolDomainForm(), actions=EmptyForm(), mail_enabled=mail_configured())
 
 
 @bp.post("/schools/<int:school_id>/domains")
@@ -112,7 +112,7 @@ def add_school_domain(school_id: int):
     db.session.rollback()
     school = db.get_or_404(School, school_id)
     return render_page("admin/school.html", school=school, form=SchoolForm(obj=school), domain_form=form,
-                       actions=EmptyForm(), status=422)
+                       actions=EmptyForm(), mail_enabled=mail_configured(), status=422)
 
 
 @bp.post("/schools/<int:school_id>/domains/<int:domain_id>/remove")
@@ -148,7 +148,7 @@ def update_school(school_id: int):
     db.session.rollback()
     school = db.get_or_404(School, school_id)
     return render_page("admin/school.html", school=school, form=form, domain_form=SchoolDomainForm(),
-                       actions=EmptyForm(), status=422)
+                       actions=EmptyForm(), mail_enabled=mail_configured(), status=422)
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -254,6 +254,8 @@ def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset
     return {
         "target": user,
         "pending_invitation": community_services.pending_invitation(user) if not user.approved else None,
+        # the school that letting the account in gives it, by its address's domain (said on the button)
+        "school_by_domain": auth_services.school_by_domain(user) if not user.approved else None,
         "scopes": scopes,
         "scope_form": scope_form,
         "actions": EmptyForm(),
@@ -305,16 +307,18 @@ def approve_user(user_id: int):
     if not EmptyForm().validate():
         abort(400)
     was_waiting = not user.approved
-    auth_services.approve_account(user, actor=current_user)
+    school = auth_services.approve_account(user, actor=current_user)
     membership, problem = community_services.accept_pending_invitation(user) if was_waiting else (None, None)
     db.session.commit()
+    if school is not None:  # the address's domain gave the school, as the button said
+        flash(_("Let in, and belongs to %(school)s by its address.", school=school.name), "success")
     if membership is not None:
         flash(_("Let in, and a member of %(community)s, as the invitation said.", community=membership.community.name),
               "success")
     elif problem:
         flash(_("Let in. The invitation it signed up through could not be used: %(problem)s", problem=problem),
               "warning")
-    else:
+    elif school is None:
         flash(_("Saved."), "success")
     return redirect(url_for("admin.show_user", user_id=user_id))
 

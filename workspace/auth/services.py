@@ -720,12 +720,29 @@ def _confirm_address(user: User) -> None:
         grant_school(user, school, actor=user, how="email_domain")
 
 
-def approve_account(user: User, *, actor: Any) -> None:
-    """Let in an account waiting for its address to be confirmed (the way in when the site sends no email)."""
+def school_by_domain(user: User) -> School | None:
+    """The school an administrator's word gives the account, by its address's domain: a registered domain's school,
+    when the person belongs to no school yet or asked for that one (as a confirmed address at it would)."""
+    school = school_of_address(user.email)
+    if school is None or school.id == user.school_id:
+        return None
+    return school if user.school_id is None or user.requested_school_id == school.id else None
+
+
+def approve_account(user: User, *, actor: Any) -> School | None:
+    """Let in an account waiting for its address to be confirmed (the way in when the site sends no email).
+
+    Without mail no address is ever confirmed, so a school's email domain never applied: the administrator who lets
+    the account in vouches for the person, and the school whose domain the address is at is theirs (the page's
+    button says so; the address stays unconfirmed). Returns that school, if any."""
     if user.approved:
-        return
+        return None
+    school = school_by_domain(user)
     user.approved_at = utcnow()
     record_event(actor, "user.approved", user)
+    if school is not None:
+        grant_school(user, school, actor=actor, how="approval")
+    return school
 
 
 # --- schools: a school counts once it is granted ----------------------------------------------------
@@ -763,8 +780,9 @@ def _member_of_a_community_of(user: User, school_id: int) -> bool:
 def grant_school(user: User, school: School | None, *, actor: Any, how: str = "admin") -> None:
     """Make `school` the one the user belongs to (None: no school), which opens its school-wide material.
 
-    `how`: admin, email_domain (a confirmed address at its domain), community (an invitation from one of its
-    communities, or a convener's). An administrator's decision also settles any request.
+    `how`: admin, email_domain (a confirmed address at its domain), approval (an account at its domain that an
+    administrator let in or created), community (an invitation from one of its communities, or a convener's). An
+    administrator's decision also settles any request.
     """
     school_id = school.id if school is not None else None
     if how == "admin" or user.requested_school_id == school_id:
@@ -922,8 +940,10 @@ def check_new_user(*, email: str | None, display_name: str | None,
 
 def create_user(*, email: str, display_name: str, school_id: int | None, locale: str | None, is_admin: bool,
                 actor: Any) -> User:
-    """Create an account for someone (let in at once, its school granted); they choose their password through
-    the link of an invitation (create_password_reset). A duplicate address is refused beside the field."""
+    """Create an account for someone (let in at once, its school granted: the one chosen, else the one whose email
+    domain the address is at, the administrator vouching for the person as when letting an account in); they
+    choose their password through the link of an invitation (create_password_reset). A duplicate address is refused
+    beside the field."""
     email, display_name, school = check_new_user(email=email, display_name=display_name, school_id=school_id)
     user = User(
         email=email,
@@ -939,4 +959,6 @@ def create_user(*, email: str, display_name: str, school_id: int | None, locale:
     record_event(actor, "user.created", user, is_admin=bool(is_admin))
     if school is not None:
         grant_school(user, school, actor=actor, how="admin")
+    elif (by_domain := school_by_domain(user)) is not None:
+        grant_school(user, by_domain, actor=actor, how="approval")
     return user
