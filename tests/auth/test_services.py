@@ -525,6 +525,17 @@ def test_create_admin_without_a_name_takes_one_from_the_address_without_its_dots
     assert user.display_name == "chen yijun"
 
 
+def test_create_admin_with_a_name_renames_an_existing_account():
+    """QA 13: `create-admin` run without --name made the administrator "it"; run again with --name, it renames them
+    (it used to leave the name as it was), refusing a name as any other form does."""
+    services.create_admin("it@newschool.edu.tw", "an admin passphrase")
+    user = services.create_admin("it@newschool.edu.tw", "an admin passphrase", "資訊組 林老師")
+    assert user.display_name == "資訊組 林老師"
+    with pytest.raises(ValidationError):
+        services.create_admin("it@newschool.edu.tw", "an admin passphrase", "www.evil.example")
+    assert services.create_admin("it@newschool.edu.tw", "an admin passphrase").display_name == "資訊組 林老師"
+
+
 def test_create_admin_promotes_an_existing_account():
     existing = make_user(email="lin@school.test", active=False)
     session_id = _login(existing)

@@ -578,12 +578,15 @@ def _name_from(email: str) -> str:
 
 
 def create_admin(email: str, password: str, display_name: str | None = None) -> User:
-    """Create a site administrator, or make an existing account one (used by the CLI)."""
+    """Create a site administrator, or make an existing account one (used by the CLI); a name given is the
+    account's (an administrator first named after the address, "it", is renamed by running it again)."""
     user = find_user_by_email(email)
     if user is None:
         user = register_user(email=email, display_name=display_name or _name_from(email), password=password)
     else:
+        name = _checked_name(display_name) if display_name is not None else user.display_name
         set_password(user, password)
+        user.display_name = name
     user.is_admin = True
     user.active = True
     user.approved_at = user.approved_at or utcnow()
