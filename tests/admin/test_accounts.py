@@ -80,7 +80,7 @@ def test_with_mail_the_person_is_invited_by_email(client, make_client, admin, sm
         response.headers["Location"]))
     [message] = smtp.messages
     assert message["To"] == "lin.meiling@guanghua.edu.tw"
-    assert message["Subject"] == "你的帳號已經建立"  # in the new person's language
+    assert message["Subject"] == "您的帳號已經建立"  # in the new person's language
     body = message.get_body(preferencelist=("plain",)).get_content()
     [path] = re.findall(r"https?://[^/\s]+(/reset/\S+)", body)
     person = make_client()

@@ -920,8 +920,9 @@ def test_the_approved_amount_is_called_the_same_on_the_panel_and_the_budget_page
     client.login(reader)
     panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
     page = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
-    assert "核定金額 NT$30,000" in panel and "<dt>核定金額</dt>" in page
-    assert "核撥數" not in panel + page
+    # The glossary's word for the funds approved (QA 13: 核定金額 stood beside the glossary's 結餘數).
+    assert "核撥數 NT$30,000" in panel and "<dt>核撥數</dt>" in page
+    assert "核定金額" not in panel + page
 
 
 def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
@@ -1260,6 +1261,31 @@ def test_a_budget_rule_lists_the_expenses_it_counted(client, ctx):
     assert client.post_form(f"{base}/expenses", _expense(payee="光華影印店", description="講義")).status_code == 302
     page = _text(client.get(f"/c/{setup.slug}/compliance/"))
     assert re.search(r'<a href="[^"]*/budget#expenses">[^<]* · 光華影印店 · NT\$180</a>', page)
+
+
+def test_a_confirmed_enrolment_names_who_confirmed_it_for_the_convener_to_ask(client, ctx):
+    """QA 13: the panel said "ask the reviewer who confirmed it" when the site administrator had confirmed it, and
+    the school had no reviewer. It names who confirmed it, and as what."""
+    setup = enrolled(confirmed=False)
+    admin = make_user(is_admin=True, display_name="資訊組 林老師")
+    compliance_services.confirm(setup.enrollment, admin)
+    db.session.commit()
+    client.login(setup.club.convener)
+    html = unescape(_text(client.get(f"/c/{setup.slug}/compliance/")))
+    assert "confirmed by 資訊組 林老師, a site administrator: to withdraw from the program, ask them." in html
+    assert "ask the reviewer who confirmed it" not in html
+    second = enrolled("second", confirmed=False)
+    reviewer = make_reviewer(second.club.community.schools[0], display_name="教育處 王主任")
+    compliance_services.confirm(second.enrollment, reviewer)
+    db.session.commit()
+    client.login(second.club.convener)
+    html = unescape(_text(client.get(f"/c/{second.slug}/compliance/")))
+    assert ("confirmed by 教育處 王主任, a reviewer: to withdraw from the program, ask them or a site administrator"
+            in html)
+    db.session.delete(reviewer)  # an account deleted since: nobody to name
+    db.session.commit()
+    html = unescape(_text(client.get(f"/c/{second.slug}/compliance/")))
+    assert "ask a site administrator or a reviewer of the community's school" in html
 
 
 def test_withdrawing_while_a_submission_is_under_review_is_refused_with_the_reason(client, ctx):
