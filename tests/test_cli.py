@@ -76,3 +76,27 @@ def test_prepare_on_this_machine_announces_its_own_address(tmp_path, monkeypatch
     result = app.test_cli_runner().invoke(args=["prepare"])
     assert result.exit_code == 0, result.output
     assert "The workspace is at http://127.0.0.1:5000/   (Ctrl-C stops it)" in result.output
+
+
+def test_create_admin_speaks_one_language_refusal_and_success_alike(tmp_path):
+    """QA 13: on a deployment whose default language is Traditional Chinese, the weak-password refusal came out as
+    "Error: 這是最常見的密碼之一…" while the success line was English: the command line speaks English throughout."""
+    app = _app_on(tmp_path, f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh_Hant"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    weak = runner.invoke(args=["create-admin", "--email", "it@newschool.edu.tw", "--password", "password12"])
+    assert weak.exit_code == 1
+    assert weak.output.startswith("Error: This is one of the most common passwords"), weak.output
+    named = runner.invoke(args=["create-admin", "--email", "it@newschool.edu.tw", "--name", "www.evil.example",
+                                "--password", "a good long password"])
+    assert named.exit_code == 1 and named.output.startswith("Error: A name cannot contain a web address")
+    unnamed = runner.invoke(args=["create-admin", "--email", "it@newschool.edu.tw",
+                                  "--password", "a good long password"])
+    assert unnamed.exit_code == 0
+    assert unnamed.output == ('Administrator ready: it <it@newschool.edu.tw>\nOthers see the name "it": run it again '
+                              'with --name "…" to change it.\n')
+    # Run again with --name: the administrator named after the address ("it") is renamed.
+    renamed = runner.invoke(args=["create-admin", "--email", "it@newschool.edu.tw", "--name", "資訊組 林老師",
+                                  "--password", "a good long password"])
+    assert renamed.exit_code == 0 and renamed.output == "Administrator ready: 資訊組 林老師 <it@newschool.edu.tw>\n"

@@ -393,7 +393,7 @@ def test_the_urban_rural_report_has_no_budget_categories_to_head(ctx):
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.community_id == community.id))
     document = docx.Document(io.BytesIO(report.results_report(enrollment, "zh_Hans").data))
     first_cells = [table.rows[0].cells[0].text for table in document.tables]
-    assert "核定金额" in first_cells and "经费项目" not in first_cells
+    assert "核拨数" in first_cells and "经费项目" not in first_cells
 
 
 @pytest.mark.parametrize(("email", "slug"), [("chen.yijun@guanghua.demo.example", "math-grade5"),

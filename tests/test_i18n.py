@@ -149,6 +149,36 @@ def test_reviewers_and_enrolments_are_named_with_the_glossary_s_words(locale, wo
             assert not any(word in text for word in words), (message.id, text)
 
 
+@pytest.mark.parametrize(("locale", "old", "approved"), [("zh_Hant", "核定金額", "核撥數"),
+                                                        ("zh_Hans", "核定金额", "核拨数")])
+def test_the_funds_approved_are_named_with_the_glossary_s_word(locale, old, approved):
+    """QA 13: the glossary's "funds approved / remaining" is 核撥數 / 結餘數; the interface said 核定金額 in 18
+    strings, beside 結餘數 on the reviewers' table."""
+    catalog = _read(locale)
+    for message in _messages(catalog):
+        for text in _translations(message):
+            assert old not in text, (message.id, text)
+    assert catalog.get("Approved amount").string == catalog.get("Approved").string == approved
+
+
+def test_the_interface_says_nin_not_ni():
+    """QA 13: the library said 分享給你學校的資源 where every other page says 您 (both catalogues: 你們兩位 too)."""
+    for locale in CATALOG_LOCALES:
+        for message in _messages(_read(locale)):
+            for text in _translations(message):
+                assert "你" not in text, (locale, message.id, text)
+
+
+@pytest.mark.parametrize(("locale", "sign_up", "create"), [("zh_Hant", "註冊帳號", "建立帳號"),
+                                                            ("zh_Hans", "注册账号", "创建账号")])
+def test_an_administrator_creates_an_account_where_a_visitor_signs_up(locale, sign_up, create):
+    """QA 13: the administrator's Create an account page and link said 註冊帳號, the login page's word for signing
+    oneself up; its button said 建立帳號."""
+    catalog = _read(locale)
+    assert catalog.get("Create an account").string == sign_up
+    assert catalog.get("Create an account", context="an administrator making an account for someone").string == create
+
+
 def test_catalogs_are_in_step_with_the_code(tmp_path):
     """Every string in the code and templates, extracted afresh as `make extract-messages` does, is translated."""
     pot = tmp_path / "messages.pot"

@@ -71,7 +71,7 @@ MATRIX = [
     Step("GET", "core.ready", "/healthz/ready", None, {}),
     Step("GET", "communities.new_community", "/communities/new", None, dict(anonymous=LOGIN)),
     Step("POST", "communities.create_community", "/communities/new",
-         {"name": "New of {role}", "kind": "grade", "slug": "new-of-{role_key}"},
+         {"name": "New of {role}", "kind": "grade", "slug": "new-of-{role_key}", "school_ids": "{school_id}"},
          dict(anonymous=LOGIN, default=DONE)),
     Step("GET", "communities.suggest_slug", "/communities/slug-suggestion?name=Maths", None, dict(anonymous=LOGIN)),
     Step("GET", "communities.show", "/c/{slug}/", None, dict(anonymous=LOGIN, outsider=NF)),

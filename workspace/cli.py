@@ -11,6 +11,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
@@ -49,22 +50,39 @@ def needs_migrated_database(command: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+def in_english(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command in English, as the command line speaks (click's own words, every other line the commands
+    print): outside a request the app's catalogue is the deployment's default language, and a refusal from the
+    services (a weak password) came out in Traditional Chinese between English lines. Inside the app context."""
+
+    @functools.wraps(command)
+    def english(*args: Any, **kwargs: Any) -> Any:
+        with force_locale("en"):
+            return command(*args, **kwargs)
+
+    return english
+
+
 @click.command("create-admin")
 @click.option("--email", required=True, help="The administrator's email address.")
+@click.option("--name", "display_name", default=None,
+              help='The name others see ("--name \"林美玲\""); left out, a new account is named after the address.')
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Asked for when left out.")
-@click.option("--name", "display_name", default=None, help="The name shown in the interface.")
 @with_appcontext
+@in_english
 @needs_migrated_database
 def create_admin_command(email: str, password: str, display_name: str | None) -> None:
-    """Create the first site administrator (or make an existing account one)."""
+    """Create the first site administrator (or make an existing account one, its name changed with --name)."""
     try:
         user = create_admin(email, password, display_name)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"Administrator ready: {user.email}")
+    click.echo(f"Administrator ready: {user.display_name} <{user.email}>")
+    if display_name is None:
+        click.echo(f'Others see the name "{user.display_name}": run it again with --name "…" to change it.')
 
 
 @click.command("demo-data")

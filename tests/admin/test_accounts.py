@@ -80,7 +80,7 @@ def test_with_mail_the_person_is_invited_by_email(client, make_client, admin, sm
         response.headers["Location"]))
     [message] = smtp.messages
     assert message["To"] == "lin.meiling@guanghua.edu.tw"
-    assert message["Subject"] == "你的帳號已經建立"  # in the new person's language
+    assert message["Subject"] == "您的帳號已經建立"  # in the new person's language
     body = message.get_body(preferencelist=("plain",)).get_content()
     [path] = re.findall(r"https?://[^/\s]+(/reset/\S+)", body)
     person = make_client()
@@ -263,3 +263,66 @@ def test_a_domain_of_another_school_cannot_be_removed_through_this_one(client, a
     row = db.session.scalar(select(SchoolEmailDomain))
     assert client.post_form(f"/admin/schools/{other.id}/domains/{row.id}/remove").status_code == 404
     assert db.session.scalar(select(func.count(SchoolEmailDomain.id))) == 1
+
+
+# --- without mail: the school's domain through the administrator's word ---------------------------------------
+
+
+def _new_school_with_domain(client) -> object:
+    school = make_school(name="新校國小")
+    assert client.post_form(f"/admin/schools/{school.id}/domains", {"domain": "newschool.edu.tw"}).status_code == 302
+    return school
+
+
+def test_the_domain_section_says_it_needs_mail(client, admin, app, monkeypatch):
+    """QA 13: on a site without mail no address is ever confirmed, so a registered domain never applied, and neither
+    the school's page nor the deployment guide said so."""
+    school = _new_school_with_domain(client)
+    page = unescape(_page(client.get(f"/admin/schools/{school.id}")))
+    assert "so the domains need email to work" in page and "you vouch for the person" in page
+    assert 'id="domains-without-mail"' in page and "nobody can confirm an address" in page
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "mail.school.test")
+    assert 'id="domains-without-mail"' not in _page(client.get(f"/admin/schools/{school.id}"))
+
+
+def test_letting_an_account_in_at_the_school_s_domain_gives_it_the_school_as_its_button_says(client, admin):
+    """QA 13: 黃小明 signed up as huang.xiaoming@newschool.edu.tw; let in, he had no school, though the domain was
+    registered. Letting him in, the administrator vouches for him: the button names the school it gives."""
+    school = _new_school_with_domain(client)
+    other = make_school(name="別校國小")
+    newcomer = make_user(email="huang.xiaoming@newschool.edu.tw", display_name="黃小明", confirmed=False)
+    asking = make_user(email="wu.yating@newschool.edu.tw", confirmed=False, requested_school_id=other.id)
+    elsewhere = make_user(email="chen@newschool.edu.tw", confirmed=False, school_id=other.id)
+    stranger = make_user(email="zhang.zhiwei@gmail.com", confirmed=False)
+    page = unescape(_page(client.get(f"/admin/users/{newcomer.id}")))
+    assert "Let this account in, in 新校國小" in page and 'id="approval-school"' in page
+    assert "the address itself stays unconfirmed" in page
+    for person in (stranger, elsewhere):  # no registered domain; another school already theirs: a plain button
+        page = unescape(_page(client.get(f"/admin/users/{person.id}")))
+        assert "Let this account in</button>" in page and 'id="approval-school"' not in page
+    response = client.post_form(f"/admin/users/{newcomer.id}/approve")
+    assert response.status_code == 302
+    assert "belongs to 新校國小 by its address" in unescape(_page(client.get(response.headers["Location"])))
+    for person in (newcomer, asking, elsewhere, stranger):
+        client.post_form(f"/admin/users/{person.id}/approve")
+        db.session.refresh(person)
+        assert person.approved and person.email_confirmed_at is None  # let in, the address still unconfirmed
+    assert newcomer.school_id == school.id and newcomer.requested_school_id is None
+    assert (asking.school_id, asking.requested_school_id) == (school.id, other.id)  # as a confirmed address would
+    assert elsewhere.school_id == other.id and stranger.school_id is None
+    granted = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.school_granted",
+                                                         AuditEvent.subject_id == newcomer.id))
+    assert granted.actor_id == admin.id and granted.data["how"] == "approval"
+
+
+def test_an_account_created_without_a_school_at_the_school_s_domain_belongs_to_it(client, admin):
+    school = _new_school_with_domain(client)
+    other = make_school(name="別校國小")
+    assert "the school whose email domain the address is at" in unescape(_page(client.get("/admin/users/new")))
+    _create(client, email="lin.jiarong@newschool.edu.tw", display_name="林佳蓉")
+    _create(client, email="chen.mingde@newschool.edu.tw", display_name="陳明德", school_id=str(other.id))
+    _create(client, email="zhang.zhiwei@gmail.com", display_name="張志偉")
+    schools = dict(db.session.execute(select(User.email, User.school_id)).all())
+    assert schools["lin.jiarong@newschool.edu.tw"] == school.id
+    assert schools["chen.mingde@newschool.edu.tw"] == other.id  # the school chosen wins
+    assert schools["zhang.zhiwei@gmail.com"] is None

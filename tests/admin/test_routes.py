@@ -8,6 +8,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from tests.compliance.helpers import enrolled
 from tests.factories import PASSWORD, make_community, make_reviewer, make_school, make_user
 from workspace.auth import services as auth_services
 from workspace.auth.models import User
@@ -115,6 +116,28 @@ def test_admin_link_shows_only_for_admins(client, admin):
     assert "/admin/" not in _page(client.get("/"))
     client.login(admin)
     assert "/admin/" in _page(client.get("/"))
+
+
+def test_the_overview_says_what_waits_for_the_administrator_with_a_link_to_each(client, admin):
+    """QA 13: /admin/ showed only totals; the account waiting to be let in appeared only inside Users, the enrolment
+    waiting for confirmation only on its community's panel, and a new school has no reviewer to confirm it."""
+    client.login(admin)
+    page = _page(client.get("/admin/"))
+    assert 'id="waiting"' not in page  # nothing waits: nothing said
+    make_user(display_name="黃小明", confirmed=False)
+    make_user(display_name="吳雅婷", confirmed=False)
+    make_user(display_name="已離職", confirmed=False, active=False)  # deactivated: not waiting for anyone
+    setup = enrolled(confirmed=False)
+    confirmed = enrolled("done")  # confirmed: not waiting
+    page = _page(client.get("/admin/"))
+    assert '<a href="/admin/users/?show=waiting">2 accounts wait for approval</a>' in page
+    assert '<a href="/review/compliance/">1 enrolment waits for confirmation</a>' in page
+    panel = f'/c/{setup.slug}/compliance/#enrollment-{setup.enrollment.id}'
+    assert f'<a href="{panel}">{setup.club.community.name}</a>' in page and "NT$50,000" in page
+    assert f"/c/{confirmed.slug}/compliance/" not in page
+    for person in make_user(), make_reviewer(setup.club.community.schools[0]):  # the overview is the admins'
+        client.login(person)
+        assert client.get("/admin/").status_code == 404
 
 
 # --- schools -------------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from tests.factories import PASSWORD, make_community, make_school, make_user
+from tests.factories import PASSWORD, make_community, make_reviewer, make_school, make_user
 from workspace.auth import services
 from workspace.auth.models import LoginAttempt, PasswordReset, User
 from workspace.communities import services as community_services
 from workspace.communities.models import Membership
 from workspace.core.database import utcnow
 from workspace.extensions import db
+from workspace.notifications import services as notifications
+from workspace.notifications.models import Notification
 
 NEW_PASSWORD = "a fresh and long passphrase"
 
@@ -337,6 +339,46 @@ def test_register_without_mail_makes_an_account_that_waits_for_an_administrator(
     db.session.commit()
     assert _login(client, "wang@school.test", NEW_PASSWORD).status_code == 302
     assert _logged_in(client)
+
+
+def test_a_sign_up_that_waits_for_approval_tells_the_administrators_and_nobody_else(client, make_client, config,
+                                                                                       ctx):
+    """QA 13: the page told the newcomer "a site administrator lets new accounts in", and the administrator's bell
+    said nothing. Without mail, each administrator in office is told, once; with mail the person confirms their own
+    address and nobody is told; nor is anyone of a sign-up let in at once by an invitation to that very address."""
+    school = make_school(name="新校國小")
+    admin, other_admin = make_user(is_admin=True), make_user(is_admin=True)
+    retired_admin = make_user(is_admin=True, active=False)
+    reviewer = make_reviewer(school)
+    community = make_community(schools=[school])
+    convener = db.session.get(User, community.created_by_id)
+    colleague = make_user(school_id=school.id)
+
+    def told() -> dict[int, Notification]:
+        return {notice.user_id: notice for notice in db.session.scalars(
+            select(Notification).where(Notification.kind == "signup"))}
+
+    _register(client, email="huang.xiaoming@newschool.edu.tw", display_name="黃小明")
+    newcomer = db.session.scalar(select(User).where(User.email == "huang.xiaoming@newschool.edu.tw"))
+    heard = told()
+    assert set(heard) == {admin.id, other_admin.id}
+    assert not heard.keys() & {retired_admin.id, reviewer.id, convener.id, colleague.id, newcomer.id}
+    notice = heard[admin.id]
+    assert notice.path == f"/admin/users/{newcomer.id}" and notice.actor_id == newcomer.id
+    assert notice.email_state == "none"
+    said = notifications.describe(notice)
+    assert "黃小明" in said and "huang.xiaoming@newschool.edu.tw" in said and "waits for you to let it in" in said
+    _register(make_client(), email="huang.xiaoming@newschool.edu.tw", display_name="黃小明")  # again: told once
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.kind == "signup")) == 2
+    invitation = community_services.create_invitation(community, actor=convener, role="member",
+                                                      email="wu.yating@newschool.edu.tw")
+    db.session.commit()
+    _register(make_client(), email="wu.yating@newschool.edu.tw", display_name="吳雅婷", invite=invitation.token)
+    config(MAIL_SERVER="mail.school.test")
+    _register(make_client(), email="chen@newschool.edu.tw", display_name="陳明德")
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.kind == "signup")) == 2
 
 
 def test_register_answers_the_same_whether_or_not_the_address_has_an_account(client, make_client, ctx):

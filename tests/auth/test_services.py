@@ -138,6 +138,21 @@ def test_a_password_made_of_ones_own_name_or_address_is_refused(password):
         services.set_password(user, password)
 
 
+@pytest.mark.parametrize(("email", "name", "password"), [
+    ("lin.jiarong@newschool.edu.tw", "林佳蓉", "linjiarong1"),
+    ("huang.xiaoming@newschool.edu.tw", "黃小明", "huangxiaoming1"),
+    ("chen-yijun@school.test", "陳怡君", "chenyijun2026"),
+    ("teacher42@school.test", "Lin Jiarong", "linjiarong1"),
+    ("teacher42@school.test", "Huang Xiao-Ming", "HuangXiaoMing1"),
+])
+def test_a_password_made_of_the_address_or_name_run_together_is_refused(email, name, password):
+    """QA 13: `_personal_words` knew lin.jiarong, lin and jiarong, not linjiarong: `linjiarong1` scored 3 and was
+    taken, though the user guide says a password made of one's own name or address is refused."""
+    with pytest.raises(ValidationError) as caught:
+        _register(email=email, display_name=name, password=password)
+    assert "your name or email address" in caught.value.message
+
+
 @pytest.mark.parametrize("password", [PASSWORD, "demo-password-2026", "correct horse battery staple",
                                       "光華國小數學社群2026", "Tr0ub4dor&3x-42",
                                       "x" * 5 + "a rather long passphrase " * 40])
@@ -508,6 +523,17 @@ def test_create_admin_creates_a_new_administrator():
 def test_create_admin_without_a_name_takes_one_from_the_address_without_its_dots():
     user = services.create_admin("chen.yijun@school.test", "an admin passphrase")
     assert user.display_name == "chen yijun"
+
+
+def test_create_admin_with_a_name_renames_an_existing_account():
+    """QA 13: `create-admin` run without --name made the administrator "it"; run again with --name, it renames them
+    (it used to leave the name as it was), refusing a name as any other form does."""
+    services.create_admin("it@newschool.edu.tw", "an admin passphrase")
+    user = services.create_admin("it@newschool.edu.tw", "an admin passphrase", "資訊組 林老師")
+    assert user.display_name == "資訊組 林老師"
+    with pytest.raises(ValidationError):
+        services.create_admin("it@newschool.edu.tw", "an admin passphrase", "www.evil.example")
+    assert services.create_admin("it@newschool.edu.tw", "an admin passphrase").display_name == "資訊組 林老師"
 
 
 def test_create_admin_promotes_an_existing_account():

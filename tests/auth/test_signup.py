@@ -141,7 +141,7 @@ def test_sign_up_answers_alike_for_a_taken_and_a_free_address(client, make_clien
     # One message each: the owner hears that someone tried (in the owner's language), the new address gets its link.
     to_owner, to_new = smtp.messages
     assert to_owner["To"] == "wang@school.test" and "/confirm/" not in _body(to_owner)
-    assert to_owner["Subject"] == "你已經有帳號了" and "/forgot" in _body(to_owner)
+    assert to_owner["Subject"] == "您已經有帳號了" and "/forgot" in _body(to_owner)
     assert to_new["To"] == "chen@school.test" and "/confirm/" in _body(to_new)
     db.session.refresh(owner)
     assert owner.display_name == "王老師" and services.verify_password(owner, PASSWORD)

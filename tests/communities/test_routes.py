@@ -107,6 +107,34 @@ def test_create_community_errors_keep_what_was_typed(client, ctx):
     assert 'id="slug-error"' in page and "kept text" in page and 'value="Science"' in page
 
 
+def test_the_new_community_form_ticks_the_site_s_only_school_for_someone_of_no_school(client, ctx):
+    """QA 13: on a new install the administrator (of no school) created the first community with the only school
+    unticked, and it was made with no school at all."""
+    school = make_school(name="新校國小")
+    client.login(make_user(is_admin=True))
+    page = client.get("/communities/new").get_data(as_text=True)
+    assert re.search(rf'<input[^>]*checked[^>]*value="{school.id}"|<input[^>]*value="{school.id}"[^>]*checked', page)
+    assert "formation rules read the school's number of classes" in page
+    make_school(name="別校國小")  # two schools: none is guessed
+    page = client.get("/communities/new").get_data(as_text=True)
+    assert "checked" not in page.split('id="school_ids"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_a_new_community_needs_a_school_once_the_site_has_schools(client, ctx):
+    school = make_school(name="新校國小")
+    client.login(make_user(is_admin=True))
+    form = {"name": "五年級數學社群", "kind": "grade", "slug": "", "description": "我打了很多字", "vision": ""}
+    response = client.post_form("/communities/new", form)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="school_ids-error"' in page and "Choose the community&#39;s school" in page
+    assert "我打了很多字" in page and 'value="五年級數學社群"' in page
+    assert db.session.scalar(select(func.count(Community.id))) == 0
+    response = client.post_form("/communities/new", {**form, "school_ids": [str(school.id)]})
+    assert response.status_code == 302
+    assert [item.name for item in db.session.scalar(select(Community)).schools] == ["新校國小"]
+
+
 def test_create_community_requires_csrf(client, ctx):
     client.login(make_user())
     response = client.post("/communities/new", data={"name": "x", "kind": "subject", "slug": "abc"})

@@ -158,6 +158,51 @@ def test_an_enrolment_tells_the_reviewers_its_confirmation_and_an_amount_change_
     assert changed[co.id].excerpt == f"{community.name} · NT$30,000 → NT$3,000"
 
 
+def test_an_enrolment_no_reviewer_in_scope_would_hear_of_tells_the_administrators(ctx):
+    """QA 13: a new school has no reviewer, so the site administrator is the only one who can confirm; nobody told
+    them. The administrators in office hear of it then, and only then."""
+    admin, retired_admin = make_user(is_admin=True), make_user(is_admin=True, active=False)
+    elsewhere = make_reviewer(make_school(name="別校"))
+    setup = enrolled(confirmed=False)
+    community = setup.club.community
+    co = add_member(community, make_user(display_name="周副召"), role="co_convener").user
+    heard = told("enrolled")
+    assert set(heard) == {admin.id} and heard[admin.id].path == (
+        f"/c/{community.slug}/compliance/#enrollment-{setup.enrollment.id}")
+    assert not heard.keys() & {retired_admin.id, co.id, elsewhere.id, setup.club.convener.id, setup.club.member.id}
+    with flask_babel.force_locale("zh_Hant"):
+        assert "等待您確認" in notifications.describe(heard[admin.id])
+    # A reviewer of the school who is away (account closed), or only the one who enrolled: still nobody else.
+    away = make_reviewer(community.schools[0], active=False)
+    both = make_reviewer(community.schools[0])
+    add_member(community, both, role="co_convener")
+    services.enrol(community, program_copy("plc-100", PAST_FIRST, PAST_LAST), 1_000, both)
+    db.session.commit()
+    assert {notice.user_id for notice in db.session.scalars(select(Notification).where(
+        Notification.kind == "enrolled", Notification.user_id != admin.id))} == set()
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "enrolled", Notification.user_id == admin.id)) == 2
+    assert away.id not in told("enrolled")
+    # With a reviewer in scope (of the school, or county-wide), the reviewers are told and the administrators not.
+    for reviewer in (make_reviewer(community.schools[0]), make_reviewer(None)):
+        before = db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "enrolled", Notification.user_id == admin.id))
+        services.enrol(community, program_copy("plc-100", PAST_FIRST, PAST_LAST), 1_000, setup.club.convener)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "enrolled", Notification.user_id == admin.id)) == before
+        assert reviewer.id in told("enrolled")
+
+
+@pytest.mark.parametrize(("wants", "state"), [(True, "pending"), (False, "none")])
+def test_the_administrators_enrolment_notice_is_emailed_by_their_reviews_setting(ctx, mail_on, wants, state):
+    admin = make_user(is_admin=True)
+    notifications.update_settings(admin, notify_replies=True, email_mentions=True, email_replies=True,
+                                  email_reviews=wants)
+    enrolled(confirmed=False)
+    assert told("enrolled")[admin.id].email_state == state
+
+
 def test_enrolment_notices_are_emailed_by_the_reviews_setting(ctx, mail_on):
     setup, _co, school_reviewer, county, _elsewhere, _admin = people()
     notifications.update_settings(county, notify_replies=True, email_mentions=True, email_replies=True,

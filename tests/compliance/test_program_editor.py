@@ -677,10 +677,28 @@ def test_the_copy_s_key_is_set_in_the_figures_form_and_checked_as_the_json_s(cli
         html = _text(response)
         assert said in _field_error(html, "key"), (typed, _field_error(html, "key"))
         assert f'name="key" value="{typed}"' in html
-    saved = client.post_form(url, {**base, "key": " plc-116 "})
+    # QA 13: typed in capitals, as its files and the funders write it, the key is lower-cased, not refused.
+    saved = client.post_form(url, {**base, "key": " PLC-116 "})
     assert saved.status_code == 302
     made = db.session.scalar(db.select(Program).where(Program.name == "PLC 116"))
     assert (made.key, made.code, made.definition["key"]) == ("plc-116", "PLC-116", "plc-116")
+    taken = client.post_form(url, {**base, "name": "PLC 116 again", "key": "PLC-116"})  # the same key in capitals
+    assert taken.status_code == 422 and "Another program already has the key “plc-116”" in _field_error(
+        _text(taken), "key")
+
+
+def test_a_key_typed_in_capitals_in_the_json_editor_is_kept_in_small_letters(client, ctx):
+    program = program_copy()
+    client.login(make_user(is_admin=True, locale="en"))
+    data = json.loads(json.dumps(program.definition))
+    data.update(key="PLC-117", name="117學年度教師專業學習社群計畫")
+    response = client.post_form("/admin/programs/new", {"definition": json.dumps(data, ensure_ascii=False)})
+    assert response.status_code == 302, _editor_errors(_text(response))
+    made = db.session.scalar(db.select(Program).where(Program.name == "117學年度教師專業學習社群計畫"))
+    assert (made.key, made.definition["key"]) == ("plc-117", "plc-117")
+    data.update(key="PLC 117", name="another")  # what is no key in small letters is refused still
+    response = client.post_form("/admin/programs/new", {"definition": json.dumps(data, ensure_ascii=False)})
+    assert response.status_code == 422 and "is not a key" in _text(response)
 
 
 def test_a_name_another_program_has_is_refused_beside_the_name_and_in_the_json(client, ctx):

@@ -405,6 +405,30 @@ def test_the_members_page_loads_the_formation_rules_which_follow_the_members(cli
     assert "5 of 6 members" in html
 
 
+def test_a_community_with_no_school_is_told_so_on_the_members_page_and_the_panel(client, ctx):
+    """QA 13: a community created with no school read "✓ Met … 5 members (at least 4)" even once its school had 25
+    classes: the rule fell back to the smallest band and never said the community had no school. The panel and the
+    members page say it now, with a link to the settings for those who may change them."""
+    setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))
+    community = setup.club.community
+    community.schools = []  # older data: a community made before the site had its school
+    leaver = db.session.scalar(db.select(Membership).where(Membership.community_id == community.id,
+                                                           Membership.user_id == setup.club.member.id))
+    leaver.left_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)  # five members: enough for 24 classes only
+    db.session.commit()
+    settings = f'href="/c/{setup.slug}/settings"'
+    client.login(setup.club.convener)
+    html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
+    assert re.search(r'status-at_risk">.*?At risk</span>\s*A community has at least 4', html, re.S)
+    assert "This community has no school yet" in html and settings in html
+    assert "5 members" in html and "at least 4" not in html.split("A community has at least 4", 1)[1][:400]
+    panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
+    assert "This community has no school yet" in panel and settings in panel
+    client.login(setup.club.other)  # a member: told, with no link to a page they may not open
+    html = _text(client.get(f"/c/{setup.slug}/compliance/formation"))
+    assert "This community has no school yet" in html and settings not in html
+
+
 def test_the_formation_rules_are_a_full_page_at_their_own_address_and_a_fragment_for_htmx(client, ctx):
     """QA 11: opened directly, the members page's fragment came bare (no layout, no viewport: 980 px on a phone)."""
     setup = enrolled(first=dt.date(2026, 8, 1), last=dt.date(2027, 7, 31))
@@ -922,8 +946,9 @@ def test_the_approved_amount_is_called_the_same_on_the_panel_and_the_budget_page
     client.login(reader)
     panel = _text(client.get(f"/c/{setup.slug}/compliance/"))
     page = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
-    assert "核定金額 NT$30,000" in panel and "<dt>核定金額</dt>" in page
-    assert "核撥數" not in panel + page
+    # The glossary's word for the funds approved (QA 13: 核定金額 stood beside the glossary's 結餘數).
+    assert "核撥數 NT$30,000" in panel and "<dt>核撥數</dt>" in page
+    assert "核定金額" not in panel + page
 
 
 def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
@@ -1262,6 +1287,31 @@ def test_a_budget_rule_lists_the_expenses_it_counted(client, ctx):
     assert client.post_form(f"{base}/expenses", _expense(payee="光華影印店", description="講義")).status_code == 302
     page = _text(client.get(f"/c/{setup.slug}/compliance/"))
     assert re.search(r'<a href="[^"]*/budget#expenses">[^<]* · 光華影印店 · NT\$180</a>', page)
+
+
+def test_a_confirmed_enrolment_names_who_confirmed_it_for_the_convener_to_ask(client, ctx):
+    """QA 13: the panel said "ask the reviewer who confirmed it" when the site administrator had confirmed it, and
+    the school had no reviewer. It names who confirmed it, and as what."""
+    setup = enrolled(confirmed=False)
+    admin = make_user(is_admin=True, display_name="資訊組 林老師")
+    compliance_services.confirm(setup.enrollment, admin)
+    db.session.commit()
+    client.login(setup.club.convener)
+    html = unescape(_text(client.get(f"/c/{setup.slug}/compliance/")))
+    assert "confirmed by 資訊組 林老師, a site administrator: to withdraw from the program, ask them." in html
+    assert "ask the reviewer who confirmed it" not in html
+    second = enrolled("second", confirmed=False)
+    reviewer = make_reviewer(second.club.community.schools[0], display_name="教育處 王主任")
+    compliance_services.confirm(second.enrollment, reviewer)
+    db.session.commit()
+    client.login(second.club.convener)
+    html = unescape(_text(client.get(f"/c/{second.slug}/compliance/")))
+    assert ("confirmed by 教育處 王主任, a reviewer: to withdraw from the program, ask them or a site administrator"
+            in html)
+    db.session.delete(reviewer)  # an account deleted since: nobody to name
+    db.session.commit()
+    html = unescape(_text(client.get(f"/c/{second.slug}/compliance/")))
+    assert "ask a site administrator or a reviewer of the community's school" in html
 
 
 def test_withdrawing_while_a_submission_is_under_review_is_refused_with_the_reason(client, ctx):

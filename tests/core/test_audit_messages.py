@@ -122,8 +122,8 @@ def test_community_and_account_events_name_their_people_and_values(ctx):
     assert said == [
         f"created the community {place}",
         f"changed whether “林老師” takes part in the evaluation programme, in {place}, from No to Yes",
-        f"invited new@school.test to {place} as Mentor",
-        f"withdrew the invitation of new@school.test to {place}",
+        f"invited “new@school.test” to {place} as Mentor",
+        f"withdrew the invitation of “new@school.test” to {place}",
         f"invited whoever opens a link (Member) to {place} as Member",
         f"joined {place} as Member",
         f"left {place}",
@@ -134,6 +134,20 @@ def test_community_and_account_events_name_their_people_and_values(ctx):
         "gave “張老師” reviewer access to all schools",
         "deactivated the account of “王老師”",
     ]
+
+
+def test_an_invitee_s_address_is_quoted_not_run_into_a_chinese_sentence(ctx):
+    """QA 13: the home news read 「it 邀請zhang.zhiwei@gmail.com以成員身分加入…」, the address run into the words."""
+    convener = make_user(display_name="it")
+    community = make_community(convener, name="五年級數學社群", schools=[make_school(name="新校國小")])
+    communities.create_invitation(community, actor=convener, role="member", email="zhang.zhiwei@gmail.com")
+    db.session.commit()
+    with reading_in("zh_Hant"):
+        assert _said("invitation.created") == [
+            "邀請「zhang.zhiwei@gmail.com」以成員身分加入「五年級數學社群」（新校國小）"]
+    with reading_in("zh_Hans"):
+        assert _said("invitation.created") == [
+            "邀请“zhang.zhiwei@gmail.com”以成员身份加入“五年級數學社群”（新校國小）"]
 
 
 def test_board_events_name_the_thread_and_the_posts_author(ctx):

@@ -77,10 +77,14 @@ def test_create_a_community(page: Page, data) -> None:
     expect(page).to_have_url(re.compile(r"/communities/new$"))
 
     slug = unique_slug("math")
+    school = f"測試國小 {slug}"
+    data.school(user, school)
+    page.reload()
     page.get_by_label("Name").fill("數學素養教學研究社群")
     page.get_by_label("Type").select_option("subject")
     page.get_by_label("Web address").fill(slug)
     page.get_by_label("Description").fill("我們每月一起**共同備課**。\n\n- 設計素養導向的題目\n- 公開授課與觀課")
+    page.get_by_label(school).check()  # the site has schools: one of them is the community's
     page.get_by_role("button", name="Create the community").click()
 
     expect(page).to_have_url(re.compile(rf"/c/{slug}/$"))
@@ -93,7 +97,10 @@ def test_create_a_community(page: Page, data) -> None:
 
 def test_the_address_follows_a_chinese_name_until_the_person_writes_their_own(page: Page, data) -> None:
     """Issue 11: a Chinese name left the address empty with only "required" beside it."""
-    log_in(page, data.user(name="陳老師"))
+    teacher = data.user(name="陳老師")
+    school = f"測試國小 {unique_slug('school')}"
+    data.school(teacher, school)
+    log_in(page, teacher)
     page.goto("/communities/new")
     page.get_by_label("Name").fill("五年級數學社群")
     address = page.get_by_label("Web address")
@@ -113,6 +120,7 @@ def test_the_address_follows_a_chinese_name_until_the_person_writes_their_own(pa
     page.get_by_label("Type").select_option("grade")
     expect(preview).to_contain_text(f"/c/{own}/")
     expect(address).to_have_value(own)
+    page.get_by_label(school).check()
     page.get_by_role("button", name="Create the community").click()
     expect(page).to_have_url(re.compile(rf"/c/{own}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("五年級數學社群三")

@@ -627,13 +627,15 @@ def test_typed_text_is_not_lost_when_the_poll_comes(new_context, data: Data, con
 
 def test_withdrawing_asks_first_and_a_no_keeps_the_enrolment(new_context, data: Data, console: ConsoleLog) -> None:
     """The panel's Withdraw asks before the community leaves the program: dismissed, nothing happens. The
-    enrolment is confirmed: the convener is told to ask the reviewer, who withdraws it."""
+    enrolment is confirmed: the convener is told who confirmed it (the site administrator here) to ask; a reviewer
+    of the school withdraws it."""
     enrolled = _enrolled(data)
     convener = new_context().new_page()
     _log_in(convener, enrolled.convener)
     convener.goto(enrolled.panel)
     expect(convener.locator(f'form[action$="/{enrolled.enrollment_id}/withdraw"]')).to_have_count(0)
-    expect(convener.get_by_text("ask the reviewer who confirmed it")).to_be_visible()
+    expect(convener.get_by_text("confirmed by 系統管理員, a site administrator: to withdraw from the program, ask them"
+                                )).to_be_visible()
     page = new_context().new_page()
     _log_in(page, enrolled.reviewer)
     page.goto(enrolled.panel)

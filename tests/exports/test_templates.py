@@ -132,7 +132,7 @@ def test_the_default_template_reads_in_the_report_s_language_only(ctx):
         content = report_content(world.enrollment)
         text = _text(templates.fill_default(content))
     assert text.startswith(content.community_name) and "\n成果報告\n" in text
-    assert f"學校：{content.school}" in text and "核定金額：NT$50,000" in text
+    assert f"學校：{content.school}" in text and "核撥數：NT$50,000" in text
     assert "印刷費－學習資料：NT$150（筆數：1）" in text  # the count of claims named, in Chinese brackets
     assert "外聘講座引言費：NT$0\n" in text  # a category without claims: its amount only, no "(0)"
     assert "分數教案：http://" in text and "保留但不可核銷：NT$4,800" in text

@@ -37,6 +37,7 @@ class UserSchoolForm(WorkspaceForm):
 class NewUserForm(WorkspaceForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
     display_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=100)])
-    school_id = SelectField(_l("School"), choices=[], invalid=CHOOSE_SCHOOL, validators=[Optional()])
+    school_id = SelectField(_l("School"), choices=[], invalid=CHOOSE_SCHOOL, validators=[Optional()],
+                            description=_l("Left empty, the school whose email domain the address is at, if any."))
     locale = SelectField(_l("Language"), choices=[], validators=[Optional()])
     is_admin = BooleanField(_l("Site administrator"))

@@ -47,7 +47,10 @@ def index():
         "communities": db.session.scalar(select(func.count(Community.id)).where(Community.archived_at.is_(None))),
         "reviewers": db.session.scalar(select(func.count(func.distinct(ReviewerScope.user_id)))),
     }
-    return render_page("admin/index.html", figures=figures, first_steps=_first_steps())
+    # What waits for an administrator, each with its way in: on a new school's site nobody else can do it.
+    waiting = {"accounts": auth_services.pending_counts()["accounts"],
+               "enrollments": compliance_services.waiting_enrollments()}
+    return render_page("admin/index.html", figures=figures, waiting=waiting, first_steps=_first_steps())
 
 
 def _first_steps() -> dict[str, bool] | None:
@@ -99,7 +102,7 @@ def edit_school(school_id: int):
     """Show a school's form and its email domains."""
     school = db.get_or_404(School, school_id)
     return render_page("admin/school.html", school=school, form=SchoolForm(obj=school),
-                       domain_form=SchoolDomainForm(), actions=EmptyForm())
+                       domain_form=SchoolDomainForm(), actions=EmptyForm(), mail_enabled=mail_configured())
 
 
 @bp.post("/schools/<int:school_id>/domains")
@@ -120,7 +123,7 @@ def add_school_domain(school_id: int):
     db.session.rollback()
     school = db.get_or_404(School, school_id)
     return render_page("admin/school.html", school=school, form=SchoolForm(obj=school), domain_form=form,
-                       actions=EmptyForm(), status=422)
+                       actions=EmptyForm(), mail_enabled=mail_configured(), status=422)
 
 
 @bp.post("/schools/<int:school_id>/domains/<int:domain_id>/remove")
@@ -156,7 +159,7 @@ def update_school(school_id: int):
     db.session.rollback()
     school = db.get_or_404(School, school_id)
     return render_page("admin/school.html", school=school, form=form, domain_form=SchoolDomainForm(),
-                       actions=EmptyForm(), status=422)
+                       actions=EmptyForm(), mail_enabled=mail_configured(), status=422)
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -262,6 +265,8 @@ def _user_context(user: User, scope_form: ReviewerScopeForm | None = None, reset
     return {
         "target": user,
         "pending_invitation": community_services.pending_invitation(user) if not user.approved else None,
+        # the school that letting the account in gives it, by its address's domain (said on the button)
+        "school_by_domain": auth_services.school_by_domain(user) if not user.approved else None,
         "scopes": scopes,
         "scope_form": scope_form,
         "actions": EmptyForm(),
@@ -313,16 +318,18 @@ def approve_user(user_id: int):
     if not EmptyForm().validate():
         abort(400)
     was_waiting = not user.approved
-    auth_services.approve_account(user, actor=current_user)
+    school = auth_services.approve_account(user, actor=current_user)
     membership, problem = community_services.accept_pending_invitation(user) if was_waiting else (None, None)
     db.session.commit()
+    if school is not None:  # the address's domain gave the school, as the button said
+        flash(_("Let in, and belongs to %(school)s by its address.", school=school.name), "success")
     if membership is not None:
         flash(_("Let in, and a member of %(community)s, as the invitation said.", community=membership.community.name),
               "success")
     elif problem:
         flash(_("Let in. The invitation it signed up through could not be used: %(problem)s", problem=problem),
               "warning")
-    else:
+    elif school is None:
         flash(_("Saved."), "success")
     return redirect(url_for("admin.show_user", user_id=user_id))
 

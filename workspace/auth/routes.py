@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from workspace.activities import services as activity_services
-from workspace.auth import audit, browsers, services, throttle
+from workspace.auth import audit, browsers, notices, services, throttle
 from workspace.auth.forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
@@ -244,6 +244,8 @@ def register_post():
         db.session.commit()
         flash(_("Welcome to %(name)s!", name=membership.community.name), "success")
         return redirect(url_for("communities.show", slug=membership.community.slug))
+    if not signed_up.taken:
+        notices.signed_up(signed_up.user)  # without mail, the administrators are the way in: they hear of it
     db.session.commit()
     if signed_up.taken:
         _send_already_registered(signed_up.user)

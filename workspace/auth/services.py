@@ -310,14 +310,17 @@ def purge_sessions(user: User | None = None, *, now: dt.datetime | None = None) 
 
 
 def _personal_words(values: Iterable[str | None]) -> list[str]:
-    """The words of a person's email address and name that a guesser would try first."""
+    """The words of a person's email address and name that a guesser would try first: the whole, the address's
+    local part, each word, and the local part's (the name's) words run together ("linjiarong" of
+    lin.jiarong@…, "huangxiaoming" of "Huang Xiao-Ming"), which zxcvbn does not find from the words alone."""
     words: list[str] = []
     for value in values:
         value = (value or "").strip().lower()
         if not value:
             continue
         local = value.partition("@")[0]  # the name part of an email address, "lin.meiling" in lin.meiling@…
-        for word in (value, local, *re.split(r"[^\w]+", value)):
+        joined = "".join(re.split(r"[\W_]+", local))
+        for word in (value, local, joined, *re.split(r"[^\w]+", value)):
             if len(word) >= 3 and word not in words:
                 words.append(word)
     return words
@@ -575,12 +578,15 @@ def _name_from(email: str) -> str:
 
 
 def create_admin(email: str, password: str, display_name: str | None = None) -> User:
-    """Create a site administrator, or make an existing account one (used by the CLI)."""
+    """Create a site administrator, or make an existing account one (used by the CLI); a name given is the
+    account's (an administrator first named after the address, "it", is renamed by running it again)."""
     user = find_user_by_email(email)
     if user is None:
         user = register_user(email=email, display_name=display_name or _name_from(email), password=password)
     else:
+        name = _checked_name(display_name) if display_name is not None else user.display_name
         set_password(user, password)
+        user.display_name = name
     user.is_admin = True
     user.active = True
     user.approved_at = user.approved_at or utcnow()
@@ -717,12 +723,29 @@ def _confirm_address(user: User) -> None:
         grant_school(user, school, actor=user, how="email_domain")
 
 
-def approve_account(user: User, *, actor: Any) -> None:
-    """Let in an account waiting for its address to be confirmed (the way in when the site sends no email)."""
+def school_by_domain(user: User) -> School | None:
+    """The school an administrator's word gives the account, by its address's domain: a registered domain's school,
+    when the person belongs to no school yet or asked for that one (as a confirmed address at it would)."""
+    school = school_of_address(user.email)
+    if school is None or school.id == user.school_id:
+        return None
+    return school if user.school_id is None or user.requested_school_id == school.id else None
+
+
+def approve_account(user: User, *, actor: Any) -> School | None:
+    """Let in an account waiting for its address to be confirmed (the way in when the site sends no email).
+
+    Without mail no address is ever confirmed, so a school's email domain never applied: the administrator who lets
+    the account in vouches for the person, and the school whose domain the address is at is theirs (the page's
+    button says so; the address stays unconfirmed). Returns that school, if any."""
     if user.approved:
-        return
+        return None
+    school = school_by_domain(user)
     user.approved_at = utcnow()
     record_event(actor, "user.approved", user)
+    if school is not None:
+        grant_school(user, school, actor=actor, how="approval")
+    return school
 
 
 # --- schools: a school counts once it is granted ----------------------------------------------------
@@ -760,8 +783,9 @@ def _member_of_a_community_of(user: User, school_id: int) -> bool:
 def grant_school(user: User, school: School | None, *, actor: Any, how: str = "admin") -> None:
     """Make `school` the one the user belongs to (None: no school), which opens its school-wide material.
 
-    `how`: admin, email_domain (a confirmed address at its domain), community (an invitation from one of its
-    communities, or a convener's). An administrator's decision also settles any request.
+    `how`: admin, email_domain (a confirmed address at its domain), approval (an account at its domain that an
+    administrator let in or created), community (an invitation from one of its communities, or a convener's). An
+    administrator's decision also settles any request.
     """
     school_id = school.id if school is not None else None
     if how == "admin" or user.requested_school_id == school_id:
@@ -881,6 +905,12 @@ def remove_school_domain(row: SchoolEmailDomain, *, actor: Any) -> None:
     db.session.delete(row)
 
 
+def administrators() -> list[User]:
+    """The site administrators whose accounts are in use, by id (those told of work only they may do)."""
+    return list(db.session.scalars(select(User).where(User.is_admin.is_(True), User.active.is_(True))
+                                   .order_by(User.id)))
+
+
 def pending_counts() -> dict[str, int]:
     """How many accounts wait for approval and how many school requests wait, for the administrators."""
     waiting = db.session.scalar(select(func.count(User.id)).where(User.approved_at.is_(None), User.active.is_(True)))
@@ -913,8 +943,10 @@ def check_new_user(*, email: str | None, display_name: str | None,
 
 def create_user(*, email: str, display_name: str, school_id: int | None, locale: str | None, is_admin: bool,
                 actor: Any) -> User:
-    """Create an account for someone (let in at once, its school granted); they choose their password through
-    the link of an invitation (create_password_reset). A duplicate address is refused beside the field."""
+    """Create an account for someone (let in at once, its school granted: the one chosen, else the one whose email
+    domain the address is at, the administrator vouching for the person as when letting an account in); they
+    choose their password through the link of an invitation (create_password_reset). A duplicate address is refused
+    beside the field."""
     email, display_name, school = check_new_user(email=email, display_name=display_name, school_id=school_id)
     user = User(
         email=email,
@@ -930,4 +962,6 @@ def create_user(*, email: str, display_name: str, school_id: int | None, locale:
     record_event(actor, "user.created", user, is_admin=bool(is_admin))
     if school is not None:
         grant_school(user, school, actor=actor, how="admin")
+    elif (by_domain := school_by_domain(user)) is not None:
+        grant_school(user, by_domain, actor=actor, how="approval")
     return user

@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from workspace.communities.labels import COMMUNITY_TYPE_LABELS, ROLE_LABELS, lazy_label
 from workspace.communities.models import ASSIGNABLE_ROLES, CommunityType, Role, School
@@ -61,7 +61,9 @@ class CommunityForm(WorkspaceForm):
                                 description=_l("Markdown: **bold**, lists, links."))
     vision = TextAreaField(_l("Shared vision and goals"), validators=[Optional(), Length(max=20000)])
     school_ids = MultiCheckboxField(_l("Schools"), coerce=coerce_id, choices=[], validate_choice=False,
-                                    invalid=_l("Choose schools from the list."))
+                                    invalid=_l("Choose schools from the list."),
+                                    description=_l("Its school's reviewers see the community, and the formation "
+                                                   "rules read the school's number of classes."))
     # An urban–rural community only (the settings page shows them for that type): the core school among its
     # schools (the others are member schools) and the agreement's term.
     core_school_id = SelectField(_l("Core school"), choices=[], invalid=CHOOSE_SCHOOL, validators=[Optional()],
@@ -73,6 +75,16 @@ class CommunityForm(WorkspaceForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = type_choices()
+
+
+class NewCommunityForm(CommunityForm):
+    """A new community's form: once the site has schools, the community is given one (a community without a school
+    is seen by no school reviewer, and its formation rule has no class count to read)."""
+
+    def validate_school_ids(self, field: MultiCheckboxField) -> None:
+        if field.choices and not field.data:
+            raise ValidationError(str(_l("Choose the community's school: its reviewers and the formation rules read "
+                                         "the community through it.")))
 
 
 class InvitationForm(WorkspaceForm):

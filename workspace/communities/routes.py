@@ -13,6 +13,7 @@ from workspace.communities.forms import (
     CommunityForm,
     ExchangedTeacherForm,
     InvitationForm,
+    NewCommunityForm,
     RoleForm,
     TransferForm,
     school_choices,
@@ -85,20 +86,24 @@ def _new_page(form: CommunityForm, status: int = 200):
 
 @bp.get("/communities/new")
 def new_community():
-    """Show the form to create a community."""
+    """Show the form to create a community, its school ticked: the creator's, else the site's only one."""
     require(can(current_user, "create_community"))
-    form = CommunityForm()
+    form = NewCommunityForm()
     _school_choices(form)
-    if current_user.school_id and not form.school_ids.data:
-        form.school_ids.data = [current_user.school_id]
+    if not form.school_ids.data:
+        if current_user.school_id:
+            form.school_ids.data = [current_user.school_id]
+        elif len(form.school_ids.choices) == 1:  # a new install's one school, for an administrator of none
+            form.school_ids.data = [form.school_ids.choices[0][0]]
     return _new_page(form)
 
 
 @bp.post("/communities/new")
 def create_community():
-    """Create a community with the current user as its convener (an empty address is made from the name)."""
+    """Create a community with the current user as its convener (an empty address is made from the name); once the
+    site has schools, one of them is the community's."""
     require(can(current_user, "create_community"))
-    form = CommunityForm()
+    form = NewCommunityForm()
     _school_choices(form)
     if not form.validate():
         return _new_page(form, 422)

@@ -334,6 +334,18 @@ def normalise_dates(data: object) -> None:
             holder[key] = day.isoformat()
 
 
+def normal_key(key: str) -> str:
+    """A program's key as it is kept: in small letters, however it was typed (PLC-115, as its files and the funders
+    write it, is plc-115). Only A–Z are lowered: any other letter is for the checks to refuse."""
+    return "".join(character.lower() if "A" <= character <= "Z" else character for character in key.strip())
+
+
+def normalise_key(data: object) -> None:
+    """Write a document's key in small letters (`normal_key`); a key that is no text is left for the checks."""
+    if isinstance(data, dict) and isinstance(data.get("key"), str):
+        data["key"] = normal_key(data["key"])
+
+
 def _too_large(data: object, lines: dict[Path_, int] | None) -> list[ProgramError]:
     """Numbers past MAX_NUMBER (the figures form reads no more, and a column holds no more), each beside its line.
     A walk with its own stack: a document nested 900 deep is refused by the schema, not by Python's recursion."""
@@ -436,6 +448,7 @@ def parse_program_text(text: str) -> tuple[dict[str, Any] | None, list[ProgramEr
     except RecursionError:  # deep enough for json, too deep for the walk: the errors go without their lines
         lines = None
     normalise_dates(data)  # ROC dates welcome; the document is saved with 2026-08-01 (same paths, same lines)
+    normalise_key(data)  # PLC-115 welcome: kept as plc-115
     errors = validate_program(data, lines)
     return (None, errors) if errors else (data, [])
 

@@ -189,6 +189,8 @@ def figure_text(result: RuleResult, currency: str = "TWD") -> str:
     if figure is None:
         return ""
     if target is None:
+        if unit in ("members", "in_evaluation_programme"):  # no minimum known (a community with no school)
+            return ngettext("%(num)d member", "%(num)d members", figure)
         return money(figure, currency) if unit == "money" else str(figure)
     n = target
     if unit == "money":
@@ -359,7 +361,8 @@ def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_re
     """Where a gap that names a record is fixed, for this reader: the activity's page (for those who read the
     records), the expense's edit form (for those who manage the budget; the budget page for the others), the
     panel's deliverable form, the pairings (a mentoring term set to end short, for those who keep them), the
-    members page; None when the gap names nothing to open."""
+    members page, the community's settings (a community with no school, for those who manage it); None when the gap
+    names nothing to open."""
     p = gap.params
     if p.get("activity_id") and read_records:
         return url_for("activities.show", slug=community.slug, activity_id=p["activity_id"])
@@ -375,6 +378,8 @@ def gap_link(gap: Gap, community: Any, enrollment: Any, *, manage: bool, read_re
         return url_for("compliance.panel", slug=community.slug, _anchor=f"deliver-{enrollment.id}")
     if gap.code == "person_short" and p.get("term_last"):  # a pairing set to end short: moved on its page
         return url_for("mentoring.index", slug=community.slug) if manage else None
+    if gap.code == "no_school":  # set in the community's settings, by those who may change them
+        return url_for("communities.edit", slug=community.slug) if manage else None
     if gap.code in ("membership_short", "membership_over") or (gap.code == "person_short" and p.get("user_id")):
         return url_for("communities.members", slug=community.slug)
     return None
@@ -467,6 +472,9 @@ def gap_text(gap: Gap, currency: str = "TWD", *, hidden: Collection[int] = (), i
         return _membership(code, p)
     if code == "not_applicable":
         return _("No school of the community takes part in the teacher-evaluation programme.")
+    if code == "no_school":
+        return _("This community has no school yet, and this rule depends on its school (its number of classes, the "
+                 "teacher-evaluation programme). Choose the school in the community's settings.")
     if code == "nothing_to_cover":
         return _("There is nothing to cover: the community has no %(of)s to reach.",
                  of=str(OF_LABELS.get(p["of"], p["of"])))

@@ -211,7 +211,10 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
         fields["role"] = label("role", role)
     if "invitee" in wanted:
         email, role = invitation if invitation is not None else (data.get("email"), data.get("role"))
-        fields["invitee"] = (email if email else gettext("whoever opens a link (%(role)s)", role=label("role", role)))
+        # An address quoted as a name is: run into a Chinese sentence, 邀請zhang.zhiwei@gmail.com以成員身分加入 read
+        # as one word.
+        fields["invitee"] = (quoted(email) if email
+                             else gettext("whoever opens a link (%(role)s)", role=label("role", role)))
     if "month" in wanted:
         fields["month"] = str(data.get("month") or "…")[:7]
     if "count" in wanted:

@@ -39,7 +39,7 @@ KINDS = ("mention", "reply", "answer", "report", "assigned", "reflection", "comm
          "partner_left",
          "observation", "lesson", "lesson_moved", "lesson_cancelled",
          "submitted", "returned", "approved", "enrolled", "confirmed", "amount_changed",
-         "withdrawn", "due")
+         "withdrawn", "due", "signup")
 MAX_TITLE = 200
 MAX_EXCERPT = 300
 MAX_PATH = 500
@@ -73,6 +73,9 @@ MESSAGES = {
     "withdrawn": N_("%(actor)s withdrew a community from “%(title)s”"),
     # A reminder has no actor: its title is what is due and when, worded by its area for each reader (title words).
     "due": N_("Reminder: %(title)s"),
+    # To the administrators, of an account that waits for them (a site without mail): the actor is the newcomer,
+    # the title their address.
+    "signup": N_("%(actor)s (%(title)s) signed up: the account waits for you to let it in"),
 }
 SOMEONE = N_("Someone")  # the actor's account was deleted
 # Kinds whose title is a funder's text (a program's name), shown in the reader's script like the pages show it;

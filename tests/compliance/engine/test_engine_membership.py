@@ -36,6 +36,25 @@ def test_too_few_members_when_the_period_has_closed_is_not_met():
                                                                                  "min": 4}
 
 
+@pytest.mark.parametrize(("members", "status", "target"), [(3, Status.AT_RISK, None), (5, Status.AT_RISK, None),
+                                                          (6, Status.MET, 6)])
+def test_a_community_with_no_school_is_told_so_not_judged_against_the_smallest_band(members, status, target):
+    """QA 13: a community created with no school read "met, 5 members (at least 4)" whatever its school would be:
+    the class count of no school read as 0 classes. It now says it has no school, and is met only by as many
+    members as every band asks for."""
+    found = one(program(MEMBERS), facts(members=[member() for _ in range(members)], schools=[]), TODAY)
+    assert found.status is status and found.figure == members and found.target == target
+    assert found.gaps[0].code == "no_school"
+    assert "membership_short" not in {gap.code for gap in found.gaps}
+    closed = one(program(MEMBERS), facts(members=[member() for _ in range(5)], schools=[]), LAST + dt.timedelta(1))
+    assert closed.status is Status.NOT_MET and closed.gaps[0].code == "no_school"
+
+
+def test_the_evaluation_rule_of_a_community_with_no_school_says_it_has_none():
+    found = one(program(EVALUATION), facts(members=[member(evaluation=True) for _ in range(3)], schools=[]), TODAY)
+    assert found.status is Status.NOT_APPLICABLE and [gap.code for gap in found.gaps] == ["no_school"]
+
+
 @pytest.mark.parametrize(("conveners", "status"), [(0, Status.AT_RISK), (1, Status.MET), (2, Status.AT_RISK)])
 def test_exactly_one_convener(conveners, status):
     people = [member(role="convener") for _ in range(conveners)] + [member() for _ in range(3)]

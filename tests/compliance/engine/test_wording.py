@@ -95,6 +95,7 @@ def test_every_gap_code_the_engine_gives_has_words(language):
         Gap("membership_over", {"measure": "conveners", "figure": 2, "max": 1, "names": ("林老師", "王老師")}),
         Gap("membership_over", {"measure": "members", "figure": 9, "max": 8, "names": ()}),
         Gap("not_applicable", {"condition": "school_in_evaluation_programme"}),
+        Gap("no_school"),
         Gap("nothing_to_cover", {"of": "schools"}),
         Gap("nobody", {"who": "mentees"}),
         Gap("deliverable_missing", {"item": "results_report", "due": day}),

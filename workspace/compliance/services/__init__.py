@@ -39,6 +39,7 @@ from workspace.compliance.services.enrolment import (
     enrollments_of,
     live_waivers,
     revoke,
+    waiting_enrollments,
     waive,
     withdraw,
     withdrawn_enrollments_of,
@@ -51,4 +52,4 @@ __all__ = ["KEY_PATTERN", "MAX_AMOUNT", "Standing", "apply_figures", "change_amo
            "figures_of",
            "install_presets", "live_waivers", "period_notices", "programs", "remind_deadlines", "revoke",
            "set_archived", "stale_messages", "standings", "taken_fields",
-           "update_program", "waive", "withdraw", "withdrawn_enrollments_of"]
+           "update_program", "waiting_enrollments", "waive", "withdraw", "withdrawn_enrollments_of"]

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from workspace.compliance.models import Program
-from workspace.compliance.programs import load_presets, validate_program
+from workspace.compliance.programs import load_presets, normal_key, validate_program
 from workspace.compliance.wording import listing, program_error_text, rule_text, taken_text
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, ValidationError
@@ -439,11 +439,11 @@ def figure_errors(document: dict[str, Any], fields: Collection[str]) -> dict[str
 def apply_figures(document: dict[str, Any], *, name: str, first: dt.date, last: dt.date,
                   values: dict[str, int | float | str], key: str | None = None) -> dict[str, Any]:
     """A copy of the document with its name, period, the rules' numbers, messages and citations (`values` by field
-    name) and, when given, its key changed."""
+    name) and, when given, its key changed (in small letters: PLC-115 is plc-115)."""
     changed = copy.deepcopy(document)
     changed["name"] = name
     if key is not None:
-        changed["key"] = key
+        changed["key"] = normal_key(key)
     changed["period"] = {"first": first.isoformat(), "last": last.isoformat()}
     for field, value in values.items():
         *steps, last = field.split(".")  # rules.3.range.max, rules.0.min_by_class_count.1.min

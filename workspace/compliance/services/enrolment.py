@@ -142,6 +142,15 @@ def withdrawn_enrollments_of(community_id: int) -> list[Enrollment]:
         .order_by(Enrollment.withdrawn_at.desc(), Enrollment.id)))
 
 
+def waiting_enrollments() -> list[Enrollment]:
+    """Every live enrolment not confirmed yet, the oldest request first, with its community and program (one query):
+    what waits for an administrator or a reviewer."""
+    return list(db.session.scalars(
+        select(Enrollment).options(selectinload(Enrollment.program), selectinload(Enrollment.community))
+        .where(Enrollment.status == EnrollmentStatus.REQUESTED.value, Enrollment.live)
+        .order_by(Enrollment.requested_at, Enrollment.id)))
+
+
 def enrollments_of(community_id: int) -> list[Enrollment]:
     """A community's live enrolments, the current programs first (one query, programs loaded with them)."""
     return list(db.session.scalars(

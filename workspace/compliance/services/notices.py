@@ -1,5 +1,6 @@
 """What compliance tells people through the notifications area about an enrolment and a submission to the
-reviewers: the reviewers in scope hear that a community enrolled (it waits for their confirmation) and that a round
+reviewers: the reviewers in scope hear that a community enrolled (it waits for their confirmation; the site
+administrators hear it when no reviewer in scope would) and that a round
 was handed in (or handed in again); the community's conveners hear that the enrolment was confirmed or its approved
 amount changed (from what to what), and that a round was returned or approved, with the reviewer's comment.
 
@@ -23,6 +24,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from workspace.auth.models import User
+from workspace.auth.services import administrators
 from workspace.communities.policy import holders_of, reviewers_of
 from workspace.compliance import wording
 from workspace.compliance.models import Enrollment, Submission, SubmissionStatus
@@ -161,8 +163,12 @@ def enrollment_excerpt_words(kept: str) -> str:
 
 
 def enrolled(enrollment: Enrollment, actor: Any) -> None:
-    """Tell the reviewers in scope that a community enrolled with an amount that waits for their confirmation."""
-    _tell_enrolment(_reviewers(enrollment.community), "enrolled", enrollment,
+    """Tell the reviewers in scope that a community enrolled with an amount that waits for their confirmation; when
+    no reviewer in scope would hear of it (a new school has none yet, or only the one who enrolled), the site
+    administrators, who confirm it too: otherwise nobody learned that it waited."""
+    reviewers = [user for user in _reviewers(enrollment.community)
+                 if user.active and user.id != getattr(actor, "id", None)]
+    _tell_enrolment(reviewers or administrators(), "enrolled", enrollment,
                     _amount(enrollment, enrollment.approved_amount), actor)
 
 
