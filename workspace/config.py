@@ -196,10 +196,14 @@ def load_config() -> dict[str, Any]:
         "LOGIN_FAILURES_BEFORE_DELAY": _int("LOGIN_FAILURES_BEFORE_DELAY", 3),
         "LOGIN_DELAY_SECONDS": _int("LOGIN_DELAY_SECONDS", 5),
         "LOGIN_DELAY_MAX_SECONDS": _int("LOGIN_DELAY_MAX_SECONDS", 900),
+        # The cap for browsers that never logged in to the account, counted together by their network address: a
+        # teacher on a fresh browser behind a school's NAT shares that count with whoever guesses from there, so
+        # this is both the longest she can be made to wait and the guesser's pace (auth/throttle.py).
+        "LOGIN_DELAY_MAX_PER_ADDRESS_SECONDS": _int("LOGIN_DELAY_MAX_PER_ADDRESS_SECONDS", 120),
         "LOGIN_FAILURE_WINDOW_MINUTES": _int("LOGIN_FAILURE_WINDOW_MINUTES", 1440),
         # Failed logins for one account from browsers that never logged in to it, within the window, before each
         # further one makes such browsers wait, doubling up to LOGIN_DELAY_MAX_SECONDS (a reset link and known
-        # browsers are not held back).
+        # browsers are not held back); one address's failures count for half of it at most.
         "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 100),
         # Failed logins from one address over all accounts before that address loses its free tries (it waits from
         # the first failure on each account; a right password for an account nobody guessed still gets in, so a

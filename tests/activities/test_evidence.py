@@ -55,6 +55,28 @@ def test_a_disguised_program_is_refused_and_members_cannot_add_evidence(client, 
     assert _upload(client, activity, "照片.jpg", b"MZ").status_code == 403
 
 
+def test_a_web_page_or_drawing_named_as_a_photo_or_document_is_refused_saying_what_it_looks_like(client, ctx):
+    """The evidence upload shares the library's checks (core/storage): SVG named .png and HTML named .pdf are
+    refused with what they look like, one by one (the page's script) or all at once."""
+    from tests.core.test_storage import SVG, WEB_PAGE
+
+    club = make_club()
+    activity = club.activity()
+    client.login(club.convener)
+    response = _upload(client, activity, "板書.png", SVG)
+    assert response.status_code == 422 and "not in PNG format" in response.get_data(as_text=True)
+    assert "looks like an SVG drawing" in response.get_data(as_text=True)
+    assert _upload(client, activity, "板書.png", png_bytes()).status_code == 201  # the next file goes in
+    response = client.post_form(f"/c/club/activities/{activity.id}/evidence",
+                                {"files": [(io.BytesIO(png_bytes(color="teal")), "合照.png"),
+                                           (io.BytesIO(WEB_PAGE), "講義.pdf")]},
+                                content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "講義.pdf: This file is not in PDF format" in page and "looks like a web page" in page
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 1
+
+
 def test_a_video_of_exactly_the_limit_passes(client, ctx, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_VIDEO_UPLOAD_MB", 1)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)  # as config.py: the limit + 1 MB

@@ -5,6 +5,10 @@ guest expert, member, recorder (a member named to write the minutes), co-convene
 over the community's school), site admin. Outsiders get 404; guest experts see the community but not its
 activities (403); reviewers read activities (list, calendar, activity page) but manage nothing and cannot sign
 in; visitors go to the login page.
+
+A pair's private meeting (a mentoring log recorded as an activity) has a table of its own: only the pair, the
+conveners and admins open it; nobody writes minutes on it (the pair's log is its minutes: 403, saying so); the
+mentor who recorded it and the conveners add its evidence.
 """
 
 from __future__ import annotations
@@ -177,3 +181,48 @@ def test_an_archived_community_is_read_but_not_managed(client, ctx):
     client.login(world.users["member"])
     response = client.post_form((ONE + "/sign-in").format(**fields), {"t": world.ids["token"]})
     assert response.status_code == FB
+
+
+# --- a pair's private meeting ------------------------------------------------------------------------
+
+PRIVATE_ROLES = ("anonymous", "outsider", "guest_expert", "member", "mentor", "mentee", "co_convener", "convener",
+                 "reviewer", "admin")
+
+
+def build_private_world() -> World:
+    """A meeting of the pair (mentor → mentee) recorded by the mentor as a private activity, with a photo the
+    convener added and a resource to link."""
+    world = build_world(PRIVATE_ROLES, name="pair")
+    community, users = world.community(), world.users
+    starts = dt.datetime(2026, 10, 27, 15, 30)
+    meeting = services.record_activity(community, services.ActivityFields(
+        title="New-teacher mentoring: Mentee", method="new_teacher_mentoring", starts_at=starts,
+        ends_at=starts + dt.timedelta(minutes=45)), actor=users["mentor"],
+        present=[users["mentor"].id, users["mentee"].id], private=True)
+    evidence = services.add_evidence(meeting, store_upload(io.BytesIO(png_bytes()), "meeting.png"),
+                                     actor=users["convener"])
+    resource = resources.create_text_resource(community, resources.ResourceFields(title="Plan", kind="lesson_plan"),
+                                              "Text", actor=users["member"])
+    db.session.commit()
+    world.ids = {"activity_id": meeting.id, "evidence_id": evidence.id, "resource_id": resource.id}
+    return world
+
+
+# Anyone outside the pair and the conveners does not find it (a guest expert reads no activities at all).
+PAIR_READERS = dict(anonymous=LOGIN, outsider=NF, guest_expert=FB, member=NF, reviewer=NF)
+NO_MINUTES = dict(PAIR_READERS, default=FB)  # the pair's log is its minutes: refused to all who open it
+RECORDERS = dict(PAIR_READERS, mentee=FB, default=DONE)  # the mentor who recorded it, the conveners, admins
+PRIVATE_STEPS = [
+    Step("GET", "activities.show", ONE, None, PAIR_READERS),
+    Step("GET", "activities.minutes", ONE + "/minutes", None, NO_MINUTES),
+    Step("POST", "activities.save_minutes", ONE + "/minutes",
+         {"minutes": "QA-CONVENER-MINUTES", "outcomes": "", "base_version": "1"}, NO_MINUTES),
+    Step("POST", "activities.add_evidence", ONE + "/evidence", {"files": PNG}, RECORDERS),
+    Step("GET", "activities.evidence_gallery", ONE + "/evidence/", None, PAIR_READERS),
+    Step("POST", "activities.caption_evidence", ONE + "/evidence/{evidence_id}", {"caption": "The meeting"},
+         RECORDERS),
+    Step("POST", "activities.link_resource", ONE + "/links", {"resource_id": "{resource_id}"}, RECORDERS),
+]
+
+PRIVATE_TABLE = Table(PRIVATE_ROLES, build_private_world, PRIVATE_STEPS, csrf_as=lambda step: "convener")
+test_private_meeting_routes_answer_each_role = route_test(PRIVATE_TABLE)

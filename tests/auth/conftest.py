@@ -1,10 +1,11 @@
-"""Fixtures of the account tests: a real argon2 hasher that counts its password checks."""
+"""Fixtures of the account tests: a real argon2 hasher that counts its password checks, a local SMTP server."""
 
 from __future__ import annotations
 
 import pytest
 from argon2 import PasswordHasher
 
+from tests.test_mail import smtp  # noqa: F401 - the local SMTP server, for the reset links mailed here
 from workspace.auth import services
 
 

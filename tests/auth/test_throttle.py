@@ -53,6 +53,7 @@ def store(request, app, ctx, monkeypatch) -> str:
 def _settings(app, monkeypatch) -> None:
     """The shipped defaults, whatever the environment says."""
     for key, value in {"LOGIN_FAILURES_BEFORE_DELAY": 3, "LOGIN_DELAY_SECONDS": 5, "LOGIN_DELAY_MAX_SECONDS": 900,
+                       "LOGIN_DELAY_MAX_PER_ADDRESS_SECONDS": 120,
                        "LOGIN_FAILURE_WINDOW_MINUTES": 1440, "LOGIN_FAILURES_PER_ACCOUNT": 100,
                        "LOGIN_RATE_LIMIT_PER_ADDRESS": "20 per 10 minutes"}.items():
         monkeypatch.setitem(app.config, key, value)
@@ -69,17 +70,80 @@ def wait(email: str, client: Client, at: dt.datetime) -> int:
 
 
 def test_waits_start_after_three_failures_and_double_up_to_the_cap(store):
+    """A browser that logged in to the account before is counted on its own: only it builds its waits, so they
+    double up to the full cap of a quarter of an hour."""
     make_user(email="lin@school.test")
+    her_browser = Client(address=STRANGER.address, browser="b" * 32)
     now = utcnow()
     waits = []
     for _ in range(13):
-        assert wait("lin@school.test", STRANGER, now) == 0  # each try comes once the last wait is over
-        fail("lin@school.test", STRANGER, now)
-        waits.append(wait("lin@school.test", STRANGER, now))
+        assert wait("lin@school.test", her_browser, now) == 0  # each try comes once the last wait is over
+        fail("lin@school.test", her_browser, now)
+        waits.append(wait("lin@school.test", her_browser, now))
         now += dt.timedelta(seconds=waits[-1])
     assert waits == [0, 0, 5, 10, 20, 40, 80, 160, 320, 640, 900, 900, 900]
     # Halfway through a wait, the rest of it.
-    assert wait("lin@school.test", STRANGER, now - dt.timedelta(seconds=400)) == 400
+    assert wait("lin@school.test", her_browser, now - dt.timedelta(seconds=400)) == 400
+
+
+def test_the_wait_one_network_address_builds_for_an_account_is_capped_at_two_minutes(store):
+    """QA: a student on the school's NAT failed a teacher's login each time the wait ended (5 → 10 → … → 320 s):
+    the teacher, in a fresh browser behind the same address, then waited six minutes with the right password, and
+    could be kept waiting up to a quarter of an hour, again and again. Browsers that never logged in to the account
+    share the address's count, so what they can be made to wait is what the address's guesser waits: two minutes
+    at most, and the refusal says it is this network's count."""
+    make_user(email="lin@school.test")
+    now = utcnow()
+    waits = []
+    for _ in range(10):
+        assert wait("lin@school.test", STRANGER, now) == 0
+        fail("lin@school.test", STRANGER, now)
+        waits.append(wait("lin@school.test", STRANGER, now))
+        now += dt.timedelta(seconds=waits[-1])
+    assert waits == [0, 0, 5, 10, 20, 40, 80, 120, 120, 120]
+    fail("lin@school.test", STRANGER, now)
+    refusal = services.login_refusal("lin@school.test", STRANGER, now=now)
+    assert refusal == throttle.Refusal(throttle.NETWORK, 120)
+
+
+def test_one_address_guessing_for_hours_gets_a_bounded_number_of_tries_and_slows_no_other_network(store, app,
+                                                                                                  monkeypatch):
+    """The cap lets one address try an account every two minutes: 720 tries a day at most (the password rules ask
+    for about 10^8 guesses at least, so centuries). It fills at most half of the account's ceiling, so a single
+    network never slows the teacher's logins from anywhere else, however long it keeps going (here two hours past a
+    ceiling of 20, to keep the test short)."""
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_ACCOUNT", 20)
+    teacher = make_user(email="lin@school.test")
+    start = now = utcnow()
+    tries = 0
+    while now < start + dt.timedelta(hours=2):
+        now += dt.timedelta(seconds=wait("lin@school.test", STRANGER, now))
+        fail("lin@school.test", STRANGER, now)
+        tries += 1
+    assert 20 * 2 < tries <= 2 * 3600 // 120 + 10
+    assert wait("lin@school.test", STRANGER, now) == 120
+    assert services.login_refusal("lin@school.test", TEACHER, now=now) is None  # another network: not held back
+    assert services.authenticate("lin@school.test", PASSWORD, TEACHER, now=now) is teacher
+
+
+def test_two_networks_together_reach_the_accounts_ceiling(store, app, monkeypatch):
+    """Half the ceiling per address: guessing spread over two networks or more still meets it."""
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_ACCOUNT", 10)
+    monkeypatch.setitem(app.config, "LOGIN_DELAY_MAX_PER_ADDRESS_SECONDS", 5)
+    make_user(email="lin@school.test")
+    other = Client(address="192.0.2.7")
+    now = utcnow()
+    for _ in range(12):
+        now += dt.timedelta(seconds=wait("lin@school.test", STRANGER, now))
+        fail("lin@school.test", STRANGER, now)
+    assert wait("lin@school.test", TEACHER, now) == 0  # twelve from one address count as five
+    for _ in range(5):
+        now += dt.timedelta(seconds=wait("lin@school.test", other, now))
+        fail("lin@school.test", other, now)
+    refusal = services.login_refusal("lin@school.test", TEACHER, now=now)
+    assert refusal is not None and refusal.reason == throttle.ACCOUNT
+    # Past the ceiling every failure counts towards the doubling: 17 failures, 8 past the ceiling of 10.
+    assert refusal.seconds == 5 * 2 ** 7
 
 
 def test_a_stranger_failing_20_times_elsewhere_does_not_stop_the_teacher(store):
@@ -88,7 +152,7 @@ def test_a_stranger_failing_20_times_elsewhere_does_not_stop_the_teacher(store):
     for _ in range(20):
         now += dt.timedelta(seconds=wait("lin@school.test", STRANGER, now))
         fail("lin@school.test", STRANGER, now)
-    assert wait("lin@school.test", STRANGER, now) == 900  # the stranger waits
+    assert wait("lin@school.test", STRANGER, now) == 120  # the stranger waits
     assert wait("lin@school.test", TEACHER, now) == 0  # the teacher does not
     assert services.authenticate("lin@school.test", PASSWORD, TEACHER, now=now) is teacher
 
@@ -177,7 +241,7 @@ def test_a_busy_address_guessing_one_account_waits_from_its_first_failure(store,
     assert wait("lin@school.test", STRANGER, now) == 0
     fail("lin@school.test", STRANGER, now)
     refusal = services.login_refusal("lin@school.test", STRANGER, now=now)
-    assert refusal is not None and refusal.reason == throttle.DELAY and refusal.seconds == 5
+    assert refusal is not None and refusal.reason == throttle.NETWORK and refusal.seconds == 5
     now += dt.timedelta(seconds=5)
     fail("lin@school.test", STRANGER, now)
     assert wait("lin@school.test", STRANGER, now) == 10

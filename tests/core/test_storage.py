@@ -192,14 +192,47 @@ def test_text_without_extension_gets_txt():
     assert _store(b"plain words", "README").filename == "README.txt"
 
 
-def test_text_named_as_another_kind_of_file_is_named_as_text():
-    """Text called "photo.png" showed a PNG badge and opened in an image viewer that failed: it is text, and it
-    is named so; its own extensions (.py, .log) stay."""
-    for name in ("photo.png", "報告.pdf", "clip.mp4", "scan.JPG"):
-        stored = _store("其實是文字".encode(), name)
-        assert (stored.media_type, stored.filename) == ("text/plain", name + ".txt"), name
+WEB_PAGE = b"<html><body><script>alert(document.domain)</script><p>\xe6\x95\x99\xe6\xa1\x88</p></body></html>"
+SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+       b'<script>alert(2)</script></svg>')
+
+
+@pytest.mark.parametrize(("data", "name", "kind", "looks"), [
+    (WEB_PAGE, "evil.pdf", "PDF", "looks like a web page (HTML)"),
+    (b"\n  <!DOCTYPE html>\n<title>x</title>", "x.docx", "Word", "looks like a web page (HTML)"),
+    (SVG, "evil.png", "PNG", "looks like an SVG drawing"),
+    (b"<svg viewBox='0 0 1 1'/>", "icon.JPG", "JPEG", "looks like an SVG drawing"),
+    ("其實是文字".encode(), "報告.pdf", "PDF", "is plain text"),
+    ("其實是文字".encode("utf-16"), "clip.mp4", "MP4", "is plain text"),
+])
+def test_text_named_as_another_kind_of_file_is_refused_saying_what_it_looks_like(data, name, kind, looks):
+    """QA round 13: HTML or SVG named .pdf, .png or .docx was taken and served as "evil.pdf.txt", with no word to the
+    teacher who believed her lesson plan was there (a receipt refused the same file). It is refused, saying what the
+    file is not and what its content looks like."""
+    refused = _reject(data, name)
+    assert refused.reason == "type"
+    assert f"This file is not in {kind} format, though its name ends in " in refused.message
+    assert looks in refused.message
+
+
+def test_text_keeps_its_own_names():
+    """Text with a text name, or a name that promises no other kind (.py, .log), is text as before."""
+    assert _store(WEB_PAGE, "page.txt").media_type == "text/plain"
     assert _store(b"print('hi')", "lesson.py").filename == "lesson.py"
     assert _store(b"a log line", "server.log").filename == "server.log"
+
+
+def test_several_files_checked_together_name_the_one_refused():
+    """Without JavaScript the library posts every chosen file at once: the refusal says which one it is."""
+    from werkzeug.datastructures import FileStorage
+
+    uploads = [FileStorage(io.BytesIO(PDF_BYTES), "good.pdf"), FileStorage(io.BytesIO(WEB_PAGE), "evil.pdf")]
+    with pytest.raises(UploadRejected) as caught:
+        storage.store_uploads(uploads)
+    assert caught.value.message.startswith("evil.pdf: This file is not in PDF format")
+    with pytest.raises(UploadRejected) as caught:
+        storage.store_uploads([FileStorage(io.BytesIO(WEB_PAGE), "evil.pdf")])
+    assert caught.value.message.startswith("This file is not in PDF format")  # one file: its own field says it
 
 
 def test_binary_or_invalid_text_is_refused():

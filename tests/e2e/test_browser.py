@@ -64,7 +64,8 @@ def test_repeated_wrong_passwords_ask_to_wait_and_say_how_long(page: Page, data)
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")) as answer:
         form.get_by_role("button", name="Log in").click()
     assert answer.value.status == 429
-    expect(form.locator(".form-errors")).to_contain_text("Too many failed attempts. Wait 5 seconds, then try again.")
+    expect(form.locator(".form-errors")).to_contain_text("Someone on this network (perhaps you)")
+    expect(form.locator(".form-errors")).to_contain_text("Wait 5 seconds, then try again.")
     expect(page.get_by_label("Email")).to_have_value(user["email"])
     expect(page.get_by_label("Password")).to_have_value("")
     expect(page).to_have_url(re.compile(r"/login"))

@@ -343,7 +343,9 @@ def test_a_pairs_private_meeting_has_a_note_in_its_folder_never_its_minutes_or_f
     names = [name for name in archive.namelist() if name.startswith(folder) and name != folder]
     assert names == [folder + "僅限師徒雙方.txt"]
     note = archive.read(folder + "僅限師徒雙方.txt").decode("utf-8")
-    assert "已撰寫會議記錄：是" in note and "5 個檔案" in note
+    # Its minutes were typed on the activity (no pair's log here): they go into no export, so they claim nothing
+    # (QA round 13: the checklist and the pack said "minutes written" of text nobody downstream ever read).
+    assert "已撰寫會議記錄：否" in note and "5 個檔案" in note
     manifest = json.loads(archive.read("manifest.json"))
     about = [entry for entry in manifest["files"] if (entry.get("activity") or {}).get("id") == meeting.id]
     assert [entry["path"] for entry in about] == [folder + "僅限師徒雙方.txt"]

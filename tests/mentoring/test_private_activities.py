@@ -200,8 +200,7 @@ def test_its_minutes_files_and_feedback_stay_out_of_the_records_other_areas_read
     from workspace.core.records import Period
 
     meeting = recorded.meeting
-    activities.save_minutes(meeting, "## 討論\n\n黃老師談到與家長溝通的壓力。", "", actor=recorded.convener,
-                            base_version=meeting.minutes_version)
+    _written_on_it_earlier(meeting, "## 討論\n\n黃老師談到與家長溝通的壓力。")
     db.session.add(Feedback(activity_id=meeting.id, user_id=recorded.mentee.id, satisfaction=5, comment="很有幫助"))
     db.session.commit()
     period = Period(dt.date(2026, 8, 1), dt.date(2027, 7, 31))
@@ -214,6 +213,51 @@ def test_its_minutes_files_and_feedback_stay_out_of_the_records_other_areas_read
     assert all(item.activity_id != meeting.id for item in records.feedback(ids, period, now=now))
     assert all(item.activity_id != meeting.id for item in records.feedback_comments(ids, period, now=now))
     assert all(item.activity_id != meeting.id for item in records.evidence_files(ids, period))
+
+
+def _written_on_it_earlier(activity, text: str) -> None:
+    """Minutes typed on the activity itself, as conveners and the recorder could before QA round 13."""
+    from workspace.core.text import render_markdown
+
+    activity.minutes, activity.minutes_html = text, str(render_markdown(text))
+    activity.outcomes, activity.outcomes_html = "家長溝通", str(render_markdown("家長溝通"))
+    db.session.commit()
+
+
+def test_nobody_writes_minutes_on_it_and_what_was_written_earlier_counts_for_nothing(client, recorded):
+    """QA round 13: a co-convener outside the pair was offered "Write the minutes" on it, saved text that no
+    export carried, and the checklist then ticked "minutes written". The pair's record is its minutes: no editor
+    for anyone, the route refuses saying why, and text written there earlier stays readable on the page, marked as
+    going into no export, and ticks nothing (on the page, the panel's records, the exports)."""
+    slug, meeting = recorded.community.slug, recorded.meeting
+    minutes_url = f"/c/{slug}/activities/{meeting.id}/minutes"
+    for person in (recorded.convener, recorded.mentor, recorded.mentee):
+        assert not can(person, "write_minutes", meeting), person.display_name
+        client.login(person)
+        page = client.get(f"/c/{slug}/activities/{meeting.id}").get_data(as_text=True)
+        assert minutes_url not in page and "Write the minutes" not in page
+        refused = client.get(minutes_url)
+        assert refused.status_code == 403 and "is the minutes of this activity" in refused.get_data(as_text=True)
+        saved = client.post_form(minutes_url, {"minutes": "QA-CONVENER-MINUTES", "outcomes": "", "base_version": "1"})
+        assert saved.status_code == 403
+    assert db.session.get(Activity, meeting.id).minutes in ("", None)
+    # An open activity's minutes are written as before.
+    client.login(recorded.convener)
+    assert client.get(f"/c/{slug}/activities/{recorded.open_meeting.id}/minutes").status_code == 200
+    # Text written on it before stays readable there, said to go nowhere; only the pair's log ticks the minutes.
+    _written_on_it_earlier(meeting, "QA-CHEN-MINUTES-9 討論家長溝通")
+    log = db.session.scalar(select(MeetingLog).where(MeetingLog.activity_id == meeting.id))
+    log.topics, log.notes = " ", ""
+    db.session.commit()
+    page = client.get(f"/c/{slug}/activities/{meeting.id}").get_data(as_text=True)
+    assert "QA-CHEN-MINUTES-9" in page and "Written on this page earlier" in page and "goes into no export" in page
+    assert "○ Minutes written" in page and "serves as its minutes once it is written" in page
+    assert not _record_of(recorded, meeting.id).has_minutes
+    log.topics = "班級經營"
+    db.session.commit()
+    page = client.get(f"/c/{slug}/activities/{meeting.id}").get_data(as_text=True)
+    assert "✓ Minutes written" in page and "serves as its minutes; what it says stays between the two" in page
+    assert _record_of(recorded, meeting.id).has_minutes
 
 
 def test_its_attendance_page_lists_only_the_pair_and_gives_no_one_else_a_mark(client, recorded):

@@ -97,6 +97,32 @@ def test_disguised_executable_is_refused(client, convener):
     assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
 
 
+def test_a_web_page_named_as_a_pdf_is_refused_beside_the_files_field_saying_what_it_looks_like(client, convener):
+    """QA round 13: HTML named evil.pdf (SVG named .png, HTML named .docx) was added to the library and served as
+    "evil.pdf.txt", without a word; the receipt form refused the same file. The library now says why beside the
+    field; uploaded one by one (the page's script), the other files of the choice are added as usual."""
+    from tests.core.test_storage import PDF_BYTES, SVG, WEB_PAGE
+
+    for body, name, words in ((WEB_PAGE, "evil.pdf", "not in PDF format"), (SVG, "evil.png", "not in PNG format"),
+                              (WEB_PAGE, "x.docx", "not in Word format")):
+        response = upload(client, [(io.BytesIO(body), name)])
+        assert response.status_code == 422
+        error = field_error(response.get_data(as_text=True), "files")
+        assert words in error and ("web page" in error or "SVG drawing" in error), error
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
+    # One request per file: the refused one says why, its neighbour is added.
+    refused = upload(client, [(io.BytesIO(WEB_PAGE), "evil.pdf")], headers={"X-Upload": "1"}, batch="2")
+    assert refused.status_code == 422 and "its content looks like a web page" in refused.get_data(as_text=True)
+    added = upload(client, [(io.BytesIO(PDF_BYTES), "教案.pdf")], headers={"X-Upload": "1"}, batch="2")
+    assert added.status_code == 201
+    assert [version.filename for version in db.session.scalars(select(ResourceVersion))] == ["教案.pdf"]
+    # All at once (no script): nothing is added, and the message names the file refused.
+    response = upload(client, [(io.BytesIO(PDF_BYTES), "教案二.pdf"), (io.BytesIO(WEB_PAGE), "evil.pdf")])
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "files").startswith("evil.pdf: This file is not in PDF")
+    assert db.session.scalar(select(func.count()).select_from(Resource)) == 1
+
+
 def test_path_and_control_characters_are_cleaned_from_the_file_name(client, convener):
     response = upload(client, [(io.BytesIO("題目".encode()), "../../評量\x07單\x1b.txt")])
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -330,6 +356,20 @@ def test_file_version_needs_a_file(client, convener):
                                 content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Choose the new file" in field_error(response.get_data(as_text=True), "version-file")
+
+
+def test_a_new_version_that_is_a_web_page_named_as_a_pdf_is_refused_beside_its_field(client, convener):
+    from tests.core.test_storage import PDF_BYTES, WEB_PAGE
+
+    upload(client, [(io.BytesIO(PDF_BYTES), "教案.pdf")])
+    resource = db.session.scalar(select(Resource))
+    response = client.post_form(f"/c/lib/resources/{resource.id}/versions",
+                                {"note": "v2", "file": (io.BytesIO(WEB_PAGE), "教案 v2.pdf")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 422
+    error = field_error(response.get_data(as_text=True), "version-file")
+    assert "This file is not in PDF format" in error and "looks like a web page" in error
+    assert db.session.scalar(select(func.count()).select_from(ResourceVersion)) == 1
 
 
 def test_downloads_are_counted(client, convener, community):

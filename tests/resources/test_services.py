@@ -412,3 +412,21 @@ def test_my_favourites_keep_to_what_each_role_may_read(ctx):
     }
     for name, (user, titles) in expected.items():
         assert listed(user, favourites=True) == titles, name
+
+
+# --- what the library takes in -------------------------------------------------------------------
+
+
+def test_the_librarys_upload_path_refuses_a_web_page_named_as_a_pdf_before_anything_is_made(ctx):
+    """The library stores its files through core/storage with their text read (store_uploads, extract_text): a
+    file whose content is not what its name says is refused there, with what it looks like, and no resource or
+    version is made of it (QA round 13: it was stored as "evil.pdf.txt")."""
+    from werkzeug.datastructures import FileStorage
+
+    from tests.core.test_storage import WEB_PAGE
+    from workspace.core.storage import UploadRejected, store_uploads
+
+    with pytest.raises(UploadRejected) as caught:
+        store_uploads([FileStorage(io.BytesIO(WEB_PAGE), "evil.pdf")], extract_text=True)
+    assert "not in PDF format" in caught.value.message and "web page" in caught.value.message
+    assert db.session.scalar(select(Resource.id)) is None and db.session.scalar(select(ResourceVersion.id)) is None

@@ -1,6 +1,7 @@
 """The activities' part of the policy: who reads an activity (its contributors and the reviewers in scope; a pair's
-private one, only the pair, the conveners and admins), who manages it, and what a member does for themself (sign in,
-ask for leave where the activity expects them, give feedback)."""
+private one, only the pair, the conveners and admins), who manages it, who records it (minutes, on an open one only;
+evidence), and what a member does for themself (sign in, ask for leave where the activity expects them, give
+feedback)."""
 
 from __future__ import annotations
 
@@ -62,8 +63,12 @@ def activity_rule(user: Any, action: str, activity: Activity) -> bool:
         if role not in CONTRIBUTORS:
             return False
         return not activity.private or _marked(user, activity)
-    if action == "write_minutes":  # the conveners, or the recorder they named
+    if action == "add_evidence":  # photos, documents, linked resources: the conveners, or the recorder they named
         return managing or (activity.recorder_id == user.id and role in CONTRIBUTORS)
+    if action == "write_minutes":  # the same people, but never on a pair's private one: the pair's own record
+        # (the meeting's log, the observation's notes) is its minutes; text written on the activity went into no
+        # export while the checklist ticked "minutes written" (QA round 13).
+        return not activity.private and (managing or (activity.recorder_id == user.id and role in CONTRIBUTORS))
     raise ValueError(f"unknown activity action {action!r}")
 
 

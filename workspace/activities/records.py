@@ -315,7 +315,8 @@ def private_title() -> str:
 @dataclass(frozen=True)
 class KeptRecord:
     """What another area keeps of a pair's private activity it recorded: its minutes (a meeting's log with topics or
-    notes, an observation's notes) and its photos (taken during an observed lesson)."""
+    notes, an observation's notes: the only minutes such an activity has, none are written on it) and its photos
+    (taken during an observed lesson)."""
 
     minutes: bool = False
     photos: int = 0
@@ -377,7 +378,10 @@ def activities(community_ids: Collection[int], period: Period, *,
     return [ActivityRecord(row.id, row.community_id, private_title() if row.private else row.title, row.method,
                            row.mode, row.starts_at, row.ends_at, tuple(row.subjects or ()),
                            tuple(tag_label(tag) for tag in row.tags or ()),
-                           row.ends_at <= now, bool(row.has_minutes) or kept.get(row.id, nothing).minutes,
+                           row.ends_at <= now,
+                           # a pair's private one: its own record only, never text typed on the activity, which
+                           # no export carries (QA round 13: a convener's text ticked "minutes written")
+                           kept.get(row.id, nothing).minutes if row.private else bool(row.has_minutes),
                            counts.get((row.id, "photo"), 0) + kept.get(row.id, nothing).photos,
                            counts.get((row.id, "video"), 0), counts.get((row.id, "document"), 0),
                            counts.get((row.id, "sheet"), 0), bool(row.named_only), bool(row.private),
@@ -636,7 +640,8 @@ def minutes_written(minutes: str | None, agenda: str | None) -> str:
 def activity_texts(community_ids: Collection[int], period: Period) -> dict[int, ActivityText]:
     """The minutes, outcomes and place of each activity of the period (cancelled left out), by id (one query); the
     minutes as the page shows them, without the template's sections left unfilled. A pair's private activity
-    has none here: whether it has minutes is in `activities`, what they say is the pair's."""
+    has none here: whether the pair's record serves as its minutes is in `activities`, what it says is the
+    pair's (and text written on such an activity before that, the page's only)."""
     return {row.id: ActivityText(row.id, minutes_written(row.minutes, row.agenda), row.outcomes or "",
                                  row.place or "")
             for row in db.session.execute(

@@ -54,7 +54,7 @@ from workspace.core.parsing import (
     parse_page,
     read,
 )
-from workspace.core.permissions import can, public, require
+from workspace.core.permissions import can, deny, public, require
 from workspace.core.security import login_redirect
 from workspace.core.storage import UploadRejected, make_thumbnail, send_blob, store_uploads
 from workspace.core.text import clean_line
@@ -583,10 +583,19 @@ def sheet(slug: str, activity_id: int):
 # --- minutes -------------------------------------------------------------------------------------
 
 
+def _load_for_minutes(slug: str, activity_id: int) -> Activity:
+    """The activity whose minutes the user may write; a pair's private one says why nobody writes them here."""
+    activity = load_activity(slug, activity_id)
+    if activity.private:
+        deny(reason=services.private_minutes_reason())
+    require(can(current_user, "write_minutes", activity))
+    return activity
+
+
 @bp.get("/c/<slug>/activities/<int:activity_id>/minutes")
 def minutes(slug: str, activity_id: int):
     """Write the minutes: a new record starts from the template's headings, in the writer's language."""
-    activity = load_activity(slug, activity_id, "write_minutes")
+    activity = _load_for_minutes(slug, activity_id)
     form = MinutesForm(formdata=None, minutes=activity.minutes or services.minutes_template(activity, _),
                        outcomes=activity.outcomes, base_version=str(activity.minutes_version))
     return render_page("activities/minutes.html", community=activity.community, activity=activity, form=form,
@@ -595,7 +604,8 @@ def minutes(slug: str, activity_id: int):
 
 @bp.post("/c/<slug>/activities/<int:activity_id>/minutes")
 def save_minutes(slug: str, activity_id: int):
-    activity = load_activity(slug, activity_id, "write_minutes")
+    """Save the minutes and outcomes (a save from an older version is refused with both texts shown)."""
+    activity = _load_for_minutes(slug, activity_id)
     form = MinutesForm()
     conflict = False
     if form.validate():
@@ -613,7 +623,7 @@ def save_minutes(slug: str, activity_id: int):
             db.session.commit()
             flash(_("The minutes are saved."), "success")
             return redirect(url_for("activities.show", slug=slug, activity_id=activity.id) + "#minutes")
-    activity = load_activity(slug, activity_id, "write_minutes")
+    activity = _load_for_minutes(slug, activity_id)
     if conflict:
         form.base_version.data = str(activity.minutes_version)
     return render_page("activities/minutes.html", community=activity.community, activity=activity, form=form,
@@ -631,7 +641,7 @@ def _load_evidence(activity: Activity, evidence_id: int) -> Evidence:
 
 
 def _may_add_evidence(activity: Activity) -> bool:
-    return can(current_user, "manage", activity) or can(current_user, "write_minutes", activity)
+    return can(current_user, "manage", activity) or can(current_user, "add_evidence", activity)
 
 
 def _evidence_keepers(activity: Activity) -> list[str]:

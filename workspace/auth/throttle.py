@@ -2,14 +2,29 @@
 
 Failures are counted per account *and client*: the client is the browser when it has logged in to that
 account before (the known-browser cookie, OWASP's "device cookie"), else the network address. Each client gets
-a few free tries, then waits that grow with every further failure, up to a cap (LOGIN_DELAY_MAX_SECONDS): a
-stranger's guesses slow the stranger down, never the teacher's own browser, and never her on another network.
+a few free tries, then waits that grow with every further failure, up to a cap: a stranger's guesses slow the
+stranger down, never the teacher's own browser, and never her on another network.
+
+What a guesser on the teacher's own network can do (QA round 13): a browser that never logged in to the account
+(a staff-room PC that clears its cookies, a borrowed laptop) cannot be told apart from a student's script behind
+the school's one NAT address, so both share that address's count for the account. Whatever we let the teacher's
+right password do there, we let the guesser's next guess do too: a correct password may not be tried during the
+wait (that would make the refused answer a password oracle, and the wait no limit at all). So the two numbers are
+one: the longest wait one address can build for an account is also the guesser's pace from there. It is capped
+lower than a known browser's (LOGIN_DELAY_MAX_PER_ADDRESS_SECONDS, two minutes, against LOGIN_DELAY_MAX_SECONDS,
+a quarter of an hour): the teacher waits two minutes at most and is told why and what gets her in at once (a
+reset link, which nothing here holds back, or a device she logged in with before); the address gets at most 720
+guesses a day at that account. The password rules (zxcvbn score 3: at least 10^8 guesses for the weakest password
+accepted) make that centuries, and anything faster needs several addresses, which meet the account's ceiling below.
 
 Two ceilings catch guessing spread over many clients, and both only *slow* (OWASP: throttle, don't lock):
 - per account (distributed guessing): past LOGIN_FAILURES_PER_ACCOUNT failures from unknown browsers within the
   window, password logins to that account from unknown browsers wait after each further failure, doubling up to
-  the same cap: a new device waits minutes at most and is told until when; a reset link and the browsers that
-  logged in before are not held back at all.
+  LOGIN_DELAY_MAX_SECONDS: a new device waits minutes at most and is told until when; a reset link and the
+  browsers that logged in before are not held back at all. One address fills at most half of it (`_share`):
+  the ceiling is for guessing from several networks, and one network guessing alone (its pace bounded above)
+  must not slow the teacher's logins from home as well. Once two or more have met it, every further failure
+  counts towards the doubling, wherever it comes from.
 - per address (one password tried on many accounts): an address past LOGIN_RATE_LIMIT_PER_ADDRESS failures loses
   its free tries, so every account it fails on from then on waits from the first failure. The address is never
   refused as a whole: on a school's shared network (one NAT address for every teacher, and students on the same
@@ -41,7 +56,8 @@ from workspace.auth.models import LoginAttempt
 from workspace.core.database import utcnow
 from workspace.extensions import db
 
-DELAY = "delay"  # this client failed too often for this account: wait, then try again
+DELAY = "delay"  # this browser failed too often for this account: wait, then try again
+NETWORK = "network"  # this account failed too often from this network address (perhaps someone else there)
 ACCOUNT = "account"  # too many failed logins for this account from unknown browsers: those wait a while
 
 logger = logging.getLogger(__name__)
@@ -82,6 +98,7 @@ class _Settings:
     free: int
     first_delay: float
     max_delay: float
+    max_address_delay: float
     window: dt.timedelta
     per_account: int
     per_address: int
@@ -95,6 +112,7 @@ def _settings() -> _Settings:
         free=config["LOGIN_FAILURES_BEFORE_DELAY"],
         first_delay=config["LOGIN_DELAY_SECONDS"],
         max_delay=config["LOGIN_DELAY_MAX_SECONDS"],
+        max_address_delay=min(config["LOGIN_DELAY_MAX_PER_ADDRESS_SECONDS"], config["LOGIN_DELAY_MAX_SECONDS"]),
         window=dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]),
         per_account=config["LOGIN_FAILURES_PER_ACCOUNT"],
         per_address=per_address.amount,
@@ -102,20 +120,31 @@ def _settings() -> _Settings:
     )
 
 
-def delay_after(failures: int, settings: _Settings | None = None, *, free: int | None = None) -> float:
+def delay_after(failures: int, settings: _Settings | None = None, *, free: int | None = None,
+                cap: float | None = None) -> float:
     """Seconds to wait after this many failures in a row: none for the first `free` (the configured few), then
-    doubling up to the cap."""
+    doubling up to the cap (LOGIN_DELAY_MAX_SECONDS unless `cap` says less)."""
     settings = settings or _settings()
     free = settings.free if free is None else free
     if failures < max(free, 1):
         return 0.0
-    return min(settings.first_delay * 2 ** (failures - max(free, 1)), settings.max_delay)
+    cap = settings.max_delay if cap is None else cap
+    return min(settings.first_delay * 2 ** min(failures - max(free, 1), 62), cap)
+
+
+def _share(settings: _Settings) -> int:
+    """How many failures of one address count towards the account's ceiling: half of it, so that one network
+    alone never meets it."""
+    return max(1, settings.per_account // 2)
 
 
 class _Store(Protocol):
     def streak(self, email: str, client: Client, since: dt.datetime) -> tuple[int, dt.datetime | None]: ...
 
-    def account_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]: ...
+    def account_failures(self, email: str, since: dt.datetime, share: int) -> tuple[int, int, dt.datetime | None]:
+        """The failures for this account from unknown browsers since then: counted (each address's up to `share`),
+        all of them, and the latest one's time."""
+        ...
 
     def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None: ...
 
@@ -143,11 +172,16 @@ def _check(store: _Store, email: str, client: Client, now: dt.datetime) -> Refus
     free = 0 if busy else settings.free
     waits: list[tuple[float, str]] = []
     failures, last = store.streak(email, client, now - settings.window)
-    if last is not None:
+    if last is not None and client.browser:
         waits.append(((last - now).total_seconds() + delay_after(failures, settings, free=free), DELAY))
+    elif last is not None:
+        # Every browser new to the account at this address shares this count, the teacher's with a guesser's: its
+        # wait is capped lower, as that is also the guesser's pace (see the module's docstring).
+        pause = delay_after(failures, settings, free=free, cap=settings.max_address_delay)
+        waits.append(((last - now).total_seconds() + pause, NETWORK))
     if client.browser is None:  # a browser that logged in to this account before is spared the account's ceiling
-        failures, last = store.account_failures(email, now - settings.window)
-        if last is not None and failures >= settings.per_account:
+        counted, failures, last = store.account_failures(email, now - settings.window, _share(settings))
+        if last is not None and counted >= settings.per_account:
             # Past the ceiling every further failure doubles the wait, up to the cap: slowed, never locked for long.
             pause = delay_after(failures - settings.per_account + 1, settings, free=1)
             waits.append(((last - now).total_seconds() + pause, ACCOUNT))
@@ -211,13 +245,14 @@ class DatabaseStore:
                    LoginAttempt.attempted_at > since)
             .order_by(LoginAttempt.attempted_at.desc()).offset(max(n - 1, 0)).limit(1))
 
-    def account_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
-        count, last = db.session.execute(
+    def account_failures(self, email: str, since: dt.datetime, share: int) -> tuple[int, int, dt.datetime | None]:
+        rows = db.session.execute(
             select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
                 LoginAttempt.email == email, LoginAttempt.succeeded.is_(False), LoginAttempt.browser.is_(None),
-                LoginAttempt.attempted_at > since)
-        ).one()
-        return count or 0, last
+                LoginAttempt.attempted_at > since).group_by(LoginAttempt.address)
+        ).all()
+        return (sum(min(count, share) for count, _last in rows), sum(count for count, _last in rows),
+                max((last for _count, last in rows), default=None))
 
     def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None:
         return self._nth_latest(LoginAttempt.address == address, n, since)
@@ -267,13 +302,18 @@ class RedisStore:
                                             withscores=True)
         return self._time(found[0][1]) if found else None
 
-    def account_failures(self, email: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
-        key = self._account_key(email)
-        pipe = self.redis.pipeline()
-        pipe.zcount(key, f"({since.timestamp()}", "+inf")
-        pipe.zrange(key, -1, -1, withscores=True)
-        count, last = pipe.execute()
-        return int(count), (self._time(last[0][1]) if count and last else None)
+    def account_failures(self, email: str, since: dt.datetime, share: int) -> tuple[int, int, dt.datetime | None]:
+        # Each member names its address (hashed): time:random:address. The set holds the window's failures only,
+        # which the throttle keeps few (an attempt refused for a wait adds none).
+        found = self.redis.zrangebyscore(self._account_key(email), f"({since.timestamp()}", "+inf", withscores=True)
+        per_address: dict[bytes, int] = {}
+        for member, _score in found:
+            parts = member.split(b":")
+            address = parts[2] if len(parts) > 2 else member  # a failure kept before addresses were named: its own
+            per_address[address] = per_address.get(address, 0) + 1
+        last = max((score for _member, score in found), default=None)
+        return (sum(min(count, share) for count in per_address.values()), len(found),
+                self._time(last) if last is not None else None)
 
     def nth_latest_address_failure(self, address: str, n: int, since: dt.datetime) -> dt.datetime | None:
         return self._nth_latest(self._address_key(address), n, since)
@@ -285,13 +325,13 @@ class RedisStore:
         if succeeded:
             pipe.delete(pair)
         else:
-            member = {f"{now.timestamp():.6f}:{secrets.token_hex(4)}": now.timestamp()}
-            keys = [(pair, settings.window)]
+            member = f"{now.timestamp():.6f}:{secrets.token_hex(4)}"
+            keys = [(pair, settings.window, member)]
             if client.browser is None:
-                keys += [(self._account_key(email), settings.window),
-                         (self._address_key(client.address), settings.address_period)]
-            for key, keep in keys:
-                pipe.zadd(key, member)
+                keys += [(self._account_key(email), settings.window, f"{member}:{self._hash(client.address)[:16]}"),
+                         (self._address_key(client.address), settings.address_period, member)]
+            for key, keep, name in keys:
+                pipe.zadd(key, {name: now.timestamp()})
                 pipe.zremrangebyscore(key, "-inf", (now - keep).timestamp())
                 pipe.expire(key, math.ceil(keep.total_seconds()))
         pipe.execute()

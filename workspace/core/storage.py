@@ -100,9 +100,16 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "audio/mp4": (".m4a", ".m4b"),
 }
 
-# The extensions that promise a kind of file plain text is not (what _fit_extension renames).
+# The extensions that promise a kind of file plain text is not: text named so is refused (`_mislabelled_text`).
 _BINARY_EXTENSIONS = frozenset(extension for media_type, extensions in EXTENSIONS.items()
                                if not media_type.startswith("text/") for extension in extensions)
+# What each of those is called when a file named so is not one ("not in PDF format").
+FORMAT_NAMES = {
+    ".pdf": "PDF", ".docx": "Word", ".xlsx": "Excel", ".pptx": "PowerPoint", ".odt": "OpenDocument",
+    ".ods": "OpenDocument", ".odp": "OpenDocument", ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG",
+    ".png": "PNG", ".gif": "GIF", ".webp": "WebP", ".mp4": "MP4", ".m4v": "MP4", ".webm": "WebM", ".mp3": "MP3",
+    ".m4a": "M4A", ".m4b": "M4A",
+}
 
 INLINE_CATEGORIES = frozenset({"image", "video", "audio"})
 INLINE_TYPES = frozenset({"application/pdf"})
@@ -187,6 +194,14 @@ def _reject(reason: str, **values: object) -> UploadRejected:
         "not_document": _l("This file is not a %(kind)s document that can be read, though its name ends in "
                            "%(extension)s: it may be damaged or another kind of file. Open it in %(kind)s, save it "
                            "again and upload it.", **values),
+        "looks_like_page": _l("This file is not in %(kind)s format, though its name ends in %(extension)s: its "
+                              "content looks like a web page (HTML). Save or export it as %(kind)s and upload it "
+                              "again.", **values),
+        "looks_like_svg": _l("This file is not in %(kind)s format, though its name ends in %(extension)s: its "
+                             "content looks like an SVG drawing. Save or export it as %(kind)s and upload it again.",
+                             **values),
+        "looks_like_text": _l("This file is not in %(kind)s format, though its name ends in %(extension)s: its "
+                              "content is plain text. Save or export it as %(kind)s and upload it again.", **values),
         "not_media": _l(
             "This file starts like an MP4 or WebM video (or M4A audio) but is not a complete one: it may be "
             "damaged, cut short or another kind of file. Export it again and upload it once more."
@@ -198,6 +213,8 @@ def _reject(reason: str, **values: object) -> UploadRejected:
         "archive_paths": _l("The document contains unsafe file paths and was refused."),
     }
     public_reason = {"legacy_office": "type", "animation": "pixels", "not_document": "type"}.get(reason, reason)
+    if reason.startswith("looks_like"):
+        public_reason = "type"
     if reason.startswith("archive"):
         public_reason = "archive"
     return UploadRejected(str(messages[reason]), public_reason)
@@ -364,8 +381,8 @@ def _fit_extension(name: str, media_type: str) -> str:
     """Give the name an extension that matches the sniffed type, so that the OS opens it correctly."""
     extension = _extension(name)
     if media_type == "text/plain":
-        # Plain text keeps its own extension (.py, .log, .tex …), but not one that names a kind of file it is not:
-        # text called "photo.png" became a PNG badge and an image viewer's error.
+        # Plain text keeps its own extension (.py, .log, .tex …); text named as another kind of file ("photo.png")
+        # was refused by _identify, and a name without an extension gets .txt.
         if extension and extension not in _BINARY_EXTENSIONS:
             return name
         return clean_filename(name[: MAX_FILENAME_LENGTH - 4] + ".txt")
@@ -558,7 +575,38 @@ def _identify(path: Path, head: bytes, filename: str) -> str:
         if refused.reason == "type" and extension in DOCUMENT_KINDS and not head.startswith(OLE_SIGNATURE):
             raise _reject("not_document", kind=DOCUMENT_KINDS[extension], extension=extension) from refused
         raise
+    if ALLOWED_TYPES[media_type] == "text" and _extension(filename) in _BINARY_EXTENSIONS:
+        # Text named "evil.pdf" (a web page, an SVG drawing, notes): refused as a receipt is, saying what it is.
+        raise _mislabelled_text(path, _extension(filename))
     return media_type
+
+
+# How a browser recognises a web page from its first bytes (WHATWG MIME Sniffing, "identifying a resource with an
+# unknown MIME type"), and tags that say so further in.
+_PAGE_START = re.compile(rb"<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p"
+                         rb"|!--)[\s>/]", re.IGNORECASE)
+_PAGE_TAG = re.compile(rb"<(?:html|head|body|script|iframe|meta|form|object|embed)[\s>/]", re.IGNORECASE)
+_SVG_START = re.compile(rb"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+svg[^>]*>\s*)?<svg[\s>/]",
+                        re.IGNORECASE | re.DOTALL)
+
+
+def _mislabelled_text(path: Path, extension: str) -> UploadRejected:
+    """The refusal of a text file named as a PDF, a photo or a document, saying what its content looks like (a web
+    page, an SVG drawing, plain text): served as text under a name it never had, it looked stored and useful."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_SIZE)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    looks = "text"
+    if _SVG_START.match(head):
+        looks = "svg"
+    elif _PAGE_START.match(head) or _PAGE_TAG.search(head):
+        looks = "page"
+    elif re.search(rb"<svg[\s>/]", head, re.IGNORECASE):
+        looks = "svg"
+    return _reject(f"looks_like_{looks}", kind=FORMAT_NAMES.get(extension, extension.lstrip(".").upper()),
+                   extension=extension)
 
 
 def _limit_for(media_type: str | None) -> int:
@@ -925,7 +973,14 @@ def store_uploads(uploads: Sequence[FileStorage], *, extract_text: bool = False)
     checked: list[CheckedUpload] = []
     try:
         for upload in uploads:
-            checked.append(check_upload(upload.stream, upload.filename or "", extract_text=extract_text))
+            try:
+                checked.append(check_upload(upload.stream, upload.filename or "", extract_text=extract_text))
+            except UploadRejected as refused:
+                if len(uploads) < 2:
+                    raise
+                # Several files at once (a form posted without JavaScript): say which one is refused.
+                named = _l("%(label)s: %(value)s", label=clean_filename(upload.filename or ""), value=refused.message)
+                raise UploadRejected(str(named), refused.reason) from refused
         for item in checked:
             item.place_file()
         return [store_checked(item) for item in checked]

@@ -97,6 +97,7 @@ from workspace.activities.services.listing import (
 from workspace.activities.services.minutes import (
     members_for_sheet,
     minutes_template,
+    private_minutes_reason,
     save_minutes,
 )
 from workspace.activities.services.monthly import (
@@ -232,6 +233,7 @@ __all__ = [
     "pending_leave",
     "plan_deadline",
     "plan_status",
+    "private_minutes_reason",
     "record_activity",
     "regenerate_sign_in",
     "reinstate_activity",

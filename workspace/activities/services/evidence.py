@@ -40,7 +40,7 @@ def evidence_kind(media_type: str, *, sheet: bool = False) -> str:
 
 def add_evidence(activity: Activity, stored: Any, *, actor: User, caption: str = "", sheet: bool = False) -> Evidence:
     """Keep a checked upload (core/storage did the checks and re-encoding) as evidence of the activity."""
-    if not can(actor, "manage", activity) and not can(actor, "write_minutes", activity):
+    if not can(actor, "manage", activity) and not can(actor, "add_evidence", activity):
         raise NotAllowed(str(_l("Only the conveners and the recorder add evidence.")))
     evidence = Evidence(activity_id=activity.id, blob=stored.blob, kind=evidence_kind(stored.media_type, sheet=sheet),
                         filename=stored.filename, media_type=stored.media_type, size=stored.size,
@@ -59,7 +59,7 @@ def evidence_of(activity: Activity, *, include_deleted: bool = False) -> list[An
 
 def set_caption(evidence: Any, caption: str, *, actor: User) -> None:
     activity = db.session.get(Activity, evidence.activity_id)
-    if not can(actor, "manage", activity) and not can(actor, "write_minutes", activity):
+    if not can(actor, "manage", activity) and not can(actor, "add_evidence", activity):
         raise NotAllowed(str(_l("Only the conveners and the recorder add evidence.")))
     evidence.caption = _line(caption, "caption", MAX_CAPTION)
 
@@ -108,9 +108,10 @@ def checklist(activity: Activity, evidence: Sequence[Evidence] | None = None,
     # A pair's meeting or observation: its log or its notes are its minutes, their photos its photos, as the
     # compliance panel counts them (records.record_kept); the page said "no minutes" where the panel said met.
     kept = kept_record(activity)
-    # Minutes as the page shows them: the template's headings saved unfilled are not minutes yet.
-    return Checklist(minutes=bool(activity.minutes_html and has_visible_text(html_to_text(activity.minutes_html)))
-                     or kept.minutes,
+    # Minutes as the page shows them: the template's headings saved unfilled are not minutes yet. A private one's
+    # are the pair's record alone: text typed on it goes into no export, so it ticks nothing (QA round 13).
+    written = bool(activity.minutes_html and has_visible_text(html_to_text(activity.minutes_html)))
+    return Checklist(minutes=kept.minutes if activity.private else written,
                      attendance=attended > 0,
                      photo=any(item.kind == "photo" for item in evidence) or kept.photos > 0,
                      feedback=feedback_count > 0, kept=kept)

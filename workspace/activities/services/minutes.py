@@ -27,8 +27,17 @@ def minutes_template(activity: Activity, gettext: Any) -> str:
     return "\n".join(sections)
 
 
+def private_minutes_reason() -> str:
+    """Why nobody writes the minutes of a pair's private meeting or observation on the activity."""
+    return str(_l("The pair's own record (the meeting's log, the observation's notes) is the minutes of this "
+                  "activity; nothing is written here, since it would go into no export."))
+
+
 def save_minutes(activity: Activity, minutes: str, outcomes: str, *, actor: User, base_version: int) -> None:
-    """Save the minutes and outcomes; a save that started from an older version is refused."""
+    """Save the minutes and outcomes; a save that started from an older version is refused (and any on a pair's
+    private activity, whose minutes are the pair's own record)."""
+    if activity.private:
+        raise NotAllowed(private_minutes_reason())
     if not can(actor, "write_minutes", activity):
         raise NotAllowed(str(_l("Only the conveners and the named recorder write the minutes.")))
     # The version moves in the database, only from the one the writer started from (a compare-and-swap).

@@ -23,7 +23,7 @@ OUTPUT = "output"  # the role of a resource an activity produced or used (links.
 
 
 def _check_may_link(activity: Activity, actor: User) -> None:
-    if not (can(actor, "manage", activity) or can(actor, "write_minutes", activity)):
+    if not (can(actor, "manage", activity) or can(actor, "add_evidence", activity)):
         raise NotAllowed(str(_l("Only the conveners and the recorder link records to an activity.")))
 
 

@@ -81,7 +81,8 @@ def record_activity(community: Community, fields: ActivityFields, *, actor: User
     lesson), with the people in `present` marked present: the same checked record a convener plans, counted by
     every rule it satisfies, without the manager check (the calling area asked its policy). The member who
     records it is its recorder (writes its minutes, adds its evidence) unless the fields name one. A `private`
-    one (a pair's meeting or observation) is read only by those it marks, the conveners and admins."""
+    one (a pair's meeting or observation) is read only by those it marks, the conveners and admins, and has no
+    minutes of its own: the pair's record (the log, the observation's notes) is its minutes."""
     if community.archived_at is not None:
         raise NotAllowed(str(_l("This community is archived.")))
     activity = Activity(community_id=community.id, created_by_id=actor.id, sign_in_nonce=secrets.token_hex(8))
@@ -90,8 +91,8 @@ def record_activity(community: Community, fields: ActivityFields, *, actor: User
     activity.named_only = True  # the people it is for are those marked: a pair's meeting is not every member's
     activity.private = private
     if activity.recorder_id is None and role_in(actor, community) in CONTRIBUTORS:
-        # Whoever recorded it (the mentor of a meeting, the teacher of a public lesson) writes its public record
-        # and adds its photos: the funder's rules ask for them, and the area's own notes stay private.
+        # Whoever recorded it (the mentor of a meeting, the teacher of a public lesson) adds its photos, and writes
+        # the minutes of an open one: the funder's rules ask for them, and the area's own notes stay private.
         activity.recorder_id = actor.id
     db.session.add(activity)
     db.session.flush()

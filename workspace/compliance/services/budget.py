@@ -289,7 +289,7 @@ def _attach(expense: Expense, receipt: Any) -> None:
 def check_receipt(stored: Any) -> None:
     """A receipt is a picture or a document (a scan, a photo, a PDF); anything else is refused beside the field."""
     if ALLOWED_TYPES.get(stored.media_type) not in RECEIPT_CATEGORIES:
-        # Not named: a text file named photo.png is stored as photo.png.txt, a name the person never chose.
+        # Not named: the file's name is the person's own (text named photo.png is refused by the store itself).
         raise ValidationError(_("A receipt is a photo, a scan or a document (PDF, Word, Excel): the file chosen is "
                                 "none of these."), "receipt")
 
