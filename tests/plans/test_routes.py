@@ -675,3 +675,50 @@ def test_an_adaptation_of_a_trashed_shared_plan_says_so_instead_of_linking_to_a_
     db.session.commit()
     page = client.get(plan_url(copy)).get_data(as_text=True)
     assert f'href="/c/team/plans/{doc.id}"' in page and "As in the shared plan" in page
+
+
+def _library_picture(community, actor, title, *, visibility="community", color="red"):
+    """An image resource of a community's library, shared by `actor`."""
+    from tests.media import png_bytes
+    from workspace.core.storage import store_upload
+    from workspace.resources import services as resources
+
+    stored = store_upload(io.BytesIO(png_bytes(40, 30, color)), f"{title}.png")
+    resource = resources.create_file_resource(community, resources.ResourceFields(
+        title=title, kind="courseware", visibility=visibility), stored, actor=actor)
+    db.session.commit()
+    return resource
+
+
+def test_the_word_file_holds_the_library_pictures_its_reader_may_see(team, client):
+    """QA13 #1: the plan page showed a picture from the library, its Word file only "[分数圆形图]". A picture the
+    exporting reader may read (their community's, a public one, by any of its addresses) is drawn in the file; one
+    they may not (another community's members-only photo, a path of no resource, another site) shows its alt."""
+    from tests.documents import docx_text
+    from tests.factories import make_community
+
+    circle = _library_picture(team.community, team.lead, "分數圓形圖")
+    board = _library_picture(team.community, team.lead, "板書", color="blue")
+    outsider = make_user(display_name="別校召集")
+    elsewhere = make_community(outsider, slug="elsewhere")
+    private = _library_picture(elsewhere, outsider, "他校教室照片")
+    shared = _library_picture(elsewhere, outsider, "公開的分數條", visibility="public")
+    doc = team.plan()
+    first, second = doc.sections[0], doc.sections[1]
+    services.save_section(first, f"![分數圓形圖](/c/team/resources/{circle.id}/download)\n\n"
+                                 f"![公開的分數條](http://workspace.test/c/elsewhere/resources/{shared.id}/file)",
+                          actor=team.lead, base_version=1)
+    services.save_section(second, f"學習單：![板書](/c/team/resources/{board.id}/thumbnail?size=large)\n\n"
+                                  f"![他校教室照片](/c/elsewhere/resources/{private.id}/download)\n\n"
+                                  f"![錯的社群](/c/elsewhere/resources/{circle.id}/download)\n\n"
+                                  "![別的網站](https://example.com/c/team/resources/1/download)",
+                          actor=team.lead, base_version=1)
+    db.session.commit()
+    data = client_get_docx(team, client, doc)
+    word = Document(io.BytesIO(data))
+    assert len(word.inline_shapes) == 3
+    text = docx_text(data)
+    for alt in ("[分數圓形圖]", "[板書]", "[公開的分數條]"):
+        assert alt not in text
+    for alt in ("[他校教室照片]", "[錯的社群]", "[別的網站]"):
+        assert alt in text

@@ -45,6 +45,7 @@ from workspace.plans.forms import (
     TemplateSectionForm,
 )
 from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanSection, TemplateSection
+from workspace.resources.services import library_pictures
 
 bp = Blueprint("plans", __name__)
 
@@ -731,8 +732,9 @@ def export_docx(slug: str, plan_id: int):
     sections += [DocxSection(_("Lesson taught on %(date)s, %(class_name)s", date=format_date(lesson.taught_on),
                                 class_name=lesson.class_name), lesson.reflection or "—")
                  for lesson in services.lessons_of(doc)]
+    # The pictures the page shows from the library, as the reader sees them there (one they may not read: its alt).
     data = plan_docx(title=title, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
-                     sections=sections, linked=_linked_rows(doc))
+                     sections=sections, linked=_linked_rows(doc), image_source=library_pictures(current_user))
     name = titled_filename(title, "docx")
     record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
     db.session.commit()
