@@ -470,7 +470,9 @@ def test_mentions_and_replies_tell_the_right_people(team):
     assert told("mention") == {team.teacher.id}  # never the author
     mention = db.session.scalar(select(Notification).where(Notification.kind == "mention"))
     assert (mention.subject_type, mention.subject_id, mention.actor_id) == ("plan_comment", comment.id, team.lead.id)
-    assert mention.path.endswith(f"#section-{section.id}") and "分數的加減" in mention.title
+    # The notice opens the plan with the section's comments shown, at the comment (QA13 #6).
+    assert mention.path == f"/c/team/plans/{section.doc_id}?comments={section.id}#comment-{comment.id}"
+    assert "分數的加減" in mention.title
     services.add_comment(section, "好的", actor=team.teacher, parent=comment)
     assert told("reply") == {team.lead.id}
     services.add_comment(section, "`@張老師` 不算提到", actor=team.lead)
@@ -488,7 +490,7 @@ def test_a_new_comment_tells_the_lead_planner_and_the_assignee_once(team):
     assert told("comment") == [team.lead.id]
     note = db.session.scalar(select(Notification).where(Notification.kind == "comment"))
     assert (note.subject_type, note.subject_id, note.actor_id) == ("plan_comment", comment.id, team.member.id)
-    assert note.path.endswith(f"#section-{section.id}")
+    assert note.path.endswith(f"?comments={section.id}#comment-{comment.id}")
     services.assign_section(section, team.teacher.id, actor=team.lead)
     db.session.execute(delete(Notification))
     services.add_comment(section, "請 @王老師 補上甲班的例子", actor=team.member)
