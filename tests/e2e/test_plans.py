@@ -6,6 +6,7 @@ SCREENSHOTS=1 writes docs/screenshots/plans-*.png.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -493,6 +494,60 @@ def test_text_typed_and_not_saved_comes_back_and_merges_with_saves_made_since(ne
     section.get_by_role("link", name="Edit", exact=True).click()
     expect(section.locator("textarea[name=body]")).to_be_visible()
     expect(section.locator("[data-draft-offer]")).to_be_hidden()
+    no_problems(console)
+
+
+def test_following_a_link_with_unsaved_text_asks_first(new_context, data, console: ConsoleLog) -> None:
+    """QA13 #4: 孫老師 typed in a section and clicked *Library* in the top bar: the links are boosted (htmx swaps the
+    page, nothing unloads), so the page changed at once. Now any boosted link or form asks first while a form with a
+    draft holds unsent text elsewhere on the page: staying keeps everything; leaving keeps the draft to bring back.
+    A form's own sending, or a page with nothing typed, asks nothing."""
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    page = new_context().new_page()
+    log_in(page, wang)
+    plan = _plan_url(community, plan_id)
+    page.goto(plan)
+    questions: list[str] = []
+    answer = {"leave": False}
+
+    def reply(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if answer["leave"] else dialog.dismiss()
+
+    page.on("dialog", reply)
+    library = page.locator("#site-nav").get_by_role("link", name="Library", exact=True)
+    area = _open_editor(page, section_id, START)
+    mine = START + "\n- 第1題：把圓平均分成 4 份"
+    area.fill(mine)
+    library.click()
+    page.wait_for_timeout(300)  # htmx would have answered by now, had it asked the server
+    assert questions == ["Leave this page? What you typed here is not saved. This browser keeps it: open the form "
+                         "again to bring it back."]
+    assert urlsplit(page.url).path == urlsplit(plan).path  # stayed
+    expect(page.locator(f"#section-{section_id} textarea[name=body]")).to_have_value(mine)
+    # Logging out (a boosted form) asks too; staying keeps the draft the logout would have forgotten.
+    page.locator("#site-nav").get_by_role("button", name="Log out").click()
+    page.wait_for_timeout(300)
+    assert len(questions) == 2 and urlsplit(page.url).path == urlsplit(plan).path
+    kept = page.evaluate(f"localStorage.getItem('draft:{wang['id']}:section:{section_id}')")
+    assert kept and json.loads(kept)["fields"]["body"] == mine
+    # Leaving anyway: the library opens; back on the plan, the editor offers the text again.
+    answer["leave"] = True
+    library.click()
+    expect(page).to_have_url(re.compile(r"/library/$"))
+    assert len(questions) == 3
+    page.goto(plan)
+    section = page.locator(f"#section-{section_id}")
+    section.get_by_role("link", name="Edit", exact=True).click()
+    section.locator("[data-draft-offer]").get_by_role("button", name="Bring it back").click()
+    expect(section.locator("textarea[name=body]")).to_have_value(mine)
+    # Its own Save asks nothing, and once saved a link asks nothing either.
+    assert _save(page, section_id) == 200
+    _shown(page, section_id, mine.split("\n"))
+    library.click()
+    expect(page).to_have_url(re.compile(r"/library/$"))
+    assert len(questions) == 3
     no_problems(console)
 
 
