@@ -274,6 +274,53 @@ def test_the_comment_badge_of_a_section_opens_its_comments(page: Page, data, con
     no_problems(console)
 
 
+def test_the_badge_counts_the_open_comments_as_they_are_made_resolved_and_reopened(page: Page, data,
+                                                                                  console: ConsoleLog) -> None:
+    """QA13 #5: the count stayed as it was until a reload; now each comment action's answer brings it anew."""
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    section = page.locator(f"#section-{section_id}")
+    badge = page.locator(f"#open-comments-{section_id}")
+    badge.click()
+    comments = page.locator(f"#comments-{section_id}")
+    comments.locator("textarea[name=body]").last.fill("前測題目要補")
+    comments.get_by_role("button", name="Comment", exact=True).click()
+    expect(comments.locator(".comment")).to_have_count(1)
+    expect(badge).to_have_text("1 open comment")
+    expect(badge).to_have_class(re.compile(r"\bbadge-warn\b"))
+    comments.get_by_role("button", name="Resolve").click()
+    expect(badge).to_have_text("0 open comments")
+    comments.get_by_role("button", name="Reopen").click()
+    expect(badge).to_have_text("1 open comment")
+    expect(section.locator(".plan-section-head a.badge")).to_have_count(1)  # replaced, not added
+    no_problems(console)
+
+
+def test_a_comment_notice_opens_the_comments_at_the_comment(page: Page, data, console: ConsoleLog) -> None:
+    """QA13 #6: *Open* on a mention showed the section with its comments folded; now the comment is on screen."""
+    from workspace.auth.models import User
+    from workspace.extensions import db
+    from workspace.plans import services
+    from workspace.plans.models import PlanSection
+
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    last_id = data._run(lambda: db.session.get(PlanSection, section_id).doc.sections[-1].id)
+    comment_id = data._run(lambda: services.add_comment(db.session.get(PlanSection, last_id), "@王老師 請看學習單",
+                                                        actor=db.session.get(User, lin["id"])).id)
+    page.set_viewport_size(PHONE)
+    log_in(page, wang)
+    page.goto("/notifications/")
+    page.get_by_role("button", name="Open").first.click()
+    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}\?comments={last_id}#comment-{comment_id}$"))
+    comment = page.locator(f"#comment-{comment_id}")
+    expect(comment).to_contain_text("請看學習單")
+    expect(comment).to_be_in_viewport()
+    no_problems(console)
+
+
 # --- who is editing now --------------------------------------------------------------------------
 
 
