@@ -133,6 +133,25 @@
     }
   });
 
+  // A link or form htmx follows (hx-boost: the top bar, the community's tabs, most links) changes the page without
+  // unloading it, so beforeunload never asks: the typed text went without a word (QA13). Such a page change asks
+  // the same, in the page's words (#page-language), whenever a form of another part of the page holds unsent text;
+  // sending that form itself (a boosted form with a draft) is leaving on purpose. Asked here, one rule for every
+  // form that keeps drafts. Leaving anyway keeps the draft, offered back when the form is opened again.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var detail = event.detail;
+    if (!detail || !detail.boosted) return;
+    var sender = detail.elt;
+    var unsent = Array.prototype.some.call(document.querySelectorAll("form[data-draft-key][data-dirty]"),
+      function (form) { return !form.contains(sender); });
+    if (!unsent) return;
+    var marker = document.getElementById("page-language");
+    if (window.confirm((marker && marker.getAttribute("data-leave-message")) || "")) return;
+    event.preventDefault();  // staying: nothing is sent
+    var trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    if (trigger) trigger.draftsStay = true;  // a form's submit (logging out): its handler below leaves drafts be
+  });
+
   // A form sent by the browser itself, not htmx (the resource form: hx-boost="false"): no answer to read here. The
   // next page tells: a success message and no such form on it, the server took it; the form again (refused), the
   // login page or an error page, the draft stays.
@@ -158,6 +177,7 @@
   }
 
   document.addEventListener("submit", function (event) {
+    if (event.draftsStay) return;  // the person chose to stay (above): nothing was sent
     var form = formOf(event.target);
     if (form) form.removeAttribute("data-dirty");  // sent on purpose: leaving is what was asked
     // htmx (a boosted form) or a script (the uploads) took it over: its answer is read above.

@@ -14,7 +14,7 @@ from workspace import create_app
 from workspace.activities import feeds
 from workspace.auth.models import PasswordReset
 from workspace.config import load_config
-from workspace.core.urls import external_url, trusted_hosts
+from workspace.core.urls import external_url, site_route, trusted_hosts
 from workspace.extensions import db
 
 PUBLIC = "https://plc.school.example.tw"
@@ -131,6 +131,23 @@ def test_base_url_with_a_path_prefixes_the_links(app, monkeypatch):
     monkeypatch.setitem(app.config, "BASE_URL", "https://www.school.example.tw/plc")
     with app.app_context():
         assert external_url("auth.login") == "https://www.school.example.tw/plc/login"
+
+
+def test_site_route_names_a_page_of_this_site_only(app, monkeypatch):
+    """What an image's src in a text names (a Word export draws the library's pictures the reader may see): a path
+    of the app, or an absolute URL on BASE_URL, with its query; another site, a relative path or no route: None."""
+    monkeypatch.setitem(app.config, "BASE_URL", "https://www.school.example.tw/plc")
+    with app.app_context():
+        download = ("resources.download", {"slug": "maths", "resource_id": 10}, {"version": ["2"]})
+        assert site_route("/plc/c/maths/resources/10/download?version=2") == download
+        assert site_route("https://www.school.example.tw/plc/c/maths/resources/10/download?version=2") == download
+        assert site_route("/plc/c/maths/resources/10/thumbnail")[:2] == ("resources.thumbnail",
+                                                                           {"slug": "maths", "resource_id": 10})
+        for elsewhere in ("/c/maths/resources/10/download",  # outside the app's root
+                          "https://evil.example/plc/c/maths/resources/10/download", "//evil.example/plc/login",
+                          "c/maths/resources/10/download", "javascript:alert(1)", "http://[::1/x", "",
+                          "/plc/no/such/page", "/plc/c/maths/resources"):  # a redirect away (the slash) is no file
+            assert site_route(elsewhere) is None, elsewhere
 
 
 def test_behind_a_proxy_x_forwarded_host_is_checked_too(app):

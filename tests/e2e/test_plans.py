@@ -6,6 +6,7 @@ SCREENSHOTS=1 writes docs/screenshots/plans-*.png.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,53 @@ def test_the_comment_badge_of_a_section_opens_its_comments(page: Page, data, con
     no_problems(console)
 
 
+def test_the_badge_counts_the_open_comments_as_they_are_made_resolved_and_reopened(page: Page, data,
+                                                                                  console: ConsoleLog) -> None:
+    """QA13 #5: the count stayed as it was until a reload; now each comment action's answer brings it anew."""
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    log_in(page, wang)
+    page.goto(_plan_url(community, plan_id))
+    section = page.locator(f"#section-{section_id}")
+    badge = page.locator(f"#open-comments-{section_id}")
+    badge.click()
+    comments = page.locator(f"#comments-{section_id}")
+    comments.locator("textarea[name=body]").last.fill("前測題目要補")
+    comments.get_by_role("button", name="Comment", exact=True).click()
+    expect(comments.locator(".comment")).to_have_count(1)
+    expect(badge).to_have_text("1 open comment")
+    expect(badge).to_have_class(re.compile(r"\bbadge-warn\b"))
+    comments.get_by_role("button", name="Resolve").click()
+    expect(badge).to_have_text("0 open comments")
+    comments.get_by_role("button", name="Reopen").click()
+    expect(badge).to_have_text("1 open comment")
+    expect(section.locator(".plan-section-head a.badge")).to_have_count(1)  # replaced, not added
+    no_problems(console)
+
+
+def test_a_comment_notice_opens_the_comments_at_the_comment(page: Page, data, console: ConsoleLog) -> None:
+    """QA13 #6: *Open* on a mention showed the section with its comments folded; now the comment is on screen."""
+    from workspace.auth.models import User
+    from workspace.extensions import db
+    from workspace.plans import services
+    from workspace.plans.models import PlanSection
+
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    last_id = data._run(lambda: db.session.get(PlanSection, section_id).doc.sections[-1].id)
+    comment_id = data._run(lambda: services.add_comment(db.session.get(PlanSection, last_id), "@王老師 請看學習單",
+                                                        actor=db.session.get(User, lin["id"])).id)
+    page.set_viewport_size(PHONE)
+    log_in(page, wang)
+    page.goto("/notifications/")
+    page.get_by_role("button", name="Open").first.click()
+    expect(page).to_have_url(re.compile(rf"/plans/{plan_id}\?comments={last_id}#comment-{comment_id}$"))
+    comment = page.locator(f"#comment-{comment_id}")
+    expect(comment).to_contain_text("請看學習單")
+    expect(comment).to_be_in_viewport()
+    no_problems(console)
+
+
 # --- who is editing now --------------------------------------------------------------------------
 
 
@@ -493,6 +541,60 @@ def test_text_typed_and_not_saved_comes_back_and_merges_with_saves_made_since(ne
     section.get_by_role("link", name="Edit", exact=True).click()
     expect(section.locator("textarea[name=body]")).to_be_visible()
     expect(section.locator("[data-draft-offer]")).to_be_hidden()
+    no_problems(console)
+
+
+def test_following_a_link_with_unsaved_text_asks_first(new_context, data, console: ConsoleLog) -> None:
+    """QA13 #4: 孫老師 typed in a section and clicked *Library* in the top bar: the links are boosted (htmx swaps the
+    page, nothing unloads), so the page changed at once. Now any boosted link or form asks first while a form with a
+    draft holds unsent text elsewhere on the page: staying keeps everything; leaving keeps the draft to bring back.
+    A form's own sending, or a page with nothing typed, asks nothing."""
+    lin, wang, community = _team(data)
+    plan_id, section_id = _plan(data, community, lin, (wang,))
+    page = new_context().new_page()
+    log_in(page, wang)
+    plan = _plan_url(community, plan_id)
+    page.goto(plan)
+    questions: list[str] = []
+    answer = {"leave": False}
+
+    def reply(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if answer["leave"] else dialog.dismiss()
+
+    page.on("dialog", reply)
+    library = page.locator("#site-nav").get_by_role("link", name="Library", exact=True)
+    area = _open_editor(page, section_id, START)
+    mine = START + "\n- 第1題：把圓平均分成 4 份"
+    area.fill(mine)
+    library.click()
+    page.wait_for_timeout(300)  # htmx would have answered by now, had it asked the server
+    assert questions == ["Leave this page? What you typed here is not saved. This browser keeps it: open the form "
+                         "again to bring it back."]
+    assert urlsplit(page.url).path == urlsplit(plan).path  # stayed
+    expect(page.locator(f"#section-{section_id} textarea[name=body]")).to_have_value(mine)
+    # Logging out (a boosted form) asks too; staying keeps the draft the logout would have forgotten.
+    page.locator("#site-nav").get_by_role("button", name="Log out").click()
+    page.wait_for_timeout(300)
+    assert len(questions) == 2 and urlsplit(page.url).path == urlsplit(plan).path
+    kept = page.evaluate(f"localStorage.getItem('draft:{wang['id']}:section:{section_id}')")
+    assert kept and json.loads(kept)["fields"]["body"] == mine
+    # Leaving anyway: the library opens; back on the plan, the editor offers the text again.
+    answer["leave"] = True
+    library.click()
+    expect(page).to_have_url(re.compile(r"/library/$"))
+    assert len(questions) == 3
+    page.goto(plan)
+    section = page.locator(f"#section-{section_id}")
+    section.get_by_role("link", name="Edit", exact=True).click()
+    section.locator("[data-draft-offer]").get_by_role("button", name="Bring it back").click()
+    expect(section.locator("textarea[name=body]")).to_have_value(mine)
+    # Its own Save asks nothing, and once saved a link asks nothing either.
+    assert _save(page, section_id) == 200
+    _shown(page, section_id, mine.split("\n"))
+    library.click()
+    expect(page).to_have_url(re.compile(r"/library/$"))
+    assert len(questions) == 3
     no_problems(console)
 
 

@@ -675,3 +675,108 @@ def test_an_adaptation_of_a_trashed_shared_plan_says_so_instead_of_linking_to_a_
     db.session.commit()
     page = client.get(plan_url(copy)).get_data(as_text=True)
     assert f'href="/c/team/plans/{doc.id}"' in page and "As in the shared plan" in page
+
+
+def _library_picture(community, actor, title, *, visibility="community", color="red"):
+    """An image resource of a community's library, shared by `actor`."""
+    from tests.media import png_bytes
+    from workspace.core.storage import store_upload
+    from workspace.resources import services as resources
+
+    stored = store_upload(io.BytesIO(png_bytes(40, 30, color)), f"{title}.png")
+    resource = resources.create_file_resource(community, resources.ResourceFields(
+        title=title, kind="courseware", visibility=visibility), stored, actor=actor)
+    db.session.commit()
+    return resource
+
+
+def test_the_word_file_holds_the_library_pictures_its_reader_may_see(team, client):
+    """QA13 #1: the plan page showed a picture from the library, its Word file only "[分数圆形图]". A picture the
+    exporting reader may read (their community's, a public one, by any of its addresses) is drawn in the file; one
+    they may not (another community's members-only photo, a path of no resource, another site) shows its alt."""
+    from tests.documents import docx_text
+    from tests.factories import make_community
+
+    circle = _library_picture(team.community, team.lead, "分數圓形圖")
+    board = _library_picture(team.community, team.lead, "板書", color="blue")
+    outsider = make_user(display_name="別校召集")
+    elsewhere = make_community(outsider, slug="elsewhere")
+    private = _library_picture(elsewhere, outsider, "他校教室照片")
+    shared = _library_picture(elsewhere, outsider, "公開的分數條", visibility="public")
+    doc = team.plan()
+    first, second = doc.sections[0], doc.sections[1]
+    services.save_section(first, f"![分數圓形圖](/c/team/resources/{circle.id}/download)\n\n"
+                                 f"![公開的分數條](http://workspace.test/c/elsewhere/resources/{shared.id}/file)",
+                          actor=team.lead, base_version=1)
+    services.save_section(second, f"學習單：![板書](/c/team/resources/{board.id}/thumbnail?size=large)\n\n"
+                                  f"![他校教室照片](/c/elsewhere/resources/{private.id}/download)\n\n"
+                                  f"![錯的社群](/c/elsewhere/resources/{circle.id}/download)\n\n"
+                                  "![別的網站](https://example.com/c/team/resources/1/download)",
+                          actor=team.lead, base_version=1)
+    db.session.commit()
+    data = client_get_docx(team, client, doc)
+    word = Document(io.BytesIO(data))
+    assert len(word.inline_shapes) == 3
+    text = docx_text(data)
+    for alt in ("[分數圓形圖]", "[板書]", "[公開的分數條]"):
+        assert alt not in text
+    for alt in ("[他校教室照片]", "[錯的社群]", "[別的網站]"):
+        assert alt in text
+
+
+def _badge(html: str, section_id: int) -> str:
+    """The open-comment badge of a section in a page or an answer, with its tag."""
+    match = re.search(rf'<a [^>]*id="open-comments-{section_id}"[^>]*>.*?</a>', html, re.S)
+    assert match, f"no badge of section {section_id}"
+    return " ".join(match.group(0).split())
+
+
+def test_the_open_comment_badge_follows_a_comment_its_resolving_and_reopening(team, client):
+    """QA13 #5: the section's "0 open comments" stayed 0 after a comment (and 1 after resolving it) until a reload:
+    each answer of the comments brings the section's badge out of band."""
+    doc = team.plan()
+    section = doc.sections[0]
+    client.login(team.teacher)
+    assert "0 open comments" in _badge(client.get(plan_url(doc)).get_data(as_text=True), section.id)
+    added = client.hx("post", plan_url(doc, f"/sections/{section.id}/comments"), {"body": "前測題目要補"})
+    badge = _badge(added.get_data(as_text=True), section.id)
+    assert 'hx-swap-oob="true"' in badge and "1 open comment<" in badge and "badge-warn" in badge
+    comment = services.comments_of(section)[0]
+    resolved = client.hx("post", plan_url(doc, f"/comments/{comment.id}/resolve"))
+    assert "0 open comments" in _badge(resolved.get_data(as_text=True), section.id)
+    reopened = client.hx("post", plan_url(doc, f"/comments/{comment.id}/reopen"))
+    assert "1 open comment<" in _badge(reopened.get_data(as_text=True), section.id)
+    refused = client.hx("post", plan_url(doc, f"/sections/{section.id}/comments"), {"body": " "})
+    assert refused.status_code == 422 and "1 open comment<" in _badge(refused.get_data(as_text=True), section.id)
+    # The comments on a page of their own (no script) carry no badge, and the plan's page shows the count.
+    page = client.get(plan_url(doc, f"/sections/{section.id}/comments")).get_data(as_text=True)
+    assert 'id="open-comments-' not in page
+    assert "1 open comment<" in _badge(client.get(plan_url(doc)).get_data(as_text=True), section.id)
+
+
+def test_a_comment_notice_opens_the_plan_with_the_section_s_comments_shown_at_the_comment(team, client):
+    """QA13 #6: a mention's *Open* landed on the section with its comments folded away. Its address asks the plan
+    page to show that section's comments (drawn by the server: no script needed) and names the comment."""
+    from workspace.notifications.models import Notification
+
+    doc = team.plan()
+    section, other = doc.sections[2], doc.sections[3]
+    comment = services.add_comment(section, "@王老師 請補充甲班的學情", actor=team.lead)
+    services.add_comment(other, "另一段的意見", actor=team.lead)
+    db.session.commit()
+    notice = db.session.scalar(select(Notification).where(Notification.kind == "mention"))
+    client.login(team.teacher)
+    opened = client.post_form(f"/notifications/{notice.id}/open", {})
+    assert opened.status_code == 302
+    target = opened.headers["Location"]
+    assert target.endswith(f"/c/team/plans/{doc.id}?comments={section.id}#comment-{comment.id}")
+    page = client.get(target.split("#")[0]).get_data(as_text=True)
+    region = re.search(rf'<div id="comments-{section.id}" class="plan-comments">(.*?)</section>', page, re.S).group(1)
+    assert f'id="comment-{comment.id}"' in region and "請補充甲班的學情" in region
+    assert 'name="body"' in region  # the comment box is there to answer
+    assert "另一段的意見" not in page  # only the section the notice is about opens
+    assert 'hx-swap-oob' not in page
+    # An address naming no section of this plan opens none; one that is no number is no page.
+    plain = client.get(plan_url(doc, "?comments=999999"))
+    assert plain.status_code == 200 and "請補充甲班的學情" not in plain.get_data(as_text=True)
+    assert client.get(plan_url(doc, "?comments=abc")).status_code == 404

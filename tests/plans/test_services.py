@@ -470,7 +470,9 @@ def test_mentions_and_replies_tell_the_right_people(team):
     assert told("mention") == {team.teacher.id}  # never the author
     mention = db.session.scalar(select(Notification).where(Notification.kind == "mention"))
     assert (mention.subject_type, mention.subject_id, mention.actor_id) == ("plan_comment", comment.id, team.lead.id)
-    assert mention.path.endswith(f"#section-{section.id}") and "分數的加減" in mention.title
+    # The notice opens the plan with the section's comments shown, at the comment (QA13 #6).
+    assert mention.path == f"/c/team/plans/{section.doc_id}?comments={section.id}#comment-{comment.id}"
+    assert "分數的加減" in mention.title
     services.add_comment(section, "好的", actor=team.teacher, parent=comment)
     assert told("reply") == {team.lead.id}
     services.add_comment(section, "`@張老師` 不算提到", actor=team.lead)
@@ -488,7 +490,7 @@ def test_a_new_comment_tells_the_lead_planner_and_the_assignee_once(team):
     assert told("comment") == [team.lead.id]
     note = db.session.scalar(select(Notification).where(Notification.kind == "comment"))
     assert (note.subject_type, note.subject_id, note.actor_id) == ("plan_comment", comment.id, team.member.id)
-    assert note.path.endswith(f"#section-{section.id}")
+    assert note.path.endswith(f"?comments={section.id}#comment-{comment.id}")
     services.assign_section(section, team.teacher.id, actor=team.lead)
     db.session.execute(delete(Notification))
     services.add_comment(section, "請 @王老師 補上甲班的例子", actor=team.member)
@@ -999,3 +1001,41 @@ def test_naughty_strings_as_topic_section_body_and_comment(team, naughty):
     report = "\n".join(f"#{index} {naughty[index]!r:.60} · {where}: {why}" for index, where, why in failures[:40])
     assert not failures, f"{len(failures)} problems:\n{report}"
     assert section.version > len(naughty) // 2  # most strings were real changes, each a revision
+
+
+def test_an_at_name_in_a_section_tells_the_member_once_when_saved(team):
+    """QA13 #7: the section editor offers @names, and "請 @王老師 準備學具" in a saved section told nobody. A save
+    tells the members its text names that the version before did not (never at every later save, never the one who
+    saved, never someone who may not read the plan), with the line that names them, opening the section."""
+    doc = team.plan()
+    section = doc.sections[3]
+
+    def told() -> list[tuple[int, str]]:
+        return [(note.user_id, note.excerpt) for note in db.session.scalars(
+            select(Notification).where(Notification.kind == "mention").order_by(Notification.id))]
+
+    services.save_section(section, "導入：分數條\n請 @王老師 準備學具，@林老師 寫板書", actor=team.lead,
+                          base_version=section.version)
+    db.session.flush()
+    assert [user for user, _ in told()] == [team.teacher.id]  # never the one who saved
+    note = db.session.scalar(select(Notification).where(Notification.kind == "mention"))
+    assert (note.subject_type, note.subject_id, note.actor_id) == ("plan", doc.id, team.lead.id)
+    assert note.path == f"/c/team/plans/{doc.id}#section-{section.id}" and "分數的加減" in note.title
+    assert "請 @王老師 準備學具" in excerpt_of(note) and "導入" not in excerpt_of(note)
+    # Another save that keeps the mention tells nobody again; one that adds a name tells only that member.
+    services.save_section(section, "導入：分數條（改）\n請 @王老師 準備學具，@林老師 寫板書", actor=team.teacher,
+                          base_version=section.version)
+    assert len(told()) == 1
+    membership = add_member(team.community, make_user(display_name="李老師"))
+    former = membership.user
+    db.session.flush()
+    services.save_section(section, section.body + "\n@張老師 @李老師 負責分組", actor=team.teacher,
+                          base_version=section.version)
+    assert sorted(user for user, _ in told()[1:]) == sorted([team.member.id, former.id])
+    # Someone who left the community is not told (they no longer read the plan), nor is a name in code.
+    communities.remove_member(membership, actor=team.convener)
+    db.session.flush()
+    services.save_section(section, "`@王老師`\n@李老師 回來了嗎", actor=team.lead, base_version=section.version)
+    services.save_section(section, "`@王老師`\n@李老師 回來了嗎\n@王老師 也看一下", actor=team.lead,
+                          base_version=section.version)
+    assert [user for user, _ in told()[3:]] == [team.teacher.id]

@@ -96,3 +96,27 @@ def test_the_word_download_is_guarded_as_the_resource_is(client, make_client, ct
     reader = make_client()
     reader.login(member)
     assert reader.get(url).status_code == 200
+
+
+def test_the_word_download_holds_the_pictures_its_reader_may_see(client, make_client, ctx):
+    """A published plan shows the community's photo from the library: a member's Word file holds it; a visitor,
+    who may not see the members-only photo (the page shows them no picture either), reads its alt."""
+    from tests.documents import docx_text
+    from tests.media import png_bytes
+    from workspace.core.storage import store_upload
+    from workspace.resources import services
+
+    convener = make_user()
+    community = make_community(convener)
+    photo = services.create_file_resource(community, services.ResourceFields(title="板書", kind="courseware"),
+                                          store_upload(io.BytesIO(png_bytes(30, 20)), "板書.png"), actor=convener)
+    db.session.commit()
+    client.login(convener)
+    _new_text(client, community.slug, title="分數的初步認識", visibility="public",
+              body=f"## 學習單\n\n![板書](/c/{community.slug}/resources/{photo.id}/download)")
+    text = db.session.scalar(select(Resource).where(Resource.title == "分數的初步認識"))
+    url = f"/c/{community.slug}/resources/{text.id}/download?format=docx"
+    member_file = client.get(url).data
+    assert len(docx.Document(io.BytesIO(member_file)).inline_shapes) == 1 and "[板書]" not in docx_text(member_file)
+    visitor_file = make_client().get(url).data
+    assert len(docx.Document(io.BytesIO(visitor_file)).inline_shapes) == 0 and "[板書]" in docx_text(visitor_file)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, request
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from workspace.core.forms import safe_next
@@ -62,6 +62,38 @@ def page_to_show(target: str | None, default: str) -> str:
     except RequestRedirect:  # a missing trailing slash: the page is one redirect away
         return path
     return path
+
+
+def site_route(url: str | None) -> tuple[str, dict[str, Any], dict[str, list[str]]] | None:
+    """The page of this site a link names, without a request: its endpoint, the values of its address and its query.
+
+    `url` as a person wrote it in a text (an image's src): a path from the site's root (BASE_URL's path included
+    where the app is served under one), or an absolute URL on BASE_URL's host. None for another site's link, a
+    relative or malformed one, or a path that is no GET route of the app (nothing is ever fetched)."""
+    try:
+        parts = urlsplit((url or "").strip().replace("\\", "/"))
+        host = parts.hostname
+    except ValueError:  # an unclosed [IPv6 address
+        return None
+    base = urlsplit(current_app.config["BASE_URL"])
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not host or host != base.hostname:
+            return None
+    elif not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    root = base.path.rstrip("/")
+    path = unquote(parts.path)
+    if root:
+        if path != root and not path.startswith(root + "/"):
+            return None
+        path = path[len(root):] or "/"
+    adapter = current_app.url_map.bind(base.netloc or "localhost", script_name=root or "/",
+                                       url_scheme=base.scheme or "http")
+    try:
+        endpoint, values = adapter.match(path, method="GET")
+    except HTTPException:  # no such page, or one only a redirect away (RequestRedirect: not this link's file)
+        return None
+    return str(endpoint), dict(values), parse_qs(parts.query)
 
 
 def host_of(url: str | None) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workspace.core.docx import DEFAULT_LANGUAGE, EMPTY, DocxBuilder, xml_safe
+from workspace.core.docx import DEFAULT_LANGUAGE, EMPTY, DocxBuilder, ImageSource, xml_safe
 
 __all__ = ["DocxLinked", "DocxSection", "plan_docx", "xml_safe"]
 
@@ -33,7 +33,7 @@ class DocxLinked:
 
 def plan_docx(*, title: str, fields: Sequence[tuple[str, str]], sections: Sequence[DocxSection],
               footer: str = "", language: str = DEFAULT_LANGUAGE, east_asian_font: str | None = None,
-              linked: DocxLinked | None = None) -> bytes:
+              linked: DocxLinked | None = None, image_source: ImageSource | None = None) -> bytes:
     """The DOCX (bytes) of a co-planning document.
 
     title: the lesson topic (document heading, level 0/Title style). fields: label/value pairs shown as a
@@ -41,9 +41,12 @@ def plan_docx(*, title: str, fields: Sequence[tuple[str, str]], sections: Sequen
     sections: each a Heading 1 with its body converted from Markdown. footer: a line in the page footer
     (e.g. "Exported 2026-11-24 from <community>"). language: zh_Hant, zh_Hans or en (the East Asian font and
     language tags); east_asian_font: a font to use instead of the language's. linked: the plan's resources and
-    activities, a table after the sections (none: no heading).
+    activities, a table after the sections (none: no heading). image_source: the bytes of a picture a section shows
+    (`resources.library_pictures(reader)`: the library's pictures the exporting reader may see); without it, or
+    for a picture it does not give, the picture's alt.
     """
-    builder = DocxBuilder(language=language, title=title, footer=footer, east_asian_font=east_asian_font)
+    builder = DocxBuilder(language=language, title=title, footer=footer, east_asian_font=east_asian_font,
+                          image_source=image_source)
     builder.cover(title, fields=fields)
     for section in sections:
         builder.heading(section.title, level=1)

@@ -33,7 +33,7 @@ class NewPlanForm(PlanForm):
 
 class SectionForm(WorkspaceForm):
     body = TextAreaField(_l("Section text"), description=_l("Markdown: headings, lists and tables are kept in the "
-                                                           "Word export."))
+                                                           "Word export; @name tells a member when you save."))
     base_version = IntegerField(validators=[Optional()])
     resolving = HiddenField()
     shared_version = HiddenField()  # settling a conflict with the shared plan: the shared version it holds

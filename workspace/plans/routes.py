@@ -45,6 +45,7 @@ from workspace.plans.forms import (
     TemplateSectionForm,
 )
 from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanSection, TemplateSection
+from workspace.resources.services import library_pictures
 
 bp = Blueprint("plans", __name__)
 
@@ -150,11 +151,16 @@ def new(slug: str):
 # --- one plan ------------------------------------------------------------------------------------
 
 
-def _show_context(doc: PlanDoc) -> dict[str, Any]:
-    """Everything the plan page shows, in a bounded number of queries whatever the plan's size."""
+def _show_context(doc: PlanDoc, opened_id: int | None = None) -> dict[str, Any]:
+    """Everything the plan page shows, in a bounded number of queries whatever the plan's size; `opened_id`: the
+    section whose comments are shown already (a comment's notice opens the plan there)."""
     community = doc.community
+    sections = services.sections_of(doc)
+    opened = next((section for section in sections if section.id == opened_id), None)
     context: dict[str, Any] = dict(
-        community=community, doc=doc, sections=services.sections_of(doc),
+        community=community, doc=doc, sections=sections,
+        opened=dict(section_id=opened.id, comments=services.comments_of(opened),
+                    form=CommentForm(formdata=None)) if opened is not None else None,
         comment_counts=services.open_comment_counts(doc),
         editing=services.editors_now(doc, current_user), links=services.links_of(doc),
         field_rows=services.field_rows(doc), next_statuses=services.next_statuses(doc), **_labels())
@@ -179,8 +185,9 @@ def _show_context(doc: PlanDoc) -> dict[str, Any]:
 @bp.get("/c/<slug>/plans/<int:plan_id>")
 @cache_page(depends=[COMMUNITY])
 def show(slug: str, plan_id: int):
-    """A plan: its fields and status, each section (click to edit), comments, adaptations, reflections, links."""
-    return render_page("plans/show.html", **_show_context(load_plan(slug, plan_id)))
+    """A plan: its fields and status, each section (click to edit), comments, adaptations, reflections, links.
+    `?comments=<section id>` shows that section's comments (a comment's notice opens there, at `#comment-<id>`)."""
+    return render_page("plans/show.html", **_show_context(load_plan(slug, plan_id), arg("comments", parse_id)))
 
 
 @bp.route("/c/<slug>/plans/<int:plan_id>/edit", methods=["GET", "POST"])
@@ -465,6 +472,7 @@ def restore_revision(slug: str, plan_id: int, section_id: int):
 
 def _comments_context(doc: PlanDoc, section: PlanSection, form: CommentForm | None = None) -> dict[str, Any]:
     return dict(community=doc.community, doc=doc, section=section, comments=services.comments_of(section),
+                comment_counts=services.open_comment_counts(doc), refresh_badge=wants_fragment(),
                 form=form or CommentForm(formdata=None), **_labels())
 
 
@@ -731,8 +739,9 @@ def export_docx(slug: str, plan_id: int):
     sections += [DocxSection(_("Lesson taught on %(date)s, %(class_name)s", date=format_date(lesson.taught_on),
                                 class_name=lesson.class_name), lesson.reflection or "—")
                  for lesson in services.lessons_of(doc)]
+    # The pictures the page shows from the library, as the reader sees them there (one they may not read: its alt).
     data = plan_docx(title=title, fields=services.field_rows(doc), footer=footer, language=current_locale_code(),
-                     sections=sections, linked=_linked_rows(doc))
+                     sections=sections, linked=_linked_rows(doc), image_source=library_pictures(current_user))
     name = titled_filename(title, "docx")
     record_event(current_user, "plans.exported", doc, doc.community, title=doc.topic)  # every export is traced
     db.session.commit()

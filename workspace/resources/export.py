@@ -11,13 +11,15 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from workspace.core.database import utcnow
-from workspace.core.docx import EMPTY, DocxBuilder
+from workspace.core.docx import EMPTY, DocxBuilder, ImageSource
 from workspace.resources.models import Resource, ResourceVersion
 
 
-def resource_docx(resource: Resource, version: ResourceVersion, *, language: str) -> bytes:
+def resource_docx(resource: Resource, version: ResourceVersion, *, language: str,
+                  image_source: ImageSource | None = None) -> bytes:
     """The DOCX (bytes) of a text resource's version, labelled in the reader's language (`language`: zh_Hant,
-    zh_Hans or en, for the East Asian font and the language tags)."""
+    zh_Hans or en, for the East Asian font and the language tags). image_source: the pictures its text shows
+    (`services.library_pictures(reader)`); without it, or for one it does not give, the picture's alt."""
     author = version.uploader or resource.author
     fields = [(_("Community"), resource.community.name),
               (_("Added by"), author.display_name if author else EMPTY),
@@ -27,7 +29,7 @@ def resource_docx(resource: Resource, version: ResourceVersion, *, language: str
                                date=format_date(version.created_at, "long")))]
     footer = _("%(community)s · exported %(date)s", community=resource.community.name,
                date=format_date(utcnow(), "medium"))
-    builder = DocxBuilder(language=language, title=resource.title, footer=footer)
+    builder = DocxBuilder(language=language, title=resource.title, footer=footer, image_source=image_source)
     builder.cover(resource.title, fields=fields)
     builder.markdown(version.body or "", heading_offset=0, empty=EMPTY)
     return builder.to_bytes()

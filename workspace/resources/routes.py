@@ -318,7 +318,9 @@ def download(slug: str, resource_id: int):
         services.count_download(resource)
         db.session.commit()
     if word:
-        return send_built(resource_docx(resource, version, language=current_locale_code()),
+        # A published plan's pictures from the library, as this reader sees them on the page (else their alt).
+        return send_built(resource_docx(resource, version, language=current_locale_code(),
+                                        image_source=services.library_pictures(current_user)),
                           titled_filename(resource.title, "docx"), DOCX_TYPE)
     if version.is_text:
         return send_built(version.body or "", titled_filename(resource.title, "md"), "text/markdown")

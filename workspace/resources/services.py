@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,7 +27,9 @@ from workspace.core.extract import extract_text
 from workspace.core.i18n import N_, current_locale_code, in_reader_script, script_variants
 from workspace.core.models import record_event
 from workspace.core.pagination import require_page
-from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS, scope
+from workspace.core.parsing import parse_number
+from workspace.core.permissions import CONTRIBUTORS, TRASH_DAYS, can, scope
+from workspace.core.photos import print_photo
 from workspace.core.storage import ALLOWED_TYPES, EXTENSIONS, StoredFile, blob_path
 from workspace.core.text import (
     checked_line,
@@ -37,6 +39,7 @@ from workspace.core.text import (
     markdown_to_text,
     render_markdown,
 )
+from workspace.core.urls import site_route
 from workspace.extensions import db
 from workspace.resources.models import (
     Favourite,
@@ -429,6 +432,48 @@ def count_download(resource: Resource) -> None:
     """Count a download in one UPDATE (no read-modify-write, so concurrent downloads all count)."""
     db.session.execute(update(Resource).where(Resource.id == resource.id)
                        .values(download_count=Resource.download_count + 1))
+
+
+# --- pictures of the library in a document ---------------------------------------------------------
+
+# The addresses of a resource's file a text may show as a picture (`![板書](/c/<slug>/resources/11/download)`).
+PICTURE_ROUTES = frozenset({"resources.download", "resources.inline_file", "resources.thumbnail"})
+
+
+def library_pictures(reader: Any) -> Callable[[str], bytes | None]:
+    """The `image_source` of a Word document `reader` exports (core/docx.DocxBuilder): an `<img src>` naming a
+    picture of the library gives it, turned upright and sized for print, when `reader` may see that resource, as
+    the page showed it to them; anything else (a resource they may not see, another site, no picture) gives None,
+    and the document shows the image's alt. Each address is read once per document."""
+    kept: dict[str, bytes | None] = {}
+
+    def picture(src: str) -> bytes | None:
+        if src not in kept:
+            kept[src] = _library_picture(src, reader)
+        return kept[src]
+
+    return picture
+
+
+def _library_picture(src: str, reader: Any) -> bytes | None:
+    route = site_route(src)
+    if route is None or route[0] not in PICTURE_ROUTES:
+        return None
+    endpoint, values, query = route
+    resource = db.session.get(Resource, values.get("resource_id"))
+    if resource is None or resource.community.slug != values.get("slug") or not can(reader, "view", resource):
+        return None
+    version = resource.current_version
+    asked = query.get("version") if endpoint != "resources.thumbnail" else None  # the thumbnail is the current one's
+    if asked:
+        number = parse_number(asked[0], 1)
+        if number is None:
+            return None  # the page answered 404: no picture there either
+        version = db.session.scalar(select(ResourceVersion).where(ResourceVersion.resource_id == resource.id,
+                                                                  ResourceVersion.number == number))
+    if version is None or version.is_text or version.blob is None or not version.media_type.startswith("image/"):
+        return None
+    return print_photo(version.blob)
 
 
 # --- search --------------------------------------------------------------------------------------

@@ -90,6 +90,11 @@ def section_path(doc: PlanDoc, section: PlanSection) -> str:
     return f"/c/{community.slug}/plans/{doc.id}#section-{section.id}"
 
 
+def comment_path(doc: PlanDoc, section: PlanSection, comment_id: int) -> str:
+    """The plan page with the section's comments shown (drawn by the server), at this comment."""
+    return f"/c/{doc.community.slug}/plans/{doc.id}?comments={section.id}#comment-{comment_id}"
+
+
 def readers_of(doc: PlanDoc, people: Iterable[Any]) -> list[Any]:
     """Those of `people` who may read the plan now: a notice about it (a comment, with its text; an assignment;
     a reflection) goes to no one who has left the community since they led it, were assigned or replied."""

@@ -16,7 +16,7 @@ from workspace.extensions import db
 from workspace.notifications import services as notifications
 from workspace.plans.models import PlanComment, PlanDoc, PlanSection
 from workspace.plans.services import notices
-from workspace.plans.services._common import MAX_COMMENT, readers_of, section_path
+from workspace.plans.services._common import MAX_COMMENT, comment_path, readers_of
 from workspace.plans.services.plans import plan_members
 
 # --- comments ------------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def add_comment(section: PlanSection, body: str | None, *, actor: User,
     community = doc.community
     common = dict(actor=actor, community=community, subject_type=notices.PLAN_COMMENT, subject_id=comment.id,
                   title=notices.notice_title(doc, section), excerpt=markdown_to_text(body)[:300],
-                  path=section_path(doc, section))
+                  path=comment_path(doc, section, comment.id))
     mentioned = find_mentions(body, plan_members(community))
     if mentioned:
         notifications.notify(mentioned, "mention", **common)

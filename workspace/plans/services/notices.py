@@ -58,6 +58,11 @@ def assignment_excerpt(section: PlanSection) -> str:
     return ""
 
 
+def text_excerpt(text: str) -> str:
+    """Words people wrote (the lines of a section that mention someone), kept as they are."""
+    return notifications.keep_data({"text": text}, notifications.MAX_EXCERPT)
+
+
 def reflection_excerpt(class_name: str, text: str) -> str:
     """A lesson's class and the first words of its reflection, joined when read (`excerpt_words`)."""
     return notifications.keep_data({"label": class_name, "text": text}, notifications.MAX_EXCERPT)

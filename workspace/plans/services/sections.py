@@ -14,14 +14,16 @@ from sqlalchemy import delete, select
 from workspace.auth.models import User
 from workspace.core.database import utcnow
 from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.mentions import find_mentions
 from workspace.core.permissions import can
-from workspace.core.text import clean_text
+from workspace.core.text import clean_text, markdown_to_text
 from workspace.extensions import db
 from workspace.plans.models import PlanDoc, PlanSection, SectionPresence, SectionRevision
 from workspace.plans.services import notices
 from workspace.plans.services._common import PRESENCE_SECONDS, max_section_length
 from workspace.plans.services._writing import _after_save, _members_by_id, _store, _tell, check_editable
 from workspace.plans.services.merge import SaveOutcome, reconcile
+from workspace.plans.services.plans import plan_members
 
 # --- saving a section ----------------------------------------------------------------------------
 
@@ -94,9 +96,24 @@ def save_section(section: PlanSection, body: str | None, *, actor: User, base_ve
                   how=how):
             leave_section(section, actor)
             _after_save(section)
+            _tell_mentioned(section, before=current_text, after=outcome.text, actor=actor)
             return SectionSave(section, outcome, theirs=current_text if outcome.merged else "", theirs_authors=others)
     raise Conflict(str(_l("This section is being saved by others right now. Your text is kept below; save again.")),
                    field="body")
+
+
+def _tell_mentioned(section: PlanSection, *, before: str, after: str, actor: User) -> None:
+    """Tell the members an @name in the section's saved text names and the version before did not (as a comment's
+    mentions do: members who write the community's material, and only those who may read the plan), quoting the
+    lines that name them. A save that keeps a mention tells nobody again; one merged with others' saves compares
+    with theirs, so only what this save added counts."""
+    members = plan_members(section.doc.community)
+    named_before = {person.id for person in find_mentions(before, members)}
+    new = [person for person in find_mentions(after, members) if person.id not in named_before]
+    if not new:
+        return
+    lines = [markdown_to_text(line) for line in after.split("\n") if find_mentions(line, new)]
+    _tell(new, "mention", section.doc, section, actor, notices.text_excerpt(" … ".join(line for line in lines if line)))
 
 
 def restore_revision(section: PlanSection, version: int, *, actor: User) -> SectionSave:
