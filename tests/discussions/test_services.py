@@ -175,6 +175,25 @@ def test_mentions_notify_members_only_and_once(board, ctx):
     assert db.session.scalar(select(func.count()).select_from(Mention)) == 2
 
 
+def test_a_mention_of_a_name_two_members_share_tells_both(board):
+    """Two teachers called 陳怡君: the @ menu tells them apart, but the text can only say 陳怡君, so both hear of it
+    (the post is on a board both read) rather than whichever sorted first."""
+    first = add_member(board.community, make_user(display_name="陳怡君")).user
+    second = add_member(board.community, make_user(display_name="陳怡君")).user
+    board.thread(body="請 @陳怡君 看看")
+    assert len(notifications_of(first, "mention")) == len(notifications_of(second, "mention")) == 1
+
+
+def test_mention_suggestions_offer_namesakes_with_what_tells_them_apart(board):
+    first = add_member(board.community, make_user(display_name="陳怡君", subjects=["數學"]), role="co_convener").user
+    second = add_member(board.community, make_user(display_name="陳 怡君")).user
+    options = services.member_suggestions(board.community, "陳")
+    apart = {option.id: option.apart for option in options}
+    assert apart[first.id].role == "co_convener" and apart[first.id].subjects == ("數學",)
+    assert apart[second.id].role == "member" and not any(option.joined for option in options)
+    assert apart[board.convener.id] is None  # 陳召集: no one else is called that
+
+
 def test_replies_notify_watchers_but_not_the_writer(board):
     thread = board.thread()  # the member started it and so watches it
     board.reply(thread, "回覆一", author=board.other)

@@ -412,6 +412,7 @@ def _post_fragment(post: Post, status: int = 200) -> Response:
     mine = {post.id} if services.is_helpful_to(post, current_user) else set()
     return render_page("discussions/_post.html", status=status, **_board_context(
         thread.community, thread=thread, post=post, helpful_mine=mine,
+        author_roles=services.author_roles(thread.community_id),
         may_post=page_permissions(current_user, Post, thread),
         read_before=services.last_read_number(thread, current_user)))
 

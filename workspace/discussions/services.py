@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
-from workspace.communities.records import contributing_members
+from workspace.communities.records import MemberDuring, contributing_members, current_members
 from workspace.core import links, search
 from workspace.core.cache import note_change, user_scope
 from workspace.core.database import advance, utcnow
@@ -37,7 +38,14 @@ from workspace.core.pagination import require_page
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can
 from workspace.core.storage import StoredFile, clean_filename
-from workspace.core.text import clean_line, clean_text, has_visible_text, markdown_to_text, render_markdown
+from workspace.core.text import (
+    clean_line,
+    clean_text,
+    has_visible_text,
+    markdown_to_text,
+    name_key,
+    render_markdown,
+)
 from workspace.discussions.models import (
     Attachment,
     Category,
@@ -263,9 +271,42 @@ def mentionable_members(community: Community) -> list[User]:
     return contributing_members(community)
 
 
-def member_suggestions(community: Community, prefix: str, limit: int = 8) -> list[User]:
-    """Members whose name contains what was typed after the @ (for the autocomplete)."""
-    return match_members(mentionable_members(community), prefix, limit)
+@dataclass(frozen=True)
+class MentionOption:
+    """A member the @ menu offers. `apart`: for a member another member has the same name as (two teachers called
+    陳怡君 in one school), what tells them apart, from what the members page shows every member (role, title,
+    subjects; `joined` adds when they joined, for namesakes alike in all of those). Neither the school nor the
+    address: the members page shows no member's school, and the address only to the conveners."""
+
+    id: int
+    display_name: str
+    apart: MemberDuring | None = None
+    joined: bool = False
+
+
+def member_suggestions(community: Community, prefix: str, limit: int = 8) -> list[MentionOption]:
+    """Members whose name contains what was typed after the @ (for the autocomplete), namesakes told apart."""
+    members = mentionable_members(community)
+    matched = match_members(members, prefix, limit)
+    keys = {member.id: name_key(member.display_name) for member in members}
+    alike = Counter(keys.values())
+    if not any(alike[keys[member.id]] > 1 for member in matched):
+        return [MentionOption(member.id, member.display_name) for member in matched]
+    standing = {row.user_id: row for row in current_members([community.id], roles=CONTRIBUTORS)}  # only then
+
+    def shown(row: MemberDuring | None) -> tuple:
+        return (row.role, row.title, row.subjects) if row is not None else ()
+
+    options = []
+    for member in matched:
+        if alike[keys[member.id]] < 2:
+            options.append(MentionOption(member.id, member.display_name))
+            continue
+        row = standing.get(member.id)
+        twins = [other for other in members if other.id != member.id and keys[other.id] == keys[member.id]
+                 and shown(standing.get(other.id)) == shown(row)]
+        options.append(MentionOption(member.id, member.display_name, row, joined=bool(twins)))
+    return options
 
 
 def _record_mentions(post: Post, community: Community, actor: User) -> list[User]:
@@ -830,6 +871,13 @@ class PostPage:
     page: int
     pages: int
     helpful_mine: set[int] = field(default_factory=set)
+    author_roles: dict[int, str] = field(default_factory=dict)  # see author_roles()
+
+
+def author_roles(community_id: int) -> dict[int, str]:
+    """The community's convener and co-conveners now, person → role: the badge beside their posts, so that a member
+    who takes a convener's name is still not the convener (one query per page, never per post)."""
+    return {row.user_id: row.role for row in current_members([community_id], roles=MANAGERS)}
 
 
 def posts_page(thread: Thread, viewer: Any, page: int) -> PostPage:
@@ -857,7 +905,8 @@ def _with_marks(thread: Thread, viewer: Any, posts: list[Post], page: int, pages
     if posts and getattr(viewer, "is_authenticated", False):
         mine = set(db.session.scalars(select(Reaction.post_id).where(
             Reaction.user_id == viewer.id, Reaction.post_id.in_([post.id for post in posts]))))
-    return PostPage(posts=posts, page=page, pages=pages, helpful_mine=mine)
+    roles = author_roles(thread.community_id) if posts else {}
+    return PostPage(posts=posts, page=page, pages=pages, helpful_mine=mine, author_roles=roles)
 
 
 def load_post(thread: Thread, post_id: int) -> Post | None:
