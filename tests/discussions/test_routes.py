@@ -121,6 +121,56 @@ def test_replying_to_a_locked_thread_says_why_and_keeps_the_text(client, board):
     assert "This thread is locked" in page and 'id="reply"' not in page
 
 
+def _form_errors(page: str) -> str:
+    match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', page, re.S)
+    assert match, "no message above the form"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+def test_a_flood_of_new_threads_meets_the_allowance_with_the_form_and_its_text_kept(client, make_client, board):
+    """QA: a member's script started 504 threads in a minute. The default allowance (20 an hour) stops the 21st:
+    429 with Retry-After, the wait said above the form, the title and text still in it; others post as usual."""
+    client.login(board.member)
+    codes = [client.post_form("/c/board/discussions/new", new_thread_form(
+        board, title=f"第{number}篇", submission_key=f"k{number}")).status_code for number in range(20)]
+    assert codes == [302] * 20
+    typed = new_thread_form(board, title="第二十一篇 <b>不要丟掉</b>", body="我寫了很久的內容", submission_key="k21")
+    response = client.post_form("/c/board/discussions/new", typed)
+    assert response.status_code == 429
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
+    page = response.get_data(as_text=True)
+    assert _form_errors(page).startswith("You have started 20 threads in 1 hour")
+    assert 'value="第二十一篇 &lt;b&gt;不要丟掉&lt;/b&gt;"' in page and "我寫了很久的內容</textarea>" in page
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 20
+    other = make_client().login(board.other)
+    assert other.post_form("/c/board/discussions/new", new_thread_form(board, submission_key="o1")).status_code == 302
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_reply_past_the_allowance_comes_back_with_its_text(app, client, make_client, board, monkeypatch, htmx):
+    """A rejected reply must not lose what was written: with htmx the reply form is swapped back in (429 is
+    swapped, base.html's responseHandling) holding the text; without, the thread page holds it."""
+    monkeypatch.setitem(app.config, "DISCUSSION_REPLY_RATE_LIMIT", "2 per 10 minutes")
+    thread = board.thread(author=board.convener)
+    client.login(board.member)
+    url = f"/c/board/discussions/{thread.id}/reply"
+
+    def send(person_client, body, key):
+        data = {"body": body, "submission_key": key}
+        return person_client.hx("POST", url, data) if htmx else person_client.post_form(url, data)
+
+    posted = 200 if htmx else 302
+    assert [send(client, f"回覆{number}", f"k{number}").status_code for number in range(2)] == [posted] * 2
+    response = send(client, "第三則：這段文字不能不見", "k3")
+    assert response.status_code == 429 and 500 < int(response.headers["Retry-After"]) <= 600
+    page = response.get_data(as_text=True)
+    assert "第三則：這段文字不能不見</textarea>" in page
+    assert _form_errors(page).startswith("You have posted 2 replies in 10 minutes")
+    assert ('id="reply"' in page) and (("<html" in page) is not htmx)
+    assert thread.last_number == 3
+    assert send(make_client().login(board.other), "別人照常回覆", "o1").status_code == posted
+
+
 def test_posting_in_an_archived_community_is_refused(client, board):
     thread = board.thread()
     board.community.archived_at = services.utcnow()

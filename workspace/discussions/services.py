@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -30,13 +31,14 @@ from workspace.communities.records import MemberDuring, contributing_members, cu
 from workspace.core import links, search
 from workspace.core.cache import note_change, user_scope
 from workspace.core.database import advance, utcnow
-from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, NotAllowed, TooSoon, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.mentions import find_mentions, match_members
 from workspace.core.models import record_event
 from workspace.core.pagination import require_page
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can
+from workspace.core.ratelimit import Allowance, duration_words
 from workspace.core.storage import StoredFile, clean_filename
 from workspace.core.text import (
     clean_line,
@@ -419,6 +421,41 @@ def _save_once(make: Any, actor: User, key: str | None, body: str) -> tuple[Post
         return earlier, False
 
 
+# --- pace: how many threads and replies one person may post in a while -------------------------------
+
+THREADS = "threads"
+REPLIES = "replies"
+_PACE_SETTINGS = {THREADS: "DISCUSSION_THREAD_RATE_LIMIT", REPLIES: "DISCUSSION_REPLY_RATE_LIMIT"}
+
+
+def posting_allowance(actor: User, kind: str) -> Allowance:
+    """The person's allowance of new threads (THREADS) or replies (REPLIES), over every board, by their id."""
+    return Allowance(current_app.config[_PACE_SETTINGS[kind]], f"discussions-{kind}", f"user:{actor.id}")
+
+
+def check_pace(actor: User, kind: str) -> None:
+    """Refuse (TooSoon, 429) a new thread or reply past the person's allowance: one member's script once started
+    504 threads in a minute and buried the board. The limits are far above what a teacher writes."""
+    allowance = posting_allowance(actor, kind)
+    wait = allowance.wait()
+    if wait is None:
+        return
+    count, period, later = allowance.item.amount, duration_words(allowance.period), duration_words(wait)
+    if kind == THREADS:
+        message = ngettext("You have started %(num)d thread in %(period)s, as many as the board takes from one "
+                           "person in that time. You can start the next one in %(wait)s; what you wrote is kept.",
+                           "You have started %(num)d threads in %(period)s, as many as the board takes from one "
+                           "person in that time. You can start the next one in %(wait)s; what you wrote is kept.",
+                           count, period=period, wait=later)
+    else:
+        message = ngettext("You have posted %(num)d reply in %(period)s, as many as the board takes from one "
+                           "person in that time. You can post the next one in %(wait)s; what you wrote is kept.",
+                           "You have posted %(num)d replies in %(period)s, as many as the board takes from one "
+                           "person in that time. You can post the next one in %(wait)s; what you wrote is kept.",
+                           count, period=period, wait=later)
+    raise TooSoon(message, retry_after=wait)
+
+
 SUBJECT = "subject"  # the role of the link from a thread to the record it discusses ("Discuss this")
 
 
@@ -431,6 +468,7 @@ def create_thread(community: Community, *, category: Category | None, title: str
     key = _submission_key(submission_key)
 
     def make(key: str | None) -> Post:
+        check_pace(actor, THREADS)  # here: the same form sent again is answered with its thread, never refused
         thread = Thread(community_id=community.id, category_id=category.id, author_id=actor.id, title=title,
                         last_number=0)
         db.session.add(thread)
@@ -443,6 +481,7 @@ def create_thread(community: Community, *, category: Category | None, title: str
     post, created = _save_once(make, actor, key, body)
     thread = post.thread
     if created:
+        posting_allowance(actor, THREADS).spend()
         _watch_by_default(thread, actor)
         mark_read(thread.id, actor.id, post.number)
         _notify(post, thread, actor, _record_mentions(post, community, actor), replies=False)
@@ -454,8 +493,14 @@ def reply(thread: Thread, body: str, *, actor: User, submission_key: str | None 
     """Add a reply; mentioned members and the thread's watchers hear of it. The same submission twice adds it once."""
     _check_replyable(thread, actor)
     body, key = check_body(body), _submission_key(submission_key)
-    post, created = _save_once(lambda key: _new_post(thread, body, actor, key), actor, key, body)
+
+    def make(key: str | None) -> Post:
+        check_pace(actor, REPLIES)  # after the repeat check: a double click's second request is no new reply
+        return _new_post(thread, body, actor, key)
+
+    post, created = _save_once(make, actor, key, body)
     if created:
+        posting_allowance(actor, REPLIES).spend()
         _watch_by_default(thread, actor)
         mark_read(thread.id, actor.id, post.number)
         _notify(post, thread, actor, _record_mentions(post, thread.community, actor), replies=True)
