@@ -215,6 +215,11 @@ def load_config() -> dict[str, Any]:
         or "200 per 10 minutes",
         # Markdown previews per person (the live preview asks after each pause in typing).
         "PREVIEW_RATE_LIMIT": os.environ.get("PREVIEW_RATE_LIMIT") or "120 per minute",
+        # New threads and replies on the boards per person (discussions.services.check_pace): far above what a
+        # teacher writes (a busy afternoon is a few threads, a lively thread a reply a minute), far below a script's
+        # flood (QA: 504 threads in a minute). Past it the form comes back, its text kept, with the wait.
+        "DISCUSSION_THREAD_RATE_LIMIT": os.environ.get("DISCUSSION_THREAD_RATE_LIMIT") or "20 per hour",
+        "DISCUSSION_REPLY_RATE_LIMIT": os.environ.get("DISCUSSION_REPLY_RATE_LIMIT") or "60 per 10 minutes",
         # Documents built on request per person (exports: the evidence pack, ledgers, forms, sheets, summary, jobs).
         "EXPORT_RATE_LIMIT": os.environ.get("EXPORT_RATE_LIMIT") or "60 per 10 minutes",
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),

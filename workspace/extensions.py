@@ -38,5 +38,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def per_person() -> str:
     """A rate limit's key: the signed-in person (a school shares one address behind its NAT, so counting by
-    address would let one person use up a whole staff room's allowance), else the address."""
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()
+    address would let one person use up a whole staff room's allowance), else the address. The person's id, not
+    their login's (get_id() is the session token: a fresh login gave a fresh allowance, and the limiter's storage
+    held every live session's secret in its keys)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()

@@ -11,7 +11,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from tests.factories import PASSWORD, make_community, make_reviewer, make_school, make_user
+from tests.factories import PASSWORD, add_member, make_community, make_reviewer, make_school, make_user
 from workspace.auth import services
 from workspace.auth.models import LoginAttempt, PasswordReset, User
 from workspace.communities import services as community_services
@@ -705,6 +705,26 @@ def test_account_profile_refuses_a_link_in_the_name_beside_the_field_keeping_it(
     assert "http://evil.example" in page  # what was typed is kept in the field
     db.session.refresh(user)
     assert user.display_name == "林老師"
+
+
+@pytest.mark.parametrize("typed", ["陳怡君", "陳怡君\u200b", "陈怡君", "\u202e陳怡君"])
+def test_account_profile_refuses_another_members_name_beside_the_field_keeping_it(client, ctx, typed):
+    """QA: a member renamed to the convener's name (and then to it + a zero-width space); the board showed two
+    陳怡君 and relabelled every earlier post of the member."""
+    convener = make_user(display_name="陳怡君")
+    member = make_user(display_name="張家瑋", locale="zh_Hant", subjects=["數學"])
+    add_member(make_community(convener, name="五年級數學"), member)
+    client.login(member)
+    response = client.post_form("/account", {"display_name": typed, "school_id": "", "locale": "zh_Hant",
+                                             "title": "none", "subjects": "數學"})
+    assert response.status_code == 422
+    page = _page(response)
+    error = re.search(r'id="display_name-error"[^>]*>(.*?)</p>', page, re.S)
+    assert error and "「五年級數學」已有另一位成員叫做陳怡君" in unescape(error.group(1))
+    assert f"{typed.strip(chr(0x202e) + chr(0x200b))}（數學）" in unescape(error.group(1))  # the name as it would be
+    assert f'value="{typed}"' in page  # what was typed is kept in the field
+    db.session.refresh(member)
+    assert member.display_name == "張家瑋"
 
 
 def test_password_change_with_a_wrong_current_password(client, ctx):

@@ -9,9 +9,10 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, add_member, make_community, make_user
 from workspace.auth import services
 from workspace.auth.models import LoginAttempt, PasswordReset, User, UserSession
+from workspace.communities.models import Membership
 from workspace.core.database import utcnow
 from workspace.core.errors import ValidationError
 from workspace.core.models import AuditEvent
@@ -85,6 +86,112 @@ def test_a_name_a_mail_program_would_make_a_link_of_is_refused(name):
                                   "阿沙·布農"])
 def test_names_with_full_stops_and_other_signs_are_kept(name):
     assert _register(display_name=name).display_name == name
+
+
+@pytest.mark.parametrize("name", ["陳怡君\u200b", "\u200d陳怡君", "陳\ufeff怡君", "陳怡君\u00ad", "\u202e陳怡君\u2060"])
+def test_a_name_is_stored_without_what_shows_nothing(name):
+    assert _register(display_name=name).display_name == "陳怡君"
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200d", "\ufeff\u2060", "\u3164"])
+def test_a_name_of_nothing_but_invisible_characters_is_refused(name):
+    with pytest.raises(ValidationError) as caught:
+        _register(display_name=name)
+    assert caught.value.field == "display_name"
+
+
+# --- names that members of one community cannot tell apart -----------------------------------------
+
+
+def _shared_community(*people, name: str = "五年級數學"):
+    community = make_community(people[0], name=name)
+    for person in people[1:]:
+        add_member(community, person)
+    return community
+
+
+def _rename(user, name: str, **fields) -> None:
+    services.update_profile(user, display_name=name, locale=None, school_id=None, **fields)
+
+
+@pytest.mark.parametrize("lookalike", ["陳怡君", "陳怡君\u200b", "陈怡君", " 陳 怡君 ", "\u202e陳怡君", "陳\u3000怡君"])
+def test_a_member_cannot_rename_themself_to_the_name_of_another_member(lookalike):
+    """The convener's exact name taken by a member relabelled all the member's posts as hers (QA, major)."""
+    convener = make_user(display_name="陳怡君")
+    member = make_user(display_name="張家瑋")
+    _shared_community(convener, member)
+    with pytest.raises(ValidationError) as caught:
+        _rename(member, lookalike)
+    assert caught.value.field == "display_name"
+    assert caught.value.message == ("Another member of “五年級數學” is already called 陳怡君. Add something that "
+                                    "tells you apart, such as your subject or your school.")
+    db.session.rollback()
+    assert db.session.get(User, member.id).display_name == "張家瑋"
+
+
+def test_the_refusal_suggests_the_name_with_ones_subject_or_school():
+    convener = make_user(display_name="陳怡君")
+    member = make_user(display_name="張家瑋", subjects=["數學", "自然"])
+    _shared_community(convener, member)
+    with pytest.raises(ValidationError) as caught:
+        _rename(member, "陳怡君")
+    assert caught.value.message.endswith("such as 陳怡君 (數學).")
+    with force_locale("zh_Hant"), pytest.raises(ValidationError) as caught:
+        _rename(member, "陳怡君", title="none", subjects="")
+    assert "陳怡君" in caught.value.message and "陳怡君（" not in caught.value.message  # no subject left to suggest
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(("locale", "words"), [
+    ("zh_Hant", "「五年級數學」已有另一位成員叫做陳怡君。請加上能區分兩人的文字，例如陳怡君（數學）。"),
+    ("zh_Hans", "“五年級數學”已有另一位成员叫做陳怡君。请加上能区分两人的文字，例如陳怡君（數學）。"),
+])
+def test_the_refusal_speaks_the_users_language(locale, words):
+    convener = make_user(display_name="陳怡君")
+    member = make_user(display_name="張家瑋", subjects=["數學"])
+    _shared_community(convener, member)
+    with force_locale(locale), pytest.raises(ValidationError) as caught:
+        _rename(member, "陳怡君")
+    assert caught.value.message == words
+
+
+def test_namesakes_stay_apart_only_where_they_meet():
+    """Real namesakes exist: nothing stops signing up with a name taken elsewhere, joining a community where a
+    namesake is, or saving one's profile with the name one has; only a rename into another member's name."""
+    convener = make_user(display_name="陳怡君")
+    _shared_community(convener, make_user())
+    stranger = make_user(display_name="王老師")
+    _rename(stranger, "陳怡君")  # no community in common: a namesake elsewhere is no one's impersonation
+    assert stranger.display_name == "陳怡君"
+    namesake = _register(email="chen.yijun2@school.test", display_name="陳怡君")  # signing up is never refused
+    community = _shared_community(convener, namesake, name="數學領域")
+    _rename(namesake, "陳怡君", title="senior", subjects="數學")  # saving one's own name again, the profile changed
+    assert namesake.display_name == "陳怡君" and namesake.subjects == ["數學"]
+    _rename(namesake, "陳怡君（數學）")
+    assert namesake.display_name == "陳怡君（數學）"
+    with pytest.raises(ValidationError):
+        _rename(namesake, "陳怡君")  # once apart, not back
+    db.session.rollback()
+    assert community.id
+
+
+def test_departed_and_deactivated_members_leave_their_names_free():
+    from workspace.communities import services as community_services
+
+    convener = make_user(display_name="陳怡君")
+    departed = make_user(display_name="林志豪")
+    deactivated = make_user(display_name="黃美玲")
+    member = make_user(display_name="張家瑋")
+    _shared_community(convener, deactivated, member)
+    community = _shared_community(convener, departed, member, name="數學領域")
+    leaving = db.session.scalar(select(Membership).where(Membership.community_id == community.id,
+                                                         Membership.user_id == departed.id))
+    community_services.leave_community(leaving, actor=departed)
+    deactivated.active = False
+    db.session.commit()
+    _rename(member, "林志豪")
+    _rename(member, "黃美玲")
+    assert member.display_name == "黃美玲"
 
 
 @pytest.mark.parametrize(

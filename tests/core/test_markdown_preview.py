@@ -56,6 +56,22 @@ def test_preview_is_rate_limited_per_person(app, client, make_client, person, mo
     assert other.hx("POST", URL, {"body": "x"}).status_code == 200
 
 
+def test_the_allowance_is_the_persons_not_the_logins_and_no_key_holds_a_session_secret(app, client, make_client,
+                                                                                        person, monkeypatch):
+    """Keyed by the login's id and secret, a fresh login gave a fresh allowance, and the limiter's storage (Redis)
+    kept every live session's secret in its keys."""
+    from workspace.extensions import limiter
+
+    monkeypatch.setitem(app.config, "PREVIEW_RATE_LIMIT", "2 per minute")
+    assert [client.hx("POST", URL, {"body": "x"}).status_code for _ in range(2)] == [200, 200]
+    second_device = make_client().login(person)
+    assert second_device.hx("POST", URL, {"body": "x"}).status_code == 429
+    secret = person.session_token.split(":", 1)[1]
+    keys = list(limiter.storage.storage)  # the memory storage's counters
+    assert keys and not [key for key in keys if secret in key]
+    assert any(f"user:{person.id}/" in key or key.endswith(f"user:{person.id}") for key in keys), keys
+
+
 def test_every_editor_previews_through_the_one_route(client, ctx):
     convener = make_user()
     community = make_community(convener, slug="editors")

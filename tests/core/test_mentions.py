@@ -38,3 +38,12 @@ def test_suggestions_put_names_that_start_with_the_prefix_first():
     assert match_members(MEMBERS, "an") == [ANN, ANNA]
     assert match_members(MEMBERS, "老師") == [WANG]
     assert match_members(MEMBERS, "", limit=2) == [ANN, ANNA]
+
+
+def test_namesakes_are_all_mentioned_since_the_text_cannot_say_which_one_was_meant():
+    """Two teachers called 陳怡君 in one school: @陳怡君 tells both (the post is on a board both read), never only
+    whichever came first."""
+    first, second, third = Person(5, "陳怡君"), Person(6, "陳怡君"), Person(7, "陳怡君\u200b")  # saved before cleaning
+    found = find_mentions("請@陳怡君 看看", [CHEN, first, WANG, second, third])
+    assert sorted(found, key=lambda person: person.id) == [first, second, third]
+    assert find_mentions("@陳 看看", [CHEN, first, second]) == [CHEN]

@@ -110,6 +110,35 @@ def test_a_title_saved_with_an_override_is_fenced_in_an_isolate_inside_our_sente
     assert "\u2068\u202etxt.exe\u2069" in quoted("\u202etxt.exe")
 
 
+@pytest.mark.parametrize("hidden", ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2060",
+                                    "\u2061", "\u2064", "\u2066", "\ufeff", "\u00ad", "\u180e", "\u3164", "\ufe0f",
+                                    "\U000e0041"])
+def test_a_name_loses_every_character_that_shows_nothing(hidden):
+    """陳怡君 and 陳怡君 + U+200B were two people on one board, each called 陳怡君 (QA): a name keeps nothing
+    invisible but the joiner inside an emoji sequence and an emoji's style selector, which draw something."""
+    assert clean_line(f"{hidden}陳{hidden}怡君{hidden}", invisible=True) == "陳怡君"
+    assert clean_line("👩\u200d🏫 陳老師 ❤\ufe0f", invisible=True) == "👩\u200d🏫 陳老師 ❤\ufe0f"  # teacher, red heart
+    assert clean_line("🙂\u200d陳老師\u200d🙂", invisible=True) == "🙂陳老師🙂"
+
+
+@pytest.mark.parametrize("lookalike", ["陳怡君", "陳怡君\u200b", "\u202e陳怡君", "陈怡君", "陳 怡君", "陳\u3000怡君",
+                                       "\ufeff陳\u00ad怡君\u2060"])
+def test_names_people_cannot_tell_apart_have_one_key(lookalike):
+    from workspace.core.text import name_key
+
+    assert name_key(lookalike) == name_key("陳怡君")
+    assert name_key(f"{lookalike}🙂\u200d🙂") == name_key("陳怡君🙂🙂")  # a joiner that joins nothing draws nothing
+
+
+@pytest.mark.parametrize(("one", "other"), [("Chen Yijun", "ＣＨＥＮ　ＹＩＪＵＮ"), ("Chen Yijun", "chen yijun"),
+                                            ("José", "Jose"), ("ﬁona", "fiona"), ("Ⅱ班", "II班")])
+def test_name_keys_fold_width_case_and_compatibility_forms(one, other):
+    from workspace.core.text import name_key
+
+    assert name_key(one) == name_key(other)
+    assert name_key("陳怡君") != name_key("陳怡君（數學）")
+
+
 def test_clean_text_keeps_newlines_and_unifies_line_ends():
     assert clean_text("a\r\nb\rc\x07\n") == "a\nb\nc"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from tests.discussions.helpers import make_board
+from workspace.communities.models import Membership
 from workspace.discussions import services
 from workspace.discussions.models import Post
 from workspace.extensions import db
@@ -66,6 +68,22 @@ def test_a_deleted_post_shows_its_text_to_nobody_and_restore_only_to_a_convener(
         post = _post(client.get(path).get_data(as_text=True), 2)
         assert "王老師的回覆" not in post and "This post was deleted." in post
         assert ("restore" in _forms_on(post, second_id)) is restores
+
+
+def test_a_role_change_redraws_the_badge_of_every_kept_post(board, client):
+    """The role is in each post fragment's key (core/fragments.py): a kept post never shows a role that was taken
+    away, nor lacks one that was given."""
+    thread = board.thread(title="分享", body="一", author=board.member, key="sharing")
+    client.login(board.other)
+    path = f"/c/board/discussions/{thread.id}"
+    assert "badge-role" not in client.get(path).get_data(as_text=True)  # drawn and kept
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == board.member.id))
+    membership.role = "co_convener"
+    db.session.commit()
+    assert '<span class="badge badge-role">Co-convener</span>' in client.get(path).get_data(as_text=True)
+    membership.role = "member"
+    db.session.commit()
+    assert "badge-role" not in client.get(path).get_data(as_text=True)
 
 
 def test_a_language_switch_draws_the_posts_and_the_bar_in_the_new_language(board, client):

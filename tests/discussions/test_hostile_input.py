@@ -30,6 +30,14 @@ def board(ctx):
     return make_board()
 
 
+@pytest.fixture(autouse=True)
+def _no_pace(app, monkeypatch):
+    """Hundreds of strings from one person in a second: past anyone's allowance of threads and replies, which
+    test_routes and test_services prove; here only what becomes of the text counts."""
+    monkeypatch.setitem(app.config, "DISCUSSION_THREAD_RATE_LIMIT", "100000 per hour")
+    monkeypatch.setitem(app.config, "DISCUSSION_REPLY_RATE_LIMIT", "100000 per hour")
+
+
 def _post_all(client, board, sources: list[str]) -> Thread:
     """Post each source as a reply (through the service: the route hands the text over unchanged)."""
     thread = board.thread(title="XSS", body="start")

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.discussions.helpers import make_board
+from tests.factories import add_member, make_user
 from tests.media import png_bytes
+from workspace.communities.models import Membership
 from workspace.discussions import services
 from workspace.discussions.models import Attachment, Post, ReadMark, Thread
 from workspace.extensions import db
@@ -117,6 +119,56 @@ def test_replying_to_a_locked_thread_says_why_and_keeps_the_text(client, board):
     assert thread.last_number == 1
     page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
     assert "This thread is locked" in page and 'id="reply"' not in page
+
+
+def _form_errors(page: str) -> str:
+    match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', page, re.S)
+    assert match, "no message above the form"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+def test_a_flood_of_new_threads_meets_the_allowance_with_the_form_and_its_text_kept(client, make_client, board):
+    """QA: a member's script started 504 threads in a minute. The default allowance (20 an hour) stops the 21st:
+    429 with Retry-After, the wait said above the form, the title and text still in it; others post as usual."""
+    client.login(board.member)
+    codes = [client.post_form("/c/board/discussions/new", new_thread_form(
+        board, title=f"第{number}篇", submission_key=f"k{number}")).status_code for number in range(20)]
+    assert codes == [302] * 20
+    typed = new_thread_form(board, title="第二十一篇 <b>不要丟掉</b>", body="我寫了很久的內容", submission_key="k21")
+    response = client.post_form("/c/board/discussions/new", typed)
+    assert response.status_code == 429
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
+    page = response.get_data(as_text=True)
+    assert _form_errors(page).startswith("You have started 20 threads in 1 hour")
+    assert 'value="第二十一篇 &lt;b&gt;不要丟掉&lt;/b&gt;"' in page and "我寫了很久的內容</textarea>" in page
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 20
+    other = make_client().login(board.other)
+    assert other.post_form("/c/board/discussions/new", new_thread_form(board, submission_key="o1")).status_code == 302
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_reply_past_the_allowance_comes_back_with_its_text(app, client, make_client, board, monkeypatch, htmx):
+    """A rejected reply must not lose what was written: with htmx the reply form is swapped back in (429 is
+    swapped, base.html's responseHandling) holding the text; without, the thread page holds it."""
+    monkeypatch.setitem(app.config, "DISCUSSION_REPLY_RATE_LIMIT", "2 per 10 minutes")
+    thread = board.thread(author=board.convener)
+    client.login(board.member)
+    url = f"/c/board/discussions/{thread.id}/reply"
+
+    def send(person_client, body, key):
+        data = {"body": body, "submission_key": key}
+        return person_client.hx("POST", url, data) if htmx else person_client.post_form(url, data)
+
+    posted = 200 if htmx else 302
+    assert [send(client, f"回覆{number}", f"k{number}").status_code for number in range(2)] == [posted] * 2
+    response = send(client, "第三則：這段文字不能不見", "k3")
+    assert response.status_code == 429 and 500 < int(response.headers["Retry-After"]) <= 600
+    page = response.get_data(as_text=True)
+    assert "第三則：這段文字不能不見</textarea>" in page
+    assert _form_errors(page).startswith("You have posted 2 replies in 10 minutes")
+    assert ('id="reply"' in page) and (("<html" in page) is not htmx)
+    assert thread.last_number == 3
+    assert send(make_client().login(board.other), "別人照常回覆", "o1").status_code == posted
 
 
 def test_posting_in_an_archived_community_is_refused(client, board):
@@ -396,6 +448,62 @@ def test_mention_suggestions_list_members_only(client, board):
     assert everyone.count("<li") == 3
 
 
+def _options(page: str) -> list[str]:
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", option)).strip()
+            for option in re.findall(r'<li role="option"[^>]*>(.*?)</li>', page, re.S)]
+
+
+def test_mention_suggestions_tell_namesakes_apart_by_what_the_members_page_shows(client, board):
+    """Two teachers called 陳怡君 in one school (real namesakes): the @ menu showed two identical entries (QA). Each
+    shows its role, title and subjects, as the members page does; no school, no address."""
+    convener = make_user(display_name="陳怡君", title="senior", subjects=["數學"], email="chen.yijun@school.test")
+    convener_membership = add_member(board.community, convener, role="co_convener")
+    namesake = add_member(board.community, make_user(display_name="陳怡君\u200b", subjects=["自然"],
+                                                     email="yijun.chen@school.test")).user
+    client.login(board.member)
+    page = client.get("/c/board/discussions/members?q=陳怡").get_data(as_text=True)
+    assert page.count('data-name="陳怡君"') == 1 and page.count('data-name="陳怡君\u200b"') == 1
+    assert sorted(_options(page)) == sorted(["陳怡君 · Co-convener · Senior title · 數學",
+                                             "陳怡君\u200b · Member · 自然"])  # a name saved before names were cleaned
+    assert "school.test" not in page and "chen.yijun" not in page
+    # alike in role, title and subjects too: when each joined tells them apart
+    namesake.subjects = ["數學"]
+    namesake.title = "senior"
+    convener_membership.role = "member"
+    db.session.commit()
+    options = _options(client.get("/c/board/discussions/members?q=陳怡").get_data(as_text=True))
+    assert len(options) == 2 and all(" · Member · Senior title · 數學 · joined " in option for option in options)
+    # a name no one else has stays as it was
+    assert _options(client.get("/c/board/discussions/members?q=王").get_data(as_text=True)) == ["王老師"]
+
+
+def test_posts_show_the_convener_and_co_conveners_badges_so_a_namesake_is_not_the_convener(client, board):
+    """QA: a member renamed to the convener's name and asked, in her thread, for ID numbers by private mail. The
+    renaming is refused now (auth); a namesake of old, or a lookalike, still has no badge beside their posts."""
+    impostor = add_member(board.community, make_user(display_name="陳召集\u200b")).user
+    co_convener = add_member(board.community, make_user(display_name="林副召"), role="co_convener").user
+    thread = board.thread(title="重要通知", body="請閱讀", author=board.convener, key="sharing")
+    board.reply(thread, "請把個人資料表回傳到我的私人信箱", author=impostor)
+    board.reply(thread, "收到", author=co_convener)
+    board.reply(thread, "好的", author=board.member)
+    client.login(board.member)
+    page = client.get(f"/c/board/discussions/{thread.id}").get_data(as_text=True)
+    heads = re.findall(r'<header class="post-head">(.*?)</header>', page, re.S)
+    badges = [re.findall(r'<span class="badge badge-role">([^<]*)</span>', head) for head in heads]
+    assert badges == [["Convener"], [], ["Co-convener"], []]
+
+
+def test_a_post_redrawn_alone_keeps_its_authors_badge(client, board):
+    thread = board.thread(title="分享", body="召集人的文字", author=board.convener, key="sharing")
+    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    client.login(board.convener)
+    response = client.hx("POST", f"/c/board/discussions/{thread.id}/posts/{post.id}/edit",
+                         {"body": "改過的文字", "title": "分享", "base_version": str(post.version)})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "改過的文字" in page and '<span class="badge badge-role">Convener</span>' in page
+
+
 def test_discuss_this_links_a_thread_to_a_resource(client, board):
     from workspace.resources import services as resources
 
@@ -656,7 +764,6 @@ def test_history_credits_each_version_to_its_writer_and_keeps_earlier_titles(cli
 def test_one_who_left_reads_no_word_edited_in_since_under_the_bell(client, board):
     """Review 12 #2: the notices of a post follow its edits, but not into the bell of someone who has left."""
     from workspace.communities import services as communities
-    from workspace.communities.models import Membership
 
     thread = board.thread()  # the member opened it, so she watches it
     post = board.reply(thread, "回覆一下 REPLYX")

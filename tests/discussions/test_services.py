@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests.discussions.helpers import make_board
 from tests.factories import add_member, make_community, make_user
 from workspace.auth.models import User
-from workspace.core.errors import Conflict, NotAllowed, ValidationError
+from workspace.core.errors import Conflict, NotAllowed, TooSoon, ValidationError
 from workspace.core.models import AuditEvent
 from workspace.discussions import services
 from workspace.discussions.models import Category, Mention, Post, PostRevision, Thread
@@ -173,6 +173,25 @@ def test_mentions_notify_members_only_and_once(board, ctx):
     assert len(notifications_of(board.other, "mention")) == 1  # not again for the same post
     assert len(notifications_of(board.convener, "mention")) == 1
     assert db.session.scalar(select(func.count()).select_from(Mention)) == 2
+
+
+def test_a_mention_of_a_name_two_members_share_tells_both(board):
+    """Two teachers called 陳怡君: the @ menu tells them apart, but the text can only say 陳怡君, so both hear of it
+    (the post is on a board both read) rather than whichever sorted first."""
+    first = add_member(board.community, make_user(display_name="陳怡君")).user
+    second = add_member(board.community, make_user(display_name="陳怡君")).user
+    board.thread(body="請 @陳怡君 看看")
+    assert len(notifications_of(first, "mention")) == len(notifications_of(second, "mention")) == 1
+
+
+def test_mention_suggestions_offer_namesakes_with_what_tells_them_apart(board):
+    first = add_member(board.community, make_user(display_name="陳怡君", subjects=["數學"]), role="co_convener").user
+    second = add_member(board.community, make_user(display_name="陳 怡君")).user
+    options = services.member_suggestions(board.community, "陳")
+    apart = {option.id: option.apart for option in options}
+    assert apart[first.id].role == "co_convener" and apart[first.id].subjects == ("數學",)
+    assert apart[second.id].role == "member" and not any(option.joined for option in options)
+    assert apart[board.convener.id] is None  # 陳召集: no one else is called that
 
 
 def test_replies_notify_watchers_but_not_the_writer(board):
@@ -354,3 +373,73 @@ def test_revisions_are_stored_per_edit(board):
         db.session.commit()
     assert [r.body for r in services.revisions_of(post)] == ["v2", "v1"]
     assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 2
+
+
+# --- pace: a person's allowance of threads and replies -----------------------------------------------
+
+
+@pytest.fixture()
+def small_allowances(app, monkeypatch):
+    monkeypatch.setitem(app.config, "DISCUSSION_THREAD_RATE_LIMIT", "2 per hour")
+    monkeypatch.setitem(app.config, "DISCUSSION_REPLY_RATE_LIMIT", "3 per 10 minutes")
+
+
+def test_a_person_past_the_thread_allowance_is_refused_and_told_how_long_to_wait(board, small_allowances):
+    """QA: one member's script started 504 threads in a minute."""
+    board.thread(title="一", author=board.member)
+    board.thread(title="二", author=board.member)
+    with pytest.raises(TooSoon) as caught:
+        board.thread(title="三", author=board.member)
+    db.session.rollback()
+    assert 3500 < caught.value.retry_after <= 3600
+    assert caught.value.message == ("You have started 2 threads in 1 hour, as many as the board takes from one "
+                                    "person in that time. You can start the next one in 1 hour; what you wrote is "
+                                    "kept.")
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 2
+    board.thread(title="別人的", author=board.other)  # another person's allowance is their own
+    board.reply(db.session.scalar(select(Thread)), "回覆照常", author=board.member)  # replies are counted apart
+
+
+def test_a_person_past_the_reply_allowance_is_refused_and_others_are_not(board, small_allowances):
+    thread = board.thread(author=board.convener)
+    for number in range(3):
+        board.reply(thread, f"回覆{number}", author=board.member)
+    with pytest.raises(TooSoon) as caught:
+        board.reply(thread, "第四則", author=board.member)
+    db.session.rollback()
+    assert "You have posted 3 replies in 10 minutes" in caught.value.message
+    assert db.session.scalar(select(func.count()).select_from(Post).where(Post.author_id == board.member.id)) == 3
+    board.reply(thread, "我還可以", author=board.other)
+
+
+def test_the_same_form_sent_again_at_the_limit_is_answered_not_refused(board, small_allowances):
+    """A double click on the last thread the allowance takes gets that thread, not a wait."""
+    first = board.thread(title="一", author=board.member, submission_key="k1")
+    second = board.thread(title="二", author=board.member, submission_key="k2")
+    assert board.thread(title="二", author=board.member, submission_key="k2").id == second.id
+    thread = board.thread(title="回覆用", author=board.other)
+    for number in range(3):
+        board.reply(thread, f"回覆{number}", author=board.member, submission_key=f"r{number}")
+    assert board.reply(thread, "回覆2", author=board.member, submission_key="r2").number == 4
+    assert first.id
+
+
+def test_refused_attempts_use_up_nothing(board, small_allowances):
+    thread = board.thread(author=board.convener)
+    for _attempt in range(5):
+        with pytest.raises(ValidationError):
+            services.reply(thread, "   ", actor=board.member)  # nothing written: refused, not counted
+        db.session.rollback()
+    for number in range(3):
+        board.reply(thread, f"回覆{number}", author=board.member)
+
+
+def test_the_wait_is_said_in_the_readers_language(board, small_allowances):
+    from flask_babel import force_locale
+
+    board.thread(title="一", author=board.member)
+    board.thread(title="二", author=board.member)
+    with force_locale("zh_Hant"), pytest.raises(TooSoon) as caught:
+        board.thread(title="三", author=board.member)
+    assert caught.value.message == ("您在 1 小時內已發表 2 個討論串，已達討論區每人在這段時間的上限。"
+                                    "1 小時後即可再發表；您寫的內容都還在。")

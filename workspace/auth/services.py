@@ -32,7 +32,7 @@ from workspace.core.errors import Checks, ValidationError
 from workspace.core.models import record_event
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS
-from workspace.core.text import checked_list, clean_line, has_visible_text
+from workspace.core.text import checked_list, clean_line, has_visible_text, name_key
 from workspace.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -367,7 +367,7 @@ def looks_like_a_link(text: str) -> bool:
 def _checked_name(display_name: str) -> str:
     """The name as it is stored: one line with visible text and nothing a mail program would turn into a link
     (names are quoted in other people's notification e-mails, where a link would be a phishing lure)."""
-    display_name = clean_line(display_name)
+    display_name = clean_line(display_name, invisible=True)  # 陳怡君 + a zero-width space is not another name
     if not has_visible_text(display_name):
         raise ValidationError(str(_l("Enter your name.")), field="display_name")
     if looks_like_a_link(display_name):
@@ -455,14 +455,54 @@ def update_profile(user: User, *, display_name: str, locale: str | None, school_
     """Change one's name and language, and ask for a school (which counts once it is confirmed); with `title`,
     also one's professional title and subjects (every refusal of the form together)."""
     checks = Checks()
+    name = None
     with checks:
-        user.display_name = _checked_name(display_name)
+        name = _checked_name(display_name)
     if title is not None:
         with checks:
             set_teaching_profile(user, title=title, subjects=subjects, actor=user)
+    if name is not None:
+        with checks:
+            if name_key(name) != name_key(user.display_name or ""):  # a namesake of old keeps saving their profile
+                _refuse_a_namesake(user, name)
+            user.display_name = name
     checks.done()
     user.locale = locale if locale in LOCALES else None
     choose_school(user, school_id)
+
+
+def namesake_of(user: User, name: str) -> tuple[str, str] | None:
+    """Another active member called `name` (as people tell names apart: core/text.name_key) in a community the
+    person belongs to: (the community's name, that member's name as shown), active communities first; or None."""
+    key = name_key(name)
+    theirs = select(Membership.community_id).where(Membership.user_id == user.id, Membership.live)
+    rows = db.session.execute(
+        select(Community.name, User.display_name)
+        .join(Membership, Membership.community_id == Community.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Community.id.in_(theirs), Membership.live, User.id != user.id, User.active.is_(True))
+        .order_by(Community.archived_at.is_not(None), Community.name, User.id))
+    return next(((community, other) for community, other in rows if name_key(other) == key), None)
+
+
+def _refuse_a_namesake(user: User, name: str) -> None:
+    """Refuse a new name that another member of a shared community already has: readers of the board could not tell
+    the two apart, and every earlier post of the person would seem to be the other's (names are read when shown).
+    Namesakes who signed up or joined as such stay (two teachers called 陳怡君 in one school); they only may not
+    rename into each other."""
+    clash = namesake_of(user, name)
+    if clash is None:
+        return
+    community, other = clash
+    detail = next(iter(user.subjects or ()), None) or (user.school.name if user.school else None)
+    if detail:
+        message = _l("Another member of “%(community)s” is already called %(name)s. Add something that tells you "
+                     "apart, such as %(example)s.", community=community, name=other,
+                     example=_l("%(name)s (%(detail)s)", name=name, detail=detail))
+    else:
+        message = _l("Another member of “%(community)s” is already called %(name)s. Add something that tells you "
+                     "apart, such as your subject or your school.", community=community, name=other)
+    raise ValidationError(str(message), field="display_name")
 
 
 MAX_SUBJECTS = 10  # subjects a teacher lists (語文、數學 …)

@@ -46,7 +46,7 @@ from workspace.core.parsing import check_in_range
 from workspace.core.permissions import can, scope
 from workspace.core.search import fold
 from workspace.core.templating import sentence_gap
-from workspace.core.text import checked_line, clean_line, clean_text, has_visible_text, render_markdown
+from workspace.core.text import checked_line, clean_line, clean_text, has_visible_text, name_key, render_markdown
 from workspace.discussions.services import add_default_categories
 from workspace.extensions import db
 
@@ -132,11 +132,6 @@ def _check_name(name: str) -> str:
     if len(name) > MAX_NAME:
         raise ValidationError(str(_l("Use at most %(count)d characters.", count=MAX_NAME)), field="name")
     return name
-
-
-def name_key(name: str) -> str:
-    """A community name as people tell names apart: not by case, width, spaces or script (數學 = 数学)."""
-    return "".join(fold(name).split())
 
 
 def _check_unique_name(name: str, schools: Sequence[School], *, community: Community | None = None) -> None:

@@ -88,6 +88,15 @@ class Conflict(DomainError):
     """Someone else changed the record first."""
 
 
+class TooSoon(DomainError):
+    """The person did this too often lately (core/ratelimit.py): it is allowed again in `retry_after` seconds.
+    A route answers 429 with Retry-After and the form, what was typed kept."""
+
+    def __init__(self, message: str, field: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after
+
+
 ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500, 503)
 # How long a person is asked to wait after a lock wait timed out: the writes in the way take milliseconds.
 RETRY_AFTER_SECONDS = 3

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
-from workspace.core.text import clean_line
+from workspace.core.text import clean_line, name_key
 
 MAX_SCAN = 120  # characters after an @ compared with names (longer names cannot be mentioned)
 MAX_PREFIX = 50  # characters of a typed prefix that count for the autocomplete
@@ -33,7 +33,8 @@ Person = TypeVar("Person", bound=Mentionable)
 
 
 def find_mentions(text: str, members: Sequence[Person]) -> list[Person]:
-    """The members named as @Name in the text (names may hold spaces or be Chinese; longest name wins).
+    """The members named as @Name in the text (names may hold spaces or be Chinese; longest name wins; every
+    member of a name people cannot tell from it, core/text.name_key).
 
     Text in code spans and blocks does not mention anyone; names of non-members are ignored.
     """
@@ -49,7 +50,12 @@ def find_mentions(text: str, members: Sequence[Person]) -> list[Person]:
             after = rest[len(name):len(name) + 1]
             if _ASCII_WORD.match(name[-1]) and after and _ASCII_WORD.match(after):
                 continue  # @Ann must not mention Ann inside @Anna
-            found.setdefault(person.id, person)
+            # Namesakes (two members called 陳怡君) are both told: the text cannot say which one was meant, and
+            # telling one of them at random may tell the wrong one.
+            key = name_key(name)
+            for namesake in by_length:
+                if name_key(namesake.display_name) == key:
+                    found.setdefault(namesake.id, namesake)
             break
     return list(found.values())
 

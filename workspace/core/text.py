@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from workspace.core.errors import ValidationError
+from workspace.core.search import fold
 
 # Never svg, math, noscript or raw-text tags: every known bleach bypass needed one of them.
 ALLOWED_TAGS = frozenset({
@@ -176,13 +177,42 @@ def headings_from(html: str | Markup, level: int) -> Markup:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
-def clean_line(value: str | None) -> str:
-    """Normalise a one-line field: NFC, no control characters (nor bidi overrides), no surrounding space."""
+# What a name shows nothing of: Unicode's default-ignorable code points (soft hyphen, the zero-width space, joiners
+# and marks U+200B–U+200F, word joiner and invisible operators U+2060–U+206F, variation selectors, the BOM U+FEFF,
+# Hangul fillers, tags). Two names that differ only by one of them look the same: 陳怡君 and 陳怡君 + U+200B were
+# two people on one board (QA).
+_INVISIBLE_CLASS = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+                    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                    "\U000e0000-\U000e0fff")
+_INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE_CLASS}]")
+# Emoji (Extended_Pictographic, near enough): a joiner between two of them and the emoji-style selector after one
+# draw something (👩‍🏫 is a teacher, 👩🏫 a woman and a school), so a name keeps those two; name_key drops them too.
+_PICTOGRAPHIC = ("\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a-\u23ff\u24c2\u25aa-\u27bf"
+                 "\u2934\u2935\u2b05-\u2b55\u3030\u303d\u3297\u3299\U0001f000-\U0001faff")
+_INVISIBLE_IN_NAMES = re.compile(
+    f"(?P<drawn>(?<=[{_PICTOGRAPHIC}\ufe0f])\u200d(?=[{_PICTOGRAPHIC}])|(?<=[{_PICTOGRAPHIC}])\ufe0f)"
+    f"|[{_INVISIBLE_CLASS}]")
+
+
+def clean_line(value: str | None, *, invisible: bool = False) -> str:
+    """Normalise a one-line field: NFC, no control characters (nor bidi overrides), no surrounding space.
+
+    `invisible`: also drop every character that shows nothing (zero-width spaces and joiners, the LRM and RLM
+    marks, soft hyphens, the BOM …), for a person's name, which must look like no one else's; only a joiner inside
+    an emoji sequence (👩‍🏫) and an emoji's style selector stay. Titles keep them all."""
     if value is None:
         return ""
     value = unicodedata.normalize("NFC", value)
     value = _CONTROL.sub("", value).replace("\r", " ").replace("\n", " ")
+    if invisible:
+        value = _INVISIBLE_IN_NAMES.sub(lambda match: match.group("drawn") or "", value)
     return value.strip()
+
+
+def name_key(name: str) -> str:
+    """A name as people tell names apart, for comparing two (never shown): without what shows nothing, compatibility
+    forms folded (NFKC: full-width Ａ is A), not by case, diacritics, spaces or script (陳怡君 = 陈怡君)."""
+    return "".join(fold(_INVISIBLE_CHARS.sub("", clean_line(name))).split())
 
 
 _BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")

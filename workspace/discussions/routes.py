@@ -19,7 +19,7 @@ from workspace.communities.models import Community
 from workspace.core import links
 from workspace.core.cache import COMMUNITY, cache_page, current_generation, poll_unchanged
 from workspace.core.database import unless_busy
-from workspace.core.errors import Conflict, DomainError, NotAllowed
+from workspace.core.errors import Conflict, DomainError, NotAllowed, TooSoon
 from workspace.core.forms import attach_error, validate_all
 from workspace.core.htmx import render_page, wants_fragment
 from workspace.core.parsing import arg, parse_id, parse_number, parse_page, read
@@ -172,14 +172,29 @@ def _upload_error(form: PostForm, error: UploadRejected) -> int:
     return 413 if error.reason == "too_large" else 422
 
 
+def _too_soon(form: PostForm, error: TooSoon) -> tuple[int, int]:
+    """Past the person's allowance of threads or replies: the form again, what was typed kept, the wait said above
+    its fields; 429, and the seconds for Retry-After."""
+    db.session.rollback()
+    attach_error(form, error)
+    return 429, error.retry_after
+
+
+def _with_retry_after(response: Response, seconds: int | None) -> Response:
+    if seconds:
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.post("/c/<slug>/discussions/new")
 def create(slug: str):
-    """Start a thread; the same form sent twice starts it once."""
+    """Start a thread; the same form sent twice starts it once; past the person's allowance (services.check_pace)
+    the form comes back with 429, its text kept."""
     community = load_community(slug, "contribute")
     form = ThreadForm()
     form.category_id.choices = _category_choices(community, starting=True)
     linked = _linked_record(community, form.link_kind.data, read(form.link_id.data, parse_id))
-    status = 422
+    status, retry_after = 422, None
     attached = any(upload and upload.filename for upload in request.files.getlist(form.files.name))
     if validate_all(form, lambda: services.check_thread(
             community, category=services.load_category(community, form.category_id.data), title=form.title.data,
@@ -192,6 +207,8 @@ def create(slug: str):
                 about=linked.record if linked else None)
         except UploadRejected as error:
             status = _upload_error(form, error)
+        except TooSoon as error:
+            status, retry_after = _too_soon(form, error)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -199,7 +216,8 @@ def create(slug: str):
             db.session.commit()
             return redirect(url_for("discussions.show", slug=slug, thread_id=thread.id))
     community = load_community(slug, "contribute")
-    return render_page("discussions/new.html", form=form, linked=linked, status=status, **_board_context(community))
+    return _with_retry_after(render_page("discussions/new.html", form=form, linked=linked, status=status,
+                                         **_board_context(community)), retry_after)
 
 
 @bp.get("/c/<slug>/discussions/members")
@@ -325,16 +343,19 @@ def new_posts(slug: str, thread_id: int):
 
 @bp.post("/c/<slug>/discussions/<int:thread_id>/reply")
 def add_reply(slug: str, thread_id: int):
-    """Reply to a thread (refused, with the text kept, when it is locked or the community archived)."""
+    """Reply to a thread (refused, with the text kept, when it is locked, the community archived, or the person
+    past their allowance of replies: 429)."""
     thread = load_thread(slug, thread_id)
     form = PostForm()
-    status = 422
+    status, retry_after = 422, None
     if form.validate():
         try:
             body = _with_uploads(thread.community, form, form.body.data or "")
             post = services.reply(thread, body, actor=current_user, submission_key=form.submission_key.data)
         except UploadRejected as error:
             status = _upload_error(form, error)
+        except TooSoon as error:
+            status, retry_after = _too_soon(form, error)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -352,10 +373,12 @@ def add_reply(slug: str, thread_id: int):
             return redirect(services.post_path(thread.community, thread.id, post.number))
     thread = load_thread(slug, thread_id)
     if wants_fragment():
-        return render_page("discussions/_reply_form.html", status=status,
-                           **_board_context(thread.community, thread=thread, reply_form=form))
+        return _with_retry_after(render_page("discussions/_reply_form.html", status=status,
+                                             **_board_context(thread.community, thread=thread, reply_form=form)),
+                                 retry_after)
     page = services.posts_page(thread, current_user, services.page_of(thread.last_number))
-    return render_page("discussions/show.html", status=status, **_thread_context(thread, page, reply_form=form))
+    return _with_retry_after(render_page("discussions/show.html", status=status,
+                                         **_thread_context(thread, page, reply_form=form)), retry_after)
 
 
 @bp.post("/c/<slug>/discussions/<int:thread_id>/watch")
@@ -412,6 +435,7 @@ def _post_fragment(post: Post, status: int = 200) -> Response:
     mine = {post.id} if services.is_helpful_to(post, current_user) else set()
     return render_page("discussions/_post.html", status=status, **_board_context(
         thread.community, thread=thread, post=post, helpful_mine=mine,
+        author_roles=services.author_roles(thread.community_id),
         may_post=page_permissions(current_user, Post, thread),
         read_before=services.last_read_number(thread, current_user)))
 

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -25,19 +27,27 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workspace.auth.models import User
 from workspace.communities.models import Community, Membership
-from workspace.communities.records import contributing_members
+from workspace.communities.records import MemberDuring, contributing_members, current_members
 from workspace.core import links, search
 from workspace.core.cache import note_change, user_scope
 from workspace.core.database import advance, utcnow
-from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
+from workspace.core.errors import Checks, Conflict, NotAllowed, TooSoon, ValidationError
 from workspace.core.i18n import N_
 from workspace.core.mentions import find_mentions, match_members
 from workspace.core.models import record_event
 from workspace.core.pagination import require_page
 from workspace.core.parsing import parse_id
 from workspace.core.permissions import CONTRIBUTORS, MANAGERS, can
+from workspace.core.ratelimit import Allowance, duration_words
 from workspace.core.storage import StoredFile, clean_filename
-from workspace.core.text import clean_line, clean_text, has_visible_text, markdown_to_text, render_markdown
+from workspace.core.text import (
+    clean_line,
+    clean_text,
+    has_visible_text,
+    markdown_to_text,
+    name_key,
+    render_markdown,
+)
 from workspace.discussions.models import (
     Attachment,
     Category,
@@ -263,9 +273,42 @@ def mentionable_members(community: Community) -> list[User]:
     return contributing_members(community)
 
 
-def member_suggestions(community: Community, prefix: str, limit: int = 8) -> list[User]:
-    """Members whose name contains what was typed after the @ (for the autocomplete)."""
-    return match_members(mentionable_members(community), prefix, limit)
+@dataclass(frozen=True)
+class MentionOption:
+    """A member the @ menu offers. `apart`: for a member another member has the same name as (two teachers called
+    陳怡君 in one school), what tells them apart, from what the members page shows every member (role, title,
+    subjects; `joined` adds when they joined, for namesakes alike in all of those). Neither the school nor the
+    address: the members page shows no member's school, and the address only to the conveners."""
+
+    id: int
+    display_name: str
+    apart: MemberDuring | None = None
+    joined: bool = False
+
+
+def member_suggestions(community: Community, prefix: str, limit: int = 8) -> list[MentionOption]:
+    """Members whose name contains what was typed after the @ (for the autocomplete), namesakes told apart."""
+    members = mentionable_members(community)
+    matched = match_members(members, prefix, limit)
+    keys = {member.id: name_key(member.display_name) for member in members}
+    alike = Counter(keys.values())
+    if not any(alike[keys[member.id]] > 1 for member in matched):
+        return [MentionOption(member.id, member.display_name) for member in matched]
+    standing = {row.user_id: row for row in current_members([community.id], roles=CONTRIBUTORS)}  # only then
+
+    def shown(row: MemberDuring | None) -> tuple:
+        return (row.role, row.title, row.subjects) if row is not None else ()
+
+    options = []
+    for member in matched:
+        if alike[keys[member.id]] < 2:
+            options.append(MentionOption(member.id, member.display_name))
+            continue
+        row = standing.get(member.id)
+        twins = [other for other in members if other.id != member.id and keys[other.id] == keys[member.id]
+                 and shown(standing.get(other.id)) == shown(row)]
+        options.append(MentionOption(member.id, member.display_name, row, joined=bool(twins)))
+    return options
 
 
 def _record_mentions(post: Post, community: Community, actor: User) -> list[User]:
@@ -378,6 +421,41 @@ def _save_once(make: Any, actor: User, key: str | None, body: str) -> tuple[Post
         return earlier, False
 
 
+# --- pace: how many threads and replies one person may post in a while -------------------------------
+
+THREADS = "threads"
+REPLIES = "replies"
+_PACE_SETTINGS = {THREADS: "DISCUSSION_THREAD_RATE_LIMIT", REPLIES: "DISCUSSION_REPLY_RATE_LIMIT"}
+
+
+def posting_allowance(actor: User, kind: str) -> Allowance:
+    """The person's allowance of new threads (THREADS) or replies (REPLIES), over every board, by their id."""
+    return Allowance(current_app.config[_PACE_SETTINGS[kind]], f"discussions-{kind}", f"user:{actor.id}")
+
+
+def check_pace(actor: User, kind: str) -> None:
+    """Refuse (TooSoon, 429) a new thread or reply past the person's allowance: one member's script once started
+    504 threads in a minute and buried the board. The limits are far above what a teacher writes."""
+    allowance = posting_allowance(actor, kind)
+    wait = allowance.wait()
+    if wait is None:
+        return
+    count, period, later = allowance.item.amount, duration_words(allowance.period), duration_words(wait)
+    if kind == THREADS:
+        message = ngettext("You have started %(num)d thread in %(period)s, as many as the board takes from one "
+                           "person in that time. You can start the next one in %(wait)s; what you wrote is kept.",
+                           "You have started %(num)d threads in %(period)s, as many as the board takes from one "
+                           "person in that time. You can start the next one in %(wait)s; what you wrote is kept.",
+                           count, period=period, wait=later)
+    else:
+        message = ngettext("You have posted %(num)d reply in %(period)s, as many as the board takes from one "
+                           "person in that time. You can post the next one in %(wait)s; what you wrote is kept.",
+                           "You have posted %(num)d replies in %(period)s, as many as the board takes from one "
+                           "person in that time. You can post the next one in %(wait)s; what you wrote is kept.",
+                           count, period=period, wait=later)
+    raise TooSoon(message, retry_after=wait)
+
+
 SUBJECT = "subject"  # the role of the link from a thread to the record it discusses ("Discuss this")
 
 
@@ -390,6 +468,7 @@ def create_thread(community: Community, *, category: Category | None, title: str
     key = _submission_key(submission_key)
 
     def make(key: str | None) -> Post:
+        check_pace(actor, THREADS)  # here: the same form sent again is answered with its thread, never refused
         thread = Thread(community_id=community.id, category_id=category.id, author_id=actor.id, title=title,
                         last_number=0)
         db.session.add(thread)
@@ -402,6 +481,7 @@ def create_thread(community: Community, *, category: Category | None, title: str
     post, created = _save_once(make, actor, key, body)
     thread = post.thread
     if created:
+        posting_allowance(actor, THREADS).spend()
         _watch_by_default(thread, actor)
         mark_read(thread.id, actor.id, post.number)
         _notify(post, thread, actor, _record_mentions(post, community, actor), replies=False)
@@ -413,8 +493,14 @@ def reply(thread: Thread, body: str, *, actor: User, submission_key: str | None 
     """Add a reply; mentioned members and the thread's watchers hear of it. The same submission twice adds it once."""
     _check_replyable(thread, actor)
     body, key = check_body(body), _submission_key(submission_key)
-    post, created = _save_once(lambda key: _new_post(thread, body, actor, key), actor, key, body)
+
+    def make(key: str | None) -> Post:
+        check_pace(actor, REPLIES)  # after the repeat check: a double click's second request is no new reply
+        return _new_post(thread, body, actor, key)
+
+    post, created = _save_once(make, actor, key, body)
     if created:
+        posting_allowance(actor, REPLIES).spend()
         _watch_by_default(thread, actor)
         mark_read(thread.id, actor.id, post.number)
         _notify(post, thread, actor, _record_mentions(post, thread.community, actor), replies=True)
@@ -830,6 +916,13 @@ class PostPage:
     page: int
     pages: int
     helpful_mine: set[int] = field(default_factory=set)
+    author_roles: dict[int, str] = field(default_factory=dict)  # see author_roles()
+
+
+def author_roles(community_id: int) -> dict[int, str]:
+    """The community's convener and co-conveners now, person → role: the badge beside their posts, so that a member
+    who takes a convener's name is still not the convener (one query per page, never per post)."""
+    return {row.user_id: row.role for row in current_members([community_id], roles=MANAGERS)}
 
 
 def posts_page(thread: Thread, viewer: Any, page: int) -> PostPage:
@@ -857,7 +950,8 @@ def _with_marks(thread: Thread, viewer: Any, posts: list[Post], page: int, pages
     if posts and getattr(viewer, "is_authenticated", False):
         mine = set(db.session.scalars(select(Reaction.post_id).where(
             Reaction.user_id == viewer.id, Reaction.post_id.in_([post.id for post in posts]))))
-    return PostPage(posts=posts, page=page, pages=pages, helpful_mine=mine)
+    roles = author_roles(thread.community_id) if posts else {}
+    return PostPage(posts=posts, page=page, pages=pages, helpful_mine=mine, author_roles=roles)
 
 
 def load_post(thread: Thread, post_id: int) -> Post | None:
