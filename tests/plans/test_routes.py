@@ -340,7 +340,7 @@ def test_taking_the_shared_changes_into_an_adaptation_merges_or_shows_the_confli
     db.session.commit()
     clash = client.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
     body = clash.get_data(as_text=True)
-    assert clash.status_code == 409 and "The shared plan changed the same lines as you" in body
+    assert clash.status_code == 409 and "The shared plan changed the same lines as you, or lines next to them" in body
     assert f'name="shared_version" value="{shared.version}"' in body
     db.session.expire_all()
     assert services.section_changes(copy)[4].shared_changed
@@ -675,3 +675,33 @@ def test_an_adaptation_of_a_trashed_shared_plan_says_so_instead_of_linking_to_a_
     db.session.commit()
     page = client.get(plan_url(copy)).get_data(as_text=True)
     assert f'href="/c/team/plans/{doc.id}"' in page and "As in the shared plan" in page
+
+
+def test_changes_on_neighbouring_lines_conflict_and_the_words_say_so(team, make_client):
+    """merge.py counts adjacent lines as one place on purpose: the editor's help, the conflict's title (between
+    editors, and with the shared plan) name neighbouring lines, as they happen."""
+    doc = team.plan()
+    section = doc.sections[6]
+    services.save_section(section, "第一行\n第二行\n第三行\n第四行", actor=team.lead, base_version=1)
+    db.session.commit()
+    lead, teacher = make_client().login(team.lead), make_client().login(team.teacher)
+    editor = teacher.hx("get", plan_url(doc, f"/sections/{section.id}/edit")).get_data(as_text=True)
+    assert "changes to the same or neighbouring lines are shown side by side" in editor
+    assert lead.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                   {"body": "第一行（甲改）\n第二行\n第三行\n第四行", "base_version": "2"}).status_code == 200
+    clash = teacher.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                       {"body": "第一行\n第二行（乙改）\n第三行\n第四行", "base_version": "2"})
+    assert clash.status_code == 409
+    assert "Someone else changed the same or neighbouring lines" in clash.get_data(as_text=True)
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    mine = copy.sections[6]
+    services.save_section(mine, "第一行（甲改）\n第二行（五年三班）\n第三行\n第四行", actor=team.teacher,
+                          base_version=mine.version)
+    db.session.expire_all()
+    services.save_section(section, "第一行（再改）\n第二行\n第三行\n第四行", actor=team.lead,
+                          base_version=section.version)
+    db.session.commit()
+    shared = teacher.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
+    assert shared.status_code == 409
+    assert "The shared plan changed the same lines as you, or lines next to them" in shared.get_data(as_text=True)
