@@ -836,7 +836,8 @@ def test_only_a_final_plan_is_published_and_publishing_again_adds_a_version(team
     body = resource.current_version.body
     assert body.startswith("# 分數的加減\n")
     assert "學生能用通分計算異分母分數的加減。" in body and LESSON in body
-    assert "## Three-dimensional objectives" in body and "| Lead planner | 林老師 |" in body
+    # The app's words of the copy are in the plan's own script, whoever publishes (the test reads English).
+    assert "## 三維目標" in body and "| 主備人 | 林老師 |" in body
 
     services.set_status(doc, "review", actor=team.lead)
     save(doc.sections[5], "基礎題：課本第 42 頁", team.teacher)
@@ -848,6 +849,52 @@ def test_only_a_final_plan_is_published_and_publishing_again_adds_a_version(team
     assert "基礎題：課本第 42 頁" in resources.versions_of(resource)[0].body
     assert db.session.scalar(select(func.count()).select_from(Resource).where(
         Resource.community_id == team.community.id)) == 1
+
+
+@pytest.mark.parametrize(("publisher", "topic", "text", "words"), [
+    ("zh_Hans", "分數的加減", "學生能用通分計算。",
+     ("| 欄位 | 內容 |", "## 三維目標", "| 學科 | 數學 |", "由社群的共同教案發布。", "集體備課")),
+    ("en", "认识分数", "学生能用图示说明。",
+     ("| 栏目 | 内容 |", "## 三维目标", "| 学科 | 數學 |", "由社群的共同教案发布。", "集体备课")),
+    ("zh_Hant", "Buoyancy", "Students explain why a boat floats.", (
+        "| Field | Value |", "## Three-dimensional objectives", "| Subject | 數學 |",
+        "Published from the community's shared plan.", "Collective lesson planning"))])
+def test_a_published_copy_reads_in_the_plans_own_language_whoever_publishes(team, publisher, topic, text, words):
+    """QA: a 繁體 plan's copy read 欄位 / 內容 to everyone, a Simplified one published by a 繁體 reader would have
+    read so too. The copy is one document (downloaded, printed, indexed): its app words follow its people's."""
+    doc = team.plan(topic=topic)
+    save(doc.sections[0], text, team.lead)
+    finalize(doc, team.lead)
+    with flask_babel.force_locale(publisher):
+        resource = services.publish(doc, actor=team.lead)
+    db.session.commit()
+    header, section, subject, description, tag = words
+    body = resource.current_version.body
+    assert header in body and section in body and subject in body
+    assert resource.description == description and [item.name for item in resource.tags] == [tag]
+
+
+def test_a_plan_changed_after_publishing_says_its_library_copy_is_older(team):
+    doc = team.plan()
+    save(doc.sections[0], "學生能用通分計算。", team.lead)
+    assert services.published_copy(doc) is None
+    finalize(doc, team.lead)
+    resource = services.publish(doc, actor=team.lead)
+    db.session.commit()
+    with flask_babel.force_locale("zh_Hans"):  # whoever reads: the copy is compared in the language it is in
+        copy = services.published_copy(doc)
+        assert copy.resource.id == resource.id and not copy.outdated
+    services.set_status(doc, "review", actor=team.lead)
+    save(doc.sections[0], "學生能用通分計算異分母分數。", team.lead)
+    finalize(doc, team.lead)
+    db.session.commit()
+    assert services.published_copy(doc).outdated
+    services.publish(doc, actor=team.lead)
+    db.session.commit()
+    assert not services.published_copy(doc).outdated
+    resources.trash_resource(resource, actor=team.lead)
+    db.session.commit()
+    assert services.published_copy(doc) is None  # a copy in the trash is no copy in the library
 
 
 def test_a_trashed_plan_leaves_the_list_and_search_until_restored(team):

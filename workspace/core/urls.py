@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -62,6 +62,35 @@ def page_to_show(target: str | None, default: str) -> str:
     except RequestRedirect:  # a missing trailing slash: the page is one redirect away
         return path
     return path
+
+
+def route_of(url: str | None) -> tuple[str, dict[str, Any]] | None:
+    """The page of this site a link in a text leads to, as (endpoint, arguments): a path, or an absolute URL on
+    one of the site's own hosts (BASE_URL's, the trusted ones), under the script root; None for another site, an
+    address outside the app or no GET route. How a picture in a text is told to be one of the library's."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in {"", "http", "https"}:
+        return None
+    if parts.netloc and (parts.hostname or "").lower() not in trusted_hosts(current_app.config):
+        return None
+    route = parts.path
+    if not route.startswith("/"):
+        return None
+    roots = {urlsplit(current_app.config.get("BASE_URL") or "").path.rstrip("/")}
+    if has_request_context():
+        roots.add(request.script_root.rstrip("/"))
+    roots.discard("")
+    if roots:  # served under a sub-path (/plc): an address outside it is another site's
+        root = next((root for root in sorted(roots, key=len, reverse=True)
+                     if route == root or route.startswith(root + "/")), None)
+        if root is None:
+            return None
+        route = route[len(root):] or "/"
+    try:
+        endpoint, arguments = current_app.url_map.bind("localhost").match(route, method="GET")
+    except (NotFound, MethodNotAllowed, RequestRedirect):
+        return None
+    return endpoint, arguments
 
 
 def host_of(url: str | None) -> str | None:

@@ -169,7 +169,7 @@ def _show_context(doc: PlanDoc) -> dict[str, Any]:
                        lesson_form=LessonForm())
     else:
         context.update(adaptations=services.adaptations_of(doc), reflections=services.reflections_for(doc),
-                       own_adaptation=services.adaptation_by(doc, current_user),
+                       own_adaptation=services.adaptation_by(doc, current_user), published=services.published_copy(doc),
                        members=services.plan_members(community) if can(current_user, "assign", doc) else [])
     if can(current_user, "link", doc):
         context.update(link_form=_link_form())
@@ -678,8 +678,13 @@ def remove_link(slug: str, plan_id: int, link_id: int):
 
 @bp.post("/c/<slug>/plans/<int:plan_id>/publish")
 def publish(slug: str, plan_id: int):
-    """Put the final plan in the library as a lesson plan (again: a new version of the same resource)."""
+    """Put the final plan in the library as a lesson plan (again: a new version of the same resource); first, when
+    some of its readers could not see a picture of it, say which (publishing it as it is stays one button away)."""
     doc = load_plan(slug, plan_id, "publish")
+    if request.form.get("pictures") != "accepted":  # asked once: the pictures its readers would see broken
+        hidden = services.pictures_hidden_from_copy(doc)
+        if hidden:
+            return render_page("plans/show.html", status=409, hidden_pictures=hidden, **_show_context(doc))
     resource = services.publish(doc, actor=current_user)
     db.session.commit()
     flash(_("The plan is in the library."), "success")

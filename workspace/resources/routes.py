@@ -256,10 +256,18 @@ def edit(slug: str, resource_id: int):
 
 @bp.post("/c/<slug>/resources/<int:resource_id>/edit")
 def update(slug: str, resource_id: int):
-    """Save the resource's details."""
+    """Save the resource's details (widened to more readers who would see some of its pictures broken: say which
+    first)."""
     resource = load_resource(slug, resource_id, "edit")
     form = ResourceForm()
     if validate_all(form, lambda: services.check_fields(_fields(form))):
+        # Made visible to more people: first say which of its pictures they would see broken (saved when asked again).
+        hidden = [] if request.form.get("pictures") == "accepted" else \
+            services.pictures_hidden_by_widening(resource, form.visibility.data or "")
+        if hidden:
+            db.session.rollback()
+            return render_page("resources/edit.html", community=resource.community, resource=resource, form=form,
+                               hidden_pictures=hidden, status=409)
         try:
             services.update_resource(resource, _fields(form), actor=current_user)
         except DomainError as error:
