@@ -829,3 +829,76 @@ def test_publishing_a_plan_whose_pictures_its_readers_cannot_see_warns_and_publi
     assert published.status_code == 302 and "/resources/" in published.headers["Location"]
     db.session.expire_all()
     assert doc.published_resource_id is not None
+
+
+def _published(team) -> tuple[PlanDoc, object]:
+    doc = team.plan()
+    services.save_section(doc.sections[1], "| 資源 | 用途 |\n| --- | --- |\n| 分數條 | 比較大小 |", actor=team.lead,
+                          base_version=1)
+    services.set_status(doc, "final", actor=team.lead)
+    resource = services.publish(doc, actor=team.lead)
+    resource.visibility = "public"
+    db.session.commit()
+    return doc, resource
+
+
+def test_a_teacher_of_another_community_adapts_a_published_plan_in_their_own(team, make_client):
+    """QA: a plan published for everyone could only be retyped, section by section, in another community."""
+    doc, resource = _published(team)
+    zhou = make_user(display_name="周建國")
+    urban = make_community(zhou, slug="urban-rural", name="城關一小城鄉教育共同體")
+    other = make_community(zhou, slug="second", name="第二個社群")
+    reader = make_client().login(zhou)
+    shown = reader.get(f"/c/team/resources/{resource.id}").get_data(as_text=True)
+    assert f'href="/c/team/resources/{resource.id}/adapt"' in shown and "Adapt in my community" in shown
+    form = reader.get(f"/c/team/resources/{resource.id}/adapt")
+    page = form.get_data(as_text=True)
+    assert form.status_code == 200 and "城關一小城鄉教育共同體" in page and "第二個社群" in page
+    token = re.search(r'name="once_token" type="hidden" value="([^"]+)"', page).group(1)
+    sent = {"community": str(urban.id), "once_token": token}
+    made = reader.post_form(f"/c/team/resources/{resource.id}/adapt", sent)
+    again = reader.post_form(f"/c/team/resources/{resource.id}/adapt", sent)  # a double click: one plan
+    assert made.status_code == again.status_code == 302 and made.location == again.location
+    copy = db.session.scalar(select(PlanDoc).where(PlanDoc.community_id == urban.id))
+    assert made.location.endswith(f"/c/urban-rural/plans/{copy.id}")
+    assert db.session.scalar(select(func.count()).select_from(PlanDoc).where(PlanDoc.community_id == urban.id)) == 1
+    assert copy.sections[1].body == doc.sections[1].body
+    plan_page = reader.get(f"/c/urban-rural/plans/{copy.id}").get_data(as_text=True)
+    assert f"Adapted from “分數的加減”, {team.community.name}, published on" in re.sub(r"<[^>]+>", "", plan_page)
+    assert f'href="/c/team/resources/{resource.id}"' in plan_page
+    # A member of the new community who cannot open the library copy reads where it came from, with no link.
+    colleague = add_member(urban, make_user()).user
+    resource.visibility = "community"
+    db.session.commit()
+    seen = make_client().login(colleague).get(f"/c/urban-rural/plans/{copy.id}").get_data(as_text=True)
+    assert "Adapted from “分數的加減”" in seen and f'href="/c/team/resources/{resource.id}"' not in seen
+    refused = reader.post_form(f"/c/team/resources/{resource.id}/adapt", {"community": str(other.id)})
+    assert refused.status_code == 404  # no longer theirs to read
+
+
+def test_the_adapt_button_is_offered_only_to_readers_who_may_start_a_plan_somewhere(team, make_client):
+    _doc, resource = _published(team)
+    guest = make_user()
+    add_member(make_community(make_user(), slug="guests"), guest, role="guest_expert")
+    visitor = make_client().login(guest)
+    page = visitor.get(f"/c/team/resources/{resource.id}").get_data(as_text=True)
+    assert "Adapt in my community" not in page and f"/resources/{resource.id}/adapt" not in page
+    assert visitor.get(f"/c/team/resources/{resource.id}/adapt").status_code == 403
+    assert visitor.post_form(f"/c/team/resources/{resource.id}/adapt", {"community": "1"}).status_code == 403
+    # A resource that is not a published plan offers nothing.
+    notes = resources.create_text_resource(team.community, resources.ResourceFields(title="講義", kind="reading",
+                                                                                    visibility="public"),
+                                           "## 三維目標\n\n講義", actor=team.lead)
+    db.session.commit()
+    member = make_client().login(team.member)
+    assert "Adapt in my community" not in member.get(f"/c/team/resources/{notes.id}").get_data(as_text=True)
+    assert member.get(f"/c/team/resources/{notes.id}/adapt").status_code == 404
+    # Visible to the community only: an outsider cannot read it, and the address says nothing more.
+    resource.visibility = "community"
+    db.session.commit()
+    outsider = make_user()
+    make_community(outsider, slug="outside")
+    stranger = make_client().login(outsider)
+    assert stranger.get(f"/c/team/resources/{resource.id}/adapt").status_code == 404
+    assert stranger.post_form(f"/c/team/resources/{resource.id}/adapt", {"community": "1"}).status_code == 404
+    assert make_client().get(f"/c/team/resources/{resource.id}/adapt").status_code == 302  # to the login page

@@ -1046,3 +1046,103 @@ def test_naughty_strings_as_topic_section_body_and_comment(team, naughty):
     report = "\n".join(f"#{index} {naughty[index]!r:.60} · {where}: {why}" for index, where, why in failures[:40])
     assert not failures, f"{len(failures)} problems:\n{report}"
     assert section.version > len(naughty) // 2  # most strings were real changes, each a revision
+
+
+# --- adapting a plan published to the library, in another community -------------------------------
+
+
+def published_plan(team, *, sheet: bool = False) -> tuple[PlanDoc, Resource]:
+    """A final plan published to the library for everyone: a table, a teacher's own heading inside a section, empty
+    sections; with `sheet`, made from a community template (its sections' titles its own) with a 學習單 added."""
+    template = None
+    if sheet:
+        template = services.create_template(team.community, "含學習單", actor=team.convener)
+        services.add_template_section(template, "學習單", "給學生的題目", actor=team.convener)
+    doc = services.create_plan(team.community, fields(team), actor=team.lead, template=template)
+    save(doc.sections[0], "學生能用通分計算異分母分數的加減。", team.lead)
+    save(doc.sections[1], "| 資源 | 用途 |\n| --- | --- |\n| 分數條 | 比較大小 |", team.lead)
+    save(doc.sections[3], "## 導入\n- 複習約分\n\n## 發展\n1. 例題", team.teacher)
+    if sheet:
+        save(doc.sections[7], "第1題：把圓平均分成 4 份", team.teacher)
+    finalize(doc, team.lead)
+    resource = services.publish(doc, actor=team.lead)
+    resource.visibility = "public"
+    db.session.commit()
+    return doc, resource
+
+
+def test_a_published_plan_is_adapted_in_another_community_from_what_was_published_only(team):
+    doc, resource = published_plan(team)
+    published = {services.section_title(section): section.body for section in doc.sections}
+    # After publishing: the plan changes, gets a comment and an adaptation; none of it was published.
+    services.set_status(doc, "review", actor=team.lead)
+    save(doc.sections[0], "尚未發布的新目標", team.lead)
+    services.add_comment(doc.sections[0], "內部討論", actor=team.member)
+    db.session.commit()
+    teacher = make_user(display_name="周建國")
+    elsewhere = make_community(teacher, slug="urban-rural", name="城關一小城鄉教育共同體")
+    copy = services.adapt_published(resource, elsewhere, actor=teacher)
+    db.session.commit()
+    assert (copy.community_id, copy.kind, copy.status, copy.parent_id, copy.previous_round_id) == (
+        elsewhere.id, "shared", "draft", None, None)
+    assert (copy.topic, copy.subject, copy.grade, copy.unit) == ("分數的加減", "數學", "五年級", "第三單元 分數")
+    assert copy.lead_id == teacher.id and copy.teachers == [teacher] and copy.template_name == ""
+    # The default sections keep their keys: each reader reads their titles in their own language.
+    assert [section.key for section in copy.sections] == KEYS
+    assert [section.title for section in copy.sections] == [""] * 7
+    assert {services.section_title(section): section.body for section in copy.sections} == published
+    assert copy.sections[3].body == "## 導入\n- 複習約分\n\n## 發展\n1. 例題"  # a teacher's heading stays inside
+    assert all(section.guidance == "" and section.source_section_id is None for section in copy.sections)
+    assert all(revisions(section)[0].how == "created" for section in copy.sections)
+    assert db.session.scalar(select(func.count()).select_from(PlanComment).where(PlanComment.doc_id == copy.id)) == 0
+    source = services.library_source(copy)
+    assert (source.resource.id, source.title, source.community_name) == (resource.id, "分數的加減", team.community.name)
+    assert source.published_at == resource.current_version.created_at
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plans.adapted_from_library")
+                             ).community_id == elsewhere.id
+
+
+def test_a_published_plan_is_adapted_only_by_its_readers_into_a_community_they_write_in(team):
+    _doc, resource = published_plan(team)
+    teacher = make_user()
+    elsewhere = make_community(make_user(), slug="elsewhere")
+    with pytest.raises(NotAllowed):  # not a member there
+        services.adapt_published(resource, elsewhere, actor=teacher)
+    add_member(elsewhere, teacher, role="guest_expert")
+    with pytest.raises(NotAllowed):  # a guest expert starts no plan
+        services.adapt_published(resource, elsewhere, actor=teacher)
+    assert services.adaptable_communities(teacher) == []
+    add_member(elsewhere, make_user())
+    resource.visibility = "community"
+    db.session.commit()
+    member = db.session.scalars(select(Membership).where(Membership.community_id == elsewhere.id,
+                                                         Membership.role == "member")).first().user
+    assert services.adaptable_communities(member) == [elsewhere]
+    with pytest.raises(NotAllowed):  # the copy in the library is no longer theirs to read
+        services.adapt_published(resource, elsewhere, actor=member)
+    other = resources.create_text_resource(team.community, resources.ResourceFields(title="講義", kind="reading"),
+                                           "## 三維目標\n\n不是教案", actor=team.lead)
+    db.session.commit()
+    assert services.published_plan_of(other) is None
+    with pytest.raises(NotAllowed):  # not a plan published to the library
+        services.adapt_published(other, team.community, actor=team.lead)
+
+
+def test_a_template_s_sections_keep_the_titles_they_were_published_with(team):
+    doc, resource = published_plan(team, sheet=True)
+    copy = services.adapt_published(resource, team.community, actor=team.member)
+    assert [(section.key, section.title) for section in copy.sections] == [
+        (section.key, section.title) for section in doc.sections]
+    assert copy.sections[7].body == "第1題：把圓平均分成 4 份" and copy.sections[2].body == ""
+
+
+def test_a_hand_edited_published_text_still_gives_its_sections(team):
+    """The library copy may have a new version written by hand: its headings are its sections, nothing is lost."""
+    _doc, resource = published_plan(team)
+    resources.add_text_version(resource, "# 分數的加減\n\n前言一段\n\n## 新的一節\n\n內容\n\n## 另一節\n\n"
+                                         "```\n## 不是標題\n```", actor=team.lead)
+    db.session.commit()
+    copy = services.adapt_published(resource, team.community, actor=team.member)
+    assert [(section.key, section.title, section.body) for section in copy.sections] == [
+        (None, "新的一節", "前言一段\n\n內容"), (None, "另一節", "```\n## 不是標題\n```")]
+    assert copy.unit == ""

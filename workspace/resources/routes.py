@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
-from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page
+from workspace.core.cache import COMMUNITY, EVERYTHING, MY_COMMUNITIES, cache_page
 from workspace.core.database import unless_busy
 from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Checks, DomainError, ValidationError
@@ -236,7 +236,7 @@ def _show_context(resource: Resource, **extra: Any) -> dict[str, Any]:
 
 @bp.get("/c/<slug>/resources/<int:resource_id>")
 @public
-@cache_page(depends=[COMMUNITY])
+@cache_page(depends=[COMMUNITY, MY_COMMUNITIES])  # a published plan: where the reader may adapt it
 def show(slug: str, resource_id: int):
     """Show a resource: its preview, versions, comments (public ones to visitors too)."""
     resource = load_resource(slug, resource_id)

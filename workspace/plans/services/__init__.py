@@ -51,14 +51,21 @@ from workspace.plans.services._common import (
 )
 from workspace.plans.services._writing import check_editable
 from workspace.plans.services.adaptations import (
+    ADAPTED_FROM,
+    LibrarySource,
     SectionChange,
     adapt,
+    adapt_published,
+    adaptable_communities,
     adaptation_by,
     adaptations_of,
     check_lesson,
     lessons_of,
+    library_source,
     mark_shared_taken,
     next_round_of,
+    published_plan_of,
+    published_sections,
     record_lesson,
     reflections_for,
     section_changes,
@@ -157,6 +164,7 @@ from workspace.plans.services.templates import (
 )
 
 __all__ = [
+    "ADAPTED_FROM",
     "CHOICES_LIMIT",
     "DEFAULT_SECTIONS",
     "HISTORY_PER_PAGE",
@@ -183,6 +191,7 @@ __all__ = [
     "ConflictRegion",
     "DiffLine",
     "HistoryPage",
+    "LibrarySource",
     "LinkedItem",
     "MergeResult",
     "PlanFields",
@@ -194,6 +203,8 @@ __all__ = [
     "SectionChange",
     "SectionSave",
     "adapt",
+    "adapt_published",
+    "adaptable_communities",
     "adaptation_by",
     "adaptations_of",
     "add_comment",
@@ -213,6 +224,7 @@ __all__ = [
     "field_rows",
     "leave_section",
     "lessons_of",
+    "library_source",
     "link_choices",
     "link_target",
     "links_of",
@@ -235,6 +247,8 @@ __all__ = [
     "publish",
     "published_copy",
     "published_language",
+    "published_plan_of",
+    "published_sections",
     "reconcile",
     "record_lesson",
     "reflections_for",
