@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from workspace.core.i18n import format_hours, in_reader_script, month_year, zone_label
+from workspace.core.i18n import format_file_size, format_hours, in_reader_script, month_year, zone_label
 
 LANGUAGES = {"zh_Hant": "zh-TW", "zh_Hans": "zh-CN", "en": "en"}
 
@@ -124,3 +124,20 @@ def test_a_whole_amount_can_drop_its_cents(app, amount, currency, expected):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert format_money(amount, currency, whole=True) == expected
         assert format_money(5_000_000, "CNY") == "CN¥50,000.00"  # by default the currency's decimals
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    (0, "0 bytes"), (1, "1 byte"), (900, "900 bytes"), (1024, "1 KB"), (1536, "1.5 KB"),
+    (42_114_458, "40.2 MB"), (50 * 1024 * 1024, "50 MB"), (3 * 1024 ** 3 + 1024 ** 3 // 10, "3.1 GB")])
+def test_a_file_size_reads_in_the_unit_people_use(app, size, expected):
+    """QA: a 42 MB PDF read "41127.4 KB". Sizes count in 1,024s, as the upload limit ("50 MB") does."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert format_file_size(size) == expected
+        rendered = app.jinja_env.from_string("{{ size|filesize }}").render(size=size)
+        assert rendered == expected
+
+
+def test_a_file_size_of_a_few_bytes_reads_in_the_readers_language(app):
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert format_file_size(12) == "12 字节"
+        assert format_file_size(1_234_567_890_123) == "1,149.8 GB"

@@ -249,3 +249,22 @@ def test_the_redis_prefix_is_derived_from_base_url_unless_set(app):
     assert derived.config["RATELIMIT_KEY_PREFIX"] == "plc-workspace:plc.county.tw"  # Flask-Limiter's keys too
     chosen = create_app({**base, "BASE_URL": "https://plc.county.tw", "REDIS_PREFIX": "county-b"})
     assert chosen.config["REDIS_PREFIX"] == chosen.config["RATELIMIT_KEY_PREFIX"] == "county-b"
+
+
+def test_a_link_in_a_text_is_read_back_to_the_page_it_leads_to(app, public_base_url, monkeypatch):
+    """How a picture in a plan is told to be one of the library's files: by the route its address leads to."""
+    download = ("resources.download", {"slug": "maths", "resource_id": 10})
+    with app.test_request_context():
+        assert site_route("/c/maths/resources/10/download")[:2] == download
+        assert site_route(f"{PUBLIC}/c/maths/resources/10/download?version=2")[:2] == download
+        assert site_route("/c/maths/resources/10/file")[:2] == ("resources.inline_file",
+                                                                 {"slug": "maths", "resource_id": 10})
+        for elsewhere in ("https://elsewhere.example/c/maths/resources/10/download", "javascript:alert(1)",
+                          "data:image/png;base64,AAAA", "c/maths/resources/10/download", "/nowhere",
+                          "/c/maths/resources/10/purge", "", None):  # another site, no route, a POST-only one
+            assert site_route(elsewhere) is None, elsewhere
+    monkeypatch.setitem(app.config, "BASE_URL", PUBLIC + "/plc")
+    with app.test_request_context():
+        assert site_route("/plc/c/maths/resources/10/download")[:2] == download
+        assert site_route(f"{PUBLIC}/plc/c/maths/resources/10/download")[:2] == download
+        assert site_route("/c/maths/resources/10/download") is None  # outside the app's sub-path

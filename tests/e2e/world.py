@@ -179,6 +179,13 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
     lesson = plans.record_lesson(adaptation, taught_on=dt.date.today() - dt.timedelta(days=3), class_name="五年三班",
                                  reflection=f"紙條操作很有效。{LONG_URL}", actor=convener)
     template = plans.create_template(community, f"本校教案格式（含學習單）{LONG_WORD}", actor=convener)
+    # A final plan in the library: its page offers "Adapt in my community", whose form is a page of the sweep.
+    finished = plans.create_plan(community, plans.PlanFields(
+        topic=f"分數的大小比較{LONG_WORD}", subject="數學", grade="五年級", lead_id=convener.id), actor=convener)
+    plans.save_section(finished.sections[0], f"- 能比較異分母分數的大小\n- {LONG_URL}", actor=convener,
+                       base_version=finished.sections[0].version)
+    plans.set_status(finished, "final", actor=convener)
+    published_plan = plans.publish(finished, actor=convener)
 
     # Activities: one past (attendance, minutes, feedback, evidence, a speaker), one now, one to come.
     now = activities.to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
@@ -251,6 +258,7 @@ def _populate(admin_: dict, convener_: dict, people_: list, reviewer_: dict, str
         "activities.calendar_feed": {"token": feed},
         # The lesson belongs to the convener's adaptation, not to the shared plan.
         "plans.edit_lesson": {"plan_id": adaptation.id},
+        "plans.new_from_library": {"resource_id": published_plan.id},
         "resources.thumbnail": {"resource_id": image.id},
         "resources.inline_file": {"resource_id": image.id},
         "activities.board": {"activity_id": running.id},

@@ -118,3 +118,18 @@ def test_a_notice_kept_before_reads_as_kept_and_a_long_topic_still_fits(team):
     db.session.commit()
     said, _excerpt = _said(_notice(team.teacher), "en")
     assert "…" in said and said.endswith(" · Learning process”")
+
+
+def test_a_reply_notice_says_what_was_replied_to(team):
+    """QA: 「孙丽在“分数的初步认识 · 三维目标”中回复了」 stopped mid-sentence. The sentence is the board's too (a reply
+    in a thread one watches), so it names the discussion, not "your comment"."""
+    doc = team.plan()
+    section = doc.sections[0]
+    first = services.add_comment(section, "目標可以再具體一點。", actor=team.member)
+    services.add_comment(section, "好，我來改。", actor=team.teacher, parent=first)
+    db.session.commit()
+    notice = db.session.scalar(select(Notification).where(Notification.kind == "reply",
+                                                          Notification.user_id == team.member.id))
+    assert _said(notice, "zh_Hans")[0] == "王老師回复了“分數的加減 · 三维目标”中的讨论"
+    assert _said(notice, "zh_Hant")[0] == "王老師回覆了「分數的加減 · 三維目標」中的討論"
+    assert _said(notice, "en")[0] == "王老師 replied in “分數的加減 · Three-dimensional objectives”"

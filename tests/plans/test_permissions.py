@@ -75,6 +75,7 @@ def build_plans_world() -> World:
     link = services.link_target(shared, "resource", resource.id, actor=lead)
     final = plan("Subtracting fractions")
     services.set_status(final, "final", actor=lead)
+    published = services.publish(final, actor=lead)  # in the library, for the community's members
     trashed = plan("An old plan")
     services.trash_plan(trashed, actor=lead)
     template = services.create_template(community, "Chinese", actor=convener)
@@ -82,7 +83,8 @@ def build_plans_world() -> World:
     world.ids = {"plan_id": shared.id, "section_id": section.id, "adaptation_id": adaptation.id,
                  "adaptation_section_id": adaptation.sections[0].id, "lesson_id": lesson.id,
                  "comment_id": comment.id, "resource_id": resource.id, "link_id": link.id, "final_id": final.id,
-                 "trashed_id": trashed.id, "template_id": template.id,
+                 "trashed_id": trashed.id, "template_id": template.id, "published_id": published.id,
+                 "community_id": community.id,
                  "template_section_id": template.sections[0].id}
     # A write moves the plan's version on: each request reads it again.
     world.computed = {"plan_version": lambda: db.session.scalar(select(PlanDoc.version)
@@ -133,6 +135,10 @@ MANAGERS_ONLY = dict(LEADING, lead=FB)  # the community's templates: conveners a
 OWNER_OR_ADMIN = dict(READERS, member=FB, lead=FB, co_convener=FB, convener=FB)  # an adaptation's sections
 OWNER_ONLY = dict(OWNER_OR_ADMIN, admin=FB)  # an adaptation's lessons: its teacher alone
 ADAPTERS = dict(READERS, member=FB, co_convener=FB, convener=FB, admin=FB)  # the plan's teachers and lead
+# A plan published to the library (for its community's members), adapted in a community where one writes: those
+# who cannot read the copy get 404 (a guest expert and a reviewer do not read the community's resources).
+LIBRARY_READERS = dict(anonymous=LOGIN, outsider=NF, guest_expert=NF, reviewer=NF)
+LIBRARY = "/c/{slug}/resources/{published_id}/adapt"
 BASE = "/c/{slug}/plans"
 ONE = BASE + "/{plan_id}"
 SECTION = ONE + "/sections/{section_id}"
@@ -215,6 +221,9 @@ STEPS = [
     Step("POST", "plans.remove_link", ONE + "/links/{link_id}/remove", {}, dict(READERS, default=DONE),
          effect=(_link_gone, WRITERS), reset=_relink),
     Step("POST", "plans.publish", FINAL + "/publish", {}, dict(LEADING, default=DONE)),
+    Step("GET", "plans.new_from_library", LIBRARY, None, LIBRARY_READERS),
+    Step("POST", "plans.create_from_library", LIBRARY, {"community": "{community_id}"},
+         dict(LIBRARY_READERS, default=DONE)),
     Step("POST", "plans.publish", ONE + "/publish", {}, dict(READERS, default=FB)),  # not final yet
     Step("POST", "plans.delete", ONE + "/delete", {}, dict(LEADING, default=DONE),
          effect=(lambda world: _doc(world, "plan_id").deleted_at is not None, LEADERS),
@@ -324,7 +333,7 @@ def test_a_final_plan_refuses_section_edits_from_everyone(client, ctx):
 # forgets the presence) and opening one's existing adaptation (a redirect to it).
 ARCHIVED_ANSWER = {"plans.save_section": BAD, "plans.set_status": DONE, "plans.leave_section": DONE}
 FORM_PAGES = {"plans.new", "plans.edit", "plans.edit_section", "plans.edit_lesson", "plans.edit_template",
-              "plans.link_choices"}  # pages that serve a write: refused in an archived community
+              "plans.link_choices", "plans.new_from_library"}  # pages that serve a write: refused once archived
 
 
 def _archive(world: World) -> None:

@@ -13,12 +13,15 @@ import pytest
 from docx import Document
 from sqlalchemy import func, select
 
-from tests.factories import make_user
+from tests.factories import add_member, make_community, make_user
+from tests.media import png_bytes
 from tests.plans.helpers import make_team
 from workspace.core.models import AuditEvent
+from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.plans import services
 from workspace.plans.models import PlanDoc, SectionRevision
+from workspace.resources import services as resources
 
 
 @pytest.fixture()
@@ -340,7 +343,7 @@ def test_taking_the_shared_changes_into_an_adaptation_merges_or_shows_the_confli
     db.session.commit()
     clash = client.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
     body = clash.get_data(as_text=True)
-    assert clash.status_code == 409 and "The shared plan changed the same lines as you" in body
+    assert clash.status_code == 409 and "The shared plan changed the same lines as you, or lines next to them" in body
     assert f'name="shared_version" value="{shared.version}"' in body
     db.session.expire_all()
     assert services.section_changes(copy)[4].shared_changed
@@ -669,7 +672,7 @@ def test_an_adaptation_of_a_trashed_shared_plan_says_so_instead_of_linking_to_a_
     page = client.get(plan_url(copy)).get_data(as_text=True)
     assert f'href="/c/team/plans/{doc.id}"' not in page
     assert "is in the trash: its lead planner or a convener can restore it" in page
-    assert "As in the shared plan" not in page
+    assert "Same as the shared plan when copied" not in page
     assert client.get(plan_url(doc)).status_code == 404  # what the link led to
     services.restore_plan(doc, actor=team.lead)
     db.session.commit()
@@ -780,3 +783,230 @@ def test_a_comment_notice_opens_the_plan_with_the_section_s_comments_shown_at_th
     plain = client.get(plan_url(doc, "?comments=999999"))
     assert plain.status_code == 200 and "請補充甲班的學情" not in plain.get_data(as_text=True)
     assert client.get(plan_url(doc, "?comments=abc")).status_code == 404
+
+
+    assert f'href="/c/team/plans/{doc.id}"' in page and "Same as the shared plan when copied" in page
+
+
+def test_changes_on_neighbouring_lines_conflict_and_the_words_say_so(team, make_client):
+    """merge.py counts adjacent lines as one place on purpose: the editor's help, the conflict's title (between
+    editors, and with the shared plan) name neighbouring lines, as they happen."""
+    doc = team.plan()
+    section = doc.sections[6]
+    services.save_section(section, "第一行\n第二行\n第三行\n第四行", actor=team.lead, base_version=1)
+    db.session.commit()
+    lead, teacher = make_client().login(team.lead), make_client().login(team.teacher)
+    editor = teacher.hx("get", plan_url(doc, f"/sections/{section.id}/edit")).get_data(as_text=True)
+    assert "changes to the same or neighbouring lines are shown side by side" in editor
+    assert lead.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                   {"body": "第一行（甲改）\n第二行\n第三行\n第四行", "base_version": "2"}).status_code == 200
+    clash = teacher.hx("post", plan_url(doc, f"/sections/{section.id}"),
+                       {"body": "第一行\n第二行（乙改）\n第三行\n第四行", "base_version": "2"})
+    assert clash.status_code == 409
+    assert "Someone else changed the same or neighbouring lines" in clash.get_data(as_text=True)
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    mine = copy.sections[6]
+    services.save_section(mine, "第一行（甲改）\n第二行（五年三班）\n第三行\n第四行", actor=team.teacher,
+                          base_version=mine.version)
+    db.session.expire_all()
+    services.save_section(section, "第一行（再改）\n第二行\n第三行\n第四行", actor=team.lead,
+                          base_version=section.version)
+    db.session.commit()
+    shared = teacher.hx("post", plan_url(copy, f"/sections/{mine.id}/take-shared"))
+    assert shared.status_code == 409
+    assert "The shared plan changed the same lines as you, or lines next to them" in shared.get_data(as_text=True)
+
+
+def _in(locale: str, user, make_client):
+    user.locale = locale
+    db.session.commit()
+    return make_client().login(user)
+
+
+def test_the_template_page_calls_a_section_as_plans_do_not_as_the_board_does(team, make_client):
+    """QA: the template page read 版块 / 添加版块 (the board's words) over fields saying 区块."""
+    template = services.create_template(team.community, "國語科", actor=team.convener)
+    db.session.commit()
+    for locale, ours, board in (("zh_Hans", "区块", "版块"), ("zh_Hant", "區塊", "分區")):
+        page = _in(locale, team.convener, make_client).get(f"/c/team/plans/templates/{template.id}")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and board not in text
+        assert f"<h3>{ours}</h3>" in text and text.count(ours) >= 4
+
+
+@pytest.mark.parametrize(("locale", "trash", "restore", "others"), [
+    ("zh_Hans", "回收站", "恢复", ("回收区", "垃圾桶", "还原")),
+    ("zh_Hant", "資源回收筒", "還原", ("回收區", "恢復", "垃圾桶"))])
+def test_the_plans_trash_says_one_word_for_the_trash_and_one_for_restoring(team, make_client, locale, trash,
+                                                                            restore, others):
+    """QA: 回收站, 回收区 and 恢复, 还原 in one flow. The catalog's most used word of each, throughout."""
+    doc = team.plan(topic="舊的教案")
+    lead = _in(locale, team.lead, make_client)
+    pages = [lead.get(plan_url(doc)).get_data(as_text=True)]  # the confirm box
+    pages.append(lead.post_form(plan_url(doc, "/delete"), follow_redirects=True).get_data(as_text=True))
+    pages.append(lead.post_form(plan_url(doc, "/delete"), follow_redirects=True).get_data(as_text=True))
+    pages.append(lead.get(plan_url(doc)).get_data(as_text=True))  # "In the trash", the restore button
+    pages.append(lead.get("/c/team/plans/?trash=1").get_data(as_text=True))
+    pages.append(lead.post_form(plan_url(doc, "/restore"), follow_redirects=True).get_data(as_text=True))
+    pages.append(lead.post_form(plan_url(doc, "/restore"), follow_redirects=True).get_data(as_text=True))
+    said = "\n".join(pages)
+    assert trash in said and restore in said
+    assert [word for word in others if word in said] == []
+
+
+def test_an_adaptations_unchanged_section_says_it_is_as_the_shared_plan_was_when_copied(team, make_client):
+    """QA: 与共同教案相同 beside 复制之后，共同教案又有修改 read as a contradiction."""
+    doc = team.plan()
+    copy = services.adapt(doc, actor=team.teacher)
+    db.session.commit()
+    services.save_section(doc.sections[5], "分層作業", actor=team.lead, base_version=1)
+    db.session.commit()
+    for locale, words in (("zh_Hans", "与复制时的共同教案相同"), ("zh_Hant", "與複製時的共同教案相同"),
+                          ("en", "Same as the shared plan when copied")):
+        page = _in(locale, team.teacher, make_client).get(plan_url(copy)).get_data(as_text=True)
+        assert words in page
+
+
+def test_restore_is_offered_in_each_row_of_a_section_s_history(team, client):
+    """QA: a teacher who went to the history to go back found no restore there, only on a comparison."""
+    doc = team.plan()
+    section = doc.sections[1]
+    for version, text in ((1, "課本 p.30"), (2, "課本 p.31"), (3, "課本 p.32")):
+        services.save_section(section, text, actor=team.lead, base_version=version)
+    db.session.commit()
+    client.login(team.teacher)
+    page = client.get(plan_url(doc, f"/sections/{section.id}/history")).get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" form="restore-version" name="version" value="(\d+)"', page)
+    assert buttons == ["3", "2", "1"]  # every version but the current one (4)
+    assert f'<form id="restore-version" method="post" action="/c/team/plans/{doc.id}/sections/{section.id}/restore"' \
+        in page
+    restored = client.post_form(plan_url(doc, f"/sections/{section.id}/restore"), {"version": "2"})
+    assert restored.status_code == 302
+    db.session.expire_all()
+    assert section.body == "課本 p.30" and section.version == 5
+    final = team.plan(topic="定稿")
+    services.set_status(final, "final", actor=team.lead)
+    db.session.commit()
+    shown = client.get(plan_url(final, f"/sections/{final.sections[0].id}/history")).get_data(as_text=True)
+    assert 'form="restore-version"' not in shown  # a final plan is not edited: nothing to restore
+
+
+def test_the_plan_page_says_when_its_library_copy_is_older(team, make_client):
+    doc = team.plan()
+    services.save_section(doc.sections[0], "學生能用通分計算。", actor=team.lead, base_version=1)
+    services.set_status(doc, "final", actor=team.lead)
+    services.publish(doc, actor=team.lead)
+    db.session.commit()
+    member = make_client().login(team.member)
+    page = member.get(plan_url(doc)).get_data(as_text=True)
+    assert "Published in the library" in page and "the library still has" not in page
+    services.set_status(doc, "review", actor=team.lead)
+    services.save_section(doc.sections[0], "學生能用通分計算異分母分數。", actor=team.lead, base_version=2)
+    db.session.commit()
+    page = member.get(plan_url(doc)).get_data(as_text=True)
+    assert "The plan changed after it was published: the library still has the text of" in page
+
+
+def test_publishing_a_plan_whose_pictures_its_readers_cannot_see_warns_and_publishes_when_asked_again(
+        team, make_client):
+    """QA: nothing warned the lead planner that the library copy would show a broken picture. Publishing warns of
+    the pictures the copy's readers cannot see (another community's, one in the trash), and goes on when asked."""
+    elsewhere = make_community(team.convener, slug="elsewhere", name="外校社群")
+    add_member(elsewhere, team.lead)
+    ours = resources.create_file_resource(team.community, resources.ResourceFields(title="板書照片", kind="courseware"),
+                                          store_upload(io.BytesIO(png_bytes(20, 20)), "board.png"), actor=team.lead)
+    theirs = resources.create_file_resource(elsewhere, resources.ResourceFields(title="外校的圖", kind="courseware"),
+                                            store_upload(io.BytesIO(png_bytes(20, 20)), "map.png"), actor=team.lead)
+    doc = team.plan()
+    services.save_section(doc.sections[0], f"![板書](/c/team/resources/{ours.id}/download)\n\n"
+                                           f"![圖](/c/elsewhere/resources/{theirs.id}/download)", actor=team.lead,
+                          base_version=1)
+    services.set_status(doc, "final", actor=team.lead)
+    db.session.commit()
+    lead = make_client().login(team.lead)
+    warned = lead.post_form(plan_url(doc, "/publish"))
+    page = warned.get_data(as_text=True)
+    assert warned.status_code == 409
+    assert "1 picture in this text is not visible to everyone who will read it" in page
+    assert "外校的圖" in page and "only the members of 外校社群 see it" in page
+    assert "板書照片" not in page  # the copy is read by this community's members, who see it
+    db.session.expire_all()
+    assert doc.published_resource_id is None
+    published = lead.post_form(plan_url(doc, "/publish"), {"pictures": "accepted"})
+    assert published.status_code == 302 and "/resources/" in published.headers["Location"]
+    db.session.expire_all()
+    assert doc.published_resource_id is not None
+
+
+def _published(team) -> tuple[PlanDoc, object]:
+    doc = team.plan()
+    services.save_section(doc.sections[1], "| 資源 | 用途 |\n| --- | --- |\n| 分數條 | 比較大小 |", actor=team.lead,
+                          base_version=1)
+    services.set_status(doc, "final", actor=team.lead)
+    resource = services.publish(doc, actor=team.lead)
+    resource.visibility = "public"
+    db.session.commit()
+    return doc, resource
+
+
+def test_a_teacher_of_another_community_adapts_a_published_plan_in_their_own(team, make_client):
+    """QA: a plan published for everyone could only be retyped, section by section, in another community."""
+    doc, resource = _published(team)
+    zhou = make_user(display_name="周建國")
+    urban = make_community(zhou, slug="urban-rural", name="城關一小城鄉教育共同體")
+    other = make_community(zhou, slug="second", name="第二個社群")
+    reader = make_client().login(zhou)
+    shown = reader.get(f"/c/team/resources/{resource.id}").get_data(as_text=True)
+    assert f'href="/c/team/resources/{resource.id}/adapt"' in shown and "Adapt in my community" in shown
+    form = reader.get(f"/c/team/resources/{resource.id}/adapt")
+    page = form.get_data(as_text=True)
+    assert form.status_code == 200 and "城關一小城鄉教育共同體" in page and "第二個社群" in page
+    token = re.search(r'name="once_token" type="hidden" value="([^"]+)"', page).group(1)
+    sent = {"community": str(urban.id), "once_token": token}
+    made = reader.post_form(f"/c/team/resources/{resource.id}/adapt", sent)
+    again = reader.post_form(f"/c/team/resources/{resource.id}/adapt", sent)  # a double click: one plan
+    assert made.status_code == again.status_code == 302 and made.location == again.location
+    copy = db.session.scalar(select(PlanDoc).where(PlanDoc.community_id == urban.id))
+    assert made.location.endswith(f"/c/urban-rural/plans/{copy.id}")
+    assert db.session.scalar(select(func.count()).select_from(PlanDoc).where(PlanDoc.community_id == urban.id)) == 1
+    assert copy.sections[1].body == doc.sections[1].body
+    plan_page = reader.get(f"/c/urban-rural/plans/{copy.id}").get_data(as_text=True)
+    assert f"Adapted from “分數的加減”, {team.community.name}, published on" in re.sub(r"<[^>]+>", "", plan_page)
+    assert f'href="/c/team/resources/{resource.id}"' in plan_page
+    # A member of the new community who cannot open the library copy reads where it came from, with no link.
+    colleague = add_member(urban, make_user()).user
+    resource.visibility = "community"
+    db.session.commit()
+    seen = make_client().login(colleague).get(f"/c/urban-rural/plans/{copy.id}").get_data(as_text=True)
+    assert "Adapted from “分數的加減”" in seen and f'href="/c/team/resources/{resource.id}"' not in seen
+    refused = reader.post_form(f"/c/team/resources/{resource.id}/adapt", {"community": str(other.id)})
+    assert refused.status_code == 404  # no longer theirs to read
+
+
+def test_the_adapt_button_is_offered_only_to_readers_who_may_start_a_plan_somewhere(team, make_client):
+    _doc, resource = _published(team)
+    guest = make_user()
+    add_member(make_community(make_user(), slug="guests"), guest, role="guest_expert")
+    visitor = make_client().login(guest)
+    page = visitor.get(f"/c/team/resources/{resource.id}").get_data(as_text=True)
+    assert "Adapt in my community" not in page and f"/resources/{resource.id}/adapt" not in page
+    assert visitor.get(f"/c/team/resources/{resource.id}/adapt").status_code == 403
+    assert visitor.post_form(f"/c/team/resources/{resource.id}/adapt", {"community": "1"}).status_code == 403
+    # A resource that is not a published plan offers nothing.
+    notes = resources.create_text_resource(team.community, resources.ResourceFields(title="講義", kind="reading",
+                                                                                    visibility="public"),
+                                           "## 三維目標\n\n講義", actor=team.lead)
+    db.session.commit()
+    member = make_client().login(team.member)
+    assert "Adapt in my community" not in member.get(f"/c/team/resources/{notes.id}").get_data(as_text=True)
+    assert member.get(f"/c/team/resources/{notes.id}/adapt").status_code == 404
+    # Visible to the community only: an outsider cannot read it, and the address says nothing more.
+    resource.visibility = "community"
+    db.session.commit()
+    outsider = make_user()
+    make_community(outsider, slug="outside")
+    stranger = make_client().login(outsider)
+    assert stranger.get(f"/c/team/resources/{resource.id}/adapt").status_code == 404
+    assert stranger.post_form(f"/c/team/resources/{resource.id}/adapt", {"community": "1"}).status_code == 404
+    assert make_client().get(f"/c/team/resources/{resource.id}/adapt").status_code == 302  # to the login page

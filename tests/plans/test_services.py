@@ -838,7 +838,8 @@ def test_only_a_final_plan_is_published_and_publishing_again_adds_a_version(team
     body = resource.current_version.body
     assert body.startswith("# 分數的加減\n")
     assert "學生能用通分計算異分母分數的加減。" in body and LESSON in body
-    assert "## Three-dimensional objectives" in body and "| Lead planner | 林老師 |" in body
+    # The app's words of the copy are in the plan's own script, whoever publishes (the test reads English).
+    assert "## 三維目標" in body and "| 主備人 | 林老師 |" in body
 
     services.set_status(doc, "review", actor=team.lead)
     save(doc.sections[5], "基礎題：課本第 42 頁", team.teacher)
@@ -850,6 +851,52 @@ def test_only_a_final_plan_is_published_and_publishing_again_adds_a_version(team
     assert "基礎題：課本第 42 頁" in resources.versions_of(resource)[0].body
     assert db.session.scalar(select(func.count()).select_from(Resource).where(
         Resource.community_id == team.community.id)) == 1
+
+
+@pytest.mark.parametrize(("publisher", "topic", "text", "words"), [
+    ("zh_Hans", "分數的加減", "學生能用通分計算。",
+     ("| 欄位 | 內容 |", "## 三維目標", "| 學科 | 數學 |", "由社群的共同教案發布。", "集體備課")),
+    ("en", "认识分数", "学生能用图示说明。",
+     ("| 栏目 | 内容 |", "## 三维目标", "| 学科 | 數學 |", "由社群的共同教案发布。", "集体备课")),
+    ("zh_Hant", "Buoyancy", "Students explain why a boat floats.", (
+        "| Field | Value |", "## Three-dimensional objectives", "| Subject | 數學 |",
+        "Published from the community's shared plan.", "Collective lesson planning"))])
+def test_a_published_copy_reads_in_the_plans_own_language_whoever_publishes(team, publisher, topic, text, words):
+    """QA: a 繁體 plan's copy read 欄位 / 內容 to everyone, a Simplified one published by a 繁體 reader would have
+    read so too. The copy is one document (downloaded, printed, indexed): its app words follow its people's."""
+    doc = team.plan(topic=topic)
+    save(doc.sections[0], text, team.lead)
+    finalize(doc, team.lead)
+    with flask_babel.force_locale(publisher):
+        resource = services.publish(doc, actor=team.lead)
+    db.session.commit()
+    header, section, subject, description, tag = words
+    body = resource.current_version.body
+    assert header in body and section in body and subject in body
+    assert resource.description == description and [item.name for item in resource.tags] == [tag]
+
+
+def test_a_plan_changed_after_publishing_says_its_library_copy_is_older(team):
+    doc = team.plan()
+    save(doc.sections[0], "學生能用通分計算。", team.lead)
+    assert services.published_copy(doc) is None
+    finalize(doc, team.lead)
+    resource = services.publish(doc, actor=team.lead)
+    db.session.commit()
+    with flask_babel.force_locale("zh_Hans"):  # whoever reads: the copy is compared in the language it is in
+        copy = services.published_copy(doc)
+        assert copy.resource.id == resource.id and not copy.outdated
+    services.set_status(doc, "review", actor=team.lead)
+    save(doc.sections[0], "學生能用通分計算異分母分數。", team.lead)
+    finalize(doc, team.lead)
+    db.session.commit()
+    assert services.published_copy(doc).outdated
+    services.publish(doc, actor=team.lead)
+    db.session.commit()
+    assert not services.published_copy(doc).outdated
+    resources.trash_resource(resource, actor=team.lead)
+    db.session.commit()
+    assert services.published_copy(doc) is None  # a copy in the trash is no copy in the library
 
 
 def test_a_trashed_plan_leaves_the_list_and_search_until_restored(team):
@@ -1039,3 +1086,103 @@ def test_an_at_name_in_a_section_tells_the_member_once_when_saved(team):
     services.save_section(section, "`@王老師`\n@李老師 回來了嗎\n@王老師 也看一下", actor=team.lead,
                           base_version=section.version)
     assert [user for user, _ in told()[3:]] == [team.teacher.id]
+
+
+# --- adapting a plan published to the library, in another community -------------------------------
+
+
+def published_plan(team, *, sheet: bool = False) -> tuple[PlanDoc, Resource]:
+    """A final plan published to the library for everyone: a table, a teacher's own heading inside a section, empty
+    sections; with `sheet`, made from a community template (its sections' titles its own) with a 學習單 added."""
+    template = None
+    if sheet:
+        template = services.create_template(team.community, "含學習單", actor=team.convener)
+        services.add_template_section(template, "學習單", "給學生的題目", actor=team.convener)
+    doc = services.create_plan(team.community, fields(team), actor=team.lead, template=template)
+    save(doc.sections[0], "學生能用通分計算異分母分數的加減。", team.lead)
+    save(doc.sections[1], "| 資源 | 用途 |\n| --- | --- |\n| 分數條 | 比較大小 |", team.lead)
+    save(doc.sections[3], "## 導入\n- 複習約分\n\n## 發展\n1. 例題", team.teacher)
+    if sheet:
+        save(doc.sections[7], "第1題：把圓平均分成 4 份", team.teacher)
+    finalize(doc, team.lead)
+    resource = services.publish(doc, actor=team.lead)
+    resource.visibility = "public"
+    db.session.commit()
+    return doc, resource
+
+
+def test_a_published_plan_is_adapted_in_another_community_from_what_was_published_only(team):
+    doc, resource = published_plan(team)
+    published = {services.section_title(section): section.body for section in doc.sections}
+    # After publishing: the plan changes, gets a comment and an adaptation; none of it was published.
+    services.set_status(doc, "review", actor=team.lead)
+    save(doc.sections[0], "尚未發布的新目標", team.lead)
+    services.add_comment(doc.sections[0], "內部討論", actor=team.member)
+    db.session.commit()
+    teacher = make_user(display_name="周建國")
+    elsewhere = make_community(teacher, slug="urban-rural", name="城關一小城鄉教育共同體")
+    copy = services.adapt_published(resource, elsewhere, actor=teacher)
+    db.session.commit()
+    assert (copy.community_id, copy.kind, copy.status, copy.parent_id, copy.previous_round_id) == (
+        elsewhere.id, "shared", "draft", None, None)
+    assert (copy.topic, copy.subject, copy.grade, copy.unit) == ("分數的加減", "數學", "五年級", "第三單元 分數")
+    assert copy.lead_id == teacher.id and copy.teachers == [teacher] and copy.template_name == ""
+    # The default sections keep their keys: each reader reads their titles in their own language.
+    assert [section.key for section in copy.sections] == KEYS
+    assert [section.title for section in copy.sections] == [""] * 7
+    assert {services.section_title(section): section.body for section in copy.sections} == published
+    assert copy.sections[3].body == "## 導入\n- 複習約分\n\n## 發展\n1. 例題"  # a teacher's heading stays inside
+    assert all(section.guidance == "" and section.source_section_id is None for section in copy.sections)
+    assert all(revisions(section)[0].how == "created" for section in copy.sections)
+    assert db.session.scalar(select(func.count()).select_from(PlanComment).where(PlanComment.doc_id == copy.id)) == 0
+    source = services.library_source(copy)
+    assert (source.resource.id, source.title, source.community_name) == (resource.id, "分數的加減", team.community.name)
+    assert source.published_at == resource.current_version.created_at
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plans.adapted_from_library")
+                             ).community_id == elsewhere.id
+
+
+def test_a_published_plan_is_adapted_only_by_its_readers_into_a_community_they_write_in(team):
+    _doc, resource = published_plan(team)
+    teacher = make_user()
+    elsewhere = make_community(make_user(), slug="elsewhere")
+    with pytest.raises(NotAllowed):  # not a member there
+        services.adapt_published(resource, elsewhere, actor=teacher)
+    add_member(elsewhere, teacher, role="guest_expert")
+    with pytest.raises(NotAllowed):  # a guest expert starts no plan
+        services.adapt_published(resource, elsewhere, actor=teacher)
+    assert services.adaptable_communities(teacher) == []
+    add_member(elsewhere, make_user())
+    resource.visibility = "community"
+    db.session.commit()
+    member = db.session.scalars(select(Membership).where(Membership.community_id == elsewhere.id,
+                                                         Membership.role == "member")).first().user
+    assert services.adaptable_communities(member) == [elsewhere]
+    with pytest.raises(NotAllowed):  # the copy in the library is no longer theirs to read
+        services.adapt_published(resource, elsewhere, actor=member)
+    other = resources.create_text_resource(team.community, resources.ResourceFields(title="講義", kind="reading"),
+                                           "## 三維目標\n\n不是教案", actor=team.lead)
+    db.session.commit()
+    assert services.published_plan_of(other) is None
+    with pytest.raises(NotAllowed):  # not a plan published to the library
+        services.adapt_published(other, team.community, actor=team.lead)
+
+
+def test_a_template_s_sections_keep_the_titles_they_were_published_with(team):
+    doc, resource = published_plan(team, sheet=True)
+    copy = services.adapt_published(resource, team.community, actor=team.member)
+    assert [(section.key, section.title) for section in copy.sections] == [
+        (section.key, section.title) for section in doc.sections]
+    assert copy.sections[7].body == "第1題：把圓平均分成 4 份" and copy.sections[2].body == ""
+
+
+def test_a_hand_edited_published_text_still_gives_its_sections(team):
+    """The library copy may have a new version written by hand: its headings are its sections, nothing is lost."""
+    _doc, resource = published_plan(team)
+    resources.add_text_version(resource, "# 分數的加減\n\n前言一段\n\n## 新的一節\n\n內容\n\n## 另一節\n\n"
+                                         "```\n## 不是標題\n```", actor=team.lead)
+    db.session.commit()
+    copy = services.adapt_published(resource, team.community, actor=team.member)
+    assert [(section.key, section.title, section.body) for section in copy.sections] == [
+        (None, "新的一節", "前言一段\n\n內容"), (None, "另一節", "```\n## 不是標題\n```")]
+    assert copy.unit == ""

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import add_member, make_community, make_user
+from tests.media import png_bytes
 from workspace.core.database import utcnow
 from workspace.core.models import Blob
+from workspace.core.storage import store_upload
 from workspace.extensions import db
 from workspace.resources import services
 from workspace.resources.models import Resource, ResourceVersion
@@ -579,3 +581,26 @@ def test_an_empty_site_library_says_where_resources_are_added(client, ctx):
     client.logout()
     found = results(client.get("/library/").get_data(as_text=True))
     assert "No resources yet." in found and "resource library;" not in found
+
+
+def test_widening_a_text_whose_pictures_its_new_readers_cannot_see_warns_and_saves_when_asked_again(
+        client, convener, community):
+    """QA: a published plan made visible to everyone showed its 板書 photo (members only) broken to outsiders."""
+    photo = services.create_file_resource(community, services.ResourceFields(title="板書照片", kind="courseware"),
+                                          store_upload(io.BytesIO(png_bytes(20, 20)), "board.png"), actor=convener)
+    text = make_text(community, convener, body=f"![板書](/c/lib/resources/{photo.id}/download)\n\n通分")
+    details = {"title": "Plan", "kind": "lesson_plan", "subject": "", "grade": "", "tags": "", "description": "",
+               "visibility": "public"}
+    warned = client.post_form(f"/c/lib/resources/{text.id}/edit", details)
+    page = warned.get_data(as_text=True)
+    assert warned.status_code == 409
+    assert "1 picture in this text is not visible to everyone who will read it" in page
+    assert "板書照片" in page and "only the members of" in page and 'name="pictures" value="accepted"' in page
+    db.session.refresh(text)
+    assert text.visibility == "community"
+    saved = client.post_form(f"/c/lib/resources/{text.id}/edit", dict(details, pictures="accepted"))
+    assert saved.status_code == 302
+    db.session.refresh(text)
+    assert text.visibility == "public"
+    # Saved again at the same width (a new title): nothing to warn about.
+    assert client.post_form(f"/c/lib/resources/{text.id}/edit", dict(details, title="Plan 2")).status_code == 302

@@ -10,9 +10,11 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from tests.factories import add_member, make_community, make_school, make_user
+from tests.media import png_bytes
 from workspace.core.database import utcnow
 from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.storage import store_upload
+from workspace.core.text import render_markdown
 from workspace.extensions import db
 from workspace.resources import services
 from workspace.resources.models import Resource, ResourceVersion, Tag
@@ -430,3 +432,58 @@ def test_the_librarys_upload_path_refuses_a_web_page_named_as_a_pdf_before_anyth
         store_uploads([FileStorage(io.BytesIO(WEB_PAGE), "evil.pdf")], extract_text=True)
     assert "not in PDF format" in caught.value.message and "web page" in caught.value.message
     assert db.session.scalar(select(Resource.id)) is None and db.session.scalar(select(ResourceVersion.id)) is None
+
+
+# --- pictures a text shows ----------------------------------------------------------------------------
+
+
+def picture(community, actor, title, visibility="community"):
+    stored = store_upload(io.BytesIO(png_bytes(20, 20)), f"{title}.png")
+    return services.create_file_resource(community, fields(title, kind="courseware", visibility=visibility), stored,
+                                         actor=actor)
+
+
+def test_the_pictures_a_text_shows_that_some_of_its_readers_cannot_see(ctx):
+    """QA: a published plan's 板書 photo, visible to the community only, showed broken to everyone else."""
+    author = make_user()
+    community = make_community(author, slug="home", name="home")
+    elsewhere = make_community(author, slug="away", name="away")
+    members_only = picture(community, author, "板書照片")
+    schools = picture(community, author, "學習單", visibility="school")
+    everyone = picture(community, author, "分數圓形圖", visibility="public")
+    away = picture(elsewhere, author, "外校照片")
+    away_public = picture(elsewhere, author, "外校公開照片", visibility="public")
+    trashed = picture(community, author, "舊照片", visibility="public")
+    services.trash_resource(trashed, actor=author)
+    db.session.commit()
+    links = [f"![a](/c/home/resources/{members_only.id}/download)",
+             f"![b](http://workspace.test/c/home/resources/{schools.id}/thumbnail?size=large)",
+             f"![c](/c/home/resources/{everyone.id}/file)", f"![d](/c/away/resources/{away.id}/download)",
+             f"![e](/c/away/resources/{away_public.id}/download)", f"![f](/c/home/resources/{trashed.id}/download)",
+             f"![again](/c/home/resources/{members_only.id}/file)",  # the same picture twice: named once
+             f"![wrong slug](/c/away/resources/{members_only.id}/download)",  # no such file there
+             "![g](https://elsewhere.example/c/home/resources/1/download)", f"[a link](/c/home/resources/{away.id})"]
+    html = str(render_markdown("\n\n".join(links)))
+
+    def hidden(visibility):
+        return [(item.resource.title, item.seen_by) for item in services.hidden_pictures(html, community, visibility)]
+
+    assert hidden("community") == [("外校照片", "only the members of away see it"),
+                                   ("舊照片", "it is in the trash: nobody sees it")]
+    assert hidden("school") == [("板書照片", "only the members of home see it"),
+                                ("外校照片", "only the members of away see it"),
+                                ("舊照片", "it is in the trash: nobody sees it")]
+    assert [title for title, _seen in hidden("public")] == ["板書照片", "學習單", "外校照片", "舊照片"]
+    assert hidden("public")[1][1] == "only the members of home and the people of its schools see it"
+
+
+def test_widening_a_written_resource_names_the_pictures_its_new_readers_would_miss(ctx):
+    author = make_user()
+    community = make_community(author, slug="home", name="home")
+    photo = picture(community, author, "板書照片")
+    text = text_resource(community, author, body=f"![板書](/c/home/resources/{photo.id}/download)")
+    assert [item.resource.id for item in services.pictures_hidden_by_widening(text, "public")] == [photo.id]
+    assert services.pictures_hidden_by_widening(text, "community") == []  # not wider
+    text.visibility = "public"
+    assert services.pictures_hidden_by_widening(text, "school") == []  # narrower
+    assert services.pictures_hidden_by_widening(photo, "public") == []  # a file shows no pictures of others

@@ -274,6 +274,21 @@ def format_hours(value: float | int | Decimal | None) -> str:
     return translations().ungettext("%(hours)s hour", "%(hours)s hours", chooser) % {"hours": shown}
 
 
+FILE_SIZE_UNITS = ("KB", "MB", "GB")  # counted in 1,024s, as the upload limits are (MAX_UPLOAD_MB: 50 MB)
+
+
+def format_file_size(size: int | None) -> str:
+    """A file's size as people read it: 512 bytes, 1.5 KB, 40.2 MB, 3.1 GB (one decimal at most, the locale's
+    digits; QA: a 42 MB PDF read "41127.4 KB"). The one way sizes are shown (the `filesize` filter)."""
+    size = max(int(size or 0), 0)
+    if size < 1024:
+        return translations().ungettext("%(num)d byte", "%(num)d bytes", size) % {"num": size}
+    value, unit = size / 1024, 0
+    while round(value, 1) >= 1024 and unit < len(FILE_SIZE_UNITS) - 1:
+        value, unit = value / 1024, unit + 1
+    return f"{format_decimal(round(value, 1), format='#,##0.#')} {FILE_SIZE_UNITS[unit]}"
+
+
 def _zone() -> dt.tzinfo:
     from zoneinfo import ZoneInfo
 

@@ -17,6 +17,7 @@ from workspace.core.i18n import (
     HTML_LANG,
     LOCALE_NAMES,
     LOCALES,
+    format_file_size,
     format_hours,
     format_money,
     in_reader_script,
@@ -97,6 +98,7 @@ def install(app: Flask) -> None:
     app.jinja_env.filters.update(datetime=local_datetime, date=local_date, moment=local_moment, month=month_year,
                                  span=local_span,
                                  hours=format_hours, money=format_money, reader_script=in_reader_script,
+                                 filesize=format_file_size,  # 40.2 MB
                                  headings_from=headings_from, chinese_terms=chinese_terms, listing=listing,
                                  # <div class="prose"{{ post.body|lang_attr }}>: ` lang="zh-Hant"` when the text's
                                  # language is not the page's (core/text_language.py)

@@ -282,6 +282,32 @@ def html_to_text(fragment: str | None) -> str:
     return "\n".join(line for line in lines if line)
 
 
+class _ImageSources(HTMLParser):
+    """Collects the `src` of every picture of an HTML fragment, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "img":
+            source = dict(attrs).get("src")
+            if source:
+                self.sources.append(source)
+
+    handle_startendtag = handle_starttag
+
+
+def image_sources(fragment: str | None) -> list[str]:
+    """The addresses of the pictures an HTML fragment (a stored sanitized body) shows, in order."""
+    if not fragment:
+        return []
+    parser = _ImageSources()
+    parser.feed(fragment)
+    parser.close()
+    return parser.sources
+
+
 def markdown_to_text(source: str | None) -> str:
     """The words of a Markdown text without its markup (for search snippets and previews)."""
     if not source:

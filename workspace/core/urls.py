@@ -68,8 +68,9 @@ def site_route(url: str | None) -> tuple[str, dict[str, Any], dict[str, list[str
     """The page of this site a link names, without a request: its endpoint, the values of its address and its query.
 
     `url` as a person wrote it in a text (an image's src): a path from the site's root (BASE_URL's path included
-    where the app is served under one), or an absolute URL on BASE_URL's host. None for another site's link, a
-    relative or malformed one, or a path that is no GET route of the app (nothing is ever fetched)."""
+    where the app is served under one), or an absolute URL on one of the site's own hosts (BASE_URL's or a trusted
+    one). None for another site's link, a relative or malformed one, or a path that is no GET route of the app
+    (nothing is ever fetched). How a picture in a text is told to be one of the library's."""
     try:
         parts = urlsplit((url or "").strip().replace("\\", "/"))
         host = parts.hostname
@@ -77,7 +78,7 @@ def site_route(url: str | None) -> tuple[str, dict[str, Any], dict[str, list[str
         return None
     base = urlsplit(current_app.config["BASE_URL"])
     if parts.scheme or parts.netloc:
-        if parts.scheme not in ("http", "https") or not host or host != base.hostname:
+        if parts.scheme not in ("http", "https") or not host or host.lower() not in trusted_hosts(current_app.config):
             return None
     elif not parts.path.startswith("/") or parts.path.startswith("//"):
         return None

@@ -16,6 +16,7 @@ MESSAGES = {
     "plans.exported": N_("exported the plan %(title)s of %(community)s as a Word file"),
     "plans.status_changed": N_("marked the plan %(title)s in %(community)s as %(after)s (it was %(before)s)"),
     "plans.adapted": N_("made an adaptation of the plan %(title)s in %(community)s"),
+    "plans.adapted_from_library": N_("started the plan %(title)s in %(community)s from a plan in the library"),
     "plans.new_round": N_("started round %(count)s of the plan %(title)s in %(community)s"),
     "plans.published": N_("published the plan %(title)s of %(community)s to the library"),
     "plans.deleted": N_("moved the plan %(title)s of %(community)s to the trash"),
@@ -34,7 +35,8 @@ def register() -> None:
     """Give the trail this area's sentences and how a status change is said."""
     audit.register_messages(MESSAGES, {"plans.status_changed": _status_change})
     # New plans and rounds are news for those who read the community's material.
-    audit.register_news(("plans.created", "plans.published", "plans.adapted", "plans.new_round"), _material_readers)
+    audit.register_news(("plans.created", "plans.published", "plans.adapted", "plans.adapted_from_library",
+                         "plans.new_round"), _material_readers)
 
 
 def _material_readers(viewer: Any) -> Any:

@@ -31,6 +31,14 @@ class NewPlanForm(PlanForm):
     once_token = OnceTokenField()  # a plan started twice (Send again after a lost answer) is made once (core/once.py)
 
 
+class LibraryAdaptationForm(WorkspaceForm):
+    """Adapt a plan published to the library (改編): the community where the new plan is started."""
+
+    once_token = OnceTokenField()  # sent twice (a double click), one plan is started
+    community = SelectField(_l("Community"), choices=[], validate_choice=False,
+                            description=_l("One of your communities where you can start a plan."))
+
+
 class SectionForm(WorkspaceForm):
     body = TextAreaField(_l("Section text"), description=_l("Markdown: headings, lists and tables are kept in the "
                                                            "Word export; @name tells a member when you save."))

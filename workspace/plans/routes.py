@@ -37,6 +37,7 @@ from workspace.plans.export import DocxLinked, DocxSection, plan_docx
 from workspace.plans.forms import (
     CommentForm,
     LessonForm,
+    LibraryAdaptationForm,
     LinkForm,
     NewPlanForm,
     PlanForm,
@@ -45,6 +46,7 @@ from workspace.plans.forms import (
     TemplateSectionForm,
 )
 from workspace.plans.models import LessonTaught, PlanComment, PlanDoc, PlanSection, TemplateSection
+from workspace.resources.models import Resource
 from workspace.resources.services import library_pictures
 
 bp = Blueprint("plans", __name__)
@@ -174,8 +176,9 @@ def _show_context(doc: PlanDoc, opened_id: int | None = None) -> dict[str, Any]:
                        {change.section.id: change for change in services.section_changes(doc)},
                        lesson_form=LessonForm())
     else:
-        context.update(adaptations=services.adaptations_of(doc), reflections=services.reflections_for(doc),
-                       own_adaptation=services.adaptation_by(doc, current_user),
+        context.update(library_source=services.library_source(doc),
+                       adaptations=services.adaptations_of(doc), reflections=services.reflections_for(doc),
+                       own_adaptation=services.adaptation_by(doc, current_user), published=services.published_copy(doc),
                        members=services.plan_members(community) if can(current_user, "assign", doc) else [])
     if can(current_user, "link", doc):
         context.update(link_form=_link_form())
@@ -686,8 +689,13 @@ def remove_link(slug: str, plan_id: int, link_id: int):
 
 @bp.post("/c/<slug>/plans/<int:plan_id>/publish")
 def publish(slug: str, plan_id: int):
-    """Put the final plan in the library as a lesson plan (again: a new version of the same resource)."""
+    """Put the final plan in the library as a lesson plan (again: a new version of the same resource); first, when
+    some of its readers could not see a picture of it, say which (publishing it as it is stays one button away)."""
     doc = load_plan(slug, plan_id, "publish")
+    if request.form.get("pictures") != "accepted":  # asked once: the pictures its readers would see broken
+        hidden = services.pictures_hidden_from_copy(doc)
+        if hidden:
+            return render_page("plans/show.html", status=409, hidden_pictures=hidden, **_show_context(doc))
     resource = services.publish(doc, actor=current_user)
     db.session.commit()
     flash(_("The plan is in the library."), "success")
@@ -708,6 +716,84 @@ def restore(slug: str, plan_id: int):
     change_and_say(current_user, "restore", doc, lambda: services.restore_plan(doc, actor=current_user),
                    _("The plan is restored."))
     return redirect(_plan_path(doc))
+
+
+# --- a plan published to the library, adapted in one's own community (改編) ----------------------------------
+
+
+def load_published_plan(slug: str, resource_id: int) -> Resource:
+    """A plan published to the library (a written resource published from a plan) that the reader may read; else
+    404, to an outsider as to anyone: nothing of the source plan shows here but what was published."""
+    resource = db.session.get(Resource, resource_id)
+    version = resource.current_version if resource is not None else None
+    if (resource is None or resource.community.slug != slug or not resource.live or version is None
+            or not version.is_text or not can(current_user, "view", resource)
+            or services.published_plan_of(resource) is None):
+        abort(404)
+    return resource
+
+
+def _library_form(communities: list[Community], form: LibraryAdaptationForm | None = None) -> LibraryAdaptationForm:
+    form = form or LibraryAdaptationForm(formdata=None)
+    form.community.choices = [(str(community.id), community.name) for community in communities]
+    return form
+
+
+def _writable_communities() -> list[Community]:
+    """Where the reader may start the plan: refused (403) when nowhere (a guest expert, a reviewer)."""
+    communities = services.adaptable_communities(current_user)
+    if not communities:
+        deny(reason=_("You can start a plan only in a community where you are a member."))
+    return communities
+
+
+@bp.get("/c/<slug>/resources/<int:resource_id>/adapt")
+def new_from_library(slug: str, resource_id: int):
+    """Choose the community where a plan published to the library is adapted: a new plan there from its sections."""
+    resource = load_published_plan(slug, resource_id)
+    form = _library_form(_writable_communities())
+    return render_page("plans/from_library.html", resource=resource, form=form)
+
+
+@bp.post("/c/<slug>/resources/<int:resource_id>/adapt")
+def create_from_library(slug: str, resource_id: int):
+    """Start a plan in one of the reader's communities from the published version's sections, linked to it."""
+    resource = load_published_plan(slug, resource_id)
+    communities = _writable_communities()
+    form = _library_form(communities, LibraryAdaptationForm())
+    chosen = next((community for community in communities if str(community.id) == form.community.data), None)
+    if chosen is None:
+        form.community.errors = [_("Choose one of your communities.")]
+        return render_page("plans/from_library.html", resource=resource, form=form, status=422)
+    try:
+        once = claim(form.once_token, current_user,
+                     fallback=url_for("resources.show", slug=slug, resource_id=resource.id))
+        if once.repeat is not None:
+            db.session.rollback()
+            flash(ALREADY_SAVED, "info")
+            return redirect(once.repeat)
+        copy = services.adapt_published(resource, chosen, actor=current_user)
+        once.answered(_plan_path(copy))
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return render_page("plans/from_library.html", resource=resource, form=form, status=422)
+    db.session.commit()
+    flash(_("The plan is ready in %(community)s: adapt it to your classes.", community=chosen.name), "success")
+    return redirect(_plan_path(copy))
+
+
+def library_adaptation_url(resource: Resource) -> str | None:
+    """Where the reader of a resource's page adapts it in their own community: a plan published to the library,
+    for a reader who may start a plan somewhere (else None: no button). Two small queries, on that page only."""
+    if not getattr(current_user, "is_authenticated", False) or not resource.live:
+        return None
+    version = resource.current_version
+    if version is None or not version.is_text or services.published_plan_of(resource) is None:
+        return None
+    if not services.adaptable_communities(current_user):
+        return None
+    return url_for("plans.new_from_library", slug=resource.community.slug, resource_id=resource.id)
 
 
 # --- export and print ----------------------------------------------------------------------------
@@ -878,3 +964,5 @@ def delete_template(slug: str, template_id: int):
 
 # What core shows of this area is registered with its blueprint: core imports no area.
 bp.record_once(lambda _setup: audit.register())
+# The library's page of a published plan offers "Adapt in my community" through this (the library imports no plans).
+bp.add_app_template_global(library_adaptation_url)

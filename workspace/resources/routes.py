@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from workspace.communities.access import load_community
 from workspace.communities.models import Community
-from workspace.core.cache import COMMUNITY, EVERYTHING, cache_page
+from workspace.core.cache import COMMUNITY, EVERYTHING, MY_COMMUNITIES, cache_page
 from workspace.core.database import unless_busy
 from workspace.core.docx import DOCX_TYPE
 from workspace.core.errors import Checks, DomainError, ValidationError
@@ -236,7 +236,7 @@ def _show_context(resource: Resource, **extra: Any) -> dict[str, Any]:
 
 @bp.get("/c/<slug>/resources/<int:resource_id>")
 @public
-@cache_page(depends=[COMMUNITY])
+@cache_page(depends=[COMMUNITY, MY_COMMUNITIES])  # a published plan: where the reader may adapt it
 def show(slug: str, resource_id: int):
     """Show a resource: its preview, versions, comments (public ones to visitors too)."""
     resource = load_resource(slug, resource_id)
@@ -256,10 +256,18 @@ def edit(slug: str, resource_id: int):
 
 @bp.post("/c/<slug>/resources/<int:resource_id>/edit")
 def update(slug: str, resource_id: int):
-    """Save the resource's details."""
+    """Save the resource's details (widened to more readers who would see some of its pictures broken: say which
+    first)."""
     resource = load_resource(slug, resource_id, "edit")
     form = ResourceForm()
     if validate_all(form, lambda: services.check_fields(_fields(form))):
+        # Made visible to more people: first say which of its pictures they would see broken (saved when asked again).
+        hidden = [] if request.form.get("pictures") == "accepted" else \
+            services.pictures_hidden_by_widening(resource, form.visibility.data or "")
+        if hidden:
+            db.session.rollback()
+            return render_page("resources/edit.html", community=resource.community, resource=resource, form=form,
+                               hidden_pictures=hidden, status=409)
         try:
             services.update_resource(resource, _fields(form), actor=current_user)
         except DomainError as error:

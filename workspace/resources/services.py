@@ -36,6 +36,7 @@ from workspace.core.text import (
     checked_text,
     clean_line,
     has_visible_text,
+    image_sources,
     markdown_to_text,
     render_markdown,
 )
@@ -328,6 +329,72 @@ def versions_of(resource: Resource) -> list[ResourceVersion]:
     return list(db.session.scalars(
         select(ResourceVersion).options(selectinload(ResourceVersion.uploader))
         .where(ResourceVersion.resource_id == resource.id).order_by(ResourceVersion.number.desc())))
+
+
+# --- pictures a written text shows -----------------------------------------------------------------
+
+# The library's addresses that show a resource's file (a picture in a text links one of them).
+PICTURE_ENDPOINTS = frozenset({"resources.download", "resources.inline_file", "resources.thumbnail"})
+# Who reads a resource, fewest first: a wider visibility reads everything a narrower one does.
+VISIBILITY_ORDER = (Visibility.COMMUNITY.value, Visibility.SCHOOL.value, Visibility.PUBLIC.value)
+
+
+def pictures_in(html: str | None) -> list[Resource]:
+    """The library resources a text shows as pictures (an image whose address is one of their files, under their
+    own community's address), in the text's order, each once (one query)."""
+    wanted: dict[int, str] = {}
+    for source in image_sources(html):
+        route = site_route(source)
+        if route is not None and route[0] in PICTURE_ENDPOINTS:
+            wanted.setdefault(route[1]["resource_id"], route[1]["slug"])
+    if not wanted:
+        return []
+    found = {resource.id: resource for resource in db.session.scalars(
+        select(Resource).where(Resource.id.in_(wanted)).options(selectinload(Resource.community)))}
+    return [found[number] for number, slug in wanted.items()
+            if number in found and found[number].community.slug == slug]
+
+
+@dataclass(frozen=True)
+class HiddenPicture:
+    """A picture of a text that some of the text's readers cannot see (a broken picture for them), and who can."""
+
+    resource: Resource
+    seen_by: str  # in the reader's words
+
+
+def _seen_by(picture: Resource) -> str:
+    if not picture.live:
+        return str(_l("it is in the trash: nobody sees it"))
+    if picture.visibility == Visibility.SCHOOL.value:
+        return str(_l("only the members of %(community)s and the people of its schools see it",
+                      community=picture.community.name))
+    return str(_l("only the members of %(community)s see it", community=picture.community.name))
+
+
+def hidden_pictures(html: str | None, community: Community, visibility: str) -> list[HiddenPicture]:
+    """The pictures of a text (its sanitized HTML) that some readers of a resource of `community` at `visibility`
+    cannot see: in the trash, another community's not public, or this community's kept to fewer readers."""
+    rank = VISIBILITY_ORDER.index
+    hidden = []
+    for picture in pictures_in(html):
+        if picture.live and (picture.visibility == Visibility.PUBLIC.value or (
+                picture.community_id == community.id and rank(picture.visibility) >= rank(visibility))):
+            continue
+        hidden.append(HiddenPicture(picture, _seen_by(picture)))
+    return hidden
+
+
+def pictures_hidden_by_widening(resource: Resource, visibility: str) -> list[HiddenPicture]:
+    """What widening a written resource to `visibility` would show broken to its new readers (nothing when it is
+    not wider, or the resource is a file)."""
+    if visibility not in VISIBILITY_ORDER or (
+            VISIBILITY_ORDER.index(visibility) <= VISIBILITY_ORDER.index(resource.visibility)):
+        return []
+    version = resource.current_version
+    if version is None or not version.is_text:
+        return []
+    return hidden_pictures(version.body_html, resource.community, visibility)
 
 
 # --- trash ---------------------------------------------------------------------------------------

@@ -1,34 +1,55 @@
-"""Adaptations (二次備課) of a shared plan and the changes taken from it, lessons taught, reflections, a new round."""
+"""Adaptations (二次備課) of a shared plan and the changes taken from it, lessons taught, reflections, a new round;
+and a plan started in one's own community from a plan another community published to the library (改編)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import joinedload
 
 from workspace.auth.models import User
+from workspace.communities.models import Community
+from workspace.core import links
 from workspace.core.database import utcnow
 from workspace.core.errors import Checks, Conflict, NotAllowed, ValidationError
-from workspace.core.i18n import local_date
+from workspace.core.i18n import LOCALES, local_date
 from workspace.core.models import record_event
 from workspace.core.parsing import check_in_range
-from workspace.core.permissions import can
-from workspace.core.text import checked_line, checked_text, has_visible_text, markdown_to_text, render_markdown
+from workspace.core.permissions import can, scope
+from workspace.core.text import (
+    checked_line,
+    checked_text,
+    clean_line,
+    has_visible_text,
+    markdown_to_text,
+    render_markdown,
+)
 from workspace.extensions import db
 from workspace.plans.models import LessonTaught, PlanDoc, PlanKind, PlanSection, SectionRevision
 from workspace.plans.services import notices
-from workspace.plans.services._common import MAX_CLASS, MAX_REFLECTION
+from workspace.plans.services._common import (
+    _DEFAULT_TITLES,
+    MAX_CLASS,
+    MAX_LINE,
+    MAX_REFLECTION,
+    MAX_TEMPLATE_SECTIONS,
+    MAX_TOPIC,
+    _check_open,
+)
 from workspace.plans.services._writing import _after_save, _first_revisions, _new_section, _store, _tell, check_editable
 from workspace.plans.services.history import DiffLine, diff_lines
 from workspace.plans.services.listing import reindex
 from workspace.plans.services.merge import SaveOutcome, merge_texts
 from workspace.plans.services.publishing import restore_plan
 from workspace.plans.services.sections import SectionSave, revision_body
+from workspace.resources.models import Resource, ResourceVersion
 
 # --- adaptations (二次備課), lessons and reflections ----------------------------------------------
 
@@ -250,3 +271,157 @@ def start_new_round(doc: PlanDoc, *, actor: User) -> PlanDoc:
     record_event(actor, "plans.new_round", following, doc.community, title=doc.topic, round=following.round)
     reindex(following)
     return following
+
+
+# --- a plan published to the library, adapted in another community (改編) ------------------------------------
+
+ADAPTED_FROM = "adapted_from"  # the link of a plan started from a library copy: the plan → the resource
+_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CELLS = re.compile(r"(?<!\\)\|")
+
+
+def published_plan_of(resource: Resource) -> PlanDoc | None:
+    """The plan a library resource was published from (None: the resource is no published plan)."""
+    return db.session.scalar(select(PlanDoc).where(PlanDoc.published_resource_id == resource.id).limit(1))
+
+
+def adaptable_communities(user: Any) -> list[Community]:
+    """The communities where `user` may start a plan (open, where they write), by name: where a plan from the
+    library may be adapted."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(select(Community).where(scope(user, "contribute", Community))
+                                   .order_by(Community.name, Community.id)))
+
+
+def _in_every_language(message: str) -> set[str]:
+    found = set()
+    for locale in LOCALES:
+        with force_locale(locale):
+            found.add(str(_(message)))
+    return found
+
+
+def _headings_of(source: PlanDoc | None) -> list[tuple[str | None, str, set[str]]]:
+    """The source plan's sections as they may head the published text: (key, own title, the headings it may have).
+    A default section never renamed was published under its title in the copy's language, any of them."""
+    if source is None:
+        return []
+    return [(section.key, section.title, {section.title} if section.title else
+             _in_every_language(_DEFAULT_TITLES[section.key]) if section.key in _DEFAULT_TITLES else set())
+            for section in source.sections]
+
+
+def _split(text: str, expected: list[tuple[str | None, str, set[str]]] | None) -> tuple[list[str], list[list[Any]]]:
+    """The lines before the first section, and the sections [key, title, lines] of a published text: headed by
+    the source plan's section headings in their order (`expected`), or by any "## " when None. A heading inside
+    a code block is text."""
+    preamble: list[str] = []
+    parts: list[list[Any]] = []
+    fenced, following = False, 0
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        match = None if fenced else _HEADING.match(line)
+        if match:
+            heading = match.group(1).strip()
+            if expected is None:
+                parts.append([None, heading, []])
+                continue
+            found = next((index for index in range(following, len(expected)) if heading in expected[index][2]), None)
+            if found is not None:
+                key, title, _headings = expected[found]
+                parts.append([key, title if title or key not in _DEFAULT_TITLES else "", []])
+                following = found + 1
+                continue
+        (parts[-1][2] if parts else preamble).append(line)
+    return preamble, parts
+
+
+def _published_unit(preamble: list[str]) -> str:
+    """The textbook unit of the published table of details ("" when the table is not there)."""
+    labels = _in_every_language("Textbook unit")
+    for line in preamble:
+        cells = [cell.strip().replace("\\|", "|") for cell in _CELLS.split(line.strip())[1:-1]]
+        if len(cells) == 2 and cells[0] in labels:
+            return "" if cells[1] == "—" else cells[1]
+    return ""
+
+
+def _body(lines: list[str]) -> str:
+    body = "\n".join(lines).strip()
+    return "" if body == "—" else body  # an empty section was published as a dash
+
+
+def published_sections(resource: Resource, version: ResourceVersion) -> tuple[str, list[tuple[str | None, str, str]]]:
+    """The textbook unit and the sections (key, title, Markdown) of a published plan's text, read from that text
+    alone: the source plan names only which headings are its sections (its keys and titles, published with it)."""
+    source = published_plan_of(resource)
+    text = version.body or ""
+    preamble, parts = _split(text, _headings_of(source))
+    if not parts:  # written again by hand since: its own headings are the sections
+        preamble, parts = _split(text, None)
+    if len(parts) > MAX_TEMPLATE_SECTIONS:  # the rest is kept, in the last section
+        kept, rest = parts[:MAX_TEMPLATE_SECTIONS], parts[MAX_TEMPLATE_SECTIONS:]
+        for key, title, lines in rest:
+            kept[-1][2] += ["", f"## {title or _(_DEFAULT_TITLES.get(key, ''))}", *lines]
+        parts = kept
+    # What stands before the first section besides the title (# …) and the table of details is the first section's.
+    lead = [line for line in preamble if not line.startswith("# ") and not line.lstrip().startswith("|")]
+    if not parts:
+        parts = [[None, resource.title[:100], []]]
+    if _body(lead):
+        parts[0][2] = [_body(lead), "", _body(parts[0][2])]
+    return _published_unit(preamble), [(key, title[:100], _body(lines)) for key, title, lines in parts]
+
+
+def adapt_published(resource: Resource, community: Community, *, actor: User) -> PlanDoc:
+    """A new shared plan in `community` from a plan published to the library: the sections of its current version
+    (their Markdown as published), the resource's title, subject and grade, the published unit; a draft led by the
+    actor, linked to the resource (ADAPTED_FROM). Nothing else of the source plan is read: not its later changes,
+    comments, people, dates or adaptations."""
+    version = resource.current_version
+    if (not can(actor, "view", resource) or published_plan_of(resource) is None or version is None
+            or not version.is_text):
+        raise NotAllowed(str(_l("This is not a plan published to the library that you can read.")))
+    _check_open(community)
+    if not can(actor, "contribute", community):
+        raise NotAllowed(str(_l("Only members of this community can start a plan.")))
+    unit, sections = published_sections(resource, version)
+    copy = PlanDoc(community_id=community.id, kind=PlanKind.SHARED.value, topic=clean_line(resource.title)[:MAX_TOPIC],
+                   subject=clean_line(resource.subject)[:60], grade=clean_line(resource.grade)[:40],
+                   unit=clean_line(unit)[:MAX_LINE], lead_id=actor.id, created_by_id=actor.id)
+    copy.teachers = [actor]
+    for position, (key, title, body) in enumerate(sections):
+        _new_section(copy, position, key=key, title=title, guidance="", body=body, actor=actor)
+    db.session.add(copy)
+    _first_revisions(copy, actor)
+    links.add_link(copy, resource, ADAPTED_FROM, actor=actor)
+    record_event(actor, "plans.adapted_from_library", copy, community, title=copy.topic)
+    reindex(copy)
+    return copy
+
+
+@dataclass(frozen=True)
+class LibrarySource:
+    """Where a plan adapted from the library came from, as its page says it: the resource (for a link, when the
+    reader may open it), its title, its community and the day the adapted version was published."""
+
+    resource: Resource
+    title: str
+    community_name: str
+    published_at: dt.datetime
+
+
+def library_source(doc: PlanDoc) -> LibrarySource | None:
+    """The library copy a plan was adapted from (None: started otherwise, or the copy was deleted for good)."""
+    link = next(iter(links.links_from(doc, to_kind="resource", roles=(ADAPTED_FROM,))), None)
+    resource = db.session.get(Resource, link.to_id) if link is not None else None
+    if resource is None:
+        return None
+    published = db.session.scalar(  # the version adapted: the newest when the plan was made
+        select(ResourceVersion.created_at).where(ResourceVersion.resource_id == resource.id,
+                                                 ResourceVersion.created_at <= link.created_at)
+        .order_by(ResourceVersion.number.desc()).limit(1))
+    return LibrarySource(resource, resource.title, resource.community.name, published or resource.created_at)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_date
+from flask import current_app
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -15,12 +18,14 @@ from workspace.core.errors import NotAllowed, ValidationError
 from workspace.core.i18n import listing
 from workspace.core.models import record_event
 from workspace.core.permissions import can
+from workspace.core.text import clean_text, render_markdown
+from workspace.core.text_language import written_script
 from workspace.extensions import db
 from workspace.plans.models import PlanDoc, PlanStatus
 from workspace.plans.services._common import PLAN_KIND, section_title
 from workspace.plans.services.listing import reindex
 from workspace.resources import services as resources
-from workspace.resources.models import Resource, ResourceKind
+from workspace.resources.models import Resource, ResourceKind, Visibility
 
 # --- status --------------------------------------------------------------------------------------
 
@@ -88,22 +93,74 @@ def plan_markdown(doc: PlanDoc) -> str:
     return "\n".join(parts) + "\n"
 
 
+_SCRIPT_LOCALES = {"zh-Hant": "zh_Hant", "zh-Hans": "zh_Hans"}
+
+
+def published_language(doc: PlanDoc) -> str:
+    """The language of a plan's library copy: the script its topic and sections are written in (no Chinese at all:
+    English; Chinese of neither script: the deployment's language), never the publisher's or a reader's.
+
+    The copy is one document, downloaded, printed, indexed and read by other communities: its app words (the field
+    table, the default sections' titles, the description) read in the language its people's words are in, which
+    the app never converts. Decided by the text alone, so that the copy compares with the plan whoever looks."""
+    script = written_script("\n".join([doc.topic, *(section.body for section in doc.sections)]))
+    if script is None:
+        return "en"
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _SCRIPT_LOCALES.get(script, default if default in _SCRIPT_LOCALES.values() else "zh_Hant")
+
+
+def _copy_text(doc: PlanDoc) -> str:
+    with force_locale(published_language(doc)):
+        return clean_text(plan_markdown(doc))
+
+
+def pictures_hidden_from_copy(doc: PlanDoc) -> list[resources.HiddenPicture]:
+    """The pictures of the plan that some readers of its library copy could not see (a broken picture for them):
+    read against the copy's visibility now, or a new copy's (the community's members)."""
+    resource = db.session.get(Resource, doc.published_resource_id) if doc.published_resource_id else None
+    visibility = resource.visibility if resource is not None and resource.live else Visibility.COMMUNITY.value
+    return resources.hidden_pictures(str(render_markdown(_copy_text(doc))), doc.community, visibility)
+
+
 def publish(doc: PlanDoc, *, actor: User) -> Any:
-    """Put the final plan in the library as a lesson-plan resource (a new version when published before)."""
+    """Put the final plan in the library as a lesson-plan resource (a new version when published before), written
+    in the plan's own language (published_language)."""
     if not can(actor, "publish", doc):
         raise NotAllowed(str(_l("Only a final shared plan can be published, by its lead planner or a convener.")))
-    body = plan_markdown(doc)
+    body = _copy_text(doc)
     resource = db.session.get(Resource, doc.published_resource_id) if doc.published_resource_id else None
-    if resource is not None and resource.live:
-        resources.add_text_version(resource, body, actor=actor, note=str(_("Published again from the plan")))
-    else:
-        fields = resources.ResourceFields(title=doc.topic, kind=ResourceKind.LESSON_PLAN.value, subject=doc.subject,
-                                          grade=doc.grade, tags=[str(_("Collective lesson planning"))],
-                                          description=str(_("Published from the community's shared plan.")))
-        resource = resources.create_text_resource(doc.community, fields, body, actor=actor)
-        doc.published_resource_id = resource.id
+    with force_locale(published_language(doc)):
+        if resource is not None and resource.live:
+            resources.add_text_version(resource, body, actor=actor, note=str(_("Published again from the plan")))
+        else:
+            fields = resources.ResourceFields(title=doc.topic, kind=ResourceKind.LESSON_PLAN.value,
+                                              subject=doc.subject, grade=doc.grade,
+                                              tags=[str(_("Collective lesson planning"))],
+                                              description=str(_("Published from the community's shared plan.")))
+            resource = resources.create_text_resource(doc.community, fields, body, actor=actor)
+            doc.published_resource_id = resource.id
     record_event(actor, "plans.published", doc, doc.community, title=doc.topic, resource=resource.id)
     return resource
+
+
+@dataclass(frozen=True)
+class PublishedCopy:
+    """A plan's copy in the library: the resource, when its text was published, and whether the plan changed since."""
+
+    resource: Resource
+    published_at: dt.datetime
+    outdated: bool
+
+
+def published_copy(doc: PlanDoc) -> PublishedCopy | None:
+    """The plan's live copy in the library, compared with the plan as it would be published now (None: not
+    published, or the copy is in the trash)."""
+    resource = db.session.get(Resource, doc.published_resource_id) if doc.published_resource_id else None
+    version = resource.current_version if resource is not None and resource.live else None
+    if version is None:
+        return None
+    return PublishedCopy(resource, version.created_at, (version.body or "") != _copy_text(doc))
 
 
 def trash_plan(doc: PlanDoc, *, actor: User) -> None:
