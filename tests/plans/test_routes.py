@@ -677,7 +677,7 @@ def test_an_adaptation_of_a_trashed_shared_plan_says_so_instead_of_linking_to_a_
     services.restore_plan(doc, actor=team.lead)
     db.session.commit()
     page = client.get(plan_url(copy)).get_data(as_text=True)
-    assert f'href="/c/team/plans/{doc.id}"' in page and "As in the shared plan" in page
+    assert f'href="/c/team/plans/{doc.id}"' in page and "Same as the shared plan when copied" in page
 
 
 def _library_picture(community, actor, title, *, visibility="community", color="red"):
@@ -783,9 +783,6 @@ def test_a_comment_notice_opens_the_plan_with_the_section_s_comments_shown_at_th
     plain = client.get(plan_url(doc, "?comments=999999"))
     assert plain.status_code == 200 and "請補充甲班的學情" not in plain.get_data(as_text=True)
     assert client.get(plan_url(doc, "?comments=abc")).status_code == 404
-
-
-    assert f'href="/c/team/plans/{doc.id}"' in page and "Same as the shared plan when copied" in page
 
 
 def test_changes_on_neighbouring_lines_conflict_and_the_words_say_so(team, make_client):
