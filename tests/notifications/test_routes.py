@@ -28,7 +28,7 @@ def test_the_list_shows_notifications_newest_first_with_unread_highlighted(clien
     assert re.search(rf'id="notification-{unread.id}" class="notification is-unread"', html)
     assert re.search(rf'id="notification-{read.id}" class="notification"', html)
     # What people wrote carries its language on an English page (WCAG 3.1.2).
-    assert '林美玲 replied in “<span lang="zh-Hant">新的討論</span>”' in html
+    assert '<span lang="zh-Hant">林美玲</span> replied in “<span lang="zh-Hant">新的討論</span>”' in html
     assert '<p class="snippet muted" lang="zh-Hant">我也這樣想</p>' in html
     assert '<span lang="zh-Hant">五年級數學社群</span>' in html
     assert f'/notifications/{unread.id}/open' in html

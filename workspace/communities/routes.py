@@ -390,8 +390,8 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "transfer_form": transfer_form,
         "role_form": RoleForm(roles=roles),
         "actions": EmptyForm(),
-        "events": describe_events(services.recent_events(community)) if can(current_user, "view_audit", community)
-        else [],
+        "events": describe_events(services.recent_events(community), marked=True)
+        if can(current_user, "view_audit", community) else [],
         "mail_enabled": mail_configured(),
     }
 
