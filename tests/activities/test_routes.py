@@ -1306,3 +1306,12 @@ def test_the_page_reads_the_reader_s_own_mark_once(client, club):
     assert page.status_code == 200
     own_marks = [sql for sql in statements if "FROM attendances" in sql and "attendances.user_id =" in sql]
     assert len(own_marks) == 1, own_marks
+
+
+def test_the_live_preview_of_the_minutes_is_not_a_live_region(client, club):
+    """QA13: a preview that follows the typing was a live region, read back whole at every pause."""
+    activity = club.activity()
+    client.login(club.convener)
+    page = client.get(f"/c/club/activities/{activity.id}/minutes").get_data(as_text=True)
+    preview = re.search(r'<div class="preview-box" id="minutes-preview"[^>]*>', page).group(0)
+    assert "aria-live" not in preview
