@@ -1315,3 +1315,23 @@ def test_the_live_preview_of_the_minutes_is_not_a_live_region(client, club):
     page = client.get(f"/c/club/activities/{activity.id}/minutes").get_data(as_text=True)
     preview = re.search(r'<div class="preview-box" id="minutes-preview"[^>]*>', page).group(0)
     assert "aria-live" not in preview
+
+
+def test_the_evidence_checklist_says_done_or_not_in_words(client, club):
+    """QA13: each item was a ✓ or a ○ and its name: a screen reader heard "Minutes written" for minutes not written
+    (the ○ skipped, or read "white circle"). The mark is hidden from it and each item says done or not in words, as
+    the compliance panel's rules do."""
+    from workspace.activities.services import minutes
+
+    activity = club.activity()
+    minutes.save_minutes(activity, "討論了分數的教法。", "", actor=club.convener, base_version=activity.minutes_version)
+    db.session.commit()
+    client.login(club.convener)
+    for accept, done, missing in (("en", ": Done", ": Not done yet"), ("zh-TW", "：已完成", "：尚未完成")):
+        page = client.get(f"/c/club/activities/{activity.id}", headers={"Accept-Language": accept}).text
+        checklist = page[page.index('id="checklist"'):page.index("</section>", page.index('id="checklist"'))]
+        items = re.findall(r'<li class="is-(done|missing)"><span aria-hidden="true">(✓|○)</span> ([^<]*)'
+                           r'<span class="visually-hidden">([^<]*)</span></li>', checklist)
+        assert len(items) == 4, checklist
+        assert [(state, mark, said) for state, mark, _name, said in items] == [
+            ("done", "✓", done), ("missing", "○", missing), ("missing", "○", missing), ("missing", "○", missing)]
