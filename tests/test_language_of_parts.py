@@ -150,7 +150,9 @@ def test_what_is_new_marks_the_titles_people_wrote(ctx, client):
             '<span lang="zh-Hant">“五年級數學社群”</span>') in english  # the community's name too (QA13)
     assert '<strong lang="zh-Hant">陳召集</strong>' in english  # and who did it
     assert '<h2 lang="zh-Hant">五年級數學社群</h2>' in english  # the community's card
-    assert 'lang="zh-Hant">五年級數學社群</a>' in english  # where the news happened
+    # the item links to the activity it reports (QA13), its sentence as the link's words
+    assert re.search(rf'<a href="/c/news/activities/{activity.id}"><strong lang="zh-Hant">陳召集</strong> cancelled',
+                     english)
     traditional = _page(client, club.member, "zh_Hant", "/")
     assert "五年級數學共同備課" in traditional and '<span lang="zh-Hant">' not in traditional
 

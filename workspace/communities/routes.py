@@ -20,7 +20,7 @@ from workspace.communities.forms import (
 from workspace.communities.labels import community_type_label, role_label, school_role_label
 from workspace.communities.models import Community, CommunityType, ExchangedTeacher, Role, SchoolRole
 from workspace.communities.policy import membership_of, reviewer_school_ids
-from workspace.core.audit import describe_events
+from workspace.core.audit import describe_events, target_url
 from workspace.core.cache import COMMUNITY, EVERYTHING, MY_COMMUNITIES, cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
@@ -52,8 +52,10 @@ def index():
         # A school or county officer with no community of their own came for the review, not for an
         # offer to start a community.
         return redirect(url_for("communities.review"))
-    events = describe_events(services.recent_events_for_user(current_user, [card.community.id for card in cards]),
-                             marked=True)
+    # Each item links to the record it reports where its area says where that is (no query: the subject's id and
+    # the community's address); the others to their community.
+    events = [(event, text, target_url(event)) for event, text in describe_events(
+        services.recent_events_for_user(current_user, [card.community.id for card in cards]), marked=True)]
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
     # One query, on this (cached) page only: the layout stays free of it.

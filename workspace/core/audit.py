@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import url_for
 from markupsafe import escape
 from sqlalchemy import false, or_, select, true
 
@@ -251,6 +252,32 @@ def describe_event(event: Any, names: EventNames | None = None, *, marked: bool 
     page = page_language()
     fields = _fields(event, names, message, mark=lambda text: lang_span(text, page))
     return escape(gettext(message)) % fields
+
+
+# Where the home page's news links: the page of the record an event is about, by the event's subject type, built
+# from the community's address and the subject's id (no query). Registered by the areas (register_target); an
+# event about a record of another type links to its community.
+_TARGETS: dict[str, tuple[str, str | None]] = {}
+
+
+def register_target(subject_type: str, endpoint: str, id_argument: str | None = None) -> None:
+    """Link news about a `subject_type` record to `endpoint` (its `slug`, and the subject's id as `id_argument`)."""
+    _TARGETS[subject_type] = (endpoint, id_argument)
+
+
+def target_url(event: Any) -> str | None:
+    """The address of the record `event` is about (registered by its area), or None when there is none to build
+    from the event alone. The community must be loaded with the event (its slug)."""
+    target = _TARGETS.get(event.subject_type or "")
+    community = event.community
+    if target is None or community is None:
+        return None
+    endpoint, id_argument = target
+    if id_argument is None:
+        return url_for(endpoint, slug=community.slug)
+    if not _is_id(event.subject_id):
+        return None
+    return url_for(endpoint, slug=community.slug, **{id_argument: event.subject_id})
 
 
 def describe_events(events: Sequence[Any], *, marked: bool = False) -> list[tuple[Any, str]]:

@@ -35,6 +35,7 @@ def register() -> None:
     audit.register_messages(MESSAGES, {"plans.status_changed": _status_change})
     # New plans and rounds are news for those who read the community's material.
     audit.register_news(("plans.created", "plans.published", "plans.adapted", "plans.new_round"), _material_readers)
+    audit.register_target("PlanDoc", "plans.show", "plan_id")
 
 
 def _material_readers(viewer: Any) -> Any:
