@@ -414,6 +414,8 @@ def test_the_reviewers_page_and_summary_show_waiting_amounts_and_overruns_apart(
                      r'approved amount</span></td>', page)  # the overrun marked as on the panel
     assert "Waiting for confirmation</span>" in page  # the row keeps its badge
     totals = page[page.index('<table class="table school-totals">'):]
+    # named, as the table above it is (QA13: a screen reader's list of tables read it without a name)
+    assert '<table class="table school-totals">\n  <caption class="visually-hidden">Totals per school</caption>' in page
     assert f"Waiting for confirmation, not counted: {waiting.club.community.name}" in totals
     assert "1 community:" in totals and "Waiting for confirmation: NT$20,345" in totals
     assert "Overrun: NT$70" in totals and "NT$20,475" not in totals and "-NT$70" not in totals

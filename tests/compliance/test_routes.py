@@ -913,6 +913,15 @@ def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
     assert re.fullmatch(r"\d+ by .+", dict(rows)["Target"])
 
 
+def test_the_burn_up_figure_is_named_by_a_sentence_not_by_its_legend(client, ctx):
+    """QA13: the figure was named by its figcaption, the legend alone ("held pace needed at the recent pace"); it is
+    named by what it shows, the SVG keeping its own sentence of the figures."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    html = client.get(f"/c/{setup.slug}/compliance/").get_data(as_text=True)
+    assert '<figure class="burn-up" aria-label="Burn-up chart: activities held against the pace needed">' in html
+
+
 def test_the_program_s_name_is_in_the_reader_s_script_on_the_panel_the_budget_and_the_enrol_list(client, ctx):
     setup = enrolled()
     other = running_copy()
