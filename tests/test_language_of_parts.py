@@ -3,6 +3,7 @@ goal each mark what people wrote with its own language where it is not the reade
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from tests.activities.helpers import make_club
@@ -145,9 +146,13 @@ def test_what_is_new_marks_the_titles_people_wrote(ctx, client):
     db.session.commit()
     client.login(club.member)
     english = _page(client, club.member, "en", "/")
-    assert 'cancelled the activity <span lang="zh-Hant">“五年級數學共同備課”</span> of “五年級數學社群”' in english
+    assert ('cancelled the activity <span lang="zh-Hant">“五年級數學共同備課”</span> of '
+            '<span lang="zh-Hant">“五年級數學社群”</span>') in english  # the community's name too (QA13)
+    assert '<strong lang="zh-Hant">陳召集</strong>' in english  # and who did it
     assert '<h2 lang="zh-Hant">五年級數學社群</h2>' in english  # the community's card
-    assert 'lang="zh-Hant">五年級數學社群</a>' in english  # where the news happened
+    # the item links to the activity it reports (QA13), its sentence as the link's words
+    assert re.search(rf'<a href="/c/news/activities/{activity.id}"><strong lang="zh-Hant">陳召集</strong> cancelled',
+                     english)
     traditional = _page(client, club.member, "zh_Hant", "/")
     assert "五年級數學共同備課" in traditional and '<span lang="zh-Hant">' not in traditional
 
@@ -200,3 +205,140 @@ def test_the_community_s_name_and_an_activity_s_place_carry_their_language(ctx, 
     assert '<span lang="zh-Hant">五年級辦公室</span>' in page
     page = _page(client, club.member, "zh_Hant", f"/c/club/activities/{activity.id}")
     assert "<h1>光華國小五年級數學社群</h1>" in page and '<span lang="zh-Hant">五年級辦公室' not in page
+
+
+# --- QA13: names, schools, tags, places, expenses and programs, beyond titles and texts ---------------------------
+
+SIMPLIFIED_NAME = "刘晓燕"  # a name only Simplified writes (刘, 晓): zh-Hans on a 繁體 page too
+
+
+def test_a_person_s_name_carries_its_language_wherever_it_is_drawn(ctx, client):
+    """QA13: the top bar, a post's author, the thread list, the members list (with its hidden "Role of …"), the
+    attendance rows (and their radios' hidden labels) read 陳怡君 with an English voice; a Simplified name was
+    marked zh-Hant on a 繁體 page."""
+    from sqlalchemy import select
+
+    from workspace.discussions import services as discussion_services
+    from workspace.discussions.models import Category
+
+    club = make_club(slug="names")
+    club.convener.display_name = "陳怡君"
+    writer = add_member(club.community, make_user(display_name=SIMPLIFIED_NAME)).user
+    sharing = db.session.scalar(select(Category).where(Category.community_id == club.community.id,
+                                                       Category.key == "sharing"))
+    thread = discussion_services.create_thread(club.community, category=sharing, title="Fractions", body="Hello",
+                                               actor=writer)
+    activity = club.activity(title="共同備課", starts=dt.datetime(2025, 3, 5, 14, 0))
+    db.session.commit()
+    client.login(club.convener)
+
+    english = _page(client, club.convener, "en", f"/c/names/discussions/{thread.id}")
+    assert 'class="nav-user" lang="zh-Hant">陳怡君</a>' in english
+    assert '<strong class="post-author" lang="zh-Hans">刘晓燕</strong>' in english
+    threads = _page(client, club.convener, "en", "/c/names/discussions/")
+    assert 'lang="zh-Hans">刘晓燕</span>' in threads
+    members = _page(client, club.convener, "en", "/c/names/members/")
+    assert 'Role of <span lang="zh-Hans">刘晓燕</span>' in members
+    assert '<span><span lang="zh-Hant">林老師</span>' in members
+    attendance = _page(client, club.convener, "en", f"/c/names/activities/{activity.id}/attendance")
+    assert '<th scope="row" lang="zh-Hans">刘晓燕</th>' in attendance
+    assert '<span class="visually-hidden"><span lang="zh-Hans">刘晓燕</span>: </span>' in attendance
+    assert re.search(rf'<a href="[^"]*/activities/{activity.id}" lang="zh-Hant">共同備課</a></h2>', attendance)
+
+    traditional = _page(client, club.convener, "zh_Hant", f"/c/names/discussions/{thread.id}")
+    assert '<strong class="post-author" lang="zh-Hans">刘晓燕</strong>' in traditional
+    assert 'class="nav-user">陳怡君</a>' in traditional  # the page's own script: nothing to mark
+    members = _page(client, club.convener, "zh_Hant", "/c/names/members/")
+    assert '<span lang="zh-Hans">刘晓燕</span>' in members and '<span lang="zh-Hant">林老師</span>' not in members
+
+
+def test_the_pair_s_names_and_the_observation_s_heading_carry_their_language(ctx, client):
+    """QA13: the pair head and "王淑芬 observes 黃美玲" were read as English."""
+    from workspace.mentoring.services import observations
+
+    pair = make_pair()
+    observation = observations.create_observation(
+        pair.community, observations.PlanFields(observed_id=pair.mentee.id, observed_on=dt.date(2026, 10, 1),
+                                                pairing_id=pair.pairing.id), actor=pair.mentor)
+    db.session.commit()
+    client.login(pair.mentor)
+    slug = pair.community.slug
+    english = _page(client, pair.mentor, "en", f"/c/{slug}/mentoring/pairings/{pair.pairing.id}")
+    assert '<span class="pair-head-name" lang="zh-Hant">王老師</span>' in english
+    assert '<span class="pair-head-name" lang="zh-Hant">林老師</span>' in english
+    english = _page(client, pair.mentor, "en", f"/c/{slug}/mentoring/observations/{observation.id}")
+    assert '<h2><span lang="zh-Hant">王老師</span> observes <span lang="zh-Hant">林老師</span></h2>' in english
+    traditional = _page(client, pair.mentor, "zh_Hant", f"/c/{slug}/mentoring/observations/{observation.id}")
+    assert '<span lang="zh-Hant">王老師</span>' not in traditional
+
+
+def test_schools_tags_and_places_carry_their_language(ctx, client):
+    """QA13: the schools under every community's header, a resource's tags, subject and grade, and an activity's
+    place in the list were read as the page's language."""
+    club = make_club(slug="places")
+    club.activity(title="共同備課", place="視聽教室")
+    resource_services.create_text_resource(
+        club.community, resource_services.ResourceFields(title="分數教案", kind="lesson_plan", subject="數學",
+                                                         grade="五年級", tags="分數, 评量"), "內容",
+        actor=club.convener)
+    db.session.commit()
+    client.login(club.member)
+    english = _page(client, club.member, "en", "/c/places/resources/")
+    assert '<span class="muted"><span lang="zh-Hant">光華國小 places</span></span>' in english  # the header's schools
+    assert 'lang="zh-Hant">#分數</a>' in english and 'lang="zh-Hans">#评量</a>' in english
+    assert '<span lang="zh-Hant">數學</span>' in english and '<span lang="zh-Hant">五年級</span>' in english
+    activities = _page(client, club.member, "en", "/c/places/activities/")
+    assert '· <span lang="zh-Hant">視聽教室</span>' in activities
+    traditional = _page(client, club.member, "zh_Hant", "/c/places/resources/")
+    assert 'lang="zh-Hans">#评量</a>' in traditional and 'lang="zh-Hant">#分數' not in traditional
+
+
+def test_the_budget_and_the_panel_mark_expenses_and_the_program(ctx, client):
+    """QA13: an expense's description and payee ("Paid to 陳明德教授") and the program's name were read as English;
+    so were the panel's records ("… · 陳明德教授 · NT$3,200") and gaps ("The activity of … (共同備課) has no photo")."""
+    from tests.compliance.helpers import PAST_FIRST, enrolled
+    from workspace.compliance.services import budget
+
+    setup = enrolled(slug="ledger")
+    budget.add_expense(setup.enrollment, budget.ExpenseFields(
+        category="external_speaker_hourly", spent_on=PAST_FIRST + dt.timedelta(days=40), amount=3200, hours=2,
+        payee="陳明德教授", description="分數教學講座鐘點費"), setup.club.convener)
+    setup.activity(PAST_FIRST + dt.timedelta(days=30), photo=False, title="共同備課")
+    db.session.commit()
+    client.login(setup.club.convener)
+    path = f"/c/ledger/compliance/{setup.enrollment.id}/budget"
+    english = _page(client, setup.club.convener, "en", path)
+    assert '<span class="cell"><span lang="zh-Hant">分數教學講座鐘點費</span>' in english
+    assert 'Paid to <span lang="zh-Hant">陳明德教授</span>' in english
+    assert f'<span lang="zh-Hant">{setup.program.name}</span>' in english
+    panel = _page(client, setup.club.convener, "en", "/c/ledger/compliance/")
+    assert '(<span lang="zh-Hant">共同備課</span>) has no' in panel
+    assert '· <span lang="zh-Hant">陳明德教授</span> ·' in panel
+
+
+def test_the_reviewers_tables_mark_communities_schools_and_conveners(ctx, client):
+    """QA13: on /review/ and /review/compliance/, the key of each row (the community's name), its schools and the
+    totals per school were untagged; the urban–rural community's Simplified names were marked zh-Hant."""
+    from tests.compliance.helpers import enrolled
+    from tests.factories import make_reviewer
+
+    setup = enrolled(slug="rural")
+    setup.club.community.name = "城关一小城乡教育共同体"
+    school = setup.club.community.schools[0]
+    school.name = "青溪县城关第一小学"
+    setup.club.convener.display_name = SIMPLIFIED_NAME
+    reviewer = make_reviewer(None, display_name="蔡佩珊")
+    db.session.commit()
+    client.login(reviewer)
+    for locale in ("en", "zh_Hant"):
+        table = _page(client, reviewer, locale, "/review/compliance/")
+        assert 'lang="zh-Hans">城关一小城乡教育共同体</a>' in table, locale
+        assert '<span lang="zh-Hans">青溪县城关第一小学</span> ·' in table, locale
+        assert '<th scope="row" lang="zh-Hans">青溪县城关第一小学</th>' in table, locale  # the totals per school
+        assert '<span lang="zh-Hans">城关一小城乡教育共同体</span>' in table, locale  # its communities
+        index = _page(client, reviewer, locale, "/review/")
+        assert 'lang="zh-Hans">城关一小城乡教育共同体</a>' in index, locale
+        assert '<span lang="zh-Hans">青溪县城关第一小学</span></td>' in index, locale
+        assert f'<span lang="zh-Hans">{SIMPLIFIED_NAME}</span></td>' in index, locale
+    simplified = _page(client, reviewer, "zh_Hans", "/review/compliance/")
+    assert 'lang="zh-Hans">城关一小' not in simplified and '<span lang="zh-Hans">青溪县' not in simplified

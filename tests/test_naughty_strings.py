@@ -133,8 +133,10 @@ def test_naughty_strings_in_every_free_text_field(app, client, ctx, naughty, par
         if "<" in value and str(escape(value)) != value and value in _outside_user_html(page):
             fail(index, where, "the value appears unescaped")
 
-    def nav_user(name: str) -> str:
-        return f'class="nav-user">{escape(name)}</a>'
+    def nav_user(name: str, page: str) -> str:
+        """The top bar's name, marked with its language where it is not the page's (QA13)."""
+        page_lang = re.search(r'<html lang="([^"]+)"', page).group(1)
+        return f'class="nav-user"{lang_attribute(name, page_lang)}>{escape(name)}</a>'
 
     for index in range(part, len(naughty), PARTS):
         value = naughty[index]
@@ -187,12 +189,13 @@ def test_naughty_strings_in_every_free_text_field(app, client, ctx, naughty, par
                     # the name's h1 carries its language where it is not the page's (和製漢語 on an English page)
                     page_lang = re.search(r'<html lang="([^"]+)"', body).group(1)
                     check_page(index, "community home", body, name, f"<title>{escape(name)} · ",
-                               f"<h1{lang_attribute(name, page_lang)}>{escape(name)}</h1>", nav_user(display_name))
+                               f"<h1{lang_attribute(name, page_lang)}>{escape(name)}</h1>",
+                               nav_user(display_name, body))
         elif response is not None and response.status_code == 422:
             page = response.get_data(as_text=True)
             if not FIELD_ERROR.search(page):
                 fail(index, "community", "422 without an error beside a field")
-            check_page(index, "community form", page, value, nav_user(display_name))
+            check_page(index, "community form", page, value, nav_user(display_name, page))
         elif response is not None:
             fail(index, "community", f"status {response.status_code}")
 

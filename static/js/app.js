@@ -62,8 +62,23 @@
     if (focusToggle) toggle.focus();
     return true;
   }
+  // A pair's pages fold the community's tabs behind one button (communities/_nav.html), a disclosure too: Escape closes
+  // it, the focus back on its button, when the focus is on it or among its tabs (QA13: it stayed open, and its nine
+  // links kept pushing the page down); a tap outside it closes it.
+  function closeTabs(focusToggle) {
+    var toggle = document.querySelector(".tabs-toggle[aria-expanded='true']");
+    if (!toggle) return false;
+    var tabs = document.getElementById(toggle.getAttribute("aria-controls"));
+    var active = document.activeElement;
+    var within = !active || active === document.body || active === toggle || (tabs && tabs.contains(active));
+    if (focusToggle && !within) return false;  // Escape meant for something else (a list of suggestions, a field)
+    toggle.setAttribute("aria-expanded", "false");
+    if (focusToggle) toggle.focus();
+    return true;
+  }
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && closeMenu(true)) event.preventDefault();
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (closeMenu(true) || closeTabs(true)) event.preventDefault();
   });
 
   document.addEventListener("click", function (event) {
@@ -80,6 +95,7 @@
       return;
     }
     if (!event.target.closest("#site-nav")) closeMenu(false);
+    if (!event.target.closest(".tabs-compact")) closeTabs(false);
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var input = document.querySelector(copy.getAttribute("data-copy"));

@@ -50,9 +50,12 @@
     });
   }
 
+  var rows = 0;
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-upload]");
     if (!form || !window.FormData || !window.XMLHttpRequest) return;
+    // Pressed again while its files go up: nothing more (a double click must not upload every file twice).
+    if (form.hasAttribute("data-uploading")) { event.preventDefault(); return; }
     var source = form.querySelector("input[name=source]:checked");
     var input = form.querySelector("input[type=file][name=files]");
     if ((source && source.value !== "files") || !input || !input.files.length) return;
@@ -67,17 +70,26 @@
     var chain = Promise.resolve(true);
     files.forEach(function (file) {
       var row = template.content.firstElementChild.cloneNode(true);
-      row.querySelector(".upload-name").textContent = file.name;
+      var name = row.querySelector(".upload-name");
+      name.textContent = file.name;
+      // The bar is named by its file ("分數學習單.txt, progress bar 40 %"), not a bare "progress bar".
+      name.id = "upload-name-" + (++rows);
+      row.querySelector("progress").setAttribute("aria-labelledby", name.id);
       list.append(row);
       chain = chain.then(function (allAdded) {
         return uploadOne(form, file, row, texts, files.length).then(function (added) { return allAdded && added; });
       });
     });
+    // Marked busy, not disabled: Chromium takes the focus away from a focused control it disables, and the keyboard
+    // and a screen reader were thrown back to <body> at Enter (QA13). The focus stays on the button; the rows say
+    // how it goes (the list is polite).
     var button = form.querySelector("button[type=submit]");
-    if (button) button.disabled = true;  // a double click must not upload every file twice
+    form.setAttribute("data-uploading", "");
+    if (button) button.setAttribute("aria-disabled", "true");
     chain.then(function (allAdded) {
       input.value = "";
-      if (button) button.disabled = false;
+      form.removeAttribute("data-uploading");
+      if (button) button.removeAttribute("aria-disabled");
       // Every file added: the messages of an earlier refused try ("Choose at least one file") no longer hold.
       if (allAdded) {
         form.querySelectorAll(".field-error, .form-errors").forEach(function (node) { node.remove(); });

@@ -118,7 +118,8 @@ def test_the_gallery_refreshed_after_an_upload_brings_the_checklist_along(client
     assert '<span class="count">0/4</span>' in before
     assert _upload(client, activity, "photo.png", png_bytes()).status_code == 201
     after = client.get(gallery, headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert '<span class="count">1/4</span>' in after and 'class="is-done">✓ At least one photo' in after
+    assert '<span class="count">1/4</span>' in after
+    assert '"is-done"><span aria-hidden="true">✓</span> At least one photo' in after
 
 
 def test_a_member_is_told_who_adds_the_photos_instead_of_looking_for_a_button(client, ctx):
@@ -131,11 +132,12 @@ def test_a_member_is_told_who_adds_the_photos_instead_of_looking_for_a_button(cl
     page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
     assert 'id="evidence-files"' not in page
     assert "The conveners and the recorder of the minutes add photos, videos and documents." in page
-    assert "The recorder: 王老師." in page
+    assert 'The recorder: <span lang="zh-Hant">王老師</span>.' in page  # the name in its language (QA13)
     # QA: by name, the conveners too (a co-convener as well; not a member who left that role)
     co = add_member(club.community, make_user(display_name="許協同"), role="co_convener").user
     page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
-    assert f"The conveners: 陳召集, {co.display_name}." in page  # the convener first (QA), then by name
+    assert (f'The conveners: <span lang="zh-Hant">陳召集</span>, <span lang="zh-Hant">{co.display_name}</span>.'
+            in page)  # the convener first (QA), then by name
     client.login(club.convener)
     page = client.get(f"/c/club/activities/{activity.id}").get_data(as_text=True)
     assert 'id="evidence-files"' in page and "The conveners and the recorder of the minutes add" not in page

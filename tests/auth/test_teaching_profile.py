@@ -105,7 +105,8 @@ def test_the_members_page_shows_title_and_subjects_beside_the_name(client, ctx):
 
     page = client.get(f"/c/{community.slug}/members/").get_data(as_text=True)
 
-    assert "Intermediate title · 數學, 語文" in page  # an English reader's list
+    # an English reader's list, each subject in its language (QA13)
+    assert 'Intermediate title · <span lang="zh-Hant">數學</span>, <span lang="zh-Hant">語文</span>' in page
     assert page.count('class="muted small member-profile"') == 1  # nothing shown for a teacher without either
 
 

@@ -63,3 +63,69 @@ def test_a_member_s_home_page_does_not_say_who_was_paired_or_who_was_absent(clie
     assert "林老師" not in page  # the mentee, named by the pairing's end
     mentee_page = client.login(pair.mentee).get("/").get_data(as_text=True)
     assert 'id="whats-new"' in mentee_page and "林老師" in mentee_page
+
+
+def _news_links(page: str) -> list[tuple[str, str]]:
+    """Each link of "What is new" as (its address, the name a screen reader gives it: the text of the elements its
+    aria-labelledby names, else its own text)."""
+    import re
+
+    news = page[page.index('id="whats-new"'):page.index("</aside>", page.index('id="whats-new"'))]
+
+    def text(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+    links = []
+    for attributes, inner in re.findall(r"<a ([^>]*)>(.*?)</a>", news, re.S):
+        href = re.search(r'href="([^"]*)"', attributes).group(1)
+        named_by = re.search(r'aria-labelledby="([^"]*)"', attributes)
+        if named_by:
+            parts = []
+            for element_id in named_by.group(1).split():
+                found = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', news, re.S)
+                parts.append(text(found.group(2)))
+            links.append((href, " ".join(parts)))
+        else:
+            links.append((href, text(inner)))
+    return links
+
+
+def test_each_news_item_links_to_what_it_reports_and_no_two_links_read_alike(client, ctx):
+    """QA13: every item ended with a link named after its community, to the community: twelve identical names, and
+    nothing led to the observation or the pairing reported. An item links to its record where its area says where
+    that is; the others keep the community's link, named by the item, its community and its time."""
+    pair = _world()
+    record_event(pair.convener, "membership.role_changed", pair.colleague, pair.community,
+                 user_id=pair.colleague.id, before="member", after="mentor")  # a second item of the same words
+    db.session.commit()
+    slug = pair.community.slug
+    links = _news_links(client.login(pair.convener).get("/").get_data(as_text=True))
+    addresses = [href for href, _name in links]
+    assert f"/c/{slug}/mentoring/pairings/{pair.pairing.id}" in addresses  # pairing.created
+    observation_links = [href for href in addresses if "/mentoring/observations/" in href]
+    assert len(observation_links) == 1  # observation.shared_with_observed
+    assert f"/c/{slug}/" in addresses  # the community's own events, and those of no page of their own
+    # Two links read alike only when they say the same thing of the same place (the same change made twice).
+    places: dict[str, set[str]] = {}
+    for href, name in links:
+        places.setdefault(name, set()).add(href)
+        assert name.startswith(("召集人 ", "王老師 ")), name  # who acted and what happened, not the community alone
+    assert all(len(hrefs) == 1 for hrefs in places.values()), places
+    role_changes = [name for _href, name in links if "changed the role" in name]
+    assert len(role_changes) == 2 and role_changes[0].endswith(tuple("0123456789")), role_changes  # and when
+
+
+def test_the_news_links_cost_no_query(client, ctx, count_queries, app, monkeypatch):
+    """The link of each item is built from the event and its community, already read: twelve items cost the queries
+    of two."""
+    from tests.measuring import measure
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
+    pair = _world()
+    client.login(pair.convener)
+    few = measure(client, count_queries, "/")
+    for _index in range(10):
+        record_event(pair.convener, "pairing.repaired", pair.pairing, pair.community, user_id=pair.mentee.id)
+        record_event(pair.convener, "discussions.pinned", pair.pairing, pair.community, title="置頂")
+    db.session.commit()
+    assert measure(client, count_queries, "/") == few

@@ -482,8 +482,10 @@ def test_each_members_buttons_are_named_for_the_member(client, ctx):
     row = page.split(f'id="member-{member.id}"')[1].split("</tr>")[0]
     toggle = re.search(r'<button type="submit" class="toggle" aria-pressed="false">(.*?)</button>', row, re.S).group(1)
     assert '<span aria-hidden="true">No</span>' in toggle
-    assert '<span class="visually-hidden">黃美玲 takes part in the teacher-evaluation programme</span>' in toggle
-    assert 'Remove<span class="visually-hidden"> 黃美玲</span></button>' in row
+    # The name marked with its language (QA13: an English voice read 黃美玲 as nothing).
+    name = '<span lang="zh-Hant">黃美玲</span>'
+    assert f'<span class="visually-hidden">{name} takes part in the teacher-evaluation programme</span>' in toggle
+    assert f'Remove<span class="visually-hidden"> {name}</span></button>' in row
 
 
 def test_a_shareable_link_is_offered_for_several_people_unless_ticked(client, ctx):

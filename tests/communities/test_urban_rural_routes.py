@@ -174,7 +174,7 @@ def test_the_cached_home_shows_a_new_core_school_at_once(client, ctx):
     slug = team.community.slug
     client.get(f"/c/{slug}/")  # the page is in the cache now (a write elsewhere may make this one fresh again)
     first = client.get(f"/c/{slug}/").get_data(as_text=True)
-    core_item = f"{team.core.name} <span class=\"badge badge-role\">"
+    core_item = f"<span lang=\"zh-Hant\">{team.core.name}</span> <span class=\"badge badge-role\">"
     assert core_item in first
 
     response = client.post_form(f"/c/{slug}/settings", settings_form(

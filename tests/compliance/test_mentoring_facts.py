@@ -145,7 +145,8 @@ def test_the_panel_names_whose_part_each_line_of_a_person_rule_is(client, ctx):
     page = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
     rule = page[page.index(f'id="rule-{enrollment.id}-urc.mentor_title"'):]
     parts = rule[rule.index('class="parts"'):rule.index("</ul>", rule.index('class="parts"'))]
-    assert '<span class="part-person">王師傅</span>' in parts and '<span class="part-person">趙初級</span>' in parts
+    assert ('<span class="part-person" lang="zh-Hant">王師傅</span>' in parts
+            and '<span class="part-person" lang="zh-Hant">趙初級</span>' in parts)  # in their language (QA13)
     assert " of 1" not in parts  # a title is held or not: no "0 of 1"
 
 
@@ -202,5 +203,5 @@ def test_a_pairing_set_to_end_short_links_the_convener_to_the_pairings(client, c
     db.session.commit()
     client.login(team.convener)
     panel = client.get(f"/c/{team.community.slug}/compliance/").get_data(as_text=True)
-    gap = panel[panel.index("The pairing of 林新進 is set to end on") - 300:]
+    gap = panel[panel.index('The pairing of <span lang="zh-Hant">林新進</span> is set to end on') - 300:]
     assert f'href="/c/{team.community.slug}/mentoring/"' in gap[:600]

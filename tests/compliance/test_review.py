@@ -435,6 +435,8 @@ def test_the_reviewers_page_and_summary_show_waiting_amounts_and_overruns_apart(
                      r'approved amount</span></td>', page)  # the overrun marked as on the panel
     assert "Waiting for confirmation</span>" in page  # the row keeps its badge
     totals = page[page.index('<table class="table school-totals">'):]
+    # named, as the table above it is (QA13: a screen reader's list of tables read it without a name)
+    assert '<table class="table school-totals">\n  <caption class="visually-hidden">Totals per school</caption>' in page
     assert f"Waiting for confirmation, not counted: {waiting.club.community.name}" in totals
     assert "1 community:" in totals and "Waiting for confirmation: NT$20,345" in totals
     assert "Overrun: NT$70" in totals and "NT$20,475" not in totals and "-NT$70" not in totals
@@ -627,7 +629,7 @@ def test_the_reviewers_page_and_summary_say_where_a_shared_community_is_counted(
     admin = make_user(is_admin=True)
     client.login(admin)
     page = client.get("/review/compliance/").get_data(as_text=True)
-    assert f"Also in {team.community.name} (counted at {team.core.name})" in page
+    assert f'Also in {team.community.name} (counted at <span lang="zh-Hant">{team.core.name}</span>)' in page
     assert "0 communities" in page and "0 communities:" not in page  # the member school: none of its own
     book = openpyxl.load_workbook(io.BytesIO(summary.review_summary(admin, "en").data))
     cells = [str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]

@@ -783,7 +783,7 @@ def test_a_program_without_budget_categories_says_so_and_offers_no_expense_form_
     setup = enrolled(key="urc", amount=0)
     client.login(setup.club.convener)
     html = _text(client.get(f"/c/{setup.slug}/compliance/{setup.enrollment.id}/budget"))
-    assert f"{setup.program.name} sets no budget categories" in html
+    assert f'<span lang="zh-Hant">{setup.program.name}</span> sets no budget categories' in html
     for absent in ("Save the expense", "By category", "Book list", "116/03/05", "資料蒐集費", "Materials", "speaker",
                    "refreshments"):
         assert absent not in html, absent
@@ -965,6 +965,15 @@ def test_the_burn_up_chart_has_its_figures_in_words(client, ctx):
     labels = [label for label, _value in rows]
     assert labels[0] == "Held so far" and "Target" in labels
     assert re.fullmatch(r"\d+ by .+", dict(rows)["Target"])
+
+
+def test_the_burn_up_figure_is_named_by_a_sentence_not_by_its_legend(client, ctx):
+    """QA13: the figure was named by its figcaption, the legend alone ("held pace needed at the recent pace"); it is
+    named by what it shows, the SVG keeping its own sentence of the figures."""
+    setup = enrolled()
+    client.login(setup.club.convener)
+    html = client.get(f"/c/{setup.slug}/compliance/").get_data(as_text=True)
+    assert '<figure class="burn-up" aria-label="Burn-up chart: activities held against the pace needed">' in html
 
 
 def test_the_program_s_name_is_in_the_reader_s_script_on_the_panel_the_budget_and_the_enrol_list(client, ctx):
@@ -1273,12 +1282,14 @@ def test_a_trashed_expense_says_what_it_was_for_and_each_rows_buttons_name_their
     for description in ("講義", "學習單"):
         assert client.post_form(f"{base}/expenses", _expense(description=description)).status_code == 302
     page = _text(client.get(f"{base}/budget"))
-    assert re.search(r'Edit<span class="visually-hidden"> · [^<]* · 講義 · NT\$180</span></a>', page)
-    assert re.search(r'Move to the trash<span class="visually-hidden"> · [^<]* · 學習單 · NT\$180</span>', page)
+    assert re.search(r'Edit<span class="visually-hidden"> · [^<]* · <span lang="zh-Hant">講義</span> · '
+                     r'NT\$180</span></a>', page)
+    assert re.search(r'Move to the trash<span class="visually-hidden"> · [^<]* · <span lang="zh-Hant">學習單</span> · '
+                     r'NT\$180</span>', page)
     expense = db.session.scalar(db.select(Expense).where(Expense.description == "講義"))
     assert client.post_form(f"{base}/expenses/{expense.id}/trash", {}).status_code == 302
     trash = _text(client.get(f"{base}/budget")).split('id="trash-title"')[1]
-    assert "講義" in trash and "Paid to 影印店" in trash and "學習單" not in trash
+    assert "講義" in trash and 'Paid to <span lang="zh-Hant">影印店</span>' in trash and "學習單" not in trash
 
 
 def test_a_budget_rule_lists_the_expenses_it_counted(client, ctx):
@@ -1289,7 +1300,8 @@ def test_a_budget_rule_lists_the_expenses_it_counted(client, ctx):
     base = f"/c/{setup.slug}/compliance/{setup.enrollment.id}"
     assert client.post_form(f"{base}/expenses", _expense(payee="光華影印店", description="講義")).status_code == 302
     page = _text(client.get(f"/c/{setup.slug}/compliance/"))
-    assert re.search(r'<a href="[^"]*/budget#expenses">[^<]* · 光華影印店 · NT\$180</a>', page)
+    assert re.search(r'<a href="[^"]*/budget#expenses">[^<]* · <span lang="zh-Hant">光華影印店</span> · '
+                     r'NT\$180</a>', page)
 
 
 def test_a_confirmed_enrolment_names_who_confirmed_it_for_the_convener_to_ask(client, ctx):
@@ -1514,8 +1526,8 @@ def test_saving_an_expense_of_a_cancelled_activity_keeps_its_link_and_the_ledger
     db.session.refresh(expense)
     assert expense.activity_id == activity.id and expense.receipt_blob_id is not None
     panel = unescape(_text(client.get(f"/c/{setup.slug}/compliance/")))
-    assert ("The activity of Oct 31, 2025 was cancelled: is the expense of Oct 31, 2025 to 影印店 (NT$180) still "
-            "claimable?") in panel
+    assert ('The activity of Oct 31, 2025 was cancelled: is the expense of Oct 31, 2025 to <span lang="zh-Hant">影印店'
+            '</span> (NT$180) still claimable?') in panel
     # A new expense is not offered the cancelled activity.
     refused = client.post_form(url, _expense(activity_id=str(activity.id)))
     assert refused.status_code == 422 and 'id="activity_id-error"' in _text(refused)

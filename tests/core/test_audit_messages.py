@@ -170,7 +170,7 @@ def test_the_page_escapes_what_people_typed(client, ctx):
     db.session.commit()
     client.login(board.convener)
     page = client.get("/c/board/members/").get_data(as_text=True)  # the audit trail is on the members page
-    assert "locked the thread “&lt;b&gt;分數&lt;/b&gt;”" in page
+    assert 'locked the thread <span lang="zh-Hant">“&lt;b&gt;分數&lt;/b&gt;”</span>' in page  # marked, and escaped
 
 
 def test_a_late_attendance_change_names_the_member_and_both_statuses(ctx):

@@ -104,3 +104,22 @@ def test_templates_have_the_filter(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         rendered = app.jinja_env.from_string('<p{{ text|lang_attr }}>{{ text }}</p>').render(text="備課")
     assert rendered == '<p lang="zh-Hant">備課</p>'
+
+
+def test_a_sentence_of_ours_marks_the_values_people_wrote_inside_it(app):
+    """mark_within (QA13: a gap's sentence built in Python, "The activity of … (共同備課) has no photo", read the title
+    with an English voice): each value found is wrapped, the rest escaped, a value of the page's language left."""
+    from workspace.core.text_language import mark_within
+
+    sentence = "The expense of 3 May to <陳明德教授> for 研讨茶水 (NT$140) by 陳明德 has no receipt."
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        marked = mark_within(sentence, ["<陳明德教授>", "研讨茶水", "陳明德", "", None, "absent 名字"])
+        assert marked == ('The expense of 3 May to <span lang="zh-Hant">&lt;陳明德教授&gt;</span> for '
+                          '<span lang="zh-Hans">研讨茶水</span> (NT$140) by <span lang="zh-Hant">陳明德</span> has no '
+                          'receipt.')
+        template = app.jinja_env.from_string("{{ text|mark_within(values) }}")
+        rendered = template.render(text="To 林老師", values=["林老師"])
+        assert rendered == 'To <span lang="zh-Hant">林老師</span>'
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        marked = mark_within("付給 陳明德 的 研讨茶水", ["陳明德", "研讨茶水"])
+        assert marked == '付給 陳明德 的 <span lang="zh-Hans">研讨茶水</span>'

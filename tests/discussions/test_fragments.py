@@ -126,9 +126,9 @@ def test_a_reply_redraws_its_threads_row_and_the_readers_unread_count(board, cli
 def test_the_top_bar_is_each_readers_own_and_follows_the_bell(board, make_client):
     member = make_client().login(board.member)
     other = make_client().login(board.other)
-    assert 'class="nav-user">林老師<' in member.get("/").get_data(as_text=True)
+    assert 'class="nav-user" lang="zh-Hant">林老師<' in member.get("/").get_data(as_text=True)
     page = other.get("/").get_data(as_text=True)
-    assert 'class="nav-user">王老師<' in page and "林老師" not in page and "bell-count" not in page
+    assert 'class="nav-user" lang="zh-Hant">王老師<' in page and "林老師" not in page and "bell-count" not in page
     notifications.notify([board.other], "reply", actor=None, community=board.community, subject_type="Thread",
                          subject_id=1, title="A reply", excerpt="", path="/")
     db.session.commit()

@@ -239,14 +239,16 @@ def test_replies_that_arrive_by_the_poll_are_said_in_the_threads_status(client, 
     poll = poller_url(page)
     board.reply(thread, "第一則", author=board.other)
     answer = client.hx("GET", poll).get_data(as_text=True)
-    said = r'<p id="thread-news"[^>]*hx-swap-oob="innerHTML"[^>]*>([^<]*)</p>'
-    assert re.findall(said, answer) == ["1 new reply from 王老師"]
+    said = r'<p id="thread-news"[^>]*hx-swap-oob="innerHTML"[^>]*>(.*?)</p>'
+    # each name in its language (QA13)
+    wang, chen = '<span lang="zh-Hant">王老師</span>', '<span lang="zh-Hant">陳召集</span>'
+    assert re.findall(said, answer) == [f"1 new reply from {wang}"]
     poll = poller_url(answer)
     board.reply(thread, "第二則", author=board.other)
     board.reply(thread, "第三則", author=board.convener)
     board.reply(thread, "第四則", author=board.other)
     answer = client.hx("GET", poll).get_data(as_text=True)
-    assert re.findall(said, answer) == ["3 new replies from 王老師, 陳召集"]  # each name once
+    assert re.findall(said, answer) == [f"3 new replies from {wang}, {chen}"]  # each name once
     poll = poller_url(answer)
     board.reply(thread, "我自己的回覆", author=board.member)  # one's own reply: said as it was sent, not again
     answer = client.hx("GET", poll).get_data(as_text=True)

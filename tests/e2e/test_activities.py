@@ -525,3 +525,31 @@ def test_a_new_activity_and_a_written_resource_left_unsent_are_offered_again_and
     page.goto(new_resource)
     expect(page.locator("[data-draft-offer]")).to_be_hidden()
     no_problems(console)
+
+
+def test_evidence_uploaded_with_the_keyboard_keeps_the_focus_on_upload(new_context, data,
+                                                                        console: ConsoleLog) -> None:
+    """QA13: Enter on Upload dropped the focus to <body> (the button was disabled while it had the focus); the next
+    Tab went to "Link a resource". It stays on Upload while the photo goes up and after the gallery refreshes."""
+    from tests.e2e.test_resources import _held_uploads, _wait_for
+    from tests.media import png_bytes
+
+    convener, community, _members = _club(data)
+    activity_id = _activity(data, community, convener)
+    page = new_context().new_page()
+    log_in(page, convener)
+    page.goto(_url(community, activity_id))
+    held = _held_uploads(page, f"/activities/{activity_id}/evidence")
+    page.locator("#evidence-files").set_input_files(
+        files=[{"name": "合照.png", "mimeType": "image/png", "buffer": png_bytes(320, 200, (46, 125, 50))}])
+    upload = page.locator("form.evidence-form").get_by_role("button", name="Upload")
+    upload.focus()
+    page.keyboard.press("Enter")
+    _wait_for(page, held, 1)
+    expect(upload).to_be_focused()
+    expect(page.locator("#evidence .upload-row").get_by_role("progressbar")).to_have_accessible_name("合照.png")
+    held[0].continue_()
+    expect(page.locator("#evidence-gallery img")).to_have_count(1)  # the gallery swapped in after the upload
+    expect(upload).to_be_focused()
+    expect(upload).not_to_have_attribute("aria-disabled", re.compile(".*"))
+    no_problems(console)

@@ -670,3 +670,59 @@ def test_a_traditional_post_reads_as_traditional_for_a_simplified_reader(new_con
     page_fonts = page.locator(".up-link").first.evaluate("element => getComputedStyle(element).fontFamily")
     assert "PingFang SC" in page_fonts, page_fonts
     no_problems(console)
+
+
+_STYLE = ("e => { const s = getComputedStyle(e); return {background: s.backgroundColor, color: s.color, "
+          "weight: s.fontWeight, outline: s.outlineStyle, shadow: s.boxShadow, text: e.innerText}; }")
+
+
+def _beyond_colour(on: dict[str, str], off: dict[str, str], *, words: bool = False) -> bool:
+    """Whether two states differ by more than a tint: the weight of the words, an outline or an edge (`words`: or
+    the words themselves, for one control before and after)."""
+    return any(on[key] != off[key] for key in ("weight", "outline", "shadow", *(("text",) if words else ())))
+
+
+def test_a_highlighted_mention_a_pressed_helpful_and_the_current_section_show_without_colour(
+        new_context, data, console: ConsoleLog) -> None:
+    """QA13: the highlighted @-suggestion and a pressed Helpful differed from the others by a pale tint only (1.1:1),
+    and in forced colours (Windows' contrast themes) by nothing; the current section's pill lost its mark there too.
+    Each differs by more than colour (bold, an edge, a ✓), and in forced colours takes the theme's highlight."""
+    lin, wang, community = _two_teachers(data)
+    data.member(community, data.user(name="李老師"))
+    thread_id = _thread(data, community, lin, title="分數加減的引導提問", body="大家都怎麼引導學生通分？")
+    _reply(data, thread_id, wang, "先用圖形表示，再通分。")
+    page = new_context().new_page()
+    log_in(page, lin)
+    for forced in ("none", "active"):
+        page.emulate_media(forced_colors=forced)
+        page.goto(_thread_url(community, thread_id))
+        area = page.locator("#reply").get_by_label("Message")
+        area.click()
+        area.press_sequentially("@", delay=40)
+        menu = page.locator("#reply .mention-menu")
+        expect(menu.locator("[role=option]").nth(1)).to_be_visible()
+        area.press("ArrowDown")
+        highlighted = menu.locator("[role=option][aria-selected=true]").evaluate(_STYLE)
+        other = menu.locator("[role=option][aria-selected=false]").first.evaluate(_STYLE)
+        assert _beyond_colour(highlighted, other), (forced, highlighted, other)
+        assert highlighted["background"] != other["background"], (forced, highlighted, other)
+        area.press("Escape")
+
+        helpful = page.locator("#post-2 button.helpful")
+        off = helpful.evaluate(_STYLE)
+        helpful.focus()
+        page.keyboard.press("Space")
+        expect(helpful).to_have_attribute("aria-pressed", "true")
+        expect(helpful).to_be_focused()
+        expect(helpful).to_contain_text("✓")
+        on = helpful.evaluate(_STYLE)
+        assert _beyond_colour(on, off, words=True) and on["background"] != off["background"], (forced, on, off)
+        page.keyboard.press("Space")  # back as it was, for the next round
+        expect(helpful).to_have_attribute("aria-pressed", "false")
+        expect(helpful).not_to_contain_text("✓")
+
+        page.goto(f"/c/{community['slug']}/discussions/")
+        current = page.locator(".subtabs a[aria-current=page]").evaluate(_STYLE)
+        other = page.locator(".subtabs a:not([aria-current])").first.evaluate(_STYLE)
+        assert _beyond_colour(current, other) and current["background"] != other["background"], (forced, current, other)
+    no_problems(console)

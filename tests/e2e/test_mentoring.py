@@ -795,3 +795,38 @@ def test_a_pair_page_folds_the_community_s_tabs_on_a_phone(new_context, data: Da
     expect(wide.locator(".community-head .tabs-toggle")).to_be_hidden()
     expect(wide.locator(".community-head nav.tabs").get_by_role("link", name="討論區")).to_be_visible()
     no_problems(console)
+
+
+def test_the_folded_community_tabs_close_with_escape_or_a_tap_outside(new_context, data: Data, live_app: Flask,
+                                                                     console: ConsoleLog) -> None:
+    """QA13: "師徒結對 · 其他功能 ▾" opened by the keyboard stayed open on Escape (aria-expanded still true, its nine
+    links pushing the page down), unlike the ☰ menu; a tap outside did not close it either. Escape closes it with
+    the focus back on its button, from the button or from one of its tabs; a tap outside closes it."""
+    world = _paired(data, live_app)
+    slug = world["community"]["slug"]
+    phone = new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-TW").new_page()
+    log_in_zh(phone, world["mentor"])
+    phone.goto(f"/c/{slug}/mentoring/pairings/{world['pairing_id']}")
+    toggle = phone.locator(".community-head .tabs-toggle")
+    community_tabs = phone.locator(".community-head nav.tabs")
+    toggle.focus()
+    phone.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(community_tabs).to_be_visible()
+    phone.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(community_tabs).to_be_hidden()
+    expect(toggle).to_be_focused()
+
+    phone.keyboard.press("Enter")
+    phone.keyboard.press("Tab")  # into its tabs
+    expect(community_tabs.locator("a").first).to_be_focused()
+    phone.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+
+    toggle.tap()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    phone.locator("main h2").first.tap()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    no_problems(console)

@@ -304,3 +304,48 @@ def test_a_favourite_says_so_and_my_favourites_lists_it(page: Page, data) -> Non
     expect(results.get_by_role("link", name="板書照片說明")).to_be_visible()
     page.get_by_label("My favourites only").uncheck()
     expect(results.get_by_role("link", name="通分教案")).to_be_visible()
+
+
+def _held_uploads(page: Page, path_end: str) -> list[Any]:
+    """Hold every upload POSTed to an address ending in `path_end` until the test lets it go (`route.continue_()`)."""
+    held: list[Any] = []
+    page.route(re.compile(re.escape(path_end) + "$"),
+               lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    return held
+
+
+def _wait_for(page: Page, held: list[Any], count: int) -> None:
+    for _attempt in range(100):
+        if len(held) >= count:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{len(held)} uploads held, {count} expected")
+
+
+def test_an_upload_sent_with_the_keyboard_keeps_the_focus_and_names_its_bar(page: Page, data) -> None:
+    """QA13: Enter on Add disabled the focused button, and Chromium dropped the focus to <body> (a screen reader went
+    back to the top); the row's bar was a bare "progressbar". The button keeps the focus, busy (aria-disabled), a
+    second Enter sends nothing more, and the bar is named by its file."""
+    teacher, community = _member_in_community(data)
+    log_in(page, teacher)
+    page.goto(f"/c/{community['slug']}/resources/new")
+    form = page.locator("form[data-upload]")
+    page.set_input_files("#files", {"name": PLAN_NAME, "mimeType": "text/plain", "buffer": PLAN_TEXT.encode()})
+    form.get_by_label("Kind").select_option("lesson_plan")
+    held = _held_uploads(page, "/resources/new")
+    add = form.get_by_role("button", name="Add", exact=True)
+    add.focus()
+    page.keyboard.press("Enter")
+    _wait_for(page, held, 1)
+    expect(add).to_be_focused()
+    expect(add).to_have_attribute("aria-disabled", "true")
+    row = form.locator("[data-upload-list] .upload-row")
+    expect(row.get_by_role("progressbar")).to_have_accessible_name(PLAN_NAME)
+    page.keyboard.press("Enter")  # pressed again while the file goes up
+    page.wait_for_timeout(300)
+    assert len(held) == 1, "a second Enter sent the file again"
+    expect(row).to_have_count(1)
+    held[0].continue_()
+    expect(row.get_by_role("link", name=PLAN_TITLE)).to_be_visible()
+    expect(add).to_be_focused()
+    expect(add).not_to_have_attribute("aria-disabled", re.compile(".*"))

@@ -484,7 +484,8 @@ def test_the_flow_through_the_pages_and_what_each_reads(client, ctx):
     assert "秘密筆記" not in draft and "observation-private" in draft
     # QA: the observed teacher is told who is writing it and that it comes to them, not "until shared with the
     # conveners"
-    assert f"{pair.mentor.display_name} is still writing this observation: you can read it once they share it" in draft
+    name = f'<span lang="zh-Hant">{pair.mentor.display_name}</span>'
+    assert f"{name} is still writing this observation: you can read it once they share it" in draft
     assert "until they share it with the conveners" not in draft
     client.login(pair.mentor)
     assert client.post_form(url(pair, observation, "/share-with-observed")).status_code == 302

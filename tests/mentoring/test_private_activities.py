@@ -351,7 +351,8 @@ def test_the_activity_page_says_the_pair_s_record_is_its_minutes(client, recorde
     client.login(recorded.mentor)
     page = client.get(f"/c/{recorded.community.slug}/activities/{meeting.id}").get_data(as_text=True)
     assert "serves as its minutes" in page and "No minutes yet." not in page
-    assert "✓ Minutes written" in page
+    assert '<span aria-hidden="true">✓</span> Minutes written<span class="visually-hidden">: Done</span>' in page
     open_page = client.get(f"/c/{recorded.community.slug}/activities/{recorded.open_meeting.id}").get_data(
         as_text=True)
-    assert "No minutes yet." in open_page and "○ Minutes written" in open_page
+    missing = '<span aria-hidden="true">○</span> Minutes written<span class="visually-hidden">: Not done yet</span>'
+    assert "No minutes yet." in open_page and missing in open_page

@@ -387,11 +387,12 @@ def test_the_list_and_the_lesson_are_pages_and_fragments(client, ctx):
 def test_each_new_teacher_s_status_takes_the_reader_s_colon(client, ctx):
     pair = make_pair()
     client.login(pair.colleague)
-    for language, colon in (("zh-TW", "："), ("en", ": ")):
+    name = pair.mentee.display_name
+    for language, colon, shown in (("zh-TW", "：", name), ("en", ": ", f'<span lang="zh-Hant">{name}</span>')):
         page = client.get(url(pair), headers={"Accept-Language": language}).text
         item = page[page.index(f'id="public-lesson-teacher-{pair.mentee.id}"'):]
         item = item[:item.index("</li>")]
-        assert f"{pair.mentee.display_name}{colon}<span class=\"badge" in item
+        assert f"{shown}{colon}<span class=\"badge" in item  # the name in its language on an English page
 
 
 def test_the_lesson_s_time_is_written_the_way_its_reader_writes_a_day_and_the_timetable(client, ctx):

@@ -28,7 +28,7 @@ def test_the_list_shows_notifications_newest_first_with_unread_highlighted(clien
     assert re.search(rf'id="notification-{unread.id}" class="notification is-unread"', html)
     assert re.search(rf'id="notification-{read.id}" class="notification"', html)
     # What people wrote carries its language on an English page (WCAG 3.1.2).
-    assert '林美玲 replied in “<span lang="zh-Hant">新的討論</span>”' in html
+    assert '<span lang="zh-Hant">林美玲</span> replied in “<span lang="zh-Hant">新的討論</span>”' in html
     assert '<p class="snippet muted" lang="zh-Hant">我也這樣想</p>' in html
     assert '<span lang="zh-Hant">五年級數學社群</span>' in html
     assert f'/notifications/{unread.id}/open' in html
@@ -233,3 +233,20 @@ def test_someone_elses_notification_cannot_be_opened(client, ctx):
     db.session.refresh(notification)
     assert notification.read_at is None
     assert db.session.get(Notification, notification.id) is not None
+
+
+def test_each_open_button_is_described_by_its_notification(client, ctx):
+    """QA13: eight buttons named "Open" could not be told apart in a screen reader's list of buttons: each is described
+    by the words of its own notification."""
+    user, actor = make_user(), make_user(display_name="林美玲")
+    community = make_community(name="五年級數學社群")
+    first = notify_one(user, actor, community=community, title="分數的討論")
+    second = notify_one(user, actor, "reply", community=community, title="通分的討論")
+    db.session.commit()
+    html = client.login(user).get("/notifications/").get_data(as_text=True)
+    for notification, title in ((first, "分數的討論"), (second, "通分的討論")):
+        item = html[html.index(f'id="notification-{notification.id}"'):]
+        what = re.search(r'<p class="notification-what" id="([^"]+)">(.*?)</p>', item, re.S)
+        assert what and title in what.group(2)
+        button = re.search(r'<button type="submit" class="button-small"([^>]*)>Open</button>', item).group(1)
+        assert f'aria-describedby="{what.group(1)}"' in button

@@ -37,7 +37,8 @@ def test_a_save_an_assignment_and_a_final_plan_each_redraw_the_section(team, cli
 
     services.assign_section(section, team.teacher.id, actor=team.lead)
     db.session.commit()
-    assert "Assigned to 王老師" in _section_html(client.get(path).get_data(as_text=True), section.id)
+    assigned = _section_html(client.get(path).get_data(as_text=True), section.id)
+    assert 'Assigned to <span lang="zh-Hant">王老師</span>' in assigned
 
     services.set_status(doc, "final", actor=team.lead)
     db.session.commit()

@@ -381,7 +381,7 @@ def test_the_lead_planner_assigns_sections_and_members_cannot(team, make_client)
     assert done.status_code == 302 and done.headers["Location"].endswith(f"#section-{section.id}")
     db.session.expire_all()
     assert section.assignee_id == team.teacher.id
-    assert "Assigned to 王老師" in lead.get(plan_url(doc)).get_data(as_text=True)
+    assert 'Assigned to <span lang="zh-Hant">王老師</span>' in lead.get(plan_url(doc)).get_data(as_text=True)
     outsider = make_user(display_name="外校老師")
     lead.post_form(plan_url(doc, "/assign"), {"section_id": str(section.id), "assignee_id": str(outsider.id)})
     db.session.expire_all()
@@ -473,7 +473,7 @@ def test_the_assignee_and_the_lead_planner_are_told(team, make_client):
     assert [(item.kind, item.path) for item in to_lead] == [("reflection", f"/c/team/plans/{doc.id}#reflections")]
     assert "五年二班" in notifications.excerpt_of(to_lead[0])
     bell = make_client().login(team.lead).get("/notifications/").get_data(as_text=True)
-    assert '王老師 wrote a reflection on “<span lang="zh-Hant">分數的加減</span>”' in bell
+    assert '<span lang="zh-Hant">王老師</span> wrote a reflection on “<span lang="zh-Hant">分數的加減</span>”' in bell
 
 
 def test_a_stale_details_form_is_refused_with_what_was_typed_kept(team, make_client):

@@ -604,3 +604,13 @@ def test_widening_a_text_whose_pictures_its_new_readers_cannot_see_warns_and_sav
     assert text.visibility == "public"
     # Saved again at the same width (a new title): nothing to warn about.
     assert client.post_form(f"/c/lib/resources/{text.id}/edit", dict(details, title="Plan 2")).status_code == 302
+
+
+def test_the_live_preview_of_a_text_typed_is_not_a_live_region(client, convener):
+    """QA13: #body-preview was aria-live, and its whole text was replaced 400 ms after each pause in typing: a
+    screen reader read the description back at every pause, longer each time. The preview follows the typing
+    silently; the list of uploads, which says what became of each file, stays polite."""
+    page = client.get("/c/lib/resources/new").get_data(as_text=True)
+    preview = re.search(r'<div class="preview-box" id="body-preview"[^>]*>', page).group(0)
+    assert "aria-live" not in preview
+    assert '<ul class="upload-list" data-upload-list aria-live="polite">' in page

@@ -31,3 +31,4 @@ def register() -> None:
     audit.register_messages(MESSAGES, {"attendance.changed": _attendance_change})
     # A cancellation is news for whoever reads the activities; attendance and evidence stay with the managers.
     audit.register_news(("activity.cancelled", "activity.reinstated"), audit.viewers_of(Activity))
+    audit.register_target("Activity", "activities.show", "activity_id")

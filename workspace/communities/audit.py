@@ -129,3 +129,5 @@ def register() -> None:
     audit.register_news(("community.created", "community.archived", "community.unarchived",
                          "community.renamed_address", "community.convenership_transferred", "invitation.accepted",
                          "membership.left"), audit.everyone)
+    audit.register_target("Community", "communities.show")
+    audit.register_target("Membership", "communities.members")

@@ -21,7 +21,7 @@ from workspace.communities.forms import (
 from workspace.communities.labels import community_type_label, role_label, school_role_label
 from workspace.communities.models import Community, CommunityType, ExchangedTeacher, Role, SchoolRole
 from workspace.communities.policy import membership_of, reviewer_school_ids
-from workspace.core.audit import describe_events
+from workspace.core.audit import describe_events, target_url
 from workspace.core.cache import COMMUNITY, EVERYTHING, MY_COMMUNITIES, cache_page
 from workspace.core.database import utcnow
 from workspace.core.errors import DomainError
@@ -53,8 +53,10 @@ def index():
         # A school or county officer with no community of their own came for the review, not for an
         # offer to start a community.
         return redirect(url_for("communities.review"))
-    events = describe_events(services.recent_events_for_user(current_user, [card.community.id for card in cards]),
-                             marked=True)
+    # Each item links to the record it reports where its area says where that is (no query: the subject's id and
+    # the community's address); the others to their community.
+    events = [(event, text, target_url(event)) for event, text in describe_events(
+        services.recent_events_for_user(current_user, [card.community.id for card in cards]), marked=True)]
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
     # One list of the next activities across the active communities (what a teacher on a phone looks for first),
@@ -402,8 +404,8 @@ def _members_context(community: Community, invitation_form: InvitationForm | Non
         "transfer_form": transfer_form,
         "role_form": RoleForm(roles=roles),
         "actions": EmptyForm(),
-        "events": describe_events(services.recent_events(community)) if can(current_user, "view_audit", community)
-        else [],
+        "events": describe_events(services.recent_events(community), marked=True)
+        if can(current_user, "view_audit", community) else [],
         "mail_enabled": mail_configured(),
     }
 

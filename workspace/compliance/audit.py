@@ -45,3 +45,4 @@ def register() -> None:
     audit.register_label("item", wording.item_text)
     audit.register_label("changes", wording.program_changes_text)
     audit.register_funder_names(action for action in MESSAGES if action.startswith("program."))
+    audit.register_target("Enrollment", "compliance.panel")

@@ -130,10 +130,11 @@ def counted_ids(result: RuleResult, kind: str) -> list[int]:
     return [record_id for record_kind, record_id in result.counted if record_kind == kind]
 
 
-def counted_records(result: RuleResult, facts: Any, currency: str = "TWD") -> list[tuple[str, str]]:
-    """The records other than activities that count for a rule, each (kind, words): an expense ("2025年9月20日 ·
-    影印店 · NT$180"), an exchanged teacher ("林老師 · 石門國小 · 數學"), a member, a public lesson. A budget rule's
-    figure, or a school covered, now shows what it was counted from, as an activity rule's does."""
+def counted_records(result: RuleResult, facts: Any, currency: str = "TWD") -> list[tuple[str, str, tuple[str, ...]]]:
+    """The records other than activities that count for a rule, each (kind, words, written): an expense ("2025年9月20日
+    · 影印店 · NT$180"), an exchanged teacher ("林老師 · 石門國小 · 數學"), a member, a public lesson. A budget rule's
+    figure, or a school covered, now shows what it was counted from, as an activity rule's does. `written`: what
+    people wrote among the words (names, a payee), for the page to mark with its language (`|mark_within`)."""
     expenses = {expense.id: expense for expense in facts.expenses}
     members = {member.user_id: member.name for member in facts.members}
     schools = {school.id: school.name for school in facts.schools}
@@ -141,19 +142,29 @@ def counted_records(result: RuleResult, facts: Any, currency: str = "TWD") -> li
     for kind, record in result.counted:
         if kind == "expense" and record in expenses:
             expense = expenses[record]
-            rows.append((kind, " · ".join(part for part in (day_text(expense.day), expense.payee or expense.description,
-                                                            money(expense.amount, currency)) if part)))
+            who = expense.payee or expense.description
+            rows.append((kind, " · ".join(part for part in (day_text(expense.day), who, money(expense.amount, currency))
+                                          if part), (who,)))
         elif kind == "exchanged_teacher" and isinstance(record, int) and record < len(facts.exchanged_teachers):
             teacher = facts.exchanged_teachers[record]
-            rows.append((kind, " · ".join(part for part in (teacher.name, schools.get(teacher.school_id, ""),
-                                                            teacher.subject) if part)))
+            written = (teacher.name, schools.get(teacher.school_id, ""), teacher.subject)
+            rows.append((kind, " · ".join(part for part in written if part), written))
         elif kind == "member" and record in members:
-            rows.append((kind, members[record]))
+            rows.append((kind, members[record], (members[record],)))
         elif kind == "public_lesson" and isinstance(record, str) and ":" in record:
             teacher_id, _colon, day = record.partition(":")
             name = members.get(int(teacher_id)) if teacher_id.isdigit() else None
-            rows.append((kind, " · ".join(part for part in (name or "", day_text(_day(day))) if part)))
+            rows.append((kind, " · ".join(part for part in (name or "", day_text(_day(day))) if part), (name or "",)))
     return rows
+
+
+def written_in(gap: Gap) -> tuple[str, ...]:
+    """What people wrote among a gap's words (an activity's title, a payee, a teacher's name, the schools or
+    subjects not covered yet), for the panel to mark with its language (`|mark_within`)."""
+    p = gap.params
+    found = [p.get(key) for key in ("title", "payee", "description", "name")]
+    found += [str(value) for value in p.get("missing") or () if gap.code == "not_covered"]
+    return tuple(value for value in found if isinstance(value, str) and value)
 
 
 def _day(text: str) -> dt.date | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import url_for
 from markupsafe import escape
 from sqlalchemy import false, or_, select, true
 
@@ -143,10 +144,14 @@ def quoted(text: Any) -> str:
     return gettext("“%(text)s”", text=isolate_bidi(str(text)) if text not in (None, "") else "…")
 
 
-def person(names: EventNames, user_id: Any) -> str:
+def _plain(text: str) -> str:
+    return text
+
+
+def person(names: EventNames, user_id: Any, mark: Callable[[str], str] = _plain) -> str:
     """A person the event names, quoted, or "a former user" when the account is gone."""
     name = names.get("user", user_id)
-    return quoted(name) if name else gettext("a former user")
+    return mark(quoted(name)) if name else gettext("a former user")
 
 
 def label(kind: str, value: Any) -> str:
@@ -157,18 +162,22 @@ def label(kind: str, value: Any) -> str:
     return say(value) if say else str(value)
 
 
-def _community_phrase(names: EventNames, community_id: Any) -> str:
+def _community_phrase(names: EventNames, community_id: Any, mark: Callable[[str], str] = _plain) -> str:
     entry = names.get("community", community_id)
     if entry is None:
         return gettext("a community that no longer exists")
     name, schools = entry
     if schools:
-        return gettext("%(community)s (%(schools)s)", community=quoted(name), schools=listing(schools))
-    return quoted(name)
+        values = {"community": mark(quoted(name)), "schools": listing(mark(school) for school in schools)}
+        if mark is _plain:
+            return gettext("%(community)s (%(schools)s)", **values)
+        return escape(gettext("%(community)s (%(schools)s)")) % values
+    return mark(quoted(name))
 
 
-def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
-    """The values the event's sentence names, each in the reader's language."""
+def _fields(event: Any, names: EventNames, message: str, mark: Callable[[str], str] = _plain) -> dict[str, str]:
+    """The values the event's sentence names, each in the reader's language; `mark` wraps what people wrote (a
+    title, a person's, a community's or a school's name)."""
     data = event.data or {}
     action = event.action
     fields: dict[str, str] = {}
@@ -177,25 +186,25 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
               if f"%({key})s" in message}
     invitation = (names.get("invitation", event.subject_id) if event.subject_type == "Invitation" else None)
     if "community" in wanted:
-        fields["community"] = _community_phrase(names, event.community_id)
+        fields["community"] = _community_phrase(names, event.community_id, mark)
     if "user" in wanted:
-        fields["user"] = person(names, event.subject_id)
+        fields["user"] = person(names, event.subject_id, mark)
     if "member" in wanted:
         if event.subject_type == "Post":
             author = names.get("post", event.subject_id)
-            fields["member"] = quoted(author) if author else gettext("a former user")
+            fields["member"] = mark(quoted(author)) if author else gettext("a former user")
         elif data.get("user_id") is None and data.get("name"):
-            fields["member"] = quoted(data["name"])
+            fields["member"] = mark(quoted(data["name"]))
         else:
-            fields["member"] = person(names, data.get("user_id"))
+            fields["member"] = person(names, data.get("user_id"), mark)
     if "title" in wanted:
         title = data.get("title")
         if title is None and "thread" in data:
             title = names.get("thread", data["thread"])
-        fields["title"] = quoted(title)
+        fields["title"] = mark(quoted(title))
     if "name" in wanted:
         name = data.get("filename") if action.startswith("evidence.") else data.get("name")
-        fields["name"] = quoted(in_reader_script(name) if action in _FUNDER_NAMES and name else name)
+        fields["name"] = mark(quoted(in_reader_script(name) if action in _FUNDER_NAMES and name else name))
     if "number" in wanted:
         fields["number"] = str(data.get("number") or "…")
     if "school" in wanted:
@@ -203,7 +212,7 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
         if action.startswith("reviewer_scope.") and school_id is None:
             fields["school"] = gettext("all schools")
         else:
-            fields["school"] = quoted(names.get("school", school_id))
+            fields["school"] = mark(quoted(names.get("school", school_id)))
     if "role" in wanted:
         role = data.get("role")
         if role is None and invitation is not None:
@@ -221,8 +230,8 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
         fields["count"] = str(data.get("round") if action == "plans.new_round" else data.get("count", "…"))
     for key in ("program", "rule"):  # names kept in the event's data as they were (a program, a rule's id)
         if key in wanted:  # a program's name is the funder's: in the reader's script, as the lists show it
-            fields[key] = quoted(in_reader_script(data.get(key)) if key == "program" and data.get(key)
-                                 else data.get(key))
+            fields[key] = (mark(quoted(in_reader_script(data[key]))) if key == "program" and data.get(key)
+                           else quoted(data.get(key)))
     for key in wanted - fields.keys() - {"role", "before", "after"}:
         if key in _LABELS:  # a kind of thing an area names in the reader's language (a deliverable, a document)
             fields[key] = label(key, data.get(key))
@@ -232,24 +241,46 @@ def _fields(event: Any, names: EventNames, message: str) -> dict[str, str]:
     return fields
 
 
-# The values of a sentence that people wrote (a thread's or an activity's title, a file's name), marked with their
-# language on a page that asks for it (`marked`): an English reader's screen reader reads 「分數教學」 in Chinese.
-_WRITTEN = frozenset({"title", "name"})
-
-
 def describe_event(event: Any, names: EventNames | None = None, *, marked: bool = False) -> str:
     """Say in the reader's language what an audit event records (names read now unless given). `marked`: as Markup
-    for a page, what people wrote in it inside `lang_span` where its language is not the page's."""
+    for a page, what people wrote in it (a title, a file's, a person's, a community's or a school's name) inside
+    `lang_span` where its language is not the page's: an English reader's screen reader reads 「分數教學」 and
+    陳怡君 in Chinese."""
     message = EVENT_MESSAGES.get(event.action)
     if message is None:
         return event.action
     names = names if names is not None else load_event_names([event])
-    fields = _fields(event, names, message)
     if not marked:
-        return gettext(message, **fields)
+        return gettext(message, **_fields(event, names, message))
     page = page_language()
-    written = {key: lang_span(value, page) for key, value in fields.items() if key in _WRITTEN}
-    return escape(gettext(message)) % {**fields, **written}
+    fields = _fields(event, names, message, mark=lambda text: lang_span(text, page))
+    return escape(gettext(message)) % fields
+
+
+# Where the home page's news links: the page of the record an event is about, by the event's subject type, built
+# from the community's address and the subject's id (no query). Registered by the areas (register_target); an
+# event about a record of another type links to its community.
+_TARGETS: dict[str, tuple[str, str | None]] = {}
+
+
+def register_target(subject_type: str, endpoint: str, id_argument: str | None = None) -> None:
+    """Link news about a `subject_type` record to `endpoint` (its `slug`, and the subject's id as `id_argument`)."""
+    _TARGETS[subject_type] = (endpoint, id_argument)
+
+
+def target_url(event: Any) -> str | None:
+    """The address of the record `event` is about (registered by its area), or None when there is none to build
+    from the event alone. The community must be loaded with the event (its slug)."""
+    target = _TARGETS.get(event.subject_type or "")
+    community = event.community
+    if target is None or community is None:
+        return None
+    endpoint, id_argument = target
+    if id_argument is None:
+        return url_for(endpoint, slug=community.slug)
+    if not _is_id(event.subject_id):
+        return None
+    return url_for(endpoint, slug=community.slug, **{id_argument: event.subject_id})
 
 
 def describe_events(events: Sequence[Any], *, marked: bool = False) -> list[tuple[Any, str]]:

@@ -27,6 +27,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 LOCALES = ("zh_Hant", "zh_Hans", "en")
 LOCALE_NAMES = {"zh_Hant": "繁體中文", "zh_Hans": "简体中文", "en": "English"}
@@ -126,7 +127,11 @@ def script_converter(config: str) -> Any:
 
 def listing(items: Any) -> str:
     """Items joined by the reader's list separator: ", " in English, 、 in Chinese (English pages read
-    "Maths、Science" when every list was joined with 、)."""
+    "Maths、Science" when every list was joined with 、). Items already marked up (names each in `|lang_span`)
+    give markup, the others escaped beside them."""
+    items = list(items)
+    if any(isinstance(item, Markup) for item in items):
+        return escape(gettext(", ")).join(escape(item) for item in items)
     return gettext(", ").join(str(item) for item in items)
 
 

@@ -31,7 +31,7 @@ from workspace.core.i18n import (
 )
 from workspace.core.render_memo import fixed_url, page_can, page_csrf_token
 from workspace.core.text import headings_from
-from workspace.core.text_language import lang_attribute, lang_span, page_language
+from workspace.core.text_language import lang_attribute, lang_span, mark_within, page_language
 from workspace.core.urls import external_url
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -71,6 +71,13 @@ def template_lang_span(context: Any, text: str | None) -> Markup:
     return lang_span(text, context.get("_page_lang"))
 
 
+@pass_context
+def template_mark_within(context: Any, sentence: str | None, written: Any) -> Markup:
+    """`{{ sentence|mark_within(values) }}`: a sentence of ours built in Python, the values people wrote inside it
+    marked with their language (core/text_language.mark_within)."""
+    return mark_within(sentence, written or (), context.get("_page_lang"))
+
+
 def sentence_gap() -> str:
     """What stands between two sentences written one after the other: a space in English, nothing in Chinese
     (「…傳給他們。召集人：…」, not 「…傳給他們。 召集人：…」)."""
@@ -103,7 +110,8 @@ def install(app: Flask) -> None:
                                  # <div class="prose"{{ post.body|lang_attr }}>: ` lang="zh-Hant"` when the text's
                                  # language is not the page's (core/text_language.py)
                                  lang_attr=template_lang_attr,
-                                 lang_span=template_lang_span)  # {{ doc.topic|lang_span }}: the same, inline
+                                 lang_span=template_lang_span,  # {{ doc.topic|lang_span }}: the same, inline
+                                 mark_within=template_mark_within)  # {{ sentence|mark_within(its titles) }}
 
     @app.context_processor
     def _request_context() -> dict[str, Any]:

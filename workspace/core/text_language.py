@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 
 from flask import current_app, has_app_context
 from markupsafe import Markup, escape
@@ -180,3 +180,23 @@ def lang_span(text: str | None, page: str | None = None) -> Markup:
     attribute = lang_attribute(text, page)
     escaped = escape(text or "")
     return Markup(f"<span{attribute}>{escaped}</span>") if attribute else escaped  # noqa: S704 - escaped above
+
+
+def mark_within(sentence: str | None, written: Iterable[str | None], page: str | None = None) -> Markup:
+    """A sentence of ours, already said in the reader's language, that holds values people wrote (an activity's
+    title, a payee, a teacher's name): the sentence escaped, each of those values inside it in a
+    `<span lang="…">` where its language differs from the page's. For a sentence built in Python and shown both
+    on pages and in documents (compliance's gaps), which cannot carry the mark itself."""
+    page = page or page_language()
+    values = sorted({value for value in written if value and lang_attribute(value, page)}, key=len, reverse=True)
+    escaped = str(escape(sentence or ""))
+    spans: list[str] = []
+    for value in values:  # the longest first: a name inside a longer title is marked with the title
+        found = str(escape(value))
+        if found not in escaped:
+            continue
+        escaped = escaped.replace(found, f"\x00{len(spans)}\x00")
+        spans.append(str(lang_span(value, page)))
+    for index, span in enumerate(spans):
+        escaped = escaped.replace(f"\x00{index}\x00", span)
+    return Markup(escaped)  # noqa: S704 - escaped above, each span escaped by lang_span

@@ -60,3 +60,4 @@ def register() -> None:
     # What the conveners did to a thread is news for whoever reads it; reports and edits stay with the managers.
     audit.register_news(("discussions.pinned", "discussions.unpinned", "discussions.locked", "discussions.unlocked",
                          "discussions.moved"), audit.viewers_of(Thread))
+    audit.register_target("Thread", "discussions.show", "thread_id")

@@ -14,3 +14,5 @@ def register() -> None:
     audit.register_news(("observation.shared_with_observed", "observation.finalized", "observation.reopened"),
                         audit.viewers_of(Observation))
     audit.register_news(("handbook.exported",), audit.viewers_of(Handbook))
+    audit.register_target("Pairing", "mentoring.pairing", "pairing_id")
+    audit.register_target("Observation", "mentoring.observation", "observation_id")

@@ -481,14 +481,15 @@ def describe(notification: Notification, translate: Callable[..., str] | None = 
 
 
 def describe_marked(notification: Notification, page: str | None = None) -> Markup:
-    """`describe` for a page: the title people wrote (a thread's, a plan's topic) marked with its language where it
-    is not the page's (`lang_span`), the sentence around it escaped."""
+    """`describe` for a page: the title people wrote (a thread's, a plan's topic) and the actor's name marked with
+    their language where it is not the page's (`lang_span`), the sentence around it escaped."""
     actor = notification.actor.display_name if notification.actor is not None else gettext(SOMEONE)
     message = MESSAGES.get(notification.kind)
     if message is None:
         return lang_span(notification.title, page)
     title = _title(notification, mark=lambda text: lang_span(isolate_bidi(text), page))
-    return escape(gettext(message)) % {"actor": isolate_bidi(actor), "title": title}
+    actor = lang_span(isolate_bidi(actor), page) if notification.actor is not None else actor
+    return escape(gettext(message)) % {"actor": actor, "title": title}
 
 
 def excerpt_of(notification: Notification) -> str:

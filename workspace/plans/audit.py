@@ -37,6 +37,7 @@ def register() -> None:
     # New plans and rounds are news for those who read the community's material.
     audit.register_news(("plans.created", "plans.published", "plans.adapted", "plans.adapted_from_library",
                          "plans.new_round"), _material_readers)
+    audit.register_target("PlanDoc", "plans.show", "plan_id")
 
 
 def _material_readers(viewer: Any) -> Any:
