@@ -1047,7 +1047,8 @@ def test_a_public_lesson_weeks_away_shows_no_attendance_taken_on_its_page(client
     client.login(make_reviewer(club.community.schools[0]))
     page = client.get(f"/c/club/activities/{lesson.id}").get_data(as_text=True)
     checklist = page.split('id="checklist"')[1].split("</section>")[0]
-    assert "0/4" in checklist and '<li class="is-missing">○ Attendance taken</li>' in checklist
+    assert "0/4" in checklist and ('<li class="is-missing"><span aria-hidden="true">○</span> Attendance taken'
+                                   '<span class="visually-hidden">: Not done yet</span></li>') in checklist
     came = page.split('id="came"')[1].split("</section>")[0]
     assert '<span class="count">0</span>' in came and "Nobody has signed in yet." in came and "林老師" not in came
     client.login(club.member)  # the teacher: expected, not yet "Present"
