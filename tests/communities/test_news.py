@@ -129,3 +129,24 @@ def test_the_news_links_cost_no_query(client, ctx, count_queries, app, monkeypat
         record_event(pair.convener, "discussions.pinned", pair.pairing, pair.community, title="置頂")
     db.session.commit()
     assert measure(client, count_queries, "/") == few
+
+
+def test_a_member_s_news_names_the_community_once_without_its_schools_and_the_trail_keeps_them(client, ctx):
+    """QA13 (co-planning) #9: a member's news read 周建国 在“城关一小城乡教育共同体”（three schools）建立了教案…
+    · the community again, four lines a piece on a phone. The home names the community alone; the
+    administrators' trail, read across schools, still names its schools."""
+    from tests.factories import make_community, make_school
+    from workspace.core.audit import describe_events
+
+    convener = make_user(display_name="周建国")
+    community = make_community(convener, slug="urc", name="城關教共體",
+                               schools=[make_school(name="城關一小"), make_school(name="桃嶺村小")])
+    record_event(convener, "activity.cancelled", community, community, title="期初會議")  # names its community
+    db.session.commit()
+    page = client.login(convener).get("/").get_data(as_text=True)
+    news = page[page.index('id="whats-new"'):page.index("</aside>", page.index('id="whats-new"'))]
+    assert "期初會議" in news and "城關教共體" in news and "城關一小" not in news and "桃嶺村小" not in news
+    events = recent_events_for_user(convener, [community.id], limit=5)
+    with client.application.test_request_context():
+        trail = " ".join(text for _event, text in describe_events(events))
+    assert "城關一小" in trail and "桃嶺村小" in trail

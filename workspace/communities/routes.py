@@ -56,7 +56,8 @@ def index():
     # Each item links to the record it reports where its area says where that is (no query: the subject's id and
     # the community's address); the others to their community.
     events = [(event, text, target_url(event)) for event, text in describe_events(
-        services.recent_events_for_user(current_user, [card.community.id for card in cards]), marked=True)]
+        services.recent_events_for_user(current_user, [card.community.id for card in cards]), marked=True,
+        with_schools=False)]
     active = [card for card in cards if card.community.archived_at is None]
     archived = [card for card in cards if card.community.archived_at is not None]
     # One list of the next activities across the active communities (what a teacher on a phone looks for first),

@@ -162,12 +162,13 @@ def label(kind: str, value: Any) -> str:
     return say(value) if say else str(value)
 
 
-def _community_phrase(names: EventNames, community_id: Any, mark: Callable[[str], str] = _plain) -> str:
+def _community_phrase(names: EventNames, community_id: Any, mark: Callable[[str], str] = _plain,
+                      with_schools: bool = True) -> str:
     entry = names.get("community", community_id)
     if entry is None:
         return gettext("a community that no longer exists")
     name, schools = entry
-    if schools:
+    if schools and with_schools:
         values = {"community": mark(quoted(name)), "schools": listing(mark(school) for school in schools)}
         if mark is _plain:
             return gettext("%(community)s (%(schools)s)", **values)
@@ -175,9 +176,10 @@ def _community_phrase(names: EventNames, community_id: Any, mark: Callable[[str]
     return mark(quoted(name))
 
 
-def _fields(event: Any, names: EventNames, message: str, mark: Callable[[str], str] = _plain) -> dict[str, str]:
+def _fields(event: Any, names: EventNames, message: str, mark: Callable[[str], str] = _plain,
+            with_schools: bool = True) -> dict[str, str]:
     """The values the event's sentence names, each in the reader's language; `mark` wraps what people wrote (a
-    title, a person's, a community's or a school's name)."""
+    title, a person's, a community's or a school's name); `with_schools`: the community followed by its schools."""
     data = event.data or {}
     action = event.action
     fields: dict[str, str] = {}
@@ -186,7 +188,7 @@ def _fields(event: Any, names: EventNames, message: str, mark: Callable[[str], s
               if f"%({key})s" in message}
     invitation = (names.get("invitation", event.subject_id) if event.subject_type == "Invitation" else None)
     if "community" in wanted:
-        fields["community"] = _community_phrase(names, event.community_id, mark)
+        fields["community"] = _community_phrase(names, event.community_id, mark, with_schools)
     if "user" in wanted:
         fields["user"] = person(names, event.subject_id, mark)
     if "member" in wanted:
@@ -241,19 +243,21 @@ def _fields(event: Any, names: EventNames, message: str, mark: Callable[[str], s
     return fields
 
 
-def describe_event(event: Any, names: EventNames | None = None, *, marked: bool = False) -> str:
+def describe_event(event: Any, names: EventNames | None = None, *, marked: bool = False,
+                   with_schools: bool = True) -> str:
     """Say in the reader's language what an audit event records (names read now unless given). `marked`: as Markup
     for a page, what people wrote in it (a title, a file's, a person's, a community's or a school's name) inside
     `lang_span` where its language is not the page's: an English reader's screen reader reads 「分數教學」 and
-    陳怡君 in Chinese."""
+    陳怡君 in Chinese. `with_schools`: the community named with its schools (the trail, read across schools); a
+    member's news names it alone (its three schools made each line four lines long on a phone)."""
     message = EVENT_MESSAGES.get(event.action)
     if message is None:
         return event.action
     names = names if names is not None else load_event_names([event])
     if not marked:
-        return gettext(message, **_fields(event, names, message))
+        return gettext(message, **_fields(event, names, message, with_schools=with_schools))
     page = page_language()
-    fields = _fields(event, names, message, mark=lambda text: lang_span(text, page))
+    fields = _fields(event, names, message, mark=lambda text: lang_span(text, page), with_schools=with_schools)
     return escape(gettext(message)) % fields
 
 
@@ -283,8 +287,9 @@ def target_url(event: Any) -> str | None:
     return url_for(endpoint, slug=community.slug, **{id_argument: event.subject_id})
 
 
-def describe_events(events: Sequence[Any], *, marked: bool = False) -> list[tuple[Any, str]]:
-    """Each event with its sentence; the names of all of them read together (a fixed number of queries). `marked`:
-    what people wrote marked with its language (describe_event)."""
+def describe_events(events: Sequence[Any], *, marked: bool = False,
+                    with_schools: bool = True) -> list[tuple[Any, str]]:
+    """Each event with its sentence; the names of all of them read together (a fixed number of queries). `marked`
+    and `with_schools`: as describe_event."""
     names = load_event_names(events)
-    return [(event, describe_event(event, names, marked=marked)) for event in events]
+    return [(event, describe_event(event, names, marked=marked, with_schools=with_schools)) for event in events]
