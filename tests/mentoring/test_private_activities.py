@@ -251,12 +251,14 @@ def test_nobody_writes_minutes_on_it_and_what_was_written_earlier_counts_for_not
     db.session.commit()
     page = client.get(f"/c/{slug}/activities/{meeting.id}").get_data(as_text=True)
     assert "QA-CHEN-MINUTES-9" in page and "Written on this page earlier" in page and "goes into no export" in page
-    assert "○ Minutes written" in page and "serves as its minutes once it is written" in page
+    assert '<span aria-hidden="true">○</span> Minutes written' in page
+    assert "serves as its minutes once it is written" in page
     assert not _record_of(recorded, meeting.id).has_minutes
     log.topics = "班級經營"
     db.session.commit()
     page = client.get(f"/c/{slug}/activities/{meeting.id}").get_data(as_text=True)
-    assert "✓ Minutes written" in page and "serves as its minutes; what it says stays between the two" in page
+    assert '<span aria-hidden="true">✓</span> Minutes written' in page
+    assert "serves as its minutes; what it says stays between the two" in page
     assert _record_of(recorded, meeting.id).has_minutes
 
 
