@@ -521,7 +521,10 @@ def test_a_new_activity_and_a_written_resource_left_unsent_are_offered_again_and
     page.get_by_label("Kind").select_option("lesson_plan")
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page).to_have_url(re.compile(r"/resources/\d+$"))
-    assert page.evaluate(f"localStorage.getItem('draft:{convener['id']}:resource:new-{community['id']}')") is None
+    # The saved page forgets the draft once it has loaded (drafts.js settleSent): the address changes first, so the
+    # check waits for it (it failed once in a full run, read in between).
+    page.wait_for_function(
+        f"localStorage.getItem('draft:{convener['id']}:resource:new-{community['id']}') === null", timeout=10000)
     page.goto(new_resource)
     expect(page.locator("[data-draft-offer]")).to_be_hidden()
     no_problems(console)
